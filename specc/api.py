@@ -1,0 +1,130 @@
+"""The Python API: `specc.make(spec, backend=...)`, following Pgx's conventions.
+
+    env = specc.make("specs/tic_tac_toe.yaml")           # JAX backend
+    state = env.init(key)
+    state = env.step(state, action, key)                   # pure, jit- and vmap-able
+
+State fields: current_player, observation, legal_action_mask, rewards (one per
+player), terminated, truncated, step_count, then the spec's own state fields.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, NamedTuple
+
+from .compiler import compile_spec, default_out_dir, stale_files, write
+from .errors import SpecError
+
+BACKENDS = {"jax": "env", "python": "reference"}
+RESET_SITE = 0x7E5E7  # folded into a step's key to draw the next episode's key
+
+
+class Transition(NamedTuple):
+    """What one auto-reset step did before the reset: the final observation is kept."""
+
+    observation: Any
+    rewards: Any
+    terminated: Any
+    truncated: Any
+
+
+@dataclass(frozen=True)
+class Env:
+    """A compiled environment; `module` is the generated file behind it."""
+
+    module: ModuleType
+    backend: str
+
+    @property
+    def id(self) -> str:
+        return self.module.ID
+
+    @property
+    def num_players(self) -> int:
+        return self.module.NUM_PLAYERS
+
+    @property
+    def num_actions(self) -> int:
+        return self.module.NUM_ACTIONS
+
+    @property
+    def observation_shape(self) -> tuple[int, ...]:
+        return tuple(self.module.OBSERVATION_SHAPE)
+
+    @property
+    def action_kinds(self) -> tuple[str, ...]:
+        return tuple(self.module.ACTION_KINDS)
+
+    @property
+    def State(self) -> type:
+        return self.module.State
+
+    def init(self, key) -> Any:
+        return self.module.init(key)
+
+    def step(self, state, action, key=None) -> Any:
+        return self.module.step(state, action, key)
+
+    def observe(self, state, player) -> Any:
+        return self.module.observe(state, player)
+
+    def step_autoreset(self, state, action, key) -> tuple[Any, Transition]:
+        """Step; if the episode ends, start a new one from a key folded out of `key`.
+
+        Returns the next state (already reset where the episode ended) and the
+        Transition of this step, whose `observation` is the final one before any reset.
+        """
+        return _AUTORESET[self.backend](self.module, state, action, key)
+
+
+def _autoreset_jax(module: ModuleType, state, action, key):
+    import jax
+    import jax.numpy as jnp
+
+    nxt = module.step(state, action, key)
+    done = jnp.logical_or(nxt.terminated, nxt.truncated)
+    fresh = module.init(jax.random.fold_in(key, RESET_SITE))
+    out = jax.tree_util.tree_map(lambda a, b: jnp.where(done, a, b), fresh, nxt)
+    return out, Transition(nxt.observation, nxt.rewards, nxt.terminated, nxt.truncated)
+
+
+def _autoreset_python(module: ModuleType, state, action, key):
+    import jax
+
+    nxt = module.step(state, action, key)
+    transition = Transition(nxt.observation, nxt.rewards, nxt.terminated, nxt.truncated)
+    if nxt.terminated or nxt.truncated:
+        return module.init(jax.random.fold_in(key, RESET_SITE)), transition
+    return nxt, transition
+
+
+_AUTORESET: dict[str, Callable] = {"jax": _autoreset_jax, "python": _autoreset_python}
+
+
+def _import(path: Path, name: str) -> ModuleType:
+    module_name = f"specc_generated.{path.parent.name}.{name}.{abs(hash(path.read_text()))}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def make(spec: str | Path, backend: str = "jax", out_dir: str | Path | None = None) -> Env:
+    """Load the compiled environment of `spec`, compiling first if generated code is
+    missing or stale."""
+    if backend not in BACKENDS:
+        raise SpecError(f"unknown backend {backend!r} (choose from {', '.join(BACKENDS)})")
+    compiled = compile_spec(spec)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(compiled.program)
+    if stale_files(compiled, out):
+        write(compiled, out)
+    return Env(_import(out / f"{BACKENDS[backend]}.py", BACKENDS[backend]), backend)

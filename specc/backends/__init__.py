@@ -1,0 +1,1 @@
+"""Code generators: one per backend, each dispatching on IR node type."""

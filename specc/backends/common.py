@@ -1,0 +1,96 @@
+"""What both backends share: the flat action table, emitted-code helpers, formatting."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import black
+import jinja2
+
+from .. import ir
+
+TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+OUTCOME_VARS = ("rewards", "terminated", "truncated")
+
+
+def action_table(program: ir.Program) -> list[tuple[int, tuple[int, ...]]]:
+    """Flat action index -> (kind index, parameter values), row-major over parameters."""
+    rows = []
+    for a in program.actions:
+        ranges = [range(p.lo, p.hi) for p in a.params]
+        for values in itertools.product(*ranges):
+            rows.append((a.index, tuple(values)))
+    return rows
+
+
+def max_params(program: ir.Program) -> int:
+    return max((len(a.params) for a in program.actions), default=0) or 1
+
+
+def assigned(block: ir.Block) -> list[str]:
+    """Names a block may assign (state, builtins, locals and outcome variables), in order."""
+    out: list[str] = []
+
+    def add(name: str) -> None:
+        if name not in out:
+            out.append(name)
+
+    def walk(stmts: ir.Block) -> None:
+        for s in stmts:
+            if isinstance(s, ir.Assign):
+                add(s.name)
+            elif isinstance(s, ir.If):
+                walk(s.then)
+                walk(s.orelse)
+            elif isinstance(s, ir.For):
+                walk(s.body)
+            elif isinstance(s, ir.CallStmt):
+                for v in OUTCOME_TARGETS[s.func]:
+                    add(v)
+
+    walk(block)
+    return out
+
+
+OUTCOME_TARGETS = {
+    "win": ("rewards", "terminated"),
+    "lose": ("rewards", "terminated"),
+    "draw": ("rewards", "terminated"),
+    "terminate": ("terminated",),
+    "truncate": ("truncated",),
+    "reward": ("rewards",),
+}
+
+
+class Emitter:
+    """Collects indented lines of Python."""
+
+    def __init__(self, indent: int = 0):
+        self.lines: list[str] = []
+        self.indent = indent
+
+    def line(self, text: str) -> None:
+        self.lines.append("    " * self.indent + text)
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def nested(value: object) -> str:
+    """A constant's nested tuple as a Python list literal."""
+    if isinstance(value, tuple):
+        return "[" + ", ".join(nested(v) for v in value) + "]"
+    return repr(value)
+
+
+def render(template: str, **context: object) -> str:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    code = env.get_template(template).render(**context)
+    return black.format_str(code, mode=black.Mode(line_length=100, magic_trailing_comma=False))

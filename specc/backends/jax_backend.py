@@ -1,0 +1,260 @@
+"""The JAX backend: IR -> generated/NAME/env.py, pure and jit/vmap-able.
+
+Statements become straight-line array code: an `if` computes both branches and
+merges every variable either assigns with `jnp.where`; `for` becomes
+`lax.fori_loop`; comprehensions become `jax.vmap` over `jnp.arange`; action
+kinds dispatch with `lax.switch`.
+"""
+
+from __future__ import annotations
+
+from .. import __version__, ir
+from .common import OUTCOME_TARGETS, Emitter, action_table, assigned, max_params, nested, render
+
+JNP_DTYPE = {"bool": "jnp.bool_", "int8": "jnp.int8", "int16": "jnp.int16", "int32": "jnp.int32", "float32": "jnp.float32"}
+MATH = {"sqrt", "sin", "cos", "tan", "exp", "log", "floor"}
+CASTS = {"int": "int32", "int8": "int8", "int16": "int16", "int32": "int32", "float": "float32"}
+
+
+class JaxExpr:
+    """Expression -> JAX source text. `names` maps IR names to Python expressions."""
+
+    def __init__(self, names: dict[str, str], key: str = "key"):
+        self.names = names
+        self.key = key
+
+    def gen(self, e: ir.Expr) -> str:
+        return getattr(self, f"visit_{type(e).__name__}")(e)
+
+    def visit_Literal(self, e: ir.Literal) -> str:
+        return repr(e.value)
+
+    def visit_Name(self, e: ir.Name) -> str:
+        if e.kind == "const":
+            return e.name
+        return self.names.get(e.name, e.name)
+
+    def visit_Index(self, e: ir.Index) -> str:
+        return f"{self.gen(e.base)}[{', '.join(self.gen(i) for i in e.indices)}]"
+
+    def visit_Unary(self, e: ir.Unary) -> str:
+        x = self.gen(e.operand)
+        return f"jnp.logical_not({x})" if e.op == "not" else f"(-{x})"
+
+    def visit_Binary(self, e: ir.Binary) -> str:
+        left, right = self.gen(e.left), self.gen(e.right)
+        if e.op == "and":
+            return f"jnp.logical_and({left}, {right})"
+        if e.op == "or":
+            return f"jnp.logical_or({left}, {right})"
+        return f"({left} {e.op} {right})"
+
+    def visit_Cond(self, e: ir.Cond) -> str:
+        return f"jnp.where({self.gen(e.test)}, {self.gen(e.then)}, {self.gen(e.orelse)})"
+
+    def visit_ArrayLit(self, e: ir.ArrayLit) -> str:
+        items = ", ".join(self.gen(i) for i in e.items)
+        return f"jnp.stack([jnp.asarray(x, {JNP_DTYPE[e.type.dtype]}) for x in ({items},)])"
+
+    def visit_Reduce(self, e: ir.Reduce) -> str:
+        body = self.gen(e.body)
+        values = f"jax.vmap(lambda {e.var}: {body})(jnp.arange({self.gen(e.lo)}, {self.gen(e.hi)}, dtype=jnp.int32))"
+        if e.op in ("any", "all", "min", "max"):
+            return f"jnp.{e.op}({values}, axis=0)"
+        if e.op in ("sum", "count"):
+            return f"jnp.sum({values}, axis=0, dtype={JNP_DTYPE[e.type.dtype]})"
+        return f"(jnp.{e.op}({values}, axis=0).astype(jnp.int32) + {self.gen(e.lo)})"  # argmax/argmin
+
+    def visit_Call(self, e: ir.Call) -> str:
+        args = [self.gen(a) for a in e.args]
+        f = e.func
+        if f in MATH or f == "abs":
+            return f"jnp.{f}({args[0]})" if e.args[0].type.is_float or f == "abs" else f"jnp.{f}(jnp.asarray({args[0]}, jnp.float32))"
+        if f in ("min", "max"):
+            if len(args) == 1:
+                return f"jnp.{f}({args[0]})"
+            return f"jnp.{'minimum' if f == 'min' else 'maximum'}({args[0]}, {args[1]})"
+        if f == "clip":
+            return f"jnp.clip({args[0]}, {args[1]}, {args[2]})"
+        if f == "where":
+            return f"jnp.where({args[0]}, {args[1]}, {args[2]})"
+        if f in CASTS:
+            return f"jnp.asarray({args[0]}).astype({JNP_DTYPE[CASTS[f]]})"
+        if f in ("any", "all"):
+            return f"jnp.{f}({args[0]})"
+        if f in ("sum", "count"):
+            return f"jnp.sum({args[0]}, dtype={JNP_DTYPE[e.type.dtype]})"
+        if f in ("argmax", "argmin"):
+            return f"jnp.{f}(jnp.ravel({args[0]})).astype(jnp.int32)"
+        if f == "stack":
+            return f"jnp.stack([{', '.join(args)}], axis=-1)"
+        if f == "reshape":
+            return f"jnp.reshape({args[0]}, ({', '.join(args[1:])},))"
+        key = f"_site_key({self.key}, {e.site}{''.join(', ' + v for v in e.loop_vars)})"
+        if f == "flip":
+            return f"jax.random.bernoulli({key})"
+        if f == "roll":
+            return f"jax.random.randint({key}, (), 0, {args[0]}, dtype=jnp.int32)"
+        if f == "uniform":
+            return f"jax.random.uniform({key}, (), jnp.float32, {args[0]}, {args[1]})"
+        raise NotImplementedError(f)
+
+
+class JaxBlock:
+    """Statements -> JAX source lines, rebinding variables functionally."""
+
+    def __init__(self, out: Emitter, names: dict[str, str], types: dict[str, ir.Type], players: int):
+        self.out = out
+        self.names = dict(names)
+        self.types = types
+        self.players = players
+        self.counter = 0
+        self.depth = 0
+
+    def fresh(self, name: str) -> str:
+        self.counter += 1
+        return f"{name}__{self.counter}"
+
+    def bind(self, name: str) -> str:
+        """The identifier a new value of `name` goes to: fresh inside branches."""
+        ident = self.fresh(name) if self.depth > 0 else name
+        self.names[name] = ident
+        return ident
+
+    def expr(self, e: ir.Expr) -> str:
+        return JaxExpr(self.names).gen(e)
+
+    def block(self, stmts: ir.Block) -> None:
+        for s in stmts:
+            getattr(self, f"visit_{type(s).__name__}")(s)
+
+    def visit_Assign(self, s: ir.Assign) -> None:
+        value = self.expr(s.value)
+        dtype = JNP_DTYPE[s.type.dtype]
+        if s.kind == "local" and s.name not in self.names:
+            self.types[s.name] = s.type
+        if s.indices:
+            base = self.names[s.name]
+            idx = ", ".join(self.expr(i) for i in s.indices)
+            self.out.line(f"{self.bind(s.name)} = {base}.at[{idx}].set(jnp.asarray({value}).astype({dtype}))")
+        elif s.type.shape:
+            self.out.line(f"{self.bind(s.name)} = jnp.broadcast_to(jnp.asarray({value}).astype({dtype}), {s.type.shape})")
+        else:
+            self.out.line(f"{self.bind(s.name)} = jnp.asarray({value}).astype({dtype})")
+
+    def visit_CallStmt(self, s: ir.CallStmt) -> None:
+        args = [self.expr(a) for a in s.args]
+        f = s.func
+        if f in ("win", "lose"):
+            sign = "1.0, -1.0" if f == "win" else "-1.0, 1.0"
+            self.set_outcome("rewards", f"jnp.where(jnp.arange({self.players}) == {args[0]}, {sign}).astype(jnp.float32)")
+        elif f == "draw":
+            self.set_outcome("rewards", f"jnp.zeros({self.players}, jnp.float32)")
+        elif f == "reward":
+            who = args[0] if len(args) == 2 else "0"
+            self.set_outcome("rewards", f"{self.names['rewards']}.at[{who}].add(jnp.asarray({args[-1]}, jnp.float32))")
+        for target in OUTCOME_TARGETS[f]:
+            if target in ("terminated", "truncated"):
+                self.set_outcome(target, "jnp.bool_(True)")
+
+    def set_outcome(self, name: str, value: str) -> None:
+        self.out.line(f"{self.bind(name)} = {value}")
+
+    def visit_If(self, s: ir.If) -> None:
+        cond = self.fresh("cond")
+        self.out.line(f"{cond} = {self.expr(s.test)}")
+        before = dict(self.names)
+        self.depth += 1
+        self.block(s.then)
+        after_then = self.names
+        self.names = dict(before)
+        self.block(s.orelse)
+        after_else = self.names
+        self.depth -= 1
+        self.names = dict(before)
+        for name in before:
+            t, e = after_then[name], after_else[name]
+            if t != e:
+                self.out.line(f"{self.bind(name)} = jnp.where({cond}, {t}, {e})")
+
+    def visit_For(self, s: ir.For) -> None:
+        carried = [n for n in assigned(s.body) if n in self.names]
+        fn = self.fresh("loop_body")
+        self.out.line(f"def {fn}({s.var}, carry):")
+        self.out.indent += 1
+        before = dict(self.names)
+        self.out.line(f"({''.join(n + ', ' for n in carried)}) = carry")
+        for n in carried:
+            self.names[n] = n
+        self.names[s.var] = s.var
+        self.depth += 1
+        self.block(s.body)
+        self.depth -= 1
+        self.out.line(f"return ({''.join(self.names[n] + ', ' for n in carried)})")
+        self.out.indent -= 1
+        self.names = before
+        result = ", ".join(self.bind(n) for n in carried)
+        init = "".join(before[n] + ", " for n in carried)
+        self.out.line(f"({result},) = jax.lax.fori_loop({self.expr(s.lo)}, {self.expr(s.hi)}, {fn}, ({init}))")
+
+
+def _state_names(program: ir.Program, prefix: str = "s.") -> dict[str, str]:
+    names = {f.name: f"{prefix}{f.name}" for f in program.fields}
+    names.update({n: f"{prefix}{n}" for n in ("current_player", "step_count", *OUTCOME_VARS_ALL)})
+    return names
+
+
+OUTCOME_VARS_ALL = ("rewards", "terminated", "truncated")
+
+
+def effect_function(program: ir.Program, block: ir.Block, extra: dict[str, str], indent: int = 1) -> str:
+    out = Emitter(indent)
+    for i, name in enumerate(extra):
+        out.line(f"{name} = params[{i}]")
+    names = _state_names(program)
+    written = [n for n in assigned(block) if n in names]
+    for n in written:
+        out.line(f"{n} = s.{n}")
+        names[n] = n
+    names.update(extra)
+    gen = JaxBlock(out, names, {}, program.players)
+    gen.block(block)
+    if written:
+        out.line(f"return s.replace({', '.join(f'{n}={gen.names[n]}' for n in written)})")
+    else:
+        out.line("return s")
+    return out.text()
+
+
+def generate(program: ir.Program) -> str:
+    """The whole env.py for `program`."""
+    table = action_table(program)
+    width = max_params(program)
+    params_rows = [list(values) + [0] * (width - len(values)) for _, values in table]
+    names = _state_names(program)
+    actions = []
+    for a in program.actions:
+        extra = {p.name: p.name for p in a.params}
+        guard_names = dict(names, **{p.name: p.name for p in a.params})
+        actions.append(
+            {
+                "name": a.name,
+                "params": a.params,
+                "guard": JaxExpr(guard_names).gen(a.legal),
+                "effect": effect_function(program, a.effect, extra),
+            }
+        )
+    obs_names = dict(names, player="player")
+    return render(
+        "jax_env.py.j2",
+        program=program,
+        version=__version__,
+        jnp_dtype=JNP_DTYPE,
+        nested=nested,
+        kinds=[k for k, _ in table],
+        params_rows=params_rows,
+        actions=actions,
+        init_body=effect_function(program, program.init, {}),
+        observe=JaxExpr(obs_names).gen(program.observe),
+        field_inits=[(f, JaxExpr(names, key="key").gen(f.init)) for f in program.fields],
+    )

@@ -1,0 +1,223 @@
+"""The Python backend: IR -> generated/NAME/reference.py, one environment at a time.
+
+Plain branches and loops over NumPy values, easy to read and to step through. It
+computes in the same dtypes as the JAX backend (explicit casts where NumPy's
+promotion differs from JAX's) and draws chance from the same keys.
+"""
+
+from __future__ import annotations
+
+from .. import __version__, ir
+from .common import OUTCOME_TARGETS, Emitter, action_table, nested, render
+
+NP_DTYPE = {"bool": "np.bool_", "int8": "np.int8", "int16": "np.int16", "int32": "np.int32", "float32": "np.float32"}
+MATH = {"sqrt", "sin", "cos", "tan", "exp", "log", "floor"}
+CASTS = {"int": "int32", "int8": "int8", "int16": "int16", "int32": "int32", "float": "float32"}
+
+
+class PyExpr:
+    """Expression -> NumPy/Python source text."""
+
+    def __init__(self, names: dict[str, str]):
+        self.names = names
+
+    def gen(self, e: ir.Expr) -> str:
+        return getattr(self, f"visit_{type(e).__name__}")(e)
+
+    def as_float(self, e: ir.Expr) -> str:
+        """`e` as float32 (NumPy would promote int or Python-float operands to float64)."""
+        x = self.gen(e)
+        return x if (e.type.is_float and not e.type.weak) else f"np.float32({x})"
+
+    def cast(self, text: str, t: ir.Type) -> str:
+        return text if t.weak else f"_cast({text}, {NP_DTYPE[t.dtype]})"
+
+    def visit_Literal(self, e: ir.Literal) -> str:
+        return repr(e.value)
+
+    def visit_Name(self, e: ir.Name) -> str:
+        if e.kind == "const":
+            return e.name
+        return self.names.get(e.name, e.name)
+
+    def visit_Index(self, e: ir.Index) -> str:
+        return f"{self.gen(e.base)}[{', '.join(self.gen(i) for i in e.indices)}]"
+
+    def visit_Unary(self, e: ir.Unary) -> str:
+        x = self.gen(e.operand)
+        if e.op == "not":
+            return f"(not {x})" if e.type.is_scalar else f"np.logical_not({x})"
+        return f"(-{x})"
+
+    def visit_Binary(self, e: ir.Binary) -> str:
+        if e.op in ("and", "or"):
+            left, right = self.gen(e.left), self.gen(e.right)
+            if e.type.is_scalar:
+                return f"({left} {e.op} {right})"
+            return f"np.logical_{e.op}({left}, {right})"
+        if e.type.is_float and e.op not in ("==", "!=", "<", "<=", ">", ">="):
+            return f"({self.as_float(e.left)} {e.op} {self.as_float(e.right)})"
+        if e.op in ("==", "!=", "<", "<=", ">", ">=") and (e.left.type.is_float or e.right.type.is_float):
+            return f"({self.as_float(e.left)} {e.op} {self.as_float(e.right)})"
+        return f"({self.gen(e.left)} {e.op} {self.gen(e.right)})"
+
+    def visit_Cond(self, e: ir.Cond) -> str:
+        test, then, orelse = self.gen(e.test), self.gen(e.then), self.gen(e.orelse)
+        if e.test.type.is_scalar:
+            return self.cast(f"({then} if {test} else {orelse})", e.type)
+        return self.cast(f"np.where({test}, {then}, {orelse})", e.type)
+
+    def visit_ArrayLit(self, e: ir.ArrayLit) -> str:
+        return f"np.array([{', '.join(self.gen(i) for i in e.items)}], dtype={NP_DTYPE[e.type.dtype]})"
+
+    def visit_Reduce(self, e: ir.Reduce) -> str:
+        body, var = self.gen(e.body), e.var
+        loop = f"for {var} in _range({self.gen(e.lo)}, {self.gen(e.hi)})"
+        if not e.type.is_scalar:
+            stacked = f"np.stack([{body} {loop}])"
+            if e.op == "count":
+                return f"np.sum({stacked}, axis=0, dtype=np.int32)"
+            if e.op in ("argmax", "argmin"):
+                return f"(np.{e.op}({stacked}, axis=0).astype(np.int32) + {self.gen(e.lo)})"
+            return self.cast(f"np.{e.op}({stacked}, axis=0)", e.type)
+        if e.op in ("any", "all"):
+            return f"{e.op}({body} {loop})"
+        if e.op == "count":
+            return f"np.int32(sum(1 {loop} if {body}))"
+        if e.op == "sum":
+            if e.type.is_float:
+                return f"np.sum(np.array([{body} {loop}], dtype=np.float32))"
+            return f"np.int32(sum(int({body}) {loop}))"
+        if e.op in ("min", "max"):
+            return self.cast(f"{e.op}({body} {loop})", e.type)
+        return f"np.int32({self.gen(e.lo)} + np.{e.op}([{body} {loop}]))"
+
+    def visit_Call(self, e: ir.Call) -> str:
+        f = e.func
+        args = [self.gen(a) for a in e.args]
+        if f in MATH:
+            return f"np.{f}({self.as_float(e.args[0])})"
+        if f == "abs":
+            return f"np.abs({args[0]})"
+        if f in ("min", "max"):
+            if len(args) == 1:
+                return f"np.{f}({args[0]})"
+            return self.cast(f"np.{'minimum' if f == 'min' else 'maximum'}({args[0]}, {args[1]})", e.type)
+        if f == "clip":
+            return self.cast(f"np.clip({args[0]}, {args[1]}, {args[2]})", e.type)
+        if f == "where":
+            return self.cast(f"np.where({args[0]}, {args[1]}, {args[2]})", e.type)
+        if f in CASTS:
+            return f"_cast({args[0]}, {NP_DTYPE[CASTS[f]]})"
+        if f in ("any", "all"):
+            return f"bool(np.{f}({args[0]}))"
+        if f in ("sum", "count"):
+            return f"np.sum({args[0]}, dtype={NP_DTYPE[e.type.dtype]})"
+        if f in ("argmax", "argmin"):
+            return f"np.int32(np.{f}(np.ravel({args[0]})))"
+        if f == "stack":
+            return f"np.stack([{', '.join(args)}], axis=-1)"
+        if f == "reshape":
+            return f"np.reshape({args[0]}, ({', '.join(args[1:])},))"
+        path = "".join(f", {v}" for v in e.loop_vars)
+        if f == "flip":
+            return f"_flip(_site_key(key, {e.site}{path}))"
+        if f == "roll":
+            return f"_roll(_site_key(key, {e.site}{path}), {args[0]})"
+        if f == "uniform":
+            return f"_uniform(_site_key(key, {e.site}{path}), {args[0]}, {args[1]})"
+        raise NotImplementedError(f)
+
+
+class PyBlock:
+    """Statements -> plain Python lines mutating the state object `s`."""
+
+    def __init__(self, out: Emitter, names: dict[str, str]):
+        self.out = out
+        self.names = names
+
+    def expr(self, e: ir.Expr) -> str:
+        return PyExpr(self.names).gen(e)
+
+    def block(self, stmts: ir.Block) -> None:
+        if not stmts:
+            self.out.line("pass")
+        for s in stmts:
+            getattr(self, f"visit_{type(s).__name__}")(s)
+
+    def visit_Assign(self, s: ir.Assign) -> None:
+        value = self.expr(s.value)
+        target = self.names.get(s.name, s.name)
+        if s.indices:
+            idx = ", ".join(self.expr(i) for i in s.indices)
+            self.out.line(f"{target}[{idx}] = {value}")
+        elif s.type.shape:
+            self.out.line(f"{target}[...] = {value}")
+        else:
+            self.out.line(f"{target} = _cast({value}, {NP_DTYPE[s.type.dtype]})")
+
+    def visit_If(self, s: ir.If, keyword: str = "if") -> None:
+        self.out.line(f"{keyword} {self.expr(s.test)}:")
+        self.out.indent += 1
+        self.block(s.then)
+        self.out.indent -= 1
+        if len(s.orelse) == 1 and isinstance(s.orelse[0], ir.If):
+            self.visit_If(s.orelse[0], "elif")
+        elif s.orelse:
+            self.out.line("else:")
+            self.out.indent += 1
+            self.block(s.orelse)
+            self.out.indent -= 1
+
+    def visit_For(self, s: ir.For) -> None:
+        self.out.line(f"for {s.var} in _range({self.expr(s.lo)}, {self.expr(s.hi)}):")
+        self.out.indent += 1
+        self.block(s.body)
+        self.out.indent -= 1
+
+    def visit_CallStmt(self, s: ir.CallStmt) -> None:
+        args = [self.expr(a) for a in s.args]
+        if s.func in ("win", "lose"):
+            self.out.line(f"_{s.func}(s, {args[0]})")
+        elif s.func == "draw":
+            self.out.line("s.rewards[:] = 0.0")
+        elif s.func == "reward":
+            who = args[0] if len(args) == 2 else "0"
+            self.out.line(f"s.rewards[{who}] += np.float32({args[-1]})")
+        for target in OUTCOME_TARGETS[s.func]:
+            if target != "rewards":
+                self.out.line(f"s.{target} = True")
+
+
+def _function_body(program: ir.Program, block: ir.Block, names: dict[str, str]) -> str:
+    out = Emitter(1)
+    PyBlock(out, names).block(block)
+    return out.text()
+
+
+def generate(program: ir.Program) -> str:
+    names = {f.name: f"s.{f.name}" for f in program.fields}
+    names.update(current_player="s.current_player", step_count="s.step_count")
+    actions = []
+    for a in program.actions:
+        actions.append(
+            {
+                "name": a.name,
+                "params": a.params,
+                "guard": PyExpr(names).gen(a.legal),
+                "effect": _function_body(program, a.effect, names),
+            }
+        )
+    table = action_table(program)
+    return render(
+        "python_env.py.j2",
+        program=program,
+        version=__version__,
+        np_dtype=NP_DTYPE,
+        nested=nested,
+        table=table,
+        actions=actions,
+        init_body=_function_body(program, program.init, names),
+        observe=PyExpr(names).gen(program.observe),
+        field_inits=[(f, PyExpr(names).gen(f.init)) for f in program.fields],
+    )

@@ -1,0 +1,656 @@
+"""Check a spec and build its typed IR (specc.ir.Program).
+
+Every name, type, shape, range and action domain is checked here, once; backends
+never re-check. Expressions and statements are typed by `ExprChecker` and
+`BlockChecker`; `build_program` walks the spec's sections in order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import ir
+from .builtins import CHANCE, FUNCTIONS, OUTCOMES, REDUCTIONS, call_type
+from .errors import SpecError
+from .ir import BOOL, FLOAT32, INT32, Pos, Type
+from .schema import ConstantSpec, Spec
+from .source import Source
+from .syntax import parse_block, parse_expr
+from .types import assignable, binary_type, broadcast, literal_type, parse_type, strong
+
+BUILTIN_STATE = {"current_player": INT32, "step_count": INT32}
+RESERVED = {
+    "current_player", "step_count", "player", "observation", "legal_action_mask", "rewards",
+    "terminated", "truncated", "key", "state", "action", "s", "jnp", "jax", "np", "lax",
+    "true", "false", "PLAYERS",
+}  # fmt: skip
+
+
+@dataclass
+class Binding:
+    kind: str  # state, builtin, const, param, local, loop
+    type: Type
+    value: Any = None  # for folded scalar constants
+
+
+@dataclass
+class Context:
+    """What the whole spec shares while checking: names, procedures, chance sites."""
+
+    source: Source
+    constants: dict[str, ir.Constant] = field(default_factory=dict)
+    const_bindings: dict[str, Binding] = field(default_factory=dict)  # constants and PLAYERS
+    enums: dict[str, list[str]] = field(default_factory=dict)
+    fields: dict[str, ir.StateField] = field(default_factory=dict)
+    procedures: dict[str, Any] = field(default_factory=dict)
+    next_site: int = 0
+    chance_sites: list[str] = field(default_factory=list)  # section of each site
+
+    def new_site(self, section: str) -> int:
+        self.next_site += 1
+        self.chance_sites.append(section)
+        return self.next_site
+
+
+class Scope:
+    """Nested name scopes: a block's locals vanish when it ends."""
+
+    def __init__(self, frames: list[dict[str, Binding]]):
+        self.frames = frames
+
+    def lookup(self, name: str) -> Binding | None:
+        for frame in reversed(self.frames):
+            if name in frame:
+                return frame[name]
+        return None
+
+    def child(self, extra: dict[str, Binding] | None = None) -> "Scope":
+        return Scope(self.frames + [dict(extra or {})])
+
+    def define(self, name: str, binding: Binding) -> None:
+        self.frames[-1][name] = binding
+
+
+def fold(expr: ir.Expr) -> Any:
+    """The Python value of a constant expression, or None."""
+    if isinstance(expr, ir.Literal):
+        return expr.value
+    return None
+
+
+class ExprChecker:
+    """Types one expression tree; returns a typed copy with names resolved."""
+
+    def __init__(self, ctx: Context, scope: Scope, section: str, allow_chance: bool, loop_vars=()):
+        self.ctx, self.scope, self.section = ctx, scope, section
+        self.allow_chance = allow_chance
+        self.loop_vars = tuple(loop_vars)
+
+    def check(self, e: ir.Expr) -> ir.Expr:
+        return getattr(self, f"visit_{type(e).__name__}")(e)
+
+    def with_loop_var(self, var: str, t: Type) -> "ExprChecker":
+        scope = self.scope.child({var: Binding("loop", t)})
+        return ExprChecker(self.ctx, scope, self.section, self.allow_chance, self.loop_vars + (var,))
+
+    def visit__Bound(self, e: "_Bound") -> ir.Expr:
+        return e.expr  # a procedure argument, typed at the call site
+
+    def visit_Literal(self, e: ir.Literal) -> ir.Expr:
+        return dataclasses.replace(e, type=literal_type(e.value))
+
+    def visit_Name(self, e: ir.Name) -> ir.Expr:
+        b = self.scope.lookup(e.name)
+        if b is None:
+            hint = _did_you_mean(e.name, self._visible_names())
+            raise SpecError(f"unknown name {e.name!r}{hint}", e.pos)
+        if b.kind == "const" and b.value is not None:
+            return ir.Literal(e.pos, value=b.value, type=b.type)
+        return dataclasses.replace(e, kind=b.kind, type=b.type)
+
+    def _visible_names(self) -> list[str]:
+        return [n for frame in self.scope.frames for n in frame]
+
+    def visit_EnumRef(self, e: ir.EnumRef) -> ir.Expr:
+        members = self.ctx.enums.get(e.enum)
+        if members is None:
+            raise SpecError(f"unknown enum {e.enum!r}", e.pos)
+        if e.member not in members:
+            raise SpecError(f"enum {e.enum} has no member {e.member!r} (it has {', '.join(members)})", e.pos)
+        return ir.Literal(e.pos, value=members.index(e.member), type=Type("int32", (), weak=True))
+
+    def visit_Index(self, e: ir.Index) -> ir.Expr:
+        base = self.check(e.base)
+        indices = tuple(self.check(i) for i in e.indices)
+        bt = base.type
+        if len(indices) > len(bt.shape):
+            raise SpecError(f"too many indices: {_describe(base)} has type {bt}", e.pos)
+        shape: tuple[int, ...] = ()
+        for axis, idx in enumerate(indices):
+            if not idx.type.is_int:
+                raise SpecError(f"an index must be an integer, not {idx.type}", idx.pos)
+            if not idx.type.is_scalar and len(indices) > 1:
+                raise SpecError("an array index must be the only index", idx.pos)
+            shape = shape + idx.type.shape
+            value = fold(idx)
+            if value is not None and not 0 <= value < bt.shape[axis]:
+                raise SpecError(f"index {value} is out of range for axis {axis} of size {bt.shape[axis]}", idx.pos)
+        t = Type(bt.dtype, shape + bt.shape[len(indices) :])
+        return dataclasses.replace(e, base=base, indices=indices, type=t)
+
+    def visit_Unary(self, e: ir.Unary) -> ir.Expr:
+        x = self.check(e.operand)
+        if e.op == "not":
+            if not x.type.is_bool:
+                raise SpecError(f"'not' needs a bool, not {x.type}", e.pos)
+            return dataclasses.replace(e, operand=x, type=x.type)
+        if x.type.is_bool:
+            raise SpecError("cannot negate a bool", e.pos)
+        if isinstance(x, ir.Literal):
+            return ir.Literal(e.pos, value=-x.value, type=x.type)
+        return dataclasses.replace(e, operand=x, type=x.type)
+
+    def visit_Binary(self, e: ir.Binary) -> ir.Expr:
+        left, right = self.check(e.left), self.check(e.right)
+        t = binary_type(e.op, left.type, right.type, e.pos)
+        if isinstance(left, ir.Literal) and isinstance(right, ir.Literal):
+            folded = _fold_binary(e.op, left.value, right.value, e.pos)
+            if folded is not None:
+                return ir.Literal(e.pos, value=folded, type=t)
+        return dataclasses.replace(e, left=left, right=right, type=t)
+
+    def visit_Cond(self, e: ir.Cond) -> ir.Expr:
+        test, then, orelse = self.check(e.test), self.check(e.then), self.check(e.orelse)
+        if not test.type.is_bool:
+            raise SpecError(f"a condition must be a bool, not {test.type}", test.pos)
+        if then.type.is_bool != orelse.type.is_bool:
+            raise SpecError(f"both branches must have one type, not {then.type} and {orelse.type}", e.pos)
+        t = binary_type("+", then.type, orelse.type, e.pos) if not then.type.is_bool else Type("bool")
+        shape = broadcast(broadcast(then.type.shape, orelse.type.shape, e.pos), test.type.shape, e.pos)
+        return dataclasses.replace(e, test=test, then=then, orelse=orelse, type=Type(t.dtype, shape, t.weak))
+
+    def visit_ArrayLit(self, e: ir.ArrayLit) -> ir.Expr:
+        items = tuple(self.check(i) for i in e.items)
+        t = items[0].type
+        for item in items[1:]:
+            if item.type.shape != t.shape:
+                raise SpecError(f"array items must have one shape, not {t} and {item.type}", item.pos)
+            t = t if t.is_bool and item.type.is_bool else binary_type("+", t, item.type, item.pos)
+        return dataclasses.replace(e, items=items, type=Type(strong(t).dtype, (len(items),) + t.shape))
+
+    def visit_Reduce(self, e: ir.Reduce) -> ir.Expr:
+        if e.op not in REDUCTIONS:
+            raise SpecError(f"{e.op!r} is not a reduction (use one of {', '.join(REDUCTIONS)})", e.pos)
+        lo, hi = self._bound(e.lo), self._bound(e.hi)
+        if hi.value <= lo.value:
+            raise SpecError(f"empty range {lo.value}..{hi.value}", e.lo.pos)
+        if self.scope.lookup(e.var) is not None and self.scope.lookup(e.var).kind != "loop":
+            raise SpecError(f"{e.var!r} already names something else", e.pos)
+        body = self.with_loop_var(e.var, INT32).check(e.body)
+        t = REDUCTIONS[e.op](body.type, e.pos)
+        return dataclasses.replace(e, lo=lo, hi=hi, body=body, type=t)
+
+    def _bound(self, e: ir.Expr) -> ir.Literal:
+        b = self.check(e)
+        if not isinstance(b, ir.Literal) or not isinstance(b.value, int) or isinstance(b.value, bool):
+            raise SpecError("a range bound must be a constant integer", e.pos)
+        return b
+
+    def visit_Call(self, e: ir.Call) -> ir.Expr:
+        if e.func in OUTCOMES or e.func in self.ctx.procedures:
+            raise SpecError(f"{e.func}() is a statement, not a value", e.pos)
+        if e.func not in FUNCTIONS and e.func not in CHANCE:
+            hint = _did_you_mean(e.func, list(FUNCTIONS) + list(CHANCE))
+            raise SpecError(f"unknown function {e.func!r}{hint}", e.pos)
+        args = tuple(self.check(a) for a in e.args)
+        t = call_type(e.func, args, e.pos)
+        if e.func in CHANCE:
+            if not self.allow_chance:
+                raise SpecError(f"chance ({e.func}) is not allowed in {self.section}", e.pos)
+            site = self.ctx.new_site(self.section)
+            return dataclasses.replace(e, args=args, type=t, site=site, loop_vars=self.loop_vars)
+        return dataclasses.replace(e, args=args, type=t)
+
+
+class BlockChecker:
+    """Types a block of statements, inlining procedures."""
+
+    def __init__(self, ctx: Context, section: str, allow_chance: bool, proc_stack=()):
+        self.ctx, self.section, self.allow_chance = ctx, section, allow_chance
+        self.proc_stack = tuple(proc_stack)
+
+    def block(self, stmts: ir.Block, scope: Scope, loop_vars=()) -> ir.Block:
+        out: list[ir.Stmt] = []
+        for s in stmts:
+            out.extend(self.stmt(s, scope, loop_vars))
+        return tuple(out)
+
+    def exprs(self, scope: Scope, loop_vars) -> ExprChecker:
+        return ExprChecker(self.ctx, scope, self.section, self.allow_chance, loop_vars)
+
+    def stmt(self, s: ir.Stmt, scope: Scope, loop_vars) -> list[ir.Stmt]:
+        ec = self.exprs(scope, loop_vars)
+        if isinstance(s, ir.Pass):
+            return []
+        if isinstance(s, ir.Assign):
+            return [self.assign(s, scope, ec)]
+        if isinstance(s, ir.If):
+            test = ec.check(s.test)
+            if not (test.type.is_bool and test.type.is_scalar):
+                raise SpecError(f"an if condition must be a single bool, not {test.type}", test.pos)
+            then = self.block(s.then, scope.child(), loop_vars)
+            orelse = self.block(s.orelse, scope.child(), loop_vars)
+            return [dataclasses.replace(s, test=test, then=then, orelse=orelse)]
+        if isinstance(s, ir.For):
+            lo, hi = ec._bound(s.lo), ec._bound(s.hi)
+            if hi.value <= lo.value:
+                raise SpecError(f"empty range {lo.value}..{hi.value}", s.lo.pos)
+            if scope.lookup(s.var) is not None:
+                raise SpecError(f"loop variable {s.var!r} already names something else", s.pos)
+            body = self.block(s.body, scope.child({s.var: Binding("loop", INT32)}), loop_vars + (s.var,))
+            return [dataclasses.replace(s, lo=lo, hi=hi, body=body)]
+        if isinstance(s, ir.CallStmt):
+            return self.call(s, scope, ec, loop_vars)
+        raise SpecError(f"unsupported statement {type(s).__name__}", s.pos)
+
+    def assign(self, s: ir.Assign, scope: Scope, ec: ExprChecker) -> ir.Stmt:
+        value = ec.check(s.value)
+        b = scope.lookup(s.name)
+        if s.op != "=":  # x += v  is  x = x + v
+            if b is None:
+                raise SpecError(f"unknown name {s.name!r}", s.pos)
+            current = ec.check(ir.Index(s.pos, base=ir.Name(s.pos, name=s.name), indices=s.indices)) if s.indices else ec.check(ir.Name(s.pos, name=s.name))
+            op = s.op[:-1]
+            t = binary_type(op, current.type, value.type, s.pos)
+            value = ir.Binary(s.pos, op=op, left=current, right=value, type=t)
+        if b is None:
+            if s.indices:
+                raise SpecError(f"unknown name {s.name!r}", s.pos)
+            if s.name in RESERVED or s.name in self.ctx.procedures:
+                raise SpecError(f"{s.name!r} is reserved", s.pos)
+            t = strong(value.type)
+            scope.define(s.name, Binding("local", t))
+            return dataclasses.replace(s, value=value, op="=", kind="local", type=t)
+        if b.kind in ("const", "param", "loop") or s.name == "step_count":
+            raise SpecError(f"cannot assign to {s.name!r} (a {_KIND_WORDS.get(b.kind, b.kind)})", s.pos)
+        target = b.type
+        indices = tuple(ec.check(i) for i in s.indices)
+        if indices:
+            typed = ec.check(ir.Index(s.pos, base=ir.Name(s.pos, name=s.name), indices=s.indices))
+            target_part = typed.type
+        else:
+            target_part = target
+        if not assignable(value.type, target_part):
+            raise SpecError(f"cannot assign {value.type} to {s.name!r} of type {target_part}", s.value.pos)
+        self._check_literal_range(s.name, value, b)
+        return dataclasses.replace(s, indices=indices, value=value, op="=", kind=b.kind, type=target)
+
+    def _check_literal_range(self, name: str, value: ir.Expr, b: Binding) -> None:
+        v = fold(value)
+        if v is None or isinstance(v, bool):
+            return
+        f = self.ctx.fields.get(name)
+        check_range(v, b.type, f.range if f else None, value.pos, name)
+
+    def call(self, s: ir.CallStmt, scope: Scope, ec: ExprChecker, loop_vars) -> list[ir.Stmt]:
+        if s.func in self.ctx.procedures:
+            return self.inline(s, scope, loop_vars)
+        if s.func not in OUTCOMES:
+            if s.func in FUNCTIONS or s.func in CHANCE:
+                raise SpecError(f"{s.func}() gives a value; assign it (x = {s.func}(...))", s.pos)
+            hint = _did_you_mean(s.func, list(OUTCOMES) + list(self.ctx.procedures))
+            raise SpecError(f"unknown statement {s.func!r}{hint}", s.pos)
+        if self.section == "init":
+            raise SpecError(f"{s.func}() is not allowed in init", s.pos)
+        args = tuple(ec.check(a) for a in s.args)
+        OUTCOMES[s.func](args, s.pos)
+        return [dataclasses.replace(s, args=args)]
+
+    def inline(self, s: ir.CallStmt, scope: Scope, loop_vars) -> list[ir.Stmt]:
+        name = s.func
+        if name in self.proc_stack:
+            raise SpecError(f"procedure {name!r} calls itself (recursion is not allowed)", s.pos)
+        params, body = self.ctx.procedures[name]
+        if len(s.args) != len(params):
+            raise SpecError(f"{name}() takes {len(params)} argument(s), got {len(s.args)}", s.pos)
+        ec = self.exprs(scope, loop_vars)
+        bound = {}
+        for p, a in zip(params, s.args):
+            typed = ec.check(a)
+            bound[p] = typed
+        inner = BlockChecker(self.ctx, self.section, self.allow_chance, self.proc_stack + (name,))
+        substituted = tuple(_substitute(st, bound) for st in body)
+        return list(inner.block(substituted, scope.child(), loop_vars))
+
+
+def _substitute(node: Any, bound: dict[str, ir.Expr]) -> Any:
+    """Replace procedure parameter names by the (typed) argument expressions."""
+    if isinstance(node, ir.Name) and node.name in bound:
+        return _Bound(node.pos, expr=bound[node.name])
+    if isinstance(node, ir.Assign) and node.name in bound:
+        raise SpecError(f"cannot assign to procedure parameter {node.name!r}", node.pos)
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        changes = {}
+        for f in dataclasses.fields(node):
+            v = getattr(node, f.name)
+            if isinstance(v, tuple):
+                changes[f.name] = tuple(_substitute(x, bound) for x in v)
+            elif dataclasses.is_dataclass(v):
+                changes[f.name] = _substitute(v, bound)
+        return dataclasses.replace(node, **changes) if changes else node
+    return node
+
+
+@dataclass(frozen=True)
+class _Bound(ir.Expr):
+    """An already-typed argument expression spliced into a procedure body."""
+
+    expr: ir.Expr = None  # type: ignore[assignment]
+
+
+_KIND_WORDS = {"const": "constant", "param": "action parameter", "loop": "loop variable"}
+
+
+def check_range(v: Any, t: Type, declared: tuple[float, float] | None, pos: Pos, name: str) -> None:
+    from .ir import INT_BOUNDS
+
+    if t.is_int:
+        lo, hi = INT_BOUNDS[t.dtype]
+        if not lo <= v <= hi:
+            raise SpecError(f"{v} is out of range for {name!r} of type {t.dtype} ({lo}..{hi})", pos)
+    if declared is not None and not declared[0] <= v <= declared[1]:
+        raise SpecError(f"{v} is out of the declared range [{declared[0]}, {declared[1]}] of {name!r}", pos)
+
+
+def _fold_binary(op: str, a: Any, b: Any, pos: Pos) -> Any:
+    try:
+        if op in ("and", "or", "==", "!=", "<", "<=", ">", ">="):
+            return None  # rarely useful, keep the expression
+        if op == "/":
+            return a / b
+        if op == "//":
+            return a // b
+        if op == "%":
+            return a % b
+        if op == "**":
+            return a**b
+        return {"+": a + b, "-": a - b, "*": a * b}[op]
+    except ZeroDivisionError:
+        raise SpecError("division by zero in a constant expression", pos) from None
+
+
+def _did_you_mean(name: str, candidates: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, candidates, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _describe(e: ir.Expr) -> str:
+    return repr(e.name) if isinstance(e, ir.Name) else "this value"
+
+
+# ------------------------------------------------------------------- program
+
+
+def build_program(spec: Spec, source: Source) -> ir.Program:
+    ctx = Context(source)
+    file = source.file
+    ctx.enums = dict(spec.enums)
+    base: dict[str, Binding] = {"PLAYERS": Binding("const", Type("int32", (), True), spec.players)}
+    for enum, members in spec.enums.items():
+        if len(set(members)) != len(members):
+            raise SpecError(f"enum {enum} repeats a member", source.pos(("enums", enum)))
+    scope = Scope([base])
+
+    for name, raw in spec.constants.items():
+        path = ("constants", name)
+        _check_new_name(name, scope, source.key_pos(path))
+        declared = raw.type if isinstance(raw, ConstantSpec) else None
+        value = raw.value if isinstance(raw, ConstantSpec) else raw
+        vpath = path + ("value",) if isinstance(raw, ConstantSpec) else path
+        binding = _constant(ctx, scope, name, value, declared, vpath)
+        scope.define(name, binding)
+    ctx.const_bindings = dict(scope.frames[0])
+
+    for name, f in spec.state.items():
+        path = ("state", name)
+        _check_new_name(name, scope, source.key_pos(path))
+        t = _parse_type(f.type, source, path + ("type",))
+        if f.range is not None and t.is_bool:
+            raise SpecError("a bool field has no range", source.pos(path + ("range",)))
+        init = _field_init(ctx, scope, name, t, f, path)
+        field_ = ir.StateField(name, t, init, f.range, source.key_pos(path))
+        ctx.fields[name] = field_
+    state_scope = scope.child({n: Binding("state", f.type) for n, f in ctx.fields.items()})
+    state_scope.define("current_player", Binding("builtin", INT32))
+    state_scope.define("step_count", Binding("builtin", INT32))
+
+    for name, p in spec.procedures.items():
+        path = ("procedures", name)
+        _check_new_name(name, state_scope, source.key_pos(path))
+        body = parse_block(p.body, source.locator(path + ("body",)))
+        ctx.procedures[name] = (tuple(p.params), body)
+
+    init_block: ir.Block = ()
+    if spec.init:
+        parsed = parse_block(spec.init, source.locator(("init",)))
+        init_block = BlockChecker(ctx, "init", True).block(parsed, state_scope.child())
+
+    actions = []
+    offset = 0
+    step_sites_before = ctx.next_site
+    for index, (name, a) in enumerate(spec.actions.items()):
+        path = ("actions", name)
+        params = []
+        pscope = state_scope.child()
+        for pname, domain in a.params.items():
+            ppath = path + ("params", pname)
+            _check_new_name(pname, pscope, source.key_pos(ppath))
+            lo, hi = _domain(ctx, domain, source, ppath)
+            params.append(ir.Param(pname, lo, hi))
+            pscope.define(pname, Binding("param", INT32))
+        size = 1
+        for p in params:
+            size *= p.size
+        if isinstance(a.legal, bool):
+            legal: ir.Expr = ir.Literal(source.pos(path + ("legal",)), value=a.legal, type=BOOL)
+        else:
+            raw_legal = parse_expr(a.legal, source.locator(path + ("legal",)))
+            legal = ExprChecker(ctx, pscope, f"the guard of {name}", False).check(raw_legal)
+        if not (legal.type.is_bool and legal.type.is_scalar):
+            raise SpecError(f"a guard must be a single bool, not {legal.type}", legal.pos)
+        parsed = parse_block(a.effect, source.locator(path + ("effect",)))
+        effect = BlockChecker(ctx, f"action {name}", True).block(parsed, pscope.child())
+        actions.append(ir.Action(name, index, tuple(params), legal, effect, offset, size, source.key_pos(path)))
+        offset += size
+    step_uses_chance = ctx.next_site > step_sites_before
+
+    obs_scope = state_scope.child({"player": Binding("builtin", INT32)})
+    obs_type = _parse_type(spec.observe.type, source, ("observe", "type"))
+    raw_obs = parse_expr(spec.observe.value, source.locator(("observe", "value")))
+    observe = ExprChecker(ctx, obs_scope, "observe", False).check(raw_obs)
+    if observe.type.shape != obs_type.shape:
+        raise SpecError(f"the observation has shape {observe.type} but observe.type says {obs_type}", observe.pos)
+    if observe.type.dtype != obs_type.dtype and obs_type.is_bool:
+        raise SpecError(f"the observation is {observe.type.dtype}, observe.type says bool", observe.pos)
+
+    invariants = []
+    for i, text in enumerate(spec.invariants):
+        raw = parse_expr(text, source.locator(("invariants", i)))
+        inv = ExprChecker(ctx, state_scope, "an invariant", False).check(raw)
+        if not (inv.type.is_bool and inv.type.is_scalar):
+            raise SpecError(f"an invariant must be a single bool, not {inv.type}", inv.pos)
+        invariants.append(inv)
+
+    lo, hi = spec.rewards.range
+    if lo > hi:
+        raise SpecError("rewards.range must be [low, high]", source.pos(("rewards", "range")))
+    return ir.Program(
+        name=spec.name,
+        players=spec.players,
+        constants=tuple(ctx.constants.values()),
+        fields=tuple(ctx.fields.values()),
+        init=init_block,
+        actions=tuple(actions),
+        observe=observe,
+        observation_type=obs_type,
+        num_actions=offset,
+        max_steps=spec.max_steps,
+        reward_range=(float(lo), float(hi)),
+        zero_sum=spec.rewards.zero_sum,
+        invariants=tuple(invariants),
+        step_uses_chance=step_uses_chance,
+        spec_hash=hashlib.sha256(source.text.encode()).hexdigest(),
+        source_file=file,
+    )
+
+
+def _check_new_name(name: str, scope: Scope, pos: Pos) -> None:
+    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", str(name)):
+        raise SpecError(f"{name!r} is not a valid name", pos)
+    if name in RESERVED or name in FUNCTIONS or name in CHANCE or name in OUTCOMES or name in REDUCTIONS:
+        raise SpecError(f"{name!r} is reserved", pos)
+    if scope.lookup(name) is not None:
+        raise SpecError(f"{name!r} is already defined", pos)
+
+
+def _parse_type(text: str, source: Source, path) -> Type:
+    try:
+        return parse_type(text)
+    except ValueError as err:
+        raise SpecError(str(err), source.pos(path)) from None
+
+
+def _constant(ctx: Context, scope: Scope, name: str, value: Any, declared: str | None, path) -> Binding:
+    source = ctx.source
+    pos = source.pos(path)
+    if isinstance(value, str):
+        expr = ExprChecker(ctx, scope, "a constant", False).check(parse_expr(value, source.locator(path)))
+        if not isinstance(expr, ir.Literal):
+            raise SpecError("a constant formula must use only numbers and other scalar constants", pos)
+        value = expr.value
+    if isinstance(value, list):
+        shape, leaves = _nested_shape(value, source, path)
+        t = parse_type(declared) if declared else _infer_dtype(leaves, shape)
+        if declared and t.shape and t.shape != shape:
+            raise SpecError(f"the value has shape {list(shape)} but the type says {t}", pos)
+        t = Type(t.dtype, shape)
+        for leaf, lpath in leaves:
+            _check_leaf(leaf, t, source.pos(lpath), name)
+        const = ir.Constant(name, t, _to_tuple(value, t), pos)
+        ctx.constants[name] = const
+        return Binding("const", t)
+    if not isinstance(value, (bool, int, float)):
+        raise SpecError(f"constant {name!r} must be a number, a bool, a list or a formula", pos)
+    t = parse_type(declared) if declared else literal_type(value)
+    _check_leaf(value, t, pos, name)
+    if declared:
+        t = Type(t.dtype, (), weak=True)
+        value = float(value) if t.is_float else value
+    return Binding("const", t, value)
+
+
+def _check_leaf(v: Any, t: Type, pos: Pos, name: str) -> None:
+    if t.is_bool and not isinstance(v, bool):
+        raise SpecError(f"{v!r} is not a bool", pos)
+    if t.is_int:
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise SpecError(f"{v!r} is not an integer ({name} is {t})", pos)
+        check_range(v, t, None, pos, name)
+    if t.is_float and (isinstance(v, bool) or not isinstance(v, (int, float))):
+        raise SpecError(f"{v!r} is not a number", pos)
+
+
+def _nested_shape(value: Any, source: Source, path) -> tuple[tuple[int, ...], list]:
+    if not isinstance(value, list):
+        return (), [(value, path)]
+    if not value:
+        raise SpecError("an empty list has no shape", source.pos(path))
+    shapes, leaves = [], []
+    for i, v in enumerate(value):
+        s, l_ = _nested_shape(v, source, path + (i,))
+        shapes.append(s)
+        leaves.extend(l_)
+    if any(s != shapes[0] for s in shapes):
+        raise SpecError("rows of a table must all have the same length", source.pos(path))
+    return (len(value),) + shapes[0], leaves
+
+
+def _infer_dtype(leaves, shape) -> Type:
+    values = [v for v, _ in leaves]
+    if all(isinstance(v, bool) for v in values):
+        return Type("bool", shape)
+    if any(isinstance(v, float) for v in values):
+        return Type("float32", shape)
+    return Type("int32", shape)
+
+
+def _to_tuple(value: Any, t: Type) -> Any:
+    if isinstance(value, list):
+        return tuple(_to_tuple(v, t) for v in value)
+    return float(value) if t.is_float else value
+
+
+def _field_init(ctx: Context, scope: Scope, name: str, t: Type, f, path) -> ir.Expr:
+    source = ctx.source
+    ipath = path + ("init",)
+    pos = source.pos(ipath)
+    if isinstance(f.init, str):
+        expr = ExprChecker(ctx, scope, "init", True).check(parse_expr(f.init, source.locator(ipath)))
+    elif isinstance(f.init, list):
+        shape, leaves = _nested_shape(f.init, source, ipath)
+        if shape != t.shape:
+            raise SpecError(f"init has shape {list(shape)} but {name!r} is {t}", pos)
+        for leaf, lpath in leaves:
+            _check_leaf(leaf, Type(t.dtype), source.pos(lpath), name)
+            if not isinstance(leaf, bool):
+                check_range(leaf, t, f.range, source.pos(lpath), name)
+        const = ir.Constant(f"_INIT_{name.upper()}", t, _to_tuple(f.init, t), pos)
+        ctx.constants[const.name] = const
+        return ir.Name(pos, name=const.name, kind="const", type=t)
+    else:
+        expr = ir.Literal(pos, value=f.init, type=literal_type(f.init))
+        _check_leaf(f.init, Type(t.dtype), pos, name)
+    if not assignable(expr.type, t):
+        raise SpecError(f"cannot initialise {name!r} of type {t} with {expr.type}", pos)
+    v = fold(expr)
+    if v is not None and not isinstance(v, bool):
+        check_range(v, t, f.range, pos, name)
+    return expr
+
+
+def _domain(ctx: Context, domain: Any, source: Source, path) -> tuple[int, int]:
+    """A parameter domain: "lo..hi" (half-open), a count n (0..n) or an enum name."""
+    pos = source.pos(path)
+    if isinstance(domain, bool):
+        raise SpecError("a parameter domain is 'lo..hi', a count or an enum name", pos)
+    if isinstance(domain, int):
+        lo, hi = 0, domain
+    elif domain in ctx.enums:
+        lo, hi = 0, len(ctx.enums[domain])
+    else:
+        text = str(domain)
+        if ".." not in text:
+            raise SpecError(f"bad parameter domain {text!r}: expected 'lo..hi' (half-open), a count or an enum name", pos)
+        locate = source.locator(path)
+        left, _, right = text.partition("..")
+        bounds = []
+        for offset, part in ((0, left), (len(left) + 2, right)):
+            expr = parse_expr(part, lambda line, col, o=offset: locate(line, col + o))
+            value = ExprChecker(ctx, _const_scope(ctx), "a domain", False).check(expr)
+            if not isinstance(value, ir.Literal) or not isinstance(value.value, int) or isinstance(value.value, bool):
+                raise SpecError("a domain bound must be a constant integer", value.pos)
+            bounds.append(value.value)
+        lo, hi = bounds
+    if hi <= lo:
+        raise SpecError(f"empty parameter domain {lo}..{hi}", pos)
+    return lo, hi
+
+
+def _const_scope(ctx: Context) -> Scope:
+    return Scope([dict(ctx.const_bindings)])

@@ -1,0 +1,286 @@
+"""specc's IR: one tree of plain frozen dataclasses for expressions and statements.
+
+The parser builds these nodes without types; the checker (specc.check) returns
+typed copies with every name resolved. Backends dispatch on the node class
+(`visit_<ClassName>`), so adding a node or a backend is a local change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+DTYPES = ("bool", "int8", "int16", "int32", "float32")
+INT_BOUNDS = {
+    "int8": (-(2**7), 2**7 - 1),
+    "int16": (-(2**15), 2**15 - 1),
+    "int32": (-(2**31), 2**31 - 1),
+}
+
+
+@dataclass(frozen=True)
+class Pos:
+    """A place in the spec file (1-based line and column)."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Type:
+    """A dtype and a fixed shape. `weak` marks a bare literal (adopts its partner's dtype)."""
+
+    dtype: str
+    shape: tuple[int, ...] = ()
+    weak: bool = False
+
+    @property
+    def is_int(self) -> bool:
+        return self.dtype.startswith("int")
+
+    @property
+    def is_float(self) -> bool:
+        return self.dtype == "float32"
+
+    @property
+    def is_bool(self) -> bool:
+        return self.dtype == "bool"
+
+    @property
+    def is_scalar(self) -> bool:
+        return self.shape == ()
+
+    def __str__(self) -> str:
+        dims = f"[{','.join(map(str, self.shape))}]" if self.shape else ""
+        return f"{self.dtype}{dims}"
+
+
+BOOL = Type("bool")
+INT32 = Type("int32")
+FLOAT32 = Type("float32")
+
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True)
+class Expr:
+    pos: Pos = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Literal(Expr):
+    value: Union[bool, int, float] = 0
+    type: Type | None = None
+
+
+@dataclass(frozen=True)
+class Name(Expr):
+    """A name. `kind` is set by the checker: state, builtin, const, param, local, loop."""
+
+    name: str = ""
+    kind: str = ""
+    type: Type | None = None
+
+
+@dataclass(frozen=True)
+class EnumRef(Expr):
+    """`Enum.member`; the checker replaces it with a Literal."""
+
+    enum: str = ""
+    member: str = ""
+    type: Type | None = None
+
+
+@dataclass(frozen=True)
+class Index(Expr):
+    base: Expr = None  # type: ignore[assignment]
+    indices: tuple[Expr, ...] = ()
+    type: Type | None = None
+
+
+@dataclass(frozen=True)
+class Unary(Expr):
+    op: str = ""  # "neg" | "not"
+    operand: Expr = None  # type: ignore[assignment]
+    type: Type | None = None
+
+
+@dataclass(frozen=True)
+class Binary(Expr):
+    op: str = ""  # + - * / // % ** == != < <= > >= and or
+    left: Expr = None  # type: ignore[assignment]
+    right: Expr = None  # type: ignore[assignment]
+    type: Type | None = None
+
+
+@dataclass(frozen=True)
+class Cond(Expr):
+    test: Expr = None  # type: ignore[assignment]
+    then: Expr = None  # type: ignore[assignment]
+    orelse: Expr = None  # type: ignore[assignment]
+    type: Type | None = None
+
+
+@dataclass(frozen=True)
+class Call(Expr):
+    """A call of a built-in function (see specc.builtins).
+
+    For chance functions the checker sets `site` (a static id, unique in the spec)
+    and `loop_vars` (enclosing loop variables, folded into the key so each
+    iteration draws fresh numbers).
+    """
+
+    func: str = ""
+    args: tuple[Expr, ...] = ()
+    site: int = -1
+    loop_vars: tuple[str, ...] = ()
+    type: Type | None = None
+
+
+@dataclass(frozen=True)
+class Reduce(Expr):
+    """`op(var in lo..hi: body)`: a bounded comprehension folded by `op`."""
+
+    op: str = ""  # any all sum count min max argmax argmin
+    var: str = ""
+    lo: Expr = None  # type: ignore[assignment]
+    hi: Expr = None  # type: ignore[assignment]
+    body: Expr = None  # type: ignore[assignment]
+    type: Type | None = None
+
+
+@dataclass(frozen=True)
+class ArrayLit(Expr):
+    """`[a, b, c]`: stacks its items along a new first axis."""
+
+    items: tuple[Expr, ...] = ()
+    type: Type | None = None
+
+
+# ----------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True)
+class Stmt:
+    pos: Pos = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Assign(Stmt):
+    """`name[indices] op value`; the checker turns `+=` and friends into `=`."""
+
+    name: str = ""
+    indices: tuple[Expr, ...] = ()
+    value: Expr = None  # type: ignore[assignment]
+    op: str = "="
+    kind: str = ""  # set by the checker: state, builtin or local
+    type: Type | None = None  # the target's whole type
+
+
+@dataclass(frozen=True)
+class If(Stmt):
+    test: Expr = None  # type: ignore[assignment]
+    then: tuple[Stmt, ...] = ()
+    orelse: tuple[Stmt, ...] = ()
+
+
+@dataclass(frozen=True)
+class For(Stmt):
+    var: str = ""
+    lo: Expr = None  # type: ignore[assignment]
+    hi: Expr = None  # type: ignore[assignment]
+    body: tuple[Stmt, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallStmt(Stmt):
+    """A statement call: an outcome (win, lose, draw, terminate, truncate), reward,
+    or a procedure (inlined by the checker)."""
+
+    func: str = ""
+    args: tuple[Expr, ...] = ()
+
+
+@dataclass(frozen=True)
+class Pass(Stmt):
+    pass
+
+
+Block = tuple[Stmt, ...]
+
+
+# --------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True)
+class Constant:
+    """An array constant (scalars are folded into Literals). `value` is a nested tuple."""
+
+    name: str
+    type: Type
+    value: object
+    pos: Pos = field(compare=False)
+
+
+@dataclass(frozen=True)
+class StateField:
+    name: str
+    type: Type
+    init: Expr
+    range: tuple[float, float] | None
+    pos: Pos = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Param:
+    """An action parameter taking the values lo, lo+1, ..., hi-1."""
+
+    name: str
+    lo: int
+    hi: int
+
+    @property
+    def size(self) -> int:
+        return self.hi - self.lo
+
+
+@dataclass(frozen=True)
+class Action:
+    """An action kind; its flat indices are offset .. offset + prod(param sizes) - 1,
+    parameters in row-major order (the last parameter varies fastest)."""
+
+    name: str
+    index: int
+    params: tuple[Param, ...]
+    legal: Expr
+    effect: Block
+    offset: int
+    size: int
+    pos: Pos = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Program:
+    """A whole checked spec: what every backend receives."""
+
+    name: str
+    players: int
+    constants: tuple[Constant, ...]
+    fields: tuple[StateField, ...]
+    init: Block
+    actions: tuple[Action, ...]
+    observe: Expr
+    observation_type: Type
+    num_actions: int
+    max_steps: int | None
+    reward_range: tuple[float, float]
+    zero_sum: bool
+    invariants: tuple[Expr, ...]
+    step_uses_chance: bool
+    spec_hash: str
+    source_file: str
