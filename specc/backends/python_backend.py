@@ -55,6 +55,8 @@ class PyExpr:
             if e.type.is_scalar:
                 return f"({left} {e.op} {right})"
             return f"np.logical_{e.op}({left}, {right})"
+        if e.op == "**" and e.right.type.is_int and e.right.type.weak:
+            return f"({self.as_float(e.left)} ** {self.gen(e.right)})"  # integer power, as JAX's
         if e.type.is_float and e.op not in ("==", "!=", "<", "<=", ">", ">="):
             return f"({self.as_float(e.left)} {e.op} {self.as_float(e.right)})"
         if e.op in ("==", "!=", "<", "<=", ">", ">=") and (e.left.type.is_float or e.right.type.is_float):
