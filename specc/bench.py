@@ -24,12 +24,22 @@ class Runner:
     compile_seconds: float
 
 
-def _random_legal(key, mask):
+def _random_legal(word, mask):
+    """The k-th legal action, k uniform from one random word per environment (cheaper
+    than categorical sampling, so the timing is the environment's, not the harness's)."""
+    import jax.numpy as jnp
+
+    count = jnp.maximum(jnp.sum(mask, axis=-1, dtype=jnp.uint32), 1)
+    k = (word % count).astype(jnp.int32)
+    return jnp.argmax(jnp.cumsum(mask, axis=-1, dtype=jnp.int32) > k[:, None], axis=-1).astype(jnp.int32)
+
+
+def _env_keys(key, batch):
+    """One raw uint32[2] PRNG key per environment from a single draw."""
     import jax
     import jax.numpy as jnp
 
-    logits = jnp.where(mask, 0.0, -jnp.inf)
-    return jax.random.categorical(key, logits, axis=-1).astype(jnp.int32)
+    return jax.random.bits(key, (batch, 2), jnp.uint32)
 
 
 def scan_runner(name: str, init: Callable, step: Callable, batch: int, steps: int) -> Runner:
@@ -43,19 +53,19 @@ def scan_runner(name: str, init: Callable, step: Callable, batch: int, steps: in
     def body(carry, _):
         state, key = carry
         key, k_act, k_step, k_reset = jax.random.split(key, 4)
-        action = _random_legal(k_act, state.legal_action_mask)
-        state = v_step(state, action, jax.random.split(k_step, batch))
+        action = _random_legal(jax.random.bits(k_act, (batch,), jnp.uint32), state.legal_action_mask)
+        state = v_step(state, action, _env_keys(k_step, batch))
         done = jnp.logical_or(state.terminated, state.truncated)
-        fresh = v_init(jax.random.split(k_reset, batch))
+        fresh = v_init(_env_keys(k_reset, batch))
         state = jax.tree_util.tree_map(
             lambda a, b: jnp.where(jnp.reshape(done, done.shape + (1,) * (a.ndim - 1)), a, b), fresh, state
         )
         return (state, key), None
 
     def rollout(key):
-        state = v_init(jax.random.split(key, batch))
+        state = v_init(_env_keys(key, batch))
         (state, _), _ = jax.lax.scan(body, (state, key), None, length=steps)
-        return state.rewards
+        return state
 
     return _compiled(name, rollout)
 
@@ -64,6 +74,7 @@ def gymnax_runner(name: str, env_id: str, batch: int, steps: int) -> Runner:
     """A gymnax env through its own step (which auto-resets), uniform random actions."""
     import gymnax
     import jax
+    import jax.numpy as jnp
 
     env, params = gymnax.make(env_id)
     n = env.num_actions
@@ -73,14 +84,14 @@ def gymnax_runner(name: str, env_id: str, batch: int, steps: int) -> Runner:
     def body(carry, _):
         state, key = carry
         key, k_act, k_step = jax.random.split(key, 3)
-        action = jax.random.randint(k_act, (batch,), 0, n)
-        _, state, reward, done, _ = v_step(jax.random.split(k_step, batch), state, action, params)
+        action = (jax.random.bits(k_act, (batch,), jnp.uint32) % n).astype(jnp.int32)
+        _, state, reward, done, _ = v_step(_env_keys(k_step, batch), state, action, params)
         return (state, key), None
 
     def rollout(key):
-        _, state = v_reset(jax.random.split(key, batch), params)
+        _, state = v_reset(_env_keys(key, batch), params)
         (state, _), _ = jax.lax.scan(body, (state, key), None, length=steps)
-        return state.time
+        return state
 
     return _compiled(name, rollout)
 

@@ -44,6 +44,21 @@ class State:
         return dataclasses.replace(self, **changes)
 
 
+def _flip(word):
+    return word < 0x80000000
+
+
+def _roll(word, n):
+    """A whole number in 0..n-1 from one random word (modulo bias below n / 2**32)."""
+    return (word % jnp.asarray(n).astype(jnp.uint32)).astype(jnp.int32)
+
+
+def _uniform(word, low, high):
+    """A float32 in [low, high) from the word's top 23 bits, as jax.random.uniform does."""
+    unit = jax.lax.bitcast_convert_type((word >> 9) | jnp.uint32(0x3F800000), jnp.float32) - 1.0
+    return low + (high - low) * unit
+
+
 def _site_key(key, site, *path):
     """The key of one chance call site: fold_in(key, site), then each loop index."""
     key = jax.random.fold_in(key, site)
@@ -79,21 +94,22 @@ def _effect_push(s: State, params, key) -> State:
     theta_dot = s.theta_dot
     rewards = s.rewards
     terminated = s.terminated
-    force = jnp.asarray(jnp.where((direction == 1), 10.0, -10.0)).astype(jnp.float32)
-    costheta = jnp.asarray(jnp.cos(theta)).astype(jnp.float32)
-    sintheta = jnp.asarray(jnp.sin(theta)).astype(jnp.float32)
-    temp = jnp.asarray(((force + ((0.05 * (theta_dot**2)) * sintheta)) / 1.1)).astype(jnp.float32)
+    force = jnp.asarray(jnp.where((direction == 1), 10.0, -10.0), jnp.float32)
+    costheta = jnp.asarray(jnp.cos(theta), jnp.float32)
+    sintheta = jnp.asarray(jnp.sin(theta), jnp.float32)
+    temp = jnp.asarray(((force + ((0.05 * (theta_dot**2)) * sintheta)) / 1.1), jnp.float32)
     thetaacc = jnp.asarray(
         (
             ((9.8 * sintheta) - (costheta * temp))
             / (0.5 * (1.3333333333333333 - ((0.1 * (costheta**2)) / 1.1)))
-        )
-    ).astype(jnp.float32)
-    xacc = jnp.asarray((temp - (((0.05 * thetaacc) * costheta) / 1.1))).astype(jnp.float32)
-    x = jnp.asarray((x + (0.02 * x_dot))).astype(jnp.float32)
-    x_dot = jnp.asarray((x_dot + (0.02 * xacc))).astype(jnp.float32)
-    theta = jnp.asarray((theta + (0.02 * theta_dot))).astype(jnp.float32)
-    theta_dot = jnp.asarray((theta_dot + (0.02 * thetaacc))).astype(jnp.float32)
+        ),
+        jnp.float32,
+    )
+    xacc = jnp.asarray((temp - (((0.05 * thetaacc) * costheta) / 1.1)), jnp.float32)
+    x = jnp.asarray((x + (0.02 * x_dot)), jnp.float32)
+    x_dot = jnp.asarray((x_dot + (0.02 * xacc)), jnp.float32)
+    theta = jnp.asarray((theta + (0.02 * theta_dot)), jnp.float32)
+    theta_dot = jnp.asarray((theta_dot + (0.02 * thetaacc)), jnp.float32)
     rewards = rewards.at[0].add(jnp.asarray(1.0, jnp.float32))
     cond__1 = jnp.logical_or(
         jnp.logical_or(jnp.logical_or((x < -2.4), (x > 2.4)), (theta < -0.20943951023931953)),
@@ -104,10 +120,6 @@ def _effect_push(s: State, params, key) -> State:
     return s.replace(
         x=x, x_dot=x_dot, theta=theta, theta_dot=theta_dot, rewards=rewards, terminated=terminated
     )
-
-
-def _init_rules(s: State, key) -> State:
-    return s
 
 
 def _finish(s: State) -> State:
@@ -122,6 +134,7 @@ def _finish(s: State) -> State:
 
 def init(key) -> State:
     """A new episode from `key`."""
+    _words = jax.random.bits(key, (4,), jnp.uint32)
     s = State(
         current_player=jnp.int32(0),
         observation=jnp.zeros(OBSERVATION_SHAPE, OBSERVATION_DTYPE),
@@ -130,32 +143,12 @@ def init(key) -> State:
         terminated=jnp.bool_(False),
         truncated=jnp.bool_(False),
         step_count=jnp.int32(0),
-        x=jnp.broadcast_to(
-            jnp.asarray(jax.random.uniform(_site_key(key, 1), (), jnp.float32, -0.05, 0.05)).astype(
-                jnp.float32
-            ),
-            (),
-        ),
-        x_dot=jnp.broadcast_to(
-            jnp.asarray(jax.random.uniform(_site_key(key, 2), (), jnp.float32, -0.05, 0.05)).astype(
-                jnp.float32
-            ),
-            (),
-        ),
-        theta=jnp.broadcast_to(
-            jnp.asarray(jax.random.uniform(_site_key(key, 3), (), jnp.float32, -0.05, 0.05)).astype(
-                jnp.float32
-            ),
-            (),
-        ),
-        theta_dot=jnp.broadcast_to(
-            jnp.asarray(jax.random.uniform(_site_key(key, 4), (), jnp.float32, -0.05, 0.05)).astype(
-                jnp.float32
-            ),
-            (),
-        ),
+        x=jnp.asarray(_uniform(_words[0], -0.05, 0.05), jnp.float32),
+        x_dot=jnp.asarray(_uniform(_words[1], -0.05, 0.05), jnp.float32),
+        theta=jnp.asarray(_uniform(_words[2], -0.05, 0.05), jnp.float32),
+        theta_dot=jnp.asarray(_uniform(_words[3], -0.05, 0.05), jnp.float32),
     )
-    return _finish(_init_rules(s, key))
+    return _finish(s)
 
 
 def step(state: State, action, key=None) -> State:
@@ -171,15 +164,18 @@ def step(state: State, action, key=None) -> State:
     s = state.replace(rewards=jnp.zeros(NUM_PLAYERS, jnp.float32), step_count=state.step_count + 1)
     s = _effect_push(s, _PARAMS[safe], key)
     s = _finish(s)
+    # One select per field: a finished episode absorbs (zero rewards), an illegal
+    # action ends the game with -1 for the mover and +1 for the others (as in Pgx).
+    keep = jnp.logical_or(done, illegal)
+    new = jax.tree_util.tree_map(lambda old, new: jnp.where(keep, old, new), state, s)
     penalty = jnp.where(jnp.arange(NUM_PLAYERS) == state.current_player, -1.0, 1.0).astype(
         jnp.float32
     )
-    lost = state.replace(
-        rewards=penalty,
-        terminated=jnp.bool_(True),
-        step_count=state.step_count + 1,
-        legal_action_mask=jnp.zeros(NUM_ACTIONS, jnp.bool_),
+    return new.replace(
+        rewards=jnp.where(done, 0.0, jnp.where(illegal, penalty, s.rewards)),
+        terminated=jnp.where(done, state.terminated, jnp.logical_or(illegal, s.terminated)),
+        step_count=jnp.where(done, state.step_count, s.step_count),
+        legal_action_mask=jnp.where(
+            keep, jnp.logical_and(state.legal_action_mask, done), s.legal_action_mask
+        ),
     )
-    s = jax.tree_util.tree_map(lambda a, b: jnp.where(illegal, a, b), lost, s)
-    absorbed = state.replace(rewards=jnp.zeros(NUM_PLAYERS, jnp.float32))
-    return jax.tree_util.tree_map(lambda a, b: jnp.where(done, a, b), absorbed, s)

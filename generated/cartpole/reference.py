@@ -63,16 +63,30 @@ def _site_key(key, site, *path):
     return key
 
 
-def _flip(key):
-    return bool(jax.random.bernoulli(key))
+def _bits(key, n):
+    """The function's random words: the same bits as the JAX backend's."""
+    return np.asarray(jax.random.bits(key, (n,), np.uint32))
 
 
-def _roll(key, n):
-    return np.int32(jax.random.randint(key, (), 0, n, dtype=np.int32))
+def _word(key):
+    return np.uint32(jax.random.bits(key, (), np.uint32))
 
 
-def _uniform(key, low, high):
-    return np.float32(jax.random.uniform(key, (), np.float32, low, high))
+def _flip(word):
+    return bool(word < 0x80000000)
+
+
+def _roll(word, n):
+    """A whole number in 0..n-1 from one random word (modulo bias below n / 2**32)."""
+    return np.int32(np.uint32(word) % np.uint32(n))
+
+
+def _uniform(word, low, high):
+    """A float32 in [low, high) from the word's top 23 bits, as jax.random.uniform does."""
+    unit = np.array((np.uint32(word) >> 9) | np.uint32(0x3F800000), np.uint32).view(np.float32)[
+        ()
+    ] - np.float32(1.0)
+    return low + (high - low) * unit
 
 
 def _win(s, player):
@@ -148,10 +162,6 @@ def _effect_push(s: State, direction, key) -> None:
 _EFFECTS = (_effect_push,)
 
 
-def _init_rules(s: State, key) -> None:
-    pass
-
-
 def _finish(s: State) -> State:
     if s.step_count >= MAX_STEPS and not s.terminated:
         s.truncated = True
@@ -162,6 +172,7 @@ def _finish(s: State) -> State:
 
 def init(key) -> State:
     """A new episode from `key`."""
+    _words = _bits(key, 4)
     s = State(
         current_player=np.int32(0),
         observation=np.zeros(OBSERVATION_SHAPE, OBSERVATION_DTYPE),
@@ -170,12 +181,11 @@ def init(key) -> State:
         terminated=False,
         truncated=False,
         step_count=np.int32(0),
-        x=_cast(_uniform(_site_key(key, 1), -0.05, 0.05), np.float32),
-        x_dot=_cast(_uniform(_site_key(key, 2), -0.05, 0.05), np.float32),
-        theta=_cast(_uniform(_site_key(key, 3), -0.05, 0.05), np.float32),
-        theta_dot=_cast(_uniform(_site_key(key, 4), -0.05, 0.05), np.float32),
+        x=_cast(_uniform(_words[0], -0.05, 0.05), np.float32),
+        x_dot=_cast(_uniform(_words[1], -0.05, 0.05), np.float32),
+        theta=_cast(_uniform(_words[2], -0.05, 0.05), np.float32),
+        theta_dot=_cast(_uniform(_words[3], -0.05, 0.05), np.float32),
     )
-    _init_rules(s, key)
     return _finish(s)
 
 

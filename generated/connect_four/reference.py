@@ -62,16 +62,30 @@ def _site_key(key, site, *path):
     return key
 
 
-def _flip(key):
-    return bool(jax.random.bernoulli(key))
+def _bits(key, n):
+    """The function's random words: the same bits as the JAX backend's."""
+    return np.asarray(jax.random.bits(key, (n,), np.uint32))
 
 
-def _roll(key, n):
-    return np.int32(jax.random.randint(key, (), 0, n, dtype=np.int32))
+def _word(key):
+    return np.uint32(jax.random.bits(key, (), np.uint32))
 
 
-def _uniform(key, low, high):
-    return np.float32(jax.random.uniform(key, (), np.float32, low, high))
+def _flip(word):
+    return bool(word < 0x80000000)
+
+
+def _roll(word, n):
+    """A whole number in 0..n-1 from one random word (modulo bias below n / 2**32)."""
+    return np.int32(np.uint32(word) % np.uint32(n))
+
+
+def _uniform(word, low, high):
+    """A float32 in [low, high) from the word's top 23 bits, as jax.random.uniform does."""
+    unit = np.array((np.uint32(word) >> 9) | np.uint32(0x3F800000), np.uint32).view(np.float32)[
+        ()
+    ] - np.float32(1.0)
+    return low + (high - low) * unit
 
 
 def _win(s, player):
@@ -143,10 +157,6 @@ def _effect_drop(s: State, col, key) -> None:
 _EFFECTS = (_effect_drop,)
 
 
-def _init_rules(s: State, key) -> None:
-    s.current_player = _cast(_roll(_site_key(key, 1), 2), np.int32)
-
-
 def _finish(s: State) -> State:
     s.legal_action_mask = legal_action_mask(s)
     s.observation = observe(s, s.current_player)
@@ -155,6 +165,7 @@ def _finish(s: State) -> State:
 
 def init(key) -> State:
     """A new episode from `key`."""
+    _words = _bits(key, 1)
     s = State(
         current_player=np.int32(0),
         observation=np.zeros(OBSERVATION_SHAPE, OBSERVATION_DTYPE),
@@ -165,7 +176,7 @@ def init(key) -> State:
         step_count=np.int32(0),
         board=np.broadcast_to(np.asarray(0).astype(np.int8), (6, 7)).copy(),
     )
-    _init_rules(s, key)
+    s.current_player = _cast(_roll(_words[0], 2), np.int32)
     return _finish(s)
 
 

@@ -45,6 +45,21 @@ class State:
         return dataclasses.replace(self, **changes)
 
 
+def _flip(word):
+    return word < 0x80000000
+
+
+def _roll(word, n):
+    """A whole number in 0..n-1 from one random word (modulo bias below n / 2**32)."""
+    return (word % jnp.asarray(n).astype(jnp.uint32)).astype(jnp.int32)
+
+
+def _uniform(word, low, high):
+    """A float32 in [low, high) from the word's top 23 bits, as jax.random.uniform does."""
+    unit = jax.lax.bitcast_convert_type((word >> 9) | jnp.uint32(0x3F800000), jnp.float32) - 1.0
+    return low + (high - low) * unit
+
+
 def _site_key(key, site, *path):
     """The key of one chance call site: fold_in(key, site), then each loop index."""
     key = jax.random.fold_in(key, site)
@@ -84,7 +99,7 @@ def _effect_place(s: State, params, key) -> State:
     rewards = s.rewards
     terminated = s.terminated
     current_player = s.current_player
-    board = board.at[cell].set(jnp.asarray((current_player + 1)).astype(jnp.int8))
+    board = board.at[cell].set(jnp.asarray((current_player + 1), jnp.int8))
     cond__1 = jnp.any(
         jax.vmap(
             lambda l: jnp.all(
@@ -107,18 +122,10 @@ def _effect_place(s: State, params, key) -> State:
     terminated__8 = jnp.where(cond__4, terminated__6, terminated)
     rewards = jnp.where(cond__1, rewards__2, rewards__7)
     terminated = jnp.where(cond__1, terminated__3, terminated__8)
-    current_player = jnp.asarray((1 - current_player)).astype(jnp.int32)
+    current_player = jnp.asarray((1 - current_player), jnp.int32)
     return s.replace(
         board=board, rewards=rewards, terminated=terminated, current_player=current_player
     )
-
-
-def _init_rules(s: State, key) -> State:
-    current_player = s.current_player
-    current_player = jnp.asarray(
-        jax.random.randint(_site_key(key, 1), (), 0, 2, dtype=jnp.int32)
-    ).astype(jnp.int32)
-    return s.replace(current_player=current_player)
 
 
 def _finish(s: State) -> State:
@@ -129,6 +136,7 @@ def _finish(s: State) -> State:
 
 def init(key) -> State:
     """A new episode from `key`."""
+    _words = jax.random.bits(key, (1,), jnp.uint32)
     s = State(
         current_player=jnp.int32(0),
         observation=jnp.zeros(OBSERVATION_SHAPE, OBSERVATION_DTYPE),
@@ -137,9 +145,11 @@ def init(key) -> State:
         terminated=jnp.bool_(False),
         truncated=jnp.bool_(False),
         step_count=jnp.int32(0),
-        board=jnp.broadcast_to(jnp.asarray(0).astype(jnp.int8), (9,)),
+        board=jnp.broadcast_to(jnp.asarray(0, jnp.int8), (9,)),
     )
-    return _finish(_init_rules(s, key))
+    current_player = s.current_player
+    current_player = jnp.asarray(_roll(_words[0], 2), jnp.int32)
+    return _finish(s.replace(current_player=current_player))
 
 
 def step(state: State, action, key=None) -> State:
@@ -155,15 +165,18 @@ def step(state: State, action, key=None) -> State:
     s = state.replace(rewards=jnp.zeros(NUM_PLAYERS, jnp.float32), step_count=state.step_count + 1)
     s = _effect_place(s, _PARAMS[safe], key)
     s = _finish(s)
+    # One select per field: a finished episode absorbs (zero rewards), an illegal
+    # action ends the game with -1 for the mover and +1 for the others (as in Pgx).
+    keep = jnp.logical_or(done, illegal)
+    new = jax.tree_util.tree_map(lambda old, new: jnp.where(keep, old, new), state, s)
     penalty = jnp.where(jnp.arange(NUM_PLAYERS) == state.current_player, -1.0, 1.0).astype(
         jnp.float32
     )
-    lost = state.replace(
-        rewards=penalty,
-        terminated=jnp.bool_(True),
-        step_count=state.step_count + 1,
-        legal_action_mask=jnp.zeros(NUM_ACTIONS, jnp.bool_),
+    return new.replace(
+        rewards=jnp.where(done, 0.0, jnp.where(illegal, penalty, s.rewards)),
+        terminated=jnp.where(done, state.terminated, jnp.logical_or(illegal, s.terminated)),
+        step_count=jnp.where(done, state.step_count, s.step_count),
+        legal_action_mask=jnp.where(
+            keep, jnp.logical_and(state.legal_action_mask, done), s.legal_action_mask
+        ),
     )
-    s = jax.tree_util.tree_map(lambda a, b: jnp.where(illegal, a, b), lost, s)
-    absorbed = state.replace(rewards=jnp.zeros(NUM_PLAYERS, jnp.float32))
-    return jax.tree_util.tree_map(lambda a, b: jnp.where(done, a, b), absorbed, s)

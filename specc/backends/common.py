@@ -94,3 +94,30 @@ def render(template: str, **context: object) -> str:
     )
     code = env.get_template(template).render(**context)
     return black.format_str(code, mode=black.Mode(line_length=100, magic_trailing_comma=False))
+
+
+def chance_sites(*nodes: object) -> list[int]:
+    """Chance call sites outside loops in these IR nodes, by site id.
+
+    A function (init, or one action's effect) draws one vector of random words
+    from its key, `bits(key, (n,))`; the k-th of these sites uses word k, so both
+    backends see the same numbers whatever branches run. Sites inside loops draw
+    from fold_in(fold_in(key, site), index) instead (see the templates).
+    """
+    import dataclasses
+
+    found: set[int] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, ir.Call) and node.site >= 0 and not node.loop_vars:
+            found.add(node.site)
+        if isinstance(node, tuple):
+            for item in node:
+                walk(item)
+        elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+            for f in dataclasses.fields(node):
+                walk(getattr(node, f.name))
+
+    for n in nodes:
+        walk(n)
+    return sorted(found)

@@ -9,7 +9,7 @@ kinds dispatch with `lax.switch`.
 from __future__ import annotations
 
 from .. import __version__, ir
-from .common import OUTCOME_TARGETS, Emitter, action_table, assigned, max_params, nested, render
+from .common import OUTCOME_TARGETS, Emitter, action_table, assigned, chance_sites, max_params, nested, render
 
 JNP_DTYPE = {"bool": "jnp.bool_", "int8": "jnp.int8", "int16": "jnp.int16", "int32": "jnp.int32", "float32": "jnp.float32"}
 MATH = {"sqrt", "sin", "cos", "tan", "exp", "log", "floor"}
@@ -19,8 +19,9 @@ CASTS = {"int": "int32", "int8": "int8", "int16": "int16", "int32": "int32", "fl
 class JaxExpr:
     """Expression -> JAX source text. `names` maps IR names to Python expressions."""
 
-    def __init__(self, names: dict[str, str], key: str = "key"):
+    def __init__(self, names: dict[str, str], words: dict[int, str] | None = None, key: str = "key"):
         self.names = names
+        self.words = words or {}
         self.key = key
 
     def gen(self, e: ir.Expr) -> str:
@@ -90,23 +91,20 @@ class JaxExpr:
             return f"jnp.stack([{', '.join(args)}], axis=-1)"
         if f == "reshape":
             return f"jnp.reshape({args[0]}, ({', '.join(args[1:])},))"
-        key = f"_site_key({self.key}, {e.site}{''.join(', ' + v for v in e.loop_vars)})"
-        if f == "flip":
-            return f"jax.random.bernoulli({key})"
-        if f == "roll":
-            return f"jax.random.randint({key}, (), 0, {args[0]}, dtype=jnp.int32)"
-        if f == "uniform":
-            return f"jax.random.uniform({key}, (), jnp.float32, {args[0]}, {args[1]})"
-        raise NotImplementedError(f)
+        word = self.words.get(e.site)
+        if word is None:  # inside a loop: a key per site and iteration
+            path = "".join(", " + self.names.get(v, v) for v in e.loop_vars)
+            word = f"jax.random.bits(_site_key({self.key}, {e.site}{path}), (), jnp.uint32)"
+        return f"_{f}({', '.join([word] + args)})"
 
 
 class JaxBlock:
     """Statements -> JAX source lines, rebinding variables functionally."""
 
-    def __init__(self, out: Emitter, names: dict[str, str], types: dict[str, ir.Type], players: int):
+    def __init__(self, out: Emitter, names: dict[str, str], words: dict[int, str], players: int):
         self.out = out
         self.names = dict(names)
-        self.types = types
+        self.words = words
         self.players = players
         self.counter = 0
         self.depth = 0
@@ -122,7 +120,7 @@ class JaxBlock:
         return ident
 
     def expr(self, e: ir.Expr) -> str:
-        return JaxExpr(self.names).gen(e)
+        return JaxExpr(self.names, self.words).gen(e)
 
     def block(self, stmts: ir.Block) -> None:
         for s in stmts:
@@ -131,16 +129,14 @@ class JaxBlock:
     def visit_Assign(self, s: ir.Assign) -> None:
         value = self.expr(s.value)
         dtype = JNP_DTYPE[s.type.dtype]
-        if s.kind == "local" and s.name not in self.names:
-            self.types[s.name] = s.type
         if s.indices:
             base = self.names[s.name]
             idx = ", ".join(self.expr(i) for i in s.indices)
-            self.out.line(f"{self.bind(s.name)} = {base}.at[{idx}].set(jnp.asarray({value}).astype({dtype}))")
+            self.out.line(f"{self.bind(s.name)} = {base}.at[{idx}].set(jnp.asarray({value}, {dtype}))")
         elif s.type.shape:
-            self.out.line(f"{self.bind(s.name)} = jnp.broadcast_to(jnp.asarray({value}).astype({dtype}), {s.type.shape})")
+            self.out.line(f"{self.bind(s.name)} = jnp.broadcast_to(jnp.asarray({value}, {dtype}), {s.type.shape})")
         else:
-            self.out.line(f"{self.bind(s.name)} = jnp.asarray({value}).astype({dtype})")
+            self.out.line(f"{self.bind(s.name)} = jnp.asarray({value}, {dtype})")
 
     def visit_CallStmt(self, s: ir.CallStmt) -> None:
         args = [self.expr(a) for a in s.args]
@@ -207,22 +203,63 @@ def _state_names(program: ir.Program, prefix: str = "s.") -> dict[str, str]:
 OUTCOME_VARS_ALL = ("rewards", "terminated", "truncated")
 
 
-def effect_function(program: ir.Program, block: ir.Block, extra: dict[str, str], indent: int = 1) -> str:
-    out = Emitter(indent)
-    for i, name in enumerate(extra):
-        out.line(f"{name} = params[{i}]")
-    names = _state_names(program)
-    written = [n for n in assigned(block) if n in names]
+def draw_words(out: Emitter, *nodes: object) -> dict[int, str]:
+    """Emit the function's one draw of random words; map each chance site to its word."""
+    sites = chance_sites(*nodes)
+    if sites:
+        out.line(f"_words = jax.random.bits(key, ({len(sites)},), jnp.uint32)")
+    return {site: f"_words[{i}]" for i, site in enumerate(sites)}
+
+
+def run_block(out: Emitter, program: ir.Program, block: ir.Block, names: dict[str, str], words: dict[int, str]) -> str:
+    """Unpack what `block` writes from `s`, run it, and return the `s.replace(...)` text."""
+    names = dict(names)
+    written = [n for n in assigned(block) if n in _state_names(program)]
     for n in written:
         out.line(f"{n} = s.{n}")
         names[n] = n
-    names.update(extra)
-    gen = JaxBlock(out, names, {}, program.players)
+    gen = JaxBlock(out, names, words, program.players)
     gen.block(block)
-    if written:
-        out.line(f"return s.replace({', '.join(f'{n}={gen.names[n]}' for n in written)})")
-    else:
-        out.line("return s")
+    if not written:
+        return "s"
+    return f"s.replace({', '.join(f'{n}={gen.names[n]}' for n in written)})"
+
+
+def effect_function(program: ir.Program, action: ir.Action) -> str:
+    """The body of `_effect_NAME(s, params, key)`."""
+    out = Emitter(1)
+    names = _state_names(program)
+    for i, p in enumerate(action.params):
+        out.line(f"{p.name} = params[{i}]")
+        names[p.name] = p.name
+    words = draw_words(out, action.effect)
+    out.line(f"return {run_block(out, program, action.effect, names, words)}")
+    return out.text()
+
+
+def init_function(program: ir.Program) -> str:
+    """The body of `init(key)`: field values, then the spec's init rules."""
+    out = Emitter(1)
+    names = _state_names(program)
+    words = draw_words(out, tuple(f.init for f in program.fields), program.init)
+    out.line("s = State(")
+    out.line("    current_player=jnp.int32(0),")
+    out.line("    observation=jnp.zeros(OBSERVATION_SHAPE, OBSERVATION_DTYPE),")
+    out.line("    legal_action_mask=jnp.zeros(NUM_ACTIONS, jnp.bool_),")
+    out.line("    rewards=jnp.zeros(NUM_PLAYERS, jnp.float32),")
+    out.line("    terminated=jnp.bool_(False),")
+    out.line("    truncated=jnp.bool_(False),")
+    out.line("    step_count=jnp.int32(0),")
+    for f in program.fields:
+        value = JaxExpr(names, words).gen(f.init)
+        dtype = JNP_DTYPE[f.type.dtype]
+        if f.type.shape:
+            out.line(f"    {f.name}=jnp.broadcast_to(jnp.asarray({value}, {dtype}), {f.type.shape}),")
+        else:
+            out.line(f"    {f.name}=jnp.asarray({value}, {dtype}),")
+    out.line(")")
+    final = run_block(out, program, program.init, names, words)
+    out.line(f"return _finish({final})")
     return out.text()
 
 
@@ -234,14 +271,13 @@ def generate(program: ir.Program) -> str:
     names = _state_names(program)
     actions = []
     for a in program.actions:
-        extra = {p.name: p.name for p in a.params}
         guard_names = dict(names, **{p.name: p.name for p in a.params})
         actions.append(
             {
                 "name": a.name,
                 "params": a.params,
                 "guard": JaxExpr(guard_names).gen(a.legal),
-                "effect": effect_function(program, a.effect, extra),
+                "effect": effect_function(program, a),
             }
         )
     obs_names = dict(names, player="player")
@@ -254,7 +290,6 @@ def generate(program: ir.Program) -> str:
         kinds=[k for k, _ in table],
         params_rows=params_rows,
         actions=actions,
-        init_body=effect_function(program, program.init, {}),
+        init_body=init_function(program),
         observe=JaxExpr(obs_names).gen(program.observe),
-        field_inits=[(f, JaxExpr(names, key="key").gen(f.init)) for f in program.fields],
     )

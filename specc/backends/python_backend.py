@@ -8,7 +8,7 @@ promotion differs from JAX's) and draws chance from the same keys.
 from __future__ import annotations
 
 from .. import __version__, ir
-from .common import OUTCOME_TARGETS, Emitter, action_table, nested, render
+from .common import OUTCOME_TARGETS, Emitter, action_table, chance_sites, nested, render
 
 NP_DTYPE = {"bool": "np.bool_", "int8": "np.int8", "int16": "np.int16", "int32": "np.int32", "float32": "np.float32"}
 MATH = {"sqrt", "sin", "cos", "tan", "exp", "log", "floor"}
@@ -18,8 +18,9 @@ CASTS = {"int": "int32", "int8": "int8", "int16": "int16", "int32": "int32", "fl
 class PyExpr:
     """Expression -> NumPy/Python source text."""
 
-    def __init__(self, names: dict[str, str]):
+    def __init__(self, names: dict[str, str], words: dict[int, str] | None = None):
         self.names = names
+        self.words = words or {}
 
     def gen(self, e: ir.Expr) -> str:
         return getattr(self, f"visit_{type(e).__name__}")(e)
@@ -121,25 +122,23 @@ class PyExpr:
             return f"np.stack([{', '.join(args)}], axis=-1)"
         if f == "reshape":
             return f"np.reshape({args[0]}, ({', '.join(args[1:])},))"
-        path = "".join(f", {v}" for v in e.loop_vars)
-        if f == "flip":
-            return f"_flip(_site_key(key, {e.site}{path}))"
-        if f == "roll":
-            return f"_roll(_site_key(key, {e.site}{path}), {args[0]})"
-        if f == "uniform":
-            return f"_uniform(_site_key(key, {e.site}{path}), {args[0]}, {args[1]})"
-        raise NotImplementedError(f)
+        word = self.words.get(e.site)
+        if word is None:  # inside a loop: a key per site and iteration
+            path = "".join(f", {v}" for v in e.loop_vars)
+            word = f"_word(_site_key(key, {e.site}{path}))"
+        return f"_{f}({', '.join([word] + args)})"
 
 
 class PyBlock:
     """Statements -> plain Python lines mutating the state object `s`."""
 
-    def __init__(self, out: Emitter, names: dict[str, str]):
+    def __init__(self, out: Emitter, names: dict[str, str], words: dict[int, str]):
         self.out = out
         self.names = names
+        self.words = words
 
     def expr(self, e: ir.Expr) -> str:
-        return PyExpr(self.names).gen(e)
+        return PyExpr(self.names, self.words).gen(e)
 
     def block(self, stmts: ir.Block) -> None:
         if not stmts:
@@ -191,9 +190,43 @@ class PyBlock:
                 self.out.line(f"s.{target} = True")
 
 
-def _function_body(program: ir.Program, block: ir.Block, names: dict[str, str]) -> str:
+def draw_words(out: Emitter, *nodes: object) -> dict[int, str]:
+    """The same one draw of random words per function as the JAX backend's."""
+    sites = chance_sites(*nodes)
+    if sites:
+        out.line(f"_words = _bits(key, {len(sites)})")
+    return {site: f"_words[{i}]" for i, site in enumerate(sites)}
+
+
+def effect_body(action: ir.Action, names: dict[str, str]) -> str:
     out = Emitter(1)
-    PyBlock(out, names).block(block)
+    words = draw_words(out, action.effect)
+    PyBlock(out, names, words).block(action.effect)
+    return out.text()
+
+
+def init_body(program: ir.Program, names: dict[str, str]) -> str:
+    out = Emitter(1)
+    words = draw_words(out, tuple(f.init for f in program.fields), program.init)
+    out.line("s = State(")
+    out.line("    current_player=np.int32(0),")
+    out.line("    observation=np.zeros(OBSERVATION_SHAPE, OBSERVATION_DTYPE),")
+    out.line("    legal_action_mask=np.zeros(NUM_ACTIONS, np.bool_),")
+    out.line("    rewards=np.zeros(NUM_PLAYERS, np.float32),")
+    out.line("    terminated=False,")
+    out.line("    truncated=False,")
+    out.line("    step_count=np.int32(0),")
+    for f in program.fields:
+        value = PyExpr(names, words).gen(f.init)
+        dtype = NP_DTYPE[f.type.dtype]
+        if f.type.shape:
+            out.line(f"    {f.name}=np.broadcast_to(np.asarray({value}).astype({dtype}), {f.type.shape}).copy(),")
+        else:
+            out.line(f"    {f.name}=_cast({value}, {dtype}),")
+    out.line(")")
+    if program.init:
+        PyBlock(out, names, words).block(program.init)
+    out.line("return _finish(s)")
     return out.text()
 
 
@@ -207,7 +240,7 @@ def generate(program: ir.Program) -> str:
                 "name": a.name,
                 "params": a.params,
                 "guard": PyExpr(names).gen(a.legal),
-                "effect": _function_body(program, a.effect, names),
+                "effect": effect_body(a, names),
             }
         )
     table = action_table(program)
@@ -219,7 +252,6 @@ def generate(program: ir.Program) -> str:
         nested=nested,
         table=table,
         actions=actions,
-        init_body=_function_body(program, program.init, names),
+        init_body=init_body(program, names),
         observe=PyExpr(names).gen(program.observe),
-        field_inits=[(f, PyExpr(names).gen(f.init)) for f in program.fields],
     )
