@@ -95,21 +95,17 @@ def _effect_push(s: State, params, key) -> State:
     rewards = s.rewards
     terminated = s.terminated
     force = jnp.asarray(jnp.where((direction == 1), 10.0, -10.0), jnp.float32)
-    costheta = jnp.asarray(jnp.cos(theta), jnp.float32)
-    sintheta = jnp.asarray(jnp.sin(theta), jnp.float32)
-    temp = jnp.asarray(((force + ((0.05 * (theta_dot**2)) * sintheta)) / 1.1), jnp.float32)
-    thetaacc = jnp.asarray(
-        (
-            ((9.8 * sintheta) - (costheta * temp))
-            / (0.5 * (1.3333333333333333 - ((0.1 * (costheta**2)) / 1.1)))
-        ),
-        jnp.float32,
+    costheta = jnp.cos(theta)
+    sintheta = jnp.sin(theta)
+    temp = (force + ((0.05 * (theta_dot**2)) * sintheta)) / 1.1
+    thetaacc = ((9.8 * sintheta) - (costheta * temp)) / (
+        0.5 * (1.3333333333333333 - ((0.1 * (costheta**2)) / 1.1))
     )
-    xacc = jnp.asarray((temp - (((0.05 * thetaacc) * costheta) / 1.1)), jnp.float32)
-    x = jnp.asarray((x + (0.02 * x_dot)), jnp.float32)
-    x_dot = jnp.asarray((x_dot + (0.02 * xacc)), jnp.float32)
-    theta = jnp.asarray((theta + (0.02 * theta_dot)), jnp.float32)
-    theta_dot = jnp.asarray((theta_dot + (0.02 * thetaacc)), jnp.float32)
+    xacc = temp - (((0.05 * thetaacc) * costheta) / 1.1)
+    x = x + (0.02 * x_dot)
+    x_dot = x_dot + (0.02 * xacc)
+    theta = theta + (0.02 * theta_dot)
+    theta_dot = theta_dot + (0.02 * thetaacc)
     rewards = rewards.at[0].add(jnp.asarray(1.0, jnp.float32))
     cond__1 = jnp.logical_or(
         jnp.logical_or(jnp.logical_or((x < -2.4), (x > 2.4)), (theta < -0.20943951023931953)),

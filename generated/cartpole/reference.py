@@ -126,31 +126,18 @@ _LEGAL = (_legal_push,)
 
 def _effect_push(s: State, direction, key) -> None:
     force = _cast((10.0 if (direction == 1) else -10.0), np.float32)
-    costheta = _cast(np.cos(s.theta), np.float32)
-    sintheta = _cast(np.sin(s.theta), np.float32)
-    temp = _cast(
-        ((force + ((np.float32(0.05) * (s.theta_dot**2)) * sintheta)) / np.float32(1.1)), np.float32
+    costheta = np.cos(s.theta)
+    sintheta = np.sin(s.theta)
+    temp = (force + ((np.float32(0.05) * (s.theta_dot**2)) * sintheta)) / np.float32(1.1)
+    thetaacc = ((np.float32(9.8) * sintheta) - (costheta * temp)) / (
+        np.float32(0.5)
+        * (np.float32(1.3333333333333333) - ((np.float32(0.1) * (costheta**2)) / np.float32(1.1)))
     )
-    thetaacc = _cast(
-        (
-            ((np.float32(9.8) * sintheta) - (costheta * temp))
-            / (
-                np.float32(0.5)
-                * (
-                    np.float32(1.3333333333333333)
-                    - ((np.float32(0.1) * (costheta**2)) / np.float32(1.1))
-                )
-            )
-        ),
-        np.float32,
-    )
-    xacc = _cast(
-        (temp - (((np.float32(0.05) * thetaacc) * costheta) / np.float32(1.1))), np.float32
-    )
-    s.x = _cast((s.x + (np.float32(0.02) * s.x_dot)), np.float32)
-    s.x_dot = _cast((s.x_dot + (np.float32(0.02) * xacc)), np.float32)
-    s.theta = _cast((s.theta + (np.float32(0.02) * s.theta_dot)), np.float32)
-    s.theta_dot = _cast((s.theta_dot + (np.float32(0.02) * thetaacc)), np.float32)
+    xacc = temp - (((np.float32(0.05) * thetaacc) * costheta) / np.float32(1.1))
+    s.x = s.x + (np.float32(0.02) * s.x_dot)
+    s.x_dot = s.x_dot + (np.float32(0.02) * xacc)
+    s.theta = s.theta + (np.float32(0.02) * s.theta_dot)
+    s.theta_dot = s.theta_dot + (np.float32(0.02) * thetaacc)
     s.rewards[0] += np.float32(1.0)
     if (
         ((s.x < np.float32(-2.4)) or (s.x > np.float32(2.4)))

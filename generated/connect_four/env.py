@@ -91,18 +91,12 @@ def _effect_drop(s: State, params, key) -> State:
     rewards = s.rewards
     terminated = s.terminated
     current_player = s.current_player
-    row = jnp.asarray(
-        (
-            5
-            - jnp.sum(
-                jax.vmap(lambda r: (board[r, col] != 0))(jnp.arange(0, 6, dtype=jnp.int32)),
-                axis=0,
-                dtype=jnp.int32,
-            )
-        ),
-        jnp.int32,
+    row = 5 - jnp.sum(
+        jax.vmap(lambda r: (board[r, col] != 0))(jnp.arange(0, 6, dtype=jnp.int32)),
+        axis=0,
+        dtype=jnp.int32,
     )
-    mark = jnp.asarray((current_player + 1), jnp.int32)
+    mark = current_player + 1
     board = board.at[row, col].set(jnp.asarray(mark, jnp.int8))
     cond__1 = jnp.any(
         jax.vmap(
@@ -146,7 +140,7 @@ def _effect_drop(s: State, params, key) -> State:
     terminated__8 = jnp.where(cond__4, terminated__6, terminated)
     rewards = jnp.where(cond__1, rewards__2, rewards__7)
     terminated = jnp.where(cond__1, terminated__3, terminated__8)
-    current_player = jnp.asarray((1 - current_player), jnp.int32)
+    current_player = 1 - current_player
     return s.replace(
         board=board, rewards=rewards, terminated=terminated, current_player=current_player
     )
@@ -172,7 +166,7 @@ def init(key) -> State:
         board=jnp.broadcast_to(jnp.asarray(0, jnp.int8), (6, 7)),
     )
     current_player = s.current_player
-    current_player = jnp.asarray(_roll(_words[0], 2), jnp.int32)
+    current_player = _roll(_words[0], 2)
     return _finish(s.replace(current_player=current_player))
 
 

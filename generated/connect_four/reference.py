@@ -124,8 +124,8 @@ _LEGAL = (_legal_drop,)
 
 
 def _effect_drop(s: State, col, key) -> None:
-    row = _cast((5 - np.int32(sum(1 for r in _range(0, 6) if (s.board[r, col] != 0)))), np.int32)
-    mark = _cast((s.current_player + 1), np.int32)
+    row = 5 - np.int32(sum(1 for r in _range(0, 6) if (s.board[r, col] != 0)))
+    mark = s.current_player + 1
     s.board[row, col] = mark
     if any(
         any(
@@ -151,7 +151,7 @@ def _effect_drop(s: State, col, key) -> None:
     elif all((s.board[0, c] != 0) for c in _range(0, 7)):
         s.rewards[:] = 0.0
         s.terminated = True
-    s.current_player = _cast((1 - s.current_player), np.int32)
+    s.current_player = 1 - s.current_player
 
 
 _EFFECTS = (_effect_drop,)
@@ -176,7 +176,7 @@ def init(key) -> State:
         step_count=np.int32(0),
         board=np.broadcast_to(np.asarray(0).astype(np.int8), (6, 7)).copy(),
     )
-    s.current_player = _cast(_roll(_words[0], 2), np.int32)
+    s.current_player = _roll(_words[0], 2)
     return _finish(s)
 
 

@@ -122,7 +122,7 @@ def _effect_place(s: State, params, key) -> State:
     terminated__8 = jnp.where(cond__4, terminated__6, terminated)
     rewards = jnp.where(cond__1, rewards__2, rewards__7)
     terminated = jnp.where(cond__1, terminated__3, terminated__8)
-    current_player = jnp.asarray((1 - current_player), jnp.int32)
+    current_player = 1 - current_player
     return s.replace(
         board=board, rewards=rewards, terminated=terminated, current_player=current_player
     )
@@ -148,7 +148,7 @@ def init(key) -> State:
         board=jnp.broadcast_to(jnp.asarray(0, jnp.int8), (9,)),
     )
     current_player = s.current_player
-    current_player = jnp.asarray(_roll(_words[0], 2), jnp.int32)
+    current_player = _roll(_words[0], 2)
     return _finish(s.replace(current_player=current_player))
 
 

@@ -152,7 +152,7 @@ def _effect_place(s: State, cell, key) -> None:
     elif all((s.board[i] != 0) for i in _range(0, 9)):
         s.rewards[:] = 0.0
         s.terminated = True
-    s.current_player = _cast((1 - s.current_player), np.int32)
+    s.current_player = 1 - s.current_player
 
 
 _EFFECTS = (_effect_place,)
@@ -177,7 +177,7 @@ def init(key) -> State:
         step_count=np.int32(0),
         board=np.broadcast_to(np.asarray(0).astype(np.int8), (9,)).copy(),
     )
-    s.current_player = _cast(_roll(_words[0], 2), np.int32)
+    s.current_player = _roll(_words[0], 2)
     return _finish(s)
 
 

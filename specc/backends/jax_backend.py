@@ -135,6 +135,8 @@ class JaxBlock:
             self.out.line(f"{self.bind(s.name)} = {base}.at[{idx}].set(jnp.asarray({value}, {dtype}))")
         elif s.type.shape:
             self.out.line(f"{self.bind(s.name)} = jnp.broadcast_to(jnp.asarray({value}, {dtype}), {s.type.shape})")
+        elif s.value.type == s.type:  # already the right dtype: no cast needed
+            self.out.line(f"{self.bind(s.name)} = {value}")
         else:
             self.out.line(f"{self.bind(s.name)} = jnp.asarray({value}, {dtype})")
 

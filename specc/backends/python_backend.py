@@ -154,6 +154,8 @@ class PyBlock:
             self.out.line(f"{target}[{idx}] = {value}")
         elif s.type.shape:
             self.out.line(f"{target}[...] = {value}")
+        elif s.value.type == s.type and not isinstance(s.value, ir.Cond):  # already that dtype
+            self.out.line(f"{target} = {value}")
         else:
             self.out.line(f"{target} = _cast({value}, {NP_DTYPE[s.type.dtype]})")
 
