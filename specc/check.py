@@ -504,6 +504,7 @@ def build_program(spec: Spec, source: Source) -> ir.Program:
         reward_range=(float(lo), float(hi)),
         zero_sum=spec.rewards.zero_sum,
         invariants=tuple(invariants),
+        invariant_texts=tuple(spec.invariants),
         step_uses_chance=step_uses_chance,
         spec_hash=hashlib.sha256(source.text.encode()).hexdigest(),
         source_file=file,

@@ -284,3 +284,4 @@ class Program:
     step_uses_chance: bool
     spec_hash: str
     source_file: str
+    invariant_texts: tuple[str, ...] = ()

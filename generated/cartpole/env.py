@@ -18,6 +18,15 @@ ACTION_KINDS = ("push",)
 MAX_STEPS = 500
 REWARD_RANGE = (0.0, 1.0)
 STEP_USES_CHANCE = False
+ZERO_SUM = False
+# declared dtype, shape and value range of every spec state field (for property tests)
+FIELDS = {
+    "x": ("float32", (), None),
+    "x_dot": ("float32", (), None),
+    "theta": ("float32", (), None),
+    "theta_dot": ("float32", (), None),
+}
+INVARIANTS = ()
 
 
 # flat action index -> action kind and parameter values (row-major, last parameter fastest)
@@ -73,6 +82,11 @@ def observe(s: State, player) -> jax.Array:
     return jnp.asarray(
         jnp.stack([jnp.asarray(x, jnp.float32) for x in (s.x, s.x_dot, s.theta, s.theta_dot)])
     ).astype(OBSERVATION_DTYPE)
+
+
+def invariants(s: State) -> jax.Array:
+    """One bool per declared invariant (INVARIANTS): all must hold in every state."""
+    return jnp.array([], dtype=jnp.bool_)
 
 
 def legal_action_mask(s: State) -> jax.Array:

@@ -19,6 +19,15 @@ ACTION_KINDS = ("push",)
 MAX_STEPS = 500
 REWARD_RANGE = (0.0, 1.0)
 STEP_USES_CHANCE = False
+ZERO_SUM = False
+# declared dtype, shape and value range of every spec state field (for property tests)
+FIELDS = {
+    "x": ("float32", (), None),
+    "x_dot": ("float32", (), None),
+    "theta": ("float32", (), None),
+    "theta_dot": ("float32", (), None),
+}
+INVARIANTS = ()
 
 
 # flat action index -> (action kind, parameter values)
@@ -109,6 +118,11 @@ def observe(s: State, player) -> np.ndarray:
 
 def _legal_push(s: State, direction) -> bool:
     return bool(True)
+
+
+def invariants(s: State) -> np.ndarray:
+    """One bool per declared invariant (INVARIANTS): all must hold in every state."""
+    return np.array([], dtype=np.bool_)
 
 
 def legal_action_mask(s: State) -> np.ndarray:

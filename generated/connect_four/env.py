@@ -18,6 +18,13 @@ ACTION_KINDS = ("drop",)
 MAX_STEPS = None
 REWARD_RANGE = (-1.0, 1.0)
 STEP_USES_CHANCE = False
+ZERO_SUM = True
+# declared dtype, shape and value range of every spec state field (for property tests)
+FIELDS = {"board": ("int8", (6, 7), (0.0, 2.0))}
+INVARIANTS = (
+    "count(board == 1) - count(board == 2) <= 1",
+    "count(board == 2) - count(board == 1) <= 1",
+)
 
 DR = jnp.array([0, 1, 1, 1], dtype=jnp.int32)
 DC = jnp.array([1, 0, 1, -1], dtype=jnp.int32)
@@ -72,6 +79,29 @@ def observe(s: State, player) -> jax.Array:
     return jnp.asarray(
         jnp.stack([(s.board == (player + 1)), (s.board == (2 - player))], axis=-1)
     ).astype(OBSERVATION_DTYPE)
+
+
+def invariants(s: State) -> jax.Array:
+    """One bool per declared invariant (INVARIANTS): all must hold in every state."""
+    return jnp.array(
+        [
+            (
+                (
+                    jnp.sum((s.board == 1), dtype=jnp.int32)
+                    - jnp.sum((s.board == 2), dtype=jnp.int32)
+                )
+                <= 1
+            ),
+            (
+                (
+                    jnp.sum((s.board == 2), dtype=jnp.int32)
+                    - jnp.sum((s.board == 1), dtype=jnp.int32)
+                )
+                <= 1
+            ),
+        ],
+        dtype=jnp.bool_,
+    )
 
 
 def legal_action_mask(s: State) -> jax.Array:

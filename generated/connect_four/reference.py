@@ -19,6 +19,13 @@ ACTION_KINDS = ("drop",)
 MAX_STEPS = None
 REWARD_RANGE = (-1.0, 1.0)
 STEP_USES_CHANCE = False
+ZERO_SUM = True
+# declared dtype, shape and value range of every spec state field (for property tests)
+FIELDS = {"board": ("int8", (6, 7), (0.0, 2.0))}
+INVARIANTS = (
+    "count(board == 1) - count(board == 2) <= 1",
+    "count(board == 2) - count(board == 1) <= 1",
+)
 
 DR = np.array([0, 1, 1, 1], dtype=np.int32)
 DC = np.array([1, 0, 1, -1], dtype=np.int32)
@@ -108,6 +115,23 @@ def observe(s: State, player) -> np.ndarray:
 
 def _legal_drop(s: State, col) -> bool:
     return bool((s.board[0, col] == 0))
+
+
+def invariants(s: State) -> np.ndarray:
+    """One bool per declared invariant (INVARIANTS): all must hold in every state."""
+    return np.array(
+        [
+            (
+                (np.sum((s.board == 1), dtype=np.int32) - np.sum((s.board == 2), dtype=np.int32))
+                <= 1
+            ),
+            (
+                (np.sum((s.board == 2), dtype=np.int32) - np.sum((s.board == 1), dtype=np.int32))
+                <= 1
+            ),
+        ],
+        dtype=np.bool_,
+    )
 
 
 def legal_action_mask(s: State) -> np.ndarray:

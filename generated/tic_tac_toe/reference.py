@@ -19,6 +19,10 @@ ACTION_KINDS = ("place",)
 MAX_STEPS = None
 REWARD_RANGE = (-1.0, 1.0)
 STEP_USES_CHANCE = False
+ZERO_SUM = True
+# declared dtype, shape and value range of every spec state field (for property tests)
+FIELDS = {"board": ("int8", (9,), (0.0, 2.0))}
+INVARIANTS = ()
 
 LINES = np.array(
     [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6]],
@@ -126,6 +130,11 @@ def observe(s: State, player) -> np.ndarray:
 
 def _legal_place(s: State, cell) -> bool:
     return bool((s.board[cell] == 0))
+
+
+def invariants(s: State) -> np.ndarray:
+    """One bool per declared invariant (INVARIANTS): all must hold in every state."""
+    return np.array([], dtype=np.bool_)
 
 
 def legal_action_mask(s: State) -> np.ndarray:

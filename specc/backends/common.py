@@ -92,6 +92,7 @@ def render(template: str, **context: object) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["pyrepr"] = repr
     code = env.get_template(template).render(**context)
     return black.format_str(code, mode=black.Mode(line_length=100, magic_trailing_comma=False))
 

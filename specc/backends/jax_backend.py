@@ -294,4 +294,5 @@ def generate(program: ir.Program) -> str:
         actions=actions,
         init_body=init_function(program),
         observe=JaxExpr(obs_names).gen(program.observe),
+        invariants=[JaxExpr(names).gen(inv) for inv in program.invariants],
     )

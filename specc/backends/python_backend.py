@@ -256,4 +256,5 @@ def generate(program: ir.Program) -> str:
         actions=actions,
         init_body=init_body(program, names),
         observe=PyExpr(names).gen(program.observe),
+        invariants=[PyExpr(names).gen(inv) for inv in program.invariants],
     )
