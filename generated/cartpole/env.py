@@ -132,7 +132,8 @@ def _effect_push(s: State, params, key) -> State:
     )
 
 
-def _finish(s: State) -> State:
+def refresh(s: State) -> State:
+    """Recompute what follows from the rest of the state: truncation, legal mask, observation."""
     truncated = jnp.logical_or(
         s.truncated, jnp.logical_and(s.step_count >= MAX_STEPS, jnp.logical_not(s.terminated))
     )
@@ -158,7 +159,7 @@ def init(key) -> State:
         theta=jnp.asarray(_uniform(_words[2], -0.05, 0.05), jnp.float32),
         theta_dot=jnp.asarray(_uniform(_words[3], -0.05, 0.05), jnp.float32),
     )
-    return _finish(s)
+    return refresh(s)
 
 
 def step(state: State, action, key=None) -> State:
@@ -173,7 +174,7 @@ def step(state: State, action, key=None) -> State:
     illegal = jnp.logical_and(jnp.logical_not(legal), jnp.logical_not(done))
     s = state.replace(rewards=jnp.zeros(NUM_PLAYERS, jnp.float32), step_count=state.step_count + 1)
     s = _effect_push(s, _PARAMS[safe], key)
-    s = _finish(s)
+    s = refresh(s)
     # One select per field: a finished episode absorbs (zero rewards), an illegal
     # action ends the game with -1 for the mover and +1 for the others (as in Pgx).
     keep = jnp.logical_or(done, illegal)

@@ -163,7 +163,8 @@ def _effect_push(s: State, direction, key) -> None:
 _EFFECTS = (_effect_push,)
 
 
-def _finish(s: State) -> State:
+def refresh(s: State) -> State:
+    """Recompute what follows from the rest of the state: truncation, legal mask, observation."""
     if s.step_count >= MAX_STEPS and not s.terminated:
         s.truncated = True
     s.legal_action_mask = legal_action_mask(s)
@@ -187,7 +188,7 @@ def init(key) -> State:
         theta=_cast(_uniform(_words[2], -0.05, 0.05), np.float32),
         theta_dot=_cast(_uniform(_words[3], -0.05, 0.05), np.float32),
     )
-    return _finish(s)
+    return refresh(s)
 
 
 def step(state: State, action, key=None) -> State:
@@ -207,4 +208,4 @@ def step(state: State, action, key=None) -> State:
     s.rewards = np.zeros(NUM_PLAYERS, np.float32)
     kind, params = ACTIONS[action]
     _EFFECTS[kind](s, *(np.int32(p) for p in params), key)
-    return _finish(s)
+    return refresh(s)

@@ -181,7 +181,8 @@ def _effect_drop(s: State, col, key) -> None:
 _EFFECTS = (_effect_drop,)
 
 
-def _finish(s: State) -> State:
+def refresh(s: State) -> State:
+    """Recompute what follows from the rest of the state: truncation, legal mask, observation."""
     s.legal_action_mask = legal_action_mask(s)
     s.observation = observe(s, s.current_player)
     return s
@@ -201,7 +202,7 @@ def init(key) -> State:
         board=np.broadcast_to(np.asarray(0).astype(np.int8), (6, 7)).copy(),
     )
     s.current_player = _roll(_words[0], 2)
-    return _finish(s)
+    return refresh(s)
 
 
 def step(state: State, action, key=None) -> State:
@@ -221,4 +222,4 @@ def step(state: State, action, key=None) -> State:
     s.rewards = np.zeros(NUM_PLAYERS, np.float32)
     kind, params = ACTIONS[action]
     _EFFECTS[kind](s, *(np.int32(p) for p in params), key)
-    return _finish(s)
+    return refresh(s)

@@ -137,7 +137,8 @@ def _effect_place(s: State, params, key) -> State:
     )
 
 
-def _finish(s: State) -> State:
+def refresh(s: State) -> State:
+    """Recompute what follows from the rest of the state: truncation, legal mask, observation."""
     return s.replace(
         legal_action_mask=legal_action_mask(s), observation=observe(s, s.current_player)
     )
@@ -158,7 +159,7 @@ def init(key) -> State:
     )
     current_player = s.current_player
     current_player = _roll(_words[0], 2)
-    return _finish(s.replace(current_player=current_player))
+    return refresh(s.replace(current_player=current_player))
 
 
 def step(state: State, action, key=None) -> State:
@@ -173,7 +174,7 @@ def step(state: State, action, key=None) -> State:
     illegal = jnp.logical_and(jnp.logical_not(legal), jnp.logical_not(done))
     s = state.replace(rewards=jnp.zeros(NUM_PLAYERS, jnp.float32), step_count=state.step_count + 1)
     s = _effect_place(s, _PARAMS[safe], key)
-    s = _finish(s)
+    s = refresh(s)
     # One select per field: a finished episode absorbs (zero rewards), an illegal
     # action ends the game with -1 for the mover and +1 for the others (as in Pgx).
     keep = jnp.logical_or(done, illegal)

@@ -261,7 +261,7 @@ def init_function(program: ir.Program) -> str:
             out.line(f"    {f.name}=jnp.asarray({value}, {dtype}),")
     out.line(")")
     final = run_block(out, program, program.init, names, words)
-    out.line(f"return _finish({final})")
+    out.line(f"return refresh({final})")
     return out.text()
 
 

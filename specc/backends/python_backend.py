@@ -228,7 +228,7 @@ def init_body(program: ir.Program, names: dict[str, str]) -> str:
     out.line(")")
     if program.init:
         PyBlock(out, names, words).block(program.init)
-    out.line("return _finish(s)")
+    out.line("return refresh(s)")
     return out.text()
 
 
