@@ -132,10 +132,18 @@ class PyExpr:
 class PyBlock:
     """Statements -> plain Python lines mutating the state object `s`."""
 
-    def __init__(self, out: Emitter, names: dict[str, str], words: dict[int, str]):
+    def __init__(self, out: Emitter, names: dict[str, str], words: dict[int, str], cover: list[str] | None = None):
         self.out = out
         self.names = names
         self.words = words
+        self.cover = cover  # coverage labels, when generating the instrumented variant
+        self.section = ""  # the action whose effect is being generated, for labels
+
+    def hit(self, label: str) -> None:
+        """Count a visit of this rule branch (only in the coverage-instrumented variant)."""
+        if self.cover is not None:
+            self.out.line(f"_COVER[{len(self.cover)}] += 1  # {label}")
+            self.cover.append(label)
 
     def expr(self, e: ir.Expr) -> str:
         return PyExpr(self.names, self.words).gen(e)
@@ -160,16 +168,20 @@ class PyBlock:
             self.out.line(f"{target} = _cast({value}, {NP_DTYPE[s.type.dtype]})")
 
     def visit_If(self, s: ir.If, keyword: str = "if") -> None:
+        where = f"{self.section}: if at line {s.test.pos.line}"
         self.out.line(f"{keyword} {self.expr(s.test)}:")
         self.out.indent += 1
+        self.hit(f"{where}: true")
         self.block(s.then)
         self.out.indent -= 1
         if len(s.orelse) == 1 and isinstance(s.orelse[0], ir.If):
             self.visit_If(s.orelse[0], "elif")
-        elif s.orelse:
+        elif s.orelse or self.cover is not None:
             self.out.line("else:")
             self.out.indent += 1
-            self.block(s.orelse)
+            self.hit(f"{where}: false")
+            if s.orelse or self.cover is None:
+                self.block(s.orelse)
             self.out.indent -= 1
 
     def visit_For(self, s: ir.For) -> None:
@@ -200,10 +212,13 @@ def draw_words(out: Emitter, *nodes: object) -> dict[int, str]:
     return {site: f"_words[{i}]" for i, site in enumerate(sites)}
 
 
-def effect_body(action: ir.Action, names: dict[str, str]) -> str:
+def effect_body(action: ir.Action, names: dict[str, str], cover: list[str] | None = None) -> str:
     out = Emitter(1)
     words = draw_words(out, action.effect)
-    PyBlock(out, names, words).block(action.effect)
+    gen = PyBlock(out, names, words, cover)
+    gen.section = action.name
+    gen.hit(f"action {action.name}")
+    gen.block(action.effect)
     return out.text()
 
 
@@ -232,7 +247,10 @@ def init_body(program: ir.Program, names: dict[str, str]) -> str:
     return out.text()
 
 
-def generate(program: ir.Program) -> str:
+def generate(program: ir.Program, coverage: bool = False) -> str:
+    """reference.py; with `coverage`, a variant counting each action and if-branch taken
+    (`_COVER`, labelled by `COVERAGE_POINTS`), used by `specc verify` and never written."""
+    cover: list[str] | None = [] if coverage else None
     names = {f.name: f"s.{f.name}" for f in program.fields}
     names.update(current_player="s.current_player", step_count="s.step_count")
     actions = []
@@ -242,7 +260,7 @@ def generate(program: ir.Program) -> str:
                 "name": a.name,
                 "params": a.params,
                 "guard": PyExpr(names).gen(a.legal),
-                "effect": effect_body(a, names),
+                "effect": effect_body(a, names, cover),
             }
         )
     table = action_table(program)
@@ -257,4 +275,5 @@ def generate(program: ir.Program) -> str:
         init_body=init_body(program, names),
         observe=PyExpr(names).gen(program.observe),
         invariants=[PyExpr(names).gen(inv) for inv in program.invariants],
+        cover=cover,
     )
