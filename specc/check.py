@@ -424,7 +424,9 @@ def build_program(spec: Spec, source: Source) -> ir.Program:
         if f.range is not None and t.is_bool:
             raise SpecError("a bool field has no range", source.pos(path + ("range",)))
         init = _field_init(ctx, scope, name, t, f, path)
-        field_ = ir.StateField(name, t, init, f.range, source.key_pos(path))
+        if f.visible == "owner" and (not t.shape or t.shape[0] != spec.players):
+            raise SpecError(f"visible: owner needs a first axis of size {spec.players} (one row per player)", source.pos(path + ("visible",)))
+        field_ = ir.StateField(name, t, init, f.range, source.key_pos(path), f.visible, f.tolerance)
         ctx.fields[name] = field_
     state_scope = scope.child({n: Binding("state", f.type) for n, f in ctx.fields.items()})
     state_scope.define("current_player", Binding("builtin", INT32))
@@ -505,6 +507,7 @@ def build_program(spec: Spec, source: Source) -> ir.Program:
         zero_sum=spec.rewards.zero_sum,
         invariants=tuple(invariants),
         invariant_texts=tuple(spec.invariants),
+        observation_tolerance=spec.observe.tolerance,
         step_uses_chance=step_uses_chance,
         spec_hash=hashlib.sha256(source.text.encode()).hexdigest(),
         source_file=file,

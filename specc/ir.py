@@ -234,6 +234,8 @@ class StateField:
     init: Expr
     range: tuple[float, float] | None
     pos: Pos = field(compare=False)
+    visible: str = "all"  # all, none, owner (row p of the first axis: player p only)
+    tolerance: float | None = None
 
 
 @dataclass(frozen=True)
@@ -285,3 +287,4 @@ class Program:
     spec_hash: str
     source_file: str
     invariant_texts: tuple[str, ...] = ()
+    observation_tolerance: float | None = None

@@ -6,11 +6,16 @@ from pathlib import Path
 
 from .check import build_program
 from .ir import Program
-from .schema import validate
-from .source import load_yaml
+from .schema import Spec, validate
+from .source import Source, load_yaml
 
 
 def load_program(path: str | Path) -> Program:
+    return load(path)[2]
+
+
+def load(path: str | Path) -> tuple[Spec, Source, Program]:
+    """The validated spec, its source (for positions) and its checked IR."""
     data, source = load_yaml(path)
     spec = validate(data, source)
-    return build_program(spec, source)
+    return spec, source, build_program(spec, source)

@@ -28,6 +28,9 @@ class FieldSpec(_Model):
     type: str
     init: Union[Scalar, list[Any]] = 0
     range: tuple[float, float] | None = None
+    # who may see it: everyone, nobody, or (owner) row p of the first axis only player p
+    visible: Literal["all", "none", "owner"] = "all"
+    tolerance: float | None = Field(default=None, ge=0)  # float fields: backends may differ this much
     doc: str | None = None
 
 
@@ -52,6 +55,7 @@ class ObserveSpec(_Model):
 
     type: str
     value: str
+    tolerance: float | None = Field(default=None, ge=0)
     doc: str | None = None
 
 
@@ -66,13 +70,20 @@ class ConstantSpec(_Model):
     doc: str | None = None
 
 
-class ScenarioSpec(BaseModel):
-    """A rule written as a test; run by `specc verify` (kept loose until then)."""
+class ScenarioSpec(_Model):
+    """A rule written as a test (`specc verify` level 2), run on both backends.
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    Start from init(PRNGKey(seed)), overwrite the `setup` fields, play the actions
+    (flat indices or "kind(param, ...)"), then check `expect`: state fields, and
+    `legal` / `illegal` lists of actions.
+    """
+
     name: str
     rule: str | None = None
-    play: list[int] = Field(default_factory=list)
+    doc: str | None = None
+    seed: int = Field(default=0, ge=0)
+    setup: dict[str, Any] = Field(default_factory=dict)
+    play: list[Union[int, str]] = Field(default_factory=list)
     expect: dict[str, Any] = Field(default_factory=dict)
 
 

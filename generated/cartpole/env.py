@@ -26,6 +26,9 @@ FIELDS = {
     "theta": ("float32", (), None),
     "theta_dot": ("float32", (), None),
 }
+# who may see each field (all, none, owner) and float tolerances between backends
+VISIBILITY = {"x": "all", "x_dot": "all", "theta": "all", "theta_dot": "all"}
+TOLERANCES = {}
 INVARIANTS = ()
 
 

@@ -22,6 +22,9 @@ STEP_USES_CHANCE = False
 ZERO_SUM = True
 # declared dtype, shape and value range of every spec state field (for property tests)
 FIELDS = {"board": ("int8", (9,), (0.0, 2.0))}
+# who may see each field (all, none, owner) and float tolerances between backends
+VISIBILITY = {"board": "all"}
+TOLERANCES = {}
 INVARIANTS = ()
 
 LINES = np.array(
