@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError, field_validator
 
 from .errors import SpecError
 from .source import Source
@@ -37,7 +37,7 @@ class FieldSpec(_Model):
 class ActionSpec(_Model):
     """An action kind: parameter domains ("0..9" or an enum name), a guard and an effect."""
 
-    params: dict[str, Union[str, int]] = Field(default_factory=dict)
+    params: dict[str, Union[StrictStr, StrictInt]] = Field(default_factory=dict)  # strict: `true` is no count
     legal: Union[bool, str] = True
     effect: str = "pass"
     doc: str | None = None
@@ -82,6 +82,7 @@ class ScenarioSpec(_Model):
     rule: str | None = None
     doc: str | None = None
     seed: int = Field(default=0, ge=0)
+    episode: int = Field(default=0, ge=0)  # the key is fold_in(PRNGKey(seed), episode), as in level 3
     setup: dict[str, Any] = Field(default_factory=dict)
     play: list[Union[int, str]] = Field(default_factory=list)
     expect: dict[str, Any] = Field(default_factory=dict)
@@ -119,18 +120,76 @@ def validate(data: dict[str, Any], source: Source) -> Spec:
     try:
         return Spec.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        loc = tuple(first["loc"])
-        # pydantic adds union-member names to loc ("ConstantSpec", "str", ...): drop them
-        path = tuple(p for p in loc if not (isinstance(p, str) and (p[:1].isupper() or p in _TYPE_TAGS)))
-        if first["type"] == "extra_forbidden":
-            pos = source.key_pos(path)
-            raise SpecError(f"unknown key {path[-1]!r}", pos) from None
-        if first["type"] == "missing":
-            where = ".".join(map(str, path[:-1])) or "the spec"
-            raise SpecError(f"{where} needs {path[-1]!r}", source.pos(path[:-1])) from None
-        where = ".".join(map(str, path))
-        raise SpecError(f"{where}: {first['msg']}", source.pos(path)) from None
+        raise _explain(err.errors(), data, source) from None
 
 
-_TYPE_TAGS = {"str", "int", "float", "bool", "list[any]", "literal['1']", "tuple[float, float]"}
+def _explain(errors: list[Any], data: Any, source: Source) -> SpecError:
+    """One clear message for pydantic's first error, at the place in the file it is about."""
+    first = errors[0]
+    path, tags, value = _walk(first["loc"], data)
+    where = ".".join(map(str, path)) or "the spec"
+    kind = first["type"]
+    if "[key]" in tags:
+        return SpecError(f"{where}: the key {path[-1]!r} must be a name", source.key_pos(path))
+    if kind == "extra_forbidden":
+        inside = f" in {'.'.join(map(str, path[:-1]))}" if path[:-1] else ""
+        return SpecError(f"unknown key {path[-1]!r}{inside}", source.key_pos(path))
+    if kind == "missing":
+        missing = first["loc"][-1]
+        if isinstance(missing, int):
+            return SpecError(f"{where}: too few items (got {len(value)})", source.pos(path))
+        return SpecError(f"{where} needs {missing!r}", source.pos(path))
+    if tags:  # a value of no allowed kind: list the kinds every union member wanted
+        kinds = []
+        for e in errors:
+            p, t, _ = _walk(e["loc"], data)
+            if p == path and t and _KINDS.get(t[0], t[0]) not in kinds:
+                kinds.append(_KINDS.get(t[0], t[0]))
+        if len(kinds) > 1:
+            expected = ", ".join(kinds[:-1]) + " or " + kinds[-1]
+            return SpecError(f"{where}: expected {expected}, not {_show(value)}", source.pos(path))
+    if kind == "model_type":  # a section or entry that must be a mapping
+        return SpecError(f"{where}: expected a mapping (key: value, ...), not {_show(value)}", source.pos(path))
+    message = first["msg"].removeprefix("Value error, ")
+    return SpecError(f"{where}: {message}", source.pos(path))
+
+
+def _walk(loc: tuple[Any, ...], data: Any) -> tuple[tuple[Any, ...], list[str], Any]:
+    """Split pydantic's `loc` into the path inside the data and the names pydantic adds
+    (union members such as "ConstantSpec" or "str", "[key]"); also the value at the path."""
+    path: list[Any] = []
+    tags: list[str] = []
+    cur = data
+    for p in loc:
+        if isinstance(cur, dict) and p in cur:
+            path.append(p)
+            cur = cur[p]
+        elif isinstance(cur, list) and isinstance(p, int) and 0 <= p < len(cur):
+            path.append(p)
+            cur = cur[p]
+        else:
+            tags.append(str(p))
+    return tuple(path), tags, cur
+
+
+_KINDS = {
+    "ConstantSpec": "a mapping",
+    "FieldSpec": "a mapping",
+    "bool": "a bool",
+    "int": "a whole number",
+    "float": "a number",
+    "str": "a string",
+    "list[any]": "a list",
+}
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "an empty value"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value)
