@@ -1,0 +1,160 @@
+"""`specc verify`: four levels of evidence that a compiled environment does what its spec says.
+
+1. properties (generated/NAME/test_NAME.py, pytest + hypothesis)
+2. scenarios (the spec's rules written as tests) on both backends
+3. lock-step rollouts of both backends, and against an outside implementation
+4. policy transfer (train on JAX, evaluate on both backends)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+
+from ..api import make
+from ..backends import python_backend
+from ..errors import SpecError
+from ..loader import load
+from .report import LevelResult, Report
+from .rollouts import lockstep_backends
+from .scenarios import run_scenarios
+
+LEVEL_NAMES = {1: "properties", 2: "scenarios", 3: "rollouts", 4: "policy transfer"}
+
+
+def parse_levels(text: str) -> list[int]:
+    """ "1-3" -> [1, 2, 3]; "2" -> [2]; "1,3" -> [1, 3]."""
+    levels: set[int] = set()
+    try:
+        for part in text.split(","):
+            lo, _, hi = part.partition("-")
+            levels.update(range(int(lo), int(hi or lo) + 1))
+    except ValueError:
+        raise SpecError(f"--level takes 1-4, a range like 1-3 or a list like 1,3; got {text!r}") from None
+    if not levels or not levels <= set(LEVEL_NAMES):
+        raise SpecError(f"--level takes levels 1 to 4, got {text!r}")
+    return sorted(levels)
+
+
+def replay_command(spec: str, seed: int, episode: int, actions: list[int], against: str | None = None) -> str:
+    acts = ",".join(map(str, actions)) or '""'
+    peer = f" --against {against}" if against else ""
+    return f"specc replay {spec} --seed {seed} --episode {episode} --actions {acts}{peer}"
+
+
+def coverage_module(program, out_dir: Path) -> ModuleType:
+    """The Python reference instrumented with rule-coverage counters (kept in memory)."""
+    source = python_backend.generate(program, coverage=True)
+    name = f"specc_coverage_{program.name}"
+    spec = importlib.util.spec_from_loader(name, loader=None)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the code runs
+    exec(compile(source, f"<{program.name} reference with coverage>", "exec"), module.__dict__)
+    return module
+
+
+def level_properties(test_file: Path, examples: int | None) -> LevelResult:
+    import pytest
+
+    class Collector:
+        def __init__(self) -> None:
+            self.result = LevelResult(1, "properties")
+
+        def pytest_runtest_logreport(self, report) -> None:
+            if report.when == "call" or (report.when == "setup" and report.failed):
+                detail = f"{report.nodeid.split('::')[-1]}: {_first_line(report.longreprtext)}"
+                self.result.record(report.passed, detail)
+
+    collector = Collector()
+    start = time.perf_counter()
+    old = os.environ.get("SPECC_EXAMPLES")
+    if examples is not None:
+        os.environ["SPECC_EXAMPLES"] = str(examples)
+    try:
+        pytest.main([str(test_file), "-p", "no:cacheprovider", "-p", "no:terminal"], plugins=[collector])
+    finally:
+        if examples is not None:
+            if old is None:
+                os.environ.pop("SPECC_EXAMPLES", None)
+            else:
+                os.environ["SPECC_EXAMPLES"] = old
+    collector.result.seconds = time.perf_counter() - start
+    if collector.result.checks == 0:
+        collector.result.record(False, f"no property test ran from {test_file}")
+    return collector.result
+
+
+def _first_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip().startswith("E ")]
+    return (lines[0][2:].strip() if lines else text.strip().splitlines()[-1] if text.strip() else "")[:300]
+
+
+def verify(
+    spec_path: str,
+    levels: list[int],
+    against: str | None = None,
+    episodes: int = 1000,
+    seed: int = 0,
+    examples: int | None = None,
+    save_regressions: bool = False,
+    console=None,
+) -> Report:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = console or Console(width=140)
+    spec, source, program = load(spec_path)
+    env = make(spec_path, backend="jax")
+    ref = make(spec_path, backend="python")
+    out_dir = Path(env.module.__file__).parent
+    report = Report(spec_path)
+    if 1 in levels:
+        with console.status("level 1: property tests ..."):
+            report.levels.append(level_properties(out_dir / f"test_{program.name}.py", examples))
+    if 2 in levels:
+        with console.status("level 2: scenarios ..."):
+            report.levels.append(
+                run_scenarios(program, source, list(spec.scenarios), {"jax": env.module, "python": ref.module})
+            )
+    if 3 in levels:
+        covered = coverage_module(program, out_dir)
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("level 3: lock-step rollouts", total=episodes)
+            result = lockstep_backends(
+                env.module, covered, episodes, seed,
+                replay=lambda s, e, a: replay_command(spec_path, s, e, a),
+                progress=lambda live: progress.update(task, completed=episodes - live),
+            )  # fmt: skip
+        points = list(covered.COVERAGE_POINTS)
+        counts = list(covered._COVER)
+        result.details["coverage"] = dict(zip(points, counts))
+        for p, c in zip(points, counts):
+            if c == 0:
+                result.warnings.append(f"rule never reached in {episodes} episodes: {p}")
+        report.levels.append(result)
+        if against:
+            from .peers import lockstep_peer
+
+            with console.status(f"level 3: lock-step against {against} ..."):
+                peer_result = lockstep_peer(
+                    env.module, against, episodes, seed,
+                    replay=lambda s, e, a: replay_command(spec_path, s, e, a, against),
+                )  # fmt: skip
+            report.levels.append(peer_result)
+        if save_regressions:
+            from .regressions import save_regression
+
+            for lv in report.levels:
+                if lv.level == 3 and lv.divergence is not None:
+                    path = save_regression(spec_path, program, ref.module, lv.divergence)
+                    console.print(f"saved the first divergence as a regression scenario in {path}")
+                    break
+    if 4 in levels:
+        from .transfer import level_transfer
+
+        report.levels.append(level_transfer(spec_path, env, ref, seed=seed, console=console))
+    return report

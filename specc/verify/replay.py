@@ -1,0 +1,57 @@
+"""`specc replay`: one (seed, episode, actions) case on both backends, step by step."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..api import make
+from .rollouts import field_names, replay_backends, same, tolerances
+
+
+def replay(spec: str, seed: int, episode: int, actions: list[int], against: str | None = None) -> int:
+    """Print each step's action and any field where the backends (or the peer) differ.
+    Exit status 1 if they differ anywhere."""
+    env, ref = make(spec, backend="jax"), make(spec, backend="python")
+    names, tol = field_names(env.module), tolerances(env.module)
+    differs = False
+    for t, js, ps in replay_backends(env.module, ref.module, seed, episode, actions):
+        label = "init" if t == 0 else f"step {t} (action {actions[t - 1]})"
+        bad = [n for n in names if not same(getattr(js, n), getattr(ps, n), tol.get(n))]
+        if bad:
+            differs = True
+            print(f"{label}: backends differ on {', '.join(bad)}")
+            for n in bad:
+                print(f"  {n}:")
+                print(f"    specc-jax:    {np.asarray(getattr(js, n)).tolist()}")
+                print(f"    specc-python: {np.asarray(getattr(ps, n)).tolist()}")
+        else:
+            print(
+                f"{label}: backends agree (terminated={bool(ps.terminated)}, rewards={np.asarray(ps.rewards).tolist()})"
+            )
+    if against:
+        from .peers import make_peer
+        from .rollouts import episode_key, step_key
+
+        peer = make_peer(against)
+        key = episode_key(seed, episode)
+        ours = env.module.init(key)
+        peer.reset(ours, key)
+        mover = None
+        for t in range(len(actions) + 1):
+            mine, theirs = peer.ours(ours, mover), peer.observed()
+            bad = [
+                k
+                for k in sorted(set(mine) | set(theirs))
+                if k not in mine or k not in theirs or not same(mine[k], theirs[k], 1e-5)
+            ]
+            if bad:
+                differs = True
+                print(f"vs {peer.name} at step {t}: differ on {', '.join(bad)}: ours {mine}, theirs {theirs}")
+                break
+            if t == len(actions):
+                print(f"vs {peer.name}: agree on all {len(actions)} steps")
+                break
+            mover = int(ours.current_player)
+            ours = env.module.step(ours, actions[t], step_key(key, t))
+            peer.step(actions[t])
+    return 1 if differs else 0

@@ -1,0 +1,175 @@
+"""Level 3: random-policy episodes in lock-step on both backends, every field compared.
+
+Episode e starts from key fold_in(PRNGKey(seed), e); its step t uses
+fold_in(episode key, t + 1); its actions are uniform over the legal ones, drawn
+by numpy's default_rng([seed, e]). So one (seed, episode, actions) triple replays
+exactly one case on any backend: `specc replay` does that.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from .report import Divergence, LevelResult
+
+BUILTIN_FIELDS = (
+    "current_player",
+    "observation",
+    "legal_action_mask",
+    "rewards",
+    "terminated",
+    "truncated",
+    "step_count",
+)
+
+
+def field_names(module: ModuleType) -> list[str]:
+    return list(BUILTIN_FIELDS) + list(module.FIELDS)
+
+
+def episode_key(seed: int, episode: int):
+    import jax
+
+    return jax.random.fold_in(jax.random.PRNGKey(seed), episode)
+
+
+def step_key(ep_key, t: int):
+    import jax
+
+    return jax.random.fold_in(ep_key, t + 1)
+
+
+def choose(rng: np.random.Generator, mask: np.ndarray) -> int:
+    legal = np.flatnonzero(mask)
+    return int(rng.choice(legal)) if len(legal) else 0
+
+
+def same(a: Any, b: Any, tolerance: float | None) -> bool:
+    """Integers and bools exactly (dtype too); floats within `tolerance` (XLA may fuse
+    a multiply-add into one FMA, NumPy never does, so floats can differ in the last bit)."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if a.dtype.kind == "f":
+        return bool(np.allclose(a, b, rtol=0.0, atol=tolerance or 0.0, equal_nan=True))
+    return bool(np.array_equal(a, b))
+
+
+def tolerances(module: ModuleType, default: float = 1e-5) -> dict[str, float]:
+    """Per-field float tolerance: the spec's (module.TOLERANCES) or `default`."""
+    declared = getattr(module, "TOLERANCES", {})
+    return {name: declared.get(name, default) for name in field_names(module)}
+
+
+def first_difference(left, right, names: list[str], tol: dict[str, float]) -> str | None:
+    for name in names:
+        if not same(getattr(left, name), getattr(right, name), tol.get(name)):
+            return name
+    return None
+
+
+def _index(tree, i: int):
+    import jax
+
+    return jax.tree_util.tree_map(lambda x: np.asarray(x)[i], tree)
+
+
+@dataclass
+class Coverage:
+    points: list[str]
+    counts: list[int] = field(default_factory=list)
+
+    def never_reached(self) -> list[str]:
+        return [p for p, c in zip(self.points, self.counts) if c == 0]
+
+
+def lockstep_backends(
+    jax_module: ModuleType,
+    py_module: ModuleType,
+    episodes: int,
+    seed: int = 0,
+    max_steps: int = 10_000,
+    replay: Callable[[int, int, list[int]], str] = lambda s, e, a: "",
+    progress: Callable[[int], None] = lambda n: None,
+) -> LevelResult:
+    """Run `episodes` games on both backends with the same keys and actions; compare
+    every state field after init and after every step."""
+    import jax
+
+    result = LevelResult(3, "rollouts")
+    start = time.perf_counter()
+    names = field_names(jax_module)
+    tol = tolerances(jax_module)
+    ep_keys = jax.vmap(lambda e: episode_key(seed, e))(np.arange(episodes))
+    v_init = jax.jit(jax.vmap(jax_module.init))
+    v_step = jax.jit(jax.vmap(jax_module.step))
+    v_keys = jax.jit(jax.vmap(step_key, in_axes=(0, None)))
+    jstate = v_init(ep_keys)
+    rngs = [np.random.default_rng([seed, e]) for e in range(episodes)]
+    pstates = [py_module.init(ep_keys[e]) for e in range(episodes)]
+    actions: list[list[int]] = [[] for _ in range(episodes)]
+    live = np.ones(episodes, bool)
+    steps = 0
+    for t in range(max_steps + 1):
+        host = jax.device_get(jstate)
+        for e in np.flatnonzero(live):
+            mine = _index(host, e)
+            bad = first_difference(mine, pstates[e], names, tol)
+            result.record(bad is None, f"episode {e} step {t}: {bad}")
+            if bad is not None:
+                if result.divergence is None:
+                    result.divergence = Divergence(
+                        "specc-jax", "specc-python", int(e), t, bad,
+                        np.asarray(getattr(mine, bad)), np.asarray(getattr(pstates[e], bad)),
+                        seed, list(actions[e]), replay(seed, int(e), list(actions[e])),
+                    )  # fmt: skip
+                live[e] = False
+            elif bool(mine.terminated) or bool(mine.truncated):
+                live[e] = False
+        if not live.any() or t == max_steps:
+            break
+        chosen = np.zeros(episodes, np.int32)
+        for e in np.flatnonzero(live):
+            chosen[e] = choose(rngs[e], np.asarray(host.legal_action_mask[e]))
+            actions[e].append(int(chosen[e]))
+        keys = v_keys(ep_keys, t)
+        jstate = v_step(jstate, chosen, keys)
+        for e in np.flatnonzero(live):
+            pstates[e] = py_module.step(pstates[e], int(chosen[e]), keys[e])
+            steps += 1
+        progress(int(live.sum()))
+    result.seconds = time.perf_counter() - start
+    result.details = {"episodes": episodes, "steps": steps, "seed": seed}
+    return result
+
+
+def replay_backends(jax_module: ModuleType, py_module: ModuleType, seed: int, episode: int, actions: list[int]):
+    """Replay one case on both backends; yield (step, jax state, python state) after each."""
+    ep_key = episode_key(seed, episode)
+    js, ps = jax_module.init(ep_key), py_module.init(ep_key)
+    yield 0, js, ps
+    for t, a in enumerate(actions):
+        key = step_key(ep_key, t)
+        js, ps = jax_module.step(js, a, key), py_module.step(ps, a, key)
+        yield t + 1, js, ps
+
+
+def coverage_of(py_cover_module: ModuleType, episodes: int, seed: int = 0, max_steps: int = 10_000) -> Coverage:
+    """Play the same random episodes on the instrumented reference; count rule branches."""
+    m = py_cover_module
+    m._COVER[:] = [0] * len(m._COVER)
+    for e in range(episodes):
+        ep_key = episode_key(seed, e)
+        rng = np.random.default_rng([seed, e])
+        s = m.init(ep_key)
+        for t in range(max_steps):
+            if s.terminated or s.truncated:
+                break
+            s = m.step(s, choose(rng, s.legal_action_mask), step_key(ep_key, t))
+    return Coverage(list(m.COVERAGE_POINTS), list(m._COVER))

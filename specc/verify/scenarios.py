@@ -1,0 +1,156 @@
+"""Level 2: the spec's scenarios (rules written as tests), run on both backends.
+
+A scenario starts from init(PRNGKey(seed)), overwrites its `setup` fields (then
+recomputes the legal mask and observation), plays its actions with the same step
+keys as level 3 (fold_in(episode key, t + 1)), and checks `expect`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from ..errors import SpecError
+from ..ir import Program
+from ..schema import ScenarioSpec
+from ..source import Source
+from .report import LevelResult
+from .rollouts import BUILTIN_FIELDS, episode_key, same, step_key
+
+MASK_KEYS = ("legal", "illegal")
+_CALL = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*$")
+
+
+def action_index(program: Program, action: int | str) -> int:
+    """A flat action index from an int or from "kind(v1, v2)" / "kind"."""
+    if isinstance(action, int):
+        if not 0 <= action < program.num_actions:
+            raise ValueError(f"action {action} is out of range 0..{program.num_actions - 1}")
+        return action
+    m = _CALL.match(action)
+    if not m:
+        raise ValueError(f"bad action {action!r}: expected an index or kind(value, ...)")
+    kinds = {a.name: a for a in program.actions}
+    if m.group(1) not in kinds:
+        raise ValueError(f"unknown action kind {m.group(1)!r} (kinds: {', '.join(kinds)})")
+    a = kinds[m.group(1)]
+    values = [v.strip() for v in (m.group(2) or "").split(",") if v.strip()]
+    if len(values) != len(a.params):
+        raise ValueError(f"{a.name} takes {len(a.params)} parameter(s), got {len(values)}")
+    index = 0
+    for p, v in zip(a.params, values):
+        try:
+            value = int(v)
+        except ValueError:
+            raise ValueError(f"parameter {p.name} of {a.name} must be a whole number, got {v!r}") from None
+        if not p.lo <= value < p.hi:
+            raise ValueError(f"parameter {p.name} of {a.name} must be in {p.lo}..{p.hi} (half-open), got {value}")
+        index = index * p.size + (value - p.lo)
+    return a.offset + index
+
+
+def _setup_value(module: ModuleType, name: str, value: Any, like: Any) -> Any:
+    return np.asarray(value, dtype=np.asarray(like).dtype).reshape(np.shape(like))
+
+
+def start(module: ModuleType, backend: str, scenario: ScenarioSpec):
+    """The scenario's starting state on one backend."""
+    key = episode_key(scenario.seed, scenario.episode)
+    s = module.init(key)
+    if scenario.setup:
+        changes = {n: _setup_value(module, n, v, getattr(s, n)) for n, v in scenario.setup.items()}
+        if backend == "jax":
+            import jax.numpy as jnp
+
+            s = s.replace(**{n: jnp.asarray(v) for n, v in changes.items()})
+        else:
+            for n, v in changes.items():
+                setattr(s, n, v[()] if v.ndim == 0 else v)
+        s = module.refresh(s)
+    return key, s
+
+
+def play(module: ModuleType, backend: str, scenario: ScenarioSpec, actions: list[int]):
+    key, s = start(module, backend, scenario)
+    for t, a in enumerate(actions):
+        s = module.step(s, a, step_key(key, t))
+    return s
+
+
+def check_scenario(program: Program, source: Source, index: int, scenario: ScenarioSpec) -> list[int]:
+    """Validate one scenario against the program before running it; return its actions."""
+    path = ("scenarios", index)
+    names = set(BUILTIN_FIELDS) | {f.name for f in program.fields}
+    for key in scenario.setup:
+        if key not in names:
+            raise SpecError(
+                f"scenario {scenario.name!r}: unknown field {key!r} in setup", source.pos(path + ("setup", key))
+            )
+    for key in scenario.expect:
+        if key not in names and key not in MASK_KEYS:
+            raise SpecError(
+                f"scenario {scenario.name!r}: unknown field {key!r} in expect", source.pos(path + ("expect", key))
+            )
+    actions = []
+    for i, a in enumerate(scenario.play):
+        try:
+            actions.append(action_index(program, a))
+        except ValueError as err:
+            raise SpecError(f"scenario {scenario.name!r}: {err}", source.pos(path + ("play", i))) from None
+    for key in MASK_KEYS:
+        for i, a in enumerate(scenario.expect.get(key, [])):
+            try:
+                action_index(program, a)
+            except ValueError as err:
+                raise SpecError(f"scenario {scenario.name!r}: {err}", source.pos(path + ("expect", key, i))) from None
+    return actions
+
+
+def expectations(program: Program, scenario: ScenarioSpec, state, module: ModuleType) -> list[tuple[str, bool, str]]:
+    """(what, ok, detail) for each expectation of the scenario on a final state."""
+    tol = getattr(module, "TOLERANCES", {})
+    out = []
+    for key, want in scenario.expect.items():
+        if key in MASK_KEYS:
+            mask = np.asarray(state.legal_action_mask)
+            for a in want:
+                i = action_index(program, a)
+                ok = bool(mask[i]) == (key == "legal")
+                out.append((f"{a} is {key}", ok, f"legal_action_mask[{i}] = {bool(mask[i])}"))
+            continue
+        got = np.asarray(getattr(state, key))
+        try:
+            expected = np.asarray(want, dtype=got.dtype).reshape(got.shape)
+        except ValueError:
+            out.append((key, False, f"expected {want!r} does not fit the field's shape {got.shape}"))
+            continue
+        ok = same(got, expected, tol.get(key, 1e-5))
+        out.append((key, ok, f"expected {want!r}, got {got.tolist()!r}"))
+    return out
+
+
+def run_scenarios(program: Program, source: Source, scenarios: list[ScenarioSpec],
+                  backends: dict[str, ModuleType]) -> LevelResult:  # fmt: skip
+    result = LevelResult(2, "scenarios")
+    start_time = time.perf_counter()
+    for i, sc in enumerate(scenarios):
+        actions = check_scenario(program, source, i, sc)
+        cite = f" [{sc.rule}]" if sc.rule else ""
+        finals = {}
+        for backend, module in backends.items():
+            state = play(module, backend, sc, actions)
+            finals[backend] = state
+            for what, ok, detail in expectations(program, sc, state, module):
+                result.record(ok, f"{sc.name}{cite} on {backend}: {what}: {detail}")
+        if len(finals) == 2:  # the two backends must also agree with each other
+            (a, sa), (b, sb) = finals.items()
+            names = list(BUILTIN_FIELDS) + [f.name for f in program.fields]
+            bad = [n for n in names if not same(getattr(sa, n), getattr(sb, n), 1e-5)]
+            result.record(not bad, f"{sc.name}{cite}: {a} and {b} disagree on {', '.join(bad)}")
+    result.seconds = time.perf_counter() - start_time
+    result.details = {"scenarios": len(scenarios)}
+    return result
