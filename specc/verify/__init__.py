@@ -117,9 +117,12 @@ def verify(
             report.levels.append(level_properties(out_dir / f"test_{program.name}.py", examples))
     if 2 in levels:
         with console.status("level 2: scenarios ..."):
-            report.levels.append(
-                run_scenarios(program, source, list(spec.scenarios), {"jax": env.module, "python": ref.module})
-            )
+            from ..schema import ScenarioSpec
+            from .regressions import load_regressions
+
+            scenarios = list(spec.scenarios) + [ScenarioSpec(**r) for r in load_regressions(spec_path)]
+            backends = {"jax": env.module, "python": ref.module}
+            report.levels.append(run_scenarios(program, source, scenarios, backends))
     if 3 in levels:
         covered = coverage_module(program, out_dir)
         with Progress(console=console, transient=True) as progress:
