@@ -20,7 +20,7 @@ from .ir import BOOL, FLOAT32, INT32, Pos, Type
 from .schema import ConstantSpec, Spec
 from .source import Source
 from .syntax import parse_block, parse_expr
-from .types import assignable, binary_type, broadcast, literal_type, parse_type, strong
+from .types import assignable, binary_type, broadcast, literal_type, parse_type, promote, strong
 
 BUILTIN_STATE = {"current_player": INT32, "step_count": INT32}
 RESERVED = {
@@ -47,6 +47,7 @@ class Context:
     enums: dict[str, list[str]] = field(default_factory=dict)
     fields: dict[str, ir.StateField] = field(default_factory=dict)
     procedures: dict[str, Any] = field(default_factory=dict)
+    param_actions: dict[str, str] = field(default_factory=dict)  # parameter name -> its first action
     next_site: int = 0
     chance_sites: list[str] = field(default_factory=list)  # section of each site
 
@@ -101,19 +102,29 @@ class ExprChecker:
         return e.expr  # a procedure argument, typed at the call site
 
     def visit_Literal(self, e: ir.Literal) -> ir.Expr:
+        _fit_literals("int32", e)
         return dataclasses.replace(e, type=literal_type(e.value))
 
     def visit_Name(self, e: ir.Name) -> ir.Expr:
         b = self.scope.lookup(e.name)
         if b is None:
-            hint = _did_you_mean(e.name, self._visible_names())
-            raise SpecError(f"unknown name {e.name!r}{hint}", e.pos)
+            raise SpecError(f"unknown name {e.name!r}{self._hint(e.name)}", e.pos)
         if b.kind == "const" and b.value is not None:
             return ir.Literal(e.pos, value=b.value, type=b.type)
         return dataclasses.replace(e, kind=b.kind, type=b.type)
 
     def _visible_names(self) -> list[str]:
         return [n for frame in self.scope.frames for n in frame]
+
+    def _hint(self, name: str) -> str:
+        """Why `name` is unknown here, or the visible name it is most likely a typo of."""
+        if name in self.ctx.param_actions:
+            return f" (a parameter of action {self.ctx.param_actions[name]!r}, not usable here)"
+        if self.section in ("a constant", "a domain"):
+            return _did_you_mean(name, self._visible_names()) or f" ({self.section} may use only numbers and constants)"
+        if name in self.ctx.fields:
+            return " (a field's init may use only constants: set it from other fields in the init block)"
+        return _did_you_mean(name, self._visible_names())
 
     def visit_EnumRef(self, e: ir.EnumRef) -> ir.Expr:
         members = self.ctx.enums.get(e.enum)
@@ -157,10 +168,13 @@ class ExprChecker:
     def visit_Binary(self, e: ir.Binary) -> ir.Expr:
         left, right = self.check(e.left), self.check(e.right)
         t = binary_type(e.op, left.type, right.type, e.pos)
+        _check_operands(e.op, left, right)
         if isinstance(left, ir.Literal) and isinstance(right, ir.Literal):
             folded = _fold_binary(e.op, left.value, right.value, e.pos)
             if folded is not None:
-                return ir.Literal(e.pos, value=folded, type=t)
+                result = ir.Literal(e.pos, value=folded, type=t)
+                _fit_literals("int32", result)
+                return result
         return dataclasses.replace(e, left=left, right=right, type=t)
 
     def visit_Cond(self, e: ir.Cond) -> ir.Expr:
@@ -170,6 +184,8 @@ class ExprChecker:
         if then.type.is_bool != orelse.type.is_bool:
             raise SpecError(f"both branches must have one type, not {then.type} and {orelse.type}", e.pos)
         t = binary_type("+", then.type, orelse.type, e.pos) if not then.type.is_bool else Type("bool")
+        if not t.weak:
+            _fit_literals(t.dtype, then, orelse)
         shape = broadcast(broadcast(then.type.shape, orelse.type.shape, e.pos), test.type.shape, e.pos)
         return dataclasses.replace(e, test=test, then=then, orelse=orelse, type=Type(t.dtype, shape, t.weak))
 
@@ -180,6 +196,7 @@ class ExprChecker:
             if item.type.shape != t.shape:
                 raise SpecError(f"array items must have one shape, not {t} and {item.type}", item.pos)
             t = t if t.is_bool and item.type.is_bool else binary_type("+", t, item.type, item.pos)
+        _fit_literals(t.dtype, *items)
         return dataclasses.replace(e, items=items, type=Type(strong(t).dtype, (len(items),) + t.shape))
 
     def visit_Reduce(self, e: ir.Reduce) -> ir.Expr:
@@ -208,6 +225,8 @@ class ExprChecker:
             raise SpecError(f"unknown function {e.func!r}{hint}", e.pos)
         args = tuple(self.check(a) for a in e.args)
         t = call_type(e.func, args, e.pos)
+        if e.func in ("min", "max", "clip", "where") and not t.weak:
+            _fit_literals(t.dtype, *args)
         if e.func in CHANCE:
             if not self.allow_chance:
                 raise SpecError(f"chance ({e.func}) is not allowed in {self.section}", e.pos)
@@ -266,6 +285,7 @@ class BlockChecker:
             current = ec.check(ir.Index(s.pos, base=ir.Name(s.pos, name=s.name), indices=s.indices)) if s.indices else ec.check(ir.Name(s.pos, name=s.name))
             op = s.op[:-1]
             t = binary_type(op, current.type, value.type, s.pos)
+            _check_operands(op, current, value)
             value = ir.Binary(s.pos, op=op, left=current, right=value, type=t)
         if b is None:
             if s.indices:
@@ -275,8 +295,10 @@ class BlockChecker:
             t = strong(value.type)
             scope.define(s.name, Binding("local", t))
             return dataclasses.replace(s, value=value, op="=", kind="local", type=t)
-        if b.kind in ("const", "param", "loop") or s.name == "step_count":
-            raise SpecError(f"cannot assign to {s.name!r} (a {_KIND_WORDS.get(b.kind, b.kind)})", s.pos)
+        if s.name == "step_count":
+            raise SpecError("cannot assign to 'step_count' (the environment counts the steps)", s.pos)
+        if b.kind in ("const", "param", "loop"):
+            raise SpecError(f"cannot assign to {s.name!r} ({_KIND_WORDS[b.kind]})", s.pos)
         target = b.type
         indices = tuple(ec.check(i) for i in s.indices)
         if indices:
@@ -313,7 +335,8 @@ class BlockChecker:
     def inline(self, s: ir.CallStmt, scope: Scope, loop_vars) -> list[ir.Stmt]:
         name = s.func
         if name in self.proc_stack:
-            raise SpecError(f"procedure {name!r} calls itself (recursion is not allowed)", s.pos)
+            chain = " -> ".join(self.proc_stack[self.proc_stack.index(name) :] + (name,))
+            raise SpecError(f"procedure {name!r} calls itself ({chain}): recursion is not allowed", s.pos)
         params, body = self.ctx.procedures[name]
         if len(s.args) != len(params):
             raise SpecError(f"{name}() takes {len(params)} argument(s), got {len(s.args)}", s.pos)
@@ -352,7 +375,7 @@ class _Bound(ir.Expr):
     expr: ir.Expr = None  # type: ignore[assignment]
 
 
-_KIND_WORDS = {"const": "constant", "param": "action parameter", "loop": "loop variable"}
+_KIND_WORDS = {"const": "a constant", "param": "an action parameter", "loop": "a loop variable"}
 
 
 def check_range(v: Any, t: Type, declared: tuple[float, float] | None, pos: Pos, name: str) -> None:
@@ -363,7 +386,43 @@ def check_range(v: Any, t: Type, declared: tuple[float, float] | None, pos: Pos,
         if not lo <= v <= hi:
             raise SpecError(f"{v} is out of range for {name!r} of type {t.dtype} ({lo}..{hi})", pos)
     if declared is not None and not declared[0] <= v <= declared[1]:
-        raise SpecError(f"{v} is out of the declared range [{declared[0]}, {declared[1]}] of {name!r}", pos)
+        low, high = (_num(d) for d in declared)
+        raise SpecError(f"{_num(v)} is out of the declared range [{low}, {high}] of {name!r}", pos)
+
+
+def _num(v: Any) -> str:
+    """A number as a person wrote it: 100 rather than 100.0, true rather than True."""
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+def _fit_literals(dtype: str, *exprs: ir.Expr) -> None:
+    """A bare integer takes the dtype of what it meets (as in JAX, which would wrap it
+    silently, while NumPy raises): it must fit in that dtype."""
+    if dtype not in ir.INT_BOUNDS:
+        return
+    lo, hi = ir.INT_BOUNDS[dtype]
+    for x in exprs:
+        v = x.value if isinstance(x, ir.Literal) else None
+        if isinstance(v, int) and not isinstance(v, bool) and not lo <= v <= hi:
+            raise SpecError(f"{v} does not fit in {dtype} ({lo}..{hi}), the type it is used as here", x.pos)
+
+
+def _check_operands(op: str, left: ir.Expr, right: ir.Expr) -> None:
+    """What binary_type cannot see: literal operands that do not fit, or cannot work."""
+    if left.type.is_bool or right.type.is_bool or op in ("and", "or"):
+        return
+    dtype, weak = promote(left.type, right.type)
+    if not weak:
+        _fit_literals(dtype, left, right)
+    zero = isinstance(right, ir.Literal) and right.value == 0
+    if op in ("/", "//", "%") and zero and not isinstance(left, ir.Literal):
+        raise SpecError(f"division by zero ('{op}' by a literal 0)", right.pos)
+    if op == "**" and left.type.is_int and right.type.is_int and isinstance(right, ir.Literal) and right.value < 0:
+        raise SpecError("an integer cannot be raised to a negative power (use a float: 2.0 ** -1)", right.pos)
 
 
 def _fold_binary(op: str, a: Any, b: Any, pos: Pos) -> Any:
@@ -377,10 +436,17 @@ def _fold_binary(op: str, a: Any, b: Any, pos: Pos) -> Any:
         if op == "%":
             return a % b
         if op == "**":
-            return a**b
+            if isinstance(a, int) and isinstance(b, int) and abs(a) > 1 and b > 64:
+                raise OverflowError
+            result = a**b
+            if isinstance(result, complex):
+                raise SpecError("a constant power with no real value", pos)
+            return result
         return {"+": a + b, "-": a - b, "*": a * b}[op]
     except ZeroDivisionError:
         raise SpecError("division by zero in a constant expression", pos) from None
+    except OverflowError:
+        raise SpecError("a constant expression overflows", pos) from None
 
 
 def _did_you_mean(name: str, candidates: list[str]) -> str:
@@ -403,8 +469,15 @@ def build_program(spec: Spec, source: Source) -> ir.Program:
     ctx.enums = dict(spec.enums)
     base: dict[str, Binding] = {"PLAYERS": Binding("const", Type("int32", (), True), spec.players)}
     for enum, members in spec.enums.items():
-        if len(set(members)) != len(members):
-            raise SpecError(f"enum {enum} repeats a member", source.pos(("enums", enum)))
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", str(enum)):
+            raise SpecError(f"{enum!r} is not a valid enum name", source.key_pos(("enums", enum)))
+        if not members:
+            raise SpecError(f"enum {enum} has no members", source.pos(("enums", enum)))
+        for i, member in enumerate(members):
+            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", member):
+                raise SpecError(f"{member!r} is not a valid enum member name", source.pos(("enums", enum, i)))
+            if member in members[:i]:
+                raise SpecError(f"enum {enum} repeats the member {member!r}", source.pos(("enums", enum, i)))
     scope = Scope([base])
 
     for name, raw in spec.constants.items():
@@ -423,6 +496,8 @@ def build_program(spec: Spec, source: Source) -> ir.Program:
         t = _parse_type(f.type, source, path + ("type",))
         if f.range is not None and t.is_bool:
             raise SpecError("a bool field has no range", source.pos(path + ("range",)))
+        if f.range is not None and f.range[0] > f.range[1]:
+            raise SpecError("a range is [low, high], low first", source.pos(path + ("range",)))
         init = _field_init(ctx, scope, name, t, f, path)
         if f.visible == "owner" and (not t.shape or t.shape[0] != spec.players):
             raise SpecError(f"visible: owner needs a first axis of size {spec.players} (one row per player)", source.pos(path + ("visible",)))
@@ -455,6 +530,7 @@ def build_program(spec: Spec, source: Source) -> ir.Program:
             _check_new_name(pname, pscope, source.key_pos(ppath))
             lo, hi = _domain(ctx, domain, source, ppath)
             params.append(ir.Param(pname, lo, hi))
+            ctx.param_actions.setdefault(pname, name)
             pscope.define(pname, Binding("param", INT32))
         size = 1
         for p in params:
@@ -540,7 +616,7 @@ def _constant(ctx: Context, scope: Scope, name: str, value: Any, declared: str |
         value = expr.value
     if isinstance(value, list):
         shape, leaves = _nested_shape(value, source, path)
-        t = parse_type(declared) if declared else _infer_dtype(leaves, shape)
+        t = _parse_type(declared, source, path[:-1] + ("type",)) if declared else _infer_dtype(leaves, shape)
         if declared and t.shape and t.shape != shape:
             raise SpecError(f"the value has shape {list(shape)} but the type says {t}", pos)
         t = Type(t.dtype, shape)
@@ -551,7 +627,7 @@ def _constant(ctx: Context, scope: Scope, name: str, value: Any, declared: str |
         return Binding("const", t)
     if not isinstance(value, (bool, int, float)):
         raise SpecError(f"constant {name!r} must be a number, a bool, a list or a formula", pos)
-    t = parse_type(declared) if declared else literal_type(value)
+    t = _parse_type(declared, source, path[:-1] + ("type",)) if declared else literal_type(value)
     _check_leaf(value, t, pos, name)
     if declared:
         t = Type(t.dtype, (), weak=True)
@@ -561,13 +637,13 @@ def _constant(ctx: Context, scope: Scope, name: str, value: Any, declared: str |
 
 def _check_leaf(v: Any, t: Type, pos: Pos, name: str) -> None:
     if t.is_bool and not isinstance(v, bool):
-        raise SpecError(f"{v!r} is not a bool", pos)
+        raise SpecError(f"{_num(v)} is not a bool ({name} is {t})", pos)
     if t.is_int:
         if isinstance(v, bool) or not isinstance(v, int):
-            raise SpecError(f"{v!r} is not an integer ({name} is {t})", pos)
+            raise SpecError(f"{_num(v)} is not an integer ({name} is {t})", pos)
         check_range(v, t, None, pos, name)
     if t.is_float and (isinstance(v, bool) or not isinstance(v, (int, float))):
-        raise SpecError(f"{v!r} is not a number", pos)
+        raise SpecError(f"{_num(v)} is not a number ({name} is {t})", pos)
 
 
 def _nested_shape(value: Any, source: Source, path) -> tuple[tuple[int, ...], list]:
@@ -640,7 +716,9 @@ def _domain(ctx: Context, domain: Any, source: Source, path) -> tuple[int, int]:
     else:
         text = str(domain)
         if ".." not in text:
-            raise SpecError(f"bad parameter domain {text!r}: expected 'lo..hi' (half-open), a count or an enum name", pos)
+            hint = _did_you_mean(text, list(ctx.enums))
+            message = f"bad parameter domain {text!r}: expected 'lo..hi' (half-open), a count or an enum name{hint}"
+            raise SpecError(message, pos)
         locate = source.locator(path)
         left, _, right = text.partition("..")
         bounds = []

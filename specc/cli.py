@@ -19,7 +19,7 @@ EXIT_USAGE = 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
-        self.exit(EXIT_USAGE, f"specc: error: {message}\n(see `{self.prog} --help`)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
 
@@ -82,6 +82,87 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from .verify import parse_levels, verify
+
+    if args.episodes < 1:
+        raise SpecError("--episodes must be at least 1")
+    report = verify(
+        args.spec,
+        parse_levels(args.level),
+        against=args.against,
+        episodes=args.episodes,
+        seed=args.seed,
+        examples=args.examples,
+        save_regressions=args.save_regressions,
+        generated=args.generated,
+    )
+    report.print()
+    out = Path(args.report) if args.report else Path("reports") / f"verify_{Path(args.spec).stem}.json"
+    report.write(out)
+    print(f"report written to {out}")
+    return 0 if report.ok else 1
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from .verify.replay import replay
+
+    return replay(args.spec, args.seed, args.episode, args.actions, args.against, args.generated)
+
+
+def cmd_mutate(args: argparse.Namespace) -> int:
+    from .verify import parse_levels
+    from .verify.mutation import mutation_score
+
+    if args.episodes < 1 or args.max_mutants < 1:
+        raise SpecError("--episodes and --max-mutants must be at least 1")
+    report = mutation_score(
+        args.spec,
+        max_mutants=args.max_mutants,
+        levels=parse_levels(args.levels),
+        episodes=args.episodes,
+        against=args.against,
+        seed=args.seed,
+        families=tuple(f.strip() for f in args.family.split(",")),
+        examples=args.examples,
+        all_levels=args.all_levels,
+    )
+    report.print()
+    out = Path(args.report) if args.report else Path("reports") / f"mutate_{Path(args.spec).stem}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report.to_json() + "\n")
+    print(f"report written to {out}")
+    return 0
+
+
+def cmd_scrape(args: argparse.Namespace) -> int:
+    from scrapers import scrape
+
+    formats = ["csv", "yaml"] if args.format == "both" else [args.format]
+    result = scrape(
+        args.source,
+        args.output,
+        tables_dir=args.tables,
+        formats=formats,
+        cache_dir=args.cache_dir,
+        refresh=args.refresh,
+        use_cache=not args.no_cache,
+    )
+    doc = result.document
+    tables = f"{len(doc.tables)} table{'' if len(doc.tables) == 1 else 's'}"
+    print(f"{args.source}: wrote {args.output} ({len(doc.sections)} sections, {tables})")
+    for path in result.written[1:]:
+        print(f"{args.source}: wrote {path}")
+    return 0
+
+
+def _actions(text: str) -> list[int]:
+    try:
+        return [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated action indices, got {text!r}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="specc", description="Compile game rules into verified, fast JAX environments.")
     parser.add_argument("--version", action="version", version=f"specc {__version__}")
@@ -106,6 +187,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--python-seconds", type=float, default=3.0, help="how long to time the Python backend")
     p.add_argument("--markdown", help="also write the table as Markdown to this file")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("verify", help="check a compiled environment at four levels; exit 1 on any failure")
+    p.add_argument("spec", help="spec file")
+    p.add_argument("--level", default="1-3", help="levels to run: 1-4, a range like 1-3 or a list like 1,3 (default 1-3)")
+    p.add_argument("--against", help="an outside implementation for level 3: pgx:ID, gymnax:ID or openspiel:ID")
+    p.add_argument("--episodes", type=int, default=1000, help="random-policy episodes at level 3 (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the level-3 episodes (default 0)")
+    p.add_argument("--examples", type=int, help="hypothesis examples per level-1 property")
+    p.add_argument("--report", help="where to write the JSON report (default reports/verify_NAME.json)")
+    p.add_argument("--save-regressions", action="store_true", help="turn the first level-3 divergence into a scenario")
+    p.add_argument("--generated", help="check the compiled files in this folder as they are (default: compile)")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("mutate", help="seed bugs into the compiled environment; report the share verify catches")
+    p.add_argument("spec", help="spec file")
+    p.add_argument("--max-mutants", type=int, default=60, help="mutants per family (default 60)")
+    p.add_argument("--levels", default="1-3", help="verify levels to run on each mutant: 1-3, 2, 1,3 ... (default 1-3)")
+    p.add_argument("--episodes", type=int, default=200, help="level-3 episodes per mutant (default 200)")
+    p.add_argument("--against", help="an outside implementation for level 3: pgx:ID, gymnax:ID or openspiel:ID")
+    p.add_argument("--seed", type=int, default=0, help="seed of the sample of mutants and of the episodes (default 0)")
+    p.add_argument("--family", default="code,spec", help="code (env.py edits), spec (rule edits) or both (default)")
+    p.add_argument("--examples", type=int, default=10, help="hypothesis examples per level-1 property (default 10)")
+    p.add_argument("--all-levels", action="store_true", help="run every level on each mutant, not only up to a catch")
+    p.add_argument("--report", help="where to write the JSON report (default reports/mutate_NAME.json)")
+    p.set_defaults(func=cmd_mutate)
+
+    p = sub.add_parser("replay", help="replay one case on both backends (and a peer), printing where they differ")
+    p.add_argument("spec", help="spec file")
+    p.add_argument("--seed", type=int, default=0, help="the level-3 seed")
+    p.add_argument("--episode", type=int, default=0, help="the level-3 episode")
+    p.add_argument("--actions", type=_actions, default=[], help="comma-separated action indices")
+    p.add_argument("--against", help="also replay on pgx:ID, gymnax:ID or openspiel:ID")
+    p.add_argument("--generated", help="replay the compiled files in this folder as they are (default: compile)")
+    p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("scrape", help="a rules page (URL, .html, .md, .txt) to Markdown with section ids")
+    p.add_argument("source", help="an http(s) URL or a local .html, .md or .txt file")
+    p.add_argument("-o", "--output", required=True, help="the Markdown file to write, e.g. rules/NAME.md")
+    p.add_argument("--tables", metavar="DIR", help="also export each table to this folder")
+    p.add_argument("--format", choices=["csv", "yaml", "both"], default="both", help="table file format (default both)")
+    p.add_argument("--cache-dir", metavar="DIR", help="where fetched pages are cached (default ~/.cache/specc/scrape)")
+    p.add_argument("--refresh", action="store_true", help="fetch the URL again even if it is cached")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    p.set_defaults(func=cmd_scrape)
     return parser
 
 
@@ -115,7 +240,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except SpecError as err:
-        print(str(err), file=sys.stderr)
+        print(" ".join(str(err).split("\n")), file=sys.stderr)  # always one line
+        return EXIT_USAGE
+    except OSError as err:  # a path the user gave cannot be read or written
+        where = err.filename or "specc"
+        print(f"{where}: {err.strerror or err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("specc: interrupted", file=sys.stderr)

@@ -10,9 +10,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-from lark.indenter import Indenter
+from lark.indenter import DedentError, Indenter
 
 from . import ir
 from .errors import SpecError
@@ -29,6 +29,22 @@ class _Indenter(Indenter):
     INDENT_type = "_INDENT"
     DEDENT_type = "_DEDENT"
     tab_len = 4
+
+    def handle_NL(self, token: Token):
+        try:
+            yield from super().handle_NL(token)
+        except DedentError:  # lark's message has no position: keep the line it is about
+            raise _BadDedent(token.end_line or 1, token.end_column or 1) from None
+
+
+class _BadDedent(Exception):
+    def __init__(self, line: int, column: int):
+        super().__init__(line, column)
+        self.line, self.column = line, column
+
+
+MAX_DEPTH = 100  # nesting of one expression or block; deeper is surely a mistake (and would recurse)
+_BRACKETS = {"(": ")", "[": "]"}
 
 
 def grammar_text() -> str:
@@ -215,18 +231,82 @@ def _describe(err: UnexpectedInput) -> str:
     return "syntax error"
 
 
+def _never_closed(text: str) -> list[tuple[str, int]]:
+    """The brackets the text opens and never closes: (char, offset), outermost first."""
+    stack: list[tuple[str, int]] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "#":  # a comment runs to the end of the line
+            i = text.find("\n", i)
+            if i < 0:
+                break
+        elif ch in _BRACKETS:
+            stack.append((ch, i))
+        elif ch in ")]" and stack and _BRACKETS[stack[-1][0]] == ch:
+            stack.pop()
+        i += 1
+    return stack
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _offset(text: str, line: int, col: int) -> int:
+    lines = text.split("\n")
+    return sum(len(t) + 1 for t in lines[: line - 1]) + col - 1
+
+
+def _syntax_error(err: UnexpectedInput, source: str, locate: Locate) -> SpecError:
+    """One message at the place a person would fix: the token, the end of the text,
+    or a bracket never closed."""
+    tok = getattr(err, "token", None)
+    at_end = isinstance(err, UnexpectedEOF) or (tok is not None and tok.type == "$END")
+    if at_end:
+        offset = len(source.rstrip())
+    elif tok is not None and tok.type in ("_INDENT", "_DEDENT") and tok.end_line:
+        offset = _offset(source, tok.end_line, tok.end_column)  # the start of the line at fault
+    else:
+        offset = _offset(source, getattr(err, "line", None) or 1, getattr(err, "column", None) or 1)
+    # a bracket never closed swallows the lines after it: blame the bracket, not where it ends
+    before = [o for o in _never_closed(source) if o[1] < offset]
+    open_ = before[-1] if before else None
+    if open_ is not None and (at_end or _line_col(source, open_[1])[0] < _line_col(source, offset)[0]):
+        line, col = _line_col(source, open_[1])
+        return SpecError(f"syntax error: {open_[0]!r} is never closed", locate(line, col))
+    message = _describe(err)
+    if at_end and source.rstrip().endswith(":"):
+        message += " (an indented block must follow ':')"
+    return SpecError(f"syntax error: {message}", locate(*_line_col(source, offset)))
+
+
+def _check_depth(tree: Tree, locate: Locate) -> None:
+    """Refuse absurdly deep nesting before anything recurses over the tree; the
+    message points at the statement or expression that holds it."""
+    stack = [(tree, 1, tree)]
+    while stack:
+        node, depth, anchor = stack.pop()
+        if depth > MAX_DEPTH:
+            meta = anchor.meta
+            line, col = (1, 1) if getattr(meta, "empty", True) else (meta.line, meta.column)
+            raise SpecError(f"this nests too deeply (more than {MAX_DEPTH} levels): split it up", locate(line, col))
+        for child in node.children:
+            if isinstance(child, Tree):
+                stack.append((child, depth + 1, child if depth < 2 else anchor))
+
+
 def parse(text: str, start: str, locate: Locate) -> object:
     """Parse `text` as a `block` or an `expr`; raise SpecError at the file position."""
     source = text if start == "expr" else text.rstrip() + "\n"
     try:
         tree = _parser(start).parse(source)
     except UnexpectedInput as err:
-        line = getattr(err, "line", None) or 1
-        col = getattr(err, "column", None) or 1
-        if line == -1 or col == -1:  # end of input
-            lines = source.rstrip("\n").split("\n")
-            line, col = len(lines), len(lines[-1]) + 1
-        raise SpecError(f"syntax error: {_describe(err)}", locate(line, col)) from None
+        raise _syntax_error(err, source, locate) from None
+    except _BadDedent as err:
+        message = "syntax error: this line's indentation matches no enclosing block"
+        raise SpecError(message, locate(err.line, err.column)) from None
+    _check_depth(tree, locate)
     return _ToIR(locate).transform(tree)
 
 

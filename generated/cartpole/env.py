@@ -15,6 +15,8 @@ NUM_ACTIONS = 2
 OBSERVATION_SHAPE = (4,)
 OBSERVATION_DTYPE = jnp.float32
 ACTION_KINDS = ("push",)
+# a readable name per flat action index
+ACTION_LABELS = ["push(0)", "push(1)"]
 MAX_STEPS = 500
 REWARD_RANGE = (0.0, 1.0)
 STEP_USES_CHANCE = False
@@ -57,7 +59,7 @@ class State:
 
 
 def _flip(word):
-    return word < 0x80000000
+    return word < jnp.uint32(0x80000000)  # a bare 2**31 overflows JAX's weak int32
 
 
 def _roll(word, n):

@@ -16,6 +16,8 @@ NUM_ACTIONS = 2
 OBSERVATION_SHAPE = (4,)
 OBSERVATION_DTYPE = np.float32
 ACTION_KINDS = ("push",)
+# a readable name per flat action index
+ACTION_LABELS = ["push(0)", "push(1)"]
 MAX_STEPS = 500
 REWARD_RANGE = (0.0, 1.0)
 STEP_USES_CHANCE = False

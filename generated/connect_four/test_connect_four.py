@@ -112,6 +112,35 @@ def test_terminal_states_absorb(seed, picks, action):
         np.testing.assert_array_equal(before[name], now[name], err_msg=name)
 
 
+def to_reference(s):
+    """The JAX state `s` as a state of the Python reference (a copy)."""
+    values = {name: np.array(value) for name, value in fields(s).items()}
+    return ref.State(**{name: v[()] if v.ndim == 0 else v for name, v in values.items()})
+
+
+@given(seeds, choices, st.integers(0, 2**16))
+@SETTINGS
+def test_illegal_actions_end_the_game_as_in_the_reference(seed, picks, pick):
+    """Rollouts play legal actions only; here an illegal or out-of-range one, from any state."""
+    s = play(seed, picks)[0][-1]
+    illegal = [int(a) for a in np.flatnonzero(~np.asarray(s.legal_action_mask))] + [
+        -1,
+        env.NUM_ACTIONS,
+    ]
+    action = illegal[pick % len(illegal)]
+    key = jax.random.PRNGKey(seed + 1)
+    after, expected = step(s, action, key), ref.step(to_reference(s), action, key)
+    for name, value in fields(after).items():
+        assert_same(value, getattr(expected, name), name)
+    if not (bool(s.terminated) or bool(s.truncated)):
+        mover = int(s.current_player)
+        assert bool(after.terminated) and not np.any(after.legal_action_mask)
+        assert (
+            float(after.rewards[mover]) == -1.0
+            and float(np.sum(after.rewards)) == env.NUM_PLAYERS - 2
+        )
+
+
 @given(seeds, choices)
 @SETTINGS
 def test_rewards_within_bounds_and_zero_sum(seed, picks):
@@ -148,16 +177,19 @@ def test_same_key_same_trajectory(seed, picks):
     assert bool(r.terminated) == bool(first[-1].terminated)
 
 
-@given(st.lists(seeds, min_size=2, max_size=4), st.integers(0, 2**16))
+v_init, v_step = jax.jit(jax.vmap(env.init)), jax.jit(jax.vmap(env.step))
+
+
+@given(st.lists(seeds, min_size=3, max_size=3), st.integers(0, 2**16))
 @SETTINGS
 def test_vmap_step_equals_stepping_one_by_one(batch_seeds, pick):
-    keys = jnp.stack([jax.random.PRNGKey(s) for s in batch_seeds])
-    states = jax.vmap(env.init)(keys)
+    keys = jnp.stack([jax.random.PRNGKey(s) for s in batch_seeds])  # one batch size: one compile
+    states = v_init(keys)
     masks = np.asarray(states.legal_action_mask)
     actions = jnp.array(
         [np.flatnonzero(m)[pick % max(1, m.sum())] if m.any() else 0 for m in masks]
     )
-    batched = jax.vmap(env.step)(states, actions, keys)
+    batched = v_step(states, actions, keys)
     for i, key in enumerate(keys):
         one = step(init(key), actions[i], key)
         for name, value in fields(one).items():

@@ -24,6 +24,15 @@ def action_table(program: ir.Program) -> list[tuple[int, tuple[int, ...]]]:
     return rows
 
 
+def action_labels(program: ir.Program) -> list[str]:
+    """A readable name per flat action: "place(4)", "end_turn"."""
+    names = [a.name for a in program.actions]
+    labels = []
+    for kind, values in action_table(program):
+        labels.append(f"{names[kind]}({', '.join(map(str, values))})" if values else names[kind])
+    return labels
+
+
 def max_params(program: ir.Program) -> int:
     return max((len(a.params) for a in program.actions), default=0) or 1
 

@@ -9,7 +9,7 @@ kinds dispatch with `lax.switch`.
 from __future__ import annotations
 
 from .. import __version__, ir
-from .common import OUTCOME_TARGETS, Emitter, action_table, assigned, chance_sites, max_params, nested, render
+from .common import OUTCOME_TARGETS, Emitter, action_labels, action_table, assigned, chance_sites, max_params, nested, render
 
 JNP_DTYPE = {"bool": "jnp.bool_", "int8": "jnp.int8", "int16": "jnp.int16", "int32": "jnp.int32", "float32": "jnp.float32"}
 MATH = {"sqrt", "sin", "cos", "tan", "exp", "log", "floor"}
@@ -191,8 +191,8 @@ class JaxBlock:
         self.out.line(f"return ({''.join(self.names[n] + ', ' for n in carried)})")
         self.out.indent -= 1
         self.names = before
+        init = "".join(before[n] + ", " for n in carried)  # before bind() renames them
         result = ", ".join(self.bind(n) for n in carried)
-        init = "".join(before[n] + ", " for n in carried)
         self.out.line(f"({result},) = jax.lax.fori_loop({self.expr(s.lo)}, {self.expr(s.hi)}, {fn}, ({init}))")
 
 
@@ -287,6 +287,7 @@ def generate(program: ir.Program) -> str:
         "jax_env.py.j2",
         program=program,
         version=__version__,
+        labels=action_labels(program),
         jnp_dtype=JNP_DTYPE,
         nested=nested,
         kinds=[k for k, _ in table],

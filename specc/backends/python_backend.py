@@ -8,7 +8,7 @@ promotion differs from JAX's) and draws chance from the same keys.
 from __future__ import annotations
 
 from .. import __version__, ir
-from .common import OUTCOME_TARGETS, Emitter, action_table, chance_sites, nested, render
+from .common import OUTCOME_TARGETS, Emitter, action_labels, action_table, chance_sites, nested, render
 
 NP_DTYPE = {"bool": "np.bool_", "int8": "np.int8", "int16": "np.int16", "int32": "np.int32", "float32": "np.float32"}
 MATH = {"sqrt", "sin", "cos", "tan", "exp", "log", "floor"}
@@ -56,8 +56,8 @@ class PyExpr:
             if e.type.is_scalar:
                 return f"({left} {e.op} {right})"
             return f"np.logical_{e.op}({left}, {right})"
-        if e.op == "**" and e.right.type.is_int and e.right.type.weak:
-            return f"({self.as_float(e.left)} ** {self.gen(e.right)})"  # integer power, as JAX's
+        if e.op == "**" and e.type.is_float and e.right.type.is_int and e.right.type.weak:
+            return f"({self.as_float(e.left)} ** {self.gen(e.right)})"  # float to an integer power, as JAX's
         if e.type.is_float and e.op not in ("==", "!=", "<", "<=", ">", ">="):
             return f"({self.as_float(e.left)} {e.op} {self.as_float(e.right)})"
         if e.op in ("==", "!=", "<", "<=", ">", ">=") and (e.left.type.is_float or e.right.type.is_float):
@@ -126,6 +126,8 @@ class PyExpr:
         if word is None:  # inside a loop: a key per site and iteration
             path = "".join(f", {v}" for v in e.loop_vars)
             word = f"_word(_site_key(key, {e.site}{path}))"
+        if f == "uniform":  # NumPy would take int32 with float32 to float64; JAX to float32
+            args = [f"np.float32({x})" if a.type.is_int and not a.type.weak else x for a, x in zip(e.args, args)]
         return f"_{f}({', '.join([word] + args)})"
 
 
@@ -157,9 +159,14 @@ class PyBlock:
     def visit_Assign(self, s: ir.Assign) -> None:
         value = self.expr(s.value)
         target = self.names.get(s.name, s.name)
+        dtype = NP_DTYPE[s.type.dtype]
+        if (s.indices or s.type.shape) and s.value.type.dtype != s.type.dtype:
+            value = f"_cast({value}, {dtype})"  # wrap as JAX does (NumPy refuses an int32 300 in int8)
         if s.indices:
             idx = ", ".join(self.expr(i) for i in s.indices)
             self.out.line(f"{target}[{idx}] = {value}")
+        elif s.type.shape and s.kind == "local":  # a fresh copy: never a view of a state array
+            self.out.line(f"{target} = np.broadcast_to(np.asarray({value}), {s.type.shape}).astype({dtype})")
         elif s.type.shape:
             self.out.line(f"{target}[...] = {value}")
         elif s.value.type == s.type and not isinstance(s.value, ir.Cond):  # already that dtype
@@ -268,6 +275,7 @@ def generate(program: ir.Program, coverage: bool = False) -> str:
         "python_env.py.j2",
         program=program,
         version=__version__,
+        labels=action_labels(program),
         np_dtype=NP_DTYPE,
         nested=nested,
         table=table,

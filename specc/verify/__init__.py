@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from types import ModuleType
 
-from ..api import make
+from ..api import Env, _import, make
 from ..backends import python_backend
 from ..errors import SpecError
 from ..loader import load
@@ -31,8 +31,8 @@ def parse_levels(text: str) -> list[int]:
     levels: set[int] = set()
     try:
         for part in text.split(","):
-            lo, _, hi = part.partition("-")
-            levels.update(range(int(lo), int(hi or lo) + 1))
+            lo, dash, hi = part.partition("-")
+            levels.update(range(int(lo), int(hi if dash else lo) + 1))  # "1-" is no range: int("") fails
     except ValueError:
         raise SpecError(f"--level takes 1-4, a range like 1-3 or a list like 1,3; got {text!r}") from None
     if not levels or not levels <= set(LEVEL_NAMES):
@@ -40,10 +40,35 @@ def parse_levels(text: str) -> list[int]:
     return sorted(levels)
 
 
-def replay_command(spec: str, seed: int, episode: int, actions: list[int], against: str | None = None) -> str:
+def replay_command(spec: str, seed: int, episode: int, actions: list[int], against: str | None = None,
+                   generated: str | Path | None = None) -> str:  # fmt: skip
     acts = ",".join(map(str, actions)) or '""'
     peer = f" --against {against}" if against else ""
-    return f"specc replay {spec} --seed {seed} --episode {episode} --actions {acts}{peer}"
+    where = f" --generated {generated}" if generated is not None else ""
+    return f"specc replay {spec} --seed {seed} --episode {episode} --actions {acts}{peer}{where}"
+
+
+def environments(spec_path: str, generated: str | Path | None = None) -> tuple[Env, Env]:
+    """The JAX and Python environments of a spec: compiled into generated/NAME/ when stale,
+    or, with `generated`, the files in that folder imported as they are (make() would
+    rewrite a patched or hand-edited env.py, and then verify something else)."""
+    if generated is None:
+        return make(spec_path, backend="jax"), make(spec_path, backend="python")
+    out = Path(generated)
+    for name in ("env.py", "reference.py"):
+        if not (out / name).is_file():
+            raise SpecError(f"{out / name}: no such file (compile with `specc compile {spec_path} --out {out}`)")
+    return Env(_import(out / "env.py", "env"), "jax"), Env(_import(out / "reference.py", "reference"), "python")
+
+
+def edited_files(spec_path: str, out_dir: Path) -> list[str]:
+    """env.py / reference.py in `out_dir` whose code differs from what the spec compiles to
+    now (the header docstring aside: it names the spec as seen from where it was compiled)."""
+    from ..compiler import compile_spec
+
+    files = compile_spec(spec_path).files
+    code = lambda text: text.split('"""', 2)[-1]
+    return [n for n in ("env.py", "reference.py") if code((out_dir / n).read_text()) != code(files[n])]
 
 
 def coverage_module(program, out_dir: Path) -> ModuleType:
@@ -69,14 +94,27 @@ def level_properties(test_file: Path, examples: int | None) -> LevelResult:
                 detail = f"{report.nodeid.split('::')[-1]}: {_first_line(report.longreprtext)}"
                 self.result.record(report.passed, detail)
 
+        def pytest_collectreport(self, report) -> None:  # a test file that fails to import is a failure too
+            if report.failed:
+                where = report.nodeid or test_file
+                self.result.record(False, f"collecting {where}: {_first_line(report.longreprtext)}")
+
     collector = Collector()
     start = time.perf_counter()
     old = os.environ.get("SPECC_EXAMPLES")
     if examples is not None:
         os.environ["SPECC_EXAMPLES"] = str(examples)
     try:
-        pytest.main([str(test_file), "-p", "no:cacheprovider", "-p", "no:terminal"], plugins=[collector])
+        args = [str(test_file), "-p", "no:cacheprovider", "-p", "no:terminal", "--import-mode=importlib"]
+        pytest.main(args, plugins=[collector])
     finally:
+        # pytest keeps the imported test module in sys.modules and would reuse it on a second
+        # run in this process, stale if env.py changed (as `specc mutate` does): forget it
+        here = Path(test_file).resolve().parent
+        for name, module in list(sys.modules.items()):
+            file = getattr(module, "__file__", None)
+            if file and Path(file).resolve().parent == here:
+                del sys.modules[name]
         if examples is not None:
             if old is None:
                 os.environ.pop("SPECC_EXAMPLES", None)
@@ -102,15 +140,21 @@ def verify(
     examples: int | None = None,
     save_regressions: bool = False,
     console=None,
+    generated: str | Path | None = None,
 ) -> Report:
+    """Run `levels` on the spec's environment; `generated`: check the compiled files in that
+    folder as they are instead of (re)compiling into generated/NAME/."""
     from rich.console import Console
     from rich.progress import Progress
 
     console = console or Console(width=140)
     spec, source, program = load(spec_path)
-    env = make(spec_path, backend="jax")
-    ref = make(spec_path, backend="python")
+    env, ref = environments(spec_path, generated)
     out_dir = Path(env.module.__file__).parent
+    edited = edited_files(spec_path, out_dir) if generated is not None else []
+    if edited:
+        console.print(f"[yellow]warning[/yellow]: checking {out_dir} as it is; it differs from what the spec "
+                      f"compiles to now: {', '.join(edited)}")  # fmt: skip
     report = Report(spec_path)
     if 1 in levels:
         with console.status("level 1: property tests ..."):
@@ -125,19 +169,22 @@ def verify(
             report.levels.append(run_scenarios(program, source, scenarios, backends))
     if 3 in levels:
         covered = coverage_module(program, out_dir)
+        # with --generated, an edited reference.py is what is checked (rule coverage then needs the compiled one)
+        own_ref = "reference.py" in edited
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("level 3: lock-step rollouts", total=episodes)
             result = lockstep_backends(
-                env.module, covered, episodes, seed,
-                replay=lambda s, e, a: replay_command(spec_path, s, e, a),
+                env.module, ref.module if own_ref else covered, episodes, seed,
+                replay=lambda s, e, a: replay_command(spec_path, s, e, a, generated=generated),
                 progress=lambda live: progress.update(task, completed=episodes - live),
             )  # fmt: skip
-        points = list(covered.COVERAGE_POINTS)
-        counts = list(covered._COVER)
-        result.details["coverage"] = dict(zip(points, counts))
-        for p, c in zip(points, counts):
-            if c == 0:
-                result.warnings.append(f"rule never reached in {episodes} episodes: {p}")
+        if own_ref:
+            result.warnings.append(f"no rule coverage: {out_dir / 'reference.py'} is not as compiled")
+        else:
+            coverage = dict(zip(covered.COVERAGE_POINTS, covered._COVER))
+            result.details["coverage"] = coverage
+            never = [p for p, c in coverage.items() if c == 0]
+            result.warnings += [f"rule never reached in {episodes} episodes: {p}" for p in never]
         report.levels.append(result)
         if against:
             from .peers import lockstep_peer
@@ -145,7 +192,7 @@ def verify(
             with console.status(f"level 3: lock-step against {against} ..."):
                 peer_result = lockstep_peer(
                     env.module, against, episodes, seed,
-                    replay=lambda s, e, a: replay_command(spec_path, s, e, a, against),
+                    replay=lambda s, e, a: replay_command(spec_path, s, e, a, against, generated),
                 )  # fmt: skip
             report.levels.append(peer_result)
         if save_regressions:

@@ -2,7 +2,9 @@
 
 An adapter plays the same actions as our environment and says what it can be
 compared on: for board games the legal actions, the end of the game and the
-mover's reward (player numbering may differ); for gymnax's physics, the state.
+mover's reward (player numbering may differ), and with Pgx the observation too where
+ours has Pgx's shape and dtype (the mover's planes, so numbering does not matter);
+for gymnax's physics, the state.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ class PgxPeer:
 
     def reset(self, ours: Any, key: Any) -> None:
         self.state, self.mover = self._init(key), None
+        mine, theirs = np.asarray(ours.observation), np.asarray(self.state.observation)
+        self.same_observation = mine.shape == theirs.shape and mine.dtype == theirs.dtype
 
     def step(self, action: int) -> None:
         self.mover = int(self.state.current_player)
@@ -65,9 +69,12 @@ class PgxPeer:
 
     def observed(self) -> dict[str, Any]:
         reward = None if self.mover is None else float(self.state.rewards[self.mover])
-        return _turn_based_view(self.ended(), np.asarray(self.state.legal_action_mask), reward)
+        view = _turn_based_view(self.ended(), np.asarray(self.state.legal_action_mask), reward)
+        return view | ({"observation": np.asarray(self.state.observation)} if self.same_observation else {})
 
-    ours = staticmethod(_ours_turn_based)
+    def ours(self, state: Any, mover: int | None) -> dict[str, Any]:
+        view = _ours_turn_based(state, mover)
+        return view | ({"observation": np.asarray(state.observation)} if self.same_observation else {})
 
 
 class OpenSpielPeer:
@@ -155,11 +162,12 @@ def make_peer(against: str) -> Peer:
 
 def lockstep_peer(module: ModuleType, against: str, episodes: int, seed: int = 0, max_steps: int = 10_000,
                   replay: Callable[[int, int, list[int]], str] = lambda s, e, a: "",
-                  tolerance: float = 1e-5) -> LevelResult:  # fmt: skip
-    """Our JAX backend and a peer, same actions (level 3's), compared after every step."""
+                  tolerance: float = 1e-5, peer: Peer | None = None) -> LevelResult:  # fmt: skip
+    """Our JAX backend and a peer, same actions (level 3's), compared after every step.
+    `peer`: one already made for `against` (making one compiles it, so callers may reuse it)."""
     import jax
 
-    peer = make_peer(against)
+    peer = peer or make_peer(against)
     result = LevelResult(3, f"rollouts vs {peer.name}")
     start = time.perf_counter()
     init, step = jax.jit(module.init), jax.jit(module.step)

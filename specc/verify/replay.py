@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..api import make
 from .rollouts import field_names, replay_backends, same, tolerances
 
 
-def replay(spec: str, seed: int, episode: int, actions: list[int], against: str | None = None) -> int:
+def replay(spec: str, seed: int, episode: int, actions: list[int], against: str | None = None,
+           generated: str | None = None) -> int:  # fmt: skip
     """Print each step's action and any field where the backends (or the peer) differ.
-    Exit status 1 if they differ anywhere."""
-    env, ref = make(spec, backend="jax"), make(spec, backend="python")
+    Exit status 1 if they differ anywhere. `generated`: as for `specc verify --generated`."""
+    from . import environments
+
+    env, ref = environments(spec, generated)
     names, tol = field_names(env.module), tolerances(env.module)
     differs = False
     for t, js, ps in replay_backends(env.module, ref.module, seed, episode, actions):

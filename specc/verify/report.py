@@ -81,6 +81,7 @@ class Report:
 
     def print(self, console=None) -> None:
         from rich.console import Console
+        from rich.markup import escape  # "[rule]" citations and "[True, False]" values are not markup
         from rich.table import Table
 
         console = console or Console(width=140)
@@ -95,11 +96,12 @@ class Report:
         console.print(table)
         for lv in self.levels:
             for w in lv.warnings:
-                console.print(f"[yellow]warning[/yellow] (level {lv.level}): {w}")
+                console.print(f"[yellow]warning[/yellow] (level {lv.level}): {escape(w)}")
             for f in lv.failures[:5]:
-                console.print(f"[red]failed[/red] (level {lv.level}): {f}")
+                console.print(f"[red]failed[/red] (level {lv.level}): {escape(f)}")
             if lv.divergence is not None:
-                console.print(f"[red]first divergence[/red] (level {lv.level}): {lv.divergence.describe()}")
+                text = f"[red]first divergence[/red] (level {lv.level}): {escape(lv.divergence.describe())}"
+                console.print(text, soft_wrap=True)  # unwrapped: the replay command stays one line to paste
         console.print("[green]all checks passed[/green]" if self.ok else "[red]verification failed[/red]")
 
 

@@ -144,6 +144,8 @@ def lockstep_backends(
             pstates[e] = py_module.step(pstates[e], int(chosen[e]), keys[e])
             steps += 1
         progress(int(live.sum()))
+    if live.any():  # silently stopping would hide a game that never ends
+        result.warnings.append(f"{int(live.sum())} episode(s) still running after {max_steps} steps")
     result.seconds = time.perf_counter() - start
     result.details = {"episodes": episodes, "steps": steps, "seed": seed}
     return result

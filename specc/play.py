@@ -1,0 +1,108 @@
+"""`specc play`: play a compiled game in the terminal, to check its rules by hand.
+
+The state is printed as text (every field; 2-D arrays as grids), the legal
+actions are listed by name, and the other seats are played by a uniform random
+player or by a trained policy checkpoint.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, TextIO
+
+import numpy as np
+
+from .api import make
+from .errors import SpecError
+
+Chooser = Callable[[object], int]
+
+
+def render(env, state) -> str:
+    """Every field of a state as text."""
+    m = env.module
+    lines = [f"{m.ID}: step {int(state.step_count)}, player {int(state.current_player)} to move"]
+    for name in m.FIELDS:
+        value = np.asarray(getattr(state, name))
+        if value.ndim == 2:
+            rows = "\n".join("    " + " ".join(f"{v:>3}" for v in row.tolist()) for row in value)
+            lines.append(f"  {name}:\n{rows}")
+        else:
+            lines.append(f"  {name}: {value.tolist()}")
+    rewards = np.asarray(state.rewards).tolist()
+    lines.append(f"  rewards of the last step: {rewards}")
+    return "\n".join(lines)
+
+
+def legal_labels(env, state) -> list[tuple[int, str]]:
+    labels = env.module.ACTION_LABELS
+    return [(int(i), labels[i]) for i in np.flatnonzero(np.asarray(state.legal_action_mask))]
+
+
+def parse_choice(text: str, legal: list[tuple[int, str]]) -> int | None:
+    """An action from what a person typed: its index, its label, or its number in the list."""
+    text = text.strip()
+    by_label = {label: i for i, label in legal}
+    if text in by_label:
+        return by_label[text]
+    if text.isdigit():
+        value = int(text)
+        if any(i == value for i, _ in legal):
+            return value
+    return None
+
+
+def random_player(seed: int) -> Chooser:
+    rng = np.random.default_rng(seed)
+    return lambda state: int(rng.choice(np.flatnonzero(np.asarray(state.legal_action_mask))))
+
+
+def policy_player(checkpoint: str) -> Chooser:
+    from .policy import greedy_action, load_policy
+
+    params = load_policy(checkpoint)
+    return lambda state: int(greedy_action(params, state.observation, state.legal_action_mask))
+
+
+def play(spec: str, seat: int = 0, opponent: str = "random", seed: int = 0, backend: str = "python",
+         read: Callable[[str], str] = input, out: TextIO | None = None) -> int:  # fmt: skip
+    """Play one game; the person takes `seat`. Returns the person's total reward."""
+    import sys
+
+    import jax
+
+    out = out or sys.stdout
+    env = make(spec, backend=backend)
+    if not 0 <= seat < env.num_players:
+        raise SpecError(f"--seat must be 0..{env.num_players - 1}")
+    other = random_player(seed) if opponent == "random" else policy_player(opponent)
+    key = jax.random.PRNGKey(seed)
+    state = env.init(key)
+    total = 0.0
+    t = 0
+    while not (bool(state.terminated) or bool(state.truncated)):
+        mover = int(state.current_player)
+        if mover == seat:
+            print(render(env, state), file=out)
+            legal = legal_labels(env, state)
+            print("legal actions: " + ", ".join(f"{i}={label}" for i, label in legal), file=out)
+            action = None
+            while action is None:
+                try:
+                    text = read("your action (index or name, q to quit): ")
+                except EOFError:
+                    text = "q"
+                if text.strip() in ("q", "quit"):
+                    print("bye", file=out)
+                    return int(total)
+                action = parse_choice(text, legal)
+                if action is None:
+                    print(f"not a legal action: {text.strip()!r}", file=out)
+        else:
+            action = other(state)
+            print(f"player {mover} plays {env.module.ACTION_LABELS[action]}", file=out)
+        t += 1
+        state = env.step(state, action, jax.random.fold_in(key, t))
+        total += float(np.asarray(state.rewards)[seat])
+    print(render(env, state), file=out)
+    print(f"game over: your reward {total:+g}", file=out)
+    return int(total)
