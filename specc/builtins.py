@@ -6,7 +6,7 @@ also the source of the language reference.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from . import ir
 from .errors import SpecError
@@ -131,7 +131,33 @@ def _reshape(args, pos):
     return Type(args[0].type.dtype, tuple(dims))
 
 
+def _size(args, pos):
+    _arity("size", args, 1, pos)
+    _zone("size", args[0])
+    return INT32
+
+
+def _push(args, pos):
+    _arity("push", args, 2, pos)
+    _zone("push", args[0])
+    if not (args[1].type.is_int and args[1].type.is_scalar):
+        raise SpecError(f"push(zone, card) needs a card id, not {args[1].type}", args[1].pos)
+    return Type(args[0].type.dtype, args[0].type.shape)
+
+
+def _remove(args, pos):
+    _arity("remove", args, 2, pos)
+    _zone("remove", args[0])
+    if not (args[1].type.is_int and args[1].type.is_scalar):
+        raise SpecError(f"remove(zone, index) needs an index, not {args[1].type}", args[1].pos)
+    return Type(args[0].type.dtype, args[0].type.shape)
+
+
+# Zones: fixed-capacity card arrays, cards packed at the front, -1 marking empty slots.
+ZONES = {"size": _size, "push": _push, "remove": _remove}
+
 FUNCTIONS: dict[str, Callable] = {
+    **ZONES,
     "reshape": _reshape,
     "abs": _abs,
     "sqrt": _math("sqrt"),
@@ -183,7 +209,34 @@ def _uniform(args, pos):
 
 
 # Chance: each call site draws from fold_in(key, site) (DESIGN.md), on both backends.
-CHANCE: dict[str, Callable] = {"flip": _flip, "roll": _roll, "uniform": _uniform}
+def _zone(name: str, z: ir.Expr) -> None:
+    if not (z.type.is_int and len(z.type.shape) == 1):
+        raise SpecError(f"{name}() needs a zone: a 1-D integer array (card ids, -1 for empty), not {z.type}", z.pos)
+
+
+def _shuffle(args, pos):
+    _arity("shuffle", args, 1, pos)
+    _zone("shuffle", args[0])
+    return Type(args[0].type.dtype, args[0].type.shape)
+
+
+def _choose(args, pos):
+    _arity("choose", args, 1, pos)
+    if not (args[0].type.is_bool and len(args[0].type.shape) == 1):
+        raise SpecError(f"choose(mask) needs a 1-D bool array, not {args[0].type}", args[0].pos)
+    return INT32
+
+
+# Chance: each call site draws from the step's key (DESIGN.md), the same on both backends.
+# shuffle(zone): a uniform permutation of the zone's cards (its non-negative prefix);
+# choose(mask): a uniform index among the True entries (-1 if there is none).
+CHANCE: dict[str, Callable] = {
+    "flip": _flip,
+    "roll": _roll,
+    "uniform": _uniform,
+    "shuffle": _shuffle,
+    "choose": _choose,
+}
 
 
 def call_type(func: str, args: tuple[ir.Expr, ...], pos: Pos) -> Type:

@@ -11,15 +11,17 @@ import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from . import ir
 from .builtins import CHANCE, FUNCTIONS, OUTCOMES, REDUCTIONS, call_type
 from .errors import SpecError
-from .ir import BOOL, FLOAT32, INT32, Pos, Type
+from .ir import BOOL, INT32, Pos, Type
 from .schema import ConstantSpec, Spec
 from .source import Source
 from .syntax import parse_block, parse_expr
+from .tables import load_table
 from .types import assignable, binary_type, broadcast, literal_type, parse_type, promote, strong
 
 BUILTIN_STATE = {"current_player": INT32, "step_count": INT32}
@@ -45,6 +47,7 @@ class Context:
     constants: dict[str, ir.Constant] = field(default_factory=dict)
     const_bindings: dict[str, Binding] = field(default_factory=dict)  # constants and PLAYERS
     enums: dict[str, list[str]] = field(default_factory=dict)
+    tables: dict[str, dict[str, ir.Constant]] = field(default_factory=dict)  # table -> column -> constant
     fields: dict[str, ir.StateField] = field(default_factory=dict)
     procedures: dict[str, Any] = field(default_factory=dict)
     param_actions: dict[str, str] = field(default_factory=dict)  # parameter name -> its first action
@@ -69,7 +72,7 @@ class Scope:
                 return frame[name]
         return None
 
-    def child(self, extra: dict[str, Binding] | None = None) -> "Scope":
+    def child(self, extra: dict[str, Binding] | None = None) -> Scope:
         return Scope(self.frames + [dict(extra or {})])
 
     def define(self, name: str, binding: Binding) -> None:
@@ -94,11 +97,11 @@ class ExprChecker:
     def check(self, e: ir.Expr) -> ir.Expr:
         return getattr(self, f"visit_{type(e).__name__}")(e)
 
-    def with_loop_var(self, var: str, t: Type) -> "ExprChecker":
+    def with_loop_var(self, var: str, t: Type) -> ExprChecker:
         scope = self.scope.child({var: Binding("loop", t)})
         return ExprChecker(self.ctx, scope, self.section, self.allow_chance, self.loop_vars + (var,))
 
-    def visit__Bound(self, e: "_Bound") -> ir.Expr:
+    def visit__Bound(self, e: _Bound) -> ir.Expr:
         return e.expr  # a procedure argument, typed at the call site
 
     def visit_Literal(self, e: ir.Literal) -> ir.Expr:
@@ -111,6 +114,8 @@ class ExprChecker:
             raise SpecError(f"unknown name {e.name!r}{self._hint(e.name)}", e.pos)
         if b.kind == "const" and b.value is not None:
             return ir.Literal(e.pos, value=b.value, type=b.type)
+        if b.kind == "table":
+            raise SpecError(f"{e.name!r} is a table, not a value: use {e.name}.COLUMN", e.pos)
         return dataclasses.replace(e, kind=b.kind, type=b.type)
 
     def _visible_names(self) -> list[str]:
@@ -127,6 +132,15 @@ class ExprChecker:
         return _did_you_mean(name, self._visible_names())
 
     def visit_EnumRef(self, e: ir.EnumRef) -> ir.Expr:
+        table = self.ctx.tables.get(e.enum)
+        if table is not None:  # T.column: a constant array, one entry per row; T.rows: their number
+            if e.member in table:
+                c = table[e.member]
+                return ir.Name(e.pos, name=c.name, kind="const", type=c.type)
+            if e.member == "rows":
+                return ir.Literal(e.pos, value=len(c.value) if (c := next(iter(table.values()))) else 0,
+                                  type=Type("int32", (), weak=True))  # fmt: skip
+            raise SpecError(f"table {e.enum} has no column {e.member!r} (it has {', '.join(table)})", e.pos)
         members = self.ctx.enums.get(e.enum)
         if members is None:
             raise SpecError(f"unknown enum {e.enum!r}", e.pos)
@@ -479,6 +493,18 @@ def build_program(spec: Spec, source: Source) -> ir.Program:
             if member in members[:i]:
                 raise SpecError(f"enum {enum} repeats the member {member!r}", source.pos(("enums", enum, i)))
     scope = Scope([base])
+
+    for name, table in spec.tables.items():
+        path = ("tables", name)
+        _check_new_name(name, scope, source.key_pos(path))
+        base_dir = Path(source.file).resolve().parent
+        columns = load_table(name, table.file, table.columns, base_dir, ctx.enums, source.pos(path + ("file",)))
+        ctx.tables[name] = {}
+        for column, (dtype, values) in columns.items():
+            const = ir.Constant(f"{name}__{column}", Type(dtype, (len(values),)), tuple(values), source.pos(path))
+            ctx.constants[const.name] = const
+            ctx.tables[name][column] = const
+        scope.define(name, Binding("table", Type("int32")))
 
     for name, raw in spec.constants.items():
         path = ("constants", name)

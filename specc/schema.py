@@ -64,6 +64,15 @@ class RewardSpec(_Model):
     zero_sum: bool = False
 
 
+class TableSpec(_Model):
+    """A data file (CSV, or YAML from `specc scrape`) and the columns the spec uses:
+    column -> a dtype, an enum name, or `row` (a row name -> that row's index)."""
+
+    file: str
+    columns: dict[str, str] = Field(min_length=1)
+    doc: str | None = None
+
+
 class ConstantSpec(_Model):
     value: Any
     type: str | None = None
@@ -97,6 +106,7 @@ class Spec(_Model):
     players: int = Field(ge=1, le=8)
     constants: dict[str, Union[ConstantSpec, Scalar, list[Any]]] = Field(default_factory=dict)
     enums: dict[str, list[str]] = Field(default_factory=dict)
+    tables: dict[str, TableSpec] = Field(default_factory=dict)
     state: dict[str, FieldSpec] = Field(default_factory=dict)
     init: str | None = None
     procedures: dict[str, ProcedureSpec] = Field(default_factory=dict)

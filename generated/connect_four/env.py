@@ -70,6 +70,42 @@ def _uniform(word, low, high):
     return low + (high - low) * unit
 
 
+def _choose(word, mask):
+    """A uniform index among the True entries of `mask` (-1 if none), from one word."""
+    count = jnp.sum(mask, dtype=jnp.uint32)
+    k = (word % jnp.maximum(count, 1)).astype(jnp.int32)
+    index = jnp.argmax(jnp.cumsum(mask, dtype=jnp.int32) > k).astype(jnp.int32)
+    return jnp.where(count > 0, index, -1)
+
+
+def _size(zone):
+    """How many cards a zone holds (they are packed at the front; -1 marks empty)."""
+    return jnp.sum(zone >= 0, dtype=jnp.int32)
+
+
+def _push(zone, card):
+    """`zone` with `card` added after its last card (unchanged when full)."""
+    n = _size(zone)
+    added = zone.at[jnp.minimum(n, zone.shape[0] - 1)].set(jnp.asarray(card, zone.dtype))
+    return jnp.where(n < zone.shape[0], added, zone)
+
+
+def _remove(zone, index):
+    """`zone` without the card at `index`, the later cards moved up (unchanged if out of range)."""
+    slots = jnp.arange(zone.shape[0])
+    source = slots + (slots >= index)
+    moved = jnp.where(source < zone.shape[0], zone[jnp.minimum(source, zone.shape[0] - 1)], -1)
+    inside = jnp.logical_and(index >= 0, index < zone.shape[0])
+    return jnp.where(inside, moved.astype(zone.dtype), zone)
+
+
+def _shuffle(zone, key):
+    """A uniform permutation of the zone's cards (empty slots stay at the end)."""
+    words = jax.random.bits(key, zone.shape, jnp.uint32)
+    order = jnp.argsort(jnp.where(zone >= 0, words >> 1, jnp.uint32(0xFFFFFFFF)), stable=True)
+    return zone[order]
+
+
 def _site_key(key, site, *path):
     """The key of one chance call site: fold_in(key, site), then each loop index."""
     key = jax.random.fold_in(key, site)

@@ -100,6 +100,43 @@ def _uniform(word, low, high):
     return low + (high - low) * unit
 
 
+def _choose(word, mask):
+    """A uniform index among the True entries of `mask` (-1 if none), from one word."""
+    count = int(np.sum(mask))
+    if count == 0:
+        return np.int32(-1)
+    k = int(np.uint32(word) % np.uint32(count))
+    return np.int32(np.flatnonzero(mask)[k])
+
+
+def _size(zone):
+    """How many cards a zone holds (they are packed at the front; -1 marks empty)."""
+    return np.int32(np.sum(zone >= 0))
+
+
+def _push(zone, card):
+    """`zone` with `card` added after its last card (unchanged when full)."""
+    zone = zone.copy()
+    n = _size(zone)
+    if n < len(zone):
+        zone[n] = _cast(card, zone.dtype)
+    return zone
+
+
+def _remove(zone, index):
+    """`zone` without the card at `index`, the later cards moved up (unchanged if out of range)."""
+    if not 0 <= index < len(zone):
+        return zone.copy()
+    return np.concatenate([zone[:index], zone[index + 1 :], [-1]]).astype(zone.dtype)
+
+
+def _shuffle(zone, key):
+    """A uniform permutation of the zone's cards (empty slots stay at the end)."""
+    words = np.asarray(jax.random.bits(key, zone.shape, np.uint32))
+    order = np.argsort(np.where(zone >= 0, words >> 1, np.uint32(0xFFFFFFFF)), kind="stable")
+    return zone[order]
+
+
 def _win(s, player):
     s.rewards[:] = -1.0
     s.rewards[player] = 1.0

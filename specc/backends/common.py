@@ -119,7 +119,7 @@ def chance_sites(*nodes: object) -> list[int]:
     found: set[int] = set()
 
     def walk(node: object) -> None:
-        if isinstance(node, ir.Call) and node.site >= 0 and not node.loop_vars:
+        if isinstance(node, ir.Call) and node.site >= 0 and not node.loop_vars and node.func != "shuffle":
             found.add(node.site)
         if isinstance(node, tuple):
             for item in node:

@@ -91,9 +91,13 @@ class JaxExpr:
             return f"jnp.stack([{', '.join(args)}], axis=-1)"
         if f == "reshape":
             return f"jnp.reshape({args[0]}, ({', '.join(args[1:])},))"
+        if f in ("size", "push", "remove"):
+            return f"_{f}({', '.join(args)})"
+        path = "".join(", " + self.names.get(v, v) for v in e.loop_vars)
+        if f == "shuffle":  # many words: a key of its own
+            return f"_shuffle({args[0]}, _site_key({self.key}, {e.site}{path}))"
         word = self.words.get(e.site)
         if word is None:  # inside a loop: a key per site and iteration
-            path = "".join(", " + self.names.get(v, v) for v in e.loop_vars)
             word = f"jax.random.bits(_site_key({self.key}, {e.site}{path}), (), jnp.uint32)"
         return f"_{f}({', '.join([word] + args)})"
 

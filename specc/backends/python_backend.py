@@ -122,9 +122,13 @@ class PyExpr:
             return f"np.stack([{', '.join(args)}], axis=-1)"
         if f == "reshape":
             return f"np.reshape({args[0]}, ({', '.join(args[1:])},))"
+        if f in ("size", "push", "remove"):
+            return f"_{f}({', '.join(args)})"
+        path = "".join(f", {v}" for v in e.loop_vars)
+        if f == "shuffle":  # many words: a key of its own
+            return f"_shuffle({args[0]}, _site_key(key, {e.site}{path}))"
         word = self.words.get(e.site)
         if word is None:  # inside a loop: a key per site and iteration
-            path = "".join(f", {v}" for v in e.loop_vars)
             word = f"_word(_site_key(key, {e.site}{path}))"
         if f == "uniform":  # NumPy would take int32 with float32 to float64; JAX to float32
             args = [f"np.float32({x})" if a.type.is_int and not a.type.weak else x for a, x in zip(e.args, args)]
