@@ -163,6 +163,25 @@ def _actions(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"expected comma-separated action indices, got {text!r}") from None
 
 
+def cmd_play(args: argparse.Namespace) -> int:
+    from .play import play
+
+    play(args.spec, seat=args.seat, opponent=args.opponent, seed=args.seed, backend=args.backend)
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .train import main as train_main
+
+    argv = [args.spec, "--seed", str(args.seed), "--time-budget", str(args.time_budget)]
+    if args.total_steps:
+        argv += ["--total-steps", str(args.total_steps)]
+    if args.out:
+        argv += ["--out", args.out]
+    train_main(argv)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="specc", description="Compile game rules into verified, fast JAX environments.")
     parser.add_argument("--version", action="version", version=f"specc {__version__}")
@@ -221,6 +240,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--against", help="also replay on pgx:ID, gymnax:ID or openspiel:ID")
     p.add_argument("--generated", help="replay the compiled files in this folder as they are (default: compile)")
     p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("play", help="play a compiled game in the terminal against a random or trained policy")
+    p.add_argument("spec", help="spec file")
+    p.add_argument("--seat", type=int, default=0, help="which player you are (default 0)")
+    p.add_argument("--opponent", default="random", help="'random' or a policy checkpoint from `specc train`")
+    p.add_argument("--seed", type=int, default=0, help="the game's key")
+    p.add_argument("--backend", choices=["python", "jax"], default="python", help="which backend to play on")
+    p.set_defaults(func=cmd_play)
+
+    p = sub.add_parser("train", help="train PPO on the JAX backend; save a checkpoint and a learning curve")
+    p.add_argument("spec", help="spec file")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--time-budget", type=float, default=600.0, help="seconds of training (default 600)")
+    p.add_argument("--total-steps", type=int, help="stop after this many environment steps")
+    p.add_argument("--out", help="output directory (default runs/NAME)")
+    p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("scrape", help="a rules page (URL, .html, .md, .txt) to Markdown with section ids")
     p.add_argument("source", help="an http(s) URL or a local .html, .md or .txt file")
