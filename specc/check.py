@@ -296,7 +296,11 @@ class BlockChecker:
         if s.op != "=":  # x += v  is  x = x + v
             if b is None:
                 raise SpecError(f"unknown name {s.name!r}", s.pos)
-            current = ec.check(ir.Index(s.pos, base=ir.Name(s.pos, name=s.name), indices=s.indices)) if s.indices else ec.check(ir.Name(s.pos, name=s.name))
+            current = (
+                ec.check(ir.Index(s.pos, base=ir.Name(s.pos, name=s.name), indices=s.indices))
+                if s.indices
+                else ec.check(ir.Name(s.pos, name=s.name))
+            )
             op = s.op[:-1]
             t = binary_type(op, current.type, value.type, s.pos)
             _check_operands(op, current, value)
@@ -526,7 +530,10 @@ def build_program(spec: Spec, source: Source) -> ir.Program:
             raise SpecError("a range is [low, high], low first", source.pos(path + ("range",)))
         init = _field_init(ctx, scope, name, t, f, path)
         if f.visible == "owner" and (not t.shape or t.shape[0] != spec.players):
-            raise SpecError(f"visible: owner needs a first axis of size {spec.players} (one row per player)", source.pos(path + ("visible",)))
+            raise SpecError(
+                f"visible: owner needs a first axis of size {spec.players} (one row per player)",
+                source.pos(path + ("visible",)),
+            )
         field_ = ir.StateField(name, t, init, f.range, source.key_pos(path), f.visible, f.tolerance)
         ctx.fields[name] = field_
     state_scope = scope.child({n: Binding("state", f.type) for n, f in ctx.fields.items()})

@@ -22,7 +22,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
-
 def cmd_check(args: argparse.Namespace) -> int:
     from .loader import load_program
 
@@ -47,7 +46,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
         if args.check:
             stale = stale_files(c, out)
             if stale:
-                print(f"{spec}: generated code is stale: {', '.join(stale)} (run `specc compile {spec}`)", file=sys.stderr)
+                print(
+                    f"{spec}: generated code is stale: {', '.join(stale)} (run `specc compile {spec}`)", file=sys.stderr
+                )
                 status = 1
             else:
                 print(f"{spec}: {out} is up to date")
@@ -209,7 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", help="check a compiled environment at four levels; exit 1 on any failure")
     p.add_argument("spec", help="spec file")
-    p.add_argument("--level", default="1-3", help="levels to run: 1-4, a range like 1-3 or a list like 1,3 (default 1-3)")
+    p.add_argument(
+        "--level", default="1-3", help="levels to run: 1-4, a range like 1-3 or a list like 1,3 (default 1-3)"
+    )
     p.add_argument("--against", help="an outside implementation for level 3: pgx:ID, gymnax:ID or openspiel:ID")
     p.add_argument("--episodes", type=int, default=1000, help="random-policy episodes at level 3 (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the level-3 episodes (default 0)")
@@ -287,7 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # a bug in specc, not the user's fault: still one clear line
         if os.environ.get("SPECC_DEBUG"):
             raise
-        print(f"specc: internal error: {type(err).__name__}: {err} (set SPECC_DEBUG=1 for a traceback)", file=sys.stderr)
+        print(
+            f"specc: internal error: {type(err).__name__}: {err} (set SPECC_DEBUG=1 for a traceback)", file=sys.stderr
+        )
         return 3
 
 

@@ -7,7 +7,8 @@ player or by a trained policy checkpoint.
 
 from __future__ import annotations
 
-from typing import Callable, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 import numpy as np
 

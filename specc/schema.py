@@ -7,14 +7,14 @@ and formula stays a string until specc.check parses and types it.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError, field_validator
 
 from .errors import SpecError
 from .source import Source
 
-Scalar = Union[bool, int, float, str]
+Scalar = bool | int | float | str
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -26,7 +26,7 @@ class FieldSpec(_Model):
     """One state field: `type` like "int8[3,3]", an `init` value or expression, a value `range`."""
 
     type: str
-    init: Union[Scalar, list[Any]] = 0
+    init: Scalar | list[Any] = 0
     range: tuple[float, float] | None = None
     # who may see it: everyone, nobody, or (owner) row p of the first axis only player p
     visible: Literal["all", "none", "owner"] = "all"
@@ -37,8 +37,8 @@ class FieldSpec(_Model):
 class ActionSpec(_Model):
     """An action kind: parameter domains ("0..9" or an enum name), a guard and an effect."""
 
-    params: dict[str, Union[StrictStr, StrictInt]] = Field(default_factory=dict)  # strict: `true` is no count
-    legal: Union[bool, str] = True
+    params: dict[str, StrictStr | StrictInt] = Field(default_factory=dict)  # strict: `true` is no count
+    legal: bool | str = True
     effect: str = "pass"
     doc: str | None = None
     rule: str | None = None
@@ -93,7 +93,7 @@ class ScenarioSpec(_Model):
     seed: int = Field(default=0, ge=0)
     episode: int = Field(default=0, ge=0)  # the key is fold_in(PRNGKey(seed), episode), as in level 3
     setup: dict[str, Any] = Field(default_factory=dict)
-    play: list[Union[int, str]] = Field(default_factory=list)
+    play: list[int | str] = Field(default_factory=list)
     expect: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -104,7 +104,7 @@ class Spec(_Model):
     description: str | None = None
     source: str | None = None
     players: int = Field(ge=1, le=8)
-    constants: dict[str, Union[ConstantSpec, Scalar, list[Any]]] = Field(default_factory=dict)
+    constants: dict[str, ConstantSpec | Scalar | list[Any]] = Field(default_factory=dict)
     enums: dict[str, list[str]] = Field(default_factory=dict)
     tables: dict[str, TableSpec] = Field(default_factory=dict)
     state: dict[str, FieldSpec] = Field(default_factory=dict)

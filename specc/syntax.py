@@ -6,9 +6,9 @@ error inside an expression string names the file's own line and column.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
-from typing import Callable
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -51,7 +51,7 @@ def grammar_text() -> str:
     return GRAMMAR_PATH.read_text()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parser(start: str) -> Lark:
     postlex = _Indenter() if start == "block" else None
     return Lark(

@@ -16,7 +16,9 @@ def parse_type(text: str) -> Type:
     """`int8[3,3]` -> Type("int8", (3, 3))."""
     m = _TYPE_RE.match(str(text))
     if not m:
-        raise ValueError(f"bad type {text!r}: expected one of {', '.join(DTYPES)}, optionally with a shape like int8[3,3]")
+        raise ValueError(
+            f"bad type {text!r}: expected one of {', '.join(DTYPES)}, optionally with a shape like int8[3,3]"
+        )
     shape = tuple(int(d) for d in m.group(2).split(",")) if m.group(2) else ()
     if any(d == 0 for d in shape):
         raise ValueError(f"bad type {text!r}: dimensions must be positive")

@@ -9,9 +9,25 @@ kinds dispatch with `lax.switch`.
 from __future__ import annotations
 
 from .. import __version__, ir
-from .common import OUTCOME_TARGETS, Emitter, action_labels, action_table, assigned, chance_sites, max_params, nested, render
+from .common import (
+    OUTCOME_TARGETS,
+    Emitter,
+    action_labels,
+    action_table,
+    assigned,
+    chance_sites,
+    max_params,
+    nested,
+    render,
+)
 
-JNP_DTYPE = {"bool": "jnp.bool_", "int8": "jnp.int8", "int16": "jnp.int16", "int32": "jnp.int32", "float32": "jnp.float32"}
+JNP_DTYPE = {
+    "bool": "jnp.bool_",
+    "int8": "jnp.int8",
+    "int16": "jnp.int16",
+    "int32": "jnp.int32",
+    "float32": "jnp.float32",
+}
 MATH = {"sqrt", "sin", "cos", "tan", "exp", "log", "floor"}
 CASTS = {"int": "int32", "int8": "int8", "int16": "int16", "int32": "int32", "float": "float32"}
 
@@ -70,7 +86,11 @@ class JaxExpr:
         args = [self.gen(a) for a in e.args]
         f = e.func
         if f in MATH or f == "abs":
-            return f"jnp.{f}({args[0]})" if e.args[0].type.is_float or f == "abs" else f"jnp.{f}(jnp.asarray({args[0]}, jnp.float32))"
+            return (
+                f"jnp.{f}({args[0]})"
+                if e.args[0].type.is_float or f == "abs"
+                else f"jnp.{f}(jnp.asarray({args[0]}, jnp.float32))"
+            )
         if f in ("min", "max"):
             if len(args) == 1:
                 return f"jnp.{f}({args[0]})"
@@ -149,7 +169,9 @@ class JaxBlock:
         f = s.func
         if f in ("win", "lose"):
             sign = "1.0, -1.0" if f == "win" else "-1.0, 1.0"
-            self.set_outcome("rewards", f"jnp.where(jnp.arange({self.players}) == {args[0]}, {sign}).astype(jnp.float32)")
+            self.set_outcome(
+                "rewards", f"jnp.where(jnp.arange({self.players}) == {args[0]}, {sign}).astype(jnp.float32)"
+            )
         elif f == "draw":
             self.set_outcome("rewards", f"jnp.zeros({self.players}, jnp.float32)")
         elif f == "reward":
