@@ -8,7 +8,6 @@ typed copies with every name resolved. Backends dispatch on the node class
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 DTYPES = ("bool", "int8", "int16", "int32", "float32")
 INT_BOUNDS = {
@@ -74,7 +73,7 @@ class Expr:
 
 @dataclass(frozen=True)
 class Literal(Expr):
-    value: Union[bool, int, float] = 0
+    value: bool | int | float = 0
     type: Type | None = None
 
 
