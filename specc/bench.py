@@ -86,7 +86,7 @@ def gymnax_runner(name: str, env_id: str, batch: int, steps: int) -> Runner:
         state, key = carry
         key, k_act, k_step = jax.random.split(key, 3)
         action = (jax.random.bits(k_act, (batch,), jnp.uint32) % n).astype(jnp.int32)
-        _, state, reward, done, _ = v_step(_env_keys(k_step, batch), state, action, params)
+        state = v_step(_env_keys(k_step, batch), state, action, params)[1]  # gymnax auto-resets
         return (state, key), None
 
     def rollout(key):
@@ -172,6 +172,7 @@ def measure(spec: str, batches: list[int], vs: str | None, steps: int, repeats: 
             times["ours"].append(time_runner(ours, key))
             if peer:
                 times["peer"].append(time_runner(peer, key))
+        ours_rates = [batch * steps / t for t in times["ours"]]
         ours_rate = batch * steps / statistics.median(times["ours"])
         peer_rate = batch * steps / statistics.median(times["peer"]) if peer else None
         rows.append(
@@ -179,6 +180,8 @@ def measure(spec: str, batches: list[int], vs: str | None, steps: int, repeats: 
                 "batch": batch,
                 "jax_steps_per_s": ours_rate,
                 "jax_compile_s": ours.compile_seconds,
+                "jax_mean": statistics.fmean(ours_rates),
+                "jax_sd": statistics.stdev(ours_rates) if len(ours_rates) > 1 else 0.0,
                 "peer": peer.name if peer else None,
                 "peer_steps_per_s": peer_rate,
                 "peer_compile_s": peer.compile_seconds if peer else None,
@@ -200,7 +203,7 @@ def _fmt(rate: float | None) -> str:
 
 
 def table_rows(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
-    head = ["batch", "specc-jax steps/s", "compile s", "peer", "peer steps/s", "peer compile s",
+    head = ["batch", "specc-jax steps/s", "mean ± sd", "compile s", "peer", "peer steps/s", "peer compile s",
             "specc-python steps/s", "jax/peer", "jax/python"]  # fmt: skip
     body = []
     for r in rows:
@@ -208,6 +211,7 @@ def table_rows(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
             [
                 str(r["batch"]),
                 _fmt(r["jax_steps_per_s"]),
+                f"{_fmt(r['jax_mean'])} ± {_fmt(r['jax_sd'])}",
                 f"{r['jax_compile_s']:.2f}",
                 r["peer"] or "-",
                 _fmt(r["peer_steps_per_s"]),

@@ -73,7 +73,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     run_bench(
         args.spec,
-        batches=args.batch,
+        batches=[2**k for k in range(5, 14)] if args.sweep else args.batch,
         vs=args.vs,
         steps=args.steps,
         repeats=args.repeats,
@@ -201,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="random-action steps/s of both backends and a peer")
     p.add_argument("spec", help="spec file")
     p.add_argument("--batch", type=_batches, default=[1, 64, 1024], help="batch sizes, e.g. 1,64,1024")
+    p.add_argument("--sweep", action="store_true", help="batch sizes 32, 64, ..., 8192 (overrides --batch)")
     p.add_argument("--vs", help="a peer to time in the same process: pgx:ID or gymnax:ID")
     p.add_argument("--steps", type=int, default=1000, help="steps per timed scan (default 1000)")
     p.add_argument("--repeats", type=int, default=5, help="timed runs per configuration (median reported)")

@@ -132,7 +132,8 @@ class GymnaxPeer:
 
     def step(self, action: int) -> None:
         _, self.state, _, done, _ = self._step(self.key, self.state, action, self.params)
-        self.done = bool(done)
+        truncated = getattr(self.env, "is_truncated", None)  # gymnax >= 1.0 reports the time limit apart
+        self.done = bool(done) or (truncated is not None and bool(truncated(self.state, self.params)))
 
     def ended(self) -> bool:
         return self.done
