@@ -97,6 +97,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
         examples=args.examples,
         save_regressions=args.save_regressions,
         generated=args.generated,
+        transfer={
+            "checkpoint": args.checkpoint,
+            "budget_s": args.train_budget,
+            "train_seeds": args.train_seeds,
+            "margin": args.margin,
+        },
     )
     report.print()
     out = Path(args.report) if args.report else Path("reports") / f"verify_{Path(args.spec).stem}.json"
@@ -219,6 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of the level-3 episodes (default 0)")
     p.add_argument("--examples", type=int, help="hypothesis examples per level-1 property")
     p.add_argument("--report", help="where to write the JSON report (default reports/verify_NAME.json)")
+    p.add_argument("--checkpoint", help="level 4: the policy to evaluate (default runs/NAME/, else train one)")
+    p.add_argument("--train-budget", type=float, default=120.0, help="level 4: seconds of training (default 120)")
+    p.add_argument("--train-seeds", type=int, default=10, help="level 4: training seeds of the TOST test (default 10)")
+    p.add_argument("--margin", type=float, help="level 4: TOST equivalence margin on the mean return")
     p.add_argument("--save-regressions", action="store_true", help="turn the first level-3 divergence into a scenario")
     p.add_argument("--generated", help="check the compiled files in this folder as they are (default: compile)")
     p.set_defaults(func=cmd_verify)

@@ -141,6 +141,7 @@ def verify(
     save_regressions: bool = False,
     console=None,
     generated: str | Path | None = None,
+    transfer: dict | None = None,
 ) -> Report:
     """Run `levels` on the spec's environment; `generated`: check the compiled files in that
     folder as they are instead of (re)compiling into generated/NAME/."""
@@ -206,5 +207,6 @@ def verify(
     if 4 in levels:
         from .transfer import level_transfer
 
-        report.levels.append(level_transfer(spec_path, env, ref, seed=seed, console=console))
+        with console.status("level 4: policy transfer (training if there is no checkpoint) ..."):
+            report.levels.append(level_transfer(spec_path, env, ref, seed=seed, against=against, **(transfer or {})))
     return report
