@@ -1,4 +1,4 @@
-"""The PPO policy network, checkpoint loading and evaluation helpers.
+"""The PPO policy network, its checkpoint files and plots, and evaluation helpers.
 
 The network is an actor-critic MLP whose shape is read back from its parameters, so a
 checkpoint alone (a msgpack of params) is enough to act: `greedy_action(params, obs, mask)`.
@@ -6,7 +6,8 @@ checkpoint alone (a msgpack of params) is enough to act: `greedy_action(params, 
 Evaluation plays greedy (argmax) actions. In two-player games the policy meets a uniform
 random legal player and takes the first seat in even episodes, the second in odd ones.
 Episodes are driven by keys alone, so the JAX backend (all episodes at once) and the
-Python reference (one game at a time) play the same games for the same seeds.
+Python reference (one game at a time) play the same games for the same seeds (up to the
+last bit of float dynamics; see `evaluate_returns`).
 """
 
 from __future__ import annotations
@@ -86,8 +87,14 @@ def greedy_action(params: Params, observation: Any, mask: Any) -> jax.Array:
 
 
 def random_legal_action(key: jax.Array, mask: jax.Array) -> jax.Array:
-    """A uniform random legal action (the opponent in evaluation)."""
-    return jax.random.categorical(key, jnp.where(mask, 0.0, -jnp.inf))
+    """A uniform random legal action (the opponent in evaluation), by integer ops only so
+    that jitted, batched and single calls agree exactly."""
+    k = jax.random.randint(key, (), 0, jnp.sum(mask))
+    return jnp.argmax(jnp.cumsum(mask) > k)
+
+
+_random_legal = jax.jit(random_legal_action)
+_random_legal_batch = jax.jit(jax.vmap(random_legal_action))
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -98,6 +105,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes it 0600
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
@@ -107,6 +115,26 @@ def atomic_write(path: Path, data: bytes) -> None:
 def save_params(path: str | Path, params: Params) -> None:
     """Params as msgpack (flax.serialization), written atomically."""
     atomic_write(Path(path), flax.serialization.to_bytes(params))
+
+
+def plot_curve(curve: Sequence[tuple[int, float]], ylabel: str, title: str) -> bytes:
+    """A learning curve (env steps, score) as PNG bytes (matplotlib's Agg backend, no display)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps, scores = zip(*curve, strict=True)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(steps, scores, marker=".")
+    ax.set(xlabel="environment steps", ylabel=ylabel, title=title)
+    ax.grid(alpha=0.3)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
 
 
 def load_policy(checkpoint: str | Path) -> Params:
@@ -131,12 +159,13 @@ def _episode_keys(key: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
     return init_key, step_key, opponent_key
 
 
-def _play_jax(env: Env, params: Params, keys: jax.Array, first: jax.Array) -> jax.Array:
+def _play_batch(env: Env, params: Params, keys: jax.Array, first: jax.Array) -> jax.Array:
     """Greedy agent returns of a batch of episodes, all at once (JAX backend, jittable)."""
     init_keys, step_keys, opponent_keys = jax.vmap(_episode_keys)(keys)
     state = jax.vmap(env.init)(init_keys)
     players = env.num_players
     agent = jnp.where(first, state.current_player, (state.current_player + 1) % players)
+    fold = jax.vmap(jax.random.fold_in, in_axes=(0, None))
 
     def live(carry):
         state, _, _ = carry
@@ -144,10 +173,9 @@ def _play_jax(env: Env, params: Params, keys: jax.Array, first: jax.Array) -> ja
 
     def body(carry):
         state, t, returns = carry
-        fold = jax.vmap(jax.random.fold_in, in_axes=(0, None))
-        action = jnp.argmax(logits_and_value(params, state.observation, state.legal_action_mask)[0], axis=-1)
+        action = _greedy(params, state.observation, state.legal_action_mask)
         if players > 1:
-            other = jax.vmap(random_legal_action)(fold(opponent_keys, t), state.legal_action_mask)
+            other = _random_legal_batch(fold(opponent_keys, t), state.legal_action_mask)
             action = jnp.where(state.current_player == agent, action, other)
         state = jax.vmap(env.step)(state, action, fold(step_keys, t))
         reward = jnp.take_along_axis(state.rewards, agent[:, None], axis=1)[:, 0]
@@ -157,11 +185,11 @@ def _play_jax(env: Env, params: Params, keys: jax.Array, first: jax.Array) -> ja
     return returns
 
 
-_play_jax_jit = jax.jit(_play_jax, static_argnums=0)
+_play_jit = jax.jit(_play_batch, static_argnums=0)
 
 
 def _play_python(env: Env, params: Params, key: jax.Array, first: bool) -> float:
-    """The same episode as `_play_jax`, one step at a time on any backend."""
+    """The same episode as `_play_batch`, one step at a time on any backend."""
     init_key, step_key, opponent_key = _episode_keys(key)
     state = env.init(init_key)
     agent = int(state.current_player) if first else (int(state.current_player) + 1) % env.num_players
@@ -169,9 +197,9 @@ def _play_python(env: Env, params: Params, key: jax.Array, first: bool) -> float
     while not (bool(state.terminated) or bool(state.truncated)):
         mask = np.asarray(state.legal_action_mask)
         if int(state.current_player) == agent:
-            action = int(greedy_action(params, np.asarray(state.observation), mask))
+            action = int(_greedy(params, np.asarray(state.observation), mask))
         else:
-            action = int(random_legal_action(jax.random.fold_in(opponent_key, t), jnp.asarray(mask)))
+            action = int(_random_legal(jax.random.fold_in(opponent_key, t), mask))
         state = env.step(state, action, jax.random.fold_in(step_key, t))
         total += float(np.float32(state.rewards[agent]))
         t += 1
@@ -179,19 +207,23 @@ def _play_python(env: Env, params: Params, key: jax.Array, first: bool) -> float
 
 
 def play(env: Env, params: Params, keys: jax.Array, first: Sequence[bool]) -> np.ndarray:
-    """The greedy agent's return in each episode (episode i from keys[i], agent seat first[i])."""
+    """The greedy agent's return in each episode (episode i from keys[i], agent seat first[i]):
+    all at once, jitted, on the JAX backend; one game at a time on the others."""
     if env.backend == "jax":
-        return np.asarray(_play_jax_jit(env, params, keys, jnp.asarray(first, jnp.bool_)))
+        return np.asarray(_play_jit(env, params, keys, jnp.asarray(first, jnp.bool_)))
     return np.array([_play_python(env, params, k, bool(f)) for k, f in zip(keys, first, strict=True)], np.float32)
 
 
 def evaluate_returns(env: Env, params: Params, seeds: Sequence[int]) -> list[float]:
-    """The greedy agent's return per seed, identical on the jax and python backends.
+    """The greedy agent's return per seed, the same on the jax and python backends.
 
     Episode keys are PRNGKey(seed); in two-player games the agent moves first for even
-    seeds and meets a uniform random legal player. (Float dynamics such as CartPole
-    differ between backends by about an ulp per step, so a greedy action exactly on a
-    decision boundary could in principle differ; discrete games match exactly.)
+    seeds and meets a uniform random legal player (drawn by integer ops, so exactly the
+    same moves on both backends). Discrete games match exactly. Float dynamics do not
+    quite: XLA's sin/cos differ from NumPy's in the last bit for a few % of arguments (and
+    jit fuses a * b + c into an FMA), and CartPole amplifies such an ulp until, after a
+    hundred steps or more, a greedy action can flip; returns still agree whenever both
+    runs balance to the 500-step limit or fail before the gap grows.
     """
     keys = jnp.stack([jax.random.PRNGKey(s) for s in seeds])
     return [float(r) for r in play(env, params, keys, [s % 2 == 0 for s in seeds])]

@@ -38,6 +38,7 @@ from .policy import (
     init_params,
     logits_and_value,
     play,
+    plot_curve,
     save_params,
 )
 
@@ -52,7 +53,7 @@ class PPOConfig:
     num_minibatches: int = 4
     update_epochs: int = 4
     learning_rate: float = 2.5e-4
-    anneal_lr: bool = True  # linear to 0 over the run (by steps or time, whichever is further)
+    anneal_lr: bool = True  # linear to 0 over total_steps
     gamma: float = 0.99
     gae_lambda: float = 0.95
     clip_eps: float = 0.2
@@ -262,6 +263,21 @@ class TrainResult:
     final_eval: Evaluation | float | None = None  # evaluate_vs_random after training
     history: list[dict[str, float]] = field(default_factory=list)  # losses etc. at each curve point
 
+    def summary(self) -> str:
+        """A few lines for people: speed, the final evaluation, where the files are."""
+        lines = [f"{self.env_steps:,} env steps in {self.train_s:.1f} s ({self.steps_per_s:,.0f} steps/s)"]
+        lines[0] += f", compile {self.compile_s:.1f} s"
+        n, e = self.config.final_eval_episodes, self.final_eval
+        if isinstance(e, Evaluation):
+            lines.append(
+                f"greedy vs random, {n} games: win {e.win_rate:.3f} (95% CI {e.win_ci[0]:.3f}-{e.win_ci[1]:.3f}), "
+                f"draw {e.draw_rate:.3f}, loss {e.loss_rate:.3f}"
+            )
+        elif e is not None:
+            lines.append(f"greedy mean return over {n} episodes: {e:.1f}")
+        lines.append(f"checkpoint {self.checkpoint}, curve {self.plot}")
+        return "\n".join(lines)
+
 
 def train(
     spec: str | Path | Env,
@@ -277,7 +293,9 @@ def train(
     """Train a PPO policy on a spec's JAX environment (or a made Env) and save it into `out_dir`.
 
     Stops after `total_steps` env steps (default: the spec's config) or `time_budget_s`
-    seconds of training (compile excluded), whichever comes first. `overrides` replace
+    seconds of training (compile excluded), whichever comes first; the learning rate
+    anneals over total_steps, so a run is repeatable for a seed unless the budget cuts it.
+    Two-player specs must be zero-sum (the negamax GAE assumes it). `overrides` replace
     fields of `config` (default: the spec's entry in SPEC_DEFAULTS), e.g. num_envs=64.
     Writes checkpoint.msgpack, config.json and curve.png into out_dir (runs/ENV_ID).
     """
@@ -328,10 +346,8 @@ def train(
             elapsed = time.perf_counter() - start
             if time_budget_s is not None and elapsed >= time_budget_s:
                 break
-            fraction = done_updates / num_updates
-            if time_budget_s:
-                fraction = max(fraction, elapsed / time_budget_s)
-            lr = cfg.learning_rate * (1.0 - fraction) if cfg.anneal_lr else cfg.learning_rate
+            # annealed by steps, not time, so that a run is repeatable for a given seed
+            lr = cfg.learning_rate * (1.0 - done_updates / num_updates if cfg.anneal_lr else 1.0)
             runner, metrics = update(runner, jnp.float32(lr))
             metrics = {k: float(v) for k, v in jax.device_get(metrics).items()}
             done_updates += 1
@@ -398,28 +414,8 @@ def save(result: TrainResult, env: Env, spec: str | Path | Env, seed: int) -> No
         "final_eval": final._asdict() if isinstance(final, Evaluation) else {"mean_return": final},
     }
     atomic_write(result.plot.parent / CONFIG, json.dumps(summary, indent=2).encode())
-    atomic_write(result.plot, _plot_png(result, env.id))
-
-
-def _plot_png(result: TrainResult, env_id: str) -> bytes:
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    steps, scores = zip(*result.curve, strict=True)
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(steps, scores, marker=".")
-    ax.set_xlabel("environment steps")
-    ax.set_ylabel(result.metric)
-    ax.set_title(f"PPO on {env_id}: {result.steps_per_s:,.0f} steps/s, {result.train_s:.0f} s")
-    ax.grid(alpha=0.3)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return buffer.getvalue()
+    title = f"PPO on {env.id}: {result.steps_per_s:,.0f} steps/s, {result.train_s:.0f} s"
+    atomic_write(result.plot, plot_curve(result.curve, result.metric, title))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -433,16 +429,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
     r = train(args.spec, seed=args.seed, total_steps=args.total_steps, time_budget_s=args.time_budget, out_dir=args.out)
-    print(f"{r.env_steps:,} env steps in {r.train_s:.1f} s, compile {r.compile_s:.1f} s: {r.steps_per_s:,.0f} steps/s")
-    if isinstance(r.final_eval, Evaluation):
-        e = r.final_eval
-        print(
-            f"vs random, {r.config.final_eval_episodes} games: win {e.win_rate:.3f} "
-            f"(95% CI {e.win_ci[0]:.3f}-{e.win_ci[1]:.3f}), draw {e.draw_rate:.3f}, loss {e.loss_rate:.3f}"
-        )
-    else:
-        print(f"mean greedy return over {r.config.final_eval_episodes} episodes: {r.final_eval:.1f}")
-    print(f"checkpoint {r.checkpoint}, curve {r.plot}")
+    print(r.summary())
 
 
 if __name__ == "__main__":

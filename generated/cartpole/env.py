@@ -105,8 +105,18 @@ def _remove(zone, index):
 def _shuffle(zone, key):
     """A uniform permutation of the zone's cards (empty slots stay at the end)."""
     words = jax.random.bits(key, zone.shape, jnp.uint32)
-    order = jnp.argsort(jnp.where(zone >= 0, words >> 1, jnp.uint32(0xFFFFFFFF)), stable=True)
-    return zone[order]
+    sort_key = jnp.where(zone >= 0, words >> 1, jnp.uint32(0xFFFFFFFF))
+    # the permutation of a stable argsort of sort_key (as the Python reference computes it),
+    # by ranking every card against the others: no sort, which is slow under vmap on XLA:CPU
+    slots = jnp.arange(zone.shape[0])
+    below = sort_key[None, :] < sort_key[:, None]
+    tied_before = jnp.logical_and(
+        sort_key[None, :] == sort_key[:, None], slots[None, :] < slots[:, None]
+    )
+    rank = jnp.sum(jnp.logical_or(below, tied_before), axis=1)
+    return jnp.sum(
+        jnp.where(rank[None, :] == slots[:, None], zone[None, :].astype(jnp.int32), 0), axis=1
+    ).astype(zone.dtype)
 
 
 def _site_key(key, site, *path):

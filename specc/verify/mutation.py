@@ -121,10 +121,13 @@ def code_edits(source: str) -> list[_Edit]:
         i, line = at[id(node)], getattr(node, "lineno", 0)
         edits.append(_Edit(op, line, f"`{text(line)}`: {change}", lambda ns, i=i, fn=fn: fn(ns[i])))
 
+    used = _used_helpers(tree)
     for root in tree.body:
         table = _is_table(root)
         if not (isinstance(root, ast.FunctionDef) or table):
             continue
+        if isinstance(root, ast.FunctionDef) and root.name.startswith("_") and root.name not in used:
+            continue  # a helper this game never calls (e.g. card zones in tic-tac-toe): edits would be moot
         for node in ast.walk(root):
             if isinstance(node, ast.Compare):
                 for j, op in enumerate(node.ops):
@@ -173,6 +176,19 @@ def code_edits(source: str) -> list[_Edit]:
                         edits.append(_Edit("drop", line, f"`{text(line)}`: statement dropped",
                                            lambda ns, i=i, j=j: _drop_stmt(ns[i], j)))  # fmt: skip
     return edits
+
+
+def _used_helpers(tree: ast.Module) -> set[str]:
+    """Names of private module-level functions called from the public ones, directly or not."""
+    defs = {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}
+    calls = {name: {n.id for n in ast.walk(f) if isinstance(n, ast.Name)} & set(defs) for name, f in defs.items()}
+    used: set[str] = set()
+    todo = [name for name in defs if not name.startswith("_")]
+    while todo:
+        for callee in calls[todo.pop()] - used:
+            used.add(callee)
+            todo.append(callee)
+    return used
 
 
 def _drop_not(call: ast.Call) -> None:
