@@ -1,0 +1,315 @@
+"""`specc verify`, `specc replay` and `specc mutate`, end to end.
+
+Commands run as subprocesses in a temporary working folder, so the generated/ and
+reports/ folders they write are temporary too (the repository's are never touched);
+level 1 in particular runs pytest, which must not nest inside this pytest. Episode
+and example counts are small: these tests check the verifier's plumbing, while
+tests/test_equivalence.py plays the long games.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from specc import cli
+from specc.errors import SpecError
+from specc.loader import load, load_program
+from specc.schema import ScenarioSpec
+from specc.verify import parse_levels, verify
+from specc.verify.mutation import Baseline, apply_edit, code_edits, load_source, spec_edits
+from specc.verify.scenarios import action_index, run_scenarios
+
+SPECS = Path(__file__).resolve().parents[1] / "specs"
+TTT = SPECS / "tic_tac_toe.yaml"
+# the broken build: after a mark on the centre the turn does not pass (JAX backend only)
+GOOD_LINE = "    current_player = 1 - current_player\n"
+BAD_LINE = "    current_player = jnp.where(board[4] == current_player + 1, current_player, 1 - current_player)\n"
+
+
+def specc(*args: object, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run the specc command line; stdout and stderr together in .stdout."""
+    env = dict(os.environ, JAX_PLATFORMS="cpu", COLUMNS="200")
+    cmd = [sys.executable, "-m", "specc.cli", *map(str, args)]
+    return subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=timeout)  # fmt: skip
+
+
+def spec_copy(folder: Path, name: str = "tic_tac_toe") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.yaml"
+    path.write_text((SPECS / f"{name}.yaml").read_text())
+    return path
+
+
+# ---------------------------------------------------------------- a passing run
+
+
+def test_verify_passes_levels_1_to_3_and_writes_a_json_report(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    args = ["verify", TTT, "--level", "1-3", "--episodes", 50, "--examples", 3, "--against", "pgx:tic_tac_toe"]
+    run = specc(*args, "--report", out, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout
+    assert "all checks passed" in run.stdout
+    report = json.loads(out.read_text())
+    assert report["ok"] is True and report["spec"] == str(TTT)
+    levels = [(lv["level"], lv["name"]) for lv in report["levels"]]
+    assert levels == [(1, "properties"), (2, "scenarios"), (3, "rollouts"), (3, "rollouts vs pgx:tic_tac_toe")]
+    for lv in report["levels"]:
+        assert lv["checks"] > 0 and lv["failed"] == 0 and lv["passed"] == lv["checks"], lv
+    assert report["levels"][0]["checks"] >= 9  # one check per property test
+    rollouts = report["levels"][2]["details"]
+    assert rollouts["episodes"] == 50 and rollouts["steps"] > 50
+    assert all(count > 0 for count in rollouts["coverage"].values())  # 50 games reach every rule
+
+
+# ---------------------------------------------------------------- a broken build
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
+    """A spec copy, compiled into gen/ with its env.py patched, verified once at level 3
+    with --save-regressions."""
+    work = tmp_path_factory.mktemp("broken")
+    spec = spec_copy(work)
+    assert specc("compile", spec.name, "--out", "gen", cwd=work).returncode == 0
+    env = work / "gen" / "env.py"
+    assert env.read_text().count(GOOD_LINE) == 1
+    env.write_text(env.read_text().replace(GOOD_LINE, BAD_LINE))
+    run = specc("verify", spec.name, "--level", "3", "--episodes", 50, "--generated", "gen", "--save-regressions",
+                cwd=work)  # fmt: skip
+    return work, run
+
+
+def test_level_3_fails_on_a_broken_build_and_names_the_divergence(broken) -> None:
+    work, run = broken
+    assert run.returncode == 1, run.stdout
+    assert "verification failed" in run.stdout
+    m = re.search(r"first divergence \(level 3\): episode (\d+), step (\d+): (\w+) differs", run.stdout)
+    assert m and m.group(3) == "current_player", run.stdout
+    values = re.search(r"specc-jax: (\d)\n\s+specc-python: (\d)\n", run.stdout)  # both values
+    assert values and {values.group(1), values.group(2)} == {"0", "1"}, run.stdout
+    report = json.loads((work / "reports" / "verify_tic_tac_toe.json").read_text())
+    div = report["levels"][0]["divergence"]
+    assert report["ok"] is False and div["field"] == "current_player"
+    assert (div["episode"], div["step"]) == (int(m.group(1)), int(m.group(2)))
+    assert div["actions"][-1] == 4 and len(div["actions"]) == div["step"]  # the centre, just played
+    assert f"checking {work / 'gen'} as it is; it differs from what the spec compiles to now: env.py" in run.stdout
+
+
+def test_the_printed_replay_command_reproduces_the_divergence(broken) -> None:
+    work, run = broken
+    line = next(ln for ln in run.stdout.splitlines() if "replay: specc replay" in ln)
+    args = shlex.split(line.split("replay: specc ", 1)[1])
+    assert args[0] == "replay" and "--generated" in args
+    again = specc(*args, cwd=work)
+    assert again.returncode == 1, again.stdout
+    assert "backends differ on current_player" in again.stdout
+    assert re.search(r"specc-jax:\s+(\d)\n\s+specc-python:\s+(?!\1)\d", again.stdout), again.stdout
+    i = args.index("--generated")
+    fixed = specc(*args[:i], *args[i + 2 :], cwd=work)  # the spec compiled afresh: no difference
+    assert fixed.returncode == 0, fixed.stdout
+
+
+def test_save_regressions_writes_a_scenario_that_level_2_runs(broken) -> None:
+    work, run = broken
+    saved = work / "tic_tac_toe.regressions.yaml"
+    assert "saved the first divergence as a regression scenario" in run.stdout
+    scenarios = yaml.safe_load(saved.read_text())
+    assert len(scenarios) == 1
+    sc = scenarios[0]
+    assert sc["name"].startswith("regression: specc-jax vs specc-python")
+    assert list(sc["expect"]) == ["current_player"] and sc["play"][-1] == 4
+    right = sc["expect"]["current_player"]  # the reference's: the turn passed
+    ScenarioSpec(**sc)  # the spec's own scenario schema
+
+    on_broken = specc("verify", "tic_tac_toe.yaml", "--level", "2", "--generated", "gen", "--report", "b.json",
+                      cwd=work)  # fmt: skip
+    assert on_broken.returncode == 1
+    failures = json.loads((work / "b.json").read_text())["levels"][0]["failures"]
+    assert f"{sc['name']} on jax: current_player: expected {right}, got {1 - right}" in failures
+    on_fixed = specc("verify", "tic_tac_toe.yaml", "--level", "2", "--report", "fixed.json", cwd=work)
+    assert on_fixed.returncode == 0, on_fixed.stdout
+    ran = json.loads((work / "fixed.json").read_text())["levels"][0]["details"]["scenarios"]
+    assert ran == len(load(work / "tic_tac_toe.yaml")[0].scenarios) + 1
+
+
+LEVEL_1_TWICE = """
+import sys
+from pathlib import Path
+from specc.compiler import compile_spec, write
+from specc.verify import level_properties
+
+compiled = compile_spec(sys.argv[1])
+for i, (good, bad) in enumerate([("", ""), sys.argv[2:4]]):
+    out = write(compiled, Path(f"copy{i}") / "tic_tac_toe")
+    (out / "env.py").write_text((out / "env.py").read_text().replace(good, bad))
+    result = level_properties(out / "test_tic_tac_toe.py", 3)
+    print(i, result.checks, result.failed)
+"""
+
+
+@pytest.mark.xfail(reason="open bug: a second in-process level-1 run tests the env.py pytest cached first", strict=False)
+def test_level_1_runs_the_files_on_disk_each_time(tmp_path: Path) -> None:
+    """Two level-1 runs in one process on two copies of generated/NAME/ (as `specc mutate`
+    makes): the second must test its own, broken env.py, not the module pytest cached."""
+    win = "jnp.where(jnp.arange(2) == current_player, 1.0, -1.0)"
+    script = tmp_path / "twice.py"
+    script.write_text(LEVEL_1_TWICE)
+    run = subprocess.run([sys.executable, script, TTT, win, win.replace("-1.0", "1.0")], cwd=tmp_path,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)  # fmt: skip
+    lines = run.stdout.strip().splitlines()[-2:]
+    assert lines[0] == "0 10 0", run.stdout  # ten properties, all hold
+    first, checks, failed = map(int, lines[1].split())
+    assert first == 1 and checks == 10 and failed >= 1, run.stdout  # a win pays +1 to both: not zero-sum
+
+
+# ---------------------------------------------------------------- level 2
+
+
+def test_a_wrong_expectation_fails_level_2_on_both_backends_citing_the_rule(tmp_path: Path) -> None:
+    spec = spec_copy(tmp_path)
+    data = yaml.safe_load(spec.read_text())
+    data["scenarios"] = [{
+        "name": "a column of three",
+        "rule": "three in a row wins",
+        "setup": {"current_player": 0, "board": [1, 2, 0, 1, 2, 0, 0, 0, 0]},
+        "play": ["place(6)"],
+        "expect": {"terminated": False},  # wrong: it wins
+    }]  # fmt: skip
+    spec.write_text(yaml.safe_dump(data, sort_keys=False))
+    run = specc("verify", spec.name, "--level", "2", cwd=tmp_path)
+    assert run.returncode == 1, run.stdout
+    for backend in ("jax", "python"):
+        want = f"a column of three [three in a row wins] on {backend}: terminated: expected False, got True"
+        assert want in run.stdout, run.stdout
+
+
+def test_a_wrong_expectation_in_process(make_env) -> None:
+    spec, source, program = load(TTT)
+    wrong = ScenarioSpec(name="two in a row", rule="three in a row wins", setup={"current_player": 0},
+                         play=["place(0)", "place(4)", "place(1)"], expect={"terminated": True})  # fmt: skip
+    backends = {b: make_env("tic_tac_toe", b).module for b in ("jax", "python")}
+    result = run_scenarios(program, source, [wrong], backends)
+    assert result.failed == 2 and result.passed == 1  # both backends wrong; they agree with each other
+    assert all("[three in a row wins]" in f for f in result.failures)
+
+
+def test_scenario_actions_by_name_map_to_flat_indices(tmp_path: Path) -> None:
+    ttt, c4 = load_program(TTT), load_program(SPECS / "connect_four.yaml")
+    assert [action_index(ttt, f"place({i})") for i in range(9)] == list(range(9))
+    assert action_index(ttt, " place( 4 ) ") == 4 and action_index(ttt, 4) == 4
+    assert action_index(c4, "drop(6)") == 6
+    two = tmp_path / "two.yaml"  # two kinds, two parameters: offsets and row-major order
+    two.write_text(
+        "specc: 1\nname: two_params\nplayers: 2\n"
+        'state:\n  board: {type: "int8[9]", init: 0, range: [0, 2]}\n'
+        "actions:\n"
+        '  resign: {legal: "true", effect: lose(current_player)}\n'
+        "  place:\n"
+        '    params: {row: "0..3", col: "0..3"}\n'
+        "    legal: board[row * 3 + col] == 0\n"
+        "    effect: |\n      board[row * 3 + col] = current_player + 1\n      current_player = 1 - current_player\n"
+        'observe: {type: "int8[9]", value: board}\n'
+        "rewards: {range: [-1, 1], zero_sum: true}\n"
+    )
+    program = load_program(two)
+    assert action_index(program, "resign") == 0
+    assert action_index(program, "place(0, 0)") == 1
+    assert action_index(program, "place(1, 2)") == 1 + 1 * 3 + 2
+    assert action_index(program, "place(2,2)") == 9
+    bad = {"place(9)": "must be in 0..9", "place(1, 2)": "takes 1 parameter", "jump(1)": "unknown action kind",
+           "place(x)": "whole number", 9: "out of range"}  # fmt: skip
+    for action, why in bad.items():
+        with pytest.raises(ValueError, match=re.escape(why)):
+            action_index(ttt, action)
+
+
+# ---------------------------------------------------------------- level 3 coverage
+
+
+def test_rule_coverage_reports_a_branch_never_reached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    monkeypatch.chdir(tmp_path)  # verify compiles into ./generated/
+    report = verify(str(TTT), [3], episodes=1, console=Console(file=io.StringIO()))
+    level = report.levels[0]
+    assert report.ok and level.details["episodes"] == 1
+    coverage = level.details["coverage"]
+    never = [point for point, count in coverage.items() if count == 0]
+    # one game ends once: by a line or by a full board, never both
+    assert any("if at line" in p and p.endswith(": true") for p in never), coverage
+    assert coverage["action place"] >= 5  # a game takes five moves at least
+    assert {f"rule never reached in 1 episodes: {p}" for p in never} <= set(level.warnings)
+    shown = io.StringIO()
+    report.print(Console(file=shown, width=200))
+    assert "warning (level 3): rule never reached in 1 episodes: place" in shown.getvalue()
+
+
+# ---------------------------------------------------------------- --level
+
+
+@pytest.mark.parametrize("text, levels", [("1-3", [1, 2, 3]), ("2", [2]), ("1,3", [1, 3]), ("3,1-2", [1, 2, 3])])
+def test_level_parsing(text: str, levels: list[int]) -> None:
+    assert parse_levels(text) == levels
+
+
+@pytest.mark.parametrize("text", ["0", "5", "x", "", "1-", "3-1"])
+def test_bad_levels_exit_2_with_one_line(text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SpecError):
+        parse_levels(text)
+    assert cli.main(["verify", str(TTT), "--level", text]) == 2
+    err = capsys.readouterr().err
+    assert "--level" in err and len(err.strip().splitlines()) == 1
+
+
+# ---------------------------------------------------------------- specc mutate
+
+
+def test_mutation_operators_and_the_behaviour_check() -> None:
+    from specc.compiler import compile_spec
+
+    compiled = compile_spec(TTT)
+    source = compiled.files["env.py"]
+    edits = code_edits(source)
+    ops = {e.operator for e in edits}
+    assert ops == {"compare", "off_by_one", "constant", "drop", "swap_branches", "logic"}
+    assert {e.operator for e in spec_edits(compiled.program)} == ops
+    plain = ast.unparse(ast.parse(source))
+    for e in edits[:: max(1, len(edits) // 25)]:
+        assert ast.unparse(ast.parse(apply_edit(source, e))) != plain, e.change  # one real edit, still Python
+    original = load_source(source, "test_verify_original_env")
+    baseline = Baseline(original, episodes=64, seed=0, max_steps=12)
+    assert baseline.difference(original) is None
+    reward = next(e for e in edits if e.change.endswith("1.0 -> 0.0") and "rewards__2" in e.change)
+    mutant = load_source(apply_edit(source, reward), "test_verify_mutant_env")
+    assert "rewards" in (baseline.difference(mutant) or "")
+
+
+def test_specc_mutate_on_a_small_budget_reports_a_share(tmp_path: Path) -> None:
+    out = tmp_path / "mutate.json"
+    args = ["mutate", TTT, "--max-mutants", 2, "--levels", "1-3", "--episodes", 20, "--examples", 2]
+    run = specc(*args, "--report", out, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout
+    assert re.search(r"caught \d+(\.\d)?% of the mutants that change behaviour", run.stdout), run.stdout
+    report = json.loads(out.read_text())
+    assert set(report["families"]) == {"code", "spec"}
+    assert report["stages"] == ["3", "2", "1"]
+    assert len(report["mutants"]) == 4
+    for m in report["mutants"]:
+        assert m["status"] in {"equivalent", "invalid", "compile", "caught", "missed"}
+        assert bool(m["caught_by"]) == (m["status"] == "caught")
+    for fam in report["families"].values():
+        share = fam["share"]
+        assert share is None or 0.0 <= share <= 1.0
+        assert fam["table"]["all"]["mutants"] == 2
