@@ -159,7 +159,7 @@ for i, (good, bad) in enumerate([("", ""), sys.argv[2:4]]):
 """
 
 
-@pytest.mark.xfail(reason="open bug: a second in-process level-1 run tests the env.py pytest cached first", strict=False)
+@pytest.mark.xfail(reason="open bug: a 2nd in-process level-1 run tests the env.py pytest cached", strict=False)
 def test_level_1_runs_the_files_on_disk_each_time(tmp_path: Path) -> None:
     """Two level-1 runs in one process on two copies of generated/NAME/ (as `specc mutate`
     makes): the second must test its own, broken env.py, not the module pytest cached."""
