@@ -159,19 +159,20 @@ for i, (good, bad) in enumerate([("", ""), sys.argv[2:4]]):
 """
 
 
-@pytest.mark.xfail(reason="open bug: a 2nd in-process level-1 run tests the env.py pytest cached", strict=False)
 def test_level_1_runs_the_files_on_disk_each_time(tmp_path: Path) -> None:
     """Two level-1 runs in one process on two copies of generated/NAME/ (as `specc mutate`
-    makes): the second must test its own, broken env.py, not the module pytest cached."""
-    win = "jnp.where(jnp.arange(2) == current_player, 1.0, -1.0)"
+    makes): the second must test its own, broken env.py, not the module pytest cached.
+    (This was a bug: the second run reused the first copy's test module, or collected nothing.)"""
+    first_player = "current_player = _roll(_words[0], 2)"
     script = tmp_path / "twice.py"
     script.write_text(LEVEL_1_TWICE)
-    run = subprocess.run([sys.executable, script, TTT, win, win.replace("-1.0", "1.0")], cwd=tmp_path,
+    run = subprocess.run([sys.executable, script, TTT, first_player, first_player + " + 2"], cwd=tmp_path,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)  # fmt: skip
     lines = run.stdout.strip().splitlines()[-2:]
     assert lines[0] == "0 10 0", run.stdout  # ten properties, all hold
-    first, checks, failed = map(int, lines[1].split())
-    assert first == 1 and checks == 10 and failed >= 1, run.stdout  # a win pays +1 to both: not zero-sum
+    second, checks, failed = map(int, lines[1].split())
+    # player 2 or 3 moves first: out of range in every example, so this fails whatever hypothesis draws
+    assert second == 1 and checks == 10 and failed >= 1, run.stdout
 
 
 # ---------------------------------------------------------------- level 2
