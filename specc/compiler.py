@@ -119,16 +119,3 @@ def stale_files(compiled: Compiled, out_dir: str | Path) -> list[str]:
         if not path.exists() or path.read_text() != text:
             stale.append(str(path))
     return stale
-
-
-def is_fresh(spec_path: str | Path, out_dir: str | Path) -> bool:
-    """A cheap freshness test for `make`: the manifest names this spec's hash and our version."""
-    manifest = Path(out_dir) / "manifest.json"
-    if not manifest.exists() or not (Path(out_dir) / "env.py").exists():
-        return False
-    try:
-        data = json.loads(manifest.read_text())
-    except json.JSONDecodeError:
-        return False
-    digest = hashlib.sha256(Path(spec_path).read_bytes()).hexdigest()
-    return data.get("spec_sha256") == digest and data.get("specc_version") == __version__

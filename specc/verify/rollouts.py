@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
@@ -78,15 +77,6 @@ def _index(tree, i: int):
     import jax
 
     return jax.tree_util.tree_map(lambda x: np.asarray(x)[i], tree)
-
-
-@dataclass
-class Coverage:
-    points: list[str]
-    counts: list[int] = field(default_factory=list)
-
-    def never_reached(self) -> list[str]:
-        return [p for p, c in zip(self.points, self.counts) if c == 0]
 
 
 def lockstep_backends(
@@ -160,18 +150,3 @@ def replay_backends(jax_module: ModuleType, py_module: ModuleType, seed: int, ep
         key = step_key(ep_key, t)
         js, ps = jax_module.step(js, a, key), py_module.step(ps, a, key)
         yield t + 1, js, ps
-
-
-def coverage_of(py_cover_module: ModuleType, episodes: int, seed: int = 0, max_steps: int = 10_000) -> Coverage:
-    """Play the same random episodes on the instrumented reference; count rule branches."""
-    m = py_cover_module
-    m._COVER[:] = [0] * len(m._COVER)
-    for e in range(episodes):
-        ep_key = episode_key(seed, e)
-        rng = np.random.default_rng([seed, e])
-        s = m.init(ep_key)
-        for t in range(max_steps):
-            if s.terminated or s.truncated:
-                break
-            s = m.step(s, choose(rng, s.legal_action_mask), step_key(ep_key, t))
-    return Coverage(list(m.COVERAGE_POINTS), list(m._COVER))
