@@ -50,6 +50,7 @@ class Context:
     tables: dict[str, dict[str, ir.Constant]] = field(default_factory=dict)  # table -> column -> constant
     fields: dict[str, ir.StateField] = field(default_factory=dict)
     procedures: dict[str, Any] = field(default_factory=dict)
+    kernels: dict[str, Any] = field(default_factory=dict)  # name -> specc.kernels.Kernel
     param_actions: dict[str, str] = field(default_factory=dict)  # parameter name -> its first action
     next_site: int = 0
     chance_sites: list[str] = field(default_factory=list)  # section of each site
@@ -116,6 +117,8 @@ class ExprChecker:
             return ir.Literal(e.pos, value=b.value, type=b.type)
         if b.kind == "table":
             raise SpecError(f"{e.name!r} is a table, not a value: use {e.name}.COLUMN", e.pos)
+        if b.kind == "kernel":
+            raise SpecError(f"{e.name!r} is a kernel, not a value: call it, {e.name}(...)", e.pos)
         return dataclasses.replace(e, kind=b.kind, type=b.type)
 
     def _visible_names(self) -> list[str]:
@@ -232,6 +235,10 @@ class ExprChecker:
         return b
 
     def visit_Call(self, e: ir.Call) -> ir.Expr:
+        if e.func in self.ctx.kernels:
+            from .kernels import inline_call
+
+            return inline_call(self, e)
         if e.func in OUTCOMES or e.func in self.ctx.procedures:
             raise SpecError(f"{e.func}() is a statement, not a value", e.pos)
         if e.func not in FUNCTIONS and e.func not in CHANCE:
@@ -315,7 +322,7 @@ class BlockChecker:
             return dataclasses.replace(s, value=value, op="=", kind="local", type=t)
         if s.name == "step_count":
             raise SpecError("cannot assign to 'step_count' (the environment counts the steps)", s.pos)
-        if b.kind in ("const", "param", "loop"):
+        if b.kind in ("const", "param", "loop", "kernel"):
             raise SpecError(f"cannot assign to {s.name!r} ({_KIND_WORDS[b.kind]})", s.pos)
         target = b.type
         indices = tuple(ec.check(i) for i in s.indices)
@@ -340,7 +347,7 @@ class BlockChecker:
         if s.func in self.ctx.procedures:
             return self.inline(s, scope, loop_vars)
         if s.func not in OUTCOMES:
-            if s.func in FUNCTIONS or s.func in CHANCE:
+            if s.func in FUNCTIONS or s.func in CHANCE or s.func in self.ctx.kernels:
                 raise SpecError(f"{s.func}() gives a value; assign it (x = {s.func}(...))", s.pos)
             hint = _did_you_mean(s.func, list(OUTCOMES) + list(self.ctx.procedures))
             raise SpecError(f"unknown statement {s.func!r}{hint}", s.pos)
@@ -393,7 +400,7 @@ class _Bound(ir.Expr):
     expr: ir.Expr = None  # type: ignore[assignment]
 
 
-_KIND_WORDS = {"const": "a constant", "param": "an action parameter", "loop": "a loop variable"}
+_KIND_WORDS = {"const": "a constant", "param": "an action parameter", "loop": "a loop variable", "kernel": "a kernel"}
 
 
 def check_range(v: Any, t: Type, declared: tuple[float, float] | None, pos: Pos, name: str) -> None:
@@ -481,7 +488,8 @@ def _describe(e: ir.Expr) -> str:
 # ------------------------------------------------------------------- program
 
 
-def build_program(spec: Spec, source: Source) -> ir.Program:
+def build_program(spec: Spec, source: Source, kernel_bodies: dict | None = None) -> ir.Program:
+    """`kernel_bodies`: name -> specc.kernels.KernelBody; by default the spec's kernel cache."""
     ctx = Context(source)
     file = source.file
     ctx.enums = dict(spec.enums)
@@ -519,6 +527,11 @@ def build_program(spec: Spec, source: Source) -> ir.Program:
         binding = _constant(ctx, scope, name, value, declared, vpath)
         scope.define(name, binding)
     ctx.const_bindings = dict(scope.frames[0])
+
+    if spec.kernels:
+        from .kernels import check_kernels
+
+        check_kernels(ctx, scope, spec, kernel_bodies)
 
     for name, f in spec.state.items():
         path = ("state", name)

@@ -39,6 +39,14 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
     if args.out and len(args.spec) > 1:
         raise SpecError("--out takes one spec at a time")
+    if args.fill_kernels:  # the only compile that may call the agent
+        from .agent.commands import fill_kernels_command
+
+        if args.check:
+            raise SpecError("--fill-kernels writes the kernel cache: it cannot go with --check")
+        status = fill_kernels_command(args)
+        if status:
+            return status
     compiled = [(spec, compile_spec(spec)) for spec in args.spec]  # check all before writing any
     status = 0
     for spec, c in compiled:
@@ -109,6 +117,52 @@ def cmd_verify(args: argparse.Namespace) -> int:
     report.write(out)
     print(f"report written to {out}")
     return 0 if report.ok else 1
+
+
+def cmd_draft(args: argparse.Namespace) -> int:
+    from .agent.commands import draft_command
+
+    return draft_command(args)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import diff_specs, format_changes
+
+    changes = diff_specs(args.old, args.new)
+    print(format_changes(changes))
+    return 1 if changes else 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from .docs import DOCS_PATH, language_reference, write_reference
+
+    out = Path(args.out) if args.out else DOCS_PATH
+    if args.check:
+        if not out.exists() or out.read_text() != language_reference():
+            print(f"{out} is stale: run `specc docs`", file=sys.stderr)
+            return 1
+        print(f"{out} is up to date")
+        return 0
+    print(f"wrote {write_reference(out)}")
+    return 0
+
+
+def _agent_options(p: argparse.ArgumentParser, rounds: int) -> None:
+    from .agent.client import parse_price
+
+    def price(text: str) -> tuple[float, float]:
+        try:
+            return parse_price(text)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    p.add_argument("--model", help="the Claude model (default $SPECC_MODEL, else claude-sonnet-4-5)")
+    p.add_argument("--max-cost", type=float, default=10.0, help="dollars this run may spend at most (default 10)")
+    p.add_argument("--max-rounds", type=int, default=rounds, help=f"agent calls at most (default {rounds})")
+    p.add_argument("--price", type=price, help="IN,OUT dollars per million tokens, for a model not in the table")
+    p.add_argument("--record", metavar="DIR", help="also save every API response in DIR (test fixtures)")
+    p.add_argument("--episodes", type=int, default=50, help="level-3 episodes when verifying (default 50)")
+    p.add_argument("--examples", type=int, default=10, help="hypothesis examples per property (default 10)")
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -202,7 +256,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spec", nargs="+", help="spec file(s)")
     p.add_argument("--out", help="output directory (default generated/NAME/)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if generated code is stale")
+    p.add_argument("--fill-kernels", action="store_true", help="ask the agent for missing or stale kernel bodies")
+    _agent_options(p, rounds=10)
     p.set_defaults(func=cmd_compile)
+
+    p = sub.add_parser("draft", help="the agent drafts a spec from rules; specc checks, verifies and has it repaired")
+    p.add_argument("rules", help="the rules, e.g. rules/NAME.md from `specc scrape`")
+    p.add_argument("-o", "--output", required=True, help="the spec to write once verified, e.g. specs/NAME.yaml")
+    _agent_options(p, rounds=50)
+    p.set_defaults(func=cmd_draft)
+
+    p = sub.add_parser("diff", help="name the rules, tables and kernels that differ between two specs")
+    p.add_argument("old", help="the spec before the edit")
+    p.add_argument("new", help="the spec after the edit")
+    p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("docs", help="write docs/language.md from the grammar and the standard library")
+    p.add_argument("--out", help="where to write it (default docs/language.md)")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if the file is stale")
+    p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("bench", help="random-action steps/s of both backends and a peer")
     p.add_argument("spec", help="spec file")

@@ -50,6 +50,16 @@ class ProcedureSpec(_Model):
     doc: str | None = None
 
 
+class KernelSpec(_Model):
+    """A rule given in words with a typed signature; its body (one expression in specc's
+    language) is filled by the agent (`specc compile --fill-kernels`) and cached next to
+    the spec in NAME.kernels.yaml, keyed by the hash of `doc`, `args` and `returns`."""
+
+    doc: str
+    args: dict[str, str] = Field(default_factory=dict)  # argument name -> type, e.g. "int16" or "int8[3]"
+    returns: str
+
+
 class ObserveSpec(_Model):
     """What a player sees: an expression over the state with `player` bound to the observer."""
 
@@ -110,6 +120,7 @@ class Spec(_Model):
     state: dict[str, FieldSpec] = Field(default_factory=dict)
     init: str | None = None
     procedures: dict[str, ProcedureSpec] = Field(default_factory=dict)
+    kernels: dict[str, KernelSpec] = Field(default_factory=dict)
     actions: dict[str, ActionSpec] = Field(min_length=1)
     observe: ObserveSpec
     rewards: RewardSpec = RewardSpec()

@@ -1,0 +1,288 @@
+"""docs/language.md, generated from the grammar, the standard library and the spec schema.
+
+People and the agent read the same reference: `specc docs` writes it, the agent's
+prompts embed it, and a test checks the committed file is fresh. Every built-in name
+comes from specc.builtins' tables; a built-in without a line in DESCRIPTIONS is an
+error here, so the reference cannot silently fall behind the library.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from . import builtins, schema
+from .check import BUILTIN_STATE, RESERVED
+from .errors import SpecError
+from .ir import DTYPES
+from .syntax import GRAMMAR_PATH, grammar_text
+
+DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "language.md"
+
+# name -> (call form, what it does). Typing rules live in specc.builtins; this says what they mean.
+DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "abs": ("abs(x)", "absolute value, same dtype"),
+    "sqrt": ("sqrt(x)", "square root, float32"),
+    "sin": ("sin(x)", "sine (radians), float32"),
+    "cos": ("cos(x)", "cosine (radians), float32"),
+    "tan": ("tan(x)", "tangent (radians), float32"),
+    "exp": ("exp(x)", "e to the x, float32"),
+    "log": ("log(x)", "natural logarithm, float32"),
+    "floor": ("floor(x)", "round down, float32 (cast with int(...) for an integer)"),
+    "min": ("min(a, b) / min(array)", "the smaller of two values (promoted), or the least element of an array"),
+    "max": ("max(a, b) / max(array)", "the larger of two values (promoted), or the greatest element of an array"),
+    "clip": ("clip(x, lo, hi)", "x limited to [lo, hi]"),
+    "where": ("where(cond, a, b)", "elementwise a where cond is true, else b (all three broadcast)"),
+    "int": ("int(x)", "cast to int32 (floats truncate toward zero)"),
+    "int8": ("int8(x)", "cast to int8"),
+    "int16": ("int16(x)", "cast to int16"),
+    "int32": ("int32(x)", "cast to int32"),
+    "float": ("float(x)", "cast to float32"),
+    "any": ("any(bools)", "true if any element of a bool array is true"),
+    "all": ("all(bools)", "true if every element of a bool array is true"),
+    "count": ("count(bools)", "the number of true elements, int32"),
+    "sum": ("sum(array)", "the sum of the elements: int32 for integers and bools, float32 for floats"),
+    "argmax": ("argmax(array)", "the index of the first greatest element, int32"),
+    "argmin": ("argmin(array)", "the index of the first least element, int32"),
+    "stack": ("stack(a, b, ...)", "arrays of one shape stacked along a new last axis"),
+    "reshape": ("reshape(x, d1, d2, ...)", "the same values in a new shape (constant positive dimensions)"),
+    "size": ("size(zone)", "the number of cards in a zone (its non-negative prefix), int32"),
+    "push": ("push(zone, card)", "the zone with `card` added after its last card (unchanged if full)"),
+    "remove": (
+        "remove(zone, i)",
+        "the zone without the card at index i, the rest moved up (no change if i is outside)",
+    ),
+    "flip": ("flip()", "a fair coin: true or false"),
+    "roll": ("roll(n)", "a fair pick of 0..n-1 (n a positive integer), int32"),
+    "uniform": ("uniform(lo, hi)", "a float32 drawn uniformly from [lo, hi)"),
+    "shuffle": ("shuffle(zone)", "a uniform permutation of the zone's cards (the -1 slots stay at the end)"),
+    "choose": ("choose(mask)", "a uniform index among the true entries of a 1-D bool array, -1 if there is none"),
+    "win": ("win(p)", "the game ends; player p gets +1, every other player -1"),
+    "lose": ("lose(p)", "the game ends; player p gets -1, every other player +1"),
+    "draw": ("draw()", "the game ends; every player gets 0"),
+    "terminate": ("terminate()", "the game ends; rewards as paid so far this step"),
+    "truncate": ("truncate()", "the episode is cut off (not a terminal state of the game)"),
+    "reward": ("reward(x) / reward(p, x)", "pay x to the mover, or to player p, this step (the game goes on)"),
+}
+
+REDUCTION_FORMS: dict[str, str] = {
+    "any": "true if the body holds for some i",
+    "all": "true if the body holds for every i",
+    "count": "how many i the body holds for, int32",
+    "sum": "the sum of the body over i",
+    "min": "the least value of the body",
+    "max": "the greatest value of the body",
+    "argmax": "the first i where the body is greatest (i itself, not an offset from lo)",
+    "argmin": "the first i where the body is least",
+}
+
+ZONES_INTRO = "Fixed-capacity card arrays: 1-D integer arrays of card ids, cards packed at the front, -1 empty."
+CHANCE_INTRO = (
+    "Allowed in `init`, effects and kernels, never in guards, observations or constants. Each call site "
+    "draws from its own key, the same on both backends."
+)
+OUTCOMES_INTRO = "Statements, in effects only. win and lose pay +1/-1 (the others the opposite)."
+EXPR_RULES = ("expr", "or_test", "and_test", "not_test", "comparison", "arith", "term", "factor", "power", "postfix")
+
+# Spec sections and entries: one line on what each key is for (the model gives its type and default).
+KEY_DOCS: dict[str, str] = {
+    "specc": "the format version, always 1",
+    "name": "an identifier: the environment's id and generated/NAME/",
+    "title": "a human title",
+    "description": "free text",
+    "source": "where the rules come from (a URL or rules/NAME.md)",
+    "players": "the number of players, 1 to 8",
+    "constants": "NAME: a number, a bool, a nested list (a table) or a formula over earlier constants",
+    "enums": "NAME: [member, ...]; `NAME.member` is the member's index",
+    "tables": "NAME: a data file and its typed columns; `NAME.column[row]`, `NAME.rows`",
+    "state": "the game's fields, NAME: {type, init, range, visible, ...}",
+    "init": "statements run once at the start (after each field's init); may use chance",
+    "procedures": "NAME: {params, body}: a block of statements, inlined where it is called as `NAME(args)`",
+    "kernels": "NAME: {doc, args, returns}: a rule in words, its body filled by the agent (see Kernels)",
+    "actions": "NAME: {params, legal, effect}: an action kind; the flat action space lists every kind's params",
+    "observe": "what a player sees: {type, value}, `player` bound to the observer",
+    "rewards": "{range: [lo, hi], zero_sum}: the bounds the property tests check",
+    "max_steps": "the episode is truncated after this many steps",
+    "invariants": "bool expressions over the state that must hold after every step (checked at level 1)",
+    "scenarios": "rules written as tests, run on both backends at verify level 2",
+}
+
+
+def language_reference() -> str:
+    """The whole of docs/language.md."""
+    missing = [n for n in (*builtins.FUNCTIONS, *builtins.CHANCE, *builtins.OUTCOMES) if n not in DESCRIPTIONS]
+    missing += [n for n in builtins.REDUCTIONS if n not in REDUCTION_FORMS]
+    missing += [n for n in schema.Spec.model_fields if n not in KEY_DOCS]
+    if missing:
+        raise SpecError(f"specc.docs: no description for {', '.join(missing)} (add it to DESCRIPTIONS or KEY_DOCS)")
+    parts = [
+        "# specc's language reference\n",
+        "<!-- Generated by `specc docs` from grammar/specc.lark, specc/builtins.py and specc/schema.py;"
+        " do not edit. -->\n",
+        "A spec is a YAML file. Its structure is checked by pydantic; every guard, effect, formula and",
+        "observation is a string in specc's language: Python-like expressions and statements over",
+        "fixed-shape arrays, with no unbounded loops. This document is also what the agent reads.\n",
+        _sections(),
+        _types(),
+        _names(),
+        _syntax(),
+        _table("Functions", [n for n in builtins.FUNCTIONS if n not in builtins.ZONES]),
+        "## Reductions\n",
+        "`OP(i in lo..hi: body)` loops i over the half-open range (constant bounds); `OP(array)` reduces",
+        "a whole array (for any, all, count: a bool array).\n",
+        "| reduction | gives |",
+        "|---|---|",
+        *[f"| `{n}(i in lo..hi: ...)` | {REDUCTION_FORMS[n]} |" for n in builtins.REDUCTIONS],
+        "",
+        _table("Zones", list(builtins.ZONES), ZONES_INTRO),
+        _table("Chance", list(builtins.CHANCE), CHANCE_INTRO),
+        _table("Outcomes", list(builtins.OUTCOMES), OUTCOMES_INTRO),
+        _kernels(),
+        "## Grammar\n",
+        f"The whole grammar, `{GRAMMAR_PATH.parent.name}/{GRAMMAR_PATH.name}` (Lark, LALR). Blocks use Python's",
+        "indentation rules.\n",
+        "```lark",
+        grammar_text().rstrip(),
+        "```",
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def _sections() -> str:
+    lines = ["## Spec sections\n", "| key | type | default | what |", "|---|---|---|---|"]
+    for name, info in schema.Spec.model_fields.items():
+        lines.append(f"| `{name}` | {_type_name(info.annotation)} | {_default(info)} | {KEY_DOCS[name]} |")
+    lines.append("")
+    for model in (schema.FieldSpec, schema.ConstantSpec, schema.TableSpec, schema.ActionSpec, schema.ProcedureSpec,
+                  schema.KernelSpec, schema.ObserveSpec, schema.RewardSpec, schema.ScenarioSpec):  # fmt: skip
+        doc = " ".join((model.__doc__ or "").split())
+        fields = model.model_fields.items()
+        keys = ", ".join(f"`{n}` ({_type_name(i.annotation)}{_default(i, ' = ')})" for n, i in fields)
+        lines.append(f"- **{model.__name__}**: {doc + ' ' if doc else ''}Keys: {keys}.")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _type_name(annotation: object) -> str:
+    text = str(annotation).replace("typing.", "").replace("specc.schema.", "")
+    text = re.sub(r"<class '([\w.]+)'>", lambda m: m.group(1).split(".")[-1], text)
+    text = re.sub(r"Annotated\[(\w+), [^\]]*\]", r"\1", text)
+    text = re.sub(r"Union\[([^\]]*)\]", lambda m: m.group(1).replace(", ", " | "), text)
+    text = text.replace("StrictStr", "str").replace("StrictInt", "int")
+    if typing.get_origin(annotation) is typing.Literal:
+        text = " / ".join(repr(a) for a in typing.get_args(annotation))
+    return text.replace("|", "or")
+
+
+def _default(info, prefix: str = "") -> str:
+    if info.is_required():
+        return "" if prefix else "required"
+    value = info.get_default(call_default_factory=True)
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    shown = "none" if value is None else repr(value)
+    return f"{prefix}{shown}" if prefix else f"`{shown}`"
+
+
+def _types() -> str:
+    return "\n".join([
+        "## Types\n",
+        f"dtypes: {', '.join(f'`{d}`' for d in DTYPES)}; a shape follows in brackets: `int8[6,7]`.",
+        "Arithmetic promotes as in JAX: the wider integer wins, any float makes float32, and a bare",
+        "number literal takes the dtype of what it meets (it must fit). `/` always gives float32; `//`",
+        "and `%` floor like Python. Comparisons give bool; `and`, `or`, `not` need bools.",
+        "Ranges `lo..hi` are half-open, like Python's range(lo, hi).\n",
+    ])  # fmt: skip
+
+
+def _names() -> str:
+    builtin = ", ".join(f"`{n}` ({t})" for n, t in BUILTIN_STATE.items())
+    return "\n".join([
+        "## Names\n",
+        f"- built-in state: {builtin}; `current_player` may be assigned, `step_count` is counted for you",
+        "- `PLAYERS`: the number of players; `player`: the observer, inside `observe` only",
+        "- an action's params are names inside its `legal` and `effect`; a plain assignment to a new",
+        "  name makes a local variable of that block",
+        f"- reserved: {', '.join(f'`{n}`' for n in sorted(RESERVED))}, and every built-in function name",
+        "",
+    ])  # fmt: skip
+
+
+def _syntax() -> str:
+    """Statement and operator summary, read from the grammar's own rules and tokens."""
+    text = grammar_text()
+    assign = _token(text, "ASSIGN_OP")
+    compare = _token(text, "COMP_OP")
+    levels = []
+    for rule in EXPR_RULES:
+        body = re.search(rf"^\?{rule}:(.*?)(?=^\S|\Z)", text, re.M | re.S)
+        ops = re.findall(r'"([^"\w(\[]+|if|or|and|not)"', body.group(1)) if body else []
+        if rule == "comparison":
+            ops = compare
+        if rule == "postfix":
+            ops = ["a[i]", "a[i, j]"]
+        if ops:
+            levels.append(" ".join(f"`{o}`" for o in dict.fromkeys(ops)))
+    return "\n".join([
+        "## Statements and expressions\n",
+        "Statements (effects, init, procedure bodies), one per line:\n",
+        f"- assignment: `x = e`, `a[i, j] = e`, and {', '.join(f'`{o}`' for o in assign if o != '=')}",
+        "- `if c:` / `elif c:` / `else:` with indented blocks; conditions are single bools",
+        "- `for i in lo..hi:` with constant bounds",
+        "- a procedure call `name(args)`, an outcome such as `win(p)`, or `pass`",
+        "",
+        "Expressions, from the loosest operator to the tightest:\n",
+        *[f"{i + 1}. {lv}" for i, lv in enumerate(levels)],
+        "",
+        "Atoms: numbers, `true`, `false`, names, `Enum.member` or `TABLE.column`, calls `f(a, b)`,",
+        "reductions `any(i in 0..9: board[i] == 0)`, array literals `[a, b]`, parentheses.",
+        "An index may be an integer array (gathering), when it is the only index.\n",
+    ])  # fmt: skip
+
+
+def _token(grammar: str, name: str) -> list[str]:
+    m = re.search(rf"^{name}:(.*)$", grammar, re.M)
+    return re.findall(r'"([^"]+)"', m.group(1)) if m else []
+
+
+def _table(title: str, names: list[str], intro: str = "") -> str:
+    lines = [f"## {title}\n"]
+    if intro:
+        lines.append(intro + "\n")
+    lines += ["| call | gives |", "|---|---|"]
+    lines += [f"| `{DESCRIPTIONS[n][0]}` | {DESCRIPTIONS[n][1]} |" for n in names]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _kernels() -> str:
+    return "\n".join([
+        "## Kernels\n",
+        "A rule easier to say in words can be a kernel: a typed signature and a doc, its body filled by",
+        "the agent. The body is ONE expression over the kernel's arguments and the spec's constants,",
+        "enums and tables (no state, no statements, no other kernel); it may use chance. It is called",
+        "like a function, inside any expression: `hp[other] -= coin_damage(40)`. Each argument is cast",
+        "to its declared type and the result to `returns`, so both backends compute what was checked.\n",
+        "```yaml",
+        "kernels:",
+        "  coin_damage:",
+        "    doc: Flip 2 coins; deal `per_heads` damage for each heads.",
+        "    args: {per_heads: int16}",
+        "    returns: int16",
+        "```\n",
+        "The body lives in NAME.kernels.yaml next to the spec, keyed by the sha256 of the doc and the",
+        "signature: `per_heads * count(i in 0..2: flip())`. `specc compile --fill-kernels` fills missing or",
+        "stale bodies; plain `specc compile` only reads them.\n",
+    ])  # fmt: skip
+
+
+def write_reference(path: str | Path = DOCS_PATH) -> Path:
+    """Write docs/language.md (atomically)."""
+    from .kernels import atomic_write
+
+    atomic_write(path, language_reference())
+    return Path(path)
