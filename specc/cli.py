@@ -148,18 +148,18 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def _agent_options(p: argparse.ArgumentParser, rounds: int) -> None:
-    from .agent.client import parse_price
+    from .agent.client import Price, parse_price
 
-    def price(text: str) -> tuple[float, float]:
+    def price(text: str) -> Price:
         try:
             return parse_price(text)
         except ValueError as err:
             raise argparse.ArgumentTypeError(str(err)) from None
 
-    p.add_argument("--model", help="the Claude model (default $SPECC_MODEL, else claude-sonnet-4-5)")
+    p.add_argument("--model", help="the Claude model (default $SPECC_MODEL, else claude-sonnet-5-5)")
     p.add_argument("--max-cost", type=float, default=10.0, help="dollars this run may spend at most (default 10)")
     p.add_argument("--max-rounds", type=int, default=rounds, help=f"agent calls at most (default {rounds})")
-    p.add_argument("--price", type=price, help="IN,OUT dollars per million tokens, for a model not in the table")
+    p.add_argument("--price", type=price, help="IN,OUT[,CACHE_WRITE,CACHE_READ] $/million tokens, for a new model")
     p.add_argument("--record", metavar="DIR", help="also save every API response in DIR (test fixtures)")
     p.add_argument("--episodes", type=int, default=50, help="level-3 episodes when verifying (default 50)")
     p.add_argument("--examples", type=int, default=10, help="hypothesis examples per property (default 10)")

@@ -16,31 +16,54 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx2  # the HTTP library under the anthropic 2.x client (a fork of httpx)
 
 from .prompts import Prompt
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_MODEL = "claude-sonnet-5-5"
 
-# Dollars per million tokens (input, output), from Anthropic's pricing page. A cache write
-# costs 1.25x the input price (5-minute cache), a cache read 0.1x. Dated model ids
-# (claude-sonnet-4-5-20250929) take the price of their longest listed prefix.
-PRICES: dict[str, tuple[float, float]] = {
-    "claude-opus-4-6": (5.0, 25.0),
-    "claude-opus-4-5": (5.0, 25.0),
-    "claude-opus-4-1": (15.0, 75.0),
-    "claude-opus-4": (15.0, 75.0),
-    "claude-sonnet-4-6": (3.0, 15.0),
-    "claude-sonnet-4-5": (3.0, 15.0),
-    "claude-sonnet-4": (3.0, 15.0),
-    "claude-3-7-sonnet": (3.0, 15.0),
-    "claude-haiku-4-5": (1.0, 5.0),
-    "claude-3-5-haiku": (0.8, 4.0),
-    "claude-3-haiku": (0.25, 1.25),
+
+class Price(NamedTuple):
+    """Dollars per million tokens."""
+
+    input: float
+    output: float
+    cache_write: float  # 5-minute cache writes (what cache_control "ephemeral" buys)
+    cache_read: float
+
+    @classmethod
+    def standard(cls, inp: float, out: float) -> Price:
+        """The usual multipliers: a cache write costs 1.25x the input price, a read 0.1x."""
+        return cls(inp, out, inp * 1.25, inp * 0.1)
+
+
+# From Anthropic's pricing pages (platform.claude.com, "Model pricing"), checked Nov 2026.
+# Dated model ids (claude-haiku-4-5-20251001) take the price of their longest listed prefix.
+# Haiku 5.5 is priced by prompt length; these are its rates up to 100k tokens (ours are far below).
+PRICES: dict[str, Price] = {
+    "claude-fable-5-1": Price(10.0, 50.0, 12.5, 0.25),
+    "claude-mythos-5-1": Price(10.0, 50.0, 12.5, 0.25),
+    "claude-fable-5": Price(10.0, 50.0, 12.5, 1.0),
+    "claude-mythos-5": Price(10.0, 50.0, 12.5, 1.0),
+    "claude-opus-5-5": Price(4.0, 20.0, 5.0, 0.2),
+    "claude-opus-5": Price.standard(5.0, 25.0),
+    "claude-opus-4-8": Price.standard(5.0, 25.0),
+    "claude-opus-4-7": Price.standard(5.0, 25.0),
+    "claude-opus-4-6": Price.standard(5.0, 25.0),
+    "claude-opus-4-5": Price.standard(5.0, 25.0),
+    "claude-opus-4-1": Price.standard(15.0, 75.0),
+    "claude-opus-4": Price.standard(15.0, 75.0),
+    "claude-sonnet-5-5": Price(2.0, 10.0, 2.5, 0.2),
+    "claude-sonnet-5": Price(2.0, 10.0, 2.5, 0.2),
+    "claude-sonnet-4-6": Price.standard(3.0, 15.0),
+    "claude-sonnet-4-5": Price.standard(3.0, 15.0),
+    "claude-sonnet-4": Price.standard(3.0, 15.0),
+    "claude-haiku-5-5": Price(0.1, 0.5, 0.125, 0.01),
+    "claude-haiku-4-5": Price.standard(1.0, 5.0),
+    "claude-3-5-haiku": Price.standard(0.8, 4.0),
 }
-CACHE_WRITE, CACHE_READ = 1.25, 0.10
 CHARS_PER_TOKEN = 3.0  # a cautious estimate (English runs near 4, YAML and code lower): over, not under
 
 
@@ -56,8 +79,8 @@ class BudgetExceeded(AgentError):
     """The next call could pass --max-cost, so it was not sent."""
 
 
-def price_of(model: str, override: tuple[float, float] | None = None) -> tuple[float, float]:
-    """(input, output) dollars per million tokens; an unknown model needs `override` (--price)."""
+def price_of(model: str, override: Price | None = None) -> Price:
+    """The model's prices; an unknown model needs `override` (--price)."""
     if override is not None:
         return override
     matches = [m for m in PRICES if model == m or model.startswith(m + "-")]
@@ -70,15 +93,15 @@ def price_of(model: str, override: tuple[float, float] | None = None) -> tuple[f
     return PRICES[max(matches, key=len)]
 
 
-def parse_price(text: str) -> tuple[float, float]:
-    """--price "3,15" -> (3.0, 15.0)."""
+def parse_price(text: str) -> Price:
+    """--price "3,15" (cache at the usual 1.25x / 0.1x) or "3,15,3.75,0.3"."""
     try:
-        inp, out = (float(v) for v in text.split(","))
+        values = [float(v) for v in text.split(",")]
     except ValueError:
-        raise ValueError(f"expected IN,OUT dollars per million tokens, e.g. 3,15; got {text!r}") from None
-    if inp < 0 or out < 0:
-        raise ValueError(f"prices cannot be negative, got {text!r}")
-    return inp, out
+        values = []
+    if len(values) not in (2, 4) or any(v < 0 for v in values):
+        raise ValueError(f"expected IN,OUT or IN,OUT,CACHE_WRITE,CACHE_READ ($ per million tokens), got {text!r}")
+    return Price(*values) if len(values) == 4 else Price.standard(*values)
 
 
 def api_key() -> str:
@@ -145,7 +168,7 @@ class Agent:
         log_path: str | Path,
         max_cost: float,
         command: str,
-        price: tuple[float, float] | None = None,
+        price: Price | None = None,
         http_client: httpx2.Client | None = None,
         max_retries: int = 2,
         key: str | None = None,
@@ -165,17 +188,17 @@ class Agent:
     def worst_case(self, prompt: Prompt, max_tokens: int) -> float:
         """The most the call could cost: the system prompt written to the cache, the rest
         at the input price, and every allowed output token."""
-        inp, out = self.price
+        p = self.price
         system, user = estimate_tokens(prompt.system), estimate_tokens(prompt.user)
-        return (system * inp * CACHE_WRITE + user * inp + max_tokens * out) / 1e6
+        return (system * max(p.cache_write, p.input) + user * p.input + max_tokens * p.output) / 1e6
 
     def cost_of(self, usage: dict[str, int]) -> float:
-        inp, out = self.price
+        p = self.price
         return (
-            usage["input_tokens"] * inp
-            + usage["cache_creation_input_tokens"] * inp * CACHE_WRITE
-            + usage["cache_read_input_tokens"] * inp * CACHE_READ
-            + usage["output_tokens"] * out
+            usage["input_tokens"] * p.input
+            + usage["cache_creation_input_tokens"] * p.cache_write
+            + usage["cache_read_input_tokens"] * p.cache_read
+            + usage["output_tokens"] * p.output
         ) / 1e6
 
     @contextmanager
@@ -311,7 +334,7 @@ def connect(
     log_path: str | Path,
     max_cost: float,
     command: str,
-    price: tuple[float, float] | None = None,
+    price: Price | None = None,
     record: str | Path | None = None,
 ) -> Agent:
     """The Agent of one CLI run: model from --model, else $SPECC_MODEL, else DEFAULT_MODEL."""

@@ -29,7 +29,7 @@ from .judge import Verdict, candidate_file, check, compile_and_verify, load_spec
 from .prompts import Prompt, render
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "specs" / "tic_tac_toe.yaml"
-DRAFT_MAX_TOKENS = 8000
+DRAFT_MAX_TOKENS = 16000  # adaptive thinking counts against it too
 _PLACEHOLDER = "_placeholder_until_the_actions_step"
 
 

@@ -25,7 +25,7 @@ from .client import Agent, AgentError
 from .judge import candidate_file, compile_and_verify
 from .prompts import Prompt, render
 
-KERNEL_MAX_TOKENS = 1024
+KERNEL_MAX_TOKENS = 4000  # thinking included
 
 
 class FillFailed(AgentError):
@@ -94,7 +94,7 @@ def fill_kernels(
 def _body(name: str, text: str, key: str, model: str, prompt: Prompt) -> KernelBody:
     label = f"<body of {name}>"
     return KernelBody(
-        name, text, lambda line, col: Pos(label, line, col), key, model, f"{prompt.template} {prompt.version}"
+        name, text, lambda line, col: Pos(label, line, col), key, model, prompt.version
     )
 
 
