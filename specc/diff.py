@@ -115,7 +115,8 @@ def _tree(kind: str, text: str) -> Any:
 
 
 def _scalar_detail(a: Any, b: Any) -> str:
-    if isinstance(a, (int, float, str)) and isinstance(b, (int, float, str)) and len(f"{a}{b}") < 60:
+    one_line = "\n" not in f"{a}{b}" and len(f"{a}{b}") < 60
+    if isinstance(a, (int, float, str)) and isinstance(b, (int, float, str)) and one_line:
         return f"{a!r} -> {b!r}"
     return ""
 

@@ -436,3 +436,120 @@ def test_docs_language_md_is_generated_and_fresh(capsys):
         assert f"`{name}(" in text, name
     assert "```lark" in text and "ASSIGN_OP" in text  # the grammar itself
     assert main(["docs", "--check"]) == 0
+
+
+# ------------------------------------------------------------------ kernels in the compiler
+
+
+def _spec_with_bodies(tmp_path: Path, text: str, bodies: dict[str, str]) -> Path:
+    """A spec and a fresh kernel cache holding `bodies` (as if the agent had filled them)."""
+    from specc.kernels import KernelBody, write_cache
+    from specc.schema import validate
+    from specc.source import load_yaml
+
+    spec = tmp_path / "game.yaml"
+    spec.write_text(text)
+    kernels = validate(*load_yaml(spec)).kernels
+    filled = {n: KernelBody(n, b, None, kernel_key(kernels[n])) for n, b in bodies.items()}
+    write_cache(kernels, spec, filled)
+    return spec
+
+
+GOOD = {"coin_damage": "per_heads * count(i in 0..2: flip())", "healed": "min(hp + 30, max_hp)"}
+
+
+@pytest.mark.parametrize(
+    "edit, bodies, where, message",
+    [
+        (None, {"coin_damage": "hp[0]"}, "kernels", "unknown name 'hp'"),
+        (None, {"coin_damage": "flip()"}, "kernels", "kernel coin_damage must return int16, its body gives bool"),
+        (None, {"coin_damage": "per_heads *"}, "kernels", "syntax error"),
+        (("coin_damage(40)", "coin_damage(40, 2)"), {}, "spec", "coin_damage() takes 1 argument(s) (per_heads), got 2"),
+        (("legal: hp[current_player] < MAX_HP", "legal: coin_damage(40) > 0"), {}, "kernels",
+         "chance (flip) is not allowed in the guard of heal"),
+        (("hp[other] -= coin_damage(40)", "coin_damage(40)"), {}, "spec", "coin_damage() gives a value; assign it"),
+        (("args: {per_heads: int16}", "args: {per_heads: int64}"), {}, "spec", "bad type 'int64'"),
+        (("hp[other] -= coin_damage(40)", "hp[other] -= coin_damage(1.5)"), {}, "spec",
+         "argument 'per_heads' of coin_damage() is int16, not float32"),
+        (("  healed:\n", "  hp:\n"), {}, "spec", "'hp' is already defined"),
+    ],
+)  # fmt: skip
+def test_kernel_errors_point_at_the_body_or_the_spec(tmp_path, capsys, edit, bodies, where, message):
+    text = COIN_TEXT if edit is None else COIN_TEXT.replace(*edit)
+    all_bodies = {**GOOD, **bodies}
+    if edit and edit[1] == "  hp:\n":
+        all_bodies = {"coin_damage": GOOD["coin_damage"], "hp": GOOD["healed"]}
+    spec = _spec_with_bodies(tmp_path, text, all_bodies)
+    assert main(["check", str(spec)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err, err
+    file = cache_path(spec) if where == "kernels" else spec
+    assert err.startswith(f"{file}:"), err
+
+
+COIN_TEXT = (DATA / "coin_battle.yaml").read_text()
+
+
+def test_a_kernel_runs_the_same_on_both_backends(tmp_path):
+    import io
+
+    import jax
+    import numpy as np
+    from rich.console import Console
+
+    import specc
+    from specc.compiler import compile_spec, write
+    from specc.verify import verify
+
+    spec = _kernel_spec(tmp_path, cache=True)
+    write(compile_spec(spec), tmp_path / "out")
+    report = verify(str(spec), [2, 3], episodes=40, generated=tmp_path / "out", console=Console(file=io.StringIO()))
+    assert report.ok, report.to_json()
+    coverage = report.levels[1].details["coverage"]
+    assert all(count > 0 for point, count in coverage.items() if "action" in point), coverage
+    jax_env = specc.make(spec, backend="jax", out_dir=tmp_path / "out")
+    py_env = specc.make(spec, backend="python", out_dir=tmp_path / "out")
+    damage = set()
+    for seed in range(12):  # the same key gives the same flips on both backends
+        key = jax.random.PRNGKey(seed)
+        a, b = jax_env.init(key), py_env.init(key)
+        a, b = jax_env.step(a, 0, key), py_env.step(b, 0, key)  # attack
+        assert np.array_equal(np.asarray(a.hp), np.asarray(b.hp))
+        damage.add(120 - int(np.asarray(b.hp).min()))
+    assert damage <= {0, 40, 80} and len(damage) > 1
+
+
+def test_kernel_reduction_variables_never_capture_the_callers(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from specc.compiler import compile_spec, write
+    from specc.verify import verify
+
+    text = """\
+specc: 1
+name: capture
+players: 1
+state:
+  v: {type: int32, init: 0}
+kernels:
+  twice:
+    doc: twice x
+    args: {x: int32}
+    returns: int32
+actions:
+  go:
+    effect: |
+      v = sum(i in 0..3: twice(i))
+      terminate()
+observe: {type: int32, value: v}
+scenarios:
+  - name: twice 0 + twice 1 + twice 2
+    play: [go]
+    expect: {v: 6}
+"""
+    spec = _spec_with_bodies(tmp_path, text, {"twice": "sum(i in 0..2: x)"})
+    write(compile_spec(spec), tmp_path / "out")
+    report = verify(str(spec), [2], generated=tmp_path / "out", console=Console(file=io.StringIO()))
+    assert report.ok, report.to_json()

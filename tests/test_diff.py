@@ -1,0 +1,109 @@
+"""`specc diff OLD NEW`: the rules, tables and kernels an edit changed (and nothing else)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from specc.cli import main
+from specc.diff import Change, diff_specs
+
+ROOT = Path(__file__).resolve().parents[1]
+TTT = ROOT / "specs" / "tic_tac_toe.yaml"
+CARDS = ROOT / "tests" / "data" / "cards"
+COIN = ROOT / "tests" / "data" / "agent" / "coin_battle.yaml"
+
+
+def _edit(tmp_path: Path, source: Path, *replacements: tuple[str, str], name: str = "new.yaml") -> Path:
+    text = source.read_text()
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new)
+    out = tmp_path / name
+    out.write_text(text)
+    return out
+
+
+def _changes(old: Path, new: Path) -> list[str]:
+    return [str(c) for c in diff_specs(old, new)]
+
+
+def test_identical_specs_have_no_changes(capsys):
+    assert diff_specs(TTT, TTT) == []
+    assert main(["diff", str(TTT), str(TTT)]) == 0
+    assert "no rule, table or kernel changed" in capsys.readouterr().out
+
+
+def test_a_changed_effect_is_named_but_comments_and_spacing_are_not(tmp_path):
+    new = _edit(tmp_path, TTT, ("elif all(i in 0..9: board[i] != 0):", "elif all(i in 0..9: board[i] > 0):"))
+    assert _changes(TTT, new) == ["changed  actions.place: effect"]
+    cosmetic = _edit(
+        tmp_path,
+        TTT,
+        ("board[cell] = current_player + 1\n", "board[cell] = current_player+1   # the mark\n"),
+        ("legal: board[cell] == 0", "legal: (board[cell] == 0)"),
+        ("doc: put the mover's mark on an empty cell", "doc: put a mark on an empty cell"),
+        name="cosmetic.yaml",
+    )
+    assert _changes(TTT, cosmetic) == ["changed  actions.place: doc only"]
+
+
+def test_added_removed_and_changed_entries(tmp_path):
+    new = _edit(
+        tmp_path,
+        TTT,
+        ("state:\n", "state:\n  moves: {type: int8, init: 0}\n"),
+        ("[2, 4, 6]]", "[2, 4, 6], [0, 1, 2]]"),
+        ("rewards: {range: [-1, 1], zero_sum: true}", "rewards: {range: [-1, 1], zero_sum: false}"),
+        ("  - name: a row of three wins\n", "  - name: a first row of three wins\n"),
+        ("init: |\n  current_player = roll(PLAYERS)", "init: |\n  current_player = 0"),
+    )
+    assert _changes(TTT, new) == [
+        "changed  constants.LINES",
+        "added    state.moves",
+        "changed  init",
+        "changed  rewards",
+        "added    scenarios.a first row of three wins",
+        "removed  scenarios.a row of three wins",
+    ]
+
+
+def test_kernels_change_when_their_doc_or_signature_does(tmp_path):
+    new = _edit(
+        tmp_path,
+        COIN,
+        ("Flip 2 coins;", "Flip 3 coins;"),
+        ("args: {hp: int16, max_hp: int16}", "args: {hp: int16, max_hp: int32}"),
+    )
+    assert _changes(COIN, new) == [
+        "changed  kernels.coin_damage: doc (its body will be filled again by `specc compile --fill-kernels`)",
+        "changed  kernels.healed: args (its body will be filled again by `specc compile --fill-kernels`)",
+    ]
+
+
+def test_a_table_changes_with_its_data_file(tmp_path):
+    old_dir, new_dir = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(CARDS, old_dir)
+    shutil.copytree(CARDS, new_dir)
+    csv = new_dir / "cards.csv"
+    lines = csv.read_text().splitlines()
+    lines[1] = lines[1].replace(lines[1].split(",")[-2], "9") if lines[1].count(",") >= 2 else lines[1] + "9"
+    csv.write_text("\n".join(lines) + "\n")
+    changes = diff_specs(old_dir / "game.yaml", new_dir / "game.yaml")
+    assert changes == [Change("changed", "tables", "CARDS", "the data in cards.csv")]
+
+
+def test_diff_reports_a_bad_spec_as_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("specc: 1\nname: x\nplayers: nine\n")
+    assert main(["diff", str(TTT), str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith(f"{bad}:3:10:")
+
+
+@pytest.mark.parametrize("spec", ["tic_tac_toe", "connect_four", "cartpole"])
+def test_every_shipped_spec_equals_itself(spec):
+    path = ROOT / "specs" / f"{spec}.yaml"
+    assert diff_specs(path, path) == []
