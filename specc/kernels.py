@@ -109,12 +109,21 @@ def cached_bodies(spec: Spec, spec_path: str | Path) -> tuple[dict[str, KernelBo
     return bodies, stale
 
 
-def missing_message(name: str, spec_path: str | Path, stale: bool) -> str:
-    fill = f"run `specc compile --fill-kernels {Path(spec_path).as_posix()}`"
-    if stale:
-        where = cache_path(spec_path).as_posix()
-        return f"kernel {name!r} changed since its body was filled (its entry in {where} is stale): {fill}"
-    return f"kernel {name!r} has no body yet: {fill}"
+def missing_message(names: list[str], stale: set[str], spec_path: str | Path) -> str:
+    """One line naming every kernel without a usable body (`names`), and what to run."""
+    parts = []
+    unfilled, changed = [n for n in names if n not in stale], [n for n in names if n in stale]
+    if unfilled:
+        listed = ", ".join(map(repr, unfilled))
+        parts.append(f"kernel {listed} has no body yet" if len(unfilled) == 1 else f"kernels {listed} have no body yet")
+    if changed:
+        listed, where = ", ".join(map(repr, changed)), cache_path(spec_path).as_posix()
+        one = len(changed) == 1
+        parts.append(
+            f"kernel{'' if one else 's'} {listed} changed since {'its body was' if one else 'their bodies were'} "
+            f"filled ({'its entry' if one else 'their entries'} in {where} {'is' if one else 'are'} stale)"
+        )
+    return "; ".join(parts) + f": run `specc compile --fill-kernels {Path(spec_path).as_posix()}`"
 
 
 def needing_fill(spec: Spec, spec_path: str | Path) -> list[str]:
@@ -213,7 +222,8 @@ def check_kernels(ctx: Context, scope: Scope, spec: Spec, bodies: Mapping[str, K
         returns = _parse_type(k.returns, source, path + ("returns",))
         body = bodies.get(name)
         if body is None:
-            raise UnfilledKernel(missing_message(name, source.file, name in stale), source.key_pos(path), name)
+            missing = [n for n in spec.kernels if n not in bodies]
+            raise UnfilledKernel(missing_message(missing, stale, source.file), source.key_pos(path), name)
         expr = _rename_reductions(parse_expr(body.text, body.locate), name)
         probe = dataclasses.replace(ctx, chance_sites=list(ctx.chance_sites), kernels={})  # no kernel in a kernel
         value = ExprChecker(probe, arg_scope, f"kernel {name}", True).check(expr)

@@ -26,6 +26,7 @@ from specc.kernels import cache_path, kernel_key
 DATA = Path(__file__).resolve().parent / "data" / "agent"
 RESPONSES = DATA / "responses"
 FAST = ["--episodes", "5", "--examples", "3"]
+REAL_MAKE_HTTP_CLIENT = client_module.make_http_client
 
 
 class Replay:
@@ -223,6 +224,29 @@ def test_an_unknown_model_needs_a_price(replay, capsys):
     assert api.requests[0]["model"] == "claude-unreleased-9"
 
 
+def test_a_drafted_kernel_is_filled_within_the_draft(replay, monkeypatch, capsys):
+    api = replay("draft_kernel")
+    assert _draft() == 0
+    assert len(api.requests) == 5
+    assert "The kernel to fill: `after_taking`" in api.user(3)
+    # a line is written once its answer is judged: judging the effects step filled its kernel first
+    assert [e["template"] for e in _log("specs/nim.agent.jsonl")] == ["draft", "draft", "kernel", "draft", "draft"]
+    assert "stones - n" in Path("specs/nim.kernels.yaml").read_text()
+    assert not list(Path("specs").glob(".*"))  # no hidden candidate left behind
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    assert main(["compile", "specs/nim.yaml", "--out", "out"]) == 0  # offline, from the cache
+
+
+def test_record_flag_saves_what_the_api_answered(replay, monkeypatch, tmp_path):
+    replay(None)
+    handler = Replay("api_error")
+    monkeypatch.setattr(client_module, "make_http_client", REAL_MAKE_HTTP_CLIENT)
+    monkeypatch.setattr(httpx2, "HTTPTransport", lambda: httpx2.MockTransport(handler))  # the "network"
+    assert _draft("--record", "rec") == 1
+    assert [p.name for p in Path("rec").iterdir()] == ["001.status529.json"]
+    assert json.loads(Path("rec/001.status529.json").read_text())["error"]["type"] == "overloaded_error"
+
+
 def test_prices():
     assert price_of("claude-sonnet-5-5")[:2] == (2.0, 10.0)
     assert price_of("claude-sonnet-4-5") == pytest.approx((3.0, 15.0, 3.75, 0.3))
@@ -333,7 +357,7 @@ def test_plain_compile_never_calls_the_agent_and_names_unfilled_kernels(tmp_path
     spec = _kernel_spec(tmp_path, cache=False)
     assert main(["compile", "coin_battle.yaml", "--out", "out"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == ("coin_battle.yaml:11:3: kernel 'coin_damage' has no body yet: "
+    assert err == ("coin_battle.yaml:11:3: kernels 'coin_damage', 'healed' have no body yet: "
                    "run `specc compile --fill-kernels coin_battle.yaml`")  # fmt: skip
     assert not Path("out").exists()
     shutil.copy(DATA / "coin_battle.kernels.yaml", cache_path(spec))

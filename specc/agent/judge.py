@@ -77,7 +77,8 @@ def load_spec(path: Path) -> Spec:
 
 def relabel(message: str, candidate: Path, label: str) -> str:
     """Errors name the hidden candidate file; the agent and people know it as `label`."""
-    for form in {str(candidate), candidate.as_posix(), os.path.relpath(candidate), candidate.name}:
+    forms = {str(candidate), candidate.as_posix(), os.path.relpath(candidate), candidate.name}
+    for form in sorted(forms, key=len, reverse=True):  # the longest first: the name is inside the path
         message = message.replace(form, label)
     return message
 
