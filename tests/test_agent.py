@@ -247,6 +247,27 @@ def test_record_flag_saves_what_the_api_answered(replay, monkeypatch, tmp_path):
     assert json.loads(Path("rec/001.status529.json").read_text())["error"]["type"] == "overloaded_error"
 
 
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["draft", "rules/none.md", "-o", "specs/nim.yaml"], "rules/none.md:1:1: no such file"),
+        (["draft", "rules/nim.md", "-o", "specs/my-game.yaml"], "the spec's file name must be an identifier"),
+        (["draft", "rules/nim.md", "-o", "specs/nim.yaml", "--max-rounds", "0"], "--max-rounds"),
+        (["draft", "rules/nim.md", "-o", "specs/nim.yaml", "--price", "cheap"], "expected IN,OUT"),
+    ],
+)
+def test_bad_draft_arguments_are_one_line(replay, capsys, argv, message):
+    api = replay(None)
+    try:
+        code = main(argv)
+    except SystemExit as stop:  # argparse's own errors exit from inside parse_args
+        code = stop.code
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1 and api.requests == []
+    assert not Path("specs/nim.agent.jsonl").exists() or not _log("specs/nim.agent.jsonl")
+
+
 def test_prices():
     assert price_of("claude-sonnet-5-5")[:2] == (2.0, 10.0)
     assert price_of("claude-sonnet-4-5") == pytest.approx((3.0, 15.0, 3.75, 0.3))

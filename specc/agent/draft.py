@@ -26,6 +26,7 @@ from ..schema import IDENT
 from .answers import Malformed, extract_sections, merge, render_spec
 from .client import Agent, AgentError, BudgetExceeded, Ledger
 from .judge import Verdict, candidate_file, check, compile_and_verify, load_spec, relabel
+from .kernels import FillFailed, fill_kernels
 from .prompts import Prompt, render
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "specs" / "tic_tac_toe.yaml"
@@ -207,18 +208,18 @@ class Drafter:
                 return verdict
             try:
                 self._fill(candidate, max_rounds)
-            except AgentError as err:
-                if isinstance(err, BudgetExceeded):
-                    raise
-                return Verdict(failures=[f"kernels: {err}"], summary="kernels not filled")
+            except AgentError as err:  # bodies that never checked, or the spec around them: the agent's to fix
+                if not isinstance(err, FillFailed) and err.code != 2:
+                    raise  # the API failed, or the budget is spent: the run stops
+                return Verdict(
+                    failures=[relabel(f"kernels: {err}", candidate, self.label)], summary="kernels not filled"
+                )
             verdict = check(candidate, self.label)
             if not verdict.checked or not final:
                 return verdict
             return compile_and_verify(candidate, self.label, self.levels, self.episodes, self.examples)
 
     def _fill(self, candidate: Path, max_rounds: int) -> None:
-        from .kernels import fill_kernels
-
         spec = load_spec(candidate)
         if spec.kernels and needing_fill(spec, candidate):
             left = max_rounds - self.agent.ledger.calls

@@ -93,9 +93,7 @@ def fill_kernels(
 
 def _body(name: str, text: str, key: str, model: str, prompt: Prompt) -> KernelBody:
     label = f"<body of {name}>"
-    return KernelBody(
-        name, text, lambda line, col: Pos(label, line, col), key, model, prompt.version
-    )
+    return KernelBody(name, text, lambda line, col: Pos(label, line, col), key, model, prompt.version)
 
 
 def _check(spec: Spec, source: Source, bodies: dict[str, KernelBody], name: str) -> None:
