@@ -73,8 +73,9 @@ def cache_path(spec_path: str | Path) -> Path:
 
 
 def kernel_key(kernel: KernelSpec) -> str:
-    """The sha256 of what the body must fulfil: the doc text and the signature (not the name,
-    so renaming a kernel keeps nothing stale; the cache is looked up by name anyway)."""
+    """The sha256 of what the body must fulfil: the doc text and the signature. The name is
+    not part of it (entries are looked up by name), so the key says only whether the
+    words or the types a body was written for have changed."""
     canonical = {"doc": kernel.doc.strip(), "args": list(kernel.args.items()), "returns": kernel.returns.strip()}
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
