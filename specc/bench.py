@@ -32,46 +32,80 @@ def _random_legal(word, mask):
 
     count = jnp.maximum(jnp.sum(mask, axis=-1, dtype=jnp.uint32), 1)
     k = (word % count).astype(jnp.int32)
-    return jnp.argmax(jnp.cumsum(mask, axis=-1, dtype=jnp.int32) > k[:, None], axis=-1).astype(jnp.int32)
+    # cumsum by log2(n) shifted adds: jnp.cumsum is a slow reduce-window on XLA:CPU
+    prefix = mask.astype(jnp.int32)
+    shift = 1
+    while shift < prefix.shape[-1]:
+        pad = jnp.zeros(prefix.shape[:-1] + (shift,), jnp.int32)
+        prefix = prefix + jnp.concatenate([pad, prefix[..., :-shift]], axis=-1)
+        shift *= 2
+    return jnp.argmax(prefix > k[:, None], axis=-1).astype(jnp.int32)
 
 
-def _env_keys(key, batch):
-    """One raw uint32[2] PRNG key per environment from a single draw."""
-    import jax
+def _mix(x):
+    """A 32-bit integer hash (murmur3's finaliser): a few vectorisable ops per word."""
     import jax.numpy as jnp
 
-    return jax.random.bits(key, (batch, 2), jnp.uint32)
+    x = x ^ (x >> 16)
+    x = x * jnp.uint32(0x85EBCA6B)
+    x = x ^ (x >> 13)
+    x = x * jnp.uint32(0xC2B2AE35)
+    return x ^ (x >> 16)
 
 
-def scan_runner(name: str, init: Callable, step: Callable, batch: int, steps: int) -> Runner:
+def _harness_words(seed, t, shape):
+    """The harness's own random words for step `t` (actions, reset keys): a counter hash.
+
+    The environments' chance still runs on jax.random (threefry) from the keys they are
+    given; only the harness's choices use this cheaper stream, so the timing is the
+    environment's work rather than the benchmark's (threefry is ~100 cycles a word on
+    XLA:CPU, as much as a whole CartPole step)."""
+    import jax.numpy as jnp
+
+    size = 1
+    for d in shape:
+        size *= d
+    counter = jnp.asarray(t, jnp.uint32) * jnp.uint32(size) + jnp.arange(size, dtype=jnp.uint32)
+    return _mix(_mix(counter ^ seed[0]) + seed[1]).reshape(shape)
+
+
+def _env_keys(seed, t, batch):
+    """One raw uint32[2] PRNG key per environment for step `t`."""
+    return _harness_words(seed, t, (batch, 2))
+
+
+def scan_runner(name: str, init: Callable, step: Callable, batch: int, steps: int, devices: int = 1) -> Runner:
     """Pgx-style env (init(key), step(state, action, key), legal_action_mask,
     terminated, truncated): random legal actions, reset where an episode ends."""
     import jax
     import jax.numpy as jnp
 
     v_init, v_step = jax.vmap(init), jax.vmap(step)
+    batch = _per_device(batch, devices)
 
-    def body(carry, _):
-        state, key = carry
-        key, k_act, k_step, k_reset = jax.random.split(key, 4)
-        action = _random_legal(jax.random.bits(k_act, (batch,), jnp.uint32), state.legal_action_mask)
-        state = v_step(state, action, _env_keys(k_step, batch))
+    def body(carry, t):
+        state, seed = carry
+        # three streams per step: 4t (actions), 4t+1 (step keys), 4t+2 (reset keys)
+        action = _random_legal(_harness_words(seed, 4 * t, (batch,)), state.legal_action_mask)
+        state = v_step(state, action, _env_keys(seed, 4 * t + 1, batch))
         done = jnp.logical_or(state.terminated, state.truncated)
-        fresh = v_init(_env_keys(k_reset, batch))
+        fresh = v_init(_env_keys(seed, 4 * t + 2, batch))
         state = jax.tree_util.tree_map(
             lambda a, b: jnp.where(jnp.reshape(done, done.shape + (1,) * (a.ndim - 1)), a, b), fresh, state
         )
-        return (state, key), None
+        return (state, seed), None
 
     def rollout(key):
-        state = v_init(_env_keys(key, batch))
-        (state, _), _ = jax.lax.scan(body, (state, key), None, length=steps)
+        seed = key.astype(jnp.uint32)  # a raw uint32[2] key
+        state = v_init(_env_keys(seed, 3, batch))
+        ts = jnp.arange(1, steps + 1, dtype=jnp.uint32)
+        (state, _), _ = jax.lax.scan(body, (state, seed), ts)
         return state
 
-    return _compiled(name, rollout)
+    return _compiled(name, rollout, devices)
 
 
-def gymnax_runner(name: str, env_id: str, batch: int, steps: int) -> Runner:
+def gymnax_runner(name: str, env_id: str, batch: int, steps: int, devices: int = 1) -> Runner:
     """A gymnax env through its own step (which auto-resets), uniform random actions."""
     import gymnax
     import jax
@@ -81,24 +115,65 @@ def gymnax_runner(name: str, env_id: str, batch: int, steps: int) -> Runner:
     n = env.num_actions
     v_reset = jax.vmap(env.reset, in_axes=(0, None))
     v_step = jax.vmap(env.step, in_axes=(0, 0, 0, None))
+    batch = _per_device(batch, devices)
 
-    def body(carry, _):
-        state, key = carry
-        key, k_act, k_step = jax.random.split(key, 3)
-        action = (jax.random.bits(k_act, (batch,), jnp.uint32) % n).astype(jnp.int32)
-        state = v_step(_env_keys(k_step, batch), state, action, params)[1]  # gymnax auto-resets
-        return (state, key), None
+    def body(carry, t):
+        state, seed = carry
+        action = (_harness_words(seed, 4 * t, (batch,)) % n).astype(jnp.int32)
+        state = v_step(_env_keys(seed, 4 * t + 1, batch), state, action, params)[1]  # gymnax auto-resets
+        return (state, seed), None
 
     def rollout(key):
-        _, state = v_reset(_env_keys(key, batch), params)
-        (state, _), _ = jax.lax.scan(body, (state, key), None, length=steps)
+        seed = key.astype(jnp.uint32)
+        _, state = v_reset(_env_keys(seed, 3, batch), params)
+        ts = jnp.arange(1, steps + 1, dtype=jnp.uint32)
+        (state, _), _ = jax.lax.scan(body, (state, seed), ts)
         return state
 
-    return _compiled(name, rollout)
+    return _compiled(name, rollout, devices)
 
 
-def _compiled(name: str, rollout: Callable) -> Runner:
+def use_host_devices(devices: int) -> None:
+    """Let XLA:CPU show `devices` host devices (one per core to use). It must run before
+    JAX starts its backend, which the first computation does."""
+    import os
+
+    flag = f"--xla_force_host_platform_device_count={devices}"
+    if devices > 1 and flag not in os.environ.get("XLA_FLAGS", ""):
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " " + flag).strip()
+
+
+def _per_device(batch: int, devices: int) -> int:
+    if devices < 1 or batch % devices:
+        raise SpecError(f"batch {batch} does not split evenly over {devices} device(s)")
+    return batch // devices
+
+
+def _compiled(name: str, rollout: Callable, devices: int = 1) -> Runner:
+    """Compile `rollout(key)` (one device's share of the batch). With several devices
+    the batch is split over them with jax.shard_map: each runs its own share, seeded
+    by fold_in(key, device), with no communication (the DESIGN's "JAX's own sharding")."""
     import jax
+    import jax.numpy as jnp
+
+    if devices > 1:
+        from jax.sharding import Mesh, PartitionSpec
+
+        if jax.device_count() < devices:
+            raise SpecError(f"--devices {devices}: only {jax.device_count()} device(s) visible")
+        mesh = Mesh(jax.devices()[:devices], ("batch",))
+        one = rollout
+
+        def shard(keys):  # keys: this device's [1, 2] slice
+            return jax.tree_util.tree_map(lambda x: x[None], one(keys[0]))
+
+        sharded = jax.shard_map(
+            shard, mesh=mesh, in_specs=PartitionSpec("batch"), out_specs=PartitionSpec("batch"), check_vma=False
+        )
+
+        def rollout(key):
+            keys = jax.vmap(lambda d: jax.random.fold_in(key, d))(jnp.arange(devices, dtype=jnp.uint32))
+            return sharded(keys)
 
     key = jax.random.PRNGKey(0)
     start = time.perf_counter()
@@ -135,7 +210,7 @@ def python_throughput(module, seconds: float, seed: int = 0) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def peer_runner(vs: str, batch: int, steps: int) -> Runner:
+def peer_runner(vs: str, batch: int, steps: int, devices: int = 1) -> Runner:
     kind, _, env_id = vs.partition(":")
     if kind == "pgx":
         try:
@@ -143,17 +218,18 @@ def peer_runner(vs: str, batch: int, steps: int) -> Runner:
         except ImportError:
             raise SpecError("--vs pgx needs Pgx: pip install pgx") from None
         env = pgx.make(env_id)
-        return scan_runner(f"pgx:{env_id}", env.init, env.step, batch, steps)
+        return scan_runner(f"pgx:{env_id}", env.init, env.step, batch, steps, devices)
     if kind == "gymnax":
         try:
             import gymnax  # noqa: F401
         except ImportError:
             raise SpecError("--vs gymnax needs gymnax: pip install gymnax") from None
-        return gymnax_runner(f"gymnax:{env_id}", env_id, batch, steps)
+        return gymnax_runner(f"gymnax:{env_id}", env_id, batch, steps, devices)
     raise SpecError(f"--vs must be pgx:ID or gymnax:ID, got {vs!r}")
 
 
-def measure(spec: str, batches: list[int], vs: str | None, steps: int, repeats: int, python_seconds: float):
+def measure(spec: str, batches: list[int], vs: str | None, steps: int, repeats: int, python_seconds: float,
+            devices: int = 1):  # fmt: skip
     """Rows of results: one per batch size, plus the Python backend's rate."""
     import jax
 
@@ -161,17 +237,20 @@ def measure(spec: str, batches: list[int], vs: str | None, steps: int, repeats: 
 
     env = make(spec, backend="jax")
     reference = make(spec, backend="python")
-    py_rate = python_throughput(reference.module, python_seconds)
+    python_throughput(reference.module, 0.5)  # warm up: the first eager jax.random calls compile
     rows = []
     for batch in batches:
-        ours = scan_runner(f"specc:{env.id}", env.init, env.step, batch, steps)
-        peer = peer_runner(vs, batch, steps) if vs else None
+        ours = scan_runner(f"specc:{env.id}", env.init, env.step, batch, steps, devices)
+        peer = peer_runner(vs, batch, steps, devices) if vs else None
         times: dict[str, list[float]] = {"ours": [], "peer": []}
-        for r in range(repeats):  # alternate, so drift hits both alike
+        py_rates = []
+        for r in range(repeats):  # alternate all three, so drift and load hit them alike
             key = jax.random.PRNGKey(r + 1)
             times["ours"].append(time_runner(ours, key))
             if peer:
                 times["peer"].append(time_runner(peer, key))
+            py_rates.append(python_throughput(reference.module, python_seconds / repeats, seed=r))
+        py_rate = statistics.median(py_rates)
         ours_rates = [batch * steps / t for t in times["ours"]]
         ours_rate = batch * steps / statistics.median(times["ours"])
         peer_rate = batch * steps / statistics.median(times["peer"]) if peer else None
@@ -225,7 +304,7 @@ def table_rows(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
 
 
 def run_bench(spec: str, batches: list[int], vs: str | None, steps: int, repeats: int,
-              python_seconds: float, markdown: str | None = None) -> list[dict]:  # fmt: skip
+              python_seconds: float, markdown: str | None = None, devices: int = 1) -> list[dict]:  # fmt: skip
     from rich.console import Console
     from rich.table import Table
 
@@ -233,9 +312,12 @@ def run_bench(spec: str, batches: list[int], vs: str | None, steps: int, repeats
         raise SpecError("--steps and --repeats must be at least 1")
     console = Console(width=160)
     with console.status(f"benchmarking {spec} ..."):
-        env, rows = measure(spec, batches, vs, steps, repeats, python_seconds)
+        env, rows = measure(spec, batches, vs, steps, repeats, python_seconds, devices)
     head, body = table_rows(rows)
-    table = Table(title=f"{env.id}: random legal actions, auto-reset, {steps} steps per scan, median of {repeats}")
+    where = f", batch split over {devices} devices" if devices > 1 else ""
+    table = Table(
+        title=f"{env.id}: random legal actions, auto-reset, {steps} steps per scan, median of {repeats}{where}"
+    )
     for h in head:
         table.add_column(h, justify="right")
     for row in body:

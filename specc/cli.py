@@ -76,9 +76,20 @@ def _batches(text: str) -> list[int]:
     return values
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import run_bench
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+    return value
 
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_bench, use_host_devices
+
+    use_host_devices(args.devices)
     run_bench(
         args.spec,
         batches=[2**k for k in range(5, 14)] if args.sweep else args.batch,
@@ -87,6 +98,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         repeats=args.repeats,
         python_seconds=args.python_seconds,
         markdown=args.markdown,
+        devices=args.devices,
     )
     return 0
 
@@ -283,7 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vs", help="a peer to time in the same process: pgx:ID or gymnax:ID")
     p.add_argument("--steps", type=int, default=1000, help="steps per timed scan (default 1000)")
     p.add_argument("--repeats", type=int, default=5, help="timed runs per configuration (median reported)")
-    p.add_argument("--python-seconds", type=float, default=3.0, help="how long to time the Python backend")
+    p.add_argument("--devices", type=_positive, default=1,
+                   help="split each batch over this many devices (on CPU: cores; JAX's own sharding)")  # fmt: skip
+    p.add_argument("--python-seconds", type=float, default=3.0, help="seconds timing the Python backend per batch size")
     p.add_argument("--markdown", help="also write the table as Markdown to this file")
     p.set_defaults(func=cmd_bench)
 

@@ -79,11 +79,23 @@ def _uniform(word, low, high):
     return low + (high - low) * unit
 
 
+def _prefix_count(mask):
+    """jnp.cumsum(mask) by log2(n) shifted adds: cumsum is a slow reduce-window on XLA:CPU."""
+    c = jnp.asarray(mask, jnp.int32)
+    shift = 1
+    while shift < c.shape[-1]:
+        c = c + jnp.concatenate(
+            [jnp.zeros(c.shape[:-1] + (shift,), jnp.int32), c[..., :-shift]], axis=-1
+        )
+        shift *= 2
+    return c
+
+
 def _choose(word, mask):
     """A uniform index among the True entries of `mask` (-1 if none), from one word."""
     count = jnp.sum(mask, dtype=jnp.uint32)
     k = (word % jnp.maximum(count, 1)).astype(jnp.int32)
-    index = jnp.argmax(jnp.cumsum(mask, dtype=jnp.int32) > k).astype(jnp.int32)
+    index = jnp.argmax(_prefix_count(mask) > k).astype(jnp.int32)
     return jnp.where(count > 0, index, -1)
 
 
@@ -94,18 +106,17 @@ def _size(zone):
 
 def _push(zone, card):
     """`zone` with `card` added after its last card (unchanged when full)."""
-    n = _size(zone)
-    added = zone.at[jnp.minimum(n, zone.shape[0] - 1)].set(jnp.asarray(card, zone.dtype))
-    return jnp.where(n < zone.shape[0], added, zone)
+    slots = jnp.arange(zone.shape[0], dtype=jnp.int32)
+    return jnp.where(slots == _size(zone), jnp.asarray(card, zone.dtype), zone)
 
 
 def _remove(zone, index):
     """`zone` without the card at `index`, the later cards moved up (unchanged if out of range)."""
-    slots = jnp.arange(zone.shape[0])
-    source = slots + (slots >= index)
-    moved = jnp.where(source < zone.shape[0], zone[jnp.minimum(source, zone.shape[0] - 1)], -1)
+    slots = jnp.arange(zone.shape[0], dtype=jnp.int32)
+    shifted = jnp.concatenate([zone[1:], jnp.full((1,), -1, zone.dtype)])  # static shift: no gather
+    moved = jnp.where(slots >= index, shifted, zone)
     inside = jnp.logical_and(index >= 0, index < zone.shape[0])
-    return jnp.where(inside, moved.astype(zone.dtype), zone)
+    return jnp.where(inside, moved, zone)
 
 
 def _shuffle(zone, key):
