@@ -72,6 +72,9 @@ class ObserveSpec(_Model):
 class RewardSpec(_Model):
     range: tuple[float, float] = (-1.0, 1.0)
     zero_sum: bool = False
+    # verify level 4: against an outside implementation, the mean returns of the same
+    # policies count as equivalent (TOST) when they differ by less than this
+    transfer_margin: float | None = Field(default=None, gt=0)
 
 
 class TableSpec(_Model):

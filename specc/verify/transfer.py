@@ -87,6 +87,7 @@ def peer_returns(against: str, params: Any, seeds: list[int]) -> list[float]:
 def level_transfer(spec_path: str, env, ref, seed: int = 0, console=None, checkpoint: str | None = None,
                    budget_s: float = 120.0, episodes: int = 100, against: str | None = None,
                    train_seeds: int = 10, margin: float | None = None) -> LevelResult:  # fmt: skip
+    from ..loader import load
     from ..policy import evaluate_returns, evaluate_vs_random, load_policy
     from ..train import train
 
@@ -121,7 +122,10 @@ def level_transfer(spec_path: str, env, ref, seed: int = 0, console=None, checkp
         result.record(vs_random.win_rate > 0.5, f"the policy wins only {vs_random.win_rate:.1%} against random")
     if against:
         low, high = env.module.REWARD_RANGE
-        margin = margin if margin is not None else 0.05 * (high - low) * (500 if env.num_players == 1 else 1)
+        if margin is None:  # --margin, else the spec's rewards.transfer_margin, else 5% of the return range
+            margin = load(spec_path)[0].rewards.transfer_margin
+        if margin is None:
+            margin = 0.05 * (high - low) * (500 if env.num_players == 1 else 1)
         diffs = []
         for s in range(train_seeds):
             run = train(spec_path, seed=seed + s, time_budget_s=budget_s / train_seeds,
