@@ -176,13 +176,19 @@ def test_card_list_is_a_usable_game_data_set(cards_doc: scrapers.Document) -> No
     for deck, ident, card, copies in typed_rows(tables["deck_lists"])[2]:
         assert by_name[card]["id"] == ident
         decks.setdefault(deck, {})[card] = copies
-    assert len(decks) == 2
+    energy = {deck: set(types.split()) for deck, types, _ in typed_rows(tables["decks"])[2]}
+    assert list(decks) == list(energy) == ["Verdant Bloom", "Storm Tide", "Ember Veil", "Shadow Quarry"]
     for deck, cards in decks.items():
         assert sum(cards.values()) == 20, deck
         assert max(cards.values()) <= 2, deck
         assert any(by_name[c].get("stage") == "basic" for c in cards), deck
         for card in cards:  # an evolution comes with the card it evolves from
             assert by_name[card].get("evolves_from", "") in ("", *cards), (deck, card)
+            if by_name[card].get("typed_energy"):  # the deck's Energy Zone makes every attack's typed energy
+                assert by_name[card]["cost_type"] in energy[deck], (deck, card)
+    # together the decks use every card, so random games can meet every effect kind and weakness
+    assert set().union(*decks.values()) == set(by_name)
+    assert {by_name[c]["effect"] for cards in decks.values() for c in cards} == EFFECTS
 
 
 def test_format_option_and_cli_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
