@@ -5,7 +5,9 @@
   Python reference computes, so both backends deal the same decks;
 - specs/tcg.yaml checks, its scenarios pass on the Python reference, and random games
   keep its invariants (cards conserved, counters match zones, tables within the limits
-  the effects implement).
+  the effects implement);
+- each player's deck is drawn at init among the sample decks, and the FIXED_DECKS constant
+  pins them (a constant, so a scenario cannot set it: tested here on a copy of the spec).
 """
 
 from __future__ import annotations
@@ -94,3 +96,36 @@ def test_tcg_random_games_keep_the_invariants_and_end(tcg) -> None:
             s = tcg.step(s, int(rng.choice(np.flatnonzero(s.legal_action_mask))), jax.random.fold_in(key, t + 1))
         assert s.terminated  # the 30-turn limit ends every game
         assert s.turn <= 30
+
+
+def test_tcg_deals_every_sample_deck_to_each_player(tcg) -> None:
+    seen = [set(), set()]
+    for episode in range(40):
+        s = tcg.init(jax.random.PRNGKey(episode))
+        for p in range(2):
+            seen[p].add(int(s.deck_id[p]))
+            dealt = sorted(int(c) for c in [*s.deck[p], *s.hand[p]] if c >= 0)
+            assert dealt == sorted(tcg.DECKS[s.deck_id[p]].tolist())  # the drawn deck's 20 cards
+    assert seen == [set(range(len(tcg.DECKS)))] * 2
+
+
+def test_tcg_fixed_decks_pin_the_decks_on_both_backends(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / "specs").mkdir(parents=True)
+    (root / "rules").symlink_to(ROOT / "rules")  # the spec loads ../rules/tables/*.csv
+    text = TCG.read_text(encoding="utf-8")
+    assert text.count("FIXED_DECKS: [-1, -1]") == 1
+    pinned = root / "specs" / "tcg.yaml"
+    pinned.write_text(text.replace("FIXED_DECKS: [-1, -1]", "FIXED_DECKS: [3, 2]"), encoding="utf-8")
+    out = tmp_path / "out"
+    ref = specc.make(pinned, backend="python", out_dir=out).module
+    env = specc.make(pinned, out_dir=out).module
+    for episode in range(8):
+        key = jax.random.PRNGKey(episode)
+        s, j = ref.init(key), env.init(key)
+        assert s.deck_id.tolist() == [3, 2]
+        for p in range(2):
+            dealt = sorted(int(c) for c in [*s.deck[p], *s.hand[p]] if c >= 0)
+            assert dealt == sorted(ref.DECKS[3 - p].tolist())
+        for name in ("deck_id", "deck", "hand", "energy_next", "first"):
+            np.testing.assert_array_equal(np.asarray(getattr(j, name)), getattr(s, name), err_msg=name)
