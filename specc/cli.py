@@ -239,7 +239,7 @@ def _actions(text: str) -> list[int]:
 def cmd_play(args: argparse.Namespace) -> int:
     from .play import play
 
-    play(args.spec, seat=args.seat, opponent=args.opponent, seed=args.seed, backend=args.backend)
+    play(args.spec, seat=args.seat, opponent=args.opponent, seed=args.seed, backend=args.backend, reveal=args.reveal)
     return 0
 
 
@@ -347,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--opponent", default="random", help="'random' or a policy checkpoint from `specc train`")
     p.add_argument("--seed", type=int, default=0, help="the game's key")
     p.add_argument("--backend", choices=["python", "jax"], default="python", help="which backend to play on")
+    p.add_argument("--reveal", action="store_true", help="show hidden fields too (the opponent's hand, decks)")
     p.set_defaults(func=cmd_play)
 
     p = sub.add_parser("train", help="train PPO on the JAX backend; save a checkpoint and a learning curve")

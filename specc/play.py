@@ -1,8 +1,10 @@
 """`specc play`: play a compiled game in the terminal, to check its rules by hand.
 
-The state is printed as text (every field; 2-D arrays as grids), the legal
-actions are listed by name, and the other seats are played by a uniform random
-player or by a trained policy checkpoint.
+The state is printed as text (2-D arrays as grids), showing only what the person's
+seat may see (a field `visible: none` is hidden, `visible: owner` shows the seat's own
+row) unless `reveal` is set, and everything once the game is over. The legal actions
+are listed by name; the other seats are played by a uniform random player or by a
+trained policy checkpoint.
 """
 
 from __future__ import annotations
@@ -18,13 +20,19 @@ from .errors import SpecError
 Chooser = Callable[[object], int]
 
 
-def render(env, state) -> str:
-    """Every field of a state as text."""
+def render(env, state, seat: int | None = None) -> str:
+    """The state as text: every field, or with `seat` only what that player may see."""
     m = env.module
     lines = [f"{m.ID}: step {int(state.step_count)}, player {int(state.current_player)} to move"]
     for name in m.FIELDS:
         value = np.asarray(getattr(state, name))
-        if value.ndim == 2:
+        visible = m.VISIBILITY.get(name, "all") if seat is not None else "all"
+        if visible == "none":
+            lines.append(f"  {name}: (hidden)")
+        elif visible == "owner":
+            own = value[seat]
+            lines.append(f"  {name}: yours {own.tolist()}; the others' hidden")
+        elif value.ndim == 2:
             rows = "\n".join("    " + " ".join(f"{v:>3}" for v in row.tolist()) for row in value)
             lines.append(f"  {name}:\n{rows}")
         else:
@@ -65,7 +73,7 @@ def policy_player(checkpoint: str) -> Chooser:
 
 
 def play(spec: str, seat: int = 0, opponent: str = "random", seed: int = 0, backend: str = "python",
-         read: Callable[[str], str] = input, out: TextIO | None = None) -> int:  # fmt: skip
+         read: Callable[[str], str] = input, out: TextIO | None = None, reveal: bool = False) -> int:  # fmt: skip
     """Play one game; the person takes `seat`. Returns the person's total reward."""
     import sys
 
@@ -83,7 +91,7 @@ def play(spec: str, seat: int = 0, opponent: str = "random", seed: int = 0, back
     while not (bool(state.terminated) or bool(state.truncated)):
         mover = int(state.current_player)
         if mover == seat:
-            print(render(env, state), file=out)
+            print(render(env, state, None if reveal else seat), file=out)
             legal = legal_labels(env, state)
             print("legal actions: " + ", ".join(f"{i}={label}" for i, label in legal), file=out)
             action = None
