@@ -81,6 +81,7 @@ SPEC_DEFAULTS: dict[str, dict[str, Any]] = {
     "cartpole": dict(total_steps=1_000_000, final_eval_episodes=100),
     "tic_tac_toe": dict(total_steps=2_000_000),
     "connect_four": dict(total_steps=4_000_000, eval_every=50),
+    "tcg": dict(total_steps=8_000_000, num_envs=128, eval_every=50),
 }
 
 

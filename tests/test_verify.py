@@ -314,3 +314,23 @@ def test_specc_mutate_on_a_small_budget_reports_a_share(tmp_path: Path) -> None:
         share = fam["share"]
         assert share is None or 0.0 <= share <= 1.0
         assert fam["table"]["all"]["mutants"] == 2
+
+
+def test_coverage_adds_up_the_copies_of_a_procedure_inlined_twice(tmp_path: Path, monkeypatch) -> None:
+    """`bump` runs twice per move; its branch is taken only by the first call (x even then),
+    so counting only the last copy would call a reached rule never reached."""
+    from rich.console import Console
+
+    spec = tmp_path / "twice.yaml"
+    spec.write_text(
+        "specc: 1\nname: twice\nplayers: 1\n"
+        "state:\n  x: {type: int8, init: 0, range: [0, 100]}\n"
+        "procedures:\n  bump:\n    body: |\n      if x % 2 == 0:\n          x += 1\n      else:\n          x += 2\n"
+        "actions:\n  go:\n    effect: |\n      bump()\n      bump()\n      if x >= 9:\n          terminate()\n"
+        'observe: {type: "int8[1]", value: "[x]"}\nrewards: {range: [0, 1]}\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    report = verify(str(spec), [3], episodes=2, console=Console(file=io.StringIO()))
+    coverage = report.levels[0].details["coverage"]
+    # x goes 0 -> 1 -> 3, 5 -> 7, 9 -> 11: the `true` branch once a game, by the first copy
+    assert report.ok and coverage["go: if at line 9: true"] == 2 and coverage["go: if at line 9: false"] == 10
