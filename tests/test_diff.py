@@ -56,7 +56,8 @@ def test_added_removed_and_changed_entries(tmp_path):
         TTT,
         ("state:\n", "state:\n  moves: {type: int8, init: 0}\n"),
         ("[2, 4, 6]]", "[2, 4, 6], [0, 1, 2]]"),
-        ("rewards: {range: [-1, 1], zero_sum: true}", "rewards: {range: [-1, 1], zero_sum: false}"),
+        ("rewards: {range: [-1, 1], zero_sum: true, transfer_margin: 0.1}",
+         "rewards: {range: [-1, 1], zero_sum: false, transfer_margin: 0.1}"),
         ("  - name: a row of three wins\n", "  - name: a first row of three wins\n"),
         ("init: |\n  current_player = roll(PLAYERS)", "init: |\n  current_player = 0"),
     )
