@@ -378,6 +378,9 @@ def main(argv: list[str] | None = None) -> int:
     except SpecError as err:
         print(" ".join(str(err).split("\n")), file=sys.stderr)  # always one line
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader went away (`specc diff A B | head`): stop quietly
+        sys.stderr.close()
+        return 0
     except OSError as err:  # a path the user gave cannot be read or written
         where = err.filename or "specc"
         print(f"{where}: {err.strerror or err}", file=sys.stderr)
