@@ -7,6 +7,7 @@ steps one environment at a time. Medians and ratios are printed as a table.
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections.abc import Callable
@@ -62,9 +63,7 @@ def _harness_words(seed, t, shape):
     XLA:CPU, as much as a whole CartPole step)."""
     import jax.numpy as jnp
 
-    size = 1
-    for d in shape:
-        size *= d
+    size = math.prod(shape)
     counter = jnp.asarray(t, jnp.uint32) * jnp.uint32(size) + jnp.arange(size, dtype=jnp.uint32)
     return _mix(_mix(counter ^ seed[0]) + seed[1]).reshape(shape)
 

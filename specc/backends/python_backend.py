@@ -148,8 +148,9 @@ class PyBlock:
     def hit(self, label: str) -> None:
         """Count a visit of this rule branch (only in the coverage-instrumented variant)."""
         if self.cover is not None:
-            self.out.line(f"_COVER[{len(self.cover)}] += 1  # {label}")
-            self.cover.append(label)
+            if label not in self.cover:  # a procedure inlined twice counts into one point per rule
+                self.cover.append(label)
+            self.out.line(f"_COVER[{self.cover.index(label)}] += 1  # {label}")
 
     def expr(self, e: ir.Expr) -> str:
         return PyExpr(self.names, self.words).gen(e)

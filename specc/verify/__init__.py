@@ -182,10 +182,7 @@ def verify(
         if own_ref:
             result.warnings.append(f"no rule coverage: {out_dir / 'reference.py'} is not as compiled")
         else:
-            coverage: dict[str, int] = {}
-            for point, count in zip(covered.COVERAGE_POINTS, covered._COVER, strict=True):
-                # a procedure inlined twice in one action has one label per rule: add its copies up
-                coverage[point] = coverage.get(point, 0) + int(count)
+            coverage = {point: int(n) for point, n in zip(covered.COVERAGE_POINTS, covered._COVER, strict=True)}
             result.details["coverage"] = coverage
             never = [p for p, c in coverage.items() if c == 0]
             result.warnings += [f"rule never reached in {episodes} episodes: {p}" for p in never]
