@@ -1,6 +1,7 @@
 """The Python API: `specc.make(spec, backend=...)`, following Pgx's conventions.
 
     env = specc.make("specs/tic_tac_toe.yaml")           # JAX backend
+    env = specc.make("specs/tic_tac_toe.yaml", backend="c")  # native C (a C compiler needed)
     state = env.init(key)
     state = env.step(state, action, key)                   # pure, jit- and vmap-able
 
@@ -21,7 +22,7 @@ from typing import Any, NamedTuple
 from .compiler import compile_spec, default_out_dir, stale_files, write
 from .errors import SpecError
 
-BACKENDS = {"jax": "env", "python": "reference"}
+BACKENDS = {"jax": "env", "python": "reference", "c": "native"}
 RESET_SITE = 0x7E5E7  # folded into a step's key to draw the next episode's key
 
 
@@ -82,6 +83,25 @@ class Env:
         """
         return _AUTORESET[self.backend](self.module, state, action, key)
 
+    def _native(self, what: str) -> Any:
+        if self.backend != "c":
+            raise SpecError(f"{what} is a call of backend 'c' (on JAX, use jax.vmap of init and step)")
+        return self.module
+
+    def init_batch(self, keys, threads: int | None = None) -> Any:
+        """Backend 'c': new episodes, one per uint32[2] key, as one NumPy structured array
+        (one record per environment: `states["board"]` holds every board)."""
+        return self._native("init_batch").init_batch(keys, threads)
+
+    def step_batch(self, states, actions, keys, threads: int | None = None) -> Any:
+        """Backend 'c': step every environment in place, over `threads` cores (default all)."""
+        return self._native("step_batch").step_batch(states, actions, keys, threads)
+
+    def step_autoreset_batch(self, states, actions, keys, threads: int | None = None) -> Any:
+        """Backend 'c': step_batch, then a new episode from fold_in(key, RESET_SITE) where one
+        ended; returns the Transition (final observations, rewards, flags) of the step."""
+        return self._native("step_autoreset_batch").step_autoreset_batch(states, actions, keys, threads)
+
 
 def _autoreset_jax(module: ModuleType, state, action, key):
     import jax
@@ -104,7 +124,11 @@ def _autoreset_python(module: ModuleType, state, action, key):
     return nxt, transition
 
 
-_AUTORESET: dict[str, Callable] = {"jax": _autoreset_jax, "python": _autoreset_python}
+def _autoreset_c(module, state, action, key):
+    return module.step_autoreset(state, action, key)
+
+
+_AUTORESET: dict[str, Callable] = {"jax": _autoreset_jax, "python": _autoreset_python, "c": _autoreset_c}
 
 
 def _import(path: Path, name: str) -> ModuleType:
@@ -128,4 +152,8 @@ def make(spec: str | Path, backend: str = "jax", out_dir: str | Path | None = No
     out = Path(out_dir) if out_dir is not None else default_out_dir(compiled.program)
     if stale_files(compiled, out):
         write(compiled, out)
+    if backend == "c":
+        from .native import load
+
+        return Env(load(out / "native.c", _import(out / "reference.py", "reference")), backend)
     return Env(_import(out / f"{BACKENDS[backend]}.py", BACKENDS[backend]), backend)

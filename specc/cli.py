@@ -62,7 +62,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
                 print(f"{spec}: {out} is up to date")
         else:
             write(c, out)
-            print(f"{spec}: wrote {out}/env.py, {out}/reference.py, {out}/manifest.json")
+            print(f"{spec}: wrote {out}/env.py, {out}/reference.py, {out}/native.c, {out}/manifest.json")
     return status
 
 

@@ -94,6 +94,13 @@ def nested(value: object) -> str:
 
 
 def render(template: str, **context: object) -> str:
+    """A Python template, rendered and formatted with black."""
+    code = render_text(template, **context)
+    return black.format_str(code, mode=black.Mode(line_length=100, magic_trailing_comma=False))
+
+
+def render_text(template: str, **context: object) -> str:
+    """A template rendered as it is (the C backend formats its own lines)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         undefined=jinja2.StrictUndefined,
@@ -102,8 +109,7 @@ def render(template: str, **context: object) -> str:
         lstrip_blocks=True,
     )
     env.filters["pyrepr"] = repr
-    code = env.get_template(template).render(**context)
-    return black.format_str(code, mode=black.Mode(line_length=100, magic_trailing_comma=False))
+    return env.get_template(template).render(**context)
 
 
 def chance_sites(*nodes: object) -> list[int]:

@@ -1,0 +1,297 @@
+"""The C backend: IR -> generated/NAME/native.c, scalar C like the Python reference.
+
+One State struct per environment (fixed-size arrays of the declared dtypes), plain
+branches and loops, chance from a threefry-2x32 of its own (bit-identical to
+jax.random), and batched entry points spread over the cores with OpenMP.
+specc.native builds it with the system C compiler and loads it through cffi.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import __version__, ir
+from ..errors import SpecError
+from .c_expr import CTYPE, CExpr, Temps, cast, literal, local_key, mangle, reads
+from .common import action_table, chance_sites, max_params
+
+RESET_SITE = 0x7E5E7  # specc.api.RESET_SITE: the next episode's key is fold_in(key, RESET_SITE)
+
+
+class CEmitter:
+    """Collects indented lines of C."""
+
+    def __init__(self, indent: int = 1):
+        self.lines: list[str] = []
+        self.indent = indent
+
+    def line(self, text: str) -> None:
+        self.lines.append("    " * self.indent + text)
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def flatten(value: object) -> list:
+    if isinstance(value, tuple):
+        return [x for v in value for x in flatten(v)]
+    return [value]
+
+
+class CBlock:
+    """Statements -> C lines mutating the state `s`."""
+
+    def __init__(self, out: CEmitter, names: dict[str, str], words: dict[int, str], temps: Temps):
+        self.out = out
+        self.names = names
+        self.words = words
+        self.temps = temps
+
+    def expr(self) -> CExpr:
+        return CExpr(self.names, self.words, self.temps)
+
+    def block(self, stmts: ir.Block) -> None:
+        for s in stmts:
+            getattr(self, f"visit_{type(s).__name__}")(s)
+
+    def visit_Pass(self, s: ir.Pass) -> None:
+        pass
+
+    def visit_Assign(self, s: ir.Assign) -> None:
+        ex = self.expr()
+        base = ex.name(s.name, s.type if s.kind == "local" else None)
+        if any(i.type.shape for i in s.indices):
+            raise SpecError("the C backend cannot assign through an index array yet", s.pos)
+        region = ir.Type(s.type.dtype, s.type.shape[len(s.indices) :])
+        if not s.type.shape:  # a scalar variable
+            self.out.line(f"{base} = {cast(ex.gen(s.value), s.value.type, region)};")
+            return
+        # a write out of range (after a negative index counts from the end) is dropped
+        checks, offset = [], []
+        for k, (i, n) in enumerate(zip(s.indices, s.type.shape)):
+            stride = math.prod(s.type.shape[k + 1 :])
+            if isinstance(i, ir.Literal) and 0 <= i.value < n:
+                part = str(i.value)
+            else:
+                part = self.temps("w")
+                self.out.line(f"int32_t {part} = _wx({ex.gen(i)}, {n});")
+                checks.append(f"{part} >= 0")
+            offset.append(part if stride == 1 else f"{part} * {stride}")
+        where = " + ".join(offset) or "0"
+        if checks:
+            self.out.line(f"if ({' && '.join(checks)}) {{")
+            self.out.indent += 1
+        if not region.shape:
+            self.out.line(f"{base}[{where}] = {cast(ex.gen(s.value), s.value.type, region)};")
+        else:
+            self.store(s, ex, f"{base} + {where}" if where != "0" else base, region)
+        if checks:
+            self.out.indent -= 1
+            self.out.line("}")
+
+    def store(self, s: ir.Assign, ex: CExpr, dest: str, region: ir.Type) -> None:
+        """An array value into the region `dest`: straight in, through a temporary when the
+        value reads the variable it is assigned to, in place for push(z, ...) into z."""
+        v = s.value
+        if isinstance(v, ir.Call) and v.func in ("push", "remove") and same_region(v.args[0], s):
+            if not reads(v.args[1], s.name):
+                self.out.line(f"_{v.func}_{region.dtype}({dest}, {region.shape[0]}, {ex.gen(v.args[1])});")
+                return
+        if not reads(v, s.name):
+            simple = dest.replace("s->", "", 1).isidentifier()
+            if not simple:  # a part of the variable: a pointer to it
+                self.out.line(f"{{ {CTYPE[region.dtype]} *_d = {dest};")
+                self.out.indent += 1
+            for line in ex.fill(v, dest if simple else "_d", region):
+                self.out.line(line)
+            if not simple:
+                self.out.indent -= 1
+                self.out.line("}")
+            return
+        tmp = self.temps("t")
+        self.out.line("{")
+        self.out.indent += 1
+        self.out.line(f"{CTYPE[region.dtype]} {tmp}[{math.prod(region.shape)}];")
+        for line in ex.fill(v, tmp, region):
+            self.out.line(line)
+        self.out.line(f"memcpy({dest}, {tmp}, sizeof {tmp});")
+        self.out.indent -= 1
+        self.out.line("}")
+
+    def visit_If(self, s: ir.If, keyword: str = "if") -> None:
+        self.out.line(f"{keyword} ({self.expr().gen(s.test)}) {{")
+        self.out.indent += 1
+        self.block(s.then)
+        self.out.indent -= 1
+        if len(s.orelse) == 1 and isinstance(s.orelse[0], ir.If):
+            self.visit_If(s.orelse[0], "} else if")
+            return
+        if s.orelse:
+            self.out.line("} else {")
+            self.out.indent += 1
+            self.block(s.orelse)
+            self.out.indent -= 1
+        self.out.line("}")
+
+    def visit_For(self, s: ir.For) -> None:
+        ex = self.expr()
+        var, end = mangle(s.var), self.temps("end")
+        self.out.line(f"for (int32_t {var} = {ex.gen(s.lo)}, {end} = {ex.gen(s.hi)}; {var} < {end}; {var}++) {{")
+        self.out.indent += 1
+        self.block(s.body)
+        self.out.indent -= 1
+        self.out.line("}")
+
+    def visit_CallStmt(self, s: ir.CallStmt) -> None:
+        ex = self.expr()
+        args = [ex.gen(a) for a in s.args]
+        if s.func in ("win", "lose"):
+            self.out.line(f"_{s.func}(s, {args[0]});")
+        elif s.func == "draw":
+            self.out.line("memset(s->rewards, 0, sizeof s->rewards);")
+        elif s.func == "reward":
+            who = args[0] if len(args) == 2 else "0"
+            self.out.line(f"_reward(s, {who}, {cast(args[-1], s.args[-1].type, ir.FLOAT32)});")
+        if s.func in ("win", "lose", "draw", "terminate"):
+            self.out.line("s->terminated = true;")
+        elif s.func == "truncate":
+            self.out.line("s->truncated = true;")
+
+
+def same_region(zone: ir.Expr, s: ir.Assign) -> bool:
+    """Whether `zone` reads exactly the part of the variable that `s` assigns."""
+    if isinstance(zone, ir.Name):
+        return zone.name == s.name and not s.indices and zone.kind != "const"
+    if isinstance(zone, ir.Index) and isinstance(zone.base, ir.Name):
+        return zone.base.name == s.name and zone.base.kind != "const" and zone.indices == s.indices
+    return False
+
+
+def local_decls(names: dict[str, str], *blocks: ir.Block) -> list[str]:
+    """C declarations of the locals the blocks assign (zero-initialised). A name that holds
+    values of two types (a procedure inlined twice) gets one C variable per type; `names`
+    receives the mapping ("name:type" -> C name)."""
+    found: dict[tuple[str, ir.Type], str] = {}
+
+    def walk(stmts: ir.Block) -> None:
+        for s in stmts:
+            if isinstance(s, ir.Assign) and s.kind == "local" and (s.name, s.type) not in found:
+                taken = any(n == s.name for n, _ in found)
+                found[(s.name, s.type)] = mangle(s.name) + (f"_{s.type.dtype}{len(found)}" if taken else "")
+            for f in ("then", "orelse", "body"):
+                walk(getattr(s, f, ()))
+
+    for b in blocks:
+        walk(b)
+    decls = []
+    for (name, t), cname in found.items():
+        names[local_key(name, t)] = cname
+        if t.shape:
+            decls.append(f"{CTYPE[t.dtype]} {cname}[{math.prod(t.shape)}] = {{0}};")
+        else:
+            decls.append(f"{CTYPE[t.dtype]} {cname} = 0;")
+    return decls
+
+
+def draw_words(out: CEmitter, *nodes: object) -> dict[int, str]:
+    """The function's one draw of random words, as the other backends make it."""
+    sites = chance_sites(*nodes)
+    if sites:
+        out.line(f"uint32_t words[{len(sites)}];")
+        out.line(f"random_bits(key, {len(sites)}, words);")
+    return {site: f"words[{i}]" for i, site in enumerate(sites)}
+
+
+def state_names(program: ir.Program) -> dict[str, str]:
+    names = {f.name: f"s->{f.name}" for f in program.fields}
+    names.update(current_player="s->current_player", step_count="s->step_count", player="player")
+    return names
+
+
+def effect_body(program: ir.Program, action: ir.Action) -> str:
+    out = CEmitter()
+    names = dict(state_names(program), **{p.name: mangle(p.name) for p in action.params})
+    words = draw_words(out, action.effect)
+    for d in local_decls(names, action.effect):
+        out.line(d)
+    CBlock(out, names, words, Temps()).block(action.effect)
+    if not words:
+        out.line("(void)key;")
+    return out.text()
+
+
+def init_body(program: ir.Program) -> str:
+    out = CEmitter()
+    names = state_names(program)
+    words = draw_words(out, tuple(f.init for f in program.fields), program.init)
+    for d in local_decls(names, program.init):
+        out.line(d)
+    temps = Temps()
+    gen = CBlock(out, names, words, temps)
+    for f in program.fields:  # the declared initial values, then the spec's init rules
+        target = ir.Assign(f.pos, name=f.name, value=f.init, kind="state", type=f.type)
+        gen.visit_Assign(target)
+    gen.block(program.init)
+    if not words:
+        out.line("(void)key;")
+    return out.text()
+
+
+def observe_body(program: ir.Program) -> str:
+    out = CEmitter()
+    ex = CExpr(state_names(program), {}, Temps())
+    t = program.observation_type
+    for line in ex.fill(program.observe, "out", t):
+        out.line(line)
+    return out.text()
+
+
+def generate(program: ir.Program) -> str:
+    """The whole native.c for `program`."""
+    from .common import render_text
+
+    names = state_names(program)
+    fields = []
+    for f in program.fields:
+        dims = f"[{math.prod(f.type.shape)}]" if f.type.shape else ""
+        fields.append({"name": f.name, "decl": f"{CTYPE[f.type.dtype]} {f.name}{dims}"})
+    constants = []
+    for c in program.constants:
+        values = [literal(v, ir.Type(c.type.dtype)) for v in flatten(c.value)]
+        constants.append({"name": c.name, "ctype": CTYPE[c.type.dtype], "size": len(values), "init": ", ".join(values)})
+    table = action_table(program)
+    width = max_params(program)
+    rows = ["{" + ", ".join(map(str, list(v) + [0] * (width - len(v)))) + "}" for _, v in table]
+    actions = []
+    for a in program.actions:
+        guard_names = dict(names, **{p.name: mangle(p.name) for p in a.params})
+        actions.append(
+            {
+                "name": a.name,
+                "params": [mangle(p.name) for p in a.params],
+                "offset": a.offset,
+                "size": a.size,
+                "guard": CExpr(guard_names, {}, Temps()).gen(a.legal),
+                "effect": effect_body(program, a),
+            }
+        )
+    invariants = [CExpr(names, {}, Temps()).gen(inv) for inv in program.invariants]
+    return render_text(
+        "c_env.c.j2",
+        program=program,
+        version=__version__,
+        obs_size=math.prod(program.observation_type.shape),
+        obs_ctype=CTYPE[program.observation_type.dtype],
+        reset_site=RESET_SITE,
+        fields=fields,
+        constants=constants,
+        kinds=[str(k) for k, _ in table],
+        width=width,
+        params_rows=", ".join(rows),
+        zone_types=[("int8", "int8_t"), ("int16", "int16_t"), ("int32", "int32_t")],
+        actions=actions,
+        invariants=invariants,
+        observe_body=observe_body(program),
+        init_body=init_body(program),
+    )
+

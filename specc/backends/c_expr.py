@@ -1,0 +1,400 @@
+"""Expressions of the C backend: IR -> C expression text, one element at a time.
+
+An array-valued expression is lowered element by element: `at(e, idx)` gives the C
+text of the element of `e` at the C index expressions `idx` (one per axis; NumPy
+broadcasting picks the operands' elements). Reductions, `choose` and zones nested in
+expressions become GCC statement expressions `({ ...; value; })`, so every IR
+expression stays one C expression, evaluated only where the reference evaluates it.
+The edge meanings (wrapping, zero divisors, saturating casts, index clamping) live in
+small helpers of templates/c_env.c.j2.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from .. import ir
+from ..errors import SpecError
+
+CTYPE = {"bool": "bool", "int8": "int8_t", "int16": "int16_t", "int32": "int32_t", "float32": "float"}
+MATH = {"sqrt": "sqrtf", "sin": "sinf", "cos": "cosf", "tan": "tanf", "exp": "expf", "log": "logf", "floor": "floorf"}
+CASTS = {"int": "int32", "int8": "int8", "int16": "int16", "int32": "int32", "float": "float32"}
+ZONE_OPS = ("push", "remove", "shuffle")
+C_RESERVED = set(
+    "auto break case char const continue default do double else enum extern float for goto if inline int long "
+    "register restrict return short signed sizeof static struct switch typedef union unsigned void volatile while "
+    "bool true false s key k in out p mask words player mover legal main NAN INFINITY NULL EOF".split()
+)
+
+
+def ctype(t: ir.Type) -> str:
+    """The C type of a value: a weak (literal-only) float computes in double, as Python does."""
+    return "double" if t.is_float and t.weak else CTYPE[t.dtype]
+
+
+def mangle(name: str) -> str:
+    """A spec name as a C identifier (never a keyword or one of the generated code's own names)."""
+    return name + "_" if name in C_RESERVED or name.startswith("_") else name
+
+
+def local_key(name: str, t: ir.Type) -> str:
+    return f"{name}:{t.dtype}{list(t.shape)}"
+
+
+def literal(value: bool | int | float, t: ir.Type | None = None) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        if value == -(2**31):
+            return "(-2147483647 - 1)"
+        return f"({value})" if value < 0 else str(value)
+    if t is not None and not t.weak:
+        value = float(np.float32(value))
+    if math.isnan(value):
+        return "NAN"
+    if math.isinf(value):
+        return "INFINITY" if value > 0 else "(-INFINITY)"
+    text = repr(value) if (t is None or t.weak) else str(np.float32(value))
+    text = text if ("." in text or "e" in text) else text + ".0"
+    text = text if (t is None or t.weak) else text + "f"
+    return f"({text})" if value < 0 else text
+
+
+def cast(text: str, src: ir.Type, dst: ir.Type) -> str:
+    """`text` (a value of type src) as dst: integers wrap, floats saturate into integers."""
+    if ctype(src) == ctype(dst):
+        return text
+    if dst.is_bool:
+        return f"(({text}) != 0)"
+    if dst.is_float:
+        return f"(({ctype(dst)})({text}))"
+    if src.is_float:
+        lo, hi = ir.INT_BOUNDS[dst.dtype]
+        limits = f"{literal(lo)}, {literal(hi)}"
+        value = f"_f2i((float)({text}), {limits})"
+        return value if dst.dtype == "int32" else f"(({CTYPE[dst.dtype]}){value})"
+    return f"(({CTYPE[dst.dtype]})({text}))"
+
+
+def flat_index(shape: tuple[int, ...], idx: list[str]) -> str:
+    """Row-major flat offset of `idx` in an array of `shape`."""
+    terms, stride = [], 1
+    for dim, i in reversed(list(zip(shape, idx))):
+        if i != "0":
+            terms.append(i if stride == 1 else f"{i} * {stride}")
+        stride *= dim
+    return " + ".join(reversed(terms)) or "0"
+
+
+def bcast(operand: tuple[int, ...], shape: tuple[int, ...], idx: list[str]) -> list[str]:
+    """The indexes of an operand of shape `operand` broadcast to `shape` at `idx`."""
+    tail = idx[len(idx) - len(operand) :] if operand else []
+    return ["0" if d == 1 and shape[len(shape) - len(operand) + k] != 1 else i for k, (d, i) in enumerate(zip(operand, tail))]
+
+
+def reads(node: object, name: str) -> bool:
+    """Whether an expression reads the variable `name`."""
+    import dataclasses
+
+    if isinstance(node, ir.Name):
+        return node.name == name and node.kind != "const"
+    if isinstance(node, tuple):
+        return any(reads(n, name) for n in node)
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        return any(reads(getattr(node, f.name), name) for f in dataclasses.fields(node))
+    return False
+
+
+class Temps:
+    """Unique names for temporaries in one generated function."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self, stem: str) -> str:
+        self.n += 1
+        return f"_{stem}{self.n}"
+
+
+class CExpr:
+    """Expression -> C text. `names` maps IR names to C lvalues (state fields: `s->f`)."""
+
+    def __init__(self, names: dict[str, str], words: dict[int, str], temps: Temps, key: str = "key"):
+        self.names = names
+        self.words = words
+        self.temps = temps
+        self.key = key
+
+    def gen(self, e: ir.Expr) -> str:
+        """A scalar expression."""
+        return self.at(e, [])
+
+    def at(self, e: ir.Expr, idx: list[str]) -> str:
+        """The element of `e` at `idx` (one C index expression per axis of e.type.shape)."""
+        return getattr(self, f"visit_{type(e).__name__}")(e, idx)
+
+    def sub(self, operand: ir.Expr, e: ir.Expr, idx: list[str]) -> str:
+        """The element of an operand of `e` at `idx`, broadcast to e's shape."""
+        return self.at(operand, bcast(operand.type.shape, e.type.shape, idx))
+
+    def name(self, name: str, local: ir.Type | None = None) -> str:
+        """The C name of a variable; a local's depends on its type (see c_backend.local_decls)."""
+        if local is not None:
+            return self.names.get(local_key(name, local), mangle(name))
+        return self.names.get(name, mangle(name))
+
+    # ------------------------------------------------------------------ leaves
+
+    def visit_Literal(self, e: ir.Literal, idx: list[str]) -> str:
+        return literal(e.value, e.type)
+
+    def visit_Name(self, e: ir.Name, idx: list[str]) -> str:
+        base = e.name if e.kind == "const" else self.name(e.name, e.type if e.kind == "local" else None)
+        return f"{base}[{flat_index(e.type.shape, idx)}]" if e.type.shape else base
+
+    def visit_Index(self, e: ir.Index, idx: list[str]) -> str:
+        base_shape = e.base.type.shape
+        if len(e.indices) == 1 and e.indices[0].type.shape:  # an index array: a gather
+            index = e.indices[0]
+            rank = len(index.type.shape)
+            i = f"_ix({self.at(index, idx[:rank])}, {base_shape[0]})"
+            return self.at(e.base, [i] + idx[rank:])
+        picked = [self.read_index(i, n) for i, n in zip(e.indices, base_shape)]
+        return self.at(e.base, picked + idx)
+
+    def read_index(self, i: ir.Expr, n: int) -> str:
+        if isinstance(i, ir.Literal) and 0 <= i.value < n:
+            return str(i.value)
+        return f"_ix({self.gen(i)}, {n})"
+
+    # -------------------------------------------------------------- operators
+
+    def visit_Unary(self, e: ir.Unary, idx: list[str]) -> str:
+        x = self.at(e.operand, idx)
+        if e.op == "not":
+            return f"(!{x})"
+        if e.type.is_float:
+            return f"(-{x})"
+        return cast(f"_wneg({x})", ir.INT32, e.type)
+
+    def visit_Binary(self, e: ir.Binary, idx: list[str]) -> str:
+        left, right = self.sub(e.left, e, idx), self.sub(e.right, e, idx)
+        lt, rt = e.left.type, e.right.type
+        if e.op in ("and", "or"):
+            return f"({left} {'&&' if e.op == 'and' else '||'} {right})"
+        if e.op in ("==", "!=", "<", "<=", ">", ">="):
+            if lt.is_float or rt.is_float:  # both as float32, as the reference compares them
+                left, right = cast(left, lt, ir.FLOAT32), cast(right, rt, ir.FLOAT32)
+            return f"({left} {e.op} {right})"
+        t = e.type
+        if t.is_float:  # in float32, bare literals too (the reference's np.float32 operands)
+            if e.op == "**" and isinstance(e.right, ir.Literal) and isinstance(e.right.value, int):
+                return f"_powif({cast(left, lt, ir.FLOAT32)}, {e.right.value})"
+            left, right = cast(left, lt, ir.FLOAT32), cast(right, rt, ir.FLOAT32)
+            if e.op in ("+", "-", "*", "/"):
+                return f"({left} {e.op} {right})"
+            return {"//": "_floordivf", "%": "_fmod_py", "**": "powf"}[e.op] + f"({left}, {right})"
+        helper = {"+": "_wadd", "-": "_wsub", "*": "_wmul", "//": "_floordiv", "%": "_pymod", "**": "_ipow"}[e.op]
+        return cast(f"{helper}({left}, {right})", ir.INT32, t)
+
+    def visit_Cond(self, e: ir.Cond, idx: list[str]) -> str:
+        test = self.sub(e.test, e, idx)
+        then = cast(self.sub(e.then, e, idx), e.then.type, e.type)
+        orelse = cast(self.sub(e.orelse, e, idx), e.orelse.type, e.type)
+        return f"({test} ? {then} : {orelse})"
+
+    def visit_ArrayLit(self, e: ir.ArrayLit, idx: list[str]) -> str:
+        inner = ir.Type(e.type.dtype, e.type.shape[1:])
+        items = [cast(self.at(i, bcast(i.type.shape, inner.shape, idx[1:])), i.type, e.type) for i in e.items]
+        return select(idx[0], items)
+
+    # ------------------------------------------------------------- reductions
+
+    def loop(self, var: str, lo: str, hi: str) -> str:
+        end = self.temps("end")
+        return f"for (int32_t {var} = {lo}, {end} = {hi}; {var} < {end}; {var}++)"
+
+    def visit_Reduce(self, e: ir.Reduce, idx: list[str]) -> str:
+        var = mangle(e.var)
+        start = self.temps("lo")
+        head = f"int32_t {start} = {self.gen(e.lo)}; "
+        loop = self.loop(var, start, self.gen(e.hi))
+        body = self.at(e.body, idx)
+        return "({ " + head + fold(e.op, e.body.type, e.type, loop, body, f"{var} == {start}", var, self.temps) + " })"
+
+    def whole(self, op: str, x: ir.Expr, result: ir.Type) -> str:
+        """A reduction of a whole array (any(mask), sum(a), argmax(a), ...), flattened."""
+        shape = x.type.shape
+        flat = self.temps("j")
+        idx = unravel(flat, shape)
+        loop = f"for (int32_t {flat} = 0; {flat} < {math.prod(shape)}; {flat}++)"
+        return "({ " + fold(op, x.type, result, loop, self.at(x, idx), f"{flat} == 0", flat, self.temps) + " })"
+
+    # ---------------------------------------------------------------- calls
+
+    def visit_Call(self, e: ir.Call, idx: list[str]) -> str:
+        f, args = e.func, e.args
+        elementwise = self.elementwise(f) if not (f in ("min", "max") and len(args) == 1) else None
+        if elementwise is not None:
+            return elementwise(e, [self.sub(a, e, idx) for a in args])
+        if f in ("any", "all", "sum", "count", "argmax", "argmin") or (f in ("min", "max") and len(args) == 1):
+            return self.whole(f, args[0], e.type)
+        if f == "stack":
+            inner = e.type.shape[:-1]
+            items = [cast(self.at(a, bcast(a.type.shape, inner, idx[:-1])), a.type, e.type) for a in args]
+            return select(idx[-1], items)
+        if f == "reshape":
+            x = args[0]
+            flat = flat_index(e.type.shape, idx)
+            if x.type.shape == e.type.shape:
+                return self.at(x, idx)
+            return self.at(x, unravel(f"({flat})", x.type.shape))
+        if f == "size":
+            zone = args[0]
+            j = self.temps("j")
+            n = self.temps("n")
+            return (f"({{ int32_t {n} = 0; for (int32_t {j} = 0; {j} < {zone.type.shape[0]}; {j}++) "
+                    f"{n} += {self.at(zone, [j])} >= 0; {n}; }})")  # fmt: skip
+        if f in ZONE_OPS:  # a zone nested in an expression: built in a temporary
+            buf = self.temps("z")
+            fill = " ".join(self.fill(e, buf, e.type))
+            return f"({{ {CTYPE[e.type.dtype]} {buf}[{e.type.shape[0]}]; {fill} {buf}[{idx[0]}]; }})"
+        return self.chance(e)
+
+    def elementwise(self, f: str) -> Callable[[ir.Call, list[str]], str] | None:
+        def math_fn(e: ir.Call, a: list[str]) -> str:
+            return f"{MATH[e.func]}({cast(a[0], e.args[0].type, ir.FLOAT32)})"
+
+        def abs_fn(e: ir.Call, a: list[str]) -> str:
+            if e.type.is_float:
+                return f"fabsf({cast(a[0], e.args[0].type, ir.FLOAT32)})"
+            return cast(f"_wabs({a[0]})", ir.INT32, e.type)
+
+        def minmax(e: ir.Call, a: list[str]) -> str:
+            x, y = (cast(v, arg.type, e.type) for v, arg in zip(a, e.args))
+            fn = {"min": "_fminn", "max": "_fmaxn"} if e.type.is_float else {"min": "_imin", "max": "_imax"}
+            return cast(f"{fn[e.func]}({x}, {y})", ir.FLOAT32 if e.type.is_float else ir.INT32, e.type)
+
+        def clip(e: ir.Call, a: list[str]) -> str:
+            x, lo, hi = (cast(v, arg.type, e.type) for v, arg in zip(a, e.args))
+            if e.type.is_float:
+                return f"_fminn(_fmaxn({x}, {lo}), {hi})"
+            return cast(f"_imin(_imax({x}, {lo}), {hi})", ir.INT32, e.type)
+
+        def where(e: ir.Call, a: list[str]) -> str:
+            then, orelse = (cast(v, arg.type, e.type) for v, arg in zip(a[1:], e.args[1:]))
+            return f"({a[0]} ? {then} : {orelse})"
+
+        def to(e: ir.Call, a: list[str]) -> str:
+            return cast(a[0], e.args[0].type, ir.Type(CASTS[e.func]))
+
+        if f in MATH:
+            return math_fn
+        if f == "abs":
+            return abs_fn
+        if f in ("min", "max"):
+            return minmax
+        return {"clip": clip, "where": where, **{c: to for c in CASTS}}.get(f)
+
+    def site_key(self, e: ir.Call) -> str:
+        key = f"fold_in({self.key}, {e.site})"
+        for v in e.loop_vars:
+            key = f"fold_in({key}, (uint32_t){self.name(v)})"
+        return key
+
+    def chance(self, e: ir.Call) -> str:
+        word = self.words.get(e.site) or f"random_word({self.site_key(e)})"
+        if e.func == "flip":
+            return f"_flip({word})"
+        if e.func == "roll":
+            return f"_roll({word}, {self.gen(e.args[0])})"
+        if e.func == "uniform":
+            lo, hi = e.args
+            low, high = self.gen(lo), self.gen(hi)
+            if lo.type.weak and hi.type.weak:  # Python subtracts bare literals in double
+                span = f"(float)({high} - {low})"
+            else:
+                span = f"({cast(high, hi.type, ir.FLOAT32)} - {cast(low, lo.type, ir.FLOAT32)})"
+            return f"_uniform({word}, {cast(low, lo.type, ir.FLOAT32)}, {span})"
+        if e.func == "choose":
+            mask = e.args[0]
+            n = mask.type.shape[0]
+            buf, j = self.temps("m"), self.temps("j")
+            return (f"({{ bool {buf}[{n}]; for (int32_t {j} = 0; {j} < {n}; {j}++) {buf}[{j}] = {self.at(mask, [j])}; "
+                    f"_choose({word}, {buf}, {n}); }})")  # fmt: skip
+        raise SpecError(f"the C backend cannot lower {e.func}()", e.pos)
+
+    # ------------------------------------------------------- whole arrays
+
+    def fill(self, e: ir.Expr, buf: str, target: ir.Type, offset: int = 0) -> list[str]:
+        """C statements storing `e`, broadcast to target's shape and cast to its dtype,
+        into the contiguous buffer `buf` from `offset`."""
+        shape = target.shape
+        if isinstance(e, ir.Call) and e.func in ZONE_OPS and e.type.shape == shape:
+            zone = e.args[0]
+            lines = self.fill(zone, buf, target, offset)
+            ptr = f"{buf} + {offset}" if offset else buf
+            t = target.dtype
+            if e.func == "shuffle":
+                return lines + [f"_shuffle_{t}({ptr}, {shape[0]}, {self.site_key(e)});"]
+            return lines + [f"_{e.func}_{t}({ptr}, {shape[0]}, {self.gen(e.args[1])});"]
+        if isinstance(e, ir.ArrayLit) and e.type.shape == shape:
+            inner = ir.Type(target.dtype, shape[1:])
+            size = math.prod(shape[1:])
+            return [line for k, item in enumerate(e.items) for line in self.fill(item, buf, inner, offset + k * size)]
+        if not shape:
+            return [f"{buf}[{offset}] = {cast(self.gen(e), e.type, target)};"]
+        idx = [self.temps("i") for _ in shape]
+        heads = [f"for (int32_t {i} = 0; {i} < {d}; {i}++)" for i, d in zip(idx, shape)]
+        flat = flat_index(shape, idx)
+        where = f"{offset} + {flat}" if offset else flat
+        value = cast(self.at(e, bcast(e.type.shape, shape, idx)), e.type, target)
+        return [" ".join(heads) + f" {buf}[{where}] = {value};"]
+
+
+def unravel(flat: str, shape: tuple[int, ...]) -> list[str]:
+    """The row-major indexes in `shape` of the flat offset `flat`."""
+    idx = []
+    for k, d in enumerate(shape):
+        stride = math.prod(shape[k + 1 :])
+        i = flat if stride == 1 else f"{flat} / {stride}"
+        idx.append(i if k == 0 else f"({i}) % {d}")
+    return idx
+
+
+def select(i: str, items: list[str]) -> str:
+    """items[i] for a C index expression i: direct for a constant, else a chain of tests."""
+    if i.isdigit():
+        return items[int(i)]
+    text = items[-1]
+    for k in range(len(items) - 2, -1, -1):
+        text = f"({i} == {k} ? {items[k]} : {text})"
+    return text
+
+
+def fold(op: str, body_t: ir.Type, result: ir.Type, loop: str, body: str, first: str, var: str, temps: Temps) -> str:
+    """The statements of a reduction `op` of `body` over `loop`, ending with its value."""
+    r, x = temps("r"), temps("x")
+    if op == "any":
+        return f"bool {r} = false; {loop} if ({body}) {{ {r} = true; break; }} {r};"
+    if op == "all":
+        return f"bool {r} = true; {loop} if (!({body})) {{ {r} = false; break; }} {r};"
+    if op == "count":
+        return f"int32_t {r} = 0; {loop} {r} += ({body}) ? 1 : 0; {r};"
+    if op == "sum":
+        if result.is_float:
+            return f"float {r} = 0.0f; {loop} {r} += {cast(body, body_t, ir.FLOAT32)}; {r};"
+        return f"int32_t {r} = 0; {loop} {r} = _wadd({r}, {body}); {r};"
+    t = ctype(ir.Type(body_t.dtype))
+    nan = f" || isnan({x})" if body_t.is_float else ""
+    if op in ("min", "max"):
+        better = "<" if op == "min" else ">"
+        return f"{t} {r} = 0; {loop} {{ {t} {x} = {body}; if ({first} || {x} {better} {r}{nan}) {r} = {x}; }} {r};"
+    better = ">" if op == "argmax" else "<"
+    best = temps("best")
+    nan = f" || (isnan({x}) && !isnan({best}))" if body_t.is_float else ""
+    return (f"int32_t {r} = 0; {t} {best} = 0; {loop} {{ {t} {x} = {body}; "
+            f"if ({first} || {x} {better} {best}{nan}) {{ {best} = {x}; {r} = {var}; }} }} {r};")  # fmt: skip
