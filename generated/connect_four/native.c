@@ -251,7 +251,7 @@ static inline int32_t _wx(int32_t i, int32_t n)
 {
     if (i < 0)
         i += n;
-    return (i < 0 || i >= n) ? -1 : i;
+    return (uint32_t)i < (uint32_t)n ? i : -1;
 }
 
 /* ------------------------------------------- zones: cards at the front, -1 empty */

@@ -2,7 +2,7 @@
 
 1. properties (generated/NAME/test_NAME.py, pytest + hypothesis)
 2. scenarios (the spec's rules written as tests) on both backends
-3. lock-step rollouts of both backends, and against an outside implementation
+3. lock-step rollouts of the JAX, Python and C backends, and against an outside implementation
 4. policy transfer (train on JAX, evaluate on both backends)
 """
 
@@ -59,6 +59,20 @@ def environments(spec_path: str, generated: str | Path | None = None) -> tuple[E
         if not (out / name).is_file():
             raise SpecError(f"{out / name}: no such file (compile with `specc compile {spec_path} --out {out}`)")
     return Env(_import(out / "env.py", "env"), "jax"), Env(_import(out / "reference.py", "reference"), "python")
+
+
+def native_module(out_dir: Path, reference: ModuleType) -> tuple[ModuleType | None, str]:
+    """The C backend of the compiled files in out_dir, or None and why not (no native.c,
+    or no C compiler: level 3 then compares JAX and Python only, and says so)."""
+    from ..native import load
+
+    path = out_dir / "native.c"
+    if not path.is_file():
+        return None, f"no C backend compared: {path} is missing"
+    try:
+        return load(path, reference), ""  # type: ignore[return-value]
+    except SpecError as err:
+        return None, f"no C backend compared: {err.message.splitlines()[0]}"
 
 
 def edited_files(spec_path: str, out_dir: Path) -> list[str]:
@@ -174,11 +188,15 @@ def verify(
         own_ref = "reference.py" in edited
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("level 3: lock-step rollouts", total=episodes)
+            native, why = native_module(out_dir, ref.module)
             result = lockstep_backends(
                 env.module, ref.module if own_ref else covered, episodes, seed,
                 replay=lambda s, e, a: replay_command(spec_path, s, e, a, generated=generated),
                 progress=lambda live: progress.update(task, completed=episodes - live),
+                others={"specc-c": native} if native is not None else None,
             )  # fmt: skip
+        if why:
+            result.warnings.append(why)
         if own_ref:
             result.warnings.append(f"no rule coverage: {out_dir / 'reference.py'} is not as compiled")
         else:

@@ -95,6 +95,8 @@ class Report:
             )
         console.print(table)
         for lv in self.levels:
+            if len(lv.details.get("backends", ())) > 2:
+                console.print(f"level {lv.level} {lv.name}: {', '.join(lv.details['backends'])} in lock-step")
             for w in lv.warnings:
                 console.print(f"[yellow]warning[/yellow] (level {lv.level}): {escape(w)}")
             for f in lv.failures[:5]:

@@ -1,4 +1,7 @@
-"""Level 3: random-policy episodes in lock-step on both backends, every field compared.
+"""Level 3: random-policy episodes in lock-step on every backend, every field compared.
+
+JAX runs the whole batch vmapped; the Python reference and any further backend (the C
+one) step each episode; JAX and each further backend are compared with the reference.
 
 Episode e starts from key fold_in(PRNGKey(seed), e); its step t uses
 fold_in(episode key, t + 1); its actions are uniform over the legal ones, drawn
@@ -87,9 +90,11 @@ def lockstep_backends(
     max_steps: int = 10_000,
     replay: Callable[[int, int, list[int]], str] = lambda s, e, a: "",
     progress: Callable[[int], None] = lambda n: None,
+    others: dict[str, ModuleType] | None = None,
 ) -> LevelResult:
-    """Run `episodes` games on both backends with the same keys and actions; compare
-    every state field after init and after every step."""
+    """Run `episodes` games on both backends (and on `others`, e.g. {"specc-c": the C
+    module}) with the same keys and actions; compare every state field after init and
+    after every step."""
     import jax
 
     result = LevelResult(3, "rollouts")
@@ -103,6 +108,8 @@ def lockstep_backends(
     jstate = v_init(ep_keys)
     rngs = [np.random.default_rng([seed, e]) for e in range(episodes)]
     pstates = [py_module.init(ep_keys[e]) for e in range(episodes)]
+    others = others or {}
+    ostates = {name: [m.init(ep_keys[e]) for e in range(episodes)] for name, m in others.items()}
     actions: list[list[int]] = [[] for _ in range(episodes)]
     live = np.ones(episodes, bool)
     steps = 0
@@ -110,12 +117,15 @@ def lockstep_backends(
         host = jax.device_get(jstate)
         for e in np.flatnonzero(live):
             mine = _index(host, e)
-            bad = first_difference(mine, pstates[e], names, tol)
-            result.record(bad is None, f"episode {e} step {t}: {bad}")
+            bad, left = first_difference(mine, pstates[e], names, tol), "specc-jax"
+            for name in others:  # every further backend against the reference too
+                if bad is None:
+                    bad, left, mine = first_difference(ostates[name][e], pstates[e], names, tol), name, ostates[name][e]
+            result.record(bad is None, f"episode {e} step {t}: {left}: {bad}")
             if bad is not None:
                 if result.divergence is None:
                     result.divergence = Divergence(
-                        "specc-jax", "specc-python", int(e), t, bad,
+                        left, "specc-python", int(e), t, bad,
                         np.asarray(getattr(mine, bad)), np.asarray(getattr(pstates[e], bad)),
                         seed, list(actions[e]), replay(seed, int(e), list(actions[e])),
                     )  # fmt: skip
@@ -132,12 +142,14 @@ def lockstep_backends(
         jstate = v_step(jstate, chosen, keys)
         for e in np.flatnonzero(live):
             pstates[e] = py_module.step(pstates[e], int(chosen[e]), keys[e])
+            for name, m in others.items():
+                ostates[name][e] = m.step(ostates[name][e], int(chosen[e]), keys[e])
             steps += 1
         progress(int(live.sum()))
     if live.any():  # silently stopping would hide a game that never ends
         result.warnings.append(f"{int(live.sum())} episode(s) still running after {max_steps} steps")
     result.seconds = time.perf_counter() - start
-    result.details = {"episodes": episodes, "steps": steps, "seed": seed}
+    result.details = {"episodes": episodes, "steps": steps, "seed": seed, "backends": ["specc-jax", "specc-python", *others]}
     return result
 
 
