@@ -1,0 +1,218 @@
+"""The C backend (generated/NAME/native.c): the same numbers as jax.random, the same
+episodes as the Python reference, batched calls equal to single ones, auto-reset, the
+benchmark harness equal to the JAX one, and a clear error without a C compiler."""
+
+from __future__ import annotations
+
+import textwrap
+
+import jax
+import numpy as np
+import pytest
+
+import specc
+from specc import native
+from specc.api import RESET_SITE
+from specc.backends import c_backend
+from specc.errors import SpecError
+from specc.verify.rollouts import choose, episode_key, field_names, first_difference, step_key, tolerances
+
+SPECS = ["tic_tac_toe", "connect_four", "cartpole", "tcg"]
+
+
+@pytest.fixture(scope="module")
+def envs():
+    cache: dict[str, tuple] = {}
+
+    def get(name: str):
+        if name not in cache:
+            spec = f"specs/{name}.yaml"
+            cache[name] = (specc.make(spec, backend="c"), specc.make(spec, backend="python"))
+        return cache[name]
+
+    return get
+
+
+def test_threefry_fold_in_and_bits_are_jax_random(envs):
+    lib = envs("tic_tac_toe")[0].module
+    rng = np.random.default_rng(0)
+    keys = [np.array([0, 0], np.uint32), np.array([0xFFFFFFFF, 0xFFFFFFFF], np.uint32)]
+    keys += [rng.integers(0, 2**32, 2, dtype=np.uint64).astype(np.uint32) for _ in range(100)]
+    for key in keys:
+        for data in (0, 1, 7, RESET_SITE, 2**31, 2**32 - 1, int(rng.integers(0, 2**32))):
+            out = np.zeros(2, np.uint32)
+            lib.lib.specc_fold_in(lib._ptr(key), data, lib._ptr(out))
+            assert np.array_equal(out, np.asarray(jax.random.fold_in(key, np.uint32(data)))), (key, data)
+        for n in (1, 2, 3, 10, 40):
+            out = np.zeros(n, np.uint32)
+            lib.lib.specc_random_bits(lib._ptr(key), n, lib._ptr(out))
+            assert np.array_equal(out, np.asarray(jax.random.bits(key, (n,), np.uint32))), (key, n)
+        word = np.zeros(1, np.uint32)
+        lib.lib.specc_random_bits(lib._ptr(key), 1, lib._ptr(word))
+        assert word[0] == np.asarray(jax.random.bits(key, (), np.uint32))
+
+
+def test_reset_site_is_the_api_one():
+    assert c_backend.RESET_SITE == RESET_SITE
+
+
+@pytest.mark.parametrize("name,episodes", [("tic_tac_toe", 20), ("connect_four", 10), ("cartpole", 10), ("tcg", 6)])
+def test_lockstep_with_the_reference(envs, name, episodes):
+    c, py = (e.module for e in envs(name))
+    names, tol = field_names(py), tolerances(py)
+    steps = 0
+    for e in range(episodes):
+        key = episode_key(1, e)
+        a, b = py.init(key), c.init(key)
+        rng = np.random.default_rng([1, e])
+        for t in range(600):
+            assert first_difference(a, b, names, tol) is None, (name, e, t, first_difference(a, b, names, tol))
+            if a.terminated or a.truncated:
+                break
+            action = choose(rng, a.legal_action_mask)
+            a, b = py.step(a, action, step_key(key, t)), c.step(b, action, step_key(key, t))
+            steps += 1
+        for p in range(-1, py.NUM_PLAYERS):
+            if p >= 0:
+                assert np.array_equal(py.observe(a, p), c.observe(b, p))
+        assert not c.observe(b, py.NUM_PLAYERS).any() and not c.observe(b, -1).any()  # no such player
+    assert steps > episodes
+
+
+def test_illegal_and_finished_steps(envs):
+    c, py = (e.module for e in envs("tic_tac_toe"))
+    key = episode_key(0, 0)
+    a, b = py.init(key), c.init(key)
+    for action in (-1, 9, 2**40):  # out of range: illegal, the mover loses
+        x, y = py.step(a, action, key), c.step(b, action, key)
+        assert y.terminated and np.array_equal(x.rewards, y.rewards)
+        z = c.step(y, 0, key)  # a finished episode absorbs with zero rewards
+        assert z.terminated and not z.rewards.any() and z.step_count == y.step_count
+
+
+def test_batched_calls_equal_single_calls(envs):
+    env, _ = envs("connect_four")
+    c = env.module
+    n = 16
+    keys = np.stack([np.asarray(episode_key(3, e)) for e in range(n)])
+    states = env.init_batch(keys, threads=2)
+    singles = [c.init(k) for k in keys]
+    names = field_names(c)
+    rng = np.random.default_rng(0)
+    for t in range(30):
+        for i in range(n):
+            assert first_difference(c.record(states, i), singles[i], names, {}) is None, (t, i)
+        actions = np.array([choose(rng, s.legal_action_mask) for s in singles], np.int32)
+        step_keys = np.stack([np.asarray(step_key(k, t)) for k in keys])
+        env.step_batch(states, actions, step_keys, threads=2)
+        singles = [c.step(s, a, k) for s, a, k in zip(singles, actions, step_keys)]
+
+
+def test_autoreset_keeps_the_final_observation(envs):
+    env, ref = envs("tic_tac_toe")
+    c = env.module
+    n = 8
+    keys = np.stack([np.asarray(episode_key(5, e)) for e in range(n)])
+    states = env.init_batch(keys)
+    singles = [ref.init(k) for k in keys]
+    rng = np.random.default_rng(1)
+    resets = 0
+    for t in range(20):
+        actions = np.array([choose(rng, s.legal_action_mask) for s in singles], np.int32)
+        step_keys = np.stack([np.asarray(step_key(k, t)) for k in keys])
+        out = env.step_autoreset_batch(states, actions, step_keys)
+        for i in range(n):
+            nxt, transition = ref.step_autoreset(singles[i], actions[i], step_keys[i])
+            assert np.array_equal(out.observation[i], transition.observation)
+            assert np.array_equal(out.rewards[i], transition.rewards)
+            assert out.terminated[i] == transition.terminated and out.truncated[i] == transition.truncated
+            assert first_difference(c.record(states, i), nxt, field_names(c), {}) is None
+            single, _ = env.step_autoreset(singles[i], actions[i], step_keys[i])  # the single-state call
+            assert first_difference(single, nxt, field_names(c), {}) is None
+            resets += bool(transition.terminated or transition.truncated)
+            singles[i] = nxt
+    assert resets > 0
+
+
+def test_bench_harness_equals_the_jax_one(envs):
+    from specc.bench import scan_runner
+
+    env, _ = envs("tic_tac_toe")
+    jax_env = specc.make("specs/tic_tac_toe.yaml", backend="jax")
+    batch, steps = 8, 25
+    runner = scan_runner("jax", jax_env.init, jax_env.step, batch, steps)
+    key = jax.random.PRNGKey(3)
+    final = jax.device_get(runner.run(key))
+    states = env.module.bench(batch, steps, np.asarray(key), threads=2)
+    for name in field_names(env.module):
+        assert np.array_equal(np.asarray(getattr(final, name)), states[name]), name
+
+
+def test_no_compiler_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("CC", "/no/such/cc")
+    monkeypatch.setenv("SPECC_CACHE_DIR", str(tmp_path / "cache"))
+    with pytest.raises(SpecError, match="needs a C compiler"):
+        native.build("int x;", "t")
+    with pytest.raises(SpecError, match="needs a C compiler"):
+        specc.make("specs/tic_tac_toe.yaml", backend="c", out_dir=tmp_path / "out")
+
+
+def test_batched_calls_need_the_c_backend(envs):
+    _, ref = envs("tic_tac_toe")
+    with pytest.raises(SpecError, match="backend 'c'"):
+        ref.init_batch(np.zeros((2, 2), np.uint32))
+
+
+EDGES = """
+specc: 1
+name: edges
+players: 2
+state:
+  a: {type: int32, init: 0}
+  b: {type: int32, init: 0}
+  q: {type: int32, init: 0}
+  r: {type: int32, init: 0}
+  big: {type: int32, init: 2147483647}
+  small: {type: int8, init: 127}
+  arr: {type: "int32[4]", init: 0}
+  got: {type: int32, init: 0}
+  f: {type: float32, init: 0.0}
+  sat: {type: int8, init: 0}
+  nan_i: {type: int32, init: 0}
+  rolled: {type: int32, init: 5}
+actions:
+  go:
+    effect: |
+      a = 7
+      q = a // b
+      r = a % b
+      big = big + 1
+      small = small + 1
+      arr[1] = 5
+      got = arr[a - 10]
+      arr[a] = 99
+      arr[b - 1] = 3
+      f = 1000.0
+      sat = int8(f)
+      nan_i = int(sqrt(f - 2000.0))
+      rolled = roll(b)
+      win(b - 1)
+      terminate()
+observe:
+  type: "int32[4]"
+  value: arr
+"""
+
+
+def test_edge_meanings(tmp_path):
+    spec = tmp_path / "edges.yaml"
+    spec.write_text(textwrap.dedent(EDGES))
+    env = specc.make(spec, backend="c", out_dir=tmp_path / "edges")
+    s = env.step(env.init(np.zeros(2, np.uint32)), 0, np.zeros(2, np.uint32))
+    assert (s.q, s.r) == (0, 0)  # a zero divisor gives 0
+    assert s.big == -(2**31) and s.small == -128  # integers wrap
+    assert s.got == 5  # arr[-3]: counts from the end
+    assert list(s.arr) == [0, 5, 0, 3]  # arr[7] = 99 is dropped; arr[-1] is the last
+    assert s.sat == 127 and s.nan_i == 0  # float -> int saturates, NaN gives 0
+    assert s.rolled == 0  # roll(n) with n < 1
+    assert list(s.rewards) == [-1.0, -1.0]  # win(-1) names no player
