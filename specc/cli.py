@@ -90,6 +90,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_bench, use_host_devices
 
     use_host_devices(args.devices)
+    if args.backend:
+        from .bench_native import run
+
+        run(args.spec, [2**k for k in range(5, 14)] if args.sweep else args.batch, args.backend.split(","),
+            args.steps, args.repeats, args.markdown, args.devices, args.threads)  # fmt: skip
+        return 0
     run_bench(
         args.spec,
         batches=[2**k for k in range(5, 14)] if args.sweep else args.batch,
@@ -299,6 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="split each batch over this many devices (on CPU: cores; JAX's own sharding)")  # fmt: skip
     p.add_argument("--python-seconds", type=float, default=3.0, help="seconds timing the Python backend per batch size")
     p.add_argument("--markdown", help="also write the table as Markdown to this file")
+    p.add_argument("--backend", help="c or c,jax: time the C backend (1 core and --threads cores) against JAX")
+    p.add_argument("--threads", type=_positive, help="cores for the C backend's batched run (default: all)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("verify", help="check a compiled environment at four levels; exit 1 on any failure")
