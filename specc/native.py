@@ -187,7 +187,8 @@ class NativeModule:
         """What `player` sees of `state` (all zeros for no such player)."""
         out = np.zeros(self.OBSERVATION_SHAPE, self.OBSERVATION_DTYPE)
         player = int(player)
-        self.lib.specc_observe(self._ptr(self.pack(state)), player if -(2**63) <= player < 2**63 else -1, self._ptr(out))
+        player = player if -(2**63) <= player < 2**63 else -1
+        self.lib.specc_observe(self._ptr(self.pack(state)), player, self._ptr(out))
         return out
 
     def invariants(self, state: Any) -> np.ndarray:

@@ -92,7 +92,8 @@ def flat_index(shape: tuple[int, ...], idx: list[str]) -> str:
 def bcast(operand: tuple[int, ...], shape: tuple[int, ...], idx: list[str]) -> list[str]:
     """The indexes of an operand of shape `operand` broadcast to `shape` at `idx`."""
     tail = idx[len(idx) - len(operand) :] if operand else []
-    return ["0" if d == 1 and shape[len(shape) - len(operand) + k] != 1 else i for k, (d, i) in enumerate(zip(operand, tail))]
+    lead = len(shape) - len(operand)
+    return ["0" if d == 1 and shape[lead + k] != 1 else i for k, (d, i) in enumerate(zip(operand, tail))]
 
 
 def reads(node: object, name: str) -> bool:

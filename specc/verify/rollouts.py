@@ -149,7 +149,8 @@ def lockstep_backends(
     if live.any():  # silently stopping would hide a game that never ends
         result.warnings.append(f"{int(live.sum())} episode(s) still running after {max_steps} steps")
     result.seconds = time.perf_counter() - start
-    result.details = {"episodes": episodes, "steps": steps, "seed": seed, "backends": ["specc-jax", "specc-python", *others]}
+    backends = ["specc-jax", "specc-python", *others]
+    result.details = {"episodes": episodes, "steps": steps, "seed": seed, "backends": backends}
     return result
 
 
