@@ -94,12 +94,19 @@ static void random_bits(Key key, int32_t n, uint32_t *out)
     }
 }
 
+/* word i of jax.random.bits(key, (n,), uint32) for any n > i: each word is a hash of its
+   own counter, so a function computes only the words of the chance sites it reaches */
+static inline uint32_t random_word_at(Key key, uint32_t i)
+{
+    uint32_t x[2] = {0u, i};
+    threefry2x32(key, x);
+    return x[0] ^ x[1];
+}
+
 /* jax.random.bits(key, (), uint32) */
 static inline uint32_t random_word(Key key)
 {
-    uint32_t w;
-    random_bits(key, 1, &w);
-    return w;
+    return random_word_at(key, 0);
 }
 
 /* ------------------------------------------------ chance, as the reference draws it */
@@ -480,7 +487,7 @@ static void effect_push(State *s, int32_t direction, Key key)
     if (((((s->x < ((float)((-2.4)))) || (s->x > ((float)(2.4)))) || (s->theta < ((float)((-0.20943951023931953))))) || (s->theta > ((float)(0.20943951023931953))))) {
         s->terminated = true;
     }
-    (void)key;
+    (void)key;  /* no chance here */
 }
 
 /* Recompute what follows from the rest of the state: truncation, legal mask, observation. */
@@ -497,12 +504,10 @@ static void refresh(State *s)
 static void init(State *s, Key key)
 {
     memset(s, 0, sizeof *s);
-    uint32_t words[4];
-    random_bits(key, 4, words);
-    s->x = _uniform(words[0], ((float)((-0.05))), (float)(0.05 - (-0.05)));
-    s->x_dot = _uniform(words[1], ((float)((-0.05))), (float)(0.05 - (-0.05)));
-    s->theta = _uniform(words[2], ((float)((-0.05))), (float)(0.05 - (-0.05)));
-    s->theta_dot = _uniform(words[3], ((float)((-0.05))), (float)(0.05 - (-0.05)));
+    s->x = _uniform(random_word_at(key, 0), ((float)((-0.05))), (float)(0.05 - (-0.05)));
+    s->x_dot = _uniform(random_word_at(key, 1), ((float)((-0.05))), (float)(0.05 - (-0.05)));
+    s->theta = _uniform(random_word_at(key, 2), ((float)((-0.05))), (float)(0.05 - (-0.05)));
+    s->theta_dot = _uniform(random_word_at(key, 3), ((float)((-0.05))), (float)(0.05 - (-0.05)));
     refresh(s);
 }
 

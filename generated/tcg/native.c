@@ -141,12 +141,19 @@ static void random_bits(Key key, int32_t n, uint32_t *out)
     }
 }
 
+/* word i of jax.random.bits(key, (n,), uint32) for any n > i: each word is a hash of its
+   own counter, so a function computes only the words of the chance sites it reaches */
+static inline uint32_t random_word_at(Key key, uint32_t i)
+{
+    uint32_t x[2] = {0u, i};
+    threefry2x32(key, x);
+    return x[0] ^ x[1];
+}
+
 /* jax.random.bits(key, (), uint32) */
 static inline uint32_t random_word(Key key)
 {
-    uint32_t w;
-    random_bits(key, 1, &w);
-    return w;
+    return random_word_at(key, 0);
 }
 
 /* ------------------------------------------------ chance, as the reference draws it */
@@ -673,7 +680,7 @@ static void effect_play_basic(State *s, int32_t h, Key key)
     if (_w15 >= 0 && _w16 >= 0) {
         s->entered[_w15 * 4 + _w16] = ((int8_t)(s->turn));
     }
-    (void)key;
+    (void)key;  /* no chance here */
 }
 
 static void effect_evolve(State *s, int32_t h, int32_t slot, Key key)
@@ -714,7 +721,7 @@ static void effect_evolve(State *s, int32_t h, int32_t slot, Key key)
             s->condition[_w9] = ((int8_t)(0));
         }
     }
-    (void)key;
+    (void)key;  /* no chance here */
 }
 
 static void effect_attach(State *s, int32_t slot, Key key)
@@ -731,13 +738,11 @@ static void effect_attach(State *s, int32_t slot, Key key)
     if (_w4 >= 0) {
         s->energy_now[_w4] = ((int8_t)((-1)));
     }
-    (void)key;
+    (void)key;  /* no chance here */
 }
 
 static void effect_play_trainer(State *s, int32_t h, Key key)
 {
-    uint32_t words[2];
-    random_bits(key, 2, words);
     int32_t p_ = 0;
     int8_t c = 0;
     int8_t tr = 0;
@@ -880,7 +885,7 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
     } else if ((TRAINERS__effect[_ix(tr, 6)] == 12)) {
         if ((s->damage[_ix(ce_o, 2) * 4] < POKEMON__hp[_ix(s->card[_ix(ce_o, 2) * 4], 34)])) {
             sr_o = ce_o;
-            sr_b = ({ bool _m41[4]; for (int32_t _j42 = 0; _j42 < 4; _j42++) _m41[_j42] = (_j42 == 0 ? false : (_j42 == 1 ? (s->card[_ix(sr_o, 2) * 4 + 1] >= 0) : (_j42 == 2 ? (s->card[_ix(sr_o, 2) * 4 + 2] >= 0) : (s->card[_ix(sr_o, 2) * 4 + 3] >= 0)))); _choose(words[0], _m41, 4); });
+            sr_b = ({ bool _m41[4]; for (int32_t _j42 = 0; _j42 < 4; _j42++) _m41[_j42] = (_j42 == 0 ? false : (_j42 == 1 ? (s->card[_ix(sr_o, 2) * 4 + 1] >= 0) : (_j42 == 2 ? (s->card[_ix(sr_o, 2) * 4 + 2] >= 0) : (s->card[_ix(sr_o, 2) * 4 + 3] >= 0)))); _choose(random_word_at(key, 0), _m41, 4); });
             if ((sr_b > 0)) {
                 sa_p = sr_o;
                 for (int32_t _i43 = 0; _i43 < 4; _i43++) sa_perm[_i43] = SWAP[_ix(sr_b, 4) * 4 + _i43];
@@ -933,7 +938,7 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
     } else if ((TRAINERS__effect[_ix(tr, 6)] == 13)) {
         ac_d = s->deck_id[_ix(ce_p, 2)];
         ac_m = DECK_TYPE_COUNT[_ix(ac_d, 4)];
-        ac_r = _roll(words[1], _ipow(ac_m, 3));
+        ac_r = _roll(random_word_at(key, 1), _ipow(ac_m, 3));
         int32_t _w60 = _wx(ce_p, 2);
         if (_w60 >= 0) {
             {
@@ -1031,13 +1036,11 @@ static void effect_retreat(State *s, int32_t b, Key key)
         s->condition[_w26] = ((int8_t)(0));
     }
     s->retreated = true;
-    (void)key;
+    (void)key;  /* no chance here */
 }
 
 static void effect_attack(State *s, Key key)
 {
-    uint32_t words[10];
-    random_bits(key, 10, words);
     int32_t p_ = 0;
     int32_t o = 0;
     int8_t a = 0;
@@ -1082,15 +1085,15 @@ static void effect_attack(State *s, Key key)
     amt = POKEMON__amount[_ix(a, 34)];
     lands = true;
     if ((s->condition[_ix(p_, 2)] == 3)) {
-        lands = _flip(words[0]);
+        lands = _flip(random_word_at(key, 0));
     }
     if (lands) {
         dmg = ((int32_t)(POKEMON__damage[_ix(a, 34)]));
         if ((eff == 1)) {
-            coins = _roll(words[1], 8);
+            coins = _roll(random_word_at(key, 1), 8);
             dmg = _wmul(dmg, ({ int32_t _lo1 = 0; int32_t _r3 = 0; for (int32_t k_ = _lo1, _end2 = 3; k_ < _end2; k_++) _r3 += (((k_ < amt) && (_pymod(_floordiv(coins, _ipow(2, k_)), 2) == 1))) ? 1 : 0; _r3; }));
         } else if ((eff == 2)) {
-            if (_flip(words[2])) {
+            if (_flip(random_word_at(key, 2))) {
                 dmg = _wadd(dmg, amt);
             }
         } else if ((eff == 3)) {
@@ -1205,7 +1208,7 @@ static void effect_attack(State *s, Key key)
         } else if ((eff == 12)) {
             if ((s->damage[_ix(ce_o, 2) * 4] < POKEMON__hp[_ix(s->card[_ix(ce_o, 2) * 4], 34)])) {
                 sr_o = ce_o;
-                sr_b = ({ bool _m46[4]; for (int32_t _j47 = 0; _j47 < 4; _j47++) _m46[_j47] = (_j47 == 0 ? false : (_j47 == 1 ? (s->card[_ix(sr_o, 2) * 4 + 1] >= 0) : (_j47 == 2 ? (s->card[_ix(sr_o, 2) * 4 + 2] >= 0) : (s->card[_ix(sr_o, 2) * 4 + 3] >= 0)))); _choose(words[3], _m46, 4); });
+                sr_b = ({ bool _m46[4]; for (int32_t _j47 = 0; _j47 < 4; _j47++) _m46[_j47] = (_j47 == 0 ? false : (_j47 == 1 ? (s->card[_ix(sr_o, 2) * 4 + 1] >= 0) : (_j47 == 2 ? (s->card[_ix(sr_o, 2) * 4 + 2] >= 0) : (s->card[_ix(sr_o, 2) * 4 + 3] >= 0)))); _choose(random_word_at(key, 3), _m46, 4); });
                 if ((sr_b > 0)) {
                     sa_p = sr_o;
                     for (int32_t _i48 = 0; _i48 < 4; _i48++) sa_perm[_i48] = SWAP[_ix(sr_b, 4) * 4 + _i48];
@@ -1258,7 +1261,7 @@ static void effect_attack(State *s, Key key)
         } else if ((eff == 13)) {
             ac_d = s->deck_id[_ix(ce_p, 2)];
             ac_m = DECK_TYPE_COUNT[_ix(ac_d, 4)];
-            ac_r = _roll(words[4], _ipow(ac_m, 3));
+            ac_r = _roll(random_word_at(key, 4), _ipow(ac_m, 3));
             int32_t _w65 = _wx(ce_p, 2);
             if (_w65 >= 0) {
                 {
@@ -1374,14 +1377,14 @@ static void effect_attack(State *s, Key key)
                 if (_w138 >= 0) {
                     s->damage[_w138 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(ck_q, 2) * 4], 20)));
                 }
-                if (_flip(words[5])) {
+                if (_flip(random_word_at(key, 5))) {
                     int32_t _w139 = _wx(ck_q, 2);
                     if (_w139 >= 0) {
                         s->burned[_w139] = false;
                     }
                 }
             }
-            if (((s->condition[_ix(ck_q, 2)] == 1) && _flip(words[6]))) {
+            if (((s->condition[_ix(ck_q, 2)] == 1) && _flip(random_word_at(key, 6)))) {
                 int32_t _w140 = _wx(ck_q, 2);
                 if (_w140 >= 0) {
                     s->condition[_w140] = ((int8_t)(0));
@@ -1407,14 +1410,14 @@ static void effect_attack(State *s, Key key)
                 if (_w143 >= 0) {
                     s->damage[_w143 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(ck_q, 2) * 4], 20)));
                 }
-                if (_flip(words[7])) {
+                if (_flip(random_word_at(key, 7))) {
                     int32_t _w144 = _wx(ck_q, 2);
                     if (_w144 >= 0) {
                         s->burned[_w144] = false;
                     }
                 }
             }
-            if (((s->condition[_ix(ck_q, 2)] == 1) && _flip(words[8]))) {
+            if (((s->condition[_ix(ck_q, 2)] == 1) && _flip(random_word_at(key, 8)))) {
                 int32_t _w145 = _wx(ck_q, 2);
                 if (_w145 >= 0) {
                     s->condition[_w145] = ((int8_t)(0));
@@ -1548,7 +1551,7 @@ static void effect_attack(State *s, Key key)
                 }
                 int32_t _w208 = _wx(st_p, 2);
                 if (_w208 >= 0) {
-                    s->energy_next[_w208] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(st_p, 2)], 4) * 3 + _ix(_roll(words[9], DECK_TYPE_COUNT[_ix(s->deck_id[_ix(st_p, 2)], 4)]), 3)]));
+                    s->energy_next[_w208] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(st_p, 2)], 4) * 3 + _ix(_roll(random_word_at(key, 9), DECK_TYPE_COUNT[_ix(s->deck_id[_ix(st_p, 2)], 4)]), 3)]));
                 }
             }
         }
@@ -1557,8 +1560,6 @@ static void effect_attack(State *s, Key key)
 
 static void effect_promote(State *s, int32_t b, Key key)
 {
-    uint32_t words[1];
-    random_bits(key, 1, words);
     int32_t p_ = 0;
     int32_t sa_p = 0;
     int32_t sa_perm[4] = {0};
@@ -1662,7 +1663,7 @@ static void effect_promote(State *s, int32_t b, Key key)
             }
             int32_t _w28 = _wx(st_p, 2);
             if (_w28 >= 0) {
-                s->energy_next[_w28] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(st_p, 2)], 4) * 3 + _ix(_roll(words[0], DECK_TYPE_COUNT[_ix(s->deck_id[_ix(st_p, 2)], 4)]), 3)]));
+                s->energy_next[_w28] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(st_p, 2)], 4) * 3 + _ix(_roll(random_word_at(key, 0), DECK_TYPE_COUNT[_ix(s->deck_id[_ix(st_p, 2)], 4)]), 3)]));
             }
         }
     }
@@ -1670,8 +1671,6 @@ static void effect_promote(State *s, int32_t b, Key key)
 
 static void effect_end_turn(State *s, Key key)
 {
-    uint32_t words[6];
-    random_bits(key, 6, words);
     int8_t st_p = 0;
     int8_t dr_p = 0;
     int8_t dr_have = 0;
@@ -1732,7 +1731,7 @@ static void effect_end_turn(State *s, Key key)
                 }
                 int32_t _w10 = _wx(st_p, 2);
                 if (_w10 >= 0) {
-                    s->energy_next[_w10] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(st_p, 2)], 4) * 3 + _ix(_roll(words[0], DECK_TYPE_COUNT[_ix(s->deck_id[_ix(st_p, 2)], 4)]), 3)]));
+                    s->energy_next[_w10] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(st_p, 2)], 4) * 3 + _ix(_roll(random_word_at(key, 0), DECK_TYPE_COUNT[_ix(s->deck_id[_ix(st_p, 2)], 4)]), 3)]));
                 }
             }
         }
@@ -1756,14 +1755,14 @@ static void effect_end_turn(State *s, Key key)
                     if (_w13 >= 0) {
                         s->damage[_w13 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(ck_q, 2) * 4], 20)));
                     }
-                    if (_flip(words[1])) {
+                    if (_flip(random_word_at(key, 1))) {
                         int32_t _w14 = _wx(ck_q, 2);
                         if (_w14 >= 0) {
                             s->burned[_w14] = false;
                         }
                     }
                 }
-                if (((s->condition[_ix(ck_q, 2)] == 1) && _flip(words[2]))) {
+                if (((s->condition[_ix(ck_q, 2)] == 1) && _flip(random_word_at(key, 2)))) {
                     int32_t _w15 = _wx(ck_q, 2);
                     if (_w15 >= 0) {
                         s->condition[_w15] = ((int8_t)(0));
@@ -1789,14 +1788,14 @@ static void effect_end_turn(State *s, Key key)
                     if (_w18 >= 0) {
                         s->damage[_w18 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(ck_q, 2) * 4], 20)));
                     }
-                    if (_flip(words[3])) {
+                    if (_flip(random_word_at(key, 3))) {
                         int32_t _w19 = _wx(ck_q, 2);
                         if (_w19 >= 0) {
                             s->burned[_w19] = false;
                         }
                     }
                 }
-                if (((s->condition[_ix(ck_q, 2)] == 1) && _flip(words[4]))) {
+                if (((s->condition[_ix(ck_q, 2)] == 1) && _flip(random_word_at(key, 4)))) {
                     int32_t _w20 = _wx(ck_q, 2);
                     if (_w20 >= 0) {
                         s->condition[_w20] = ((int8_t)(0));
@@ -1930,7 +1929,7 @@ static void effect_end_turn(State *s, Key key)
                     }
                     int32_t _w83 = _wx(st_p_int3212, 2);
                     if (_w83 >= 0) {
-                        s->energy_next[_w83] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(st_p_int3212, 2)], 4) * 3 + _ix(_roll(words[5], DECK_TYPE_COUNT[_ix(s->deck_id[_ix(st_p_int3212, 2)], 4)]), 3)]));
+                        s->energy_next[_w83] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(st_p_int3212, 2)], 4) * 3 + _ix(_roll(random_word_at(key, 5), DECK_TYPE_COUNT[_ix(s->deck_id[_ix(st_p_int3212, 2)], 4)]), 3)]));
                     }
                 }
             }
@@ -1950,8 +1949,6 @@ static void refresh(State *s)
 static void init(State *s, Key key)
 {
     memset(s, 0, sizeof *s);
-    uint32_t words[7];
-    random_bits(key, 7, words);
     int32_t dl_i = 0;
     int32_t dr_p = 0;
     int8_t dr_have = 0;
@@ -1978,14 +1975,14 @@ static void init(State *s, Key key)
     s->retreated = false;
     for (int32_t _i23 = 0; _i23 < 2; _i23++) s->promote_pending[_i23] = false;
     for (int32_t _i24 = 0; _i24 < 2; _i24++) s->deck_id[_i24] = ((int8_t)(0));
-    s->first = ((int8_t)((_flip(words[0]) ? 0 : 1)));
+    s->first = ((int8_t)((_flip(random_word_at(key, 0)) ? 0 : 1)));
     s->current_player = ((int32_t)(s->first));
-    for (int32_t _i25 = 0; _i25 < 2; _i25++) s->deck_id[_i25] = ((int8_t)(((FIXED_DECKS[_i25] >= 0) ? FIXED_DECKS[_i25] : (_i25 == 0 ? _roll(words[1], 4) : _roll(words[2], 4)))));
+    for (int32_t _i25 = 0; _i25 < 2; _i25++) s->deck_id[_i25] = ((int8_t)(((FIXED_DECKS[_i25] >= 0) ? FIXED_DECKS[_i25] : (_i25 == 0 ? _roll(random_word_at(key, 1), 4) : _roll(random_word_at(key, 2), 4)))));
     { int8_t *_d = s->deck + 0 * 20;
         for (int32_t _i26 = 0; _i26 < 20; _i26++) _d[_i26] = ((int8_t)(DECKS[_ix(s->deck_id[0], 4) * 20 + _i26]));
         _shuffle_int8(_d, 20, fold_in(key, 4));
     }
-    dl_i = ({ bool _m27[20]; for (int32_t _j28 = 0; _j28 < 20; _j28++) _m27[_j28] = (((s->deck[_j28] >= 0) && (s->deck[_j28] < 34)) && (POKEMON__stage[_ix(((int8_t)(_imin(_imax(s->deck[_j28], ((int8_t)(0))), ((int8_t)(33))))), 34)] == 0)); _choose(words[3], _m27, 20); });
+    dl_i = ({ bool _m27[20]; for (int32_t _j28 = 0; _j28 < 20; _j28++) _m27[_j28] = (((s->deck[_j28] >= 0) && (s->deck[_j28] < 34)) && (POKEMON__stage[_ix(((int8_t)(_imin(_imax(s->deck[_j28], ((int8_t)(0))), ((int8_t)(33))))), 34)] == 0)); _choose(random_word_at(key, 3), _m27, 20); });
     _push_int8(s->hand + 0 * 10, 10, s->deck[_ix(dl_i, 20)]);
     _remove_int8(s->deck + 0 * 20, 20, dl_i);
     s->deck_count[0] = ((int8_t)(({ int32_t _n30 = 0; for (int32_t _j29 = 0; _j29 < 20; _j29++) _n30 += s->deck[_j29] >= 0; _n30; })));
@@ -2017,12 +2014,12 @@ static void init(State *s, Key key)
     if (_w38 >= 0) {
         s->deck_count[_w38] = ((int8_t)(_wsub(s->deck_count[_ix(dr_p, 2)], dr_k)));
     }
-    s->energy_next[0] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[0], 4) * 3 + _ix(_roll(words[4], DECK_TYPE_COUNT[_ix(s->deck_id[0], 4)]), 3)]));
+    s->energy_next[0] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[0], 4) * 3 + _ix(_roll(random_word_at(key, 4), DECK_TYPE_COUNT[_ix(s->deck_id[0], 4)]), 3)]));
     { int8_t *_d = s->deck + 1 * 20;
         for (int32_t _i39 = 0; _i39 < 20; _i39++) _d[_i39] = ((int8_t)(DECKS[_ix(s->deck_id[1], 4) * 20 + _i39]));
         _shuffle_int8(_d, 20, fold_in(key, 7));
     }
-    dl_i = ({ bool _m40[20]; for (int32_t _j41 = 0; _j41 < 20; _j41++) _m40[_j41] = (((s->deck[1 * 20 + _j41] >= 0) && (s->deck[1 * 20 + _j41] < 34)) && (POKEMON__stage[_ix(((int8_t)(_imin(_imax(s->deck[1 * 20 + _j41], ((int8_t)(0))), ((int8_t)(33))))), 34)] == 0)); _choose(words[5], _m40, 20); });
+    dl_i = ({ bool _m40[20]; for (int32_t _j41 = 0; _j41 < 20; _j41++) _m40[_j41] = (((s->deck[1 * 20 + _j41] >= 0) && (s->deck[1 * 20 + _j41] < 34)) && (POKEMON__stage[_ix(((int8_t)(_imin(_imax(s->deck[1 * 20 + _j41], ((int8_t)(0))), ((int8_t)(33))))), 34)] == 0)); _choose(random_word_at(key, 5), _m40, 20); });
     _push_int8(s->hand + 1 * 10, 10, s->deck[1 * 20 + _ix(dl_i, 20)]);
     _remove_int8(s->deck + 1 * 20, 20, dl_i);
     s->deck_count[1] = ((int8_t)(({ int32_t _n43 = 0; for (int32_t _j42 = 0; _j42 < 20; _j42++) _n43 += s->deck[1 * 20 + _j42] >= 0; _n43; })));
@@ -2054,7 +2051,7 @@ static void init(State *s, Key key)
     if (_w51 >= 0) {
         s->deck_count[_w51] = ((int8_t)(_wsub(s->deck_count[_ix(dr_p, 2)], dr_k)));
     }
-    s->energy_next[1] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[1], 4) * 3 + _ix(_roll(words[6], DECK_TYPE_COUNT[_ix(s->deck_id[1], 4)]), 3)]));
+    s->energy_next[1] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[1], 4) * 3 + _ix(_roll(random_word_at(key, 6), DECK_TYPE_COUNT[_ix(s->deck_id[1], 4)]), 3)]));
     refresh(s);
 }
 

@@ -92,12 +92,19 @@ static void random_bits(Key key, int32_t n, uint32_t *out)
     }
 }
 
+/* word i of jax.random.bits(key, (n,), uint32) for any n > i: each word is a hash of its
+   own counter, so a function computes only the words of the chance sites it reaches */
+static inline uint32_t random_word_at(Key key, uint32_t i)
+{
+    uint32_t x[2] = {0u, i};
+    threefry2x32(key, x);
+    return x[0] ^ x[1];
+}
+
 /* jax.random.bits(key, (), uint32) */
 static inline uint32_t random_word(Key key)
 {
-    uint32_t w;
-    random_bits(key, 1, &w);
-    return w;
+    return random_word_at(key, 0);
 }
 
 /* ------------------------------------------------ chance, as the reference draws it */
@@ -467,7 +474,7 @@ static void effect_place(State *s, int32_t cell, Key key)
         s->terminated = true;
     }
     s->current_player = _wsub(1, s->current_player);
-    (void)key;
+    (void)key;  /* no chance here */
 }
 
 /* Recompute what follows from the rest of the state: truncation, legal mask, observation. */
@@ -482,10 +489,8 @@ static void refresh(State *s)
 static void init(State *s, Key key)
 {
     memset(s, 0, sizeof *s);
-    uint32_t words[1];
-    random_bits(key, 1, words);
     for (int32_t _i1 = 0; _i1 < 9; _i1++) s->board[_i1] = ((int8_t)(0));
-    s->current_player = _roll(words[0], 2);
+    s->current_player = _roll(random_word_at(key, 0), 2);
     refresh(s);
 }
 

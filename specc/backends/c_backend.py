@@ -193,13 +193,23 @@ def local_decls(names: dict[str, str], *blocks: ir.Block) -> list[str]:
     return decls
 
 
+def uses_key(node: object) -> bool:
+    """Whether the IR draws chance (so its function reads `key`)."""
+    import dataclasses
+
+    if isinstance(node, ir.Call) and node.site >= 0:
+        return True
+    if isinstance(node, tuple):
+        return any(uses_key(n) for n in node)
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        return any(uses_key(getattr(node, f.name)) for f in dataclasses.fields(node))
+    return False
+
+
 def draw_words(out: CEmitter, *nodes: object) -> dict[int, str]:
-    """The function's one draw of random words, as the other backends make it."""
-    sites = chance_sites(*nodes)
-    if sites:
-        out.line(f"uint32_t words[{len(sites)}];")
-        out.line(f"random_bits(key, {len(sites)}, words);")
-    return {site: f"words[{i}]" for i, site in enumerate(sites)}
+    """The function's random words, as the other backends draw them (word k of
+    bits(key, (n,)) for its k-th chance site), each computed only where it is used."""
+    return {site: f"random_word_at(key, {i})" for i, site in enumerate(chance_sites(*nodes))}
 
 
 def state_names(program: ir.Program) -> dict[str, str]:
@@ -215,8 +225,8 @@ def effect_body(program: ir.Program, action: ir.Action) -> str:
     for d in local_decls(names, action.effect):
         out.line(d)
     CBlock(out, names, words, Temps()).block(action.effect)
-    if not words:
-        out.line("(void)key;")
+    if not uses_key(action.effect):
+        out.line("(void)key;  /* no chance here */")
     return out.text()
 
 
@@ -232,8 +242,8 @@ def init_body(program: ir.Program) -> str:
         target = ir.Assign(f.pos, name=f.name, value=f.init, kind="state", type=f.type)
         gen.visit_Assign(target)
     gen.block(program.init)
-    if not words:
-        out.line("(void)key;")
+    if not uses_key((tuple(f.init for f in program.fields), program.init)):
+        out.line("(void)key;  /* no chance here */")
     return out.text()
 
 
