@@ -559,27 +559,27 @@ static void observe(const State *s, int32_t player, obs_t *out)
 
 static bool legal_play_basic(const State *s, int32_t h)
 {
-    return ((((((s->phase == 0) || (s->phase == 1)) && (s->hand[_ix(s->current_player, 2) * 10 + _ix(h, 10)] >= 0)) && (s->hand[_ix(s->current_player, 2) * 10 + _ix(h, 10)] < 34)) && (POKEMON__stage[_ix(s->hand[_ix(s->current_player, 2) * 10 + _ix(h, 10)], 34)] == 0)) && ((s->card[_ix(s->current_player, 2) * 4] < 0) || ({ int32_t _lo1 = 1; bool _r3 = false; for (int32_t t = _lo1, _end2 = 4; t < _end2; t++) if ((s->card[_ix(s->current_player, 2) * 4 + _ix(t, 4)] < 0)) { _r3 = true; break; } _r3; })));
+    return ((((((s->phase == 0) || (s->phase == 1)) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && (s->hand[_ix(s->current_player, 2) * 10 + h] < 34)) && (POKEMON__stage[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 34)] == 0)) && ((s->card[_ix(s->current_player, 2) * 4] < 0) || ({ int32_t _lo1 = 1; bool _r3 = false; for (int32_t t = _lo1, _end2 = 4; t < _end2; t++) if ((s->card[_ix(s->current_player, 2) * 4 + t] < 0)) { _r3 = true; break; } _r3; })));
 }
 
 static bool legal_evolve(const State *s, int32_t h, int32_t slot)
 {
-    return (((((((s->phase == 1) && (s->turn > 2)) && (s->card[_ix(s->current_player, 2) * 4 + _ix(slot, 4)] >= 0)) && (s->entered[_ix(s->current_player, 2) * 4 + _ix(slot, 4)] < s->turn)) && (s->hand[_ix(s->current_player, 2) * 10 + _ix(h, 10)] >= 0)) && (s->hand[_ix(s->current_player, 2) * 10 + _ix(h, 10)] < 34)) && (POKEMON__evolves_from[_ix(s->hand[_ix(s->current_player, 2) * 10 + _ix(h, 10)], 34)] == s->card[_ix(s->current_player, 2) * 4 + _ix(slot, 4)]));
+    return (((((((s->phase == 1) && (s->turn > 2)) && (s->card[_ix(s->current_player, 2) * 4 + slot] >= 0)) && (s->entered[_ix(s->current_player, 2) * 4 + slot] < s->turn)) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && (s->hand[_ix(s->current_player, 2) * 10 + h] < 34)) && (POKEMON__evolves_from[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 34)] == s->card[_ix(s->current_player, 2) * 4 + slot]));
 }
 
 static bool legal_attach(const State *s, int32_t slot)
 {
-    return (((s->phase == 1) && (s->energy_now[_ix(s->current_player, 2)] >= 0)) && (s->card[_ix(s->current_player, 2) * 4 + _ix(slot, 4)] >= 0));
+    return (((s->phase == 1) && (s->energy_now[_ix(s->current_player, 2)] >= 0)) && (s->card[_ix(s->current_player, 2) * 4 + slot] >= 0));
 }
 
 static bool legal_play_trainer(const State *s, int32_t h)
 {
-    return (((s->phase == 1) && (s->hand[_ix(s->current_player, 2) * 10 + _ix(h, 10)] >= 34)) && ((TRAINERS__kind[_ix(((int8_t)(_wsub(s->hand[_ix(s->current_player, 2) * 10 + _ix(h, 10)], 34))), 6)] == 0) || (!s->supporter_played)));
+    return (((s->phase == 1) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 34)) && ((TRAINERS__kind[_ix(((int8_t)(_wsub(s->hand[_ix(s->current_player, 2) * 10 + h], 34))), 6)] == 0) || (!s->supporter_played)));
 }
 
 static bool legal_retreat(const State *s, int32_t b)
 {
-    return ((((((s->phase == 1) && (!s->retreated)) && (s->card[_ix(s->current_player, 2) * 4 + _ix(b, 4)] >= 0)) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (({ int32_t _r2 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r2 = _wadd(_r2, s->energy[_ix(s->current_player, 2) * 32 + _j1]); _r2; }) >= POKEMON__retreat[_ix(s->card[_ix(s->current_player, 2) * 4], 34)]));
+    return ((((((s->phase == 1) && (!s->retreated)) && (s->card[_ix(s->current_player, 2) * 4 + b] >= 0)) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (({ int32_t _r2 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r2 = _wadd(_r2, s->energy[_ix(s->current_player, 2) * 32 + _j1]); _r2; }) >= POKEMON__retreat[_ix(s->card[_ix(s->current_player, 2) * 4], 34)]));
 }
 
 static bool legal_attack(const State *s)
@@ -589,7 +589,7 @@ static bool legal_attack(const State *s)
 
 static bool legal_promote(const State *s, int32_t b)
 {
-    return ((s->phase == 2) && (s->card[_ix(s->current_player, 2) * 4 + _ix(b, 4)] >= 0));
+    return ((s->phase == 2) && (s->card[_ix(s->current_player, 2) * 4 + b] >= 0));
 }
 
 static bool legal_end_turn(const State *s)
@@ -621,21 +621,21 @@ static void legal_action_mask(const State *s, bool *mask)
 
 static void invariants(const State *s, bool *out)
 {
-    out[0] = ({ int32_t _lo1 = 0; bool _r7 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((s->hand_count[_ix(p_, 2)] == ({ int32_t _n4 = 0; for (int32_t _j3 = 0; _j3 < 10; _j3++) _n4 += s->hand[_ix(p_, 2) * 10 + _j3] >= 0; _n4; })) && (s->deck_count[_ix(p_, 2)] == ({ int32_t _n6 = 0; for (int32_t _j5 = 0; _j5 < 20; _j5++) _n6 += s->deck[_ix(p_, 2) * 20 + _j5] >= 0; _n6; }))))) { _r7 = false; break; } _r7; });
-    out[1] = ({ int32_t _lo1 = 0; bool _r11 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!((_wadd(_wadd(_wadd(({ int32_t _n4 = 0; for (int32_t _j3 = 0; _j3 < 20; _j3++) _n4 += s->deck[_ix(p_, 2) * 20 + _j3] >= 0; _n4; }), ({ int32_t _n6 = 0; for (int32_t _j5 = 0; _j5 < 10; _j5++) _n6 += s->hand[_ix(p_, 2) * 10 + _j5] >= 0; _n6; })), s->discard_count[_ix(p_, 2)]), ({ int32_t _lo7 = 0; int32_t _r9 = 0; for (int32_t ks = _lo7, _end8 = 4; ks < _end8; ks++) _r9 = _wadd(_r9, ((s->card[_ix(p_, 2) * 4 + _ix(ks, 4)] >= 0) ? _wadd(1, ((int32_t)(POKEMON__stage[_ix(s->card[_ix(p_, 2) * 4 + _ix(ks, 4)], 34)]))) : 0)); _r9; })) == 20))) { _r11 = false; break; } _r11; });
-    out[2] = (((s->phase == 0) || (s->phase == 3)) || ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((s->card[_ix(p_, 2) * 4] >= 0) || s->promote_pending[_ix(p_, 2)]))) { _r3 = false; break; } _r3; }));
-    out[3] = ((s->phase == 3) || ({ int32_t _lo1 = 0; bool _r7 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(({ int32_t _lo3 = 0; bool _r5 = true; for (int32_t ks = _lo3, _end4 = 4; ks < _end4; ks++) if (!(((s->card[_ix(p_, 2) * 4 + _ix(ks, 4)] < 0) || (s->damage[_ix(p_, 2) * 4 + _ix(ks, 4)] < POKEMON__hp[_ix(s->card[_ix(p_, 2) * 4 + _ix(ks, 4)], 34)])))) { _r5 = false; break; } _r5; }))) { _r7 = false; break; } _r7; }));
-    out[4] = ({ int32_t _lo1 = 0; bool _r10 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(({ int32_t _lo3 = 0; bool _r8 = true; for (int32_t ks = _lo3, _end4 = 4; ks < _end4; ks++) if (!(((s->card[_ix(p_, 2) * 4 + _ix(ks, 4)] >= 0) || ((s->damage[_ix(p_, 2) * 4 + _ix(ks, 4)] == 0) && (({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 8; _j5++) _r6 = _wadd(_r6, s->energy[_ix(p_, 2) * 32 + _ix(ks, 4) * 8 + _j5]); _r6; }) == 0))))) { _r8 = false; break; } _r8; }))) { _r10 = false; break; } _r10; });
-    out[5] = ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!((s->hand_count[_ix(p_, 2)] <= 10))) { _r3 = false; break; } _r3; });
-    out[6] = ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t r = _lo1, _end2 = 34; r < _end2; r++) if (!(((((POKEMON__effect[_ix(r, 34)] != 1) || (POKEMON__amount[_ix(r, 34)] <= 3)) && ((POKEMON__effect[_ix(r, 34)] != 13) || (POKEMON__amount[_ix(r, 34)] <= 3))) && ((POKEMON__effect[_ix(r, 34)] != 11) || (POKEMON__amount[_ix(r, 34)] <= 1))))) { _r3 = false; break; } _r3; });
-    out[7] = ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t r = _lo1, _end2 = 6; r < _end2; r++) if (!((((TRAINERS__effect[_ix(r, 6)] != 13) || (TRAINERS__amount[_ix(r, 6)] <= 3)) && ((TRAINERS__effect[_ix(r, 6)] != 11) || (TRAINERS__amount[_ix(r, 6)] <= 1))))) { _r3 = false; break; } _r3; });
-    out[8] = (((DECK_ROWS[0] == 0) && (DECK_ROWS[3 * 2 + 1] == 48)) && ({ int32_t _lo1 = 1; bool _r3 = true; for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!((DECK_ROWS[_ix(d, 4) * 2] == DECK_ROWS[_ix(_wsub(d, 1), 4) * 2 + 1]))) { _r3 = false; break; } _r3; }));
-    out[9] = ({ int32_t _lo1 = 0; bool _r7 = true; for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(((DECK_INFO__cards[_ix(d, 4)] == 20) && (({ int32_t _lo3 = 0; int32_t _r5 = 0; for (int32_t r = _lo3, _end4 = 48; r < _end4; r++) _r5 = _wadd(_r5, (((r >= DECK_ROWS[_ix(d, 4) * 2]) && (r < DECK_ROWS[_ix(d, 4) * 2 + 1])) ? ((int32_t)(DECK_LISTS__copies[_ix(r, 48)])) : 0)); _r5; }) == 20)))) { _r7 = false; break; } _r7; });
-    out[10] = ({ int32_t _lo1 = 0; bool _r10 = true; for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r8 = true; for (int32_t r = _lo3, _end4 = 48; r < _end4; r++) if (!((((r < DECK_ROWS[_ix(d, 4) * 2]) || (r >= DECK_ROWS[_ix(d, 4) * 2 + 1])) || (({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 20; _j5++) _r6 += ((DECKS[_ix(d, 4) * 20 + _j5] == ((int8_t)(_wsub(DECK_LISTS__id[_ix(r, 48)], 1))))) ? 1 : 0; _r6; }) == DECK_LISTS__copies[_ix(r, 48)])))) { _r8 = false; break; } _r8; }))) { _r10 = false; break; } _r10; });
-    out[11] = ({ int32_t _lo1 = 0; bool _r14 = true; for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!((({ int32_t _lo3 = 0; bool _r8 = true; for (int32_t c = _lo3, _end4 = 40; c < _end4; c++) if (!((({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 20; _j5++) _r6 += ((DECKS[_ix(d, 4) * 20 + _j5] == c)) ? 1 : 0; _r6; }) <= 2))) { _r8 = false; break; } _r8; }) && ({ int32_t _lo10 = 0; bool _r12 = false; for (int32_t j = _lo10, _end11 = 20; j < _end11; j++) if (((DECKS[_ix(d, 4) * 20 + _ix(j, 20)] < 34) && (POKEMON__stage[_ix(DECKS[_ix(d, 4) * 20 + _ix(j, 20)], 34)] == 0))) { _r12 = true; break; } _r12; })))) { _r14 = false; break; } _r14; });
-    out[12] = ({ int32_t _lo1 = 0; bool _r7 = true; for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r5 = true; for (int32_t t = _lo3, _end4 = 3; t < _end4; t++) if (!(((t < DECK_TYPE_COUNT[_ix(d, 4)]) == (DECK_TYPES[_ix(d, 4) * 3 + _ix(t, 3)] >= 0)))) { _r5 = false; break; } _r5; }))) { _r7 = false; break; } _r7; });
-    out[13] = ({ int32_t _lo1 = 0; bool _r11 = true; for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r9 = true; for (int32_t j = _lo3, _end4 = 20; j < _end4; j++) if (!((((DECKS[_ix(d, 4) * 20 + _ix(j, 20)] >= 34) || (POKEMON__typed_energy[_ix(_imin(_imax(DECKS[_ix(d, 4) * 20 + _ix(j, 20)], 0), 33), 34)] == 0)) || ({ int32_t _lo5 = 0; bool _r7 = false; for (int32_t t = _lo5, _end6 = 3; t < _end6; t++) if ((DECK_TYPES[_ix(d, 4) * 3 + _ix(t, 3)] == POKEMON__cost_type[_ix(_imin(_imax(DECKS[_ix(d, 4) * 20 + _ix(j, 20)], 0), 33), 34)])) { _r7 = true; break; } _r7; })))) { _r9 = false; break; } _r9; }))) { _r11 = false; break; } _r11; });
-    out[14] = ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((((FIXED_DECKS[_ix(p_, 2)] >= (-1)) && (FIXED_DECKS[_ix(p_, 2)] < 4)) && (s->deck_id[_ix(p_, 2)] >= 0)) && (s->deck_id[_ix(p_, 2)] < 4)))) { _r3 = false; break; } _r3; });
+    out[0] = ({ int32_t _lo1 = 0; bool _r7 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((s->hand_count[p_] == ({ int32_t _n4 = 0; for (int32_t _j3 = 0; _j3 < 10; _j3++) _n4 += s->hand[p_ * 10 + _j3] >= 0; _n4; })) && (s->deck_count[p_] == ({ int32_t _n6 = 0; for (int32_t _j5 = 0; _j5 < 20; _j5++) _n6 += s->deck[p_ * 20 + _j5] >= 0; _n6; }))))) { _r7 = false; break; } _r7; });
+    out[1] = ({ int32_t _lo1 = 0; bool _r11 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!((_wadd(_wadd(_wadd(({ int32_t _n4 = 0; for (int32_t _j3 = 0; _j3 < 20; _j3++) _n4 += s->deck[p_ * 20 + _j3] >= 0; _n4; }), ({ int32_t _n6 = 0; for (int32_t _j5 = 0; _j5 < 10; _j5++) _n6 += s->hand[p_ * 10 + _j5] >= 0; _n6; })), s->discard_count[p_]), ({ int32_t _lo7 = 0; int32_t _r9 = 0; for (int32_t ks = _lo7, _end8 = 4; ks < _end8; ks++) _r9 = _wadd(_r9, ((s->card[p_ * 4 + ks] >= 0) ? _wadd(1, ((int32_t)(POKEMON__stage[_ix(s->card[p_ * 4 + ks], 34)]))) : 0)); _r9; })) == 20))) { _r11 = false; break; } _r11; });
+    out[2] = (((s->phase == 0) || (s->phase == 3)) || ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((s->card[p_ * 4] >= 0) || s->promote_pending[p_]))) { _r3 = false; break; } _r3; }));
+    out[3] = ((s->phase == 3) || ({ int32_t _lo1 = 0; bool _r7 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(({ int32_t _lo3 = 0; bool _r5 = true; for (int32_t ks = _lo3, _end4 = 4; ks < _end4; ks++) if (!(((s->card[p_ * 4 + ks] < 0) || (s->damage[p_ * 4 + ks] < POKEMON__hp[_ix(s->card[p_ * 4 + ks], 34)])))) { _r5 = false; break; } _r5; }))) { _r7 = false; break; } _r7; }));
+    out[4] = ({ int32_t _lo1 = 0; bool _r10 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(({ int32_t _lo3 = 0; bool _r8 = true; for (int32_t ks = _lo3, _end4 = 4; ks < _end4; ks++) if (!(((s->card[p_ * 4 + ks] >= 0) || ((s->damage[p_ * 4 + ks] == 0) && (({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 8; _j5++) _r6 = _wadd(_r6, s->energy[p_ * 32 + ks * 8 + _j5]); _r6; }) == 0))))) { _r8 = false; break; } _r8; }))) { _r10 = false; break; } _r10; });
+    out[5] = ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!((s->hand_count[p_] <= 10))) { _r3 = false; break; } _r3; });
+    out[6] = ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t r = _lo1, _end2 = 34; r < _end2; r++) if (!(((((POKEMON__effect[r] != 1) || (POKEMON__amount[r] <= 3)) && ((POKEMON__effect[r] != 13) || (POKEMON__amount[r] <= 3))) && ((POKEMON__effect[r] != 11) || (POKEMON__amount[r] <= 1))))) { _r3 = false; break; } _r3; });
+    out[7] = ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t r = _lo1, _end2 = 6; r < _end2; r++) if (!((((TRAINERS__effect[r] != 13) || (TRAINERS__amount[r] <= 3)) && ((TRAINERS__effect[r] != 11) || (TRAINERS__amount[r] <= 1))))) { _r3 = false; break; } _r3; });
+    out[8] = (((DECK_ROWS[0] == 0) && (DECK_ROWS[3 * 2 + 1] == 48)) && ({ int32_t _lo1 = 1; bool _r3 = true; for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!((DECK_ROWS[d * 2] == DECK_ROWS[_ix(_wsub(d, 1), 4) * 2 + 1]))) { _r3 = false; break; } _r3; }));
+    out[9] = ({ int32_t _lo1 = 0; bool _r7 = true; for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(((DECK_INFO__cards[d] == 20) && (({ int32_t _lo3 = 0; int32_t _r5 = 0; for (int32_t r = _lo3, _end4 = 48; r < _end4; r++) _r5 = _wadd(_r5, (((r >= DECK_ROWS[d * 2]) && (r < DECK_ROWS[d * 2 + 1])) ? ((int32_t)(DECK_LISTS__copies[r])) : 0)); _r5; }) == 20)))) { _r7 = false; break; } _r7; });
+    out[10] = ({ int32_t _lo1 = 0; bool _r10 = true; for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r8 = true; for (int32_t r = _lo3, _end4 = 48; r < _end4; r++) if (!((((r < DECK_ROWS[d * 2]) || (r >= DECK_ROWS[d * 2 + 1])) || (({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 20; _j5++) _r6 += ((DECKS[d * 20 + _j5] == ((int8_t)(_wsub(DECK_LISTS__id[r], 1))))) ? 1 : 0; _r6; }) == DECK_LISTS__copies[r])))) { _r8 = false; break; } _r8; }))) { _r10 = false; break; } _r10; });
+    out[11] = ({ int32_t _lo1 = 0; bool _r14 = true; for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!((({ int32_t _lo3 = 0; bool _r8 = true; for (int32_t c = _lo3, _end4 = 40; c < _end4; c++) if (!((({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 20; _j5++) _r6 += ((DECKS[d * 20 + _j5] == c)) ? 1 : 0; _r6; }) <= 2))) { _r8 = false; break; } _r8; }) && ({ int32_t _lo10 = 0; bool _r12 = false; for (int32_t j = _lo10, _end11 = 20; j < _end11; j++) if (((DECKS[d * 20 + j] < 34) && (POKEMON__stage[_ix(DECKS[d * 20 + j], 34)] == 0))) { _r12 = true; break; } _r12; })))) { _r14 = false; break; } _r14; });
+    out[12] = ({ int32_t _lo1 = 0; bool _r7 = true; for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r5 = true; for (int32_t t = _lo3, _end4 = 3; t < _end4; t++) if (!(((t < DECK_TYPE_COUNT[d]) == (DECK_TYPES[d * 3 + t] >= 0)))) { _r5 = false; break; } _r5; }))) { _r7 = false; break; } _r7; });
+    out[13] = ({ int32_t _lo1 = 0; bool _r11 = true; for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r9 = true; for (int32_t j = _lo3, _end4 = 20; j < _end4; j++) if (!((((DECKS[d * 20 + j] >= 34) || (POKEMON__typed_energy[_ix(_imin(_imax(DECKS[d * 20 + j], 0), 33), 34)] == 0)) || ({ int32_t _lo5 = 0; bool _r7 = false; for (int32_t t = _lo5, _end6 = 3; t < _end6; t++) if ((DECK_TYPES[d * 3 + t] == POKEMON__cost_type[_ix(_imin(_imax(DECKS[d * 20 + j], 0), 33), 34)])) { _r7 = true; break; } _r7; })))) { _r9 = false; break; } _r9; }))) { _r11 = false; break; } _r11; });
+    out[14] = ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((((FIXED_DECKS[p_] >= (-1)) && (FIXED_DECKS[p_] < 4)) && (s->deck_id[p_] >= 0)) && (s->deck_id[p_] < 4)))) { _r3 = false; break; } _r3; });
     (void)s;
     (void)out;
 }
@@ -648,7 +648,7 @@ static void effect_play_basic(State *s, int32_t h, Key key)
     int8_t c = 0;
     int32_t slot = 0;
     p_ = s->current_player;
-    c = s->hand[_ix(p_, 2) * 10 + _ix(h, 10)];
+    c = s->hand[_ix(p_, 2) * 10 + h];
     int32_t _w1 = _wx(p_, 2);
     if (_w1 >= 0) {
         _remove_int8(s->hand + _w1 * 10, 10, h);
@@ -657,7 +657,7 @@ static void effect_play_basic(State *s, int32_t h, Key key)
     if (_w2 >= 0) {
         s->hand_count[_w2] = ((int8_t)(_wsub(s->hand_count[_ix(p_, 2)], 1)));
     }
-    slot = ((s->card[_ix(p_, 2) * 4] < 0) ? 0 : ({ int32_t _lo3 = 1; int32_t _r5 = 0; int32_t _best7 = 0; for (int32_t t = _lo3, _end4 = 4; t < _end4; t++) { int32_t _x6 = ((int32_t)((s->card[_ix(p_, 2) * 4 + _ix(t, 4)] < 0))); if (t == _lo3 || _x6 > _best7) { _best7 = _x6; _r5 = t; } } _r5; }));
+    slot = ((s->card[_ix(p_, 2) * 4] < 0) ? 0 : ({ int32_t _lo3 = 1; int32_t _r5 = 0; int32_t _best7 = 0; for (int32_t t = _lo3, _end4 = 4; t < _end4; t++) { int32_t _x6 = ((int32_t)((s->card[_ix(p_, 2) * 4 + t] < 0))); if (t == _lo3 || _x6 > _best7) { _best7 = _x6; _r5 = t; } } _r5; }));
     int32_t _w8 = _wx(p_, 2);
     int32_t _w9 = _wx(slot, 4);
     if (_w8 >= 0 && _w9 >= 0) {
@@ -688,7 +688,7 @@ static void effect_evolve(State *s, int32_t h, int32_t slot, Key key)
     int32_t p_ = 0;
     int8_t c = 0;
     p_ = s->current_player;
-    c = s->hand[_ix(p_, 2) * 10 + _ix(h, 10)];
+    c = s->hand[_ix(p_, 2) * 10 + h];
     int32_t _w1 = _wx(p_, 2);
     if (_w1 >= 0) {
         _remove_int8(s->hand + _w1 * 10, 10, h);
@@ -732,7 +732,7 @@ static void effect_attach(State *s, int32_t slot, Key key)
     int32_t _w2 = _wx(slot, 4);
     int32_t _w3 = _wx(s->energy_now[_ix(p_, 2)], 8);
     if (_w1 >= 0 && _w2 >= 0 && _w3 >= 0) {
-        s->energy[_w1 * 32 + _w2 * 8 + _w3] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix(slot, 4) * 8 + _ix(s->energy_now[_ix(p_, 2)], 8)], 1)));
+        s->energy[_w1 * 32 + _w2 * 8 + _w3] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + slot * 8 + _ix(s->energy_now[_ix(p_, 2)], 8)], 1)));
     }
     int32_t _w4 = _wx(p_, 2);
     if (_w4 >= 0) {
@@ -766,7 +766,7 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
     int32_t de_rank[8] = {0};
     int32_t de_before[8] = {0};
     p_ = s->current_player;
-    c = s->hand[_ix(p_, 2) * 10 + _ix(h, 10)];
+    c = s->hand[_ix(p_, 2) * 10 + h];
     tr = ((int8_t)(_wsub(c, 34)));
     int32_t _w1 = _wx(p_, 2);
     if (_w1 >= 0) {
@@ -848,8 +848,8 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
         bb_n = TRAINERS__amount[_ix(tr, 6)];
         for (int32_t bb_k = 0, _end18 = 1; bb_k < _end18; bb_k++) {
             bb_i = ({ bool _m19[20]; for (int32_t _j20 = 0; _j20 < 20; _j20++) _m19[_j20] = (((s->deck[_ix(bb_p, 2) * 20 + _j20] >= 0) && (s->deck[_ix(bb_p, 2) * 20 + _j20] < 34)) && (POKEMON__stage[_ix(((int8_t)(_imin(_imax(s->deck[_ix(bb_p, 2) * 20 + _j20], ((int8_t)(0))), ((int8_t)(33))))), 34)] == 0)); _choose(random_word(fold_in(fold_in(key, 10), (uint32_t)bb_k)), _m19, 20); });
-            if ((((bb_k < bb_n) && (bb_i >= 0)) && ({ int32_t _lo21 = 1; bool _r23 = false; for (int32_t bs = _lo21, _end22 = 4; bs < _end22; bs++) if ((s->card[_ix(bb_p, 2) * 4 + _ix(bs, 4)] < 0)) { _r23 = true; break; } _r23; }))) {
-                bb_slot = ({ int32_t _lo25 = 1; int32_t _r27 = 0; int32_t _best29 = 0; for (int32_t bs = _lo25, _end26 = 4; bs < _end26; bs++) { int32_t _x28 = ((int32_t)((s->card[_ix(bb_p, 2) * 4 + _ix(bs, 4)] < 0))); if (bs == _lo25 || _x28 > _best29) { _best29 = _x28; _r27 = bs; } } _r27; });
+            if ((((bb_k < bb_n) && (bb_i >= 0)) && ({ int32_t _lo21 = 1; bool _r23 = false; for (int32_t bs = _lo21, _end22 = 4; bs < _end22; bs++) if ((s->card[_ix(bb_p, 2) * 4 + bs] < 0)) { _r23 = true; break; } _r23; }))) {
+                bb_slot = ({ int32_t _lo25 = 1; int32_t _r27 = 0; int32_t _best29 = 0; for (int32_t bs = _lo25, _end26 = 4; bs < _end26; bs++) { int32_t _x28 = ((int32_t)((s->card[_ix(bb_p, 2) * 4 + bs] < 0))); if (bs == _lo25 || _x28 > _best29) { _best29 = _x28; _r27 = bs; } } _r27; });
                 int32_t _w30 = _wx(bb_p, 2);
                 int32_t _w31 = _wx(bb_slot, 4);
                 if (_w30 >= 0 && _w31 >= 0) {
@@ -950,7 +950,7 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
     } else if ((TRAINERS__effect[_ix(tr, 6)] == 14)) {
         for (int32_t _i67 = 0; _i67 < 8; _i67++) de_e[_i67] = s->energy[_ix(ce_p, 2) * 32 + _i67];
         for (int32_t _i68 = 0; _i68 < 8; _i68++) de_rank[_i68] = _wadd(TYPE_IDS[_i68], ((TYPE_IDS[_i68] == POKEMON__cost_type[_ix(s->card[_ix(ce_p, 2) * 4], 34)]) ? 8 : 0));
-        for (int32_t _i69 = 0; _i69 < 8; _i69++) de_before[_i69] = ({ int32_t _lo70 = 0; int32_t _r72 = 0; for (int32_t u = _lo70, _end71 = 8; u < _end71; u++) _r72 = _wadd(_r72, ((de_rank[_ix(u, 8)] < de_rank[_i69]) ? ((int32_t)(de_e[_ix(u, 8)])) : 0)); _r72; });
+        for (int32_t _i69 = 0; _i69 < 8; _i69++) de_before[_i69] = ({ int32_t _lo70 = 0; int32_t _r72 = 0; for (int32_t u = _lo70, _end71 = 8; u < _end71; u++) _r72 = _wadd(_r72, ((de_rank[u] < de_rank[_i69]) ? ((int32_t)(de_e[u])) : 0)); _r72; });
         int32_t _w74 = _wx(ce_p, 2);
         if (_w74 >= 0) {
             { int8_t *_d = s->energy + _w74 * 32 + 0 * 8;
@@ -982,7 +982,7 @@ static void effect_retreat(State *s, int32_t b, Key key)
     cost = POKEMON__retreat[_ix(s->card[_ix(p_, 2) * 4], 34)];
     for (int32_t _i1 = 0; _i1 < 8; _i1++) de_e[_i1] = s->energy[_ix(p_, 2) * 32 + _i1];
     for (int32_t _i2 = 0; _i2 < 8; _i2++) de_rank[_i2] = _wadd(TYPE_IDS[_i2], ((TYPE_IDS[_i2] == POKEMON__cost_type[_ix(s->card[_ix(p_, 2) * 4], 34)]) ? 8 : 0));
-    for (int32_t _i3 = 0; _i3 < 8; _i3++) de_before[_i3] = ({ int32_t _lo4 = 0; int32_t _r6 = 0; for (int32_t u = _lo4, _end5 = 8; u < _end5; u++) _r6 = _wadd(_r6, ((de_rank[_ix(u, 8)] < de_rank[_i3]) ? ((int32_t)(de_e[_ix(u, 8)])) : 0)); _r6; });
+    for (int32_t _i3 = 0; _i3 < 8; _i3++) de_before[_i3] = ({ int32_t _lo4 = 0; int32_t _r6 = 0; for (int32_t u = _lo4, _end5 = 8; u < _end5; u++) _r6 = _wadd(_r6, ((de_rank[u] < de_rank[_i3]) ? ((int32_t)(de_e[u])) : 0)); _r6; });
     int32_t _w8 = _wx(p_, 2);
     if (_w8 >= 0) {
         { int8_t *_d = s->energy + _w8 * 32 + 0 * 8;
@@ -990,7 +990,7 @@ static void effect_retreat(State *s, int32_t b, Key key)
         }
     }
     sa_p = p_;
-    for (int32_t _i10 = 0; _i10 < 4; _i10++) sa_perm[_i10] = SWAP[_ix(b, 4) * 4 + _i10];
+    for (int32_t _i10 = 0; _i10 < 4; _i10++) sa_perm[_i10] = SWAP[b * 4 + _i10];
     int32_t _w11 = _wx(sa_p, 2);
     if (_w11 >= 0) {
         {
@@ -1171,8 +1171,8 @@ static void effect_attack(State *s, Key key)
             bb_n = amt;
             for (int32_t bb_k = 0, _end23 = 1; bb_k < _end23; bb_k++) {
                 bb_i = ({ bool _m24[20]; for (int32_t _j25 = 0; _j25 < 20; _j25++) _m24[_j25] = (((s->deck[_ix(bb_p, 2) * 20 + _j25] >= 0) && (s->deck[_ix(bb_p, 2) * 20 + _j25] < 34)) && (POKEMON__stage[_ix(((int8_t)(_imin(_imax(s->deck[_ix(bb_p, 2) * 20 + _j25], ((int8_t)(0))), ((int8_t)(33))))), 34)] == 0)); _choose(random_word(fold_in(fold_in(key, 16), (uint32_t)bb_k)), _m24, 20); });
-                if ((((bb_k < bb_n) && (bb_i >= 0)) && ({ int32_t _lo26 = 1; bool _r28 = false; for (int32_t bs = _lo26, _end27 = 4; bs < _end27; bs++) if ((s->card[_ix(bb_p, 2) * 4 + _ix(bs, 4)] < 0)) { _r28 = true; break; } _r28; }))) {
-                    bb_slot = ({ int32_t _lo30 = 1; int32_t _r32 = 0; int32_t _best34 = 0; for (int32_t bs = _lo30, _end31 = 4; bs < _end31; bs++) { int32_t _x33 = ((int32_t)((s->card[_ix(bb_p, 2) * 4 + _ix(bs, 4)] < 0))); if (bs == _lo30 || _x33 > _best34) { _best34 = _x33; _r32 = bs; } } _r32; });
+                if ((((bb_k < bb_n) && (bb_i >= 0)) && ({ int32_t _lo26 = 1; bool _r28 = false; for (int32_t bs = _lo26, _end27 = 4; bs < _end27; bs++) if ((s->card[_ix(bb_p, 2) * 4 + bs] < 0)) { _r28 = true; break; } _r28; }))) {
+                    bb_slot = ({ int32_t _lo30 = 1; int32_t _r32 = 0; int32_t _best34 = 0; for (int32_t bs = _lo30, _end31 = 4; bs < _end31; bs++) { int32_t _x33 = ((int32_t)((s->card[_ix(bb_p, 2) * 4 + bs] < 0))); if (bs == _lo30 || _x33 > _best34) { _best34 = _x33; _r32 = bs; } } _r32; });
                     int32_t _w35 = _wx(bb_p, 2);
                     int32_t _w36 = _wx(bb_slot, 4);
                     if (_w35 >= 0 && _w36 >= 0) {
@@ -1273,7 +1273,7 @@ static void effect_attack(State *s, Key key)
         } else if ((eff == 14)) {
             for (int32_t _i72 = 0; _i72 < 8; _i72++) de_e[_i72] = s->energy[_ix(ce_p, 2) * 32 + _i72];
             for (int32_t _i73 = 0; _i73 < 8; _i73++) de_rank[_i73] = _wadd(TYPE_IDS[_i73], ((TYPE_IDS[_i73] == POKEMON__cost_type[_ix(s->card[_ix(ce_p, 2) * 4], 34)]) ? 8 : 0));
-            for (int32_t _i74 = 0; _i74 < 8; _i74++) de_before[_i74] = ({ int32_t _lo75 = 0; int32_t _r77 = 0; for (int32_t u = _lo75, _end76 = 8; u < _end76; u++) _r77 = _wadd(_r77, ((de_rank[_ix(u, 8)] < de_rank[_i74]) ? ((int32_t)(de_e[_ix(u, 8)])) : 0)); _r77; });
+            for (int32_t _i74 = 0; _i74 < 8; _i74++) de_before[_i74] = ({ int32_t _lo75 = 0; int32_t _r77 = 0; for (int32_t u = _lo75, _end76 = 8; u < _end76; u++) _r77 = _wadd(_r77, ((de_rank[u] < de_rank[_i74]) ? ((int32_t)(de_e[u])) : 0)); _r77; });
             int32_t _w79 = _wx(ce_p, 2);
             if (_w79 >= 0) {
                 { int8_t *_d = s->energy + _w79 * 32 + 0 * 8;
@@ -1340,8 +1340,8 @@ static void effect_attack(State *s, Key key)
             for (int32_t _i124 = 0; _i124 < 2; _i124++) _t123[_i124] = (ko_active[_i124] ? ((int8_t)(0)) : s->condition[_i124]);
             memcpy(s->condition, _t123, sizeof _t123);
         }
-        has_bench[0] = ({ int32_t _lo125 = 1; bool _r127 = false; for (int32_t ks = _lo125, _end126 = 4; ks < _end126; ks++) if ((s->card[_ix(ks, 4)] >= 0)) { _r127 = true; break; } _r127; });
-        has_bench[1] = ({ int32_t _lo129 = 1; bool _r131 = false; for (int32_t ks = _lo129, _end130 = 4; ks < _end130; ks++) if ((s->card[1 * 4 + _ix(ks, 4)] >= 0)) { _r131 = true; break; } _r131; });
+        has_bench[0] = ({ int32_t _lo125 = 1; bool _r127 = false; for (int32_t ks = _lo125, _end126 = 4; ks < _end126; ks++) if ((s->card[ks] >= 0)) { _r127 = true; break; } _r127; });
+        has_bench[1] = ({ int32_t _lo129 = 1; bool _r131 = false; for (int32_t ks = _lo129, _end130 = 4; ks < _end130; ks++) if ((s->card[1 * 4 + ks] >= 0)) { _r131 = true; break; } _r131; });
         {
             bool _t133[2];
             for (int32_t _i134 = 0; _i134 < 2; _i134++) _t133[_i134] = (s->promote_pending[_i134] || (ko_active[_i134] && has_bench[_i134]));
@@ -1480,8 +1480,8 @@ static void effect_attack(State *s, Key key)
             for (int32_t _i187 = 0; _i187 < 2; _i187++) _t186[_i187] = (ko_active[_i187] ? ((int8_t)(0)) : s->condition[_i187]);
             memcpy(s->condition, _t186, sizeof _t186);
         }
-        has_bench[0] = ({ int32_t _lo188 = 1; bool _r190 = false; for (int32_t ks = _lo188, _end189 = 4; ks < _end189; ks++) if ((s->card[_ix(ks, 4)] >= 0)) { _r190 = true; break; } _r190; });
-        has_bench[1] = ({ int32_t _lo192 = 1; bool _r194 = false; for (int32_t ks = _lo192, _end193 = 4; ks < _end193; ks++) if ((s->card[1 * 4 + _ix(ks, 4)] >= 0)) { _r194 = true; break; } _r194; });
+        has_bench[0] = ({ int32_t _lo188 = 1; bool _r190 = false; for (int32_t ks = _lo188, _end189 = 4; ks < _end189; ks++) if ((s->card[ks] >= 0)) { _r190 = true; break; } _r190; });
+        has_bench[1] = ({ int32_t _lo192 = 1; bool _r194 = false; for (int32_t ks = _lo192, _end193 = 4; ks < _end193; ks++) if ((s->card[1 * 4 + ks] >= 0)) { _r194 = true; break; } _r194; });
         {
             bool _t196[2];
             for (int32_t _i197 = 0; _i197 < 2; _i197++) _t196[_i197] = (s->promote_pending[_i197] || (ko_active[_i197] && has_bench[_i197]));
@@ -1569,7 +1569,7 @@ static void effect_promote(State *s, int32_t b, Key key)
     int8_t dr_k = 0;
     p_ = s->current_player;
     sa_p = p_;
-    for (int32_t _i1 = 0; _i1 < 4; _i1++) sa_perm[_i1] = SWAP[_ix(b, 4) * 4 + _i1];
+    for (int32_t _i1 = 0; _i1 < 4; _i1++) sa_perm[_i1] = SWAP[b * 4 + _i1];
     int32_t _w2 = _wx(sa_p, 2);
     if (_w2 >= 0) {
         {
@@ -1858,8 +1858,8 @@ static void effect_end_turn(State *s, Key key)
                 for (int32_t _i62 = 0; _i62 < 2; _i62++) _t61[_i62] = (ko_active[_i62] ? ((int8_t)(0)) : s->condition[_i62]);
                 memcpy(s->condition, _t61, sizeof _t61);
             }
-            has_bench[0] = ({ int32_t _lo63 = 1; bool _r65 = false; for (int32_t ks = _lo63, _end64 = 4; ks < _end64; ks++) if ((s->card[_ix(ks, 4)] >= 0)) { _r65 = true; break; } _r65; });
-            has_bench[1] = ({ int32_t _lo67 = 1; bool _r69 = false; for (int32_t ks = _lo67, _end68 = 4; ks < _end68; ks++) if ((s->card[1 * 4 + _ix(ks, 4)] >= 0)) { _r69 = true; break; } _r69; });
+            has_bench[0] = ({ int32_t _lo63 = 1; bool _r65 = false; for (int32_t ks = _lo63, _end64 = 4; ks < _end64; ks++) if ((s->card[ks] >= 0)) { _r65 = true; break; } _r65; });
+            has_bench[1] = ({ int32_t _lo67 = 1; bool _r69 = false; for (int32_t ks = _lo67, _end68 = 4; ks < _end68; ks++) if ((s->card[1 * 4 + ks] >= 0)) { _r69 = true; break; } _r69; });
             {
                 bool _t71[2];
                 for (int32_t _i72 = 0; _i72 < 2; _i72++) _t71[_i72] = (s->promote_pending[_i72] || (ko_active[_i72] && has_bench[_i72]));

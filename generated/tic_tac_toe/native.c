@@ -439,7 +439,7 @@ static void observe(const State *s, int32_t player, obs_t *out)
 
 static bool legal_place(const State *s, int32_t cell)
 {
-    return (s->board[_ix(cell, 9)] == 0);
+    return (s->board[cell] == 0);
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -466,10 +466,10 @@ static void effect_place(State *s, int32_t cell, Key key)
     if (_w1 >= 0) {
         s->board[_w1] = ((int8_t)(_wadd(s->current_player, 1)));
     }
-    if (({ int32_t _lo2 = 0; bool _r8 = false; for (int32_t l = _lo2, _end3 = 8; l < _end3; l++) if (({ int32_t _lo4 = 0; bool _r6 = true; for (int32_t k_ = _lo4, _end5 = 3; k_ < _end5; k_++) if (!((s->board[_ix(LINES[_ix(l, 8) * 3 + _ix(k_, 3)], 9)] == _wadd(s->current_player, 1)))) { _r6 = false; break; } _r6; })) { _r8 = true; break; } _r8; })) {
+    if (({ int32_t _lo2 = 0; bool _r8 = false; for (int32_t l = _lo2, _end3 = 8; l < _end3; l++) if (({ int32_t _lo4 = 0; bool _r6 = true; for (int32_t k_ = _lo4, _end5 = 3; k_ < _end5; k_++) if (!((s->board[_ix(LINES[l * 3 + k_], 9)] == _wadd(s->current_player, 1)))) { _r6 = false; break; } _r6; })) { _r8 = true; break; } _r8; })) {
         _win(s, s->current_player);
         s->terminated = true;
-    } else if (({ int32_t _lo10 = 0; bool _r12 = true; for (int32_t i = _lo10, _end11 = 9; i < _end11; i++) if (!((s->board[_ix(i, 9)] != 0))) { _r12 = false; break; } _r12; })) {
+    } else if (({ int32_t _lo10 = 0; bool _r12 = true; for (int32_t i = _lo10, _end11 = 9; i < _end11; i++) if (!((s->board[i] != 0))) { _r12 = false; break; } _r12; })) {
         memset(s->rewards, 0, sizeof s->rewards);
         s->terminated = true;
     }

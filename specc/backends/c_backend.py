@@ -41,14 +41,16 @@ def flatten(value: object) -> list:
 class CBlock:
     """Statements -> C lines mutating the state `s`."""
 
-    def __init__(self, out: CEmitter, names: dict[str, str], words: dict[int, str], temps: Temps):
+    def __init__(self, out: CEmitter, names: dict[str, str], words: dict[int, str], temps: Temps,
+                 bounds: dict[str, tuple[int, int]] | None = None):  # fmt: skip
         self.out = out
         self.names = names
         self.words = words
         self.temps = temps
+        self.bounds = bounds if bounds is not None else {}
 
     def expr(self) -> CExpr:
-        return CExpr(self.names, self.words, self.temps)
+        return CExpr(self.names, self.words, self.temps, bounds=self.bounds)
 
     def block(self, stmts: ir.Block) -> None:
         for s in stmts:
@@ -137,9 +139,11 @@ class CBlock:
         ex = self.expr()
         var, end = mangle(s.var), self.temps("end")
         self.out.line(f"for (int32_t {var} = {ex.gen(s.lo)}, {end} = {ex.gen(s.hi)}; {var} < {end}; {var}++) {{")
+        outer = ex.bound(s.var, s.lo, s.hi)
         self.out.indent += 1
         self.block(s.body)
         self.out.indent -= 1
+        ex.unbound(s.var, outer)
         self.out.line("}")
 
     def visit_CallStmt(self, s: ir.CallStmt) -> None:
@@ -193,6 +197,11 @@ def local_decls(names: dict[str, str], *blocks: ir.Block) -> list[str]:
     return decls
 
 
+def param_bounds(action: ir.Action) -> dict[str, tuple[int, int]]:
+    """An action's parameters take only the values of their declared ranges."""
+    return {p.name: (p.lo, p.hi) for p in action.params}
+
+
 def uses_key(node: object) -> bool:
     """Whether the IR draws chance (so its function reads `key`)."""
     import dataclasses
@@ -224,7 +233,7 @@ def effect_body(program: ir.Program, action: ir.Action) -> str:
     words = draw_words(out, action.effect)
     for d in local_decls(names, action.effect):
         out.line(d)
-    CBlock(out, names, words, Temps()).block(action.effect)
+    CBlock(out, names, words, Temps(), param_bounds(action)).block(action.effect)
     if not uses_key(action.effect):
         out.line("(void)key;  /* no chance here */")
     return out.text()
@@ -281,7 +290,7 @@ def generate(program: ir.Program) -> str:
                 "params": [mangle(p.name) for p in a.params],
                 "offset": a.offset,
                 "size": a.size,
-                "guard": CExpr(guard_names, {}, Temps()).gen(a.legal),
+                "guard": CExpr(guard_names, {}, Temps(), bounds=param_bounds(a)).gen(a.legal),
                 "effect": effect_body(program, a),
             }
         )

@@ -123,11 +123,13 @@ class Temps:
 class CExpr:
     """Expression -> C text. `names` maps IR names to C lvalues (state fields: `s->f`)."""
 
-    def __init__(self, names: dict[str, str], words: dict[int, str], temps: Temps, key: str = "key"):
+    def __init__(self, names: dict[str, str], words: dict[int, str], temps: Temps, key: str = "key",
+                 bounds: dict[str, tuple[int, int]] | None = None):  # fmt: skip
         self.names = names
         self.words = words
         self.temps = temps
         self.key = key
+        self.bounds = bounds if bounds is not None else {}  # name -> (lo, hi): its values lie in lo..hi-1
 
     def gen(self, e: ir.Expr) -> str:
         """A scalar expression."""
@@ -167,8 +169,14 @@ class CExpr:
         return self.at(e.base, picked + idx)
 
     def read_index(self, i: ir.Expr, n: int) -> str:
+        """An index read, clamped unless it is known to lie in 0..n-1 (a constant, an action
+        parameter or a loop variable whose range fits)."""
         if isinstance(i, ir.Literal) and 0 <= i.value < n:
             return str(i.value)
+        if isinstance(i, ir.Name) and i.kind in ("param", "loop") and i.name in self.bounds:
+            lo, hi = self.bounds[i.name]
+            if 0 <= lo and hi <= n:
+                return self.gen(i)
         return f"_ix({self.gen(i)}, {n})"
 
     # -------------------------------------------------------------- operators
@@ -223,8 +231,23 @@ class CExpr:
         start = self.temps("lo")
         head = f"int32_t {start} = {self.gen(e.lo)}; "
         loop = self.loop(var, start, self.gen(e.hi))
+        outer = self.bound(e.var, e.lo, e.hi)
         body = self.at(e.body, idx)
+        self.unbound(e.var, outer)
         return "({ " + head + fold(e.op, e.body.type, e.type, loop, body, f"{var} == {start}", var, self.temps) + " })"
+
+    def bound(self, var: str, lo: ir.Expr, hi: ir.Expr) -> tuple[int, int] | None:
+        """Note a loop variable's range while its body is generated, when both ends are
+        constants; returns what an outer variable of that name had, for unbound()."""
+        outer = self.bounds.pop(var, None)
+        if isinstance(lo, ir.Literal) and isinstance(hi, ir.Literal):
+            self.bounds[var] = (int(lo.value), int(hi.value))
+        return outer
+
+    def unbound(self, var: str, outer: tuple[int, int] | None) -> None:
+        self.bounds.pop(var, None)
+        if outer is not None:
+            self.bounds[var] = outer
 
     def whole(self, op: str, x: ir.Expr, result: ir.Type) -> str:
         """A reduction of a whole array (any(mask), sum(a), argmax(a), ...), flattened."""
