@@ -30,6 +30,7 @@ void specc_init(void *s, const void *key);
 void specc_step(const void *in, void *out, int64_t action, const void *key);
 void specc_observe(const void *s, int64_t player, void *out);
 void specc_invariants(const void *s, void *out);
+void specc_refresh(void *s);
 void specc_fold_in(const void *key, uint32_t data, void *out);
 void specc_random_bits(const void *key, int32_t n, void *out);
 void specc_init_batch(void *states, const void *keys, int64_t n, int threads);
@@ -190,6 +191,12 @@ class NativeModule:
         player = player if -(2**63) <= player < 2**63 else -1
         self.lib.specc_observe(self._ptr(self.pack(state)), player, self._ptr(out))
         return out
+
+    def refresh(self, state: Any) -> Any:
+        """Recompute truncation, the legal mask and the observation of a changed State."""
+        rec = self.pack(state)
+        self.lib.specc_refresh(self._ptr(rec))
+        return self.unpack(rec)
 
     def invariants(self, state: Any) -> np.ndarray:
         out = np.zeros(max(len(self.INVARIANTS), 1), np.bool_)

@@ -2180,6 +2180,11 @@ EXPORT void specc_invariants(const void *s, bool *out)
     invariants((const State *)s, out);
 }
 
+EXPORT void specc_refresh(void *s)
+{
+    refresh((State *)s);
+}
+
 EXPORT void specc_fold_in(const uint32_t *key, uint32_t data, uint32_t *out)
 {
     Key k = fold_in(load_key(key), data);

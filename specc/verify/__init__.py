@@ -1,7 +1,7 @@
 """`specc verify`: four levels of evidence that a compiled environment does what its spec says.
 
 1. properties (generated/NAME/test_NAME.py, pytest + hypothesis)
-2. scenarios (the spec's rules written as tests) on both backends
+2. scenarios (the spec's rules written as tests) on the JAX, Python and C backends
 3. lock-step rollouts of the JAX, Python and C backends, and against an outside implementation
 4. policy transfer (train on JAX, evaluate on both backends)
 """
@@ -181,7 +181,12 @@ def verify(
 
             scenarios = list(spec.scenarios) + [ScenarioSpec(**r) for r in load_regressions(spec_path)]
             backends = {"jax": env.module, "python": ref.module}
+            native, why = native_module(out_dir, ref.module)
+            if native is not None:
+                backends["c"] = native
             report.levels.append(run_scenarios(program, source, scenarios, backends))
+            if why:
+                report.levels[-1].warnings.append(why)
     if 3 in levels:
         covered = coverage_module(program, out_dir)
         # with --generated, an edited reference.py is what is checked (rule coverage then needs the compiled one)

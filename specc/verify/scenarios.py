@@ -1,4 +1,4 @@
-"""Level 2: the spec's scenarios (rules written as tests), run on both backends.
+"""Level 2: the spec's scenarios (rules written as tests), run on every backend.
 
 A scenario starts from init(PRNGKey(seed)), overwrites its `setup` fields (then
 recomputes the legal mask and observation), plays its actions with the same step
@@ -156,8 +156,8 @@ def run_scenarios(program: Program, source: Source, scenarios: list[ScenarioSpec
             finals[backend] = state
             for what, ok, detail in expectations(program, sc, state, module):
                 result.record(ok, f"{sc.name}{cite} on {backend}: {what}: {detail}")
-        if len(finals) == 2:  # the two backends must also agree with each other
-            (a, sa), (b, sb) = finals.items()
+        (a, sa), *others = finals.items()
+        for b, sb in others:  # the backends must also agree with each other
             names = list(BUILTIN_FIELDS) + [f.name for f in program.fields]
             bad = [n for n in names if not same(getattr(sa, n), getattr(sb, n), 1e-5)]
             result.record(not bad, f"{sc.name}{cite}: {a} and {b} disagree on {', '.join(bad)}")
