@@ -45,7 +45,7 @@ def compile_spec(path: str | Path) -> Compiled:
     program = _relabel(program, spec_label(path))
     env = jax_backend.generate(program)
     reference = python_backend.generate(program)
-    native = c_backend.generate(program)
+    native = native_source(program)
     tests = property_tests(program)
     manifest = {
         "name": program.name,
@@ -68,6 +68,17 @@ def compile_spec(path: str | Path) -> Compiled:
         "manifest.json": json.dumps(manifest, indent=2, sort_keys=True) + "\n",
     }
     return Compiled(program, files)
+
+
+def native_source(program: Program) -> str:
+    """native.c; a construct the C backend cannot lower yet makes a file that says which
+    (#error), so the JAX and Python environments still compile."""
+    from .errors import SpecError
+
+    try:
+        return c_backend.generate(program)
+    except SpecError as err:
+        return f"/* {program.name}: specc {__version__} could not lower this spec to C. */\n#error \"{err}\"\n"
 
 
 def property_tests(program: Program) -> str:

@@ -12,7 +12,7 @@ import math
 
 from .. import __version__, ir
 from ..errors import SpecError
-from .c_expr import CTYPE, CExpr, Temps, cast, literal, local_key, mangle, reads
+from .c_expr import CTYPE, CExpr, Temps, cast, literal, local_key, mangle, reads, unravel
 from .common import action_table, chance_sites, max_params
 
 RESET_SITE = 0x7E5E7  # specc.api.RESET_SITE: the next episode's key is fold_in(key, RESET_SITE)
@@ -63,7 +63,8 @@ class CBlock:
         ex = self.expr()
         base = ex.name(s.name, s.type if s.kind == "local" else None)
         if any(i.type.shape for i in s.indices):
-            raise SpecError("the C backend cannot assign through an index array yet", s.pos)
+            self.scatter(s, ex, base)
+            return
         region = ir.Type(s.type.dtype, s.type.shape[len(s.indices) :])
         if not s.type.shape:  # a scalar variable
             self.out.line(f"{base} = {cast(ex.gen(s.value), s.value.type, region)};")
@@ -90,6 +91,28 @@ class CBlock:
         if checks:
             self.out.indent -= 1
             self.out.line("}")
+
+    def scatter(self, s: ir.Assign, ex: CExpr, base: str) -> None:
+        """`a[idx] = v` with an index array (the only index): element k of v goes to row
+        idx[k], in order (the last write wins); rows out of range are dropped."""
+        index = s.indices[0]
+        inner = math.prod(s.type.shape[1:])
+        region = ir.Type(s.type.dtype, index.type.shape + s.type.shape[1:])
+        tmp, k, w = self.temps("t"), self.temps("k"), self.temps("w")
+        self.out.line("{")
+        self.out.indent += 1
+        self.out.line(f"{CTYPE[region.dtype]} {tmp}[{math.prod(region.shape)}];")
+        for line in ex.fill(s.value, tmp, region):
+            self.out.line(line)
+        rows = math.prod(index.type.shape)
+        row = ex.at(index, unravel(k, index.type.shape))
+        self.out.line(f"for (int32_t {k} = 0; {k} < {rows}; {k}++) {{")
+        self.out.line(f"    int32_t {w} = _wx({row}, {s.type.shape[0]});")
+        self.out.line(f"    if ({w} >= 0)")
+        self.out.line(f"        memcpy({base} + {w} * {inner}, {tmp} + {k} * {inner}, sizeof {tmp}[0] * {inner});")
+        self.out.line("}")
+        self.out.indent -= 1
+        self.out.line("}")
 
     def store(self, s: ir.Assign, ex: CExpr, dest: str, region: ir.Type) -> None:
         """An array value into the region `dest`: straight in, through a temporary when the
