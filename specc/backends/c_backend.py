@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 from .. import __version__, ir
-from ..errors import SpecError
 from .c_expr import CTYPE, CExpr, Temps, cast, literal, local_key, mangle, reads, unravel
 from .common import action_table, chance_sites, max_params
 
