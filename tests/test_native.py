@@ -216,3 +216,36 @@ def test_edge_meanings(tmp_path):
     assert s.sat == 127 and s.nan_i == 0  # float -> int saturates, NaN gives 0
     assert s.rolled == 0  # roll(n) with n < 1
     assert list(s.rewards) == [-1.0, -1.0]  # win(-1) names no player
+
+
+SCATTER = """
+specc: 1
+name: scatter
+players: 1
+state:
+  a: {type: "int32[4,2]", init: 0}
+  idx: {type: "int32[3]", init: 0}
+actions:
+  go:
+    params: {v: "0..3"}
+    effect: |
+      idx = [v, 5, v - 4]
+      a[idx] = [[1, 2], [3, 4], [5, 6]]
+      if v == 2:
+          terminate()
+observe:
+  type: "int32[4,2]"
+  value: a
+"""
+
+
+def test_assignment_through_an_index_array_is_jax_scatter(tmp_path):
+    spec = tmp_path / "scatter.yaml"
+    spec.write_text(textwrap.dedent(SCATTER))
+    key = np.zeros(2, np.uint32)
+    results = []
+    for backend in ("c", "jax"):
+        env = specc.make(spec, backend=backend, out_dir=tmp_path / "scatter")
+        results.append(np.asarray(env.step(env.init(key), 1, key).a))
+    assert np.array_equal(results[0], results[1])
+    assert results[0].tolist() == [[0, 0], [5, 6], [0, 0], [0, 0]]  # row 5 dropped; 1 - 4 = -3 is row 1, last wins
