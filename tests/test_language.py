@@ -1,5 +1,5 @@
 """The language end to end: small specs, each exercising a group of features, compiled
-to both backends and played in lock-step.
+to every backend (JAX, Python, C) and played in lock-step.
 
 After init and after every step the JAX env and the Python reference must agree on
 every state field (name, dtype, shape and value, exactly), and the values must be the
@@ -58,6 +58,7 @@ class Game:
 
     jax_env: specc.api.Env
     py_env: specc.api.Env
+    c_env: specc.api.Env | None = None  # the native C backend, checked equal to the reference too
 
     def __post_init__(self) -> None:
         self.init = jax.jit(self.jax_env.init)
@@ -73,15 +74,23 @@ class Game:
         init_key, step_keys = self.keys(seed, len(actions))
         js, ps = self.init(init_key), self.py_env.init(np.asarray(init_key))
         assert_same(js, ps, self.tolerances, "init")
+        cs = self.c_env.init(np.asarray(init_key)) if self.c_env else None
+        if cs is not None:
+            assert_same(cs, ps, self.tolerances, "init (C)")
         states = [host(js)]
         for t, (action, key) in enumerate(zip(actions, step_keys)):
             js = self.step(js, jnp.int32(action), key)
             ps = self.py_env.step(ps, action, np.asarray(key))
             assert_same(js, ps, self.tolerances, f"step {t + 1} (action {action})")
+            if cs is not None:
+                cs = self.c_env.step(cs, action, np.asarray(key))
+                assert_same(cs, ps, self.tolerances, f"step {t + 1} (action {action}, C)")
             for player in range(self.jax_env.num_players):  # every player's view, not just the mover's
                 mine, theirs = self.jax_env.observe(js, player), self.py_env.observe(ps, player)
                 assert np.asarray(mine).dtype == np.asarray(theirs).dtype
                 assert np.array_equal(np.asarray(mine), np.asarray(theirs)), f"step {t + 1}: observe({player})"
+                if cs is not None:
+                    assert np.array_equal(self.c_env.observe(cs, player), theirs), f"step {t + 1}: C observe({player})"
             states.append(host(js))
         return states
 
@@ -100,7 +109,9 @@ def game(tmp_path_factory: pytest.TempPathFactory):
             spec.write_text(text)
             out = folder / "generated"  # never the repository's generated/
             made[text] = Game(
-                specc.make(spec, backend="jax", out_dir=out), specc.make(spec, backend="python", out_dir=out)
+                specc.make(spec, backend="jax", out_dir=out),
+                specc.make(spec, backend="python", out_dir=out),
+                specc.make(spec, backend="c", out_dir=out),
             )
         return made[text]
 
