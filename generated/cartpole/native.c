@@ -467,6 +467,7 @@ static void invariants(const State *s, bool *out)
 
 static void effect_push(State *s, int32_t direction, Key key)
 {
+    (void)key;  /* no chance here */
     float force = 0;
     float costheta = 0;
     float sintheta = 0;
@@ -487,7 +488,6 @@ static void effect_push(State *s, int32_t direction, Key key)
     if (((((s->x < ((float)((-2.4)))) || (s->x > ((float)(2.4)))) || (s->theta < ((float)((-0.20943951023931953))))) || (s->theta > ((float)(0.20943951023931953))))) {
         s->terminated = true;
     }
-    (void)key;  /* no chance here */
 }
 
 /* Recompute what follows from the rest of the state: truncation, legal mask, observation. */

@@ -465,24 +465,23 @@ static void invariants(const State *s, bool *out)
 
 static void effect_drop(State *s, int32_t col, Key key)
 {
+    (void)key;  /* no chance here */
     int32_t row = 0;
     int32_t mark = 0;
     row = _wsub(5, ({ int32_t _lo1 = 0; int32_t _r3 = 0; for (int32_t r = _lo1, _end2 = 6; r < _end2; r++) _r3 += ((s->board[r * 7 + col] != 0)) ? 1 : 0; _r3; }));
     mark = _wadd(s->current_player, 1);
     int32_t _w5 = _wx(row, 6);
-    int32_t _w6 = _wx(col, 7);
-    if (_w5 >= 0 && _w6 >= 0) {
-        s->board[_w5 * 7 + _w6] = ((int8_t)(mark));
+    if (_w5 >= 0) {
+        s->board[_w5 * 7 + col] = ((int8_t)(mark));
     }
-    if (({ int32_t _lo7 = 0; bool _r17 = false; for (int32_t d = _lo7, _end8 = 4; d < _end8; d++) if (({ int32_t _lo9 = 0; bool _r15 = false; for (int32_t o = _lo9, _end10 = 4; o < _end10; o++) if (({ int32_t _lo11 = 0; bool _r13 = true; for (int32_t k_ = _lo11, _end12 = 4; k_ < _end12; k_++) if (!((((((_wadd(row, _wmul(_wsub(k_, o), DR[d])) >= 0) && (_wadd(row, _wmul(_wsub(k_, o), DR[d])) < 6)) && (_wadd(col, _wmul(_wsub(k_, o), DC[d])) >= 0)) && (_wadd(col, _wmul(_wsub(k_, o), DC[d])) < 7)) && (s->board[_ix(_wadd(row, _wmul(_wsub(k_, o), DR[d])), 6) * 7 + _ix(_wadd(col, _wmul(_wsub(k_, o), DC[d])), 7)] == mark)))) { _r13 = false; break; } _r13; })) { _r15 = true; break; } _r15; })) { _r17 = true; break; } _r17; })) {
+    if (({ int32_t _lo6 = 0; bool _r16 = false; for (int32_t d = _lo6, _end7 = 4; d < _end7; d++) if (({ int32_t _lo8 = 0; bool _r14 = false; for (int32_t o = _lo8, _end9 = 4; o < _end9; o++) if (({ int32_t _lo10 = 0; bool _r12 = true; for (int32_t k_ = _lo10, _end11 = 4; k_ < _end11; k_++) if (!((((((_wadd(row, _wmul(_wsub(k_, o), DR[d])) >= 0) && (_wadd(row, _wmul(_wsub(k_, o), DR[d])) < 6)) && (_wadd(col, _wmul(_wsub(k_, o), DC[d])) >= 0)) && (_wadd(col, _wmul(_wsub(k_, o), DC[d])) < 7)) && (s->board[_ix(_wadd(row, _wmul(_wsub(k_, o), DR[d])), 6) * 7 + _ix(_wadd(col, _wmul(_wsub(k_, o), DC[d])), 7)] == mark)))) { _r12 = false; break; } _r12; })) { _r14 = true; break; } _r14; })) { _r16 = true; break; } _r16; })) {
         _win(s, s->current_player);
         s->terminated = true;
-    } else if (({ int32_t _lo19 = 0; bool _r21 = true; for (int32_t c = _lo19, _end20 = 7; c < _end20; c++) if (!((s->board[c] != 0))) { _r21 = false; break; } _r21; })) {
+    } else if (({ int32_t _lo18 = 0; bool _r20 = true; for (int32_t c = _lo18, _end19 = 7; c < _end19; c++) if (!((s->board[c] != 0))) { _r20 = false; break; } _r20; })) {
         memset(s->rewards, 0, sizeof s->rewards);
         s->terminated = true;
     }
     s->current_player = _wsub(1, s->current_player);
-    (void)key;  /* no chance here */
 }
 
 /* Recompute what follows from the rest of the state: truncation, legal mask, observation. */

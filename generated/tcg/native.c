@@ -584,7 +584,7 @@ static bool legal_retreat(const State *s, int32_t b)
 
 static bool legal_attack(const State *s)
 {
-    return (((((s->phase == 1) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (s->energy[_ix(s->current_player, 2) * 32 + _ix(POKEMON__cost_type[_ix(s->card[_ix(s->current_player, 2) * 4], 34)], 8)] >= POKEMON__typed_energy[_ix(s->card[_ix(s->current_player, 2) * 4], 34)])) && (({ int32_t _r2 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r2 = _wadd(_r2, s->energy[_ix(s->current_player, 2) * 32 + _j1]); _r2; }) >= ((int8_t)(_wadd(POKEMON__typed_energy[_ix(s->card[_ix(s->current_player, 2) * 4], 34)], POKEMON__colorless_energy[_ix(s->card[_ix(s->current_player, 2) * 4], 34)])))));
+    return (((((s->phase == 1) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (s->energy[_ix(s->current_player, 2) * 32 + POKEMON__cost_type[_ix(s->card[_ix(s->current_player, 2) * 4], 34)]] >= POKEMON__typed_energy[_ix(s->card[_ix(s->current_player, 2) * 4], 34)])) && (({ int32_t _r2 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r2 = _wadd(_r2, s->energy[_ix(s->current_player, 2) * 32 + _j1]); _r2; }) >= ((int8_t)(_wadd(POKEMON__typed_energy[_ix(s->card[_ix(s->current_player, 2) * 4], 34)], POKEMON__colorless_energy[_ix(s->card[_ix(s->current_player, 2) * 4], 34)])))));
 }
 
 static bool legal_promote(const State *s, int32_t b)
@@ -644,6 +644,7 @@ static void invariants(const State *s, bool *out)
 
 static void effect_play_basic(State *s, int32_t h, Key key)
 {
+    (void)key;  /* no chance here */
     int32_t p_ = 0;
     int8_t c = 0;
     int32_t slot = 0;
@@ -671,7 +672,8 @@ static void effect_play_basic(State *s, int32_t h, Key key)
     int32_t _w12 = _wx(p_, 2);
     int32_t _w13 = _wx(slot, 4);
     if (_w12 >= 0 && _w13 >= 0) {
-        { int8_t *_d = s->energy + _w12 * 32 + _w13 * 8;
+        {
+            int8_t *_d = s->energy + _w12 * 32 + _w13 * 8;
             for (int32_t _i14 = 0; _i14 < 8; _i14++) _d[_i14] = ((int8_t)(0));
         }
     }
@@ -680,11 +682,11 @@ static void effect_play_basic(State *s, int32_t h, Key key)
     if (_w15 >= 0 && _w16 >= 0) {
         s->entered[_w15 * 4 + _w16] = ((int8_t)(s->turn));
     }
-    (void)key;  /* no chance here */
 }
 
 static void effect_evolve(State *s, int32_t h, int32_t slot, Key key)
 {
+    (void)key;  /* no chance here */
     int32_t p_ = 0;
     int8_t c = 0;
     p_ = s->current_player;
@@ -698,47 +700,43 @@ static void effect_evolve(State *s, int32_t h, int32_t slot, Key key)
         s->hand_count[_w2] = ((int8_t)(_wsub(s->hand_count[_ix(p_, 2)], 1)));
     }
     int32_t _w3 = _wx(p_, 2);
-    int32_t _w4 = _wx(slot, 4);
-    if (_w3 >= 0 && _w4 >= 0) {
-        s->card[_w3 * 4 + _w4] = c;
+    if (_w3 >= 0) {
+        s->card[_w3 * 4 + slot] = c;
     }
-    int32_t _w5 = _wx(p_, 2);
-    int32_t _w6 = _wx(slot, 4);
-    if (_w5 >= 0 && _w6 >= 0) {
-        s->entered[_w5 * 4 + _w6] = ((int8_t)(s->turn));
+    int32_t _w4 = _wx(p_, 2);
+    if (_w4 >= 0) {
+        s->entered[_w4 * 4 + slot] = ((int8_t)(s->turn));
     }
     if ((slot == 0)) {
+        int32_t _w5 = _wx(p_, 2);
+        if (_w5 >= 0) {
+            s->poisoned[_w5] = false;
+        }
+        int32_t _w6 = _wx(p_, 2);
+        if (_w6 >= 0) {
+            s->burned[_w6] = false;
+        }
         int32_t _w7 = _wx(p_, 2);
         if (_w7 >= 0) {
-            s->poisoned[_w7] = false;
-        }
-        int32_t _w8 = _wx(p_, 2);
-        if (_w8 >= 0) {
-            s->burned[_w8] = false;
-        }
-        int32_t _w9 = _wx(p_, 2);
-        if (_w9 >= 0) {
-            s->condition[_w9] = ((int8_t)(0));
+            s->condition[_w7] = ((int8_t)(0));
         }
     }
-    (void)key;  /* no chance here */
 }
 
 static void effect_attach(State *s, int32_t slot, Key key)
 {
+    (void)key;  /* no chance here */
     int32_t p_ = 0;
     p_ = s->current_player;
     int32_t _w1 = _wx(p_, 2);
-    int32_t _w2 = _wx(slot, 4);
-    int32_t _w3 = _wx(s->energy_now[_ix(p_, 2)], 8);
-    if (_w1 >= 0 && _w2 >= 0 && _w3 >= 0) {
-        s->energy[_w1 * 32 + _w2 * 8 + _w3] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + slot * 8 + _ix(s->energy_now[_ix(p_, 2)], 8)], 1)));
+    int32_t _w2 = _wx(s->energy_now[_ix(p_, 2)], 8);
+    if (_w1 >= 0 && _w2 >= 0) {
+        s->energy[_w1 * 32 + slot * 8 + _w2] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + slot * 8 + _ix(s->energy_now[_ix(p_, 2)], 8)], 1)));
     }
-    int32_t _w4 = _wx(p_, 2);
-    if (_w4 >= 0) {
-        s->energy_now[_w4] = ((int8_t)((-1)));
+    int32_t _w3 = _wx(p_, 2);
+    if (_w3 >= 0) {
+        s->energy_now[_w3] = ((int8_t)((-1)));
     }
-    (void)key;  /* no chance here */
 }
 
 static void effect_play_trainer(State *s, int32_t h, Key key)
@@ -863,7 +861,8 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
                 int32_t _w34 = _wx(bb_p, 2);
                 int32_t _w35 = _wx(bb_slot, 4);
                 if (_w34 >= 0 && _w35 >= 0) {
-                    { int8_t *_d = s->energy + _w34 * 32 + _w35 * 8;
+                    {
+                        int8_t *_d = s->energy + _w34 * 32 + _w35 * 8;
                         for (int32_t _i36 = 0; _i36 < 8; _i36++) _d[_i36] = ((int8_t)(0));
                     }
                 }
@@ -953,7 +952,8 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
         for (int32_t _i69 = 0; _i69 < 8; _i69++) de_before[_i69] = ({ int32_t _lo70 = 0; int32_t _r72 = 0; for (int32_t u = _lo70, _end71 = 8; u < _end71; u++) _r72 = _wadd(_r72, ((de_rank[u] < de_rank[_i69]) ? ((int32_t)(de_e[u])) : 0)); _r72; });
         int32_t _w74 = _wx(ce_p, 2);
         if (_w74 >= 0) {
-            { int8_t *_d = s->energy + _w74 * 32 + 0 * 8;
+            {
+                int8_t *_d = s->energy + _w74 * 32 + 0 * 8;
                 for (int32_t _i75 = 0; _i75 < 8; _i75++) _d[_i75] = ((int8_t)(_wsub(de_e[_i75], _imin(_imax(_wsub(TRAINERS__amount[_ix(tr, 6)], de_before[_i75]), 0), ((int32_t)(de_e[_i75]))))));
             }
         }
@@ -971,6 +971,7 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
 
 static void effect_retreat(State *s, int32_t b, Key key)
 {
+    (void)key;  /* no chance here */
     int32_t p_ = 0;
     int8_t cost = 0;
     int8_t de_e[8] = {0};
@@ -985,7 +986,8 @@ static void effect_retreat(State *s, int32_t b, Key key)
     for (int32_t _i3 = 0; _i3 < 8; _i3++) de_before[_i3] = ({ int32_t _lo4 = 0; int32_t _r6 = 0; for (int32_t u = _lo4, _end5 = 8; u < _end5; u++) _r6 = _wadd(_r6, ((de_rank[u] < de_rank[_i3]) ? ((int32_t)(de_e[u])) : 0)); _r6; });
     int32_t _w8 = _wx(p_, 2);
     if (_w8 >= 0) {
-        { int8_t *_d = s->energy + _w8 * 32 + 0 * 8;
+        {
+            int8_t *_d = s->energy + _w8 * 32 + 0 * 8;
             for (int32_t _i9 = 0; _i9 < 8; _i9++) _d[_i9] = ((int8_t)(_wsub(de_e[_i9], _imin(_imax(_wsub(cost, de_before[_i9]), 0), ((int32_t)(de_e[_i9]))))));
         }
     }
@@ -1036,7 +1038,6 @@ static void effect_retreat(State *s, int32_t b, Key key)
         s->condition[_w26] = ((int8_t)(0));
     }
     s->retreated = true;
-    (void)key;  /* no chance here */
 }
 
 static void effect_attack(State *s, Key key)
@@ -1186,7 +1187,8 @@ static void effect_attack(State *s, Key key)
                     int32_t _w39 = _wx(bb_p, 2);
                     int32_t _w40 = _wx(bb_slot, 4);
                     if (_w39 >= 0 && _w40 >= 0) {
-                        { int8_t *_d = s->energy + _w39 * 32 + _w40 * 8;
+                        {
+                            int8_t *_d = s->energy + _w39 * 32 + _w40 * 8;
                             for (int32_t _i41 = 0; _i41 < 8; _i41++) _d[_i41] = ((int8_t)(0));
                         }
                     }
@@ -1276,7 +1278,8 @@ static void effect_attack(State *s, Key key)
             for (int32_t _i74 = 0; _i74 < 8; _i74++) de_before[_i74] = ({ int32_t _lo75 = 0; int32_t _r77 = 0; for (int32_t u = _lo75, _end76 = 8; u < _end76; u++) _r77 = _wadd(_r77, ((de_rank[u] < de_rank[_i74]) ? ((int32_t)(de_e[u])) : 0)); _r77; });
             int32_t _w79 = _wx(ce_p, 2);
             if (_w79 >= 0) {
-                { int8_t *_d = s->energy + _w79 * 32 + 0 * 8;
+                {
+                    int8_t *_d = s->energy + _w79 * 32 + 0 * 8;
                     for (int32_t _i80 = 0; _i80 < 8; _i80++) _d[_i80] = ((int8_t)(_wsub(de_e[_i80], _imin(_imax(_wsub(amt, de_before[_i80]), 0), ((int32_t)(de_e[_i80]))))));
                 }
             }
@@ -1978,7 +1981,8 @@ static void init(State *s, Key key)
     s->first = ((int8_t)((_flip(random_word_at(key, 0)) ? 0 : 1)));
     s->current_player = ((int32_t)(s->first));
     for (int32_t _i25 = 0; _i25 < 2; _i25++) s->deck_id[_i25] = ((int8_t)(((FIXED_DECKS[_i25] >= 0) ? FIXED_DECKS[_i25] : (_i25 == 0 ? _roll(random_word_at(key, 1), 4) : _roll(random_word_at(key, 2), 4)))));
-    { int8_t *_d = s->deck + 0 * 20;
+    {
+        int8_t *_d = s->deck + 0 * 20;
         for (int32_t _i26 = 0; _i26 < 20; _i26++) _d[_i26] = ((int8_t)(DECKS[_ix(s->deck_id[0], 4) * 20 + _i26]));
         _shuffle_int8(_d, 20, fold_in(key, 4));
     }
@@ -2015,7 +2019,8 @@ static void init(State *s, Key key)
         s->deck_count[_w38] = ((int8_t)(_wsub(s->deck_count[_ix(dr_p, 2)], dr_k)));
     }
     s->energy_next[0] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[0], 4) * 3 + _ix(_roll(random_word_at(key, 4), DECK_TYPE_COUNT[_ix(s->deck_id[0], 4)]), 3)]));
-    { int8_t *_d = s->deck + 1 * 20;
+    {
+        int8_t *_d = s->deck + 1 * 20;
         for (int32_t _i39 = 0; _i39 < 20; _i39++) _d[_i39] = ((int8_t)(DECKS[_ix(s->deck_id[1], 4) * 20 + _i39]));
         _shuffle_int8(_d, 20, fold_in(key, 7));
     }

@@ -462,19 +462,16 @@ static void invariants(const State *s, bool *out)
 
 static void effect_place(State *s, int32_t cell, Key key)
 {
-    int32_t _w1 = _wx(cell, 9);
-    if (_w1 >= 0) {
-        s->board[_w1] = ((int8_t)(_wadd(s->current_player, 1)));
-    }
-    if (({ int32_t _lo2 = 0; bool _r8 = false; for (int32_t l = _lo2, _end3 = 8; l < _end3; l++) if (({ int32_t _lo4 = 0; bool _r6 = true; for (int32_t k_ = _lo4, _end5 = 3; k_ < _end5; k_++) if (!((s->board[_ix(LINES[l * 3 + k_], 9)] == _wadd(s->current_player, 1)))) { _r6 = false; break; } _r6; })) { _r8 = true; break; } _r8; })) {
+    (void)key;  /* no chance here */
+    s->board[cell] = ((int8_t)(_wadd(s->current_player, 1)));
+    if (({ int32_t _lo1 = 0; bool _r7 = false; for (int32_t l = _lo1, _end2 = 8; l < _end2; l++) if (({ int32_t _lo3 = 0; bool _r5 = true; for (int32_t k_ = _lo3, _end4 = 3; k_ < _end4; k_++) if (!((s->board[LINES[l * 3 + k_]] == _wadd(s->current_player, 1)))) { _r5 = false; break; } _r5; })) { _r7 = true; break; } _r7; })) {
         _win(s, s->current_player);
         s->terminated = true;
-    } else if (({ int32_t _lo10 = 0; bool _r12 = true; for (int32_t i = _lo10, _end11 = 9; i < _end11; i++) if (!((s->board[i] != 0))) { _r12 = false; break; } _r12; })) {
+    } else if (({ int32_t _lo9 = 0; bool _r11 = true; for (int32_t i = _lo9, _end10 = 9; i < _end10; i++) if (!((s->board[i] != 0))) { _r11 = false; break; } _r11; })) {
         memset(s->rewards, 0, sizeof s->rewards);
         s->terminated = true;
     }
     s->current_player = _wsub(1, s->current_player);
-    (void)key;  /* no chance here */
 }
 
 /* Recompute what follows from the rest of the state: truncation, legal mask, observation. */

@@ -72,8 +72,8 @@ class CBlock:
         checks, offset = [], []
         for k, (i, n) in enumerate(zip(s.indices, s.type.shape)):
             stride = math.prod(s.type.shape[k + 1 :])
-            if isinstance(i, ir.Literal) and 0 <= i.value < n:
-                part = str(i.value)
+            if ex.in_range(i, n):
+                part = ex.gen(i)
             else:
                 part = self.temps("w")
                 self.out.line(f"int32_t {part} = _wx({ex.gen(i)}, {n});")
@@ -124,8 +124,9 @@ class CBlock:
         if not reads(v, s.name):
             simple = dest.replace("s->", "", 1).isidentifier()
             if not simple:  # a part of the variable: a pointer to it
-                self.out.line(f"{{ {CTYPE[region.dtype]} *_d = {dest};")
+                self.out.line("{")
                 self.out.indent += 1
+                self.out.line(f"{CTYPE[region.dtype]} *_d = {dest};")
             for line in ex.fill(v, dest if simple else "_d", region):
                 self.out.line(line)
             if not simple:
@@ -219,9 +220,22 @@ def local_decls(names: dict[str, str], *blocks: ir.Block) -> list[str]:
     return decls
 
 
-def param_bounds(action: ir.Action) -> dict[str, tuple[int, int]]:
-    """An action's parameters take only the values of their declared ranges."""
-    return {p.name: (p.lo, p.hi) for p in action.params}
+def const_bounds(program: ir.Program) -> dict[str, tuple[int, int]]:
+    """The value range of each integer constant table ("const NAME" -> (min, max + 1)): its
+    entries index arrays unclamped where they all fit."""
+    out = {}
+    for c in program.constants:
+        values = flatten(c.value)
+        if c.type.is_int and values:
+            out[f"const {c.name}"] = (int(min(values)), int(max(values)) + 1)
+    return out
+
+
+def param_bounds(program: ir.Program, action: ir.Action | None = None) -> dict[str, tuple[int, int]]:
+    """The known value ranges: an action's parameters take only the values of their
+    declared ranges, the constant tables theirs."""
+    params = {p.name: (p.lo, p.hi) for p in action.params} if action else {}
+    return {**const_bounds(program), **params}
 
 
 def uses_key(node: object) -> bool:
@@ -252,35 +266,35 @@ def state_names(program: ir.Program) -> dict[str, str]:
 def effect_body(program: ir.Program, action: ir.Action) -> str:
     out = CEmitter()
     names = dict(state_names(program), **{p.name: mangle(p.name) for p in action.params})
+    if not uses_key(action.effect):
+        out.line("(void)key;  /* no chance here */")
     words = draw_words(out, action.effect)
     for d in local_decls(names, action.effect):
         out.line(d)
-    CBlock(out, names, words, Temps(), param_bounds(action)).block(action.effect)
-    if not uses_key(action.effect):
-        out.line("(void)key;  /* no chance here */")
+    CBlock(out, names, words, Temps(), param_bounds(program, action)).block(action.effect)
     return out.text()
 
 
 def init_body(program: ir.Program) -> str:
     out = CEmitter()
     names = state_names(program)
+    if not uses_key((tuple(f.init for f in program.fields), program.init)):
+        out.line("(void)key;  /* no chance here */")
     words = draw_words(out, tuple(f.init for f in program.fields), program.init)
     for d in local_decls(names, program.init):
         out.line(d)
     temps = Temps()
-    gen = CBlock(out, names, words, temps)
+    gen = CBlock(out, names, words, temps, param_bounds(program))
     for f in program.fields:  # the declared initial values, then the spec's init rules
         target = ir.Assign(f.pos, name=f.name, value=f.init, kind="state", type=f.type)
         gen.visit_Assign(target)
     gen.block(program.init)
-    if not uses_key((tuple(f.init for f in program.fields), program.init)):
-        out.line("(void)key;  /* no chance here */")
     return out.text()
 
 
 def observe_body(program: ir.Program) -> str:
     out = CEmitter()
-    ex = CExpr(state_names(program), {}, Temps())
+    ex = CExpr(state_names(program), {}, Temps(), bounds=param_bounds(program))
     t = program.observation_type
     for line in ex.fill(program.observe, "out", t):
         out.line(line)
@@ -312,11 +326,11 @@ def generate(program: ir.Program) -> str:
                 "params": [mangle(p.name) for p in a.params],
                 "offset": a.offset,
                 "size": a.size,
-                "guard": CExpr(guard_names, {}, Temps(), bounds=param_bounds(a)).gen(a.legal),
+                "guard": CExpr(guard_names, {}, Temps(), bounds=param_bounds(program, a)).gen(a.legal),
                 "effect": effect_body(program, a),
             }
         )
-    invariants = [CExpr(names, {}, Temps()).gen(inv) for inv in program.invariants]
+    invariants = [CExpr(names, {}, Temps(), bounds=param_bounds(program)).gen(inv) for inv in program.invariants]
     return render_text(
         "c_env.c.j2",
         program=program,

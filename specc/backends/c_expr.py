@@ -173,11 +173,21 @@ class CExpr:
         parameter or a loop variable whose range fits)."""
         if isinstance(i, ir.Literal) and 0 <= i.value < n:
             return str(i.value)
-        if isinstance(i, ir.Name) and i.kind in ("param", "loop") and i.name in self.bounds:
-            lo, hi = self.bounds[i.name]
-            if 0 <= lo and hi <= n:
-                return self.gen(i)
+        if self.in_range(i, n):
+            return self.gen(i)
         return f"_ix({self.gen(i)}, {n})"
+
+    def in_range(self, i: ir.Expr, n: int) -> bool:
+        """Whether the index `i` surely lies in 0..n-1: a constant, an action parameter or a
+        loop variable whose range fits, or an entry of a constant table whose values all fit."""
+        if isinstance(i, ir.Literal):
+            return 0 <= i.value < n
+        if isinstance(i, ir.Name) and i.kind in ("param", "loop", "const"):
+            lo, hi = self.bounds.get(i.name if i.kind != "const" else f"const {i.name}", (-1, -1))
+            return 0 <= lo and hi <= n
+        if isinstance(i, ir.Index) and isinstance(i.base, ir.Name) and i.base.kind == "const":
+            return self.in_range(i.base, n)
+        return False
 
     # -------------------------------------------------------------- operators
 
