@@ -22,7 +22,7 @@ import numpy as np
 
 from .errors import SpecError
 
-FLAGS = ["-O2", "-shared", "-fPIC", "-ffp-contract=off", "-fno-math-errno"]
+FLAGS = ["-O3", "-shared", "-fPIC", "-ffp-contract=off", "-fno-math-errno"]
 CDEF = """
 int64_t specc_state_size(void);
 void specc_offsets(void *out);

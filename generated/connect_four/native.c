@@ -6,7 +6,7 @@
  * the same bits as jax.random (threefry-2x32). Source: specs/connect_four.yaml
  * (sha256 be78083a963cf3ff1ec9847e55605fb761a6364e9141c6c6d4d9394a6e2ee50d).
  * Do not edit: change the spec and run `specc compile specs/connect_four.yaml`.
- * Build: cc -O2 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
+ * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
 
 #include <math.h>
@@ -662,17 +662,20 @@ static inline Key harness_key(const uint32_t *seed, uint32_t t, uint32_t batch, 
     return k;
 }
 
-/* the k-th legal action, k uniform from one word (action 0 when none is legal) */
+/* the k-th legal action, k uniform from one word (action 0 when none is legal): the
+   first action whose prefix count of legal actions exceeds k, counted without branches */
 static inline int32_t random_legal(uint32_t w, const bool *mask)
 {
     uint32_t count = 0;
     for (int32_t a = 0; a < NUM_ACTIONS; a++)
         count += mask[a];
-    uint32_t k = w % (count > 0 ? count : 1);
-    for (int32_t a = 0; a < NUM_ACTIONS; a++)
-        if (mask[a] && k-- == 0)
-            return a;
-    return 0;
+    uint32_t k = w % (count > 0 ? count : 1), prefix = 0;
+    int32_t below = 0;
+    for (int32_t a = 0; a < NUM_ACTIONS; a++) {
+        prefix += mask[a];
+        below += prefix <= k;
+    }
+    return below < NUM_ACTIONS ? below : 0;
 }
 
 /* `steps` random legal steps in each of n environments with auto-reset: streams 3 (first
