@@ -249,3 +249,17 @@ def test_assignment_through_an_index_array_is_jax_scatter(tmp_path):
         results.append(np.asarray(env.step(env.init(key), 1, key).a))
     assert np.array_equal(results[0], results[1])
     assert results[0].tolist() == [[0, 0], [5, 6], [0, 0], [0, 0]]  # row 5 dropped; 1 - 4 = -3 is row 1, last wins
+
+
+def test_the_reference_threefry_is_jax_random():
+    """The Python reference draws with its own NumPy threefry: the same bits as jax.random."""
+    ref = specc.make("specs/tcg.yaml", backend="python").module
+    rng = np.random.default_rng(2)
+    for _ in range(50):
+        key = rng.integers(0, 2**32, 2, dtype=np.uint64).astype(np.uint32)
+        assert np.array_equal(ref._bits(key, 7), np.asarray(jax.random.bits(key, (7,), np.uint32)))
+        folded = jax.random.fold_in(jax.random.fold_in(key, 16), 3)
+        assert np.array_equal(ref._site_key(key, 16, np.int32(3)), np.asarray(folded))
+        assert ref._word(key) == np.asarray(jax.random.bits(key, (), np.uint32))
+    typed = jax.random.key(5)  # a typed key works too
+    assert np.array_equal(ref._bits(typed, 3), np.asarray(jax.random.bits(typed, (3,), np.uint32)))

@@ -7,7 +7,6 @@ Do not edit: change the spec and run `specc compile specs/connect_four.yaml`.
 
 import dataclasses
 
-import jax
 import numpy as np
 
 ID = "connect_four"
@@ -66,21 +65,59 @@ def _range(lo, hi):
     return (np.int32(i) for i in range(lo, hi))
 
 
+# Threefry-2x32 (Salmon et al. 2011; 20 rounds, as jax.random uses it) in NumPy: the same
+# bits as jax.random.fold_in and jax.random.bits (jax_threefry_partitionable), without a
+# JAX call per draw.
+_ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
+
+
+def _threefry(key, x0, x1):
+    """Threefry-2x32 of the uint32 arrays (x0, x1) under a uint32[2] key."""
+    k0, k1 = key[0], key[1]
+    ks = (k0, k1, k0 ^ k1 ^ np.uint32(0x1BD11BDA))
+    x0, x1 = x0 + ks[0], x1 + ks[1]
+    for group in range(5):
+        for r in _ROTATIONS[group % 2]:
+            x0 = x0 + x1
+            x1 = ((x1 << np.uint32(r)) | (x1 >> np.uint32(32 - r))) ^ x0
+        x0 = x0 + ks[(group + 1) % 3]
+        x1 = x1 + ks[(group + 2) % 3] + np.uint32(group + 1)
+    return x0, x1
+
+
+def _raw_key(key):
+    """A key as uint32[2] (a raw jax.random.PRNGKey; typed keys through jax.random.key_data)."""
+    if getattr(getattr(key, "dtype", None), "name", "").startswith("key"):
+        import jax
+
+        key = jax.random.key_data(key)
+    return np.asarray(key, dtype=np.uint32).reshape(2)
+
+
+def _fold_in(key, data):
+    """jax.random.fold_in(key, data)."""
+    x0, x1 = _threefry(
+        _raw_key(key), np.zeros(1, np.uint32), np.array([int(data) & 0xFFFFFFFF], np.uint32)
+    )
+    return np.array([x0[0], x1[0]], np.uint32)
+
+
 def _site_key(key, site, *path):
     """The key of one chance call site: the same bits as the JAX backend's."""
-    key = jax.random.fold_in(key, site)
+    key = _fold_in(key, site)
     for index in path:
-        key = jax.random.fold_in(key, int(index))
+        key = _fold_in(key, index)
     return key
 
 
 def _bits(key, n):
-    """The function's random words: the same bits as the JAX backend's."""
-    return np.asarray(jax.random.bits(key, (n,), np.uint32))
+    """The function's random words: jax.random.bits(key, (n,), uint32)."""
+    x0, x1 = _threefry(_raw_key(key), np.zeros(n, np.uint32), np.arange(n, dtype=np.uint32))
+    return x0 ^ x1
 
 
 def _word(key):
-    return np.uint32(jax.random.bits(key, (), np.uint32))
+    return _bits(key, 1)[0]
 
 
 def _flip(word):
@@ -132,7 +169,7 @@ def _remove(zone, index):
 
 def _shuffle(zone, key):
     """A uniform permutation of the zone's cards (empty slots stay at the end)."""
-    words = np.asarray(jax.random.bits(key, zone.shape, np.uint32))
+    words = _bits(key, zone.size).reshape(zone.shape)
     order = np.argsort(np.where(zone >= 0, words >> 1, np.uint32(0xFFFFFFFF)), kind="stable")
     return zone[order]
 
