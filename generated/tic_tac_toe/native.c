@@ -432,7 +432,8 @@ static void observe(const State *s, int32_t player, obs_t *out)
         memset(out, 0, sizeof(obs_t) * OBS_SIZE);
         return;
     }
-    for (int32_t _i1 = 0; _i1 < 3; _i1++) for (int32_t _i2 = 0; _i2 < 3; _i2++) for (int32_t _i3 = 0; _i3 < 2; _i3++) out[_i1 * 6 + _i2 * 2 + _i3] = (_i3 == 0 ? (s->board[(_i1 * 3 + _i2)] == _wadd(player, 1)) : (s->board[(_i1 * 3 + _i2)] == _wsub(2, player)));
+    for (int32_t _i1 = 0; _i1 < 3; _i1++) for (int32_t _i2 = 0; _i2 < 3; _i2++) out[(_i1 * 3 + _i2) * 2] = (s->board[(_i1 * 3 + _i2)] == _wadd(player, 1));
+    for (int32_t _i3 = 0; _i3 < 3; _i3++) for (int32_t _i4 = 0; _i4 < 3; _i4++) out[(_i3 * 3 + _i4) * 2 + 1] = (s->board[(_i3 * 3 + _i4)] == _wsub(2, player));
 }
 
 /* ---------------------------------------------------------------- legal moves */

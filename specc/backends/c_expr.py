@@ -375,6 +375,8 @@ class CExpr:
             if e.func == "shuffle":
                 return lines + [f"_shuffle_{t}({ptr}, {shape[0]}, {self.site_key(e)});"]
             return lines + [f"_{e.func}_{t}({ptr}, {shape[0]}, {self.gen(e.args[1])});"]
+        if isinstance(e, ir.Call) and e.func == "stack" and e.type.shape == shape:
+            return self.fill_stack(e, buf, target, offset)
         if isinstance(e, ir.ArrayLit) and e.type.shape == shape:
             inner = ir.Type(target.dtype, shape[1:])
             size = math.prod(shape[1:])
@@ -387,6 +389,19 @@ class CExpr:
         where = f"{offset} + {flat}" if offset else flat
         value = cast(self.at(e, bcast(e.type.shape, shape, idx)), e.type, target)
         return [" ".join(heads) + f" {buf}[{where}] = {value};"]
+
+    def fill_stack(self, e: ir.Call, buf: str, target: ir.Type, offset: int) -> list[str]:
+        """stack(a, b, ...) along a new last axis: one simple loop per argument (every k-th slot)."""
+        inner, k = target.shape[:-1], len(e.args)
+        lines = []
+        for j, arg in enumerate(e.args):
+            idx = [self.temps("i") for _ in inner]
+            heads = [f"for (int32_t {i} = 0; {i} < {d}; {i}++)" for i, d in zip(idx, inner)]
+            parts = [str(offset) if offset else "", f"({flat_index(inner, idx)}) * {k}", str(j) if j else ""]
+            where = " + ".join(x for x in parts if x)
+            value = cast(self.at(arg, bcast(arg.type.shape, inner, idx)), arg.type, target)
+            lines.append(" ".join(heads) + f" {buf}[{where}] = {value};")
+        return lines
 
 
 def unravel(flat: str, shape: tuple[int, ...]) -> list[str]:
