@@ -32,6 +32,7 @@ class CEmitter:
 
 
 def flatten(value: object) -> list:
+    """A constant's nested tuple as a flat list (row-major)."""
     if isinstance(value, tuple):
         return [x for v in value for x in flatten(v)]
     return [value]
@@ -258,12 +259,14 @@ def draw_words(out: CEmitter, *nodes: object) -> dict[int, str]:
 
 
 def state_names(program: ir.Program) -> dict[str, str]:
+    """IR names of the state (and the observer) -> their C lvalues."""
     names = {f.name: f"s->{f.name}" for f in program.fields}
     names.update(current_player="s->current_player", step_count="s->step_count", player="player")
     return names
 
 
 def effect_body(program: ir.Program, action: ir.Action) -> str:
+    """The body of `effect_NAME(s, params, key)`."""
     out = CEmitter()
     names = dict(state_names(program), **{p.name: mangle(p.name) for p in action.params})
     if not uses_key(action.effect):
@@ -276,6 +279,7 @@ def effect_body(program: ir.Program, action: ir.Action) -> str:
 
 
 def init_body(program: ir.Program) -> str:
+    """The body of `init(s, key)`: the fields' declared values, then the spec's init rules."""
     out = CEmitter()
     names = state_names(program)
     if not uses_key((tuple(f.init for f in program.fields), program.init)):
@@ -293,6 +297,7 @@ def init_body(program: ir.Program) -> str:
 
 
 def observe_body(program: ir.Program) -> str:
+    """The body of `observe(s, player, out)` for a player in range."""
     out = CEmitter()
     ex = CExpr(state_names(program), {}, Temps(), bounds=param_bounds(program))
     t = program.observation_type

@@ -41,10 +41,12 @@ def mangle(name: str) -> str:
 
 
 def local_key(name: str, t: ir.Type) -> str:
+    """The key of a local of one type in a `names` map."""
     return f"{name}:{t.dtype}{list(t.shape)}"
 
 
 def literal(value: bool | int | float, t: ir.Type | None = None) -> str:
+    """A C literal: a bare float stays a double (Python's), a typed one is the float32 value."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
