@@ -57,9 +57,9 @@ def action_mask(state: Any) -> np.ndarray:
 
 
 @functools.cache
-def _jitted(module: ModuleType) -> tuple[Any, Any]:
+def _jitted(module: ModuleType) -> tuple[Any, Any, Any]:
     # one compilation per generated module, shared by every adapter instance
-    return jax.jit(module.init), jax.jit(module.step)
+    return jax.jit(module.init), jax.jit(module.step), jax.jit(module.observe)
 
 
 class Game:
@@ -72,9 +72,9 @@ class Game:
     def __init__(self, env: Env):
         self.env = env
         if env.backend == "jax":
-            self._init, self._step = _jitted(env.module)
+            self._init, self._step, self._observe = _jitted(env.module)
         else:
-            self._init, self._step = env.module.init, env.module.step
+            self._init, self._step, self._observe = env.module.init, env.module.step, env.module.observe
         self.key: jax.Array | None = None
         self.state: Any = None
 
@@ -96,6 +96,10 @@ class Game:
         self.key, sub = jax.random.split(self.key)
         self.state = self._step(self.state, np.int32(action), sub)
         return self.state
+
+    def observe(self, player: int) -> np.ndarray:
+        """What `player` sees of the current state (the spec's `observe`)."""
+        return np.asarray(self._observe(self.state, np.int32(player)))
 
     @property
     def done(self) -> bool:
