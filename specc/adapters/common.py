@@ -10,6 +10,7 @@ first splits that carried key, `carry, sub = jax.random.split(carry)`, and passe
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -18,9 +19,25 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..api import Env
+from ..api import Env, make
 
 SEED_LIMIT = 2**32  # PRNGKey keeps 32 bits of a seed: larger seeds would collide
+
+
+def load(spec: str | Path | Env, backend: str | None, out_dir: str | Path | None, need: str | None = None) -> Env:
+    """The compiled env of `spec`: a spec file (compiled if stale, on `backend`, default the
+    Python reference) or an already made `specc.make(...)` Env, used as it is (making one
+    compiles the spec: a second adapter of the same spec can skip that by taking the Env).
+    `need`: the backend the adapter requires."""
+    if isinstance(spec, Env):
+        if backend is not None and backend != spec.backend:
+            raise ValueError(f"backend={backend!r} but the Env given is on the {spec.backend} backend")
+        env = spec
+    else:
+        env = make(spec, backend=backend or need or "python", out_dir=out_dir)
+    if need is not None and env.backend != need:
+        raise ValueError(f"this adapter needs the {need} backend, the Env given is on {env.backend}")
+    return env
 
 
 def check_seed(seed: Any, count: int = 1) -> int:

@@ -25,10 +25,10 @@ import jax.numpy as jnp
 import numpy as np
 from gymnasium.vector import AutoresetMode
 
-from ..api import make
+from ..api import Env
 from ..errors import SpecError
 from ..play import render
-from .common import SEED_LIMIT, Game, action_mask, check_seed, observation_box, seed_keys
+from .common import SEED_LIMIT, Game, action_mask, check_seed, load, observation_box, seed_keys
 
 SPECS_DIR = Path(__file__).resolve().parents[2] / "specs"  # the shipped specs
 
@@ -36,16 +36,17 @@ SPECS_DIR = Path(__file__).resolve().parents[2] / "specs"  # the shipped specs
 class GymnasiumEnv(gymnasium.Env):
     """A one-player spec as a `gymnasium.Env`.
 
-    `backend`: "python" (the reference, no compile time; the default) or "jax" (jitted once).
+    `spec`: a spec file or a `specc.make(...)` Env. `backend`: "python" (the reference, no
+    compile time; the default for a file) or "jax" (jitted once).
     observation: the spec's `observe` (its dtype and shape); action: Discrete(num_actions);
     info: {"action_mask": int8[num_actions]}. The spec's `max_steps` truncates.
     """
 
     metadata = {"render_modes": ["ansi"]}
 
-    def __init__(self, spec: str | Path, backend: str = "python", render_mode: str | None = None,
+    def __init__(self, spec: str | Path | Env, backend: str | None = None, render_mode: str | None = None,
                  out_dir: str | Path | None = None):  # fmt: skip
-        env = make(spec, backend=backend, out_dir=out_dir)
+        env = load(spec, backend, out_dir)
         if env.num_players != 1:
             raise SpecError(
                 f"{env.id} has {env.num_players} players; a gymnasium.Env is for one player: use "
@@ -60,7 +61,7 @@ class GymnasiumEnv(gymnasium.Env):
 
     def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
         """Start an episode: (observation, {"action_mask"})."""
-        super().reset(seed=seed)
+        super().reset(seed=None if seed is None else check_seed(seed))
         state = self._game.reset(seed, self.np_random)
         return np.asarray(state.observation), {"action_mask": action_mask(state)}
 
@@ -92,10 +93,10 @@ class GymnasiumVectorEnv(gymnasium.vector.VectorEnv):
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
-    def __init__(self, spec: str | Path, num_envs: int, out_dir: str | Path | None = None):
+    def __init__(self, spec: str | Path | Env, num_envs: int, out_dir: str | Path | None = None):
         if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
             raise ValueError(f"num_envs must be a positive int, got {num_envs!r}")
-        env = make(spec, backend="jax", out_dir=out_dir)
+        env = load(spec, None, out_dir, need="jax")
         self.env = env
         self.num_envs = num_envs
         self.single_observation_space = observation_box(env.module)
@@ -116,9 +117,11 @@ class GymnasiumVectorEnv(gymnasium.vector.VectorEnv):
             super().reset(seed=None)
             keys = jax.vmap(jax.random.PRNGKey)(jnp.asarray([check_seed(s) for s in seed], jnp.uint32))
         else:
+            if seed is not None:
+                seed = check_seed(seed, self.num_envs)  # before Gymnasium's own, less precise check
             super().reset(seed=seed)
             if seed is not None:
-                keys = seed_keys(check_seed(seed, self.num_envs), self.num_envs)
+                keys = seed_keys(seed, self.num_envs)
             elif self._keys is not None:
                 keys = self._keys
             else:
@@ -179,7 +182,7 @@ def _batched(module: Any) -> tuple[Any, Any]:
     return jax.jit(reset), jax.jit(step_batch)
 
 
-def make_vec(spec: str | Path, num_envs: int, out_dir: str | Path | None = None) -> GymnasiumVectorEnv:
+def make_vec(spec: str | Path | Env, num_envs: int, out_dir: str | Path | None = None) -> GymnasiumVectorEnv:
     """`num_envs` games of `spec` as a Gymnasium vector env on the JAX backend."""
     return GymnasiumVectorEnv(spec, num_envs, out_dir=out_dir)
 

@@ -17,8 +17,9 @@ games (`turn_based_aec_to_parallel`): every live agent gets an observation and a
 each step, and only the action of the agent to move (the one whose action mask is not all
 zeros) is applied; the others' actions are ignored and may be left out.
 
-Both step one game at a time; `backend="python"` (the reference, the default: no compile
-time, about 1-30 ms a step) or `"jax"` (init, step and observe jitted once per spec). An
+Both take a spec file or a `specc.make(...)` Env and step one game at a time;
+`backend="python"` (the reference, the default for a file: no compile time, about 1-30 ms
+a step) or `"jax"` (init, step and observe jitted once per spec). An
 illegal action ends the game as the raw API does (-1 for the mover, +1 for the others).
 Keys follow `specc.adapters.common`, so a game replays exactly on `specc.make(spec)`.
 """
@@ -32,17 +33,18 @@ import gymnasium
 import numpy as np
 import pettingzoo
 
-from ..api import make
+from ..api import Env
 from ..errors import SpecError
 from ..play import render
-from .common import Game, observation_box
+from .common import Game, load, observation_box
 
 
 class _Seats:
     """The agents, spaces and observations of one game, shared by the AEC and parallel envs."""
 
-    def __init__(self, spec: str | Path, backend: str, render_mode: str | None, out_dir: str | Path | None):
-        env = make(spec, backend=backend, out_dir=out_dir)
+    def __init__(self, spec: str | Path | Env, backend: str | None, render_mode: str | None,
+                 out_dir: str | Path | None):  # fmt: skip
+        env = load(spec, backend, out_dir)
         if env.num_players < 2:
             raise SpecError(f"{env.id} has one player: use specc.adapters.gymnasium.GymnasiumEnv")
         if render_mode not in (None, "ansi"):
@@ -93,7 +95,7 @@ class _Seats:
 class AECEnv(_Seats, pettingzoo.AECEnv):
     """A multi-player spec as a PettingZoo AEC env (see the module doc)."""
 
-    def __init__(self, spec: str | Path, backend: str = "python", render_mode: str | None = None,
+    def __init__(self, spec: str | Path | Env, backend: str | None = None, render_mode: str | None = None,
                  out_dir: str | Path | None = None):  # fmt: skip
         pettingzoo.AECEnv.__init__(self)
         _Seats.__init__(self, spec, backend, render_mode, out_dir)
@@ -128,7 +130,7 @@ class AECEnv(_Seats, pettingzoo.AECEnv):
 class ParallelEnv(_Seats, pettingzoo.ParallelEnv):
     """A multi-player spec as a PettingZoo parallel env: only the agent to move acts (see the module doc)."""
 
-    def __init__(self, spec: str | Path, backend: str = "python", render_mode: str | None = None,
+    def __init__(self, spec: str | Path | Env, backend: str | None = None, render_mode: str | None = None,
                  out_dir: str | Path | None = None):  # fmt: skip
         _Seats.__init__(self, spec, backend, render_mode, out_dir)
         self.agents: list[str] = []
@@ -159,11 +161,11 @@ class ParallelEnv(_Seats, pettingzoo.ParallelEnv):
         return observations, rewards, terminations, truncations, {a: {} for a in live}
 
 
-def env(spec: str | Path, **kwargs: Any) -> AECEnv:
+def env(spec: str | Path | Env, **kwargs: Any) -> AECEnv:
     """The AEC env of `spec` (PettingZoo's module-level constructor name)."""
     return AECEnv(spec, **kwargs)
 
 
-def parallel_env(spec: str | Path, **kwargs: Any) -> ParallelEnv:
+def parallel_env(spec: str | Path | Env, **kwargs: Any) -> ParallelEnv:
     """The parallel env of `spec` (PettingZoo's module-level constructor name)."""
     return ParallelEnv(spec, **kwargs)

@@ -24,8 +24,9 @@ import jax
 import jax.numpy as jnp
 import pgx
 
-from ..api import Env, make
+from ..api import Env
 from ..play import render
+from .common import load
 
 
 @jax.tree_util.register_dataclass
@@ -79,9 +80,9 @@ class PgxEnv(pgx.Env):
     """The JAX backend of `spec` behind Pgx's `Env` interface (`id` is the spec's name,
     `version` changes whenever the spec does)."""
 
-    def __init__(self, spec: str | Path, out_dir: str | Path | None = None):
+    def __init__(self, spec: str | Path | Env, out_dir: str | Path | None = None):
         super().__init__()
-        self._env = make(spec, backend="jax", out_dir=out_dir)
+        self._env = load(spec, None, out_dir, need="jax")
         manifest = Path(self._env.module.__file__).with_name("manifest.json")
         self._version = "specc-" + json.loads(manifest.read_text())["spec_sha256"][:12]
 
