@@ -92,6 +92,16 @@ class ConstantSpec(_Model):
     doc: str | None = None
 
 
+class DrawSpec(_Model):
+    """How `specc play` draws one state field as text: `grid` [rows, columns] reshapes it (a
+    2-D field is a grid already), `symbols` maps a value to its text ("{i}" in a symbol
+    becomes the cell's flat index), `axes` numbers the rows and columns."""
+
+    grid: tuple[StrictInt, StrictInt] | None = None
+    symbols: dict[int, str] = Field(default_factory=dict)
+    axes: bool = False
+
+
 class ScenarioSpec(_Model):
     """A rule written as a test (`specc verify` level 2), run on both backends.
 
@@ -130,6 +140,7 @@ class Spec(_Model):
     max_steps: int | None = Field(default=None, ge=1)
     invariants: list[str] = Field(default_factory=list)
     scenarios: list[ScenarioSpec] = Field(default_factory=list)
+    render: dict[str, DrawSpec] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod
