@@ -20,7 +20,7 @@ from gymnasium.vector import AutoresetMode
 from pettingzoo.test import api_test, parallel_api_test
 
 import specc
-from specc.adapters.gymnasium import GymnasiumEnv, GymnasiumVectorEnv
+from specc.adapters.gymnasium import GymnasiumEnv, GymnasiumVectorEnv, _batched
 from specc.adapters.pettingzoo import AECEnv, ParallelEnv
 from specc.adapters.pgx import PgxEnv
 from specc.errors import SpecError
@@ -157,6 +157,27 @@ def test_vector_env_contract(env_of, out):
     again = cart.reset(seed=20)[0], cart.reset()[0]
     np.testing.assert_array_equal(first[1], again[1])
     assert not np.array_equal(first[0], first[1])
+
+
+def test_vector_env_compiles_step_once(env_of):
+    venv = specc.make_vec(env_of("connect_four"), 8)
+    obs, info = venv.reset(seed=0)
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        obs, *_, info = venv.step(random_legal(rng, info["action_mask"]))
+    _, step = _batched(env_of("connect_four").module)
+    assert step._cache_size() == 1
+
+
+def test_ansi_render_draws_as_specc_play(out):
+    env = AECEnv(SPECS / "tic_tac_toe.yaml", render_mode="ansi", out_dir=out / "tic_tac_toe")
+    env.reset(seed=0)
+    env.step(4)
+    mark = "X" if env.agent_selection == "player_1" else "O"  # the first mover's mark
+    assert f"  board:\n    0 1 2\n    3 {mark} 5\n    6 7 8\n" in env.render()
+    single = GymnasiumEnv(SPECS / "cartpole.yaml", render_mode="ansi", out_dir=out / "cartpole")
+    single.reset(seed=0)
+    assert single.render().startswith("cartpole: step 0") and "  theta_dot: " in single.render()
 
 
 def test_vector_env_bad_arguments(env_of):

@@ -40,6 +40,13 @@ def load(spec: str | Path | Env, backend: str | None, out_dir: str | Path | None
     return env
 
 
+def drawing_for(spec: str | Path | Env) -> dict:
+    """The spec's `render:` section (how its fields are drawn as text), when built from a file."""
+    from ..drawing import load_render
+
+    return {} if isinstance(spec, Env) else load_render(spec)
+
+
 def check_seed(seed: Any, count: int = 1) -> int:
     """`seed` as an int, after checking that `seed .. seed + count - 1` are all usable seeds."""
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):

@@ -28,7 +28,7 @@ from gymnasium.vector import AutoresetMode
 from ..api import Env
 from ..errors import SpecError
 from ..play import render
-from .common import SEED_LIMIT, Game, action_mask, check_seed, load, observation_box, seed_keys
+from .common import SEED_LIMIT, Game, action_mask, check_seed, drawing_for, load, observation_box, seed_keys
 
 SPECS_DIR = Path(__file__).resolve().parents[2] / "specs"  # the shipped specs
 
@@ -58,6 +58,7 @@ class GymnasiumEnv(gymnasium.Env):
         self.observation_space = observation_box(env.module)
         self.action_space = gymnasium.spaces.Discrete(env.num_actions)
         self._game = Game(env)
+        self._drawing = drawing_for(spec)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
         """Start an episode: (observation, {"action_mask"})."""
@@ -74,8 +75,9 @@ class GymnasiumEnv(gymnasium.Env):
         return np.asarray(state.observation), reward, bool(state.terminated), bool(state.truncated), info
 
     def render(self) -> str | None:
+        """With render_mode "ansi": the state as text, as `specc play` draws it."""
         if self.render_mode == "ansi" and self._game.state is not None:
-            return render(self._game.env, self._game.state)
+            return render(self._game.env, self._game.state, drawing=self._drawing)
         return None
 
 

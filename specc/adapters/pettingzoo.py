@@ -36,7 +36,7 @@ import pettingzoo
 from ..api import Env
 from ..errors import SpecError
 from ..play import render
-from .common import Game, load, observation_box
+from .common import Game, drawing_for, load, observation_box
 
 
 class _Seats:
@@ -60,6 +60,7 @@ class _Seats:
         self._observation_spaces = dict.fromkeys(self.possible_agents, space)
         self._action_spaces = {a: gymnasium.spaces.Discrete(env.num_actions) for a in self.possible_agents}
         self._game = Game(env)
+        self._drawing = drawing_for(spec)
         self._entropy = np.random.default_rng()  # seeds for resets without one
 
     def observation_space(self, agent: str) -> gymnasium.spaces.Dict:
@@ -84,8 +85,9 @@ class _Seats:
         return {a: float(rewards[i]) for a, i in self._index.items()}
 
     def render(self) -> str | None:
+        """With render_mode "ansi": the whole state as text, as `specc play` draws it."""
         if self.render_mode == "ansi" and self._game.state is not None:
-            return render(self._game.env, self._game.state)
+            return render(self._game.env, self._game.state, drawing=self._drawing)
         return None
 
     def close(self) -> None:
