@@ -89,9 +89,11 @@ def test_gymnasium_env_replays_on_the_raw_api(env_of):
     np.testing.assert_array_equal(obs, raw.init(sub).observation)
 
 
-def test_gymnasium_env_refuses_multiplayer_specs(env_of):
+def test_gymnasium_env_refuses_multiplayer_specs(env_of, out):
     with pytest.raises(SpecError, match="tic_tac_toe has 2 players.*make_vec"):
         GymnasiumEnv(env_of("tic_tac_toe", "python"))
+    with pytest.raises(SpecError, match="tic_tac_toe has 2 players.*make_vec"):
+        gymnasium.make("specc/tic_tac_toe-v0", out_dir=out / "tic_tac_toe")
 
 
 def replay_vector(raw: specc.api.Env, num_envs: int, seed: int, steps: int) -> tuple[int, int]:

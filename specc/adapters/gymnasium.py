@@ -191,16 +191,15 @@ def make_vec(spec: str | Path | Env, num_envs: int, out_dir: str | Path | None =
 
 def register(spec: str | Path, env_id: str | None = None) -> str:
     """Register `spec` with Gymnasium as `env_id` (default `specc/NAME-v0`): `gymnasium.make`
-    builds a GymnasiumEnv (one-player specs only), `gymnasium.make_vec` a GymnasiumVectorEnv."""
+    builds a GymnasiumEnv (one-player specs only: for the others it says what to use
+    instead), `gymnasium.make_vec` a GymnasiumVectorEnv."""
     import yaml
 
     path = Path(spec).resolve()
-    raw = yaml.safe_load(path.read_text())  # only name and players: no need to compile yet
-    env_id = env_id or f"specc/{raw['name']}-v0"
-    single = raw["players"] == 1
+    env_id = env_id or f"specc/{yaml.safe_load(path.read_text())['name']}-v0"
     gymnasium.register(
         env_id,
-        entry_point=f"{__name__}:GymnasiumEnv" if single else None,
+        entry_point=f"{__name__}:GymnasiumEnv",
         vector_entry_point=f"{__name__}:GymnasiumVectorEnv",
         kwargs={"spec": str(path)},
     )
