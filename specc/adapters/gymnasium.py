@@ -68,7 +68,7 @@ class GymnasiumEnv(gymnasium.Env):
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
         """(observation, reward, terminated, truncated, {"action_mask"}). An illegal action
-        ends the episode with reward -1, as the raw API does."""
+        ends the episode with the raw API's penalty for the mover."""
         state = self._game.step(int(action))
         reward = float(np.asarray(state.rewards)[0])
         info = {"action_mask": action_mask(state)}
