@@ -17,7 +17,7 @@ import pgx
 import pytest
 from gymnasium.utils.env_checker import check_env
 from gymnasium.vector import AutoresetMode
-from pettingzoo.test import api_test, parallel_api_test
+from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test, seed_test
 
 import specc
 from specc.adapters.gymnasium import GymnasiumEnv, GymnasiumVectorEnv, _batched
@@ -209,6 +209,14 @@ def test_pettingzoo_api_tests_pass(env_of, name, backend):
         warnings.simplefilter("ignore")
         api_test(AECEnv(env_of(name, backend)), num_cycles=100)
         parallel_api_test(ParallelEnv(env_of(name, backend)), num_cycles=100)
+
+
+def test_pettingzoo_seed_tests_pass(env_of):
+    raw = env_of("connect_four", "python")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        seed_test(lambda: AECEnv(raw), num_cycles=50)  # the same seed: the same game
+        parallel_seed_test(lambda: ParallelEnv(raw), num_cycles=50)
 
 
 def test_each_agent_sees_its_own_observation(env_of):
