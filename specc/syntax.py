@@ -112,6 +112,10 @@ class _ToIR(Transformer):
         return ir.Pass(self._pos(meta))
 
     @v_args(meta=True)
+    def return_stmt(self, meta, children):
+        return ir.Return(self._pos(meta), value=children[0])
+
+    @v_args(meta=True)
     def if_stmt(self, meta, children):
         test, then, *clauses = children
         orelse: tuple = ()

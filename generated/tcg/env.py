@@ -1658,10 +1658,15 @@ def _effect_play_basic(s: State, params, key) -> State:
             + 1
         ),
     )
-    card = card.at[p, slot].set(jnp.asarray(c, jnp.int8))
-    damage = damage.at[p, slot].set(jnp.asarray(0, jnp.int16))
-    energy = energy.at[p, slot].set(jnp.asarray(0, jnp.int8))
-    entered = entered.at[p, slot].set(jnp.asarray(s.turn, jnp.int8))
+    put_in_play__p_9 = p
+    put_in_play__slot_10 = slot
+    put_in_play__c_11 = c
+    card = card.at[put_in_play__p_9, put_in_play__slot_10].set(
+        jnp.asarray(put_in_play__c_11, jnp.int8)
+    )
+    damage = damage.at[put_in_play__p_9, put_in_play__slot_10].set(jnp.asarray(0, jnp.int16))
+    energy = energy.at[put_in_play__p_9, put_in_play__slot_10].set(jnp.asarray(0, jnp.int8))
+    entered = entered.at[put_in_play__p_9, put_in_play__slot_10].set(jnp.asarray(s.turn, jnp.int8))
     return s.replace(
         hand=hand, hand_count=hand_count, card=card, damage=damage, energy=energy, entered=entered
     )
@@ -1684,12 +1689,13 @@ def _effect_evolve(s: State, params, key) -> State:
     card = card.at[p, slot].set(jnp.asarray(c, jnp.int8))
     entered = entered.at[p, slot].set(jnp.asarray(s.turn, jnp.int8))
     cond__1 = slot == 0
-    poisoned__2 = poisoned.at[p].set(jnp.asarray(False, jnp.bool_))
-    burned__3 = burned.at[p].set(jnp.asarray(False, jnp.bool_))
-    condition__4 = condition.at[p].set(jnp.asarray(0, jnp.int8))
-    poisoned = jnp.where(cond__1, poisoned__2, poisoned)
-    burned = jnp.where(cond__1, burned__3, burned)
-    condition = jnp.where(cond__1, condition__4, condition)
+    clear_conditions__p_12__2 = p
+    poisoned__3 = poisoned.at[clear_conditions__p_12__2].set(jnp.asarray(False, jnp.bool_))
+    burned__4 = burned.at[clear_conditions__p_12__2].set(jnp.asarray(False, jnp.bool_))
+    condition__5 = condition.at[clear_conditions__p_12__2].set(jnp.asarray(0, jnp.int8))
+    poisoned = jnp.where(cond__1, poisoned__3, poisoned)
+    burned = jnp.where(cond__1, burned__4, burned)
+    condition = jnp.where(cond__1, condition__5, condition)
     return s.replace(
         hand=hand,
         hand_count=hand_count,
@@ -1738,164 +1744,227 @@ def _effect_play_trainer(s: State, params, key) -> State:
     cond__1 = TRAINERS__kind[tr] == 1
     supporter_played__2 = True
     supporter_played = jnp.where(cond__1, supporter_played__2, supporter_played)
-    ce_p = p
-    ce_o = 1 - ce_p
-    cond__3 = TRAINERS__effect[tr] == 4
-    damage__4 = damage.at[ce_p, 0].set(
-        jnp.asarray(jnp.maximum((damage[ce_p, 0] - TRAINERS__amount[tr]), 0), jnp.int16)
+    card_effect__p_13 = p
+    card_effect__eff_14 = TRAINERS__effect[tr]
+    card_effect__amt_15 = TRAINERS__amount[tr]
+    card_effect__ce_p_16 = card_effect__p_13
+    card_effect__ce_o_17 = 1 - card_effect__ce_p_16
+    cond__3 = card_effect__eff_14 == 4
+    damage__4 = damage.at[card_effect__ce_p_16, 0].set(
+        jnp.asarray(
+            jnp.maximum((damage[card_effect__ce_p_16, 0] - card_effect__amt_15), 0), jnp.int16
+        )
     )
-    cond__5 = TRAINERS__effect[tr] == 5
-    poisoned__6 = poisoned.at[ce_o].set(jnp.asarray(True, jnp.bool_))
-    cond__7 = TRAINERS__effect[tr] == 6
-    burned__8 = burned.at[ce_o].set(jnp.asarray(True, jnp.bool_))
-    cond__9 = TRAINERS__effect[tr] == 7
-    condition__10 = condition.at[ce_o].set(jnp.asarray(1, jnp.int8))
-    cond__11 = TRAINERS__effect[tr] == 8
-    condition__12 = condition.at[ce_o].set(jnp.asarray(2, jnp.int8))
-    cond__13 = TRAINERS__effect[tr] == 9
-    condition__14 = condition.at[ce_o].set(jnp.asarray(3, jnp.int8))
-    cond__15 = TRAINERS__effect[tr] == 10
-    dr_p__16 = ce_p
-    dr_have__17 = hand_count[dr_p__16]
-    dr_k__18 = jnp.clip(
-        jnp.minimum(TRAINERS__amount[tr], deck_count[dr_p__16]), 0, (10 - dr_have__17)
+    cond__5 = card_effect__eff_14 == 5
+    poisoned__6 = poisoned.at[card_effect__ce_o_17].set(jnp.asarray(True, jnp.bool_))
+    cond__7 = card_effect__eff_14 == 6
+    burned__8 = burned.at[card_effect__ce_o_17].set(jnp.asarray(True, jnp.bool_))
+    cond__9 = card_effect__eff_14 == 7
+    condition__10 = condition.at[card_effect__ce_o_17].set(jnp.asarray(1, jnp.int8))
+    cond__11 = card_effect__eff_14 == 8
+    condition__12 = condition.at[card_effect__ce_o_17].set(jnp.asarray(2, jnp.int8))
+    cond__13 = card_effect__eff_14 == 9
+    condition__14 = condition.at[card_effect__ce_o_17].set(jnp.asarray(3, jnp.int8))
+    cond__15 = card_effect__eff_14 == 10
+    draw_cards__p_18__16 = card_effect__ce_p_16
+    draw_cards__n_19__17 = card_effect__amt_15
+    draw_cards__dr_p_20__18 = draw_cards__p_18__16
+    draw_cards__dr_have_21__19 = hand_count[draw_cards__dr_p_20__18]
+    draw_cards__dr_k_22__20 = jnp.clip(
+        jnp.minimum(draw_cards__n_19__17, deck_count[draw_cards__dr_p_20__18]),
+        0,
+        (10 - draw_cards__dr_have_21__19),
     )
-    hand__19 = hand.at[dr_p__16].set(
+    hand__21 = hand.at[draw_cards__dr_p_20__18].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= dr_have__17), (HAND_SLOTS < (dr_have__17 + dr_k__18))
+                    (HAND_SLOTS >= draw_cards__dr_have_21__19),
+                    (HAND_SLOTS < (draw_cards__dr_have_21__19 + draw_cards__dr_k_22__20)),
                 ),
-                deck[dr_p__16][jnp.clip((HAND_SLOTS - dr_have__17), 0, 19)],
-                hand[dr_p__16],
+                deck[draw_cards__dr_p_20__18][
+                    jnp.clip((HAND_SLOTS - draw_cards__dr_have_21__19), 0, 19)
+                ],
+                hand[draw_cards__dr_p_20__18],
             ),
             jnp.int8,
         )
     )
-    deck__20 = deck.at[dr_p__16].set(
+    deck__22 = deck.at[draw_cards__dr_p_20__18].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + dr_k__18) < 20),
-                deck[dr_p__16][jnp.clip((DECK_SLOTS + dr_k__18), 0, 19)],
+                ((DECK_SLOTS + draw_cards__dr_k_22__20) < 20),
+                deck[draw_cards__dr_p_20__18][
+                    jnp.clip((DECK_SLOTS + draw_cards__dr_k_22__20), 0, 19)
+                ],
                 -1,
             ),
             jnp.int8,
         )
     )
-    hand_count__21 = hand_count.at[dr_p__16].set(
-        jnp.asarray((hand_count[dr_p__16] + dr_k__18), jnp.int8)
+    hand_count__23 = hand_count.at[draw_cards__dr_p_20__18].set(
+        jnp.asarray((hand_count[draw_cards__dr_p_20__18] + draw_cards__dr_k_22__20), jnp.int8)
     )
-    deck_count__22 = deck_count.at[dr_p__16].set(
-        jnp.asarray((deck_count[dr_p__16] - dr_k__18), jnp.int8)
+    deck_count__24 = deck_count.at[draw_cards__dr_p_20__18].set(
+        jnp.asarray((deck_count[draw_cards__dr_p_20__18] - draw_cards__dr_k_22__20), jnp.int8)
     )
-    cond__23 = TRAINERS__effect[tr] == 11
-    bb_p__24 = ce_p
-    bb_n__25 = TRAINERS__amount[tr]
+    cond__25 = card_effect__eff_14 == 11
+    bench_basics__p_23__26 = card_effect__ce_p_16
+    bench_basics__n_24__27 = card_effect__amt_15
+    bench_basics__bb_p_25__28 = bench_basics__p_23__26
+    bench_basics__bb_n_26__29 = bench_basics__n_24__27
 
-    def loop_body__26(bb_k, carry):
+    def loop_body__30(bench_basics__bb_k_27, carry):
         card, damage, energy, entered, deck, deck_count = carry
-        bb_i__27 = _choose(
-            jax.random.bits(_site_key(key, 10, bb_k), (), jnp.uint32),
+        bench_basics__bb_i_28__31 = _choose(
+            jax.random.bits(_site_key(key, 10, bench_basics__bb_k_27), (), jnp.uint32),
             jnp.logical_and(
-                jnp.logical_and((deck[bb_p__24] >= 0), (deck[bb_p__24] < 34)),
-                (POKEMON__stage[jnp.clip(deck[bb_p__24], 0, 33)] == 0),
+                jnp.logical_and(
+                    (deck[bench_basics__bb_p_25__28] >= 0), (deck[bench_basics__bb_p_25__28] < 34)
+                ),
+                (POKEMON__stage[jnp.clip(deck[bench_basics__bb_p_25__28], 0, 33)] == 0),
             ),
         )
-        cond__28 = jnp.logical_and(
-            jnp.logical_and((bb_k < bb_n__25), (bb_i__27 >= 0)),
+        cond__32 = jnp.logical_and(
+            jnp.logical_and(
+                (bench_basics__bb_k_27 < bench_basics__bb_n_26__29),
+                (bench_basics__bb_i_28__31 >= 0),
+            ),
             jnp.any(
-                jax.vmap(lambda bs: (card[bb_p__24, bs] < 0))(jnp.arange(1, 4, dtype=jnp.int32)),
+                jax.vmap(
+                    lambda bench_basics__bs_29: (
+                        card[bench_basics__bb_p_25__28, bench_basics__bs_29] < 0
+                    )
+                )(jnp.arange(1, 4, dtype=jnp.int32)),
                 axis=0,
             ),
         )
-        bb_slot__29 = (
+        bench_basics__bb_slot_31__33 = (
             jnp.argmax(
-                jax.vmap(lambda bs: jnp.asarray((card[bb_p__24, bs] < 0)).astype(jnp.int32))(
-                    jnp.arange(1, 4, dtype=jnp.int32)
-                ),
+                jax.vmap(
+                    lambda bench_basics__bs_30: jnp.asarray(
+                        (card[bench_basics__bb_p_25__28, bench_basics__bs_30] < 0)
+                    ).astype(jnp.int32)
+                )(jnp.arange(1, 4, dtype=jnp.int32)),
                 axis=0,
             ).astype(jnp.int32)
             + 1
         )
-        card__30 = card.at[bb_p__24, bb_slot__29].set(
-            jnp.asarray(deck[bb_p__24, bb_i__27], jnp.int8)
+        put_in_play__p_32__34 = bench_basics__bb_p_25__28
+        put_in_play__slot_33__35 = bench_basics__bb_slot_31__33
+        put_in_play__c_34__36 = deck[bench_basics__bb_p_25__28, bench_basics__bb_i_28__31]
+        card__37 = card.at[put_in_play__p_32__34, put_in_play__slot_33__35].set(
+            jnp.asarray(put_in_play__c_34__36, jnp.int8)
         )
-        damage__31 = damage.at[bb_p__24, bb_slot__29].set(jnp.asarray(0, jnp.int16))
-        energy__32 = energy.at[bb_p__24, bb_slot__29].set(jnp.asarray(0, jnp.int8))
-        entered__33 = entered.at[bb_p__24, bb_slot__29].set(jnp.asarray(s.turn, jnp.int8))
-        deck__34 = deck.at[bb_p__24].set(jnp.asarray(_remove(deck[bb_p__24], bb_i__27), jnp.int8))
-        deck_count__35 = deck_count.at[bb_p__24].set(
-            jnp.asarray((deck_count[bb_p__24] - 1), jnp.int8)
+        damage__38 = damage.at[put_in_play__p_32__34, put_in_play__slot_33__35].set(
+            jnp.asarray(0, jnp.int16)
         )
-        deck__36 = jnp.where(cond__28, deck__34, deck)
-        deck_count__37 = jnp.where(cond__28, deck_count__35, deck_count)
-        card__38 = jnp.where(cond__28, card__30, card)
-        damage__39 = jnp.where(cond__28, damage__31, damage)
-        energy__40 = jnp.where(cond__28, energy__32, energy)
-        entered__41 = jnp.where(cond__28, entered__33, entered)
-        return (card__38, damage__39, energy__40, entered__41, deck__36, deck_count__37)
+        energy__39 = energy.at[put_in_play__p_32__34, put_in_play__slot_33__35].set(
+            jnp.asarray(0, jnp.int8)
+        )
+        entered__40 = entered.at[put_in_play__p_32__34, put_in_play__slot_33__35].set(
+            jnp.asarray(s.turn, jnp.int8)
+        )
+        deck__41 = deck.at[bench_basics__bb_p_25__28].set(
+            jnp.asarray(
+                _remove(deck[bench_basics__bb_p_25__28], bench_basics__bb_i_28__31), jnp.int8
+            )
+        )
+        deck_count__42 = deck_count.at[bench_basics__bb_p_25__28].set(
+            jnp.asarray((deck_count[bench_basics__bb_p_25__28] - 1), jnp.int8)
+        )
+        deck__43 = jnp.where(cond__32, deck__41, deck)
+        deck_count__44 = jnp.where(cond__32, deck_count__42, deck_count)
+        card__45 = jnp.where(cond__32, card__37, card)
+        damage__46 = jnp.where(cond__32, damage__38, damage)
+        energy__47 = jnp.where(cond__32, energy__39, energy)
+        entered__48 = jnp.where(cond__32, entered__40, entered)
+        return (card__45, damage__46, energy__47, entered__48, deck__43, deck_count__44)
 
-    card__42, damage__43, energy__44, entered__45, deck__46, deck_count__47 = jax.lax.fori_loop(
-        0, 1, loop_body__26, (card, damage, energy, entered, deck, deck_count)
+    card__49, damage__50, energy__51, entered__52, deck__53, deck_count__54 = jax.lax.fori_loop(
+        0, 1, loop_body__30, (card, damage, energy, entered, deck, deck_count)
     )
-    cond__48 = TRAINERS__effect[tr] == 12
-    cond__49 = damage[ce_o, 0] < POKEMON__hp[card[ce_o, 0]]
-    sr_o__50 = ce_o
-    sr_b__51 = _choose(
+    cond__55 = card_effect__eff_14 == 12
+    cond__56 = damage[card_effect__ce_o_17, 0] < POKEMON__hp[card[card_effect__ce_o_17, 0]]
+    switch_random__o_35__57 = card_effect__ce_o_17
+    switch_random__sr_o_36__58 = switch_random__o_35__57
+    switch_random__sr_b_37__59 = _choose(
         _words[0],
         jnp.stack(
             [
                 jnp.asarray(x, jnp.bool_)
                 for x in (
                     False,
-                    (card[sr_o__50, 1] >= 0),
-                    (card[sr_o__50, 2] >= 0),
-                    (card[sr_o__50, 3] >= 0),
+                    (card[switch_random__sr_o_36__58, 1] >= 0),
+                    (card[switch_random__sr_o_36__58, 2] >= 0),
+                    (card[switch_random__sr_o_36__58, 3] >= 0),
                 )
             ]
         ),
     )
-    cond__52 = sr_b__51 > 0
-    sa_p__53 = sr_o__50
-    sa_perm__54 = jnp.broadcast_to(jnp.asarray(SWAP[sr_b__51], jnp.int32), (4,))
-    card__55 = card.at[sa_p__53].set(jnp.asarray(card[sa_p__53][sa_perm__54], jnp.int8))
-    damage__56 = damage.at[sa_p__53].set(jnp.asarray(damage[sa_p__53][sa_perm__54], jnp.int16))
-    energy__57 = energy.at[sa_p__53].set(jnp.asarray(energy[sa_p__53][sa_perm__54], jnp.int8))
-    entered__58 = entered.at[sa_p__53].set(jnp.asarray(entered[sa_p__53][sa_perm__54], jnp.int8))
-    poisoned__59 = poisoned.at[sa_p__53].set(jnp.asarray(False, jnp.bool_))
-    burned__60 = burned.at[sa_p__53].set(jnp.asarray(False, jnp.bool_))
-    condition__61 = condition.at[sa_p__53].set(jnp.asarray(0, jnp.int8))
-    card__62 = jnp.where(cond__52, card__55, card)
-    damage__63 = jnp.where(cond__52, damage__56, damage)
-    energy__64 = jnp.where(cond__52, energy__57, energy)
-    entered__65 = jnp.where(cond__52, entered__58, entered)
-    poisoned__66 = jnp.where(cond__52, poisoned__59, poisoned)
-    burned__67 = jnp.where(cond__52, burned__60, burned)
-    condition__68 = jnp.where(cond__52, condition__61, condition)
-    card__69 = jnp.where(cond__49, card__62, card)
-    damage__70 = jnp.where(cond__49, damage__63, damage)
-    energy__71 = jnp.where(cond__49, energy__64, energy)
-    entered__72 = jnp.where(cond__49, entered__65, entered)
-    poisoned__73 = jnp.where(cond__49, poisoned__66, poisoned)
-    burned__74 = jnp.where(cond__49, burned__67, burned)
-    condition__75 = jnp.where(cond__49, condition__68, condition)
-    cond__76 = TRAINERS__effect[tr] == 13
-    ac_d__77 = s.deck_id[ce_p]
-    ac_m__78 = DECK_TYPE_COUNT[ac_d__77]
-    ac_r__79 = _roll(_words[1], (ac_m__78**3))
-    energy__80 = energy.at[ce_p, 0].set(
+    cond__60 = switch_random__sr_b_37__59 > 0
+    swap_active__p_38__61 = switch_random__sr_o_36__58
+    swap_active__b_39__62 = switch_random__sr_b_37__59
+    swap_active__sa_p_40__63 = swap_active__p_38__61
+    swap_active__sa_perm_41__64 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_39__62], jnp.int32), (4,)
+    )
+    card__65 = card.at[swap_active__sa_p_40__63].set(
+        jnp.asarray(card[swap_active__sa_p_40__63][swap_active__sa_perm_41__64], jnp.int8)
+    )
+    damage__66 = damage.at[swap_active__sa_p_40__63].set(
+        jnp.asarray(damage[swap_active__sa_p_40__63][swap_active__sa_perm_41__64], jnp.int16)
+    )
+    energy__67 = energy.at[swap_active__sa_p_40__63].set(
+        jnp.asarray(energy[swap_active__sa_p_40__63][swap_active__sa_perm_41__64], jnp.int8)
+    )
+    entered__68 = entered.at[swap_active__sa_p_40__63].set(
+        jnp.asarray(entered[swap_active__sa_p_40__63][swap_active__sa_perm_41__64], jnp.int8)
+    )
+    clear_conditions__p_42__69 = swap_active__sa_p_40__63
+    poisoned__70 = poisoned.at[clear_conditions__p_42__69].set(jnp.asarray(False, jnp.bool_))
+    burned__71 = burned.at[clear_conditions__p_42__69].set(jnp.asarray(False, jnp.bool_))
+    condition__72 = condition.at[clear_conditions__p_42__69].set(jnp.asarray(0, jnp.int8))
+    card__73 = jnp.where(cond__60, card__65, card)
+    damage__74 = jnp.where(cond__60, damage__66, damage)
+    energy__75 = jnp.where(cond__60, energy__67, energy)
+    entered__76 = jnp.where(cond__60, entered__68, entered)
+    poisoned__77 = jnp.where(cond__60, poisoned__70, poisoned)
+    burned__78 = jnp.where(cond__60, burned__71, burned)
+    condition__79 = jnp.where(cond__60, condition__72, condition)
+    card__80 = jnp.where(cond__56, card__73, card)
+    damage__81 = jnp.where(cond__56, damage__74, damage)
+    energy__82 = jnp.where(cond__56, energy__75, energy)
+    entered__83 = jnp.where(cond__56, entered__76, entered)
+    poisoned__84 = jnp.where(cond__56, poisoned__77, poisoned)
+    burned__85 = jnp.where(cond__56, burned__78, burned)
+    condition__86 = jnp.where(cond__56, condition__79, condition)
+    cond__87 = card_effect__eff_14 == 13
+    accelerate__p_43__88 = card_effect__ce_p_16
+    accelerate__n_44__89 = card_effect__amt_15
+    accelerate__ac_d_45__90 = s.deck_id[accelerate__p_43__88]
+    accelerate__ac_m_46__91 = DECK_TYPE_COUNT[accelerate__ac_d_45__90]
+    accelerate__ac_r_47__92 = _roll(_words[1], (accelerate__ac_m_46__91**3))
+    energy__93 = energy.at[accelerate__p_43__88, 0].set(
         jnp.asarray(
             (
-                energy[ce_p, 0]
+                energy[accelerate__p_43__88, 0]
                 + jnp.sum(
                     jax.vmap(
-                        lambda k: jnp.where(
+                        lambda accelerate__k_48: jnp.where(
                             jnp.logical_and(
-                                (k < TRAINERS__amount[tr]),
+                                (accelerate__k_48 < accelerate__n_44__89),
                                 (
                                     TYPE_IDS
                                     == DECK_TYPES[
-                                        ac_d__77, ((ac_r__79 // (ac_m__78**k)) % ac_m__78)
+                                        accelerate__ac_d_45__90,
+                                        (
+                                            (
+                                                accelerate__ac_r_47__92
+                                                // (accelerate__ac_m_46__91**accelerate__k_48)
+                                            )
+                                            % accelerate__ac_m_46__91
+                                        ),
                                     ]
                                 ),
                             ),
@@ -1910,21 +1979,36 @@ def _effect_play_trainer(s: State, params, key) -> State:
             jnp.int8,
         )
     )
-    cond__81 = TRAINERS__effect[tr] == 14
-    de_e__82 = jnp.broadcast_to(jnp.asarray(energy[ce_p, 0], jnp.int8), (8,))
-    de_rank__83 = jnp.broadcast_to(
+    cond__94 = card_effect__eff_14 == 14
+    discard_energy__p_49__95 = card_effect__ce_p_16
+    discard_energy__n_50__96 = card_effect__amt_15
+    discard_energy__de_e_51__97 = jnp.broadcast_to(
+        jnp.asarray(energy[discard_energy__p_49__95, 0], jnp.int8), (8,)
+    )
+    discard_energy__de_rank_52__98 = jnp.broadcast_to(
         jnp.asarray(
-            (TYPE_IDS + jnp.where((TYPE_IDS == POKEMON__cost_type[card[ce_p, 0]]), 8, 0)), jnp.int32
+            (
+                TYPE_IDS
+                + jnp.where(
+                    (TYPE_IDS == POKEMON__cost_type[card[discard_energy__p_49__95, 0]]), 8, 0
+                )
+            ),
+            jnp.int32,
         ),
         (8,),
     )
-    de_before__84 = jnp.broadcast_to(
+    discard_energy__de_before_54__99 = jnp.broadcast_to(
         jnp.asarray(
             jnp.sum(
                 jax.vmap(
-                    lambda u: jnp.where(
-                        (de_rank__83[u] < de_rank__83),
-                        jnp.asarray(de_e__82[u]).astype(jnp.int32),
+                    lambda discard_energy__u_53: jnp.where(
+                        (
+                            discard_energy__de_rank_52__98[discard_energy__u_53]
+                            < discard_energy__de_rank_52__98
+                        ),
+                        jnp.asarray(discard_energy__de_e_51__97[discard_energy__u_53]).astype(
+                            jnp.int32
+                        ),
                         0,
                     )
                 )(jnp.arange(0, 8, dtype=jnp.int32)),
@@ -1935,119 +2019,131 @@ def _effect_play_trainer(s: State, params, key) -> State:
         ),
         (8,),
     )
-    energy__85 = energy.at[ce_p, 0].set(
-        jnp.asarray(
-            (de_e__82 - jnp.clip((TRAINERS__amount[tr] - de_before__84), 0, de_e__82)), jnp.int8
-        )
-    )
-    cond__86 = TRAINERS__effect[tr] == 15
-    damage__87 = damage.at[ce_o].set(
+    energy__100 = energy.at[discard_energy__p_49__95, 0].set(
         jnp.asarray(
             (
-                damage[ce_o]
-                + jnp.where(jnp.logical_and(BENCH_MASK, (card[ce_o] >= 0)), TRAINERS__amount[tr], 0)
+                discard_energy__de_e_51__97
+                - jnp.clip(
+                    (discard_energy__n_50__96 - discard_energy__de_before_54__99),
+                    0,
+                    discard_energy__de_e_51__97,
+                )
+            ),
+            jnp.int8,
+        )
+    )
+    cond__101 = card_effect__eff_14 == 15
+    damage__102 = damage.at[card_effect__ce_o_17].set(
+        jnp.asarray(
+            (
+                damage[card_effect__ce_o_17]
+                + jnp.where(
+                    jnp.logical_and(BENCH_MASK, (card[card_effect__ce_o_17] >= 0)),
+                    card_effect__amt_15,
+                    0,
+                )
             ),
             jnp.int16,
         )
     )
-    damage__88 = jnp.where(cond__86, damage__87, damage)
-    damage__89 = jnp.where(cond__81, damage, damage__88)
-    energy__90 = jnp.where(cond__81, energy__85, energy)
-    damage__91 = jnp.where(cond__76, damage, damage__89)
-    energy__92 = jnp.where(cond__76, energy__80, energy__90)
-    card__93 = jnp.where(cond__48, card__69, card)
-    damage__94 = jnp.where(cond__48, damage__70, damage__91)
-    energy__95 = jnp.where(cond__48, energy__71, energy__92)
-    entered__96 = jnp.where(cond__48, entered__72, entered)
-    poisoned__97 = jnp.where(cond__48, poisoned__73, poisoned)
-    burned__98 = jnp.where(cond__48, burned__74, burned)
-    condition__99 = jnp.where(cond__48, condition__75, condition)
-    deck__100 = jnp.where(cond__23, deck__46, deck)
-    deck_count__101 = jnp.where(cond__23, deck_count__47, deck_count)
-    card__102 = jnp.where(cond__23, card__42, card__93)
-    damage__103 = jnp.where(cond__23, damage__43, damage__94)
-    energy__104 = jnp.where(cond__23, energy__44, energy__95)
-    entered__105 = jnp.where(cond__23, entered__45, entered__96)
-    poisoned__106 = jnp.where(cond__23, poisoned, poisoned__97)
-    burned__107 = jnp.where(cond__23, burned, burned__98)
-    condition__108 = jnp.where(cond__23, condition, condition__99)
-    deck__109 = jnp.where(cond__15, deck__20, deck__100)
-    deck_count__110 = jnp.where(cond__15, deck_count__22, deck_count__101)
-    hand__111 = jnp.where(cond__15, hand__19, hand)
-    hand_count__112 = jnp.where(cond__15, hand_count__21, hand_count)
-    card__113 = jnp.where(cond__15, card, card__102)
-    damage__114 = jnp.where(cond__15, damage, damage__103)
-    energy__115 = jnp.where(cond__15, energy, energy__104)
-    entered__116 = jnp.where(cond__15, entered, entered__105)
-    poisoned__117 = jnp.where(cond__15, poisoned, poisoned__106)
-    burned__118 = jnp.where(cond__15, burned, burned__107)
-    condition__119 = jnp.where(cond__15, condition, condition__108)
-    deck__120 = jnp.where(cond__13, deck, deck__109)
-    deck_count__121 = jnp.where(cond__13, deck_count, deck_count__110)
-    hand__122 = jnp.where(cond__13, hand, hand__111)
-    hand_count__123 = jnp.where(cond__13, hand_count, hand_count__112)
-    card__124 = jnp.where(cond__13, card, card__113)
-    damage__125 = jnp.where(cond__13, damage, damage__114)
-    energy__126 = jnp.where(cond__13, energy, energy__115)
-    entered__127 = jnp.where(cond__13, entered, entered__116)
-    poisoned__128 = jnp.where(cond__13, poisoned, poisoned__117)
-    burned__129 = jnp.where(cond__13, burned, burned__118)
-    condition__130 = jnp.where(cond__13, condition__14, condition__119)
-    deck__131 = jnp.where(cond__11, deck, deck__120)
-    deck_count__132 = jnp.where(cond__11, deck_count, deck_count__121)
-    hand__133 = jnp.where(cond__11, hand, hand__122)
-    hand_count__134 = jnp.where(cond__11, hand_count, hand_count__123)
-    card__135 = jnp.where(cond__11, card, card__124)
-    damage__136 = jnp.where(cond__11, damage, damage__125)
-    energy__137 = jnp.where(cond__11, energy, energy__126)
-    entered__138 = jnp.where(cond__11, entered, entered__127)
-    poisoned__139 = jnp.where(cond__11, poisoned, poisoned__128)
-    burned__140 = jnp.where(cond__11, burned, burned__129)
-    condition__141 = jnp.where(cond__11, condition__12, condition__130)
-    deck__142 = jnp.where(cond__9, deck, deck__131)
-    deck_count__143 = jnp.where(cond__9, deck_count, deck_count__132)
-    hand__144 = jnp.where(cond__9, hand, hand__133)
-    hand_count__145 = jnp.where(cond__9, hand_count, hand_count__134)
-    card__146 = jnp.where(cond__9, card, card__135)
-    damage__147 = jnp.where(cond__9, damage, damage__136)
-    energy__148 = jnp.where(cond__9, energy, energy__137)
-    entered__149 = jnp.where(cond__9, entered, entered__138)
-    poisoned__150 = jnp.where(cond__9, poisoned, poisoned__139)
-    burned__151 = jnp.where(cond__9, burned, burned__140)
-    condition__152 = jnp.where(cond__9, condition__10, condition__141)
-    deck__153 = jnp.where(cond__7, deck, deck__142)
-    deck_count__154 = jnp.where(cond__7, deck_count, deck_count__143)
-    hand__155 = jnp.where(cond__7, hand, hand__144)
-    hand_count__156 = jnp.where(cond__7, hand_count, hand_count__145)
-    card__157 = jnp.where(cond__7, card, card__146)
-    damage__158 = jnp.where(cond__7, damage, damage__147)
-    energy__159 = jnp.where(cond__7, energy, energy__148)
-    entered__160 = jnp.where(cond__7, entered, entered__149)
-    poisoned__161 = jnp.where(cond__7, poisoned, poisoned__150)
-    burned__162 = jnp.where(cond__7, burned__8, burned__151)
-    condition__163 = jnp.where(cond__7, condition, condition__152)
-    deck__164 = jnp.where(cond__5, deck, deck__153)
-    deck_count__165 = jnp.where(cond__5, deck_count, deck_count__154)
-    hand__166 = jnp.where(cond__5, hand, hand__155)
-    hand_count__167 = jnp.where(cond__5, hand_count, hand_count__156)
-    card__168 = jnp.where(cond__5, card, card__157)
-    damage__169 = jnp.where(cond__5, damage, damage__158)
-    energy__170 = jnp.where(cond__5, energy, energy__159)
-    entered__171 = jnp.where(cond__5, entered, entered__160)
-    poisoned__172 = jnp.where(cond__5, poisoned__6, poisoned__161)
-    burned__173 = jnp.where(cond__5, burned, burned__162)
-    condition__174 = jnp.where(cond__5, condition, condition__163)
-    deck = jnp.where(cond__3, deck, deck__164)
-    deck_count = jnp.where(cond__3, deck_count, deck_count__165)
-    hand = jnp.where(cond__3, hand, hand__166)
-    hand_count = jnp.where(cond__3, hand_count, hand_count__167)
-    card = jnp.where(cond__3, card, card__168)
-    damage = jnp.where(cond__3, damage__4, damage__169)
-    energy = jnp.where(cond__3, energy, energy__170)
-    entered = jnp.where(cond__3, entered, entered__171)
-    poisoned = jnp.where(cond__3, poisoned, poisoned__172)
-    burned = jnp.where(cond__3, burned, burned__173)
-    condition = jnp.where(cond__3, condition, condition__174)
+    damage__103 = jnp.where(cond__101, damage__102, damage)
+    damage__104 = jnp.where(cond__94, damage, damage__103)
+    energy__105 = jnp.where(cond__94, energy__100, energy)
+    damage__106 = jnp.where(cond__87, damage, damage__104)
+    energy__107 = jnp.where(cond__87, energy__93, energy__105)
+    card__108 = jnp.where(cond__55, card__80, card)
+    damage__109 = jnp.where(cond__55, damage__81, damage__106)
+    energy__110 = jnp.where(cond__55, energy__82, energy__107)
+    entered__111 = jnp.where(cond__55, entered__83, entered)
+    poisoned__112 = jnp.where(cond__55, poisoned__84, poisoned)
+    burned__113 = jnp.where(cond__55, burned__85, burned)
+    condition__114 = jnp.where(cond__55, condition__86, condition)
+    deck__115 = jnp.where(cond__25, deck__53, deck)
+    deck_count__116 = jnp.where(cond__25, deck_count__54, deck_count)
+    card__117 = jnp.where(cond__25, card__49, card__108)
+    damage__118 = jnp.where(cond__25, damage__50, damage__109)
+    energy__119 = jnp.where(cond__25, energy__51, energy__110)
+    entered__120 = jnp.where(cond__25, entered__52, entered__111)
+    poisoned__121 = jnp.where(cond__25, poisoned, poisoned__112)
+    burned__122 = jnp.where(cond__25, burned, burned__113)
+    condition__123 = jnp.where(cond__25, condition, condition__114)
+    deck__124 = jnp.where(cond__15, deck__22, deck__115)
+    deck_count__125 = jnp.where(cond__15, deck_count__24, deck_count__116)
+    hand__126 = jnp.where(cond__15, hand__21, hand)
+    hand_count__127 = jnp.where(cond__15, hand_count__23, hand_count)
+    card__128 = jnp.where(cond__15, card, card__117)
+    damage__129 = jnp.where(cond__15, damage, damage__118)
+    energy__130 = jnp.where(cond__15, energy, energy__119)
+    entered__131 = jnp.where(cond__15, entered, entered__120)
+    poisoned__132 = jnp.where(cond__15, poisoned, poisoned__121)
+    burned__133 = jnp.where(cond__15, burned, burned__122)
+    condition__134 = jnp.where(cond__15, condition, condition__123)
+    deck__135 = jnp.where(cond__13, deck, deck__124)
+    deck_count__136 = jnp.where(cond__13, deck_count, deck_count__125)
+    hand__137 = jnp.where(cond__13, hand, hand__126)
+    hand_count__138 = jnp.where(cond__13, hand_count, hand_count__127)
+    card__139 = jnp.where(cond__13, card, card__128)
+    damage__140 = jnp.where(cond__13, damage, damage__129)
+    energy__141 = jnp.where(cond__13, energy, energy__130)
+    entered__142 = jnp.where(cond__13, entered, entered__131)
+    poisoned__143 = jnp.where(cond__13, poisoned, poisoned__132)
+    burned__144 = jnp.where(cond__13, burned, burned__133)
+    condition__145 = jnp.where(cond__13, condition__14, condition__134)
+    deck__146 = jnp.where(cond__11, deck, deck__135)
+    deck_count__147 = jnp.where(cond__11, deck_count, deck_count__136)
+    hand__148 = jnp.where(cond__11, hand, hand__137)
+    hand_count__149 = jnp.where(cond__11, hand_count, hand_count__138)
+    card__150 = jnp.where(cond__11, card, card__139)
+    damage__151 = jnp.where(cond__11, damage, damage__140)
+    energy__152 = jnp.where(cond__11, energy, energy__141)
+    entered__153 = jnp.where(cond__11, entered, entered__142)
+    poisoned__154 = jnp.where(cond__11, poisoned, poisoned__143)
+    burned__155 = jnp.where(cond__11, burned, burned__144)
+    condition__156 = jnp.where(cond__11, condition__12, condition__145)
+    deck__157 = jnp.where(cond__9, deck, deck__146)
+    deck_count__158 = jnp.where(cond__9, deck_count, deck_count__147)
+    hand__159 = jnp.where(cond__9, hand, hand__148)
+    hand_count__160 = jnp.where(cond__9, hand_count, hand_count__149)
+    card__161 = jnp.where(cond__9, card, card__150)
+    damage__162 = jnp.where(cond__9, damage, damage__151)
+    energy__163 = jnp.where(cond__9, energy, energy__152)
+    entered__164 = jnp.where(cond__9, entered, entered__153)
+    poisoned__165 = jnp.where(cond__9, poisoned, poisoned__154)
+    burned__166 = jnp.where(cond__9, burned, burned__155)
+    condition__167 = jnp.where(cond__9, condition__10, condition__156)
+    deck__168 = jnp.where(cond__7, deck, deck__157)
+    deck_count__169 = jnp.where(cond__7, deck_count, deck_count__158)
+    hand__170 = jnp.where(cond__7, hand, hand__159)
+    hand_count__171 = jnp.where(cond__7, hand_count, hand_count__160)
+    card__172 = jnp.where(cond__7, card, card__161)
+    damage__173 = jnp.where(cond__7, damage, damage__162)
+    energy__174 = jnp.where(cond__7, energy, energy__163)
+    entered__175 = jnp.where(cond__7, entered, entered__164)
+    poisoned__176 = jnp.where(cond__7, poisoned, poisoned__165)
+    burned__177 = jnp.where(cond__7, burned__8, burned__166)
+    condition__178 = jnp.where(cond__7, condition, condition__167)
+    deck__179 = jnp.where(cond__5, deck, deck__168)
+    deck_count__180 = jnp.where(cond__5, deck_count, deck_count__169)
+    hand__181 = jnp.where(cond__5, hand, hand__170)
+    hand_count__182 = jnp.where(cond__5, hand_count, hand_count__171)
+    card__183 = jnp.where(cond__5, card, card__172)
+    damage__184 = jnp.where(cond__5, damage, damage__173)
+    energy__185 = jnp.where(cond__5, energy, energy__174)
+    entered__186 = jnp.where(cond__5, entered, entered__175)
+    poisoned__187 = jnp.where(cond__5, poisoned__6, poisoned__176)
+    burned__188 = jnp.where(cond__5, burned, burned__177)
+    condition__189 = jnp.where(cond__5, condition, condition__178)
+    deck = jnp.where(cond__3, deck, deck__179)
+    deck_count = jnp.where(cond__3, deck_count, deck_count__180)
+    hand = jnp.where(cond__3, hand, hand__181)
+    hand_count = jnp.where(cond__3, hand_count, hand_count__182)
+    card = jnp.where(cond__3, card, card__183)
+    damage = jnp.where(cond__3, damage__4, damage__184)
+    energy = jnp.where(cond__3, energy, energy__185)
+    entered = jnp.where(cond__3, entered, entered__186)
+    poisoned = jnp.where(cond__3, poisoned, poisoned__187)
+    burned = jnp.where(cond__3, burned, burned__188)
+    condition = jnp.where(cond__3, condition, condition__189)
     return s.replace(
         hand=hand,
         hand_count=hand_count,
@@ -2077,19 +2173,34 @@ def _effect_retreat(s: State, params, key) -> State:
     retreated = s.retreated
     p = s.current_player
     cost = POKEMON__retreat[card[p, 0]]
-    de_e = jnp.broadcast_to(jnp.asarray(energy[p, 0], jnp.int8), (8,))
-    de_rank = jnp.broadcast_to(
+    discard_energy__p_55 = p
+    discard_energy__n_56 = cost
+    discard_energy__de_e_57 = jnp.broadcast_to(
+        jnp.asarray(energy[discard_energy__p_55, 0], jnp.int8), (8,)
+    )
+    discard_energy__de_rank_58 = jnp.broadcast_to(
         jnp.asarray(
-            (TYPE_IDS + jnp.where((TYPE_IDS == POKEMON__cost_type[card[p, 0]]), 8, 0)), jnp.int32
+            (
+                TYPE_IDS
+                + jnp.where((TYPE_IDS == POKEMON__cost_type[card[discard_energy__p_55, 0]]), 8, 0)
+            ),
+            jnp.int32,
         ),
         (8,),
     )
-    de_before = jnp.broadcast_to(
+    discard_energy__de_before_60 = jnp.broadcast_to(
         jnp.asarray(
             jnp.sum(
                 jax.vmap(
-                    lambda u: jnp.where(
-                        (de_rank[u] < de_rank), jnp.asarray(de_e[u]).astype(jnp.int32), 0
+                    lambda discard_energy__u_59: jnp.where(
+                        (
+                            discard_energy__de_rank_58[discard_energy__u_59]
+                            < discard_energy__de_rank_58
+                        ),
+                        jnp.asarray(discard_energy__de_e_57[discard_energy__u_59]).astype(
+                            jnp.int32
+                        ),
+                        0,
                     )
                 )(jnp.arange(0, 8, dtype=jnp.int32)),
                 axis=0,
@@ -2099,18 +2210,41 @@ def _effect_retreat(s: State, params, key) -> State:
         ),
         (8,),
     )
-    energy = energy.at[p, 0].set(
-        jnp.asarray((de_e - jnp.clip((cost - de_before), 0, de_e)), jnp.int8)
+    energy = energy.at[discard_energy__p_55, 0].set(
+        jnp.asarray(
+            (
+                discard_energy__de_e_57
+                - jnp.clip(
+                    (discard_energy__n_56 - discard_energy__de_before_60),
+                    0,
+                    discard_energy__de_e_57,
+                )
+            ),
+            jnp.int8,
+        )
     )
-    sa_p = p
-    sa_perm = jnp.broadcast_to(jnp.asarray(SWAP[b], jnp.int32), (4,))
-    card = card.at[sa_p].set(jnp.asarray(card[sa_p][sa_perm], jnp.int8))
-    damage = damage.at[sa_p].set(jnp.asarray(damage[sa_p][sa_perm], jnp.int16))
-    energy = energy.at[sa_p].set(jnp.asarray(energy[sa_p][sa_perm], jnp.int8))
-    entered = entered.at[sa_p].set(jnp.asarray(entered[sa_p][sa_perm], jnp.int8))
-    poisoned = poisoned.at[sa_p].set(jnp.asarray(False, jnp.bool_))
-    burned = burned.at[sa_p].set(jnp.asarray(False, jnp.bool_))
-    condition = condition.at[sa_p].set(jnp.asarray(0, jnp.int8))
+    swap_active__p_61 = p
+    swap_active__b_62 = b
+    swap_active__sa_p_63 = swap_active__p_61
+    swap_active__sa_perm_64 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_62], jnp.int32), (4,)
+    )
+    card = card.at[swap_active__sa_p_63].set(
+        jnp.asarray(card[swap_active__sa_p_63][swap_active__sa_perm_64], jnp.int8)
+    )
+    damage = damage.at[swap_active__sa_p_63].set(
+        jnp.asarray(damage[swap_active__sa_p_63][swap_active__sa_perm_64], jnp.int16)
+    )
+    energy = energy.at[swap_active__sa_p_63].set(
+        jnp.asarray(energy[swap_active__sa_p_63][swap_active__sa_perm_64], jnp.int8)
+    )
+    entered = entered.at[swap_active__sa_p_63].set(
+        jnp.asarray(entered[swap_active__sa_p_63][swap_active__sa_perm_64], jnp.int8)
+    )
+    clear_conditions__p_65 = swap_active__sa_p_63
+    poisoned = poisoned.at[clear_conditions__p_65].set(jnp.asarray(False, jnp.bool_))
+    burned = burned.at[clear_conditions__p_65].set(jnp.asarray(False, jnp.bool_))
+    condition = condition.at[clear_conditions__p_65].set(jnp.asarray(0, jnp.int8))
     retreated = True
     return s.replace(
         energy=energy,
@@ -2182,164 +2316,230 @@ def _effect_attack(s: State, params, key) -> State:
     dmg__18 = dmg__16 + 20
     dmg__19 = jnp.where(cond__17, dmg__18, dmg__16)
     damage__20 = damage.at[o, 0].set(jnp.asarray((damage[o, 0] + dmg__19), jnp.int16))
-    ce_p__21 = p
-    ce_o__22 = 1 - ce_p__21
-    cond__23 = eff == 4
-    damage__24 = damage__20.at[ce_p__21, 0].set(
-        jnp.asarray(jnp.maximum((damage__20[ce_p__21, 0] - amt), 0), jnp.int16)
+    card_effect__p_66__21 = p
+    card_effect__eff_67__22 = eff
+    card_effect__amt_68__23 = amt
+    card_effect__ce_p_69__24 = card_effect__p_66__21
+    card_effect__ce_o_70__25 = 1 - card_effect__ce_p_69__24
+    cond__26 = card_effect__eff_67__22 == 4
+    damage__27 = damage__20.at[card_effect__ce_p_69__24, 0].set(
+        jnp.asarray(
+            jnp.maximum((damage__20[card_effect__ce_p_69__24, 0] - card_effect__amt_68__23), 0),
+            jnp.int16,
+        )
     )
-    cond__25 = eff == 5
-    poisoned__26 = poisoned.at[ce_o__22].set(jnp.asarray(True, jnp.bool_))
-    cond__27 = eff == 6
-    burned__28 = burned.at[ce_o__22].set(jnp.asarray(True, jnp.bool_))
-    cond__29 = eff == 7
-    condition__30 = condition.at[ce_o__22].set(jnp.asarray(1, jnp.int8))
-    cond__31 = eff == 8
-    condition__32 = condition.at[ce_o__22].set(jnp.asarray(2, jnp.int8))
-    cond__33 = eff == 9
-    condition__34 = condition.at[ce_o__22].set(jnp.asarray(3, jnp.int8))
-    cond__35 = eff == 10
-    dr_p__36 = ce_p__21
-    dr_have__37 = hand_count[dr_p__36]
-    dr_k__38 = jnp.clip(jnp.minimum(amt, deck_count[dr_p__36]), 0, (10 - dr_have__37))
-    hand__39 = hand.at[dr_p__36].set(
+    cond__28 = card_effect__eff_67__22 == 5
+    poisoned__29 = poisoned.at[card_effect__ce_o_70__25].set(jnp.asarray(True, jnp.bool_))
+    cond__30 = card_effect__eff_67__22 == 6
+    burned__31 = burned.at[card_effect__ce_o_70__25].set(jnp.asarray(True, jnp.bool_))
+    cond__32 = card_effect__eff_67__22 == 7
+    condition__33 = condition.at[card_effect__ce_o_70__25].set(jnp.asarray(1, jnp.int8))
+    cond__34 = card_effect__eff_67__22 == 8
+    condition__35 = condition.at[card_effect__ce_o_70__25].set(jnp.asarray(2, jnp.int8))
+    cond__36 = card_effect__eff_67__22 == 9
+    condition__37 = condition.at[card_effect__ce_o_70__25].set(jnp.asarray(3, jnp.int8))
+    cond__38 = card_effect__eff_67__22 == 10
+    draw_cards__p_71__39 = card_effect__ce_p_69__24
+    draw_cards__n_72__40 = card_effect__amt_68__23
+    draw_cards__dr_p_73__41 = draw_cards__p_71__39
+    draw_cards__dr_have_74__42 = hand_count[draw_cards__dr_p_73__41]
+    draw_cards__dr_k_75__43 = jnp.clip(
+        jnp.minimum(draw_cards__n_72__40, deck_count[draw_cards__dr_p_73__41]),
+        0,
+        (10 - draw_cards__dr_have_74__42),
+    )
+    hand__44 = hand.at[draw_cards__dr_p_73__41].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= dr_have__37), (HAND_SLOTS < (dr_have__37 + dr_k__38))
+                    (HAND_SLOTS >= draw_cards__dr_have_74__42),
+                    (HAND_SLOTS < (draw_cards__dr_have_74__42 + draw_cards__dr_k_75__43)),
                 ),
-                deck[dr_p__36][jnp.clip((HAND_SLOTS - dr_have__37), 0, 19)],
-                hand[dr_p__36],
+                deck[draw_cards__dr_p_73__41][
+                    jnp.clip((HAND_SLOTS - draw_cards__dr_have_74__42), 0, 19)
+                ],
+                hand[draw_cards__dr_p_73__41],
             ),
             jnp.int8,
         )
     )
-    deck__40 = deck.at[dr_p__36].set(
+    deck__45 = deck.at[draw_cards__dr_p_73__41].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + dr_k__38) < 20),
-                deck[dr_p__36][jnp.clip((DECK_SLOTS + dr_k__38), 0, 19)],
+                ((DECK_SLOTS + draw_cards__dr_k_75__43) < 20),
+                deck[draw_cards__dr_p_73__41][
+                    jnp.clip((DECK_SLOTS + draw_cards__dr_k_75__43), 0, 19)
+                ],
                 -1,
             ),
             jnp.int8,
         )
     )
-    hand_count__41 = hand_count.at[dr_p__36].set(
-        jnp.asarray((hand_count[dr_p__36] + dr_k__38), jnp.int8)
+    hand_count__46 = hand_count.at[draw_cards__dr_p_73__41].set(
+        jnp.asarray((hand_count[draw_cards__dr_p_73__41] + draw_cards__dr_k_75__43), jnp.int8)
     )
-    deck_count__42 = deck_count.at[dr_p__36].set(
-        jnp.asarray((deck_count[dr_p__36] - dr_k__38), jnp.int8)
+    deck_count__47 = deck_count.at[draw_cards__dr_p_73__41].set(
+        jnp.asarray((deck_count[draw_cards__dr_p_73__41] - draw_cards__dr_k_75__43), jnp.int8)
     )
-    cond__43 = eff == 11
-    bb_p__44 = ce_p__21
-    bb_n__45 = amt
+    cond__48 = card_effect__eff_67__22 == 11
+    bench_basics__p_76__49 = card_effect__ce_p_69__24
+    bench_basics__n_77__50 = card_effect__amt_68__23
+    bench_basics__bb_p_78__51 = bench_basics__p_76__49
+    bench_basics__bb_n_79__52 = bench_basics__n_77__50
 
-    def loop_body__46(bb_k, carry):
+    def loop_body__53(bench_basics__bb_k_80, carry):
         card, damage, energy, entered, deck, deck_count = carry
-        bb_i__47 = _choose(
-            jax.random.bits(_site_key(key, 16, bb_k), (), jnp.uint32),
+        bench_basics__bb_i_81__54 = _choose(
+            jax.random.bits(_site_key(key, 16, bench_basics__bb_k_80), (), jnp.uint32),
             jnp.logical_and(
-                jnp.logical_and((deck[bb_p__44] >= 0), (deck[bb_p__44] < 34)),
-                (POKEMON__stage[jnp.clip(deck[bb_p__44], 0, 33)] == 0),
+                jnp.logical_and(
+                    (deck[bench_basics__bb_p_78__51] >= 0), (deck[bench_basics__bb_p_78__51] < 34)
+                ),
+                (POKEMON__stage[jnp.clip(deck[bench_basics__bb_p_78__51], 0, 33)] == 0),
             ),
         )
-        cond__48 = jnp.logical_and(
-            jnp.logical_and((bb_k < bb_n__45), (bb_i__47 >= 0)),
+        cond__55 = jnp.logical_and(
+            jnp.logical_and(
+                (bench_basics__bb_k_80 < bench_basics__bb_n_79__52),
+                (bench_basics__bb_i_81__54 >= 0),
+            ),
             jnp.any(
-                jax.vmap(lambda bs: (card[bb_p__44, bs] < 0))(jnp.arange(1, 4, dtype=jnp.int32)),
+                jax.vmap(
+                    lambda bench_basics__bs_82: (
+                        card[bench_basics__bb_p_78__51, bench_basics__bs_82] < 0
+                    )
+                )(jnp.arange(1, 4, dtype=jnp.int32)),
                 axis=0,
             ),
         )
-        bb_slot__49 = (
+        bench_basics__bb_slot_84__56 = (
             jnp.argmax(
-                jax.vmap(lambda bs: jnp.asarray((card[bb_p__44, bs] < 0)).astype(jnp.int32))(
-                    jnp.arange(1, 4, dtype=jnp.int32)
-                ),
+                jax.vmap(
+                    lambda bench_basics__bs_83: jnp.asarray(
+                        (card[bench_basics__bb_p_78__51, bench_basics__bs_83] < 0)
+                    ).astype(jnp.int32)
+                )(jnp.arange(1, 4, dtype=jnp.int32)),
                 axis=0,
             ).astype(jnp.int32)
             + 1
         )
-        card__50 = card.at[bb_p__44, bb_slot__49].set(
-            jnp.asarray(deck[bb_p__44, bb_i__47], jnp.int8)
+        put_in_play__p_85__57 = bench_basics__bb_p_78__51
+        put_in_play__slot_86__58 = bench_basics__bb_slot_84__56
+        put_in_play__c_87__59 = deck[bench_basics__bb_p_78__51, bench_basics__bb_i_81__54]
+        card__60 = card.at[put_in_play__p_85__57, put_in_play__slot_86__58].set(
+            jnp.asarray(put_in_play__c_87__59, jnp.int8)
         )
-        damage__51 = damage.at[bb_p__44, bb_slot__49].set(jnp.asarray(0, jnp.int16))
-        energy__52 = energy.at[bb_p__44, bb_slot__49].set(jnp.asarray(0, jnp.int8))
-        entered__53 = entered.at[bb_p__44, bb_slot__49].set(jnp.asarray(turn, jnp.int8))
-        deck__54 = deck.at[bb_p__44].set(jnp.asarray(_remove(deck[bb_p__44], bb_i__47), jnp.int8))
-        deck_count__55 = deck_count.at[bb_p__44].set(
-            jnp.asarray((deck_count[bb_p__44] - 1), jnp.int8)
+        damage__61 = damage.at[put_in_play__p_85__57, put_in_play__slot_86__58].set(
+            jnp.asarray(0, jnp.int16)
         )
-        deck__56 = jnp.where(cond__48, deck__54, deck)
-        deck_count__57 = jnp.where(cond__48, deck_count__55, deck_count)
-        card__58 = jnp.where(cond__48, card__50, card)
-        damage__59 = jnp.where(cond__48, damage__51, damage)
-        energy__60 = jnp.where(cond__48, energy__52, energy)
-        entered__61 = jnp.where(cond__48, entered__53, entered)
-        return (card__58, damage__59, energy__60, entered__61, deck__56, deck_count__57)
+        energy__62 = energy.at[put_in_play__p_85__57, put_in_play__slot_86__58].set(
+            jnp.asarray(0, jnp.int8)
+        )
+        entered__63 = entered.at[put_in_play__p_85__57, put_in_play__slot_86__58].set(
+            jnp.asarray(turn, jnp.int8)
+        )
+        deck__64 = deck.at[bench_basics__bb_p_78__51].set(
+            jnp.asarray(
+                _remove(deck[bench_basics__bb_p_78__51], bench_basics__bb_i_81__54), jnp.int8
+            )
+        )
+        deck_count__65 = deck_count.at[bench_basics__bb_p_78__51].set(
+            jnp.asarray((deck_count[bench_basics__bb_p_78__51] - 1), jnp.int8)
+        )
+        deck__66 = jnp.where(cond__55, deck__64, deck)
+        deck_count__67 = jnp.where(cond__55, deck_count__65, deck_count)
+        card__68 = jnp.where(cond__55, card__60, card)
+        damage__69 = jnp.where(cond__55, damage__61, damage)
+        energy__70 = jnp.where(cond__55, energy__62, energy)
+        entered__71 = jnp.where(cond__55, entered__63, entered)
+        return (card__68, damage__69, energy__70, entered__71, deck__66, deck_count__67)
 
-    card__62, damage__63, energy__64, entered__65, deck__66, deck_count__67 = jax.lax.fori_loop(
-        0, 1, loop_body__46, (card, damage__20, energy, entered, deck, deck_count)
+    card__72, damage__73, energy__74, entered__75, deck__76, deck_count__77 = jax.lax.fori_loop(
+        0, 1, loop_body__53, (card, damage__20, energy, entered, deck, deck_count)
     )
-    cond__68 = eff == 12
-    cond__69 = damage__20[ce_o__22, 0] < POKEMON__hp[card[ce_o__22, 0]]
-    sr_o__70 = ce_o__22
-    sr_b__71 = _choose(
+    cond__78 = card_effect__eff_67__22 == 12
+    cond__79 = (
+        damage__20[card_effect__ce_o_70__25, 0] < POKEMON__hp[card[card_effect__ce_o_70__25, 0]]
+    )
+    switch_random__o_88__80 = card_effect__ce_o_70__25
+    switch_random__sr_o_89__81 = switch_random__o_88__80
+    switch_random__sr_b_90__82 = _choose(
         _words[3],
         jnp.stack(
             [
                 jnp.asarray(x, jnp.bool_)
                 for x in (
                     False,
-                    (card[sr_o__70, 1] >= 0),
-                    (card[sr_o__70, 2] >= 0),
-                    (card[sr_o__70, 3] >= 0),
+                    (card[switch_random__sr_o_89__81, 1] >= 0),
+                    (card[switch_random__sr_o_89__81, 2] >= 0),
+                    (card[switch_random__sr_o_89__81, 3] >= 0),
                 )
             ]
         ),
     )
-    cond__72 = sr_b__71 > 0
-    sa_p__73 = sr_o__70
-    sa_perm__74 = jnp.broadcast_to(jnp.asarray(SWAP[sr_b__71], jnp.int32), (4,))
-    card__75 = card.at[sa_p__73].set(jnp.asarray(card[sa_p__73][sa_perm__74], jnp.int8))
-    damage__76 = damage__20.at[sa_p__73].set(
-        jnp.asarray(damage__20[sa_p__73][sa_perm__74], jnp.int16)
+    cond__83 = switch_random__sr_b_90__82 > 0
+    swap_active__p_91__84 = switch_random__sr_o_89__81
+    swap_active__b_92__85 = switch_random__sr_b_90__82
+    swap_active__sa_p_93__86 = swap_active__p_91__84
+    swap_active__sa_perm_94__87 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_92__85], jnp.int32), (4,)
     )
-    energy__77 = energy.at[sa_p__73].set(jnp.asarray(energy[sa_p__73][sa_perm__74], jnp.int8))
-    entered__78 = entered.at[sa_p__73].set(jnp.asarray(entered[sa_p__73][sa_perm__74], jnp.int8))
-    poisoned__79 = poisoned.at[sa_p__73].set(jnp.asarray(False, jnp.bool_))
-    burned__80 = burned.at[sa_p__73].set(jnp.asarray(False, jnp.bool_))
-    condition__81 = condition.at[sa_p__73].set(jnp.asarray(0, jnp.int8))
-    card__82 = jnp.where(cond__72, card__75, card)
-    damage__83 = jnp.where(cond__72, damage__76, damage__20)
-    energy__84 = jnp.where(cond__72, energy__77, energy)
-    entered__85 = jnp.where(cond__72, entered__78, entered)
-    poisoned__86 = jnp.where(cond__72, poisoned__79, poisoned)
-    burned__87 = jnp.where(cond__72, burned__80, burned)
-    condition__88 = jnp.where(cond__72, condition__81, condition)
-    card__89 = jnp.where(cond__69, card__82, card)
-    damage__90 = jnp.where(cond__69, damage__83, damage__20)
-    energy__91 = jnp.where(cond__69, energy__84, energy)
-    entered__92 = jnp.where(cond__69, entered__85, entered)
-    poisoned__93 = jnp.where(cond__69, poisoned__86, poisoned)
-    burned__94 = jnp.where(cond__69, burned__87, burned)
-    condition__95 = jnp.where(cond__69, condition__88, condition)
-    cond__96 = eff == 13
-    ac_d__97 = s.deck_id[ce_p__21]
-    ac_m__98 = DECK_TYPE_COUNT[ac_d__97]
-    ac_r__99 = _roll(_words[4], (ac_m__98**3))
-    energy__100 = energy.at[ce_p__21, 0].set(
+    card__88 = card.at[swap_active__sa_p_93__86].set(
+        jnp.asarray(card[swap_active__sa_p_93__86][swap_active__sa_perm_94__87], jnp.int8)
+    )
+    damage__89 = damage__20.at[swap_active__sa_p_93__86].set(
+        jnp.asarray(damage__20[swap_active__sa_p_93__86][swap_active__sa_perm_94__87], jnp.int16)
+    )
+    energy__90 = energy.at[swap_active__sa_p_93__86].set(
+        jnp.asarray(energy[swap_active__sa_p_93__86][swap_active__sa_perm_94__87], jnp.int8)
+    )
+    entered__91 = entered.at[swap_active__sa_p_93__86].set(
+        jnp.asarray(entered[swap_active__sa_p_93__86][swap_active__sa_perm_94__87], jnp.int8)
+    )
+    clear_conditions__p_95__92 = swap_active__sa_p_93__86
+    poisoned__93 = poisoned.at[clear_conditions__p_95__92].set(jnp.asarray(False, jnp.bool_))
+    burned__94 = burned.at[clear_conditions__p_95__92].set(jnp.asarray(False, jnp.bool_))
+    condition__95 = condition.at[clear_conditions__p_95__92].set(jnp.asarray(0, jnp.int8))
+    card__96 = jnp.where(cond__83, card__88, card)
+    damage__97 = jnp.where(cond__83, damage__89, damage__20)
+    energy__98 = jnp.where(cond__83, energy__90, energy)
+    entered__99 = jnp.where(cond__83, entered__91, entered)
+    poisoned__100 = jnp.where(cond__83, poisoned__93, poisoned)
+    burned__101 = jnp.where(cond__83, burned__94, burned)
+    condition__102 = jnp.where(cond__83, condition__95, condition)
+    card__103 = jnp.where(cond__79, card__96, card)
+    damage__104 = jnp.where(cond__79, damage__97, damage__20)
+    energy__105 = jnp.where(cond__79, energy__98, energy)
+    entered__106 = jnp.where(cond__79, entered__99, entered)
+    poisoned__107 = jnp.where(cond__79, poisoned__100, poisoned)
+    burned__108 = jnp.where(cond__79, burned__101, burned)
+    condition__109 = jnp.where(cond__79, condition__102, condition)
+    cond__110 = card_effect__eff_67__22 == 13
+    accelerate__p_96__111 = card_effect__ce_p_69__24
+    accelerate__n_97__112 = card_effect__amt_68__23
+    accelerate__ac_d_98__113 = s.deck_id[accelerate__p_96__111]
+    accelerate__ac_m_99__114 = DECK_TYPE_COUNT[accelerate__ac_d_98__113]
+    accelerate__ac_r_100__115 = _roll(_words[4], (accelerate__ac_m_99__114**3))
+    energy__116 = energy.at[accelerate__p_96__111, 0].set(
         jnp.asarray(
             (
-                energy[ce_p__21, 0]
+                energy[accelerate__p_96__111, 0]
                 + jnp.sum(
                     jax.vmap(
-                        lambda k: jnp.where(
+                        lambda accelerate__k_101: jnp.where(
                             jnp.logical_and(
-                                (k < amt),
+                                (accelerate__k_101 < accelerate__n_97__112),
                                 (
                                     TYPE_IDS
                                     == DECK_TYPES[
-                                        ac_d__97, ((ac_r__99 // (ac_m__98**k)) % ac_m__98)
+                                        accelerate__ac_d_98__113,
+                                        (
+                                            (
+                                                accelerate__ac_r_100__115
+                                                // (accelerate__ac_m_99__114**accelerate__k_101)
+                                            )
+                                            % accelerate__ac_m_99__114
+                                        ),
                                     ]
                                 ),
                             ),
@@ -2354,22 +2554,36 @@ def _effect_attack(s: State, params, key) -> State:
             jnp.int8,
         )
     )
-    cond__101 = eff == 14
-    de_e__102 = jnp.broadcast_to(jnp.asarray(energy[ce_p__21, 0], jnp.int8), (8,))
-    de_rank__103 = jnp.broadcast_to(
+    cond__117 = card_effect__eff_67__22 == 14
+    discard_energy__p_102__118 = card_effect__ce_p_69__24
+    discard_energy__n_103__119 = card_effect__amt_68__23
+    discard_energy__de_e_104__120 = jnp.broadcast_to(
+        jnp.asarray(energy[discard_energy__p_102__118, 0], jnp.int8), (8,)
+    )
+    discard_energy__de_rank_105__121 = jnp.broadcast_to(
         jnp.asarray(
-            (TYPE_IDS + jnp.where((TYPE_IDS == POKEMON__cost_type[card[ce_p__21, 0]]), 8, 0)),
+            (
+                TYPE_IDS
+                + jnp.where(
+                    (TYPE_IDS == POKEMON__cost_type[card[discard_energy__p_102__118, 0]]), 8, 0
+                )
+            ),
             jnp.int32,
         ),
         (8,),
     )
-    de_before__104 = jnp.broadcast_to(
+    discard_energy__de_before_107__122 = jnp.broadcast_to(
         jnp.asarray(
             jnp.sum(
                 jax.vmap(
-                    lambda u: jnp.where(
-                        (de_rank__103[u] < de_rank__103),
-                        jnp.asarray(de_e__102[u]).astype(jnp.int32),
+                    lambda discard_energy__u_106: jnp.where(
+                        (
+                            discard_energy__de_rank_105__121[discard_energy__u_106]
+                            < discard_energy__de_rank_105__121
+                        ),
+                        jnp.asarray(discard_energy__de_e_104__120[discard_energy__u_106]).astype(
+                            jnp.int32
+                        ),
                         0,
                     )
                 )(jnp.arange(0, 8, dtype=jnp.int32)),
@@ -2380,131 +2594,149 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (8,),
     )
-    energy__105 = energy.at[ce_p__21, 0].set(
-        jnp.asarray((de_e__102 - jnp.clip((amt - de_before__104), 0, de_e__102)), jnp.int8)
-    )
-    cond__106 = eff == 15
-    damage__107 = damage__20.at[ce_o__22].set(
+    energy__123 = energy.at[discard_energy__p_102__118, 0].set(
         jnp.asarray(
             (
-                damage__20[ce_o__22]
-                + jnp.where(jnp.logical_and(BENCH_MASK, (card[ce_o__22] >= 0)), amt, 0)
+                discard_energy__de_e_104__120
+                - jnp.clip(
+                    (discard_energy__n_103__119 - discard_energy__de_before_107__122),
+                    0,
+                    discard_energy__de_e_104__120,
+                )
+            ),
+            jnp.int8,
+        )
+    )
+    cond__124 = card_effect__eff_67__22 == 15
+    damage__125 = damage__20.at[card_effect__ce_o_70__25].set(
+        jnp.asarray(
+            (
+                damage__20[card_effect__ce_o_70__25]
+                + jnp.where(
+                    jnp.logical_and(BENCH_MASK, (card[card_effect__ce_o_70__25] >= 0)),
+                    card_effect__amt_68__23,
+                    0,
+                )
             ),
             jnp.int16,
         )
     )
-    damage__108 = jnp.where(cond__106, damage__107, damage__20)
-    damage__109 = jnp.where(cond__101, damage__20, damage__108)
-    energy__110 = jnp.where(cond__101, energy__105, energy)
-    damage__111 = jnp.where(cond__96, damage__20, damage__109)
-    energy__112 = jnp.where(cond__96, energy__100, energy__110)
-    card__113 = jnp.where(cond__68, card__89, card)
-    damage__114 = jnp.where(cond__68, damage__90, damage__111)
-    energy__115 = jnp.where(cond__68, energy__91, energy__112)
-    entered__116 = jnp.where(cond__68, entered__92, entered)
-    poisoned__117 = jnp.where(cond__68, poisoned__93, poisoned)
-    burned__118 = jnp.where(cond__68, burned__94, burned)
-    condition__119 = jnp.where(cond__68, condition__95, condition)
-    deck__120 = jnp.where(cond__43, deck__66, deck)
-    deck_count__121 = jnp.where(cond__43, deck_count__67, deck_count)
-    card__122 = jnp.where(cond__43, card__62, card__113)
-    damage__123 = jnp.where(cond__43, damage__63, damage__114)
-    energy__124 = jnp.where(cond__43, energy__64, energy__115)
-    entered__125 = jnp.where(cond__43, entered__65, entered__116)
-    poisoned__126 = jnp.where(cond__43, poisoned, poisoned__117)
-    burned__127 = jnp.where(cond__43, burned, burned__118)
-    condition__128 = jnp.where(cond__43, condition, condition__119)
-    deck__129 = jnp.where(cond__35, deck__40, deck__120)
-    deck_count__130 = jnp.where(cond__35, deck_count__42, deck_count__121)
-    hand__131 = jnp.where(cond__35, hand__39, hand)
-    hand_count__132 = jnp.where(cond__35, hand_count__41, hand_count)
-    card__133 = jnp.where(cond__35, card, card__122)
-    damage__134 = jnp.where(cond__35, damage__20, damage__123)
-    energy__135 = jnp.where(cond__35, energy, energy__124)
-    entered__136 = jnp.where(cond__35, entered, entered__125)
-    poisoned__137 = jnp.where(cond__35, poisoned, poisoned__126)
-    burned__138 = jnp.where(cond__35, burned, burned__127)
-    condition__139 = jnp.where(cond__35, condition, condition__128)
-    deck__140 = jnp.where(cond__33, deck, deck__129)
-    deck_count__141 = jnp.where(cond__33, deck_count, deck_count__130)
-    hand__142 = jnp.where(cond__33, hand, hand__131)
-    hand_count__143 = jnp.where(cond__33, hand_count, hand_count__132)
-    card__144 = jnp.where(cond__33, card, card__133)
-    damage__145 = jnp.where(cond__33, damage__20, damage__134)
-    energy__146 = jnp.where(cond__33, energy, energy__135)
-    entered__147 = jnp.where(cond__33, entered, entered__136)
-    poisoned__148 = jnp.where(cond__33, poisoned, poisoned__137)
-    burned__149 = jnp.where(cond__33, burned, burned__138)
-    condition__150 = jnp.where(cond__33, condition__34, condition__139)
-    deck__151 = jnp.where(cond__31, deck, deck__140)
-    deck_count__152 = jnp.where(cond__31, deck_count, deck_count__141)
-    hand__153 = jnp.where(cond__31, hand, hand__142)
-    hand_count__154 = jnp.where(cond__31, hand_count, hand_count__143)
-    card__155 = jnp.where(cond__31, card, card__144)
-    damage__156 = jnp.where(cond__31, damage__20, damage__145)
-    energy__157 = jnp.where(cond__31, energy, energy__146)
-    entered__158 = jnp.where(cond__31, entered, entered__147)
-    poisoned__159 = jnp.where(cond__31, poisoned, poisoned__148)
-    burned__160 = jnp.where(cond__31, burned, burned__149)
-    condition__161 = jnp.where(cond__31, condition__32, condition__150)
-    deck__162 = jnp.where(cond__29, deck, deck__151)
-    deck_count__163 = jnp.where(cond__29, deck_count, deck_count__152)
-    hand__164 = jnp.where(cond__29, hand, hand__153)
-    hand_count__165 = jnp.where(cond__29, hand_count, hand_count__154)
-    card__166 = jnp.where(cond__29, card, card__155)
-    damage__167 = jnp.where(cond__29, damage__20, damage__156)
-    energy__168 = jnp.where(cond__29, energy, energy__157)
-    entered__169 = jnp.where(cond__29, entered, entered__158)
-    poisoned__170 = jnp.where(cond__29, poisoned, poisoned__159)
-    burned__171 = jnp.where(cond__29, burned, burned__160)
-    condition__172 = jnp.where(cond__29, condition__30, condition__161)
-    deck__173 = jnp.where(cond__27, deck, deck__162)
-    deck_count__174 = jnp.where(cond__27, deck_count, deck_count__163)
-    hand__175 = jnp.where(cond__27, hand, hand__164)
-    hand_count__176 = jnp.where(cond__27, hand_count, hand_count__165)
-    card__177 = jnp.where(cond__27, card, card__166)
-    damage__178 = jnp.where(cond__27, damage__20, damage__167)
-    energy__179 = jnp.where(cond__27, energy, energy__168)
-    entered__180 = jnp.where(cond__27, entered, entered__169)
-    poisoned__181 = jnp.where(cond__27, poisoned, poisoned__170)
-    burned__182 = jnp.where(cond__27, burned__28, burned__171)
-    condition__183 = jnp.where(cond__27, condition, condition__172)
-    deck__184 = jnp.where(cond__25, deck, deck__173)
-    deck_count__185 = jnp.where(cond__25, deck_count, deck_count__174)
-    hand__186 = jnp.where(cond__25, hand, hand__175)
-    hand_count__187 = jnp.where(cond__25, hand_count, hand_count__176)
-    card__188 = jnp.where(cond__25, card, card__177)
-    damage__189 = jnp.where(cond__25, damage__20, damage__178)
-    energy__190 = jnp.where(cond__25, energy, energy__179)
-    entered__191 = jnp.where(cond__25, entered, entered__180)
-    poisoned__192 = jnp.where(cond__25, poisoned__26, poisoned__181)
-    burned__193 = jnp.where(cond__25, burned, burned__182)
-    condition__194 = jnp.where(cond__25, condition, condition__183)
-    deck__195 = jnp.where(cond__23, deck, deck__184)
-    deck_count__196 = jnp.where(cond__23, deck_count, deck_count__185)
-    hand__197 = jnp.where(cond__23, hand, hand__186)
-    hand_count__198 = jnp.where(cond__23, hand_count, hand_count__187)
-    card__199 = jnp.where(cond__23, card, card__188)
-    damage__200 = jnp.where(cond__23, damage__24, damage__189)
-    energy__201 = jnp.where(cond__23, energy, energy__190)
-    entered__202 = jnp.where(cond__23, entered, entered__191)
-    poisoned__203 = jnp.where(cond__23, poisoned, poisoned__192)
-    burned__204 = jnp.where(cond__23, burned, burned__193)
-    condition__205 = jnp.where(cond__23, condition, condition__194)
-    ko__206 = jnp.broadcast_to(
+    damage__126 = jnp.where(cond__124, damage__125, damage__20)
+    damage__127 = jnp.where(cond__117, damage__20, damage__126)
+    energy__128 = jnp.where(cond__117, energy__123, energy)
+    damage__129 = jnp.where(cond__110, damage__20, damage__127)
+    energy__130 = jnp.where(cond__110, energy__116, energy__128)
+    card__131 = jnp.where(cond__78, card__103, card)
+    damage__132 = jnp.where(cond__78, damage__104, damage__129)
+    energy__133 = jnp.where(cond__78, energy__105, energy__130)
+    entered__134 = jnp.where(cond__78, entered__106, entered)
+    poisoned__135 = jnp.where(cond__78, poisoned__107, poisoned)
+    burned__136 = jnp.where(cond__78, burned__108, burned)
+    condition__137 = jnp.where(cond__78, condition__109, condition)
+    deck__138 = jnp.where(cond__48, deck__76, deck)
+    deck_count__139 = jnp.where(cond__48, deck_count__77, deck_count)
+    card__140 = jnp.where(cond__48, card__72, card__131)
+    damage__141 = jnp.where(cond__48, damage__73, damage__132)
+    energy__142 = jnp.where(cond__48, energy__74, energy__133)
+    entered__143 = jnp.where(cond__48, entered__75, entered__134)
+    poisoned__144 = jnp.where(cond__48, poisoned, poisoned__135)
+    burned__145 = jnp.where(cond__48, burned, burned__136)
+    condition__146 = jnp.where(cond__48, condition, condition__137)
+    deck__147 = jnp.where(cond__38, deck__45, deck__138)
+    deck_count__148 = jnp.where(cond__38, deck_count__47, deck_count__139)
+    hand__149 = jnp.where(cond__38, hand__44, hand)
+    hand_count__150 = jnp.where(cond__38, hand_count__46, hand_count)
+    card__151 = jnp.where(cond__38, card, card__140)
+    damage__152 = jnp.where(cond__38, damage__20, damage__141)
+    energy__153 = jnp.where(cond__38, energy, energy__142)
+    entered__154 = jnp.where(cond__38, entered, entered__143)
+    poisoned__155 = jnp.where(cond__38, poisoned, poisoned__144)
+    burned__156 = jnp.where(cond__38, burned, burned__145)
+    condition__157 = jnp.where(cond__38, condition, condition__146)
+    deck__158 = jnp.where(cond__36, deck, deck__147)
+    deck_count__159 = jnp.where(cond__36, deck_count, deck_count__148)
+    hand__160 = jnp.where(cond__36, hand, hand__149)
+    hand_count__161 = jnp.where(cond__36, hand_count, hand_count__150)
+    card__162 = jnp.where(cond__36, card, card__151)
+    damage__163 = jnp.where(cond__36, damage__20, damage__152)
+    energy__164 = jnp.where(cond__36, energy, energy__153)
+    entered__165 = jnp.where(cond__36, entered, entered__154)
+    poisoned__166 = jnp.where(cond__36, poisoned, poisoned__155)
+    burned__167 = jnp.where(cond__36, burned, burned__156)
+    condition__168 = jnp.where(cond__36, condition__37, condition__157)
+    deck__169 = jnp.where(cond__34, deck, deck__158)
+    deck_count__170 = jnp.where(cond__34, deck_count, deck_count__159)
+    hand__171 = jnp.where(cond__34, hand, hand__160)
+    hand_count__172 = jnp.where(cond__34, hand_count, hand_count__161)
+    card__173 = jnp.where(cond__34, card, card__162)
+    damage__174 = jnp.where(cond__34, damage__20, damage__163)
+    energy__175 = jnp.where(cond__34, energy, energy__164)
+    entered__176 = jnp.where(cond__34, entered, entered__165)
+    poisoned__177 = jnp.where(cond__34, poisoned, poisoned__166)
+    burned__178 = jnp.where(cond__34, burned, burned__167)
+    condition__179 = jnp.where(cond__34, condition__35, condition__168)
+    deck__180 = jnp.where(cond__32, deck, deck__169)
+    deck_count__181 = jnp.where(cond__32, deck_count, deck_count__170)
+    hand__182 = jnp.where(cond__32, hand, hand__171)
+    hand_count__183 = jnp.where(cond__32, hand_count, hand_count__172)
+    card__184 = jnp.where(cond__32, card, card__173)
+    damage__185 = jnp.where(cond__32, damage__20, damage__174)
+    energy__186 = jnp.where(cond__32, energy, energy__175)
+    entered__187 = jnp.where(cond__32, entered, entered__176)
+    poisoned__188 = jnp.where(cond__32, poisoned, poisoned__177)
+    burned__189 = jnp.where(cond__32, burned, burned__178)
+    condition__190 = jnp.where(cond__32, condition__33, condition__179)
+    deck__191 = jnp.where(cond__30, deck, deck__180)
+    deck_count__192 = jnp.where(cond__30, deck_count, deck_count__181)
+    hand__193 = jnp.where(cond__30, hand, hand__182)
+    hand_count__194 = jnp.where(cond__30, hand_count, hand_count__183)
+    card__195 = jnp.where(cond__30, card, card__184)
+    damage__196 = jnp.where(cond__30, damage__20, damage__185)
+    energy__197 = jnp.where(cond__30, energy, energy__186)
+    entered__198 = jnp.where(cond__30, entered, entered__187)
+    poisoned__199 = jnp.where(cond__30, poisoned, poisoned__188)
+    burned__200 = jnp.where(cond__30, burned__31, burned__189)
+    condition__201 = jnp.where(cond__30, condition, condition__190)
+    deck__202 = jnp.where(cond__28, deck, deck__191)
+    deck_count__203 = jnp.where(cond__28, deck_count, deck_count__192)
+    hand__204 = jnp.where(cond__28, hand, hand__193)
+    hand_count__205 = jnp.where(cond__28, hand_count, hand_count__194)
+    card__206 = jnp.where(cond__28, card, card__195)
+    damage__207 = jnp.where(cond__28, damage__20, damage__196)
+    energy__208 = jnp.where(cond__28, energy, energy__197)
+    entered__209 = jnp.where(cond__28, entered, entered__198)
+    poisoned__210 = jnp.where(cond__28, poisoned__29, poisoned__199)
+    burned__211 = jnp.where(cond__28, burned, burned__200)
+    condition__212 = jnp.where(cond__28, condition, condition__201)
+    deck__213 = jnp.where(cond__26, deck, deck__202)
+    deck_count__214 = jnp.where(cond__26, deck_count, deck_count__203)
+    hand__215 = jnp.where(cond__26, hand, hand__204)
+    hand_count__216 = jnp.where(cond__26, hand_count, hand_count__205)
+    card__217 = jnp.where(cond__26, card, card__206)
+    damage__218 = jnp.where(cond__26, damage__27, damage__207)
+    energy__219 = jnp.where(cond__26, energy, energy__208)
+    entered__220 = jnp.where(cond__26, entered, entered__209)
+    poisoned__221 = jnp.where(cond__26, poisoned, poisoned__210)
+    burned__222 = jnp.where(cond__26, burned, burned__211)
+    condition__223 = jnp.where(cond__26, condition, condition__212)
+    knockouts__ko_108__224 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and((card__199 >= 0), (damage__200 >= POKEMON__hp[card__199])), jnp.bool_
+            jnp.logical_and((card__217 >= 0), (damage__218 >= POKEMON__hp[card__217])), jnp.bool_
         ),
         (2, 4),
     )
-    ko_cards__207 = jnp.broadcast_to(
+    knockouts__ko_cards_109__225 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(ko__206, (1 + jnp.asarray(POKEMON__stage[card__199]).astype(jnp.int32)), 0),
+            jnp.where(
+                knockouts__ko_108__224,
+                (1 + jnp.asarray(POKEMON__stage[card__217]).astype(jnp.int32)),
+                0,
+            ),
             jnp.int32,
         ),
         (2, 4),
     )
-    discard_count__208 = jnp.broadcast_to(
+    discard_count__226 = jnp.broadcast_to(
         jnp.asarray(
             (
                 discard_count
@@ -2512,8 +2744,8 @@ def _effect_attack(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(ko_cards__207[0], dtype=jnp.int32),
-                            jnp.sum(ko_cards__207[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_109__225[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_109__225[1], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -2522,14 +2754,18 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    ko_value__209 = jnp.broadcast_to(
+    knockouts__ko_value_110__227 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(ko__206, (1 + jnp.asarray(POKEMON__ex[card__199]).astype(jnp.int32)), 0),
+            jnp.where(
+                knockouts__ko_108__224,
+                (1 + jnp.asarray(POKEMON__ex[card__217]).astype(jnp.int32)),
+                0,
+            ),
             jnp.int32,
         ),
         (2, 4),
     )
-    points__210 = jnp.broadcast_to(
+    points__228 = jnp.broadcast_to(
         jnp.asarray(
             (
                 points
@@ -2537,8 +2773,8 @@ def _effect_attack(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(ko_value__209[1], dtype=jnp.int32),
-                            jnp.sum(ko_value__209[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_110__227[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_110__227[0], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -2547,49 +2783,65 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    card__211 = jnp.broadcast_to(jnp.asarray(jnp.where(ko__206, -1, card__199), jnp.int8), (2, 4))
-    damage__212 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(ko__206, 0, damage__200), jnp.int16), (2, 4)
+    card__229 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_108__224, -1, card__217), jnp.int8), (2, 4)
     )
-    energy__213 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(jnp.reshape(ko__206, (2, 4, 1)), 0, energy__201), jnp.int8), (2, 4, 8)
+    damage__230 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_108__224, 0, damage__218), jnp.int16), (2, 4)
     )
-    entered__214 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(ko__206, 0, entered__202), jnp.int8), (2, 4)
-    )
-    ko_active__215 = jnp.broadcast_to(
+    energy__231 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.stack([jnp.asarray(x, jnp.bool_) for x in (ko__206[0, 0], ko__206[1, 0])]),
+            jnp.where(jnp.reshape(knockouts__ko_108__224, (2, 4, 1)), 0, energy__219), jnp.int8
+        ),
+        (2, 4, 8),
+    )
+    entered__232 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_108__224, 0, entered__220), jnp.int8), (2, 4)
+    )
+    knockouts__ko_active_111__233 = jnp.broadcast_to(
+        jnp.asarray(
+            jnp.stack(
+                [
+                    jnp.asarray(x, jnp.bool_)
+                    for x in (knockouts__ko_108__224[0, 0], knockouts__ko_108__224[1, 0])
+                ]
+            ),
             jnp.bool_,
         ),
         (2,),
     )
-    poisoned__216 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and(poisoned__203, jnp.logical_not(ko_active__215)), jnp.bool_),
+    poisoned__234 = jnp.broadcast_to(
+        jnp.asarray(
+            jnp.logical_and(poisoned__221, jnp.logical_not(knockouts__ko_active_111__233)),
+            jnp.bool_,
+        ),
         (2,),
     )
-    burned__217 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and(burned__204, jnp.logical_not(ko_active__215)), jnp.bool_), (2,)
+    burned__235 = jnp.broadcast_to(
+        jnp.asarray(
+            jnp.logical_and(burned__222, jnp.logical_not(knockouts__ko_active_111__233)), jnp.bool_
+        ),
+        (2,),
     )
-    condition__218 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(ko_active__215, 0, condition__205), jnp.int8), (2,)
+    condition__236 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_active_111__233, 0, condition__223), jnp.int8), (2,)
     )
-    has_bench__219 = jnp.broadcast_to(
+    knockouts__has_bench_114__237 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
                     for x in (
                         jnp.any(
-                            jax.vmap(lambda ks: (card__211[0, ks] >= 0))(
-                                jnp.arange(1, 4, dtype=jnp.int32)
-                            ),
+                            jax.vmap(
+                                lambda knockouts__ks_112: (card__229[0, knockouts__ks_112] >= 0)
+                            )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
-                            jax.vmap(lambda ks: (card__211[1, ks] >= 0))(
-                                jnp.arange(1, 4, dtype=jnp.int32)
-                            ),
+                            jax.vmap(
+                                lambda knockouts__ks_113: (card__229[1, knockouts__ks_113] >= 0)
+                            )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                     )
@@ -2599,23 +2851,32 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    promote_pending__220 = jnp.broadcast_to(
+    promote_pending__238 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_or(promote_pending, jnp.logical_and(ko_active__215, has_bench__219)),
+            jnp.logical_or(
+                promote_pending,
+                jnp.logical_and(knockouts__ko_active_111__233, knockouts__has_bench_114__237),
+            ),
             jnp.bool_,
         ),
         (2,),
     )
-    won__221 = jnp.broadcast_to(
+    knockouts__won_115__239 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                (points__210 >= 3),
+                (points__228 >= 3),
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
-                            jnp.logical_and(ko_active__215[1], jnp.logical_not(has_bench__219[1])),
-                            jnp.logical_and(ko_active__215[0], jnp.logical_not(has_bench__219[0])),
+                            jnp.logical_and(
+                                knockouts__ko_active_111__233[1],
+                                jnp.logical_not(knockouts__has_bench_114__237[1]),
+                            ),
+                            jnp.logical_and(
+                                knockouts__ko_active_111__233[0],
+                                jnp.logical_not(knockouts__has_bench_114__237[0]),
+                            ),
                         )
                     ]
                 ),
@@ -2624,106 +2885,122 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__222 = jnp.logical_and(won__221[0], won__221[1])
-    rewards__223 = jnp.zeros(2, jnp.float32)
-    terminated__224 = jnp.bool_(True)
-    phase__225 = jnp.asarray(3, jnp.int8)
-    cond__226 = jnp.logical_or(won__221[0], won__221[1])
-    rewards__227 = jnp.where(jnp.arange(2) == jnp.where(won__221[0], 0, 1), 1.0, -1.0).astype(
-        jnp.float32
+    cond__240 = jnp.logical_and(knockouts__won_115__239[0], knockouts__won_115__239[1])
+    rewards__241 = jnp.zeros(2, jnp.float32)
+    terminated__242 = jnp.bool_(True)
+    phase__243 = jnp.asarray(3, jnp.int8)
+    cond__244 = jnp.logical_or(knockouts__won_115__239[0], knockouts__won_115__239[1])
+    rewards__245 = jnp.where(
+        jnp.arange(2) == jnp.where(knockouts__won_115__239[0], 0, 1), 1.0, -1.0
+    ).astype(jnp.float32)
+    terminated__246 = jnp.bool_(True)
+    phase__247 = jnp.asarray(3, jnp.int8)
+    phase__248 = jnp.where(cond__244, phase__247, phase)
+    rewards__249 = jnp.where(cond__244, rewards__245, rewards)
+    terminated__250 = jnp.where(cond__244, terminated__246, terminated)
+    phase__251 = jnp.where(cond__240, phase__243, phase__248)
+    rewards__252 = jnp.where(cond__240, rewards__241, rewards__249)
+    terminated__253 = jnp.where(cond__240, terminated__242, terminated__250)
+    phase = jnp.where(cond__3, phase__251, phase)
+    deck = jnp.where(cond__3, deck__213, deck)
+    deck_count = jnp.where(cond__3, deck_count__214, deck_count)
+    hand = jnp.where(cond__3, hand__215, hand)
+    hand_count = jnp.where(cond__3, hand_count__216, hand_count)
+    discard_count = jnp.where(cond__3, discard_count__226, discard_count)
+    card = jnp.where(cond__3, card__229, card)
+    damage = jnp.where(cond__3, damage__230, damage)
+    energy = jnp.where(cond__3, energy__231, energy)
+    entered = jnp.where(cond__3, entered__232, entered)
+    poisoned = jnp.where(cond__3, poisoned__234, poisoned)
+    burned = jnp.where(cond__3, burned__235, burned)
+    condition = jnp.where(cond__3, condition__236, condition)
+    points = jnp.where(cond__3, points__228, points)
+    promote_pending = jnp.where(cond__3, promote_pending__238, promote_pending)
+    rewards = jnp.where(cond__3, rewards__252, rewards)
+    terminated = jnp.where(cond__3, terminated__253, terminated)
+    end_of_turn__eot_p_116 = current_player
+    energy_now = energy_now.at[end_of_turn__eot_p_116].set(jnp.asarray(-1, jnp.int8))
+    cond__254 = phase != 3
+    checkup__q_117__255 = end_of_turn__eot_p_116
+    checkup__owner_118__256 = end_of_turn__eot_p_116
+    checkup__ck_q_119__257 = checkup__q_117__255
+    cond__258 = jnp.logical_and(
+        (card[checkup__ck_q_119__257, 0] >= 0),
+        (damage[checkup__ck_q_119__257, 0] < POKEMON__hp[card[checkup__ck_q_119__257, 0]]),
     )
-    terminated__228 = jnp.bool_(True)
-    phase__229 = jnp.asarray(3, jnp.int8)
-    phase__230 = jnp.where(cond__226, phase__229, phase)
-    rewards__231 = jnp.where(cond__226, rewards__227, rewards)
-    terminated__232 = jnp.where(cond__226, terminated__228, terminated)
-    phase__233 = jnp.where(cond__222, phase__225, phase__230)
-    rewards__234 = jnp.where(cond__222, rewards__223, rewards__231)
-    terminated__235 = jnp.where(cond__222, terminated__224, terminated__232)
-    phase = jnp.where(cond__3, phase__233, phase)
-    deck = jnp.where(cond__3, deck__195, deck)
-    deck_count = jnp.where(cond__3, deck_count__196, deck_count)
-    hand = jnp.where(cond__3, hand__197, hand)
-    hand_count = jnp.where(cond__3, hand_count__198, hand_count)
-    discard_count = jnp.where(cond__3, discard_count__208, discard_count)
-    card = jnp.where(cond__3, card__211, card)
-    damage = jnp.where(cond__3, damage__212, damage)
-    energy = jnp.where(cond__3, energy__213, energy)
-    entered = jnp.where(cond__3, entered__214, entered)
-    poisoned = jnp.where(cond__3, poisoned__216, poisoned)
-    burned = jnp.where(cond__3, burned__217, burned)
-    condition = jnp.where(cond__3, condition__218, condition)
-    points = jnp.where(cond__3, points__210, points)
-    promote_pending = jnp.where(cond__3, promote_pending__220, promote_pending)
-    rewards = jnp.where(cond__3, rewards__234, rewards)
-    terminated = jnp.where(cond__3, terminated__235, terminated)
-    eot_p = current_player
-    energy_now = energy_now.at[eot_p].set(jnp.asarray(-1, jnp.int8))
-    cond__236 = phase != 3
-    ck_q__237 = eot_p
-    cond__238 = jnp.logical_and(
-        (card[ck_q__237, 0] >= 0), (damage[ck_q__237, 0] < POKEMON__hp[card[ck_q__237, 0]])
+    cond__259 = poisoned[checkup__ck_q_119__257]
+    damage__260 = damage.at[checkup__ck_q_119__257, 0].set(
+        jnp.asarray((damage[checkup__ck_q_119__257, 0] + 10), jnp.int16)
     )
-    cond__239 = poisoned[ck_q__237]
-    damage__240 = damage.at[ck_q__237, 0].set(jnp.asarray((damage[ck_q__237, 0] + 10), jnp.int16))
-    damage__241 = jnp.where(cond__239, damage__240, damage)
-    cond__242 = burned[ck_q__237]
-    damage__243 = damage__241.at[ck_q__237, 0].set(
-        jnp.asarray((damage__241[ck_q__237, 0] + 20), jnp.int16)
+    damage__261 = jnp.where(cond__259, damage__260, damage)
+    cond__262 = burned[checkup__ck_q_119__257]
+    damage__263 = damage__261.at[checkup__ck_q_119__257, 0].set(
+        jnp.asarray((damage__261[checkup__ck_q_119__257, 0] + 20), jnp.int16)
     )
-    cond__244 = _flip(_words[5])
-    burned__245 = burned.at[ck_q__237].set(jnp.asarray(False, jnp.bool_))
-    burned__246 = jnp.where(cond__244, burned__245, burned)
-    damage__247 = jnp.where(cond__242, damage__243, damage__241)
-    burned__248 = jnp.where(cond__242, burned__246, burned)
-    cond__249 = jnp.logical_and((condition[ck_q__237] == 1), _flip(_words[6]))
-    condition__250 = condition.at[ck_q__237].set(jnp.asarray(0, jnp.int8))
-    condition__251 = jnp.where(cond__249, condition__250, condition)
-    cond__252 = jnp.logical_and((condition__251[ck_q__237] == 2), (ck_q__237 == eot_p))
-    condition__253 = condition__251.at[ck_q__237].set(jnp.asarray(0, jnp.int8))
-    condition__254 = jnp.where(cond__252, condition__253, condition__251)
-    damage__255 = jnp.where(cond__238, damage__247, damage)
-    burned__256 = jnp.where(cond__238, burned__248, burned)
-    condition__257 = jnp.where(cond__238, condition__254, condition)
-    ck_q__258 = 1 - eot_p
-    cond__259 = jnp.logical_and(
-        (card[ck_q__258, 0] >= 0), (damage__255[ck_q__258, 0] < POKEMON__hp[card[ck_q__258, 0]])
+    cond__264 = _flip(_words[5])
+    burned__265 = burned.at[checkup__ck_q_119__257].set(jnp.asarray(False, jnp.bool_))
+    burned__266 = jnp.where(cond__264, burned__265, burned)
+    damage__267 = jnp.where(cond__262, damage__263, damage__261)
+    burned__268 = jnp.where(cond__262, burned__266, burned)
+    cond__269 = jnp.logical_and((condition[checkup__ck_q_119__257] == 1), _flip(_words[6]))
+    condition__270 = condition.at[checkup__ck_q_119__257].set(jnp.asarray(0, jnp.int8))
+    condition__271 = jnp.where(cond__269, condition__270, condition)
+    cond__272 = jnp.logical_and(
+        (condition__271[checkup__ck_q_119__257] == 2),
+        (checkup__ck_q_119__257 == checkup__owner_118__256),
     )
-    cond__260 = poisoned[ck_q__258]
-    damage__261 = damage__255.at[ck_q__258, 0].set(
-        jnp.asarray((damage__255[ck_q__258, 0] + 10), jnp.int16)
+    condition__273 = condition__271.at[checkup__ck_q_119__257].set(jnp.asarray(0, jnp.int8))
+    condition__274 = jnp.where(cond__272, condition__273, condition__271)
+    damage__275 = jnp.where(cond__258, damage__267, damage)
+    burned__276 = jnp.where(cond__258, burned__268, burned)
+    condition__277 = jnp.where(cond__258, condition__274, condition)
+    checkup__q_120__278 = 1 - end_of_turn__eot_p_116
+    checkup__owner_121__279 = end_of_turn__eot_p_116
+    checkup__ck_q_122__280 = checkup__q_120__278
+    cond__281 = jnp.logical_and(
+        (card[checkup__ck_q_122__280, 0] >= 0),
+        (damage__275[checkup__ck_q_122__280, 0] < POKEMON__hp[card[checkup__ck_q_122__280, 0]]),
     )
-    damage__262 = jnp.where(cond__260, damage__261, damage__255)
-    cond__263 = burned__256[ck_q__258]
-    damage__264 = damage__262.at[ck_q__258, 0].set(
-        jnp.asarray((damage__262[ck_q__258, 0] + 20), jnp.int16)
+    cond__282 = poisoned[checkup__ck_q_122__280]
+    damage__283 = damage__275.at[checkup__ck_q_122__280, 0].set(
+        jnp.asarray((damage__275[checkup__ck_q_122__280, 0] + 10), jnp.int16)
     )
-    cond__265 = _flip(_words[7])
-    burned__266 = burned__256.at[ck_q__258].set(jnp.asarray(False, jnp.bool_))
-    burned__267 = jnp.where(cond__265, burned__266, burned__256)
-    damage__268 = jnp.where(cond__263, damage__264, damage__262)
-    burned__269 = jnp.where(cond__263, burned__267, burned__256)
-    cond__270 = jnp.logical_and((condition__257[ck_q__258] == 1), _flip(_words[8]))
-    condition__271 = condition__257.at[ck_q__258].set(jnp.asarray(0, jnp.int8))
-    condition__272 = jnp.where(cond__270, condition__271, condition__257)
-    cond__273 = jnp.logical_and((condition__272[ck_q__258] == 2), (ck_q__258 == eot_p))
-    condition__274 = condition__272.at[ck_q__258].set(jnp.asarray(0, jnp.int8))
-    condition__275 = jnp.where(cond__273, condition__274, condition__272)
-    damage__276 = jnp.where(cond__259, damage__268, damage__255)
-    burned__277 = jnp.where(cond__259, burned__269, burned__256)
-    condition__278 = jnp.where(cond__259, condition__275, condition__257)
-    ko__279 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and((card >= 0), (damage__276 >= POKEMON__hp[card])), jnp.bool_),
+    damage__284 = jnp.where(cond__282, damage__283, damage__275)
+    cond__285 = burned__276[checkup__ck_q_122__280]
+    damage__286 = damage__284.at[checkup__ck_q_122__280, 0].set(
+        jnp.asarray((damage__284[checkup__ck_q_122__280, 0] + 20), jnp.int16)
+    )
+    cond__287 = _flip(_words[7])
+    burned__288 = burned__276.at[checkup__ck_q_122__280].set(jnp.asarray(False, jnp.bool_))
+    burned__289 = jnp.where(cond__287, burned__288, burned__276)
+    damage__290 = jnp.where(cond__285, damage__286, damage__284)
+    burned__291 = jnp.where(cond__285, burned__289, burned__276)
+    cond__292 = jnp.logical_and((condition__277[checkup__ck_q_122__280] == 1), _flip(_words[8]))
+    condition__293 = condition__277.at[checkup__ck_q_122__280].set(jnp.asarray(0, jnp.int8))
+    condition__294 = jnp.where(cond__292, condition__293, condition__277)
+    cond__295 = jnp.logical_and(
+        (condition__294[checkup__ck_q_122__280] == 2),
+        (checkup__ck_q_122__280 == checkup__owner_121__279),
+    )
+    condition__296 = condition__294.at[checkup__ck_q_122__280].set(jnp.asarray(0, jnp.int8))
+    condition__297 = jnp.where(cond__295, condition__296, condition__294)
+    damage__298 = jnp.where(cond__281, damage__290, damage__275)
+    burned__299 = jnp.where(cond__281, burned__291, burned__276)
+    condition__300 = jnp.where(cond__281, condition__297, condition__277)
+    knockouts__ko_123__301 = jnp.broadcast_to(
+        jnp.asarray(jnp.logical_and((card >= 0), (damage__298 >= POKEMON__hp[card])), jnp.bool_),
         (2, 4),
     )
-    ko_cards__280 = jnp.broadcast_to(
+    knockouts__ko_cards_124__302 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(ko__279, (1 + jnp.asarray(POKEMON__stage[card]).astype(jnp.int32)), 0),
+            jnp.where(
+                knockouts__ko_123__301, (1 + jnp.asarray(POKEMON__stage[card]).astype(jnp.int32)), 0
+            ),
             jnp.int32,
         ),
         (2, 4),
     )
-    discard_count__281 = jnp.broadcast_to(
+    discard_count__303 = jnp.broadcast_to(
         jnp.asarray(
             (
                 discard_count
@@ -2731,8 +3008,8 @@ def _effect_attack(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(ko_cards__280[0], dtype=jnp.int32),
-                            jnp.sum(ko_cards__280[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_124__302[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_124__302[1], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -2741,13 +3018,16 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    ko_value__282 = jnp.broadcast_to(
+    knockouts__ko_value_125__304 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(ko__279, (1 + jnp.asarray(POKEMON__ex[card]).astype(jnp.int32)), 0), jnp.int32
+            jnp.where(
+                knockouts__ko_123__301, (1 + jnp.asarray(POKEMON__ex[card]).astype(jnp.int32)), 0
+            ),
+            jnp.int32,
         ),
         (2, 4),
     )
-    points__283 = jnp.broadcast_to(
+    points__305 = jnp.broadcast_to(
         jnp.asarray(
             (
                 points
@@ -2755,8 +3035,8 @@ def _effect_attack(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(ko_value__282[1], dtype=jnp.int32),
-                            jnp.sum(ko_value__282[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_125__304[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_125__304[0], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -2765,46 +3045,62 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    card__284 = jnp.broadcast_to(jnp.asarray(jnp.where(ko__279, -1, card), jnp.int8), (2, 4))
-    damage__285 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(ko__279, 0, damage__276), jnp.int16), (2, 4)
+    card__306 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_123__301, -1, card), jnp.int8), (2, 4)
     )
-    energy__286 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(jnp.reshape(ko__279, (2, 4, 1)), 0, energy), jnp.int8), (2, 4, 8)
+    damage__307 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_123__301, 0, damage__298), jnp.int16), (2, 4)
     )
-    entered__287 = jnp.broadcast_to(jnp.asarray(jnp.where(ko__279, 0, entered), jnp.int8), (2, 4))
-    ko_active__288 = jnp.broadcast_to(
+    energy__308 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(jnp.reshape(knockouts__ko_123__301, (2, 4, 1)), 0, energy), jnp.int8),
+        (2, 4, 8),
+    )
+    entered__309 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_123__301, 0, entered), jnp.int8), (2, 4)
+    )
+    knockouts__ko_active_126__310 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.stack([jnp.asarray(x, jnp.bool_) for x in (ko__279[0, 0], ko__279[1, 0])]),
+            jnp.stack(
+                [
+                    jnp.asarray(x, jnp.bool_)
+                    for x in (knockouts__ko_123__301[0, 0], knockouts__ko_123__301[1, 0])
+                ]
+            ),
             jnp.bool_,
         ),
         (2,),
     )
-    poisoned__289 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and(poisoned, jnp.logical_not(ko_active__288)), jnp.bool_), (2,)
+    poisoned__311 = jnp.broadcast_to(
+        jnp.asarray(
+            jnp.logical_and(poisoned, jnp.logical_not(knockouts__ko_active_126__310)), jnp.bool_
+        ),
+        (2,),
     )
-    burned__290 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and(burned__277, jnp.logical_not(ko_active__288)), jnp.bool_), (2,)
+    burned__312 = jnp.broadcast_to(
+        jnp.asarray(
+            jnp.logical_and(burned__299, jnp.logical_not(knockouts__ko_active_126__310)), jnp.bool_
+        ),
+        (2,),
     )
-    condition__291 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(ko_active__288, 0, condition__278), jnp.int8), (2,)
+    condition__313 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_active_126__310, 0, condition__300), jnp.int8), (2,)
     )
-    has_bench__292 = jnp.broadcast_to(
+    knockouts__has_bench_129__314 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
                     for x in (
                         jnp.any(
-                            jax.vmap(lambda ks: (card__284[0, ks] >= 0))(
-                                jnp.arange(1, 4, dtype=jnp.int32)
-                            ),
+                            jax.vmap(
+                                lambda knockouts__ks_127: (card__306[0, knockouts__ks_127] >= 0)
+                            )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
-                            jax.vmap(lambda ks: (card__284[1, ks] >= 0))(
-                                jnp.arange(1, 4, dtype=jnp.int32)
-                            ),
+                            jax.vmap(
+                                lambda knockouts__ks_128: (card__306[1, knockouts__ks_128] >= 0)
+                            )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                     )
@@ -2814,23 +3110,32 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    promote_pending__293 = jnp.broadcast_to(
+    promote_pending__315 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_or(promote_pending, jnp.logical_and(ko_active__288, has_bench__292)),
+            jnp.logical_or(
+                promote_pending,
+                jnp.logical_and(knockouts__ko_active_126__310, knockouts__has_bench_129__314),
+            ),
             jnp.bool_,
         ),
         (2,),
     )
-    won__294 = jnp.broadcast_to(
+    knockouts__won_130__316 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                (points__283 >= 3),
+                (points__305 >= 3),
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
-                            jnp.logical_and(ko_active__288[1], jnp.logical_not(has_bench__292[1])),
-                            jnp.logical_and(ko_active__288[0], jnp.logical_not(has_bench__292[0])),
+                            jnp.logical_and(
+                                knockouts__ko_active_126__310[1],
+                                jnp.logical_not(knockouts__has_bench_129__314[1]),
+                            ),
+                            jnp.logical_and(
+                                knockouts__ko_active_126__310[0],
+                                jnp.logical_not(knockouts__has_bench_129__314[0]),
+                            ),
                         )
                     ]
                 ),
@@ -2839,147 +3144,161 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__295 = jnp.logical_and(won__294[0], won__294[1])
-    rewards__296 = jnp.zeros(2, jnp.float32)
-    terminated__297 = jnp.bool_(True)
-    phase__298 = jnp.asarray(3, jnp.int8)
-    cond__299 = jnp.logical_or(won__294[0], won__294[1])
-    rewards__300 = jnp.where(jnp.arange(2) == jnp.where(won__294[0], 0, 1), 1.0, -1.0).astype(
-        jnp.float32
+    cond__317 = jnp.logical_and(knockouts__won_130__316[0], knockouts__won_130__316[1])
+    rewards__318 = jnp.zeros(2, jnp.float32)
+    terminated__319 = jnp.bool_(True)
+    phase__320 = jnp.asarray(3, jnp.int8)
+    cond__321 = jnp.logical_or(knockouts__won_130__316[0], knockouts__won_130__316[1])
+    rewards__322 = jnp.where(
+        jnp.arange(2) == jnp.where(knockouts__won_130__316[0], 0, 1), 1.0, -1.0
+    ).astype(jnp.float32)
+    terminated__323 = jnp.bool_(True)
+    phase__324 = jnp.asarray(3, jnp.int8)
+    phase__325 = jnp.where(cond__321, phase__324, phase)
+    rewards__326 = jnp.where(cond__321, rewards__322, rewards)
+    terminated__327 = jnp.where(cond__321, terminated__323, terminated)
+    phase__328 = jnp.where(cond__317, phase__320, phase__325)
+    rewards__329 = jnp.where(cond__317, rewards__318, rewards__326)
+    terminated__330 = jnp.where(cond__317, terminated__319, terminated__327)
+    phase = jnp.where(cond__254, phase__328, phase)
+    discard_count = jnp.where(cond__254, discard_count__303, discard_count)
+    card = jnp.where(cond__254, card__306, card)
+    damage = jnp.where(cond__254, damage__307, damage)
+    energy = jnp.where(cond__254, energy__308, energy)
+    entered = jnp.where(cond__254, entered__309, entered)
+    poisoned = jnp.where(cond__254, poisoned__311, poisoned)
+    burned = jnp.where(cond__254, burned__312, burned)
+    condition = jnp.where(cond__254, condition__313, condition)
+    points = jnp.where(cond__254, points__305, points)
+    promote_pending = jnp.where(cond__254, promote_pending__315, promote_pending)
+    rewards = jnp.where(cond__254, rewards__329, rewards)
+    terminated = jnp.where(cond__254, terminated__330, terminated)
+    cond__331 = phase != 3
+    cond__332 = turn >= 30
+    rewards__333 = jnp.zeros(2, jnp.float32)
+    terminated__334 = jnp.bool_(True)
+    phase__335 = jnp.asarray(3, jnp.int8)
+    cond__336 = promote_pending[end_of_turn__eot_p_116]
+    phase__337 = jnp.asarray(2, jnp.int8)
+    cond__338 = promote_pending[(1 - end_of_turn__eot_p_116)]
+    phase__339 = jnp.asarray(2, jnp.int8)
+    current_player__340 = 1 - end_of_turn__eot_p_116
+    start_turn__p_131__341 = 1 - end_of_turn__eot_p_116
+    start_turn__st_p_132__342 = start_turn__p_131__341
+    current_player__343 = start_turn__st_p_132__342
+    phase__344 = jnp.asarray(1, jnp.int8)
+    turn__345 = turn + 1
+    supporter_played__346 = False
+    retreated__347 = False
+    cond__348 = jnp.logical_or((turn__345 > 1), True)
+    draw_cards__p_133__349 = start_turn__st_p_132__342
+    draw_cards__dr_p_134__350 = draw_cards__p_133__349
+    draw_cards__dr_have_135__351 = hand_count[draw_cards__dr_p_134__350]
+    draw_cards__dr_k_136__352 = jnp.clip(
+        jnp.minimum(1, deck_count[draw_cards__dr_p_134__350]),
+        0,
+        (10 - draw_cards__dr_have_135__351),
     )
-    terminated__301 = jnp.bool_(True)
-    phase__302 = jnp.asarray(3, jnp.int8)
-    phase__303 = jnp.where(cond__299, phase__302, phase)
-    rewards__304 = jnp.where(cond__299, rewards__300, rewards)
-    terminated__305 = jnp.where(cond__299, terminated__301, terminated)
-    phase__306 = jnp.where(cond__295, phase__298, phase__303)
-    rewards__307 = jnp.where(cond__295, rewards__296, rewards__304)
-    terminated__308 = jnp.where(cond__295, terminated__297, terminated__305)
-    phase = jnp.where(cond__236, phase__306, phase)
-    discard_count = jnp.where(cond__236, discard_count__281, discard_count)
-    card = jnp.where(cond__236, card__284, card)
-    damage = jnp.where(cond__236, damage__285, damage)
-    energy = jnp.where(cond__236, energy__286, energy)
-    entered = jnp.where(cond__236, entered__287, entered)
-    poisoned = jnp.where(cond__236, poisoned__289, poisoned)
-    burned = jnp.where(cond__236, burned__290, burned)
-    condition = jnp.where(cond__236, condition__291, condition)
-    points = jnp.where(cond__236, points__283, points)
-    promote_pending = jnp.where(cond__236, promote_pending__293, promote_pending)
-    rewards = jnp.where(cond__236, rewards__307, rewards)
-    terminated = jnp.where(cond__236, terminated__308, terminated)
-    cond__309 = phase != 3
-    cond__310 = turn >= 30
-    rewards__311 = jnp.zeros(2, jnp.float32)
-    terminated__312 = jnp.bool_(True)
-    phase__313 = jnp.asarray(3, jnp.int8)
-    cond__314 = promote_pending[eot_p]
-    phase__315 = jnp.asarray(2, jnp.int8)
-    cond__316 = promote_pending[(1 - eot_p)]
-    phase__317 = jnp.asarray(2, jnp.int8)
-    current_player__318 = 1 - eot_p
-    st_p__319 = 1 - eot_p
-    current_player__320 = st_p__319
-    phase__321 = jnp.asarray(1, jnp.int8)
-    turn__322 = turn + 1
-    supporter_played__323 = False
-    retreated__324 = False
-    cond__325 = jnp.logical_or((turn__322 > 1), True)
-    dr_p__326 = st_p__319
-    dr_have__327 = hand_count[dr_p__326]
-    dr_k__328 = jnp.clip(jnp.minimum(1, deck_count[dr_p__326]), 0, (10 - dr_have__327))
-    hand__329 = hand.at[dr_p__326].set(
+    hand__353 = hand.at[draw_cards__dr_p_134__350].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= dr_have__327), (HAND_SLOTS < (dr_have__327 + dr_k__328))
+                    (HAND_SLOTS >= draw_cards__dr_have_135__351),
+                    (HAND_SLOTS < (draw_cards__dr_have_135__351 + draw_cards__dr_k_136__352)),
                 ),
-                deck[dr_p__326][jnp.clip((HAND_SLOTS - dr_have__327), 0, 19)],
-                hand[dr_p__326],
+                deck[draw_cards__dr_p_134__350][
+                    jnp.clip((HAND_SLOTS - draw_cards__dr_have_135__351), 0, 19)
+                ],
+                hand[draw_cards__dr_p_134__350],
             ),
             jnp.int8,
         )
     )
-    deck__330 = deck.at[dr_p__326].set(
+    deck__354 = deck.at[draw_cards__dr_p_134__350].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + dr_k__328) < 20),
-                deck[dr_p__326][jnp.clip((DECK_SLOTS + dr_k__328), 0, 19)],
+                ((DECK_SLOTS + draw_cards__dr_k_136__352) < 20),
+                deck[draw_cards__dr_p_134__350][
+                    jnp.clip((DECK_SLOTS + draw_cards__dr_k_136__352), 0, 19)
+                ],
                 -1,
             ),
             jnp.int8,
         )
     )
-    hand_count__331 = hand_count.at[dr_p__326].set(
-        jnp.asarray((hand_count[dr_p__326] + dr_k__328), jnp.int8)
+    hand_count__355 = hand_count.at[draw_cards__dr_p_134__350].set(
+        jnp.asarray((hand_count[draw_cards__dr_p_134__350] + draw_cards__dr_k_136__352), jnp.int8)
     )
-    deck_count__332 = deck_count.at[dr_p__326].set(
-        jnp.asarray((deck_count[dr_p__326] - dr_k__328), jnp.int8)
+    deck_count__356 = deck_count.at[draw_cards__dr_p_134__350].set(
+        jnp.asarray((deck_count[draw_cards__dr_p_134__350] - draw_cards__dr_k_136__352), jnp.int8)
     )
-    deck__333 = jnp.where(cond__325, deck__330, deck)
-    deck_count__334 = jnp.where(cond__325, deck_count__332, deck_count)
-    hand__335 = jnp.where(cond__325, hand__329, hand)
-    hand_count__336 = jnp.where(cond__325, hand_count__331, hand_count)
-    cond__337 = turn__322 > 1
-    energy_now__338 = energy_now.at[st_p__319].set(jnp.asarray(energy_next[st_p__319], jnp.int8))
-    energy_next__339 = energy_next.at[st_p__319].set(
+    deck__357 = jnp.where(cond__348, deck__354, deck)
+    deck_count__358 = jnp.where(cond__348, deck_count__356, deck_count)
+    hand__359 = jnp.where(cond__348, hand__353, hand)
+    hand_count__360 = jnp.where(cond__348, hand_count__355, hand_count)
+    cond__361 = turn__345 > 1
+    energy_now__362 = energy_now.at[start_turn__st_p_132__342].set(
+        jnp.asarray(energy_next[start_turn__st_p_132__342], jnp.int8)
+    )
+    energy_next__363 = energy_next.at[start_turn__st_p_132__342].set(
         jnp.asarray(
             DECK_TYPES[
-                s.deck_id[st_p__319], _roll(_words[9], DECK_TYPE_COUNT[s.deck_id[st_p__319]])
+                s.deck_id[start_turn__st_p_132__342],
+                _roll(_words[9], DECK_TYPE_COUNT[s.deck_id[start_turn__st_p_132__342]]),
             ],
             jnp.int8,
         )
     )
-    energy_now__340 = jnp.where(cond__337, energy_now__338, energy_now)
-    energy_next__341 = jnp.where(cond__337, energy_next__339, energy_next)
-    phase__342 = jnp.where(cond__316, phase__317, phase__321)
-    turn__343 = jnp.where(cond__316, turn, turn__322)
-    deck__344 = jnp.where(cond__316, deck, deck__333)
-    deck_count__345 = jnp.where(cond__316, deck_count, deck_count__334)
-    hand__346 = jnp.where(cond__316, hand, hand__335)
-    hand_count__347 = jnp.where(cond__316, hand_count, hand_count__336)
-    energy_now__348 = jnp.where(cond__316, energy_now, energy_now__340)
-    energy_next__349 = jnp.where(cond__316, energy_next, energy_next__341)
-    supporter_played__350 = jnp.where(cond__316, supporter_played, supporter_played__323)
-    retreated__351 = jnp.where(cond__316, retreated, retreated__324)
-    current_player__352 = jnp.where(cond__316, current_player__318, current_player__320)
-    phase__353 = jnp.where(cond__314, phase__315, phase__342)
-    turn__354 = jnp.where(cond__314, turn, turn__343)
-    deck__355 = jnp.where(cond__314, deck, deck__344)
-    deck_count__356 = jnp.where(cond__314, deck_count, deck_count__345)
-    hand__357 = jnp.where(cond__314, hand, hand__346)
-    hand_count__358 = jnp.where(cond__314, hand_count, hand_count__347)
-    energy_now__359 = jnp.where(cond__314, energy_now, energy_now__348)
-    energy_next__360 = jnp.where(cond__314, energy_next, energy_next__349)
-    supporter_played__361 = jnp.where(cond__314, supporter_played, supporter_played__350)
-    retreated__362 = jnp.where(cond__314, retreated, retreated__351)
-    current_player__363 = jnp.where(cond__314, current_player, current_player__352)
-    phase__364 = jnp.where(cond__310, phase__313, phase__353)
-    turn__365 = jnp.where(cond__310, turn, turn__354)
-    deck__366 = jnp.where(cond__310, deck, deck__355)
-    deck_count__367 = jnp.where(cond__310, deck_count, deck_count__356)
-    hand__368 = jnp.where(cond__310, hand, hand__357)
-    hand_count__369 = jnp.where(cond__310, hand_count, hand_count__358)
-    energy_now__370 = jnp.where(cond__310, energy_now, energy_now__359)
-    energy_next__371 = jnp.where(cond__310, energy_next, energy_next__360)
-    supporter_played__372 = jnp.where(cond__310, supporter_played, supporter_played__361)
-    retreated__373 = jnp.where(cond__310, retreated, retreated__362)
-    current_player__374 = jnp.where(cond__310, current_player, current_player__363)
-    rewards__375 = jnp.where(cond__310, rewards__311, rewards)
-    terminated__376 = jnp.where(cond__310, terminated__312, terminated)
-    phase = jnp.where(cond__309, phase__364, phase)
-    turn = jnp.where(cond__309, turn__365, turn)
-    deck = jnp.where(cond__309, deck__366, deck)
-    deck_count = jnp.where(cond__309, deck_count__367, deck_count)
-    hand = jnp.where(cond__309, hand__368, hand)
-    hand_count = jnp.where(cond__309, hand_count__369, hand_count)
-    energy_now = jnp.where(cond__309, energy_now__370, energy_now)
-    energy_next = jnp.where(cond__309, energy_next__371, energy_next)
-    supporter_played = jnp.where(cond__309, supporter_played__372, supporter_played)
-    retreated = jnp.where(cond__309, retreated__373, retreated)
-    current_player = jnp.where(cond__309, current_player__374, current_player)
-    rewards = jnp.where(cond__309, rewards__375, rewards)
-    terminated = jnp.where(cond__309, terminated__376, terminated)
+    energy_now__364 = jnp.where(cond__361, energy_now__362, energy_now)
+    energy_next__365 = jnp.where(cond__361, energy_next__363, energy_next)
+    phase__366 = jnp.where(cond__338, phase__339, phase__344)
+    turn__367 = jnp.where(cond__338, turn, turn__345)
+    deck__368 = jnp.where(cond__338, deck, deck__357)
+    deck_count__369 = jnp.where(cond__338, deck_count, deck_count__358)
+    hand__370 = jnp.where(cond__338, hand, hand__359)
+    hand_count__371 = jnp.where(cond__338, hand_count, hand_count__360)
+    energy_now__372 = jnp.where(cond__338, energy_now, energy_now__364)
+    energy_next__373 = jnp.where(cond__338, energy_next, energy_next__365)
+    supporter_played__374 = jnp.where(cond__338, supporter_played, supporter_played__346)
+    retreated__375 = jnp.where(cond__338, retreated, retreated__347)
+    current_player__376 = jnp.where(cond__338, current_player__340, current_player__343)
+    phase__377 = jnp.where(cond__336, phase__337, phase__366)
+    turn__378 = jnp.where(cond__336, turn, turn__367)
+    deck__379 = jnp.where(cond__336, deck, deck__368)
+    deck_count__380 = jnp.where(cond__336, deck_count, deck_count__369)
+    hand__381 = jnp.where(cond__336, hand, hand__370)
+    hand_count__382 = jnp.where(cond__336, hand_count, hand_count__371)
+    energy_now__383 = jnp.where(cond__336, energy_now, energy_now__372)
+    energy_next__384 = jnp.where(cond__336, energy_next, energy_next__373)
+    supporter_played__385 = jnp.where(cond__336, supporter_played, supporter_played__374)
+    retreated__386 = jnp.where(cond__336, retreated, retreated__375)
+    current_player__387 = jnp.where(cond__336, current_player, current_player__376)
+    phase__388 = jnp.where(cond__332, phase__335, phase__377)
+    turn__389 = jnp.where(cond__332, turn, turn__378)
+    deck__390 = jnp.where(cond__332, deck, deck__379)
+    deck_count__391 = jnp.where(cond__332, deck_count, deck_count__380)
+    hand__392 = jnp.where(cond__332, hand, hand__381)
+    hand_count__393 = jnp.where(cond__332, hand_count, hand_count__382)
+    energy_now__394 = jnp.where(cond__332, energy_now, energy_now__383)
+    energy_next__395 = jnp.where(cond__332, energy_next, energy_next__384)
+    supporter_played__396 = jnp.where(cond__332, supporter_played, supporter_played__385)
+    retreated__397 = jnp.where(cond__332, retreated, retreated__386)
+    current_player__398 = jnp.where(cond__332, current_player, current_player__387)
+    rewards__399 = jnp.where(cond__332, rewards__333, rewards)
+    terminated__400 = jnp.where(cond__332, terminated__334, terminated)
+    phase = jnp.where(cond__331, phase__388, phase)
+    turn = jnp.where(cond__331, turn__389, turn)
+    deck = jnp.where(cond__331, deck__390, deck)
+    deck_count = jnp.where(cond__331, deck_count__391, deck_count)
+    hand = jnp.where(cond__331, hand__392, hand)
+    hand_count = jnp.where(cond__331, hand_count__393, hand_count)
+    energy_now = jnp.where(cond__331, energy_now__394, energy_now)
+    energy_next = jnp.where(cond__331, energy_next__395, energy_next)
+    supporter_played = jnp.where(cond__331, supporter_played__396, supporter_played)
+    retreated = jnp.where(cond__331, retreated__397, retreated)
+    current_player = jnp.where(cond__331, current_player__398, current_player)
+    rewards = jnp.where(cond__331, rewards__399, rewards)
+    terminated = jnp.where(cond__331, terminated__400, terminated)
     return s.replace(
         damage=damage,
         poisoned=poisoned,
@@ -3030,81 +3349,108 @@ def _effect_promote(s: State, params, key) -> State:
     energy_now = s.energy_now
     energy_next = s.energy_next
     p = current_player
-    sa_p = p
-    sa_perm = jnp.broadcast_to(jnp.asarray(SWAP[b], jnp.int32), (4,))
-    card = card.at[sa_p].set(jnp.asarray(card[sa_p][sa_perm], jnp.int8))
-    damage = damage.at[sa_p].set(jnp.asarray(damage[sa_p][sa_perm], jnp.int16))
-    energy = energy.at[sa_p].set(jnp.asarray(energy[sa_p][sa_perm], jnp.int8))
-    entered = entered.at[sa_p].set(jnp.asarray(entered[sa_p][sa_perm], jnp.int8))
-    poisoned = poisoned.at[sa_p].set(jnp.asarray(False, jnp.bool_))
-    burned = burned.at[sa_p].set(jnp.asarray(False, jnp.bool_))
-    condition = condition.at[sa_p].set(jnp.asarray(0, jnp.int8))
+    swap_active__p_137 = p
+    swap_active__b_138 = b
+    swap_active__sa_p_139 = swap_active__p_137
+    swap_active__sa_perm_140 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_138], jnp.int32), (4,)
+    )
+    card = card.at[swap_active__sa_p_139].set(
+        jnp.asarray(card[swap_active__sa_p_139][swap_active__sa_perm_140], jnp.int8)
+    )
+    damage = damage.at[swap_active__sa_p_139].set(
+        jnp.asarray(damage[swap_active__sa_p_139][swap_active__sa_perm_140], jnp.int16)
+    )
+    energy = energy.at[swap_active__sa_p_139].set(
+        jnp.asarray(energy[swap_active__sa_p_139][swap_active__sa_perm_140], jnp.int8)
+    )
+    entered = entered.at[swap_active__sa_p_139].set(
+        jnp.asarray(entered[swap_active__sa_p_139][swap_active__sa_perm_140], jnp.int8)
+    )
+    clear_conditions__p_141 = swap_active__sa_p_139
+    poisoned = poisoned.at[clear_conditions__p_141].set(jnp.asarray(False, jnp.bool_))
+    burned = burned.at[clear_conditions__p_141].set(jnp.asarray(False, jnp.bool_))
+    condition = condition.at[clear_conditions__p_141].set(jnp.asarray(0, jnp.int8))
     promote_pending = promote_pending.at[p].set(jnp.asarray(False, jnp.bool_))
     cond__1 = promote_pending[(1 - p)]
     current_player__2 = 1 - p
-    st_p__3 = jnp.where(((turn % 2) == 0), s.first, (1 - s.first))
-    current_player__4 = jnp.asarray(st_p__3, jnp.int32)
-    phase__5 = jnp.asarray(1, jnp.int8)
-    turn__6 = turn + 1
-    supporter_played__7 = False
-    retreated__8 = False
-    cond__9 = jnp.logical_or((turn__6 > 1), True)
-    dr_p__10 = st_p__3
-    dr_have__11 = hand_count[dr_p__10]
-    dr_k__12 = jnp.clip(jnp.minimum(1, deck_count[dr_p__10]), 0, (10 - dr_have__11))
-    hand__13 = hand.at[dr_p__10].set(
+    start_turn__p_142__3 = jnp.where(((turn % 2) == 0), s.first, (1 - s.first))
+    start_turn__st_p_143__4 = start_turn__p_142__3
+    current_player__5 = jnp.asarray(start_turn__st_p_143__4, jnp.int32)
+    phase__6 = jnp.asarray(1, jnp.int8)
+    turn__7 = turn + 1
+    supporter_played__8 = False
+    retreated__9 = False
+    cond__10 = jnp.logical_or((turn__7 > 1), True)
+    draw_cards__p_144__11 = start_turn__st_p_143__4
+    draw_cards__dr_p_145__12 = draw_cards__p_144__11
+    draw_cards__dr_have_146__13 = hand_count[draw_cards__dr_p_145__12]
+    draw_cards__dr_k_147__14 = jnp.clip(
+        jnp.minimum(1, deck_count[draw_cards__dr_p_145__12]), 0, (10 - draw_cards__dr_have_146__13)
+    )
+    hand__15 = hand.at[draw_cards__dr_p_145__12].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= dr_have__11), (HAND_SLOTS < (dr_have__11 + dr_k__12))
+                    (HAND_SLOTS >= draw_cards__dr_have_146__13),
+                    (HAND_SLOTS < (draw_cards__dr_have_146__13 + draw_cards__dr_k_147__14)),
                 ),
-                deck[dr_p__10][jnp.clip((HAND_SLOTS - dr_have__11), 0, 19)],
-                hand[dr_p__10],
+                deck[draw_cards__dr_p_145__12][
+                    jnp.clip((HAND_SLOTS - draw_cards__dr_have_146__13), 0, 19)
+                ],
+                hand[draw_cards__dr_p_145__12],
             ),
             jnp.int8,
         )
     )
-    deck__14 = deck.at[dr_p__10].set(
+    deck__16 = deck.at[draw_cards__dr_p_145__12].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + dr_k__12) < 20),
-                deck[dr_p__10][jnp.clip((DECK_SLOTS + dr_k__12), 0, 19)],
+                ((DECK_SLOTS + draw_cards__dr_k_147__14) < 20),
+                deck[draw_cards__dr_p_145__12][
+                    jnp.clip((DECK_SLOTS + draw_cards__dr_k_147__14), 0, 19)
+                ],
                 -1,
             ),
             jnp.int8,
         )
     )
-    hand_count__15 = hand_count.at[dr_p__10].set(
-        jnp.asarray((hand_count[dr_p__10] + dr_k__12), jnp.int8)
+    hand_count__17 = hand_count.at[draw_cards__dr_p_145__12].set(
+        jnp.asarray((hand_count[draw_cards__dr_p_145__12] + draw_cards__dr_k_147__14), jnp.int8)
     )
-    deck_count__16 = deck_count.at[dr_p__10].set(
-        jnp.asarray((deck_count[dr_p__10] - dr_k__12), jnp.int8)
+    deck_count__18 = deck_count.at[draw_cards__dr_p_145__12].set(
+        jnp.asarray((deck_count[draw_cards__dr_p_145__12] - draw_cards__dr_k_147__14), jnp.int8)
     )
-    deck__17 = jnp.where(cond__9, deck__14, deck)
-    deck_count__18 = jnp.where(cond__9, deck_count__16, deck_count)
-    hand__19 = jnp.where(cond__9, hand__13, hand)
-    hand_count__20 = jnp.where(cond__9, hand_count__15, hand_count)
-    cond__21 = turn__6 > 1
-    energy_now__22 = energy_now.at[st_p__3].set(jnp.asarray(energy_next[st_p__3], jnp.int8))
-    energy_next__23 = energy_next.at[st_p__3].set(
+    deck__19 = jnp.where(cond__10, deck__16, deck)
+    deck_count__20 = jnp.where(cond__10, deck_count__18, deck_count)
+    hand__21 = jnp.where(cond__10, hand__15, hand)
+    hand_count__22 = jnp.where(cond__10, hand_count__17, hand_count)
+    cond__23 = turn__7 > 1
+    energy_now__24 = energy_now.at[start_turn__st_p_143__4].set(
+        jnp.asarray(energy_next[start_turn__st_p_143__4], jnp.int8)
+    )
+    energy_next__25 = energy_next.at[start_turn__st_p_143__4].set(
         jnp.asarray(
-            DECK_TYPES[s.deck_id[st_p__3], _roll(_words[0], DECK_TYPE_COUNT[s.deck_id[st_p__3]])],
+            DECK_TYPES[
+                s.deck_id[start_turn__st_p_143__4],
+                _roll(_words[0], DECK_TYPE_COUNT[s.deck_id[start_turn__st_p_143__4]]),
+            ],
             jnp.int8,
         )
     )
-    energy_now__24 = jnp.where(cond__21, energy_now__22, energy_now)
-    energy_next__25 = jnp.where(cond__21, energy_next__23, energy_next)
-    phase = jnp.where(cond__1, phase, phase__5)
-    turn = jnp.where(cond__1, turn, turn__6)
-    deck = jnp.where(cond__1, deck, deck__17)
-    deck_count = jnp.where(cond__1, deck_count, deck_count__18)
-    hand = jnp.where(cond__1, hand, hand__19)
-    hand_count = jnp.where(cond__1, hand_count, hand_count__20)
-    energy_now = jnp.where(cond__1, energy_now, energy_now__24)
-    energy_next = jnp.where(cond__1, energy_next, energy_next__25)
-    supporter_played = jnp.where(cond__1, supporter_played, supporter_played__7)
-    retreated = jnp.where(cond__1, retreated, retreated__8)
-    current_player = jnp.where(cond__1, current_player__2, current_player__4)
+    energy_now__26 = jnp.where(cond__23, energy_now__24, energy_now)
+    energy_next__27 = jnp.where(cond__23, energy_next__25, energy_next)
+    phase = jnp.where(cond__1, phase, phase__6)
+    turn = jnp.where(cond__1, turn, turn__7)
+    deck = jnp.where(cond__1, deck, deck__19)
+    deck_count = jnp.where(cond__1, deck_count, deck_count__20)
+    hand = jnp.where(cond__1, hand, hand__21)
+    hand_count = jnp.where(cond__1, hand_count, hand_count__22)
+    energy_now = jnp.where(cond__1, energy_now, energy_now__26)
+    energy_next = jnp.where(cond__1, energy_next, energy_next__27)
+    supporter_played = jnp.where(cond__1, supporter_played, supporter_played__8)
+    retreated = jnp.where(cond__1, retreated, retreated__9)
+    current_player = jnp.where(cond__1, current_player__2, current_player__5)
     return s.replace(
         card=card,
         damage=damage,
@@ -3156,136 +3502,166 @@ def _effect_end_turn(s: State, params, key) -> State:
     cond__1 = phase == 0
     cond__2 = current_player == s.first
     current_player__3 = jnp.asarray((1 - s.first), jnp.int32)
-    st_p__4 = s.first
-    current_player__5 = jnp.asarray(st_p__4, jnp.int32)
-    phase__6 = jnp.asarray(1, jnp.int8)
-    turn__7 = turn + 1
-    supporter_played__8 = False
-    retreated__9 = False
-    cond__10 = jnp.logical_or((turn__7 > 1), True)
-    dr_p__11 = st_p__4
-    dr_have__12 = hand_count[dr_p__11]
-    dr_k__13 = jnp.clip(jnp.minimum(1, deck_count[dr_p__11]), 0, (10 - dr_have__12))
-    hand__14 = hand.at[dr_p__11].set(
+    start_turn__p_148__4 = s.first
+    start_turn__st_p_149__5 = start_turn__p_148__4
+    current_player__6 = jnp.asarray(start_turn__st_p_149__5, jnp.int32)
+    phase__7 = jnp.asarray(1, jnp.int8)
+    turn__8 = turn + 1
+    supporter_played__9 = False
+    retreated__10 = False
+    cond__11 = jnp.logical_or((turn__8 > 1), True)
+    draw_cards__p_150__12 = start_turn__st_p_149__5
+    draw_cards__dr_p_151__13 = draw_cards__p_150__12
+    draw_cards__dr_have_152__14 = hand_count[draw_cards__dr_p_151__13]
+    draw_cards__dr_k_153__15 = jnp.clip(
+        jnp.minimum(1, deck_count[draw_cards__dr_p_151__13]), 0, (10 - draw_cards__dr_have_152__14)
+    )
+    hand__16 = hand.at[draw_cards__dr_p_151__13].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= dr_have__12), (HAND_SLOTS < (dr_have__12 + dr_k__13))
+                    (HAND_SLOTS >= draw_cards__dr_have_152__14),
+                    (HAND_SLOTS < (draw_cards__dr_have_152__14 + draw_cards__dr_k_153__15)),
                 ),
-                deck[dr_p__11][jnp.clip((HAND_SLOTS - dr_have__12), 0, 19)],
-                hand[dr_p__11],
+                deck[draw_cards__dr_p_151__13][
+                    jnp.clip((HAND_SLOTS - draw_cards__dr_have_152__14), 0, 19)
+                ],
+                hand[draw_cards__dr_p_151__13],
             ),
             jnp.int8,
         )
     )
-    deck__15 = deck.at[dr_p__11].set(
+    deck__17 = deck.at[draw_cards__dr_p_151__13].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + dr_k__13) < 20),
-                deck[dr_p__11][jnp.clip((DECK_SLOTS + dr_k__13), 0, 19)],
+                ((DECK_SLOTS + draw_cards__dr_k_153__15) < 20),
+                deck[draw_cards__dr_p_151__13][
+                    jnp.clip((DECK_SLOTS + draw_cards__dr_k_153__15), 0, 19)
+                ],
                 -1,
             ),
             jnp.int8,
         )
     )
-    hand_count__16 = hand_count.at[dr_p__11].set(
-        jnp.asarray((hand_count[dr_p__11] + dr_k__13), jnp.int8)
+    hand_count__18 = hand_count.at[draw_cards__dr_p_151__13].set(
+        jnp.asarray((hand_count[draw_cards__dr_p_151__13] + draw_cards__dr_k_153__15), jnp.int8)
     )
-    deck_count__17 = deck_count.at[dr_p__11].set(
-        jnp.asarray((deck_count[dr_p__11] - dr_k__13), jnp.int8)
+    deck_count__19 = deck_count.at[draw_cards__dr_p_151__13].set(
+        jnp.asarray((deck_count[draw_cards__dr_p_151__13] - draw_cards__dr_k_153__15), jnp.int8)
     )
-    deck__18 = jnp.where(cond__10, deck__15, deck)
-    deck_count__19 = jnp.where(cond__10, deck_count__17, deck_count)
-    hand__20 = jnp.where(cond__10, hand__14, hand)
-    hand_count__21 = jnp.where(cond__10, hand_count__16, hand_count)
-    cond__22 = turn__7 > 1
-    energy_now__23 = energy_now.at[st_p__4].set(jnp.asarray(energy_next[st_p__4], jnp.int8))
-    energy_next__24 = energy_next.at[st_p__4].set(
+    deck__20 = jnp.where(cond__11, deck__17, deck)
+    deck_count__21 = jnp.where(cond__11, deck_count__19, deck_count)
+    hand__22 = jnp.where(cond__11, hand__16, hand)
+    hand_count__23 = jnp.where(cond__11, hand_count__18, hand_count)
+    cond__24 = turn__8 > 1
+    energy_now__25 = energy_now.at[start_turn__st_p_149__5].set(
+        jnp.asarray(energy_next[start_turn__st_p_149__5], jnp.int8)
+    )
+    energy_next__26 = energy_next.at[start_turn__st_p_149__5].set(
         jnp.asarray(
-            DECK_TYPES[s.deck_id[st_p__4], _roll(_words[0], DECK_TYPE_COUNT[s.deck_id[st_p__4]])],
+            DECK_TYPES[
+                s.deck_id[start_turn__st_p_149__5],
+                _roll(_words[0], DECK_TYPE_COUNT[s.deck_id[start_turn__st_p_149__5]]),
+            ],
             jnp.int8,
         )
     )
-    energy_now__25 = jnp.where(cond__22, energy_now__23, energy_now)
-    energy_next__26 = jnp.where(cond__22, energy_next__24, energy_next)
-    phase__27 = jnp.where(cond__2, phase, phase__6)
-    turn__28 = jnp.where(cond__2, turn, turn__7)
-    deck__29 = jnp.where(cond__2, deck, deck__18)
-    deck_count__30 = jnp.where(cond__2, deck_count, deck_count__19)
-    hand__31 = jnp.where(cond__2, hand, hand__20)
-    hand_count__32 = jnp.where(cond__2, hand_count, hand_count__21)
-    energy_now__33 = jnp.where(cond__2, energy_now, energy_now__25)
-    energy_next__34 = jnp.where(cond__2, energy_next, energy_next__26)
-    supporter_played__35 = jnp.where(cond__2, supporter_played, supporter_played__8)
-    retreated__36 = jnp.where(cond__2, retreated, retreated__9)
-    current_player__37 = jnp.where(cond__2, current_player__3, current_player__5)
-    eot_p__38 = current_player
-    energy_now__39 = energy_now.at[eot_p__38].set(jnp.asarray(-1, jnp.int8))
-    cond__40 = phase != 3
-    ck_q__41 = eot_p__38
-    cond__42 = jnp.logical_and(
-        (card[ck_q__41, 0] >= 0), (damage[ck_q__41, 0] < POKEMON__hp[card[ck_q__41, 0]])
+    energy_now__27 = jnp.where(cond__24, energy_now__25, energy_now)
+    energy_next__28 = jnp.where(cond__24, energy_next__26, energy_next)
+    phase__29 = jnp.where(cond__2, phase, phase__7)
+    turn__30 = jnp.where(cond__2, turn, turn__8)
+    deck__31 = jnp.where(cond__2, deck, deck__20)
+    deck_count__32 = jnp.where(cond__2, deck_count, deck_count__21)
+    hand__33 = jnp.where(cond__2, hand, hand__22)
+    hand_count__34 = jnp.where(cond__2, hand_count, hand_count__23)
+    energy_now__35 = jnp.where(cond__2, energy_now, energy_now__27)
+    energy_next__36 = jnp.where(cond__2, energy_next, energy_next__28)
+    supporter_played__37 = jnp.where(cond__2, supporter_played, supporter_played__9)
+    retreated__38 = jnp.where(cond__2, retreated, retreated__10)
+    current_player__39 = jnp.where(cond__2, current_player__3, current_player__6)
+    end_of_turn__eot_p_154__40 = current_player
+    energy_now__41 = energy_now.at[end_of_turn__eot_p_154__40].set(jnp.asarray(-1, jnp.int8))
+    cond__42 = phase != 3
+    checkup__q_155__43 = end_of_turn__eot_p_154__40
+    checkup__owner_156__44 = end_of_turn__eot_p_154__40
+    checkup__ck_q_157__45 = checkup__q_155__43
+    cond__46 = jnp.logical_and(
+        (card[checkup__ck_q_157__45, 0] >= 0),
+        (damage[checkup__ck_q_157__45, 0] < POKEMON__hp[card[checkup__ck_q_157__45, 0]]),
     )
-    cond__43 = poisoned[ck_q__41]
-    damage__44 = damage.at[ck_q__41, 0].set(jnp.asarray((damage[ck_q__41, 0] + 10), jnp.int16))
-    damage__45 = jnp.where(cond__43, damage__44, damage)
-    cond__46 = burned[ck_q__41]
-    damage__47 = damage__45.at[ck_q__41, 0].set(
-        jnp.asarray((damage__45[ck_q__41, 0] + 20), jnp.int16)
+    cond__47 = poisoned[checkup__ck_q_157__45]
+    damage__48 = damage.at[checkup__ck_q_157__45, 0].set(
+        jnp.asarray((damage[checkup__ck_q_157__45, 0] + 10), jnp.int16)
     )
-    cond__48 = _flip(_words[1])
-    burned__49 = burned.at[ck_q__41].set(jnp.asarray(False, jnp.bool_))
-    burned__50 = jnp.where(cond__48, burned__49, burned)
-    damage__51 = jnp.where(cond__46, damage__47, damage__45)
-    burned__52 = jnp.where(cond__46, burned__50, burned)
-    cond__53 = jnp.logical_and((condition[ck_q__41] == 1), _flip(_words[2]))
-    condition__54 = condition.at[ck_q__41].set(jnp.asarray(0, jnp.int8))
-    condition__55 = jnp.where(cond__53, condition__54, condition)
-    cond__56 = jnp.logical_and((condition__55[ck_q__41] == 2), (ck_q__41 == eot_p__38))
-    condition__57 = condition__55.at[ck_q__41].set(jnp.asarray(0, jnp.int8))
-    condition__58 = jnp.where(cond__56, condition__57, condition__55)
-    damage__59 = jnp.where(cond__42, damage__51, damage)
-    burned__60 = jnp.where(cond__42, burned__52, burned)
-    condition__61 = jnp.where(cond__42, condition__58, condition)
-    ck_q__62 = 1 - eot_p__38
-    cond__63 = jnp.logical_and(
-        (card[ck_q__62, 0] >= 0), (damage__59[ck_q__62, 0] < POKEMON__hp[card[ck_q__62, 0]])
+    damage__49 = jnp.where(cond__47, damage__48, damage)
+    cond__50 = burned[checkup__ck_q_157__45]
+    damage__51 = damage__49.at[checkup__ck_q_157__45, 0].set(
+        jnp.asarray((damage__49[checkup__ck_q_157__45, 0] + 20), jnp.int16)
     )
-    cond__64 = poisoned[ck_q__62]
-    damage__65 = damage__59.at[ck_q__62, 0].set(
-        jnp.asarray((damage__59[ck_q__62, 0] + 10), jnp.int16)
+    cond__52 = _flip(_words[1])
+    burned__53 = burned.at[checkup__ck_q_157__45].set(jnp.asarray(False, jnp.bool_))
+    burned__54 = jnp.where(cond__52, burned__53, burned)
+    damage__55 = jnp.where(cond__50, damage__51, damage__49)
+    burned__56 = jnp.where(cond__50, burned__54, burned)
+    cond__57 = jnp.logical_and((condition[checkup__ck_q_157__45] == 1), _flip(_words[2]))
+    condition__58 = condition.at[checkup__ck_q_157__45].set(jnp.asarray(0, jnp.int8))
+    condition__59 = jnp.where(cond__57, condition__58, condition)
+    cond__60 = jnp.logical_and(
+        (condition__59[checkup__ck_q_157__45] == 2),
+        (checkup__ck_q_157__45 == checkup__owner_156__44),
     )
-    damage__66 = jnp.where(cond__64, damage__65, damage__59)
-    cond__67 = burned__60[ck_q__62]
-    damage__68 = damage__66.at[ck_q__62, 0].set(
-        jnp.asarray((damage__66[ck_q__62, 0] + 20), jnp.int16)
+    condition__61 = condition__59.at[checkup__ck_q_157__45].set(jnp.asarray(0, jnp.int8))
+    condition__62 = jnp.where(cond__60, condition__61, condition__59)
+    damage__63 = jnp.where(cond__46, damage__55, damage)
+    burned__64 = jnp.where(cond__46, burned__56, burned)
+    condition__65 = jnp.where(cond__46, condition__62, condition)
+    checkup__q_158__66 = 1 - end_of_turn__eot_p_154__40
+    checkup__owner_159__67 = end_of_turn__eot_p_154__40
+    checkup__ck_q_160__68 = checkup__q_158__66
+    cond__69 = jnp.logical_and(
+        (card[checkup__ck_q_160__68, 0] >= 0),
+        (damage__63[checkup__ck_q_160__68, 0] < POKEMON__hp[card[checkup__ck_q_160__68, 0]]),
     )
-    cond__69 = _flip(_words[3])
-    burned__70 = burned__60.at[ck_q__62].set(jnp.asarray(False, jnp.bool_))
-    burned__71 = jnp.where(cond__69, burned__70, burned__60)
-    damage__72 = jnp.where(cond__67, damage__68, damage__66)
-    burned__73 = jnp.where(cond__67, burned__71, burned__60)
-    cond__74 = jnp.logical_and((condition__61[ck_q__62] == 1), _flip(_words[4]))
-    condition__75 = condition__61.at[ck_q__62].set(jnp.asarray(0, jnp.int8))
-    condition__76 = jnp.where(cond__74, condition__75, condition__61)
-    cond__77 = jnp.logical_and((condition__76[ck_q__62] == 2), (ck_q__62 == eot_p__38))
-    condition__78 = condition__76.at[ck_q__62].set(jnp.asarray(0, jnp.int8))
-    condition__79 = jnp.where(cond__77, condition__78, condition__76)
-    damage__80 = jnp.where(cond__63, damage__72, damage__59)
-    burned__81 = jnp.where(cond__63, burned__73, burned__60)
-    condition__82 = jnp.where(cond__63, condition__79, condition__61)
-    ko__83 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and((card >= 0), (damage__80 >= POKEMON__hp[card])), jnp.bool_),
+    cond__70 = poisoned[checkup__ck_q_160__68]
+    damage__71 = damage__63.at[checkup__ck_q_160__68, 0].set(
+        jnp.asarray((damage__63[checkup__ck_q_160__68, 0] + 10), jnp.int16)
+    )
+    damage__72 = jnp.where(cond__70, damage__71, damage__63)
+    cond__73 = burned__64[checkup__ck_q_160__68]
+    damage__74 = damage__72.at[checkup__ck_q_160__68, 0].set(
+        jnp.asarray((damage__72[checkup__ck_q_160__68, 0] + 20), jnp.int16)
+    )
+    cond__75 = _flip(_words[3])
+    burned__76 = burned__64.at[checkup__ck_q_160__68].set(jnp.asarray(False, jnp.bool_))
+    burned__77 = jnp.where(cond__75, burned__76, burned__64)
+    damage__78 = jnp.where(cond__73, damage__74, damage__72)
+    burned__79 = jnp.where(cond__73, burned__77, burned__64)
+    cond__80 = jnp.logical_and((condition__65[checkup__ck_q_160__68] == 1), _flip(_words[4]))
+    condition__81 = condition__65.at[checkup__ck_q_160__68].set(jnp.asarray(0, jnp.int8))
+    condition__82 = jnp.where(cond__80, condition__81, condition__65)
+    cond__83 = jnp.logical_and(
+        (condition__82[checkup__ck_q_160__68] == 2),
+        (checkup__ck_q_160__68 == checkup__owner_159__67),
+    )
+    condition__84 = condition__82.at[checkup__ck_q_160__68].set(jnp.asarray(0, jnp.int8))
+    condition__85 = jnp.where(cond__83, condition__84, condition__82)
+    damage__86 = jnp.where(cond__69, damage__78, damage__63)
+    burned__87 = jnp.where(cond__69, burned__79, burned__64)
+    condition__88 = jnp.where(cond__69, condition__85, condition__65)
+    knockouts__ko_161__89 = jnp.broadcast_to(
+        jnp.asarray(jnp.logical_and((card >= 0), (damage__86 >= POKEMON__hp[card])), jnp.bool_),
         (2, 4),
     )
-    ko_cards__84 = jnp.broadcast_to(
+    knockouts__ko_cards_162__90 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(ko__83, (1 + jnp.asarray(POKEMON__stage[card]).astype(jnp.int32)), 0),
+            jnp.where(
+                knockouts__ko_161__89, (1 + jnp.asarray(POKEMON__stage[card]).astype(jnp.int32)), 0
+            ),
             jnp.int32,
         ),
         (2, 4),
     )
-    discard_count__85 = jnp.broadcast_to(
+    discard_count__91 = jnp.broadcast_to(
         jnp.asarray(
             (
                 discard_count
@@ -3293,8 +3669,8 @@ def _effect_end_turn(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(ko_cards__84[0], dtype=jnp.int32),
-                            jnp.sum(ko_cards__84[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_162__90[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_162__90[1], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -3303,13 +3679,16 @@ def _effect_end_turn(s: State, params, key) -> State:
         ),
         (2,),
     )
-    ko_value__86 = jnp.broadcast_to(
+    knockouts__ko_value_163__92 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(ko__83, (1 + jnp.asarray(POKEMON__ex[card]).astype(jnp.int32)), 0), jnp.int32
+            jnp.where(
+                knockouts__ko_161__89, (1 + jnp.asarray(POKEMON__ex[card]).astype(jnp.int32)), 0
+            ),
+            jnp.int32,
         ),
         (2, 4),
     )
-    points__87 = jnp.broadcast_to(
+    points__93 = jnp.broadcast_to(
         jnp.asarray(
             (
                 points
@@ -3317,8 +3696,8 @@ def _effect_end_turn(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(ko_value__86[1], dtype=jnp.int32),
-                            jnp.sum(ko_value__86[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_163__92[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_163__92[0], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -3327,43 +3706,62 @@ def _effect_end_turn(s: State, params, key) -> State:
         ),
         (2,),
     )
-    card__88 = jnp.broadcast_to(jnp.asarray(jnp.where(ko__83, -1, card), jnp.int8), (2, 4))
-    damage__89 = jnp.broadcast_to(jnp.asarray(jnp.where(ko__83, 0, damage__80), jnp.int16), (2, 4))
-    energy__90 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(jnp.reshape(ko__83, (2, 4, 1)), 0, energy), jnp.int8), (2, 4, 8)
+    card__94 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_161__89, -1, card), jnp.int8), (2, 4)
     )
-    entered__91 = jnp.broadcast_to(jnp.asarray(jnp.where(ko__83, 0, entered), jnp.int8), (2, 4))
-    ko_active__92 = jnp.broadcast_to(
+    damage__95 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_161__89, 0, damage__86), jnp.int16), (2, 4)
+    )
+    energy__96 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(jnp.reshape(knockouts__ko_161__89, (2, 4, 1)), 0, energy), jnp.int8),
+        (2, 4, 8),
+    )
+    entered__97 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_161__89, 0, entered), jnp.int8), (2, 4)
+    )
+    knockouts__ko_active_164__98 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.stack([jnp.asarray(x, jnp.bool_) for x in (ko__83[0, 0], ko__83[1, 0])]), jnp.bool_
+            jnp.stack(
+                [
+                    jnp.asarray(x, jnp.bool_)
+                    for x in (knockouts__ko_161__89[0, 0], knockouts__ko_161__89[1, 0])
+                ]
+            ),
+            jnp.bool_,
         ),
         (2,),
     )
-    poisoned__93 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and(poisoned, jnp.logical_not(ko_active__92)), jnp.bool_), (2,)
+    poisoned__99 = jnp.broadcast_to(
+        jnp.asarray(
+            jnp.logical_and(poisoned, jnp.logical_not(knockouts__ko_active_164__98)), jnp.bool_
+        ),
+        (2,),
     )
-    burned__94 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and(burned__81, jnp.logical_not(ko_active__92)), jnp.bool_), (2,)
+    burned__100 = jnp.broadcast_to(
+        jnp.asarray(
+            jnp.logical_and(burned__87, jnp.logical_not(knockouts__ko_active_164__98)), jnp.bool_
+        ),
+        (2,),
     )
-    condition__95 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(ko_active__92, 0, condition__82), jnp.int8), (2,)
+    condition__101 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_active_164__98, 0, condition__88), jnp.int8), (2,)
     )
-    has_bench__96 = jnp.broadcast_to(
+    knockouts__has_bench_167__102 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
                     for x in (
                         jnp.any(
-                            jax.vmap(lambda ks: (card__88[0, ks] >= 0))(
-                                jnp.arange(1, 4, dtype=jnp.int32)
-                            ),
+                            jax.vmap(
+                                lambda knockouts__ks_165: (card__94[0, knockouts__ks_165] >= 0)
+                            )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
-                            jax.vmap(lambda ks: (card__88[1, ks] >= 0))(
-                                jnp.arange(1, 4, dtype=jnp.int32)
-                            ),
+                            jax.vmap(
+                                lambda knockouts__ks_166: (card__94[1, knockouts__ks_166] >= 0)
+                            )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                     )
@@ -3373,23 +3771,32 @@ def _effect_end_turn(s: State, params, key) -> State:
         ),
         (2,),
     )
-    promote_pending__97 = jnp.broadcast_to(
+    promote_pending__103 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_or(promote_pending, jnp.logical_and(ko_active__92, has_bench__96)),
+            jnp.logical_or(
+                promote_pending,
+                jnp.logical_and(knockouts__ko_active_164__98, knockouts__has_bench_167__102),
+            ),
             jnp.bool_,
         ),
         (2,),
     )
-    won__98 = jnp.broadcast_to(
+    knockouts__won_168__104 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                (points__87 >= 3),
+                (points__93 >= 3),
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
-                            jnp.logical_and(ko_active__92[1], jnp.logical_not(has_bench__96[1])),
-                            jnp.logical_and(ko_active__92[0], jnp.logical_not(has_bench__96[0])),
+                            jnp.logical_and(
+                                knockouts__ko_active_164__98[1],
+                                jnp.logical_not(knockouts__has_bench_167__102[1]),
+                            ),
+                            jnp.logical_and(
+                                knockouts__ko_active_164__98[0],
+                                jnp.logical_not(knockouts__has_bench_167__102[0]),
+                            ),
                         )
                     ]
                 ),
@@ -3398,172 +3805,184 @@ def _effect_end_turn(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__99 = jnp.logical_and(won__98[0], won__98[1])
-    rewards__100 = jnp.zeros(2, jnp.float32)
-    terminated__101 = jnp.bool_(True)
-    phase__102 = jnp.asarray(3, jnp.int8)
-    cond__103 = jnp.logical_or(won__98[0], won__98[1])
-    rewards__104 = jnp.where(jnp.arange(2) == jnp.where(won__98[0], 0, 1), 1.0, -1.0).astype(
-        jnp.float32
+    cond__105 = jnp.logical_and(knockouts__won_168__104[0], knockouts__won_168__104[1])
+    rewards__106 = jnp.zeros(2, jnp.float32)
+    terminated__107 = jnp.bool_(True)
+    phase__108 = jnp.asarray(3, jnp.int8)
+    cond__109 = jnp.logical_or(knockouts__won_168__104[0], knockouts__won_168__104[1])
+    rewards__110 = jnp.where(
+        jnp.arange(2) == jnp.where(knockouts__won_168__104[0], 0, 1), 1.0, -1.0
+    ).astype(jnp.float32)
+    terminated__111 = jnp.bool_(True)
+    phase__112 = jnp.asarray(3, jnp.int8)
+    phase__113 = jnp.where(cond__109, phase__112, phase)
+    rewards__114 = jnp.where(cond__109, rewards__110, rewards)
+    terminated__115 = jnp.where(cond__109, terminated__111, terminated)
+    phase__116 = jnp.where(cond__105, phase__108, phase__113)
+    rewards__117 = jnp.where(cond__105, rewards__106, rewards__114)
+    terminated__118 = jnp.where(cond__105, terminated__107, terminated__115)
+    phase__119 = jnp.where(cond__42, phase__116, phase)
+    discard_count__120 = jnp.where(cond__42, discard_count__91, discard_count)
+    card__121 = jnp.where(cond__42, card__94, card)
+    damage__122 = jnp.where(cond__42, damage__95, damage)
+    energy__123 = jnp.where(cond__42, energy__96, energy)
+    entered__124 = jnp.where(cond__42, entered__97, entered)
+    poisoned__125 = jnp.where(cond__42, poisoned__99, poisoned)
+    burned__126 = jnp.where(cond__42, burned__100, burned)
+    condition__127 = jnp.where(cond__42, condition__101, condition)
+    points__128 = jnp.where(cond__42, points__93, points)
+    promote_pending__129 = jnp.where(cond__42, promote_pending__103, promote_pending)
+    rewards__130 = jnp.where(cond__42, rewards__117, rewards)
+    terminated__131 = jnp.where(cond__42, terminated__118, terminated)
+    cond__132 = phase__119 != 3
+    cond__133 = turn >= 30
+    rewards__134 = jnp.zeros(2, jnp.float32)
+    terminated__135 = jnp.bool_(True)
+    phase__136 = jnp.asarray(3, jnp.int8)
+    cond__137 = promote_pending__129[end_of_turn__eot_p_154__40]
+    phase__138 = jnp.asarray(2, jnp.int8)
+    cond__139 = promote_pending__129[(1 - end_of_turn__eot_p_154__40)]
+    phase__140 = jnp.asarray(2, jnp.int8)
+    current_player__141 = 1 - end_of_turn__eot_p_154__40
+    start_turn__p_169__142 = 1 - end_of_turn__eot_p_154__40
+    start_turn__st_p_170__143 = start_turn__p_169__142
+    current_player__144 = start_turn__st_p_170__143
+    phase__145 = jnp.asarray(1, jnp.int8)
+    turn__146 = turn + 1
+    supporter_played__147 = False
+    retreated__148 = False
+    cond__149 = jnp.logical_or((turn__146 > 1), True)
+    draw_cards__p_171__150 = start_turn__st_p_170__143
+    draw_cards__dr_p_172__151 = draw_cards__p_171__150
+    draw_cards__dr_have_173__152 = hand_count[draw_cards__dr_p_172__151]
+    draw_cards__dr_k_174__153 = jnp.clip(
+        jnp.minimum(1, deck_count[draw_cards__dr_p_172__151]),
+        0,
+        (10 - draw_cards__dr_have_173__152),
     )
-    terminated__105 = jnp.bool_(True)
-    phase__106 = jnp.asarray(3, jnp.int8)
-    phase__107 = jnp.where(cond__103, phase__106, phase)
-    rewards__108 = jnp.where(cond__103, rewards__104, rewards)
-    terminated__109 = jnp.where(cond__103, terminated__105, terminated)
-    phase__110 = jnp.where(cond__99, phase__102, phase__107)
-    rewards__111 = jnp.where(cond__99, rewards__100, rewards__108)
-    terminated__112 = jnp.where(cond__99, terminated__101, terminated__109)
-    phase__113 = jnp.where(cond__40, phase__110, phase)
-    discard_count__114 = jnp.where(cond__40, discard_count__85, discard_count)
-    card__115 = jnp.where(cond__40, card__88, card)
-    damage__116 = jnp.where(cond__40, damage__89, damage)
-    energy__117 = jnp.where(cond__40, energy__90, energy)
-    entered__118 = jnp.where(cond__40, entered__91, entered)
-    poisoned__119 = jnp.where(cond__40, poisoned__93, poisoned)
-    burned__120 = jnp.where(cond__40, burned__94, burned)
-    condition__121 = jnp.where(cond__40, condition__95, condition)
-    points__122 = jnp.where(cond__40, points__87, points)
-    promote_pending__123 = jnp.where(cond__40, promote_pending__97, promote_pending)
-    rewards__124 = jnp.where(cond__40, rewards__111, rewards)
-    terminated__125 = jnp.where(cond__40, terminated__112, terminated)
-    cond__126 = phase__113 != 3
-    cond__127 = turn >= 30
-    rewards__128 = jnp.zeros(2, jnp.float32)
-    terminated__129 = jnp.bool_(True)
-    phase__130 = jnp.asarray(3, jnp.int8)
-    cond__131 = promote_pending__123[eot_p__38]
-    phase__132 = jnp.asarray(2, jnp.int8)
-    cond__133 = promote_pending__123[(1 - eot_p__38)]
-    phase__134 = jnp.asarray(2, jnp.int8)
-    current_player__135 = 1 - eot_p__38
-    st_p__136 = 1 - eot_p__38
-    current_player__137 = st_p__136
-    phase__138 = jnp.asarray(1, jnp.int8)
-    turn__139 = turn + 1
-    supporter_played__140 = False
-    retreated__141 = False
-    cond__142 = jnp.logical_or((turn__139 > 1), True)
-    dr_p__143 = st_p__136
-    dr_have__144 = hand_count[dr_p__143]
-    dr_k__145 = jnp.clip(jnp.minimum(1, deck_count[dr_p__143]), 0, (10 - dr_have__144))
-    hand__146 = hand.at[dr_p__143].set(
+    hand__154 = hand.at[draw_cards__dr_p_172__151].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= dr_have__144), (HAND_SLOTS < (dr_have__144 + dr_k__145))
+                    (HAND_SLOTS >= draw_cards__dr_have_173__152),
+                    (HAND_SLOTS < (draw_cards__dr_have_173__152 + draw_cards__dr_k_174__153)),
                 ),
-                deck[dr_p__143][jnp.clip((HAND_SLOTS - dr_have__144), 0, 19)],
-                hand[dr_p__143],
+                deck[draw_cards__dr_p_172__151][
+                    jnp.clip((HAND_SLOTS - draw_cards__dr_have_173__152), 0, 19)
+                ],
+                hand[draw_cards__dr_p_172__151],
             ),
             jnp.int8,
         )
     )
-    deck__147 = deck.at[dr_p__143].set(
+    deck__155 = deck.at[draw_cards__dr_p_172__151].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + dr_k__145) < 20),
-                deck[dr_p__143][jnp.clip((DECK_SLOTS + dr_k__145), 0, 19)],
+                ((DECK_SLOTS + draw_cards__dr_k_174__153) < 20),
+                deck[draw_cards__dr_p_172__151][
+                    jnp.clip((DECK_SLOTS + draw_cards__dr_k_174__153), 0, 19)
+                ],
                 -1,
             ),
             jnp.int8,
         )
     )
-    hand_count__148 = hand_count.at[dr_p__143].set(
-        jnp.asarray((hand_count[dr_p__143] + dr_k__145), jnp.int8)
+    hand_count__156 = hand_count.at[draw_cards__dr_p_172__151].set(
+        jnp.asarray((hand_count[draw_cards__dr_p_172__151] + draw_cards__dr_k_174__153), jnp.int8)
     )
-    deck_count__149 = deck_count.at[dr_p__143].set(
-        jnp.asarray((deck_count[dr_p__143] - dr_k__145), jnp.int8)
+    deck_count__157 = deck_count.at[draw_cards__dr_p_172__151].set(
+        jnp.asarray((deck_count[draw_cards__dr_p_172__151] - draw_cards__dr_k_174__153), jnp.int8)
     )
-    deck__150 = jnp.where(cond__142, deck__147, deck)
-    deck_count__151 = jnp.where(cond__142, deck_count__149, deck_count)
-    hand__152 = jnp.where(cond__142, hand__146, hand)
-    hand_count__153 = jnp.where(cond__142, hand_count__148, hand_count)
-    cond__154 = turn__139 > 1
-    energy_now__155 = energy_now__39.at[st_p__136].set(
-        jnp.asarray(energy_next[st_p__136], jnp.int8)
+    deck__158 = jnp.where(cond__149, deck__155, deck)
+    deck_count__159 = jnp.where(cond__149, deck_count__157, deck_count)
+    hand__160 = jnp.where(cond__149, hand__154, hand)
+    hand_count__161 = jnp.where(cond__149, hand_count__156, hand_count)
+    cond__162 = turn__146 > 1
+    energy_now__163 = energy_now__41.at[start_turn__st_p_170__143].set(
+        jnp.asarray(energy_next[start_turn__st_p_170__143], jnp.int8)
     )
-    energy_next__156 = energy_next.at[st_p__136].set(
+    energy_next__164 = energy_next.at[start_turn__st_p_170__143].set(
         jnp.asarray(
             DECK_TYPES[
-                s.deck_id[st_p__136], _roll(_words[5], DECK_TYPE_COUNT[s.deck_id[st_p__136]])
+                s.deck_id[start_turn__st_p_170__143],
+                _roll(_words[5], DECK_TYPE_COUNT[s.deck_id[start_turn__st_p_170__143]]),
             ],
             jnp.int8,
         )
     )
-    energy_now__157 = jnp.where(cond__154, energy_now__155, energy_now__39)
-    energy_next__158 = jnp.where(cond__154, energy_next__156, energy_next)
-    phase__159 = jnp.where(cond__133, phase__134, phase__138)
-    turn__160 = jnp.where(cond__133, turn, turn__139)
-    deck__161 = jnp.where(cond__133, deck, deck__150)
-    deck_count__162 = jnp.where(cond__133, deck_count, deck_count__151)
-    hand__163 = jnp.where(cond__133, hand, hand__152)
-    hand_count__164 = jnp.where(cond__133, hand_count, hand_count__153)
-    energy_now__165 = jnp.where(cond__133, energy_now__39, energy_now__157)
-    energy_next__166 = jnp.where(cond__133, energy_next, energy_next__158)
-    supporter_played__167 = jnp.where(cond__133, supporter_played, supporter_played__140)
-    retreated__168 = jnp.where(cond__133, retreated, retreated__141)
-    current_player__169 = jnp.where(cond__133, current_player__135, current_player__137)
-    phase__170 = jnp.where(cond__131, phase__132, phase__159)
-    turn__171 = jnp.where(cond__131, turn, turn__160)
-    deck__172 = jnp.where(cond__131, deck, deck__161)
-    deck_count__173 = jnp.where(cond__131, deck_count, deck_count__162)
-    hand__174 = jnp.where(cond__131, hand, hand__163)
-    hand_count__175 = jnp.where(cond__131, hand_count, hand_count__164)
-    energy_now__176 = jnp.where(cond__131, energy_now__39, energy_now__165)
-    energy_next__177 = jnp.where(cond__131, energy_next, energy_next__166)
-    supporter_played__178 = jnp.where(cond__131, supporter_played, supporter_played__167)
-    retreated__179 = jnp.where(cond__131, retreated, retreated__168)
-    current_player__180 = jnp.where(cond__131, current_player, current_player__169)
-    phase__181 = jnp.where(cond__127, phase__130, phase__170)
-    turn__182 = jnp.where(cond__127, turn, turn__171)
-    deck__183 = jnp.where(cond__127, deck, deck__172)
-    deck_count__184 = jnp.where(cond__127, deck_count, deck_count__173)
-    hand__185 = jnp.where(cond__127, hand, hand__174)
-    hand_count__186 = jnp.where(cond__127, hand_count, hand_count__175)
-    energy_now__187 = jnp.where(cond__127, energy_now__39, energy_now__176)
-    energy_next__188 = jnp.where(cond__127, energy_next, energy_next__177)
-    supporter_played__189 = jnp.where(cond__127, supporter_played, supporter_played__178)
-    retreated__190 = jnp.where(cond__127, retreated, retreated__179)
-    current_player__191 = jnp.where(cond__127, current_player, current_player__180)
-    rewards__192 = jnp.where(cond__127, rewards__128, rewards__124)
-    terminated__193 = jnp.where(cond__127, terminated__129, terminated__125)
-    phase__194 = jnp.where(cond__126, phase__181, phase__113)
-    turn__195 = jnp.where(cond__126, turn__182, turn)
-    deck__196 = jnp.where(cond__126, deck__183, deck)
-    deck_count__197 = jnp.where(cond__126, deck_count__184, deck_count)
-    hand__198 = jnp.where(cond__126, hand__185, hand)
-    hand_count__199 = jnp.where(cond__126, hand_count__186, hand_count)
-    energy_now__200 = jnp.where(cond__126, energy_now__187, energy_now__39)
-    energy_next__201 = jnp.where(cond__126, energy_next__188, energy_next)
-    supporter_played__202 = jnp.where(cond__126, supporter_played__189, supporter_played)
-    retreated__203 = jnp.where(cond__126, retreated__190, retreated)
-    current_player__204 = jnp.where(cond__126, current_player__191, current_player)
-    rewards__205 = jnp.where(cond__126, rewards__192, rewards__124)
-    terminated__206 = jnp.where(cond__126, terminated__193, terminated__125)
-    phase = jnp.where(cond__1, phase__27, phase__194)
-    turn = jnp.where(cond__1, turn__28, turn__195)
-    deck = jnp.where(cond__1, deck__29, deck__196)
-    deck_count = jnp.where(cond__1, deck_count__30, deck_count__197)
-    hand = jnp.where(cond__1, hand__31, hand__198)
-    hand_count = jnp.where(cond__1, hand_count__32, hand_count__199)
-    discard_count = jnp.where(cond__1, discard_count, discard_count__114)
-    card = jnp.where(cond__1, card, card__115)
-    damage = jnp.where(cond__1, damage, damage__116)
-    energy = jnp.where(cond__1, energy, energy__117)
-    entered = jnp.where(cond__1, entered, entered__118)
-    poisoned = jnp.where(cond__1, poisoned, poisoned__119)
-    burned = jnp.where(cond__1, burned, burned__120)
-    condition = jnp.where(cond__1, condition, condition__121)
-    points = jnp.where(cond__1, points, points__122)
-    energy_now = jnp.where(cond__1, energy_now__33, energy_now__200)
-    energy_next = jnp.where(cond__1, energy_next__34, energy_next__201)
-    supporter_played = jnp.where(cond__1, supporter_played__35, supporter_played__202)
-    retreated = jnp.where(cond__1, retreated__36, retreated__203)
-    promote_pending = jnp.where(cond__1, promote_pending, promote_pending__123)
-    current_player = jnp.where(cond__1, current_player__37, current_player__204)
-    rewards = jnp.where(cond__1, rewards, rewards__205)
-    terminated = jnp.where(cond__1, terminated, terminated__206)
+    energy_now__165 = jnp.where(cond__162, energy_now__163, energy_now__41)
+    energy_next__166 = jnp.where(cond__162, energy_next__164, energy_next)
+    phase__167 = jnp.where(cond__139, phase__140, phase__145)
+    turn__168 = jnp.where(cond__139, turn, turn__146)
+    deck__169 = jnp.where(cond__139, deck, deck__158)
+    deck_count__170 = jnp.where(cond__139, deck_count, deck_count__159)
+    hand__171 = jnp.where(cond__139, hand, hand__160)
+    hand_count__172 = jnp.where(cond__139, hand_count, hand_count__161)
+    energy_now__173 = jnp.where(cond__139, energy_now__41, energy_now__165)
+    energy_next__174 = jnp.where(cond__139, energy_next, energy_next__166)
+    supporter_played__175 = jnp.where(cond__139, supporter_played, supporter_played__147)
+    retreated__176 = jnp.where(cond__139, retreated, retreated__148)
+    current_player__177 = jnp.where(cond__139, current_player__141, current_player__144)
+    phase__178 = jnp.where(cond__137, phase__138, phase__167)
+    turn__179 = jnp.where(cond__137, turn, turn__168)
+    deck__180 = jnp.where(cond__137, deck, deck__169)
+    deck_count__181 = jnp.where(cond__137, deck_count, deck_count__170)
+    hand__182 = jnp.where(cond__137, hand, hand__171)
+    hand_count__183 = jnp.where(cond__137, hand_count, hand_count__172)
+    energy_now__184 = jnp.where(cond__137, energy_now__41, energy_now__173)
+    energy_next__185 = jnp.where(cond__137, energy_next, energy_next__174)
+    supporter_played__186 = jnp.where(cond__137, supporter_played, supporter_played__175)
+    retreated__187 = jnp.where(cond__137, retreated, retreated__176)
+    current_player__188 = jnp.where(cond__137, current_player, current_player__177)
+    phase__189 = jnp.where(cond__133, phase__136, phase__178)
+    turn__190 = jnp.where(cond__133, turn, turn__179)
+    deck__191 = jnp.where(cond__133, deck, deck__180)
+    deck_count__192 = jnp.where(cond__133, deck_count, deck_count__181)
+    hand__193 = jnp.where(cond__133, hand, hand__182)
+    hand_count__194 = jnp.where(cond__133, hand_count, hand_count__183)
+    energy_now__195 = jnp.where(cond__133, energy_now__41, energy_now__184)
+    energy_next__196 = jnp.where(cond__133, energy_next, energy_next__185)
+    supporter_played__197 = jnp.where(cond__133, supporter_played, supporter_played__186)
+    retreated__198 = jnp.where(cond__133, retreated, retreated__187)
+    current_player__199 = jnp.where(cond__133, current_player, current_player__188)
+    rewards__200 = jnp.where(cond__133, rewards__134, rewards__130)
+    terminated__201 = jnp.where(cond__133, terminated__135, terminated__131)
+    phase__202 = jnp.where(cond__132, phase__189, phase__119)
+    turn__203 = jnp.where(cond__132, turn__190, turn)
+    deck__204 = jnp.where(cond__132, deck__191, deck)
+    deck_count__205 = jnp.where(cond__132, deck_count__192, deck_count)
+    hand__206 = jnp.where(cond__132, hand__193, hand)
+    hand_count__207 = jnp.where(cond__132, hand_count__194, hand_count)
+    energy_now__208 = jnp.where(cond__132, energy_now__195, energy_now__41)
+    energy_next__209 = jnp.where(cond__132, energy_next__196, energy_next)
+    supporter_played__210 = jnp.where(cond__132, supporter_played__197, supporter_played)
+    retreated__211 = jnp.where(cond__132, retreated__198, retreated)
+    current_player__212 = jnp.where(cond__132, current_player__199, current_player)
+    rewards__213 = jnp.where(cond__132, rewards__200, rewards__130)
+    terminated__214 = jnp.where(cond__132, terminated__201, terminated__131)
+    phase = jnp.where(cond__1, phase__29, phase__202)
+    turn = jnp.where(cond__1, turn__30, turn__203)
+    deck = jnp.where(cond__1, deck__31, deck__204)
+    deck_count = jnp.where(cond__1, deck_count__32, deck_count__205)
+    hand = jnp.where(cond__1, hand__33, hand__206)
+    hand_count = jnp.where(cond__1, hand_count__34, hand_count__207)
+    discard_count = jnp.where(cond__1, discard_count, discard_count__120)
+    card = jnp.where(cond__1, card, card__121)
+    damage = jnp.where(cond__1, damage, damage__122)
+    energy = jnp.where(cond__1, energy, energy__123)
+    entered = jnp.where(cond__1, entered, entered__124)
+    poisoned = jnp.where(cond__1, poisoned, poisoned__125)
+    burned = jnp.where(cond__1, burned, burned__126)
+    condition = jnp.where(cond__1, condition, condition__127)
+    points = jnp.where(cond__1, points, points__128)
+    energy_now = jnp.where(cond__1, energy_now__35, energy_now__208)
+    energy_next = jnp.where(cond__1, energy_next__36, energy_next__209)
+    supporter_played = jnp.where(cond__1, supporter_played__37, supporter_played__210)
+    retreated = jnp.where(cond__1, retreated__38, retreated__211)
+    promote_pending = jnp.where(cond__1, promote_pending, promote_pending__129)
+    current_player = jnp.where(cond__1, current_player__39, current_player__212)
+    rewards = jnp.where(cond__1, rewards, rewards__213)
+    terminated = jnp.where(cond__1, terminated, terminated__214)
     return s.replace(
         current_player=current_player,
         phase=phase,
@@ -3656,78 +4075,100 @@ def init(key) -> State:
         (2,),
     )
     deck = deck.at[0].set(jnp.asarray(_shuffle(DECKS[deck_id[0]], _site_key(key, 4)), jnp.int8))
-    dl_i = _choose(
+    deal__dl_i_1 = _choose(
         _words[3],
         jnp.logical_and(
             jnp.logical_and((deck[0] >= 0), (deck[0] < 34)),
             (POKEMON__stage[jnp.clip(deck[0], 0, 33)] == 0),
         ),
     )
-    hand = hand.at[0].set(jnp.asarray(_push(hand[0], deck[0, dl_i]), jnp.int8))
-    deck = deck.at[0].set(jnp.asarray(_remove(deck[0], dl_i), jnp.int8))
+    hand = hand.at[0].set(jnp.asarray(_push(hand[0], deck[0, deal__dl_i_1]), jnp.int8))
+    deck = deck.at[0].set(jnp.asarray(_remove(deck[0], deal__dl_i_1), jnp.int8))
     deck_count = deck_count.at[0].set(jnp.asarray(_size(deck[0]), jnp.int8))
     hand_count = hand_count.at[0].set(jnp.asarray(1, jnp.int8))
-    dr_p = jnp.asarray(0, jnp.int32)
-    dr_have = hand_count[dr_p]
-    dr_k = jnp.clip(jnp.minimum(4, deck_count[dr_p]), 0, (10 - dr_have))
-    hand = hand.at[dr_p].set(
+    draw_cards__dr_p_2 = jnp.asarray(0, jnp.int32)
+    draw_cards__dr_have_3 = hand_count[draw_cards__dr_p_2]
+    draw_cards__dr_k_4 = jnp.clip(
+        jnp.minimum(4, deck_count[draw_cards__dr_p_2]), 0, (10 - draw_cards__dr_have_3)
+    )
+    hand = hand.at[draw_cards__dr_p_2].set(
         jnp.asarray(
             jnp.where(
-                jnp.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
-                deck[dr_p][jnp.clip((HAND_SLOTS - dr_have), 0, 19)],
-                hand[dr_p],
+                jnp.logical_and(
+                    (HAND_SLOTS >= draw_cards__dr_have_3),
+                    (HAND_SLOTS < (draw_cards__dr_have_3 + draw_cards__dr_k_4)),
+                ),
+                deck[draw_cards__dr_p_2][jnp.clip((HAND_SLOTS - draw_cards__dr_have_3), 0, 19)],
+                hand[draw_cards__dr_p_2],
             ),
             jnp.int8,
         )
     )
-    deck = deck.at[dr_p].set(
+    deck = deck.at[draw_cards__dr_p_2].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + dr_k) < 20), deck[dr_p][jnp.clip((DECK_SLOTS + dr_k), 0, 19)], -1
+                ((DECK_SLOTS + draw_cards__dr_k_4) < 20),
+                deck[draw_cards__dr_p_2][jnp.clip((DECK_SLOTS + draw_cards__dr_k_4), 0, 19)],
+                -1,
             ),
             jnp.int8,
         )
     )
-    hand_count = hand_count.at[dr_p].set(jnp.asarray((hand_count[dr_p] + dr_k), jnp.int8))
-    deck_count = deck_count.at[dr_p].set(jnp.asarray((deck_count[dr_p] - dr_k), jnp.int8))
+    hand_count = hand_count.at[draw_cards__dr_p_2].set(
+        jnp.asarray((hand_count[draw_cards__dr_p_2] + draw_cards__dr_k_4), jnp.int8)
+    )
+    deck_count = deck_count.at[draw_cards__dr_p_2].set(
+        jnp.asarray((deck_count[draw_cards__dr_p_2] - draw_cards__dr_k_4), jnp.int8)
+    )
     energy_next = energy_next.at[0].set(
         jnp.asarray(DECK_TYPES[deck_id[0], _roll(_words[4], DECK_TYPE_COUNT[deck_id[0]])], jnp.int8)
     )
     deck = deck.at[1].set(jnp.asarray(_shuffle(DECKS[deck_id[1]], _site_key(key, 7)), jnp.int8))
-    dl_i = _choose(
+    deal__dl_i_5 = _choose(
         _words[5],
         jnp.logical_and(
             jnp.logical_and((deck[1] >= 0), (deck[1] < 34)),
             (POKEMON__stage[jnp.clip(deck[1], 0, 33)] == 0),
         ),
     )
-    hand = hand.at[1].set(jnp.asarray(_push(hand[1], deck[1, dl_i]), jnp.int8))
-    deck = deck.at[1].set(jnp.asarray(_remove(deck[1], dl_i), jnp.int8))
+    hand = hand.at[1].set(jnp.asarray(_push(hand[1], deck[1, deal__dl_i_5]), jnp.int8))
+    deck = deck.at[1].set(jnp.asarray(_remove(deck[1], deal__dl_i_5), jnp.int8))
     deck_count = deck_count.at[1].set(jnp.asarray(_size(deck[1]), jnp.int8))
     hand_count = hand_count.at[1].set(jnp.asarray(1, jnp.int8))
-    dr_p = jnp.asarray(1, jnp.int32)
-    dr_have = hand_count[dr_p]
-    dr_k = jnp.clip(jnp.minimum(4, deck_count[dr_p]), 0, (10 - dr_have))
-    hand = hand.at[dr_p].set(
+    draw_cards__dr_p_6 = jnp.asarray(1, jnp.int32)
+    draw_cards__dr_have_7 = hand_count[draw_cards__dr_p_6]
+    draw_cards__dr_k_8 = jnp.clip(
+        jnp.minimum(4, deck_count[draw_cards__dr_p_6]), 0, (10 - draw_cards__dr_have_7)
+    )
+    hand = hand.at[draw_cards__dr_p_6].set(
         jnp.asarray(
             jnp.where(
-                jnp.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
-                deck[dr_p][jnp.clip((HAND_SLOTS - dr_have), 0, 19)],
-                hand[dr_p],
+                jnp.logical_and(
+                    (HAND_SLOTS >= draw_cards__dr_have_7),
+                    (HAND_SLOTS < (draw_cards__dr_have_7 + draw_cards__dr_k_8)),
+                ),
+                deck[draw_cards__dr_p_6][jnp.clip((HAND_SLOTS - draw_cards__dr_have_7), 0, 19)],
+                hand[draw_cards__dr_p_6],
             ),
             jnp.int8,
         )
     )
-    deck = deck.at[dr_p].set(
+    deck = deck.at[draw_cards__dr_p_6].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + dr_k) < 20), deck[dr_p][jnp.clip((DECK_SLOTS + dr_k), 0, 19)], -1
+                ((DECK_SLOTS + draw_cards__dr_k_8) < 20),
+                deck[draw_cards__dr_p_6][jnp.clip((DECK_SLOTS + draw_cards__dr_k_8), 0, 19)],
+                -1,
             ),
             jnp.int8,
         )
     )
-    hand_count = hand_count.at[dr_p].set(jnp.asarray((hand_count[dr_p] + dr_k), jnp.int8))
-    deck_count = deck_count.at[dr_p].set(jnp.asarray((deck_count[dr_p] - dr_k), jnp.int8))
+    hand_count = hand_count.at[draw_cards__dr_p_6].set(
+        jnp.asarray((hand_count[draw_cards__dr_p_6] + draw_cards__dr_k_8), jnp.int8)
+    )
+    deck_count = deck_count.at[draw_cards__dr_p_6].set(
+        jnp.asarray((deck_count[draw_cards__dr_p_6] - draw_cards__dr_k_8), jnp.int8)
+    )
     energy_next = energy_next.at[1].set(
         jnp.asarray(DECK_TYPES[deck_id[1], _roll(_words[6], DECK_TYPE_COUNT[deck_id[1]])], jnp.int8)
     )

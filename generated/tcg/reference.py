@@ -1495,10 +1495,13 @@ def _effect_play_basic(s: State, h, key) -> None:
         ),
         np.int32,
     )
-    s.card[p, slot] = c
-    s.damage[p, slot] = _cast(0, np.int16)
-    s.energy[p, slot] = _cast(0, np.int8)
-    s.entered[p, slot] = _cast(s.turn, np.int8)
+    put_in_play__p_9 = p
+    put_in_play__slot_10 = slot
+    put_in_play__c_11 = c
+    s.card[put_in_play__p_9, put_in_play__slot_10] = put_in_play__c_11
+    s.damage[put_in_play__p_9, put_in_play__slot_10] = _cast(0, np.int16)
+    s.energy[put_in_play__p_9, put_in_play__slot_10] = _cast(0, np.int8)
+    s.entered[put_in_play__p_9, put_in_play__slot_10] = _cast(s.turn, np.int8)
 
 
 def _effect_evolve(s: State, h, slot, key) -> None:
@@ -1509,9 +1512,10 @@ def _effect_evolve(s: State, h, slot, key) -> None:
     s.card[p, slot] = c
     s.entered[p, slot] = _cast(s.turn, np.int8)
     if slot == 0:
-        s.poisoned[p] = False
-        s.burned[p] = False
-        s.condition[p] = _cast(0, np.int8)
+        clear_conditions__p_12 = p
+        s.poisoned[clear_conditions__p_12] = False
+        s.burned[clear_conditions__p_12] = False
+        s.condition[clear_conditions__p_12] = _cast(0, np.int8)
 
 
 def _effect_attach(s: State, slot, key) -> None:
@@ -1530,101 +1534,161 @@ def _effect_play_trainer(s: State, h, key) -> None:
     s.discard_count[p] = s.discard_count[p] + 1
     if TRAINERS__kind[tr] == 1:
         s.supporter_played = True
-    ce_p = p
-    ce_o = 1 - ce_p
-    if TRAINERS__effect[tr] == 4:
-        s.damage[ce_p, 0] = _cast(
-            np.maximum((s.damage[ce_p, 0] - TRAINERS__amount[tr]), 0), np.int16
+    card_effect__p_13 = p
+    card_effect__eff_14 = TRAINERS__effect[tr]
+    card_effect__amt_15 = TRAINERS__amount[tr]
+    card_effect__ce_p_16 = card_effect__p_13
+    card_effect__ce_o_17 = 1 - card_effect__ce_p_16
+    if card_effect__eff_14 == 4:
+        s.damage[card_effect__ce_p_16, 0] = _cast(
+            np.maximum((s.damage[card_effect__ce_p_16, 0] - card_effect__amt_15), 0), np.int16
         )
-    elif TRAINERS__effect[tr] == 5:
-        s.poisoned[ce_o] = True
-    elif TRAINERS__effect[tr] == 6:
-        s.burned[ce_o] = True
-    elif TRAINERS__effect[tr] == 7:
-        s.condition[ce_o] = _cast(1, np.int8)
-    elif TRAINERS__effect[tr] == 8:
-        s.condition[ce_o] = _cast(2, np.int8)
-    elif TRAINERS__effect[tr] == 9:
-        s.condition[ce_o] = _cast(3, np.int8)
-    elif TRAINERS__effect[tr] == 10:
-        dr_p = ce_p
-        dr_have = s.hand_count[dr_p]
-        dr_k = _cast(
+    elif card_effect__eff_14 == 5:
+        s.poisoned[card_effect__ce_o_17] = True
+    elif card_effect__eff_14 == 6:
+        s.burned[card_effect__ce_o_17] = True
+    elif card_effect__eff_14 == 7:
+        s.condition[card_effect__ce_o_17] = _cast(1, np.int8)
+    elif card_effect__eff_14 == 8:
+        s.condition[card_effect__ce_o_17] = _cast(2, np.int8)
+    elif card_effect__eff_14 == 9:
+        s.condition[card_effect__ce_o_17] = _cast(3, np.int8)
+    elif card_effect__eff_14 == 10:
+        draw_cards__p_18 = card_effect__ce_p_16
+        draw_cards__n_19 = card_effect__amt_15
+        draw_cards__dr_p_20 = draw_cards__p_18
+        draw_cards__dr_have_21 = s.hand_count[draw_cards__dr_p_20]
+        draw_cards__dr_k_22 = _cast(
             np.clip(
-                _cast(np.minimum(TRAINERS__amount[tr], s.deck_count[dr_p]), np.int16),
+                _cast(np.minimum(draw_cards__n_19, s.deck_count[draw_cards__dr_p_20]), np.int16),
                 0,
-                (10 - dr_have),
+                (10 - draw_cards__dr_have_21),
             ),
             np.int16,
         )
-        s.hand[dr_p] = _cast(
+        s.hand[draw_cards__dr_p_20] = _cast(
             np.where(
-                np.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
-                s.deck[dr_p][_cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32)],
-                s.hand[dr_p],
+                np.logical_and(
+                    (HAND_SLOTS >= draw_cards__dr_have_21),
+                    (HAND_SLOTS < (draw_cards__dr_have_21 + draw_cards__dr_k_22)),
+                ),
+                s.deck[draw_cards__dr_p_20][
+                    _cast(np.clip((HAND_SLOTS - draw_cards__dr_have_21), 0, 19), np.int32)
+                ],
+                s.hand[draw_cards__dr_p_20],
             ),
             np.int8,
         )
-        s.deck[dr_p] = _cast(
+        s.deck[draw_cards__dr_p_20] = _cast(
             np.where(
-                ((DECK_SLOTS + dr_k) < 20),
-                s.deck[dr_p][_cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)],
+                ((DECK_SLOTS + draw_cards__dr_k_22) < 20),
+                s.deck[draw_cards__dr_p_20][
+                    _cast(np.clip((DECK_SLOTS + draw_cards__dr_k_22), 0, 19), np.int32)
+                ],
                 -1,
             ),
             np.int8,
         )
-        s.hand_count[dr_p] = _cast((s.hand_count[dr_p] + dr_k), np.int8)
-        s.deck_count[dr_p] = _cast((s.deck_count[dr_p] - dr_k), np.int8)
-    elif TRAINERS__effect[tr] == 11:
-        bb_p = ce_p
-        bb_n = TRAINERS__amount[tr]
-        for bb_k in _range(0, 1):
-            bb_i = _choose(
-                _word(_site_key(key, 10, bb_k)),
+        s.hand_count[draw_cards__dr_p_20] = _cast(
+            (s.hand_count[draw_cards__dr_p_20] + draw_cards__dr_k_22), np.int8
+        )
+        s.deck_count[draw_cards__dr_p_20] = _cast(
+            (s.deck_count[draw_cards__dr_p_20] - draw_cards__dr_k_22), np.int8
+        )
+    elif card_effect__eff_14 == 11:
+        bench_basics__p_23 = card_effect__ce_p_16
+        bench_basics__n_24 = card_effect__amt_15
+        bench_basics__bb_p_25 = bench_basics__p_23
+        bench_basics__bb_n_26 = bench_basics__n_24
+        for bench_basics__bb_k_27 in _range(0, 1):
+            bench_basics__bb_i_28 = _choose(
+                _word(_site_key(key, 10, bench_basics__bb_k_27)),
                 np.logical_and(
-                    np.logical_and((s.deck[bb_p] >= 0), (s.deck[bb_p] < 34)),
-                    (POKEMON__stage[_cast(np.clip(s.deck[bb_p], 0, 33), np.int8)] == 0),
+                    np.logical_and(
+                        (s.deck[bench_basics__bb_p_25] >= 0), (s.deck[bench_basics__bb_p_25] < 34)
+                    ),
+                    (
+                        POKEMON__stage[
+                            _cast(np.clip(s.deck[bench_basics__bb_p_25], 0, 33), np.int8)
+                        ]
+                        == 0
+                    ),
                 ),
             )
-            if ((bb_k < bb_n) and (bb_i >= 0)) and any(
-                (s.card[bb_p, bs] < 0) for bs in _range(1, 4)
+            if (
+                (bench_basics__bb_k_27 < bench_basics__bb_n_26) and (bench_basics__bb_i_28 >= 0)
+            ) and any(
+                (s.card[bench_basics__bb_p_25, bench_basics__bs_29] < 0)
+                for bench_basics__bs_29 in _range(1, 4)
             ):
-                bb_slot = np.int32(
-                    1 + np.argmax([_cast((s.card[bb_p, bs] < 0), np.int32) for bs in _range(1, 4)])
+                bench_basics__bb_slot_31 = np.int32(
+                    1
+                    + np.argmax(
+                        [
+                            _cast(
+                                (s.card[bench_basics__bb_p_25, bench_basics__bs_30] < 0), np.int32
+                            )
+                            for bench_basics__bs_30 in _range(1, 4)
+                        ]
+                    )
                 )
-                s.card[bb_p, bb_slot] = s.deck[bb_p, bb_i]
-                s.damage[bb_p, bb_slot] = _cast(0, np.int16)
-                s.energy[bb_p, bb_slot] = _cast(0, np.int8)
-                s.entered[bb_p, bb_slot] = _cast(s.turn, np.int8)
-                s.deck[bb_p] = _remove(s.deck[bb_p], bb_i)
-                s.deck_count[bb_p] = s.deck_count[bb_p] - 1
-    elif TRAINERS__effect[tr] == 12:
-        if s.damage[ce_o, 0] < POKEMON__hp[s.card[ce_o, 0]]:
-            sr_o = ce_o
-            sr_b = _choose(
+                put_in_play__p_32 = bench_basics__bb_p_25
+                put_in_play__slot_33 = bench_basics__bb_slot_31
+                put_in_play__c_34 = s.deck[bench_basics__bb_p_25, bench_basics__bb_i_28]
+                s.card[put_in_play__p_32, put_in_play__slot_33] = put_in_play__c_34
+                s.damage[put_in_play__p_32, put_in_play__slot_33] = _cast(0, np.int16)
+                s.energy[put_in_play__p_32, put_in_play__slot_33] = _cast(0, np.int8)
+                s.entered[put_in_play__p_32, put_in_play__slot_33] = _cast(s.turn, np.int8)
+                s.deck[bench_basics__bb_p_25] = _remove(
+                    s.deck[bench_basics__bb_p_25], bench_basics__bb_i_28
+                )
+                s.deck_count[bench_basics__bb_p_25] = s.deck_count[bench_basics__bb_p_25] - 1
+    elif card_effect__eff_14 == 12:
+        if s.damage[card_effect__ce_o_17, 0] < POKEMON__hp[s.card[card_effect__ce_o_17, 0]]:
+            switch_random__o_35 = card_effect__ce_o_17
+            switch_random__sr_o_36 = switch_random__o_35
+            switch_random__sr_b_37 = _choose(
                 _words[0],
                 np.array(
-                    [False, (s.card[sr_o, 1] >= 0), (s.card[sr_o, 2] >= 0), (s.card[sr_o, 3] >= 0)],
+                    [
+                        False,
+                        (s.card[switch_random__sr_o_36, 1] >= 0),
+                        (s.card[switch_random__sr_o_36, 2] >= 0),
+                        (s.card[switch_random__sr_o_36, 3] >= 0),
+                    ],
                     dtype=np.bool_,
                 ),
             )
-            if sr_b > 0:
-                sa_p = sr_o
-                sa_perm = np.broadcast_to(np.asarray(SWAP[sr_b]), (4,)).astype(np.int32)
-                s.card[sa_p] = s.card[sa_p][sa_perm]
-                s.damage[sa_p] = s.damage[sa_p][sa_perm]
-                s.energy[sa_p] = s.energy[sa_p][sa_perm]
-                s.entered[sa_p] = s.entered[sa_p][sa_perm]
-                s.poisoned[sa_p] = False
-                s.burned[sa_p] = False
-                s.condition[sa_p] = _cast(0, np.int8)
-    elif TRAINERS__effect[tr] == 13:
-        ac_d = s.deck_id[ce_p]
-        ac_m = DECK_TYPE_COUNT[ac_d]
-        ac_r = _roll(_words[1], (ac_m**3))
-        s.energy[ce_p, 0] = _cast(
+            if switch_random__sr_b_37 > 0:
+                swap_active__p_38 = switch_random__sr_o_36
+                swap_active__b_39 = switch_random__sr_b_37
+                swap_active__sa_p_40 = swap_active__p_38
+                swap_active__sa_perm_41 = np.broadcast_to(
+                    np.asarray(SWAP[swap_active__b_39]), (4,)
+                ).astype(np.int32)
+                s.card[swap_active__sa_p_40] = s.card[swap_active__sa_p_40][swap_active__sa_perm_41]
+                s.damage[swap_active__sa_p_40] = s.damage[swap_active__sa_p_40][
+                    swap_active__sa_perm_41
+                ]
+                s.energy[swap_active__sa_p_40] = s.energy[swap_active__sa_p_40][
+                    swap_active__sa_perm_41
+                ]
+                s.entered[swap_active__sa_p_40] = s.entered[swap_active__sa_p_40][
+                    swap_active__sa_perm_41
+                ]
+                clear_conditions__p_42 = swap_active__sa_p_40
+                s.poisoned[clear_conditions__p_42] = False
+                s.burned[clear_conditions__p_42] = False
+                s.condition[clear_conditions__p_42] = _cast(0, np.int8)
+    elif card_effect__eff_14 == 13:
+        accelerate__p_43 = card_effect__ce_p_16
+        accelerate__n_44 = card_effect__amt_15
+        accelerate__ac_d_45 = s.deck_id[accelerate__p_43]
+        accelerate__ac_m_46 = DECK_TYPE_COUNT[accelerate__ac_d_45]
+        accelerate__ac_r_47 = _roll(_words[1], (accelerate__ac_m_46**3))
+        s.energy[accelerate__p_43, 0] = _cast(
             (
-                s.energy[ce_p, 0]
+                s.energy[accelerate__p_43, 0]
                 + _cast(
                     np.sum(
                         np.stack(
@@ -1632,10 +1696,22 @@ def _effect_play_trainer(s: State, h, key) -> None:
                                 _cast(
                                     np.where(
                                         np.logical_and(
-                                            (k < TRAINERS__amount[tr]),
+                                            (accelerate__k_48 < accelerate__n_44),
                                             (
                                                 TYPE_IDS
-                                                == DECK_TYPES[ac_d, ((ac_r // (ac_m**k)) % ac_m)]
+                                                == DECK_TYPES[
+                                                    accelerate__ac_d_45,
+                                                    (
+                                                        (
+                                                            accelerate__ac_r_47
+                                                            // (
+                                                                accelerate__ac_m_46
+                                                                ** accelerate__k_48
+                                                            )
+                                                        )
+                                                        % accelerate__ac_m_46
+                                                    ),
+                                                ]
                                             ),
                                         ),
                                         1,
@@ -1643,7 +1719,7 @@ def _effect_play_trainer(s: State, h, key) -> None:
                                     ),
                                     np.int32,
                                 )
-                                for k in _range(0, 3)
+                                for accelerate__k_48 in _range(0, 3)
                             ]
                         ),
                         axis=0,
@@ -1653,30 +1729,46 @@ def _effect_play_trainer(s: State, h, key) -> None:
             ),
             np.int8,
         )
-    elif TRAINERS__effect[tr] == 14:
-        de_e = np.broadcast_to(np.asarray(s.energy[ce_p, 0]), (8,)).astype(np.int8)
-        de_rank = np.broadcast_to(
+    elif card_effect__eff_14 == 14:
+        discard_energy__p_49 = card_effect__ce_p_16
+        discard_energy__n_50 = card_effect__amt_15
+        discard_energy__de_e_51 = np.broadcast_to(
+            np.asarray(s.energy[discard_energy__p_49, 0]), (8,)
+        ).astype(np.int8)
+        discard_energy__de_rank_52 = np.broadcast_to(
             np.asarray(
                 (
                     TYPE_IDS
                     + _cast(
-                        np.where((TYPE_IDS == POKEMON__cost_type[s.card[ce_p, 0]]), 8, 0), np.int32
+                        np.where(
+                            (TYPE_IDS == POKEMON__cost_type[s.card[discard_energy__p_49, 0]]), 8, 0
+                        ),
+                        np.int32,
                     )
                 )
             ),
             (8,),
         ).astype(np.int32)
-        de_before = np.broadcast_to(
+        discard_energy__de_before_54 = np.broadcast_to(
             np.asarray(
                 _cast(
                     np.sum(
                         np.stack(
                             [
                                 _cast(
-                                    np.where((de_rank[u] < de_rank), _cast(de_e[u], np.int32), 0),
+                                    np.where(
+                                        (
+                                            discard_energy__de_rank_52[discard_energy__u_53]
+                                            < discard_energy__de_rank_52
+                                        ),
+                                        _cast(
+                                            discard_energy__de_e_51[discard_energy__u_53], np.int32
+                                        ),
+                                        0,
+                                    ),
                                     np.int32,
                                 )
-                                for u in _range(0, 8)
+                                for discard_energy__u_53 in _range(0, 8)
                             ]
                         ),
                         axis=0,
@@ -1686,12 +1778,27 @@ def _effect_play_trainer(s: State, h, key) -> None:
             ),
             (8,),
         ).astype(np.int32)
-        s.energy[ce_p, 0] = _cast(
-            (de_e - _cast(np.clip((TRAINERS__amount[tr] - de_before), 0, de_e), np.int32)), np.int8
+        s.energy[discard_energy__p_49, 0] = _cast(
+            (
+                discard_energy__de_e_51
+                - _cast(
+                    np.clip(
+                        (discard_energy__n_50 - discard_energy__de_before_54),
+                        0,
+                        discard_energy__de_e_51,
+                    ),
+                    np.int32,
+                )
+            ),
+            np.int8,
         )
-    elif TRAINERS__effect[tr] == 15:
-        s.damage[ce_o] = s.damage[ce_o] + _cast(
-            np.where(np.logical_and(BENCH_MASK, (s.card[ce_o] >= 0)), TRAINERS__amount[tr], 0),
+    elif card_effect__eff_14 == 15:
+        s.damage[card_effect__ce_o_17] = s.damage[card_effect__ce_o_17] + _cast(
+            np.where(
+                np.logical_and(BENCH_MASK, (s.card[card_effect__ce_o_17] >= 0)),
+                card_effect__amt_15,
+                0,
+            ),
             np.int16,
         )
 
@@ -1699,27 +1806,43 @@ def _effect_play_trainer(s: State, h, key) -> None:
 def _effect_retreat(s: State, b, key) -> None:
     p = s.current_player
     cost = POKEMON__retreat[s.card[p, 0]]
-    de_e = np.broadcast_to(np.asarray(s.energy[p, 0]), (8,)).astype(np.int8)
-    de_rank = np.broadcast_to(
+    discard_energy__p_55 = p
+    discard_energy__n_56 = cost
+    discard_energy__de_e_57 = np.broadcast_to(
+        np.asarray(s.energy[discard_energy__p_55, 0]), (8,)
+    ).astype(np.int8)
+    discard_energy__de_rank_58 = np.broadcast_to(
         np.asarray(
             (
                 TYPE_IDS
-                + _cast(np.where((TYPE_IDS == POKEMON__cost_type[s.card[p, 0]]), 8, 0), np.int32)
+                + _cast(
+                    np.where(
+                        (TYPE_IDS == POKEMON__cost_type[s.card[discard_energy__p_55, 0]]), 8, 0
+                    ),
+                    np.int32,
+                )
             )
         ),
         (8,),
     ).astype(np.int32)
-    de_before = np.broadcast_to(
+    discard_energy__de_before_60 = np.broadcast_to(
         np.asarray(
             _cast(
                 np.sum(
                     np.stack(
                         [
                             _cast(
-                                np.where((de_rank[u] < de_rank), _cast(de_e[u], np.int32), 0),
+                                np.where(
+                                    (
+                                        discard_energy__de_rank_58[discard_energy__u_59]
+                                        < discard_energy__de_rank_58
+                                    ),
+                                    _cast(discard_energy__de_e_57[discard_energy__u_59], np.int32),
+                                    0,
+                                ),
                                 np.int32,
                             )
-                            for u in _range(0, 8)
+                            for discard_energy__u_59 in _range(0, 8)
                         ]
                     ),
                     axis=0,
@@ -1729,16 +1852,34 @@ def _effect_retreat(s: State, b, key) -> None:
         ),
         (8,),
     ).astype(np.int32)
-    s.energy[p, 0] = _cast((de_e - _cast(np.clip((cost - de_before), 0, de_e), np.int32)), np.int8)
-    sa_p = p
-    sa_perm = np.broadcast_to(np.asarray(SWAP[b]), (4,)).astype(np.int32)
-    s.card[sa_p] = s.card[sa_p][sa_perm]
-    s.damage[sa_p] = s.damage[sa_p][sa_perm]
-    s.energy[sa_p] = s.energy[sa_p][sa_perm]
-    s.entered[sa_p] = s.entered[sa_p][sa_perm]
-    s.poisoned[sa_p] = False
-    s.burned[sa_p] = False
-    s.condition[sa_p] = _cast(0, np.int8)
+    s.energy[discard_energy__p_55, 0] = _cast(
+        (
+            discard_energy__de_e_57
+            - _cast(
+                np.clip(
+                    (discard_energy__n_56 - discard_energy__de_before_60),
+                    0,
+                    discard_energy__de_e_57,
+                ),
+                np.int32,
+            )
+        ),
+        np.int8,
+    )
+    swap_active__p_61 = p
+    swap_active__b_62 = b
+    swap_active__sa_p_63 = swap_active__p_61
+    swap_active__sa_perm_64 = np.broadcast_to(np.asarray(SWAP[swap_active__b_62]), (4,)).astype(
+        np.int32
+    )
+    s.card[swap_active__sa_p_63] = s.card[swap_active__sa_p_63][swap_active__sa_perm_64]
+    s.damage[swap_active__sa_p_63] = s.damage[swap_active__sa_p_63][swap_active__sa_perm_64]
+    s.energy[swap_active__sa_p_63] = s.energy[swap_active__sa_p_63][swap_active__sa_perm_64]
+    s.entered[swap_active__sa_p_63] = s.entered[swap_active__sa_p_63][swap_active__sa_perm_64]
+    clear_conditions__p_65 = swap_active__sa_p_63
+    s.poisoned[clear_conditions__p_65] = False
+    s.burned[clear_conditions__p_65] = False
+    s.condition[clear_conditions__p_65] = _cast(0, np.int8)
     s.retreated = True
 
 
@@ -1767,103 +1908,167 @@ def _effect_attack(s: State, key) -> None:
         if (dmg > 0) and (POKEMON__weakness[s.card[o, 0]] == POKEMON__type[a]):
             dmg = dmg + 20
         s.damage[o, 0] = _cast((s.damage[o, 0] + dmg), np.int16)
-        ce_p = p
-        ce_o = 1 - ce_p
-        if eff == 4:
-            s.damage[ce_p, 0] = _cast(np.maximum((s.damage[ce_p, 0] - amt), 0), np.int16)
-        elif eff == 5:
-            s.poisoned[ce_o] = True
-        elif eff == 6:
-            s.burned[ce_o] = True
-        elif eff == 7:
-            s.condition[ce_o] = _cast(1, np.int8)
-        elif eff == 8:
-            s.condition[ce_o] = _cast(2, np.int8)
-        elif eff == 9:
-            s.condition[ce_o] = _cast(3, np.int8)
-        elif eff == 10:
-            dr_p = ce_p
-            dr_have = s.hand_count[dr_p]
-            dr_k = _cast(
-                np.clip(_cast(np.minimum(amt, s.deck_count[dr_p]), np.int16), 0, (10 - dr_have)),
+        card_effect__p_66 = p
+        card_effect__eff_67 = eff
+        card_effect__amt_68 = amt
+        card_effect__ce_p_69 = card_effect__p_66
+        card_effect__ce_o_70 = 1 - card_effect__ce_p_69
+        if card_effect__eff_67 == 4:
+            s.damage[card_effect__ce_p_69, 0] = _cast(
+                np.maximum((s.damage[card_effect__ce_p_69, 0] - card_effect__amt_68), 0), np.int16
+            )
+        elif card_effect__eff_67 == 5:
+            s.poisoned[card_effect__ce_o_70] = True
+        elif card_effect__eff_67 == 6:
+            s.burned[card_effect__ce_o_70] = True
+        elif card_effect__eff_67 == 7:
+            s.condition[card_effect__ce_o_70] = _cast(1, np.int8)
+        elif card_effect__eff_67 == 8:
+            s.condition[card_effect__ce_o_70] = _cast(2, np.int8)
+        elif card_effect__eff_67 == 9:
+            s.condition[card_effect__ce_o_70] = _cast(3, np.int8)
+        elif card_effect__eff_67 == 10:
+            draw_cards__p_71 = card_effect__ce_p_69
+            draw_cards__n_72 = card_effect__amt_68
+            draw_cards__dr_p_73 = draw_cards__p_71
+            draw_cards__dr_have_74 = s.hand_count[draw_cards__dr_p_73]
+            draw_cards__dr_k_75 = _cast(
+                np.clip(
+                    _cast(
+                        np.minimum(draw_cards__n_72, s.deck_count[draw_cards__dr_p_73]), np.int16
+                    ),
+                    0,
+                    (10 - draw_cards__dr_have_74),
+                ),
                 np.int16,
             )
-            s.hand[dr_p] = _cast(
+            s.hand[draw_cards__dr_p_73] = _cast(
                 np.where(
-                    np.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
-                    s.deck[dr_p][_cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32)],
-                    s.hand[dr_p],
+                    np.logical_and(
+                        (HAND_SLOTS >= draw_cards__dr_have_74),
+                        (HAND_SLOTS < (draw_cards__dr_have_74 + draw_cards__dr_k_75)),
+                    ),
+                    s.deck[draw_cards__dr_p_73][
+                        _cast(np.clip((HAND_SLOTS - draw_cards__dr_have_74), 0, 19), np.int32)
+                    ],
+                    s.hand[draw_cards__dr_p_73],
                 ),
                 np.int8,
             )
-            s.deck[dr_p] = _cast(
+            s.deck[draw_cards__dr_p_73] = _cast(
                 np.where(
-                    ((DECK_SLOTS + dr_k) < 20),
-                    s.deck[dr_p][_cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)],
+                    ((DECK_SLOTS + draw_cards__dr_k_75) < 20),
+                    s.deck[draw_cards__dr_p_73][
+                        _cast(np.clip((DECK_SLOTS + draw_cards__dr_k_75), 0, 19), np.int32)
+                    ],
                     -1,
                 ),
                 np.int8,
             )
-            s.hand_count[dr_p] = _cast((s.hand_count[dr_p] + dr_k), np.int8)
-            s.deck_count[dr_p] = _cast((s.deck_count[dr_p] - dr_k), np.int8)
-        elif eff == 11:
-            bb_p = ce_p
-            bb_n = amt
-            for bb_k in _range(0, 1):
-                bb_i = _choose(
-                    _word(_site_key(key, 16, bb_k)),
+            s.hand_count[draw_cards__dr_p_73] = _cast(
+                (s.hand_count[draw_cards__dr_p_73] + draw_cards__dr_k_75), np.int8
+            )
+            s.deck_count[draw_cards__dr_p_73] = _cast(
+                (s.deck_count[draw_cards__dr_p_73] - draw_cards__dr_k_75), np.int8
+            )
+        elif card_effect__eff_67 == 11:
+            bench_basics__p_76 = card_effect__ce_p_69
+            bench_basics__n_77 = card_effect__amt_68
+            bench_basics__bb_p_78 = bench_basics__p_76
+            bench_basics__bb_n_79 = bench_basics__n_77
+            for bench_basics__bb_k_80 in _range(0, 1):
+                bench_basics__bb_i_81 = _choose(
+                    _word(_site_key(key, 16, bench_basics__bb_k_80)),
                     np.logical_and(
-                        np.logical_and((s.deck[bb_p] >= 0), (s.deck[bb_p] < 34)),
-                        (POKEMON__stage[_cast(np.clip(s.deck[bb_p], 0, 33), np.int8)] == 0),
+                        np.logical_and(
+                            (s.deck[bench_basics__bb_p_78] >= 0),
+                            (s.deck[bench_basics__bb_p_78] < 34),
+                        ),
+                        (
+                            POKEMON__stage[
+                                _cast(np.clip(s.deck[bench_basics__bb_p_78], 0, 33), np.int8)
+                            ]
+                            == 0
+                        ),
                     ),
                 )
-                if ((bb_k < bb_n) and (bb_i >= 0)) and any(
-                    (s.card[bb_p, bs] < 0) for bs in _range(1, 4)
+                if (
+                    (bench_basics__bb_k_80 < bench_basics__bb_n_79) and (bench_basics__bb_i_81 >= 0)
+                ) and any(
+                    (s.card[bench_basics__bb_p_78, bench_basics__bs_82] < 0)
+                    for bench_basics__bs_82 in _range(1, 4)
                 ):
-                    bb_slot = np.int32(
+                    bench_basics__bb_slot_84 = np.int32(
                         1
                         + np.argmax(
-                            [_cast((s.card[bb_p, bs] < 0), np.int32) for bs in _range(1, 4)]
+                            [
+                                _cast(
+                                    (s.card[bench_basics__bb_p_78, bench_basics__bs_83] < 0),
+                                    np.int32,
+                                )
+                                for bench_basics__bs_83 in _range(1, 4)
+                            ]
                         )
                     )
-                    s.card[bb_p, bb_slot] = s.deck[bb_p, bb_i]
-                    s.damage[bb_p, bb_slot] = _cast(0, np.int16)
-                    s.energy[bb_p, bb_slot] = _cast(0, np.int8)
-                    s.entered[bb_p, bb_slot] = _cast(s.turn, np.int8)
-                    s.deck[bb_p] = _remove(s.deck[bb_p], bb_i)
-                    s.deck_count[bb_p] = s.deck_count[bb_p] - 1
-        elif eff == 12:
-            if s.damage[ce_o, 0] < POKEMON__hp[s.card[ce_o, 0]]:
-                sr_o = ce_o
-                sr_b = _choose(
+                    put_in_play__p_85 = bench_basics__bb_p_78
+                    put_in_play__slot_86 = bench_basics__bb_slot_84
+                    put_in_play__c_87 = s.deck[bench_basics__bb_p_78, bench_basics__bb_i_81]
+                    s.card[put_in_play__p_85, put_in_play__slot_86] = put_in_play__c_87
+                    s.damage[put_in_play__p_85, put_in_play__slot_86] = _cast(0, np.int16)
+                    s.energy[put_in_play__p_85, put_in_play__slot_86] = _cast(0, np.int8)
+                    s.entered[put_in_play__p_85, put_in_play__slot_86] = _cast(s.turn, np.int8)
+                    s.deck[bench_basics__bb_p_78] = _remove(
+                        s.deck[bench_basics__bb_p_78], bench_basics__bb_i_81
+                    )
+                    s.deck_count[bench_basics__bb_p_78] = s.deck_count[bench_basics__bb_p_78] - 1
+        elif card_effect__eff_67 == 12:
+            if s.damage[card_effect__ce_o_70, 0] < POKEMON__hp[s.card[card_effect__ce_o_70, 0]]:
+                switch_random__o_88 = card_effect__ce_o_70
+                switch_random__sr_o_89 = switch_random__o_88
+                switch_random__sr_b_90 = _choose(
                     _words[3],
                     np.array(
                         [
                             False,
-                            (s.card[sr_o, 1] >= 0),
-                            (s.card[sr_o, 2] >= 0),
-                            (s.card[sr_o, 3] >= 0),
+                            (s.card[switch_random__sr_o_89, 1] >= 0),
+                            (s.card[switch_random__sr_o_89, 2] >= 0),
+                            (s.card[switch_random__sr_o_89, 3] >= 0),
                         ],
                         dtype=np.bool_,
                     ),
                 )
-                if sr_b > 0:
-                    sa_p = sr_o
-                    sa_perm = np.broadcast_to(np.asarray(SWAP[sr_b]), (4,)).astype(np.int32)
-                    s.card[sa_p] = s.card[sa_p][sa_perm]
-                    s.damage[sa_p] = s.damage[sa_p][sa_perm]
-                    s.energy[sa_p] = s.energy[sa_p][sa_perm]
-                    s.entered[sa_p] = s.entered[sa_p][sa_perm]
-                    s.poisoned[sa_p] = False
-                    s.burned[sa_p] = False
-                    s.condition[sa_p] = _cast(0, np.int8)
-        elif eff == 13:
-            ac_d = s.deck_id[ce_p]
-            ac_m = DECK_TYPE_COUNT[ac_d]
-            ac_r = _roll(_words[4], (ac_m**3))
-            s.energy[ce_p, 0] = _cast(
+                if switch_random__sr_b_90 > 0:
+                    swap_active__p_91 = switch_random__sr_o_89
+                    swap_active__b_92 = switch_random__sr_b_90
+                    swap_active__sa_p_93 = swap_active__p_91
+                    swap_active__sa_perm_94 = np.broadcast_to(
+                        np.asarray(SWAP[swap_active__b_92]), (4,)
+                    ).astype(np.int32)
+                    s.card[swap_active__sa_p_93] = s.card[swap_active__sa_p_93][
+                        swap_active__sa_perm_94
+                    ]
+                    s.damage[swap_active__sa_p_93] = s.damage[swap_active__sa_p_93][
+                        swap_active__sa_perm_94
+                    ]
+                    s.energy[swap_active__sa_p_93] = s.energy[swap_active__sa_p_93][
+                        swap_active__sa_perm_94
+                    ]
+                    s.entered[swap_active__sa_p_93] = s.entered[swap_active__sa_p_93][
+                        swap_active__sa_perm_94
+                    ]
+                    clear_conditions__p_95 = swap_active__sa_p_93
+                    s.poisoned[clear_conditions__p_95] = False
+                    s.burned[clear_conditions__p_95] = False
+                    s.condition[clear_conditions__p_95] = _cast(0, np.int8)
+        elif card_effect__eff_67 == 13:
+            accelerate__p_96 = card_effect__ce_p_69
+            accelerate__n_97 = card_effect__amt_68
+            accelerate__ac_d_98 = s.deck_id[accelerate__p_96]
+            accelerate__ac_m_99 = DECK_TYPE_COUNT[accelerate__ac_d_98]
+            accelerate__ac_r_100 = _roll(_words[4], (accelerate__ac_m_99**3))
+            s.energy[accelerate__p_96, 0] = _cast(
                 (
-                    s.energy[ce_p, 0]
+                    s.energy[accelerate__p_96, 0]
                     + _cast(
                         np.sum(
                             np.stack(
@@ -1871,11 +2076,21 @@ def _effect_attack(s: State, key) -> None:
                                     _cast(
                                         np.where(
                                             np.logical_and(
-                                                (k < amt),
+                                                (accelerate__k_101 < accelerate__n_97),
                                                 (
                                                     TYPE_IDS
                                                     == DECK_TYPES[
-                                                        ac_d, ((ac_r // (ac_m**k)) % ac_m)
+                                                        accelerate__ac_d_98,
+                                                        (
+                                                            (
+                                                                accelerate__ac_r_100
+                                                                // (
+                                                                    accelerate__ac_m_99
+                                                                    ** accelerate__k_101
+                                                                )
+                                                            )
+                                                            % accelerate__ac_m_99
+                                                        ),
                                                     ]
                                                 ),
                                             ),
@@ -1884,7 +2099,7 @@ def _effect_attack(s: State, key) -> None:
                                         ),
                                         np.int32,
                                     )
-                                    for k in _range(0, 3)
+                                    for accelerate__k_101 in _range(0, 3)
                                 ]
                             ),
                             axis=0,
@@ -1894,21 +2109,29 @@ def _effect_attack(s: State, key) -> None:
                 ),
                 np.int8,
             )
-        elif eff == 14:
-            de_e = np.broadcast_to(np.asarray(s.energy[ce_p, 0]), (8,)).astype(np.int8)
-            de_rank = np.broadcast_to(
+        elif card_effect__eff_67 == 14:
+            discard_energy__p_102 = card_effect__ce_p_69
+            discard_energy__n_103 = card_effect__amt_68
+            discard_energy__de_e_104 = np.broadcast_to(
+                np.asarray(s.energy[discard_energy__p_102, 0]), (8,)
+            ).astype(np.int8)
+            discard_energy__de_rank_105 = np.broadcast_to(
                 np.asarray(
                     (
                         TYPE_IDS
                         + _cast(
-                            np.where((TYPE_IDS == POKEMON__cost_type[s.card[ce_p, 0]]), 8, 0),
+                            np.where(
+                                (TYPE_IDS == POKEMON__cost_type[s.card[discard_energy__p_102, 0]]),
+                                8,
+                                0,
+                            ),
                             np.int32,
                         )
                     )
                 ),
                 (8,),
             ).astype(np.int32)
-            de_before = np.broadcast_to(
+            discard_energy__de_before_107 = np.broadcast_to(
                 np.asarray(
                     _cast(
                         np.sum(
@@ -1916,11 +2139,19 @@ def _effect_attack(s: State, key) -> None:
                                 [
                                     _cast(
                                         np.where(
-                                            (de_rank[u] < de_rank), _cast(de_e[u], np.int32), 0
+                                            (
+                                                discard_energy__de_rank_105[discard_energy__u_106]
+                                                < discard_energy__de_rank_105
+                                            ),
+                                            _cast(
+                                                discard_energy__de_e_104[discard_energy__u_106],
+                                                np.int32,
+                                            ),
+                                            0,
                                         ),
                                         np.int32,
                                     )
-                                    for u in _range(0, 8)
+                                    for discard_energy__u_106 in _range(0, 8)
                                 ]
                             ),
                             axis=0,
@@ -1930,19 +2161,38 @@ def _effect_attack(s: State, key) -> None:
                 ),
                 (8,),
             ).astype(np.int32)
-            s.energy[ce_p, 0] = _cast(
-                (de_e - _cast(np.clip((amt - de_before), 0, de_e), np.int32)), np.int8
+            s.energy[discard_energy__p_102, 0] = _cast(
+                (
+                    discard_energy__de_e_104
+                    - _cast(
+                        np.clip(
+                            (discard_energy__n_103 - discard_energy__de_before_107),
+                            0,
+                            discard_energy__de_e_104,
+                        ),
+                        np.int32,
+                    )
+                ),
+                np.int8,
             )
-        elif eff == 15:
-            s.damage[ce_o] = s.damage[ce_o] + _cast(
-                np.where(np.logical_and(BENCH_MASK, (s.card[ce_o] >= 0)), amt, 0), np.int16
+        elif card_effect__eff_67 == 15:
+            s.damage[card_effect__ce_o_70] = s.damage[card_effect__ce_o_70] + _cast(
+                np.where(
+                    np.logical_and(BENCH_MASK, (s.card[card_effect__ce_o_70] >= 0)),
+                    card_effect__amt_68,
+                    0,
+                ),
+                np.int16,
             )
-        ko = np.broadcast_to(
+        knockouts__ko_108 = np.broadcast_to(
             np.asarray(np.logical_and((s.card >= 0), (s.damage >= POKEMON__hp[s.card]))), (2, 4)
         ).astype(np.bool_)
-        ko_cards = np.broadcast_to(
+        knockouts__ko_cards_109 = np.broadcast_to(
             np.asarray(
-                _cast(np.where(ko, (1 + _cast(POKEMON__stage[s.card], np.int32)), 0), np.int32)
+                _cast(
+                    np.where(knockouts__ko_108, (1 + _cast(POKEMON__stage[s.card], np.int32)), 0),
+                    np.int32,
+                )
             ),
             (2, 4),
         ).astype(np.int32)
@@ -1950,15 +2200,21 @@ def _effect_attack(s: State, key) -> None:
             (
                 s.discard_count
                 + np.array(
-                    [np.sum(ko_cards[0], dtype=np.int32), np.sum(ko_cards[1], dtype=np.int32)],
+                    [
+                        np.sum(knockouts__ko_cards_109[0], dtype=np.int32),
+                        np.sum(knockouts__ko_cards_109[1], dtype=np.int32),
+                    ],
                     dtype=np.int32,
                 )
             ),
             np.int8,
         )
-        ko_value = np.broadcast_to(
+        knockouts__ko_value_110 = np.broadcast_to(
             np.asarray(
-                _cast(np.where(ko, (1 + _cast(POKEMON__ex[s.card], np.int32)), 0), np.int32)
+                _cast(
+                    np.where(knockouts__ko_108, (1 + _cast(POKEMON__ex[s.card], np.int32)), 0),
+                    np.int32,
+                )
             ),
             (2, 4),
         ).astype(np.int32)
@@ -1966,28 +2222,42 @@ def _effect_attack(s: State, key) -> None:
             (
                 s.points
                 + np.array(
-                    [np.sum(ko_value[1], dtype=np.int32), np.sum(ko_value[0], dtype=np.int32)],
+                    [
+                        np.sum(knockouts__ko_value_110[1], dtype=np.int32),
+                        np.sum(knockouts__ko_value_110[0], dtype=np.int32),
+                    ],
                     dtype=np.int32,
                 )
             ),
             np.int8,
         )
-        s.card[...] = _cast(np.where(ko, -1, s.card), np.int8)
-        s.damage[...] = _cast(np.where(ko, 0, s.damage), np.int16)
-        s.energy[...] = _cast(np.where(np.reshape(ko, (2, 4, 1)), 0, s.energy), np.int8)
-        s.entered[...] = _cast(np.where(ko, 0, s.entered), np.int8)
-        ko_active = np.broadcast_to(
-            np.asarray(np.array([ko[0, 0], ko[1, 0]], dtype=np.bool_)), (2,)
+        s.card[...] = _cast(np.where(knockouts__ko_108, -1, s.card), np.int8)
+        s.damage[...] = _cast(np.where(knockouts__ko_108, 0, s.damage), np.int16)
+        s.energy[...] = _cast(
+            np.where(np.reshape(knockouts__ko_108, (2, 4, 1)), 0, s.energy), np.int8
+        )
+        s.entered[...] = _cast(np.where(knockouts__ko_108, 0, s.entered), np.int8)
+        knockouts__ko_active_111 = np.broadcast_to(
+            np.asarray(
+                np.array([knockouts__ko_108[0, 0], knockouts__ko_108[1, 0]], dtype=np.bool_)
+            ),
+            (2,),
         ).astype(np.bool_)
-        s.poisoned[...] = np.logical_and(s.poisoned, np.logical_not(ko_active))
-        s.burned[...] = np.logical_and(s.burned, np.logical_not(ko_active))
-        s.condition[...] = _cast(np.where(ko_active, 0, s.condition), np.int8)
-        has_bench = np.broadcast_to(
+        s.poisoned[...] = np.logical_and(s.poisoned, np.logical_not(knockouts__ko_active_111))
+        s.burned[...] = np.logical_and(s.burned, np.logical_not(knockouts__ko_active_111))
+        s.condition[...] = _cast(np.where(knockouts__ko_active_111, 0, s.condition), np.int8)
+        knockouts__has_bench_114 = np.broadcast_to(
             np.asarray(
                 np.array(
                     [
-                        any((s.card[0, ks] >= 0) for ks in _range(1, 4)),
-                        any((s.card[1, ks] >= 0) for ks in _range(1, 4)),
+                        any(
+                            (s.card[0, knockouts__ks_112] >= 0)
+                            for knockouts__ks_112 in _range(1, 4)
+                        ),
+                        any(
+                            (s.card[1, knockouts__ks_113] >= 0)
+                            for knockouts__ks_113 in _range(1, 4)
+                        ),
                     ],
                     dtype=np.bool_,
                 )
@@ -1995,16 +2265,16 @@ def _effect_attack(s: State, key) -> None:
             (2,),
         ).astype(np.bool_)
         s.promote_pending[...] = np.logical_or(
-            s.promote_pending, np.logical_and(ko_active, has_bench)
+            s.promote_pending, np.logical_and(knockouts__ko_active_111, knockouts__has_bench_114)
         )
-        won = np.broadcast_to(
+        knockouts__won_115 = np.broadcast_to(
             np.asarray(
                 np.logical_or(
                     (s.points >= 3),
                     np.array(
                         [
-                            (ko_active[1] and (not has_bench[1])),
-                            (ko_active[0] and (not has_bench[0])),
+                            (knockouts__ko_active_111[1] and (not knockouts__has_bench_114[1])),
+                            (knockouts__ko_active_111[0] and (not knockouts__has_bench_114[0])),
                         ],
                         dtype=np.bool_,
                     ),
@@ -2012,47 +2282,58 @@ def _effect_attack(s: State, key) -> None:
             ),
             (2,),
         ).astype(np.bool_)
-        if won[0] and won[1]:
+        if knockouts__won_115[0] and knockouts__won_115[1]:
             s.rewards[:] = 0.0
             s.terminated = True
             s.phase = _cast(3, np.int8)
-        elif won[0] or won[1]:
-            _win(s, (0 if won[0] else 1))
+        elif knockouts__won_115[0] or knockouts__won_115[1]:
+            _win(s, (0 if knockouts__won_115[0] else 1))
             s.terminated = True
             s.phase = _cast(3, np.int8)
-    eot_p = s.current_player
-    s.energy_now[eot_p] = _cast(-1, np.int8)
+    end_of_turn__eot_p_116 = s.current_player
+    s.energy_now[end_of_turn__eot_p_116] = _cast(-1, np.int8)
     if s.phase != 3:
-        ck_q = eot_p
-        if (s.card[ck_q, 0] >= 0) and (s.damage[ck_q, 0] < POKEMON__hp[s.card[ck_q, 0]]):
-            if s.poisoned[ck_q]:
-                s.damage[ck_q, 0] = s.damage[ck_q, 0] + 10
-            if s.burned[ck_q]:
-                s.damage[ck_q, 0] = s.damage[ck_q, 0] + 20
+        checkup__q_117 = end_of_turn__eot_p_116
+        checkup__owner_118 = end_of_turn__eot_p_116
+        checkup__ck_q_119 = checkup__q_117
+        if (s.card[checkup__ck_q_119, 0] >= 0) and (
+            s.damage[checkup__ck_q_119, 0] < POKEMON__hp[s.card[checkup__ck_q_119, 0]]
+        ):
+            if s.poisoned[checkup__ck_q_119]:
+                s.damage[checkup__ck_q_119, 0] = s.damage[checkup__ck_q_119, 0] + 10
+            if s.burned[checkup__ck_q_119]:
+                s.damage[checkup__ck_q_119, 0] = s.damage[checkup__ck_q_119, 0] + 20
                 if _flip(_words[5]):
-                    s.burned[ck_q] = False
-            if (s.condition[ck_q] == 1) and _flip(_words[6]):
-                s.condition[ck_q] = _cast(0, np.int8)
-            if (s.condition[ck_q] == 2) and (ck_q == eot_p):
-                s.condition[ck_q] = _cast(0, np.int8)
-        ck_q = 1 - eot_p
-        if (s.card[ck_q, 0] >= 0) and (s.damage[ck_q, 0] < POKEMON__hp[s.card[ck_q, 0]]):
-            if s.poisoned[ck_q]:
-                s.damage[ck_q, 0] = s.damage[ck_q, 0] + 10
-            if s.burned[ck_q]:
-                s.damage[ck_q, 0] = s.damage[ck_q, 0] + 20
+                    s.burned[checkup__ck_q_119] = False
+            if (s.condition[checkup__ck_q_119] == 1) and _flip(_words[6]):
+                s.condition[checkup__ck_q_119] = _cast(0, np.int8)
+            if (s.condition[checkup__ck_q_119] == 2) and (checkup__ck_q_119 == checkup__owner_118):
+                s.condition[checkup__ck_q_119] = _cast(0, np.int8)
+        checkup__q_120 = 1 - end_of_turn__eot_p_116
+        checkup__owner_121 = end_of_turn__eot_p_116
+        checkup__ck_q_122 = checkup__q_120
+        if (s.card[checkup__ck_q_122, 0] >= 0) and (
+            s.damage[checkup__ck_q_122, 0] < POKEMON__hp[s.card[checkup__ck_q_122, 0]]
+        ):
+            if s.poisoned[checkup__ck_q_122]:
+                s.damage[checkup__ck_q_122, 0] = s.damage[checkup__ck_q_122, 0] + 10
+            if s.burned[checkup__ck_q_122]:
+                s.damage[checkup__ck_q_122, 0] = s.damage[checkup__ck_q_122, 0] + 20
                 if _flip(_words[7]):
-                    s.burned[ck_q] = False
-            if (s.condition[ck_q] == 1) and _flip(_words[8]):
-                s.condition[ck_q] = _cast(0, np.int8)
-            if (s.condition[ck_q] == 2) and (ck_q == eot_p):
-                s.condition[ck_q] = _cast(0, np.int8)
-        ko = np.broadcast_to(
+                    s.burned[checkup__ck_q_122] = False
+            if (s.condition[checkup__ck_q_122] == 1) and _flip(_words[8]):
+                s.condition[checkup__ck_q_122] = _cast(0, np.int8)
+            if (s.condition[checkup__ck_q_122] == 2) and (checkup__ck_q_122 == checkup__owner_121):
+                s.condition[checkup__ck_q_122] = _cast(0, np.int8)
+        knockouts__ko_123 = np.broadcast_to(
             np.asarray(np.logical_and((s.card >= 0), (s.damage >= POKEMON__hp[s.card]))), (2, 4)
         ).astype(np.bool_)
-        ko_cards = np.broadcast_to(
+        knockouts__ko_cards_124 = np.broadcast_to(
             np.asarray(
-                _cast(np.where(ko, (1 + _cast(POKEMON__stage[s.card], np.int32)), 0), np.int32)
+                _cast(
+                    np.where(knockouts__ko_123, (1 + _cast(POKEMON__stage[s.card], np.int32)), 0),
+                    np.int32,
+                )
             ),
             (2, 4),
         ).astype(np.int32)
@@ -2060,15 +2341,21 @@ def _effect_attack(s: State, key) -> None:
             (
                 s.discard_count
                 + np.array(
-                    [np.sum(ko_cards[0], dtype=np.int32), np.sum(ko_cards[1], dtype=np.int32)],
+                    [
+                        np.sum(knockouts__ko_cards_124[0], dtype=np.int32),
+                        np.sum(knockouts__ko_cards_124[1], dtype=np.int32),
+                    ],
                     dtype=np.int32,
                 )
             ),
             np.int8,
         )
-        ko_value = np.broadcast_to(
+        knockouts__ko_value_125 = np.broadcast_to(
             np.asarray(
-                _cast(np.where(ko, (1 + _cast(POKEMON__ex[s.card], np.int32)), 0), np.int32)
+                _cast(
+                    np.where(knockouts__ko_123, (1 + _cast(POKEMON__ex[s.card], np.int32)), 0),
+                    np.int32,
+                )
             ),
             (2, 4),
         ).astype(np.int32)
@@ -2076,28 +2363,42 @@ def _effect_attack(s: State, key) -> None:
             (
                 s.points
                 + np.array(
-                    [np.sum(ko_value[1], dtype=np.int32), np.sum(ko_value[0], dtype=np.int32)],
+                    [
+                        np.sum(knockouts__ko_value_125[1], dtype=np.int32),
+                        np.sum(knockouts__ko_value_125[0], dtype=np.int32),
+                    ],
                     dtype=np.int32,
                 )
             ),
             np.int8,
         )
-        s.card[...] = _cast(np.where(ko, -1, s.card), np.int8)
-        s.damage[...] = _cast(np.where(ko, 0, s.damage), np.int16)
-        s.energy[...] = _cast(np.where(np.reshape(ko, (2, 4, 1)), 0, s.energy), np.int8)
-        s.entered[...] = _cast(np.where(ko, 0, s.entered), np.int8)
-        ko_active = np.broadcast_to(
-            np.asarray(np.array([ko[0, 0], ko[1, 0]], dtype=np.bool_)), (2,)
+        s.card[...] = _cast(np.where(knockouts__ko_123, -1, s.card), np.int8)
+        s.damage[...] = _cast(np.where(knockouts__ko_123, 0, s.damage), np.int16)
+        s.energy[...] = _cast(
+            np.where(np.reshape(knockouts__ko_123, (2, 4, 1)), 0, s.energy), np.int8
+        )
+        s.entered[...] = _cast(np.where(knockouts__ko_123, 0, s.entered), np.int8)
+        knockouts__ko_active_126 = np.broadcast_to(
+            np.asarray(
+                np.array([knockouts__ko_123[0, 0], knockouts__ko_123[1, 0]], dtype=np.bool_)
+            ),
+            (2,),
         ).astype(np.bool_)
-        s.poisoned[...] = np.logical_and(s.poisoned, np.logical_not(ko_active))
-        s.burned[...] = np.logical_and(s.burned, np.logical_not(ko_active))
-        s.condition[...] = _cast(np.where(ko_active, 0, s.condition), np.int8)
-        has_bench = np.broadcast_to(
+        s.poisoned[...] = np.logical_and(s.poisoned, np.logical_not(knockouts__ko_active_126))
+        s.burned[...] = np.logical_and(s.burned, np.logical_not(knockouts__ko_active_126))
+        s.condition[...] = _cast(np.where(knockouts__ko_active_126, 0, s.condition), np.int8)
+        knockouts__has_bench_129 = np.broadcast_to(
             np.asarray(
                 np.array(
                     [
-                        any((s.card[0, ks] >= 0) for ks in _range(1, 4)),
-                        any((s.card[1, ks] >= 0) for ks in _range(1, 4)),
+                        any(
+                            (s.card[0, knockouts__ks_127] >= 0)
+                            for knockouts__ks_127 in _range(1, 4)
+                        ),
+                        any(
+                            (s.card[1, knockouts__ks_128] >= 0)
+                            for knockouts__ks_128 in _range(1, 4)
+                        ),
                     ],
                     dtype=np.bool_,
                 )
@@ -2105,16 +2406,16 @@ def _effect_attack(s: State, key) -> None:
             (2,),
         ).astype(np.bool_)
         s.promote_pending[...] = np.logical_or(
-            s.promote_pending, np.logical_and(ko_active, has_bench)
+            s.promote_pending, np.logical_and(knockouts__ko_active_126, knockouts__has_bench_129)
         )
-        won = np.broadcast_to(
+        knockouts__won_130 = np.broadcast_to(
             np.asarray(
                 np.logical_or(
                     (s.points >= 3),
                     np.array(
                         [
-                            (ko_active[1] and (not has_bench[1])),
-                            (ko_active[0] and (not has_bench[0])),
+                            (knockouts__ko_active_126[1] and (not knockouts__has_bench_129[1])),
+                            (knockouts__ko_active_126[0] and (not knockouts__has_bench_129[0])),
                         ],
                         dtype=np.bool_,
                     ),
@@ -2122,12 +2423,12 @@ def _effect_attack(s: State, key) -> None:
             ),
             (2,),
         ).astype(np.bool_)
-        if won[0] and won[1]:
+        if knockouts__won_130[0] and knockouts__won_130[1]:
             s.rewards[:] = 0.0
             s.terminated = True
             s.phase = _cast(3, np.int8)
-        elif won[0] or won[1]:
-            _win(s, (0 if won[0] else 1))
+        elif knockouts__won_130[0] or knockouts__won_130[1]:
+            _win(s, (0 if knockouts__won_130[0] else 1))
             s.terminated = True
             s.phase = _cast(3, np.int8)
     if s.phase != 3:
@@ -2135,47 +2436,67 @@ def _effect_attack(s: State, key) -> None:
             s.rewards[:] = 0.0
             s.terminated = True
             s.phase = _cast(3, np.int8)
-        elif s.promote_pending[eot_p]:
+        elif s.promote_pending[end_of_turn__eot_p_116]:
             s.phase = _cast(2, np.int8)
-        elif s.promote_pending[(1 - eot_p)]:
+        elif s.promote_pending[(1 - end_of_turn__eot_p_116)]:
             s.phase = _cast(2, np.int8)
-            s.current_player = 1 - eot_p
+            s.current_player = 1 - end_of_turn__eot_p_116
         else:
-            st_p = 1 - eot_p
-            s.current_player = st_p
+            start_turn__p_131 = 1 - end_of_turn__eot_p_116
+            start_turn__st_p_132 = start_turn__p_131
+            s.current_player = start_turn__st_p_132
             s.phase = _cast(1, np.int8)
             s.turn = s.turn + 1
             s.supporter_played = False
             s.retreated = False
             if (s.turn > 1) or True:
-                dr_p = st_p
-                dr_have = s.hand_count[dr_p]
-                dr_k = _cast(
-                    np.clip(_cast(np.minimum(1, s.deck_count[dr_p]), np.int8), 0, (10 - dr_have)),
-                    np.int8,
-                )
-                s.hand[dr_p] = _cast(
-                    np.where(
-                        np.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
-                        s.deck[dr_p][_cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32)],
-                        s.hand[dr_p],
+                draw_cards__p_133 = start_turn__st_p_132
+                draw_cards__dr_p_134 = draw_cards__p_133
+                draw_cards__dr_have_135 = s.hand_count[draw_cards__dr_p_134]
+                draw_cards__dr_k_136 = _cast(
+                    np.clip(
+                        _cast(np.minimum(1, s.deck_count[draw_cards__dr_p_134]), np.int8),
+                        0,
+                        (10 - draw_cards__dr_have_135),
                     ),
                     np.int8,
                 )
-                s.deck[dr_p] = _cast(
+                s.hand[draw_cards__dr_p_134] = _cast(
                     np.where(
-                        ((DECK_SLOTS + dr_k) < 20),
-                        s.deck[dr_p][_cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)],
+                        np.logical_and(
+                            (HAND_SLOTS >= draw_cards__dr_have_135),
+                            (HAND_SLOTS < (draw_cards__dr_have_135 + draw_cards__dr_k_136)),
+                        ),
+                        s.deck[draw_cards__dr_p_134][
+                            _cast(np.clip((HAND_SLOTS - draw_cards__dr_have_135), 0, 19), np.int32)
+                        ],
+                        s.hand[draw_cards__dr_p_134],
+                    ),
+                    np.int8,
+                )
+                s.deck[draw_cards__dr_p_134] = _cast(
+                    np.where(
+                        ((DECK_SLOTS + draw_cards__dr_k_136) < 20),
+                        s.deck[draw_cards__dr_p_134][
+                            _cast(np.clip((DECK_SLOTS + draw_cards__dr_k_136), 0, 19), np.int32)
+                        ],
                         -1,
                     ),
                     np.int8,
                 )
-                s.hand_count[dr_p] = s.hand_count[dr_p] + dr_k
-                s.deck_count[dr_p] = s.deck_count[dr_p] - dr_k
+                s.hand_count[draw_cards__dr_p_134] = (
+                    s.hand_count[draw_cards__dr_p_134] + draw_cards__dr_k_136
+                )
+                s.deck_count[draw_cards__dr_p_134] = (
+                    s.deck_count[draw_cards__dr_p_134] - draw_cards__dr_k_136
+                )
             if s.turn > 1:
-                s.energy_now[st_p] = s.energy_next[st_p]
-                s.energy_next[st_p] = _cast(
-                    DECK_TYPES[s.deck_id[st_p], _roll(_words[9], DECK_TYPE_COUNT[s.deck_id[st_p]])],
+                s.energy_now[start_turn__st_p_132] = s.energy_next[start_turn__st_p_132]
+                s.energy_next[start_turn__st_p_132] = _cast(
+                    DECK_TYPES[
+                        s.deck_id[start_turn__st_p_132],
+                        _roll(_words[9], DECK_TYPE_COUNT[s.deck_id[start_turn__st_p_132]]),
+                    ],
                     np.int8,
                 )
 
@@ -2183,54 +2504,81 @@ def _effect_attack(s: State, key) -> None:
 def _effect_promote(s: State, b, key) -> None:
     _words = _bits(key, 1)
     p = s.current_player
-    sa_p = p
-    sa_perm = np.broadcast_to(np.asarray(SWAP[b]), (4,)).astype(np.int32)
-    s.card[sa_p] = s.card[sa_p][sa_perm]
-    s.damage[sa_p] = s.damage[sa_p][sa_perm]
-    s.energy[sa_p] = s.energy[sa_p][sa_perm]
-    s.entered[sa_p] = s.entered[sa_p][sa_perm]
-    s.poisoned[sa_p] = False
-    s.burned[sa_p] = False
-    s.condition[sa_p] = _cast(0, np.int8)
+    swap_active__p_137 = p
+    swap_active__b_138 = b
+    swap_active__sa_p_139 = swap_active__p_137
+    swap_active__sa_perm_140 = np.broadcast_to(np.asarray(SWAP[swap_active__b_138]), (4,)).astype(
+        np.int32
+    )
+    s.card[swap_active__sa_p_139] = s.card[swap_active__sa_p_139][swap_active__sa_perm_140]
+    s.damage[swap_active__sa_p_139] = s.damage[swap_active__sa_p_139][swap_active__sa_perm_140]
+    s.energy[swap_active__sa_p_139] = s.energy[swap_active__sa_p_139][swap_active__sa_perm_140]
+    s.entered[swap_active__sa_p_139] = s.entered[swap_active__sa_p_139][swap_active__sa_perm_140]
+    clear_conditions__p_141 = swap_active__sa_p_139
+    s.poisoned[clear_conditions__p_141] = False
+    s.burned[clear_conditions__p_141] = False
+    s.condition[clear_conditions__p_141] = _cast(0, np.int8)
     s.promote_pending[p] = False
     if s.promote_pending[(1 - p)]:
         s.current_player = 1 - p
     else:
-        st_p = _cast(_cast((s.first if ((s.turn % 2) == 0) else (1 - s.first)), np.int8), np.int8)
-        s.current_player = _cast(st_p, np.int32)
+        start_turn__p_142 = _cast(
+            _cast((s.first if ((s.turn % 2) == 0) else (1 - s.first)), np.int8), np.int8
+        )
+        start_turn__st_p_143 = start_turn__p_142
+        s.current_player = _cast(start_turn__st_p_143, np.int32)
         s.phase = _cast(1, np.int8)
         s.turn = s.turn + 1
         s.supporter_played = False
         s.retreated = False
         if (s.turn > 1) or True:
-            dr_p = st_p
-            dr_have = s.hand_count[dr_p]
-            dr_k = _cast(
-                np.clip(_cast(np.minimum(1, s.deck_count[dr_p]), np.int8), 0, (10 - dr_have)),
-                np.int8,
-            )
-            s.hand[dr_p] = _cast(
-                np.where(
-                    np.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
-                    s.deck[dr_p][_cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32)],
-                    s.hand[dr_p],
+            draw_cards__p_144 = start_turn__st_p_143
+            draw_cards__dr_p_145 = draw_cards__p_144
+            draw_cards__dr_have_146 = s.hand_count[draw_cards__dr_p_145]
+            draw_cards__dr_k_147 = _cast(
+                np.clip(
+                    _cast(np.minimum(1, s.deck_count[draw_cards__dr_p_145]), np.int8),
+                    0,
+                    (10 - draw_cards__dr_have_146),
                 ),
                 np.int8,
             )
-            s.deck[dr_p] = _cast(
+            s.hand[draw_cards__dr_p_145] = _cast(
                 np.where(
-                    ((DECK_SLOTS + dr_k) < 20),
-                    s.deck[dr_p][_cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)],
+                    np.logical_and(
+                        (HAND_SLOTS >= draw_cards__dr_have_146),
+                        (HAND_SLOTS < (draw_cards__dr_have_146 + draw_cards__dr_k_147)),
+                    ),
+                    s.deck[draw_cards__dr_p_145][
+                        _cast(np.clip((HAND_SLOTS - draw_cards__dr_have_146), 0, 19), np.int32)
+                    ],
+                    s.hand[draw_cards__dr_p_145],
+                ),
+                np.int8,
+            )
+            s.deck[draw_cards__dr_p_145] = _cast(
+                np.where(
+                    ((DECK_SLOTS + draw_cards__dr_k_147) < 20),
+                    s.deck[draw_cards__dr_p_145][
+                        _cast(np.clip((DECK_SLOTS + draw_cards__dr_k_147), 0, 19), np.int32)
+                    ],
                     -1,
                 ),
                 np.int8,
             )
-            s.hand_count[dr_p] = s.hand_count[dr_p] + dr_k
-            s.deck_count[dr_p] = s.deck_count[dr_p] - dr_k
+            s.hand_count[draw_cards__dr_p_145] = (
+                s.hand_count[draw_cards__dr_p_145] + draw_cards__dr_k_147
+            )
+            s.deck_count[draw_cards__dr_p_145] = (
+                s.deck_count[draw_cards__dr_p_145] - draw_cards__dr_k_147
+            )
         if s.turn > 1:
-            s.energy_now[st_p] = s.energy_next[st_p]
-            s.energy_next[st_p] = _cast(
-                DECK_TYPES[s.deck_id[st_p], _roll(_words[0], DECK_TYPE_COUNT[s.deck_id[st_p]])],
+            s.energy_now[start_turn__st_p_143] = s.energy_next[start_turn__st_p_143]
+            s.energy_next[start_turn__st_p_143] = _cast(
+                DECK_TYPES[
+                    s.deck_id[start_turn__st_p_143],
+                    _roll(_words[0], DECK_TYPE_COUNT[s.deck_id[start_turn__st_p_143]]),
+                ],
                 np.int8,
             )
 
@@ -2241,77 +2589,114 @@ def _effect_end_turn(s: State, key) -> None:
         if s.current_player == s.first:
             s.current_player = _cast((1 - s.first), np.int32)
         else:
-            st_p = s.first
-            s.current_player = _cast(st_p, np.int32)
+            start_turn__p_148 = s.first
+            start_turn__st_p_149 = start_turn__p_148
+            s.current_player = _cast(start_turn__st_p_149, np.int32)
             s.phase = _cast(1, np.int8)
             s.turn = s.turn + 1
             s.supporter_played = False
             s.retreated = False
             if (s.turn > 1) or True:
-                dr_p = st_p
-                dr_have = s.hand_count[dr_p]
-                dr_k = _cast(
-                    np.clip(_cast(np.minimum(1, s.deck_count[dr_p]), np.int8), 0, (10 - dr_have)),
-                    np.int8,
-                )
-                s.hand[dr_p] = _cast(
-                    np.where(
-                        np.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
-                        s.deck[dr_p][_cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32)],
-                        s.hand[dr_p],
+                draw_cards__p_150 = start_turn__st_p_149
+                draw_cards__dr_p_151 = draw_cards__p_150
+                draw_cards__dr_have_152 = s.hand_count[draw_cards__dr_p_151]
+                draw_cards__dr_k_153 = _cast(
+                    np.clip(
+                        _cast(np.minimum(1, s.deck_count[draw_cards__dr_p_151]), np.int8),
+                        0,
+                        (10 - draw_cards__dr_have_152),
                     ),
                     np.int8,
                 )
-                s.deck[dr_p] = _cast(
+                s.hand[draw_cards__dr_p_151] = _cast(
                     np.where(
-                        ((DECK_SLOTS + dr_k) < 20),
-                        s.deck[dr_p][_cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)],
+                        np.logical_and(
+                            (HAND_SLOTS >= draw_cards__dr_have_152),
+                            (HAND_SLOTS < (draw_cards__dr_have_152 + draw_cards__dr_k_153)),
+                        ),
+                        s.deck[draw_cards__dr_p_151][
+                            _cast(np.clip((HAND_SLOTS - draw_cards__dr_have_152), 0, 19), np.int32)
+                        ],
+                        s.hand[draw_cards__dr_p_151],
+                    ),
+                    np.int8,
+                )
+                s.deck[draw_cards__dr_p_151] = _cast(
+                    np.where(
+                        ((DECK_SLOTS + draw_cards__dr_k_153) < 20),
+                        s.deck[draw_cards__dr_p_151][
+                            _cast(np.clip((DECK_SLOTS + draw_cards__dr_k_153), 0, 19), np.int32)
+                        ],
                         -1,
                     ),
                     np.int8,
                 )
-                s.hand_count[dr_p] = s.hand_count[dr_p] + dr_k
-                s.deck_count[dr_p] = s.deck_count[dr_p] - dr_k
+                s.hand_count[draw_cards__dr_p_151] = (
+                    s.hand_count[draw_cards__dr_p_151] + draw_cards__dr_k_153
+                )
+                s.deck_count[draw_cards__dr_p_151] = (
+                    s.deck_count[draw_cards__dr_p_151] - draw_cards__dr_k_153
+                )
             if s.turn > 1:
-                s.energy_now[st_p] = s.energy_next[st_p]
-                s.energy_next[st_p] = _cast(
-                    DECK_TYPES[s.deck_id[st_p], _roll(_words[0], DECK_TYPE_COUNT[s.deck_id[st_p]])],
+                s.energy_now[start_turn__st_p_149] = s.energy_next[start_turn__st_p_149]
+                s.energy_next[start_turn__st_p_149] = _cast(
+                    DECK_TYPES[
+                        s.deck_id[start_turn__st_p_149],
+                        _roll(_words[0], DECK_TYPE_COUNT[s.deck_id[start_turn__st_p_149]]),
+                    ],
                     np.int8,
                 )
     else:
-        eot_p = s.current_player
-        s.energy_now[eot_p] = _cast(-1, np.int8)
+        end_of_turn__eot_p_154 = s.current_player
+        s.energy_now[end_of_turn__eot_p_154] = _cast(-1, np.int8)
         if s.phase != 3:
-            ck_q = eot_p
-            if (s.card[ck_q, 0] >= 0) and (s.damage[ck_q, 0] < POKEMON__hp[s.card[ck_q, 0]]):
-                if s.poisoned[ck_q]:
-                    s.damage[ck_q, 0] = s.damage[ck_q, 0] + 10
-                if s.burned[ck_q]:
-                    s.damage[ck_q, 0] = s.damage[ck_q, 0] + 20
+            checkup__q_155 = end_of_turn__eot_p_154
+            checkup__owner_156 = end_of_turn__eot_p_154
+            checkup__ck_q_157 = checkup__q_155
+            if (s.card[checkup__ck_q_157, 0] >= 0) and (
+                s.damage[checkup__ck_q_157, 0] < POKEMON__hp[s.card[checkup__ck_q_157, 0]]
+            ):
+                if s.poisoned[checkup__ck_q_157]:
+                    s.damage[checkup__ck_q_157, 0] = s.damage[checkup__ck_q_157, 0] + 10
+                if s.burned[checkup__ck_q_157]:
+                    s.damage[checkup__ck_q_157, 0] = s.damage[checkup__ck_q_157, 0] + 20
                     if _flip(_words[1]):
-                        s.burned[ck_q] = False
-                if (s.condition[ck_q] == 1) and _flip(_words[2]):
-                    s.condition[ck_q] = _cast(0, np.int8)
-                if (s.condition[ck_q] == 2) and (ck_q == eot_p):
-                    s.condition[ck_q] = _cast(0, np.int8)
-            ck_q = 1 - eot_p
-            if (s.card[ck_q, 0] >= 0) and (s.damage[ck_q, 0] < POKEMON__hp[s.card[ck_q, 0]]):
-                if s.poisoned[ck_q]:
-                    s.damage[ck_q, 0] = s.damage[ck_q, 0] + 10
-                if s.burned[ck_q]:
-                    s.damage[ck_q, 0] = s.damage[ck_q, 0] + 20
+                        s.burned[checkup__ck_q_157] = False
+                if (s.condition[checkup__ck_q_157] == 1) and _flip(_words[2]):
+                    s.condition[checkup__ck_q_157] = _cast(0, np.int8)
+                if (s.condition[checkup__ck_q_157] == 2) and (
+                    checkup__ck_q_157 == checkup__owner_156
+                ):
+                    s.condition[checkup__ck_q_157] = _cast(0, np.int8)
+            checkup__q_158 = 1 - end_of_turn__eot_p_154
+            checkup__owner_159 = end_of_turn__eot_p_154
+            checkup__ck_q_160 = checkup__q_158
+            if (s.card[checkup__ck_q_160, 0] >= 0) and (
+                s.damage[checkup__ck_q_160, 0] < POKEMON__hp[s.card[checkup__ck_q_160, 0]]
+            ):
+                if s.poisoned[checkup__ck_q_160]:
+                    s.damage[checkup__ck_q_160, 0] = s.damage[checkup__ck_q_160, 0] + 10
+                if s.burned[checkup__ck_q_160]:
+                    s.damage[checkup__ck_q_160, 0] = s.damage[checkup__ck_q_160, 0] + 20
                     if _flip(_words[3]):
-                        s.burned[ck_q] = False
-                if (s.condition[ck_q] == 1) and _flip(_words[4]):
-                    s.condition[ck_q] = _cast(0, np.int8)
-                if (s.condition[ck_q] == 2) and (ck_q == eot_p):
-                    s.condition[ck_q] = _cast(0, np.int8)
-            ko = np.broadcast_to(
+                        s.burned[checkup__ck_q_160] = False
+                if (s.condition[checkup__ck_q_160] == 1) and _flip(_words[4]):
+                    s.condition[checkup__ck_q_160] = _cast(0, np.int8)
+                if (s.condition[checkup__ck_q_160] == 2) and (
+                    checkup__ck_q_160 == checkup__owner_159
+                ):
+                    s.condition[checkup__ck_q_160] = _cast(0, np.int8)
+            knockouts__ko_161 = np.broadcast_to(
                 np.asarray(np.logical_and((s.card >= 0), (s.damage >= POKEMON__hp[s.card]))), (2, 4)
             ).astype(np.bool_)
-            ko_cards = np.broadcast_to(
+            knockouts__ko_cards_162 = np.broadcast_to(
                 np.asarray(
-                    _cast(np.where(ko, (1 + _cast(POKEMON__stage[s.card], np.int32)), 0), np.int32)
+                    _cast(
+                        np.where(
+                            knockouts__ko_161, (1 + _cast(POKEMON__stage[s.card], np.int32)), 0
+                        ),
+                        np.int32,
+                    )
                 ),
                 (2, 4),
             ).astype(np.int32)
@@ -2319,15 +2704,21 @@ def _effect_end_turn(s: State, key) -> None:
                 (
                     s.discard_count
                     + np.array(
-                        [np.sum(ko_cards[0], dtype=np.int32), np.sum(ko_cards[1], dtype=np.int32)],
+                        [
+                            np.sum(knockouts__ko_cards_162[0], dtype=np.int32),
+                            np.sum(knockouts__ko_cards_162[1], dtype=np.int32),
+                        ],
                         dtype=np.int32,
                     )
                 ),
                 np.int8,
             )
-            ko_value = np.broadcast_to(
+            knockouts__ko_value_163 = np.broadcast_to(
                 np.asarray(
-                    _cast(np.where(ko, (1 + _cast(POKEMON__ex[s.card], np.int32)), 0), np.int32)
+                    _cast(
+                        np.where(knockouts__ko_161, (1 + _cast(POKEMON__ex[s.card], np.int32)), 0),
+                        np.int32,
+                    )
                 ),
                 (2, 4),
             ).astype(np.int32)
@@ -2335,28 +2726,42 @@ def _effect_end_turn(s: State, key) -> None:
                 (
                     s.points
                     + np.array(
-                        [np.sum(ko_value[1], dtype=np.int32), np.sum(ko_value[0], dtype=np.int32)],
+                        [
+                            np.sum(knockouts__ko_value_163[1], dtype=np.int32),
+                            np.sum(knockouts__ko_value_163[0], dtype=np.int32),
+                        ],
                         dtype=np.int32,
                     )
                 ),
                 np.int8,
             )
-            s.card[...] = _cast(np.where(ko, -1, s.card), np.int8)
-            s.damage[...] = _cast(np.where(ko, 0, s.damage), np.int16)
-            s.energy[...] = _cast(np.where(np.reshape(ko, (2, 4, 1)), 0, s.energy), np.int8)
-            s.entered[...] = _cast(np.where(ko, 0, s.entered), np.int8)
-            ko_active = np.broadcast_to(
-                np.asarray(np.array([ko[0, 0], ko[1, 0]], dtype=np.bool_)), (2,)
+            s.card[...] = _cast(np.where(knockouts__ko_161, -1, s.card), np.int8)
+            s.damage[...] = _cast(np.where(knockouts__ko_161, 0, s.damage), np.int16)
+            s.energy[...] = _cast(
+                np.where(np.reshape(knockouts__ko_161, (2, 4, 1)), 0, s.energy), np.int8
+            )
+            s.entered[...] = _cast(np.where(knockouts__ko_161, 0, s.entered), np.int8)
+            knockouts__ko_active_164 = np.broadcast_to(
+                np.asarray(
+                    np.array([knockouts__ko_161[0, 0], knockouts__ko_161[1, 0]], dtype=np.bool_)
+                ),
+                (2,),
             ).astype(np.bool_)
-            s.poisoned[...] = np.logical_and(s.poisoned, np.logical_not(ko_active))
-            s.burned[...] = np.logical_and(s.burned, np.logical_not(ko_active))
-            s.condition[...] = _cast(np.where(ko_active, 0, s.condition), np.int8)
-            has_bench = np.broadcast_to(
+            s.poisoned[...] = np.logical_and(s.poisoned, np.logical_not(knockouts__ko_active_164))
+            s.burned[...] = np.logical_and(s.burned, np.logical_not(knockouts__ko_active_164))
+            s.condition[...] = _cast(np.where(knockouts__ko_active_164, 0, s.condition), np.int8)
+            knockouts__has_bench_167 = np.broadcast_to(
                 np.asarray(
                     np.array(
                         [
-                            any((s.card[0, ks] >= 0) for ks in _range(1, 4)),
-                            any((s.card[1, ks] >= 0) for ks in _range(1, 4)),
+                            any(
+                                (s.card[0, knockouts__ks_165] >= 0)
+                                for knockouts__ks_165 in _range(1, 4)
+                            ),
+                            any(
+                                (s.card[1, knockouts__ks_166] >= 0)
+                                for knockouts__ks_166 in _range(1, 4)
+                            ),
                         ],
                         dtype=np.bool_,
                     )
@@ -2364,16 +2769,17 @@ def _effect_end_turn(s: State, key) -> None:
                 (2,),
             ).astype(np.bool_)
             s.promote_pending[...] = np.logical_or(
-                s.promote_pending, np.logical_and(ko_active, has_bench)
+                s.promote_pending,
+                np.logical_and(knockouts__ko_active_164, knockouts__has_bench_167),
             )
-            won = np.broadcast_to(
+            knockouts__won_168 = np.broadcast_to(
                 np.asarray(
                     np.logical_or(
                         (s.points >= 3),
                         np.array(
                             [
-                                (ko_active[1] and (not has_bench[1])),
-                                (ko_active[0] and (not has_bench[0])),
+                                (knockouts__ko_active_164[1] and (not knockouts__has_bench_167[1])),
+                                (knockouts__ko_active_164[0] and (not knockouts__has_bench_167[0])),
                             ],
                             dtype=np.bool_,
                         ),
@@ -2381,12 +2787,12 @@ def _effect_end_turn(s: State, key) -> None:
                 ),
                 (2,),
             ).astype(np.bool_)
-            if won[0] and won[1]:
+            if knockouts__won_168[0] and knockouts__won_168[1]:
                 s.rewards[:] = 0.0
                 s.terminated = True
                 s.phase = _cast(3, np.int8)
-            elif won[0] or won[1]:
-                _win(s, (0 if won[0] else 1))
+            elif knockouts__won_168[0] or knockouts__won_168[1]:
+                _win(s, (0 if knockouts__won_168[0] else 1))
                 s.terminated = True
                 s.phase = _cast(3, np.int8)
         if s.phase != 3:
@@ -2394,52 +2800,68 @@ def _effect_end_turn(s: State, key) -> None:
                 s.rewards[:] = 0.0
                 s.terminated = True
                 s.phase = _cast(3, np.int8)
-            elif s.promote_pending[eot_p]:
+            elif s.promote_pending[end_of_turn__eot_p_154]:
                 s.phase = _cast(2, np.int8)
-            elif s.promote_pending[(1 - eot_p)]:
+            elif s.promote_pending[(1 - end_of_turn__eot_p_154)]:
                 s.phase = _cast(2, np.int8)
-                s.current_player = 1 - eot_p
+                s.current_player = 1 - end_of_turn__eot_p_154
             else:
-                st_p = 1 - eot_p
-                s.current_player = st_p
+                start_turn__p_169 = 1 - end_of_turn__eot_p_154
+                start_turn__st_p_170 = start_turn__p_169
+                s.current_player = start_turn__st_p_170
                 s.phase = _cast(1, np.int8)
                 s.turn = s.turn + 1
                 s.supporter_played = False
                 s.retreated = False
                 if (s.turn > 1) or True:
-                    dr_p = st_p
-                    dr_have = s.hand_count[dr_p]
-                    dr_k = _cast(
+                    draw_cards__p_171 = start_turn__st_p_170
+                    draw_cards__dr_p_172 = draw_cards__p_171
+                    draw_cards__dr_have_173 = s.hand_count[draw_cards__dr_p_172]
+                    draw_cards__dr_k_174 = _cast(
                         np.clip(
-                            _cast(np.minimum(1, s.deck_count[dr_p]), np.int8), 0, (10 - dr_have)
+                            _cast(np.minimum(1, s.deck_count[draw_cards__dr_p_172]), np.int8),
+                            0,
+                            (10 - draw_cards__dr_have_173),
                         ),
                         np.int8,
                     )
-                    s.hand[dr_p] = _cast(
+                    s.hand[draw_cards__dr_p_172] = _cast(
                         np.where(
                             np.logical_and(
-                                (HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))
+                                (HAND_SLOTS >= draw_cards__dr_have_173),
+                                (HAND_SLOTS < (draw_cards__dr_have_173 + draw_cards__dr_k_174)),
                             ),
-                            s.deck[dr_p][_cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32)],
-                            s.hand[dr_p],
+                            s.deck[draw_cards__dr_p_172][
+                                _cast(
+                                    np.clip((HAND_SLOTS - draw_cards__dr_have_173), 0, 19), np.int32
+                                )
+                            ],
+                            s.hand[draw_cards__dr_p_172],
                         ),
                         np.int8,
                     )
-                    s.deck[dr_p] = _cast(
+                    s.deck[draw_cards__dr_p_172] = _cast(
                         np.where(
-                            ((DECK_SLOTS + dr_k) < 20),
-                            s.deck[dr_p][_cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)],
+                            ((DECK_SLOTS + draw_cards__dr_k_174) < 20),
+                            s.deck[draw_cards__dr_p_172][
+                                _cast(np.clip((DECK_SLOTS + draw_cards__dr_k_174), 0, 19), np.int32)
+                            ],
                             -1,
                         ),
                         np.int8,
                     )
-                    s.hand_count[dr_p] = s.hand_count[dr_p] + dr_k
-                    s.deck_count[dr_p] = s.deck_count[dr_p] - dr_k
+                    s.hand_count[draw_cards__dr_p_172] = (
+                        s.hand_count[draw_cards__dr_p_172] + draw_cards__dr_k_174
+                    )
+                    s.deck_count[draw_cards__dr_p_172] = (
+                        s.deck_count[draw_cards__dr_p_172] - draw_cards__dr_k_174
+                    )
                 if s.turn > 1:
-                    s.energy_now[st_p] = s.energy_next[st_p]
-                    s.energy_next[st_p] = _cast(
+                    s.energy_now[start_turn__st_p_170] = s.energy_next[start_turn__st_p_170]
+                    s.energy_next[start_turn__st_p_170] = _cast(
                         DECK_TYPES[
-                            s.deck_id[st_p], _roll(_words[5], DECK_TYPE_COUNT[s.deck_id[st_p]])
+                            s.deck_id[start_turn__st_p_170],
+                            _roll(_words[5], DECK_TYPE_COUNT[s.deck_id[start_turn__st_p_170]]),
                         ],
                         np.int8,
                     )
@@ -2512,78 +2934,102 @@ def init(key) -> State:
         np.int8,
     )
     s.deck[0] = _cast(_shuffle(DECKS[s.deck_id[0]], _site_key(key, 4)), np.int8)
-    dl_i = _choose(
+    deal__dl_i_1 = _choose(
         _words[3],
         np.logical_and(
             np.logical_and((s.deck[0] >= 0), (s.deck[0] < 34)),
             (POKEMON__stage[_cast(np.clip(s.deck[0], 0, 33), np.int8)] == 0),
         ),
     )
-    s.hand[0] = _push(s.hand[0], s.deck[0, dl_i])
-    s.deck[0] = _remove(s.deck[0], dl_i)
+    s.hand[0] = _push(s.hand[0], s.deck[0, deal__dl_i_1])
+    s.deck[0] = _remove(s.deck[0], deal__dl_i_1)
     s.deck_count[0] = _cast(_size(s.deck[0]), np.int8)
     s.hand_count[0] = _cast(1, np.int8)
-    dr_p = _cast(0, np.int32)
-    dr_have = s.hand_count[dr_p]
-    dr_k = _cast(
-        np.clip(_cast(np.minimum(4, s.deck_count[dr_p]), np.int8), 0, (10 - dr_have)), np.int8
-    )
-    s.hand[dr_p] = _cast(
-        np.where(
-            np.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
-            s.deck[dr_p][_cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32)],
-            s.hand[dr_p],
+    draw_cards__dr_p_2 = _cast(0, np.int32)
+    draw_cards__dr_have_3 = s.hand_count[draw_cards__dr_p_2]
+    draw_cards__dr_k_4 = _cast(
+        np.clip(
+            _cast(np.minimum(4, s.deck_count[draw_cards__dr_p_2]), np.int8),
+            0,
+            (10 - draw_cards__dr_have_3),
         ),
         np.int8,
     )
-    s.deck[dr_p] = _cast(
+    s.hand[draw_cards__dr_p_2] = _cast(
         np.where(
-            ((DECK_SLOTS + dr_k) < 20),
-            s.deck[dr_p][_cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)],
+            np.logical_and(
+                (HAND_SLOTS >= draw_cards__dr_have_3),
+                (HAND_SLOTS < (draw_cards__dr_have_3 + draw_cards__dr_k_4)),
+            ),
+            s.deck[draw_cards__dr_p_2][
+                _cast(np.clip((HAND_SLOTS - draw_cards__dr_have_3), 0, 19), np.int32)
+            ],
+            s.hand[draw_cards__dr_p_2],
+        ),
+        np.int8,
+    )
+    s.deck[draw_cards__dr_p_2] = _cast(
+        np.where(
+            ((DECK_SLOTS + draw_cards__dr_k_4) < 20),
+            s.deck[draw_cards__dr_p_2][
+                _cast(np.clip((DECK_SLOTS + draw_cards__dr_k_4), 0, 19), np.int32)
+            ],
             -1,
         ),
         np.int8,
     )
-    s.hand_count[dr_p] = s.hand_count[dr_p] + dr_k
-    s.deck_count[dr_p] = s.deck_count[dr_p] - dr_k
+    s.hand_count[draw_cards__dr_p_2] = s.hand_count[draw_cards__dr_p_2] + draw_cards__dr_k_4
+    s.deck_count[draw_cards__dr_p_2] = s.deck_count[draw_cards__dr_p_2] - draw_cards__dr_k_4
     s.energy_next[0] = _cast(
         DECK_TYPES[s.deck_id[0], _roll(_words[4], DECK_TYPE_COUNT[s.deck_id[0]])], np.int8
     )
     s.deck[1] = _cast(_shuffle(DECKS[s.deck_id[1]], _site_key(key, 7)), np.int8)
-    dl_i = _choose(
+    deal__dl_i_5 = _choose(
         _words[5],
         np.logical_and(
             np.logical_and((s.deck[1] >= 0), (s.deck[1] < 34)),
             (POKEMON__stage[_cast(np.clip(s.deck[1], 0, 33), np.int8)] == 0),
         ),
     )
-    s.hand[1] = _push(s.hand[1], s.deck[1, dl_i])
-    s.deck[1] = _remove(s.deck[1], dl_i)
+    s.hand[1] = _push(s.hand[1], s.deck[1, deal__dl_i_5])
+    s.deck[1] = _remove(s.deck[1], deal__dl_i_5)
     s.deck_count[1] = _cast(_size(s.deck[1]), np.int8)
     s.hand_count[1] = _cast(1, np.int8)
-    dr_p = _cast(1, np.int32)
-    dr_have = s.hand_count[dr_p]
-    dr_k = _cast(
-        np.clip(_cast(np.minimum(4, s.deck_count[dr_p]), np.int8), 0, (10 - dr_have)), np.int8
-    )
-    s.hand[dr_p] = _cast(
-        np.where(
-            np.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
-            s.deck[dr_p][_cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32)],
-            s.hand[dr_p],
+    draw_cards__dr_p_6 = _cast(1, np.int32)
+    draw_cards__dr_have_7 = s.hand_count[draw_cards__dr_p_6]
+    draw_cards__dr_k_8 = _cast(
+        np.clip(
+            _cast(np.minimum(4, s.deck_count[draw_cards__dr_p_6]), np.int8),
+            0,
+            (10 - draw_cards__dr_have_7),
         ),
         np.int8,
     )
-    s.deck[dr_p] = _cast(
+    s.hand[draw_cards__dr_p_6] = _cast(
         np.where(
-            ((DECK_SLOTS + dr_k) < 20),
-            s.deck[dr_p][_cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)],
+            np.logical_and(
+                (HAND_SLOTS >= draw_cards__dr_have_7),
+                (HAND_SLOTS < (draw_cards__dr_have_7 + draw_cards__dr_k_8)),
+            ),
+            s.deck[draw_cards__dr_p_6][
+                _cast(np.clip((HAND_SLOTS - draw_cards__dr_have_7), 0, 19), np.int32)
+            ],
+            s.hand[draw_cards__dr_p_6],
+        ),
+        np.int8,
+    )
+    s.deck[draw_cards__dr_p_6] = _cast(
+        np.where(
+            ((DECK_SLOTS + draw_cards__dr_k_8) < 20),
+            s.deck[draw_cards__dr_p_6][
+                _cast(np.clip((DECK_SLOTS + draw_cards__dr_k_8), 0, 19), np.int32)
+            ],
             -1,
         ),
         np.int8,
     )
-    s.hand_count[dr_p] = s.hand_count[dr_p] + dr_k
-    s.deck_count[dr_p] = s.deck_count[dr_p] - dr_k
+    s.hand_count[draw_cards__dr_p_6] = s.hand_count[draw_cards__dr_p_6] + draw_cards__dr_k_8
+    s.deck_count[draw_cards__dr_p_6] = s.deck_count[draw_cards__dr_p_6] - draw_cards__dr_k_8
     s.energy_next[1] = _cast(
         DECK_TYPES[s.deck_id[1], _roll(_words[6], DECK_TYPE_COUNT[s.deck_id[1]])], np.int8
     )

@@ -69,6 +69,9 @@ class JaxExpr:
     def visit_Cond(self, e: ir.Cond) -> str:
         return f"jnp.where({self.gen(e.test)}, {self.gen(e.then)}, {self.gen(e.orelse)})"
 
+    def visit_Let(self, e: ir.Let) -> str:  # a procedure's argument or local, evaluated once
+        return f"(lambda {e.name}: {self.gen(e.body)})({self.gen(e.value)})"
+
     def visit_ArrayLit(self, e: ir.ArrayLit) -> str:
         items = ", ".join(self.gen(i) for i in e.items)
         return f"jnp.stack([jnp.asarray(x, {JNP_DTYPE[e.type.dtype]}) for x in ({items},)])"

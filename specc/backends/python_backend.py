@@ -70,6 +70,9 @@ class PyExpr:
             return self.cast(f"({then} if {test} else {orelse})", e.type)
         return self.cast(f"np.where({test}, {then}, {orelse})", e.type)
 
+    def visit_Let(self, e: ir.Let) -> str:  # a procedure's argument or local, evaluated once
+        return f"(lambda {e.name}: {self.gen(e.body)})({self.gen(e.value)})"
+
     def visit_ArrayLit(self, e: ir.ArrayLit) -> str:
         return f"np.array([{', '.join(self.gen(i) for i in e.items)}], dtype={NP_DTYPE[e.type.dtype]})"
 
