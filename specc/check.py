@@ -207,7 +207,15 @@ class ExprChecker:
         return dataclasses.replace(e, operand=x, type=x.type)
 
     def visit_Binary(self, e: ir.Binary) -> ir.Expr:
-        left, right = self.check(e.left), self.check(e.right)
+        spine = [e]  # a left-associative chain a + b + c ...: checked bottom up, without recursing
+        while isinstance(spine[-1].left, ir.Binary):
+            spine.append(spine[-1].left)
+        left = self.check(spine[-1].left)
+        for node in reversed(spine):
+            left = self._binary(node, left, self.check(node.right))
+        return left
+
+    def _binary(self, e: ir.Binary, left: ir.Expr, right: ir.Expr) -> ir.Expr:
         t = binary_type(e.op, left.type, right.type, e.pos)
         _check_operands(e.op, left, right)
         if isinstance(left, ir.Literal) and isinstance(right, ir.Literal):
@@ -314,12 +322,7 @@ class BlockChecker:
         if isinstance(s, ir.Assign):
             return [self.assign(s, scope, ec)]
         if isinstance(s, ir.If):
-            test = ec.check(s.test)
-            if not (test.type.is_bool and test.type.is_scalar):
-                raise SpecError(f"an if condition must be a single bool, not {test.type}", test.pos)
-            then = self.block(s.then, scope.child(), loop_vars)
-            orelse = self.block(s.orelse, scope.child(), loop_vars)
-            return [dataclasses.replace(s, test=test, then=then, orelse=orelse)]
+            return [self.if_chain(s, scope, loop_vars, ec)]
         if isinstance(s, ir.For):
             lo, hi = ec._bound(s.lo), ec._bound(s.hi)
             if hi.value <= lo.value:
@@ -335,6 +338,26 @@ class BlockChecker:
         if isinstance(s, ir.Return):
             raise SpecError("`return` belongs at the end of a procedure's body (one that declares `returns:`)", s.pos)
         raise SpecError(f"unsupported statement {type(s).__name__}", s.pos)
+
+    def if_chain(self, s: ir.If, scope: Scope, loop_vars, ec: ExprChecker) -> ir.If:
+        """An `if` and its `elif`s (Ifs nested in `orelse`), checked in a loop: a chain of a
+        thousand elifs is no deeper than one. What an elif's test runs first goes before it."""
+        links = []
+        node, hoisted = s, []
+        while True:
+            test = ec.check(node.test)
+            if not (test.type.is_bool and test.type.is_scalar):
+                raise SpecError(f"an if condition must be a single bool, not {test.type}", test.pos)
+            links.append((node, test, hoisted, self.block(node.then, scope.child(), loop_vars)))
+            if not (len(node.orelse) == 1 and isinstance(node.orelse[0], ir.If)):
+                break
+            node, ec = node.orelse[0], self.exprs(scope.child(), loop_vars)
+            hoisted = ec.hoist
+        orelse = self.block(node.orelse, scope.child(), loop_vars)
+        for node, test, hoisted, then in reversed(links):
+            built = dataclasses.replace(node, test=test, then=then, orelse=orelse)
+            orelse = (*hoisted, built)
+        return built
 
     def assign(self, s: ir.Assign, scope: Scope, ec: ExprChecker) -> ir.Stmt:
         if isinstance(s.value, ir.Call) and s.value.func in self.ctx.procedures:

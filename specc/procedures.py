@@ -91,26 +91,25 @@ def define(name: str, spec: ProcedureSpec, source: Source, path: tuple) -> Proce
     return Procedure(name, tuple(spec.params), body, result, returns, source.key_pos(path))
 
 
+def statements(block: ir.Block):
+    """Every statement of a block and of the blocks inside it, in order (without recursing)."""
+    stack = [iter(block)]
+    while stack:
+        s = next(stack[-1], None)
+        if s is None:
+            stack.pop()
+            continue
+        yield s
+        inner = [b for b in (getattr(s, "orelse", ()), getattr(s, "then", ()), getattr(s, "body", ())) if b]
+        stack.extend(iter(b) for b in inner if isinstance(b, tuple))
+
+
 def _first_return(stmts: ir.Block) -> ir.Return | None:
-    for s in stmts:
-        if isinstance(s, ir.Return):
-            return s
-        for inner in (getattr(s, "then", ()), getattr(s, "orelse", ()), getattr(s, "body", ())):
-            found = _first_return(inner) if isinstance(inner, tuple) else None
-            if found is not None:
-                return found
-    return None
+    return next((s for s in statements(stmts) if isinstance(s, ir.Return)), None)
 
 
 def _assigned_names(stmts: ir.Block) -> set[str]:
-    out: set[str] = set()
-    for s in stmts:
-        if isinstance(s, ir.Assign):
-            out.add(s.name)
-        for inner in (getattr(s, "then", ()), getattr(s, "orelse", ()), getattr(s, "body", ())):
-            if isinstance(inner, tuple):
-                out |= _assigned_names(inner)
-    return out
+    return {s.name for s in statements(stmts) if isinstance(s, ir.Assign)}
 
 
 def inline(checker: ExprChecker, proc: Procedure, pos: Pos, raw_args: tuple[ir.Expr, ...]):
@@ -180,15 +179,11 @@ def cast(e: ir.Expr, t: Type) -> ir.Expr:
 
 def effects(stmts: ir.Block) -> str:
     """What these statements change besides locals, in words; "" for nothing."""
-    for s in stmts:
+    for s in statements(stmts):
         if isinstance(s, ir.Assign) and s.kind in ("state", "builtin"):
             return f"{s.name!r}"
         if isinstance(s, ir.CallStmt):
             return f"the outcome ({s.func}())"
-        for inner in (getattr(s, "then", ()), getattr(s, "orelse", ()), getattr(s, "body", ())):
-            found = effects(inner) if isinstance(inner, tuple) else ""
-            if found:
-                return found
     return ""
 
 

@@ -1286,7 +1286,9 @@ def invariants(s: State) -> jax.Array:
                 jax.vmap(
                     lambda p: (
                         (
-                            ((_size(s.deck[p]) + _size(s.hand[p])) + s.discard_count[p])
+                            _size(s.deck[p])
+                            + _size(s.hand[p])
+                            + s.discard_count[p]
                             + jnp.sum(
                                 jax.vmap(
                                     lambda ks: jnp.where(
@@ -1944,10 +1946,8 @@ def _effect_play_trainer(s: State, params, key) -> State:
                                     == DECK_TYPES[
                                         accelerate__d_37__85,
                                         (
-                                            (
-                                                accelerate__r_39__87
-                                                // (accelerate__m_38__86**accelerate__k_40)
-                                            )
+                                            accelerate__r_39__87
+                                            // (accelerate__m_38__86**accelerate__k_40)
                                             % accelerate__m_38__86
                                         ),
                                     ]
@@ -2274,7 +2274,7 @@ def _effect_attack(s: State, params, key) -> State:
     cond__5 = eff == 1
     coins__6 = _roll(_words[1], 8)
     dmg__7 = dmg__4 * jnp.sum(
-        jax.vmap(lambda k: jnp.logical_and((k < amt), (((coins__6 // (2**k)) % 2) == 1)))(
+        jax.vmap(lambda k: jnp.logical_and((k < amt), ((coins__6 // (2**k) % 2) == 1)))(
             jnp.arange(0, 3, dtype=jnp.int32)
         ),
         axis=0,
@@ -2496,10 +2496,8 @@ def _effect_attack(s: State, params, key) -> State:
                                     == DECK_TYPES[
                                         accelerate__d_83__107,
                                         (
-                                            (
-                                                accelerate__r_85__109
-                                                // (accelerate__m_84__108**accelerate__k_86)
-                                            )
+                                            accelerate__r_85__109
+                                            // (accelerate__m_84__108**accelerate__k_86)
                                             % accelerate__m_84__108
                                         ),
                                     ]

@@ -1300,7 +1300,9 @@ def invariants(s: State) -> np.ndarray:
             all(
                 (
                     (
-                        ((_size(s.deck[p]) + _size(s.hand[p])) + s.discard_count[p])
+                        _size(s.deck[p])
+                        + _size(s.hand[p])
+                        + s.discard_count[p]
                         + np.int32(
                             sum(
                                 int(
@@ -1682,10 +1684,8 @@ def _effect_play_trainer(s: State, h, key) -> None:
                                                 == DECK_TYPES[
                                                     accelerate__d_37,
                                                     (
-                                                        (
-                                                            accelerate__r_39
-                                                            // (accelerate__m_38**accelerate__k_40)
-                                                        )
+                                                        accelerate__r_39
+                                                        // (accelerate__m_38**accelerate__k_40)
                                                         % accelerate__m_38
                                                     ),
                                                 ]
@@ -1870,7 +1870,7 @@ def _effect_attack(s: State, key) -> None:
         if eff == 1:
             coins = _roll(_words[1], 8)
             dmg = dmg * np.int32(
-                sum(1 for k in _range(0, 3) if ((k < amt) and (((coins // (2**k)) % 2) == 1)))
+                sum(1 for k in _range(0, 3) if ((k < amt) and ((coins // (2**k) % 2) == 1)))
             )
         elif eff == 2:
             if _flip(_words[2]):
@@ -2038,13 +2038,8 @@ def _effect_attack(s: State, key) -> None:
                                                     == DECK_TYPES[
                                                         accelerate__d_83,
                                                         (
-                                                            (
-                                                                accelerate__r_85
-                                                                // (
-                                                                    accelerate__m_84
-                                                                    ** accelerate__k_86
-                                                                )
-                                                            )
+                                                            accelerate__r_85
+                                                            // (accelerate__m_84**accelerate__k_86)
                                                             % accelerate__m_84
                                                         ),
                                                     ]
