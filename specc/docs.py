@@ -243,6 +243,12 @@ def _syntax() -> str:
         "Atoms: numbers, `true`, `false`, names, `Enum.member` or `TABLE.column`, calls `f(a, b)`,",
         "reductions `any(i in 0..9: board[i] == 0)`, array literals `[a, b]`, parentheses.",
         "An index may be an integer array (gathering), when it is the only index.\n",
+        "An expression (a guard, a formula, an observation, an invariant) may span lines in any YAML",
+        "style (`|`, `|-`, `>`, `>-`, quoted): a line break in it is a space, and `#` starts a comment.",
+        "In a block of statements a line continues inside brackets, as in Python. A chain of one",
+        "precedence level, `a + b - c + ...` or `a * b / c ...`, may be as long as you like, and so may",
+        "an `if`/`elif` chain; other nesting (brackets in brackets, `a if c else ...` in the else) stops",
+        "at 100 levels, with a message saying so.\n",
     ])  # fmt: skip
 
 
