@@ -91,6 +91,10 @@ actions:
       rolls(1000)
       tot = sum(k in 0..3: sq(k)) + i
       f8 = sign(out1 - 3) * 3 + sign(q)
+      if out1 > 5:
+          f8 = 9
+      elif sign(out1) == 1:
+          f8 += 10
       picked = pop()
       flags[0] = out1 < 5 and sq(out1) == 2
       flags[1] = (sign(-4) == -1) if q == 1 else false
@@ -113,7 +117,7 @@ def test_arguments_by_value_locals_private_and_returns(envs) -> None:
     assert one["out3"] % 2 == 0 and 0 <= one["out3"] < 2000  # roll(1000) drawn once, doubled
     assert len(set(one["draws"].tolist())) == 3  # one draw per iteration of the procedure's loop
     assert one["tot"] == 1 + 2 + 5 + 2  # sq(k) inside a reduction, plus the caller's own i
-    assert one["f8"] == -3 + 1  # a function with if/elif, called twice in one expression
+    assert one["f8"] == -3 + 1 + 10  # a function with if/elif, twice in one expression, then in an elif
     assert (one["picked"], two["picked"]) == (7, 8) and two["pile"].tolist() == [9, -1, -1]
     assert one["flags"].tolist() == [True, True, False]  # in `and` and in `a if c else b`
     assert np.asarray(jax_env.observe(jax_env.init(jax.random.PRNGKey(0)), 0)).tolist() == [0, 1, 0]
