@@ -146,6 +146,7 @@ name: nested
 players: 1
 state:
   grid: {type: "int32[2,3]", init: 0}
+  dice: {type: "int32[2,3]", init: 0}
   book: {type: "int32[4]", init: 0}
   n: {type: int32, init: 0}
 procedures:
@@ -153,7 +154,8 @@ procedures:
     params: [row, base]
     body: |
       for i in 0..3:
-          grid[row, i] = base + i + roll(10) * 0
+          grid[row, i] = base + i
+          dice[row, i] = roll(1000)
       n += 1
   note:
     params: [k, v]
@@ -187,6 +189,7 @@ def test_loops_and_parameters_assigned_inside(envs) -> None:
     s = play(jax_env, py_env, [0])[1]
     assert s["grid"].tolist() == [[100, 101, 102], [110, 111, 112]]
     assert s["n"] == 2
+    assert len(set(s["dice"].ravel().tolist())) == 6  # a draw per iteration of both loops
     assert s["book"].tolist() == [0, 6, 1, 3]  # the caller's k stays 1
 
 
