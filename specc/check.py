@@ -54,7 +54,7 @@ class Context:
     procedures: dict[str, Any] = field(default_factory=dict)  # name -> specc.procedures.Procedure
     proc_scope: Scope | None = None  # what a procedure's body sees: constants and the state
     call_stack: list[str] = field(default_factory=list)  # procedures being inlined, outermost first
-    hidden: int = 0
+    hidden: int = 0  # hidden names handed out so far (see fresh)
     kernels: dict[str, Any] = field(default_factory=dict)  # name -> specc.kernels.Kernel
     param_actions: dict[str, str] = field(default_factory=dict)  # parameter name -> its first action
     next_site: int = 0
@@ -127,7 +127,7 @@ class ExprChecker:
         return inner, ident
 
     def visit__Bound(self, e: _Bound) -> ir.Expr:
-        return e.expr  # a procedure argument, typed at the call site
+        return e.expr  # a kernel argument, typed at the call site
 
     def visit_Literal(self, e: ir.Literal) -> ir.Expr:
         _fit_literals("int32", e)
