@@ -100,7 +100,7 @@ KEY_DOCS: dict[str, str] = {
     "tables": "NAME: a data file and its typed columns; `NAME.column[row]`, `NAME.rows`",
     "state": "the game's fields, NAME: {type, init, range, visible, ...}",
     "init": "statements run once at the start (after each field's init); may use chance",
-    "procedures": "NAME: {params, body}: a block of statements, inlined where it is called as `NAME(args)`",
+    "procedures": "NAME: {params, body, returns}: a named block called as `NAME(args)` (see Procedures)",
     "kernels": "NAME: {doc, args, returns}: a rule in words, its body filled by the agent (see Kernels)",
     "actions": "NAME: {params, legal, effect}: an action kind; the flat action space lists every kind's params",
     "observe": "what a player sees: {type, value}, `player` bound to the observer",
@@ -141,6 +141,7 @@ def language_reference() -> str:
         _table("Zones", list(builtins.ZONES), ZONES_INTRO),
         _table("Chance", list(builtins.CHANCE), CHANCE_INTRO),
         _table("Outcomes", list(builtins.OUTCOMES), OUTCOMES_INTRO),
+        _procedures(),
         _kernels(),
         "## Grammar\n",
         f"The whole grammar, `{GRAMMAR_PATH.parent.name}/{GRAMMAR_PATH.name}` (Lark, LALR). Blocks use Python's",
@@ -236,6 +237,7 @@ def _syntax() -> str:
         "- `if c:` / `elif c:` / `else:` with indented blocks; conditions are single bools",
         "- `for i in lo..hi:` with constant bounds",
         "- a procedure call `name(args)`, an outcome such as `win(p)`, or `pass`",
+        "- `return e`: only as the last statement of a procedure that declares `returns:`",
         "",
         "Expressions, from the loosest operator to the tightest:\n",
         *[f"{i + 1}. {lv}" for i, lv in enumerate(levels)],
@@ -243,6 +245,12 @@ def _syntax() -> str:
         "Atoms: numbers, `true`, `false`, names, `Enum.member` or `TABLE.column`, calls `f(a, b)`,",
         "reductions `any(i in 0..9: board[i] == 0)`, array literals `[a, b]`, parentheses.",
         "An index may be an integer array (gathering), when it is the only index.\n",
+        "An expression (a guard, a formula, an observation, an invariant) may span lines in any YAML",
+        "style (`|`, `|-`, `>`, `>-`, quoted): a line break in it is a space, and `#` starts a comment.",
+        "In a block of statements a line continues inside brackets, as in Python. A chain of one",
+        "precedence level, `a + b - c + ...` or `a * b / c ...`, may be as long as you like, and so may",
+        "an `if`/`elif` chain; other nesting (brackets in brackets, `a if c else ...` in the else) stops",
+        "at 100 levels, with a message saying so.\n",
     ])  # fmt: skip
 
 
@@ -259,6 +267,52 @@ def _table(title: str, names: list[str], intro: str = "") -> str:
     lines += [f"| `{DESCRIPTIONS[n][0]}` | {DESCRIPTIONS[n][1]} |" for n in names]
     lines.append("")
     return "\n".join(lines)
+
+
+def _procedures() -> str:
+    return "\n".join([
+        "## Procedures\n",
+        "A procedure is a named block, called as a statement `NAME(args)`. It means what a Python",
+        "function means, with fixed shapes:\n",
+        "- each argument is evaluated once, at the call, left to right, and passed by value: the body",
+        "  sees the value the argument had at the call (a copy, for an array), whatever the body changes;",
+        "- the body sees its parameters, the state fields, `current_player`, `step_count` and the",
+        "  constants, not the caller's locals or action parameters. Names it assigns, its loop and",
+        "  reduction variables and its parameters are its own locals: assigning them never changes the",
+        "  caller's; state fields and `current_player` are written through;",
+        "- with `returns: TYPE` the body's last statement (at its top level) is `return EXPR`, and a call",
+        "  gives that value, cast to TYPE, evaluated when the body ends;",
+        "- a procedure may call others, never itself (directly or not): there is no recursion.\n",
+        "```yaml",
+        "procedures:",
+        "  draw_cards:",
+        "    params: [p, n]",
+        "    body: |",
+        "      k = min(n, deck_count[p])        # k is draw_cards' own local",
+        "      deck_count[p] -= k",
+        "  sq:",
+        "    params: [a]",
+        "    returns: int32",
+        "    body: |",
+        "      b = a * a",
+        "      return b + 1",
+        "```\n",
+        "Where a call may stand:\n",
+        "- as a statement: any procedure (a returned value is dropped);",
+        "- as the whole right side of an assignment, `x = NAME(...)` or `x[i] = NAME(...)`: any procedure",
+        "  with `returns:`; the body runs first, then x is assigned;",
+        "- inside any other expression: only a *function*, a procedure that changes no state field, no",
+        "  `current_player` and calls no outcome. A function's call has no effect but its value, so",
+        "  `a if c else f(x)` and `c and f(x)` mean the same whether or not f is evaluated, and both",
+        "  backends give f's value (chance in f draws from its own call sites, like every chance call).",
+        "  A function whose body only assigns whole locals before its `return` is an expression and may",
+        "  be called anywhere: in guards, `observe`, invariants and reductions. Another function (with",
+        "  `if`, `for` or element stores) runs just before the statement that holds the call, so it is",
+        "  refused in guards, `observe`, invariants and inside reductions, with a message saying so.\n",
+        "An error inside a body reached through a call names the call: `(in NAME(p: TYPE, ...), called at",
+        "FILE:LINE:COL)`; an error in an argument names the parameter. Names holding `__` are kept for the",
+        "hidden names specc gives procedure locals.\n",
+    ])  # fmt: skip
 
 
 def _kernels() -> str:

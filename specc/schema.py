@@ -45,8 +45,12 @@ class ActionSpec(_Model):
 
 
 class ProcedureSpec(_Model):
+    """A named block: its own locals, arguments by value; with `returns: TYPE` its body
+    ends with `return EXPR` and a call gives that value (see specc.procedures)."""
+
     params: list[str] = Field(default_factory=list)
     body: str
+    returns: str | None = None
     doc: str | None = None
 
 

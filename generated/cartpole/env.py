@@ -173,11 +173,11 @@ def _effect_push(s: State, params, key) -> State:
     force = jnp.asarray(jnp.where((direction == 1), 10.0, -10.0), jnp.float32)
     costheta = jnp.cos(theta)
     sintheta = jnp.sin(theta)
-    temp = (force + ((0.05 * (theta_dot**2)) * sintheta)) / 1.1
+    temp = (force + (0.05 * (theta_dot**2) * sintheta)) / 1.1
     thetaacc = ((9.8 * sintheta) - (costheta * temp)) / (
-        0.5 * (1.3333333333333333 - ((0.1 * (costheta**2)) / 1.1))
+        0.5 * (1.3333333333333333 - (0.1 * (costheta**2) / 1.1))
     )
-    xacc = temp - (((0.05 * thetaacc) * costheta) / 1.1)
+    xacc = temp - (0.05 * thetaacc * costheta / 1.1)
     x = x + (0.02 * x_dot)
     x_dot = x_dot + (0.02 * xacc)
     theta = theta + (0.02 * theta_dot)

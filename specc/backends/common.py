@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import itertools
+import re
 from pathlib import Path
 
 import black
@@ -39,27 +42,15 @@ def max_params(program: ir.Program) -> int:
 
 def assigned(block: ir.Block) -> list[str]:
     """Names a block may assign (state, builtins, locals and outcome variables), in order."""
-    out: list[str] = []
+    from ..procedures import statements
 
-    def add(name: str) -> None:
-        if name not in out:
-            out.append(name)
-
-    def walk(stmts: ir.Block) -> None:
-        for s in stmts:
-            if isinstance(s, ir.Assign):
-                add(s.name)
-            elif isinstance(s, ir.If):
-                walk(s.then)
-                walk(s.orelse)
-            elif isinstance(s, ir.For):
-                walk(s.body)
-            elif isinstance(s, ir.CallStmt):
-                for v in OUTCOME_TARGETS[s.func]:
-                    add(v)
-
-    walk(block)
-    return out
+    out: dict[str, None] = {}
+    for s in statements(block):
+        if isinstance(s, ir.Assign):
+            out[s.name] = None
+        elif isinstance(s, ir.CallStmt):
+            out.update(dict.fromkeys(OUTCOME_TARGETS[s.func]))
+    return list(out)
 
 
 OUTCOME_TARGETS = {
@@ -93,17 +84,46 @@ def nested(value: object) -> str:
     return repr(value)
 
 
+VERBATIM_LINES = 2000  # a generated body longer than this skips black (see `render`)
+
+
 def render(template: str, **context: object) -> str:
+    """Fill a template and format it with black.
+
+    A function body of more than VERBATIM_LINES lines (a 5,000-statement effect) is left
+    as the backend wrote it, indented and spaced but with long lines unbroken: black takes
+    about a minute on such a body, and its output would be just as deterministic.
+    """
+    verbatim: list[str] = []
+
+    def finalize(value: object) -> object:
+        if isinstance(value, str) and value.count("\n") >= VERBATIM_LINES:
+            indent = value[: len(value) - len(value.lstrip(" "))]
+            verbatim.append(value)
+            return f"{indent}_specc_verbatim_{len(verbatim) - 1}()"
+        return value
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=finalize,
     )
     env.filters["pyrepr"] = repr
     code = env.get_template(template).render(**context)
-    return black.format_str(code, mode=black.Mode(line_length=100, magic_trailing_comma=False))
+    code = black.format_str(code, mode=black.Mode(line_length=100, magic_trailing_comma=False))
+    for i, body in enumerate(verbatim):
+        indent = body[: len(body) - len(body.lstrip(" "))]
+        code = code.replace(f"{indent}_specc_verbatim_{i}()\n", body.rstrip("\n") + "\n", 1)
+    return code
+
+
+@functools.cache
+def _child_fields(cls: type) -> tuple[str, ...]:
+    """The fields of an IR node class that may hold other nodes."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in ("pos", "type"))
 
 
 def chance_sites(*nodes: object) -> list[int]:
@@ -114,20 +134,92 @@ def chance_sites(*nodes: object) -> list[int]:
     backends see the same numbers whatever branches run. Sites inside loops draw
     from fold_in(fold_in(key, site), index) instead (see the templates).
     """
-    import dataclasses
-
     found: set[int] = set()
-
-    def walk(node: object) -> None:
+    stack = list(nodes)
+    while stack:  # a loop, not recursion: a chain of a thousand elifs or `+` is fine
+        node = stack.pop()
         if isinstance(node, ir.Call) and node.site >= 0 and not node.loop_vars and node.func != "shuffle":
             found.add(node.site)
         if isinstance(node, tuple):
-            for item in node:
-                walk(item)
-        elif dataclasses.is_dataclass(node) and not isinstance(node, type):
-            for f in dataclasses.fields(node):
-                walk(getattr(node, f.name))
-
-    for n in nodes:
-        walk(n)
+            stack.extend(node)
+        elif isinstance(node, (ir.Expr, ir.Stmt)):
+            stack.extend(getattr(node, name) for name in _child_fields(type(node)))
     return sorted(found)
+
+
+# ---------------------------------------------------------------- expressions, depth-safe
+
+# operators of one precedence level, left-associative in Python as in specc's grammar
+_LEVELS = ({"+", "-"}, {"*", "/", "//", "%"})
+_OPERAND = r"-?(?:[\w.]+(?:[eE][+-]\d+)?|\(\))(?:\(\)|\[\])*"
+
+
+def _chain_re(level: set[str]) -> re.Pattern:
+    ops = "|".join(re.escape(op) for op in sorted(level, key=len, reverse=True))  # `//` before `/`
+    return re.compile(rf"^\s*{_OPERAND}(?:\s*(?:{ops})\s*{_OPERAND})*\s*$")
+
+
+_CHAIN_RE = {frozenset(level): _chain_re(level) for level in _LEVELS}
+
+
+def _skeleton(text: str) -> str | None:
+    """`text` with what every bracket holds left out, `f(a)[i] + (b)` -> `f()[] + ()`;
+    None if its brackets do not balance."""
+    out, depth = [], 0
+    for ch in text:
+        if ch in "([{":
+            if depth == 0:
+                out.append(ch)
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth < 0:
+                return None
+            if depth == 0:
+                out.append(ch)
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out) if depth == 0 else None
+
+
+def _one_chain(text: str, level: frozenset) -> bool:
+    """Whether `text` is `(a op b op c ...)`, one parenthesised chain of this level's operators."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    outer = _skeleton(text)
+    inner = _skeleton(text[1:-1])
+    return outer == "()" and inner is not None and bool(_CHAIN_RE[level].match(inner))
+
+
+class ExprGen:
+    """What each backend's expression generator shares: dispatch on the node class
+    (`visit_<ClassName>`), without deep recursion on long chains `a + b + c ...`
+    (their left spine is generated bottom up), and printed flat, `(a + b + c)`, rather than
+    `((a + b) + c)`: Python refuses 200 nested brackets, and black recurses on them."""
+
+    def gen(self, e: ir.Expr) -> str:
+        done: dict[int, tuple[ir.Expr, str, frozenset | None]] = self.__dict__.setdefault("_done", {})
+        hit = done.get(id(e))
+        if hit is not None and hit[0] is e:
+            return hit[1]
+        if isinstance(e, ir.Binary):
+            spine, node = [], e.left
+            while isinstance(node, ir.Binary) and id(node) not in done:
+                spine.append(node)
+                node = node.left
+            for node in reversed(spine):  # each finds its left operand done: no recursion
+                self.gen(node)
+        text = getattr(self, f"visit_{type(e).__name__}")(e)
+        level = next((frozenset(lv) for lv in _LEVELS if isinstance(e, ir.Binary) and e.op in lv), None)
+        chain = None
+        if level is not None:
+            left = done.get(id(e.left))
+            head = None if left is None else f"({left[1]} {e.op} "
+            if left is not None and left[0] is e.left and left[2] == level and text.startswith(head):
+                rest = text[len(head) : -1]
+                if text.endswith(")") and _CHAIN_RE[level].match(_skeleton(rest) or "+"):
+                    text, chain = f"({left[1][1:-1]} {e.op} {rest})", level
+            if chain is None and _one_chain(text, level):
+                chain = level
+        done[id(e)] = (e, text, chain)
+        return text

@@ -12,6 +12,7 @@ from .. import __version__, ir
 from .common import (
     OUTCOME_TARGETS,
     Emitter,
+    ExprGen,
     action_labels,
     action_table,
     assigned,
@@ -32,16 +33,13 @@ MATH = {"sqrt", "sin", "cos", "tan", "exp", "log", "floor"}
 CASTS = {"int": "int32", "int8": "int8", "int16": "int16", "int32": "int32", "float": "float32"}
 
 
-class JaxExpr:
+class JaxExpr(ExprGen):
     """Expression -> JAX source text. `names` maps IR names to Python expressions."""
 
     def __init__(self, names: dict[str, str], words: dict[int, str] | None = None, key: str = "key"):
         self.names = names
         self.words = words or {}
         self.key = key
-
-    def gen(self, e: ir.Expr) -> str:
-        return getattr(self, f"visit_{type(e).__name__}")(e)
 
     def visit_Literal(self, e: ir.Literal) -> str:
         return repr(e.value)
@@ -68,6 +66,9 @@ class JaxExpr:
 
     def visit_Cond(self, e: ir.Cond) -> str:
         return f"jnp.where({self.gen(e.test)}, {self.gen(e.then)}, {self.gen(e.orelse)})"
+
+    def visit_Let(self, e: ir.Let) -> str:  # a procedure's argument or local, evaluated once
+        return f"(lambda {e.name}: {self.gen(e.body)})({self.gen(e.value)})"
 
     def visit_ArrayLit(self, e: ir.ArrayLit) -> str:
         items = ", ".join(self.gen(i) for i in e.items)
@@ -185,21 +186,29 @@ class JaxBlock:
         self.out.line(f"{self.bind(name)} = {value}")
 
     def visit_If(self, s: ir.If) -> None:
-        cond = self.fresh("cond")
-        self.out.line(f"{cond} = {self.expr(s.test)}")
+        chain = [s]  # the if and its elifs, in a loop rather than recursion (a thousand elifs)
+        while len(chain[-1].orelse) == 1 and isinstance(chain[-1].orelse[0], ir.If):
+            chain.append(chain[-1].orelse[0])
         before = dict(self.names)
-        self.depth += 1
-        self.block(s.then)
-        after_then = self.names
+        branches = []
+        for link in chain:
+            self.names = dict(before)
+            cond = self.fresh("cond")
+            self.out.line(f"{cond} = {self.expr(link.test)}")
+            self.depth += 1
+            self.block(link.then)
+            branches.append((cond, self.names))
         self.names = dict(before)
-        self.block(s.orelse)
+        self.block(chain[-1].orelse)
         after_else = self.names
-        self.depth -= 1
-        self.names = dict(before)
-        for name in before:
-            t, e = after_then[name], after_else[name]
-            if t != e:
-                self.out.line(f"{self.bind(name)} = jnp.where({cond}, {t}, {e})")
+        for cond, after_then in reversed(branches):  # merge from the last elif out
+            self.depth -= 1
+            self.names = dict(before)
+            for name in before:
+                t, e = after_then[name], after_else[name]
+                if t != e:
+                    self.out.line(f"{self.bind(name)} = jnp.where({cond}, {t}, {e})")
+            after_else = self.names
 
     def visit_For(self, s: ir.For) -> None:
         carried = [n for n in assigned(s.body) if n in self.names]

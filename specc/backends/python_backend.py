@@ -8,22 +8,19 @@ promotion differs from JAX's) and draws chance from the same keys.
 from __future__ import annotations
 
 from .. import __version__, ir
-from .common import OUTCOME_TARGETS, Emitter, action_labels, action_table, chance_sites, nested, render
+from .common import OUTCOME_TARGETS, Emitter, ExprGen, action_labels, action_table, chance_sites, nested, render
 
 NP_DTYPE = {"bool": "np.bool_", "int8": "np.int8", "int16": "np.int16", "int32": "np.int32", "float32": "np.float32"}
 MATH = {"sqrt", "sin", "cos", "tan", "exp", "log", "floor"}
 CASTS = {"int": "int32", "int8": "int8", "int16": "int16", "int32": "int32", "float": "float32"}
 
 
-class PyExpr:
+class PyExpr(ExprGen):
     """Expression -> NumPy/Python source text."""
 
     def __init__(self, names: dict[str, str], words: dict[int, str] | None = None):
         self.names = names
         self.words = words or {}
-
-    def gen(self, e: ir.Expr) -> str:
-        return getattr(self, f"visit_{type(e).__name__}")(e)
 
     def as_float(self, e: ir.Expr) -> str:
         """`e` as float32 (NumPy would promote int or Python-float operands to float64)."""
@@ -69,6 +66,9 @@ class PyExpr:
         if e.test.type.is_scalar:
             return self.cast(f"({then} if {test} else {orelse})", e.type)
         return self.cast(f"np.where({test}, {then}, {orelse})", e.type)
+
+    def visit_Let(self, e: ir.Let) -> str:  # a procedure's argument or local, evaluated once
+        return f"(lambda {e.name}: {self.gen(e.body)})({self.gen(e.value)})"
 
     def visit_ArrayLit(self, e: ir.ArrayLit) -> str:
         return f"np.array([{', '.join(self.gen(i) for i in e.items)}], dtype={NP_DTYPE[e.type.dtype]})"
@@ -179,16 +179,19 @@ class PyBlock:
         else:
             self.out.line(f"{target} = _cast({value}, {NP_DTYPE[s.type.dtype]})")
 
-    def visit_If(self, s: ir.If, keyword: str = "if") -> None:
-        where = f"{self.section}: if at line {s.test.pos.line}"
-        self.out.line(f"{keyword} {self.expr(s.test)}:")
-        self.out.indent += 1
-        self.hit(f"{where}: true")
-        self.block(s.then)
-        self.out.indent -= 1
-        if len(s.orelse) == 1 and isinstance(s.orelse[0], ir.If):
-            self.visit_If(s.orelse[0], "elif")
-        elif s.orelse or self.cover is not None:
+    def visit_If(self, s: ir.If) -> None:
+        keyword = "if"
+        while True:  # elif chains in a loop, not recursion (a thousand elifs)
+            where = f"{self.section}: if at line {s.test.pos.line}"
+            self.out.line(f"{keyword} {self.expr(s.test)}:")
+            self.out.indent += 1
+            self.hit(f"{where}: true")
+            self.block(s.then)
+            self.out.indent -= 1
+            if not (len(s.orelse) == 1 and isinstance(s.orelse[0], ir.If)):
+                break
+            s, keyword = s.orelse[0], "elif"
+        if s.orelse or self.cover is not None:
             self.out.line("else:")
             self.out.indent += 1
             self.hit(f"{where}: false")
