@@ -8,6 +8,7 @@ import dataclasses
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 ID = "connect_four"
 NUM_PLAYERS = 2
@@ -21,6 +22,10 @@ MAX_STEPS = None
 REWARD_RANGE = (-1.0, 1.0)
 STEP_USES_CHANCE = False
 ZERO_SUM = True
+# an illegal action's rewards: the mover's, each other player's, everyone's when no player moved
+ILLEGAL_MOVER, ILLEGAL_OTHERS, ILLEGAL_NOBODY = (-1.0, 1.0, 0.0)
+# init draws from fold_in(key, INIT_STREAM), the step that makes step_count t from fold_in(key, t)
+INIT_STREAM = 0
 # declared dtype, shape and value range of every spec state field (for property tests)
 FIELDS = {"board": ("int8", (6, 7), (0.0, 2.0))}
 # who may see each field (all, none, owner) and float tolerances between backends
@@ -60,8 +65,8 @@ def _flip(word):
 
 
 def _roll(word, n):
-    """A whole number in 0..n-1 from one random word (modulo bias below n / 2**32)."""
-    return (word % jnp.asarray(n).astype(jnp.uint32)).astype(jnp.int32)
+    """A whole number in 0..n-1 from one random word (modulo bias below n / 2**32); 0 if n < 1."""
+    return (word % jnp.maximum(jnp.asarray(n, jnp.int32), 1).astype(jnp.uint32)).astype(jnp.int32)
 
 
 def _uniform(word, low, high):
@@ -127,6 +132,74 @@ def _shuffle(zone, key):
     ).astype(zone.dtype)
 
 
+def _floordiv(a, b):
+    """Integer a // b, 0 where b is 0 (XLA alone would give -1 or -2)."""
+    zero = b == 0
+    return jnp.where(zero, 0, a // jnp.where(zero, 1, b))
+
+
+def _mod(a, b):
+    """Integer a % b (the divisor's sign), 0 where b is 0."""
+    zero = b == 0
+    return jnp.where(zero, 0, a % jnp.where(zero, 1, b))
+
+
+def _ipow(x, n):
+    """Integer x ** n in x's dtype, wrapping; n < 0 gives 1 / x ** -n truncated: 1 for x = 1,
+    +-1 for x = -1, else 0 (jnp.power would use only n's low 6 bits under jit and fail eagerly)."""
+    n = jnp.asarray(n, jnp.int32)
+    result, base, e = jnp.ones_like(x), x, n
+    for _ in range(31):
+        result = jnp.where((e & 1) == 1, result * base, result)
+        base, e = base * base, e >> 1
+    odd = (n & 1) == 1
+    negative = jnp.where(x == 1, 1, jnp.where(x == -1, jnp.where(odd, -1, 1), 0)).astype(x.dtype)
+    return jnp.where(n < 0, negative, result)
+
+
+def _host_id(x, n):
+    """A Python or NumPy value as an id in 0..n-1, or -1 unless it is a whole number there."""
+    if isinstance(x, (bool, int)):  # exact, however big
+        return int(x) if 0 <= x < n else -1
+    v = np.asarray(x)
+    if v.dtype.kind == "b":
+        v = v.astype(np.int64)
+    if v.dtype.kind in "iu":
+        ok = (v >= 0) & (v < n)
+    elif v.dtype.kind == "f":
+        ok = np.isfinite(v) & (v == np.floor(v)) & (v >= 0) & (v < n)
+    else:
+        raise TypeError(f"an action or player id must be a number, not {v.dtype}")
+    return np.where(ok, np.where(ok, v, 0).astype(np.int64), -1).astype(np.int32)
+
+
+def _as_id(x, n):
+    """`x` (any Python, NumPy or JAX integer, float or bool) as an int32 id in 0..n-1, or -1
+    unless it is a whole number there: a big or negative value never wraps into range."""
+    if not isinstance(x, jax.Array):
+        return jnp.asarray(_host_id(x, n), jnp.int32)
+    if x.dtype == jnp.bool_ or (jnp.issubdtype(x.dtype, jnp.integer) and x.dtype.itemsize < 4):
+        x = x.astype(jnp.int32)
+    if jnp.issubdtype(x.dtype, jnp.floating):
+        ok = (x == jnp.floor(x)) & (x >= 0) & (x < n)
+    else:
+        ok = (x >= 0) & (x < n)
+    return jnp.where(ok, jnp.where(ok, x, 0).astype(jnp.int32), -1)
+
+
+def _outcome(player, sign):
+    """The rewards of win(player) (sign 1) or lose(player) (sign -1); all 0 if no such player."""
+    hit = jnp.arange(NUM_PLAYERS) == player
+    return jnp.where(jnp.any(hit), jnp.where(hit, sign, -sign), 0.0).astype(jnp.float32)
+
+
+def _pay(rewards, player, value):
+    """`rewards` with `value` added to `player`'s (nothing if no such player)."""
+    return rewards + jnp.where(
+        jnp.arange(NUM_PLAYERS) == player, jnp.asarray(value, jnp.float32), 0.0
+    )
+
+
 def _site_key(key, site, *path):
     """The key of one chance call site: fold_in(key, site), then each loop index."""
     key = jax.random.fold_in(key, site)
@@ -136,11 +209,12 @@ def _site_key(key, site, *path):
 
 
 def observe(s: State, player) -> jax.Array:
-    """What `player` sees of state `s`."""
-    player = jnp.asarray(player, jnp.int32)
-    return jnp.asarray(
+    """What `player` sees of state `s`: all zero unless `player` is a player id (see _as_id)."""
+    player = _as_id(player, NUM_PLAYERS)
+    seen = jnp.asarray(
         jnp.stack([(s.board == (player + 1)), (s.board == (2 - player))], axis=-1)
     ).astype(OBSERVATION_DTYPE)
+    return jnp.where(player >= 0, seen, jnp.zeros_like(seen))
 
 
 def invariants(s: State) -> jax.Array:
@@ -221,7 +295,7 @@ def _effect_drop(s: State, params, key) -> State:
         )(jnp.arange(0, 4, dtype=jnp.int32)),
         axis=0,
     )
-    rewards__2 = jnp.where(jnp.arange(2) == current_player, 1.0, -1.0).astype(jnp.float32)
+    rewards__2 = _outcome(current_player, 1.0)
     terminated__3 = jnp.bool_(True)
     cond__4 = jnp.all(
         jax.vmap(lambda c: (board[0, c] != 0))(jnp.arange(0, 7, dtype=jnp.int32)), axis=0
@@ -247,6 +321,7 @@ def refresh(s: State) -> State:
 
 def init(key) -> State:
     """A new episode from `key`."""
+    key = jax.random.fold_in(key, INIT_STREAM)  # init's draws: never those of a step
     _words = jax.random.bits(key, (1,), jnp.uint32)
     s = State(
         current_player=jnp.int32(0),
@@ -264,25 +339,28 @@ def init(key) -> State:
 
 
 def step(state: State, action, key=None) -> State:
-    """Apply `action` for the current player. An illegal action ends the game with -1
-    for the mover (+1 for the others); a finished episode absorbs with zero rewards."""
+    """Apply `action` for the current player. An illegal action (or one that is not a whole
+    number in 0..NUM_ACTIONS-1) ends the game with ILLEGAL_MOVER for the mover and
+    ILLEGAL_OTHERS for the others; a finished episode absorbs with zero rewards. The
+    step's chance draws come from fold_in(key, new step_count): never those of init, nor
+    of another step, even when the same key is passed again."""
     if key is None:
         key = jax.random.PRNGKey(0)
-    action = jnp.asarray(action, jnp.int32)
+    action = _as_id(action, NUM_ACTIONS)
     done = jnp.logical_or(state.terminated, state.truncated)
-    safe = jnp.clip(action, 0, NUM_ACTIONS - 1)
-    legal = jnp.logical_and(state.legal_action_mask[safe], safe == action)
+    safe = jnp.maximum(action, 0)
+    legal = jnp.logical_and(state.legal_action_mask[safe], action >= 0)
     illegal = jnp.logical_and(jnp.logical_not(legal), jnp.logical_not(done))
     s = state.replace(rewards=jnp.zeros(NUM_PLAYERS, jnp.float32), step_count=state.step_count + 1)
     s = _effect_drop(s, _PARAMS[safe], key)
     s = refresh(s)
     # One select per field: a finished episode absorbs (zero rewards), an illegal
-    # action ends the game with -1 for the mover and +1 for the others (as in Pgx).
+    # action ends the game (with 2 players and range [-1, 1]: -1 and +1, as in Pgx).
     keep = jnp.logical_or(done, illegal)
     new = jax.tree_util.tree_map(lambda old, new: jnp.where(keep, old, new), state, s)
-    penalty = jnp.where(jnp.arange(NUM_PLAYERS) == state.current_player, -1.0, 1.0).astype(
-        jnp.float32
-    )
+    mover = jnp.arange(NUM_PLAYERS) == state.current_player
+    penalty = jnp.where(mover, ILLEGAL_MOVER, ILLEGAL_OTHERS).astype(jnp.float32)
+    penalty = jnp.where(jnp.any(mover), penalty, jnp.float32(ILLEGAL_NOBODY))
     return new.replace(
         rewards=jnp.where(done, 0.0, jnp.where(illegal, penalty, s.rewards)),
         terminated=jnp.where(done, state.terminated, jnp.logical_or(illegal, s.terminated)),

@@ -6,6 +6,7 @@ Do not edit: change the spec and run `specc compile specs/tcg.yaml`.
 """
 
 import dataclasses
+import functools
 
 import jax
 import numpy as np
@@ -104,6 +105,10 @@ MAX_STEPS = None
 REWARD_RANGE = (-1.0, 1.0)
 STEP_USES_CHANCE = True
 ZERO_SUM = True
+# an illegal action's rewards: the mover's, each other player's, everyone's when no player moved
+ILLEGAL_MOVER, ILLEGAL_OTHERS, ILLEGAL_NOBODY = (-1.0, 1.0, 0.0)
+# init draws from fold_in(key, INIT_STREAM), the step that makes step_count t from fold_in(key, t)
+INIT_STREAM = 0
 # declared dtype, shape and value range of every spec state field (for property tests)
 FIELDS = {
     "phase": ("int8", (), (0.0, 3.0)),
@@ -926,9 +931,87 @@ class State:
         )
 
 
+def _quiet(function):
+    """Run without NumPy's overflow and division warnings: wrapping, x // 0 == 0 and IEEE
+    infinities are the language's meaning here, not accidents."""
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return function(*args, **kwargs)
+
+    return run
+
+
 def _cast(value, dtype):
-    """`value` as `dtype`, wrapping integers the way JAX does."""
-    return np.asarray(value).astype(dtype)[()]
+    """`value` as `dtype` as JAX converts: integers wrap; floats to integers truncate and
+    saturate at the dtype's limits, NaN giving 0."""
+    value = np.asarray(value)
+    if value.dtype.kind == "f" and np.dtype(dtype).kind == "i":
+        info = np.iinfo(dtype)
+        value = np.where(
+            np.isnan(value), 0.0, np.clip(value.astype(np.float64), info.min, info.max)
+        )
+    return value.astype(dtype)[()]
+
+
+def _clamp(i, n):
+    """An index into an axis of n as JAX reads it: negative counts from the end, then clamped."""
+    if np.ndim(i) == 0:
+        i = int(i)
+        return min(max(i + n if i < 0 else i, 0), n - 1)
+    i = np.asarray(i, np.int64)
+    return np.clip(np.where(i < 0, i + n, i), 0, n - 1)
+
+
+def _at(a, *index):
+    """a[index] as JAX reads it (see _clamp)."""
+    return a[tuple(_clamp(i, n) for i, n in zip(index, a.shape))]
+
+
+def _put(a, index, value):
+    """a[index] = value as JAX writes it: negative counts from the end, a write outside is dropped."""
+    if np.ndim(index[0]) > 0:  # an index array (the only index), one value for all
+        i = np.asarray(index[0], np.int64).ravel()
+        i = np.where(i < 0, i + a.shape[0], i)
+        a[i[(i >= 0) & (i < a.shape[0])]] = value
+        return
+    at = []
+    for i, n in zip(index, a.shape):
+        i = int(i)
+        i = i + n if i < 0 else i
+        if not 0 <= i < n:
+            return
+        at.append(i)
+    a[tuple(at)] = value
+
+
+def _ipow(x, n, dtype):
+    """Integer x ** n in `dtype`, wrapping; n < 0 gives 1 / x ** -n truncated: 1 for x = 1,
+    +-1 for x = -1, else 0."""
+
+    def one(x, n):
+        x, n = int(x), int(n)
+        if n < 0:
+            return 1 if x == 1 else ((-1 if n % 2 else 1) if x == -1 else 0)
+        return pow(x, n, 1 << 32)
+
+    return np.asarray(np.vectorize(one, otypes=[np.int64])(x, n)).astype(dtype)[()]
+
+
+def _as_id(x, n):
+    """`x` (any Python, NumPy or JAX integer, float or bool) as an id in 0..n-1, or -1 unless
+    it is a whole number there: a big or negative value never wraps into range."""
+    if isinstance(x, (bool, int)):  # exact, however big
+        return int(x) if 0 <= x < n else -1
+    v = np.asarray(x)
+    if v.dtype.kind == "b":
+        v = v.astype(np.int64)
+    if v.dtype.kind in "iu":
+        return int(v) if 0 <= v < n else -1
+    if v.dtype.kind == "f":
+        return int(v) if np.isfinite(v) and v == np.floor(v) and 0 <= v < n else -1
+    raise TypeError(f"an action or player id must be a number, not {v.dtype}")
 
 
 def _range(lo, hi):
@@ -958,8 +1041,8 @@ def _flip(word):
 
 
 def _roll(word, n):
-    """A whole number in 0..n-1 from one random word (modulo bias below n / 2**32)."""
-    return np.int32(np.uint32(word) % np.uint32(n))
+    """A whole number in 0..n-1 from one random word (modulo bias below n / 2**32); 0 if n < 1."""
+    return np.int32(np.uint32(word) % np.uint32(max(int(n), 1)))
 
 
 def _uniform(word, low, high):
@@ -1008,17 +1091,31 @@ def _shuffle(zone, key):
 
 
 def _win(s, player):
-    s.rewards[:] = -1.0
-    s.rewards[player] = 1.0
+    """win(player): +1 to the player, -1 to the others; all 0 if no such player."""
+    s.rewards[:] = -1.0 if 0 <= player < NUM_PLAYERS else 0.0
+    if 0 <= player < NUM_PLAYERS:
+        s.rewards[player] = 1.0
 
 
 def _lose(s, player):
-    s.rewards[:] = 1.0
-    s.rewards[player] = -1.0
+    """lose(player): -1 to the player, +1 to the others; all 0 if no such player."""
+    s.rewards[:] = 1.0 if 0 <= player < NUM_PLAYERS else 0.0
+    if 0 <= player < NUM_PLAYERS:
+        s.rewards[player] = -1.0
 
 
+def _pay(s, player, value):
+    """Add `value` to `player`'s reward (nothing if no such player)."""
+    if 0 <= player < NUM_PLAYERS:
+        s.rewards[player] += np.float32(value)
+
+
+@_quiet
 def observe(s: State, player) -> np.ndarray:
-    """What `player` sees of state `s`."""
+    """What `player` sees of state `s`: all zero unless `player` is a player id (see _as_id)."""
+    player = _as_id(player, NUM_PLAYERS)
+    if player < 0:
+        return np.zeros(OBSERVATION_SHAPE, OBSERVATION_DTYPE)
     player = np.int32(player)
     return np.asarray(
         np.array(
@@ -1182,14 +1279,14 @@ def _legal_play_basic(s: State, h) -> bool:
         (
             (
                 (
-                    (((s.phase == 0) or (s.phase == 1)) and (s.hand[s.current_player, h] >= 0))
-                    and (s.hand[s.current_player, h] < 34)
+                    (((s.phase == 0) or (s.phase == 1)) and (_at(s.hand, s.current_player, h) >= 0))
+                    and (_at(s.hand, s.current_player, h) < 34)
                 )
-                and (POKEMON__stage[s.hand[s.current_player, h]] == 0)
+                and (_at(POKEMON__stage, _at(s.hand, s.current_player, h)) == 0)
             )
             and (
-                (s.card[s.current_player, 0] < 0)
-                or any((s.card[s.current_player, t] < 0) for t in _range(1, 4))
+                (_at(s.card, s.current_player, 0) < 0)
+                or any((_at(s.card, s.current_player, t) < 0) for t in _range(1, 4))
             )
         )
     )
@@ -1203,16 +1300,17 @@ def _legal_evolve(s: State, h, slot) -> bool:
                     (
                         (
                             ((s.phase == 1) and (s.turn > 2))
-                            and (s.card[s.current_player, slot] >= 0)
+                            and (_at(s.card, s.current_player, slot) >= 0)
                         )
-                        and (s.entered[s.current_player, slot] < s.turn)
+                        and (_at(s.entered, s.current_player, slot) < s.turn)
                     )
-                    and (s.hand[s.current_player, h] >= 0)
+                    and (_at(s.hand, s.current_player, h) >= 0)
                 )
-                and (s.hand[s.current_player, h] < 34)
+                and (_at(s.hand, s.current_player, h) < 34)
             )
             and (
-                POKEMON__evolves_from[s.hand[s.current_player, h]] == s.card[s.current_player, slot]
+                _at(POKEMON__evolves_from, _at(s.hand, s.current_player, h))
+                == _at(s.card, s.current_player, slot)
             )
         )
     )
@@ -1221,8 +1319,8 @@ def _legal_evolve(s: State, h, slot) -> bool:
 def _legal_attach(s: State, slot) -> bool:
     return bool(
         (
-            ((s.phase == 1) and (s.energy_now[s.current_player] >= 0))
-            and (s.card[s.current_player, slot] >= 0)
+            ((s.phase == 1) and (_at(s.energy_now, s.current_player) >= 0))
+            and (_at(s.card, s.current_player, slot) >= 0)
         )
     )
 
@@ -1230,9 +1328,9 @@ def _legal_attach(s: State, slot) -> bool:
 def _legal_play_trainer(s: State, h) -> bool:
     return bool(
         (
-            ((s.phase == 1) and (s.hand[s.current_player, h] >= 34))
+            ((s.phase == 1) and (_at(s.hand, s.current_player, h) >= 34))
             and (
-                (TRAINERS__kind[(s.hand[s.current_player, h] - 34)] == 0)
+                (_at(TRAINERS__kind, (_at(s.hand, s.current_player, h) - 34)) == 0)
                 or (not s.supporter_played)
             )
         )
@@ -1244,14 +1342,17 @@ def _legal_retreat(s: State, b) -> bool:
         (
             (
                 (
-                    (((s.phase == 1) and (not s.retreated)) and (s.card[s.current_player, b] >= 0))
-                    and (s.condition[s.current_player] != 1)
+                    (
+                        ((s.phase == 1) and (not s.retreated))
+                        and (_at(s.card, s.current_player, b) >= 0)
+                    )
+                    and (_at(s.condition, s.current_player) != 1)
                 )
-                and (s.condition[s.current_player] != 2)
+                and (_at(s.condition, s.current_player) != 2)
             )
             and (
-                np.sum(s.energy[s.current_player, 0], dtype=np.int32)
-                >= POKEMON__retreat[s.card[s.current_player, 0]]
+                np.sum(_at(s.energy, s.current_player, 0), dtype=np.int32)
+                >= _at(POKEMON__retreat, _at(s.card, s.current_player, 0))
             )
         )
     )
@@ -1262,19 +1363,24 @@ def _legal_attack(s: State) -> bool:
         (
             (
                 (
-                    ((s.phase == 1) and (s.condition[s.current_player] != 1))
-                    and (s.condition[s.current_player] != 2)
+                    ((s.phase == 1) and (_at(s.condition, s.current_player) != 1))
+                    and (_at(s.condition, s.current_player) != 2)
                 )
                 and (
-                    s.energy[s.current_player, 0, POKEMON__cost_type[s.card[s.current_player, 0]]]
-                    >= POKEMON__typed_energy[s.card[s.current_player, 0]]
+                    _at(
+                        s.energy,
+                        s.current_player,
+                        0,
+                        _at(POKEMON__cost_type, _at(s.card, s.current_player, 0)),
+                    )
+                    >= _at(POKEMON__typed_energy, _at(s.card, s.current_player, 0))
                 )
             )
             and (
-                np.sum(s.energy[s.current_player, 0], dtype=np.int32)
+                np.sum(_at(s.energy, s.current_player, 0), dtype=np.int32)
                 >= (
-                    POKEMON__typed_energy[s.card[s.current_player, 0]]
-                    + POKEMON__colorless_energy[s.card[s.current_player, 0]]
+                    _at(POKEMON__typed_energy, _at(s.card, s.current_player, 0))
+                    + _at(POKEMON__colorless_energy, _at(s.card, s.current_player, 0))
                 )
             )
         )
@@ -1282,13 +1388,14 @@ def _legal_attack(s: State) -> bool:
 
 
 def _legal_promote(s: State, b) -> bool:
-    return bool(((s.phase == 2) and (s.card[s.current_player, b] >= 0)))
+    return bool(((s.phase == 2) and (_at(s.card, s.current_player, b) >= 0)))
 
 
 def _legal_end_turn(s: State) -> bool:
-    return bool(((s.phase == 1) or ((s.phase == 0) and (s.card[s.current_player, 0] >= 0))))
+    return bool(((s.phase == 1) or ((s.phase == 0) and (_at(s.card, s.current_player, 0) >= 0))))
 
 
+@_quiet
 def invariants(s: State) -> np.ndarray:
     """One bool per declared invariant (INVARIANTS): all must hold in every state."""
     return np.array(
@@ -1301,20 +1408,26 @@ def invariants(s: State) -> np.ndarray:
                 (
                     (
                         ((_size(s.deck[p]) + _size(s.hand[p])) + s.discard_count[p])
-                        + np.int32(
+                        + _cast(
                             sum(
                                 int(
                                     _cast(
                                         np.where(
                                             (s.card[p, ks] >= 0),
-                                            (1 + _cast(POKEMON__stage[s.card[p, ks]], np.int32)),
+                                            (
+                                                1
+                                                + _cast(
+                                                    _at(POKEMON__stage, s.card[p, ks]), np.int32
+                                                )
+                                            ),
                                             0,
                                         ),
                                         np.int32,
                                     )
                                 )
                                 for ks in _range(0, 4)
-                            )
+                            ),
+                            np.int32,
                         )
                     )
                     == 20
@@ -1329,7 +1442,7 @@ def invariants(s: State) -> np.ndarray:
                 (s.phase == 3)
                 or all(
                     all(
-                        ((s.card[p, ks] < 0) or (s.damage[p, ks] < POKEMON__hp[s.card[p, ks]]))
+                        ((s.card[p, ks] < 0) or (s.damage[p, ks] < _at(POKEMON__hp, s.card[p, ks])))
                         for ks in _range(0, 4)
                     )
                     for p in _range(0, 2)
@@ -1374,7 +1487,7 @@ def invariants(s: State) -> np.ndarray:
                 (
                     (DECK_INFO__cards[d] == 20)
                     and (
-                        np.int32(
+                        _cast(
                             sum(
                                 int(
                                     _cast(
@@ -1387,7 +1500,8 @@ def invariants(s: State) -> np.ndarray:
                                     )
                                 )
                                 for r in _range(0, 48)
-                            )
+                            ),
+                            np.int32,
                         )
                         == 20
                     )
@@ -1411,7 +1525,7 @@ def invariants(s: State) -> np.ndarray:
                 (
                     all((np.sum((DECKS[d] == c), dtype=np.int32) <= 2) for c in _range(0, 40))
                     and any(
-                        ((DECKS[d, j] < 34) and (POKEMON__stage[DECKS[d, j]] == 0))
+                        ((DECKS[d, j] < 34) and (_at(POKEMON__stage, DECKS[d, j]) == 0))
                         for j in _range(0, 20)
                     )
                 )
@@ -1427,14 +1541,19 @@ def invariants(s: State) -> np.ndarray:
                         (
                             (DECKS[d, j] >= 34)
                             or (
-                                POKEMON__typed_energy[_cast(np.clip(DECKS[d, j], 0, 33), np.int32)]
+                                _at(
+                                    POKEMON__typed_energy,
+                                    _cast(np.clip(DECKS[d, j], 0, 33), np.int32),
+                                )
                                 == 0
                             )
                         )
                         or any(
                             (
                                 DECK_TYPES[d, t]
-                                == POKEMON__cost_type[_cast(np.clip(DECKS[d, j], 0, 33), np.int32)]
+                                == _at(
+                                    POKEMON__cost_type, _cast(np.clip(DECKS[d, j], 0, 33), np.int32)
+                                )
                             )
                             for t in _range(0, 3)
                         )
@@ -1455,6 +1574,7 @@ def invariants(s: State) -> np.ndarray:
     )
 
 
+@_quiet
 def legal_action_mask(s: State) -> np.ndarray:
     """Which flat actions are legal in `s` (none once the episode has ended)."""
     mask = np.zeros(NUM_ACTIONS, dtype=np.bool_)
@@ -1479,188 +1599,219 @@ _LEGAL = (
 
 def _effect_play_basic(s: State, h, key) -> None:
     p = s.current_player
-    c = s.hand[p, h]
-    s.hand[p] = _remove(s.hand[p], h)
-    s.hand_count[p] = s.hand_count[p] - 1
+    c = _at(s.hand, p, h)
+    _put(s.hand, (p,), _remove(_at(s.hand, p), h))
+    _put(s.hand_count, (p,), (_at(s.hand_count, p) - 1))
     slot = _cast(
         _cast(
             (
                 0
-                if (s.card[p, 0] < 0)
+                if (_at(s.card, p, 0) < 0)
                 else np.int32(
-                    1 + np.argmax([_cast((s.card[p, t] < 0), np.int32) for t in _range(1, 4)])
+                    1 + np.argmax([_cast((_at(s.card, p, t) < 0), np.int32) for t in _range(1, 4)])
                 )
             ),
             np.int32,
         ),
         np.int32,
     )
-    s.card[p, slot] = c
-    s.damage[p, slot] = _cast(0, np.int16)
-    s.energy[p, slot] = _cast(0, np.int8)
-    s.entered[p, slot] = _cast(s.turn, np.int8)
+    _put(s.card, (p, slot), c)
+    _put(s.damage, (p, slot), _cast(0, np.int16))
+    _put(s.energy, (p, slot), _cast(0, np.int8))
+    _put(s.entered, (p, slot), _cast(s.turn, np.int8))
 
 
 def _effect_evolve(s: State, h, slot, key) -> None:
     p = s.current_player
-    c = s.hand[p, h]
-    s.hand[p] = _remove(s.hand[p], h)
-    s.hand_count[p] = s.hand_count[p] - 1
-    s.card[p, slot] = c
-    s.entered[p, slot] = _cast(s.turn, np.int8)
+    c = _at(s.hand, p, h)
+    _put(s.hand, (p,), _remove(_at(s.hand, p), h))
+    _put(s.hand_count, (p,), (_at(s.hand_count, p) - 1))
+    _put(s.card, (p, slot), c)
+    _put(s.entered, (p, slot), _cast(s.turn, np.int8))
     if slot == 0:
-        s.poisoned[p] = False
-        s.burned[p] = False
-        s.condition[p] = _cast(0, np.int8)
+        _put(s.poisoned, (p,), False)
+        _put(s.burned, (p,), False)
+        _put(s.condition, (p,), _cast(0, np.int8))
 
 
 def _effect_attach(s: State, slot, key) -> None:
     p = s.current_player
-    s.energy[p, slot, s.energy_now[p]] = s.energy[p, slot, s.energy_now[p]] + 1
-    s.energy_now[p] = _cast(-1, np.int8)
+    _put(
+        s.energy,
+        (p, slot, _at(s.energy_now, p)),
+        (_at(s.energy, p, slot, _at(s.energy_now, p)) + 1),
+    )
+    _put(s.energy_now, (p,), _cast(-1, np.int8))
 
 
 def _effect_play_trainer(s: State, h, key) -> None:
     _words = _bits(key, 2)
     p = s.current_player
-    c = s.hand[p, h]
+    c = _at(s.hand, p, h)
     tr = c - 34
-    s.hand[p] = _remove(s.hand[p], h)
-    s.hand_count[p] = s.hand_count[p] - 1
-    s.discard_count[p] = s.discard_count[p] + 1
-    if TRAINERS__kind[tr] == 1:
+    _put(s.hand, (p,), _remove(_at(s.hand, p), h))
+    _put(s.hand_count, (p,), (_at(s.hand_count, p) - 1))
+    _put(s.discard_count, (p,), (_at(s.discard_count, p) + 1))
+    if _at(TRAINERS__kind, tr) == 1:
         s.supporter_played = True
     ce_p = p
     ce_o = 1 - ce_p
-    if TRAINERS__effect[tr] == 4:
-        s.damage[ce_p, 0] = _cast(
-            np.maximum((s.damage[ce_p, 0] - TRAINERS__amount[tr]), 0), np.int16
+    if _at(TRAINERS__effect, tr) == 4:
+        _put(
+            s.damage,
+            (ce_p, 0),
+            _cast(np.maximum((_at(s.damage, ce_p, 0) - _at(TRAINERS__amount, tr)), 0), np.int16),
         )
-    elif TRAINERS__effect[tr] == 5:
-        s.poisoned[ce_o] = True
-    elif TRAINERS__effect[tr] == 6:
-        s.burned[ce_o] = True
-    elif TRAINERS__effect[tr] == 7:
-        s.condition[ce_o] = _cast(1, np.int8)
-    elif TRAINERS__effect[tr] == 8:
-        s.condition[ce_o] = _cast(2, np.int8)
-    elif TRAINERS__effect[tr] == 9:
-        s.condition[ce_o] = _cast(3, np.int8)
-    elif TRAINERS__effect[tr] == 10:
+    elif _at(TRAINERS__effect, tr) == 5:
+        _put(s.poisoned, (ce_o,), True)
+    elif _at(TRAINERS__effect, tr) == 6:
+        _put(s.burned, (ce_o,), True)
+    elif _at(TRAINERS__effect, tr) == 7:
+        _put(s.condition, (ce_o,), _cast(1, np.int8))
+    elif _at(TRAINERS__effect, tr) == 8:
+        _put(s.condition, (ce_o,), _cast(2, np.int8))
+    elif _at(TRAINERS__effect, tr) == 9:
+        _put(s.condition, (ce_o,), _cast(3, np.int8))
+    elif _at(TRAINERS__effect, tr) == 10:
         dr_p = ce_p
-        dr_have = s.hand_count[dr_p]
+        dr_have = _at(s.hand_count, dr_p)
         dr_k = _cast(
             np.clip(
-                _cast(np.minimum(TRAINERS__amount[tr], s.deck_count[dr_p]), np.int16),
+                _cast(np.minimum(_at(TRAINERS__amount, tr), _at(s.deck_count, dr_p)), np.int16),
                 0,
                 (10 - dr_have),
             ),
             np.int16,
         )
-        s.hand[dr_p] = _cast(
-            np.where(
-                np.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
-                s.deck[dr_p][_cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32)],
-                s.hand[dr_p],
+        _put(
+            s.hand,
+            (dr_p,),
+            _cast(
+                np.where(
+                    np.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
+                    _at(_at(s.deck, dr_p), _cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32)),
+                    _at(s.hand, dr_p),
+                ),
+                np.int8,
             ),
-            np.int8,
         )
-        s.deck[dr_p] = _cast(
-            np.where(
-                ((DECK_SLOTS + dr_k) < 20),
-                s.deck[dr_p][_cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)],
-                -1,
+        _put(
+            s.deck,
+            (dr_p,),
+            _cast(
+                np.where(
+                    ((DECK_SLOTS + dr_k) < 20),
+                    _at(_at(s.deck, dr_p), _cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)),
+                    -1,
+                ),
+                np.int8,
             ),
-            np.int8,
         )
-        s.hand_count[dr_p] = _cast((s.hand_count[dr_p] + dr_k), np.int8)
-        s.deck_count[dr_p] = _cast((s.deck_count[dr_p] - dr_k), np.int8)
-    elif TRAINERS__effect[tr] == 11:
+        _put(s.hand_count, (dr_p,), _cast((_at(s.hand_count, dr_p) + dr_k), np.int8))
+        _put(s.deck_count, (dr_p,), _cast((_at(s.deck_count, dr_p) - dr_k), np.int8))
+    elif _at(TRAINERS__effect, tr) == 11:
         bb_p = ce_p
-        bb_n = TRAINERS__amount[tr]
+        bb_n = _at(TRAINERS__amount, tr)
         for bb_k in _range(0, 1):
             bb_i = _choose(
                 _word(_site_key(key, 10, bb_k)),
                 np.logical_and(
-                    np.logical_and((s.deck[bb_p] >= 0), (s.deck[bb_p] < 34)),
-                    (POKEMON__stage[_cast(np.clip(s.deck[bb_p], 0, 33), np.int8)] == 0),
+                    np.logical_and((_at(s.deck, bb_p) >= 0), (_at(s.deck, bb_p) < 34)),
+                    (_at(POKEMON__stage, _cast(np.clip(_at(s.deck, bb_p), 0, 33), np.int8)) == 0),
                 ),
             )
             if ((bb_k < bb_n) and (bb_i >= 0)) and any(
-                (s.card[bb_p, bs] < 0) for bs in _range(1, 4)
+                (_at(s.card, bb_p, bs) < 0) for bs in _range(1, 4)
             ):
                 bb_slot = np.int32(
-                    1 + np.argmax([_cast((s.card[bb_p, bs] < 0), np.int32) for bs in _range(1, 4)])
+                    1
+                    + np.argmax(
+                        [_cast((_at(s.card, bb_p, bs) < 0), np.int32) for bs in _range(1, 4)]
+                    )
                 )
-                s.card[bb_p, bb_slot] = s.deck[bb_p, bb_i]
-                s.damage[bb_p, bb_slot] = _cast(0, np.int16)
-                s.energy[bb_p, bb_slot] = _cast(0, np.int8)
-                s.entered[bb_p, bb_slot] = _cast(s.turn, np.int8)
-                s.deck[bb_p] = _remove(s.deck[bb_p], bb_i)
-                s.deck_count[bb_p] = s.deck_count[bb_p] - 1
-    elif TRAINERS__effect[tr] == 12:
-        if s.damage[ce_o, 0] < POKEMON__hp[s.card[ce_o, 0]]:
+                _put(s.card, (bb_p, bb_slot), _at(s.deck, bb_p, bb_i))
+                _put(s.damage, (bb_p, bb_slot), _cast(0, np.int16))
+                _put(s.energy, (bb_p, bb_slot), _cast(0, np.int8))
+                _put(s.entered, (bb_p, bb_slot), _cast(s.turn, np.int8))
+                _put(s.deck, (bb_p,), _remove(_at(s.deck, bb_p), bb_i))
+                _put(s.deck_count, (bb_p,), (_at(s.deck_count, bb_p) - 1))
+    elif _at(TRAINERS__effect, tr) == 12:
+        if _at(s.damage, ce_o, 0) < _at(POKEMON__hp, _at(s.card, ce_o, 0)):
             sr_o = ce_o
             sr_b = _choose(
                 _words[0],
                 np.array(
-                    [False, (s.card[sr_o, 1] >= 0), (s.card[sr_o, 2] >= 0), (s.card[sr_o, 3] >= 0)],
+                    [
+                        False,
+                        (_at(s.card, sr_o, 1) >= 0),
+                        (_at(s.card, sr_o, 2) >= 0),
+                        (_at(s.card, sr_o, 3) >= 0),
+                    ],
                     dtype=np.bool_,
                 ),
             )
             if sr_b > 0:
                 sa_p = sr_o
-                sa_perm = np.broadcast_to(np.asarray(SWAP[sr_b]), (4,)).astype(np.int32)
-                s.card[sa_p] = s.card[sa_p][sa_perm]
-                s.damage[sa_p] = s.damage[sa_p][sa_perm]
-                s.energy[sa_p] = s.energy[sa_p][sa_perm]
-                s.entered[sa_p] = s.entered[sa_p][sa_perm]
-                s.poisoned[sa_p] = False
-                s.burned[sa_p] = False
-                s.condition[sa_p] = _cast(0, np.int8)
-    elif TRAINERS__effect[tr] == 13:
-        ac_d = s.deck_id[ce_p]
-        ac_m = DECK_TYPE_COUNT[ac_d]
+                sa_perm = np.broadcast_to(np.asarray(_at(SWAP, sr_b)), (4,)).astype(np.int32)
+                _put(s.card, (sa_p,), _at(_at(s.card, sa_p), sa_perm))
+                _put(s.damage, (sa_p,), _at(_at(s.damage, sa_p), sa_perm))
+                _put(s.energy, (sa_p,), _at(_at(s.energy, sa_p), sa_perm))
+                _put(s.entered, (sa_p,), _at(_at(s.entered, sa_p), sa_perm))
+                _put(s.poisoned, (sa_p,), False)
+                _put(s.burned, (sa_p,), False)
+                _put(s.condition, (sa_p,), _cast(0, np.int8))
+    elif _at(TRAINERS__effect, tr) == 13:
+        ac_d = _at(s.deck_id, ce_p)
+        ac_m = _at(DECK_TYPE_COUNT, ac_d)
         ac_r = _roll(_words[1], (ac_m**3))
-        s.energy[ce_p, 0] = _cast(
-            (
-                s.energy[ce_p, 0]
-                + _cast(
-                    np.sum(
-                        np.stack(
-                            [
-                                _cast(
-                                    np.where(
-                                        np.logical_and(
-                                            (k < TRAINERS__amount[tr]),
-                                            (
-                                                TYPE_IDS
-                                                == DECK_TYPES[ac_d, ((ac_r // (ac_m**k)) % ac_m)]
+        _put(
+            s.energy,
+            (ce_p, 0),
+            _cast(
+                (
+                    _at(s.energy, ce_p, 0)
+                    + _cast(
+                        np.sum(
+                            np.stack(
+                                [
+                                    _cast(
+                                        np.where(
+                                            np.logical_and(
+                                                (k < _at(TRAINERS__amount, tr)),
+                                                (
+                                                    TYPE_IDS
+                                                    == _at(
+                                                        DECK_TYPES,
+                                                        ac_d,
+                                                        ((ac_r // (ac_m**k)) % ac_m),
+                                                    )
+                                                ),
                                             ),
+                                            1,
+                                            0,
                                         ),
-                                        1,
-                                        0,
-                                    ),
-                                    np.int32,
-                                )
-                                for k in _range(0, 3)
-                            ]
+                                        np.int32,
+                                    )
+                                    for k in _range(0, 3)
+                                ]
+                            ),
+                            axis=0,
                         ),
-                        axis=0,
-                    ),
-                    np.int32,
-                )
+                        np.int32,
+                    )
+                ),
+                np.int8,
             ),
-            np.int8,
         )
-    elif TRAINERS__effect[tr] == 14:
-        de_e = np.broadcast_to(np.asarray(s.energy[ce_p, 0]), (8,)).astype(np.int8)
+    elif _at(TRAINERS__effect, tr) == 14:
+        de_e = np.broadcast_to(np.asarray(_at(s.energy, ce_p, 0)), (8,)).astype(np.int8)
         de_rank = np.broadcast_to(
             np.asarray(
                 (
                     TYPE_IDS
                     + _cast(
-                        np.where((TYPE_IDS == POKEMON__cost_type[s.card[ce_p, 0]]), 8, 0), np.int32
+                        np.where((TYPE_IDS == _at(POKEMON__cost_type, _at(s.card, ce_p, 0))), 8, 0),
+                        np.int32,
                     )
                 )
             ),
@@ -1686,25 +1837,44 @@ def _effect_play_trainer(s: State, h, key) -> None:
             ),
             (8,),
         ).astype(np.int32)
-        s.energy[ce_p, 0] = _cast(
-            (de_e - _cast(np.clip((TRAINERS__amount[tr] - de_before), 0, de_e), np.int32)), np.int8
+        _put(
+            s.energy,
+            (ce_p, 0),
+            _cast(
+                (de_e - _cast(np.clip((_at(TRAINERS__amount, tr) - de_before), 0, de_e), np.int32)),
+                np.int8,
+            ),
         )
-    elif TRAINERS__effect[tr] == 15:
-        s.damage[ce_o] = s.damage[ce_o] + _cast(
-            np.where(np.logical_and(BENCH_MASK, (s.card[ce_o] >= 0)), TRAINERS__amount[tr], 0),
-            np.int16,
+    elif _at(TRAINERS__effect, tr) == 15:
+        _put(
+            s.damage,
+            (ce_o,),
+            (
+                _at(s.damage, ce_o)
+                + _cast(
+                    np.where(
+                        np.logical_and(BENCH_MASK, (_at(s.card, ce_o) >= 0)),
+                        _at(TRAINERS__amount, tr),
+                        0,
+                    ),
+                    np.int16,
+                )
+            ),
         )
 
 
 def _effect_retreat(s: State, b, key) -> None:
     p = s.current_player
-    cost = POKEMON__retreat[s.card[p, 0]]
-    de_e = np.broadcast_to(np.asarray(s.energy[p, 0]), (8,)).astype(np.int8)
+    cost = _at(POKEMON__retreat, _at(s.card, p, 0))
+    de_e = np.broadcast_to(np.asarray(_at(s.energy, p, 0)), (8,)).astype(np.int8)
     de_rank = np.broadcast_to(
         np.asarray(
             (
                 TYPE_IDS
-                + _cast(np.where((TYPE_IDS == POKEMON__cost_type[s.card[p, 0]]), 8, 0), np.int32)
+                + _cast(
+                    np.where((TYPE_IDS == _at(POKEMON__cost_type, _at(s.card, p, 0))), 8, 0),
+                    np.int32,
+                )
             )
         ),
         (8,),
@@ -1729,16 +1899,20 @@ def _effect_retreat(s: State, b, key) -> None:
         ),
         (8,),
     ).astype(np.int32)
-    s.energy[p, 0] = _cast((de_e - _cast(np.clip((cost - de_before), 0, de_e), np.int32)), np.int8)
+    _put(
+        s.energy,
+        (p, 0),
+        _cast((de_e - _cast(np.clip((cost - de_before), 0, de_e), np.int32)), np.int8),
+    )
     sa_p = p
     sa_perm = np.broadcast_to(np.asarray(SWAP[b]), (4,)).astype(np.int32)
-    s.card[sa_p] = s.card[sa_p][sa_perm]
-    s.damage[sa_p] = s.damage[sa_p][sa_perm]
-    s.energy[sa_p] = s.energy[sa_p][sa_perm]
-    s.entered[sa_p] = s.entered[sa_p][sa_perm]
-    s.poisoned[sa_p] = False
-    s.burned[sa_p] = False
-    s.condition[sa_p] = _cast(0, np.int8)
+    _put(s.card, (sa_p,), _at(_at(s.card, sa_p), sa_perm))
+    _put(s.damage, (sa_p,), _at(_at(s.damage, sa_p), sa_perm))
+    _put(s.energy, (sa_p,), _at(_at(s.energy, sa_p), sa_perm))
+    _put(s.entered, (sa_p,), _at(_at(s.entered, sa_p), sa_perm))
+    _put(s.poisoned, (sa_p,), False)
+    _put(s.burned, (sa_p,), False)
+    _put(s.condition, (sa_p,), _cast(0, np.int8))
     s.retreated = True
 
 
@@ -1746,14 +1920,14 @@ def _effect_attack(s: State, key) -> None:
     _words = _bits(key, 10)
     p = s.current_player
     o = 1 - p
-    a = s.card[p, 0]
-    eff = POKEMON__effect[a]
-    amt = POKEMON__amount[a]
+    a = _at(s.card, p, 0)
+    eff = _at(POKEMON__effect, a)
+    amt = _at(POKEMON__amount, a)
     lands = True
-    if s.condition[p] == 3:
+    if _at(s.condition, p) == 3:
         lands = _flip(_words[0])
     if lands:
-        dmg = _cast(POKEMON__damage[a], np.int32)
+        dmg = _cast(_at(POKEMON__damage, a), np.int32)
         if eff == 1:
             coins = _roll(_words[1], 8)
             dmg = dmg * np.int32(
@@ -1763,49 +1937,66 @@ def _effect_attack(s: State, key) -> None:
             if _flip(_words[2]):
                 dmg = dmg + amt
         elif eff == 3:
-            dmg = dmg + (amt * np.sum(s.energy[p, 0], dtype=np.int32))
-        if (dmg > 0) and (POKEMON__weakness[s.card[o, 0]] == POKEMON__type[a]):
+            dmg = dmg + (amt * np.sum(_at(s.energy, p, 0), dtype=np.int32))
+        if (dmg > 0) and (_at(POKEMON__weakness, _at(s.card, o, 0)) == _at(POKEMON__type, a)):
             dmg = dmg + 20
-        s.damage[o, 0] = _cast((s.damage[o, 0] + dmg), np.int16)
+        _put(s.damage, (o, 0), _cast((_at(s.damage, o, 0) + dmg), np.int16))
         ce_p = p
         ce_o = 1 - ce_p
         if eff == 4:
-            s.damage[ce_p, 0] = _cast(np.maximum((s.damage[ce_p, 0] - amt), 0), np.int16)
+            _put(
+                s.damage, (ce_p, 0), _cast(np.maximum((_at(s.damage, ce_p, 0) - amt), 0), np.int16)
+            )
         elif eff == 5:
-            s.poisoned[ce_o] = True
+            _put(s.poisoned, (ce_o,), True)
         elif eff == 6:
-            s.burned[ce_o] = True
+            _put(s.burned, (ce_o,), True)
         elif eff == 7:
-            s.condition[ce_o] = _cast(1, np.int8)
+            _put(s.condition, (ce_o,), _cast(1, np.int8))
         elif eff == 8:
-            s.condition[ce_o] = _cast(2, np.int8)
+            _put(s.condition, (ce_o,), _cast(2, np.int8))
         elif eff == 9:
-            s.condition[ce_o] = _cast(3, np.int8)
+            _put(s.condition, (ce_o,), _cast(3, np.int8))
         elif eff == 10:
             dr_p = ce_p
-            dr_have = s.hand_count[dr_p]
+            dr_have = _at(s.hand_count, dr_p)
             dr_k = _cast(
-                np.clip(_cast(np.minimum(amt, s.deck_count[dr_p]), np.int16), 0, (10 - dr_have)),
+                np.clip(
+                    _cast(np.minimum(amt, _at(s.deck_count, dr_p)), np.int16), 0, (10 - dr_have)
+                ),
                 np.int16,
             )
-            s.hand[dr_p] = _cast(
-                np.where(
-                    np.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
-                    s.deck[dr_p][_cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32)],
-                    s.hand[dr_p],
+            _put(
+                s.hand,
+                (dr_p,),
+                _cast(
+                    np.where(
+                        np.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
+                        _at(
+                            _at(s.deck, dr_p),
+                            _cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32),
+                        ),
+                        _at(s.hand, dr_p),
+                    ),
+                    np.int8,
                 ),
-                np.int8,
             )
-            s.deck[dr_p] = _cast(
-                np.where(
-                    ((DECK_SLOTS + dr_k) < 20),
-                    s.deck[dr_p][_cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)],
-                    -1,
+            _put(
+                s.deck,
+                (dr_p,),
+                _cast(
+                    np.where(
+                        ((DECK_SLOTS + dr_k) < 20),
+                        _at(
+                            _at(s.deck, dr_p), _cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)
+                        ),
+                        -1,
+                    ),
+                    np.int8,
                 ),
-                np.int8,
             )
-            s.hand_count[dr_p] = _cast((s.hand_count[dr_p] + dr_k), np.int8)
-            s.deck_count[dr_p] = _cast((s.deck_count[dr_p] - dr_k), np.int8)
+            _put(s.hand_count, (dr_p,), _cast((_at(s.hand_count, dr_p) + dr_k), np.int8))
+            _put(s.deck_count, (dr_p,), _cast((_at(s.deck_count, dr_p) - dr_k), np.int8))
         elif eff == 11:
             bb_p = ce_p
             bb_n = amt
@@ -1813,95 +2004,106 @@ def _effect_attack(s: State, key) -> None:
                 bb_i = _choose(
                     _word(_site_key(key, 16, bb_k)),
                     np.logical_and(
-                        np.logical_and((s.deck[bb_p] >= 0), (s.deck[bb_p] < 34)),
-                        (POKEMON__stage[_cast(np.clip(s.deck[bb_p], 0, 33), np.int8)] == 0),
+                        np.logical_and((_at(s.deck, bb_p) >= 0), (_at(s.deck, bb_p) < 34)),
+                        (
+                            _at(POKEMON__stage, _cast(np.clip(_at(s.deck, bb_p), 0, 33), np.int8))
+                            == 0
+                        ),
                     ),
                 )
                 if ((bb_k < bb_n) and (bb_i >= 0)) and any(
-                    (s.card[bb_p, bs] < 0) for bs in _range(1, 4)
+                    (_at(s.card, bb_p, bs) < 0) for bs in _range(1, 4)
                 ):
                     bb_slot = np.int32(
                         1
                         + np.argmax(
-                            [_cast((s.card[bb_p, bs] < 0), np.int32) for bs in _range(1, 4)]
+                            [_cast((_at(s.card, bb_p, bs) < 0), np.int32) for bs in _range(1, 4)]
                         )
                     )
-                    s.card[bb_p, bb_slot] = s.deck[bb_p, bb_i]
-                    s.damage[bb_p, bb_slot] = _cast(0, np.int16)
-                    s.energy[bb_p, bb_slot] = _cast(0, np.int8)
-                    s.entered[bb_p, bb_slot] = _cast(s.turn, np.int8)
-                    s.deck[bb_p] = _remove(s.deck[bb_p], bb_i)
-                    s.deck_count[bb_p] = s.deck_count[bb_p] - 1
+                    _put(s.card, (bb_p, bb_slot), _at(s.deck, bb_p, bb_i))
+                    _put(s.damage, (bb_p, bb_slot), _cast(0, np.int16))
+                    _put(s.energy, (bb_p, bb_slot), _cast(0, np.int8))
+                    _put(s.entered, (bb_p, bb_slot), _cast(s.turn, np.int8))
+                    _put(s.deck, (bb_p,), _remove(_at(s.deck, bb_p), bb_i))
+                    _put(s.deck_count, (bb_p,), (_at(s.deck_count, bb_p) - 1))
         elif eff == 12:
-            if s.damage[ce_o, 0] < POKEMON__hp[s.card[ce_o, 0]]:
+            if _at(s.damage, ce_o, 0) < _at(POKEMON__hp, _at(s.card, ce_o, 0)):
                 sr_o = ce_o
                 sr_b = _choose(
                     _words[3],
                     np.array(
                         [
                             False,
-                            (s.card[sr_o, 1] >= 0),
-                            (s.card[sr_o, 2] >= 0),
-                            (s.card[sr_o, 3] >= 0),
+                            (_at(s.card, sr_o, 1) >= 0),
+                            (_at(s.card, sr_o, 2) >= 0),
+                            (_at(s.card, sr_o, 3) >= 0),
                         ],
                         dtype=np.bool_,
                     ),
                 )
                 if sr_b > 0:
                     sa_p = sr_o
-                    sa_perm = np.broadcast_to(np.asarray(SWAP[sr_b]), (4,)).astype(np.int32)
-                    s.card[sa_p] = s.card[sa_p][sa_perm]
-                    s.damage[sa_p] = s.damage[sa_p][sa_perm]
-                    s.energy[sa_p] = s.energy[sa_p][sa_perm]
-                    s.entered[sa_p] = s.entered[sa_p][sa_perm]
-                    s.poisoned[sa_p] = False
-                    s.burned[sa_p] = False
-                    s.condition[sa_p] = _cast(0, np.int8)
+                    sa_perm = np.broadcast_to(np.asarray(_at(SWAP, sr_b)), (4,)).astype(np.int32)
+                    _put(s.card, (sa_p,), _at(_at(s.card, sa_p), sa_perm))
+                    _put(s.damage, (sa_p,), _at(_at(s.damage, sa_p), sa_perm))
+                    _put(s.energy, (sa_p,), _at(_at(s.energy, sa_p), sa_perm))
+                    _put(s.entered, (sa_p,), _at(_at(s.entered, sa_p), sa_perm))
+                    _put(s.poisoned, (sa_p,), False)
+                    _put(s.burned, (sa_p,), False)
+                    _put(s.condition, (sa_p,), _cast(0, np.int8))
         elif eff == 13:
-            ac_d = s.deck_id[ce_p]
-            ac_m = DECK_TYPE_COUNT[ac_d]
+            ac_d = _at(s.deck_id, ce_p)
+            ac_m = _at(DECK_TYPE_COUNT, ac_d)
             ac_r = _roll(_words[4], (ac_m**3))
-            s.energy[ce_p, 0] = _cast(
-                (
-                    s.energy[ce_p, 0]
-                    + _cast(
-                        np.sum(
-                            np.stack(
-                                [
-                                    _cast(
-                                        np.where(
-                                            np.logical_and(
-                                                (k < amt),
-                                                (
-                                                    TYPE_IDS
-                                                    == DECK_TYPES[
-                                                        ac_d, ((ac_r // (ac_m**k)) % ac_m)
-                                                    ]
+            _put(
+                s.energy,
+                (ce_p, 0),
+                _cast(
+                    (
+                        _at(s.energy, ce_p, 0)
+                        + _cast(
+                            np.sum(
+                                np.stack(
+                                    [
+                                        _cast(
+                                            np.where(
+                                                np.logical_and(
+                                                    (k < amt),
+                                                    (
+                                                        TYPE_IDS
+                                                        == _at(
+                                                            DECK_TYPES,
+                                                            ac_d,
+                                                            ((ac_r // (ac_m**k)) % ac_m),
+                                                        )
+                                                    ),
                                                 ),
+                                                1,
+                                                0,
                                             ),
-                                            1,
-                                            0,
-                                        ),
-                                        np.int32,
-                                    )
-                                    for k in _range(0, 3)
-                                ]
+                                            np.int32,
+                                        )
+                                        for k in _range(0, 3)
+                                    ]
+                                ),
+                                axis=0,
                             ),
-                            axis=0,
-                        ),
-                        np.int32,
-                    )
+                            np.int32,
+                        )
+                    ),
+                    np.int8,
                 ),
-                np.int8,
             )
         elif eff == 14:
-            de_e = np.broadcast_to(np.asarray(s.energy[ce_p, 0]), (8,)).astype(np.int8)
+            de_e = np.broadcast_to(np.asarray(_at(s.energy, ce_p, 0)), (8,)).astype(np.int8)
             de_rank = np.broadcast_to(
                 np.asarray(
                     (
                         TYPE_IDS
                         + _cast(
-                            np.where((TYPE_IDS == POKEMON__cost_type[s.card[ce_p, 0]]), 8, 0),
+                            np.where(
+                                (TYPE_IDS == _at(POKEMON__cost_type, _at(s.card, ce_p, 0))), 8, 0
+                            ),
                             np.int32,
                         )
                     )
@@ -1930,19 +2132,30 @@ def _effect_attack(s: State, key) -> None:
                 ),
                 (8,),
             ).astype(np.int32)
-            s.energy[ce_p, 0] = _cast(
-                (de_e - _cast(np.clip((amt - de_before), 0, de_e), np.int32)), np.int8
+            _put(
+                s.energy,
+                (ce_p, 0),
+                _cast((de_e - _cast(np.clip((amt - de_before), 0, de_e), np.int32)), np.int8),
             )
         elif eff == 15:
-            s.damage[ce_o] = s.damage[ce_o] + _cast(
-                np.where(np.logical_and(BENCH_MASK, (s.card[ce_o] >= 0)), amt, 0), np.int16
+            _put(
+                s.damage,
+                (ce_o,),
+                (
+                    _at(s.damage, ce_o)
+                    + _cast(
+                        np.where(np.logical_and(BENCH_MASK, (_at(s.card, ce_o) >= 0)), amt, 0),
+                        np.int16,
+                    )
+                ),
             )
         ko = np.broadcast_to(
-            np.asarray(np.logical_and((s.card >= 0), (s.damage >= POKEMON__hp[s.card]))), (2, 4)
+            np.asarray(np.logical_and((s.card >= 0), (s.damage >= _at(POKEMON__hp, s.card)))),
+            (2, 4),
         ).astype(np.bool_)
         ko_cards = np.broadcast_to(
             np.asarray(
-                _cast(np.where(ko, (1 + _cast(POKEMON__stage[s.card], np.int32)), 0), np.int32)
+                _cast(np.where(ko, (1 + _cast(_at(POKEMON__stage, s.card), np.int32)), 0), np.int32)
             ),
             (2, 4),
         ).astype(np.int32)
@@ -1958,7 +2171,7 @@ def _effect_attack(s: State, key) -> None:
         )
         ko_value = np.broadcast_to(
             np.asarray(
-                _cast(np.where(ko, (1 + _cast(POKEMON__ex[s.card], np.int32)), 0), np.int32)
+                _cast(np.where(ko, (1 + _cast(_at(POKEMON__ex, s.card), np.int32)), 0), np.int32)
             ),
             (2, 4),
         ).astype(np.int32)
@@ -2021,38 +2234,43 @@ def _effect_attack(s: State, key) -> None:
             s.terminated = True
             s.phase = _cast(3, np.int8)
     eot_p = s.current_player
-    s.energy_now[eot_p] = _cast(-1, np.int8)
+    _put(s.energy_now, (eot_p,), _cast(-1, np.int8))
     if s.phase != 3:
         ck_q = eot_p
-        if (s.card[ck_q, 0] >= 0) and (s.damage[ck_q, 0] < POKEMON__hp[s.card[ck_q, 0]]):
-            if s.poisoned[ck_q]:
-                s.damage[ck_q, 0] = s.damage[ck_q, 0] + 10
-            if s.burned[ck_q]:
-                s.damage[ck_q, 0] = s.damage[ck_q, 0] + 20
+        if (_at(s.card, ck_q, 0) >= 0) and (
+            _at(s.damage, ck_q, 0) < _at(POKEMON__hp, _at(s.card, ck_q, 0))
+        ):
+            if _at(s.poisoned, ck_q):
+                _put(s.damage, (ck_q, 0), (_at(s.damage, ck_q, 0) + 10))
+            if _at(s.burned, ck_q):
+                _put(s.damage, (ck_q, 0), (_at(s.damage, ck_q, 0) + 20))
                 if _flip(_words[5]):
-                    s.burned[ck_q] = False
-            if (s.condition[ck_q] == 1) and _flip(_words[6]):
-                s.condition[ck_q] = _cast(0, np.int8)
-            if (s.condition[ck_q] == 2) and (ck_q == eot_p):
-                s.condition[ck_q] = _cast(0, np.int8)
+                    _put(s.burned, (ck_q,), False)
+            if (_at(s.condition, ck_q) == 1) and _flip(_words[6]):
+                _put(s.condition, (ck_q,), _cast(0, np.int8))
+            if (_at(s.condition, ck_q) == 2) and (ck_q == eot_p):
+                _put(s.condition, (ck_q,), _cast(0, np.int8))
         ck_q = 1 - eot_p
-        if (s.card[ck_q, 0] >= 0) and (s.damage[ck_q, 0] < POKEMON__hp[s.card[ck_q, 0]]):
-            if s.poisoned[ck_q]:
-                s.damage[ck_q, 0] = s.damage[ck_q, 0] + 10
-            if s.burned[ck_q]:
-                s.damage[ck_q, 0] = s.damage[ck_q, 0] + 20
+        if (_at(s.card, ck_q, 0) >= 0) and (
+            _at(s.damage, ck_q, 0) < _at(POKEMON__hp, _at(s.card, ck_q, 0))
+        ):
+            if _at(s.poisoned, ck_q):
+                _put(s.damage, (ck_q, 0), (_at(s.damage, ck_q, 0) + 10))
+            if _at(s.burned, ck_q):
+                _put(s.damage, (ck_q, 0), (_at(s.damage, ck_q, 0) + 20))
                 if _flip(_words[7]):
-                    s.burned[ck_q] = False
-            if (s.condition[ck_q] == 1) and _flip(_words[8]):
-                s.condition[ck_q] = _cast(0, np.int8)
-            if (s.condition[ck_q] == 2) and (ck_q == eot_p):
-                s.condition[ck_q] = _cast(0, np.int8)
+                    _put(s.burned, (ck_q,), False)
+            if (_at(s.condition, ck_q) == 1) and _flip(_words[8]):
+                _put(s.condition, (ck_q,), _cast(0, np.int8))
+            if (_at(s.condition, ck_q) == 2) and (ck_q == eot_p):
+                _put(s.condition, (ck_q,), _cast(0, np.int8))
         ko = np.broadcast_to(
-            np.asarray(np.logical_and((s.card >= 0), (s.damage >= POKEMON__hp[s.card]))), (2, 4)
+            np.asarray(np.logical_and((s.card >= 0), (s.damage >= _at(POKEMON__hp, s.card)))),
+            (2, 4),
         ).astype(np.bool_)
         ko_cards = np.broadcast_to(
             np.asarray(
-                _cast(np.where(ko, (1 + _cast(POKEMON__stage[s.card], np.int32)), 0), np.int32)
+                _cast(np.where(ko, (1 + _cast(_at(POKEMON__stage, s.card), np.int32)), 0), np.int32)
             ),
             (2, 4),
         ).astype(np.int32)
@@ -2068,7 +2286,7 @@ def _effect_attack(s: State, key) -> None:
         )
         ko_value = np.broadcast_to(
             np.asarray(
-                _cast(np.where(ko, (1 + _cast(POKEMON__ex[s.card], np.int32)), 0), np.int32)
+                _cast(np.where(ko, (1 + _cast(_at(POKEMON__ex, s.card), np.int32)), 0), np.int32)
             ),
             (2, 4),
         ).astype(np.int32)
@@ -2135,9 +2353,9 @@ def _effect_attack(s: State, key) -> None:
             s.rewards[:] = 0.0
             s.terminated = True
             s.phase = _cast(3, np.int8)
-        elif s.promote_pending[eot_p]:
+        elif _at(s.promote_pending, eot_p):
             s.phase = _cast(2, np.int8)
-        elif s.promote_pending[(1 - eot_p)]:
+        elif _at(s.promote_pending, (1 - eot_p)):
             s.phase = _cast(2, np.int8)
             s.current_player = 1 - eot_p
         else:
@@ -2149,34 +2367,60 @@ def _effect_attack(s: State, key) -> None:
             s.retreated = False
             if (s.turn > 1) or True:
                 dr_p = st_p
-                dr_have = s.hand_count[dr_p]
+                dr_have = _at(s.hand_count, dr_p)
                 dr_k = _cast(
-                    np.clip(_cast(np.minimum(1, s.deck_count[dr_p]), np.int8), 0, (10 - dr_have)),
-                    np.int8,
-                )
-                s.hand[dr_p] = _cast(
-                    np.where(
-                        np.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
-                        s.deck[dr_p][_cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32)],
-                        s.hand[dr_p],
+                    np.clip(
+                        _cast(np.minimum(1, _at(s.deck_count, dr_p)), np.int8), 0, (10 - dr_have)
                     ),
                     np.int8,
                 )
-                s.deck[dr_p] = _cast(
-                    np.where(
-                        ((DECK_SLOTS + dr_k) < 20),
-                        s.deck[dr_p][_cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)],
-                        -1,
+                _put(
+                    s.hand,
+                    (dr_p,),
+                    _cast(
+                        np.where(
+                            np.logical_and(
+                                (HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))
+                            ),
+                            _at(
+                                _at(s.deck, dr_p),
+                                _cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32),
+                            ),
+                            _at(s.hand, dr_p),
+                        ),
+                        np.int8,
                     ),
-                    np.int8,
                 )
-                s.hand_count[dr_p] = s.hand_count[dr_p] + dr_k
-                s.deck_count[dr_p] = s.deck_count[dr_p] - dr_k
+                _put(
+                    s.deck,
+                    (dr_p,),
+                    _cast(
+                        np.where(
+                            ((DECK_SLOTS + dr_k) < 20),
+                            _at(
+                                _at(s.deck, dr_p),
+                                _cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32),
+                            ),
+                            -1,
+                        ),
+                        np.int8,
+                    ),
+                )
+                _put(s.hand_count, (dr_p,), (_at(s.hand_count, dr_p) + dr_k))
+                _put(s.deck_count, (dr_p,), (_at(s.deck_count, dr_p) - dr_k))
             if s.turn > 1:
-                s.energy_now[st_p] = s.energy_next[st_p]
-                s.energy_next[st_p] = _cast(
-                    DECK_TYPES[s.deck_id[st_p], _roll(_words[9], DECK_TYPE_COUNT[s.deck_id[st_p]])],
-                    np.int8,
+                _put(s.energy_now, (st_p,), _at(s.energy_next, st_p))
+                _put(
+                    s.energy_next,
+                    (st_p,),
+                    _cast(
+                        _at(
+                            DECK_TYPES,
+                            _at(s.deck_id, st_p),
+                            _roll(_words[9], _at(DECK_TYPE_COUNT, _at(s.deck_id, st_p))),
+                        ),
+                        np.int8,
+                    ),
                 )
 
 
@@ -2185,15 +2429,15 @@ def _effect_promote(s: State, b, key) -> None:
     p = s.current_player
     sa_p = p
     sa_perm = np.broadcast_to(np.asarray(SWAP[b]), (4,)).astype(np.int32)
-    s.card[sa_p] = s.card[sa_p][sa_perm]
-    s.damage[sa_p] = s.damage[sa_p][sa_perm]
-    s.energy[sa_p] = s.energy[sa_p][sa_perm]
-    s.entered[sa_p] = s.entered[sa_p][sa_perm]
-    s.poisoned[sa_p] = False
-    s.burned[sa_p] = False
-    s.condition[sa_p] = _cast(0, np.int8)
-    s.promote_pending[p] = False
-    if s.promote_pending[(1 - p)]:
+    _put(s.card, (sa_p,), _at(_at(s.card, sa_p), sa_perm))
+    _put(s.damage, (sa_p,), _at(_at(s.damage, sa_p), sa_perm))
+    _put(s.energy, (sa_p,), _at(_at(s.energy, sa_p), sa_perm))
+    _put(s.entered, (sa_p,), _at(_at(s.entered, sa_p), sa_perm))
+    _put(s.poisoned, (sa_p,), False)
+    _put(s.burned, (sa_p,), False)
+    _put(s.condition, (sa_p,), _cast(0, np.int8))
+    _put(s.promote_pending, (p,), False)
+    if _at(s.promote_pending, (1 - p)):
         s.current_player = 1 - p
     else:
         st_p = _cast(_cast((s.first if ((s.turn % 2) == 0) else (1 - s.first)), np.int8), np.int8)
@@ -2204,34 +2448,55 @@ def _effect_promote(s: State, b, key) -> None:
         s.retreated = False
         if (s.turn > 1) or True:
             dr_p = st_p
-            dr_have = s.hand_count[dr_p]
+            dr_have = _at(s.hand_count, dr_p)
             dr_k = _cast(
-                np.clip(_cast(np.minimum(1, s.deck_count[dr_p]), np.int8), 0, (10 - dr_have)),
+                np.clip(_cast(np.minimum(1, _at(s.deck_count, dr_p)), np.int8), 0, (10 - dr_have)),
                 np.int8,
             )
-            s.hand[dr_p] = _cast(
-                np.where(
-                    np.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
-                    s.deck[dr_p][_cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32)],
-                    s.hand[dr_p],
+            _put(
+                s.hand,
+                (dr_p,),
+                _cast(
+                    np.where(
+                        np.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
+                        _at(
+                            _at(s.deck, dr_p),
+                            _cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32),
+                        ),
+                        _at(s.hand, dr_p),
+                    ),
+                    np.int8,
                 ),
-                np.int8,
             )
-            s.deck[dr_p] = _cast(
-                np.where(
-                    ((DECK_SLOTS + dr_k) < 20),
-                    s.deck[dr_p][_cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)],
-                    -1,
+            _put(
+                s.deck,
+                (dr_p,),
+                _cast(
+                    np.where(
+                        ((DECK_SLOTS + dr_k) < 20),
+                        _at(
+                            _at(s.deck, dr_p), _cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)
+                        ),
+                        -1,
+                    ),
+                    np.int8,
                 ),
-                np.int8,
             )
-            s.hand_count[dr_p] = s.hand_count[dr_p] + dr_k
-            s.deck_count[dr_p] = s.deck_count[dr_p] - dr_k
+            _put(s.hand_count, (dr_p,), (_at(s.hand_count, dr_p) + dr_k))
+            _put(s.deck_count, (dr_p,), (_at(s.deck_count, dr_p) - dr_k))
         if s.turn > 1:
-            s.energy_now[st_p] = s.energy_next[st_p]
-            s.energy_next[st_p] = _cast(
-                DECK_TYPES[s.deck_id[st_p], _roll(_words[0], DECK_TYPE_COUNT[s.deck_id[st_p]])],
-                np.int8,
+            _put(s.energy_now, (st_p,), _at(s.energy_next, st_p))
+            _put(
+                s.energy_next,
+                (st_p,),
+                _cast(
+                    _at(
+                        DECK_TYPES,
+                        _at(s.deck_id, st_p),
+                        _roll(_words[0], _at(DECK_TYPE_COUNT, _at(s.deck_id, st_p))),
+                    ),
+                    np.int8,
+                ),
             )
 
 
@@ -2249,69 +2514,103 @@ def _effect_end_turn(s: State, key) -> None:
             s.retreated = False
             if (s.turn > 1) or True:
                 dr_p = st_p
-                dr_have = s.hand_count[dr_p]
+                dr_have = _at(s.hand_count, dr_p)
                 dr_k = _cast(
-                    np.clip(_cast(np.minimum(1, s.deck_count[dr_p]), np.int8), 0, (10 - dr_have)),
-                    np.int8,
-                )
-                s.hand[dr_p] = _cast(
-                    np.where(
-                        np.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
-                        s.deck[dr_p][_cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32)],
-                        s.hand[dr_p],
+                    np.clip(
+                        _cast(np.minimum(1, _at(s.deck_count, dr_p)), np.int8), 0, (10 - dr_have)
                     ),
                     np.int8,
                 )
-                s.deck[dr_p] = _cast(
-                    np.where(
-                        ((DECK_SLOTS + dr_k) < 20),
-                        s.deck[dr_p][_cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)],
-                        -1,
+                _put(
+                    s.hand,
+                    (dr_p,),
+                    _cast(
+                        np.where(
+                            np.logical_and(
+                                (HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))
+                            ),
+                            _at(
+                                _at(s.deck, dr_p),
+                                _cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32),
+                            ),
+                            _at(s.hand, dr_p),
+                        ),
+                        np.int8,
                     ),
-                    np.int8,
                 )
-                s.hand_count[dr_p] = s.hand_count[dr_p] + dr_k
-                s.deck_count[dr_p] = s.deck_count[dr_p] - dr_k
+                _put(
+                    s.deck,
+                    (dr_p,),
+                    _cast(
+                        np.where(
+                            ((DECK_SLOTS + dr_k) < 20),
+                            _at(
+                                _at(s.deck, dr_p),
+                                _cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32),
+                            ),
+                            -1,
+                        ),
+                        np.int8,
+                    ),
+                )
+                _put(s.hand_count, (dr_p,), (_at(s.hand_count, dr_p) + dr_k))
+                _put(s.deck_count, (dr_p,), (_at(s.deck_count, dr_p) - dr_k))
             if s.turn > 1:
-                s.energy_now[st_p] = s.energy_next[st_p]
-                s.energy_next[st_p] = _cast(
-                    DECK_TYPES[s.deck_id[st_p], _roll(_words[0], DECK_TYPE_COUNT[s.deck_id[st_p]])],
-                    np.int8,
+                _put(s.energy_now, (st_p,), _at(s.energy_next, st_p))
+                _put(
+                    s.energy_next,
+                    (st_p,),
+                    _cast(
+                        _at(
+                            DECK_TYPES,
+                            _at(s.deck_id, st_p),
+                            _roll(_words[0], _at(DECK_TYPE_COUNT, _at(s.deck_id, st_p))),
+                        ),
+                        np.int8,
+                    ),
                 )
     else:
         eot_p = s.current_player
-        s.energy_now[eot_p] = _cast(-1, np.int8)
+        _put(s.energy_now, (eot_p,), _cast(-1, np.int8))
         if s.phase != 3:
             ck_q = eot_p
-            if (s.card[ck_q, 0] >= 0) and (s.damage[ck_q, 0] < POKEMON__hp[s.card[ck_q, 0]]):
-                if s.poisoned[ck_q]:
-                    s.damage[ck_q, 0] = s.damage[ck_q, 0] + 10
-                if s.burned[ck_q]:
-                    s.damage[ck_q, 0] = s.damage[ck_q, 0] + 20
+            if (_at(s.card, ck_q, 0) >= 0) and (
+                _at(s.damage, ck_q, 0) < _at(POKEMON__hp, _at(s.card, ck_q, 0))
+            ):
+                if _at(s.poisoned, ck_q):
+                    _put(s.damage, (ck_q, 0), (_at(s.damage, ck_q, 0) + 10))
+                if _at(s.burned, ck_q):
+                    _put(s.damage, (ck_q, 0), (_at(s.damage, ck_q, 0) + 20))
                     if _flip(_words[1]):
-                        s.burned[ck_q] = False
-                if (s.condition[ck_q] == 1) and _flip(_words[2]):
-                    s.condition[ck_q] = _cast(0, np.int8)
-                if (s.condition[ck_q] == 2) and (ck_q == eot_p):
-                    s.condition[ck_q] = _cast(0, np.int8)
+                        _put(s.burned, (ck_q,), False)
+                if (_at(s.condition, ck_q) == 1) and _flip(_words[2]):
+                    _put(s.condition, (ck_q,), _cast(0, np.int8))
+                if (_at(s.condition, ck_q) == 2) and (ck_q == eot_p):
+                    _put(s.condition, (ck_q,), _cast(0, np.int8))
             ck_q = 1 - eot_p
-            if (s.card[ck_q, 0] >= 0) and (s.damage[ck_q, 0] < POKEMON__hp[s.card[ck_q, 0]]):
-                if s.poisoned[ck_q]:
-                    s.damage[ck_q, 0] = s.damage[ck_q, 0] + 10
-                if s.burned[ck_q]:
-                    s.damage[ck_q, 0] = s.damage[ck_q, 0] + 20
+            if (_at(s.card, ck_q, 0) >= 0) and (
+                _at(s.damage, ck_q, 0) < _at(POKEMON__hp, _at(s.card, ck_q, 0))
+            ):
+                if _at(s.poisoned, ck_q):
+                    _put(s.damage, (ck_q, 0), (_at(s.damage, ck_q, 0) + 10))
+                if _at(s.burned, ck_q):
+                    _put(s.damage, (ck_q, 0), (_at(s.damage, ck_q, 0) + 20))
                     if _flip(_words[3]):
-                        s.burned[ck_q] = False
-                if (s.condition[ck_q] == 1) and _flip(_words[4]):
-                    s.condition[ck_q] = _cast(0, np.int8)
-                if (s.condition[ck_q] == 2) and (ck_q == eot_p):
-                    s.condition[ck_q] = _cast(0, np.int8)
+                        _put(s.burned, (ck_q,), False)
+                if (_at(s.condition, ck_q) == 1) and _flip(_words[4]):
+                    _put(s.condition, (ck_q,), _cast(0, np.int8))
+                if (_at(s.condition, ck_q) == 2) and (ck_q == eot_p):
+                    _put(s.condition, (ck_q,), _cast(0, np.int8))
             ko = np.broadcast_to(
-                np.asarray(np.logical_and((s.card >= 0), (s.damage >= POKEMON__hp[s.card]))), (2, 4)
+                np.asarray(np.logical_and((s.card >= 0), (s.damage >= _at(POKEMON__hp, s.card)))),
+                (2, 4),
             ).astype(np.bool_)
             ko_cards = np.broadcast_to(
                 np.asarray(
-                    _cast(np.where(ko, (1 + _cast(POKEMON__stage[s.card], np.int32)), 0), np.int32)
+                    _cast(
+                        np.where(ko, (1 + _cast(_at(POKEMON__stage, s.card), np.int32)), 0),
+                        np.int32,
+                    )
                 ),
                 (2, 4),
             ).astype(np.int32)
@@ -2327,7 +2626,9 @@ def _effect_end_turn(s: State, key) -> None:
             )
             ko_value = np.broadcast_to(
                 np.asarray(
-                    _cast(np.where(ko, (1 + _cast(POKEMON__ex[s.card], np.int32)), 0), np.int32)
+                    _cast(
+                        np.where(ko, (1 + _cast(_at(POKEMON__ex, s.card), np.int32)), 0), np.int32
+                    )
                 ),
                 (2, 4),
             ).astype(np.int32)
@@ -2394,9 +2695,9 @@ def _effect_end_turn(s: State, key) -> None:
                 s.rewards[:] = 0.0
                 s.terminated = True
                 s.phase = _cast(3, np.int8)
-            elif s.promote_pending[eot_p]:
+            elif _at(s.promote_pending, eot_p):
                 s.phase = _cast(2, np.int8)
-            elif s.promote_pending[(1 - eot_p)]:
+            elif _at(s.promote_pending, (1 - eot_p)):
                 s.phase = _cast(2, np.int8)
                 s.current_player = 1 - eot_p
             else:
@@ -2408,40 +2709,62 @@ def _effect_end_turn(s: State, key) -> None:
                 s.retreated = False
                 if (s.turn > 1) or True:
                     dr_p = st_p
-                    dr_have = s.hand_count[dr_p]
+                    dr_have = _at(s.hand_count, dr_p)
                     dr_k = _cast(
                         np.clip(
-                            _cast(np.minimum(1, s.deck_count[dr_p]), np.int8), 0, (10 - dr_have)
+                            _cast(np.minimum(1, _at(s.deck_count, dr_p)), np.int8),
+                            0,
+                            (10 - dr_have),
                         ),
                         np.int8,
                     )
-                    s.hand[dr_p] = _cast(
-                        np.where(
-                            np.logical_and(
-                                (HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))
+                    _put(
+                        s.hand,
+                        (dr_p,),
+                        _cast(
+                            np.where(
+                                np.logical_and(
+                                    (HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))
+                                ),
+                                _at(
+                                    _at(s.deck, dr_p),
+                                    _cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32),
+                                ),
+                                _at(s.hand, dr_p),
                             ),
-                            s.deck[dr_p][_cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32)],
-                            s.hand[dr_p],
+                            np.int8,
                         ),
-                        np.int8,
                     )
-                    s.deck[dr_p] = _cast(
-                        np.where(
-                            ((DECK_SLOTS + dr_k) < 20),
-                            s.deck[dr_p][_cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)],
-                            -1,
+                    _put(
+                        s.deck,
+                        (dr_p,),
+                        _cast(
+                            np.where(
+                                ((DECK_SLOTS + dr_k) < 20),
+                                _at(
+                                    _at(s.deck, dr_p),
+                                    _cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32),
+                                ),
+                                -1,
+                            ),
+                            np.int8,
                         ),
-                        np.int8,
                     )
-                    s.hand_count[dr_p] = s.hand_count[dr_p] + dr_k
-                    s.deck_count[dr_p] = s.deck_count[dr_p] - dr_k
+                    _put(s.hand_count, (dr_p,), (_at(s.hand_count, dr_p) + dr_k))
+                    _put(s.deck_count, (dr_p,), (_at(s.deck_count, dr_p) - dr_k))
                 if s.turn > 1:
-                    s.energy_now[st_p] = s.energy_next[st_p]
-                    s.energy_next[st_p] = _cast(
-                        DECK_TYPES[
-                            s.deck_id[st_p], _roll(_words[5], DECK_TYPE_COUNT[s.deck_id[st_p]])
-                        ],
-                        np.int8,
+                    _put(s.energy_now, (st_p,), _at(s.energy_next, st_p))
+                    _put(
+                        s.energy_next,
+                        (st_p,),
+                        _cast(
+                            _at(
+                                DECK_TYPES,
+                                _at(s.deck_id, st_p),
+                                _roll(_words[5], _at(DECK_TYPE_COUNT, _at(s.deck_id, st_p))),
+                            ),
+                            np.int8,
+                        ),
                     )
 
 
@@ -2457,6 +2780,7 @@ _EFFECTS = (
 )
 
 
+@_quiet
 def refresh(s: State) -> State:
     """Recompute what follows from the rest of the state: truncation, legal mask, observation."""
     s.legal_action_mask = legal_action_mask(s)
@@ -2464,8 +2788,10 @@ def refresh(s: State) -> State:
     return s
 
 
+@_quiet
 def init(key) -> State:
     """A new episode from `key`."""
+    key = jax.random.fold_in(key, INIT_STREAM)  # init's draws: never those of a step
     _words = _bits(key, 7)
     s = State(
         current_player=np.int32(0),
@@ -2511,101 +2837,123 @@ def init(key) -> State:
         ),
         np.int8,
     )
-    s.deck[0] = _cast(_shuffle(DECKS[s.deck_id[0]], _site_key(key, 4)), np.int8)
+    s.deck[0] = _cast(_shuffle(_at(DECKS, s.deck_id[0]), _site_key(key, 4)), np.int8)
     dl_i = _choose(
         _words[3],
         np.logical_and(
             np.logical_and((s.deck[0] >= 0), (s.deck[0] < 34)),
-            (POKEMON__stage[_cast(np.clip(s.deck[0], 0, 33), np.int8)] == 0),
+            (_at(POKEMON__stage, _cast(np.clip(s.deck[0], 0, 33), np.int8)) == 0),
         ),
     )
-    s.hand[0] = _push(s.hand[0], s.deck[0, dl_i])
+    s.hand[0] = _push(s.hand[0], _at(s.deck, 0, dl_i))
     s.deck[0] = _remove(s.deck[0], dl_i)
     s.deck_count[0] = _cast(_size(s.deck[0]), np.int8)
     s.hand_count[0] = _cast(1, np.int8)
     dr_p = _cast(0, np.int32)
-    dr_have = s.hand_count[dr_p]
+    dr_have = _at(s.hand_count, dr_p)
     dr_k = _cast(
-        np.clip(_cast(np.minimum(4, s.deck_count[dr_p]), np.int8), 0, (10 - dr_have)), np.int8
+        np.clip(_cast(np.minimum(4, _at(s.deck_count, dr_p)), np.int8), 0, (10 - dr_have)), np.int8
     )
-    s.hand[dr_p] = _cast(
-        np.where(
-            np.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
-            s.deck[dr_p][_cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32)],
-            s.hand[dr_p],
+    _put(
+        s.hand,
+        (dr_p,),
+        _cast(
+            np.where(
+                np.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
+                _at(_at(s.deck, dr_p), _cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32)),
+                _at(s.hand, dr_p),
+            ),
+            np.int8,
         ),
-        np.int8,
     )
-    s.deck[dr_p] = _cast(
-        np.where(
-            ((DECK_SLOTS + dr_k) < 20),
-            s.deck[dr_p][_cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)],
-            -1,
+    _put(
+        s.deck,
+        (dr_p,),
+        _cast(
+            np.where(
+                ((DECK_SLOTS + dr_k) < 20),
+                _at(_at(s.deck, dr_p), _cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)),
+                -1,
+            ),
+            np.int8,
         ),
-        np.int8,
     )
-    s.hand_count[dr_p] = s.hand_count[dr_p] + dr_k
-    s.deck_count[dr_p] = s.deck_count[dr_p] - dr_k
+    _put(s.hand_count, (dr_p,), (_at(s.hand_count, dr_p) + dr_k))
+    _put(s.deck_count, (dr_p,), (_at(s.deck_count, dr_p) - dr_k))
     s.energy_next[0] = _cast(
-        DECK_TYPES[s.deck_id[0], _roll(_words[4], DECK_TYPE_COUNT[s.deck_id[0]])], np.int8
+        _at(DECK_TYPES, s.deck_id[0], _roll(_words[4], _at(DECK_TYPE_COUNT, s.deck_id[0]))), np.int8
     )
-    s.deck[1] = _cast(_shuffle(DECKS[s.deck_id[1]], _site_key(key, 7)), np.int8)
+    s.deck[1] = _cast(_shuffle(_at(DECKS, s.deck_id[1]), _site_key(key, 7)), np.int8)
     dl_i = _choose(
         _words[5],
         np.logical_and(
             np.logical_and((s.deck[1] >= 0), (s.deck[1] < 34)),
-            (POKEMON__stage[_cast(np.clip(s.deck[1], 0, 33), np.int8)] == 0),
+            (_at(POKEMON__stage, _cast(np.clip(s.deck[1], 0, 33), np.int8)) == 0),
         ),
     )
-    s.hand[1] = _push(s.hand[1], s.deck[1, dl_i])
+    s.hand[1] = _push(s.hand[1], _at(s.deck, 1, dl_i))
     s.deck[1] = _remove(s.deck[1], dl_i)
     s.deck_count[1] = _cast(_size(s.deck[1]), np.int8)
     s.hand_count[1] = _cast(1, np.int8)
     dr_p = _cast(1, np.int32)
-    dr_have = s.hand_count[dr_p]
+    dr_have = _at(s.hand_count, dr_p)
     dr_k = _cast(
-        np.clip(_cast(np.minimum(4, s.deck_count[dr_p]), np.int8), 0, (10 - dr_have)), np.int8
+        np.clip(_cast(np.minimum(4, _at(s.deck_count, dr_p)), np.int8), 0, (10 - dr_have)), np.int8
     )
-    s.hand[dr_p] = _cast(
-        np.where(
-            np.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
-            s.deck[dr_p][_cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32)],
-            s.hand[dr_p],
+    _put(
+        s.hand,
+        (dr_p,),
+        _cast(
+            np.where(
+                np.logical_and((HAND_SLOTS >= dr_have), (HAND_SLOTS < (dr_have + dr_k))),
+                _at(_at(s.deck, dr_p), _cast(np.clip((HAND_SLOTS - dr_have), 0, 19), np.int32)),
+                _at(s.hand, dr_p),
+            ),
+            np.int8,
         ),
-        np.int8,
     )
-    s.deck[dr_p] = _cast(
-        np.where(
-            ((DECK_SLOTS + dr_k) < 20),
-            s.deck[dr_p][_cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)],
-            -1,
+    _put(
+        s.deck,
+        (dr_p,),
+        _cast(
+            np.where(
+                ((DECK_SLOTS + dr_k) < 20),
+                _at(_at(s.deck, dr_p), _cast(np.clip((DECK_SLOTS + dr_k), 0, 19), np.int32)),
+                -1,
+            ),
+            np.int8,
         ),
-        np.int8,
     )
-    s.hand_count[dr_p] = s.hand_count[dr_p] + dr_k
-    s.deck_count[dr_p] = s.deck_count[dr_p] - dr_k
+    _put(s.hand_count, (dr_p,), (_at(s.hand_count, dr_p) + dr_k))
+    _put(s.deck_count, (dr_p,), (_at(s.deck_count, dr_p) - dr_k))
     s.energy_next[1] = _cast(
-        DECK_TYPES[s.deck_id[1], _roll(_words[6], DECK_TYPE_COUNT[s.deck_id[1]])], np.int8
+        _at(DECK_TYPES, s.deck_id[1], _roll(_words[6], _at(DECK_TYPE_COUNT, s.deck_id[1]))), np.int8
     )
     return refresh(s)
 
 
+@_quiet
 def step(state: State, action, key=None) -> State:
     """Apply `action` for the current player; see the JAX backend for the conventions."""
     s = state.copy()
     if state.terminated or state.truncated:
         s.rewards = np.zeros(NUM_PLAYERS, np.float32)
         return s
-    action = int(action)
+    action = _as_id(action, NUM_ACTIONS)
     s.step_count = np.int32(s.step_count + 1)
-    if not (0 <= action < NUM_ACTIONS and state.legal_action_mask[action]):
-        s.rewards = np.full(NUM_PLAYERS, 1.0, np.float32)
-        s.rewards[state.current_player] = -1.0
+    if not (action >= 0 and state.legal_action_mask[action]):
+        mover = int(state.current_player)
+        if 0 <= mover < NUM_PLAYERS:
+            s.rewards = np.full(NUM_PLAYERS, ILLEGAL_OTHERS, np.float32)
+            s.rewards[mover] = ILLEGAL_MOVER
+        else:
+            s.rewards = np.full(NUM_PLAYERS, ILLEGAL_NOBODY, np.float32)
         s.terminated = True
         s.legal_action_mask = np.zeros(NUM_ACTIONS, np.bool_)
         return s
     if key is None:
         raise ValueError("tcg uses chance in step: pass a key")
+    key = jax.random.fold_in(key, s.step_count)
     s.rewards = np.zeros(NUM_PLAYERS, np.float32)
     kind, params = ACTIONS[action]
     _EFFECTS[kind](s, *(np.int32(p) for p in params), key)
