@@ -137,6 +137,8 @@ def _concat(args, pos):
     shapes = [a.type.shape or (1,) for a in args]  # a scalar counts as a length-1 array
     t = args[0].type
     for a, shape in zip(args[1:], shapes[1:]):
+        if a.type.is_bool != t.is_bool:
+            raise SpecError(f"concat() needs all bools or all numbers, not {args[0].type} and {a.type}", a.pos)
         if shape[1:] != shapes[0][1:]:
             raise SpecError(f"concat() needs one shape after the first axis, not {args[0].type} and {a.type}", a.pos)
         t = t if (t.is_bool and a.type.is_bool) else binary_type("+", t, a.type, pos)

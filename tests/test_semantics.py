@@ -58,10 +58,16 @@ state:
   w8: {type: int8, init: 0}
   total: {type: int32, init: 0}
   p: {type: int32, init: 0}
+  neg: {type: int32, init: 0}
+  ab: {type: int32, init: 0}
+  clipped: {type: int32, init: 0}
   hand: {type: "int32[2,3]", init: [[1, 2, 3], [4, 5, 6]], visible: owner}
 actions:
   go:
     effect: |
+      neg = -a
+      ab = abs(a)
+      clipped = clip(a, 5, 3)
       q = a // b
       r = a % b
       got = board[i]
@@ -347,6 +353,29 @@ def test_nan_in_min_max_argmax_and_float_division(make) -> None:
 
 def test_integer_overflow_wraps(make) -> None:
     expect(make(EDGES).run(GO, w8=127, a=2**30), w8=-128, total=0)  # 4 * 2**30 wraps to 0 in int32
+    expect(make(EDGES).run(GO, a=INT_MIN), neg=INT_MIN, ab=INT_MIN, clipped=3)  # clip with lo > hi: hi
+
+
+@pytest.mark.parametrize(
+    ("effect", "message"),
+    [
+        ("hot = one_hot(i, j)", "one_hot(i, n) needs a constant positive integer n"),
+        ("hot = one_hot(f, 4)", "one_hot(i, n) needs integer indexes"),
+        ("joined = concat(board, grid)", "concat() needs one shape after the first axis"),
+        ("joined = concat(hot, board)", "concat() needs all bools or all numbers"),
+        ("board[board] = board", "writing through an index array takes one value for all its elements"),
+        ("q = a // 0", "division by zero"),
+        ("q = a ** -1", "cannot be raised to a negative power"),
+        ("rolled = roll(0)", "roll(n) needs n >= 1"),
+    ],
+)
+def test_constructs_without_one_meaning_are_rejected(tmp_path: Path, capsys, effect: str, message: str) -> None:
+    """Where no single cheap meaning exists, the checker says so at the construct (exit 2)."""
+    spec = tmp_path / "edges.yaml"
+    spec.write_text(EDGES.replace("      neg = -a\n", f"      {effect}\n", 1))
+    assert main(["check", str(spec)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and f"{spec}:" in err and "Traceback" not in err, err
 
 
 def test_one_hot_and_concat(make) -> None:
