@@ -84,9 +84,9 @@ REDUCTION_FORMS: dict[str, str] = {
 ZONES_INTRO = "Fixed-capacity card arrays: 1-D integer arrays of card ids, cards packed at the front, -1 empty."
 CHANCE_INTRO = (
     "Allowed in `init`, effects and kernels, never in guards, observations or constants. Each call site "
-    "draws from its own key, the same on both backends. `init(key)` draws from `fold_in(key, 0)` and the "
-    "step that makes `step_count` t from `fold_in(key, t)`: init's draws and each step's are independent "
-    "even when the same key is passed to all of them."
+    "draws from its own key, the same on both backends. `init(key)` draws from the key as given (on small "
+    "counters) and the step that makes `step_count` t from `fold_in(key, 2**31 | t)`, a counter init never "
+    "uses: init's draws and each step's are independent even when the same key is passed to all of them."
 )
 OUTCOMES_INTRO = "Statements, in effects only. win and lose pay +1/-1 (the others the opposite)."
 EXPR_RULES = ("expr", "or_test", "and_test", "not_test", "comparison", "arith", "term", "factor", "power", "postfix")

@@ -24,8 +24,9 @@ STEP_USES_CHANCE = False
 ZERO_SUM = True
 # an illegal action's rewards: the mover's, each other player's, everyone's when no player moved
 ILLEGAL_MOVER, ILLEGAL_OTHERS, ILLEGAL_NOBODY = (-1.0, 1.0, 0.0)
-# init draws from fold_in(key, INIT_STREAM), the step that makes step_count t from fold_in(key, t)
-INIT_STREAM = 0
+# init draws from its key as given (words and site keys on small counters); the step that
+# makes step_count t from fold_in(key, STEP_STREAM | t): a counter init never uses
+STEP_STREAM = 0x80000000
 # declared dtype, shape and value range of every spec state field (for property tests)
 FIELDS = {"board": ("int8", (6, 7), (0.0, 2.0))}
 # who may see each field (all, none, owner) and float tolerances between backends
@@ -321,7 +322,6 @@ def refresh(s: State) -> State:
 
 def init(key) -> State:
     """A new episode from `key`."""
-    key = jax.random.fold_in(key, INIT_STREAM)  # init's draws: never those of a step
     _words = jax.random.bits(key, (1,), jnp.uint32)
     s = State(
         current_player=jnp.int32(0),
@@ -342,8 +342,8 @@ def step(state: State, action, key=None) -> State:
     """Apply `action` for the current player. An illegal action (or one that is not a whole
     number in 0..NUM_ACTIONS-1) ends the game with ILLEGAL_MOVER for the mover and
     ILLEGAL_OTHERS for the others; a finished episode absorbs with zero rewards. The
-    step's chance draws come from fold_in(key, new step_count): never those of init, nor
-    of another step, even when the same key is passed again."""
+    step's chance draws come from fold_in(key, STEP_STREAM | new step_count): never those
+    of init, nor of another step, even when the same key is passed again."""
     if key is None:
         key = jax.random.PRNGKey(0)
     action = _as_id(action, NUM_ACTIONS)

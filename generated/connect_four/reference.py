@@ -25,8 +25,9 @@ STEP_USES_CHANCE = False
 ZERO_SUM = True
 # an illegal action's rewards: the mover's, each other player's, everyone's when no player moved
 ILLEGAL_MOVER, ILLEGAL_OTHERS, ILLEGAL_NOBODY = (-1.0, 1.0, 0.0)
-# init draws from fold_in(key, INIT_STREAM), the step that makes step_count t from fold_in(key, t)
-INIT_STREAM = 0
+# init draws from its key as given (words and site keys on small counters); the step that
+# makes step_count t from fold_in(key, STEP_STREAM | t): a counter init never uses
+STEP_STREAM = 0x80000000
 # declared dtype, shape and value range of every spec state field (for property tests)
 FIELDS = {"board": ("int8", (6, 7), (0.0, 2.0))}
 # who may see each field (all, none, owner) and float tolerances between backends
@@ -333,7 +334,6 @@ def refresh(s: State) -> State:
 @_quiet
 def init(key) -> State:
     """A new episode from `key`."""
-    key = jax.random.fold_in(key, INIT_STREAM)  # init's draws: never those of a step
     _words = _bits(key, 1)
     s = State(
         current_player=np.int32(0),

@@ -133,22 +133,6 @@ def chance_sites(*nodes: object) -> list[int]:
     return sorted(found)
 
 
-def uses_chance(*nodes: object) -> bool:
-    """Whether any chance call site occurs in these IR nodes (loops included)."""
-    import dataclasses
-
-    def walk(node: object) -> bool:
-        if isinstance(node, ir.Call) and node.site >= 0:
-            return True
-        if isinstance(node, tuple):
-            return any(walk(item) for item in node)
-        if dataclasses.is_dataclass(node) and not isinstance(node, type):
-            return any(walk(getattr(node, f.name)) for f in dataclasses.fields(node))
-        return False
-
-    return any(walk(n) for n in nodes)
-
-
 def illegal_rewards(program: ir.Program) -> tuple[float, float, float]:
     """The rewards of an illegal action: (the mover's, each other player's, everyone's when
     current_player is no player). They keep rewards.range and zero_sum (see specc.builtins)."""

@@ -24,7 +24,6 @@ from .common import (
     nested,
     nonzero,
     render,
-    uses_chance,
 )
 
 JNP_DTYPE = {
@@ -307,8 +306,6 @@ def init_function(program: ir.Program) -> str:
     """The body of `init(key)`: field values, then the spec's init rules."""
     out = Emitter(1)
     names = _state_names(program)
-    if uses_chance(tuple(f.init for f in program.fields), program.init):
-        out.line("key = jax.random.fold_in(key, INIT_STREAM)  # init's draws: never those of a step")
     words = draw_words(out, tuple(f.init for f in program.fields), program.init)
     known = constant_bounds(program)
     out.line("s = State(")

@@ -21,7 +21,6 @@ from .common import (
     int_range,
     nested,
     render,
-    uses_chance,
 )
 
 NP_DTYPE = {"bool": "np.bool_", "int8": "np.int8", "int16": "np.int16", "int32": "np.int32", "float32": "np.float32"}
@@ -296,8 +295,6 @@ def _pays_mover(block: object) -> bool:
 
 def init_body(program: ir.Program, names: dict[str, str]) -> str:
     out = Emitter(1)
-    if uses_chance(tuple(f.init for f in program.fields), program.init):
-        out.line("key = jax.random.fold_in(key, INIT_STREAM)  # init's draws: never those of a step")
     words = draw_words(out, tuple(f.init for f in program.fields), program.init)
     known = constant_bounds(program)
     out.line("s = State(")
