@@ -413,5 +413,7 @@ SEMANTICS: dict[str, str] = {
     "else they get 0 clipped into the range; when current_player is not a player, everyone gets 0 "
     "clipped into the range",
     "current_player outside 0..players-1": "the observation is all zero, reward(x) pays nobody, an "
-    "illegal action pays as above",
+    "illegal action pays as above. Where the checker proves that every assignment keeps current_player "
+    "a player (tic-tac-toe's `1 - current_player`), no state init and step reach has one, and the "
+    "observation is refreshed without the check",
 }

@@ -279,7 +279,8 @@ def test_no_observer_id_sees_hidden_cards_in_tcg() -> None:
     js, ps = jax_env.init(key), py_env.init(np.asarray(key))
     observe = jax.jit(jax_env.observe)
     zero = np.zeros(jax_env.observation_shape, np.asarray(js.observation).dtype)
-    for p in (2, -1, 5, -4, 2.5, float("nan"), 2**40, np.int64(-1), np.uint64(2**64 - 1), jnp.float32(-1)):
+    for p in (2, -1, 5, -4, 2.5, float("nan"), 2**40, np.int64(-1), np.uint64(2**64 - 1), jnp.float32(-1),
+              np.uint8(2), jnp.uint32(2**32 - 1), np.int16(-4)):  # fmt: skip
         np.testing.assert_array_equal(np.asarray(jax_env.observe(js, p)), zero, err_msg=f"eager {p!r}")
         np.testing.assert_array_equal(np.asarray(py_env.observe(ps, p)), zero, err_msg=f"python {p!r}")
         if not (isinstance(p, int) and p > INT_MAX):  # jit itself refuses a Python int beyond int32
@@ -508,7 +509,10 @@ def test_generated_code_guards_only_what_can_reach_an_edge() -> None:
     ttt = Path("generated/tic_tac_toe/reference.py").read_text()
     assert "_at(" not in ttt.split("def _at(")[1].split("\n\n\n", 1)[1]  # no clamped read in the rules
     assert "_put(" not in ttt.split("def _put(")[1].split("\n\n\n", 1)[1]
+    for spec in ("tic_tac_toe", "connect_four", "cartpole"):  # current_player provably a player
+        assert "observation=_observe(s, s.current_player)" in Path(f"generated/{spec}/env.py").read_text()
     tcg = Path("generated/tcg/env.py").read_text()
+    assert "observation=observe(s, s.current_player)" in tcg  # `current_player = first`: checked
     assert "(turn % 2)" in tcg and " // (2**k))" in tcg  # a literal, and a power of 2 in 1..2**MAX_COINS
 
 

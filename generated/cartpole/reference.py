@@ -133,18 +133,19 @@ def _ipow(x, n, dtype):
     return np.asarray(np.vectorize(one, otypes=[np.int64])(x, n)).astype(dtype)[()]
 
 
-def _as_id(x, n):
-    """`x` (any Python, NumPy or JAX integer, float or bool) as an id in 0..n-1, or -1 unless
-    it is a whole number there: a big or negative value never wraps into range."""
+def _whole(x):
+    """An action or player id (any Python, NumPy or JAX integer, float or bool; True is 1) as
+    an int: itself if it is a whole number in 0..2**31-1, else -1 (a big or negative value
+    never wraps into range)."""
     if isinstance(x, (bool, int)):  # exact, however big
-        return int(x) if 0 <= x < n else -1
+        return int(x) if 0 <= x <= 2**31 - 1 else -1
     v = np.asarray(x)
     if v.dtype.kind == "b":
         v = v.astype(np.int64)
     if v.dtype.kind in "iu":
-        return int(v) if 0 <= v < n else -1
+        return int(v) if 0 <= v <= 2**31 - 1 else -1
     if v.dtype.kind == "f":
-        return int(v) if np.isfinite(v) and v == np.floor(v) and 0 <= v < n else -1
+        return int(v) if np.isfinite(v) and v == np.floor(v) and 0 <= v <= 2**31 - 1 else -1
     raise TypeError(f"an action or player id must be a number, not {v.dtype}")
 
 
@@ -244,16 +245,21 @@ def _pay(s, player, value):
         s.rewards[player] += np.float32(value)
 
 
-@_quiet
-def observe(s: State, player) -> np.ndarray:
-    """What `player` sees of state `s`: all zero unless `player` is a player id (see _as_id)."""
-    player = _as_id(player, NUM_PLAYERS)
-    if player < 0:
-        return np.zeros(OBSERVATION_SHAPE, OBSERVATION_DTYPE)
+def _observe(s: State, player) -> np.ndarray:
+    """The observe expression for `player`, unchecked (indexes read as JAX reads them)."""
     player = np.int32(player)
     return np.asarray(np.array([s.x, s.x_dot, s.theta, s.theta_dot], dtype=np.float32)).astype(
         OBSERVATION_DTYPE
     )
+
+
+@_quiet
+def observe(s: State, player) -> np.ndarray:
+    """What `player` sees of state `s`: all zero unless `player` is a player id (see _whole)."""
+    player = _whole(player)
+    if not 0 <= player < NUM_PLAYERS:
+        return np.zeros(OBSERVATION_SHAPE, OBSERVATION_DTYPE)
+    return _observe(s, player)
 
 
 def _legal_push(s: State, direction) -> bool:
@@ -312,7 +318,7 @@ def refresh(s: State) -> State:
     if s.step_count >= MAX_STEPS and not s.terminated:
         s.truncated = True
     s.legal_action_mask = legal_action_mask(s)
-    s.observation = observe(s, s.current_player)
+    s.observation = _observe(s, s.current_player)  # the checker proved current_player is a player
     return s
 
 
@@ -343,9 +349,9 @@ def step(state: State, action, key=None) -> State:
     if state.terminated or state.truncated:
         s.rewards = np.zeros(NUM_PLAYERS, np.float32)
         return s
-    action = _as_id(action, NUM_ACTIONS)
+    action = _whole(action)
     s.step_count = np.int32(s.step_count + 1)
-    if not (action >= 0 and state.legal_action_mask[action]):
+    if not (0 <= action < NUM_ACTIONS and state.legal_action_mask[action]):
         mover = int(state.current_player)
         if 0 <= mover < NUM_PLAYERS:
             s.rewards = np.full(NUM_PLAYERS, ILLEGAL_OTHERS, np.float32)

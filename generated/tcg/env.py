@@ -1107,33 +1107,37 @@ def _ipow(x, n):
     return jnp.where(n < 0, negative, result)
 
 
-def _host_id(x, n):
-    """A Python or NumPy value as an id in 0..n-1, or -1 unless it is a whole number there."""
+def _host_whole(x):
+    """A Python or NumPy value as _whole does (exactly, before any conversion)."""
     if isinstance(x, (bool, int)):  # exact, however big
-        return int(x) if 0 <= x < n else -1
+        return int(x) if 0 <= x <= 2**31 - 1 else -1
     v = np.asarray(x)
     if v.dtype.kind == "b":
         v = v.astype(np.int64)
     if v.dtype.kind in "iu":
-        ok = (v >= 0) & (v < n)
+        ok = (v >= 0) & (v <= 2**31 - 1)
     elif v.dtype.kind == "f":
-        ok = np.isfinite(v) & (v == np.floor(v)) & (v >= 0) & (v < n)
+        ok = np.isfinite(v) & (v == np.floor(v)) & (v >= 0) & (v <= 2**31 - 1)
     else:
         raise TypeError(f"an action or player id must be a number, not {v.dtype}")
     return np.where(ok, np.where(ok, v, 0).astype(np.int64), -1).astype(np.int32)
 
 
-def _as_id(x, n):
-    """`x` (any Python, NumPy or JAX integer, float or bool) as an int32 id in 0..n-1, or -1
-    unless it is a whole number there: a big or negative value never wraps into range."""
+def _whole(x):
+    """An action or player id (any Python, NumPy or JAX integer, float or bool; True is 1) as
+    int32: itself if it is a whole number in 0..2**31-1, else negative (never an id): a big
+    or negative value never wraps into range. An int32 passes unchanged, at no cost."""
     if not isinstance(x, jax.Array):
-        return jnp.asarray(_host_id(x, n), jnp.int32)
+        return jnp.asarray(_host_whole(x), jnp.int32)
     if x.dtype == jnp.bool_ or (jnp.issubdtype(x.dtype, jnp.integer) and x.dtype.itemsize < 4):
-        x = x.astype(jnp.int32)
+        return x.astype(jnp.int32)  # exact
+    if x.dtype == jnp.int32:
+        return x
     if jnp.issubdtype(x.dtype, jnp.floating):
-        ok = (x == jnp.floor(x)) & (x >= 0) & (x < n)
+        ok = (x == jnp.floor(x)) & (x >= 0) & (x < 2.0**31)
     else:
-        ok = (x >= 0) & (x < n)
+        ok = x <= 2**31 - 1  # unsigned or 64-bit
+        ok = ok & (x >= 0)
     return jnp.where(ok, jnp.where(ok, x, 0).astype(jnp.int32), -1)
 
 
@@ -1158,10 +1162,9 @@ def _site_key(key, site, *path):
     return key
 
 
-def observe(s: State, player) -> jax.Array:
-    """What `player` sees of state `s`: all zero unless `player` is a player id (see _as_id)."""
-    player = _as_id(player, NUM_PLAYERS)
-    seen = jnp.asarray(
+def _observe(s: State, player) -> jax.Array:
+    """The observe expression for `player`, unchecked."""
+    return jnp.asarray(
         jnp.stack(
             [
                 jnp.asarray(x, jnp.int32)
@@ -1342,7 +1345,13 @@ def observe(s: State, player) -> jax.Array:
             ]
         )
     ).astype(OBSERVATION_DTYPE)
-    return jnp.where(player >= 0, seen, jnp.zeros_like(seen))
+
+
+def observe(s: State, player) -> jax.Array:
+    """What `player` sees of state `s`: all zero unless `player` is a player id (see _whole)."""
+    player = _whole(player)
+    seen = _observe(s, player)
+    return jnp.where(jnp.logical_and(player >= 0, player < NUM_PLAYERS), seen, jnp.zeros_like(seen))
 
 
 def invariants(s: State) -> jax.Array:
@@ -3822,10 +3831,10 @@ def step(state: State, action, key=None) -> State:
     of init, nor of another step, even when the same key is passed again."""
     if key is None:
         raise ValueError("tcg uses chance in step: pass a key")
-    action = _as_id(action, NUM_ACTIONS)
+    action = _whole(action)
     done = jnp.logical_or(state.terminated, state.truncated)
-    safe = jnp.maximum(action, 0)
-    legal = jnp.logical_and(state.legal_action_mask[safe], action >= 0)
+    safe = jnp.clip(action, 0, NUM_ACTIONS - 1)
+    legal = jnp.logical_and(state.legal_action_mask[safe], safe == action)
     illegal = jnp.logical_and(jnp.logical_not(legal), jnp.logical_not(done))
     s = state.replace(rewards=jnp.zeros(NUM_PLAYERS, jnp.float32), step_count=state.step_count + 1)
     key = jax.random.fold_in(key, s.step_count.astype(jnp.uint32) | jnp.uint32(STEP_STREAM))

@@ -1000,18 +1000,19 @@ def _ipow(x, n, dtype):
     return np.asarray(np.vectorize(one, otypes=[np.int64])(x, n)).astype(dtype)[()]
 
 
-def _as_id(x, n):
-    """`x` (any Python, NumPy or JAX integer, float or bool) as an id in 0..n-1, or -1 unless
-    it is a whole number there: a big or negative value never wraps into range."""
+def _whole(x):
+    """An action or player id (any Python, NumPy or JAX integer, float or bool; True is 1) as
+    an int: itself if it is a whole number in 0..2**31-1, else -1 (a big or negative value
+    never wraps into range)."""
     if isinstance(x, (bool, int)):  # exact, however big
-        return int(x) if 0 <= x < n else -1
+        return int(x) if 0 <= x <= 2**31 - 1 else -1
     v = np.asarray(x)
     if v.dtype.kind == "b":
         v = v.astype(np.int64)
     if v.dtype.kind in "iu":
-        return int(v) if 0 <= v < n else -1
+        return int(v) if 0 <= v <= 2**31 - 1 else -1
     if v.dtype.kind == "f":
-        return int(v) if np.isfinite(v) and v == np.floor(v) and 0 <= v < n else -1
+        return int(v) if np.isfinite(v) and v == np.floor(v) and 0 <= v <= 2**31 - 1 else -1
     raise TypeError(f"an action or player id must be a number, not {v.dtype}")
 
 
@@ -1111,133 +1112,141 @@ def _pay(s, player, value):
         s.rewards[player] += np.float32(value)
 
 
-@_quiet
-def observe(s: State, player) -> np.ndarray:
-    """What `player` sees of state `s`: all zero unless `player` is a player id (see _as_id)."""
-    player = _as_id(player, NUM_PLAYERS)
-    if player < 0:
-        return np.zeros(OBSERVATION_SHAPE, OBSERVATION_DTYPE)
+def _observe(s: State, player) -> np.ndarray:
+    """The observe expression for `player`, unchecked (indexes read as JAX reads them)."""
     player = np.int32(player)
     return np.asarray(
         np.array(
             [
                 np.array(
                     [
-                        s.card[player, 0],
-                        s.card[player, 1],
-                        s.card[player, 2],
-                        s.card[player, 3],
-                        s.damage[player, 0],
-                        s.damage[player, 1],
-                        s.damage[player, 2],
-                        s.damage[player, 3],
+                        _at(s.card, player, 0),
+                        _at(s.card, player, 1),
+                        _at(s.card, player, 2),
+                        _at(s.card, player, 3),
+                        _at(s.damage, player, 0),
+                        _at(s.damage, player, 1),
+                        _at(s.damage, player, 2),
+                        _at(s.damage, player, 3),
                     ],
                     dtype=np.int16,
                 ),
-                s.energy[player, 0],
-                s.energy[player, 1],
-                s.energy[player, 2],
-                s.energy[player, 3],
+                _at(s.energy, player, 0),
+                _at(s.energy, player, 1),
+                _at(s.energy, player, 2),
+                _at(s.energy, player, 3),
                 np.array(
                     [
                         _cast(
-                            ((s.card[player, 0] >= 0) and (s.entered[player, 0] == s.turn)),
+                            (
+                                (_at(s.card, player, 0) >= 0)
+                                and (_at(s.entered, player, 0) == s.turn)
+                            ),
                             np.int32,
                         ),
                         _cast(
-                            ((s.card[player, 1] >= 0) and (s.entered[player, 1] == s.turn)),
+                            (
+                                (_at(s.card, player, 1) >= 0)
+                                and (_at(s.entered, player, 1) == s.turn)
+                            ),
                             np.int32,
                         ),
                         _cast(
-                            ((s.card[player, 2] >= 0) and (s.entered[player, 2] == s.turn)),
+                            (
+                                (_at(s.card, player, 2) >= 0)
+                                and (_at(s.entered, player, 2) == s.turn)
+                            ),
                             np.int32,
                         ),
                         _cast(
-                            ((s.card[player, 3] >= 0) and (s.entered[player, 3] == s.turn)),
+                            (
+                                (_at(s.card, player, 3) >= 0)
+                                and (_at(s.entered, player, 3) == s.turn)
+                            ),
                             np.int32,
                         ),
-                        _cast(s.poisoned[player], np.int32),
-                        _cast(s.burned[player], np.int32),
-                        s.condition[player],
-                        s.points[player],
+                        _cast(_at(s.poisoned, player), np.int32),
+                        _cast(_at(s.burned, player), np.int32),
+                        _at(s.condition, player),
+                        _at(s.points, player),
                     ],
                     dtype=np.int32,
                 ),
                 np.array(
                     [
-                        _cast((-1 if (s.phase == 0) else s.card[(1 - player), 0]), np.int8),
-                        _cast((-1 if (s.phase == 0) else s.card[(1 - player), 1]), np.int8),
-                        _cast((-1 if (s.phase == 0) else s.card[(1 - player), 2]), np.int8),
-                        _cast((-1 if (s.phase == 0) else s.card[(1 - player), 3]), np.int8),
-                        s.damage[(1 - player), 0],
-                        s.damage[(1 - player), 1],
-                        s.damage[(1 - player), 2],
-                        s.damage[(1 - player), 3],
+                        _cast((-1 if (s.phase == 0) else _at(s.card, (1 - player), 0)), np.int8),
+                        _cast((-1 if (s.phase == 0) else _at(s.card, (1 - player), 1)), np.int8),
+                        _cast((-1 if (s.phase == 0) else _at(s.card, (1 - player), 2)), np.int8),
+                        _cast((-1 if (s.phase == 0) else _at(s.card, (1 - player), 3)), np.int8),
+                        _at(s.damage, (1 - player), 0),
+                        _at(s.damage, (1 - player), 1),
+                        _at(s.damage, (1 - player), 2),
+                        _at(s.damage, (1 - player), 3),
                     ],
                     dtype=np.int16,
                 ),
-                s.energy[(1 - player), 0],
-                s.energy[(1 - player), 1],
-                s.energy[(1 - player), 2],
-                s.energy[(1 - player), 3],
+                _at(s.energy, (1 - player), 0),
+                _at(s.energy, (1 - player), 1),
+                _at(s.energy, (1 - player), 2),
+                _at(s.energy, (1 - player), 3),
                 np.array(
                     [
                         _cast(
                             (
-                                ((s.phase != 0) and (s.card[(1 - player), 0] >= 0))
-                                and (s.entered[(1 - player), 0] == s.turn)
+                                ((s.phase != 0) and (_at(s.card, (1 - player), 0) >= 0))
+                                and (_at(s.entered, (1 - player), 0) == s.turn)
                             ),
                             np.int32,
                         ),
                         _cast(
                             (
-                                ((s.phase != 0) and (s.card[(1 - player), 1] >= 0))
-                                and (s.entered[(1 - player), 1] == s.turn)
+                                ((s.phase != 0) and (_at(s.card, (1 - player), 1) >= 0))
+                                and (_at(s.entered, (1 - player), 1) == s.turn)
                             ),
                             np.int32,
                         ),
                         _cast(
                             (
-                                ((s.phase != 0) and (s.card[(1 - player), 2] >= 0))
-                                and (s.entered[(1 - player), 2] == s.turn)
+                                ((s.phase != 0) and (_at(s.card, (1 - player), 2) >= 0))
+                                and (_at(s.entered, (1 - player), 2) == s.turn)
                             ),
                             np.int32,
                         ),
                         _cast(
                             (
-                                ((s.phase != 0) and (s.card[(1 - player), 3] >= 0))
-                                and (s.entered[(1 - player), 3] == s.turn)
+                                ((s.phase != 0) and (_at(s.card, (1 - player), 3) >= 0))
+                                and (_at(s.entered, (1 - player), 3) == s.turn)
                             ),
                             np.int32,
                         ),
-                        _cast(s.poisoned[(1 - player)], np.int32),
-                        _cast(s.burned[(1 - player)], np.int32),
-                        s.condition[(1 - player)],
-                        s.points[(1 - player)],
+                        _cast(_at(s.poisoned, (1 - player)), np.int32),
+                        _cast(_at(s.burned, (1 - player)), np.int32),
+                        _at(s.condition, (1 - player)),
+                        _at(s.points, (1 - player)),
                     ],
                     dtype=np.int32,
                 ),
                 np.array(
                     [
-                        s.hand[player, 0],
-                        s.hand[player, 1],
-                        s.hand[player, 2],
-                        s.hand[player, 3],
-                        s.hand[player, 4],
-                        s.hand[player, 5],
-                        s.hand[player, 6],
-                        s.hand[player, 7],
+                        _at(s.hand, player, 0),
+                        _at(s.hand, player, 1),
+                        _at(s.hand, player, 2),
+                        _at(s.hand, player, 3),
+                        _at(s.hand, player, 4),
+                        _at(s.hand, player, 5),
+                        _at(s.hand, player, 6),
+                        _at(s.hand, player, 7),
                     ],
                     dtype=np.int8,
                 ),
                 np.array(
                     [
-                        s.hand[player, 8],
-                        s.hand[player, 9],
-                        s.hand_count[player],
-                        _cast((-1 if (s.phase == 0) else s.hand_count[(1 - player)]), np.int8),
-                        s.deck_count[player],
-                        s.deck_count[(1 - player)],
+                        _at(s.hand, player, 8),
+                        _at(s.hand, player, 9),
+                        _at(s.hand_count, player),
+                        _cast((-1 if (s.phase == 0) else _at(s.hand_count, (1 - player))), np.int8),
+                        _at(s.deck_count, player),
+                        _at(s.deck_count, (1 - player)),
                         s.turn,
                         s.phase,
                     ],
@@ -1245,10 +1254,10 @@ def observe(s: State, player) -> np.ndarray:
                 ),
                 np.array(
                     [
-                        s.energy_now[player],
-                        s.energy_next[player],
-                        s.energy_now[(1 - player)],
-                        s.energy_next[(1 - player)],
+                        _at(s.energy_now, player),
+                        _at(s.energy_next, player),
+                        _at(s.energy_now, (1 - player)),
+                        _at(s.energy_next, (1 - player)),
                         _cast(s.supporter_played, np.int32),
                         _cast(s.retreated, np.int32),
                         _cast((s.first == player), np.int32),
@@ -1258,11 +1267,11 @@ def observe(s: State, player) -> np.ndarray:
                 ),
                 np.array(
                     [
-                        _cast(s.promote_pending[player], np.int32),
-                        _cast(s.promote_pending[(1 - player)], np.int32),
-                        s.discard_count[player],
-                        s.discard_count[(1 - player)],
-                        s.deck_id[player],
+                        _cast(_at(s.promote_pending, player), np.int32),
+                        _cast(_at(s.promote_pending, (1 - player)), np.int32),
+                        _at(s.discard_count, player),
+                        _at(s.discard_count, (1 - player)),
+                        _at(s.deck_id, player),
                         0,
                         0,
                         0,
@@ -1273,6 +1282,15 @@ def observe(s: State, player) -> np.ndarray:
             dtype=np.int32,
         )
     ).astype(OBSERVATION_DTYPE)
+
+
+@_quiet
+def observe(s: State, player) -> np.ndarray:
+    """What `player` sees of state `s`: all zero unless `player` is a player id (see _whole)."""
+    player = _whole(player)
+    if not 0 <= player < NUM_PLAYERS:
+        return np.zeros(OBSERVATION_SHAPE, OBSERVATION_DTYPE)
+    return _observe(s, player)
 
 
 def _legal_play_basic(s: State, h) -> bool:
@@ -2939,9 +2957,9 @@ def step(state: State, action, key=None) -> State:
     if state.terminated or state.truncated:
         s.rewards = np.zeros(NUM_PLAYERS, np.float32)
         return s
-    action = _as_id(action, NUM_ACTIONS)
+    action = _whole(action)
     s.step_count = np.int32(s.step_count + 1)
-    if not (action >= 0 and state.legal_action_mask[action]):
+    if not (0 <= action < NUM_ACTIONS and state.legal_action_mask[action]):
         mover = int(state.current_player)
         if 0 <= mover < NUM_PLAYERS:
             s.rewards = np.full(NUM_PLAYERS, ILLEGAL_OTHERS, np.float32)

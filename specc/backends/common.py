@@ -190,6 +190,14 @@ def _int_range(e: ir.Expr, known: Bounds) -> tuple[int, int] | None:
         return known.get(e.name)
     if isinstance(e, ir.Index) and isinstance(e.base, ir.Name) and e.base.kind == "const":
         return known.get(e.base.name)
+    if isinstance(e, ir.Binary) and e.op == "%":  # a positive divisor: the result is 0..m-1
+        m = int_range(e.right, known)
+        return (0, m[1] - 1) if m is not None and m[0] > 0 else None
+    if isinstance(e, ir.Call) and e.func == "roll" and isinstance(e.args[0], ir.Literal):
+        return 0, e.args[0].value - 1
+    if isinstance(e, ir.Cond):
+        a, b = int_range(e.then, known), int_range(e.orelse, known)
+        return (min(a[0], b[0]), max(a[1], b[1])) if a is not None and b is not None else None
     if isinstance(e, ir.Binary) and e.op in ("+", "-", "*", "**"):
         a, b = int_range(e.left, known), int_range(e.right, known)
         if a is None or b is None:
@@ -204,6 +212,29 @@ def _int_range(e: ir.Expr, known: Bounds) -> tuple[int, int] | None:
         if a[0] >= 0 and b[0] >= 0 and b[1] <= 64:  # **: monotone for a non-negative base
             return a[0] ** b[0], a[1] ** b[1]
     return None
+
+
+def player_always_valid(program: ir.Program) -> bool:
+    """Whether current_player is a player (0..players-1) in every state init and step reach:
+    it starts at 0, and every assignment to it provably gives a player when it was one.
+    The backends then skip the observer check when refreshing the observation."""
+    hypothesis = {**constant_bounds(program), "current_player": (0, program.players - 1)}
+
+    def valid(block: ir.Block, known: Bounds) -> bool:
+        for s in block:
+            if isinstance(s, ir.Assign) and s.name == "current_player":
+                r = int_range(s.value, known)
+                if r is None or r[0] < 0 or r[1] >= program.players:
+                    return False
+            elif isinstance(s, ir.If) and not (valid(s.then, known) and valid(s.orelse, known)):
+                return False
+            elif isinstance(s, ir.For) and not valid(s.body, {**known, s.var: (s.lo.value, s.hi.value - 1)}):
+                return False
+        return True
+
+    actions = all(valid(a.effect, {**hypothesis, **{p.name: (p.lo, p.hi - 1) for p in a.params}})
+                  for a in program.actions)  # fmt: skip
+    return valid(program.init, hypothesis) and actions
 
 
 def fits(e: ir.Expr, size: int, known: Bounds) -> bool:

@@ -23,6 +23,7 @@ from .common import (
     max_params,
     nested,
     nonzero,
+    player_always_valid,
     render,
 )
 
@@ -363,4 +364,5 @@ def generate(program: ir.Program) -> str:
         observe=JaxExpr(obs_names, known=known).gen(program.observe),
         invariants=[JaxExpr(names, known=known).gen(inv) for inv in program.invariants],
         illegal_rewards=illegal_rewards(program),
+        player_proven=player_always_valid(program),
     )

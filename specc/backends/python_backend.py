@@ -20,6 +20,7 @@ from .common import (
     illegal_rewards,
     int_range,
     nested,
+    player_always_valid,
     render,
 )
 
@@ -348,7 +349,8 @@ def generate(program: ir.Program, coverage: bool = False) -> str:
         table=table,
         actions=actions,
         init_body=init_body(program, names),
-        observe=PyExpr(names, known={**known, "player": (0, program.players - 1)}).gen(program.observe),
+        observe=PyExpr(names, known=known).gen(program.observe),
+        player_proven=player_always_valid(program),
         invariants=[PyExpr(names, known=known).gen(inv) for inv in program.invariants],
         illegal_rewards=illegal_rewards(program),
         cover=cover,
