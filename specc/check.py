@@ -621,7 +621,7 @@ def build_program(spec: Spec, source: Source, kernel_bodies: dict | None = None)
         share = -lo / (spec.players - 1) if spec.players > 1 else 0.0
         if not (lo <= share <= hi and lo <= 0.0 <= hi):
             raise SpecError(
-                f"zero_sum with rewards.range [{_num(lo)}, {_num(hi)}]: an illegal action's -{_num(lo)} for the "
+                f"zero_sum with rewards.range [{_num(lo)}, {_num(hi)}]: an illegal action's {_num(lo)} for the "
                 f"mover cannot be balanced by {_num(share)} for each other player within the range",
                 source.pos(("rewards", "range")),
             )

@@ -94,6 +94,7 @@ actions:
     effect: lose(p)
   pay_p:
     effect: |
+      current_player = 1 - current_player
       reward(p, 2.0)
       reward(3.0)
 rewards: {range: [-1, 5]}
@@ -261,7 +262,7 @@ def test_indexes_outside_the_array(make, i, j, got, got2, board, grid_row) -> No
         (WIN, 2, [0, 0]),
         (LOSE, 0, [-1, 1]),
         (LOSE, -2, [0, 0]),
-        (PAY, 1, [3, 2]),  # reward(p, x) to p, reward(x) to the mover (player 0)
+        (PAY, 1, [3, 2]),  # reward(p, x) to p, reward(x) to the mover (player 0, who began the step)
         (PAY, -1, [3, 0]),  # reward(-1, x) pays nobody (not the last player)
         (PAY, 7, [3, 0]),
     ],
