@@ -283,7 +283,7 @@ class ExprChecker:
             raise SpecError(f"unknown function {e.func!r}{hint}", e.pos)
         args = tuple(self.check(a) for a in e.args)
         t = call_type(e.func, args, e.pos)
-        if e.func in ("min", "max", "clip", "where") and not t.weak:
+        if e.func in ("min", "max", "clip", "where", "concat") and not t.weak:
             _fit_literals(t.dtype, *args)
         if e.func in CHANCE:
             if not self.allow_chance:
@@ -398,6 +398,9 @@ class BlockChecker:
         if indices:
             typed = ec.check(ir.Index(s.pos, base=ir.Name(s.pos, name=s.name), indices=s.indices))
             target_part = typed.type
+            if not indices[0].type.is_scalar and not value.type.is_scalar:
+                # with a repeated index, which value lands would differ between backends
+                raise SpecError("writing through an index array takes one value for all its elements", s.value.pos)
         else:
             target_part = target
         if not assignable(value.type, target_part):
@@ -673,6 +676,14 @@ def build_program(spec: Spec, source: Source, kernel_bodies: dict | None = None)
     lo, hi = spec.rewards.range
     if lo > hi:
         raise SpecError("rewards.range must be [low, high]", source.pos(("rewards", "range")))
+    if spec.rewards.zero_sum:  # the illegal-action penalty must be able to balance (specc.builtins.SEMANTICS)
+        share = -lo / (spec.players - 1) if spec.players > 1 else 0.0
+        if not (lo <= share <= hi and lo <= 0.0 <= hi):
+            raise SpecError(
+                f"zero_sum with rewards.range [{_num(lo)}, {_num(hi)}]: an illegal action's {_num(lo)} for the "
+                f"mover cannot be balanced by {_num(share)} for each other player within the range",
+                source.pos(("rewards", "range")),
+            )
     return ir.Program(
         name=spec.name,
         players=spec.players,

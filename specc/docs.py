@@ -49,6 +49,8 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "argmin": ("argmin(array)", "the index of the first least element, int32"),
     "stack": ("stack(a, b, ...)", "arrays of one shape stacked along a new last axis"),
     "reshape": ("reshape(x, d1, d2, ...)", "the same values in a new shape (constant positive dimensions)"),
+    "concat": ("concat(a, b, ...)", "arrays joined along their first axis (a scalar counts as a length-1 array)"),
+    "one_hot": ("one_hot(i, n)", "bool[n], true at index i (n a constant); an index array gives one more axis"),
     "size": ("size(zone)", "the number of cards in a zone (its non-negative prefix), int32"),
     "push": ("push(zone, card)", "the zone with `card` added after its last card (unchanged if full)"),
     "remove": (
@@ -82,7 +84,9 @@ REDUCTION_FORMS: dict[str, str] = {
 ZONES_INTRO = "Fixed-capacity card arrays: 1-D integer arrays of card ids, cards packed at the front, -1 empty."
 CHANCE_INTRO = (
     "Allowed in `init`, effects and kernels, never in guards, observations or constants. Each call site "
-    "draws from its own key, the same on both backends."
+    "draws from its own key, the same on both backends. `init(key)` draws from the key as given (on small "
+    "counters) and the step that makes `step_count` t from `fold_in(key, 2**31 | t)`, a counter init never "
+    "uses: init's draws and each step's are independent even when the same key is passed to all of them."
 )
 OUTCOMES_INTRO = "Statements, in effects only. win and lose pay +1/-1 (the others the opposite)."
 EXPR_RULES = ("expr", "or_test", "and_test", "not_test", "comparison", "arith", "term", "factor", "power", "postfix")
@@ -117,6 +121,8 @@ def language_reference() -> str:
     missing = [n for n in (*builtins.FUNCTIONS, *builtins.CHANCE, *builtins.OUTCOMES) if n not in DESCRIPTIONS]
     missing += [n for n in builtins.REDUCTIONS if n not in REDUCTION_FORMS]
     missing += [n for n in schema.Spec.model_fields if n not in KEY_DOCS]
+    missing += [f"{n} (semantics)" for n in (*builtins.FUNCTIONS, *builtins.CHANCE, *builtins.OUTCOMES)
+                if n not in builtins.SEMANTICS]  # fmt: skip
     if missing:
         raise SpecError(f"specc.docs: no description for {', '.join(missing)} (add it to DESCRIPTIONS or KEY_DOCS)")
     parts = [
@@ -143,6 +149,7 @@ def language_reference() -> str:
         _table("Outcomes", list(builtins.OUTCOMES), OUTCOMES_INTRO),
         _procedures(),
         _kernels(),
+        _semantics(),
         "## Grammar\n",
         f"The whole grammar, `{GRAMMAR_PATH.parent.name}/{GRAMMAR_PATH.name}` (Lark, LALR). Blocks use Python's",
         "indentation rules.\n",
@@ -334,6 +341,23 @@ def _kernels() -> str:
         "signature: `per_heads * count(i in 0..2: flip())`. `specc compile --fill-kernels` fills missing or",
         "stale bodies; plain `specc compile` only reads them.\n",
     ])  # fmt: skip
+
+
+def _semantics() -> str:
+    """What each construct gives at the edges of its domain, from specc.builtins.SEMANTICS."""
+    lines = [
+        "## Semantics\n",
+        "Every construct has one meaning, computed exactly by every backend, jitted or not (floats",
+        "within a field's `tolerance` where XLA fuses operations). Integers are two's complement in",
+        "their dtype; floats are IEEE float32. At the edges of their domains:\n",
+        "| construct | gives |",
+        "|---|---|",
+    ]
+    for construct, meaning in builtins.SEMANTICS.items():
+        name = f"`{construct}`" if construct in DESCRIPTIONS or " " not in construct else construct
+        lines.append(f"| {name} | {meaning} |")
+    lines.append("")
+    return "\n".join(lines)
 
 
 def write_reference(path: str | Path = DOCS_PATH) -> Path:

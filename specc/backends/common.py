@@ -223,3 +223,122 @@ class ExprGen:
                 chain = level
         done[id(e)] = (e, text, chain)
         return text
+
+
+def illegal_rewards(program: ir.Program) -> tuple[float, float, float]:
+    """The rewards of an illegal action: (the mover's, each other player's, everyone's when
+    current_player is no player). They keep rewards.range and zero_sum (see specc.builtins)."""
+    low, high = program.reward_range
+    neutral = min(max(0.0, low), high)
+    if program.zero_sum:
+        if program.players == 1:
+            return 0.0, 0.0, 0.0
+        return low, -low / (program.players - 1), neutral
+    return low, neutral, neutral
+
+
+Bounds = dict[str, tuple[int, int]]
+
+
+def constant_bounds(program: ir.Program) -> Bounds:
+    """The least and greatest value of every integer array constant."""
+    out: Bounds = {}
+    for c in program.constants:
+        if c.type.is_int:
+            flat = list(_leaves(c.value))
+            out[c.name] = (min(flat), max(flat))
+    return out
+
+
+def _leaves(value: object):
+    if isinstance(value, tuple):
+        for v in value:
+            yield from _leaves(v)
+    else:
+        yield value
+
+
+def int_range(e: ir.Expr, known: Bounds) -> tuple[int, int] | None:
+    """The least and greatest value an integer expression can take, or None if unknown.
+
+    `known` gives the ranges of parameters, loop variables and constants (inclusive).
+    Backends use it to skip guards (index clamps, zero divisors) that cannot fire; a
+    result that might wrap around its dtype is unknown.
+    """
+    t = e.type
+    if t is None or not t.is_int:
+        return None
+    r = _int_range(e, known)
+    if r is None:
+        return None
+    lo, hi = ir.INT_BOUNDS[t.dtype]
+    return r if lo <= r[0] and r[1] <= hi else None
+
+
+def _int_range(e: ir.Expr, known: Bounds) -> tuple[int, int] | None:
+    if isinstance(e, ir.Literal) and isinstance(e.value, int) and not isinstance(e.value, bool):
+        return e.value, e.value
+    if isinstance(e, ir.Name) and e.kind in ("param", "loop", "const", "builtin"):
+        return known.get(e.name)
+    if isinstance(e, ir.Index) and isinstance(e.base, ir.Name) and e.base.kind == "const":
+        return known.get(e.base.name)
+    if isinstance(e, ir.Binary) and e.op == "%":  # a positive divisor: the result is 0..m-1
+        m = int_range(e.right, known)
+        return (0, m[1] - 1) if m is not None and m[0] > 0 else None
+    if isinstance(e, ir.Call) and e.func == "roll" and isinstance(e.args[0], ir.Literal):
+        return 0, e.args[0].value - 1
+    if isinstance(e, ir.Cond):
+        a, b = int_range(e.then, known), int_range(e.orelse, known)
+        return (min(a[0], b[0]), max(a[1], b[1])) if a is not None and b is not None else None
+    if isinstance(e, ir.Binary) and e.op in ("+", "-", "*", "**"):
+        a, b = int_range(e.left, known), int_range(e.right, known)
+        if a is None or b is None:
+            return None
+        if e.op == "+":
+            return a[0] + b[0], a[1] + b[1]
+        if e.op == "-":
+            return a[0] - b[1], a[1] - b[0]
+        if e.op == "*":
+            products = [x * y for x in a for y in b]
+            return min(products), max(products)
+        if a[0] >= 0 and b[0] >= 0 and b[1] <= 64:  # **: monotone for a non-negative base
+            return a[0] ** b[0], a[1] ** b[1]
+    return None
+
+
+def player_always_valid(program: ir.Program) -> bool:
+    """Whether current_player is a player (0..players-1) in every state init and step reach:
+    it starts at 0, and every assignment to it provably gives a player when it was one.
+    The backends then skip the observer check when refreshing the observation."""
+    hypothesis = {**constant_bounds(program), "current_player": (0, program.players - 1)}
+
+    def valid(block: ir.Block, known: Bounds) -> bool:
+        todo = [(block, known)]  # a work list, not recursion: elif chains may be 1,000 deep
+        while todo:
+            stmts, bounds = todo.pop()
+            for s in stmts:
+                if isinstance(s, ir.Assign) and s.name == "current_player":
+                    r = int_range(s.value, bounds)
+                    if r is None or r[0] < 0 or r[1] >= program.players:
+                        return False
+                elif isinstance(s, ir.If):
+                    todo += [(s.then, bounds), (s.orelse, bounds)]
+                elif isinstance(s, ir.For):
+                    todo.append((s.body, {**bounds, s.var: (s.lo.value, s.hi.value - 1)}))
+        return True
+
+    actions = all(valid(a.effect, {**hypothesis, **{p.name: (p.lo, p.hi - 1) for p in a.params}})
+                  for a in program.actions)  # fmt: skip
+    return valid(program.init, hypothesis) and actions
+
+
+def fits(e: ir.Expr, size: int, known: Bounds) -> bool:
+    """Whether the index `e` is provably within 0..size-1."""
+    r = int_range(e, known)
+    return r is not None and 0 <= r[0] and r[1] < size
+
+
+def nonzero(e: ir.Expr, known: Bounds) -> bool:
+    """Whether the integer `e` can never be 0."""
+    r = int_range(e, known)
+    return r is not None and (r[0] > 0 or r[1] < 0)
