@@ -175,6 +175,29 @@ def test_level_1_runs_the_files_on_disk_each_time(tmp_path: Path) -> None:
     assert second == 1 and checks == 10 and failed >= 1, run.stdout
 
 
+DATA = Path(__file__).resolve().parent / "data" / "verify"
+
+
+@pytest.mark.parametrize("name, leaks", [("peek_at_25", True), ("peek_honest", False)])
+def test_level_1_checks_hidden_fields_in_every_state_of_a_sequence(tmp_path: Path, name: str, leaks: bool) -> None:
+    """peek_at_25 shows the opponent's hidden card in one state only (turn counter 25, of
+    40): level 1 looked at the last state of a sequence and passed it; now it fails, naming
+    that state. Its honest twin passes."""
+    spec = tmp_path / f"{name}.yaml"
+    spec.write_text((DATA / f"{name}.yaml").read_text())
+    report = tmp_path / "report.json"
+    run = specc("verify", spec.name, "--level", "1", "--examples", 3, "--report", report, cwd=tmp_path)
+    level = json.loads(report.read_text())["levels"][0]
+    assert level["checks"] == 10, run.stdout
+    if not leaks:
+        assert run.returncode == 0 and level["failed"] == 0, run.stdout
+        return
+    assert run.returncode == 1 and level["failed"] == 1, run.stdout
+    (failure,) = level["failures"]
+    assert failure.startswith("test_observation_shows_only_what_the_player_may_see: AssertionError: player ")
+    assert "observation of state 25 changes when hidden fields are scrambled" in failure, failure
+
+
 # ---------------------------------------------------------------- level 2
 
 
