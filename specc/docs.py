@@ -108,6 +108,7 @@ KEY_DOCS: dict[str, str] = {
     "max_steps": "the episode is truncated after this many steps",
     "invariants": "bool expressions over the state that must hold after every step (checked at level 1)",
     "scenarios": "rules written as tests, run on both backends at verify level 2",
+    "peers": "KIND:ID: {chance}: how an outside implementation replays the spec's chance (verify --against)",
 }
 
 
@@ -158,7 +159,8 @@ def _sections() -> str:
         lines.append(f"| `{name}` | {_type_name(info.annotation)} | {_default(info)} | {KEY_DOCS[name]} |")
     lines.append("")
     for model in (schema.FieldSpec, schema.ConstantSpec, schema.TableSpec, schema.ActionSpec, schema.ProcedureSpec,
-                  schema.KernelSpec, schema.ObserveSpec, schema.RewardSpec, schema.ScenarioSpec):  # fmt: skip
+                  schema.KernelSpec, schema.ObserveSpec, schema.RewardSpec, schema.ScenarioSpec,
+                  schema.PeerSpec):  # fmt: skip
         doc = " ".join((model.__doc__ or "").split())
         fields = model.model_fields.items()
         keys = ", ".join(f"`{n}` ({_type_name(i.annotation)}{_default(i, ' = ')})" for n, i in fields)

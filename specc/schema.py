@@ -110,6 +110,15 @@ class ScenarioSpec(_Model):
     expect: dict[str, Any] = Field(default_factory=dict)
 
 
+class PeerSpec(_Model):
+    """How an outside implementation (`specc verify --against KIND:ID`) lines up with the spec.
+    `chance`: state cells such as "card[1]", read in order, each after the init or step that
+    dealt it, as the peer's successive chance actions (OpenSpiel's chance nodes)."""
+
+    chance: list[StrictStr] = Field(default_factory=list)
+    doc: str | None = None
+
+
 class Spec(_Model):
     specc: Literal[1]
     name: str
@@ -130,6 +139,7 @@ class Spec(_Model):
     max_steps: int | None = Field(default=None, ge=1)
     invariants: list[str] = Field(default_factory=list)
     scenarios: list[ScenarioSpec] = Field(default_factory=list)
+    peers: dict[str, PeerSpec] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod

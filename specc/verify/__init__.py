@@ -150,6 +150,10 @@ def verify(
 
     console = console or Console(width=140)
     spec, source, program = load(spec_path)
+    if against and 3 in levels:
+        from .peers import chance_cells
+
+        chance = chance_cells(spec, source, program, against)  # a bad declaration stops before any work
     env, ref = environments(spec_path, generated)
     out_dir = Path(env.module.__file__).parent
     edited = edited_files(spec_path, out_dir) if generated is not None else []
@@ -194,6 +198,7 @@ def verify(
                 peer_result = lockstep_peer(
                     env.module, against, episodes, seed,
                     replay=lambda s, e, a: replay_command(spec_path, s, e, a, against, generated),
+                    chance=chance,
                 )  # fmt: skip
             report.levels.append(peer_result)
         if save_regressions:
