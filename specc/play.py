@@ -65,10 +65,10 @@ def random_player(seed: int) -> Chooser:
     return lambda state: int(rng.choice(np.flatnonzero(np.asarray(state.legal_action_mask))))
 
 
-def policy_player(checkpoint: str) -> Chooser:
+def policy_player(checkpoint: str, env=None) -> Chooser:
     from .policy import greedy_action, load_policy
 
-    params = load_policy(checkpoint)
+    params = load_policy(checkpoint, env)
     return lambda state: int(greedy_action(params, state.observation, state.legal_action_mask))
 
 
@@ -83,7 +83,7 @@ def play(spec: str, seat: int = 0, opponent: str = "random", seed: int = 0, back
     env = make(spec, backend=backend)
     if not 0 <= seat < env.num_players:
         raise SpecError(f"--seat must be 0..{env.num_players - 1}")
-    other = random_player(seed) if opponent == "random" else policy_player(opponent)
+    other = random_player(seed) if opponent == "random" else policy_player(opponent, env)
     key = jax.random.PRNGKey(seed)
     state = env.init(key)
     total = 0.0

@@ -6,6 +6,7 @@ and formula stays a string until specc.check parses and types it.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Literal
 
@@ -22,6 +23,13 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _bounds(value: tuple[float, float] | None) -> tuple[float, float] | None:
+    """A range's bounds: NaN compares false with everything, so no value would ever be in it."""
+    if value is not None and any(math.isnan(v) for v in value):
+        raise ValueError("a range's bounds must be numbers, not NaN")
+    return value
+
+
 class FieldSpec(_Model):
     """One state field: `type` like "int8[3,3]", an `init` value or expression, a value `range`."""
 
@@ -32,6 +40,8 @@ class FieldSpec(_Model):
     visible: Literal["all", "none", "owner"] = "all"
     tolerance: float | None = Field(default=None, ge=0)  # float fields: backends may differ this much
     doc: str | None = None
+
+    _range = field_validator("range")(_bounds)
 
 
 class ActionSpec(_Model):
@@ -75,6 +85,8 @@ class RewardSpec(_Model):
     # verify level 4: against an outside implementation, the mean returns of the same
     # policies count as equivalent (TOST) when they differ by less than this
     transfer_margin: float | None = Field(default=None, gt=0)
+
+    _range = field_validator("range")(_bounds)
 
 
 class TableSpec(_Model):

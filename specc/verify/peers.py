@@ -59,7 +59,7 @@ class PgxPeer:
         import pgx
 
         self.name = f"pgx:{env_id}"
-        self.env = pgx.make(env_id)
+        self.env = peer_env(self.name, lambda: pgx.make(env_id))
         self._init, self._step = jax.jit(self.env.init), jax.jit(self.env.step)
 
     def reset(self, ours: Any, key: Any) -> None:
@@ -96,10 +96,9 @@ class OpenSpielPeer:
         except ImportError:
             raise SpecError("--against openspiel needs OpenSpiel: pip install open_spiel") from None
         self.name = f"openspiel:{game}"
-        try:
-            self.game = pyspiel.load_game(game)
-        except pyspiel.SpielError as err:
-            raise SpecError(f"--against {self.name}: OpenSpiel has no such game ({str(err).strip()})") from None
+        if game.partition("(")[0] not in pyspiel.registered_names():  # load_game would print every name it has
+            raise SpecError(f"{self.name}: openspiel has no game {game!r}")
+        self.game = peer_env(self.name, lambda: pyspiel.load_game(game))
         self.chance = list(chance or [])
 
     def reset(self, ours: Any, key: Any) -> None:
@@ -190,7 +189,7 @@ class GymnaxPeer:
         import jax
 
         self.name = f"gymnax:{env_id}"
-        self.env, self.params = gymnax.make(env_id)
+        self.env, self.params = peer_env(self.name, lambda: gymnax.make(env_id))
         self._step = jax.jit(self.env.step_env)
         _, probe = self.env.reset_env(jax.random.PRNGKey(0), self.params)
         self.fields = [f for f in vars(probe) if f != "time"]
@@ -221,6 +220,18 @@ class GymnaxPeer:
     def ours(self, state: Any, mover: int | None) -> dict[str, Any]:
         view = {f: np.asarray(getattr(state, f)) for f in self.fields}
         return view | {"done": np.bool_(bool(state.terminated) or bool(state.truncated))}
+
+
+def peer_env(name: str, make: Callable[[], Any]) -> Any:
+    """make(), where an unknown id (each library raises its own error, some listing every
+    game they have) becomes one line naming it."""
+    try:
+        return make()
+    except ImportError:
+        raise
+    except Exception:
+        kind, _, ident = name.partition(":")
+        raise SpecError(f"{name}: {kind} has no environment {ident!r}") from None
 
 
 def make_peer(against: str, chance: list[Cell] | None = None) -> Peer:
