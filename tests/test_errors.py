@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from specc.cli import main
 
@@ -422,6 +423,17 @@ def test_unknown_outside_implementation(args: list[str], message: str, capsys, t
     code, _, err = run_cli([a.format(spec="spec.yaml") for a in args], capsys)
     assert code == 2 and assert_one_line(err) == message if message.endswith("'") else message in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.yaml"]
+
+
+@pytest.mark.parametrize("value", ["[1, 2]", "x", "[1, 2, 300]"], ids=["wrong-shape", "not-a-number", "overflow"])
+def test_a_scenario_setup_that_does_not_fit_its_field(value: str, capsys, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    text, line, col = position(VALID + f"scenarios:\n  - name: odd\n    setup: {{cells: @@{value}}}\n")
+    Path("spec.yaml").write_text(text)
+    code, _, err = run_cli(["verify", "spec.yaml", "--level", "2"], capsys)
+    shown = repr(yaml.safe_load(value))
+    want = f"spec.yaml:{line}:{col}: scenario 'odd': setup cells: {shown} does not fit int8[3]"
+    assert code == 2 and assert_one_line(err) == want, err
 
 
 def test_bench_on_a_game_that_gets_stuck(capsys, tmp_path: Path, monkeypatch) -> None:
