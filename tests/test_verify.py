@@ -212,21 +212,23 @@ def kuhn_variant(tmp_path: Path, **changes: tuple[str, str]) -> Path:
     return path
 
 
-def lockstep_kuhn(spec: Path, out: Path, episodes: int):
+def lockstep_kuhn(spec: Path, out: Path, episodes: int, game: str = "kuhn_poker"):
     import specc
     from specc.verify.peers import chance_cells, lockstep_peer
 
     module = specc.make(spec, out_dir=out).module
-    cells = chance_cells(*load(spec), "openspiel:kuhn_poker")
-    return lockstep_peer(module, "openspiel:kuhn_poker", episodes, chance=cells)
+    cells = chance_cells(*load(spec), f"openspiel:{game}")
+    return lockstep_peer(module, f"openspiel:{game}", episodes, chance=cells)
 
 
-def test_openspiel_chance_nodes_replay_the_specs_deal(tmp_path: Path) -> None:
-    """OpenSpiel's Kuhn poker starts at two chance nodes (the cards): the spec's
-    peers.openspiel:kuhn_poker.chance names the cells holding them; 300 games in lock-step agree."""
-    result = lockstep_kuhn(KUHN, tmp_path / "out", 300)
+@pytest.mark.parametrize("game, least_steps", [("kuhn_poker", 2), ("leduc_poker", 3)])
+def test_openspiel_chance_nodes_replay_the_specs_deal(tmp_path: Path, game: str, least_steps: int) -> None:
+    """OpenSpiel's Kuhn poker starts at two chance nodes (the cards), Leduc's has a third
+    after the first betting round (the public card): the spec's peers.openspiel:ID.chance
+    names the cells holding them; 300 games in lock-step agree at every step."""
+    result = lockstep_kuhn(KUHN.with_name(f"{game}.yaml"), tmp_path / "out", 300, game)
     assert result.failed == 0 and result.divergence is None, result.failures[:3]
-    assert result.details["episodes"] == 300 and result.details["steps"] >= 600  # two to three actions a game
+    assert result.details["episodes"] == 300 and result.details["steps"] >= least_steps * 300
     assert result.checks == 300 + result.details["steps"]  # after the deal, then after every action
 
 
