@@ -13,6 +13,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def test_the_drafts_example_is_the_shipped_tic_tac_toe_spec() -> None:
+    """`specc draft` shows the agent specs/tic_tac_toe.yaml; an installed specc has no specs/,
+    so the package keeps a copy, which must not drift."""
+    from specc.agent.draft import EXAMPLE
+
+    assert EXAMPLE.read_text() == (ROOT / "specs" / "tic_tac_toe.yaml").read_text()
+
+
 def test_the_package_carries_grammar_and_templates_and_the_verifiers_dependencies(tmp_path: Path) -> None:
     src = tmp_path / "src"  # a copy: building in place would leave build/ and egg-info in the repository
     src.mkdir()
@@ -32,6 +40,7 @@ def test_the_package_carries_grammar_and_templates_and_the_verifiers_dependencie
     assert "specc/templates/prompts/system.md.j2" in data
     assert [name for name in data if name not in built] == []
     assert "specc/cli.py" in built and "specc/verify/peers.py" in built
+    assert "specc/agent/example_spec.yaml" in built  # the example spec `specc draft` shows the agent
     requires = (tmp_path / "specc.egg-info" / "requires.txt").read_text().split("\n\n")[0]  # before the extras
     required = {re.split(r"[<>=!~;\[ ]", line)[0] for line in requires.splitlines() if line.strip()}
     assert {"pytest", "hypothesis", "jax", "lark", "jinja2", "scipy"} <= required, required
