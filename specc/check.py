@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import keyword
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,14 @@ RESERVED = {
     "terminated", "truncated", "key", "state", "action", "s", "jnp", "jax", "np", "lax",
     "true", "false", "PLAYERS",
 }  # fmt: skip
+# what the generated modules define or import, and Python's keywords: a spec name equal to one
+# would shadow it in the generated code, or not parse (names starting with _ are theirs too)
+RESERVED |= {
+    "ID", "NUM_PLAYERS", "NUM_ACTIONS", "OBSERVATION_SHAPE", "OBSERVATION_DTYPE", "ACTION_KINDS", "ACTION_LABELS",
+    "MAX_STEPS", "REWARD_RANGE", "STEP_USES_CHANCE", "ZERO_SUM", "FIELDS", "VISIBILITY", "TOLERANCES",
+    "INVARIANTS", "COVERAGE_POINTS", "ACTIONS", "State", "observe", "invariants", "refresh", "init", "step",
+    "replace", "dataclasses",
+} | set(keyword.kwlist)  # fmt: skip
 
 
 @dataclass
@@ -382,7 +391,7 @@ class BlockChecker:
         if b is None:
             if s.indices:
                 raise SpecError(f"unknown name {s.name!r}", s.pos)
-            if s.name in RESERVED or s.name in self.ctx.procedures:
+            if s.name in RESERVED or s.name in self.ctx.procedures or s.name.startswith("_"):
                 raise SpecError(f"{s.name!r} is reserved", s.pos)
             _check_local_name(s.name, s.pos)
             t = strong(value.type)
@@ -712,6 +721,8 @@ def _check_new_name(name: str, scope: Scope, pos: Pos) -> None:
     if name in RESERVED or name in FUNCTIONS or name in CHANCE or name in OUTCOMES or name in REDUCTIONS:
         raise SpecError(f"{name!r} is reserved", pos)
     _check_local_name(name, pos)
+    if name.startswith("_"):
+        raise SpecError(f"{name!r}: names starting with _ are reserved for the generated code", pos)
     if scope.lookup(name) is not None:
         raise SpecError(f"{name!r} is already defined", pos)
 

@@ -47,7 +47,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
         status = fill_kernels_command(args)
         if status:
             return status
-    compiled = [(spec, compile_spec(spec)) for spec in args.spec]  # check all before writing any
+    specs = list({Path(spec).resolve(): spec for spec in reversed(args.spec)}.values())[::-1]  # each file once
+    compiled = [(spec, compile_spec(spec)) for spec in specs]  # check all before writing any
+    _same_names(compiled)
     status = 0
     for spec, c in compiled:
         out = Path(args.out) if args.out else default_out_dir(c.program)
@@ -64,6 +66,20 @@ def cmd_compile(args: argparse.Namespace) -> int:
             write(c, out)
             print(f"{spec}: wrote {out}/env.py, {out}/reference.py, {out}/manifest.json")
     return status
+
+
+def _same_names(compiled: list) -> None:
+    """Two specs that would write the same generated/NAME/ are refused, both named
+    (the second would silently overwrite the first)."""
+    from .loader import load
+
+    seen: dict[str, str] = {}
+    for spec, c in compiled:
+        first = seen.setdefault(c.program.name, spec)
+        if first != spec:
+            pos = load(spec)[1].pos(("name",))
+            raise SpecError(f"name {c.program.name!r} is also the name of {first}: both would compile into "
+                            f"generated/{c.program.name}/ (rename one, or compile each with --out)", pos)  # fmt: skip
 
 
 def _batches(text: str) -> list[int]:
@@ -83,6 +99,28 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+    return value
+
+
+def _natural(text: str) -> int:
+    """A whole number >= 0 (seeds, episode numbers)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """A positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
     return value
 
 
@@ -297,7 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=5, help="timed runs per configuration (median reported)")
     p.add_argument("--devices", type=_positive, default=1,
                    help="split each batch over this many devices (on CPU: cores; JAX's own sharding)")  # fmt: skip
-    p.add_argument("--python-seconds", type=float, default=3.0, help="seconds timing the Python backend per batch size")
+    p.add_argument("--python-seconds", type=_seconds, default=3.0,
+                   help="seconds timing the Python backend per batch size")  # fmt: skip
     p.add_argument("--markdown", help="also write the table as Markdown to this file")
     p.set_defaults(func=cmd_bench)
 
@@ -308,13 +347,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--against", help="an outside implementation for level 3: pgx:ID, gymnax:ID or openspiel:ID")
     p.add_argument("--episodes", type=int, default=1000, help="random-policy episodes at level 3 (default 1000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the level-3 episodes (default 0)")
-    p.add_argument("--examples", type=int, help="hypothesis examples per level-1 property")
+    p.add_argument("--seed", type=_natural, default=0, help="seed of the level-3 episodes (default 0)")
+    p.add_argument("--examples", type=_positive, help="hypothesis examples per level-1 property")
     p.add_argument("--report", help="where to write the JSON report (default reports/verify_NAME.json)")
     p.add_argument("--checkpoint", help="level 4: the policy to evaluate (default runs/NAME/, else train one)")
-    p.add_argument("--train-budget", type=float, default=120.0, help="level 4: seconds of training (default 120)")
-    p.add_argument("--train-seeds", type=int, default=10, help="level 4: training seeds of the TOST test (default 10)")
-    p.add_argument("--margin", type=float, help="level 4: TOST equivalence margin on the mean return")
+    p.add_argument("--train-budget", type=_seconds, default=120.0, help="level 4: seconds of training (default 120)")
+    p.add_argument("--train-seeds", type=_positive, default=10,
+                   help="level 4: training seeds of the TOST test (default 10)")  # fmt: skip
+    p.add_argument("--margin", type=_seconds, help="level 4: TOST equivalence margin on the mean return")
     p.add_argument("--save-regressions", action="store_true", help="turn the first level-3 divergence into a scenario")
     p.add_argument("--generated", help="check the compiled files in this folder as they are (default: compile)")
     p.set_defaults(func=cmd_verify)
@@ -325,17 +365,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--levels", default="1-3", help="verify levels to run on each mutant: 1-3, 2, 1,3 ... (default 1-3)")
     p.add_argument("--episodes", type=int, default=200, help="level-3 episodes per mutant (default 200)")
     p.add_argument("--against", help="an outside implementation for level 3: pgx:ID, gymnax:ID or openspiel:ID")
-    p.add_argument("--seed", type=int, default=0, help="seed of the sample of mutants and of the episodes (default 0)")
+    p.add_argument("--seed", type=_natural, default=0,
+                   help="seed of the sample of mutants and of the episodes (default 0)")  # fmt: skip
     p.add_argument("--family", default="code,spec", help="code (env.py edits), spec (rule edits) or both (default)")
-    p.add_argument("--examples", type=int, default=10, help="hypothesis examples per level-1 property (default 10)")
+    p.add_argument("--examples", type=_positive, default=10,
+                   help="hypothesis examples per level-1 property (default 10)")  # fmt: skip
     p.add_argument("--all-levels", action="store_true", help="run every level on each mutant, not only up to a catch")
     p.add_argument("--report", help="where to write the JSON report (default reports/mutate_NAME.json)")
     p.set_defaults(func=cmd_mutate)
 
     p = sub.add_parser("replay", help="replay one case on both backends (and a peer), printing where they differ")
     p.add_argument("spec", help="spec file")
-    p.add_argument("--seed", type=int, default=0, help="the level-3 seed")
-    p.add_argument("--episode", type=int, default=0, help="the level-3 episode")
+    p.add_argument("--seed", type=_natural, default=0, help="the level-3 seed")
+    p.add_argument("--episode", type=_natural, default=0, help="the level-3 episode")
     p.add_argument("--actions", type=_actions, default=[], help="comma-separated action indices")
     p.add_argument("--against", help="also replay on pgx:ID, gymnax:ID or openspiel:ID")
     p.add_argument("--generated", help="replay the compiled files in this folder as they are (default: compile)")
@@ -345,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spec", help="spec file")
     p.add_argument("--seat", type=int, default=0, help="which player you are (default 0)")
     p.add_argument("--opponent", default="random", help="'random' or a policy checkpoint from `specc train`")
-    p.add_argument("--seed", type=int, default=None, help="the game's key (default: a fresh one each game, printed)")
+    p.add_argument("--seed", type=_natural, default=None, help="the game's key (default: a fresh one each game, printed)")
     p.add_argument("--backend", choices=["python", "jax"], default="python", help="which backend to play on")
     p.add_argument("--reveal", action="store_true", help="show hidden fields too (the opponent's hand, decks)")
     p.set_defaults(func=cmd_play)
@@ -353,8 +395,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train PPO on the JAX backend; save a checkpoint and a learning curve")
     p.add_argument("spec", help="spec file")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--time-budget", type=float, default=600.0, help="seconds of training (default 600)")
-    p.add_argument("--total-steps", type=int, help="stop after this many environment steps")
+    p.add_argument("--time-budget", type=_seconds, default=600.0, help="seconds of training (default 600)")
+    p.add_argument("--total-steps", type=_positive, help="stop after this many environment steps")
     p.add_argument("--out", help="output directory (default runs/NAME)")
     p.set_defaults(func=cmd_train)
 

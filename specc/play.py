@@ -83,10 +83,10 @@ def random_player(seed: int) -> Chooser:
     return lambda state: int(rng.choice(np.flatnonzero(np.asarray(state.legal_action_mask))))
 
 
-def policy_player(checkpoint: str) -> Chooser:
+def policy_player(checkpoint: str, env=None) -> Chooser:
     from .policy import greedy_action, load_policy
 
-    params = load_policy(checkpoint)
+    params = load_policy(checkpoint, env)
     return lambda state: int(greedy_action(params, state.observation, state.legal_action_mask))
 
 
@@ -120,7 +120,7 @@ def play(spec: str, seat: int = 0, opponent: str = "random", seed: int | None = 
         raise SpecError(f"--seed must be in 0..{2**32 - 1}, got {seed}")
     drawing = load_render(spec)
     print(introduce(env, seat, opponent, seed), file=out)
-    other = random_player(seed) if opponent == "random" else policy_player(opponent)
+    other = random_player(seed) if opponent == "random" else policy_player(opponent, env)
     key = jax.random.PRNGKey(seed)
     state = env.init(key)
     total = 0.0

@@ -6,6 +6,7 @@ and formula stays a string until specc.check parses and types it.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Literal
 
@@ -22,6 +23,13 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _bounds(value: tuple[float, float] | None) -> tuple[float, float] | None:
+    """A range's bounds: NaN compares false with everything, so no value would ever be in it."""
+    if value is not None and any(math.isnan(v) for v in value):
+        raise ValueError("a range's bounds must be numbers, not NaN")
+    return value
+
+
 class FieldSpec(_Model):
     """One state field: `type` like "int8[3,3]", an `init` value or expression, a value `range`."""
 
@@ -32,6 +40,8 @@ class FieldSpec(_Model):
     visible: Literal["all", "none", "owner"] = "all"
     tolerance: float | None = Field(default=None, ge=0)  # float fields: backends may differ this much
     doc: str | None = None
+
+    _range = field_validator("range")(_bounds)
 
 
 class ActionSpec(_Model):
@@ -80,6 +90,8 @@ class RewardSpec(_Model):
     # policies count as equivalent (TOST) when they differ by less than this
     transfer_margin: float | None = Field(default=None, gt=0)
 
+    _range = field_validator("range")(_bounds)
+
 
 class TableSpec(_Model):
     """A data file (CSV, or YAML from `specc scrape`) and the columns the spec uses:
@@ -124,6 +136,15 @@ class ScenarioSpec(_Model):
     expect: dict[str, Any] = Field(default_factory=dict)
 
 
+class PeerSpec(_Model):
+    """How an outside implementation (`specc verify --against KIND:ID`) lines up with the spec.
+    `chance`: state cells such as "card[1]", read in order, each after the init or step that
+    dealt it, as the peer's successive chance actions (OpenSpiel's chance nodes)."""
+
+    chance: list[StrictStr] = Field(default_factory=list)
+    doc: str | None = None
+
+
 class Spec(_Model):
     specc: Literal[1]
     name: str
@@ -145,6 +166,7 @@ class Spec(_Model):
     invariants: list[str] = Field(default_factory=list)
     scenarios: list[ScenarioSpec] = Field(default_factory=list)
     render: dict[str, DrawSpec] = Field(default_factory=dict)
+    peers: dict[str, PeerSpec] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod

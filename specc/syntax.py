@@ -1,4 +1,4 @@
-"""Parse specc's language (grammar/specc.lark) into untyped IR nodes.
+"""Parse specc's language (specc/grammar/specc.lark) into untyped IR nodes.
 
 Positions are mapped back into the YAML file through a `locate` callback, so an
 error inside an expression string names the file's own line and column.
@@ -19,7 +19,7 @@ from lark.visitors import Transformer_NonRecursive
 from . import ir
 from .errors import SpecError
 
-GRAMMAR_PATH = Path(__file__).resolve().parent.parent / "grammar" / "specc.lark"
+GRAMMAR_PATH = Path(__file__).resolve().parent / "grammar" / "specc.lark"  # package data
 
 Locate = Callable[[int, int], ir.Pos]
 

@@ -13,7 +13,7 @@ import jinja2
 
 from .. import ir
 
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"  # package data
 OUTCOME_VARS = ("rewards", "terminated", "truncated")
 
 
