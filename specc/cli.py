@@ -387,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spec", help="spec file")
     p.add_argument("--seat", type=int, default=0, help="which player you are (default 0)")
     p.add_argument("--opponent", default="random", help="'random' or a policy checkpoint from `specc train`")
-    p.add_argument("--seed", type=_natural, default=None, help="the game's key (default: a fresh one each game, printed)")
+    p.add_argument("--seed", type=_natural, default=None, help="the game's key (default: fresh each game, printed)")
     p.add_argument("--backend", choices=["python", "jax"], default="python", help="which backend to play on")
     p.add_argument("--reveal", action="store_true", help="show hidden fields too (the opponent's hand, decks)")
     p.set_defaults(func=cmd_play)
