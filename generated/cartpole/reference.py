@@ -91,21 +91,26 @@ def _cast(value, dtype):
 
 def _clamp(i, n):
     """An index into an axis of n as JAX reads it: negative counts from the end, then clamped."""
-    if np.ndim(i) == 0:
-        i = int(i)
-        return min(max(i + n if i < 0 else i, 0), n - 1)
-    i = np.asarray(i, np.int64)
-    return np.clip(np.where(i < 0, i + n, i), 0, n - 1)
+    if isinstance(i, np.ndarray) and i.ndim:
+        i = i.astype(np.int64)
+        return np.clip(np.where(i < 0, i + n, i), 0, n - 1)
+    i = int(i)
+    if i < 0:
+        i += n
+    return 0 if i < 0 else (n - 1 if i >= n else i)
 
 
 def _at(a, *index):
     """a[index] as JAX reads it (see _clamp)."""
-    return a[tuple(_clamp(i, n) for i, n in zip(index, a.shape))]
+    shape = a.shape
+    return a[tuple([_clamp(i, shape[k]) for k, i in enumerate(index)])]
 
 
 def _put(a, index, value):
     """a[index] = value as JAX writes it: negative counts from the end, a write outside is dropped."""
-    if np.ndim(index[0]) > 0:  # an index array (the only index), one value for all
+    if (
+        isinstance(index[0], np.ndarray) and index[0].ndim
+    ):  # an index array (the only index), one value for all
         i = np.asarray(index[0], np.int64).ravel()
         i = np.where(i < 0, i + a.shape[0], i)
         a[i[(i >= 0) & (i < a.shape[0])]] = value
