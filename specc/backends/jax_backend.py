@@ -203,6 +203,8 @@ class JaxBlock:
 
     def visit_For(self, s: ir.For) -> None:
         carried = [n for n in assigned(s.body) if n in self.names]
+        if not carried:  # it assigns only its own locals: nothing outlives an iteration
+            return
         fn = self.fresh("loop_body")
         self.out.line(f"def {fn}({s.var}, carry):")
         self.out.indent += 1
