@@ -35,12 +35,14 @@ class Case:
     program: int = -1  # the action (program) this case exercises
 
 
-def _values(rng: np.random.Generator, dtype: str, shape: tuple[int, ...], players: int) -> np.ndarray:
+def _values(rng: np.random.Generator, dtype: str, shape: tuple[int, ...], players: int, subnormal: bool) -> np.ndarray:
     n = int(np.prod(shape)) if shape else 1
     if dtype == "bool":
         out = rng.random(n) < 0.5
     elif dtype == "float32":
         edge = np.array(FLOAT_EDGES, np.float32)[rng.integers(0, len(FLOAT_EDGES), n)]
+        if not subnormal:  # the same draws either way: only these values change
+            edge = np.where(np.abs(edge) < 1.2e-38, np.float32(0), edge)
         plain = np.round(rng.normal(0, 8, n), int(rng.integers(0, 3))).astype(np.float32)
         out = np.where(rng.random(n) < 0.4, edge, plain)
     else:
@@ -57,7 +59,7 @@ def random_state(rng: np.random.Generator, env: Any, avoid: frozenset[str]) -> d
     players = program.players
     state: dict[str, np.ndarray] = {}
     for f in program.fields:
-        v = _values(rng, f.type.dtype, f.type.shape, players)
+        v = _values(rng, f.type.dtype, f.type.shape, players, not avoided("subnormal:state", avoid))
         if f.name == "z" and rng.random() < 0.7:  # a packed zone: cards, then -1
             k = int(rng.integers(0, f.type.shape[0] + 1))
             v = np.where(np.arange(f.type.shape[0]) < k, np.abs(v) % 5, -1).astype(v.dtype)
@@ -69,11 +71,11 @@ def random_state(rng: np.random.Generator, env: Any, avoid: frozenset[str]) -> d
     mod = env.modules["reference"]
     state["current_player"] = np.int32(cp)
     state["observation"] = np.zeros(mod.OBSERVATION_SHAPE, mod.OBSERVATION_DTYPE)
-    state["legal_action_mask"] = rng.random(program.num_actions) < 0.85
     state["rewards"] = np.zeros(players, np.float32)
     state["terminated"] = np.bool_(rng.random() < 0.08)
     state["truncated"] = np.bool_(rng.random() < 0.05)
     state["step_count"] = np.int32(step)
+    state["legal_action_mask"] = rng.random(program.num_actions) < 0.85  # last: its length varies
     return {k: np.asarray(v) for k, v in state.items()}
 
 

@@ -10,9 +10,11 @@ the avoided edges (so the run goes on to find other kinds), and fuzzing resumes.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +27,7 @@ from .run import Divergence, compile_text, run_cases
 from .specgen import Plan, plans, render_spec
 
 # edges reached by the cases rather than by the code (see cases.py)
-CASE_LABELS = ("action:step", "observer:observe", "current-player:state")
+CASE_LABELS = ("action:step", "observer:observe", "current-player:state", "subnormal:state")
 # how often each JAX mode runs: every spec under jit(vmap), every 2nd one under jit, every
 # 4th one eagerly (jax.disable_jit: op by op, the slowest). The reference runs on all.
 DEFAULT_BACKENDS = {"jax-vmap": 1, "jax-jit": 2, "jax-eager": 4}
@@ -85,6 +87,7 @@ class _Run:
     report: Report
     shrink_s: float
     target: str | None = None  # while shrinking: the backend that diverged
+    focus: int | None = None  # while shrinking: the program that diverged at its first step
     shrink_until: float = 0.0
     best: tuple[Plan, Divergence, Case, str] | None = None
 
@@ -94,6 +97,10 @@ class _Run:
             not shrinking and (time.monotonic() > self.deadline or self.programs_left <= 0)
         ):
             return
+        if shrinking and self.focus is not None:  # that program alone: a small, fast compile
+            if self.focus >= len(plan.actions):
+                return
+            plan = dataclasses.replace(plan, actions=(plan.actions[self.focus],))
         text = render_spec(plan, "fz", "fz.csv", self.avoid)
         try:
             env = compile_text(text, plan.table_csv)
@@ -120,30 +127,34 @@ class _Run:
     def found(self, plan: Plan, d: Divergence, case: Case, text: str) -> None:
         if self.target is None:
             self.target = d.backend if d.backend in BACKENDS else REFERENCE
+            first = d.where.startswith(("step 1 ", "init", "observe(state")) and d.field != "legal_action_mask"
+            self.focus = d.program if first else None  # else other programs may matter: shrink them all
             self.shrink_until = time.monotonic() + self.shrink_s
         if self.best is None or len(text) < len(self.best[3]):
             self.best = (plan, d, case, text)
         raise _Found(d.describe())
 
 
-def _diverges(plan: Plan, avoid: frozenset[str], backend: str) -> bool:
+def _diverges(plan: Plan, avoid: frozenset[str], backend: str, case: int) -> bool:
+    """Whether case number `case` of the plan still diverges on `backend`."""
     try:
         env = compile_text(render_spec(plan, "fz", "fz.csv", avoid), plan.table_csv)
     except Exception:
         return True
     cases = make_cases(env, [a.seeds for a in plan.actions], avoid)
-    return bool(run_cases(env, cases, [backend] if backend in BACKENDS else [], plan.tolerance).divergences)
+    out = run_cases(env, cases, [backend] if backend in BACKENDS else [], plan.tolerance)
+    return any(d.case == case for d in out.divergences)
 
 
-def classify(plan: Plan, avoid: frozenset[str], backend: str) -> str:
+def classify(plan: Plan, avoid: frozenset[str], d: Divergence) -> str:
     """The edge `kind:op` whose guarding alone makes the divergence disappear, or
     'unclassified' (a divergence in ordinary values: a real backend bug)."""
     labels = sorted(plan.labels() | set(CASE_LABELS))
     for kind in sorted({label.split(":")[0] for label in labels}):
-        if kind in avoid or _diverges(plan, avoid | {kind}, backend):
+        if kind in avoid or _diverges(plan, avoid | {kind}, d.backend, d.case):
             continue
         for label in labels:
-            if label.startswith(kind + ":") and not _diverges(plan, avoid | {label}, backend):
+            if label.startswith(kind + ":") and not _diverges(plan, avoid | {label}, d.backend, d.case):
                 return label
         return kind
     return "unclassified"
@@ -183,6 +194,7 @@ def fuzz(
     """Fuzz for `seconds` (or until `programs` programs ran); see the module docstring."""
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
     from hypothesis import seed as hypothesis_seed
+    from hypothesis.errors import HypothesisWarning
 
     for kind in allow:
         if kind.split(":")[0] not in EDGE_KINDS:
@@ -212,13 +224,15 @@ def fuzz(
             run.body(plan)
 
         try:
-            chunk_test()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", HypothesisWarning)
+                chunk_test()
         except Exception:  # _Found after shrinking, or hypothesis giving up: `run.best` holds the smallest
             pass
         index += 1
         if run.best is not None:
             plan, d, case, text = run.best
-            kind = "compile" if d.backend == "compiler" else classify(plan, run.avoid, d.backend)
+            kind = "compile" if d.backend == "compiler" else classify(plan, run.avoid, d)
             if kind == "unclassified":
                 kind = f"unclassified ({d.backend}, {d.field})"
             finding = Finding(kind, d, render_spec(plan, "fz", "fz.csv", run.avoid), plan.table_csv, case)

@@ -28,6 +28,7 @@ EDGE_KINDS = {
     "float-to-int": "a NaN, infinite or out-of-range float cast to an integer (guard: clipped, NaN -> 0)",
     "nan-minmax": "min, max, clip, argmax, argmin of a NaN (guard: NaN -> 0)",
     "roll-range": "roll(n) with n < 1 (guard: max(n, 1))",
+    "subnormal": "a subnormal float (below 1.2e-38) in a state or a literal (guard: none generated)",
 }
 
 

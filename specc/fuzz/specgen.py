@@ -105,7 +105,7 @@ class BlockGen:
         if self.procs:
             kinds.append("call")
         kind = self.pick(kinds)
-        g = ExprGen(self.draw, scope, depth=self.draw(st.integers(1, 3)))
+        g = ExprGen(self.draw, scope, depth=self.draw(st.integers(1, 2)))
         writable = [v for v in scope.vars.values() if v.kind in ("state", "local")]
         if kind in ("assign", "index", "aug") and writable:
             v = self.pick(writable)
@@ -295,8 +295,9 @@ def plans(draw: Callable, max_actions: int = 24) -> Plan:
     for r in range(rows):
         hp = draw(st.sampled_from(["0", "-1", "32767", "70", ""]))
         prev = draw(st.sampled_from(["", "r0"]))
-        csv.append(f"r{r},{hp},{draw(st.sampled_from(['0.5', '-3.25', '1e30', '']))},"
-                   f"{draw(st.sampled_from(['true', 'false', '']))},{draw(st.sampled_from(['red', 'blue', '']))},{prev}")  # fmt: skip
+        w = draw(st.sampled_from(["0.5", "-3.25", "1e30", ""]))
+        ok, kind = draw(st.sampled_from(["true", "false", ""])), draw(st.sampled_from(["red", "blue", ""]))
+        csv.append(f"r{r},{hp},{w},{ok},{kind},{prev}")
 
     procs = []
     for p in range(draw(st.integers(0, 2))):
@@ -328,7 +329,7 @@ def plans(draw: Callable, max_actions: int = 24) -> Plan:
             legal = ExprGen(draw, ascope, depth=2).expr("bool").frag
         calls = tuple((name, types) for name, types, _, _ in procs)
         gen = BlockGen(draw, players, outcomes=True, procs=calls)
-        effect = tuple(gen.block(ascope.child(), 0, draw(st.integers(1, 4)), 2))
+        effect = tuple(gen.block(ascope.child(), 0, draw(st.integers(1, 3)), 1))
         seeds = tuple(draw(st.integers(0, 2**32 - 1)) for _ in range(draw(st.integers(1, 2))))
         actions.append(ActionPlan(f"act{k}", tuple(params), legal, effect, seeds))
 
