@@ -91,12 +91,13 @@ class _Run:
     shrink_until: float = 0.0
     best: tuple[Plan, Divergence, Case, str] | None = None
 
-    def body(self, plan: Plan) -> None:
+    def body(self, draw_plan: Callable[[], Plan]) -> None:
         shrinking = self.target is not None
         if (shrinking and time.monotonic() > self.shrink_until) or (
             not shrinking and (time.monotonic() > self.deadline or self.programs_left <= 0)
         ):
-            return
+            return  # before drawing: out of budget, hypothesis runs out of new examples at once
+        plan = draw_plan()
         if shrinking and self.focus is not None:  # that program alone: a small, fast compile
             if self.focus >= len(plan.actions):
                 return
@@ -193,6 +194,7 @@ def fuzz(
 ) -> Report:
     """Fuzz for `seconds` (or until `programs` programs ran); see the module docstring."""
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+    from hypothesis import strategies as st
     from hypothesis import seed as hypothesis_seed
     from hypothesis.errors import HypothesisWarning
 
@@ -219,9 +221,9 @@ def fuzz(
             print_blob=False,
             verbosity=Verbosity.quiet,
         )
-        @given(plans(max_actions=max_actions))
-        def chunk_test(plan: Plan) -> None:
-            run.body(plan)
+        @given(st.data())
+        def chunk_test(data: st.DataObject) -> None:
+            run.body(lambda: data.draw(plans(max_actions=max_actions)))
 
         try:
             with warnings.catch_warnings():
