@@ -128,3 +128,41 @@ def test_saved_regressions_replay_on_every_backend(spec: Path) -> None:
 def test_cli_rejects_an_unknown_edge_kind(capsys) -> None:
     assert main(["fuzz", "--allow", "bogus", "--time", "1"]) == 2
     assert "unknown edge kind" in capsys.readouterr().err
+
+
+FOUND_SPEC = """
+specc: 1
+name: found
+players: 2
+state:
+  a: {type: "int32", init: 0}
+  b: {type: "float32", init: 0.0}
+  c: {type: "int32", init: 0}
+  n: {type: "int32", init: 2}
+actions:
+  go:
+    effect: |
+      a = (-2) ** n
+      b = (-1.0) ** (n + 1)
+      for i in -1..1:
+          c += roll(1000)
+      for i in 0..2:
+          unused = i
+observe:
+  type: "int32[1]"
+  value: "stack(a)"
+"""
+
+
+def test_bugs_the_fuzzer_found_stay_fixed() -> None:
+    """A negative literal base of ** lost its parentheses (JAX computed -(1.0 ** n)); a chance
+    call in a loop over negative indexes raised OverflowError in the reference; a loop that
+    assigns only its own locals made the JAX backend emit `(,) = ...`."""
+    env = compile_text(FOUND_SPEC, None, name="found")
+    key = np.array([0, 3], np.uint32)
+    states = [env.modules["reference"].init(key)]
+    states.append(env.modules["env"].init(key))
+    after = [env.modules["reference"].step(states[0], 0, key), env.modules["env"].step(states[1], 0, key)]
+    for s in after:
+        assert int(s.a) == 4 and float(s.b) == -1.0
+    assert int(after[0].c) == int(after[1].c) and 0 <= int(after[0].c) < 2000

@@ -44,7 +44,8 @@ class JaxExpr:
         return getattr(self, f"visit_{type(e).__name__}")(e)
 
     def visit_Literal(self, e: ir.Literal) -> str:
-        return repr(e.value)
+        text = repr(e.value)
+        return f"({text})" if text.startswith("-") else text  # (-2) ** n, not -(2 ** n)
 
     def visit_Name(self, e: ir.Name) -> str:
         if e.kind == "const":

@@ -34,7 +34,8 @@ class PyExpr:
         return text if t.weak else f"_cast({text}, {NP_DTYPE[t.dtype]})"
 
     def visit_Literal(self, e: ir.Literal) -> str:
-        return repr(e.value)
+        text = repr(e.value)
+        return f"({text})" if text.startswith("-") else text  # (-2) ** n, not -(2 ** n)
 
     def visit_Name(self, e: ir.Name) -> str:
         if e.kind == "const":
