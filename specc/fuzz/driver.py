@@ -194,8 +194,8 @@ def fuzz(
 ) -> Report:
     """Fuzz for `seconds` (or until `programs` programs ran); see the module docstring."""
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-    from hypothesis import strategies as st
     from hypothesis import seed as hypothesis_seed
+    from hypothesis import strategies as st
     from hypothesis.errors import HypothesisWarning
 
     for kind in allow:
