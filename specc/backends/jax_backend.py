@@ -44,8 +44,7 @@ class JaxExpr:
         return getattr(self, f"visit_{type(e).__name__}")(e)
 
     def visit_Literal(self, e: ir.Literal) -> str:
-        text = repr(e.value)
-        return f"({text})" if text.startswith("-") else text  # (-2) ** n, not -(2 ** n)
+        return repr(e.value)
 
     def visit_Name(self, e: ir.Name) -> str:
         if e.kind == "const":
@@ -61,6 +60,8 @@ class JaxExpr:
 
     def visit_Binary(self, e: ir.Binary) -> str:
         left, right = self.gen(e.left), self.gen(e.right)
+        if e.op == "**" and left.startswith("-"):  # (-2) ** n, not -(2 ** n)
+            left = f"({left})"
         if e.op == "and":
             return f"jnp.logical_and({left}, {right})"
         if e.op == "or":

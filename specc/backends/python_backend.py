@@ -34,8 +34,7 @@ class PyExpr:
         return text if t.weak else f"_cast({text}, {NP_DTYPE[t.dtype]})"
 
     def visit_Literal(self, e: ir.Literal) -> str:
-        text = repr(e.value)
-        return f"({text})" if text.startswith("-") else text  # (-2) ** n, not -(2 ** n)
+        return repr(e.value)
 
     def visit_Name(self, e: ir.Name) -> str:
         if e.kind == "const":
@@ -63,7 +62,10 @@ class PyExpr:
             return f"({self.as_float(e.left)} {e.op} {self.as_float(e.right)})"
         if e.op in ("==", "!=", "<", "<=", ">", ">=") and (e.left.type.is_float or e.right.type.is_float):
             return f"({self.as_float(e.left)} {e.op} {self.as_float(e.right)})"
-        return f"({self.gen(e.left)} {e.op} {self.gen(e.right)})"
+        left = self.gen(e.left)
+        if e.op == "**" and left.startswith("-"):  # (-2) ** n, not -(2 ** n)
+            left = f"({left})"
+        return f"({left} {e.op} {self.gen(e.right)})"
 
     def visit_Cond(self, e: ir.Cond) -> str:
         test, then, orelse = self.gen(e.test), self.gen(e.then), self.gen(e.orelse)
