@@ -128,8 +128,12 @@ class _Run:
     def found(self, plan: Plan, d: Divergence, case: Case, text: str) -> None:
         if self.target is None:
             self.target = d.backend if d.backend in BACKENDS else REFERENCE
-            first = d.where.startswith(("step 1 ", "init", "observe(state")) and d.field != "legal_action_mask"
-            self.focus = d.program if first else None  # else other programs may matter: shrink them all
+            self.focus = None  # unless the program alone diverges, the others may matter: shrink them all
+            if d.where.startswith(("step 1 ", "init", "observe(state")) and d.field != "legal_action_mask":
+                alone = dataclasses.replace(plan, actions=(plan.actions[d.program],))
+                case = d.case - sum(len(a.seeds) for a in plan.actions[: d.program])
+                if _diverges(alone, self.avoid, self.target, case):
+                    self.focus = d.program
             self.shrink_until = time.monotonic() + self.shrink_s
         if self.best is None or len(text) < len(self.best[3]):
             self.best = (plan, d, case, text)
