@@ -152,8 +152,9 @@ def _diverges(plan: Plan, avoid: frozenset[str], backend: str, case: int) -> boo
 
 
 def classify(plan: Plan, avoid: frozenset[str], d: Divergence) -> str:
-    """The edge `kind:op` whose guarding alone makes the divergence disappear, or
-    'unclassified' (a divergence in ordinary values: a real backend bug)."""
+    """The edge `kind:op` whose guarding alone makes the divergence disappear (else the
+    fewest kinds that together do, joined by '+'), or 'unclassified' (a divergence in
+    ordinary values: a real backend bug)."""
     labels = sorted(plan.labels() | set(CASE_LABELS))
     for kind in sorted({label.split(":")[0] for label in labels}):
         if kind in avoid or _diverges(plan, avoid | {kind}, d.backend, d.case):
@@ -162,7 +163,14 @@ def classify(plan: Plan, avoid: frozenset[str], d: Divergence) -> str:
             if label.startswith(kind + ":") and not _diverges(plan, avoid | {label}, d.backend, d.case):
                 return label
         return kind
-    return "unclassified"
+    # no single edge: the smallest set of them that does it (two edges met at once, say)
+    kinds = {label.split(":")[0] for label in labels} - avoid
+    if not kinds or _diverges(plan, avoid | kinds, d.backend, d.case):
+        return "unclassified"
+    for kind in sorted(kinds):
+        if not _diverges(plan, avoid | (kinds - {kind}), d.backend, d.case):
+            kinds = kinds - {kind}
+    return "+".join(sorted(kinds))
 
 
 def save_regression(finding: Finding, out_dir: Path) -> Path:
@@ -246,8 +254,9 @@ def fuzz(
                 finding.path = save_regression(finding, Path(out_dir))
             report.findings.append(finding)
             progress(f"found {finding.summary()}")
-            if kind.split(":")[0] in EDGE_KINDS:  # go on without it, to find the other kinds
-                run.avoid = run.avoid | {kind}
+            parts = set(kind.split("+"))
+            if all(p.split(":")[0] in EDGE_KINDS for p in parts):  # go on without it, to find other kinds
+                run.avoid = run.avoid | parts
         report.seconds = time.monotonic() - start
         progress(f"{report.programs} programs, {report.specs} specs, {report.seconds:.0f} s")
     report.seconds = time.monotonic() - start
