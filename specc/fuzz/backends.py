@@ -38,7 +38,11 @@ class Environment:
     modules: dict[str, types.ModuleType]  # "env" (JAX), "reference" (Python)
 
     def field_names(self) -> list[str]:
-        return list(BUILTIN_FIELDS) + list(self.modules["reference"].FIELDS)
+        """Every state field, those derived from the others (mask, observation) last: a
+        divergence is reported where it starts."""
+        derived = ["legal_action_mask", "observation"]
+        own = [n for n in BUILTIN_FIELDS if n not in derived]
+        return own + list(self.modules["reference"].FIELDS) + derived
 
 
 State = dict[str, np.ndarray]
