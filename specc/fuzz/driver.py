@@ -90,6 +90,7 @@ class _Run:
     focus: int | None = None  # while shrinking: the program that diverged at its first step
     shrink_until: float = 0.0
     best: tuple[Plan, Divergence, Case, str] | None = None
+    current: str = ""  # the spec under test (what the memory watchdog saves)
 
     def body(self, draw_plan: Callable[[], Plan]) -> None:
         shrinking = self.target is not None
@@ -103,6 +104,7 @@ class _Run:
                 return
             plan = dataclasses.replace(plan, actions=(plan.actions[self.focus],))
         text = render_spec(plan, "fz", "fz.csv", self.avoid)
+        self.current = text
         try:
             env = compile_text(text, plan.table_csv)
         except SpecError as err:  # the generator's fault, not the compiler's: noted, skipped
@@ -195,6 +197,31 @@ def save_regression(finding: Finding, out_dir: Path) -> Path:
     return out_dir / f"{name}.yaml"
 
 
+def _watch_memory(run: _Run, limit_gb: float, out: Path) -> None:
+    """Stop the whole process if it holds more than `limit_gb` of memory (a rare generated
+    program can make XLA's compiler use tens of GB), saving the spec that did it."""
+    import os
+    import sys
+    import threading
+
+    def watch() -> None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        while True:
+            time.sleep(2.0)
+            try:
+                rss = int(Path("/proc/self/statm").read_text().split()[1]) * page
+            except (OSError, ValueError, IndexError):
+                return  # no /proc: no watchdog
+            if rss > limit_gb * 2**30:
+                out.mkdir(parents=True, exist_ok=True)
+                (out / "memory_blowup.yaml").write_text(run.current)
+                print(f"specc fuzz: stopped: over {limit_gb:g} GB of memory; the spec: {out}/memory_blowup.yaml",
+                      file=sys.stderr, flush=True)  # fmt: skip
+                os._exit(3)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def fuzz(
     seconds: float = 60.0,
     seed: int = 0,
@@ -206,6 +233,7 @@ def fuzz(
     shrink_s: float = 60.0,
     max_findings: int = 20,
     chunk: int = 8,
+    max_memory_gb: float = 8.0,
     progress: Callable[[str], None] = lambda line: None,
 ) -> Report:
     """Fuzz for `seconds` (or until `programs` programs ran); see the module docstring."""
@@ -221,6 +249,7 @@ def fuzz(
     start = time.monotonic()
     run = _Run(frozenset(allow), dict(backends or DEFAULT_BACKENDS), start + seconds, programs or 2**62, report,
                shrink_s)  # fmt: skip
+    _watch_memory(run, max_memory_gb, Path(out_dir) if out_dir is not None else Path("."))
     index = 0
     while time.monotonic() < run.deadline and run.programs_left > 0 and len(report.findings) < max_findings:
         run.target, run.best = None, None
