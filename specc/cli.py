@@ -246,6 +246,36 @@ def cmd_mutate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fuzz(args: argparse.Namespace) -> int:
+    try:
+        from .fuzz.driver import DEFAULT_BACKENDS, fuzz
+    except ImportError as err:  # hypothesis is a test dependency
+        raise SpecError(f"specc fuzz needs hypothesis: pip install hypothesis ({err})") from None
+    from .fuzz.backends import BACKENDS
+
+    backends = dict(DEFAULT_BACKENDS)
+    if args.backends:
+        backends = {}
+        for item in args.backends.split(","):
+            name, _, every = item.strip().partition(":")
+            if name not in BACKENDS or name == "python":
+                raise SpecError(f"--backends: unknown backend {name!r} (known: {', '.join(sorted(BACKENDS))})")
+            backends[name] = _positive(every) if every else 1
+    report = fuzz(
+        seconds=args.time,
+        seed=args.seed,
+        programs=args.programs,
+        out_dir=args.out,
+        allow=tuple(args.allow),
+        backends=backends,
+        max_actions=args.max_actions,
+        shrink_s=args.shrink_time,
+        progress=lambda line: print(line, flush=True) if args.verbose else None,
+    )
+    print(report.text())
+    return 1 if report.findings else 0
+
+
 def cmd_scrape(args: argparse.Namespace) -> int:
     from scrapers import scrape
 
@@ -399,6 +429,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--total-steps", type=_positive, help="stop after this many environment steps")
     p.add_argument("--out", help="output directory (default runs/NAME)")
     p.set_defaults(func=cmd_train)
+
+    from .fuzz.frag import EDGE_KINDS
+
+    p = sub.add_parser(
+        "fuzz",
+        help="differential fuzzing: random specs on every backend, divergences shrunk and saved",
+        description="Generate random well-typed specs (every construct, edge-biased states and actions), run "
+        "them on the Python reference and on the JAX backend (jit(vmap) on every spec, jit on every 2nd, eager "
+        "on every 4th), compare every field after every step, and shrink, classify and save each divergence. "
+        "A program is one generated action (parameters, guard, effect). Exit 1 if anything diverged. "
+        f"Edge kinds for --allow: {', '.join(EDGE_KINDS)}.",
+    )
+    p.add_argument("--time", type=float, default=60.0, help="seconds to fuzz (default 60)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the run (default 0)")
+    p.add_argument("--programs", type=int, help="stop after this many programs")
+    p.add_argument("--out", help="save each divergence as a regression in this folder (e.g. tests/fuzz_regressions)")
+    p.add_argument("--allow", action="append", default=[], metavar="KIND",
+                   help="a known divergence: never generate this edge kind (or kind:op); repeatable")  # fmt: skip
+    p.add_argument("--backends", help="backends and how often, e.g. jax-vmap,jax-jit:2,jax-eager:4 (the default)")
+    p.add_argument("--max-actions", type=int, default=12, help="programs per spec at most (default 12)")
+    p.add_argument("--shrink-time", type=float, default=60.0, help="seconds to shrink a divergence (default 60)")
+    p.add_argument("-v", "--verbose", action="store_true", help="print progress and each finding as it comes")
+    p.set_defaults(func=cmd_fuzz)
 
     p = sub.add_parser("scrape", help="a rules page (URL, .html, .md, .txt) to Markdown with section ids")
     p.add_argument("source", help="an http(s) URL or a local .html, .md or .txt file")

@@ -163,7 +163,7 @@ def _site_key(key, site, *path):
     """The key of one chance call site: the same bits as the JAX backend's."""
     key = jax.random.fold_in(key, site)
     for index in path:
-        key = jax.random.fold_in(key, int(index))
+        key = jax.random.fold_in(key, int(index) % 2**32)  # as JAX folds an int32: -1 is 2**32 - 1
     return key
 
 

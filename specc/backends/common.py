@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import itertools
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import black
@@ -15,6 +17,18 @@ from .. import ir
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"  # package data
 OUTCOME_VARS = ("rewards", "terminated", "truncated")
+_FORMAT = [True]  # render() formats with black unless inside unformatted()
+
+
+@contextlib.contextmanager
+def unformatted() -> Iterator[None]:
+    """Generate code without black inside this block: the same code, faster (the fuzzer
+    compiles thousands of specs in memory and never shows them)."""
+    _FORMAT.append(False)
+    try:
+        yield
+    finally:
+        _FORMAT.pop()
 
 
 def action_table(program: ir.Program) -> list[tuple[int, tuple[int, ...]]]:
@@ -113,7 +127,8 @@ def render(template: str, **context: object) -> str:
     )
     env.filters["pyrepr"] = repr
     code = env.get_template(template).render(**context)
-    code = black.format_str(code, mode=black.Mode(line_length=100, magic_trailing_comma=False))
+    if _FORMAT[-1]:
+        code = black.format_str(code, mode=black.Mode(line_length=100, magic_trailing_comma=False))
     for i, body in enumerate(verbatim):
         indent = body[: len(body) - len(body.lstrip(" "))]
         code = code.replace(f"{indent}_specc_verbatim_{i}()\n", body.rstrip("\n") + "\n", 1)

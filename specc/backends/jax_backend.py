@@ -75,6 +75,8 @@ class JaxExpr(ExprGen):
 
     def visit_Binary(self, e: ir.Binary) -> str:
         left, right = self.gen(e.left), self.gen(e.right)
+        if e.op == "**" and left.startswith("-"):  # (-2) ** n, not -(2 ** n)
+            left = f"({left})"
         if e.op == "and":
             return f"jnp.logical_and({left}, {right})"
         if e.op == "or":
@@ -244,6 +246,8 @@ class JaxBlock:
 
     def visit_For(self, s: ir.For) -> None:
         carried = [n for n in assigned(s.body) if n in self.names]
+        if not carried:  # it assigns only its own locals: nothing outlives an iteration
+            return
         fn = self.fresh("loop_body")
         self.out.line(f"def {fn}({s.var}, carry):")
         self.out.indent += 1

@@ -82,7 +82,10 @@ class PyExpr(ExprGen):
             return f"({self.as_float(e.left)} {e.op} {self.as_float(e.right)})"
         if e.op in ("==", "!=", "<", "<=", ">", ">=") and (e.left.type.is_float or e.right.type.is_float):
             return f"({self.as_float(e.left)} {e.op} {self.as_float(e.right)})"
-        return f"({self.gen(e.left)} {e.op} {self.gen(e.right)})"
+        left = self.gen(e.left)
+        if e.op == "**" and left.startswith("-"):  # (-2) ** n, not -(2 ** n)
+            left = f"({left})"
+        return f"({left} {e.op} {self.gen(e.right)})"
 
     def visit_Cond(self, e: ir.Cond) -> str:
         test, then, orelse = self.gen(e.test), self.gen(e.then), self.gen(e.orelse)
