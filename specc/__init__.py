@@ -4,4 +4,13 @@ __version__ = "0.1.0"
 
 from .api import make  # noqa: E402
 
-__all__ = ["make", "__version__"]
+
+def make_vec(spec, num_envs: int, out_dir=None):
+    """`num_envs` games of `spec` as a `gymnasium.vector.VectorEnv` on the JAX backend
+    (see `specc.adapters.gymnasium.GymnasiumVectorEnv`)."""
+    from .adapters.gymnasium import make_vec as _make_vec  # Gymnasium only when asked for
+
+    return _make_vec(spec, num_envs, out_dir=out_dir)
+
+
+__all__ = ["make", "make_vec", "__version__"]

@@ -27,12 +27,14 @@ RESET_SITE = 0x7E5E7  # folded into a step's key to draw the next episode's key
 
 
 class Transition(NamedTuple):
-    """What one auto-reset step did before the reset: the final observation is kept."""
+    """What one auto-reset step did before the reset: the final observation is kept, with
+    the player it belongs to (a truncated episode's value is bootstrapped from it)."""
 
     observation: Any
     rewards: Any
     terminated: Any
     truncated: Any
+    current_player: Any
 
 
 @dataclass(frozen=True)
@@ -111,14 +113,14 @@ def _autoreset_jax(module: ModuleType, state, action, key):
     done = jnp.logical_or(nxt.terminated, nxt.truncated)
     fresh = module.init(jax.random.fold_in(key, RESET_SITE))
     out = jax.tree_util.tree_map(lambda a, b: jnp.where(done, a, b), fresh, nxt)
-    return out, Transition(nxt.observation, nxt.rewards, nxt.terminated, nxt.truncated)
+    return out, Transition(nxt.observation, nxt.rewards, nxt.terminated, nxt.truncated, nxt.current_player)
 
 
 def _autoreset_python(module: ModuleType, state, action, key):
     import jax
 
     nxt = module.step(state, action, key)
-    transition = Transition(nxt.observation, nxt.rewards, nxt.terminated, nxt.truncated)
+    transition = Transition(nxt.observation, nxt.rewards, nxt.terminated, nxt.truncated, nxt.current_player)
     if nxt.terminated or nxt.truncated:
         return module.init(jax.random.fold_in(key, RESET_SITE)), transition
     return nxt, transition

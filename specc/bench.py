@@ -110,7 +110,9 @@ def gymnax_runner(name: str, env_id: str, batch: int, steps: int, devices: int =
     import jax
     import jax.numpy as jnp
 
-    env, params = gymnax.make(env_id)
+    from .verify.peers import peer_env
+
+    env, params = peer_env(name, lambda: gymnax.make(env_id))
     n = env.num_actions
     v_reset = jax.vmap(env.reset, in_axes=(0, None))
     v_step = jax.vmap(env.step, in_axes=(0, 0, 0, None))
@@ -201,6 +203,9 @@ def python_throughput(module, seconds: float, seed: int = 0) -> float:
     steps, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         legal = np.flatnonzero(state.legal_action_mask)
+        if len(legal) == 0:  # the spec's fault, which level 1 reports with the sequence that gets there
+            raise SpecError(f"{module.ID}: a game has no legal action before its end (after {steps} random steps); "
+                            f"`specc verify --level 1` finds where")  # fmt: skip
         state = module.step(state, int(rng.choice(legal)), key)
         steps += 1
         if state.terminated or state.truncated:
@@ -209,20 +214,39 @@ def python_throughput(module, seconds: float, seed: int = 0) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def peer_runner(vs: str, batch: int, steps: int, devices: int = 1) -> Runner:
+def check_peer(vs: str) -> None:
+    """Make the peer's environment once, so that an unknown one fails before any timing."""
+    import importlib
+
+    from .verify.peers import peer_env
+
+    peer_runner(vs, 1, 1, check_only=True)  # the form of `vs`, and its library installed
+    kind, _, env_id = vs.partition(":")
+    library = importlib.import_module(kind)  # pgx.make and gymnax.make both take the id
+    peer_env(vs, lambda: library.make(env_id))
+
+
+def peer_runner(vs: str, batch: int, steps: int, devices: int = 1, check_only: bool = False) -> Runner | None:
+    """A runner of `vs` (pgx:ID or gymnax:ID); `check_only`: only check that its library is there."""
     kind, _, env_id = vs.partition(":")
     if kind == "pgx":
         try:
             import pgx
         except ImportError:
             raise SpecError("--vs pgx needs Pgx: pip install pgx") from None
-        env = pgx.make(env_id)
+        if check_only:
+            return None
+        from .verify.peers import peer_env
+
+        env = peer_env(vs, lambda: pgx.make(env_id))
         return scan_runner(f"pgx:{env_id}", env.init, env.step, batch, steps, devices)
     if kind == "gymnax":
         try:
             import gymnax  # noqa: F401
         except ImportError:
             raise SpecError("--vs gymnax needs gymnax: pip install gymnax") from None
+        if check_only:
+            return None
         return gymnax_runner(f"gymnax:{env_id}", env_id, batch, steps, devices)
     raise SpecError(f"--vs must be pgx:ID or gymnax:ID, got {vs!r}")
 
@@ -234,6 +258,8 @@ def measure(spec: str, batches: list[int], vs: str | None, steps: int, repeats: 
 
     from .api import make
 
+    if vs:
+        check_peer(vs)
     env = make(spec, backend="jax")
     reference = make(spec, backend="python")
     python_throughput(reference.module, 0.5)  # warm up: the first eager jax.random calls compile

@@ -131,6 +131,30 @@ def _reshape(args, pos):
     return Type(args[0].type.dtype, tuple(dims))
 
 
+def _concat(args, pos):
+    if not args:
+        raise SpecError("concat() needs at least one argument", pos)
+    shapes = [a.type.shape or (1,) for a in args]  # a scalar counts as a length-1 array
+    t = args[0].type
+    for a, shape in zip(args[1:], shapes[1:]):
+        if a.type.is_bool != t.is_bool:
+            raise SpecError(f"concat() needs all bools or all numbers, not {args[0].type} and {a.type}", a.pos)
+        if shape[1:] != shapes[0][1:]:
+            raise SpecError(f"concat() needs one shape after the first axis, not {args[0].type} and {a.type}", a.pos)
+        t = t if (t.is_bool and a.type.is_bool) else binary_type("+", t, a.type, pos)
+    return Type(t.dtype, (sum(s[0] for s in shapes),) + shapes[0][1:])
+
+
+def _one_hot(args, pos):
+    _arity("one_hot", args, 2, pos)
+    if not args[0].type.is_int:
+        raise SpecError(f"one_hot(i, n) needs integer indexes, not {args[0].type}", args[0].pos)
+    n = args[1]
+    if not isinstance(n, ir.Literal) or isinstance(n.value, bool) or not isinstance(n.value, int) or n.value < 1:
+        raise SpecError("one_hot(i, n) needs a constant positive integer n", n.pos)
+    return Type("bool", args[0].type.shape + (n.value,))
+
+
 def _size(args, pos):
     _arity("size", args, 1, pos)
     _zone("size", args[0])
@@ -183,6 +207,8 @@ FUNCTIONS: dict[str, Callable] = {
     "argmax": _array_reduce("argmax", lambda t: INT32),
     "argmin": _array_reduce("argmin", lambda t: INT32),
     "stack": _stack,
+    "concat": _concat,
+    "one_hot": _one_hot,
 }
 
 
@@ -304,4 +330,90 @@ OUTCOMES: dict[str, Callable] = {
     "terminate": _no_args("terminate"),
     "truncate": _no_args("truncate"),
     "reward": _reward,
+}
+
+
+# What every construct gives at the edges of its domain: one meaning, computed exactly by
+# every backend, jitted or not (docs/language.md's "Semantics" section is generated from
+# this table; tests/test_semantics.py checks each row on every backend). Operators are
+# keyed by their symbol, built-ins by name; docs.py fails if a built-in has no row.
+SEMANTICS: dict[str, str] = {
+    "+ - * (integers)": "wrap around in the result's dtype (two's complement), as int8/int16/int32 hardware "
+    "does: `int8 127 + 1 == -128`",
+    "- x (integers)": "wraps: `-(-128)` is -128 in int8",
+    "+ - * / (floats)": "IEEE float32: overflow gives ±inf, `0.0 / 0.0` and `inf - inf` give NaN",
+    "/": "always float32 (integers are converted first): `x / 0` is ±inf, `0 / 0` is NaN",
+    "// (integers)": "floor division; `x // 0 == 0` (as NumPy); `INT_MIN // -1` wraps to INT_MIN",
+    "% (integers)": "the remainder with the divisor's sign, `a - (a // b) * b`; `x % 0 == 0`",
+    "// % (floats)": "NumPy's floor division and remainder: `7.0 // 0.0` is inf, `7.0 % 0.0` is NaN, "
+    "`0.0 // 0.0` is NaN",
+    "** (integers)": "wraps in the result's dtype; a negative exponent (at run time; a literal one is "
+    "rejected) gives `1 / x ** -n` truncated: 1 for x = 1, ±1 for x = -1, 0 otherwise (also for x = 0)",
+    "** (floats)": "IEEE pow: `(-8.0) ** 0.5` is NaN, `0.0 ** -1` is inf",
+    "== != < <= > >=": "on floats IEEE: any comparison with NaN is false except `!=`; an integer compared "
+    "with a float is converted to float32 first",
+    "a[i] (read)": "a negative index counts from the end (`a[-1]` is the last element), then an index "
+    "still outside the axis is clamped to it: `a[9]` of an int32[4] is `a[3]`, `a[-9]` is `a[0]`; "
+    "the same for each index of `a[i, j]` and for every element of an index array",
+    "a[i] = v (write)": "a negative index counts from the end; a write outside the array after that is "
+    "dropped (nothing changes). An index array may only be written with one value for all its elements",
+    "abs": "`abs(INT_MIN)` wraps to INT_MIN; `abs(NaN)` is NaN",
+    "sqrt": "NaN for x < 0",
+    "sin": "NaN for ±inf",
+    "cos": "NaN for ±inf",
+    "tan": "NaN for ±inf",
+    "exp": "overflow gives inf",
+    "log": "`log(0)` is -inf, NaN for x < 0",
+    "floor": "`floor(±inf)` is ±inf, NaN stays NaN",
+    "min": "NaN if either value (or any element) is NaN",
+    "max": "NaN if either value (or any element) is NaN",
+    "clip": "`min(max(x, lo), hi)`: hi when lo > hi; NaN stays NaN",
+    "where": "no edge: both branches are computed, the condition picks",
+    "int": "from float: truncates toward zero, saturates at the dtype's limits (inf and out-of-range "
+    "values give the nearest limit), NaN gives 0; from a wider integer: wraps (keeps the low bits)",
+    "int8": "as int(x), into int8",
+    "int16": "as int(x), into int16",
+    "int32": "as int(x), into int32",
+    "float": "rounds to the nearest float32",
+    "any": "no edge",
+    "all": "no edge",
+    "count": "no edge",
+    "sum": "integer sums wrap in int32; float sums are float32 (NaN if any element is NaN)",
+    "argmax": "the first greatest element; a NaN counts as greatest (the first NaN wins)",
+    "argmin": "the first least element; a NaN counts as least (the first NaN wins)",
+    "stack": "no edge: a literal takes the common dtype",
+    "reshape": "no edge (sizes are checked)",
+    "concat": "no edge: a scalar counts as a length-1 array, every part takes the common dtype",
+    "one_hot": "an index outside 0..n-1 (negative ones included) gives all false",
+    "size": "counts the slots >= 0",
+    "push": "a full zone is unchanged; the card wraps into the zone's dtype",
+    "remove": "an index outside 0..capacity-1 (negative ones included) leaves the zone unchanged",
+    "flip": "no edge",
+    "roll": "n < 1 at run time gives 0 (a literal n < 1 is rejected)",
+    "uniform": "`lo + (hi - lo) * u` with u in [0, 1): lo > hi gives a value in (hi, lo]; NaN or inf "
+    "bounds give what that float32 formula gives",
+    "shuffle": "no edge: the -1 slots stay at the end",
+    "choose": "-1 when no entry is true",
+    "win": "p outside 0..players-1 names no player: the game ends with every player at 0, as draw()",
+    "lose": "p outside 0..players-1 names no player: the game ends with every player at 0, as draw()",
+    "draw": "no edge",
+    "terminate": "no edge",
+    "truncate": "no edge",
+    "reward": "a player outside 0..players-1 (reward(x) when current_player is not a player) is paid "
+    "nothing; NaN and inf are paid as they are",
+    "observe(state, p)": "p is a player id if it is a whole number in 0..players-1 (any Python, NumPy or "
+    "JAX integer, float or bool; True is 1); any other p (-1, players, 2.5, NaN, 2**40) sees an all-zero "
+    "observation, so no id can see hidden fields",
+    "step(state, action, key)": "an action is valid if it is a whole number in 0..num_actions-1 (any "
+    "Python, NumPy or JAX integer, float or bool; True is 1, 2.0 is 2); anything else (-1, num_actions, "
+    "2.5, NaN, 2**40, np.uint64(2**64 - 1)) is an illegal action. Under jax.jit, JAX converts the "
+    "argument first (an np.int64 is cut to int32, a Python int beyond int32 raises OverflowError)",
+    "illegal action": "ends the game: the mover gets the low end of rewards.range; with zero_sum, the "
+    "others share what balances it (-low / (players - 1) each; the checker rejects a range that cannot), "
+    "else they get 0 clipped into the range; when current_player is not a player, everyone gets 0 "
+    "clipped into the range",
+    "current_player outside 0..players-1": "the observation is all zero, reward(x) pays nobody, an "
+    "illegal action pays as above. Where the checker proves that every assignment keeps current_player "
+    "a player (tic-tac-toe's `1 - current_player`), no state init and step reach has one, and the "
+    "observation is refreshed without the check",
 }

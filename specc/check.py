@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import keyword
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from . import ir
 from .builtins import CHANCE, FUNCTIONS, OUTCOMES, REDUCTIONS, call_type
 from .errors import SpecError
 from .ir import BOOL, INT32, Pos, Type
+from .procedures import define as define_procedure
 from .schema import ConstantSpec, Spec
 from .source import Source
 from .syntax import parse_block, parse_expr
@@ -30,6 +32,14 @@ RESERVED = {
     "terminated", "truncated", "key", "state", "action", "s", "jnp", "jax", "np", "lax",
     "true", "false", "PLAYERS",
 }  # fmt: skip
+# what the generated modules define or import, and Python's keywords: a spec name equal to one
+# would shadow it in the generated code, or not parse (names starting with _ are theirs too)
+RESERVED |= {
+    "ID", "NUM_PLAYERS", "NUM_ACTIONS", "OBSERVATION_SHAPE", "OBSERVATION_DTYPE", "ACTION_KINDS", "ACTION_LABELS",
+    "MAX_STEPS", "REWARD_RANGE", "STEP_USES_CHANCE", "ZERO_SUM", "FIELDS", "VISIBILITY", "TOLERANCES",
+    "INVARIANTS", "COVERAGE_POINTS", "ACTIONS", "State", "observe", "invariants", "refresh", "init", "step",
+    "replace", "dataclasses",
+} | set(keyword.kwlist)  # fmt: skip
 
 
 @dataclass
@@ -37,6 +47,7 @@ class Binding:
     kind: str  # state, builtin, const, param, local, loop
     type: Type
     value: Any = None  # for folded scalar constants
+    ident: str | None = None  # the name in the IR, when it differs (a procedure's hidden locals)
 
 
 @dataclass
@@ -49,11 +60,20 @@ class Context:
     enums: dict[str, list[str]] = field(default_factory=dict)
     tables: dict[str, dict[str, ir.Constant]] = field(default_factory=dict)  # table -> column -> constant
     fields: dict[str, ir.StateField] = field(default_factory=dict)
-    procedures: dict[str, Any] = field(default_factory=dict)
+    procedures: dict[str, Any] = field(default_factory=dict)  # name -> specc.procedures.Procedure
+    proc_scope: Scope | None = None  # what a procedure's body sees: constants and the state
+    call_stack: list[str] = field(default_factory=list)  # procedures being inlined, outermost first
+    hidden: int = 0  # hidden names handed out so far (see fresh)
     kernels: dict[str, Any] = field(default_factory=dict)  # name -> specc.kernels.Kernel
     param_actions: dict[str, str] = field(default_factory=dict)  # parameter name -> its first action
     next_site: int = 0
     chance_sites: list[str] = field(default_factory=list)  # section of each site
+
+    def fresh(self, proc: str, name: str) -> str:
+        """A hidden name for a procedure's local: unique in the spec, and no user's name
+        (user names never hold '__')."""
+        self.hidden += 1
+        return f"{proc}__{name}_{self.hidden}"
 
     def new_site(self, section: str) -> int:
         self.next_site += 1
@@ -88,22 +108,35 @@ def fold(expr: ir.Expr) -> Any:
 
 
 class ExprChecker:
-    """Types one expression tree; returns a typed copy with names resolved."""
+    """Types one expression tree; returns a typed copy with names resolved.
 
-    def __init__(self, ctx: Context, scope: Scope, section: str, allow_chance: bool, loop_vars=()):
+    `hoist` collects statements that must run before the statement holding the
+    expression (procedure calls, see specc.procedures); None where there is no statement.
+    `proc` names the procedure whose body this is: its loop variables get hidden names.
+    """
+
+    def __init__(self, ctx: Context, scope: Scope, section: str, allow_chance: bool, loop_vars=(),
+                 hoist: list[ir.Stmt] | None = None, proc: str | None = None):  # fmt: skip
         self.ctx, self.scope, self.section = ctx, scope, section
         self.allow_chance = allow_chance
         self.loop_vars = tuple(loop_vars)
+        self.hoist, self.proc = hoist, proc
+        self.in_reduction = False
 
     def check(self, e: ir.Expr) -> ir.Expr:
         return getattr(self, f"visit_{type(e).__name__}")(e)
 
-    def with_loop_var(self, var: str, t: Type) -> ExprChecker:
-        scope = self.scope.child({var: Binding("loop", t)})
-        return ExprChecker(self.ctx, scope, self.section, self.allow_chance, self.loop_vars + (var,))
+    def with_loop_var(self, var: str, t: Type) -> tuple[ExprChecker, str]:
+        """A checker for a reduction's body (no statements can run there), and the var's IR name."""
+        ident = self.ctx.fresh(self.proc, var) if self.proc else var
+        scope = self.scope.child({var: Binding("loop", t, ident=ident)})
+        loop_vars = self.loop_vars + (ident,)
+        inner = ExprChecker(self.ctx, scope, self.section, self.allow_chance, loop_vars, None, self.proc)
+        inner.in_reduction = True
+        return inner, ident
 
     def visit__Bound(self, e: _Bound) -> ir.Expr:
-        return e.expr  # a procedure argument, typed at the call site
+        return e.expr  # a kernel argument, typed at the call site
 
     def visit_Literal(self, e: ir.Literal) -> ir.Expr:
         _fit_literals("int32", e)
@@ -119,7 +152,7 @@ class ExprChecker:
             raise SpecError(f"{e.name!r} is a table, not a value: use {e.name}.COLUMN", e.pos)
         if b.kind == "kernel":
             raise SpecError(f"{e.name!r} is a kernel, not a value: call it, {e.name}(...)", e.pos)
-        return dataclasses.replace(e, kind=b.kind, type=b.type)
+        return dataclasses.replace(e, name=b.ident or e.name, kind=b.kind, type=b.type)
 
     def _visible_names(self) -> list[str]:
         return [n for frame in self.scope.frames for n in frame]
@@ -183,7 +216,15 @@ class ExprChecker:
         return dataclasses.replace(e, operand=x, type=x.type)
 
     def visit_Binary(self, e: ir.Binary) -> ir.Expr:
-        left, right = self.check(e.left), self.check(e.right)
+        spine = [e]  # a left-associative chain a + b + c ...: checked bottom up, without recursing
+        while isinstance(spine[-1].left, ir.Binary):
+            spine.append(spine[-1].left)
+        left = self.check(spine[-1].left)
+        for node in reversed(spine):
+            left = self._binary(node, left, self.check(node.right))
+        return left
+
+    def _binary(self, e: ir.Binary, left: ir.Expr, right: ir.Expr) -> ir.Expr:
         t = binary_type(e.op, left.type, right.type, e.pos)
         _check_operands(e.op, left, right)
         if isinstance(left, ir.Literal) and isinstance(right, ir.Literal):
@@ -224,9 +265,10 @@ class ExprChecker:
             raise SpecError(f"empty range {lo.value}..{hi.value}", e.lo.pos)
         if self.scope.lookup(e.var) is not None and self.scope.lookup(e.var).kind != "loop":
             raise SpecError(f"{e.var!r} already names something else", e.pos)
-        body = self.with_loop_var(e.var, INT32).check(e.body)
+        inner, var = self.with_loop_var(e.var, INT32)
+        body = inner.check(e.body)
         t = REDUCTIONS[e.op](body.type, e.pos)
-        return dataclasses.replace(e, lo=lo, hi=hi, body=body, type=t)
+        return dataclasses.replace(e, var=var, lo=lo, hi=hi, body=body, type=t)
 
     def _bound(self, e: ir.Expr) -> ir.Literal:
         b = self.check(e)
@@ -239,14 +281,18 @@ class ExprChecker:
             from .kernels import inline_call
 
             return inline_call(self, e)
-        if e.func in OUTCOMES or e.func in self.ctx.procedures:
+        if e.func in self.ctx.procedures:
+            from .procedures import call
+
+            return call(self, e)
+        if e.func in OUTCOMES:
             raise SpecError(f"{e.func}() is a statement, not a value", e.pos)
         if e.func not in FUNCTIONS and e.func not in CHANCE:
             hint = _did_you_mean(e.func, list(FUNCTIONS) + list(CHANCE))
             raise SpecError(f"unknown function {e.func!r}{hint}", e.pos)
         args = tuple(self.check(a) for a in e.args)
         t = call_type(e.func, args, e.pos)
-        if e.func in ("min", "max", "clip", "where") and not t.weak:
+        if e.func in ("min", "max", "clip", "where", "concat") and not t.weak:
             _fit_literals(t.dtype, *args)
         if e.func in CHANCE:
             if not self.allow_chance:
@@ -257,11 +303,12 @@ class ExprChecker:
 
 
 class BlockChecker:
-    """Types a block of statements, inlining procedures."""
+    """Types a block of statements, inlining procedures. `proc`: the procedure whose
+    body this is (its new locals and loop variables get hidden names), or None."""
 
-    def __init__(self, ctx: Context, section: str, allow_chance: bool, proc_stack=()):
+    def __init__(self, ctx: Context, section: str, allow_chance: bool, proc: str | None = None):
         self.ctx, self.section, self.allow_chance = ctx, section, allow_chance
-        self.proc_stack = tuple(proc_stack)
+        self.proc = proc
 
     def block(self, stmts: ir.Block, scope: Scope, loop_vars=()) -> ir.Block:
         out: list[ir.Stmt] = []
@@ -270,35 +317,64 @@ class BlockChecker:
         return tuple(out)
 
     def exprs(self, scope: Scope, loop_vars) -> ExprChecker:
-        return ExprChecker(self.ctx, scope, self.section, self.allow_chance, loop_vars)
+        return ExprChecker(self.ctx, scope, self.section, self.allow_chance, loop_vars, [], self.proc)
 
     def stmt(self, s: ir.Stmt, scope: Scope, loop_vars) -> list[ir.Stmt]:
+        """The typed statement, after what its expressions' procedure calls run first."""
         ec = self.exprs(scope, loop_vars)
+        out = self._stmt(s, scope, loop_vars, ec)
+        return ec.hoist + out if ec.hoist else out
+
+    def _stmt(self, s: ir.Stmt, scope: Scope, loop_vars, ec: ExprChecker) -> list[ir.Stmt]:
         if isinstance(s, ir.Pass):
             return []
         if isinstance(s, ir.Assign):
             return [self.assign(s, scope, ec)]
         if isinstance(s, ir.If):
-            test = ec.check(s.test)
-            if not (test.type.is_bool and test.type.is_scalar):
-                raise SpecError(f"an if condition must be a single bool, not {test.type}", test.pos)
-            then = self.block(s.then, scope.child(), loop_vars)
-            orelse = self.block(s.orelse, scope.child(), loop_vars)
-            return [dataclasses.replace(s, test=test, then=then, orelse=orelse)]
+            return [self.if_chain(s, scope, loop_vars, ec)]
         if isinstance(s, ir.For):
             lo, hi = ec._bound(s.lo), ec._bound(s.hi)
             if hi.value <= lo.value:
                 raise SpecError(f"empty range {lo.value}..{hi.value}", s.lo.pos)
             if scope.lookup(s.var) is not None:
                 raise SpecError(f"loop variable {s.var!r} already names something else", s.pos)
-            body = self.block(s.body, scope.child({s.var: Binding("loop", INT32)}), loop_vars + (s.var,))
-            return [dataclasses.replace(s, lo=lo, hi=hi, body=body)]
+            _check_local_name(s.var, s.pos)
+            var = self.ctx.fresh(self.proc, s.var) if self.proc else s.var
+            body = self.block(s.body, scope.child({s.var: Binding("loop", INT32, ident=var)}), loop_vars + (var,))
+            return [dataclasses.replace(s, var=var, lo=lo, hi=hi, body=body)]
         if isinstance(s, ir.CallStmt):
             return self.call(s, scope, ec, loop_vars)
+        if isinstance(s, ir.Return):
+            raise SpecError("`return` belongs at the end of a procedure's body (one that declares `returns:`)", s.pos)
         raise SpecError(f"unsupported statement {type(s).__name__}", s.pos)
 
+    def if_chain(self, s: ir.If, scope: Scope, loop_vars, ec: ExprChecker) -> ir.If:
+        """An `if` and its `elif`s (Ifs nested in `orelse`), checked in a loop: a chain of a
+        thousand elifs is no deeper than one. What an elif's test runs first goes before it."""
+        links = []
+        node, hoisted = s, []
+        while True:
+            test = ec.check(node.test)
+            if not (test.type.is_bool and test.type.is_scalar):
+                raise SpecError(f"an if condition must be a single bool, not {test.type}", test.pos)
+            links.append((node, test, hoisted, self.block(node.then, scope.child(), loop_vars)))
+            if not (len(node.orelse) == 1 and isinstance(node.orelse[0], ir.If)):
+                break
+            node, ec = node.orelse[0], self.exprs(scope.child(), loop_vars)
+            hoisted = ec.hoist
+        orelse = self.block(node.orelse, scope.child(), loop_vars)
+        for node, test, hoisted, then in reversed(links):
+            built = dataclasses.replace(node, test=test, then=then, orelse=orelse)
+            orelse = (*hoisted, built)
+        return built
+
     def assign(self, s: ir.Assign, scope: Scope, ec: ExprChecker) -> ir.Stmt:
-        value = ec.check(s.value)
+        if isinstance(s.value, ir.Call) and s.value.func in self.ctx.procedures:
+            from .procedures import call  # the whole right side: a procedure that changes the state may run
+
+            value = call(ec, s.value, effects_ok=s.op == "=")
+        else:
+            value = ec.check(s.value)
         b = scope.lookup(s.name)
         if s.op != "=":  # x += v  is  x = x + v
             if b is None:
@@ -315,11 +391,13 @@ class BlockChecker:
         if b is None:
             if s.indices:
                 raise SpecError(f"unknown name {s.name!r}", s.pos)
-            if s.name in RESERVED or s.name in self.ctx.procedures:
+            if s.name in RESERVED or s.name in self.ctx.procedures or s.name.startswith("_"):
                 raise SpecError(f"{s.name!r} is reserved", s.pos)
+            _check_local_name(s.name, s.pos)
             t = strong(value.type)
-            scope.define(s.name, Binding("local", t))
-            return dataclasses.replace(s, value=value, op="=", kind="local", type=t)
+            ident = self.ctx.fresh(self.proc, s.name) if self.proc else None
+            scope.define(s.name, Binding("local", t, ident=ident))
+            return dataclasses.replace(s, name=ident or s.name, value=value, op="=", kind="local", type=t)
         if s.name == "step_count":
             raise SpecError("cannot assign to 'step_count' (the environment counts the steps)", s.pos)
         if b.kind in ("const", "param", "loop", "kernel"):
@@ -329,12 +407,16 @@ class BlockChecker:
         if indices:
             typed = ec.check(ir.Index(s.pos, base=ir.Name(s.pos, name=s.name), indices=s.indices))
             target_part = typed.type
+            if not indices[0].type.is_scalar and not value.type.is_scalar:
+                # with a repeated index, which value lands would differ between backends
+                raise SpecError("writing through an index array takes one value for all its elements", s.value.pos)
         else:
             target_part = target
         if not assignable(value.type, target_part):
             raise SpecError(f"cannot assign {value.type} to {s.name!r} of type {target_part}", s.value.pos)
         self._check_literal_range(s.name, value, b)
-        return dataclasses.replace(s, indices=indices, value=value, op="=", kind=b.kind, type=target)
+        name = b.ident or s.name
+        return dataclasses.replace(s, name=name, indices=indices, value=value, op="=", kind=b.kind, type=target)
 
     def _check_literal_range(self, name: str, value: ir.Expr, b: Binding) -> None:
         v = fold(value)
@@ -345,7 +427,10 @@ class BlockChecker:
 
     def call(self, s: ir.CallStmt, scope: Scope, ec: ExprChecker, loop_vars) -> list[ir.Stmt]:
         if s.func in self.ctx.procedures:
-            return self.inline(s, scope, loop_vars)
+            from .procedures import inline
+
+            stmts, _ = inline(ec, self.ctx.procedures[s.func], s.pos, s.args)
+            return stmts
         if s.func not in OUTCOMES:
             if s.func in FUNCTIONS or s.func in CHANCE or s.func in self.ctx.kernels:
                 raise SpecError(f"{s.func}() gives a value; assign it (x = {s.func}(...))", s.pos)
@@ -357,30 +442,16 @@ class BlockChecker:
         OUTCOMES[s.func](args, s.pos)
         return [dataclasses.replace(s, args=args)]
 
-    def inline(self, s: ir.CallStmt, scope: Scope, loop_vars) -> list[ir.Stmt]:
-        name = s.func
-        if name in self.proc_stack:
-            chain = " -> ".join(self.proc_stack[self.proc_stack.index(name) :] + (name,))
-            raise SpecError(f"procedure {name!r} calls itself ({chain}): recursion is not allowed", s.pos)
-        params, body = self.ctx.procedures[name]
-        if len(s.args) != len(params):
-            raise SpecError(f"{name}() takes {len(params)} argument(s), got {len(s.args)}", s.pos)
-        ec = self.exprs(scope, loop_vars)
-        bound = {}
-        for p, a in zip(params, s.args):
-            typed = ec.check(a)
-            bound[p] = typed
-        inner = BlockChecker(self.ctx, self.section, self.allow_chance, self.proc_stack + (name,))
-        substituted = tuple(_substitute(st, bound) for st in body)
-        return list(inner.block(substituted, scope.child(), loop_vars))
+
+def _check_local_name(name: str, pos: Pos) -> None:
+    if "__" in name:
+        raise SpecError(f"{name!r}: names holding '__' are kept for specc's own hidden names", pos)
 
 
 def _substitute(node: Any, bound: dict[str, ir.Expr]) -> Any:
-    """Replace procedure parameter names by the (typed) argument expressions."""
+    """Replace kernel argument names by the (typed) argument expressions."""
     if isinstance(node, ir.Name) and node.name in bound:
         return _Bound(node.pos, expr=bound[node.name])
-    if isinstance(node, ir.Assign) and node.name in bound:
-        raise SpecError(f"cannot assign to procedure parameter {node.name!r}", node.pos)
     if dataclasses.is_dataclass(node) and not isinstance(node, type):
         changes = {}
         for f in dataclasses.fields(node):
@@ -395,7 +466,7 @@ def _substitute(node: Any, bound: dict[str, ir.Expr]) -> Any:
 
 @dataclass(frozen=True)
 class _Bound(ir.Expr):
-    """An already-typed argument expression spliced into a procedure body."""
+    """An already-typed argument expression spliced into a kernel's body."""
 
     expr: ir.Expr = None  # type: ignore[assignment]
 
@@ -553,11 +624,11 @@ def build_program(spec: Spec, source: Source, kernel_bodies: dict | None = None)
     state_scope.define("current_player", Binding("builtin", INT32))
     state_scope.define("step_count", Binding("builtin", INT32))
 
+    ctx.proc_scope = state_scope
     for name, p in spec.procedures.items():
         path = ("procedures", name)
         _check_new_name(name, state_scope, source.key_pos(path))
-        body = parse_block(p.body, source.locator(path + ("body",)))
-        ctx.procedures[name] = (tuple(p.params), body)
+        ctx.procedures[name] = define_procedure(name, p, source, path)
 
     init_block: ir.Block = ()
     if spec.init:
@@ -614,6 +685,14 @@ def build_program(spec: Spec, source: Source, kernel_bodies: dict | None = None)
     lo, hi = spec.rewards.range
     if lo > hi:
         raise SpecError("rewards.range must be [low, high]", source.pos(("rewards", "range")))
+    if spec.rewards.zero_sum:  # the illegal-action penalty must be able to balance (specc.builtins.SEMANTICS)
+        share = -lo / (spec.players - 1) if spec.players > 1 else 0.0
+        if not (lo <= share <= hi and lo <= 0.0 <= hi):
+            raise SpecError(
+                f"zero_sum with rewards.range [{_num(lo)}, {_num(hi)}]: an illegal action's {_num(lo)} for the "
+                f"mover cannot be balanced by {_num(share)} for each other player within the range",
+                source.pos(("rewards", "range")),
+            )
     return ir.Program(
         name=spec.name,
         players=spec.players,
@@ -641,6 +720,9 @@ def _check_new_name(name: str, scope: Scope, pos: Pos) -> None:
         raise SpecError(f"{name!r} is not a valid name", pos)
     if name in RESERVED or name in FUNCTIONS or name in CHANCE or name in OUTCOMES or name in REDUCTIONS:
         raise SpecError(f"{name!r} is reserved", pos)
+    _check_local_name(name, pos)
+    if name.startswith("_"):
+        raise SpecError(f"{name!r}: names starting with _ are reserved for the generated code", pos)
     if scope.lookup(name) is not None:
         raise SpecError(f"{name!r} is already defined", pos)
 

@@ -47,7 +47,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
         status = fill_kernels_command(args)
         if status:
             return status
-    compiled = [(spec, compile_spec(spec)) for spec in args.spec]  # check all before writing any
+    specs = list({Path(spec).resolve(): spec for spec in reversed(args.spec)}.values())[::-1]  # each file once
+    compiled = [(spec, compile_spec(spec)) for spec in specs]  # check all before writing any
+    _same_names(compiled)
     status = 0
     for spec, c in compiled:
         out = Path(args.out) if args.out else default_out_dir(c.program)
@@ -64,6 +66,20 @@ def cmd_compile(args: argparse.Namespace) -> int:
             write(c, out)
             print(f"{spec}: wrote {out}/env.py, {out}/reference.py, {out}/native.c, {out}/manifest.json")
     return status
+
+
+def _same_names(compiled: list) -> None:
+    """Two specs that would write the same generated/NAME/ are refused, both named
+    (the second would silently overwrite the first)."""
+    from .loader import load
+
+    seen: dict[str, str] = {}
+    for spec, c in compiled:
+        first = seen.setdefault(c.program.name, spec)
+        if first != spec:
+            pos = load(spec)[1].pos(("name",))
+            raise SpecError(f"name {c.program.name!r} is also the name of {first}: both would compile into "
+                            f"generated/{c.program.name}/ (rename one, or compile each with --out)", pos)  # fmt: skip
 
 
 def _batches(text: str) -> list[int]:
@@ -83,6 +99,28 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+    return value
+
+
+def _natural(text: str) -> int:
+    """A whole number >= 0 (seeds, episode numbers)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """A positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
     return value
 
 
@@ -214,6 +252,36 @@ def cmd_mutate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fuzz(args: argparse.Namespace) -> int:
+    try:
+        from .fuzz.driver import DEFAULT_BACKENDS, fuzz
+    except ImportError as err:  # hypothesis is a test dependency
+        raise SpecError(f"specc fuzz needs hypothesis: pip install hypothesis ({err})") from None
+    from .fuzz.backends import BACKENDS
+
+    backends = dict(DEFAULT_BACKENDS)
+    if args.backends:
+        backends = {}
+        for item in args.backends.split(","):
+            name, _, every = item.strip().partition(":")
+            if name not in BACKENDS or name == "python":
+                raise SpecError(f"--backends: unknown backend {name!r} (known: {', '.join(sorted(BACKENDS))})")
+            backends[name] = _positive(every) if every else 1
+    report = fuzz(
+        seconds=args.time,
+        seed=args.seed,
+        programs=args.programs,
+        out_dir=args.out,
+        allow=tuple(args.allow),
+        backends=backends,
+        max_actions=args.max_actions,
+        shrink_s=args.shrink_time,
+        progress=lambda line: print(line, flush=True) if args.verbose else None,
+    )
+    print(report.text())
+    return 1 if report.findings else 0
+
+
 def cmd_scrape(args: argparse.Namespace) -> int:
     from scrapers import scrape
 
@@ -303,7 +371,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=5, help="timed runs per configuration (median reported)")
     p.add_argument("--devices", type=_positive, default=1,
                    help="split each batch over this many devices (on CPU: cores; JAX's own sharding)")  # fmt: skip
-    p.add_argument("--python-seconds", type=float, default=3.0, help="seconds timing the Python backend per batch size")
+    p.add_argument("--python-seconds", type=_seconds, default=3.0,
+                   help="seconds timing the Python backend per batch size")  # fmt: skip
     p.add_argument("--markdown", help="also write the table as Markdown to this file")
     p.add_argument("--backend", help="c or c,jax: time the C backend (1 core and --threads cores) against JAX")
     p.add_argument("--threads", type=_positive, help="cores for the C backend's batched run (default: all)")
@@ -316,13 +385,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--against", help="an outside implementation for level 3: pgx:ID, gymnax:ID or openspiel:ID")
     p.add_argument("--episodes", type=int, default=1000, help="random-policy episodes at level 3 (default 1000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the level-3 episodes (default 0)")
-    p.add_argument("--examples", type=int, help="hypothesis examples per level-1 property")
+    p.add_argument("--seed", type=_natural, default=0, help="seed of the level-3 episodes (default 0)")
+    p.add_argument("--examples", type=_positive, help="hypothesis examples per level-1 property")
     p.add_argument("--report", help="where to write the JSON report (default reports/verify_NAME.json)")
     p.add_argument("--checkpoint", help="level 4: the policy to evaluate (default runs/NAME/, else train one)")
-    p.add_argument("--train-budget", type=float, default=120.0, help="level 4: seconds of training (default 120)")
-    p.add_argument("--train-seeds", type=int, default=10, help="level 4: training seeds of the TOST test (default 10)")
-    p.add_argument("--margin", type=float, help="level 4: TOST equivalence margin on the mean return")
+    p.add_argument("--train-budget", type=_seconds, default=120.0, help="level 4: seconds of training (default 120)")
+    p.add_argument("--train-seeds", type=_positive, default=10,
+                   help="level 4: training seeds of the TOST test (default 10)")  # fmt: skip
+    p.add_argument("--margin", type=_seconds, help="level 4: TOST equivalence margin on the mean return")
     p.add_argument("--save-regressions", action="store_true", help="turn the first level-3 divergence into a scenario")
     p.add_argument("--generated", help="check the compiled files in this folder as they are (default: compile)")
     p.set_defaults(func=cmd_verify)
@@ -333,17 +403,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--levels", default="1-3", help="verify levels to run on each mutant: 1-3, 2, 1,3 ... (default 1-3)")
     p.add_argument("--episodes", type=int, default=200, help="level-3 episodes per mutant (default 200)")
     p.add_argument("--against", help="an outside implementation for level 3: pgx:ID, gymnax:ID or openspiel:ID")
-    p.add_argument("--seed", type=int, default=0, help="seed of the sample of mutants and of the episodes (default 0)")
+    p.add_argument("--seed", type=_natural, default=0,
+                   help="seed of the sample of mutants and of the episodes (default 0)")  # fmt: skip
     p.add_argument("--family", default="code,spec", help="code (env.py edits), spec (rule edits) or both (default)")
-    p.add_argument("--examples", type=int, default=10, help="hypothesis examples per level-1 property (default 10)")
+    p.add_argument("--examples", type=_positive, default=10,
+                   help="hypothesis examples per level-1 property (default 10)")  # fmt: skip
     p.add_argument("--all-levels", action="store_true", help="run every level on each mutant, not only up to a catch")
     p.add_argument("--report", help="where to write the JSON report (default reports/mutate_NAME.json)")
     p.set_defaults(func=cmd_mutate)
 
     p = sub.add_parser("replay", help="replay one case on both backends (and a peer), printing where they differ")
     p.add_argument("spec", help="spec file")
-    p.add_argument("--seed", type=int, default=0, help="the level-3 seed")
-    p.add_argument("--episode", type=int, default=0, help="the level-3 episode")
+    p.add_argument("--seed", type=_natural, default=0, help="the level-3 seed")
+    p.add_argument("--episode", type=_natural, default=0, help="the level-3 episode")
     p.add_argument("--actions", type=_actions, default=[], help="comma-separated action indices")
     p.add_argument("--against", help="also replay on pgx:ID, gymnax:ID or openspiel:ID")
     p.add_argument("--generated", help="replay the compiled files in this folder as they are (default: compile)")
@@ -353,7 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spec", help="spec file")
     p.add_argument("--seat", type=int, default=0, help="which player you are (default 0)")
     p.add_argument("--opponent", default="random", help="'random' or a policy checkpoint from `specc train`")
-    p.add_argument("--seed", type=int, default=0, help="the game's key")
+    p.add_argument("--seed", type=_natural, default=None, help="the game's key (default: fresh each game, printed)")
     p.add_argument("--backend", choices=["python", "jax"], default="python", help="which backend to play on")
     p.add_argument("--reveal", action="store_true", help="show hidden fields too (the opponent's hand, decks)")
     p.set_defaults(func=cmd_play)
@@ -361,10 +433,33 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train PPO on the JAX backend; save a checkpoint and a learning curve")
     p.add_argument("spec", help="spec file")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--time-budget", type=float, default=600.0, help="seconds of training (default 600)")
-    p.add_argument("--total-steps", type=int, help="stop after this many environment steps")
+    p.add_argument("--time-budget", type=_seconds, default=600.0, help="seconds of training (default 600)")
+    p.add_argument("--total-steps", type=_positive, help="stop after this many environment steps")
     p.add_argument("--out", help="output directory (default runs/NAME)")
     p.set_defaults(func=cmd_train)
+
+    from .fuzz.frag import EDGE_KINDS
+
+    p = sub.add_parser(
+        "fuzz",
+        help="differential fuzzing: random specs on every backend, divergences shrunk and saved",
+        description="Generate random well-typed specs (every construct, edge-biased states and actions), run "
+        "them on the Python reference and on the JAX backend (jit(vmap) on every spec, jit on every 2nd, eager "
+        "on every 4th), compare every field after every step, and shrink, classify and save each divergence. "
+        "A program is one generated action (parameters, guard, effect). Exit 1 if anything diverged. "
+        f"Edge kinds for --allow: {', '.join(EDGE_KINDS)}.",
+    )
+    p.add_argument("--time", type=float, default=60.0, help="seconds to fuzz (default 60)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the run (default 0)")
+    p.add_argument("--programs", type=int, help="stop after this many programs")
+    p.add_argument("--out", help="save each divergence as a regression in this folder (e.g. tests/fuzz_regressions)")
+    p.add_argument("--allow", action="append", default=[], metavar="KIND",
+                   help="a known divergence: never generate this edge kind (or kind:op); repeatable")  # fmt: skip
+    p.add_argument("--backends", help="backends and how often, e.g. jax-vmap,jax-jit:2,jax-eager:4 (the default)")
+    p.add_argument("--max-actions", type=int, default=12, help="programs per spec at most (default 12)")
+    p.add_argument("--shrink-time", type=float, default=60.0, help="seconds to shrink a divergence (default 60)")
+    p.add_argument("-v", "--verbose", action="store_true", help="print progress and each finding as it comes")
+    p.set_defaults(func=cmd_fuzz)
 
     p = sub.add_parser("scrape", help="a rules page (URL, .html, .md, .txt) to Markdown with section ids")
     p.add_argument("source", help="an http(s) URL or a local .html, .md or .txt file")

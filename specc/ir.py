@@ -154,6 +154,18 @@ class Reduce(Expr):
 
 
 @dataclass(frozen=True)
+class Let(Expr):
+    """`body` with the local `name` bound to `value`, evaluated once: how a procedure
+    called inside an expression passes an argument or keeps a local (see specc.procedures).
+    `value` already has the local's type; `name` is a hidden name, unique in the spec."""
+
+    name: str = ""
+    value: Expr = None  # type: ignore[assignment]
+    body: Expr = None  # type: ignore[assignment]
+    type: Type | None = None
+
+
+@dataclass(frozen=True)
 class ArrayLit(Expr):
     """`[a, b, c]`: stacks its items along a new first axis."""
 
@@ -198,8 +210,8 @@ class For(Stmt):
 
 @dataclass(frozen=True)
 class CallStmt(Stmt):
-    """A statement call: an outcome (win, lose, draw, terminate, truncate), reward,
-    or a procedure (inlined by the checker)."""
+    """A statement call: an outcome (win, lose, draw, terminate, truncate) or reward.
+    Procedure calls never reach the IR: the checker inlines them (specc.procedures)."""
 
     func: str = ""
     args: tuple[Expr, ...] = ()
@@ -208,6 +220,14 @@ class CallStmt(Stmt):
 @dataclass(frozen=True)
 class Pass(Stmt):
     pass
+
+
+@dataclass(frozen=True)
+class Return(Stmt):
+    """`return value`, the last statement of a procedure with `returns:`; the parser
+    makes it, the checker consumes it (it never reaches a backend)."""
+
+    value: Expr = None  # type: ignore[assignment]
 
 
 Block = tuple[Stmt, ...]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .check import build_program
+from .drawing import check_render
 from .ir import Program
 from .schema import Spec, validate
 from .source import Source, load_yaml
@@ -18,4 +19,6 @@ def load(path: str | Path) -> tuple[Spec, Source, Program]:
     """The validated spec, its source (for positions) and its checked IR."""
     data, source = load_yaml(path)
     spec = validate(data, source)
-    return spec, source, build_program(spec, source)
+    program = build_program(spec, source)
+    check_render(spec, source, program)  # `render:` is for `specc play` only: no backend sees it
+    return spec, source, program

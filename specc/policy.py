@@ -27,6 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .api import Env
+from .errors import SpecError
 
 Params = Any  # flax variables: {"params": {"actor_0": ..., "critic_out": ...}}
 ILLEGAL_LOGIT = -1e9  # finite, so masked entropies stay 0 * -1e9 = 0 rather than NaN
@@ -137,12 +138,27 @@ def plot_curve(curve: Sequence[tuple[int, float]], ylabel: str, title: str) -> b
     return buffer.getvalue()
 
 
-def load_policy(checkpoint: str | Path) -> Params:
-    """The params saved by `specc.train.train`: its checkpoint file or its out folder."""
+def load_policy(checkpoint: str | Path, env: Env | None = None) -> Params:
+    """The params saved by `specc.train.train`: its checkpoint file or its out folder.
+    With `env`, the network must fit its observations and actions (else a SpecError)."""
     path = Path(checkpoint)
     if path.is_dir():
         path = path / CHECKPOINT
-    return jax.tree_util.tree_map(jnp.asarray, flax.serialization.msgpack_restore(path.read_bytes()))
+    data = path.read_bytes()
+    try:
+        params = jax.tree_util.tree_map(jnp.asarray, flax.serialization.msgpack_restore(data))
+        network_of(params)
+    except Exception:  # msgpack and flax raise many kinds: any of them means "not a checkpoint"
+        raise SpecError(f"{path}: not a policy checkpoint written by `specc train`") from None
+    if env is not None:
+        layers = params["params"]
+        inputs = layers["actor_0" if "actor_0" in layers else "actor_out"]["kernel"].shape[0]
+        actions = layers["actor_out"]["kernel"].shape[1]
+        features = int(np.prod(env.observation_shape))
+        if (inputs, actions) != (features, env.num_actions):
+            raise SpecError(f"{path}: a policy for {inputs} observation features and {actions} actions; "
+                            f"{env.id} has {features} and {env.num_actions}")  # fmt: skip
+    return params
 
 
 def load_config(checkpoint: str | Path) -> dict[str, Any]:

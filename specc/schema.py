@@ -6,6 +6,7 @@ and formula stays a string until specc.check parses and types it.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Literal
 
@@ -22,6 +23,13 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _bounds(value: tuple[float, float] | None) -> tuple[float, float] | None:
+    """A range's bounds: NaN compares false with everything, so no value would ever be in it."""
+    if value is not None and any(math.isnan(v) for v in value):
+        raise ValueError("a range's bounds must be numbers, not NaN")
+    return value
+
+
 class FieldSpec(_Model):
     """One state field: `type` like "int8[3,3]", an `init` value or expression, a value `range`."""
 
@@ -32,6 +40,8 @@ class FieldSpec(_Model):
     visible: Literal["all", "none", "owner"] = "all"
     tolerance: float | None = Field(default=None, ge=0)  # float fields: backends may differ this much
     doc: str | None = None
+
+    _range = field_validator("range")(_bounds)
 
 
 class ActionSpec(_Model):
@@ -45,8 +55,12 @@ class ActionSpec(_Model):
 
 
 class ProcedureSpec(_Model):
+    """A named block: its own locals, arguments by value; with `returns: TYPE` its body
+    ends with `return EXPR` and a call gives that value (see specc.procedures)."""
+
     params: list[str] = Field(default_factory=list)
     body: str
+    returns: str | None = None
     doc: str | None = None
 
 
@@ -76,6 +90,8 @@ class RewardSpec(_Model):
     # policies count as equivalent (TOST) when they differ by less than this
     transfer_margin: float | None = Field(default=None, gt=0)
 
+    _range = field_validator("range")(_bounds)
+
 
 class TableSpec(_Model):
     """A data file (CSV, or YAML from `specc scrape`) and the columns the spec uses:
@@ -90,6 +106,16 @@ class ConstantSpec(_Model):
     value: Any
     type: str | None = None
     doc: str | None = None
+
+
+class DrawSpec(_Model):
+    """How `specc play` draws one state field as text: `grid` [rows, columns] reshapes it (a
+    2-D field is a grid already), `symbols` maps a value to its text ("{i}" in a symbol
+    becomes the cell's flat index), `axes` numbers the rows and columns."""
+
+    grid: tuple[StrictInt, StrictInt] | None = None
+    symbols: dict[int, str] = Field(default_factory=dict)
+    axes: bool = False
 
 
 class ScenarioSpec(_Model):
@@ -108,6 +134,15 @@ class ScenarioSpec(_Model):
     setup: dict[str, Any] = Field(default_factory=dict)
     play: list[int | str] = Field(default_factory=list)
     expect: dict[str, Any] = Field(default_factory=dict)
+
+
+class PeerSpec(_Model):
+    """How an outside implementation (`specc verify --against KIND:ID`) lines up with the spec.
+    `chance`: state cells such as "card[1]", read in order, each after the init or step that
+    dealt it, as the peer's successive chance actions (OpenSpiel's chance nodes)."""
+
+    chance: list[StrictStr] = Field(default_factory=list)
+    doc: str | None = None
 
 
 class Spec(_Model):
@@ -130,6 +165,8 @@ class Spec(_Model):
     max_steps: int | None = Field(default=None, ge=1)
     invariants: list[str] = Field(default_factory=list)
     scenarios: list[ScenarioSpec] = Field(default_factory=list)
+    render: dict[str, DrawSpec] = Field(default_factory=dict)
+    peers: dict[str, PeerSpec] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod

@@ -1,4 +1,4 @@
-"""Parse specc's language (grammar/specc.lark) into untyped IR nodes.
+"""Parse specc's language (specc/grammar/specc.lark) into untyped IR nodes.
 
 Positions are mapped back into the YAML file through a `locate` callback, so an
 error inside an expression string names the file's own line and column.
@@ -6,18 +6,20 @@ error inside an expression string names the file's own line and column.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-from lark import Lark, Token, Transformer, Tree, v_args
+from lark import Lark, Token, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.indenter import DedentError, Indenter
+from lark.visitors import Transformer_NonRecursive
 
 from . import ir
 from .errors import SpecError
 
-GRAMMAR_PATH = Path(__file__).resolve().parent.parent / "grammar" / "specc.lark"
+GRAMMAR_PATH = Path(__file__).resolve().parent / "grammar" / "specc.lark"  # package data
 
 Locate = Callable[[int, int], ir.Pos]
 
@@ -67,8 +69,9 @@ def _parser(start: str) -> Lark:
 _BINOPS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "floordiv": "//", "mod": "%", "pow": "**"}
 
 
-class _ToIR(Transformer):
-    """Lark tree -> untyped IR nodes, one small method per rule."""
+class _ToIR(Transformer_NonRecursive):
+    """Lark tree -> untyped IR nodes, one small method per rule (without recursing: a chain
+    of a thousand `+` is as deep as a tree gets)."""
 
     def __init__(self, locate: Locate):
         super().__init__()
@@ -110,6 +113,10 @@ class _ToIR(Transformer):
     @v_args(meta=True)
     def pass_stmt(self, meta, children):
         return ir.Pass(self._pos(meta))
+
+    @v_args(meta=True)
+    def return_stmt(self, meta, children):
+        return ir.Return(self._pos(meta), value=children[0])
 
     @v_args(meta=True)
     def if_stmt(self, meta, children):
@@ -281,6 +288,11 @@ def _syntax_error(err: UnexpectedInput, source: str, locate: Locate) -> SpecErro
     return SpecError(f"syntax error: {message}", locate(*_line_col(source, offset)))
 
 
+# left-associative chains of one precedence level, `a + b - c + ...`: every stage handles
+# them without recursing (and the backends print them flat), so they do not count as nesting
+_CHAINS = ({"add", "sub"}, {"mul", "div", "floordiv", "mod"})
+
+
 def _check_depth(tree: Tree, locate: Locate) -> None:
     """Refuse absurdly deep nesting before anything recurses over the tree; the
     message points at the statement or expression that holds it."""
@@ -291,13 +303,31 @@ def _check_depth(tree: Tree, locate: Locate) -> None:
             meta = anchor.meta
             line, col = (1, 1) if getattr(meta, "empty", True) else (meta.line, meta.column)
             raise SpecError(f"this nests too deeply (more than {MAX_DEPTH} levels): split it up", locate(line, col))
-        for child in node.children:
+        for i, child in enumerate(node.children):
             if isinstance(child, Tree):
-                stack.append((child, depth + 1, child if depth < 2 else anchor))
+                chained = i == 0 and any(node.data in c and child.data in c for c in _CHAINS)
+                stack.append((child, depth if chained else depth + 1, child if depth < 2 else anchor))
+
+
+def _one_line(text: str, locate: Locate) -> tuple[str, Locate]:
+    """An expression is one expression whatever its lines: each line break becomes a space
+    (as inside Python's brackets), so a guard may span lines in any YAML style (`|`, `>`,
+    `|-`, `>-`). Offsets are kept, so positions map back to the original line and column."""
+    if "\n" not in text:
+        return text, locate
+    # a comment runs to its line's end: keep it there by ending it before the line break
+    flat = re.sub(r"#[^\n]*", lambda m: " " * len(m.group(0)), text).replace("\n", " ")
+
+    def relocate(line: int, col: int) -> ir.Pos:
+        return locate(*_line_col(text, min(_offset(flat, line, col), len(text))))
+
+    return flat, relocate
 
 
 def parse(text: str, start: str, locate: Locate) -> object:
     """Parse `text` as a `block` or an `expr`; raise SpecError at the file position."""
+    if start == "expr":
+        text, locate = _one_line(text, locate)
     source = text if start == "expr" else text.rstrip() + "\n"
     try:
         tree = _parser(start).parse(source)

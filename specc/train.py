@@ -102,6 +102,15 @@ class Runner(NamedTuple):
     key: jax.Array
 
 
+class Ending(NamedTuple):
+    """How each step's episode ended, each field (num_steps, num_envs, ...): kept apart from
+    the Trajectory, which the minibatches shuffle, since only the GAE needs it."""
+
+    truncated: jax.Array  # cut short by the step limit (and not terminated): the game would go on
+    observation: jax.Array  # where the episode ended, its last observation (before the reset)
+    player: jax.Array  # whose observation that is
+
+
 class Trajectory(NamedTuple):
     """One rollout, each field (num_steps, num_envs, ...)."""
 
@@ -124,24 +133,37 @@ def negamax_gae(
     last_player: jax.Array,
     gamma: float,
     lam: float,
+    truncated: jax.Array | None = None,
+    final_value: jax.Array | None = None,
+    final_player: jax.Array | None = None,
 ) -> tuple[jax.Array, jax.Array]:
     """GAE where each value is from its mover's side (time on axis 0).
 
     Where the next state's mover differs from this one's (zero-sum), the next value and
-    the advantage recursion enter with a minus sign; at episode ends both are dropped.
-    With one player this is ordinary GAE. Returns (advantages, value targets).
+    the advantage recursion enter with a minus sign; at episode ends the recursion stops.
+    A terminated episode is worth nothing after its end; a `truncated` one (cut short by
+    the step limit, not terminated) would have gone on, so its step bootstraps from the
+    value of its final observation (`final_value`, from `final_player`'s side) instead of
+    the next episode's first. With one player this is ordinary GAE. Returns (advantages,
+    value targets).
     """
+    truncated = jnp.zeros_like(done) if truncated is None else truncated
+    final_value = jnp.zeros_like(value) if final_value is None else final_value
+    final_player = player if final_player is None else final_player
 
     def back(carry, step):
         next_advantage, next_value, next_player = carry
-        r, v, d, p = step
+        r, v, d, p, cut, fv, fp = step
+        cut = cut * d  # only where an episode ended
+        bootstrap, after = cut * fv + (1.0 - d) * next_value, jnp.where(cut > 0, fp, next_player)
+        delta = r + gamma * jnp.where(after == p, 1.0, -1.0) * bootstrap - v
         sign = jnp.where(next_player == p, 1.0, -1.0) * (1.0 - d)
-        delta = r + gamma * sign * next_value - v
         advantage = delta + gamma * lam * sign * next_advantage
         return (advantage, v, p), advantage
 
     carry = (jnp.zeros_like(last_value), last_value, last_player)
-    _, advantages = jax.lax.scan(back, carry, (reward, value, done.astype(jnp.float32), player), reverse=True)
+    steps = (reward, value, done.astype(jnp.float32), player, truncated.astype(jnp.float32), final_value, final_player)
+    _, advantages = jax.lax.scan(back, carry, steps, reverse=True)
     return advantages, advantages + value
 
 
@@ -179,13 +201,15 @@ def make_update(env: Env, cfg: PPOConfig, tx: optax.GradientTransformation):
         illegal = ~jnp.take_along_axis(state.legal_action_mask, action[:, None], axis=1)[:, 0]
         info = (done, episode_return, episode_length, illegal)
         step = Trajectory(state.observation, state.legal_action_mask, action, log_prob, value, mover, reward, done)
+        cut = transition.truncated & ~transition.terminated
+        ending = Ending(cut, transition.observation, transition.current_player)
         runner = runner._replace(
             env_state=next_state,
             episode_return=jnp.where(done, 0.0, episode_return),
             episode_length=jnp.where(done, 0, episode_length),
             key=key,
         )
-        return runner, (step, info)
+        return runner, (step, info, ending)
 
     def loss_fn(params: Params, mb: Trajectory, advantage: jax.Array, target: jax.Array):
         logits, value = logits_and_value(params, mb.observation, mb.mask)
@@ -214,12 +238,15 @@ def make_update(env: Env, cfg: PPOConfig, tx: optax.GradientTransformation):
         return (params, opt_state, lr), stats
 
     def update(runner: Runner, lr: jax.Array) -> tuple[Runner, dict[str, jax.Array]]:
-        runner, (traj, (done, ep_return, ep_length, illegal)) = jax.lax.scan(rollout_step, runner, None, cfg.num_steps)
+        runner, (traj, info, ending) = jax.lax.scan(rollout_step, runner, None, cfg.num_steps)
+        done, ep_return, ep_length, illegal = info
         state = runner.env_state
         _, last_value = logits_and_value(runner.params, state.observation, state.legal_action_mask)
+        _, final_value = logits_and_value(runner.params, ending.observation, traj.mask)  # all steps in one batch
         advantage, target = negamax_gae(
-            traj.reward, traj.value, traj.done, traj.player, last_value, state.current_player, cfg.gamma, cfg.gae_lambda
-        )
+            traj.reward, traj.value, traj.done, traj.player, last_value, state.current_player, cfg.gamma,
+            cfg.gae_lambda, ending.truncated, final_value, ending.player,
+        )  # fmt: skip
 
         def epoch(carry, key):
             flat = jax.tree_util.tree_map(lambda x: x.reshape((batch, *x.shape[2:])), (traj, advantage, target))

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from specc.cli import main
 
@@ -229,7 +230,17 @@ SPEC_FAULTS = [
     ("too-many-indices", "      cells[c] = 1", "      @@cells[c, 0] = 1", "too many indices"),
     ("observation-shape", 'value: "[total', 'value: "@@[total', "observe.type says int32[4]"),  # type edited below
     ("recursion", "      total += amount", "      total += amount\n      @@bump(amount)", "recursion is not allowed"),
-    ("nesting-too-deep", "      flag = true", "      @@total = " + " + ".join(["1"] * 150), "nests too deeply"),
+    # a flat sum of 150 terms is fine (tests/test_long_code.py); 150 nested ones are not
+    ("nesting-too-deep", "      flag = true", "      @@total = " + "1 + (" * 150 + "1" + ")" * 150, "nests too deeply"),
+    # ---- names the generated Python would choke on: keywords, its own globals and helpers, State's methods
+    ("name-python-keyword", "  LIMIT: 5\n", "  LIMIT: 5\n  @@class: 3\n", "'class' is reserved"),
+    ("name-None", "  LIMIT: 5\n", "  LIMIT: 5\n  @@None: 3\n", "'None' is reserved"),
+    ("name-generated-global", "  LIMIT: 5\n", "  LIMIT: 5\n  @@State: 3\n", "'State' is reserved"),
+    ("field-named-replace", "  flag: {type: bool", "  @@replace: {type: bool", "'replace' is reserved"),
+    ("param-python-keyword", 'params: {n: "1..3"}', 'params: {@@lambda: "1..3"}', "'lambda' is reserved"),
+    ("name-leading-underscore", "  LIMIT: 5\n", "  LIMIT: 5\n  @@_KIND: 3\n", "names starting with _ are reserved"),
+    ("local-leading-underscore", "      cells[c] = 1", "      @@_roll = 1\n      cells[c] = 1", "'_roll' is reserved"),
+    ("range-nan", "range: [0, 100]", "range: @@[0, .nan]", "bounds must be numbers, not NaN"),
 ]
 
 EXTRA_EDITS = {  # a second edit some cases need besides the marked one
@@ -329,6 +340,16 @@ def test_one_bad_spec_among_several_writes_nothing(capsys, tmp_path: Path, monke
         ([], "required: command"),
         (["check"], "required: spec"),
         (["compile", "{spec}", "--bogus"], "unrecognized arguments: --bogus"),
+        (["verify", "{spec}", "--seed", "-1"], "--seed: must be 0 or more, got '-1'"),
+        (["verify", "{spec}", "--examples", "0"], "--examples: must be at least 1, got '0'"),
+        (["verify", "{spec}", "--train-seeds", "0"], "--train-seeds: must be at least 1"),
+        (["verify", "{spec}", "--train-budget", "nan"], "--train-budget: must be a positive number of seconds"),
+        (["replay", "{spec}", "--episode", "-1"], "--episode: must be 0 or more, got '-1'"),
+        (["play", "{spec}", "--seed", "-5"], "--seed: must be 0 or more, got '-5'"),
+        (["mutate", "{spec}", "--examples", "-3"], "--examples: must be at least 1, got '-3'"),
+        (["bench", "{spec}", "--python-seconds", "-1"], "--python-seconds: must be a positive number of seconds"),
+        (["train", "{spec}", "--time-budget", "0"], "--time-budget: must be a positive number of seconds, got '0'"),
+        (["train", "{spec}", "--total-steps", "0"], "--total-steps: must be at least 1, got '0'"),
     ],
     ids=[
         "batch-not-a-number",
@@ -338,6 +359,16 @@ def test_one_bad_spec_among_several_writes_nothing(capsys, tmp_path: Path, monke
         "no-command",
         "no-spec",
         "unknown-flag",
+        "verify-negative-seed",
+        "verify-no-examples",
+        "verify-no-train-seeds",
+        "verify-nan-budget",
+        "replay-negative-episode",
+        "play-negative-seed",
+        "mutate-negative-examples",
+        "bench-negative-python-seconds",
+        "train-no-time",
+        "train-no-steps",
     ],
 )
 def test_bad_cli_argument(args: list[str], words: str, capsys, tmp_path: Path) -> None:
@@ -355,6 +386,88 @@ def test_compile_out_is_a_file(capsys, tmp_path: Path) -> None:
     out.write_text("not a folder")
     code, _, err = run_cli(["compile", str(spec), "--out", str(out)], capsys)
     assert code == 2 and assert_one_line(err).startswith(str(out))
+
+
+def test_two_specs_with_one_name_are_refused_both_named(capsys, tmp_path: Path, monkeypatch) -> None:
+    """The second would overwrite the first's generated/NAME/ (and --check then call it stale)."""
+    monkeypatch.chdir(tmp_path)
+    Path("a.yaml").write_text(VALID)
+    Path("b.yaml").write_text(VALID.replace("LIMIT: 5", "LIMIT: 6"))
+    for extra in ([], ["--check"]):
+        code, out, err = run_cli(["compile", *extra, "a.yaml", "b.yaml"], capsys)
+        message = assert_one_line(err)
+        assert code == 2 and out == "", err
+        assert message == ("b.yaml:2:7: name 'counter' is also the name of a.yaml: both would compile into "
+                           "generated/counter/ (rename one, or compile each with --out)")  # fmt: skip
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "b.yaml"]
+    code, out, err = run_cli(["compile", "a.yaml", "./a.yaml", str(tmp_path / "a.yaml")], capsys)
+    assert code == 0 and err == "" and out.count("wrote") == 1, out  # one file named three ways: compiled once
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["verify", "{spec}", "--level", "3", "--against", "pgx:nope"], "pgx:nope: pgx has no environment 'nope'"),
+        (["verify", "{spec}", "--level", "3", "--against", "gymnax:nope"], "gymnax:nope: gymnax has no environment"),
+        (["verify", "{spec}", "--level", "3", "--against", "openspiel:nope"], "openspiel:nope: openspiel has no game"),
+        (["bench", "{spec}", "--vs", "pgx:nope"], "pgx:nope: pgx has no environment 'nope'"),
+        (["verify", "{spec}", "--level", "4", "--against", "openspiel:kuhn_poker"],
+         "level 4 compares against pgx:ID or gymnax:ID, not 'openspiel:kuhn_poker'"),
+    ],
+    ids=["verify-pgx", "verify-gymnax", "verify-openspiel", "bench-pgx", "level-4-openspiel"],
+)  # fmt: skip
+def test_unknown_outside_implementation(args: list[str], message: str, capsys, tmp_path: Path, monkeypatch) -> None:
+    """Each library raises its own error for an unknown id (and pyspiel prints all its games):
+    one line naming it, before any level runs or anything is compiled."""
+    monkeypatch.chdir(tmp_path)
+    Path("spec.yaml").write_text(VALID)
+    code, _, err = run_cli([a.format(spec="spec.yaml") for a in args], capsys)
+    assert code == 2 and assert_one_line(err) == message if message.endswith("'") else message in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.yaml"]
+
+
+@pytest.mark.parametrize("value", ["[1, 2]", "x", "[1, 2, 300]"], ids=["wrong-shape", "not-a-number", "overflow"])
+def test_a_scenario_setup_that_does_not_fit_its_field(value: str, capsys, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    text, line, col = position(VALID + f"scenarios:\n  - name: odd\n    setup: {{cells: @@{value}}}\n")
+    Path("spec.yaml").write_text(text)
+    code, _, err = run_cli(["verify", "spec.yaml", "--level", "2"], capsys)
+    shown = repr(yaml.safe_load(value))
+    want = f"spec.yaml:{line}:{col}: scenario 'odd': setup cells: {shown} does not fit int8[3]"
+    assert code == 2 and assert_one_line(err) == want, err
+
+
+def test_bench_on_a_game_that_gets_stuck(capsys, tmp_path: Path, monkeypatch) -> None:
+    """VALID can reach a state with no legal action before its end (total at LIMIT, flag set,
+    no win): bench's Python timing says so instead of failing to draw from no actions."""
+    monkeypatch.chdir(tmp_path)
+    Path("spec.yaml").write_text(VALID)
+    args = ["bench", "spec.yaml", "--batch", "1", "--steps", "10", "--repeats", "1", "--python-seconds", "0.1"]
+    code, _, err = run_cli(args, capsys)
+    assert code == 2 and assert_one_line(err).startswith("counter: a game has no legal action before its end"), err
+
+
+def test_a_checkpoint_that_is_not_one_or_for_another_game(capsys, tmp_path: Path, monkeypatch) -> None:
+    import flax.serialization
+    import jax
+
+    from specc.policy import init_params
+
+    monkeypatch.chdir(tmp_path)
+    Path("spec.yaml").write_text(VALID)  # 3 observation features, 5 actions
+    Path("notes.txt").write_text("not a checkpoint")
+    params = init_params(jax.random.PRNGKey(0), 2, (4,), (8,))  # CartPole's shapes
+    Path("cartpole.msgpack").write_bytes(flax.serialization.to_bytes(params))
+    for args, message in [
+        (["play", "spec.yaml", "--opponent", "notes.txt"],
+         "notes.txt: not a policy checkpoint written by `specc train`"),
+        (["play", "spec.yaml", "--opponent", "cartpole.msgpack"],
+         "cartpole.msgpack: a policy for 4 observation features and 2 actions; counter has 3 and 5"),
+        (["verify", "spec.yaml", "--level", "4", "--checkpoint", "cartpole.msgpack"],
+         "cartpole.msgpack: a policy for 4 observation features and 2 actions; counter has 3 and 5"),
+    ]:  # fmt: skip
+        code, _, err = run_cli(args, capsys)
+        assert code == 2 and assert_one_line(err) == message, err
 
 
 # ---- the real program, as a user runs it: no traceback from the interpreter either

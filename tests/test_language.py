@@ -706,13 +706,14 @@ def pay(who: int) -> int:
         ([PASS, WIN], [-1, 1, -1], True, False),  # win(p): +1 for p, -1 for the others
         ([PASS, PASS, LOSE], [1, 1, -1], True, False),  # lose(p): the opposite
         ([DRAW], [0, 0, 0], True, False),  # draw() zeroes what was paid before it
-        ([STOP], [0.5, 0, -0.25], True, False),  # reward(v) pays player 0; reward(p, v) pays p
+        ([STOP], [0.5, 0, -0.25], True, False),  # reward(v) pays the mover (player 0); reward(p, v) pays p
         ([CUT], [0, 1.5, 0], False, True),
         ([pay(1)], [0, 2, 0], False, False),  # rewards add up within a step
         ([pay(1), PASS], [0, 0, 0], False, False),  # and are reset by the next one
-        ([pay(0)], [-1, 1, 1], True, False),  # illegal by its guard: -1 for the mover, +1 for the others
-        ([PASS, 99], [1, -1, 1], True, False),  # an index past the end
-        ([PASS, PASS, -1], [1, 1, -1], True, False),  # a negative index
+        # illegal by its guard: the range's low end for the mover, 0 for the others (not zero-sum)
+        ([pay(0)], [-1, 0, 0], True, False),
+        ([PASS, 99], [0, -1, 0], True, False),  # an index past the end
+        ([PASS, PASS, -1], [0, 0, -1], True, False),  # a negative index
         ([PASS] * 5, [0, 0, 0], False, False),
         ([PASS] * 6, [0, 0, 0], False, True),  # max_steps: truncated after the 6th step
     ],

@@ -135,6 +135,29 @@ def test_negamax_gae_one_player_is_plain_gae() -> None:
     np.testing.assert_allclose(advantage, expected, rtol=1e-5, atol=1e-6)
 
 
+def test_negamax_gae_bootstraps_a_truncated_step_from_its_final_observation() -> None:
+    """Step 1 ends its episode. Terminated: its target is the bare reward. Truncated (the
+    step limit): the game would have gone on, so it bootstraps from the value of its final
+    observation (2.0), never from the next episode's first state (0.7); from the other
+    player's side in a two-player game, with a minus sign."""
+    gamma, lam = 0.9, 0.8
+    reward, value = jnp.array([1.0, 1.0, 1.0]), jnp.array([0.5, 0.6, 0.7])
+    done, player = jnp.array([False, True, False]), jnp.array([0, 0, 0])
+    final_value = jnp.array([9.0, 2.0, 9.0])  # only step 1's is used: the others did not end an episode
+    args = (reward, value, done, player, jnp.array(0.4), jnp.array(0), gamma, lam)
+    cut = jnp.array([False, True, True])  # step 2's flag means nothing: it did not end an episode
+    terminated, _ = negamax_gae(*args)
+    truncated, target = negamax_gae(*args, cut, final_value, player)
+    a2 = 1.0 + 0.9 * 0.4 - 0.7  # 0.66, bootstrapping from last_value as usual
+    np.testing.assert_allclose(terminated, [1.04 + 0.72 * 0.4, 0.4, a2], rtol=1e-6, atol=1e-6)  # step 1: 1 - 0.6
+    np.testing.assert_allclose(truncated, [1.04 + 0.72 * 2.2, 2.2, a2], rtol=1e-6, atol=1e-6)  # step 1: 1 + 0.9*2 - 0.6
+    np.testing.assert_allclose(target, [3.124, 2.8, 1.36], rtol=1e-6, atol=1e-6)
+    # two players: the final observation is player 1's, so its value enters negated
+    other, _ = negamax_gae(*args, cut, final_value, jnp.array([0, 1, 0]))
+    np.testing.assert_allclose(other[1], 1.0 - 0.9 * 2.0 - 0.6, rtol=1e-6, atol=1e-6)  # -1.4
+    np.testing.assert_allclose(other[0], 1.04 + 0.72 * -1.4, rtol=1e-6, atol=1e-6)
+
+
 def test_masking_never_picks_illegal_actions() -> None:
     """Logits that strongly favour illegal moves: sampling (with or without exploration)
     and greedy actions still pick legal ones only; masks are never all-False."""

@@ -175,6 +175,112 @@ def test_level_1_runs_the_files_on_disk_each_time(tmp_path: Path) -> None:
     assert second == 1 and checks == 10 and failed >= 1, run.stdout
 
 
+DATA = Path(__file__).resolve().parent / "data" / "verify"
+
+
+@pytest.mark.parametrize("name, leaks", [("peek_at_25", True), ("peek_honest", False)])
+def test_level_1_checks_hidden_fields_in_every_state_of_a_sequence(tmp_path: Path, name: str, leaks: bool) -> None:
+    """peek_at_25 shows the opponent's hidden card in one state only (turn counter 25, of
+    40): level 1 looked at the last state of a sequence and passed it; now it fails, naming
+    that state. Its honest twin passes."""
+    spec = tmp_path / f"{name}.yaml"
+    spec.write_text((DATA / f"{name}.yaml").read_text())
+    report = tmp_path / "report.json"
+    run = specc("verify", spec.name, "--level", "1", "--examples", 3, "--report", report, cwd=tmp_path)
+    level = json.loads(report.read_text())["levels"][0]
+    assert level["checks"] == 10, run.stdout
+    if not leaks:
+        assert run.returncode == 0 and level["failed"] == 0, run.stdout
+        return
+    assert run.returncode == 1 and level["failed"] == 1, run.stdout
+    (failure,) = level["failures"]
+    assert failure.startswith("test_observation_shows_only_what_the_player_may_see: AssertionError: player ")
+    assert "observation of state 25 changes when hidden fields are scrambled" in failure, failure
+
+
+KUHN = Path(__file__).resolve().parent / "data" / "peers" / "kuhn_poker.yaml"
+
+
+def kuhn_variant(tmp_path: Path, **changes: tuple[str, str]) -> Path:
+    """tests/data/peers/kuhn_poker.yaml with text replaced: name=(old, new)."""
+    text = KUHN.read_text()
+    for old, new in changes.values():
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp_path / "kuhn_poker.yaml"
+    path.write_text(text)
+    return path
+
+
+def lockstep_kuhn(spec: Path, out: Path, episodes: int, game: str = "kuhn_poker"):
+    import specc
+    from specc.verify.peers import chance_cells, lockstep_peer
+
+    module = specc.make(spec, out_dir=out).module
+    cells = chance_cells(*load(spec), f"openspiel:{game}")
+    return lockstep_peer(module, f"openspiel:{game}", episodes, chance=cells)
+
+
+@pytest.mark.parametrize("game, least_steps", [("kuhn_poker", 2), ("leduc_poker", 3)])
+def test_openspiel_chance_nodes_replay_the_specs_deal(tmp_path: Path, game: str, least_steps: int) -> None:
+    """OpenSpiel's Kuhn poker starts at two chance nodes (the cards), Leduc's has a third
+    after the first betting round (the public card): the spec's peers.openspiel:ID.chance
+    names the cells holding them; 300 games in lock-step agree at every step."""
+    result = lockstep_kuhn(KUHN.with_name(f"{game}.yaml"), tmp_path / "out", 300, game)
+    assert result.failed == 0 and result.divergence is None, result.failures[:3]
+    assert result.details["episodes"] == 300 and result.details["steps"] >= least_steps * 300
+    assert result.checks == 300 + result.details["steps"]  # after the deal, then after every action
+
+
+def test_openspiel_lockstep_catches_a_wrong_showdown(tmp_path: Path) -> None:
+    spec = kuhn_variant(tmp_path, lower=("if card[0] > card[1]", "if card[0] < card[1]"))
+    result = lockstep_kuhn(spec, tmp_path / "out", 100)
+    assert result.failed > 0 and result.divergence.field == "mover_reward", result.failures
+    assert result.divergence.actions in ([0, 0], [1, 1], [0, 1, 1])  # a showdown
+
+
+def test_a_chance_outcome_openspiel_refuses_is_a_divergence_on_chance(tmp_path: Path) -> None:
+    """card[0] dealt twice: OpenSpiel allows only the two cards left for player 1."""
+    spec = kuhn_variant(tmp_path, twice=('chance: ["card[0]", "card[1]"]', 'chance: ["card[0]", "card[0]"]'))
+    result = lockstep_kuhn(spec, tmp_path / "out", 5)
+    div = result.divergence
+    assert result.failed == 5 and (div.episode, div.step, div.field) == (0, 0, "chance")  # every game, at the deal
+    assert int(div.left_value) not in div.right_value.tolist() and len(div.right_value) == 2
+
+
+@pytest.mark.parametrize("cells, message", [
+    ('["card[0]", "hand[1]"]', "kuhn_poker.yaml:63:25: 'hand' is no state field (chance cells name the state: card,"),
+    ('["card[0]", "card[2]"]', "kuhn_poker.yaml:63:25: 'card[2]': card has shape [2], so a cell takes 1 index(es)"),
+    ('["card[0]", "card[x]"]', "kuhn_poker.yaml:63:25: a chance cell is a state field, indexed by whole numbers"),
+    ('["card[0]", "pot[0, 1]"]', "kuhn_poker.yaml:63:25: 'pot[0, 1]': pot has shape [2], so a cell takes 1"),
+])  # fmt: skip
+def test_bad_chance_cells_name_their_place(tmp_path: Path, cells: str, message: str) -> None:
+    from specc.verify.peers import chance_cells
+
+    spec = kuhn_variant(tmp_path, cells=('chance: ["card[0]", "card[1]"]', f"chance: {cells}"))
+    with pytest.raises(SpecError) as err:
+        chance_cells(*load(spec), "openspiel:kuhn_poker")
+    assert str(err.value).startswith(str(spec)) and message in str(err.value), str(err.value)
+
+
+def test_too_few_chance_cells_stop_at_the_chance_node_they_miss(tmp_path: Path) -> None:
+    spec = kuhn_variant(tmp_path, cells=('chance: ["card[0]", "card[1]"]', 'chance: ["card[0]"]'))
+    with pytest.raises(SpecError, match=r"reaches chance node 2 but the spec's peers.openspiel:kuhn_poker.chance "
+                                        r"lists 1 cell\(s\)"):  # fmt: skip
+        lockstep_kuhn(spec, tmp_path / "out", 3)
+
+
+@pytest.mark.parametrize("cells, message", [
+    ("[]", "openspiel:kuhn_poker reaches chance node 1 but the spec's peers.openspiel:kuhn_poker.chance lists 0"),
+    ('["card[0]", "hand[1]"]', "kuhn_poker.yaml:63:25: 'hand' is no state field"),
+])  # fmt: skip
+def test_missing_chance_cells_exit_2_with_one_line(tmp_path: Path, cells: str, message: str) -> None:
+    spec = kuhn_variant(tmp_path, cells=('chance: ["card[0]", "card[1]"]', f"chance: {cells}"))
+    run = specc("verify", spec.name, "--level", "3", "--episodes", 3, "--against", "openspiel:kuhn_poker", cwd=tmp_path)
+    assert run.returncode == 2 and message in run.stdout, run.stdout
+    assert len(run.stdout.strip().splitlines()) == 1, run.stdout
+
+
 # ---------------------------------------------------------------- level 2
 
 

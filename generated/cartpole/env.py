@@ -8,6 +8,7 @@ import dataclasses
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 ID = "cartpole"
 NUM_PLAYERS = 1
@@ -21,6 +22,11 @@ MAX_STEPS = 500
 REWARD_RANGE = (0.0, 1.0)
 STEP_USES_CHANCE = False
 ZERO_SUM = False
+# an illegal action's rewards: the mover's, each other player's, everyone's when no player moved
+ILLEGAL_MOVER, ILLEGAL_OTHERS, ILLEGAL_NOBODY = (0.0, 0.0, 0.0)
+# init draws from its key as given (words and site keys on small counters); the step that
+# makes step_count t from fold_in(key, STEP_STREAM | t): a counter init never uses
+STEP_STREAM = 0x80000000
 # declared dtype, shape and value range of every spec state field (for property tests)
 FIELDS = {
     "x": ("float32", (), None),
@@ -63,8 +69,8 @@ def _flip(word):
 
 
 def _roll(word, n):
-    """A whole number in 0..n-1 from one random word (modulo bias below n / 2**32)."""
-    return (word % jnp.asarray(n).astype(jnp.uint32)).astype(jnp.int32)
+    """A whole number in 0..n-1 from one random word (modulo bias below n / 2**32); 0 if n < 1."""
+    return (word % jnp.maximum(jnp.asarray(n, jnp.int32), 1).astype(jnp.uint32)).astype(jnp.int32)
 
 
 def _uniform(word, low, high):
@@ -130,6 +136,78 @@ def _shuffle(zone, key):
     ).astype(zone.dtype)
 
 
+def _floordiv(a, b):
+    """Integer a // b, 0 where b is 0 (XLA alone would give -1 or -2)."""
+    zero = b == 0
+    return jnp.where(zero, 0, a // jnp.where(zero, 1, b))
+
+
+def _mod(a, b):
+    """Integer a % b (the divisor's sign), 0 where b is 0."""
+    zero = b == 0
+    return jnp.where(zero, 0, a % jnp.where(zero, 1, b))
+
+
+def _ipow(x, n):
+    """Integer x ** n in x's dtype, wrapping; n < 0 gives 1 / x ** -n truncated: 1 for x = 1,
+    +-1 for x = -1, else 0 (jnp.power would use only n's low 6 bits under jit and fail eagerly)."""
+    n = jnp.asarray(n, jnp.int32)
+    result, base, e = jnp.ones_like(x), x, n
+    for _ in range(31):
+        result = jnp.where((e & 1) == 1, result * base, result)
+        base, e = base * base, e >> 1
+    odd = (n & 1) == 1
+    negative = jnp.where(x == 1, 1, jnp.where(x == -1, jnp.where(odd, -1, 1), 0)).astype(x.dtype)
+    return jnp.where(n < 0, negative, result)
+
+
+def _host_whole(x):
+    """A Python or NumPy value as _whole does (exactly, before any conversion)."""
+    if isinstance(x, (bool, int)):  # exact, however big
+        return int(x) if 0 <= x <= 2**31 - 1 else -1
+    v = np.asarray(x)
+    if v.dtype.kind == "b":
+        v = v.astype(np.int64)
+    if v.dtype.kind in "iu":
+        ok = (v >= 0) & (v <= 2**31 - 1)
+    elif v.dtype.kind == "f":
+        ok = np.isfinite(v) & (v == np.floor(v)) & (v >= 0) & (v <= 2**31 - 1)
+    else:
+        raise TypeError(f"an action or player id must be a number, not {v.dtype}")
+    return np.where(ok, np.where(ok, v, 0).astype(np.int64), -1).astype(np.int32)
+
+
+def _whole(x):
+    """An action or player id (any Python, NumPy or JAX integer, float or bool; True is 1) as
+    int32: itself if it is a whole number in 0..2**31-1, else negative (never an id): a big
+    or negative value never wraps into range. An int32 passes unchanged, at no cost."""
+    if not isinstance(x, jax.Array):
+        return jnp.asarray(_host_whole(x), jnp.int32)
+    if x.dtype == jnp.bool_ or (jnp.issubdtype(x.dtype, jnp.integer) and x.dtype.itemsize < 4):
+        return x.astype(jnp.int32)  # exact
+    if x.dtype == jnp.int32:
+        return x
+    if jnp.issubdtype(x.dtype, jnp.floating):
+        ok = (x == jnp.floor(x)) & (x >= 0) & (x < 2.0**31)
+    else:
+        ok = x <= 2**31 - 1  # unsigned or 64-bit
+        ok = ok & (x >= 0)
+    return jnp.where(ok, jnp.where(ok, x, 0).astype(jnp.int32), -1)
+
+
+def _outcome(player, sign):
+    """The rewards of win(player) (sign 1) or lose(player) (sign -1); all 0 if no such player."""
+    hit = jnp.arange(NUM_PLAYERS) == player
+    return jnp.where(jnp.any(hit), jnp.where(hit, sign, -sign), 0.0).astype(jnp.float32)
+
+
+def _pay(rewards, player, value):
+    """`rewards` with `value` added to `player`'s (nothing if no such player)."""
+    return rewards + jnp.where(
+        jnp.arange(NUM_PLAYERS) == player, jnp.asarray(value, jnp.float32), 0.0
+    )
+
+
 def _site_key(key, site, *path):
     """The key of one chance call site: fold_in(key, site), then each loop index."""
     key = jax.random.fold_in(key, site)
@@ -138,12 +216,18 @@ def _site_key(key, site, *path):
     return key
 
 
-def observe(s: State, player) -> jax.Array:
-    """What `player` sees of state `s`."""
-    player = jnp.asarray(player, jnp.int32)
+def _observe(s: State, player) -> jax.Array:
+    """The observe expression for `player`, unchecked."""
     return jnp.asarray(
         jnp.stack([jnp.asarray(x, jnp.float32) for x in (s.x, s.x_dot, s.theta, s.theta_dot)])
     ).astype(OBSERVATION_DTYPE)
+
+
+def observe(s: State, player) -> jax.Array:
+    """What `player` sees of state `s`: all zero unless `player` is a player id (see _whole)."""
+    player = _whole(player)
+    seen = _observe(s, player)
+    return jnp.where(jnp.logical_and(player >= 0, player < NUM_PLAYERS), seen, jnp.zeros_like(seen))
 
 
 def invariants(s: State) -> jax.Array:
@@ -173,16 +257,16 @@ def _effect_push(s: State, params, key) -> State:
     force = jnp.asarray(jnp.where((direction == 1), 10.0, -10.0), jnp.float32)
     costheta = jnp.cos(theta)
     sintheta = jnp.sin(theta)
-    temp = (force + ((0.05 * (theta_dot**2)) * sintheta)) / 1.1
+    temp = (force + (0.05 * (theta_dot**2) * sintheta)) / 1.1
     thetaacc = ((9.8 * sintheta) - (costheta * temp)) / (
-        0.5 * (1.3333333333333333 - ((0.1 * (costheta**2)) / 1.1))
+        0.5 * (1.3333333333333333 - (0.1 * (costheta**2) / 1.1))
     )
-    xacc = temp - (((0.05 * thetaacc) * costheta) / 1.1)
+    xacc = temp - (0.05 * thetaacc * costheta / 1.1)
     x = x + (0.02 * x_dot)
     x_dot = x_dot + (0.02 * xacc)
     theta = theta + (0.02 * theta_dot)
     theta_dot = theta_dot + (0.02 * thetaacc)
-    rewards = rewards.at[0].add(jnp.asarray(1.0, jnp.float32))
+    rewards = _pay(rewards, s.current_player, 1.0)
     cond__1 = jnp.logical_or(
         jnp.logical_or(jnp.logical_or((x < -2.4), (x > 2.4)), (theta < -0.20943951023931953)),
         (theta > 0.20943951023931953),
@@ -200,8 +284,9 @@ def refresh(s: State) -> State:
         s.truncated, jnp.logical_and(s.step_count >= MAX_STEPS, jnp.logical_not(s.terminated))
     )
     s = s.replace(truncated=truncated)
+    # the checker proved every assignment keeps current_player a player: no check needed
     return s.replace(
-        legal_action_mask=legal_action_mask(s), observation=observe(s, s.current_player)
+        legal_action_mask=legal_action_mask(s), observation=_observe(s, s.current_player)
     )
 
 
@@ -225,11 +310,14 @@ def init(key) -> State:
 
 
 def step(state: State, action, key=None) -> State:
-    """Apply `action` for the current player. An illegal action ends the game with -1
-    for the mover (+1 for the others); a finished episode absorbs with zero rewards."""
+    """Apply `action` for the current player. An illegal action (or one that is not a whole
+    number in 0..NUM_ACTIONS-1) ends the game with ILLEGAL_MOVER for the mover and
+    ILLEGAL_OTHERS for the others; a finished episode absorbs with zero rewards. The
+    step's chance draws come from fold_in(key, STEP_STREAM | new step_count): never those
+    of init, nor of another step, even when the same key is passed again."""
     if key is None:
         key = jax.random.PRNGKey(0)
-    action = jnp.asarray(action, jnp.int32)
+    action = _whole(action)
     done = jnp.logical_or(state.terminated, state.truncated)
     safe = jnp.clip(action, 0, NUM_ACTIONS - 1)
     legal = jnp.logical_and(state.legal_action_mask[safe], safe == action)
@@ -238,12 +326,11 @@ def step(state: State, action, key=None) -> State:
     s = _effect_push(s, _PARAMS[safe], key)
     s = refresh(s)
     # One select per field: a finished episode absorbs (zero rewards), an illegal
-    # action ends the game with -1 for the mover and +1 for the others (as in Pgx).
+    # action ends the game (with 2 players and range [-1, 1]: -1 and +1, as in Pgx).
     keep = jnp.logical_or(done, illegal)
     new = jax.tree_util.tree_map(lambda old, new: jnp.where(keep, old, new), state, s)
-    penalty = jnp.where(jnp.arange(NUM_PLAYERS) == state.current_player, -1.0, 1.0).astype(
-        jnp.float32
-    )
+    mover = jnp.arange(NUM_PLAYERS) == state.current_player
+    penalty = jnp.where(mover, ILLEGAL_MOVER, ILLEGAL_OTHERS).astype(jnp.float32)
     return new.replace(
         rewards=jnp.where(done, 0.0, jnp.where(illegal, penalty, s.rewards)),
         terminated=jnp.where(done, state.terminated, jnp.logical_or(illegal, s.terminated)),

@@ -6,6 +6,7 @@ Do not edit: change the spec and run `specc compile specs/cartpole.yaml`.
 """
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -21,6 +22,11 @@ MAX_STEPS = 500
 REWARD_RANGE = (0.0, 1.0)
 STEP_USES_CHANCE = False
 ZERO_SUM = False
+# an illegal action's rewards: the mover's, each other player's, everyone's when no player moved
+ILLEGAL_MOVER, ILLEGAL_OTHERS, ILLEGAL_NOBODY = (0.0, 0.0, 0.0)
+# init draws from its key as given (words and site keys on small counters); the step that
+# makes step_count t from fold_in(key, STEP_STREAM | t): a counter init never uses
+STEP_STREAM = 0x80000000
 # declared dtype, shape and value range of every spec state field (for property tests)
 FIELDS = {
     "x": ("float32", (), None),
@@ -58,9 +64,93 @@ class State:
         )
 
 
+def _quiet(function):
+    """Run without NumPy's overflow and division warnings: wrapping, x // 0 == 0 and IEEE
+    infinities are the language's meaning here, not accidents."""
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return function(*args, **kwargs)
+
+    return run
+
+
 def _cast(value, dtype):
-    """`value` as `dtype`, wrapping integers the way JAX does."""
-    return np.asarray(value).astype(dtype)[()]
+    """`value` as `dtype` as JAX converts: integers wrap; floats to integers truncate and
+    saturate at the dtype's limits, NaN giving 0."""
+    value = np.asarray(value)
+    if value.dtype.kind == "f" and np.dtype(dtype).kind == "i":
+        info = np.iinfo(dtype)
+        value = np.where(
+            np.isnan(value), 0.0, np.clip(value.astype(np.float64), info.min, info.max)
+        )
+    return value.astype(dtype)[()]
+
+
+def _clamp(i, n):
+    """An index into an axis of n as JAX reads it: negative counts from the end, then clamped."""
+    if isinstance(i, np.ndarray) and i.ndim:
+        i = i.astype(np.int64)
+        return np.clip(np.where(i < 0, i + n, i), 0, n - 1)
+    i = int(i)
+    if i < 0:
+        i += n
+    return 0 if i < 0 else (n - 1 if i >= n else i)
+
+
+def _at(a, *index):
+    """a[index] as JAX reads it (see _clamp)."""
+    shape = a.shape
+    return a[tuple([_clamp(i, shape[k]) for k, i in enumerate(index)])]
+
+
+def _put(a, index, value):
+    """a[index] = value as JAX writes it: negative counts from the end, a write outside is dropped."""
+    if (
+        isinstance(index[0], np.ndarray) and index[0].ndim
+    ):  # an index array (the only index), one value for all
+        i = np.asarray(index[0], np.int64).ravel()
+        i = np.where(i < 0, i + a.shape[0], i)
+        a[i[(i >= 0) & (i < a.shape[0])]] = value
+        return
+    at = []
+    for i, n in zip(index, a.shape):
+        i = int(i)
+        i = i + n if i < 0 else i
+        if not 0 <= i < n:
+            return
+        at.append(i)
+    a[tuple(at)] = value
+
+
+def _ipow(x, n, dtype):
+    """Integer x ** n in `dtype`, wrapping; n < 0 gives 1 / x ** -n truncated: 1 for x = 1,
+    +-1 for x = -1, else 0."""
+
+    def one(x, n):
+        x, n = int(x), int(n)
+        if n < 0:
+            return 1 if x == 1 else ((-1 if n % 2 else 1) if x == -1 else 0)
+        return pow(x, n, 1 << 32)
+
+    return np.asarray(np.vectorize(one, otypes=[np.int64])(x, n)).astype(dtype)[()]
+
+
+def _whole(x):
+    """An action or player id (any Python, NumPy or JAX integer, float or bool; True is 1) as
+    an int: itself if it is a whole number in 0..2**31-1, else -1 (a big or negative value
+    never wraps into range)."""
+    if isinstance(x, (bool, int)):  # exact, however big
+        return int(x) if 0 <= x <= 2**31 - 1 else -1
+    v = np.asarray(x)
+    if v.dtype.kind == "b":
+        v = v.astype(np.int64)
+    if v.dtype.kind in "iu":
+        return int(v) if 0 <= v <= 2**31 - 1 else -1
+    if v.dtype.kind == "f":
+        return int(v) if np.isfinite(v) and v == np.floor(v) and 0 <= v <= 2**31 - 1 else -1
+    raise TypeError(f"an action or player id must be a number, not {v.dtype}")
 
 
 def _range(lo, hi):
@@ -128,8 +218,8 @@ def _flip(word):
 
 
 def _roll(word, n):
-    """A whole number in 0..n-1 from one random word (modulo bias below n / 2**32)."""
-    return np.int32(np.uint32(word) % np.uint32(n))
+    """A whole number in 0..n-1 from one random word (modulo bias below n / 2**32); 0 if n < 1."""
+    return np.int32(np.uint32(word) % np.uint32(max(int(n), 1)))
 
 
 def _uniform(word, low, high):
@@ -178,32 +268,53 @@ def _shuffle(zone, key):
 
 
 def _win(s, player):
-    s.rewards[:] = -1.0
-    s.rewards[player] = 1.0
+    """win(player): +1 to the player, -1 to the others; all 0 if no such player."""
+    s.rewards[:] = -1.0 if 0 <= player < NUM_PLAYERS else 0.0
+    if 0 <= player < NUM_PLAYERS:
+        s.rewards[player] = 1.0
 
 
 def _lose(s, player):
-    s.rewards[:] = 1.0
-    s.rewards[player] = -1.0
+    """lose(player): -1 to the player, +1 to the others; all 0 if no such player."""
+    s.rewards[:] = 1.0 if 0 <= player < NUM_PLAYERS else 0.0
+    if 0 <= player < NUM_PLAYERS:
+        s.rewards[player] = -1.0
 
 
-def observe(s: State, player) -> np.ndarray:
-    """What `player` sees of state `s`."""
+def _pay(s, player, value):
+    """Add `value` to `player`'s reward (nothing if no such player)."""
+    if 0 <= player < NUM_PLAYERS:
+        s.rewards[player] += np.float32(value)
+
+
+def _observe(s: State, player) -> np.ndarray:
+    """The observe expression for `player`, unchecked (indexes read as JAX reads them)."""
     player = np.int32(player)
     return np.asarray(np.array([s.x, s.x_dot, s.theta, s.theta_dot], dtype=np.float32)).astype(
         OBSERVATION_DTYPE
     )
 
 
+@_quiet
+def observe(s: State, player) -> np.ndarray:
+    """What `player` sees of state `s`: all zero unless `player` is a player id (see _whole)."""
+    player = _whole(player)
+    if not 0 <= player < NUM_PLAYERS:
+        return np.zeros(OBSERVATION_SHAPE, OBSERVATION_DTYPE)
+    return _observe(s, player)
+
+
 def _legal_push(s: State, direction) -> bool:
     return bool(True)
 
 
+@_quiet
 def invariants(s: State) -> np.ndarray:
     """One bool per declared invariant (INVARIANTS): all must hold in every state."""
     return np.array([], dtype=np.bool_)
 
 
+@_quiet
 def legal_action_mask(s: State) -> np.ndarray:
     """Which flat actions are legal in `s` (none once the episode has ended)."""
     mask = np.zeros(NUM_ACTIONS, dtype=np.bool_)
@@ -218,20 +329,21 @@ _LEGAL = (_legal_push,)
 
 
 def _effect_push(s: State, direction, key) -> None:
+    _mover__ = s.current_player  # reward(x) pays the player who began the step
     force = _cast((10.0 if (direction == 1) else -10.0), np.float32)
     costheta = np.cos(s.theta)
     sintheta = np.sin(s.theta)
-    temp = (force + ((np.float32(0.05) * (s.theta_dot**2)) * sintheta)) / np.float32(1.1)
+    temp = (force + (np.float32(0.05) * (s.theta_dot**2) * sintheta)) / np.float32(1.1)
     thetaacc = ((np.float32(9.8) * sintheta) - (costheta * temp)) / (
         np.float32(0.5)
-        * (np.float32(1.3333333333333333) - ((np.float32(0.1) * (costheta**2)) / np.float32(1.1)))
+        * (np.float32(1.3333333333333333) - (np.float32(0.1) * (costheta**2) / np.float32(1.1)))
     )
-    xacc = temp - (((np.float32(0.05) * thetaacc) * costheta) / np.float32(1.1))
+    xacc = temp - (np.float32(0.05) * thetaacc * costheta / np.float32(1.1))
     s.x = s.x + (np.float32(0.02) * s.x_dot)
     s.x_dot = s.x_dot + (np.float32(0.02) * xacc)
     s.theta = s.theta + (np.float32(0.02) * s.theta_dot)
     s.theta_dot = s.theta_dot + (np.float32(0.02) * thetaacc)
-    s.rewards[0] += np.float32(1.0)
+    _pay(s, _mover__, 1.0)
     if (
         ((s.x < np.float32(-2.4)) or (s.x > np.float32(2.4)))
         or (s.theta < np.float32(-0.20943951023931953))
@@ -242,15 +354,17 @@ def _effect_push(s: State, direction, key) -> None:
 _EFFECTS = (_effect_push,)
 
 
+@_quiet
 def refresh(s: State) -> State:
     """Recompute what follows from the rest of the state: truncation, legal mask, observation."""
     if s.step_count >= MAX_STEPS and not s.terminated:
         s.truncated = True
     s.legal_action_mask = legal_action_mask(s)
-    s.observation = observe(s, s.current_player)
+    s.observation = _observe(s, s.current_player)  # the checker proved current_player is a player
     return s
 
 
+@_quiet
 def init(key) -> State:
     """A new episode from `key`."""
     _words = _bits(key, 4)
@@ -270,17 +384,22 @@ def init(key) -> State:
     return refresh(s)
 
 
+@_quiet
 def step(state: State, action, key=None) -> State:
     """Apply `action` for the current player; see the JAX backend for the conventions."""
     s = state.copy()
     if state.terminated or state.truncated:
         s.rewards = np.zeros(NUM_PLAYERS, np.float32)
         return s
-    action = int(action)
+    action = _whole(action)
     s.step_count = np.int32(s.step_count + 1)
     if not (0 <= action < NUM_ACTIONS and state.legal_action_mask[action]):
-        s.rewards = np.full(NUM_PLAYERS, 1.0, np.float32)
-        s.rewards[state.current_player] = -1.0
+        mover = int(state.current_player)
+        if 0 <= mover < NUM_PLAYERS:
+            s.rewards = np.full(NUM_PLAYERS, ILLEGAL_OTHERS, np.float32)
+            s.rewards[mover] = ILLEGAL_MOVER
+        else:
+            s.rewards = np.full(NUM_PLAYERS, ILLEGAL_NOBODY, np.float32)
         s.terminated = True
         s.legal_action_mask = np.zeros(NUM_ACTIONS, np.bool_)
         return s

@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/connect_four.yaml
- * (sha256 be78083a963cf3ff1ec9847e55605fb761a6364e9141c6c6d4d9394a6e2ee50d).
+ * (sha256 8907d1663b6361246ee1ed7f76ca577380b70f549243c3f9736ab444a6bd64f7).
  * Do not edit: change the spec and run `specc compile specs/connect_four.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */

@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/tcg.yaml
- * (sha256 65d57dd1ff7cd18d33f7c5c7334c3363d95ed2e8ee980c29f3175ef64e06b47d).
+ * (sha256 fd0e347da71dc5026c74f15a69b1202c372597490472055065ac923b79f02fcc).
  * Do not edit: change the spec and run `specc compile specs/tcg.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -648,6 +648,9 @@ static void effect_play_basic(State *s, int32_t h, Key key)
     int32_t p_ = 0;
     int8_t c = 0;
     int32_t slot = 0;
+    int32_t put_in_play__p_7 = 0;
+    int32_t put_in_play__slot_8 = 0;
+    int8_t put_in_play__c_9 = 0;
     p_ = s->current_player;
     c = s->hand[_ix(p_, 2) * 10 + h];
     int32_t _w1 = _wx(p_, 2);
@@ -659,26 +662,29 @@ static void effect_play_basic(State *s, int32_t h, Key key)
         s->hand_count[_w2] = ((int8_t)(_wsub(s->hand_count[_ix(p_, 2)], 1)));
     }
     slot = ((s->card[_ix(p_, 2) * 4] < 0) ? 0 : ({ int32_t _lo3 = 1; int32_t _r5 = 0; int32_t _best7 = 0; for (int32_t t = _lo3, _end4 = 4; t < _end4; t++) { int32_t _x6 = ((int32_t)((s->card[_ix(p_, 2) * 4 + t] < 0))); if (t == _lo3 || _x6 > _best7) { _best7 = _x6; _r5 = t; } } _r5; }));
-    int32_t _w8 = _wx(p_, 2);
-    int32_t _w9 = _wx(slot, 4);
+    put_in_play__p_7 = p_;
+    put_in_play__slot_8 = slot;
+    put_in_play__c_9 = c;
+    int32_t _w8 = _wx(put_in_play__p_7, 2);
+    int32_t _w9 = _wx(put_in_play__slot_8, 4);
     if (_w8 >= 0 && _w9 >= 0) {
-        s->card[_w8 * 4 + _w9] = c;
+        s->card[_w8 * 4 + _w9] = put_in_play__c_9;
     }
-    int32_t _w10 = _wx(p_, 2);
-    int32_t _w11 = _wx(slot, 4);
+    int32_t _w10 = _wx(put_in_play__p_7, 2);
+    int32_t _w11 = _wx(put_in_play__slot_8, 4);
     if (_w10 >= 0 && _w11 >= 0) {
         s->damage[_w10 * 4 + _w11] = ((int16_t)(0));
     }
-    int32_t _w12 = _wx(p_, 2);
-    int32_t _w13 = _wx(slot, 4);
+    int32_t _w12 = _wx(put_in_play__p_7, 2);
+    int32_t _w13 = _wx(put_in_play__slot_8, 4);
     if (_w12 >= 0 && _w13 >= 0) {
         {
             int8_t *_d = s->energy + _w12 * 32 + _w13 * 8;
             for (int32_t _i14 = 0; _i14 < 8; _i14++) _d[_i14] = ((int8_t)(0));
         }
     }
-    int32_t _w15 = _wx(p_, 2);
-    int32_t _w16 = _wx(slot, 4);
+    int32_t _w15 = _wx(put_in_play__p_7, 2);
+    int32_t _w16 = _wx(put_in_play__slot_8, 4);
     if (_w15 >= 0 && _w16 >= 0) {
         s->entered[_w15 * 4 + _w16] = ((int8_t)(s->turn));
     }
@@ -689,6 +695,7 @@ static void effect_evolve(State *s, int32_t h, int32_t slot, Key key)
     (void)key;  /* no chance here */
     int32_t p_ = 0;
     int8_t c = 0;
+    int32_t clear_conditions__p_10 = 0;
     p_ = s->current_player;
     c = s->hand[_ix(p_, 2) * 10 + h];
     int32_t _w1 = _wx(p_, 2);
@@ -708,15 +715,16 @@ static void effect_evolve(State *s, int32_t h, int32_t slot, Key key)
         s->entered[_w4 * 4 + slot] = ((int8_t)(s->turn));
     }
     if ((slot == 0)) {
-        int32_t _w5 = _wx(p_, 2);
+        clear_conditions__p_10 = p_;
+        int32_t _w5 = _wx(clear_conditions__p_10, 2);
         if (_w5 >= 0) {
             s->poisoned[_w5] = false;
         }
-        int32_t _w6 = _wx(p_, 2);
+        int32_t _w6 = _wx(clear_conditions__p_10, 2);
         if (_w6 >= 0) {
             s->burned[_w6] = false;
         }
-        int32_t _w7 = _wx(p_, 2);
+        int32_t _w7 = _wx(clear_conditions__p_10, 2);
         if (_w7 >= 0) {
             s->condition[_w7] = ((int8_t)(0));
         }
@@ -744,25 +752,37 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
     int32_t p_ = 0;
     int8_t c = 0;
     int8_t tr = 0;
-    int32_t ce_p = 0;
-    int32_t ce_o = 0;
-    int32_t dr_p = 0;
-    int8_t dr_have = 0;
-    int16_t dr_k = 0;
-    int32_t bb_p = 0;
-    int16_t bb_n = 0;
-    int32_t bb_i = 0;
-    int32_t bb_slot = 0;
-    int32_t sr_o = 0;
-    int32_t sr_b = 0;
-    int32_t sa_p = 0;
-    int32_t sa_perm[4] = {0};
-    int8_t ac_d = 0;
-    int32_t ac_m = 0;
-    int32_t ac_r = 0;
-    int8_t de_e[8] = {0};
-    int32_t de_rank[8] = {0};
-    int32_t de_before[8] = {0};
+    int32_t card_effect__p_11 = 0;
+    int8_t card_effect__eff_12 = 0;
+    int16_t card_effect__amt_13 = 0;
+    int32_t card_effect__o_14 = 0;
+    int32_t draw_cards__p_15 = 0;
+    int16_t draw_cards__n_16 = 0;
+    int8_t draw_cards__have_17 = 0;
+    int16_t draw_cards__k_18 = 0;
+    int32_t bench_basics__p_19 = 0;
+    int16_t bench_basics__n_20 = 0;
+    int32_t bench_basics__i_22 = 0;
+    int32_t bench_basics__slot_25 = 0;
+    int32_t put_in_play__p_26 = 0;
+    int32_t put_in_play__slot_27 = 0;
+    int8_t put_in_play__c_28 = 0;
+    int32_t switch_random__o_29 = 0;
+    int32_t switch_random__b_30 = 0;
+    int32_t swap_active__p_31 = 0;
+    int32_t swap_active__b_32 = 0;
+    int32_t swap_active__perm_33[4] = {0};
+    int32_t clear_conditions__p_34 = 0;
+    int32_t accelerate__p_35 = 0;
+    int16_t accelerate__n_36 = 0;
+    int8_t accelerate__d_37 = 0;
+    int32_t accelerate__m_38 = 0;
+    int32_t accelerate__r_39 = 0;
+    int32_t discard_energy__p_41 = 0;
+    int16_t discard_energy__n_42 = 0;
+    int8_t discard_energy__held_43[8] = {0};
+    int32_t discard_energy__rank_44[8] = {0};
+    int32_t discard_energy__before_46[8] = {0};
     p_ = s->current_player;
     c = s->hand[_ix(p_, 2) * 10 + h];
     tr = ((int8_t)(_wsub(c, 34)));
@@ -781,188 +801,200 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
     if ((TRAINERS__kind[_ix(tr, 6)] == 1)) {
         s->supporter_played = true;
     }
-    ce_p = p_;
-    ce_o = _wsub(1, ce_p);
-    if ((TRAINERS__effect[_ix(tr, 6)] == 4)) {
-        int32_t _w4 = _wx(ce_p, 2);
+    card_effect__p_11 = p_;
+    card_effect__eff_12 = TRAINERS__effect[_ix(tr, 6)];
+    card_effect__amt_13 = TRAINERS__amount[_ix(tr, 6)];
+    card_effect__o_14 = _wsub(1, card_effect__p_11);
+    if ((card_effect__eff_12 == 4)) {
+        int32_t _w4 = _wx(card_effect__p_11, 2);
         if (_w4 >= 0) {
-            s->damage[_w4 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(ce_p, 2) * 4], TRAINERS__amount[_ix(tr, 6)]))), ((int16_t)(0)))));
+            s->damage[_w4 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(card_effect__p_11, 2) * 4], card_effect__amt_13))), ((int16_t)(0)))));
         }
-    } else if ((TRAINERS__effect[_ix(tr, 6)] == 5)) {
-        int32_t _w5 = _wx(ce_o, 2);
+    } else if ((card_effect__eff_12 == 5)) {
+        int32_t _w5 = _wx(card_effect__o_14, 2);
         if (_w5 >= 0) {
             s->poisoned[_w5] = true;
         }
-    } else if ((TRAINERS__effect[_ix(tr, 6)] == 6)) {
-        int32_t _w6 = _wx(ce_o, 2);
+    } else if ((card_effect__eff_12 == 6)) {
+        int32_t _w6 = _wx(card_effect__o_14, 2);
         if (_w6 >= 0) {
             s->burned[_w6] = true;
         }
-    } else if ((TRAINERS__effect[_ix(tr, 6)] == 7)) {
-        int32_t _w7 = _wx(ce_o, 2);
+    } else if ((card_effect__eff_12 == 7)) {
+        int32_t _w7 = _wx(card_effect__o_14, 2);
         if (_w7 >= 0) {
             s->condition[_w7] = ((int8_t)(1));
         }
-    } else if ((TRAINERS__effect[_ix(tr, 6)] == 8)) {
-        int32_t _w8 = _wx(ce_o, 2);
+    } else if ((card_effect__eff_12 == 8)) {
+        int32_t _w8 = _wx(card_effect__o_14, 2);
         if (_w8 >= 0) {
             s->condition[_w8] = ((int8_t)(2));
         }
-    } else if ((TRAINERS__effect[_ix(tr, 6)] == 9)) {
-        int32_t _w9 = _wx(ce_o, 2);
+    } else if ((card_effect__eff_12 == 9)) {
+        int32_t _w9 = _wx(card_effect__o_14, 2);
         if (_w9 >= 0) {
             s->condition[_w9] = ((int8_t)(3));
         }
-    } else if ((TRAINERS__effect[_ix(tr, 6)] == 10)) {
-        dr_p = ce_p;
-        dr_have = s->hand_count[_ix(dr_p, 2)];
-        dr_k = ((int16_t)(_imin(_imax(((int16_t)(_imin(TRAINERS__amount[_ix(tr, 6)], ((int16_t)(s->deck_count[_ix(dr_p, 2)]))))), ((int16_t)(0))), ((int16_t)(((int8_t)(_wsub(10, dr_have))))))));
-        int32_t _w10 = _wx(dr_p, 2);
+    } else if ((card_effect__eff_12 == 10)) {
+        draw_cards__p_15 = card_effect__p_11;
+        draw_cards__n_16 = card_effect__amt_13;
+        draw_cards__have_17 = s->hand_count[_ix(draw_cards__p_15, 2)];
+        draw_cards__k_18 = ((int16_t)(_imin(_imax(((int16_t)(_imin(draw_cards__n_16, ((int16_t)(s->deck_count[_ix(draw_cards__p_15, 2)]))))), ((int16_t)(0))), ((int16_t)(((int8_t)(_wsub(10, draw_cards__have_17))))))));
+        int32_t _w10 = _wx(draw_cards__p_15, 2);
         if (_w10 >= 0) {
             {
                 int8_t _t11[10];
-                for (int32_t _i12 = 0; _i12 < 10; _i12++) _t11[_i12] = (((HAND_SLOTS[_i12] >= dr_have) && (HAND_SLOTS[_i12] < ((int16_t)(_wadd(dr_have, dr_k))))) ? s->deck[_ix(dr_p, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i12], dr_have), 0), 19), 20)] : s->hand[_ix(dr_p, 2) * 10 + _i12]);
+                for (int32_t _i12 = 0; _i12 < 10; _i12++) _t11[_i12] = (((HAND_SLOTS[_i12] >= draw_cards__have_17) && (HAND_SLOTS[_i12] < ((int16_t)(_wadd(draw_cards__have_17, draw_cards__k_18))))) ? s->deck[_ix(draw_cards__p_15, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i12], draw_cards__have_17), 0), 19), 20)] : s->hand[_ix(draw_cards__p_15, 2) * 10 + _i12]);
                 memcpy(s->hand + _w10 * 10, _t11, sizeof _t11);
             }
         }
-        int32_t _w13 = _wx(dr_p, 2);
+        int32_t _w13 = _wx(draw_cards__p_15, 2);
         if (_w13 >= 0) {
             {
                 int8_t _t14[20];
-                for (int32_t _i15 = 0; _i15 < 20; _i15++) _t14[_i15] = ((_wadd(DECK_SLOTS[_i15], dr_k) < 20) ? s->deck[_ix(dr_p, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i15], dr_k), 0), 19), 20)] : ((int8_t)((-1))));
+                for (int32_t _i15 = 0; _i15 < 20; _i15++) _t14[_i15] = ((_wadd(DECK_SLOTS[_i15], draw_cards__k_18) < 20) ? s->deck[_ix(draw_cards__p_15, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i15], draw_cards__k_18), 0), 19), 20)] : ((int8_t)((-1))));
                 memcpy(s->deck + _w13 * 20, _t14, sizeof _t14);
             }
         }
-        int32_t _w16 = _wx(dr_p, 2);
+        int32_t _w16 = _wx(draw_cards__p_15, 2);
         if (_w16 >= 0) {
-            s->hand_count[_w16] = ((int8_t)(((int16_t)(_wadd(s->hand_count[_ix(dr_p, 2)], dr_k)))));
+            s->hand_count[_w16] = ((int8_t)(((int16_t)(_wadd(s->hand_count[_ix(draw_cards__p_15, 2)], draw_cards__k_18)))));
         }
-        int32_t _w17 = _wx(dr_p, 2);
+        int32_t _w17 = _wx(draw_cards__p_15, 2);
         if (_w17 >= 0) {
-            s->deck_count[_w17] = ((int8_t)(((int16_t)(_wsub(s->deck_count[_ix(dr_p, 2)], dr_k)))));
+            s->deck_count[_w17] = ((int8_t)(((int16_t)(_wsub(s->deck_count[_ix(draw_cards__p_15, 2)], draw_cards__k_18)))));
         }
-    } else if ((TRAINERS__effect[_ix(tr, 6)] == 11)) {
-        bb_p = ce_p;
-        bb_n = TRAINERS__amount[_ix(tr, 6)];
-        for (int32_t bb_k = 0, _end18 = 1; bb_k < _end18; bb_k++) {
-            bb_i = ({ bool _m19[20]; for (int32_t _j20 = 0; _j20 < 20; _j20++) _m19[_j20] = (((s->deck[_ix(bb_p, 2) * 20 + _j20] >= 0) && (s->deck[_ix(bb_p, 2) * 20 + _j20] < 34)) && (POKEMON__stage[_ix(((int8_t)(_imin(_imax(s->deck[_ix(bb_p, 2) * 20 + _j20], ((int8_t)(0))), ((int8_t)(33))))), 34)] == 0)); _choose(random_word(fold_in(fold_in(key, 10), (uint32_t)bb_k)), _m19, 20); });
-            if ((((bb_k < bb_n) && (bb_i >= 0)) && ({ int32_t _lo21 = 1; bool _r23 = false; for (int32_t bs = _lo21, _end22 = 4; bs < _end22; bs++) if ((s->card[_ix(bb_p, 2) * 4 + bs] < 0)) { _r23 = true; break; } _r23; }))) {
-                bb_slot = ({ int32_t _lo25 = 1; int32_t _r27 = 0; int32_t _best29 = 0; for (int32_t bs = _lo25, _end26 = 4; bs < _end26; bs++) { int32_t _x28 = ((int32_t)((s->card[_ix(bb_p, 2) * 4 + bs] < 0))); if (bs == _lo25 || _x28 > _best29) { _best29 = _x28; _r27 = bs; } } _r27; });
-                int32_t _w30 = _wx(bb_p, 2);
-                int32_t _w31 = _wx(bb_slot, 4);
+    } else if ((card_effect__eff_12 == 11)) {
+        bench_basics__p_19 = card_effect__p_11;
+        bench_basics__n_20 = card_effect__amt_13;
+        for (int32_t bench_basics__k_21 = 0, _end18 = 1; bench_basics__k_21 < _end18; bench_basics__k_21++) {
+            bench_basics__i_22 = ({ bool _m19[20]; for (int32_t _j20 = 0; _j20 < 20; _j20++) _m19[_j20] = (((s->deck[_ix(bench_basics__p_19, 2) * 20 + _j20] >= 0) && (s->deck[_ix(bench_basics__p_19, 2) * 20 + _j20] < 34)) && (POKEMON__stage[_ix(((int8_t)(_imin(_imax(s->deck[_ix(bench_basics__p_19, 2) * 20 + _j20], ((int8_t)(0))), ((int8_t)(33))))), 34)] == 0)); _choose(random_word(fold_in(fold_in(key, 10), (uint32_t)bench_basics__k_21)), _m19, 20); });
+            if ((((bench_basics__k_21 < bench_basics__n_20) && (bench_basics__i_22 >= 0)) && ({ int32_t _lo21 = 1; bool _r23 = false; for (int32_t bench_basics__bs_23 = _lo21, _end22 = 4; bench_basics__bs_23 < _end22; bench_basics__bs_23++) if ((s->card[_ix(bench_basics__p_19, 2) * 4 + bench_basics__bs_23] < 0)) { _r23 = true; break; } _r23; }))) {
+                bench_basics__slot_25 = ({ int32_t _lo25 = 1; int32_t _r27 = 0; int32_t _best29 = 0; for (int32_t bench_basics__bs_24 = _lo25, _end26 = 4; bench_basics__bs_24 < _end26; bench_basics__bs_24++) { int32_t _x28 = ((int32_t)((s->card[_ix(bench_basics__p_19, 2) * 4 + bench_basics__bs_24] < 0))); if (bench_basics__bs_24 == _lo25 || _x28 > _best29) { _best29 = _x28; _r27 = bench_basics__bs_24; } } _r27; });
+                put_in_play__p_26 = bench_basics__p_19;
+                put_in_play__slot_27 = bench_basics__slot_25;
+                put_in_play__c_28 = s->deck[_ix(bench_basics__p_19, 2) * 20 + _ix(bench_basics__i_22, 20)];
+                int32_t _w30 = _wx(put_in_play__p_26, 2);
+                int32_t _w31 = _wx(put_in_play__slot_27, 4);
                 if (_w30 >= 0 && _w31 >= 0) {
-                    s->card[_w30 * 4 + _w31] = s->deck[_ix(bb_p, 2) * 20 + _ix(bb_i, 20)];
+                    s->card[_w30 * 4 + _w31] = put_in_play__c_28;
                 }
-                int32_t _w32 = _wx(bb_p, 2);
-                int32_t _w33 = _wx(bb_slot, 4);
+                int32_t _w32 = _wx(put_in_play__p_26, 2);
+                int32_t _w33 = _wx(put_in_play__slot_27, 4);
                 if (_w32 >= 0 && _w33 >= 0) {
                     s->damage[_w32 * 4 + _w33] = ((int16_t)(0));
                 }
-                int32_t _w34 = _wx(bb_p, 2);
-                int32_t _w35 = _wx(bb_slot, 4);
+                int32_t _w34 = _wx(put_in_play__p_26, 2);
+                int32_t _w35 = _wx(put_in_play__slot_27, 4);
                 if (_w34 >= 0 && _w35 >= 0) {
                     {
                         int8_t *_d = s->energy + _w34 * 32 + _w35 * 8;
                         for (int32_t _i36 = 0; _i36 < 8; _i36++) _d[_i36] = ((int8_t)(0));
                     }
                 }
-                int32_t _w37 = _wx(bb_p, 2);
-                int32_t _w38 = _wx(bb_slot, 4);
+                int32_t _w37 = _wx(put_in_play__p_26, 2);
+                int32_t _w38 = _wx(put_in_play__slot_27, 4);
                 if (_w37 >= 0 && _w38 >= 0) {
                     s->entered[_w37 * 4 + _w38] = ((int8_t)(s->turn));
                 }
-                int32_t _w39 = _wx(bb_p, 2);
+                int32_t _w39 = _wx(bench_basics__p_19, 2);
                 if (_w39 >= 0) {
-                    _remove_int8(s->deck + _w39 * 20, 20, bb_i);
+                    _remove_int8(s->deck + _w39 * 20, 20, bench_basics__i_22);
                 }
-                int32_t _w40 = _wx(bb_p, 2);
+                int32_t _w40 = _wx(bench_basics__p_19, 2);
                 if (_w40 >= 0) {
-                    s->deck_count[_w40] = ((int8_t)(_wsub(s->deck_count[_ix(bb_p, 2)], 1)));
+                    s->deck_count[_w40] = ((int8_t)(_wsub(s->deck_count[_ix(bench_basics__p_19, 2)], 1)));
                 }
             }
         }
-    } else if ((TRAINERS__effect[_ix(tr, 6)] == 12)) {
-        if ((s->damage[_ix(ce_o, 2) * 4] < POKEMON__hp[_ix(s->card[_ix(ce_o, 2) * 4], 34)])) {
-            sr_o = ce_o;
-            sr_b = ({ bool _m41[4]; for (int32_t _j42 = 0; _j42 < 4; _j42++) _m41[_j42] = (_j42 == 0 ? false : (_j42 == 1 ? (s->card[_ix(sr_o, 2) * 4 + 1] >= 0) : (_j42 == 2 ? (s->card[_ix(sr_o, 2) * 4 + 2] >= 0) : (s->card[_ix(sr_o, 2) * 4 + 3] >= 0)))); _choose(random_word_at(key, 0), _m41, 4); });
-            if ((sr_b > 0)) {
-                sa_p = sr_o;
-                for (int32_t _i43 = 0; _i43 < 4; _i43++) sa_perm[_i43] = SWAP[_ix(sr_b, 4) * 4 + _i43];
-                int32_t _w44 = _wx(sa_p, 2);
+    } else if ((card_effect__eff_12 == 12)) {
+        if ((s->damage[_ix(card_effect__o_14, 2) * 4] < POKEMON__hp[_ix(s->card[_ix(card_effect__o_14, 2) * 4], 34)])) {
+            switch_random__o_29 = card_effect__o_14;
+            switch_random__b_30 = ({ bool _m41[4]; for (int32_t _j42 = 0; _j42 < 4; _j42++) _m41[_j42] = (_j42 == 0 ? false : (_j42 == 1 ? (s->card[_ix(switch_random__o_29, 2) * 4 + 1] >= 0) : (_j42 == 2 ? (s->card[_ix(switch_random__o_29, 2) * 4 + 2] >= 0) : (s->card[_ix(switch_random__o_29, 2) * 4 + 3] >= 0)))); _choose(random_word_at(key, 0), _m41, 4); });
+            if ((switch_random__b_30 > 0)) {
+                swap_active__p_31 = switch_random__o_29;
+                swap_active__b_32 = switch_random__b_30;
+                for (int32_t _i43 = 0; _i43 < 4; _i43++) swap_active__perm_33[_i43] = SWAP[_ix(swap_active__b_32, 4) * 4 + _i43];
+                int32_t _w44 = _wx(swap_active__p_31, 2);
                 if (_w44 >= 0) {
                     {
                         int8_t _t45[4];
-                        for (int32_t _i46 = 0; _i46 < 4; _i46++) _t45[_i46] = s->card[_ix(sa_p, 2) * 4 + _ix(sa_perm[_i46], 4)];
+                        for (int32_t _i46 = 0; _i46 < 4; _i46++) _t45[_i46] = s->card[_ix(swap_active__p_31, 2) * 4 + _ix(swap_active__perm_33[_i46], 4)];
                         memcpy(s->card + _w44 * 4, _t45, sizeof _t45);
                     }
                 }
-                int32_t _w47 = _wx(sa_p, 2);
+                int32_t _w47 = _wx(swap_active__p_31, 2);
                 if (_w47 >= 0) {
                     {
                         int16_t _t48[4];
-                        for (int32_t _i49 = 0; _i49 < 4; _i49++) _t48[_i49] = s->damage[_ix(sa_p, 2) * 4 + _ix(sa_perm[_i49], 4)];
+                        for (int32_t _i49 = 0; _i49 < 4; _i49++) _t48[_i49] = s->damage[_ix(swap_active__p_31, 2) * 4 + _ix(swap_active__perm_33[_i49], 4)];
                         memcpy(s->damage + _w47 * 4, _t48, sizeof _t48);
                     }
                 }
-                int32_t _w50 = _wx(sa_p, 2);
+                int32_t _w50 = _wx(swap_active__p_31, 2);
                 if (_w50 >= 0) {
                     {
                         int8_t _t51[32];
-                        for (int32_t _i52 = 0; _i52 < 4; _i52++) for (int32_t _i53 = 0; _i53 < 8; _i53++) _t51[_i52 * 8 + _i53] = s->energy[_ix(sa_p, 2) * 32 + _ix(sa_perm[_i52], 4) * 8 + _i53];
+                        for (int32_t _i52 = 0; _i52 < 4; _i52++) for (int32_t _i53 = 0; _i53 < 8; _i53++) _t51[_i52 * 8 + _i53] = s->energy[_ix(swap_active__p_31, 2) * 32 + _ix(swap_active__perm_33[_i52], 4) * 8 + _i53];
                         memcpy(s->energy + _w50 * 32, _t51, sizeof _t51);
                     }
                 }
-                int32_t _w54 = _wx(sa_p, 2);
+                int32_t _w54 = _wx(swap_active__p_31, 2);
                 if (_w54 >= 0) {
                     {
                         int8_t _t55[4];
-                        for (int32_t _i56 = 0; _i56 < 4; _i56++) _t55[_i56] = s->entered[_ix(sa_p, 2) * 4 + _ix(sa_perm[_i56], 4)];
+                        for (int32_t _i56 = 0; _i56 < 4; _i56++) _t55[_i56] = s->entered[_ix(swap_active__p_31, 2) * 4 + _ix(swap_active__perm_33[_i56], 4)];
                         memcpy(s->entered + _w54 * 4, _t55, sizeof _t55);
                     }
                 }
-                int32_t _w57 = _wx(sa_p, 2);
+                clear_conditions__p_34 = swap_active__p_31;
+                int32_t _w57 = _wx(clear_conditions__p_34, 2);
                 if (_w57 >= 0) {
                     s->poisoned[_w57] = false;
                 }
-                int32_t _w58 = _wx(sa_p, 2);
+                int32_t _w58 = _wx(clear_conditions__p_34, 2);
                 if (_w58 >= 0) {
                     s->burned[_w58] = false;
                 }
-                int32_t _w59 = _wx(sa_p, 2);
+                int32_t _w59 = _wx(clear_conditions__p_34, 2);
                 if (_w59 >= 0) {
                     s->condition[_w59] = ((int8_t)(0));
                 }
             }
         }
-    } else if ((TRAINERS__effect[_ix(tr, 6)] == 13)) {
-        ac_d = s->deck_id[_ix(ce_p, 2)];
-        ac_m = DECK_TYPE_COUNT[_ix(ac_d, 4)];
-        ac_r = _roll(random_word_at(key, 1), _ipow(ac_m, 3));
-        int32_t _w60 = _wx(ce_p, 2);
+    } else if ((card_effect__eff_12 == 13)) {
+        accelerate__p_35 = card_effect__p_11;
+        accelerate__n_36 = card_effect__amt_13;
+        accelerate__d_37 = s->deck_id[_ix(accelerate__p_35, 2)];
+        accelerate__m_38 = DECK_TYPE_COUNT[_ix(accelerate__d_37, 4)];
+        accelerate__r_39 = _roll(random_word_at(key, 1), _ipow(accelerate__m_38, 3));
+        int32_t _w60 = _wx(accelerate__p_35, 2);
         if (_w60 >= 0) {
             {
                 int8_t _t61[8];
-                for (int32_t _i62 = 0; _i62 < 8; _i62++) _t61[_i62] = ((int8_t)(_wadd(s->energy[_ix(ce_p, 2) * 32 + _i62], ({ int32_t _lo63 = 0; int32_t _r65 = 0; for (int32_t k_ = _lo63, _end64 = 3; k_ < _end64; k_++) _r65 = _wadd(_r65, (((k_ < TRAINERS__amount[_ix(tr, 6)]) && (TYPE_IDS[_i62] == DECK_TYPES[_ix(ac_d, 4) * 3 + _ix(_pymod(_floordiv(ac_r, _ipow(ac_m, k_)), ac_m), 3)])) ? 1 : 0)); _r65; }))));
+                for (int32_t _i62 = 0; _i62 < 8; _i62++) _t61[_i62] = ((int8_t)(_wadd(s->energy[_ix(accelerate__p_35, 2) * 32 + _i62], ({ int32_t _lo63 = 0; int32_t _r65 = 0; for (int32_t accelerate__k_40 = _lo63, _end64 = 3; accelerate__k_40 < _end64; accelerate__k_40++) _r65 = _wadd(_r65, (((accelerate__k_40 < accelerate__n_36) && (TYPE_IDS[_i62] == DECK_TYPES[_ix(accelerate__d_37, 4) * 3 + _ix(_pymod(_floordiv(accelerate__r_39, _ipow(accelerate__m_38, accelerate__k_40)), accelerate__m_38), 3)])) ? 1 : 0)); _r65; }))));
                 memcpy(s->energy + _w60 * 32 + 0 * 8, _t61, sizeof _t61);
             }
         }
-    } else if ((TRAINERS__effect[_ix(tr, 6)] == 14)) {
-        for (int32_t _i67 = 0; _i67 < 8; _i67++) de_e[_i67] = s->energy[_ix(ce_p, 2) * 32 + _i67];
-        for (int32_t _i68 = 0; _i68 < 8; _i68++) de_rank[_i68] = _wadd(TYPE_IDS[_i68], ((TYPE_IDS[_i68] == POKEMON__cost_type[_ix(s->card[_ix(ce_p, 2) * 4], 34)]) ? 8 : 0));
-        for (int32_t _i69 = 0; _i69 < 8; _i69++) de_before[_i69] = ({ int32_t _lo70 = 0; int32_t _r72 = 0; for (int32_t u = _lo70, _end71 = 8; u < _end71; u++) _r72 = _wadd(_r72, ((de_rank[u] < de_rank[_i69]) ? ((int32_t)(de_e[u])) : 0)); _r72; });
-        int32_t _w74 = _wx(ce_p, 2);
+    } else if ((card_effect__eff_12 == 14)) {
+        discard_energy__p_41 = card_effect__p_11;
+        discard_energy__n_42 = card_effect__amt_13;
+        for (int32_t _i67 = 0; _i67 < 8; _i67++) discard_energy__held_43[_i67] = s->energy[_ix(discard_energy__p_41, 2) * 32 + _i67];
+        for (int32_t _i68 = 0; _i68 < 8; _i68++) discard_energy__rank_44[_i68] = _wadd(TYPE_IDS[_i68], ((TYPE_IDS[_i68] == POKEMON__cost_type[_ix(s->card[_ix(discard_energy__p_41, 2) * 4], 34)]) ? 8 : 0));
+        for (int32_t _i69 = 0; _i69 < 8; _i69++) discard_energy__before_46[_i69] = ({ int32_t _lo70 = 0; int32_t _r72 = 0; for (int32_t discard_energy__u_45 = _lo70, _end71 = 8; discard_energy__u_45 < _end71; discard_energy__u_45++) _r72 = _wadd(_r72, ((discard_energy__rank_44[discard_energy__u_45] < discard_energy__rank_44[_i69]) ? ((int32_t)(discard_energy__held_43[discard_energy__u_45])) : 0)); _r72; });
+        int32_t _w74 = _wx(discard_energy__p_41, 2);
         if (_w74 >= 0) {
             {
                 int8_t *_d = s->energy + _w74 * 32 + 0 * 8;
-                for (int32_t _i75 = 0; _i75 < 8; _i75++) _d[_i75] = ((int8_t)(_wsub(de_e[_i75], _imin(_imax(_wsub(TRAINERS__amount[_ix(tr, 6)], de_before[_i75]), 0), ((int32_t)(de_e[_i75]))))));
+                for (int32_t _i75 = 0; _i75 < 8; _i75++) _d[_i75] = ((int8_t)(_wsub(discard_energy__held_43[_i75], _imin(_imax(_wsub(discard_energy__n_42, discard_energy__before_46[_i75]), 0), ((int32_t)(discard_energy__held_43[_i75]))))));
             }
         }
-    } else if ((TRAINERS__effect[_ix(tr, 6)] == 15)) {
-        int32_t _w76 = _wx(ce_o, 2);
+    } else if ((card_effect__eff_12 == 15)) {
+        int32_t _w76 = _wx(card_effect__o_14, 2);
         if (_w76 >= 0) {
             {
                 int16_t _t77[4];
-                for (int32_t _i78 = 0; _i78 < 4; _i78++) _t77[_i78] = ((int16_t)(_wadd(s->damage[_ix(ce_o, 2) * 4 + _i78], ((BENCH_MASK[_i78] && (s->card[_ix(ce_o, 2) * 4 + _i78] >= 0)) ? TRAINERS__amount[_ix(tr, 6)] : ((int16_t)(0))))));
+                for (int32_t _i78 = 0; _i78 < 4; _i78++) _t77[_i78] = ((int16_t)(_wadd(s->damage[_ix(card_effect__o_14, 2) * 4 + _i78], ((BENCH_MASK[_i78] && (s->card[_ix(card_effect__o_14, 2) * 4 + _i78] >= 0)) ? card_effect__amt_13 : ((int16_t)(0))))));
                 memcpy(s->damage + _w76 * 4, _t77, sizeof _t77);
             }
         }
@@ -974,66 +1006,74 @@ static void effect_retreat(State *s, int32_t b, Key key)
     (void)key;  /* no chance here */
     int32_t p_ = 0;
     int8_t cost = 0;
-    int8_t de_e[8] = {0};
-    int32_t de_rank[8] = {0};
-    int32_t de_before[8] = {0};
-    int32_t sa_p = 0;
-    int32_t sa_perm[4] = {0};
+    int32_t discard_energy__p_47 = 0;
+    int8_t discard_energy__n_48 = 0;
+    int8_t discard_energy__held_49[8] = {0};
+    int32_t discard_energy__rank_50[8] = {0};
+    int32_t discard_energy__before_52[8] = {0};
+    int32_t swap_active__p_53 = 0;
+    int32_t swap_active__b_54 = 0;
+    int32_t swap_active__perm_55[4] = {0};
+    int32_t clear_conditions__p_56 = 0;
     p_ = s->current_player;
     cost = POKEMON__retreat[_ix(s->card[_ix(p_, 2) * 4], 34)];
-    for (int32_t _i1 = 0; _i1 < 8; _i1++) de_e[_i1] = s->energy[_ix(p_, 2) * 32 + _i1];
-    for (int32_t _i2 = 0; _i2 < 8; _i2++) de_rank[_i2] = _wadd(TYPE_IDS[_i2], ((TYPE_IDS[_i2] == POKEMON__cost_type[_ix(s->card[_ix(p_, 2) * 4], 34)]) ? 8 : 0));
-    for (int32_t _i3 = 0; _i3 < 8; _i3++) de_before[_i3] = ({ int32_t _lo4 = 0; int32_t _r6 = 0; for (int32_t u = _lo4, _end5 = 8; u < _end5; u++) _r6 = _wadd(_r6, ((de_rank[u] < de_rank[_i3]) ? ((int32_t)(de_e[u])) : 0)); _r6; });
-    int32_t _w8 = _wx(p_, 2);
+    discard_energy__p_47 = p_;
+    discard_energy__n_48 = cost;
+    for (int32_t _i1 = 0; _i1 < 8; _i1++) discard_energy__held_49[_i1] = s->energy[_ix(discard_energy__p_47, 2) * 32 + _i1];
+    for (int32_t _i2 = 0; _i2 < 8; _i2++) discard_energy__rank_50[_i2] = _wadd(TYPE_IDS[_i2], ((TYPE_IDS[_i2] == POKEMON__cost_type[_ix(s->card[_ix(discard_energy__p_47, 2) * 4], 34)]) ? 8 : 0));
+    for (int32_t _i3 = 0; _i3 < 8; _i3++) discard_energy__before_52[_i3] = ({ int32_t _lo4 = 0; int32_t _r6 = 0; for (int32_t discard_energy__u_51 = _lo4, _end5 = 8; discard_energy__u_51 < _end5; discard_energy__u_51++) _r6 = _wadd(_r6, ((discard_energy__rank_50[discard_energy__u_51] < discard_energy__rank_50[_i3]) ? ((int32_t)(discard_energy__held_49[discard_energy__u_51])) : 0)); _r6; });
+    int32_t _w8 = _wx(discard_energy__p_47, 2);
     if (_w8 >= 0) {
         {
             int8_t *_d = s->energy + _w8 * 32 + 0 * 8;
-            for (int32_t _i9 = 0; _i9 < 8; _i9++) _d[_i9] = ((int8_t)(_wsub(de_e[_i9], _imin(_imax(_wsub(cost, de_before[_i9]), 0), ((int32_t)(de_e[_i9]))))));
+            for (int32_t _i9 = 0; _i9 < 8; _i9++) _d[_i9] = ((int8_t)(_wsub(discard_energy__held_49[_i9], _imin(_imax(_wsub(discard_energy__n_48, discard_energy__before_52[_i9]), 0), ((int32_t)(discard_energy__held_49[_i9]))))));
         }
     }
-    sa_p = p_;
-    for (int32_t _i10 = 0; _i10 < 4; _i10++) sa_perm[_i10] = SWAP[b * 4 + _i10];
-    int32_t _w11 = _wx(sa_p, 2);
+    swap_active__p_53 = p_;
+    swap_active__b_54 = b;
+    for (int32_t _i10 = 0; _i10 < 4; _i10++) swap_active__perm_55[_i10] = SWAP[_ix(swap_active__b_54, 4) * 4 + _i10];
+    int32_t _w11 = _wx(swap_active__p_53, 2);
     if (_w11 >= 0) {
         {
             int8_t _t12[4];
-            for (int32_t _i13 = 0; _i13 < 4; _i13++) _t12[_i13] = s->card[_ix(sa_p, 2) * 4 + _ix(sa_perm[_i13], 4)];
+            for (int32_t _i13 = 0; _i13 < 4; _i13++) _t12[_i13] = s->card[_ix(swap_active__p_53, 2) * 4 + _ix(swap_active__perm_55[_i13], 4)];
             memcpy(s->card + _w11 * 4, _t12, sizeof _t12);
         }
     }
-    int32_t _w14 = _wx(sa_p, 2);
+    int32_t _w14 = _wx(swap_active__p_53, 2);
     if (_w14 >= 0) {
         {
             int16_t _t15[4];
-            for (int32_t _i16 = 0; _i16 < 4; _i16++) _t15[_i16] = s->damage[_ix(sa_p, 2) * 4 + _ix(sa_perm[_i16], 4)];
+            for (int32_t _i16 = 0; _i16 < 4; _i16++) _t15[_i16] = s->damage[_ix(swap_active__p_53, 2) * 4 + _ix(swap_active__perm_55[_i16], 4)];
             memcpy(s->damage + _w14 * 4, _t15, sizeof _t15);
         }
     }
-    int32_t _w17 = _wx(sa_p, 2);
+    int32_t _w17 = _wx(swap_active__p_53, 2);
     if (_w17 >= 0) {
         {
             int8_t _t18[32];
-            for (int32_t _i19 = 0; _i19 < 4; _i19++) for (int32_t _i20 = 0; _i20 < 8; _i20++) _t18[_i19 * 8 + _i20] = s->energy[_ix(sa_p, 2) * 32 + _ix(sa_perm[_i19], 4) * 8 + _i20];
+            for (int32_t _i19 = 0; _i19 < 4; _i19++) for (int32_t _i20 = 0; _i20 < 8; _i20++) _t18[_i19 * 8 + _i20] = s->energy[_ix(swap_active__p_53, 2) * 32 + _ix(swap_active__perm_55[_i19], 4) * 8 + _i20];
             memcpy(s->energy + _w17 * 32, _t18, sizeof _t18);
         }
     }
-    int32_t _w21 = _wx(sa_p, 2);
+    int32_t _w21 = _wx(swap_active__p_53, 2);
     if (_w21 >= 0) {
         {
             int8_t _t22[4];
-            for (int32_t _i23 = 0; _i23 < 4; _i23++) _t22[_i23] = s->entered[_ix(sa_p, 2) * 4 + _ix(sa_perm[_i23], 4)];
+            for (int32_t _i23 = 0; _i23 < 4; _i23++) _t22[_i23] = s->entered[_ix(swap_active__p_53, 2) * 4 + _ix(swap_active__perm_55[_i23], 4)];
             memcpy(s->entered + _w21 * 4, _t22, sizeof _t22);
         }
     }
-    int32_t _w24 = _wx(sa_p, 2);
+    clear_conditions__p_56 = swap_active__p_53;
+    int32_t _w24 = _wx(clear_conditions__p_56, 2);
     if (_w24 >= 0) {
         s->poisoned[_w24] = false;
     }
-    int32_t _w25 = _wx(sa_p, 2);
+    int32_t _w25 = _wx(clear_conditions__p_56, 2);
     if (_w25 >= 0) {
         s->burned[_w25] = false;
     }
-    int32_t _w26 = _wx(sa_p, 2);
+    int32_t _w26 = _wx(clear_conditions__p_56, 2);
     if (_w26 >= 0) {
         s->condition[_w26] = ((int8_t)(0));
     }
@@ -1050,35 +1090,58 @@ static void effect_attack(State *s, Key key)
     bool lands = 0;
     int32_t dmg = 0;
     int32_t coins = 0;
-    int32_t ce_p = 0;
-    int32_t ce_o = 0;
-    int32_t dr_p = 0;
-    int8_t dr_have = 0;
-    int16_t dr_k = 0;
-    int32_t bb_p = 0;
-    int16_t bb_n = 0;
-    int32_t bb_i = 0;
-    int32_t bb_slot = 0;
-    int32_t sr_o = 0;
-    int32_t sr_b = 0;
-    int32_t sa_p = 0;
-    int32_t sa_perm[4] = {0};
-    int8_t ac_d = 0;
-    int32_t ac_m = 0;
-    int32_t ac_r = 0;
-    int8_t de_e[8] = {0};
-    int32_t de_rank[8] = {0};
-    int32_t de_before[8] = {0};
-    bool ko[8] = {0};
-    int32_t ko_cards[8] = {0};
-    int32_t ko_value[8] = {0};
-    bool ko_active[2] = {0};
-    bool has_bench[2] = {0};
-    bool won[2] = {0};
-    int32_t eot_p = 0;
-    int32_t ck_q = 0;
-    int32_t st_p = 0;
-    int8_t dr_k_int836 = 0;
+    int32_t card_effect__p_57 = 0;
+    int8_t card_effect__eff_58 = 0;
+    int16_t card_effect__amt_59 = 0;
+    int32_t card_effect__o_60 = 0;
+    int32_t draw_cards__p_61 = 0;
+    int16_t draw_cards__n_62 = 0;
+    int8_t draw_cards__have_63 = 0;
+    int16_t draw_cards__k_64 = 0;
+    int32_t bench_basics__p_65 = 0;
+    int16_t bench_basics__n_66 = 0;
+    int32_t bench_basics__i_68 = 0;
+    int32_t bench_basics__slot_71 = 0;
+    int32_t put_in_play__p_72 = 0;
+    int32_t put_in_play__slot_73 = 0;
+    int8_t put_in_play__c_74 = 0;
+    int32_t switch_random__o_75 = 0;
+    int32_t switch_random__b_76 = 0;
+    int32_t swap_active__p_77 = 0;
+    int32_t swap_active__b_78 = 0;
+    int32_t swap_active__perm_79[4] = {0};
+    int32_t clear_conditions__p_80 = 0;
+    int32_t accelerate__p_81 = 0;
+    int16_t accelerate__n_82 = 0;
+    int8_t accelerate__d_83 = 0;
+    int32_t accelerate__m_84 = 0;
+    int32_t accelerate__r_85 = 0;
+    int32_t discard_energy__p_87 = 0;
+    int16_t discard_energy__n_88 = 0;
+    int8_t discard_energy__held_89[8] = {0};
+    int32_t discard_energy__rank_90[8] = {0};
+    int32_t discard_energy__before_92[8] = {0};
+    bool knockouts__ko_93[8] = {0};
+    int32_t knockouts__ko_cards_94[8] = {0};
+    int32_t knockouts__ko_value_95[8] = {0};
+    bool knockouts__ko_active_96[2] = {0};
+    bool knockouts__has_bench_99[2] = {0};
+    bool knockouts__won_100[2] = {0};
+    int32_t end_of_turn__p_101 = 0;
+    int32_t checkup__q_102 = 0;
+    int32_t checkup__owner_103 = 0;
+    int32_t checkup__q_104 = 0;
+    int32_t checkup__owner_105 = 0;
+    bool knockouts__ko_106[8] = {0};
+    int32_t knockouts__ko_cards_107[8] = {0};
+    int32_t knockouts__ko_value_108[8] = {0};
+    bool knockouts__ko_active_109[2] = {0};
+    bool knockouts__has_bench_112[2] = {0};
+    bool knockouts__won_113[2] = {0};
+    int32_t start_turn__p_114 = 0;
+    int32_t draw_cards__p_115 = 0;
+    int8_t draw_cards__have_116 = 0;
+    int8_t draw_cards__k_117 = 0;
     p_ = s->current_player;
     o = _wsub(1, p_);
     a = s->card[_ix(p_, 2) * 4];
@@ -1107,396 +1170,410 @@ static void effect_attack(State *s, Key key)
         if (_w8 >= 0) {
             s->damage[_w8 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(o, 2) * 4], dmg)));
         }
-        ce_p = p_;
-        ce_o = _wsub(1, ce_p);
-        if ((eff == 4)) {
-            int32_t _w9 = _wx(ce_p, 2);
+        card_effect__p_57 = p_;
+        card_effect__eff_58 = eff;
+        card_effect__amt_59 = amt;
+        card_effect__o_60 = _wsub(1, card_effect__p_57);
+        if ((card_effect__eff_58 == 4)) {
+            int32_t _w9 = _wx(card_effect__p_57, 2);
             if (_w9 >= 0) {
-                s->damage[_w9 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(ce_p, 2) * 4], amt))), ((int16_t)(0)))));
+                s->damage[_w9 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(card_effect__p_57, 2) * 4], card_effect__amt_59))), ((int16_t)(0)))));
             }
-        } else if ((eff == 5)) {
-            int32_t _w10 = _wx(ce_o, 2);
+        } else if ((card_effect__eff_58 == 5)) {
+            int32_t _w10 = _wx(card_effect__o_60, 2);
             if (_w10 >= 0) {
                 s->poisoned[_w10] = true;
             }
-        } else if ((eff == 6)) {
-            int32_t _w11 = _wx(ce_o, 2);
+        } else if ((card_effect__eff_58 == 6)) {
+            int32_t _w11 = _wx(card_effect__o_60, 2);
             if (_w11 >= 0) {
                 s->burned[_w11] = true;
             }
-        } else if ((eff == 7)) {
-            int32_t _w12 = _wx(ce_o, 2);
+        } else if ((card_effect__eff_58 == 7)) {
+            int32_t _w12 = _wx(card_effect__o_60, 2);
             if (_w12 >= 0) {
                 s->condition[_w12] = ((int8_t)(1));
             }
-        } else if ((eff == 8)) {
-            int32_t _w13 = _wx(ce_o, 2);
+        } else if ((card_effect__eff_58 == 8)) {
+            int32_t _w13 = _wx(card_effect__o_60, 2);
             if (_w13 >= 0) {
                 s->condition[_w13] = ((int8_t)(2));
             }
-        } else if ((eff == 9)) {
-            int32_t _w14 = _wx(ce_o, 2);
+        } else if ((card_effect__eff_58 == 9)) {
+            int32_t _w14 = _wx(card_effect__o_60, 2);
             if (_w14 >= 0) {
                 s->condition[_w14] = ((int8_t)(3));
             }
-        } else if ((eff == 10)) {
-            dr_p = ce_p;
-            dr_have = s->hand_count[_ix(dr_p, 2)];
-            dr_k = ((int16_t)(_imin(_imax(((int16_t)(_imin(amt, ((int16_t)(s->deck_count[_ix(dr_p, 2)]))))), ((int16_t)(0))), ((int16_t)(((int8_t)(_wsub(10, dr_have))))))));
-            int32_t _w15 = _wx(dr_p, 2);
+        } else if ((card_effect__eff_58 == 10)) {
+            draw_cards__p_61 = card_effect__p_57;
+            draw_cards__n_62 = card_effect__amt_59;
+            draw_cards__have_63 = s->hand_count[_ix(draw_cards__p_61, 2)];
+            draw_cards__k_64 = ((int16_t)(_imin(_imax(((int16_t)(_imin(draw_cards__n_62, ((int16_t)(s->deck_count[_ix(draw_cards__p_61, 2)]))))), ((int16_t)(0))), ((int16_t)(((int8_t)(_wsub(10, draw_cards__have_63))))))));
+            int32_t _w15 = _wx(draw_cards__p_61, 2);
             if (_w15 >= 0) {
                 {
                     int8_t _t16[10];
-                    for (int32_t _i17 = 0; _i17 < 10; _i17++) _t16[_i17] = (((HAND_SLOTS[_i17] >= dr_have) && (HAND_SLOTS[_i17] < ((int16_t)(_wadd(dr_have, dr_k))))) ? s->deck[_ix(dr_p, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i17], dr_have), 0), 19), 20)] : s->hand[_ix(dr_p, 2) * 10 + _i17]);
+                    for (int32_t _i17 = 0; _i17 < 10; _i17++) _t16[_i17] = (((HAND_SLOTS[_i17] >= draw_cards__have_63) && (HAND_SLOTS[_i17] < ((int16_t)(_wadd(draw_cards__have_63, draw_cards__k_64))))) ? s->deck[_ix(draw_cards__p_61, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i17], draw_cards__have_63), 0), 19), 20)] : s->hand[_ix(draw_cards__p_61, 2) * 10 + _i17]);
                     memcpy(s->hand + _w15 * 10, _t16, sizeof _t16);
                 }
             }
-            int32_t _w18 = _wx(dr_p, 2);
+            int32_t _w18 = _wx(draw_cards__p_61, 2);
             if (_w18 >= 0) {
                 {
                     int8_t _t19[20];
-                    for (int32_t _i20 = 0; _i20 < 20; _i20++) _t19[_i20] = ((_wadd(DECK_SLOTS[_i20], dr_k) < 20) ? s->deck[_ix(dr_p, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i20], dr_k), 0), 19), 20)] : ((int8_t)((-1))));
+                    for (int32_t _i20 = 0; _i20 < 20; _i20++) _t19[_i20] = ((_wadd(DECK_SLOTS[_i20], draw_cards__k_64) < 20) ? s->deck[_ix(draw_cards__p_61, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i20], draw_cards__k_64), 0), 19), 20)] : ((int8_t)((-1))));
                     memcpy(s->deck + _w18 * 20, _t19, sizeof _t19);
                 }
             }
-            int32_t _w21 = _wx(dr_p, 2);
+            int32_t _w21 = _wx(draw_cards__p_61, 2);
             if (_w21 >= 0) {
-                s->hand_count[_w21] = ((int8_t)(((int16_t)(_wadd(s->hand_count[_ix(dr_p, 2)], dr_k)))));
+                s->hand_count[_w21] = ((int8_t)(((int16_t)(_wadd(s->hand_count[_ix(draw_cards__p_61, 2)], draw_cards__k_64)))));
             }
-            int32_t _w22 = _wx(dr_p, 2);
+            int32_t _w22 = _wx(draw_cards__p_61, 2);
             if (_w22 >= 0) {
-                s->deck_count[_w22] = ((int8_t)(((int16_t)(_wsub(s->deck_count[_ix(dr_p, 2)], dr_k)))));
+                s->deck_count[_w22] = ((int8_t)(((int16_t)(_wsub(s->deck_count[_ix(draw_cards__p_61, 2)], draw_cards__k_64)))));
             }
-        } else if ((eff == 11)) {
-            bb_p = ce_p;
-            bb_n = amt;
-            for (int32_t bb_k = 0, _end23 = 1; bb_k < _end23; bb_k++) {
-                bb_i = ({ bool _m24[20]; for (int32_t _j25 = 0; _j25 < 20; _j25++) _m24[_j25] = (((s->deck[_ix(bb_p, 2) * 20 + _j25] >= 0) && (s->deck[_ix(bb_p, 2) * 20 + _j25] < 34)) && (POKEMON__stage[_ix(((int8_t)(_imin(_imax(s->deck[_ix(bb_p, 2) * 20 + _j25], ((int8_t)(0))), ((int8_t)(33))))), 34)] == 0)); _choose(random_word(fold_in(fold_in(key, 16), (uint32_t)bb_k)), _m24, 20); });
-                if ((((bb_k < bb_n) && (bb_i >= 0)) && ({ int32_t _lo26 = 1; bool _r28 = false; for (int32_t bs = _lo26, _end27 = 4; bs < _end27; bs++) if ((s->card[_ix(bb_p, 2) * 4 + bs] < 0)) { _r28 = true; break; } _r28; }))) {
-                    bb_slot = ({ int32_t _lo30 = 1; int32_t _r32 = 0; int32_t _best34 = 0; for (int32_t bs = _lo30, _end31 = 4; bs < _end31; bs++) { int32_t _x33 = ((int32_t)((s->card[_ix(bb_p, 2) * 4 + bs] < 0))); if (bs == _lo30 || _x33 > _best34) { _best34 = _x33; _r32 = bs; } } _r32; });
-                    int32_t _w35 = _wx(bb_p, 2);
-                    int32_t _w36 = _wx(bb_slot, 4);
+        } else if ((card_effect__eff_58 == 11)) {
+            bench_basics__p_65 = card_effect__p_57;
+            bench_basics__n_66 = card_effect__amt_59;
+            for (int32_t bench_basics__k_67 = 0, _end23 = 1; bench_basics__k_67 < _end23; bench_basics__k_67++) {
+                bench_basics__i_68 = ({ bool _m24[20]; for (int32_t _j25 = 0; _j25 < 20; _j25++) _m24[_j25] = (((s->deck[_ix(bench_basics__p_65, 2) * 20 + _j25] >= 0) && (s->deck[_ix(bench_basics__p_65, 2) * 20 + _j25] < 34)) && (POKEMON__stage[_ix(((int8_t)(_imin(_imax(s->deck[_ix(bench_basics__p_65, 2) * 20 + _j25], ((int8_t)(0))), ((int8_t)(33))))), 34)] == 0)); _choose(random_word(fold_in(fold_in(key, 16), (uint32_t)bench_basics__k_67)), _m24, 20); });
+                if ((((bench_basics__k_67 < bench_basics__n_66) && (bench_basics__i_68 >= 0)) && ({ int32_t _lo26 = 1; bool _r28 = false; for (int32_t bench_basics__bs_69 = _lo26, _end27 = 4; bench_basics__bs_69 < _end27; bench_basics__bs_69++) if ((s->card[_ix(bench_basics__p_65, 2) * 4 + bench_basics__bs_69] < 0)) { _r28 = true; break; } _r28; }))) {
+                    bench_basics__slot_71 = ({ int32_t _lo30 = 1; int32_t _r32 = 0; int32_t _best34 = 0; for (int32_t bench_basics__bs_70 = _lo30, _end31 = 4; bench_basics__bs_70 < _end31; bench_basics__bs_70++) { int32_t _x33 = ((int32_t)((s->card[_ix(bench_basics__p_65, 2) * 4 + bench_basics__bs_70] < 0))); if (bench_basics__bs_70 == _lo30 || _x33 > _best34) { _best34 = _x33; _r32 = bench_basics__bs_70; } } _r32; });
+                    put_in_play__p_72 = bench_basics__p_65;
+                    put_in_play__slot_73 = bench_basics__slot_71;
+                    put_in_play__c_74 = s->deck[_ix(bench_basics__p_65, 2) * 20 + _ix(bench_basics__i_68, 20)];
+                    int32_t _w35 = _wx(put_in_play__p_72, 2);
+                    int32_t _w36 = _wx(put_in_play__slot_73, 4);
                     if (_w35 >= 0 && _w36 >= 0) {
-                        s->card[_w35 * 4 + _w36] = s->deck[_ix(bb_p, 2) * 20 + _ix(bb_i, 20)];
+                        s->card[_w35 * 4 + _w36] = put_in_play__c_74;
                     }
-                    int32_t _w37 = _wx(bb_p, 2);
-                    int32_t _w38 = _wx(bb_slot, 4);
+                    int32_t _w37 = _wx(put_in_play__p_72, 2);
+                    int32_t _w38 = _wx(put_in_play__slot_73, 4);
                     if (_w37 >= 0 && _w38 >= 0) {
                         s->damage[_w37 * 4 + _w38] = ((int16_t)(0));
                     }
-                    int32_t _w39 = _wx(bb_p, 2);
-                    int32_t _w40 = _wx(bb_slot, 4);
+                    int32_t _w39 = _wx(put_in_play__p_72, 2);
+                    int32_t _w40 = _wx(put_in_play__slot_73, 4);
                     if (_w39 >= 0 && _w40 >= 0) {
                         {
                             int8_t *_d = s->energy + _w39 * 32 + _w40 * 8;
                             for (int32_t _i41 = 0; _i41 < 8; _i41++) _d[_i41] = ((int8_t)(0));
                         }
                     }
-                    int32_t _w42 = _wx(bb_p, 2);
-                    int32_t _w43 = _wx(bb_slot, 4);
+                    int32_t _w42 = _wx(put_in_play__p_72, 2);
+                    int32_t _w43 = _wx(put_in_play__slot_73, 4);
                     if (_w42 >= 0 && _w43 >= 0) {
                         s->entered[_w42 * 4 + _w43] = ((int8_t)(s->turn));
                     }
-                    int32_t _w44 = _wx(bb_p, 2);
+                    int32_t _w44 = _wx(bench_basics__p_65, 2);
                     if (_w44 >= 0) {
-                        _remove_int8(s->deck + _w44 * 20, 20, bb_i);
+                        _remove_int8(s->deck + _w44 * 20, 20, bench_basics__i_68);
                     }
-                    int32_t _w45 = _wx(bb_p, 2);
+                    int32_t _w45 = _wx(bench_basics__p_65, 2);
                     if (_w45 >= 0) {
-                        s->deck_count[_w45] = ((int8_t)(_wsub(s->deck_count[_ix(bb_p, 2)], 1)));
+                        s->deck_count[_w45] = ((int8_t)(_wsub(s->deck_count[_ix(bench_basics__p_65, 2)], 1)));
                     }
                 }
             }
-        } else if ((eff == 12)) {
-            if ((s->damage[_ix(ce_o, 2) * 4] < POKEMON__hp[_ix(s->card[_ix(ce_o, 2) * 4], 34)])) {
-                sr_o = ce_o;
-                sr_b = ({ bool _m46[4]; for (int32_t _j47 = 0; _j47 < 4; _j47++) _m46[_j47] = (_j47 == 0 ? false : (_j47 == 1 ? (s->card[_ix(sr_o, 2) * 4 + 1] >= 0) : (_j47 == 2 ? (s->card[_ix(sr_o, 2) * 4 + 2] >= 0) : (s->card[_ix(sr_o, 2) * 4 + 3] >= 0)))); _choose(random_word_at(key, 3), _m46, 4); });
-                if ((sr_b > 0)) {
-                    sa_p = sr_o;
-                    for (int32_t _i48 = 0; _i48 < 4; _i48++) sa_perm[_i48] = SWAP[_ix(sr_b, 4) * 4 + _i48];
-                    int32_t _w49 = _wx(sa_p, 2);
+        } else if ((card_effect__eff_58 == 12)) {
+            if ((s->damage[_ix(card_effect__o_60, 2) * 4] < POKEMON__hp[_ix(s->card[_ix(card_effect__o_60, 2) * 4], 34)])) {
+                switch_random__o_75 = card_effect__o_60;
+                switch_random__b_76 = ({ bool _m46[4]; for (int32_t _j47 = 0; _j47 < 4; _j47++) _m46[_j47] = (_j47 == 0 ? false : (_j47 == 1 ? (s->card[_ix(switch_random__o_75, 2) * 4 + 1] >= 0) : (_j47 == 2 ? (s->card[_ix(switch_random__o_75, 2) * 4 + 2] >= 0) : (s->card[_ix(switch_random__o_75, 2) * 4 + 3] >= 0)))); _choose(random_word_at(key, 3), _m46, 4); });
+                if ((switch_random__b_76 > 0)) {
+                    swap_active__p_77 = switch_random__o_75;
+                    swap_active__b_78 = switch_random__b_76;
+                    for (int32_t _i48 = 0; _i48 < 4; _i48++) swap_active__perm_79[_i48] = SWAP[_ix(swap_active__b_78, 4) * 4 + _i48];
+                    int32_t _w49 = _wx(swap_active__p_77, 2);
                     if (_w49 >= 0) {
                         {
                             int8_t _t50[4];
-                            for (int32_t _i51 = 0; _i51 < 4; _i51++) _t50[_i51] = s->card[_ix(sa_p, 2) * 4 + _ix(sa_perm[_i51], 4)];
+                            for (int32_t _i51 = 0; _i51 < 4; _i51++) _t50[_i51] = s->card[_ix(swap_active__p_77, 2) * 4 + _ix(swap_active__perm_79[_i51], 4)];
                             memcpy(s->card + _w49 * 4, _t50, sizeof _t50);
                         }
                     }
-                    int32_t _w52 = _wx(sa_p, 2);
+                    int32_t _w52 = _wx(swap_active__p_77, 2);
                     if (_w52 >= 0) {
                         {
                             int16_t _t53[4];
-                            for (int32_t _i54 = 0; _i54 < 4; _i54++) _t53[_i54] = s->damage[_ix(sa_p, 2) * 4 + _ix(sa_perm[_i54], 4)];
+                            for (int32_t _i54 = 0; _i54 < 4; _i54++) _t53[_i54] = s->damage[_ix(swap_active__p_77, 2) * 4 + _ix(swap_active__perm_79[_i54], 4)];
                             memcpy(s->damage + _w52 * 4, _t53, sizeof _t53);
                         }
                     }
-                    int32_t _w55 = _wx(sa_p, 2);
+                    int32_t _w55 = _wx(swap_active__p_77, 2);
                     if (_w55 >= 0) {
                         {
                             int8_t _t56[32];
-                            for (int32_t _i57 = 0; _i57 < 4; _i57++) for (int32_t _i58 = 0; _i58 < 8; _i58++) _t56[_i57 * 8 + _i58] = s->energy[_ix(sa_p, 2) * 32 + _ix(sa_perm[_i57], 4) * 8 + _i58];
+                            for (int32_t _i57 = 0; _i57 < 4; _i57++) for (int32_t _i58 = 0; _i58 < 8; _i58++) _t56[_i57 * 8 + _i58] = s->energy[_ix(swap_active__p_77, 2) * 32 + _ix(swap_active__perm_79[_i57], 4) * 8 + _i58];
                             memcpy(s->energy + _w55 * 32, _t56, sizeof _t56);
                         }
                     }
-                    int32_t _w59 = _wx(sa_p, 2);
+                    int32_t _w59 = _wx(swap_active__p_77, 2);
                     if (_w59 >= 0) {
                         {
                             int8_t _t60[4];
-                            for (int32_t _i61 = 0; _i61 < 4; _i61++) _t60[_i61] = s->entered[_ix(sa_p, 2) * 4 + _ix(sa_perm[_i61], 4)];
+                            for (int32_t _i61 = 0; _i61 < 4; _i61++) _t60[_i61] = s->entered[_ix(swap_active__p_77, 2) * 4 + _ix(swap_active__perm_79[_i61], 4)];
                             memcpy(s->entered + _w59 * 4, _t60, sizeof _t60);
                         }
                     }
-                    int32_t _w62 = _wx(sa_p, 2);
+                    clear_conditions__p_80 = swap_active__p_77;
+                    int32_t _w62 = _wx(clear_conditions__p_80, 2);
                     if (_w62 >= 0) {
                         s->poisoned[_w62] = false;
                     }
-                    int32_t _w63 = _wx(sa_p, 2);
+                    int32_t _w63 = _wx(clear_conditions__p_80, 2);
                     if (_w63 >= 0) {
                         s->burned[_w63] = false;
                     }
-                    int32_t _w64 = _wx(sa_p, 2);
+                    int32_t _w64 = _wx(clear_conditions__p_80, 2);
                     if (_w64 >= 0) {
                         s->condition[_w64] = ((int8_t)(0));
                     }
                 }
             }
-        } else if ((eff == 13)) {
-            ac_d = s->deck_id[_ix(ce_p, 2)];
-            ac_m = DECK_TYPE_COUNT[_ix(ac_d, 4)];
-            ac_r = _roll(random_word_at(key, 4), _ipow(ac_m, 3));
-            int32_t _w65 = _wx(ce_p, 2);
+        } else if ((card_effect__eff_58 == 13)) {
+            accelerate__p_81 = card_effect__p_57;
+            accelerate__n_82 = card_effect__amt_59;
+            accelerate__d_83 = s->deck_id[_ix(accelerate__p_81, 2)];
+            accelerate__m_84 = DECK_TYPE_COUNT[_ix(accelerate__d_83, 4)];
+            accelerate__r_85 = _roll(random_word_at(key, 4), _ipow(accelerate__m_84, 3));
+            int32_t _w65 = _wx(accelerate__p_81, 2);
             if (_w65 >= 0) {
                 {
                     int8_t _t66[8];
-                    for (int32_t _i67 = 0; _i67 < 8; _i67++) _t66[_i67] = ((int8_t)(_wadd(s->energy[_ix(ce_p, 2) * 32 + _i67], ({ int32_t _lo68 = 0; int32_t _r70 = 0; for (int32_t k_ = _lo68, _end69 = 3; k_ < _end69; k_++) _r70 = _wadd(_r70, (((k_ < amt) && (TYPE_IDS[_i67] == DECK_TYPES[_ix(ac_d, 4) * 3 + _ix(_pymod(_floordiv(ac_r, _ipow(ac_m, k_)), ac_m), 3)])) ? 1 : 0)); _r70; }))));
+                    for (int32_t _i67 = 0; _i67 < 8; _i67++) _t66[_i67] = ((int8_t)(_wadd(s->energy[_ix(accelerate__p_81, 2) * 32 + _i67], ({ int32_t _lo68 = 0; int32_t _r70 = 0; for (int32_t accelerate__k_86 = _lo68, _end69 = 3; accelerate__k_86 < _end69; accelerate__k_86++) _r70 = _wadd(_r70, (((accelerate__k_86 < accelerate__n_82) && (TYPE_IDS[_i67] == DECK_TYPES[_ix(accelerate__d_83, 4) * 3 + _ix(_pymod(_floordiv(accelerate__r_85, _ipow(accelerate__m_84, accelerate__k_86)), accelerate__m_84), 3)])) ? 1 : 0)); _r70; }))));
                     memcpy(s->energy + _w65 * 32 + 0 * 8, _t66, sizeof _t66);
                 }
             }
-        } else if ((eff == 14)) {
-            for (int32_t _i72 = 0; _i72 < 8; _i72++) de_e[_i72] = s->energy[_ix(ce_p, 2) * 32 + _i72];
-            for (int32_t _i73 = 0; _i73 < 8; _i73++) de_rank[_i73] = _wadd(TYPE_IDS[_i73], ((TYPE_IDS[_i73] == POKEMON__cost_type[_ix(s->card[_ix(ce_p, 2) * 4], 34)]) ? 8 : 0));
-            for (int32_t _i74 = 0; _i74 < 8; _i74++) de_before[_i74] = ({ int32_t _lo75 = 0; int32_t _r77 = 0; for (int32_t u = _lo75, _end76 = 8; u < _end76; u++) _r77 = _wadd(_r77, ((de_rank[u] < de_rank[_i74]) ? ((int32_t)(de_e[u])) : 0)); _r77; });
-            int32_t _w79 = _wx(ce_p, 2);
+        } else if ((card_effect__eff_58 == 14)) {
+            discard_energy__p_87 = card_effect__p_57;
+            discard_energy__n_88 = card_effect__amt_59;
+            for (int32_t _i72 = 0; _i72 < 8; _i72++) discard_energy__held_89[_i72] = s->energy[_ix(discard_energy__p_87, 2) * 32 + _i72];
+            for (int32_t _i73 = 0; _i73 < 8; _i73++) discard_energy__rank_90[_i73] = _wadd(TYPE_IDS[_i73], ((TYPE_IDS[_i73] == POKEMON__cost_type[_ix(s->card[_ix(discard_energy__p_87, 2) * 4], 34)]) ? 8 : 0));
+            for (int32_t _i74 = 0; _i74 < 8; _i74++) discard_energy__before_92[_i74] = ({ int32_t _lo75 = 0; int32_t _r77 = 0; for (int32_t discard_energy__u_91 = _lo75, _end76 = 8; discard_energy__u_91 < _end76; discard_energy__u_91++) _r77 = _wadd(_r77, ((discard_energy__rank_90[discard_energy__u_91] < discard_energy__rank_90[_i74]) ? ((int32_t)(discard_energy__held_89[discard_energy__u_91])) : 0)); _r77; });
+            int32_t _w79 = _wx(discard_energy__p_87, 2);
             if (_w79 >= 0) {
                 {
                     int8_t *_d = s->energy + _w79 * 32 + 0 * 8;
-                    for (int32_t _i80 = 0; _i80 < 8; _i80++) _d[_i80] = ((int8_t)(_wsub(de_e[_i80], _imin(_imax(_wsub(amt, de_before[_i80]), 0), ((int32_t)(de_e[_i80]))))));
+                    for (int32_t _i80 = 0; _i80 < 8; _i80++) _d[_i80] = ((int8_t)(_wsub(discard_energy__held_89[_i80], _imin(_imax(_wsub(discard_energy__n_88, discard_energy__before_92[_i80]), 0), ((int32_t)(discard_energy__held_89[_i80]))))));
                 }
             }
-        } else if ((eff == 15)) {
-            int32_t _w81 = _wx(ce_o, 2);
+        } else if ((card_effect__eff_58 == 15)) {
+            int32_t _w81 = _wx(card_effect__o_60, 2);
             if (_w81 >= 0) {
                 {
                     int16_t _t82[4];
-                    for (int32_t _i83 = 0; _i83 < 4; _i83++) _t82[_i83] = ((int16_t)(_wadd(s->damage[_ix(ce_o, 2) * 4 + _i83], ((BENCH_MASK[_i83] && (s->card[_ix(ce_o, 2) * 4 + _i83] >= 0)) ? amt : ((int16_t)(0))))));
+                    for (int32_t _i83 = 0; _i83 < 4; _i83++) _t82[_i83] = ((int16_t)(_wadd(s->damage[_ix(card_effect__o_60, 2) * 4 + _i83], ((BENCH_MASK[_i83] && (s->card[_ix(card_effect__o_60, 2) * 4 + _i83] >= 0)) ? card_effect__amt_59 : ((int16_t)(0))))));
                     memcpy(s->damage + _w81 * 4, _t82, sizeof _t82);
                 }
             }
         }
-        for (int32_t _i84 = 0; _i84 < 2; _i84++) for (int32_t _i85 = 0; _i85 < 4; _i85++) ko[_i84 * 4 + _i85] = ((s->card[_i84 * 4 + _i85] >= 0) && (s->damage[_i84 * 4 + _i85] >= POKEMON__hp[_ix(s->card[_i84 * 4 + _i85], 34)]));
-        for (int32_t _i86 = 0; _i86 < 2; _i86++) for (int32_t _i87 = 0; _i87 < 4; _i87++) ko_cards[_i86 * 4 + _i87] = (ko[_i86 * 4 + _i87] ? _wadd(1, ((int32_t)(POKEMON__stage[_ix(s->card[_i86 * 4 + _i87], 34)]))) : 0);
+        for (int32_t _i84 = 0; _i84 < 2; _i84++) for (int32_t _i85 = 0; _i85 < 4; _i85++) knockouts__ko_93[_i84 * 4 + _i85] = ((s->card[_i84 * 4 + _i85] >= 0) && (s->damage[_i84 * 4 + _i85] >= POKEMON__hp[_ix(s->card[_i84 * 4 + _i85], 34)]));
+        for (int32_t _i86 = 0; _i86 < 2; _i86++) for (int32_t _i87 = 0; _i87 < 4; _i87++) knockouts__ko_cards_94[_i86 * 4 + _i87] = (knockouts__ko_93[_i86 * 4 + _i87] ? _wadd(1, ((int32_t)(POKEMON__stage[_ix(s->card[_i86 * 4 + _i87], 34)]))) : 0);
         {
             int8_t _t88[2];
-            for (int32_t _i89 = 0; _i89 < 2; _i89++) _t88[_i89] = ((int8_t)(_wadd(s->discard_count[_i89], (_i89 == 0 ? ({ int32_t _r91 = 0; for (int32_t _j90 = 0; _j90 < 4; _j90++) _r91 = _wadd(_r91, ko_cards[_j90]); _r91; }) : ({ int32_t _r94 = 0; for (int32_t _j93 = 0; _j93 < 4; _j93++) _r94 = _wadd(_r94, ko_cards[1 * 4 + _j93]); _r94; })))));
+            for (int32_t _i89 = 0; _i89 < 2; _i89++) _t88[_i89] = ((int8_t)(_wadd(s->discard_count[_i89], (_i89 == 0 ? ({ int32_t _r91 = 0; for (int32_t _j90 = 0; _j90 < 4; _j90++) _r91 = _wadd(_r91, knockouts__ko_cards_94[_j90]); _r91; }) : ({ int32_t _r94 = 0; for (int32_t _j93 = 0; _j93 < 4; _j93++) _r94 = _wadd(_r94, knockouts__ko_cards_94[1 * 4 + _j93]); _r94; })))));
             memcpy(s->discard_count, _t88, sizeof _t88);
         }
-        for (int32_t _i96 = 0; _i96 < 2; _i96++) for (int32_t _i97 = 0; _i97 < 4; _i97++) ko_value[_i96 * 4 + _i97] = (ko[_i96 * 4 + _i97] ? _wadd(1, ((int32_t)(POKEMON__ex[_ix(s->card[_i96 * 4 + _i97], 34)]))) : 0);
+        for (int32_t _i96 = 0; _i96 < 2; _i96++) for (int32_t _i97 = 0; _i97 < 4; _i97++) knockouts__ko_value_95[_i96 * 4 + _i97] = (knockouts__ko_93[_i96 * 4 + _i97] ? _wadd(1, ((int32_t)(POKEMON__ex[_ix(s->card[_i96 * 4 + _i97], 34)]))) : 0);
         {
             int8_t _t98[2];
-            for (int32_t _i99 = 0; _i99 < 2; _i99++) _t98[_i99] = ((int8_t)(_wadd(s->points[_i99], (_i99 == 0 ? ({ int32_t _r101 = 0; for (int32_t _j100 = 0; _j100 < 4; _j100++) _r101 = _wadd(_r101, ko_value[1 * 4 + _j100]); _r101; }) : ({ int32_t _r104 = 0; for (int32_t _j103 = 0; _j103 < 4; _j103++) _r104 = _wadd(_r104, ko_value[_j103]); _r104; })))));
+            for (int32_t _i99 = 0; _i99 < 2; _i99++) _t98[_i99] = ((int8_t)(_wadd(s->points[_i99], (_i99 == 0 ? ({ int32_t _r101 = 0; for (int32_t _j100 = 0; _j100 < 4; _j100++) _r101 = _wadd(_r101, knockouts__ko_value_95[1 * 4 + _j100]); _r101; }) : ({ int32_t _r104 = 0; for (int32_t _j103 = 0; _j103 < 4; _j103++) _r104 = _wadd(_r104, knockouts__ko_value_95[_j103]); _r104; })))));
             memcpy(s->points, _t98, sizeof _t98);
         }
         {
             int8_t _t106[8];
-            for (int32_t _i107 = 0; _i107 < 2; _i107++) for (int32_t _i108 = 0; _i108 < 4; _i108++) _t106[_i107 * 4 + _i108] = (ko[_i107 * 4 + _i108] ? ((int8_t)((-1))) : s->card[_i107 * 4 + _i108]);
+            for (int32_t _i107 = 0; _i107 < 2; _i107++) for (int32_t _i108 = 0; _i108 < 4; _i108++) _t106[_i107 * 4 + _i108] = (knockouts__ko_93[_i107 * 4 + _i108] ? ((int8_t)((-1))) : s->card[_i107 * 4 + _i108]);
             memcpy(s->card, _t106, sizeof _t106);
         }
         {
             int16_t _t109[8];
-            for (int32_t _i110 = 0; _i110 < 2; _i110++) for (int32_t _i111 = 0; _i111 < 4; _i111++) _t109[_i110 * 4 + _i111] = (ko[_i110 * 4 + _i111] ? ((int16_t)(0)) : s->damage[_i110 * 4 + _i111]);
+            for (int32_t _i110 = 0; _i110 < 2; _i110++) for (int32_t _i111 = 0; _i111 < 4; _i111++) _t109[_i110 * 4 + _i111] = (knockouts__ko_93[_i110 * 4 + _i111] ? ((int16_t)(0)) : s->damage[_i110 * 4 + _i111]);
             memcpy(s->damage, _t109, sizeof _t109);
         }
         {
             int8_t _t112[64];
-            for (int32_t _i113 = 0; _i113 < 2; _i113++) for (int32_t _i114 = 0; _i114 < 4; _i114++) for (int32_t _i115 = 0; _i115 < 8; _i115++) _t112[_i113 * 32 + _i114 * 8 + _i115] = (ko[(_i113 * 4 + _i114) / 4 * 4 + ((_i113 * 4 + _i114)) % 4] ? ((int8_t)(0)) : s->energy[_i113 * 32 + _i114 * 8 + _i115]);
+            for (int32_t _i113 = 0; _i113 < 2; _i113++) for (int32_t _i114 = 0; _i114 < 4; _i114++) for (int32_t _i115 = 0; _i115 < 8; _i115++) _t112[_i113 * 32 + _i114 * 8 + _i115] = (knockouts__ko_93[(_i113 * 4 + _i114) / 4 * 4 + ((_i113 * 4 + _i114)) % 4] ? ((int8_t)(0)) : s->energy[_i113 * 32 + _i114 * 8 + _i115]);
             memcpy(s->energy, _t112, sizeof _t112);
         }
         {
             int8_t _t116[8];
-            for (int32_t _i117 = 0; _i117 < 2; _i117++) for (int32_t _i118 = 0; _i118 < 4; _i118++) _t116[_i117 * 4 + _i118] = (ko[_i117 * 4 + _i118] ? ((int8_t)(0)) : s->entered[_i117 * 4 + _i118]);
+            for (int32_t _i117 = 0; _i117 < 2; _i117++) for (int32_t _i118 = 0; _i118 < 4; _i118++) _t116[_i117 * 4 + _i118] = (knockouts__ko_93[_i117 * 4 + _i118] ? ((int8_t)(0)) : s->entered[_i117 * 4 + _i118]);
             memcpy(s->entered, _t116, sizeof _t116);
         }
-        ko_active[0] = ko[0];
-        ko_active[1] = ko[1 * 4];
+        knockouts__ko_active_96[0] = knockouts__ko_93[0];
+        knockouts__ko_active_96[1] = knockouts__ko_93[1 * 4];
         {
             bool _t119[2];
-            for (int32_t _i120 = 0; _i120 < 2; _i120++) _t119[_i120] = (s->poisoned[_i120] && (!ko_active[_i120]));
+            for (int32_t _i120 = 0; _i120 < 2; _i120++) _t119[_i120] = (s->poisoned[_i120] && (!knockouts__ko_active_96[_i120]));
             memcpy(s->poisoned, _t119, sizeof _t119);
         }
         {
             bool _t121[2];
-            for (int32_t _i122 = 0; _i122 < 2; _i122++) _t121[_i122] = (s->burned[_i122] && (!ko_active[_i122]));
+            for (int32_t _i122 = 0; _i122 < 2; _i122++) _t121[_i122] = (s->burned[_i122] && (!knockouts__ko_active_96[_i122]));
             memcpy(s->burned, _t121, sizeof _t121);
         }
         {
             int8_t _t123[2];
-            for (int32_t _i124 = 0; _i124 < 2; _i124++) _t123[_i124] = (ko_active[_i124] ? ((int8_t)(0)) : s->condition[_i124]);
+            for (int32_t _i124 = 0; _i124 < 2; _i124++) _t123[_i124] = (knockouts__ko_active_96[_i124] ? ((int8_t)(0)) : s->condition[_i124]);
             memcpy(s->condition, _t123, sizeof _t123);
         }
-        has_bench[0] = ({ int32_t _lo125 = 1; bool _r127 = false; for (int32_t ks = _lo125, _end126 = 4; ks < _end126; ks++) if ((s->card[ks] >= 0)) { _r127 = true; break; } _r127; });
-        has_bench[1] = ({ int32_t _lo129 = 1; bool _r131 = false; for (int32_t ks = _lo129, _end130 = 4; ks < _end130; ks++) if ((s->card[1 * 4 + ks] >= 0)) { _r131 = true; break; } _r131; });
+        knockouts__has_bench_99[0] = ({ int32_t _lo125 = 1; bool _r127 = false; for (int32_t knockouts__ks_97 = _lo125, _end126 = 4; knockouts__ks_97 < _end126; knockouts__ks_97++) if ((s->card[knockouts__ks_97] >= 0)) { _r127 = true; break; } _r127; });
+        knockouts__has_bench_99[1] = ({ int32_t _lo129 = 1; bool _r131 = false; for (int32_t knockouts__ks_98 = _lo129, _end130 = 4; knockouts__ks_98 < _end130; knockouts__ks_98++) if ((s->card[1 * 4 + knockouts__ks_98] >= 0)) { _r131 = true; break; } _r131; });
         {
             bool _t133[2];
-            for (int32_t _i134 = 0; _i134 < 2; _i134++) _t133[_i134] = (s->promote_pending[_i134] || (ko_active[_i134] && has_bench[_i134]));
+            for (int32_t _i134 = 0; _i134 < 2; _i134++) _t133[_i134] = (s->promote_pending[_i134] || (knockouts__ko_active_96[_i134] && knockouts__has_bench_99[_i134]));
             memcpy(s->promote_pending, _t133, sizeof _t133);
         }
-        for (int32_t _i135 = 0; _i135 < 2; _i135++) won[_i135] = ((s->points[_i135] >= 3) || (_i135 == 0 ? (ko_active[1] && (!has_bench[1])) : (ko_active[0] && (!has_bench[0]))));
-        if ((won[0] && won[1])) {
+        for (int32_t _i135 = 0; _i135 < 2; _i135++) knockouts__won_100[_i135] = ((s->points[_i135] >= 3) || (_i135 == 0 ? (knockouts__ko_active_96[1] && (!knockouts__has_bench_99[1])) : (knockouts__ko_active_96[0] && (!knockouts__has_bench_99[0]))));
+        if ((knockouts__won_100[0] && knockouts__won_100[1])) {
             memset(s->rewards, 0, sizeof s->rewards);
             s->terminated = true;
             s->phase = ((int8_t)(3));
-        } else if ((won[0] || won[1])) {
-            _win(s, (won[0] ? 0 : 1));
+        } else if ((knockouts__won_100[0] || knockouts__won_100[1])) {
+            _win(s, (knockouts__won_100[0] ? 0 : 1));
             s->terminated = true;
             s->phase = ((int8_t)(3));
         }
     }
-    eot_p = s->current_player;
-    int32_t _w136 = _wx(eot_p, 2);
+    end_of_turn__p_101 = s->current_player;
+    int32_t _w136 = _wx(end_of_turn__p_101, 2);
     if (_w136 >= 0) {
         s->energy_now[_w136] = ((int8_t)((-1)));
     }
     if ((s->phase != 3)) {
-        ck_q = eot_p;
-        if (((s->card[_ix(ck_q, 2) * 4] >= 0) && (s->damage[_ix(ck_q, 2) * 4] < POKEMON__hp[_ix(s->card[_ix(ck_q, 2) * 4], 34)]))) {
-            if (s->poisoned[_ix(ck_q, 2)]) {
-                int32_t _w137 = _wx(ck_q, 2);
+        checkup__q_102 = end_of_turn__p_101;
+        checkup__owner_103 = end_of_turn__p_101;
+        if (((s->card[_ix(checkup__q_102, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_102, 2) * 4] < POKEMON__hp[_ix(s->card[_ix(checkup__q_102, 2) * 4], 34)]))) {
+            if (s->poisoned[_ix(checkup__q_102, 2)]) {
+                int32_t _w137 = _wx(checkup__q_102, 2);
                 if (_w137 >= 0) {
-                    s->damage[_w137 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(ck_q, 2) * 4], 10)));
+                    s->damage[_w137 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_102, 2) * 4], 10)));
                 }
             }
-            if (s->burned[_ix(ck_q, 2)]) {
-                int32_t _w138 = _wx(ck_q, 2);
+            if (s->burned[_ix(checkup__q_102, 2)]) {
+                int32_t _w138 = _wx(checkup__q_102, 2);
                 if (_w138 >= 0) {
-                    s->damage[_w138 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(ck_q, 2) * 4], 20)));
+                    s->damage[_w138 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_102, 2) * 4], 20)));
                 }
                 if (_flip(random_word_at(key, 5))) {
-                    int32_t _w139 = _wx(ck_q, 2);
+                    int32_t _w139 = _wx(checkup__q_102, 2);
                     if (_w139 >= 0) {
                         s->burned[_w139] = false;
                     }
                 }
             }
-            if (((s->condition[_ix(ck_q, 2)] == 1) && _flip(random_word_at(key, 6)))) {
-                int32_t _w140 = _wx(ck_q, 2);
+            if (((s->condition[_ix(checkup__q_102, 2)] == 1) && _flip(random_word_at(key, 6)))) {
+                int32_t _w140 = _wx(checkup__q_102, 2);
                 if (_w140 >= 0) {
                     s->condition[_w140] = ((int8_t)(0));
                 }
             }
-            if (((s->condition[_ix(ck_q, 2)] == 2) && (ck_q == eot_p))) {
-                int32_t _w141 = _wx(ck_q, 2);
+            if (((s->condition[_ix(checkup__q_102, 2)] == 2) && (checkup__q_102 == checkup__owner_103))) {
+                int32_t _w141 = _wx(checkup__q_102, 2);
                 if (_w141 >= 0) {
                     s->condition[_w141] = ((int8_t)(0));
                 }
             }
         }
-        ck_q = _wsub(1, eot_p);
-        if (((s->card[_ix(ck_q, 2) * 4] >= 0) && (s->damage[_ix(ck_q, 2) * 4] < POKEMON__hp[_ix(s->card[_ix(ck_q, 2) * 4], 34)]))) {
-            if (s->poisoned[_ix(ck_q, 2)]) {
-                int32_t _w142 = _wx(ck_q, 2);
+        checkup__q_104 = _wsub(1, end_of_turn__p_101);
+        checkup__owner_105 = end_of_turn__p_101;
+        if (((s->card[_ix(checkup__q_104, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_104, 2) * 4] < POKEMON__hp[_ix(s->card[_ix(checkup__q_104, 2) * 4], 34)]))) {
+            if (s->poisoned[_ix(checkup__q_104, 2)]) {
+                int32_t _w142 = _wx(checkup__q_104, 2);
                 if (_w142 >= 0) {
-                    s->damage[_w142 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(ck_q, 2) * 4], 10)));
+                    s->damage[_w142 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_104, 2) * 4], 10)));
                 }
             }
-            if (s->burned[_ix(ck_q, 2)]) {
-                int32_t _w143 = _wx(ck_q, 2);
+            if (s->burned[_ix(checkup__q_104, 2)]) {
+                int32_t _w143 = _wx(checkup__q_104, 2);
                 if (_w143 >= 0) {
-                    s->damage[_w143 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(ck_q, 2) * 4], 20)));
+                    s->damage[_w143 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_104, 2) * 4], 20)));
                 }
                 if (_flip(random_word_at(key, 7))) {
-                    int32_t _w144 = _wx(ck_q, 2);
+                    int32_t _w144 = _wx(checkup__q_104, 2);
                     if (_w144 >= 0) {
                         s->burned[_w144] = false;
                     }
                 }
             }
-            if (((s->condition[_ix(ck_q, 2)] == 1) && _flip(random_word_at(key, 8)))) {
-                int32_t _w145 = _wx(ck_q, 2);
+            if (((s->condition[_ix(checkup__q_104, 2)] == 1) && _flip(random_word_at(key, 8)))) {
+                int32_t _w145 = _wx(checkup__q_104, 2);
                 if (_w145 >= 0) {
                     s->condition[_w145] = ((int8_t)(0));
                 }
             }
-            if (((s->condition[_ix(ck_q, 2)] == 2) && (ck_q == eot_p))) {
-                int32_t _w146 = _wx(ck_q, 2);
+            if (((s->condition[_ix(checkup__q_104, 2)] == 2) && (checkup__q_104 == checkup__owner_105))) {
+                int32_t _w146 = _wx(checkup__q_104, 2);
                 if (_w146 >= 0) {
                     s->condition[_w146] = ((int8_t)(0));
                 }
             }
         }
-        for (int32_t _i147 = 0; _i147 < 2; _i147++) for (int32_t _i148 = 0; _i148 < 4; _i148++) ko[_i147 * 4 + _i148] = ((s->card[_i147 * 4 + _i148] >= 0) && (s->damage[_i147 * 4 + _i148] >= POKEMON__hp[_ix(s->card[_i147 * 4 + _i148], 34)]));
-        for (int32_t _i149 = 0; _i149 < 2; _i149++) for (int32_t _i150 = 0; _i150 < 4; _i150++) ko_cards[_i149 * 4 + _i150] = (ko[_i149 * 4 + _i150] ? _wadd(1, ((int32_t)(POKEMON__stage[_ix(s->card[_i149 * 4 + _i150], 34)]))) : 0);
+        for (int32_t _i147 = 0; _i147 < 2; _i147++) for (int32_t _i148 = 0; _i148 < 4; _i148++) knockouts__ko_106[_i147 * 4 + _i148] = ((s->card[_i147 * 4 + _i148] >= 0) && (s->damage[_i147 * 4 + _i148] >= POKEMON__hp[_ix(s->card[_i147 * 4 + _i148], 34)]));
+        for (int32_t _i149 = 0; _i149 < 2; _i149++) for (int32_t _i150 = 0; _i150 < 4; _i150++) knockouts__ko_cards_107[_i149 * 4 + _i150] = (knockouts__ko_106[_i149 * 4 + _i150] ? _wadd(1, ((int32_t)(POKEMON__stage[_ix(s->card[_i149 * 4 + _i150], 34)]))) : 0);
         {
             int8_t _t151[2];
-            for (int32_t _i152 = 0; _i152 < 2; _i152++) _t151[_i152] = ((int8_t)(_wadd(s->discard_count[_i152], (_i152 == 0 ? ({ int32_t _r154 = 0; for (int32_t _j153 = 0; _j153 < 4; _j153++) _r154 = _wadd(_r154, ko_cards[_j153]); _r154; }) : ({ int32_t _r157 = 0; for (int32_t _j156 = 0; _j156 < 4; _j156++) _r157 = _wadd(_r157, ko_cards[1 * 4 + _j156]); _r157; })))));
+            for (int32_t _i152 = 0; _i152 < 2; _i152++) _t151[_i152] = ((int8_t)(_wadd(s->discard_count[_i152], (_i152 == 0 ? ({ int32_t _r154 = 0; for (int32_t _j153 = 0; _j153 < 4; _j153++) _r154 = _wadd(_r154, knockouts__ko_cards_107[_j153]); _r154; }) : ({ int32_t _r157 = 0; for (int32_t _j156 = 0; _j156 < 4; _j156++) _r157 = _wadd(_r157, knockouts__ko_cards_107[1 * 4 + _j156]); _r157; })))));
             memcpy(s->discard_count, _t151, sizeof _t151);
         }
-        for (int32_t _i159 = 0; _i159 < 2; _i159++) for (int32_t _i160 = 0; _i160 < 4; _i160++) ko_value[_i159 * 4 + _i160] = (ko[_i159 * 4 + _i160] ? _wadd(1, ((int32_t)(POKEMON__ex[_ix(s->card[_i159 * 4 + _i160], 34)]))) : 0);
+        for (int32_t _i159 = 0; _i159 < 2; _i159++) for (int32_t _i160 = 0; _i160 < 4; _i160++) knockouts__ko_value_108[_i159 * 4 + _i160] = (knockouts__ko_106[_i159 * 4 + _i160] ? _wadd(1, ((int32_t)(POKEMON__ex[_ix(s->card[_i159 * 4 + _i160], 34)]))) : 0);
         {
             int8_t _t161[2];
-            for (int32_t _i162 = 0; _i162 < 2; _i162++) _t161[_i162] = ((int8_t)(_wadd(s->points[_i162], (_i162 == 0 ? ({ int32_t _r164 = 0; for (int32_t _j163 = 0; _j163 < 4; _j163++) _r164 = _wadd(_r164, ko_value[1 * 4 + _j163]); _r164; }) : ({ int32_t _r167 = 0; for (int32_t _j166 = 0; _j166 < 4; _j166++) _r167 = _wadd(_r167, ko_value[_j166]); _r167; })))));
+            for (int32_t _i162 = 0; _i162 < 2; _i162++) _t161[_i162] = ((int8_t)(_wadd(s->points[_i162], (_i162 == 0 ? ({ int32_t _r164 = 0; for (int32_t _j163 = 0; _j163 < 4; _j163++) _r164 = _wadd(_r164, knockouts__ko_value_108[1 * 4 + _j163]); _r164; }) : ({ int32_t _r167 = 0; for (int32_t _j166 = 0; _j166 < 4; _j166++) _r167 = _wadd(_r167, knockouts__ko_value_108[_j166]); _r167; })))));
             memcpy(s->points, _t161, sizeof _t161);
         }
         {
             int8_t _t169[8];
-            for (int32_t _i170 = 0; _i170 < 2; _i170++) for (int32_t _i171 = 0; _i171 < 4; _i171++) _t169[_i170 * 4 + _i171] = (ko[_i170 * 4 + _i171] ? ((int8_t)((-1))) : s->card[_i170 * 4 + _i171]);
+            for (int32_t _i170 = 0; _i170 < 2; _i170++) for (int32_t _i171 = 0; _i171 < 4; _i171++) _t169[_i170 * 4 + _i171] = (knockouts__ko_106[_i170 * 4 + _i171] ? ((int8_t)((-1))) : s->card[_i170 * 4 + _i171]);
             memcpy(s->card, _t169, sizeof _t169);
         }
         {
             int16_t _t172[8];
-            for (int32_t _i173 = 0; _i173 < 2; _i173++) for (int32_t _i174 = 0; _i174 < 4; _i174++) _t172[_i173 * 4 + _i174] = (ko[_i173 * 4 + _i174] ? ((int16_t)(0)) : s->damage[_i173 * 4 + _i174]);
+            for (int32_t _i173 = 0; _i173 < 2; _i173++) for (int32_t _i174 = 0; _i174 < 4; _i174++) _t172[_i173 * 4 + _i174] = (knockouts__ko_106[_i173 * 4 + _i174] ? ((int16_t)(0)) : s->damage[_i173 * 4 + _i174]);
             memcpy(s->damage, _t172, sizeof _t172);
         }
         {
             int8_t _t175[64];
-            for (int32_t _i176 = 0; _i176 < 2; _i176++) for (int32_t _i177 = 0; _i177 < 4; _i177++) for (int32_t _i178 = 0; _i178 < 8; _i178++) _t175[_i176 * 32 + _i177 * 8 + _i178] = (ko[(_i176 * 4 + _i177) / 4 * 4 + ((_i176 * 4 + _i177)) % 4] ? ((int8_t)(0)) : s->energy[_i176 * 32 + _i177 * 8 + _i178]);
+            for (int32_t _i176 = 0; _i176 < 2; _i176++) for (int32_t _i177 = 0; _i177 < 4; _i177++) for (int32_t _i178 = 0; _i178 < 8; _i178++) _t175[_i176 * 32 + _i177 * 8 + _i178] = (knockouts__ko_106[(_i176 * 4 + _i177) / 4 * 4 + ((_i176 * 4 + _i177)) % 4] ? ((int8_t)(0)) : s->energy[_i176 * 32 + _i177 * 8 + _i178]);
             memcpy(s->energy, _t175, sizeof _t175);
         }
         {
             int8_t _t179[8];
-            for (int32_t _i180 = 0; _i180 < 2; _i180++) for (int32_t _i181 = 0; _i181 < 4; _i181++) _t179[_i180 * 4 + _i181] = (ko[_i180 * 4 + _i181] ? ((int8_t)(0)) : s->entered[_i180 * 4 + _i181]);
+            for (int32_t _i180 = 0; _i180 < 2; _i180++) for (int32_t _i181 = 0; _i181 < 4; _i181++) _t179[_i180 * 4 + _i181] = (knockouts__ko_106[_i180 * 4 + _i181] ? ((int8_t)(0)) : s->entered[_i180 * 4 + _i181]);
             memcpy(s->entered, _t179, sizeof _t179);
         }
-        ko_active[0] = ko[0];
-        ko_active[1] = ko[1 * 4];
+        knockouts__ko_active_109[0] = knockouts__ko_106[0];
+        knockouts__ko_active_109[1] = knockouts__ko_106[1 * 4];
         {
             bool _t182[2];
-            for (int32_t _i183 = 0; _i183 < 2; _i183++) _t182[_i183] = (s->poisoned[_i183] && (!ko_active[_i183]));
+            for (int32_t _i183 = 0; _i183 < 2; _i183++) _t182[_i183] = (s->poisoned[_i183] && (!knockouts__ko_active_109[_i183]));
             memcpy(s->poisoned, _t182, sizeof _t182);
         }
         {
             bool _t184[2];
-            for (int32_t _i185 = 0; _i185 < 2; _i185++) _t184[_i185] = (s->burned[_i185] && (!ko_active[_i185]));
+            for (int32_t _i185 = 0; _i185 < 2; _i185++) _t184[_i185] = (s->burned[_i185] && (!knockouts__ko_active_109[_i185]));
             memcpy(s->burned, _t184, sizeof _t184);
         }
         {
             int8_t _t186[2];
-            for (int32_t _i187 = 0; _i187 < 2; _i187++) _t186[_i187] = (ko_active[_i187] ? ((int8_t)(0)) : s->condition[_i187]);
+            for (int32_t _i187 = 0; _i187 < 2; _i187++) _t186[_i187] = (knockouts__ko_active_109[_i187] ? ((int8_t)(0)) : s->condition[_i187]);
             memcpy(s->condition, _t186, sizeof _t186);
         }
-        has_bench[0] = ({ int32_t _lo188 = 1; bool _r190 = false; for (int32_t ks = _lo188, _end189 = 4; ks < _end189; ks++) if ((s->card[ks] >= 0)) { _r190 = true; break; } _r190; });
-        has_bench[1] = ({ int32_t _lo192 = 1; bool _r194 = false; for (int32_t ks = _lo192, _end193 = 4; ks < _end193; ks++) if ((s->card[1 * 4 + ks] >= 0)) { _r194 = true; break; } _r194; });
+        knockouts__has_bench_112[0] = ({ int32_t _lo188 = 1; bool _r190 = false; for (int32_t knockouts__ks_110 = _lo188, _end189 = 4; knockouts__ks_110 < _end189; knockouts__ks_110++) if ((s->card[knockouts__ks_110] >= 0)) { _r190 = true; break; } _r190; });
+        knockouts__has_bench_112[1] = ({ int32_t _lo192 = 1; bool _r194 = false; for (int32_t knockouts__ks_111 = _lo192, _end193 = 4; knockouts__ks_111 < _end193; knockouts__ks_111++) if ((s->card[1 * 4 + knockouts__ks_111] >= 0)) { _r194 = true; break; } _r194; });
         {
             bool _t196[2];
-            for (int32_t _i197 = 0; _i197 < 2; _i197++) _t196[_i197] = (s->promote_pending[_i197] || (ko_active[_i197] && has_bench[_i197]));
+            for (int32_t _i197 = 0; _i197 < 2; _i197++) _t196[_i197] = (s->promote_pending[_i197] || (knockouts__ko_active_109[_i197] && knockouts__has_bench_112[_i197]));
             memcpy(s->promote_pending, _t196, sizeof _t196);
         }
-        for (int32_t _i198 = 0; _i198 < 2; _i198++) won[_i198] = ((s->points[_i198] >= 3) || (_i198 == 0 ? (ko_active[1] && (!has_bench[1])) : (ko_active[0] && (!has_bench[0]))));
-        if ((won[0] && won[1])) {
+        for (int32_t _i198 = 0; _i198 < 2; _i198++) knockouts__won_113[_i198] = ((s->points[_i198] >= 3) || (_i198 == 0 ? (knockouts__ko_active_109[1] && (!knockouts__has_bench_112[1])) : (knockouts__ko_active_109[0] && (!knockouts__has_bench_112[0]))));
+        if ((knockouts__won_113[0] && knockouts__won_113[1])) {
             memset(s->rewards, 0, sizeof s->rewards);
             s->terminated = true;
             s->phase = ((int8_t)(3));
-        } else if ((won[0] || won[1])) {
-            _win(s, (won[0] ? 0 : 1));
+        } else if ((knockouts__won_113[0] || knockouts__won_113[1])) {
+            _win(s, (knockouts__won_113[0] ? 0 : 1));
             s->terminated = true;
             s->phase = ((int8_t)(3));
         }
@@ -1506,55 +1583,55 @@ static void effect_attack(State *s, Key key)
             memset(s->rewards, 0, sizeof s->rewards);
             s->terminated = true;
             s->phase = ((int8_t)(3));
-        } else if (s->promote_pending[_ix(eot_p, 2)]) {
+        } else if (s->promote_pending[_ix(end_of_turn__p_101, 2)]) {
             s->phase = ((int8_t)(2));
-        } else if (s->promote_pending[_ix(_wsub(1, eot_p), 2)]) {
+        } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_101), 2)]) {
             s->phase = ((int8_t)(2));
-            s->current_player = _wsub(1, eot_p);
+            s->current_player = _wsub(1, end_of_turn__p_101);
         } else {
-            st_p = _wsub(1, eot_p);
-            s->current_player = st_p;
+            start_turn__p_114 = _wsub(1, end_of_turn__p_101);
+            s->current_player = start_turn__p_114;
             s->phase = ((int8_t)(1));
             s->turn = ((int16_t)(_wadd(s->turn, 1)));
             s->supporter_played = false;
             s->retreated = false;
             if (((s->turn > 1) || true)) {
-                dr_p = st_p;
-                dr_have = s->hand_count[_ix(dr_p, 2)];
-                dr_k_int836 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(dr_p, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, dr_have))))));
-                int32_t _w199 = _wx(dr_p, 2);
+                draw_cards__p_115 = start_turn__p_114;
+                draw_cards__have_116 = s->hand_count[_ix(draw_cards__p_115, 2)];
+                draw_cards__k_117 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_115, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_116))))));
+                int32_t _w199 = _wx(draw_cards__p_115, 2);
                 if (_w199 >= 0) {
                     {
                         int8_t _t200[10];
-                        for (int32_t _i201 = 0; _i201 < 10; _i201++) _t200[_i201] = (((HAND_SLOTS[_i201] >= dr_have) && (HAND_SLOTS[_i201] < ((int8_t)(_wadd(dr_have, dr_k_int836))))) ? s->deck[_ix(dr_p, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i201], dr_have), 0), 19), 20)] : s->hand[_ix(dr_p, 2) * 10 + _i201]);
+                        for (int32_t _i201 = 0; _i201 < 10; _i201++) _t200[_i201] = (((HAND_SLOTS[_i201] >= draw_cards__have_116) && (HAND_SLOTS[_i201] < ((int8_t)(_wadd(draw_cards__have_116, draw_cards__k_117))))) ? s->deck[_ix(draw_cards__p_115, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i201], draw_cards__have_116), 0), 19), 20)] : s->hand[_ix(draw_cards__p_115, 2) * 10 + _i201]);
                         memcpy(s->hand + _w199 * 10, _t200, sizeof _t200);
                     }
                 }
-                int32_t _w202 = _wx(dr_p, 2);
+                int32_t _w202 = _wx(draw_cards__p_115, 2);
                 if (_w202 >= 0) {
                     {
                         int8_t _t203[20];
-                        for (int32_t _i204 = 0; _i204 < 20; _i204++) _t203[_i204] = ((_wadd(DECK_SLOTS[_i204], dr_k_int836) < 20) ? s->deck[_ix(dr_p, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i204], dr_k_int836), 0), 19), 20)] : ((int8_t)((-1))));
+                        for (int32_t _i204 = 0; _i204 < 20; _i204++) _t203[_i204] = ((_wadd(DECK_SLOTS[_i204], draw_cards__k_117) < 20) ? s->deck[_ix(draw_cards__p_115, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i204], draw_cards__k_117), 0), 19), 20)] : ((int8_t)((-1))));
                         memcpy(s->deck + _w202 * 20, _t203, sizeof _t203);
                     }
                 }
-                int32_t _w205 = _wx(dr_p, 2);
+                int32_t _w205 = _wx(draw_cards__p_115, 2);
                 if (_w205 >= 0) {
-                    s->hand_count[_w205] = ((int8_t)(_wadd(s->hand_count[_ix(dr_p, 2)], dr_k_int836)));
+                    s->hand_count[_w205] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_115, 2)], draw_cards__k_117)));
                 }
-                int32_t _w206 = _wx(dr_p, 2);
+                int32_t _w206 = _wx(draw_cards__p_115, 2);
                 if (_w206 >= 0) {
-                    s->deck_count[_w206] = ((int8_t)(_wsub(s->deck_count[_ix(dr_p, 2)], dr_k_int836)));
+                    s->deck_count[_w206] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_115, 2)], draw_cards__k_117)));
                 }
             }
             if ((s->turn > 1)) {
-                int32_t _w207 = _wx(st_p, 2);
+                int32_t _w207 = _wx(start_turn__p_114, 2);
                 if (_w207 >= 0) {
-                    s->energy_now[_w207] = s->energy_next[_ix(st_p, 2)];
+                    s->energy_now[_w207] = s->energy_next[_ix(start_turn__p_114, 2)];
                 }
-                int32_t _w208 = _wx(st_p, 2);
+                int32_t _w208 = _wx(start_turn__p_114, 2);
                 if (_w208 >= 0) {
-                    s->energy_next[_w208] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(st_p, 2)], 4) * 3 + _ix(_roll(random_word_at(key, 9), DECK_TYPE_COUNT[_ix(s->deck_id[_ix(st_p, 2)], 4)]), 3)]));
+                    s->energy_next[_w208] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(start_turn__p_114, 2)], 4) * 3 + _ix(_roll(random_word_at(key, 9), DECK_TYPE_COUNT[_ix(s->deck_id[_ix(start_turn__p_114, 2)], 4)]), 3)]));
                 }
             }
         }
@@ -1564,56 +1641,60 @@ static void effect_attack(State *s, Key key)
 static void effect_promote(State *s, int32_t b, Key key)
 {
     int32_t p_ = 0;
-    int32_t sa_p = 0;
-    int32_t sa_perm[4] = {0};
-    int8_t st_p = 0;
-    int8_t dr_p = 0;
-    int8_t dr_have = 0;
-    int8_t dr_k = 0;
+    int32_t swap_active__p_118 = 0;
+    int32_t swap_active__b_119 = 0;
+    int32_t swap_active__perm_120[4] = {0};
+    int32_t clear_conditions__p_121 = 0;
+    int8_t start_turn__p_122 = 0;
+    int8_t draw_cards__p_123 = 0;
+    int8_t draw_cards__have_124 = 0;
+    int8_t draw_cards__k_125 = 0;
     p_ = s->current_player;
-    sa_p = p_;
-    for (int32_t _i1 = 0; _i1 < 4; _i1++) sa_perm[_i1] = SWAP[b * 4 + _i1];
-    int32_t _w2 = _wx(sa_p, 2);
+    swap_active__p_118 = p_;
+    swap_active__b_119 = b;
+    for (int32_t _i1 = 0; _i1 < 4; _i1++) swap_active__perm_120[_i1] = SWAP[_ix(swap_active__b_119, 4) * 4 + _i1];
+    int32_t _w2 = _wx(swap_active__p_118, 2);
     if (_w2 >= 0) {
         {
             int8_t _t3[4];
-            for (int32_t _i4 = 0; _i4 < 4; _i4++) _t3[_i4] = s->card[_ix(sa_p, 2) * 4 + _ix(sa_perm[_i4], 4)];
+            for (int32_t _i4 = 0; _i4 < 4; _i4++) _t3[_i4] = s->card[_ix(swap_active__p_118, 2) * 4 + _ix(swap_active__perm_120[_i4], 4)];
             memcpy(s->card + _w2 * 4, _t3, sizeof _t3);
         }
     }
-    int32_t _w5 = _wx(sa_p, 2);
+    int32_t _w5 = _wx(swap_active__p_118, 2);
     if (_w5 >= 0) {
         {
             int16_t _t6[4];
-            for (int32_t _i7 = 0; _i7 < 4; _i7++) _t6[_i7] = s->damage[_ix(sa_p, 2) * 4 + _ix(sa_perm[_i7], 4)];
+            for (int32_t _i7 = 0; _i7 < 4; _i7++) _t6[_i7] = s->damage[_ix(swap_active__p_118, 2) * 4 + _ix(swap_active__perm_120[_i7], 4)];
             memcpy(s->damage + _w5 * 4, _t6, sizeof _t6);
         }
     }
-    int32_t _w8 = _wx(sa_p, 2);
+    int32_t _w8 = _wx(swap_active__p_118, 2);
     if (_w8 >= 0) {
         {
             int8_t _t9[32];
-            for (int32_t _i10 = 0; _i10 < 4; _i10++) for (int32_t _i11 = 0; _i11 < 8; _i11++) _t9[_i10 * 8 + _i11] = s->energy[_ix(sa_p, 2) * 32 + _ix(sa_perm[_i10], 4) * 8 + _i11];
+            for (int32_t _i10 = 0; _i10 < 4; _i10++) for (int32_t _i11 = 0; _i11 < 8; _i11++) _t9[_i10 * 8 + _i11] = s->energy[_ix(swap_active__p_118, 2) * 32 + _ix(swap_active__perm_120[_i10], 4) * 8 + _i11];
             memcpy(s->energy + _w8 * 32, _t9, sizeof _t9);
         }
     }
-    int32_t _w12 = _wx(sa_p, 2);
+    int32_t _w12 = _wx(swap_active__p_118, 2);
     if (_w12 >= 0) {
         {
             int8_t _t13[4];
-            for (int32_t _i14 = 0; _i14 < 4; _i14++) _t13[_i14] = s->entered[_ix(sa_p, 2) * 4 + _ix(sa_perm[_i14], 4)];
+            for (int32_t _i14 = 0; _i14 < 4; _i14++) _t13[_i14] = s->entered[_ix(swap_active__p_118, 2) * 4 + _ix(swap_active__perm_120[_i14], 4)];
             memcpy(s->entered + _w12 * 4, _t13, sizeof _t13);
         }
     }
-    int32_t _w15 = _wx(sa_p, 2);
+    clear_conditions__p_121 = swap_active__p_118;
+    int32_t _w15 = _wx(clear_conditions__p_121, 2);
     if (_w15 >= 0) {
         s->poisoned[_w15] = false;
     }
-    int32_t _w16 = _wx(sa_p, 2);
+    int32_t _w16 = _wx(clear_conditions__p_121, 2);
     if (_w16 >= 0) {
         s->burned[_w16] = false;
     }
-    int32_t _w17 = _wx(sa_p, 2);
+    int32_t _w17 = _wx(clear_conditions__p_121, 2);
     if (_w17 >= 0) {
         s->condition[_w17] = ((int8_t)(0));
     }
@@ -1624,49 +1705,49 @@ static void effect_promote(State *s, int32_t b, Key key)
     if (s->promote_pending[_ix(_wsub(1, p_), 2)]) {
         s->current_player = _wsub(1, p_);
     } else {
-        st_p = ((((int16_t)(_pymod(s->turn, 2))) == 0) ? s->first : ((int8_t)(_wsub(1, s->first))));
-        s->current_player = ((int32_t)(st_p));
+        start_turn__p_122 = ((((int16_t)(_pymod(s->turn, 2))) == 0) ? s->first : ((int8_t)(_wsub(1, s->first))));
+        s->current_player = ((int32_t)(start_turn__p_122));
         s->phase = ((int8_t)(1));
         s->turn = ((int16_t)(_wadd(s->turn, 1)));
         s->supporter_played = false;
         s->retreated = false;
         if (((s->turn > 1) || true)) {
-            dr_p = st_p;
-            dr_have = s->hand_count[_ix(dr_p, 2)];
-            dr_k = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(dr_p, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, dr_have))))));
-            int32_t _w19 = _wx(dr_p, 2);
+            draw_cards__p_123 = start_turn__p_122;
+            draw_cards__have_124 = s->hand_count[_ix(draw_cards__p_123, 2)];
+            draw_cards__k_125 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_123, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_124))))));
+            int32_t _w19 = _wx(draw_cards__p_123, 2);
             if (_w19 >= 0) {
                 {
                     int8_t _t20[10];
-                    for (int32_t _i21 = 0; _i21 < 10; _i21++) _t20[_i21] = (((HAND_SLOTS[_i21] >= dr_have) && (HAND_SLOTS[_i21] < ((int8_t)(_wadd(dr_have, dr_k))))) ? s->deck[_ix(dr_p, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i21], dr_have), 0), 19), 20)] : s->hand[_ix(dr_p, 2) * 10 + _i21]);
+                    for (int32_t _i21 = 0; _i21 < 10; _i21++) _t20[_i21] = (((HAND_SLOTS[_i21] >= draw_cards__have_124) && (HAND_SLOTS[_i21] < ((int8_t)(_wadd(draw_cards__have_124, draw_cards__k_125))))) ? s->deck[_ix(draw_cards__p_123, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i21], draw_cards__have_124), 0), 19), 20)] : s->hand[_ix(draw_cards__p_123, 2) * 10 + _i21]);
                     memcpy(s->hand + _w19 * 10, _t20, sizeof _t20);
                 }
             }
-            int32_t _w22 = _wx(dr_p, 2);
+            int32_t _w22 = _wx(draw_cards__p_123, 2);
             if (_w22 >= 0) {
                 {
                     int8_t _t23[20];
-                    for (int32_t _i24 = 0; _i24 < 20; _i24++) _t23[_i24] = ((_wadd(DECK_SLOTS[_i24], dr_k) < 20) ? s->deck[_ix(dr_p, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i24], dr_k), 0), 19), 20)] : ((int8_t)((-1))));
+                    for (int32_t _i24 = 0; _i24 < 20; _i24++) _t23[_i24] = ((_wadd(DECK_SLOTS[_i24], draw_cards__k_125) < 20) ? s->deck[_ix(draw_cards__p_123, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i24], draw_cards__k_125), 0), 19), 20)] : ((int8_t)((-1))));
                     memcpy(s->deck + _w22 * 20, _t23, sizeof _t23);
                 }
             }
-            int32_t _w25 = _wx(dr_p, 2);
+            int32_t _w25 = _wx(draw_cards__p_123, 2);
             if (_w25 >= 0) {
-                s->hand_count[_w25] = ((int8_t)(_wadd(s->hand_count[_ix(dr_p, 2)], dr_k)));
+                s->hand_count[_w25] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_123, 2)], draw_cards__k_125)));
             }
-            int32_t _w26 = _wx(dr_p, 2);
+            int32_t _w26 = _wx(draw_cards__p_123, 2);
             if (_w26 >= 0) {
-                s->deck_count[_w26] = ((int8_t)(_wsub(s->deck_count[_ix(dr_p, 2)], dr_k)));
+                s->deck_count[_w26] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_123, 2)], draw_cards__k_125)));
             }
         }
         if ((s->turn > 1)) {
-            int32_t _w27 = _wx(st_p, 2);
+            int32_t _w27 = _wx(start_turn__p_122, 2);
             if (_w27 >= 0) {
-                s->energy_now[_w27] = s->energy_next[_ix(st_p, 2)];
+                s->energy_now[_w27] = s->energy_next[_ix(start_turn__p_122, 2)];
             }
-            int32_t _w28 = _wx(st_p, 2);
+            int32_t _w28 = _wx(start_turn__p_122, 2);
             if (_w28 >= 0) {
-                s->energy_next[_w28] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(st_p, 2)], 4) * 3 + _ix(_roll(random_word_at(key, 0), DECK_TYPE_COUNT[_ix(s->deck_id[_ix(st_p, 2)], 4)]), 3)]));
+                s->energy_next[_w28] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(start_turn__p_122, 2)], 4) * 3 + _ix(_roll(random_word_at(key, 0), DECK_TYPE_COUNT[_ix(s->deck_id[_ix(start_turn__p_122, 2)], 4)]), 3)]));
             }
         }
     }
@@ -1674,207 +1755,214 @@ static void effect_promote(State *s, int32_t b, Key key)
 
 static void effect_end_turn(State *s, Key key)
 {
-    int8_t st_p = 0;
-    int8_t dr_p = 0;
-    int8_t dr_have = 0;
-    int8_t dr_k = 0;
-    int32_t eot_p = 0;
-    int32_t ck_q = 0;
-    bool ko[8] = {0};
-    int32_t ko_cards[8] = {0};
-    int32_t ko_value[8] = {0};
-    bool ko_active[2] = {0};
-    bool has_bench[2] = {0};
-    bool won[2] = {0};
-    int32_t st_p_int3212 = 0;
-    int32_t dr_p_int3213 = 0;
+    int8_t start_turn__p_126 = 0;
+    int8_t draw_cards__p_127 = 0;
+    int8_t draw_cards__have_128 = 0;
+    int8_t draw_cards__k_129 = 0;
+    int32_t end_of_turn__p_130 = 0;
+    int32_t checkup__q_131 = 0;
+    int32_t checkup__owner_132 = 0;
+    int32_t checkup__q_133 = 0;
+    int32_t checkup__owner_134 = 0;
+    bool knockouts__ko_135[8] = {0};
+    int32_t knockouts__ko_cards_136[8] = {0};
+    int32_t knockouts__ko_value_137[8] = {0};
+    bool knockouts__ko_active_138[2] = {0};
+    bool knockouts__has_bench_141[2] = {0};
+    bool knockouts__won_142[2] = {0};
+    int32_t start_turn__p_143 = 0;
+    int32_t draw_cards__p_144 = 0;
+    int8_t draw_cards__have_145 = 0;
+    int8_t draw_cards__k_146 = 0;
     if ((s->phase == 0)) {
         if ((s->current_player == s->first)) {
             s->current_player = ((int32_t)(((int8_t)(_wsub(1, s->first)))));
         } else {
-            st_p = s->first;
-            s->current_player = ((int32_t)(st_p));
+            start_turn__p_126 = s->first;
+            s->current_player = ((int32_t)(start_turn__p_126));
             s->phase = ((int8_t)(1));
             s->turn = ((int16_t)(_wadd(s->turn, 1)));
             s->supporter_played = false;
             s->retreated = false;
             if (((s->turn > 1) || true)) {
-                dr_p = st_p;
-                dr_have = s->hand_count[_ix(dr_p, 2)];
-                dr_k = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(dr_p, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, dr_have))))));
-                int32_t _w1 = _wx(dr_p, 2);
+                draw_cards__p_127 = start_turn__p_126;
+                draw_cards__have_128 = s->hand_count[_ix(draw_cards__p_127, 2)];
+                draw_cards__k_129 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_127, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_128))))));
+                int32_t _w1 = _wx(draw_cards__p_127, 2);
                 if (_w1 >= 0) {
                     {
                         int8_t _t2[10];
-                        for (int32_t _i3 = 0; _i3 < 10; _i3++) _t2[_i3] = (((HAND_SLOTS[_i3] >= dr_have) && (HAND_SLOTS[_i3] < ((int8_t)(_wadd(dr_have, dr_k))))) ? s->deck[_ix(dr_p, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i3], dr_have), 0), 19), 20)] : s->hand[_ix(dr_p, 2) * 10 + _i3]);
+                        for (int32_t _i3 = 0; _i3 < 10; _i3++) _t2[_i3] = (((HAND_SLOTS[_i3] >= draw_cards__have_128) && (HAND_SLOTS[_i3] < ((int8_t)(_wadd(draw_cards__have_128, draw_cards__k_129))))) ? s->deck[_ix(draw_cards__p_127, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i3], draw_cards__have_128), 0), 19), 20)] : s->hand[_ix(draw_cards__p_127, 2) * 10 + _i3]);
                         memcpy(s->hand + _w1 * 10, _t2, sizeof _t2);
                     }
                 }
-                int32_t _w4 = _wx(dr_p, 2);
+                int32_t _w4 = _wx(draw_cards__p_127, 2);
                 if (_w4 >= 0) {
                     {
                         int8_t _t5[20];
-                        for (int32_t _i6 = 0; _i6 < 20; _i6++) _t5[_i6] = ((_wadd(DECK_SLOTS[_i6], dr_k) < 20) ? s->deck[_ix(dr_p, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i6], dr_k), 0), 19), 20)] : ((int8_t)((-1))));
+                        for (int32_t _i6 = 0; _i6 < 20; _i6++) _t5[_i6] = ((_wadd(DECK_SLOTS[_i6], draw_cards__k_129) < 20) ? s->deck[_ix(draw_cards__p_127, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i6], draw_cards__k_129), 0), 19), 20)] : ((int8_t)((-1))));
                         memcpy(s->deck + _w4 * 20, _t5, sizeof _t5);
                     }
                 }
-                int32_t _w7 = _wx(dr_p, 2);
+                int32_t _w7 = _wx(draw_cards__p_127, 2);
                 if (_w7 >= 0) {
-                    s->hand_count[_w7] = ((int8_t)(_wadd(s->hand_count[_ix(dr_p, 2)], dr_k)));
+                    s->hand_count[_w7] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_127, 2)], draw_cards__k_129)));
                 }
-                int32_t _w8 = _wx(dr_p, 2);
+                int32_t _w8 = _wx(draw_cards__p_127, 2);
                 if (_w8 >= 0) {
-                    s->deck_count[_w8] = ((int8_t)(_wsub(s->deck_count[_ix(dr_p, 2)], dr_k)));
+                    s->deck_count[_w8] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_127, 2)], draw_cards__k_129)));
                 }
             }
             if ((s->turn > 1)) {
-                int32_t _w9 = _wx(st_p, 2);
+                int32_t _w9 = _wx(start_turn__p_126, 2);
                 if (_w9 >= 0) {
-                    s->energy_now[_w9] = s->energy_next[_ix(st_p, 2)];
+                    s->energy_now[_w9] = s->energy_next[_ix(start_turn__p_126, 2)];
                 }
-                int32_t _w10 = _wx(st_p, 2);
+                int32_t _w10 = _wx(start_turn__p_126, 2);
                 if (_w10 >= 0) {
-                    s->energy_next[_w10] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(st_p, 2)], 4) * 3 + _ix(_roll(random_word_at(key, 0), DECK_TYPE_COUNT[_ix(s->deck_id[_ix(st_p, 2)], 4)]), 3)]));
+                    s->energy_next[_w10] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(start_turn__p_126, 2)], 4) * 3 + _ix(_roll(random_word_at(key, 0), DECK_TYPE_COUNT[_ix(s->deck_id[_ix(start_turn__p_126, 2)], 4)]), 3)]));
                 }
             }
         }
     } else {
-        eot_p = s->current_player;
-        int32_t _w11 = _wx(eot_p, 2);
+        end_of_turn__p_130 = s->current_player;
+        int32_t _w11 = _wx(end_of_turn__p_130, 2);
         if (_w11 >= 0) {
             s->energy_now[_w11] = ((int8_t)((-1)));
         }
         if ((s->phase != 3)) {
-            ck_q = eot_p;
-            if (((s->card[_ix(ck_q, 2) * 4] >= 0) && (s->damage[_ix(ck_q, 2) * 4] < POKEMON__hp[_ix(s->card[_ix(ck_q, 2) * 4], 34)]))) {
-                if (s->poisoned[_ix(ck_q, 2)]) {
-                    int32_t _w12 = _wx(ck_q, 2);
+            checkup__q_131 = end_of_turn__p_130;
+            checkup__owner_132 = end_of_turn__p_130;
+            if (((s->card[_ix(checkup__q_131, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_131, 2) * 4] < POKEMON__hp[_ix(s->card[_ix(checkup__q_131, 2) * 4], 34)]))) {
+                if (s->poisoned[_ix(checkup__q_131, 2)]) {
+                    int32_t _w12 = _wx(checkup__q_131, 2);
                     if (_w12 >= 0) {
-                        s->damage[_w12 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(ck_q, 2) * 4], 10)));
+                        s->damage[_w12 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_131, 2) * 4], 10)));
                     }
                 }
-                if (s->burned[_ix(ck_q, 2)]) {
-                    int32_t _w13 = _wx(ck_q, 2);
+                if (s->burned[_ix(checkup__q_131, 2)]) {
+                    int32_t _w13 = _wx(checkup__q_131, 2);
                     if (_w13 >= 0) {
-                        s->damage[_w13 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(ck_q, 2) * 4], 20)));
+                        s->damage[_w13 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_131, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 1))) {
-                        int32_t _w14 = _wx(ck_q, 2);
+                        int32_t _w14 = _wx(checkup__q_131, 2);
                         if (_w14 >= 0) {
                             s->burned[_w14] = false;
                         }
                     }
                 }
-                if (((s->condition[_ix(ck_q, 2)] == 1) && _flip(random_word_at(key, 2)))) {
-                    int32_t _w15 = _wx(ck_q, 2);
+                if (((s->condition[_ix(checkup__q_131, 2)] == 1) && _flip(random_word_at(key, 2)))) {
+                    int32_t _w15 = _wx(checkup__q_131, 2);
                     if (_w15 >= 0) {
                         s->condition[_w15] = ((int8_t)(0));
                     }
                 }
-                if (((s->condition[_ix(ck_q, 2)] == 2) && (ck_q == eot_p))) {
-                    int32_t _w16 = _wx(ck_q, 2);
+                if (((s->condition[_ix(checkup__q_131, 2)] == 2) && (checkup__q_131 == checkup__owner_132))) {
+                    int32_t _w16 = _wx(checkup__q_131, 2);
                     if (_w16 >= 0) {
                         s->condition[_w16] = ((int8_t)(0));
                     }
                 }
             }
-            ck_q = _wsub(1, eot_p);
-            if (((s->card[_ix(ck_q, 2) * 4] >= 0) && (s->damage[_ix(ck_q, 2) * 4] < POKEMON__hp[_ix(s->card[_ix(ck_q, 2) * 4], 34)]))) {
-                if (s->poisoned[_ix(ck_q, 2)]) {
-                    int32_t _w17 = _wx(ck_q, 2);
+            checkup__q_133 = _wsub(1, end_of_turn__p_130);
+            checkup__owner_134 = end_of_turn__p_130;
+            if (((s->card[_ix(checkup__q_133, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_133, 2) * 4] < POKEMON__hp[_ix(s->card[_ix(checkup__q_133, 2) * 4], 34)]))) {
+                if (s->poisoned[_ix(checkup__q_133, 2)]) {
+                    int32_t _w17 = _wx(checkup__q_133, 2);
                     if (_w17 >= 0) {
-                        s->damage[_w17 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(ck_q, 2) * 4], 10)));
+                        s->damage[_w17 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_133, 2) * 4], 10)));
                     }
                 }
-                if (s->burned[_ix(ck_q, 2)]) {
-                    int32_t _w18 = _wx(ck_q, 2);
+                if (s->burned[_ix(checkup__q_133, 2)]) {
+                    int32_t _w18 = _wx(checkup__q_133, 2);
                     if (_w18 >= 0) {
-                        s->damage[_w18 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(ck_q, 2) * 4], 20)));
+                        s->damage[_w18 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_133, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 3))) {
-                        int32_t _w19 = _wx(ck_q, 2);
+                        int32_t _w19 = _wx(checkup__q_133, 2);
                         if (_w19 >= 0) {
                             s->burned[_w19] = false;
                         }
                     }
                 }
-                if (((s->condition[_ix(ck_q, 2)] == 1) && _flip(random_word_at(key, 4)))) {
-                    int32_t _w20 = _wx(ck_q, 2);
+                if (((s->condition[_ix(checkup__q_133, 2)] == 1) && _flip(random_word_at(key, 4)))) {
+                    int32_t _w20 = _wx(checkup__q_133, 2);
                     if (_w20 >= 0) {
                         s->condition[_w20] = ((int8_t)(0));
                     }
                 }
-                if (((s->condition[_ix(ck_q, 2)] == 2) && (ck_q == eot_p))) {
-                    int32_t _w21 = _wx(ck_q, 2);
+                if (((s->condition[_ix(checkup__q_133, 2)] == 2) && (checkup__q_133 == checkup__owner_134))) {
+                    int32_t _w21 = _wx(checkup__q_133, 2);
                     if (_w21 >= 0) {
                         s->condition[_w21] = ((int8_t)(0));
                     }
                 }
             }
-            for (int32_t _i22 = 0; _i22 < 2; _i22++) for (int32_t _i23 = 0; _i23 < 4; _i23++) ko[_i22 * 4 + _i23] = ((s->card[_i22 * 4 + _i23] >= 0) && (s->damage[_i22 * 4 + _i23] >= POKEMON__hp[_ix(s->card[_i22 * 4 + _i23], 34)]));
-            for (int32_t _i24 = 0; _i24 < 2; _i24++) for (int32_t _i25 = 0; _i25 < 4; _i25++) ko_cards[_i24 * 4 + _i25] = (ko[_i24 * 4 + _i25] ? _wadd(1, ((int32_t)(POKEMON__stage[_ix(s->card[_i24 * 4 + _i25], 34)]))) : 0);
+            for (int32_t _i22 = 0; _i22 < 2; _i22++) for (int32_t _i23 = 0; _i23 < 4; _i23++) knockouts__ko_135[_i22 * 4 + _i23] = ((s->card[_i22 * 4 + _i23] >= 0) && (s->damage[_i22 * 4 + _i23] >= POKEMON__hp[_ix(s->card[_i22 * 4 + _i23], 34)]));
+            for (int32_t _i24 = 0; _i24 < 2; _i24++) for (int32_t _i25 = 0; _i25 < 4; _i25++) knockouts__ko_cards_136[_i24 * 4 + _i25] = (knockouts__ko_135[_i24 * 4 + _i25] ? _wadd(1, ((int32_t)(POKEMON__stage[_ix(s->card[_i24 * 4 + _i25], 34)]))) : 0);
             {
                 int8_t _t26[2];
-                for (int32_t _i27 = 0; _i27 < 2; _i27++) _t26[_i27] = ((int8_t)(_wadd(s->discard_count[_i27], (_i27 == 0 ? ({ int32_t _r29 = 0; for (int32_t _j28 = 0; _j28 < 4; _j28++) _r29 = _wadd(_r29, ko_cards[_j28]); _r29; }) : ({ int32_t _r32 = 0; for (int32_t _j31 = 0; _j31 < 4; _j31++) _r32 = _wadd(_r32, ko_cards[1 * 4 + _j31]); _r32; })))));
+                for (int32_t _i27 = 0; _i27 < 2; _i27++) _t26[_i27] = ((int8_t)(_wadd(s->discard_count[_i27], (_i27 == 0 ? ({ int32_t _r29 = 0; for (int32_t _j28 = 0; _j28 < 4; _j28++) _r29 = _wadd(_r29, knockouts__ko_cards_136[_j28]); _r29; }) : ({ int32_t _r32 = 0; for (int32_t _j31 = 0; _j31 < 4; _j31++) _r32 = _wadd(_r32, knockouts__ko_cards_136[1 * 4 + _j31]); _r32; })))));
                 memcpy(s->discard_count, _t26, sizeof _t26);
             }
-            for (int32_t _i34 = 0; _i34 < 2; _i34++) for (int32_t _i35 = 0; _i35 < 4; _i35++) ko_value[_i34 * 4 + _i35] = (ko[_i34 * 4 + _i35] ? _wadd(1, ((int32_t)(POKEMON__ex[_ix(s->card[_i34 * 4 + _i35], 34)]))) : 0);
+            for (int32_t _i34 = 0; _i34 < 2; _i34++) for (int32_t _i35 = 0; _i35 < 4; _i35++) knockouts__ko_value_137[_i34 * 4 + _i35] = (knockouts__ko_135[_i34 * 4 + _i35] ? _wadd(1, ((int32_t)(POKEMON__ex[_ix(s->card[_i34 * 4 + _i35], 34)]))) : 0);
             {
                 int8_t _t36[2];
-                for (int32_t _i37 = 0; _i37 < 2; _i37++) _t36[_i37] = ((int8_t)(_wadd(s->points[_i37], (_i37 == 0 ? ({ int32_t _r39 = 0; for (int32_t _j38 = 0; _j38 < 4; _j38++) _r39 = _wadd(_r39, ko_value[1 * 4 + _j38]); _r39; }) : ({ int32_t _r42 = 0; for (int32_t _j41 = 0; _j41 < 4; _j41++) _r42 = _wadd(_r42, ko_value[_j41]); _r42; })))));
+                for (int32_t _i37 = 0; _i37 < 2; _i37++) _t36[_i37] = ((int8_t)(_wadd(s->points[_i37], (_i37 == 0 ? ({ int32_t _r39 = 0; for (int32_t _j38 = 0; _j38 < 4; _j38++) _r39 = _wadd(_r39, knockouts__ko_value_137[1 * 4 + _j38]); _r39; }) : ({ int32_t _r42 = 0; for (int32_t _j41 = 0; _j41 < 4; _j41++) _r42 = _wadd(_r42, knockouts__ko_value_137[_j41]); _r42; })))));
                 memcpy(s->points, _t36, sizeof _t36);
             }
             {
                 int8_t _t44[8];
-                for (int32_t _i45 = 0; _i45 < 2; _i45++) for (int32_t _i46 = 0; _i46 < 4; _i46++) _t44[_i45 * 4 + _i46] = (ko[_i45 * 4 + _i46] ? ((int8_t)((-1))) : s->card[_i45 * 4 + _i46]);
+                for (int32_t _i45 = 0; _i45 < 2; _i45++) for (int32_t _i46 = 0; _i46 < 4; _i46++) _t44[_i45 * 4 + _i46] = (knockouts__ko_135[_i45 * 4 + _i46] ? ((int8_t)((-1))) : s->card[_i45 * 4 + _i46]);
                 memcpy(s->card, _t44, sizeof _t44);
             }
             {
                 int16_t _t47[8];
-                for (int32_t _i48 = 0; _i48 < 2; _i48++) for (int32_t _i49 = 0; _i49 < 4; _i49++) _t47[_i48 * 4 + _i49] = (ko[_i48 * 4 + _i49] ? ((int16_t)(0)) : s->damage[_i48 * 4 + _i49]);
+                for (int32_t _i48 = 0; _i48 < 2; _i48++) for (int32_t _i49 = 0; _i49 < 4; _i49++) _t47[_i48 * 4 + _i49] = (knockouts__ko_135[_i48 * 4 + _i49] ? ((int16_t)(0)) : s->damage[_i48 * 4 + _i49]);
                 memcpy(s->damage, _t47, sizeof _t47);
             }
             {
                 int8_t _t50[64];
-                for (int32_t _i51 = 0; _i51 < 2; _i51++) for (int32_t _i52 = 0; _i52 < 4; _i52++) for (int32_t _i53 = 0; _i53 < 8; _i53++) _t50[_i51 * 32 + _i52 * 8 + _i53] = (ko[(_i51 * 4 + _i52) / 4 * 4 + ((_i51 * 4 + _i52)) % 4] ? ((int8_t)(0)) : s->energy[_i51 * 32 + _i52 * 8 + _i53]);
+                for (int32_t _i51 = 0; _i51 < 2; _i51++) for (int32_t _i52 = 0; _i52 < 4; _i52++) for (int32_t _i53 = 0; _i53 < 8; _i53++) _t50[_i51 * 32 + _i52 * 8 + _i53] = (knockouts__ko_135[(_i51 * 4 + _i52) / 4 * 4 + ((_i51 * 4 + _i52)) % 4] ? ((int8_t)(0)) : s->energy[_i51 * 32 + _i52 * 8 + _i53]);
                 memcpy(s->energy, _t50, sizeof _t50);
             }
             {
                 int8_t _t54[8];
-                for (int32_t _i55 = 0; _i55 < 2; _i55++) for (int32_t _i56 = 0; _i56 < 4; _i56++) _t54[_i55 * 4 + _i56] = (ko[_i55 * 4 + _i56] ? ((int8_t)(0)) : s->entered[_i55 * 4 + _i56]);
+                for (int32_t _i55 = 0; _i55 < 2; _i55++) for (int32_t _i56 = 0; _i56 < 4; _i56++) _t54[_i55 * 4 + _i56] = (knockouts__ko_135[_i55 * 4 + _i56] ? ((int8_t)(0)) : s->entered[_i55 * 4 + _i56]);
                 memcpy(s->entered, _t54, sizeof _t54);
             }
-            ko_active[0] = ko[0];
-            ko_active[1] = ko[1 * 4];
+            knockouts__ko_active_138[0] = knockouts__ko_135[0];
+            knockouts__ko_active_138[1] = knockouts__ko_135[1 * 4];
             {
                 bool _t57[2];
-                for (int32_t _i58 = 0; _i58 < 2; _i58++) _t57[_i58] = (s->poisoned[_i58] && (!ko_active[_i58]));
+                for (int32_t _i58 = 0; _i58 < 2; _i58++) _t57[_i58] = (s->poisoned[_i58] && (!knockouts__ko_active_138[_i58]));
                 memcpy(s->poisoned, _t57, sizeof _t57);
             }
             {
                 bool _t59[2];
-                for (int32_t _i60 = 0; _i60 < 2; _i60++) _t59[_i60] = (s->burned[_i60] && (!ko_active[_i60]));
+                for (int32_t _i60 = 0; _i60 < 2; _i60++) _t59[_i60] = (s->burned[_i60] && (!knockouts__ko_active_138[_i60]));
                 memcpy(s->burned, _t59, sizeof _t59);
             }
             {
                 int8_t _t61[2];
-                for (int32_t _i62 = 0; _i62 < 2; _i62++) _t61[_i62] = (ko_active[_i62] ? ((int8_t)(0)) : s->condition[_i62]);
+                for (int32_t _i62 = 0; _i62 < 2; _i62++) _t61[_i62] = (knockouts__ko_active_138[_i62] ? ((int8_t)(0)) : s->condition[_i62]);
                 memcpy(s->condition, _t61, sizeof _t61);
             }
-            has_bench[0] = ({ int32_t _lo63 = 1; bool _r65 = false; for (int32_t ks = _lo63, _end64 = 4; ks < _end64; ks++) if ((s->card[ks] >= 0)) { _r65 = true; break; } _r65; });
-            has_bench[1] = ({ int32_t _lo67 = 1; bool _r69 = false; for (int32_t ks = _lo67, _end68 = 4; ks < _end68; ks++) if ((s->card[1 * 4 + ks] >= 0)) { _r69 = true; break; } _r69; });
+            knockouts__has_bench_141[0] = ({ int32_t _lo63 = 1; bool _r65 = false; for (int32_t knockouts__ks_139 = _lo63, _end64 = 4; knockouts__ks_139 < _end64; knockouts__ks_139++) if ((s->card[knockouts__ks_139] >= 0)) { _r65 = true; break; } _r65; });
+            knockouts__has_bench_141[1] = ({ int32_t _lo67 = 1; bool _r69 = false; for (int32_t knockouts__ks_140 = _lo67, _end68 = 4; knockouts__ks_140 < _end68; knockouts__ks_140++) if ((s->card[1 * 4 + knockouts__ks_140] >= 0)) { _r69 = true; break; } _r69; });
             {
                 bool _t71[2];
-                for (int32_t _i72 = 0; _i72 < 2; _i72++) _t71[_i72] = (s->promote_pending[_i72] || (ko_active[_i72] && has_bench[_i72]));
+                for (int32_t _i72 = 0; _i72 < 2; _i72++) _t71[_i72] = (s->promote_pending[_i72] || (knockouts__ko_active_138[_i72] && knockouts__has_bench_141[_i72]));
                 memcpy(s->promote_pending, _t71, sizeof _t71);
             }
-            for (int32_t _i73 = 0; _i73 < 2; _i73++) won[_i73] = ((s->points[_i73] >= 3) || (_i73 == 0 ? (ko_active[1] && (!has_bench[1])) : (ko_active[0] && (!has_bench[0]))));
-            if ((won[0] && won[1])) {
+            for (int32_t _i73 = 0; _i73 < 2; _i73++) knockouts__won_142[_i73] = ((s->points[_i73] >= 3) || (_i73 == 0 ? (knockouts__ko_active_138[1] && (!knockouts__has_bench_141[1])) : (knockouts__ko_active_138[0] && (!knockouts__has_bench_141[0]))));
+            if ((knockouts__won_142[0] && knockouts__won_142[1])) {
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if ((won[0] || won[1])) {
-                _win(s, (won[0] ? 0 : 1));
+            } else if ((knockouts__won_142[0] || knockouts__won_142[1])) {
+                _win(s, (knockouts__won_142[0] ? 0 : 1));
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
             }
@@ -1884,55 +1972,55 @@ static void effect_end_turn(State *s, Key key)
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if (s->promote_pending[_ix(eot_p, 2)]) {
+            } else if (s->promote_pending[_ix(end_of_turn__p_130, 2)]) {
                 s->phase = ((int8_t)(2));
-            } else if (s->promote_pending[_ix(_wsub(1, eot_p), 2)]) {
+            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_130), 2)]) {
                 s->phase = ((int8_t)(2));
-                s->current_player = _wsub(1, eot_p);
+                s->current_player = _wsub(1, end_of_turn__p_130);
             } else {
-                st_p_int3212 = _wsub(1, eot_p);
-                s->current_player = st_p_int3212;
+                start_turn__p_143 = _wsub(1, end_of_turn__p_130);
+                s->current_player = start_turn__p_143;
                 s->phase = ((int8_t)(1));
                 s->turn = ((int16_t)(_wadd(s->turn, 1)));
                 s->supporter_played = false;
                 s->retreated = false;
                 if (((s->turn > 1) || true)) {
-                    dr_p_int3213 = st_p_int3212;
-                    dr_have = s->hand_count[_ix(dr_p_int3213, 2)];
-                    dr_k = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(dr_p_int3213, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, dr_have))))));
-                    int32_t _w74 = _wx(dr_p_int3213, 2);
+                    draw_cards__p_144 = start_turn__p_143;
+                    draw_cards__have_145 = s->hand_count[_ix(draw_cards__p_144, 2)];
+                    draw_cards__k_146 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_144, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_145))))));
+                    int32_t _w74 = _wx(draw_cards__p_144, 2);
                     if (_w74 >= 0) {
                         {
                             int8_t _t75[10];
-                            for (int32_t _i76 = 0; _i76 < 10; _i76++) _t75[_i76] = (((HAND_SLOTS[_i76] >= dr_have) && (HAND_SLOTS[_i76] < ((int8_t)(_wadd(dr_have, dr_k))))) ? s->deck[_ix(dr_p_int3213, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i76], dr_have), 0), 19), 20)] : s->hand[_ix(dr_p_int3213, 2) * 10 + _i76]);
+                            for (int32_t _i76 = 0; _i76 < 10; _i76++) _t75[_i76] = (((HAND_SLOTS[_i76] >= draw_cards__have_145) && (HAND_SLOTS[_i76] < ((int8_t)(_wadd(draw_cards__have_145, draw_cards__k_146))))) ? s->deck[_ix(draw_cards__p_144, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i76], draw_cards__have_145), 0), 19), 20)] : s->hand[_ix(draw_cards__p_144, 2) * 10 + _i76]);
                             memcpy(s->hand + _w74 * 10, _t75, sizeof _t75);
                         }
                     }
-                    int32_t _w77 = _wx(dr_p_int3213, 2);
+                    int32_t _w77 = _wx(draw_cards__p_144, 2);
                     if (_w77 >= 0) {
                         {
                             int8_t _t78[20];
-                            for (int32_t _i79 = 0; _i79 < 20; _i79++) _t78[_i79] = ((_wadd(DECK_SLOTS[_i79], dr_k) < 20) ? s->deck[_ix(dr_p_int3213, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i79], dr_k), 0), 19), 20)] : ((int8_t)((-1))));
+                            for (int32_t _i79 = 0; _i79 < 20; _i79++) _t78[_i79] = ((_wadd(DECK_SLOTS[_i79], draw_cards__k_146) < 20) ? s->deck[_ix(draw_cards__p_144, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i79], draw_cards__k_146), 0), 19), 20)] : ((int8_t)((-1))));
                             memcpy(s->deck + _w77 * 20, _t78, sizeof _t78);
                         }
                     }
-                    int32_t _w80 = _wx(dr_p_int3213, 2);
+                    int32_t _w80 = _wx(draw_cards__p_144, 2);
                     if (_w80 >= 0) {
-                        s->hand_count[_w80] = ((int8_t)(_wadd(s->hand_count[_ix(dr_p_int3213, 2)], dr_k)));
+                        s->hand_count[_w80] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_144, 2)], draw_cards__k_146)));
                     }
-                    int32_t _w81 = _wx(dr_p_int3213, 2);
+                    int32_t _w81 = _wx(draw_cards__p_144, 2);
                     if (_w81 >= 0) {
-                        s->deck_count[_w81] = ((int8_t)(_wsub(s->deck_count[_ix(dr_p_int3213, 2)], dr_k)));
+                        s->deck_count[_w81] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_144, 2)], draw_cards__k_146)));
                     }
                 }
                 if ((s->turn > 1)) {
-                    int32_t _w82 = _wx(st_p_int3212, 2);
+                    int32_t _w82 = _wx(start_turn__p_143, 2);
                     if (_w82 >= 0) {
-                        s->energy_now[_w82] = s->energy_next[_ix(st_p_int3212, 2)];
+                        s->energy_now[_w82] = s->energy_next[_ix(start_turn__p_143, 2)];
                     }
-                    int32_t _w83 = _wx(st_p_int3212, 2);
+                    int32_t _w83 = _wx(start_turn__p_143, 2);
                     if (_w83 >= 0) {
-                        s->energy_next[_w83] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(st_p_int3212, 2)], 4) * 3 + _ix(_roll(random_word_at(key, 5), DECK_TYPE_COUNT[_ix(s->deck_id[_ix(st_p_int3212, 2)], 4)]), 3)]));
+                        s->energy_next[_w83] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(start_turn__p_143, 2)], 4) * 3 + _ix(_roll(random_word_at(key, 5), DECK_TYPE_COUNT[_ix(s->deck_id[_ix(start_turn__p_143, 2)], 4)]), 3)]));
                     }
                 }
             }
@@ -1952,10 +2040,12 @@ static void refresh(State *s)
 static void init(State *s, Key key)
 {
     memset(s, 0, sizeof *s);
-    int32_t dl_i = 0;
-    int32_t dr_p = 0;
-    int8_t dr_have = 0;
-    int8_t dr_k = 0;
+    int32_t deal__i_1 = 0;
+    int8_t draw_cards__have_2 = 0;
+    int8_t draw_cards__k_3 = 0;
+    int32_t deal__i_4 = 0;
+    int8_t draw_cards__have_5 = 0;
+    int8_t draw_cards__k_6 = 0;
     s->phase = ((int8_t)(0));
     s->first = ((int8_t)(0));
     s->turn = ((int16_t)(0));
@@ -1986,76 +2076,50 @@ static void init(State *s, Key key)
         for (int32_t _i26 = 0; _i26 < 20; _i26++) _d[_i26] = ((int8_t)(DECKS[_ix(s->deck_id[0], 4) * 20 + _i26]));
         _shuffle_int8(_d, 20, fold_in(key, 4));
     }
-    dl_i = ({ bool _m27[20]; for (int32_t _j28 = 0; _j28 < 20; _j28++) _m27[_j28] = (((s->deck[_j28] >= 0) && (s->deck[_j28] < 34)) && (POKEMON__stage[_ix(((int8_t)(_imin(_imax(s->deck[_j28], ((int8_t)(0))), ((int8_t)(33))))), 34)] == 0)); _choose(random_word_at(key, 3), _m27, 20); });
-    _push_int8(s->hand + 0 * 10, 10, s->deck[_ix(dl_i, 20)]);
-    _remove_int8(s->deck + 0 * 20, 20, dl_i);
+    deal__i_1 = ({ bool _m27[20]; for (int32_t _j28 = 0; _j28 < 20; _j28++) _m27[_j28] = (((s->deck[_j28] >= 0) && (s->deck[_j28] < 34)) && (POKEMON__stage[_ix(((int8_t)(_imin(_imax(s->deck[_j28], ((int8_t)(0))), ((int8_t)(33))))), 34)] == 0)); _choose(random_word_at(key, 3), _m27, 20); });
+    _push_int8(s->hand + 0 * 10, 10, s->deck[_ix(deal__i_1, 20)]);
+    _remove_int8(s->deck + 0 * 20, 20, deal__i_1);
     s->deck_count[0] = ((int8_t)(({ int32_t _n30 = 0; for (int32_t _j29 = 0; _j29 < 20; _j29++) _n30 += s->deck[_j29] >= 0; _n30; })));
     s->hand_count[0] = ((int8_t)(1));
-    dr_p = 0;
-    dr_have = s->hand_count[_ix(dr_p, 2)];
-    dr_k = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(4)), s->deck_count[_ix(dr_p, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, dr_have))))));
-    int32_t _w31 = _wx(dr_p, 2);
-    if (_w31 >= 0) {
-        {
-            int8_t _t32[10];
-            for (int32_t _i33 = 0; _i33 < 10; _i33++) _t32[_i33] = (((HAND_SLOTS[_i33] >= dr_have) && (HAND_SLOTS[_i33] < ((int8_t)(_wadd(dr_have, dr_k))))) ? s->deck[_ix(dr_p, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i33], dr_have), 0), 19), 20)] : s->hand[_ix(dr_p, 2) * 10 + _i33]);
-            memcpy(s->hand + _w31 * 10, _t32, sizeof _t32);
-        }
+    draw_cards__have_2 = s->hand_count[0];
+    draw_cards__k_3 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(4)), s->deck_count[0]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_2))))));
+    {
+        int8_t _t31[10];
+        for (int32_t _i32 = 0; _i32 < 10; _i32++) _t31[_i32] = (((HAND_SLOTS[_i32] >= draw_cards__have_2) && (HAND_SLOTS[_i32] < ((int8_t)(_wadd(draw_cards__have_2, draw_cards__k_3))))) ? s->deck[_ix(_imin(_imax(_wsub(HAND_SLOTS[_i32], draw_cards__have_2), 0), 19), 20)] : s->hand[_i32]);
+        memcpy(s->hand + 0 * 10, _t31, sizeof _t31);
     }
-    int32_t _w34 = _wx(dr_p, 2);
-    if (_w34 >= 0) {
-        {
-            int8_t _t35[20];
-            for (int32_t _i36 = 0; _i36 < 20; _i36++) _t35[_i36] = ((_wadd(DECK_SLOTS[_i36], dr_k) < 20) ? s->deck[_ix(dr_p, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i36], dr_k), 0), 19), 20)] : ((int8_t)((-1))));
-            memcpy(s->deck + _w34 * 20, _t35, sizeof _t35);
-        }
+    {
+        int8_t _t33[20];
+        for (int32_t _i34 = 0; _i34 < 20; _i34++) _t33[_i34] = ((_wadd(DECK_SLOTS[_i34], draw_cards__k_3) < 20) ? s->deck[_ix(_imin(_imax(_wadd(DECK_SLOTS[_i34], draw_cards__k_3), 0), 19), 20)] : ((int8_t)((-1))));
+        memcpy(s->deck + 0 * 20, _t33, sizeof _t33);
     }
-    int32_t _w37 = _wx(dr_p, 2);
-    if (_w37 >= 0) {
-        s->hand_count[_w37] = ((int8_t)(_wadd(s->hand_count[_ix(dr_p, 2)], dr_k)));
-    }
-    int32_t _w38 = _wx(dr_p, 2);
-    if (_w38 >= 0) {
-        s->deck_count[_w38] = ((int8_t)(_wsub(s->deck_count[_ix(dr_p, 2)], dr_k)));
-    }
+    s->hand_count[0] = ((int8_t)(_wadd(s->hand_count[0], draw_cards__k_3)));
+    s->deck_count[0] = ((int8_t)(_wsub(s->deck_count[0], draw_cards__k_3)));
     s->energy_next[0] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[0], 4) * 3 + _ix(_roll(random_word_at(key, 4), DECK_TYPE_COUNT[_ix(s->deck_id[0], 4)]), 3)]));
     {
         int8_t *_d = s->deck + 1 * 20;
-        for (int32_t _i39 = 0; _i39 < 20; _i39++) _d[_i39] = ((int8_t)(DECKS[_ix(s->deck_id[1], 4) * 20 + _i39]));
+        for (int32_t _i35 = 0; _i35 < 20; _i35++) _d[_i35] = ((int8_t)(DECKS[_ix(s->deck_id[1], 4) * 20 + _i35]));
         _shuffle_int8(_d, 20, fold_in(key, 7));
     }
-    dl_i = ({ bool _m40[20]; for (int32_t _j41 = 0; _j41 < 20; _j41++) _m40[_j41] = (((s->deck[1 * 20 + _j41] >= 0) && (s->deck[1 * 20 + _j41] < 34)) && (POKEMON__stage[_ix(((int8_t)(_imin(_imax(s->deck[1 * 20 + _j41], ((int8_t)(0))), ((int8_t)(33))))), 34)] == 0)); _choose(random_word_at(key, 5), _m40, 20); });
-    _push_int8(s->hand + 1 * 10, 10, s->deck[1 * 20 + _ix(dl_i, 20)]);
-    _remove_int8(s->deck + 1 * 20, 20, dl_i);
-    s->deck_count[1] = ((int8_t)(({ int32_t _n43 = 0; for (int32_t _j42 = 0; _j42 < 20; _j42++) _n43 += s->deck[1 * 20 + _j42] >= 0; _n43; })));
+    deal__i_4 = ({ bool _m36[20]; for (int32_t _j37 = 0; _j37 < 20; _j37++) _m36[_j37] = (((s->deck[1 * 20 + _j37] >= 0) && (s->deck[1 * 20 + _j37] < 34)) && (POKEMON__stage[_ix(((int8_t)(_imin(_imax(s->deck[1 * 20 + _j37], ((int8_t)(0))), ((int8_t)(33))))), 34)] == 0)); _choose(random_word_at(key, 5), _m36, 20); });
+    _push_int8(s->hand + 1 * 10, 10, s->deck[1 * 20 + _ix(deal__i_4, 20)]);
+    _remove_int8(s->deck + 1 * 20, 20, deal__i_4);
+    s->deck_count[1] = ((int8_t)(({ int32_t _n39 = 0; for (int32_t _j38 = 0; _j38 < 20; _j38++) _n39 += s->deck[1 * 20 + _j38] >= 0; _n39; })));
     s->hand_count[1] = ((int8_t)(1));
-    dr_p = 1;
-    dr_have = s->hand_count[_ix(dr_p, 2)];
-    dr_k = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(4)), s->deck_count[_ix(dr_p, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, dr_have))))));
-    int32_t _w44 = _wx(dr_p, 2);
-    if (_w44 >= 0) {
-        {
-            int8_t _t45[10];
-            for (int32_t _i46 = 0; _i46 < 10; _i46++) _t45[_i46] = (((HAND_SLOTS[_i46] >= dr_have) && (HAND_SLOTS[_i46] < ((int8_t)(_wadd(dr_have, dr_k))))) ? s->deck[_ix(dr_p, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i46], dr_have), 0), 19), 20)] : s->hand[_ix(dr_p, 2) * 10 + _i46]);
-            memcpy(s->hand + _w44 * 10, _t45, sizeof _t45);
-        }
+    draw_cards__have_5 = s->hand_count[1];
+    draw_cards__k_6 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(4)), s->deck_count[1]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_5))))));
+    {
+        int8_t _t40[10];
+        for (int32_t _i41 = 0; _i41 < 10; _i41++) _t40[_i41] = (((HAND_SLOTS[_i41] >= draw_cards__have_5) && (HAND_SLOTS[_i41] < ((int8_t)(_wadd(draw_cards__have_5, draw_cards__k_6))))) ? s->deck[1 * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i41], draw_cards__have_5), 0), 19), 20)] : s->hand[1 * 10 + _i41]);
+        memcpy(s->hand + 1 * 10, _t40, sizeof _t40);
     }
-    int32_t _w47 = _wx(dr_p, 2);
-    if (_w47 >= 0) {
-        {
-            int8_t _t48[20];
-            for (int32_t _i49 = 0; _i49 < 20; _i49++) _t48[_i49] = ((_wadd(DECK_SLOTS[_i49], dr_k) < 20) ? s->deck[_ix(dr_p, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i49], dr_k), 0), 19), 20)] : ((int8_t)((-1))));
-            memcpy(s->deck + _w47 * 20, _t48, sizeof _t48);
-        }
+    {
+        int8_t _t42[20];
+        for (int32_t _i43 = 0; _i43 < 20; _i43++) _t42[_i43] = ((_wadd(DECK_SLOTS[_i43], draw_cards__k_6) < 20) ? s->deck[1 * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i43], draw_cards__k_6), 0), 19), 20)] : ((int8_t)((-1))));
+        memcpy(s->deck + 1 * 20, _t42, sizeof _t42);
     }
-    int32_t _w50 = _wx(dr_p, 2);
-    if (_w50 >= 0) {
-        s->hand_count[_w50] = ((int8_t)(_wadd(s->hand_count[_ix(dr_p, 2)], dr_k)));
-    }
-    int32_t _w51 = _wx(dr_p, 2);
-    if (_w51 >= 0) {
-        s->deck_count[_w51] = ((int8_t)(_wsub(s->deck_count[_ix(dr_p, 2)], dr_k)));
-    }
+    s->hand_count[1] = ((int8_t)(_wadd(s->hand_count[1], draw_cards__k_6)));
+    s->deck_count[1] = ((int8_t)(_wsub(s->deck_count[1], draw_cards__k_6)));
     s->energy_next[1] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[1], 4) * 3 + _ix(_roll(random_word_at(key, 6), DECK_TYPE_COUNT[_ix(s->deck_id[1], 4)]), 3)]));
     refresh(s);
 }

@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/tic_tac_toe.yaml
- * (sha256 ee12e8f3f163a7b32dc0a445c51eba19be462ffd5cf8579524e5ab8478322b93).
+ * (sha256 b30a4d626809eee984c061024ff710a11a65ecd088b9309896e08ecf1b9520ce).
  * Do not edit: change the spec and run `specc compile specs/tic_tac_toe.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */

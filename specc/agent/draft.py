@@ -29,7 +29,8 @@ from .judge import Verdict, candidate_file, check, compile_and_verify, load_spec
 from .kernels import FillFailed, fill_kernels
 from .prompts import Prompt, render
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "specs" / "tic_tac_toe.yaml"
+# specs/tic_tac_toe.yaml, kept in the package so that an installed specc has it (tests/test_packaging.py)
+EXAMPLE = Path(__file__).resolve().parent / "example_spec.yaml"
 DRAFT_MAX_TOKENS = 16000  # adaptive thinking counts against it too
 _PLACEHOLDER = "_placeholder_until_the_actions_step"
 

@@ -1,4 +1,4 @@
-"""Prompt templates (templates/prompts/*.j2, Jinja) and their versions.
+"""Prompt templates (specc/templates/prompts/*.j2, Jinja) and their versions.
 
 Each template starts with `{# version: N ... #}`; the version is logged with every call,
 so a log line says exactly which wording produced an answer. A prompt has a system part
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jinja2
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "templates" / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parents[1] / "templates" / "prompts"  # package data
 _VERSION = re.compile(r"\{#\s*version:\s*([\w.-]+)")
 
 
@@ -47,7 +47,7 @@ def version(name: str) -> str:
     text = (PROMPTS_DIR / f"{name}.md.j2").read_text()
     m = _VERSION.search(text.split("\n", 1)[0])
     if not m:
-        raise ValueError(f"templates/prompts/{name}.md.j2 must start with {{# version: N #}}")
+        raise ValueError(f"specc/templates/prompts/{name}.md.j2 must start with {{# version: N #}}")
     return m.group(1)
 
 

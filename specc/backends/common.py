@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import functools
 import itertools
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import black
@@ -10,8 +15,20 @@ import jinja2
 
 from .. import ir
 
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"  # package data
 OUTCOME_VARS = ("rewards", "terminated", "truncated")
+_FORMAT = [True]  # render() formats with black unless inside unformatted()
+
+
+@contextlib.contextmanager
+def unformatted() -> Iterator[None]:
+    """Generate code without black inside this block: the same code, faster (the fuzzer
+    compiles thousands of specs in memory and never shows them)."""
+    _FORMAT.append(False)
+    try:
+        yield
+    finally:
+        _FORMAT.pop()
 
 
 def action_table(program: ir.Program) -> list[tuple[int, tuple[int, ...]]]:
@@ -39,27 +56,15 @@ def max_params(program: ir.Program) -> int:
 
 def assigned(block: ir.Block) -> list[str]:
     """Names a block may assign (state, builtins, locals and outcome variables), in order."""
-    out: list[str] = []
+    from ..procedures import statements
 
-    def add(name: str) -> None:
-        if name not in out:
-            out.append(name)
-
-    def walk(stmts: ir.Block) -> None:
-        for s in stmts:
-            if isinstance(s, ir.Assign):
-                add(s.name)
-            elif isinstance(s, ir.If):
-                walk(s.then)
-                walk(s.orelse)
-            elif isinstance(s, ir.For):
-                walk(s.body)
-            elif isinstance(s, ir.CallStmt):
-                for v in OUTCOME_TARGETS[s.func]:
-                    add(v)
-
-    walk(block)
-    return out
+    out: dict[str, None] = {}
+    for s in statements(block):
+        if isinstance(s, ir.Assign):
+            out[s.name] = None
+        elif isinstance(s, ir.CallStmt):
+            out.update(dict.fromkeys(OUTCOME_TARGETS[s.func]))
+    return list(out)
 
 
 OUTCOME_TARGETS = {
@@ -93,10 +98,47 @@ def nested(value: object) -> str:
     return repr(value)
 
 
+VERBATIM_LINES = 2000  # a generated body longer than this skips black (see `render`)
+
+
 def render(template: str, **context: object) -> str:
-    """A Python template, rendered and formatted with black."""
-    code = render_text(template, **context)
-    return black.format_str(code, mode=black.Mode(line_length=100, magic_trailing_comma=False))
+    """Fill a template and format it with black.
+
+    A function body of more than VERBATIM_LINES lines (a 5,000-statement effect) is left
+    as the backend wrote it, indented and spaced but with long lines unbroken: black takes
+    about a minute on such a body, and its output would be just as deterministic.
+    """
+    verbatim: list[str] = []
+
+    def finalize(value: object) -> object:
+        if isinstance(value, str) and value.count("\n") >= VERBATIM_LINES:
+            indent = value[: len(value) - len(value.lstrip(" "))]
+            verbatim.append(value)
+            return f"{indent}_specc_verbatim_{len(verbatim) - 1}()"
+        return value
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=finalize,
+    )
+    env.filters["pyrepr"] = repr
+    code = env.get_template(template).render(**context)
+    if _FORMAT[-1]:
+        code = black.format_str(code, mode=black.Mode(line_length=100, magic_trailing_comma=False))
+    for i, body in enumerate(verbatim):
+        indent = body[: len(body) - len(body.lstrip(" "))]
+        code = code.replace(f"{indent}_specc_verbatim_{i}()\n", body.rstrip("\n") + "\n", 1)
+    return code
+
+
+@functools.cache
+def _child_fields(cls: type) -> tuple[str, ...]:
+    """The fields of an IR node class that may hold other nodes."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in ("pos", "type"))
 
 
 def render_text(template: str, **context: object) -> str:
@@ -120,20 +162,211 @@ def chance_sites(*nodes: object) -> list[int]:
     backends see the same numbers whatever branches run. Sites inside loops draw
     from fold_in(fold_in(key, site), index) instead (see the templates).
     """
-    import dataclasses
-
     found: set[int] = set()
-
-    def walk(node: object) -> None:
+    stack = list(nodes)
+    while stack:  # a loop, not recursion: a chain of a thousand elifs or `+` is fine
+        node = stack.pop()
         if isinstance(node, ir.Call) and node.site >= 0 and not node.loop_vars and node.func != "shuffle":
             found.add(node.site)
         if isinstance(node, tuple):
-            for item in node:
-                walk(item)
-        elif dataclasses.is_dataclass(node) and not isinstance(node, type):
-            for f in dataclasses.fields(node):
-                walk(getattr(node, f.name))
-
-    for n in nodes:
-        walk(n)
+            stack.extend(node)
+        elif isinstance(node, (ir.Expr, ir.Stmt)):
+            stack.extend(getattr(node, name) for name in _child_fields(type(node)))
     return sorted(found)
+
+
+# ---------------------------------------------------------------- expressions, depth-safe
+
+# operators of one precedence level, left-associative in Python as in specc's grammar
+_LEVELS = ({"+", "-"}, {"*", "/", "//", "%"})
+_OPERAND = r"-?(?:[\w.]+(?:[eE][+-]\d+)?|\(\))(?:\(\)|\[\])*"
+
+
+def _chain_re(level: set[str]) -> re.Pattern:
+    ops = "|".join(re.escape(op) for op in sorted(level, key=len, reverse=True))  # `//` before `/`
+    return re.compile(rf"^\s*{_OPERAND}(?:\s*(?:{ops})\s*{_OPERAND})*\s*$")
+
+
+_CHAIN_RE = {frozenset(level): _chain_re(level) for level in _LEVELS}
+
+
+def _skeleton(text: str) -> str | None:
+    """`text` with what every bracket holds left out, `f(a)[i] + (b)` -> `f()[] + ()`;
+    None if its brackets do not balance."""
+    out, depth = [], 0
+    for ch in text:
+        if ch in "([{":
+            if depth == 0:
+                out.append(ch)
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth < 0:
+                return None
+            if depth == 0:
+                out.append(ch)
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out) if depth == 0 else None
+
+
+def _one_chain(text: str, level: frozenset) -> bool:
+    """Whether `text` is `(a op b op c ...)`, one parenthesised chain of this level's operators."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    outer = _skeleton(text)
+    inner = _skeleton(text[1:-1])
+    return outer == "()" and inner is not None and bool(_CHAIN_RE[level].match(inner))
+
+
+class ExprGen:
+    """What each backend's expression generator shares: dispatch on the node class
+    (`visit_<ClassName>`), without deep recursion on long chains `a + b + c ...`
+    (their left spine is generated bottom up), and printed flat, `(a + b + c)`, rather than
+    `((a + b) + c)`: Python refuses 200 nested brackets, and black recurses on them."""
+
+    def gen(self, e: ir.Expr) -> str:
+        done: dict[int, tuple[ir.Expr, str, frozenset | None]] = self.__dict__.setdefault("_done", {})
+        hit = done.get(id(e))
+        if hit is not None and hit[0] is e:
+            return hit[1]
+        if isinstance(e, ir.Binary):
+            spine, node = [], e.left
+            while isinstance(node, ir.Binary) and id(node) not in done:
+                spine.append(node)
+                node = node.left
+            for node in reversed(spine):  # each finds its left operand done: no recursion
+                self.gen(node)
+        text = getattr(self, f"visit_{type(e).__name__}")(e)
+        level = next((frozenset(lv) for lv in _LEVELS if isinstance(e, ir.Binary) and e.op in lv), None)
+        chain = None
+        if level is not None:
+            left = done.get(id(e.left))
+            head = None if left is None else f"({left[1]} {e.op} "
+            if left is not None and left[0] is e.left and left[2] == level and text.startswith(head):
+                rest = text[len(head) : -1]
+                if text.endswith(")") and _CHAIN_RE[level].match(_skeleton(rest) or "+"):
+                    text, chain = f"({left[1][1:-1]} {e.op} {rest})", level
+            if chain is None and _one_chain(text, level):
+                chain = level
+        done[id(e)] = (e, text, chain)
+        return text
+
+
+def illegal_rewards(program: ir.Program) -> tuple[float, float, float]:
+    """The rewards of an illegal action: (the mover's, each other player's, everyone's when
+    current_player is no player). They keep rewards.range and zero_sum (see specc.builtins)."""
+    low, high = program.reward_range
+    neutral = min(max(0.0, low), high)
+    if program.zero_sum:
+        if program.players == 1:
+            return 0.0, 0.0, 0.0
+        return low, -low / (program.players - 1), neutral
+    return low, neutral, neutral
+
+
+Bounds = dict[str, tuple[int, int]]
+
+
+def constant_bounds(program: ir.Program) -> Bounds:
+    """The least and greatest value of every integer array constant."""
+    out: Bounds = {}
+    for c in program.constants:
+        if c.type.is_int:
+            flat = list(_leaves(c.value))
+            out[c.name] = (min(flat), max(flat))
+    return out
+
+
+def _leaves(value: object):
+    if isinstance(value, tuple):
+        for v in value:
+            yield from _leaves(v)
+    else:
+        yield value
+
+
+def int_range(e: ir.Expr, known: Bounds) -> tuple[int, int] | None:
+    """The least and greatest value an integer expression can take, or None if unknown.
+
+    `known` gives the ranges of parameters, loop variables and constants (inclusive).
+    Backends use it to skip guards (index clamps, zero divisors) that cannot fire; a
+    result that might wrap around its dtype is unknown.
+    """
+    t = e.type
+    if t is None or not t.is_int:
+        return None
+    r = _int_range(e, known)
+    if r is None:
+        return None
+    lo, hi = ir.INT_BOUNDS[t.dtype]
+    return r if lo <= r[0] and r[1] <= hi else None
+
+
+def _int_range(e: ir.Expr, known: Bounds) -> tuple[int, int] | None:
+    if isinstance(e, ir.Literal) and isinstance(e.value, int) and not isinstance(e.value, bool):
+        return e.value, e.value
+    if isinstance(e, ir.Name) and e.kind in ("param", "loop", "const", "builtin"):
+        return known.get(e.name)
+    if isinstance(e, ir.Index) and isinstance(e.base, ir.Name) and e.base.kind == "const":
+        return known.get(e.base.name)
+    if isinstance(e, ir.Binary) and e.op == "%":  # a positive divisor: the result is 0..m-1
+        m = int_range(e.right, known)
+        return (0, m[1] - 1) if m is not None and m[0] > 0 else None
+    if isinstance(e, ir.Call) and e.func == "roll" and isinstance(e.args[0], ir.Literal):
+        return 0, e.args[0].value - 1
+    if isinstance(e, ir.Cond):
+        a, b = int_range(e.then, known), int_range(e.orelse, known)
+        return (min(a[0], b[0]), max(a[1], b[1])) if a is not None and b is not None else None
+    if isinstance(e, ir.Binary) and e.op in ("+", "-", "*", "**"):
+        a, b = int_range(e.left, known), int_range(e.right, known)
+        if a is None or b is None:
+            return None
+        if e.op == "+":
+            return a[0] + b[0], a[1] + b[1]
+        if e.op == "-":
+            return a[0] - b[1], a[1] - b[0]
+        if e.op == "*":
+            products = [x * y for x in a for y in b]
+            return min(products), max(products)
+        if a[0] >= 0 and b[0] >= 0 and b[1] <= 64:  # **: monotone for a non-negative base
+            return a[0] ** b[0], a[1] ** b[1]
+    return None
+
+
+def player_always_valid(program: ir.Program) -> bool:
+    """Whether current_player is a player (0..players-1) in every state init and step reach:
+    it starts at 0, and every assignment to it provably gives a player when it was one.
+    The backends then skip the observer check when refreshing the observation."""
+    hypothesis = {**constant_bounds(program), "current_player": (0, program.players - 1)}
+
+    def valid(block: ir.Block, known: Bounds) -> bool:
+        todo = [(block, known)]  # a work list, not recursion: elif chains may be 1,000 deep
+        while todo:
+            stmts, bounds = todo.pop()
+            for s in stmts:
+                if isinstance(s, ir.Assign) and s.name == "current_player":
+                    r = int_range(s.value, bounds)
+                    if r is None or r[0] < 0 or r[1] >= program.players:
+                        return False
+                elif isinstance(s, ir.If):
+                    todo += [(s.then, bounds), (s.orelse, bounds)]
+                elif isinstance(s, ir.For):
+                    todo.append((s.body, {**bounds, s.var: (s.lo.value, s.hi.value - 1)}))
+        return True
+
+    actions = all(valid(a.effect, {**hypothesis, **{p.name: (p.lo, p.hi - 1) for p in a.params}})
+                  for a in program.actions)  # fmt: skip
+    return valid(program.init, hypothesis) and actions
+
+
+def fits(e: ir.Expr, size: int, known: Bounds) -> bool:
+    """Whether the index `e` is provably within 0..size-1."""
+    r = int_range(e, known)
+    return r is not None and 0 <= r[0] and r[1] < size
+
+
+def nonzero(e: ir.Expr, known: Bounds) -> bool:
+    """Whether the integer `e` can never be 0."""
+    r = int_range(e, known)
+    return r is not None and (r[0] > 0 or r[1] < 0)

@@ -11,13 +11,20 @@ from __future__ import annotations
 from .. import __version__, ir
 from .common import (
     OUTCOME_TARGETS,
+    Bounds,
     Emitter,
+    ExprGen,
     action_labels,
     action_table,
     assigned,
     chance_sites,
+    constant_bounds,
+    illegal_rewards,
+    int_range,
     max_params,
     nested,
+    nonzero,
+    player_always_valid,
     render,
 )
 
@@ -32,16 +39,16 @@ MATH = {"sqrt", "sin", "cos", "tan", "exp", "log", "floor"}
 CASTS = {"int": "int32", "int8": "int8", "int16": "int16", "int32": "int32", "float": "float32"}
 
 
-class JaxExpr:
+class JaxExpr(ExprGen):
     """Expression -> JAX source text. `names` maps IR names to Python expressions."""
 
-    def __init__(self, names: dict[str, str], words: dict[int, str] | None = None, key: str = "key"):
+    def __init__(
+        self, names: dict[str, str], words: dict[int, str] | None = None, key: str = "key", known: Bounds | None = None
+    ):
         self.names = names
         self.words = words or {}
         self.key = key
-
-    def gen(self, e: ir.Expr) -> str:
-        return getattr(self, f"visit_{type(e).__name__}")(e)
+        self.known = known or {}  # ranges of params, loop variables and constants (see common.int_range)
 
     def visit_Literal(self, e: ir.Literal) -> str:
         return repr(e.value)
@@ -52,7 +59,15 @@ class JaxExpr:
         return self.names.get(e.name, e.name)
 
     def visit_Index(self, e: ir.Index) -> str:
-        return f"{self.gen(e.base)}[{', '.join(self.gen(i) for i in e.indices)}]"
+        # JAX's own indexing is the meaning: negative indexes count from the end, reads clamp
+        return f"{self.gen(e.base)}[{', '.join(self.index(i, n) for i, n in zip(e.indices, e.base.type.shape))}]"
+
+    def index(self, i: ir.Expr, size: int) -> str:
+        """An index into an axis of `size`: a narrow one widened where JAX's i + size would overflow it."""
+        text = self.gen(i)
+        if i.type.dtype in ("int8", "int16") and size > ir.INT_BOUNDS[i.type.dtype][1]:
+            return f"jnp.asarray({text}, jnp.int32)"
+        return text
 
     def visit_Unary(self, e: ir.Unary) -> str:
         x = self.gen(e.operand)
@@ -60,21 +75,31 @@ class JaxExpr:
 
     def visit_Binary(self, e: ir.Binary) -> str:
         left, right = self.gen(e.left), self.gen(e.right)
+        if e.op == "**" and left.startswith("-"):  # (-2) ** n, not -(2 ** n)
+            left = f"({left})"
         if e.op == "and":
             return f"jnp.logical_and({left}, {right})"
         if e.op == "or":
             return f"jnp.logical_or({left}, {right})"
+        if e.type.is_int and e.op in ("//", "%") and not nonzero(e.right, self.known):
+            return f"{'_floordiv' if e.op == '//' else '_mod'}({left}, {right})"  # x // 0 == x % 0 == 0
+        if e.type.is_int and e.op == "**" and not _small_power(e.right, self.known):
+            return f"_ipow(jnp.asarray({left}, {JNP_DTYPE[e.type.dtype]}), {right})"
         return f"({left} {e.op} {right})"
 
     def visit_Cond(self, e: ir.Cond) -> str:
         return f"jnp.where({self.gen(e.test)}, {self.gen(e.then)}, {self.gen(e.orelse)})"
+
+    def visit_Let(self, e: ir.Let) -> str:  # a procedure's argument or local, evaluated once
+        return f"(lambda {e.name}: {self.gen(e.body)})({self.gen(e.value)})"
 
     def visit_ArrayLit(self, e: ir.ArrayLit) -> str:
         items = ", ".join(self.gen(i) for i in e.items)
         return f"jnp.stack([jnp.asarray(x, {JNP_DTYPE[e.type.dtype]}) for x in ({items},)])"
 
     def visit_Reduce(self, e: ir.Reduce) -> str:
-        body = self.gen(e.body)
+        inner = JaxExpr(self.names, self.words, self.key, {**self.known, e.var: (e.lo.value, e.hi.value - 1)})
+        body = inner.gen(e.body)
         values = f"jax.vmap(lambda {e.var}: {body})(jnp.arange({self.gen(e.lo)}, {self.gen(e.hi)}, dtype=jnp.int32))"
         if e.op in ("any", "all", "min", "max"):
             return f"jnp.{e.op}({values}, axis=0)"
@@ -111,6 +136,11 @@ class JaxExpr:
             return f"jnp.stack([{', '.join(args)}], axis=-1)"
         if f == "reshape":
             return f"jnp.reshape({args[0]}, ({', '.join(args[1:])},))"
+        if f == "concat":
+            dtype = JNP_DTYPE[e.type.dtype]
+            return f"jnp.concatenate([{', '.join(f'jnp.atleast_1d(jnp.asarray({a}, {dtype}))' for a in args)}])"
+        if f == "one_hot":  # an index outside 0..n-1 matches no slot
+            return f"(jnp.asarray({args[0]})[..., None] == jnp.arange({args[1]}))"
         if f in ("size", "push", "remove"):
             return f"_{f}({', '.join(args)})"
         path = "".join(", " + self.names.get(v, v) for v in e.loop_vars)
@@ -122,14 +152,21 @@ class JaxExpr:
         return f"_{f}({', '.join([word] + args)})"
 
 
+def _small_power(exponent: ir.Expr, known: Bounds) -> bool:
+    """Whether JAX's own integer ** is exact here: a literal, or provably in 0..63."""
+    r = int_range(exponent, known)
+    return r is not None and 0 <= r[0] and r[1] <= 63
+
+
 class JaxBlock:
     """Statements -> JAX source lines, rebinding variables functionally."""
 
-    def __init__(self, out: Emitter, names: dict[str, str], words: dict[int, str], players: int):
+    def __init__(self, out: Emitter, names: dict[str, str], words: dict[int, str], players: int, known: Bounds):
         self.out = out
         self.names = dict(names)
         self.words = words
         self.players = players
+        self.known = dict(known)
         self.counter = 0
         self.depth = 0
 
@@ -144,7 +181,7 @@ class JaxBlock:
         return ident
 
     def expr(self, e: ir.Expr) -> str:
-        return JaxExpr(self.names, self.words).gen(e)
+        return JaxExpr(self.names, self.words, known=self.known).gen(e)
 
     def block(self, stmts: ir.Block) -> None:
         for s in stmts:
@@ -153,9 +190,10 @@ class JaxBlock:
     def visit_Assign(self, s: ir.Assign) -> None:
         value = self.expr(s.value)
         dtype = JNP_DTYPE[s.type.dtype]
-        if s.indices:
+        if s.indices:  # .at[].set is the meaning: negative indexes count from the end, writes outside drop
             base = self.names[s.name]
-            idx = ", ".join(self.expr(i) for i in s.indices)
+            gen = JaxExpr(self.names, self.words, known=self.known)
+            idx = ", ".join(gen.index(i, n) for i, n in zip(s.indices, s.type.shape))
             self.out.line(f"{self.bind(s.name)} = {base}.at[{idx}].set(jnp.asarray({value}, {dtype}))")
         elif s.type.shape:
             self.out.line(f"{self.bind(s.name)} = jnp.broadcast_to(jnp.asarray({value}, {dtype}), {s.type.shape})")
@@ -168,15 +206,12 @@ class JaxBlock:
         args = [self.expr(a) for a in s.args]
         f = s.func
         if f in ("win", "lose"):
-            sign = "1.0, -1.0" if f == "win" else "-1.0, 1.0"
-            self.set_outcome(
-                "rewards", f"jnp.where(jnp.arange({self.players}) == {args[0]}, {sign}).astype(jnp.float32)"
-            )
+            self.set_outcome("rewards", f"_outcome({args[0]}, {1.0 if f == 'win' else -1.0})")
         elif f == "draw":
             self.set_outcome("rewards", f"jnp.zeros({self.players}, jnp.float32)")
         elif f == "reward":
-            who = args[0] if len(args) == 2 else "0"
-            self.set_outcome("rewards", f"{self.names['rewards']}.at[{who}].add(jnp.asarray({args[-1]}, jnp.float32))")
+            who = args[0] if len(args) == 2 else "s.current_player"  # reward(x): the mover, who began the step
+            self.set_outcome("rewards", f"_pay({self.names['rewards']}, {who}, {args[-1]})")
         for target in OUTCOME_TARGETS[f]:
             if target in ("terminated", "truncated"):
                 self.set_outcome(target, "jnp.bool_(True)")
@@ -185,24 +220,34 @@ class JaxBlock:
         self.out.line(f"{self.bind(name)} = {value}")
 
     def visit_If(self, s: ir.If) -> None:
-        cond = self.fresh("cond")
-        self.out.line(f"{cond} = {self.expr(s.test)}")
+        chain = [s]  # the if and its elifs, in a loop rather than recursion (a thousand elifs)
+        while len(chain[-1].orelse) == 1 and isinstance(chain[-1].orelse[0], ir.If):
+            chain.append(chain[-1].orelse[0])
         before = dict(self.names)
-        self.depth += 1
-        self.block(s.then)
-        after_then = self.names
+        branches = []
+        for link in chain:
+            self.names = dict(before)
+            cond = self.fresh("cond")
+            self.out.line(f"{cond} = {self.expr(link.test)}")
+            self.depth += 1
+            self.block(link.then)
+            branches.append((cond, self.names))
         self.names = dict(before)
-        self.block(s.orelse)
+        self.block(chain[-1].orelse)
         after_else = self.names
-        self.depth -= 1
-        self.names = dict(before)
-        for name in before:
-            t, e = after_then[name], after_else[name]
-            if t != e:
-                self.out.line(f"{self.bind(name)} = jnp.where({cond}, {t}, {e})")
+        for cond, after_then in reversed(branches):  # merge from the last elif out
+            self.depth -= 1
+            self.names = dict(before)
+            for name in before:
+                t, e = after_then[name], after_else[name]
+                if t != e:
+                    self.out.line(f"{self.bind(name)} = jnp.where({cond}, {t}, {e})")
+            after_else = self.names
 
     def visit_For(self, s: ir.For) -> None:
         carried = [n for n in assigned(s.body) if n in self.names]
+        if not carried:  # it assigns only its own locals: nothing outlives an iteration
+            return
         fn = self.fresh("loop_body")
         self.out.line(f"def {fn}({s.var}, carry):")
         self.out.indent += 1
@@ -211,9 +256,12 @@ class JaxBlock:
         for n in carried:
             self.names[n] = n
         self.names[s.var] = s.var
+        outer = self.known
+        self.known = {**outer, s.var: (s.lo.value, s.hi.value - 1)}
         self.depth += 1
         self.block(s.body)
         self.depth -= 1
+        self.known = outer
         self.out.line(f"return ({''.join(self.names[n] + ', ' for n in carried)})")
         self.out.indent -= 1
         self.names = before
@@ -239,14 +287,16 @@ def draw_words(out: Emitter, *nodes: object) -> dict[int, str]:
     return {site: f"_words[{i}]" for i, site in enumerate(sites)}
 
 
-def run_block(out: Emitter, program: ir.Program, block: ir.Block, names: dict[str, str], words: dict[int, str]) -> str:
+def run_block(
+    out: Emitter, program: ir.Program, block: ir.Block, names: dict[str, str], words: dict[int, str], known: Bounds
+) -> str:
     """Unpack what `block` writes from `s`, run it, and return the `s.replace(...)` text."""
     names = dict(names)
     written = [n for n in assigned(block) if n in _state_names(program)]
     for n in written:
         out.line(f"{n} = s.{n}")
         names[n] = n
-    gen = JaxBlock(out, names, words, program.players)
+    gen = JaxBlock(out, names, words, program.players, known)
     gen.block(block)
     if not written:
         return "s"
@@ -261,7 +311,8 @@ def effect_function(program: ir.Program, action: ir.Action) -> str:
         out.line(f"{p.name} = params[{i}]")
         names[p.name] = p.name
     words = draw_words(out, action.effect)
-    out.line(f"return {run_block(out, program, action.effect, names, words)}")
+    known = {**constant_bounds(program), **{p.name: (p.lo, p.hi - 1) for p in action.params}}
+    out.line(f"return {run_block(out, program, action.effect, names, words, known)}")
     return out.text()
 
 
@@ -270,6 +321,7 @@ def init_function(program: ir.Program) -> str:
     out = Emitter(1)
     names = _state_names(program)
     words = draw_words(out, tuple(f.init for f in program.fields), program.init)
+    known = constant_bounds(program)
     out.line("s = State(")
     out.line("    current_player=jnp.int32(0),")
     out.line("    observation=jnp.zeros(OBSERVATION_SHAPE, OBSERVATION_DTYPE),")
@@ -279,14 +331,14 @@ def init_function(program: ir.Program) -> str:
     out.line("    truncated=jnp.bool_(False),")
     out.line("    step_count=jnp.int32(0),")
     for f in program.fields:
-        value = JaxExpr(names, words).gen(f.init)
+        value = JaxExpr(names, words, known=known).gen(f.init)
         dtype = JNP_DTYPE[f.type.dtype]
         if f.type.shape:
             out.line(f"    {f.name}=jnp.broadcast_to(jnp.asarray({value}, {dtype}), {f.type.shape}),")
         else:
             out.line(f"    {f.name}=jnp.asarray({value}, {dtype}),")
     out.line(")")
-    final = run_block(out, program, program.init, names, words)
+    final = run_block(out, program, program.init, names, words, known)
     out.line(f"return refresh({final})")
     return out.text()
 
@@ -297,14 +349,16 @@ def generate(program: ir.Program) -> str:
     width = max_params(program)
     params_rows = [list(values) + [0] * (width - len(values)) for _, values in table]
     names = _state_names(program)
+    known = constant_bounds(program)
     actions = []
     for a in program.actions:
         guard_names = dict(names, **{p.name: p.name for p in a.params})
+        guard_known = {**known, **{p.name: (p.lo, p.hi - 1) for p in a.params}}
         actions.append(
             {
                 "name": a.name,
                 "params": a.params,
-                "guard": JaxExpr(guard_names).gen(a.legal),
+                "guard": JaxExpr(guard_names, known=guard_known).gen(a.legal),
                 "effect": effect_function(program, a),
             }
         )
@@ -320,6 +374,8 @@ def generate(program: ir.Program) -> str:
         params_rows=params_rows,
         actions=actions,
         init_body=init_function(program),
-        observe=JaxExpr(obs_names).gen(program.observe),
-        invariants=[JaxExpr(names).gen(inv) for inv in program.invariants],
+        observe=JaxExpr(obs_names, known=known).gen(program.observe),
+        invariants=[JaxExpr(names, known=known).gen(inv) for inv in program.invariants],
+        illegal_rewards=illegal_rewards(program),
+        player_proven=player_always_valid(program),
     )

@@ -8,22 +8,35 @@ promotion differs from JAX's) and draws chance from the same keys.
 from __future__ import annotations
 
 from .. import __version__, ir
-from .common import OUTCOME_TARGETS, Emitter, action_labels, action_table, chance_sites, nested, render
+from .common import (
+    OUTCOME_TARGETS,
+    Bounds,
+    Emitter,
+    ExprGen,
+    action_labels,
+    action_table,
+    chance_sites,
+    constant_bounds,
+    fits,
+    illegal_rewards,
+    int_range,
+    nested,
+    player_always_valid,
+    render,
+)
 
 NP_DTYPE = {"bool": "np.bool_", "int8": "np.int8", "int16": "np.int16", "int32": "np.int32", "float32": "np.float32"}
 MATH = {"sqrt", "sin", "cos", "tan", "exp", "log", "floor"}
 CASTS = {"int": "int32", "int8": "int8", "int16": "int16", "int32": "int32", "float": "float32"}
 
 
-class PyExpr:
+class PyExpr(ExprGen):
     """Expression -> NumPy/Python source text."""
 
-    def __init__(self, names: dict[str, str], words: dict[int, str] | None = None):
+    def __init__(self, names: dict[str, str], words: dict[int, str] | None = None, known: Bounds | None = None):
         self.names = names
         self.words = words or {}
-
-    def gen(self, e: ir.Expr) -> str:
-        return getattr(self, f"visit_{type(e).__name__}")(e)
+        self.known = known or {}  # ranges of params, loop variables and constants (see common.int_range)
 
     def as_float(self, e: ir.Expr) -> str:
         """`e` as float32 (NumPy would promote int or Python-float operands to float64)."""
@@ -42,7 +55,10 @@ class PyExpr:
         return self.names.get(e.name, e.name)
 
     def visit_Index(self, e: ir.Index) -> str:
-        return f"{self.gen(e.base)}[{', '.join(self.gen(i) for i in e.indices)}]"
+        base, idx = self.gen(e.base), [self.gen(i) for i in e.indices]
+        if all(i.type.is_scalar and fits(i, n, self.known) for i, n in zip(e.indices, e.base.type.shape)):
+            return f"{base}[{', '.join(idx)}]"
+        return f"_at({base}, {', '.join(idx)})"  # JAX's reads: negative from the end, then clamped
 
     def visit_Unary(self, e: ir.Unary) -> str:
         x = self.gen(e.operand)
@@ -56,13 +72,20 @@ class PyExpr:
             if e.type.is_scalar:
                 return f"({left} {e.op} {right})"
             return f"np.logical_{e.op}({left}, {right})"
+        if e.op == "**" and e.type.is_int:
+            r = int_range(e.right, self.known)
+            if r is None or r[0] < 0 or r[1] > 63:  # a negative exponent, or too big for JAX's own **
+                return f"_ipow({self.gen(e.left)}, {self.gen(e.right)}, {NP_DTYPE[e.type.dtype]})"
         if e.op == "**" and e.type.is_float and e.right.type.is_int and e.right.type.weak:
             return f"({self.as_float(e.left)} ** {self.gen(e.right)})"  # float to an integer power, as JAX's
         if e.type.is_float and e.op not in ("==", "!=", "<", "<=", ">", ">="):
             return f"({self.as_float(e.left)} {e.op} {self.as_float(e.right)})"
         if e.op in ("==", "!=", "<", "<=", ">", ">=") and (e.left.type.is_float or e.right.type.is_float):
             return f"({self.as_float(e.left)} {e.op} {self.as_float(e.right)})"
-        return f"({self.gen(e.left)} {e.op} {self.gen(e.right)})"
+        left = self.gen(e.left)
+        if e.op == "**" and left.startswith("-"):  # (-2) ** n, not -(2 ** n)
+            left = f"({left})"
+        return f"({left} {e.op} {self.gen(e.right)})"
 
     def visit_Cond(self, e: ir.Cond) -> str:
         test, then, orelse = self.gen(e.test), self.gen(e.then), self.gen(e.orelse)
@@ -70,11 +93,15 @@ class PyExpr:
             return self.cast(f"({then} if {test} else {orelse})", e.type)
         return self.cast(f"np.where({test}, {then}, {orelse})", e.type)
 
+    def visit_Let(self, e: ir.Let) -> str:  # a procedure's argument or local, evaluated once
+        return f"(lambda {e.name}: {self.gen(e.body)})({self.gen(e.value)})"
+
     def visit_ArrayLit(self, e: ir.ArrayLit) -> str:
         return f"np.array([{', '.join(self.gen(i) for i in e.items)}], dtype={NP_DTYPE[e.type.dtype]})"
 
     def visit_Reduce(self, e: ir.Reduce) -> str:
-        body, var = self.gen(e.body), e.var
+        inner = PyExpr(self.names, self.words, {**self.known, e.var: (e.lo.value, e.hi.value - 1)})
+        body, var = inner.gen(e.body), e.var
         loop = f"for {var} in _range({self.gen(e.lo)}, {self.gen(e.hi)})"
         if not e.type.is_scalar:
             stacked = f"np.stack([{body} {loop}])"
@@ -90,7 +117,9 @@ class PyExpr:
         if e.op == "sum":
             if e.type.is_float:
                 return f"np.sum(np.array([{body} {loop}], dtype=np.float32))"
-            return f"np.int32(sum(int({body}) {loop}))"
+            return f"_cast(sum(int({body}) {loop}), np.int32)"  # wraps, as int32 sums do
+        if e.op in ("min", "max") and e.type.is_float:  # NaN wins, as in JAX (Python's min would skip it)
+            return f"np.{e.op}(np.array([{body} {loop}], dtype=np.float32))"
         if e.op in ("min", "max"):
             return self.cast(f"{e.op}({body} {loop})", e.type)
         return f"np.int32({self.gen(e.lo)} + np.{e.op}([{body} {loop}]))"
@@ -122,6 +151,11 @@ class PyExpr:
             return f"np.stack([{', '.join(args)}], axis=-1)"
         if f == "reshape":
             return f"np.reshape({args[0]}, ({', '.join(args[1:])},))"
+        if f == "concat":
+            dtype = NP_DTYPE[e.type.dtype]
+            return f"np.concatenate([{', '.join(f'np.atleast_1d(_cast({a}, {dtype}))' for a in args)}])"
+        if f == "one_hot":  # an index outside 0..n-1 matches no slot
+            return f"(np.asarray({args[0]})[..., None] == np.arange({args[1]}))"
         if f in ("size", "push", "remove"):
             return f"_{f}({', '.join(args)})"
         path = "".join(f", {v}" for v in e.loop_vars)
@@ -138,10 +172,18 @@ class PyExpr:
 class PyBlock:
     """Statements -> plain Python lines mutating the state object `s`."""
 
-    def __init__(self, out: Emitter, names: dict[str, str], words: dict[int, str], cover: list[str] | None = None):
+    def __init__(
+        self,
+        out: Emitter,
+        names: dict[str, str],
+        words: dict[int, str],
+        cover: list[str] | None = None,
+        known: Bounds | None = None,
+    ):
         self.out = out
         self.names = names
         self.words = words
+        self.known = dict(known or {})
         self.cover = cover  # coverage labels, when generating the instrumented variant
         self.section = ""  # the action whose effect is being generated, for labels
 
@@ -153,7 +195,7 @@ class PyBlock:
             self.out.line(f"_COVER[{self.cover.index(label)}] += 1  # {label}")
 
     def expr(self, e: ir.Expr) -> str:
-        return PyExpr(self.names, self.words).gen(e)
+        return PyExpr(self.names, self.words, self.known).gen(e)
 
     def block(self, stmts: ir.Block) -> None:
         if not stmts:
@@ -169,7 +211,10 @@ class PyBlock:
             value = f"_cast({value}, {dtype})"  # wrap as JAX does (NumPy refuses an int32 300 in int8)
         if s.indices:
             idx = ", ".join(self.expr(i) for i in s.indices)
-            self.out.line(f"{target}[{idx}] = {value}")
+            if all(i.type.is_scalar and fits(i, n, self.known) for i, n in zip(s.indices, s.type.shape)):
+                self.out.line(f"{target}[{idx}] = {value}")
+            else:  # JAX's writes: negative from the end, a write outside dropped
+                self.out.line(f"_put({target}, ({idx},), {value})")
         elif s.type.shape and s.kind == "local":  # a fresh copy: never a view of a state array
             self.out.line(f"{target} = np.broadcast_to(np.asarray({value}), {s.type.shape}).astype({dtype})")
         elif s.type.shape:
@@ -179,16 +224,19 @@ class PyBlock:
         else:
             self.out.line(f"{target} = _cast({value}, {NP_DTYPE[s.type.dtype]})")
 
-    def visit_If(self, s: ir.If, keyword: str = "if") -> None:
-        where = f"{self.section}: if at line {s.test.pos.line}"
-        self.out.line(f"{keyword} {self.expr(s.test)}:")
-        self.out.indent += 1
-        self.hit(f"{where}: true")
-        self.block(s.then)
-        self.out.indent -= 1
-        if len(s.orelse) == 1 and isinstance(s.orelse[0], ir.If):
-            self.visit_If(s.orelse[0], "elif")
-        elif s.orelse or self.cover is not None:
+    def visit_If(self, s: ir.If) -> None:
+        keyword = "if"
+        while True:  # elif chains in a loop, not recursion (a thousand elifs)
+            where = f"{self.section}: if at line {s.test.pos.line}"
+            self.out.line(f"{keyword} {self.expr(s.test)}:")
+            self.out.indent += 1
+            self.hit(f"{where}: true")
+            self.block(s.then)
+            self.out.indent -= 1
+            if not (len(s.orelse) == 1 and isinstance(s.orelse[0], ir.If)):
+                break
+            s, keyword = s.orelse[0], "elif"
+        if s.orelse or self.cover is not None:
             self.out.line("else:")
             self.out.indent += 1
             self.hit(f"{where}: false")
@@ -199,7 +247,10 @@ class PyBlock:
     def visit_For(self, s: ir.For) -> None:
         self.out.line(f"for {s.var} in _range({self.expr(s.lo)}, {self.expr(s.hi)}):")
         self.out.indent += 1
+        outer = self.known
+        self.known = {**outer, s.var: (s.lo.value, s.hi.value - 1)}
         self.block(s.body)
+        self.known = outer
         self.out.indent -= 1
 
     def visit_CallStmt(self, s: ir.CallStmt) -> None:
@@ -208,9 +259,9 @@ class PyBlock:
             self.out.line(f"_{s.func}(s, {args[0]})")
         elif s.func == "draw":
             self.out.line("s.rewards[:] = 0.0")
-        elif s.func == "reward":
-            who = args[0] if len(args) == 2 else "0"
-            self.out.line(f"s.rewards[{who}] += np.float32({args[-1]})")
+        elif s.func == "reward":  # reward(x) pays the mover: current_player when the step began
+            who = args[0] if len(args) == 2 else "_mover__"
+            self.out.line(f"_pay(s, {who}, {args[-1]})")
         for target in OUTCOME_TARGETS[s.func]:
             if target != "rewards":
                 self.out.line(f"s.{target} = True")
@@ -224,19 +275,36 @@ def draw_words(out: Emitter, *nodes: object) -> dict[int, str]:
     return {site: f"_words[{i}]" for i, site in enumerate(sites)}
 
 
-def effect_body(action: ir.Action, names: dict[str, str], cover: list[str] | None = None) -> str:
+def effect_body(action: ir.Action, names: dict[str, str], known: Bounds, cover: list[str] | None = None) -> str:
     out = Emitter(1)
     words = draw_words(out, action.effect)
-    gen = PyBlock(out, names, words, cover)
+    known = {**known, **{p.name: (p.lo, p.hi - 1) for p in action.params}}
+    if _pays_mover(action.effect):
+        out.line("_mover__ = s.current_player  # reward(x) pays the player who began the step")
+    gen = PyBlock(out, names, words, cover, known)
     gen.section = action.name
     gen.hit(f"action {action.name}")
     gen.block(action.effect)
     return out.text()
 
 
+def _pays_mover(block: object) -> bool:
+    """Whether a block has a reward(x) statement (paid to the mover)."""
+    if isinstance(block, ir.CallStmt):
+        return block.func == "reward" and len(block.args) == 1
+    if isinstance(block, tuple):
+        return any(_pays_mover(s) for s in block)
+    if isinstance(block, ir.If):
+        return _pays_mover(block.then) or _pays_mover(block.orelse)
+    if isinstance(block, ir.For):
+        return _pays_mover(block.body)
+    return False
+
+
 def init_body(program: ir.Program, names: dict[str, str]) -> str:
     out = Emitter(1)
     words = draw_words(out, tuple(f.init for f in program.fields), program.init)
+    known = constant_bounds(program)
     out.line("s = State(")
     out.line("    current_player=np.int32(0),")
     out.line("    observation=np.zeros(OBSERVATION_SHAPE, OBSERVATION_DTYPE),")
@@ -246,7 +314,7 @@ def init_body(program: ir.Program, names: dict[str, str]) -> str:
     out.line("    truncated=False,")
     out.line("    step_count=np.int32(0),")
     for f in program.fields:
-        value = PyExpr(names, words).gen(f.init)
+        value = PyExpr(names, words, known).gen(f.init)
         dtype = NP_DTYPE[f.type.dtype]
         if f.type.shape:
             out.line(f"    {f.name}=np.broadcast_to(np.asarray({value}).astype({dtype}), {f.type.shape}).copy(),")
@@ -254,7 +322,7 @@ def init_body(program: ir.Program, names: dict[str, str]) -> str:
             out.line(f"    {f.name}=_cast({value}, {dtype}),")
     out.line(")")
     if program.init:
-        PyBlock(out, names, words).block(program.init)
+        PyBlock(out, names, words, known=known).block(program.init)
     out.line("return refresh(s)")
     return out.text()
 
@@ -265,14 +333,16 @@ def generate(program: ir.Program, coverage: bool = False) -> str:
     cover: list[str] | None = [] if coverage else None
     names = {f.name: f"s.{f.name}" for f in program.fields}
     names.update(current_player="s.current_player", step_count="s.step_count")
+    known = constant_bounds(program)
     actions = []
     for a in program.actions:
+        guard_known = {**known, **{p.name: (p.lo, p.hi - 1) for p in a.params}}
         actions.append(
             {
                 "name": a.name,
                 "params": a.params,
-                "guard": PyExpr(names).gen(a.legal),
-                "effect": effect_body(a, names, cover),
+                "guard": PyExpr(names, known=guard_known).gen(a.legal),
+                "effect": effect_body(a, names, known, cover),
             }
         )
     table = action_table(program)
@@ -286,7 +356,9 @@ def generate(program: ir.Program, coverage: bool = False) -> str:
         table=table,
         actions=actions,
         init_body=init_body(program, names),
-        observe=PyExpr(names).gen(program.observe),
-        invariants=[PyExpr(names).gen(inv) for inv in program.invariants],
+        observe=PyExpr(names, known=known).gen(program.observe),
+        player_proven=player_always_valid(program),
+        invariants=[PyExpr(names, known=known).gen(inv) for inv in program.invariants],
+        illegal_rewards=illegal_rewards(program),
         cover=cover,
     )

@@ -164,6 +164,13 @@ def verify(
 
     console = console or Console(width=140)
     spec, source, program = load(spec_path)
+    peer = None
+    if against and 3 in levels:  # a bad --against or chance declaration stops before any work
+        from .peers import chance_cells, make_peer
+
+        peer = make_peer(against, chance_cells(spec, source, program, against))
+    if against and 4 in levels and against.partition(":")[0] not in ("pgx", "gymnax"):
+        raise SpecError(f"level 4 compares against pgx:ID or gymnax:ID, not {against!r}")
     env, ref = environments(spec_path, generated)
     out_dir = Path(env.module.__file__).parent
     edited = edited_files(spec_path, out_dir) if generated is not None else []
@@ -217,6 +224,7 @@ def verify(
                 peer_result = lockstep_peer(
                     env.module, against, episodes, seed,
                     replay=lambda s, e, a: replay_command(spec_path, s, e, a, against, generated),
+                    peer=peer,
                 )  # fmt: skip
             report.levels.append(peer_result)
         if save_regressions:

@@ -454,9 +454,10 @@ class Stages:
             reference = self._reference_of(mutant, True)
             result = lockstep_backends(env, reference, self.episodes, self.seed, max_steps=self.max_steps)
         else:
-            from .peers import lockstep_peer, make_peer
+            from .peers import chance_cells, lockstep_peer, make_peer
 
-            self.peer = self.peer or make_peer(self.against or "")
+            against = self.against or ""
+            self.peer = self.peer or make_peer(against, chance_cells(self.spec, self.source, self.program, against))
             result = lockstep_peer(env, self.against or "", self.episodes, self.seed, self.max_steps, peer=self.peer)
         div = result.divergence
         detail = f"episode {div.episode} step {div.step}: {div.field}" if div else "; ".join(result.failures[:1])

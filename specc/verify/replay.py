@@ -31,10 +31,11 @@ def replay(spec: str, seed: int, episode: int, actions: list[int], against: str 
                 f"{label}: backends agree (terminated={bool(ps.terminated)}, rewards={np.asarray(ps.rewards).tolist()})"
             )
     if against:
-        from .peers import make_peer
+        from ..loader import load
+        from .peers import chance_cells, make_peer
         from .rollouts import episode_key, step_key
 
-        peer = make_peer(against)
+        peer = make_peer(against, chance_cells(*load(spec), against))
         key = episode_key(seed, episode)
         ours = env.module.init(key)
         peer.reset(ours, key)
@@ -55,5 +56,5 @@ def replay(spec: str, seed: int, episode: int, actions: list[int], against: str 
                 break
             mover = int(ours.current_player)
             ours = env.module.step(ours, actions[t], step_key(key, t))
-            peer.step(actions[t])
+            peer.step(actions[t], ours)
     return 1 if differs else 0

@@ -81,15 +81,30 @@ def play(module: ModuleType, backend: str, scenario: ScenarioSpec, actions: list
     return s
 
 
+def field_types(program: Program) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """Every state field's dtype and shape, the built-in ones first."""
+    obs = program.observation_type
+    builtin = {"current_player": ("int32", ()), "observation": (obs.dtype, obs.shape),
+               "legal_action_mask": ("bool", (program.num_actions,)), "rewards": ("float32", (program.players,)),
+               "terminated": ("bool", ()), "truncated": ("bool", ()), "step_count": ("int32", ())}  # fmt: skip
+    return builtin | {f.name: (f.type.dtype, f.type.shape) for f in program.fields}
+
+
 def check_scenario(program: Program, source: Source, index: int, scenario: ScenarioSpec) -> list[int]:
     """Validate one scenario against the program before running it; return its actions."""
     path = ("scenarios", index)
     names = set(BUILTIN_FIELDS) | {f.name for f in program.fields}
-    for key in scenario.setup:
+    types = field_types(program)
+    for key, value in scenario.setup.items():
+        where = source.pos(path + ("setup", key))
         if key not in names:
-            raise SpecError(
-                f"scenario {scenario.name!r}: unknown field {key!r} in setup", source.pos(path + ("setup", key))
-            )
+            raise SpecError(f"scenario {scenario.name!r}: unknown field {key!r} in setup", where)
+        dtype, shape = types[key]
+        try:
+            np.asarray(value, dtype=np.dtype(dtype)).reshape(shape)
+        except (ValueError, TypeError, OverflowError):
+            kind = f"{dtype}[{','.join(map(str, shape))}]" if shape else dtype
+            raise SpecError(f"scenario {scenario.name!r}: setup {key}: {value!r} does not fit {kind}", where) from None
     for key in scenario.expect:
         if key not in names and key not in MASK_KEYS:
             raise SpecError(

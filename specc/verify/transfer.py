@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import SpecError
+from .peers import peer_env
 from .report import LevelResult
 
 
@@ -46,7 +48,7 @@ def peer_returns(against: str, params: Any, seeds: list[int]) -> list[float]:
     if kind == "pgx":
         import pgx
 
-        env = pgx.make(ident)
+        env = peer_env(against, lambda: pgx.make(ident))
         init, step = jax.jit(env.init), jax.jit(env.step)
         for s in seeds:
             key = jax.random.PRNGKey(s)
@@ -67,7 +69,7 @@ def peer_returns(against: str, params: Any, seeds: list[int]) -> list[float]:
         import gymnax
         import jax.numpy as jnp
 
-        env, env_params = gymnax.make(ident)
+        env, env_params = peer_env(against, lambda: gymnax.make(ident))
         step = jax.jit(env.step_env)
         mask = jnp.ones(env.num_actions, bool)
         for s in seeds:
@@ -81,7 +83,7 @@ def peer_returns(against: str, params: Any, seeds: list[int]) -> list[float]:
                 done = bool(terminated) or bool(env.is_truncated(state, env_params))
             out.append(total)
         return out
-    raise ValueError(f"level 4 compares against pgx:ID or gymnax:ID, not {against!r}")
+    raise SpecError(f"level 4 compares against pgx:ID or gymnax:ID, not {against!r}")
 
 
 def level_transfer(spec_path: str, env, ref, seed: int = 0, console=None, checkpoint: str | None = None,
@@ -97,7 +99,7 @@ def level_transfer(spec_path: str, env, ref, seed: int = 0, console=None, checkp
     if checkpoint is None and (out / "checkpoint.msgpack").exists():
         checkpoint = str(out / "checkpoint.msgpack")
     if checkpoint is not None:
-        params = load_policy(checkpoint)
+        params = load_policy(checkpoint, env)
         result.details["checkpoint"] = checkpoint
     else:
         trained = train(spec_path, seed=seed, time_budget_s=budget_s, out_dir=out, progress=False)

@@ -1,0 +1,16 @@
+"""A differential fuzzer: random well-typed specs, run on every backend, compared.
+
+`specc fuzz` (specc.fuzz.driver.fuzz) draws specs with hypothesis (specgen.py,
+exprs.py), compiles them in memory through the normal pipeline, runs random
+edge-biased states and actions (cases.py) on the Python reference and on every
+registered backend (backends.py), compares every field after every step (run.py),
+and shrinks, classifies and saves each divergence as a regression test.
+
+A *program* is one generated action: its parameters, guard and effect. A spec packs
+up to --max-actions programs, so that one compilation covers many of them.
+"""
+
+from .backends import BACKENDS, Runner, register
+from .frag import EDGE_KINDS
+
+__all__ = ["BACKENDS", "EDGE_KINDS", "Runner", "register"]

@@ -1,0 +1,258 @@
+"""The fuzzer's backends: one registry, each entry turning a compiled spec into a Runner.
+
+The Python reference is what the others are compared with. A backend is a function
+`Environment -> Runner`; a runner steps a list of states (plain dicts of NumPy
+values, one per case) and returns the next states, or a one-line error per case.
+Adding a backend (a C one, say) is a few lines:
+
+    @register("c")
+    def _c(env: Environment) -> Runner:
+        return MyCRunner(compile_native(env.program))
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..ir import Program
+
+BUILTIN_FIELDS = ("current_player", "observation", "legal_action_mask", "rewards", "terminated", "truncated",
+                  "step_count")  # fmt: skip
+REFERENCE = "python"
+EAGER_CASES = 4  # cases per spec that run eagerly (op by op: about a second a step)
+
+
+@dataclass
+class Environment:
+    """One compiled spec: its checked IR and its generated modules, loaded from memory."""
+
+    program: Program
+    files: dict[str, str]  # generated file name -> text
+    modules: dict[str, types.ModuleType]  # "env" (JAX), "reference" (Python)
+
+    def field_names(self) -> list[str]:
+        """Every state field, those derived from the others (mask, observation) last: a
+        divergence is reported where it starts."""
+        derived = ["legal_action_mask", "observation"]
+        own = [n for n in BUILTIN_FIELDS if n not in derived]
+        return own + list(self.modules["reference"].FIELDS) + derived
+
+
+State = dict[str, np.ndarray]
+Result = Any  # a State, an observation array, an error message (str), or None (not applicable)
+
+
+class Runner:
+    """Runs a batch of cases, one step at a time. `probe` steps every state, observes
+    every (input) state as each of `players`, and initialises from every key. Subclasses
+    override the `one_*` methods (one case at a time) or `probe` itself; a runner that
+    sets `batched` gets batches of one length per spec (padded by repeating cases), so it
+    compiles once."""
+
+    batched = False
+
+    def probe(self, states: list[State], actions: list[Any], keys: list[np.ndarray],
+              players: list[Any]) -> list[tuple[Result, list[Result], Result]]:  # fmt: skip
+        out = []
+        for s, a, k in zip(states, actions, keys):
+            seen = [_guarded(self.one_observe, s, p) for p in players]
+            out.append((_guarded(self.one_step, s, a, k), seen, _guarded(self.one_init, k)))
+        return out
+
+    def one_step(self, state: State, action: Any, key: np.ndarray) -> State:
+        raise NotImplementedError
+
+    def one_observe(self, state: State, player: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def one_init(self, key: np.ndarray) -> State:
+        raise NotImplementedError
+
+
+def _guarded(fn: Callable, *args: Any) -> Result:
+    """fn(*args), or the exception it raised as one line (a divergence if others agree)."""
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn(*args)
+    except Exception as err:  # any exception is a result to compare, never a crash
+        return f"raised {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"[:200]
+
+
+BACKENDS: dict[str, Callable[[Environment], Runner]] = {}
+
+
+def register(name: str) -> Callable:
+    """Decorator: add a backend factory `Environment -> Runner` under `name`."""
+
+    def add(factory: Callable[[Environment], Runner]) -> Callable[[Environment], Runner]:
+        BACKENDS[name] = factory
+        return factory
+
+    return add
+
+
+def load_module(name: str, text: str) -> types.ModuleType:
+    """Execute generated source as a module (registered while it runs, for dataclasses)."""
+    module = types.ModuleType(name)
+    module.__file__ = f"<fuzz {name}>"
+    sys.modules[name] = module
+    try:
+        exec(compile(text, module.__file__, "exec"), module.__dict__)
+    finally:
+        del sys.modules[name]
+    return module
+
+
+def as_dict(state: Any, names: list[str]) -> State:
+    return {n: np.asarray(getattr(state, n)) for n in names}
+
+
+# ------------------------------------------------------------------ the reference
+
+
+class PythonRunner(Runner):
+    def __init__(self, env: Environment):
+        self.mod = env.modules["reference"]
+        self.names = env.field_names()
+
+    def to_state(self, d: State) -> Any:
+        values = {}
+        for n, v in d.items():
+            if n in ("terminated", "truncated"):
+                values[n] = bool(v)
+            elif v.shape:
+                values[n] = np.array(v)
+            else:
+                values[n] = v.dtype.type(v)
+        return self.mod.State(**values)
+
+    def one_step(self, state: State, action: Any, key: np.ndarray) -> State:
+        return as_dict(self.mod.step(self.to_state(state), action, key), self.names)
+
+    def one_observe(self, state: State, player: Any) -> np.ndarray:
+        return np.asarray(self.mod.observe(self.to_state(state), player))
+
+    def one_init(self, key: np.ndarray) -> State:
+        return as_dict(self.mod.init(key), self.names)
+
+
+register(REFERENCE)(PythonRunner)
+
+
+# ---------------------------------------------------------------------- JAX
+
+
+class JaxRunner(Runner):
+    """The JAX backend one case at a time: eagerly (under jax.disable_jit), or under jit
+    (one compiled function per spec steps, observes and initialises; players with no
+    exact int32 form are not applicable there)."""
+
+    def __init__(self, env: Environment, jit: bool):
+        import jax
+
+        self.jax = jax
+        mod = env.modules["env"]
+        self.mod = mod
+        self.names = env.field_names()
+        self.jit = jit
+
+        def probe(s, a, k, ps):
+            return mod.step(s, a, k), jax.vmap(mod.observe, in_axes=(None, 0))(s, ps), mod.init(k)
+
+        self.fn = jax.jit(probe)
+
+    def to_state(self, d: State) -> Any:
+        return self.mod.State(**{n: self.jax.numpy.asarray(v) for n, v in d.items()})
+
+    def probe(self, states: list[State], actions: list[Any], keys: list[np.ndarray],
+              players: list[Any]) -> list[tuple[Result, list[Result], Result]]:  # fmt: skip
+        if not self.jit:  # op by op is slow: the first few cases only
+            with self.jax.disable_jit():
+                head = super().probe(states[:EAGER_CASES], actions, keys, players)
+            return head + [(None, [None] * len(players), None)] * (len(states) - len(head))
+        ps = [_int32(p) for p in players]
+        p = np.array([x for x in ps if x is not None], np.int32)
+        results = []
+        for s, a, k in zip(states, actions, keys):
+            out = _guarded(self.fn, self.to_state(s), a, k, p)
+            if isinstance(out, str):
+                results.append((out, [out] * len(players), out))
+                continue
+            stepped, seen, init = (_host(x, self.names) for x in out)
+            obs = iter(seen)
+            results.append((stepped, [next(obs) if x is not None else None for x in ps], init))
+        return results
+
+    def one_step(self, state: State, action: Any, key: np.ndarray) -> State:
+        return as_dict(self.mod.step(self.to_state(state), action, key), self.names)
+
+    def one_observe(self, state: State, player: Any) -> np.ndarray:
+        return np.asarray(self.mod.observe(self.to_state(state), player))
+
+    def one_init(self, key: np.ndarray) -> State:
+        return as_dict(self.mod.init(key), self.names)
+
+
+def _int32(value: Any) -> int | None:
+    """`value` as an int32 batch entry, or None where it has no exact int32 form."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        return None
+    return int(value) if -(2**31) <= int(value) < 2**31 else None
+
+
+class VmapRunner(Runner):
+    """The JAX backend on the whole batch at once, under jit(vmap(...)): one compiled
+    function per spec steps, observes and initialises. Actions and players with no exact
+    int32 form are not applicable (None) in a batch."""
+
+    batched = True
+
+    def __init__(self, env: Environment):
+        import jax
+
+        mod = env.modules["env"]
+        self.mod = mod
+        self.names = env.field_names()
+
+        def probe(s, a, k, ps):
+            return mod.step(s, a, k), jax.vmap(mod.observe, in_axes=(None, 0))(s, ps), mod.init(k)
+
+        self.fn = jax.jit(jax.vmap(probe, in_axes=(0, 0, 0, None)))
+
+    def probe(self, states: list[State], actions: list[Any], keys: list[np.ndarray],
+              players: list[Any]) -> list[tuple[Result, list[Result], Result]]:  # fmt: skip
+        acts = [_int32(a) for a in actions]
+        ps = [_int32(p) for p in players]
+        batch = self.mod.State(**{n: np.stack([s[n] for s in states]) for n in self.names})
+        a = np.array([0 if x is None else x for x in acts], np.int32)
+        p = np.array([x for x in ps if x is not None], np.int32)
+        out = _guarded(self.fn, batch, a, np.stack(keys), p)
+        if isinstance(out, str):
+            return [(out, [out] * len(players), out)] * len(states)
+        stepped, seen, inits = (_host(x, self.names) for x in out)
+        results = []
+        for i in range(len(states)):
+            obs = iter(seen[i]) if len(p) else iter(())
+            views = [next(obs) if x is not None else None for x in ps]
+            step = {n: stepped[n][i] for n in self.names} if acts[i] is not None else None
+            results.append((step, views, {n: inits[n][i] for n in self.names}))
+        return results
+
+
+def _host(x: Any, names: list[str]) -> Any:
+    if hasattr(x, "current_player"):
+        return {n: np.asarray(getattr(x, n)) for n in names}
+    return np.asarray(x)
+
+
+register("jax-eager")(lambda env: JaxRunner(env, jit=False))
+register("jax-jit")(lambda env: JaxRunner(env, jit=True))
+register("jax-vmap")(VmapRunner)
