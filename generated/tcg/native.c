@@ -435,36 +435,44 @@ static void _shuffle_int32(int32_t *z, int32_t n, Key key)
 
 static void _win(State *s, int32_t player)
 {
+    bool is_player = player >= 0 && player < NUM_PLAYERS;  /* no such player: all zeros */
     for (int32_t q = 0; q < NUM_PLAYERS; q++)
-        s->rewards[q] = q == player ? 1.0f : -1.0f;  /* a player out of range: nobody wins */
+        s->rewards[q] = !is_player ? 0.0f : (q == player ? 1.0f : -1.0f);
 }
 
 static void _lose(State *s, int32_t player)
 {
+    bool is_player = player >= 0 && player < NUM_PLAYERS;
     for (int32_t q = 0; q < NUM_PLAYERS; q++)
-        s->rewards[q] = q == player ? -1.0f : 1.0f;
+        s->rewards[q] = !is_player ? 0.0f : (q == player ? -1.0f : 1.0f);
 }
 
 static void _reward(State *s, int32_t player, float value)
 {
-    int32_t p = _wx(player, NUM_PLAYERS);  /* out of range: dropped, like any write */
-    if (p >= 0)
-        s->rewards[p] += value;
+    if (player >= 0 && player < NUM_PLAYERS)  /* no such player: nobody is paid */
+        s->rewards[player] += value;
 }
 
-/* The rewards of an illegal action: -1 for the mover, +1 for the others (one place, to
-   follow the reference's convention). */
+/* The rewards of an illegal action (common.illegal_rewards: rewards.range and zero_sum):
+   the mover's, each other player's, everyone's when current_player is no player. */
+#define ILLEGAL_MOVER (-1.0f)
+#define ILLEGAL_OTHERS 1.0f
+#define ILLEGAL_NOBODY 0.0f
+
 static void illegal_action_rewards(State *s, int32_t mover)
 {
+    bool is_player = mover >= 0 && mover < NUM_PLAYERS;
     for (int32_t q = 0; q < NUM_PLAYERS; q++)
-        s->rewards[q] = q == mover ? -1.0f : 1.0f;
+        s->rewards[q] = !is_player ? ILLEGAL_NOBODY : (q == mover ? ILLEGAL_MOVER : ILLEGAL_OTHERS);
 }
 
-/* The key the effects draw from, given the key passed to step (one place, to follow the
-   reference's convention). */
-static inline Key effect_key(Key key)
+/* The key the effects draw from: the step that makes step_count t draws from
+   fold_in(key, STEP_STREAM | t), a counter init never uses (only where step uses chance). */
+#define STEP_STREAM 0x80000000u
+
+static inline Key effect_key(Key key, int32_t step_count)
 {
-    return key;
+    return fold_in(key, STEP_STREAM | (uint32_t)step_count);
 }
 
 /* The key of the next episode after one ends in an auto-reset step. */
@@ -2142,7 +2150,7 @@ static void step(const State *in, State *s, int64_t action, Key key)
         return;
     }
     memset(s->rewards, 0, sizeof s->rewards);
-    Key k = effect_key(key);
+    Key k = effect_key(key, s->step_count);
     const int32_t *p = ACTION_PARAMS[action];
     (void)p;
     switch (ACTION_KIND[action]) {
@@ -2286,7 +2294,7 @@ EXPORT void specc_step_batch(void *states, const int32_t *actions, const uint32_
    flags in the transition arrays and start a new episode from reset_key(key). */
 EXPORT void specc_step_autoreset_batch(void *states, const int32_t *actions, const uint32_t *keys, int64_t n,
                                        void *final_obs, float *rewards, bool *terminated, bool *truncated,
-                                       int threads)
+                                       int32_t *players, int threads)
 {
     State *s = (State *)states;
     obs_t *obs = (obs_t *)final_obs;
@@ -2298,6 +2306,7 @@ EXPORT void specc_step_autoreset_batch(void *states, const int32_t *actions, con
         memcpy(rewards + i * NUM_PLAYERS, s[i].rewards, sizeof s[i].rewards);
         terminated[i] = s[i].terminated;
         truncated[i] = s[i].truncated;
+        players[i] = s[i].current_player;
         if (s[i].terminated || s[i].truncated)
             init(&s[i], reset_key(key));
     }

@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 
 from .. import __version__, ir
+from ..errors import SpecError
 from .c_expr import CTYPE, CExpr, Temps, cast, literal, local_key, mangle, reads, unravel
-from .common import action_table, chance_sites, max_params
+from .common import action_table, chance_sites, illegal_rewards, max_params
 
 RESET_SITE = 0x7E5E7  # specc.api.RESET_SITE: the next episode's key is fold_in(key, RESET_SITE)
 
@@ -144,14 +145,17 @@ class CBlock:
         self.out.indent -= 1
         self.out.line("}")
 
-    def visit_If(self, s: ir.If, keyword: str = "if") -> None:
-        self.out.line(f"{keyword} ({self.expr().gen(s.test)}) {{")
-        self.out.indent += 1
-        self.block(s.then)
-        self.out.indent -= 1
-        if len(s.orelse) == 1 and isinstance(s.orelse[0], ir.If):
-            self.visit_If(s.orelse[0], "} else if")
-            return
+    def visit_If(self, s: ir.If) -> None:
+        keyword = "if"
+        while True:  # elif chains in a loop, not recursion (a thousand elifs)
+            self.out.line(f"{keyword} ({self.expr().gen(s.test)}) {{")
+            self.out.indent += 1
+            self.block(s.then)
+            self.out.indent -= 1
+            if len(s.orelse) == 1 and isinstance(s.orelse[0], ir.If):
+                s, keyword = s.orelse[0], "} else if"
+                continue
+            break
         if s.orelse:
             self.out.line("} else {")
             self.out.indent += 1
@@ -178,7 +182,7 @@ class CBlock:
         elif s.func == "draw":
             self.out.line("memset(s->rewards, 0, sizeof s->rewards);")
         elif s.func == "reward":
-            who = args[0] if len(args) == 2 else "0"
+            who = args[0] if len(args) == 2 else "_mover"  # reward(x): the player who began the step
             self.out.line(f"_reward(s, {who}, {cast(args[-1], s.args[-1].type, ir.FLOAT32)});")
         if s.func in ("win", "lose", "draw", "terminate"):
             self.out.line("s->terminated = true;")
@@ -239,6 +243,22 @@ def param_bounds(program: ir.Program, action: ir.Action | None = None) -> dict[s
     return {**const_bounds(program), **params}
 
 
+def pays_mover(node: object) -> bool:
+    """Whether a block has a reward(x) statement (paid to the mover)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ir.CallStmt) and n.func == "reward" and len(n.args) == 1:
+            return True
+        if isinstance(n, tuple):
+            stack.extend(n)
+        elif isinstance(n, ir.If):
+            stack.extend((n.then, n.orelse))
+        elif isinstance(n, ir.For):
+            stack.append(n.body)
+    return False
+
+
 def uses_key(node: object) -> bool:
     """Whether the IR draws chance (so its function reads `key`)."""
     import dataclasses
@@ -272,6 +292,8 @@ def effect_body(program: ir.Program, action: ir.Action) -> str:
     if not uses_key(action.effect):
         out.line("(void)key;  /* no chance here */")
     words = draw_words(out, action.effect)
+    if pays_mover(action.effect):
+        out.line("const int32_t _mover = s->current_player;  /* reward(x) pays the player who began the step */")
     for d in local_decls(names, action.effect):
         out.line(d)
     CBlock(out, names, words, Temps(), param_bounds(program, action)).block(action.effect)
@@ -307,7 +329,41 @@ def observe_body(program: ir.Program) -> str:
 
 
 def generate(program: ir.Program) -> str:
-    """The whole native.c for `program`."""
+    """The whole native.c for `program`. Expressions are generated recursively, so a long
+    chain (`a + b + ...` a thousand deep) runs in a thread with a deep stack; one deeper
+    still raises SpecError, and the compiler writes a native.c that says why (#error)."""
+    import sys
+    import threading
+
+    result: list[object] = []
+
+    def run() -> None:
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 200_000))
+        try:
+            result.append(_generate(program))
+        except RecursionError:
+            result.append(SpecError("the C backend: an expression nested too deeply to lower"))
+        except BaseException as err:  # noqa: BLE001 - re-raised in the caller's thread
+            result.append(err)
+        finally:
+            sys.setrecursionlimit(limit)
+
+    size = threading.stack_size()
+    threading.stack_size(512 * 1024 * 1024)
+    try:
+        worker = threading.Thread(target=run, name="specc-c-backend")
+        worker.start()
+    finally:
+        threading.stack_size(size)
+    worker.join()
+    if isinstance(result[0], BaseException):
+        raise result[0]
+    return result[0]  # type: ignore[return-value]
+
+
+def _generate(program: ir.Program) -> str:
+    """The whole native.c for `program` (see generate)."""
     from .common import render_text
 
     names = state_names(program)
@@ -343,6 +399,7 @@ def generate(program: ir.Program) -> str:
         obs_size=math.prod(program.observation_type.shape),
         obs_ctype=CTYPE[program.observation_type.dtype],
         reset_site=RESET_SITE,
+        illegal=[literal(float(v), ir.FLOAT32) for v in illegal_rewards(program)],
         fields=fields,
         constants=constants,
         kinds=[str(k) for k, _ in table],

@@ -227,6 +227,16 @@ class CExpr:
         orelse = cast(self.sub(e.orelse, e, idx), e.orelse.type, e.type)
         return f"({test} ? {then} : {orelse})"
 
+    def visit_Let(self, e: ir.Let, idx: list[str]) -> str:
+        """A procedure's argument or local inside an expression: a GCC statement expression
+        binding the (hidden, unique) name once, then the body's element."""
+        t = e.value.type
+        name = self.name(e.name, t)
+        if not t.shape:
+            return f"({{ {ctype(t)} {name} = {self.gen(e.value)}; {self.at(e.body, idx)}; }})"
+        fill = " ".join(self.fill(e.value, name, t))
+        return f"({{ {CTYPE[t.dtype]} {name}[{math.prod(t.shape)}]; {fill} {self.at(e.body, idx)}; }})"
+
     def visit_ArrayLit(self, e: ir.ArrayLit, idx: list[str]) -> str:
         inner = ir.Type(e.type.dtype, e.type.shape[1:])
         items = [cast(self.at(i, bcast(i.type.shape, inner.shape, idx[1:])), i.type, e.type) for i in e.items]
@@ -282,6 +292,31 @@ class CExpr:
             inner = e.type.shape[:-1]
             items = [cast(self.at(a, bcast(a.type.shape, inner, idx[:-1])), a.type, e.type) for a in args]
             return select(idx[-1], items)
+        if f == "concat":  # along the first axis; a scalar counts as a length-1 array
+            pieces, start = [], 0
+            for a in args:
+                n = a.type.shape[0] if a.type.shape else 1
+                pieces.append((start, n, a))
+                start += n
+            i = idx[0]
+
+            def piece(k: int) -> str:
+                lo, n, a = pieces[k]
+                if not a.type.shape:
+                    return cast(self.gen(a), a.type, e.type)
+                j = str(int(i) - lo) if i.isdigit() else (f"({i} - {lo})" if lo else i)
+                sub = bcast(a.type.shape[1:], e.type.shape[1:], idx[1:])
+                return cast(self.at(a, [j] + sub), a.type, e.type)
+
+            if i.isdigit():
+                return piece(next(k for k, (lo, n, _) in enumerate(pieces) if lo <= int(i) < lo + n))
+            text = piece(len(pieces) - 1)
+            for k in range(len(pieces) - 2, -1, -1):
+                lo, n, _ = pieces[k]
+                text = f"({i} < {lo + n} ? {piece(k)} : {text})"
+            return text
+        if f == "one_hot":  # an index outside 0..n-1 matches no slot
+            return f"({self.at(args[0], idx[:-1])} == {idx[-1]})"
         if f == "reshape":
             x = args[0]
             flat = flat_index(e.type.shape, idx)
