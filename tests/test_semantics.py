@@ -22,7 +22,7 @@ from specc.cli import main
 from specc.docs import language_reference
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
-MODES = ("eager", "jit", "vmap", "python")
+MODES = ("eager", "jit", "vmap", "python", "c")  # c: the native C backend
 
 EDGES = """\
 specc: 1
@@ -149,16 +149,16 @@ observe:
 class Pair:
     """One spec on both backends, run in the four modes."""
 
-    def __init__(self, jax_env: specc.api.Env, py_env: specc.api.Env):
-        self.jax_env, self.py_env = jax_env, py_env
+    def __init__(self, jax_env: specc.api.Env, py_env: specc.api.Env, c_env: specc.api.Env):
+        self.jax_env, self.py_env, self.c_env = jax_env, py_env, c_env
         self.jit_step = jax.jit(jax_env.step)
         self.vmap_step = jax.jit(jax.vmap(jax_env.step))
         self.jit_observe = jax.jit(jax_env.observe)
 
     def start(self, mode: str, key: jax.Array, **fields: Any) -> Any:
         """init(key), then the given fields overwritten (in each field's own dtype)."""
-        if mode == "python":
-            state = self.py_env.init(np.asarray(key))
+        if mode in ("python", "c"):
+            state = (self.py_env if mode == "python" else self.c_env).init(np.asarray(key))
             for name, value in fields.items():
                 old = getattr(state, name)
                 setattr(state, name, np.array(value, np.asarray(old).dtype)[()])
@@ -171,6 +171,8 @@ class Pair:
             with warnings.catch_warnings():
                 warnings.simplefilter("error")  # no NumPy overflow or division warnings
                 return self.py_env.step(state, action, np.asarray(key))
+        if mode == "c":
+            return self.c_env.step(state, action, np.asarray(key))
         if mode == "eager":
             return self.jax_env.step(state, action, key)
         if mode == "jit":
@@ -183,6 +185,8 @@ class Pair:
             with warnings.catch_warnings():
                 warnings.simplefilter("error")
                 return np.asarray(self.py_env.observe(state, player))
+        if mode == "c":
+            return np.asarray(self.c_env.observe(state, player))
         if mode == "jit":
             return np.asarray(self.jit_observe(state, player))
         if mode == "vmap":
@@ -218,7 +222,8 @@ def make(tmp_path_factory: pytest.TempPathFactory):
             folder.mkdir()
             (folder / "spec.yaml").write_text(text)
             out = folder / "generated"
-            made[text] = Pair(*(specc.make(folder / "spec.yaml", backend=b, out_dir=out) for b in ("jax", "python")))
+            backends = ("jax", "python", "c")
+            made[text] = Pair(*(specc.make(folder / "spec.yaml", backend=b, out_dir=out) for b in backends))
         return made[text]
 
     return build
@@ -442,7 +447,7 @@ def test_illegal_action_keeps_range_and_zero_sum_with_three_players(make) -> Non
 
 def test_illegal_action_in_two_player_and_single_player_games() -> None:
     for spec, action, rewards in (("tic_tac_toe", 9, [-1, 1]), ("cartpole", 2, [0.0])):
-        for backend in ("jax", "python"):
+        for backend in ("jax", "python", "c"):
             env = specc.make(f"specs/{spec}.yaml", backend=backend)
             key = jax.random.PRNGKey(0)
             state = env.init(key)
@@ -486,11 +491,13 @@ def test_init_and_step_draw_independently_even_from_one_key(make) -> None:
     same_as_init = repeats = 0
     for seed in range(40):
         key = jax.random.PRNGKey(seed)
-        js, ps = init(key), keys.py_env.init(np.asarray(key))
+        js, ps, cs = init(key), keys.py_env.init(np.asarray(key)), keys.c_env.init(np.asarray(key))
         for _ in range(3):
             js, ps = step(js, 0, key), keys.py_env.step(ps, 0, np.asarray(key))
+            cs = keys.c_env.step(cs, 0, np.asarray(key))
         drawn = value(js, "drawn")
-        np.testing.assert_array_equal(drawn, value(ps, "drawn"))  # the same bits on both backends
+        np.testing.assert_array_equal(drawn, value(ps, "drawn"))  # the same bits on every backend
+        np.testing.assert_array_equal(drawn, value(cs, "drawn"))
         assert int(value(js, "first")) == int(value(ps, "first"))
         same_as_init += int(drawn[0] == int(value(js, "first")))
         repeats += int(drawn[0] == drawn[1] or drawn[1] == drawn[2])

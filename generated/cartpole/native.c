@@ -203,6 +203,8 @@ static inline float _fmod_py(float a, float b)
 
 static inline float _floordivf(float a, float b)
 {
+    if (b == 0.0f)  /* as NumPy: a / b (+-inf, or NaN for 0 / 0) */
+        return a / b;
     float m = fmodf(a, b);
     float d = (a - m) / b;
     if (m != 0.0f && ((m < 0.0f) != (b < 0.0f)))
