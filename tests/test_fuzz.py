@@ -166,3 +166,12 @@ def test_bugs_the_fuzzer_found_stay_fixed() -> None:
     for s in after:
         assert int(s.a) == 4 and float(s.b) == -1.0
     assert int(after[0].c) == int(after[1].c) and 0 <= int(after[0].c) < 2000
+
+
+def test_the_c_backend_is_a_fuzz_backend() -> None:
+    """`specc fuzz --backends c`: the native C backend, registered, agrees with the reference."""
+    assert "c" in BACKENDS
+    report = fuzz(seconds=300, seed=1, programs=6, backends={"c": 1}, allow=tuple(sorted(KNOWN_DIVERGENT)),
+                  max_actions=8, shrink_s=20, max_findings=3)  # fmt: skip
+    assert report.findings == [], report.text()
+    assert report.programs >= 6

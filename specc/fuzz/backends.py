@@ -3,7 +3,7 @@
 The Python reference is what the others are compared with. A backend is a function
 `Environment -> Runner`; a runner steps a list of states (plain dicts of NumPy
 values, one per case) and returns the next states, or a one-line error per case.
-Adding a backend (a C one, say) is a few lines:
+Adding a backend is a few lines (the C one, "c", is NativeRunner below):
 
     @register("c")
     def _c(env: Environment) -> Runner:
@@ -256,3 +256,27 @@ def _host(x: Any, names: list[str]) -> Any:
 register("jax-eager")(lambda env: JaxRunner(env, jit=False))
 register("jax-jit")(lambda env: JaxRunner(env, jit=True))
 register("jax-vmap")(VmapRunner)
+
+
+# -------------------------------------------------------------------- C (native)
+
+
+class NativeRunner(PythonRunner):
+    """The C backend (specc.native): native.c generated from the same IR, built with the
+    system C compiler (cached by content) and stepped one case at a time, as the reference."""
+
+    def __init__(self, env: Environment):
+        import tempfile
+        from pathlib import Path
+
+        from ..compiler import native_source
+        from ..native import load
+
+        self.names = env.field_names()
+        with tempfile.TemporaryDirectory(prefix="specc-fuzz-c-") as tmp:
+            path = Path(tmp) / "native.c"
+            path.write_text(native_source(env.program))  # one the backend cannot lower: #error, a build error
+            self.mod = load(path, env.modules["reference"])
+
+
+register("c")(NativeRunner)
