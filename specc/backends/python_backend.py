@@ -290,14 +290,17 @@ def effect_body(action: ir.Action, names: dict[str, str], known: Bounds, cover: 
 
 def _pays_mover(block: object) -> bool:
     """Whether a block has a reward(x) statement (paid to the mover)."""
-    if isinstance(block, ir.CallStmt):
-        return block.func == "reward" and len(block.args) == 1
-    if isinstance(block, tuple):
-        return any(_pays_mover(s) for s in block)
-    if isinstance(block, ir.If):
-        return _pays_mover(block.then) or _pays_mover(block.orelse)
-    if isinstance(block, ir.For):
-        return _pays_mover(block.body)
+    stack = [block]
+    while stack:  # a loop, not recursion: a thousand elifs nest a thousand deep
+        node = stack.pop()
+        if isinstance(node, ir.CallStmt) and node.func == "reward" and len(node.args) == 1:
+            return True
+        if isinstance(node, tuple):
+            stack.extend(node)
+        elif isinstance(node, ir.If):
+            stack.extend((node.then, node.orelse))
+        elif isinstance(node, ir.For):
+            stack.append(node.body)
     return False
 
 
