@@ -288,16 +288,17 @@ def effect_body(action: ir.Action, names: dict[str, str], known: Bounds, cover: 
     return out.text()
 
 
-def _pays_mover(block: object) -> bool:
+def _pays_mover(block: ir.Block) -> bool:
     """Whether a block has a reward(x) statement (paid to the mover)."""
-    if isinstance(block, ir.CallStmt):
-        return block.func == "reward" and len(block.args) == 1
-    if isinstance(block, tuple):
-        return any(_pays_mover(s) for s in block)
-    if isinstance(block, ir.If):
-        return _pays_mover(block.then) or _pays_mover(block.orelse)
-    if isinstance(block, ir.For):
-        return _pays_mover(block.body)
+    todo = list(block)  # a work list, not recursion: elif chains may be 1,000 deep
+    while todo:
+        s = todo.pop()
+        if isinstance(s, ir.CallStmt) and s.func == "reward" and len(s.args) == 1:
+            return True
+        if isinstance(s, ir.If):
+            todo += [*s.then, *s.orelse]
+        elif isinstance(s, ir.For):
+            todo += s.body
     return False
 
 
