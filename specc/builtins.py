@@ -349,6 +349,9 @@ SEMANTICS: dict[str, str] = {
     "`0.0 // 0.0` is NaN",
     "** (integers)": "wraps in the result's dtype; a negative exponent (at run time; a literal one is "
     "rejected) gives `1 / x ** -n` truncated: 1 for x = 1, ±1 for x = -1, 0 otherwise (also for x = 0)",
+    "subnormal floats": "NOT one meaning yet: magnitudes below 2**-126 (e.g. `1e-40`) are flushed to zero "
+    "by XLA on CPU (so `1e-40 > 0.0` is false in JAX) but kept by NumPy and C; a spec must not depend on "
+    "them (the fuzzer excludes them: `--allow subnormal`)",
     "** (floats)": "IEEE pow: `(-8.0) ** 0.5` is NaN, `0.0 ** -1` is inf",
     "== != < <= > >=": "on floats IEEE: any comparison with NaN is false except `!=`; an integer compared "
     "with a float is converted to float32 first",

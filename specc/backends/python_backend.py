@@ -288,19 +288,17 @@ def effect_body(action: ir.Action, names: dict[str, str], known: Bounds, cover: 
     return out.text()
 
 
-def _pays_mover(block: object) -> bool:
+def _pays_mover(block: ir.Block) -> bool:
     """Whether a block has a reward(x) statement (paid to the mover)."""
-    stack = [block]
-    while stack:  # a loop, not recursion: a thousand elifs nest a thousand deep
-        node = stack.pop()
-        if isinstance(node, ir.CallStmt) and node.func == "reward" and len(node.args) == 1:
+    todo = list(block)  # a work list, not recursion: elif chains may be 1,000 deep
+    while todo:
+        s = todo.pop()
+        if isinstance(s, ir.CallStmt) and s.func == "reward" and len(s.args) == 1:
             return True
-        if isinstance(node, tuple):
-            stack.extend(node)
-        elif isinstance(node, ir.If):
-            stack.extend((node.then, node.orelse))
-        elif isinstance(node, ir.For):
-            stack.append(node.body)
+        if isinstance(s, ir.If):
+            todo += [*s.then, *s.orelse]
+        elif isinstance(s, ir.For):
+            todo += s.body
     return False
 
 

@@ -182,6 +182,11 @@ class JaxRunner(Runner):
         p = np.array([x for x in ps if x is not None], np.int32)
         results = []
         for s, a, k in zip(states, actions, keys):
+            if isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_)) and _int32(a) is None:
+                # under jit JAX itself cuts a 64-bit integer to int32 before step sees it: outside the
+                # documented meaning (docs/language.md, Semantics: step), so not applicable here
+                results.append((None, [None] * len(players), None))
+                continue
             out = _guarded(self.fn, self.to_state(s), a, k, p)
             if isinstance(out, str):
                 results.append((out, [out] * len(players), out))
