@@ -439,16 +439,22 @@ static inline Key reset_key(Key key)
 
 /* ---------------------------------------------------------------- observation */
 
+/* The observe expression for `player`, unchecked (indexes read clamped). */
+static void observe_unchecked(const State *s, int32_t player, obs_t *out)
+{
+    out[0] = s->x;
+    out[1] = s->x_dot;
+    out[2] = s->theta;
+    out[3] = s->theta_dot;
+}
+
 static void observe(const State *s, int32_t player, obs_t *out)
 {
     if (player < 0 || player >= NUM_PLAYERS) {  /* no such player: sees nothing */
         memset(out, 0, sizeof(obs_t) * OBS_SIZE);
         return;
     }
-    out[0] = s->x;
-    out[1] = s->x_dot;
-    out[2] = s->theta;
-    out[3] = s->theta_dot;
+    observe_unchecked(s, player, out);
 }
 
 /* ---------------------------------------------------------------- legal moves */
@@ -508,7 +514,7 @@ static void refresh(State *s)
     if (s->step_count >= 500 && !s->terminated)
         s->truncated = true;
     legal_action_mask(s, s->legal_action_mask);
-    observe(s, s->current_player, s->observation);
+    observe_unchecked(s, s->current_player, s->observation);  /* the checker proved current_player is a player */
 }
 
 /* ------------------------------------------------------------------- init, step */

@@ -438,14 +438,20 @@ static inline Key reset_key(Key key)
 
 /* ---------------------------------------------------------------- observation */
 
+/* The observe expression for `player`, unchecked (indexes read clamped). */
+static void observe_unchecked(const State *s, int32_t player, obs_t *out)
+{
+    for (int32_t _i1 = 0; _i1 < 6; _i1++) for (int32_t _i2 = 0; _i2 < 7; _i2++) out[(_i1 * 7 + _i2) * 2] = (s->board[_i1 * 7 + _i2] == _wadd(player, 1));
+    for (int32_t _i3 = 0; _i3 < 6; _i3++) for (int32_t _i4 = 0; _i4 < 7; _i4++) out[(_i3 * 7 + _i4) * 2 + 1] = (s->board[_i3 * 7 + _i4] == _wsub(2, player));
+}
+
 static void observe(const State *s, int32_t player, obs_t *out)
 {
     if (player < 0 || player >= NUM_PLAYERS) {  /* no such player: sees nothing */
         memset(out, 0, sizeof(obs_t) * OBS_SIZE);
         return;
     }
-    for (int32_t _i1 = 0; _i1 < 6; _i1++) for (int32_t _i2 = 0; _i2 < 7; _i2++) out[(_i1 * 7 + _i2) * 2] = (s->board[_i1 * 7 + _i2] == _wadd(player, 1));
-    for (int32_t _i3 = 0; _i3 < 6; _i3++) for (int32_t _i4 = 0; _i4 < 7; _i4++) out[(_i3 * 7 + _i4) * 2 + 1] = (s->board[_i3 * 7 + _i4] == _wsub(2, player));
+    observe_unchecked(s, player, out);
 }
 
 /* ---------------------------------------------------------------- legal moves */
@@ -500,7 +506,7 @@ static void effect_drop(State *s, int32_t col, Key key)
 static void refresh(State *s)
 {
     legal_action_mask(s, s->legal_action_mask);
-    observe(s, s->current_player, s->observation);
+    observe_unchecked(s, s->current_player, s->observation);  /* the checker proved current_player is a player */
 }
 
 /* ------------------------------------------------------------------- init, step */

@@ -485,12 +485,9 @@ static inline Key reset_key(Key key)
 
 /* ---------------------------------------------------------------- observation */
 
-static void observe(const State *s, int32_t player, obs_t *out)
+/* The observe expression for `player`, unchecked (indexes read clamped). */
+static void observe_unchecked(const State *s, int32_t player, obs_t *out)
 {
-    if (player < 0 || player >= NUM_PLAYERS) {  /* no such player: sees nothing */
-        memset(out, 0, sizeof(obs_t) * OBS_SIZE);
-        return;
-    }
     out[0] = ((int16_t)(s->card[_ix(player, 2) * 4]));
     out[1] = ((int16_t)(s->card[_ix(player, 2) * 4 + 1]));
     out[2] = ((int16_t)(s->card[_ix(player, 2) * 4 + 2]));
@@ -563,6 +560,15 @@ static void observe(const State *s, int32_t player, obs_t *out)
     out[125] = ((int16_t)(0));
     out[126] = ((int16_t)(0));
     out[127] = ((int16_t)(0));
+}
+
+static void observe(const State *s, int32_t player, obs_t *out)
+{
+    if (player < 0 || player >= NUM_PLAYERS) {  /* no such player: sees nothing */
+        memset(out, 0, sizeof(obs_t) * OBS_SIZE);
+        return;
+    }
+    observe_unchecked(s, player, out);
 }
 
 /* ---------------------------------------------------------------- legal moves */

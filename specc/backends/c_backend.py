@@ -13,7 +13,7 @@ import math
 from .. import __version__, ir
 from ..errors import SpecError
 from .c_expr import CTYPE, CExpr, Temps, cast, literal, local_key, mangle, reads, unravel
-from .common import action_table, chance_sites, illegal_rewards, max_params
+from .common import action_table, chance_sites, illegal_rewards, max_params, player_always_valid
 
 RESET_SITE = 0x7E5E7  # specc.api.RESET_SITE: the next episode's key is fold_in(key, RESET_SITE)
 
@@ -399,6 +399,7 @@ def _generate(program: ir.Program) -> str:
         obs_size=math.prod(program.observation_type.shape),
         obs_ctype=CTYPE[program.observation_type.dtype],
         reset_site=RESET_SITE,
+        player_proven=player_always_valid(program),
         illegal=[literal(float(v), ir.FLOAT32) for v in illegal_rewards(program)],
         fields=fields,
         constants=constants,
