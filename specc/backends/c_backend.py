@@ -13,23 +13,9 @@ import math
 from .. import __version__, ir
 from ..errors import SpecError
 from .c_expr import CTYPE, CExpr, Temps, cast, literal, local_key, mangle, reads, unravel
-from .common import action_table, chance_sites, illegal_rewards, max_params, player_always_valid
+from .common import Emitter, action_table, chance_sites, illegal_rewards, max_params, player_always_valid
 
 RESET_SITE = 0x7E5E7  # specc.api.RESET_SITE: the next episode's key is fold_in(key, RESET_SITE)
-
-
-class CEmitter:
-    """Collects indented lines of C."""
-
-    def __init__(self, indent: int = 1):
-        self.lines: list[str] = []
-        self.indent = indent
-
-    def line(self, text: str) -> None:
-        self.lines.append("    " * self.indent + text)
-
-    def text(self) -> str:
-        return "\n".join(self.lines)
 
 
 def flatten(value: object) -> list:
@@ -42,7 +28,7 @@ def flatten(value: object) -> list:
 class CBlock:
     """Statements -> C lines mutating the state `s`."""
 
-    def __init__(self, out: CEmitter, names: dict[str, str], words: dict[int, str], temps: Temps,
+    def __init__(self, out: Emitter, names: dict[str, str], words: dict[int, str], temps: Temps,
                  bounds: dict[str, tuple[int, int]] | None = None):  # fmt: skip
         self.out = out
         self.names = names
@@ -272,7 +258,7 @@ def uses_key(node: object) -> bool:
     return False
 
 
-def draw_words(out: CEmitter, *nodes: object) -> dict[int, str]:
+def draw_words(out: Emitter, *nodes: object) -> dict[int, str]:
     """The function's random words, as the other backends draw them (word k of
     bits(key, (n,)) for its k-th chance site), each computed only where it is used."""
     return {site: f"random_word_at(key, {i})" for i, site in enumerate(chance_sites(*nodes))}
@@ -287,7 +273,7 @@ def state_names(program: ir.Program) -> dict[str, str]:
 
 def effect_body(program: ir.Program, action: ir.Action) -> str:
     """The body of `effect_NAME(s, params, key)`."""
-    out = CEmitter()
+    out = Emitter(1)
     names = dict(state_names(program), **{p.name: mangle(p.name) for p in action.params})
     if not uses_key(action.effect):
         out.line("(void)key;  /* no chance here */")
@@ -302,7 +288,7 @@ def effect_body(program: ir.Program, action: ir.Action) -> str:
 
 def init_body(program: ir.Program) -> str:
     """The body of `init(s, key)`: the fields' declared values, then the spec's init rules."""
-    out = CEmitter()
+    out = Emitter(1)
     names = state_names(program)
     if not uses_key((tuple(f.init for f in program.fields), program.init)):
         out.line("(void)key;  /* no chance here */")
@@ -320,7 +306,7 @@ def init_body(program: ir.Program) -> str:
 
 def observe_body(program: ir.Program) -> str:
     """The body of `observe(s, player, out)` for a player in range."""
-    out = CEmitter()
+    out = Emitter(1)
     ex = CExpr(state_names(program), {}, Temps(), bounds=param_bounds(program))
     t = program.observation_type
     for line in ex.fill(program.observe, "out", t):
