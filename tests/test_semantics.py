@@ -327,6 +327,21 @@ def test_float_to_int_casts_saturate(make, f, c32, c16, c8) -> None:
 
 
 @pytest.mark.parametrize(
+    ("c32", "c16", "c8", "want"),
+    [
+        ("int(-3e9)", "int16(1e30)", "int8(-1e30)", (INT_MIN, 2**15 - 1, -128)),
+        ("int(float(K))", "int16(-300.0 * 200.0)", "int8(-300.0)", (2**31 - 1, -(2**15), -128)),
+    ],
+)
+def test_float_to_int_casts_of_constants_saturate(make, c32, c16, c8, want) -> None:
+    """Found by the fuzzer: under jit, JAX folds a cast of a constant with NumPy's cast (which
+    wraps: int8(-300.0) gave -44, int8(-1e30) gave 0) instead of XLA's saturating convert."""
+    text = EDGES.replace("c32 = int(f)", f"c32 = {c32}").replace("c16 = int16(f)", f"c16 = {c16}")
+    text = text.replace("c8 = int8(f)", f"c8 = {c8}").replace("actions:\n", "constants:\n  K: 1e30\nactions:\n", 1)
+    expect(make(text).run(GO), c32=want[0], c16=want[1], c8=want[2])
+
+
+@pytest.mark.parametrize(
     ("a", "e", "pw"),
     [
         (2, -1, 0),

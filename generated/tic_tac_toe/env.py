@@ -142,6 +142,18 @@ def _shuffle(zone, key):
     ).astype(zone.dtype)
 
 
+def _f2i(x, dtype):
+    """Float `x` as the integer `dtype`: truncated toward zero, saturated at the dtype's
+    limits, NaN giving 0. XLA's convert does this at run time, but JAX folds a convert of a
+    constant with NumPy's cast (which wraps), so the bounds are applied here explicitly."""
+    info = jnp.iinfo(dtype)
+    x = jnp.asarray(x, jnp.float32)
+    # the largest float32 below 2**(bits-1): int32's own maximum has no float32 form
+    below = float(np.nextafter(np.float32(info.max + 1), np.float32(0)))
+    inside = jnp.clip(jnp.where(jnp.isnan(x), 0.0, x), float(info.min), below).astype(dtype)
+    return jnp.where(x >= info.max + 1.0, jnp.asarray(info.max, dtype), inside)
+
+
 def _floordiv(a, b):
     """Integer a // b, 0 where b is 0 (XLA alone would give -1 or -2)."""
     zero = b == 0

@@ -125,6 +125,8 @@ class JaxExpr(ExprGen):
         if f == "where":
             return f"jnp.where({args[0]}, {args[1]}, {args[2]})"
         if f in CASTS:
+            if e.args[0].type.is_float and CASTS[f] in ir.INT_BOUNDS:  # saturating (see _f2i)
+                return f"_f2i({args[0]}, {JNP_DTYPE[CASTS[f]]})"
             return f"jnp.asarray({args[0]}).astype({JNP_DTYPE[CASTS[f]]})"
         if f in ("any", "all"):
             return f"jnp.{f}({args[0]})"
