@@ -349,6 +349,11 @@ SEMANTICS: dict[str, str] = {
     "`0.0 // 0.0` is NaN",
     "** (integers)": "wraps in the result's dtype; a negative exponent (at run time; a literal one is "
     "rejected) gives `1 / x ** -n` truncated: 1 for x = 1, ±1 for x = -1, 0 otherwise (also for x = 0)",
+    "constant expressions": "an operation on literals and constants only is computed when the spec is "
+    "checked, as the `constants:` section is: integers exactly (a result that does not fit the dtype it "
+    "is used as, or a division by a literal 0, is an error), floats in double precision, comparisons "
+    "included, and the result is rounded once to float32 where it is used: `(0.1 + 0.2) > 0.3` is true "
+    "(in float32 arithmetic it would be false)",
     "subnormal floats": "NOT one meaning yet: magnitudes below 2**-126 (e.g. `1e-40`) are flushed to zero "
     "by XLA on CPU (so `1e-40 > 0.0` is false in JAX) but kept by NumPy and C; a spec must not depend on "
     "them (the fuzzer excludes them: `--allow subnormal`)",

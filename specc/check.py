@@ -208,6 +208,8 @@ class ExprChecker:
         if e.op == "not":
             if not x.type.is_bool:
                 raise SpecError(f"'not' needs a bool, not {x.type}", e.pos)
+            if isinstance(x, ir.Literal):
+                return ir.Literal(e.pos, value=not x.value, type=x.type)
             return dataclasses.replace(e, operand=x, type=x.type)
         if x.type.is_bool:
             raise SpecError("cannot negate a bool", e.pos)
@@ -523,8 +525,10 @@ def _check_operands(op: str, left: ir.Expr, right: ir.Expr) -> None:
 
 def _fold_binary(op: str, a: Any, b: Any, pos: Pos) -> Any:
     try:
-        if op in ("and", "or", "==", "!=", "<", "<=", ">", ">="):
-            return None  # rarely useful, keep the expression
+        if op in ("and", "or"):
+            return (a and b) if op == "and" else (a or b)
+        if op in ("==", "!=", "<", "<=", ">", ">="):  # as the arithmetic: exactly, in Python's double
+            return {"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
         if op == "/":
             return a / b
         if op == "//":

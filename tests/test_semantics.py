@@ -546,3 +546,32 @@ def test_semantics_section_is_generated_from_the_table() -> None:
     for construct in specc.builtins.SEMANTICS:
         assert f"`{construct}`" in section or construct in section, construct
     assert "x // 0 == 0" in section and "all-zero observation" in section
+
+
+CONSTANT_EXPRESSIONS = """\
+specc: 1
+name: folded
+players: 1
+state:
+  a: {type: bool, init: false}
+  b: {type: bool, init: false}
+  c: {type: bool, init: false}
+  x: {type: float32, init: 0.0}
+actions:
+  go:
+    effect: |
+      a = (0.1 + 0.2) > 0.3
+      b = not (16777217 == 16777216.0)
+      w = x + 0.1
+      c = (w + 0.2) > 0.3
+observe:
+  type: "float32[1]"
+  value: stack(x)
+"""
+
+
+def test_constant_expressions_are_computed_when_checked(make) -> None:
+    """Literal-only comparisons were computed by Python in double in the JAX code and in float32
+    by the reference ((0.1 + 0.2) > 0.3: true against false); now the checker folds them, in
+    double, as it folds literal arithmetic and the constants section. Run-time values stay float32."""
+    expect(make(CONSTANT_EXPRESSIONS).run(0), a=True, b=True, c=False)
