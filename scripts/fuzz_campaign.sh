@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The long differential-fuzzing run (issue 9): successive `specc fuzz` runs with distinct
+# seeds, each line of the log one run (its seed, commit and report), so a campaign spread
+# over several sessions or machines adds up. Divergences are saved under $OUT/found.
+#   scripts/fuzz_campaign.sh [FIRST_SEED] [RUNS] [SECONDS_PER_RUN]
+#   scripts/fuzz_campaign.sh --total      # programs, specs and divergences over the whole log
+set -uo pipefail
+OUT="${SPECC_FUZZ_CAMPAIGN:-$HOME/.cache/specc/fuzz-campaign}"
+LOG="$OUT/log.txt"
+mkdir -p "$OUT/found"
+if [[ "${1:-}" == "--total" ]]; then
+    awk '/^seed/ {runs++; match($0, /[0-9]+ programs in [0-9]+ specs/); split(substr($0, RSTART, RLENGTH), f, " ");
+        p += f[1]; s += f[4]; match($0, /[0-9]+ divergence/); d += substr($0, RSTART, RLENGTH) + 0}
+        END {printf "%d runs: %d programs in %d specs, %d divergence kind(s)\n", runs, p, s, d}' "$LOG"
+    exit 0
+fi
+seed="${1:-1000}"
+runs="${2:-1000000}"
+seconds="${3:-1200}"
+commit="$(git -C "$(dirname "$0")/.." rev-parse --short HEAD)"
+for ((i = 0; i < runs; i++, seed++)); do
+    report="$(specc fuzz --time "$seconds" --seed "$seed" --allow subnormal --max-actions 24 --out "$OUT/found" 2>&1)"
+    echo "seed $seed commit $commit $(date -u +%FT%TZ): $(echo "$report" | head -1)" >> "$LOG"
+    echo "$report" | tail -n +2 | sed 's/^/    /' >> "$LOG"
+done
