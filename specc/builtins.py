@@ -354,9 +354,12 @@ SEMANTICS: dict[str, str] = {
     "is used as, or a division by a literal 0, is an error), floats in double precision, comparisons "
     "included, and the result is rounded once to float32 where it is used: `(0.1 + 0.2) > 0.3` is true "
     "(in float32 arithmetic it would be false)",
-    "subnormal floats": "NOT one meaning yet: magnitudes below 2**-126 (e.g. `1e-40`) are flushed to zero "
-    "by XLA on CPU (so `1e-40 > 0.0` is false in JAX) but kept by NumPy and C; a spec must not depend on "
-    "them (the fuzzer excludes them: `--allow subnormal`)",
+    "subnormal floats": "count as zero (flush to zero), as XLA computes on CPU: a float32 of magnitude "
+    "below 2**-126 (e.g. `1e-40`) is read as 0.0 (sign kept) by every operation and comparison, and an "
+    "operation whose result would be one gives 0.0 (`1e-40 > 0.0` is false; `x * 1e-20` with x = 1e-20 "
+    "is 0.0). Literals, constants and table values are flushed when the spec is checked; the reference "
+    "flushes each float result, C sets the CPU's flush modes. A value only copied (never operated on) "
+    "may keep its bits. Limit: on a GPU, XLA flushes only with `XLA_FLAGS=--xla_gpu_ftz=true`",
     "** (floats)": "IEEE pow: `(-8.0) ** 0.5` is NaN, `0.0 ** -1` is inf",
     "== != < <= > >=": "on floats IEEE: any comparison with NaN is false except `!=`; an integer compared "
     "with a float is converted to float32 first",

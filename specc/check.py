@@ -140,7 +140,8 @@ class ExprChecker:
 
     def visit_Literal(self, e: ir.Literal) -> ir.Expr:
         _fit_literals("int32", e)
-        return dataclasses.replace(e, type=literal_type(e.value))
+        value = ir.flush_subnormal(e.value) if isinstance(e.value, float) else e.value
+        return dataclasses.replace(e, value=value, type=literal_type(e.value))
 
     def visit_Name(self, e: ir.Name) -> ir.Expr:
         b = self.scope.lookup(e.name)
@@ -232,6 +233,8 @@ class ExprChecker:
         if isinstance(left, ir.Literal) and isinstance(right, ir.Literal):
             folded = _fold_binary(e.op, left.value, right.value, e.pos)
             if folded is not None:
+                if isinstance(folded, float):
+                    folded = ir.flush_subnormal(folded)
                 result = ir.Literal(e.pos, value=folded, type=t)
                 _fit_literals("int32", result)
                 return result

@@ -10,6 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 DTYPES = ("bool", "int8", "int16", "int32", "float32")
+SMALLEST_NORMAL = 2.0**-126  # float32's smallest normal magnitude: anything smaller counts as zero
+
+
+def flush_subnormal(value: float) -> float:
+    """A float constant as every backend computes with it: rounded to float32, and 0.0 (sign
+    kept) if that is subnormal (docs/language.md, Semantics: subnormal floats)."""
+    import math
+
+    import numpy as np
+
+    f = float(np.float32(value))
+    return math.copysign(0.0, f) if 0.0 < abs(f) < SMALLEST_NORMAL else value
+
+
 INT_BOUNDS = {
     "int8": (-(2**7), 2**7 - 1),
     "int16": (-(2**15), 2**15 - 1),

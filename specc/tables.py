@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from .errors import SpecError
-from .ir import INT_BOUNDS, Pos
+from .ir import INT_BOUNDS, Pos, flush_subnormal
 
 NUMERIC = ("bool", "int8", "int16", "int32", "float32")
 
@@ -68,7 +68,7 @@ def convert(value: Any, kind: str, enums: dict[str, list[str]], names: dict[str,
         return text in ("true", "yes", "1")
     if kind == "float32":
         try:
-            return 0.0 if _empty(value) else float(value)
+            return 0.0 if _empty(value) else flush_subnormal(float(value))
         except ValueError:
             raise SpecError(f"{where}: {value!r} is not a number", pos) from None
     if _empty(value):

@@ -22,7 +22,7 @@ REGRESSIONS = Path(__file__).resolve().parent / "fuzz_regressions"
 # Edge kinds where today's backends disagree (issue 9, part 1 defines and implements them):
 # a saved regression of one of these kinds is expected to fail until then (strict xfail,
 # so the suite says when a fix lands and the kind must leave this list).
-KNOWN_DIVERGENT = {"subnormal"}  # XLA on CPU flushes subnormal floats to zero; NumPy does not
+KNOWN_DIVERGENT: set[str] = set()  # none today (subnormal floats were, until they got one meaning)
 
 
 @settings(max_examples=15, deadline=None, database=None, phases=[Phase.generate],

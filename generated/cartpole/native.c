@@ -562,6 +562,39 @@ static void step(const State *in, State *s, int64_t action, Key key)
 
 #define EXPORT __attribute__((visibility("default")))
 
+/* Subnormal floats count as zero, as inputs and as results (flush-to-zero and
+   denormals-are-zero), as XLA computes on CPU: set in the CPU's float control register for
+   the length of each call, in every thread (docs/language.md, Semantics: subnormal floats). */
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+typedef unsigned int fpmode_t;
+static inline fpmode_t flush_subnormals(void)
+{
+    fpmode_t old = _mm_getcsr();
+    _mm_setcsr(old | 0x8040u); /* FTZ | DAZ */
+    return old;
+}
+static inline void restore_fpmode(fpmode_t old) { _mm_setcsr(old); }
+#elif defined(__aarch64__)
+typedef uint64_t fpmode_t;
+static inline fpmode_t flush_subnormals(void)
+{
+    fpmode_t old;
+    __asm__ volatile("mrs %0, fpcr" : "=r"(old));
+    __asm__ volatile("msr fpcr, %0" : : "r"(old | (1ull << 24))); /* FZ */
+    return old;
+}
+static inline void restore_fpmode(fpmode_t old) { __asm__ volatile("msr fpcr, %0" : : "r"(old)); }
+#else
+#error "specc: no flush-to-zero control known for this CPU (docs/language.md, Semantics: subnormal floats)"
+#endif
+#define FLUSHED(call)                            \
+    do {                                         \
+        fpmode_t mode_ = flush_subnormals();     \
+        call;                                    \
+        restore_fpmode(mode_);                   \
+    } while (0)
+
 static inline Key load_key(const uint32_t *key)
 {
     Key k = {{0u, 0u}};
@@ -596,28 +629,28 @@ EXPORT void specc_offsets(int64_t *out)
 
 EXPORT void specc_init(void *s, const uint32_t *key)
 {
-    init((State *)s, load_key(key));
+    FLUSHED(init((State *)s, load_key(key)));
 }
 
 EXPORT void specc_step(const void *in, void *out, int64_t action, const uint32_t *key)
 {
-    step((const State *)in, (State *)out, action, load_key(key));
+    FLUSHED(step((const State *)in, (State *)out, action, load_key(key)));
 }
 
 EXPORT void specc_observe(const void *s, int64_t player, void *out)
 {
     int32_t p = (player < 0 || player >= NUM_PLAYERS) ? -1 : (int32_t)player;
-    observe((const State *)s, p, (obs_t *)out);
+    FLUSHED(observe((const State *)s, p, (obs_t *)out));
 }
 
 EXPORT void specc_invariants(const void *s, bool *out)
 {
-    invariants((const State *)s, out);
+    FLUSHED(invariants((const State *)s, out));
 }
 
 EXPORT void specc_refresh(void *s)
 {
-    refresh((State *)s);
+    FLUSHED(refresh((State *)s));
 }
 
 EXPORT void specc_fold_in(const uint32_t *key, uint32_t data, uint32_t *out)
@@ -635,17 +668,27 @@ EXPORT void specc_random_bits(const uint32_t *key, int32_t n, uint32_t *out)
 EXPORT void specc_init_batch(void *states, const uint32_t *keys, int64_t n, int threads)
 {
     State *s = (State *)states;
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (int64_t i = 0; i < n; i++)
-        init(&s[i], load_key(keys + 2 * i));
+#pragma omp parallel num_threads(threads)
+    {
+        fpmode_t mode = flush_subnormals();
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < n; i++)
+            init(&s[i], load_key(keys + 2 * i));
+        restore_fpmode(mode);
+    }
 }
 
 EXPORT void specc_step_batch(void *states, const int32_t *actions, const uint32_t *keys, int64_t n, int threads)
 {
     State *s = (State *)states;
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (int64_t i = 0; i < n; i++)
-        step(&s[i], &s[i], actions[i], load_key(keys + 2 * i));
+#pragma omp parallel num_threads(threads)
+    {
+        fpmode_t mode = flush_subnormals();
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < n; i++)
+            step(&s[i], &s[i], actions[i], load_key(keys + 2 * i));
+        restore_fpmode(mode);
+    }
 }
 
 /* Step every environment; where an episode ends, keep its final observation, rewards and
@@ -656,17 +699,22 @@ EXPORT void specc_step_autoreset_batch(void *states, const int32_t *actions, con
 {
     State *s = (State *)states;
     obs_t *obs = (obs_t *)final_obs;
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (int64_t i = 0; i < n; i++) {
-        Key key = load_key(keys + 2 * i);
-        step(&s[i], &s[i], actions[i], key);
-        memcpy(obs + i * OBS_SIZE, s[i].observation, sizeof s[i].observation);
-        memcpy(rewards + i * NUM_PLAYERS, s[i].rewards, sizeof s[i].rewards);
-        terminated[i] = s[i].terminated;
-        truncated[i] = s[i].truncated;
-        players[i] = s[i].current_player;
-        if (s[i].terminated || s[i].truncated)
-            init(&s[i], reset_key(key));
+#pragma omp parallel num_threads(threads)
+    {
+        fpmode_t mode = flush_subnormals();
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < n; i++) {
+            Key key = load_key(keys + 2 * i);
+            step(&s[i], &s[i], actions[i], key);
+            memcpy(obs + i * OBS_SIZE, s[i].observation, sizeof s[i].observation);
+            memcpy(rewards + i * NUM_PLAYERS, s[i].rewards, sizeof s[i].rewards);
+            terminated[i] = s[i].terminated;
+            truncated[i] = s[i].truncated;
+            players[i] = s[i].current_player;
+            if (s[i].terminated || s[i].truncated)
+                init(&s[i], reset_key(key));
+        }
+        restore_fpmode(mode);
     }
 }
 
@@ -716,15 +764,20 @@ EXPORT void specc_bench(void *states, int64_t n, int64_t steps, const uint32_t *
 {
     State *s = (State *)states;
     uint32_t b = (uint32_t)n;
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (int64_t i = 0; i < n; i++) {
-        State *e = &s[i];
-        init(e, harness_key(seed, 3u, b, (uint32_t)i));
-        for (uint32_t t = 1; t <= (uint32_t)steps; t++) {
-            int32_t action = random_legal(harness_word(seed, 4u * t, b, (uint32_t)i), e->legal_action_mask);
-            step(e, e, action, harness_key(seed, 4u * t + 1u, b, (uint32_t)i));
-            if (e->terminated || e->truncated)
-                init(e, harness_key(seed, 4u * t + 2u, b, (uint32_t)i));
+#pragma omp parallel num_threads(threads)
+    {
+        fpmode_t mode = flush_subnormals();
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < n; i++) {
+            State *e = &s[i];
+            init(e, harness_key(seed, 3u, b, (uint32_t)i));
+            for (uint32_t t = 1; t <= (uint32_t)steps; t++) {
+                int32_t action = random_legal(harness_word(seed, 4u * t, b, (uint32_t)i), e->legal_action_mask);
+                step(e, e, action, harness_key(seed, 4u * t + 1u, b, (uint32_t)i));
+                if (e->terminated || e->truncated)
+                    init(e, harness_key(seed, 4u * t + 2u, b, (uint32_t)i));
+            }
         }
+        restore_fpmode(mode);
     }
 }

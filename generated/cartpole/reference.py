@@ -88,6 +88,18 @@ def _cast(value, dtype):
     return value.astype(dtype)[()]
 
 
+_SMALLEST_NORMAL = np.float32(2.0**-126)
+
+
+def _ftz(x):
+    """`x` (float32) with subnormal values as zero, sign kept, as XLA computes on CPU (flush to
+    zero; docs/language.md, Semantics: subnormal floats). Every float operation's result goes
+    through it; float fields are flushed as step and observe read them."""
+    if isinstance(x, np.ndarray) and x.ndim:
+        return np.where(np.abs(x) < _SMALLEST_NORMAL, x * np.float32(0), x)
+    return x * np.float32(0) if abs(x) < _SMALLEST_NORMAL else x
+
+
 def _clamp(i, n):
     """An index into an axis of n as JAX reads it: negative counts from the end, then clamped."""
     if isinstance(i, np.ndarray) and i.ndim:
@@ -227,7 +239,7 @@ def _uniform(word, low, high):
     unit = np.array((np.uint32(word) >> 9) | np.uint32(0x3F800000), np.uint32).view(np.float32)[
         ()
     ] - np.float32(1.0)
-    return low + (high - low) * unit
+    return _ftz(low + _ftz(_ftz(high - low) * unit))
 
 
 def _choose(word, mask):
@@ -284,7 +296,7 @@ def _lose(s, player):
 def _pay(s, player, value):
     """Add `value` to `player`'s reward (nothing if no such player)."""
     if 0 <= player < NUM_PLAYERS:
-        s.rewards[player] += np.float32(value)
+        s.rewards[player] = _ftz(s.rewards[player] + np.float32(value))
 
 
 def _observe(s: State, player) -> np.ndarray:
@@ -301,6 +313,11 @@ def observe(s: State, player) -> np.ndarray:
     player = _whole(player)
     if not 0 <= player < NUM_PLAYERS:
         return np.zeros(OBSERVATION_SHAPE, OBSERVATION_DTYPE)
+    s = s.copy()
+    s.x = _ftz(s.x)  # subnormal inputs read as zero
+    s.x_dot = _ftz(s.x_dot)  # subnormal inputs read as zero
+    s.theta = _ftz(s.theta)  # subnormal inputs read as zero
+    s.theta_dot = _ftz(s.theta_dot)  # subnormal inputs read as zero
     return _observe(s, player)
 
 
@@ -331,18 +348,27 @@ _LEGAL = (_legal_push,)
 def _effect_push(s: State, direction, key) -> None:
     _mover__ = s.current_player  # reward(x) pays the player who began the step
     force = _cast((10.0 if (direction == 1) else -10.0), np.float32)
-    costheta = np.cos(s.theta)
-    sintheta = np.sin(s.theta)
-    temp = (force + (np.float32(0.05) * (s.theta_dot**2) * sintheta)) / np.float32(1.1)
-    thetaacc = ((np.float32(9.8) * sintheta) - (costheta * temp)) / (
-        np.float32(0.5)
-        * (np.float32(1.3333333333333333) - (np.float32(0.1) * (costheta**2) / np.float32(1.1)))
+    costheta = _ftz(np.cos(s.theta))
+    sintheta = _ftz(np.sin(s.theta))
+    temp = _ftz(
+        _ftz(force + _ftz(_ftz(np.float32(0.05) * _ftz(s.theta_dot**2)) * sintheta))
+        / np.float32(1.1)
     )
-    xacc = temp - (np.float32(0.05) * thetaacc * costheta / np.float32(1.1))
-    s.x = s.x + (np.float32(0.02) * s.x_dot)
-    s.x_dot = s.x_dot + (np.float32(0.02) * xacc)
-    s.theta = s.theta + (np.float32(0.02) * s.theta_dot)
-    s.theta_dot = s.theta_dot + (np.float32(0.02) * thetaacc)
+    thetaacc = _ftz(
+        _ftz(_ftz(np.float32(9.8) * sintheta) - _ftz(costheta * temp))
+        / _ftz(
+            np.float32(0.5)
+            * _ftz(
+                np.float32(1.3333333333333333)
+                - _ftz(_ftz(np.float32(0.1) * _ftz(costheta**2)) / np.float32(1.1))
+            )
+        )
+    )
+    xacc = _ftz(temp - _ftz(_ftz(_ftz(np.float32(0.05) * thetaacc) * costheta) / np.float32(1.1)))
+    s.x = _ftz(s.x + _ftz(np.float32(0.02) * s.x_dot))
+    s.x_dot = _ftz(s.x_dot + _ftz(np.float32(0.02) * xacc))
+    s.theta = _ftz(s.theta + _ftz(np.float32(0.02) * s.theta_dot))
+    s.theta_dot = _ftz(s.theta_dot + _ftz(np.float32(0.02) * thetaacc))
     _pay(s, _mover__, 1.0)
     if (
         ((s.x < np.float32(-2.4)) or (s.x > np.float32(2.4)))
@@ -388,6 +414,10 @@ def init(key) -> State:
 def step(state: State, action, key=None) -> State:
     """Apply `action` for the current player; see the JAX backend for the conventions."""
     s = state.copy()
+    s.x = _ftz(s.x)  # subnormal inputs read as zero
+    s.x_dot = _ftz(s.x_dot)  # subnormal inputs read as zero
+    s.theta = _ftz(s.theta)  # subnormal inputs read as zero
+    s.theta_dot = _ftz(s.theta_dot)  # subnormal inputs read as zero
     if state.terminated or state.truncated:
         s.rewards = np.zeros(NUM_PLAYERS, np.float32)
         return s

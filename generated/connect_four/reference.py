@@ -85,6 +85,18 @@ def _cast(value, dtype):
     return value.astype(dtype)[()]
 
 
+_SMALLEST_NORMAL = np.float32(2.0**-126)
+
+
+def _ftz(x):
+    """`x` (float32) with subnormal values as zero, sign kept, as XLA computes on CPU (flush to
+    zero; docs/language.md, Semantics: subnormal floats). Every float operation's result goes
+    through it; float fields are flushed as step and observe read them."""
+    if isinstance(x, np.ndarray) and x.ndim:
+        return np.where(np.abs(x) < _SMALLEST_NORMAL, x * np.float32(0), x)
+    return x * np.float32(0) if abs(x) < _SMALLEST_NORMAL else x
+
+
 def _clamp(i, n):
     """An index into an axis of n as JAX reads it: negative counts from the end, then clamped."""
     if isinstance(i, np.ndarray) and i.ndim:
@@ -224,7 +236,7 @@ def _uniform(word, low, high):
     unit = np.array((np.uint32(word) >> 9) | np.uint32(0x3F800000), np.uint32).view(np.float32)[
         ()
     ] - np.float32(1.0)
-    return low + (high - low) * unit
+    return _ftz(low + _ftz(_ftz(high - low) * unit))
 
 
 def _choose(word, mask):
@@ -281,7 +293,7 @@ def _lose(s, player):
 def _pay(s, player, value):
     """Add `value` to `player`'s reward (nothing if no such player)."""
     if 0 <= player < NUM_PLAYERS:
-        s.rewards[player] += np.float32(value)
+        s.rewards[player] = _ftz(s.rewards[player] + np.float32(value))
 
 
 def _observe(s: State, player) -> np.ndarray:

@@ -77,9 +77,9 @@ class PyExpr(ExprGen):
             if r is None or r[0] < 0 or r[1] > 63:  # a negative exponent, or too big for JAX's own **
                 return f"_ipow({self.gen(e.left)}, {self.gen(e.right)}, {NP_DTYPE[e.type.dtype]})"
         if e.op == "**" and e.type.is_float and e.right.type.is_int and e.right.type.weak:
-            return f"({self.as_float(e.left)} ** {self.gen(e.right)})"  # float to an integer power, as JAX's
-        if e.type.is_float and e.op not in ("==", "!=", "<", "<=", ">", ">="):
-            return f"({self.as_float(e.left)} {e.op} {self.as_float(e.right)})"
+            return f"_ftz({self.as_float(e.left)} ** {self.gen(e.right)})"  # float to an integer power, as JAX's
+        if e.type.is_float and e.op not in ("==", "!=", "<", "<=", ">", ">="):  # subnormal results are 0
+            return f"_ftz({self.as_float(e.left)} {e.op} {self.as_float(e.right)})"
         if e.op in ("==", "!=", "<", "<=", ">", ">=") and (e.left.type.is_float or e.right.type.is_float):
             return f"({self.as_float(e.left)} {e.op} {self.as_float(e.right)})"
         left = self.gen(e.left)
@@ -116,7 +116,7 @@ class PyExpr(ExprGen):
             return f"np.int32(sum(1 {loop} if {body}))"
         if e.op == "sum":
             if e.type.is_float:
-                return f"np.sum(np.array([{body} {loop}], dtype=np.float32))"
+                return f"_ftz(np.sum(np.array([{body} {loop}], dtype=np.float32)))"
             return f"_cast(sum(int({body}) {loop}), np.int32)"  # wraps, as int32 sums do
         if e.op in ("min", "max") and e.type.is_float:  # NaN wins, as in JAX (Python's min would skip it)
             return f"np.{e.op}(np.array([{body} {loop}], dtype=np.float32))"
@@ -128,7 +128,7 @@ class PyExpr(ExprGen):
         f = e.func
         args = [self.gen(a) for a in e.args]
         if f in MATH:
-            return f"np.{f}({self.as_float(e.args[0])})"
+            return f"_ftz(np.{f}({self.as_float(e.args[0])}))"
         if f == "abs":
             return f"np.abs({args[0]})"
         if f in ("min", "max"):
@@ -144,7 +144,8 @@ class PyExpr(ExprGen):
         if f in ("any", "all"):
             return f"bool(np.{f}({args[0]}))"
         if f in ("sum", "count"):
-            return f"np.sum({args[0]}, dtype={NP_DTYPE[e.type.dtype]})"
+            total = f"np.sum({args[0]}, dtype={NP_DTYPE[e.type.dtype]})"
+            return f"_ftz({total})" if e.type.is_float else total
         if f in ("argmax", "argmin"):
             return f"np.int32(np.{f}(np.ravel({args[0]})))"
         if f == "stack":
@@ -362,4 +363,5 @@ def generate(program: ir.Program, coverage: bool = False) -> str:
         invariants=[PyExpr(names, known=known).gen(inv) for inv in program.invariants],
         illegal_rewards=illegal_rewards(program),
         cover=cover,
+        float_fields=[f.name for f in program.fields if f.type.is_float],
     )
