@@ -19,7 +19,7 @@ runs="${2:-1000000}"
 seconds="${3:-1200}"
 commit="$(git -C "$(dirname "$0")/.." rev-parse --short HEAD)"
 for ((i = 0; i < runs; i++, seed++)); do
-    report="$(specc fuzz --time "$seconds" --seed "$seed" --allow subnormal --max-actions 24 --out "$OUT/found" 2>&1)"
+    report="$(specc fuzz --time "$seconds" --seed "$seed" --max-actions 24 --out "$OUT/found" 2>&1)"
     echo "seed $seed commit $commit $(date -u +%FT%TZ): $(echo "$report" | head -1)" >> "$LOG"
     echo "$report" | tail -n +2 | sed 's/^/    /' >> "$LOG"
 done
