@@ -461,8 +461,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="print progress and each finding as it comes")
     p.set_defaults(func=cmd_fuzz)
 
-    p = sub.add_parser("scrape", help="a rules page (URL, .html, .md, .txt) to Markdown with section ids")
-    p.add_argument("source", help="an http(s) URL or a local .html, .md or .txt file")
+    p = sub.add_parser("scrape", help="a rules page (URL, .html, .md, .txt) or JSON card database to Markdown + tables")
+    p.add_argument("source", help="an http(s) URL or a local .html, .md, .txt or .json file")
     p.add_argument("-o", "--output", required=True, help="the Markdown file to write, e.g. rules/NAME.md")
     p.add_argument("--tables", metavar="DIR", help="also export each table to this folder")
     p.add_argument("--format", choices=["csv", "yaml", "both"], default="both", help="table file format (default both)")
