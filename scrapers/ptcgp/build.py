@@ -194,7 +194,7 @@ def summary(built: Built) -> list[str]:
         f"{by_level['language']} only in uses needing new language features)",
         f"decks: {len(built.decks)} valid, {len(built.dropped)} dropped",
     ]
-    for name, errors in built.dropped.items():
+    for errors in built.dropped.values():
         lines += [f"  dropped {e}" for e in errors]
     return lines
 

@@ -181,11 +181,7 @@ def _apply(card: Card, field_name: str, value: str) -> tuple[str, str]:
             attack.damage = int(value)
             return str(before_damage), value
         if part == "energy":
-            old = attack.cost
-            attack.cost = Counter()
-            for chunk in value.split("+"):
-                symbol, _, times = chunk.strip().partition(" x")
-                attack.cost[symbol.strip().lower()] += int(times or 1)
+            old, attack.cost = attack.cost, _energy(value)
             return _shown(old), _shown(attack.cost)
     if field_name in ("hp", "retreat_cost"):
         attr = "hp" if field_name == "hp" else "retreat"
@@ -197,6 +193,26 @@ def _apply(card: Card, field_name: str, value: str) -> tuple[str, str]:
         setattr(card, field_name, value.lower() if field_name == "weakness" else value)
         return _shown(before_text), value
     raise SpecError(f"correction field {field_name!r} is not known to the data step")
+
+
+def _energy(text: str) -> Counter[str]:
+    """'Colorless x2 + Grass' (corrections.csv's way of writing a cost) -> {colorless: 2, grass: 1}."""
+    cost: Counter[str] = Counter()
+    for chunk in text.split("+"):
+        symbol, _, times = chunk.strip().partition(" x")
+        if symbol.strip() and symbol.strip() != "(none)":
+            cost[symbol.strip().lower()] += int(times or 1)
+    return cost
+
+
+def _matches(field_name: str, before: str, listed: str) -> bool:
+    """Whether the value the card had is the `mit_value` corrections.csv lists (it read the same file)."""
+    if field_name.endswith(".energy"):
+        return _energy(before) == _energy(listed)
+    if field_name.endswith(".damage"):
+        listed = listed.rstrip("+x×")
+    norm = {"(none)": ""}
+    return norm.get(before, before).lower() == norm.get(listed, listed).lower()
 
 
 def apply_corrections(cards: list[Card], path: Path) -> list[LogRow]:
@@ -225,6 +241,9 @@ def apply_corrections(cards: list[Card], path: Path) -> list[LogRow]:
             continue
         old_name = card.name
         before, after = _apply(card, field_name, r["other_value"])
+        if not _matches(field_name, before, r["mit_value"]):
+            raise SpecError(f"corrections.csv: {card.id} {field_name} lists {r['mit_value']!r} but the card has "
+                            f"{before!r}: is it the same cards.json?", file=str(path))  # fmt: skip
         if field_name == "name":
             renamed[old_name] = card.name
         log.append(LogRow(card.id, old_name, field_name, before, after, verdict, r["reason"], True))

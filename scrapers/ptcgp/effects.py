@@ -85,7 +85,7 @@ EFFECTS: dict[str, str] = {
     "Revenge": "damage_bonus amount=60 if=own_ko_last_turn",
     "Psychic@Alakazam": "damage_per per=30 count=defender_energy add=yes",
     "Psychic": "damage_per per=20 count=defender_energy add=yes",
-    "Circle Circuit@Pikachu ex": "damage_per per=30 count=own_bench filter=type:lightning add=no",
+    "Circle Circuit": "damage_per per=30 count=own_bench filter=type:lightning add=no",
     "Circle Circuit@Pikachu": "damage_per per=10 count=own_bench filter=type:lightning add=no",
     "Do the Wave": "damage_per per=30 count=own_bench add=no",
     "Lovestrike": "damage_per per=50 count=own_bench filter=name:Nidoking add=yes",
@@ -123,7 +123,8 @@ EFFECTS: dict[str, str] = {
     "Amass": "attach_energy target=self n=1 type=metal",
     "Growth Spurt": "attach_energy target=self n=1 type=grass",
     "Leaf Supply": "attach_energy target=own_bench n=1 type=grass filter=type:grass chooser=self",
-    "Inferno Dance": "flip coins=3 ; attach_energy target=own_bench n=heads type=fire filter=type:fire chooser=self split=yes",
+    "Inferno Dance": "flip coins=3 ; attach_energy target=own_bench n=heads type=fire filter=type:fire chooser=self "
+    "split=yes",
     # lasting effects (the opponent's next turn)
     "Tail Whip": "flip coins=1 ; cant_attack target=defender duration=next_turn if=heads",
     "Ancient Whirlpool": "cant_attack target=defender duration=next_turn",
@@ -173,7 +174,8 @@ ABILITIES: dict[str, tuple[str, str]] = {
     "Drive Off": ("once_per_turn", "switch target=defender chooser=opponent"),
     "Data Scan": ("once_per_turn", "look_deck target=self n=1"),
     "Jungle Totem": ("passive", "energy_value type=grass filter=type:grass value=2"),
-    "Wash Out": ("repeatable", "move_energy from=own_bench to=own_active n=1 type=water filter=type:water chooser=self"),
+    "Wash Out": ("repeatable", "move_energy from=own_bench to=own_active n=1 type=water filter=type:water "
+                 "chooser=self"),
     "Primeval Law": ("passive", "no_evolve target=defender duration=while_active"),
 }
 
@@ -191,7 +193,8 @@ TRAINER_EFFECTS: dict[str, str] = {
     "Giovanni": "damage_dealt target=all_own amount=10 duration=this_turn",
     "Brock": "attach_energy target=own_any n=1 type=fighting filter=name:Golem|Onix chooser=self",
     "Sabrina": "switch target=defender chooser=opponent",
-    "Lt. Surge": "move_energy from=own_bench to=own_active n=all type=lightning filter=name:Raichu|Electrode|Electabuzz",
+    "Lt. Surge": "move_energy from=own_bench to=own_active n=all type=lightning "
+    "filter=name:Raichu|Electrode|Electabuzz",
     "Budding Expeditioner": "return_to_hand target=own_active filter=name:Mew ex ; promote chooser=self",
     "Blue": "damage_taken target=all_own amount=-10 duration=next_turn",
     "Leaf": "retreat_cost target=own_active amount=-2 duration=this_turn",
