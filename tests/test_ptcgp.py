@@ -149,7 +149,8 @@ def test_deck_rules_one_by_one(built) -> None:  # noqa: ANN001
         "Bramble (T1 002) Mega Drain: grass", "Bramble (T1 002) Stomp: grass",
     ]  # fmt: skip
     strict = check_deck(light, cards, strict=True)
-    assert strict[0] == "deck Light: energy covers attacks: Sproutle (T1 001) Vine Whip needs grass" and len(strict) == 4
+    assert len(strict) == 4
+    assert strict[0] == "deck Light: energy covers attacks: Sproutle (T1 001) Vine Whip needs grass"
 
 
 def test_deck_rows_need_31_fields(tmp_path: Path) -> None:
