@@ -134,7 +134,7 @@ EFFECTS: dict[str, str] = {
     "Bother": "no_supporter target=opponent duration=next_turn",
     "Barrier Attack": "damage_taken target=self amount=-20 duration=next_turn",
     "Guard Press": "damage_taken target=self amount=-30 duration=next_turn",
-    "Growl": "damage_dealt target=defender amount=-20 duration=next_turn",
+    "Growl": "damage_dealt target=defender amount=-20 duration=next_turn before_weakness=yes",
     "Dig": "flip coins=1 ; invulnerable target=self duration=next_turn if=heads",
     "Dive": "flip coins=1 ; invulnerable target=self duration=next_turn if=heads",
     "Smokescreen": "attack_coin target=defender duration=next_turn",
@@ -147,7 +147,8 @@ EFFECTS: dict[str, str] = {
     "Shadow Claw": "flip coins=1 ; discard_hand target=opponent n=1 chooser=random if=heads",
     "Mimic": "shuffle_hand target=self ; draw n=opp_hand",
     "Psy Report": "reveal_hand target=opponent",
-    "Primal Wingbeat": "flip coins=1 ; shuffle_into_deck target=defender if=heads",
+    "Primal Wingbeat": "flip coins=1 ; shuffle_into_deck target=defender if=heads ; "
+    "promote target=opponent chooser=opponent if=heads",
     # switching and copying
     "Teleport": "switch target=self chooser=self",
     "Leap Out": "switch target=self chooser=self",
@@ -173,7 +174,7 @@ ABILITIES: dict[str, tuple[str, str]] = {
     "Gas Leak": ("once_per_turn", "status target=defender status=poisoned if=self_active"),
     "Drive Off": ("once_per_turn", "switch target=defender chooser=opponent"),
     "Data Scan": ("once_per_turn", "look_deck target=self n=1"),
-    "Jungle Totem": ("passive", "energy_value type=grass filter=type:grass value=2"),
+    "Jungle Totem": ("passive", "energy_value type=grass filter=type:grass value=2 stack=no"),
     "Wash Out": ("repeatable", "move_energy from=own_bench to=own_active n=1 type=water filter=type:water "
                  "chooser=self"),
     "Primeval Law": ("passive", "no_evolve target=defender duration=while_active"),
@@ -188,14 +189,15 @@ TRAINER_EFFECTS: dict[str, str] = {
     "Old Amber": _FOSSIL,
     "Erika": "heal target=own_any amount=50 filter=type:grass chooser=self",
     "Misty": "flip coins=until_tails ; attach_energy target=own_any n=heads type=water filter=type:water chooser=self",
-    "Blaine": "damage_dealt target=own_active amount=30 filter=name:Ninetales|Rapidash|Magmar duration=this_turn",
-    "Koga": "return_to_hand target=own_active filter=name:Muk|Weezing ; promote chooser=self",
-    "Giovanni": "damage_dealt target=all_own amount=10 duration=this_turn",
+    "Blaine": "damage_dealt target=all_own amount=30 to=defender filter=name:Ninetales|Rapidash|Magmar "
+    "duration=this_turn",
+    "Koga": "return_to_hand target=own_active filter=name:Muk|Weezing ; promote target=self chooser=self",
+    "Giovanni": "damage_dealt target=all_own amount=10 to=defender duration=this_turn",
     "Brock": "attach_energy target=own_any n=1 type=fighting filter=name:Golem|Onix chooser=self",
     "Sabrina": "switch target=defender chooser=opponent",
     "Lt. Surge": "move_energy from=own_bench to=own_active n=all type=lightning "
     "filter=name:Raichu|Electrode|Electabuzz",
-    "Budding Expeditioner": "return_to_hand target=own_active filter=name:Mew ex ; promote chooser=self",
+    "Budding Expeditioner": "return_to_hand target=own_active filter=name:Mew ex ; promote target=self chooser=self",
     "Blue": "damage_taken target=all_own amount=-10 duration=next_turn",
     "Leaf": "retreat_cost target=own_active amount=-2 duration=this_turn",
     "Professor's Research": "draw n=2",
