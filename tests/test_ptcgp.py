@@ -165,6 +165,8 @@ def test_cli_writes_and_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str
     out = capsys.readouterr().out
     assert "12 printings: 6 Pokémon, 5 Trainers (2 Supporters, 3 Items) and 1 Fossils" in out
     assert "corrections: 5 of 7 listed facts applied, 0 derived fixes" in out
+    assert "effects: 10 (3 today, 5 spec, 2 language) in 13 steps; distinct encodings: 10 (3 today" in out
+    assert "mechanics: 12 (4 today, 7 spec, 1 language) by their easiest use" in out
     assert "decks: 1 valid, 1 dropped" in out and f"wrote {tmp_path / 'effects.csv'}" in out
     assert main(["cards", str(SOURCE), "-o", str(tmp_path), "--check"]) == 0
     (tmp_path / "cards.csv").write_text("stale\n")

@@ -176,22 +176,50 @@ def build(source: Path, cards_source: str | None = None) -> Built:
     return built
 
 
+LEVELS = ("today", "spec", "language")
+
+
+def _worst(levels: list[str]) -> str:
+    return max(levels, key=LEVELS.index)
+
+
+def effect_counts(effects: list[list[str]]) -> dict[str, Counter[str]]:
+    """Counts for the report: effects (printings) and distinct encodings by their hardest step's level,
+    and by each language feature they need; mechanics by the easiest level of their uses."""
+    steps: dict[tuple[str, str, str], list[list[str]]] = {}
+    for r in effects:
+        steps.setdefault((r[0], r[2], r[3]), []).append(r)
+    encodings = {(v[0][5], " ; ".join(f"{r[7]} {r[8]}" for r in v)): v for v in steps.values()}
+    mechanics: dict[str, list[str]] = {}
+    for r in effects:
+        mechanics.setdefault(r[7], []).append(r[9])
+    return {
+        "effects": Counter(_worst([r[9] for r in v]) for v in steps.values()),
+        "encodings": Counter(_worst([r[9] for r in v]) for v in encodings.values()),
+        "features": Counter(f for v in encodings.values() for f in sorted({f for r in v for f in r[10].split()})),
+        "mechanics": Counter(min(levels, key=LEVELS.index) for levels in mechanics.values()),
+    }
+
+
 def summary(built: Built) -> list[str]:
     """The report lines `specc cards` prints: counts of cards, corrections, effects, mechanics, decks."""
     kinds = Counter(c.kind for c in built.cards)
     applied = sum(r.applied for r in built.log if r.verdict != "derived")
     derived = sum(r.verdict == "derived" for r in built.log)
-    effects = {(r[0], r[2], r[3]) for r in built.effects}
-    used = {r[7] for r in built.effects}
-    by_level = Counter(min((r[9] for r in built.effects if r[7] == m), key=["today", "spec", "language"].index)
-                       for m in used)  # fmt: skip
+    counts = effect_counts(built.effects)
+
+    def levels(c: Counter[str]) -> str:
+        return f"{sum(c.values())} ({', '.join(f'{c[k]} {k}' for k in LEVELS)})"
+
     lines = [
         f"{len(built.cards)} printings: {kinds['pokemon']} Pokémon, {kinds['item'] + kinds['supporter']} Trainers "
         f"({kinds['supporter']} Supporters, {kinds['item']} Items) and {kinds['fossil']} Fossils",
         f"corrections: {applied} of {len(built.log) - derived} listed facts applied, {derived} derived fixes",
-        f"effects: {len(effects)} encoded effects in {len(built.effects)} steps, {len(used)} distinct mechanics "
-        f"({by_level['today']} with a use today's spec does, {by_level['spec']} more needing only spec code, "
-        f"{by_level['language']} only in uses needing new language features)",
+        f"effects: {levels(counts['effects'])} in {len(built.effects)} steps; distinct encodings: "
+        f"{levels(counts['encodings'])}",
+        f"mechanics: {levels(counts['mechanics'])} by their easiest use",
+        "language features (distinct encodings needing each): "
+        + ", ".join(f"{f} {n}" for f, n in counts["features"].most_common()),
         f"decks: {len(built.decks)} valid, {len(built.dropped)} dropped",
     ]
     for errors in built.dropped.values():
