@@ -55,7 +55,7 @@ def test_cards_are_corrected_and_encoded(built) -> None:  # noqa: ANN001
     assert pick(mole, "attacks", "attack1_name", "attack1_fighting", "attack1_damage") == ("1", "Mud-Slap", "1", "20")
     assert pick(cards["T1 009"], "kind", "stage", "type", "hp", "retreat") == ("fossil", "basic", "colorless", "40", "")
     assert [cards[f"T1 0{n}"]["kind"] for n in ("07", "08", "10", "11")] == ["item", "supporter", "item", "supporter"]
-    assert "description" not in built.files["cards.csv"] and "Flip a coin" not in built.files["cards.csv"]
+    assert "description" not in built.files["cards.csv"] and "Toss a coin" not in built.files["cards.csv"]
 
 
 def test_every_correction_is_logged(built) -> None:  # noqa: ANN001

@@ -44,7 +44,7 @@ def test_card_json_becomes_tables_with_ids(tmp_path: Path, capsys: pytest.Captur
     assert [m["id"] for m in moves] == ["T1 001.1", "T1 002.1", "T1 002.2", "T1 003.1", "T1 004.1", "T1 006.1"]
     assert moves[2] == {"id": "T1 002.2", "card_id": "T1 002", "index": "2", "name": "Stomp", "energy": "Grass",
                         "damage": "30+",
-                        "description": "Flip a coin. If heads, this attack does 30 more damage."}  # fmt: skip
+                        "description": "Toss a coin: on heads, 30 extra damage."}  # fmt: skip
     assert moves[4]["energy"] == "Water, Lightning"
     ability = _csv(tmp_path / "t" / "cards_ability.csv")
     assert [(a["id"], a["card_id"], a["name"]) for a in ability] == [("T1 003.1", "T1 003", "Volt Charge")]

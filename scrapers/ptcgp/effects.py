@@ -212,9 +212,9 @@ TRAINER_EFFECTS: dict[str, str] = {
 }
 
 UNCERTAIN: dict[str, str] = {
-    "Venoshock@Muk": "the file's text says the attack does 50 (not 50 more) when Poisoned; damage 70+ "
-    "and the other printings say 50 more: encoded as a 50 bonus",
-    "Dizzy Punch": "damage 30x: the text says '30 more damage for each heads'; encoded as 30 per heads "
+    "Venoshock@Muk": "the file's effect text gives 50 as the whole damage when Poisoned, while the damage reads "
+    "70+ and the other printings give 50 as a bonus: encoded as a 50 bonus",
+    "Dizzy Punch": "damage 30x, while the effect text speaks of a bonus per heads: encoded as 30 per heads "
     "(no base damage), the reading of the x suffix",
     "Copy Anything": "which of the opponent's Pokémon (Active or Benched) may be copied is read from "
     "'opponent's Pokémon': any of them",
