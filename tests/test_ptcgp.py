@@ -18,6 +18,7 @@ from scrapers.ptcgp.cards import parse_damage
 from scrapers.ptcgp.decks import Deck, check_deck, read_rows, unpaid_attacks
 from scrapers.ptcgp.effects import ABILITIES, EFFECTS, TRAINER_EFFECTS, Step, parse_steps
 from scrapers.ptcgp.mechanics import MECHANICS
+from scrapers.ptcgp.pool import read_pool
 from specc.cli import main
 from specc.errors import SpecError
 
@@ -199,6 +200,24 @@ def test_committed_tables_hold_the_whole_pool() -> None:
     assert len({r["mechanic"] for r in effects}) == 40
     decks = _committed("decks.csv")
     assert len(decks) == 14 and "15" not in {d["source_row"] for d in decks}
+
+
+def test_committed_decks_pass_the_check() -> None:
+    cards, decks = read_pool(DATA)
+    assert len(cards) == 395 and [d.name for d in decks][:3] == ["Mewtwo ex", "Gyarados ex", "Pikachu ex & Zapdos ex"]
+    assert all(len(d.cards) == 20 for d in decks)
+    assert {d.name: check_deck(d, cards) for d in decks} == {d.name: [] for d in decks}
+    dragonite = decks[13]
+    assert (dragonite.name, dragonite.energy, dragonite.row) == ("Dragonite", ["water", "lightning"], 14)
+    assert unpaid_attacks(dragonite, cards) == [
+        "Koffing (A1a 049) Division: darkness", "Weezing (A1 177) Tackle: darkness", "Mew ex (A1a 032) Psyshot: psychic",
+    ]  # fmt: skip
+    golem = cards["A1 149"].attacks[0]
+    assert (golem.name, golem.cost, golem.damage, cards["A1 149"].retreat) == ("Double-Edge", {"fighting": 1,
+                                                                                            "colorless": 3}, 150, 4)
+    # a deck given as a parameter: the Mewtwo ex deck with a third Mewtwo ex
+    extra = Deck("Three Mewtwo", decks[0].cards[:19] + ["A1 262"], ["psychic"])
+    assert check_deck(extra, cards) == ["deck Three Mewtwo: at most 2 of a name: 3 x Mewtwo ex (A1 129, A1 262)"]
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="the shared Pocket source data is not on this machine")
