@@ -210,8 +210,10 @@ def test_committed_decks_pass_the_check() -> None:
     dragonite = decks[13]
     assert (dragonite.name, dragonite.energy, dragonite.row) == ("Dragonite", ["water", "lightning"], 14)
     assert unpaid_attacks(dragonite, cards) == [
-        "Koffing (A1a 049) Division: darkness", "Weezing (A1 177) Tackle: darkness", "Mew ex (A1a 032) Psyshot: psychic",
-    ]  # fmt: skip
+        "Koffing (A1a 049) Division: darkness",
+        "Weezing (A1 177) Tackle: darkness",
+        "Mew ex (A1a 032) Psyshot: psychic",
+    ]
     golem = cards["A1 149"].attacks[0]
     assert (golem.name, golem.cost, golem.damage, cards["A1 149"].retreat) == ("Double-Edge", {"fighting": 1,
                                                                                             "colorless": 3}, 150, 4)
