@@ -48,10 +48,12 @@ def cell(value: Any) -> str:
 
 
 def _is_records(value: Any) -> bool:
+    """A non-empty list of JSON objects (a child table)."""
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
 def _singular(name: str) -> str:
+    """'cards' -> 'card': the parent-id column of a child table is `card_id`."""
     return name[:-1] if name.endswith("s") and len(name) > 1 else name
 
 
@@ -88,6 +90,7 @@ class _Flattener:
             self.table(f"{name}_{key}", child_records, _singular(name), owners, depth + 1)
 
     def _ids(self, records: list[dict[str, Any]], parent_ids: list[str] | None) -> list[str]:
+        """Row ids: PARENT.N for child rows, else the records' own unique id key, else 1..n."""
         if parent_ids is not None:
             seen: dict[str, int] = {}
             out = []
@@ -103,6 +106,7 @@ class _Flattener:
 
     def _fields(self, record: dict[str, Any], prefix: str, row: dict[str, str],
                 children: dict[str, tuple[list[dict[str, Any]], list[str]]], ident: str) -> None:  # fmt: skip
+        """Put a record's scalar fields into `row`; collect its record lists into `children` (owner `ident`)."""
         for key, value in record.items():
             if not prefix and key in ID_KEYS and row["id"] == cell(value):
                 continue  # it is the row's id
@@ -124,6 +128,7 @@ class _Flattener:
 
 
 def _stem(source: str) -> str:
+    """The table name a source gives: its file name without suffix ('.../cards.json?x' -> 'cards')."""
     path = httpx.URL(source).path if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source) else source
     return slugify(PurePosixPath(path.replace("\\", "/")).stem, sep="_", fallback="records")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.ptcgp.build import build, check_numbers, stale
+from scrapers.ptcgp.build import Built, build, check_numbers, stale
 from scrapers.ptcgp.cards import parse_damage
 from scrapers.ptcgp.decks import Deck, check_deck, read_rows, unpaid_attacks
 from scrapers.ptcgp.effects import ABILITIES, EFFECTS, TRAINER_EFFECTS, Step, parse_steps
@@ -29,7 +29,8 @@ SHARED = ROOT.parent / "shared" / "data" / "ptcgp"
 
 
 @pytest.fixture(scope="module")
-def built():  # noqa: ANN201 - the Built of the fixture folder
+def built() -> Built:
+    """The data step's output for the fixture folder (built once)."""
     return build(SOURCE)
 
 
@@ -41,7 +42,7 @@ def _rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines()))
 
 
-def test_cards_are_corrected_and_encoded(built) -> None:  # noqa: ANN001
+def test_cards_are_corrected_and_encoded(built: Built) -> None:
     cards = {r["id"]: r for r in _rows(built.files["cards.csv"])}
     assert len(cards) == 12
     sprout, bramble, volt, wyrm, mole = (cards[f"T1 00{n}"] for n in range(1, 6))
@@ -59,7 +60,7 @@ def test_cards_are_corrected_and_encoded(built) -> None:  # noqa: ANN001
     assert "description" not in built.files["cards.csv"] and "Toss a coin" not in built.files["cards.csv"]
 
 
-def test_every_correction_is_logged(built) -> None:  # noqa: ANN001
+def test_every_correction_is_logged(built: Built) -> None:
     log = [pick(r, "id", "field", "before", "after", "applied") for r in _rows(built.files["corrections_log.csv"])]
     assert log == [
         ("T1 001", "hp", "60", "70", "yes"),
@@ -81,7 +82,7 @@ def test_a_correction_of_another_file_is_refused(tmp_path: Path) -> None:
         build(tmp_path)
 
 
-def test_effects_are_steps_with_coefficients(built) -> None:  # noqa: ANN001
+def test_effects_are_steps_with_coefficients(built: Built) -> None:
     rows = [(r["id"], r["source"], r["index"], r["step"], r["mechanic"], r["params"], r["level"], r["needs"])
             for r in _rows(built.files["effects.csv"])]  # fmt: skip
     assert rows[:4] == [
@@ -112,7 +113,7 @@ def test_the_encoding_tables_are_well_formed() -> None:
     assert [parse_damage(t) for t in ("30+", "50x", "", "120")] == [(30, "plus"), (50, "times"), (0, ""), (120, "")]
 
 
-def test_decks_are_named_and_checked(built) -> None:  # noqa: ANN001
+def test_decks_are_named_and_checked(built: Built) -> None:
     assert _rows(built.files["decks.csv"]) == [
         {"name": "Voltmouse ex", "energy": "grass water lightning", "cards": "20", "source_row": "1"}]  # fmt: skip
     lists = _rows(built.files["deck_lists.csv"])
@@ -125,7 +126,7 @@ def test_decks_are_named_and_checked(built) -> None:  # noqa: ANN001
     ]}  # fmt: skip
 
 
-def test_deck_rules_one_by_one(built) -> None:  # noqa: ANN001
+def test_deck_rules_one_by_one(built: Built) -> None:
     cards = {c.id: c for c in built.cards}
     good = ["T1 001", "T1 006"] + [f"T1 0{n:02d}" for n in (2, 3, 4, 7, 8, 9, 10, 11, 12) for _ in range(2)]
     assert check_deck(Deck("Good", good, ["grass", "water", "lightning"]), cards) == []

@@ -46,6 +46,7 @@ class Built:
 
 
 def _csv(header: list[str], rows: list[list[str]]) -> str:
+    """A CSV file's text: the header, then the rows (quoted where needed, \\n line ends)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
@@ -180,6 +181,7 @@ LEVELS = ("today", "spec", "language")
 
 
 def _worst(levels: list[str]) -> str:
+    """The hardest of some levels (today < spec < language)."""
     return max(levels, key=LEVELS.index)
 
 

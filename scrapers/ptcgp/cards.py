@@ -55,10 +55,12 @@ class Card:
 
     @property
     def set(self) -> str:
+        """The set code: 'A1' of 'A1 001', 'P-A' of 'P-A 007'."""
         return self.id.rsplit(" ", 1)[0]
 
     @property
     def ex(self) -> bool:
+        """A Pokémon ex (2 points when knocked out): its name ends in ' ex'."""
         return self.kind == "pokemon" and self.name.endswith(" ex")
 
 
@@ -71,6 +73,7 @@ LOST_ATTACKS: dict[str, Attack] = {
 
 
 def _records(table: Table) -> list[dict[str, str]]:
+    """A table's rows as header -> cell dicts."""
     return [dict(zip(table.header, row)) for row in table.rows]
 
 
@@ -126,6 +129,7 @@ def load_cards(source: str) -> list[Card]:
 
 
 def _fold(name: str) -> str:
+    """A name without accents, lower case: 'Flabébé' -> 'flabebe'."""
     return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
 
 
@@ -143,6 +147,7 @@ class LogRow:
     applied: bool
 
     def row(self) -> list[str]:
+        """The log row's CSV cells, in LOG_HEADER order."""
         return [self.id, self.name, self.field, self.before, self.after, self.verdict, self.reason,
                 "yes" if self.applied else "no"]  # fmt: skip
 
@@ -151,12 +156,14 @@ LOG_HEADER = ["id", "name", "field", "before", "after", "verdict", "reason", "ap
 
 
 def _shown(value: object) -> str:
+    """A value as the log shows it: a cost as 'colorless x2 + grass', empty as '(none)'."""
     if isinstance(value, Counter):
         return " + ".join(f"{t} x{n}" if n > 1 else t for t, n in sorted(value.items())) or "(none)"
     return "(none)" if value in ("", None) else str(value)
 
 
 def _attack(card: Card, field_name: str) -> Attack:
+    """The attack a corrections.csv field such as 'attack2.energy' names (1-based)."""
     index = int(field_name.split(".")[0].removeprefix("attack")) - 1
     if index >= len(card.attacks):
         raise SpecError(f"correction {card.id} {field_name}: the card has {len(card.attacks)} attacks")

@@ -21,6 +21,7 @@ from .decks import Deck
 
 
 def _read(path: Path) -> list[dict[str, str]]:
+    """A committed CSV table's rows; SpecError naming the file if it is missing."""
     if not path.is_file():
         raise SpecError("no such file (run `specc cards SOURCE -o DIR` first)", file=str(path))
     with path.open(newline="", encoding="utf-8") as handle:
@@ -28,6 +29,7 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 
 def _number(text: str) -> int | None:
+    """'70' -> 70, '' -> None."""
     return int(text) if text else None
 
 
