@@ -23,7 +23,8 @@ USER_AGENT = f"specc/{__version__} (rules scraper; +https://github.com/specc/spe
 TIMEOUT_S = 20.0
 MAX_BYTES = 20 * 1024 * 1024  # a rules page is kilobytes; anything this big is not one
 # only pages the scraper can read are cached: an empty body or a PDF would just fail again offline
-CACHEABLE_TYPES = {"", "text/html", "application/xhtml+xml", "text/markdown", "text/plain"}
+CACHEABLE_TYPES = {"", "text/html", "application/xhtml+xml", "text/markdown", "text/plain", "application/json",
+                   "text/json"}  # fmt: skip
 
 
 @dataclass(frozen=True)

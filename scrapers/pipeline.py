@@ -17,6 +17,7 @@ from specc.errors import SpecError
 
 from .export import FORMATS, export_files
 from .extract import main_content
+from .jsondata import json_document
 from .markdown import Converted, Section, to_markdown
 from .output import write_atomic
 from .plaintext import HEADER_PREFIX, normalise_markdown, normalise_text
@@ -59,7 +60,7 @@ def convert(
     use_cache: bool = True,
     transport: httpx.BaseTransport | None = None,
 ) -> Document:
-    """SOURCE (URL, .html, .md or .txt) as a Document; raises SpecError naming SOURCE if it is unusable."""
+    """SOURCE (URL, .html, .md, .txt or a .json card database) as a Document; SpecError naming SOURCE if unusable."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise SpecError(f"unknown table format {unknown[0]!r}: expected csv, yaml or both")
@@ -70,6 +71,8 @@ def convert(
         converted = to_markdown(content, title)
     elif loaded.kind == "markdown":
         converted = normalise_markdown(loaded.text)
+    elif loaded.kind == "json":
+        converted = json_document(loaded.text, source)
     else:
         converted = normalise_text(loaded.text, source)
     if not converted.markdown.strip():

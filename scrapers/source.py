@@ -1,4 +1,4 @@
-"""Read a SOURCE (URL or local file) into text and decide how to convert it: html, markdown or text."""
+"""Read a SOURCE (URL or local file) into text and decide how to convert it: html, markdown, text or json."""
 
 from __future__ import annotations
 
@@ -20,12 +20,15 @@ KINDS_BY_SUFFIX = {
     ".md": "markdown",
     ".markdown": "markdown",
     ".txt": "text",
+    ".json": "json",
 }
 KINDS_BY_TYPE = {
     "text/html": "html",
     "application/xhtml+xml": "html",
     "text/markdown": "markdown",
     "text/plain": "text",
+    "application/json": "json",
+    "text/json": "json",
 }
 _HTML_TAG = r"<\s*(!doctype|html|head|body|main|article|div|p|h[1-6]|ul|ol|table|section|span|a)\b"
 _TAG = re.compile(_HTML_TAG, re.IGNORECASE)
@@ -34,7 +37,7 @@ _TAG = re.compile(_HTML_TAG, re.IGNORECASE)
 @dataclass(frozen=True)
 class Loaded:
     source: str  # as the person wrote it: it names the source in messages and file headers
-    kind: str  # "html", "markdown" or "text"
+    kind: str  # "html", "markdown", "text" or "json"
     text: str
     raw: bytes
 
@@ -90,7 +93,7 @@ def load(
             kind = KINDS_BY_SUFFIX.get(suffix) if not fetched.content_type else None
         if kind is None:
             got = fetched.content_type or "unknown"
-            raise SpecError(f"not an HTML, Markdown or text page (content type {got})", file=source)
+            raise SpecError(f"not an HTML, Markdown, text or JSON page (content type {got})", file=source)
         text = decode(fetched.content, source, fetched.charset)
         if kind == "html":
             _check_html(text, source)

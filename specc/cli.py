@@ -303,6 +303,23 @@ def cmd_scrape(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cards(args: argparse.Namespace) -> int:
+    from scrapers.ptcgp.build import build, stale, summary, write
+
+    built = build(Path(args.source), args.cards)
+    for line in summary(built):
+        print(line)
+    out = Path(args.output)
+    if args.check:
+        old = stale(built, out)
+        for name in old:
+            print(f"{out / name}: stale; re-run `specc cards {args.source} -o {out}`", file=sys.stderr)
+        return 1 if old else 0
+    for path in write(built, out):
+        print(f"wrote {path}")
+    return 0
+
+
 def _actions(text: str) -> list[int]:
     try:
         return [int(v) for v in text.split(",") if v.strip()]
@@ -461,8 +478,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="print progress and each finding as it comes")
     p.set_defaults(func=cmd_fuzz)
 
-    p = sub.add_parser("scrape", help="a rules page (URL, .html, .md, .txt) to Markdown with section ids")
-    p.add_argument("source", help="an http(s) URL or a local .html, .md or .txt file")
+    p = sub.add_parser("scrape", help="a rules page (URL, .html, .md, .txt) or JSON card database to Markdown + tables")
+    p.add_argument("source", help="an http(s) URL or a local .html, .md, .txt or .json file")
     p.add_argument("-o", "--output", required=True, help="the Markdown file to write, e.g. rules/NAME.md")
     p.add_argument("--tables", metavar="DIR", help="also export each table to this folder")
     p.add_argument("--format", choices=["csv", "yaml", "both"], default="both", help="table file format (default both)")
@@ -470,6 +487,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--refresh", action="store_true", help="fetch the URL again even if it is cached")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     p.set_defaults(func=cmd_scrape)
+
+    p = sub.add_parser("cards", help="the Pocket card data step: cards.json + corrections + decks to our tables")
+    p.add_argument("source", help="folder with cards.json, corrections.csv and decks.csv (e.g. ../shared/data/ptcgp)")
+    p.add_argument("-o", "--output", default="data/ptcgp", help="folder for the tables (default data/ptcgp)")
+    p.add_argument("--cards", metavar="FILE_OR_URL", help="read cards.json from here instead (a path or URL)")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if the tables are not fresh")
+    p.set_defaults(func=cmd_cards)
     return parser
 
 

@@ -273,7 +273,7 @@ def _raise(exc: Exception) -> Callable[[httpx.Request], httpx.Response]:
         (lambda r: httpx.Response(404), "HTTP 404 Not Found"),
         (lambda r: httpx.Response(503), "HTTP 503 Service Unavailable"),
         (lambda r: httpx.Response(200, content=b"%PDF-1.7", headers={"content-type": "application/pdf"}),
-         "not an HTML, Markdown or text page (content type application/pdf)"),
+         "not an HTML, Markdown, text or JSON page (content type application/pdf)"),
         (lambda r: httpx.Response(200, content=b"", headers={"content-type": "text/html"}), "the page is empty"),
     ],
 )  # fmt: skip
