@@ -29,17 +29,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 from specc.errors import SpecError
+from specc.verify.showdown import require_showdown
 
 from .output import write_atomic
 
-ROOT = Path(__file__).resolve().parents[1]
 STATS = ("hp", "atk", "def", "spc", "spe")  # Gen 1's five stats
 STATUSES = ("brn", "frz", "par", "psn", "slp", "tox")  # Gen 1's major statuses
 BOOSTS = ("atk", "def", "spc", "spe", "accuracy", "evasion")
@@ -62,23 +60,6 @@ EFFECT_KINDS = {
     "substitute": "substitute", "jumpkick": "crash_on_miss", "highjumpkick": "crash_on_miss",
     "bind": "partial_trap", "wrap": "partial_trap", "firespin": "partial_trap", "clamp": "partial_trap",
 }  # fmt: skip
-
-
-def showdown_dir() -> Path:
-    """Where our package.json for Showdown lives ($SPECC_SHOWDOWN_DIR, else showdown/ in the repository)."""
-    return Path(os.environ.get("SPECC_SHOWDOWN_DIR") or ROOT / "showdown")
-
-
-def require_showdown(where: Path | None = None) -> tuple[str, Path]:
-    """(the node executable, our showdown folder), or a SpecError saying what to install."""
-    where = where or showdown_dir()
-    node = shutil.which("node")
-    if node is None:
-        raise SpecError("showdown: node is not installed (Node.js 20 runs Pokémon Showdown: https://nodejs.org)")
-    if not (where / "node_modules" / "pokemon-showdown" / "package.json").exists():
-        raise SpecError(f"showdown: the pokemon-showdown package is not installed in {where}/node_modules: "
-                        f"run `npm ci --prefix {where}`")  # fmt: skip
-    return node, where
 
 
 def run_export(teams: int = 200, where: Path | None = None, timeout: float = 300) -> dict[str, Any]:
