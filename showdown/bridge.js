@@ -17,7 +17,9 @@
 //   {"cmd": "start", "p1": {"name", "team"}, "p2": {...}, "seed"?, "draws"?, "strict"?, "trace"?, "log"?}
 //   {"cmd": "choose", "p1": "move 1", "p2": "switch 3", "draws"?}
 //   {"cmd": "team", "seed": "1,2,3,4"}        a Gen 1 random-battle team from Showdown's generator
-//   {"cmd": "bench", "battles": N, "seed": S} random battles inside node: battles, turns, seconds
+//   {"cmd": "bench", "battles": N, "seed": S, "plain"?} random battles inside node: battles, turns, seconds
+//                                             (plain: Showdown's own PRNG object, to see the bridge's cost;
+//                                             digest: a hash of the battles' logs)
 // Answers: {"ok": true, ...} or {"ok": false, "error": "..."}.
 'use strict';
 
@@ -181,6 +183,7 @@ function choices(request) {
 class Session {
 	constructor(msg) {
 		this.prng = new ScriptedPRNG(msg.seed ? String(msg.seed) : '1,2,3,4', msg.strict, msg.trace);
+		if (msg.plain) this.prng = Object.assign(this.prng.own, {take: () => [], supply: () => {}, queue: []});
 		this.wantLog = !!msg.log;
 		this.prng.supply(msg.draws);
 		this.battle = new Battle({formatid: msg.format || FORMAT, prng: this.prng, strictChoices: true});
@@ -240,16 +243,28 @@ function randomTeam(seed) {
 	}));
 }
 
-/** `battles` random battles with random legal choices, all inside node (Showdown's own PRNG). */
-function bench(battles, seed) {
+/** A 32-bit FNV-1a hash of a string, as 8 hex digits: to compare battle logs cheaply. */
+function fnv1a(text) {
+	let h = 0x811c9dc5;
+	for (let i = 0; i < text.length; i++) {
+		h ^= text.charCodeAt(i);
+		h = Math.imul(h, 0x01000193) >>> 0;
+	}
+	return h.toString(16).padStart(8, '0');
+}
+
+/** `battles` random battles with random legal choices, all inside node (Showdown's own PRNG);
+ * the teams are generated before the clock starts. `plain`: Showdown's PRNG itself, no draw log. */
+function bench(battles, seed, plain) {
 	const pick = new PRNG(`${seed},${seed + 1},${seed + 2},${seed + 3}`);
+	const teams = [];
+	for (let i = 0; i < 2 * battles; i++) teams.push(randomTeam(`${seed},${i},7,11`));
 	let turns = 0;
+	const logs = [];
 	const start = process.hrtime.bigint();
 	for (let i = 0; i < battles; i++) {
-		const s = seed + 10 * i;
-		const session = new Session({seed: `${s},${s + 1},${s + 2},${s + 3}`,
-			p1: {team: randomTeam(`${s + 4},${s + 5},${s + 6},${s + 7}`)},
-			p2: {team: randomTeam(`${s + 8},${s + 9},${s + 10},${s + 11}`)}});
+		const session = new Session({seed: `${seed},${i},3,5`, p1: {team: teams[2 * i]}, p2: {team: teams[2 * i + 1]},
+			plain});
 		const b = session.battle;
 		while (!b.ended && b.turn < 1000) {
 			const inputs = b.sides.map(side => {
@@ -260,9 +275,10 @@ function bench(battles, seed) {
 			session.prng.take();
 			turns++;
 		}
+		logs.push(b.log.filter(line => !line.startsWith('|t:|')).join('\n'));
 	}
 	const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-	return {ok: true, battles, turns, seconds};
+	return {ok: true, battles, turns, seconds, digest: fnv1a(logs.join('\n'))};
 }
 
 function handle(session, msg) {
@@ -283,7 +299,7 @@ function handle(session, msg) {
 	case 'team':
 		return [session, {ok: true, team: randomTeam(msg.seed || '1,2,3,4')}];
 	case 'bench':
-		return [session, bench(msg.battles || 10, msg.seed || 1)];
+		return [session, bench(msg.battles || 10, msg.seed || 1, !!msg.plain)];
 	default:
 		throw new Error(`unknown command ${JSON.stringify(msg.cmd)} (start, choose, team, bench)`);
 	}

@@ -148,6 +148,12 @@ def test_showdowns_own_draws_and_the_end(bridge: ShowdownBridge) -> None:
     assert any(line.startswith("|win|") for line in snap.log)
 
 
+def test_without_given_draws_it_is_showdowns_own_battle(bridge: ShowdownBridge) -> None:
+    """The bridge's PRNG, given nothing, draws what Showdown's own PRNG would: the same battles, log for log."""
+    ours, plain = bridge.bench_in_node(4, seed=9), bridge.bench_in_node(4, seed=9, plain=True)
+    assert ours["turns"] == plain["turns"] > 4 * 6 and ours["digest"] == plain["digest"]
+
+
 def test_export_matches_the_committed_tables() -> None:
     raw = run_export(teams=200)
     assert raw["source"] == "pokemon-showdown 0.11.11"
