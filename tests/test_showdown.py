@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from scrapers.showdown import gen1_tables, run_export, to_csv
+from specc.cli import main
 from specc.verify.showdown import ShowdownBridge, ShowdownError, random_battles, require_showdown
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "gen1"
@@ -139,9 +140,12 @@ def test_showdowns_own_draws_and_the_end(bridge: ShowdownBridge) -> None:
     team = bridge.random_team("3,1,4,1")
     assert len(team) == 6 and all(1 <= len(s["moves"]) <= 4 and 1 <= s["level"] <= 100 for s in team)
     snap = bridge.start(team, bridge.random_team("2,7,1,8"), seed="1,2,3,4", trace=True, log=True)
-    while not snap.ended:
+    for _ in range(1000):  # a fixed battle: the first legal choice each time
         snap = bridge.choose(*[s.request[0] if s.request else "" for s in snap.sides])
         assert all(not d.given and d.at for d in snap.draws)
+        if snap.ended:
+            break
+    assert snap.ended and snap.turn > 6
     loser = next(i for i, s in enumerate(snap.sides) if s.pokemon_left == 0)
     assert snap.winner == ("p2" if loser == 0 else "p1")
     assert all(m.fainted and m.hp == 0 for m in snap.sides[loser].pokemon)
@@ -152,6 +156,17 @@ def test_without_given_draws_it_is_showdowns_own_battle(bridge: ShowdownBridge) 
     """The bridge's PRNG, given nothing, draws what Showdown's own PRNG would: the same battles, log for log."""
     ours, plain = bridge.bench_in_node(4, seed=9), bridge.bench_in_node(4, seed=9, plain=True)
     assert ours["turns"] == plain["turns"] > 4 * 6 and ours["digest"] == plain["digest"]
+
+
+def test_scrape_command_writes_the_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scrape", "showdown:gen1", "-o", str(tmp_path), "--teams", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"showdown:gen1: wrote {tmp_path / 'species.csv'} (151 rows)"
+    assert lines[-1] == f"showdown:gen1: wrote {tmp_path / 'teams.csv'} (12 rows)"
+    for name in ("species", "moves", "typechart", "types", "randbats"):
+        assert (tmp_path / f"{name}.csv").read_text() == (DATA / f"{name}.csv").read_text()
+    teams = (tmp_path / "teams.csv").read_text().splitlines()
+    assert teams == (DATA / "teams.csv").read_text().splitlines()[:13]  # seeds 1.. come first
 
 
 def test_export_matches_the_committed_tables() -> None:
