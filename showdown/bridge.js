@@ -19,7 +19,8 @@
 //   {"cmd": "team", "seed": "1,2,3,4"}        a Gen 1 random-battle team from Showdown's generator
 //   {"cmd": "bench", "battles": N, "seed": S, "plain"?} random battles inside node: battles, turns, seconds
 //                                             (plain: Showdown's own PRNG object, to see the bridge's cost;
-//                                             digest: a hash of the battles' logs)
+//                                             digest: a hash of the battles' logs; check: compare the
+//                                             legal choices we report with what Showdown accepts)
 // Answers: {"ok": true, ...} or {"ok": false, "error": "..."}.
 'use strict';
 
@@ -243,6 +244,23 @@ function randomTeam(seed) {
 	}));
 }
 
+const CANDIDATES = ['move 1', 'move 2', 'move 3', 'move 4',
+	'switch 1', 'switch 2', 'switch 3', 'switch 4', 'switch 5', 'switch 6'];
+
+/** The candidate choices Showdown itself accepts for `side` now (each tried, then cleared). */
+function accepted(side) {
+	return CANDIDATES.filter(c => {
+		let ok;
+		try {
+			ok = side.choose(c) !== false;
+		} catch {
+			ok = false;
+		}
+		side.clearChoice();
+		return ok;
+	});
+}
+
 /** A 32-bit FNV-1a hash of a string, as 8 hex digits: to compare battle logs cheaply. */
 function fnv1a(text) {
 	let h = 0x811c9dc5;
@@ -254,19 +272,27 @@ function fnv1a(text) {
 }
 
 /** `battles` random battles with random legal choices, all inside node (Showdown's own PRNG);
- * the teams are generated before the clock starts. `plain`: Showdown's PRNG itself, no draw log. */
-function bench(battles, seed, plain) {
+ * the teams are generated before the clock starts. `plain`: Showdown's PRNG itself, no draw log;
+ * `check`: also try every candidate choice on Showdown and count requests where the accepted ones
+ * differ from `choices` (the first few are listed). */
+function bench(battles, seed, plain, check) {
 	const pick = new PRNG(`${seed},${seed + 1},${seed + 2},${seed + 3}`);
 	const teams = [];
 	for (let i = 0; i < 2 * battles; i++) teams.push(randomTeam(`${seed},${i},7,11`));
-	let turns = 0;
-	const logs = [];
+	let turns = 0, checked = 0;
+	const logs = [], mismatches = [];
 	const start = process.hrtime.bigint();
 	for (let i = 0; i < battles; i++) {
 		const session = new Session({seed: `${seed},${i},3,5`, p1: {team: teams[2 * i]}, p2: {team: teams[2 * i + 1]},
 			plain});
 		const b = session.battle;
 		while (!b.ended && b.turn < 1000) {
+			for (const side of check ? b.sides : []) {
+				if (!side.activeRequest || side.activeRequest.wait) continue;
+				checked++;
+				const ours = choices(side.activeRequest), theirs = accepted(side);
+				if (ours.join() !== theirs.join() && mismatches.length < 5) mismatches.push({battle: i, turn: b.turn, ours, theirs});
+			}
 			const inputs = b.sides.map(side => {
 				const options = choices(side.activeRequest);
 				return options.length ? pick.sample(options) : '';
@@ -278,7 +304,8 @@ function bench(battles, seed, plain) {
 		logs.push(b.log.filter(line => !line.startsWith('|t:|')).join('\n'));
 	}
 	const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-	return {ok: true, battles, turns, seconds, digest: fnv1a(logs.join('\n'))};
+	const out = {ok: true, battles, turns, seconds, digest: fnv1a(logs.join('\n'))};
+	return check ? Object.assign(out, {checked, mismatches}) : out;
 }
 
 function handle(session, msg) {
@@ -299,7 +326,7 @@ function handle(session, msg) {
 	case 'team':
 		return [session, {ok: true, team: randomTeam(msg.seed || '1,2,3,4')}];
 	case 'bench':
-		return [session, bench(msg.battles || 10, msg.seed || 1, !!msg.plain)];
+		return [session, bench(msg.battles || 10, msg.seed || 1, !!msg.plain, !!msg.check)];
 	default:
 		throw new Error(`unknown command ${JSON.stringify(msg.cmd)} (start, choose, team, bench)`);
 	}

@@ -158,6 +158,13 @@ def test_without_given_draws_it_is_showdowns_own_battle(bridge: ShowdownBridge) 
     assert ours["turns"] == plain["turns"] > 4 * 6 and ours["digest"] == plain["digest"]
 
 
+def test_listed_choices_are_the_ones_showdown_accepts(bridge: ShowdownBridge) -> None:
+    """Over random battles, each request's `move N` / `switch N` list equals what Showdown accepts when
+    every candidate is tried (sleep, freeze and partial trapping's single 'Fight', recharge, locks, faints)."""
+    result = bridge.bench_in_node(4, seed=21, check=True)
+    assert result["checked"] > 200 and result["mismatches"] == []
+
+
 def test_scrape_command_writes_the_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scrape", "showdown:gen1", "-o", str(tmp_path), "--teams", "2"]) == 0
     lines = capsys.readouterr().out.splitlines()

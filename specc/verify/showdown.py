@@ -212,10 +212,13 @@ class ShowdownBridge:
         """A team from Showdown's own gen1randombattle generator."""
         return self.request({"cmd": "team", "seed": seed})["team"]
 
-    def bench_in_node(self, battles: int, seed: int = 1, plain: bool = False) -> dict[str, float]:
-        """Random battles played inside node (no round trips): battles, turns, seconds; `plain`: with
-        Showdown's own PRNG object instead of the bridge's logging one (the same battles)."""
-        return self.request({"cmd": "bench", "battles": battles, "seed": seed, "plain": plain})
+    def bench_in_node(self, battles: int, seed: int = 1, plain: bool = False, check: bool = False) -> dict[str, Any]:
+        """Random battles played inside node (no round trips): battles, turns, seconds, digest (of the
+        logs); `plain`: with Showdown's own PRNG object instead of the bridge's logging one (the same
+        battles); `check`: also `checked` requests and `mismatches` between the choices the snapshots
+        list and those Showdown accepts when each is tried."""
+        msg = {"cmd": "bench", "battles": battles, "seed": seed, "plain": plain, "check": check}
+        return self.request(msg)
 
 
 def random_battles(battles: int, seed: int = 0, bridge: ShowdownBridge | None = None) -> dict[str, float]:
