@@ -5,7 +5,8 @@
     result.document.section_ids   # ['how-to-play-pokemon-tcg-pocket', 'deck', ..., 'retreat', ...]
     result.written                # [Path('rules/tcg.md'), Path('rules/tables/...csv'), ...]
 
-Command line: `specc scrape SOURCE -o rules/NAME.md [--tables DIR] [--format csv|yaml|both]`.
+Command line: `specc scrape SOURCE -o rules/NAME.md [--tables DIR] [--format csv|yaml|both]`;
+`specc scrape showdown:gen1 -o data/gen1` exports Pokémon Showdown's Gen 1 data (scrapers/showdown.py).
 """
 
 from __future__ import annotations

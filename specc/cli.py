@@ -283,6 +283,13 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
 
 
 def cmd_scrape(args: argparse.Namespace) -> int:
+    if args.source.startswith("showdown:"):
+        from scrapers.showdown import scrape_showdown
+
+        tables, written = scrape_showdown(args.source, args.output, teams=args.teams)
+        for path, rows in zip(written, tables.values()):
+            print(f"{args.source}: wrote {path} ({len(rows)} rows)")
+        return 0
     from scrapers import scrape
 
     formats = ["csv", "yaml"] if args.format == "both" else [args.format]
@@ -478,9 +485,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="print progress and each finding as it comes")
     p.set_defaults(func=cmd_fuzz)
 
-    p = sub.add_parser("scrape", help="a rules page (URL, .html, .md, .txt) or JSON card database to Markdown + tables")
-    p.add_argument("source", help="an http(s) URL or a local .html, .md, .txt or .json file")
-    p.add_argument("-o", "--output", required=True, help="the Markdown file to write, e.g. rules/NAME.md")
+    p = sub.add_parser("scrape", help="a rules page (URL, .html, .md, .txt) or JSON card database to Markdown "
+                       "with section ids and tables, or showdown:gen1 (Pokémon Showdown's Gen 1 data, via node) to tables")
+    p.add_argument("source", help="an http(s) URL, a local .html, .md, .txt or .json file, or showdown:gen1")
+    p.add_argument("-o", "--output", required=True,
+                   help="the Markdown file to write, e.g. rules/NAME.md (showdown:gen1: the folder, e.g. data/gen1)")
+    p.add_argument("--teams", type=int, default=200,
+                   help="showdown:gen1: random-battle teams to generate, from seeds 1..N (default 200)")
     p.add_argument("--tables", metavar="DIR", help="also export each table to this folder")
     p.add_argument("--format", choices=["csv", "yaml", "both"], default="both", help="table file format (default both)")
     p.add_argument("--cache-dir", metavar="DIR", help="where fetched pages are cached (default ~/.cache/specc/scrape)")
