@@ -486,7 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_fuzz)
 
     p = sub.add_parser("scrape", help="a rules page (URL, .html, .md, .txt) or JSON card database to Markdown "
-                       "with section ids and tables, or showdown:gen1 (Pokémon Showdown's Gen 1 data, via node) to tables")
+                       "with section ids and tables, or showdown:gen1 (Showdown's Gen 1 data, via node) to tables")
     p.add_argument("source", help="an http(s) URL, a local .html, .md, .txt or .json file, or showdown:gen1")
     p.add_argument("-o", "--output", required=True,
                    help="the Markdown file to write, e.g. rules/NAME.md (showdown:gen1: the folder, e.g. data/gen1)")
