@@ -300,17 +300,30 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
             if name not in BACKENDS or name == "python":
                 raise SpecError(f"--backends: unknown backend {name!r} (known: {', '.join(sorted(BACKENDS))})")
             backends[name] = _positive(every) if every else 1
-    report = fuzz(
-        seconds=args.time,
-        seed=args.seed,
-        programs=args.programs,
-        out_dir=args.out,
-        allow=tuple(args.allow),
-        backends=backends,
-        max_actions=args.max_actions,
-        shrink_s=args.shrink_time,
-        progress=lambda line: print(line, flush=True) if args.verbose else None,
-    )
+    from .progress import task
+
+    bar = task("fuzz", total=args.time, unit="s", clocked=True)
+
+    def progress(line: str) -> None:
+        if line.startswith("found"):
+            bar.print(line)
+        else:
+            bar.update(note=line)
+            if args.verbose:
+                bar.print(line)
+
+    with bar:
+        report = fuzz(
+            seconds=args.time,
+            seed=args.seed,
+            programs=args.programs,
+            out_dir=args.out,
+            allow=tuple(args.allow),
+            backends=backends,
+            max_actions=args.max_actions,
+            shrink_s=args.shrink_time,
+            progress=progress,
+        )
     print(report.text())
     return 1 if report.findings else 0
 
@@ -498,7 +511,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backends", help="backends and how often, e.g. jax-vmap,jax-jit:2,jax-eager:4 (the default)")
     p.add_argument("--max-actions", type=int, default=12, help="programs per spec at most (default 12)")
     p.add_argument("--shrink-time", type=float, default=60.0, help="seconds to shrink a divergence (default 60)")
-    p.add_argument("-v", "--verbose", action="store_true", help="print progress and each finding as it comes")
+    p.add_argument("-v", "--verbose", action="store_true", help="also print a line after each chunk of programs")
     p.set_defaults(func=cmd_fuzz)
 
     p = sub.add_parser("scrape", help="a rules page (URL, .html, .md, .txt) to Markdown with section ids")

@@ -91,7 +91,7 @@ class Task:
 
     def __init__(self, description: str, total: float | None = None, unit: str = "", *, every: float | None = None,
                  stream: IO[str] | None = None, terminal: bool | None = None, enabled: bool = True,
-                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+                 clock: Callable[[], float] = time.monotonic, clocked: bool = False) -> None:  # fmt: skip
         self.description = description
         self.total = total
         self.unit = unit
@@ -103,6 +103,7 @@ class Task:
         self.terminal = is_terminal(stream) if terminal is None else terminal
         self.enabled = enabled
         self.clock = clock
+        self.clocked = clocked  # a time budget: `total` seconds, done as they pass
         self.eta = Eta(clock)
         self.start = clock()
         self._lock = threading.Lock()
@@ -164,15 +165,21 @@ class Task:
     def print(self, text: str) -> None:
         """A line of output: above the bar in a terminal, a plain line otherwise."""
         if self._rich is not None:
-            self._rich.console.print(text, highlight=False)
+            self._rich.console.print(text, highlight=False, markup=False)
         else:
             print(text, file=self.out, flush=True)
 
     # --- what is shown -----------------------------------------------------------------
 
+    def _follow_clock(self) -> None:
+        if self.clocked and self.total:
+            self.completed = min(self.clock() - self.start, self.total)
+            self.eta.observe(self.completed)
+
     def status_text(self) -> str:
         """`312/1000 episodes (31%), 0:45 elapsed, ETA 1:40, note` (what a plain line says)."""
         with self._lock:
+            self._follow_clock()
             parts = []
             if self.total:
                 done = _number(self.completed)
@@ -188,6 +195,8 @@ class Task:
             return ", ".join(parts)
 
     def eta_text(self) -> str:
+        if self.clocked and self.total:
+            return clock_text(max(self.total - self.completed, 0.0))
         left = self.eta.seconds_left(self.total)
         return "?" if left is None else clock_text(left)
 
@@ -215,6 +224,7 @@ class Task:
 
     def _refresh_rich(self) -> None:
         with self._lock:
+            self._follow_clock()
             count = f"{_number(self.completed)}/{_number(self.total)} {self.unit}" if self.total else ""
             eta = f"ETA {self.eta_text()}" if self.total else ""
             self._rich.update(self._rich_task, completed=self.completed, total=self.total,
