@@ -357,8 +357,9 @@ def train(
     eval_first = jnp.arange(cfg.eval_episodes) % 2 == 0
 
     start = time.perf_counter()
-    update = jax.jit(make_update(env, cfg, tx), donate_argnums=0).lower(runner, jnp.float32(0)).compile()
-    play(env, params, eval_keys, eval_first)  # compiles the evaluation
+    with task(f"{env.id}: compiling the PPO update and the evaluation", enabled=progress):
+        update = jax.jit(make_update(env, cfg, tx), donate_argnums=0).lower(runner, jnp.float32(0)).compile()
+        play(env, params, eval_keys, eval_first)  # compiles the evaluation
     compile_s = time.perf_counter() - start
 
     def score(params: Params) -> float:
