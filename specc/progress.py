@@ -215,8 +215,8 @@ class Task:
 
         console = Console(file=self.out)
         columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
-        if self.total is not None:
-            columns += [BarColumn(), TextColumn("{task.fields[count]}")]
+        if self.total is not None or self.unit:  # a size, maybe known only later (a pulsing bar until then)
+            columns += [BarColumn(bar_width=30), TextColumn("{task.fields[count]}")]
         columns += [TimeElapsedColumn(), TextColumn("{task.fields[eta]}"), TextColumn("{task.fields[note]}")]
         self._rich = Progress(*columns, console=console)
         self._rich.start()

@@ -394,7 +394,8 @@ def train(
         curve.append((env_steps, score(runner.params)))
 
     params = jax.device_get(runner.params)
-    final_eval = evaluate_vs_random(env, params, cfg.final_eval_episodes, seed=seed + 1)
+    with task(f"{env.id}: final evaluation, {cfg.final_eval_episodes} games", enabled=progress):
+        final_eval = evaluate_vs_random(env, params, cfg.final_eval_episodes, seed=seed + 1)
     result = TrainResult(
         params=params,
         config=cfg,
