@@ -84,7 +84,7 @@ class Report:
         from rich.markup import escape  # "[rule]" citations and "[True, False]" values are not markup
         from rich.table import Table
 
-        console = console or Console(width=140)
+        console = console or Console(width=100)
         table = Table(title=f"specc verify {self.spec}")
         for col in ("level", "checks", "passed", "failed", "time"):
             table.add_column(col, justify="right" if col != "level" else "left")
