@@ -91,7 +91,8 @@ class Task:
 
     def __init__(self, description: str, total: float | None = None, unit: str = "", *, every: float | None = None,
                  stream: IO[str] | None = None, terminal: bool | None = None, enabled: bool = True,
-                 clock: Callable[[], float] = time.monotonic, clocked: bool = False) -> None:  # fmt: skip
+                 clock: Callable[[], float] = time.monotonic, clocked: bool = False,
+                 limit_s: float | None = None) -> None:  # fmt: skip
         self.description = description
         self.total = total
         self.unit = unit
@@ -104,6 +105,7 @@ class Task:
         self.enabled = enabled
         self.clock = clock
         self.clocked = clocked  # a time budget: `total` seconds, done as they pass
+        self.limit_s = limit_s  # the work stops after this many seconds whatever is left (a time budget)
         self.eta = Eta(clock)
         self.start = clock()
         self._lock = threading.Lock()
@@ -198,6 +200,9 @@ class Task:
         if self.clocked and self.total:
             return clock_text(max(self.total - self.completed, 0.0))
         left = self.eta.seconds_left(self.total)
+        if self.limit_s is not None:
+            budget = max(self.limit_s - (self.clock() - self.start), 0.0)
+            left = budget if left is None else min(left, budget)
         return "?" if left is None else clock_text(left)
 
     def _line(self, text: str, final: bool = False) -> None:

@@ -370,7 +370,7 @@ def train(
     curve = [(0, score(params))]
     done_updates, metrics, history = 0, {}, []
     start = time.perf_counter()
-    with _progress(env.id, num_updates, progress) as bar:
+    with _progress(env.id, num_updates, progress, time_budget_s) as bar:
         while done_updates < num_updates:
             elapsed = time.perf_counter() - start
             if time_budget_s is not None and elapsed >= time_budget_s:
@@ -415,9 +415,10 @@ def train(
     return result
 
 
-def _progress(env_id: str, updates: int, enabled: bool) -> Task:
-    """The training progress (specc.progress: a bar in a terminal, plain lines otherwise)."""
-    return task(f"{env_id}: training", total=updates, unit="updates", enabled=enabled)
+def _progress(env_id: str, updates: int, enabled: bool, budget_s: float | None) -> Task:
+    """The training progress (specc.progress: a bar in a terminal, plain lines otherwise);
+    its ETA is the sooner of the last update and the end of the time budget."""
+    return task(f"{env_id}: training", total=updates, unit="updates", enabled=enabled, limit_s=budget_s)
 
 
 def _describe(steps: int, rate: float, score: float) -> str:

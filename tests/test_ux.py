@@ -84,6 +84,17 @@ def test_a_clocked_task_counts_seconds() -> None:
     assert clock_text(3725) == "1:02:05"
 
 
+def test_a_time_budget_caps_the_eta() -> None:
+    """Training stops at its time budget: 1,000 updates at 1 a second would take 16 minutes,
+    but a 60 s budget ends it in 50 s from now."""
+    now = [0.0]
+    t = Task("training", total=1000, unit="updates", clock=lambda: now[0], enabled=False, limit_s=60)
+    for done in range(1, 11):
+        now[0] += 1.0
+        t.update(done)
+    assert t.eta_text() == "0:50"
+
+
 def test_verify_level_3_prints_plain_progress(capsys) -> None:
     main(["verify", "specs/tic_tac_toe.yaml", "--level", "3", "--episodes", "4", "--report", "/dev/null"])
     out = capsys.readouterr().out
