@@ -270,18 +270,21 @@ def measure(spec: str, batches: list[int], vs: str | None, steps: int, repeats: 
     with task(f"bench {env.id}", total=len(batches), unit="batch sizes") as bar:
         for batch in batches:
             bar.update(note=f"batch {batch}: compiling")
-            rows.append(_measure_batch(env, reference, vs, batch, steps, repeats, python_seconds, devices))
+            timing = lambda b=batch: bar.update(note=f"batch {b}: timing")
+            rows.append(_measure_batch(env, reference, vs, batch, steps, repeats, python_seconds, devices, timing))
             bar.advance(note=f"batch {batch}: {rate(rows[-1]['jax_steps_per_s'])} steps/s")
     return env, rows
 
 
 def _measure_batch(env, reference, vs: str | None, batch: int, steps: int, repeats: int, python_seconds: float,
-                   devices: int) -> dict:  # fmt: skip
-    """One row: ours, the peer and the Python reference alternated `repeats` times."""
+                   devices: int, compiled: Callable[[], None] = lambda: None) -> dict:  # fmt: skip
+    """One row: ours, the peer and the Python reference alternated `repeats` times
+    (`compiled()` is called between compiling and timing)."""
     import jax
 
     ours = scan_runner(f"specc:{env.id}", env.init, env.step, batch, steps, devices)
     peer = peer_runner(vs, batch, steps, devices) if vs else None
+    compiled()
     times: dict[str, list[float]] = {"ours": [], "peer": []}
     py_rates = []
     for r in range(repeats):  # alternate all three, so drift and load hit them alike
