@@ -47,7 +47,8 @@ def clock_text(seconds: float) -> str:
 
 
 class Eta:
-    """Time left from the rate after the first unit of work (which JIT compilation skews)."""
+    """Time left from the rate after the first unit of work (which JIT compilation skews),
+    counting down between updates."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic, min_seconds: float = 1.0) -> None:
         self.clock = clock
@@ -74,7 +75,7 @@ class Eta:
         if c1 <= c0 or t1 - t0 < self.min_seconds:
             return None
         rate = (c1 - c0) / (t1 - t0)
-        return (total - c1) / rate
+        return max((total - c1) / rate - (self.clock() - t1), 0.0)  # counting down between updates
 
 
 def is_terminal(stream: IO[str] | None = None) -> bool:

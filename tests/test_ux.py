@@ -43,6 +43,9 @@ def test_eta_skips_the_slow_first_unit() -> None:
         now[0] += 1.0
         eta.observe(done)
     assert eta.seconds_left(100) == pytest.approx(90.0)
+    now[0] += 5.0  # no update for 5 s: the estimate counts down
+    assert eta.seconds_left(100) == pytest.approx(85.0)
+    now[0] -= 5.0
     naive = (100 - 10) / (10 / now[0])
     assert naive == pytest.approx(981.0)
 
