@@ -26,8 +26,12 @@ class Column:
     wide_only: bool = False
 
 
-def shown(columns: Sequence[Column], wide: bool) -> list[Column]:
-    return [c for c in columns if wide or not c.wide_only]
+def shown(columns: Sequence[Column], wide: bool, rows: Sequence[dict] = ()) -> list[Column]:
+    """The columns a terminal table shows: all with `wide`; else the narrow ones that have
+    a value in some row (a bench without a peer has no peer columns)."""
+    if wide:
+        return list(columns)
+    return [c for c in columns if not c.wide_only and (not rows or any(c.cell(r) != "-" for r in rows))]
 
 
 def rich_table(title: str | None, columns: Sequence[Column], rows: Sequence[dict], wide: bool = False) -> Any:
@@ -35,7 +39,7 @@ def rich_table(title: str | None, columns: Sequence[Column], rows: Sequence[dict
     from rich.table import Table
 
     table = Table(title=title)
-    cols = shown(columns, wide)
+    cols = shown(columns, wide, rows)
     for c in cols:
         table.add_column(c.header, justify="right", no_wrap=True)
     for row in rows:

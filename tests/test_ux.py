@@ -164,6 +164,19 @@ def test_c_bench_table_shares_the_table_function(capsys) -> None:
     assert "9.50 (8.00)" in capsys.readouterr().out
 
 
+def test_a_column_with_no_value_is_left_out_unless_wide(capsys) -> None:
+    from specc.bench import COLUMNS
+
+    row = {"batch": 4096, "jax_steps_per_s": 2.87e5, "jax_compile_s": 17.0, "jax_mean": 2.86e5, "jax_sd": 3.6e3,
+           "peer": None, "peer_steps_per_s": None, "peer_compile_s": None, "python_steps_per_s": 2.37e3,
+           "vs_peer": None, "vs_python": 121.0}  # fmt: skip
+    print_table("tcg", COLUMNS, [row])
+    narrow = capsys.readouterr().out
+    assert "peer" not in narrow and "287.00K" in narrow and "121x" in narrow
+    print_table("tcg", COLUMNS, [row], wide=True)
+    assert "peer steps/s" in capsys.readouterr().out
+
+
 def test_a_narrow_table_never_cuts_a_value(capsys) -> None:
     cols = [Column(f"column number {i}", lambda r, i=i: f"value-{i}-{r['x']}") for i in range(4)]
     print_table("t", cols, [{"x": 1}])
