@@ -98,9 +98,9 @@ class Report:
             if len(lv.details.get("backends", ())) > 2:
                 console.print(f"level {lv.level} {lv.name}: {', '.join(lv.details['backends'])} in lock-step")
             for w in lv.warnings:
-                console.print(f"[yellow]warning[/yellow] (level {lv.level}): {escape(w)}")
+                console.print(f"[yellow]warning[/yellow] (level {lv.level}): {escape(w)}", soft_wrap=True)
             for f in lv.failures[:5]:
-                console.print(f"[red]failed[/red] (level {lv.level}): {escape(f)}")
+                console.print(f"[red]failed[/red] (level {lv.level}): {escape(f)}", soft_wrap=True)
             if lv.divergence is not None:
                 text = f"[red]first divergence[/red] (level {lv.level}): {escape(lv.divergence.describe())}"
                 console.print(text, soft_wrap=True)  # unwrapped: the replay command stays one line to paste
