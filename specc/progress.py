@@ -124,7 +124,8 @@ class Task:
         if self.terminal:
             self._start_rich()
         else:
-            size = f" ({_number(self.total)}{' ' + self.unit if self.unit else ''})" if self.total else ""
+            unit = self.unit[:-1] if self.total == 1 and self.unit.endswith("s") else self.unit
+            size = f" ({_number(self.total)}{' ' + unit if unit else ''})" if self.total else ""
             self._line(f"started{size}")
             self._ticker = threading.Thread(target=self._tick, daemon=True)
             self._ticker.start()
