@@ -263,3 +263,12 @@ def test_train_writes_its_curve_where_asked(capsys, tmp_path: Path) -> None:
     assert "  .. tic_tac_toe: training: started (2 updates)" in out
     done = [ln for ln in out.splitlines() if ln.startswith("  .. tic_tac_toe: training: done in")]
     assert len(done) == 1 and "256 env steps" in done[0]
+
+
+def test_fuzz_prints_plain_progress_against_its_time_budget(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("SPECC_PROGRESS_EVERY", "1")
+    main(["fuzz", "--time", "3", "--programs", "2", "--seed", "5"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "  .. fuzz: started (3 s)"
+    assert any(ln.startswith("  .. fuzz: done in ") and "programs" in ln for ln in lines)
+    assert lines[-1].startswith("specc fuzz: ")
