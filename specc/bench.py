@@ -7,14 +7,18 @@ steps one environment at a time. Medians and ratios are printed as a table.
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .errors import SpecError
+from .progress import task
+from .results import Column, number, print_table, rate, throughput_plot
 
 
 @dataclass
@@ -254,7 +258,6 @@ def peer_runner(vs: str, batch: int, steps: int, devices: int = 1, check_only: b
 def measure(spec: str, batches: list[int], vs: str | None, steps: int, repeats: int, python_seconds: float,
             devices: int = 1):  # fmt: skip
     """Rows of results: one per batch size, plus the Python backend's rate."""
-    import jax
 
     from .api import make
 
@@ -263,95 +266,101 @@ def measure(spec: str, batches: list[int], vs: str | None, steps: int, repeats: 
     env = make(spec, backend="jax")
     reference = make(spec, backend="python")
     python_throughput(reference.module, 0.5)  # warm up: the first eager jax.random calls compile
-    rows = []
-    for batch in batches:
-        ours = scan_runner(f"specc:{env.id}", env.init, env.step, batch, steps, devices)
-        peer = peer_runner(vs, batch, steps, devices) if vs else None
-        times: dict[str, list[float]] = {"ours": [], "peer": []}
-        py_rates = []
-        for r in range(repeats):  # alternate all three, so drift and load hit them alike
-            key = jax.random.PRNGKey(r + 1)
-            times["ours"].append(time_runner(ours, key))
-            if peer:
-                times["peer"].append(time_runner(peer, key))
-            py_rates.append(python_throughput(reference.module, python_seconds / repeats, seed=r))
-        py_rate = statistics.median(py_rates)
-        ours_rates = [batch * steps / t for t in times["ours"]]
-        ours_rate = batch * steps / statistics.median(times["ours"])
-        peer_rate = batch * steps / statistics.median(times["peer"]) if peer else None
-        rows.append(
-            {
-                "batch": batch,
-                "jax_steps_per_s": ours_rate,
-                "jax_compile_s": ours.compile_seconds,
-                "jax_mean": statistics.fmean(ours_rates),
-                "jax_sd": statistics.stdev(ours_rates) if len(ours_rates) > 1 else 0.0,
-                "peer": peer.name if peer else None,
-                "peer_steps_per_s": peer_rate,
-                "peer_compile_s": peer.compile_seconds if peer else None,
-                "python_steps_per_s": py_rate,
-                "vs_peer": ours_rate / peer_rate if peer_rate else None,
-                "vs_python": ours_rate / py_rate,
-            }
-        )
+    rows: list[dict] = []
+    with task(f"bench {env.id}", total=len(batches), unit="batch sizes") as bar:
+        for batch in batches:
+            bar.update(note=f"batch {batch}: compiling")
+            timing = lambda b=batch: bar.update(note=f"batch {b}: timing")
+            rows.append(_measure_batch(env, reference, vs, batch, steps, repeats, python_seconds, devices, timing))
+            bar.advance(note=f"batch {batch}: {rate(rows[-1]['jax_steps_per_s'])} steps/s")
     return env, rows
 
 
-def _fmt(rate: float | None) -> str:
-    if rate is None:
-        return "-"
-    for unit, scale in (("M", 1e6), ("K", 1e3)):
-        if rate >= scale:
-            return f"{rate / scale:.2f}{unit}"
-    return f"{rate:.0f}"
+def _measure_batch(env, reference, vs: str | None, batch: int, steps: int, repeats: int, python_seconds: float,
+                   devices: int, compiled: Callable[[], None] = lambda: None) -> dict:  # fmt: skip
+    """One row: ours, the peer and the Python reference alternated `repeats` times
+    (`compiled()` is called between compiling and timing)."""
+    import jax
+
+    ours = scan_runner(f"specc:{env.id}", env.init, env.step, batch, steps, devices)
+    peer = peer_runner(vs, batch, steps, devices) if vs else None
+    compiled()
+    times: dict[str, list[float]] = {"ours": [], "peer": []}
+    py_rates = []
+    for r in range(repeats):  # alternate all three, so drift and load hit them alike
+        key = jax.random.PRNGKey(r + 1)
+        times["ours"].append(time_runner(ours, key))
+        if peer:
+            times["peer"].append(time_runner(peer, key))
+        py_rates.append(python_throughput(reference.module, python_seconds / repeats, seed=r))
+    py_rate = statistics.median(py_rates)
+    ours_rates = [batch * steps / t for t in times["ours"]]
+    ours_rate = batch * steps / statistics.median(times["ours"])
+    peer_rate = batch * steps / statistics.median(times["peer"]) if peer else None
+    return {
+        "batch": batch,
+        "jax_steps_per_s": ours_rate,
+        "jax_compile_s": ours.compile_seconds,
+        "jax_mean": statistics.fmean(ours_rates),
+        "jax_sd": statistics.stdev(ours_rates) if len(ours_rates) > 1 else 0.0,
+        "peer": peer.name if peer else None,
+        "peer_steps_per_s": peer_rate,
+        "peer_compile_s": peer.compile_seconds if peer else None,
+        "python_steps_per_s": py_rate,
+        "vs_peer": ours_rate / peer_rate if peer_rate else None,
+        "vs_python": ours_rate / py_rate,
+    }
 
 
-def table_rows(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
-    head = ["batch", "specc-jax steps/s", "mean ± sd", "compile s", "peer", "peer steps/s", "peer compile s",
-            "specc-python steps/s", "jax/peer", "jax/python"]  # fmt: skip
-    body = []
-    for r in rows:
-        body.append(
-            [
-                str(r["batch"]),
-                _fmt(r["jax_steps_per_s"]),
-                f"{_fmt(r['jax_mean'])} ± {_fmt(r['jax_sd'])}",
-                f"{r['jax_compile_s']:.2f}",
-                r["peer"] or "-",
-                _fmt(r["peer_steps_per_s"]),
-                "-" if r["peer_compile_s"] is None else f"{r['peer_compile_s']:.2f}",
-                _fmt(r["python_steps_per_s"]),
-                "-" if r["vs_peer"] is None else f"{r['vs_peer']:.2f}x",
-                f"{r['vs_python']:.0f}x",
-            ]
-        )
-    return head, body
+COLUMNS = [
+    Column("batch", lambda r: str(r["batch"])),
+    Column("jax steps/s", lambda r: rate(r["jax_steps_per_s"])),
+    Column("jax mean ± sd", lambda r: f"{rate(r['jax_mean'])} ± {rate(r['jax_sd'])}", wide_only=True),
+    Column("compile s", lambda r: number(r["jax_compile_s"])),
+    Column("peer", lambda r: r["peer"] or "-", wide_only=True),
+    Column("peer steps/s", lambda r: rate(r["peer_steps_per_s"])),
+    Column("peer compile s", lambda r: number(r["peer_compile_s"]), wide_only=True),
+    Column("python steps/s", lambda r: rate(r["python_steps_per_s"])),
+    Column("jax/peer", lambda r: number(r["vs_peer"], ".2f", "x")),
+    Column("jax/python", lambda r: number(r["vs_python"], ".0f", "x")),
+]
+
+
+def title(env_id: str, rows: list[dict], steps: int, repeats: int, devices: int) -> str:
+    peer = next((r["peer"] for r in rows if r["peer"]), None)
+    where = f", batch split over {devices} devices" if devices > 1 else ""
+    return (f"{env_id}{' vs ' + peer if peer else ''}: random legal actions, auto-reset, {steps} steps per scan, "
+            f"median of {repeats}{where}")  # fmt: skip
+
+
+def write_report(path: str | Path, spec: str, env_id: str, rows: list[dict], **settings: Any) -> Path:
+    """The measured rows as JSON (what `python -m specc.summary` reads)."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"spec": spec, "env": env_id, **settings, "rows": rows}, indent=1) + "\n")
+    return out
 
 
 def run_bench(spec: str, batches: list[int], vs: str | None, steps: int, repeats: int,
-              python_seconds: float, markdown: str | None = None, devices: int = 1) -> list[dict]:  # fmt: skip
-    from rich.console import Console
-    from rich.table import Table
-
+              python_seconds: float, markdown: str | None = None, devices: int = 1, wide: bool = False,
+              plot: str | None = None, report: str | None = None) -> list[dict]:  # fmt: skip
+    """Measure, print the table (100 columns unless `wide`), write the Markdown, the plot
+    (steps/s against batch size) and the JSON report where asked."""
     if steps < 1 or repeats < 1:
         raise SpecError("--steps and --repeats must be at least 1")
-    console = Console(width=160)
-    with console.status(f"benchmarking {spec} ..."):
-        env, rows = measure(spec, batches, vs, steps, repeats, python_seconds, devices)
-    head, body = table_rows(rows)
-    where = f", batch split over {devices} devices" if devices > 1 else ""
-    table = Table(
-        title=f"{env.id}: random legal actions, auto-reset, {steps} steps per scan, median of {repeats}{where}"
-    )
-    for h in head:
-        table.add_column(h, justify="right")
-    for row in body:
-        table.add_row(*row)
-    console.print(table)
-    if markdown:
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        lines += ["| " + " | ".join(row) + " |" for row in body]
-        from pathlib import Path
-
-        Path(markdown).write_text("\n".join(lines) + "\n")
+    env, rows = measure(spec, batches, vs, steps, repeats, python_seconds, devices)
+    print_table(title(env.id, rows, steps, repeats, devices), COLUMNS, rows, wide=wide, markdown=markdown)
+    if plot:
+        peer = next((r["peer"] for r in rows if r["peer"]), None)
+        series = {f"specc-jax ({devices} device{'s' if devices > 1 else ''})": "jax_steps_per_s",
+                  "specc-python (one game at a time)": "python_steps_per_s"}  # fmt: skip
+        if peer:
+            series[f"{peer} (same harness)"] = "peer_steps_per_s"
+        where = f", {devices} devices" if devices > 1 else ""
+        out = throughput_plot(rows, series, f"{env.id}: random-action steps/s{where}", plot,
+                              flat=["specc-python (one game at a time)"])  # fmt: skip
+        print(f"plot written to {out}")
+    if report:
+        out = write_report(report, spec, env.id, rows, steps=steps, repeats=repeats, devices=devices)
+        print(f"report written to {out}")
     return rows

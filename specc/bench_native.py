@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 from .errors import SpecError
+from .progress import task
+from .results import Column, number, print_table, rate, throughput_plot
 
 MIN_C_STEPS = 400_000  # environment steps per timed C run, so small batches time long enough
 
@@ -59,87 +61,80 @@ def measure(spec: str, batches: list[int], backends: list[str], steps: int, repe
     built, built_cpu = build_seconds(Path(module.__file__))
     jax_env = make(spec, backend="jax") if "jax" in backends else None
     rows = []
-    for batch in batches:
-        runner = scan_runner(f"specc:{env.id}", jax_env.init, jax_env.step, batch, steps, devices) if jax_env else None
-        c_steps = max(steps, math.ceil(MIN_C_STEPS / batch))
-        module.bench(batch, min(c_steps, 50), np.zeros(2, np.uint32), threads)  # warm up
-        rates: dict[str, list[float]] = {"jax": [], "c1": [], "cN": []}
-        for r in range(repeats):  # alternate, so load and drift hit every backend alike
-            key = jax.random.PRNGKey(r + 1)
-            if runner:
-                rates["jax"].append(batch * steps / time_runner(runner, key))
-            for name, n in (("c1", 1), ("cN", threads)):
-                start = time.perf_counter()
-                module.bench(batch, c_steps, np.asarray(key), n)
-                rates[name].append(batch * c_steps / (time.perf_counter() - start))
-        med = {k: statistics.median(v) if v else None for k, v in rates.items()}
-        rows.append(
-            {
-                "batch": batch,
-                "jax_steps_per_s": med["jax"],
-                "jax_devices": devices,
-                "jax_compile_s": runner.compile_seconds if runner else None,
-                "c_1core_steps_per_s": med["c1"],
-                "c_all_steps_per_s": med["cN"],
-                "c_threads": threads,
-                "c_build_s": built,
-                "c_build_cpu_s": built_cpu,
-                "c_vs_jax_per_core": med["c1"] / (med["jax"] / devices) if med["jax"] else None,
-            }
-        )
+    with task(f"bench {env.id} (C against JAX)", total=len(batches), unit="batch sizes") as bar:
+        for batch in batches:
+            bar.update(note=f"batch {batch}")
+            runner = None
+            if jax_env:
+                runner = scan_runner(f"specc:{env.id}", jax_env.init, jax_env.step, batch, steps, devices)
+            c_steps = max(steps, math.ceil(MIN_C_STEPS / batch))
+            module.bench(batch, min(c_steps, 50), np.zeros(2, np.uint32), threads)  # warm up
+            rates: dict[str, list[float]] = {"jax": [], "c1": [], "cN": []}
+            for r in range(repeats):  # alternate, so load and drift hit every backend alike
+                key = jax.random.PRNGKey(r + 1)
+                if runner:
+                    rates["jax"].append(batch * steps / time_runner(runner, key))
+                for name, n in (("c1", 1), ("cN", threads)):
+                    start = time.perf_counter()
+                    module.bench(batch, c_steps, np.asarray(key), n)
+                    rates[name].append(batch * c_steps / (time.perf_counter() - start))
+            med = {k: statistics.median(v) if v else None for k, v in rates.items()}
+            rows.append(
+                {
+                    "batch": batch,
+                    "jax_steps_per_s": med["jax"],
+                    "jax_devices": devices,
+                    "jax_compile_s": runner.compile_seconds if runner else None,
+                    "c_1core_steps_per_s": med["c1"],
+                    "c_all_steps_per_s": med["cN"],
+                    "c_threads": threads,
+                    "c_build_s": built,
+                    "c_build_cpu_s": built_cpu,
+                    "c_vs_jax_per_core": med["c1"] / (med["jax"] / devices) if med["jax"] else None,
+                }
+            )
+            bar.advance()
     return env, rows
 
 
-def _fmt(rate: float | None) -> str:
-    from .bench import _fmt as fmt
-
-    return fmt(rate)
-
-
-def table_rows(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
+def columns(rows: list[dict]) -> list[Column]:
+    """The table's columns (build and compile times only with --wide)."""
     threads = rows[0]["c_threads"] if rows else 1
     devices = rows[0]["jax_devices"] if rows else 1
-    head = ["batch", f"specc-jax steps/s ({devices} dev)", "specc-c 1 core", f"specc-c {threads} cores",
-            "c/jax per core", "jax compile s", "c build s (cpu s)"]  # fmt: skip
-    body = []
-    for r in rows:
-        body.append(
-            [
-                str(r["batch"]),
-                _fmt(r["jax_steps_per_s"]),
-                _fmt(r["c_1core_steps_per_s"]),
-                _fmt(r["c_all_steps_per_s"]),
-                "-" if r["c_vs_jax_per_core"] is None else f"{r['c_vs_jax_per_core']:.1f}x",
-                "-" if r["jax_compile_s"] is None else f"{r['jax_compile_s']:.2f}",
-                f"{r['c_build_s']:.2f} ({r['c_build_cpu_s']:.2f})",
-            ]
-        )
-    return head, body
+    return [
+        Column("batch", lambda r: str(r["batch"])),
+        Column(f"jax steps/s ({devices} dev)", lambda r: rate(r["jax_steps_per_s"])),
+        Column("c 1 core", lambda r: rate(r["c_1core_steps_per_s"])),
+        Column(f"c {threads} cores", lambda r: rate(r["c_all_steps_per_s"])),
+        Column("c/jax per core", lambda r: number(r["c_vs_jax_per_core"], ".1f", "x")),
+        Column("jax compile s", lambda r: number(r["jax_compile_s"]), wide_only=True),
+        Column("c build s (cpu s)", lambda r: f"{r['c_build_s']:.2f} ({r['c_build_cpu_s']:.2f})", wide_only=True),
+    ]
 
 
 def run(spec: str, batches: list[int], backends: list[str], steps: int, repeats: int, markdown: str | None = None,
-        devices: int = 1, threads: int | None = None) -> list[dict]:  # fmt: skip
-    """Measure and print the table (and write it as Markdown)."""
-    from rich.console import Console
-    from rich.table import Table
+        devices: int = 1, threads: int | None = None, wide: bool = False, plot: str | None = None,
+        report: str | None = None) -> list[dict]:  # fmt: skip
+    """Measure and print the table (100 columns unless `wide`); write the Markdown, the
+    plot and the JSON report where asked."""
+    from .bench import write_report
 
     unknown = set(backends) - {"c", "jax"}
     if unknown or "c" not in backends:
         raise SpecError(f"--backend takes c or c,jax here, got {','.join(backends)!r}")
     if steps < 1 or repeats < 1:
         raise SpecError("--steps and --repeats must be at least 1")
-    console = Console(width=160)
-    with console.status(f"benchmarking {spec} (C against JAX) ..."):
-        env, rows = measure(spec, batches, backends, steps, repeats, devices, threads)
-    head, body = table_rows(rows)
-    table = Table(title=f"{env.id}: random legal actions, auto-reset, median of {repeats}, alternated")
-    for h in head:
-        table.add_column(h, justify="right")
-    for row in body:
-        table.add_row(*row)
-    console.print(table)
-    if markdown:
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        lines += ["| " + " | ".join(row) + " |" for row in body]
-        Path(markdown).write_text("\n".join(lines) + "\n")
+    env, rows = measure(spec, batches, backends, steps, repeats, devices, threads)
+    title = f"{env.id}: random legal actions, auto-reset, median of {repeats}, alternated"
+    print_table(title, columns(rows), rows, wide=wide, markdown=markdown)
+    if plot:
+        threads = rows[0]["c_threads"]
+        series = {f"specc-jax ({devices} device{'s' if devices > 1 else ''})": "jax_steps_per_s",
+                  "specc-c (1 core)": "c_1core_steps_per_s",
+                  f"specc-c ({threads} cores)": "c_all_steps_per_s"}  # fmt: skip
+        out = throughput_plot(rows, series, f"{env.id}: random-action steps/s, C and JAX", plot)
+        print(f"plot written to {out}")
+    if report:
+        out = write_report(report, spec, env.id, rows, steps=steps, repeats=repeats, devices=devices)
+        print(f"report written to {out}")
     return rows

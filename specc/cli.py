@@ -17,7 +17,30 @@ from .errors import SpecError
 EXIT_USAGE = 2
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Every option's help ends with its default, unless the help already names it:
+    `(default: 1000)`, `(default: off)` for a flag, `(default: none)` where it is unset."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if not action.option_strings or "default" in text or action.default is argparse.SUPPRESS:
+            return text
+        if isinstance(action, argparse._StoreTrueAction):
+            shown = "off"
+        elif action.default is None or action.default == []:
+            shown = "none"
+        elif isinstance(action.default, list):
+            shown = ",".join(map(str, action.default))
+        else:
+            shown = str(action.default)
+        return f"{text} (default: {shown.replace('%', '%%')})".strip()
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
@@ -63,8 +86,12 @@ def cmd_compile(args: argparse.Namespace) -> int:
             else:
                 print(f"{spec}: {out} is up to date")
         else:
+            changed = stale_files(c, out)
+            if not changed:
+                print(f"{spec}: {out} unchanged")
+                continue
             write(c, out)
-            print(f"{spec}: wrote {out}/env.py, {out}/reference.py, {out}/native.c, {out}/manifest.json")
+            print(f"{spec}: wrote {', '.join(changed)}")
     return status
 
 
@@ -128,21 +155,27 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_bench, use_host_devices
 
     use_host_devices(args.devices)
+    if args.plot and not args.plot.lower().endswith(".png"):
+        raise SpecError(f"--plot writes a PNG: give a file name ending in .png, got {args.plot!r}")
+    batches = [2**k for k in range(5, 14)] if args.sweep else args.batch
     if args.backend:
         from .bench_native import run
 
-        run(args.spec, [2**k for k in range(5, 14)] if args.sweep else args.batch, args.backend.split(","),
-            args.steps, args.repeats, args.markdown, args.devices, args.threads)  # fmt: skip
+        run(args.spec, batches, args.backend.split(","), args.steps, args.repeats, args.markdown, args.devices,
+            args.threads, wide=args.wide, plot=args.plot, report=args.report)  # fmt: skip
         return 0
     run_bench(
         args.spec,
-        batches=[2**k for k in range(5, 14)] if args.sweep else args.batch,
+        batches=batches,
         vs=args.vs,
         steps=args.steps,
         repeats=args.repeats,
         python_seconds=args.python_seconds,
         markdown=args.markdown,
         devices=args.devices,
+        wide=args.wide,
+        plot=args.plot,
+        report=args.report,
     )
     return 0
 
@@ -267,17 +300,30 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
             if name not in BACKENDS or name == "python":
                 raise SpecError(f"--backends: unknown backend {name!r} (known: {', '.join(sorted(BACKENDS))})")
             backends[name] = _positive(every) if every else 1
-    report = fuzz(
-        seconds=args.time,
-        seed=args.seed,
-        programs=args.programs,
-        out_dir=args.out,
-        allow=tuple(args.allow),
-        backends=backends,
-        max_actions=args.max_actions,
-        shrink_s=args.shrink_time,
-        progress=lambda line: print(line, flush=True) if args.verbose else None,
-    )
+    from .progress import task
+
+    bar = task("fuzz", total=args.time, unit="s", clocked=True)
+
+    def progress(line: str) -> None:
+        if line.startswith("found"):
+            bar.print(line)
+        else:
+            bar.update(note=line)
+            if args.verbose:
+                bar.print(line)
+
+    with bar:
+        report = fuzz(
+            seconds=args.time,
+            seed=args.seed,
+            programs=args.programs,
+            out_dir=args.out,
+            allow=tuple(args.allow),
+            backends=backends,
+            max_actions=args.max_actions,
+            shrink_s=args.shrink_time,
+            progress=progress,
+        )
     print(report.text())
     return 1 if report.findings else 0
 
@@ -349,6 +395,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         argv += ["--total-steps", str(args.total_steps)]
     if args.out:
         argv += ["--out", args.out]
+    if args.plot:
+        argv += ["--plot", args.plot]
     train_main(argv)
     return 0
 
@@ -400,6 +448,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", help="also write the table as Markdown to this file")
     p.add_argument("--backend", help="c or c,jax: time the C backend (1 core and --threads cores) against JAX")
     p.add_argument("--threads", type=_positive, help="cores for the C backend's batched run (default: all)")
+    p.add_argument("--wide", action="store_true", help="show every column (the table is wider than 100 columns)")
+    p.add_argument("--plot", metavar="FILE.png", help="also plot steps/s against batch size (log-log) to this PNG")
+    p.add_argument("--report", metavar="FILE.json", help="also write the measured rows as JSON to this file")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("verify", help="check a compiled environment at four levels; exit 1 on any failure")
@@ -456,10 +507,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train PPO on the JAX backend; save a checkpoint and a learning curve")
     p.add_argument("spec", help="spec file")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_natural, default=0, help="seed of the network, the games and the evaluation")
     p.add_argument("--time-budget", type=_seconds, default=600.0, help="seconds of training (default 600)")
-    p.add_argument("--total-steps", type=_positive, help="stop after this many environment steps")
+    p.add_argument("--total-steps", type=_positive,
+                   help="stop after this many env steps (default: the spec's, e.g. 8,000,000 for tcg)")  # fmt: skip
     p.add_argument("--out", help="output directory (default runs/NAME)")
+    p.add_argument("--plot", metavar="FILE.png", help="where to write the learning curve (default OUT/curve.png)")
     p.set_defaults(func=cmd_train)
 
     from .fuzz.frag import EDGE_KINDS
@@ -482,7 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backends", help="backends and how often, e.g. jax-vmap,jax-jit:2,jax-eager:4 (the default)")
     p.add_argument("--max-actions", type=int, default=12, help="programs per spec at most (default 12)")
     p.add_argument("--shrink-time", type=float, default=60.0, help="seconds to shrink a divergence (default 60)")
-    p.add_argument("-v", "--verbose", action="store_true", help="print progress and each finding as it comes")
+    p.add_argument("-v", "--verbose", action="store_true", help="also print a line after each chunk of programs")
     p.set_defaults(func=cmd_fuzz)
 
     p = sub.add_parser("scrape", help="a rules page (URL, .html, .md, .txt) or JSON card database to Markdown "

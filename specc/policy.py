@@ -126,11 +126,13 @@ def plot_curve(curve: Sequence[tuple[int, float]], ylabel: str, title: str) -> b
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     steps, scores = zip(*curve, strict=True)
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(steps, scores, marker=".")
     ax.set(xlabel="environment steps", ylabel=ylabel, title=title)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.EngFormatter(sep=""))  # 200k, 1.2M: no "1e6" offset
     ax.grid(alpha=0.3)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")

@@ -24,7 +24,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import make
 from .api import Env
@@ -41,6 +40,7 @@ from .policy import (
     plot_curve,
     save_params,
 )
+from .progress import Task, task
 
 
 @dataclass(frozen=True)
@@ -316,6 +316,7 @@ def train(
     out_dir: str | Path | None = None,
     config: PPOConfig | None = None,
     progress: bool = True,
+    plot: str | Path | None = None,
     **overrides: Any,
 ) -> TrainResult:
     """Train a PPO policy on a spec's JAX environment (or a made Env) and save it into `out_dir`.
@@ -325,7 +326,8 @@ def train(
     anneals over total_steps, so a run is repeatable for a seed unless the budget cuts it.
     Two-player specs must be zero-sum (the negamax GAE assumes it). `overrides` replace
     fields of `config` (default: the spec's entry in SPEC_DEFAULTS), e.g. num_envs=64.
-    Writes checkpoint.msgpack, config.json and curve.png into out_dir (runs/ENV_ID).
+    Writes checkpoint.msgpack, config.json and curve.png into out_dir (runs/ENV_ID); `plot`:
+    write the learning curve there instead of out_dir/curve.png.
     """
     env = spec if isinstance(spec, Env) else make(spec)
     if env.num_players > 2:
@@ -355,8 +357,9 @@ def train(
     eval_first = jnp.arange(cfg.eval_episodes) % 2 == 0
 
     start = time.perf_counter()
-    update = jax.jit(make_update(env, cfg, tx), donate_argnums=0).lower(runner, jnp.float32(0)).compile()
-    play(env, params, eval_keys, eval_first)  # compiles the evaluation
+    with task(f"{env.id}: compiling the PPO update and the evaluation", enabled=progress):
+        update = jax.jit(make_update(env, cfg, tx), donate_argnums=0).lower(runner, jnp.float32(0)).compile()
+        play(env, params, eval_keys, eval_first)  # compiles the evaluation
     compile_s = time.perf_counter() - start
 
     def score(params: Params) -> float:
@@ -367,9 +370,7 @@ def train(
     curve = [(0, score(params))]
     done_updates, metrics, history = 0, {}, []
     start = time.perf_counter()
-    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, disable=not progress) as bar:
-        task = bar.add_task(f"{env.id}: training", total=num_updates)
+    with _progress(env.id, num_updates, progress, time_budget_s) as bar:
         while done_updates < num_updates:
             elapsed = time.perf_counter() - start
             if time_budget_s is not None and elapsed >= time_budget_s:
@@ -386,14 +387,15 @@ def train(
                 curve.append((steps, score(runner.params)))
                 history.append({"env_steps": steps, "score": curve[-1][1], **metrics})
             rate = steps / max(time.perf_counter() - start, 1e-9)
-            bar.update(task, completed=done_updates, description=_describe(env.id, steps, rate, curve[-1][1]))
+            bar.update(done_updates, note=_describe(steps, rate, curve[-1][1]))
     train_s = time.perf_counter() - start
     env_steps = done_updates * steps_per_update
     if curve[-1][0] != env_steps:
         curve.append((env_steps, score(runner.params)))
 
     params = jax.device_get(runner.params)
-    final_eval = evaluate_vs_random(env, params, cfg.final_eval_episodes, seed=seed + 1)
+    with task(f"{env.id}: final evaluation, {cfg.final_eval_episodes} games", enabled=progress):
+        final_eval = evaluate_vs_random(env, params, cfg.final_eval_episodes, seed=seed + 1)
     result = TrainResult(
         params=params,
         config=cfg,
@@ -405,7 +407,7 @@ def train(
         train_s=train_s,
         steps_per_s=env_steps / max(train_s, 1e-9),
         checkpoint=out / CHECKPOINT,
-        plot=out / "curve.png",
+        plot=Path(plot) if plot is not None else out / "curve.png",
         final_eval=final_eval,
         history=history,
     )
@@ -413,8 +415,14 @@ def train(
     return result
 
 
-def _describe(env_id: str, steps: int, rate: float, score: float) -> str:
-    return f"{env_id}: {steps:,} steps, {rate:,.0f} steps/s, score {score:.3f}"
+def _progress(env_id: str, updates: int, enabled: bool, budget_s: float | None) -> Task:
+    """The training progress (specc.progress: a bar in a terminal, plain lines otherwise);
+    its ETA is the sooner of the last update and the end of the time budget."""
+    return task(f"{env_id}: training", total=updates, unit="updates", enabled=enabled, limit_s=budget_s)
+
+
+def _describe(steps: int, rate: float, score: float) -> str:
+    return f"{steps:,} env steps, {rate:,.0f} steps/s, score {score:.3f}"
 
 
 # --- saving -----------------------------------------------------------------------------
@@ -441,9 +449,15 @@ def save(result: TrainResult, env: Env, spec: str | Path | Env, seed: int) -> No
         "curve": result.curve,
         "final_eval": final._asdict() if isinstance(final, Evaluation) else {"mean_return": final},
     }
-    atomic_write(result.plot.parent / CONFIG, json.dumps(summary, indent=2).encode())
-    title = f"PPO on {env.id}: {result.steps_per_s:,.0f} steps/s, {result.train_s:.0f} s"
+    atomic_write(result.checkpoint.parent / CONFIG, json.dumps(summary, indent=2).encode())
+    write_curve(result, env.id)
+
+
+def write_curve(result: TrainResult, env_id: str) -> Path:
+    """The learning curve (score against env steps) as a PNG at result.plot."""
+    title = f"PPO on {env_id}: {result.env_steps:,} steps in {result.train_s:.0f} s ({result.steps_per_s:,.0f}/s)"
     atomic_write(result.plot, plot_curve(result.curve, result.metric, title))
+    return result.plot
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -455,8 +469,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--total-steps", type=int, default=None)
     parser.add_argument("--time-budget", type=float, default=600.0)
     parser.add_argument("--out", default=None)
+    parser.add_argument("--plot", default=None)
     args = parser.parse_args(argv)
-    r = train(args.spec, seed=args.seed, total_steps=args.total_steps, time_budget_s=args.time_budget, out_dir=args.out)
+    r = train(args.spec, seed=args.seed, total_steps=args.total_steps, time_budget_s=args.time_budget, out_dir=args.out,
+              plot=args.plot)  # fmt: skip
     print(r.summary())
 
 

@@ -19,6 +19,7 @@ from ..api import Env, _import, make
 from ..backends import python_backend
 from ..errors import SpecError
 from ..loader import load
+from ..progress import Task, status, task
 from .report import LevelResult, Report
 from .rollouts import lockstep_backends
 from .scenarios import run_scenarios
@@ -96,12 +97,21 @@ def coverage_module(program, out_dir: Path) -> ModuleType:
     return module
 
 
-def level_properties(test_file: Path, examples: int | None) -> LevelResult:
+def level_properties(test_file: Path, examples: int | None, task: Task | None = None) -> LevelResult:
+    """Run the generated property tests; `task` (a progress Task) counts them as they finish."""
     import pytest
 
     class Collector:
         def __init__(self) -> None:
             self.result = LevelResult(1, "properties")
+
+        def pytest_collection_finish(self, session) -> None:
+            if task is not None:
+                task.update(0, total=len(session.items), note="")
+
+        def pytest_runtest_logfinish(self, nodeid: str, location) -> None:
+            if task is not None:
+                task.advance(note=nodeid.split("::")[-1])
 
         def pytest_runtest_logreport(self, report) -> None:
             if report.when == "call" or (report.when == "setup" and report.failed):
@@ -119,7 +129,8 @@ def level_properties(test_file: Path, examples: int | None) -> LevelResult:
     if examples is not None:
         os.environ["SPECC_EXAMPLES"] = str(examples)
     try:
-        args = [str(test_file), "-p", "no:cacheprovider", "-p", "no:terminal", "--import-mode=importlib"]
+        args = [str(test_file), "-p", "no:cacheprovider", "-p", "no:terminal", "--import-mode=importlib",
+                "--capture=sys"]  # fmt: skip  (sys, not fd: progress lines still reach the real stdout)
         pytest.main(args, plugins=[collector])
     finally:
         # pytest keeps the imported test module in sys.modules and would reuse it on a second
@@ -160,9 +171,8 @@ def verify(
     """Run `levels` on the spec's environment; `generated`: check the compiled files in that
     folder as they are instead of (re)compiling into generated/NAME/."""
     from rich.console import Console
-    from rich.progress import Progress
 
-    console = console or Console(width=140)
+    console = console or Console(width=100)
     spec, source, program = load(spec_path)
     peer = None
     if against and 3 in levels:  # a bad --against or chance declaration stops before any work
@@ -176,13 +186,14 @@ def verify(
     edited = edited_files(spec_path, out_dir) if generated is not None else []
     if edited:
         console.print(f"[yellow]warning[/yellow]: checking {out_dir} as it is; it differs from what the spec "
-                      f"compiles to now: {', '.join(edited)}")  # fmt: skip
+                      f"compiles to now: {', '.join(edited)}", soft_wrap=True)  # fmt: skip  (a path stays whole)
     report = Report(spec_path)
     if 1 in levels:
-        with console.status("level 1: property tests ..."):
-            report.levels.append(level_properties(out_dir / f"test_{program.name}.py", examples))
+        with task("level 1: property tests", unit="tests") as t:
+            t.update(note="collecting")
+            report.levels.append(level_properties(out_dir / f"test_{program.name}.py", examples, t))
     if 2 in levels:
-        with console.status("level 2: scenarios ..."):
+        with status("level 2: scenarios"):
             from ..schema import ScenarioSpec
             from .regressions import load_regressions
 
@@ -198,15 +209,18 @@ def verify(
         covered = coverage_module(program, out_dir)
         # with --generated, an edited reference.py is what is checked (rule coverage then needs the compiled one)
         own_ref = "reference.py" in edited
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("level 3: lock-step rollouts", total=episodes)
+        with task(f"level 3: lock-step rollouts, {episodes} episodes", unit="steps") as t:
+            t.update(note="compiling, then a JAX pilot run for the ETA")
             native, why = native_module(out_dir, ref.module)
             result = lockstep_backends(
                 env.module, ref.module if own_ref else covered, episodes, seed,
                 replay=lambda s, e, a: replay_command(spec_path, s, e, a, generated=generated),
-                progress=lambda live: progress.update(task, completed=episodes - live),
+                progress=lambda live: t.update(note=f"{episodes - live}/{episodes} episodes done"),
                 others={"specc-c": native} if native is not None else None,
+                work=lambda steps, total: t.update(steps, total=total),
             )  # fmt: skip
+            done = result.details["steps"]
+            t.update(done, total=done, note=f"{episodes} episodes, {done:,} steps")
         if why:
             result.warnings.append(why)
         if own_ref:
@@ -220,7 +234,7 @@ def verify(
         if against:
             from .peers import lockstep_peer
 
-            with console.status(f"level 3: lock-step against {against} ..."):
+            with status(f"level 3: lock-step against {against}"):
                 peer_result = lockstep_peer(
                     env.module, against, episodes, seed,
                     replay=lambda s, e, a: replay_command(spec_path, s, e, a, against, generated),
@@ -238,6 +252,6 @@ def verify(
     if 4 in levels:
         from .transfer import level_transfer
 
-        with console.status("level 4: policy transfer (training if there is no checkpoint) ..."):
+        with status("level 4: policy transfer (training if there is no checkpoint)"):
             report.levels.append(level_transfer(spec_path, env, ref, seed=seed, against=against, **(transfer or {})))
     return report

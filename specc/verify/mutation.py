@@ -535,10 +535,10 @@ class MutationReport:
         from rich.markup import escape
         from rich.table import Table
 
-        console = console or Console(width=160)
+        console = console or Console(width=100)
         for fam in self.families():
-            title = f"specc mutate {self.spec}: {fam} mutants ({FAMILY_DOC[fam]})"
-            table = Table(title=title)
+            console.print(f"specc mutate {self.spec}: {fam} mutants ({FAMILY_DOC[fam]})", highlight=False)
+            table = Table()
             cols = ["operator", "mutants", "equivalent", "invalid", "compile"]
             cols += [f"L{s}" for s in self.stages] + ["missed", "caught"]
             for c in cols:
@@ -627,8 +627,8 @@ def mutation_score(
     """Seed up to `max_mutants` bugs per family into the compiled `spec_path`; run the
     verifier's `levels` on each one that changes behaviour."""
     from hypothesis import settings as hsettings
-    from rich.console import Console
-    from rich.markup import escape
+
+    from ..progress import task
 
     levels = levels or [1, 2, 3]
     if not set(levels) <= {1, 2, 3}:
@@ -636,7 +636,6 @@ def mutation_score(
     for fam in families:
         if fam not in FAMILIES:
             raise SpecError(f"--family takes {', '.join(FAMILIES)}, got {fam!r}")
-    console = console or Console(width=160)
     start = time.perf_counter()
     workdir = Path(tempfile.mkdtemp(prefix="specc_mutate_"))
     hsettings.register_profile("specc-mutate", derandomize=True, database=None)  # the same examples every run
@@ -654,12 +653,13 @@ def mutation_score(
             mutants += _spec_mutants(stages.program, spec_lines, max_mutants, seed)
         original = load_source(original_env, f"specc_mutate_{name}_original")
         baseline = Baseline(original, behaviour_episodes, seed, stages.program.max_steps or 200)
-        for i, m in enumerate(mutants):
-            with console.status(escape(f"mutant {i + 1}/{len(mutants)}: {m.describe()[:100]}")):
+        with task(f"mutate {name}", total=len(mutants), unit="mutants") as bar:
+            for i, m in enumerate(mutants):
+                bar.update(note=m.describe()[:60])
                 _judge(m, i, baseline, stages, all_levels)
-            mark = {"missed": "[red]missed[/red]", "caught": "[green]caught[/green]"}.get(m.status, m.status)
-            by = f" by {', '.join('L' + s for s in m.caught_by)}" if m.caught_by else ""
-            console.print(f"{i + 1:3d} {mark}{by}: {escape(m.describe())}", highlight=False)
+                by = f" by {', '.join('L' + s for s in m.caught_by)}" if m.caught_by else ""
+                bar.advance(note="")
+                bar.print(f"{i + 1:3d} {m.status}{by}: {m.describe()}")
         return MutationReport(
             spec_path, stages.order, mutants, time.perf_counter() - start,
             {"max_mutants": max_mutants, "levels": levels, "episodes": episodes, "against": against, "seed": seed,

@@ -84,7 +84,7 @@ class Report:
         from rich.markup import escape  # "[rule]" citations and "[True, False]" values are not markup
         from rich.table import Table
 
-        console = console or Console(width=140)
+        console = console or Console(width=100)
         table = Table(title=f"specc verify {self.spec}")
         for col in ("level", "checks", "passed", "failed", "time"):
             table.add_column(col, justify="right" if col != "level" else "left")
@@ -98,9 +98,9 @@ class Report:
             if len(lv.details.get("backends", ())) > 2:
                 console.print(f"level {lv.level} {lv.name}: {', '.join(lv.details['backends'])} in lock-step")
             for w in lv.warnings:
-                console.print(f"[yellow]warning[/yellow] (level {lv.level}): {escape(w)}")
+                console.print(f"[yellow]warning[/yellow] (level {lv.level}): {escape(w)}", soft_wrap=True)
             for f in lv.failures[:5]:
-                console.print(f"[red]failed[/red] (level {lv.level}): {escape(f)}")
+                console.print(f"[red]failed[/red] (level {lv.level}): {escape(f)}", soft_wrap=True)
             if lv.divergence is not None:
                 text = f"[red]first divergence[/red] (level {lv.level}): {escape(lv.divergence.describe())}"
                 console.print(text, soft_wrap=True)  # unwrapped: the replay command stays one line to paste

@@ -91,10 +91,12 @@ def lockstep_backends(
     replay: Callable[[int, int, list[int]], str] = lambda s, e, a: "",
     progress: Callable[[int], None] = lambda n: None,
     others: dict[str, ModuleType] | None = None,
+    work: Callable[[int, int], None] | None = None,
 ) -> LevelResult:
     """Run `episodes` games on both backends (and on `others`, e.g. {"specc-c": the C
     module}) with the same keys and actions; compare every state field after init and
-    after every step."""
+    after every step. `progress(live)` after each step; `work(steps, estimated total)`
+    too, in episode-steps (what the time goes on), the total from a quick JAX-only pilot."""
     import jax
 
     result = LevelResult(3, "rollouts")
@@ -113,6 +115,7 @@ def lockstep_backends(
     actions: list[list[int]] = [[] for _ in range(episodes)]
     live = np.ones(episodes, bool)
     steps = 0
+    estimate = int(pilot_lengths(v_step, v_keys, jstate, ep_keys, max_steps).sum()) if work else 0
     for t in range(max_steps + 1):
         host = jax.device_get(jstate)
         for e in np.flatnonzero(live):
@@ -146,12 +149,38 @@ def lockstep_backends(
                 ostates[name][e] = m.step(ostates[name][e], int(chosen[e]), keys[e])
             steps += 1
         progress(int(live.sum()))
+        if work:
+            work(steps, max(estimate, steps + int(live.sum())))
     if live.any():  # silently stopping would hide a game that never ends
         result.warnings.append(f"{int(live.sum())} episode(s) still running after {max_steps} steps")
     result.seconds = time.perf_counter() - start
     backends = ["specc-jax", "specc-python", *others]
     result.details = {"episodes": episodes, "steps": steps, "seed": seed, "backends": backends}
     return result
+
+
+def pilot_lengths(v_step: Callable, v_keys: Callable, state: Any, ep_keys: Any, max_steps: int,
+                  seconds: float = 5.0) -> np.ndarray:  # fmt: skip
+    """Episode lengths of one random-policy batch on the JAX backend alone (the same policy
+    as the lock-step run, other draws): the total is an estimate of the lock-step run's
+    work, for its ETA. Costs one vmapped step per step of the longest episode (the jitted
+    functions are the lock-step run's own, already compiled); after `seconds`, episodes
+    still running count as long as they have been."""
+    rng = np.random.default_rng(12345)
+    lengths = np.zeros(len(ep_keys), np.int64)
+    live = ~(np.asarray(state.terminated) | np.asarray(state.truncated))
+    deadline = float("inf")
+    t = 0
+    while live.any() and t < max_steps and time.perf_counter() < deadline:
+        mask = np.asarray(state.legal_action_mask)
+        action = np.argmax(np.where(mask, rng.random(mask.shape), -1.0), axis=1).astype(np.int32)
+        state = v_step(state, action, v_keys(ep_keys, t))
+        lengths[live] += 1
+        live &= ~(np.asarray(state.terminated) | np.asarray(state.truncated))
+        if t == 0:  # the first step may have compiled v_step: the budget starts after it
+            deadline = time.perf_counter() + seconds
+        t += 1
+    return lengths
 
 
 def replay_backends(jax_module: ModuleType, py_module: ModuleType, seed: int, episode: int, actions: list[int]):
