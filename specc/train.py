@@ -297,6 +297,17 @@ def make_learn(cfg: PPOConfig, tx: optax.GradientTransformation, mesh: Mesh | No
     return learn
 
 
+def sharded_update(env: Env, cfg: PPOConfig, tx: optax.GradientTransformation, runner: Runner, mesh: Mesh):
+    """The update function compiled for `mesh` (environments split along its data axis, the
+    rest replicated: specc.sharding) and `runner` placed on it."""
+    shardings = runner_shardings(runner, mesh)
+    runner = jax.device_put(runner, shardings)
+    same = NamedSharding(mesh, REPLICATED)
+    update = jax.jit(make_update(env, cfg, tx, mesh), in_shardings=(shardings, same), out_shardings=(shardings, same),
+                     donate_argnums=0)  # fmt: skip
+    return update.lower(runner, replicated(mesh, np.float32(0))).compile(), runner
+
+
 @dataclass
 class TrainResult:
     """What `train` produced. `curve` holds (env steps, score) points, where score is the
@@ -404,14 +415,8 @@ def train(
         runner = update.start(runner)
         learning_rate: Any = jnp.float32
     else:
-        runner = runner._replace(env_state=jax.vmap(env.init)(env_keys))
-        shardings = runner_shardings(runner, mesh)
-        runner = jax.device_put(runner, shardings)
+        update, runner = sharded_update(env, cfg, tx, runner._replace(env_state=jax.vmap(env.init)(env_keys)), mesh)
         learning_rate = functools.partial(replicated, mesh)
-        same = NamedSharding(mesh, REPLICATED)
-        update = jax.jit(make_update(env, cfg, tx, mesh), in_shardings=(shardings, same),
-                         out_shardings=(shardings, same), donate_argnums=0)  # fmt: skip
-        update = update.lower(runner, learning_rate(np.float32(0))).compile()
     play(env, params, eval_keys, eval_first)  # compiles the evaluation
     compile_s = time.perf_counter() - start
 
