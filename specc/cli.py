@@ -325,6 +325,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         argv += ["--total-steps", str(args.total_steps)]
     if args.out:
         argv += ["--out", args.out]
+    argv += ["--devices", str(args.devices), "--backend", args.backend]
     train_main(argv)
     return 0
 
@@ -436,6 +437,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-budget", type=_seconds, default=600.0, help="seconds of training (default 600)")
     p.add_argument("--total-steps", type=_positive, help="stop after this many environment steps")
     p.add_argument("--out", help="output directory (default runs/NAME)")
+    p.add_argument("--devices", type=_positive, default=1,
+                   help="data-parallel PPO over this many JAX devices (default 1; see the README for several machines)")  # fmt: skip
+    p.add_argument("--backend", choices=["jax", "c"], default="jax",
+                   help="where the environments step: jax (all on JAX) or c (native C rollouts; default jax)")  # fmt: skip
     p.set_defaults(func=cmd_train)
 
     from .fuzz.frag import EDGE_KINDS

@@ -378,6 +378,7 @@ def train(
         raise SpecError(f"--backend must be 'jax' or 'c', not {backend!r}")
     if backend == "c" and devices != 1:
         raise SpecError("--backend c runs on one device: --devices needs --backend jax")
+    mesh = data_mesh(devices) if backend == "jax" else None  # first: a clear error before any compiling
     native = native_env(spec) if backend == "c" else None
     env = jax_env(native) if native is not None else spec if isinstance(spec, Env) else make(spec)
     if env.num_players > 2:
@@ -390,7 +391,6 @@ def train(
     if steps_per_update % cfg.num_minibatches:
         raise ValueError("num_envs * num_steps must be a multiple of num_minibatches")
     num_updates = max(1, cfg.total_steps // steps_per_update)
-    mesh = data_mesh(devices) if native is None else None
     check_split(cfg.num_envs, steps_per_update // cfg.num_minibatches, devices)
 
     key, init_key, env_key, eval_key = jax.random.split(jax.random.PRNGKey(seed), 4)
