@@ -438,9 +438,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--total-steps", type=_positive, help="stop after this many environment steps")
     p.add_argument("--out", help="output directory (default runs/NAME)")
     p.add_argument("--devices", type=_positive, default=1,
-                   help="data-parallel PPO over this many JAX devices (default 1; see the README for several machines)")  # fmt: skip
+                   help="data-parallel PPO over this many JAX devices (default 1)")  # fmt: skip
     p.add_argument("--backend", choices=["jax", "c"], default="jax",
-                   help="where the environments step: jax (all on JAX) or c (native C rollouts; default jax)")  # fmt: skip
+                   help="where the environments step: jax, or c for native C rollouts (default jax)")  # fmt: skip
     p.set_defaults(func=cmd_train)
 
     from .fuzz.frag import EDGE_KINDS

@@ -80,7 +80,17 @@ def runner_shardings(runner: Any, mesh: Mesh) -> Any:
     )
 
 
+def place(tree: Any, shardings: Any) -> Any:
+    """Every leaf of `tree` (the same value in every process) laid out as its sharding: each
+    device gets its slice from this process's copy, so it works across machines too."""
+
+    def put(x: Any, sharding: NamedSharding) -> jax.Array:
+        value = np.asarray(jax.device_get(x))
+        return jax.make_array_from_callback(value.shape, sharding, lambda index: value[index])
+
+    return jax.tree_util.tree_map(put, tree, shardings)
+
+
 def replicated(mesh: Mesh, value: Any) -> jax.Array:
     """A host value as an array replicated on every device of `mesh` (also across processes)."""
-    value = np.asarray(value)
-    return jax.make_array_from_callback(value.shape, NamedSharding(mesh, REPLICATED), lambda index: value[index])
+    return place(value, NamedSharding(mesh, REPLICATED))

@@ -44,7 +44,17 @@ from .policy import (
     plot_curve,
     save_params,
 )
-from .sharding import DATA, MINIBATCH, REPLICATED, check_split, constrain, data_mesh, replicated, runner_shardings
+from .sharding import (
+    DATA,
+    MINIBATCH,
+    REPLICATED,
+    check_split,
+    constrain,
+    data_mesh,
+    place,
+    replicated,
+    runner_shardings,
+)
 
 
 @dataclass(frozen=True)
@@ -301,7 +311,7 @@ def sharded_update(env: Env, cfg: PPOConfig, tx: optax.GradientTransformation, r
     """The update function compiled for `mesh` (environments split along its data axis, the
     rest replicated: specc.sharding) and `runner` placed on it."""
     shardings = runner_shardings(runner, mesh)
-    runner = jax.device_put(runner, shardings)
+    runner = place(runner, shardings)
     same = NamedSharding(mesh, REPLICATED)
     update = jax.jit(make_update(env, cfg, tx, mesh), in_shardings=(shardings, same), out_shardings=(shardings, same),
                      donate_argnums=0)  # fmt: skip
