@@ -325,7 +325,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         argv += ["--total-steps", str(args.total_steps)]
     if args.out:
         argv += ["--out", args.out]
-    argv += ["--devices", str(args.devices), "--backend", args.backend]
+    argv += ["--devices", str(args.devices), "--backend", args.backend, "--threads", str(args.threads)]
     train_main(argv)
     return 0
 
@@ -441,6 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="data-parallel PPO over this many JAX devices (default 1)")  # fmt: skip
     p.add_argument("--backend", choices=["jax", "c"], default="jax",
                    help="where the environments step: jax, or c for native C rollouts (default jax)")  # fmt: skip
+    p.add_argument("--threads", type=_positive, default=1, help="--backend c: cores per batched C step (default 1)")
     p.set_defaults(func=cmd_train)
 
     from .fuzz.frag import EDGE_KINDS

@@ -367,6 +367,7 @@ def train(
     progress: bool = True,
     devices: int = 1,
     backend: str = "jax",
+    threads: int = 1,
     **overrides: Any,
 ) -> TrainResult:
     """Train a PPO policy on a spec's JAX environment (or a made Env) and save it into `out_dir`.
@@ -380,7 +381,9 @@ def train(
 
     `devices`: data-parallel over that many of `jax.devices()` (specc.sharding), the same
     algorithm as one. `backend="c"`: the rollouts step the native C environments
-    (specc.train_native), the policy and the learning stay on JAX (one device).
+    (specc.train_native), the policy and the learning stay on JAX (one device), each batched
+    C step on `threads` cores (1 by default: PPO's batches are small, and OpenMP's waiting
+    threads slow XLA's own between the steps).
     """
     from .train_native import NativeUpdate, jax_env, native_env  # (it imports this module)
 
@@ -421,7 +424,7 @@ def train(
 
     start = time.perf_counter()
     if native is not None:  # the environments in C, stepped a whole batch per call
-        update = NativeUpdate(native, cfg, tx, env_keys)
+        update = NativeUpdate(native, cfg, tx, env_keys, threads)
         runner = update.start(runner)
         learning_rate: Any = jnp.float32
     else:
@@ -533,9 +536,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default=None)
     parser.add_argument("--devices", type=int, default=1)
     parser.add_argument("--backend", choices=["jax", "c"], default="jax")
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
     r = train(args.spec, seed=args.seed, total_steps=args.total_steps, time_budget_s=args.time_budget, out_dir=args.out,
-              devices=args.devices, backend=args.backend)  # fmt: skip
+              devices=args.devices, backend=args.backend, threads=args.threads)  # fmt: skip
     print(r.summary())
 
 

@@ -68,7 +68,7 @@ class NativeUpdate:
     environments (and the episode counters) kept here in C and NumPy."""
 
     def __init__(self, env: Env, cfg: PPOConfig, tx: optax.GradientTransformation, env_keys: jax.Array,
-                 threads: int | None = None):  # fmt: skip
+                 threads: int | None = 1):  # fmt: skip
         self.env, self.cfg, self.threads = env, cfg, threads
         n, t, module = cfg.num_envs, cfg.num_steps, env.module
         self.states = env.init_batch(np.asarray(env_keys), threads)  # the same episodes as vmap(init)
