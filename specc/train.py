@@ -8,6 +8,10 @@ mover's observation, and the advantages come from a negamax GAE (see `negamax_ga
     result = train("specs/tic_tac_toe.yaml", time_budget_s=600)
     result.checkpoint, result.plot, result.final_eval
 
+`devices=N` splits the environments over N devices (specc.sharding: one jit with
+shardings, the same algorithm as one device); `backend="c"` steps them in native C
+(specc.train_native), the policy and the learning staying on JAX.
+
 Reproduce the reported runs with `python -m specc.train SPEC [--seed N] [--time-budget S]`.
 """
 
