@@ -397,6 +397,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         argv += ["--out", args.out]
     if args.plot:
         argv += ["--plot", args.plot]
+    argv += ["--devices", str(args.devices), "--backend", args.backend, "--threads", str(args.threads)]
     train_main(argv)
     return 0
 
@@ -513,6 +514,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop after this many env steps (default: the spec's, e.g. 8,000,000 for tcg)")  # fmt: skip
     p.add_argument("--out", help="output directory (default runs/NAME)")
     p.add_argument("--plot", metavar="FILE.png", help="where to write the learning curve (default OUT/curve.png)")
+    p.add_argument("--devices", type=_positive, default=1,
+                   help="data-parallel PPO over this many JAX devices (default 1)")  # fmt: skip
+    p.add_argument("--backend", choices=["jax", "c"], default="jax",
+                   help="where the environments step: jax, or c for native C rollouts (default jax)")  # fmt: skip
+    p.add_argument("--threads", type=_positive, default=1, help="--backend c: cores per batched C step (default 1)")
     p.set_defaults(func=cmd_train)
 
     from .fuzz.frag import EDGE_KINDS

@@ -8,12 +8,17 @@ mover's observation, and the advantages come from a negamax GAE (see `negamax_ga
     result = train("specs/tic_tac_toe.yaml", time_budget_s=600)
     result.checkpoint, result.plot, result.final_eval
 
+`devices=N` splits the environments over N devices (specc.sharding: one jit with
+shardings, the same algorithm as one device); `backend="c"` steps them in native C
+(specc.train_native), the policy and the learning staying on JAX.
+
 Reproduce the reported runs with `python -m specc.train SPEC [--seed N] [--time-budget S]`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import time
 from dataclasses import dataclass, field
@@ -24,9 +29,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.sharding import Mesh, NamedSharding
 
 from . import make
 from .api import Env
+from .errors import SpecError
 from .policy import (
     CHECKPOINT,
     CONFIG,
@@ -41,6 +48,17 @@ from .policy import (
     save_params,
 )
 from .progress import Task, task
+from .sharding import (
+    DATA,
+    MINIBATCH,
+    REPLICATED,
+    check_split,
+    constrain,
+    data_mesh,
+    place,
+    replicated,
+    runner_shardings,
+)
 
 
 @dataclass(frozen=True)
@@ -181,18 +199,21 @@ def sample_action(key: jax.Array, logits: jax.Array, mask: jax.Array, eps: float
     return action, jnp.take_along_axis(log_behaviour, action[..., None], axis=-1)[..., 0]
 
 
-def make_update(env: Env, cfg: PPOConfig, tx: optax.GradientTransformation):
-    """update(runner, learning_rate) -> (runner, metrics): one rollout and its PPO epochs."""
-    batch = cfg.num_envs * cfg.num_steps
-    minibatch = batch // cfg.num_minibatches
+def make_update(env: Env, cfg: PPOConfig, tx: optax.GradientTransformation, mesh: Mesh | None = None):
+    """update(runner, learning_rate) -> (runner, metrics): one rollout and its PPO epochs.
+
+    With a `mesh` (see specc.sharding), the environments are split along its data axis;
+    the algorithm, and every random draw, stays that of one device."""
+    learn = make_learn(cfg, tx, mesh)
 
     def rollout_step(runner: Runner, _):
         key, act_key, env_key = jax.random.split(runner.key, 3)
         state = runner.env_state
         logits, value = logits_and_value(runner.params, state.observation, state.legal_action_mask)
         action, log_prob = sample_action(act_key, logits, state.legal_action_mask, cfg.explore_eps)
-        keys = jax.random.split(env_key, cfg.num_envs)
+        keys = constrain(jax.random.split(env_key, cfg.num_envs), mesh, DATA)
         next_state, transition = jax.vmap(env.step_autoreset)(state, action, keys)
+        next_state = constrain(next_state, mesh, DATA)
         mover = state.current_player
         reward = jnp.take_along_axis(transition.rewards, mover[:, None], axis=1)[:, 0]
         done = transition.terminated | transition.truncated
@@ -210,6 +231,24 @@ def make_update(env: Env, cfg: PPOConfig, tx: optax.GradientTransformation):
             key=key,
         )
         return runner, (step, info, ending)
+
+    def update(runner: Runner, lr: jax.Array) -> tuple[Runner, dict[str, jax.Array]]:
+        runner, (traj, info, ending) = jax.lax.scan(rollout_step, runner, None, cfg.num_steps)
+        return learn(runner, traj, info, ending, lr)
+
+    return update
+
+
+def make_learn(cfg: PPOConfig, tx: optax.GradientTransformation, mesh: Mesh | None = None):
+    """learn(runner, traj, info, ending, lr) -> (runner, metrics): GAE and the PPO epochs of
+    one rollout (each field (num_steps, num_envs, ...); info = (done, episode return and
+    length so far, illegal)). Only runner.env_state's observation, legal_action_mask and
+    current_player are read: where the rollout stopped, for the bootstrap value.
+
+    The minibatches are drawn from the whole batch as on one device; with a `mesh` each is
+    split along its data axis, so the mean loss's gradient is the average of the devices'."""
+    batch = cfg.num_envs * cfg.num_steps
+    minibatch = batch // cfg.num_minibatches
 
     def loss_fn(params: Params, mb: Trajectory, advantage: jax.Array, target: jax.Array):
         logits, value = logits_and_value(params, mb.observation, mb.mask)
@@ -237,8 +276,7 @@ def make_update(env: Env, cfg: PPOConfig, tx: optax.GradientTransformation):
         params = optax.apply_updates(params, jax.tree_util.tree_map(lambda u: -lr * u, updates))
         return (params, opt_state, lr), stats
 
-    def update(runner: Runner, lr: jax.Array) -> tuple[Runner, dict[str, jax.Array]]:
-        runner, (traj, info, ending) = jax.lax.scan(rollout_step, runner, None, cfg.num_steps)
+    def learn(runner: Runner, traj: Trajectory, info: tuple, ending: Ending, lr: jax.Array):
         done, ep_return, ep_length, illegal = info
         state = runner.env_state
         _, last_value = logits_and_value(runner.params, state.observation, state.legal_action_mask)
@@ -254,6 +292,7 @@ def make_update(env: Env, cfg: PPOConfig, tx: optax.GradientTransformation):
             shuffled = jax.tree_util.tree_map(
                 lambda x: x[order].reshape((cfg.num_minibatches, minibatch, *x.shape[1:])), flat
             )
+            shuffled = constrain(shuffled, mesh, MINIBATCH)  # each minibatch split over the devices
             return jax.lax.scan(minibatch_step, carry, shuffled)
 
         key, epoch_key = jax.random.split(runner.key)
@@ -269,7 +308,18 @@ def make_update(env: Env, cfg: PPOConfig, tx: optax.GradientTransformation):
         )
         return runner._replace(params=params, opt_state=opt_state, key=key), metrics
 
-    return update
+    return learn
+
+
+def sharded_update(env: Env, cfg: PPOConfig, tx: optax.GradientTransformation, runner: Runner, mesh: Mesh):
+    """The update function compiled for `mesh` (environments split along its data axis, the
+    rest replicated: specc.sharding) and `runner` placed on it."""
+    shardings = runner_shardings(runner, mesh)
+    runner = place(runner, shardings)
+    same = NamedSharding(mesh, REPLICATED)
+    update = jax.jit(make_update(env, cfg, tx, mesh), in_shardings=(shardings, same), out_shardings=(shardings, same),
+                     donate_argnums=0)  # fmt: skip
+    return update.lower(runner, replicated(mesh, np.float32(0))).compile(), runner
 
 
 @dataclass
@@ -290,10 +340,13 @@ class TrainResult:
     plot: Path
     final_eval: Evaluation | float | None = None  # evaluate_vs_random after training
     history: list[dict[str, float]] = field(default_factory=list)  # losses etc. at each curve point
+    backend: str = "jax"  # where the rollouts ran: "jax" or "c"
+    devices: int = 1  # data-parallel over this many devices
 
     def summary(self) -> str:
         """A few lines for people: speed, the final evaluation, where the files are."""
-        lines = [f"{self.env_steps:,} env steps in {self.train_s:.1f} s ({self.steps_per_s:,.0f} steps/s)"]
+        lines = [f"{self.env_steps:,} env steps in {self.train_s:.1f} s ({self.steps_per_s:,.0f} PPO steps/s"
+                 f" on {'C environments' if self.backend == 'c' else f'{self.devices} device(s)'})"]  # fmt: skip
         lines[0] += f", compile {self.compile_s:.1f} s"
         n, e = self.config.final_eval_episodes, self.final_eval
         if isinstance(e, Evaluation):
@@ -317,6 +370,9 @@ def train(
     config: PPOConfig | None = None,
     progress: bool = True,
     plot: str | Path | None = None,
+    devices: int = 1,
+    backend: str = "jax",
+    threads: int = 1,
     **overrides: Any,
 ) -> TrainResult:
     """Train a PPO policy on a spec's JAX environment (or a made Env) and save it into `out_dir`.
@@ -328,8 +384,22 @@ def train(
     fields of `config` (default: the spec's entry in SPEC_DEFAULTS), e.g. num_envs=64.
     Writes checkpoint.msgpack, config.json and curve.png into out_dir (runs/ENV_ID); `plot`:
     write the learning curve there instead of out_dir/curve.png.
+
+    `devices`: data-parallel over that many of `jax.devices()` (specc.sharding), the same
+    algorithm as one. `backend="c"`: the rollouts step the native C environments
+    (specc.train_native), the policy and the learning stay on JAX (one device), each batched
+    C step on `threads` cores (1 by default: PPO's batches are small, and OpenMP's waiting
+    threads slow XLA's own between the steps).
     """
-    env = spec if isinstance(spec, Env) else make(spec)
+    from .train_native import NativeUpdate, jax_env, native_env  # (it imports this module)
+
+    if backend not in ("jax", "c"):
+        raise SpecError(f"--backend must be 'jax' or 'c', not {backend!r}")
+    if backend == "c" and devices != 1:
+        raise SpecError("--backend c runs on one device: --devices needs --backend jax")
+    mesh = data_mesh(devices) if backend == "jax" else None  # first: a clear error before any compiling
+    native = native_env(spec) if backend == "c" else None
+    env = jax_env(native) if native is not None else spec if isinstance(spec, Env) else make(spec)
     if env.num_players > 2:
         raise ValueError(f"{env.id}: PPO self-play here supports one or two (zero-sum) players")
     cfg = dataclasses.replace(config or default_config(env), **overrides)
@@ -340,6 +410,7 @@ def train(
     if steps_per_update % cfg.num_minibatches:
         raise ValueError("num_envs * num_steps must be a multiple of num_minibatches")
     num_updates = max(1, cfg.total_steps // steps_per_update)
+    check_split(cfg.num_envs, steps_per_update // cfg.num_minibatches, devices)
 
     key, init_key, env_key, eval_key = jax.random.split(jax.random.PRNGKey(seed), 4)
     params = init_params(init_key, env.num_actions, env.observation_shape, cfg.hidden)
@@ -348,22 +419,29 @@ def train(
     runner = Runner(
         params=params,
         opt_state=tx.init(params),
-        env_state=jax.vmap(env.init)(jax.random.split(env_key, cfg.num_envs)),
+        env_state=None,
         episode_return=jnp.zeros(cfg.num_envs, jnp.float32),
         episode_length=jnp.zeros(cfg.num_envs, jnp.int32),
         key=key,
     )
+    env_keys = jax.random.split(env_key, cfg.num_envs)
     eval_keys = jax.random.split(eval_key, cfg.eval_episodes)
     eval_first = jnp.arange(cfg.eval_episodes) % 2 == 0
 
     start = time.perf_counter()
     with task(f"{env.id}: compiling the PPO update and the evaluation", enabled=progress):
-        update = jax.jit(make_update(env, cfg, tx), donate_argnums=0).lower(runner, jnp.float32(0)).compile()
+        if native is not None:  # the environments in C, stepped a whole batch per call
+            update = NativeUpdate(native, cfg, tx, env_keys, threads)
+            runner = update.start(runner)
+            learning_rate: Any = jnp.float32
+        else:
+            update, runner = sharded_update(env, cfg, tx, runner._replace(env_state=jax.vmap(env.init)(env_keys)), mesh)
+            learning_rate = functools.partial(replicated, mesh)
         play(env, params, eval_keys, eval_first)  # compiles the evaluation
     compile_s = time.perf_counter() - start
 
     def score(params: Params) -> float:
-        returns = play(env, params, eval_keys, eval_first)
+        returns = play(env, jax.device_get(params), eval_keys, eval_first)  # on one device
         return float(np.mean(returns > 0) if env.num_players > 1 else np.mean(returns))
 
     metric = "win rate vs random (greedy)" if env.num_players > 1 else "mean return (greedy)"
@@ -377,7 +455,7 @@ def train(
                 break
             # annealed by steps, not time, so that a run is repeatable for a given seed
             lr = cfg.learning_rate * (1.0 - done_updates / num_updates if cfg.anneal_lr else 1.0)
-            runner, metrics = update(runner, jnp.float32(lr))
+            runner, metrics = update(runner, learning_rate(np.float32(lr)))
             metrics = {k: float(v) for k, v in jax.device_get(metrics).items()}
             done_updates += 1
             if not np.isfinite(metrics["loss"]):
@@ -410,8 +488,11 @@ def train(
         plot=Path(plot) if plot is not None else out / "curve.png",
         final_eval=final_eval,
         history=history,
+        backend=backend,
+        devices=devices,
     )
-    save(result, env, spec, seed)
+    if jax.process_index() == 0:  # across machines, one process writes the files
+        save(result, env, spec, seed)
     return result
 
 
@@ -445,6 +526,8 @@ def save(result: TrainResult, env: Env, spec: str | Path | Env, seed: int) -> No
         "compile_s": result.compile_s,
         "train_s": result.train_s,
         "steps_per_s": result.steps_per_s,
+        "backend": result.backend,
+        "devices": result.devices,
         "metric": result.metric,
         "curve": result.curve,
         "final_eval": final._asdict() if isinstance(final, Evaluation) else {"mean_return": final},
@@ -470,9 +553,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--time-budget", type=float, default=600.0)
     parser.add_argument("--out", default=None)
     parser.add_argument("--plot", default=None)
+    parser.add_argument("--devices", type=int, default=1)
+    parser.add_argument("--backend", choices=["jax", "c"], default="jax")
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
     r = train(args.spec, seed=args.seed, total_steps=args.total_steps, time_budget_s=args.time_budget, out_dir=args.out,
-              plot=args.plot)  # fmt: skip
+              plot=args.plot, devices=args.devices, backend=args.backend, threads=args.threads)  # fmt: skip
     print(r.summary())
 
 

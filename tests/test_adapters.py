@@ -20,6 +20,7 @@ from gymnasium.vector import AutoresetMode
 from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test, seed_test
 
 import specc
+from specc.adapters.common import split_keys
 from specc.adapters.gymnasium import GymnasiumEnv, GymnasiumVectorEnv, _batched
 from specc.adapters.pettingzoo import AECEnv, ParallelEnv
 from specc.adapters.pgx import PgxEnv
@@ -197,6 +198,101 @@ def test_vector_env_bad_arguments(env_of):
         GymnasiumVectorEnv(env_of("tic_tac_toe", "python"), num_envs=2)
     with pytest.raises(ValueError, match="backend='jax' but the Env given is on the python backend"):
         GymnasiumEnv(env_of("cartpole", "python"), backend="jax")
+
+
+# --- the vector env on the C backend ----------------------------------------------------
+
+
+def random_steps(venv: GymnasiumVectorEnv, seed: int, steps: int, rng: np.random.Generator):
+    """reset(seed), then `steps` random legal steps: yields each reset/step result."""
+    obs, info = venv.reset(seed=seed)
+    yield obs, info
+    for _ in range(steps):
+        result = venv.step(random_legal(rng, info["action_mask"]))
+        info = result[-1]
+        yield result
+
+
+@pytest.mark.parametrize("name, steps", [("tic_tac_toe", 40), ("tcg", 150)])
+def test_c_vector_env_matches_the_jax_vector_env(env_of, name, steps):
+    """The same seed and actions on both backends: every observation, reward, flag and
+    info array is identical, through autoresets (and tcg's chance draws)."""
+    on_jax = specc.make_vec(env_of(name), 8)
+    on_c = specc.make_vec(env_of(name, "c"), 8, backend="c")
+    resets = rewarded = 0
+    pairs = zip(random_steps(on_jax, 11, steps, np.random.default_rng(1)),
+                random_steps(on_c, 11, steps, np.random.default_rng(1)), strict=True)  # fmt: skip
+    for j, c in pairs:
+        for a, b in zip(j[:-1], c[:-1], strict=True):
+            assert a.dtype == b.dtype
+            np.testing.assert_array_equal(a, b)
+        assert j[-1].keys() == c[-1].keys()
+        for key in j[-1]:
+            np.testing.assert_array_equal(j[-1][key], c[-1][key])
+        if len(c) == 5:
+            resets += int((c[2] | c[3]).sum())
+            rewarded += int((c[1] != 0).sum())
+    assert resets >= 4 and (rewarded > 0 or name == "tcg")  # random tcg games mostly hit the step limit
+
+
+@pytest.mark.parametrize("name", ["tic_tac_toe", "cartpole", "tcg"])
+def test_c_vector_env_matches_the_raw_c_batched_api(env_of, name):
+    """Gymnasium's next-step autoreset by hand over the raw batched C calls
+    (init_batch, step_batch), keys split by jax.random: the vector env gives the same."""
+    raw, n, seed = env_of(name, "c"), 6, 7
+    venv = specc.make_vec(raw, n, backend="c")
+    split = jax.jit(jax.vmap(jax.random.split, out_axes=1))
+    keys, sub = split(jax.vmap(jax.random.PRNGKey)(jnp.arange(seed, seed + n, dtype=jnp.uint32)))
+    states = raw.init_batch(np.asarray(sub))
+    obs, info = venv.reset(seed=seed)
+    np.testing.assert_array_equal(obs, states["observation"])
+    rng, done, resets = np.random.default_rng(seed), np.zeros(n, bool), 0
+    for _ in range(60):
+        actions = random_legal(rng, info["action_mask"])
+        obs, reward, terminated, truncated, info = venv.step(actions)
+        keys, sub = split(keys)
+        mover = states["current_player"].copy()
+        states = raw.step_batch(states, actions, np.asarray(sub))
+        expected = np.where(done, 0.0, states["rewards"][np.arange(n), mover.clip(0, raw.num_players - 1)])
+        states[done] = raw.init_batch(np.asarray(sub))[done]
+        resets += int(done.sum())
+        np.testing.assert_array_equal(obs, states["observation"])
+        np.testing.assert_array_equal(reward, expected.astype(np.float32))
+        np.testing.assert_array_equal(terminated, states["terminated"])
+        np.testing.assert_array_equal(truncated, states["truncated"])
+        np.testing.assert_array_equal(info["action_mask"], states["legal_action_mask"].astype(np.int8))
+        np.testing.assert_array_equal(info["rewards"], states["rewards"])
+        np.testing.assert_array_equal(info["current_player"], states["current_player"])
+        done = terminated | truncated
+    assert resets > 0 or name == "tcg"  # tcg's games last longer than 60 steps
+
+
+def test_c_vector_env_contract(env_of):
+    """Spaces, metadata and returned arrays of their own (the C states change in place)."""
+    venv = specc.make_vec(env_of("tic_tac_toe", "c"), 3, backend="c")
+    assert venv.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP
+    obs, info = venv.reset(seed=1)
+    assert obs in venv.observation_space and info["_action_mask"].all()
+    first, mask = obs.copy(), info["action_mask"].copy()
+    venv.step(random_legal(np.random.default_rng(0), info["action_mask"]))
+    np.testing.assert_array_equal(obs, first)
+    np.testing.assert_array_equal(info["action_mask"], mask)
+    # cartpole: the C floats match JAX's to the last bit or so
+    on_c = specc.make_vec(env_of("cartpole", "c"), 4, backend="c").reset(seed=3)[0]
+    np.testing.assert_allclose(on_c, specc.make_vec(env_of("cartpole"), 4).reset(seed=3)[0], rtol=1e-6, atol=1e-7)
+    with pytest.raises(ValueError, match="needs the c backend, the Env given is on jax"):
+        GymnasiumVectorEnv(env_of("tic_tac_toe"), num_envs=2, backend="c")
+    with pytest.raises(ValueError, match="backend must be 'jax' or 'c', got 'cuda'"):
+        GymnasiumVectorEnv(env_of("tic_tac_toe"), num_envs=2, backend="cuda")
+
+
+def test_numpy_key_split_is_jax_random_split():
+    keys = np.array(jax.vmap(jax.random.PRNGKey)(jnp.arange(0, 9000, 1000, dtype=jnp.uint32)))
+    keys[0] = [0xFFFFFFFF, 0xFFFFFFFE]
+    carry, sub = split_keys(keys)
+    expected = np.asarray(jax.vmap(jax.random.split, out_axes=1)(keys))
+    np.testing.assert_array_equal(carry, expected[0])
+    np.testing.assert_array_equal(sub, expected[1])
 
 
 # --- PettingZoo --------------------------------------------------------------------------

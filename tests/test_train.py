@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -188,3 +189,114 @@ def test_default_config_per_spec(make_env: MakeEnv) -> None:
     board, cartpole = default_config(make_env("connect_four", "jax")), default_config(make_env("cartpole", "jax"))
     assert board.explore_eps > 0 and not board.normalize_advantages and board.total_steps == 4_000_000
     assert cartpole.explore_eps == 0 and cartpole.normalize_advantages and cartpole.learning_rate == 2.5e-4
+
+
+# --- the C backend's rollouts (specc.train_native) ------------------------------------------
+
+
+def test_native_rollouts_train_like_jax(tiny_run: tuple[str, TrainResult], make_env: MakeEnv, tmp_path) -> None:
+    """`backend="c"`: the same run with the environments in C trains (finite losses, no
+    illegal move, files written) and, on a discrete game, follows the all-JAX run: the
+    same keys draw the same episodes, so the episode statistics are identical and the
+    losses equal up to the network's float rounding."""
+    name, on_jax = tiny_run
+    on_c = train(make_env(name, "c"), seed=1, total_steps=6 * 8 * 16, out_dir=tmp_path, backend="c", **TINY)
+    assert on_c.backend == "c" and on_c.updates == 6 and len(on_c.history) == 3
+    for metrics in on_c.history:
+        assert all(np.isfinite(v) for v in metrics.values()), metrics
+        assert metrics["illegal_actions"] == 0 and metrics["episodes"] > 0
+    assert json.loads((tmp_path / "config.json").read_text())["backend"] == "c"
+    assert "PPO steps/s on C environments" in on_c.summary()
+    if name == "tic_tac_toe":  # cartpole's floats differ in the last bit between C and XLA
+        for c, j in zip(on_c.history, on_jax.history, strict=True):
+            for k in ("episodes", "episode_return", "episode_length"):
+                assert c[k] == j[k], (k, c, j)
+            for k in ("loss", "value_loss", "entropy"):
+                assert c[k] == pytest.approx(j[k], rel=1e-4, abs=1e-6), (k, c, j)
+
+
+# --- several devices (specc.sharding) -------------------------------------------------------
+
+DEVICES_SCRIPT = """
+import json, sys
+import jax
+import specc.train as T
+from specc import make
+
+seen = {}
+original = T.sharded_update
+
+
+def spy(env, cfg, tx, runner, mesh):
+    update, runner = original(env, cfg, tx, runner, mesh)
+    board = jax.tree_util.tree_leaves(runner.env_state)[0]
+    params = jax.tree_util.tree_leaves(runner.params)[0]
+    seen[mesh.size] = dict(
+        all_reduce="all-reduce" in update.as_text(),
+        env_shard=[s.data.shape[0] for s in board.addressable_shards],
+        params_replicated=params.sharding.is_fully_replicated,
+    )
+    return update, runner
+
+
+T.sharded_update = spy
+env = make(sys.argv[1], out_dir=sys.argv[2])
+tiny = dict(num_envs=8, num_steps=16, hidden=(16, 16), eval_every=2, eval_episodes=8, final_eval_episodes=10)
+runs = {}
+for n in (1, 2):
+    r = T.train(env, seed=1, total_steps=4 * 8 * 16, out_dir=f"{sys.argv[2]}/run{n}", devices=n, progress=False, **tiny)
+    leaves = [jax.device_get(x).ravel().tolist() for x in jax.tree_util.tree_leaves(r.params)]
+    runs[n] = dict(history=r.history, params=leaves, devices=r.devices, summary=r.summary())
+print(json.dumps(dict(devices=jax.device_count(), seen=seen, runs=runs)))
+"""
+
+
+def test_two_devices_train_as_one(tmp_path) -> None:
+    """`devices=2` on two forced host devices (XLA_FLAGS, set before JAX starts: hence a
+    subprocess): the environments are split (4 of 8 per device), the parameters
+    replicated, the gradients summed across devices (an all-reduce in the compiled
+    update), and the run follows the one-device run: the same episodes exactly, losses
+    and parameters equal up to the float order of the cross-device sums."""
+    import os
+    import subprocess
+    import sys
+
+    spec = Path(__file__).resolve().parents[1] / "specs" / "tic_tac_toe.yaml"
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2", "JAX_PLATFORMS": "cpu"}
+    done = subprocess.run([sys.executable, "-c", DEVICES_SCRIPT, str(spec), str(tmp_path)], env=env,
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["devices"] == 2
+    assert out["seen"]["2"] == dict(all_reduce=True, env_shard=[4, 4], params_replicated=True)
+    assert out["seen"]["1"]["env_shard"] == [8]
+    one, two = out["runs"]["1"], out["runs"]["2"]
+    assert two["devices"] == 2 and "on 2 device(s)" in two["summary"]
+    assert len(one["history"]) == len(two["history"]) == 2
+    for a, b in zip(one["history"], two["history"], strict=True):
+        assert all(np.isfinite(v) for v in b.values()), b
+        for k in ("episodes", "episode_return", "episode_length", "illegal_actions", "score"):
+            assert a[k] == b[k], (k, a, b)
+        for k in ("loss", "policy_loss", "value_loss", "entropy"):
+            assert a[k] == pytest.approx(b[k], rel=1e-4, abs=1e-6), (k, a, b)
+    for a, b in zip(one["params"], two["params"], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_devices_errors(make_env: MakeEnv, capsys) -> None:
+    """More devices than visible, uneven splits and C rollouts on several devices: one
+    clear line (exit 2 from the CLI), before anything compiles."""
+    from specc.cli import main
+    from specc.errors import SpecError
+    from specc.sharding import check_split
+
+    with pytest.raises(SpecError, match=r"--devices 2: only 1 cpu device\(s\) visible; set XLA_FLAGS="):
+        train(make_env("tic_tac_toe", "jax"), devices=2, **TINY)
+    with pytest.raises(SpecError, match="--devices needs --backend jax"):
+        train(make_env("tic_tac_toe", "jax"), devices=2, backend="c", **TINY)
+    with pytest.raises(SpecError, match=r"num_envs \(6\) and the minibatch size \(32\) must be multiples"):
+        check_split(6, 32, 4)
+    spec = Path(__file__).resolve().parents[1] / "specs" / "tic_tac_toe.yaml"
+    assert main(["train", str(spec), "--devices", "3"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("--devices 3: only 1 cpu device(s) visible") and len(err.splitlines()) == 1

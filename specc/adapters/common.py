@@ -62,6 +62,26 @@ def seed_keys(seed: int, count: int) -> jax.Array:
     return jax.vmap(jax.random.PRNGKey)(seeds)
 
 
+def split_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`jax.random.split` of every key of uint32[n, 2] in NumPy: (carry, sub), each
+    uint32[n, 2]. With partitionable threefry (JAX's default), split(key)[i] is
+    fold_in(key, i): threefry-2x32 of the counter (0, i) under the key."""
+    keys = np.asarray(keys, np.uint32)
+    k0, k1 = keys[:, 0], keys[:, 1]
+    ks = (k0, k1, k0 ^ k1 ^ np.uint32(0x1BD11BDA))
+    out = []
+    for i in (0, 1):
+        x0, x1 = np.zeros_like(k0) + ks[0], np.full_like(k0, i) + ks[1]
+        for group in range(5):
+            for r in ((13, 15, 26, 6), (17, 29, 16, 24))[group % 2]:
+                x0 = x0 + x1
+                x1 = ((x1 << np.uint32(r)) | (x1 >> np.uint32(32 - r))) ^ x0
+            x0 = x0 + ks[(group + 1) % 3]
+            x1 = x1 + ks[(group + 2) % 3] + np.uint32(group + 1)
+        out.append(np.stack([x0, x1], axis=1))
+    return out[0], out[1]
+
+
 def observation_box(module: ModuleType) -> gymnasium.spaces.Box:
     """The space of one player's observation: the dtype's whole range (specs declare no
     bounds for `observe`), booleans as a Box of bool."""

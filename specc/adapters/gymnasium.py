@@ -5,6 +5,7 @@
     obs, reward, terminated, truncated, info = env.step(env.action_space.sample(mask=info["action_mask"]))
 
     envs = specc.make_vec("specs/tic_tac_toe.yaml", 1024)   # or gymnasium.make_vec("specc/tic_tac_toe-v0", 1024)
+    envs = specc.make_vec("specs/tic_tac_toe.yaml", 1024, backend="c")   # the native C backend
 
 Observations are the current player's (`state.observation`); `info["action_mask"]` is the
 legal mask as int8 (what `Discrete.sample(mask=...)` takes). In a multi-player spec the
@@ -28,7 +29,17 @@ from gymnasium.vector import AutoresetMode
 from ..api import Env
 from ..errors import SpecError
 from ..play import render
-from .common import SEED_LIMIT, Game, action_mask, check_seed, drawing_for, load, observation_box, seed_keys
+from .common import (
+    SEED_LIMIT,
+    Game,
+    action_mask,
+    check_seed,
+    drawing_for,
+    load,
+    observation_box,
+    seed_keys,
+    split_keys,
+)
 
 SPECS_DIR = Path(__file__).resolve().parents[2] / "specs"  # the shipped specs
 
@@ -82,7 +93,9 @@ class GymnasiumEnv(gymnasium.Env):
 
 
 class GymnasiumVectorEnv(gymnasium.vector.VectorEnv):
-    """`num_envs` games of any spec on the JAX backend: one jitted call steps the whole batch.
+    """`num_envs` games of any spec on the JAX backend (one jitted call steps the whole
+    batch) or, with backend="c", the native C one (one batched C call over all cores, and
+    NumPy for the autoreset: no Python per sub-env). Both give identical results.
 
     Autoreset is Gymnasium 1.x's default, next-step: the step after a sub-env's episode ends
     ignores its action and returns the first observation of a new episode, with reward 0
@@ -95,20 +108,24 @@ class GymnasiumVectorEnv(gymnasium.vector.VectorEnv):
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
-    def __init__(self, spec: str | Path | Env, num_envs: int, out_dir: str | Path | None = None):
+    def __init__(self, spec: str | Path | Env, num_envs: int, out_dir: str | Path | None = None,
+                 backend: str = "jax"):  # fmt: skip
         if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
             raise ValueError(f"num_envs must be a positive int, got {num_envs!r}")
-        env = load(spec, None, out_dir, need="jax")
+        if backend not in ("jax", "c"):
+            raise ValueError(f"backend must be 'jax' or 'c', got {backend!r}")
+        env = load(spec, None, out_dir, need=backend)
         self.env = env
         self.num_envs = num_envs
         self.single_observation_space = observation_box(env.module)
         self.single_action_space = gymnasium.spaces.Discrete(env.num_actions)
         self.observation_space = gymnasium.vector.utils.batch_space(self.single_observation_space, num_envs)
         self.action_space = gymnasium.vector.utils.batch_space(self.single_action_space, num_envs)
-        self._reset_fn, self._step_fn = _batched(env.module)
+        self._reset_fn, self._step_fn = _batched(env.module) if backend == "jax" else _native_batched(env.module)
+        self._xp = jnp if backend == "jax" else np  # where the keys and flags live
         self._state: Any = None
-        self._keys: jax.Array | None = None
-        self._autoreset = jnp.zeros(num_envs, jnp.bool_)
+        self._keys: Any = None
+        self._autoreset = self._xp.zeros(num_envs, np.bool_)
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
         """Start every sub-env: sub-env i from `seed + i` (or `seed[i]` for a list), else
@@ -118,20 +135,21 @@ class GymnasiumVectorEnv(gymnasium.vector.VectorEnv):
                 raise ValueError(f"seed has {len(seed)} entries for {self.num_envs} envs")
             super().reset(seed=None)
             keys = jax.vmap(jax.random.PRNGKey)(jnp.asarray([check_seed(s) for s in seed], jnp.uint32))
+            keys = self._xp.asarray(keys)
         else:
             if seed is not None:
                 seed = check_seed(seed, self.num_envs)  # before Gymnasium's own, less precise check
             super().reset(seed=seed)
             if seed is not None:
-                keys = seed_keys(seed, self.num_envs)
+                keys = self._xp.asarray(seed_keys(seed, self.num_envs))
             elif self._keys is not None:
                 keys = self._keys
             else:
                 start = int(self.np_random.integers(SEED_LIMIT - self.num_envs))
-                keys = seed_keys(start, self.num_envs)
+                keys = self._xp.asarray(seed_keys(start, self.num_envs))
         self._state, self._keys = self._reset_fn(keys)
-        self._autoreset = jnp.zeros(self.num_envs, jnp.bool_)
-        return np.asarray(self._state.observation), self._info(self._state)
+        self._autoreset = self._xp.zeros(self.num_envs, np.bool_)
+        return self._get("observation"), self._info()
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
         """Step every sub-env with `actions` int[num_envs] (see the class doc for autoreset)."""
@@ -141,18 +159,24 @@ class GymnasiumVectorEnv(gymnasium.vector.VectorEnv):
         if actions.shape != (self.num_envs,) or not np.issubdtype(actions.dtype, np.integer):
             raise ValueError(f"actions must be ints of shape ({self.num_envs},), got {actions.dtype} {actions.shape}")
         self._state, self._keys, reward = self._step_fn(
-            self._state, self._keys, self._autoreset, jnp.asarray(actions, jnp.int32)
+            self._state, self._keys, self._autoreset, self._xp.asarray(actions, np.int32)
         )
-        s = self._state
-        self._autoreset = jnp.logical_or(s.terminated, s.truncated)
-        return (np.asarray(s.observation), np.asarray(reward), np.asarray(s.terminated),
-                np.asarray(s.truncated), self._info(s))  # fmt: skip
+        terminated, truncated = self._get("terminated"), self._get("truncated")
+        self._autoreset = self._xp.asarray(terminated | truncated)
+        return self._get("observation"), np.asarray(reward), terminated, truncated, self._info()
 
-    def _info(self, state: Any) -> dict:
+    def _get(self, field: str) -> np.ndarray:
+        """One State field of every sub-env as a NumPy array of its own (a copy on C, whose
+        states change in place)."""
+        if self._xp is np:
+            return self._state[field].copy()
+        return np.asarray(getattr(self._state, field))
+
+    def _info(self) -> dict:
         info = {
-            "action_mask": np.asarray(state.legal_action_mask).astype(np.int8),
-            "rewards": np.asarray(state.rewards),
-            "current_player": np.asarray(state.current_player),
+            "action_mask": self._get("legal_action_mask").astype(np.int8),
+            "rewards": self._get("rewards"),
+            "current_player": self._get("current_player"),
         }
         everyone = np.ones(self.num_envs, np.bool_)
         return info | {f"_{k}": everyone for k in list(info)}
@@ -184,9 +208,34 @@ def _batched(module: Any) -> tuple[Any, Any]:
     return jax.jit(reset), jax.jit(step_batch)
 
 
-def make_vec(spec: str | Path | Env, num_envs: int, out_dir: str | Path | None = None) -> GymnasiumVectorEnv:
-    """`num_envs` games of `spec` as a Gymnasium vector env on the JAX backend."""
-    return GymnasiumVectorEnv(spec, num_envs, out_dir=out_dir)
+def _native_batched(module: Any) -> tuple[Any, Any]:
+    """The batch reset and next-step-autoreset step on the C backend, in NumPy: the same
+    keys (split in NumPy, bit-identical) and results as `_batched`'s on JAX."""
+    arange = None
+
+    def reset(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        keys, sub = split_keys(keys)
+        return module.init_batch(sub), keys
+
+    def step_batch(states, keys, autoreset, actions):
+        nonlocal arange
+        keys, sub = split_keys(keys)
+        n = len(states)
+        arange = arange if arange is not None and len(arange) == n else np.arange(n)
+        mover = np.clip(states["current_player"], 0, module.NUM_PLAYERS - 1)  # ended sub-envs: any, unused
+        module.step_batch(states, actions, sub)  # in place; the ended sub-envs' results are replaced next
+        reward = np.where(autoreset, 0.0, states["rewards"][arange, mover]).astype(np.float32)
+        if autoreset.any():  # the next episode of the sub-envs that ended last step
+            states[autoreset] = module.init_batch(sub[autoreset])
+        return states, keys, reward
+
+    return reset, step_batch
+
+
+def make_vec(spec: str | Path | Env, num_envs: int, out_dir: str | Path | None = None,
+             backend: str = "jax") -> GymnasiumVectorEnv:  # fmt: skip
+    """`num_envs` games of `spec` as a Gymnasium vector env on the JAX (default) or C backend."""
+    return GymnasiumVectorEnv(spec, num_envs, out_dir=out_dir, backend=backend)
 
 
 def register(spec: str | Path, env_id: str | None = None) -> str:
