@@ -241,6 +241,9 @@ class ExprGen:
                 arg = self.expr(self.pick(list(DTYPES) if p.dtype == "float32" else [d for d in DTYPES if d != "bool"]))
             else:
                 arg = self.expr(p.dtype, p.shape)
+                if arg.literal and p.dtype != "bool":  # a literal argument binds as a constant, which the
+                    fn = {"float32": "float"}.get(p.dtype, p.dtype)  # body's indexes and divisors would fold
+                    arg = Ex(cat(f"{fn}(", arg.frag, ")"), p.dtype)
             parts += [", " if k else "", arg.frag]
         return cat(*parts, ")")
 
