@@ -15,10 +15,10 @@ from specc.fuzz import EDGE_KINDS, register
 from specc.fuzz.backends import BACKENDS, REFERENCE, PythonRunner, load_module
 from specc.fuzz.cases import Case, dump_cases, load_cases
 from specc.fuzz.driver import fuzz
-from specc.fuzz.frag import Guard, labels, render
-from specc.fuzz.run import close, compile_file, compile_text, run_cases
 from specc.fuzz.exprs import Param
+from specc.fuzz.frag import Guard, labels, render
 from specc.fuzz.procgen import entry_cast, type_text
+from specc.fuzz.run import close, compile_file, compile_text, run_cases
 from specc.fuzz.specgen import Plan, plans, render_spec
 
 REGRESSIONS = Path(__file__).resolve().parent / "fuzz_regressions"

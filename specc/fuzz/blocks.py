@@ -11,6 +11,7 @@ from .frag import Frag, Guard, cat, render
 
 SHAPES = ((), (), (2,), (3,), (4,), (2, 3))
 
+
 class BlockGen:
     """Draws statement blocks over a scope; tracks locals and approximate floats.
 
