@@ -267,6 +267,8 @@ class ExprGen:
             options += [lambda: self.cast(self.element(self.pick(bigger), len(shape)), dtype)] * 2
         if not shape and self.scope.tables and dtype != "bool":
             options.append(lambda: self.cast(self.table_entry(), dtype))
+        if self.depth >= 0 and self.scope.callable(shape):  # a call is a leaf too (its arguments are shallower)
+            options.append(lambda: self.call(dtype, shape))
         if not options:
             return self.array(dtype, shape) if shape else self.literal(dtype)
         return self.pick(options)()
