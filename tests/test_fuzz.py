@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +15,11 @@ from specc.fuzz import EDGE_KINDS, register
 from specc.fuzz.backends import BACKENDS, REFERENCE, PythonRunner, load_module
 from specc.fuzz.cases import Case, dump_cases, load_cases
 from specc.fuzz.driver import fuzz
+from specc.fuzz.exprs import Param
 from specc.fuzz.frag import Guard, labels, render
+from specc.fuzz.procgen import entry_cast, type_text
 from specc.fuzz.run import close, compile_file, compile_text, run_cases
-from specc.fuzz.specgen import plans, render_spec
+from specc.fuzz.specgen import Plan, plans, render_spec
 
 REGRESSIONS = Path(__file__).resolve().parent / "fuzz_regressions"
 # Edge kinds where today's backends disagree (issue 9, part 1 defines and implements them):
@@ -34,6 +37,113 @@ def test_generated_specs_check_and_compile(plan) -> None:
         env = compile_text(render_spec(plan, "fz", "fz.csv", avoid), plan.table_csv)
         assert len(env.program.actions) == len(plan.actions)
         assert "def step(" in env.files["env.py"] and "def step(" in env.files["reference.py"]
+
+
+def _calls(plan: Plan) -> tuple[bool, bool]:
+    """Whether a procedure with `returns:` is called inside an expression (a guard, observe, an
+    operand) and as the whole right side of an assignment, somewhere in the plan."""
+    text = render_spec(plan, "fz", "fz.csv")
+    names = "|".join(p.name for p in plan.procedures if p.returns) or "^$"
+    inside = re.search(rf"[(,\[] ?({names})\(|[-+*/%<>=] ({names})\(", text) is not None
+    whole = re.search(rf"^ *[\w\[\], ]+ = ({names})\(", text, re.MULTILINE) is not None
+    return inside, whole
+
+
+def test_new_constructs_appear_in_drawn_plans() -> None:
+    """one_hot, concat and procedures with `returns:` (called inside expressions and as a whole
+    right side) each appear in 30 drawn plans, and functions with statements are not where
+    the language forbids them (guards, observe)."""
+    seen: list[Plan] = []
+
+    @settings(max_examples=30, deadline=None, database=None, derandomize=True, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @given(plans(max_actions=8))
+    def draw(plan: Plan) -> None:
+        seen.append(plan)
+
+    draw()
+    assert len(seen) == 30
+    texts = [render_spec(p, "fz", "fz.csv") for p in seen]
+    counts = {
+        "one_hot": sum("one_hot(" in t for t in texts),
+        "concat": sum("concat(" in t for t in texts),
+        "returns": sum("    returns: " in t for t in texts),
+        "call in an expression": sum(_calls(p)[0] for p in seen),
+        "call as a whole right side": sum(_calls(p)[1] for p in seen),
+    }
+    assert min(counts.values()) >= 3, counts
+    for plan in seen:
+        funcs = {p.name for p in plan.procedures if p.returns and any(" if " in str(x) for x in p.body)}
+        for a in plan.actions:
+            assert not any(f"{f}(" in render(a.legal) for f in funcs)
+
+
+def test_a_loose_parameter_is_cast_on_entry() -> None:
+    """A loose parameter's first line casts it; the float-to-int guard clips a float argument."""
+    p = Param("a0_1", "int8", (), loose=True)
+    assert render(entry_cast(p)) == "a0_1_c = int8(a0_1)\n"
+    guarded = render(entry_cast(p), frozenset({"float-to-int"}))
+    assert guarded == "a0_1_c = int8(where(a0_1 == a0_1, clip(a0_1, -128.0, 127.0), 0.0))\n"
+    assert render(entry_cast(Param("b", "bool", (), loose=True))) == "b_c = (b != 0)\n"
+    assert type_text("float32", (2, 3)) == "float32[2,3]"
+
+
+FUNCTIONS_SPEC = """
+specc: 1
+name: funcs
+players: 2
+state:
+  a: {type: "int8[3]", init: 0}
+  b: {type: "float32[4]", init: 0.0}
+  c: {type: "int16", init: 5}
+procedures:
+  sq:
+    params: [x]
+    returns: int8
+    body: |
+      x_c = int32(x)
+      return x_c * x_c + 1
+  ar:
+    params: [x]
+    returns: "float32[4]"
+    body: |
+      w = float(x)
+      if w > 3.0:
+          w = w + 1.0
+      return concat(w, 2, int8(c), 1.5)
+  bump:
+    params: [x]
+    returns: int16
+    body: |
+      c += 1
+      return x
+actions:
+  go:
+    legal: 'sq(c) > 0 and any(one_hot(c, 9))'
+    effect: |
+      a = int8(one_hot(sq(2.5), 3))
+      b = ar(c) + float(one_hot(-1, 4))
+      c = bump(c)
+      a[2] = sq(c) + sq(true)
+observe:
+  type: "float32[3]"
+  value: 'concat(float(sq(c)), float(one_hot(c, 2)))'
+"""
+
+
+def test_generated_constructs_mean_the_same_on_both_backends() -> None:
+    """The constructs the generator now draws, by hand: a float argument, a bool argument, a
+    result cast to `returns` (int8 wraps), concat of mixed parts, one_hot out of range,
+    an effectful function as a whole right side (its body runs first, then c is assigned)."""
+    env = compile_text(FUNCTIONS_SPEC, None, name="funcs")
+    key = np.array([0, 1], np.uint32)
+    for mod in ("reference", "env"):
+        m = env.modules[mod]
+        s = m.step(m.init(key), 0, key)
+        assert np.asarray(s.a).tolist() == [0, 0, 28]  # one_hot(int8(5), 3) all false; sq(5) + sq(true) = 26 + 2
+        assert np.asarray(s.b).tolist() == [6.0, 2.0, 5.0, 1.5]  # float(5) + 1.0, 2, int8(c), 1.5
+        assert int(s.c) == 5  # bump's c += 1 runs, then c = bump(5) assigns 5
+        assert np.asarray(m.observe(s, 0)).tolist() == [26.0, 0.0, 0.0]  # sq(5) = 26; one_hot(5, 2) all false
 
 
 def test_guards_render_only_when_avoided() -> None:

@@ -1,7 +1,8 @@
 """A differential fuzzer: random well-typed specs, run on every backend, compared.
 
-`specc fuzz` (specc.fuzz.driver.fuzz) draws specs with hypothesis (specgen.py,
-exprs.py), compiles them in memory through the normal pipeline, runs random
+`specc fuzz` (specc.fuzz.driver.fuzz) draws specs with hypothesis (specgen.py: whole
+plans; blocks.py: statements; procgen.py: procedures, with and without `returns:`;
+exprs.py: expressions), compiles them in memory through the normal pipeline, runs random
 edge-biased states and actions (cases.py) on the Python reference and on every
 registered backend (backends.py), compares every field after every step (run.py),
 and shrinks, classifies and saves each divergence as a regression test.

@@ -50,24 +50,61 @@ class Var:
     approx: bool = False  # holds an approximate float: never an operand of arithmetic
 
 
+@dataclass(frozen=True)
+class Param:
+    """A procedure parameter. Parameters are untyped names: a call binds each to its
+    argument's type. A `loose` one is cast on entry (`NAMEc = DTYPE(NAME)`), so the body
+    only sees the cast and a call may pass any dtype; another one takes `dtype`/`shape`."""
+
+    name: str
+    dtype: str
+    shape: tuple[int, ...] = ()
+    loose: bool = False
+
+
+@dataclass(frozen=True)
+class Sig:
+    """What a caller needs of a procedure. `kind`: "let" (a function whose body only
+    assigns whole locals before its return: callable anywhere), "func" (a function with
+    statements: callable inside effect expressions, not in guards, observe or reductions),
+    "proc" (changes the state or calls outcomes: only a statement or a whole right side)."""
+
+    name: str
+    params: tuple[Param, ...]
+    returns: tuple[str, tuple[int, ...]] | None  # dtype, shape; None: no `returns:`
+    kind: str
+
+
+CALLABLE = {"none": (), "let": ("let",), "all": ("let", "func")}  # Scope.calls -> Sig kinds callable in expressions
+
+
 @dataclass
 class Scope:
-    """What an expression may use: variables, whether chance is allowed, the players."""
+    """What an expression may use: variables, whether chance is allowed, the players,
+    the functions declared so far and which of them an expression here may call."""
 
     vars: dict[str, Var]
     players: int
     tables: dict[str, tuple[str, int]] = field(default_factory=dict)  # "T.col" -> (dtype, rows)
     enum: tuple[str, list[str]] | None = None
     loops: list[int] = field(default_factory=lambda: [0])  # loop variables named so far (shared)
+    funcs: tuple[Sig, ...] = ()
+    calls: str = "all"  # a key of CALLABLE: "let" in guards, observe, reductions, let bodies
 
-    def child(self) -> Scope:
+    def child(self, calls: str | None = None) -> Scope:
         """A nested block's scope: its new names vanish with it; float tiers are shared."""
-        return Scope(dict(self.vars), self.players, self.tables, self.enum, self.loops)
+        return Scope(dict(self.vars), self.players, self.tables, self.enum, self.loops, self.funcs,
+                     calls or self.calls)  # fmt: skip
 
-    def fresh(self) -> Scope:
+    def fresh(self, calls: str = "all") -> Scope:
         """A new function's scope: copies of the variables (tiers start exact again)."""
         vs = {k: dataclasses.replace(v) for k, v in self.vars.items()}
-        return Scope(vs, self.players, self.tables, self.enum, self.loops)
+        return Scope(vs, self.players, self.tables, self.enum, self.loops, self.funcs, calls)
+
+    def callable(self, shape: tuple[int, ...]) -> list[Sig]:
+        """The functions an expression of this shape may call here."""
+        kinds = CALLABLE[self.calls]
+        return [f for f in self.funcs if f.kind in kinds and f.returns is not None and f.returns[1] == shape]
 
 
 def int_literal(draw: Callable, dtype: str) -> str:
@@ -122,10 +159,12 @@ class ExprGen:
     def sub(self, depth: int | None = None) -> ExprGen:
         return ExprGen(self.draw, self.scope, self.depth - 1 if depth is None else depth)
 
-    def with_loop_var(self) -> tuple[ExprGen, str]:
+    def with_loop_var(self, reduction: bool = False) -> tuple[ExprGen, str]:
+        """A generator for a loop body over a new loop variable. Inside a reduction only a
+        straight-line function may be called (another one needs a statement to run before)."""
         self.scope.loops[0] += 1
         name = f"i{self.scope.loops[0]}"
-        scope = self.scope.child()
+        scope = self.scope.child("let" if reduction and self.scope.calls == "all" else None)
         scope.vars[name] = Var(name, "int32", (), "loop")
         return ExprGen(self.draw, scope, self.depth - 1), name
 
@@ -142,6 +181,8 @@ class ExprGen:
         """An exact expression of exactly this dtype and shape."""
         if self.depth <= 0 or self.chance(0.25):
             return self.leaf(dtype, shape)
+        if self.chance(0.12) and self.scope.callable(shape):
+            return self.call(dtype, shape)
         if shape:
             return self.array(dtype, shape)
         return {"bool": self.boolean, "float32": self.floating}.get(dtype, self.integer)(dtype)
@@ -185,6 +226,27 @@ class ExprGen:
             return Ex(cat(f"{fn}(", Guard("float-to-int", fn, e.frag, wrap), ")"), dtype, e.shape)
         return Ex(cat(f"{fn}(", e.frag, ")"), dtype, e.shape)
 
+    def call(self, dtype: str, shape: tuple[int, ...]) -> Ex:
+        """A call of a function callable here, its value cast to `dtype`."""
+        sig = self.pick(self.scope.callable(shape))
+        assert sig.returns is not None
+        return self.cast(Ex(self.sub().call_frag(sig), sig.returns[0], shape), dtype)
+
+    def call_frag(self, sig: Sig) -> Frag:
+        """`NAME(args)`: a loose parameter gets an argument of any dtype, another its own."""
+        parts: list[Frag] = [f"{sig.name}("]
+        for k, p in enumerate(sig.params):
+            if p.loose:
+                # float(true) is fine; a bool where an int is cast meets the float-to-int guard's clip
+                arg = self.expr(self.pick(list(DTYPES) if p.dtype == "float32" else [d for d in DTYPES if d != "bool"]))
+            else:
+                arg = self.expr(p.dtype, p.shape)
+                if arg.literal and p.dtype != "bool":  # a literal argument binds as a constant, which the
+                    fn = {"float32": "float"}.get(p.dtype, p.dtype)  # body's indexes and divisors would fold
+                    arg = Ex(cat(f"{fn}(", arg.frag, ")"), p.dtype)
+            parts += [", " if k else "", arg.frag]
+        return cat(*parts, ")")
+
     # ----------------------------------------------------------------------- leaves
 
     def leaf(self, dtype: str, shape: tuple[int, ...], literal: bool | None = None) -> Ex:
@@ -205,6 +267,8 @@ class ExprGen:
             options += [lambda: self.cast(self.element(self.pick(bigger), len(shape)), dtype)] * 2
         if not shape and self.scope.tables and dtype != "bool":
             options.append(lambda: self.cast(self.table_entry(), dtype))
+        if self.depth >= 0 and self.scope.callable(shape):  # a call is a leaf too (its arguments are shallower)
+            options.append(lambda: self.call(dtype, shape))
         if not options:
             return self.array(dtype, shape) if shape else self.literal(dtype)
         return self.pick(options)()
@@ -369,12 +433,13 @@ class ExprGen:
             body_dtype = self.pick(["float32", "int8", "int32"])
         result = {"any": "bool", "all": "bool", "count": "int32", "sum": "int32", "argmax": "int32", "argmin": "int32"}
         dtype = result.get(op, body_dtype)
-        if self.chance(0.5):  # a whole array
+        if self.chance(0.5):  # a whole array: a variable, or an array expression (concat, one_hot ...)
             arrays = [v for v in self.vars_of((body_dtype,), None) if v.shape]
-            if arrays:
-                arr = self.var(arrays)
+            if arrays or self.chance(0.4):
+                whole = arrays and self.chance(0.6)
+                arr = self.var(arrays) if whole else self.sub().array(body_dtype, (self.pick([2, 3, 4]),))
                 return Ex(cat(f"{op}(", nan_guard(arr, op) if op not in ("sum",) else arr.frag, ")"), dtype)
-        g, var = self.with_loop_var()
+        g, var = self.with_loop_var(reduction=True)
         lo = self.draw(st.integers(-2, 2))
         hi = lo + self.draw(st.integers(1, 4))
         body = g.expr(body_dtype)
@@ -384,8 +449,13 @@ class ExprGen:
     # ---------------------------------------------------------------------- arrays
 
     def array(self, dtype: str, shape: tuple[int, ...]) -> Ex:
-        kind = self.pick(["leaf", "binary", "binary", "where", "literal", "unary", "gather", "reshape", "stack"])
+        kind = self.pick(["leaf", "binary", "binary", "where", "literal", "unary", "gather", "reshape", "stack",
+                          "concat", "one_hot"])  # fmt: skip
         g = self.sub()
+        if kind == "one_hot" and len(shape) <= 2:
+            return self.one_hot(dtype, shape)
+        if kind == "concat":
+            return self.concat(dtype, shape)
         if kind == "binary" and dtype != "bool":
             ops = ["+", "-"] + (["*"] if dtype != "float32" else [])
             a = g.nonliteral(dtype, shape)
@@ -444,6 +514,40 @@ class ExprGen:
             )
         zero = cat("reshape([", ", ".join([base] * size), f"], {', '.join(map(str, shape))}) + ", fill.frag)
         return self.cast(Ex(zero, "float32" if dtype == "float32" else "int32", shape), dtype)
+
+    def one_hot(self, dtype: str, shape: tuple[int, ...]) -> Ex:
+        """`one_hot(i, n)` (an index array adds its axis first), cast to `dtype`. Any index
+        is fine: one outside 0..n-1 gives all false."""
+        idx = self.sub().expr(self.pick(list(INTS)), shape[:-1])
+        return self.cast(Ex(cat("one_hot(", idx.frag, f", {shape[-1]})"), "bool", shape), dtype)
+
+    def concat(self, dtype: str, shape: tuple[int, ...]) -> Ex:
+        """`concat(a, b, ...)` of scalars (1-D only) and arrays of the same trailing shape,
+        whose lengths add up to shape[0]. Parts of narrower dtypes are mixed in and literal
+        parts are cast (so none is weak); the whole is cast when the common dtype is not `dtype`."""
+        g = self.sub()
+        left, sizes = shape[0], []
+        while left and len(sizes) < 4:
+            k = left if len(sizes) == 3 else self.draw(st.integers(1, left))
+            sizes.append(k)
+            left -= k
+        if dtype == "bool":
+            kinds = ["bool"]
+        elif dtype == "float32":
+            kinds = ["float32", "float32", "int8", "int32"]
+        else:
+            kinds = [dtype, dtype] + [d for d in INTS if RANK[d] < RANK[dtype]]
+        parts: list[Frag] = ["concat("]
+        common = "bool" if dtype == "bool" else "int8"
+        for n, k in enumerate(sizes):
+            part_shape = () if not shape[1:] and k == 1 and self.chance(0.6) else (k,) + shape[1:]
+            part = g.expr(self.pick(kinds), part_shape)
+            if part.literal and part.dtype != "bool":
+                part = Ex(cat({"float32": "float"}.get(part.dtype, part.dtype), "(", part.frag, ")"), part.dtype)
+            if RANK[part.dtype] > RANK[common]:
+                common = part.dtype
+            parts += [", " if n else "", part.frag]
+        return self.cast(Ex(cat(*parts, ")"), common, shape), dtype)
 
 
 def _size(shape: tuple[int, ...]) -> int:
