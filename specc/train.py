@@ -1,6 +1,6 @@
 """PPO training for compiled environments, PureJaxRL-style: one jitted update function
 (vmapped rollout with auto-reset in a lax.scan, GAE, minibatch epochs) called from a
-Python loop that shows progress with rich.
+Python loop that shows progress (specc.progress).
 
 Two-player zero-sum specs train by self-play: one network plays both sides from the
 mover's observation, and the advantages come from a negamax GAE (see `negamax_gae`).

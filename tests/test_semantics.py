@@ -575,3 +575,43 @@ def test_constant_expressions_are_computed_when_checked(make) -> None:
     by the reference ((0.1 + 0.2) > 0.3: true against false); now the checker folds them, in
     double, as it folds literal arithmetic and the constants section. Run-time values stay float32."""
     expect(make(CONSTANT_EXPRESSIONS).run(0), a=True, b=True, c=False)
+
+
+REBINDING = """\
+specc: 1
+name: rebinding
+players: 1
+state:
+  n: {type: int32, init: 3}
+  out: {type: int32, init: 0}
+  arr: {type: "int32[2]", init: 0}
+procedures:
+  twice:
+    params: [x]
+    returns: int32
+    body: |
+      y = x
+      y = y * 2
+      return y
+  twice_arr:
+    params: [x]
+    returns: "int32[2]"
+    body: |
+      v = stack(x, x)
+      v = v + v
+      return v
+actions:
+  go:
+    effect: |
+      out = twice(n)
+      arr = twice_arr(n)
+observe:
+  type: "int32[3]"
+  value: concat(out, arr)
+"""
+
+
+def test_a_function_may_reassign_its_local_from_itself(make) -> None:
+    """Found by the fuzzer: C bound `y = y * 2` inside a function as `int32_t y = y * 2`, which
+    reads the new, uninitialised y (it gave 0 and [0, 0])."""
+    expect(make(REBINDING).run(0), out=6, arr=[6, 6])

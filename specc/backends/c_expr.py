@@ -232,10 +232,16 @@ class CExpr:
         binding the (hidden, unique) name once, then the body's element."""
         t = e.value.type
         name = self.name(e.name, t)
+        # the value is computed under a new name first: `y = y * 2` rebinds y, and a C name is
+        # already in scope in its own initializer (it would read itself, uninitialised)
+        value = self.temps("let")
         if not t.shape:
-            return f"({{ {ctype(t)} {name} = {self.gen(e.value)}; {self.at(e.body, idx)}; }})"
-        fill = " ".join(self.fill(e.value, name, t))
-        return f"({{ {CTYPE[t.dtype]} {name}[{math.prod(t.shape)}]; {fill} {self.at(e.body, idx)}; }})"
+            return (f"({{ {ctype(t)} {value} = {self.gen(e.value)}; {ctype(t)} {name} = {value}; "
+                    f"{self.at(e.body, idx)}; }})")  # fmt: skip
+        n = math.prod(t.shape)
+        fill = " ".join(self.fill(e.value, value, t))
+        return (f"({{ {CTYPE[t.dtype]} {value}[{n}]; {fill} {CTYPE[t.dtype]} {name}[{n}]; "
+                f"memcpy({name}, {value}, sizeof {name}); {self.at(e.body, idx)}; }})")  # fmt: skip
 
     def visit_ArrayLit(self, e: ir.ArrayLit, idx: list[str]) -> str:
         inner = ir.Type(e.type.dtype, e.type.shape[1:])
