@@ -615,3 +615,41 @@ def test_a_function_may_reassign_its_local_from_itself(make) -> None:
     """Found by the fuzzer: C bound `y = y * 2` inside a function as `int32_t y = y * 2`, which
     reads the new, uninitialised y (it gave 0 and [0, 0])."""
     expect(make(REBINDING).run(0), out=6, arr=[6, 6])
+
+
+NON_NEGATIVE = """\
+specc: 1
+name: nonneg
+players: 1
+state:
+  a: {type: int32, init: 0}
+  f: {type: float32, init: 0.0}
+  abs_a: {type: bool, init: false}
+  abs_f: {type: bool, init: false}
+  square_a: {type: bool, init: false}
+  square_f: {type: bool, init: false}
+  power_a: {type: bool, init: false}
+  power_f: {type: bool, init: false}
+actions:
+  go:
+    effect: |
+      abs_a = abs(a) >= 0
+      abs_f = abs(f) >= 0.0
+      square_a = a * a >= 0
+      square_f = f * f >= 0.0
+      power_a = a ** 2 >= 0
+      power_f = f ** 2 >= 0.0
+observe:
+  type: "float32[1]"
+  value: stack(f)
+"""
+
+
+def test_abs_and_squares_may_be_negative_or_nan(make) -> None:
+    """Found by the fuzzer: under jit, XLA's simplifier takes abs(x) and x * x as never negative
+    and folded `abs(x) >= 0` to true, although abs(INT_MIN) and 46341 * 46341 wrap negative and
+    abs(NaN) is NaN (false in every comparison)."""
+    expect(make(NON_NEGATIVE).run(0, a=INT_MIN, f=float("nan")), abs_f=False, square_f=False, power_f=False,
+           abs_a=False, square_a=True, power_a=True)  # INT_MIN ** 2 wraps to 0  # fmt: skip
+    expect(make(NON_NEGATIVE).run(0, a=46341, f=-2.0), abs_a=True, square_a=False, power_a=False, abs_f=True,
+           square_f=True, power_f=True)  # fmt: skip

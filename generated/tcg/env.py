@@ -1094,6 +1094,39 @@ def _f2i(x, dtype):
     return jnp.where(x >= info.max + 1.0, jnp.asarray(info.max, dtype), inside)
 
 
+# XLA's simplifier takes abs(x) and x * x to be never negative, and folds `abs(x) >= 0` or
+# `x * x < 0` away: wrong for NaN, and for integers whose abs or square wraps negative. These
+# compute the same values in forms it does not recognise (docs/language.md, Semantics: abs, *).
+def _abs(x):
+    """|x|: the sign bit cleared for floats (NaN stays NaN); `abs(INT_MIN)` wraps to INT_MIN."""
+    x = jnp.asarray(x)
+    if jnp.issubdtype(x.dtype, jnp.floating):
+        return jax.lax.bitcast_convert_type(
+            jax.lax.bitcast_convert_type(x, jnp.int32) & 0x7FFFFFFF, x.dtype
+        )
+    sign = x >> (jnp.iinfo(x.dtype).bits - 1)
+    return (x ^ sign) - sign
+
+
+def _square(a, b):
+    """a * b where a and b are one value: integers multiplied as unsigned (the same wrapped
+    bits), floats with NaN kept."""
+    a, b = jnp.asarray(a), jnp.asarray(b)
+    if jnp.issubdtype(a.dtype, jnp.floating):
+        return jnp.where(jnp.isnan(a), a, a * b)
+    unsigned = jnp.dtype(f"uint{jnp.iinfo(a.dtype).bits}")
+    return (a.astype(unsigned) * b.astype(unsigned)).astype(a.dtype)
+
+
+def _even_power(x, n):
+    """x ** n for an even literal n (a product of squares), as _square computes them."""
+    x = jnp.asarray(x)
+    if jnp.issubdtype(x.dtype, jnp.floating):
+        return jnp.where(jnp.isnan(x), x, x**n)
+    unsigned = jnp.dtype(f"uint{jnp.iinfo(x.dtype).bits}")
+    return (x.astype(unsigned) ** n).astype(x.dtype)
+
+
 def _floordiv(a, b):
     """Integer a // b, 0 where b is 0 (XLA alone would give -1 or -2)."""
     zero = b == 0

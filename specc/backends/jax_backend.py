@@ -85,7 +85,15 @@ class JaxExpr(ExprGen):
             return f"{'_floordiv' if e.op == '//' else '_mod'}({left}, {right})"  # x // 0 == x % 0 == 0
         if e.type.is_int and e.op == "**" and not _small_power(e.right, self.known):
             return f"_ipow(jnp.asarray({left}, {JNP_DTYPE[e.type.dtype]}), {right})"
+        if e.op == "*" and e.left == e.right:  # a square: see _square
+            return f"_square({self.typed(left, e)}, {self.typed(right, e)})"
+        if e.op == "**" and _even_literal(e.right):
+            return f"_even_power({self.typed(left, e)}, {right})"
         return f"({left} {e.op} {right})"
+
+    def typed(self, text: str, e: ir.Expr) -> str:
+        """`text` as a JAX value of e's dtype (a bare Python literal has none)."""
+        return f"jnp.asarray({text}, {JNP_DTYPE[e.type.dtype]})"
 
     def visit_Cond(self, e: ir.Cond) -> str:
         return f"jnp.where({self.gen(e.test)}, {self.gen(e.then)}, {self.gen(e.orelse)})"
@@ -110,7 +118,9 @@ class JaxExpr(ExprGen):
     def visit_Call(self, e: ir.Call) -> str:
         args = [self.gen(a) for a in e.args]
         f = e.func
-        if f in MATH or f == "abs":
+        if f == "abs":
+            return f"_abs({args[0]})"
+        if f in MATH:
             return (
                 f"jnp.{f}({args[0]})"
                 if e.args[0].type.is_float or f == "abs"
@@ -152,6 +162,12 @@ class JaxExpr(ExprGen):
         if word is None:  # inside a loop: a key per site and iteration
             word = f"jax.random.bits(_site_key({self.key}, {e.site}{path}), (), jnp.uint32)"
         return f"_{f}({', '.join([word] + args)})"
+
+
+def _even_literal(exponent: ir.Expr) -> bool:
+    """Whether x ** exponent is a product of squares (an even literal power, 2 or more)."""
+    v = exponent.value if isinstance(exponent, ir.Literal) else None
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 2 and v % 2 == 0
 
 
 def _small_power(exponent: ir.Expr, known: Bounds) -> bool:
