@@ -148,7 +148,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from .verify import parse_levels, verify
+    from .verify import parse_backends, parse_levels, verify
 
     if args.episodes < 1:
         raise SpecError("--episodes must be at least 1")
@@ -161,6 +161,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         examples=args.examples,
         save_regressions=args.save_regressions,
         generated=args.generated,
+        backends=parse_backends(args.backends),
         transfer={
             "checkpoint": args.checkpoint,
             "budget_s": args.train_budget,
@@ -385,6 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--against", help="an outside implementation for level 3: pgx:ID, gymnax:ID or openspiel:ID")
     p.add_argument("--episodes", type=int, default=1000, help="random-policy episodes at level 3 (default 1000)")
+    p.add_argument("--backends", help="backends to check: some of jax,python,c (default all three; C where it builds)")
     p.add_argument("--seed", type=_natural, default=0, help="seed of the level-3 episodes (default 0)")
     p.add_argument("--examples", type=_positive, help="hypothesis examples per level-1 property")
     p.add_argument("--report", help="where to write the JSON report (default reports/verify_NAME.json)")

@@ -1,9 +1,12 @@
 """`specc verify`: four levels of evidence that a compiled environment does what its spec says.
 
-1. properties (generated/NAME/test_NAME.py, pytest + hypothesis)
-2. scenarios (the spec's rules written as tests) on the JAX, Python and C backends
-3. lock-step rollouts of the JAX, Python and C backends, and against an outside implementation
-4. policy transfer (train on JAX, evaluate on both backends)
+1. properties (generated/NAME/test_NAME.py, pytest + hypothesis) on each backend
+2. scenarios (the spec's rules written as tests) on each backend
+3. lock-step rollouts of the backends, and against an outside implementation
+4. policy transfer (train on JAX, evaluate on the JAX and Python backends)
+
+The backends are "jax" (env.py), "python" (reference.py) and "c" (native.c); `backends`
+picks some (by default all three, C left out with a warning where no C compiler is found).
 """
 
 from __future__ import annotations
@@ -20,10 +23,23 @@ from ..backends import python_backend
 from ..errors import SpecError
 from ..loader import load
 from .report import LevelResult, Report
-from .rollouts import lockstep_backends
+from .rollouts import lockstep
 from .scenarios import run_scenarios
+from .sides import make_side
 
 LEVEL_NAMES = {1: "properties", 2: "scenarios", 3: "rollouts", 4: "policy transfer"}
+BACKENDS = ("jax", "python", "c")
+
+
+def parse_backends(text: str | None) -> list[str] | None:
+    """ "c,jax" -> ["c", "jax"]; None -> None (every backend there is)."""
+    if text is None:
+        return None
+    names = [b.strip() for b in text.split(",") if b.strip()]
+    unknown = [b for b in names if b not in BACKENDS]
+    if unknown or not names or len(set(names)) != len(names):
+        raise SpecError(f"--backends takes some of {', '.join(BACKENDS)}, each once (e.g. c,jax); got {text!r}")
+    return names
 
 
 def parse_levels(text: str) -> list[int]:
@@ -96,28 +112,38 @@ def coverage_module(program, out_dir: Path) -> ModuleType:
     return module
 
 
-def level_properties(test_file: Path, examples: int | None) -> LevelResult:
+def level_properties(test_file: Path, examples: int | None, backend: str = "jax",
+                     result: LevelResult | None = None) -> LevelResult:  # fmt: skip
+    """Run the property tests of `test_file` on `backend` (SPECC_BACKEND), adding one check
+    per test to `result` (a new level-1 result if None); a test that does not apply to the
+    backend (skipped) is no check. Failures other than JAX's name their backend."""
     import pytest
+
+    prefix = "" if backend == "jax" else f"{backend}: "
 
     class Collector:
         def __init__(self) -> None:
-            self.result = LevelResult(1, "properties")
+            self.result = result if result is not None else LevelResult(1, "properties")
 
         def pytest_runtest_logreport(self, report) -> None:
+            if report.skipped:
+                return
             if report.when == "call" or (report.when == "setup" and report.failed):
-                detail = f"{report.nodeid.split('::')[-1]}: {_first_line(report.longreprtext)}"
+                detail = f"{prefix}{report.nodeid.split('::')[-1]}: {_first_line(report.longreprtext)}"
                 self.result.record(report.passed, detail)
 
         def pytest_collectreport(self, report) -> None:  # a test file that fails to import is a failure too
             if report.failed:
                 where = report.nodeid or test_file
-                self.result.record(False, f"collecting {where}: {_first_line(report.longreprtext)}")
+                self.result.record(False, f"{prefix}collecting {where}: {_first_line(report.longreprtext)}")
 
     collector = Collector()
     start = time.perf_counter()
-    old = os.environ.get("SPECC_EXAMPLES")
+    checks = collector.result.checks
+    old = {name: os.environ.get(name) for name in ("SPECC_EXAMPLES", "SPECC_BACKEND")}
     if examples is not None:
         os.environ["SPECC_EXAMPLES"] = str(examples)
+    os.environ["SPECC_BACKEND"] = backend
     try:
         args = [str(test_file), "-p", "no:cacheprovider", "-p", "no:terminal", "--import-mode=importlib"]
         pytest.main(args, plugins=[collector])
@@ -129,20 +155,40 @@ def level_properties(test_file: Path, examples: int | None) -> LevelResult:
             file = getattr(module, "__file__", None)
             if file and Path(file).resolve().parent == here:
                 del sys.modules[name]
-        if examples is not None:
-            if old is None:
-                os.environ.pop("SPECC_EXAMPLES", None)
+        for name, value in old.items():
+            if value is None:
+                os.environ.pop(name, None)
             else:
-                os.environ["SPECC_EXAMPLES"] = old
-    collector.result.seconds = time.perf_counter() - start
-    if collector.result.checks == 0:
-        collector.result.record(False, f"no property test ran from {test_file}")
+                os.environ[name] = value
+    collector.result.seconds += time.perf_counter() - start
+    if collector.result.checks == checks:
+        collector.result.record(False, f"{prefix}no property test ran from {test_file}")
     return collector.result
 
 
 def _first_line(text: str) -> str:
     lines = [ln.strip() for ln in text.splitlines() if ln.strip().startswith("E ")]
     return (lines[0][2:].strip() if lines else text.strip().splitlines()[-1] if text.strip() else "")[:300]
+
+
+def backend_modules(wanted: list[str] | None, env: Env, ref: Env, out_dir: Path) -> tuple[dict[str, ModuleType], str]:
+    """The modules of the backends to check, in order, and why C is left out ("" if not).
+    `wanted` None: all three, C only where it builds; named, C must build."""
+    names = list(wanted) if wanted is not None else list(BACKENDS)
+    modules: dict[str, ModuleType] = {}
+    why = ""
+    for name in names:
+        if name == "jax":
+            modules[name] = env.module
+        elif name == "python":
+            modules[name] = ref.module
+        else:
+            native, why = native_module(out_dir, ref.module)
+            if native is None and wanted is not None:
+                raise SpecError(f"--backends c: {why.removeprefix('no C backend compared: ')}")
+            if native is not None:
+                modules[name] = native  # type: ignore[assignment]
+    return modules, why
 
 
 def verify(
@@ -156,9 +202,12 @@ def verify(
     console=None,
     generated: str | Path | None = None,
     transfer: dict | None = None,
+    backends: list[str] | None = None,
 ) -> Report:
     """Run `levels` on the spec's environment; `generated`: check the compiled files in that
-    folder as they are instead of (re)compiling into generated/NAME/."""
+    folder as they are instead of (re)compiling into generated/NAME/; `backends`: which of
+    jax, python and c to check (default all; levels 1 and 2 run on each, level 3 lock-steps
+    them, the Python reference, when among them, being the one the others are compared with)."""
     from rich.console import Console
     from rich.progress import Progress
 
@@ -171,46 +220,55 @@ def verify(
         peer = make_peer(against, chance_cells(spec, source, program, against))
     if against and 4 in levels and against.partition(":")[0] not in ("pgx", "gymnax"):
         raise SpecError(f"level 4 compares against pgx:ID or gymnax:ID, not {against!r}")
+    if 3 in levels and backends is not None and len(backends) < 2:
+        raise SpecError(f"level 3 lock-steps two backends or more; --backends names {','.join(backends)}")
     env, ref = environments(spec_path, generated)
     out_dir = Path(env.module.__file__).parent
     edited = edited_files(spec_path, out_dir) if generated is not None else []
     if edited:
         console.print(f"[yellow]warning[/yellow]: checking {out_dir} as it is; it differs from what the spec "
                       f"compiles to now: {', '.join(edited)}")  # fmt: skip
+    modules, why = backend_modules(backends, env, ref, out_dir) if levels != [4] else ({}, "")
     report = Report(spec_path)
     if 1 in levels:
-        with console.status("level 1: property tests ..."):
-            report.levels.append(level_properties(out_dir / f"test_{program.name}.py", examples))
+        result = LevelResult(1, "properties")
+        for name in modules:
+            with console.status(f"level 1: property tests on {name} ..."):
+                level_properties(out_dir / f"test_{program.name}.py", examples, name, result)
+            result.details.setdefault("backends", []).append(name)
+        if why:
+            result.warnings.append(why)
+        report.levels.append(result)
     if 2 in levels:
         with console.status("level 2: scenarios ..."):
             from ..schema import ScenarioSpec
             from .regressions import load_regressions
 
             scenarios = list(spec.scenarios) + [ScenarioSpec(**r) for r in load_regressions(spec_path)]
-            backends = {"jax": env.module, "python": ref.module}
-            native, why = native_module(out_dir, ref.module)
-            if native is not None:
-                backends["c"] = native
-            report.levels.append(run_scenarios(program, source, scenarios, backends))
+            report.levels.append(run_scenarios(program, source, scenarios, modules))
             if why:
                 report.levels[-1].warnings.append(why)
     if 3 in levels:
-        covered = coverage_module(program, out_dir)
         # with --generated, an edited reference.py is what is checked (rule coverage then needs the compiled one)
         own_ref = "reference.py" in edited
+        covered = coverage_module(program, out_dir) if "python" in modules and not own_ref else None
+        sides = [make_side(name, covered if name == "python" and covered else m) for name, m in modules.items()]
+        sides.sort(key=lambda side: side.name != "specc-python")  # the reference first: the others are compared with it
+        if len(sides) < 2:
+            raise SpecError(f"level 3 lock-steps two backends or more; only {sides[0].name} is there ({why})")
         with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("level 3: lock-step rollouts", total=episodes)
-            native, why = native_module(out_dir, ref.module)
-            result = lockstep_backends(
-                env.module, ref.module if own_ref else covered, episodes, seed,
+            names = ", ".join(side.name for side in sides)
+            task = progress.add_task(f"level 3: lock-step rollouts ({names})", total=episodes)
+            result = lockstep(
+                sides, ref.module, episodes, seed,
                 replay=lambda s, e, a: replay_command(spec_path, s, e, a, generated=generated),
                 progress=lambda live: progress.update(task, completed=episodes - live),
-                others={"specc-c": native} if native is not None else None,
             )  # fmt: skip
         if why:
             result.warnings.append(why)
-        if own_ref:
-            result.warnings.append(f"no rule coverage: {out_dir / 'reference.py'} is not as compiled")
+        if covered is None:
+            reason = "is not as compiled" if own_ref else "is not among the backends"
+            result.warnings.append(f"no rule coverage: the Python reference {reason}")
         else:
             coverage = {point: int(n) for point, n in zip(covered.COVERAGE_POINTS, covered._COVER, strict=True)}
             result.details["coverage"] = coverage
