@@ -92,13 +92,18 @@ def native_module(out_dir: Path, reference: ModuleType) -> tuple[ModuleType | No
 
 
 def edited_files(spec_path: str, out_dir: Path) -> list[str]:
-    """env.py / reference.py in `out_dir` whose code differs from what the spec compiles to
-    now (the header docstring aside: it names the spec as seen from where it was compiled)."""
+    """env.py / reference.py / native.c in `out_dir` whose code differs from what the spec
+    compiles to now (the header comment aside: it names the spec as seen from where it was
+    compiled). A file that is not there is not edited."""
     from ..compiler import compile_spec
 
     files = compile_spec(spec_path).files
-    code = lambda text: text.split('"""', 2)[-1]
-    return [n for n in ("env.py", "reference.py") if code((out_dir / n).read_text()) != code(files[n])]
+
+    def code(name: str, text: str) -> str:
+        return text.split("*/", 1)[-1] if name.endswith(".c") else text.split('"""', 2)[-1]
+
+    names = [n for n in ("env.py", "reference.py", "native.c") if n in files and (out_dir / n).is_file()]
+    return [n for n in names if code(n, (out_dir / n).read_text()) != code(n, files[n])]
 
 
 def coverage_module(program, out_dir: Path) -> ModuleType:
