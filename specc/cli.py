@@ -223,9 +223,11 @@ def _agent_options(p: argparse.ArgumentParser, rounds: int) -> None:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    from .verify import parse_backends
     from .verify.replay import replay
 
-    return replay(args.spec, args.seed, args.episode, args.actions, args.against, args.generated)
+    backends = parse_backends(args.backends)
+    return replay(args.spec, args.seed, args.episode, args.actions, args.against, args.generated, backends)
 
 
 def cmd_mutate(args: argparse.Namespace) -> int:
@@ -414,13 +416,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", help="where to write the JSON report (default reports/mutate_NAME.json)")
     p.set_defaults(func=cmd_mutate)
 
-    p = sub.add_parser("replay", help="replay one case on both backends (and a peer), printing where they differ")
+    p = sub.add_parser("replay", help="replay one case on two backends (and a peer), printing where they differ")
     p.add_argument("spec", help="spec file")
     p.add_argument("--seed", type=_natural, default=0, help="the level-3 seed")
     p.add_argument("--episode", type=_natural, default=0, help="the level-3 episode")
     p.add_argument("--actions", type=_actions, default=[], help="comma-separated action indices")
     p.add_argument("--against", help="also replay on pgx:ID, gymnax:ID or openspiel:ID")
     p.add_argument("--generated", help="replay the compiled files in this folder as they are (default: compile)")
+    p.add_argument("--backends", help="the two backends to compare, of jax,python,c (default jax,python)")
     p.set_defaults(func=cmd_replay)
 
     p = sub.add_parser("play", help="play a compiled game in the terminal against a random or trained policy")

@@ -226,6 +226,11 @@ def test_a_bug_in_the_c_build_only_fails_levels_1_and_3_on_c(tmp_path: Path) -> 
     assert (div["left"], div["right"], div["step"], div["field"]) == ("specc-c", "specc-jax", 1, "current_player")
     assert div["left_value"] in (2, 3) and div["right_value"] in (0, 1)
     assert "no rule coverage: the Python reference is not among the backends" in " ".join(run.stdout.split())
+    args = shlex.split(div["replay"].removeprefix("specc "))  # replays that very pair
+    assert args[-2:] == ["--backends", "c,jax"] and "--generated" in args, div["replay"]
+    again = specc(*args, cwd=tmp_path)
+    assert again.returncode == 1 and "step 1 " in again.stdout and "backends differ on current_player" in again.stdout
+    assert re.search(r"specc-c:\s+[23]\n\s+specc-jax:\s+[01]\n", again.stdout), again.stdout
 
 
 def test_level_3_lock_steps_c_and_jax_alone(tmp_path: Path) -> None:

@@ -154,9 +154,13 @@ def lockstep(
             if len(result.failures) < 20:
                 result.failures.append(f"episode {e} step {t}: {left.name}: {name}")
             if result.divergence is None:
+                command = replay(seed, e, list(actions[e]))
+                short = {v: k for k, v in SIDE_NAMES.items()}
+                if command and [left.name, base.name] != ["specc-jax", "specc-python"]:  # replay's default pair
+                    command += f" --backends {short.get(left.name, left.name)},{short.get(base.name, base.name)}"
                 result.divergence = Divergence(
                     left.name, base.name, e, t, name, left.value(name, e), base.value(name, e),
-                    seed, list(actions[e]), replay(seed, e, list(actions[e])),
+                    seed, list(actions[e]), command,
                 )  # fmt: skip
             live[e] = False
         ended = base.column("terminated", rows) | base.column("truncated", rows)
@@ -183,8 +187,9 @@ def lockstep(
     return result
 
 
-def replay_backends(jax_module: ModuleType, py_module: ModuleType, seed: int, episode: int, actions: list[int]):
-    """Replay one case on both backends; yield (step, jax state, python state) after each."""
+def replay_backends(jax_module: Any, py_module: Any, seed: int, episode: int, actions: list[int]):
+    """Replay one case on two backends (by default JAX and Python); yield (step, first
+    state, second state) after each."""
     ep_key = episode_key(seed, episode)
     js, ps = jax_module.init(ep_key), py_module.init(ep_key)
     yield 0, js, ps
