@@ -314,3 +314,18 @@ def test_short_constant_reductions_are_unrolled_and_mean_the_same(tmp_path):
         seen.add((bool(c.hits), bool(c.deep), int(c.n)))
     # hits: (3 + 3 + 0) * 4 = 24 > 9v up to v = 2; deep: a + b + c + e reaches 10 at most; n: 5v + 3v
     assert seen == {(True, True, 0), (True, False, 8), (True, False, 16), (False, False, 24)}, seen
+
+
+def test_level_3_plays_the_same_episodes_on_three_backends(envs):
+    """lockstep over the Python reference, JAX and C sides: 200 tic-tac-toe episodes of seed 0
+    are the 1744 states (inits and steps) they were before level 3 batched its backends."""
+    from specc.verify.rollouts import lockstep_backends
+
+    c, py = (e.module for e in envs("tic_tac_toe"))
+    jax_module = specc.make("specs/tic_tac_toe.yaml").module
+    result = lockstep_backends(jax_module, py, 200, 0, others={"specc-c": c})
+    assert (result.checks, result.passed, result.failed) == (1744, 1744, 0)
+    assert result.details == {"episodes": 200, "steps": 1544, "seed": 0,
+                              "backends": ["specc-python", "specc-jax", "specc-c"]}  # fmt: skip
+    alone = lockstep_backends(None, None, 50, 0, others={"specc-c": c, "specc-jax": jax_module})
+    assert alone.failed == 0 and alone.details["backends"] == ["specc-c", "specc-jax"]
