@@ -1,7 +1,9 @@
 """Level 3: random-policy episodes in lock-step on every backend, every field compared.
 
-JAX runs the whole batch vmapped; the Python reference and any further backend (the C
-one) step each episode; JAX and each further backend are compared with the reference.
+Each backend is a Side (sides.py): JAX steps the whole batch vmapped, C with its batched
+call, the Python reference one live episode at a time. The first side (the reference, when
+it takes part) is the baseline; every other is compared with it, field by field, over all
+live episodes at once in NumPy.
 
 Episode e starts from key fold_in(PRNGKey(seed), e); its step t uses
 fold_in(episode key, t + 1); its actions are uniform over the legal ones, drawn
