@@ -181,7 +181,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from .verify import parse_levels, verify
+    from .verify import parse_backends, parse_levels, verify
 
     if args.episodes < 1:
         raise SpecError("--episodes must be at least 1")
@@ -194,6 +194,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         examples=args.examples,
         save_regressions=args.save_regressions,
         generated=args.generated,
+        backends=parse_backends(args.backends),
         transfer={
             "checkpoint": args.checkpoint,
             "budget_s": args.train_budget,
@@ -255,9 +256,11 @@ def _agent_options(p: argparse.ArgumentParser, rounds: int) -> None:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    from .verify import parse_backends
     from .verify.replay import replay
 
-    return replay(args.spec, args.seed, args.episode, args.actions, args.against, args.generated)
+    backends = parse_backends(args.backends)
+    return replay(args.spec, args.seed, args.episode, args.actions, args.against, args.generated, backends)
 
 
 def cmd_mutate(args: argparse.Namespace) -> int:
@@ -461,6 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--against", help="an outside implementation for level 3: pgx:ID, gymnax:ID or openspiel:ID")
     p.add_argument("--episodes", type=int, default=1000, help="random-policy episodes at level 3 (default 1000)")
+    p.add_argument("--backends", help="backends to check: some of jax,python,c (default all three; C where it builds)")
     p.add_argument("--seed", type=_natural, default=0, help="seed of the level-3 episodes (default 0)")
     p.add_argument("--examples", type=_positive, help="hypothesis examples per level-1 property")
     p.add_argument("--report", help="where to write the JSON report (default reports/verify_NAME.json)")
@@ -488,13 +492,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", help="where to write the JSON report (default reports/mutate_NAME.json)")
     p.set_defaults(func=cmd_mutate)
 
-    p = sub.add_parser("replay", help="replay one case on both backends (and a peer), printing where they differ")
+    p = sub.add_parser("replay", help="replay one case on two backends (and a peer), printing where they differ")
     p.add_argument("spec", help="spec file")
     p.add_argument("--seed", type=_natural, default=0, help="the level-3 seed")
     p.add_argument("--episode", type=_natural, default=0, help="the level-3 episode")
     p.add_argument("--actions", type=_actions, default=[], help="comma-separated action indices")
     p.add_argument("--against", help="also replay on pgx:ID, gymnax:ID or openspiel:ID")
     p.add_argument("--generated", help="replay the compiled files in this folder as they are (default: compile)")
+    p.add_argument("--backends", help="the two backends to compare, of jax,python,c (default jax,python)")
     p.set_defaults(func=cmd_replay)
 
     p = sub.add_parser("play", help="play a compiled game in the terminal against a random or trained policy")

@@ -263,3 +263,69 @@ def test_the_reference_threefry_is_jax_random():
         assert ref._word(key) == np.asarray(jax.random.bits(key, (), np.uint32))
     typed = jax.random.key(5)  # a typed key works too
     assert np.array_equal(ref._bits(typed, 3), np.asarray(jax.random.bits(typed, (3,), np.uint32)))
+
+
+UNROLL = """
+specc: 1
+name: unroll
+players: 1
+constants:
+  D: [1, 2, 3, 4]
+state:
+  n: {type: int32, init: 0}
+  hits: {type: bool, init: false}
+  deep: {type: bool, init: false}
+actions:
+  go:
+    params: {v: "0..4"}
+    effect: |
+      hits = any(a in 0..4: any(b in 0..4: all(c in 0..4: (a + b + c) * D[a] > v * 9)))
+      deep = any(a in 0..4: any(b in 0..4: any(c in 0..4: any(e in 0..2: a + b + c + e == v + 10))))
+      n = count(i in 0..20: i < v * 5) + sum(j in 0..3: j * v)
+      terminate()
+observe:
+  type: "int32[1]"
+  value: "[n]"
+"""
+
+
+def test_short_constant_reductions_are_unrolled_and_mean_the_same(tmp_path):
+    """A reduction over at most UNROLL_MAX constant indexes asks the C compiler to unroll it
+    (nested ones while the product of their lengths stays within UNROLL_PRODUCT = 64), and
+    the unrolled code computes what the reference does."""
+    spec = tmp_path / "unroll.yaml"
+    spec.write_text(textwrap.dedent(UNROLL))
+    env = specc.make(spec, backend="c", out_dir=tmp_path / "unroll")
+    ref = specc.make(spec, backend="python", out_dir=tmp_path / "unroll").module
+    text = (tmp_path / "unroll" / "native.c").read_text()
+    effect = text[text.index("static void effect_go") :]
+    loops = [line.split("for (int32_t ")[1].split(" ")[0] for line in effect.split("; ") if "for (int32_t " in line]
+    unrolled = [line.split("for (int32_t ")[1].split(" ")[0] for line in effect.split("; ")
+                if '_Pragma("GCC unroll ' in line]  # fmt: skip
+    assert loops[:9] == ["a", "b", "c", "a", "b", "c", "e", "i", "j"], loops
+    # 4 * 4 * 4 = 64 copies at most: `e` (a fourth level) and `i` (20 indexes) stay loops
+    assert unrolled == ["a", "b", "c", "a", "b", "c", "j"], unrolled
+    assert effect.count('_Pragma("GCC unroll 4")') == 6 and effect.count('_Pragma("GCC unroll 3")') == 1
+    key = np.zeros(2, np.uint32)
+    seen = set()
+    for v in range(4):
+        c, py = env.step(env.init(key), v, key), ref.step(ref.init(key), v, key)
+        assert (c.hits, c.deep, c.n) == (py.hits, py.deep, py.n), v
+        seen.add((bool(c.hits), bool(c.deep), int(c.n)))
+    # hits: (3 + 3 + 0) * 4 = 24 > 9v up to v = 2; deep: a + b + c + e reaches 10 at most; n: 5v + 3v
+    assert seen == {(True, True, 0), (True, False, 8), (True, False, 16), (False, False, 24)}, seen
+
+
+def test_level_3_plays_the_same_episodes_on_three_backends(envs):
+    """lockstep over the Python reference, JAX and C sides: 200 tic-tac-toe episodes of seed 0
+    are the 1744 states (inits and steps) they were before level 3 batched its backends."""
+    from specc.verify.rollouts import lockstep_backends
+
+    c, py = (e.module for e in envs("tic_tac_toe"))
+    jax_module = specc.make("specs/tic_tac_toe.yaml").module
+    result = lockstep_backends(jax_module, py, 200, 0, others={"specc-c": c})
+    assert (result.checks, result.passed, result.failed) == (1744, 1744, 0)
+    assert result.details == {"episodes": 200, "steps": 1544, "seed": 0,
+                              "backends": ["specc-python", "specc-jax", "specc-c"]}  # fmt: skip
+    alone = lockstep_backends(None, None, 50, 0, others={"specc-c": c, "specc-jax": jax_module})
+    assert alone.failed == 0 and alone.details["backends"] == ["specc-c", "specc-jax"]

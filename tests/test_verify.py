@@ -182,20 +182,82 @@ DATA = Path(__file__).resolve().parent / "data" / "verify"
 def test_level_1_checks_hidden_fields_in_every_state_of_a_sequence(tmp_path: Path, name: str, leaks: bool) -> None:
     """peek_at_25 shows the opponent's hidden card in one state only (turn counter 25, of
     40): level 1 looked at the last state of a sequence and passed it; now it fails, naming
-    that state. Its honest twin passes."""
+    that state, on each backend (JAX, the Python reference and C). Its honest twin passes."""
     spec = tmp_path / f"{name}.yaml"
     spec.write_text((DATA / f"{name}.yaml").read_text())
     report = tmp_path / "report.json"
     run = specc("verify", spec.name, "--level", "1", "--examples", 3, "--report", report, cwd=tmp_path)
     level = json.loads(report.read_text())["levels"][0]
-    assert level["checks"] == 10, run.stdout
+    assert level["details"]["backends"] == ["jax", "python", "c"], run.stdout
+    assert level["checks"] == 10 + 8 + 10, run.stdout  # the reference has no batched step and no compile
     if not leaks:
         assert run.returncode == 0 and level["failed"] == 0, run.stdout
         return
-    assert run.returncode == 1 and level["failed"] == 1, run.stdout
-    (failure,) = level["failures"]
-    assert failure.startswith("test_observation_shows_only_what_the_player_may_see: AssertionError: player ")
-    assert "observation of state 25 changes when hidden fields are scrambled" in failure, failure
+    assert run.returncode == 1 and level["failed"] == 3, run.stdout
+    for failure, prefix in zip(level["failures"], ["", "python: ", "c: "], strict=True):
+        assert failure.startswith(f"{prefix}test_observation_shows_only_what_the_player_may_see: AssertionError: ")
+        assert "observation of state 25 changes when hidden fields are scrambled" in failure, failure
+
+
+# the C build's bug: the turn passes to player 2 or 3, no player (native.c only)
+C_GOOD = "    s->current_player = _wsub(1, s->current_player);\n"
+C_BAD = "    s->current_player = _wsub(3, s->current_player);\n"
+
+
+def test_a_bug_in_the_c_build_only_fails_levels_1_and_3_on_c(tmp_path: Path) -> None:
+    """C is a backend like the others: a bug in native.c alone fails its level-1 properties
+    (JAX's pass) and its lock-step with JAX (`--backends jax,c`: no Python reference)."""
+    spec = spec_copy(tmp_path)
+    assert specc("compile", spec.name, "--out", "gen", cwd=tmp_path).returncode == 0
+    c_file = tmp_path / "gen" / "native.c"
+    assert c_file.read_text().count(C_GOOD) == 1
+    c_file.write_text(c_file.read_text().replace(C_GOOD, C_BAD))
+    report = tmp_path / "report.json"
+    run = specc("verify", spec.name, "--level", "1,3", "--backends", "jax,c", "--generated", "gen", "--examples", 3,
+                "--episodes", 20, "--report", report, cwd=tmp_path)  # fmt: skip
+    assert run.returncode == 1, run.stdout
+    assert "it differs from what the spec compiles to now: native.c" in " ".join(run.stdout.split())
+    properties, rollouts = json.loads(report.read_text())["levels"]
+    assert properties["details"]["backends"] == ["jax", "c"] and properties["checks"] == 20
+    assert properties["failed"] >= 1 and all(f.startswith("c: ") for f in properties["failures"]), properties
+    assert any(f.startswith("c: test_fields_keep_their_type_and_range") for f in properties["failures"])
+    assert rollouts["details"]["backends"] == ["specc-jax", "specc-c"] and rollouts["failed"] == 20  # every episode
+    div = rollouts["divergence"]
+    assert (div["left"], div["right"], div["step"], div["field"]) == ("specc-c", "specc-jax", 1, "current_player")
+    assert div["left_value"] in (2, 3) and div["right_value"] in (0, 1)
+    assert "no rule coverage: the Python reference is not among the backends" in " ".join(run.stdout.split())
+    args = shlex.split(div["replay"].removeprefix("specc "))  # replays that very pair
+    assert args[-2:] == ["--backends", "c,jax"] and "--generated" in args, div["replay"]
+    again = specc(*args, cwd=tmp_path)
+    assert again.returncode == 1 and "step 1 " in again.stdout and "backends differ on current_player" in again.stdout
+    assert re.search(r"specc-c:\s+[23]\n\s+specc-jax:\s+[01]\n", again.stdout), again.stdout
+
+
+def test_level_3_lock_steps_c_and_jax_alone(tmp_path: Path) -> None:
+    """The small version of the flagship's 10,000-episode run (`specc verify specs/tcg.yaml
+    --level 3 --backends c,jax --episodes 10000`, BENCHMARKS.md), on connect four."""
+    report = tmp_path / "report.json"
+    run = specc("verify", SPECS / "connect_four.yaml", "--level", "3", "--backends", "c,jax", "--episodes", 40,
+                "--report", report, cwd=tmp_path)  # fmt: skip
+    assert run.returncode == 0, run.stdout
+    assert re.search(r"level 3 rollouts: specc-c, specc-jax in lock-step, 40 episodes, (\d+) steps", run.stdout)
+    (level,) = json.loads(report.read_text())["levels"]
+    details = level["details"]
+    assert details["backends"] == ["specc-c", "specc-jax"] and details["episodes"] == 40
+    assert details["steps"] >= 40 * 7  # a connect four game lasts 7 moves at least
+    assert level["checks"] == details["steps"] + 40 and level["failed"] == 0  # each state: the init and each step
+    assert "coverage" not in details
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--backends", "jax,cuda"], "--backends takes some of jax, python, c, each once (e.g. c,jax); got 'jax,cuda'"),
+    (["--backends", "c,c"], "--backends takes some of jax, python, c, each once"),
+    (["--backends", "c", "--level", "3"], "level 3 lock-steps two backends or more; --backends names c"),
+])  # fmt: skip
+def test_bad_backends_exit_2_with_one_line(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["verify", str(TTT), *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err, err
 
 
 KUHN = Path(__file__).resolve().parent / "data" / "peers" / "kuhn_poker.yaml"

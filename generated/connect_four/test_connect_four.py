@@ -2,8 +2,11 @@
 
 Run alone with `python -m pytest generated/connect_four/test_connect_four.py`, or through `specc verify --level 1`.
 Each property holds after any sequence of legal actions that hypothesis can find.
+SPECC_BACKEND picks the backend under test: jax (env.py, the default), c (native.c, built
+through specc) or python (reference.py).
 """
 
+import dataclasses
 import importlib.util
 import os
 from pathlib import Path
@@ -11,11 +14,13 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = int(os.environ.get("SPECC_EXAMPLES", "30"))
+BACKEND = os.environ.get("SPECC_BACKEND", "jax")
 MAX_ACTIONS = 60
 # no "explain" phase: replaying a failure hundreds of times to say which arguments matter
 # costs minutes and the message already names the state and the values
@@ -37,9 +42,20 @@ def _load(name):
     return module
 
 
-env = _load("env")
 ref = _load("reference")
-init, step = jax.jit(env.init), jax.jit(env.step)
+if BACKEND == "jax":
+    env = _load("env")
+    init, step = jax.jit(env.init), jax.jit(env.step)
+elif BACKEND == "c":
+    from specc.native import load as load_native
+
+    env = load_native(HERE / "native.c", ref)
+    init, step = env.init, env.step
+elif BACKEND == "python":
+    env = ref
+    init, step = env.init, env.step
+else:
+    raise ValueError(f"SPECC_BACKEND must be jax, c or python, not {BACKEND!r}")
 seeds = st.integers(0, 2**31 - 1)
 choices = st.lists(st.integers(0, 2**16), max_size=MAX_ACTIONS)
 
@@ -120,7 +136,7 @@ def test_terminal_states_absorb(seed, picks, action):
 
 
 def to_reference(s):
-    """The JAX state `s` as a state of the Python reference (a copy)."""
+    """The state `s` as a state of the Python reference (a copy)."""
     values = {name: np.array(value) for name, value in fields(s).items()}
     return ref.State(**{name: v[()] if v.ndim == 0 else v for name, v in values.items()})
 
@@ -186,26 +202,49 @@ def test_same_key_same_trajectory(seed, picks):
     assert bool(r.terminated) == bool(first[-1].terminated)
 
 
-v_init, v_step = jax.jit(jax.vmap(env.init)), jax.jit(jax.vmap(env.step))
+if BACKEND == "jax":
+    v_init, v_step = jax.jit(jax.vmap(env.init)), jax.jit(jax.vmap(env.step))
+    row = lambda batch, i: {
+        name: np.asarray(value)[i] for name, value in fields(batch).items()
+    }  # noqa: E731
+elif BACKEND == "c":  # the batched calls, over two threads
+    v_init = lambda keys: env.init_batch(np.asarray(keys), threads=2)  # noqa: E731
+    v_step = lambda states, actions, keys: env.step_batch(
+        states.copy(), actions, np.asarray(keys), threads=2
+    )  # noqa: E731
+    row = lambda batch, i: fields(env.record(batch, i))  # noqa: E731
 
 
 @given(st.lists(seeds, min_size=3, max_size=3), st.integers(0, 2**16))
 @SETTINGS
 def test_vmap_step_equals_stepping_one_by_one(batch_seeds, pick):
+    """A batched step (jit(vmap) on JAX, the batched call in C) equals single steps."""
+    if BACKEND == "python":
+        pytest.skip("the Python reference has no batched step")
     keys = jnp.stack([jax.random.PRNGKey(s) for s in batch_seeds])  # one batch size: one compile
     states = v_init(keys)
-    masks = np.asarray(states.legal_action_mask)
-    actions = jnp.array(
-        [np.flatnonzero(m)[pick % max(1, m.sum())] if m.any() else 0 for m in masks]
+    masks = np.stack([row(states, i)["legal_action_mask"] for i in range(len(keys))])
+    actions = np.array(
+        [np.flatnonzero(m)[pick % max(1, m.sum())] if m.any() else 0 for m in masks], np.int32
     )
     batched = v_step(states, actions, keys)
     for i, key in enumerate(keys):
         one = step(init(key), actions[i], key)
         for name, value in fields(one).items():
-            assert_same(value, np.asarray(getattr(batched, name))[i], name)
+            assert_same(value, row(batched, i)[name], name)
 
 
 def test_step_compiles_once():
+    """JAX traces step once; C builds native.c once per content (then takes it from the cache)."""
+    if BACKEND == "python":
+        pytest.skip("the Python reference is not compiled")
+    if BACKEND == "c":
+        from specc.native import build
+
+        built = env.library.stat().st_mtime_ns
+        assert build((HERE / "native.c").read_text(), env.ID) == env.library
+        assert env.library.stat().st_mtime_ns == built
+        return
     traces = []
 
     def counted(s, a, k):
@@ -244,7 +283,21 @@ def _stacked(states):
     return jax.tree_util.tree_map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *states)
 
 
-observe_all = jax.jit(jax.vmap(env.observe, in_axes=(0, None)))  # every state of a sequence at once
+if BACKEND == "jax":
+    _observe_jit = jax.jit(
+        jax.vmap(env.observe, in_axes=(0, None))
+    )  # every state of a sequence at once
+
+
+def observe_all(states, player, changes):
+    """What `player` sees of each state of the list `states`, with the fields in `changes`
+    (arrays whose first axis is the state's index) replaced: one array, the state's index first."""
+    if BACKEND == "jax":
+        pad = MAX_ACTIONS + 1 - len(states)
+        full = {name: np.concatenate([v, np.repeat(v[-1:], pad, 0)]) for name, v in changes.items()}
+        return np.asarray(_observe_jit(_stacked(states).replace(**full), player))[: len(states)]
+    return np.stack([np.asarray(env.observe(dataclasses.replace(s, **{n: np.array(v[t]) for n, v in changes.items()}),
+                                            player)) for t, s in enumerate(states)])  # fmt: skip
 
 
 @given(seeds, choices, seeds)
@@ -256,7 +309,7 @@ def test_observation_shows_only_what_the_player_may_see(seed, picks, noise):
     if not hidden:
         return  # everything is public in this game
     picks = list(picks) or [0]
-    states = _stacked(play(seed, [picks[t % len(picks)] for t in range(MAX_ACTIONS)])[0])
+    states = play(seed, [picks[t % len(picks)] for t in range(MAX_ACTIONS)])[0]
     rng = np.random.default_rng(noise)
     for player in range(env.NUM_PLAYERS):
         changes = {}
@@ -265,11 +318,10 @@ def test_observation_shows_only_what_the_player_may_see(seed, picks, noise):
             rows = (
                 None if visibility == "none" else (slice(None), others)
             )  # axis 0 is the state's index
-            changes[name] = jnp.asarray(
-                _scramble(rng, getattr(states, name), env.FIELDS[name][2], rows)
-            )
-        seen = np.asarray(observe_all(states, player))
-        scrambled = np.asarray(observe_all(states.replace(**changes), player))
+            column = np.stack([np.asarray(getattr(s, name)) for s in states])
+            changes[name] = _scramble(rng, column, env.FIELDS[name][2], rows)
+        seen = observe_all(states, player, {})
+        scrambled = observe_all(states, player, changes)
         for t in range(len(seen)):
             assert np.array_equal(seen[t], scrambled[t]), (
                 f"player {player}'s observation of state {t} changes when hidden fields are scrambled: "

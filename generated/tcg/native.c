@@ -575,7 +575,7 @@ static void observe(const State *s, int32_t player, obs_t *out)
 
 static bool legal_play_basic(const State *s, int32_t h)
 {
-    return ((((((s->phase == 0) || (s->phase == 1)) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && (s->hand[_ix(s->current_player, 2) * 10 + h] < 34)) && (POKEMON__stage[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 34)] == 0)) && ((s->card[_ix(s->current_player, 2) * 4] < 0) || ({ int32_t _lo1 = 1; bool _r3 = false; for (int32_t t = _lo1, _end2 = 4; t < _end2; t++) if ((s->card[_ix(s->current_player, 2) * 4 + t] < 0)) { _r3 = true; break; } _r3; })));
+    return ((((((s->phase == 0) || (s->phase == 1)) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && (s->hand[_ix(s->current_player, 2) * 10 + h] < 34)) && (POKEMON__stage[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 34)] == 0)) && ((s->card[_ix(s->current_player, 2) * 4] < 0) || ({ int32_t _lo1 = 1; bool _r3 = false; _Pragma("GCC unroll 3") for (int32_t t = _lo1, _end2 = 4; t < _end2; t++) if ((s->card[_ix(s->current_player, 2) * 4 + t] < 0)) { _r3 = true; break; } _r3; })));
 }
 
 static bool legal_evolve(const State *s, int32_t h, int32_t slot)
@@ -637,21 +637,21 @@ static void legal_action_mask(const State *s, bool *mask)
 
 static void invariants(const State *s, bool *out)
 {
-    out[0] = ({ int32_t _lo1 = 0; bool _r7 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((s->hand_count[p_] == ({ int32_t _n4 = 0; for (int32_t _j3 = 0; _j3 < 10; _j3++) _n4 += s->hand[p_ * 10 + _j3] >= 0; _n4; })) && (s->deck_count[p_] == ({ int32_t _n6 = 0; for (int32_t _j5 = 0; _j5 < 20; _j5++) _n6 += s->deck[p_ * 20 + _j5] >= 0; _n6; }))))) { _r7 = false; break; } _r7; });
-    out[1] = ({ int32_t _lo1 = 0; bool _r11 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!((_wadd(_wadd(_wadd(({ int32_t _n4 = 0; for (int32_t _j3 = 0; _j3 < 20; _j3++) _n4 += s->deck[p_ * 20 + _j3] >= 0; _n4; }), ({ int32_t _n6 = 0; for (int32_t _j5 = 0; _j5 < 10; _j5++) _n6 += s->hand[p_ * 10 + _j5] >= 0; _n6; })), s->discard_count[p_]), ({ int32_t _lo7 = 0; int32_t _r9 = 0; for (int32_t ks = _lo7, _end8 = 4; ks < _end8; ks++) _r9 = _wadd(_r9, ((s->card[p_ * 4 + ks] >= 0) ? _wadd(1, ((int32_t)(POKEMON__stage[_ix(s->card[p_ * 4 + ks], 34)]))) : 0)); _r9; })) == 20))) { _r11 = false; break; } _r11; });
-    out[2] = (((s->phase == 0) || (s->phase == 3)) || ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((s->card[p_ * 4] >= 0) || s->promote_pending[p_]))) { _r3 = false; break; } _r3; }));
-    out[3] = ((s->phase == 3) || ({ int32_t _lo1 = 0; bool _r7 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(({ int32_t _lo3 = 0; bool _r5 = true; for (int32_t ks = _lo3, _end4 = 4; ks < _end4; ks++) if (!(((s->card[p_ * 4 + ks] < 0) || (s->damage[p_ * 4 + ks] < POKEMON__hp[_ix(s->card[p_ * 4 + ks], 34)])))) { _r5 = false; break; } _r5; }))) { _r7 = false; break; } _r7; }));
-    out[4] = ({ int32_t _lo1 = 0; bool _r10 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(({ int32_t _lo3 = 0; bool _r8 = true; for (int32_t ks = _lo3, _end4 = 4; ks < _end4; ks++) if (!(((s->card[p_ * 4 + ks] >= 0) || ((s->damage[p_ * 4 + ks] == 0) && (({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 8; _j5++) _r6 = _wadd(_r6, s->energy[p_ * 32 + ks * 8 + _j5]); _r6; }) == 0))))) { _r8 = false; break; } _r8; }))) { _r10 = false; break; } _r10; });
-    out[5] = ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!((s->hand_count[p_] <= 10))) { _r3 = false; break; } _r3; });
+    out[0] = ({ int32_t _lo1 = 0; bool _r7 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((s->hand_count[p_] == ({ int32_t _n4 = 0; for (int32_t _j3 = 0; _j3 < 10; _j3++) _n4 += s->hand[p_ * 10 + _j3] >= 0; _n4; })) && (s->deck_count[p_] == ({ int32_t _n6 = 0; for (int32_t _j5 = 0; _j5 < 20; _j5++) _n6 += s->deck[p_ * 20 + _j5] >= 0; _n6; }))))) { _r7 = false; break; } _r7; });
+    out[1] = ({ int32_t _lo1 = 0; bool _r11 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!((_wadd(_wadd(_wadd(({ int32_t _n4 = 0; for (int32_t _j3 = 0; _j3 < 20; _j3++) _n4 += s->deck[p_ * 20 + _j3] >= 0; _n4; }), ({ int32_t _n6 = 0; for (int32_t _j5 = 0; _j5 < 10; _j5++) _n6 += s->hand[p_ * 10 + _j5] >= 0; _n6; })), s->discard_count[p_]), ({ int32_t _lo7 = 0; int32_t _r9 = 0; _Pragma("GCC unroll 4") for (int32_t ks = _lo7, _end8 = 4; ks < _end8; ks++) _r9 = _wadd(_r9, ((s->card[p_ * 4 + ks] >= 0) ? _wadd(1, ((int32_t)(POKEMON__stage[_ix(s->card[p_ * 4 + ks], 34)]))) : 0)); _r9; })) == 20))) { _r11 = false; break; } _r11; });
+    out[2] = (((s->phase == 0) || (s->phase == 3)) || ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((s->card[p_ * 4] >= 0) || s->promote_pending[p_]))) { _r3 = false; break; } _r3; }));
+    out[3] = ((s->phase == 3) || ({ int32_t _lo1 = 0; bool _r7 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(({ int32_t _lo3 = 0; bool _r5 = true; _Pragma("GCC unroll 4") for (int32_t ks = _lo3, _end4 = 4; ks < _end4; ks++) if (!(((s->card[p_ * 4 + ks] < 0) || (s->damage[p_ * 4 + ks] < POKEMON__hp[_ix(s->card[p_ * 4 + ks], 34)])))) { _r5 = false; break; } _r5; }))) { _r7 = false; break; } _r7; }));
+    out[4] = ({ int32_t _lo1 = 0; bool _r10 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(({ int32_t _lo3 = 0; bool _r8 = true; _Pragma("GCC unroll 4") for (int32_t ks = _lo3, _end4 = 4; ks < _end4; ks++) if (!(((s->card[p_ * 4 + ks] >= 0) || ((s->damage[p_ * 4 + ks] == 0) && (({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 8; _j5++) _r6 = _wadd(_r6, s->energy[p_ * 32 + ks * 8 + _j5]); _r6; }) == 0))))) { _r8 = false; break; } _r8; }))) { _r10 = false; break; } _r10; });
+    out[5] = ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!((s->hand_count[p_] <= 10))) { _r3 = false; break; } _r3; });
     out[6] = ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t r = _lo1, _end2 = 34; r < _end2; r++) if (!(((((POKEMON__effect[r] != 1) || (POKEMON__amount[r] <= 3)) && ((POKEMON__effect[r] != 13) || (POKEMON__amount[r] <= 3))) && ((POKEMON__effect[r] != 11) || (POKEMON__amount[r] <= 1))))) { _r3 = false; break; } _r3; });
-    out[7] = ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t r = _lo1, _end2 = 6; r < _end2; r++) if (!((((TRAINERS__effect[r] != 13) || (TRAINERS__amount[r] <= 3)) && ((TRAINERS__effect[r] != 11) || (TRAINERS__amount[r] <= 1))))) { _r3 = false; break; } _r3; });
-    out[8] = (((DECK_ROWS[0] == 0) && (DECK_ROWS[3 * 2 + 1] == 48)) && ({ int32_t _lo1 = 1; bool _r3 = true; for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!((DECK_ROWS[d * 2] == DECK_ROWS[_ix(_wsub(d, 1), 4) * 2 + 1]))) { _r3 = false; break; } _r3; }));
-    out[9] = ({ int32_t _lo1 = 0; bool _r7 = true; for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(((DECK_INFO__cards[d] == 20) && (({ int32_t _lo3 = 0; int32_t _r5 = 0; for (int32_t r = _lo3, _end4 = 48; r < _end4; r++) _r5 = _wadd(_r5, (((r >= DECK_ROWS[d * 2]) && (r < DECK_ROWS[d * 2 + 1])) ? ((int32_t)(DECK_LISTS__copies[r])) : 0)); _r5; }) == 20)))) { _r7 = false; break; } _r7; });
-    out[10] = ({ int32_t _lo1 = 0; bool _r10 = true; for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r8 = true; for (int32_t r = _lo3, _end4 = 48; r < _end4; r++) if (!((((r < DECK_ROWS[d * 2]) || (r >= DECK_ROWS[d * 2 + 1])) || (({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 20; _j5++) _r6 += ((DECKS[d * 20 + _j5] == ((int8_t)(_wsub(DECK_LISTS__id[r], 1))))) ? 1 : 0; _r6; }) == DECK_LISTS__copies[r])))) { _r8 = false; break; } _r8; }))) { _r10 = false; break; } _r10; });
-    out[11] = ({ int32_t _lo1 = 0; bool _r14 = true; for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!((({ int32_t _lo3 = 0; bool _r8 = true; for (int32_t c = _lo3, _end4 = 40; c < _end4; c++) if (!((({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 20; _j5++) _r6 += ((DECKS[d * 20 + _j5] == c)) ? 1 : 0; _r6; }) <= 2))) { _r8 = false; break; } _r8; }) && ({ int32_t _lo10 = 0; bool _r12 = false; for (int32_t j = _lo10, _end11 = 20; j < _end11; j++) if (((DECKS[d * 20 + j] < 34) && (POKEMON__stage[_ix(DECKS[d * 20 + j], 34)] == 0))) { _r12 = true; break; } _r12; })))) { _r14 = false; break; } _r14; });
-    out[12] = ({ int32_t _lo1 = 0; bool _r7 = true; for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r5 = true; for (int32_t t = _lo3, _end4 = 3; t < _end4; t++) if (!(((t < DECK_TYPE_COUNT[d]) == (DECK_TYPES[d * 3 + t] >= 0)))) { _r5 = false; break; } _r5; }))) { _r7 = false; break; } _r7; });
-    out[13] = ({ int32_t _lo1 = 0; bool _r11 = true; for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r9 = true; for (int32_t j = _lo3, _end4 = 20; j < _end4; j++) if (!((((DECKS[d * 20 + j] >= 34) || (POKEMON__typed_energy[_ix(_imin(_imax(DECKS[d * 20 + j], 0), 33), 34)] == 0)) || ({ int32_t _lo5 = 0; bool _r7 = false; for (int32_t t = _lo5, _end6 = 3; t < _end6; t++) if ((DECK_TYPES[d * 3 + t] == POKEMON__cost_type[_ix(_imin(_imax(DECKS[d * 20 + j], 0), 33), 34)])) { _r7 = true; break; } _r7; })))) { _r9 = false; break; } _r9; }))) { _r11 = false; break; } _r11; });
-    out[14] = ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((((FIXED_DECKS[p_] >= (-1)) && (FIXED_DECKS[p_] < 4)) && (s->deck_id[p_] >= 0)) && (s->deck_id[p_] < 4)))) { _r3 = false; break; } _r3; });
+    out[7] = ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 6") for (int32_t r = _lo1, _end2 = 6; r < _end2; r++) if (!((((TRAINERS__effect[r] != 13) || (TRAINERS__amount[r] <= 3)) && ((TRAINERS__effect[r] != 11) || (TRAINERS__amount[r] <= 1))))) { _r3 = false; break; } _r3; });
+    out[8] = (((DECK_ROWS[0] == 0) && (DECK_ROWS[3 * 2 + 1] == 48)) && ({ int32_t _lo1 = 1; bool _r3 = true; _Pragma("GCC unroll 3") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!((DECK_ROWS[d * 2] == DECK_ROWS[_ix(_wsub(d, 1), 4) * 2 + 1]))) { _r3 = false; break; } _r3; }));
+    out[9] = ({ int32_t _lo1 = 0; bool _r7 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(((DECK_INFO__cards[d] == 20) && (({ int32_t _lo3 = 0; int32_t _r5 = 0; for (int32_t r = _lo3, _end4 = 48; r < _end4; r++) _r5 = _wadd(_r5, (((r >= DECK_ROWS[d * 2]) && (r < DECK_ROWS[d * 2 + 1])) ? ((int32_t)(DECK_LISTS__copies[r])) : 0)); _r5; }) == 20)))) { _r7 = false; break; } _r7; });
+    out[10] = ({ int32_t _lo1 = 0; bool _r10 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r8 = true; for (int32_t r = _lo3, _end4 = 48; r < _end4; r++) if (!((((r < DECK_ROWS[d * 2]) || (r >= DECK_ROWS[d * 2 + 1])) || (({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 20; _j5++) _r6 += ((DECKS[d * 20 + _j5] == ((int8_t)(_wsub(DECK_LISTS__id[r], 1))))) ? 1 : 0; _r6; }) == DECK_LISTS__copies[r])))) { _r8 = false; break; } _r8; }))) { _r10 = false; break; } _r10; });
+    out[11] = ({ int32_t _lo1 = 0; bool _r14 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!((({ int32_t _lo3 = 0; bool _r8 = true; for (int32_t c = _lo3, _end4 = 40; c < _end4; c++) if (!((({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 20; _j5++) _r6 += ((DECKS[d * 20 + _j5] == c)) ? 1 : 0; _r6; }) <= 2))) { _r8 = false; break; } _r8; }) && ({ int32_t _lo10 = 0; bool _r12 = false; for (int32_t j = _lo10, _end11 = 20; j < _end11; j++) if (((DECKS[d * 20 + j] < 34) && (POKEMON__stage[_ix(DECKS[d * 20 + j], 34)] == 0))) { _r12 = true; break; } _r12; })))) { _r14 = false; break; } _r14; });
+    out[12] = ({ int32_t _lo1 = 0; bool _r7 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r5 = true; _Pragma("GCC unroll 3") for (int32_t t = _lo3, _end4 = 3; t < _end4; t++) if (!(((t < DECK_TYPE_COUNT[d]) == (DECK_TYPES[d * 3 + t] >= 0)))) { _r5 = false; break; } _r5; }))) { _r7 = false; break; } _r7; });
+    out[13] = ({ int32_t _lo1 = 0; bool _r11 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r9 = true; for (int32_t j = _lo3, _end4 = 20; j < _end4; j++) if (!((((DECKS[d * 20 + j] >= 34) || (POKEMON__typed_energy[_ix(_imin(_imax(DECKS[d * 20 + j], 0), 33), 34)] == 0)) || ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 3") for (int32_t t = _lo5, _end6 = 3; t < _end6; t++) if ((DECK_TYPES[d * 3 + t] == POKEMON__cost_type[_ix(_imin(_imax(DECKS[d * 20 + j], 0), 33), 34)])) { _r7 = true; break; } _r7; })))) { _r9 = false; break; } _r9; }))) { _r11 = false; break; } _r11; });
+    out[14] = ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((((FIXED_DECKS[p_] >= (-1)) && (FIXED_DECKS[p_] < 4)) && (s->deck_id[p_] >= 0)) && (s->deck_id[p_] < 4)))) { _r3 = false; break; } _r3; });
     (void)s;
     (void)out;
 }
@@ -677,7 +677,7 @@ static void effect_play_basic(State *s, int32_t h, Key key)
     if (_w2 >= 0) {
         s->hand_count[_w2] = ((int8_t)(_wsub(s->hand_count[_ix(p_, 2)], 1)));
     }
-    slot = ((s->card[_ix(p_, 2) * 4] < 0) ? 0 : ({ int32_t _lo3 = 1; int32_t _r5 = 0; int32_t _best7 = 0; for (int32_t t = _lo3, _end4 = 4; t < _end4; t++) { int32_t _x6 = ((int32_t)((s->card[_ix(p_, 2) * 4 + t] < 0))); if (t == _lo3 || _x6 > _best7) { _best7 = _x6; _r5 = t; } } _r5; }));
+    slot = ((s->card[_ix(p_, 2) * 4] < 0) ? 0 : ({ int32_t _lo3 = 1; int32_t _r5 = 0; int32_t _best7 = 0; _Pragma("GCC unroll 3") for (int32_t t = _lo3, _end4 = 4; t < _end4; t++) { int32_t _x6 = ((int32_t)((s->card[_ix(p_, 2) * 4 + t] < 0))); if (t == _lo3 || _x6 > _best7) { _best7 = _x6; _r5 = t; } } _r5; }));
     put_in_play__p_7 = p_;
     put_in_play__slot_8 = slot;
     put_in_play__c_9 = c;
@@ -885,8 +885,8 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
         bench_basics__n_20 = card_effect__amt_13;
         for (int32_t bench_basics__k_21 = 0, _end18 = 1; bench_basics__k_21 < _end18; bench_basics__k_21++) {
             bench_basics__i_22 = ({ bool _m19[20]; for (int32_t _j20 = 0; _j20 < 20; _j20++) _m19[_j20] = (((s->deck[_ix(bench_basics__p_19, 2) * 20 + _j20] >= 0) && (s->deck[_ix(bench_basics__p_19, 2) * 20 + _j20] < 34)) && (POKEMON__stage[_ix(((int8_t)(_imin(_imax(s->deck[_ix(bench_basics__p_19, 2) * 20 + _j20], ((int8_t)(0))), ((int8_t)(33))))), 34)] == 0)); _choose(random_word(fold_in(fold_in(key, 10), (uint32_t)bench_basics__k_21)), _m19, 20); });
-            if ((((bench_basics__k_21 < bench_basics__n_20) && (bench_basics__i_22 >= 0)) && ({ int32_t _lo21 = 1; bool _r23 = false; for (int32_t bench_basics__bs_23 = _lo21, _end22 = 4; bench_basics__bs_23 < _end22; bench_basics__bs_23++) if ((s->card[_ix(bench_basics__p_19, 2) * 4 + bench_basics__bs_23] < 0)) { _r23 = true; break; } _r23; }))) {
-                bench_basics__slot_25 = ({ int32_t _lo25 = 1; int32_t _r27 = 0; int32_t _best29 = 0; for (int32_t bench_basics__bs_24 = _lo25, _end26 = 4; bench_basics__bs_24 < _end26; bench_basics__bs_24++) { int32_t _x28 = ((int32_t)((s->card[_ix(bench_basics__p_19, 2) * 4 + bench_basics__bs_24] < 0))); if (bench_basics__bs_24 == _lo25 || _x28 > _best29) { _best29 = _x28; _r27 = bench_basics__bs_24; } } _r27; });
+            if ((((bench_basics__k_21 < bench_basics__n_20) && (bench_basics__i_22 >= 0)) && ({ int32_t _lo21 = 1; bool _r23 = false; _Pragma("GCC unroll 3") for (int32_t bench_basics__bs_23 = _lo21, _end22 = 4; bench_basics__bs_23 < _end22; bench_basics__bs_23++) if ((s->card[_ix(bench_basics__p_19, 2) * 4 + bench_basics__bs_23] < 0)) { _r23 = true; break; } _r23; }))) {
+                bench_basics__slot_25 = ({ int32_t _lo25 = 1; int32_t _r27 = 0; int32_t _best29 = 0; _Pragma("GCC unroll 3") for (int32_t bench_basics__bs_24 = _lo25, _end26 = 4; bench_basics__bs_24 < _end26; bench_basics__bs_24++) { int32_t _x28 = ((int32_t)((s->card[_ix(bench_basics__p_19, 2) * 4 + bench_basics__bs_24] < 0))); if (bench_basics__bs_24 == _lo25 || _x28 > _best29) { _best29 = _x28; _r27 = bench_basics__bs_24; } } _r27; });
                 put_in_play__p_26 = bench_basics__p_19;
                 put_in_play__slot_27 = bench_basics__slot_25;
                 put_in_play__c_28 = s->deck[_ix(bench_basics__p_19, 2) * 20 + _ix(bench_basics__i_22, 20)];
@@ -988,7 +988,7 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
         if (_w60 >= 0) {
             {
                 int8_t _t61[8];
-                for (int32_t _i62 = 0; _i62 < 8; _i62++) _t61[_i62] = ((int8_t)(_wadd(s->energy[_ix(accelerate__p_35, 2) * 32 + _i62], ({ int32_t _lo63 = 0; int32_t _r65 = 0; for (int32_t accelerate__k_40 = _lo63, _end64 = 3; accelerate__k_40 < _end64; accelerate__k_40++) _r65 = _wadd(_r65, (((accelerate__k_40 < accelerate__n_36) && (TYPE_IDS[_i62] == DECK_TYPES[_ix(accelerate__d_37, 4) * 3 + _ix(_pymod(_floordiv(accelerate__r_39, _ipow(accelerate__m_38, accelerate__k_40)), accelerate__m_38), 3)])) ? 1 : 0)); _r65; }))));
+                for (int32_t _i62 = 0; _i62 < 8; _i62++) _t61[_i62] = ((int8_t)(_wadd(s->energy[_ix(accelerate__p_35, 2) * 32 + _i62], ({ int32_t _lo63 = 0; int32_t _r65 = 0; _Pragma("GCC unroll 3") for (int32_t accelerate__k_40 = _lo63, _end64 = 3; accelerate__k_40 < _end64; accelerate__k_40++) _r65 = _wadd(_r65, (((accelerate__k_40 < accelerate__n_36) && (TYPE_IDS[_i62] == DECK_TYPES[_ix(accelerate__d_37, 4) * 3 + _ix(_pymod(_floordiv(accelerate__r_39, _ipow(accelerate__m_38, accelerate__k_40)), accelerate__m_38), 3)])) ? 1 : 0)); _r65; }))));
                 memcpy(s->energy + _w60 * 32 + 0 * 8, _t61, sizeof _t61);
             }
         }
@@ -997,7 +997,7 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
         discard_energy__n_42 = card_effect__amt_13;
         for (int32_t _i67 = 0; _i67 < 8; _i67++) discard_energy__held_43[_i67] = s->energy[_ix(discard_energy__p_41, 2) * 32 + _i67];
         for (int32_t _i68 = 0; _i68 < 8; _i68++) discard_energy__rank_44[_i68] = _wadd(TYPE_IDS[_i68], ((TYPE_IDS[_i68] == POKEMON__cost_type[_ix(s->card[_ix(discard_energy__p_41, 2) * 4], 34)]) ? 8 : 0));
-        for (int32_t _i69 = 0; _i69 < 8; _i69++) discard_energy__before_46[_i69] = ({ int32_t _lo70 = 0; int32_t _r72 = 0; for (int32_t discard_energy__u_45 = _lo70, _end71 = 8; discard_energy__u_45 < _end71; discard_energy__u_45++) _r72 = _wadd(_r72, ((discard_energy__rank_44[discard_energy__u_45] < discard_energy__rank_44[_i69]) ? ((int32_t)(discard_energy__held_43[discard_energy__u_45])) : 0)); _r72; });
+        for (int32_t _i69 = 0; _i69 < 8; _i69++) discard_energy__before_46[_i69] = ({ int32_t _lo70 = 0; int32_t _r72 = 0; _Pragma("GCC unroll 8") for (int32_t discard_energy__u_45 = _lo70, _end71 = 8; discard_energy__u_45 < _end71; discard_energy__u_45++) _r72 = _wadd(_r72, ((discard_energy__rank_44[discard_energy__u_45] < discard_energy__rank_44[_i69]) ? ((int32_t)(discard_energy__held_43[discard_energy__u_45])) : 0)); _r72; });
         int32_t _w74 = _wx(discard_energy__p_41, 2);
         if (_w74 >= 0) {
             {
@@ -1037,7 +1037,7 @@ static void effect_retreat(State *s, int32_t b, Key key)
     discard_energy__n_48 = cost;
     for (int32_t _i1 = 0; _i1 < 8; _i1++) discard_energy__held_49[_i1] = s->energy[_ix(discard_energy__p_47, 2) * 32 + _i1];
     for (int32_t _i2 = 0; _i2 < 8; _i2++) discard_energy__rank_50[_i2] = _wadd(TYPE_IDS[_i2], ((TYPE_IDS[_i2] == POKEMON__cost_type[_ix(s->card[_ix(discard_energy__p_47, 2) * 4], 34)]) ? 8 : 0));
-    for (int32_t _i3 = 0; _i3 < 8; _i3++) discard_energy__before_52[_i3] = ({ int32_t _lo4 = 0; int32_t _r6 = 0; for (int32_t discard_energy__u_51 = _lo4, _end5 = 8; discard_energy__u_51 < _end5; discard_energy__u_51++) _r6 = _wadd(_r6, ((discard_energy__rank_50[discard_energy__u_51] < discard_energy__rank_50[_i3]) ? ((int32_t)(discard_energy__held_49[discard_energy__u_51])) : 0)); _r6; });
+    for (int32_t _i3 = 0; _i3 < 8; _i3++) discard_energy__before_52[_i3] = ({ int32_t _lo4 = 0; int32_t _r6 = 0; _Pragma("GCC unroll 8") for (int32_t discard_energy__u_51 = _lo4, _end5 = 8; discard_energy__u_51 < _end5; discard_energy__u_51++) _r6 = _wadd(_r6, ((discard_energy__rank_50[discard_energy__u_51] < discard_energy__rank_50[_i3]) ? ((int32_t)(discard_energy__held_49[discard_energy__u_51])) : 0)); _r6; });
     int32_t _w8 = _wx(discard_energy__p_47, 2);
     if (_w8 >= 0) {
         {
@@ -1171,7 +1171,7 @@ static void effect_attack(State *s, Key key)
         dmg = ((int32_t)(POKEMON__damage[_ix(a, 34)]));
         if ((eff == 1)) {
             coins = _roll(random_word_at(key, 1), 8);
-            dmg = _wmul(dmg, ({ int32_t _lo1 = 0; int32_t _r3 = 0; for (int32_t k_ = _lo1, _end2 = 3; k_ < _end2; k_++) _r3 += (((k_ < amt) && (_pymod(_floordiv(coins, _ipow(2, k_)), 2) == 1))) ? 1 : 0; _r3; }));
+            dmg = _wmul(dmg, ({ int32_t _lo1 = 0; int32_t _r3 = 0; _Pragma("GCC unroll 3") for (int32_t k_ = _lo1, _end2 = 3; k_ < _end2; k_++) _r3 += (((k_ < amt) && (_pymod(_floordiv(coins, _ipow(2, k_)), 2) == 1))) ? 1 : 0; _r3; }));
         } else if ((eff == 2)) {
             if (_flip(random_word_at(key, 2))) {
                 dmg = _wadd(dmg, amt);
@@ -1254,8 +1254,8 @@ static void effect_attack(State *s, Key key)
             bench_basics__n_66 = card_effect__amt_59;
             for (int32_t bench_basics__k_67 = 0, _end23 = 1; bench_basics__k_67 < _end23; bench_basics__k_67++) {
                 bench_basics__i_68 = ({ bool _m24[20]; for (int32_t _j25 = 0; _j25 < 20; _j25++) _m24[_j25] = (((s->deck[_ix(bench_basics__p_65, 2) * 20 + _j25] >= 0) && (s->deck[_ix(bench_basics__p_65, 2) * 20 + _j25] < 34)) && (POKEMON__stage[_ix(((int8_t)(_imin(_imax(s->deck[_ix(bench_basics__p_65, 2) * 20 + _j25], ((int8_t)(0))), ((int8_t)(33))))), 34)] == 0)); _choose(random_word(fold_in(fold_in(key, 16), (uint32_t)bench_basics__k_67)), _m24, 20); });
-                if ((((bench_basics__k_67 < bench_basics__n_66) && (bench_basics__i_68 >= 0)) && ({ int32_t _lo26 = 1; bool _r28 = false; for (int32_t bench_basics__bs_69 = _lo26, _end27 = 4; bench_basics__bs_69 < _end27; bench_basics__bs_69++) if ((s->card[_ix(bench_basics__p_65, 2) * 4 + bench_basics__bs_69] < 0)) { _r28 = true; break; } _r28; }))) {
-                    bench_basics__slot_71 = ({ int32_t _lo30 = 1; int32_t _r32 = 0; int32_t _best34 = 0; for (int32_t bench_basics__bs_70 = _lo30, _end31 = 4; bench_basics__bs_70 < _end31; bench_basics__bs_70++) { int32_t _x33 = ((int32_t)((s->card[_ix(bench_basics__p_65, 2) * 4 + bench_basics__bs_70] < 0))); if (bench_basics__bs_70 == _lo30 || _x33 > _best34) { _best34 = _x33; _r32 = bench_basics__bs_70; } } _r32; });
+                if ((((bench_basics__k_67 < bench_basics__n_66) && (bench_basics__i_68 >= 0)) && ({ int32_t _lo26 = 1; bool _r28 = false; _Pragma("GCC unroll 3") for (int32_t bench_basics__bs_69 = _lo26, _end27 = 4; bench_basics__bs_69 < _end27; bench_basics__bs_69++) if ((s->card[_ix(bench_basics__p_65, 2) * 4 + bench_basics__bs_69] < 0)) { _r28 = true; break; } _r28; }))) {
+                    bench_basics__slot_71 = ({ int32_t _lo30 = 1; int32_t _r32 = 0; int32_t _best34 = 0; _Pragma("GCC unroll 3") for (int32_t bench_basics__bs_70 = _lo30, _end31 = 4; bench_basics__bs_70 < _end31; bench_basics__bs_70++) { int32_t _x33 = ((int32_t)((s->card[_ix(bench_basics__p_65, 2) * 4 + bench_basics__bs_70] < 0))); if (bench_basics__bs_70 == _lo30 || _x33 > _best34) { _best34 = _x33; _r32 = bench_basics__bs_70; } } _r32; });
                     put_in_play__p_72 = bench_basics__p_65;
                     put_in_play__slot_73 = bench_basics__slot_71;
                     put_in_play__c_74 = s->deck[_ix(bench_basics__p_65, 2) * 20 + _ix(bench_basics__i_68, 20)];
@@ -1357,7 +1357,7 @@ static void effect_attack(State *s, Key key)
             if (_w65 >= 0) {
                 {
                     int8_t _t66[8];
-                    for (int32_t _i67 = 0; _i67 < 8; _i67++) _t66[_i67] = ((int8_t)(_wadd(s->energy[_ix(accelerate__p_81, 2) * 32 + _i67], ({ int32_t _lo68 = 0; int32_t _r70 = 0; for (int32_t accelerate__k_86 = _lo68, _end69 = 3; accelerate__k_86 < _end69; accelerate__k_86++) _r70 = _wadd(_r70, (((accelerate__k_86 < accelerate__n_82) && (TYPE_IDS[_i67] == DECK_TYPES[_ix(accelerate__d_83, 4) * 3 + _ix(_pymod(_floordiv(accelerate__r_85, _ipow(accelerate__m_84, accelerate__k_86)), accelerate__m_84), 3)])) ? 1 : 0)); _r70; }))));
+                    for (int32_t _i67 = 0; _i67 < 8; _i67++) _t66[_i67] = ((int8_t)(_wadd(s->energy[_ix(accelerate__p_81, 2) * 32 + _i67], ({ int32_t _lo68 = 0; int32_t _r70 = 0; _Pragma("GCC unroll 3") for (int32_t accelerate__k_86 = _lo68, _end69 = 3; accelerate__k_86 < _end69; accelerate__k_86++) _r70 = _wadd(_r70, (((accelerate__k_86 < accelerate__n_82) && (TYPE_IDS[_i67] == DECK_TYPES[_ix(accelerate__d_83, 4) * 3 + _ix(_pymod(_floordiv(accelerate__r_85, _ipow(accelerate__m_84, accelerate__k_86)), accelerate__m_84), 3)])) ? 1 : 0)); _r70; }))));
                     memcpy(s->energy + _w65 * 32 + 0 * 8, _t66, sizeof _t66);
                 }
             }
@@ -1366,7 +1366,7 @@ static void effect_attack(State *s, Key key)
             discard_energy__n_88 = card_effect__amt_59;
             for (int32_t _i72 = 0; _i72 < 8; _i72++) discard_energy__held_89[_i72] = s->energy[_ix(discard_energy__p_87, 2) * 32 + _i72];
             for (int32_t _i73 = 0; _i73 < 8; _i73++) discard_energy__rank_90[_i73] = _wadd(TYPE_IDS[_i73], ((TYPE_IDS[_i73] == POKEMON__cost_type[_ix(s->card[_ix(discard_energy__p_87, 2) * 4], 34)]) ? 8 : 0));
-            for (int32_t _i74 = 0; _i74 < 8; _i74++) discard_energy__before_92[_i74] = ({ int32_t _lo75 = 0; int32_t _r77 = 0; for (int32_t discard_energy__u_91 = _lo75, _end76 = 8; discard_energy__u_91 < _end76; discard_energy__u_91++) _r77 = _wadd(_r77, ((discard_energy__rank_90[discard_energy__u_91] < discard_energy__rank_90[_i74]) ? ((int32_t)(discard_energy__held_89[discard_energy__u_91])) : 0)); _r77; });
+            for (int32_t _i74 = 0; _i74 < 8; _i74++) discard_energy__before_92[_i74] = ({ int32_t _lo75 = 0; int32_t _r77 = 0; _Pragma("GCC unroll 8") for (int32_t discard_energy__u_91 = _lo75, _end76 = 8; discard_energy__u_91 < _end76; discard_energy__u_91++) _r77 = _wadd(_r77, ((discard_energy__rank_90[discard_energy__u_91] < discard_energy__rank_90[_i74]) ? ((int32_t)(discard_energy__held_89[discard_energy__u_91])) : 0)); _r77; });
             int32_t _w79 = _wx(discard_energy__p_87, 2);
             if (_w79 >= 0) {
                 {
@@ -1434,8 +1434,8 @@ static void effect_attack(State *s, Key key)
             for (int32_t _i124 = 0; _i124 < 2; _i124++) _t123[_i124] = (knockouts__ko_active_96[_i124] ? ((int8_t)(0)) : s->condition[_i124]);
             memcpy(s->condition, _t123, sizeof _t123);
         }
-        knockouts__has_bench_99[0] = ({ int32_t _lo125 = 1; bool _r127 = false; for (int32_t knockouts__ks_97 = _lo125, _end126 = 4; knockouts__ks_97 < _end126; knockouts__ks_97++) if ((s->card[knockouts__ks_97] >= 0)) { _r127 = true; break; } _r127; });
-        knockouts__has_bench_99[1] = ({ int32_t _lo129 = 1; bool _r131 = false; for (int32_t knockouts__ks_98 = _lo129, _end130 = 4; knockouts__ks_98 < _end130; knockouts__ks_98++) if ((s->card[1 * 4 + knockouts__ks_98] >= 0)) { _r131 = true; break; } _r131; });
+        knockouts__has_bench_99[0] = ({ int32_t _lo125 = 1; bool _r127 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_97 = _lo125, _end126 = 4; knockouts__ks_97 < _end126; knockouts__ks_97++) if ((s->card[knockouts__ks_97] >= 0)) { _r127 = true; break; } _r127; });
+        knockouts__has_bench_99[1] = ({ int32_t _lo129 = 1; bool _r131 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_98 = _lo129, _end130 = 4; knockouts__ks_98 < _end130; knockouts__ks_98++) if ((s->card[1 * 4 + knockouts__ks_98] >= 0)) { _r131 = true; break; } _r131; });
         {
             bool _t133[2];
             for (int32_t _i134 = 0; _i134 < 2; _i134++) _t133[_i134] = (s->promote_pending[_i134] || (knockouts__ko_active_96[_i134] && knockouts__has_bench_99[_i134]));
@@ -1576,8 +1576,8 @@ static void effect_attack(State *s, Key key)
             for (int32_t _i187 = 0; _i187 < 2; _i187++) _t186[_i187] = (knockouts__ko_active_109[_i187] ? ((int8_t)(0)) : s->condition[_i187]);
             memcpy(s->condition, _t186, sizeof _t186);
         }
-        knockouts__has_bench_112[0] = ({ int32_t _lo188 = 1; bool _r190 = false; for (int32_t knockouts__ks_110 = _lo188, _end189 = 4; knockouts__ks_110 < _end189; knockouts__ks_110++) if ((s->card[knockouts__ks_110] >= 0)) { _r190 = true; break; } _r190; });
-        knockouts__has_bench_112[1] = ({ int32_t _lo192 = 1; bool _r194 = false; for (int32_t knockouts__ks_111 = _lo192, _end193 = 4; knockouts__ks_111 < _end193; knockouts__ks_111++) if ((s->card[1 * 4 + knockouts__ks_111] >= 0)) { _r194 = true; break; } _r194; });
+        knockouts__has_bench_112[0] = ({ int32_t _lo188 = 1; bool _r190 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_110 = _lo188, _end189 = 4; knockouts__ks_110 < _end189; knockouts__ks_110++) if ((s->card[knockouts__ks_110] >= 0)) { _r190 = true; break; } _r190; });
+        knockouts__has_bench_112[1] = ({ int32_t _lo192 = 1; bool _r194 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_111 = _lo192, _end193 = 4; knockouts__ks_111 < _end193; knockouts__ks_111++) if ((s->card[1 * 4 + knockouts__ks_111] >= 0)) { _r194 = true; break; } _r194; });
         {
             bool _t196[2];
             for (int32_t _i197 = 0; _i197 < 2; _i197++) _t196[_i197] = (s->promote_pending[_i197] || (knockouts__ko_active_109[_i197] && knockouts__has_bench_112[_i197]));
@@ -1965,8 +1965,8 @@ static void effect_end_turn(State *s, Key key)
                 for (int32_t _i62 = 0; _i62 < 2; _i62++) _t61[_i62] = (knockouts__ko_active_138[_i62] ? ((int8_t)(0)) : s->condition[_i62]);
                 memcpy(s->condition, _t61, sizeof _t61);
             }
-            knockouts__has_bench_141[0] = ({ int32_t _lo63 = 1; bool _r65 = false; for (int32_t knockouts__ks_139 = _lo63, _end64 = 4; knockouts__ks_139 < _end64; knockouts__ks_139++) if ((s->card[knockouts__ks_139] >= 0)) { _r65 = true; break; } _r65; });
-            knockouts__has_bench_141[1] = ({ int32_t _lo67 = 1; bool _r69 = false; for (int32_t knockouts__ks_140 = _lo67, _end68 = 4; knockouts__ks_140 < _end68; knockouts__ks_140++) if ((s->card[1 * 4 + knockouts__ks_140] >= 0)) { _r69 = true; break; } _r69; });
+            knockouts__has_bench_141[0] = ({ int32_t _lo63 = 1; bool _r65 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_139 = _lo63, _end64 = 4; knockouts__ks_139 < _end64; knockouts__ks_139++) if ((s->card[knockouts__ks_139] >= 0)) { _r65 = true; break; } _r65; });
+            knockouts__has_bench_141[1] = ({ int32_t _lo67 = 1; bool _r69 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_140 = _lo67, _end68 = 4; knockouts__ks_140 < _end68; knockouts__ks_140++) if ((s->card[1 * 4 + knockouts__ks_140] >= 0)) { _r69 = true; break; } _r69; });
             {
                 bool _t71[2];
                 for (int32_t _i72 = 0; _i72 < 2; _i72++) _t71[_i72] = (s->promote_pending[_i72] || (knockouts__ko_active_138[_i72] && knockouts__has_bench_141[_i72]));

@@ -482,7 +482,7 @@ static void effect_place(State *s, int32_t cell, Key key)
 {
     (void)key;  /* no chance here */
     s->board[cell] = ((int8_t)(_wadd(s->current_player, 1)));
-    if (({ int32_t _lo1 = 0; bool _r7 = false; for (int32_t l = _lo1, _end2 = 8; l < _end2; l++) if (({ int32_t _lo3 = 0; bool _r5 = true; for (int32_t k_ = _lo3, _end4 = 3; k_ < _end4; k_++) if (!((s->board[LINES[l * 3 + k_]] == _wadd(s->current_player, 1)))) { _r5 = false; break; } _r5; })) { _r7 = true; break; } _r7; })) {
+    if (({ int32_t _lo1 = 0; bool _r7 = false; _Pragma("GCC unroll 8") for (int32_t l = _lo1, _end2 = 8; l < _end2; l++) if (({ int32_t _lo3 = 0; bool _r5 = true; _Pragma("GCC unroll 3") for (int32_t k_ = _lo3, _end4 = 3; k_ < _end4; k_++) if (!((s->board[LINES[l * 3 + k_]] == _wadd(s->current_player, 1)))) { _r5 = false; break; } _r5; })) { _r7 = true; break; } _r7; })) {
         _win(s, s->current_player);
         s->terminated = true;
     } else if (({ int32_t _lo9 = 0; bool _r11 = true; for (int32_t i = _lo9, _end10 = 9; i < _end10; i++) if (!((s->board[i] != 0))) { _r11 = false; break; } _r11; })) {

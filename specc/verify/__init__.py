@@ -1,9 +1,12 @@
 """`specc verify`: four levels of evidence that a compiled environment does what its spec says.
 
-1. properties (generated/NAME/test_NAME.py, pytest + hypothesis)
-2. scenarios (the spec's rules written as tests) on the JAX, Python and C backends
-3. lock-step rollouts of the JAX, Python and C backends, and against an outside implementation
-4. policy transfer (train on JAX, evaluate on both backends)
+1. properties (generated/NAME/test_NAME.py, pytest + hypothesis) on each backend
+2. scenarios (the spec's rules written as tests) on each backend
+3. lock-step rollouts of the backends, and against an outside implementation
+4. policy transfer (train on JAX, evaluate on the JAX and Python backends)
+
+The backends are "jax" (env.py), "python" (reference.py) and "c" (native.c); `backends`
+picks some (by default all three, C left out with a warning where no C compiler is found).
 """
 
 from __future__ import annotations
@@ -21,10 +24,23 @@ from ..errors import SpecError
 from ..loader import load
 from ..progress import Task, status, task
 from .report import LevelResult, Report
-from .rollouts import lockstep_backends
+from .rollouts import lockstep
 from .scenarios import run_scenarios
+from .sides import make_side
 
 LEVEL_NAMES = {1: "properties", 2: "scenarios", 3: "rollouts", 4: "policy transfer"}
+BACKENDS = ("jax", "python", "c")
+
+
+def parse_backends(text: str | None) -> list[str] | None:
+    """ "c,jax" -> ["c", "jax"]; None -> None (every backend there is)."""
+    if text is None:
+        return None
+    names = [b.strip() for b in text.split(",") if b.strip()]
+    unknown = [b for b in names if b not in BACKENDS]
+    if unknown or not names or len(set(names)) != len(names):
+        raise SpecError(f"--backends takes some of {', '.join(BACKENDS)}, each once (e.g. c,jax); got {text!r}")
+    return names
 
 
 def parse_levels(text: str) -> list[int]:
@@ -77,13 +93,18 @@ def native_module(out_dir: Path, reference: ModuleType) -> tuple[ModuleType | No
 
 
 def edited_files(spec_path: str, out_dir: Path) -> list[str]:
-    """env.py / reference.py in `out_dir` whose code differs from what the spec compiles to
-    now (the header docstring aside: it names the spec as seen from where it was compiled)."""
+    """env.py / reference.py / native.c in `out_dir` whose code differs from what the spec
+    compiles to now (the header comment aside: it names the spec as seen from where it was
+    compiled). A file that is not there is not edited."""
     from ..compiler import compile_spec
 
     files = compile_spec(spec_path).files
-    code = lambda text: text.split('"""', 2)[-1]
-    return [n for n in ("env.py", "reference.py") if code((out_dir / n).read_text()) != code(files[n])]
+
+    def code(name: str, text: str) -> str:
+        return text.split("*/", 1)[-1] if name.endswith(".c") else text.split('"""', 2)[-1]
+
+    names = [n for n in ("env.py", "reference.py", "native.c") if n in files and (out_dir / n).is_file()]
+    return [n for n in names if code(n, (out_dir / n).read_text()) != code(n, files[n])]
 
 
 def coverage_module(program, out_dir: Path) -> ModuleType:
@@ -97,13 +118,19 @@ def coverage_module(program, out_dir: Path) -> ModuleType:
     return module
 
 
-def level_properties(test_file: Path, examples: int | None, task: Task | None = None) -> LevelResult:
-    """Run the generated property tests; `task` (a progress Task) counts them as they finish."""
+def level_properties(test_file: Path, examples: int | None, backend: str = "jax",
+                     result: LevelResult | None = None, task: Task | None = None) -> LevelResult:  # fmt: skip
+    """Run the property tests of `test_file` on `backend` (SPECC_BACKEND), adding one check
+    per test to `result` (a new level-1 result if None); a test that does not apply to the
+    backend (skipped) is no check. Failures other than JAX's name their backend. `task` (a
+    progress Task) counts the tests as they finish."""
     import pytest
+
+    prefix = "" if backend == "jax" else f"{backend}: "
 
     class Collector:
         def __init__(self) -> None:
-            self.result = LevelResult(1, "properties")
+            self.result = result if result is not None else LevelResult(1, "properties")
 
         def pytest_collection_finish(self, session) -> None:
             if task is not None:
@@ -114,20 +141,24 @@ def level_properties(test_file: Path, examples: int | None, task: Task | None = 
                 task.advance(note=nodeid.split("::")[-1])
 
         def pytest_runtest_logreport(self, report) -> None:
+            if report.skipped:
+                return
             if report.when == "call" or (report.when == "setup" and report.failed):
-                detail = f"{report.nodeid.split('::')[-1]}: {_first_line(report.longreprtext)}"
+                detail = f"{prefix}{report.nodeid.split('::')[-1]}: {_first_line(report.longreprtext)}"
                 self.result.record(report.passed, detail)
 
         def pytest_collectreport(self, report) -> None:  # a test file that fails to import is a failure too
             if report.failed:
                 where = report.nodeid or test_file
-                self.result.record(False, f"collecting {where}: {_first_line(report.longreprtext)}")
+                self.result.record(False, f"{prefix}collecting {where}: {_first_line(report.longreprtext)}")
 
     collector = Collector()
     start = time.perf_counter()
-    old = os.environ.get("SPECC_EXAMPLES")
+    checks = collector.result.checks
+    old = {name: os.environ.get(name) for name in ("SPECC_EXAMPLES", "SPECC_BACKEND")}
     if examples is not None:
         os.environ["SPECC_EXAMPLES"] = str(examples)
+    os.environ["SPECC_BACKEND"] = backend
     try:
         args = [str(test_file), "-p", "no:cacheprovider", "-p", "no:terminal", "--import-mode=importlib",
                 "--capture=sys"]  # fmt: skip  (sys, not fd: progress lines still reach the real stdout)
@@ -140,20 +171,40 @@ def level_properties(test_file: Path, examples: int | None, task: Task | None = 
             file = getattr(module, "__file__", None)
             if file and Path(file).resolve().parent == here:
                 del sys.modules[name]
-        if examples is not None:
-            if old is None:
-                os.environ.pop("SPECC_EXAMPLES", None)
+        for name, value in old.items():
+            if value is None:
+                os.environ.pop(name, None)
             else:
-                os.environ["SPECC_EXAMPLES"] = old
-    collector.result.seconds = time.perf_counter() - start
-    if collector.result.checks == 0:
-        collector.result.record(False, f"no property test ran from {test_file}")
+                os.environ[name] = value
+    collector.result.seconds += time.perf_counter() - start
+    if collector.result.checks == checks:
+        collector.result.record(False, f"{prefix}no property test ran from {test_file}")
     return collector.result
 
 
 def _first_line(text: str) -> str:
     lines = [ln.strip() for ln in text.splitlines() if ln.strip().startswith("E ")]
     return (lines[0][2:].strip() if lines else text.strip().splitlines()[-1] if text.strip() else "")[:300]
+
+
+def backend_modules(wanted: list[str] | None, env: Env, ref: Env, out_dir: Path) -> tuple[dict[str, ModuleType], str]:
+    """The modules of the backends to check, in order, and why C is left out ("" if not).
+    `wanted` None: all three, C only where it builds; named, C must build."""
+    names = list(wanted) if wanted is not None else list(BACKENDS)
+    modules: dict[str, ModuleType] = {}
+    why = ""
+    for name in names:
+        if name == "jax":
+            modules[name] = env.module
+        elif name == "python":
+            modules[name] = ref.module
+        else:
+            native, why = native_module(out_dir, ref.module)
+            if native is None and wanted is not None:
+                raise SpecError(f"--backends c: {why.removeprefix('no C backend compared: ')}")
+            if native is not None:
+                modules[name] = native  # type: ignore[assignment]
+    return modules, why
 
 
 def verify(
@@ -167,9 +218,12 @@ def verify(
     console=None,
     generated: str | Path | None = None,
     transfer: dict | None = None,
+    backends: list[str] | None = None,
 ) -> Report:
     """Run `levels` on the spec's environment; `generated`: check the compiled files in that
-    folder as they are instead of (re)compiling into generated/NAME/."""
+    folder as they are instead of (re)compiling into generated/NAME/; `backends`: which of
+    jax, python and c to check (default all; levels 1 and 2 run on each, level 3 lock-steps
+    them, the Python reference, when among them, being the one the others are compared with)."""
     from rich.console import Console
 
     console = console or Console(width=100)
@@ -181,50 +235,59 @@ def verify(
         peer = make_peer(against, chance_cells(spec, source, program, against))
     if against and 4 in levels and against.partition(":")[0] not in ("pgx", "gymnax"):
         raise SpecError(f"level 4 compares against pgx:ID or gymnax:ID, not {against!r}")
+    if 3 in levels and backends is not None and len(backends) < 2:
+        raise SpecError(f"level 3 lock-steps two backends or more; --backends names {','.join(backends)}")
     env, ref = environments(spec_path, generated)
     out_dir = Path(env.module.__file__).parent
     edited = edited_files(spec_path, out_dir) if generated is not None else []
     if edited:
         console.print(f"[yellow]warning[/yellow]: checking {out_dir} as it is; it differs from what the spec "
                       f"compiles to now: {', '.join(edited)}", soft_wrap=True)  # fmt: skip  (a path stays whole)
+    modules, why = backend_modules(backends, env, ref, out_dir) if levels != [4] else ({}, "")
     report = Report(spec_path)
     if 1 in levels:
-        with task("level 1: property tests", unit="tests") as t:
-            t.update(note="collecting")
-            report.levels.append(level_properties(out_dir / f"test_{program.name}.py", examples, t))
+        result = LevelResult(1, "properties")
+        for name in modules:
+            with task(f"level 1: property tests on {name}", unit="tests") as t:
+                t.update(note="collecting")
+                level_properties(out_dir / f"test_{program.name}.py", examples, name, result, t)
+            result.details.setdefault("backends", []).append(name)
+        if why:
+            result.warnings.append(why)
+        report.levels.append(result)
     if 2 in levels:
         with status("level 2: scenarios"):
             from ..schema import ScenarioSpec
             from .regressions import load_regressions
 
             scenarios = list(spec.scenarios) + [ScenarioSpec(**r) for r in load_regressions(spec_path)]
-            backends = {"jax": env.module, "python": ref.module}
-            native, why = native_module(out_dir, ref.module)
-            if native is not None:
-                backends["c"] = native
-            report.levels.append(run_scenarios(program, source, scenarios, backends))
+            report.levels.append(run_scenarios(program, source, scenarios, modules))
             if why:
                 report.levels[-1].warnings.append(why)
     if 3 in levels:
-        covered = coverage_module(program, out_dir)
         # with --generated, an edited reference.py is what is checked (rule coverage then needs the compiled one)
         own_ref = "reference.py" in edited
-        with task(f"level 3: lock-step rollouts, {episodes} episodes", unit="steps") as t:
+        covered = coverage_module(program, out_dir) if "python" in modules and not own_ref else None
+        sides = [make_side(name, covered if name == "python" and covered else m) for name, m in modules.items()]
+        sides.sort(key=lambda side: side.name != "specc-python")  # the reference first: the others are compared with it
+        if len(sides) < 2:
+            raise SpecError(f"level 3 lock-steps two backends or more; only {sides[0].name} is there ({why})")
+        names = ", ".join(side.name for side in sides)
+        with task(f"level 3: lock-step rollouts ({names}), {episodes} episodes", unit="steps") as t:
             t.update(note="compiling, then a JAX pilot run for the ETA")
-            native, why = native_module(out_dir, ref.module)
-            result = lockstep_backends(
-                env.module, ref.module if own_ref else covered, episodes, seed,
+            result = lockstep(
+                sides, ref.module, episodes, seed,
                 replay=lambda s, e, a: replay_command(spec_path, s, e, a, generated=generated),
                 progress=lambda live: t.update(note=f"{episodes - live}/{episodes} episodes done"),
-                others={"specc-c": native} if native is not None else None,
                 work=lambda steps, total: t.update(steps, total=total),
             )  # fmt: skip
             done = result.details["steps"]
             t.update(done, total=done, note=f"{episodes} episodes, {done:,} steps")
         if why:
             result.warnings.append(why)
-        if own_ref:
-            result.warnings.append(f"no rule coverage: {out_dir / 'reference.py'} is not as compiled")
+        if covered is None:
+            reason = "is not as compiled" if own_ref else "is not among the backends"
+            result.warnings.append(f"no rule coverage: the Python reference {reason}")
         else:
             coverage = {point: int(n) for point, n in zip(covered.COVERAGE_POINTS, covered._COVER, strict=True)}
             result.details["coverage"] = coverage

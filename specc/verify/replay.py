@@ -1,22 +1,34 @@
-"""`specc replay`: one (seed, episode, actions) case on both backends, step by step."""
+"""`specc replay`: one (seed, episode, actions) case on two backends, step by step."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..errors import SpecError
 from .rollouts import field_names, replay_backends, same, tolerances
 
 
 def replay(spec: str, seed: int, episode: int, actions: list[int], against: str | None = None,
-           generated: str | None = None) -> int:  # fmt: skip
-    """Print each step's action and any field where the backends (or the peer) differ.
-    Exit status 1 if they differ anywhere. `generated`: as for `specc verify --generated`."""
-    from . import environments
+           generated: str | None = None, backends: list[str] | None = None) -> int:  # fmt: skip
+    """Print each step's action and any field where two backends (`backends`, default jax
+    and python) or the peer differ. Exit status 1 if they differ anywhere. `generated`: as
+    for `specc verify --generated`."""
+    from pathlib import Path
 
+    from . import backend_modules, environments
+    from .sides import SIDE_NAMES
+
+    pair = backends or ["jax", "python"]
+    if len(pair) != 2:
+        raise SpecError(f"specc replay compares two backends; --backends names {','.join(pair)}")
     env, ref = environments(spec, generated)
+    modules, _ = backend_modules(pair, env, ref, Path(env.module.__file__).parent)
+    left, right = (modules[b] for b in pair)
+    labels = [SIDE_NAMES[b] + ":" for b in pair]
+    width = max(map(len, labels))
     names, tol = field_names(env.module), tolerances(env.module)
     differs = False
-    for t, js, ps in replay_backends(env.module, ref.module, seed, episode, actions):
+    for t, js, ps in replay_backends(left, right, seed, episode, actions):
         label = "init" if t == 0 else f"step {t} (action {actions[t - 1]})"
         bad = [n for n in names if not same(getattr(js, n), getattr(ps, n), tol.get(n))]
         if bad:
@@ -24,8 +36,8 @@ def replay(spec: str, seed: int, episode: int, actions: list[int], against: str 
             print(f"{label}: backends differ on {', '.join(bad)}")
             for n in bad:
                 print(f"  {n}:")
-                print(f"    specc-jax:    {np.asarray(getattr(js, n)).tolist()}")
-                print(f"    specc-python: {np.asarray(getattr(ps, n)).tolist()}")
+                print(f"    {labels[0]:<{width}} {np.asarray(getattr(js, n)).tolist()}")
+                print(f"    {labels[1]:<{width}} {np.asarray(getattr(ps, n)).tolist()}")
         else:
             print(
                 f"{label}: backends agree (terminated={bool(ps.terminated)}, rewards={np.asarray(ps.rewards).tolist()})"

@@ -95,8 +95,12 @@ class Report:
             )
         console.print(table)
         for lv in self.levels:
-            if len(lv.details.get("backends", ())) > 2:
-                console.print(f"level {lv.level} {lv.name}: {', '.join(lv.details['backends'])} in lock-step")
+            names = ", ".join(lv.details.get("backends", ()))
+            if lv.level == 3 and "episodes" in lv.details and names:
+                console.print(f"level 3 {lv.name}: {names} in lock-step, {lv.details['episodes']} episodes, "
+                              f"{lv.details['steps']} steps")  # fmt: skip
+            elif names:
+                console.print(f"level {lv.level} {lv.name}: on {names}")
             for w in lv.warnings:
                 console.print(f"[yellow]warning[/yellow] (level {lv.level}): {escape(w)}", soft_wrap=True)
             for f in lv.failures[:5]:

@@ -1,7 +1,9 @@
 """Level 3: random-policy episodes in lock-step on every backend, every field compared.
 
-JAX runs the whole batch vmapped; the Python reference and any further backend (the C
-one) step each episode; JAX and each further backend are compared with the reference.
+Each backend is a Side (sides.py): JAX steps the whole batch vmapped, C with its batched
+call, the Python reference one live episode at a time. The first side (the reference, when
+it takes part) is the baseline; every other is compared with it, field by field, over all
+live episodes at once in NumPy.
 
 Episode e starts from key fold_in(PRNGKey(seed), e); its step t uses
 fold_in(episode key, t + 1); its actions are uniform over the legal ones, drawn
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .report import Divergence, LevelResult
+from .sides import SIDE_NAMES, JaxSide, Side, differing_rows, make_side
 
 BUILTIN_FIELDS = (
     "current_player",
@@ -76,85 +79,122 @@ def first_difference(left, right, names: list[str], tol: dict[str, float]) -> st
     return None
 
 
-def _index(tree, i: int):
-    import jax
-
-    return jax.tree_util.tree_map(lambda x: np.asarray(x)[i], tree)
-
-
 def lockstep_backends(
-    jax_module: ModuleType,
-    py_module: ModuleType,
+    jax_module: ModuleType | None,
+    py_module: ModuleType | None,
     episodes: int,
     seed: int = 0,
     max_steps: int = 10_000,
     replay: Callable[[int, int, list[int]], str] = lambda s, e, a: "",
     progress: Callable[[int], None] = lambda n: None,
-    others: dict[str, ModuleType] | None = None,
+    others: dict[str, Any] | None = None,
+    threads: int | None = None,
     work: Callable[[int, int], None] | None = None,
 ) -> LevelResult:
-    """Run `episodes` games on both backends (and on `others`, e.g. {"specc-c": the C
-    module}) with the same keys and actions; compare every state field after init and
-    after every step. `progress(live)` after each step; `work(steps, estimated total)`
-    too, in episode-steps (what the time goes on), the total from a quick JAX-only pilot."""
+    """Run `episodes` games on the JAX backend, the Python reference and `others` (e.g.
+    {"specc-c": the C module}) with the same keys and actions; compare every state field
+    after init and after every step. A backend given as None takes no part (at least two
+    must): the reference, when present, is what the others are compared with."""
+    sides: list[Side] = []
+    if py_module is not None:
+        sides.append(make_side("python", py_module))
+    if jax_module is not None:
+        sides.append(make_side("jax", jax_module))
+    for name, module in (others or {}).items():
+        backend = {v: k for k, v in SIDE_NAMES.items()}.get(name, name)
+        side = make_side(backend, module, threads)
+        side.name = name
+        sides.append(side)
+    fields_from = py_module or jax_module or next(iter((others or {}).values()))
+    return lockstep(sides, fields_from, episodes, seed, max_steps, replay, progress, work)
+
+
+def lockstep(
+    sides: list[Side],
+    module: Any,
+    episodes: int,
+    seed: int = 0,
+    max_steps: int = 10_000,
+    replay: Callable[[int, int, list[int]], str] = lambda s, e, a: "",
+    progress: Callable[[int], None] = lambda n: None,
+    work: Callable[[int, int], None] | None = None,
+) -> LevelResult:
+    """Lock-step `sides` (the first is the baseline every other is compared with) over
+    `episodes` random-policy games; `module` gives the field names and tolerances. One
+    check per live episode and step; an episode stops at its first divergence.
+    `progress(live)` after each step; `work(steps, estimated total)` too, in episode-steps
+    (what the time goes on), the total from a quick pilot on a JAX side when there is one."""
     import jax
 
+    if len(sides) < 2:
+        raise ValueError(f"lock-step needs two backends or more, got {[s.name for s in sides]}")
     result = LevelResult(3, "rollouts")
     start = time.perf_counter()
-    names = field_names(jax_module)
-    tol = tolerances(jax_module)
-    ep_keys = jax.vmap(lambda e: episode_key(seed, e))(np.arange(episodes))
-    v_init = jax.jit(jax.vmap(jax_module.init))
-    v_step = jax.jit(jax.vmap(jax_module.step))
+    names = field_names(module)
+    tol = tolerances(module)
+    ep_keys = np.asarray(jax.vmap(lambda e: episode_key(seed, e))(np.arange(episodes)))
     v_keys = jax.jit(jax.vmap(step_key, in_axes=(0, None)))
-    jstate = v_init(ep_keys)
+    for side in sides:
+        side.init(ep_keys)
+    base, rest = sides[0], sides[1:]
     rngs = [np.random.default_rng([seed, e]) for e in range(episodes)]
-    pstates = [py_module.init(ep_keys[e]) for e in range(episodes)]
-    others = others or {}
-    ostates = {name: [m.init(ep_keys[e]) for e in range(episodes)] for name, m in others.items()}
     actions: list[list[int]] = [[] for _ in range(episodes)]
     live = np.ones(episodes, bool)
     steps = 0
-    estimate = int(pilot_lengths(v_step, v_keys, jstate, ep_keys, max_steps).sum()) if work else 0
+    pilot = next((s for s in sides if isinstance(s, JaxSide)), None)
+    estimate = 0
+    if work and pilot is not None:  # its jitted functions are compiled by now
+        estimate = int(pilot_lengths(pilot.v_step, v_keys, pilot.v_init(ep_keys), ep_keys, max_steps).sum())
     for t in range(max_steps + 1):
-        host = jax.device_get(jstate)
-        for e in np.flatnonzero(live):
-            mine = _index(host, e)
-            bad, left = first_difference(mine, pstates[e], names, tol), "specc-jax"
-            for name in others:  # every further backend against the reference too
-                if bad is None:
-                    bad, left, mine = first_difference(ostates[name][e], pstates[e], names, tol), name, ostates[name][e]
-            result.record(bad is None, f"episode {e} step {t}: {left}: {bad}")
-            if bad is not None:
-                if result.divergence is None:
-                    result.divergence = Divergence(
-                        left, "specc-python", int(e), t, bad,
-                        np.asarray(getattr(mine, bad)), np.asarray(getattr(pstates[e], bad)),
-                        seed, list(actions[e]), replay(seed, int(e), list(actions[e])),
-                    )  # fmt: skip
-                live[e] = False
-            elif bool(mine.terminated) or bool(mine.truncated):
-                live[e] = False
+        rows = np.flatnonzero(live)
+        bad_field = np.full(len(rows), -1)  # per live row: the first field that differs, and where
+        bad_side = np.zeros(len(rows), int)
+        for k, side in enumerate(rest):
+            for f, name in enumerate(names):
+                open_ = bad_field < 0
+                if not open_.any():
+                    break
+                differs = differing_rows(side.column(name, rows), base.column(name, rows), tol.get(name)) & open_
+                bad_field[differs], bad_side[differs] = f, k
+        result.checks += len(rows)
+        result.passed += int((bad_field < 0).sum())
+        for i in np.flatnonzero(bad_field >= 0):
+            e, name, left = int(rows[i]), names[bad_field[i]], rest[bad_side[i]]
+            result.failed += 1
+            if len(result.failures) < 20:
+                result.failures.append(f"episode {e} step {t}: {left.name}: {name}")
+            if result.divergence is None:
+                command = replay(seed, e, list(actions[e]))
+                short = {v: k for k, v in SIDE_NAMES.items()}
+                if command and [left.name, base.name] != ["specc-jax", "specc-python"]:  # replay's default pair
+                    command += f" --backends {short.get(left.name, left.name)},{short.get(base.name, base.name)}"
+                result.divergence = Divergence(
+                    left.name, base.name, e, t, name, left.value(name, e), base.value(name, e),
+                    seed, list(actions[e]), command,
+                )  # fmt: skip
+            live[e] = False
+        ended = base.column("terminated", rows) | base.column("truncated", rows)
+        live[rows[ended]] = False
         if not live.any() or t == max_steps:
             break
+        rows = np.flatnonzero(live)
+        masks = base.column("legal_action_mask", rows)
         chosen = np.zeros(episodes, np.int32)
-        for e in np.flatnonzero(live):
-            chosen[e] = choose(rngs[e], np.asarray(host.legal_action_mask[e]))
+        for e, mask in zip(rows, masks):
+            legal = np.flatnonzero(mask)
+            chosen[e] = legal[rngs[e].integers(len(legal))] if len(legal) else 0  # as rng.choice(legal)
             actions[e].append(int(chosen[e]))
-        keys = v_keys(ep_keys, t)
-        jstate = v_step(jstate, chosen, keys)
-        for e in np.flatnonzero(live):
-            pstates[e] = py_module.step(pstates[e], int(chosen[e]), keys[e])
-            for name, m in others.items():
-                ostates[name][e] = m.step(ostates[name][e], int(chosen[e]), keys[e])
-            steps += 1
+        keys = np.asarray(v_keys(ep_keys, t))
+        for side in sides:
+            side.step(chosen, keys, live)
+        steps += int(live.sum())
         progress(int(live.sum()))
         if work:
             work(steps, max(estimate, steps + int(live.sum())))
     if live.any():  # silently stopping would hide a game that never ends
         result.warnings.append(f"{int(live.sum())} episode(s) still running after {max_steps} steps")
     result.seconds = time.perf_counter() - start
-    backends = ["specc-jax", "specc-python", *others]
+    backends = [s.name for s in sides]
     result.details = {"episodes": episodes, "steps": steps, "seed": seed, "backends": backends}
     return result
 
@@ -183,8 +223,9 @@ def pilot_lengths(v_step: Callable, v_keys: Callable, state: Any, ep_keys: Any, 
     return lengths
 
 
-def replay_backends(jax_module: ModuleType, py_module: ModuleType, seed: int, episode: int, actions: list[int]):
-    """Replay one case on both backends; yield (step, jax state, python state) after each."""
+def replay_backends(jax_module: Any, py_module: Any, seed: int, episode: int, actions: list[int]):
+    """Replay one case on two backends (by default JAX and Python); yield (step, first
+    state, second state) after each."""
     ep_key = episode_key(seed, episode)
     js, ps = jax_module.init(ep_key), py_module.init(ep_key)
     yield 0, js, ps

@@ -1,0 +1,130 @@
+"""The backends that level 3 lock-steps, behind one interface: a Side holds a batch of
+episodes and steps it; its fields come out as NumPy columns (one row per episode).
+
+JAX steps the whole batch at once (jit of vmap), C too (its batched calls, over all
+cores), the Python reference one live episode at a time. Every side gets the very same
+keys and actions, so any two can be compared row by row, field by field, in NumPy.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+# verify's backend names -> the names sides go by in reports
+SIDE_NAMES = {"jax": "specc-jax", "python": "specc-python", "c": "specc-c"}
+
+
+class Side:
+    """A batch of episodes on one backend. Rows of finished episodes may keep being
+    stepped (they absorb) or not (the reference): only live rows are ever read."""
+
+    name = "side"
+
+    def init(self, keys: np.ndarray) -> None:
+        """Start one episode per key (uint32[n, 2])."""
+        raise NotImplementedError
+
+    def step(self, actions: np.ndarray, keys: np.ndarray, live: np.ndarray) -> None:
+        """Step the episodes (at least the `live` rows) with actions int32[n] and keys uint32[n, 2]."""
+        raise NotImplementedError
+
+    def column(self, field: str, rows: np.ndarray) -> np.ndarray:
+        """The field's values in `rows`, stacked on a first axis."""
+        raise NotImplementedError
+
+    def value(self, field: str, row: int) -> np.ndarray:
+        """One field of one episode (for a divergence report)."""
+        return np.asarray(self.column(field, np.array([row]))[0])
+
+
+class JaxSide(Side):
+    """The JAX backend: jit(vmap(init)) and jit(vmap(step)) over the whole batch; the batch
+    is brought to the host once per step."""
+
+    def __init__(self, module: ModuleType, name: str = "specc-jax"):
+        import jax
+
+        self.name = name
+        self.v_init = jax.jit(jax.vmap(module.init))
+        self.v_step = jax.jit(jax.vmap(module.step))
+        self.state: Any = None
+        self.host: Any = None
+
+    def _fetch(self) -> None:
+        import jax
+
+        self.host = jax.device_get(self.state)
+
+    def init(self, keys: np.ndarray) -> None:
+        self.state = self.v_init(keys)
+        self._fetch()
+
+    def step(self, actions: np.ndarray, keys: np.ndarray, live: np.ndarray) -> None:
+        self.state = self.v_step(self.state, actions, keys)
+        self._fetch()
+
+    def column(self, field: str, rows: np.ndarray) -> np.ndarray:
+        return np.asarray(getattr(self.host, field))[rows]
+
+
+class NativeSide(Side):
+    """The C backend: one structured array of states, stepped in place by its batched call."""
+
+    def __init__(self, module: Any, name: str = "specc-c", threads: int | None = None):
+        self.name = name
+        self.module = module
+        self.threads = threads
+        self.states: np.ndarray | None = None
+
+    def init(self, keys: np.ndarray) -> None:
+        self.states = self.module.init_batch(keys, self.threads)
+
+    def step(self, actions: np.ndarray, keys: np.ndarray, live: np.ndarray) -> None:
+        self.module.step_batch(self.states, actions, keys, self.threads)
+
+    def column(self, field: str, rows: np.ndarray) -> np.ndarray:
+        return self.states[field][rows]
+
+
+class ListSide(Side):
+    """A backend stepped one episode at a time (the Python reference): only live rows step."""
+
+    def __init__(self, module: ModuleType, name: str = "specc-python"):
+        self.name = name
+        self.module = module
+        self.states: list[Any] = []
+
+    def init(self, keys: np.ndarray) -> None:
+        self.states = [self.module.init(k) for k in keys]
+
+    def step(self, actions: np.ndarray, keys: np.ndarray, live: np.ndarray) -> None:
+        for e in np.flatnonzero(live):
+            self.states[e] = self.module.step(self.states[e], int(actions[e]), keys[e])
+
+    def column(self, field: str, rows: np.ndarray) -> np.ndarray:
+        return np.stack([np.asarray(getattr(self.states[e], field)) for e in rows])
+
+
+def make_side(backend: str, module: Any, threads: int | None = None) -> Side:
+    """The Side of a backend ("jax", "python" or "c") around its module."""
+    name = SIDE_NAMES.get(backend, backend)
+    if backend == "jax":
+        return JaxSide(module, name)
+    if backend == "c":
+        return NativeSide(module, name, threads)
+    return ListSide(module, name)
+
+
+def differing_rows(a: np.ndarray, b: np.ndarray, tolerance: float | None) -> np.ndarray:
+    """bool[rows]: where two columns differ. Integers and bools exactly (dtype and shape too:
+    a mismatch there is every row); floats within `tolerance` (NaN equals NaN)."""
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return np.ones(max(len(a), len(b)), bool)
+    if a.dtype.kind == "f":
+        equal = np.isclose(a, b, rtol=0.0, atol=tolerance or 0.0, equal_nan=True)
+    else:
+        equal = a == b
+    return ~equal.reshape(len(a), -1).all(axis=1)
