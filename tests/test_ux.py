@@ -101,7 +101,7 @@ def test_a_time_budget_caps_the_eta() -> None:
 def test_verify_level_3_prints_plain_progress(capsys) -> None:
     main(["verify", "specs/tic_tac_toe.yaml", "--level", "3", "--episodes", "4", "--report", "/dev/null"])
     out = capsys.readouterr().out
-    assert "  .. level 3: lock-step rollouts, 4 episodes: started" in out
+    assert "  .. level 3: lock-step rollouts (specc-python, specc-jax, specc-c), 4 episodes: started" in out
     done = [ln for ln in out.splitlines() if ln.startswith("  .. level 3") and "done in" in ln]
     assert len(done) == 1 and "4 episodes" in done[0]
 
