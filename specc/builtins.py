@@ -397,7 +397,7 @@ SEMANTICS: dict[str, str] = {
     "concat": "no edge: a scalar counts as a length-1 array, every part takes the common dtype",
     "one_hot": "an index outside 0..n-1 (negative ones included) gives all false",
     "size": "counts the slots >= 0",
-    "push": "a full zone is unchanged; the card wraps into the zone's dtype",
+    "push": "a full zone is unchanged; a computed card wraps into the zone's dtype (a literal one must fit it)",
     "remove": "an index outside 0..capacity-1 (negative ones included) leaves the zone unchanged",
     "flip": "no edge",
     "roll": "n < 1 at run time gives 0 (a literal n < 1 is rejected)",

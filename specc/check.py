@@ -299,6 +299,8 @@ class ExprChecker:
         t = call_type(e.func, args, e.pos)
         if e.func in ("min", "max", "clip", "where", "concat") and not t.weak:
             _fit_literals(t.dtype, *args)
+        if e.func == "push":  # the card meets the zone's dtype (a computed one wraps into it)
+            _fit_literals(t.dtype, args[1])
         if e.func in CHANCE:
             if not self.allow_chance:
                 raise SpecError(f"chance ({e.func}) is not allowed in {self.section}", e.pos)

@@ -389,6 +389,8 @@ def test_integer_overflow_wraps(make) -> None:
         ("q = a // 0", "division by zero"),
         ("q = a ** -1", "cannot be raised to a negative power"),
         ("rolled = roll(0)", "roll(n) needs n >= 1"),
+        # fuzz campaign (seed 11): JAX raised OverflowError on push(int8 zone, 32766)
+        ("joined = push(joined, 32766)", "32766 does not fit in int8"),
     ],
 )
 def test_constructs_without_one_meaning_are_rejected(tmp_path: Path, capsys, effect: str, message: str) -> None:

@@ -205,11 +205,14 @@ class BlockGen:
         zones = [v for v in self.writable(scope) if v.dtype in INTS and len(v.shape) == 1]
         if not zones:
             return self.chance_stmt(g, scope, indent)
-        z = self.pick(zones).name
+        zone = self.pick(zones)
+        z = zone.name
         kind = self.pick(["push", "push", "remove", "shuffle"])
         if kind == "shuffle":
             return self.line(indent, f"{z} = shuffle({z})")
         arg = g.expr(self.pick(list(INTS)))
+        if kind == "push" and arg.literal:  # a literal card must fit the zone's dtype (a computed one wraps)
+            arg = g.literal(zone.dtype)
         return self.line(indent, f"{z} = {kind}({z}, ", arg.frag, ")")
 
     def chance_stmt(self, g: ExprGen, scope: Scope, indent: int) -> list[Frag]:
