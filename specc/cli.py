@@ -218,7 +218,12 @@ def cmd_draft(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from .diff import diff_specs, format_changes
 
-    changes = diff_specs(args.old, args.new)
+    if args.new is None:  # one spec: against what git has at --since (HEAD by default)
+        from .diff import diff_since
+
+        changes = diff_since(args.old, args.since)
+    else:
+        changes = diff_specs(args.old, args.new)
     print(format_changes(changes))
     return 1 if changes else 0
 
@@ -428,9 +433,13 @@ def build_parser() -> argparse.ArgumentParser:
     _agent_options(p, rounds=50)
     p.set_defaults(func=cmd_draft)
 
-    p = sub.add_parser("diff", help="name the rules, tables and kernels that differ between two specs")
-    p.add_argument("old", help="the spec before the edit")
-    p.add_argument("new", help="the spec after the edit")
+    p = sub.add_parser(
+        "diff",
+        help="name the rules, tables (down to rows) and kernels that differ between two specs, or since a commit",
+    )
+    p.add_argument("old", help="the spec before the edit (or, alone, the spec whose edits since --since to show)")
+    p.add_argument("new", nargs="?", help="the spec after the edit (omitted: compare OLD with git's --since)")
+    p.add_argument("--since", default="HEAD", metavar="REV", help="with one spec: the git revision to compare with")
     p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("docs", help="write docs/language.md from the grammar and the standard library")

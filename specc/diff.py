@@ -1,4 +1,5 @@
-"""`specc diff OLD.yaml NEW.yaml`: which rules, tables and kernels an edit changed.
+"""`specc diff OLD.yaml NEW.yaml` (or `specc diff SPEC [--since REV]`, against git): which
+rules, tables (down to their rows) and kernels an edit changed.
 
 Rules are compared by meaning where they are code: guards, effects, formulas and
 observations are parsed, and two texts that parse to the same tree (a comment or the
@@ -66,6 +67,46 @@ def diff_specs(old_path: str | Path, new_path: str | Path) -> list[Change]:
     return changes
 
 
+def diff_since(spec_path: str | Path, rev: str = "HEAD") -> list[Change]:
+    """The changes to a spec and its table files since git revision `rev` (the spec as it
+    was committed there, against the working tree): what an edit to the spec or its data
+    changed before it is committed. Raises SpecError outside a git repository or if the
+    spec is not in `rev`."""
+    import subprocess
+    import tempfile
+
+    spec = Path(spec_path).resolve()
+    if not spec.is_file():
+        raise SpecError(f"{spec_path}: no such spec file")
+
+    def git(*args: str) -> bytes:
+        try:
+            done = subprocess.run(["git", *args], cwd=spec.parent, capture_output=True, check=False)
+        except OSError as err:
+            raise SpecError(f"specc diff --since needs git ({err})") from None
+        if done.returncode != 0:
+            raise SpecError(f"git {' '.join(args)}: {done.stderr.decode(errors='replace').strip()}")
+        return done.stdout
+
+    root = Path(git("rev-parse", "--show-toplevel").decode().strip()).resolve()
+    with tempfile.TemporaryDirectory(prefix="specc-diff-") as tmp:
+
+        def checkout(path: Path) -> Path:
+            rel = path.relative_to(root).as_posix()
+            out = Path(tmp) / rel
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(git("show", f"{rev}:{rel}"))
+            return out
+
+        old = checkout(spec)
+        for table in _load(old)[0].tables.values():
+            try:
+                checkout((spec.parent / table.file).resolve())
+            except (SpecError, ValueError):
+                pass  # a table file new since `rev` (or outside the repository): reported as changed data
+        return diff_specs(old, spec)
+
+
 def _load(path: str | Path) -> tuple[Spec, Path]:
     data, source = load_yaml(path)
     return validate(data, source), Path(path)
@@ -80,7 +121,8 @@ def _entry_change(section: str, name: str, a: Any, b: Any, old, new) -> str | No
     if section == "tables":
         keys = [k for k in ("file", "columns") if getattr(a, k) != getattr(b, k)]
         if _file_hash(old[1], a.file) != _file_hash(new[1], b.file):
-            keys.append(f"the data in {b.file}")
+            rows = _row_changes(old[1].resolve().parent / a.file, new[1].resolve().parent / b.file, b.columns)
+            keys.append(f"the data in {b.file}{rows}")
         return ", ".join(keys) or None
     if hasattr(a, "model_dump"):
         da, db = a.model_dump(), b.model_dump()
@@ -119,6 +161,36 @@ def _scalar_detail(a: Any, b: Any) -> str:
     if isinstance(a, (int, float, str)) and isinstance(b, (int, float, str)) and one_line:
         return f"{a!r} -> {b!r}"
     return ""
+
+
+def _row_changes(old_file: Path, new_file: Path, columns: dict[str, str], shown: int = 8) -> str:
+    """': row NAME: column a -> b; ...' for the rows of a table whose used columns changed.
+
+    Rows are matched by their `name` cell (else by position); only the columns the spec
+    declares are compared, since the others cannot change the environment."""
+    from .ir import Pos
+    from .tables import read_rows
+
+    try:
+        before = read_rows(old_file, Pos(str(old_file), 1, 1))
+        after = read_rows(new_file, Pos(str(new_file), 1, 1))
+    except SpecError:
+        return ""
+
+    def keyed(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        return {str(r.get("name", i)): r for i, r in enumerate(rows)}
+
+    a, b = keyed(before), keyed(after)
+    parts = [f"row {k} added" for k in b if k not in a] + [f"row {k} removed" for k in a if k not in b]
+    for k in b:
+        if k in a:
+            cells = [f"{c} {a[k].get(c)!s} -> {b[k].get(c)!s}" for c in columns if str(a[k].get(c)) != str(b[k].get(c))]
+            if cells:
+                parts.append(f"row {k}: {', '.join(cells)}")
+    if not parts:
+        return " (no column the spec uses)"
+    more = f"; and {len(parts) - shown} more row(s)" if len(parts) > shown else ""
+    return ": " + "; ".join(parts[:shown]) + more
 
 
 def _file_hash(spec_path: Path, file: str) -> str:

@@ -56,8 +56,10 @@ def test_added_removed_and_changed_entries(tmp_path):
         TTT,
         ("state:\n", "state:\n  moves: {type: int8, init: 0}\n"),
         ("[2, 4, 6]]", "[2, 4, 6], [0, 1, 2]]"),
-        ("rewards: {range: [-1, 1], zero_sum: true, transfer_margin: 0.1}",
-         "rewards: {range: [-1, 1], zero_sum: false, transfer_margin: 0.1}"),
+        (
+            "rewards: {range: [-1, 1], zero_sum: true, transfer_margin: 0.1}",
+            "rewards: {range: [-1, 1], zero_sum: false, transfer_margin: 0.1}",
+        ),
         ("  - name: a row of three wins\n", "  - name: a first row of three wins\n"),
         ("init: |\n  current_player = roll(PLAYERS)", "init: |\n  current_player = 0"),
     )
@@ -93,7 +95,43 @@ def test_a_table_changes_with_its_data_file(tmp_path):
     lines[1] = lines[1].replace(lines[1].split(",")[-2], "9") if lines[1].count(",") >= 2 else lines[1] + "9"
     csv.write_text("\n".join(lines) + "\n")
     changes = diff_specs(old_dir / "game.yaml", new_dir / "game.yaml")
-    assert changes == [Change("changed", "tables", "CARDS", "the data in cards.csv")]
+    assert changes == [Change("changed", "tables", "CARDS", "the data in cards.csv: row Ant: power 1 -> 9")]
+
+
+def test_a_table_diff_names_added_removed_and_unused_rows(tmp_path):
+    old_dir, new_dir = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(CARDS, old_dir)
+    shutil.copytree(CARDS, new_dir)
+    csv = new_dir / "cards.csv"
+    text = csv.read_text()
+    csv.write_text(text.replace("1,Bee,bug,2,Ant\n", "") + "9,Wasp,bug,3,Bee\n")
+    (detail,) = [c.detail for c in diff_specs(old_dir / "game.yaml", new_dir / "game.yaml")]
+    assert detail == "the data in cards.csv: row Wasp added; row Bee removed"
+    csv.write_text(text.replace("0,Ant,", "7,Ant,"))  # the id column: not one the spec declares
+    (detail,) = [c.detail for c in diff_specs(old_dir / "game.yaml", new_dir / "game.yaml")]
+    assert detail == "the data in cards.csv (no column the spec uses)"
+
+
+def test_diff_of_one_spec_compares_with_git(tmp_path, capsys, monkeypatch):
+    """`specc diff SPEC`: the spec and its tables against git's HEAD (or --since REV)."""
+    import subprocess
+
+    repo = tmp_path / "repo"
+    shutil.copytree(CARDS, repo / "game")
+    run = lambda *a: subprocess.run(["git", *a], cwd=repo, check=True, capture_output=True)  # noqa: E731
+    run("init", "-q")
+    run("-c", "user.name=t", "-c", "user.email=t@t", "add", ".")
+    run("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "cards")
+    spec = repo / "game" / "game.yaml"
+    assert main(["diff", str(spec)]) == 0
+    assert "no rule, table or kernel changed" in capsys.readouterr().out
+    csv = repo / "game" / "cards.csv"
+    csv.write_text(csv.read_text().replace("1,Bee,bug,2,Ant", "1,Bee,bug,5,Ant"))
+    assert main(["diff", str(spec)]) == 1
+    assert capsys.readouterr().out.strip() == "changed  tables.CARDS: the data in cards.csv: row Bee: power 2 -> 5"
+    assert main(["diff", str(spec), "--since", "nosuchrev"]) == 2
+    err = capsys.readouterr().err
+    assert "nosuchrev" in err and "Traceback" not in err
 
 
 def test_diff_reports_a_bad_spec_as_one_line(tmp_path, capsys):
