@@ -299,7 +299,7 @@ def legal_action_mask(s: State) -> jax.Array:
     """Which flat actions are legal in `s` (none once the episode has ended)."""
     parts = []
     # drop: its guard evaluated over the whole parameter grid
-    guard = lambda col: (s.board[0, col] == 0)
+    guard = lambda col: s.board[0, col] == 0
     guard = jax.vmap(guard, in_axes=(0,))
     parts.append(jnp.ravel(guard(jnp.arange(0, 7, dtype=jnp.int32))))
     mask = jnp.concatenate(parts) if len(parts) > 1 else parts[0]
@@ -313,7 +313,7 @@ def _effect_drop(s: State, params, key) -> State:
     terminated = s.terminated
     current_player = s.current_player
     row = 5 - jnp.sum(
-        jax.vmap(lambda r: (board[r, col] != 0))(jnp.arange(0, 6, dtype=jnp.int32)),
+        jax.vmap(lambda r: board[r, col] != 0)(jnp.arange(0, 6, dtype=jnp.int32)),
         axis=0,
         dtype=jnp.int32,
     )
@@ -353,7 +353,7 @@ def _effect_drop(s: State, params, key) -> State:
     rewards__2 = _outcome(current_player, 1.0)
     terminated__3 = jnp.bool_(True)
     cond__4 = jnp.all(
-        jax.vmap(lambda c: (board[0, c] != 0))(jnp.arange(0, 7, dtype=jnp.int32)), axis=0
+        jax.vmap(lambda c: board[0, c] != 0)(jnp.arange(0, 7, dtype=jnp.int32)), axis=0
     )
     rewards__5 = jnp.zeros(2, jnp.float32)
     terminated__6 = jnp.bool_(True)

@@ -1484,8 +1484,7 @@ def invariants(s: State) -> jax.Array:
                 axis=0,
             ),
             jnp.all(
-                jax.vmap(lambda p: (s.hand_count[p] <= 10))(jnp.arange(0, 2, dtype=jnp.int32)),
-                axis=0,
+                jax.vmap(lambda p: s.hand_count[p] <= 10)(jnp.arange(0, 2, dtype=jnp.int32)), axis=0
             ),
             jnp.all(
                 jax.vmap(
@@ -1511,7 +1510,7 @@ def invariants(s: State) -> jax.Array:
             jnp.logical_and(
                 jnp.logical_and((DECK_ROWS[0, 0] == 0), (DECK_ROWS[3, 1] == 48)),
                 jnp.all(
-                    jax.vmap(lambda d: (DECK_ROWS[d, 0] == DECK_ROWS[(d - 1), 1]))(
+                    jax.vmap(lambda d: DECK_ROWS[d, 0] == DECK_ROWS[(d - 1), 1])(
                         jnp.arange(1, 4, dtype=jnp.int32)
                     ),
                     axis=0,
@@ -1562,7 +1561,7 @@ def invariants(s: State) -> jax.Array:
                 jax.vmap(
                     lambda d: jnp.logical_and(
                         jnp.all(
-                            jax.vmap(lambda c: (jnp.sum((DECKS[d] == c), dtype=jnp.int32) <= 2))(
+                            jax.vmap(lambda c: jnp.sum((DECKS[d] == c), dtype=jnp.int32) <= 2)(
                                 jnp.arange(0, 40, dtype=jnp.int32)
                             ),
                             axis=0,
@@ -1582,7 +1581,7 @@ def invariants(s: State) -> jax.Array:
             jnp.all(
                 jax.vmap(
                     lambda d: jnp.all(
-                        jax.vmap(lambda t: ((t < DECK_TYPE_COUNT[d]) == (DECK_TYPES[d, t] >= 0)))(
+                        jax.vmap(lambda t: (t < DECK_TYPE_COUNT[d]) == (DECK_TYPES[d, t] >= 0))(
                             jnp.arange(0, 3, dtype=jnp.int32)
                         ),
                         axis=0,
@@ -1650,7 +1649,7 @@ def legal_action_mask(s: State) -> jax.Array:
         jnp.logical_or(
             (s.card[s.current_player, 0] < 0),
             jnp.any(
-                jax.vmap(lambda t: (s.card[s.current_player, t] < 0))(
+                jax.vmap(lambda t: s.card[s.current_player, t] < 0)(
                     jnp.arange(1, 4, dtype=jnp.int32)
                 ),
                 axis=0,
@@ -1936,7 +1935,7 @@ def _effect_play_trainer(s: State, params, key) -> State:
     bench_basics__n_20__26 = card_effect__amt_13
 
     def loop_body__27(bench_basics__k_21, carry):
-        card, damage, energy, entered, deck, deck_count = carry
+        (card, damage, energy, entered, deck, deck_count) = carry
         bench_basics__i_22__28 = _choose(
             jax.random.bits(_site_key(key, 10, bench_basics__k_21), (), jnp.uint32),
             jnp.logical_and(
@@ -1999,7 +1998,7 @@ def _effect_play_trainer(s: State, params, key) -> State:
         entered__45 = jnp.where(cond__29, entered__37, entered)
         return (card__42, damage__43, energy__44, entered__45, deck__40, deck_count__41)
 
-    card__46, damage__47, energy__48, entered__49, deck__50, deck_count__51 = jax.lax.fori_loop(
+    (card__46, damage__47, energy__48, entered__49, deck__50, deck_count__51) = jax.lax.fori_loop(
         0, 1, loop_body__27, (card, damage, energy, entered, deck, deck_count)
     )
     cond__52 = card_effect__eff_12 == 12
@@ -2488,7 +2487,7 @@ def _effect_attack(s: State, params, key) -> State:
     bench_basics__n_66__48 = card_effect__amt_59__23
 
     def loop_body__49(bench_basics__k_67, carry):
-        card, damage, energy, entered, deck, deck_count = carry
+        (card, damage, energy, entered, deck, deck_count) = carry
         bench_basics__i_68__50 = _choose(
             jax.random.bits(_site_key(key, 16, bench_basics__k_67), (), jnp.uint32),
             jnp.logical_and(
@@ -2551,7 +2550,7 @@ def _effect_attack(s: State, params, key) -> State:
         entered__67 = jnp.where(cond__51, entered__59, entered)
         return (card__64, damage__65, energy__66, entered__67, deck__62, deck_count__63)
 
-    card__68, damage__69, energy__70, entered__71, deck__72, deck_count__73 = jax.lax.fori_loop(
+    (card__68, damage__69, energy__70, entered__71, deck__72, deck_count__73) = jax.lax.fori_loop(
         0, 1, loop_body__49, (card, damage__20, energy, entered, deck, deck_count)
     )
     cond__74 = card_effect__eff_58__22 == 12
@@ -2925,15 +2924,15 @@ def _effect_attack(s: State, params, key) -> State:
                     jnp.asarray(x, jnp.bool_)
                     for x in (
                         jnp.any(
-                            jax.vmap(
-                                lambda knockouts__ks_97: (card__223[0, knockouts__ks_97] >= 0)
-                            )(jnp.arange(1, 4, dtype=jnp.int32)),
+                            jax.vmap(lambda knockouts__ks_97: card__223[0, knockouts__ks_97] >= 0)(
+                                jnp.arange(1, 4, dtype=jnp.int32)
+                            ),
                             axis=0,
                         ),
                         jnp.any(
-                            jax.vmap(
-                                lambda knockouts__ks_98: (card__223[1, knockouts__ks_98] >= 0)
-                            )(jnp.arange(1, 4, dtype=jnp.int32)),
+                            jax.vmap(lambda knockouts__ks_98: card__223[1, knockouts__ks_98] >= 0)(
+                                jnp.arange(1, 4, dtype=jnp.int32)
+                            ),
                             axis=0,
                         ),
                     )
@@ -3179,13 +3178,13 @@ def _effect_attack(s: State, params, key) -> State:
                     for x in (
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_110: (card__298[0, knockouts__ks_110] >= 0)
+                                lambda knockouts__ks_110: card__298[0, knockouts__ks_110] >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_111: (card__298[1, knockouts__ks_111] >= 0)
+                                lambda knockouts__ks_111: card__298[1, knockouts__ks_111] >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
@@ -3818,15 +3817,15 @@ def _effect_end_turn(s: State, params, key) -> State:
                     jnp.asarray(x, jnp.bool_)
                     for x in (
                         jnp.any(
-                            jax.vmap(
-                                lambda knockouts__ks_139: (card__90[0, knockouts__ks_139] >= 0)
-                            )(jnp.arange(1, 4, dtype=jnp.int32)),
+                            jax.vmap(lambda knockouts__ks_139: card__90[0, knockouts__ks_139] >= 0)(
+                                jnp.arange(1, 4, dtype=jnp.int32)
+                            ),
                             axis=0,
                         ),
                         jnp.any(
-                            jax.vmap(
-                                lambda knockouts__ks_140: (card__90[1, knockouts__ks_140] >= 0)
-                            )(jnp.arange(1, 4, dtype=jnp.int32)),
+                            jax.vmap(lambda knockouts__ks_140: card__90[1, knockouts__ks_140] >= 0)(
+                                jnp.arange(1, 4, dtype=jnp.int32)
+                            ),
                             axis=0,
                         ),
                     )

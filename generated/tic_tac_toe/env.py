@@ -296,7 +296,7 @@ def legal_action_mask(s: State) -> jax.Array:
     """Which flat actions are legal in `s` (none once the episode has ended)."""
     parts = []
     # place: its guard evaluated over the whole parameter grid
-    guard = lambda cell: (s.board[cell] == 0)
+    guard = lambda cell: s.board[cell] == 0
     guard = jax.vmap(guard, in_axes=(0,))
     parts.append(jnp.ravel(guard(jnp.arange(0, 9, dtype=jnp.int32))))
     mask = jnp.concatenate(parts) if len(parts) > 1 else parts[0]
@@ -313,7 +313,7 @@ def _effect_place(s: State, params, key) -> State:
     cond__1 = jnp.any(
         jax.vmap(
             lambda l: jnp.all(
-                jax.vmap(lambda k: (board[LINES[l, k]] == (current_player + 1)))(
+                jax.vmap(lambda k: board[LINES[l, k]] == (current_player + 1))(
                     jnp.arange(0, 3, dtype=jnp.int32)
                 ),
                 axis=0,
@@ -323,9 +323,7 @@ def _effect_place(s: State, params, key) -> State:
     )
     rewards__2 = _outcome(current_player, 1.0)
     terminated__3 = jnp.bool_(True)
-    cond__4 = jnp.all(
-        jax.vmap(lambda i: (board[i] != 0))(jnp.arange(0, 9, dtype=jnp.int32)), axis=0
-    )
+    cond__4 = jnp.all(jax.vmap(lambda i: board[i] != 0)(jnp.arange(0, 9, dtype=jnp.int32)), axis=0)
     rewards__5 = jnp.zeros(2, jnp.float32)
     terminated__6 = jnp.bool_(True)
     rewards__7 = jnp.where(cond__4, rewards__5, rewards)

@@ -7,22 +7,22 @@ import dataclasses
 import functools
 import itertools
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import black
 import jinja2
 
 from .. import ir
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"  # package data
 OUTCOME_VARS = ("rewards", "terminated", "truncated")
-_FORMAT = [True]  # render() formats with black unless inside unformatted()
+_FORMAT = [True]  # render() formats with ruff unless inside unformatted()
 
 
 @contextlib.contextmanager
 def unformatted() -> Iterator[None]:
-    """Generate code without black inside this block: the same code, faster (the fuzzer
+    """Generate code without formatting inside this block: the same code, faster (the fuzzer
     compiles thousands of specs in memory and never shows them)."""
     _FORMAT.append(False)
     try:
@@ -98,41 +98,41 @@ def nested(value: object) -> str:
     return repr(value)
 
 
-VERBATIM_LINES = 2000  # a generated body longer than this skips black (see `render`)
+# ruff's formatter (black's style, in Rust): a 5,000-statement effect formats in well under
+# a second, where black took about a minute. Options fixed here, so a project's own
+# configuration cannot change what specc generates.
+RUFF_FORMAT = ("format", "--isolated", "--line-length", "100", "--config", "format.skip-magic-trailing-comma = true")
+
+
+def format_python(code: str) -> str:
+    """Generated Python, formatted by ruff (the same text for the same input, always).
+    Raises RuntimeError with ruff's message if the code does not parse (a backend bug)."""
+    from ruff.__main__ import find_ruff_bin
+
+    done = subprocess.run(
+        [find_ruff_bin(), *RUFF_FORMAT, "--stdin-filename", "generated.py", "-"],
+        input=code,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"ruff could not format generated code: {done.stderr.strip()}")
+    return done.stdout
 
 
 def render(template: str, **context: object) -> str:
-    """Fill a template and format it with black.
-
-    A function body of more than VERBATIM_LINES lines (a 5,000-statement effect) is left
-    as the backend wrote it, indented and spaced but with long lines unbroken: black takes
-    about a minute on such a body, and its output would be just as deterministic.
-    """
-    verbatim: list[str] = []
-
-    def finalize(value: object) -> object:
-        if isinstance(value, str) and value.count("\n") >= VERBATIM_LINES:
-            indent = value[: len(value) - len(value.lstrip(" "))]
-            verbatim.append(value)
-            return f"{indent}_specc_verbatim_{len(verbatim) - 1}()"
-        return value
-
+    """Fill a template and format it with ruff (see RUFF_FORMAT)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        finalize=finalize,
     )
     env.filters["pyrepr"] = repr
     code = env.get_template(template).render(**context)
-    if _FORMAT[-1]:
-        code = black.format_str(code, mode=black.Mode(line_length=100, magic_trailing_comma=False))
-    for i, body in enumerate(verbatim):
-        indent = body[: len(body) - len(body.lstrip(" "))]
-        code = code.replace(f"{indent}_specc_verbatim_{i}()\n", body.rstrip("\n") + "\n", 1)
-    return code
+    return format_python(code) if _FORMAT[-1] else code
 
 
 @functools.cache
@@ -223,7 +223,7 @@ class ExprGen:
     """What each backend's expression generator shares: dispatch on the node class
     (`visit_<ClassName>`), without deep recursion on long chains `a + b + c ...`
     (their left spine is generated bottom up), and printed flat, `(a + b + c)`, rather than
-    `((a + b) + c)`: Python refuses 200 nested brackets, and black recurses on them."""
+    `((a + b) + c)`: Python refuses 200 nested brackets, and formatters recurse on them."""
 
     def gen(self, e: ir.Expr) -> str:
         done: dict[int, tuple[ir.Expr, str, frozenset | None]] = self.__dict__.setdefault("_done", {})

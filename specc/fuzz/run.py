@@ -37,7 +37,7 @@ def compile_text(spec_text: str, table_csv: str | None, name: str = "fz") -> Env
 
 def compile_file(path: str | Path) -> Environment:
     """Check and compile a spec file through the normal pipeline (loader, both backends),
-    in memory and without black; the generated modules are loaded from their text."""
+    in memory and unformatted; the generated modules are loaded from their text."""
     program = load_program(path)
     with unformatted():
         files = {"env.py": jax_backend.generate(program), "reference.py": python_backend.generate(program)}
