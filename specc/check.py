@@ -30,7 +30,7 @@ BUILTIN_STATE = {"current_player": INT32, "step_count": INT32}
 RESERVED = {
     "current_player", "step_count", "player", "observation", "legal_action_mask", "rewards",
     "terminated", "truncated", "key", "state", "action", "s", "jnp", "jax", "np", "lax",
-    "true", "false", "PLAYERS",
+    "true", "false", "PLAYERS", "repeat",
 }  # fmt: skip
 # what the generated modules define or import, and Python's keywords: a spec name equal to one
 # would shadow it in the generated code, or not parse (names starting with _ are theirs too)
@@ -349,6 +349,8 @@ class BlockChecker:
             var = self.ctx.fresh(self.proc, s.var) if self.proc else s.var
             body = self.block(s.body, scope.child({s.var: Binding("loop", INT32, ident=var)}), loop_vars + (var,))
             return [dataclasses.replace(s, var=var, lo=lo, hi=hi, body=body)]
+        if isinstance(s, ir.Repeat):
+            return self.repeat(s, scope, loop_vars, ec)
         if isinstance(s, ir.CallStmt):
             return self.call(s, scope, ec, loop_vars)
         if isinstance(s, ir.Return):
@@ -374,6 +376,43 @@ class BlockChecker:
             built = dataclasses.replace(node, test=test, then=then, orelse=orelse)
             orelse = (*hoisted, built)
         return built
+
+    def repeat(self, s: ir.Repeat, scope: Scope, loop_vars, ec: ExprChecker) -> list[ir.Stmt]:
+        """`repeat up to N while c: body` lowered to what every backend already runs:
+
+            going = true                # a hidden local
+            for i in 0..N:              # a hidden loop variable: chance draws per iteration
+                if going:
+                    going = c           # checked once before each iteration, the failing one too
+                    if going:
+                        body
+
+        so it means exactly that, on every backend (docs/language.md, Semantics: repeat)."""
+        count = ec.check(s.count)
+        if not isinstance(count, ir.Literal) or isinstance(count.value, bool) or not isinstance(count.value, int):
+            raise SpecError("`repeat up to N`: N must be a constant integer (the most times the block runs)", s.count.pos)
+        if count.value < 1:
+            raise SpecError(f"`repeat up to N`: N must be at least 1, not {count.value}", s.count.pos)
+        owner = self.proc or "repeat"
+        going, var = self.ctx.fresh(owner, "going"), self.ctx.fresh(owner, "i")
+        inner_vars = loop_vars + (var,)
+        body_scope = scope.child({var: Binding("loop", INT32, ident=var)})
+        tec = self.exprs(body_scope, inner_vars)
+        test = tec.check(s.test)
+        if not (test.type.is_bool and test.type.is_scalar):
+            raise SpecError(f"a repeat condition must be a single bool, not {test.type}", test.pos)
+        body = self.block(s.body, body_scope.child(), inner_vars)
+        flag = ir.Name(s.pos, name=going, kind="local", type=BOOL)
+        loop_body = (
+            *tec.hoist,  # what the condition's procedure calls run first
+            ir.Assign(s.test.pos, name=going, value=test, kind="local", type=BOOL),
+            ir.If(s.pos, test=flag, then=body),
+        )
+        lo = ir.Literal(s.pos, value=0, type=Type("int32", (), weak=True))
+        return [
+            ir.Assign(s.pos, name=going, value=ir.Literal(s.pos, value=True, type=BOOL), kind="local", type=BOOL),
+            ir.For(s.pos, var=var, lo=lo, hi=count, body=(ir.If(s.pos, test=flag, then=loop_body),)),
+        ]
 
     def assign(self, s: ir.Assign, scope: Scope, ec: ExprChecker) -> ir.Stmt:
         if isinstance(s.value, ir.Call) and s.value.func in self.ctx.procedures:

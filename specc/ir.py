@@ -223,6 +223,17 @@ class For(Stmt):
 
 
 @dataclass(frozen=True)
+class Repeat(Stmt):
+    """`repeat up to count while test: body`, as parsed. The checker lowers it to a `For`
+    over 0..count with a hidden "still going" local (see specc.check), so backends never
+    see it."""
+
+    count: Expr = None  # type: ignore[assignment]
+    test: Expr = None  # type: ignore[assignment]
+    body: tuple[Stmt, ...] = ()
+
+
+@dataclass(frozen=True)
 class CallStmt(Stmt):
     """A statement call: an outcome (win, lose, draw, terminate, truncate) or reward.
     Procedure calls never reach the IR: the checker inlines them (specc.procedures)."""
