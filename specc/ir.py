@@ -234,6 +234,21 @@ class Repeat(Stmt):
 
 
 @dataclass(frozen=True)
+class Choice(Stmt):
+    """`name = choice(who, options)`: the effect stops until player `who` picks one of the
+    true entries of `options` (bool[K]); the pick (0..K-1, or -1 when none is true) goes to
+    `name`. `index` numbers the choice points of the spec from 1. The checker makes it and
+    specc.choices lowers it into steps (backends never see it)."""
+
+    name: str = ""
+    kind: str = ""  # local, state or builtin, as an Assign's
+    type: Type | None = None  # the target's type (an int scalar)
+    who: Expr = None  # type: ignore[assignment]
+    options: Expr = None  # type: ignore[assignment]
+    index: int = 0
+
+
+@dataclass(frozen=True)
 class CallStmt(Stmt):
     """A statement call: an outcome (win, lose, draw, terminate, truncate) or reward.
     Procedure calls never reach the IR: the checker inlines them (specc.procedures)."""
