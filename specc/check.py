@@ -294,7 +294,9 @@ class ExprChecker:
         if e.func in OUTCOMES:
             raise SpecError(f"{e.func}() is a statement, not a value", e.pos)
         if e.func == "choice":
-            raise SpecError("choice() stands alone on the right of an assignment: pick = choice(player, options)", e.pos)
+            raise SpecError(
+                "choice() stands alone on the right of an assignment: pick = choice(player, options)", e.pos
+            )
         if e.func not in FUNCTIONS and e.func not in CHANCE:
             hint = _did_you_mean(e.func, list(FUNCTIONS) + list(CHANCE))
             raise SpecError(f"unknown function {e.func!r}{hint}", e.pos)
@@ -393,7 +395,9 @@ class BlockChecker:
         so it means exactly that, on every backend (docs/language.md, Semantics: repeat)."""
         count = ec.check(s.count)
         if not isinstance(count, ir.Literal) or isinstance(count.value, bool) or not isinstance(count.value, int):
-            raise SpecError("`repeat up to N`: N must be a constant integer (the most times the block runs)", s.count.pos)
+            raise SpecError(
+                "`repeat up to N`: N must be a constant integer (the most times the block runs)", s.count.pos
+            )
         if count.value < 1:
             raise SpecError(f"`repeat up to N`: N must be at least 1, not {count.value}", s.count.pos)
         owner = self.proc or "repeat"
@@ -422,7 +426,10 @@ class BlockChecker:
         call = s.value
         assert isinstance(call, ir.Call)
         if not self.section.startswith("action "):
-            raise SpecError(f"choice() is allowed only in an action's effect (or a procedure it calls), not in {self.section}", call.pos)
+            raise SpecError(
+                f"choice() is allowed only in an action's effect (or a procedure it calls), not in {self.section}",
+                call.pos,
+            )
         if ec.loop_vars:
             raise SpecError(
                 "a choice inside a loop (for or repeat) is not supported yet: make the choice before or after the loop",
@@ -431,12 +438,17 @@ class BlockChecker:
         if s.op != "=" or s.indices:
             raise SpecError("the pick of a choice goes to a plain name: x = choice(player, options)", s.pos)
         if len(call.args) != 2:
-            raise SpecError(f"choice() takes 2 arguments (the player who chooses, a bool[K] of options), got {len(call.args)}", call.pos)
+            raise SpecError(
+                f"choice() takes 2 arguments (the player who chooses, a bool[K] of options), got {len(call.args)}",
+                call.pos,
+            )
         options, who = ec.check(call.args[1]), ec.check(call.args[0])
         if not (who.type.is_int and who.type.is_scalar):
             raise SpecError(f"the player who chooses must be an integer, not {who.type}", who.pos)
         if not (options.type.is_bool and len(options.type.shape) == 1):
-            raise SpecError(f"the options of a choice must be a bool[K] array (K options), not {options.type}", options.pos)
+            raise SpecError(
+                f"the options of a choice must be a bool[K] array (K options), not {options.type}", options.pos
+            )
         b = scope.lookup(s.name)
         if b is None:
             _check_local_name(s.name, s.pos)

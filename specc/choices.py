@@ -257,7 +257,7 @@ def lower(actions: list[ir.Action]) -> tuple[list[ir.Action], list[ir.StateField
         ir.StateField(PLAYER, INT32, _int(pos, 0), None, pos, "none"),
         ir.StateField(MASK, Type("bool", (width,)), ir.Literal(pos, value=False, type=BOOL), None, pos, "none"),
     ]
-    for (name, t), field in low.saved.items():
+    for (_, t), field in low.saved.items():
         value = False if t.is_bool else (0.0 if t.is_float else 0)
         zero = ir.Literal(pos, value=value, type=literal_type(value))
         hidden.append(ir.StateField(field, t, zero, None, pos, "none"))
