@@ -135,7 +135,8 @@ def plans(draw: Callable, max_actions: int = 24) -> Plan:
         legal: Frag = "true"
         if draw(st.integers(0, 2)):
             legal = ExprGen(draw, ascope.child(calls="let"), depth=2).expr("bool").frag
-        gen = BlockGen(draw, players, outcomes=True, procs=scope.funcs, choices=True)
+        choices = draw(st.integers(0, 2)) == 0  # a choice point in about a third of the effects
+        gen = BlockGen(draw, players, outcomes=True, procs=scope.funcs, choices=choices)
         effect = tuple(gen.block(ascope.child(), 0, draw(st.integers(1, 3)), 1))
         seeds = tuple(draw(st.integers(0, 2**32 - 1)) for _ in range(draw(st.integers(1, 2))))
         actions.append(ActionPlan(f"act{k}", tuple(params), legal, effect, seeds))
