@@ -413,12 +413,12 @@ class BlockChecker:
         loop_body = (
             *tec.hoist,  # what the condition's procedure calls run first
             ir.Assign(s.test.pos, name=going, value=test, kind="local", type=BOOL),
-            ir.If(s.pos, test=flag, then=body),
+            ir.If(s.pos, test=flag, then=body, origin="specc"),
         )
         lo = ir.Literal(s.pos, value=0, type=Type("int32", (), weak=True))
         return [
             ir.Assign(s.pos, name=going, value=ir.Literal(s.pos, value=True, type=BOOL), kind="local", type=BOOL),
-            ir.For(s.pos, var=var, lo=lo, hi=count, body=(ir.If(s.pos, test=flag, then=loop_body),)),
+            ir.For(s.pos, var=var, lo=lo, hi=count, body=(ir.If(s.pos, test=flag, then=loop_body, origin="specc"),)),
         ]
 
     def choice(self, s: ir.Assign, scope: Scope, ec: ExprChecker) -> ir.Stmt:

@@ -125,6 +125,8 @@ class _Lowering:
         self.width = width  # the widest choice's number of options
         self.saved: dict[tuple[str, Type], str] = {}  # (local, type) -> its hidden field
         self.segments: dict[int, ir.Block] = {}  # choice index -> its segment
+        self.owner: dict[int, str] = {}  # choice index -> the action whose effect it is in
+        self.action = ""  # the action being lowered
 
     def field_for(self, name: str, t: Type) -> str:
         if (name, t) not in self.saved:
@@ -159,7 +161,7 @@ class _Lowering:
             if rest:  # the rest runs now only if nothing stopped for a pick
                 idle = ir.Binary(s.pos, op="==", left=_name(s.pos, PENDING, "state", INT32), right=_int(s.pos, 0),
                                  type=BOOL)  # fmt: skip
-                out.append(ir.If(s.pos, test=idle, then=self.block(rest, env, tail)))
+                out.append(ir.If(s.pos, test=idle, then=self.block(rest, env, tail), origin="specc"))
             break
         return tuple(out)
 
@@ -175,6 +177,7 @@ class _Lowering:
             if c.kind == "local":
                 inner[c.name] = c.type
             self.segments[c.index] = (*restore, pick, *self.block(tail, inner, ()))
+            self.owner[c.index] = self.action
         k = c.options.type.shape[0]
         opts = f"choice__options_{c.index}"
         opts_t = c.options.type
@@ -194,8 +197,8 @@ class _Lowering:
         any_ = ir.Call(pos, func="any", args=(opts_name,), type=BOOL)
         first = [_assign(pos, opts, "local", opts_t, c.options)]
         if c.kind == "local":  # a local is defined on both paths (the JAX backend merges only those)
-            return [*first, none, ir.If(pos, test=any_, then=tuple(stop))]
-        return [*first, ir.If(pos, test=any_, then=tuple(stop), orelse=(none,))]
+            return [*first, none, ir.If(pos, test=any_, then=tuple(stop), origin="specc")]
+        return [*first, ir.If(pos, test=any_, then=tuple(stop), orelse=(none,), origin="specc")]
 
 
 def _choices(node: object) -> list[ir.Choice]:
@@ -228,6 +231,7 @@ def lower(actions: list[ir.Action]) -> tuple[list[ir.Action], list[ir.StateField
             effect = a.effect
         else:
             env = {p.name: INT32 for p in a.params}
+            low.action = a.name
             start = _assign(a.pos, MOVER, "local", INT32, _name(a.pos, "current_player", "builtin", INT32))
             effect = low.block((start, *_pays_mover(a.effect)), env, ())
         idle = ir.Binary(a.pos, op="==", left=_name(a.pos, PENDING, "state", INT32), right=_int(a.pos, 0), type=BOOL)
@@ -238,7 +242,8 @@ def lower(actions: list[ir.Action]) -> tuple[list[ir.Action], list[ir.StateField
     chain: ir.Block = ()
     for index in sorted(low.segments, reverse=True):
         test = ir.Binary(pos, op="==", left=_name(pos, resume, "local", INT32), right=_int(pos, index), type=BOOL)
-        chain = (ir.If(pos, test=test, then=_to_local(low.segments[index]), orelse=chain),)
+        segment = _to_local(low.segments[index])
+        chain = (ir.If(pos, test=test, then=segment, orelse=chain, origin=f"segment:{low.owner[index]}"),)
     effect = (
         _assign(pos, resume, "local", INT32, _name(pos, PENDING, "state", INT32)),
         _assign(pos, PENDING, "state", INT32, _int(pos, 0)),

@@ -209,9 +209,13 @@ class Assign(Stmt):
 
 @dataclass(frozen=True)
 class If(Stmt):
+    """`origin` says who wrote it, for rule coverage: "" the spec; "specc" the compiler (no
+    coverage point); "segment:ACTION" a choice's dispatch, its branch the rest of ACTION's effect."""
+
     test: Expr = None  # type: ignore[assignment]
     then: tuple[Stmt, ...] = ()
     orelse: tuple[Stmt, ...] = ()
+    origin: str = ""
 
 
 @dataclass(frozen=True)

@@ -210,3 +210,24 @@ def test_an_action_named_choice_is_refused_where_choices_are_made(tmp_path) -> N
     text = BAD.format(extra="", body="x = choice(0, [true])")
     text = text.replace("actions:\n", "actions:\n  @@choice:\n    effect: pass\n")
     assert "may not be named 'choice'" in fault(text, tmp_path)
+
+
+def test_rule_coverage_counts_the_rest_of_an_effect_under_its_own_action() -> None:
+    """The compiler's own ifs (options, pending guards, the dispatch) are no coverage points,
+    and the rest of an effect run after a pick counts for the action it belongs to."""
+    import ast
+    from pathlib import Path
+
+    from specc.backends.python_backend import generate
+    from specc.loader import load_program
+
+    spec = Path(__file__).resolve().parent / "data" / "choice" / "skirmish.yaml"
+    code = generate(load_program(spec), coverage=True)
+    assigns = [n for n in ast.parse(code).body if isinstance(n, ast.Assign)]
+    found = [n.value for n in assigns if getattr(n.targets[0], "id", "") == "COVERAGE_POINTS"]
+    points = ast.literal_eval(found[0])
+    assert points == [
+        "action attach", "attach: if at line 22: true", "attach: if at line 22: false",
+        "action strike", "strike: if at line 35: true", "strike: if at line 38: true",
+        "strike: if at line 38: false", "strike: if at line 35: false", "action choice",
+    ]  # fmt: skip
