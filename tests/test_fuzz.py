@@ -53,18 +53,18 @@ def _calls(plan: Plan) -> tuple[bool, bool]:
 
 def test_new_constructs_appear_in_drawn_plans() -> None:
     """one_hot, concat, procedures with `returns:` (called inside expressions and as a whole
-    right side), `repeat` and `choice` each appear in 30 drawn plans, and functions with statements are not where
+    right side), `repeat` and `choice` each appear in 60 drawn plans, and functions with statements are not where
     the language forbids them (guards, observe)."""
     seen: list[Plan] = []
 
-    @settings(max_examples=30, deadline=None, database=None, derandomize=True, phases=[Phase.generate],
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))  # fmt: skip
     @given(plans(max_actions=8))
     def draw(plan: Plan) -> None:
         seen.append(plan)
 
     draw()
-    assert len(seen) == 30
+    assert len(seen) == 60
     texts = [render_spec(p, "fz", "fz.csv") for p in seen]
     counts = {
         "one_hot": sum("one_hot(" in t for t in texts),

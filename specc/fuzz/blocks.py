@@ -52,7 +52,7 @@ class BlockGen:
         if depth > 0:
             kinds += ["if", "if", "for", "repeat"]
         if self.choices:
-            kinds.append("choice")
+            kinds += ["choice", "choice"]
         if self.outcomes:
             kinds += ["outcome", "current"]
         if self.procs:

@@ -135,7 +135,7 @@ def plans(draw: Callable, max_actions: int = 24) -> Plan:
         legal: Frag = "true"
         if draw(st.integers(0, 2)):
             legal = ExprGen(draw, ascope.child(calls="let"), depth=2).expr("bool").frag
-        choices = draw(st.integers(0, 2)) == 0  # a choice point in about a third of the effects
+        choices = draw(st.booleans())  # choice points in about half of the effects
         gen = BlockGen(draw, players, outcomes=True, procs=scope.funcs, choices=choices)
         effect = tuple(gen.block(ascope.child(), 0, draw(st.integers(1, 3)), 1))
         seeds = tuple(draw(st.integers(0, 2**32 - 1)) for _ in range(draw(st.integers(1, 2))))
