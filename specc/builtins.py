@@ -412,6 +412,13 @@ SEMANTICS: dict[str, str] = {
     "truncate": "no edge",
     "reward": "a player outside 0..players-1 (reward(x) when current_player is not a player) is paid "
     "nothing; NaN and inf are paid as they are",
+    "repeat": "`repeat up to N while c`: c is checked before each iteration (the failing check "
+    "included) and the block runs while it holds; c false at once: zero iterations; after N iterations "
+    "the loop just stops, c unchecked. Chance in c or the block draws per iteration",
+    "choice": "`x = choice(p, options)`: no true option: x = -1 and the effect goes on in the same step; "
+    "else the step ends with current_player = p (any int: outside 0..players-1 it is as any such "
+    "current_player) and only `choice(k)` legal for the true options k; the pick resumes the effect with "
+    "x = k and current_player restored",
     "observe(state, p)": "p is a player id if it is a whole number in 0..players-1 (any Python, NumPy or "
     "JAX integer, float or bool; True is 1); any other p (-1, players, 2.5, NaN, 2**40) sees an all-zero "
     "observation, so no id can see hidden fields",

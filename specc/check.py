@@ -30,7 +30,7 @@ BUILTIN_STATE = {"current_player": INT32, "step_count": INT32}
 RESERVED = {
     "current_player", "step_count", "player", "observation", "legal_action_mask", "rewards",
     "terminated", "truncated", "key", "state", "action", "s", "jnp", "jax", "np", "lax",
-    "true", "false", "PLAYERS",
+    "true", "false", "PLAYERS", "repeat", "choice",
 }  # fmt: skip
 # what the generated modules define or import, and Python's keywords: a spec name equal to one
 # would shadow it in the generated code, or not parse (names starting with _ are theirs too)
@@ -68,6 +68,7 @@ class Context:
     param_actions: dict[str, str] = field(default_factory=dict)  # parameter name -> its first action
     next_site: int = 0
     chance_sites: list[str] = field(default_factory=list)  # section of each site
+    choices: int = 0  # choice points handed out so far (ir.Choice.index)
 
     def fresh(self, proc: str, name: str) -> str:
         """A hidden name for a procedure's local: unique in the spec, and no user's name
@@ -292,6 +293,10 @@ class ExprChecker:
             return call(self, e)
         if e.func in OUTCOMES:
             raise SpecError(f"{e.func}() is a statement, not a value", e.pos)
+        if e.func == "choice":
+            raise SpecError(
+                "choice() stands alone on the right of an assignment: pick = choice(player, options)", e.pos
+            )
         if e.func not in FUNCTIONS and e.func not in CHANCE:
             hint = _did_you_mean(e.func, list(FUNCTIONS) + list(CHANCE))
             raise SpecError(f"unknown function {e.func!r}{hint}", e.pos)
@@ -349,6 +354,8 @@ class BlockChecker:
             var = self.ctx.fresh(self.proc, s.var) if self.proc else s.var
             body = self.block(s.body, scope.child({s.var: Binding("loop", INT32, ident=var)}), loop_vars + (var,))
             return [dataclasses.replace(s, var=var, lo=lo, hi=hi, body=body)]
+        if isinstance(s, ir.Repeat):
+            return self.repeat(s, scope, loop_vars, ec)
         if isinstance(s, ir.CallStmt):
             return self.call(s, scope, ec, loop_vars)
         if isinstance(s, ir.Return):
@@ -375,7 +382,92 @@ class BlockChecker:
             orelse = (*hoisted, built)
         return built
 
+    def repeat(self, s: ir.Repeat, scope: Scope, loop_vars, ec: ExprChecker) -> list[ir.Stmt]:
+        """`repeat up to N while c: body` lowered to what every backend already runs:
+
+            going = true                # a hidden local
+            for i in 0..N:              # a hidden loop variable: chance draws per iteration
+                if going:
+                    going = c           # checked once before each iteration, the failing one too
+                    if going:
+                        body
+
+        so it means exactly that, on every backend (docs/language.md, Semantics: repeat)."""
+        count = ec.check(s.count)
+        if not isinstance(count, ir.Literal) or isinstance(count.value, bool) or not isinstance(count.value, int):
+            raise SpecError(
+                "`repeat up to N`: N must be a constant integer (the most times the block runs)", s.count.pos
+            )
+        if count.value < 1:
+            raise SpecError(f"`repeat up to N`: N must be at least 1, not {count.value}", s.count.pos)
+        owner = self.proc or "repeat"
+        going, var = self.ctx.fresh(owner, "going"), self.ctx.fresh(owner, "i")
+        inner_vars = loop_vars + (var,)
+        body_scope = scope.child({var: Binding("loop", INT32, ident=var)})
+        tec = self.exprs(body_scope, inner_vars)
+        test = tec.check(s.test)
+        if not (test.type.is_bool and test.type.is_scalar):
+            raise SpecError(f"a repeat condition must be a single bool, not {test.type}", test.pos)
+        body = self.block(s.body, body_scope.child(), inner_vars)
+        flag = ir.Name(s.pos, name=going, kind="local", type=BOOL)
+        loop_body = (
+            *tec.hoist,  # what the condition's procedure calls run first
+            ir.Assign(s.test.pos, name=going, value=test, kind="local", type=BOOL),
+            ir.If(s.pos, test=flag, then=body, origin="specc"),
+        )
+        lo = ir.Literal(s.pos, value=0, type=Type("int32", (), weak=True))
+        return [
+            ir.Assign(s.pos, name=going, value=ir.Literal(s.pos, value=True, type=BOOL), kind="local", type=BOOL),
+            ir.For(s.pos, var=var, lo=lo, hi=count, body=(ir.If(s.pos, test=flag, then=loop_body, origin="specc"),)),
+        ]
+
+    def choice(self, s: ir.Assign, scope: Scope, ec: ExprChecker) -> ir.Stmt:
+        """`x = choice(who, options)` (see specc.choices): checked here, lowered into steps later."""
+        call = s.value
+        assert isinstance(call, ir.Call)
+        if not self.section.startswith("action "):
+            raise SpecError(
+                f"choice() is allowed only in an action's effect (or a procedure it calls), not in {self.section}",
+                call.pos,
+            )
+        if ec.loop_vars:
+            raise SpecError(
+                "a choice inside a loop (for or repeat) is not supported yet: make the choice before or after the loop",
+                call.pos,
+            )
+        if s.op != "=" or s.indices:
+            raise SpecError("the pick of a choice goes to a plain name: x = choice(player, options)", s.pos)
+        if len(call.args) != 2:
+            raise SpecError(
+                f"choice() takes 2 arguments (the player who chooses, a bool[K] of options), got {len(call.args)}",
+                call.pos,
+            )
+        options, who = ec.check(call.args[1]), ec.check(call.args[0])
+        if not (who.type.is_int and who.type.is_scalar):
+            raise SpecError(f"the player who chooses must be an integer, not {who.type}", who.pos)
+        if not (options.type.is_bool and len(options.type.shape) == 1):
+            raise SpecError(
+                f"the options of a choice must be a bool[K] array (K options), not {options.type}", options.pos
+            )
+        b = scope.lookup(s.name)
+        if b is None:
+            _check_local_name(s.name, s.pos)
+            if s.name in RESERVED or s.name in self.ctx.procedures or s.name.startswith("_"):
+                raise SpecError(f"{s.name!r} is reserved", s.pos)
+            ident = self.ctx.fresh(self.proc, s.name) if self.proc else None
+            b = Binding("local", INT32, ident=ident)
+            scope.define(s.name, b)
+        elif b.kind not in ("local", "state", "builtin") or s.name == "step_count":
+            raise SpecError(f"cannot assign to {s.name!r} ({_KIND_WORDS.get(b.kind, b.kind)})", s.pos)
+        elif not (b.type.is_int and b.type.is_scalar and b.type.dtype == "int32"):
+            raise SpecError(f"the pick of a choice is an int32, so it cannot go to {s.name!r} of type {b.type}", s.pos)
+        self.ctx.choices += 1
+        return ir.Choice(s.pos, name=b.ident or s.name, kind=b.kind, type=b.type, who=who, options=options,
+                         index=self.ctx.choices)  # fmt: skip
+
     def assign(self, s: ir.Assign, scope: Scope, ec: ExprChecker) -> ir.Stmt:
+        if isinstance(s.value, ir.Call) and s.value.func == "choice":
+            return self.choice(s, scope, ec)
         if isinstance(s.value, ir.Call) and s.value.func in self.ctx.procedures:
             from .procedures import call  # the whole right side: a procedure that changes the state may run
 
@@ -439,7 +531,7 @@ class BlockChecker:
             stmts, _ = inline(ec, self.ctx.procedures[s.func], s.pos, s.args)
             return stmts
         if s.func not in OUTCOMES:
-            if s.func in FUNCTIONS or s.func in CHANCE or s.func in self.ctx.kernels:
+            if s.func in FUNCTIONS or s.func in CHANCE or s.func in self.ctx.kernels or s.func == "choice":
                 raise SpecError(f"{s.func}() gives a value; assign it (x = {s.func}(...))", s.pos)
             hint = _did_you_mean(s.func, list(OUTCOMES) + list(self.ctx.procedures))
             raise SpecError(f"unknown statement {s.func!r}{hint}", s.pos)
@@ -673,6 +765,12 @@ def build_program(spec: Spec, source: Source, kernel_bodies: dict | None = None)
         actions.append(ir.Action(name, index, tuple(params), legal, effect, offset, size, source.key_pos(path)))
         offset += size
     step_uses_chance = ctx.next_site > step_sites_before
+    if ctx.choices:  # choice points become steps: a `choice` action and hidden fields (specc.choices)
+        from .choices import lower
+
+        actions, hidden = lower(actions)
+        ctx.fields.update({f.name: f for f in hidden})
+        offset = actions[-1].offset + actions[-1].size
 
     obs_scope = state_scope.child({"player": Binding("builtin", INT32)})
     obs_type = _parse_type(spec.observe.type, source, ("observe", "type"))

@@ -209,9 +209,13 @@ class Assign(Stmt):
 
 @dataclass(frozen=True)
 class If(Stmt):
+    """`origin` says who wrote it, for rule coverage: "" the spec; "specc" the compiler (no
+    coverage point); "segment:ACTION" a choice's dispatch, its branch the rest of ACTION's effect."""
+
     test: Expr = None  # type: ignore[assignment]
     then: tuple[Stmt, ...] = ()
     orelse: tuple[Stmt, ...] = ()
+    origin: str = ""
 
 
 @dataclass(frozen=True)
@@ -220,6 +224,32 @@ class For(Stmt):
     lo: Expr = None  # type: ignore[assignment]
     hi: Expr = None  # type: ignore[assignment]
     body: tuple[Stmt, ...] = ()
+
+
+@dataclass(frozen=True)
+class Repeat(Stmt):
+    """`repeat up to count while test: body`, as parsed. The checker lowers it to a `For`
+    over 0..count with a hidden "still going" local (see specc.check), so backends never
+    see it."""
+
+    count: Expr = None  # type: ignore[assignment]
+    test: Expr = None  # type: ignore[assignment]
+    body: tuple[Stmt, ...] = ()
+
+
+@dataclass(frozen=True)
+class Choice(Stmt):
+    """`name = choice(who, options)`: the effect stops until player `who` picks one of the
+    true entries of `options` (bool[K]); the pick (0..K-1, or -1 when none is true) goes to
+    `name`. `index` numbers the choice points of the spec from 1. The checker makes it and
+    specc.choices lowers it into steps (backends never see it)."""
+
+    name: str = ""
+    kind: str = ""  # local, state or builtin, as an Assign's
+    type: Type | None = None  # the target's type (an int scalar)
+    who: Expr = None  # type: ignore[assignment]
+    options: Expr = None  # type: ignore[assignment]
+    index: int = 0
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,8 @@ def effects(stmts: ir.Block) -> str:
             return f"{s.name!r}"
         if isinstance(s, ir.CallStmt):
             return f"the outcome ({s.func}())"
+        if isinstance(s, ir.Choice):
+            return "'current_player' (a choice)"
     return ""
 
 

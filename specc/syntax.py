@@ -141,6 +141,11 @@ class _ToIR(Transformer_NonRecursive):
         var, (lo, hi), body = children
         return ir.For(self._pos(meta), var=str(var), lo=lo, hi=hi, body=body)
 
+    @v_args(meta=True)
+    def repeat_stmt(self, meta, children):
+        count, test, body = children
+        return ir.Repeat(self._pos(meta), count=count, test=test, body=body)
+
     def range(self, children):
         return (children[0], children[1])
 

@@ -34,8 +34,10 @@ KNOWN_DIVERGENT: set[str] = set()  # none today (subnormal floats were, until th
 def test_generated_specs_check_and_compile(plan) -> None:
     """Every drawn plan is a valid spec, with and without every edge guarded, and compiles."""
     for avoid in (frozenset(), frozenset(EDGE_KINDS)):
-        env = compile_text(render_spec(plan, "fz", "fz.csv", avoid), plan.table_csv)
-        assert len(env.program.actions) == len(plan.actions)
+        text = render_spec(plan, "fz", "fz.csv", avoid)
+        env = compile_text(text, plan.table_csv)
+        chooses = " = choice(" in text  # a spec that makes choices gets the `choice` action too
+        assert [a.name for a in env.program.actions] == [a.name for a in plan.actions] + ["choice"] * chooses
         assert "def step(" in env.files["env.py"] and "def step(" in env.files["reference.py"]
 
 
@@ -50,19 +52,19 @@ def _calls(plan: Plan) -> tuple[bool, bool]:
 
 
 def test_new_constructs_appear_in_drawn_plans() -> None:
-    """one_hot, concat and procedures with `returns:` (called inside expressions and as a whole
-    right side) each appear in 30 drawn plans, and functions with statements are not where
+    """one_hot, concat, procedures with `returns:` (called inside expressions and as a whole
+    right side), `repeat` and `choice` each appear in 60 drawn plans, and functions with statements are not where
     the language forbids them (guards, observe)."""
     seen: list[Plan] = []
 
-    @settings(max_examples=30, deadline=None, database=None, derandomize=True, phases=[Phase.generate],
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))  # fmt: skip
     @given(plans(max_actions=8))
     def draw(plan: Plan) -> None:
         seen.append(plan)
 
     draw()
-    assert len(seen) == 30
+    assert len(seen) == 60
     texts = [render_spec(p, "fz", "fz.csv") for p in seen]
     counts = {
         "one_hot": sum("one_hot(" in t for t in texts),
@@ -70,6 +72,8 @@ def test_new_constructs_appear_in_drawn_plans() -> None:
         "returns": sum("    returns: " in t for t in texts),
         "call in an expression": sum(_calls(p)[0] for p in seen),
         "call as a whole right side": sum(_calls(p)[1] for p in seen),
+        "repeat": sum("repeat up to " in t for t in texts),
+        "choice": sum(" = choice(" in t for t in texts),
     }
     assert min(counts.values()) >= 3, counts
     for plan in seen:

@@ -228,19 +228,26 @@ class PyBlock:
     def visit_If(self, s: ir.If) -> None:
         keyword = "if"
         while True:  # elif chains in a loop, not recursion (a thousand elifs)
+            counted = not s.origin  # the spec's own if: a coverage point (see ir.If.origin)
             where = f"{self.section}: if at line {s.test.pos.line}"
             self.out.line(f"{keyword} {self.expr(s.test)}:")
             self.out.indent += 1
-            self.hit(f"{where}: true")
+            if counted:
+                self.hit(f"{where}: true")
+            section = self.section
+            if s.origin.startswith("segment:"):  # the rest of that action's effect, after a choice
+                self.section = s.origin.removeprefix("segment:")
             self.block(s.then)
+            self.section = section
             self.out.indent -= 1
             if not (len(s.orelse) == 1 and isinstance(s.orelse[0], ir.If)):
                 break
             s, keyword = s.orelse[0], "elif"
-        if s.orelse or self.cover is not None:
+        if s.orelse or (self.cover is not None and counted):
             self.out.line("else:")
             self.out.indent += 1
-            self.hit(f"{where}: false")
+            if counted:
+                self.hit(f"{where}: false")
             if s.orelse or self.cover is None:
                 self.block(s.orelse)
             self.out.indent -= 1

@@ -18,10 +18,12 @@ class BlockGen:
     `procs`: the procedures callable as statements and as whole right sides here.
     `pure`: no state field, current_player or outcome is touched (a function's body).
     `straight`: only whole locals are assigned, no if/for/chance (a function callable anywhere).
+    `choices`: `x = choice(player, options)` may be drawn (an action's effect, outside loops).
     """
 
     def __init__(self, draw: Callable, players: int, *, outcomes: bool, procs: tuple[Sig, ...] = (),
-                 prefix: str = "v", exact_only: bool = False, pure: bool = False, straight: bool = False):  # fmt: skip
+                 prefix: str = "v", exact_only: bool = False, pure: bool = False, straight: bool = False,
+                 choices: bool = False):  # fmt: skip
         self.draw = draw
         self.players = players
         self.outcomes = outcomes and not pure
@@ -30,6 +32,7 @@ class BlockGen:
         self.exact_only = exact_only
         self.pure = pure or straight
         self.straight = straight
+        self.choices = choices and not self.pure
         self.counter = 0
 
     def pick(self, options: list):
@@ -47,7 +50,9 @@ class BlockGen:
     def stmt(self, scope: Scope, indent: int, depth: int) -> list[Frag]:
         kinds = ["assign", "assign", "index", "aug", "local", "local", "chance", "zone"]
         if depth > 0:
-            kinds += ["if", "if", "for"]
+            kinds += ["if", "if", "for", "repeat"]
+        if self.choices:
+            kinds += ["choice", "choice"]
         if self.outcomes:
             kinds += ["outcome", "current"]
         if self.procs:
@@ -99,6 +104,10 @@ class BlockGen:
             body = inner.block(g2.scope, indent + 4, self.draw(st.integers(1, 2)), depth - 1)
             self.counter = inner.counter
             return self.line(indent, f"for {var} in {f'({lo})' if lo < 0 else lo}..{hi}:") + body
+        if kind == "repeat":
+            return self.repeat(g, scope, indent, depth)
+        if kind == "choice":
+            return self.choice(g, scope, indent)
         if kind == "outcome":
             return self.outcome(g, indent)
         if kind == "current":
@@ -111,6 +120,30 @@ class BlockGen:
         if kind == "zone":
             return self.zone(g, scope, indent)
         return self.chance_stmt(g, scope, indent)
+
+    def repeat(self, g: ExprGen, scope: Scope, indent: int, depth: int) -> list[Frag]:
+        """`repeat up to N while COND:`, COND often a coin (drawn before each iteration)."""
+        n = self.draw(st.integers(1, 4))
+        kind = self.pick(["flip", "expr", "both"])
+        cond: Frag = "flip()" if kind == "flip" else g.expr("bool").frag
+        if kind == "both":
+            cond = cat("(", cond, ") and flip()")
+        inner = BlockGen(self.draw, self.players, outcomes=self.outcomes, procs=self.procs,
+                         prefix=f"{self.prefix}r", exact_only=True, pure=self.pure)  # fmt: skip
+        inner.counter = self.counter
+        body = inner.block(scope.child(), indent + 4, self.draw(st.integers(1, 2)), depth - 1)
+        self.counter = inner.counter
+        return self.line(indent, f"repeat up to {n} while ", cond, ":") + body
+
+    def choice(self, g: ExprGen, scope: Scope, indent: int) -> list[Frag]:
+        """`vN = choice(player, options)`: a new int32 local, the pick (or -1)."""
+        self.counter += 1
+        name = f"{self.prefix}{self.counter}"
+        p = g.expr(self.pick(list(INTS)))
+        who = Guard("current-player", "=", p.frag, f"clip({{x}}, 0, {self.players - 1})")
+        options = g.expr("bool", (self.pick([2, 3, 4]),))
+        scope.vars[name] = Var(name, "int32", (), "local")
+        return self.line(indent, f"{name} = choice(", who, ", ", options.frag, ")")
 
     def writable(self, scope: Scope) -> list[Var]:
         """The variables a statement here may assign (a pure body: its own locals only)."""

@@ -125,6 +125,8 @@ def plans(draw: Callable, max_actions: int = 24) -> Plan:
     init = tuple(init_gen.block(scope.fresh(), 0, draw(st.integers(0, 2)), 1)) if draw(st.booleans()) else ()
 
     actions = []
+    # choice points in about a third of the specs: they add a step kind, which costs compile time
+    chooses = draw(st.integers(0, 2)) == 0
     for k in range(draw(st.integers(1, max_actions))):
         ascope = scope.fresh()
         params = []
@@ -135,7 +137,7 @@ def plans(draw: Callable, max_actions: int = 24) -> Plan:
         legal: Frag = "true"
         if draw(st.integers(0, 2)):
             legal = ExprGen(draw, ascope.child(calls="let"), depth=2).expr("bool").frag
-        gen = BlockGen(draw, players, outcomes=True, procs=scope.funcs)
+        gen = BlockGen(draw, players, outcomes=True, procs=scope.funcs, choices=chooses)
         effect = tuple(gen.block(ascope.child(), 0, draw(st.integers(1, 3)), 1))
         seeds = tuple(draw(st.integers(0, 2**32 - 1)) for _ in range(draw(st.integers(1, 2))))
         actions.append(ActionPlan(f"act{k}", tuple(params), legal, effect, seeds))
