@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import SpecError
-from .rollouts import field_names, replay_backends, same, tolerances
+from .rollouts import compared_names, replay_backends, same, tolerances, value_of
 
 
 def replay(spec: str, seed: int, episode: int, actions: list[int], against: str | None = None,
@@ -26,18 +26,19 @@ def replay(spec: str, seed: int, episode: int, actions: list[int], against: str 
     left, right = (modules[b] for b in pair)
     labels = [SIDE_NAMES[b] + ":" for b in pair]
     width = max(map(len, labels))
-    names, tol = field_names(env.module), tolerances(env.module)
+    names, tol = compared_names(env.module), tolerances(env.module)  # fields and every player's view
     differs = False
     for t, js, ps in replay_backends(left, right, seed, episode, actions):
         label = "init" if t == 0 else f"step {t} (action {actions[t - 1]})"
-        bad = [n for n in names if not same(getattr(js, n), getattr(ps, n), tol.get(n))]
+        pairs = {n: (value_of(left, js, n), value_of(right, ps, n)) for n in names}
+        bad = [n for n, (a, b) in pairs.items() if not same(a, b, tol.get(n))]
         if bad:
             differs = True
             print(f"{label}: backends differ on {', '.join(bad)}")
             for n in bad:
                 print(f"  {n}:")
-                print(f"    {labels[0]:<{width}} {np.asarray(getattr(js, n)).tolist()}")
-                print(f"    {labels[1]:<{width}} {np.asarray(getattr(ps, n)).tolist()}")
+                print(f"    {labels[0]:<{width}} {pairs[n][0].tolist()}")
+                print(f"    {labels[1]:<{width}} {pairs[n][1].tolist()}")
         else:
             print(
                 f"{label}: backends agree (terminated={bool(ps.terminated)}, rewards={np.asarray(ps.rewards).tolist()})"

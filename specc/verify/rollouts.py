@@ -1,9 +1,10 @@
-"""Level 3: random-policy episodes in lock-step on every backend, every field compared.
+"""Level 3: random-policy episodes in lock-step on every backend, every field and every
+player's observation compared.
 
 Each backend is a Side (sides.py): JAX steps the whole batch vmapped, C with its batched
 call, the Python reference one live episode at a time. The first side (the reference, when
-it takes part) is the baseline; every other is compared with it, field by field, over all
-live episodes at once in NumPy.
+it takes part) is the baseline; every other is compared with it, field by field and
+observe(s, p) for every player p, over all live episodes at once in NumPy.
 
 Episode e starts from key fold_in(PRNGKey(seed), e); its step t uses
 fold_in(episode key, t + 1); its actions are uniform over the legal ones, drawn
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .report import Divergence, LevelResult
-from .sides import SIDE_NAMES, JaxSide, Side, differing_rows, make_side
+from .sides import SIDE_NAMES, JaxSide, Side, differing_rows, make_side, observer_name, observer_of
 
 BUILTIN_FIELDS = (
     "current_player",
@@ -35,7 +36,15 @@ BUILTIN_FIELDS = (
 
 
 def field_names(module: ModuleType) -> list[str]:
+    """The state fields: the built-in ones, then the spec's."""
     return list(BUILTIN_FIELDS) + list(module.FIELDS)
+
+
+def compared_names(module: ModuleType) -> list[str]:
+    """What level 3 compares after every step: every state field, then every player's
+    view, `observe(s, p)` for p in 0..players-1 (the `observation` field is only the
+    current player's, so a fault in what the others see would pass unseen)."""
+    return field_names(module) + [observer_name(p) for p in range(module.NUM_PLAYERS)]
 
 
 def episode_key(seed: int, episode: int):
@@ -67,9 +76,21 @@ def same(a: Any, b: Any, tolerance: float | None) -> bool:
 
 
 def tolerances(module: ModuleType, default: float = 1e-5) -> dict[str, float]:
-    """Per-field float tolerance: the spec's (module.TOLERANCES) or `default`."""
+    """Per-field float tolerance: the spec's (module.TOLERANCES) or `default`; each
+    `observe(s, p)` takes the observation's."""
     declared = getattr(module, "TOLERANCES", {})
-    return {name: declared.get(name, default) for name in field_names(module)}
+    tol = {name: declared.get(name, default) for name in field_names(module)}
+    tol.update({observer_name(p): tol["observation"] for p in range(module.NUM_PLAYERS)})
+    return tol
+
+
+def value_of(module: Any, state: Any, name: str) -> np.ndarray:
+    """One compared value of a single state: a field, or `observe(s, p)` through the
+    module's own observe (what level 3 compares, see compared_names)."""
+    player = observer_of(name)
+    if player is None:
+        return np.asarray(getattr(state, name))
+    return np.asarray(module.observe(state, player))
 
 
 def first_difference(left, right, names: list[str], tol: dict[str, float]) -> str | None:
@@ -93,8 +114,9 @@ def lockstep_backends(
 ) -> LevelResult:
     """Run `episodes` games on the JAX backend, the Python reference and `others` (e.g.
     {"specc-c": the C module}) with the same keys and actions; compare every state field
-    after init and after every step. A backend given as None takes no part (at least two
-    must): the reference, when present, is what the others are compared with."""
+    and every player's observation after init and after every step. A backend given as
+    None takes no part (at least two must): the reference, when present, is what the
+    others are compared with."""
     sides: list[Side] = []
     if py_module is not None:
         sides.append(make_side("python", py_module))
@@ -121,7 +143,8 @@ def lockstep(
 ) -> LevelResult:
     """Lock-step `sides` (the first is the baseline every other is compared with) over
     `episodes` random-policy games; `module` gives the field names and tolerances. One
-    check per live episode and step; an episode stops at its first divergence.
+    check per live episode and step (every field and every player's observation, see
+    compared_names); an episode stops at its first divergence.
     `progress(live)` after each step; `work(steps, estimated total)` too, in episode-steps
     (what the time goes on), the total from a quick pilot on a JAX side when there is one."""
     import jax
@@ -130,7 +153,7 @@ def lockstep(
         raise ValueError(f"lock-step needs two backends or more, got {[s.name for s in sides]}")
     result = LevelResult(3, "rollouts")
     start = time.perf_counter()
-    names = field_names(module)
+    names = compared_names(module)
     tol = tolerances(module)
     ep_keys = np.asarray(jax.vmap(lambda e: episode_key(seed, e))(np.arange(episodes)))
     v_keys = jax.jit(jax.vmap(step_key, in_axes=(0, None)))

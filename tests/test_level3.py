@@ -1,0 +1,77 @@
+"""Level 3 (specc/verify/rollouts.py) sees what its lock-step must see: every player's
+observation, not only the current player's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import specc
+from specc.verify.rollouts import episode_key, field_names, lockstep_backends, same, tolerances
+
+SPECS = Path(__file__).resolve().parents[1] / "specs"
+TTT_VIEW = "value: stack(reshape(board == player + 1, 3, 3), reshape(board == 2 - player, 3, 3))"
+# the mutant: a player who is not to move sees none of the opponent's marks (the mover sees all)
+BLIND_VIEW = (
+    "value: stack(reshape(board == player + 1, 3, 3), "
+    "reshape(where(player == current_player, board == 2 - player, false), 3, 3))"
+)
+
+
+@pytest.fixture(scope="module")
+def ttt(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """tic-tac-toe's modules on every backend, and each backend built from the mutant spec."""
+    work = tmp_path_factory.mktemp("views")
+    text = (SPECS / "tic_tac_toe.yaml").read_text()
+    assert text.count(TTT_VIEW) == 1
+    mutant = work / "tic_tac_toe.yaml"
+    mutant.write_text(text.replace(TTT_VIEW, BLIND_VIEW))
+    mods: dict[str, object] = {}
+    for backend in ("python", "jax", "c"):
+        mods[backend] = specc.make(SPECS / "tic_tac_toe.yaml", backend=backend, out_dir=work / "good").module
+        mods["blind-" + backend] = specc.make(mutant, backend=backend, out_dir=work / "blind").module
+    return mods
+
+
+def test_the_mutant_changes_only_what_the_player_not_to_move_sees(ttt) -> None:
+    """Every state field, `observation` included, is the original's on every step: a
+    lock-step of the fields alone (level 3 before) cannot tell the mutant apart."""
+    good, blind = ttt["python"], ttt["blind-python"]
+    names, tol = field_names(good), tolerances(good)
+    key = np.array([0, 7], np.uint32)
+    a, b = good.init(key), blind.init(key)
+    first = int(a.current_player)
+    seen_differ = 0
+    for action in (4, 0, 2, 8, 6):  # the first mover takes the diagonal 2-4-6
+        a, b = good.step(a, action), blind.step(b, action)
+        assert all(same(getattr(a, n), getattr(b, n), tol[n]) for n in names)
+        waiting = 1 - int(a.current_player)
+        assert np.array_equal(good.observe(a, a.current_player), blind.observe(b, b.current_player))
+        seen_differ += not np.array_equal(good.observe(a, waiting), blind.observe(b, waiting))
+    assert seen_differ == 4  # from move 2 on, the waiting player's view lost the mover's marks
+    assert bool(a.terminated) and a.rewards[first] == 1.0 and a.rewards[1 - first] == -1.0
+
+
+@pytest.mark.parametrize("bad, base, left, right", [
+    ("jax", "python", "specc-jax", "specc-python"),
+    ("c", "python", "specc-c", "specc-python"),
+    ("c", "jax", "specc-c", "specc-jax"),
+])  # fmt: skip
+def test_level_3_catches_a_wrong_view_of_the_player_not_to_move(ttt, bad, base, left, right) -> None:
+    """The mutant built into one backend: level 3 fails every episode at step 2 (the first
+    state where the waiting player has an opponent's mark to miss), on that player's
+    `observe(s, p)`, with both views in the report."""
+    jax_mod = ttt["blind-jax"] if bad == "jax" else ttt["jax"] if base == "jax" else None
+    py_mod = ttt["python"] if base == "python" else None
+    others = {"specc-c": ttt["blind-c"]} if bad == "c" else {}
+    result = lockstep_backends(jax_mod, py_mod, episodes=12, seed=3, others=others)
+    assert (result.failed, result.passed) == (12, 24)  # init and step 1 agree in all 12 episodes
+    div = result.divergence
+    assert (div.left, div.right, div.episode, div.step) == (left, right, 0, 2)
+    first_mover = int(ttt["python"].init(episode_key(3, 0)).current_player)
+    assert div.field == f"observe(s, {1 - first_mover})"  # moved at step 2, now waits
+    mine, theirs = np.asarray(div.left_value), np.asarray(div.right_value)
+    assert np.array_equal(mine[..., 0], theirs[..., 0]) and mine[..., 0].sum() == 1  # its own mark
+    assert theirs[..., 1].sum() == 1 and mine[..., 1].sum() == 0  # the opponent's mark, lost
