@@ -75,3 +75,47 @@ def test_level_3_catches_a_wrong_view_of_the_player_not_to_move(ttt, bad, base, 
     mine, theirs = np.asarray(div.left_value), np.asarray(div.right_value)
     assert np.array_equal(mine[..., 0], theirs[..., 0]) and mine[..., 0].sum() == 1  # its own mark
     assert theirs[..., 1].sum() == 1 and mine[..., 1].sum() == 0  # the opponent's mark, lost
+
+
+# a * b is 1 + 2**-11 + 2**-24, a tie that float32 rounds to 1 + 2**-11: a * b + c is 0 when the
+# product is rounded first (the reference, C) and 2**-24 when XLA fuses it into one FMA (jit)
+THRESHOLD = """\
+specc: 1
+name: threshold
+players: 1
+state:
+  a: {type: float32, init: 1.000244140625}
+  b: {type: float32, init: 1.000244140625}
+  c: {type: float32, init: -1.00048828125}
+  y: {type: float32, init: 0.0}
+max_steps: 3
+actions:
+  go:
+    effect: |
+      y = a * b + c
+      if y > 0.0:
+          terminate()
+observe:
+  type: "float32[1]"
+  value: stack(y)
+"""
+
+
+def test_a_branch_decided_by_a_fused_multiply_add_is_reported(tmp_path: Path) -> None:
+    """XLA on CPU always fuses a * b + c under jit (one rounding, not two): floats differ
+    within tolerance, but a threshold on them can fall either way. Level 3 reports that
+    divergence (never hides it) and says floats within tolerance decided it; C, which
+    never fuses, has the reference's bits."""
+    (tmp_path / "threshold.yaml").write_text(THRESHOLD)
+    mods = {b: specc.make(tmp_path / "threshold.yaml", backend=b, out_dir=tmp_path / "gen").module
+            for b in ("python", "jax", "c")}  # fmt: skip
+    result = lockstep_backends(mods["jax"], mods["python"], episodes=3, others={"specc-c": mods["c"]})
+    assert (result.checks, result.passed, result.failed) == (6, 3, 3)  # the inits agree; step 1 does not
+    note = " (decided by floats that differ only within tolerance: y)"
+    assert result.failures == [f"episode {e} step 1: specc-jax: terminated{note}" for e in range(3)]
+    div = result.divergence
+    assert (div.left, div.field) == ("specc-jax", "terminated")
+    assert bool(div.left_value) is True and bool(div.right_value) is False
+    assert div.note == "decided by floats that differ only within tolerance: y"
+    gaps = result.details["float_gaps"]
+    assert gaps["specc-c"]["y"] == 0.0 and gaps["specc-jax"]["y"] == 2.0**-24

@@ -58,6 +58,10 @@ class Side:
         player id is a Python int, as a user passes it."""
         raise NotImplementedError
 
+    def overwrite(self, field: str, rows: np.ndarray, values: np.ndarray) -> None:
+        """Set a state field in `rows` (level 3 re-anchors float fields to the baseline's)."""
+        raise NotImplementedError
+
     def value(self, field: str, row: int) -> np.ndarray:
         """One field of one episode (for a divergence report)."""
         return np.asarray(self.column(field, np.array([row]))[0])
@@ -96,6 +100,13 @@ class JaxSide(Side):
     def field(self, field: str, rows: np.ndarray) -> np.ndarray:
         return np.asarray(getattr(self.host, field))[rows]
 
+    def overwrite(self, field: str, rows: np.ndarray, values: np.ndarray) -> None:
+        column = np.array(getattr(self.host, field))
+        column[rows] = values
+        self.state = self.state.replace(**{field: column})
+        self.host = self.host.replace(**{field: column})
+        self.seen = {}
+
     def observe(self, player: int, rows: np.ndarray) -> np.ndarray:
         import jax
 
@@ -127,6 +138,9 @@ class NativeSide(Side):
     def observe(self, player: int, rows: np.ndarray) -> np.ndarray:
         return self.module.observe_batch(self.states, player, rows)
 
+    def overwrite(self, field: str, rows: np.ndarray, values: np.ndarray) -> None:
+        self.states[field][rows] = values
+
 
 class ListSide(Side):
     """A backend stepped one episode at a time (the Python reference): only live rows step."""
@@ -148,6 +162,11 @@ class ListSide(Side):
 
     def observe(self, player: int, rows: np.ndarray) -> np.ndarray:
         return np.stack([np.asarray(self.module.observe(self.states[e], player)) for e in rows])
+
+    def overwrite(self, field: str, rows: np.ndarray, values: np.ndarray) -> None:
+        for e, v in zip(rows, values):
+            old = getattr(self.states[e], field)
+            setattr(self.states[e], field, np.array(v, np.asarray(old).dtype) if np.ndim(old) else v)
 
 
 def make_side(backend: str, module: Any, threads: int | None = None) -> Side:
