@@ -377,8 +377,7 @@ SEMANTICS: dict[str, str] = {
     "dropped (nothing changes). An index array may only be written with one value for all its elements",
     "abs": "`abs(INT_MIN)` wraps to INT_MIN; `abs(NaN)` is NaN",
     "sqrt": "NaN for x < 0",
-    "sin": "the C library's `sinf` (the one XLA on CPU calls too: the same bits on every backend); NaN for "
-    "±inf",
+    "sin": "the C library's `sinf` (XLA on CPU calls it too: the same bits on every backend); NaN for ±inf",
     "cos": "the C library's `cosf`, as `sin`; NaN for ±inf",
     "tan": "the C library's `tanf`, as `sin`; NaN for ±inf",
     "exp": "the C library's `expf` in the reference and C; XLA's own approximation in JAX, within an ulp "
