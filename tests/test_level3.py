@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import specc
+from specc.verify.replay import replay
 from specc.verify.rollouts import episode_key, field_names, lockstep_backends, same, tolerances
 
 SPECS = Path(__file__).resolve().parents[1] / "specs"
@@ -101,7 +102,7 @@ observe:
 """
 
 
-def test_a_branch_decided_by_a_fused_multiply_add_is_reported(tmp_path: Path) -> None:
+def test_a_branch_decided_by_a_fused_multiply_add_is_reported(tmp_path: Path, capsys, monkeypatch) -> None:
     """XLA on CPU always fuses a * b + c under jit (one rounding, not two): floats differ
     within tolerance, but a threshold on them can fall either way. Level 3 reports that
     divergence (never hides it) and says floats within tolerance decided it; C, which
@@ -119,3 +120,7 @@ def test_a_branch_decided_by_a_fused_multiply_add_is_reported(tmp_path: Path) ->
     assert div.note == "decided by floats that differ only within tolerance: y"
     gaps = result.details["float_gaps"]
     assert gaps["specc-c"]["y"] == 0.0 and gaps["specc-jax"]["y"] == 2.0**-24
+    monkeypatch.chdir(tmp_path)  # replay runs JAX jitted, as level 3: the fused add shows again
+    assert replay("threshold.yaml", 0, div.episode, div.actions, generated="gen") == 1
+    out = capsys.readouterr().out
+    assert "step 1 (action 0): backends differ on terminated, legal_action_mask" in out, out
