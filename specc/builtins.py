@@ -341,7 +341,12 @@ SEMANTICS: dict[str, str] = {
     "+ - * (integers)": "wrap around in the result's dtype (two's complement), as int8/int16/int32 hardware "
     "does: `int8 127 + 1 == -128`",
     "- x (integers)": "wraps: `-(-128)` is -128 in int8",
-    "+ - * / (floats)": "IEEE float32: overflow gives ±inf, `0.0 / 0.0` and `inf - inf` give NaN",
+    "+ - * / (floats)": "IEEE float32: overflow gives ±inf, `0.0 / 0.0` and `inf - inf` give NaN. Each "
+    "operation rounds once, as the reference, C (built with `-ffp-contract=off`) and eager JAX do; under "
+    "jit, XLA on CPU always fuses `a * b + c` into one multiply-add (one rounding for two: no flag turns "
+    "it off), so a jitted step's floats may differ in the last bits, within the field's `tolerance`. A "
+    "comparison of such floats may then fall either way at a threshold: level 3 checks each step from the "
+    "reference's floats, reports the largest gap, and reports a branch decided differently as a divergence",
     "/": "always float32 (integers are converted first): `x / 0` is ±inf, `0 / 0` is NaN",
     "// (integers)": "floor division; `x // 0 == 0` (as NumPy); `INT_MIN // -1` wraps to INT_MIN",
     "% (integers)": "the remainder with the divisor's sign, `a - (a // b) * b`; `x % 0 == 0`",
@@ -360,7 +365,9 @@ SEMANTICS: dict[str, str] = {
     "is 0.0). Literals, constants and table values are flushed when the spec is checked; the reference "
     "flushes each float result, C sets the CPU's flush modes. A value only copied (never operated on) "
     "may keep its bits. Limit: on a GPU, XLA flushes only with `XLA_FLAGS=--xla_gpu_ftz=true`",
-    "** (floats)": "IEEE pow: `(-8.0) ** 0.5` is NaN, `0.0 ** -1` is inf",
+    "** (floats)": "the C library's `powf`: `(-8.0) ** 0.5` is NaN, `0.0 ** -1` is inf; to a literal "
+    "integer power, by repeated squaring as `lax.integer_pow` (`x ** 3` is `x * (x * x)`, each product "
+    "rounded)",
     "== != < <= > >=": "on floats IEEE: any comparison with NaN is false except `!=`; an integer compared "
     "with a float is converted to float32 first",
     "a[i] (read)": "a negative index counts from the end (`a[-1]` is the last element), then an index "
@@ -370,11 +377,13 @@ SEMANTICS: dict[str, str] = {
     "dropped (nothing changes). An index array may only be written with one value for all its elements",
     "abs": "`abs(INT_MIN)` wraps to INT_MIN; `abs(NaN)` is NaN",
     "sqrt": "NaN for x < 0",
-    "sin": "NaN for ±inf",
-    "cos": "NaN for ±inf",
-    "tan": "NaN for ±inf",
-    "exp": "overflow gives inf",
-    "log": "`log(0)` is -inf, NaN for x < 0",
+    "sin": "the C library's `sinf` (XLA on CPU calls it too: the same bits on every backend); NaN for ±inf",
+    "cos": "the C library's `cosf`, as `sin`; NaN for ±inf",
+    "tan": "the C library's `tanf`, as `sin`; NaN for ±inf",
+    "exp": "the C library's `expf` in the reference and C; XLA's own approximation in JAX, within an ulp "
+    "(the field's `tolerance`); overflow gives inf",
+    "log": "the C library's `logf` in the reference and C; XLA's own in JAX, within an ulp; `log(0)` is "
+    "-inf, NaN for x < 0",
     "floor": "`floor(±inf)` is ±inf, NaN stays NaN",
     "min": "NaN if either value (or any element) is NaN",
     "max": "NaN if either value (or any element) is NaN",

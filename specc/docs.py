@@ -414,8 +414,9 @@ def _semantics() -> str:
     lines = [
         "## Semantics\n",
         "Every construct has one meaning, computed exactly by every backend, jitted or not (floats",
-        "within a field's `tolerance` where XLA fuses operations). Integers are two's complement in",
-        "their dtype; floats are IEEE float32. At the edges of their domains:\n",
+        "within a field's `tolerance` where XLA fuses a multiply and an add, or uses its own `exp` and",
+        "`log`: see their rows). Integers are two's complement in their dtype; floats are IEEE float32.",
+        "At the edges of their domains:\n",
         "| construct | gives |",
         "|---|---|",
     ]

@@ -293,6 +293,21 @@ class NativeModule:
         )  # fmt: skip
         return t
 
+    def observe_batch(self, states: np.ndarray, player: Any, rows: Any = None) -> np.ndarray:
+        """What `player` sees of each state of a batch (or of its `rows`), stacked on a
+        first axis: one C call per state, straight on the batch's records (no copies)."""
+        n = self._batch(states)
+        rows = np.arange(n) if rows is None else np.asarray(rows, np.int64).reshape(-1)
+        out = np.zeros((len(rows), *self.OBSERVATION_SHAPE), self.OBSERVATION_DTYPE)
+        player = whole(player)
+        base, into = self.ffi.cast("char *", self._ptr(states)), self.ffi.cast("char *", self._ptr(out))
+        size, stride = states.dtype.itemsize, out[0].nbytes if len(out) else 0
+        for i, row in enumerate(rows):
+            if not 0 <= row < n:
+                raise IndexError(f"row {row} is outside a batch of {n}")
+            self.lib.specc_observe(base + int(row) * size, player, into + i * stride)
+        return out
+
     def bench(self, batch: int, steps: int, seed: Any, threads: int | None = None) -> np.ndarray:
         """specc bench's loop in C: `steps` random legal actions with auto-reset in each of
         `batch` environments (the JAX harness's counter-hash streams). Returns the states."""

@@ -655,3 +655,41 @@ def test_abs_and_squares_may_be_negative_or_nan(make) -> None:
            abs_a=False, square_a=True, power_a=True)  # INT_MIN ** 2 wraps to 0  # fmt: skip
     expect(make(NON_NEGATIVE).run(0, a=46341, f=-2.0), abs_a=True, square_a=False, power_a=False, abs_f=True,
            square_f=True, power_f=True)  # fmt: skip
+
+
+FLOAT_MATH = """\
+specc: 1
+name: float_math
+players: 1
+state:
+  x: {type: "float32[6]", init: 0.0}
+  y: {type: "float32[6]", init: 0.0}
+actions:
+  go:
+    effect: |
+      y = [sin(x[0]), cos(x[1]), tan(x[2]), x[3] ** 3, exp(x[4]), log(x[5])]
+observe:
+  type: "float32[6]"
+  value: y
+"""
+# arguments where NumPy's own float32 routines (and NumPy's x ** 3) round differently from the
+# C library's sinf, cosf, tanf, expf and logf (and from squaring), with the C library's values
+MATH_ARGS = [1.238, 1.53, 2.062, 0.522, 0.276, 0.887]
+LIBM_VALUES = ["0x1.e3e86ap-1", "0x1.4e1c6ep-5", "-0x1.de9002p+0", "0x1.234cf8p-3", "0x1.515e7ap+0", "-0x1.eb2708p-4"]
+
+
+def test_float_functions_are_the_c_librarys_in_every_mode(make) -> None:
+    """Found lock-stepping cartpole: the reference took sin and cos from NumPy, whose float32
+    routines differ in the last bit from the C library's sinf and cosf, which the C backend and
+    XLA on CPU call. Now sin, cos, tan and x ** 3 (by squaring) are the same bits everywhere;
+    exp and log are the C library's in the reference and C, XLA's own within an ulp in JAX."""
+    args = np.array(MATH_ARGS, np.float32)
+    want = np.array([float.fromhex(v) for v in LIBM_VALUES], np.float32)
+    numpy_own = [np.sin(args[0]), np.cos(args[1]), np.tan(args[2]), args[3] ** 3, np.exp(args[4]), np.log(args[5])]
+    assert all(np.float32(v) != w for v, w in zip(numpy_own, want))  # what the reference gave before
+    states = make(FLOAT_MATH).run(0, x=args)
+    for mode, state in states.items():
+        got = value(state, "y")
+        exact = 6 if mode in ("python", "c") else 4  # JAX: exp and log are XLA's own
+        np.testing.assert_array_equal(got[:exact], want[:exact], err_msg=mode)
+        np.testing.assert_allclose(got, want, rtol=2**-23, atol=0, err_msg=mode)

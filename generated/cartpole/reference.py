@@ -5,6 +5,8 @@ against it. Source: specs/cartpole.yaml (sha256 3243f92ed8893dc35f2fc4afa0cd801d
 Do not edit: change the spec and run `specc compile specs/cartpole.yaml`.
 """
 
+import ctypes
+import ctypes.util
 import dataclasses
 import functools
 
@@ -98,6 +100,45 @@ def _ftz(x):
     if isinstance(x, np.ndarray) and x.ndim:
         return np.where(np.abs(x) < _SMALLEST_NORMAL, x * np.float32(0), x)
     return x * np.float32(0) if abs(x) < _SMALLEST_NORMAL else x
+
+
+def _powi(x, n):
+    """Float x ** n for a literal integer n, by squaring as lax.integer_pow and the C backend
+    compute it (each product rounded and flushed); n < 0 gives 1 / x ** -n. NumPy's power
+    rounds x ** 3 differently."""
+    x = np.asarray(x, np.float32)
+    m, acc = abs(n), None
+    while m:
+        if m & 1:
+            acc = x if acc is None else _ftz(acc * x)
+        m >>= 1
+        if m:
+            x = _ftz(x * x)
+    acc = np.ones_like(x) if acc is None else acc
+    return (_ftz(np.float32(1) / acc) if n < 0 else acc)[()]
+
+
+_LIBM = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+
+
+def _c_function(name, arity):
+    fn = getattr(_LIBM, name)
+    fn.restype, fn.argtypes = ctypes.c_float, (ctypes.c_float,) * arity
+    return fn
+
+
+_C_FUNCTIONS = {f: _c_function(f + "f", 1) for f in ("sin", "cos", "tan", "exp", "log")}
+_C_FUNCTIONS["pow"] = _c_function("powf", 2)
+
+
+def _libm(name, *args):
+    """The C library's float32 function (sinf, cosf, tanf, expf, logf, powf), elementwise: the
+    very one the C backend calls, and XLA on CPU too for sin, cos, tan and pow, so they give
+    the same bits (NumPy's own float32 routines differ in the last bit for some arguments)."""
+    fn = _C_FUNCTIONS[name]
+    args = np.broadcast_arrays(*(np.asarray(a, np.float32) for a in args))
+    flat = zip(*(a.ravel().tolist() for a in args))
+    return np.array([fn(*v) for v in flat], np.float32).reshape(args[0].shape)[()]
 
 
 def _clamp(i, n):
@@ -348,10 +389,10 @@ _LEGAL = (_legal_push,)
 def _effect_push(s: State, direction, key) -> None:
     _mover__ = s.current_player  # reward(x) pays the player who began the step
     force = _cast((10.0 if (direction == 1) else -10.0), np.float32)
-    costheta = _ftz(np.cos(s.theta))
-    sintheta = _ftz(np.sin(s.theta))
+    costheta = _ftz(_libm("cos", s.theta))
+    sintheta = _ftz(_libm("sin", s.theta))
     temp = _ftz(
-        _ftz(force + _ftz(_ftz(np.float32(0.05) * _ftz(s.theta_dot**2)) * sintheta))
+        _ftz(force + _ftz(_ftz(np.float32(0.05) * _powi(s.theta_dot, 2)) * sintheta))
         / np.float32(1.1)
     )
     thetaacc = _ftz(
@@ -360,7 +401,7 @@ def _effect_push(s: State, direction, key) -> None:
             np.float32(0.5)
             * _ftz(
                 np.float32(1.3333333333333333)
-                - _ftz(_ftz(np.float32(0.1) * _ftz(costheta**2)) / np.float32(1.1))
+                - _ftz(_ftz(np.float32(0.1) * _powi(costheta, 2)) / np.float32(1.1))
             )
         )
     )

@@ -7,6 +7,8 @@ promotion differs from JAX's) and draws chance from the same keys.
 
 from __future__ import annotations
 
+import dataclasses
+
 from .. import __version__, ir
 from .common import (
     OUTCOME_TARGETS,
@@ -27,6 +29,7 @@ from .common import (
 
 NP_DTYPE = {"bool": "np.bool_", "int8": "np.int8", "int16": "np.int16", "int32": "np.int32", "float32": "np.float32"}
 MATH = {"sqrt", "sin", "cos", "tan", "exp", "log", "floor"}
+LIBM = {"sin", "cos", "tan", "exp", "log"}  # NumPy's own float32 routines differ from the C library's
 CASTS = {"int": "int32", "int8": "int8", "int16": "int16", "int32": "int32", "float": "float32"}
 
 
@@ -76,8 +79,10 @@ class PyExpr(ExprGen):
             r = int_range(e.right, self.known)
             if r is None or r[0] < 0 or r[1] > 63:  # a negative exponent, or too big for JAX's own **
                 return f"_ipow({self.gen(e.left)}, {self.gen(e.right)}, {NP_DTYPE[e.type.dtype]})"
-        if e.op == "**" and e.type.is_float and e.right.type.is_int and e.right.type.weak:
-            return f"_ftz({self.as_float(e.left)} ** {self.gen(e.right)})"  # float to an integer power, as JAX's
+        if e.op == "**" and e.type.is_float:  # as the C backend: see _powi and _libm
+            if isinstance(e.right, ir.Literal) and isinstance(e.right.value, int):
+                return f"_powi({self.as_float(e.left)}, {e.right.value})"
+            return f"_ftz(_libm('pow', {self.as_float(e.left)}, {self.as_float(e.right)}))"
         if e.type.is_float and e.op not in ("==", "!=", "<", "<=", ">", ">="):  # subnormal results are 0
             return f"_ftz({self.as_float(e.left)} {e.op} {self.as_float(e.right)})"
         if e.op in ("==", "!=", "<", "<=", ">", ">=") and (e.left.type.is_float or e.right.type.is_float):
@@ -127,6 +132,8 @@ class PyExpr(ExprGen):
     def visit_Call(self, e: ir.Call) -> str:
         f = e.func
         args = [self.gen(a) for a in e.args]
+        if f in LIBM:  # the C library's, as C and XLA on CPU call it (see _libm)
+            return f"_ftz(_libm({f!r}, {self.as_float(e.args[0])}))"
         if f in MATH:
             return f"_ftz(np.{f}({self.as_float(e.args[0])}))"
         if f == "abs":
@@ -336,6 +343,23 @@ def init_body(program: ir.Program, names: dict[str, str]) -> str:
     return out.text()
 
 
+def uses_float_math(program: ir.Program) -> bool:
+    """Whether the program calls a C library function or raises a float to a power: its
+    reference then carries _libm and _powi."""
+    stack: list[object] = [program]
+    while stack:  # a loop, not recursion: long chains of operators are fine
+        node = stack.pop()
+        if isinstance(node, ir.Call) and node.func in LIBM:
+            return True
+        if isinstance(node, ir.Binary) and node.op == "**" and node.type.is_float:
+            return True
+        if isinstance(node, (tuple, list)):
+            stack.extend(node)
+        elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+            stack.extend(getattr(node, f.name) for f in dataclasses.fields(node) if f.name not in ("pos", "type"))
+    return False
+
+
 def generate(program: ir.Program, coverage: bool = False) -> str:
     """reference.py; with `coverage`, a variant counting each action and if-branch taken
     (`_COVER`, labelled by `COVERAGE_POINTS`), used by `specc verify` and never written."""
@@ -371,4 +395,5 @@ def generate(program: ir.Program, coverage: bool = False) -> str:
         illegal_rewards=illegal_rewards(program),
         cover=cover,
         float_fields=[f.name for f in program.fields if f.type.is_float],
+        float_math=uses_float_math(program),
     )

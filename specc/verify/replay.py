@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..errors import SpecError
-from .rollouts import field_names, replay_backends, same, tolerances
+from .rollouts import compared_names, replay_backends, same, tolerances, value_of
+
+
+class Jitted:
+    """A JAX module with init, step and observe under jax.jit, as level 3 runs them: XLA fuses
+    multiply-adds only when it compiles, so an eager replay could miss a gap level 3 saw.
+    Everything else (FIELDS, constants) is the module's."""
+
+    def __init__(self, module: Any):
+        import jax
+
+        self.module = module
+        self.init, self.step = jax.jit(module.init), jax.jit(module.step)
+        self.observe = jax.jit(module.observe, static_argnums=1)  # the id as a Python int, as level 3
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.module, name)
 
 
 def replay(spec: str, seed: int, episode: int, actions: list[int], against: str | None = None,
@@ -23,21 +41,22 @@ def replay(spec: str, seed: int, episode: int, actions: list[int], against: str 
         raise SpecError(f"specc replay compares two backends; --backends names {','.join(pair)}")
     env, ref = environments(spec, generated)
     modules, _ = backend_modules(pair, env, ref, Path(env.module.__file__).parent)
-    left, right = (modules[b] for b in pair)
+    left, right = (Jitted(modules[b]) if b == "jax" else modules[b] for b in pair)
     labels = [SIDE_NAMES[b] + ":" for b in pair]
     width = max(map(len, labels))
-    names, tol = field_names(env.module), tolerances(env.module)
+    names, tol = compared_names(env.module), tolerances(env.module)  # fields and every player's view
     differs = False
     for t, js, ps in replay_backends(left, right, seed, episode, actions):
         label = "init" if t == 0 else f"step {t} (action {actions[t - 1]})"
-        bad = [n for n in names if not same(getattr(js, n), getattr(ps, n), tol.get(n))]
+        pairs = {n: (value_of(left, js, n), value_of(right, ps, n)) for n in names}
+        bad = [n for n, (a, b) in pairs.items() if not same(a, b, tol.get(n))]
         if bad:
             differs = True
             print(f"{label}: backends differ on {', '.join(bad)}")
             for n in bad:
                 print(f"  {n}:")
-                print(f"    {labels[0]:<{width}} {np.asarray(getattr(js, n)).tolist()}")
-                print(f"    {labels[1]:<{width}} {np.asarray(getattr(ps, n)).tolist()}")
+                print(f"    {labels[0]:<{width}} {pairs[n][0].tolist()}")
+                print(f"    {labels[1]:<{width}} {pairs[n][1].tolist()}")
         else:
             print(
                 f"{label}: backends agree (terminated={bool(ps.terminated)}, rewards={np.asarray(ps.rewards).tolist()})"

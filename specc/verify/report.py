@@ -26,12 +26,14 @@ class Divergence:
     seed: int
     actions: list[int]
     replay: str = ""
+    note: str = ""  # e.g. that floats within tolerance decided a branch differently
 
     def describe(self) -> str:
+        note = f"  ({self.note})\n" if self.note else ""
         return (
             f"episode {self.episode}, step {self.step}: {self.field} differs\n"
             f"  {self.left}: {_short(self.left_value)}\n  {self.right}: {_short(self.right_value)}\n"
-            f"  replay: {self.replay}"
+            f"{note}  replay: {self.replay}"
         )
 
 
@@ -99,6 +101,11 @@ class Report:
             if lv.level == 3 and "episodes" in lv.details and names:
                 console.print(f"level 3 {lv.name}: {names} in lock-step, {lv.details['episodes']} episodes, "
                               f"{lv.details['steps']} steps")  # fmt: skip
+                for side, gaps in lv.details.get("float_gaps", {}).items():
+                    worst = max(gaps.items(), key=lambda kv: kv[1], default=("", 0.0))
+                    gap = f"at most {worst[1]:.3g} ({worst[0]})" if worst[1] else "none: the same bits"
+                    console.print(f"level 3 {lv.name}: float gap of {side} from {lv.details['backends'][0]} "
+                                  f"in one step: {gap}")  # fmt: skip
             elif names:
                 console.print(f"level {lv.level} {lv.name}: on {names}")
             for w in lv.warnings:

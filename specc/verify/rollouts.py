@@ -1,9 +1,10 @@
-"""Level 3: random-policy episodes in lock-step on every backend, every field compared.
+"""Level 3: random-policy episodes in lock-step on every backend, every field and every
+player's observation compared.
 
 Each backend is a Side (sides.py): JAX steps the whole batch vmapped, C with its batched
 call, the Python reference one live episode at a time. The first side (the reference, when
-it takes part) is the baseline; every other is compared with it, field by field, over all
-live episodes at once in NumPy.
+it takes part) is the baseline; every other is compared with it, field by field and
+observe(s, p) for every player p, over all live episodes at once in NumPy.
 
 Episode e starts from key fold_in(PRNGKey(seed), e); its step t uses
 fold_in(episode key, t + 1); its actions are uniform over the legal ones, drawn
@@ -13,6 +14,7 @@ exactly one case on any backend: `specc replay` does that.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from types import ModuleType
@@ -21,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .report import Divergence, LevelResult
-from .sides import SIDE_NAMES, JaxSide, Side, differing_rows, make_side
+from .sides import SIDE_NAMES, JaxSide, Side, differing_rows, make_side, observer_name, observer_of
 
 BUILTIN_FIELDS = (
     "current_player",
@@ -35,7 +37,24 @@ BUILTIN_FIELDS = (
 
 
 def field_names(module: ModuleType) -> list[str]:
+    """The state fields: the built-in ones, then the spec's."""
     return list(BUILTIN_FIELDS) + list(module.FIELDS)
+
+
+def float_fields(module: Any) -> list[str]:
+    """The spec's float state fields: the ones level 3 re-anchors after every step."""
+    return [name for name, (dtype, _shape, _range) in module.FIELDS.items() if dtype.startswith("float")]
+
+
+def compared_names(module: ModuleType) -> list[str]:
+    """What level 3 compares after every step: every state field, then every player's
+    view, `observe(s, p)` for p in 0..players-1 (the `observation` field is only the
+    current player's, so a fault in what the others see would pass unseen). What follows from
+    the rest (the legal mask, the observations) comes last: a divergence is named where it
+    starts (a termination, not the empty legal mask that follows from it)."""
+    derived = ["legal_action_mask", "observation"]
+    own = [n for n in field_names(module) if n not in derived]
+    return own + derived + [observer_name(p) for p in range(module.NUM_PLAYERS)]
 
 
 def episode_key(seed: int, episode: int):
@@ -67,9 +86,21 @@ def same(a: Any, b: Any, tolerance: float | None) -> bool:
 
 
 def tolerances(module: ModuleType, default: float = 1e-5) -> dict[str, float]:
-    """Per-field float tolerance: the spec's (module.TOLERANCES) or `default`."""
+    """Per-field float tolerance: the spec's (module.TOLERANCES) or `default`; each
+    `observe(s, p)` takes the observation's."""
     declared = getattr(module, "TOLERANCES", {})
-    return {name: declared.get(name, default) for name in field_names(module)}
+    tol = {name: declared.get(name, default) for name in field_names(module)}
+    tol.update({observer_name(p): tol["observation"] for p in range(module.NUM_PLAYERS)})
+    return tol
+
+
+def value_of(module: Any, state: Any, name: str) -> np.ndarray:
+    """One compared value of a single state: a field, or `observe(s, p)` through the
+    module's own observe (what level 3 compares, see compared_names)."""
+    player = observer_of(name)
+    if player is None:
+        return np.asarray(getattr(state, name))
+    return np.asarray(module.observe(state, player))
 
 
 def first_difference(left, right, names: list[str], tol: dict[str, float]) -> str | None:
@@ -93,8 +124,9 @@ def lockstep_backends(
 ) -> LevelResult:
     """Run `episodes` games on the JAX backend, the Python reference and `others` (e.g.
     {"specc-c": the C module}) with the same keys and actions; compare every state field
-    after init and after every step. A backend given as None takes no part (at least two
-    must): the reference, when present, is what the others are compared with."""
+    and every player's observation after init and after every step. A backend given as
+    None takes no part (at least two must): the reference, when present, is what the
+    others are compared with."""
     sides: list[Side] = []
     if py_module is not None:
         sides.append(make_side("python", py_module))
@@ -121,7 +153,13 @@ def lockstep(
 ) -> LevelResult:
     """Lock-step `sides` (the first is the baseline every other is compared with) over
     `episodes` random-policy games; `module` gives the field names and tolerances. One
-    check per live episode and step; an episode stops at its first divergence.
+    check per live episode and step (every field and every player's observation, see
+    compared_names); an episode stops at its first divergence. After each compared step
+    every side's float fields are set to the baseline's (re-anchored): each step is then
+    checked from one state, as the language defines it, so the last-bit differences of
+    XLA's fused multiply-adds (docs/language.md, Semantics) do not grow step after step in
+    a chaotic system such as cartpole, while every integer and bool, and so every branch a
+    float decides (a termination threshold), is still compared exactly after every step.
     `progress(live)` after each step; `work(steps, estimated total)` too, in episode-steps
     (what the time goes on), the total from a quick pilot on a JAX side when there is one."""
     import jax
@@ -130,8 +168,10 @@ def lockstep(
         raise ValueError(f"lock-step needs two backends or more, got {[s.name for s in sides]}")
     result = LevelResult(3, "rollouts")
     start = time.perf_counter()
-    names = field_names(module)
+    names = compared_names(module)
     tol = tolerances(module)
+    floats = float_fields(module)
+    gaps: dict[str, dict[str, float]] = {side.name: {} for side in sides[1:]}  # the largest float gap seen
     ep_keys = np.asarray(jax.vmap(lambda e: episode_key(seed, e))(np.arange(episodes)))
     v_keys = jax.jit(jax.vmap(step_key, in_axes=(0, None)))
     for side in sides:
@@ -151,18 +191,20 @@ def lockstep(
         bad_side = np.zeros(len(rows), int)
         for k, side in enumerate(rest):
             for f, name in enumerate(names):
-                open_ = bad_field < 0
-                if not open_.any():
-                    break
-                differs = differing_rows(side.column(name, rows), base.column(name, rows), tol.get(name)) & open_
+                mine, theirs = side.column(name, rows), base.column(name, rows)
+                differs = differing_rows(mine, theirs, tol.get(name)) & (bad_field < 0)
                 bad_field[differs], bad_side[differs] = f, k
+                if mine.dtype.kind == "f" and mine.shape == theirs.shape and len(rows):
+                    gap = float_gap(mine, theirs)  # every live row starts this step from the same floats
+                    gaps[side.name][name] = max(gaps[side.name].get(name, 0.0), gap)
         result.checks += len(rows)
         result.passed += int((bad_field < 0).sum())
         for i in np.flatnonzero(bad_field >= 0):
             e, name, left = int(rows[i]), names[bad_field[i]], rest[bad_side[i]]
             result.failed += 1
             if len(result.failures) < 20:
-                result.failures.append(f"episode {e} step {t}: {left.name}: {name}")
+                why = rounding_note(left, base, e, name, floats, tol)
+                result.failures.append(f"episode {e} step {t}: {left.name}: {name}{why}")
             if result.divergence is None:
                 command = replay(seed, e, list(actions[e]))
                 short = {v: k for k, v in SIDE_NAMES.items()}
@@ -170,7 +212,7 @@ def lockstep(
                     command += f" --backends {short.get(left.name, left.name)},{short.get(base.name, base.name)}"
                 result.divergence = Divergence(
                     left.name, base.name, e, t, name, left.value(name, e), base.value(name, e),
-                    seed, list(actions[e]), command,
+                    seed, list(actions[e]), command, rounding_note(left, base, e, name, floats, tol).strip(" ()"),
                 )  # fmt: skip
             live[e] = False
         ended = base.column("terminated", rows) | base.column("truncated", rows)
@@ -178,6 +220,9 @@ def lockstep(
         if not live.any() or t == max_steps:
             break
         rows = np.flatnonzero(live)
+        for side in rest:  # re-anchor: the next step starts from the baseline's floats
+            for name in floats:
+                side.overwrite(name, rows, base.column(name, rows))
         masks = base.column("legal_action_mask", rows)
         chosen = np.zeros(episodes, np.int32)
         for e, mask in zip(rows, masks):
@@ -196,7 +241,34 @@ def lockstep(
     result.seconds = time.perf_counter() - start
     backends = [s.name for s in sides]
     result.details = {"episodes": episodes, "steps": steps, "seed": seed, "backends": backends}
+    if floats:  # the precise bound seen: each side's largest gap from the baseline, per float field
+        result.details["float_gaps"] = {name: {f: g for f, g in gap.items()} for name, gap in gaps.items()}
     return result
+
+
+def float_gap(a: np.ndarray, b: np.ndarray) -> float:
+    """The largest absolute difference of two float columns, NaN against NaN and an infinity
+    against itself counting as 0 (NaN against a number: inf)."""
+    if a.size == 0:
+        return 0.0
+    with np.errstate(invalid="ignore"):
+        diff = np.abs(a.astype(np.float64) - b.astype(np.float64))
+    same_ = (a == b) | (np.isnan(a) & np.isnan(b))
+    diff = np.where(same_, 0.0, np.where(np.isnan(diff), np.inf, diff))
+    return float(diff.max())
+
+
+def rounding_note(left: Side, base: Side, row: int, name: str, floats: list[str], tol: dict[str, float]) -> str:
+    """Why an integer or bool (a branch) may differ: when the float fields differ only within
+    their tolerance at that step, a rounding difference decided the branch; say so (it is
+    still a divergence: a threshold decided one way on one backend, the other on another)."""
+    if not floats or observer_of(name) is not None or name in floats or left.value(name, row).dtype.kind == "f":
+        return ""
+    pairs = {f: (left.value(f, row), base.value(f, row)) for f in floats}
+    near = [f for f, (a, b) in pairs.items() if not np.array_equal(a, b, equal_nan=True)]
+    if not near or any(not same(a, b, tol.get(f)) for f, (a, b) in pairs.items()):
+        return ""
+    return f" (decided by floats that differ only within tolerance: {', '.join(near)})"
 
 
 def pilot_lengths(v_step: Callable, v_keys: Callable, state: Any, ep_keys: Any, max_steps: int,
@@ -225,11 +297,16 @@ def pilot_lengths(v_step: Callable, v_keys: Callable, state: Any, ep_keys: Any, 
 
 def replay_backends(jax_module: Any, py_module: Any, seed: int, episode: int, actions: list[int]):
     """Replay one case on two backends (by default JAX and Python); yield (step, first
-    state, second state) after each."""
+    state, second state) after each. Each step starts the first from the second's float
+    fields, as level 3 re-anchors them (see lockstep)."""
     ep_key = episode_key(seed, episode)
     js, ps = jax_module.init(ep_key), py_module.init(ep_key)
+    floats = float_fields(py_module)
     yield 0, js, ps
     for t, a in enumerate(actions):
         key = step_key(ep_key, t)
+        if floats:
+            anchored = {f: np.copy(getattr(ps, f)) if np.ndim(getattr(ps, f)) else getattr(ps, f) for f in floats}
+            js = js.replace(**anchored) if hasattr(js, "replace") else dataclasses.replace(js, **anchored)
         js, ps = jax_module.step(js, a, key), py_module.step(ps, a, key)
         yield t + 1, js, ps

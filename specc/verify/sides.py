@@ -17,6 +17,18 @@ import numpy as np
 SIDE_NAMES = {"jax": "specc-jax", "python": "specc-python", "c": "specc-c"}
 
 
+def observer_name(player: int) -> str:
+    """The name level 3 compares player p's view under: `observe(s, p)`."""
+    return f"observe(s, {player})"
+
+
+def observer_of(name: str) -> int | None:
+    """The player of an `observe(s, p)` name, None for a state field."""
+    if name.startswith("observe(s, ") and name.endswith(")"):
+        return int(name[len("observe(s, ") : -1])
+    return None
+
+
 class Side:
     """A batch of episodes on one backend. Rows of finished episodes may keep being
     stepped (they absorb) or not (the reference): only live rows are ever read."""
@@ -32,7 +44,22 @@ class Side:
         raise NotImplementedError
 
     def column(self, field: str, rows: np.ndarray) -> np.ndarray:
-        """The field's values in `rows`, stacked on a first axis."""
+        """The field's values in `rows`, stacked on a first axis; a name `observe(s, p)`
+        (observer_name) gives what player p sees of each of those states."""
+        player = observer_of(field)
+        return self.field(field, rows) if player is None else self.observe(player, rows)
+
+    def field(self, field: str, rows: np.ndarray) -> np.ndarray:
+        """A state field's values in `rows`, stacked on a first axis."""
+        raise NotImplementedError
+
+    def observe(self, player: int, rows: np.ndarray) -> np.ndarray:
+        """observe(state, player) of the states in `rows`, stacked on a first axis; the
+        player id is a Python int, as a user passes it."""
+        raise NotImplementedError
+
+    def overwrite(self, field: str, rows: np.ndarray, values: np.ndarray) -> None:
+        """Set a state field in `rows` (level 3 re-anchors float fields to the baseline's)."""
         raise NotImplementedError
 
     def value(self, field: str, row: int) -> np.ndarray:
@@ -50,13 +77,17 @@ class JaxSide(Side):
         self.name = name
         self.v_init = jax.jit(jax.vmap(module.init))
         self.v_step = jax.jit(jax.vmap(module.step))
+        self.module = module
         self.state: Any = None
         self.host: Any = None
+        self.views: dict[int, Any] = {}  # player -> jit(vmap(observe as that player))
+        self.seen: dict[int, np.ndarray] = {}  # player -> this step's views, once asked for
 
     def _fetch(self) -> None:
         import jax
 
         self.host = jax.device_get(self.state)
+        self.seen = {}
 
     def init(self, keys: np.ndarray) -> None:
         self.state = self.v_init(keys)
@@ -66,8 +97,24 @@ class JaxSide(Side):
         self.state = self.v_step(self.state, actions, keys)
         self._fetch()
 
-    def column(self, field: str, rows: np.ndarray) -> np.ndarray:
+    def field(self, field: str, rows: np.ndarray) -> np.ndarray:
         return np.asarray(getattr(self.host, field))[rows]
+
+    def overwrite(self, field: str, rows: np.ndarray, values: np.ndarray) -> None:
+        column = np.array(getattr(self.host, field))
+        column[rows] = values
+        self.state = self.state.replace(**{field: column})
+        self.host = self.host.replace(**{field: column})
+        self.seen = {}
+
+    def observe(self, player: int, rows: np.ndarray) -> np.ndarray:
+        import jax
+
+        if player not in self.views:  # the id closed over as a Python int: observe's host path
+            self.views[player] = jax.jit(jax.vmap(lambda s: self.module.observe(s, player)))
+        if player not in self.seen:
+            self.seen[player] = np.asarray(jax.device_get(self.views[player](self.state)))
+        return self.seen[player][rows]
 
 
 class NativeSide(Side):
@@ -85,8 +132,14 @@ class NativeSide(Side):
     def step(self, actions: np.ndarray, keys: np.ndarray, live: np.ndarray) -> None:
         self.module.step_batch(self.states, actions, keys, self.threads)
 
-    def column(self, field: str, rows: np.ndarray) -> np.ndarray:
+    def field(self, field: str, rows: np.ndarray) -> np.ndarray:
         return self.states[field][rows]
+
+    def observe(self, player: int, rows: np.ndarray) -> np.ndarray:
+        return self.module.observe_batch(self.states, player, rows)
+
+    def overwrite(self, field: str, rows: np.ndarray, values: np.ndarray) -> None:
+        self.states[field][rows] = values
 
 
 class ListSide(Side):
@@ -104,8 +157,16 @@ class ListSide(Side):
         for e in np.flatnonzero(live):
             self.states[e] = self.module.step(self.states[e], int(actions[e]), keys[e])
 
-    def column(self, field: str, rows: np.ndarray) -> np.ndarray:
+    def field(self, field: str, rows: np.ndarray) -> np.ndarray:
         return np.stack([np.asarray(getattr(self.states[e], field)) for e in rows])
+
+    def observe(self, player: int, rows: np.ndarray) -> np.ndarray:
+        return np.stack([np.asarray(self.module.observe(self.states[e], player)) for e in rows])
+
+    def overwrite(self, field: str, rows: np.ndarray, values: np.ndarray) -> None:
+        for e, v in zip(rows, values):
+            old = getattr(self.states[e], field)
+            setattr(self.states[e], field, np.array(v, np.asarray(old).dtype) if np.ndim(old) else v)
 
 
 def make_side(backend: str, module: Any, threads: int | None = None) -> Side:
