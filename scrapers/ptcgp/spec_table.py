@@ -2,10 +2,11 @@
 
 effects.csv lists each effect as steps `mechanic key=value ...`. A spec reads numbers, so this
 module turns every step the spec implements into coefficients in columns of one row per printing
-(`spec_cards.csv`): per attack `aK_<column>`, per Trainer or ability `t_<column>`. A coefficient 0
+(`spec_cards.csv`, Trainers' columns `t_<column>`) and of one row per attack slot (`spec_attacks.csv`,
+row 2 * card + k for attack k = 0, 1). A coefficient 0
 (or -1 for a type, a condition `always`) does nothing, so the spec applies every mechanic to every
 attack without a branch per card. A step the spec does not implement yet (it needs a language
-feature, or is left for later) is not encoded: the row's `aK_todo` / `t_todo` is true, and
+feature, or is left for later) is not encoded: the row's `todo` / `t_todo` is true, and
 `coverage()` counts what is encoded. The decks become `spec_decks.csv` (Energy Zone types) and
 `spec_deck_cards.csv` (20 card rows per deck).
 """
@@ -126,7 +127,10 @@ def encode_attack(steps: list[Step], groups: Groups) -> tuple[dict[str, int], li
         elif m == "discard_energy" and p.get("target") == "all_in_play" and cond == "always":
             got = {"discard_all": int(p["n"])}
         elif m == "draw" and cond == "always" and "target" not in p:
-            got = {"draw": int(p["n"])} if p["n"].isdigit() else ({"draw_opp_hand": 1} if p["n"] == "opp_hand" else None)
+            if p["n"].isdigit():
+                got = {"draw": int(p["n"])}
+            elif p["n"] == "opp_hand":
+                got = {"draw_opp_hand": 1}
         elif m == "attach_energy" and p.get("target") == "self" and p["n"].isdigit() and cond == "always":
             got = {"attach_n": int(p["n"]), "attach_type": TYPES.index(p["type"])}
         elif m == "drain" and cond == "always":
@@ -191,7 +195,7 @@ def _effect_steps(effects: list[list[str]]) -> dict[tuple[str, str, int], tuple[
 
 
 def spec_tables(cards: list[Card], effects: list[list[str]], decks: list[Deck]) -> dict[str, list[list[str]]]:
-    """The three tables (header row first) that specs/ptcgp.yaml loads."""
+    """The tables (header row first) that specs/ptcgp.yaml loads; spec_attacks.csv has rows 2 * card + k."""
     steps = _effect_steps(effects)
     groups = Groups()
     encoded: dict[str, dict[str, int]] = {}
@@ -213,27 +217,25 @@ def spec_tables(cards: list[Card], effects: list[list[str]], decks: list[Deck]) 
         encoded[c.id] = row
     names = sorted({c.name for c in cards})
     header = ["id", "name", "name_id", "kind", "stage", "type", "hp", "weakness", "retreat", "evolves_from", "ex",
-              "groups", "attacks", "t_todo", "ability_todo"]  # fmt: skip
-    for k in (1, 2):
-        header += [f"a{k}_cost_{t}" for t in (*ATTACK_TYPES, "colorless")] + [f"a{k}_damage", f"a{k}_todo"]
-        header += [f"a{k}_{n}" for n in ATTACK_COLUMNS]
-    header += [f"t_{n}" for n in TRAINER_COLUMNS]
+              "groups", "attacks", "t_todo", "ability_todo"] + [f"t_{n}" for n in TRAINER_COLUMNS]  # fmt: skip
     rows = [header]
+    attack_rows = [["id", "attack", "name", *(f"cost_{t}" for t in (*ATTACK_TYPES, "colorless")), "damage", "todo",
+                    *ATTACK_COLUMNS]]  # fmt: skip
     for c in cards:
         e = encoded[c.id]
-        row = [c.id, c.name, str(names.index(c.name)), c.kind, c.stage or "basic", c.type or "colorless",
-               str(c.hp or 0), "" if c.weakness in ("", "none") else c.weakness,
-               "-1" if c.retreat is None else str(c.retreat),
-               str(names.index(c.evolves_from)) if c.evolves_from else "-1", str(int(c.ex)),
-               str(groups.mask(c.name)), str(len(c.attacks)), str(int(bool(todo[c.id].get("t")))),
-               str(int(bool(todo[c.id].get("ability"))))]  # fmt: skip
+        rows.append([c.id, c.name, str(names.index(c.name)), c.kind, c.stage or "basic", c.type or "colorless",
+                     str(c.hp or 0), "" if c.weakness in ("", "none") else c.weakness,
+                     "-1" if c.retreat is None else str(c.retreat),
+                     str(names.index(c.evolves_from)) if c.evolves_from else "-1", str(int(c.ex)),
+                     str(groups.mask(c.name)), str(len(c.attacks)), str(int(bool(todo[c.id].get("t")))),
+                     str(int(bool(todo[c.id].get("ability")))),
+                     *(str(e.get(f"t_{n}", d)) for n, d in TRAINER_COLUMNS.items())])  # fmt: skip
         for k in (1, 2):
             a = c.attacks[k - 1] if k <= len(c.attacks) else None
-            row += [str(a.cost.get(t, 0)) if a else "0" for t in (*ATTACK_TYPES, "colorless")]
-            row += [str(a.damage) if a else "0", str(int(bool(todo[c.id][f"a{k}"])))]
-            row += [str(e.get(f"a{k}_{n}", d)) for n, d in ATTACK_COLUMNS.items()]
-        row += [str(e.get(f"t_{n}", d)) for n, d in TRAINER_COLUMNS.items()]
-        rows.append(row)
+            attack_rows.append([c.id, str(k), a.name if a else "",
+                                *(str(a.cost.get(t, 0)) if a else "0" for t in (*ATTACK_TYPES, "colorless")),
+                                str(a.damage) if a else "0", str(int(bool(todo[c.id][f"a{k}"]))),
+                                *(str(e.get(f"a{k}_{n}", d)) for n, d in ATTACK_COLUMNS.items())])  # fmt: skip
     index = {c.id: i for i, c in enumerate(cards)}
     deck_rows = [["name", "types", "type0", "type1", "type2"]]
     deck_cards = [["deck", "slot", "card"]]
@@ -241,7 +243,7 @@ def spec_tables(cards: list[Card], effects: list[list[str]], decks: list[Deck]) 
         types = [str(ATTACK_TYPES.index(t)) for t in deck.energy] + ["-1"] * (3 - len(deck.energy))
         deck_rows.append([deck.name, str(len(deck.energy)), *types])
         deck_cards += [[str(d), str(j), str(index[ident])] for j, ident in enumerate(deck.cards)]
-    return {"spec_cards.csv": rows, "spec_decks.csv": deck_rows, "spec_deck_cards.csv": deck_cards}
+    return {"spec_cards.csv": rows, "spec_attacks.csv": attack_rows, "spec_decks.csv": deck_rows, "spec_deck_cards.csv": deck_cards}
 
 
 def coverage(cards: list[Card], effects: list[list[str]]) -> dict[str, Counter[str]]:
