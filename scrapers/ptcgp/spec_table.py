@@ -243,7 +243,8 @@ def spec_tables(cards: list[Card], effects: list[list[str]], decks: list[Deck]) 
         types = [str(ATTACK_TYPES.index(t)) for t in deck.energy] + ["-1"] * (3 - len(deck.energy))
         deck_rows.append([deck.name, str(len(deck.energy)), *types])
         deck_cards += [[str(d), str(j), str(index[ident])] for j, ident in enumerate(deck.cards)]
-    return {"spec_cards.csv": rows, "spec_attacks.csv": attack_rows, "spec_decks.csv": deck_rows, "spec_deck_cards.csv": deck_cards}
+    return {"spec_cards.csv": rows, "spec_attacks.csv": attack_rows, "spec_decks.csv": deck_rows,
+            "spec_deck_cards.csv": deck_cards}  # fmt: skip
 
 
 def coverage(cards: list[Card], effects: list[list[str]]) -> dict[str, Counter[str]]:
