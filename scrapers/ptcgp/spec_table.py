@@ -44,6 +44,19 @@ TRAINER_COLUMNS = {
 }  # fmt: skip
 
 
+# columns written as names (the spec loads them as enums); -1 is written empty
+NAMED = {"bonus_if": CONDS, "status_if": CONDS, "recoil_if": CONDS, "discard_def_if": CONDS, "status": STATUSES,
+         "per_count": COUNTS, "bonus_type": TYPES, "per_type": TYPES, "discard_self_type": TYPES,
+         "attach_type": TYPES, "search_type": TYPES, "search_stage": STAGES}  # fmt: skip
+
+
+def _cell(column: str, value: int) -> str:
+    """A coefficient as its CSV text: a name for NAMED columns (empty for -1), else the number."""
+    if column in NAMED:
+        return "" if value < 0 else NAMED[column][value]
+    return str(value)
+
+
 class Groups:
     """Name filters (`filter=name:A|B`) numbered in order of first use: card column `groups` has bit g
     set when the card's name is in filter g."""
@@ -229,13 +242,13 @@ def spec_tables(cards: list[Card], effects: list[list[str]], decks: list[Deck]) 
                      str(names.index(c.evolves_from)) if c.evolves_from else "-1", str(int(c.ex)),
                      str(groups.mask(c.name)), str(len(c.attacks)), str(int(bool(todo[c.id].get("t")))),
                      str(int(bool(todo[c.id].get("ability")))),
-                     *(str(e.get(f"t_{n}", d)) for n, d in TRAINER_COLUMNS.items())])  # fmt: skip
+                     *(_cell(n, e.get(f"t_{n}", d)) for n, d in TRAINER_COLUMNS.items())])  # fmt: skip
         for k in (1, 2):
             a = c.attacks[k - 1] if k <= len(c.attacks) else None
             attack_rows.append([c.id, str(k), a.name if a else "",
                                 *(str(a.cost.get(t, 0)) if a else "0" for t in (*ATTACK_TYPES, "colorless")),
                                 str(a.damage) if a else "0", str(int(bool(todo[c.id][f"a{k}"]))),
-                                *(str(e.get(f"a{k}_{n}", d)) for n, d in ATTACK_COLUMNS.items())])  # fmt: skip
+                                *(_cell(n, e.get(f"a{k}_{n}", d)) for n, d in ATTACK_COLUMNS.items())])  # fmt: skip
     index = {c.id: i for i, c in enumerate(cards)}
     deck_rows = [["name", "types", "type0", "type1", "type2"]]
     deck_cards = [["deck", "slot", "card"]]
