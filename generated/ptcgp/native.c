@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/ptcgp.yaml
- * (sha256 a2489e7d28397aca400e68bddfd5b183dae8e77992973fb43e128aa3140bba27).
+ * (sha256 f3ebc6d86996b3431416d4170553abb4d95380d6a3fd2b9aed82c9c7534a5a9d).
  * Do not edit: change the spec and run `specc compile specs/ptcgp.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -2257,7 +2257,7 @@ static void init(State *s, Key key)
     for (int32_t _i26 = 0; _i26 < 2; _i26++) s->deck_id[_i26] = ((int8_t)(((FIXED_DECKS[_i26] >= 0) ? FIXED_DECKS[_i26] : (_i26 == 0 ? _roll(random_word_at(key, 1), 14) : _roll(random_word_at(key, 2), 14)))));
     {
         int16_t *_d = s->deck + 0 * 20;
-        for (int32_t _i27 = 0; _i27 < 20; _i27++) _d[_i27] = DECK_CARDS__card[_ix(_wadd(((int8_t)(_wmul(s->deck_id[0], 20))), DECK_SLOTS[_i27]), 280)];
+        for (int32_t _i27 = 0; _i27 < 20; _i27++) _d[_i27] = DECK_CARDS__card[_ix(_wadd(_wmul(((int32_t)(s->deck_id[0])), 20), DECK_SLOTS[_i27]), 280)];
         _shuffle_int16(_d, 20, fold_in(key, 4));
     }
     deal__i_1 = ({ bool _m28[20]; for (int32_t _j29 = 0; _j29 < 20; _j29++) _m28[_j29] = (((s->deck[_j29] >= 0) && (CARDS__kind[_ix(s->deck[_j29], 395)] == 0)) && (CARDS__stage[_ix(s->deck[_j29], 395)] == 0)); _choose(random_word_at(key, 3), _m28, 20); });
@@ -2282,7 +2282,7 @@ static void init(State *s, Key key)
     s->energy_next[0] = ({ int8_t _let36 = s->deck_id[0]; int8_t next_energy__d_4 = _let36; ({ int32_t _let37 = _roll(random_word_at(key, 4), DECK_INFO__types[_ix(next_energy__d_4, 14)]); int32_t next_energy__j_5 = _let37; ((next_energy__j_5 == 0) ? DECK_INFO__type0[_ix(next_energy__d_4, 14)] : ((next_energy__j_5 == 1) ? DECK_INFO__type1[_ix(next_energy__d_4, 14)] : DECK_INFO__type2[_ix(next_energy__d_4, 14)])); }); });
     {
         int16_t *_d = s->deck + 1 * 20;
-        for (int32_t _i38 = 0; _i38 < 20; _i38++) _d[_i38] = DECK_CARDS__card[_ix(_wadd(((int8_t)(_wmul(s->deck_id[1], 20))), DECK_SLOTS[_i38]), 280)];
+        for (int32_t _i38 = 0; _i38 < 20; _i38++) _d[_i38] = DECK_CARDS__card[_ix(_wadd(_wmul(((int32_t)(s->deck_id[1])), 20), DECK_SLOTS[_i38]), 280)];
         _shuffle_int16(_d, 20, fold_in(key, 7));
     }
     deal__i_6 = ({ bool _m39[20]; for (int32_t _j40 = 0; _j40 < 20; _j40++) _m39[_j40] = (((s->deck[1 * 20 + _j40] >= 0) && (CARDS__kind[_ix(s->deck[1 * 20 + _j40], 395)] == 0)) && (CARDS__stage[_ix(s->deck[1 * 20 + _j40], 395)] == 0)); _choose(random_word_at(key, 5), _m39, 20); });
