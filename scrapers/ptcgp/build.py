@@ -227,7 +227,7 @@ def summary(built: Built) -> list[str]:
         + ", ".join(f"{f} {n}" for f, n in counts["features"].most_common()),
         f"decks: {len(built.decks)} valid, {len(built.dropped)} dropped",
     ]
-    cover = coverage(built.cards, built.effects)
+    cover = coverage(built.effects)
     lines.append(f"specs/ptcgp.yaml encodes (spec_cards.csv): effects whole {cover['effects']['whole']}, part "
                  f"{cover['effects']['part']}, none {cover['effects']['none']}; steps {sum(cover['done'].values())} "
                  f"of {len(built.effects)}; mechanics with an encoded step {len(cover['done'])} of {len(MECHANICS)}")

@@ -3,9 +3,9 @@
 effects.csv lists each effect as steps `mechanic key=value ...`. A spec reads numbers, so this
 module turns every step the spec implements into coefficients in columns of one row per printing
 (`spec_cards.csv`, Trainers' columns `t_<column>`) and of one row per attack slot (`spec_attacks.csv`,
-row 2 * card + k for attack k = 0, 1). A coefficient 0
-(or -1 for a type, a condition `always`) does nothing, so the spec applies every mechanic to every
-attack without a branch per card. A step the spec does not implement yet (it needs a language
+row 2 * card + k for attack k = 0, 1). A coefficient 0 (-1 or empty for a type, `always` for a
+condition) does nothing, so the spec applies every mechanic to every attack without a branch per
+card. A step the spec does not implement yet (it needs a language
 feature, or is left for later) is not encoded: the row's `todo` / `t_todo` is true, and
 `coverage()` counts what is encoded. The decks become `spec_decks.csv` (Energy Zone types) and
 `spec_deck_cards.csv` (20 card rows per deck).
@@ -260,22 +260,20 @@ def spec_tables(cards: list[Card], effects: list[list[str]], decks: list[Deck]) 
             "spec_deck_cards.csv": deck_cards}  # fmt: skip
 
 
-def coverage(cards: list[Card], effects: list[list[str]]) -> dict[str, Counter[str]]:
+def coverage(effects: list[list[str]]) -> dict[str, Counter[str]]:
     """What spec_cards.csv encodes: effects (an attack's, ability's, Trainer's) whole or partly, and per
     mechanic its encoded and left-out steps."""
     groups = Groups()
     by_effect: Counter[str] = Counter()
     steps_done: Counter[str] = Counter()
     steps_left: Counter[str] = Counter()
-    kinds = {c.id: c.kind for c in cards}
-    for (ident, source, _), (_, steps) in _effect_steps(effects).items():
+    for (_, source, _), (_, steps) in _effect_steps(effects).items():
         if source == "ability":
             missing = [s.mechanic for s in steps]
         elif source == "attack":
             missing = encode_attack(steps, groups)[1]
         else:
             missing = encode_trainer(steps, groups)[1]
-        assert source == "attack" or source == "ability" or kinds[ident] == source
         left = Counter(missing)
         for s in steps:
             if left[s.mechanic] > 0:
