@@ -27,6 +27,7 @@ from .cards import ENERGY, LOG_HEADER, Card, LogRow, apply_corrections, load_car
 from .decks import Deck, check_deck, load_decks
 from .effects import ABILITIES, EFFECTS, TRAINER_EFFECTS, UNCERTAIN, Step, attack_key, parse_steps
 from .mechanics import MECHANICS, level, needs
+from .spec_table import coverage, spec_tables
 
 MAX_ATTACKS = 2
 EFFECT_HEADER = ["id", "name", "source", "index", "effect", "when", "step", "mechanic", "params", "level", "needs",
@@ -174,6 +175,8 @@ def build(source: Path, cards_source: str | None = None) -> Built:
         "decks.csv": deck_info,
         "deck_lists.csv": deck_lists,
     }
+    for name, table in spec_tables(cards, effects, decks).items():
+        built.files[name] = _csv(table[0], table[1:])
     return built
 
 
@@ -224,6 +227,10 @@ def summary(built: Built) -> list[str]:
         + ", ".join(f"{f} {n}" for f, n in counts["features"].most_common()),
         f"decks: {len(built.decks)} valid, {len(built.dropped)} dropped",
     ]
+    cover = coverage(built.effects)
+    lines.append(f"specs/ptcgp.yaml encodes (spec_cards.csv): effects whole {cover['effects']['whole']}, part "
+                 f"{cover['effects']['part']}, none {cover['effects']['none']}; steps {sum(cover['done'].values())} "
+                 f"of {len(built.effects)}; mechanics with an encoded step {len(cover['done'])} of {len(MECHANICS)}")
     for errors in built.dropped.values():
         lines += [f"  dropped {e}" for e in errors]
     return lines
