@@ -47105,8 +47105,7 @@ def invariants(s: State) -> jax.Array:
                 axis=0,
             ),
             jnp.all(
-                jax.vmap(lambda p: (s.hand_count[p] <= 10))(jnp.arange(0, 2, dtype=jnp.int32)),
-                axis=0,
+                jax.vmap(lambda p: s.hand_count[p] <= 10)(jnp.arange(0, 2, dtype=jnp.int32)), axis=0
             ),
             jnp.logical_and(
                 True,
@@ -47184,7 +47183,7 @@ def legal_action_mask(s: State) -> jax.Array:
         jnp.logical_or(
             (s.card[s.current_player, 0] < 0),
             jnp.any(
-                jax.vmap(lambda t: (s.card[s.current_player, t] < 0))(
+                jax.vmap(lambda t: s.card[s.current_player, t] < 0)(
                     jnp.arange(1, 4, dtype=jnp.int32)
                 ),
                 axis=0,
@@ -47559,7 +47558,7 @@ def _effect_play_trainer(s: State, params, key) -> State:
         False,
         jnp.any(
             jax.vmap(
-                lambda search_deck__bs_24: (card[search_deck__p_20__13, search_deck__bs_24] < 0)
+                lambda search_deck__bs_24: card[search_deck__p_20__13, search_deck__bs_24] < 0
             )(jnp.arange(1, 4, dtype=jnp.int32)),
             axis=0,
         ),
@@ -47975,114 +47974,122 @@ def _effect_attack(s: State, params, key) -> State:
                                                                     lambda extra_energy__p_63: (
                                                                         lambda extra_energy__r_64: (
                                                                             lambda extra_energy__t_65: (
-                                                                                lambda extra_energy__held_66: (
-                                                                                    lambda extra_energy__cost_68: (
-                                                                                        lambda extra_energy__others_69: (
-                                                                                            (
-                                                                                                jnp.asarray(
-                                                                                                    extra_energy__held_66[
-                                                                                                        extra_energy__t_65
-                                                                                                    ]
-                                                                                                ).astype(
-                                                                                                    jnp.int32
-                                                                                                )
-                                                                                                - jnp.asarray(
-                                                                                                    extra_energy__cost_68[
-                                                                                                        extra_energy__t_65
-                                                                                                    ]
-                                                                                                ).astype(
-                                                                                                    jnp.int32
-                                                                                                )
-                                                                                            )
-                                                                                            - jnp.maximum(
-                                                                                                (
-                                                                                                    jnp.asarray(
-                                                                                                        ATTACKS__cost_colorless[
-                                                                                                            extra_energy__r_64
-                                                                                                        ]
-                                                                                                    ).astype(
-                                                                                                        jnp.int32
-                                                                                                    )
-                                                                                                    - extra_energy__others_69
-                                                                                                ),
-                                                                                                0,
-                                                                                            )
-                                                                                        )
-                                                                                    )(
+                                                                                (
+                                                                                    lambda extra_energy__held_66: (
                                                                                         (
-                                                                                            (
-                                                                                                jnp.sum(
-                                                                                                    extra_energy__held_66,
-                                                                                                    dtype=jnp.int32,
-                                                                                                )
-                                                                                                - jnp.asarray(
-                                                                                                    extra_energy__held_66[
-                                                                                                        extra_energy__t_65
-                                                                                                    ]
-                                                                                                ).astype(
-                                                                                                    jnp.int32
+                                                                                            lambda extra_energy__cost_68: (
+                                                                                                (
+                                                                                                    lambda extra_energy__others_69: (
+                                                                                                        (
+                                                                                                            jnp.asarray(
+                                                                                                                extra_energy__held_66[
+                                                                                                                    extra_energy__t_65
+                                                                                                                ]
+                                                                                                            ).astype(
+                                                                                                                jnp.int32
+                                                                                                            )
+                                                                                                            - jnp.asarray(
+                                                                                                                extra_energy__cost_68[
+                                                                                                                    extra_energy__t_65
+                                                                                                                ]
+                                                                                                            ).astype(
+                                                                                                                jnp.int32
+                                                                                                            )
+                                                                                                        )
+                                                                                                        - jnp.maximum(
+                                                                                                            (
+                                                                                                                jnp.asarray(
+                                                                                                                    ATTACKS__cost_colorless[
+                                                                                                                        extra_energy__r_64
+                                                                                                                    ]
+                                                                                                                ).astype(
+                                                                                                                    jnp.int32
+                                                                                                                )
+                                                                                                                - extra_energy__others_69
+                                                                                                            ),
+                                                                                                            0,
+                                                                                                        )
+                                                                                                    )
+                                                                                                )(
+                                                                                                    (
+                                                                                                        (
+                                                                                                            jnp.sum(
+                                                                                                                extra_energy__held_66,
+                                                                                                                dtype=jnp.int32,
+                                                                                                            )
+                                                                                                            - jnp.asarray(
+                                                                                                                extra_energy__held_66[
+                                                                                                                    extra_energy__t_65
+                                                                                                                ]
+                                                                                                            ).astype(
+                                                                                                                jnp.int32
+                                                                                                            )
+                                                                                                        )
+                                                                                                        - (
+                                                                                                            jnp.sum(
+                                                                                                                extra_energy__cost_68,
+                                                                                                                dtype=jnp.int32,
+                                                                                                            )
+                                                                                                            - jnp.asarray(
+                                                                                                                extra_energy__cost_68[
+                                                                                                                    extra_energy__t_65
+                                                                                                                ]
+                                                                                                            ).astype(
+                                                                                                                jnp.int32
+                                                                                                            )
+                                                                                                        )
+                                                                                                    )
                                                                                                 )
                                                                                             )
-                                                                                            - (
-                                                                                                jnp.sum(
-                                                                                                    extra_energy__cost_68,
-                                                                                                    dtype=jnp.int32,
+                                                                                        )(
+                                                                                            (
+                                                                                                lambda attack_cost__r_67: (
+                                                                                                    jnp.stack(
+                                                                                                        [
+                                                                                                            jnp.asarray(
+                                                                                                                x,
+                                                                                                                jnp.int8,
+                                                                                                            )
+                                                                                                            for x in (
+                                                                                                                ATTACKS__cost_grass[
+                                                                                                                    attack_cost__r_67
+                                                                                                                ],
+                                                                                                                ATTACKS__cost_fire[
+                                                                                                                    attack_cost__r_67
+                                                                                                                ],
+                                                                                                                ATTACKS__cost_water[
+                                                                                                                    attack_cost__r_67
+                                                                                                                ],
+                                                                                                                ATTACKS__cost_lightning[
+                                                                                                                    attack_cost__r_67
+                                                                                                                ],
+                                                                                                                ATTACKS__cost_psychic[
+                                                                                                                    attack_cost__r_67
+                                                                                                                ],
+                                                                                                                ATTACKS__cost_fighting[
+                                                                                                                    attack_cost__r_67
+                                                                                                                ],
+                                                                                                                ATTACKS__cost_darkness[
+                                                                                                                    attack_cost__r_67
+                                                                                                                ],
+                                                                                                                ATTACKS__cost_metal[
+                                                                                                                    attack_cost__r_67
+                                                                                                                ],
+                                                                                                            )
+                                                                                                        ]
+                                                                                                    )
                                                                                                 )
-                                                                                                - jnp.asarray(
-                                                                                                    extra_energy__cost_68[
-                                                                                                        extra_energy__t_65
-                                                                                                    ]
-                                                                                                ).astype(
-                                                                                                    jnp.int32
-                                                                                                )
+                                                                                            )(
+                                                                                                extra_energy__r_64
                                                                                             )
                                                                                         )
                                                                                     )
                                                                                 )(
-                                                                                    (
-                                                                                        lambda attack_cost__r_67: jnp.stack(
-                                                                                            [
-                                                                                                jnp.asarray(
-                                                                                                    x,
-                                                                                                    jnp.int8,
-                                                                                                )
-                                                                                                for x in (
-                                                                                                    ATTACKS__cost_grass[
-                                                                                                        attack_cost__r_67
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_fire[
-                                                                                                        attack_cost__r_67
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_water[
-                                                                                                        attack_cost__r_67
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_lightning[
-                                                                                                        attack_cost__r_67
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_psychic[
-                                                                                                        attack_cost__r_67
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_fighting[
-                                                                                                        attack_cost__r_67
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_darkness[
-                                                                                                        attack_cost__r_67
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_metal[
-                                                                                                        attack_cost__r_67
-                                                                                                    ],
-                                                                                                )
-                                                                                            ]
-                                                                                        )
-                                                                                    )(
-                                                                                        extra_energy__r_64
-                                                                                    )
+                                                                                    energy[
+                                                                                        extra_energy__p_63,
+                                                                                        0,
+                                                                                    ]
                                                                                 )
-                                                                            )(
-                                                                                energy[
-                                                                                    extra_energy__p_63,
-                                                                                    0,
-                                                                                ]
                                                                             )
                                                                         )(
                                                                             jnp.clip(
@@ -48184,30 +48191,32 @@ def _effect_attack(s: State, params, key) -> State:
                                                             (matches__fgroup_77 < 0),
                                                             (
                                                                 lambda in_group__c_78: (
-                                                                    lambda in_group__g_79: jnp.logical_and(
-                                                                        (in_group__g_79 >= 0),
-                                                                        (
+                                                                    lambda in_group__g_79: (
+                                                                        jnp.logical_and(
+                                                                            (in_group__g_79 >= 0),
                                                                             (
-                                                                                _floordiv(
-                                                                                    CARDS__groups[
-                                                                                        in_group__c_78
-                                                                                    ],
-                                                                                    _ipow(
-                                                                                        jnp.asarray(
-                                                                                            2,
-                                                                                            jnp.int32,
+                                                                                (
+                                                                                    _floordiv(
+                                                                                        CARDS__groups[
+                                                                                            in_group__c_78
+                                                                                        ],
+                                                                                        _ipow(
+                                                                                            jnp.asarray(
+                                                                                                2,
+                                                                                                jnp.int32,
+                                                                                            ),
+                                                                                            jnp.asarray(
+                                                                                                in_group__g_79
+                                                                                            ).astype(
+                                                                                                jnp.int32
+                                                                                            ),
                                                                                         ),
-                                                                                        jnp.asarray(
-                                                                                            in_group__g_79
-                                                                                        ).astype(
-                                                                                            jnp.int32
-                                                                                        ),
-                                                                                    ),
+                                                                                    )
+                                                                                    % 2
                                                                                 )
-                                                                                % 2
-                                                                            )
-                                                                            == 1
-                                                                        ),
+                                                                                == 1
+                                                                            ),
+                                                                        )
                                                                     )
                                                                 )(matches__fgroup_77)
                                                             )(matches__c_75),
@@ -48326,114 +48335,122 @@ def _effect_attack(s: State, params, key) -> State:
                                                                     lambda extra_energy__p_96: (
                                                                         lambda extra_energy__r_97: (
                                                                             lambda extra_energy__t_98: (
-                                                                                lambda extra_energy__held_99: (
-                                                                                    lambda extra_energy__cost_101: (
-                                                                                        lambda extra_energy__others_102: (
-                                                                                            (
-                                                                                                jnp.asarray(
-                                                                                                    extra_energy__held_99[
-                                                                                                        extra_energy__t_98
-                                                                                                    ]
-                                                                                                ).astype(
-                                                                                                    jnp.int32
-                                                                                                )
-                                                                                                - jnp.asarray(
-                                                                                                    extra_energy__cost_101[
-                                                                                                        extra_energy__t_98
-                                                                                                    ]
-                                                                                                ).astype(
-                                                                                                    jnp.int32
-                                                                                                )
-                                                                                            )
-                                                                                            - jnp.maximum(
-                                                                                                (
-                                                                                                    jnp.asarray(
-                                                                                                        ATTACKS__cost_colorless[
-                                                                                                            extra_energy__r_97
-                                                                                                        ]
-                                                                                                    ).astype(
-                                                                                                        jnp.int32
-                                                                                                    )
-                                                                                                    - extra_energy__others_102
-                                                                                                ),
-                                                                                                0,
-                                                                                            )
-                                                                                        )
-                                                                                    )(
+                                                                                (
+                                                                                    lambda extra_energy__held_99: (
                                                                                         (
-                                                                                            (
-                                                                                                jnp.sum(
-                                                                                                    extra_energy__held_99,
-                                                                                                    dtype=jnp.int32,
-                                                                                                )
-                                                                                                - jnp.asarray(
-                                                                                                    extra_energy__held_99[
-                                                                                                        extra_energy__t_98
-                                                                                                    ]
-                                                                                                ).astype(
-                                                                                                    jnp.int32
+                                                                                            lambda extra_energy__cost_101: (
+                                                                                                (
+                                                                                                    lambda extra_energy__others_102: (
+                                                                                                        (
+                                                                                                            jnp.asarray(
+                                                                                                                extra_energy__held_99[
+                                                                                                                    extra_energy__t_98
+                                                                                                                ]
+                                                                                                            ).astype(
+                                                                                                                jnp.int32
+                                                                                                            )
+                                                                                                            - jnp.asarray(
+                                                                                                                extra_energy__cost_101[
+                                                                                                                    extra_energy__t_98
+                                                                                                                ]
+                                                                                                            ).astype(
+                                                                                                                jnp.int32
+                                                                                                            )
+                                                                                                        )
+                                                                                                        - jnp.maximum(
+                                                                                                            (
+                                                                                                                jnp.asarray(
+                                                                                                                    ATTACKS__cost_colorless[
+                                                                                                                        extra_energy__r_97
+                                                                                                                    ]
+                                                                                                                ).astype(
+                                                                                                                    jnp.int32
+                                                                                                                )
+                                                                                                                - extra_energy__others_102
+                                                                                                            ),
+                                                                                                            0,
+                                                                                                        )
+                                                                                                    )
+                                                                                                )(
+                                                                                                    (
+                                                                                                        (
+                                                                                                            jnp.sum(
+                                                                                                                extra_energy__held_99,
+                                                                                                                dtype=jnp.int32,
+                                                                                                            )
+                                                                                                            - jnp.asarray(
+                                                                                                                extra_energy__held_99[
+                                                                                                                    extra_energy__t_98
+                                                                                                                ]
+                                                                                                            ).astype(
+                                                                                                                jnp.int32
+                                                                                                            )
+                                                                                                        )
+                                                                                                        - (
+                                                                                                            jnp.sum(
+                                                                                                                extra_energy__cost_101,
+                                                                                                                dtype=jnp.int32,
+                                                                                                            )
+                                                                                                            - jnp.asarray(
+                                                                                                                extra_energy__cost_101[
+                                                                                                                    extra_energy__t_98
+                                                                                                                ]
+                                                                                                            ).astype(
+                                                                                                                jnp.int32
+                                                                                                            )
+                                                                                                        )
+                                                                                                    )
                                                                                                 )
                                                                                             )
-                                                                                            - (
-                                                                                                jnp.sum(
-                                                                                                    extra_energy__cost_101,
-                                                                                                    dtype=jnp.int32,
+                                                                                        )(
+                                                                                            (
+                                                                                                lambda attack_cost__r_100: (
+                                                                                                    jnp.stack(
+                                                                                                        [
+                                                                                                            jnp.asarray(
+                                                                                                                x,
+                                                                                                                jnp.int8,
+                                                                                                            )
+                                                                                                            for x in (
+                                                                                                                ATTACKS__cost_grass[
+                                                                                                                    attack_cost__r_100
+                                                                                                                ],
+                                                                                                                ATTACKS__cost_fire[
+                                                                                                                    attack_cost__r_100
+                                                                                                                ],
+                                                                                                                ATTACKS__cost_water[
+                                                                                                                    attack_cost__r_100
+                                                                                                                ],
+                                                                                                                ATTACKS__cost_lightning[
+                                                                                                                    attack_cost__r_100
+                                                                                                                ],
+                                                                                                                ATTACKS__cost_psychic[
+                                                                                                                    attack_cost__r_100
+                                                                                                                ],
+                                                                                                                ATTACKS__cost_fighting[
+                                                                                                                    attack_cost__r_100
+                                                                                                                ],
+                                                                                                                ATTACKS__cost_darkness[
+                                                                                                                    attack_cost__r_100
+                                                                                                                ],
+                                                                                                                ATTACKS__cost_metal[
+                                                                                                                    attack_cost__r_100
+                                                                                                                ],
+                                                                                                            )
+                                                                                                        ]
+                                                                                                    )
                                                                                                 )
-                                                                                                - jnp.asarray(
-                                                                                                    extra_energy__cost_101[
-                                                                                                        extra_energy__t_98
-                                                                                                    ]
-                                                                                                ).astype(
-                                                                                                    jnp.int32
-                                                                                                )
+                                                                                            )(
+                                                                                                extra_energy__r_97
                                                                                             )
                                                                                         )
                                                                                     )
                                                                                 )(
-                                                                                    (
-                                                                                        lambda attack_cost__r_100: jnp.stack(
-                                                                                            [
-                                                                                                jnp.asarray(
-                                                                                                    x,
-                                                                                                    jnp.int8,
-                                                                                                )
-                                                                                                for x in (
-                                                                                                    ATTACKS__cost_grass[
-                                                                                                        attack_cost__r_100
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_fire[
-                                                                                                        attack_cost__r_100
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_water[
-                                                                                                        attack_cost__r_100
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_lightning[
-                                                                                                        attack_cost__r_100
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_psychic[
-                                                                                                        attack_cost__r_100
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_fighting[
-                                                                                                        attack_cost__r_100
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_darkness[
-                                                                                                        attack_cost__r_100
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_metal[
-                                                                                                        attack_cost__r_100
-                                                                                                    ],
-                                                                                                )
-                                                                                            ]
-                                                                                        )
-                                                                                    )(
-                                                                                        extra_energy__r_97
-                                                                                    )
+                                                                                    energy[
+                                                                                        extra_energy__p_96,
+                                                                                        0,
+                                                                                    ]
                                                                                 )
-                                                                            )(
-                                                                                energy[
-                                                                                    extra_energy__p_96,
-                                                                                    0,
-                                                                                ]
                                                                             )
                                                                         )(
                                                                             jnp.clip(
@@ -48584,123 +48601,133 @@ def _effect_attack(s: State, params, key) -> State:
                                                                 (
                                                                     lambda extra_energy__p_111: (
                                                                         lambda extra_energy__r_112: (
-                                                                            lambda extra_energy__t_113: (
-                                                                                lambda extra_energy__held_114: (
-                                                                                    lambda extra_energy__cost_116: (
-                                                                                        lambda extra_energy__others_117: (
-                                                                                            (
-                                                                                                jnp.asarray(
-                                                                                                    extra_energy__held_114[
-                                                                                                        extra_energy__t_113
-                                                                                                    ]
-                                                                                                ).astype(
-                                                                                                    jnp.int32
-                                                                                                )
-                                                                                                - jnp.asarray(
-                                                                                                    extra_energy__cost_116[
-                                                                                                        extra_energy__t_113
-                                                                                                    ]
-                                                                                                ).astype(
-                                                                                                    jnp.int32
-                                                                                                )
-                                                                                            )
-                                                                                            - jnp.maximum(
-                                                                                                (
-                                                                                                    jnp.asarray(
-                                                                                                        ATTACKS__cost_colorless[
-                                                                                                            extra_energy__r_112
-                                                                                                        ]
-                                                                                                    ).astype(
-                                                                                                        jnp.int32
-                                                                                                    )
-                                                                                                    - extra_energy__others_117
-                                                                                                ),
-                                                                                                0,
-                                                                                            )
-                                                                                        )
-                                                                                    )(
-                                                                                        (
-                                                                                            (
-                                                                                                jnp.sum(
-                                                                                                    extra_energy__held_114,
-                                                                                                    dtype=jnp.int32,
-                                                                                                )
-                                                                                                - jnp.asarray(
-                                                                                                    extra_energy__held_114[
-                                                                                                        extra_energy__t_113
-                                                                                                    ]
-                                                                                                ).astype(
-                                                                                                    jnp.int32
-                                                                                                )
-                                                                                            )
-                                                                                            - (
-                                                                                                jnp.sum(
-                                                                                                    extra_energy__cost_116,
-                                                                                                    dtype=jnp.int32,
-                                                                                                )
-                                                                                                - jnp.asarray(
-                                                                                                    extra_energy__cost_116[
-                                                                                                        extra_energy__t_113
-                                                                                                    ]
-                                                                                                ).astype(
-                                                                                                    jnp.int32
-                                                                                                )
-                                                                                            )
-                                                                                        )
-                                                                                    )
-                                                                                )(
+                                                                            (
+                                                                                lambda extra_energy__t_113: (
                                                                                     (
-                                                                                        lambda attack_cost__r_115: jnp.stack(
-                                                                                            [
-                                                                                                jnp.asarray(
-                                                                                                    x,
-                                                                                                    jnp.int8,
+                                                                                        lambda extra_energy__held_114: (
+                                                                                            (
+                                                                                                lambda extra_energy__cost_116: (
+                                                                                                    (
+                                                                                                        lambda extra_energy__others_117: (
+                                                                                                            (
+                                                                                                                jnp.asarray(
+                                                                                                                    extra_energy__held_114[
+                                                                                                                        extra_energy__t_113
+                                                                                                                    ]
+                                                                                                                ).astype(
+                                                                                                                    jnp.int32
+                                                                                                                )
+                                                                                                                - jnp.asarray(
+                                                                                                                    extra_energy__cost_116[
+                                                                                                                        extra_energy__t_113
+                                                                                                                    ]
+                                                                                                                ).astype(
+                                                                                                                    jnp.int32
+                                                                                                                )
+                                                                                                            )
+                                                                                                            - jnp.maximum(
+                                                                                                                (
+                                                                                                                    jnp.asarray(
+                                                                                                                        ATTACKS__cost_colorless[
+                                                                                                                            extra_energy__r_112
+                                                                                                                        ]
+                                                                                                                    ).astype(
+                                                                                                                        jnp.int32
+                                                                                                                    )
+                                                                                                                    - extra_energy__others_117
+                                                                                                                ),
+                                                                                                                0,
+                                                                                                            )
+                                                                                                        )
+                                                                                                    )(
+                                                                                                        (
+                                                                                                            (
+                                                                                                                jnp.sum(
+                                                                                                                    extra_energy__held_114,
+                                                                                                                    dtype=jnp.int32,
+                                                                                                                )
+                                                                                                                - jnp.asarray(
+                                                                                                                    extra_energy__held_114[
+                                                                                                                        extra_energy__t_113
+                                                                                                                    ]
+                                                                                                                ).astype(
+                                                                                                                    jnp.int32
+                                                                                                                )
+                                                                                                            )
+                                                                                                            - (
+                                                                                                                jnp.sum(
+                                                                                                                    extra_energy__cost_116,
+                                                                                                                    dtype=jnp.int32,
+                                                                                                                )
+                                                                                                                - jnp.asarray(
+                                                                                                                    extra_energy__cost_116[
+                                                                                                                        extra_energy__t_113
+                                                                                                                    ]
+                                                                                                                ).astype(
+                                                                                                                    jnp.int32
+                                                                                                                )
+                                                                                                            )
+                                                                                                        )
+                                                                                                    )
                                                                                                 )
-                                                                                                for x in (
-                                                                                                    ATTACKS__cost_grass[
-                                                                                                        attack_cost__r_115
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_fire[
-                                                                                                        attack_cost__r_115
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_water[
-                                                                                                        attack_cost__r_115
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_lightning[
-                                                                                                        attack_cost__r_115
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_psychic[
-                                                                                                        attack_cost__r_115
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_fighting[
-                                                                                                        attack_cost__r_115
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_darkness[
-                                                                                                        attack_cost__r_115
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_metal[
-                                                                                                        attack_cost__r_115
-                                                                                                    ],
+                                                                                            )(
+                                                                                                (
+                                                                                                    lambda attack_cost__r_115: (
+                                                                                                        jnp.stack(
+                                                                                                            [
+                                                                                                                jnp.asarray(
+                                                                                                                    x,
+                                                                                                                    jnp.int8,
+                                                                                                                )
+                                                                                                                for x in (
+                                                                                                                    ATTACKS__cost_grass[
+                                                                                                                        attack_cost__r_115
+                                                                                                                    ],
+                                                                                                                    ATTACKS__cost_fire[
+                                                                                                                        attack_cost__r_115
+                                                                                                                    ],
+                                                                                                                    ATTACKS__cost_water[
+                                                                                                                        attack_cost__r_115
+                                                                                                                    ],
+                                                                                                                    ATTACKS__cost_lightning[
+                                                                                                                        attack_cost__r_115
+                                                                                                                    ],
+                                                                                                                    ATTACKS__cost_psychic[
+                                                                                                                        attack_cost__r_115
+                                                                                                                    ],
+                                                                                                                    ATTACKS__cost_fighting[
+                                                                                                                        attack_cost__r_115
+                                                                                                                    ],
+                                                                                                                    ATTACKS__cost_darkness[
+                                                                                                                        attack_cost__r_115
+                                                                                                                    ],
+                                                                                                                    ATTACKS__cost_metal[
+                                                                                                                        attack_cost__r_115
+                                                                                                                    ],
+                                                                                                                )
+                                                                                                            ]
+                                                                                                        )
+                                                                                                    )
+                                                                                                )(
+                                                                                                    extra_energy__r_112
                                                                                                 )
-                                                                                            ]
+                                                                                            )
                                                                                         )
                                                                                     )(
-                                                                                        extra_energy__r_112
+                                                                                        energy[
+                                                                                            extra_energy__p_111,
+                                                                                            0,
+                                                                                        ]
                                                                                     )
                                                                                 )
                                                                             )(
-                                                                                energy[
-                                                                                    extra_energy__p_111,
+                                                                                jnp.clip(
+                                                                                    ATTACKS__bonus_type[
+                                                                                        holds__r_107
+                                                                                    ],
                                                                                     0,
-                                                                                ]
-                                                                            )
-                                                                        )(
-                                                                            jnp.clip(
-                                                                                ATTACKS__bonus_type[
-                                                                                    holds__r_107
-                                                                                ],
-                                                                                0,
-                                                                                7,
+                                                                                    7,
+                                                                                )
                                                                             )
                                                                         )
                                                                     )(holds__r_107)
@@ -48809,123 +48836,133 @@ def _effect_attack(s: State, params, key) -> State:
                                                                 (
                                                                     lambda extra_energy__p_127: (
                                                                         lambda extra_energy__r_128: (
-                                                                            lambda extra_energy__t_129: (
-                                                                                lambda extra_energy__held_130: (
-                                                                                    lambda extra_energy__cost_132: (
-                                                                                        lambda extra_energy__others_133: (
-                                                                                            (
-                                                                                                jnp.asarray(
-                                                                                                    extra_energy__held_130[
-                                                                                                        extra_energy__t_129
-                                                                                                    ]
-                                                                                                ).astype(
-                                                                                                    jnp.int32
-                                                                                                )
-                                                                                                - jnp.asarray(
-                                                                                                    extra_energy__cost_132[
-                                                                                                        extra_energy__t_129
-                                                                                                    ]
-                                                                                                ).astype(
-                                                                                                    jnp.int32
-                                                                                                )
-                                                                                            )
-                                                                                            - jnp.maximum(
-                                                                                                (
-                                                                                                    jnp.asarray(
-                                                                                                        ATTACKS__cost_colorless[
-                                                                                                            extra_energy__r_128
-                                                                                                        ]
-                                                                                                    ).astype(
-                                                                                                        jnp.int32
-                                                                                                    )
-                                                                                                    - extra_energy__others_133
-                                                                                                ),
-                                                                                                0,
-                                                                                            )
-                                                                                        )
-                                                                                    )(
-                                                                                        (
-                                                                                            (
-                                                                                                jnp.sum(
-                                                                                                    extra_energy__held_130,
-                                                                                                    dtype=jnp.int32,
-                                                                                                )
-                                                                                                - jnp.asarray(
-                                                                                                    extra_energy__held_130[
-                                                                                                        extra_energy__t_129
-                                                                                                    ]
-                                                                                                ).astype(
-                                                                                                    jnp.int32
-                                                                                                )
-                                                                                            )
-                                                                                            - (
-                                                                                                jnp.sum(
-                                                                                                    extra_energy__cost_132,
-                                                                                                    dtype=jnp.int32,
-                                                                                                )
-                                                                                                - jnp.asarray(
-                                                                                                    extra_energy__cost_132[
-                                                                                                        extra_energy__t_129
-                                                                                                    ]
-                                                                                                ).astype(
-                                                                                                    jnp.int32
-                                                                                                )
-                                                                                            )
-                                                                                        )
-                                                                                    )
-                                                                                )(
+                                                                            (
+                                                                                lambda extra_energy__t_129: (
                                                                                     (
-                                                                                        lambda attack_cost__r_131: jnp.stack(
-                                                                                            [
-                                                                                                jnp.asarray(
-                                                                                                    x,
-                                                                                                    jnp.int8,
+                                                                                        lambda extra_energy__held_130: (
+                                                                                            (
+                                                                                                lambda extra_energy__cost_132: (
+                                                                                                    (
+                                                                                                        lambda extra_energy__others_133: (
+                                                                                                            (
+                                                                                                                jnp.asarray(
+                                                                                                                    extra_energy__held_130[
+                                                                                                                        extra_energy__t_129
+                                                                                                                    ]
+                                                                                                                ).astype(
+                                                                                                                    jnp.int32
+                                                                                                                )
+                                                                                                                - jnp.asarray(
+                                                                                                                    extra_energy__cost_132[
+                                                                                                                        extra_energy__t_129
+                                                                                                                    ]
+                                                                                                                ).astype(
+                                                                                                                    jnp.int32
+                                                                                                                )
+                                                                                                            )
+                                                                                                            - jnp.maximum(
+                                                                                                                (
+                                                                                                                    jnp.asarray(
+                                                                                                                        ATTACKS__cost_colorless[
+                                                                                                                            extra_energy__r_128
+                                                                                                                        ]
+                                                                                                                    ).astype(
+                                                                                                                        jnp.int32
+                                                                                                                    )
+                                                                                                                    - extra_energy__others_133
+                                                                                                                ),
+                                                                                                                0,
+                                                                                                            )
+                                                                                                        )
+                                                                                                    )(
+                                                                                                        (
+                                                                                                            (
+                                                                                                                jnp.sum(
+                                                                                                                    extra_energy__held_130,
+                                                                                                                    dtype=jnp.int32,
+                                                                                                                )
+                                                                                                                - jnp.asarray(
+                                                                                                                    extra_energy__held_130[
+                                                                                                                        extra_energy__t_129
+                                                                                                                    ]
+                                                                                                                ).astype(
+                                                                                                                    jnp.int32
+                                                                                                                )
+                                                                                                            )
+                                                                                                            - (
+                                                                                                                jnp.sum(
+                                                                                                                    extra_energy__cost_132,
+                                                                                                                    dtype=jnp.int32,
+                                                                                                                )
+                                                                                                                - jnp.asarray(
+                                                                                                                    extra_energy__cost_132[
+                                                                                                                        extra_energy__t_129
+                                                                                                                    ]
+                                                                                                                ).astype(
+                                                                                                                    jnp.int32
+                                                                                                                )
+                                                                                                            )
+                                                                                                        )
+                                                                                                    )
                                                                                                 )
-                                                                                                for x in (
-                                                                                                    ATTACKS__cost_grass[
-                                                                                                        attack_cost__r_131
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_fire[
-                                                                                                        attack_cost__r_131
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_water[
-                                                                                                        attack_cost__r_131
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_lightning[
-                                                                                                        attack_cost__r_131
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_psychic[
-                                                                                                        attack_cost__r_131
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_fighting[
-                                                                                                        attack_cost__r_131
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_darkness[
-                                                                                                        attack_cost__r_131
-                                                                                                    ],
-                                                                                                    ATTACKS__cost_metal[
-                                                                                                        attack_cost__r_131
-                                                                                                    ],
+                                                                                            )(
+                                                                                                (
+                                                                                                    lambda attack_cost__r_131: (
+                                                                                                        jnp.stack(
+                                                                                                            [
+                                                                                                                jnp.asarray(
+                                                                                                                    x,
+                                                                                                                    jnp.int8,
+                                                                                                                )
+                                                                                                                for x in (
+                                                                                                                    ATTACKS__cost_grass[
+                                                                                                                        attack_cost__r_131
+                                                                                                                    ],
+                                                                                                                    ATTACKS__cost_fire[
+                                                                                                                        attack_cost__r_131
+                                                                                                                    ],
+                                                                                                                    ATTACKS__cost_water[
+                                                                                                                        attack_cost__r_131
+                                                                                                                    ],
+                                                                                                                    ATTACKS__cost_lightning[
+                                                                                                                        attack_cost__r_131
+                                                                                                                    ],
+                                                                                                                    ATTACKS__cost_psychic[
+                                                                                                                        attack_cost__r_131
+                                                                                                                    ],
+                                                                                                                    ATTACKS__cost_fighting[
+                                                                                                                        attack_cost__r_131
+                                                                                                                    ],
+                                                                                                                    ATTACKS__cost_darkness[
+                                                                                                                        attack_cost__r_131
+                                                                                                                    ],
+                                                                                                                    ATTACKS__cost_metal[
+                                                                                                                        attack_cost__r_131
+                                                                                                                    ],
+                                                                                                                )
+                                                                                                            ]
+                                                                                                        )
+                                                                                                    )
+                                                                                                )(
+                                                                                                    extra_energy__r_128
                                                                                                 )
-                                                                                            ]
+                                                                                            )
                                                                                         )
                                                                                     )(
-                                                                                        extra_energy__r_128
+                                                                                        energy__74[
+                                                                                            extra_energy__p_127,
+                                                                                            0,
+                                                                                        ]
                                                                                     )
                                                                                 )
                                                                             )(
-                                                                                energy__74[
-                                                                                    extra_energy__p_127,
+                                                                                jnp.clip(
+                                                                                    ATTACKS__bonus_type[
+                                                                                        holds__r_123
+                                                                                    ],
                                                                                     0,
-                                                                                ]
-                                                                            )
-                                                                        )(
-                                                                            jnp.clip(
-                                                                                ATTACKS__bonus_type[
-                                                                                    holds__r_123
-                                                                                ],
-                                                                                0,
-                                                                                7,
+                                                                                    7,
+                                                                                )
                                                                             )
                                                                         )
                                                                     )(holds__r_123)
@@ -49171,7 +49208,7 @@ def _effect_attack(s: State, params, key) -> State:
         search_deck__to_bench_150__110,
         jnp.any(
             jax.vmap(
-                lambda search_deck__bs_156: (card[search_deck__p_149__109, search_deck__bs_156] < 0)
+                lambda search_deck__bs_156: card[search_deck__p_149__109, search_deck__bs_156] < 0
             )(jnp.arange(1, 4, dtype=jnp.int32)),
             axis=0,
         ),
@@ -49474,13 +49511,13 @@ def _effect_attack(s: State, params, key) -> State:
                     for x in (
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_174: (card__186[0, knockouts__ks_174] >= 0)
+                                lambda knockouts__ks_174: card__186[0, knockouts__ks_174] >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_175: (card__186[1, knockouts__ks_175] >= 0)
+                                lambda knockouts__ks_175: card__186[1, knockouts__ks_175] >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
@@ -49749,13 +49786,13 @@ def _effect_attack(s: State, params, key) -> State:
                     for x in (
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_187: (card__264[0, knockouts__ks_187] >= 0)
+                                lambda knockouts__ks_187: card__264[0, knockouts__ks_187] >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_188: (card__264[1, knockouts__ks_188] >= 0)
+                                lambda knockouts__ks_188: card__264[1, knockouts__ks_188] >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
@@ -50487,15 +50524,15 @@ def _effect_end_turn(s: State, params, key) -> State:
                     jnp.asarray(x, jnp.bool_)
                     for x in (
                         jnp.any(
-                            jax.vmap(
-                                lambda knockouts__ks_225: (card__94[0, knockouts__ks_225] >= 0)
-                            )(jnp.arange(1, 4, dtype=jnp.int32)),
+                            jax.vmap(lambda knockouts__ks_225: card__94[0, knockouts__ks_225] >= 0)(
+                                jnp.arange(1, 4, dtype=jnp.int32)
+                            ),
                             axis=0,
                         ),
                         jnp.any(
-                            jax.vmap(
-                                lambda knockouts__ks_226: (card__94[1, knockouts__ks_226] >= 0)
-                            )(jnp.arange(1, 4, dtype=jnp.int32)),
+                            jax.vmap(lambda knockouts__ks_226: card__94[1, knockouts__ks_226] >= 0)(
+                                jnp.arange(1, 4, dtype=jnp.int32)
+                            ),
                             axis=0,
                         ),
                     )

@@ -47778,116 +47778,124 @@ def _effect_attack(s: State, k, key) -> None:
                                                                     lambda extra_energy__p_63: (
                                                                         lambda extra_energy__r_64: (
                                                                             lambda extra_energy__t_65: (
-                                                                                lambda extra_energy__held_66: (
-                                                                                    lambda extra_energy__cost_68: (
-                                                                                        lambda extra_energy__others_69: (
-                                                                                            _cast(
-                                                                                                _at(
-                                                                                                    extra_energy__held_66,
-                                                                                                    extra_energy__t_65,
-                                                                                                ),
-                                                                                                np.int32,
-                                                                                            )
-                                                                                            - _cast(
-                                                                                                _at(
-                                                                                                    extra_energy__cost_68,
-                                                                                                    extra_energy__t_65,
-                                                                                                ),
-                                                                                                np.int32,
-                                                                                            )
-                                                                                            - _cast(
-                                                                                                np.maximum(
-                                                                                                    (
+                                                                                (
+                                                                                    lambda extra_energy__held_66: (
+                                                                                        (
+                                                                                            lambda extra_energy__cost_68: (
+                                                                                                (
+                                                                                                    lambda extra_energy__others_69: (
                                                                                                         _cast(
                                                                                                             _at(
-                                                                                                                ATTACKS__cost_colorless,
-                                                                                                                extra_energy__r_64,
+                                                                                                                extra_energy__held_66,
+                                                                                                                extra_energy__t_65,
                                                                                                             ),
                                                                                                             np.int32,
                                                                                                         )
-                                                                                                        - extra_energy__others_69
-                                                                                                    ),
-                                                                                                    0,
-                                                                                                ),
-                                                                                                np.int32,
-                                                                                            )
-                                                                                        )
-                                                                                    )(
-                                                                                        (
-                                                                                            np.sum(
-                                                                                                extra_energy__held_66,
-                                                                                                dtype=np.int32,
-                                                                                            )
-                                                                                            - _cast(
-                                                                                                _at(
-                                                                                                    extra_energy__held_66,
-                                                                                                    extra_energy__t_65,
-                                                                                                ),
-                                                                                                np.int32,
-                                                                                            )
-                                                                                            - (
-                                                                                                np.sum(
-                                                                                                    extra_energy__cost_68,
-                                                                                                    dtype=np.int32,
+                                                                                                        - _cast(
+                                                                                                            _at(
+                                                                                                                extra_energy__cost_68,
+                                                                                                                extra_energy__t_65,
+                                                                                                            ),
+                                                                                                            np.int32,
+                                                                                                        )
+                                                                                                        - _cast(
+                                                                                                            np.maximum(
+                                                                                                                (
+                                                                                                                    _cast(
+                                                                                                                        _at(
+                                                                                                                            ATTACKS__cost_colorless,
+                                                                                                                            extra_energy__r_64,
+                                                                                                                        ),
+                                                                                                                        np.int32,
+                                                                                                                    )
+                                                                                                                    - extra_energy__others_69
+                                                                                                                ),
+                                                                                                                0,
+                                                                                                            ),
+                                                                                                            np.int32,
+                                                                                                        )
+                                                                                                    )
+                                                                                                )(
+                                                                                                    (
+                                                                                                        np.sum(
+                                                                                                            extra_energy__held_66,
+                                                                                                            dtype=np.int32,
+                                                                                                        )
+                                                                                                        - _cast(
+                                                                                                            _at(
+                                                                                                                extra_energy__held_66,
+                                                                                                                extra_energy__t_65,
+                                                                                                            ),
+                                                                                                            np.int32,
+                                                                                                        )
+                                                                                                        - (
+                                                                                                            np.sum(
+                                                                                                                extra_energy__cost_68,
+                                                                                                                dtype=np.int32,
+                                                                                                            )
+                                                                                                            - _cast(
+                                                                                                                _at(
+                                                                                                                    extra_energy__cost_68,
+                                                                                                                    extra_energy__t_65,
+                                                                                                                ),
+                                                                                                                np.int32,
+                                                                                                            )
+                                                                                                        )
+                                                                                                    )
                                                                                                 )
-                                                                                                - _cast(
-                                                                                                    _at(
-                                                                                                        extra_energy__cost_68,
-                                                                                                        extra_energy__t_65,
-                                                                                                    ),
-                                                                                                    np.int32,
+                                                                                            )
+                                                                                        )(
+                                                                                            (
+                                                                                                lambda attack_cost__r_67: (
+                                                                                                    np.array(
+                                                                                                        [
+                                                                                                            _at(
+                                                                                                                ATTACKS__cost_grass,
+                                                                                                                attack_cost__r_67,
+                                                                                                            ),
+                                                                                                            _at(
+                                                                                                                ATTACKS__cost_fire,
+                                                                                                                attack_cost__r_67,
+                                                                                                            ),
+                                                                                                            _at(
+                                                                                                                ATTACKS__cost_water,
+                                                                                                                attack_cost__r_67,
+                                                                                                            ),
+                                                                                                            _at(
+                                                                                                                ATTACKS__cost_lightning,
+                                                                                                                attack_cost__r_67,
+                                                                                                            ),
+                                                                                                            _at(
+                                                                                                                ATTACKS__cost_psychic,
+                                                                                                                attack_cost__r_67,
+                                                                                                            ),
+                                                                                                            _at(
+                                                                                                                ATTACKS__cost_fighting,
+                                                                                                                attack_cost__r_67,
+                                                                                                            ),
+                                                                                                            _at(
+                                                                                                                ATTACKS__cost_darkness,
+                                                                                                                attack_cost__r_67,
+                                                                                                            ),
+                                                                                                            _at(
+                                                                                                                ATTACKS__cost_metal,
+                                                                                                                attack_cost__r_67,
+                                                                                                            ),
+                                                                                                        ],
+                                                                                                        dtype=np.int8,
+                                                                                                    )
                                                                                                 )
+                                                                                            )(
+                                                                                                extra_energy__r_64
                                                                                             )
                                                                                         )
                                                                                     )
                                                                                 )(
-                                                                                    (
-                                                                                        lambda attack_cost__r_67: np.array(
-                                                                                            [
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_grass,
-                                                                                                    attack_cost__r_67,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_fire,
-                                                                                                    attack_cost__r_67,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_water,
-                                                                                                    attack_cost__r_67,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_lightning,
-                                                                                                    attack_cost__r_67,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_psychic,
-                                                                                                    attack_cost__r_67,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_fighting,
-                                                                                                    attack_cost__r_67,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_darkness,
-                                                                                                    attack_cost__r_67,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_metal,
-                                                                                                    attack_cost__r_67,
-                                                                                                ),
-                                                                                            ],
-                                                                                            dtype=np.int8,
-                                                                                        )
-                                                                                    )(
-                                                                                        extra_energy__r_64
+                                                                                    _at(
+                                                                                        s.energy,
+                                                                                        extra_energy__p_63,
+                                                                                        0,
                                                                                     )
-                                                                                )
-                                                                            )(
-                                                                                _at(
-                                                                                    s.energy,
-                                                                                    extra_energy__p_63,
-                                                                                    0,
                                                                                 )
                                                                             )
                                                                         )(
@@ -48153,116 +48161,124 @@ def _effect_attack(s: State, k, key) -> None:
                                                                     lambda extra_energy__p_96: (
                                                                         lambda extra_energy__r_97: (
                                                                             lambda extra_energy__t_98: (
-                                                                                lambda extra_energy__held_99: (
-                                                                                    lambda extra_energy__cost_101: (
-                                                                                        lambda extra_energy__others_102: (
-                                                                                            _cast(
-                                                                                                _at(
-                                                                                                    extra_energy__held_99,
-                                                                                                    extra_energy__t_98,
-                                                                                                ),
-                                                                                                np.int32,
-                                                                                            )
-                                                                                            - _cast(
-                                                                                                _at(
-                                                                                                    extra_energy__cost_101,
-                                                                                                    extra_energy__t_98,
-                                                                                                ),
-                                                                                                np.int32,
-                                                                                            )
-                                                                                            - _cast(
-                                                                                                np.maximum(
-                                                                                                    (
+                                                                                (
+                                                                                    lambda extra_energy__held_99: (
+                                                                                        (
+                                                                                            lambda extra_energy__cost_101: (
+                                                                                                (
+                                                                                                    lambda extra_energy__others_102: (
                                                                                                         _cast(
                                                                                                             _at(
-                                                                                                                ATTACKS__cost_colorless,
-                                                                                                                extra_energy__r_97,
+                                                                                                                extra_energy__held_99,
+                                                                                                                extra_energy__t_98,
                                                                                                             ),
                                                                                                             np.int32,
                                                                                                         )
-                                                                                                        - extra_energy__others_102
-                                                                                                    ),
-                                                                                                    0,
-                                                                                                ),
-                                                                                                np.int32,
-                                                                                            )
-                                                                                        )
-                                                                                    )(
-                                                                                        (
-                                                                                            np.sum(
-                                                                                                extra_energy__held_99,
-                                                                                                dtype=np.int32,
-                                                                                            )
-                                                                                            - _cast(
-                                                                                                _at(
-                                                                                                    extra_energy__held_99,
-                                                                                                    extra_energy__t_98,
-                                                                                                ),
-                                                                                                np.int32,
-                                                                                            )
-                                                                                            - (
-                                                                                                np.sum(
-                                                                                                    extra_energy__cost_101,
-                                                                                                    dtype=np.int32,
+                                                                                                        - _cast(
+                                                                                                            _at(
+                                                                                                                extra_energy__cost_101,
+                                                                                                                extra_energy__t_98,
+                                                                                                            ),
+                                                                                                            np.int32,
+                                                                                                        )
+                                                                                                        - _cast(
+                                                                                                            np.maximum(
+                                                                                                                (
+                                                                                                                    _cast(
+                                                                                                                        _at(
+                                                                                                                            ATTACKS__cost_colorless,
+                                                                                                                            extra_energy__r_97,
+                                                                                                                        ),
+                                                                                                                        np.int32,
+                                                                                                                    )
+                                                                                                                    - extra_energy__others_102
+                                                                                                                ),
+                                                                                                                0,
+                                                                                                            ),
+                                                                                                            np.int32,
+                                                                                                        )
+                                                                                                    )
+                                                                                                )(
+                                                                                                    (
+                                                                                                        np.sum(
+                                                                                                            extra_energy__held_99,
+                                                                                                            dtype=np.int32,
+                                                                                                        )
+                                                                                                        - _cast(
+                                                                                                            _at(
+                                                                                                                extra_energy__held_99,
+                                                                                                                extra_energy__t_98,
+                                                                                                            ),
+                                                                                                            np.int32,
+                                                                                                        )
+                                                                                                        - (
+                                                                                                            np.sum(
+                                                                                                                extra_energy__cost_101,
+                                                                                                                dtype=np.int32,
+                                                                                                            )
+                                                                                                            - _cast(
+                                                                                                                _at(
+                                                                                                                    extra_energy__cost_101,
+                                                                                                                    extra_energy__t_98,
+                                                                                                                ),
+                                                                                                                np.int32,
+                                                                                                            )
+                                                                                                        )
+                                                                                                    )
                                                                                                 )
-                                                                                                - _cast(
-                                                                                                    _at(
-                                                                                                        extra_energy__cost_101,
-                                                                                                        extra_energy__t_98,
-                                                                                                    ),
-                                                                                                    np.int32,
+                                                                                            )
+                                                                                        )(
+                                                                                            (
+                                                                                                lambda attack_cost__r_100: (
+                                                                                                    np.array(
+                                                                                                        [
+                                                                                                            _at(
+                                                                                                                ATTACKS__cost_grass,
+                                                                                                                attack_cost__r_100,
+                                                                                                            ),
+                                                                                                            _at(
+                                                                                                                ATTACKS__cost_fire,
+                                                                                                                attack_cost__r_100,
+                                                                                                            ),
+                                                                                                            _at(
+                                                                                                                ATTACKS__cost_water,
+                                                                                                                attack_cost__r_100,
+                                                                                                            ),
+                                                                                                            _at(
+                                                                                                                ATTACKS__cost_lightning,
+                                                                                                                attack_cost__r_100,
+                                                                                                            ),
+                                                                                                            _at(
+                                                                                                                ATTACKS__cost_psychic,
+                                                                                                                attack_cost__r_100,
+                                                                                                            ),
+                                                                                                            _at(
+                                                                                                                ATTACKS__cost_fighting,
+                                                                                                                attack_cost__r_100,
+                                                                                                            ),
+                                                                                                            _at(
+                                                                                                                ATTACKS__cost_darkness,
+                                                                                                                attack_cost__r_100,
+                                                                                                            ),
+                                                                                                            _at(
+                                                                                                                ATTACKS__cost_metal,
+                                                                                                                attack_cost__r_100,
+                                                                                                            ),
+                                                                                                        ],
+                                                                                                        dtype=np.int8,
+                                                                                                    )
                                                                                                 )
+                                                                                            )(
+                                                                                                extra_energy__r_97
                                                                                             )
                                                                                         )
                                                                                     )
                                                                                 )(
-                                                                                    (
-                                                                                        lambda attack_cost__r_100: np.array(
-                                                                                            [
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_grass,
-                                                                                                    attack_cost__r_100,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_fire,
-                                                                                                    attack_cost__r_100,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_water,
-                                                                                                    attack_cost__r_100,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_lightning,
-                                                                                                    attack_cost__r_100,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_psychic,
-                                                                                                    attack_cost__r_100,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_fighting,
-                                                                                                    attack_cost__r_100,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_darkness,
-                                                                                                    attack_cost__r_100,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_metal,
-                                                                                                    attack_cost__r_100,
-                                                                                                ),
-                                                                                            ],
-                                                                                            dtype=np.int8,
-                                                                                        )
-                                                                                    )(
-                                                                                        extra_energy__r_97
+                                                                                    _at(
+                                                                                        s.energy,
+                                                                                        extra_energy__p_96,
+                                                                                        0,
                                                                                     )
-                                                                                )
-                                                                            )(
-                                                                                _at(
-                                                                                    s.energy,
-                                                                                    extra_energy__p_96,
-                                                                                    0,
                                                                                 )
                                                                             )
                                                                         )(
@@ -48411,130 +48427,140 @@ def _effect_attack(s: State, k, key) -> None:
                                                                 (
                                                                     lambda extra_energy__p_111: (
                                                                         lambda extra_energy__r_112: (
-                                                                            lambda extra_energy__t_113: (
-                                                                                lambda extra_energy__held_114: (
-                                                                                    lambda extra_energy__cost_116: (
-                                                                                        lambda extra_energy__others_117: (
-                                                                                            _cast(
-                                                                                                _at(
-                                                                                                    extra_energy__held_114,
-                                                                                                    extra_energy__t_113,
-                                                                                                ),
-                                                                                                np.int32,
-                                                                                            )
-                                                                                            - _cast(
-                                                                                                _at(
-                                                                                                    extra_energy__cost_116,
-                                                                                                    extra_energy__t_113,
-                                                                                                ),
-                                                                                                np.int32,
-                                                                                            )
-                                                                                            - _cast(
-                                                                                                np.maximum(
-                                                                                                    (
-                                                                                                        _cast(
-                                                                                                            _at(
-                                                                                                                ATTACKS__cost_colorless,
-                                                                                                                extra_energy__r_112,
-                                                                                                            ),
-                                                                                                            np.int32,
-                                                                                                        )
-                                                                                                        - extra_energy__others_117
-                                                                                                    ),
-                                                                                                    0,
-                                                                                                ),
-                                                                                                np.int32,
-                                                                                            )
-                                                                                        )
-                                                                                    )(
-                                                                                        (
-                                                                                            np.sum(
-                                                                                                extra_energy__held_114,
-                                                                                                dtype=np.int32,
-                                                                                            )
-                                                                                            - _cast(
-                                                                                                _at(
-                                                                                                    extra_energy__held_114,
-                                                                                                    extra_energy__t_113,
-                                                                                                ),
-                                                                                                np.int32,
-                                                                                            )
-                                                                                            - (
-                                                                                                np.sum(
-                                                                                                    extra_energy__cost_116,
-                                                                                                    dtype=np.int32,
-                                                                                                )
-                                                                                                - _cast(
-                                                                                                    _at(
-                                                                                                        extra_energy__cost_116,
-                                                                                                        extra_energy__t_113,
-                                                                                                    ),
-                                                                                                    np.int32,
-                                                                                                )
-                                                                                            )
-                                                                                        )
-                                                                                    )
-                                                                                )(
+                                                                            (
+                                                                                lambda extra_energy__t_113: (
                                                                                     (
-                                                                                        lambda attack_cost__r_115: np.array(
-                                                                                            [
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_grass,
-                                                                                                    attack_cost__r_115,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_fire,
-                                                                                                    attack_cost__r_115,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_water,
-                                                                                                    attack_cost__r_115,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_lightning,
-                                                                                                    attack_cost__r_115,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_psychic,
-                                                                                                    attack_cost__r_115,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_fighting,
-                                                                                                    attack_cost__r_115,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_darkness,
-                                                                                                    attack_cost__r_115,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_metal,
-                                                                                                    attack_cost__r_115,
-                                                                                                ),
-                                                                                            ],
-                                                                                            dtype=np.int8,
+                                                                                        lambda extra_energy__held_114: (
+                                                                                            (
+                                                                                                lambda extra_energy__cost_116: (
+                                                                                                    (
+                                                                                                        lambda extra_energy__others_117: (
+                                                                                                            _cast(
+                                                                                                                _at(
+                                                                                                                    extra_energy__held_114,
+                                                                                                                    extra_energy__t_113,
+                                                                                                                ),
+                                                                                                                np.int32,
+                                                                                                            )
+                                                                                                            - _cast(
+                                                                                                                _at(
+                                                                                                                    extra_energy__cost_116,
+                                                                                                                    extra_energy__t_113,
+                                                                                                                ),
+                                                                                                                np.int32,
+                                                                                                            )
+                                                                                                            - _cast(
+                                                                                                                np.maximum(
+                                                                                                                    (
+                                                                                                                        _cast(
+                                                                                                                            _at(
+                                                                                                                                ATTACKS__cost_colorless,
+                                                                                                                                extra_energy__r_112,
+                                                                                                                            ),
+                                                                                                                            np.int32,
+                                                                                                                        )
+                                                                                                                        - extra_energy__others_117
+                                                                                                                    ),
+                                                                                                                    0,
+                                                                                                                ),
+                                                                                                                np.int32,
+                                                                                                            )
+                                                                                                        )
+                                                                                                    )(
+                                                                                                        (
+                                                                                                            np.sum(
+                                                                                                                extra_energy__held_114,
+                                                                                                                dtype=np.int32,
+                                                                                                            )
+                                                                                                            - _cast(
+                                                                                                                _at(
+                                                                                                                    extra_energy__held_114,
+                                                                                                                    extra_energy__t_113,
+                                                                                                                ),
+                                                                                                                np.int32,
+                                                                                                            )
+                                                                                                            - (
+                                                                                                                np.sum(
+                                                                                                                    extra_energy__cost_116,
+                                                                                                                    dtype=np.int32,
+                                                                                                                )
+                                                                                                                - _cast(
+                                                                                                                    _at(
+                                                                                                                        extra_energy__cost_116,
+                                                                                                                        extra_energy__t_113,
+                                                                                                                    ),
+                                                                                                                    np.int32,
+                                                                                                                )
+                                                                                                            )
+                                                                                                        )
+                                                                                                    )
+                                                                                                )
+                                                                                            )(
+                                                                                                (
+                                                                                                    lambda attack_cost__r_115: (
+                                                                                                        np.array(
+                                                                                                            [
+                                                                                                                _at(
+                                                                                                                    ATTACKS__cost_grass,
+                                                                                                                    attack_cost__r_115,
+                                                                                                                ),
+                                                                                                                _at(
+                                                                                                                    ATTACKS__cost_fire,
+                                                                                                                    attack_cost__r_115,
+                                                                                                                ),
+                                                                                                                _at(
+                                                                                                                    ATTACKS__cost_water,
+                                                                                                                    attack_cost__r_115,
+                                                                                                                ),
+                                                                                                                _at(
+                                                                                                                    ATTACKS__cost_lightning,
+                                                                                                                    attack_cost__r_115,
+                                                                                                                ),
+                                                                                                                _at(
+                                                                                                                    ATTACKS__cost_psychic,
+                                                                                                                    attack_cost__r_115,
+                                                                                                                ),
+                                                                                                                _at(
+                                                                                                                    ATTACKS__cost_fighting,
+                                                                                                                    attack_cost__r_115,
+                                                                                                                ),
+                                                                                                                _at(
+                                                                                                                    ATTACKS__cost_darkness,
+                                                                                                                    attack_cost__r_115,
+                                                                                                                ),
+                                                                                                                _at(
+                                                                                                                    ATTACKS__cost_metal,
+                                                                                                                    attack_cost__r_115,
+                                                                                                                ),
+                                                                                                            ],
+                                                                                                            dtype=np.int8,
+                                                                                                        )
+                                                                                                    )
+                                                                                                )(
+                                                                                                    extra_energy__r_112
+                                                                                                )
+                                                                                            )
                                                                                         )
                                                                                     )(
-                                                                                        extra_energy__r_112
+                                                                                        _at(
+                                                                                            s.energy,
+                                                                                            extra_energy__p_111,
+                                                                                            0,
+                                                                                        )
                                                                                     )
                                                                                 )
                                                                             )(
-                                                                                _at(
-                                                                                    s.energy,
-                                                                                    extra_energy__p_111,
-                                                                                    0,
-                                                                                )
-                                                                            )
-                                                                        )(
-                                                                            _cast(
-                                                                                np.clip(
-                                                                                    _at(
-                                                                                        ATTACKS__bonus_type,
-                                                                                        holds__r_107,
+                                                                                _cast(
+                                                                                    np.clip(
+                                                                                        _at(
+                                                                                            ATTACKS__bonus_type,
+                                                                                            holds__r_107,
+                                                                                        ),
+                                                                                        0,
+                                                                                        7,
                                                                                     ),
-                                                                                    0,
-                                                                                    7,
-                                                                                ),
-                                                                                np.int16,
+                                                                                    np.int16,
+                                                                                )
                                                                             )
                                                                         )
                                                                     )(holds__r_107)
@@ -48649,130 +48675,140 @@ def _effect_attack(s: State, k, key) -> None:
                                                                 (
                                                                     lambda extra_energy__p_127: (
                                                                         lambda extra_energy__r_128: (
-                                                                            lambda extra_energy__t_129: (
-                                                                                lambda extra_energy__held_130: (
-                                                                                    lambda extra_energy__cost_132: (
-                                                                                        lambda extra_energy__others_133: (
-                                                                                            _cast(
-                                                                                                _at(
-                                                                                                    extra_energy__held_130,
-                                                                                                    extra_energy__t_129,
-                                                                                                ),
-                                                                                                np.int32,
-                                                                                            )
-                                                                                            - _cast(
-                                                                                                _at(
-                                                                                                    extra_energy__cost_132,
-                                                                                                    extra_energy__t_129,
-                                                                                                ),
-                                                                                                np.int32,
-                                                                                            )
-                                                                                            - _cast(
-                                                                                                np.maximum(
-                                                                                                    (
-                                                                                                        _cast(
-                                                                                                            _at(
-                                                                                                                ATTACKS__cost_colorless,
-                                                                                                                extra_energy__r_128,
-                                                                                                            ),
-                                                                                                            np.int32,
-                                                                                                        )
-                                                                                                        - extra_energy__others_133
-                                                                                                    ),
-                                                                                                    0,
-                                                                                                ),
-                                                                                                np.int32,
-                                                                                            )
-                                                                                        )
-                                                                                    )(
-                                                                                        (
-                                                                                            np.sum(
-                                                                                                extra_energy__held_130,
-                                                                                                dtype=np.int32,
-                                                                                            )
-                                                                                            - _cast(
-                                                                                                _at(
-                                                                                                    extra_energy__held_130,
-                                                                                                    extra_energy__t_129,
-                                                                                                ),
-                                                                                                np.int32,
-                                                                                            )
-                                                                                            - (
-                                                                                                np.sum(
-                                                                                                    extra_energy__cost_132,
-                                                                                                    dtype=np.int32,
-                                                                                                )
-                                                                                                - _cast(
-                                                                                                    _at(
-                                                                                                        extra_energy__cost_132,
-                                                                                                        extra_energy__t_129,
-                                                                                                    ),
-                                                                                                    np.int32,
-                                                                                                )
-                                                                                            )
-                                                                                        )
-                                                                                    )
-                                                                                )(
+                                                                            (
+                                                                                lambda extra_energy__t_129: (
                                                                                     (
-                                                                                        lambda attack_cost__r_131: np.array(
-                                                                                            [
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_grass,
-                                                                                                    attack_cost__r_131,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_fire,
-                                                                                                    attack_cost__r_131,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_water,
-                                                                                                    attack_cost__r_131,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_lightning,
-                                                                                                    attack_cost__r_131,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_psychic,
-                                                                                                    attack_cost__r_131,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_fighting,
-                                                                                                    attack_cost__r_131,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_darkness,
-                                                                                                    attack_cost__r_131,
-                                                                                                ),
-                                                                                                _at(
-                                                                                                    ATTACKS__cost_metal,
-                                                                                                    attack_cost__r_131,
-                                                                                                ),
-                                                                                            ],
-                                                                                            dtype=np.int8,
+                                                                                        lambda extra_energy__held_130: (
+                                                                                            (
+                                                                                                lambda extra_energy__cost_132: (
+                                                                                                    (
+                                                                                                        lambda extra_energy__others_133: (
+                                                                                                            _cast(
+                                                                                                                _at(
+                                                                                                                    extra_energy__held_130,
+                                                                                                                    extra_energy__t_129,
+                                                                                                                ),
+                                                                                                                np.int32,
+                                                                                                            )
+                                                                                                            - _cast(
+                                                                                                                _at(
+                                                                                                                    extra_energy__cost_132,
+                                                                                                                    extra_energy__t_129,
+                                                                                                                ),
+                                                                                                                np.int32,
+                                                                                                            )
+                                                                                                            - _cast(
+                                                                                                                np.maximum(
+                                                                                                                    (
+                                                                                                                        _cast(
+                                                                                                                            _at(
+                                                                                                                                ATTACKS__cost_colorless,
+                                                                                                                                extra_energy__r_128,
+                                                                                                                            ),
+                                                                                                                            np.int32,
+                                                                                                                        )
+                                                                                                                        - extra_energy__others_133
+                                                                                                                    ),
+                                                                                                                    0,
+                                                                                                                ),
+                                                                                                                np.int32,
+                                                                                                            )
+                                                                                                        )
+                                                                                                    )(
+                                                                                                        (
+                                                                                                            np.sum(
+                                                                                                                extra_energy__held_130,
+                                                                                                                dtype=np.int32,
+                                                                                                            )
+                                                                                                            - _cast(
+                                                                                                                _at(
+                                                                                                                    extra_energy__held_130,
+                                                                                                                    extra_energy__t_129,
+                                                                                                                ),
+                                                                                                                np.int32,
+                                                                                                            )
+                                                                                                            - (
+                                                                                                                np.sum(
+                                                                                                                    extra_energy__cost_132,
+                                                                                                                    dtype=np.int32,
+                                                                                                                )
+                                                                                                                - _cast(
+                                                                                                                    _at(
+                                                                                                                        extra_energy__cost_132,
+                                                                                                                        extra_energy__t_129,
+                                                                                                                    ),
+                                                                                                                    np.int32,
+                                                                                                                )
+                                                                                                            )
+                                                                                                        )
+                                                                                                    )
+                                                                                                )
+                                                                                            )(
+                                                                                                (
+                                                                                                    lambda attack_cost__r_131: (
+                                                                                                        np.array(
+                                                                                                            [
+                                                                                                                _at(
+                                                                                                                    ATTACKS__cost_grass,
+                                                                                                                    attack_cost__r_131,
+                                                                                                                ),
+                                                                                                                _at(
+                                                                                                                    ATTACKS__cost_fire,
+                                                                                                                    attack_cost__r_131,
+                                                                                                                ),
+                                                                                                                _at(
+                                                                                                                    ATTACKS__cost_water,
+                                                                                                                    attack_cost__r_131,
+                                                                                                                ),
+                                                                                                                _at(
+                                                                                                                    ATTACKS__cost_lightning,
+                                                                                                                    attack_cost__r_131,
+                                                                                                                ),
+                                                                                                                _at(
+                                                                                                                    ATTACKS__cost_psychic,
+                                                                                                                    attack_cost__r_131,
+                                                                                                                ),
+                                                                                                                _at(
+                                                                                                                    ATTACKS__cost_fighting,
+                                                                                                                    attack_cost__r_131,
+                                                                                                                ),
+                                                                                                                _at(
+                                                                                                                    ATTACKS__cost_darkness,
+                                                                                                                    attack_cost__r_131,
+                                                                                                                ),
+                                                                                                                _at(
+                                                                                                                    ATTACKS__cost_metal,
+                                                                                                                    attack_cost__r_131,
+                                                                                                                ),
+                                                                                                            ],
+                                                                                                            dtype=np.int8,
+                                                                                                        )
+                                                                                                    )
+                                                                                                )(
+                                                                                                    extra_energy__r_128
+                                                                                                )
+                                                                                            )
                                                                                         )
                                                                                     )(
-                                                                                        extra_energy__r_128
+                                                                                        _at(
+                                                                                            s.energy,
+                                                                                            extra_energy__p_127,
+                                                                                            0,
+                                                                                        )
                                                                                     )
                                                                                 )
                                                                             )(
-                                                                                _at(
-                                                                                    s.energy,
-                                                                                    extra_energy__p_127,
-                                                                                    0,
-                                                                                )
-                                                                            )
-                                                                        )(
-                                                                            _cast(
-                                                                                np.clip(
-                                                                                    _at(
-                                                                                        ATTACKS__bonus_type,
-                                                                                        holds__r_123,
+                                                                                _cast(
+                                                                                    np.clip(
+                                                                                        _at(
+                                                                                            ATTACKS__bonus_type,
+                                                                                            holds__r_123,
+                                                                                        ),
+                                                                                        0,
+                                                                                        7,
                                                                                     ),
-                                                                                    0,
-                                                                                    7,
-                                                                                ),
-                                                                                np.int16,
+                                                                                    np.int16,
+                                                                                )
                                                                             )
                                                                         )
                                                                     )(holds__r_123)
