@@ -9,8 +9,10 @@ OUT="${SPECC_FUZZ_CAMPAIGN:-$HOME/.cache/specc/fuzz-campaign}"
 LOG="$OUT/log.txt"
 mkdir -p "$OUT/found"
 if [[ "${1:-}" == "--total" ]]; then
-    awk '/^seed/ {runs++; match($0, /[0-9]+ programs in [0-9]+ specs/); split(substr($0, RSTART, RLENGTH), f, " ");
-        p += f[1]; s += f[4]; match($0, /[0-9]+ divergence/); d += substr($0, RSTART, RLENGTH) + 0}
+    # one summary line per run ("specc fuzz: N programs in M specs, ..."), wherever it sits in the run's lines
+    awk '/specc fuzz: [0-9]+ programs in/ {runs++; match($0, /[0-9]+ programs in [0-9]+ specs/);
+        split(substr($0, RSTART, RLENGTH), f, " "); p += f[1]; s += f[4];
+        match($0, /[0-9]+ divergence/); d += substr($0, RSTART, RLENGTH) + 0}
         END {printf "%d runs: %d programs in %d specs, %d divergence kind(s)\n", runs, p, s, d}' "$LOG"
     exit 0
 fi
@@ -20,6 +22,6 @@ seconds="${3:-1200}"
 commit="$(git -C "$(dirname "$0")/.." rev-parse --short HEAD)"
 for ((i = 0; i < runs; i++, seed++)); do
     report="$(specc fuzz --time "$seconds" --seed "$seed" --max-actions 24 --out "$OUT/found" 2>&1)"
-    echo "seed $seed commit $commit $(date -u +%FT%TZ): $(echo "$report" | head -1)" >> "$LOG"
-    echo "$report" | tail -n +2 | sed 's/^/    /' >> "$LOG"
+    echo "seed $seed commit $commit $(date -u +%FT%TZ): $(echo "$report" | grep -m1 '^specc fuzz:')" >> "$LOG"
+    echo "$report" | grep -v '^specc fuzz:' | grep -v '^  \.\. ' | sed 's/^/    /' >> "$LOG"
 done
