@@ -140,7 +140,7 @@ def move_rows(moves: list[dict[str, Any]]) -> list[dict[str, Any]]:
             raise SpecError(f"showdown: move {m['id']} has {len(secondaries)} secondary effects (Gen 1 has one)")
         sec = secondaries[0] if secondaries else {}
         row = {
-            "num": m["num"], "name": m["id"], "title": m["name"], "type": m["type"].lower(),
+            "num": m["num"], "name": m["id"], "title": m["name"], "type": "typeless" if m["type"] == "???" else m["type"].lower(),
             "category": m["category"].lower(), "kind": effect_kind(m), "power": m["basePower"],
             "accuracy": 0 if m["accuracy"] is True else m["accuracy"], "always_hits": m["accuracy"] is True,
             "pp": m["pp"], "priority": m["priority"], "target": m["target"], "crit_ratio": m.get("critRatio", 1),
