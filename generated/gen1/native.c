@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/gen1.yaml
- * (sha256 9e965610f2a81d3288280b65d658a15c2e71b5c08273349750b6e60e8e54f780).
+ * (sha256 e47927d017f3bed1fc63ae0fc3feb32e2d0159816f10d3ed149ab5b94abd9e73).
  * Do not edit: change the spec and run `specc compile specs/gen1.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -530,7 +530,7 @@ static bool legal_move(const State *s, int32_t m)
 
 static bool legal_switch(const State *s, int32_t slot)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_210 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_211 = _let2; (((((s->phase == 0) || s->need[_ix(can_switch__p_210, 2)]) && (can_switch__s_211 != s->active[_ix(can_switch__p_210, 2)])) && (s->species[_ix(can_switch__p_210, 2) * 6 + _ix(can_switch__s_211, 6)] >= 0)) && (s->hp[_ix(can_switch__p_210, 2) * 6 + _ix(can_switch__s_211, 6)] > 0)); }); });
+    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_202 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_203 = _let2; (((((s->phase == 0) || s->need[_ix(can_switch__p_202, 2)]) && (can_switch__s_203 != s->active[_ix(can_switch__p_202, 2)])) && (s->species[_ix(can_switch__p_202, 2) * 6 + _ix(can_switch__s_203, 6)] >= 0)) && (s->hp[_ix(can_switch__p_202, 2) * 6 + _ix(can_switch__s_203, 6)] > 0)); }); });
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -594,83 +594,75 @@ static void effect_move(State *s, int32_t m, Key key)
     int32_t log_draw__v_109 = 0;
     int32_t rand__result_110 = 0;
     int32_t tie_draw__v_111 = 0;
-    int32_t rand__v_112 = 0;
-    int32_t log_draw__v_113 = 0;
-    int32_t rand__result_114 = 0;
-    int32_t tie_draw__v_115 = 0;
-    int32_t use_move__p_118 = 0;
-    int32_t use_move__m_119 = 0;
-    int32_t use_move__q_120 = 0;
-    int8_t use_move__a_121 = 0;
-    int8_t use_move__d_122 = 0;
-    int32_t use_move__mv_123 = 0;
-    int16_t use_move__sd_124 = 0;
-    bool use_move__immune_131 = 0;
-    bool use_move__hit_132 = 0;
-    int32_t use_move__acc_133 = 0;
-    int32_t chance__num_134 = 0;
-    int32_t chance__v_135 = 0;
-    int32_t log_draw__v_136 = 0;
-    bool chance__result_137 = 0;
-    int32_t damage_of__p_138 = 0;
-    int32_t damage_of__mv_139 = 0;
-    int32_t damage_of__q_140 = 0;
-    int8_t damage_of__a_141 = 0;
-    int8_t damage_of__d_142 = 0;
-    int16_t damage_of__sa_143 = 0;
-    int16_t damage_of__sd_144 = 0;
-    int16_t damage_of__c_145 = 0;
-    int16_t chance__num_146 = 0;
-    int32_t chance__v_147 = 0;
-    int32_t log_draw__v_148 = 0;
-    bool chance__result_149 = 0;
-    bool damage_of__crit_150 = 0;
-    bool damage_of__special_151 = 0;
-    int32_t damage_of__si_152 = 0;
-    int32_t damage_of__di_153 = 0;
-    int32_t damage_of__at_154 = 0;
-    int32_t damage_of__df_155 = 0;
-    int32_t damage_of__lvl_156 = 0;
-    int32_t damage_of__dmg_157 = 0;
-    int16_t damage_of__mt_158 = 0;
-    int16_t damage_of__e1_162 = 0;
-    int16_t damage_of__e2_166 = 0;
-    int32_t rand__v_167 = 0;
-    int32_t log_draw__v_168 = 0;
-    int32_t rand__result_169 = 0;
-    int32_t damage_of__r_170 = 0;
-    int32_t damage_of__result_171 = 0;
-    int32_t use_move__dmg_172 = 0;
-    int32_t use_move__rec_173 = 0;
-    int32_t after_faint__left0_175 = 0;
-    int32_t after_faint__left1_177 = 0;
-    int32_t rand__v_178 = 0;
-    int32_t log_draw__v_179 = 0;
-    int32_t rand__result_180 = 0;
-    int32_t tie_draw__v_181 = 0;
-    int32_t rand__v_183 = 0;
-    int32_t log_draw__v_184 = 0;
-    int32_t rand__result_185 = 0;
-    int32_t tie_draw__v_186 = 0;
-    int32_t resolve_forced__first_188 = 0;
-    int32_t rand__v_189 = 0;
-    int32_t log_draw__v_190 = 0;
-    int32_t rand__result_191 = 0;
-    int32_t resolve_forced__p_193 = 0;
-    int32_t send_in__p_194 = 0;
-    int32_t send_in__s_195 = 0;
+    int32_t use_move__p_114 = 0;
+    int32_t use_move__m_115 = 0;
+    int32_t use_move__q_116 = 0;
+    int8_t use_move__a_117 = 0;
+    int8_t use_move__d_118 = 0;
+    int32_t use_move__mv_119 = 0;
+    int16_t use_move__sd_120 = 0;
+    bool use_move__immune_127 = 0;
+    bool use_move__hit_128 = 0;
+    int32_t use_move__acc_129 = 0;
+    int32_t chance__num_130 = 0;
+    int32_t chance__v_131 = 0;
+    int32_t log_draw__v_132 = 0;
+    bool chance__result_133 = 0;
+    int32_t damage_of__p_134 = 0;
+    int32_t damage_of__mv_135 = 0;
+    int32_t damage_of__q_136 = 0;
+    int8_t damage_of__a_137 = 0;
+    int8_t damage_of__d_138 = 0;
+    int16_t damage_of__sa_139 = 0;
+    int16_t damage_of__sd_140 = 0;
+    int16_t damage_of__c_141 = 0;
+    int16_t chance__num_142 = 0;
+    int32_t chance__v_143 = 0;
+    int32_t log_draw__v_144 = 0;
+    bool chance__result_145 = 0;
+    bool damage_of__crit_146 = 0;
+    bool damage_of__special_147 = 0;
+    int32_t damage_of__si_148 = 0;
+    int32_t damage_of__di_149 = 0;
+    int32_t damage_of__at_150 = 0;
+    int32_t damage_of__df_151 = 0;
+    int32_t damage_of__lvl_152 = 0;
+    int32_t damage_of__dmg_153 = 0;
+    int16_t damage_of__mt_154 = 0;
+    int16_t damage_of__e1_158 = 0;
+    int16_t damage_of__e2_162 = 0;
+    int32_t rand__v_163 = 0;
+    int32_t log_draw__v_164 = 0;
+    int32_t rand__result_165 = 0;
+    int32_t damage_of__r_166 = 0;
+    int32_t damage_of__result_167 = 0;
+    int32_t use_move__dmg_168 = 0;
+    int32_t use_move__rec_169 = 0;
+    int32_t after_faint__left0_171 = 0;
+    int32_t after_faint__left1_173 = 0;
+    int32_t rand__v_174 = 0;
+    int32_t log_draw__v_175 = 0;
+    int32_t rand__result_176 = 0;
+    int32_t tie_draw__v_177 = 0;
+    int32_t rand__v_179 = 0;
+    int32_t log_draw__v_180 = 0;
+    int32_t rand__result_181 = 0;
+    int32_t tie_draw__v_182 = 0;
+    int32_t resolve_forced__first_184 = 0;
+    int32_t rand__v_185 = 0;
+    int32_t log_draw__v_186 = 0;
+    int32_t rand__result_187 = 0;
+    int32_t resolve_forced__p_189 = 0;
+    int32_t send_in__p_190 = 0;
+    int32_t send_in__s_191 = 0;
+    int32_t rand__v_194 = 0;
+    int32_t log_draw__v_195 = 0;
+    int32_t rand__result_196 = 0;
+    int32_t tie_draw__v_197 = 0;
     int32_t rand__v_198 = 0;
     int32_t log_draw__v_199 = 0;
     int32_t rand__result_200 = 0;
     int32_t tie_draw__v_201 = 0;
-    int32_t rand__v_202 = 0;
-    int32_t log_draw__v_203 = 0;
-    int32_t rand__result_204 = 0;
-    int32_t tie_draw__v_205 = 0;
-    int32_t rand__v_206 = 0;
-    int32_t log_draw__v_207 = 0;
-    int32_t rand__result_208 = 0;
-    int32_t tie_draw__v_209 = 0;
     submit__act_65 = m;
     s->ndraws = 0;
     submit__p_66 = s->current_player;
@@ -833,60 +825,70 @@ static void effect_move(State *s, int32_t m, Key key)
                             rand__result_110 = rand__v_108;
                             tie_draw__v_111 = rand__result_110;
                         }
-                        if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_112 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_97)), 2));
-                            log_draw__v_113 = rand__v_112;
-                            int32_t _w37 = _wx(s->ndraws, 64);
-                            if (_w37 >= 0) {
-                                s->draws[_w37] = log_draw__v_113;
-                            }
-                            int32_t _w38 = _wx(s->ndraws, 64);
-                            if (_w38 >= 0) {
-                                s->draw_lo[_w38] = 0;
-                            }
-                            int32_t _w39 = _wx(s->ndraws, 64);
-                            if (_w39 >= 0) {
-                                s->draw_hi[_w39] = 2;
-                            }
-                            s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_114 = rand__v_112;
-                            tie_draw__v_115 = rand__result_114;
-                        }
                     } else {
-                        use_move__p_118 = resolve_turn__p_98;
-                        use_move__m_119 = (({ int32_t _let40 = resolve_turn__p_98; int32_t has_pp__p_116 = _let40; ({ int32_t _lo41 = 0; bool _r43 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_117 = _lo41, _end42 = 4; has_pp__k_117 < _end42; has_pp__k_117++) if (((s->moves[_ix(has_pp__p_116, 2) * 24 + _ix(s->active[_ix(has_pp__p_116, 2)], 6) * 4 + has_pp__k_117] >= 0) && (s->pp[_ix(has_pp__p_116, 2) * 24 + _ix(s->active[_ix(has_pp__p_116, 2)], 6) * 4 + has_pp__k_117] > 0))) { _r43 = true; break; } _r43; }); }) ? resolve_turn__act_99 : (-1));
-                        use_move__q_120 = _wsub(1, use_move__p_118);
-                        use_move__a_121 = s->active[_ix(use_move__p_118, 2)];
-                        use_move__d_122 = s->active[_ix(use_move__q_120, 2)];
-                        use_move__mv_123 = ((use_move__m_119 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_118, 2) * 24 + _ix(use_move__a_121, 6) * 4 + _ix(use_move__m_119, 4)])));
-                        if ((use_move__m_119 >= 0)) {
-                            int32_t _w45 = _wx(use_move__p_118, 2);
-                            int32_t _w46 = _wx(use_move__a_121, 6);
-                            int32_t _w47 = _wx(use_move__m_119, 4);
-                            if (_w45 >= 0 && _w46 >= 0 && _w47 >= 0) {
-                                s->pp[_w45 * 24 + _w46 * 4 + _w47] = ((int8_t)(_wsub(s->pp[_ix(use_move__p_118, 2) * 24 + _ix(use_move__a_121, 6) * 4 + _ix(use_move__m_119, 4)], 1)));
+                        use_move__p_114 = resolve_turn__p_98;
+                        use_move__m_115 = (({ int32_t _let37 = resolve_turn__p_98; int32_t has_pp__p_112 = _let37; ({ int32_t _lo38 = 0; bool _r40 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_113 = _lo38, _end39 = 4; has_pp__k_113 < _end39; has_pp__k_113++) if (((s->moves[_ix(has_pp__p_112, 2) * 24 + _ix(s->active[_ix(has_pp__p_112, 2)], 6) * 4 + has_pp__k_113] >= 0) && (s->pp[_ix(has_pp__p_112, 2) * 24 + _ix(s->active[_ix(has_pp__p_112, 2)], 6) * 4 + has_pp__k_113] > 0))) { _r40 = true; break; } _r40; }); }) ? resolve_turn__act_99 : (-1));
+                        use_move__q_116 = _wsub(1, use_move__p_114);
+                        use_move__a_117 = s->active[_ix(use_move__p_114, 2)];
+                        use_move__d_118 = s->active[_ix(use_move__q_116, 2)];
+                        use_move__mv_119 = ((use_move__m_115 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_114, 2) * 24 + _ix(use_move__a_117, 6) * 4 + _ix(use_move__m_115, 4)])));
+                        if ((use_move__m_115 >= 0)) {
+                            int32_t _w42 = _wx(use_move__p_114, 2);
+                            int32_t _w43 = _wx(use_move__a_117, 6);
+                            int32_t _w44 = _wx(use_move__m_115, 4);
+                            if (_w42 >= 0 && _w43 >= 0 && _w44 >= 0) {
+                                s->pp[_w42 * 24 + _w43 * 4 + _w44] = ((int8_t)(_wsub(s->pp[_ix(use_move__p_114, 2) * 24 + _ix(use_move__a_117, 6) * 4 + _ix(use_move__m_115, 4)], 1)));
                             }
-                            int32_t _w48 = _wx(use_move__p_118, 2);
-                            int32_t _w49 = _wx(use_move__a_121, 6);
-                            int32_t _w50 = _wx(use_move__m_119, 4);
-                            if (_w48 >= 0 && _w49 >= 0 && _w50 >= 0) {
-                                s->seen_moves[_w48 * 24 + _w49 * 4 + _w50] = ((int16_t)(use_move__mv_123));
+                            int32_t _w45 = _wx(use_move__p_114, 2);
+                            int32_t _w46 = _wx(use_move__a_117, 6);
+                            int32_t _w47 = _wx(use_move__m_115, 4);
+                            if (_w45 >= 0 && _w46 >= 0 && _w47 >= 0) {
+                                s->seen_moves[_w45 * 24 + _w46 * 4 + _w47] = ((int16_t)(use_move__mv_119));
                             }
                         }
-                        use_move__sd_124 = s->species[_ix(use_move__q_120, 2) * 6 + _ix(use_move__d_122, 6)];
-                        use_move__immune_131 = ((({ int16_t _let51 = MOVES__type[_ix(use_move__mv_123, 165)]; int16_t effectiveness__mt_125 = _let51; ({ int16_t _let52 = SPECIES__type1[_ix(use_move__sd_124, 151)]; int16_t effectiveness__dt_126 = _let52; ({ int16_t _let53[15]; _let53[0] = TC__bug[_ix(effectiveness__mt_125, 15)]; _let53[1] = TC__fire[_ix(effectiveness__mt_125, 15)]; _let53[2] = TC__ghost[_ix(effectiveness__mt_125, 15)]; _let53[3] = TC__ice[_ix(effectiveness__mt_125, 15)]; _let53[4] = TC__poison[_ix(effectiveness__mt_125, 15)]; _let53[5] = TC__psychic[_ix(effectiveness__mt_125, 15)]; _let53[6] = TC__electric[_ix(effectiveness__mt_125, 15)]; _let53[7] = TC__grass[_ix(effectiveness__mt_125, 15)]; _let53[8] = TC__dragon[_ix(effectiveness__mt_125, 15)]; _let53[9] = TC__fighting[_ix(effectiveness__mt_125, 15)]; _let53[10] = TC__flying[_ix(effectiveness__mt_125, 15)]; _let53[11] = TC__ground[_ix(effectiveness__mt_125, 15)]; _let53[12] = TC__normal[_ix(effectiveness__mt_125, 15)]; _let53[13] = TC__rock[_ix(effectiveness__mt_125, 15)]; _let53[14] = TC__water[_ix(effectiveness__mt_125, 15)]; int16_t effectiveness__row_127[15]; memcpy(effectiveness__row_127, _let53, sizeof effectiveness__row_127); (((effectiveness__dt_126 < 0) || (effectiveness__mt_125 == 15)) ? ((int16_t)(10)) : effectiveness__row_127[_ix(effectiveness__dt_126, 15)]); }); }); }) == 0) || (({ int16_t _let54 = MOVES__type[_ix(use_move__mv_123, 165)]; int16_t effectiveness__mt_128 = _let54; ({ int16_t _let55 = SPECIES__type2[_ix(use_move__sd_124, 151)]; int16_t effectiveness__dt_129 = _let55; ({ int16_t _let56[15]; _let56[0] = TC__bug[_ix(effectiveness__mt_128, 15)]; _let56[1] = TC__fire[_ix(effectiveness__mt_128, 15)]; _let56[2] = TC__ghost[_ix(effectiveness__mt_128, 15)]; _let56[3] = TC__ice[_ix(effectiveness__mt_128, 15)]; _let56[4] = TC__poison[_ix(effectiveness__mt_128, 15)]; _let56[5] = TC__psychic[_ix(effectiveness__mt_128, 15)]; _let56[6] = TC__electric[_ix(effectiveness__mt_128, 15)]; _let56[7] = TC__grass[_ix(effectiveness__mt_128, 15)]; _let56[8] = TC__dragon[_ix(effectiveness__mt_128, 15)]; _let56[9] = TC__fighting[_ix(effectiveness__mt_128, 15)]; _let56[10] = TC__flying[_ix(effectiveness__mt_128, 15)]; _let56[11] = TC__ground[_ix(effectiveness__mt_128, 15)]; _let56[12] = TC__normal[_ix(effectiveness__mt_128, 15)]; _let56[13] = TC__rock[_ix(effectiveness__mt_128, 15)]; _let56[14] = TC__water[_ix(effectiveness__mt_128, 15)]; int16_t effectiveness__row_130[15]; memcpy(effectiveness__row_130, _let56, sizeof effectiveness__row_130); (((effectiveness__dt_129 < 0) || (effectiveness__mt_128 == 15)) ? ((int16_t)(10)) : effectiveness__row_130[_ix(effectiveness__dt_129, 15)]); }); }); }) == 0));
-                        if ((!use_move__immune_131)) {
-                            use_move__hit_132 = true;
-                            if ((!MOVES__always_hits[_ix(use_move__mv_123, 165)])) {
-                                use_move__acc_133 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move__mv_123, 165)])), 255), 100);
-                                use_move__acc_133 = _floordiv(_wmul(use_move__acc_133, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move__p_118, 2) * 6 + 4], 6))), 13)]), 100);
-                                use_move__acc_133 = _floordiv(_wmul(use_move__acc_133, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move__q_120, 2) * 6 + 5]))), 13)]), 100);
-                                chance__num_134 = _imin(_imax(use_move__acc_133, 1), 255);
-                                chance__v_135 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_97)), 256);
-                                log_draw__v_136 = chance__v_135;
+                        use_move__sd_120 = s->species[_ix(use_move__q_116, 2) * 6 + _ix(use_move__d_118, 6)];
+                        use_move__immune_127 = ((({ int16_t _let48 = MOVES__type[_ix(use_move__mv_119, 165)]; int16_t effectiveness__mt_121 = _let48; ({ int16_t _let49 = SPECIES__type1[_ix(use_move__sd_120, 151)]; int16_t effectiveness__dt_122 = _let49; ({ int16_t _let50[15]; _let50[0] = TC__bug[_ix(effectiveness__mt_121, 15)]; _let50[1] = TC__fire[_ix(effectiveness__mt_121, 15)]; _let50[2] = TC__ghost[_ix(effectiveness__mt_121, 15)]; _let50[3] = TC__ice[_ix(effectiveness__mt_121, 15)]; _let50[4] = TC__poison[_ix(effectiveness__mt_121, 15)]; _let50[5] = TC__psychic[_ix(effectiveness__mt_121, 15)]; _let50[6] = TC__electric[_ix(effectiveness__mt_121, 15)]; _let50[7] = TC__grass[_ix(effectiveness__mt_121, 15)]; _let50[8] = TC__dragon[_ix(effectiveness__mt_121, 15)]; _let50[9] = TC__fighting[_ix(effectiveness__mt_121, 15)]; _let50[10] = TC__flying[_ix(effectiveness__mt_121, 15)]; _let50[11] = TC__ground[_ix(effectiveness__mt_121, 15)]; _let50[12] = TC__normal[_ix(effectiveness__mt_121, 15)]; _let50[13] = TC__rock[_ix(effectiveness__mt_121, 15)]; _let50[14] = TC__water[_ix(effectiveness__mt_121, 15)]; int16_t effectiveness__row_123[15]; memcpy(effectiveness__row_123, _let50, sizeof effectiveness__row_123); (((effectiveness__dt_122 < 0) || (effectiveness__mt_121 == 15)) ? ((int16_t)(10)) : effectiveness__row_123[_ix(effectiveness__dt_122, 15)]); }); }); }) == 0) || (({ int16_t _let51 = MOVES__type[_ix(use_move__mv_119, 165)]; int16_t effectiveness__mt_124 = _let51; ({ int16_t _let52 = SPECIES__type2[_ix(use_move__sd_120, 151)]; int16_t effectiveness__dt_125 = _let52; ({ int16_t _let53[15]; _let53[0] = TC__bug[_ix(effectiveness__mt_124, 15)]; _let53[1] = TC__fire[_ix(effectiveness__mt_124, 15)]; _let53[2] = TC__ghost[_ix(effectiveness__mt_124, 15)]; _let53[3] = TC__ice[_ix(effectiveness__mt_124, 15)]; _let53[4] = TC__poison[_ix(effectiveness__mt_124, 15)]; _let53[5] = TC__psychic[_ix(effectiveness__mt_124, 15)]; _let53[6] = TC__electric[_ix(effectiveness__mt_124, 15)]; _let53[7] = TC__grass[_ix(effectiveness__mt_124, 15)]; _let53[8] = TC__dragon[_ix(effectiveness__mt_124, 15)]; _let53[9] = TC__fighting[_ix(effectiveness__mt_124, 15)]; _let53[10] = TC__flying[_ix(effectiveness__mt_124, 15)]; _let53[11] = TC__ground[_ix(effectiveness__mt_124, 15)]; _let53[12] = TC__normal[_ix(effectiveness__mt_124, 15)]; _let53[13] = TC__rock[_ix(effectiveness__mt_124, 15)]; _let53[14] = TC__water[_ix(effectiveness__mt_124, 15)]; int16_t effectiveness__row_126[15]; memcpy(effectiveness__row_126, _let53, sizeof effectiveness__row_126); (((effectiveness__dt_125 < 0) || (effectiveness__mt_124 == 15)) ? ((int16_t)(10)) : effectiveness__row_126[_ix(effectiveness__dt_125, 15)]); }); }); }) == 0));
+                        if ((!use_move__immune_127)) {
+                            use_move__hit_128 = true;
+                            if ((!MOVES__always_hits[_ix(use_move__mv_119, 165)])) {
+                                use_move__acc_129 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move__mv_119, 165)])), 255), 100);
+                                use_move__acc_129 = _floordiv(_wmul(use_move__acc_129, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move__p_114, 2) * 6 + 4], 6))), 13)]), 100);
+                                use_move__acc_129 = _floordiv(_wmul(use_move__acc_129, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move__q_116, 2) * 6 + 5]))), 13)]), 100);
+                                chance__num_130 = _imin(_imax(use_move__acc_129, 1), 255);
+                                chance__v_131 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_97)), 256);
+                                log_draw__v_132 = chance__v_131;
+                                int32_t _w54 = _wx(s->ndraws, 64);
+                                if (_w54 >= 0) {
+                                    s->draws[_w54] = log_draw__v_132;
+                                }
+                                int32_t _w55 = _wx(s->ndraws, 64);
+                                if (_w55 >= 0) {
+                                    s->draw_lo[_w55] = 0;
+                                }
+                                int32_t _w56 = _wx(s->ndraws, 64);
+                                if (_w56 >= 0) {
+                                    s->draw_hi[_w56] = 256;
+                                }
+                                s->ndraws = _wadd(s->ndraws, 1);
+                                chance__result_133 = (chance__v_131 < chance__num_130);
+                                use_move__hit_128 = chance__result_133;
+                            }
+                            if ((use_move__hit_128 && (MOVES__power[_ix(use_move__mv_119, 165)] > 0))) {
+                                damage_of__p_134 = use_move__p_114;
+                                damage_of__mv_135 = use_move__mv_119;
+                                damage_of__q_136 = _wsub(1, damage_of__p_134);
+                                damage_of__a_137 = s->active[_ix(damage_of__p_134, 2)];
+                                damage_of__d_138 = s->active[_ix(damage_of__q_136, 2)];
+                                damage_of__sa_139 = s->species[_ix(damage_of__p_134, 2) * 6 + _ix(damage_of__a_137, 6)];
+                                damage_of__sd_140 = s->species[_ix(damage_of__q_136, 2) * 6 + _ix(damage_of__d_138, 6)];
+                                damage_of__c_141 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_139, 151)], 2))), 2))), ((int16_t)(255)))));
+                                damage_of__c_141 = ((MOVES__crit_ratio[_ix(damage_of__mv_135, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_141, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_141, 4))), ((int16_t)(255))))));
+                                chance__num_142 = damage_of__c_141;
+                                chance__v_143 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_97)), 256);
+                                log_draw__v_144 = chance__v_143;
                                 int32_t _w57 = _wx(s->ndraws, 64);
                                 if (_w57 >= 0) {
-                                    s->draws[_w57] = log_draw__v_136;
+                                    s->draws[_w57] = log_draw__v_144;
                                 }
                                 int32_t _w58 = _wx(s->ndraws, 64);
                                 if (_w58 >= 0) {
@@ -897,102 +899,73 @@ static void effect_move(State *s, int32_t m, Key key)
                                     s->draw_hi[_w59] = 256;
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_137 = (chance__v_135 < chance__num_134);
-                                use_move__hit_132 = chance__result_137;
-                            }
-                            if ((use_move__hit_132 && (MOVES__power[_ix(use_move__mv_123, 165)] > 0))) {
-                                damage_of__p_138 = use_move__p_118;
-                                damage_of__mv_139 = use_move__mv_123;
-                                damage_of__q_140 = _wsub(1, damage_of__p_138);
-                                damage_of__a_141 = s->active[_ix(damage_of__p_138, 2)];
-                                damage_of__d_142 = s->active[_ix(damage_of__q_140, 2)];
-                                damage_of__sa_143 = s->species[_ix(damage_of__p_138, 2) * 6 + _ix(damage_of__a_141, 6)];
-                                damage_of__sd_144 = s->species[_ix(damage_of__q_140, 2) * 6 + _ix(damage_of__d_142, 6)];
-                                damage_of__c_145 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_143, 151)], 2))), 2))), ((int16_t)(255)))));
-                                damage_of__c_145 = ((MOVES__crit_ratio[_ix(damage_of__mv_139, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_145, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_145, 4))), ((int16_t)(255))))));
-                                chance__num_146 = damage_of__c_145;
-                                chance__v_147 = _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_97)), 256);
-                                log_draw__v_148 = chance__v_147;
-                                int32_t _w60 = _wx(s->ndraws, 64);
-                                if (_w60 >= 0) {
-                                    s->draws[_w60] = log_draw__v_148;
+                                chance__result_145 = (chance__v_143 < chance__num_142);
+                                damage_of__crit_146 = chance__result_145;
+                                damage_of__special_147 = (MOVES__category[_ix(damage_of__mv_135, 165)] == 1);
+                                damage_of__si_148 = (damage_of__special_147 ? 2 : 0);
+                                damage_of__di_149 = (damage_of__special_147 ? 2 : 1);
+                                damage_of__at_150 = ((int32_t)((damage_of__crit_146 ? s->stats[_ix(damage_of__p_134, 2) * 24 + _ix(damage_of__a_137, 6) * 4 + _ix(damage_of__si_148, 4)] : s->mod[_ix(damage_of__p_134, 2) * 4 + _ix(damage_of__si_148, 4)])));
+                                damage_of__df_151 = ((int32_t)((damage_of__crit_146 ? s->stats[_ix(damage_of__q_136, 2) * 24 + _ix(damage_of__d_138, 6) * 4 + _ix(damage_of__di_149, 4)] : s->mod[_ix(damage_of__q_136, 2) * 4 + _ix(damage_of__di_149, 4)])));
+                                damage_of__lvl_152 = _wmul(((int32_t)(s->level[_ix(damage_of__p_134, 2) * 6 + _ix(damage_of__a_137, 6)])), (damage_of__crit_146 ? 2 : 1));
+                                if (((damage_of__at_150 >= 256) || (damage_of__df_151 >= 256))) {
+                                    damage_of__at_150 = _imax(_pymod(_floordiv(damage_of__at_150, 4), 256), 1);
+                                    damage_of__df_151 = _imax(_pymod(_floordiv(damage_of__df_151, 4), 256), 1);
                                 }
-                                int32_t _w61 = _wx(s->ndraws, 64);
-                                if (_w61 >= 0) {
-                                    s->draw_lo[_w61] = 0;
+                                damage_of__dmg_153 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_152, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_135, 165)]))), damage_of__at_150), damage_of__df_151);
+                                damage_of__dmg_153 = _wadd(_imin(_floordiv(damage_of__dmg_153, 50), 997), 2);
+                                damage_of__mt_154 = MOVES__type[_ix(damage_of__mv_135, 165)];
+                                if (((damage_of__mt_154 == SPECIES__type1[_ix(damage_of__sa_139, 151)]) || (damage_of__mt_154 == SPECIES__type2[_ix(damage_of__sa_139, 151)]))) {
+                                    damage_of__dmg_153 = _wadd(damage_of__dmg_153, _floordiv(damage_of__dmg_153, 2));
                                 }
-                                int32_t _w62 = _wx(s->ndraws, 64);
-                                if (_w62 >= 0) {
-                                    s->draw_hi[_w62] = 256;
+                                damage_of__e1_158 = ({ int16_t _let60 = damage_of__mt_154; int16_t effectiveness__mt_155 = _let60; ({ int16_t _let61 = SPECIES__type1[_ix(damage_of__sd_140, 151)]; int16_t effectiveness__dt_156 = _let61; ({ int16_t _let62[15]; _let62[0] = TC__bug[_ix(effectiveness__mt_155, 15)]; _let62[1] = TC__fire[_ix(effectiveness__mt_155, 15)]; _let62[2] = TC__ghost[_ix(effectiveness__mt_155, 15)]; _let62[3] = TC__ice[_ix(effectiveness__mt_155, 15)]; _let62[4] = TC__poison[_ix(effectiveness__mt_155, 15)]; _let62[5] = TC__psychic[_ix(effectiveness__mt_155, 15)]; _let62[6] = TC__electric[_ix(effectiveness__mt_155, 15)]; _let62[7] = TC__grass[_ix(effectiveness__mt_155, 15)]; _let62[8] = TC__dragon[_ix(effectiveness__mt_155, 15)]; _let62[9] = TC__fighting[_ix(effectiveness__mt_155, 15)]; _let62[10] = TC__flying[_ix(effectiveness__mt_155, 15)]; _let62[11] = TC__ground[_ix(effectiveness__mt_155, 15)]; _let62[12] = TC__normal[_ix(effectiveness__mt_155, 15)]; _let62[13] = TC__rock[_ix(effectiveness__mt_155, 15)]; _let62[14] = TC__water[_ix(effectiveness__mt_155, 15)]; int16_t effectiveness__row_157[15]; memcpy(effectiveness__row_157, _let62, sizeof effectiveness__row_157); (((effectiveness__dt_156 < 0) || (effectiveness__mt_155 == 15)) ? ((int16_t)(10)) : effectiveness__row_157[_ix(effectiveness__dt_156, 15)]); }); }); });
+                                if ((damage_of__e1_158 > 10)) {
+                                    damage_of__dmg_153 = _floordiv(_wmul(damage_of__dmg_153, 20), 10);
                                 }
-                                s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_149 = (chance__v_147 < chance__num_146);
-                                damage_of__crit_150 = chance__result_149;
-                                damage_of__special_151 = (MOVES__category[_ix(damage_of__mv_139, 165)] == 1);
-                                damage_of__si_152 = (damage_of__special_151 ? 2 : 0);
-                                damage_of__di_153 = (damage_of__special_151 ? 2 : 1);
-                                damage_of__at_154 = ((int32_t)((damage_of__crit_150 ? s->stats[_ix(damage_of__p_138, 2) * 24 + _ix(damage_of__a_141, 6) * 4 + _ix(damage_of__si_152, 4)] : s->mod[_ix(damage_of__p_138, 2) * 4 + _ix(damage_of__si_152, 4)])));
-                                damage_of__df_155 = ((int32_t)((damage_of__crit_150 ? s->stats[_ix(damage_of__q_140, 2) * 24 + _ix(damage_of__d_142, 6) * 4 + _ix(damage_of__di_153, 4)] : s->mod[_ix(damage_of__q_140, 2) * 4 + _ix(damage_of__di_153, 4)])));
-                                damage_of__lvl_156 = _wmul(((int32_t)(s->level[_ix(damage_of__p_138, 2) * 6 + _ix(damage_of__a_141, 6)])), (damage_of__crit_150 ? 2 : 1));
-                                if (((damage_of__at_154 >= 256) || (damage_of__df_155 >= 256))) {
-                                    damage_of__at_154 = _imax(_pymod(_floordiv(damage_of__at_154, 4), 256), 1);
-                                    damage_of__df_155 = _imax(_pymod(_floordiv(damage_of__df_155, 4), 256), 1);
+                                if ((damage_of__e1_158 < 10)) {
+                                    damage_of__dmg_153 = _floordiv(_wmul(damage_of__dmg_153, 5), 10);
                                 }
-                                damage_of__dmg_157 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_156, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_139, 165)]))), damage_of__at_154), damage_of__df_155);
-                                damage_of__dmg_157 = _wadd(_imin(_floordiv(damage_of__dmg_157, 50), 997), 2);
-                                damage_of__mt_158 = MOVES__type[_ix(damage_of__mv_139, 165)];
-                                if (((damage_of__mt_158 == SPECIES__type1[_ix(damage_of__sa_143, 151)]) || (damage_of__mt_158 == SPECIES__type2[_ix(damage_of__sa_143, 151)]))) {
-                                    damage_of__dmg_157 = _wadd(damage_of__dmg_157, _floordiv(damage_of__dmg_157, 2));
+                                damage_of__e2_162 = ({ int16_t _let63 = damage_of__mt_154; int16_t effectiveness__mt_159 = _let63; ({ int16_t _let64 = SPECIES__type2[_ix(damage_of__sd_140, 151)]; int16_t effectiveness__dt_160 = _let64; ({ int16_t _let65[15]; _let65[0] = TC__bug[_ix(effectiveness__mt_159, 15)]; _let65[1] = TC__fire[_ix(effectiveness__mt_159, 15)]; _let65[2] = TC__ghost[_ix(effectiveness__mt_159, 15)]; _let65[3] = TC__ice[_ix(effectiveness__mt_159, 15)]; _let65[4] = TC__poison[_ix(effectiveness__mt_159, 15)]; _let65[5] = TC__psychic[_ix(effectiveness__mt_159, 15)]; _let65[6] = TC__electric[_ix(effectiveness__mt_159, 15)]; _let65[7] = TC__grass[_ix(effectiveness__mt_159, 15)]; _let65[8] = TC__dragon[_ix(effectiveness__mt_159, 15)]; _let65[9] = TC__fighting[_ix(effectiveness__mt_159, 15)]; _let65[10] = TC__flying[_ix(effectiveness__mt_159, 15)]; _let65[11] = TC__ground[_ix(effectiveness__mt_159, 15)]; _let65[12] = TC__normal[_ix(effectiveness__mt_159, 15)]; _let65[13] = TC__rock[_ix(effectiveness__mt_159, 15)]; _let65[14] = TC__water[_ix(effectiveness__mt_159, 15)]; int16_t effectiveness__row_161[15]; memcpy(effectiveness__row_161, _let65, sizeof effectiveness__row_161); (((effectiveness__dt_160 < 0) || (effectiveness__mt_159 == 15)) ? ((int16_t)(10)) : effectiveness__row_161[_ix(effectiveness__dt_160, 15)]); }); }); });
+                                if ((damage_of__e2_162 > 10)) {
+                                    damage_of__dmg_153 = _floordiv(_wmul(damage_of__dmg_153, 20), 10);
                                 }
-                                damage_of__e1_162 = ({ int16_t _let63 = damage_of__mt_158; int16_t effectiveness__mt_159 = _let63; ({ int16_t _let64 = SPECIES__type1[_ix(damage_of__sd_144, 151)]; int16_t effectiveness__dt_160 = _let64; ({ int16_t _let65[15]; _let65[0] = TC__bug[_ix(effectiveness__mt_159, 15)]; _let65[1] = TC__fire[_ix(effectiveness__mt_159, 15)]; _let65[2] = TC__ghost[_ix(effectiveness__mt_159, 15)]; _let65[3] = TC__ice[_ix(effectiveness__mt_159, 15)]; _let65[4] = TC__poison[_ix(effectiveness__mt_159, 15)]; _let65[5] = TC__psychic[_ix(effectiveness__mt_159, 15)]; _let65[6] = TC__electric[_ix(effectiveness__mt_159, 15)]; _let65[7] = TC__grass[_ix(effectiveness__mt_159, 15)]; _let65[8] = TC__dragon[_ix(effectiveness__mt_159, 15)]; _let65[9] = TC__fighting[_ix(effectiveness__mt_159, 15)]; _let65[10] = TC__flying[_ix(effectiveness__mt_159, 15)]; _let65[11] = TC__ground[_ix(effectiveness__mt_159, 15)]; _let65[12] = TC__normal[_ix(effectiveness__mt_159, 15)]; _let65[13] = TC__rock[_ix(effectiveness__mt_159, 15)]; _let65[14] = TC__water[_ix(effectiveness__mt_159, 15)]; int16_t effectiveness__row_161[15]; memcpy(effectiveness__row_161, _let65, sizeof effectiveness__row_161); (((effectiveness__dt_160 < 0) || (effectiveness__mt_159 == 15)) ? ((int16_t)(10)) : effectiveness__row_161[_ix(effectiveness__dt_160, 15)]); }); }); });
-                                if ((damage_of__e1_162 > 10)) {
-                                    damage_of__dmg_157 = _floordiv(_wmul(damage_of__dmg_157, 20), 10);
+                                if ((damage_of__e2_162 < 10)) {
+                                    damage_of__dmg_153 = _floordiv(_wmul(damage_of__dmg_153, 5), 10);
                                 }
-                                if ((damage_of__e1_162 < 10)) {
-                                    damage_of__dmg_157 = _floordiv(_wmul(damage_of__dmg_157, 5), 10);
-                                }
-                                damage_of__e2_166 = ({ int16_t _let66 = damage_of__mt_158; int16_t effectiveness__mt_163 = _let66; ({ int16_t _let67 = SPECIES__type2[_ix(damage_of__sd_144, 151)]; int16_t effectiveness__dt_164 = _let67; ({ int16_t _let68[15]; _let68[0] = TC__bug[_ix(effectiveness__mt_163, 15)]; _let68[1] = TC__fire[_ix(effectiveness__mt_163, 15)]; _let68[2] = TC__ghost[_ix(effectiveness__mt_163, 15)]; _let68[3] = TC__ice[_ix(effectiveness__mt_163, 15)]; _let68[4] = TC__poison[_ix(effectiveness__mt_163, 15)]; _let68[5] = TC__psychic[_ix(effectiveness__mt_163, 15)]; _let68[6] = TC__electric[_ix(effectiveness__mt_163, 15)]; _let68[7] = TC__grass[_ix(effectiveness__mt_163, 15)]; _let68[8] = TC__dragon[_ix(effectiveness__mt_163, 15)]; _let68[9] = TC__fighting[_ix(effectiveness__mt_163, 15)]; _let68[10] = TC__flying[_ix(effectiveness__mt_163, 15)]; _let68[11] = TC__ground[_ix(effectiveness__mt_163, 15)]; _let68[12] = TC__normal[_ix(effectiveness__mt_163, 15)]; _let68[13] = TC__rock[_ix(effectiveness__mt_163, 15)]; _let68[14] = TC__water[_ix(effectiveness__mt_163, 15)]; int16_t effectiveness__row_165[15]; memcpy(effectiveness__row_165, _let68, sizeof effectiveness__row_165); (((effectiveness__dt_164 < 0) || (effectiveness__mt_163 == 15)) ? ((int16_t)(10)) : effectiveness__row_165[_ix(effectiveness__dt_164, 15)]); }); }); });
-                                if ((damage_of__e2_166 > 10)) {
-                                    damage_of__dmg_157 = _floordiv(_wmul(damage_of__dmg_157, 20), 10);
-                                }
-                                if ((damage_of__e2_166 < 10)) {
-                                    damage_of__dmg_157 = _floordiv(_wmul(damage_of__dmg_157, 5), 10);
-                                }
-                                if ((damage_of__dmg_157 > 1)) {
-                                    rand__v_167 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_97)), 39));
-                                    log_draw__v_168 = rand__v_167;
-                                    int32_t _w69 = _wx(s->ndraws, 64);
-                                    if (_w69 >= 0) {
-                                        s->draws[_w69] = log_draw__v_168;
+                                if ((damage_of__dmg_153 > 1)) {
+                                    rand__v_163 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_97)), 39));
+                                    log_draw__v_164 = rand__v_163;
+                                    int32_t _w66 = _wx(s->ndraws, 64);
+                                    if (_w66 >= 0) {
+                                        s->draws[_w66] = log_draw__v_164;
                                     }
-                                    int32_t _w70 = _wx(s->ndraws, 64);
-                                    if (_w70 >= 0) {
-                                        s->draw_lo[_w70] = 217;
+                                    int32_t _w67 = _wx(s->ndraws, 64);
+                                    if (_w67 >= 0) {
+                                        s->draw_lo[_w67] = 217;
                                     }
-                                    int32_t _w71 = _wx(s->ndraws, 64);
-                                    if (_w71 >= 0) {
-                                        s->draw_hi[_w71] = 256;
+                                    int32_t _w68 = _wx(s->ndraws, 64);
+                                    if (_w68 >= 0) {
+                                        s->draw_hi[_w68] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    rand__result_169 = rand__v_167;
-                                    damage_of__r_170 = rand__result_169;
-                                    damage_of__dmg_157 = _floordiv(_wmul(damage_of__dmg_157, damage_of__r_170), 255);
+                                    rand__result_165 = rand__v_163;
+                                    damage_of__r_166 = rand__result_165;
+                                    damage_of__dmg_153 = _floordiv(_wmul(damage_of__dmg_153, damage_of__r_166), 255);
                                 }
-                                damage_of__result_171 = damage_of__dmg_157;
-                                use_move__dmg_172 = damage_of__result_171;
-                                use_move__dmg_172 = _imin(use_move__dmg_172, ((int32_t)(s->hp[_ix(use_move__q_120, 2) * 6 + _ix(use_move__d_122, 6)])));
-                                if ((use_move__dmg_172 > 0)) {
-                                    int32_t _w72 = _wx(use_move__q_120, 2);
-                                    int32_t _w73 = _wx(use_move__d_122, 6);
-                                    if (_w72 >= 0 && _w73 >= 0) {
-                                        s->hp[_w72 * 6 + _w73] = ((int16_t)(_wsub(s->hp[_ix(use_move__q_120, 2) * 6 + _ix(use_move__d_122, 6)], use_move__dmg_172)));
+                                damage_of__result_167 = damage_of__dmg_153;
+                                use_move__dmg_168 = damage_of__result_167;
+                                use_move__dmg_168 = _imin(use_move__dmg_168, ((int32_t)(s->hp[_ix(use_move__q_116, 2) * 6 + _ix(use_move__d_118, 6)])));
+                                if ((use_move__dmg_168 > 0)) {
+                                    int32_t _w69 = _wx(use_move__q_116, 2);
+                                    int32_t _w70 = _wx(use_move__d_118, 6);
+                                    if (_w69 >= 0 && _w70 >= 0) {
+                                        s->hp[_w69 * 6 + _w70] = ((int16_t)(_wsub(s->hp[_ix(use_move__q_116, 2) * 6 + _ix(use_move__d_118, 6)], use_move__dmg_168)));
                                     }
-                                    if ((MOVES__recoil_num[_ix(use_move__mv_123, 165)] > 0)) {
-                                        use_move__rec_173 = _imax(_floordiv(_wmul(use_move__dmg_172, MOVES__recoil_num[_ix(use_move__mv_123, 165)]), MOVES__recoil_den[_ix(use_move__mv_123, 165)]), 1);
-                                        int32_t _w74 = _wx(use_move__p_118, 2);
-                                        int32_t _w75 = _wx(use_move__a_121, 6);
-                                        if (_w74 >= 0 && _w75 >= 0) {
-                                            s->hp[_w74 * 6 + _w75] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move__p_118, 2) * 6 + _ix(use_move__a_121, 6)], use_move__rec_173), 0)));
+                                    if ((MOVES__recoil_num[_ix(use_move__mv_119, 165)] > 0)) {
+                                        use_move__rec_169 = _imax(_floordiv(_wmul(use_move__dmg_168, MOVES__recoil_num[_ix(use_move__mv_119, 165)]), MOVES__recoil_den[_ix(use_move__mv_119, 165)]), 1);
+                                        int32_t _w71 = _wx(use_move__p_114, 2);
+                                        int32_t _w72 = _wx(use_move__a_117, 6);
+                                        if (_w71 >= 0 && _w72 >= 0) {
+                                            s->hp[_w71 * 6 + _w72] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move__p_114, 2) * 6 + _ix(use_move__a_117, 6)], use_move__rec_169), 0)));
                                         }
                                     }
                                 }
@@ -1000,15 +973,15 @@ static void effect_move(State *s, int32_t m, Key key)
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
                             resolve_turn__over_96 = true;
-                            after_faint__left0_175 = ({ int32_t _lo76 = 0; int32_t _r78 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_174 = _lo76, _end77 = 6; after_faint__i_174 < _end77; after_faint__i_174++) _r78 += ((s->hp[after_faint__i_174] > 0)) ? 1 : 0; _r78; });
-                            after_faint__left1_177 = ({ int32_t _lo80 = 0; int32_t _r82 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_176 = _lo80, _end81 = 6; after_faint__i_176 < _end81; after_faint__i_176++) _r82 += ((s->hp[1 * 6 + after_faint__i_176] > 0)) ? 1 : 0; _r82; });
-                            if (((after_faint__left0_175 == 0) && (after_faint__left1_177 == 0))) {
+                            after_faint__left0_171 = ({ int32_t _lo73 = 0; int32_t _r75 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_170 = _lo73, _end74 = 6; after_faint__i_170 < _end74; after_faint__i_170++) _r75 += ((s->hp[after_faint__i_170] > 0)) ? 1 : 0; _r75; });
+                            after_faint__left1_173 = ({ int32_t _lo77 = 0; int32_t _r79 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_172 = _lo77, _end78 = 6; after_faint__i_172 < _end78; after_faint__i_172++) _r79 += ((s->hp[1 * 6 + after_faint__i_172] > 0)) ? 1 : 0; _r79; });
+                            if (((after_faint__left0_171 == 0) && (after_faint__left1_173 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_175 == 0)) {
+                            } else if ((after_faint__left0_171 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_177 == 0)) {
+                            } else if ((after_faint__left1_173 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -1017,114 +990,114 @@ static void effect_move(State *s, int32_t m, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_178 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_97)), 2));
-                            log_draw__v_179 = rand__v_178;
-                            int32_t _w84 = _wx(s->ndraws, 64);
-                            if (_w84 >= 0) {
-                                s->draws[_w84] = log_draw__v_179;
+                            rand__v_174 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_97)), 2));
+                            log_draw__v_175 = rand__v_174;
+                            int32_t _w81 = _wx(s->ndraws, 64);
+                            if (_w81 >= 0) {
+                                s->draws[_w81] = log_draw__v_175;
                             }
-                            int32_t _w85 = _wx(s->ndraws, 64);
-                            if (_w85 >= 0) {
-                                s->draw_lo[_w85] = 0;
+                            int32_t _w82 = _wx(s->ndraws, 64);
+                            if (_w82 >= 0) {
+                                s->draw_lo[_w82] = 0;
                             }
-                            int32_t _w86 = _wx(s->ndraws, 64);
-                            if (_w86 >= 0) {
-                                s->draw_hi[_w86] = 2;
+                            int32_t _w83 = _wx(s->ndraws, 64);
+                            if (_w83 >= 0) {
+                                s->draw_hi[_w83] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_180 = rand__v_178;
-                            tie_draw__v_181 = rand__result_180;
+                            rand__result_176 = rand__v_174;
+                            tie_draw__v_177 = rand__result_176;
                         }
                     }
                 }
             }
             if ((!resolve_turn__over_96)) {
-                for (int32_t update_speed__p_182 = 0, _end87 = 2; update_speed__p_182 < _end87; update_speed__p_182++) {
-                    if ((s->hp[update_speed__p_182 * 6 + _ix(s->active[update_speed__p_182], 6)] > 0)) {
-                        int32_t _w88 = _wx(s->active[update_speed__p_182], 6);
-                        if (_w88 >= 0) {
-                            s->speed[update_speed__p_182 * 6 + _w88] = s->mod[update_speed__p_182 * 4 + 3];
+                for (int32_t update_speed__p_178 = 0, _end84 = 2; update_speed__p_178 < _end84; update_speed__p_178++) {
+                    if ((s->hp[update_speed__p_178 * 6 + _ix(s->active[update_speed__p_178], 6)] > 0)) {
+                        int32_t _w85 = _wx(s->active[update_speed__p_178], 6);
+                        if (_w85 >= 0) {
+                            s->speed[update_speed__p_178 * 6 + _w85] = s->mod[update_speed__p_178 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_183 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_184 = rand__v_183;
-                    int32_t _w89 = _wx(s->ndraws, 64);
-                    if (_w89 >= 0) {
-                        s->draws[_w89] = log_draw__v_184;
+                    rand__v_179 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_180 = rand__v_179;
+                    int32_t _w86 = _wx(s->ndraws, 64);
+                    if (_w86 >= 0) {
+                        s->draws[_w86] = log_draw__v_180;
                     }
-                    int32_t _w90 = _wx(s->ndraws, 64);
-                    if (_w90 >= 0) {
-                        s->draw_lo[_w90] = 0;
+                    int32_t _w87 = _wx(s->ndraws, 64);
+                    if (_w87 >= 0) {
+                        s->draw_lo[_w87] = 0;
                     }
-                    int32_t _w91 = _wx(s->ndraws, 64);
-                    if (_w91 >= 0) {
-                        s->draw_hi[_w91] = 2;
+                    int32_t _w88 = _wx(s->ndraws, 64);
+                    if (_w88 >= 0) {
+                        s->draw_hi[_w88] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_185 = rand__v_183;
-                    tie_draw__v_186 = rand__result_185;
+                    rand__result_181 = rand__v_179;
+                    tie_draw__v_182 = rand__result_181;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_187 = 0, _end92 = 2; update_speed__p_187 < _end92; update_speed__p_187++) {
-                if ((s->hp[update_speed__p_187 * 6 + _ix(s->active[update_speed__p_187], 6)] > 0)) {
-                    int32_t _w93 = _wx(s->active[update_speed__p_187], 6);
-                    if (_w93 >= 0) {
-                        s->speed[update_speed__p_187 * 6 + _w93] = s->mod[update_speed__p_187 * 4 + 3];
+            for (int32_t update_speed__p_183 = 0, _end89 = 2; update_speed__p_183 < _end89; update_speed__p_183++) {
+                if ((s->hp[update_speed__p_183 * 6 + _ix(s->active[update_speed__p_183], 6)] > 0)) {
+                    int32_t _w90 = _wx(s->active[update_speed__p_183], 6);
+                    if (_w90 >= 0) {
+                        s->speed[update_speed__p_183 * 6 + _w90] = s->mod[update_speed__p_183 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_188 = 0;
+            resolve_forced__first_184 = 0;
             if ((s->need[0] && s->need[1])) {
                 if ((s->mod[1 * 4 + 3] > s->mod[3])) {
-                    resolve_forced__first_188 = 1;
+                    resolve_forced__first_184 = 1;
                 } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_189 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_190 = rand__v_189;
-                    int32_t _w94 = _wx(s->ndraws, 64);
-                    if (_w94 >= 0) {
-                        s->draws[_w94] = log_draw__v_190;
+                    rand__v_185 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_186 = rand__v_185;
+                    int32_t _w91 = _wx(s->ndraws, 64);
+                    if (_w91 >= 0) {
+                        s->draws[_w91] = log_draw__v_186;
                     }
-                    int32_t _w95 = _wx(s->ndraws, 64);
-                    if (_w95 >= 0) {
-                        s->draw_lo[_w95] = 0;
+                    int32_t _w92 = _wx(s->ndraws, 64);
+                    if (_w92 >= 0) {
+                        s->draw_lo[_w92] = 0;
                     }
-                    int32_t _w96 = _wx(s->ndraws, 64);
-                    if (_w96 >= 0) {
-                        s->draw_hi[_w96] = 2;
+                    int32_t _w93 = _wx(s->ndraws, 64);
+                    if (_w93 >= 0) {
+                        s->draw_hi[_w93] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_191 = rand__v_189;
-                    resolve_forced__first_188 = rand__result_191;
+                    rand__result_187 = rand__v_185;
+                    resolve_forced__first_184 = rand__result_187;
                 }
             }
-            for (int32_t resolve_forced__k_192 = 0, _end97 = 2; resolve_forced__k_192 < _end97; resolve_forced__k_192++) {
-                resolve_forced__p_193 = ((resolve_forced__k_192 == 0) ? resolve_forced__first_188 : _wsub(1, resolve_forced__first_188));
-                if (s->need[_ix(resolve_forced__p_193, 2)]) {
-                    send_in__p_194 = resolve_forced__p_193;
-                    send_in__s_195 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_193, 2)])), 4);
-                    int32_t _w98 = _wx(send_in__p_194, 2);
-                    if (_w98 >= 0) {
-                        s->active[_w98] = ((int8_t)(send_in__s_195));
+            for (int32_t resolve_forced__k_188 = 0, _end94 = 2; resolve_forced__k_188 < _end94; resolve_forced__k_188++) {
+                resolve_forced__p_189 = ((resolve_forced__k_188 == 0) ? resolve_forced__first_184 : _wsub(1, resolve_forced__first_184));
+                if (s->need[_ix(resolve_forced__p_189, 2)]) {
+                    send_in__p_190 = resolve_forced__p_189;
+                    send_in__s_191 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_189, 2)])), 4);
+                    int32_t _w95 = _wx(send_in__p_190, 2);
+                    if (_w95 >= 0) {
+                        s->active[_w95] = ((int8_t)(send_in__s_191));
                     }
-                    int32_t _w99 = _wx(send_in__p_194, 2);
-                    int32_t _w100 = _wx(send_in__s_195, 6);
-                    if (_w99 >= 0 && _w100 >= 0) {
-                        s->seen[_w99 * 6 + _w100] = s->species[_ix(send_in__p_194, 2) * 6 + _ix(send_in__s_195, 6)];
+                    int32_t _w96 = _wx(send_in__p_190, 2);
+                    int32_t _w97 = _wx(send_in__s_191, 6);
+                    if (_w96 >= 0 && _w97 >= 0) {
+                        s->seen[_w96 * 6 + _w97] = s->species[_ix(send_in__p_190, 2) * 6 + _ix(send_in__s_191, 6)];
                     }
-                    for (int32_t send_in__k_196 = 0, _end101 = 6; send_in__k_196 < _end101; send_in__k_196++) {
-                        int32_t _w102 = _wx(send_in__p_194, 2);
-                        if (_w102 >= 0) {
-                            s->boosts[_w102 * 6 + send_in__k_196] = ((int8_t)(0));
+                    for (int32_t send_in__k_192 = 0, _end98 = 6; send_in__k_192 < _end98; send_in__k_192++) {
+                        int32_t _w99 = _wx(send_in__p_190, 2);
+                        if (_w99 >= 0) {
+                            s->boosts[_w99 * 6 + send_in__k_192] = ((int8_t)(0));
                         }
                     }
-                    for (int32_t send_in__k_197 = 0, _end103 = 4; send_in__k_197 < _end103; send_in__k_197++) {
-                        int32_t _w104 = _wx(send_in__p_194, 2);
-                        if (_w104 >= 0) {
-                            s->mod[_w104 * 4 + send_in__k_197] = s->stats[_ix(send_in__p_194, 2) * 24 + _ix(send_in__s_195, 6) * 4 + send_in__k_197];
+                    for (int32_t send_in__k_193 = 0, _end100 = 4; send_in__k_193 < _end100; send_in__k_193++) {
+                        int32_t _w101 = _wx(send_in__p_190, 2);
+                        if (_w101 >= 0) {
+                            s->mod[_w101 * 4 + send_in__k_193] = s->stats[_ix(send_in__p_190, 2) * 24 + _ix(send_in__s_191, 6) * 4 + send_in__k_193];
                         }
                     }
                 }
@@ -1133,7 +1106,26 @@ static void effect_move(State *s, int32_t m, Key key)
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_198 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                rand__v_194 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                log_draw__v_195 = rand__v_194;
+                int32_t _w102 = _wx(s->ndraws, 64);
+                if (_w102 >= 0) {
+                    s->draws[_w102] = log_draw__v_195;
+                }
+                int32_t _w103 = _wx(s->ndraws, 64);
+                if (_w103 >= 0) {
+                    s->draw_lo[_w103] = 0;
+                }
+                int32_t _w104 = _wx(s->ndraws, 64);
+                if (_w104 >= 0) {
+                    s->draw_hi[_w104] = 2;
+                }
+                s->ndraws = _wadd(s->ndraws, 1);
+                rand__result_196 = rand__v_194;
+                tie_draw__v_197 = rand__result_196;
+            }
+            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                rand__v_198 = _wadd(0, _roll(random_word_at(key, 6), 2));
                 log_draw__v_199 = rand__v_198;
                 int32_t _w105 = _wx(s->ndraws, 64);
                 if (_w105 >= 0) {
@@ -1151,44 +1143,6 @@ static void effect_move(State *s, int32_t m, Key key)
                 rand__result_200 = rand__v_198;
                 tie_draw__v_201 = rand__result_200;
             }
-            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_202 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                log_draw__v_203 = rand__v_202;
-                int32_t _w108 = _wx(s->ndraws, 64);
-                if (_w108 >= 0) {
-                    s->draws[_w108] = log_draw__v_203;
-                }
-                int32_t _w109 = _wx(s->ndraws, 64);
-                if (_w109 >= 0) {
-                    s->draw_lo[_w109] = 0;
-                }
-                int32_t _w110 = _wx(s->ndraws, 64);
-                if (_w110 >= 0) {
-                    s->draw_hi[_w110] = 2;
-                }
-                s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_204 = rand__v_202;
-                tie_draw__v_205 = rand__result_204;
-            }
-            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_206 = _wadd(0, _roll(random_word_at(key, 7), 2));
-                log_draw__v_207 = rand__v_206;
-                int32_t _w111 = _wx(s->ndraws, 64);
-                if (_w111 >= 0) {
-                    s->draws[_w111] = log_draw__v_207;
-                }
-                int32_t _w112 = _wx(s->ndraws, 64);
-                if (_w112 >= 0) {
-                    s->draw_lo[_w112] = 0;
-                }
-                int32_t _w113 = _wx(s->ndraws, 64);
-                if (_w113 >= 0) {
-                    s->draw_hi[_w113] = 2;
-                }
-                s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_208 = rand__v_206;
-                tie_draw__v_209 = rand__result_208;
-            }
         }
         s->pending[0] = ((int8_t)((-1)));
         s->pending[1] = ((int8_t)((-1)));
@@ -1198,163 +1152,155 @@ static void effect_move(State *s, int32_t m, Key key)
 
 static void effect_switch(State *s, int32_t slot, Key key)
 {
-    int32_t submit__act_212 = 0;
-    int32_t submit__p_213 = 0;
-    int32_t goes_first__a0_215 = 0;
-    int32_t goes_first__a1_216 = 0;
-    int32_t goes_first__o0_217 = 0;
-    int32_t goes_first__o1_218 = 0;
-    int32_t goes_first__pr0_221 = 0;
-    int32_t goes_first__pr1_224 = 0;
-    int32_t goes_first__k0_225 = 0;
-    int32_t goes_first__k1_226 = 0;
-    int32_t goes_first__first_227 = 0;
-    int16_t goes_first__s0_228 = 0;
-    int16_t goes_first__s1_229 = 0;
-    int32_t rand__v_230 = 0;
-    int32_t log_draw__v_231 = 0;
-    int32_t rand__result_232 = 0;
-    int32_t goes_first__result_233 = 0;
-    int32_t resolve_turn__first_234 = 0;
-    int32_t rand__v_235 = 0;
-    int32_t log_draw__v_236 = 0;
-    int32_t rand__result_237 = 0;
-    int32_t tie_draw__v_238 = 0;
-    int32_t rand__v_239 = 0;
-    int32_t log_draw__v_240 = 0;
-    int32_t rand__result_241 = 0;
-    int32_t tie_draw__v_242 = 0;
-    bool resolve_turn__over_243 = 0;
-    int32_t resolve_turn__p_245 = 0;
-    int32_t resolve_turn__act_246 = 0;
-    int32_t send_in__p_247 = 0;
-    int32_t send_in__s_248 = 0;
-    int32_t rand__v_251 = 0;
-    int32_t log_draw__v_252 = 0;
-    int32_t rand__result_253 = 0;
-    int32_t tie_draw__v_254 = 0;
-    int32_t rand__v_255 = 0;
-    int32_t log_draw__v_256 = 0;
-    int32_t rand__result_257 = 0;
-    int32_t tie_draw__v_258 = 0;
-    int32_t rand__v_259 = 0;
-    int32_t log_draw__v_260 = 0;
-    int32_t rand__result_261 = 0;
-    int32_t tie_draw__v_262 = 0;
-    int32_t use_move__p_265 = 0;
-    int32_t use_move__m_266 = 0;
-    int32_t use_move__q_267 = 0;
-    int8_t use_move__a_268 = 0;
-    int8_t use_move__d_269 = 0;
-    int32_t use_move__mv_270 = 0;
-    int16_t use_move__sd_271 = 0;
-    bool use_move__immune_278 = 0;
-    bool use_move__hit_279 = 0;
-    int32_t use_move__acc_280 = 0;
-    int32_t chance__num_281 = 0;
+    int32_t submit__act_204 = 0;
+    int32_t submit__p_205 = 0;
+    int32_t goes_first__a0_207 = 0;
+    int32_t goes_first__a1_208 = 0;
+    int32_t goes_first__o0_209 = 0;
+    int32_t goes_first__o1_210 = 0;
+    int32_t goes_first__pr0_213 = 0;
+    int32_t goes_first__pr1_216 = 0;
+    int32_t goes_first__k0_217 = 0;
+    int32_t goes_first__k1_218 = 0;
+    int32_t goes_first__first_219 = 0;
+    int16_t goes_first__s0_220 = 0;
+    int16_t goes_first__s1_221 = 0;
+    int32_t rand__v_222 = 0;
+    int32_t log_draw__v_223 = 0;
+    int32_t rand__result_224 = 0;
+    int32_t goes_first__result_225 = 0;
+    int32_t resolve_turn__first_226 = 0;
+    int32_t rand__v_227 = 0;
+    int32_t log_draw__v_228 = 0;
+    int32_t rand__result_229 = 0;
+    int32_t tie_draw__v_230 = 0;
+    int32_t rand__v_231 = 0;
+    int32_t log_draw__v_232 = 0;
+    int32_t rand__result_233 = 0;
+    int32_t tie_draw__v_234 = 0;
+    bool resolve_turn__over_235 = 0;
+    int32_t resolve_turn__p_237 = 0;
+    int32_t resolve_turn__act_238 = 0;
+    int32_t send_in__p_239 = 0;
+    int32_t send_in__s_240 = 0;
+    int32_t rand__v_243 = 0;
+    int32_t log_draw__v_244 = 0;
+    int32_t rand__result_245 = 0;
+    int32_t tie_draw__v_246 = 0;
+    int32_t rand__v_247 = 0;
+    int32_t log_draw__v_248 = 0;
+    int32_t rand__result_249 = 0;
+    int32_t tie_draw__v_250 = 0;
+    int32_t use_move__p_253 = 0;
+    int32_t use_move__m_254 = 0;
+    int32_t use_move__q_255 = 0;
+    int8_t use_move__a_256 = 0;
+    int8_t use_move__d_257 = 0;
+    int32_t use_move__mv_258 = 0;
+    int16_t use_move__sd_259 = 0;
+    bool use_move__immune_266 = 0;
+    bool use_move__hit_267 = 0;
+    int32_t use_move__acc_268 = 0;
+    int32_t chance__num_269 = 0;
+    int32_t chance__v_270 = 0;
+    int32_t log_draw__v_271 = 0;
+    bool chance__result_272 = 0;
+    int32_t damage_of__p_273 = 0;
+    int32_t damage_of__mv_274 = 0;
+    int32_t damage_of__q_275 = 0;
+    int8_t damage_of__a_276 = 0;
+    int8_t damage_of__d_277 = 0;
+    int16_t damage_of__sa_278 = 0;
+    int16_t damage_of__sd_279 = 0;
+    int16_t damage_of__c_280 = 0;
+    int16_t chance__num_281 = 0;
     int32_t chance__v_282 = 0;
     int32_t log_draw__v_283 = 0;
     bool chance__result_284 = 0;
-    int32_t damage_of__p_285 = 0;
-    int32_t damage_of__mv_286 = 0;
-    int32_t damage_of__q_287 = 0;
-    int8_t damage_of__a_288 = 0;
-    int8_t damage_of__d_289 = 0;
-    int16_t damage_of__sa_290 = 0;
-    int16_t damage_of__sd_291 = 0;
-    int16_t damage_of__c_292 = 0;
-    int16_t chance__num_293 = 0;
-    int32_t chance__v_294 = 0;
-    int32_t log_draw__v_295 = 0;
-    bool chance__result_296 = 0;
-    bool damage_of__crit_297 = 0;
-    bool damage_of__special_298 = 0;
-    int32_t damage_of__si_299 = 0;
-    int32_t damage_of__di_300 = 0;
-    int32_t damage_of__at_301 = 0;
-    int32_t damage_of__df_302 = 0;
-    int32_t damage_of__lvl_303 = 0;
-    int32_t damage_of__dmg_304 = 0;
-    int16_t damage_of__mt_305 = 0;
-    int16_t damage_of__e1_309 = 0;
-    int16_t damage_of__e2_313 = 0;
-    int32_t rand__v_314 = 0;
-    int32_t log_draw__v_315 = 0;
-    int32_t rand__result_316 = 0;
-    int32_t damage_of__r_317 = 0;
-    int32_t damage_of__result_318 = 0;
-    int32_t use_move__dmg_319 = 0;
-    int32_t use_move__rec_320 = 0;
-    int32_t after_faint__left0_322 = 0;
-    int32_t after_faint__left1_324 = 0;
-    int32_t rand__v_325 = 0;
-    int32_t log_draw__v_326 = 0;
-    int32_t rand__result_327 = 0;
-    int32_t tie_draw__v_328 = 0;
-    int32_t rand__v_330 = 0;
-    int32_t log_draw__v_331 = 0;
-    int32_t rand__result_332 = 0;
-    int32_t tie_draw__v_333 = 0;
-    int32_t resolve_forced__first_335 = 0;
-    int32_t rand__v_336 = 0;
-    int32_t log_draw__v_337 = 0;
-    int32_t rand__result_338 = 0;
-    int32_t resolve_forced__p_340 = 0;
-    int32_t send_in__p_341 = 0;
-    int32_t send_in__s_342 = 0;
-    int32_t rand__v_345 = 0;
-    int32_t log_draw__v_346 = 0;
-    int32_t rand__result_347 = 0;
-    int32_t tie_draw__v_348 = 0;
-    int32_t rand__v_349 = 0;
-    int32_t log_draw__v_350 = 0;
-    int32_t rand__result_351 = 0;
-    int32_t tie_draw__v_352 = 0;
-    int32_t rand__v_353 = 0;
-    int32_t log_draw__v_354 = 0;
-    int32_t rand__result_355 = 0;
-    int32_t tie_draw__v_356 = 0;
-    submit__act_212 = _wadd(slot, 4);
+    bool damage_of__crit_285 = 0;
+    bool damage_of__special_286 = 0;
+    int32_t damage_of__si_287 = 0;
+    int32_t damage_of__di_288 = 0;
+    int32_t damage_of__at_289 = 0;
+    int32_t damage_of__df_290 = 0;
+    int32_t damage_of__lvl_291 = 0;
+    int32_t damage_of__dmg_292 = 0;
+    int16_t damage_of__mt_293 = 0;
+    int16_t damage_of__e1_297 = 0;
+    int16_t damage_of__e2_301 = 0;
+    int32_t rand__v_302 = 0;
+    int32_t log_draw__v_303 = 0;
+    int32_t rand__result_304 = 0;
+    int32_t damage_of__r_305 = 0;
+    int32_t damage_of__result_306 = 0;
+    int32_t use_move__dmg_307 = 0;
+    int32_t use_move__rec_308 = 0;
+    int32_t after_faint__left0_310 = 0;
+    int32_t after_faint__left1_312 = 0;
+    int32_t rand__v_313 = 0;
+    int32_t log_draw__v_314 = 0;
+    int32_t rand__result_315 = 0;
+    int32_t tie_draw__v_316 = 0;
+    int32_t rand__v_318 = 0;
+    int32_t log_draw__v_319 = 0;
+    int32_t rand__result_320 = 0;
+    int32_t tie_draw__v_321 = 0;
+    int32_t resolve_forced__first_323 = 0;
+    int32_t rand__v_324 = 0;
+    int32_t log_draw__v_325 = 0;
+    int32_t rand__result_326 = 0;
+    int32_t resolve_forced__p_328 = 0;
+    int32_t send_in__p_329 = 0;
+    int32_t send_in__s_330 = 0;
+    int32_t rand__v_333 = 0;
+    int32_t log_draw__v_334 = 0;
+    int32_t rand__result_335 = 0;
+    int32_t tie_draw__v_336 = 0;
+    int32_t rand__v_337 = 0;
+    int32_t log_draw__v_338 = 0;
+    int32_t rand__result_339 = 0;
+    int32_t tie_draw__v_340 = 0;
+    submit__act_204 = _wadd(slot, 4);
     s->ndraws = 0;
-    submit__p_213 = s->current_player;
-    int32_t _w1 = _wx(submit__p_213, 2);
+    submit__p_205 = s->current_player;
+    int32_t _w1 = _wx(submit__p_205, 2);
     if (_w1 >= 0) {
-        s->pending[_w1] = ((int8_t)(submit__act_212));
+        s->pending[_w1] = ((int8_t)(submit__act_204));
     }
-    if (((submit__p_213 == 0) && ((s->phase == 0) || s->need[1]))) {
+    if (((submit__p_205 == 0) && ((s->phase == 0) || s->need[1]))) {
         s->current_player = 1;
     } else {
         if ((s->phase == 0)) {
-            for (int32_t update_speed__p_214 = 0, _end2 = 2; update_speed__p_214 < _end2; update_speed__p_214++) {
-                if ((s->hp[update_speed__p_214 * 6 + _ix(s->active[update_speed__p_214], 6)] > 0)) {
-                    int32_t _w3 = _wx(s->active[update_speed__p_214], 6);
+            for (int32_t update_speed__p_206 = 0, _end2 = 2; update_speed__p_206 < _end2; update_speed__p_206++) {
+                if ((s->hp[update_speed__p_206 * 6 + _ix(s->active[update_speed__p_206], 6)] > 0)) {
+                    int32_t _w3 = _wx(s->active[update_speed__p_206], 6);
                     if (_w3 >= 0) {
-                        s->speed[update_speed__p_214 * 6 + _w3] = s->mod[update_speed__p_214 * 4 + 3];
+                        s->speed[update_speed__p_206 * 6 + _w3] = s->mod[update_speed__p_206 * 4 + 3];
                     }
                 }
             }
-            goes_first__a0_215 = ((int32_t)(s->pending[0]));
-            goes_first__a1_216 = ((int32_t)(s->pending[1]));
-            goes_first__o0_217 = ((goes_first__a0_215 >= 4) ? 0 : 1);
-            goes_first__o1_218 = ((goes_first__a1_216 >= 4) ? 0 : 1);
-            goes_first__pr0_221 = ((goes_first__a0_215 >= 4) ? 0 : ((int32_t)(MOVES__priority[_ix(({ int32_t _let4 = goes_first__a0_215; int32_t move_row__a_219 = _let4; ((!({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_220 = _lo5, _end6 = 4; has_pp__k_220 < _end6; has_pp__k_220++) if (((s->moves[_ix(s->active[0], 6) * 4 + has_pp__k_220] >= 0) && (s->pp[_ix(s->active[0], 6) * 4 + has_pp__k_220] > 0))) { _r7 = true; break; } _r7; })) ? 164 : ((int32_t)(s->moves[_ix(s->active[0], 6) * 4 + _ix(move_row__a_219, 4)]))); }), 165)])));
-            goes_first__pr1_224 = ((goes_first__a1_216 >= 4) ? 0 : ((int32_t)(MOVES__priority[_ix(({ int32_t _let9 = goes_first__a1_216; int32_t move_row__a_222 = _let9; ((!({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_223 = _lo10, _end11 = 4; has_pp__k_223 < _end11; has_pp__k_223++) if (((s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_223] >= 0) && (s->pp[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_223] > 0))) { _r12 = true; break; } _r12; })) ? 164 : ((int32_t)(s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + _ix(move_row__a_222, 4)]))); }), 165)])));
-            goes_first__k0_225 = _wsub(_wmul(goes_first__o0_217, 1000), _wmul(goes_first__pr0_221, 100));
-            goes_first__k1_226 = _wsub(_wmul(goes_first__o1_218, 1000), _wmul(goes_first__pr1_224, 100));
-            goes_first__first_227 = 0;
-            if ((goes_first__k0_225 > goes_first__k1_226)) {
-                goes_first__first_227 = 1;
-            } else if ((goes_first__k0_225 == goes_first__k1_226)) {
-                goes_first__s0_228 = s->mod[3];
-                goes_first__s1_229 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_229 > goes_first__s0_228)) {
-                    goes_first__first_227 = 1;
-                } else if ((goes_first__s0_228 == goes_first__s1_229)) {
-                    rand__v_230 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_231 = rand__v_230;
+            goes_first__a0_207 = ((int32_t)(s->pending[0]));
+            goes_first__a1_208 = ((int32_t)(s->pending[1]));
+            goes_first__o0_209 = ((goes_first__a0_207 >= 4) ? 0 : 1);
+            goes_first__o1_210 = ((goes_first__a1_208 >= 4) ? 0 : 1);
+            goes_first__pr0_213 = ((goes_first__a0_207 >= 4) ? 0 : ((int32_t)(MOVES__priority[_ix(({ int32_t _let4 = goes_first__a0_207; int32_t move_row__a_211 = _let4; ((!({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_212 = _lo5, _end6 = 4; has_pp__k_212 < _end6; has_pp__k_212++) if (((s->moves[_ix(s->active[0], 6) * 4 + has_pp__k_212] >= 0) && (s->pp[_ix(s->active[0], 6) * 4 + has_pp__k_212] > 0))) { _r7 = true; break; } _r7; })) ? 164 : ((int32_t)(s->moves[_ix(s->active[0], 6) * 4 + _ix(move_row__a_211, 4)]))); }), 165)])));
+            goes_first__pr1_216 = ((goes_first__a1_208 >= 4) ? 0 : ((int32_t)(MOVES__priority[_ix(({ int32_t _let9 = goes_first__a1_208; int32_t move_row__a_214 = _let9; ((!({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_215 = _lo10, _end11 = 4; has_pp__k_215 < _end11; has_pp__k_215++) if (((s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_215] >= 0) && (s->pp[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_215] > 0))) { _r12 = true; break; } _r12; })) ? 164 : ((int32_t)(s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + _ix(move_row__a_214, 4)]))); }), 165)])));
+            goes_first__k0_217 = _wsub(_wmul(goes_first__o0_209, 1000), _wmul(goes_first__pr0_213, 100));
+            goes_first__k1_218 = _wsub(_wmul(goes_first__o1_210, 1000), _wmul(goes_first__pr1_216, 100));
+            goes_first__first_219 = 0;
+            if ((goes_first__k0_217 > goes_first__k1_218)) {
+                goes_first__first_219 = 1;
+            } else if ((goes_first__k0_217 == goes_first__k1_218)) {
+                goes_first__s0_220 = s->mod[3];
+                goes_first__s1_221 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_221 > goes_first__s0_220)) {
+                    goes_first__first_219 = 1;
+                } else if ((goes_first__s0_220 == goes_first__s1_221)) {
+                    rand__v_222 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    log_draw__v_223 = rand__v_222;
                     int32_t _w14 = _wx(s->ndraws, 64);
                     if (_w14 >= 0) {
-                        s->draws[_w14] = log_draw__v_231;
+                        s->draws[_w14] = log_draw__v_223;
                     }
                     int32_t _w15 = _wx(s->ndraws, 64);
                     if (_w15 >= 0) {
@@ -1365,18 +1311,18 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         s->draw_hi[_w16] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_232 = rand__v_230;
-                    goes_first__first_227 = rand__result_232;
+                    rand__result_224 = rand__v_222;
+                    goes_first__first_219 = rand__result_224;
                 }
             }
-            goes_first__result_233 = goes_first__first_227;
-            resolve_turn__first_234 = goes_first__result_233;
+            goes_first__result_225 = goes_first__first_219;
+            resolve_turn__first_226 = goes_first__result_225;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_235 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_236 = rand__v_235;
+                rand__v_227 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                log_draw__v_228 = rand__v_227;
                 int32_t _w17 = _wx(s->ndraws, 64);
                 if (_w17 >= 0) {
-                    s->draws[_w17] = log_draw__v_236;
+                    s->draws[_w17] = log_draw__v_228;
                 }
                 int32_t _w18 = _wx(s->ndraws, 64);
                 if (_w18 >= 0) {
@@ -1387,15 +1333,15 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w19] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_237 = rand__v_235;
-                tie_draw__v_238 = rand__result_237;
+                rand__result_229 = rand__v_227;
+                tie_draw__v_230 = rand__result_229;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_239 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_240 = rand__v_239;
+                rand__v_231 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                log_draw__v_232 = rand__v_231;
                 int32_t _w20 = _wx(s->ndraws, 64);
                 if (_w20 >= 0) {
-                    s->draws[_w20] = log_draw__v_240;
+                    s->draws[_w20] = log_draw__v_232;
                 }
                 int32_t _w21 = _wx(s->ndraws, 64);
                 if (_w21 >= 0) {
@@ -1406,44 +1352,44 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w22] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_241 = rand__v_239;
-                tie_draw__v_242 = rand__result_241;
+                rand__result_233 = rand__v_231;
+                tie_draw__v_234 = rand__result_233;
             }
-            resolve_turn__over_243 = false;
-            for (int32_t resolve_turn__k_244 = 0, _end23 = 2; resolve_turn__k_244 < _end23; resolve_turn__k_244++) {
-                resolve_turn__p_245 = ((resolve_turn__k_244 == 0) ? resolve_turn__first_234 : _wsub(1, resolve_turn__first_234));
-                resolve_turn__act_246 = ((int32_t)(s->pending[_ix(resolve_turn__p_245, 2)]));
-                if ((!resolve_turn__over_243)) {
-                    if ((resolve_turn__act_246 >= 4)) {
-                        send_in__p_247 = resolve_turn__p_245;
-                        send_in__s_248 = _wsub(resolve_turn__act_246, 4);
-                        int32_t _w24 = _wx(send_in__p_247, 2);
+            resolve_turn__over_235 = false;
+            for (int32_t resolve_turn__k_236 = 0, _end23 = 2; resolve_turn__k_236 < _end23; resolve_turn__k_236++) {
+                resolve_turn__p_237 = ((resolve_turn__k_236 == 0) ? resolve_turn__first_226 : _wsub(1, resolve_turn__first_226));
+                resolve_turn__act_238 = ((int32_t)(s->pending[_ix(resolve_turn__p_237, 2)]));
+                if ((!resolve_turn__over_235)) {
+                    if ((resolve_turn__act_238 >= 4)) {
+                        send_in__p_239 = resolve_turn__p_237;
+                        send_in__s_240 = _wsub(resolve_turn__act_238, 4);
+                        int32_t _w24 = _wx(send_in__p_239, 2);
                         if (_w24 >= 0) {
-                            s->active[_w24] = ((int8_t)(send_in__s_248));
+                            s->active[_w24] = ((int8_t)(send_in__s_240));
                         }
-                        int32_t _w25 = _wx(send_in__p_247, 2);
-                        int32_t _w26 = _wx(send_in__s_248, 6);
+                        int32_t _w25 = _wx(send_in__p_239, 2);
+                        int32_t _w26 = _wx(send_in__s_240, 6);
                         if (_w25 >= 0 && _w26 >= 0) {
-                            s->seen[_w25 * 6 + _w26] = s->species[_ix(send_in__p_247, 2) * 6 + _ix(send_in__s_248, 6)];
+                            s->seen[_w25 * 6 + _w26] = s->species[_ix(send_in__p_239, 2) * 6 + _ix(send_in__s_240, 6)];
                         }
-                        for (int32_t send_in__k_249 = 0, _end27 = 6; send_in__k_249 < _end27; send_in__k_249++) {
-                            int32_t _w28 = _wx(send_in__p_247, 2);
+                        for (int32_t send_in__k_241 = 0, _end27 = 6; send_in__k_241 < _end27; send_in__k_241++) {
+                            int32_t _w28 = _wx(send_in__p_239, 2);
                             if (_w28 >= 0) {
-                                s->boosts[_w28 * 6 + send_in__k_249] = ((int8_t)(0));
+                                s->boosts[_w28 * 6 + send_in__k_241] = ((int8_t)(0));
                             }
                         }
-                        for (int32_t send_in__k_250 = 0, _end29 = 4; send_in__k_250 < _end29; send_in__k_250++) {
-                            int32_t _w30 = _wx(send_in__p_247, 2);
+                        for (int32_t send_in__k_242 = 0, _end29 = 4; send_in__k_242 < _end29; send_in__k_242++) {
+                            int32_t _w30 = _wx(send_in__p_239, 2);
                             if (_w30 >= 0) {
-                                s->mod[_w30 * 4 + send_in__k_250] = s->stats[_ix(send_in__p_247, 2) * 24 + _ix(send_in__s_248, 6) * 4 + send_in__k_250];
+                                s->mod[_w30 * 4 + send_in__k_242] = s->stats[_ix(send_in__p_239, 2) * 24 + _ix(send_in__s_240, 6) * 4 + send_in__k_242];
                             }
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_251 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_244)), 2));
-                            log_draw__v_252 = rand__v_251;
+                            rand__v_243 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_236)), 2));
+                            log_draw__v_244 = rand__v_243;
                             int32_t _w31 = _wx(s->ndraws, 64);
                             if (_w31 >= 0) {
-                                s->draws[_w31] = log_draw__v_252;
+                                s->draws[_w31] = log_draw__v_244;
                             }
                             int32_t _w32 = _wx(s->ndraws, 64);
                             if (_w32 >= 0) {
@@ -1454,15 +1400,15 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->draw_hi[_w33] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_253 = rand__v_251;
-                            tie_draw__v_254 = rand__result_253;
+                            rand__result_245 = rand__v_243;
+                            tie_draw__v_246 = rand__result_245;
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_255 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_244)), 2));
-                            log_draw__v_256 = rand__v_255;
+                            rand__v_247 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_236)), 2));
+                            log_draw__v_248 = rand__v_247;
                             int32_t _w34 = _wx(s->ndraws, 64);
                             if (_w34 >= 0) {
-                                s->draws[_w34] = log_draw__v_256;
+                                s->draws[_w34] = log_draw__v_248;
                             }
                             int32_t _w35 = _wx(s->ndraws, 64);
                             if (_w35 >= 0) {
@@ -1473,59 +1419,69 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->draw_hi[_w36] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_257 = rand__v_255;
-                            tie_draw__v_258 = rand__result_257;
-                        }
-                        if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_259 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 25), (uint32_t)resolve_turn__k_244)), 2));
-                            log_draw__v_260 = rand__v_259;
-                            int32_t _w37 = _wx(s->ndraws, 64);
-                            if (_w37 >= 0) {
-                                s->draws[_w37] = log_draw__v_260;
-                            }
-                            int32_t _w38 = _wx(s->ndraws, 64);
-                            if (_w38 >= 0) {
-                                s->draw_lo[_w38] = 0;
-                            }
-                            int32_t _w39 = _wx(s->ndraws, 64);
-                            if (_w39 >= 0) {
-                                s->draw_hi[_w39] = 2;
-                            }
-                            s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_261 = rand__v_259;
-                            tie_draw__v_262 = rand__result_261;
+                            rand__result_249 = rand__v_247;
+                            tie_draw__v_250 = rand__result_249;
                         }
                     } else {
-                        use_move__p_265 = resolve_turn__p_245;
-                        use_move__m_266 = (({ int32_t _let40 = resolve_turn__p_245; int32_t has_pp__p_263 = _let40; ({ int32_t _lo41 = 0; bool _r43 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_264 = _lo41, _end42 = 4; has_pp__k_264 < _end42; has_pp__k_264++) if (((s->moves[_ix(has_pp__p_263, 2) * 24 + _ix(s->active[_ix(has_pp__p_263, 2)], 6) * 4 + has_pp__k_264] >= 0) && (s->pp[_ix(has_pp__p_263, 2) * 24 + _ix(s->active[_ix(has_pp__p_263, 2)], 6) * 4 + has_pp__k_264] > 0))) { _r43 = true; break; } _r43; }); }) ? resolve_turn__act_246 : (-1));
-                        use_move__q_267 = _wsub(1, use_move__p_265);
-                        use_move__a_268 = s->active[_ix(use_move__p_265, 2)];
-                        use_move__d_269 = s->active[_ix(use_move__q_267, 2)];
-                        use_move__mv_270 = ((use_move__m_266 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_265, 2) * 24 + _ix(use_move__a_268, 6) * 4 + _ix(use_move__m_266, 4)])));
-                        if ((use_move__m_266 >= 0)) {
-                            int32_t _w45 = _wx(use_move__p_265, 2);
-                            int32_t _w46 = _wx(use_move__a_268, 6);
-                            int32_t _w47 = _wx(use_move__m_266, 4);
-                            if (_w45 >= 0 && _w46 >= 0 && _w47 >= 0) {
-                                s->pp[_w45 * 24 + _w46 * 4 + _w47] = ((int8_t)(_wsub(s->pp[_ix(use_move__p_265, 2) * 24 + _ix(use_move__a_268, 6) * 4 + _ix(use_move__m_266, 4)], 1)));
+                        use_move__p_253 = resolve_turn__p_237;
+                        use_move__m_254 = (({ int32_t _let37 = resolve_turn__p_237; int32_t has_pp__p_251 = _let37; ({ int32_t _lo38 = 0; bool _r40 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_252 = _lo38, _end39 = 4; has_pp__k_252 < _end39; has_pp__k_252++) if (((s->moves[_ix(has_pp__p_251, 2) * 24 + _ix(s->active[_ix(has_pp__p_251, 2)], 6) * 4 + has_pp__k_252] >= 0) && (s->pp[_ix(has_pp__p_251, 2) * 24 + _ix(s->active[_ix(has_pp__p_251, 2)], 6) * 4 + has_pp__k_252] > 0))) { _r40 = true; break; } _r40; }); }) ? resolve_turn__act_238 : (-1));
+                        use_move__q_255 = _wsub(1, use_move__p_253);
+                        use_move__a_256 = s->active[_ix(use_move__p_253, 2)];
+                        use_move__d_257 = s->active[_ix(use_move__q_255, 2)];
+                        use_move__mv_258 = ((use_move__m_254 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_253, 2) * 24 + _ix(use_move__a_256, 6) * 4 + _ix(use_move__m_254, 4)])));
+                        if ((use_move__m_254 >= 0)) {
+                            int32_t _w42 = _wx(use_move__p_253, 2);
+                            int32_t _w43 = _wx(use_move__a_256, 6);
+                            int32_t _w44 = _wx(use_move__m_254, 4);
+                            if (_w42 >= 0 && _w43 >= 0 && _w44 >= 0) {
+                                s->pp[_w42 * 24 + _w43 * 4 + _w44] = ((int8_t)(_wsub(s->pp[_ix(use_move__p_253, 2) * 24 + _ix(use_move__a_256, 6) * 4 + _ix(use_move__m_254, 4)], 1)));
                             }
-                            int32_t _w48 = _wx(use_move__p_265, 2);
-                            int32_t _w49 = _wx(use_move__a_268, 6);
-                            int32_t _w50 = _wx(use_move__m_266, 4);
-                            if (_w48 >= 0 && _w49 >= 0 && _w50 >= 0) {
-                                s->seen_moves[_w48 * 24 + _w49 * 4 + _w50] = ((int16_t)(use_move__mv_270));
+                            int32_t _w45 = _wx(use_move__p_253, 2);
+                            int32_t _w46 = _wx(use_move__a_256, 6);
+                            int32_t _w47 = _wx(use_move__m_254, 4);
+                            if (_w45 >= 0 && _w46 >= 0 && _w47 >= 0) {
+                                s->seen_moves[_w45 * 24 + _w46 * 4 + _w47] = ((int16_t)(use_move__mv_258));
                             }
                         }
-                        use_move__sd_271 = s->species[_ix(use_move__q_267, 2) * 6 + _ix(use_move__d_269, 6)];
-                        use_move__immune_278 = ((({ int16_t _let51 = MOVES__type[_ix(use_move__mv_270, 165)]; int16_t effectiveness__mt_272 = _let51; ({ int16_t _let52 = SPECIES__type1[_ix(use_move__sd_271, 151)]; int16_t effectiveness__dt_273 = _let52; ({ int16_t _let53[15]; _let53[0] = TC__bug[_ix(effectiveness__mt_272, 15)]; _let53[1] = TC__fire[_ix(effectiveness__mt_272, 15)]; _let53[2] = TC__ghost[_ix(effectiveness__mt_272, 15)]; _let53[3] = TC__ice[_ix(effectiveness__mt_272, 15)]; _let53[4] = TC__poison[_ix(effectiveness__mt_272, 15)]; _let53[5] = TC__psychic[_ix(effectiveness__mt_272, 15)]; _let53[6] = TC__electric[_ix(effectiveness__mt_272, 15)]; _let53[7] = TC__grass[_ix(effectiveness__mt_272, 15)]; _let53[8] = TC__dragon[_ix(effectiveness__mt_272, 15)]; _let53[9] = TC__fighting[_ix(effectiveness__mt_272, 15)]; _let53[10] = TC__flying[_ix(effectiveness__mt_272, 15)]; _let53[11] = TC__ground[_ix(effectiveness__mt_272, 15)]; _let53[12] = TC__normal[_ix(effectiveness__mt_272, 15)]; _let53[13] = TC__rock[_ix(effectiveness__mt_272, 15)]; _let53[14] = TC__water[_ix(effectiveness__mt_272, 15)]; int16_t effectiveness__row_274[15]; memcpy(effectiveness__row_274, _let53, sizeof effectiveness__row_274); (((effectiveness__dt_273 < 0) || (effectiveness__mt_272 == 15)) ? ((int16_t)(10)) : effectiveness__row_274[_ix(effectiveness__dt_273, 15)]); }); }); }) == 0) || (({ int16_t _let54 = MOVES__type[_ix(use_move__mv_270, 165)]; int16_t effectiveness__mt_275 = _let54; ({ int16_t _let55 = SPECIES__type2[_ix(use_move__sd_271, 151)]; int16_t effectiveness__dt_276 = _let55; ({ int16_t _let56[15]; _let56[0] = TC__bug[_ix(effectiveness__mt_275, 15)]; _let56[1] = TC__fire[_ix(effectiveness__mt_275, 15)]; _let56[2] = TC__ghost[_ix(effectiveness__mt_275, 15)]; _let56[3] = TC__ice[_ix(effectiveness__mt_275, 15)]; _let56[4] = TC__poison[_ix(effectiveness__mt_275, 15)]; _let56[5] = TC__psychic[_ix(effectiveness__mt_275, 15)]; _let56[6] = TC__electric[_ix(effectiveness__mt_275, 15)]; _let56[7] = TC__grass[_ix(effectiveness__mt_275, 15)]; _let56[8] = TC__dragon[_ix(effectiveness__mt_275, 15)]; _let56[9] = TC__fighting[_ix(effectiveness__mt_275, 15)]; _let56[10] = TC__flying[_ix(effectiveness__mt_275, 15)]; _let56[11] = TC__ground[_ix(effectiveness__mt_275, 15)]; _let56[12] = TC__normal[_ix(effectiveness__mt_275, 15)]; _let56[13] = TC__rock[_ix(effectiveness__mt_275, 15)]; _let56[14] = TC__water[_ix(effectiveness__mt_275, 15)]; int16_t effectiveness__row_277[15]; memcpy(effectiveness__row_277, _let56, sizeof effectiveness__row_277); (((effectiveness__dt_276 < 0) || (effectiveness__mt_275 == 15)) ? ((int16_t)(10)) : effectiveness__row_277[_ix(effectiveness__dt_276, 15)]); }); }); }) == 0));
-                        if ((!use_move__immune_278)) {
-                            use_move__hit_279 = true;
-                            if ((!MOVES__always_hits[_ix(use_move__mv_270, 165)])) {
-                                use_move__acc_280 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move__mv_270, 165)])), 255), 100);
-                                use_move__acc_280 = _floordiv(_wmul(use_move__acc_280, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move__p_265, 2) * 6 + 4], 6))), 13)]), 100);
-                                use_move__acc_280 = _floordiv(_wmul(use_move__acc_280, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move__q_267, 2) * 6 + 5]))), 13)]), 100);
-                                chance__num_281 = _imin(_imax(use_move__acc_280, 1), 255);
-                                chance__v_282 = _roll(random_word(fold_in(fold_in(key, 26), (uint32_t)resolve_turn__k_244)), 256);
+                        use_move__sd_259 = s->species[_ix(use_move__q_255, 2) * 6 + _ix(use_move__d_257, 6)];
+                        use_move__immune_266 = ((({ int16_t _let48 = MOVES__type[_ix(use_move__mv_258, 165)]; int16_t effectiveness__mt_260 = _let48; ({ int16_t _let49 = SPECIES__type1[_ix(use_move__sd_259, 151)]; int16_t effectiveness__dt_261 = _let49; ({ int16_t _let50[15]; _let50[0] = TC__bug[_ix(effectiveness__mt_260, 15)]; _let50[1] = TC__fire[_ix(effectiveness__mt_260, 15)]; _let50[2] = TC__ghost[_ix(effectiveness__mt_260, 15)]; _let50[3] = TC__ice[_ix(effectiveness__mt_260, 15)]; _let50[4] = TC__poison[_ix(effectiveness__mt_260, 15)]; _let50[5] = TC__psychic[_ix(effectiveness__mt_260, 15)]; _let50[6] = TC__electric[_ix(effectiveness__mt_260, 15)]; _let50[7] = TC__grass[_ix(effectiveness__mt_260, 15)]; _let50[8] = TC__dragon[_ix(effectiveness__mt_260, 15)]; _let50[9] = TC__fighting[_ix(effectiveness__mt_260, 15)]; _let50[10] = TC__flying[_ix(effectiveness__mt_260, 15)]; _let50[11] = TC__ground[_ix(effectiveness__mt_260, 15)]; _let50[12] = TC__normal[_ix(effectiveness__mt_260, 15)]; _let50[13] = TC__rock[_ix(effectiveness__mt_260, 15)]; _let50[14] = TC__water[_ix(effectiveness__mt_260, 15)]; int16_t effectiveness__row_262[15]; memcpy(effectiveness__row_262, _let50, sizeof effectiveness__row_262); (((effectiveness__dt_261 < 0) || (effectiveness__mt_260 == 15)) ? ((int16_t)(10)) : effectiveness__row_262[_ix(effectiveness__dt_261, 15)]); }); }); }) == 0) || (({ int16_t _let51 = MOVES__type[_ix(use_move__mv_258, 165)]; int16_t effectiveness__mt_263 = _let51; ({ int16_t _let52 = SPECIES__type2[_ix(use_move__sd_259, 151)]; int16_t effectiveness__dt_264 = _let52; ({ int16_t _let53[15]; _let53[0] = TC__bug[_ix(effectiveness__mt_263, 15)]; _let53[1] = TC__fire[_ix(effectiveness__mt_263, 15)]; _let53[2] = TC__ghost[_ix(effectiveness__mt_263, 15)]; _let53[3] = TC__ice[_ix(effectiveness__mt_263, 15)]; _let53[4] = TC__poison[_ix(effectiveness__mt_263, 15)]; _let53[5] = TC__psychic[_ix(effectiveness__mt_263, 15)]; _let53[6] = TC__electric[_ix(effectiveness__mt_263, 15)]; _let53[7] = TC__grass[_ix(effectiveness__mt_263, 15)]; _let53[8] = TC__dragon[_ix(effectiveness__mt_263, 15)]; _let53[9] = TC__fighting[_ix(effectiveness__mt_263, 15)]; _let53[10] = TC__flying[_ix(effectiveness__mt_263, 15)]; _let53[11] = TC__ground[_ix(effectiveness__mt_263, 15)]; _let53[12] = TC__normal[_ix(effectiveness__mt_263, 15)]; _let53[13] = TC__rock[_ix(effectiveness__mt_263, 15)]; _let53[14] = TC__water[_ix(effectiveness__mt_263, 15)]; int16_t effectiveness__row_265[15]; memcpy(effectiveness__row_265, _let53, sizeof effectiveness__row_265); (((effectiveness__dt_264 < 0) || (effectiveness__mt_263 == 15)) ? ((int16_t)(10)) : effectiveness__row_265[_ix(effectiveness__dt_264, 15)]); }); }); }) == 0));
+                        if ((!use_move__immune_266)) {
+                            use_move__hit_267 = true;
+                            if ((!MOVES__always_hits[_ix(use_move__mv_258, 165)])) {
+                                use_move__acc_268 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move__mv_258, 165)])), 255), 100);
+                                use_move__acc_268 = _floordiv(_wmul(use_move__acc_268, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move__p_253, 2) * 6 + 4], 6))), 13)]), 100);
+                                use_move__acc_268 = _floordiv(_wmul(use_move__acc_268, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move__q_255, 2) * 6 + 5]))), 13)]), 100);
+                                chance__num_269 = _imin(_imax(use_move__acc_268, 1), 255);
+                                chance__v_270 = _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_236)), 256);
+                                log_draw__v_271 = chance__v_270;
+                                int32_t _w54 = _wx(s->ndraws, 64);
+                                if (_w54 >= 0) {
+                                    s->draws[_w54] = log_draw__v_271;
+                                }
+                                int32_t _w55 = _wx(s->ndraws, 64);
+                                if (_w55 >= 0) {
+                                    s->draw_lo[_w55] = 0;
+                                }
+                                int32_t _w56 = _wx(s->ndraws, 64);
+                                if (_w56 >= 0) {
+                                    s->draw_hi[_w56] = 256;
+                                }
+                                s->ndraws = _wadd(s->ndraws, 1);
+                                chance__result_272 = (chance__v_270 < chance__num_269);
+                                use_move__hit_267 = chance__result_272;
+                            }
+                            if ((use_move__hit_267 && (MOVES__power[_ix(use_move__mv_258, 165)] > 0))) {
+                                damage_of__p_273 = use_move__p_253;
+                                damage_of__mv_274 = use_move__mv_258;
+                                damage_of__q_275 = _wsub(1, damage_of__p_273);
+                                damage_of__a_276 = s->active[_ix(damage_of__p_273, 2)];
+                                damage_of__d_277 = s->active[_ix(damage_of__q_275, 2)];
+                                damage_of__sa_278 = s->species[_ix(damage_of__p_273, 2) * 6 + _ix(damage_of__a_276, 6)];
+                                damage_of__sd_279 = s->species[_ix(damage_of__q_275, 2) * 6 + _ix(damage_of__d_277, 6)];
+                                damage_of__c_280 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_278, 151)], 2))), 2))), ((int16_t)(255)))));
+                                damage_of__c_280 = ((MOVES__crit_ratio[_ix(damage_of__mv_274, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_280, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_280, 4))), ((int16_t)(255))))));
+                                chance__num_281 = damage_of__c_280;
+                                chance__v_282 = _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_236)), 256);
                                 log_draw__v_283 = chance__v_282;
                                 int32_t _w57 = _wx(s->ndraws, 64);
                                 if (_w57 >= 0) {
@@ -1541,117 +1497,88 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
                                 chance__result_284 = (chance__v_282 < chance__num_281);
-                                use_move__hit_279 = chance__result_284;
-                            }
-                            if ((use_move__hit_279 && (MOVES__power[_ix(use_move__mv_270, 165)] > 0))) {
-                                damage_of__p_285 = use_move__p_265;
-                                damage_of__mv_286 = use_move__mv_270;
-                                damage_of__q_287 = _wsub(1, damage_of__p_285);
-                                damage_of__a_288 = s->active[_ix(damage_of__p_285, 2)];
-                                damage_of__d_289 = s->active[_ix(damage_of__q_287, 2)];
-                                damage_of__sa_290 = s->species[_ix(damage_of__p_285, 2) * 6 + _ix(damage_of__a_288, 6)];
-                                damage_of__sd_291 = s->species[_ix(damage_of__q_287, 2) * 6 + _ix(damage_of__d_289, 6)];
-                                damage_of__c_292 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_290, 151)], 2))), 2))), ((int16_t)(255)))));
-                                damage_of__c_292 = ((MOVES__crit_ratio[_ix(damage_of__mv_286, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_292, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_292, 4))), ((int16_t)(255))))));
-                                chance__num_293 = damage_of__c_292;
-                                chance__v_294 = _roll(random_word(fold_in(fold_in(key, 27), (uint32_t)resolve_turn__k_244)), 256);
-                                log_draw__v_295 = chance__v_294;
-                                int32_t _w60 = _wx(s->ndraws, 64);
-                                if (_w60 >= 0) {
-                                    s->draws[_w60] = log_draw__v_295;
+                                damage_of__crit_285 = chance__result_284;
+                                damage_of__special_286 = (MOVES__category[_ix(damage_of__mv_274, 165)] == 1);
+                                damage_of__si_287 = (damage_of__special_286 ? 2 : 0);
+                                damage_of__di_288 = (damage_of__special_286 ? 2 : 1);
+                                damage_of__at_289 = ((int32_t)((damage_of__crit_285 ? s->stats[_ix(damage_of__p_273, 2) * 24 + _ix(damage_of__a_276, 6) * 4 + _ix(damage_of__si_287, 4)] : s->mod[_ix(damage_of__p_273, 2) * 4 + _ix(damage_of__si_287, 4)])));
+                                damage_of__df_290 = ((int32_t)((damage_of__crit_285 ? s->stats[_ix(damage_of__q_275, 2) * 24 + _ix(damage_of__d_277, 6) * 4 + _ix(damage_of__di_288, 4)] : s->mod[_ix(damage_of__q_275, 2) * 4 + _ix(damage_of__di_288, 4)])));
+                                damage_of__lvl_291 = _wmul(((int32_t)(s->level[_ix(damage_of__p_273, 2) * 6 + _ix(damage_of__a_276, 6)])), (damage_of__crit_285 ? 2 : 1));
+                                if (((damage_of__at_289 >= 256) || (damage_of__df_290 >= 256))) {
+                                    damage_of__at_289 = _imax(_pymod(_floordiv(damage_of__at_289, 4), 256), 1);
+                                    damage_of__df_290 = _imax(_pymod(_floordiv(damage_of__df_290, 4), 256), 1);
                                 }
-                                int32_t _w61 = _wx(s->ndraws, 64);
-                                if (_w61 >= 0) {
-                                    s->draw_lo[_w61] = 0;
+                                damage_of__dmg_292 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_291, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_274, 165)]))), damage_of__at_289), damage_of__df_290);
+                                damage_of__dmg_292 = _wadd(_imin(_floordiv(damage_of__dmg_292, 50), 997), 2);
+                                damage_of__mt_293 = MOVES__type[_ix(damage_of__mv_274, 165)];
+                                if (((damage_of__mt_293 == SPECIES__type1[_ix(damage_of__sa_278, 151)]) || (damage_of__mt_293 == SPECIES__type2[_ix(damage_of__sa_278, 151)]))) {
+                                    damage_of__dmg_292 = _wadd(damage_of__dmg_292, _floordiv(damage_of__dmg_292, 2));
                                 }
-                                int32_t _w62 = _wx(s->ndraws, 64);
-                                if (_w62 >= 0) {
-                                    s->draw_hi[_w62] = 256;
+                                damage_of__e1_297 = ({ int16_t _let60 = damage_of__mt_293; int16_t effectiveness__mt_294 = _let60; ({ int16_t _let61 = SPECIES__type1[_ix(damage_of__sd_279, 151)]; int16_t effectiveness__dt_295 = _let61; ({ int16_t _let62[15]; _let62[0] = TC__bug[_ix(effectiveness__mt_294, 15)]; _let62[1] = TC__fire[_ix(effectiveness__mt_294, 15)]; _let62[2] = TC__ghost[_ix(effectiveness__mt_294, 15)]; _let62[3] = TC__ice[_ix(effectiveness__mt_294, 15)]; _let62[4] = TC__poison[_ix(effectiveness__mt_294, 15)]; _let62[5] = TC__psychic[_ix(effectiveness__mt_294, 15)]; _let62[6] = TC__electric[_ix(effectiveness__mt_294, 15)]; _let62[7] = TC__grass[_ix(effectiveness__mt_294, 15)]; _let62[8] = TC__dragon[_ix(effectiveness__mt_294, 15)]; _let62[9] = TC__fighting[_ix(effectiveness__mt_294, 15)]; _let62[10] = TC__flying[_ix(effectiveness__mt_294, 15)]; _let62[11] = TC__ground[_ix(effectiveness__mt_294, 15)]; _let62[12] = TC__normal[_ix(effectiveness__mt_294, 15)]; _let62[13] = TC__rock[_ix(effectiveness__mt_294, 15)]; _let62[14] = TC__water[_ix(effectiveness__mt_294, 15)]; int16_t effectiveness__row_296[15]; memcpy(effectiveness__row_296, _let62, sizeof effectiveness__row_296); (((effectiveness__dt_295 < 0) || (effectiveness__mt_294 == 15)) ? ((int16_t)(10)) : effectiveness__row_296[_ix(effectiveness__dt_295, 15)]); }); }); });
+                                if ((damage_of__e1_297 > 10)) {
+                                    damage_of__dmg_292 = _floordiv(_wmul(damage_of__dmg_292, 20), 10);
                                 }
-                                s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_296 = (chance__v_294 < chance__num_293);
-                                damage_of__crit_297 = chance__result_296;
-                                damage_of__special_298 = (MOVES__category[_ix(damage_of__mv_286, 165)] == 1);
-                                damage_of__si_299 = (damage_of__special_298 ? 2 : 0);
-                                damage_of__di_300 = (damage_of__special_298 ? 2 : 1);
-                                damage_of__at_301 = ((int32_t)((damage_of__crit_297 ? s->stats[_ix(damage_of__p_285, 2) * 24 + _ix(damage_of__a_288, 6) * 4 + _ix(damage_of__si_299, 4)] : s->mod[_ix(damage_of__p_285, 2) * 4 + _ix(damage_of__si_299, 4)])));
-                                damage_of__df_302 = ((int32_t)((damage_of__crit_297 ? s->stats[_ix(damage_of__q_287, 2) * 24 + _ix(damage_of__d_289, 6) * 4 + _ix(damage_of__di_300, 4)] : s->mod[_ix(damage_of__q_287, 2) * 4 + _ix(damage_of__di_300, 4)])));
-                                damage_of__lvl_303 = _wmul(((int32_t)(s->level[_ix(damage_of__p_285, 2) * 6 + _ix(damage_of__a_288, 6)])), (damage_of__crit_297 ? 2 : 1));
-                                if (((damage_of__at_301 >= 256) || (damage_of__df_302 >= 256))) {
-                                    damage_of__at_301 = _imax(_pymod(_floordiv(damage_of__at_301, 4), 256), 1);
-                                    damage_of__df_302 = _imax(_pymod(_floordiv(damage_of__df_302, 4), 256), 1);
+                                if ((damage_of__e1_297 < 10)) {
+                                    damage_of__dmg_292 = _floordiv(_wmul(damage_of__dmg_292, 5), 10);
                                 }
-                                damage_of__dmg_304 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_303, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_286, 165)]))), damage_of__at_301), damage_of__df_302);
-                                damage_of__dmg_304 = _wadd(_imin(_floordiv(damage_of__dmg_304, 50), 997), 2);
-                                damage_of__mt_305 = MOVES__type[_ix(damage_of__mv_286, 165)];
-                                if (((damage_of__mt_305 == SPECIES__type1[_ix(damage_of__sa_290, 151)]) || (damage_of__mt_305 == SPECIES__type2[_ix(damage_of__sa_290, 151)]))) {
-                                    damage_of__dmg_304 = _wadd(damage_of__dmg_304, _floordiv(damage_of__dmg_304, 2));
+                                damage_of__e2_301 = ({ int16_t _let63 = damage_of__mt_293; int16_t effectiveness__mt_298 = _let63; ({ int16_t _let64 = SPECIES__type2[_ix(damage_of__sd_279, 151)]; int16_t effectiveness__dt_299 = _let64; ({ int16_t _let65[15]; _let65[0] = TC__bug[_ix(effectiveness__mt_298, 15)]; _let65[1] = TC__fire[_ix(effectiveness__mt_298, 15)]; _let65[2] = TC__ghost[_ix(effectiveness__mt_298, 15)]; _let65[3] = TC__ice[_ix(effectiveness__mt_298, 15)]; _let65[4] = TC__poison[_ix(effectiveness__mt_298, 15)]; _let65[5] = TC__psychic[_ix(effectiveness__mt_298, 15)]; _let65[6] = TC__electric[_ix(effectiveness__mt_298, 15)]; _let65[7] = TC__grass[_ix(effectiveness__mt_298, 15)]; _let65[8] = TC__dragon[_ix(effectiveness__mt_298, 15)]; _let65[9] = TC__fighting[_ix(effectiveness__mt_298, 15)]; _let65[10] = TC__flying[_ix(effectiveness__mt_298, 15)]; _let65[11] = TC__ground[_ix(effectiveness__mt_298, 15)]; _let65[12] = TC__normal[_ix(effectiveness__mt_298, 15)]; _let65[13] = TC__rock[_ix(effectiveness__mt_298, 15)]; _let65[14] = TC__water[_ix(effectiveness__mt_298, 15)]; int16_t effectiveness__row_300[15]; memcpy(effectiveness__row_300, _let65, sizeof effectiveness__row_300); (((effectiveness__dt_299 < 0) || (effectiveness__mt_298 == 15)) ? ((int16_t)(10)) : effectiveness__row_300[_ix(effectiveness__dt_299, 15)]); }); }); });
+                                if ((damage_of__e2_301 > 10)) {
+                                    damage_of__dmg_292 = _floordiv(_wmul(damage_of__dmg_292, 20), 10);
                                 }
-                                damage_of__e1_309 = ({ int16_t _let63 = damage_of__mt_305; int16_t effectiveness__mt_306 = _let63; ({ int16_t _let64 = SPECIES__type1[_ix(damage_of__sd_291, 151)]; int16_t effectiveness__dt_307 = _let64; ({ int16_t _let65[15]; _let65[0] = TC__bug[_ix(effectiveness__mt_306, 15)]; _let65[1] = TC__fire[_ix(effectiveness__mt_306, 15)]; _let65[2] = TC__ghost[_ix(effectiveness__mt_306, 15)]; _let65[3] = TC__ice[_ix(effectiveness__mt_306, 15)]; _let65[4] = TC__poison[_ix(effectiveness__mt_306, 15)]; _let65[5] = TC__psychic[_ix(effectiveness__mt_306, 15)]; _let65[6] = TC__electric[_ix(effectiveness__mt_306, 15)]; _let65[7] = TC__grass[_ix(effectiveness__mt_306, 15)]; _let65[8] = TC__dragon[_ix(effectiveness__mt_306, 15)]; _let65[9] = TC__fighting[_ix(effectiveness__mt_306, 15)]; _let65[10] = TC__flying[_ix(effectiveness__mt_306, 15)]; _let65[11] = TC__ground[_ix(effectiveness__mt_306, 15)]; _let65[12] = TC__normal[_ix(effectiveness__mt_306, 15)]; _let65[13] = TC__rock[_ix(effectiveness__mt_306, 15)]; _let65[14] = TC__water[_ix(effectiveness__mt_306, 15)]; int16_t effectiveness__row_308[15]; memcpy(effectiveness__row_308, _let65, sizeof effectiveness__row_308); (((effectiveness__dt_307 < 0) || (effectiveness__mt_306 == 15)) ? ((int16_t)(10)) : effectiveness__row_308[_ix(effectiveness__dt_307, 15)]); }); }); });
-                                if ((damage_of__e1_309 > 10)) {
-                                    damage_of__dmg_304 = _floordiv(_wmul(damage_of__dmg_304, 20), 10);
+                                if ((damage_of__e2_301 < 10)) {
+                                    damage_of__dmg_292 = _floordiv(_wmul(damage_of__dmg_292, 5), 10);
                                 }
-                                if ((damage_of__e1_309 < 10)) {
-                                    damage_of__dmg_304 = _floordiv(_wmul(damage_of__dmg_304, 5), 10);
-                                }
-                                damage_of__e2_313 = ({ int16_t _let66 = damage_of__mt_305; int16_t effectiveness__mt_310 = _let66; ({ int16_t _let67 = SPECIES__type2[_ix(damage_of__sd_291, 151)]; int16_t effectiveness__dt_311 = _let67; ({ int16_t _let68[15]; _let68[0] = TC__bug[_ix(effectiveness__mt_310, 15)]; _let68[1] = TC__fire[_ix(effectiveness__mt_310, 15)]; _let68[2] = TC__ghost[_ix(effectiveness__mt_310, 15)]; _let68[3] = TC__ice[_ix(effectiveness__mt_310, 15)]; _let68[4] = TC__poison[_ix(effectiveness__mt_310, 15)]; _let68[5] = TC__psychic[_ix(effectiveness__mt_310, 15)]; _let68[6] = TC__electric[_ix(effectiveness__mt_310, 15)]; _let68[7] = TC__grass[_ix(effectiveness__mt_310, 15)]; _let68[8] = TC__dragon[_ix(effectiveness__mt_310, 15)]; _let68[9] = TC__fighting[_ix(effectiveness__mt_310, 15)]; _let68[10] = TC__flying[_ix(effectiveness__mt_310, 15)]; _let68[11] = TC__ground[_ix(effectiveness__mt_310, 15)]; _let68[12] = TC__normal[_ix(effectiveness__mt_310, 15)]; _let68[13] = TC__rock[_ix(effectiveness__mt_310, 15)]; _let68[14] = TC__water[_ix(effectiveness__mt_310, 15)]; int16_t effectiveness__row_312[15]; memcpy(effectiveness__row_312, _let68, sizeof effectiveness__row_312); (((effectiveness__dt_311 < 0) || (effectiveness__mt_310 == 15)) ? ((int16_t)(10)) : effectiveness__row_312[_ix(effectiveness__dt_311, 15)]); }); }); });
-                                if ((damage_of__e2_313 > 10)) {
-                                    damage_of__dmg_304 = _floordiv(_wmul(damage_of__dmg_304, 20), 10);
-                                }
-                                if ((damage_of__e2_313 < 10)) {
-                                    damage_of__dmg_304 = _floordiv(_wmul(damage_of__dmg_304, 5), 10);
-                                }
-                                if ((damage_of__dmg_304 > 1)) {
-                                    rand__v_314 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 28), (uint32_t)resolve_turn__k_244)), 39));
-                                    log_draw__v_315 = rand__v_314;
-                                    int32_t _w69 = _wx(s->ndraws, 64);
-                                    if (_w69 >= 0) {
-                                        s->draws[_w69] = log_draw__v_315;
+                                if ((damage_of__dmg_292 > 1)) {
+                                    rand__v_302 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 25), (uint32_t)resolve_turn__k_236)), 39));
+                                    log_draw__v_303 = rand__v_302;
+                                    int32_t _w66 = _wx(s->ndraws, 64);
+                                    if (_w66 >= 0) {
+                                        s->draws[_w66] = log_draw__v_303;
                                     }
-                                    int32_t _w70 = _wx(s->ndraws, 64);
-                                    if (_w70 >= 0) {
-                                        s->draw_lo[_w70] = 217;
+                                    int32_t _w67 = _wx(s->ndraws, 64);
+                                    if (_w67 >= 0) {
+                                        s->draw_lo[_w67] = 217;
                                     }
-                                    int32_t _w71 = _wx(s->ndraws, 64);
-                                    if (_w71 >= 0) {
-                                        s->draw_hi[_w71] = 256;
+                                    int32_t _w68 = _wx(s->ndraws, 64);
+                                    if (_w68 >= 0) {
+                                        s->draw_hi[_w68] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    rand__result_316 = rand__v_314;
-                                    damage_of__r_317 = rand__result_316;
-                                    damage_of__dmg_304 = _floordiv(_wmul(damage_of__dmg_304, damage_of__r_317), 255);
+                                    rand__result_304 = rand__v_302;
+                                    damage_of__r_305 = rand__result_304;
+                                    damage_of__dmg_292 = _floordiv(_wmul(damage_of__dmg_292, damage_of__r_305), 255);
                                 }
-                                damage_of__result_318 = damage_of__dmg_304;
-                                use_move__dmg_319 = damage_of__result_318;
-                                use_move__dmg_319 = _imin(use_move__dmg_319, ((int32_t)(s->hp[_ix(use_move__q_267, 2) * 6 + _ix(use_move__d_269, 6)])));
-                                if ((use_move__dmg_319 > 0)) {
-                                    int32_t _w72 = _wx(use_move__q_267, 2);
-                                    int32_t _w73 = _wx(use_move__d_269, 6);
-                                    if (_w72 >= 0 && _w73 >= 0) {
-                                        s->hp[_w72 * 6 + _w73] = ((int16_t)(_wsub(s->hp[_ix(use_move__q_267, 2) * 6 + _ix(use_move__d_269, 6)], use_move__dmg_319)));
+                                damage_of__result_306 = damage_of__dmg_292;
+                                use_move__dmg_307 = damage_of__result_306;
+                                use_move__dmg_307 = _imin(use_move__dmg_307, ((int32_t)(s->hp[_ix(use_move__q_255, 2) * 6 + _ix(use_move__d_257, 6)])));
+                                if ((use_move__dmg_307 > 0)) {
+                                    int32_t _w69 = _wx(use_move__q_255, 2);
+                                    int32_t _w70 = _wx(use_move__d_257, 6);
+                                    if (_w69 >= 0 && _w70 >= 0) {
+                                        s->hp[_w69 * 6 + _w70] = ((int16_t)(_wsub(s->hp[_ix(use_move__q_255, 2) * 6 + _ix(use_move__d_257, 6)], use_move__dmg_307)));
                                     }
-                                    if ((MOVES__recoil_num[_ix(use_move__mv_270, 165)] > 0)) {
-                                        use_move__rec_320 = _imax(_floordiv(_wmul(use_move__dmg_319, MOVES__recoil_num[_ix(use_move__mv_270, 165)]), MOVES__recoil_den[_ix(use_move__mv_270, 165)]), 1);
-                                        int32_t _w74 = _wx(use_move__p_265, 2);
-                                        int32_t _w75 = _wx(use_move__a_268, 6);
-                                        if (_w74 >= 0 && _w75 >= 0) {
-                                            s->hp[_w74 * 6 + _w75] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move__p_265, 2) * 6 + _ix(use_move__a_268, 6)], use_move__rec_320), 0)));
+                                    if ((MOVES__recoil_num[_ix(use_move__mv_258, 165)] > 0)) {
+                                        use_move__rec_308 = _imax(_floordiv(_wmul(use_move__dmg_307, MOVES__recoil_num[_ix(use_move__mv_258, 165)]), MOVES__recoil_den[_ix(use_move__mv_258, 165)]), 1);
+                                        int32_t _w71 = _wx(use_move__p_253, 2);
+                                        int32_t _w72 = _wx(use_move__a_256, 6);
+                                        if (_w71 >= 0 && _w72 >= 0) {
+                                            s->hp[_w71 * 6 + _w72] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move__p_253, 2) * 6 + _ix(use_move__a_256, 6)], use_move__rec_308), 0)));
                                         }
                                     }
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_243 = true;
-                            after_faint__left0_322 = ({ int32_t _lo76 = 0; int32_t _r78 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_321 = _lo76, _end77 = 6; after_faint__i_321 < _end77; after_faint__i_321++) _r78 += ((s->hp[after_faint__i_321] > 0)) ? 1 : 0; _r78; });
-                            after_faint__left1_324 = ({ int32_t _lo80 = 0; int32_t _r82 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_323 = _lo80, _end81 = 6; after_faint__i_323 < _end81; after_faint__i_323++) _r82 += ((s->hp[1 * 6 + after_faint__i_323] > 0)) ? 1 : 0; _r82; });
-                            if (((after_faint__left0_322 == 0) && (after_faint__left1_324 == 0))) {
+                            resolve_turn__over_235 = true;
+                            after_faint__left0_310 = ({ int32_t _lo73 = 0; int32_t _r75 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_309 = _lo73, _end74 = 6; after_faint__i_309 < _end74; after_faint__i_309++) _r75 += ((s->hp[after_faint__i_309] > 0)) ? 1 : 0; _r75; });
+                            after_faint__left1_312 = ({ int32_t _lo77 = 0; int32_t _r79 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_311 = _lo77, _end78 = 6; after_faint__i_311 < _end78; after_faint__i_311++) _r79 += ((s->hp[1 * 6 + after_faint__i_311] > 0)) ? 1 : 0; _r79; });
+                            if (((after_faint__left0_310 == 0) && (after_faint__left1_312 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_322 == 0)) {
+                            } else if ((after_faint__left0_310 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_324 == 0)) {
+                            } else if ((after_faint__left1_312 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -1660,114 +1587,114 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_325 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 29), (uint32_t)resolve_turn__k_244)), 2));
-                            log_draw__v_326 = rand__v_325;
-                            int32_t _w84 = _wx(s->ndraws, 64);
-                            if (_w84 >= 0) {
-                                s->draws[_w84] = log_draw__v_326;
+                            rand__v_313 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 26), (uint32_t)resolve_turn__k_236)), 2));
+                            log_draw__v_314 = rand__v_313;
+                            int32_t _w81 = _wx(s->ndraws, 64);
+                            if (_w81 >= 0) {
+                                s->draws[_w81] = log_draw__v_314;
                             }
-                            int32_t _w85 = _wx(s->ndraws, 64);
-                            if (_w85 >= 0) {
-                                s->draw_lo[_w85] = 0;
+                            int32_t _w82 = _wx(s->ndraws, 64);
+                            if (_w82 >= 0) {
+                                s->draw_lo[_w82] = 0;
                             }
-                            int32_t _w86 = _wx(s->ndraws, 64);
-                            if (_w86 >= 0) {
-                                s->draw_hi[_w86] = 2;
+                            int32_t _w83 = _wx(s->ndraws, 64);
+                            if (_w83 >= 0) {
+                                s->draw_hi[_w83] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_327 = rand__v_325;
-                            tie_draw__v_328 = rand__result_327;
+                            rand__result_315 = rand__v_313;
+                            tie_draw__v_316 = rand__result_315;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_243)) {
-                for (int32_t update_speed__p_329 = 0, _end87 = 2; update_speed__p_329 < _end87; update_speed__p_329++) {
-                    if ((s->hp[update_speed__p_329 * 6 + _ix(s->active[update_speed__p_329], 6)] > 0)) {
-                        int32_t _w88 = _wx(s->active[update_speed__p_329], 6);
-                        if (_w88 >= 0) {
-                            s->speed[update_speed__p_329 * 6 + _w88] = s->mod[update_speed__p_329 * 4 + 3];
+            if ((!resolve_turn__over_235)) {
+                for (int32_t update_speed__p_317 = 0, _end84 = 2; update_speed__p_317 < _end84; update_speed__p_317++) {
+                    if ((s->hp[update_speed__p_317 * 6 + _ix(s->active[update_speed__p_317], 6)] > 0)) {
+                        int32_t _w85 = _wx(s->active[update_speed__p_317], 6);
+                        if (_w85 >= 0) {
+                            s->speed[update_speed__p_317 * 6 + _w85] = s->mod[update_speed__p_317 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_330 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_331 = rand__v_330;
-                    int32_t _w89 = _wx(s->ndraws, 64);
-                    if (_w89 >= 0) {
-                        s->draws[_w89] = log_draw__v_331;
+                    rand__v_318 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_319 = rand__v_318;
+                    int32_t _w86 = _wx(s->ndraws, 64);
+                    if (_w86 >= 0) {
+                        s->draws[_w86] = log_draw__v_319;
                     }
-                    int32_t _w90 = _wx(s->ndraws, 64);
-                    if (_w90 >= 0) {
-                        s->draw_lo[_w90] = 0;
+                    int32_t _w87 = _wx(s->ndraws, 64);
+                    if (_w87 >= 0) {
+                        s->draw_lo[_w87] = 0;
                     }
-                    int32_t _w91 = _wx(s->ndraws, 64);
-                    if (_w91 >= 0) {
-                        s->draw_hi[_w91] = 2;
+                    int32_t _w88 = _wx(s->ndraws, 64);
+                    if (_w88 >= 0) {
+                        s->draw_hi[_w88] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_332 = rand__v_330;
-                    tie_draw__v_333 = rand__result_332;
+                    rand__result_320 = rand__v_318;
+                    tie_draw__v_321 = rand__result_320;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_334 = 0, _end92 = 2; update_speed__p_334 < _end92; update_speed__p_334++) {
-                if ((s->hp[update_speed__p_334 * 6 + _ix(s->active[update_speed__p_334], 6)] > 0)) {
-                    int32_t _w93 = _wx(s->active[update_speed__p_334], 6);
-                    if (_w93 >= 0) {
-                        s->speed[update_speed__p_334 * 6 + _w93] = s->mod[update_speed__p_334 * 4 + 3];
+            for (int32_t update_speed__p_322 = 0, _end89 = 2; update_speed__p_322 < _end89; update_speed__p_322++) {
+                if ((s->hp[update_speed__p_322 * 6 + _ix(s->active[update_speed__p_322], 6)] > 0)) {
+                    int32_t _w90 = _wx(s->active[update_speed__p_322], 6);
+                    if (_w90 >= 0) {
+                        s->speed[update_speed__p_322 * 6 + _w90] = s->mod[update_speed__p_322 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_335 = 0;
+            resolve_forced__first_323 = 0;
             if ((s->need[0] && s->need[1])) {
                 if ((s->mod[1 * 4 + 3] > s->mod[3])) {
-                    resolve_forced__first_335 = 1;
+                    resolve_forced__first_323 = 1;
                 } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_336 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_337 = rand__v_336;
-                    int32_t _w94 = _wx(s->ndraws, 64);
-                    if (_w94 >= 0) {
-                        s->draws[_w94] = log_draw__v_337;
+                    rand__v_324 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_325 = rand__v_324;
+                    int32_t _w91 = _wx(s->ndraws, 64);
+                    if (_w91 >= 0) {
+                        s->draws[_w91] = log_draw__v_325;
                     }
-                    int32_t _w95 = _wx(s->ndraws, 64);
-                    if (_w95 >= 0) {
-                        s->draw_lo[_w95] = 0;
+                    int32_t _w92 = _wx(s->ndraws, 64);
+                    if (_w92 >= 0) {
+                        s->draw_lo[_w92] = 0;
                     }
-                    int32_t _w96 = _wx(s->ndraws, 64);
-                    if (_w96 >= 0) {
-                        s->draw_hi[_w96] = 2;
+                    int32_t _w93 = _wx(s->ndraws, 64);
+                    if (_w93 >= 0) {
+                        s->draw_hi[_w93] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_338 = rand__v_336;
-                    resolve_forced__first_335 = rand__result_338;
+                    rand__result_326 = rand__v_324;
+                    resolve_forced__first_323 = rand__result_326;
                 }
             }
-            for (int32_t resolve_forced__k_339 = 0, _end97 = 2; resolve_forced__k_339 < _end97; resolve_forced__k_339++) {
-                resolve_forced__p_340 = ((resolve_forced__k_339 == 0) ? resolve_forced__first_335 : _wsub(1, resolve_forced__first_335));
-                if (s->need[_ix(resolve_forced__p_340, 2)]) {
-                    send_in__p_341 = resolve_forced__p_340;
-                    send_in__s_342 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_340, 2)])), 4);
-                    int32_t _w98 = _wx(send_in__p_341, 2);
-                    if (_w98 >= 0) {
-                        s->active[_w98] = ((int8_t)(send_in__s_342));
+            for (int32_t resolve_forced__k_327 = 0, _end94 = 2; resolve_forced__k_327 < _end94; resolve_forced__k_327++) {
+                resolve_forced__p_328 = ((resolve_forced__k_327 == 0) ? resolve_forced__first_323 : _wsub(1, resolve_forced__first_323));
+                if (s->need[_ix(resolve_forced__p_328, 2)]) {
+                    send_in__p_329 = resolve_forced__p_328;
+                    send_in__s_330 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_328, 2)])), 4);
+                    int32_t _w95 = _wx(send_in__p_329, 2);
+                    if (_w95 >= 0) {
+                        s->active[_w95] = ((int8_t)(send_in__s_330));
                     }
-                    int32_t _w99 = _wx(send_in__p_341, 2);
-                    int32_t _w100 = _wx(send_in__s_342, 6);
-                    if (_w99 >= 0 && _w100 >= 0) {
-                        s->seen[_w99 * 6 + _w100] = s->species[_ix(send_in__p_341, 2) * 6 + _ix(send_in__s_342, 6)];
+                    int32_t _w96 = _wx(send_in__p_329, 2);
+                    int32_t _w97 = _wx(send_in__s_330, 6);
+                    if (_w96 >= 0 && _w97 >= 0) {
+                        s->seen[_w96 * 6 + _w97] = s->species[_ix(send_in__p_329, 2) * 6 + _ix(send_in__s_330, 6)];
                     }
-                    for (int32_t send_in__k_343 = 0, _end101 = 6; send_in__k_343 < _end101; send_in__k_343++) {
-                        int32_t _w102 = _wx(send_in__p_341, 2);
-                        if (_w102 >= 0) {
-                            s->boosts[_w102 * 6 + send_in__k_343] = ((int8_t)(0));
+                    for (int32_t send_in__k_331 = 0, _end98 = 6; send_in__k_331 < _end98; send_in__k_331++) {
+                        int32_t _w99 = _wx(send_in__p_329, 2);
+                        if (_w99 >= 0) {
+                            s->boosts[_w99 * 6 + send_in__k_331] = ((int8_t)(0));
                         }
                     }
-                    for (int32_t send_in__k_344 = 0, _end103 = 4; send_in__k_344 < _end103; send_in__k_344++) {
-                        int32_t _w104 = _wx(send_in__p_341, 2);
-                        if (_w104 >= 0) {
-                            s->mod[_w104 * 4 + send_in__k_344] = s->stats[_ix(send_in__p_341, 2) * 24 + _ix(send_in__s_342, 6) * 4 + send_in__k_344];
+                    for (int32_t send_in__k_332 = 0, _end100 = 4; send_in__k_332 < _end100; send_in__k_332++) {
+                        int32_t _w101 = _wx(send_in__p_329, 2);
+                        if (_w101 >= 0) {
+                            s->mod[_w101 * 4 + send_in__k_332] = s->stats[_ix(send_in__p_329, 2) * 24 + _ix(send_in__s_330, 6) * 4 + send_in__k_332];
                         }
                     }
                 }
@@ -1776,11 +1703,30 @@ static void effect_switch(State *s, int32_t slot, Key key)
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_345 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                log_draw__v_346 = rand__v_345;
+                rand__v_333 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                log_draw__v_334 = rand__v_333;
+                int32_t _w102 = _wx(s->ndraws, 64);
+                if (_w102 >= 0) {
+                    s->draws[_w102] = log_draw__v_334;
+                }
+                int32_t _w103 = _wx(s->ndraws, 64);
+                if (_w103 >= 0) {
+                    s->draw_lo[_w103] = 0;
+                }
+                int32_t _w104 = _wx(s->ndraws, 64);
+                if (_w104 >= 0) {
+                    s->draw_hi[_w104] = 2;
+                }
+                s->ndraws = _wadd(s->ndraws, 1);
+                rand__result_335 = rand__v_333;
+                tie_draw__v_336 = rand__result_335;
+            }
+            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                rand__v_337 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                log_draw__v_338 = rand__v_337;
                 int32_t _w105 = _wx(s->ndraws, 64);
                 if (_w105 >= 0) {
-                    s->draws[_w105] = log_draw__v_346;
+                    s->draws[_w105] = log_draw__v_338;
                 }
                 int32_t _w106 = _wx(s->ndraws, 64);
                 if (_w106 >= 0) {
@@ -1791,46 +1737,8 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w107] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_347 = rand__v_345;
-                tie_draw__v_348 = rand__result_347;
-            }
-            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_349 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                log_draw__v_350 = rand__v_349;
-                int32_t _w108 = _wx(s->ndraws, 64);
-                if (_w108 >= 0) {
-                    s->draws[_w108] = log_draw__v_350;
-                }
-                int32_t _w109 = _wx(s->ndraws, 64);
-                if (_w109 >= 0) {
-                    s->draw_lo[_w109] = 0;
-                }
-                int32_t _w110 = _wx(s->ndraws, 64);
-                if (_w110 >= 0) {
-                    s->draw_hi[_w110] = 2;
-                }
-                s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_351 = rand__v_349;
-                tie_draw__v_352 = rand__result_351;
-            }
-            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_353 = _wadd(0, _roll(random_word_at(key, 7), 2));
-                log_draw__v_354 = rand__v_353;
-                int32_t _w111 = _wx(s->ndraws, 64);
-                if (_w111 >= 0) {
-                    s->draws[_w111] = log_draw__v_354;
-                }
-                int32_t _w112 = _wx(s->ndraws, 64);
-                if (_w112 >= 0) {
-                    s->draw_lo[_w112] = 0;
-                }
-                int32_t _w113 = _wx(s->ndraws, 64);
-                if (_w113 >= 0) {
-                    s->draw_hi[_w113] = 2;
-                }
-                s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_355 = rand__v_353;
-                tie_draw__v_356 = rand__result_355;
+                rand__result_339 = rand__v_337;
+                tie_draw__v_340 = rand__result_339;
             }
         }
         s->pending[0] = ((int8_t)((-1)));

@@ -187,7 +187,7 @@ def play_battle(module: ModuleType, bridge: ShowdownBridge, tables: Gen1Tables, 
         try:
             snap = bridge.choose(choices[0], choices[1], draws=[v for v, _, _ in pending])
         except ShowdownError as err:
-            return t, diverged("draws", pending, f"{err} after {[(d.kind, d.lo, d.hi) for d in err.draws]}")
+            return t, diverged("draws", pending, f"{err} after {[(d.kind, d.lo, d.hi, d.at) for d in err.draws]}")
 
 
 def check_draws(pending: list[tuple[int, int, int]], snap: Snapshot) -> list[tuple[str, Any, Any]]:
