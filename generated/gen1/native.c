@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/gen1.yaml
- * (sha256 e47927d017f3bed1fc63ae0fc3feb32e2d0159816f10d3ed149ab5b94abd9e73).
+ * (sha256 7e18ecfd96239cc4432c7c317423ae0f981a230614362f5bc25c9be3ab7d6bbe).
  * Do not edit: change the spec and run `specc compile specs/gen1.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -39,6 +39,7 @@ typedef struct {
     int16_t maxhp[12];
     int16_t hp[12];
     int8_t status[12];
+    int8_t sleep[12];
     int16_t moves[48];
     int8_t pp[48];
     int8_t active[2];
@@ -76,10 +77,15 @@ static const int16_t MOVES__power[165] = {40, 50, 15, 18, 80, 40, 75, 75, 75, 40
 static const int16_t MOVES__accuracy[165] = {100, 100, 85, 85, 85, 100, 100, 100, 100, 100, 100, 30, 75, 0, 95, 100, 100, 85, 95, 75, 75, 100, 100, 100, 75, 95, 85, 100, 100, 100, 85, 30, 95, 100, 85, 85, 100, 100, 100, 100, 100, 85, 100, 100, 100, 100, 55, 55, 90, 55, 100, 100, 100, 0, 100, 80, 100, 100, 90, 100, 100, 100, 90, 100, 100, 80, 90, 100, 100, 100, 100, 100, 90, 0, 95, 100, 75, 75, 75, 100, 95, 100, 70, 100, 100, 100, 70, 65, 100, 30, 100, 85, 100, 100, 60, 0, 0, 100, 100, 0, 100, 100, 85, 0, 0, 0, 0, 100, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 75, 100, 70, 100, 85, 85, 100, 75, 0, 100, 100, 100, 0, 80, 0, 90, 75, 100, 55, 85, 100, 75, 90, 0, 100, 100, 100, 70, 80, 0, 0, 85, 100, 80, 90, 0, 90, 90, 0, 0, 100, 90, 100, 0, 100};
 static const bool MOVES__always_hits[165] = {false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, false, false, true, false, false, false, true, true, true, true, false, false, true, true, true, true, true, true, true, true, true, true, false, false, false, false, false, false, false, false, false, true, false, false, false, true, false, true, false, false, false, false, false, false, false, false, true, false, false, false, false, false, true, true, false, false, false, false, true, false, false, true, true, false, false, false, true, false};
 static const int16_t MOVES__pp[165] = {35, 25, 10, 15, 20, 20, 15, 15, 15, 35, 30, 5, 10, 30, 30, 35, 35, 20, 15, 20, 20, 10, 20, 30, 5, 25, 15, 15, 15, 25, 20, 5, 35, 15, 20, 20, 20, 15, 30, 35, 20, 20, 30, 25, 40, 20, 15, 20, 20, 20, 30, 25, 15, 30, 25, 5, 15, 10, 5, 20, 20, 20, 5, 35, 20, 25, 20, 20, 20, 15, 20, 10, 10, 40, 25, 10, 35, 30, 15, 20, 40, 10, 15, 30, 15, 20, 10, 15, 10, 5, 10, 10, 25, 10, 20, 40, 30, 30, 20, 20, 15, 10, 40, 15, 20, 30, 20, 20, 10, 40, 40, 30, 30, 30, 20, 30, 10, 10, 20, 5, 10, 30, 20, 20, 20, 5, 15, 10, 20, 15, 15, 35, 20, 15, 10, 20, 30, 15, 40, 20, 15, 10, 5, 10, 30, 10, 15, 20, 15, 40, 40, 10, 5, 15, 10, 10, 10, 15, 30, 30, 10, 10, 20, 10, 10};
+static const bool MOVES__type_immunity[165] = {true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, false, true, false, true, true, true, true, true, true, true, false, true, true, true, true, true, true, false, true, true, true, false, true, true, true, false, true, false, false, false, false, false, false, true, true, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true, false, false, true, true, true, false, false, true, true, true, false, false, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true, false, false, false, true, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, true, true, true, true, true, true, false, false, false, true, false, true, true, true, true, false, true, false, true, true, false, false, true, false, false, true, true, true, true, false, true, true, false, false, true, false, true, false, true};
 static const int8_t MOVES__priority[165] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (-1), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const int8_t MOVES__crit_ratio[165] = {1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1};
 static const int16_t MOVES__recoil_num[165] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 25, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 static const int16_t MOVES__recoil_den[165] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 4, 1, 100, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2};
+static const int16_t MOVES__status[165] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 5, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 4, 3, 5, (-1), (-1), (-1), (-1), (-1), (-1), 3, (-1), (-1), (-1), (-1), (-1), 6, (-1), (-1), 5, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 3, (-1), 4, (-1), (-1), 5, (-1), (-1), (-1), (-1), 5, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
+static const int16_t MOVES__sec_chance[165] = {0, 0, 0, 0, 0, 0, 10, 10, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 30, 0, 0, 0, 30, 0, 30, 0, 0, 0, 0, 30, 0, 0, 0, 0, 0, 20, 20, 0, 0, 10, 0, 0, 0, 0, 0, 0, 33, 10, 10, 0, 0, 0, 0, 10, 10, 10, 33, 33, 0, 0, 0, 0, 30, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 10, 0, 10, 0, 0, 0, 0, 0, 10, 33, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 30, 40, 40, 10, 30, 0, 0, 0, 0, 0, 33, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 33, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0};
+static const int16_t MOVES__sec_status[165] = {(-1), (-1), (-1), (-1), (-1), (-1), 1, 2, 3, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 3, (-1), (-1), (-1), (-1), (-1), 4, 4, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 1, 1, (-1), (-1), (-1), (-1), 2, 2, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 3, 3, (-1), 3, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 3, 4, 4, (-1), 1, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
+static const bool TYPES__immune_psn[15] = {false, false, false, false, true, false, false, false, false, false, false, false, false, false, false};
 static const int16_t TC__bug[15] = {10, 20, 10, 10, 20, 10, 10, 5, 10, 5, 20, 5, 10, 20, 10};
 static const int16_t TC__fire[15] = {5, 5, 10, 10, 10, 10, 10, 5, 10, 10, 10, 20, 10, 20, 20};
 static const int16_t TC__ghost[15] = {5, 10, 20, 10, 5, 10, 10, 10, 10, 0, 10, 10, 0, 10, 10};
@@ -525,12 +531,12 @@ static void observe(const State *s, int32_t player, obs_t *out)
 
 static bool legal_move(const State *s, int32_t m)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_move__p_59 = _let1; ({ int32_t _let2 = m; int32_t can_move__m_60 = _let2; ({ int8_t _let3 = s->active[_ix(can_move__p_59, 2)]; int8_t can_move__a_61 = _let3; ({ bool _let4 = ((s->moves[_ix(can_move__p_59, 2) * 24 + _ix(can_move__a_61, 6) * 4 + _ix(can_move__m_60, 4)] >= 0) && (s->pp[_ix(can_move__p_59, 2) * 24 + _ix(can_move__a_61, 6) * 4 + _ix(can_move__m_60, 4)] > 0)); bool can_move__usable_62 = _let4; ((s->phase == 0) && (can_move__usable_62 || ((can_move__m_60 == 0) && (!({ int32_t _let5 = can_move__p_59; int32_t has_pp__p_63 = _let5; ({ int32_t _lo6 = 0; bool _r8 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_64 = _lo6, _end7 = 4; has_pp__k_64 < _end7; has_pp__k_64++) if (((s->moves[_ix(has_pp__p_63, 2) * 24 + _ix(s->active[_ix(has_pp__p_63, 2)], 6) * 4 + has_pp__k_64] >= 0) && (s->pp[_ix(has_pp__p_63, 2) * 24 + _ix(s->active[_ix(has_pp__p_63, 2)], 6) * 4 + has_pp__k_64] > 0))) { _r8 = true; break; } _r8; }); }))))); }); }); }); });
+    return ({ int32_t _let1 = s->current_player; int32_t can_move__p_61 = _let1; ({ int32_t _let2 = m; int32_t can_move__m_62 = _let2; ({ int8_t _let3 = s->active[_ix(can_move__p_61, 2)]; int8_t can_move__a_63 = _let3; ({ bool _let4 = ((s->moves[_ix(can_move__p_61, 2) * 24 + _ix(can_move__a_63, 6) * 4 + _ix(can_move__m_62, 4)] >= 0) && (s->pp[_ix(can_move__p_61, 2) * 24 + _ix(can_move__a_63, 6) * 4 + _ix(can_move__m_62, 4)] > 0)); bool can_move__usable_64 = _let4; ({ bool _let5 = ((s->status[_ix(can_move__p_61, 2) * 6 + _ix(can_move__a_63, 6)] == 5) || (s->status[_ix(can_move__p_61, 2) * 6 + _ix(can_move__a_63, 6)] == 2)); bool can_move__held_65 = _let5; ((s->phase == 0) && ((can_move__usable_64 && (!can_move__held_65)) || ((can_move__m_62 == 0) && (can_move__held_65 || (!({ int32_t _let6 = can_move__p_61; int32_t has_pp__p_66 = _let6; ({ int32_t _lo7 = 0; bool _r9 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_67 = _lo7, _end8 = 4; has_pp__k_67 < _end8; has_pp__k_67++) if (((s->moves[_ix(has_pp__p_66, 2) * 24 + _ix(s->active[_ix(has_pp__p_66, 2)], 6) * 4 + has_pp__k_67] >= 0) && (s->pp[_ix(has_pp__p_66, 2) * 24 + _ix(s->active[_ix(has_pp__p_66, 2)], 6) * 4 + has_pp__k_67] > 0))) { _r9 = true; break; } _r9; }); })))))); }); }); }); }); });
 }
 
 static bool legal_switch(const State *s, int32_t slot)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_202 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_203 = _let2; (((((s->phase == 0) || s->need[_ix(can_switch__p_202, 2)]) && (can_switch__s_203 != s->active[_ix(can_switch__p_202, 2)])) && (s->species[_ix(can_switch__p_202, 2) * 6 + _ix(can_switch__s_203, 6)] >= 0)) && (s->hp[_ix(can_switch__p_202, 2) * 6 + _ix(can_switch__s_203, 6)] > 0)); }); });
+    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_252 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_253 = _let2; (((((s->phase == 0) || s->need[_ix(can_switch__p_252, 2)]) && (can_switch__s_253 != s->active[_ix(can_switch__p_252, 2)])) && (s->species[_ix(can_switch__p_252, 2) * 6 + _ix(can_switch__s_253, 6)] >= 0)) && (s->hp[_ix(can_switch__p_252, 2) * 6 + _ix(can_switch__s_253, 6)] > 0)); }); });
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -555,433 +561,681 @@ static void invariants(const State *s, bool *out)
 
 static void effect_move(State *s, int32_t m, Key key)
 {
-    int32_t submit__act_65 = 0;
-    int32_t submit__p_66 = 0;
-    int32_t goes_first__a0_68 = 0;
-    int32_t goes_first__a1_69 = 0;
-    int32_t goes_first__o0_70 = 0;
-    int32_t goes_first__o1_71 = 0;
-    int32_t goes_first__pr0_74 = 0;
-    int32_t goes_first__pr1_77 = 0;
-    int32_t goes_first__k0_78 = 0;
-    int32_t goes_first__k1_79 = 0;
-    int32_t goes_first__first_80 = 0;
-    int16_t goes_first__s0_81 = 0;
-    int16_t goes_first__s1_82 = 0;
-    int32_t rand__v_83 = 0;
-    int32_t log_draw__v_84 = 0;
-    int32_t rand__result_85 = 0;
-    int32_t goes_first__result_86 = 0;
-    int32_t resolve_turn__first_87 = 0;
-    int32_t rand__v_88 = 0;
-    int32_t log_draw__v_89 = 0;
-    int32_t rand__result_90 = 0;
-    int32_t tie_draw__v_91 = 0;
+    int32_t submit__act_68 = 0;
+    int32_t submit__p_69 = 0;
+    int32_t goes_first__a0_71 = 0;
+    int32_t goes_first__a1_72 = 0;
+    int32_t goes_first__o0_73 = 0;
+    int32_t goes_first__o1_74 = 0;
+    int32_t goes_first__pr0_80 = 0;
+    int32_t goes_first__pr1_86 = 0;
+    int32_t goes_first__k0_87 = 0;
+    int32_t goes_first__k1_88 = 0;
+    int32_t goes_first__first_89 = 0;
+    int16_t goes_first__s0_90 = 0;
+    int16_t goes_first__s1_91 = 0;
     int32_t rand__v_92 = 0;
     int32_t log_draw__v_93 = 0;
     int32_t rand__result_94 = 0;
-    int32_t tie_draw__v_95 = 0;
-    bool resolve_turn__over_96 = 0;
-    int32_t resolve_turn__p_98 = 0;
-    int32_t resolve_turn__act_99 = 0;
-    int32_t send_in__p_100 = 0;
-    int32_t send_in__s_101 = 0;
-    int32_t rand__v_104 = 0;
-    int32_t log_draw__v_105 = 0;
-    int32_t rand__result_106 = 0;
-    int32_t tie_draw__v_107 = 0;
-    int32_t rand__v_108 = 0;
-    int32_t log_draw__v_109 = 0;
-    int32_t rand__result_110 = 0;
-    int32_t tie_draw__v_111 = 0;
-    int32_t use_move__p_114 = 0;
-    int32_t use_move__m_115 = 0;
-    int32_t use_move__q_116 = 0;
-    int8_t use_move__a_117 = 0;
-    int8_t use_move__d_118 = 0;
-    int32_t use_move__mv_119 = 0;
-    int16_t use_move__sd_120 = 0;
-    bool use_move__immune_127 = 0;
-    bool use_move__hit_128 = 0;
-    int32_t use_move__acc_129 = 0;
-    int32_t chance__num_130 = 0;
+    int32_t goes_first__result_95 = 0;
+    int32_t resolve_turn__first_96 = 0;
+    int32_t rand__v_97 = 0;
+    int32_t log_draw__v_98 = 0;
+    int32_t rand__result_99 = 0;
+    int32_t tie_draw__v_100 = 0;
+    int32_t rand__v_101 = 0;
+    int32_t log_draw__v_102 = 0;
+    int32_t rand__result_103 = 0;
+    int32_t tie_draw__v_104 = 0;
+    bool resolve_turn__over_105 = 0;
+    int32_t resolve_turn__p_107 = 0;
+    int32_t resolve_turn__act_108 = 0;
+    int32_t send_in__p_109 = 0;
+    int32_t send_in__s_110 = 0;
+    int8_t send_in__old_111 = 0;
+    int32_t rand__v_114 = 0;
+    int32_t log_draw__v_115 = 0;
+    int32_t rand__result_116 = 0;
+    int32_t tie_draw__v_117 = 0;
+    int32_t rand__v_118 = 0;
+    int32_t log_draw__v_119 = 0;
+    int32_t rand__result_120 = 0;
+    int32_t tie_draw__v_121 = 0;
+    int32_t use_move__p_124 = 0;
+    int32_t use_move__m_125 = 0;
+    int32_t use_move__q_126 = 0;
+    int8_t use_move__a_127 = 0;
+    int8_t use_move__d_128 = 0;
+    int8_t use_move__st_129 = 0;
+    bool use_move__can_130 = 0;
     int32_t chance__v_131 = 0;
     int32_t log_draw__v_132 = 0;
     bool chance__result_133 = 0;
-    int32_t damage_of__p_134 = 0;
-    int32_t damage_of__mv_135 = 0;
-    int32_t damage_of__q_136 = 0;
-    int8_t damage_of__a_137 = 0;
-    int8_t damage_of__d_138 = 0;
-    int16_t damage_of__sa_139 = 0;
-    int16_t damage_of__sd_140 = 0;
-    int16_t damage_of__c_141 = 0;
-    int16_t chance__num_142 = 0;
-    int32_t chance__v_143 = 0;
-    int32_t log_draw__v_144 = 0;
-    bool chance__result_145 = 0;
-    bool damage_of__crit_146 = 0;
-    bool damage_of__special_147 = 0;
-    int32_t damage_of__si_148 = 0;
-    int32_t damage_of__di_149 = 0;
-    int32_t damage_of__at_150 = 0;
-    int32_t damage_of__df_151 = 0;
-    int32_t damage_of__lvl_152 = 0;
-    int32_t damage_of__dmg_153 = 0;
-    int16_t damage_of__mt_154 = 0;
-    int16_t damage_of__e1_158 = 0;
-    int16_t damage_of__e2_162 = 0;
-    int32_t rand__v_163 = 0;
-    int32_t log_draw__v_164 = 0;
-    int32_t rand__result_165 = 0;
-    int32_t damage_of__r_166 = 0;
-    int32_t damage_of__result_167 = 0;
-    int32_t use_move__dmg_168 = 0;
-    int32_t use_move__rec_169 = 0;
-    int32_t after_faint__left0_171 = 0;
-    int32_t after_faint__left1_173 = 0;
-    int32_t rand__v_174 = 0;
-    int32_t log_draw__v_175 = 0;
-    int32_t rand__result_176 = 0;
-    int32_t tie_draw__v_177 = 0;
-    int32_t rand__v_179 = 0;
-    int32_t log_draw__v_180 = 0;
-    int32_t rand__result_181 = 0;
-    int32_t tie_draw__v_182 = 0;
-    int32_t resolve_forced__first_184 = 0;
-    int32_t rand__v_185 = 0;
-    int32_t log_draw__v_186 = 0;
-    int32_t rand__result_187 = 0;
-    int32_t resolve_forced__p_189 = 0;
-    int32_t send_in__p_190 = 0;
-    int32_t send_in__s_191 = 0;
-    int32_t rand__v_194 = 0;
-    int32_t log_draw__v_195 = 0;
-    int32_t rand__result_196 = 0;
-    int32_t tie_draw__v_197 = 0;
-    int32_t rand__v_198 = 0;
-    int32_t log_draw__v_199 = 0;
-    int32_t rand__result_200 = 0;
-    int32_t tie_draw__v_201 = 0;
-    submit__act_65 = m;
+    bool use_move__full_134 = 0;
+    int32_t use_move_hit__p_135 = 0;
+    int32_t use_move_hit__m_136 = 0;
+    int32_t use_move_hit__q_137 = 0;
+    int8_t use_move_hit__a_138 = 0;
+    int8_t use_move_hit__d_139 = 0;
+    int32_t use_move_hit__mv_140 = 0;
+    int16_t use_move_hit__sd_141 = 0;
+    bool use_move_hit__immune_148 = 0;
+    bool use_move_hit__hit_149 = 0;
+    int32_t use_move_hit__acc_150 = 0;
+    int32_t chance__num_151 = 0;
+    int32_t chance__v_152 = 0;
+    int32_t log_draw__v_153 = 0;
+    bool chance__result_154 = 0;
+    int32_t set_status__q_155 = 0;
+    int16_t set_status__st_156 = 0;
+    int8_t set_status__d_157 = 0;
+    int16_t set_status__sd_158 = 0;
+    bool set_status__poison_159 = 0;
+    bool set_status__blocked_160 = 0;
+    int32_t rand__v_161 = 0;
+    int32_t log_draw__v_162 = 0;
+    int32_t rand__result_163 = 0;
+    int32_t damage_of__p_164 = 0;
+    int32_t damage_of__mv_165 = 0;
+    int32_t damage_of__q_166 = 0;
+    int8_t damage_of__a_167 = 0;
+    int8_t damage_of__d_168 = 0;
+    int16_t damage_of__sa_169 = 0;
+    int16_t damage_of__sd_170 = 0;
+    int16_t damage_of__c_171 = 0;
+    int16_t chance__num_172 = 0;
+    int32_t chance__v_173 = 0;
+    int32_t log_draw__v_174 = 0;
+    bool chance__result_175 = 0;
+    bool damage_of__crit_176 = 0;
+    bool damage_of__special_177 = 0;
+    int32_t damage_of__si_178 = 0;
+    int32_t damage_of__di_179 = 0;
+    int32_t damage_of__at_180 = 0;
+    int32_t damage_of__df_181 = 0;
+    int32_t damage_of__lvl_182 = 0;
+    int32_t damage_of__dmg_183 = 0;
+    int16_t damage_of__mt_184 = 0;
+    int16_t damage_of__e1_188 = 0;
+    int16_t damage_of__e2_192 = 0;
+    int32_t rand__v_193 = 0;
+    int32_t log_draw__v_194 = 0;
+    int32_t rand__result_195 = 0;
+    int32_t damage_of__r_196 = 0;
+    int32_t damage_of__result_197 = 0;
+    int32_t use_move_hit__dmg_198 = 0;
+    int32_t use_move_hit__rec_199 = 0;
+    int16_t use_move_hit__sec_200 = 0;
+    bool use_move_hit__same_type_204 = 0;
+    int32_t chance__num_205 = 0;
+    int32_t chance__v_206 = 0;
+    int32_t log_draw__v_207 = 0;
+    bool chance__result_208 = 0;
+    bool use_move_hit__lands_209 = 0;
+    int32_t set_status__q_210 = 0;
+    int16_t set_status__st_211 = 0;
+    int8_t set_status__d_212 = 0;
+    int16_t set_status__sd_213 = 0;
+    bool set_status__poison_214 = 0;
+    bool set_status__blocked_215 = 0;
+    int32_t rand__v_216 = 0;
+    int32_t log_draw__v_217 = 0;
+    int32_t rand__result_218 = 0;
+    int32_t after_faint__left0_220 = 0;
+    int32_t after_faint__left1_222 = 0;
+    int32_t rand__v_223 = 0;
+    int32_t log_draw__v_224 = 0;
+    int32_t rand__result_225 = 0;
+    int32_t tie_draw__v_226 = 0;
+    int32_t rand__v_228 = 0;
+    int32_t log_draw__v_229 = 0;
+    int32_t rand__result_230 = 0;
+    int32_t tie_draw__v_231 = 0;
+    int32_t resolve_forced__first_233 = 0;
+    int32_t rand__v_234 = 0;
+    int32_t log_draw__v_235 = 0;
+    int32_t rand__result_236 = 0;
+    int32_t resolve_forced__p_238 = 0;
+    int32_t send_in__p_239 = 0;
+    int32_t send_in__s_240 = 0;
+    int8_t send_in__old_241 = 0;
+    int32_t rand__v_244 = 0;
+    int32_t log_draw__v_245 = 0;
+    int32_t rand__result_246 = 0;
+    int32_t tie_draw__v_247 = 0;
+    int32_t rand__v_248 = 0;
+    int32_t log_draw__v_249 = 0;
+    int32_t rand__result_250 = 0;
+    int32_t tie_draw__v_251 = 0;
+    submit__act_68 = m;
     s->ndraws = 0;
-    submit__p_66 = s->current_player;
-    int32_t _w1 = _wx(submit__p_66, 2);
+    submit__p_69 = s->current_player;
+    int32_t _w1 = _wx(submit__p_69, 2);
     if (_w1 >= 0) {
-        s->pending[_w1] = ((int8_t)(submit__act_65));
+        s->pending[_w1] = ((int8_t)(submit__act_68));
     }
-    if (((submit__p_66 == 0) && ((s->phase == 0) || s->need[1]))) {
+    if (((submit__p_69 == 0) && ((s->phase == 0) || s->need[1]))) {
         s->current_player = 1;
     } else {
         if ((s->phase == 0)) {
-            for (int32_t update_speed__p_67 = 0, _end2 = 2; update_speed__p_67 < _end2; update_speed__p_67++) {
-                if ((s->hp[update_speed__p_67 * 6 + _ix(s->active[update_speed__p_67], 6)] > 0)) {
-                    int32_t _w3 = _wx(s->active[update_speed__p_67], 6);
+            for (int32_t update_speed__p_70 = 0, _end2 = 2; update_speed__p_70 < _end2; update_speed__p_70++) {
+                if ((s->hp[update_speed__p_70 * 6 + _ix(s->active[update_speed__p_70], 6)] > 0)) {
+                    int32_t _w3 = _wx(s->active[update_speed__p_70], 6);
                     if (_w3 >= 0) {
-                        s->speed[update_speed__p_67 * 6 + _w3] = s->mod[update_speed__p_67 * 4 + 3];
+                        s->speed[update_speed__p_70 * 6 + _w3] = s->mod[update_speed__p_70 * 4 + 3];
                     }
                 }
             }
-            goes_first__a0_68 = ((int32_t)(s->pending[0]));
-            goes_first__a1_69 = ((int32_t)(s->pending[1]));
-            goes_first__o0_70 = ((goes_first__a0_68 >= 4) ? 0 : 1);
-            goes_first__o1_71 = ((goes_first__a1_69 >= 4) ? 0 : 1);
-            goes_first__pr0_74 = ((goes_first__a0_68 >= 4) ? 0 : ((int32_t)(MOVES__priority[_ix(({ int32_t _let4 = goes_first__a0_68; int32_t move_row__a_72 = _let4; ((!({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_73 = _lo5, _end6 = 4; has_pp__k_73 < _end6; has_pp__k_73++) if (((s->moves[_ix(s->active[0], 6) * 4 + has_pp__k_73] >= 0) && (s->pp[_ix(s->active[0], 6) * 4 + has_pp__k_73] > 0))) { _r7 = true; break; } _r7; })) ? 164 : ((int32_t)(s->moves[_ix(s->active[0], 6) * 4 + _ix(move_row__a_72, 4)]))); }), 165)])));
-            goes_first__pr1_77 = ((goes_first__a1_69 >= 4) ? 0 : ((int32_t)(MOVES__priority[_ix(({ int32_t _let9 = goes_first__a1_69; int32_t move_row__a_75 = _let9; ((!({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_76 = _lo10, _end11 = 4; has_pp__k_76 < _end11; has_pp__k_76++) if (((s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_76] >= 0) && (s->pp[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_76] > 0))) { _r12 = true; break; } _r12; })) ? 164 : ((int32_t)(s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + _ix(move_row__a_75, 4)]))); }), 165)])));
-            goes_first__k0_78 = _wsub(_wmul(goes_first__o0_70, 1000), _wmul(goes_first__pr0_74, 100));
-            goes_first__k1_79 = _wsub(_wmul(goes_first__o1_71, 1000), _wmul(goes_first__pr1_77, 100));
-            goes_first__first_80 = 0;
-            if ((goes_first__k0_78 > goes_first__k1_79)) {
-                goes_first__first_80 = 1;
-            } else if ((goes_first__k0_78 == goes_first__k1_79)) {
-                goes_first__s0_81 = s->mod[3];
-                goes_first__s1_82 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_82 > goes_first__s0_81)) {
-                    goes_first__first_80 = 1;
-                } else if ((goes_first__s0_81 == goes_first__s1_82)) {
-                    rand__v_83 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_84 = rand__v_83;
-                    int32_t _w14 = _wx(s->ndraws, 64);
-                    if (_w14 >= 0) {
-                        s->draws[_w14] = log_draw__v_84;
+            goes_first__a0_71 = ((int32_t)(s->pending[0]));
+            goes_first__a1_72 = ((int32_t)(s->pending[1]));
+            goes_first__o0_73 = ((goes_first__a0_71 >= 4) ? 0 : 1);
+            goes_first__o1_74 = ((goes_first__a1_72 >= 4) ? 0 : 1);
+            goes_first__pr0_80 = ({ int32_t _let4 = goes_first__a0_71; int32_t action_priority__a_75 = _let4; ({ int8_t _let5 = s->status[_ix(s->active[0], 6)]; int8_t action_priority__st_76 = _let5; ({ bool _let6 = ((action_priority__st_76 == 5) || (action_priority__st_76 == 2)); bool action_priority__held_77 = _let6; ({ int32_t _let7 = ((!({ int32_t _lo8 = 0; bool _r10 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_78 = _lo8, _end9 = 4; has_pp__k_78 < _end9; has_pp__k_78++) if (((s->moves[_ix(s->active[0], 6) * 4 + has_pp__k_78] >= 0) && (s->pp[_ix(s->active[0], 6) * 4 + has_pp__k_78] > 0))) { _r10 = true; break; } _r10; })) ? 164 : ((int32_t)(s->moves[_ix(s->active[0], 6) * 4 + _ix(action_priority__a_75, 4)]))); int32_t action_priority__mv_79 = _let7; (((action_priority__a_75 >= 4) || action_priority__held_77) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_79, 165)]))); }); }); }); });
+            goes_first__pr1_86 = ({ int32_t _let12 = goes_first__a1_72; int32_t action_priority__a_81 = _let12; ({ int8_t _let13 = s->status[1 * 6 + _ix(s->active[1], 6)]; int8_t action_priority__st_82 = _let13; ({ bool _let14 = ((action_priority__st_82 == 5) || (action_priority__st_82 == 2)); bool action_priority__held_83 = _let14; ({ int32_t _let15 = ((!({ int32_t _lo16 = 0; bool _r18 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_84 = _lo16, _end17 = 4; has_pp__k_84 < _end17; has_pp__k_84++) if (((s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_84] >= 0) && (s->pp[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_84] > 0))) { _r18 = true; break; } _r18; })) ? 164 : ((int32_t)(s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + _ix(action_priority__a_81, 4)]))); int32_t action_priority__mv_85 = _let15; (((action_priority__a_81 >= 4) || action_priority__held_83) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_85, 165)]))); }); }); }); });
+            goes_first__k0_87 = _wsub(_wmul(goes_first__o0_73, 1000), _wmul(goes_first__pr0_80, 100));
+            goes_first__k1_88 = _wsub(_wmul(goes_first__o1_74, 1000), _wmul(goes_first__pr1_86, 100));
+            goes_first__first_89 = 0;
+            if ((goes_first__k0_87 > goes_first__k1_88)) {
+                goes_first__first_89 = 1;
+            } else if ((goes_first__k0_87 == goes_first__k1_88)) {
+                goes_first__s0_90 = s->mod[3];
+                goes_first__s1_91 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_91 > goes_first__s0_90)) {
+                    goes_first__first_89 = 1;
+                } else if ((goes_first__s0_90 == goes_first__s1_91)) {
+                    rand__v_92 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    log_draw__v_93 = rand__v_92;
+                    int32_t _w20 = _wx(s->ndraws, 64);
+                    if (_w20 >= 0) {
+                        s->draws[_w20] = log_draw__v_93;
                     }
-                    int32_t _w15 = _wx(s->ndraws, 64);
-                    if (_w15 >= 0) {
-                        s->draw_lo[_w15] = 0;
+                    int32_t _w21 = _wx(s->ndraws, 64);
+                    if (_w21 >= 0) {
+                        s->draw_lo[_w21] = 0;
                     }
-                    int32_t _w16 = _wx(s->ndraws, 64);
-                    if (_w16 >= 0) {
-                        s->draw_hi[_w16] = 2;
+                    int32_t _w22 = _wx(s->ndraws, 64);
+                    if (_w22 >= 0) {
+                        s->draw_hi[_w22] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_85 = rand__v_83;
-                    goes_first__first_80 = rand__result_85;
+                    rand__result_94 = rand__v_92;
+                    goes_first__first_89 = rand__result_94;
                 }
             }
-            goes_first__result_86 = goes_first__first_80;
-            resolve_turn__first_87 = goes_first__result_86;
+            goes_first__result_95 = goes_first__first_89;
+            resolve_turn__first_96 = goes_first__result_95;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_88 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_89 = rand__v_88;
-                int32_t _w17 = _wx(s->ndraws, 64);
-                if (_w17 >= 0) {
-                    s->draws[_w17] = log_draw__v_89;
+                rand__v_97 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                log_draw__v_98 = rand__v_97;
+                int32_t _w23 = _wx(s->ndraws, 64);
+                if (_w23 >= 0) {
+                    s->draws[_w23] = log_draw__v_98;
                 }
-                int32_t _w18 = _wx(s->ndraws, 64);
-                if (_w18 >= 0) {
-                    s->draw_lo[_w18] = 0;
+                int32_t _w24 = _wx(s->ndraws, 64);
+                if (_w24 >= 0) {
+                    s->draw_lo[_w24] = 0;
                 }
-                int32_t _w19 = _wx(s->ndraws, 64);
-                if (_w19 >= 0) {
-                    s->draw_hi[_w19] = 2;
+                int32_t _w25 = _wx(s->ndraws, 64);
+                if (_w25 >= 0) {
+                    s->draw_hi[_w25] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_90 = rand__v_88;
-                tie_draw__v_91 = rand__result_90;
+                rand__result_99 = rand__v_97;
+                tie_draw__v_100 = rand__result_99;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_92 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_93 = rand__v_92;
-                int32_t _w20 = _wx(s->ndraws, 64);
-                if (_w20 >= 0) {
-                    s->draws[_w20] = log_draw__v_93;
+                rand__v_101 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                log_draw__v_102 = rand__v_101;
+                int32_t _w26 = _wx(s->ndraws, 64);
+                if (_w26 >= 0) {
+                    s->draws[_w26] = log_draw__v_102;
                 }
-                int32_t _w21 = _wx(s->ndraws, 64);
-                if (_w21 >= 0) {
-                    s->draw_lo[_w21] = 0;
+                int32_t _w27 = _wx(s->ndraws, 64);
+                if (_w27 >= 0) {
+                    s->draw_lo[_w27] = 0;
                 }
-                int32_t _w22 = _wx(s->ndraws, 64);
-                if (_w22 >= 0) {
-                    s->draw_hi[_w22] = 2;
+                int32_t _w28 = _wx(s->ndraws, 64);
+                if (_w28 >= 0) {
+                    s->draw_hi[_w28] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_94 = rand__v_92;
-                tie_draw__v_95 = rand__result_94;
+                rand__result_103 = rand__v_101;
+                tie_draw__v_104 = rand__result_103;
             }
-            resolve_turn__over_96 = false;
-            for (int32_t resolve_turn__k_97 = 0, _end23 = 2; resolve_turn__k_97 < _end23; resolve_turn__k_97++) {
-                resolve_turn__p_98 = ((resolve_turn__k_97 == 0) ? resolve_turn__first_87 : _wsub(1, resolve_turn__first_87));
-                resolve_turn__act_99 = ((int32_t)(s->pending[_ix(resolve_turn__p_98, 2)]));
-                if ((!resolve_turn__over_96)) {
-                    if ((resolve_turn__act_99 >= 4)) {
-                        send_in__p_100 = resolve_turn__p_98;
-                        send_in__s_101 = _wsub(resolve_turn__act_99, 4);
-                        int32_t _w24 = _wx(send_in__p_100, 2);
-                        if (_w24 >= 0) {
-                            s->active[_w24] = ((int8_t)(send_in__s_101));
-                        }
-                        int32_t _w25 = _wx(send_in__p_100, 2);
-                        int32_t _w26 = _wx(send_in__s_101, 6);
-                        if (_w25 >= 0 && _w26 >= 0) {
-                            s->seen[_w25 * 6 + _w26] = s->species[_ix(send_in__p_100, 2) * 6 + _ix(send_in__s_101, 6)];
-                        }
-                        for (int32_t send_in__k_102 = 0, _end27 = 6; send_in__k_102 < _end27; send_in__k_102++) {
-                            int32_t _w28 = _wx(send_in__p_100, 2);
-                            if (_w28 >= 0) {
-                                s->boosts[_w28 * 6 + send_in__k_102] = ((int8_t)(0));
+            resolve_turn__over_105 = false;
+            for (int32_t resolve_turn__k_106 = 0, _end29 = 2; resolve_turn__k_106 < _end29; resolve_turn__k_106++) {
+                resolve_turn__p_107 = ((resolve_turn__k_106 == 0) ? resolve_turn__first_96 : _wsub(1, resolve_turn__first_96));
+                resolve_turn__act_108 = ((int32_t)(s->pending[_ix(resolve_turn__p_107, 2)]));
+                if ((!resolve_turn__over_105)) {
+                    if ((resolve_turn__act_108 >= 4)) {
+                        send_in__p_109 = resolve_turn__p_107;
+                        send_in__s_110 = _wsub(resolve_turn__act_108, 4);
+                        send_in__old_111 = s->active[_ix(send_in__p_109, 2)];
+                        if ((s->hp[_ix(send_in__p_109, 2) * 6 + _ix(send_in__old_111, 6)] > 0)) {
+                            int32_t _w30 = _wx(send_in__p_109, 2);
+                            int32_t _w31 = _wx(send_in__old_111, 6);
+                            if (_w30 >= 0 && _w31 >= 0) {
+                                s->speed[_w30 * 6 + _w31] = s->stats[_ix(send_in__p_109, 2) * 24 + _ix(send_in__old_111, 6) * 4 + 3];
                             }
                         }
-                        for (int32_t send_in__k_103 = 0, _end29 = 4; send_in__k_103 < _end29; send_in__k_103++) {
-                            int32_t _w30 = _wx(send_in__p_100, 2);
-                            if (_w30 >= 0) {
-                                s->mod[_w30 * 4 + send_in__k_103] = s->stats[_ix(send_in__p_100, 2) * 24 + _ix(send_in__s_101, 6) * 4 + send_in__k_103];
-                            }
+                        int32_t _w32 = _wx(send_in__p_109, 2);
+                        if (_w32 >= 0) {
+                            s->active[_w32] = ((int8_t)(send_in__s_110));
                         }
-                        if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_104 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 8), (uint32_t)resolve_turn__k_97)), 2));
-                            log_draw__v_105 = rand__v_104;
-                            int32_t _w31 = _wx(s->ndraws, 64);
-                            if (_w31 >= 0) {
-                                s->draws[_w31] = log_draw__v_105;
-                            }
-                            int32_t _w32 = _wx(s->ndraws, 64);
-                            if (_w32 >= 0) {
-                                s->draw_lo[_w32] = 0;
-                            }
-                            int32_t _w33 = _wx(s->ndraws, 64);
-                            if (_w33 >= 0) {
-                                s->draw_hi[_w33] = 2;
-                            }
-                            s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_106 = rand__v_104;
-                            tie_draw__v_107 = rand__result_106;
+                        int32_t _w33 = _wx(send_in__p_109, 2);
+                        int32_t _w34 = _wx(send_in__s_110, 6);
+                        if (_w33 >= 0 && _w34 >= 0) {
+                            s->seen[_w33 * 6 + _w34] = s->species[_ix(send_in__p_109, 2) * 6 + _ix(send_in__s_110, 6)];
                         }
-                        if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_108 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 9), (uint32_t)resolve_turn__k_97)), 2));
-                            log_draw__v_109 = rand__v_108;
-                            int32_t _w34 = _wx(s->ndraws, 64);
-                            if (_w34 >= 0) {
-                                s->draws[_w34] = log_draw__v_109;
-                            }
-                            int32_t _w35 = _wx(s->ndraws, 64);
-                            if (_w35 >= 0) {
-                                s->draw_lo[_w35] = 0;
-                            }
-                            int32_t _w36 = _wx(s->ndraws, 64);
+                        for (int32_t send_in__k_112 = 0, _end35 = 6; send_in__k_112 < _end35; send_in__k_112++) {
+                            int32_t _w36 = _wx(send_in__p_109, 2);
                             if (_w36 >= 0) {
-                                s->draw_hi[_w36] = 2;
+                                s->boosts[_w36 * 6 + send_in__k_112] = ((int8_t)(0));
+                            }
+                        }
+                        for (int32_t send_in__k_113 = 0, _end37 = 4; send_in__k_113 < _end37; send_in__k_113++) {
+                            int32_t _w38 = _wx(send_in__p_109, 2);
+                            if (_w38 >= 0) {
+                                s->mod[_w38 * 4 + send_in__k_113] = s->stats[_ix(send_in__p_109, 2) * 24 + _ix(send_in__s_110, 6) * 4 + send_in__k_113];
+                            }
+                        }
+                        if ((s->status[_ix(send_in__p_109, 2) * 6 + _ix(send_in__s_110, 6)] == 3)) {
+                            int32_t _w39 = _wx(send_in__p_109, 2);
+                            if (_w39 >= 0) {
+                                s->mod[_w39 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_109, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                            }
+                        }
+                        if ((s->status[_ix(send_in__p_109, 2) * 6 + _ix(send_in__s_110, 6)] == 1)) {
+                            int32_t _w40 = _wx(send_in__p_109, 2);
+                            if (_w40 >= 0) {
+                                s->mod[_w40 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_109, 2) * 4], 2))), ((int16_t)(1)))));
+                            }
+                        }
+                        int32_t _w41 = _wx(send_in__p_109, 2);
+                        int32_t _w42 = _wx(send_in__s_110, 6);
+                        if (_w41 >= 0 && _w42 >= 0) {
+                            s->speed[_w41 * 6 + _w42] = s->mod[_ix(send_in__p_109, 2) * 4 + 3];
+                        }
+                        if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                            rand__v_114 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 8), (uint32_t)resolve_turn__k_106)), 2));
+                            log_draw__v_115 = rand__v_114;
+                            int32_t _w43 = _wx(s->ndraws, 64);
+                            if (_w43 >= 0) {
+                                s->draws[_w43] = log_draw__v_115;
+                            }
+                            int32_t _w44 = _wx(s->ndraws, 64);
+                            if (_w44 >= 0) {
+                                s->draw_lo[_w44] = 0;
+                            }
+                            int32_t _w45 = _wx(s->ndraws, 64);
+                            if (_w45 >= 0) {
+                                s->draw_hi[_w45] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_110 = rand__v_108;
-                            tie_draw__v_111 = rand__result_110;
+                            rand__result_116 = rand__v_114;
+                            tie_draw__v_117 = rand__result_116;
+                        }
+                        if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                            rand__v_118 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 9), (uint32_t)resolve_turn__k_106)), 2));
+                            log_draw__v_119 = rand__v_118;
+                            int32_t _w46 = _wx(s->ndraws, 64);
+                            if (_w46 >= 0) {
+                                s->draws[_w46] = log_draw__v_119;
+                            }
+                            int32_t _w47 = _wx(s->ndraws, 64);
+                            if (_w47 >= 0) {
+                                s->draw_lo[_w47] = 0;
+                            }
+                            int32_t _w48 = _wx(s->ndraws, 64);
+                            if (_w48 >= 0) {
+                                s->draw_hi[_w48] = 2;
+                            }
+                            s->ndraws = _wadd(s->ndraws, 1);
+                            rand__result_120 = rand__v_118;
+                            tie_draw__v_121 = rand__result_120;
                         }
                     } else {
-                        use_move__p_114 = resolve_turn__p_98;
-                        use_move__m_115 = (({ int32_t _let37 = resolve_turn__p_98; int32_t has_pp__p_112 = _let37; ({ int32_t _lo38 = 0; bool _r40 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_113 = _lo38, _end39 = 4; has_pp__k_113 < _end39; has_pp__k_113++) if (((s->moves[_ix(has_pp__p_112, 2) * 24 + _ix(s->active[_ix(has_pp__p_112, 2)], 6) * 4 + has_pp__k_113] >= 0) && (s->pp[_ix(has_pp__p_112, 2) * 24 + _ix(s->active[_ix(has_pp__p_112, 2)], 6) * 4 + has_pp__k_113] > 0))) { _r40 = true; break; } _r40; }); }) ? resolve_turn__act_99 : (-1));
-                        use_move__q_116 = _wsub(1, use_move__p_114);
-                        use_move__a_117 = s->active[_ix(use_move__p_114, 2)];
-                        use_move__d_118 = s->active[_ix(use_move__q_116, 2)];
-                        use_move__mv_119 = ((use_move__m_115 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_114, 2) * 24 + _ix(use_move__a_117, 6) * 4 + _ix(use_move__m_115, 4)])));
-                        if ((use_move__m_115 >= 0)) {
-                            int32_t _w42 = _wx(use_move__p_114, 2);
-                            int32_t _w43 = _wx(use_move__a_117, 6);
-                            int32_t _w44 = _wx(use_move__m_115, 4);
-                            if (_w42 >= 0 && _w43 >= 0 && _w44 >= 0) {
-                                s->pp[_w42 * 24 + _w43 * 4 + _w44] = ((int8_t)(_wsub(s->pp[_ix(use_move__p_114, 2) * 24 + _ix(use_move__a_117, 6) * 4 + _ix(use_move__m_115, 4)], 1)));
+                        use_move__p_124 = resolve_turn__p_107;
+                        use_move__m_125 = (({ int32_t _let49 = resolve_turn__p_107; int32_t has_pp__p_122 = _let49; ({ int32_t _lo50 = 0; bool _r52 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_123 = _lo50, _end51 = 4; has_pp__k_123 < _end51; has_pp__k_123++) if (((s->moves[_ix(has_pp__p_122, 2) * 24 + _ix(s->active[_ix(has_pp__p_122, 2)], 6) * 4 + has_pp__k_123] >= 0) && (s->pp[_ix(has_pp__p_122, 2) * 24 + _ix(s->active[_ix(has_pp__p_122, 2)], 6) * 4 + has_pp__k_123] > 0))) { _r52 = true; break; } _r52; }); }) ? resolve_turn__act_108 : (-1));
+                        use_move__q_126 = _wsub(1, use_move__p_124);
+                        use_move__a_127 = s->active[_ix(use_move__p_124, 2)];
+                        use_move__d_128 = s->active[_ix(use_move__q_126, 2)];
+                        use_move__st_129 = s->status[_ix(use_move__p_124, 2) * 6 + _ix(use_move__a_127, 6)];
+                        use_move__can_130 = true;
+                        if ((use_move__st_129 == 2)) {
+                            use_move__can_130 = false;
+                        } else if ((use_move__st_129 == 5)) {
+                            int32_t _w54 = _wx(use_move__p_124, 2);
+                            int32_t _w55 = _wx(use_move__a_127, 6);
+                            if (_w54 >= 0 && _w55 >= 0) {
+                                s->sleep[_w54 * 6 + _w55] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_124, 2) * 6 + _ix(use_move__a_127, 6)], 1)));
                             }
-                            int32_t _w45 = _wx(use_move__p_114, 2);
-                            int32_t _w46 = _wx(use_move__a_117, 6);
-                            int32_t _w47 = _wx(use_move__m_115, 4);
-                            if (_w45 >= 0 && _w46 >= 0 && _w47 >= 0) {
-                                s->seen_moves[_w45 * 24 + _w46 * 4 + _w47] = ((int16_t)(use_move__mv_119));
+                            use_move__can_130 = false;
+                        } else if ((use_move__st_129 == 3)) {
+                            chance__v_131 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_106)), 256);
+                            log_draw__v_132 = chance__v_131;
+                            int32_t _w56 = _wx(s->ndraws, 64);
+                            if (_w56 >= 0) {
+                                s->draws[_w56] = log_draw__v_132;
                             }
+                            int32_t _w57 = _wx(s->ndraws, 64);
+                            if (_w57 >= 0) {
+                                s->draw_lo[_w57] = 0;
+                            }
+                            int32_t _w58 = _wx(s->ndraws, 64);
+                            if (_w58 >= 0) {
+                                s->draw_hi[_w58] = 256;
+                            }
+                            s->ndraws = _wadd(s->ndraws, 1);
+                            chance__result_133 = (chance__v_131 < 63);
+                            use_move__full_134 = chance__result_133;
+                            use_move__can_130 = (!use_move__full_134);
                         }
-                        use_move__sd_120 = s->species[_ix(use_move__q_116, 2) * 6 + _ix(use_move__d_118, 6)];
-                        use_move__immune_127 = ((({ int16_t _let48 = MOVES__type[_ix(use_move__mv_119, 165)]; int16_t effectiveness__mt_121 = _let48; ({ int16_t _let49 = SPECIES__type1[_ix(use_move__sd_120, 151)]; int16_t effectiveness__dt_122 = _let49; ({ int16_t _let50[15]; _let50[0] = TC__bug[_ix(effectiveness__mt_121, 15)]; _let50[1] = TC__fire[_ix(effectiveness__mt_121, 15)]; _let50[2] = TC__ghost[_ix(effectiveness__mt_121, 15)]; _let50[3] = TC__ice[_ix(effectiveness__mt_121, 15)]; _let50[4] = TC__poison[_ix(effectiveness__mt_121, 15)]; _let50[5] = TC__psychic[_ix(effectiveness__mt_121, 15)]; _let50[6] = TC__electric[_ix(effectiveness__mt_121, 15)]; _let50[7] = TC__grass[_ix(effectiveness__mt_121, 15)]; _let50[8] = TC__dragon[_ix(effectiveness__mt_121, 15)]; _let50[9] = TC__fighting[_ix(effectiveness__mt_121, 15)]; _let50[10] = TC__flying[_ix(effectiveness__mt_121, 15)]; _let50[11] = TC__ground[_ix(effectiveness__mt_121, 15)]; _let50[12] = TC__normal[_ix(effectiveness__mt_121, 15)]; _let50[13] = TC__rock[_ix(effectiveness__mt_121, 15)]; _let50[14] = TC__water[_ix(effectiveness__mt_121, 15)]; int16_t effectiveness__row_123[15]; memcpy(effectiveness__row_123, _let50, sizeof effectiveness__row_123); (((effectiveness__dt_122 < 0) || (effectiveness__mt_121 == 15)) ? ((int16_t)(10)) : effectiveness__row_123[_ix(effectiveness__dt_122, 15)]); }); }); }) == 0) || (({ int16_t _let51 = MOVES__type[_ix(use_move__mv_119, 165)]; int16_t effectiveness__mt_124 = _let51; ({ int16_t _let52 = SPECIES__type2[_ix(use_move__sd_120, 151)]; int16_t effectiveness__dt_125 = _let52; ({ int16_t _let53[15]; _let53[0] = TC__bug[_ix(effectiveness__mt_124, 15)]; _let53[1] = TC__fire[_ix(effectiveness__mt_124, 15)]; _let53[2] = TC__ghost[_ix(effectiveness__mt_124, 15)]; _let53[3] = TC__ice[_ix(effectiveness__mt_124, 15)]; _let53[4] = TC__poison[_ix(effectiveness__mt_124, 15)]; _let53[5] = TC__psychic[_ix(effectiveness__mt_124, 15)]; _let53[6] = TC__electric[_ix(effectiveness__mt_124, 15)]; _let53[7] = TC__grass[_ix(effectiveness__mt_124, 15)]; _let53[8] = TC__dragon[_ix(effectiveness__mt_124, 15)]; _let53[9] = TC__fighting[_ix(effectiveness__mt_124, 15)]; _let53[10] = TC__flying[_ix(effectiveness__mt_124, 15)]; _let53[11] = TC__ground[_ix(effectiveness__mt_124, 15)]; _let53[12] = TC__normal[_ix(effectiveness__mt_124, 15)]; _let53[13] = TC__rock[_ix(effectiveness__mt_124, 15)]; _let53[14] = TC__water[_ix(effectiveness__mt_124, 15)]; int16_t effectiveness__row_126[15]; memcpy(effectiveness__row_126, _let53, sizeof effectiveness__row_126); (((effectiveness__dt_125 < 0) || (effectiveness__mt_124 == 15)) ? ((int16_t)(10)) : effectiveness__row_126[_ix(effectiveness__dt_125, 15)]); }); }); }) == 0));
-                        if ((!use_move__immune_127)) {
-                            use_move__hit_128 = true;
-                            if ((!MOVES__always_hits[_ix(use_move__mv_119, 165)])) {
-                                use_move__acc_129 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move__mv_119, 165)])), 255), 100);
-                                use_move__acc_129 = _floordiv(_wmul(use_move__acc_129, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move__p_114, 2) * 6 + 4], 6))), 13)]), 100);
-                                use_move__acc_129 = _floordiv(_wmul(use_move__acc_129, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move__q_116, 2) * 6 + 5]))), 13)]), 100);
-                                chance__num_130 = _imin(_imax(use_move__acc_129, 1), 255);
-                                chance__v_131 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_97)), 256);
-                                log_draw__v_132 = chance__v_131;
-                                int32_t _w54 = _wx(s->ndraws, 64);
-                                if (_w54 >= 0) {
-                                    s->draws[_w54] = log_draw__v_132;
+                        if (use_move__can_130) {
+                            use_move_hit__p_135 = use_move__p_124;
+                            use_move_hit__m_136 = use_move__m_125;
+                            use_move_hit__q_137 = _wsub(1, use_move_hit__p_135);
+                            use_move_hit__a_138 = s->active[_ix(use_move_hit__p_135, 2)];
+                            use_move_hit__d_139 = s->active[_ix(use_move_hit__q_137, 2)];
+                            use_move_hit__mv_140 = ((use_move_hit__m_136 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move_hit__p_135, 2) * 24 + _ix(use_move_hit__a_138, 6) * 4 + _ix(use_move_hit__m_136, 4)])));
+                            if ((use_move_hit__m_136 >= 0)) {
+                                int32_t _w59 = _wx(use_move_hit__p_135, 2);
+                                int32_t _w60 = _wx(use_move_hit__a_138, 6);
+                                int32_t _w61 = _wx(use_move_hit__m_136, 4);
+                                if (_w59 >= 0 && _w60 >= 0 && _w61 >= 0) {
+                                    s->pp[_w59 * 24 + _w60 * 4 + _w61] = ((int8_t)(_wsub(s->pp[_ix(use_move_hit__p_135, 2) * 24 + _ix(use_move_hit__a_138, 6) * 4 + _ix(use_move_hit__m_136, 4)], 1)));
                                 }
-                                int32_t _w55 = _wx(s->ndraws, 64);
-                                if (_w55 >= 0) {
-                                    s->draw_lo[_w55] = 0;
+                                int32_t _w62 = _wx(use_move_hit__p_135, 2);
+                                int32_t _w63 = _wx(use_move_hit__a_138, 6);
+                                int32_t _w64 = _wx(use_move_hit__m_136, 4);
+                                if (_w62 >= 0 && _w63 >= 0 && _w64 >= 0) {
+                                    s->seen_moves[_w62 * 24 + _w63 * 4 + _w64] = ((int16_t)(use_move_hit__mv_140));
                                 }
-                                int32_t _w56 = _wx(s->ndraws, 64);
-                                if (_w56 >= 0) {
-                                    s->draw_hi[_w56] = 256;
-                                }
-                                s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_133 = (chance__v_131 < chance__num_130);
-                                use_move__hit_128 = chance__result_133;
                             }
-                            if ((use_move__hit_128 && (MOVES__power[_ix(use_move__mv_119, 165)] > 0))) {
-                                damage_of__p_134 = use_move__p_114;
-                                damage_of__mv_135 = use_move__mv_119;
-                                damage_of__q_136 = _wsub(1, damage_of__p_134);
-                                damage_of__a_137 = s->active[_ix(damage_of__p_134, 2)];
-                                damage_of__d_138 = s->active[_ix(damage_of__q_136, 2)];
-                                damage_of__sa_139 = s->species[_ix(damage_of__p_134, 2) * 6 + _ix(damage_of__a_137, 6)];
-                                damage_of__sd_140 = s->species[_ix(damage_of__q_136, 2) * 6 + _ix(damage_of__d_138, 6)];
-                                damage_of__c_141 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_139, 151)], 2))), 2))), ((int16_t)(255)))));
-                                damage_of__c_141 = ((MOVES__crit_ratio[_ix(damage_of__mv_135, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_141, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_141, 4))), ((int16_t)(255))))));
-                                chance__num_142 = damage_of__c_141;
-                                chance__v_143 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_97)), 256);
-                                log_draw__v_144 = chance__v_143;
-                                int32_t _w57 = _wx(s->ndraws, 64);
-                                if (_w57 >= 0) {
-                                    s->draws[_w57] = log_draw__v_144;
-                                }
-                                int32_t _w58 = _wx(s->ndraws, 64);
-                                if (_w58 >= 0) {
-                                    s->draw_lo[_w58] = 0;
-                                }
-                                int32_t _w59 = _wx(s->ndraws, 64);
-                                if (_w59 >= 0) {
-                                    s->draw_hi[_w59] = 256;
-                                }
-                                s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_145 = (chance__v_143 < chance__num_142);
-                                damage_of__crit_146 = chance__result_145;
-                                damage_of__special_147 = (MOVES__category[_ix(damage_of__mv_135, 165)] == 1);
-                                damage_of__si_148 = (damage_of__special_147 ? 2 : 0);
-                                damage_of__di_149 = (damage_of__special_147 ? 2 : 1);
-                                damage_of__at_150 = ((int32_t)((damage_of__crit_146 ? s->stats[_ix(damage_of__p_134, 2) * 24 + _ix(damage_of__a_137, 6) * 4 + _ix(damage_of__si_148, 4)] : s->mod[_ix(damage_of__p_134, 2) * 4 + _ix(damage_of__si_148, 4)])));
-                                damage_of__df_151 = ((int32_t)((damage_of__crit_146 ? s->stats[_ix(damage_of__q_136, 2) * 24 + _ix(damage_of__d_138, 6) * 4 + _ix(damage_of__di_149, 4)] : s->mod[_ix(damage_of__q_136, 2) * 4 + _ix(damage_of__di_149, 4)])));
-                                damage_of__lvl_152 = _wmul(((int32_t)(s->level[_ix(damage_of__p_134, 2) * 6 + _ix(damage_of__a_137, 6)])), (damage_of__crit_146 ? 2 : 1));
-                                if (((damage_of__at_150 >= 256) || (damage_of__df_151 >= 256))) {
-                                    damage_of__at_150 = _imax(_pymod(_floordiv(damage_of__at_150, 4), 256), 1);
-                                    damage_of__df_151 = _imax(_pymod(_floordiv(damage_of__df_151, 4), 256), 1);
-                                }
-                                damage_of__dmg_153 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_152, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_135, 165)]))), damage_of__at_150), damage_of__df_151);
-                                damage_of__dmg_153 = _wadd(_imin(_floordiv(damage_of__dmg_153, 50), 997), 2);
-                                damage_of__mt_154 = MOVES__type[_ix(damage_of__mv_135, 165)];
-                                if (((damage_of__mt_154 == SPECIES__type1[_ix(damage_of__sa_139, 151)]) || (damage_of__mt_154 == SPECIES__type2[_ix(damage_of__sa_139, 151)]))) {
-                                    damage_of__dmg_153 = _wadd(damage_of__dmg_153, _floordiv(damage_of__dmg_153, 2));
-                                }
-                                damage_of__e1_158 = ({ int16_t _let60 = damage_of__mt_154; int16_t effectiveness__mt_155 = _let60; ({ int16_t _let61 = SPECIES__type1[_ix(damage_of__sd_140, 151)]; int16_t effectiveness__dt_156 = _let61; ({ int16_t _let62[15]; _let62[0] = TC__bug[_ix(effectiveness__mt_155, 15)]; _let62[1] = TC__fire[_ix(effectiveness__mt_155, 15)]; _let62[2] = TC__ghost[_ix(effectiveness__mt_155, 15)]; _let62[3] = TC__ice[_ix(effectiveness__mt_155, 15)]; _let62[4] = TC__poison[_ix(effectiveness__mt_155, 15)]; _let62[5] = TC__psychic[_ix(effectiveness__mt_155, 15)]; _let62[6] = TC__electric[_ix(effectiveness__mt_155, 15)]; _let62[7] = TC__grass[_ix(effectiveness__mt_155, 15)]; _let62[8] = TC__dragon[_ix(effectiveness__mt_155, 15)]; _let62[9] = TC__fighting[_ix(effectiveness__mt_155, 15)]; _let62[10] = TC__flying[_ix(effectiveness__mt_155, 15)]; _let62[11] = TC__ground[_ix(effectiveness__mt_155, 15)]; _let62[12] = TC__normal[_ix(effectiveness__mt_155, 15)]; _let62[13] = TC__rock[_ix(effectiveness__mt_155, 15)]; _let62[14] = TC__water[_ix(effectiveness__mt_155, 15)]; int16_t effectiveness__row_157[15]; memcpy(effectiveness__row_157, _let62, sizeof effectiveness__row_157); (((effectiveness__dt_156 < 0) || (effectiveness__mt_155 == 15)) ? ((int16_t)(10)) : effectiveness__row_157[_ix(effectiveness__dt_156, 15)]); }); }); });
-                                if ((damage_of__e1_158 > 10)) {
-                                    damage_of__dmg_153 = _floordiv(_wmul(damage_of__dmg_153, 20), 10);
-                                }
-                                if ((damage_of__e1_158 < 10)) {
-                                    damage_of__dmg_153 = _floordiv(_wmul(damage_of__dmg_153, 5), 10);
-                                }
-                                damage_of__e2_162 = ({ int16_t _let63 = damage_of__mt_154; int16_t effectiveness__mt_159 = _let63; ({ int16_t _let64 = SPECIES__type2[_ix(damage_of__sd_140, 151)]; int16_t effectiveness__dt_160 = _let64; ({ int16_t _let65[15]; _let65[0] = TC__bug[_ix(effectiveness__mt_159, 15)]; _let65[1] = TC__fire[_ix(effectiveness__mt_159, 15)]; _let65[2] = TC__ghost[_ix(effectiveness__mt_159, 15)]; _let65[3] = TC__ice[_ix(effectiveness__mt_159, 15)]; _let65[4] = TC__poison[_ix(effectiveness__mt_159, 15)]; _let65[5] = TC__psychic[_ix(effectiveness__mt_159, 15)]; _let65[6] = TC__electric[_ix(effectiveness__mt_159, 15)]; _let65[7] = TC__grass[_ix(effectiveness__mt_159, 15)]; _let65[8] = TC__dragon[_ix(effectiveness__mt_159, 15)]; _let65[9] = TC__fighting[_ix(effectiveness__mt_159, 15)]; _let65[10] = TC__flying[_ix(effectiveness__mt_159, 15)]; _let65[11] = TC__ground[_ix(effectiveness__mt_159, 15)]; _let65[12] = TC__normal[_ix(effectiveness__mt_159, 15)]; _let65[13] = TC__rock[_ix(effectiveness__mt_159, 15)]; _let65[14] = TC__water[_ix(effectiveness__mt_159, 15)]; int16_t effectiveness__row_161[15]; memcpy(effectiveness__row_161, _let65, sizeof effectiveness__row_161); (((effectiveness__dt_160 < 0) || (effectiveness__mt_159 == 15)) ? ((int16_t)(10)) : effectiveness__row_161[_ix(effectiveness__dt_160, 15)]); }); }); });
-                                if ((damage_of__e2_162 > 10)) {
-                                    damage_of__dmg_153 = _floordiv(_wmul(damage_of__dmg_153, 20), 10);
-                                }
-                                if ((damage_of__e2_162 < 10)) {
-                                    damage_of__dmg_153 = _floordiv(_wmul(damage_of__dmg_153, 5), 10);
-                                }
-                                if ((damage_of__dmg_153 > 1)) {
-                                    rand__v_163 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_97)), 39));
-                                    log_draw__v_164 = rand__v_163;
-                                    int32_t _w66 = _wx(s->ndraws, 64);
-                                    if (_w66 >= 0) {
-                                        s->draws[_w66] = log_draw__v_164;
+                            use_move_hit__sd_141 = s->species[_ix(use_move_hit__q_137, 2) * 6 + _ix(use_move_hit__d_139, 6)];
+                            use_move_hit__immune_148 = (MOVES__type_immunity[_ix(use_move_hit__mv_140, 165)] && ((({ int16_t _let65 = MOVES__type[_ix(use_move_hit__mv_140, 165)]; int16_t effectiveness__mt_142 = _let65; ({ int16_t _let66 = SPECIES__type1[_ix(use_move_hit__sd_141, 151)]; int16_t effectiveness__dt_143 = _let66; ({ int16_t _let67[15]; _let67[0] = TC__bug[_ix(effectiveness__mt_142, 15)]; _let67[1] = TC__fire[_ix(effectiveness__mt_142, 15)]; _let67[2] = TC__ghost[_ix(effectiveness__mt_142, 15)]; _let67[3] = TC__ice[_ix(effectiveness__mt_142, 15)]; _let67[4] = TC__poison[_ix(effectiveness__mt_142, 15)]; _let67[5] = TC__psychic[_ix(effectiveness__mt_142, 15)]; _let67[6] = TC__electric[_ix(effectiveness__mt_142, 15)]; _let67[7] = TC__grass[_ix(effectiveness__mt_142, 15)]; _let67[8] = TC__dragon[_ix(effectiveness__mt_142, 15)]; _let67[9] = TC__fighting[_ix(effectiveness__mt_142, 15)]; _let67[10] = TC__flying[_ix(effectiveness__mt_142, 15)]; _let67[11] = TC__ground[_ix(effectiveness__mt_142, 15)]; _let67[12] = TC__normal[_ix(effectiveness__mt_142, 15)]; _let67[13] = TC__rock[_ix(effectiveness__mt_142, 15)]; _let67[14] = TC__water[_ix(effectiveness__mt_142, 15)]; int16_t effectiveness__row_144[15]; memcpy(effectiveness__row_144, _let67, sizeof effectiveness__row_144); (((effectiveness__dt_143 < 0) || (effectiveness__mt_142 == 15)) ? ((int16_t)(10)) : effectiveness__row_144[_ix(effectiveness__dt_143, 15)]); }); }); }) == 0) || (({ int16_t _let68 = MOVES__type[_ix(use_move_hit__mv_140, 165)]; int16_t effectiveness__mt_145 = _let68; ({ int16_t _let69 = SPECIES__type2[_ix(use_move_hit__sd_141, 151)]; int16_t effectiveness__dt_146 = _let69; ({ int16_t _let70[15]; _let70[0] = TC__bug[_ix(effectiveness__mt_145, 15)]; _let70[1] = TC__fire[_ix(effectiveness__mt_145, 15)]; _let70[2] = TC__ghost[_ix(effectiveness__mt_145, 15)]; _let70[3] = TC__ice[_ix(effectiveness__mt_145, 15)]; _let70[4] = TC__poison[_ix(effectiveness__mt_145, 15)]; _let70[5] = TC__psychic[_ix(effectiveness__mt_145, 15)]; _let70[6] = TC__electric[_ix(effectiveness__mt_145, 15)]; _let70[7] = TC__grass[_ix(effectiveness__mt_145, 15)]; _let70[8] = TC__dragon[_ix(effectiveness__mt_145, 15)]; _let70[9] = TC__fighting[_ix(effectiveness__mt_145, 15)]; _let70[10] = TC__flying[_ix(effectiveness__mt_145, 15)]; _let70[11] = TC__ground[_ix(effectiveness__mt_145, 15)]; _let70[12] = TC__normal[_ix(effectiveness__mt_145, 15)]; _let70[13] = TC__rock[_ix(effectiveness__mt_145, 15)]; _let70[14] = TC__water[_ix(effectiveness__mt_145, 15)]; int16_t effectiveness__row_147[15]; memcpy(effectiveness__row_147, _let70, sizeof effectiveness__row_147); (((effectiveness__dt_146 < 0) || (effectiveness__mt_145 == 15)) ? ((int16_t)(10)) : effectiveness__row_147[_ix(effectiveness__dt_146, 15)]); }); }); }) == 0)));
+                            if ((!use_move_hit__immune_148)) {
+                                use_move_hit__hit_149 = true;
+                                if ((!MOVES__always_hits[_ix(use_move_hit__mv_140, 165)])) {
+                                    use_move_hit__acc_150 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_140, 165)])), 255), 100);
+                                    use_move_hit__acc_150 = _floordiv(_wmul(use_move_hit__acc_150, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_135, 2) * 6 + 4], 6))), 13)]), 100);
+                                    use_move_hit__acc_150 = _floordiv(_wmul(use_move_hit__acc_150, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_137, 2) * 6 + 5]))), 13)]), 100);
+                                    chance__num_151 = _imin(_imax(use_move_hit__acc_150, 1), 255);
+                                    chance__v_152 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_106)), 256);
+                                    log_draw__v_153 = chance__v_152;
+                                    int32_t _w71 = _wx(s->ndraws, 64);
+                                    if (_w71 >= 0) {
+                                        s->draws[_w71] = log_draw__v_153;
                                     }
-                                    int32_t _w67 = _wx(s->ndraws, 64);
-                                    if (_w67 >= 0) {
-                                        s->draw_lo[_w67] = 217;
+                                    int32_t _w72 = _wx(s->ndraws, 64);
+                                    if (_w72 >= 0) {
+                                        s->draw_lo[_w72] = 0;
                                     }
-                                    int32_t _w68 = _wx(s->ndraws, 64);
-                                    if (_w68 >= 0) {
-                                        s->draw_hi[_w68] = 256;
+                                    int32_t _w73 = _wx(s->ndraws, 64);
+                                    if (_w73 >= 0) {
+                                        s->draw_hi[_w73] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    rand__result_165 = rand__v_163;
-                                    damage_of__r_166 = rand__result_165;
-                                    damage_of__dmg_153 = _floordiv(_wmul(damage_of__dmg_153, damage_of__r_166), 255);
+                                    chance__result_154 = (chance__v_152 < chance__num_151);
+                                    use_move_hit__hit_149 = chance__result_154;
                                 }
-                                damage_of__result_167 = damage_of__dmg_153;
-                                use_move__dmg_168 = damage_of__result_167;
-                                use_move__dmg_168 = _imin(use_move__dmg_168, ((int32_t)(s->hp[_ix(use_move__q_116, 2) * 6 + _ix(use_move__d_118, 6)])));
-                                if ((use_move__dmg_168 > 0)) {
-                                    int32_t _w69 = _wx(use_move__q_116, 2);
-                                    int32_t _w70 = _wx(use_move__d_118, 6);
-                                    if (_w69 >= 0 && _w70 >= 0) {
-                                        s->hp[_w69 * 6 + _w70] = ((int16_t)(_wsub(s->hp[_ix(use_move__q_116, 2) * 6 + _ix(use_move__d_118, 6)], use_move__dmg_168)));
+                                if (((use_move_hit__hit_149 && (MOVES__power[_ix(use_move_hit__mv_140, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_140, 165)] >= 0))) {
+                                    set_status__q_155 = use_move_hit__q_137;
+                                    set_status__st_156 = MOVES__status[_ix(use_move_hit__mv_140, 165)];
+                                    set_status__d_157 = s->active[_ix(set_status__q_155, 2)];
+                                    set_status__sd_158 = s->species[_ix(set_status__q_155, 2) * 6 + _ix(set_status__d_157, 6)];
+                                    set_status__poison_159 = ((set_status__st_156 == 4) || (set_status__st_156 == 6));
+                                    set_status__blocked_160 = (set_status__poison_159 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_158, 151)]] || ((SPECIES__type2[_ix(set_status__sd_158, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_158, 151)], 15)])));
+                                    if ((((s->status[_ix(set_status__q_155, 2) * 6 + _ix(set_status__d_157, 6)] == 0) && (s->hp[_ix(set_status__q_155, 2) * 6 + _ix(set_status__d_157, 6)] > 0)) && (!set_status__blocked_160))) {
+                                        int32_t _w74 = _wx(set_status__q_155, 2);
+                                        int32_t _w75 = _wx(set_status__d_157, 6);
+                                        if (_w74 >= 0 && _w75 >= 0) {
+                                            s->status[_w74 * 6 + _w75] = ((int8_t)(set_status__st_156));
+                                        }
+                                        if ((set_status__st_156 == 5)) {
+                                            rand__v_161 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_106)), 7));
+                                            log_draw__v_162 = rand__v_161;
+                                            int32_t _w76 = _wx(s->ndraws, 64);
+                                            if (_w76 >= 0) {
+                                                s->draws[_w76] = log_draw__v_162;
+                                            }
+                                            int32_t _w77 = _wx(s->ndraws, 64);
+                                            if (_w77 >= 0) {
+                                                s->draw_lo[_w77] = 1;
+                                            }
+                                            int32_t _w78 = _wx(s->ndraws, 64);
+                                            if (_w78 >= 0) {
+                                                s->draw_hi[_w78] = 8;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_163 = rand__v_161;
+                                            int32_t _w79 = _wx(set_status__q_155, 2);
+                                            int32_t _w80 = _wx(set_status__d_157, 6);
+                                            if (_w79 >= 0 && _w80 >= 0) {
+                                                s->sleep[_w79 * 6 + _w80] = ((int8_t)(rand__result_163));
+                                            }
+                                        }
+                                        if ((set_status__st_156 == 3)) {
+                                            int32_t _w81 = _wx(set_status__q_155, 2);
+                                            if (_w81 >= 0) {
+                                                s->mod[_w81 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_155, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                            }
+                                        }
+                                        if ((set_status__st_156 == 1)) {
+                                            int32_t _w82 = _wx(set_status__q_155, 2);
+                                            if (_w82 >= 0) {
+                                                s->mod[_w82 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_155, 2) * 4], 2))), ((int16_t)(1)))));
+                                            }
+                                        }
                                     }
-                                    if ((MOVES__recoil_num[_ix(use_move__mv_119, 165)] > 0)) {
-                                        use_move__rec_169 = _imax(_floordiv(_wmul(use_move__dmg_168, MOVES__recoil_num[_ix(use_move__mv_119, 165)]), MOVES__recoil_den[_ix(use_move__mv_119, 165)]), 1);
-                                        int32_t _w71 = _wx(use_move__p_114, 2);
-                                        int32_t _w72 = _wx(use_move__a_117, 6);
-                                        if (_w71 >= 0 && _w72 >= 0) {
-                                            s->hp[_w71 * 6 + _w72] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move__p_114, 2) * 6 + _ix(use_move__a_117, 6)], use_move__rec_169), 0)));
+                                }
+                                if ((use_move_hit__hit_149 && (MOVES__power[_ix(use_move_hit__mv_140, 165)] > 0))) {
+                                    damage_of__p_164 = use_move_hit__p_135;
+                                    damage_of__mv_165 = use_move_hit__mv_140;
+                                    damage_of__q_166 = _wsub(1, damage_of__p_164);
+                                    damage_of__a_167 = s->active[_ix(damage_of__p_164, 2)];
+                                    damage_of__d_168 = s->active[_ix(damage_of__q_166, 2)];
+                                    damage_of__sa_169 = s->species[_ix(damage_of__p_164, 2) * 6 + _ix(damage_of__a_167, 6)];
+                                    damage_of__sd_170 = s->species[_ix(damage_of__q_166, 2) * 6 + _ix(damage_of__d_168, 6)];
+                                    damage_of__c_171 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_169, 151)], 2))), 2))), ((int16_t)(255)))));
+                                    damage_of__c_171 = ((MOVES__crit_ratio[_ix(damage_of__mv_165, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_171, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_171, 4))), ((int16_t)(255))))));
+                                    chance__num_172 = damage_of__c_171;
+                                    chance__v_173 = _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_106)), 256);
+                                    log_draw__v_174 = chance__v_173;
+                                    int32_t _w83 = _wx(s->ndraws, 64);
+                                    if (_w83 >= 0) {
+                                        s->draws[_w83] = log_draw__v_174;
+                                    }
+                                    int32_t _w84 = _wx(s->ndraws, 64);
+                                    if (_w84 >= 0) {
+                                        s->draw_lo[_w84] = 0;
+                                    }
+                                    int32_t _w85 = _wx(s->ndraws, 64);
+                                    if (_w85 >= 0) {
+                                        s->draw_hi[_w85] = 256;
+                                    }
+                                    s->ndraws = _wadd(s->ndraws, 1);
+                                    chance__result_175 = (chance__v_173 < chance__num_172);
+                                    damage_of__crit_176 = chance__result_175;
+                                    damage_of__special_177 = (MOVES__category[_ix(damage_of__mv_165, 165)] == 1);
+                                    damage_of__si_178 = (damage_of__special_177 ? 2 : 0);
+                                    damage_of__di_179 = (damage_of__special_177 ? 2 : 1);
+                                    damage_of__at_180 = ((int32_t)((damage_of__crit_176 ? s->stats[_ix(damage_of__p_164, 2) * 24 + _ix(damage_of__a_167, 6) * 4 + _ix(damage_of__si_178, 4)] : s->mod[_ix(damage_of__p_164, 2) * 4 + _ix(damage_of__si_178, 4)])));
+                                    damage_of__df_181 = ((int32_t)((damage_of__crit_176 ? s->stats[_ix(damage_of__q_166, 2) * 24 + _ix(damage_of__d_168, 6) * 4 + _ix(damage_of__di_179, 4)] : s->mod[_ix(damage_of__q_166, 2) * 4 + _ix(damage_of__di_179, 4)])));
+                                    damage_of__lvl_182 = _wmul(((int32_t)(s->level[_ix(damage_of__p_164, 2) * 6 + _ix(damage_of__a_167, 6)])), (damage_of__crit_176 ? 2 : 1));
+                                    if (((damage_of__at_180 >= 256) || (damage_of__df_181 >= 256))) {
+                                        damage_of__at_180 = _imax(_pymod(_floordiv(damage_of__at_180, 4), 256), 1);
+                                        damage_of__df_181 = _imax(_pymod(_floordiv(damage_of__df_181, 4), 256), 1);
+                                    }
+                                    damage_of__dmg_183 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_182, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_165, 165)]))), damage_of__at_180), damage_of__df_181);
+                                    damage_of__dmg_183 = _wadd(_imin(_floordiv(damage_of__dmg_183, 50), 997), 2);
+                                    damage_of__mt_184 = MOVES__type[_ix(damage_of__mv_165, 165)];
+                                    if (((damage_of__mt_184 == SPECIES__type1[_ix(damage_of__sa_169, 151)]) || (damage_of__mt_184 == SPECIES__type2[_ix(damage_of__sa_169, 151)]))) {
+                                        damage_of__dmg_183 = _wadd(damage_of__dmg_183, _floordiv(damage_of__dmg_183, 2));
+                                    }
+                                    damage_of__e1_188 = ({ int16_t _let86 = damage_of__mt_184; int16_t effectiveness__mt_185 = _let86; ({ int16_t _let87 = SPECIES__type1[_ix(damage_of__sd_170, 151)]; int16_t effectiveness__dt_186 = _let87; ({ int16_t _let88[15]; _let88[0] = TC__bug[_ix(effectiveness__mt_185, 15)]; _let88[1] = TC__fire[_ix(effectiveness__mt_185, 15)]; _let88[2] = TC__ghost[_ix(effectiveness__mt_185, 15)]; _let88[3] = TC__ice[_ix(effectiveness__mt_185, 15)]; _let88[4] = TC__poison[_ix(effectiveness__mt_185, 15)]; _let88[5] = TC__psychic[_ix(effectiveness__mt_185, 15)]; _let88[6] = TC__electric[_ix(effectiveness__mt_185, 15)]; _let88[7] = TC__grass[_ix(effectiveness__mt_185, 15)]; _let88[8] = TC__dragon[_ix(effectiveness__mt_185, 15)]; _let88[9] = TC__fighting[_ix(effectiveness__mt_185, 15)]; _let88[10] = TC__flying[_ix(effectiveness__mt_185, 15)]; _let88[11] = TC__ground[_ix(effectiveness__mt_185, 15)]; _let88[12] = TC__normal[_ix(effectiveness__mt_185, 15)]; _let88[13] = TC__rock[_ix(effectiveness__mt_185, 15)]; _let88[14] = TC__water[_ix(effectiveness__mt_185, 15)]; int16_t effectiveness__row_187[15]; memcpy(effectiveness__row_187, _let88, sizeof effectiveness__row_187); (((effectiveness__dt_186 < 0) || (effectiveness__mt_185 == 15)) ? ((int16_t)(10)) : effectiveness__row_187[_ix(effectiveness__dt_186, 15)]); }); }); });
+                                    if ((damage_of__e1_188 > 10)) {
+                                        damage_of__dmg_183 = _floordiv(_wmul(damage_of__dmg_183, 20), 10);
+                                    }
+                                    if ((damage_of__e1_188 < 10)) {
+                                        damage_of__dmg_183 = _floordiv(_wmul(damage_of__dmg_183, 5), 10);
+                                    }
+                                    damage_of__e2_192 = ({ int16_t _let89 = damage_of__mt_184; int16_t effectiveness__mt_189 = _let89; ({ int16_t _let90 = SPECIES__type2[_ix(damage_of__sd_170, 151)]; int16_t effectiveness__dt_190 = _let90; ({ int16_t _let91[15]; _let91[0] = TC__bug[_ix(effectiveness__mt_189, 15)]; _let91[1] = TC__fire[_ix(effectiveness__mt_189, 15)]; _let91[2] = TC__ghost[_ix(effectiveness__mt_189, 15)]; _let91[3] = TC__ice[_ix(effectiveness__mt_189, 15)]; _let91[4] = TC__poison[_ix(effectiveness__mt_189, 15)]; _let91[5] = TC__psychic[_ix(effectiveness__mt_189, 15)]; _let91[6] = TC__electric[_ix(effectiveness__mt_189, 15)]; _let91[7] = TC__grass[_ix(effectiveness__mt_189, 15)]; _let91[8] = TC__dragon[_ix(effectiveness__mt_189, 15)]; _let91[9] = TC__fighting[_ix(effectiveness__mt_189, 15)]; _let91[10] = TC__flying[_ix(effectiveness__mt_189, 15)]; _let91[11] = TC__ground[_ix(effectiveness__mt_189, 15)]; _let91[12] = TC__normal[_ix(effectiveness__mt_189, 15)]; _let91[13] = TC__rock[_ix(effectiveness__mt_189, 15)]; _let91[14] = TC__water[_ix(effectiveness__mt_189, 15)]; int16_t effectiveness__row_191[15]; memcpy(effectiveness__row_191, _let91, sizeof effectiveness__row_191); (((effectiveness__dt_190 < 0) || (effectiveness__mt_189 == 15)) ? ((int16_t)(10)) : effectiveness__row_191[_ix(effectiveness__dt_190, 15)]); }); }); });
+                                    if ((damage_of__e2_192 > 10)) {
+                                        damage_of__dmg_183 = _floordiv(_wmul(damage_of__dmg_183, 20), 10);
+                                    }
+                                    if ((damage_of__e2_192 < 10)) {
+                                        damage_of__dmg_183 = _floordiv(_wmul(damage_of__dmg_183, 5), 10);
+                                    }
+                                    if ((damage_of__dmg_183 > 1)) {
+                                        rand__v_193 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_106)), 39));
+                                        log_draw__v_194 = rand__v_193;
+                                        int32_t _w92 = _wx(s->ndraws, 64);
+                                        if (_w92 >= 0) {
+                                            s->draws[_w92] = log_draw__v_194;
+                                        }
+                                        int32_t _w93 = _wx(s->ndraws, 64);
+                                        if (_w93 >= 0) {
+                                            s->draw_lo[_w93] = 217;
+                                        }
+                                        int32_t _w94 = _wx(s->ndraws, 64);
+                                        if (_w94 >= 0) {
+                                            s->draw_hi[_w94] = 256;
+                                        }
+                                        s->ndraws = _wadd(s->ndraws, 1);
+                                        rand__result_195 = rand__v_193;
+                                        damage_of__r_196 = rand__result_195;
+                                        damage_of__dmg_183 = _floordiv(_wmul(damage_of__dmg_183, damage_of__r_196), 255);
+                                    }
+                                    damage_of__result_197 = damage_of__dmg_183;
+                                    use_move_hit__dmg_198 = damage_of__result_197;
+                                    use_move_hit__dmg_198 = _imin(use_move_hit__dmg_198, ((int32_t)(s->hp[_ix(use_move_hit__q_137, 2) * 6 + _ix(use_move_hit__d_139, 6)])));
+                                    if ((use_move_hit__dmg_198 > 0)) {
+                                        int32_t _w95 = _wx(use_move_hit__q_137, 2);
+                                        int32_t _w96 = _wx(use_move_hit__d_139, 6);
+                                        if (_w95 >= 0 && _w96 >= 0) {
+                                            s->hp[_w95 * 6 + _w96] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_137, 2) * 6 + _ix(use_move_hit__d_139, 6)], use_move_hit__dmg_198)));
+                                        }
+                                        if ((MOVES__recoil_num[_ix(use_move_hit__mv_140, 165)] > 0)) {
+                                            use_move_hit__rec_199 = _imax(_floordiv(_wmul(use_move_hit__dmg_198, MOVES__recoil_num[_ix(use_move_hit__mv_140, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_140, 165)]), 1);
+                                            int32_t _w97 = _wx(use_move_hit__p_135, 2);
+                                            int32_t _w98 = _wx(use_move_hit__a_138, 6);
+                                            if (_w97 >= 0 && _w98 >= 0) {
+                                                s->hp[_w97 * 6 + _w98] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_135, 2) * 6 + _ix(use_move_hit__a_138, 6)], use_move_hit__rec_199), 0)));
+                                            }
+                                        }
+                                    }
+                                    use_move_hit__sec_200 = MOVES__sec_status[_ix(use_move_hit__mv_140, 165)];
+                                    if (((use_move_hit__sec_200 >= 0) && (s->hp[_ix(use_move_hit__q_137, 2) * 6 + _ix(use_move_hit__d_139, 6)] > 0))) {
+                                        use_move_hit__same_type_204 = (({ int32_t _let99 = use_move_hit__q_137; int32_t has_type__p_201 = _let99; ({ int16_t _let100 = MOVES__type[_ix(use_move_hit__mv_140, 165)]; int16_t has_type__t_202 = _let100; ({ int16_t _let101 = s->species[_ix(has_type__p_201, 2) * 6 + _ix(s->active[_ix(has_type__p_201, 2)], 6)]; int16_t has_type__sp_203 = _let101; ((has_type__t_202 == SPECIES__type1[_ix(has_type__sp_203, 151)]) || (has_type__t_202 == SPECIES__type2[_ix(has_type__sp_203, 151)])); }); }); }) && (use_move_hit__sec_200 != 4));
+                                        if ((!use_move_hit__same_type_204)) {
+                                            chance__num_205 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_140, 165)])), 256), 99), 100);
+                                            chance__v_206 = _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_106)), 256);
+                                            log_draw__v_207 = chance__v_206;
+                                            int32_t _w102 = _wx(s->ndraws, 64);
+                                            if (_w102 >= 0) {
+                                                s->draws[_w102] = log_draw__v_207;
+                                            }
+                                            int32_t _w103 = _wx(s->ndraws, 64);
+                                            if (_w103 >= 0) {
+                                                s->draw_lo[_w103] = 0;
+                                            }
+                                            int32_t _w104 = _wx(s->ndraws, 64);
+                                            if (_w104 >= 0) {
+                                                s->draw_hi[_w104] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_208 = (chance__v_206 < chance__num_205);
+                                            use_move_hit__lands_209 = chance__result_208;
+                                            if (use_move_hit__lands_209) {
+                                                set_status__q_210 = use_move_hit__q_137;
+                                                set_status__st_211 = use_move_hit__sec_200;
+                                                set_status__d_212 = s->active[_ix(set_status__q_210, 2)];
+                                                set_status__sd_213 = s->species[_ix(set_status__q_210, 2) * 6 + _ix(set_status__d_212, 6)];
+                                                set_status__poison_214 = ((set_status__st_211 == 4) || (set_status__st_211 == 6));
+                                                set_status__blocked_215 = (set_status__poison_214 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_213, 151)]] || ((SPECIES__type2[_ix(set_status__sd_213, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_213, 151)], 15)])));
+                                                if ((((s->status[_ix(set_status__q_210, 2) * 6 + _ix(set_status__d_212, 6)] == 0) && (s->hp[_ix(set_status__q_210, 2) * 6 + _ix(set_status__d_212, 6)] > 0)) && (!set_status__blocked_215))) {
+                                                    int32_t _w105 = _wx(set_status__q_210, 2);
+                                                    int32_t _w106 = _wx(set_status__d_212, 6);
+                                                    if (_w105 >= 0 && _w106 >= 0) {
+                                                        s->status[_w105 * 6 + _w106] = ((int8_t)(set_status__st_211));
+                                                    }
+                                                    if ((set_status__st_211 == 5)) {
+                                                        rand__v_216 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_106)), 7));
+                                                        log_draw__v_217 = rand__v_216;
+                                                        int32_t _w107 = _wx(s->ndraws, 64);
+                                                        if (_w107 >= 0) {
+                                                            s->draws[_w107] = log_draw__v_217;
+                                                        }
+                                                        int32_t _w108 = _wx(s->ndraws, 64);
+                                                        if (_w108 >= 0) {
+                                                            s->draw_lo[_w108] = 1;
+                                                        }
+                                                        int32_t _w109 = _wx(s->ndraws, 64);
+                                                        if (_w109 >= 0) {
+                                                            s->draw_hi[_w109] = 8;
+                                                        }
+                                                        s->ndraws = _wadd(s->ndraws, 1);
+                                                        rand__result_218 = rand__v_216;
+                                                        int32_t _w110 = _wx(set_status__q_210, 2);
+                                                        int32_t _w111 = _wx(set_status__d_212, 6);
+                                                        if (_w110 >= 0 && _w111 >= 0) {
+                                                            s->sleep[_w110 * 6 + _w111] = ((int8_t)(rand__result_218));
+                                                        }
+                                                    }
+                                                    if ((set_status__st_211 == 3)) {
+                                                        int32_t _w112 = _wx(set_status__q_210, 2);
+                                                        if (_w112 >= 0) {
+                                                            s->mod[_w112 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_210, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        }
+                                                    }
+                                                    if ((set_status__st_211 == 1)) {
+                                                        int32_t _w113 = _wx(set_status__q_210, 2);
+                                                        if (_w113 >= 0) {
+                                                            s->mod[_w113 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_210, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if (((use_move_hit__sec_200 == 1) && (s->status[_ix(use_move_hit__q_137, 2) * 6 + _ix(use_move_hit__d_139, 6)] == 2))) {
+                                        int32_t _w114 = _wx(use_move_hit__q_137, 2);
+                                        int32_t _w115 = _wx(use_move_hit__d_139, 6);
+                                        if (_w114 >= 0 && _w115 >= 0) {
+                                            s->status[_w114 * 6 + _w115] = ((int8_t)(0));
                                         }
                                     }
                                 }
                             }
                         }
+                        if ((((!use_move__can_130) || (s->hp[_ix(use_move__q_126, 2) * 6 + _ix(use_move__d_128, 6)] > 0)) && (s->hp[_ix(use_move__p_124, 2) * 6 + _ix(use_move__a_127, 6)] > 0))) {
+                            if (((s->status[_ix(use_move__p_124, 2) * 6 + _ix(use_move__a_127, 6)] == 5) && (s->sleep[_ix(use_move__p_124, 2) * 6 + _ix(use_move__a_127, 6)] <= 0))) {
+                                int32_t _w116 = _wx(use_move__p_124, 2);
+                                int32_t _w117 = _wx(use_move__a_127, 6);
+                                if (_w116 >= 0 && _w117 >= 0) {
+                                    s->status[_w116 * 6 + _w117] = ((int8_t)(0));
+                                }
+                            }
+                            if (((s->status[_ix(use_move__p_124, 2) * 6 + _ix(use_move__a_127, 6)] == 4) || (s->status[_ix(use_move__p_124, 2) * 6 + _ix(use_move__a_127, 6)] == 1))) {
+                                int32_t _w118 = _wx(use_move__p_124, 2);
+                                int32_t _w119 = _wx(use_move__a_127, 6);
+                                if (_w118 >= 0 && _w119 >= 0) {
+                                    s->hp[_w118 * 6 + _w119] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_124, 2) * 6 + _ix(use_move__a_127, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_124, 2) * 6 + _ix(use_move__a_127, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                                }
+                            }
+                        }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_96 = true;
-                            after_faint__left0_171 = ({ int32_t _lo73 = 0; int32_t _r75 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_170 = _lo73, _end74 = 6; after_faint__i_170 < _end74; after_faint__i_170++) _r75 += ((s->hp[after_faint__i_170] > 0)) ? 1 : 0; _r75; });
-                            after_faint__left1_173 = ({ int32_t _lo77 = 0; int32_t _r79 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_172 = _lo77, _end78 = 6; after_faint__i_172 < _end78; after_faint__i_172++) _r79 += ((s->hp[1 * 6 + after_faint__i_172] > 0)) ? 1 : 0; _r79; });
-                            if (((after_faint__left0_171 == 0) && (after_faint__left1_173 == 0))) {
+                            resolve_turn__over_105 = true;
+                            after_faint__left0_220 = ({ int32_t _lo120 = 0; int32_t _r122 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_219 = _lo120, _end121 = 6; after_faint__i_219 < _end121; after_faint__i_219++) _r122 += ((s->hp[after_faint__i_219] > 0)) ? 1 : 0; _r122; });
+                            after_faint__left1_222 = ({ int32_t _lo124 = 0; int32_t _r126 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_221 = _lo124, _end125 = 6; after_faint__i_221 < _end125; after_faint__i_221++) _r126 += ((s->hp[1 * 6 + after_faint__i_221] > 0)) ? 1 : 0; _r126; });
+                            if (((after_faint__left0_220 == 0) && (after_faint__left1_222 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_171 == 0)) {
+                            } else if ((after_faint__left0_220 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_173 == 0)) {
+                            } else if ((after_faint__left1_222 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -990,115 +1244,140 @@ static void effect_move(State *s, int32_t m, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_174 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_97)), 2));
-                            log_draw__v_175 = rand__v_174;
-                            int32_t _w81 = _wx(s->ndraws, 64);
-                            if (_w81 >= 0) {
-                                s->draws[_w81] = log_draw__v_175;
+                            rand__v_223 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_106)), 2));
+                            log_draw__v_224 = rand__v_223;
+                            int32_t _w128 = _wx(s->ndraws, 64);
+                            if (_w128 >= 0) {
+                                s->draws[_w128] = log_draw__v_224;
                             }
-                            int32_t _w82 = _wx(s->ndraws, 64);
-                            if (_w82 >= 0) {
-                                s->draw_lo[_w82] = 0;
+                            int32_t _w129 = _wx(s->ndraws, 64);
+                            if (_w129 >= 0) {
+                                s->draw_lo[_w129] = 0;
                             }
-                            int32_t _w83 = _wx(s->ndraws, 64);
-                            if (_w83 >= 0) {
-                                s->draw_hi[_w83] = 2;
+                            int32_t _w130 = _wx(s->ndraws, 64);
+                            if (_w130 >= 0) {
+                                s->draw_hi[_w130] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_176 = rand__v_174;
-                            tie_draw__v_177 = rand__result_176;
+                            rand__result_225 = rand__v_223;
+                            tie_draw__v_226 = rand__result_225;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_96)) {
-                for (int32_t update_speed__p_178 = 0, _end84 = 2; update_speed__p_178 < _end84; update_speed__p_178++) {
-                    if ((s->hp[update_speed__p_178 * 6 + _ix(s->active[update_speed__p_178], 6)] > 0)) {
-                        int32_t _w85 = _wx(s->active[update_speed__p_178], 6);
-                        if (_w85 >= 0) {
-                            s->speed[update_speed__p_178 * 6 + _w85] = s->mod[update_speed__p_178 * 4 + 3];
+            if ((!resolve_turn__over_105)) {
+                for (int32_t update_speed__p_227 = 0, _end131 = 2; update_speed__p_227 < _end131; update_speed__p_227++) {
+                    if ((s->hp[update_speed__p_227 * 6 + _ix(s->active[update_speed__p_227], 6)] > 0)) {
+                        int32_t _w132 = _wx(s->active[update_speed__p_227], 6);
+                        if (_w132 >= 0) {
+                            s->speed[update_speed__p_227 * 6 + _w132] = s->mod[update_speed__p_227 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_179 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_180 = rand__v_179;
-                    int32_t _w86 = _wx(s->ndraws, 64);
-                    if (_w86 >= 0) {
-                        s->draws[_w86] = log_draw__v_180;
+                    rand__v_228 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_229 = rand__v_228;
+                    int32_t _w133 = _wx(s->ndraws, 64);
+                    if (_w133 >= 0) {
+                        s->draws[_w133] = log_draw__v_229;
                     }
-                    int32_t _w87 = _wx(s->ndraws, 64);
-                    if (_w87 >= 0) {
-                        s->draw_lo[_w87] = 0;
+                    int32_t _w134 = _wx(s->ndraws, 64);
+                    if (_w134 >= 0) {
+                        s->draw_lo[_w134] = 0;
                     }
-                    int32_t _w88 = _wx(s->ndraws, 64);
-                    if (_w88 >= 0) {
-                        s->draw_hi[_w88] = 2;
+                    int32_t _w135 = _wx(s->ndraws, 64);
+                    if (_w135 >= 0) {
+                        s->draw_hi[_w135] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_181 = rand__v_179;
-                    tie_draw__v_182 = rand__result_181;
+                    rand__result_230 = rand__v_228;
+                    tie_draw__v_231 = rand__result_230;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_183 = 0, _end89 = 2; update_speed__p_183 < _end89; update_speed__p_183++) {
-                if ((s->hp[update_speed__p_183 * 6 + _ix(s->active[update_speed__p_183], 6)] > 0)) {
-                    int32_t _w90 = _wx(s->active[update_speed__p_183], 6);
-                    if (_w90 >= 0) {
-                        s->speed[update_speed__p_183 * 6 + _w90] = s->mod[update_speed__p_183 * 4 + 3];
+            for (int32_t update_speed__p_232 = 0, _end136 = 2; update_speed__p_232 < _end136; update_speed__p_232++) {
+                if ((s->hp[update_speed__p_232 * 6 + _ix(s->active[update_speed__p_232], 6)] > 0)) {
+                    int32_t _w137 = _wx(s->active[update_speed__p_232], 6);
+                    if (_w137 >= 0) {
+                        s->speed[update_speed__p_232 * 6 + _w137] = s->mod[update_speed__p_232 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_184 = 0;
+            resolve_forced__first_233 = 0;
             if ((s->need[0] && s->need[1])) {
                 if ((s->mod[1 * 4 + 3] > s->mod[3])) {
-                    resolve_forced__first_184 = 1;
+                    resolve_forced__first_233 = 1;
                 } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_185 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_186 = rand__v_185;
-                    int32_t _w91 = _wx(s->ndraws, 64);
-                    if (_w91 >= 0) {
-                        s->draws[_w91] = log_draw__v_186;
+                    rand__v_234 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_235 = rand__v_234;
+                    int32_t _w138 = _wx(s->ndraws, 64);
+                    if (_w138 >= 0) {
+                        s->draws[_w138] = log_draw__v_235;
                     }
-                    int32_t _w92 = _wx(s->ndraws, 64);
-                    if (_w92 >= 0) {
-                        s->draw_lo[_w92] = 0;
+                    int32_t _w139 = _wx(s->ndraws, 64);
+                    if (_w139 >= 0) {
+                        s->draw_lo[_w139] = 0;
                     }
-                    int32_t _w93 = _wx(s->ndraws, 64);
-                    if (_w93 >= 0) {
-                        s->draw_hi[_w93] = 2;
+                    int32_t _w140 = _wx(s->ndraws, 64);
+                    if (_w140 >= 0) {
+                        s->draw_hi[_w140] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_187 = rand__v_185;
-                    resolve_forced__first_184 = rand__result_187;
+                    rand__result_236 = rand__v_234;
+                    resolve_forced__first_233 = rand__result_236;
                 }
             }
-            for (int32_t resolve_forced__k_188 = 0, _end94 = 2; resolve_forced__k_188 < _end94; resolve_forced__k_188++) {
-                resolve_forced__p_189 = ((resolve_forced__k_188 == 0) ? resolve_forced__first_184 : _wsub(1, resolve_forced__first_184));
-                if (s->need[_ix(resolve_forced__p_189, 2)]) {
-                    send_in__p_190 = resolve_forced__p_189;
-                    send_in__s_191 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_189, 2)])), 4);
-                    int32_t _w95 = _wx(send_in__p_190, 2);
-                    if (_w95 >= 0) {
-                        s->active[_w95] = ((int8_t)(send_in__s_191));
-                    }
-                    int32_t _w96 = _wx(send_in__p_190, 2);
-                    int32_t _w97 = _wx(send_in__s_191, 6);
-                    if (_w96 >= 0 && _w97 >= 0) {
-                        s->seen[_w96 * 6 + _w97] = s->species[_ix(send_in__p_190, 2) * 6 + _ix(send_in__s_191, 6)];
-                    }
-                    for (int32_t send_in__k_192 = 0, _end98 = 6; send_in__k_192 < _end98; send_in__k_192++) {
-                        int32_t _w99 = _wx(send_in__p_190, 2);
-                        if (_w99 >= 0) {
-                            s->boosts[_w99 * 6 + send_in__k_192] = ((int8_t)(0));
+            for (int32_t resolve_forced__k_237 = 0, _end141 = 2; resolve_forced__k_237 < _end141; resolve_forced__k_237++) {
+                resolve_forced__p_238 = ((resolve_forced__k_237 == 0) ? resolve_forced__first_233 : _wsub(1, resolve_forced__first_233));
+                if (s->need[_ix(resolve_forced__p_238, 2)]) {
+                    send_in__p_239 = resolve_forced__p_238;
+                    send_in__s_240 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_238, 2)])), 4);
+                    send_in__old_241 = s->active[_ix(send_in__p_239, 2)];
+                    if ((s->hp[_ix(send_in__p_239, 2) * 6 + _ix(send_in__old_241, 6)] > 0)) {
+                        int32_t _w142 = _wx(send_in__p_239, 2);
+                        int32_t _w143 = _wx(send_in__old_241, 6);
+                        if (_w142 >= 0 && _w143 >= 0) {
+                            s->speed[_w142 * 6 + _w143] = s->stats[_ix(send_in__p_239, 2) * 24 + _ix(send_in__old_241, 6) * 4 + 3];
                         }
                     }
-                    for (int32_t send_in__k_193 = 0, _end100 = 4; send_in__k_193 < _end100; send_in__k_193++) {
-                        int32_t _w101 = _wx(send_in__p_190, 2);
-                        if (_w101 >= 0) {
-                            s->mod[_w101 * 4 + send_in__k_193] = s->stats[_ix(send_in__p_190, 2) * 24 + _ix(send_in__s_191, 6) * 4 + send_in__k_193];
+                    int32_t _w144 = _wx(send_in__p_239, 2);
+                    if (_w144 >= 0) {
+                        s->active[_w144] = ((int8_t)(send_in__s_240));
+                    }
+                    int32_t _w145 = _wx(send_in__p_239, 2);
+                    int32_t _w146 = _wx(send_in__s_240, 6);
+                    if (_w145 >= 0 && _w146 >= 0) {
+                        s->seen[_w145 * 6 + _w146] = s->species[_ix(send_in__p_239, 2) * 6 + _ix(send_in__s_240, 6)];
+                    }
+                    for (int32_t send_in__k_242 = 0, _end147 = 6; send_in__k_242 < _end147; send_in__k_242++) {
+                        int32_t _w148 = _wx(send_in__p_239, 2);
+                        if (_w148 >= 0) {
+                            s->boosts[_w148 * 6 + send_in__k_242] = ((int8_t)(0));
                         }
+                    }
+                    for (int32_t send_in__k_243 = 0, _end149 = 4; send_in__k_243 < _end149; send_in__k_243++) {
+                        int32_t _w150 = _wx(send_in__p_239, 2);
+                        if (_w150 >= 0) {
+                            s->mod[_w150 * 4 + send_in__k_243] = s->stats[_ix(send_in__p_239, 2) * 24 + _ix(send_in__s_240, 6) * 4 + send_in__k_243];
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_239, 2) * 6 + _ix(send_in__s_240, 6)] == 3)) {
+                        int32_t _w151 = _wx(send_in__p_239, 2);
+                        if (_w151 >= 0) {
+                            s->mod[_w151 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_239, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_239, 2) * 6 + _ix(send_in__s_240, 6)] == 1)) {
+                        int32_t _w152 = _wx(send_in__p_239, 2);
+                        if (_w152 >= 0) {
+                            s->mod[_w152 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_239, 2) * 4], 2))), ((int16_t)(1)))));
+                        }
+                    }
+                    int32_t _w153 = _wx(send_in__p_239, 2);
+                    int32_t _w154 = _wx(send_in__s_240, 6);
+                    if (_w153 >= 0 && _w154 >= 0) {
+                        s->speed[_w153 * 6 + _w154] = s->mod[_ix(send_in__p_239, 2) * 4 + 3];
                     }
                 }
             }
@@ -1106,42 +1385,42 @@ static void effect_move(State *s, int32_t m, Key key)
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_194 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                log_draw__v_195 = rand__v_194;
-                int32_t _w102 = _wx(s->ndraws, 64);
-                if (_w102 >= 0) {
-                    s->draws[_w102] = log_draw__v_195;
+                rand__v_244 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                log_draw__v_245 = rand__v_244;
+                int32_t _w155 = _wx(s->ndraws, 64);
+                if (_w155 >= 0) {
+                    s->draws[_w155] = log_draw__v_245;
                 }
-                int32_t _w103 = _wx(s->ndraws, 64);
-                if (_w103 >= 0) {
-                    s->draw_lo[_w103] = 0;
+                int32_t _w156 = _wx(s->ndraws, 64);
+                if (_w156 >= 0) {
+                    s->draw_lo[_w156] = 0;
                 }
-                int32_t _w104 = _wx(s->ndraws, 64);
-                if (_w104 >= 0) {
-                    s->draw_hi[_w104] = 2;
+                int32_t _w157 = _wx(s->ndraws, 64);
+                if (_w157 >= 0) {
+                    s->draw_hi[_w157] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_196 = rand__v_194;
-                tie_draw__v_197 = rand__result_196;
+                rand__result_246 = rand__v_244;
+                tie_draw__v_247 = rand__result_246;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_198 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                log_draw__v_199 = rand__v_198;
-                int32_t _w105 = _wx(s->ndraws, 64);
-                if (_w105 >= 0) {
-                    s->draws[_w105] = log_draw__v_199;
+                rand__v_248 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                log_draw__v_249 = rand__v_248;
+                int32_t _w158 = _wx(s->ndraws, 64);
+                if (_w158 >= 0) {
+                    s->draws[_w158] = log_draw__v_249;
                 }
-                int32_t _w106 = _wx(s->ndraws, 64);
-                if (_w106 >= 0) {
-                    s->draw_lo[_w106] = 0;
+                int32_t _w159 = _wx(s->ndraws, 64);
+                if (_w159 >= 0) {
+                    s->draw_lo[_w159] = 0;
                 }
-                int32_t _w107 = _wx(s->ndraws, 64);
-                if (_w107 >= 0) {
-                    s->draw_hi[_w107] = 2;
+                int32_t _w160 = _wx(s->ndraws, 64);
+                if (_w160 >= 0) {
+                    s->draw_hi[_w160] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_200 = rand__v_198;
-                tie_draw__v_201 = rand__result_200;
+                rand__result_250 = rand__v_248;
+                tie_draw__v_251 = rand__result_250;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -1152,433 +1431,681 @@ static void effect_move(State *s, int32_t m, Key key)
 
 static void effect_switch(State *s, int32_t slot, Key key)
 {
-    int32_t submit__act_204 = 0;
-    int32_t submit__p_205 = 0;
-    int32_t goes_first__a0_207 = 0;
-    int32_t goes_first__a1_208 = 0;
-    int32_t goes_first__o0_209 = 0;
-    int32_t goes_first__o1_210 = 0;
-    int32_t goes_first__pr0_213 = 0;
-    int32_t goes_first__pr1_216 = 0;
-    int32_t goes_first__k0_217 = 0;
-    int32_t goes_first__k1_218 = 0;
-    int32_t goes_first__first_219 = 0;
-    int16_t goes_first__s0_220 = 0;
-    int16_t goes_first__s1_221 = 0;
-    int32_t rand__v_222 = 0;
-    int32_t log_draw__v_223 = 0;
-    int32_t rand__result_224 = 0;
-    int32_t goes_first__result_225 = 0;
-    int32_t resolve_turn__first_226 = 0;
-    int32_t rand__v_227 = 0;
-    int32_t log_draw__v_228 = 0;
-    int32_t rand__result_229 = 0;
-    int32_t tie_draw__v_230 = 0;
-    int32_t rand__v_231 = 0;
-    int32_t log_draw__v_232 = 0;
-    int32_t rand__result_233 = 0;
-    int32_t tie_draw__v_234 = 0;
-    bool resolve_turn__over_235 = 0;
-    int32_t resolve_turn__p_237 = 0;
-    int32_t resolve_turn__act_238 = 0;
-    int32_t send_in__p_239 = 0;
-    int32_t send_in__s_240 = 0;
-    int32_t rand__v_243 = 0;
-    int32_t log_draw__v_244 = 0;
-    int32_t rand__result_245 = 0;
-    int32_t tie_draw__v_246 = 0;
-    int32_t rand__v_247 = 0;
-    int32_t log_draw__v_248 = 0;
-    int32_t rand__result_249 = 0;
-    int32_t tie_draw__v_250 = 0;
-    int32_t use_move__p_253 = 0;
-    int32_t use_move__m_254 = 0;
-    int32_t use_move__q_255 = 0;
-    int8_t use_move__a_256 = 0;
-    int8_t use_move__d_257 = 0;
-    int32_t use_move__mv_258 = 0;
-    int16_t use_move__sd_259 = 0;
-    bool use_move__immune_266 = 0;
-    bool use_move__hit_267 = 0;
-    int32_t use_move__acc_268 = 0;
-    int32_t chance__num_269 = 0;
-    int32_t chance__v_270 = 0;
-    int32_t log_draw__v_271 = 0;
-    bool chance__result_272 = 0;
-    int32_t damage_of__p_273 = 0;
-    int32_t damage_of__mv_274 = 0;
-    int32_t damage_of__q_275 = 0;
-    int8_t damage_of__a_276 = 0;
-    int8_t damage_of__d_277 = 0;
-    int16_t damage_of__sa_278 = 0;
-    int16_t damage_of__sd_279 = 0;
-    int16_t damage_of__c_280 = 0;
-    int16_t chance__num_281 = 0;
-    int32_t chance__v_282 = 0;
-    int32_t log_draw__v_283 = 0;
-    bool chance__result_284 = 0;
-    bool damage_of__crit_285 = 0;
-    bool damage_of__special_286 = 0;
-    int32_t damage_of__si_287 = 0;
-    int32_t damage_of__di_288 = 0;
-    int32_t damage_of__at_289 = 0;
-    int32_t damage_of__df_290 = 0;
-    int32_t damage_of__lvl_291 = 0;
-    int32_t damage_of__dmg_292 = 0;
-    int16_t damage_of__mt_293 = 0;
-    int16_t damage_of__e1_297 = 0;
-    int16_t damage_of__e2_301 = 0;
-    int32_t rand__v_302 = 0;
-    int32_t log_draw__v_303 = 0;
-    int32_t rand__result_304 = 0;
-    int32_t damage_of__r_305 = 0;
-    int32_t damage_of__result_306 = 0;
-    int32_t use_move__dmg_307 = 0;
-    int32_t use_move__rec_308 = 0;
-    int32_t after_faint__left0_310 = 0;
-    int32_t after_faint__left1_312 = 0;
-    int32_t rand__v_313 = 0;
-    int32_t log_draw__v_314 = 0;
-    int32_t rand__result_315 = 0;
-    int32_t tie_draw__v_316 = 0;
-    int32_t rand__v_318 = 0;
-    int32_t log_draw__v_319 = 0;
-    int32_t rand__result_320 = 0;
-    int32_t tie_draw__v_321 = 0;
-    int32_t resolve_forced__first_323 = 0;
-    int32_t rand__v_324 = 0;
-    int32_t log_draw__v_325 = 0;
-    int32_t rand__result_326 = 0;
-    int32_t resolve_forced__p_328 = 0;
-    int32_t send_in__p_329 = 0;
-    int32_t send_in__s_330 = 0;
-    int32_t rand__v_333 = 0;
-    int32_t log_draw__v_334 = 0;
-    int32_t rand__result_335 = 0;
-    int32_t tie_draw__v_336 = 0;
-    int32_t rand__v_337 = 0;
-    int32_t log_draw__v_338 = 0;
-    int32_t rand__result_339 = 0;
-    int32_t tie_draw__v_340 = 0;
-    submit__act_204 = _wadd(slot, 4);
+    int32_t submit__act_254 = 0;
+    int32_t submit__p_255 = 0;
+    int32_t goes_first__a0_257 = 0;
+    int32_t goes_first__a1_258 = 0;
+    int32_t goes_first__o0_259 = 0;
+    int32_t goes_first__o1_260 = 0;
+    int32_t goes_first__pr0_266 = 0;
+    int32_t goes_first__pr1_272 = 0;
+    int32_t goes_first__k0_273 = 0;
+    int32_t goes_first__k1_274 = 0;
+    int32_t goes_first__first_275 = 0;
+    int16_t goes_first__s0_276 = 0;
+    int16_t goes_first__s1_277 = 0;
+    int32_t rand__v_278 = 0;
+    int32_t log_draw__v_279 = 0;
+    int32_t rand__result_280 = 0;
+    int32_t goes_first__result_281 = 0;
+    int32_t resolve_turn__first_282 = 0;
+    int32_t rand__v_283 = 0;
+    int32_t log_draw__v_284 = 0;
+    int32_t rand__result_285 = 0;
+    int32_t tie_draw__v_286 = 0;
+    int32_t rand__v_287 = 0;
+    int32_t log_draw__v_288 = 0;
+    int32_t rand__result_289 = 0;
+    int32_t tie_draw__v_290 = 0;
+    bool resolve_turn__over_291 = 0;
+    int32_t resolve_turn__p_293 = 0;
+    int32_t resolve_turn__act_294 = 0;
+    int32_t send_in__p_295 = 0;
+    int32_t send_in__s_296 = 0;
+    int8_t send_in__old_297 = 0;
+    int32_t rand__v_300 = 0;
+    int32_t log_draw__v_301 = 0;
+    int32_t rand__result_302 = 0;
+    int32_t tie_draw__v_303 = 0;
+    int32_t rand__v_304 = 0;
+    int32_t log_draw__v_305 = 0;
+    int32_t rand__result_306 = 0;
+    int32_t tie_draw__v_307 = 0;
+    int32_t use_move__p_310 = 0;
+    int32_t use_move__m_311 = 0;
+    int32_t use_move__q_312 = 0;
+    int8_t use_move__a_313 = 0;
+    int8_t use_move__d_314 = 0;
+    int8_t use_move__st_315 = 0;
+    bool use_move__can_316 = 0;
+    int32_t chance__v_317 = 0;
+    int32_t log_draw__v_318 = 0;
+    bool chance__result_319 = 0;
+    bool use_move__full_320 = 0;
+    int32_t use_move_hit__p_321 = 0;
+    int32_t use_move_hit__m_322 = 0;
+    int32_t use_move_hit__q_323 = 0;
+    int8_t use_move_hit__a_324 = 0;
+    int8_t use_move_hit__d_325 = 0;
+    int32_t use_move_hit__mv_326 = 0;
+    int16_t use_move_hit__sd_327 = 0;
+    bool use_move_hit__immune_334 = 0;
+    bool use_move_hit__hit_335 = 0;
+    int32_t use_move_hit__acc_336 = 0;
+    int32_t chance__num_337 = 0;
+    int32_t chance__v_338 = 0;
+    int32_t log_draw__v_339 = 0;
+    bool chance__result_340 = 0;
+    int32_t set_status__q_341 = 0;
+    int16_t set_status__st_342 = 0;
+    int8_t set_status__d_343 = 0;
+    int16_t set_status__sd_344 = 0;
+    bool set_status__poison_345 = 0;
+    bool set_status__blocked_346 = 0;
+    int32_t rand__v_347 = 0;
+    int32_t log_draw__v_348 = 0;
+    int32_t rand__result_349 = 0;
+    int32_t damage_of__p_350 = 0;
+    int32_t damage_of__mv_351 = 0;
+    int32_t damage_of__q_352 = 0;
+    int8_t damage_of__a_353 = 0;
+    int8_t damage_of__d_354 = 0;
+    int16_t damage_of__sa_355 = 0;
+    int16_t damage_of__sd_356 = 0;
+    int16_t damage_of__c_357 = 0;
+    int16_t chance__num_358 = 0;
+    int32_t chance__v_359 = 0;
+    int32_t log_draw__v_360 = 0;
+    bool chance__result_361 = 0;
+    bool damage_of__crit_362 = 0;
+    bool damage_of__special_363 = 0;
+    int32_t damage_of__si_364 = 0;
+    int32_t damage_of__di_365 = 0;
+    int32_t damage_of__at_366 = 0;
+    int32_t damage_of__df_367 = 0;
+    int32_t damage_of__lvl_368 = 0;
+    int32_t damage_of__dmg_369 = 0;
+    int16_t damage_of__mt_370 = 0;
+    int16_t damage_of__e1_374 = 0;
+    int16_t damage_of__e2_378 = 0;
+    int32_t rand__v_379 = 0;
+    int32_t log_draw__v_380 = 0;
+    int32_t rand__result_381 = 0;
+    int32_t damage_of__r_382 = 0;
+    int32_t damage_of__result_383 = 0;
+    int32_t use_move_hit__dmg_384 = 0;
+    int32_t use_move_hit__rec_385 = 0;
+    int16_t use_move_hit__sec_386 = 0;
+    bool use_move_hit__same_type_390 = 0;
+    int32_t chance__num_391 = 0;
+    int32_t chance__v_392 = 0;
+    int32_t log_draw__v_393 = 0;
+    bool chance__result_394 = 0;
+    bool use_move_hit__lands_395 = 0;
+    int32_t set_status__q_396 = 0;
+    int16_t set_status__st_397 = 0;
+    int8_t set_status__d_398 = 0;
+    int16_t set_status__sd_399 = 0;
+    bool set_status__poison_400 = 0;
+    bool set_status__blocked_401 = 0;
+    int32_t rand__v_402 = 0;
+    int32_t log_draw__v_403 = 0;
+    int32_t rand__result_404 = 0;
+    int32_t after_faint__left0_406 = 0;
+    int32_t after_faint__left1_408 = 0;
+    int32_t rand__v_409 = 0;
+    int32_t log_draw__v_410 = 0;
+    int32_t rand__result_411 = 0;
+    int32_t tie_draw__v_412 = 0;
+    int32_t rand__v_414 = 0;
+    int32_t log_draw__v_415 = 0;
+    int32_t rand__result_416 = 0;
+    int32_t tie_draw__v_417 = 0;
+    int32_t resolve_forced__first_419 = 0;
+    int32_t rand__v_420 = 0;
+    int32_t log_draw__v_421 = 0;
+    int32_t rand__result_422 = 0;
+    int32_t resolve_forced__p_424 = 0;
+    int32_t send_in__p_425 = 0;
+    int32_t send_in__s_426 = 0;
+    int8_t send_in__old_427 = 0;
+    int32_t rand__v_430 = 0;
+    int32_t log_draw__v_431 = 0;
+    int32_t rand__result_432 = 0;
+    int32_t tie_draw__v_433 = 0;
+    int32_t rand__v_434 = 0;
+    int32_t log_draw__v_435 = 0;
+    int32_t rand__result_436 = 0;
+    int32_t tie_draw__v_437 = 0;
+    submit__act_254 = _wadd(slot, 4);
     s->ndraws = 0;
-    submit__p_205 = s->current_player;
-    int32_t _w1 = _wx(submit__p_205, 2);
+    submit__p_255 = s->current_player;
+    int32_t _w1 = _wx(submit__p_255, 2);
     if (_w1 >= 0) {
-        s->pending[_w1] = ((int8_t)(submit__act_204));
+        s->pending[_w1] = ((int8_t)(submit__act_254));
     }
-    if (((submit__p_205 == 0) && ((s->phase == 0) || s->need[1]))) {
+    if (((submit__p_255 == 0) && ((s->phase == 0) || s->need[1]))) {
         s->current_player = 1;
     } else {
         if ((s->phase == 0)) {
-            for (int32_t update_speed__p_206 = 0, _end2 = 2; update_speed__p_206 < _end2; update_speed__p_206++) {
-                if ((s->hp[update_speed__p_206 * 6 + _ix(s->active[update_speed__p_206], 6)] > 0)) {
-                    int32_t _w3 = _wx(s->active[update_speed__p_206], 6);
+            for (int32_t update_speed__p_256 = 0, _end2 = 2; update_speed__p_256 < _end2; update_speed__p_256++) {
+                if ((s->hp[update_speed__p_256 * 6 + _ix(s->active[update_speed__p_256], 6)] > 0)) {
+                    int32_t _w3 = _wx(s->active[update_speed__p_256], 6);
                     if (_w3 >= 0) {
-                        s->speed[update_speed__p_206 * 6 + _w3] = s->mod[update_speed__p_206 * 4 + 3];
+                        s->speed[update_speed__p_256 * 6 + _w3] = s->mod[update_speed__p_256 * 4 + 3];
                     }
                 }
             }
-            goes_first__a0_207 = ((int32_t)(s->pending[0]));
-            goes_first__a1_208 = ((int32_t)(s->pending[1]));
-            goes_first__o0_209 = ((goes_first__a0_207 >= 4) ? 0 : 1);
-            goes_first__o1_210 = ((goes_first__a1_208 >= 4) ? 0 : 1);
-            goes_first__pr0_213 = ((goes_first__a0_207 >= 4) ? 0 : ((int32_t)(MOVES__priority[_ix(({ int32_t _let4 = goes_first__a0_207; int32_t move_row__a_211 = _let4; ((!({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_212 = _lo5, _end6 = 4; has_pp__k_212 < _end6; has_pp__k_212++) if (((s->moves[_ix(s->active[0], 6) * 4 + has_pp__k_212] >= 0) && (s->pp[_ix(s->active[0], 6) * 4 + has_pp__k_212] > 0))) { _r7 = true; break; } _r7; })) ? 164 : ((int32_t)(s->moves[_ix(s->active[0], 6) * 4 + _ix(move_row__a_211, 4)]))); }), 165)])));
-            goes_first__pr1_216 = ((goes_first__a1_208 >= 4) ? 0 : ((int32_t)(MOVES__priority[_ix(({ int32_t _let9 = goes_first__a1_208; int32_t move_row__a_214 = _let9; ((!({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_215 = _lo10, _end11 = 4; has_pp__k_215 < _end11; has_pp__k_215++) if (((s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_215] >= 0) && (s->pp[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_215] > 0))) { _r12 = true; break; } _r12; })) ? 164 : ((int32_t)(s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + _ix(move_row__a_214, 4)]))); }), 165)])));
-            goes_first__k0_217 = _wsub(_wmul(goes_first__o0_209, 1000), _wmul(goes_first__pr0_213, 100));
-            goes_first__k1_218 = _wsub(_wmul(goes_first__o1_210, 1000), _wmul(goes_first__pr1_216, 100));
-            goes_first__first_219 = 0;
-            if ((goes_first__k0_217 > goes_first__k1_218)) {
-                goes_first__first_219 = 1;
-            } else if ((goes_first__k0_217 == goes_first__k1_218)) {
-                goes_first__s0_220 = s->mod[3];
-                goes_first__s1_221 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_221 > goes_first__s0_220)) {
-                    goes_first__first_219 = 1;
-                } else if ((goes_first__s0_220 == goes_first__s1_221)) {
-                    rand__v_222 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_223 = rand__v_222;
-                    int32_t _w14 = _wx(s->ndraws, 64);
-                    if (_w14 >= 0) {
-                        s->draws[_w14] = log_draw__v_223;
+            goes_first__a0_257 = ((int32_t)(s->pending[0]));
+            goes_first__a1_258 = ((int32_t)(s->pending[1]));
+            goes_first__o0_259 = ((goes_first__a0_257 >= 4) ? 0 : 1);
+            goes_first__o1_260 = ((goes_first__a1_258 >= 4) ? 0 : 1);
+            goes_first__pr0_266 = ({ int32_t _let4 = goes_first__a0_257; int32_t action_priority__a_261 = _let4; ({ int8_t _let5 = s->status[_ix(s->active[0], 6)]; int8_t action_priority__st_262 = _let5; ({ bool _let6 = ((action_priority__st_262 == 5) || (action_priority__st_262 == 2)); bool action_priority__held_263 = _let6; ({ int32_t _let7 = ((!({ int32_t _lo8 = 0; bool _r10 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_264 = _lo8, _end9 = 4; has_pp__k_264 < _end9; has_pp__k_264++) if (((s->moves[_ix(s->active[0], 6) * 4 + has_pp__k_264] >= 0) && (s->pp[_ix(s->active[0], 6) * 4 + has_pp__k_264] > 0))) { _r10 = true; break; } _r10; })) ? 164 : ((int32_t)(s->moves[_ix(s->active[0], 6) * 4 + _ix(action_priority__a_261, 4)]))); int32_t action_priority__mv_265 = _let7; (((action_priority__a_261 >= 4) || action_priority__held_263) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_265, 165)]))); }); }); }); });
+            goes_first__pr1_272 = ({ int32_t _let12 = goes_first__a1_258; int32_t action_priority__a_267 = _let12; ({ int8_t _let13 = s->status[1 * 6 + _ix(s->active[1], 6)]; int8_t action_priority__st_268 = _let13; ({ bool _let14 = ((action_priority__st_268 == 5) || (action_priority__st_268 == 2)); bool action_priority__held_269 = _let14; ({ int32_t _let15 = ((!({ int32_t _lo16 = 0; bool _r18 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_270 = _lo16, _end17 = 4; has_pp__k_270 < _end17; has_pp__k_270++) if (((s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_270] >= 0) && (s->pp[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_270] > 0))) { _r18 = true; break; } _r18; })) ? 164 : ((int32_t)(s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + _ix(action_priority__a_267, 4)]))); int32_t action_priority__mv_271 = _let15; (((action_priority__a_267 >= 4) || action_priority__held_269) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_271, 165)]))); }); }); }); });
+            goes_first__k0_273 = _wsub(_wmul(goes_first__o0_259, 1000), _wmul(goes_first__pr0_266, 100));
+            goes_first__k1_274 = _wsub(_wmul(goes_first__o1_260, 1000), _wmul(goes_first__pr1_272, 100));
+            goes_first__first_275 = 0;
+            if ((goes_first__k0_273 > goes_first__k1_274)) {
+                goes_first__first_275 = 1;
+            } else if ((goes_first__k0_273 == goes_first__k1_274)) {
+                goes_first__s0_276 = s->mod[3];
+                goes_first__s1_277 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_277 > goes_first__s0_276)) {
+                    goes_first__first_275 = 1;
+                } else if ((goes_first__s0_276 == goes_first__s1_277)) {
+                    rand__v_278 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    log_draw__v_279 = rand__v_278;
+                    int32_t _w20 = _wx(s->ndraws, 64);
+                    if (_w20 >= 0) {
+                        s->draws[_w20] = log_draw__v_279;
                     }
-                    int32_t _w15 = _wx(s->ndraws, 64);
-                    if (_w15 >= 0) {
-                        s->draw_lo[_w15] = 0;
+                    int32_t _w21 = _wx(s->ndraws, 64);
+                    if (_w21 >= 0) {
+                        s->draw_lo[_w21] = 0;
                     }
-                    int32_t _w16 = _wx(s->ndraws, 64);
-                    if (_w16 >= 0) {
-                        s->draw_hi[_w16] = 2;
+                    int32_t _w22 = _wx(s->ndraws, 64);
+                    if (_w22 >= 0) {
+                        s->draw_hi[_w22] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_224 = rand__v_222;
-                    goes_first__first_219 = rand__result_224;
+                    rand__result_280 = rand__v_278;
+                    goes_first__first_275 = rand__result_280;
                 }
             }
-            goes_first__result_225 = goes_first__first_219;
-            resolve_turn__first_226 = goes_first__result_225;
+            goes_first__result_281 = goes_first__first_275;
+            resolve_turn__first_282 = goes_first__result_281;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_227 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_228 = rand__v_227;
-                int32_t _w17 = _wx(s->ndraws, 64);
-                if (_w17 >= 0) {
-                    s->draws[_w17] = log_draw__v_228;
+                rand__v_283 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                log_draw__v_284 = rand__v_283;
+                int32_t _w23 = _wx(s->ndraws, 64);
+                if (_w23 >= 0) {
+                    s->draws[_w23] = log_draw__v_284;
                 }
-                int32_t _w18 = _wx(s->ndraws, 64);
-                if (_w18 >= 0) {
-                    s->draw_lo[_w18] = 0;
+                int32_t _w24 = _wx(s->ndraws, 64);
+                if (_w24 >= 0) {
+                    s->draw_lo[_w24] = 0;
                 }
-                int32_t _w19 = _wx(s->ndraws, 64);
-                if (_w19 >= 0) {
-                    s->draw_hi[_w19] = 2;
+                int32_t _w25 = _wx(s->ndraws, 64);
+                if (_w25 >= 0) {
+                    s->draw_hi[_w25] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_229 = rand__v_227;
-                tie_draw__v_230 = rand__result_229;
+                rand__result_285 = rand__v_283;
+                tie_draw__v_286 = rand__result_285;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_231 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_232 = rand__v_231;
-                int32_t _w20 = _wx(s->ndraws, 64);
-                if (_w20 >= 0) {
-                    s->draws[_w20] = log_draw__v_232;
+                rand__v_287 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                log_draw__v_288 = rand__v_287;
+                int32_t _w26 = _wx(s->ndraws, 64);
+                if (_w26 >= 0) {
+                    s->draws[_w26] = log_draw__v_288;
                 }
-                int32_t _w21 = _wx(s->ndraws, 64);
-                if (_w21 >= 0) {
-                    s->draw_lo[_w21] = 0;
+                int32_t _w27 = _wx(s->ndraws, 64);
+                if (_w27 >= 0) {
+                    s->draw_lo[_w27] = 0;
                 }
-                int32_t _w22 = _wx(s->ndraws, 64);
-                if (_w22 >= 0) {
-                    s->draw_hi[_w22] = 2;
+                int32_t _w28 = _wx(s->ndraws, 64);
+                if (_w28 >= 0) {
+                    s->draw_hi[_w28] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_233 = rand__v_231;
-                tie_draw__v_234 = rand__result_233;
+                rand__result_289 = rand__v_287;
+                tie_draw__v_290 = rand__result_289;
             }
-            resolve_turn__over_235 = false;
-            for (int32_t resolve_turn__k_236 = 0, _end23 = 2; resolve_turn__k_236 < _end23; resolve_turn__k_236++) {
-                resolve_turn__p_237 = ((resolve_turn__k_236 == 0) ? resolve_turn__first_226 : _wsub(1, resolve_turn__first_226));
-                resolve_turn__act_238 = ((int32_t)(s->pending[_ix(resolve_turn__p_237, 2)]));
-                if ((!resolve_turn__over_235)) {
-                    if ((resolve_turn__act_238 >= 4)) {
-                        send_in__p_239 = resolve_turn__p_237;
-                        send_in__s_240 = _wsub(resolve_turn__act_238, 4);
-                        int32_t _w24 = _wx(send_in__p_239, 2);
-                        if (_w24 >= 0) {
-                            s->active[_w24] = ((int8_t)(send_in__s_240));
-                        }
-                        int32_t _w25 = _wx(send_in__p_239, 2);
-                        int32_t _w26 = _wx(send_in__s_240, 6);
-                        if (_w25 >= 0 && _w26 >= 0) {
-                            s->seen[_w25 * 6 + _w26] = s->species[_ix(send_in__p_239, 2) * 6 + _ix(send_in__s_240, 6)];
-                        }
-                        for (int32_t send_in__k_241 = 0, _end27 = 6; send_in__k_241 < _end27; send_in__k_241++) {
-                            int32_t _w28 = _wx(send_in__p_239, 2);
-                            if (_w28 >= 0) {
-                                s->boosts[_w28 * 6 + send_in__k_241] = ((int8_t)(0));
+            resolve_turn__over_291 = false;
+            for (int32_t resolve_turn__k_292 = 0, _end29 = 2; resolve_turn__k_292 < _end29; resolve_turn__k_292++) {
+                resolve_turn__p_293 = ((resolve_turn__k_292 == 0) ? resolve_turn__first_282 : _wsub(1, resolve_turn__first_282));
+                resolve_turn__act_294 = ((int32_t)(s->pending[_ix(resolve_turn__p_293, 2)]));
+                if ((!resolve_turn__over_291)) {
+                    if ((resolve_turn__act_294 >= 4)) {
+                        send_in__p_295 = resolve_turn__p_293;
+                        send_in__s_296 = _wsub(resolve_turn__act_294, 4);
+                        send_in__old_297 = s->active[_ix(send_in__p_295, 2)];
+                        if ((s->hp[_ix(send_in__p_295, 2) * 6 + _ix(send_in__old_297, 6)] > 0)) {
+                            int32_t _w30 = _wx(send_in__p_295, 2);
+                            int32_t _w31 = _wx(send_in__old_297, 6);
+                            if (_w30 >= 0 && _w31 >= 0) {
+                                s->speed[_w30 * 6 + _w31] = s->stats[_ix(send_in__p_295, 2) * 24 + _ix(send_in__old_297, 6) * 4 + 3];
                             }
                         }
-                        for (int32_t send_in__k_242 = 0, _end29 = 4; send_in__k_242 < _end29; send_in__k_242++) {
-                            int32_t _w30 = _wx(send_in__p_239, 2);
-                            if (_w30 >= 0) {
-                                s->mod[_w30 * 4 + send_in__k_242] = s->stats[_ix(send_in__p_239, 2) * 24 + _ix(send_in__s_240, 6) * 4 + send_in__k_242];
-                            }
+                        int32_t _w32 = _wx(send_in__p_295, 2);
+                        if (_w32 >= 0) {
+                            s->active[_w32] = ((int8_t)(send_in__s_296));
                         }
-                        if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_243 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_236)), 2));
-                            log_draw__v_244 = rand__v_243;
-                            int32_t _w31 = _wx(s->ndraws, 64);
-                            if (_w31 >= 0) {
-                                s->draws[_w31] = log_draw__v_244;
-                            }
-                            int32_t _w32 = _wx(s->ndraws, 64);
-                            if (_w32 >= 0) {
-                                s->draw_lo[_w32] = 0;
-                            }
-                            int32_t _w33 = _wx(s->ndraws, 64);
-                            if (_w33 >= 0) {
-                                s->draw_hi[_w33] = 2;
-                            }
-                            s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_245 = rand__v_243;
-                            tie_draw__v_246 = rand__result_245;
+                        int32_t _w33 = _wx(send_in__p_295, 2);
+                        int32_t _w34 = _wx(send_in__s_296, 6);
+                        if (_w33 >= 0 && _w34 >= 0) {
+                            s->seen[_w33 * 6 + _w34] = s->species[_ix(send_in__p_295, 2) * 6 + _ix(send_in__s_296, 6)];
                         }
-                        if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_247 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_236)), 2));
-                            log_draw__v_248 = rand__v_247;
-                            int32_t _w34 = _wx(s->ndraws, 64);
-                            if (_w34 >= 0) {
-                                s->draws[_w34] = log_draw__v_248;
-                            }
-                            int32_t _w35 = _wx(s->ndraws, 64);
-                            if (_w35 >= 0) {
-                                s->draw_lo[_w35] = 0;
-                            }
-                            int32_t _w36 = _wx(s->ndraws, 64);
+                        for (int32_t send_in__k_298 = 0, _end35 = 6; send_in__k_298 < _end35; send_in__k_298++) {
+                            int32_t _w36 = _wx(send_in__p_295, 2);
                             if (_w36 >= 0) {
-                                s->draw_hi[_w36] = 2;
+                                s->boosts[_w36 * 6 + send_in__k_298] = ((int8_t)(0));
+                            }
+                        }
+                        for (int32_t send_in__k_299 = 0, _end37 = 4; send_in__k_299 < _end37; send_in__k_299++) {
+                            int32_t _w38 = _wx(send_in__p_295, 2);
+                            if (_w38 >= 0) {
+                                s->mod[_w38 * 4 + send_in__k_299] = s->stats[_ix(send_in__p_295, 2) * 24 + _ix(send_in__s_296, 6) * 4 + send_in__k_299];
+                            }
+                        }
+                        if ((s->status[_ix(send_in__p_295, 2) * 6 + _ix(send_in__s_296, 6)] == 3)) {
+                            int32_t _w39 = _wx(send_in__p_295, 2);
+                            if (_w39 >= 0) {
+                                s->mod[_w39 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_295, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                            }
+                        }
+                        if ((s->status[_ix(send_in__p_295, 2) * 6 + _ix(send_in__s_296, 6)] == 1)) {
+                            int32_t _w40 = _wx(send_in__p_295, 2);
+                            if (_w40 >= 0) {
+                                s->mod[_w40 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_295, 2) * 4], 2))), ((int16_t)(1)))));
+                            }
+                        }
+                        int32_t _w41 = _wx(send_in__p_295, 2);
+                        int32_t _w42 = _wx(send_in__s_296, 6);
+                        if (_w41 >= 0 && _w42 >= 0) {
+                            s->speed[_w41 * 6 + _w42] = s->mod[_ix(send_in__p_295, 2) * 4 + 3];
+                        }
+                        if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                            rand__v_300 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 25), (uint32_t)resolve_turn__k_292)), 2));
+                            log_draw__v_301 = rand__v_300;
+                            int32_t _w43 = _wx(s->ndraws, 64);
+                            if (_w43 >= 0) {
+                                s->draws[_w43] = log_draw__v_301;
+                            }
+                            int32_t _w44 = _wx(s->ndraws, 64);
+                            if (_w44 >= 0) {
+                                s->draw_lo[_w44] = 0;
+                            }
+                            int32_t _w45 = _wx(s->ndraws, 64);
+                            if (_w45 >= 0) {
+                                s->draw_hi[_w45] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_249 = rand__v_247;
-                            tie_draw__v_250 = rand__result_249;
+                            rand__result_302 = rand__v_300;
+                            tie_draw__v_303 = rand__result_302;
+                        }
+                        if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                            rand__v_304 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 26), (uint32_t)resolve_turn__k_292)), 2));
+                            log_draw__v_305 = rand__v_304;
+                            int32_t _w46 = _wx(s->ndraws, 64);
+                            if (_w46 >= 0) {
+                                s->draws[_w46] = log_draw__v_305;
+                            }
+                            int32_t _w47 = _wx(s->ndraws, 64);
+                            if (_w47 >= 0) {
+                                s->draw_lo[_w47] = 0;
+                            }
+                            int32_t _w48 = _wx(s->ndraws, 64);
+                            if (_w48 >= 0) {
+                                s->draw_hi[_w48] = 2;
+                            }
+                            s->ndraws = _wadd(s->ndraws, 1);
+                            rand__result_306 = rand__v_304;
+                            tie_draw__v_307 = rand__result_306;
                         }
                     } else {
-                        use_move__p_253 = resolve_turn__p_237;
-                        use_move__m_254 = (({ int32_t _let37 = resolve_turn__p_237; int32_t has_pp__p_251 = _let37; ({ int32_t _lo38 = 0; bool _r40 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_252 = _lo38, _end39 = 4; has_pp__k_252 < _end39; has_pp__k_252++) if (((s->moves[_ix(has_pp__p_251, 2) * 24 + _ix(s->active[_ix(has_pp__p_251, 2)], 6) * 4 + has_pp__k_252] >= 0) && (s->pp[_ix(has_pp__p_251, 2) * 24 + _ix(s->active[_ix(has_pp__p_251, 2)], 6) * 4 + has_pp__k_252] > 0))) { _r40 = true; break; } _r40; }); }) ? resolve_turn__act_238 : (-1));
-                        use_move__q_255 = _wsub(1, use_move__p_253);
-                        use_move__a_256 = s->active[_ix(use_move__p_253, 2)];
-                        use_move__d_257 = s->active[_ix(use_move__q_255, 2)];
-                        use_move__mv_258 = ((use_move__m_254 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_253, 2) * 24 + _ix(use_move__a_256, 6) * 4 + _ix(use_move__m_254, 4)])));
-                        if ((use_move__m_254 >= 0)) {
-                            int32_t _w42 = _wx(use_move__p_253, 2);
-                            int32_t _w43 = _wx(use_move__a_256, 6);
-                            int32_t _w44 = _wx(use_move__m_254, 4);
-                            if (_w42 >= 0 && _w43 >= 0 && _w44 >= 0) {
-                                s->pp[_w42 * 24 + _w43 * 4 + _w44] = ((int8_t)(_wsub(s->pp[_ix(use_move__p_253, 2) * 24 + _ix(use_move__a_256, 6) * 4 + _ix(use_move__m_254, 4)], 1)));
+                        use_move__p_310 = resolve_turn__p_293;
+                        use_move__m_311 = (({ int32_t _let49 = resolve_turn__p_293; int32_t has_pp__p_308 = _let49; ({ int32_t _lo50 = 0; bool _r52 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_309 = _lo50, _end51 = 4; has_pp__k_309 < _end51; has_pp__k_309++) if (((s->moves[_ix(has_pp__p_308, 2) * 24 + _ix(s->active[_ix(has_pp__p_308, 2)], 6) * 4 + has_pp__k_309] >= 0) && (s->pp[_ix(has_pp__p_308, 2) * 24 + _ix(s->active[_ix(has_pp__p_308, 2)], 6) * 4 + has_pp__k_309] > 0))) { _r52 = true; break; } _r52; }); }) ? resolve_turn__act_294 : (-1));
+                        use_move__q_312 = _wsub(1, use_move__p_310);
+                        use_move__a_313 = s->active[_ix(use_move__p_310, 2)];
+                        use_move__d_314 = s->active[_ix(use_move__q_312, 2)];
+                        use_move__st_315 = s->status[_ix(use_move__p_310, 2) * 6 + _ix(use_move__a_313, 6)];
+                        use_move__can_316 = true;
+                        if ((use_move__st_315 == 2)) {
+                            use_move__can_316 = false;
+                        } else if ((use_move__st_315 == 5)) {
+                            int32_t _w54 = _wx(use_move__p_310, 2);
+                            int32_t _w55 = _wx(use_move__a_313, 6);
+                            if (_w54 >= 0 && _w55 >= 0) {
+                                s->sleep[_w54 * 6 + _w55] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_310, 2) * 6 + _ix(use_move__a_313, 6)], 1)));
                             }
-                            int32_t _w45 = _wx(use_move__p_253, 2);
-                            int32_t _w46 = _wx(use_move__a_256, 6);
-                            int32_t _w47 = _wx(use_move__m_254, 4);
-                            if (_w45 >= 0 && _w46 >= 0 && _w47 >= 0) {
-                                s->seen_moves[_w45 * 24 + _w46 * 4 + _w47] = ((int16_t)(use_move__mv_258));
+                            use_move__can_316 = false;
+                        } else if ((use_move__st_315 == 3)) {
+                            chance__v_317 = _roll(random_word(fold_in(fold_in(key, 27), (uint32_t)resolve_turn__k_292)), 256);
+                            log_draw__v_318 = chance__v_317;
+                            int32_t _w56 = _wx(s->ndraws, 64);
+                            if (_w56 >= 0) {
+                                s->draws[_w56] = log_draw__v_318;
                             }
+                            int32_t _w57 = _wx(s->ndraws, 64);
+                            if (_w57 >= 0) {
+                                s->draw_lo[_w57] = 0;
+                            }
+                            int32_t _w58 = _wx(s->ndraws, 64);
+                            if (_w58 >= 0) {
+                                s->draw_hi[_w58] = 256;
+                            }
+                            s->ndraws = _wadd(s->ndraws, 1);
+                            chance__result_319 = (chance__v_317 < 63);
+                            use_move__full_320 = chance__result_319;
+                            use_move__can_316 = (!use_move__full_320);
                         }
-                        use_move__sd_259 = s->species[_ix(use_move__q_255, 2) * 6 + _ix(use_move__d_257, 6)];
-                        use_move__immune_266 = ((({ int16_t _let48 = MOVES__type[_ix(use_move__mv_258, 165)]; int16_t effectiveness__mt_260 = _let48; ({ int16_t _let49 = SPECIES__type1[_ix(use_move__sd_259, 151)]; int16_t effectiveness__dt_261 = _let49; ({ int16_t _let50[15]; _let50[0] = TC__bug[_ix(effectiveness__mt_260, 15)]; _let50[1] = TC__fire[_ix(effectiveness__mt_260, 15)]; _let50[2] = TC__ghost[_ix(effectiveness__mt_260, 15)]; _let50[3] = TC__ice[_ix(effectiveness__mt_260, 15)]; _let50[4] = TC__poison[_ix(effectiveness__mt_260, 15)]; _let50[5] = TC__psychic[_ix(effectiveness__mt_260, 15)]; _let50[6] = TC__electric[_ix(effectiveness__mt_260, 15)]; _let50[7] = TC__grass[_ix(effectiveness__mt_260, 15)]; _let50[8] = TC__dragon[_ix(effectiveness__mt_260, 15)]; _let50[9] = TC__fighting[_ix(effectiveness__mt_260, 15)]; _let50[10] = TC__flying[_ix(effectiveness__mt_260, 15)]; _let50[11] = TC__ground[_ix(effectiveness__mt_260, 15)]; _let50[12] = TC__normal[_ix(effectiveness__mt_260, 15)]; _let50[13] = TC__rock[_ix(effectiveness__mt_260, 15)]; _let50[14] = TC__water[_ix(effectiveness__mt_260, 15)]; int16_t effectiveness__row_262[15]; memcpy(effectiveness__row_262, _let50, sizeof effectiveness__row_262); (((effectiveness__dt_261 < 0) || (effectiveness__mt_260 == 15)) ? ((int16_t)(10)) : effectiveness__row_262[_ix(effectiveness__dt_261, 15)]); }); }); }) == 0) || (({ int16_t _let51 = MOVES__type[_ix(use_move__mv_258, 165)]; int16_t effectiveness__mt_263 = _let51; ({ int16_t _let52 = SPECIES__type2[_ix(use_move__sd_259, 151)]; int16_t effectiveness__dt_264 = _let52; ({ int16_t _let53[15]; _let53[0] = TC__bug[_ix(effectiveness__mt_263, 15)]; _let53[1] = TC__fire[_ix(effectiveness__mt_263, 15)]; _let53[2] = TC__ghost[_ix(effectiveness__mt_263, 15)]; _let53[3] = TC__ice[_ix(effectiveness__mt_263, 15)]; _let53[4] = TC__poison[_ix(effectiveness__mt_263, 15)]; _let53[5] = TC__psychic[_ix(effectiveness__mt_263, 15)]; _let53[6] = TC__electric[_ix(effectiveness__mt_263, 15)]; _let53[7] = TC__grass[_ix(effectiveness__mt_263, 15)]; _let53[8] = TC__dragon[_ix(effectiveness__mt_263, 15)]; _let53[9] = TC__fighting[_ix(effectiveness__mt_263, 15)]; _let53[10] = TC__flying[_ix(effectiveness__mt_263, 15)]; _let53[11] = TC__ground[_ix(effectiveness__mt_263, 15)]; _let53[12] = TC__normal[_ix(effectiveness__mt_263, 15)]; _let53[13] = TC__rock[_ix(effectiveness__mt_263, 15)]; _let53[14] = TC__water[_ix(effectiveness__mt_263, 15)]; int16_t effectiveness__row_265[15]; memcpy(effectiveness__row_265, _let53, sizeof effectiveness__row_265); (((effectiveness__dt_264 < 0) || (effectiveness__mt_263 == 15)) ? ((int16_t)(10)) : effectiveness__row_265[_ix(effectiveness__dt_264, 15)]); }); }); }) == 0));
-                        if ((!use_move__immune_266)) {
-                            use_move__hit_267 = true;
-                            if ((!MOVES__always_hits[_ix(use_move__mv_258, 165)])) {
-                                use_move__acc_268 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move__mv_258, 165)])), 255), 100);
-                                use_move__acc_268 = _floordiv(_wmul(use_move__acc_268, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move__p_253, 2) * 6 + 4], 6))), 13)]), 100);
-                                use_move__acc_268 = _floordiv(_wmul(use_move__acc_268, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move__q_255, 2) * 6 + 5]))), 13)]), 100);
-                                chance__num_269 = _imin(_imax(use_move__acc_268, 1), 255);
-                                chance__v_270 = _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_236)), 256);
-                                log_draw__v_271 = chance__v_270;
-                                int32_t _w54 = _wx(s->ndraws, 64);
-                                if (_w54 >= 0) {
-                                    s->draws[_w54] = log_draw__v_271;
+                        if (use_move__can_316) {
+                            use_move_hit__p_321 = use_move__p_310;
+                            use_move_hit__m_322 = use_move__m_311;
+                            use_move_hit__q_323 = _wsub(1, use_move_hit__p_321);
+                            use_move_hit__a_324 = s->active[_ix(use_move_hit__p_321, 2)];
+                            use_move_hit__d_325 = s->active[_ix(use_move_hit__q_323, 2)];
+                            use_move_hit__mv_326 = ((use_move_hit__m_322 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move_hit__p_321, 2) * 24 + _ix(use_move_hit__a_324, 6) * 4 + _ix(use_move_hit__m_322, 4)])));
+                            if ((use_move_hit__m_322 >= 0)) {
+                                int32_t _w59 = _wx(use_move_hit__p_321, 2);
+                                int32_t _w60 = _wx(use_move_hit__a_324, 6);
+                                int32_t _w61 = _wx(use_move_hit__m_322, 4);
+                                if (_w59 >= 0 && _w60 >= 0 && _w61 >= 0) {
+                                    s->pp[_w59 * 24 + _w60 * 4 + _w61] = ((int8_t)(_wsub(s->pp[_ix(use_move_hit__p_321, 2) * 24 + _ix(use_move_hit__a_324, 6) * 4 + _ix(use_move_hit__m_322, 4)], 1)));
                                 }
-                                int32_t _w55 = _wx(s->ndraws, 64);
-                                if (_w55 >= 0) {
-                                    s->draw_lo[_w55] = 0;
+                                int32_t _w62 = _wx(use_move_hit__p_321, 2);
+                                int32_t _w63 = _wx(use_move_hit__a_324, 6);
+                                int32_t _w64 = _wx(use_move_hit__m_322, 4);
+                                if (_w62 >= 0 && _w63 >= 0 && _w64 >= 0) {
+                                    s->seen_moves[_w62 * 24 + _w63 * 4 + _w64] = ((int16_t)(use_move_hit__mv_326));
                                 }
-                                int32_t _w56 = _wx(s->ndraws, 64);
-                                if (_w56 >= 0) {
-                                    s->draw_hi[_w56] = 256;
-                                }
-                                s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_272 = (chance__v_270 < chance__num_269);
-                                use_move__hit_267 = chance__result_272;
                             }
-                            if ((use_move__hit_267 && (MOVES__power[_ix(use_move__mv_258, 165)] > 0))) {
-                                damage_of__p_273 = use_move__p_253;
-                                damage_of__mv_274 = use_move__mv_258;
-                                damage_of__q_275 = _wsub(1, damage_of__p_273);
-                                damage_of__a_276 = s->active[_ix(damage_of__p_273, 2)];
-                                damage_of__d_277 = s->active[_ix(damage_of__q_275, 2)];
-                                damage_of__sa_278 = s->species[_ix(damage_of__p_273, 2) * 6 + _ix(damage_of__a_276, 6)];
-                                damage_of__sd_279 = s->species[_ix(damage_of__q_275, 2) * 6 + _ix(damage_of__d_277, 6)];
-                                damage_of__c_280 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_278, 151)], 2))), 2))), ((int16_t)(255)))));
-                                damage_of__c_280 = ((MOVES__crit_ratio[_ix(damage_of__mv_274, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_280, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_280, 4))), ((int16_t)(255))))));
-                                chance__num_281 = damage_of__c_280;
-                                chance__v_282 = _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_236)), 256);
-                                log_draw__v_283 = chance__v_282;
-                                int32_t _w57 = _wx(s->ndraws, 64);
-                                if (_w57 >= 0) {
-                                    s->draws[_w57] = log_draw__v_283;
-                                }
-                                int32_t _w58 = _wx(s->ndraws, 64);
-                                if (_w58 >= 0) {
-                                    s->draw_lo[_w58] = 0;
-                                }
-                                int32_t _w59 = _wx(s->ndraws, 64);
-                                if (_w59 >= 0) {
-                                    s->draw_hi[_w59] = 256;
-                                }
-                                s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_284 = (chance__v_282 < chance__num_281);
-                                damage_of__crit_285 = chance__result_284;
-                                damage_of__special_286 = (MOVES__category[_ix(damage_of__mv_274, 165)] == 1);
-                                damage_of__si_287 = (damage_of__special_286 ? 2 : 0);
-                                damage_of__di_288 = (damage_of__special_286 ? 2 : 1);
-                                damage_of__at_289 = ((int32_t)((damage_of__crit_285 ? s->stats[_ix(damage_of__p_273, 2) * 24 + _ix(damage_of__a_276, 6) * 4 + _ix(damage_of__si_287, 4)] : s->mod[_ix(damage_of__p_273, 2) * 4 + _ix(damage_of__si_287, 4)])));
-                                damage_of__df_290 = ((int32_t)((damage_of__crit_285 ? s->stats[_ix(damage_of__q_275, 2) * 24 + _ix(damage_of__d_277, 6) * 4 + _ix(damage_of__di_288, 4)] : s->mod[_ix(damage_of__q_275, 2) * 4 + _ix(damage_of__di_288, 4)])));
-                                damage_of__lvl_291 = _wmul(((int32_t)(s->level[_ix(damage_of__p_273, 2) * 6 + _ix(damage_of__a_276, 6)])), (damage_of__crit_285 ? 2 : 1));
-                                if (((damage_of__at_289 >= 256) || (damage_of__df_290 >= 256))) {
-                                    damage_of__at_289 = _imax(_pymod(_floordiv(damage_of__at_289, 4), 256), 1);
-                                    damage_of__df_290 = _imax(_pymod(_floordiv(damage_of__df_290, 4), 256), 1);
-                                }
-                                damage_of__dmg_292 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_291, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_274, 165)]))), damage_of__at_289), damage_of__df_290);
-                                damage_of__dmg_292 = _wadd(_imin(_floordiv(damage_of__dmg_292, 50), 997), 2);
-                                damage_of__mt_293 = MOVES__type[_ix(damage_of__mv_274, 165)];
-                                if (((damage_of__mt_293 == SPECIES__type1[_ix(damage_of__sa_278, 151)]) || (damage_of__mt_293 == SPECIES__type2[_ix(damage_of__sa_278, 151)]))) {
-                                    damage_of__dmg_292 = _wadd(damage_of__dmg_292, _floordiv(damage_of__dmg_292, 2));
-                                }
-                                damage_of__e1_297 = ({ int16_t _let60 = damage_of__mt_293; int16_t effectiveness__mt_294 = _let60; ({ int16_t _let61 = SPECIES__type1[_ix(damage_of__sd_279, 151)]; int16_t effectiveness__dt_295 = _let61; ({ int16_t _let62[15]; _let62[0] = TC__bug[_ix(effectiveness__mt_294, 15)]; _let62[1] = TC__fire[_ix(effectiveness__mt_294, 15)]; _let62[2] = TC__ghost[_ix(effectiveness__mt_294, 15)]; _let62[3] = TC__ice[_ix(effectiveness__mt_294, 15)]; _let62[4] = TC__poison[_ix(effectiveness__mt_294, 15)]; _let62[5] = TC__psychic[_ix(effectiveness__mt_294, 15)]; _let62[6] = TC__electric[_ix(effectiveness__mt_294, 15)]; _let62[7] = TC__grass[_ix(effectiveness__mt_294, 15)]; _let62[8] = TC__dragon[_ix(effectiveness__mt_294, 15)]; _let62[9] = TC__fighting[_ix(effectiveness__mt_294, 15)]; _let62[10] = TC__flying[_ix(effectiveness__mt_294, 15)]; _let62[11] = TC__ground[_ix(effectiveness__mt_294, 15)]; _let62[12] = TC__normal[_ix(effectiveness__mt_294, 15)]; _let62[13] = TC__rock[_ix(effectiveness__mt_294, 15)]; _let62[14] = TC__water[_ix(effectiveness__mt_294, 15)]; int16_t effectiveness__row_296[15]; memcpy(effectiveness__row_296, _let62, sizeof effectiveness__row_296); (((effectiveness__dt_295 < 0) || (effectiveness__mt_294 == 15)) ? ((int16_t)(10)) : effectiveness__row_296[_ix(effectiveness__dt_295, 15)]); }); }); });
-                                if ((damage_of__e1_297 > 10)) {
-                                    damage_of__dmg_292 = _floordiv(_wmul(damage_of__dmg_292, 20), 10);
-                                }
-                                if ((damage_of__e1_297 < 10)) {
-                                    damage_of__dmg_292 = _floordiv(_wmul(damage_of__dmg_292, 5), 10);
-                                }
-                                damage_of__e2_301 = ({ int16_t _let63 = damage_of__mt_293; int16_t effectiveness__mt_298 = _let63; ({ int16_t _let64 = SPECIES__type2[_ix(damage_of__sd_279, 151)]; int16_t effectiveness__dt_299 = _let64; ({ int16_t _let65[15]; _let65[0] = TC__bug[_ix(effectiveness__mt_298, 15)]; _let65[1] = TC__fire[_ix(effectiveness__mt_298, 15)]; _let65[2] = TC__ghost[_ix(effectiveness__mt_298, 15)]; _let65[3] = TC__ice[_ix(effectiveness__mt_298, 15)]; _let65[4] = TC__poison[_ix(effectiveness__mt_298, 15)]; _let65[5] = TC__psychic[_ix(effectiveness__mt_298, 15)]; _let65[6] = TC__electric[_ix(effectiveness__mt_298, 15)]; _let65[7] = TC__grass[_ix(effectiveness__mt_298, 15)]; _let65[8] = TC__dragon[_ix(effectiveness__mt_298, 15)]; _let65[9] = TC__fighting[_ix(effectiveness__mt_298, 15)]; _let65[10] = TC__flying[_ix(effectiveness__mt_298, 15)]; _let65[11] = TC__ground[_ix(effectiveness__mt_298, 15)]; _let65[12] = TC__normal[_ix(effectiveness__mt_298, 15)]; _let65[13] = TC__rock[_ix(effectiveness__mt_298, 15)]; _let65[14] = TC__water[_ix(effectiveness__mt_298, 15)]; int16_t effectiveness__row_300[15]; memcpy(effectiveness__row_300, _let65, sizeof effectiveness__row_300); (((effectiveness__dt_299 < 0) || (effectiveness__mt_298 == 15)) ? ((int16_t)(10)) : effectiveness__row_300[_ix(effectiveness__dt_299, 15)]); }); }); });
-                                if ((damage_of__e2_301 > 10)) {
-                                    damage_of__dmg_292 = _floordiv(_wmul(damage_of__dmg_292, 20), 10);
-                                }
-                                if ((damage_of__e2_301 < 10)) {
-                                    damage_of__dmg_292 = _floordiv(_wmul(damage_of__dmg_292, 5), 10);
-                                }
-                                if ((damage_of__dmg_292 > 1)) {
-                                    rand__v_302 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 25), (uint32_t)resolve_turn__k_236)), 39));
-                                    log_draw__v_303 = rand__v_302;
-                                    int32_t _w66 = _wx(s->ndraws, 64);
-                                    if (_w66 >= 0) {
-                                        s->draws[_w66] = log_draw__v_303;
+                            use_move_hit__sd_327 = s->species[_ix(use_move_hit__q_323, 2) * 6 + _ix(use_move_hit__d_325, 6)];
+                            use_move_hit__immune_334 = (MOVES__type_immunity[_ix(use_move_hit__mv_326, 165)] && ((({ int16_t _let65 = MOVES__type[_ix(use_move_hit__mv_326, 165)]; int16_t effectiveness__mt_328 = _let65; ({ int16_t _let66 = SPECIES__type1[_ix(use_move_hit__sd_327, 151)]; int16_t effectiveness__dt_329 = _let66; ({ int16_t _let67[15]; _let67[0] = TC__bug[_ix(effectiveness__mt_328, 15)]; _let67[1] = TC__fire[_ix(effectiveness__mt_328, 15)]; _let67[2] = TC__ghost[_ix(effectiveness__mt_328, 15)]; _let67[3] = TC__ice[_ix(effectiveness__mt_328, 15)]; _let67[4] = TC__poison[_ix(effectiveness__mt_328, 15)]; _let67[5] = TC__psychic[_ix(effectiveness__mt_328, 15)]; _let67[6] = TC__electric[_ix(effectiveness__mt_328, 15)]; _let67[7] = TC__grass[_ix(effectiveness__mt_328, 15)]; _let67[8] = TC__dragon[_ix(effectiveness__mt_328, 15)]; _let67[9] = TC__fighting[_ix(effectiveness__mt_328, 15)]; _let67[10] = TC__flying[_ix(effectiveness__mt_328, 15)]; _let67[11] = TC__ground[_ix(effectiveness__mt_328, 15)]; _let67[12] = TC__normal[_ix(effectiveness__mt_328, 15)]; _let67[13] = TC__rock[_ix(effectiveness__mt_328, 15)]; _let67[14] = TC__water[_ix(effectiveness__mt_328, 15)]; int16_t effectiveness__row_330[15]; memcpy(effectiveness__row_330, _let67, sizeof effectiveness__row_330); (((effectiveness__dt_329 < 0) || (effectiveness__mt_328 == 15)) ? ((int16_t)(10)) : effectiveness__row_330[_ix(effectiveness__dt_329, 15)]); }); }); }) == 0) || (({ int16_t _let68 = MOVES__type[_ix(use_move_hit__mv_326, 165)]; int16_t effectiveness__mt_331 = _let68; ({ int16_t _let69 = SPECIES__type2[_ix(use_move_hit__sd_327, 151)]; int16_t effectiveness__dt_332 = _let69; ({ int16_t _let70[15]; _let70[0] = TC__bug[_ix(effectiveness__mt_331, 15)]; _let70[1] = TC__fire[_ix(effectiveness__mt_331, 15)]; _let70[2] = TC__ghost[_ix(effectiveness__mt_331, 15)]; _let70[3] = TC__ice[_ix(effectiveness__mt_331, 15)]; _let70[4] = TC__poison[_ix(effectiveness__mt_331, 15)]; _let70[5] = TC__psychic[_ix(effectiveness__mt_331, 15)]; _let70[6] = TC__electric[_ix(effectiveness__mt_331, 15)]; _let70[7] = TC__grass[_ix(effectiveness__mt_331, 15)]; _let70[8] = TC__dragon[_ix(effectiveness__mt_331, 15)]; _let70[9] = TC__fighting[_ix(effectiveness__mt_331, 15)]; _let70[10] = TC__flying[_ix(effectiveness__mt_331, 15)]; _let70[11] = TC__ground[_ix(effectiveness__mt_331, 15)]; _let70[12] = TC__normal[_ix(effectiveness__mt_331, 15)]; _let70[13] = TC__rock[_ix(effectiveness__mt_331, 15)]; _let70[14] = TC__water[_ix(effectiveness__mt_331, 15)]; int16_t effectiveness__row_333[15]; memcpy(effectiveness__row_333, _let70, sizeof effectiveness__row_333); (((effectiveness__dt_332 < 0) || (effectiveness__mt_331 == 15)) ? ((int16_t)(10)) : effectiveness__row_333[_ix(effectiveness__dt_332, 15)]); }); }); }) == 0)));
+                            if ((!use_move_hit__immune_334)) {
+                                use_move_hit__hit_335 = true;
+                                if ((!MOVES__always_hits[_ix(use_move_hit__mv_326, 165)])) {
+                                    use_move_hit__acc_336 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_326, 165)])), 255), 100);
+                                    use_move_hit__acc_336 = _floordiv(_wmul(use_move_hit__acc_336, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_321, 2) * 6 + 4], 6))), 13)]), 100);
+                                    use_move_hit__acc_336 = _floordiv(_wmul(use_move_hit__acc_336, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_323, 2) * 6 + 5]))), 13)]), 100);
+                                    chance__num_337 = _imin(_imax(use_move_hit__acc_336, 1), 255);
+                                    chance__v_338 = _roll(random_word(fold_in(fold_in(key, 28), (uint32_t)resolve_turn__k_292)), 256);
+                                    log_draw__v_339 = chance__v_338;
+                                    int32_t _w71 = _wx(s->ndraws, 64);
+                                    if (_w71 >= 0) {
+                                        s->draws[_w71] = log_draw__v_339;
                                     }
-                                    int32_t _w67 = _wx(s->ndraws, 64);
-                                    if (_w67 >= 0) {
-                                        s->draw_lo[_w67] = 217;
+                                    int32_t _w72 = _wx(s->ndraws, 64);
+                                    if (_w72 >= 0) {
+                                        s->draw_lo[_w72] = 0;
                                     }
-                                    int32_t _w68 = _wx(s->ndraws, 64);
-                                    if (_w68 >= 0) {
-                                        s->draw_hi[_w68] = 256;
+                                    int32_t _w73 = _wx(s->ndraws, 64);
+                                    if (_w73 >= 0) {
+                                        s->draw_hi[_w73] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    rand__result_304 = rand__v_302;
-                                    damage_of__r_305 = rand__result_304;
-                                    damage_of__dmg_292 = _floordiv(_wmul(damage_of__dmg_292, damage_of__r_305), 255);
+                                    chance__result_340 = (chance__v_338 < chance__num_337);
+                                    use_move_hit__hit_335 = chance__result_340;
                                 }
-                                damage_of__result_306 = damage_of__dmg_292;
-                                use_move__dmg_307 = damage_of__result_306;
-                                use_move__dmg_307 = _imin(use_move__dmg_307, ((int32_t)(s->hp[_ix(use_move__q_255, 2) * 6 + _ix(use_move__d_257, 6)])));
-                                if ((use_move__dmg_307 > 0)) {
-                                    int32_t _w69 = _wx(use_move__q_255, 2);
-                                    int32_t _w70 = _wx(use_move__d_257, 6);
-                                    if (_w69 >= 0 && _w70 >= 0) {
-                                        s->hp[_w69 * 6 + _w70] = ((int16_t)(_wsub(s->hp[_ix(use_move__q_255, 2) * 6 + _ix(use_move__d_257, 6)], use_move__dmg_307)));
+                                if (((use_move_hit__hit_335 && (MOVES__power[_ix(use_move_hit__mv_326, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_326, 165)] >= 0))) {
+                                    set_status__q_341 = use_move_hit__q_323;
+                                    set_status__st_342 = MOVES__status[_ix(use_move_hit__mv_326, 165)];
+                                    set_status__d_343 = s->active[_ix(set_status__q_341, 2)];
+                                    set_status__sd_344 = s->species[_ix(set_status__q_341, 2) * 6 + _ix(set_status__d_343, 6)];
+                                    set_status__poison_345 = ((set_status__st_342 == 4) || (set_status__st_342 == 6));
+                                    set_status__blocked_346 = (set_status__poison_345 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_344, 151)]] || ((SPECIES__type2[_ix(set_status__sd_344, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_344, 151)], 15)])));
+                                    if ((((s->status[_ix(set_status__q_341, 2) * 6 + _ix(set_status__d_343, 6)] == 0) && (s->hp[_ix(set_status__q_341, 2) * 6 + _ix(set_status__d_343, 6)] > 0)) && (!set_status__blocked_346))) {
+                                        int32_t _w74 = _wx(set_status__q_341, 2);
+                                        int32_t _w75 = _wx(set_status__d_343, 6);
+                                        if (_w74 >= 0 && _w75 >= 0) {
+                                            s->status[_w74 * 6 + _w75] = ((int8_t)(set_status__st_342));
+                                        }
+                                        if ((set_status__st_342 == 5)) {
+                                            rand__v_347 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 29), (uint32_t)resolve_turn__k_292)), 7));
+                                            log_draw__v_348 = rand__v_347;
+                                            int32_t _w76 = _wx(s->ndraws, 64);
+                                            if (_w76 >= 0) {
+                                                s->draws[_w76] = log_draw__v_348;
+                                            }
+                                            int32_t _w77 = _wx(s->ndraws, 64);
+                                            if (_w77 >= 0) {
+                                                s->draw_lo[_w77] = 1;
+                                            }
+                                            int32_t _w78 = _wx(s->ndraws, 64);
+                                            if (_w78 >= 0) {
+                                                s->draw_hi[_w78] = 8;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_349 = rand__v_347;
+                                            int32_t _w79 = _wx(set_status__q_341, 2);
+                                            int32_t _w80 = _wx(set_status__d_343, 6);
+                                            if (_w79 >= 0 && _w80 >= 0) {
+                                                s->sleep[_w79 * 6 + _w80] = ((int8_t)(rand__result_349));
+                                            }
+                                        }
+                                        if ((set_status__st_342 == 3)) {
+                                            int32_t _w81 = _wx(set_status__q_341, 2);
+                                            if (_w81 >= 0) {
+                                                s->mod[_w81 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_341, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                            }
+                                        }
+                                        if ((set_status__st_342 == 1)) {
+                                            int32_t _w82 = _wx(set_status__q_341, 2);
+                                            if (_w82 >= 0) {
+                                                s->mod[_w82 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_341, 2) * 4], 2))), ((int16_t)(1)))));
+                                            }
+                                        }
                                     }
-                                    if ((MOVES__recoil_num[_ix(use_move__mv_258, 165)] > 0)) {
-                                        use_move__rec_308 = _imax(_floordiv(_wmul(use_move__dmg_307, MOVES__recoil_num[_ix(use_move__mv_258, 165)]), MOVES__recoil_den[_ix(use_move__mv_258, 165)]), 1);
-                                        int32_t _w71 = _wx(use_move__p_253, 2);
-                                        int32_t _w72 = _wx(use_move__a_256, 6);
-                                        if (_w71 >= 0 && _w72 >= 0) {
-                                            s->hp[_w71 * 6 + _w72] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move__p_253, 2) * 6 + _ix(use_move__a_256, 6)], use_move__rec_308), 0)));
+                                }
+                                if ((use_move_hit__hit_335 && (MOVES__power[_ix(use_move_hit__mv_326, 165)] > 0))) {
+                                    damage_of__p_350 = use_move_hit__p_321;
+                                    damage_of__mv_351 = use_move_hit__mv_326;
+                                    damage_of__q_352 = _wsub(1, damage_of__p_350);
+                                    damage_of__a_353 = s->active[_ix(damage_of__p_350, 2)];
+                                    damage_of__d_354 = s->active[_ix(damage_of__q_352, 2)];
+                                    damage_of__sa_355 = s->species[_ix(damage_of__p_350, 2) * 6 + _ix(damage_of__a_353, 6)];
+                                    damage_of__sd_356 = s->species[_ix(damage_of__q_352, 2) * 6 + _ix(damage_of__d_354, 6)];
+                                    damage_of__c_357 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_355, 151)], 2))), 2))), ((int16_t)(255)))));
+                                    damage_of__c_357 = ((MOVES__crit_ratio[_ix(damage_of__mv_351, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_357, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_357, 4))), ((int16_t)(255))))));
+                                    chance__num_358 = damage_of__c_357;
+                                    chance__v_359 = _roll(random_word(fold_in(fold_in(key, 30), (uint32_t)resolve_turn__k_292)), 256);
+                                    log_draw__v_360 = chance__v_359;
+                                    int32_t _w83 = _wx(s->ndraws, 64);
+                                    if (_w83 >= 0) {
+                                        s->draws[_w83] = log_draw__v_360;
+                                    }
+                                    int32_t _w84 = _wx(s->ndraws, 64);
+                                    if (_w84 >= 0) {
+                                        s->draw_lo[_w84] = 0;
+                                    }
+                                    int32_t _w85 = _wx(s->ndraws, 64);
+                                    if (_w85 >= 0) {
+                                        s->draw_hi[_w85] = 256;
+                                    }
+                                    s->ndraws = _wadd(s->ndraws, 1);
+                                    chance__result_361 = (chance__v_359 < chance__num_358);
+                                    damage_of__crit_362 = chance__result_361;
+                                    damage_of__special_363 = (MOVES__category[_ix(damage_of__mv_351, 165)] == 1);
+                                    damage_of__si_364 = (damage_of__special_363 ? 2 : 0);
+                                    damage_of__di_365 = (damage_of__special_363 ? 2 : 1);
+                                    damage_of__at_366 = ((int32_t)((damage_of__crit_362 ? s->stats[_ix(damage_of__p_350, 2) * 24 + _ix(damage_of__a_353, 6) * 4 + _ix(damage_of__si_364, 4)] : s->mod[_ix(damage_of__p_350, 2) * 4 + _ix(damage_of__si_364, 4)])));
+                                    damage_of__df_367 = ((int32_t)((damage_of__crit_362 ? s->stats[_ix(damage_of__q_352, 2) * 24 + _ix(damage_of__d_354, 6) * 4 + _ix(damage_of__di_365, 4)] : s->mod[_ix(damage_of__q_352, 2) * 4 + _ix(damage_of__di_365, 4)])));
+                                    damage_of__lvl_368 = _wmul(((int32_t)(s->level[_ix(damage_of__p_350, 2) * 6 + _ix(damage_of__a_353, 6)])), (damage_of__crit_362 ? 2 : 1));
+                                    if (((damage_of__at_366 >= 256) || (damage_of__df_367 >= 256))) {
+                                        damage_of__at_366 = _imax(_pymod(_floordiv(damage_of__at_366, 4), 256), 1);
+                                        damage_of__df_367 = _imax(_pymod(_floordiv(damage_of__df_367, 4), 256), 1);
+                                    }
+                                    damage_of__dmg_369 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_368, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_351, 165)]))), damage_of__at_366), damage_of__df_367);
+                                    damage_of__dmg_369 = _wadd(_imin(_floordiv(damage_of__dmg_369, 50), 997), 2);
+                                    damage_of__mt_370 = MOVES__type[_ix(damage_of__mv_351, 165)];
+                                    if (((damage_of__mt_370 == SPECIES__type1[_ix(damage_of__sa_355, 151)]) || (damage_of__mt_370 == SPECIES__type2[_ix(damage_of__sa_355, 151)]))) {
+                                        damage_of__dmg_369 = _wadd(damage_of__dmg_369, _floordiv(damage_of__dmg_369, 2));
+                                    }
+                                    damage_of__e1_374 = ({ int16_t _let86 = damage_of__mt_370; int16_t effectiveness__mt_371 = _let86; ({ int16_t _let87 = SPECIES__type1[_ix(damage_of__sd_356, 151)]; int16_t effectiveness__dt_372 = _let87; ({ int16_t _let88[15]; _let88[0] = TC__bug[_ix(effectiveness__mt_371, 15)]; _let88[1] = TC__fire[_ix(effectiveness__mt_371, 15)]; _let88[2] = TC__ghost[_ix(effectiveness__mt_371, 15)]; _let88[3] = TC__ice[_ix(effectiveness__mt_371, 15)]; _let88[4] = TC__poison[_ix(effectiveness__mt_371, 15)]; _let88[5] = TC__psychic[_ix(effectiveness__mt_371, 15)]; _let88[6] = TC__electric[_ix(effectiveness__mt_371, 15)]; _let88[7] = TC__grass[_ix(effectiveness__mt_371, 15)]; _let88[8] = TC__dragon[_ix(effectiveness__mt_371, 15)]; _let88[9] = TC__fighting[_ix(effectiveness__mt_371, 15)]; _let88[10] = TC__flying[_ix(effectiveness__mt_371, 15)]; _let88[11] = TC__ground[_ix(effectiveness__mt_371, 15)]; _let88[12] = TC__normal[_ix(effectiveness__mt_371, 15)]; _let88[13] = TC__rock[_ix(effectiveness__mt_371, 15)]; _let88[14] = TC__water[_ix(effectiveness__mt_371, 15)]; int16_t effectiveness__row_373[15]; memcpy(effectiveness__row_373, _let88, sizeof effectiveness__row_373); (((effectiveness__dt_372 < 0) || (effectiveness__mt_371 == 15)) ? ((int16_t)(10)) : effectiveness__row_373[_ix(effectiveness__dt_372, 15)]); }); }); });
+                                    if ((damage_of__e1_374 > 10)) {
+                                        damage_of__dmg_369 = _floordiv(_wmul(damage_of__dmg_369, 20), 10);
+                                    }
+                                    if ((damage_of__e1_374 < 10)) {
+                                        damage_of__dmg_369 = _floordiv(_wmul(damage_of__dmg_369, 5), 10);
+                                    }
+                                    damage_of__e2_378 = ({ int16_t _let89 = damage_of__mt_370; int16_t effectiveness__mt_375 = _let89; ({ int16_t _let90 = SPECIES__type2[_ix(damage_of__sd_356, 151)]; int16_t effectiveness__dt_376 = _let90; ({ int16_t _let91[15]; _let91[0] = TC__bug[_ix(effectiveness__mt_375, 15)]; _let91[1] = TC__fire[_ix(effectiveness__mt_375, 15)]; _let91[2] = TC__ghost[_ix(effectiveness__mt_375, 15)]; _let91[3] = TC__ice[_ix(effectiveness__mt_375, 15)]; _let91[4] = TC__poison[_ix(effectiveness__mt_375, 15)]; _let91[5] = TC__psychic[_ix(effectiveness__mt_375, 15)]; _let91[6] = TC__electric[_ix(effectiveness__mt_375, 15)]; _let91[7] = TC__grass[_ix(effectiveness__mt_375, 15)]; _let91[8] = TC__dragon[_ix(effectiveness__mt_375, 15)]; _let91[9] = TC__fighting[_ix(effectiveness__mt_375, 15)]; _let91[10] = TC__flying[_ix(effectiveness__mt_375, 15)]; _let91[11] = TC__ground[_ix(effectiveness__mt_375, 15)]; _let91[12] = TC__normal[_ix(effectiveness__mt_375, 15)]; _let91[13] = TC__rock[_ix(effectiveness__mt_375, 15)]; _let91[14] = TC__water[_ix(effectiveness__mt_375, 15)]; int16_t effectiveness__row_377[15]; memcpy(effectiveness__row_377, _let91, sizeof effectiveness__row_377); (((effectiveness__dt_376 < 0) || (effectiveness__mt_375 == 15)) ? ((int16_t)(10)) : effectiveness__row_377[_ix(effectiveness__dt_376, 15)]); }); }); });
+                                    if ((damage_of__e2_378 > 10)) {
+                                        damage_of__dmg_369 = _floordiv(_wmul(damage_of__dmg_369, 20), 10);
+                                    }
+                                    if ((damage_of__e2_378 < 10)) {
+                                        damage_of__dmg_369 = _floordiv(_wmul(damage_of__dmg_369, 5), 10);
+                                    }
+                                    if ((damage_of__dmg_369 > 1)) {
+                                        rand__v_379 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 31), (uint32_t)resolve_turn__k_292)), 39));
+                                        log_draw__v_380 = rand__v_379;
+                                        int32_t _w92 = _wx(s->ndraws, 64);
+                                        if (_w92 >= 0) {
+                                            s->draws[_w92] = log_draw__v_380;
+                                        }
+                                        int32_t _w93 = _wx(s->ndraws, 64);
+                                        if (_w93 >= 0) {
+                                            s->draw_lo[_w93] = 217;
+                                        }
+                                        int32_t _w94 = _wx(s->ndraws, 64);
+                                        if (_w94 >= 0) {
+                                            s->draw_hi[_w94] = 256;
+                                        }
+                                        s->ndraws = _wadd(s->ndraws, 1);
+                                        rand__result_381 = rand__v_379;
+                                        damage_of__r_382 = rand__result_381;
+                                        damage_of__dmg_369 = _floordiv(_wmul(damage_of__dmg_369, damage_of__r_382), 255);
+                                    }
+                                    damage_of__result_383 = damage_of__dmg_369;
+                                    use_move_hit__dmg_384 = damage_of__result_383;
+                                    use_move_hit__dmg_384 = _imin(use_move_hit__dmg_384, ((int32_t)(s->hp[_ix(use_move_hit__q_323, 2) * 6 + _ix(use_move_hit__d_325, 6)])));
+                                    if ((use_move_hit__dmg_384 > 0)) {
+                                        int32_t _w95 = _wx(use_move_hit__q_323, 2);
+                                        int32_t _w96 = _wx(use_move_hit__d_325, 6);
+                                        if (_w95 >= 0 && _w96 >= 0) {
+                                            s->hp[_w95 * 6 + _w96] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_323, 2) * 6 + _ix(use_move_hit__d_325, 6)], use_move_hit__dmg_384)));
+                                        }
+                                        if ((MOVES__recoil_num[_ix(use_move_hit__mv_326, 165)] > 0)) {
+                                            use_move_hit__rec_385 = _imax(_floordiv(_wmul(use_move_hit__dmg_384, MOVES__recoil_num[_ix(use_move_hit__mv_326, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_326, 165)]), 1);
+                                            int32_t _w97 = _wx(use_move_hit__p_321, 2);
+                                            int32_t _w98 = _wx(use_move_hit__a_324, 6);
+                                            if (_w97 >= 0 && _w98 >= 0) {
+                                                s->hp[_w97 * 6 + _w98] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_321, 2) * 6 + _ix(use_move_hit__a_324, 6)], use_move_hit__rec_385), 0)));
+                                            }
+                                        }
+                                    }
+                                    use_move_hit__sec_386 = MOVES__sec_status[_ix(use_move_hit__mv_326, 165)];
+                                    if (((use_move_hit__sec_386 >= 0) && (s->hp[_ix(use_move_hit__q_323, 2) * 6 + _ix(use_move_hit__d_325, 6)] > 0))) {
+                                        use_move_hit__same_type_390 = (({ int32_t _let99 = use_move_hit__q_323; int32_t has_type__p_387 = _let99; ({ int16_t _let100 = MOVES__type[_ix(use_move_hit__mv_326, 165)]; int16_t has_type__t_388 = _let100; ({ int16_t _let101 = s->species[_ix(has_type__p_387, 2) * 6 + _ix(s->active[_ix(has_type__p_387, 2)], 6)]; int16_t has_type__sp_389 = _let101; ((has_type__t_388 == SPECIES__type1[_ix(has_type__sp_389, 151)]) || (has_type__t_388 == SPECIES__type2[_ix(has_type__sp_389, 151)])); }); }); }) && (use_move_hit__sec_386 != 4));
+                                        if ((!use_move_hit__same_type_390)) {
+                                            chance__num_391 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_326, 165)])), 256), 99), 100);
+                                            chance__v_392 = _roll(random_word(fold_in(fold_in(key, 32), (uint32_t)resolve_turn__k_292)), 256);
+                                            log_draw__v_393 = chance__v_392;
+                                            int32_t _w102 = _wx(s->ndraws, 64);
+                                            if (_w102 >= 0) {
+                                                s->draws[_w102] = log_draw__v_393;
+                                            }
+                                            int32_t _w103 = _wx(s->ndraws, 64);
+                                            if (_w103 >= 0) {
+                                                s->draw_lo[_w103] = 0;
+                                            }
+                                            int32_t _w104 = _wx(s->ndraws, 64);
+                                            if (_w104 >= 0) {
+                                                s->draw_hi[_w104] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_394 = (chance__v_392 < chance__num_391);
+                                            use_move_hit__lands_395 = chance__result_394;
+                                            if (use_move_hit__lands_395) {
+                                                set_status__q_396 = use_move_hit__q_323;
+                                                set_status__st_397 = use_move_hit__sec_386;
+                                                set_status__d_398 = s->active[_ix(set_status__q_396, 2)];
+                                                set_status__sd_399 = s->species[_ix(set_status__q_396, 2) * 6 + _ix(set_status__d_398, 6)];
+                                                set_status__poison_400 = ((set_status__st_397 == 4) || (set_status__st_397 == 6));
+                                                set_status__blocked_401 = (set_status__poison_400 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_399, 151)]] || ((SPECIES__type2[_ix(set_status__sd_399, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_399, 151)], 15)])));
+                                                if ((((s->status[_ix(set_status__q_396, 2) * 6 + _ix(set_status__d_398, 6)] == 0) && (s->hp[_ix(set_status__q_396, 2) * 6 + _ix(set_status__d_398, 6)] > 0)) && (!set_status__blocked_401))) {
+                                                    int32_t _w105 = _wx(set_status__q_396, 2);
+                                                    int32_t _w106 = _wx(set_status__d_398, 6);
+                                                    if (_w105 >= 0 && _w106 >= 0) {
+                                                        s->status[_w105 * 6 + _w106] = ((int8_t)(set_status__st_397));
+                                                    }
+                                                    if ((set_status__st_397 == 5)) {
+                                                        rand__v_402 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 33), (uint32_t)resolve_turn__k_292)), 7));
+                                                        log_draw__v_403 = rand__v_402;
+                                                        int32_t _w107 = _wx(s->ndraws, 64);
+                                                        if (_w107 >= 0) {
+                                                            s->draws[_w107] = log_draw__v_403;
+                                                        }
+                                                        int32_t _w108 = _wx(s->ndraws, 64);
+                                                        if (_w108 >= 0) {
+                                                            s->draw_lo[_w108] = 1;
+                                                        }
+                                                        int32_t _w109 = _wx(s->ndraws, 64);
+                                                        if (_w109 >= 0) {
+                                                            s->draw_hi[_w109] = 8;
+                                                        }
+                                                        s->ndraws = _wadd(s->ndraws, 1);
+                                                        rand__result_404 = rand__v_402;
+                                                        int32_t _w110 = _wx(set_status__q_396, 2);
+                                                        int32_t _w111 = _wx(set_status__d_398, 6);
+                                                        if (_w110 >= 0 && _w111 >= 0) {
+                                                            s->sleep[_w110 * 6 + _w111] = ((int8_t)(rand__result_404));
+                                                        }
+                                                    }
+                                                    if ((set_status__st_397 == 3)) {
+                                                        int32_t _w112 = _wx(set_status__q_396, 2);
+                                                        if (_w112 >= 0) {
+                                                            s->mod[_w112 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_396, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        }
+                                                    }
+                                                    if ((set_status__st_397 == 1)) {
+                                                        int32_t _w113 = _wx(set_status__q_396, 2);
+                                                        if (_w113 >= 0) {
+                                                            s->mod[_w113 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_396, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if (((use_move_hit__sec_386 == 1) && (s->status[_ix(use_move_hit__q_323, 2) * 6 + _ix(use_move_hit__d_325, 6)] == 2))) {
+                                        int32_t _w114 = _wx(use_move_hit__q_323, 2);
+                                        int32_t _w115 = _wx(use_move_hit__d_325, 6);
+                                        if (_w114 >= 0 && _w115 >= 0) {
+                                            s->status[_w114 * 6 + _w115] = ((int8_t)(0));
                                         }
                                     }
                                 }
                             }
                         }
+                        if ((((!use_move__can_316) || (s->hp[_ix(use_move__q_312, 2) * 6 + _ix(use_move__d_314, 6)] > 0)) && (s->hp[_ix(use_move__p_310, 2) * 6 + _ix(use_move__a_313, 6)] > 0))) {
+                            if (((s->status[_ix(use_move__p_310, 2) * 6 + _ix(use_move__a_313, 6)] == 5) && (s->sleep[_ix(use_move__p_310, 2) * 6 + _ix(use_move__a_313, 6)] <= 0))) {
+                                int32_t _w116 = _wx(use_move__p_310, 2);
+                                int32_t _w117 = _wx(use_move__a_313, 6);
+                                if (_w116 >= 0 && _w117 >= 0) {
+                                    s->status[_w116 * 6 + _w117] = ((int8_t)(0));
+                                }
+                            }
+                            if (((s->status[_ix(use_move__p_310, 2) * 6 + _ix(use_move__a_313, 6)] == 4) || (s->status[_ix(use_move__p_310, 2) * 6 + _ix(use_move__a_313, 6)] == 1))) {
+                                int32_t _w118 = _wx(use_move__p_310, 2);
+                                int32_t _w119 = _wx(use_move__a_313, 6);
+                                if (_w118 >= 0 && _w119 >= 0) {
+                                    s->hp[_w118 * 6 + _w119] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_310, 2) * 6 + _ix(use_move__a_313, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_310, 2) * 6 + _ix(use_move__a_313, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                                }
+                            }
+                        }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_235 = true;
-                            after_faint__left0_310 = ({ int32_t _lo73 = 0; int32_t _r75 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_309 = _lo73, _end74 = 6; after_faint__i_309 < _end74; after_faint__i_309++) _r75 += ((s->hp[after_faint__i_309] > 0)) ? 1 : 0; _r75; });
-                            after_faint__left1_312 = ({ int32_t _lo77 = 0; int32_t _r79 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_311 = _lo77, _end78 = 6; after_faint__i_311 < _end78; after_faint__i_311++) _r79 += ((s->hp[1 * 6 + after_faint__i_311] > 0)) ? 1 : 0; _r79; });
-                            if (((after_faint__left0_310 == 0) && (after_faint__left1_312 == 0))) {
+                            resolve_turn__over_291 = true;
+                            after_faint__left0_406 = ({ int32_t _lo120 = 0; int32_t _r122 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_405 = _lo120, _end121 = 6; after_faint__i_405 < _end121; after_faint__i_405++) _r122 += ((s->hp[after_faint__i_405] > 0)) ? 1 : 0; _r122; });
+                            after_faint__left1_408 = ({ int32_t _lo124 = 0; int32_t _r126 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_407 = _lo124, _end125 = 6; after_faint__i_407 < _end125; after_faint__i_407++) _r126 += ((s->hp[1 * 6 + after_faint__i_407] > 0)) ? 1 : 0; _r126; });
+                            if (((after_faint__left0_406 == 0) && (after_faint__left1_408 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_310 == 0)) {
+                            } else if ((after_faint__left0_406 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_312 == 0)) {
+                            } else if ((after_faint__left1_408 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -1587,115 +2114,140 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_313 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 26), (uint32_t)resolve_turn__k_236)), 2));
-                            log_draw__v_314 = rand__v_313;
-                            int32_t _w81 = _wx(s->ndraws, 64);
-                            if (_w81 >= 0) {
-                                s->draws[_w81] = log_draw__v_314;
+                            rand__v_409 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_292)), 2));
+                            log_draw__v_410 = rand__v_409;
+                            int32_t _w128 = _wx(s->ndraws, 64);
+                            if (_w128 >= 0) {
+                                s->draws[_w128] = log_draw__v_410;
                             }
-                            int32_t _w82 = _wx(s->ndraws, 64);
-                            if (_w82 >= 0) {
-                                s->draw_lo[_w82] = 0;
+                            int32_t _w129 = _wx(s->ndraws, 64);
+                            if (_w129 >= 0) {
+                                s->draw_lo[_w129] = 0;
                             }
-                            int32_t _w83 = _wx(s->ndraws, 64);
-                            if (_w83 >= 0) {
-                                s->draw_hi[_w83] = 2;
+                            int32_t _w130 = _wx(s->ndraws, 64);
+                            if (_w130 >= 0) {
+                                s->draw_hi[_w130] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_315 = rand__v_313;
-                            tie_draw__v_316 = rand__result_315;
+                            rand__result_411 = rand__v_409;
+                            tie_draw__v_412 = rand__result_411;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_235)) {
-                for (int32_t update_speed__p_317 = 0, _end84 = 2; update_speed__p_317 < _end84; update_speed__p_317++) {
-                    if ((s->hp[update_speed__p_317 * 6 + _ix(s->active[update_speed__p_317], 6)] > 0)) {
-                        int32_t _w85 = _wx(s->active[update_speed__p_317], 6);
-                        if (_w85 >= 0) {
-                            s->speed[update_speed__p_317 * 6 + _w85] = s->mod[update_speed__p_317 * 4 + 3];
+            if ((!resolve_turn__over_291)) {
+                for (int32_t update_speed__p_413 = 0, _end131 = 2; update_speed__p_413 < _end131; update_speed__p_413++) {
+                    if ((s->hp[update_speed__p_413 * 6 + _ix(s->active[update_speed__p_413], 6)] > 0)) {
+                        int32_t _w132 = _wx(s->active[update_speed__p_413], 6);
+                        if (_w132 >= 0) {
+                            s->speed[update_speed__p_413 * 6 + _w132] = s->mod[update_speed__p_413 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_318 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_319 = rand__v_318;
-                    int32_t _w86 = _wx(s->ndraws, 64);
-                    if (_w86 >= 0) {
-                        s->draws[_w86] = log_draw__v_319;
+                    rand__v_414 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_415 = rand__v_414;
+                    int32_t _w133 = _wx(s->ndraws, 64);
+                    if (_w133 >= 0) {
+                        s->draws[_w133] = log_draw__v_415;
                     }
-                    int32_t _w87 = _wx(s->ndraws, 64);
-                    if (_w87 >= 0) {
-                        s->draw_lo[_w87] = 0;
+                    int32_t _w134 = _wx(s->ndraws, 64);
+                    if (_w134 >= 0) {
+                        s->draw_lo[_w134] = 0;
                     }
-                    int32_t _w88 = _wx(s->ndraws, 64);
-                    if (_w88 >= 0) {
-                        s->draw_hi[_w88] = 2;
+                    int32_t _w135 = _wx(s->ndraws, 64);
+                    if (_w135 >= 0) {
+                        s->draw_hi[_w135] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_320 = rand__v_318;
-                    tie_draw__v_321 = rand__result_320;
+                    rand__result_416 = rand__v_414;
+                    tie_draw__v_417 = rand__result_416;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_322 = 0, _end89 = 2; update_speed__p_322 < _end89; update_speed__p_322++) {
-                if ((s->hp[update_speed__p_322 * 6 + _ix(s->active[update_speed__p_322], 6)] > 0)) {
-                    int32_t _w90 = _wx(s->active[update_speed__p_322], 6);
-                    if (_w90 >= 0) {
-                        s->speed[update_speed__p_322 * 6 + _w90] = s->mod[update_speed__p_322 * 4 + 3];
+            for (int32_t update_speed__p_418 = 0, _end136 = 2; update_speed__p_418 < _end136; update_speed__p_418++) {
+                if ((s->hp[update_speed__p_418 * 6 + _ix(s->active[update_speed__p_418], 6)] > 0)) {
+                    int32_t _w137 = _wx(s->active[update_speed__p_418], 6);
+                    if (_w137 >= 0) {
+                        s->speed[update_speed__p_418 * 6 + _w137] = s->mod[update_speed__p_418 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_323 = 0;
+            resolve_forced__first_419 = 0;
             if ((s->need[0] && s->need[1])) {
                 if ((s->mod[1 * 4 + 3] > s->mod[3])) {
-                    resolve_forced__first_323 = 1;
+                    resolve_forced__first_419 = 1;
                 } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_324 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_325 = rand__v_324;
-                    int32_t _w91 = _wx(s->ndraws, 64);
-                    if (_w91 >= 0) {
-                        s->draws[_w91] = log_draw__v_325;
+                    rand__v_420 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_421 = rand__v_420;
+                    int32_t _w138 = _wx(s->ndraws, 64);
+                    if (_w138 >= 0) {
+                        s->draws[_w138] = log_draw__v_421;
                     }
-                    int32_t _w92 = _wx(s->ndraws, 64);
-                    if (_w92 >= 0) {
-                        s->draw_lo[_w92] = 0;
+                    int32_t _w139 = _wx(s->ndraws, 64);
+                    if (_w139 >= 0) {
+                        s->draw_lo[_w139] = 0;
                     }
-                    int32_t _w93 = _wx(s->ndraws, 64);
-                    if (_w93 >= 0) {
-                        s->draw_hi[_w93] = 2;
+                    int32_t _w140 = _wx(s->ndraws, 64);
+                    if (_w140 >= 0) {
+                        s->draw_hi[_w140] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_326 = rand__v_324;
-                    resolve_forced__first_323 = rand__result_326;
+                    rand__result_422 = rand__v_420;
+                    resolve_forced__first_419 = rand__result_422;
                 }
             }
-            for (int32_t resolve_forced__k_327 = 0, _end94 = 2; resolve_forced__k_327 < _end94; resolve_forced__k_327++) {
-                resolve_forced__p_328 = ((resolve_forced__k_327 == 0) ? resolve_forced__first_323 : _wsub(1, resolve_forced__first_323));
-                if (s->need[_ix(resolve_forced__p_328, 2)]) {
-                    send_in__p_329 = resolve_forced__p_328;
-                    send_in__s_330 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_328, 2)])), 4);
-                    int32_t _w95 = _wx(send_in__p_329, 2);
-                    if (_w95 >= 0) {
-                        s->active[_w95] = ((int8_t)(send_in__s_330));
-                    }
-                    int32_t _w96 = _wx(send_in__p_329, 2);
-                    int32_t _w97 = _wx(send_in__s_330, 6);
-                    if (_w96 >= 0 && _w97 >= 0) {
-                        s->seen[_w96 * 6 + _w97] = s->species[_ix(send_in__p_329, 2) * 6 + _ix(send_in__s_330, 6)];
-                    }
-                    for (int32_t send_in__k_331 = 0, _end98 = 6; send_in__k_331 < _end98; send_in__k_331++) {
-                        int32_t _w99 = _wx(send_in__p_329, 2);
-                        if (_w99 >= 0) {
-                            s->boosts[_w99 * 6 + send_in__k_331] = ((int8_t)(0));
+            for (int32_t resolve_forced__k_423 = 0, _end141 = 2; resolve_forced__k_423 < _end141; resolve_forced__k_423++) {
+                resolve_forced__p_424 = ((resolve_forced__k_423 == 0) ? resolve_forced__first_419 : _wsub(1, resolve_forced__first_419));
+                if (s->need[_ix(resolve_forced__p_424, 2)]) {
+                    send_in__p_425 = resolve_forced__p_424;
+                    send_in__s_426 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_424, 2)])), 4);
+                    send_in__old_427 = s->active[_ix(send_in__p_425, 2)];
+                    if ((s->hp[_ix(send_in__p_425, 2) * 6 + _ix(send_in__old_427, 6)] > 0)) {
+                        int32_t _w142 = _wx(send_in__p_425, 2);
+                        int32_t _w143 = _wx(send_in__old_427, 6);
+                        if (_w142 >= 0 && _w143 >= 0) {
+                            s->speed[_w142 * 6 + _w143] = s->stats[_ix(send_in__p_425, 2) * 24 + _ix(send_in__old_427, 6) * 4 + 3];
                         }
                     }
-                    for (int32_t send_in__k_332 = 0, _end100 = 4; send_in__k_332 < _end100; send_in__k_332++) {
-                        int32_t _w101 = _wx(send_in__p_329, 2);
-                        if (_w101 >= 0) {
-                            s->mod[_w101 * 4 + send_in__k_332] = s->stats[_ix(send_in__p_329, 2) * 24 + _ix(send_in__s_330, 6) * 4 + send_in__k_332];
+                    int32_t _w144 = _wx(send_in__p_425, 2);
+                    if (_w144 >= 0) {
+                        s->active[_w144] = ((int8_t)(send_in__s_426));
+                    }
+                    int32_t _w145 = _wx(send_in__p_425, 2);
+                    int32_t _w146 = _wx(send_in__s_426, 6);
+                    if (_w145 >= 0 && _w146 >= 0) {
+                        s->seen[_w145 * 6 + _w146] = s->species[_ix(send_in__p_425, 2) * 6 + _ix(send_in__s_426, 6)];
+                    }
+                    for (int32_t send_in__k_428 = 0, _end147 = 6; send_in__k_428 < _end147; send_in__k_428++) {
+                        int32_t _w148 = _wx(send_in__p_425, 2);
+                        if (_w148 >= 0) {
+                            s->boosts[_w148 * 6 + send_in__k_428] = ((int8_t)(0));
                         }
+                    }
+                    for (int32_t send_in__k_429 = 0, _end149 = 4; send_in__k_429 < _end149; send_in__k_429++) {
+                        int32_t _w150 = _wx(send_in__p_425, 2);
+                        if (_w150 >= 0) {
+                            s->mod[_w150 * 4 + send_in__k_429] = s->stats[_ix(send_in__p_425, 2) * 24 + _ix(send_in__s_426, 6) * 4 + send_in__k_429];
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_425, 2) * 6 + _ix(send_in__s_426, 6)] == 3)) {
+                        int32_t _w151 = _wx(send_in__p_425, 2);
+                        if (_w151 >= 0) {
+                            s->mod[_w151 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_425, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_425, 2) * 6 + _ix(send_in__s_426, 6)] == 1)) {
+                        int32_t _w152 = _wx(send_in__p_425, 2);
+                        if (_w152 >= 0) {
+                            s->mod[_w152 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_425, 2) * 4], 2))), ((int16_t)(1)))));
+                        }
+                    }
+                    int32_t _w153 = _wx(send_in__p_425, 2);
+                    int32_t _w154 = _wx(send_in__s_426, 6);
+                    if (_w153 >= 0 && _w154 >= 0) {
+                        s->speed[_w153 * 6 + _w154] = s->mod[_ix(send_in__p_425, 2) * 4 + 3];
                     }
                 }
             }
@@ -1703,42 +2255,42 @@ static void effect_switch(State *s, int32_t slot, Key key)
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_333 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                log_draw__v_334 = rand__v_333;
-                int32_t _w102 = _wx(s->ndraws, 64);
-                if (_w102 >= 0) {
-                    s->draws[_w102] = log_draw__v_334;
+                rand__v_430 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                log_draw__v_431 = rand__v_430;
+                int32_t _w155 = _wx(s->ndraws, 64);
+                if (_w155 >= 0) {
+                    s->draws[_w155] = log_draw__v_431;
                 }
-                int32_t _w103 = _wx(s->ndraws, 64);
-                if (_w103 >= 0) {
-                    s->draw_lo[_w103] = 0;
+                int32_t _w156 = _wx(s->ndraws, 64);
+                if (_w156 >= 0) {
+                    s->draw_lo[_w156] = 0;
                 }
-                int32_t _w104 = _wx(s->ndraws, 64);
-                if (_w104 >= 0) {
-                    s->draw_hi[_w104] = 2;
+                int32_t _w157 = _wx(s->ndraws, 64);
+                if (_w157 >= 0) {
+                    s->draw_hi[_w157] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_335 = rand__v_333;
-                tie_draw__v_336 = rand__result_335;
+                rand__result_432 = rand__v_430;
+                tie_draw__v_433 = rand__result_432;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_337 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                log_draw__v_338 = rand__v_337;
-                int32_t _w105 = _wx(s->ndraws, 64);
-                if (_w105 >= 0) {
-                    s->draws[_w105] = log_draw__v_338;
+                rand__v_434 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                log_draw__v_435 = rand__v_434;
+                int32_t _w158 = _wx(s->ndraws, 64);
+                if (_w158 >= 0) {
+                    s->draws[_w158] = log_draw__v_435;
                 }
-                int32_t _w106 = _wx(s->ndraws, 64);
-                if (_w106 >= 0) {
-                    s->draw_lo[_w106] = 0;
+                int32_t _w159 = _wx(s->ndraws, 64);
+                if (_w159 >= 0) {
+                    s->draw_lo[_w159] = 0;
                 }
-                int32_t _w107 = _wx(s->ndraws, 64);
-                if (_w107 >= 0) {
-                    s->draw_hi[_w107] = 2;
+                int32_t _w160 = _wx(s->ndraws, 64);
+                if (_w160 >= 0) {
+                    s->draw_hi[_w160] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_339 = rand__v_337;
-                tie_draw__v_340 = rand__result_339;
+                rand__result_436 = rand__v_434;
+                tie_draw__v_437 = rand__result_436;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -1773,13 +2325,15 @@ static void init(State *s, Key key)
     int16_t load_team__lvl_29 = 0;
     int16_t load_team__nums_46[4] = {0};
     int16_t load_team__mv_48 = 0;
-    int32_t rand__v_53 = 0;
-    int32_t log_draw__v_54 = 0;
-    int32_t rand__result_55 = 0;
+    int8_t send_in__old_49 = 0;
+    int8_t send_in__old_52 = 0;
+    int32_t rand__v_55 = 0;
+    int32_t log_draw__v_56 = 0;
+    int32_t rand__result_57 = 0;
     int32_t v = 0;
-    int32_t rand__v_56 = 0;
-    int32_t log_draw__v_57 = 0;
-    int32_t rand__result_58 = 0;
+    int32_t rand__v_58 = 0;
+    int32_t log_draw__v_59 = 0;
+    int32_t rand__result_60 = 0;
     int32_t w = 0;
     for (int32_t _i1 = 0; _i1 < 2; _i1++) s->team[_i1] = ((int16_t)(0));
     for (int32_t _i2 = 0; _i2 < 2; _i2++) for (int32_t _i3 = 0; _i3 < 6; _i3++) s->species[_i2 * 6 + _i3] = ((int16_t)((-1)));
@@ -1788,26 +2342,27 @@ static void init(State *s, Key key)
     for (int32_t _i9 = 0; _i9 < 2; _i9++) for (int32_t _i10 = 0; _i10 < 6; _i10++) s->maxhp[_i9 * 6 + _i10] = ((int16_t)(0));
     for (int32_t _i11 = 0; _i11 < 2; _i11++) for (int32_t _i12 = 0; _i12 < 6; _i12++) s->hp[_i11 * 6 + _i12] = ((int16_t)(0));
     for (int32_t _i13 = 0; _i13 < 2; _i13++) for (int32_t _i14 = 0; _i14 < 6; _i14++) s->status[_i13 * 6 + _i14] = ((int8_t)(0));
-    for (int32_t _i15 = 0; _i15 < 2; _i15++) for (int32_t _i16 = 0; _i16 < 6; _i16++) for (int32_t _i17 = 0; _i17 < 4; _i17++) s->moves[_i15 * 24 + _i16 * 4 + _i17] = ((int16_t)((-1)));
-    for (int32_t _i18 = 0; _i18 < 2; _i18++) for (int32_t _i19 = 0; _i19 < 6; _i19++) for (int32_t _i20 = 0; _i20 < 4; _i20++) s->pp[_i18 * 24 + _i19 * 4 + _i20] = ((int8_t)(0));
-    for (int32_t _i21 = 0; _i21 < 2; _i21++) s->active[_i21] = ((int8_t)(0));
-    for (int32_t _i22 = 0; _i22 < 2; _i22++) for (int32_t _i23 = 0; _i23 < 6; _i23++) s->boosts[_i22 * 6 + _i23] = ((int8_t)(0));
-    for (int32_t _i24 = 0; _i24 < 2; _i24++) for (int32_t _i25 = 0; _i25 < 4; _i25++) s->mod[_i24 * 4 + _i25] = ((int16_t)(0));
-    for (int32_t _i26 = 0; _i26 < 2; _i26++) for (int32_t _i27 = 0; _i27 < 6; _i27++) s->speed[_i26 * 6 + _i27] = ((int16_t)(0));
-    for (int32_t _i28 = 0; _i28 < 2; _i28++) for (int32_t _i29 = 0; _i29 < 6; _i29++) s->seen[_i28 * 6 + _i29] = ((int16_t)((-1)));
-    for (int32_t _i30 = 0; _i30 < 2; _i30++) for (int32_t _i31 = 0; _i31 < 6; _i31++) for (int32_t _i32 = 0; _i32 < 4; _i32++) s->seen_moves[_i30 * 24 + _i31 * 4 + _i32] = ((int16_t)((-1)));
+    for (int32_t _i15 = 0; _i15 < 2; _i15++) for (int32_t _i16 = 0; _i16 < 6; _i16++) s->sleep[_i15 * 6 + _i16] = ((int8_t)(0));
+    for (int32_t _i17 = 0; _i17 < 2; _i17++) for (int32_t _i18 = 0; _i18 < 6; _i18++) for (int32_t _i19 = 0; _i19 < 4; _i19++) s->moves[_i17 * 24 + _i18 * 4 + _i19] = ((int16_t)((-1)));
+    for (int32_t _i20 = 0; _i20 < 2; _i20++) for (int32_t _i21 = 0; _i21 < 6; _i21++) for (int32_t _i22 = 0; _i22 < 4; _i22++) s->pp[_i20 * 24 + _i21 * 4 + _i22] = ((int8_t)(0));
+    for (int32_t _i23 = 0; _i23 < 2; _i23++) s->active[_i23] = ((int8_t)(0));
+    for (int32_t _i24 = 0; _i24 < 2; _i24++) for (int32_t _i25 = 0; _i25 < 6; _i25++) s->boosts[_i24 * 6 + _i25] = ((int8_t)(0));
+    for (int32_t _i26 = 0; _i26 < 2; _i26++) for (int32_t _i27 = 0; _i27 < 4; _i27++) s->mod[_i26 * 4 + _i27] = ((int16_t)(0));
+    for (int32_t _i28 = 0; _i28 < 2; _i28++) for (int32_t _i29 = 0; _i29 < 6; _i29++) s->speed[_i28 * 6 + _i29] = ((int16_t)(0));
+    for (int32_t _i30 = 0; _i30 < 2; _i30++) for (int32_t _i31 = 0; _i31 < 6; _i31++) s->seen[_i30 * 6 + _i31] = ((int16_t)((-1)));
+    for (int32_t _i32 = 0; _i32 < 2; _i32++) for (int32_t _i33 = 0; _i33 < 6; _i33++) for (int32_t _i34 = 0; _i34 < 4; _i34++) s->seen_moves[_i32 * 24 + _i33 * 4 + _i34] = ((int16_t)((-1)));
     s->phase = ((int8_t)(0));
-    for (int32_t _i33 = 0; _i33 < 2; _i33++) s->need[_i33] = false;
-    for (int32_t _i34 = 0; _i34 < 2; _i34++) s->pending[_i34] = ((int8_t)((-1)));
+    for (int32_t _i35 = 0; _i35 < 2; _i35++) s->need[_i35] = false;
+    for (int32_t _i36 = 0; _i36 < 2; _i36++) s->pending[_i36] = ((int8_t)((-1)));
     s->turn = 0;
-    for (int32_t _i35 = 0; _i35 < 64; _i35++) s->draws[_i35] = 0;
-    for (int32_t _i36 = 0; _i36 < 64; _i36++) s->draw_lo[_i36] = 0;
-    for (int32_t _i37 = 0; _i37 < 64; _i37++) s->draw_hi[_i37] = 0;
+    for (int32_t _i37 = 0; _i37 < 64; _i37++) s->draws[_i37] = 0;
+    for (int32_t _i38 = 0; _i38 < 64; _i38++) s->draw_lo[_i38] = 0;
+    for (int32_t _i39 = 0; _i39 < 64; _i39++) s->draw_hi[_i39] = 0;
     s->ndraws = 0;
     s->team[0] = ((int16_t)(_roll(random_word_at(key, 0), 200)));
     s->team[1] = ((int16_t)(_roll(random_word_at(key, 1), 200)));
     load_team__t_1 = s->team[0];
-    for (int32_t load_team__i_2 = 0, _end38 = 6; load_team__i_2 < _end38; load_team__i_2++) {
+    for (int32_t load_team__i_2 = 0, _end40 = 6; load_team__i_2 < _end40; load_team__i_2++) {
         load_team__r_3 = _wadd(((int16_t)(_wmul(load_team__t_1, 6))), load_team__i_2);
         load_team__sp_4 = ((int16_t)(_wsub(TEAMS__species_num[_ix(load_team__r_3, 1200)], 1)));
         load_team__lvl_5 = TEAMS__level[_ix(load_team__r_3, 1200)];
@@ -1815,23 +2370,23 @@ static void init(State *s, Key key)
         s->level[0 * 6 + load_team__i_2] = load_team__lvl_5;
         s->maxhp[0 * 6 + load_team__i_2] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__hp[_ix(load_team__sp_4, 151)]))), TEAMS__iv_hp[_ix(load_team__r_3, 1200)]), ((int16_t)(_floordiv(TEAMS__ev_hp[_ix(load_team__r_3, 1200)], 4)))), 100), load_team__lvl_5), 100), 10)));
         s->hp[0 * 6 + load_team__i_2] = s->maxhp[load_team__i_2];
-        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let39 = SPECIES__atk[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_6 = _let39; ({ int16_t _let40 = TEAMS__iv_atk[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_7 = _let40; ({ int16_t _let41 = TEAMS__ev_atk[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_8 = _let41; ({ int16_t _let42 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let42; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let43 = SPECIES__def[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_10 = _let43; ({ int16_t _let44 = TEAMS__iv_def[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_11 = _let44; ({ int16_t _let45 = TEAMS__ev_def[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_12 = _let45; ({ int16_t _let46 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let46; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let47 = SPECIES__spc[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_14 = _let47; ({ int16_t _let48 = TEAMS__iv_spc[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_15 = _let48; ({ int16_t _let49 = TEAMS__ev_spc[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_16 = _let49; ({ int16_t _let50 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let50; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let51 = SPECIES__spe[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_18 = _let51; ({ int16_t _let52 = TEAMS__iv_spe[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_19 = _let52; ({ int16_t _let53 = TEAMS__ev_spe[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_20 = _let53; ({ int16_t _let54 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let54; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let41 = SPECIES__atk[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_6 = _let41; ({ int16_t _let42 = TEAMS__iv_atk[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_7 = _let42; ({ int16_t _let43 = TEAMS__ev_atk[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_8 = _let43; ({ int16_t _let44 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let44; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let45 = SPECIES__def[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_10 = _let45; ({ int16_t _let46 = TEAMS__iv_def[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_11 = _let46; ({ int16_t _let47 = TEAMS__ev_def[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_12 = _let47; ({ int16_t _let48 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let48; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let49 = SPECIES__spc[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_14 = _let49; ({ int16_t _let50 = TEAMS__iv_spc[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_15 = _let50; ({ int16_t _let51 = TEAMS__ev_spc[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_16 = _let51; ({ int16_t _let52 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let52; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let53 = SPECIES__spe[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_18 = _let53; ({ int16_t _let54 = TEAMS__iv_spe[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_19 = _let54; ({ int16_t _let55 = TEAMS__ev_spe[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_20 = _let55; ({ int16_t _let56 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let56; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
         s->speed[0 * 6 + load_team__i_2] = s->stats[load_team__i_2 * 4 + 3];
         load_team__nums_22[0] = TEAMS__move1_num[_ix(load_team__r_3, 1200)];
         load_team__nums_22[1] = TEAMS__move2_num[_ix(load_team__r_3, 1200)];
         load_team__nums_22[2] = TEAMS__move3_num[_ix(load_team__r_3, 1200)];
         load_team__nums_22[3] = TEAMS__move4_num[_ix(load_team__r_3, 1200)];
-        for (int32_t load_team__k_23 = 0, _end55 = 4; load_team__k_23 < _end55; load_team__k_23++) {
+        for (int32_t load_team__k_23 = 0, _end57 = 4; load_team__k_23 < _end57; load_team__k_23++) {
             load_team__mv_24 = ((int16_t)(_wsub(load_team__nums_22[load_team__k_23], 1)));
             s->moves[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = load_team__mv_24;
             s->pp[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = ((int8_t)(((load_team__mv_24 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__pp[_ix(load_team__mv_24, 165)], 8))), 5))), ((MOVES__pp[_ix(load_team__mv_24, 165)] == 40) ? 3 : 0)))))));
         }
     }
     load_team__t_25 = s->team[1];
-    for (int32_t load_team__i_26 = 0, _end56 = 6; load_team__i_26 < _end56; load_team__i_26++) {
+    for (int32_t load_team__i_26 = 0, _end58 = 6; load_team__i_26 < _end58; load_team__i_26++) {
         load_team__r_27 = _wadd(((int16_t)(_wmul(load_team__t_25, 6))), load_team__i_26);
         load_team__sp_28 = ((int16_t)(_wsub(TEAMS__species_num[_ix(load_team__r_27, 1200)], 1)));
         load_team__lvl_29 = TEAMS__level[_ix(load_team__r_27, 1200)];
@@ -1839,73 +2394,101 @@ static void init(State *s, Key key)
         s->level[1 * 6 + load_team__i_26] = load_team__lvl_29;
         s->maxhp[1 * 6 + load_team__i_26] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__hp[_ix(load_team__sp_28, 151)]))), TEAMS__iv_hp[_ix(load_team__r_27, 1200)]), ((int16_t)(_floordiv(TEAMS__ev_hp[_ix(load_team__r_27, 1200)], 4)))), 100), load_team__lvl_29), 100), 10)));
         s->hp[1 * 6 + load_team__i_26] = s->maxhp[1 * 6 + load_team__i_26];
-        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let57 = SPECIES__atk[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_30 = _let57; ({ int16_t _let58 = TEAMS__iv_atk[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_31 = _let58; ({ int16_t _let59 = TEAMS__ev_atk[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_32 = _let59; ({ int16_t _let60 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let60; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let61 = SPECIES__def[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_34 = _let61; ({ int16_t _let62 = TEAMS__iv_def[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_35 = _let62; ({ int16_t _let63 = TEAMS__ev_def[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_36 = _let63; ({ int16_t _let64 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let64; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let65 = SPECIES__spc[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_38 = _let65; ({ int16_t _let66 = TEAMS__iv_spc[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_39 = _let66; ({ int16_t _let67 = TEAMS__ev_spc[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_40 = _let67; ({ int16_t _let68 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let68; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let69 = SPECIES__spe[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_42 = _let69; ({ int16_t _let70 = TEAMS__iv_spe[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_43 = _let70; ({ int16_t _let71 = TEAMS__ev_spe[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_44 = _let71; ({ int16_t _let72 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let72; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let59 = SPECIES__atk[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_30 = _let59; ({ int16_t _let60 = TEAMS__iv_atk[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_31 = _let60; ({ int16_t _let61 = TEAMS__ev_atk[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_32 = _let61; ({ int16_t _let62 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let62; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let63 = SPECIES__def[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_34 = _let63; ({ int16_t _let64 = TEAMS__iv_def[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_35 = _let64; ({ int16_t _let65 = TEAMS__ev_def[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_36 = _let65; ({ int16_t _let66 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let66; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let67 = SPECIES__spc[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_38 = _let67; ({ int16_t _let68 = TEAMS__iv_spc[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_39 = _let68; ({ int16_t _let69 = TEAMS__ev_spc[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_40 = _let69; ({ int16_t _let70 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let70; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let71 = SPECIES__spe[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_42 = _let71; ({ int16_t _let72 = TEAMS__iv_spe[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_43 = _let72; ({ int16_t _let73 = TEAMS__ev_spe[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_44 = _let73; ({ int16_t _let74 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let74; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
         s->speed[1 * 6 + load_team__i_26] = s->stats[1 * 24 + load_team__i_26 * 4 + 3];
         load_team__nums_46[0] = TEAMS__move1_num[_ix(load_team__r_27, 1200)];
         load_team__nums_46[1] = TEAMS__move2_num[_ix(load_team__r_27, 1200)];
         load_team__nums_46[2] = TEAMS__move3_num[_ix(load_team__r_27, 1200)];
         load_team__nums_46[3] = TEAMS__move4_num[_ix(load_team__r_27, 1200)];
-        for (int32_t load_team__k_47 = 0, _end73 = 4; load_team__k_47 < _end73; load_team__k_47++) {
+        for (int32_t load_team__k_47 = 0, _end75 = 4; load_team__k_47 < _end75; load_team__k_47++) {
             load_team__mv_48 = ((int16_t)(_wsub(load_team__nums_46[load_team__k_47], 1)));
             s->moves[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = load_team__mv_48;
             s->pp[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = ((int8_t)(((load_team__mv_48 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__pp[_ix(load_team__mv_48, 165)], 8))), 5))), ((MOVES__pp[_ix(load_team__mv_48, 165)] == 40) ? 3 : 0)))))));
         }
     }
+    send_in__old_49 = s->active[0];
+    if ((s->hp[_ix(send_in__old_49, 6)] > 0)) {
+        int32_t _w76 = _wx(send_in__old_49, 6);
+        if (_w76 >= 0) {
+            s->speed[0 * 6 + _w76] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
+        }
+    }
     s->active[0] = ((int8_t)(0));
     s->seen[0 * 6 + 0] = s->species[0];
-    for (int32_t send_in__k_49 = 0, _end74 = 6; send_in__k_49 < _end74; send_in__k_49++) {
-        s->boosts[0 * 6 + send_in__k_49] = ((int8_t)(0));
+    for (int32_t send_in__k_50 = 0, _end77 = 6; send_in__k_50 < _end77; send_in__k_50++) {
+        s->boosts[0 * 6 + send_in__k_50] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_50 = 0, _end75 = 4; send_in__k_50 < _end75; send_in__k_50++) {
-        s->mod[0 * 4 + send_in__k_50] = s->stats[send_in__k_50];
+    for (int32_t send_in__k_51 = 0, _end78 = 4; send_in__k_51 < _end78; send_in__k_51++) {
+        s->mod[0 * 4 + send_in__k_51] = s->stats[send_in__k_51];
+    }
+    if ((s->status[0] == 3)) {
+        s->mod[0 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[3], 25))), 100))), ((int16_t)(1)))));
+    }
+    if ((s->status[0] == 1)) {
+        s->mod[0 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[0], 2))), ((int16_t)(1)))));
+    }
+    s->speed[0 * 6 + 0] = s->mod[3];
+    send_in__old_52 = s->active[1];
+    if ((s->hp[1 * 6 + _ix(send_in__old_52, 6)] > 0)) {
+        int32_t _w79 = _wx(send_in__old_52, 6);
+        if (_w79 >= 0) {
+            s->speed[1 * 6 + _w79] = s->stats[1 * 24 + _ix(send_in__old_52, 6) * 4 + 3];
+        }
     }
     s->active[1] = ((int8_t)(0));
     s->seen[1 * 6 + 0] = s->species[1 * 6];
-    for (int32_t send_in__k_51 = 0, _end76 = 6; send_in__k_51 < _end76; send_in__k_51++) {
-        s->boosts[1 * 6 + send_in__k_51] = ((int8_t)(0));
+    for (int32_t send_in__k_53 = 0, _end80 = 6; send_in__k_53 < _end80; send_in__k_53++) {
+        s->boosts[1 * 6 + send_in__k_53] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_52 = 0, _end77 = 4; send_in__k_52 < _end77; send_in__k_52++) {
-        s->mod[1 * 4 + send_in__k_52] = s->stats[1 * 24 + send_in__k_52];
+    for (int32_t send_in__k_54 = 0, _end81 = 4; send_in__k_54 < _end81; send_in__k_54++) {
+        s->mod[1 * 4 + send_in__k_54] = s->stats[1 * 24 + send_in__k_54];
     }
+    if ((s->status[1 * 6] == 3)) {
+        s->mod[1 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[1 * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+    }
+    if ((s->status[1 * 6] == 1)) {
+        s->mod[1 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[1 * 4], 2))), ((int16_t)(1)))));
+    }
+    s->speed[1 * 6 + 0] = s->mod[1 * 4 + 3];
     if ((s->speed[0] == s->speed[1 * 6])) {
-        rand__v_53 = _wadd(0, _roll(random_word_at(key, 2), 2));
-        log_draw__v_54 = rand__v_53;
-        int32_t _w78 = _wx(s->ndraws, 64);
-        if (_w78 >= 0) {
-            s->draws[_w78] = log_draw__v_54;
+        rand__v_55 = _wadd(0, _roll(random_word_at(key, 2), 2));
+        log_draw__v_56 = rand__v_55;
+        int32_t _w82 = _wx(s->ndraws, 64);
+        if (_w82 >= 0) {
+            s->draws[_w82] = log_draw__v_56;
         }
-        int32_t _w79 = _wx(s->ndraws, 64);
-        if (_w79 >= 0) {
-            s->draw_lo[_w79] = 0;
+        int32_t _w83 = _wx(s->ndraws, 64);
+        if (_w83 >= 0) {
+            s->draw_lo[_w83] = 0;
         }
-        int32_t _w80 = _wx(s->ndraws, 64);
-        if (_w80 >= 0) {
-            s->draw_hi[_w80] = 2;
+        int32_t _w84 = _wx(s->ndraws, 64);
+        if (_w84 >= 0) {
+            s->draw_hi[_w84] = 2;
         }
         s->ndraws = _wadd(s->ndraws, 1);
-        rand__result_55 = rand__v_53;
-        v = rand__result_55;
-        for (int32_t k_ = 0, _end81 = 3; k_ < _end81; k_++) {
-            rand__v_56 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 4), (uint32_t)k_)), 2));
-            log_draw__v_57 = rand__v_56;
-            int32_t _w82 = _wx(s->ndraws, 64);
-            if (_w82 >= 0) {
-                s->draws[_w82] = log_draw__v_57;
+        rand__result_57 = rand__v_55;
+        v = rand__result_57;
+        for (int32_t k_ = 0, _end85 = 3; k_ < _end85; k_++) {
+            rand__v_58 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 4), (uint32_t)k_)), 2));
+            log_draw__v_59 = rand__v_58;
+            int32_t _w86 = _wx(s->ndraws, 64);
+            if (_w86 >= 0) {
+                s->draws[_w86] = log_draw__v_59;
             }
-            int32_t _w83 = _wx(s->ndraws, 64);
-            if (_w83 >= 0) {
-                s->draw_lo[_w83] = 0;
+            int32_t _w87 = _wx(s->ndraws, 64);
+            if (_w87 >= 0) {
+                s->draw_lo[_w87] = 0;
             }
-            int32_t _w84 = _wx(s->ndraws, 64);
-            if (_w84 >= 0) {
-                s->draw_hi[_w84] = 2;
+            int32_t _w88 = _wx(s->ndraws, 64);
+            if (_w88 >= 0) {
+                s->draw_hi[_w88] = 2;
             }
             s->ndraws = _wadd(s->ndraws, 1);
-            rand__result_58 = rand__v_56;
-            w = rand__result_58;
+            rand__result_60 = rand__v_58;
+            w = rand__result_60;
         }
     }
     s->current_player = 0;
@@ -2014,6 +2597,7 @@ EXPORT void specc_offsets(int64_t *out)
     out[i++] = offsetof(State, maxhp);
     out[i++] = offsetof(State, hp);
     out[i++] = offsetof(State, status);
+    out[i++] = offsetof(State, sleep);
     out[i++] = offsetof(State, moves);
     out[i++] = offsetof(State, pp);
     out[i++] = offsetof(State, active);
