@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/gen1.yaml
- * (sha256 7e18ecfd96239cc4432c7c317423ae0f981a230614362f5bc25c9be3ab7d6bbe).
+ * (sha256 84f7f6985118a0db086c99c1a5fdb9e4cdf5e69c270dad1521b94f42fedcde38).
  * Do not edit: change the spec and run `specc compile specs/gen1.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -536,7 +536,7 @@ static bool legal_move(const State *s, int32_t m)
 
 static bool legal_switch(const State *s, int32_t slot)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_252 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_253 = _let2; (((((s->phase == 0) || s->need[_ix(can_switch__p_252, 2)]) && (can_switch__s_253 != s->active[_ix(can_switch__p_252, 2)])) && (s->species[_ix(can_switch__p_252, 2) * 6 + _ix(can_switch__s_253, 6)] >= 0)) && (s->hp[_ix(can_switch__p_252, 2) * 6 + _ix(can_switch__s_253, 6)] > 0)); }); });
+    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_267 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_268 = _let2; (((((s->phase == 0) || s->need[_ix(can_switch__p_267, 2)]) && (can_switch__s_268 != s->active[_ix(can_switch__p_267, 2)])) && (s->species[_ix(can_switch__p_267, 2) * 6 + _ix(can_switch__s_268, 6)] >= 0)) && (s->hp[_ix(can_switch__p_267, 2) * 6 + _ix(can_switch__s_268, 6)] > 0)); }); });
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -597,116 +597,125 @@ static void effect_move(State *s, int32_t m, Key key)
     int32_t log_draw__v_115 = 0;
     int32_t rand__result_116 = 0;
     int32_t tie_draw__v_117 = 0;
-    int32_t rand__v_118 = 0;
-    int32_t log_draw__v_119 = 0;
-    int32_t rand__result_120 = 0;
-    int32_t tie_draw__v_121 = 0;
-    int32_t use_move__p_124 = 0;
-    int32_t use_move__m_125 = 0;
-    int32_t use_move__q_126 = 0;
-    int8_t use_move__a_127 = 0;
-    int8_t use_move__d_128 = 0;
-    int8_t use_move__st_129 = 0;
-    bool use_move__can_130 = 0;
-    int32_t chance__v_131 = 0;
-    int32_t log_draw__v_132 = 0;
-    bool chance__result_133 = 0;
-    bool use_move__full_134 = 0;
-    int32_t use_move_hit__p_135 = 0;
-    int32_t use_move_hit__m_136 = 0;
-    int32_t use_move_hit__q_137 = 0;
-    int8_t use_move_hit__a_138 = 0;
-    int8_t use_move_hit__d_139 = 0;
-    int32_t use_move_hit__mv_140 = 0;
-    int16_t use_move_hit__sd_141 = 0;
-    bool use_move_hit__immune_148 = 0;
-    bool use_move_hit__hit_149 = 0;
-    int32_t use_move_hit__acc_150 = 0;
-    int32_t chance__num_151 = 0;
-    int32_t chance__v_152 = 0;
-    int32_t log_draw__v_153 = 0;
-    bool chance__result_154 = 0;
-    int32_t set_status__q_155 = 0;
-    int16_t set_status__st_156 = 0;
-    int8_t set_status__d_157 = 0;
-    int16_t set_status__sd_158 = 0;
-    bool set_status__poison_159 = 0;
-    bool set_status__blocked_160 = 0;
-    int32_t rand__v_161 = 0;
-    int32_t log_draw__v_162 = 0;
-    int32_t rand__result_163 = 0;
-    int32_t damage_of__p_164 = 0;
-    int32_t damage_of__mv_165 = 0;
-    int32_t damage_of__q_166 = 0;
-    int8_t damage_of__a_167 = 0;
-    int8_t damage_of__d_168 = 0;
-    int16_t damage_of__sa_169 = 0;
-    int16_t damage_of__sd_170 = 0;
-    int16_t damage_of__c_171 = 0;
-    int16_t chance__num_172 = 0;
-    int32_t chance__v_173 = 0;
-    int32_t log_draw__v_174 = 0;
-    bool chance__result_175 = 0;
-    bool damage_of__crit_176 = 0;
-    bool damage_of__special_177 = 0;
-    int32_t damage_of__si_178 = 0;
-    int32_t damage_of__di_179 = 0;
-    int32_t damage_of__at_180 = 0;
-    int32_t damage_of__df_181 = 0;
-    int32_t damage_of__lvl_182 = 0;
-    int32_t damage_of__dmg_183 = 0;
-    int16_t damage_of__mt_184 = 0;
-    int16_t damage_of__e1_188 = 0;
-    int16_t damage_of__e2_192 = 0;
-    int32_t rand__v_193 = 0;
-    int32_t log_draw__v_194 = 0;
-    int32_t rand__result_195 = 0;
-    int32_t damage_of__r_196 = 0;
-    int32_t damage_of__result_197 = 0;
-    int32_t use_move_hit__dmg_198 = 0;
-    int32_t use_move_hit__rec_199 = 0;
-    int16_t use_move_hit__sec_200 = 0;
-    bool use_move_hit__same_type_204 = 0;
-    int32_t chance__num_205 = 0;
-    int32_t chance__v_206 = 0;
-    int32_t log_draw__v_207 = 0;
-    bool chance__result_208 = 0;
-    bool use_move_hit__lands_209 = 0;
-    int32_t set_status__q_210 = 0;
-    int16_t set_status__st_211 = 0;
-    int8_t set_status__d_212 = 0;
-    int16_t set_status__sd_213 = 0;
-    bool set_status__poison_214 = 0;
-    bool set_status__blocked_215 = 0;
-    int32_t rand__v_216 = 0;
-    int32_t log_draw__v_217 = 0;
-    int32_t rand__result_218 = 0;
-    int32_t after_faint__left0_220 = 0;
-    int32_t after_faint__left1_222 = 0;
+    int32_t switch_in_damage__p_118 = 0;
+    int8_t switch_in_damage__a_119 = 0;
+    int32_t after_faint__left0_122 = 0;
+    int32_t after_faint__left1_124 = 0;
+    int32_t rand__v_125 = 0;
+    int32_t log_draw__v_126 = 0;
+    int32_t rand__result_127 = 0;
+    int32_t tie_draw__v_128 = 0;
+    int32_t use_move__p_131 = 0;
+    int32_t use_move__m_132 = 0;
+    int32_t use_move__q_133 = 0;
+    int8_t use_move__a_134 = 0;
+    int8_t use_move__d_135 = 0;
+    int8_t use_move__st_136 = 0;
+    bool use_move__can_137 = 0;
+    int32_t chance__v_138 = 0;
+    int32_t log_draw__v_139 = 0;
+    bool chance__result_140 = 0;
+    bool use_move__full_141 = 0;
+    int32_t use_move_hit__p_142 = 0;
+    int32_t use_move_hit__m_143 = 0;
+    int32_t use_move_hit__q_144 = 0;
+    int8_t use_move_hit__a_145 = 0;
+    int8_t use_move_hit__d_146 = 0;
+    int32_t use_move_hit__mv_147 = 0;
+    int16_t use_move_hit__sd_148 = 0;
+    bool use_move_hit__immune_155 = 0;
+    bool use_move_hit__hit_156 = 0;
+    int32_t use_move_hit__acc_157 = 0;
+    int32_t chance__num_158 = 0;
+    int32_t chance__v_159 = 0;
+    int32_t log_draw__v_160 = 0;
+    bool chance__result_161 = 0;
+    int32_t set_status__q_162 = 0;
+    int16_t set_status__st_163 = 0;
+    int8_t set_status__d_164 = 0;
+    int16_t set_status__sd_165 = 0;
+    bool set_status__poison_166 = 0;
+    bool set_status__blocked_167 = 0;
+    int32_t rand__v_168 = 0;
+    int32_t log_draw__v_169 = 0;
+    int32_t rand__result_170 = 0;
+    int32_t damage_of__p_171 = 0;
+    int32_t damage_of__mv_172 = 0;
+    int32_t damage_of__q_173 = 0;
+    int8_t damage_of__a_174 = 0;
+    int8_t damage_of__d_175 = 0;
+    int16_t damage_of__sa_176 = 0;
+    int16_t damage_of__sd_177 = 0;
+    int16_t damage_of__c_178 = 0;
+    int16_t chance__num_179 = 0;
+    int32_t chance__v_180 = 0;
+    int32_t log_draw__v_181 = 0;
+    bool chance__result_182 = 0;
+    bool damage_of__crit_183 = 0;
+    bool damage_of__special_184 = 0;
+    int32_t damage_of__si_185 = 0;
+    int32_t damage_of__di_186 = 0;
+    int32_t damage_of__at_187 = 0;
+    int32_t damage_of__df_188 = 0;
+    int32_t damage_of__lvl_189 = 0;
+    int32_t damage_of__dmg_190 = 0;
+    int16_t damage_of__mt_191 = 0;
+    int16_t damage_of__e1_195 = 0;
+    int16_t damage_of__e2_199 = 0;
+    int32_t rand__v_200 = 0;
+    int32_t log_draw__v_201 = 0;
+    int32_t rand__result_202 = 0;
+    int32_t damage_of__r_203 = 0;
+    int32_t damage_of__result_204 = 0;
+    int32_t use_move_hit__dmg_205 = 0;
+    int32_t use_move_hit__rec_206 = 0;
+    int16_t use_move_hit__sec_207 = 0;
+    bool use_move_hit__same_type_211 = 0;
+    int32_t chance__num_212 = 0;
+    int32_t chance__v_213 = 0;
+    int32_t log_draw__v_214 = 0;
+    bool chance__result_215 = 0;
+    bool use_move_hit__lands_216 = 0;
+    int32_t set_status__q_217 = 0;
+    int16_t set_status__st_218 = 0;
+    int8_t set_status__d_219 = 0;
+    int16_t set_status__sd_220 = 0;
+    bool set_status__poison_221 = 0;
+    bool set_status__blocked_222 = 0;
     int32_t rand__v_223 = 0;
     int32_t log_draw__v_224 = 0;
     int32_t rand__result_225 = 0;
-    int32_t tie_draw__v_226 = 0;
-    int32_t rand__v_228 = 0;
-    int32_t log_draw__v_229 = 0;
-    int32_t rand__result_230 = 0;
-    int32_t tie_draw__v_231 = 0;
-    int32_t resolve_forced__first_233 = 0;
-    int32_t rand__v_234 = 0;
-    int32_t log_draw__v_235 = 0;
-    int32_t rand__result_236 = 0;
-    int32_t resolve_forced__p_238 = 0;
-    int32_t send_in__p_239 = 0;
-    int32_t send_in__s_240 = 0;
-    int8_t send_in__old_241 = 0;
-    int32_t rand__v_244 = 0;
-    int32_t log_draw__v_245 = 0;
-    int32_t rand__result_246 = 0;
-    int32_t tie_draw__v_247 = 0;
-    int32_t rand__v_248 = 0;
-    int32_t log_draw__v_249 = 0;
-    int32_t rand__result_250 = 0;
-    int32_t tie_draw__v_251 = 0;
+    int32_t after_faint__left0_227 = 0;
+    int32_t after_faint__left1_229 = 0;
+    int32_t rand__v_230 = 0;
+    int32_t log_draw__v_231 = 0;
+    int32_t rand__result_232 = 0;
+    int32_t tie_draw__v_233 = 0;
+    int32_t rand__v_235 = 0;
+    int32_t log_draw__v_236 = 0;
+    int32_t rand__result_237 = 0;
+    int32_t tie_draw__v_238 = 0;
+    int32_t resolve_forced__first_240 = 0;
+    int32_t rand__v_241 = 0;
+    int32_t log_draw__v_242 = 0;
+    int32_t rand__result_243 = 0;
+    int32_t resolve_forced__p_245 = 0;
+    int32_t send_in__p_246 = 0;
+    int32_t send_in__s_247 = 0;
+    int8_t send_in__old_248 = 0;
+    int32_t rand__v_251 = 0;
+    int32_t log_draw__v_252 = 0;
+    int32_t rand__result_253 = 0;
+    int32_t tie_draw__v_254 = 0;
+    int32_t resolve_forced__p_256 = 0;
+    int32_t switch_in_damage__p_257 = 0;
+    int8_t switch_in_damage__a_258 = 0;
+    int32_t after_faint__left0_260 = 0;
+    int32_t after_faint__left1_262 = 0;
+    int32_t rand__v_263 = 0;
+    int32_t log_draw__v_264 = 0;
+    int32_t rand__result_265 = 0;
+    int32_t tie_draw__v_266 = 0;
     submit__act_68 = m;
     s->ndraws = 0;
     submit__p_69 = s->current_player;
@@ -875,367 +884,26 @@ static void effect_move(State *s, int32_t m, Key key)
                             rand__result_116 = rand__v_114;
                             tie_draw__v_117 = rand__result_116;
                         }
-                        if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_118 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 9), (uint32_t)resolve_turn__k_106)), 2));
-                            log_draw__v_119 = rand__v_118;
-                            int32_t _w46 = _wx(s->ndraws, 64);
-                            if (_w46 >= 0) {
-                                s->draws[_w46] = log_draw__v_119;
-                            }
-                            int32_t _w47 = _wx(s->ndraws, 64);
-                            if (_w47 >= 0) {
-                                s->draw_lo[_w47] = 0;
-                            }
-                            int32_t _w48 = _wx(s->ndraws, 64);
-                            if (_w48 >= 0) {
-                                s->draw_hi[_w48] = 2;
-                            }
-                            s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_120 = rand__v_118;
-                            tie_draw__v_121 = rand__result_120;
-                        }
-                    } else {
-                        use_move__p_124 = resolve_turn__p_107;
-                        use_move__m_125 = (({ int32_t _let49 = resolve_turn__p_107; int32_t has_pp__p_122 = _let49; ({ int32_t _lo50 = 0; bool _r52 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_123 = _lo50, _end51 = 4; has_pp__k_123 < _end51; has_pp__k_123++) if (((s->moves[_ix(has_pp__p_122, 2) * 24 + _ix(s->active[_ix(has_pp__p_122, 2)], 6) * 4 + has_pp__k_123] >= 0) && (s->pp[_ix(has_pp__p_122, 2) * 24 + _ix(s->active[_ix(has_pp__p_122, 2)], 6) * 4 + has_pp__k_123] > 0))) { _r52 = true; break; } _r52; }); }) ? resolve_turn__act_108 : (-1));
-                        use_move__q_126 = _wsub(1, use_move__p_124);
-                        use_move__a_127 = s->active[_ix(use_move__p_124, 2)];
-                        use_move__d_128 = s->active[_ix(use_move__q_126, 2)];
-                        use_move__st_129 = s->status[_ix(use_move__p_124, 2) * 6 + _ix(use_move__a_127, 6)];
-                        use_move__can_130 = true;
-                        if ((use_move__st_129 == 2)) {
-                            use_move__can_130 = false;
-                        } else if ((use_move__st_129 == 5)) {
-                            int32_t _w54 = _wx(use_move__p_124, 2);
-                            int32_t _w55 = _wx(use_move__a_127, 6);
-                            if (_w54 >= 0 && _w55 >= 0) {
-                                s->sleep[_w54 * 6 + _w55] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_124, 2) * 6 + _ix(use_move__a_127, 6)], 1)));
-                            }
-                            use_move__can_130 = false;
-                        } else if ((use_move__st_129 == 3)) {
-                            chance__v_131 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_106)), 256);
-                            log_draw__v_132 = chance__v_131;
-                            int32_t _w56 = _wx(s->ndraws, 64);
-                            if (_w56 >= 0) {
-                                s->draws[_w56] = log_draw__v_132;
-                            }
-                            int32_t _w57 = _wx(s->ndraws, 64);
-                            if (_w57 >= 0) {
-                                s->draw_lo[_w57] = 0;
-                            }
-                            int32_t _w58 = _wx(s->ndraws, 64);
-                            if (_w58 >= 0) {
-                                s->draw_hi[_w58] = 256;
-                            }
-                            s->ndraws = _wadd(s->ndraws, 1);
-                            chance__result_133 = (chance__v_131 < 63);
-                            use_move__full_134 = chance__result_133;
-                            use_move__can_130 = (!use_move__full_134);
-                        }
-                        if (use_move__can_130) {
-                            use_move_hit__p_135 = use_move__p_124;
-                            use_move_hit__m_136 = use_move__m_125;
-                            use_move_hit__q_137 = _wsub(1, use_move_hit__p_135);
-                            use_move_hit__a_138 = s->active[_ix(use_move_hit__p_135, 2)];
-                            use_move_hit__d_139 = s->active[_ix(use_move_hit__q_137, 2)];
-                            use_move_hit__mv_140 = ((use_move_hit__m_136 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move_hit__p_135, 2) * 24 + _ix(use_move_hit__a_138, 6) * 4 + _ix(use_move_hit__m_136, 4)])));
-                            if ((use_move_hit__m_136 >= 0)) {
-                                int32_t _w59 = _wx(use_move_hit__p_135, 2);
-                                int32_t _w60 = _wx(use_move_hit__a_138, 6);
-                                int32_t _w61 = _wx(use_move_hit__m_136, 4);
-                                if (_w59 >= 0 && _w60 >= 0 && _w61 >= 0) {
-                                    s->pp[_w59 * 24 + _w60 * 4 + _w61] = ((int8_t)(_wsub(s->pp[_ix(use_move_hit__p_135, 2) * 24 + _ix(use_move_hit__a_138, 6) * 4 + _ix(use_move_hit__m_136, 4)], 1)));
-                                }
-                                int32_t _w62 = _wx(use_move_hit__p_135, 2);
-                                int32_t _w63 = _wx(use_move_hit__a_138, 6);
-                                int32_t _w64 = _wx(use_move_hit__m_136, 4);
-                                if (_w62 >= 0 && _w63 >= 0 && _w64 >= 0) {
-                                    s->seen_moves[_w62 * 24 + _w63 * 4 + _w64] = ((int16_t)(use_move_hit__mv_140));
-                                }
-                            }
-                            use_move_hit__sd_141 = s->species[_ix(use_move_hit__q_137, 2) * 6 + _ix(use_move_hit__d_139, 6)];
-                            use_move_hit__immune_148 = (MOVES__type_immunity[_ix(use_move_hit__mv_140, 165)] && ((({ int16_t _let65 = MOVES__type[_ix(use_move_hit__mv_140, 165)]; int16_t effectiveness__mt_142 = _let65; ({ int16_t _let66 = SPECIES__type1[_ix(use_move_hit__sd_141, 151)]; int16_t effectiveness__dt_143 = _let66; ({ int16_t _let67[15]; _let67[0] = TC__bug[_ix(effectiveness__mt_142, 15)]; _let67[1] = TC__fire[_ix(effectiveness__mt_142, 15)]; _let67[2] = TC__ghost[_ix(effectiveness__mt_142, 15)]; _let67[3] = TC__ice[_ix(effectiveness__mt_142, 15)]; _let67[4] = TC__poison[_ix(effectiveness__mt_142, 15)]; _let67[5] = TC__psychic[_ix(effectiveness__mt_142, 15)]; _let67[6] = TC__electric[_ix(effectiveness__mt_142, 15)]; _let67[7] = TC__grass[_ix(effectiveness__mt_142, 15)]; _let67[8] = TC__dragon[_ix(effectiveness__mt_142, 15)]; _let67[9] = TC__fighting[_ix(effectiveness__mt_142, 15)]; _let67[10] = TC__flying[_ix(effectiveness__mt_142, 15)]; _let67[11] = TC__ground[_ix(effectiveness__mt_142, 15)]; _let67[12] = TC__normal[_ix(effectiveness__mt_142, 15)]; _let67[13] = TC__rock[_ix(effectiveness__mt_142, 15)]; _let67[14] = TC__water[_ix(effectiveness__mt_142, 15)]; int16_t effectiveness__row_144[15]; memcpy(effectiveness__row_144, _let67, sizeof effectiveness__row_144); (((effectiveness__dt_143 < 0) || (effectiveness__mt_142 == 15)) ? ((int16_t)(10)) : effectiveness__row_144[_ix(effectiveness__dt_143, 15)]); }); }); }) == 0) || (({ int16_t _let68 = MOVES__type[_ix(use_move_hit__mv_140, 165)]; int16_t effectiveness__mt_145 = _let68; ({ int16_t _let69 = SPECIES__type2[_ix(use_move_hit__sd_141, 151)]; int16_t effectiveness__dt_146 = _let69; ({ int16_t _let70[15]; _let70[0] = TC__bug[_ix(effectiveness__mt_145, 15)]; _let70[1] = TC__fire[_ix(effectiveness__mt_145, 15)]; _let70[2] = TC__ghost[_ix(effectiveness__mt_145, 15)]; _let70[3] = TC__ice[_ix(effectiveness__mt_145, 15)]; _let70[4] = TC__poison[_ix(effectiveness__mt_145, 15)]; _let70[5] = TC__psychic[_ix(effectiveness__mt_145, 15)]; _let70[6] = TC__electric[_ix(effectiveness__mt_145, 15)]; _let70[7] = TC__grass[_ix(effectiveness__mt_145, 15)]; _let70[8] = TC__dragon[_ix(effectiveness__mt_145, 15)]; _let70[9] = TC__fighting[_ix(effectiveness__mt_145, 15)]; _let70[10] = TC__flying[_ix(effectiveness__mt_145, 15)]; _let70[11] = TC__ground[_ix(effectiveness__mt_145, 15)]; _let70[12] = TC__normal[_ix(effectiveness__mt_145, 15)]; _let70[13] = TC__rock[_ix(effectiveness__mt_145, 15)]; _let70[14] = TC__water[_ix(effectiveness__mt_145, 15)]; int16_t effectiveness__row_147[15]; memcpy(effectiveness__row_147, _let70, sizeof effectiveness__row_147); (((effectiveness__dt_146 < 0) || (effectiveness__mt_145 == 15)) ? ((int16_t)(10)) : effectiveness__row_147[_ix(effectiveness__dt_146, 15)]); }); }); }) == 0)));
-                            if ((!use_move_hit__immune_148)) {
-                                use_move_hit__hit_149 = true;
-                                if ((!MOVES__always_hits[_ix(use_move_hit__mv_140, 165)])) {
-                                    use_move_hit__acc_150 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_140, 165)])), 255), 100);
-                                    use_move_hit__acc_150 = _floordiv(_wmul(use_move_hit__acc_150, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_135, 2) * 6 + 4], 6))), 13)]), 100);
-                                    use_move_hit__acc_150 = _floordiv(_wmul(use_move_hit__acc_150, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_137, 2) * 6 + 5]))), 13)]), 100);
-                                    chance__num_151 = _imin(_imax(use_move_hit__acc_150, 1), 255);
-                                    chance__v_152 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_106)), 256);
-                                    log_draw__v_153 = chance__v_152;
-                                    int32_t _w71 = _wx(s->ndraws, 64);
-                                    if (_w71 >= 0) {
-                                        s->draws[_w71] = log_draw__v_153;
-                                    }
-                                    int32_t _w72 = _wx(s->ndraws, 64);
-                                    if (_w72 >= 0) {
-                                        s->draw_lo[_w72] = 0;
-                                    }
-                                    int32_t _w73 = _wx(s->ndraws, 64);
-                                    if (_w73 >= 0) {
-                                        s->draw_hi[_w73] = 256;
-                                    }
-                                    s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_154 = (chance__v_152 < chance__num_151);
-                                    use_move_hit__hit_149 = chance__result_154;
-                                }
-                                if (((use_move_hit__hit_149 && (MOVES__power[_ix(use_move_hit__mv_140, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_140, 165)] >= 0))) {
-                                    set_status__q_155 = use_move_hit__q_137;
-                                    set_status__st_156 = MOVES__status[_ix(use_move_hit__mv_140, 165)];
-                                    set_status__d_157 = s->active[_ix(set_status__q_155, 2)];
-                                    set_status__sd_158 = s->species[_ix(set_status__q_155, 2) * 6 + _ix(set_status__d_157, 6)];
-                                    set_status__poison_159 = ((set_status__st_156 == 4) || (set_status__st_156 == 6));
-                                    set_status__blocked_160 = (set_status__poison_159 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_158, 151)]] || ((SPECIES__type2[_ix(set_status__sd_158, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_158, 151)], 15)])));
-                                    if ((((s->status[_ix(set_status__q_155, 2) * 6 + _ix(set_status__d_157, 6)] == 0) && (s->hp[_ix(set_status__q_155, 2) * 6 + _ix(set_status__d_157, 6)] > 0)) && (!set_status__blocked_160))) {
-                                        int32_t _w74 = _wx(set_status__q_155, 2);
-                                        int32_t _w75 = _wx(set_status__d_157, 6);
-                                        if (_w74 >= 0 && _w75 >= 0) {
-                                            s->status[_w74 * 6 + _w75] = ((int8_t)(set_status__st_156));
-                                        }
-                                        if ((set_status__st_156 == 5)) {
-                                            rand__v_161 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_106)), 7));
-                                            log_draw__v_162 = rand__v_161;
-                                            int32_t _w76 = _wx(s->ndraws, 64);
-                                            if (_w76 >= 0) {
-                                                s->draws[_w76] = log_draw__v_162;
-                                            }
-                                            int32_t _w77 = _wx(s->ndraws, 64);
-                                            if (_w77 >= 0) {
-                                                s->draw_lo[_w77] = 1;
-                                            }
-                                            int32_t _w78 = _wx(s->ndraws, 64);
-                                            if (_w78 >= 0) {
-                                                s->draw_hi[_w78] = 8;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_163 = rand__v_161;
-                                            int32_t _w79 = _wx(set_status__q_155, 2);
-                                            int32_t _w80 = _wx(set_status__d_157, 6);
-                                            if (_w79 >= 0 && _w80 >= 0) {
-                                                s->sleep[_w79 * 6 + _w80] = ((int8_t)(rand__result_163));
-                                            }
-                                        }
-                                        if ((set_status__st_156 == 3)) {
-                                            int32_t _w81 = _wx(set_status__q_155, 2);
-                                            if (_w81 >= 0) {
-                                                s->mod[_w81 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_155, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                            }
-                                        }
-                                        if ((set_status__st_156 == 1)) {
-                                            int32_t _w82 = _wx(set_status__q_155, 2);
-                                            if (_w82 >= 0) {
-                                                s->mod[_w82 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_155, 2) * 4], 2))), ((int16_t)(1)))));
-                                            }
-                                        }
-                                    }
-                                }
-                                if ((use_move_hit__hit_149 && (MOVES__power[_ix(use_move_hit__mv_140, 165)] > 0))) {
-                                    damage_of__p_164 = use_move_hit__p_135;
-                                    damage_of__mv_165 = use_move_hit__mv_140;
-                                    damage_of__q_166 = _wsub(1, damage_of__p_164);
-                                    damage_of__a_167 = s->active[_ix(damage_of__p_164, 2)];
-                                    damage_of__d_168 = s->active[_ix(damage_of__q_166, 2)];
-                                    damage_of__sa_169 = s->species[_ix(damage_of__p_164, 2) * 6 + _ix(damage_of__a_167, 6)];
-                                    damage_of__sd_170 = s->species[_ix(damage_of__q_166, 2) * 6 + _ix(damage_of__d_168, 6)];
-                                    damage_of__c_171 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_169, 151)], 2))), 2))), ((int16_t)(255)))));
-                                    damage_of__c_171 = ((MOVES__crit_ratio[_ix(damage_of__mv_165, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_171, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_171, 4))), ((int16_t)(255))))));
-                                    chance__num_172 = damage_of__c_171;
-                                    chance__v_173 = _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_106)), 256);
-                                    log_draw__v_174 = chance__v_173;
-                                    int32_t _w83 = _wx(s->ndraws, 64);
-                                    if (_w83 >= 0) {
-                                        s->draws[_w83] = log_draw__v_174;
-                                    }
-                                    int32_t _w84 = _wx(s->ndraws, 64);
-                                    if (_w84 >= 0) {
-                                        s->draw_lo[_w84] = 0;
-                                    }
-                                    int32_t _w85 = _wx(s->ndraws, 64);
-                                    if (_w85 >= 0) {
-                                        s->draw_hi[_w85] = 256;
-                                    }
-                                    s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_175 = (chance__v_173 < chance__num_172);
-                                    damage_of__crit_176 = chance__result_175;
-                                    damage_of__special_177 = (MOVES__category[_ix(damage_of__mv_165, 165)] == 1);
-                                    damage_of__si_178 = (damage_of__special_177 ? 2 : 0);
-                                    damage_of__di_179 = (damage_of__special_177 ? 2 : 1);
-                                    damage_of__at_180 = ((int32_t)((damage_of__crit_176 ? s->stats[_ix(damage_of__p_164, 2) * 24 + _ix(damage_of__a_167, 6) * 4 + _ix(damage_of__si_178, 4)] : s->mod[_ix(damage_of__p_164, 2) * 4 + _ix(damage_of__si_178, 4)])));
-                                    damage_of__df_181 = ((int32_t)((damage_of__crit_176 ? s->stats[_ix(damage_of__q_166, 2) * 24 + _ix(damage_of__d_168, 6) * 4 + _ix(damage_of__di_179, 4)] : s->mod[_ix(damage_of__q_166, 2) * 4 + _ix(damage_of__di_179, 4)])));
-                                    damage_of__lvl_182 = _wmul(((int32_t)(s->level[_ix(damage_of__p_164, 2) * 6 + _ix(damage_of__a_167, 6)])), (damage_of__crit_176 ? 2 : 1));
-                                    if (((damage_of__at_180 >= 256) || (damage_of__df_181 >= 256))) {
-                                        damage_of__at_180 = _imax(_pymod(_floordiv(damage_of__at_180, 4), 256), 1);
-                                        damage_of__df_181 = _imax(_pymod(_floordiv(damage_of__df_181, 4), 256), 1);
-                                    }
-                                    damage_of__dmg_183 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_182, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_165, 165)]))), damage_of__at_180), damage_of__df_181);
-                                    damage_of__dmg_183 = _wadd(_imin(_floordiv(damage_of__dmg_183, 50), 997), 2);
-                                    damage_of__mt_184 = MOVES__type[_ix(damage_of__mv_165, 165)];
-                                    if (((damage_of__mt_184 == SPECIES__type1[_ix(damage_of__sa_169, 151)]) || (damage_of__mt_184 == SPECIES__type2[_ix(damage_of__sa_169, 151)]))) {
-                                        damage_of__dmg_183 = _wadd(damage_of__dmg_183, _floordiv(damage_of__dmg_183, 2));
-                                    }
-                                    damage_of__e1_188 = ({ int16_t _let86 = damage_of__mt_184; int16_t effectiveness__mt_185 = _let86; ({ int16_t _let87 = SPECIES__type1[_ix(damage_of__sd_170, 151)]; int16_t effectiveness__dt_186 = _let87; ({ int16_t _let88[15]; _let88[0] = TC__bug[_ix(effectiveness__mt_185, 15)]; _let88[1] = TC__fire[_ix(effectiveness__mt_185, 15)]; _let88[2] = TC__ghost[_ix(effectiveness__mt_185, 15)]; _let88[3] = TC__ice[_ix(effectiveness__mt_185, 15)]; _let88[4] = TC__poison[_ix(effectiveness__mt_185, 15)]; _let88[5] = TC__psychic[_ix(effectiveness__mt_185, 15)]; _let88[6] = TC__electric[_ix(effectiveness__mt_185, 15)]; _let88[7] = TC__grass[_ix(effectiveness__mt_185, 15)]; _let88[8] = TC__dragon[_ix(effectiveness__mt_185, 15)]; _let88[9] = TC__fighting[_ix(effectiveness__mt_185, 15)]; _let88[10] = TC__flying[_ix(effectiveness__mt_185, 15)]; _let88[11] = TC__ground[_ix(effectiveness__mt_185, 15)]; _let88[12] = TC__normal[_ix(effectiveness__mt_185, 15)]; _let88[13] = TC__rock[_ix(effectiveness__mt_185, 15)]; _let88[14] = TC__water[_ix(effectiveness__mt_185, 15)]; int16_t effectiveness__row_187[15]; memcpy(effectiveness__row_187, _let88, sizeof effectiveness__row_187); (((effectiveness__dt_186 < 0) || (effectiveness__mt_185 == 15)) ? ((int16_t)(10)) : effectiveness__row_187[_ix(effectiveness__dt_186, 15)]); }); }); });
-                                    if ((damage_of__e1_188 > 10)) {
-                                        damage_of__dmg_183 = _floordiv(_wmul(damage_of__dmg_183, 20), 10);
-                                    }
-                                    if ((damage_of__e1_188 < 10)) {
-                                        damage_of__dmg_183 = _floordiv(_wmul(damage_of__dmg_183, 5), 10);
-                                    }
-                                    damage_of__e2_192 = ({ int16_t _let89 = damage_of__mt_184; int16_t effectiveness__mt_189 = _let89; ({ int16_t _let90 = SPECIES__type2[_ix(damage_of__sd_170, 151)]; int16_t effectiveness__dt_190 = _let90; ({ int16_t _let91[15]; _let91[0] = TC__bug[_ix(effectiveness__mt_189, 15)]; _let91[1] = TC__fire[_ix(effectiveness__mt_189, 15)]; _let91[2] = TC__ghost[_ix(effectiveness__mt_189, 15)]; _let91[3] = TC__ice[_ix(effectiveness__mt_189, 15)]; _let91[4] = TC__poison[_ix(effectiveness__mt_189, 15)]; _let91[5] = TC__psychic[_ix(effectiveness__mt_189, 15)]; _let91[6] = TC__electric[_ix(effectiveness__mt_189, 15)]; _let91[7] = TC__grass[_ix(effectiveness__mt_189, 15)]; _let91[8] = TC__dragon[_ix(effectiveness__mt_189, 15)]; _let91[9] = TC__fighting[_ix(effectiveness__mt_189, 15)]; _let91[10] = TC__flying[_ix(effectiveness__mt_189, 15)]; _let91[11] = TC__ground[_ix(effectiveness__mt_189, 15)]; _let91[12] = TC__normal[_ix(effectiveness__mt_189, 15)]; _let91[13] = TC__rock[_ix(effectiveness__mt_189, 15)]; _let91[14] = TC__water[_ix(effectiveness__mt_189, 15)]; int16_t effectiveness__row_191[15]; memcpy(effectiveness__row_191, _let91, sizeof effectiveness__row_191); (((effectiveness__dt_190 < 0) || (effectiveness__mt_189 == 15)) ? ((int16_t)(10)) : effectiveness__row_191[_ix(effectiveness__dt_190, 15)]); }); }); });
-                                    if ((damage_of__e2_192 > 10)) {
-                                        damage_of__dmg_183 = _floordiv(_wmul(damage_of__dmg_183, 20), 10);
-                                    }
-                                    if ((damage_of__e2_192 < 10)) {
-                                        damage_of__dmg_183 = _floordiv(_wmul(damage_of__dmg_183, 5), 10);
-                                    }
-                                    if ((damage_of__dmg_183 > 1)) {
-                                        rand__v_193 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_106)), 39));
-                                        log_draw__v_194 = rand__v_193;
-                                        int32_t _w92 = _wx(s->ndraws, 64);
-                                        if (_w92 >= 0) {
-                                            s->draws[_w92] = log_draw__v_194;
-                                        }
-                                        int32_t _w93 = _wx(s->ndraws, 64);
-                                        if (_w93 >= 0) {
-                                            s->draw_lo[_w93] = 217;
-                                        }
-                                        int32_t _w94 = _wx(s->ndraws, 64);
-                                        if (_w94 >= 0) {
-                                            s->draw_hi[_w94] = 256;
-                                        }
-                                        s->ndraws = _wadd(s->ndraws, 1);
-                                        rand__result_195 = rand__v_193;
-                                        damage_of__r_196 = rand__result_195;
-                                        damage_of__dmg_183 = _floordiv(_wmul(damage_of__dmg_183, damage_of__r_196), 255);
-                                    }
-                                    damage_of__result_197 = damage_of__dmg_183;
-                                    use_move_hit__dmg_198 = damage_of__result_197;
-                                    use_move_hit__dmg_198 = _imin(use_move_hit__dmg_198, ((int32_t)(s->hp[_ix(use_move_hit__q_137, 2) * 6 + _ix(use_move_hit__d_139, 6)])));
-                                    if ((use_move_hit__dmg_198 > 0)) {
-                                        int32_t _w95 = _wx(use_move_hit__q_137, 2);
-                                        int32_t _w96 = _wx(use_move_hit__d_139, 6);
-                                        if (_w95 >= 0 && _w96 >= 0) {
-                                            s->hp[_w95 * 6 + _w96] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_137, 2) * 6 + _ix(use_move_hit__d_139, 6)], use_move_hit__dmg_198)));
-                                        }
-                                        if ((MOVES__recoil_num[_ix(use_move_hit__mv_140, 165)] > 0)) {
-                                            use_move_hit__rec_199 = _imax(_floordiv(_wmul(use_move_hit__dmg_198, MOVES__recoil_num[_ix(use_move_hit__mv_140, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_140, 165)]), 1);
-                                            int32_t _w97 = _wx(use_move_hit__p_135, 2);
-                                            int32_t _w98 = _wx(use_move_hit__a_138, 6);
-                                            if (_w97 >= 0 && _w98 >= 0) {
-                                                s->hp[_w97 * 6 + _w98] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_135, 2) * 6 + _ix(use_move_hit__a_138, 6)], use_move_hit__rec_199), 0)));
-                                            }
-                                        }
-                                    }
-                                    use_move_hit__sec_200 = MOVES__sec_status[_ix(use_move_hit__mv_140, 165)];
-                                    if (((use_move_hit__sec_200 >= 0) && (s->hp[_ix(use_move_hit__q_137, 2) * 6 + _ix(use_move_hit__d_139, 6)] > 0))) {
-                                        use_move_hit__same_type_204 = (({ int32_t _let99 = use_move_hit__q_137; int32_t has_type__p_201 = _let99; ({ int16_t _let100 = MOVES__type[_ix(use_move_hit__mv_140, 165)]; int16_t has_type__t_202 = _let100; ({ int16_t _let101 = s->species[_ix(has_type__p_201, 2) * 6 + _ix(s->active[_ix(has_type__p_201, 2)], 6)]; int16_t has_type__sp_203 = _let101; ((has_type__t_202 == SPECIES__type1[_ix(has_type__sp_203, 151)]) || (has_type__t_202 == SPECIES__type2[_ix(has_type__sp_203, 151)])); }); }); }) && (use_move_hit__sec_200 != 4));
-                                        if ((!use_move_hit__same_type_204)) {
-                                            chance__num_205 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_140, 165)])), 256), 99), 100);
-                                            chance__v_206 = _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_106)), 256);
-                                            log_draw__v_207 = chance__v_206;
-                                            int32_t _w102 = _wx(s->ndraws, 64);
-                                            if (_w102 >= 0) {
-                                                s->draws[_w102] = log_draw__v_207;
-                                            }
-                                            int32_t _w103 = _wx(s->ndraws, 64);
-                                            if (_w103 >= 0) {
-                                                s->draw_lo[_w103] = 0;
-                                            }
-                                            int32_t _w104 = _wx(s->ndraws, 64);
-                                            if (_w104 >= 0) {
-                                                s->draw_hi[_w104] = 256;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_208 = (chance__v_206 < chance__num_205);
-                                            use_move_hit__lands_209 = chance__result_208;
-                                            if (use_move_hit__lands_209) {
-                                                set_status__q_210 = use_move_hit__q_137;
-                                                set_status__st_211 = use_move_hit__sec_200;
-                                                set_status__d_212 = s->active[_ix(set_status__q_210, 2)];
-                                                set_status__sd_213 = s->species[_ix(set_status__q_210, 2) * 6 + _ix(set_status__d_212, 6)];
-                                                set_status__poison_214 = ((set_status__st_211 == 4) || (set_status__st_211 == 6));
-                                                set_status__blocked_215 = (set_status__poison_214 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_213, 151)]] || ((SPECIES__type2[_ix(set_status__sd_213, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_213, 151)], 15)])));
-                                                if ((((s->status[_ix(set_status__q_210, 2) * 6 + _ix(set_status__d_212, 6)] == 0) && (s->hp[_ix(set_status__q_210, 2) * 6 + _ix(set_status__d_212, 6)] > 0)) && (!set_status__blocked_215))) {
-                                                    int32_t _w105 = _wx(set_status__q_210, 2);
-                                                    int32_t _w106 = _wx(set_status__d_212, 6);
-                                                    if (_w105 >= 0 && _w106 >= 0) {
-                                                        s->status[_w105 * 6 + _w106] = ((int8_t)(set_status__st_211));
-                                                    }
-                                                    if ((set_status__st_211 == 5)) {
-                                                        rand__v_216 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_106)), 7));
-                                                        log_draw__v_217 = rand__v_216;
-                                                        int32_t _w107 = _wx(s->ndraws, 64);
-                                                        if (_w107 >= 0) {
-                                                            s->draws[_w107] = log_draw__v_217;
-                                                        }
-                                                        int32_t _w108 = _wx(s->ndraws, 64);
-                                                        if (_w108 >= 0) {
-                                                            s->draw_lo[_w108] = 1;
-                                                        }
-                                                        int32_t _w109 = _wx(s->ndraws, 64);
-                                                        if (_w109 >= 0) {
-                                                            s->draw_hi[_w109] = 8;
-                                                        }
-                                                        s->ndraws = _wadd(s->ndraws, 1);
-                                                        rand__result_218 = rand__v_216;
-                                                        int32_t _w110 = _wx(set_status__q_210, 2);
-                                                        int32_t _w111 = _wx(set_status__d_212, 6);
-                                                        if (_w110 >= 0 && _w111 >= 0) {
-                                                            s->sleep[_w110 * 6 + _w111] = ((int8_t)(rand__result_218));
-                                                        }
-                                                    }
-                                                    if ((set_status__st_211 == 3)) {
-                                                        int32_t _w112 = _wx(set_status__q_210, 2);
-                                                        if (_w112 >= 0) {
-                                                            s->mod[_w112 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_210, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                        }
-                                                    }
-                                                    if ((set_status__st_211 == 1)) {
-                                                        int32_t _w113 = _wx(set_status__q_210, 2);
-                                                        if (_w113 >= 0) {
-                                                            s->mod[_w113 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_210, 2) * 4], 2))), ((int16_t)(1)))));
-                                                        }
-                                                    }
-                                                }
-                                            }
-                                        }
-                                    }
-                                    if (((use_move_hit__sec_200 == 1) && (s->status[_ix(use_move_hit__q_137, 2) * 6 + _ix(use_move_hit__d_139, 6)] == 2))) {
-                                        int32_t _w114 = _wx(use_move_hit__q_137, 2);
-                                        int32_t _w115 = _wx(use_move_hit__d_139, 6);
-                                        if (_w114 >= 0 && _w115 >= 0) {
-                                            s->status[_w114 * 6 + _w115] = ((int8_t)(0));
-                                        }
-                                    }
-                                }
+                        switch_in_damage__p_118 = resolve_turn__p_107;
+                        switch_in_damage__a_119 = s->active[_ix(switch_in_damage__p_118, 2)];
+                        if (((s->status[_ix(switch_in_damage__p_118, 2) * 6 + _ix(switch_in_damage__a_119, 6)] == 4) || (s->status[_ix(switch_in_damage__p_118, 2) * 6 + _ix(switch_in_damage__a_119, 6)] == 1))) {
+                            int32_t _w46 = _wx(switch_in_damage__p_118, 2);
+                            int32_t _w47 = _wx(switch_in_damage__a_119, 6);
+                            if (_w46 >= 0 && _w47 >= 0) {
+                                s->hp[_w46 * 6 + _w47] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_118, 2) * 6 + _ix(switch_in_damage__a_119, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_118, 2) * 6 + _ix(switch_in_damage__a_119, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if ((((!use_move__can_130) || (s->hp[_ix(use_move__q_126, 2) * 6 + _ix(use_move__d_128, 6)] > 0)) && (s->hp[_ix(use_move__p_124, 2) * 6 + _ix(use_move__a_127, 6)] > 0))) {
-                            if (((s->status[_ix(use_move__p_124, 2) * 6 + _ix(use_move__a_127, 6)] == 5) && (s->sleep[_ix(use_move__p_124, 2) * 6 + _ix(use_move__a_127, 6)] <= 0))) {
-                                int32_t _w116 = _wx(use_move__p_124, 2);
-                                int32_t _w117 = _wx(use_move__a_127, 6);
-                                if (_w116 >= 0 && _w117 >= 0) {
-                                    s->status[_w116 * 6 + _w117] = ((int8_t)(0));
-                                }
-                            }
-                            if (((s->status[_ix(use_move__p_124, 2) * 6 + _ix(use_move__a_127, 6)] == 4) || (s->status[_ix(use_move__p_124, 2) * 6 + _ix(use_move__a_127, 6)] == 1))) {
-                                int32_t _w118 = _wx(use_move__p_124, 2);
-                                int32_t _w119 = _wx(use_move__a_127, 6);
-                                if (_w118 >= 0 && _w119 >= 0) {
-                                    s->hp[_w118 * 6 + _w119] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_124, 2) * 6 + _ix(use_move__a_127, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_124, 2) * 6 + _ix(use_move__a_127, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
-                                }
-                            }
-                        }
-                        if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
+                        if (({ int32_t _let48 = resolve_turn__p_107; int32_t is_fainted__p_120 = _let48; (s->hp[_ix(is_fainted__p_120, 2) * 6 + _ix(s->active[_ix(is_fainted__p_120, 2)], 6)] <= 0); })) {
                             resolve_turn__over_105 = true;
-                            after_faint__left0_220 = ({ int32_t _lo120 = 0; int32_t _r122 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_219 = _lo120, _end121 = 6; after_faint__i_219 < _end121; after_faint__i_219++) _r122 += ((s->hp[after_faint__i_219] > 0)) ? 1 : 0; _r122; });
-                            after_faint__left1_222 = ({ int32_t _lo124 = 0; int32_t _r126 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_221 = _lo124, _end125 = 6; after_faint__i_221 < _end125; after_faint__i_221++) _r126 += ((s->hp[1 * 6 + after_faint__i_221] > 0)) ? 1 : 0; _r126; });
-                            if (((after_faint__left0_220 == 0) && (after_faint__left1_222 == 0))) {
+                            after_faint__left0_122 = ({ int32_t _lo49 = 0; int32_t _r51 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_121 = _lo49, _end50 = 6; after_faint__i_121 < _end50; after_faint__i_121++) _r51 += ((s->hp[after_faint__i_121] > 0)) ? 1 : 0; _r51; });
+                            after_faint__left1_124 = ({ int32_t _lo53 = 0; int32_t _r55 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_123 = _lo53, _end54 = 6; after_faint__i_123 < _end54; after_faint__i_123++) _r55 += ((s->hp[1 * 6 + after_faint__i_123] > 0)) ? 1 : 0; _r55; });
+                            if (((after_faint__left0_122 == 0) && (after_faint__left1_124 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_220 == 0)) {
+                            } else if ((after_faint__left0_122 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_222 == 0)) {
+                            } else if ((after_faint__left1_124 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -1244,183 +912,582 @@ static void effect_move(State *s, int32_t m, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_223 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_106)), 2));
-                            log_draw__v_224 = rand__v_223;
-                            int32_t _w128 = _wx(s->ndraws, 64);
-                            if (_w128 >= 0) {
-                                s->draws[_w128] = log_draw__v_224;
+                            rand__v_125 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 9), (uint32_t)resolve_turn__k_106)), 2));
+                            log_draw__v_126 = rand__v_125;
+                            int32_t _w57 = _wx(s->ndraws, 64);
+                            if (_w57 >= 0) {
+                                s->draws[_w57] = log_draw__v_126;
                             }
-                            int32_t _w129 = _wx(s->ndraws, 64);
-                            if (_w129 >= 0) {
-                                s->draw_lo[_w129] = 0;
+                            int32_t _w58 = _wx(s->ndraws, 64);
+                            if (_w58 >= 0) {
+                                s->draw_lo[_w58] = 0;
                             }
-                            int32_t _w130 = _wx(s->ndraws, 64);
-                            if (_w130 >= 0) {
-                                s->draw_hi[_w130] = 2;
+                            int32_t _w59 = _wx(s->ndraws, 64);
+                            if (_w59 >= 0) {
+                                s->draw_hi[_w59] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_225 = rand__v_223;
-                            tie_draw__v_226 = rand__result_225;
+                            rand__result_127 = rand__v_125;
+                            tie_draw__v_128 = rand__result_127;
+                        }
+                    } else {
+                        use_move__p_131 = resolve_turn__p_107;
+                        use_move__m_132 = (({ int32_t _let60 = resolve_turn__p_107; int32_t has_pp__p_129 = _let60; ({ int32_t _lo61 = 0; bool _r63 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_130 = _lo61, _end62 = 4; has_pp__k_130 < _end62; has_pp__k_130++) if (((s->moves[_ix(has_pp__p_129, 2) * 24 + _ix(s->active[_ix(has_pp__p_129, 2)], 6) * 4 + has_pp__k_130] >= 0) && (s->pp[_ix(has_pp__p_129, 2) * 24 + _ix(s->active[_ix(has_pp__p_129, 2)], 6) * 4 + has_pp__k_130] > 0))) { _r63 = true; break; } _r63; }); }) ? resolve_turn__act_108 : (-1));
+                        use_move__q_133 = _wsub(1, use_move__p_131);
+                        use_move__a_134 = s->active[_ix(use_move__p_131, 2)];
+                        use_move__d_135 = s->active[_ix(use_move__q_133, 2)];
+                        use_move__st_136 = s->status[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)];
+                        use_move__can_137 = true;
+                        if ((use_move__st_136 == 2)) {
+                            use_move__can_137 = false;
+                        } else if ((use_move__st_136 == 5)) {
+                            int32_t _w65 = _wx(use_move__p_131, 2);
+                            int32_t _w66 = _wx(use_move__a_134, 6);
+                            if (_w65 >= 0 && _w66 >= 0) {
+                                s->sleep[_w65 * 6 + _w66] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)], 1)));
+                            }
+                            use_move__can_137 = false;
+                        } else if ((use_move__st_136 == 3)) {
+                            chance__v_138 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_106)), 256);
+                            log_draw__v_139 = chance__v_138;
+                            int32_t _w67 = _wx(s->ndraws, 64);
+                            if (_w67 >= 0) {
+                                s->draws[_w67] = log_draw__v_139;
+                            }
+                            int32_t _w68 = _wx(s->ndraws, 64);
+                            if (_w68 >= 0) {
+                                s->draw_lo[_w68] = 0;
+                            }
+                            int32_t _w69 = _wx(s->ndraws, 64);
+                            if (_w69 >= 0) {
+                                s->draw_hi[_w69] = 256;
+                            }
+                            s->ndraws = _wadd(s->ndraws, 1);
+                            chance__result_140 = (chance__v_138 < 63);
+                            use_move__full_141 = chance__result_140;
+                            use_move__can_137 = (!use_move__full_141);
+                        }
+                        if (use_move__can_137) {
+                            use_move_hit__p_142 = use_move__p_131;
+                            use_move_hit__m_143 = use_move__m_132;
+                            use_move_hit__q_144 = _wsub(1, use_move_hit__p_142);
+                            use_move_hit__a_145 = s->active[_ix(use_move_hit__p_142, 2)];
+                            use_move_hit__d_146 = s->active[_ix(use_move_hit__q_144, 2)];
+                            use_move_hit__mv_147 = ((use_move_hit__m_143 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move_hit__p_142, 2) * 24 + _ix(use_move_hit__a_145, 6) * 4 + _ix(use_move_hit__m_143, 4)])));
+                            if ((use_move_hit__m_143 >= 0)) {
+                                int32_t _w70 = _wx(use_move_hit__p_142, 2);
+                                int32_t _w71 = _wx(use_move_hit__a_145, 6);
+                                int32_t _w72 = _wx(use_move_hit__m_143, 4);
+                                if (_w70 >= 0 && _w71 >= 0 && _w72 >= 0) {
+                                    s->pp[_w70 * 24 + _w71 * 4 + _w72] = ((int8_t)(_wsub(s->pp[_ix(use_move_hit__p_142, 2) * 24 + _ix(use_move_hit__a_145, 6) * 4 + _ix(use_move_hit__m_143, 4)], 1)));
+                                }
+                                int32_t _w73 = _wx(use_move_hit__p_142, 2);
+                                int32_t _w74 = _wx(use_move_hit__a_145, 6);
+                                int32_t _w75 = _wx(use_move_hit__m_143, 4);
+                                if (_w73 >= 0 && _w74 >= 0 && _w75 >= 0) {
+                                    s->seen_moves[_w73 * 24 + _w74 * 4 + _w75] = ((int16_t)(use_move_hit__mv_147));
+                                }
+                            }
+                            use_move_hit__sd_148 = s->species[_ix(use_move_hit__q_144, 2) * 6 + _ix(use_move_hit__d_146, 6)];
+                            use_move_hit__immune_155 = (MOVES__type_immunity[_ix(use_move_hit__mv_147, 165)] && ((({ int16_t _let76 = MOVES__type[_ix(use_move_hit__mv_147, 165)]; int16_t effectiveness__mt_149 = _let76; ({ int16_t _let77 = SPECIES__type1[_ix(use_move_hit__sd_148, 151)]; int16_t effectiveness__dt_150 = _let77; ({ int16_t _let78[15]; _let78[0] = TC__bug[_ix(effectiveness__mt_149, 15)]; _let78[1] = TC__fire[_ix(effectiveness__mt_149, 15)]; _let78[2] = TC__ghost[_ix(effectiveness__mt_149, 15)]; _let78[3] = TC__ice[_ix(effectiveness__mt_149, 15)]; _let78[4] = TC__poison[_ix(effectiveness__mt_149, 15)]; _let78[5] = TC__psychic[_ix(effectiveness__mt_149, 15)]; _let78[6] = TC__electric[_ix(effectiveness__mt_149, 15)]; _let78[7] = TC__grass[_ix(effectiveness__mt_149, 15)]; _let78[8] = TC__dragon[_ix(effectiveness__mt_149, 15)]; _let78[9] = TC__fighting[_ix(effectiveness__mt_149, 15)]; _let78[10] = TC__flying[_ix(effectiveness__mt_149, 15)]; _let78[11] = TC__ground[_ix(effectiveness__mt_149, 15)]; _let78[12] = TC__normal[_ix(effectiveness__mt_149, 15)]; _let78[13] = TC__rock[_ix(effectiveness__mt_149, 15)]; _let78[14] = TC__water[_ix(effectiveness__mt_149, 15)]; int16_t effectiveness__row_151[15]; memcpy(effectiveness__row_151, _let78, sizeof effectiveness__row_151); (((effectiveness__dt_150 < 0) || (effectiveness__mt_149 == 15)) ? ((int16_t)(10)) : effectiveness__row_151[_ix(effectiveness__dt_150, 15)]); }); }); }) == 0) || (({ int16_t _let79 = MOVES__type[_ix(use_move_hit__mv_147, 165)]; int16_t effectiveness__mt_152 = _let79; ({ int16_t _let80 = SPECIES__type2[_ix(use_move_hit__sd_148, 151)]; int16_t effectiveness__dt_153 = _let80; ({ int16_t _let81[15]; _let81[0] = TC__bug[_ix(effectiveness__mt_152, 15)]; _let81[1] = TC__fire[_ix(effectiveness__mt_152, 15)]; _let81[2] = TC__ghost[_ix(effectiveness__mt_152, 15)]; _let81[3] = TC__ice[_ix(effectiveness__mt_152, 15)]; _let81[4] = TC__poison[_ix(effectiveness__mt_152, 15)]; _let81[5] = TC__psychic[_ix(effectiveness__mt_152, 15)]; _let81[6] = TC__electric[_ix(effectiveness__mt_152, 15)]; _let81[7] = TC__grass[_ix(effectiveness__mt_152, 15)]; _let81[8] = TC__dragon[_ix(effectiveness__mt_152, 15)]; _let81[9] = TC__fighting[_ix(effectiveness__mt_152, 15)]; _let81[10] = TC__flying[_ix(effectiveness__mt_152, 15)]; _let81[11] = TC__ground[_ix(effectiveness__mt_152, 15)]; _let81[12] = TC__normal[_ix(effectiveness__mt_152, 15)]; _let81[13] = TC__rock[_ix(effectiveness__mt_152, 15)]; _let81[14] = TC__water[_ix(effectiveness__mt_152, 15)]; int16_t effectiveness__row_154[15]; memcpy(effectiveness__row_154, _let81, sizeof effectiveness__row_154); (((effectiveness__dt_153 < 0) || (effectiveness__mt_152 == 15)) ? ((int16_t)(10)) : effectiveness__row_154[_ix(effectiveness__dt_153, 15)]); }); }); }) == 0)));
+                            if ((!use_move_hit__immune_155)) {
+                                use_move_hit__hit_156 = true;
+                                if ((!MOVES__always_hits[_ix(use_move_hit__mv_147, 165)])) {
+                                    use_move_hit__acc_157 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_147, 165)])), 255), 100);
+                                    use_move_hit__acc_157 = _floordiv(_wmul(use_move_hit__acc_157, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_142, 2) * 6 + 4], 6))), 13)]), 100);
+                                    use_move_hit__acc_157 = _floordiv(_wmul(use_move_hit__acc_157, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_144, 2) * 6 + 5]))), 13)]), 100);
+                                    chance__num_158 = _imin(_imax(use_move_hit__acc_157, 1), 255);
+                                    chance__v_159 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_106)), 256);
+                                    log_draw__v_160 = chance__v_159;
+                                    int32_t _w82 = _wx(s->ndraws, 64);
+                                    if (_w82 >= 0) {
+                                        s->draws[_w82] = log_draw__v_160;
+                                    }
+                                    int32_t _w83 = _wx(s->ndraws, 64);
+                                    if (_w83 >= 0) {
+                                        s->draw_lo[_w83] = 0;
+                                    }
+                                    int32_t _w84 = _wx(s->ndraws, 64);
+                                    if (_w84 >= 0) {
+                                        s->draw_hi[_w84] = 256;
+                                    }
+                                    s->ndraws = _wadd(s->ndraws, 1);
+                                    chance__result_161 = (chance__v_159 < chance__num_158);
+                                    use_move_hit__hit_156 = chance__result_161;
+                                }
+                                if (((use_move_hit__hit_156 && (MOVES__power[_ix(use_move_hit__mv_147, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_147, 165)] >= 0))) {
+                                    set_status__q_162 = use_move_hit__q_144;
+                                    set_status__st_163 = MOVES__status[_ix(use_move_hit__mv_147, 165)];
+                                    set_status__d_164 = s->active[_ix(set_status__q_162, 2)];
+                                    set_status__sd_165 = s->species[_ix(set_status__q_162, 2) * 6 + _ix(set_status__d_164, 6)];
+                                    set_status__poison_166 = ((set_status__st_163 == 4) || (set_status__st_163 == 6));
+                                    set_status__blocked_167 = (set_status__poison_166 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_165, 151)]] || ((SPECIES__type2[_ix(set_status__sd_165, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_165, 151)], 15)])));
+                                    if ((((s->status[_ix(set_status__q_162, 2) * 6 + _ix(set_status__d_164, 6)] == 0) && (s->hp[_ix(set_status__q_162, 2) * 6 + _ix(set_status__d_164, 6)] > 0)) && (!set_status__blocked_167))) {
+                                        int32_t _w85 = _wx(set_status__q_162, 2);
+                                        int32_t _w86 = _wx(set_status__d_164, 6);
+                                        if (_w85 >= 0 && _w86 >= 0) {
+                                            s->status[_w85 * 6 + _w86] = ((int8_t)(set_status__st_163));
+                                        }
+                                        if ((set_status__st_163 == 5)) {
+                                            rand__v_168 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_106)), 7));
+                                            log_draw__v_169 = rand__v_168;
+                                            int32_t _w87 = _wx(s->ndraws, 64);
+                                            if (_w87 >= 0) {
+                                                s->draws[_w87] = log_draw__v_169;
+                                            }
+                                            int32_t _w88 = _wx(s->ndraws, 64);
+                                            if (_w88 >= 0) {
+                                                s->draw_lo[_w88] = 1;
+                                            }
+                                            int32_t _w89 = _wx(s->ndraws, 64);
+                                            if (_w89 >= 0) {
+                                                s->draw_hi[_w89] = 8;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_170 = rand__v_168;
+                                            int32_t _w90 = _wx(set_status__q_162, 2);
+                                            int32_t _w91 = _wx(set_status__d_164, 6);
+                                            if (_w90 >= 0 && _w91 >= 0) {
+                                                s->sleep[_w90 * 6 + _w91] = ((int8_t)(rand__result_170));
+                                            }
+                                        }
+                                        if ((set_status__st_163 == 3)) {
+                                            int32_t _w92 = _wx(set_status__q_162, 2);
+                                            if (_w92 >= 0) {
+                                                s->mod[_w92 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_162, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                            }
+                                        }
+                                        if ((set_status__st_163 == 1)) {
+                                            int32_t _w93 = _wx(set_status__q_162, 2);
+                                            if (_w93 >= 0) {
+                                                s->mod[_w93 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_162, 2) * 4], 2))), ((int16_t)(1)))));
+                                            }
+                                        }
+                                    }
+                                }
+                                if ((use_move_hit__hit_156 && (MOVES__power[_ix(use_move_hit__mv_147, 165)] > 0))) {
+                                    damage_of__p_171 = use_move_hit__p_142;
+                                    damage_of__mv_172 = use_move_hit__mv_147;
+                                    damage_of__q_173 = _wsub(1, damage_of__p_171);
+                                    damage_of__a_174 = s->active[_ix(damage_of__p_171, 2)];
+                                    damage_of__d_175 = s->active[_ix(damage_of__q_173, 2)];
+                                    damage_of__sa_176 = s->species[_ix(damage_of__p_171, 2) * 6 + _ix(damage_of__a_174, 6)];
+                                    damage_of__sd_177 = s->species[_ix(damage_of__q_173, 2) * 6 + _ix(damage_of__d_175, 6)];
+                                    damage_of__c_178 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_176, 151)], 2))), 2))), ((int16_t)(255)))));
+                                    damage_of__c_178 = ((MOVES__crit_ratio[_ix(damage_of__mv_172, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_178, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_178, 4))), ((int16_t)(255))))));
+                                    chance__num_179 = damage_of__c_178;
+                                    chance__v_180 = _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_106)), 256);
+                                    log_draw__v_181 = chance__v_180;
+                                    int32_t _w94 = _wx(s->ndraws, 64);
+                                    if (_w94 >= 0) {
+                                        s->draws[_w94] = log_draw__v_181;
+                                    }
+                                    int32_t _w95 = _wx(s->ndraws, 64);
+                                    if (_w95 >= 0) {
+                                        s->draw_lo[_w95] = 0;
+                                    }
+                                    int32_t _w96 = _wx(s->ndraws, 64);
+                                    if (_w96 >= 0) {
+                                        s->draw_hi[_w96] = 256;
+                                    }
+                                    s->ndraws = _wadd(s->ndraws, 1);
+                                    chance__result_182 = (chance__v_180 < chance__num_179);
+                                    damage_of__crit_183 = chance__result_182;
+                                    damage_of__special_184 = (MOVES__category[_ix(damage_of__mv_172, 165)] == 1);
+                                    damage_of__si_185 = (damage_of__special_184 ? 2 : 0);
+                                    damage_of__di_186 = (damage_of__special_184 ? 2 : 1);
+                                    damage_of__at_187 = ((int32_t)((damage_of__crit_183 ? s->stats[_ix(damage_of__p_171, 2) * 24 + _ix(damage_of__a_174, 6) * 4 + _ix(damage_of__si_185, 4)] : s->mod[_ix(damage_of__p_171, 2) * 4 + _ix(damage_of__si_185, 4)])));
+                                    damage_of__df_188 = ((int32_t)((damage_of__crit_183 ? s->stats[_ix(damage_of__q_173, 2) * 24 + _ix(damage_of__d_175, 6) * 4 + _ix(damage_of__di_186, 4)] : s->mod[_ix(damage_of__q_173, 2) * 4 + _ix(damage_of__di_186, 4)])));
+                                    damage_of__lvl_189 = _wmul(((int32_t)(s->level[_ix(damage_of__p_171, 2) * 6 + _ix(damage_of__a_174, 6)])), (damage_of__crit_183 ? 2 : 1));
+                                    if (((damage_of__at_187 >= 256) || (damage_of__df_188 >= 256))) {
+                                        damage_of__at_187 = _imax(_pymod(_floordiv(damage_of__at_187, 4), 256), 1);
+                                        damage_of__df_188 = _imax(_pymod(_floordiv(damage_of__df_188, 4), 256), 1);
+                                    }
+                                    damage_of__dmg_190 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_189, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_172, 165)]))), damage_of__at_187), damage_of__df_188);
+                                    damage_of__dmg_190 = _wadd(_imin(_floordiv(damage_of__dmg_190, 50), 997), 2);
+                                    damage_of__mt_191 = MOVES__type[_ix(damage_of__mv_172, 165)];
+                                    if (((damage_of__mt_191 == SPECIES__type1[_ix(damage_of__sa_176, 151)]) || (damage_of__mt_191 == SPECIES__type2[_ix(damage_of__sa_176, 151)]))) {
+                                        damage_of__dmg_190 = _wadd(damage_of__dmg_190, _floordiv(damage_of__dmg_190, 2));
+                                    }
+                                    damage_of__e1_195 = ({ int16_t _let97 = damage_of__mt_191; int16_t effectiveness__mt_192 = _let97; ({ int16_t _let98 = SPECIES__type1[_ix(damage_of__sd_177, 151)]; int16_t effectiveness__dt_193 = _let98; ({ int16_t _let99[15]; _let99[0] = TC__bug[_ix(effectiveness__mt_192, 15)]; _let99[1] = TC__fire[_ix(effectiveness__mt_192, 15)]; _let99[2] = TC__ghost[_ix(effectiveness__mt_192, 15)]; _let99[3] = TC__ice[_ix(effectiveness__mt_192, 15)]; _let99[4] = TC__poison[_ix(effectiveness__mt_192, 15)]; _let99[5] = TC__psychic[_ix(effectiveness__mt_192, 15)]; _let99[6] = TC__electric[_ix(effectiveness__mt_192, 15)]; _let99[7] = TC__grass[_ix(effectiveness__mt_192, 15)]; _let99[8] = TC__dragon[_ix(effectiveness__mt_192, 15)]; _let99[9] = TC__fighting[_ix(effectiveness__mt_192, 15)]; _let99[10] = TC__flying[_ix(effectiveness__mt_192, 15)]; _let99[11] = TC__ground[_ix(effectiveness__mt_192, 15)]; _let99[12] = TC__normal[_ix(effectiveness__mt_192, 15)]; _let99[13] = TC__rock[_ix(effectiveness__mt_192, 15)]; _let99[14] = TC__water[_ix(effectiveness__mt_192, 15)]; int16_t effectiveness__row_194[15]; memcpy(effectiveness__row_194, _let99, sizeof effectiveness__row_194); (((effectiveness__dt_193 < 0) || (effectiveness__mt_192 == 15)) ? ((int16_t)(10)) : effectiveness__row_194[_ix(effectiveness__dt_193, 15)]); }); }); });
+                                    if ((damage_of__e1_195 > 10)) {
+                                        damage_of__dmg_190 = _floordiv(_wmul(damage_of__dmg_190, 20), 10);
+                                    }
+                                    if ((damage_of__e1_195 < 10)) {
+                                        damage_of__dmg_190 = _floordiv(_wmul(damage_of__dmg_190, 5), 10);
+                                    }
+                                    damage_of__e2_199 = ({ int16_t _let100 = damage_of__mt_191; int16_t effectiveness__mt_196 = _let100; ({ int16_t _let101 = SPECIES__type2[_ix(damage_of__sd_177, 151)]; int16_t effectiveness__dt_197 = _let101; ({ int16_t _let102[15]; _let102[0] = TC__bug[_ix(effectiveness__mt_196, 15)]; _let102[1] = TC__fire[_ix(effectiveness__mt_196, 15)]; _let102[2] = TC__ghost[_ix(effectiveness__mt_196, 15)]; _let102[3] = TC__ice[_ix(effectiveness__mt_196, 15)]; _let102[4] = TC__poison[_ix(effectiveness__mt_196, 15)]; _let102[5] = TC__psychic[_ix(effectiveness__mt_196, 15)]; _let102[6] = TC__electric[_ix(effectiveness__mt_196, 15)]; _let102[7] = TC__grass[_ix(effectiveness__mt_196, 15)]; _let102[8] = TC__dragon[_ix(effectiveness__mt_196, 15)]; _let102[9] = TC__fighting[_ix(effectiveness__mt_196, 15)]; _let102[10] = TC__flying[_ix(effectiveness__mt_196, 15)]; _let102[11] = TC__ground[_ix(effectiveness__mt_196, 15)]; _let102[12] = TC__normal[_ix(effectiveness__mt_196, 15)]; _let102[13] = TC__rock[_ix(effectiveness__mt_196, 15)]; _let102[14] = TC__water[_ix(effectiveness__mt_196, 15)]; int16_t effectiveness__row_198[15]; memcpy(effectiveness__row_198, _let102, sizeof effectiveness__row_198); (((effectiveness__dt_197 < 0) || (effectiveness__mt_196 == 15)) ? ((int16_t)(10)) : effectiveness__row_198[_ix(effectiveness__dt_197, 15)]); }); }); });
+                                    if ((damage_of__e2_199 > 10)) {
+                                        damage_of__dmg_190 = _floordiv(_wmul(damage_of__dmg_190, 20), 10);
+                                    }
+                                    if ((damage_of__e2_199 < 10)) {
+                                        damage_of__dmg_190 = _floordiv(_wmul(damage_of__dmg_190, 5), 10);
+                                    }
+                                    if ((damage_of__dmg_190 > 1)) {
+                                        rand__v_200 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_106)), 39));
+                                        log_draw__v_201 = rand__v_200;
+                                        int32_t _w103 = _wx(s->ndraws, 64);
+                                        if (_w103 >= 0) {
+                                            s->draws[_w103] = log_draw__v_201;
+                                        }
+                                        int32_t _w104 = _wx(s->ndraws, 64);
+                                        if (_w104 >= 0) {
+                                            s->draw_lo[_w104] = 217;
+                                        }
+                                        int32_t _w105 = _wx(s->ndraws, 64);
+                                        if (_w105 >= 0) {
+                                            s->draw_hi[_w105] = 256;
+                                        }
+                                        s->ndraws = _wadd(s->ndraws, 1);
+                                        rand__result_202 = rand__v_200;
+                                        damage_of__r_203 = rand__result_202;
+                                        damage_of__dmg_190 = _floordiv(_wmul(damage_of__dmg_190, damage_of__r_203), 255);
+                                    }
+                                    damage_of__result_204 = damage_of__dmg_190;
+                                    use_move_hit__dmg_205 = damage_of__result_204;
+                                    use_move_hit__dmg_205 = _imin(use_move_hit__dmg_205, ((int32_t)(s->hp[_ix(use_move_hit__q_144, 2) * 6 + _ix(use_move_hit__d_146, 6)])));
+                                    if ((use_move_hit__dmg_205 > 0)) {
+                                        int32_t _w106 = _wx(use_move_hit__q_144, 2);
+                                        int32_t _w107 = _wx(use_move_hit__d_146, 6);
+                                        if (_w106 >= 0 && _w107 >= 0) {
+                                            s->hp[_w106 * 6 + _w107] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_144, 2) * 6 + _ix(use_move_hit__d_146, 6)], use_move_hit__dmg_205)));
+                                        }
+                                        if ((MOVES__recoil_num[_ix(use_move_hit__mv_147, 165)] > 0)) {
+                                            use_move_hit__rec_206 = _imax(_floordiv(_wmul(use_move_hit__dmg_205, MOVES__recoil_num[_ix(use_move_hit__mv_147, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_147, 165)]), 1);
+                                            int32_t _w108 = _wx(use_move_hit__p_142, 2);
+                                            int32_t _w109 = _wx(use_move_hit__a_145, 6);
+                                            if (_w108 >= 0 && _w109 >= 0) {
+                                                s->hp[_w108 * 6 + _w109] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_142, 2) * 6 + _ix(use_move_hit__a_145, 6)], use_move_hit__rec_206), 0)));
+                                            }
+                                        }
+                                    }
+                                    use_move_hit__sec_207 = MOVES__sec_status[_ix(use_move_hit__mv_147, 165)];
+                                    if (((use_move_hit__sec_207 >= 0) && (s->hp[_ix(use_move_hit__q_144, 2) * 6 + _ix(use_move_hit__d_146, 6)] > 0))) {
+                                        use_move_hit__same_type_211 = (({ int32_t _let110 = use_move_hit__q_144; int32_t has_type__p_208 = _let110; ({ int16_t _let111 = MOVES__type[_ix(use_move_hit__mv_147, 165)]; int16_t has_type__t_209 = _let111; ({ int16_t _let112 = s->species[_ix(has_type__p_208, 2) * 6 + _ix(s->active[_ix(has_type__p_208, 2)], 6)]; int16_t has_type__sp_210 = _let112; ((has_type__t_209 == SPECIES__type1[_ix(has_type__sp_210, 151)]) || (has_type__t_209 == SPECIES__type2[_ix(has_type__sp_210, 151)])); }); }); }) && (use_move_hit__sec_207 != 4));
+                                        if ((!use_move_hit__same_type_211)) {
+                                            chance__num_212 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_147, 165)])), 256), 99), 100);
+                                            chance__v_213 = _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_106)), 256);
+                                            log_draw__v_214 = chance__v_213;
+                                            int32_t _w113 = _wx(s->ndraws, 64);
+                                            if (_w113 >= 0) {
+                                                s->draws[_w113] = log_draw__v_214;
+                                            }
+                                            int32_t _w114 = _wx(s->ndraws, 64);
+                                            if (_w114 >= 0) {
+                                                s->draw_lo[_w114] = 0;
+                                            }
+                                            int32_t _w115 = _wx(s->ndraws, 64);
+                                            if (_w115 >= 0) {
+                                                s->draw_hi[_w115] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_215 = (chance__v_213 < chance__num_212);
+                                            use_move_hit__lands_216 = chance__result_215;
+                                            if (use_move_hit__lands_216) {
+                                                set_status__q_217 = use_move_hit__q_144;
+                                                set_status__st_218 = use_move_hit__sec_207;
+                                                set_status__d_219 = s->active[_ix(set_status__q_217, 2)];
+                                                set_status__sd_220 = s->species[_ix(set_status__q_217, 2) * 6 + _ix(set_status__d_219, 6)];
+                                                set_status__poison_221 = ((set_status__st_218 == 4) || (set_status__st_218 == 6));
+                                                set_status__blocked_222 = (set_status__poison_221 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_220, 151)]] || ((SPECIES__type2[_ix(set_status__sd_220, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_220, 151)], 15)])));
+                                                if ((((s->status[_ix(set_status__q_217, 2) * 6 + _ix(set_status__d_219, 6)] == 0) && (s->hp[_ix(set_status__q_217, 2) * 6 + _ix(set_status__d_219, 6)] > 0)) && (!set_status__blocked_222))) {
+                                                    int32_t _w116 = _wx(set_status__q_217, 2);
+                                                    int32_t _w117 = _wx(set_status__d_219, 6);
+                                                    if (_w116 >= 0 && _w117 >= 0) {
+                                                        s->status[_w116 * 6 + _w117] = ((int8_t)(set_status__st_218));
+                                                    }
+                                                    if ((set_status__st_218 == 5)) {
+                                                        rand__v_223 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_106)), 7));
+                                                        log_draw__v_224 = rand__v_223;
+                                                        int32_t _w118 = _wx(s->ndraws, 64);
+                                                        if (_w118 >= 0) {
+                                                            s->draws[_w118] = log_draw__v_224;
+                                                        }
+                                                        int32_t _w119 = _wx(s->ndraws, 64);
+                                                        if (_w119 >= 0) {
+                                                            s->draw_lo[_w119] = 1;
+                                                        }
+                                                        int32_t _w120 = _wx(s->ndraws, 64);
+                                                        if (_w120 >= 0) {
+                                                            s->draw_hi[_w120] = 8;
+                                                        }
+                                                        s->ndraws = _wadd(s->ndraws, 1);
+                                                        rand__result_225 = rand__v_223;
+                                                        int32_t _w121 = _wx(set_status__q_217, 2);
+                                                        int32_t _w122 = _wx(set_status__d_219, 6);
+                                                        if (_w121 >= 0 && _w122 >= 0) {
+                                                            s->sleep[_w121 * 6 + _w122] = ((int8_t)(rand__result_225));
+                                                        }
+                                                    }
+                                                    if ((set_status__st_218 == 3)) {
+                                                        int32_t _w123 = _wx(set_status__q_217, 2);
+                                                        if (_w123 >= 0) {
+                                                            s->mod[_w123 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_217, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        }
+                                                    }
+                                                    if ((set_status__st_218 == 1)) {
+                                                        int32_t _w124 = _wx(set_status__q_217, 2);
+                                                        if (_w124 >= 0) {
+                                                            s->mod[_w124 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_217, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if (((use_move_hit__sec_207 == 1) && (s->status[_ix(use_move_hit__q_144, 2) * 6 + _ix(use_move_hit__d_146, 6)] == 2))) {
+                                        int32_t _w125 = _wx(use_move_hit__q_144, 2);
+                                        int32_t _w126 = _wx(use_move_hit__d_146, 6);
+                                        if (_w125 >= 0 && _w126 >= 0) {
+                                            s->status[_w125 * 6 + _w126] = ((int8_t)(0));
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        if ((((!use_move__can_137) || (s->hp[_ix(use_move__q_133, 2) * 6 + _ix(use_move__d_135, 6)] > 0)) && (s->hp[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)] > 0))) {
+                            if (((s->status[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)] == 5) && (s->sleep[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)] <= 0))) {
+                                int32_t _w127 = _wx(use_move__p_131, 2);
+                                int32_t _w128 = _wx(use_move__a_134, 6);
+                                if (_w127 >= 0 && _w128 >= 0) {
+                                    s->status[_w127 * 6 + _w128] = ((int8_t)(0));
+                                }
+                            }
+                            if (((s->status[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)] == 4) || (s->status[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)] == 1))) {
+                                int32_t _w129 = _wx(use_move__p_131, 2);
+                                int32_t _w130 = _wx(use_move__a_134, 6);
+                                if (_w129 >= 0 && _w130 >= 0) {
+                                    s->hp[_w129 * 6 + _w130] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                                }
+                            }
+                        }
+                        if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
+                            resolve_turn__over_105 = true;
+                            after_faint__left0_227 = ({ int32_t _lo131 = 0; int32_t _r133 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_226 = _lo131, _end132 = 6; after_faint__i_226 < _end132; after_faint__i_226++) _r133 += ((s->hp[after_faint__i_226] > 0)) ? 1 : 0; _r133; });
+                            after_faint__left1_229 = ({ int32_t _lo135 = 0; int32_t _r137 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_228 = _lo135, _end136 = 6; after_faint__i_228 < _end136; after_faint__i_228++) _r137 += ((s->hp[1 * 6 + after_faint__i_228] > 0)) ? 1 : 0; _r137; });
+                            if (((after_faint__left0_227 == 0) && (after_faint__left1_229 == 0))) {
+                                memset(s->rewards, 0, sizeof s->rewards);
+                                s->terminated = true;
+                            } else if ((after_faint__left0_227 == 0)) {
+                                _win(s, 1);
+                                s->terminated = true;
+                            } else if ((after_faint__left1_229 == 0)) {
+                                _win(s, 0);
+                                s->terminated = true;
+                            } else {
+                                s->phase = ((int8_t)(1));
+                                s->need[0] = (s->hp[_ix(s->active[0], 6)] <= 0);
+                                s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
+                            }
+                        } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                            rand__v_230 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_106)), 2));
+                            log_draw__v_231 = rand__v_230;
+                            int32_t _w139 = _wx(s->ndraws, 64);
+                            if (_w139 >= 0) {
+                                s->draws[_w139] = log_draw__v_231;
+                            }
+                            int32_t _w140 = _wx(s->ndraws, 64);
+                            if (_w140 >= 0) {
+                                s->draw_lo[_w140] = 0;
+                            }
+                            int32_t _w141 = _wx(s->ndraws, 64);
+                            if (_w141 >= 0) {
+                                s->draw_hi[_w141] = 2;
+                            }
+                            s->ndraws = _wadd(s->ndraws, 1);
+                            rand__result_232 = rand__v_230;
+                            tie_draw__v_233 = rand__result_232;
                         }
                     }
                 }
             }
             if ((!resolve_turn__over_105)) {
-                for (int32_t update_speed__p_227 = 0, _end131 = 2; update_speed__p_227 < _end131; update_speed__p_227++) {
-                    if ((s->hp[update_speed__p_227 * 6 + _ix(s->active[update_speed__p_227], 6)] > 0)) {
-                        int32_t _w132 = _wx(s->active[update_speed__p_227], 6);
-                        if (_w132 >= 0) {
-                            s->speed[update_speed__p_227 * 6 + _w132] = s->mod[update_speed__p_227 * 4 + 3];
+                for (int32_t update_speed__p_234 = 0, _end142 = 2; update_speed__p_234 < _end142; update_speed__p_234++) {
+                    if ((s->hp[update_speed__p_234 * 6 + _ix(s->active[update_speed__p_234], 6)] > 0)) {
+                        int32_t _w143 = _wx(s->active[update_speed__p_234], 6);
+                        if (_w143 >= 0) {
+                            s->speed[update_speed__p_234 * 6 + _w143] = s->mod[update_speed__p_234 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_228 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_229 = rand__v_228;
-                    int32_t _w133 = _wx(s->ndraws, 64);
-                    if (_w133 >= 0) {
-                        s->draws[_w133] = log_draw__v_229;
+                    rand__v_235 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_236 = rand__v_235;
+                    int32_t _w144 = _wx(s->ndraws, 64);
+                    if (_w144 >= 0) {
+                        s->draws[_w144] = log_draw__v_236;
                     }
-                    int32_t _w134 = _wx(s->ndraws, 64);
-                    if (_w134 >= 0) {
-                        s->draw_lo[_w134] = 0;
+                    int32_t _w145 = _wx(s->ndraws, 64);
+                    if (_w145 >= 0) {
+                        s->draw_lo[_w145] = 0;
                     }
-                    int32_t _w135 = _wx(s->ndraws, 64);
-                    if (_w135 >= 0) {
-                        s->draw_hi[_w135] = 2;
+                    int32_t _w146 = _wx(s->ndraws, 64);
+                    if (_w146 >= 0) {
+                        s->draw_hi[_w146] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_230 = rand__v_228;
-                    tie_draw__v_231 = rand__result_230;
+                    rand__result_237 = rand__v_235;
+                    tie_draw__v_238 = rand__result_237;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_232 = 0, _end136 = 2; update_speed__p_232 < _end136; update_speed__p_232++) {
-                if ((s->hp[update_speed__p_232 * 6 + _ix(s->active[update_speed__p_232], 6)] > 0)) {
-                    int32_t _w137 = _wx(s->active[update_speed__p_232], 6);
-                    if (_w137 >= 0) {
-                        s->speed[update_speed__p_232 * 6 + _w137] = s->mod[update_speed__p_232 * 4 + 3];
+            for (int32_t update_speed__p_239 = 0, _end147 = 2; update_speed__p_239 < _end147; update_speed__p_239++) {
+                if ((s->hp[update_speed__p_239 * 6 + _ix(s->active[update_speed__p_239], 6)] > 0)) {
+                    int32_t _w148 = _wx(s->active[update_speed__p_239], 6);
+                    if (_w148 >= 0) {
+                        s->speed[update_speed__p_239 * 6 + _w148] = s->mod[update_speed__p_239 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_233 = 0;
+            resolve_forced__first_240 = 0;
             if ((s->need[0] && s->need[1])) {
                 if ((s->mod[1 * 4 + 3] > s->mod[3])) {
-                    resolve_forced__first_233 = 1;
+                    resolve_forced__first_240 = 1;
                 } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_234 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_235 = rand__v_234;
-                    int32_t _w138 = _wx(s->ndraws, 64);
-                    if (_w138 >= 0) {
-                        s->draws[_w138] = log_draw__v_235;
+                    rand__v_241 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_242 = rand__v_241;
+                    int32_t _w149 = _wx(s->ndraws, 64);
+                    if (_w149 >= 0) {
+                        s->draws[_w149] = log_draw__v_242;
                     }
-                    int32_t _w139 = _wx(s->ndraws, 64);
-                    if (_w139 >= 0) {
-                        s->draw_lo[_w139] = 0;
+                    int32_t _w150 = _wx(s->ndraws, 64);
+                    if (_w150 >= 0) {
+                        s->draw_lo[_w150] = 0;
                     }
-                    int32_t _w140 = _wx(s->ndraws, 64);
-                    if (_w140 >= 0) {
-                        s->draw_hi[_w140] = 2;
+                    int32_t _w151 = _wx(s->ndraws, 64);
+                    if (_w151 >= 0) {
+                        s->draw_hi[_w151] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_236 = rand__v_234;
-                    resolve_forced__first_233 = rand__result_236;
+                    rand__result_243 = rand__v_241;
+                    resolve_forced__first_240 = rand__result_243;
                 }
             }
-            for (int32_t resolve_forced__k_237 = 0, _end141 = 2; resolve_forced__k_237 < _end141; resolve_forced__k_237++) {
-                resolve_forced__p_238 = ((resolve_forced__k_237 == 0) ? resolve_forced__first_233 : _wsub(1, resolve_forced__first_233));
-                if (s->need[_ix(resolve_forced__p_238, 2)]) {
-                    send_in__p_239 = resolve_forced__p_238;
-                    send_in__s_240 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_238, 2)])), 4);
-                    send_in__old_241 = s->active[_ix(send_in__p_239, 2)];
-                    if ((s->hp[_ix(send_in__p_239, 2) * 6 + _ix(send_in__old_241, 6)] > 0)) {
-                        int32_t _w142 = _wx(send_in__p_239, 2);
-                        int32_t _w143 = _wx(send_in__old_241, 6);
-                        if (_w142 >= 0 && _w143 >= 0) {
-                            s->speed[_w142 * 6 + _w143] = s->stats[_ix(send_in__p_239, 2) * 24 + _ix(send_in__old_241, 6) * 4 + 3];
+            for (int32_t resolve_forced__k_244 = 0, _end152 = 2; resolve_forced__k_244 < _end152; resolve_forced__k_244++) {
+                resolve_forced__p_245 = ((resolve_forced__k_244 == 0) ? resolve_forced__first_240 : _wsub(1, resolve_forced__first_240));
+                if (s->need[_ix(resolve_forced__p_245, 2)]) {
+                    send_in__p_246 = resolve_forced__p_245;
+                    send_in__s_247 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_245, 2)])), 4);
+                    send_in__old_248 = s->active[_ix(send_in__p_246, 2)];
+                    if ((s->hp[_ix(send_in__p_246, 2) * 6 + _ix(send_in__old_248, 6)] > 0)) {
+                        int32_t _w153 = _wx(send_in__p_246, 2);
+                        int32_t _w154 = _wx(send_in__old_248, 6);
+                        if (_w153 >= 0 && _w154 >= 0) {
+                            s->speed[_w153 * 6 + _w154] = s->stats[_ix(send_in__p_246, 2) * 24 + _ix(send_in__old_248, 6) * 4 + 3];
                         }
                     }
-                    int32_t _w144 = _wx(send_in__p_239, 2);
-                    if (_w144 >= 0) {
-                        s->active[_w144] = ((int8_t)(send_in__s_240));
+                    int32_t _w155 = _wx(send_in__p_246, 2);
+                    if (_w155 >= 0) {
+                        s->active[_w155] = ((int8_t)(send_in__s_247));
                     }
-                    int32_t _w145 = _wx(send_in__p_239, 2);
-                    int32_t _w146 = _wx(send_in__s_240, 6);
-                    if (_w145 >= 0 && _w146 >= 0) {
-                        s->seen[_w145 * 6 + _w146] = s->species[_ix(send_in__p_239, 2) * 6 + _ix(send_in__s_240, 6)];
+                    int32_t _w156 = _wx(send_in__p_246, 2);
+                    int32_t _w157 = _wx(send_in__s_247, 6);
+                    if (_w156 >= 0 && _w157 >= 0) {
+                        s->seen[_w156 * 6 + _w157] = s->species[_ix(send_in__p_246, 2) * 6 + _ix(send_in__s_247, 6)];
                     }
-                    for (int32_t send_in__k_242 = 0, _end147 = 6; send_in__k_242 < _end147; send_in__k_242++) {
-                        int32_t _w148 = _wx(send_in__p_239, 2);
-                        if (_w148 >= 0) {
-                            s->boosts[_w148 * 6 + send_in__k_242] = ((int8_t)(0));
+                    for (int32_t send_in__k_249 = 0, _end158 = 6; send_in__k_249 < _end158; send_in__k_249++) {
+                        int32_t _w159 = _wx(send_in__p_246, 2);
+                        if (_w159 >= 0) {
+                            s->boosts[_w159 * 6 + send_in__k_249] = ((int8_t)(0));
                         }
                     }
-                    for (int32_t send_in__k_243 = 0, _end149 = 4; send_in__k_243 < _end149; send_in__k_243++) {
-                        int32_t _w150 = _wx(send_in__p_239, 2);
-                        if (_w150 >= 0) {
-                            s->mod[_w150 * 4 + send_in__k_243] = s->stats[_ix(send_in__p_239, 2) * 24 + _ix(send_in__s_240, 6) * 4 + send_in__k_243];
+                    for (int32_t send_in__k_250 = 0, _end160 = 4; send_in__k_250 < _end160; send_in__k_250++) {
+                        int32_t _w161 = _wx(send_in__p_246, 2);
+                        if (_w161 >= 0) {
+                            s->mod[_w161 * 4 + send_in__k_250] = s->stats[_ix(send_in__p_246, 2) * 24 + _ix(send_in__s_247, 6) * 4 + send_in__k_250];
                         }
                     }
-                    if ((s->status[_ix(send_in__p_239, 2) * 6 + _ix(send_in__s_240, 6)] == 3)) {
-                        int32_t _w151 = _wx(send_in__p_239, 2);
-                        if (_w151 >= 0) {
-                            s->mod[_w151 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_239, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_246, 2) * 6 + _ix(send_in__s_247, 6)] == 3)) {
+                        int32_t _w162 = _wx(send_in__p_246, 2);
+                        if (_w162 >= 0) {
+                            s->mod[_w162 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_246, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                         }
                     }
-                    if ((s->status[_ix(send_in__p_239, 2) * 6 + _ix(send_in__s_240, 6)] == 1)) {
-                        int32_t _w152 = _wx(send_in__p_239, 2);
-                        if (_w152 >= 0) {
-                            s->mod[_w152 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_239, 2) * 4], 2))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_246, 2) * 6 + _ix(send_in__s_247, 6)] == 1)) {
+                        int32_t _w163 = _wx(send_in__p_246, 2);
+                        if (_w163 >= 0) {
+                            s->mod[_w163 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_246, 2) * 4], 2))), ((int16_t)(1)))));
                         }
                     }
-                    int32_t _w153 = _wx(send_in__p_239, 2);
-                    int32_t _w154 = _wx(send_in__s_240, 6);
-                    if (_w153 >= 0 && _w154 >= 0) {
-                        s->speed[_w153 * 6 + _w154] = s->mod[_ix(send_in__p_239, 2) * 4 + 3];
+                    int32_t _w164 = _wx(send_in__p_246, 2);
+                    int32_t _w165 = _wx(send_in__s_247, 6);
+                    if (_w164 >= 0 && _w165 >= 0) {
+                        s->speed[_w164 * 6 + _w165] = s->mod[_ix(send_in__p_246, 2) * 4 + 3];
+                    }
+                }
+            }
+            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                rand__v_251 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                log_draw__v_252 = rand__v_251;
+                int32_t _w166 = _wx(s->ndraws, 64);
+                if (_w166 >= 0) {
+                    s->draws[_w166] = log_draw__v_252;
+                }
+                int32_t _w167 = _wx(s->ndraws, 64);
+                if (_w167 >= 0) {
+                    s->draw_lo[_w167] = 0;
+                }
+                int32_t _w168 = _wx(s->ndraws, 64);
+                if (_w168 >= 0) {
+                    s->draw_hi[_w168] = 2;
+                }
+                s->ndraws = _wadd(s->ndraws, 1);
+                rand__result_253 = rand__v_251;
+                tie_draw__v_254 = rand__result_253;
+            }
+            for (int32_t resolve_forced__k_255 = 0, _end169 = 2; resolve_forced__k_255 < _end169; resolve_forced__k_255++) {
+                resolve_forced__p_256 = ((resolve_forced__k_255 == 0) ? resolve_forced__first_240 : _wsub(1, resolve_forced__first_240));
+                if (s->need[_ix(resolve_forced__p_256, 2)]) {
+                    switch_in_damage__p_257 = resolve_forced__p_256;
+                    switch_in_damage__a_258 = s->active[_ix(switch_in_damage__p_257, 2)];
+                    if (((s->status[_ix(switch_in_damage__p_257, 2) * 6 + _ix(switch_in_damage__a_258, 6)] == 4) || (s->status[_ix(switch_in_damage__p_257, 2) * 6 + _ix(switch_in_damage__a_258, 6)] == 1))) {
+                        int32_t _w170 = _wx(switch_in_damage__p_257, 2);
+                        int32_t _w171 = _wx(switch_in_damage__a_258, 6);
+                        if (_w170 >= 0 && _w171 >= 0) {
+                            s->hp[_w170 * 6 + _w171] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_257, 2) * 6 + _ix(switch_in_damage__a_258, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_257, 2) * 6 + _ix(switch_in_damage__a_258, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                        }
                     }
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
-            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_244 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                log_draw__v_245 = rand__v_244;
-                int32_t _w155 = _wx(s->ndraws, 64);
-                if (_w155 >= 0) {
-                    s->draws[_w155] = log_draw__v_245;
+            if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
+                after_faint__left0_260 = ({ int32_t _lo172 = 0; int32_t _r174 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_259 = _lo172, _end173 = 6; after_faint__i_259 < _end173; after_faint__i_259++) _r174 += ((s->hp[after_faint__i_259] > 0)) ? 1 : 0; _r174; });
+                after_faint__left1_262 = ({ int32_t _lo176 = 0; int32_t _r178 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_261 = _lo176, _end177 = 6; after_faint__i_261 < _end177; after_faint__i_261++) _r178 += ((s->hp[1 * 6 + after_faint__i_261] > 0)) ? 1 : 0; _r178; });
+                if (((after_faint__left0_260 == 0) && (after_faint__left1_262 == 0))) {
+                    memset(s->rewards, 0, sizeof s->rewards);
+                    s->terminated = true;
+                } else if ((after_faint__left0_260 == 0)) {
+                    _win(s, 1);
+                    s->terminated = true;
+                } else if ((after_faint__left1_262 == 0)) {
+                    _win(s, 0);
+                    s->terminated = true;
+                } else {
+                    s->phase = ((int8_t)(1));
+                    s->need[0] = (s->hp[_ix(s->active[0], 6)] <= 0);
+                    s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                 }
-                int32_t _w156 = _wx(s->ndraws, 64);
-                if (_w156 >= 0) {
-                    s->draw_lo[_w156] = 0;
+            } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                rand__v_263 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                log_draw__v_264 = rand__v_263;
+                int32_t _w180 = _wx(s->ndraws, 64);
+                if (_w180 >= 0) {
+                    s->draws[_w180] = log_draw__v_264;
                 }
-                int32_t _w157 = _wx(s->ndraws, 64);
-                if (_w157 >= 0) {
-                    s->draw_hi[_w157] = 2;
+                int32_t _w181 = _wx(s->ndraws, 64);
+                if (_w181 >= 0) {
+                    s->draw_lo[_w181] = 0;
                 }
-                s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_246 = rand__v_244;
-                tie_draw__v_247 = rand__result_246;
-            }
-            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_248 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                log_draw__v_249 = rand__v_248;
-                int32_t _w158 = _wx(s->ndraws, 64);
-                if (_w158 >= 0) {
-                    s->draws[_w158] = log_draw__v_249;
-                }
-                int32_t _w159 = _wx(s->ndraws, 64);
-                if (_w159 >= 0) {
-                    s->draw_lo[_w159] = 0;
-                }
-                int32_t _w160 = _wx(s->ndraws, 64);
-                if (_w160 >= 0) {
-                    s->draw_hi[_w160] = 2;
+                int32_t _w182 = _wx(s->ndraws, 64);
+                if (_w182 >= 0) {
+                    s->draw_hi[_w182] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_250 = rand__v_248;
-                tie_draw__v_251 = rand__result_250;
+                rand__result_265 = rand__v_263;
+                tie_draw__v_266 = rand__result_265;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -1431,193 +1498,202 @@ static void effect_move(State *s, int32_t m, Key key)
 
 static void effect_switch(State *s, int32_t slot, Key key)
 {
-    int32_t submit__act_254 = 0;
-    int32_t submit__p_255 = 0;
-    int32_t goes_first__a0_257 = 0;
-    int32_t goes_first__a1_258 = 0;
-    int32_t goes_first__o0_259 = 0;
-    int32_t goes_first__o1_260 = 0;
-    int32_t goes_first__pr0_266 = 0;
-    int32_t goes_first__pr1_272 = 0;
-    int32_t goes_first__k0_273 = 0;
-    int32_t goes_first__k1_274 = 0;
-    int32_t goes_first__first_275 = 0;
-    int16_t goes_first__s0_276 = 0;
-    int16_t goes_first__s1_277 = 0;
-    int32_t rand__v_278 = 0;
-    int32_t log_draw__v_279 = 0;
-    int32_t rand__result_280 = 0;
-    int32_t goes_first__result_281 = 0;
-    int32_t resolve_turn__first_282 = 0;
-    int32_t rand__v_283 = 0;
-    int32_t log_draw__v_284 = 0;
-    int32_t rand__result_285 = 0;
-    int32_t tie_draw__v_286 = 0;
-    int32_t rand__v_287 = 0;
-    int32_t log_draw__v_288 = 0;
-    int32_t rand__result_289 = 0;
-    int32_t tie_draw__v_290 = 0;
-    bool resolve_turn__over_291 = 0;
-    int32_t resolve_turn__p_293 = 0;
-    int32_t resolve_turn__act_294 = 0;
-    int32_t send_in__p_295 = 0;
-    int32_t send_in__s_296 = 0;
-    int8_t send_in__old_297 = 0;
-    int32_t rand__v_300 = 0;
-    int32_t log_draw__v_301 = 0;
-    int32_t rand__result_302 = 0;
-    int32_t tie_draw__v_303 = 0;
-    int32_t rand__v_304 = 0;
-    int32_t log_draw__v_305 = 0;
-    int32_t rand__result_306 = 0;
-    int32_t tie_draw__v_307 = 0;
-    int32_t use_move__p_310 = 0;
-    int32_t use_move__m_311 = 0;
-    int32_t use_move__q_312 = 0;
-    int8_t use_move__a_313 = 0;
-    int8_t use_move__d_314 = 0;
-    int8_t use_move__st_315 = 0;
-    bool use_move__can_316 = 0;
-    int32_t chance__v_317 = 0;
-    int32_t log_draw__v_318 = 0;
-    bool chance__result_319 = 0;
-    bool use_move__full_320 = 0;
-    int32_t use_move_hit__p_321 = 0;
-    int32_t use_move_hit__m_322 = 0;
-    int32_t use_move_hit__q_323 = 0;
-    int8_t use_move_hit__a_324 = 0;
-    int8_t use_move_hit__d_325 = 0;
-    int32_t use_move_hit__mv_326 = 0;
-    int16_t use_move_hit__sd_327 = 0;
-    bool use_move_hit__immune_334 = 0;
-    bool use_move_hit__hit_335 = 0;
-    int32_t use_move_hit__acc_336 = 0;
-    int32_t chance__num_337 = 0;
-    int32_t chance__v_338 = 0;
-    int32_t log_draw__v_339 = 0;
-    bool chance__result_340 = 0;
-    int32_t set_status__q_341 = 0;
-    int16_t set_status__st_342 = 0;
-    int8_t set_status__d_343 = 0;
-    int16_t set_status__sd_344 = 0;
-    bool set_status__poison_345 = 0;
-    bool set_status__blocked_346 = 0;
-    int32_t rand__v_347 = 0;
-    int32_t log_draw__v_348 = 0;
-    int32_t rand__result_349 = 0;
-    int32_t damage_of__p_350 = 0;
-    int32_t damage_of__mv_351 = 0;
-    int32_t damage_of__q_352 = 0;
-    int8_t damage_of__a_353 = 0;
-    int8_t damage_of__d_354 = 0;
-    int16_t damage_of__sa_355 = 0;
-    int16_t damage_of__sd_356 = 0;
-    int16_t damage_of__c_357 = 0;
-    int16_t chance__num_358 = 0;
-    int32_t chance__v_359 = 0;
-    int32_t log_draw__v_360 = 0;
-    bool chance__result_361 = 0;
-    bool damage_of__crit_362 = 0;
-    bool damage_of__special_363 = 0;
-    int32_t damage_of__si_364 = 0;
-    int32_t damage_of__di_365 = 0;
-    int32_t damage_of__at_366 = 0;
-    int32_t damage_of__df_367 = 0;
-    int32_t damage_of__lvl_368 = 0;
-    int32_t damage_of__dmg_369 = 0;
-    int16_t damage_of__mt_370 = 0;
-    int16_t damage_of__e1_374 = 0;
-    int16_t damage_of__e2_378 = 0;
-    int32_t rand__v_379 = 0;
-    int32_t log_draw__v_380 = 0;
-    int32_t rand__result_381 = 0;
-    int32_t damage_of__r_382 = 0;
-    int32_t damage_of__result_383 = 0;
-    int32_t use_move_hit__dmg_384 = 0;
-    int32_t use_move_hit__rec_385 = 0;
-    int16_t use_move_hit__sec_386 = 0;
-    bool use_move_hit__same_type_390 = 0;
-    int32_t chance__num_391 = 0;
-    int32_t chance__v_392 = 0;
-    int32_t log_draw__v_393 = 0;
-    bool chance__result_394 = 0;
-    bool use_move_hit__lands_395 = 0;
-    int32_t set_status__q_396 = 0;
-    int16_t set_status__st_397 = 0;
-    int8_t set_status__d_398 = 0;
-    int16_t set_status__sd_399 = 0;
-    bool set_status__poison_400 = 0;
-    bool set_status__blocked_401 = 0;
-    int32_t rand__v_402 = 0;
-    int32_t log_draw__v_403 = 0;
-    int32_t rand__result_404 = 0;
-    int32_t after_faint__left0_406 = 0;
-    int32_t after_faint__left1_408 = 0;
-    int32_t rand__v_409 = 0;
-    int32_t log_draw__v_410 = 0;
-    int32_t rand__result_411 = 0;
-    int32_t tie_draw__v_412 = 0;
-    int32_t rand__v_414 = 0;
+    int32_t submit__act_269 = 0;
+    int32_t submit__p_270 = 0;
+    int32_t goes_first__a0_272 = 0;
+    int32_t goes_first__a1_273 = 0;
+    int32_t goes_first__o0_274 = 0;
+    int32_t goes_first__o1_275 = 0;
+    int32_t goes_first__pr0_281 = 0;
+    int32_t goes_first__pr1_287 = 0;
+    int32_t goes_first__k0_288 = 0;
+    int32_t goes_first__k1_289 = 0;
+    int32_t goes_first__first_290 = 0;
+    int16_t goes_first__s0_291 = 0;
+    int16_t goes_first__s1_292 = 0;
+    int32_t rand__v_293 = 0;
+    int32_t log_draw__v_294 = 0;
+    int32_t rand__result_295 = 0;
+    int32_t goes_first__result_296 = 0;
+    int32_t resolve_turn__first_297 = 0;
+    int32_t rand__v_298 = 0;
+    int32_t log_draw__v_299 = 0;
+    int32_t rand__result_300 = 0;
+    int32_t tie_draw__v_301 = 0;
+    int32_t rand__v_302 = 0;
+    int32_t log_draw__v_303 = 0;
+    int32_t rand__result_304 = 0;
+    int32_t tie_draw__v_305 = 0;
+    bool resolve_turn__over_306 = 0;
+    int32_t resolve_turn__p_308 = 0;
+    int32_t resolve_turn__act_309 = 0;
+    int32_t send_in__p_310 = 0;
+    int32_t send_in__s_311 = 0;
+    int8_t send_in__old_312 = 0;
+    int32_t rand__v_315 = 0;
+    int32_t log_draw__v_316 = 0;
+    int32_t rand__result_317 = 0;
+    int32_t tie_draw__v_318 = 0;
+    int32_t switch_in_damage__p_319 = 0;
+    int8_t switch_in_damage__a_320 = 0;
+    int32_t after_faint__left0_323 = 0;
+    int32_t after_faint__left1_325 = 0;
+    int32_t rand__v_326 = 0;
+    int32_t log_draw__v_327 = 0;
+    int32_t rand__result_328 = 0;
+    int32_t tie_draw__v_329 = 0;
+    int32_t use_move__p_332 = 0;
+    int32_t use_move__m_333 = 0;
+    int32_t use_move__q_334 = 0;
+    int8_t use_move__a_335 = 0;
+    int8_t use_move__d_336 = 0;
+    int8_t use_move__st_337 = 0;
+    bool use_move__can_338 = 0;
+    int32_t chance__v_339 = 0;
+    int32_t log_draw__v_340 = 0;
+    bool chance__result_341 = 0;
+    bool use_move__full_342 = 0;
+    int32_t use_move_hit__p_343 = 0;
+    int32_t use_move_hit__m_344 = 0;
+    int32_t use_move_hit__q_345 = 0;
+    int8_t use_move_hit__a_346 = 0;
+    int8_t use_move_hit__d_347 = 0;
+    int32_t use_move_hit__mv_348 = 0;
+    int16_t use_move_hit__sd_349 = 0;
+    bool use_move_hit__immune_356 = 0;
+    bool use_move_hit__hit_357 = 0;
+    int32_t use_move_hit__acc_358 = 0;
+    int32_t chance__num_359 = 0;
+    int32_t chance__v_360 = 0;
+    int32_t log_draw__v_361 = 0;
+    bool chance__result_362 = 0;
+    int32_t set_status__q_363 = 0;
+    int16_t set_status__st_364 = 0;
+    int8_t set_status__d_365 = 0;
+    int16_t set_status__sd_366 = 0;
+    bool set_status__poison_367 = 0;
+    bool set_status__blocked_368 = 0;
+    int32_t rand__v_369 = 0;
+    int32_t log_draw__v_370 = 0;
+    int32_t rand__result_371 = 0;
+    int32_t damage_of__p_372 = 0;
+    int32_t damage_of__mv_373 = 0;
+    int32_t damage_of__q_374 = 0;
+    int8_t damage_of__a_375 = 0;
+    int8_t damage_of__d_376 = 0;
+    int16_t damage_of__sa_377 = 0;
+    int16_t damage_of__sd_378 = 0;
+    int16_t damage_of__c_379 = 0;
+    int16_t chance__num_380 = 0;
+    int32_t chance__v_381 = 0;
+    int32_t log_draw__v_382 = 0;
+    bool chance__result_383 = 0;
+    bool damage_of__crit_384 = 0;
+    bool damage_of__special_385 = 0;
+    int32_t damage_of__si_386 = 0;
+    int32_t damage_of__di_387 = 0;
+    int32_t damage_of__at_388 = 0;
+    int32_t damage_of__df_389 = 0;
+    int32_t damage_of__lvl_390 = 0;
+    int32_t damage_of__dmg_391 = 0;
+    int16_t damage_of__mt_392 = 0;
+    int16_t damage_of__e1_396 = 0;
+    int16_t damage_of__e2_400 = 0;
+    int32_t rand__v_401 = 0;
+    int32_t log_draw__v_402 = 0;
+    int32_t rand__result_403 = 0;
+    int32_t damage_of__r_404 = 0;
+    int32_t damage_of__result_405 = 0;
+    int32_t use_move_hit__dmg_406 = 0;
+    int32_t use_move_hit__rec_407 = 0;
+    int16_t use_move_hit__sec_408 = 0;
+    bool use_move_hit__same_type_412 = 0;
+    int32_t chance__num_413 = 0;
+    int32_t chance__v_414 = 0;
     int32_t log_draw__v_415 = 0;
-    int32_t rand__result_416 = 0;
-    int32_t tie_draw__v_417 = 0;
-    int32_t resolve_forced__first_419 = 0;
-    int32_t rand__v_420 = 0;
-    int32_t log_draw__v_421 = 0;
-    int32_t rand__result_422 = 0;
-    int32_t resolve_forced__p_424 = 0;
-    int32_t send_in__p_425 = 0;
-    int32_t send_in__s_426 = 0;
-    int8_t send_in__old_427 = 0;
-    int32_t rand__v_430 = 0;
-    int32_t log_draw__v_431 = 0;
-    int32_t rand__result_432 = 0;
-    int32_t tie_draw__v_433 = 0;
-    int32_t rand__v_434 = 0;
-    int32_t log_draw__v_435 = 0;
-    int32_t rand__result_436 = 0;
-    int32_t tie_draw__v_437 = 0;
-    submit__act_254 = _wadd(slot, 4);
+    bool chance__result_416 = 0;
+    bool use_move_hit__lands_417 = 0;
+    int32_t set_status__q_418 = 0;
+    int16_t set_status__st_419 = 0;
+    int8_t set_status__d_420 = 0;
+    int16_t set_status__sd_421 = 0;
+    bool set_status__poison_422 = 0;
+    bool set_status__blocked_423 = 0;
+    int32_t rand__v_424 = 0;
+    int32_t log_draw__v_425 = 0;
+    int32_t rand__result_426 = 0;
+    int32_t after_faint__left0_428 = 0;
+    int32_t after_faint__left1_430 = 0;
+    int32_t rand__v_431 = 0;
+    int32_t log_draw__v_432 = 0;
+    int32_t rand__result_433 = 0;
+    int32_t tie_draw__v_434 = 0;
+    int32_t rand__v_436 = 0;
+    int32_t log_draw__v_437 = 0;
+    int32_t rand__result_438 = 0;
+    int32_t tie_draw__v_439 = 0;
+    int32_t resolve_forced__first_441 = 0;
+    int32_t rand__v_442 = 0;
+    int32_t log_draw__v_443 = 0;
+    int32_t rand__result_444 = 0;
+    int32_t resolve_forced__p_446 = 0;
+    int32_t send_in__p_447 = 0;
+    int32_t send_in__s_448 = 0;
+    int8_t send_in__old_449 = 0;
+    int32_t rand__v_452 = 0;
+    int32_t log_draw__v_453 = 0;
+    int32_t rand__result_454 = 0;
+    int32_t tie_draw__v_455 = 0;
+    int32_t resolve_forced__p_457 = 0;
+    int32_t switch_in_damage__p_458 = 0;
+    int8_t switch_in_damage__a_459 = 0;
+    int32_t after_faint__left0_461 = 0;
+    int32_t after_faint__left1_463 = 0;
+    int32_t rand__v_464 = 0;
+    int32_t log_draw__v_465 = 0;
+    int32_t rand__result_466 = 0;
+    int32_t tie_draw__v_467 = 0;
+    submit__act_269 = _wadd(slot, 4);
     s->ndraws = 0;
-    submit__p_255 = s->current_player;
-    int32_t _w1 = _wx(submit__p_255, 2);
+    submit__p_270 = s->current_player;
+    int32_t _w1 = _wx(submit__p_270, 2);
     if (_w1 >= 0) {
-        s->pending[_w1] = ((int8_t)(submit__act_254));
+        s->pending[_w1] = ((int8_t)(submit__act_269));
     }
-    if (((submit__p_255 == 0) && ((s->phase == 0) || s->need[1]))) {
+    if (((submit__p_270 == 0) && ((s->phase == 0) || s->need[1]))) {
         s->current_player = 1;
     } else {
         if ((s->phase == 0)) {
-            for (int32_t update_speed__p_256 = 0, _end2 = 2; update_speed__p_256 < _end2; update_speed__p_256++) {
-                if ((s->hp[update_speed__p_256 * 6 + _ix(s->active[update_speed__p_256], 6)] > 0)) {
-                    int32_t _w3 = _wx(s->active[update_speed__p_256], 6);
+            for (int32_t update_speed__p_271 = 0, _end2 = 2; update_speed__p_271 < _end2; update_speed__p_271++) {
+                if ((s->hp[update_speed__p_271 * 6 + _ix(s->active[update_speed__p_271], 6)] > 0)) {
+                    int32_t _w3 = _wx(s->active[update_speed__p_271], 6);
                     if (_w3 >= 0) {
-                        s->speed[update_speed__p_256 * 6 + _w3] = s->mod[update_speed__p_256 * 4 + 3];
+                        s->speed[update_speed__p_271 * 6 + _w3] = s->mod[update_speed__p_271 * 4 + 3];
                     }
                 }
             }
-            goes_first__a0_257 = ((int32_t)(s->pending[0]));
-            goes_first__a1_258 = ((int32_t)(s->pending[1]));
-            goes_first__o0_259 = ((goes_first__a0_257 >= 4) ? 0 : 1);
-            goes_first__o1_260 = ((goes_first__a1_258 >= 4) ? 0 : 1);
-            goes_first__pr0_266 = ({ int32_t _let4 = goes_first__a0_257; int32_t action_priority__a_261 = _let4; ({ int8_t _let5 = s->status[_ix(s->active[0], 6)]; int8_t action_priority__st_262 = _let5; ({ bool _let6 = ((action_priority__st_262 == 5) || (action_priority__st_262 == 2)); bool action_priority__held_263 = _let6; ({ int32_t _let7 = ((!({ int32_t _lo8 = 0; bool _r10 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_264 = _lo8, _end9 = 4; has_pp__k_264 < _end9; has_pp__k_264++) if (((s->moves[_ix(s->active[0], 6) * 4 + has_pp__k_264] >= 0) && (s->pp[_ix(s->active[0], 6) * 4 + has_pp__k_264] > 0))) { _r10 = true; break; } _r10; })) ? 164 : ((int32_t)(s->moves[_ix(s->active[0], 6) * 4 + _ix(action_priority__a_261, 4)]))); int32_t action_priority__mv_265 = _let7; (((action_priority__a_261 >= 4) || action_priority__held_263) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_265, 165)]))); }); }); }); });
-            goes_first__pr1_272 = ({ int32_t _let12 = goes_first__a1_258; int32_t action_priority__a_267 = _let12; ({ int8_t _let13 = s->status[1 * 6 + _ix(s->active[1], 6)]; int8_t action_priority__st_268 = _let13; ({ bool _let14 = ((action_priority__st_268 == 5) || (action_priority__st_268 == 2)); bool action_priority__held_269 = _let14; ({ int32_t _let15 = ((!({ int32_t _lo16 = 0; bool _r18 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_270 = _lo16, _end17 = 4; has_pp__k_270 < _end17; has_pp__k_270++) if (((s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_270] >= 0) && (s->pp[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_270] > 0))) { _r18 = true; break; } _r18; })) ? 164 : ((int32_t)(s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + _ix(action_priority__a_267, 4)]))); int32_t action_priority__mv_271 = _let15; (((action_priority__a_267 >= 4) || action_priority__held_269) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_271, 165)]))); }); }); }); });
-            goes_first__k0_273 = _wsub(_wmul(goes_first__o0_259, 1000), _wmul(goes_first__pr0_266, 100));
-            goes_first__k1_274 = _wsub(_wmul(goes_first__o1_260, 1000), _wmul(goes_first__pr1_272, 100));
-            goes_first__first_275 = 0;
-            if ((goes_first__k0_273 > goes_first__k1_274)) {
-                goes_first__first_275 = 1;
-            } else if ((goes_first__k0_273 == goes_first__k1_274)) {
-                goes_first__s0_276 = s->mod[3];
-                goes_first__s1_277 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_277 > goes_first__s0_276)) {
-                    goes_first__first_275 = 1;
-                } else if ((goes_first__s0_276 == goes_first__s1_277)) {
-                    rand__v_278 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_279 = rand__v_278;
+            goes_first__a0_272 = ((int32_t)(s->pending[0]));
+            goes_first__a1_273 = ((int32_t)(s->pending[1]));
+            goes_first__o0_274 = ((goes_first__a0_272 >= 4) ? 0 : 1);
+            goes_first__o1_275 = ((goes_first__a1_273 >= 4) ? 0 : 1);
+            goes_first__pr0_281 = ({ int32_t _let4 = goes_first__a0_272; int32_t action_priority__a_276 = _let4; ({ int8_t _let5 = s->status[_ix(s->active[0], 6)]; int8_t action_priority__st_277 = _let5; ({ bool _let6 = ((action_priority__st_277 == 5) || (action_priority__st_277 == 2)); bool action_priority__held_278 = _let6; ({ int32_t _let7 = ((!({ int32_t _lo8 = 0; bool _r10 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_279 = _lo8, _end9 = 4; has_pp__k_279 < _end9; has_pp__k_279++) if (((s->moves[_ix(s->active[0], 6) * 4 + has_pp__k_279] >= 0) && (s->pp[_ix(s->active[0], 6) * 4 + has_pp__k_279] > 0))) { _r10 = true; break; } _r10; })) ? 164 : ((int32_t)(s->moves[_ix(s->active[0], 6) * 4 + _ix(action_priority__a_276, 4)]))); int32_t action_priority__mv_280 = _let7; (((action_priority__a_276 >= 4) || action_priority__held_278) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_280, 165)]))); }); }); }); });
+            goes_first__pr1_287 = ({ int32_t _let12 = goes_first__a1_273; int32_t action_priority__a_282 = _let12; ({ int8_t _let13 = s->status[1 * 6 + _ix(s->active[1], 6)]; int8_t action_priority__st_283 = _let13; ({ bool _let14 = ((action_priority__st_283 == 5) || (action_priority__st_283 == 2)); bool action_priority__held_284 = _let14; ({ int32_t _let15 = ((!({ int32_t _lo16 = 0; bool _r18 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_285 = _lo16, _end17 = 4; has_pp__k_285 < _end17; has_pp__k_285++) if (((s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_285] >= 0) && (s->pp[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_285] > 0))) { _r18 = true; break; } _r18; })) ? 164 : ((int32_t)(s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + _ix(action_priority__a_282, 4)]))); int32_t action_priority__mv_286 = _let15; (((action_priority__a_282 >= 4) || action_priority__held_284) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_286, 165)]))); }); }); }); });
+            goes_first__k0_288 = _wsub(_wmul(goes_first__o0_274, 1000), _wmul(goes_first__pr0_281, 100));
+            goes_first__k1_289 = _wsub(_wmul(goes_first__o1_275, 1000), _wmul(goes_first__pr1_287, 100));
+            goes_first__first_290 = 0;
+            if ((goes_first__k0_288 > goes_first__k1_289)) {
+                goes_first__first_290 = 1;
+            } else if ((goes_first__k0_288 == goes_first__k1_289)) {
+                goes_first__s0_291 = s->mod[3];
+                goes_first__s1_292 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_292 > goes_first__s0_291)) {
+                    goes_first__first_290 = 1;
+                } else if ((goes_first__s0_291 == goes_first__s1_292)) {
+                    rand__v_293 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    log_draw__v_294 = rand__v_293;
                     int32_t _w20 = _wx(s->ndraws, 64);
                     if (_w20 >= 0) {
-                        s->draws[_w20] = log_draw__v_279;
+                        s->draws[_w20] = log_draw__v_294;
                     }
                     int32_t _w21 = _wx(s->ndraws, 64);
                     if (_w21 >= 0) {
@@ -1628,18 +1704,18 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         s->draw_hi[_w22] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_280 = rand__v_278;
-                    goes_first__first_275 = rand__result_280;
+                    rand__result_295 = rand__v_293;
+                    goes_first__first_290 = rand__result_295;
                 }
             }
-            goes_first__result_281 = goes_first__first_275;
-            resolve_turn__first_282 = goes_first__result_281;
+            goes_first__result_296 = goes_first__first_290;
+            resolve_turn__first_297 = goes_first__result_296;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_283 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_284 = rand__v_283;
+                rand__v_298 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                log_draw__v_299 = rand__v_298;
                 int32_t _w23 = _wx(s->ndraws, 64);
                 if (_w23 >= 0) {
-                    s->draws[_w23] = log_draw__v_284;
+                    s->draws[_w23] = log_draw__v_299;
                 }
                 int32_t _w24 = _wx(s->ndraws, 64);
                 if (_w24 >= 0) {
@@ -1650,15 +1726,15 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w25] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_285 = rand__v_283;
-                tie_draw__v_286 = rand__result_285;
+                rand__result_300 = rand__v_298;
+                tie_draw__v_301 = rand__result_300;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_287 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_288 = rand__v_287;
+                rand__v_302 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                log_draw__v_303 = rand__v_302;
                 int32_t _w26 = _wx(s->ndraws, 64);
                 if (_w26 >= 0) {
-                    s->draws[_w26] = log_draw__v_288;
+                    s->draws[_w26] = log_draw__v_303;
                 }
                 int32_t _w27 = _wx(s->ndraws, 64);
                 if (_w27 >= 0) {
@@ -1669,69 +1745,69 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w28] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_289 = rand__v_287;
-                tie_draw__v_290 = rand__result_289;
+                rand__result_304 = rand__v_302;
+                tie_draw__v_305 = rand__result_304;
             }
-            resolve_turn__over_291 = false;
-            for (int32_t resolve_turn__k_292 = 0, _end29 = 2; resolve_turn__k_292 < _end29; resolve_turn__k_292++) {
-                resolve_turn__p_293 = ((resolve_turn__k_292 == 0) ? resolve_turn__first_282 : _wsub(1, resolve_turn__first_282));
-                resolve_turn__act_294 = ((int32_t)(s->pending[_ix(resolve_turn__p_293, 2)]));
-                if ((!resolve_turn__over_291)) {
-                    if ((resolve_turn__act_294 >= 4)) {
-                        send_in__p_295 = resolve_turn__p_293;
-                        send_in__s_296 = _wsub(resolve_turn__act_294, 4);
-                        send_in__old_297 = s->active[_ix(send_in__p_295, 2)];
-                        if ((s->hp[_ix(send_in__p_295, 2) * 6 + _ix(send_in__old_297, 6)] > 0)) {
-                            int32_t _w30 = _wx(send_in__p_295, 2);
-                            int32_t _w31 = _wx(send_in__old_297, 6);
+            resolve_turn__over_306 = false;
+            for (int32_t resolve_turn__k_307 = 0, _end29 = 2; resolve_turn__k_307 < _end29; resolve_turn__k_307++) {
+                resolve_turn__p_308 = ((resolve_turn__k_307 == 0) ? resolve_turn__first_297 : _wsub(1, resolve_turn__first_297));
+                resolve_turn__act_309 = ((int32_t)(s->pending[_ix(resolve_turn__p_308, 2)]));
+                if ((!resolve_turn__over_306)) {
+                    if ((resolve_turn__act_309 >= 4)) {
+                        send_in__p_310 = resolve_turn__p_308;
+                        send_in__s_311 = _wsub(resolve_turn__act_309, 4);
+                        send_in__old_312 = s->active[_ix(send_in__p_310, 2)];
+                        if ((s->hp[_ix(send_in__p_310, 2) * 6 + _ix(send_in__old_312, 6)] > 0)) {
+                            int32_t _w30 = _wx(send_in__p_310, 2);
+                            int32_t _w31 = _wx(send_in__old_312, 6);
                             if (_w30 >= 0 && _w31 >= 0) {
-                                s->speed[_w30 * 6 + _w31] = s->stats[_ix(send_in__p_295, 2) * 24 + _ix(send_in__old_297, 6) * 4 + 3];
+                                s->speed[_w30 * 6 + _w31] = s->stats[_ix(send_in__p_310, 2) * 24 + _ix(send_in__old_312, 6) * 4 + 3];
                             }
                         }
-                        int32_t _w32 = _wx(send_in__p_295, 2);
+                        int32_t _w32 = _wx(send_in__p_310, 2);
                         if (_w32 >= 0) {
-                            s->active[_w32] = ((int8_t)(send_in__s_296));
+                            s->active[_w32] = ((int8_t)(send_in__s_311));
                         }
-                        int32_t _w33 = _wx(send_in__p_295, 2);
-                        int32_t _w34 = _wx(send_in__s_296, 6);
+                        int32_t _w33 = _wx(send_in__p_310, 2);
+                        int32_t _w34 = _wx(send_in__s_311, 6);
                         if (_w33 >= 0 && _w34 >= 0) {
-                            s->seen[_w33 * 6 + _w34] = s->species[_ix(send_in__p_295, 2) * 6 + _ix(send_in__s_296, 6)];
+                            s->seen[_w33 * 6 + _w34] = s->species[_ix(send_in__p_310, 2) * 6 + _ix(send_in__s_311, 6)];
                         }
-                        for (int32_t send_in__k_298 = 0, _end35 = 6; send_in__k_298 < _end35; send_in__k_298++) {
-                            int32_t _w36 = _wx(send_in__p_295, 2);
+                        for (int32_t send_in__k_313 = 0, _end35 = 6; send_in__k_313 < _end35; send_in__k_313++) {
+                            int32_t _w36 = _wx(send_in__p_310, 2);
                             if (_w36 >= 0) {
-                                s->boosts[_w36 * 6 + send_in__k_298] = ((int8_t)(0));
+                                s->boosts[_w36 * 6 + send_in__k_313] = ((int8_t)(0));
                             }
                         }
-                        for (int32_t send_in__k_299 = 0, _end37 = 4; send_in__k_299 < _end37; send_in__k_299++) {
-                            int32_t _w38 = _wx(send_in__p_295, 2);
+                        for (int32_t send_in__k_314 = 0, _end37 = 4; send_in__k_314 < _end37; send_in__k_314++) {
+                            int32_t _w38 = _wx(send_in__p_310, 2);
                             if (_w38 >= 0) {
-                                s->mod[_w38 * 4 + send_in__k_299] = s->stats[_ix(send_in__p_295, 2) * 24 + _ix(send_in__s_296, 6) * 4 + send_in__k_299];
+                                s->mod[_w38 * 4 + send_in__k_314] = s->stats[_ix(send_in__p_310, 2) * 24 + _ix(send_in__s_311, 6) * 4 + send_in__k_314];
                             }
                         }
-                        if ((s->status[_ix(send_in__p_295, 2) * 6 + _ix(send_in__s_296, 6)] == 3)) {
-                            int32_t _w39 = _wx(send_in__p_295, 2);
+                        if ((s->status[_ix(send_in__p_310, 2) * 6 + _ix(send_in__s_311, 6)] == 3)) {
+                            int32_t _w39 = _wx(send_in__p_310, 2);
                             if (_w39 >= 0) {
-                                s->mod[_w39 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_295, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                s->mod[_w39 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_310, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                             }
                         }
-                        if ((s->status[_ix(send_in__p_295, 2) * 6 + _ix(send_in__s_296, 6)] == 1)) {
-                            int32_t _w40 = _wx(send_in__p_295, 2);
+                        if ((s->status[_ix(send_in__p_310, 2) * 6 + _ix(send_in__s_311, 6)] == 1)) {
+                            int32_t _w40 = _wx(send_in__p_310, 2);
                             if (_w40 >= 0) {
-                                s->mod[_w40 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_295, 2) * 4], 2))), ((int16_t)(1)))));
+                                s->mod[_w40 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_310, 2) * 4], 2))), ((int16_t)(1)))));
                             }
                         }
-                        int32_t _w41 = _wx(send_in__p_295, 2);
-                        int32_t _w42 = _wx(send_in__s_296, 6);
+                        int32_t _w41 = _wx(send_in__p_310, 2);
+                        int32_t _w42 = _wx(send_in__s_311, 6);
                         if (_w41 >= 0 && _w42 >= 0) {
-                            s->speed[_w41 * 6 + _w42] = s->mod[_ix(send_in__p_295, 2) * 4 + 3];
+                            s->speed[_w41 * 6 + _w42] = s->mod[_ix(send_in__p_310, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_300 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 25), (uint32_t)resolve_turn__k_292)), 2));
-                            log_draw__v_301 = rand__v_300;
+                            rand__v_315 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 25), (uint32_t)resolve_turn__k_307)), 2));
+                            log_draw__v_316 = rand__v_315;
                             int32_t _w43 = _wx(s->ndraws, 64);
                             if (_w43 >= 0) {
-                                s->draws[_w43] = log_draw__v_301;
+                                s->draws[_w43] = log_draw__v_316;
                             }
                             int32_t _w44 = _wx(s->ndraws, 64);
                             if (_w44 >= 0) {
@@ -1742,370 +1818,29 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->draw_hi[_w45] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_302 = rand__v_300;
-                            tie_draw__v_303 = rand__result_302;
+                            rand__result_317 = rand__v_315;
+                            tie_draw__v_318 = rand__result_317;
                         }
-                        if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_304 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 26), (uint32_t)resolve_turn__k_292)), 2));
-                            log_draw__v_305 = rand__v_304;
-                            int32_t _w46 = _wx(s->ndraws, 64);
-                            if (_w46 >= 0) {
-                                s->draws[_w46] = log_draw__v_305;
-                            }
-                            int32_t _w47 = _wx(s->ndraws, 64);
-                            if (_w47 >= 0) {
-                                s->draw_lo[_w47] = 0;
-                            }
-                            int32_t _w48 = _wx(s->ndraws, 64);
-                            if (_w48 >= 0) {
-                                s->draw_hi[_w48] = 2;
-                            }
-                            s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_306 = rand__v_304;
-                            tie_draw__v_307 = rand__result_306;
-                        }
-                    } else {
-                        use_move__p_310 = resolve_turn__p_293;
-                        use_move__m_311 = (({ int32_t _let49 = resolve_turn__p_293; int32_t has_pp__p_308 = _let49; ({ int32_t _lo50 = 0; bool _r52 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_309 = _lo50, _end51 = 4; has_pp__k_309 < _end51; has_pp__k_309++) if (((s->moves[_ix(has_pp__p_308, 2) * 24 + _ix(s->active[_ix(has_pp__p_308, 2)], 6) * 4 + has_pp__k_309] >= 0) && (s->pp[_ix(has_pp__p_308, 2) * 24 + _ix(s->active[_ix(has_pp__p_308, 2)], 6) * 4 + has_pp__k_309] > 0))) { _r52 = true; break; } _r52; }); }) ? resolve_turn__act_294 : (-1));
-                        use_move__q_312 = _wsub(1, use_move__p_310);
-                        use_move__a_313 = s->active[_ix(use_move__p_310, 2)];
-                        use_move__d_314 = s->active[_ix(use_move__q_312, 2)];
-                        use_move__st_315 = s->status[_ix(use_move__p_310, 2) * 6 + _ix(use_move__a_313, 6)];
-                        use_move__can_316 = true;
-                        if ((use_move__st_315 == 2)) {
-                            use_move__can_316 = false;
-                        } else if ((use_move__st_315 == 5)) {
-                            int32_t _w54 = _wx(use_move__p_310, 2);
-                            int32_t _w55 = _wx(use_move__a_313, 6);
-                            if (_w54 >= 0 && _w55 >= 0) {
-                                s->sleep[_w54 * 6 + _w55] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_310, 2) * 6 + _ix(use_move__a_313, 6)], 1)));
-                            }
-                            use_move__can_316 = false;
-                        } else if ((use_move__st_315 == 3)) {
-                            chance__v_317 = _roll(random_word(fold_in(fold_in(key, 27), (uint32_t)resolve_turn__k_292)), 256);
-                            log_draw__v_318 = chance__v_317;
-                            int32_t _w56 = _wx(s->ndraws, 64);
-                            if (_w56 >= 0) {
-                                s->draws[_w56] = log_draw__v_318;
-                            }
-                            int32_t _w57 = _wx(s->ndraws, 64);
-                            if (_w57 >= 0) {
-                                s->draw_lo[_w57] = 0;
-                            }
-                            int32_t _w58 = _wx(s->ndraws, 64);
-                            if (_w58 >= 0) {
-                                s->draw_hi[_w58] = 256;
-                            }
-                            s->ndraws = _wadd(s->ndraws, 1);
-                            chance__result_319 = (chance__v_317 < 63);
-                            use_move__full_320 = chance__result_319;
-                            use_move__can_316 = (!use_move__full_320);
-                        }
-                        if (use_move__can_316) {
-                            use_move_hit__p_321 = use_move__p_310;
-                            use_move_hit__m_322 = use_move__m_311;
-                            use_move_hit__q_323 = _wsub(1, use_move_hit__p_321);
-                            use_move_hit__a_324 = s->active[_ix(use_move_hit__p_321, 2)];
-                            use_move_hit__d_325 = s->active[_ix(use_move_hit__q_323, 2)];
-                            use_move_hit__mv_326 = ((use_move_hit__m_322 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move_hit__p_321, 2) * 24 + _ix(use_move_hit__a_324, 6) * 4 + _ix(use_move_hit__m_322, 4)])));
-                            if ((use_move_hit__m_322 >= 0)) {
-                                int32_t _w59 = _wx(use_move_hit__p_321, 2);
-                                int32_t _w60 = _wx(use_move_hit__a_324, 6);
-                                int32_t _w61 = _wx(use_move_hit__m_322, 4);
-                                if (_w59 >= 0 && _w60 >= 0 && _w61 >= 0) {
-                                    s->pp[_w59 * 24 + _w60 * 4 + _w61] = ((int8_t)(_wsub(s->pp[_ix(use_move_hit__p_321, 2) * 24 + _ix(use_move_hit__a_324, 6) * 4 + _ix(use_move_hit__m_322, 4)], 1)));
-                                }
-                                int32_t _w62 = _wx(use_move_hit__p_321, 2);
-                                int32_t _w63 = _wx(use_move_hit__a_324, 6);
-                                int32_t _w64 = _wx(use_move_hit__m_322, 4);
-                                if (_w62 >= 0 && _w63 >= 0 && _w64 >= 0) {
-                                    s->seen_moves[_w62 * 24 + _w63 * 4 + _w64] = ((int16_t)(use_move_hit__mv_326));
-                                }
-                            }
-                            use_move_hit__sd_327 = s->species[_ix(use_move_hit__q_323, 2) * 6 + _ix(use_move_hit__d_325, 6)];
-                            use_move_hit__immune_334 = (MOVES__type_immunity[_ix(use_move_hit__mv_326, 165)] && ((({ int16_t _let65 = MOVES__type[_ix(use_move_hit__mv_326, 165)]; int16_t effectiveness__mt_328 = _let65; ({ int16_t _let66 = SPECIES__type1[_ix(use_move_hit__sd_327, 151)]; int16_t effectiveness__dt_329 = _let66; ({ int16_t _let67[15]; _let67[0] = TC__bug[_ix(effectiveness__mt_328, 15)]; _let67[1] = TC__fire[_ix(effectiveness__mt_328, 15)]; _let67[2] = TC__ghost[_ix(effectiveness__mt_328, 15)]; _let67[3] = TC__ice[_ix(effectiveness__mt_328, 15)]; _let67[4] = TC__poison[_ix(effectiveness__mt_328, 15)]; _let67[5] = TC__psychic[_ix(effectiveness__mt_328, 15)]; _let67[6] = TC__electric[_ix(effectiveness__mt_328, 15)]; _let67[7] = TC__grass[_ix(effectiveness__mt_328, 15)]; _let67[8] = TC__dragon[_ix(effectiveness__mt_328, 15)]; _let67[9] = TC__fighting[_ix(effectiveness__mt_328, 15)]; _let67[10] = TC__flying[_ix(effectiveness__mt_328, 15)]; _let67[11] = TC__ground[_ix(effectiveness__mt_328, 15)]; _let67[12] = TC__normal[_ix(effectiveness__mt_328, 15)]; _let67[13] = TC__rock[_ix(effectiveness__mt_328, 15)]; _let67[14] = TC__water[_ix(effectiveness__mt_328, 15)]; int16_t effectiveness__row_330[15]; memcpy(effectiveness__row_330, _let67, sizeof effectiveness__row_330); (((effectiveness__dt_329 < 0) || (effectiveness__mt_328 == 15)) ? ((int16_t)(10)) : effectiveness__row_330[_ix(effectiveness__dt_329, 15)]); }); }); }) == 0) || (({ int16_t _let68 = MOVES__type[_ix(use_move_hit__mv_326, 165)]; int16_t effectiveness__mt_331 = _let68; ({ int16_t _let69 = SPECIES__type2[_ix(use_move_hit__sd_327, 151)]; int16_t effectiveness__dt_332 = _let69; ({ int16_t _let70[15]; _let70[0] = TC__bug[_ix(effectiveness__mt_331, 15)]; _let70[1] = TC__fire[_ix(effectiveness__mt_331, 15)]; _let70[2] = TC__ghost[_ix(effectiveness__mt_331, 15)]; _let70[3] = TC__ice[_ix(effectiveness__mt_331, 15)]; _let70[4] = TC__poison[_ix(effectiveness__mt_331, 15)]; _let70[5] = TC__psychic[_ix(effectiveness__mt_331, 15)]; _let70[6] = TC__electric[_ix(effectiveness__mt_331, 15)]; _let70[7] = TC__grass[_ix(effectiveness__mt_331, 15)]; _let70[8] = TC__dragon[_ix(effectiveness__mt_331, 15)]; _let70[9] = TC__fighting[_ix(effectiveness__mt_331, 15)]; _let70[10] = TC__flying[_ix(effectiveness__mt_331, 15)]; _let70[11] = TC__ground[_ix(effectiveness__mt_331, 15)]; _let70[12] = TC__normal[_ix(effectiveness__mt_331, 15)]; _let70[13] = TC__rock[_ix(effectiveness__mt_331, 15)]; _let70[14] = TC__water[_ix(effectiveness__mt_331, 15)]; int16_t effectiveness__row_333[15]; memcpy(effectiveness__row_333, _let70, sizeof effectiveness__row_333); (((effectiveness__dt_332 < 0) || (effectiveness__mt_331 == 15)) ? ((int16_t)(10)) : effectiveness__row_333[_ix(effectiveness__dt_332, 15)]); }); }); }) == 0)));
-                            if ((!use_move_hit__immune_334)) {
-                                use_move_hit__hit_335 = true;
-                                if ((!MOVES__always_hits[_ix(use_move_hit__mv_326, 165)])) {
-                                    use_move_hit__acc_336 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_326, 165)])), 255), 100);
-                                    use_move_hit__acc_336 = _floordiv(_wmul(use_move_hit__acc_336, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_321, 2) * 6 + 4], 6))), 13)]), 100);
-                                    use_move_hit__acc_336 = _floordiv(_wmul(use_move_hit__acc_336, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_323, 2) * 6 + 5]))), 13)]), 100);
-                                    chance__num_337 = _imin(_imax(use_move_hit__acc_336, 1), 255);
-                                    chance__v_338 = _roll(random_word(fold_in(fold_in(key, 28), (uint32_t)resolve_turn__k_292)), 256);
-                                    log_draw__v_339 = chance__v_338;
-                                    int32_t _w71 = _wx(s->ndraws, 64);
-                                    if (_w71 >= 0) {
-                                        s->draws[_w71] = log_draw__v_339;
-                                    }
-                                    int32_t _w72 = _wx(s->ndraws, 64);
-                                    if (_w72 >= 0) {
-                                        s->draw_lo[_w72] = 0;
-                                    }
-                                    int32_t _w73 = _wx(s->ndraws, 64);
-                                    if (_w73 >= 0) {
-                                        s->draw_hi[_w73] = 256;
-                                    }
-                                    s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_340 = (chance__v_338 < chance__num_337);
-                                    use_move_hit__hit_335 = chance__result_340;
-                                }
-                                if (((use_move_hit__hit_335 && (MOVES__power[_ix(use_move_hit__mv_326, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_326, 165)] >= 0))) {
-                                    set_status__q_341 = use_move_hit__q_323;
-                                    set_status__st_342 = MOVES__status[_ix(use_move_hit__mv_326, 165)];
-                                    set_status__d_343 = s->active[_ix(set_status__q_341, 2)];
-                                    set_status__sd_344 = s->species[_ix(set_status__q_341, 2) * 6 + _ix(set_status__d_343, 6)];
-                                    set_status__poison_345 = ((set_status__st_342 == 4) || (set_status__st_342 == 6));
-                                    set_status__blocked_346 = (set_status__poison_345 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_344, 151)]] || ((SPECIES__type2[_ix(set_status__sd_344, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_344, 151)], 15)])));
-                                    if ((((s->status[_ix(set_status__q_341, 2) * 6 + _ix(set_status__d_343, 6)] == 0) && (s->hp[_ix(set_status__q_341, 2) * 6 + _ix(set_status__d_343, 6)] > 0)) && (!set_status__blocked_346))) {
-                                        int32_t _w74 = _wx(set_status__q_341, 2);
-                                        int32_t _w75 = _wx(set_status__d_343, 6);
-                                        if (_w74 >= 0 && _w75 >= 0) {
-                                            s->status[_w74 * 6 + _w75] = ((int8_t)(set_status__st_342));
-                                        }
-                                        if ((set_status__st_342 == 5)) {
-                                            rand__v_347 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 29), (uint32_t)resolve_turn__k_292)), 7));
-                                            log_draw__v_348 = rand__v_347;
-                                            int32_t _w76 = _wx(s->ndraws, 64);
-                                            if (_w76 >= 0) {
-                                                s->draws[_w76] = log_draw__v_348;
-                                            }
-                                            int32_t _w77 = _wx(s->ndraws, 64);
-                                            if (_w77 >= 0) {
-                                                s->draw_lo[_w77] = 1;
-                                            }
-                                            int32_t _w78 = _wx(s->ndraws, 64);
-                                            if (_w78 >= 0) {
-                                                s->draw_hi[_w78] = 8;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_349 = rand__v_347;
-                                            int32_t _w79 = _wx(set_status__q_341, 2);
-                                            int32_t _w80 = _wx(set_status__d_343, 6);
-                                            if (_w79 >= 0 && _w80 >= 0) {
-                                                s->sleep[_w79 * 6 + _w80] = ((int8_t)(rand__result_349));
-                                            }
-                                        }
-                                        if ((set_status__st_342 == 3)) {
-                                            int32_t _w81 = _wx(set_status__q_341, 2);
-                                            if (_w81 >= 0) {
-                                                s->mod[_w81 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_341, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                            }
-                                        }
-                                        if ((set_status__st_342 == 1)) {
-                                            int32_t _w82 = _wx(set_status__q_341, 2);
-                                            if (_w82 >= 0) {
-                                                s->mod[_w82 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_341, 2) * 4], 2))), ((int16_t)(1)))));
-                                            }
-                                        }
-                                    }
-                                }
-                                if ((use_move_hit__hit_335 && (MOVES__power[_ix(use_move_hit__mv_326, 165)] > 0))) {
-                                    damage_of__p_350 = use_move_hit__p_321;
-                                    damage_of__mv_351 = use_move_hit__mv_326;
-                                    damage_of__q_352 = _wsub(1, damage_of__p_350);
-                                    damage_of__a_353 = s->active[_ix(damage_of__p_350, 2)];
-                                    damage_of__d_354 = s->active[_ix(damage_of__q_352, 2)];
-                                    damage_of__sa_355 = s->species[_ix(damage_of__p_350, 2) * 6 + _ix(damage_of__a_353, 6)];
-                                    damage_of__sd_356 = s->species[_ix(damage_of__q_352, 2) * 6 + _ix(damage_of__d_354, 6)];
-                                    damage_of__c_357 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_355, 151)], 2))), 2))), ((int16_t)(255)))));
-                                    damage_of__c_357 = ((MOVES__crit_ratio[_ix(damage_of__mv_351, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_357, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_357, 4))), ((int16_t)(255))))));
-                                    chance__num_358 = damage_of__c_357;
-                                    chance__v_359 = _roll(random_word(fold_in(fold_in(key, 30), (uint32_t)resolve_turn__k_292)), 256);
-                                    log_draw__v_360 = chance__v_359;
-                                    int32_t _w83 = _wx(s->ndraws, 64);
-                                    if (_w83 >= 0) {
-                                        s->draws[_w83] = log_draw__v_360;
-                                    }
-                                    int32_t _w84 = _wx(s->ndraws, 64);
-                                    if (_w84 >= 0) {
-                                        s->draw_lo[_w84] = 0;
-                                    }
-                                    int32_t _w85 = _wx(s->ndraws, 64);
-                                    if (_w85 >= 0) {
-                                        s->draw_hi[_w85] = 256;
-                                    }
-                                    s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_361 = (chance__v_359 < chance__num_358);
-                                    damage_of__crit_362 = chance__result_361;
-                                    damage_of__special_363 = (MOVES__category[_ix(damage_of__mv_351, 165)] == 1);
-                                    damage_of__si_364 = (damage_of__special_363 ? 2 : 0);
-                                    damage_of__di_365 = (damage_of__special_363 ? 2 : 1);
-                                    damage_of__at_366 = ((int32_t)((damage_of__crit_362 ? s->stats[_ix(damage_of__p_350, 2) * 24 + _ix(damage_of__a_353, 6) * 4 + _ix(damage_of__si_364, 4)] : s->mod[_ix(damage_of__p_350, 2) * 4 + _ix(damage_of__si_364, 4)])));
-                                    damage_of__df_367 = ((int32_t)((damage_of__crit_362 ? s->stats[_ix(damage_of__q_352, 2) * 24 + _ix(damage_of__d_354, 6) * 4 + _ix(damage_of__di_365, 4)] : s->mod[_ix(damage_of__q_352, 2) * 4 + _ix(damage_of__di_365, 4)])));
-                                    damage_of__lvl_368 = _wmul(((int32_t)(s->level[_ix(damage_of__p_350, 2) * 6 + _ix(damage_of__a_353, 6)])), (damage_of__crit_362 ? 2 : 1));
-                                    if (((damage_of__at_366 >= 256) || (damage_of__df_367 >= 256))) {
-                                        damage_of__at_366 = _imax(_pymod(_floordiv(damage_of__at_366, 4), 256), 1);
-                                        damage_of__df_367 = _imax(_pymod(_floordiv(damage_of__df_367, 4), 256), 1);
-                                    }
-                                    damage_of__dmg_369 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_368, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_351, 165)]))), damage_of__at_366), damage_of__df_367);
-                                    damage_of__dmg_369 = _wadd(_imin(_floordiv(damage_of__dmg_369, 50), 997), 2);
-                                    damage_of__mt_370 = MOVES__type[_ix(damage_of__mv_351, 165)];
-                                    if (((damage_of__mt_370 == SPECIES__type1[_ix(damage_of__sa_355, 151)]) || (damage_of__mt_370 == SPECIES__type2[_ix(damage_of__sa_355, 151)]))) {
-                                        damage_of__dmg_369 = _wadd(damage_of__dmg_369, _floordiv(damage_of__dmg_369, 2));
-                                    }
-                                    damage_of__e1_374 = ({ int16_t _let86 = damage_of__mt_370; int16_t effectiveness__mt_371 = _let86; ({ int16_t _let87 = SPECIES__type1[_ix(damage_of__sd_356, 151)]; int16_t effectiveness__dt_372 = _let87; ({ int16_t _let88[15]; _let88[0] = TC__bug[_ix(effectiveness__mt_371, 15)]; _let88[1] = TC__fire[_ix(effectiveness__mt_371, 15)]; _let88[2] = TC__ghost[_ix(effectiveness__mt_371, 15)]; _let88[3] = TC__ice[_ix(effectiveness__mt_371, 15)]; _let88[4] = TC__poison[_ix(effectiveness__mt_371, 15)]; _let88[5] = TC__psychic[_ix(effectiveness__mt_371, 15)]; _let88[6] = TC__electric[_ix(effectiveness__mt_371, 15)]; _let88[7] = TC__grass[_ix(effectiveness__mt_371, 15)]; _let88[8] = TC__dragon[_ix(effectiveness__mt_371, 15)]; _let88[9] = TC__fighting[_ix(effectiveness__mt_371, 15)]; _let88[10] = TC__flying[_ix(effectiveness__mt_371, 15)]; _let88[11] = TC__ground[_ix(effectiveness__mt_371, 15)]; _let88[12] = TC__normal[_ix(effectiveness__mt_371, 15)]; _let88[13] = TC__rock[_ix(effectiveness__mt_371, 15)]; _let88[14] = TC__water[_ix(effectiveness__mt_371, 15)]; int16_t effectiveness__row_373[15]; memcpy(effectiveness__row_373, _let88, sizeof effectiveness__row_373); (((effectiveness__dt_372 < 0) || (effectiveness__mt_371 == 15)) ? ((int16_t)(10)) : effectiveness__row_373[_ix(effectiveness__dt_372, 15)]); }); }); });
-                                    if ((damage_of__e1_374 > 10)) {
-                                        damage_of__dmg_369 = _floordiv(_wmul(damage_of__dmg_369, 20), 10);
-                                    }
-                                    if ((damage_of__e1_374 < 10)) {
-                                        damage_of__dmg_369 = _floordiv(_wmul(damage_of__dmg_369, 5), 10);
-                                    }
-                                    damage_of__e2_378 = ({ int16_t _let89 = damage_of__mt_370; int16_t effectiveness__mt_375 = _let89; ({ int16_t _let90 = SPECIES__type2[_ix(damage_of__sd_356, 151)]; int16_t effectiveness__dt_376 = _let90; ({ int16_t _let91[15]; _let91[0] = TC__bug[_ix(effectiveness__mt_375, 15)]; _let91[1] = TC__fire[_ix(effectiveness__mt_375, 15)]; _let91[2] = TC__ghost[_ix(effectiveness__mt_375, 15)]; _let91[3] = TC__ice[_ix(effectiveness__mt_375, 15)]; _let91[4] = TC__poison[_ix(effectiveness__mt_375, 15)]; _let91[5] = TC__psychic[_ix(effectiveness__mt_375, 15)]; _let91[6] = TC__electric[_ix(effectiveness__mt_375, 15)]; _let91[7] = TC__grass[_ix(effectiveness__mt_375, 15)]; _let91[8] = TC__dragon[_ix(effectiveness__mt_375, 15)]; _let91[9] = TC__fighting[_ix(effectiveness__mt_375, 15)]; _let91[10] = TC__flying[_ix(effectiveness__mt_375, 15)]; _let91[11] = TC__ground[_ix(effectiveness__mt_375, 15)]; _let91[12] = TC__normal[_ix(effectiveness__mt_375, 15)]; _let91[13] = TC__rock[_ix(effectiveness__mt_375, 15)]; _let91[14] = TC__water[_ix(effectiveness__mt_375, 15)]; int16_t effectiveness__row_377[15]; memcpy(effectiveness__row_377, _let91, sizeof effectiveness__row_377); (((effectiveness__dt_376 < 0) || (effectiveness__mt_375 == 15)) ? ((int16_t)(10)) : effectiveness__row_377[_ix(effectiveness__dt_376, 15)]); }); }); });
-                                    if ((damage_of__e2_378 > 10)) {
-                                        damage_of__dmg_369 = _floordiv(_wmul(damage_of__dmg_369, 20), 10);
-                                    }
-                                    if ((damage_of__e2_378 < 10)) {
-                                        damage_of__dmg_369 = _floordiv(_wmul(damage_of__dmg_369, 5), 10);
-                                    }
-                                    if ((damage_of__dmg_369 > 1)) {
-                                        rand__v_379 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 31), (uint32_t)resolve_turn__k_292)), 39));
-                                        log_draw__v_380 = rand__v_379;
-                                        int32_t _w92 = _wx(s->ndraws, 64);
-                                        if (_w92 >= 0) {
-                                            s->draws[_w92] = log_draw__v_380;
-                                        }
-                                        int32_t _w93 = _wx(s->ndraws, 64);
-                                        if (_w93 >= 0) {
-                                            s->draw_lo[_w93] = 217;
-                                        }
-                                        int32_t _w94 = _wx(s->ndraws, 64);
-                                        if (_w94 >= 0) {
-                                            s->draw_hi[_w94] = 256;
-                                        }
-                                        s->ndraws = _wadd(s->ndraws, 1);
-                                        rand__result_381 = rand__v_379;
-                                        damage_of__r_382 = rand__result_381;
-                                        damage_of__dmg_369 = _floordiv(_wmul(damage_of__dmg_369, damage_of__r_382), 255);
-                                    }
-                                    damage_of__result_383 = damage_of__dmg_369;
-                                    use_move_hit__dmg_384 = damage_of__result_383;
-                                    use_move_hit__dmg_384 = _imin(use_move_hit__dmg_384, ((int32_t)(s->hp[_ix(use_move_hit__q_323, 2) * 6 + _ix(use_move_hit__d_325, 6)])));
-                                    if ((use_move_hit__dmg_384 > 0)) {
-                                        int32_t _w95 = _wx(use_move_hit__q_323, 2);
-                                        int32_t _w96 = _wx(use_move_hit__d_325, 6);
-                                        if (_w95 >= 0 && _w96 >= 0) {
-                                            s->hp[_w95 * 6 + _w96] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_323, 2) * 6 + _ix(use_move_hit__d_325, 6)], use_move_hit__dmg_384)));
-                                        }
-                                        if ((MOVES__recoil_num[_ix(use_move_hit__mv_326, 165)] > 0)) {
-                                            use_move_hit__rec_385 = _imax(_floordiv(_wmul(use_move_hit__dmg_384, MOVES__recoil_num[_ix(use_move_hit__mv_326, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_326, 165)]), 1);
-                                            int32_t _w97 = _wx(use_move_hit__p_321, 2);
-                                            int32_t _w98 = _wx(use_move_hit__a_324, 6);
-                                            if (_w97 >= 0 && _w98 >= 0) {
-                                                s->hp[_w97 * 6 + _w98] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_321, 2) * 6 + _ix(use_move_hit__a_324, 6)], use_move_hit__rec_385), 0)));
-                                            }
-                                        }
-                                    }
-                                    use_move_hit__sec_386 = MOVES__sec_status[_ix(use_move_hit__mv_326, 165)];
-                                    if (((use_move_hit__sec_386 >= 0) && (s->hp[_ix(use_move_hit__q_323, 2) * 6 + _ix(use_move_hit__d_325, 6)] > 0))) {
-                                        use_move_hit__same_type_390 = (({ int32_t _let99 = use_move_hit__q_323; int32_t has_type__p_387 = _let99; ({ int16_t _let100 = MOVES__type[_ix(use_move_hit__mv_326, 165)]; int16_t has_type__t_388 = _let100; ({ int16_t _let101 = s->species[_ix(has_type__p_387, 2) * 6 + _ix(s->active[_ix(has_type__p_387, 2)], 6)]; int16_t has_type__sp_389 = _let101; ((has_type__t_388 == SPECIES__type1[_ix(has_type__sp_389, 151)]) || (has_type__t_388 == SPECIES__type2[_ix(has_type__sp_389, 151)])); }); }); }) && (use_move_hit__sec_386 != 4));
-                                        if ((!use_move_hit__same_type_390)) {
-                                            chance__num_391 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_326, 165)])), 256), 99), 100);
-                                            chance__v_392 = _roll(random_word(fold_in(fold_in(key, 32), (uint32_t)resolve_turn__k_292)), 256);
-                                            log_draw__v_393 = chance__v_392;
-                                            int32_t _w102 = _wx(s->ndraws, 64);
-                                            if (_w102 >= 0) {
-                                                s->draws[_w102] = log_draw__v_393;
-                                            }
-                                            int32_t _w103 = _wx(s->ndraws, 64);
-                                            if (_w103 >= 0) {
-                                                s->draw_lo[_w103] = 0;
-                                            }
-                                            int32_t _w104 = _wx(s->ndraws, 64);
-                                            if (_w104 >= 0) {
-                                                s->draw_hi[_w104] = 256;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_394 = (chance__v_392 < chance__num_391);
-                                            use_move_hit__lands_395 = chance__result_394;
-                                            if (use_move_hit__lands_395) {
-                                                set_status__q_396 = use_move_hit__q_323;
-                                                set_status__st_397 = use_move_hit__sec_386;
-                                                set_status__d_398 = s->active[_ix(set_status__q_396, 2)];
-                                                set_status__sd_399 = s->species[_ix(set_status__q_396, 2) * 6 + _ix(set_status__d_398, 6)];
-                                                set_status__poison_400 = ((set_status__st_397 == 4) || (set_status__st_397 == 6));
-                                                set_status__blocked_401 = (set_status__poison_400 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_399, 151)]] || ((SPECIES__type2[_ix(set_status__sd_399, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_399, 151)], 15)])));
-                                                if ((((s->status[_ix(set_status__q_396, 2) * 6 + _ix(set_status__d_398, 6)] == 0) && (s->hp[_ix(set_status__q_396, 2) * 6 + _ix(set_status__d_398, 6)] > 0)) && (!set_status__blocked_401))) {
-                                                    int32_t _w105 = _wx(set_status__q_396, 2);
-                                                    int32_t _w106 = _wx(set_status__d_398, 6);
-                                                    if (_w105 >= 0 && _w106 >= 0) {
-                                                        s->status[_w105 * 6 + _w106] = ((int8_t)(set_status__st_397));
-                                                    }
-                                                    if ((set_status__st_397 == 5)) {
-                                                        rand__v_402 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 33), (uint32_t)resolve_turn__k_292)), 7));
-                                                        log_draw__v_403 = rand__v_402;
-                                                        int32_t _w107 = _wx(s->ndraws, 64);
-                                                        if (_w107 >= 0) {
-                                                            s->draws[_w107] = log_draw__v_403;
-                                                        }
-                                                        int32_t _w108 = _wx(s->ndraws, 64);
-                                                        if (_w108 >= 0) {
-                                                            s->draw_lo[_w108] = 1;
-                                                        }
-                                                        int32_t _w109 = _wx(s->ndraws, 64);
-                                                        if (_w109 >= 0) {
-                                                            s->draw_hi[_w109] = 8;
-                                                        }
-                                                        s->ndraws = _wadd(s->ndraws, 1);
-                                                        rand__result_404 = rand__v_402;
-                                                        int32_t _w110 = _wx(set_status__q_396, 2);
-                                                        int32_t _w111 = _wx(set_status__d_398, 6);
-                                                        if (_w110 >= 0 && _w111 >= 0) {
-                                                            s->sleep[_w110 * 6 + _w111] = ((int8_t)(rand__result_404));
-                                                        }
-                                                    }
-                                                    if ((set_status__st_397 == 3)) {
-                                                        int32_t _w112 = _wx(set_status__q_396, 2);
-                                                        if (_w112 >= 0) {
-                                                            s->mod[_w112 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_396, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                        }
-                                                    }
-                                                    if ((set_status__st_397 == 1)) {
-                                                        int32_t _w113 = _wx(set_status__q_396, 2);
-                                                        if (_w113 >= 0) {
-                                                            s->mod[_w113 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_396, 2) * 4], 2))), ((int16_t)(1)))));
-                                                        }
-                                                    }
-                                                }
-                                            }
-                                        }
-                                    }
-                                    if (((use_move_hit__sec_386 == 1) && (s->status[_ix(use_move_hit__q_323, 2) * 6 + _ix(use_move_hit__d_325, 6)] == 2))) {
-                                        int32_t _w114 = _wx(use_move_hit__q_323, 2);
-                                        int32_t _w115 = _wx(use_move_hit__d_325, 6);
-                                        if (_w114 >= 0 && _w115 >= 0) {
-                                            s->status[_w114 * 6 + _w115] = ((int8_t)(0));
-                                        }
-                                    }
-                                }
+                        switch_in_damage__p_319 = resolve_turn__p_308;
+                        switch_in_damage__a_320 = s->active[_ix(switch_in_damage__p_319, 2)];
+                        if (((s->status[_ix(switch_in_damage__p_319, 2) * 6 + _ix(switch_in_damage__a_320, 6)] == 4) || (s->status[_ix(switch_in_damage__p_319, 2) * 6 + _ix(switch_in_damage__a_320, 6)] == 1))) {
+                            int32_t _w46 = _wx(switch_in_damage__p_319, 2);
+                            int32_t _w47 = _wx(switch_in_damage__a_320, 6);
+                            if (_w46 >= 0 && _w47 >= 0) {
+                                s->hp[_w46 * 6 + _w47] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_319, 2) * 6 + _ix(switch_in_damage__a_320, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_319, 2) * 6 + _ix(switch_in_damage__a_320, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if ((((!use_move__can_316) || (s->hp[_ix(use_move__q_312, 2) * 6 + _ix(use_move__d_314, 6)] > 0)) && (s->hp[_ix(use_move__p_310, 2) * 6 + _ix(use_move__a_313, 6)] > 0))) {
-                            if (((s->status[_ix(use_move__p_310, 2) * 6 + _ix(use_move__a_313, 6)] == 5) && (s->sleep[_ix(use_move__p_310, 2) * 6 + _ix(use_move__a_313, 6)] <= 0))) {
-                                int32_t _w116 = _wx(use_move__p_310, 2);
-                                int32_t _w117 = _wx(use_move__a_313, 6);
-                                if (_w116 >= 0 && _w117 >= 0) {
-                                    s->status[_w116 * 6 + _w117] = ((int8_t)(0));
-                                }
-                            }
-                            if (((s->status[_ix(use_move__p_310, 2) * 6 + _ix(use_move__a_313, 6)] == 4) || (s->status[_ix(use_move__p_310, 2) * 6 + _ix(use_move__a_313, 6)] == 1))) {
-                                int32_t _w118 = _wx(use_move__p_310, 2);
-                                int32_t _w119 = _wx(use_move__a_313, 6);
-                                if (_w118 >= 0 && _w119 >= 0) {
-                                    s->hp[_w118 * 6 + _w119] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_310, 2) * 6 + _ix(use_move__a_313, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_310, 2) * 6 + _ix(use_move__a_313, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
-                                }
-                            }
-                        }
-                        if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_291 = true;
-                            after_faint__left0_406 = ({ int32_t _lo120 = 0; int32_t _r122 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_405 = _lo120, _end121 = 6; after_faint__i_405 < _end121; after_faint__i_405++) _r122 += ((s->hp[after_faint__i_405] > 0)) ? 1 : 0; _r122; });
-                            after_faint__left1_408 = ({ int32_t _lo124 = 0; int32_t _r126 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_407 = _lo124, _end125 = 6; after_faint__i_407 < _end125; after_faint__i_407++) _r126 += ((s->hp[1 * 6 + after_faint__i_407] > 0)) ? 1 : 0; _r126; });
-                            if (((after_faint__left0_406 == 0) && (after_faint__left1_408 == 0))) {
+                        if (({ int32_t _let48 = resolve_turn__p_308; int32_t is_fainted__p_321 = _let48; (s->hp[_ix(is_fainted__p_321, 2) * 6 + _ix(s->active[_ix(is_fainted__p_321, 2)], 6)] <= 0); })) {
+                            resolve_turn__over_306 = true;
+                            after_faint__left0_323 = ({ int32_t _lo49 = 0; int32_t _r51 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_322 = _lo49, _end50 = 6; after_faint__i_322 < _end50; after_faint__i_322++) _r51 += ((s->hp[after_faint__i_322] > 0)) ? 1 : 0; _r51; });
+                            after_faint__left1_325 = ({ int32_t _lo53 = 0; int32_t _r55 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_324 = _lo53, _end54 = 6; after_faint__i_324 < _end54; after_faint__i_324++) _r55 += ((s->hp[1 * 6 + after_faint__i_324] > 0)) ? 1 : 0; _r55; });
+                            if (((after_faint__left0_323 == 0) && (after_faint__left1_325 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_406 == 0)) {
+                            } else if ((after_faint__left0_323 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_408 == 0)) {
+                            } else if ((after_faint__left1_325 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -2114,183 +1849,582 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_409 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_292)), 2));
-                            log_draw__v_410 = rand__v_409;
-                            int32_t _w128 = _wx(s->ndraws, 64);
-                            if (_w128 >= 0) {
-                                s->draws[_w128] = log_draw__v_410;
+                            rand__v_326 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 26), (uint32_t)resolve_turn__k_307)), 2));
+                            log_draw__v_327 = rand__v_326;
+                            int32_t _w57 = _wx(s->ndraws, 64);
+                            if (_w57 >= 0) {
+                                s->draws[_w57] = log_draw__v_327;
                             }
-                            int32_t _w129 = _wx(s->ndraws, 64);
-                            if (_w129 >= 0) {
-                                s->draw_lo[_w129] = 0;
+                            int32_t _w58 = _wx(s->ndraws, 64);
+                            if (_w58 >= 0) {
+                                s->draw_lo[_w58] = 0;
                             }
-                            int32_t _w130 = _wx(s->ndraws, 64);
-                            if (_w130 >= 0) {
-                                s->draw_hi[_w130] = 2;
+                            int32_t _w59 = _wx(s->ndraws, 64);
+                            if (_w59 >= 0) {
+                                s->draw_hi[_w59] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_411 = rand__v_409;
-                            tie_draw__v_412 = rand__result_411;
+                            rand__result_328 = rand__v_326;
+                            tie_draw__v_329 = rand__result_328;
+                        }
+                    } else {
+                        use_move__p_332 = resolve_turn__p_308;
+                        use_move__m_333 = (({ int32_t _let60 = resolve_turn__p_308; int32_t has_pp__p_330 = _let60; ({ int32_t _lo61 = 0; bool _r63 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_331 = _lo61, _end62 = 4; has_pp__k_331 < _end62; has_pp__k_331++) if (((s->moves[_ix(has_pp__p_330, 2) * 24 + _ix(s->active[_ix(has_pp__p_330, 2)], 6) * 4 + has_pp__k_331] >= 0) && (s->pp[_ix(has_pp__p_330, 2) * 24 + _ix(s->active[_ix(has_pp__p_330, 2)], 6) * 4 + has_pp__k_331] > 0))) { _r63 = true; break; } _r63; }); }) ? resolve_turn__act_309 : (-1));
+                        use_move__q_334 = _wsub(1, use_move__p_332);
+                        use_move__a_335 = s->active[_ix(use_move__p_332, 2)];
+                        use_move__d_336 = s->active[_ix(use_move__q_334, 2)];
+                        use_move__st_337 = s->status[_ix(use_move__p_332, 2) * 6 + _ix(use_move__a_335, 6)];
+                        use_move__can_338 = true;
+                        if ((use_move__st_337 == 2)) {
+                            use_move__can_338 = false;
+                        } else if ((use_move__st_337 == 5)) {
+                            int32_t _w65 = _wx(use_move__p_332, 2);
+                            int32_t _w66 = _wx(use_move__a_335, 6);
+                            if (_w65 >= 0 && _w66 >= 0) {
+                                s->sleep[_w65 * 6 + _w66] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_332, 2) * 6 + _ix(use_move__a_335, 6)], 1)));
+                            }
+                            use_move__can_338 = false;
+                        } else if ((use_move__st_337 == 3)) {
+                            chance__v_339 = _roll(random_word(fold_in(fold_in(key, 27), (uint32_t)resolve_turn__k_307)), 256);
+                            log_draw__v_340 = chance__v_339;
+                            int32_t _w67 = _wx(s->ndraws, 64);
+                            if (_w67 >= 0) {
+                                s->draws[_w67] = log_draw__v_340;
+                            }
+                            int32_t _w68 = _wx(s->ndraws, 64);
+                            if (_w68 >= 0) {
+                                s->draw_lo[_w68] = 0;
+                            }
+                            int32_t _w69 = _wx(s->ndraws, 64);
+                            if (_w69 >= 0) {
+                                s->draw_hi[_w69] = 256;
+                            }
+                            s->ndraws = _wadd(s->ndraws, 1);
+                            chance__result_341 = (chance__v_339 < 63);
+                            use_move__full_342 = chance__result_341;
+                            use_move__can_338 = (!use_move__full_342);
+                        }
+                        if (use_move__can_338) {
+                            use_move_hit__p_343 = use_move__p_332;
+                            use_move_hit__m_344 = use_move__m_333;
+                            use_move_hit__q_345 = _wsub(1, use_move_hit__p_343);
+                            use_move_hit__a_346 = s->active[_ix(use_move_hit__p_343, 2)];
+                            use_move_hit__d_347 = s->active[_ix(use_move_hit__q_345, 2)];
+                            use_move_hit__mv_348 = ((use_move_hit__m_344 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move_hit__p_343, 2) * 24 + _ix(use_move_hit__a_346, 6) * 4 + _ix(use_move_hit__m_344, 4)])));
+                            if ((use_move_hit__m_344 >= 0)) {
+                                int32_t _w70 = _wx(use_move_hit__p_343, 2);
+                                int32_t _w71 = _wx(use_move_hit__a_346, 6);
+                                int32_t _w72 = _wx(use_move_hit__m_344, 4);
+                                if (_w70 >= 0 && _w71 >= 0 && _w72 >= 0) {
+                                    s->pp[_w70 * 24 + _w71 * 4 + _w72] = ((int8_t)(_wsub(s->pp[_ix(use_move_hit__p_343, 2) * 24 + _ix(use_move_hit__a_346, 6) * 4 + _ix(use_move_hit__m_344, 4)], 1)));
+                                }
+                                int32_t _w73 = _wx(use_move_hit__p_343, 2);
+                                int32_t _w74 = _wx(use_move_hit__a_346, 6);
+                                int32_t _w75 = _wx(use_move_hit__m_344, 4);
+                                if (_w73 >= 0 && _w74 >= 0 && _w75 >= 0) {
+                                    s->seen_moves[_w73 * 24 + _w74 * 4 + _w75] = ((int16_t)(use_move_hit__mv_348));
+                                }
+                            }
+                            use_move_hit__sd_349 = s->species[_ix(use_move_hit__q_345, 2) * 6 + _ix(use_move_hit__d_347, 6)];
+                            use_move_hit__immune_356 = (MOVES__type_immunity[_ix(use_move_hit__mv_348, 165)] && ((({ int16_t _let76 = MOVES__type[_ix(use_move_hit__mv_348, 165)]; int16_t effectiveness__mt_350 = _let76; ({ int16_t _let77 = SPECIES__type1[_ix(use_move_hit__sd_349, 151)]; int16_t effectiveness__dt_351 = _let77; ({ int16_t _let78[15]; _let78[0] = TC__bug[_ix(effectiveness__mt_350, 15)]; _let78[1] = TC__fire[_ix(effectiveness__mt_350, 15)]; _let78[2] = TC__ghost[_ix(effectiveness__mt_350, 15)]; _let78[3] = TC__ice[_ix(effectiveness__mt_350, 15)]; _let78[4] = TC__poison[_ix(effectiveness__mt_350, 15)]; _let78[5] = TC__psychic[_ix(effectiveness__mt_350, 15)]; _let78[6] = TC__electric[_ix(effectiveness__mt_350, 15)]; _let78[7] = TC__grass[_ix(effectiveness__mt_350, 15)]; _let78[8] = TC__dragon[_ix(effectiveness__mt_350, 15)]; _let78[9] = TC__fighting[_ix(effectiveness__mt_350, 15)]; _let78[10] = TC__flying[_ix(effectiveness__mt_350, 15)]; _let78[11] = TC__ground[_ix(effectiveness__mt_350, 15)]; _let78[12] = TC__normal[_ix(effectiveness__mt_350, 15)]; _let78[13] = TC__rock[_ix(effectiveness__mt_350, 15)]; _let78[14] = TC__water[_ix(effectiveness__mt_350, 15)]; int16_t effectiveness__row_352[15]; memcpy(effectiveness__row_352, _let78, sizeof effectiveness__row_352); (((effectiveness__dt_351 < 0) || (effectiveness__mt_350 == 15)) ? ((int16_t)(10)) : effectiveness__row_352[_ix(effectiveness__dt_351, 15)]); }); }); }) == 0) || (({ int16_t _let79 = MOVES__type[_ix(use_move_hit__mv_348, 165)]; int16_t effectiveness__mt_353 = _let79; ({ int16_t _let80 = SPECIES__type2[_ix(use_move_hit__sd_349, 151)]; int16_t effectiveness__dt_354 = _let80; ({ int16_t _let81[15]; _let81[0] = TC__bug[_ix(effectiveness__mt_353, 15)]; _let81[1] = TC__fire[_ix(effectiveness__mt_353, 15)]; _let81[2] = TC__ghost[_ix(effectiveness__mt_353, 15)]; _let81[3] = TC__ice[_ix(effectiveness__mt_353, 15)]; _let81[4] = TC__poison[_ix(effectiveness__mt_353, 15)]; _let81[5] = TC__psychic[_ix(effectiveness__mt_353, 15)]; _let81[6] = TC__electric[_ix(effectiveness__mt_353, 15)]; _let81[7] = TC__grass[_ix(effectiveness__mt_353, 15)]; _let81[8] = TC__dragon[_ix(effectiveness__mt_353, 15)]; _let81[9] = TC__fighting[_ix(effectiveness__mt_353, 15)]; _let81[10] = TC__flying[_ix(effectiveness__mt_353, 15)]; _let81[11] = TC__ground[_ix(effectiveness__mt_353, 15)]; _let81[12] = TC__normal[_ix(effectiveness__mt_353, 15)]; _let81[13] = TC__rock[_ix(effectiveness__mt_353, 15)]; _let81[14] = TC__water[_ix(effectiveness__mt_353, 15)]; int16_t effectiveness__row_355[15]; memcpy(effectiveness__row_355, _let81, sizeof effectiveness__row_355); (((effectiveness__dt_354 < 0) || (effectiveness__mt_353 == 15)) ? ((int16_t)(10)) : effectiveness__row_355[_ix(effectiveness__dt_354, 15)]); }); }); }) == 0)));
+                            if ((!use_move_hit__immune_356)) {
+                                use_move_hit__hit_357 = true;
+                                if ((!MOVES__always_hits[_ix(use_move_hit__mv_348, 165)])) {
+                                    use_move_hit__acc_358 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_348, 165)])), 255), 100);
+                                    use_move_hit__acc_358 = _floordiv(_wmul(use_move_hit__acc_358, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_343, 2) * 6 + 4], 6))), 13)]), 100);
+                                    use_move_hit__acc_358 = _floordiv(_wmul(use_move_hit__acc_358, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_345, 2) * 6 + 5]))), 13)]), 100);
+                                    chance__num_359 = _imin(_imax(use_move_hit__acc_358, 1), 255);
+                                    chance__v_360 = _roll(random_word(fold_in(fold_in(key, 28), (uint32_t)resolve_turn__k_307)), 256);
+                                    log_draw__v_361 = chance__v_360;
+                                    int32_t _w82 = _wx(s->ndraws, 64);
+                                    if (_w82 >= 0) {
+                                        s->draws[_w82] = log_draw__v_361;
+                                    }
+                                    int32_t _w83 = _wx(s->ndraws, 64);
+                                    if (_w83 >= 0) {
+                                        s->draw_lo[_w83] = 0;
+                                    }
+                                    int32_t _w84 = _wx(s->ndraws, 64);
+                                    if (_w84 >= 0) {
+                                        s->draw_hi[_w84] = 256;
+                                    }
+                                    s->ndraws = _wadd(s->ndraws, 1);
+                                    chance__result_362 = (chance__v_360 < chance__num_359);
+                                    use_move_hit__hit_357 = chance__result_362;
+                                }
+                                if (((use_move_hit__hit_357 && (MOVES__power[_ix(use_move_hit__mv_348, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_348, 165)] >= 0))) {
+                                    set_status__q_363 = use_move_hit__q_345;
+                                    set_status__st_364 = MOVES__status[_ix(use_move_hit__mv_348, 165)];
+                                    set_status__d_365 = s->active[_ix(set_status__q_363, 2)];
+                                    set_status__sd_366 = s->species[_ix(set_status__q_363, 2) * 6 + _ix(set_status__d_365, 6)];
+                                    set_status__poison_367 = ((set_status__st_364 == 4) || (set_status__st_364 == 6));
+                                    set_status__blocked_368 = (set_status__poison_367 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_366, 151)]] || ((SPECIES__type2[_ix(set_status__sd_366, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_366, 151)], 15)])));
+                                    if ((((s->status[_ix(set_status__q_363, 2) * 6 + _ix(set_status__d_365, 6)] == 0) && (s->hp[_ix(set_status__q_363, 2) * 6 + _ix(set_status__d_365, 6)] > 0)) && (!set_status__blocked_368))) {
+                                        int32_t _w85 = _wx(set_status__q_363, 2);
+                                        int32_t _w86 = _wx(set_status__d_365, 6);
+                                        if (_w85 >= 0 && _w86 >= 0) {
+                                            s->status[_w85 * 6 + _w86] = ((int8_t)(set_status__st_364));
+                                        }
+                                        if ((set_status__st_364 == 5)) {
+                                            rand__v_369 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 29), (uint32_t)resolve_turn__k_307)), 7));
+                                            log_draw__v_370 = rand__v_369;
+                                            int32_t _w87 = _wx(s->ndraws, 64);
+                                            if (_w87 >= 0) {
+                                                s->draws[_w87] = log_draw__v_370;
+                                            }
+                                            int32_t _w88 = _wx(s->ndraws, 64);
+                                            if (_w88 >= 0) {
+                                                s->draw_lo[_w88] = 1;
+                                            }
+                                            int32_t _w89 = _wx(s->ndraws, 64);
+                                            if (_w89 >= 0) {
+                                                s->draw_hi[_w89] = 8;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_371 = rand__v_369;
+                                            int32_t _w90 = _wx(set_status__q_363, 2);
+                                            int32_t _w91 = _wx(set_status__d_365, 6);
+                                            if (_w90 >= 0 && _w91 >= 0) {
+                                                s->sleep[_w90 * 6 + _w91] = ((int8_t)(rand__result_371));
+                                            }
+                                        }
+                                        if ((set_status__st_364 == 3)) {
+                                            int32_t _w92 = _wx(set_status__q_363, 2);
+                                            if (_w92 >= 0) {
+                                                s->mod[_w92 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_363, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                            }
+                                        }
+                                        if ((set_status__st_364 == 1)) {
+                                            int32_t _w93 = _wx(set_status__q_363, 2);
+                                            if (_w93 >= 0) {
+                                                s->mod[_w93 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_363, 2) * 4], 2))), ((int16_t)(1)))));
+                                            }
+                                        }
+                                    }
+                                }
+                                if ((use_move_hit__hit_357 && (MOVES__power[_ix(use_move_hit__mv_348, 165)] > 0))) {
+                                    damage_of__p_372 = use_move_hit__p_343;
+                                    damage_of__mv_373 = use_move_hit__mv_348;
+                                    damage_of__q_374 = _wsub(1, damage_of__p_372);
+                                    damage_of__a_375 = s->active[_ix(damage_of__p_372, 2)];
+                                    damage_of__d_376 = s->active[_ix(damage_of__q_374, 2)];
+                                    damage_of__sa_377 = s->species[_ix(damage_of__p_372, 2) * 6 + _ix(damage_of__a_375, 6)];
+                                    damage_of__sd_378 = s->species[_ix(damage_of__q_374, 2) * 6 + _ix(damage_of__d_376, 6)];
+                                    damage_of__c_379 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_377, 151)], 2))), 2))), ((int16_t)(255)))));
+                                    damage_of__c_379 = ((MOVES__crit_ratio[_ix(damage_of__mv_373, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_379, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_379, 4))), ((int16_t)(255))))));
+                                    chance__num_380 = damage_of__c_379;
+                                    chance__v_381 = _roll(random_word(fold_in(fold_in(key, 30), (uint32_t)resolve_turn__k_307)), 256);
+                                    log_draw__v_382 = chance__v_381;
+                                    int32_t _w94 = _wx(s->ndraws, 64);
+                                    if (_w94 >= 0) {
+                                        s->draws[_w94] = log_draw__v_382;
+                                    }
+                                    int32_t _w95 = _wx(s->ndraws, 64);
+                                    if (_w95 >= 0) {
+                                        s->draw_lo[_w95] = 0;
+                                    }
+                                    int32_t _w96 = _wx(s->ndraws, 64);
+                                    if (_w96 >= 0) {
+                                        s->draw_hi[_w96] = 256;
+                                    }
+                                    s->ndraws = _wadd(s->ndraws, 1);
+                                    chance__result_383 = (chance__v_381 < chance__num_380);
+                                    damage_of__crit_384 = chance__result_383;
+                                    damage_of__special_385 = (MOVES__category[_ix(damage_of__mv_373, 165)] == 1);
+                                    damage_of__si_386 = (damage_of__special_385 ? 2 : 0);
+                                    damage_of__di_387 = (damage_of__special_385 ? 2 : 1);
+                                    damage_of__at_388 = ((int32_t)((damage_of__crit_384 ? s->stats[_ix(damage_of__p_372, 2) * 24 + _ix(damage_of__a_375, 6) * 4 + _ix(damage_of__si_386, 4)] : s->mod[_ix(damage_of__p_372, 2) * 4 + _ix(damage_of__si_386, 4)])));
+                                    damage_of__df_389 = ((int32_t)((damage_of__crit_384 ? s->stats[_ix(damage_of__q_374, 2) * 24 + _ix(damage_of__d_376, 6) * 4 + _ix(damage_of__di_387, 4)] : s->mod[_ix(damage_of__q_374, 2) * 4 + _ix(damage_of__di_387, 4)])));
+                                    damage_of__lvl_390 = _wmul(((int32_t)(s->level[_ix(damage_of__p_372, 2) * 6 + _ix(damage_of__a_375, 6)])), (damage_of__crit_384 ? 2 : 1));
+                                    if (((damage_of__at_388 >= 256) || (damage_of__df_389 >= 256))) {
+                                        damage_of__at_388 = _imax(_pymod(_floordiv(damage_of__at_388, 4), 256), 1);
+                                        damage_of__df_389 = _imax(_pymod(_floordiv(damage_of__df_389, 4), 256), 1);
+                                    }
+                                    damage_of__dmg_391 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_390, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_373, 165)]))), damage_of__at_388), damage_of__df_389);
+                                    damage_of__dmg_391 = _wadd(_imin(_floordiv(damage_of__dmg_391, 50), 997), 2);
+                                    damage_of__mt_392 = MOVES__type[_ix(damage_of__mv_373, 165)];
+                                    if (((damage_of__mt_392 == SPECIES__type1[_ix(damage_of__sa_377, 151)]) || (damage_of__mt_392 == SPECIES__type2[_ix(damage_of__sa_377, 151)]))) {
+                                        damage_of__dmg_391 = _wadd(damage_of__dmg_391, _floordiv(damage_of__dmg_391, 2));
+                                    }
+                                    damage_of__e1_396 = ({ int16_t _let97 = damage_of__mt_392; int16_t effectiveness__mt_393 = _let97; ({ int16_t _let98 = SPECIES__type1[_ix(damage_of__sd_378, 151)]; int16_t effectiveness__dt_394 = _let98; ({ int16_t _let99[15]; _let99[0] = TC__bug[_ix(effectiveness__mt_393, 15)]; _let99[1] = TC__fire[_ix(effectiveness__mt_393, 15)]; _let99[2] = TC__ghost[_ix(effectiveness__mt_393, 15)]; _let99[3] = TC__ice[_ix(effectiveness__mt_393, 15)]; _let99[4] = TC__poison[_ix(effectiveness__mt_393, 15)]; _let99[5] = TC__psychic[_ix(effectiveness__mt_393, 15)]; _let99[6] = TC__electric[_ix(effectiveness__mt_393, 15)]; _let99[7] = TC__grass[_ix(effectiveness__mt_393, 15)]; _let99[8] = TC__dragon[_ix(effectiveness__mt_393, 15)]; _let99[9] = TC__fighting[_ix(effectiveness__mt_393, 15)]; _let99[10] = TC__flying[_ix(effectiveness__mt_393, 15)]; _let99[11] = TC__ground[_ix(effectiveness__mt_393, 15)]; _let99[12] = TC__normal[_ix(effectiveness__mt_393, 15)]; _let99[13] = TC__rock[_ix(effectiveness__mt_393, 15)]; _let99[14] = TC__water[_ix(effectiveness__mt_393, 15)]; int16_t effectiveness__row_395[15]; memcpy(effectiveness__row_395, _let99, sizeof effectiveness__row_395); (((effectiveness__dt_394 < 0) || (effectiveness__mt_393 == 15)) ? ((int16_t)(10)) : effectiveness__row_395[_ix(effectiveness__dt_394, 15)]); }); }); });
+                                    if ((damage_of__e1_396 > 10)) {
+                                        damage_of__dmg_391 = _floordiv(_wmul(damage_of__dmg_391, 20), 10);
+                                    }
+                                    if ((damage_of__e1_396 < 10)) {
+                                        damage_of__dmg_391 = _floordiv(_wmul(damage_of__dmg_391, 5), 10);
+                                    }
+                                    damage_of__e2_400 = ({ int16_t _let100 = damage_of__mt_392; int16_t effectiveness__mt_397 = _let100; ({ int16_t _let101 = SPECIES__type2[_ix(damage_of__sd_378, 151)]; int16_t effectiveness__dt_398 = _let101; ({ int16_t _let102[15]; _let102[0] = TC__bug[_ix(effectiveness__mt_397, 15)]; _let102[1] = TC__fire[_ix(effectiveness__mt_397, 15)]; _let102[2] = TC__ghost[_ix(effectiveness__mt_397, 15)]; _let102[3] = TC__ice[_ix(effectiveness__mt_397, 15)]; _let102[4] = TC__poison[_ix(effectiveness__mt_397, 15)]; _let102[5] = TC__psychic[_ix(effectiveness__mt_397, 15)]; _let102[6] = TC__electric[_ix(effectiveness__mt_397, 15)]; _let102[7] = TC__grass[_ix(effectiveness__mt_397, 15)]; _let102[8] = TC__dragon[_ix(effectiveness__mt_397, 15)]; _let102[9] = TC__fighting[_ix(effectiveness__mt_397, 15)]; _let102[10] = TC__flying[_ix(effectiveness__mt_397, 15)]; _let102[11] = TC__ground[_ix(effectiveness__mt_397, 15)]; _let102[12] = TC__normal[_ix(effectiveness__mt_397, 15)]; _let102[13] = TC__rock[_ix(effectiveness__mt_397, 15)]; _let102[14] = TC__water[_ix(effectiveness__mt_397, 15)]; int16_t effectiveness__row_399[15]; memcpy(effectiveness__row_399, _let102, sizeof effectiveness__row_399); (((effectiveness__dt_398 < 0) || (effectiveness__mt_397 == 15)) ? ((int16_t)(10)) : effectiveness__row_399[_ix(effectiveness__dt_398, 15)]); }); }); });
+                                    if ((damage_of__e2_400 > 10)) {
+                                        damage_of__dmg_391 = _floordiv(_wmul(damage_of__dmg_391, 20), 10);
+                                    }
+                                    if ((damage_of__e2_400 < 10)) {
+                                        damage_of__dmg_391 = _floordiv(_wmul(damage_of__dmg_391, 5), 10);
+                                    }
+                                    if ((damage_of__dmg_391 > 1)) {
+                                        rand__v_401 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 31), (uint32_t)resolve_turn__k_307)), 39));
+                                        log_draw__v_402 = rand__v_401;
+                                        int32_t _w103 = _wx(s->ndraws, 64);
+                                        if (_w103 >= 0) {
+                                            s->draws[_w103] = log_draw__v_402;
+                                        }
+                                        int32_t _w104 = _wx(s->ndraws, 64);
+                                        if (_w104 >= 0) {
+                                            s->draw_lo[_w104] = 217;
+                                        }
+                                        int32_t _w105 = _wx(s->ndraws, 64);
+                                        if (_w105 >= 0) {
+                                            s->draw_hi[_w105] = 256;
+                                        }
+                                        s->ndraws = _wadd(s->ndraws, 1);
+                                        rand__result_403 = rand__v_401;
+                                        damage_of__r_404 = rand__result_403;
+                                        damage_of__dmg_391 = _floordiv(_wmul(damage_of__dmg_391, damage_of__r_404), 255);
+                                    }
+                                    damage_of__result_405 = damage_of__dmg_391;
+                                    use_move_hit__dmg_406 = damage_of__result_405;
+                                    use_move_hit__dmg_406 = _imin(use_move_hit__dmg_406, ((int32_t)(s->hp[_ix(use_move_hit__q_345, 2) * 6 + _ix(use_move_hit__d_347, 6)])));
+                                    if ((use_move_hit__dmg_406 > 0)) {
+                                        int32_t _w106 = _wx(use_move_hit__q_345, 2);
+                                        int32_t _w107 = _wx(use_move_hit__d_347, 6);
+                                        if (_w106 >= 0 && _w107 >= 0) {
+                                            s->hp[_w106 * 6 + _w107] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_345, 2) * 6 + _ix(use_move_hit__d_347, 6)], use_move_hit__dmg_406)));
+                                        }
+                                        if ((MOVES__recoil_num[_ix(use_move_hit__mv_348, 165)] > 0)) {
+                                            use_move_hit__rec_407 = _imax(_floordiv(_wmul(use_move_hit__dmg_406, MOVES__recoil_num[_ix(use_move_hit__mv_348, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_348, 165)]), 1);
+                                            int32_t _w108 = _wx(use_move_hit__p_343, 2);
+                                            int32_t _w109 = _wx(use_move_hit__a_346, 6);
+                                            if (_w108 >= 0 && _w109 >= 0) {
+                                                s->hp[_w108 * 6 + _w109] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_343, 2) * 6 + _ix(use_move_hit__a_346, 6)], use_move_hit__rec_407), 0)));
+                                            }
+                                        }
+                                    }
+                                    use_move_hit__sec_408 = MOVES__sec_status[_ix(use_move_hit__mv_348, 165)];
+                                    if (((use_move_hit__sec_408 >= 0) && (s->hp[_ix(use_move_hit__q_345, 2) * 6 + _ix(use_move_hit__d_347, 6)] > 0))) {
+                                        use_move_hit__same_type_412 = (({ int32_t _let110 = use_move_hit__q_345; int32_t has_type__p_409 = _let110; ({ int16_t _let111 = MOVES__type[_ix(use_move_hit__mv_348, 165)]; int16_t has_type__t_410 = _let111; ({ int16_t _let112 = s->species[_ix(has_type__p_409, 2) * 6 + _ix(s->active[_ix(has_type__p_409, 2)], 6)]; int16_t has_type__sp_411 = _let112; ((has_type__t_410 == SPECIES__type1[_ix(has_type__sp_411, 151)]) || (has_type__t_410 == SPECIES__type2[_ix(has_type__sp_411, 151)])); }); }); }) && (use_move_hit__sec_408 != 4));
+                                        if ((!use_move_hit__same_type_412)) {
+                                            chance__num_413 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_348, 165)])), 256), 99), 100);
+                                            chance__v_414 = _roll(random_word(fold_in(fold_in(key, 32), (uint32_t)resolve_turn__k_307)), 256);
+                                            log_draw__v_415 = chance__v_414;
+                                            int32_t _w113 = _wx(s->ndraws, 64);
+                                            if (_w113 >= 0) {
+                                                s->draws[_w113] = log_draw__v_415;
+                                            }
+                                            int32_t _w114 = _wx(s->ndraws, 64);
+                                            if (_w114 >= 0) {
+                                                s->draw_lo[_w114] = 0;
+                                            }
+                                            int32_t _w115 = _wx(s->ndraws, 64);
+                                            if (_w115 >= 0) {
+                                                s->draw_hi[_w115] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_416 = (chance__v_414 < chance__num_413);
+                                            use_move_hit__lands_417 = chance__result_416;
+                                            if (use_move_hit__lands_417) {
+                                                set_status__q_418 = use_move_hit__q_345;
+                                                set_status__st_419 = use_move_hit__sec_408;
+                                                set_status__d_420 = s->active[_ix(set_status__q_418, 2)];
+                                                set_status__sd_421 = s->species[_ix(set_status__q_418, 2) * 6 + _ix(set_status__d_420, 6)];
+                                                set_status__poison_422 = ((set_status__st_419 == 4) || (set_status__st_419 == 6));
+                                                set_status__blocked_423 = (set_status__poison_422 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_421, 151)]] || ((SPECIES__type2[_ix(set_status__sd_421, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_421, 151)], 15)])));
+                                                if ((((s->status[_ix(set_status__q_418, 2) * 6 + _ix(set_status__d_420, 6)] == 0) && (s->hp[_ix(set_status__q_418, 2) * 6 + _ix(set_status__d_420, 6)] > 0)) && (!set_status__blocked_423))) {
+                                                    int32_t _w116 = _wx(set_status__q_418, 2);
+                                                    int32_t _w117 = _wx(set_status__d_420, 6);
+                                                    if (_w116 >= 0 && _w117 >= 0) {
+                                                        s->status[_w116 * 6 + _w117] = ((int8_t)(set_status__st_419));
+                                                    }
+                                                    if ((set_status__st_419 == 5)) {
+                                                        rand__v_424 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 33), (uint32_t)resolve_turn__k_307)), 7));
+                                                        log_draw__v_425 = rand__v_424;
+                                                        int32_t _w118 = _wx(s->ndraws, 64);
+                                                        if (_w118 >= 0) {
+                                                            s->draws[_w118] = log_draw__v_425;
+                                                        }
+                                                        int32_t _w119 = _wx(s->ndraws, 64);
+                                                        if (_w119 >= 0) {
+                                                            s->draw_lo[_w119] = 1;
+                                                        }
+                                                        int32_t _w120 = _wx(s->ndraws, 64);
+                                                        if (_w120 >= 0) {
+                                                            s->draw_hi[_w120] = 8;
+                                                        }
+                                                        s->ndraws = _wadd(s->ndraws, 1);
+                                                        rand__result_426 = rand__v_424;
+                                                        int32_t _w121 = _wx(set_status__q_418, 2);
+                                                        int32_t _w122 = _wx(set_status__d_420, 6);
+                                                        if (_w121 >= 0 && _w122 >= 0) {
+                                                            s->sleep[_w121 * 6 + _w122] = ((int8_t)(rand__result_426));
+                                                        }
+                                                    }
+                                                    if ((set_status__st_419 == 3)) {
+                                                        int32_t _w123 = _wx(set_status__q_418, 2);
+                                                        if (_w123 >= 0) {
+                                                            s->mod[_w123 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_418, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        }
+                                                    }
+                                                    if ((set_status__st_419 == 1)) {
+                                                        int32_t _w124 = _wx(set_status__q_418, 2);
+                                                        if (_w124 >= 0) {
+                                                            s->mod[_w124 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_418, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if (((use_move_hit__sec_408 == 1) && (s->status[_ix(use_move_hit__q_345, 2) * 6 + _ix(use_move_hit__d_347, 6)] == 2))) {
+                                        int32_t _w125 = _wx(use_move_hit__q_345, 2);
+                                        int32_t _w126 = _wx(use_move_hit__d_347, 6);
+                                        if (_w125 >= 0 && _w126 >= 0) {
+                                            s->status[_w125 * 6 + _w126] = ((int8_t)(0));
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        if ((((!use_move__can_338) || (s->hp[_ix(use_move__q_334, 2) * 6 + _ix(use_move__d_336, 6)] > 0)) && (s->hp[_ix(use_move__p_332, 2) * 6 + _ix(use_move__a_335, 6)] > 0))) {
+                            if (((s->status[_ix(use_move__p_332, 2) * 6 + _ix(use_move__a_335, 6)] == 5) && (s->sleep[_ix(use_move__p_332, 2) * 6 + _ix(use_move__a_335, 6)] <= 0))) {
+                                int32_t _w127 = _wx(use_move__p_332, 2);
+                                int32_t _w128 = _wx(use_move__a_335, 6);
+                                if (_w127 >= 0 && _w128 >= 0) {
+                                    s->status[_w127 * 6 + _w128] = ((int8_t)(0));
+                                }
+                            }
+                            if (((s->status[_ix(use_move__p_332, 2) * 6 + _ix(use_move__a_335, 6)] == 4) || (s->status[_ix(use_move__p_332, 2) * 6 + _ix(use_move__a_335, 6)] == 1))) {
+                                int32_t _w129 = _wx(use_move__p_332, 2);
+                                int32_t _w130 = _wx(use_move__a_335, 6);
+                                if (_w129 >= 0 && _w130 >= 0) {
+                                    s->hp[_w129 * 6 + _w130] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_332, 2) * 6 + _ix(use_move__a_335, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_332, 2) * 6 + _ix(use_move__a_335, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                                }
+                            }
+                        }
+                        if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
+                            resolve_turn__over_306 = true;
+                            after_faint__left0_428 = ({ int32_t _lo131 = 0; int32_t _r133 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_427 = _lo131, _end132 = 6; after_faint__i_427 < _end132; after_faint__i_427++) _r133 += ((s->hp[after_faint__i_427] > 0)) ? 1 : 0; _r133; });
+                            after_faint__left1_430 = ({ int32_t _lo135 = 0; int32_t _r137 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_429 = _lo135, _end136 = 6; after_faint__i_429 < _end136; after_faint__i_429++) _r137 += ((s->hp[1 * 6 + after_faint__i_429] > 0)) ? 1 : 0; _r137; });
+                            if (((after_faint__left0_428 == 0) && (after_faint__left1_430 == 0))) {
+                                memset(s->rewards, 0, sizeof s->rewards);
+                                s->terminated = true;
+                            } else if ((after_faint__left0_428 == 0)) {
+                                _win(s, 1);
+                                s->terminated = true;
+                            } else if ((after_faint__left1_430 == 0)) {
+                                _win(s, 0);
+                                s->terminated = true;
+                            } else {
+                                s->phase = ((int8_t)(1));
+                                s->need[0] = (s->hp[_ix(s->active[0], 6)] <= 0);
+                                s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
+                            }
+                        } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                            rand__v_431 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_307)), 2));
+                            log_draw__v_432 = rand__v_431;
+                            int32_t _w139 = _wx(s->ndraws, 64);
+                            if (_w139 >= 0) {
+                                s->draws[_w139] = log_draw__v_432;
+                            }
+                            int32_t _w140 = _wx(s->ndraws, 64);
+                            if (_w140 >= 0) {
+                                s->draw_lo[_w140] = 0;
+                            }
+                            int32_t _w141 = _wx(s->ndraws, 64);
+                            if (_w141 >= 0) {
+                                s->draw_hi[_w141] = 2;
+                            }
+                            s->ndraws = _wadd(s->ndraws, 1);
+                            rand__result_433 = rand__v_431;
+                            tie_draw__v_434 = rand__result_433;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_291)) {
-                for (int32_t update_speed__p_413 = 0, _end131 = 2; update_speed__p_413 < _end131; update_speed__p_413++) {
-                    if ((s->hp[update_speed__p_413 * 6 + _ix(s->active[update_speed__p_413], 6)] > 0)) {
-                        int32_t _w132 = _wx(s->active[update_speed__p_413], 6);
-                        if (_w132 >= 0) {
-                            s->speed[update_speed__p_413 * 6 + _w132] = s->mod[update_speed__p_413 * 4 + 3];
+            if ((!resolve_turn__over_306)) {
+                for (int32_t update_speed__p_435 = 0, _end142 = 2; update_speed__p_435 < _end142; update_speed__p_435++) {
+                    if ((s->hp[update_speed__p_435 * 6 + _ix(s->active[update_speed__p_435], 6)] > 0)) {
+                        int32_t _w143 = _wx(s->active[update_speed__p_435], 6);
+                        if (_w143 >= 0) {
+                            s->speed[update_speed__p_435 * 6 + _w143] = s->mod[update_speed__p_435 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_414 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_415 = rand__v_414;
-                    int32_t _w133 = _wx(s->ndraws, 64);
-                    if (_w133 >= 0) {
-                        s->draws[_w133] = log_draw__v_415;
+                    rand__v_436 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_437 = rand__v_436;
+                    int32_t _w144 = _wx(s->ndraws, 64);
+                    if (_w144 >= 0) {
+                        s->draws[_w144] = log_draw__v_437;
                     }
-                    int32_t _w134 = _wx(s->ndraws, 64);
-                    if (_w134 >= 0) {
-                        s->draw_lo[_w134] = 0;
+                    int32_t _w145 = _wx(s->ndraws, 64);
+                    if (_w145 >= 0) {
+                        s->draw_lo[_w145] = 0;
                     }
-                    int32_t _w135 = _wx(s->ndraws, 64);
-                    if (_w135 >= 0) {
-                        s->draw_hi[_w135] = 2;
+                    int32_t _w146 = _wx(s->ndraws, 64);
+                    if (_w146 >= 0) {
+                        s->draw_hi[_w146] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_416 = rand__v_414;
-                    tie_draw__v_417 = rand__result_416;
+                    rand__result_438 = rand__v_436;
+                    tie_draw__v_439 = rand__result_438;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_418 = 0, _end136 = 2; update_speed__p_418 < _end136; update_speed__p_418++) {
-                if ((s->hp[update_speed__p_418 * 6 + _ix(s->active[update_speed__p_418], 6)] > 0)) {
-                    int32_t _w137 = _wx(s->active[update_speed__p_418], 6);
-                    if (_w137 >= 0) {
-                        s->speed[update_speed__p_418 * 6 + _w137] = s->mod[update_speed__p_418 * 4 + 3];
+            for (int32_t update_speed__p_440 = 0, _end147 = 2; update_speed__p_440 < _end147; update_speed__p_440++) {
+                if ((s->hp[update_speed__p_440 * 6 + _ix(s->active[update_speed__p_440], 6)] > 0)) {
+                    int32_t _w148 = _wx(s->active[update_speed__p_440], 6);
+                    if (_w148 >= 0) {
+                        s->speed[update_speed__p_440 * 6 + _w148] = s->mod[update_speed__p_440 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_419 = 0;
+            resolve_forced__first_441 = 0;
             if ((s->need[0] && s->need[1])) {
                 if ((s->mod[1 * 4 + 3] > s->mod[3])) {
-                    resolve_forced__first_419 = 1;
+                    resolve_forced__first_441 = 1;
                 } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_420 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_421 = rand__v_420;
-                    int32_t _w138 = _wx(s->ndraws, 64);
-                    if (_w138 >= 0) {
-                        s->draws[_w138] = log_draw__v_421;
+                    rand__v_442 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_443 = rand__v_442;
+                    int32_t _w149 = _wx(s->ndraws, 64);
+                    if (_w149 >= 0) {
+                        s->draws[_w149] = log_draw__v_443;
                     }
-                    int32_t _w139 = _wx(s->ndraws, 64);
-                    if (_w139 >= 0) {
-                        s->draw_lo[_w139] = 0;
+                    int32_t _w150 = _wx(s->ndraws, 64);
+                    if (_w150 >= 0) {
+                        s->draw_lo[_w150] = 0;
                     }
-                    int32_t _w140 = _wx(s->ndraws, 64);
-                    if (_w140 >= 0) {
-                        s->draw_hi[_w140] = 2;
+                    int32_t _w151 = _wx(s->ndraws, 64);
+                    if (_w151 >= 0) {
+                        s->draw_hi[_w151] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_422 = rand__v_420;
-                    resolve_forced__first_419 = rand__result_422;
+                    rand__result_444 = rand__v_442;
+                    resolve_forced__first_441 = rand__result_444;
                 }
             }
-            for (int32_t resolve_forced__k_423 = 0, _end141 = 2; resolve_forced__k_423 < _end141; resolve_forced__k_423++) {
-                resolve_forced__p_424 = ((resolve_forced__k_423 == 0) ? resolve_forced__first_419 : _wsub(1, resolve_forced__first_419));
-                if (s->need[_ix(resolve_forced__p_424, 2)]) {
-                    send_in__p_425 = resolve_forced__p_424;
-                    send_in__s_426 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_424, 2)])), 4);
-                    send_in__old_427 = s->active[_ix(send_in__p_425, 2)];
-                    if ((s->hp[_ix(send_in__p_425, 2) * 6 + _ix(send_in__old_427, 6)] > 0)) {
-                        int32_t _w142 = _wx(send_in__p_425, 2);
-                        int32_t _w143 = _wx(send_in__old_427, 6);
-                        if (_w142 >= 0 && _w143 >= 0) {
-                            s->speed[_w142 * 6 + _w143] = s->stats[_ix(send_in__p_425, 2) * 24 + _ix(send_in__old_427, 6) * 4 + 3];
+            for (int32_t resolve_forced__k_445 = 0, _end152 = 2; resolve_forced__k_445 < _end152; resolve_forced__k_445++) {
+                resolve_forced__p_446 = ((resolve_forced__k_445 == 0) ? resolve_forced__first_441 : _wsub(1, resolve_forced__first_441));
+                if (s->need[_ix(resolve_forced__p_446, 2)]) {
+                    send_in__p_447 = resolve_forced__p_446;
+                    send_in__s_448 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_446, 2)])), 4);
+                    send_in__old_449 = s->active[_ix(send_in__p_447, 2)];
+                    if ((s->hp[_ix(send_in__p_447, 2) * 6 + _ix(send_in__old_449, 6)] > 0)) {
+                        int32_t _w153 = _wx(send_in__p_447, 2);
+                        int32_t _w154 = _wx(send_in__old_449, 6);
+                        if (_w153 >= 0 && _w154 >= 0) {
+                            s->speed[_w153 * 6 + _w154] = s->stats[_ix(send_in__p_447, 2) * 24 + _ix(send_in__old_449, 6) * 4 + 3];
                         }
                     }
-                    int32_t _w144 = _wx(send_in__p_425, 2);
-                    if (_w144 >= 0) {
-                        s->active[_w144] = ((int8_t)(send_in__s_426));
+                    int32_t _w155 = _wx(send_in__p_447, 2);
+                    if (_w155 >= 0) {
+                        s->active[_w155] = ((int8_t)(send_in__s_448));
                     }
-                    int32_t _w145 = _wx(send_in__p_425, 2);
-                    int32_t _w146 = _wx(send_in__s_426, 6);
-                    if (_w145 >= 0 && _w146 >= 0) {
-                        s->seen[_w145 * 6 + _w146] = s->species[_ix(send_in__p_425, 2) * 6 + _ix(send_in__s_426, 6)];
+                    int32_t _w156 = _wx(send_in__p_447, 2);
+                    int32_t _w157 = _wx(send_in__s_448, 6);
+                    if (_w156 >= 0 && _w157 >= 0) {
+                        s->seen[_w156 * 6 + _w157] = s->species[_ix(send_in__p_447, 2) * 6 + _ix(send_in__s_448, 6)];
                     }
-                    for (int32_t send_in__k_428 = 0, _end147 = 6; send_in__k_428 < _end147; send_in__k_428++) {
-                        int32_t _w148 = _wx(send_in__p_425, 2);
-                        if (_w148 >= 0) {
-                            s->boosts[_w148 * 6 + send_in__k_428] = ((int8_t)(0));
+                    for (int32_t send_in__k_450 = 0, _end158 = 6; send_in__k_450 < _end158; send_in__k_450++) {
+                        int32_t _w159 = _wx(send_in__p_447, 2);
+                        if (_w159 >= 0) {
+                            s->boosts[_w159 * 6 + send_in__k_450] = ((int8_t)(0));
                         }
                     }
-                    for (int32_t send_in__k_429 = 0, _end149 = 4; send_in__k_429 < _end149; send_in__k_429++) {
-                        int32_t _w150 = _wx(send_in__p_425, 2);
-                        if (_w150 >= 0) {
-                            s->mod[_w150 * 4 + send_in__k_429] = s->stats[_ix(send_in__p_425, 2) * 24 + _ix(send_in__s_426, 6) * 4 + send_in__k_429];
+                    for (int32_t send_in__k_451 = 0, _end160 = 4; send_in__k_451 < _end160; send_in__k_451++) {
+                        int32_t _w161 = _wx(send_in__p_447, 2);
+                        if (_w161 >= 0) {
+                            s->mod[_w161 * 4 + send_in__k_451] = s->stats[_ix(send_in__p_447, 2) * 24 + _ix(send_in__s_448, 6) * 4 + send_in__k_451];
                         }
                     }
-                    if ((s->status[_ix(send_in__p_425, 2) * 6 + _ix(send_in__s_426, 6)] == 3)) {
-                        int32_t _w151 = _wx(send_in__p_425, 2);
-                        if (_w151 >= 0) {
-                            s->mod[_w151 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_425, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_447, 2) * 6 + _ix(send_in__s_448, 6)] == 3)) {
+                        int32_t _w162 = _wx(send_in__p_447, 2);
+                        if (_w162 >= 0) {
+                            s->mod[_w162 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_447, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                         }
                     }
-                    if ((s->status[_ix(send_in__p_425, 2) * 6 + _ix(send_in__s_426, 6)] == 1)) {
-                        int32_t _w152 = _wx(send_in__p_425, 2);
-                        if (_w152 >= 0) {
-                            s->mod[_w152 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_425, 2) * 4], 2))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_447, 2) * 6 + _ix(send_in__s_448, 6)] == 1)) {
+                        int32_t _w163 = _wx(send_in__p_447, 2);
+                        if (_w163 >= 0) {
+                            s->mod[_w163 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_447, 2) * 4], 2))), ((int16_t)(1)))));
                         }
                     }
-                    int32_t _w153 = _wx(send_in__p_425, 2);
-                    int32_t _w154 = _wx(send_in__s_426, 6);
-                    if (_w153 >= 0 && _w154 >= 0) {
-                        s->speed[_w153 * 6 + _w154] = s->mod[_ix(send_in__p_425, 2) * 4 + 3];
+                    int32_t _w164 = _wx(send_in__p_447, 2);
+                    int32_t _w165 = _wx(send_in__s_448, 6);
+                    if (_w164 >= 0 && _w165 >= 0) {
+                        s->speed[_w164 * 6 + _w165] = s->mod[_ix(send_in__p_447, 2) * 4 + 3];
+                    }
+                }
+            }
+            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                rand__v_452 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                log_draw__v_453 = rand__v_452;
+                int32_t _w166 = _wx(s->ndraws, 64);
+                if (_w166 >= 0) {
+                    s->draws[_w166] = log_draw__v_453;
+                }
+                int32_t _w167 = _wx(s->ndraws, 64);
+                if (_w167 >= 0) {
+                    s->draw_lo[_w167] = 0;
+                }
+                int32_t _w168 = _wx(s->ndraws, 64);
+                if (_w168 >= 0) {
+                    s->draw_hi[_w168] = 2;
+                }
+                s->ndraws = _wadd(s->ndraws, 1);
+                rand__result_454 = rand__v_452;
+                tie_draw__v_455 = rand__result_454;
+            }
+            for (int32_t resolve_forced__k_456 = 0, _end169 = 2; resolve_forced__k_456 < _end169; resolve_forced__k_456++) {
+                resolve_forced__p_457 = ((resolve_forced__k_456 == 0) ? resolve_forced__first_441 : _wsub(1, resolve_forced__first_441));
+                if (s->need[_ix(resolve_forced__p_457, 2)]) {
+                    switch_in_damage__p_458 = resolve_forced__p_457;
+                    switch_in_damage__a_459 = s->active[_ix(switch_in_damage__p_458, 2)];
+                    if (((s->status[_ix(switch_in_damage__p_458, 2) * 6 + _ix(switch_in_damage__a_459, 6)] == 4) || (s->status[_ix(switch_in_damage__p_458, 2) * 6 + _ix(switch_in_damage__a_459, 6)] == 1))) {
+                        int32_t _w170 = _wx(switch_in_damage__p_458, 2);
+                        int32_t _w171 = _wx(switch_in_damage__a_459, 6);
+                        if (_w170 >= 0 && _w171 >= 0) {
+                            s->hp[_w170 * 6 + _w171] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_458, 2) * 6 + _ix(switch_in_damage__a_459, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_458, 2) * 6 + _ix(switch_in_damage__a_459, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                        }
                     }
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
-            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_430 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                log_draw__v_431 = rand__v_430;
-                int32_t _w155 = _wx(s->ndraws, 64);
-                if (_w155 >= 0) {
-                    s->draws[_w155] = log_draw__v_431;
+            if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
+                after_faint__left0_461 = ({ int32_t _lo172 = 0; int32_t _r174 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_460 = _lo172, _end173 = 6; after_faint__i_460 < _end173; after_faint__i_460++) _r174 += ((s->hp[after_faint__i_460] > 0)) ? 1 : 0; _r174; });
+                after_faint__left1_463 = ({ int32_t _lo176 = 0; int32_t _r178 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_462 = _lo176, _end177 = 6; after_faint__i_462 < _end177; after_faint__i_462++) _r178 += ((s->hp[1 * 6 + after_faint__i_462] > 0)) ? 1 : 0; _r178; });
+                if (((after_faint__left0_461 == 0) && (after_faint__left1_463 == 0))) {
+                    memset(s->rewards, 0, sizeof s->rewards);
+                    s->terminated = true;
+                } else if ((after_faint__left0_461 == 0)) {
+                    _win(s, 1);
+                    s->terminated = true;
+                } else if ((after_faint__left1_463 == 0)) {
+                    _win(s, 0);
+                    s->terminated = true;
+                } else {
+                    s->phase = ((int8_t)(1));
+                    s->need[0] = (s->hp[_ix(s->active[0], 6)] <= 0);
+                    s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                 }
-                int32_t _w156 = _wx(s->ndraws, 64);
-                if (_w156 >= 0) {
-                    s->draw_lo[_w156] = 0;
+            } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                rand__v_464 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                log_draw__v_465 = rand__v_464;
+                int32_t _w180 = _wx(s->ndraws, 64);
+                if (_w180 >= 0) {
+                    s->draws[_w180] = log_draw__v_465;
                 }
-                int32_t _w157 = _wx(s->ndraws, 64);
-                if (_w157 >= 0) {
-                    s->draw_hi[_w157] = 2;
+                int32_t _w181 = _wx(s->ndraws, 64);
+                if (_w181 >= 0) {
+                    s->draw_lo[_w181] = 0;
                 }
-                s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_432 = rand__v_430;
-                tie_draw__v_433 = rand__result_432;
-            }
-            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_434 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                log_draw__v_435 = rand__v_434;
-                int32_t _w158 = _wx(s->ndraws, 64);
-                if (_w158 >= 0) {
-                    s->draws[_w158] = log_draw__v_435;
-                }
-                int32_t _w159 = _wx(s->ndraws, 64);
-                if (_w159 >= 0) {
-                    s->draw_lo[_w159] = 0;
-                }
-                int32_t _w160 = _wx(s->ndraws, 64);
-                if (_w160 >= 0) {
-                    s->draw_hi[_w160] = 2;
+                int32_t _w182 = _wx(s->ndraws, 64);
+                if (_w182 >= 0) {
+                    s->draw_hi[_w182] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_436 = rand__v_434;
-                tie_draw__v_437 = rand__result_436;
+                rand__result_466 = rand__v_464;
+                tie_draw__v_467 = rand__result_466;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
