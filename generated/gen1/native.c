@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/gen1.yaml
- * (sha256 84f7f6985118a0db086c99c1a5fdb9e4cdf5e69c270dad1521b94f42fedcde38).
+ * (sha256 4345cae87a5cfa514b4f369f3586a5ce5c6a8b1311e9ab7caf3cbcb644d140a6).
  * Do not edit: change the spec and run `specc compile specs/gen1.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -536,7 +536,7 @@ static bool legal_move(const State *s, int32_t m)
 
 static bool legal_switch(const State *s, int32_t slot)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_267 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_268 = _let2; (((((s->phase == 0) || s->need[_ix(can_switch__p_267, 2)]) && (can_switch__s_268 != s->active[_ix(can_switch__p_267, 2)])) && (s->species[_ix(can_switch__p_267, 2) * 6 + _ix(can_switch__s_268, 6)] >= 0)) && (s->hp[_ix(can_switch__p_267, 2) * 6 + _ix(can_switch__s_268, 6)] > 0)); }); });
+    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_259 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_260 = _let2; (((((s->phase == 0) || s->need[_ix(can_switch__p_259, 2)]) && (can_switch__s_260 != s->active[_ix(can_switch__p_259, 2)])) && (s->species[_ix(can_switch__p_259, 2) * 6 + _ix(can_switch__s_260, 6)] >= 0)) && (s->hp[_ix(can_switch__p_259, 2) * 6 + _ix(can_switch__s_260, 6)] > 0)); }); });
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -707,15 +707,10 @@ static void effect_move(State *s, int32_t m, Key key)
     int32_t log_draw__v_252 = 0;
     int32_t rand__result_253 = 0;
     int32_t tie_draw__v_254 = 0;
-    int32_t resolve_forced__p_256 = 0;
-    int32_t switch_in_damage__p_257 = 0;
-    int8_t switch_in_damage__a_258 = 0;
-    int32_t after_faint__left0_260 = 0;
-    int32_t after_faint__left1_262 = 0;
-    int32_t rand__v_263 = 0;
-    int32_t log_draw__v_264 = 0;
-    int32_t rand__result_265 = 0;
-    int32_t tie_draw__v_266 = 0;
+    int32_t rand__v_255 = 0;
+    int32_t log_draw__v_256 = 0;
+    int32_t rand__result_257 = 0;
+    int32_t tie_draw__v_258 = 0;
     submit__act_68 = m;
     s->ndraws = 0;
     submit__p_69 = s->current_player;
@@ -1417,6 +1412,9 @@ static void effect_move(State *s, int32_t m, Key key)
                     }
                 }
             }
+            s->need[0] = false;
+            s->need[1] = false;
+            s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                 rand__v_251 = _wadd(0, _roll(random_word_at(key, 5), 2));
                 log_draw__v_252 = rand__v_251;
@@ -1436,58 +1434,24 @@ static void effect_move(State *s, int32_t m, Key key)
                 rand__result_253 = rand__v_251;
                 tie_draw__v_254 = rand__result_253;
             }
-            for (int32_t resolve_forced__k_255 = 0, _end169 = 2; resolve_forced__k_255 < _end169; resolve_forced__k_255++) {
-                resolve_forced__p_256 = ((resolve_forced__k_255 == 0) ? resolve_forced__first_240 : _wsub(1, resolve_forced__first_240));
-                if (s->need[_ix(resolve_forced__p_256, 2)]) {
-                    switch_in_damage__p_257 = resolve_forced__p_256;
-                    switch_in_damage__a_258 = s->active[_ix(switch_in_damage__p_257, 2)];
-                    if (((s->status[_ix(switch_in_damage__p_257, 2) * 6 + _ix(switch_in_damage__a_258, 6)] == 4) || (s->status[_ix(switch_in_damage__p_257, 2) * 6 + _ix(switch_in_damage__a_258, 6)] == 1))) {
-                        int32_t _w170 = _wx(switch_in_damage__p_257, 2);
-                        int32_t _w171 = _wx(switch_in_damage__a_258, 6);
-                        if (_w170 >= 0 && _w171 >= 0) {
-                            s->hp[_w170 * 6 + _w171] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_257, 2) * 6 + _ix(switch_in_damage__a_258, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_257, 2) * 6 + _ix(switch_in_damage__a_258, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
-                        }
-                    }
+            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                rand__v_255 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                log_draw__v_256 = rand__v_255;
+                int32_t _w169 = _wx(s->ndraws, 64);
+                if (_w169 >= 0) {
+                    s->draws[_w169] = log_draw__v_256;
                 }
-            }
-            s->need[0] = false;
-            s->need[1] = false;
-            s->phase = ((int8_t)(0));
-            if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                after_faint__left0_260 = ({ int32_t _lo172 = 0; int32_t _r174 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_259 = _lo172, _end173 = 6; after_faint__i_259 < _end173; after_faint__i_259++) _r174 += ((s->hp[after_faint__i_259] > 0)) ? 1 : 0; _r174; });
-                after_faint__left1_262 = ({ int32_t _lo176 = 0; int32_t _r178 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_261 = _lo176, _end177 = 6; after_faint__i_261 < _end177; after_faint__i_261++) _r178 += ((s->hp[1 * 6 + after_faint__i_261] > 0)) ? 1 : 0; _r178; });
-                if (((after_faint__left0_260 == 0) && (after_faint__left1_262 == 0))) {
-                    memset(s->rewards, 0, sizeof s->rewards);
-                    s->terminated = true;
-                } else if ((after_faint__left0_260 == 0)) {
-                    _win(s, 1);
-                    s->terminated = true;
-                } else if ((after_faint__left1_262 == 0)) {
-                    _win(s, 0);
-                    s->terminated = true;
-                } else {
-                    s->phase = ((int8_t)(1));
-                    s->need[0] = (s->hp[_ix(s->active[0], 6)] <= 0);
-                    s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
+                int32_t _w170 = _wx(s->ndraws, 64);
+                if (_w170 >= 0) {
+                    s->draw_lo[_w170] = 0;
                 }
-            } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_263 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                log_draw__v_264 = rand__v_263;
-                int32_t _w180 = _wx(s->ndraws, 64);
-                if (_w180 >= 0) {
-                    s->draws[_w180] = log_draw__v_264;
-                }
-                int32_t _w181 = _wx(s->ndraws, 64);
-                if (_w181 >= 0) {
-                    s->draw_lo[_w181] = 0;
-                }
-                int32_t _w182 = _wx(s->ndraws, 64);
-                if (_w182 >= 0) {
-                    s->draw_hi[_w182] = 2;
+                int32_t _w171 = _wx(s->ndraws, 64);
+                if (_w171 >= 0) {
+                    s->draw_hi[_w171] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_265 = rand__v_263;
-                tie_draw__v_266 = rand__result_265;
+                rand__result_257 = rand__v_255;
+                tie_draw__v_258 = rand__result_257;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -1498,202 +1462,197 @@ static void effect_move(State *s, int32_t m, Key key)
 
 static void effect_switch(State *s, int32_t slot, Key key)
 {
-    int32_t submit__act_269 = 0;
-    int32_t submit__p_270 = 0;
-    int32_t goes_first__a0_272 = 0;
-    int32_t goes_first__a1_273 = 0;
-    int32_t goes_first__o0_274 = 0;
-    int32_t goes_first__o1_275 = 0;
-    int32_t goes_first__pr0_281 = 0;
-    int32_t goes_first__pr1_287 = 0;
-    int32_t goes_first__k0_288 = 0;
-    int32_t goes_first__k1_289 = 0;
-    int32_t goes_first__first_290 = 0;
-    int16_t goes_first__s0_291 = 0;
-    int16_t goes_first__s1_292 = 0;
-    int32_t rand__v_293 = 0;
-    int32_t log_draw__v_294 = 0;
-    int32_t rand__result_295 = 0;
-    int32_t goes_first__result_296 = 0;
-    int32_t resolve_turn__first_297 = 0;
-    int32_t rand__v_298 = 0;
-    int32_t log_draw__v_299 = 0;
-    int32_t rand__result_300 = 0;
-    int32_t tie_draw__v_301 = 0;
-    int32_t rand__v_302 = 0;
-    int32_t log_draw__v_303 = 0;
-    int32_t rand__result_304 = 0;
-    int32_t tie_draw__v_305 = 0;
-    bool resolve_turn__over_306 = 0;
-    int32_t resolve_turn__p_308 = 0;
-    int32_t resolve_turn__act_309 = 0;
-    int32_t send_in__p_310 = 0;
-    int32_t send_in__s_311 = 0;
-    int8_t send_in__old_312 = 0;
-    int32_t rand__v_315 = 0;
-    int32_t log_draw__v_316 = 0;
-    int32_t rand__result_317 = 0;
-    int32_t tie_draw__v_318 = 0;
-    int32_t switch_in_damage__p_319 = 0;
-    int8_t switch_in_damage__a_320 = 0;
-    int32_t after_faint__left0_323 = 0;
-    int32_t after_faint__left1_325 = 0;
-    int32_t rand__v_326 = 0;
-    int32_t log_draw__v_327 = 0;
-    int32_t rand__result_328 = 0;
-    int32_t tie_draw__v_329 = 0;
-    int32_t use_move__p_332 = 0;
-    int32_t use_move__m_333 = 0;
-    int32_t use_move__q_334 = 0;
-    int8_t use_move__a_335 = 0;
-    int8_t use_move__d_336 = 0;
-    int8_t use_move__st_337 = 0;
-    bool use_move__can_338 = 0;
-    int32_t chance__v_339 = 0;
-    int32_t log_draw__v_340 = 0;
-    bool chance__result_341 = 0;
-    bool use_move__full_342 = 0;
-    int32_t use_move_hit__p_343 = 0;
-    int32_t use_move_hit__m_344 = 0;
-    int32_t use_move_hit__q_345 = 0;
-    int8_t use_move_hit__a_346 = 0;
-    int8_t use_move_hit__d_347 = 0;
-    int32_t use_move_hit__mv_348 = 0;
-    int16_t use_move_hit__sd_349 = 0;
-    bool use_move_hit__immune_356 = 0;
-    bool use_move_hit__hit_357 = 0;
-    int32_t use_move_hit__acc_358 = 0;
-    int32_t chance__num_359 = 0;
-    int32_t chance__v_360 = 0;
-    int32_t log_draw__v_361 = 0;
-    bool chance__result_362 = 0;
-    int32_t set_status__q_363 = 0;
-    int16_t set_status__st_364 = 0;
-    int8_t set_status__d_365 = 0;
-    int16_t set_status__sd_366 = 0;
-    bool set_status__poison_367 = 0;
-    bool set_status__blocked_368 = 0;
-    int32_t rand__v_369 = 0;
-    int32_t log_draw__v_370 = 0;
-    int32_t rand__result_371 = 0;
-    int32_t damage_of__p_372 = 0;
-    int32_t damage_of__mv_373 = 0;
-    int32_t damage_of__q_374 = 0;
-    int8_t damage_of__a_375 = 0;
-    int8_t damage_of__d_376 = 0;
-    int16_t damage_of__sa_377 = 0;
-    int16_t damage_of__sd_378 = 0;
-    int16_t damage_of__c_379 = 0;
-    int16_t chance__num_380 = 0;
-    int32_t chance__v_381 = 0;
-    int32_t log_draw__v_382 = 0;
-    bool chance__result_383 = 0;
-    bool damage_of__crit_384 = 0;
-    bool damage_of__special_385 = 0;
-    int32_t damage_of__si_386 = 0;
-    int32_t damage_of__di_387 = 0;
-    int32_t damage_of__at_388 = 0;
-    int32_t damage_of__df_389 = 0;
-    int32_t damage_of__lvl_390 = 0;
-    int32_t damage_of__dmg_391 = 0;
-    int16_t damage_of__mt_392 = 0;
-    int16_t damage_of__e1_396 = 0;
-    int16_t damage_of__e2_400 = 0;
-    int32_t rand__v_401 = 0;
-    int32_t log_draw__v_402 = 0;
-    int32_t rand__result_403 = 0;
-    int32_t damage_of__r_404 = 0;
-    int32_t damage_of__result_405 = 0;
-    int32_t use_move_hit__dmg_406 = 0;
-    int32_t use_move_hit__rec_407 = 0;
-    int16_t use_move_hit__sec_408 = 0;
-    bool use_move_hit__same_type_412 = 0;
-    int32_t chance__num_413 = 0;
-    int32_t chance__v_414 = 0;
-    int32_t log_draw__v_415 = 0;
-    bool chance__result_416 = 0;
-    bool use_move_hit__lands_417 = 0;
-    int32_t set_status__q_418 = 0;
-    int16_t set_status__st_419 = 0;
-    int8_t set_status__d_420 = 0;
-    int16_t set_status__sd_421 = 0;
-    bool set_status__poison_422 = 0;
-    bool set_status__blocked_423 = 0;
-    int32_t rand__v_424 = 0;
-    int32_t log_draw__v_425 = 0;
-    int32_t rand__result_426 = 0;
-    int32_t after_faint__left0_428 = 0;
-    int32_t after_faint__left1_430 = 0;
-    int32_t rand__v_431 = 0;
-    int32_t log_draw__v_432 = 0;
-    int32_t rand__result_433 = 0;
-    int32_t tie_draw__v_434 = 0;
-    int32_t rand__v_436 = 0;
-    int32_t log_draw__v_437 = 0;
-    int32_t rand__result_438 = 0;
-    int32_t tie_draw__v_439 = 0;
-    int32_t resolve_forced__first_441 = 0;
-    int32_t rand__v_442 = 0;
-    int32_t log_draw__v_443 = 0;
-    int32_t rand__result_444 = 0;
-    int32_t resolve_forced__p_446 = 0;
-    int32_t send_in__p_447 = 0;
-    int32_t send_in__s_448 = 0;
-    int8_t send_in__old_449 = 0;
-    int32_t rand__v_452 = 0;
-    int32_t log_draw__v_453 = 0;
-    int32_t rand__result_454 = 0;
-    int32_t tie_draw__v_455 = 0;
-    int32_t resolve_forced__p_457 = 0;
-    int32_t switch_in_damage__p_458 = 0;
-    int8_t switch_in_damage__a_459 = 0;
-    int32_t after_faint__left0_461 = 0;
-    int32_t after_faint__left1_463 = 0;
-    int32_t rand__v_464 = 0;
-    int32_t log_draw__v_465 = 0;
-    int32_t rand__result_466 = 0;
-    int32_t tie_draw__v_467 = 0;
-    submit__act_269 = _wadd(slot, 4);
+    int32_t submit__act_261 = 0;
+    int32_t submit__p_262 = 0;
+    int32_t goes_first__a0_264 = 0;
+    int32_t goes_first__a1_265 = 0;
+    int32_t goes_first__o0_266 = 0;
+    int32_t goes_first__o1_267 = 0;
+    int32_t goes_first__pr0_273 = 0;
+    int32_t goes_first__pr1_279 = 0;
+    int32_t goes_first__k0_280 = 0;
+    int32_t goes_first__k1_281 = 0;
+    int32_t goes_first__first_282 = 0;
+    int16_t goes_first__s0_283 = 0;
+    int16_t goes_first__s1_284 = 0;
+    int32_t rand__v_285 = 0;
+    int32_t log_draw__v_286 = 0;
+    int32_t rand__result_287 = 0;
+    int32_t goes_first__result_288 = 0;
+    int32_t resolve_turn__first_289 = 0;
+    int32_t rand__v_290 = 0;
+    int32_t log_draw__v_291 = 0;
+    int32_t rand__result_292 = 0;
+    int32_t tie_draw__v_293 = 0;
+    int32_t rand__v_294 = 0;
+    int32_t log_draw__v_295 = 0;
+    int32_t rand__result_296 = 0;
+    int32_t tie_draw__v_297 = 0;
+    bool resolve_turn__over_298 = 0;
+    int32_t resolve_turn__p_300 = 0;
+    int32_t resolve_turn__act_301 = 0;
+    int32_t send_in__p_302 = 0;
+    int32_t send_in__s_303 = 0;
+    int8_t send_in__old_304 = 0;
+    int32_t rand__v_307 = 0;
+    int32_t log_draw__v_308 = 0;
+    int32_t rand__result_309 = 0;
+    int32_t tie_draw__v_310 = 0;
+    int32_t switch_in_damage__p_311 = 0;
+    int8_t switch_in_damage__a_312 = 0;
+    int32_t after_faint__left0_315 = 0;
+    int32_t after_faint__left1_317 = 0;
+    int32_t rand__v_318 = 0;
+    int32_t log_draw__v_319 = 0;
+    int32_t rand__result_320 = 0;
+    int32_t tie_draw__v_321 = 0;
+    int32_t use_move__p_324 = 0;
+    int32_t use_move__m_325 = 0;
+    int32_t use_move__q_326 = 0;
+    int8_t use_move__a_327 = 0;
+    int8_t use_move__d_328 = 0;
+    int8_t use_move__st_329 = 0;
+    bool use_move__can_330 = 0;
+    int32_t chance__v_331 = 0;
+    int32_t log_draw__v_332 = 0;
+    bool chance__result_333 = 0;
+    bool use_move__full_334 = 0;
+    int32_t use_move_hit__p_335 = 0;
+    int32_t use_move_hit__m_336 = 0;
+    int32_t use_move_hit__q_337 = 0;
+    int8_t use_move_hit__a_338 = 0;
+    int8_t use_move_hit__d_339 = 0;
+    int32_t use_move_hit__mv_340 = 0;
+    int16_t use_move_hit__sd_341 = 0;
+    bool use_move_hit__immune_348 = 0;
+    bool use_move_hit__hit_349 = 0;
+    int32_t use_move_hit__acc_350 = 0;
+    int32_t chance__num_351 = 0;
+    int32_t chance__v_352 = 0;
+    int32_t log_draw__v_353 = 0;
+    bool chance__result_354 = 0;
+    int32_t set_status__q_355 = 0;
+    int16_t set_status__st_356 = 0;
+    int8_t set_status__d_357 = 0;
+    int16_t set_status__sd_358 = 0;
+    bool set_status__poison_359 = 0;
+    bool set_status__blocked_360 = 0;
+    int32_t rand__v_361 = 0;
+    int32_t log_draw__v_362 = 0;
+    int32_t rand__result_363 = 0;
+    int32_t damage_of__p_364 = 0;
+    int32_t damage_of__mv_365 = 0;
+    int32_t damage_of__q_366 = 0;
+    int8_t damage_of__a_367 = 0;
+    int8_t damage_of__d_368 = 0;
+    int16_t damage_of__sa_369 = 0;
+    int16_t damage_of__sd_370 = 0;
+    int16_t damage_of__c_371 = 0;
+    int16_t chance__num_372 = 0;
+    int32_t chance__v_373 = 0;
+    int32_t log_draw__v_374 = 0;
+    bool chance__result_375 = 0;
+    bool damage_of__crit_376 = 0;
+    bool damage_of__special_377 = 0;
+    int32_t damage_of__si_378 = 0;
+    int32_t damage_of__di_379 = 0;
+    int32_t damage_of__at_380 = 0;
+    int32_t damage_of__df_381 = 0;
+    int32_t damage_of__lvl_382 = 0;
+    int32_t damage_of__dmg_383 = 0;
+    int16_t damage_of__mt_384 = 0;
+    int16_t damage_of__e1_388 = 0;
+    int16_t damage_of__e2_392 = 0;
+    int32_t rand__v_393 = 0;
+    int32_t log_draw__v_394 = 0;
+    int32_t rand__result_395 = 0;
+    int32_t damage_of__r_396 = 0;
+    int32_t damage_of__result_397 = 0;
+    int32_t use_move_hit__dmg_398 = 0;
+    int32_t use_move_hit__rec_399 = 0;
+    int16_t use_move_hit__sec_400 = 0;
+    bool use_move_hit__same_type_404 = 0;
+    int32_t chance__num_405 = 0;
+    int32_t chance__v_406 = 0;
+    int32_t log_draw__v_407 = 0;
+    bool chance__result_408 = 0;
+    bool use_move_hit__lands_409 = 0;
+    int32_t set_status__q_410 = 0;
+    int16_t set_status__st_411 = 0;
+    int8_t set_status__d_412 = 0;
+    int16_t set_status__sd_413 = 0;
+    bool set_status__poison_414 = 0;
+    bool set_status__blocked_415 = 0;
+    int32_t rand__v_416 = 0;
+    int32_t log_draw__v_417 = 0;
+    int32_t rand__result_418 = 0;
+    int32_t after_faint__left0_420 = 0;
+    int32_t after_faint__left1_422 = 0;
+    int32_t rand__v_423 = 0;
+    int32_t log_draw__v_424 = 0;
+    int32_t rand__result_425 = 0;
+    int32_t tie_draw__v_426 = 0;
+    int32_t rand__v_428 = 0;
+    int32_t log_draw__v_429 = 0;
+    int32_t rand__result_430 = 0;
+    int32_t tie_draw__v_431 = 0;
+    int32_t resolve_forced__first_433 = 0;
+    int32_t rand__v_434 = 0;
+    int32_t log_draw__v_435 = 0;
+    int32_t rand__result_436 = 0;
+    int32_t resolve_forced__p_438 = 0;
+    int32_t send_in__p_439 = 0;
+    int32_t send_in__s_440 = 0;
+    int8_t send_in__old_441 = 0;
+    int32_t rand__v_444 = 0;
+    int32_t log_draw__v_445 = 0;
+    int32_t rand__result_446 = 0;
+    int32_t tie_draw__v_447 = 0;
+    int32_t rand__v_448 = 0;
+    int32_t log_draw__v_449 = 0;
+    int32_t rand__result_450 = 0;
+    int32_t tie_draw__v_451 = 0;
+    submit__act_261 = _wadd(slot, 4);
     s->ndraws = 0;
-    submit__p_270 = s->current_player;
-    int32_t _w1 = _wx(submit__p_270, 2);
+    submit__p_262 = s->current_player;
+    int32_t _w1 = _wx(submit__p_262, 2);
     if (_w1 >= 0) {
-        s->pending[_w1] = ((int8_t)(submit__act_269));
+        s->pending[_w1] = ((int8_t)(submit__act_261));
     }
-    if (((submit__p_270 == 0) && ((s->phase == 0) || s->need[1]))) {
+    if (((submit__p_262 == 0) && ((s->phase == 0) || s->need[1]))) {
         s->current_player = 1;
     } else {
         if ((s->phase == 0)) {
-            for (int32_t update_speed__p_271 = 0, _end2 = 2; update_speed__p_271 < _end2; update_speed__p_271++) {
-                if ((s->hp[update_speed__p_271 * 6 + _ix(s->active[update_speed__p_271], 6)] > 0)) {
-                    int32_t _w3 = _wx(s->active[update_speed__p_271], 6);
+            for (int32_t update_speed__p_263 = 0, _end2 = 2; update_speed__p_263 < _end2; update_speed__p_263++) {
+                if ((s->hp[update_speed__p_263 * 6 + _ix(s->active[update_speed__p_263], 6)] > 0)) {
+                    int32_t _w3 = _wx(s->active[update_speed__p_263], 6);
                     if (_w3 >= 0) {
-                        s->speed[update_speed__p_271 * 6 + _w3] = s->mod[update_speed__p_271 * 4 + 3];
+                        s->speed[update_speed__p_263 * 6 + _w3] = s->mod[update_speed__p_263 * 4 + 3];
                     }
                 }
             }
-            goes_first__a0_272 = ((int32_t)(s->pending[0]));
-            goes_first__a1_273 = ((int32_t)(s->pending[1]));
-            goes_first__o0_274 = ((goes_first__a0_272 >= 4) ? 0 : 1);
-            goes_first__o1_275 = ((goes_first__a1_273 >= 4) ? 0 : 1);
-            goes_first__pr0_281 = ({ int32_t _let4 = goes_first__a0_272; int32_t action_priority__a_276 = _let4; ({ int8_t _let5 = s->status[_ix(s->active[0], 6)]; int8_t action_priority__st_277 = _let5; ({ bool _let6 = ((action_priority__st_277 == 5) || (action_priority__st_277 == 2)); bool action_priority__held_278 = _let6; ({ int32_t _let7 = ((!({ int32_t _lo8 = 0; bool _r10 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_279 = _lo8, _end9 = 4; has_pp__k_279 < _end9; has_pp__k_279++) if (((s->moves[_ix(s->active[0], 6) * 4 + has_pp__k_279] >= 0) && (s->pp[_ix(s->active[0], 6) * 4 + has_pp__k_279] > 0))) { _r10 = true; break; } _r10; })) ? 164 : ((int32_t)(s->moves[_ix(s->active[0], 6) * 4 + _ix(action_priority__a_276, 4)]))); int32_t action_priority__mv_280 = _let7; (((action_priority__a_276 >= 4) || action_priority__held_278) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_280, 165)]))); }); }); }); });
-            goes_first__pr1_287 = ({ int32_t _let12 = goes_first__a1_273; int32_t action_priority__a_282 = _let12; ({ int8_t _let13 = s->status[1 * 6 + _ix(s->active[1], 6)]; int8_t action_priority__st_283 = _let13; ({ bool _let14 = ((action_priority__st_283 == 5) || (action_priority__st_283 == 2)); bool action_priority__held_284 = _let14; ({ int32_t _let15 = ((!({ int32_t _lo16 = 0; bool _r18 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_285 = _lo16, _end17 = 4; has_pp__k_285 < _end17; has_pp__k_285++) if (((s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_285] >= 0) && (s->pp[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_285] > 0))) { _r18 = true; break; } _r18; })) ? 164 : ((int32_t)(s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + _ix(action_priority__a_282, 4)]))); int32_t action_priority__mv_286 = _let15; (((action_priority__a_282 >= 4) || action_priority__held_284) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_286, 165)]))); }); }); }); });
-            goes_first__k0_288 = _wsub(_wmul(goes_first__o0_274, 1000), _wmul(goes_first__pr0_281, 100));
-            goes_first__k1_289 = _wsub(_wmul(goes_first__o1_275, 1000), _wmul(goes_first__pr1_287, 100));
-            goes_first__first_290 = 0;
-            if ((goes_first__k0_288 > goes_first__k1_289)) {
-                goes_first__first_290 = 1;
-            } else if ((goes_first__k0_288 == goes_first__k1_289)) {
-                goes_first__s0_291 = s->mod[3];
-                goes_first__s1_292 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_292 > goes_first__s0_291)) {
-                    goes_first__first_290 = 1;
-                } else if ((goes_first__s0_291 == goes_first__s1_292)) {
-                    rand__v_293 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_294 = rand__v_293;
+            goes_first__a0_264 = ((int32_t)(s->pending[0]));
+            goes_first__a1_265 = ((int32_t)(s->pending[1]));
+            goes_first__o0_266 = ((goes_first__a0_264 >= 4) ? 0 : 1);
+            goes_first__o1_267 = ((goes_first__a1_265 >= 4) ? 0 : 1);
+            goes_first__pr0_273 = ({ int32_t _let4 = goes_first__a0_264; int32_t action_priority__a_268 = _let4; ({ int8_t _let5 = s->status[_ix(s->active[0], 6)]; int8_t action_priority__st_269 = _let5; ({ bool _let6 = ((action_priority__st_269 == 5) || (action_priority__st_269 == 2)); bool action_priority__held_270 = _let6; ({ int32_t _let7 = ((!({ int32_t _lo8 = 0; bool _r10 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_271 = _lo8, _end9 = 4; has_pp__k_271 < _end9; has_pp__k_271++) if (((s->moves[_ix(s->active[0], 6) * 4 + has_pp__k_271] >= 0) && (s->pp[_ix(s->active[0], 6) * 4 + has_pp__k_271] > 0))) { _r10 = true; break; } _r10; })) ? 164 : ((int32_t)(s->moves[_ix(s->active[0], 6) * 4 + _ix(action_priority__a_268, 4)]))); int32_t action_priority__mv_272 = _let7; (((action_priority__a_268 >= 4) || action_priority__held_270) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_272, 165)]))); }); }); }); });
+            goes_first__pr1_279 = ({ int32_t _let12 = goes_first__a1_265; int32_t action_priority__a_274 = _let12; ({ int8_t _let13 = s->status[1 * 6 + _ix(s->active[1], 6)]; int8_t action_priority__st_275 = _let13; ({ bool _let14 = ((action_priority__st_275 == 5) || (action_priority__st_275 == 2)); bool action_priority__held_276 = _let14; ({ int32_t _let15 = ((!({ int32_t _lo16 = 0; bool _r18 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_277 = _lo16, _end17 = 4; has_pp__k_277 < _end17; has_pp__k_277++) if (((s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_277] >= 0) && (s->pp[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_277] > 0))) { _r18 = true; break; } _r18; })) ? 164 : ((int32_t)(s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + _ix(action_priority__a_274, 4)]))); int32_t action_priority__mv_278 = _let15; (((action_priority__a_274 >= 4) || action_priority__held_276) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_278, 165)]))); }); }); }); });
+            goes_first__k0_280 = _wsub(_wmul(goes_first__o0_266, 1000), _wmul(goes_first__pr0_273, 100));
+            goes_first__k1_281 = _wsub(_wmul(goes_first__o1_267, 1000), _wmul(goes_first__pr1_279, 100));
+            goes_first__first_282 = 0;
+            if ((goes_first__k0_280 > goes_first__k1_281)) {
+                goes_first__first_282 = 1;
+            } else if ((goes_first__k0_280 == goes_first__k1_281)) {
+                goes_first__s0_283 = s->mod[3];
+                goes_first__s1_284 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_284 > goes_first__s0_283)) {
+                    goes_first__first_282 = 1;
+                } else if ((goes_first__s0_283 == goes_first__s1_284)) {
+                    rand__v_285 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    log_draw__v_286 = rand__v_285;
                     int32_t _w20 = _wx(s->ndraws, 64);
                     if (_w20 >= 0) {
-                        s->draws[_w20] = log_draw__v_294;
+                        s->draws[_w20] = log_draw__v_286;
                     }
                     int32_t _w21 = _wx(s->ndraws, 64);
                     if (_w21 >= 0) {
@@ -1704,18 +1663,18 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         s->draw_hi[_w22] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_295 = rand__v_293;
-                    goes_first__first_290 = rand__result_295;
+                    rand__result_287 = rand__v_285;
+                    goes_first__first_282 = rand__result_287;
                 }
             }
-            goes_first__result_296 = goes_first__first_290;
-            resolve_turn__first_297 = goes_first__result_296;
+            goes_first__result_288 = goes_first__first_282;
+            resolve_turn__first_289 = goes_first__result_288;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_298 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_299 = rand__v_298;
+                rand__v_290 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                log_draw__v_291 = rand__v_290;
                 int32_t _w23 = _wx(s->ndraws, 64);
                 if (_w23 >= 0) {
-                    s->draws[_w23] = log_draw__v_299;
+                    s->draws[_w23] = log_draw__v_291;
                 }
                 int32_t _w24 = _wx(s->ndraws, 64);
                 if (_w24 >= 0) {
@@ -1726,15 +1685,15 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w25] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_300 = rand__v_298;
-                tie_draw__v_301 = rand__result_300;
+                rand__result_292 = rand__v_290;
+                tie_draw__v_293 = rand__result_292;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_302 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_303 = rand__v_302;
+                rand__v_294 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                log_draw__v_295 = rand__v_294;
                 int32_t _w26 = _wx(s->ndraws, 64);
                 if (_w26 >= 0) {
-                    s->draws[_w26] = log_draw__v_303;
+                    s->draws[_w26] = log_draw__v_295;
                 }
                 int32_t _w27 = _wx(s->ndraws, 64);
                 if (_w27 >= 0) {
@@ -1745,69 +1704,69 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w28] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_304 = rand__v_302;
-                tie_draw__v_305 = rand__result_304;
+                rand__result_296 = rand__v_294;
+                tie_draw__v_297 = rand__result_296;
             }
-            resolve_turn__over_306 = false;
-            for (int32_t resolve_turn__k_307 = 0, _end29 = 2; resolve_turn__k_307 < _end29; resolve_turn__k_307++) {
-                resolve_turn__p_308 = ((resolve_turn__k_307 == 0) ? resolve_turn__first_297 : _wsub(1, resolve_turn__first_297));
-                resolve_turn__act_309 = ((int32_t)(s->pending[_ix(resolve_turn__p_308, 2)]));
-                if ((!resolve_turn__over_306)) {
-                    if ((resolve_turn__act_309 >= 4)) {
-                        send_in__p_310 = resolve_turn__p_308;
-                        send_in__s_311 = _wsub(resolve_turn__act_309, 4);
-                        send_in__old_312 = s->active[_ix(send_in__p_310, 2)];
-                        if ((s->hp[_ix(send_in__p_310, 2) * 6 + _ix(send_in__old_312, 6)] > 0)) {
-                            int32_t _w30 = _wx(send_in__p_310, 2);
-                            int32_t _w31 = _wx(send_in__old_312, 6);
+            resolve_turn__over_298 = false;
+            for (int32_t resolve_turn__k_299 = 0, _end29 = 2; resolve_turn__k_299 < _end29; resolve_turn__k_299++) {
+                resolve_turn__p_300 = ((resolve_turn__k_299 == 0) ? resolve_turn__first_289 : _wsub(1, resolve_turn__first_289));
+                resolve_turn__act_301 = ((int32_t)(s->pending[_ix(resolve_turn__p_300, 2)]));
+                if ((!resolve_turn__over_298)) {
+                    if ((resolve_turn__act_301 >= 4)) {
+                        send_in__p_302 = resolve_turn__p_300;
+                        send_in__s_303 = _wsub(resolve_turn__act_301, 4);
+                        send_in__old_304 = s->active[_ix(send_in__p_302, 2)];
+                        if ((s->hp[_ix(send_in__p_302, 2) * 6 + _ix(send_in__old_304, 6)] > 0)) {
+                            int32_t _w30 = _wx(send_in__p_302, 2);
+                            int32_t _w31 = _wx(send_in__old_304, 6);
                             if (_w30 >= 0 && _w31 >= 0) {
-                                s->speed[_w30 * 6 + _w31] = s->stats[_ix(send_in__p_310, 2) * 24 + _ix(send_in__old_312, 6) * 4 + 3];
+                                s->speed[_w30 * 6 + _w31] = s->stats[_ix(send_in__p_302, 2) * 24 + _ix(send_in__old_304, 6) * 4 + 3];
                             }
                         }
-                        int32_t _w32 = _wx(send_in__p_310, 2);
+                        int32_t _w32 = _wx(send_in__p_302, 2);
                         if (_w32 >= 0) {
-                            s->active[_w32] = ((int8_t)(send_in__s_311));
+                            s->active[_w32] = ((int8_t)(send_in__s_303));
                         }
-                        int32_t _w33 = _wx(send_in__p_310, 2);
-                        int32_t _w34 = _wx(send_in__s_311, 6);
+                        int32_t _w33 = _wx(send_in__p_302, 2);
+                        int32_t _w34 = _wx(send_in__s_303, 6);
                         if (_w33 >= 0 && _w34 >= 0) {
-                            s->seen[_w33 * 6 + _w34] = s->species[_ix(send_in__p_310, 2) * 6 + _ix(send_in__s_311, 6)];
+                            s->seen[_w33 * 6 + _w34] = s->species[_ix(send_in__p_302, 2) * 6 + _ix(send_in__s_303, 6)];
                         }
-                        for (int32_t send_in__k_313 = 0, _end35 = 6; send_in__k_313 < _end35; send_in__k_313++) {
-                            int32_t _w36 = _wx(send_in__p_310, 2);
+                        for (int32_t send_in__k_305 = 0, _end35 = 6; send_in__k_305 < _end35; send_in__k_305++) {
+                            int32_t _w36 = _wx(send_in__p_302, 2);
                             if (_w36 >= 0) {
-                                s->boosts[_w36 * 6 + send_in__k_313] = ((int8_t)(0));
+                                s->boosts[_w36 * 6 + send_in__k_305] = ((int8_t)(0));
                             }
                         }
-                        for (int32_t send_in__k_314 = 0, _end37 = 4; send_in__k_314 < _end37; send_in__k_314++) {
-                            int32_t _w38 = _wx(send_in__p_310, 2);
+                        for (int32_t send_in__k_306 = 0, _end37 = 4; send_in__k_306 < _end37; send_in__k_306++) {
+                            int32_t _w38 = _wx(send_in__p_302, 2);
                             if (_w38 >= 0) {
-                                s->mod[_w38 * 4 + send_in__k_314] = s->stats[_ix(send_in__p_310, 2) * 24 + _ix(send_in__s_311, 6) * 4 + send_in__k_314];
+                                s->mod[_w38 * 4 + send_in__k_306] = s->stats[_ix(send_in__p_302, 2) * 24 + _ix(send_in__s_303, 6) * 4 + send_in__k_306];
                             }
                         }
-                        if ((s->status[_ix(send_in__p_310, 2) * 6 + _ix(send_in__s_311, 6)] == 3)) {
-                            int32_t _w39 = _wx(send_in__p_310, 2);
+                        if ((s->status[_ix(send_in__p_302, 2) * 6 + _ix(send_in__s_303, 6)] == 3)) {
+                            int32_t _w39 = _wx(send_in__p_302, 2);
                             if (_w39 >= 0) {
-                                s->mod[_w39 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_310, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                s->mod[_w39 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_302, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                             }
                         }
-                        if ((s->status[_ix(send_in__p_310, 2) * 6 + _ix(send_in__s_311, 6)] == 1)) {
-                            int32_t _w40 = _wx(send_in__p_310, 2);
+                        if ((s->status[_ix(send_in__p_302, 2) * 6 + _ix(send_in__s_303, 6)] == 1)) {
+                            int32_t _w40 = _wx(send_in__p_302, 2);
                             if (_w40 >= 0) {
-                                s->mod[_w40 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_310, 2) * 4], 2))), ((int16_t)(1)))));
+                                s->mod[_w40 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_302, 2) * 4], 2))), ((int16_t)(1)))));
                             }
                         }
-                        int32_t _w41 = _wx(send_in__p_310, 2);
-                        int32_t _w42 = _wx(send_in__s_311, 6);
+                        int32_t _w41 = _wx(send_in__p_302, 2);
+                        int32_t _w42 = _wx(send_in__s_303, 6);
                         if (_w41 >= 0 && _w42 >= 0) {
-                            s->speed[_w41 * 6 + _w42] = s->mod[_ix(send_in__p_310, 2) * 4 + 3];
+                            s->speed[_w41 * 6 + _w42] = s->mod[_ix(send_in__p_302, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_315 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 25), (uint32_t)resolve_turn__k_307)), 2));
-                            log_draw__v_316 = rand__v_315;
+                            rand__v_307 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 25), (uint32_t)resolve_turn__k_299)), 2));
+                            log_draw__v_308 = rand__v_307;
                             int32_t _w43 = _wx(s->ndraws, 64);
                             if (_w43 >= 0) {
-                                s->draws[_w43] = log_draw__v_316;
+                                s->draws[_w43] = log_draw__v_308;
                             }
                             int32_t _w44 = _wx(s->ndraws, 64);
                             if (_w44 >= 0) {
@@ -1818,29 +1777,29 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->draw_hi[_w45] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_317 = rand__v_315;
-                            tie_draw__v_318 = rand__result_317;
+                            rand__result_309 = rand__v_307;
+                            tie_draw__v_310 = rand__result_309;
                         }
-                        switch_in_damage__p_319 = resolve_turn__p_308;
-                        switch_in_damage__a_320 = s->active[_ix(switch_in_damage__p_319, 2)];
-                        if (((s->status[_ix(switch_in_damage__p_319, 2) * 6 + _ix(switch_in_damage__a_320, 6)] == 4) || (s->status[_ix(switch_in_damage__p_319, 2) * 6 + _ix(switch_in_damage__a_320, 6)] == 1))) {
-                            int32_t _w46 = _wx(switch_in_damage__p_319, 2);
-                            int32_t _w47 = _wx(switch_in_damage__a_320, 6);
+                        switch_in_damage__p_311 = resolve_turn__p_300;
+                        switch_in_damage__a_312 = s->active[_ix(switch_in_damage__p_311, 2)];
+                        if (((s->status[_ix(switch_in_damage__p_311, 2) * 6 + _ix(switch_in_damage__a_312, 6)] == 4) || (s->status[_ix(switch_in_damage__p_311, 2) * 6 + _ix(switch_in_damage__a_312, 6)] == 1))) {
+                            int32_t _w46 = _wx(switch_in_damage__p_311, 2);
+                            int32_t _w47 = _wx(switch_in_damage__a_312, 6);
                             if (_w46 >= 0 && _w47 >= 0) {
-                                s->hp[_w46 * 6 + _w47] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_319, 2) * 6 + _ix(switch_in_damage__a_320, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_319, 2) * 6 + _ix(switch_in_damage__a_320, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                                s->hp[_w46 * 6 + _w47] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_311, 2) * 6 + _ix(switch_in_damage__a_312, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_311, 2) * 6 + _ix(switch_in_damage__a_312, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let48 = resolve_turn__p_308; int32_t is_fainted__p_321 = _let48; (s->hp[_ix(is_fainted__p_321, 2) * 6 + _ix(s->active[_ix(is_fainted__p_321, 2)], 6)] <= 0); })) {
-                            resolve_turn__over_306 = true;
-                            after_faint__left0_323 = ({ int32_t _lo49 = 0; int32_t _r51 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_322 = _lo49, _end50 = 6; after_faint__i_322 < _end50; after_faint__i_322++) _r51 += ((s->hp[after_faint__i_322] > 0)) ? 1 : 0; _r51; });
-                            after_faint__left1_325 = ({ int32_t _lo53 = 0; int32_t _r55 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_324 = _lo53, _end54 = 6; after_faint__i_324 < _end54; after_faint__i_324++) _r55 += ((s->hp[1 * 6 + after_faint__i_324] > 0)) ? 1 : 0; _r55; });
-                            if (((after_faint__left0_323 == 0) && (after_faint__left1_325 == 0))) {
+                        if (({ int32_t _let48 = resolve_turn__p_300; int32_t is_fainted__p_313 = _let48; (s->hp[_ix(is_fainted__p_313, 2) * 6 + _ix(s->active[_ix(is_fainted__p_313, 2)], 6)] <= 0); })) {
+                            resolve_turn__over_298 = true;
+                            after_faint__left0_315 = ({ int32_t _lo49 = 0; int32_t _r51 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_314 = _lo49, _end50 = 6; after_faint__i_314 < _end50; after_faint__i_314++) _r51 += ((s->hp[after_faint__i_314] > 0)) ? 1 : 0; _r51; });
+                            after_faint__left1_317 = ({ int32_t _lo53 = 0; int32_t _r55 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_316 = _lo53, _end54 = 6; after_faint__i_316 < _end54; after_faint__i_316++) _r55 += ((s->hp[1 * 6 + after_faint__i_316] > 0)) ? 1 : 0; _r55; });
+                            if (((after_faint__left0_315 == 0) && (after_faint__left1_317 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_323 == 0)) {
+                            } else if ((after_faint__left0_315 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_325 == 0)) {
+                            } else if ((after_faint__left1_317 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -1849,11 +1808,11 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_326 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 26), (uint32_t)resolve_turn__k_307)), 2));
-                            log_draw__v_327 = rand__v_326;
+                            rand__v_318 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 26), (uint32_t)resolve_turn__k_299)), 2));
+                            log_draw__v_319 = rand__v_318;
                             int32_t _w57 = _wx(s->ndraws, 64);
                             if (_w57 >= 0) {
-                                s->draws[_w57] = log_draw__v_327;
+                                s->draws[_w57] = log_draw__v_319;
                             }
                             int32_t _w58 = _wx(s->ndraws, 64);
                             if (_w58 >= 0) {
@@ -1864,32 +1823,32 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->draw_hi[_w59] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_328 = rand__v_326;
-                            tie_draw__v_329 = rand__result_328;
+                            rand__result_320 = rand__v_318;
+                            tie_draw__v_321 = rand__result_320;
                         }
                     } else {
-                        use_move__p_332 = resolve_turn__p_308;
-                        use_move__m_333 = (({ int32_t _let60 = resolve_turn__p_308; int32_t has_pp__p_330 = _let60; ({ int32_t _lo61 = 0; bool _r63 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_331 = _lo61, _end62 = 4; has_pp__k_331 < _end62; has_pp__k_331++) if (((s->moves[_ix(has_pp__p_330, 2) * 24 + _ix(s->active[_ix(has_pp__p_330, 2)], 6) * 4 + has_pp__k_331] >= 0) && (s->pp[_ix(has_pp__p_330, 2) * 24 + _ix(s->active[_ix(has_pp__p_330, 2)], 6) * 4 + has_pp__k_331] > 0))) { _r63 = true; break; } _r63; }); }) ? resolve_turn__act_309 : (-1));
-                        use_move__q_334 = _wsub(1, use_move__p_332);
-                        use_move__a_335 = s->active[_ix(use_move__p_332, 2)];
-                        use_move__d_336 = s->active[_ix(use_move__q_334, 2)];
-                        use_move__st_337 = s->status[_ix(use_move__p_332, 2) * 6 + _ix(use_move__a_335, 6)];
-                        use_move__can_338 = true;
-                        if ((use_move__st_337 == 2)) {
-                            use_move__can_338 = false;
-                        } else if ((use_move__st_337 == 5)) {
-                            int32_t _w65 = _wx(use_move__p_332, 2);
-                            int32_t _w66 = _wx(use_move__a_335, 6);
+                        use_move__p_324 = resolve_turn__p_300;
+                        use_move__m_325 = (({ int32_t _let60 = resolve_turn__p_300; int32_t has_pp__p_322 = _let60; ({ int32_t _lo61 = 0; bool _r63 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_323 = _lo61, _end62 = 4; has_pp__k_323 < _end62; has_pp__k_323++) if (((s->moves[_ix(has_pp__p_322, 2) * 24 + _ix(s->active[_ix(has_pp__p_322, 2)], 6) * 4 + has_pp__k_323] >= 0) && (s->pp[_ix(has_pp__p_322, 2) * 24 + _ix(s->active[_ix(has_pp__p_322, 2)], 6) * 4 + has_pp__k_323] > 0))) { _r63 = true; break; } _r63; }); }) ? resolve_turn__act_301 : (-1));
+                        use_move__q_326 = _wsub(1, use_move__p_324);
+                        use_move__a_327 = s->active[_ix(use_move__p_324, 2)];
+                        use_move__d_328 = s->active[_ix(use_move__q_326, 2)];
+                        use_move__st_329 = s->status[_ix(use_move__p_324, 2) * 6 + _ix(use_move__a_327, 6)];
+                        use_move__can_330 = true;
+                        if ((use_move__st_329 == 2)) {
+                            use_move__can_330 = false;
+                        } else if ((use_move__st_329 == 5)) {
+                            int32_t _w65 = _wx(use_move__p_324, 2);
+                            int32_t _w66 = _wx(use_move__a_327, 6);
                             if (_w65 >= 0 && _w66 >= 0) {
-                                s->sleep[_w65 * 6 + _w66] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_332, 2) * 6 + _ix(use_move__a_335, 6)], 1)));
+                                s->sleep[_w65 * 6 + _w66] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_324, 2) * 6 + _ix(use_move__a_327, 6)], 1)));
                             }
-                            use_move__can_338 = false;
-                        } else if ((use_move__st_337 == 3)) {
-                            chance__v_339 = _roll(random_word(fold_in(fold_in(key, 27), (uint32_t)resolve_turn__k_307)), 256);
-                            log_draw__v_340 = chance__v_339;
+                            use_move__can_330 = false;
+                        } else if ((use_move__st_329 == 3)) {
+                            chance__v_331 = _roll(random_word(fold_in(fold_in(key, 27), (uint32_t)resolve_turn__k_299)), 256);
+                            log_draw__v_332 = chance__v_331;
                             int32_t _w67 = _wx(s->ndraws, 64);
                             if (_w67 >= 0) {
-                                s->draws[_w67] = log_draw__v_340;
+                                s->draws[_w67] = log_draw__v_332;
                             }
                             int32_t _w68 = _wx(s->ndraws, 64);
                             if (_w68 >= 0) {
@@ -1900,45 +1859,45 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->draw_hi[_w69] = 256;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            chance__result_341 = (chance__v_339 < 63);
-                            use_move__full_342 = chance__result_341;
-                            use_move__can_338 = (!use_move__full_342);
+                            chance__result_333 = (chance__v_331 < 63);
+                            use_move__full_334 = chance__result_333;
+                            use_move__can_330 = (!use_move__full_334);
                         }
-                        if (use_move__can_338) {
-                            use_move_hit__p_343 = use_move__p_332;
-                            use_move_hit__m_344 = use_move__m_333;
-                            use_move_hit__q_345 = _wsub(1, use_move_hit__p_343);
-                            use_move_hit__a_346 = s->active[_ix(use_move_hit__p_343, 2)];
-                            use_move_hit__d_347 = s->active[_ix(use_move_hit__q_345, 2)];
-                            use_move_hit__mv_348 = ((use_move_hit__m_344 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move_hit__p_343, 2) * 24 + _ix(use_move_hit__a_346, 6) * 4 + _ix(use_move_hit__m_344, 4)])));
-                            if ((use_move_hit__m_344 >= 0)) {
-                                int32_t _w70 = _wx(use_move_hit__p_343, 2);
-                                int32_t _w71 = _wx(use_move_hit__a_346, 6);
-                                int32_t _w72 = _wx(use_move_hit__m_344, 4);
+                        if (use_move__can_330) {
+                            use_move_hit__p_335 = use_move__p_324;
+                            use_move_hit__m_336 = use_move__m_325;
+                            use_move_hit__q_337 = _wsub(1, use_move_hit__p_335);
+                            use_move_hit__a_338 = s->active[_ix(use_move_hit__p_335, 2)];
+                            use_move_hit__d_339 = s->active[_ix(use_move_hit__q_337, 2)];
+                            use_move_hit__mv_340 = ((use_move_hit__m_336 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move_hit__p_335, 2) * 24 + _ix(use_move_hit__a_338, 6) * 4 + _ix(use_move_hit__m_336, 4)])));
+                            if ((use_move_hit__m_336 >= 0)) {
+                                int32_t _w70 = _wx(use_move_hit__p_335, 2);
+                                int32_t _w71 = _wx(use_move_hit__a_338, 6);
+                                int32_t _w72 = _wx(use_move_hit__m_336, 4);
                                 if (_w70 >= 0 && _w71 >= 0 && _w72 >= 0) {
-                                    s->pp[_w70 * 24 + _w71 * 4 + _w72] = ((int8_t)(_wsub(s->pp[_ix(use_move_hit__p_343, 2) * 24 + _ix(use_move_hit__a_346, 6) * 4 + _ix(use_move_hit__m_344, 4)], 1)));
+                                    s->pp[_w70 * 24 + _w71 * 4 + _w72] = ((int8_t)(_wsub(s->pp[_ix(use_move_hit__p_335, 2) * 24 + _ix(use_move_hit__a_338, 6) * 4 + _ix(use_move_hit__m_336, 4)], 1)));
                                 }
-                                int32_t _w73 = _wx(use_move_hit__p_343, 2);
-                                int32_t _w74 = _wx(use_move_hit__a_346, 6);
-                                int32_t _w75 = _wx(use_move_hit__m_344, 4);
+                                int32_t _w73 = _wx(use_move_hit__p_335, 2);
+                                int32_t _w74 = _wx(use_move_hit__a_338, 6);
+                                int32_t _w75 = _wx(use_move_hit__m_336, 4);
                                 if (_w73 >= 0 && _w74 >= 0 && _w75 >= 0) {
-                                    s->seen_moves[_w73 * 24 + _w74 * 4 + _w75] = ((int16_t)(use_move_hit__mv_348));
+                                    s->seen_moves[_w73 * 24 + _w74 * 4 + _w75] = ((int16_t)(use_move_hit__mv_340));
                                 }
                             }
-                            use_move_hit__sd_349 = s->species[_ix(use_move_hit__q_345, 2) * 6 + _ix(use_move_hit__d_347, 6)];
-                            use_move_hit__immune_356 = (MOVES__type_immunity[_ix(use_move_hit__mv_348, 165)] && ((({ int16_t _let76 = MOVES__type[_ix(use_move_hit__mv_348, 165)]; int16_t effectiveness__mt_350 = _let76; ({ int16_t _let77 = SPECIES__type1[_ix(use_move_hit__sd_349, 151)]; int16_t effectiveness__dt_351 = _let77; ({ int16_t _let78[15]; _let78[0] = TC__bug[_ix(effectiveness__mt_350, 15)]; _let78[1] = TC__fire[_ix(effectiveness__mt_350, 15)]; _let78[2] = TC__ghost[_ix(effectiveness__mt_350, 15)]; _let78[3] = TC__ice[_ix(effectiveness__mt_350, 15)]; _let78[4] = TC__poison[_ix(effectiveness__mt_350, 15)]; _let78[5] = TC__psychic[_ix(effectiveness__mt_350, 15)]; _let78[6] = TC__electric[_ix(effectiveness__mt_350, 15)]; _let78[7] = TC__grass[_ix(effectiveness__mt_350, 15)]; _let78[8] = TC__dragon[_ix(effectiveness__mt_350, 15)]; _let78[9] = TC__fighting[_ix(effectiveness__mt_350, 15)]; _let78[10] = TC__flying[_ix(effectiveness__mt_350, 15)]; _let78[11] = TC__ground[_ix(effectiveness__mt_350, 15)]; _let78[12] = TC__normal[_ix(effectiveness__mt_350, 15)]; _let78[13] = TC__rock[_ix(effectiveness__mt_350, 15)]; _let78[14] = TC__water[_ix(effectiveness__mt_350, 15)]; int16_t effectiveness__row_352[15]; memcpy(effectiveness__row_352, _let78, sizeof effectiveness__row_352); (((effectiveness__dt_351 < 0) || (effectiveness__mt_350 == 15)) ? ((int16_t)(10)) : effectiveness__row_352[_ix(effectiveness__dt_351, 15)]); }); }); }) == 0) || (({ int16_t _let79 = MOVES__type[_ix(use_move_hit__mv_348, 165)]; int16_t effectiveness__mt_353 = _let79; ({ int16_t _let80 = SPECIES__type2[_ix(use_move_hit__sd_349, 151)]; int16_t effectiveness__dt_354 = _let80; ({ int16_t _let81[15]; _let81[0] = TC__bug[_ix(effectiveness__mt_353, 15)]; _let81[1] = TC__fire[_ix(effectiveness__mt_353, 15)]; _let81[2] = TC__ghost[_ix(effectiveness__mt_353, 15)]; _let81[3] = TC__ice[_ix(effectiveness__mt_353, 15)]; _let81[4] = TC__poison[_ix(effectiveness__mt_353, 15)]; _let81[5] = TC__psychic[_ix(effectiveness__mt_353, 15)]; _let81[6] = TC__electric[_ix(effectiveness__mt_353, 15)]; _let81[7] = TC__grass[_ix(effectiveness__mt_353, 15)]; _let81[8] = TC__dragon[_ix(effectiveness__mt_353, 15)]; _let81[9] = TC__fighting[_ix(effectiveness__mt_353, 15)]; _let81[10] = TC__flying[_ix(effectiveness__mt_353, 15)]; _let81[11] = TC__ground[_ix(effectiveness__mt_353, 15)]; _let81[12] = TC__normal[_ix(effectiveness__mt_353, 15)]; _let81[13] = TC__rock[_ix(effectiveness__mt_353, 15)]; _let81[14] = TC__water[_ix(effectiveness__mt_353, 15)]; int16_t effectiveness__row_355[15]; memcpy(effectiveness__row_355, _let81, sizeof effectiveness__row_355); (((effectiveness__dt_354 < 0) || (effectiveness__mt_353 == 15)) ? ((int16_t)(10)) : effectiveness__row_355[_ix(effectiveness__dt_354, 15)]); }); }); }) == 0)));
-                            if ((!use_move_hit__immune_356)) {
-                                use_move_hit__hit_357 = true;
-                                if ((!MOVES__always_hits[_ix(use_move_hit__mv_348, 165)])) {
-                                    use_move_hit__acc_358 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_348, 165)])), 255), 100);
-                                    use_move_hit__acc_358 = _floordiv(_wmul(use_move_hit__acc_358, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_343, 2) * 6 + 4], 6))), 13)]), 100);
-                                    use_move_hit__acc_358 = _floordiv(_wmul(use_move_hit__acc_358, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_345, 2) * 6 + 5]))), 13)]), 100);
-                                    chance__num_359 = _imin(_imax(use_move_hit__acc_358, 1), 255);
-                                    chance__v_360 = _roll(random_word(fold_in(fold_in(key, 28), (uint32_t)resolve_turn__k_307)), 256);
-                                    log_draw__v_361 = chance__v_360;
+                            use_move_hit__sd_341 = s->species[_ix(use_move_hit__q_337, 2) * 6 + _ix(use_move_hit__d_339, 6)];
+                            use_move_hit__immune_348 = (MOVES__type_immunity[_ix(use_move_hit__mv_340, 165)] && ((({ int16_t _let76 = MOVES__type[_ix(use_move_hit__mv_340, 165)]; int16_t effectiveness__mt_342 = _let76; ({ int16_t _let77 = SPECIES__type1[_ix(use_move_hit__sd_341, 151)]; int16_t effectiveness__dt_343 = _let77; ({ int16_t _let78[15]; _let78[0] = TC__bug[_ix(effectiveness__mt_342, 15)]; _let78[1] = TC__fire[_ix(effectiveness__mt_342, 15)]; _let78[2] = TC__ghost[_ix(effectiveness__mt_342, 15)]; _let78[3] = TC__ice[_ix(effectiveness__mt_342, 15)]; _let78[4] = TC__poison[_ix(effectiveness__mt_342, 15)]; _let78[5] = TC__psychic[_ix(effectiveness__mt_342, 15)]; _let78[6] = TC__electric[_ix(effectiveness__mt_342, 15)]; _let78[7] = TC__grass[_ix(effectiveness__mt_342, 15)]; _let78[8] = TC__dragon[_ix(effectiveness__mt_342, 15)]; _let78[9] = TC__fighting[_ix(effectiveness__mt_342, 15)]; _let78[10] = TC__flying[_ix(effectiveness__mt_342, 15)]; _let78[11] = TC__ground[_ix(effectiveness__mt_342, 15)]; _let78[12] = TC__normal[_ix(effectiveness__mt_342, 15)]; _let78[13] = TC__rock[_ix(effectiveness__mt_342, 15)]; _let78[14] = TC__water[_ix(effectiveness__mt_342, 15)]; int16_t effectiveness__row_344[15]; memcpy(effectiveness__row_344, _let78, sizeof effectiveness__row_344); (((effectiveness__dt_343 < 0) || (effectiveness__mt_342 == 15)) ? ((int16_t)(10)) : effectiveness__row_344[_ix(effectiveness__dt_343, 15)]); }); }); }) == 0) || (({ int16_t _let79 = MOVES__type[_ix(use_move_hit__mv_340, 165)]; int16_t effectiveness__mt_345 = _let79; ({ int16_t _let80 = SPECIES__type2[_ix(use_move_hit__sd_341, 151)]; int16_t effectiveness__dt_346 = _let80; ({ int16_t _let81[15]; _let81[0] = TC__bug[_ix(effectiveness__mt_345, 15)]; _let81[1] = TC__fire[_ix(effectiveness__mt_345, 15)]; _let81[2] = TC__ghost[_ix(effectiveness__mt_345, 15)]; _let81[3] = TC__ice[_ix(effectiveness__mt_345, 15)]; _let81[4] = TC__poison[_ix(effectiveness__mt_345, 15)]; _let81[5] = TC__psychic[_ix(effectiveness__mt_345, 15)]; _let81[6] = TC__electric[_ix(effectiveness__mt_345, 15)]; _let81[7] = TC__grass[_ix(effectiveness__mt_345, 15)]; _let81[8] = TC__dragon[_ix(effectiveness__mt_345, 15)]; _let81[9] = TC__fighting[_ix(effectiveness__mt_345, 15)]; _let81[10] = TC__flying[_ix(effectiveness__mt_345, 15)]; _let81[11] = TC__ground[_ix(effectiveness__mt_345, 15)]; _let81[12] = TC__normal[_ix(effectiveness__mt_345, 15)]; _let81[13] = TC__rock[_ix(effectiveness__mt_345, 15)]; _let81[14] = TC__water[_ix(effectiveness__mt_345, 15)]; int16_t effectiveness__row_347[15]; memcpy(effectiveness__row_347, _let81, sizeof effectiveness__row_347); (((effectiveness__dt_346 < 0) || (effectiveness__mt_345 == 15)) ? ((int16_t)(10)) : effectiveness__row_347[_ix(effectiveness__dt_346, 15)]); }); }); }) == 0)));
+                            if ((!use_move_hit__immune_348)) {
+                                use_move_hit__hit_349 = true;
+                                if ((!MOVES__always_hits[_ix(use_move_hit__mv_340, 165)])) {
+                                    use_move_hit__acc_350 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_340, 165)])), 255), 100);
+                                    use_move_hit__acc_350 = _floordiv(_wmul(use_move_hit__acc_350, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_335, 2) * 6 + 4], 6))), 13)]), 100);
+                                    use_move_hit__acc_350 = _floordiv(_wmul(use_move_hit__acc_350, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_337, 2) * 6 + 5]))), 13)]), 100);
+                                    chance__num_351 = _imin(_imax(use_move_hit__acc_350, 1), 255);
+                                    chance__v_352 = _roll(random_word(fold_in(fold_in(key, 28), (uint32_t)resolve_turn__k_299)), 256);
+                                    log_draw__v_353 = chance__v_352;
                                     int32_t _w82 = _wx(s->ndraws, 64);
                                     if (_w82 >= 0) {
-                                        s->draws[_w82] = log_draw__v_361;
+                                        s->draws[_w82] = log_draw__v_353;
                                     }
                                     int32_t _w83 = _wx(s->ndraws, 64);
                                     if (_w83 >= 0) {
@@ -1949,28 +1908,28 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         s->draw_hi[_w84] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_362 = (chance__v_360 < chance__num_359);
-                                    use_move_hit__hit_357 = chance__result_362;
+                                    chance__result_354 = (chance__v_352 < chance__num_351);
+                                    use_move_hit__hit_349 = chance__result_354;
                                 }
-                                if (((use_move_hit__hit_357 && (MOVES__power[_ix(use_move_hit__mv_348, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_348, 165)] >= 0))) {
-                                    set_status__q_363 = use_move_hit__q_345;
-                                    set_status__st_364 = MOVES__status[_ix(use_move_hit__mv_348, 165)];
-                                    set_status__d_365 = s->active[_ix(set_status__q_363, 2)];
-                                    set_status__sd_366 = s->species[_ix(set_status__q_363, 2) * 6 + _ix(set_status__d_365, 6)];
-                                    set_status__poison_367 = ((set_status__st_364 == 4) || (set_status__st_364 == 6));
-                                    set_status__blocked_368 = (set_status__poison_367 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_366, 151)]] || ((SPECIES__type2[_ix(set_status__sd_366, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_366, 151)], 15)])));
-                                    if ((((s->status[_ix(set_status__q_363, 2) * 6 + _ix(set_status__d_365, 6)] == 0) && (s->hp[_ix(set_status__q_363, 2) * 6 + _ix(set_status__d_365, 6)] > 0)) && (!set_status__blocked_368))) {
-                                        int32_t _w85 = _wx(set_status__q_363, 2);
-                                        int32_t _w86 = _wx(set_status__d_365, 6);
+                                if (((use_move_hit__hit_349 && (MOVES__power[_ix(use_move_hit__mv_340, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_340, 165)] >= 0))) {
+                                    set_status__q_355 = use_move_hit__q_337;
+                                    set_status__st_356 = MOVES__status[_ix(use_move_hit__mv_340, 165)];
+                                    set_status__d_357 = s->active[_ix(set_status__q_355, 2)];
+                                    set_status__sd_358 = s->species[_ix(set_status__q_355, 2) * 6 + _ix(set_status__d_357, 6)];
+                                    set_status__poison_359 = ((set_status__st_356 == 4) || (set_status__st_356 == 6));
+                                    set_status__blocked_360 = (set_status__poison_359 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_358, 151)]] || ((SPECIES__type2[_ix(set_status__sd_358, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_358, 151)], 15)])));
+                                    if ((((s->status[_ix(set_status__q_355, 2) * 6 + _ix(set_status__d_357, 6)] == 0) && (s->hp[_ix(set_status__q_355, 2) * 6 + _ix(set_status__d_357, 6)] > 0)) && (!set_status__blocked_360))) {
+                                        int32_t _w85 = _wx(set_status__q_355, 2);
+                                        int32_t _w86 = _wx(set_status__d_357, 6);
                                         if (_w85 >= 0 && _w86 >= 0) {
-                                            s->status[_w85 * 6 + _w86] = ((int8_t)(set_status__st_364));
+                                            s->status[_w85 * 6 + _w86] = ((int8_t)(set_status__st_356));
                                         }
-                                        if ((set_status__st_364 == 5)) {
-                                            rand__v_369 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 29), (uint32_t)resolve_turn__k_307)), 7));
-                                            log_draw__v_370 = rand__v_369;
+                                        if ((set_status__st_356 == 5)) {
+                                            rand__v_361 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 29), (uint32_t)resolve_turn__k_299)), 7));
+                                            log_draw__v_362 = rand__v_361;
                                             int32_t _w87 = _wx(s->ndraws, 64);
                                             if (_w87 >= 0) {
-                                                s->draws[_w87] = log_draw__v_370;
+                                                s->draws[_w87] = log_draw__v_362;
                                             }
                                             int32_t _w88 = _wx(s->ndraws, 64);
                                             if (_w88 >= 0) {
@@ -1981,43 +1940,43 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                 s->draw_hi[_w89] = 8;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_371 = rand__v_369;
-                                            int32_t _w90 = _wx(set_status__q_363, 2);
-                                            int32_t _w91 = _wx(set_status__d_365, 6);
+                                            rand__result_363 = rand__v_361;
+                                            int32_t _w90 = _wx(set_status__q_355, 2);
+                                            int32_t _w91 = _wx(set_status__d_357, 6);
                                             if (_w90 >= 0 && _w91 >= 0) {
-                                                s->sleep[_w90 * 6 + _w91] = ((int8_t)(rand__result_371));
+                                                s->sleep[_w90 * 6 + _w91] = ((int8_t)(rand__result_363));
                                             }
                                         }
-                                        if ((set_status__st_364 == 3)) {
-                                            int32_t _w92 = _wx(set_status__q_363, 2);
+                                        if ((set_status__st_356 == 3)) {
+                                            int32_t _w92 = _wx(set_status__q_355, 2);
                                             if (_w92 >= 0) {
-                                                s->mod[_w92 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_363, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                s->mod[_w92 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_355, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                             }
                                         }
-                                        if ((set_status__st_364 == 1)) {
-                                            int32_t _w93 = _wx(set_status__q_363, 2);
+                                        if ((set_status__st_356 == 1)) {
+                                            int32_t _w93 = _wx(set_status__q_355, 2);
                                             if (_w93 >= 0) {
-                                                s->mod[_w93 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_363, 2) * 4], 2))), ((int16_t)(1)))));
+                                                s->mod[_w93 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_355, 2) * 4], 2))), ((int16_t)(1)))));
                                             }
                                         }
                                     }
                                 }
-                                if ((use_move_hit__hit_357 && (MOVES__power[_ix(use_move_hit__mv_348, 165)] > 0))) {
-                                    damage_of__p_372 = use_move_hit__p_343;
-                                    damage_of__mv_373 = use_move_hit__mv_348;
-                                    damage_of__q_374 = _wsub(1, damage_of__p_372);
-                                    damage_of__a_375 = s->active[_ix(damage_of__p_372, 2)];
-                                    damage_of__d_376 = s->active[_ix(damage_of__q_374, 2)];
-                                    damage_of__sa_377 = s->species[_ix(damage_of__p_372, 2) * 6 + _ix(damage_of__a_375, 6)];
-                                    damage_of__sd_378 = s->species[_ix(damage_of__q_374, 2) * 6 + _ix(damage_of__d_376, 6)];
-                                    damage_of__c_379 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_377, 151)], 2))), 2))), ((int16_t)(255)))));
-                                    damage_of__c_379 = ((MOVES__crit_ratio[_ix(damage_of__mv_373, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_379, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_379, 4))), ((int16_t)(255))))));
-                                    chance__num_380 = damage_of__c_379;
-                                    chance__v_381 = _roll(random_word(fold_in(fold_in(key, 30), (uint32_t)resolve_turn__k_307)), 256);
-                                    log_draw__v_382 = chance__v_381;
+                                if ((use_move_hit__hit_349 && (MOVES__power[_ix(use_move_hit__mv_340, 165)] > 0))) {
+                                    damage_of__p_364 = use_move_hit__p_335;
+                                    damage_of__mv_365 = use_move_hit__mv_340;
+                                    damage_of__q_366 = _wsub(1, damage_of__p_364);
+                                    damage_of__a_367 = s->active[_ix(damage_of__p_364, 2)];
+                                    damage_of__d_368 = s->active[_ix(damage_of__q_366, 2)];
+                                    damage_of__sa_369 = s->species[_ix(damage_of__p_364, 2) * 6 + _ix(damage_of__a_367, 6)];
+                                    damage_of__sd_370 = s->species[_ix(damage_of__q_366, 2) * 6 + _ix(damage_of__d_368, 6)];
+                                    damage_of__c_371 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_369, 151)], 2))), 2))), ((int16_t)(255)))));
+                                    damage_of__c_371 = ((MOVES__crit_ratio[_ix(damage_of__mv_365, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_371, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_371, 4))), ((int16_t)(255))))));
+                                    chance__num_372 = damage_of__c_371;
+                                    chance__v_373 = _roll(random_word(fold_in(fold_in(key, 30), (uint32_t)resolve_turn__k_299)), 256);
+                                    log_draw__v_374 = chance__v_373;
                                     int32_t _w94 = _wx(s->ndraws, 64);
                                     if (_w94 >= 0) {
-                                        s->draws[_w94] = log_draw__v_382;
+                                        s->draws[_w94] = log_draw__v_374;
                                     }
                                     int32_t _w95 = _wx(s->ndraws, 64);
                                     if (_w95 >= 0) {
@@ -2028,44 +1987,44 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         s->draw_hi[_w96] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_383 = (chance__v_381 < chance__num_380);
-                                    damage_of__crit_384 = chance__result_383;
-                                    damage_of__special_385 = (MOVES__category[_ix(damage_of__mv_373, 165)] == 1);
-                                    damage_of__si_386 = (damage_of__special_385 ? 2 : 0);
-                                    damage_of__di_387 = (damage_of__special_385 ? 2 : 1);
-                                    damage_of__at_388 = ((int32_t)((damage_of__crit_384 ? s->stats[_ix(damage_of__p_372, 2) * 24 + _ix(damage_of__a_375, 6) * 4 + _ix(damage_of__si_386, 4)] : s->mod[_ix(damage_of__p_372, 2) * 4 + _ix(damage_of__si_386, 4)])));
-                                    damage_of__df_389 = ((int32_t)((damage_of__crit_384 ? s->stats[_ix(damage_of__q_374, 2) * 24 + _ix(damage_of__d_376, 6) * 4 + _ix(damage_of__di_387, 4)] : s->mod[_ix(damage_of__q_374, 2) * 4 + _ix(damage_of__di_387, 4)])));
-                                    damage_of__lvl_390 = _wmul(((int32_t)(s->level[_ix(damage_of__p_372, 2) * 6 + _ix(damage_of__a_375, 6)])), (damage_of__crit_384 ? 2 : 1));
-                                    if (((damage_of__at_388 >= 256) || (damage_of__df_389 >= 256))) {
-                                        damage_of__at_388 = _imax(_pymod(_floordiv(damage_of__at_388, 4), 256), 1);
-                                        damage_of__df_389 = _imax(_pymod(_floordiv(damage_of__df_389, 4), 256), 1);
+                                    chance__result_375 = (chance__v_373 < chance__num_372);
+                                    damage_of__crit_376 = chance__result_375;
+                                    damage_of__special_377 = (MOVES__category[_ix(damage_of__mv_365, 165)] == 1);
+                                    damage_of__si_378 = (damage_of__special_377 ? 2 : 0);
+                                    damage_of__di_379 = (damage_of__special_377 ? 2 : 1);
+                                    damage_of__at_380 = ((int32_t)((damage_of__crit_376 ? s->stats[_ix(damage_of__p_364, 2) * 24 + _ix(damage_of__a_367, 6) * 4 + _ix(damage_of__si_378, 4)] : s->mod[_ix(damage_of__p_364, 2) * 4 + _ix(damage_of__si_378, 4)])));
+                                    damage_of__df_381 = ((int32_t)((damage_of__crit_376 ? s->stats[_ix(damage_of__q_366, 2) * 24 + _ix(damage_of__d_368, 6) * 4 + _ix(damage_of__di_379, 4)] : s->mod[_ix(damage_of__q_366, 2) * 4 + _ix(damage_of__di_379, 4)])));
+                                    damage_of__lvl_382 = _wmul(((int32_t)(s->level[_ix(damage_of__p_364, 2) * 6 + _ix(damage_of__a_367, 6)])), (damage_of__crit_376 ? 2 : 1));
+                                    if (((damage_of__at_380 >= 256) || (damage_of__df_381 >= 256))) {
+                                        damage_of__at_380 = _imax(_pymod(_floordiv(damage_of__at_380, 4), 256), 1);
+                                        damage_of__df_381 = _imax(_pymod(_floordiv(damage_of__df_381, 4), 256), 1);
                                     }
-                                    damage_of__dmg_391 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_390, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_373, 165)]))), damage_of__at_388), damage_of__df_389);
-                                    damage_of__dmg_391 = _wadd(_imin(_floordiv(damage_of__dmg_391, 50), 997), 2);
-                                    damage_of__mt_392 = MOVES__type[_ix(damage_of__mv_373, 165)];
-                                    if (((damage_of__mt_392 == SPECIES__type1[_ix(damage_of__sa_377, 151)]) || (damage_of__mt_392 == SPECIES__type2[_ix(damage_of__sa_377, 151)]))) {
-                                        damage_of__dmg_391 = _wadd(damage_of__dmg_391, _floordiv(damage_of__dmg_391, 2));
+                                    damage_of__dmg_383 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_382, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_365, 165)]))), damage_of__at_380), damage_of__df_381);
+                                    damage_of__dmg_383 = _wadd(_imin(_floordiv(damage_of__dmg_383, 50), 997), 2);
+                                    damage_of__mt_384 = MOVES__type[_ix(damage_of__mv_365, 165)];
+                                    if (((damage_of__mt_384 == SPECIES__type1[_ix(damage_of__sa_369, 151)]) || (damage_of__mt_384 == SPECIES__type2[_ix(damage_of__sa_369, 151)]))) {
+                                        damage_of__dmg_383 = _wadd(damage_of__dmg_383, _floordiv(damage_of__dmg_383, 2));
                                     }
-                                    damage_of__e1_396 = ({ int16_t _let97 = damage_of__mt_392; int16_t effectiveness__mt_393 = _let97; ({ int16_t _let98 = SPECIES__type1[_ix(damage_of__sd_378, 151)]; int16_t effectiveness__dt_394 = _let98; ({ int16_t _let99[15]; _let99[0] = TC__bug[_ix(effectiveness__mt_393, 15)]; _let99[1] = TC__fire[_ix(effectiveness__mt_393, 15)]; _let99[2] = TC__ghost[_ix(effectiveness__mt_393, 15)]; _let99[3] = TC__ice[_ix(effectiveness__mt_393, 15)]; _let99[4] = TC__poison[_ix(effectiveness__mt_393, 15)]; _let99[5] = TC__psychic[_ix(effectiveness__mt_393, 15)]; _let99[6] = TC__electric[_ix(effectiveness__mt_393, 15)]; _let99[7] = TC__grass[_ix(effectiveness__mt_393, 15)]; _let99[8] = TC__dragon[_ix(effectiveness__mt_393, 15)]; _let99[9] = TC__fighting[_ix(effectiveness__mt_393, 15)]; _let99[10] = TC__flying[_ix(effectiveness__mt_393, 15)]; _let99[11] = TC__ground[_ix(effectiveness__mt_393, 15)]; _let99[12] = TC__normal[_ix(effectiveness__mt_393, 15)]; _let99[13] = TC__rock[_ix(effectiveness__mt_393, 15)]; _let99[14] = TC__water[_ix(effectiveness__mt_393, 15)]; int16_t effectiveness__row_395[15]; memcpy(effectiveness__row_395, _let99, sizeof effectiveness__row_395); (((effectiveness__dt_394 < 0) || (effectiveness__mt_393 == 15)) ? ((int16_t)(10)) : effectiveness__row_395[_ix(effectiveness__dt_394, 15)]); }); }); });
-                                    if ((damage_of__e1_396 > 10)) {
-                                        damage_of__dmg_391 = _floordiv(_wmul(damage_of__dmg_391, 20), 10);
+                                    damage_of__e1_388 = ({ int16_t _let97 = damage_of__mt_384; int16_t effectiveness__mt_385 = _let97; ({ int16_t _let98 = SPECIES__type1[_ix(damage_of__sd_370, 151)]; int16_t effectiveness__dt_386 = _let98; ({ int16_t _let99[15]; _let99[0] = TC__bug[_ix(effectiveness__mt_385, 15)]; _let99[1] = TC__fire[_ix(effectiveness__mt_385, 15)]; _let99[2] = TC__ghost[_ix(effectiveness__mt_385, 15)]; _let99[3] = TC__ice[_ix(effectiveness__mt_385, 15)]; _let99[4] = TC__poison[_ix(effectiveness__mt_385, 15)]; _let99[5] = TC__psychic[_ix(effectiveness__mt_385, 15)]; _let99[6] = TC__electric[_ix(effectiveness__mt_385, 15)]; _let99[7] = TC__grass[_ix(effectiveness__mt_385, 15)]; _let99[8] = TC__dragon[_ix(effectiveness__mt_385, 15)]; _let99[9] = TC__fighting[_ix(effectiveness__mt_385, 15)]; _let99[10] = TC__flying[_ix(effectiveness__mt_385, 15)]; _let99[11] = TC__ground[_ix(effectiveness__mt_385, 15)]; _let99[12] = TC__normal[_ix(effectiveness__mt_385, 15)]; _let99[13] = TC__rock[_ix(effectiveness__mt_385, 15)]; _let99[14] = TC__water[_ix(effectiveness__mt_385, 15)]; int16_t effectiveness__row_387[15]; memcpy(effectiveness__row_387, _let99, sizeof effectiveness__row_387); (((effectiveness__dt_386 < 0) || (effectiveness__mt_385 == 15)) ? ((int16_t)(10)) : effectiveness__row_387[_ix(effectiveness__dt_386, 15)]); }); }); });
+                                    if ((damage_of__e1_388 > 10)) {
+                                        damage_of__dmg_383 = _floordiv(_wmul(damage_of__dmg_383, 20), 10);
                                     }
-                                    if ((damage_of__e1_396 < 10)) {
-                                        damage_of__dmg_391 = _floordiv(_wmul(damage_of__dmg_391, 5), 10);
+                                    if ((damage_of__e1_388 < 10)) {
+                                        damage_of__dmg_383 = _floordiv(_wmul(damage_of__dmg_383, 5), 10);
                                     }
-                                    damage_of__e2_400 = ({ int16_t _let100 = damage_of__mt_392; int16_t effectiveness__mt_397 = _let100; ({ int16_t _let101 = SPECIES__type2[_ix(damage_of__sd_378, 151)]; int16_t effectiveness__dt_398 = _let101; ({ int16_t _let102[15]; _let102[0] = TC__bug[_ix(effectiveness__mt_397, 15)]; _let102[1] = TC__fire[_ix(effectiveness__mt_397, 15)]; _let102[2] = TC__ghost[_ix(effectiveness__mt_397, 15)]; _let102[3] = TC__ice[_ix(effectiveness__mt_397, 15)]; _let102[4] = TC__poison[_ix(effectiveness__mt_397, 15)]; _let102[5] = TC__psychic[_ix(effectiveness__mt_397, 15)]; _let102[6] = TC__electric[_ix(effectiveness__mt_397, 15)]; _let102[7] = TC__grass[_ix(effectiveness__mt_397, 15)]; _let102[8] = TC__dragon[_ix(effectiveness__mt_397, 15)]; _let102[9] = TC__fighting[_ix(effectiveness__mt_397, 15)]; _let102[10] = TC__flying[_ix(effectiveness__mt_397, 15)]; _let102[11] = TC__ground[_ix(effectiveness__mt_397, 15)]; _let102[12] = TC__normal[_ix(effectiveness__mt_397, 15)]; _let102[13] = TC__rock[_ix(effectiveness__mt_397, 15)]; _let102[14] = TC__water[_ix(effectiveness__mt_397, 15)]; int16_t effectiveness__row_399[15]; memcpy(effectiveness__row_399, _let102, sizeof effectiveness__row_399); (((effectiveness__dt_398 < 0) || (effectiveness__mt_397 == 15)) ? ((int16_t)(10)) : effectiveness__row_399[_ix(effectiveness__dt_398, 15)]); }); }); });
-                                    if ((damage_of__e2_400 > 10)) {
-                                        damage_of__dmg_391 = _floordiv(_wmul(damage_of__dmg_391, 20), 10);
+                                    damage_of__e2_392 = ({ int16_t _let100 = damage_of__mt_384; int16_t effectiveness__mt_389 = _let100; ({ int16_t _let101 = SPECIES__type2[_ix(damage_of__sd_370, 151)]; int16_t effectiveness__dt_390 = _let101; ({ int16_t _let102[15]; _let102[0] = TC__bug[_ix(effectiveness__mt_389, 15)]; _let102[1] = TC__fire[_ix(effectiveness__mt_389, 15)]; _let102[2] = TC__ghost[_ix(effectiveness__mt_389, 15)]; _let102[3] = TC__ice[_ix(effectiveness__mt_389, 15)]; _let102[4] = TC__poison[_ix(effectiveness__mt_389, 15)]; _let102[5] = TC__psychic[_ix(effectiveness__mt_389, 15)]; _let102[6] = TC__electric[_ix(effectiveness__mt_389, 15)]; _let102[7] = TC__grass[_ix(effectiveness__mt_389, 15)]; _let102[8] = TC__dragon[_ix(effectiveness__mt_389, 15)]; _let102[9] = TC__fighting[_ix(effectiveness__mt_389, 15)]; _let102[10] = TC__flying[_ix(effectiveness__mt_389, 15)]; _let102[11] = TC__ground[_ix(effectiveness__mt_389, 15)]; _let102[12] = TC__normal[_ix(effectiveness__mt_389, 15)]; _let102[13] = TC__rock[_ix(effectiveness__mt_389, 15)]; _let102[14] = TC__water[_ix(effectiveness__mt_389, 15)]; int16_t effectiveness__row_391[15]; memcpy(effectiveness__row_391, _let102, sizeof effectiveness__row_391); (((effectiveness__dt_390 < 0) || (effectiveness__mt_389 == 15)) ? ((int16_t)(10)) : effectiveness__row_391[_ix(effectiveness__dt_390, 15)]); }); }); });
+                                    if ((damage_of__e2_392 > 10)) {
+                                        damage_of__dmg_383 = _floordiv(_wmul(damage_of__dmg_383, 20), 10);
                                     }
-                                    if ((damage_of__e2_400 < 10)) {
-                                        damage_of__dmg_391 = _floordiv(_wmul(damage_of__dmg_391, 5), 10);
+                                    if ((damage_of__e2_392 < 10)) {
+                                        damage_of__dmg_383 = _floordiv(_wmul(damage_of__dmg_383, 5), 10);
                                     }
-                                    if ((damage_of__dmg_391 > 1)) {
-                                        rand__v_401 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 31), (uint32_t)resolve_turn__k_307)), 39));
-                                        log_draw__v_402 = rand__v_401;
+                                    if ((damage_of__dmg_383 > 1)) {
+                                        rand__v_393 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 31), (uint32_t)resolve_turn__k_299)), 39));
+                                        log_draw__v_394 = rand__v_393;
                                         int32_t _w103 = _wx(s->ndraws, 64);
                                         if (_w103 >= 0) {
-                                            s->draws[_w103] = log_draw__v_402;
+                                            s->draws[_w103] = log_draw__v_394;
                                         }
                                         int32_t _w104 = _wx(s->ndraws, 64);
                                         if (_w104 >= 0) {
@@ -2076,38 +2035,38 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                             s->draw_hi[_w105] = 256;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        rand__result_403 = rand__v_401;
-                                        damage_of__r_404 = rand__result_403;
-                                        damage_of__dmg_391 = _floordiv(_wmul(damage_of__dmg_391, damage_of__r_404), 255);
+                                        rand__result_395 = rand__v_393;
+                                        damage_of__r_396 = rand__result_395;
+                                        damage_of__dmg_383 = _floordiv(_wmul(damage_of__dmg_383, damage_of__r_396), 255);
                                     }
-                                    damage_of__result_405 = damage_of__dmg_391;
-                                    use_move_hit__dmg_406 = damage_of__result_405;
-                                    use_move_hit__dmg_406 = _imin(use_move_hit__dmg_406, ((int32_t)(s->hp[_ix(use_move_hit__q_345, 2) * 6 + _ix(use_move_hit__d_347, 6)])));
-                                    if ((use_move_hit__dmg_406 > 0)) {
-                                        int32_t _w106 = _wx(use_move_hit__q_345, 2);
-                                        int32_t _w107 = _wx(use_move_hit__d_347, 6);
+                                    damage_of__result_397 = damage_of__dmg_383;
+                                    use_move_hit__dmg_398 = damage_of__result_397;
+                                    use_move_hit__dmg_398 = _imin(use_move_hit__dmg_398, ((int32_t)(s->hp[_ix(use_move_hit__q_337, 2) * 6 + _ix(use_move_hit__d_339, 6)])));
+                                    if ((use_move_hit__dmg_398 > 0)) {
+                                        int32_t _w106 = _wx(use_move_hit__q_337, 2);
+                                        int32_t _w107 = _wx(use_move_hit__d_339, 6);
                                         if (_w106 >= 0 && _w107 >= 0) {
-                                            s->hp[_w106 * 6 + _w107] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_345, 2) * 6 + _ix(use_move_hit__d_347, 6)], use_move_hit__dmg_406)));
+                                            s->hp[_w106 * 6 + _w107] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_337, 2) * 6 + _ix(use_move_hit__d_339, 6)], use_move_hit__dmg_398)));
                                         }
-                                        if ((MOVES__recoil_num[_ix(use_move_hit__mv_348, 165)] > 0)) {
-                                            use_move_hit__rec_407 = _imax(_floordiv(_wmul(use_move_hit__dmg_406, MOVES__recoil_num[_ix(use_move_hit__mv_348, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_348, 165)]), 1);
-                                            int32_t _w108 = _wx(use_move_hit__p_343, 2);
-                                            int32_t _w109 = _wx(use_move_hit__a_346, 6);
+                                        if ((MOVES__recoil_num[_ix(use_move_hit__mv_340, 165)] > 0)) {
+                                            use_move_hit__rec_399 = _imax(_floordiv(_wmul(use_move_hit__dmg_398, MOVES__recoil_num[_ix(use_move_hit__mv_340, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_340, 165)]), 1);
+                                            int32_t _w108 = _wx(use_move_hit__p_335, 2);
+                                            int32_t _w109 = _wx(use_move_hit__a_338, 6);
                                             if (_w108 >= 0 && _w109 >= 0) {
-                                                s->hp[_w108 * 6 + _w109] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_343, 2) * 6 + _ix(use_move_hit__a_346, 6)], use_move_hit__rec_407), 0)));
+                                                s->hp[_w108 * 6 + _w109] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_335, 2) * 6 + _ix(use_move_hit__a_338, 6)], use_move_hit__rec_399), 0)));
                                             }
                                         }
                                     }
-                                    use_move_hit__sec_408 = MOVES__sec_status[_ix(use_move_hit__mv_348, 165)];
-                                    if (((use_move_hit__sec_408 >= 0) && (s->hp[_ix(use_move_hit__q_345, 2) * 6 + _ix(use_move_hit__d_347, 6)] > 0))) {
-                                        use_move_hit__same_type_412 = (({ int32_t _let110 = use_move_hit__q_345; int32_t has_type__p_409 = _let110; ({ int16_t _let111 = MOVES__type[_ix(use_move_hit__mv_348, 165)]; int16_t has_type__t_410 = _let111; ({ int16_t _let112 = s->species[_ix(has_type__p_409, 2) * 6 + _ix(s->active[_ix(has_type__p_409, 2)], 6)]; int16_t has_type__sp_411 = _let112; ((has_type__t_410 == SPECIES__type1[_ix(has_type__sp_411, 151)]) || (has_type__t_410 == SPECIES__type2[_ix(has_type__sp_411, 151)])); }); }); }) && (use_move_hit__sec_408 != 4));
-                                        if ((!use_move_hit__same_type_412)) {
-                                            chance__num_413 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_348, 165)])), 256), 99), 100);
-                                            chance__v_414 = _roll(random_word(fold_in(fold_in(key, 32), (uint32_t)resolve_turn__k_307)), 256);
-                                            log_draw__v_415 = chance__v_414;
+                                    use_move_hit__sec_400 = MOVES__sec_status[_ix(use_move_hit__mv_340, 165)];
+                                    if (((use_move_hit__sec_400 >= 0) && (s->hp[_ix(use_move_hit__q_337, 2) * 6 + _ix(use_move_hit__d_339, 6)] > 0))) {
+                                        use_move_hit__same_type_404 = (({ int32_t _let110 = use_move_hit__q_337; int32_t has_type__p_401 = _let110; ({ int16_t _let111 = MOVES__type[_ix(use_move_hit__mv_340, 165)]; int16_t has_type__t_402 = _let111; ({ int16_t _let112 = s->species[_ix(has_type__p_401, 2) * 6 + _ix(s->active[_ix(has_type__p_401, 2)], 6)]; int16_t has_type__sp_403 = _let112; ((has_type__t_402 == SPECIES__type1[_ix(has_type__sp_403, 151)]) || (has_type__t_402 == SPECIES__type2[_ix(has_type__sp_403, 151)])); }); }); }) && (use_move_hit__sec_400 != 4));
+                                        if ((!use_move_hit__same_type_404)) {
+                                            chance__num_405 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_340, 165)])), 256), 99), 100);
+                                            chance__v_406 = _roll(random_word(fold_in(fold_in(key, 32), (uint32_t)resolve_turn__k_299)), 256);
+                                            log_draw__v_407 = chance__v_406;
                                             int32_t _w113 = _wx(s->ndraws, 64);
                                             if (_w113 >= 0) {
-                                                s->draws[_w113] = log_draw__v_415;
+                                                s->draws[_w113] = log_draw__v_407;
                                             }
                                             int32_t _w114 = _wx(s->ndraws, 64);
                                             if (_w114 >= 0) {
@@ -2118,27 +2077,27 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                 s->draw_hi[_w115] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_416 = (chance__v_414 < chance__num_413);
-                                            use_move_hit__lands_417 = chance__result_416;
-                                            if (use_move_hit__lands_417) {
-                                                set_status__q_418 = use_move_hit__q_345;
-                                                set_status__st_419 = use_move_hit__sec_408;
-                                                set_status__d_420 = s->active[_ix(set_status__q_418, 2)];
-                                                set_status__sd_421 = s->species[_ix(set_status__q_418, 2) * 6 + _ix(set_status__d_420, 6)];
-                                                set_status__poison_422 = ((set_status__st_419 == 4) || (set_status__st_419 == 6));
-                                                set_status__blocked_423 = (set_status__poison_422 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_421, 151)]] || ((SPECIES__type2[_ix(set_status__sd_421, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_421, 151)], 15)])));
-                                                if ((((s->status[_ix(set_status__q_418, 2) * 6 + _ix(set_status__d_420, 6)] == 0) && (s->hp[_ix(set_status__q_418, 2) * 6 + _ix(set_status__d_420, 6)] > 0)) && (!set_status__blocked_423))) {
-                                                    int32_t _w116 = _wx(set_status__q_418, 2);
-                                                    int32_t _w117 = _wx(set_status__d_420, 6);
+                                            chance__result_408 = (chance__v_406 < chance__num_405);
+                                            use_move_hit__lands_409 = chance__result_408;
+                                            if (use_move_hit__lands_409) {
+                                                set_status__q_410 = use_move_hit__q_337;
+                                                set_status__st_411 = use_move_hit__sec_400;
+                                                set_status__d_412 = s->active[_ix(set_status__q_410, 2)];
+                                                set_status__sd_413 = s->species[_ix(set_status__q_410, 2) * 6 + _ix(set_status__d_412, 6)];
+                                                set_status__poison_414 = ((set_status__st_411 == 4) || (set_status__st_411 == 6));
+                                                set_status__blocked_415 = (set_status__poison_414 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_413, 151)]] || ((SPECIES__type2[_ix(set_status__sd_413, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_413, 151)], 15)])));
+                                                if ((((s->status[_ix(set_status__q_410, 2) * 6 + _ix(set_status__d_412, 6)] == 0) && (s->hp[_ix(set_status__q_410, 2) * 6 + _ix(set_status__d_412, 6)] > 0)) && (!set_status__blocked_415))) {
+                                                    int32_t _w116 = _wx(set_status__q_410, 2);
+                                                    int32_t _w117 = _wx(set_status__d_412, 6);
                                                     if (_w116 >= 0 && _w117 >= 0) {
-                                                        s->status[_w116 * 6 + _w117] = ((int8_t)(set_status__st_419));
+                                                        s->status[_w116 * 6 + _w117] = ((int8_t)(set_status__st_411));
                                                     }
-                                                    if ((set_status__st_419 == 5)) {
-                                                        rand__v_424 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 33), (uint32_t)resolve_turn__k_307)), 7));
-                                                        log_draw__v_425 = rand__v_424;
+                                                    if ((set_status__st_411 == 5)) {
+                                                        rand__v_416 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 33), (uint32_t)resolve_turn__k_299)), 7));
+                                                        log_draw__v_417 = rand__v_416;
                                                         int32_t _w118 = _wx(s->ndraws, 64);
                                                         if (_w118 >= 0) {
-                                                            s->draws[_w118] = log_draw__v_425;
+                                                            s->draws[_w118] = log_draw__v_417;
                                                         }
                                                         int32_t _w119 = _wx(s->ndraws, 64);
                                                         if (_w119 >= 0) {
@@ -2149,32 +2108,32 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                             s->draw_hi[_w120] = 8;
                                                         }
                                                         s->ndraws = _wadd(s->ndraws, 1);
-                                                        rand__result_426 = rand__v_424;
-                                                        int32_t _w121 = _wx(set_status__q_418, 2);
-                                                        int32_t _w122 = _wx(set_status__d_420, 6);
+                                                        rand__result_418 = rand__v_416;
+                                                        int32_t _w121 = _wx(set_status__q_410, 2);
+                                                        int32_t _w122 = _wx(set_status__d_412, 6);
                                                         if (_w121 >= 0 && _w122 >= 0) {
-                                                            s->sleep[_w121 * 6 + _w122] = ((int8_t)(rand__result_426));
+                                                            s->sleep[_w121 * 6 + _w122] = ((int8_t)(rand__result_418));
                                                         }
                                                     }
-                                                    if ((set_status__st_419 == 3)) {
-                                                        int32_t _w123 = _wx(set_status__q_418, 2);
+                                                    if ((set_status__st_411 == 3)) {
+                                                        int32_t _w123 = _wx(set_status__q_410, 2);
                                                         if (_w123 >= 0) {
-                                                            s->mod[_w123 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_418, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                            s->mod[_w123 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_410, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                         }
                                                     }
-                                                    if ((set_status__st_419 == 1)) {
-                                                        int32_t _w124 = _wx(set_status__q_418, 2);
+                                                    if ((set_status__st_411 == 1)) {
+                                                        int32_t _w124 = _wx(set_status__q_410, 2);
                                                         if (_w124 >= 0) {
-                                                            s->mod[_w124 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_418, 2) * 4], 2))), ((int16_t)(1)))));
+                                                            s->mod[_w124 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_410, 2) * 4], 2))), ((int16_t)(1)))));
                                                         }
                                                     }
                                                 }
                                             }
                                         }
                                     }
-                                    if (((use_move_hit__sec_408 == 1) && (s->status[_ix(use_move_hit__q_345, 2) * 6 + _ix(use_move_hit__d_347, 6)] == 2))) {
-                                        int32_t _w125 = _wx(use_move_hit__q_345, 2);
-                                        int32_t _w126 = _wx(use_move_hit__d_347, 6);
+                                    if (((use_move_hit__sec_400 == 1) && (s->status[_ix(use_move_hit__q_337, 2) * 6 + _ix(use_move_hit__d_339, 6)] == 2))) {
+                                        int32_t _w125 = _wx(use_move_hit__q_337, 2);
+                                        int32_t _w126 = _wx(use_move_hit__d_339, 6);
                                         if (_w125 >= 0 && _w126 >= 0) {
                                             s->status[_w125 * 6 + _w126] = ((int8_t)(0));
                                         }
@@ -2182,33 +2141,33 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 }
                             }
                         }
-                        if ((((!use_move__can_338) || (s->hp[_ix(use_move__q_334, 2) * 6 + _ix(use_move__d_336, 6)] > 0)) && (s->hp[_ix(use_move__p_332, 2) * 6 + _ix(use_move__a_335, 6)] > 0))) {
-                            if (((s->status[_ix(use_move__p_332, 2) * 6 + _ix(use_move__a_335, 6)] == 5) && (s->sleep[_ix(use_move__p_332, 2) * 6 + _ix(use_move__a_335, 6)] <= 0))) {
-                                int32_t _w127 = _wx(use_move__p_332, 2);
-                                int32_t _w128 = _wx(use_move__a_335, 6);
+                        if ((((!use_move__can_330) || (s->hp[_ix(use_move__q_326, 2) * 6 + _ix(use_move__d_328, 6)] > 0)) && (s->hp[_ix(use_move__p_324, 2) * 6 + _ix(use_move__a_327, 6)] > 0))) {
+                            if (((s->status[_ix(use_move__p_324, 2) * 6 + _ix(use_move__a_327, 6)] == 5) && (s->sleep[_ix(use_move__p_324, 2) * 6 + _ix(use_move__a_327, 6)] <= 0))) {
+                                int32_t _w127 = _wx(use_move__p_324, 2);
+                                int32_t _w128 = _wx(use_move__a_327, 6);
                                 if (_w127 >= 0 && _w128 >= 0) {
                                     s->status[_w127 * 6 + _w128] = ((int8_t)(0));
                                 }
                             }
-                            if (((s->status[_ix(use_move__p_332, 2) * 6 + _ix(use_move__a_335, 6)] == 4) || (s->status[_ix(use_move__p_332, 2) * 6 + _ix(use_move__a_335, 6)] == 1))) {
-                                int32_t _w129 = _wx(use_move__p_332, 2);
-                                int32_t _w130 = _wx(use_move__a_335, 6);
+                            if (((s->status[_ix(use_move__p_324, 2) * 6 + _ix(use_move__a_327, 6)] == 4) || (s->status[_ix(use_move__p_324, 2) * 6 + _ix(use_move__a_327, 6)] == 1))) {
+                                int32_t _w129 = _wx(use_move__p_324, 2);
+                                int32_t _w130 = _wx(use_move__a_327, 6);
                                 if (_w129 >= 0 && _w130 >= 0) {
-                                    s->hp[_w129 * 6 + _w130] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_332, 2) * 6 + _ix(use_move__a_335, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_332, 2) * 6 + _ix(use_move__a_335, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                                    s->hp[_w129 * 6 + _w130] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_324, 2) * 6 + _ix(use_move__a_327, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_324, 2) * 6 + _ix(use_move__a_327, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_306 = true;
-                            after_faint__left0_428 = ({ int32_t _lo131 = 0; int32_t _r133 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_427 = _lo131, _end132 = 6; after_faint__i_427 < _end132; after_faint__i_427++) _r133 += ((s->hp[after_faint__i_427] > 0)) ? 1 : 0; _r133; });
-                            after_faint__left1_430 = ({ int32_t _lo135 = 0; int32_t _r137 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_429 = _lo135, _end136 = 6; after_faint__i_429 < _end136; after_faint__i_429++) _r137 += ((s->hp[1 * 6 + after_faint__i_429] > 0)) ? 1 : 0; _r137; });
-                            if (((after_faint__left0_428 == 0) && (after_faint__left1_430 == 0))) {
+                            resolve_turn__over_298 = true;
+                            after_faint__left0_420 = ({ int32_t _lo131 = 0; int32_t _r133 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_419 = _lo131, _end132 = 6; after_faint__i_419 < _end132; after_faint__i_419++) _r133 += ((s->hp[after_faint__i_419] > 0)) ? 1 : 0; _r133; });
+                            after_faint__left1_422 = ({ int32_t _lo135 = 0; int32_t _r137 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_421 = _lo135, _end136 = 6; after_faint__i_421 < _end136; after_faint__i_421++) _r137 += ((s->hp[1 * 6 + after_faint__i_421] > 0)) ? 1 : 0; _r137; });
+                            if (((after_faint__left0_420 == 0) && (after_faint__left1_422 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_428 == 0)) {
+                            } else if ((after_faint__left0_420 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_430 == 0)) {
+                            } else if ((after_faint__left1_422 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -2217,11 +2176,11 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_431 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_307)), 2));
-                            log_draw__v_432 = rand__v_431;
+                            rand__v_423 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_299)), 2));
+                            log_draw__v_424 = rand__v_423;
                             int32_t _w139 = _wx(s->ndraws, 64);
                             if (_w139 >= 0) {
-                                s->draws[_w139] = log_draw__v_432;
+                                s->draws[_w139] = log_draw__v_424;
                             }
                             int32_t _w140 = _wx(s->ndraws, 64);
                             if (_w140 >= 0) {
@@ -2232,27 +2191,27 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->draw_hi[_w141] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_433 = rand__v_431;
-                            tie_draw__v_434 = rand__result_433;
+                            rand__result_425 = rand__v_423;
+                            tie_draw__v_426 = rand__result_425;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_306)) {
-                for (int32_t update_speed__p_435 = 0, _end142 = 2; update_speed__p_435 < _end142; update_speed__p_435++) {
-                    if ((s->hp[update_speed__p_435 * 6 + _ix(s->active[update_speed__p_435], 6)] > 0)) {
-                        int32_t _w143 = _wx(s->active[update_speed__p_435], 6);
+            if ((!resolve_turn__over_298)) {
+                for (int32_t update_speed__p_427 = 0, _end142 = 2; update_speed__p_427 < _end142; update_speed__p_427++) {
+                    if ((s->hp[update_speed__p_427 * 6 + _ix(s->active[update_speed__p_427], 6)] > 0)) {
+                        int32_t _w143 = _wx(s->active[update_speed__p_427], 6);
                         if (_w143 >= 0) {
-                            s->speed[update_speed__p_435 * 6 + _w143] = s->mod[update_speed__p_435 * 4 + 3];
+                            s->speed[update_speed__p_427 * 6 + _w143] = s->mod[update_speed__p_427 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_436 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_437 = rand__v_436;
+                    rand__v_428 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_429 = rand__v_428;
                     int32_t _w144 = _wx(s->ndraws, 64);
                     if (_w144 >= 0) {
-                        s->draws[_w144] = log_draw__v_437;
+                        s->draws[_w144] = log_draw__v_429;
                     }
                     int32_t _w145 = _wx(s->ndraws, 64);
                     if (_w145 >= 0) {
@@ -2263,30 +2222,30 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         s->draw_hi[_w146] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_438 = rand__v_436;
-                    tie_draw__v_439 = rand__result_438;
+                    rand__result_430 = rand__v_428;
+                    tie_draw__v_431 = rand__result_430;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_440 = 0, _end147 = 2; update_speed__p_440 < _end147; update_speed__p_440++) {
-                if ((s->hp[update_speed__p_440 * 6 + _ix(s->active[update_speed__p_440], 6)] > 0)) {
-                    int32_t _w148 = _wx(s->active[update_speed__p_440], 6);
+            for (int32_t update_speed__p_432 = 0, _end147 = 2; update_speed__p_432 < _end147; update_speed__p_432++) {
+                if ((s->hp[update_speed__p_432 * 6 + _ix(s->active[update_speed__p_432], 6)] > 0)) {
+                    int32_t _w148 = _wx(s->active[update_speed__p_432], 6);
                     if (_w148 >= 0) {
-                        s->speed[update_speed__p_440 * 6 + _w148] = s->mod[update_speed__p_440 * 4 + 3];
+                        s->speed[update_speed__p_432 * 6 + _w148] = s->mod[update_speed__p_432 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_441 = 0;
+            resolve_forced__first_433 = 0;
             if ((s->need[0] && s->need[1])) {
                 if ((s->mod[1 * 4 + 3] > s->mod[3])) {
-                    resolve_forced__first_441 = 1;
+                    resolve_forced__first_433 = 1;
                 } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_442 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_443 = rand__v_442;
+                    rand__v_434 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_435 = rand__v_434;
                     int32_t _w149 = _wx(s->ndraws, 64);
                     if (_w149 >= 0) {
-                        s->draws[_w149] = log_draw__v_443;
+                        s->draws[_w149] = log_draw__v_435;
                     }
                     int32_t _w150 = _wx(s->ndraws, 64);
                     if (_w150 >= 0) {
@@ -2297,69 +2256,72 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         s->draw_hi[_w151] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_444 = rand__v_442;
-                    resolve_forced__first_441 = rand__result_444;
+                    rand__result_436 = rand__v_434;
+                    resolve_forced__first_433 = rand__result_436;
                 }
             }
-            for (int32_t resolve_forced__k_445 = 0, _end152 = 2; resolve_forced__k_445 < _end152; resolve_forced__k_445++) {
-                resolve_forced__p_446 = ((resolve_forced__k_445 == 0) ? resolve_forced__first_441 : _wsub(1, resolve_forced__first_441));
-                if (s->need[_ix(resolve_forced__p_446, 2)]) {
-                    send_in__p_447 = resolve_forced__p_446;
-                    send_in__s_448 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_446, 2)])), 4);
-                    send_in__old_449 = s->active[_ix(send_in__p_447, 2)];
-                    if ((s->hp[_ix(send_in__p_447, 2) * 6 + _ix(send_in__old_449, 6)] > 0)) {
-                        int32_t _w153 = _wx(send_in__p_447, 2);
-                        int32_t _w154 = _wx(send_in__old_449, 6);
+            for (int32_t resolve_forced__k_437 = 0, _end152 = 2; resolve_forced__k_437 < _end152; resolve_forced__k_437++) {
+                resolve_forced__p_438 = ((resolve_forced__k_437 == 0) ? resolve_forced__first_433 : _wsub(1, resolve_forced__first_433));
+                if (s->need[_ix(resolve_forced__p_438, 2)]) {
+                    send_in__p_439 = resolve_forced__p_438;
+                    send_in__s_440 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_438, 2)])), 4);
+                    send_in__old_441 = s->active[_ix(send_in__p_439, 2)];
+                    if ((s->hp[_ix(send_in__p_439, 2) * 6 + _ix(send_in__old_441, 6)] > 0)) {
+                        int32_t _w153 = _wx(send_in__p_439, 2);
+                        int32_t _w154 = _wx(send_in__old_441, 6);
                         if (_w153 >= 0 && _w154 >= 0) {
-                            s->speed[_w153 * 6 + _w154] = s->stats[_ix(send_in__p_447, 2) * 24 + _ix(send_in__old_449, 6) * 4 + 3];
+                            s->speed[_w153 * 6 + _w154] = s->stats[_ix(send_in__p_439, 2) * 24 + _ix(send_in__old_441, 6) * 4 + 3];
                         }
                     }
-                    int32_t _w155 = _wx(send_in__p_447, 2);
+                    int32_t _w155 = _wx(send_in__p_439, 2);
                     if (_w155 >= 0) {
-                        s->active[_w155] = ((int8_t)(send_in__s_448));
+                        s->active[_w155] = ((int8_t)(send_in__s_440));
                     }
-                    int32_t _w156 = _wx(send_in__p_447, 2);
-                    int32_t _w157 = _wx(send_in__s_448, 6);
+                    int32_t _w156 = _wx(send_in__p_439, 2);
+                    int32_t _w157 = _wx(send_in__s_440, 6);
                     if (_w156 >= 0 && _w157 >= 0) {
-                        s->seen[_w156 * 6 + _w157] = s->species[_ix(send_in__p_447, 2) * 6 + _ix(send_in__s_448, 6)];
+                        s->seen[_w156 * 6 + _w157] = s->species[_ix(send_in__p_439, 2) * 6 + _ix(send_in__s_440, 6)];
                     }
-                    for (int32_t send_in__k_450 = 0, _end158 = 6; send_in__k_450 < _end158; send_in__k_450++) {
-                        int32_t _w159 = _wx(send_in__p_447, 2);
+                    for (int32_t send_in__k_442 = 0, _end158 = 6; send_in__k_442 < _end158; send_in__k_442++) {
+                        int32_t _w159 = _wx(send_in__p_439, 2);
                         if (_w159 >= 0) {
-                            s->boosts[_w159 * 6 + send_in__k_450] = ((int8_t)(0));
+                            s->boosts[_w159 * 6 + send_in__k_442] = ((int8_t)(0));
                         }
                     }
-                    for (int32_t send_in__k_451 = 0, _end160 = 4; send_in__k_451 < _end160; send_in__k_451++) {
-                        int32_t _w161 = _wx(send_in__p_447, 2);
+                    for (int32_t send_in__k_443 = 0, _end160 = 4; send_in__k_443 < _end160; send_in__k_443++) {
+                        int32_t _w161 = _wx(send_in__p_439, 2);
                         if (_w161 >= 0) {
-                            s->mod[_w161 * 4 + send_in__k_451] = s->stats[_ix(send_in__p_447, 2) * 24 + _ix(send_in__s_448, 6) * 4 + send_in__k_451];
+                            s->mod[_w161 * 4 + send_in__k_443] = s->stats[_ix(send_in__p_439, 2) * 24 + _ix(send_in__s_440, 6) * 4 + send_in__k_443];
                         }
                     }
-                    if ((s->status[_ix(send_in__p_447, 2) * 6 + _ix(send_in__s_448, 6)] == 3)) {
-                        int32_t _w162 = _wx(send_in__p_447, 2);
+                    if ((s->status[_ix(send_in__p_439, 2) * 6 + _ix(send_in__s_440, 6)] == 3)) {
+                        int32_t _w162 = _wx(send_in__p_439, 2);
                         if (_w162 >= 0) {
-                            s->mod[_w162 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_447, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                            s->mod[_w162 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_439, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                         }
                     }
-                    if ((s->status[_ix(send_in__p_447, 2) * 6 + _ix(send_in__s_448, 6)] == 1)) {
-                        int32_t _w163 = _wx(send_in__p_447, 2);
+                    if ((s->status[_ix(send_in__p_439, 2) * 6 + _ix(send_in__s_440, 6)] == 1)) {
+                        int32_t _w163 = _wx(send_in__p_439, 2);
                         if (_w163 >= 0) {
-                            s->mod[_w163 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_447, 2) * 4], 2))), ((int16_t)(1)))));
+                            s->mod[_w163 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_439, 2) * 4], 2))), ((int16_t)(1)))));
                         }
                     }
-                    int32_t _w164 = _wx(send_in__p_447, 2);
-                    int32_t _w165 = _wx(send_in__s_448, 6);
+                    int32_t _w164 = _wx(send_in__p_439, 2);
+                    int32_t _w165 = _wx(send_in__s_440, 6);
                     if (_w164 >= 0 && _w165 >= 0) {
-                        s->speed[_w164 * 6 + _w165] = s->mod[_ix(send_in__p_447, 2) * 4 + 3];
+                        s->speed[_w164 * 6 + _w165] = s->mod[_ix(send_in__p_439, 2) * 4 + 3];
                     }
                 }
             }
+            s->need[0] = false;
+            s->need[1] = false;
+            s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_452 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                log_draw__v_453 = rand__v_452;
+                rand__v_444 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                log_draw__v_445 = rand__v_444;
                 int32_t _w166 = _wx(s->ndraws, 64);
                 if (_w166 >= 0) {
-                    s->draws[_w166] = log_draw__v_453;
+                    s->draws[_w166] = log_draw__v_445;
                 }
                 int32_t _w167 = _wx(s->ndraws, 64);
                 if (_w167 >= 0) {
@@ -2370,61 +2332,27 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w168] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_454 = rand__v_452;
-                tie_draw__v_455 = rand__result_454;
+                rand__result_446 = rand__v_444;
+                tie_draw__v_447 = rand__result_446;
             }
-            for (int32_t resolve_forced__k_456 = 0, _end169 = 2; resolve_forced__k_456 < _end169; resolve_forced__k_456++) {
-                resolve_forced__p_457 = ((resolve_forced__k_456 == 0) ? resolve_forced__first_441 : _wsub(1, resolve_forced__first_441));
-                if (s->need[_ix(resolve_forced__p_457, 2)]) {
-                    switch_in_damage__p_458 = resolve_forced__p_457;
-                    switch_in_damage__a_459 = s->active[_ix(switch_in_damage__p_458, 2)];
-                    if (((s->status[_ix(switch_in_damage__p_458, 2) * 6 + _ix(switch_in_damage__a_459, 6)] == 4) || (s->status[_ix(switch_in_damage__p_458, 2) * 6 + _ix(switch_in_damage__a_459, 6)] == 1))) {
-                        int32_t _w170 = _wx(switch_in_damage__p_458, 2);
-                        int32_t _w171 = _wx(switch_in_damage__a_459, 6);
-                        if (_w170 >= 0 && _w171 >= 0) {
-                            s->hp[_w170 * 6 + _w171] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_458, 2) * 6 + _ix(switch_in_damage__a_459, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_458, 2) * 6 + _ix(switch_in_damage__a_459, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
-                        }
-                    }
+            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                rand__v_448 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                log_draw__v_449 = rand__v_448;
+                int32_t _w169 = _wx(s->ndraws, 64);
+                if (_w169 >= 0) {
+                    s->draws[_w169] = log_draw__v_449;
                 }
-            }
-            s->need[0] = false;
-            s->need[1] = false;
-            s->phase = ((int8_t)(0));
-            if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                after_faint__left0_461 = ({ int32_t _lo172 = 0; int32_t _r174 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_460 = _lo172, _end173 = 6; after_faint__i_460 < _end173; after_faint__i_460++) _r174 += ((s->hp[after_faint__i_460] > 0)) ? 1 : 0; _r174; });
-                after_faint__left1_463 = ({ int32_t _lo176 = 0; int32_t _r178 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_462 = _lo176, _end177 = 6; after_faint__i_462 < _end177; after_faint__i_462++) _r178 += ((s->hp[1 * 6 + after_faint__i_462] > 0)) ? 1 : 0; _r178; });
-                if (((after_faint__left0_461 == 0) && (after_faint__left1_463 == 0))) {
-                    memset(s->rewards, 0, sizeof s->rewards);
-                    s->terminated = true;
-                } else if ((after_faint__left0_461 == 0)) {
-                    _win(s, 1);
-                    s->terminated = true;
-                } else if ((after_faint__left1_463 == 0)) {
-                    _win(s, 0);
-                    s->terminated = true;
-                } else {
-                    s->phase = ((int8_t)(1));
-                    s->need[0] = (s->hp[_ix(s->active[0], 6)] <= 0);
-                    s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
+                int32_t _w170 = _wx(s->ndraws, 64);
+                if (_w170 >= 0) {
+                    s->draw_lo[_w170] = 0;
                 }
-            } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_464 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                log_draw__v_465 = rand__v_464;
-                int32_t _w180 = _wx(s->ndraws, 64);
-                if (_w180 >= 0) {
-                    s->draws[_w180] = log_draw__v_465;
-                }
-                int32_t _w181 = _wx(s->ndraws, 64);
-                if (_w181 >= 0) {
-                    s->draw_lo[_w181] = 0;
-                }
-                int32_t _w182 = _wx(s->ndraws, 64);
-                if (_w182 >= 0) {
-                    s->draw_hi[_w182] = 2;
+                int32_t _w171 = _wx(s->ndraws, 64);
+                if (_w171 >= 0) {
+                    s->draw_hi[_w171] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_466 = rand__v_464;
-                tie_draw__v_467 = rand__result_466;
+                rand__result_450 = rand__v_448;
+                tie_draw__v_451 = rand__result_450;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
