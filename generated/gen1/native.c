@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/gen1.yaml
- * (sha256 4345cae87a5cfa514b4f369f3586a5ce5c6a8b1311e9ab7caf3cbcb644d140a6).
+ * (sha256 99774dc0438d2714640fd232a8043b3d3f820d4e1085452e1588d5075d94d4a5).
  * Do not edit: change the spec and run `specc compile specs/gen1.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
