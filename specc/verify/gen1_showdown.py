@@ -32,8 +32,7 @@ DATA = ROOT / "data" / "gen1"
 STATUS = ["", "brn", "frz", "par", "psn", "slp", "tox"]
 BOOSTS = ["atk", "def", "spa", "spe", "accuracy", "evasion"]  # spa is Gen 1's Special
 # the mechanics (moves.kind) the spec covers so far, and the secondary effects (statuses only)
-COVERED_KINDS = {"damage", "recoil", "inflict_status"}
-STAGE_COLUMNS = ("atk", "def", "spc", "spe", "accuracy", "evasion")
+COVERED_KINDS = {"damage", "recoil", "inflict_status", "stat_stage"}
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -43,10 +42,10 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 def covered_moves(moves: list[dict[str, str]]) -> set[int]:
     """The MOVES rows the harness puts in teams: covered mechanics, a secondary effect only if it
-    is a status, no Toxic (its counter is not covered yet)."""
+    is a status or a stage drop, no Toxic (its counter is not covered yet)."""
 
     def covered(m: dict[str, str]) -> bool:
-        secondary_ok = not m["sec_volatile"] and all(m[f"sec_boost_{c}"] == "0" for c in STAGE_COLUMNS)
+        secondary_ok = not m["sec_volatile"]
         return (m["kind"] in COVERED_KINDS and secondary_ok and m["status"] != "tox" and m["name"] != "struggle"
                 and not m["hooks"])  # fmt: skip
 
