@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/gen1.yaml
- * (sha256 99774dc0438d2714640fd232a8043b3d3f820d4e1085452e1588d5075d94d4a5).
+ * (sha256 ed66df31b0b00fbfe71dd17fef6d97c619e035b33bc5116caaef60839ef2e03d).
  * Do not edit: change the spec and run `specc compile specs/gen1.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -85,6 +85,19 @@ static const int16_t MOVES__recoil_den[165] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 
 static const int16_t MOVES__status[165] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 5, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 4, 3, 5, (-1), (-1), (-1), (-1), (-1), (-1), 3, (-1), (-1), (-1), (-1), (-1), 6, (-1), (-1), 5, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 3, (-1), 4, (-1), (-1), 5, (-1), (-1), (-1), (-1), 5, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
 static const int16_t MOVES__sec_chance[165] = {0, 0, 0, 0, 0, 0, 10, 10, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 30, 0, 0, 0, 30, 0, 30, 0, 0, 0, 0, 30, 0, 0, 0, 0, 0, 20, 20, 0, 0, 10, 0, 0, 0, 0, 0, 0, 33, 10, 10, 0, 0, 0, 0, 10, 10, 10, 33, 33, 0, 0, 0, 0, 30, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 10, 0, 10, 0, 0, 0, 0, 0, 10, 33, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 30, 40, 40, 10, 30, 0, 0, 0, 0, 0, 33, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 33, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0};
 static const int16_t MOVES__sec_status[165] = {(-1), (-1), (-1), (-1), (-1), (-1), 1, 2, 3, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 3, (-1), (-1), (-1), (-1), (-1), 4, 4, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 1, 1, (-1), (-1), (-1), (-1), 2, 2, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 3, 3, (-1), 3, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 3, 4, 4, (-1), 1, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
+static const int16_t MOVES__target[165] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 6, 6, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 3, 0, 0, 0, 3, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 3, 0, 0, 0, 0, 0, 0, 6, 6, 0, 0, 5, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 4, 3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 4};
+static const int8_t MOVES__boost_atk[165] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (-1), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+static const int8_t MOVES__boost_def[165] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (-1), 0, 0, 0, (-1), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (-2), 0, 0, 1, 0, 0, 0, 1, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int8_t MOVES__boost_spc[165] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int8_t MOVES__boost_spe[165] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (-1), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int8_t MOVES__boost_accuracy[165] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (-1), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (-1), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (-1), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (-1), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int8_t MOVES__boost_evasion[165] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int8_t MOVES__sec_boost_atk[165] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (-1), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int8_t MOVES__sec_boost_def[165] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (-1), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int8_t MOVES__sec_boost_spc[165] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (-1), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int8_t MOVES__sec_boost_spe[165] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (-1), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (-1), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (-1), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int8_t MOVES__sec_boost_accuracy[165] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int8_t MOVES__sec_boost_evasion[165] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const bool TYPES__immune_psn[15] = {false, false, false, false, true, false, false, false, false, false, false, false, false, false, false};
 static const int16_t TC__bug[15] = {10, 20, 10, 10, 20, 10, 10, 5, 10, 5, 20, 5, 10, 20, 10};
 static const int16_t TC__fire[15] = {5, 5, 10, 10, 10, 10, 10, 5, 10, 10, 10, 20, 10, 20, 20};
@@ -536,7 +549,7 @@ static bool legal_move(const State *s, int32_t m)
 
 static bool legal_switch(const State *s, int32_t slot)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_259 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_260 = _let2; (((((s->phase == 0) || s->need[_ix(can_switch__p_259, 2)]) && (can_switch__s_260 != s->active[_ix(can_switch__p_259, 2)])) && (s->species[_ix(can_switch__p_259, 2) * 6 + _ix(can_switch__s_260, 6)] >= 0)) && (s->hp[_ix(can_switch__p_259, 2) * 6 + _ix(can_switch__s_260, 6)] > 0)); }); });
+    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_309 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_310 = _let2; (((((s->phase == 0) || s->need[_ix(can_switch__p_309, 2)]) && (can_switch__s_310 != s->active[_ix(can_switch__p_309, 2)])) && (s->species[_ix(can_switch__p_309, 2) * 6 + _ix(can_switch__s_310, 6)] >= 0)) && (s->hp[_ix(can_switch__p_309, 2) * 6 + _ix(can_switch__s_310, 6)] > 0)); }); });
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -639,78 +652,125 @@ static void effect_move(State *s, int32_t m, Key key)
     int32_t rand__v_168 = 0;
     int32_t log_draw__v_169 = 0;
     int32_t rand__result_170 = 0;
-    int32_t damage_of__p_171 = 0;
-    int32_t damage_of__mv_172 = 0;
-    int32_t damage_of__q_173 = 0;
-    int8_t damage_of__a_174 = 0;
-    int8_t damage_of__d_175 = 0;
-    int16_t damage_of__sa_176 = 0;
-    int16_t damage_of__sd_177 = 0;
-    int16_t damage_of__c_178 = 0;
-    int16_t chance__num_179 = 0;
-    int32_t chance__v_180 = 0;
-    int32_t log_draw__v_181 = 0;
-    bool chance__result_182 = 0;
-    bool damage_of__crit_183 = 0;
-    bool damage_of__special_184 = 0;
-    int32_t damage_of__si_185 = 0;
-    int32_t damage_of__di_186 = 0;
-    int32_t damage_of__at_187 = 0;
-    int32_t damage_of__df_188 = 0;
-    int32_t damage_of__lvl_189 = 0;
-    int32_t damage_of__dmg_190 = 0;
-    int16_t damage_of__mt_191 = 0;
-    int16_t damage_of__e1_195 = 0;
-    int16_t damage_of__e2_199 = 0;
-    int32_t rand__v_200 = 0;
-    int32_t log_draw__v_201 = 0;
-    int32_t rand__result_202 = 0;
-    int32_t damage_of__r_203 = 0;
-    int32_t damage_of__result_204 = 0;
-    int32_t use_move_hit__dmg_205 = 0;
-    int32_t use_move_hit__rec_206 = 0;
-    int16_t use_move_hit__sec_207 = 0;
-    bool use_move_hit__same_type_211 = 0;
-    int32_t chance__num_212 = 0;
-    int32_t chance__v_213 = 0;
-    int32_t log_draw__v_214 = 0;
-    bool chance__result_215 = 0;
-    bool use_move_hit__lands_216 = 0;
-    int32_t set_status__q_217 = 0;
-    int16_t set_status__st_218 = 0;
-    int8_t set_status__d_219 = 0;
-    int16_t set_status__sd_220 = 0;
-    bool set_status__poison_221 = 0;
-    bool set_status__blocked_222 = 0;
-    int32_t rand__v_223 = 0;
-    int32_t log_draw__v_224 = 0;
-    int32_t rand__result_225 = 0;
-    int32_t after_faint__left0_227 = 0;
-    int32_t after_faint__left1_229 = 0;
-    int32_t rand__v_230 = 0;
-    int32_t log_draw__v_231 = 0;
-    int32_t rand__result_232 = 0;
-    int32_t tie_draw__v_233 = 0;
-    int32_t rand__v_235 = 0;
+    int32_t use_move_hit__tgt_171 = 0;
+    int32_t apply_boosts__q_172 = 0;
+    int32_t apply_boosts__f_173 = 0;
+    int8_t apply_boosts__da_174 = 0;
+    int8_t apply_boosts__dd_175 = 0;
+    int8_t apply_boosts__ds_176 = 0;
+    int8_t apply_boosts__dsp_177 = 0;
+    int8_t apply_boosts__dacc_178 = 0;
+    int8_t apply_boosts__deva_179 = 0;
+    int8_t apply_boosts__deltas_180[6] = {0};
+    bool apply_boosts__any_ok_181 = 0;
+    int32_t boost_stat__q_183 = 0;
+    int32_t boost_stat__k_184 = 0;
+    int8_t boost_stat__delta_185 = 0;
+    int8_t boost_stat__a_186 = 0;
+    int32_t boost_stat__b_187 = 0;
+    int32_t boost_stat__nb_188 = 0;
+    bool boost_stat__ok_189 = 0;
+    int32_t boost_stat__m_190 = 0;
+    bool boost_stat__result_191 = 0;
+    bool apply_boosts__ok_192 = 0;
+    int32_t damage_of__p_193 = 0;
+    int32_t damage_of__mv_194 = 0;
+    int32_t damage_of__q_195 = 0;
+    int8_t damage_of__a_196 = 0;
+    int8_t damage_of__d_197 = 0;
+    int16_t damage_of__sa_198 = 0;
+    int16_t damage_of__sd_199 = 0;
+    int16_t damage_of__c_200 = 0;
+    int16_t chance__num_201 = 0;
+    int32_t chance__v_202 = 0;
+    int32_t log_draw__v_203 = 0;
+    bool chance__result_204 = 0;
+    bool damage_of__crit_205 = 0;
+    bool damage_of__special_206 = 0;
+    int32_t damage_of__si_207 = 0;
+    int32_t damage_of__di_208 = 0;
+    int32_t damage_of__at_209 = 0;
+    int32_t damage_of__df_210 = 0;
+    int32_t damage_of__lvl_211 = 0;
+    int32_t damage_of__dmg_212 = 0;
+    int16_t damage_of__mt_213 = 0;
+    int16_t damage_of__e1_217 = 0;
+    int16_t damage_of__e2_221 = 0;
+    int32_t rand__v_222 = 0;
+    int32_t log_draw__v_223 = 0;
+    int32_t rand__result_224 = 0;
+    int32_t damage_of__r_225 = 0;
+    int32_t damage_of__result_226 = 0;
+    int32_t use_move_hit__dmg_227 = 0;
+    int32_t use_move_hit__rec_228 = 0;
+    int16_t use_move_hit__sec_229 = 0;
+    bool use_move_hit__same_type_233 = 0;
+    int32_t chance__num_234 = 0;
+    int32_t chance__v_235 = 0;
     int32_t log_draw__v_236 = 0;
-    int32_t rand__result_237 = 0;
-    int32_t tie_draw__v_238 = 0;
-    int32_t resolve_forced__first_240 = 0;
-    int32_t rand__v_241 = 0;
-    int32_t log_draw__v_242 = 0;
-    int32_t rand__result_243 = 0;
-    int32_t resolve_forced__p_245 = 0;
-    int32_t send_in__p_246 = 0;
-    int32_t send_in__s_247 = 0;
-    int8_t send_in__old_248 = 0;
-    int32_t rand__v_251 = 0;
+    bool chance__result_237 = 0;
+    bool use_move_hit__lands_238 = 0;
+    int32_t set_status__q_239 = 0;
+    int16_t set_status__st_240 = 0;
+    int8_t set_status__d_241 = 0;
+    int16_t set_status__sd_242 = 0;
+    bool set_status__poison_243 = 0;
+    bool set_status__blocked_244 = 0;
+    int32_t rand__v_245 = 0;
+    int32_t log_draw__v_246 = 0;
+    int32_t rand__result_247 = 0;
+    int8_t use_move_hit__sb_248[6] = {0};
+    int32_t chance__num_250 = 0;
+    int32_t chance__v_251 = 0;
     int32_t log_draw__v_252 = 0;
-    int32_t rand__result_253 = 0;
-    int32_t tie_draw__v_254 = 0;
-    int32_t rand__v_255 = 0;
-    int32_t log_draw__v_256 = 0;
-    int32_t rand__result_257 = 0;
-    int32_t tie_draw__v_258 = 0;
+    bool chance__result_253 = 0;
+    bool use_move_hit__drop_254 = 0;
+    int32_t apply_boosts__q_255 = 0;
+    int32_t apply_boosts__f_256 = 0;
+    int8_t apply_boosts__da_257 = 0;
+    int8_t apply_boosts__dd_258 = 0;
+    int8_t apply_boosts__ds_259 = 0;
+    int8_t apply_boosts__dsp_260 = 0;
+    int8_t apply_boosts__dacc_261 = 0;
+    int8_t apply_boosts__deva_262 = 0;
+    int8_t apply_boosts__deltas_263[6] = {0};
+    bool apply_boosts__any_ok_264 = 0;
+    int32_t boost_stat__q_266 = 0;
+    int32_t boost_stat__k_267 = 0;
+    int8_t boost_stat__delta_268 = 0;
+    int8_t boost_stat__a_269 = 0;
+    int32_t boost_stat__b_270 = 0;
+    int32_t boost_stat__nb_271 = 0;
+    bool boost_stat__ok_272 = 0;
+    int32_t boost_stat__m_273 = 0;
+    bool boost_stat__result_274 = 0;
+    bool apply_boosts__ok_275 = 0;
+    int32_t after_faint__left0_277 = 0;
+    int32_t after_faint__left1_279 = 0;
+    int32_t rand__v_280 = 0;
+    int32_t log_draw__v_281 = 0;
+    int32_t rand__result_282 = 0;
+    int32_t tie_draw__v_283 = 0;
+    int32_t rand__v_285 = 0;
+    int32_t log_draw__v_286 = 0;
+    int32_t rand__result_287 = 0;
+    int32_t tie_draw__v_288 = 0;
+    int32_t resolve_forced__first_290 = 0;
+    int32_t rand__v_291 = 0;
+    int32_t log_draw__v_292 = 0;
+    int32_t rand__result_293 = 0;
+    int32_t resolve_forced__p_295 = 0;
+    int32_t send_in__p_296 = 0;
+    int32_t send_in__s_297 = 0;
+    int8_t send_in__old_298 = 0;
+    int32_t rand__v_301 = 0;
+    int32_t log_draw__v_302 = 0;
+    int32_t rand__result_303 = 0;
+    int32_t tie_draw__v_304 = 0;
+    int32_t rand__v_305 = 0;
+    int32_t log_draw__v_306 = 0;
+    int32_t rand__result_307 = 0;
+    int32_t tie_draw__v_308 = 0;
     submit__act_68 = m;
     s->ndraws = 0;
     submit__p_69 = s->current_player;
@@ -1060,181 +1120,352 @@ static void effect_move(State *s, int32_t m, Key key)
                                         }
                                     }
                                 }
+                                if ((use_move_hit__hit_156 && (MOVES__power[_ix(use_move_hit__mv_147, 165)] == 0))) {
+                                    use_move_hit__tgt_171 = ((MOVES__target[_ix(use_move_hit__mv_147, 165)] == 1) ? use_move_hit__p_142 : use_move_hit__q_144);
+                                    apply_boosts__q_172 = use_move_hit__tgt_171;
+                                    apply_boosts__f_173 = use_move_hit__q_144;
+                                    apply_boosts__da_174 = MOVES__boost_atk[_ix(use_move_hit__mv_147, 165)];
+                                    apply_boosts__dd_175 = MOVES__boost_def[_ix(use_move_hit__mv_147, 165)];
+                                    apply_boosts__ds_176 = MOVES__boost_spc[_ix(use_move_hit__mv_147, 165)];
+                                    apply_boosts__dsp_177 = MOVES__boost_spe[_ix(use_move_hit__mv_147, 165)];
+                                    apply_boosts__dacc_178 = MOVES__boost_accuracy[_ix(use_move_hit__mv_147, 165)];
+                                    apply_boosts__deva_179 = MOVES__boost_evasion[_ix(use_move_hit__mv_147, 165)];
+                                    apply_boosts__deltas_180[0] = apply_boosts__da_174;
+                                    apply_boosts__deltas_180[1] = apply_boosts__dd_175;
+                                    apply_boosts__deltas_180[2] = apply_boosts__ds_176;
+                                    apply_boosts__deltas_180[3] = apply_boosts__dsp_177;
+                                    apply_boosts__deltas_180[4] = apply_boosts__dacc_178;
+                                    apply_boosts__deltas_180[5] = apply_boosts__deva_179;
+                                    apply_boosts__any_ok_181 = false;
+                                    for (int32_t apply_boosts__k_182 = 0, _end94 = 6; apply_boosts__k_182 < _end94; apply_boosts__k_182++) {
+                                        boost_stat__q_183 = apply_boosts__q_172;
+                                        boost_stat__k_184 = apply_boosts__k_182;
+                                        boost_stat__delta_185 = apply_boosts__deltas_180[apply_boosts__k_182];
+                                        boost_stat__a_186 = s->active[_ix(boost_stat__q_183, 2)];
+                                        boost_stat__b_187 = ((int32_t)(s->boosts[_ix(boost_stat__q_183, 2) * 6 + _ix(boost_stat__k_184, 6)]));
+                                        boost_stat__nb_188 = _imin(_imax(_wadd(boost_stat__b_187, boost_stat__delta_185), (-6)), 6);
+                                        boost_stat__ok_189 = false;
+                                        if (((((boost_stat__delta_185 != 0) && (s->hp[_ix(boost_stat__q_183, 2) * 6 + _ix(boost_stat__a_186, 6)] > 0)) && (!((boost_stat__delta_185 > 0) && (boost_stat__b_187 >= 6)))) && (!((boost_stat__delta_185 < 0) && (boost_stat__b_187 <= (-6)))))) {
+                                            if ((boost_stat__k_184 >= 4)) {
+                                                int32_t _w95 = _wx(boost_stat__q_183, 2);
+                                                int32_t _w96 = _wx(boost_stat__k_184, 6);
+                                                if (_w95 >= 0 && _w96 >= 0) {
+                                                    s->boosts[_w95 * 6 + _w96] = ((int8_t)(boost_stat__nb_188));
+                                                }
+                                                boost_stat__ok_189 = true;
+                                            } else if ((((boost_stat__delta_185 > 0) && (s->mod[_ix(boost_stat__q_183, 2) * 4 + _ix(boost_stat__k_184, 4)] == 999)) || ((boost_stat__delta_185 < 0) && (s->mod[_ix(boost_stat__q_183, 2) * 4 + _ix(boost_stat__k_184, 4)] == 1)))) {
+                                                int32_t _w97 = _wx(boost_stat__q_183, 2);
+                                                int32_t _w98 = _wx(boost_stat__k_184, 6);
+                                                if (_w97 >= 0 && _w98 >= 0) {
+                                                    s->boosts[_w97 * 6 + _w98] = ((int8_t)(((boost_stat__delta_185 > 0) ? _wsub(boost_stat__nb_188, 1) : _wadd(boost_stat__nb_188, 1))));
+                                                }
+                                            } else {
+                                                int32_t _w99 = _wx(boost_stat__q_183, 2);
+                                                int32_t _w100 = _wx(boost_stat__k_184, 6);
+                                                if (_w99 >= 0 && _w100 >= 0) {
+                                                    s->boosts[_w99 * 6 + _w100] = ((int8_t)(boost_stat__nb_188));
+                                                }
+                                                boost_stat__ok_189 = true;
+                                                boost_stat__m_190 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_183, 2) * 24 + _ix(boost_stat__a_186, 6) * 4 + _ix(boost_stat__k_184, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_188, 6), 13)]), 100), 1);
+                                                int32_t _w101 = _wx(boost_stat__q_183, 2);
+                                                int32_t _w102 = _wx(boost_stat__k_184, 4);
+                                                if (_w101 >= 0 && _w102 >= 0) {
+                                                    s->mod[_w101 * 4 + _w102] = ((int16_t)(((boost_stat__delta_185 > 0) ? _imin(boost_stat__m_190, 999) : boost_stat__m_190)));
+                                                }
+                                            }
+                                        }
+                                        boost_stat__result_191 = boost_stat__ok_189;
+                                        apply_boosts__ok_192 = boost_stat__result_191;
+                                        apply_boosts__any_ok_181 = (apply_boosts__any_ok_181 || apply_boosts__ok_192);
+                                    }
+                                    if (apply_boosts__any_ok_181) {
+                                        if ((s->status[_ix(apply_boosts__f_173, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_173, 2)], 6)] == 3)) {
+                                            int32_t _w103 = _wx(apply_boosts__f_173, 2);
+                                            if (_w103 >= 0) {
+                                                s->mod[_w103 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_173, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                            }
+                                        }
+                                        if ((s->status[_ix(apply_boosts__f_173, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_173, 2)], 6)] == 1)) {
+                                            int32_t _w104 = _wx(apply_boosts__f_173, 2);
+                                            if (_w104 >= 0) {
+                                                s->mod[_w104 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_173, 2) * 4], 2))), ((int16_t)(1)))));
+                                            }
+                                        }
+                                    }
+                                }
                                 if ((use_move_hit__hit_156 && (MOVES__power[_ix(use_move_hit__mv_147, 165)] > 0))) {
-                                    damage_of__p_171 = use_move_hit__p_142;
-                                    damage_of__mv_172 = use_move_hit__mv_147;
-                                    damage_of__q_173 = _wsub(1, damage_of__p_171);
-                                    damage_of__a_174 = s->active[_ix(damage_of__p_171, 2)];
-                                    damage_of__d_175 = s->active[_ix(damage_of__q_173, 2)];
-                                    damage_of__sa_176 = s->species[_ix(damage_of__p_171, 2) * 6 + _ix(damage_of__a_174, 6)];
-                                    damage_of__sd_177 = s->species[_ix(damage_of__q_173, 2) * 6 + _ix(damage_of__d_175, 6)];
-                                    damage_of__c_178 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_176, 151)], 2))), 2))), ((int16_t)(255)))));
-                                    damage_of__c_178 = ((MOVES__crit_ratio[_ix(damage_of__mv_172, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_178, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_178, 4))), ((int16_t)(255))))));
-                                    chance__num_179 = damage_of__c_178;
-                                    chance__v_180 = _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_106)), 256);
-                                    log_draw__v_181 = chance__v_180;
-                                    int32_t _w94 = _wx(s->ndraws, 64);
-                                    if (_w94 >= 0) {
-                                        s->draws[_w94] = log_draw__v_181;
+                                    damage_of__p_193 = use_move_hit__p_142;
+                                    damage_of__mv_194 = use_move_hit__mv_147;
+                                    damage_of__q_195 = _wsub(1, damage_of__p_193);
+                                    damage_of__a_196 = s->active[_ix(damage_of__p_193, 2)];
+                                    damage_of__d_197 = s->active[_ix(damage_of__q_195, 2)];
+                                    damage_of__sa_198 = s->species[_ix(damage_of__p_193, 2) * 6 + _ix(damage_of__a_196, 6)];
+                                    damage_of__sd_199 = s->species[_ix(damage_of__q_195, 2) * 6 + _ix(damage_of__d_197, 6)];
+                                    damage_of__c_200 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_198, 151)], 2))), 2))), ((int16_t)(255)))));
+                                    damage_of__c_200 = ((MOVES__crit_ratio[_ix(damage_of__mv_194, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_200, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_200, 4))), ((int16_t)(255))))));
+                                    chance__num_201 = damage_of__c_200;
+                                    chance__v_202 = _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_106)), 256);
+                                    log_draw__v_203 = chance__v_202;
+                                    int32_t _w105 = _wx(s->ndraws, 64);
+                                    if (_w105 >= 0) {
+                                        s->draws[_w105] = log_draw__v_203;
                                     }
-                                    int32_t _w95 = _wx(s->ndraws, 64);
-                                    if (_w95 >= 0) {
-                                        s->draw_lo[_w95] = 0;
+                                    int32_t _w106 = _wx(s->ndraws, 64);
+                                    if (_w106 >= 0) {
+                                        s->draw_lo[_w106] = 0;
                                     }
-                                    int32_t _w96 = _wx(s->ndraws, 64);
-                                    if (_w96 >= 0) {
-                                        s->draw_hi[_w96] = 256;
+                                    int32_t _w107 = _wx(s->ndraws, 64);
+                                    if (_w107 >= 0) {
+                                        s->draw_hi[_w107] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_182 = (chance__v_180 < chance__num_179);
-                                    damage_of__crit_183 = chance__result_182;
-                                    damage_of__special_184 = (MOVES__category[_ix(damage_of__mv_172, 165)] == 1);
-                                    damage_of__si_185 = (damage_of__special_184 ? 2 : 0);
-                                    damage_of__di_186 = (damage_of__special_184 ? 2 : 1);
-                                    damage_of__at_187 = ((int32_t)((damage_of__crit_183 ? s->stats[_ix(damage_of__p_171, 2) * 24 + _ix(damage_of__a_174, 6) * 4 + _ix(damage_of__si_185, 4)] : s->mod[_ix(damage_of__p_171, 2) * 4 + _ix(damage_of__si_185, 4)])));
-                                    damage_of__df_188 = ((int32_t)((damage_of__crit_183 ? s->stats[_ix(damage_of__q_173, 2) * 24 + _ix(damage_of__d_175, 6) * 4 + _ix(damage_of__di_186, 4)] : s->mod[_ix(damage_of__q_173, 2) * 4 + _ix(damage_of__di_186, 4)])));
-                                    damage_of__lvl_189 = _wmul(((int32_t)(s->level[_ix(damage_of__p_171, 2) * 6 + _ix(damage_of__a_174, 6)])), (damage_of__crit_183 ? 2 : 1));
-                                    if (((damage_of__at_187 >= 256) || (damage_of__df_188 >= 256))) {
-                                        damage_of__at_187 = _imax(_pymod(_floordiv(damage_of__at_187, 4), 256), 1);
-                                        damage_of__df_188 = _imax(_pymod(_floordiv(damage_of__df_188, 4), 256), 1);
+                                    chance__result_204 = (chance__v_202 < chance__num_201);
+                                    damage_of__crit_205 = chance__result_204;
+                                    damage_of__special_206 = (MOVES__category[_ix(damage_of__mv_194, 165)] == 1);
+                                    damage_of__si_207 = (damage_of__special_206 ? 2 : 0);
+                                    damage_of__di_208 = (damage_of__special_206 ? 2 : 1);
+                                    damage_of__at_209 = ((int32_t)((damage_of__crit_205 ? s->stats[_ix(damage_of__p_193, 2) * 24 + _ix(damage_of__a_196, 6) * 4 + _ix(damage_of__si_207, 4)] : s->mod[_ix(damage_of__p_193, 2) * 4 + _ix(damage_of__si_207, 4)])));
+                                    damage_of__df_210 = ((int32_t)((damage_of__crit_205 ? s->stats[_ix(damage_of__q_195, 2) * 24 + _ix(damage_of__d_197, 6) * 4 + _ix(damage_of__di_208, 4)] : s->mod[_ix(damage_of__q_195, 2) * 4 + _ix(damage_of__di_208, 4)])));
+                                    damage_of__lvl_211 = _wmul(((int32_t)(s->level[_ix(damage_of__p_193, 2) * 6 + _ix(damage_of__a_196, 6)])), (damage_of__crit_205 ? 2 : 1));
+                                    if (((damage_of__at_209 >= 256) || (damage_of__df_210 >= 256))) {
+                                        damage_of__at_209 = _imax(_pymod(_floordiv(damage_of__at_209, 4), 256), 1);
+                                        damage_of__df_210 = _imax(_pymod(_floordiv(damage_of__df_210, 4), 256), 1);
                                     }
-                                    damage_of__dmg_190 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_189, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_172, 165)]))), damage_of__at_187), damage_of__df_188);
-                                    damage_of__dmg_190 = _wadd(_imin(_floordiv(damage_of__dmg_190, 50), 997), 2);
-                                    damage_of__mt_191 = MOVES__type[_ix(damage_of__mv_172, 165)];
-                                    if (((damage_of__mt_191 == SPECIES__type1[_ix(damage_of__sa_176, 151)]) || (damage_of__mt_191 == SPECIES__type2[_ix(damage_of__sa_176, 151)]))) {
-                                        damage_of__dmg_190 = _wadd(damage_of__dmg_190, _floordiv(damage_of__dmg_190, 2));
+                                    damage_of__dmg_212 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_211, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_194, 165)]))), damage_of__at_209), damage_of__df_210);
+                                    damage_of__dmg_212 = _wadd(_imin(_floordiv(damage_of__dmg_212, 50), 997), 2);
+                                    damage_of__mt_213 = MOVES__type[_ix(damage_of__mv_194, 165)];
+                                    if (((damage_of__mt_213 == SPECIES__type1[_ix(damage_of__sa_198, 151)]) || (damage_of__mt_213 == SPECIES__type2[_ix(damage_of__sa_198, 151)]))) {
+                                        damage_of__dmg_212 = _wadd(damage_of__dmg_212, _floordiv(damage_of__dmg_212, 2));
                                     }
-                                    damage_of__e1_195 = ({ int16_t _let97 = damage_of__mt_191; int16_t effectiveness__mt_192 = _let97; ({ int16_t _let98 = SPECIES__type1[_ix(damage_of__sd_177, 151)]; int16_t effectiveness__dt_193 = _let98; ({ int16_t _let99[15]; _let99[0] = TC__bug[_ix(effectiveness__mt_192, 15)]; _let99[1] = TC__fire[_ix(effectiveness__mt_192, 15)]; _let99[2] = TC__ghost[_ix(effectiveness__mt_192, 15)]; _let99[3] = TC__ice[_ix(effectiveness__mt_192, 15)]; _let99[4] = TC__poison[_ix(effectiveness__mt_192, 15)]; _let99[5] = TC__psychic[_ix(effectiveness__mt_192, 15)]; _let99[6] = TC__electric[_ix(effectiveness__mt_192, 15)]; _let99[7] = TC__grass[_ix(effectiveness__mt_192, 15)]; _let99[8] = TC__dragon[_ix(effectiveness__mt_192, 15)]; _let99[9] = TC__fighting[_ix(effectiveness__mt_192, 15)]; _let99[10] = TC__flying[_ix(effectiveness__mt_192, 15)]; _let99[11] = TC__ground[_ix(effectiveness__mt_192, 15)]; _let99[12] = TC__normal[_ix(effectiveness__mt_192, 15)]; _let99[13] = TC__rock[_ix(effectiveness__mt_192, 15)]; _let99[14] = TC__water[_ix(effectiveness__mt_192, 15)]; int16_t effectiveness__row_194[15]; memcpy(effectiveness__row_194, _let99, sizeof effectiveness__row_194); (((effectiveness__dt_193 < 0) || (effectiveness__mt_192 == 15)) ? ((int16_t)(10)) : effectiveness__row_194[_ix(effectiveness__dt_193, 15)]); }); }); });
-                                    if ((damage_of__e1_195 > 10)) {
-                                        damage_of__dmg_190 = _floordiv(_wmul(damage_of__dmg_190, 20), 10);
+                                    damage_of__e1_217 = ({ int16_t _let108 = damage_of__mt_213; int16_t effectiveness__mt_214 = _let108; ({ int16_t _let109 = SPECIES__type1[_ix(damage_of__sd_199, 151)]; int16_t effectiveness__dt_215 = _let109; ({ int16_t _let110[15]; _let110[0] = TC__bug[_ix(effectiveness__mt_214, 15)]; _let110[1] = TC__fire[_ix(effectiveness__mt_214, 15)]; _let110[2] = TC__ghost[_ix(effectiveness__mt_214, 15)]; _let110[3] = TC__ice[_ix(effectiveness__mt_214, 15)]; _let110[4] = TC__poison[_ix(effectiveness__mt_214, 15)]; _let110[5] = TC__psychic[_ix(effectiveness__mt_214, 15)]; _let110[6] = TC__electric[_ix(effectiveness__mt_214, 15)]; _let110[7] = TC__grass[_ix(effectiveness__mt_214, 15)]; _let110[8] = TC__dragon[_ix(effectiveness__mt_214, 15)]; _let110[9] = TC__fighting[_ix(effectiveness__mt_214, 15)]; _let110[10] = TC__flying[_ix(effectiveness__mt_214, 15)]; _let110[11] = TC__ground[_ix(effectiveness__mt_214, 15)]; _let110[12] = TC__normal[_ix(effectiveness__mt_214, 15)]; _let110[13] = TC__rock[_ix(effectiveness__mt_214, 15)]; _let110[14] = TC__water[_ix(effectiveness__mt_214, 15)]; int16_t effectiveness__row_216[15]; memcpy(effectiveness__row_216, _let110, sizeof effectiveness__row_216); (((effectiveness__dt_215 < 0) || (effectiveness__mt_214 == 15)) ? ((int16_t)(10)) : effectiveness__row_216[_ix(effectiveness__dt_215, 15)]); }); }); });
+                                    if ((damage_of__e1_217 > 10)) {
+                                        damage_of__dmg_212 = _floordiv(_wmul(damage_of__dmg_212, 20), 10);
                                     }
-                                    if ((damage_of__e1_195 < 10)) {
-                                        damage_of__dmg_190 = _floordiv(_wmul(damage_of__dmg_190, 5), 10);
+                                    if ((damage_of__e1_217 < 10)) {
+                                        damage_of__dmg_212 = _floordiv(_wmul(damage_of__dmg_212, 5), 10);
                                     }
-                                    damage_of__e2_199 = ({ int16_t _let100 = damage_of__mt_191; int16_t effectiveness__mt_196 = _let100; ({ int16_t _let101 = SPECIES__type2[_ix(damage_of__sd_177, 151)]; int16_t effectiveness__dt_197 = _let101; ({ int16_t _let102[15]; _let102[0] = TC__bug[_ix(effectiveness__mt_196, 15)]; _let102[1] = TC__fire[_ix(effectiveness__mt_196, 15)]; _let102[2] = TC__ghost[_ix(effectiveness__mt_196, 15)]; _let102[3] = TC__ice[_ix(effectiveness__mt_196, 15)]; _let102[4] = TC__poison[_ix(effectiveness__mt_196, 15)]; _let102[5] = TC__psychic[_ix(effectiveness__mt_196, 15)]; _let102[6] = TC__electric[_ix(effectiveness__mt_196, 15)]; _let102[7] = TC__grass[_ix(effectiveness__mt_196, 15)]; _let102[8] = TC__dragon[_ix(effectiveness__mt_196, 15)]; _let102[9] = TC__fighting[_ix(effectiveness__mt_196, 15)]; _let102[10] = TC__flying[_ix(effectiveness__mt_196, 15)]; _let102[11] = TC__ground[_ix(effectiveness__mt_196, 15)]; _let102[12] = TC__normal[_ix(effectiveness__mt_196, 15)]; _let102[13] = TC__rock[_ix(effectiveness__mt_196, 15)]; _let102[14] = TC__water[_ix(effectiveness__mt_196, 15)]; int16_t effectiveness__row_198[15]; memcpy(effectiveness__row_198, _let102, sizeof effectiveness__row_198); (((effectiveness__dt_197 < 0) || (effectiveness__mt_196 == 15)) ? ((int16_t)(10)) : effectiveness__row_198[_ix(effectiveness__dt_197, 15)]); }); }); });
-                                    if ((damage_of__e2_199 > 10)) {
-                                        damage_of__dmg_190 = _floordiv(_wmul(damage_of__dmg_190, 20), 10);
+                                    damage_of__e2_221 = ({ int16_t _let111 = damage_of__mt_213; int16_t effectiveness__mt_218 = _let111; ({ int16_t _let112 = SPECIES__type2[_ix(damage_of__sd_199, 151)]; int16_t effectiveness__dt_219 = _let112; ({ int16_t _let113[15]; _let113[0] = TC__bug[_ix(effectiveness__mt_218, 15)]; _let113[1] = TC__fire[_ix(effectiveness__mt_218, 15)]; _let113[2] = TC__ghost[_ix(effectiveness__mt_218, 15)]; _let113[3] = TC__ice[_ix(effectiveness__mt_218, 15)]; _let113[4] = TC__poison[_ix(effectiveness__mt_218, 15)]; _let113[5] = TC__psychic[_ix(effectiveness__mt_218, 15)]; _let113[6] = TC__electric[_ix(effectiveness__mt_218, 15)]; _let113[7] = TC__grass[_ix(effectiveness__mt_218, 15)]; _let113[8] = TC__dragon[_ix(effectiveness__mt_218, 15)]; _let113[9] = TC__fighting[_ix(effectiveness__mt_218, 15)]; _let113[10] = TC__flying[_ix(effectiveness__mt_218, 15)]; _let113[11] = TC__ground[_ix(effectiveness__mt_218, 15)]; _let113[12] = TC__normal[_ix(effectiveness__mt_218, 15)]; _let113[13] = TC__rock[_ix(effectiveness__mt_218, 15)]; _let113[14] = TC__water[_ix(effectiveness__mt_218, 15)]; int16_t effectiveness__row_220[15]; memcpy(effectiveness__row_220, _let113, sizeof effectiveness__row_220); (((effectiveness__dt_219 < 0) || (effectiveness__mt_218 == 15)) ? ((int16_t)(10)) : effectiveness__row_220[_ix(effectiveness__dt_219, 15)]); }); }); });
+                                    if ((damage_of__e2_221 > 10)) {
+                                        damage_of__dmg_212 = _floordiv(_wmul(damage_of__dmg_212, 20), 10);
                                     }
-                                    if ((damage_of__e2_199 < 10)) {
-                                        damage_of__dmg_190 = _floordiv(_wmul(damage_of__dmg_190, 5), 10);
+                                    if ((damage_of__e2_221 < 10)) {
+                                        damage_of__dmg_212 = _floordiv(_wmul(damage_of__dmg_212, 5), 10);
                                     }
-                                    if ((damage_of__dmg_190 > 1)) {
-                                        rand__v_200 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_106)), 39));
-                                        log_draw__v_201 = rand__v_200;
-                                        int32_t _w103 = _wx(s->ndraws, 64);
-                                        if (_w103 >= 0) {
-                                            s->draws[_w103] = log_draw__v_201;
+                                    if ((damage_of__dmg_212 > 1)) {
+                                        rand__v_222 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_106)), 39));
+                                        log_draw__v_223 = rand__v_222;
+                                        int32_t _w114 = _wx(s->ndraws, 64);
+                                        if (_w114 >= 0) {
+                                            s->draws[_w114] = log_draw__v_223;
                                         }
-                                        int32_t _w104 = _wx(s->ndraws, 64);
-                                        if (_w104 >= 0) {
-                                            s->draw_lo[_w104] = 217;
+                                        int32_t _w115 = _wx(s->ndraws, 64);
+                                        if (_w115 >= 0) {
+                                            s->draw_lo[_w115] = 217;
                                         }
-                                        int32_t _w105 = _wx(s->ndraws, 64);
-                                        if (_w105 >= 0) {
-                                            s->draw_hi[_w105] = 256;
+                                        int32_t _w116 = _wx(s->ndraws, 64);
+                                        if (_w116 >= 0) {
+                                            s->draw_hi[_w116] = 256;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        rand__result_202 = rand__v_200;
-                                        damage_of__r_203 = rand__result_202;
-                                        damage_of__dmg_190 = _floordiv(_wmul(damage_of__dmg_190, damage_of__r_203), 255);
+                                        rand__result_224 = rand__v_222;
+                                        damage_of__r_225 = rand__result_224;
+                                        damage_of__dmg_212 = _floordiv(_wmul(damage_of__dmg_212, damage_of__r_225), 255);
                                     }
-                                    damage_of__result_204 = damage_of__dmg_190;
-                                    use_move_hit__dmg_205 = damage_of__result_204;
-                                    use_move_hit__dmg_205 = _imin(use_move_hit__dmg_205, ((int32_t)(s->hp[_ix(use_move_hit__q_144, 2) * 6 + _ix(use_move_hit__d_146, 6)])));
-                                    if ((use_move_hit__dmg_205 > 0)) {
-                                        int32_t _w106 = _wx(use_move_hit__q_144, 2);
-                                        int32_t _w107 = _wx(use_move_hit__d_146, 6);
-                                        if (_w106 >= 0 && _w107 >= 0) {
-                                            s->hp[_w106 * 6 + _w107] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_144, 2) * 6 + _ix(use_move_hit__d_146, 6)], use_move_hit__dmg_205)));
+                                    damage_of__result_226 = damage_of__dmg_212;
+                                    use_move_hit__dmg_227 = damage_of__result_226;
+                                    use_move_hit__dmg_227 = _imin(use_move_hit__dmg_227, ((int32_t)(s->hp[_ix(use_move_hit__q_144, 2) * 6 + _ix(use_move_hit__d_146, 6)])));
+                                    if ((use_move_hit__dmg_227 > 0)) {
+                                        int32_t _w117 = _wx(use_move_hit__q_144, 2);
+                                        int32_t _w118 = _wx(use_move_hit__d_146, 6);
+                                        if (_w117 >= 0 && _w118 >= 0) {
+                                            s->hp[_w117 * 6 + _w118] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_144, 2) * 6 + _ix(use_move_hit__d_146, 6)], use_move_hit__dmg_227)));
                                         }
                                         if ((MOVES__recoil_num[_ix(use_move_hit__mv_147, 165)] > 0)) {
-                                            use_move_hit__rec_206 = _imax(_floordiv(_wmul(use_move_hit__dmg_205, MOVES__recoil_num[_ix(use_move_hit__mv_147, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_147, 165)]), 1);
-                                            int32_t _w108 = _wx(use_move_hit__p_142, 2);
-                                            int32_t _w109 = _wx(use_move_hit__a_145, 6);
-                                            if (_w108 >= 0 && _w109 >= 0) {
-                                                s->hp[_w108 * 6 + _w109] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_142, 2) * 6 + _ix(use_move_hit__a_145, 6)], use_move_hit__rec_206), 0)));
+                                            use_move_hit__rec_228 = _imax(_floordiv(_wmul(use_move_hit__dmg_227, MOVES__recoil_num[_ix(use_move_hit__mv_147, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_147, 165)]), 1);
+                                            int32_t _w119 = _wx(use_move_hit__p_142, 2);
+                                            int32_t _w120 = _wx(use_move_hit__a_145, 6);
+                                            if (_w119 >= 0 && _w120 >= 0) {
+                                                s->hp[_w119 * 6 + _w120] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_142, 2) * 6 + _ix(use_move_hit__a_145, 6)], use_move_hit__rec_228), 0)));
                                             }
                                         }
                                     }
-                                    use_move_hit__sec_207 = MOVES__sec_status[_ix(use_move_hit__mv_147, 165)];
-                                    if (((use_move_hit__sec_207 >= 0) && (s->hp[_ix(use_move_hit__q_144, 2) * 6 + _ix(use_move_hit__d_146, 6)] > 0))) {
-                                        use_move_hit__same_type_211 = (({ int32_t _let110 = use_move_hit__q_144; int32_t has_type__p_208 = _let110; ({ int16_t _let111 = MOVES__type[_ix(use_move_hit__mv_147, 165)]; int16_t has_type__t_209 = _let111; ({ int16_t _let112 = s->species[_ix(has_type__p_208, 2) * 6 + _ix(s->active[_ix(has_type__p_208, 2)], 6)]; int16_t has_type__sp_210 = _let112; ((has_type__t_209 == SPECIES__type1[_ix(has_type__sp_210, 151)]) || (has_type__t_209 == SPECIES__type2[_ix(has_type__sp_210, 151)])); }); }); }) && (use_move_hit__sec_207 != 4));
-                                        if ((!use_move_hit__same_type_211)) {
-                                            chance__num_212 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_147, 165)])), 256), 99), 100);
-                                            chance__v_213 = _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_106)), 256);
-                                            log_draw__v_214 = chance__v_213;
-                                            int32_t _w113 = _wx(s->ndraws, 64);
-                                            if (_w113 >= 0) {
-                                                s->draws[_w113] = log_draw__v_214;
+                                    use_move_hit__sec_229 = MOVES__sec_status[_ix(use_move_hit__mv_147, 165)];
+                                    if (((use_move_hit__sec_229 >= 0) && (s->hp[_ix(use_move_hit__q_144, 2) * 6 + _ix(use_move_hit__d_146, 6)] > 0))) {
+                                        use_move_hit__same_type_233 = (({ int32_t _let121 = use_move_hit__q_144; int32_t has_type__p_230 = _let121; ({ int16_t _let122 = MOVES__type[_ix(use_move_hit__mv_147, 165)]; int16_t has_type__t_231 = _let122; ({ int16_t _let123 = s->species[_ix(has_type__p_230, 2) * 6 + _ix(s->active[_ix(has_type__p_230, 2)], 6)]; int16_t has_type__sp_232 = _let123; ((has_type__t_231 == SPECIES__type1[_ix(has_type__sp_232, 151)]) || (has_type__t_231 == SPECIES__type2[_ix(has_type__sp_232, 151)])); }); }); }) && (use_move_hit__sec_229 != 4));
+                                        if ((!use_move_hit__same_type_233)) {
+                                            chance__num_234 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_147, 165)])), 256), 99), 100);
+                                            chance__v_235 = _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_106)), 256);
+                                            log_draw__v_236 = chance__v_235;
+                                            int32_t _w124 = _wx(s->ndraws, 64);
+                                            if (_w124 >= 0) {
+                                                s->draws[_w124] = log_draw__v_236;
                                             }
-                                            int32_t _w114 = _wx(s->ndraws, 64);
-                                            if (_w114 >= 0) {
-                                                s->draw_lo[_w114] = 0;
+                                            int32_t _w125 = _wx(s->ndraws, 64);
+                                            if (_w125 >= 0) {
+                                                s->draw_lo[_w125] = 0;
                                             }
-                                            int32_t _w115 = _wx(s->ndraws, 64);
-                                            if (_w115 >= 0) {
-                                                s->draw_hi[_w115] = 256;
+                                            int32_t _w126 = _wx(s->ndraws, 64);
+                                            if (_w126 >= 0) {
+                                                s->draw_hi[_w126] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_215 = (chance__v_213 < chance__num_212);
-                                            use_move_hit__lands_216 = chance__result_215;
-                                            if (use_move_hit__lands_216) {
-                                                set_status__q_217 = use_move_hit__q_144;
-                                                set_status__st_218 = use_move_hit__sec_207;
-                                                set_status__d_219 = s->active[_ix(set_status__q_217, 2)];
-                                                set_status__sd_220 = s->species[_ix(set_status__q_217, 2) * 6 + _ix(set_status__d_219, 6)];
-                                                set_status__poison_221 = ((set_status__st_218 == 4) || (set_status__st_218 == 6));
-                                                set_status__blocked_222 = (set_status__poison_221 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_220, 151)]] || ((SPECIES__type2[_ix(set_status__sd_220, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_220, 151)], 15)])));
-                                                if ((((s->status[_ix(set_status__q_217, 2) * 6 + _ix(set_status__d_219, 6)] == 0) && (s->hp[_ix(set_status__q_217, 2) * 6 + _ix(set_status__d_219, 6)] > 0)) && (!set_status__blocked_222))) {
-                                                    int32_t _w116 = _wx(set_status__q_217, 2);
-                                                    int32_t _w117 = _wx(set_status__d_219, 6);
-                                                    if (_w116 >= 0 && _w117 >= 0) {
-                                                        s->status[_w116 * 6 + _w117] = ((int8_t)(set_status__st_218));
+                                            chance__result_237 = (chance__v_235 < chance__num_234);
+                                            use_move_hit__lands_238 = chance__result_237;
+                                            if (use_move_hit__lands_238) {
+                                                set_status__q_239 = use_move_hit__q_144;
+                                                set_status__st_240 = use_move_hit__sec_229;
+                                                set_status__d_241 = s->active[_ix(set_status__q_239, 2)];
+                                                set_status__sd_242 = s->species[_ix(set_status__q_239, 2) * 6 + _ix(set_status__d_241, 6)];
+                                                set_status__poison_243 = ((set_status__st_240 == 4) || (set_status__st_240 == 6));
+                                                set_status__blocked_244 = (set_status__poison_243 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_242, 151)]] || ((SPECIES__type2[_ix(set_status__sd_242, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_242, 151)], 15)])));
+                                                if ((((s->status[_ix(set_status__q_239, 2) * 6 + _ix(set_status__d_241, 6)] == 0) && (s->hp[_ix(set_status__q_239, 2) * 6 + _ix(set_status__d_241, 6)] > 0)) && (!set_status__blocked_244))) {
+                                                    int32_t _w127 = _wx(set_status__q_239, 2);
+                                                    int32_t _w128 = _wx(set_status__d_241, 6);
+                                                    if (_w127 >= 0 && _w128 >= 0) {
+                                                        s->status[_w127 * 6 + _w128] = ((int8_t)(set_status__st_240));
                                                     }
-                                                    if ((set_status__st_218 == 5)) {
-                                                        rand__v_223 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_106)), 7));
-                                                        log_draw__v_224 = rand__v_223;
-                                                        int32_t _w118 = _wx(s->ndraws, 64);
-                                                        if (_w118 >= 0) {
-                                                            s->draws[_w118] = log_draw__v_224;
+                                                    if ((set_status__st_240 == 5)) {
+                                                        rand__v_245 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_106)), 7));
+                                                        log_draw__v_246 = rand__v_245;
+                                                        int32_t _w129 = _wx(s->ndraws, 64);
+                                                        if (_w129 >= 0) {
+                                                            s->draws[_w129] = log_draw__v_246;
                                                         }
-                                                        int32_t _w119 = _wx(s->ndraws, 64);
-                                                        if (_w119 >= 0) {
-                                                            s->draw_lo[_w119] = 1;
+                                                        int32_t _w130 = _wx(s->ndraws, 64);
+                                                        if (_w130 >= 0) {
+                                                            s->draw_lo[_w130] = 1;
                                                         }
-                                                        int32_t _w120 = _wx(s->ndraws, 64);
-                                                        if (_w120 >= 0) {
-                                                            s->draw_hi[_w120] = 8;
+                                                        int32_t _w131 = _wx(s->ndraws, 64);
+                                                        if (_w131 >= 0) {
+                                                            s->draw_hi[_w131] = 8;
                                                         }
                                                         s->ndraws = _wadd(s->ndraws, 1);
-                                                        rand__result_225 = rand__v_223;
-                                                        int32_t _w121 = _wx(set_status__q_217, 2);
-                                                        int32_t _w122 = _wx(set_status__d_219, 6);
-                                                        if (_w121 >= 0 && _w122 >= 0) {
-                                                            s->sleep[_w121 * 6 + _w122] = ((int8_t)(rand__result_225));
+                                                        rand__result_247 = rand__v_245;
+                                                        int32_t _w132 = _wx(set_status__q_239, 2);
+                                                        int32_t _w133 = _wx(set_status__d_241, 6);
+                                                        if (_w132 >= 0 && _w133 >= 0) {
+                                                            s->sleep[_w132 * 6 + _w133] = ((int8_t)(rand__result_247));
                                                         }
                                                     }
-                                                    if ((set_status__st_218 == 3)) {
-                                                        int32_t _w123 = _wx(set_status__q_217, 2);
-                                                        if (_w123 >= 0) {
-                                                            s->mod[_w123 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_217, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                    if ((set_status__st_240 == 3)) {
+                                                        int32_t _w134 = _wx(set_status__q_239, 2);
+                                                        if (_w134 >= 0) {
+                                                            s->mod[_w134 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_239, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                         }
                                                     }
-                                                    if ((set_status__st_218 == 1)) {
-                                                        int32_t _w124 = _wx(set_status__q_217, 2);
-                                                        if (_w124 >= 0) {
-                                                            s->mod[_w124 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_217, 2) * 4], 2))), ((int16_t)(1)))));
+                                                    if ((set_status__st_240 == 1)) {
+                                                        int32_t _w135 = _wx(set_status__q_239, 2);
+                                                        if (_w135 >= 0) {
+                                                            s->mod[_w135 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_239, 2) * 4], 2))), ((int16_t)(1)))));
                                                         }
                                                     }
                                                 }
                                             }
                                         }
                                     }
-                                    if (((use_move_hit__sec_207 == 1) && (s->status[_ix(use_move_hit__q_144, 2) * 6 + _ix(use_move_hit__d_146, 6)] == 2))) {
-                                        int32_t _w125 = _wx(use_move_hit__q_144, 2);
-                                        int32_t _w126 = _wx(use_move_hit__d_146, 6);
-                                        if (_w125 >= 0 && _w126 >= 0) {
-                                            s->status[_w125 * 6 + _w126] = ((int8_t)(0));
+                                    use_move_hit__sb_248[0] = MOVES__sec_boost_atk[_ix(use_move_hit__mv_147, 165)];
+                                    use_move_hit__sb_248[1] = MOVES__sec_boost_def[_ix(use_move_hit__mv_147, 165)];
+                                    use_move_hit__sb_248[2] = MOVES__sec_boost_spc[_ix(use_move_hit__mv_147, 165)];
+                                    use_move_hit__sb_248[3] = MOVES__sec_boost_spe[_ix(use_move_hit__mv_147, 165)];
+                                    use_move_hit__sb_248[4] = MOVES__sec_boost_accuracy[_ix(use_move_hit__mv_147, 165)];
+                                    use_move_hit__sb_248[5] = MOVES__sec_boost_evasion[_ix(use_move_hit__mv_147, 165)];
+                                    if ((({ int32_t _lo136 = 0; bool _r138 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_249 = _lo136, _end137 = 6; use_move_hit__k_249 < _end137; use_move_hit__k_249++) if ((use_move_hit__sb_248[use_move_hit__k_249] != 0)) { _r138 = true; break; } _r138; }) && (s->hp[_ix(use_move_hit__q_144, 2) * 6 + _ix(use_move_hit__d_146, 6)] > 0))) {
+                                        chance__num_250 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_147, 165)])), 256), 99), 100);
+                                        chance__v_251 = _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_106)), 256);
+                                        log_draw__v_252 = chance__v_251;
+                                        int32_t _w140 = _wx(s->ndraws, 64);
+                                        if (_w140 >= 0) {
+                                            s->draws[_w140] = log_draw__v_252;
+                                        }
+                                        int32_t _w141 = _wx(s->ndraws, 64);
+                                        if (_w141 >= 0) {
+                                            s->draw_lo[_w141] = 0;
+                                        }
+                                        int32_t _w142 = _wx(s->ndraws, 64);
+                                        if (_w142 >= 0) {
+                                            s->draw_hi[_w142] = 256;
+                                        }
+                                        s->ndraws = _wadd(s->ndraws, 1);
+                                        chance__result_253 = (chance__v_251 < chance__num_250);
+                                        use_move_hit__drop_254 = chance__result_253;
+                                        if (use_move_hit__drop_254) {
+                                            apply_boosts__q_255 = use_move_hit__q_144;
+                                            apply_boosts__f_256 = use_move_hit__q_144;
+                                            apply_boosts__da_257 = use_move_hit__sb_248[0];
+                                            apply_boosts__dd_258 = use_move_hit__sb_248[1];
+                                            apply_boosts__ds_259 = use_move_hit__sb_248[2];
+                                            apply_boosts__dsp_260 = use_move_hit__sb_248[3];
+                                            apply_boosts__dacc_261 = use_move_hit__sb_248[4];
+                                            apply_boosts__deva_262 = use_move_hit__sb_248[5];
+                                            apply_boosts__deltas_263[0] = apply_boosts__da_257;
+                                            apply_boosts__deltas_263[1] = apply_boosts__dd_258;
+                                            apply_boosts__deltas_263[2] = apply_boosts__ds_259;
+                                            apply_boosts__deltas_263[3] = apply_boosts__dsp_260;
+                                            apply_boosts__deltas_263[4] = apply_boosts__dacc_261;
+                                            apply_boosts__deltas_263[5] = apply_boosts__deva_262;
+                                            apply_boosts__any_ok_264 = false;
+                                            for (int32_t apply_boosts__k_265 = 0, _end143 = 6; apply_boosts__k_265 < _end143; apply_boosts__k_265++) {
+                                                boost_stat__q_266 = apply_boosts__q_255;
+                                                boost_stat__k_267 = apply_boosts__k_265;
+                                                boost_stat__delta_268 = apply_boosts__deltas_263[apply_boosts__k_265];
+                                                boost_stat__a_269 = s->active[_ix(boost_stat__q_266, 2)];
+                                                boost_stat__b_270 = ((int32_t)(s->boosts[_ix(boost_stat__q_266, 2) * 6 + _ix(boost_stat__k_267, 6)]));
+                                                boost_stat__nb_271 = _imin(_imax(_wadd(boost_stat__b_270, boost_stat__delta_268), (-6)), 6);
+                                                boost_stat__ok_272 = false;
+                                                if (((((boost_stat__delta_268 != 0) && (s->hp[_ix(boost_stat__q_266, 2) * 6 + _ix(boost_stat__a_269, 6)] > 0)) && (!((boost_stat__delta_268 > 0) && (boost_stat__b_270 >= 6)))) && (!((boost_stat__delta_268 < 0) && (boost_stat__b_270 <= (-6)))))) {
+                                                    if ((boost_stat__k_267 >= 4)) {
+                                                        int32_t _w144 = _wx(boost_stat__q_266, 2);
+                                                        int32_t _w145 = _wx(boost_stat__k_267, 6);
+                                                        if (_w144 >= 0 && _w145 >= 0) {
+                                                            s->boosts[_w144 * 6 + _w145] = ((int8_t)(boost_stat__nb_271));
+                                                        }
+                                                        boost_stat__ok_272 = true;
+                                                    } else if ((((boost_stat__delta_268 > 0) && (s->mod[_ix(boost_stat__q_266, 2) * 4 + _ix(boost_stat__k_267, 4)] == 999)) || ((boost_stat__delta_268 < 0) && (s->mod[_ix(boost_stat__q_266, 2) * 4 + _ix(boost_stat__k_267, 4)] == 1)))) {
+                                                        int32_t _w146 = _wx(boost_stat__q_266, 2);
+                                                        int32_t _w147 = _wx(boost_stat__k_267, 6);
+                                                        if (_w146 >= 0 && _w147 >= 0) {
+                                                            s->boosts[_w146 * 6 + _w147] = ((int8_t)(((boost_stat__delta_268 > 0) ? _wsub(boost_stat__nb_271, 1) : _wadd(boost_stat__nb_271, 1))));
+                                                        }
+                                                    } else {
+                                                        int32_t _w148 = _wx(boost_stat__q_266, 2);
+                                                        int32_t _w149 = _wx(boost_stat__k_267, 6);
+                                                        if (_w148 >= 0 && _w149 >= 0) {
+                                                            s->boosts[_w148 * 6 + _w149] = ((int8_t)(boost_stat__nb_271));
+                                                        }
+                                                        boost_stat__ok_272 = true;
+                                                        boost_stat__m_273 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_266, 2) * 24 + _ix(boost_stat__a_269, 6) * 4 + _ix(boost_stat__k_267, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_271, 6), 13)]), 100), 1);
+                                                        int32_t _w150 = _wx(boost_stat__q_266, 2);
+                                                        int32_t _w151 = _wx(boost_stat__k_267, 4);
+                                                        if (_w150 >= 0 && _w151 >= 0) {
+                                                            s->mod[_w150 * 4 + _w151] = ((int16_t)(((boost_stat__delta_268 > 0) ? _imin(boost_stat__m_273, 999) : boost_stat__m_273)));
+                                                        }
+                                                    }
+                                                }
+                                                boost_stat__result_274 = boost_stat__ok_272;
+                                                apply_boosts__ok_275 = boost_stat__result_274;
+                                                apply_boosts__any_ok_264 = (apply_boosts__any_ok_264 || apply_boosts__ok_275);
+                                            }
+                                            if (apply_boosts__any_ok_264) {
+                                                if ((s->status[_ix(apply_boosts__f_256, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_256, 2)], 6)] == 3)) {
+                                                    int32_t _w152 = _wx(apply_boosts__f_256, 2);
+                                                    if (_w152 >= 0) {
+                                                        s->mod[_w152 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_256, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                    }
+                                                }
+                                                if ((s->status[_ix(apply_boosts__f_256, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_256, 2)], 6)] == 1)) {
+                                                    int32_t _w153 = _wx(apply_boosts__f_256, 2);
+                                                    if (_w153 >= 0) {
+                                                        s->mod[_w153 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_256, 2) * 4], 2))), ((int16_t)(1)))));
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if (((use_move_hit__sec_229 == 1) && (s->status[_ix(use_move_hit__q_144, 2) * 6 + _ix(use_move_hit__d_146, 6)] == 2))) {
+                                        int32_t _w154 = _wx(use_move_hit__q_144, 2);
+                                        int32_t _w155 = _wx(use_move_hit__d_146, 6);
+                                        if (_w154 >= 0 && _w155 >= 0) {
+                                            s->status[_w154 * 6 + _w155] = ((int8_t)(0));
                                         }
                                     }
                                 }
@@ -1242,31 +1473,31 @@ static void effect_move(State *s, int32_t m, Key key)
                         }
                         if ((((!use_move__can_137) || (s->hp[_ix(use_move__q_133, 2) * 6 + _ix(use_move__d_135, 6)] > 0)) && (s->hp[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)] > 0))) {
                             if (((s->status[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)] == 5) && (s->sleep[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)] <= 0))) {
-                                int32_t _w127 = _wx(use_move__p_131, 2);
-                                int32_t _w128 = _wx(use_move__a_134, 6);
-                                if (_w127 >= 0 && _w128 >= 0) {
-                                    s->status[_w127 * 6 + _w128] = ((int8_t)(0));
+                                int32_t _w156 = _wx(use_move__p_131, 2);
+                                int32_t _w157 = _wx(use_move__a_134, 6);
+                                if (_w156 >= 0 && _w157 >= 0) {
+                                    s->status[_w156 * 6 + _w157] = ((int8_t)(0));
                                 }
                             }
                             if (((s->status[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)] == 4) || (s->status[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)] == 1))) {
-                                int32_t _w129 = _wx(use_move__p_131, 2);
-                                int32_t _w130 = _wx(use_move__a_134, 6);
-                                if (_w129 >= 0 && _w130 >= 0) {
-                                    s->hp[_w129 * 6 + _w130] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                                int32_t _w158 = _wx(use_move__p_131, 2);
+                                int32_t _w159 = _wx(use_move__a_134, 6);
+                                if (_w158 >= 0 && _w159 >= 0) {
+                                    s->hp[_w158 * 6 + _w159] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
                             resolve_turn__over_105 = true;
-                            after_faint__left0_227 = ({ int32_t _lo131 = 0; int32_t _r133 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_226 = _lo131, _end132 = 6; after_faint__i_226 < _end132; after_faint__i_226++) _r133 += ((s->hp[after_faint__i_226] > 0)) ? 1 : 0; _r133; });
-                            after_faint__left1_229 = ({ int32_t _lo135 = 0; int32_t _r137 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_228 = _lo135, _end136 = 6; after_faint__i_228 < _end136; after_faint__i_228++) _r137 += ((s->hp[1 * 6 + after_faint__i_228] > 0)) ? 1 : 0; _r137; });
-                            if (((after_faint__left0_227 == 0) && (after_faint__left1_229 == 0))) {
+                            after_faint__left0_277 = ({ int32_t _lo160 = 0; int32_t _r162 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_276 = _lo160, _end161 = 6; after_faint__i_276 < _end161; after_faint__i_276++) _r162 += ((s->hp[after_faint__i_276] > 0)) ? 1 : 0; _r162; });
+                            after_faint__left1_279 = ({ int32_t _lo164 = 0; int32_t _r166 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_278 = _lo164, _end165 = 6; after_faint__i_278 < _end165; after_faint__i_278++) _r166 += ((s->hp[1 * 6 + after_faint__i_278] > 0)) ? 1 : 0; _r166; });
+                            if (((after_faint__left0_277 == 0) && (after_faint__left1_279 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_227 == 0)) {
+                            } else if ((after_faint__left0_277 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_229 == 0)) {
+                            } else if ((after_faint__left1_279 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -1275,140 +1506,140 @@ static void effect_move(State *s, int32_t m, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_230 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_106)), 2));
-                            log_draw__v_231 = rand__v_230;
-                            int32_t _w139 = _wx(s->ndraws, 64);
-                            if (_w139 >= 0) {
-                                s->draws[_w139] = log_draw__v_231;
+                            rand__v_280 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_106)), 2));
+                            log_draw__v_281 = rand__v_280;
+                            int32_t _w168 = _wx(s->ndraws, 64);
+                            if (_w168 >= 0) {
+                                s->draws[_w168] = log_draw__v_281;
                             }
-                            int32_t _w140 = _wx(s->ndraws, 64);
-                            if (_w140 >= 0) {
-                                s->draw_lo[_w140] = 0;
+                            int32_t _w169 = _wx(s->ndraws, 64);
+                            if (_w169 >= 0) {
+                                s->draw_lo[_w169] = 0;
                             }
-                            int32_t _w141 = _wx(s->ndraws, 64);
-                            if (_w141 >= 0) {
-                                s->draw_hi[_w141] = 2;
+                            int32_t _w170 = _wx(s->ndraws, 64);
+                            if (_w170 >= 0) {
+                                s->draw_hi[_w170] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_232 = rand__v_230;
-                            tie_draw__v_233 = rand__result_232;
+                            rand__result_282 = rand__v_280;
+                            tie_draw__v_283 = rand__result_282;
                         }
                     }
                 }
             }
             if ((!resolve_turn__over_105)) {
-                for (int32_t update_speed__p_234 = 0, _end142 = 2; update_speed__p_234 < _end142; update_speed__p_234++) {
-                    if ((s->hp[update_speed__p_234 * 6 + _ix(s->active[update_speed__p_234], 6)] > 0)) {
-                        int32_t _w143 = _wx(s->active[update_speed__p_234], 6);
-                        if (_w143 >= 0) {
-                            s->speed[update_speed__p_234 * 6 + _w143] = s->mod[update_speed__p_234 * 4 + 3];
+                for (int32_t update_speed__p_284 = 0, _end171 = 2; update_speed__p_284 < _end171; update_speed__p_284++) {
+                    if ((s->hp[update_speed__p_284 * 6 + _ix(s->active[update_speed__p_284], 6)] > 0)) {
+                        int32_t _w172 = _wx(s->active[update_speed__p_284], 6);
+                        if (_w172 >= 0) {
+                            s->speed[update_speed__p_284 * 6 + _w172] = s->mod[update_speed__p_284 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_235 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_236 = rand__v_235;
-                    int32_t _w144 = _wx(s->ndraws, 64);
-                    if (_w144 >= 0) {
-                        s->draws[_w144] = log_draw__v_236;
+                    rand__v_285 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_286 = rand__v_285;
+                    int32_t _w173 = _wx(s->ndraws, 64);
+                    if (_w173 >= 0) {
+                        s->draws[_w173] = log_draw__v_286;
                     }
-                    int32_t _w145 = _wx(s->ndraws, 64);
-                    if (_w145 >= 0) {
-                        s->draw_lo[_w145] = 0;
+                    int32_t _w174 = _wx(s->ndraws, 64);
+                    if (_w174 >= 0) {
+                        s->draw_lo[_w174] = 0;
                     }
-                    int32_t _w146 = _wx(s->ndraws, 64);
-                    if (_w146 >= 0) {
-                        s->draw_hi[_w146] = 2;
+                    int32_t _w175 = _wx(s->ndraws, 64);
+                    if (_w175 >= 0) {
+                        s->draw_hi[_w175] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_237 = rand__v_235;
-                    tie_draw__v_238 = rand__result_237;
+                    rand__result_287 = rand__v_285;
+                    tie_draw__v_288 = rand__result_287;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_239 = 0, _end147 = 2; update_speed__p_239 < _end147; update_speed__p_239++) {
-                if ((s->hp[update_speed__p_239 * 6 + _ix(s->active[update_speed__p_239], 6)] > 0)) {
-                    int32_t _w148 = _wx(s->active[update_speed__p_239], 6);
-                    if (_w148 >= 0) {
-                        s->speed[update_speed__p_239 * 6 + _w148] = s->mod[update_speed__p_239 * 4 + 3];
+            for (int32_t update_speed__p_289 = 0, _end176 = 2; update_speed__p_289 < _end176; update_speed__p_289++) {
+                if ((s->hp[update_speed__p_289 * 6 + _ix(s->active[update_speed__p_289], 6)] > 0)) {
+                    int32_t _w177 = _wx(s->active[update_speed__p_289], 6);
+                    if (_w177 >= 0) {
+                        s->speed[update_speed__p_289 * 6 + _w177] = s->mod[update_speed__p_289 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_240 = 0;
+            resolve_forced__first_290 = 0;
             if ((s->need[0] && s->need[1])) {
                 if ((s->mod[1 * 4 + 3] > s->mod[3])) {
-                    resolve_forced__first_240 = 1;
+                    resolve_forced__first_290 = 1;
                 } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_241 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_242 = rand__v_241;
-                    int32_t _w149 = _wx(s->ndraws, 64);
-                    if (_w149 >= 0) {
-                        s->draws[_w149] = log_draw__v_242;
+                    rand__v_291 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_292 = rand__v_291;
+                    int32_t _w178 = _wx(s->ndraws, 64);
+                    if (_w178 >= 0) {
+                        s->draws[_w178] = log_draw__v_292;
                     }
-                    int32_t _w150 = _wx(s->ndraws, 64);
-                    if (_w150 >= 0) {
-                        s->draw_lo[_w150] = 0;
+                    int32_t _w179 = _wx(s->ndraws, 64);
+                    if (_w179 >= 0) {
+                        s->draw_lo[_w179] = 0;
                     }
-                    int32_t _w151 = _wx(s->ndraws, 64);
-                    if (_w151 >= 0) {
-                        s->draw_hi[_w151] = 2;
+                    int32_t _w180 = _wx(s->ndraws, 64);
+                    if (_w180 >= 0) {
+                        s->draw_hi[_w180] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_243 = rand__v_241;
-                    resolve_forced__first_240 = rand__result_243;
+                    rand__result_293 = rand__v_291;
+                    resolve_forced__first_290 = rand__result_293;
                 }
             }
-            for (int32_t resolve_forced__k_244 = 0, _end152 = 2; resolve_forced__k_244 < _end152; resolve_forced__k_244++) {
-                resolve_forced__p_245 = ((resolve_forced__k_244 == 0) ? resolve_forced__first_240 : _wsub(1, resolve_forced__first_240));
-                if (s->need[_ix(resolve_forced__p_245, 2)]) {
-                    send_in__p_246 = resolve_forced__p_245;
-                    send_in__s_247 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_245, 2)])), 4);
-                    send_in__old_248 = s->active[_ix(send_in__p_246, 2)];
-                    if ((s->hp[_ix(send_in__p_246, 2) * 6 + _ix(send_in__old_248, 6)] > 0)) {
-                        int32_t _w153 = _wx(send_in__p_246, 2);
-                        int32_t _w154 = _wx(send_in__old_248, 6);
-                        if (_w153 >= 0 && _w154 >= 0) {
-                            s->speed[_w153 * 6 + _w154] = s->stats[_ix(send_in__p_246, 2) * 24 + _ix(send_in__old_248, 6) * 4 + 3];
+            for (int32_t resolve_forced__k_294 = 0, _end181 = 2; resolve_forced__k_294 < _end181; resolve_forced__k_294++) {
+                resolve_forced__p_295 = ((resolve_forced__k_294 == 0) ? resolve_forced__first_290 : _wsub(1, resolve_forced__first_290));
+                if (s->need[_ix(resolve_forced__p_295, 2)]) {
+                    send_in__p_296 = resolve_forced__p_295;
+                    send_in__s_297 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_295, 2)])), 4);
+                    send_in__old_298 = s->active[_ix(send_in__p_296, 2)];
+                    if ((s->hp[_ix(send_in__p_296, 2) * 6 + _ix(send_in__old_298, 6)] > 0)) {
+                        int32_t _w182 = _wx(send_in__p_296, 2);
+                        int32_t _w183 = _wx(send_in__old_298, 6);
+                        if (_w182 >= 0 && _w183 >= 0) {
+                            s->speed[_w182 * 6 + _w183] = s->stats[_ix(send_in__p_296, 2) * 24 + _ix(send_in__old_298, 6) * 4 + 3];
                         }
                     }
-                    int32_t _w155 = _wx(send_in__p_246, 2);
-                    if (_w155 >= 0) {
-                        s->active[_w155] = ((int8_t)(send_in__s_247));
+                    int32_t _w184 = _wx(send_in__p_296, 2);
+                    if (_w184 >= 0) {
+                        s->active[_w184] = ((int8_t)(send_in__s_297));
                     }
-                    int32_t _w156 = _wx(send_in__p_246, 2);
-                    int32_t _w157 = _wx(send_in__s_247, 6);
-                    if (_w156 >= 0 && _w157 >= 0) {
-                        s->seen[_w156 * 6 + _w157] = s->species[_ix(send_in__p_246, 2) * 6 + _ix(send_in__s_247, 6)];
+                    int32_t _w185 = _wx(send_in__p_296, 2);
+                    int32_t _w186 = _wx(send_in__s_297, 6);
+                    if (_w185 >= 0 && _w186 >= 0) {
+                        s->seen[_w185 * 6 + _w186] = s->species[_ix(send_in__p_296, 2) * 6 + _ix(send_in__s_297, 6)];
                     }
-                    for (int32_t send_in__k_249 = 0, _end158 = 6; send_in__k_249 < _end158; send_in__k_249++) {
-                        int32_t _w159 = _wx(send_in__p_246, 2);
-                        if (_w159 >= 0) {
-                            s->boosts[_w159 * 6 + send_in__k_249] = ((int8_t)(0));
+                    for (int32_t send_in__k_299 = 0, _end187 = 6; send_in__k_299 < _end187; send_in__k_299++) {
+                        int32_t _w188 = _wx(send_in__p_296, 2);
+                        if (_w188 >= 0) {
+                            s->boosts[_w188 * 6 + send_in__k_299] = ((int8_t)(0));
                         }
                     }
-                    for (int32_t send_in__k_250 = 0, _end160 = 4; send_in__k_250 < _end160; send_in__k_250++) {
-                        int32_t _w161 = _wx(send_in__p_246, 2);
-                        if (_w161 >= 0) {
-                            s->mod[_w161 * 4 + send_in__k_250] = s->stats[_ix(send_in__p_246, 2) * 24 + _ix(send_in__s_247, 6) * 4 + send_in__k_250];
+                    for (int32_t send_in__k_300 = 0, _end189 = 4; send_in__k_300 < _end189; send_in__k_300++) {
+                        int32_t _w190 = _wx(send_in__p_296, 2);
+                        if (_w190 >= 0) {
+                            s->mod[_w190 * 4 + send_in__k_300] = s->stats[_ix(send_in__p_296, 2) * 24 + _ix(send_in__s_297, 6) * 4 + send_in__k_300];
                         }
                     }
-                    if ((s->status[_ix(send_in__p_246, 2) * 6 + _ix(send_in__s_247, 6)] == 3)) {
-                        int32_t _w162 = _wx(send_in__p_246, 2);
-                        if (_w162 >= 0) {
-                            s->mod[_w162 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_246, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_296, 2) * 6 + _ix(send_in__s_297, 6)] == 3)) {
+                        int32_t _w191 = _wx(send_in__p_296, 2);
+                        if (_w191 >= 0) {
+                            s->mod[_w191 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_296, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                         }
                     }
-                    if ((s->status[_ix(send_in__p_246, 2) * 6 + _ix(send_in__s_247, 6)] == 1)) {
-                        int32_t _w163 = _wx(send_in__p_246, 2);
-                        if (_w163 >= 0) {
-                            s->mod[_w163 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_246, 2) * 4], 2))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_296, 2) * 6 + _ix(send_in__s_297, 6)] == 1)) {
+                        int32_t _w192 = _wx(send_in__p_296, 2);
+                        if (_w192 >= 0) {
+                            s->mod[_w192 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_296, 2) * 4], 2))), ((int16_t)(1)))));
                         }
                     }
-                    int32_t _w164 = _wx(send_in__p_246, 2);
-                    int32_t _w165 = _wx(send_in__s_247, 6);
-                    if (_w164 >= 0 && _w165 >= 0) {
-                        s->speed[_w164 * 6 + _w165] = s->mod[_ix(send_in__p_246, 2) * 4 + 3];
+                    int32_t _w193 = _wx(send_in__p_296, 2);
+                    int32_t _w194 = _wx(send_in__s_297, 6);
+                    if (_w193 >= 0 && _w194 >= 0) {
+                        s->speed[_w193 * 6 + _w194] = s->mod[_ix(send_in__p_296, 2) * 4 + 3];
                     }
                 }
             }
@@ -1416,42 +1647,42 @@ static void effect_move(State *s, int32_t m, Key key)
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_251 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                log_draw__v_252 = rand__v_251;
-                int32_t _w166 = _wx(s->ndraws, 64);
-                if (_w166 >= 0) {
-                    s->draws[_w166] = log_draw__v_252;
+                rand__v_301 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                log_draw__v_302 = rand__v_301;
+                int32_t _w195 = _wx(s->ndraws, 64);
+                if (_w195 >= 0) {
+                    s->draws[_w195] = log_draw__v_302;
                 }
-                int32_t _w167 = _wx(s->ndraws, 64);
-                if (_w167 >= 0) {
-                    s->draw_lo[_w167] = 0;
+                int32_t _w196 = _wx(s->ndraws, 64);
+                if (_w196 >= 0) {
+                    s->draw_lo[_w196] = 0;
                 }
-                int32_t _w168 = _wx(s->ndraws, 64);
-                if (_w168 >= 0) {
-                    s->draw_hi[_w168] = 2;
+                int32_t _w197 = _wx(s->ndraws, 64);
+                if (_w197 >= 0) {
+                    s->draw_hi[_w197] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_253 = rand__v_251;
-                tie_draw__v_254 = rand__result_253;
+                rand__result_303 = rand__v_301;
+                tie_draw__v_304 = rand__result_303;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_255 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                log_draw__v_256 = rand__v_255;
-                int32_t _w169 = _wx(s->ndraws, 64);
-                if (_w169 >= 0) {
-                    s->draws[_w169] = log_draw__v_256;
+                rand__v_305 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                log_draw__v_306 = rand__v_305;
+                int32_t _w198 = _wx(s->ndraws, 64);
+                if (_w198 >= 0) {
+                    s->draws[_w198] = log_draw__v_306;
                 }
-                int32_t _w170 = _wx(s->ndraws, 64);
-                if (_w170 >= 0) {
-                    s->draw_lo[_w170] = 0;
+                int32_t _w199 = _wx(s->ndraws, 64);
+                if (_w199 >= 0) {
+                    s->draw_lo[_w199] = 0;
                 }
-                int32_t _w171 = _wx(s->ndraws, 64);
-                if (_w171 >= 0) {
-                    s->draw_hi[_w171] = 2;
+                int32_t _w200 = _wx(s->ndraws, 64);
+                if (_w200 >= 0) {
+                    s->draw_hi[_w200] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_257 = rand__v_255;
-                tie_draw__v_258 = rand__result_257;
+                rand__result_307 = rand__v_305;
+                tie_draw__v_308 = rand__result_307;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -1462,197 +1693,244 @@ static void effect_move(State *s, int32_t m, Key key)
 
 static void effect_switch(State *s, int32_t slot, Key key)
 {
-    int32_t submit__act_261 = 0;
-    int32_t submit__p_262 = 0;
-    int32_t goes_first__a0_264 = 0;
-    int32_t goes_first__a1_265 = 0;
-    int32_t goes_first__o0_266 = 0;
-    int32_t goes_first__o1_267 = 0;
-    int32_t goes_first__pr0_273 = 0;
-    int32_t goes_first__pr1_279 = 0;
-    int32_t goes_first__k0_280 = 0;
-    int32_t goes_first__k1_281 = 0;
-    int32_t goes_first__first_282 = 0;
-    int16_t goes_first__s0_283 = 0;
-    int16_t goes_first__s1_284 = 0;
-    int32_t rand__v_285 = 0;
-    int32_t log_draw__v_286 = 0;
-    int32_t rand__result_287 = 0;
-    int32_t goes_first__result_288 = 0;
-    int32_t resolve_turn__first_289 = 0;
-    int32_t rand__v_290 = 0;
-    int32_t log_draw__v_291 = 0;
-    int32_t rand__result_292 = 0;
-    int32_t tie_draw__v_293 = 0;
-    int32_t rand__v_294 = 0;
-    int32_t log_draw__v_295 = 0;
-    int32_t rand__result_296 = 0;
-    int32_t tie_draw__v_297 = 0;
-    bool resolve_turn__over_298 = 0;
-    int32_t resolve_turn__p_300 = 0;
-    int32_t resolve_turn__act_301 = 0;
-    int32_t send_in__p_302 = 0;
-    int32_t send_in__s_303 = 0;
-    int8_t send_in__old_304 = 0;
-    int32_t rand__v_307 = 0;
-    int32_t log_draw__v_308 = 0;
-    int32_t rand__result_309 = 0;
-    int32_t tie_draw__v_310 = 0;
-    int32_t switch_in_damage__p_311 = 0;
-    int8_t switch_in_damage__a_312 = 0;
-    int32_t after_faint__left0_315 = 0;
-    int32_t after_faint__left1_317 = 0;
-    int32_t rand__v_318 = 0;
-    int32_t log_draw__v_319 = 0;
-    int32_t rand__result_320 = 0;
-    int32_t tie_draw__v_321 = 0;
-    int32_t use_move__p_324 = 0;
-    int32_t use_move__m_325 = 0;
-    int32_t use_move__q_326 = 0;
-    int8_t use_move__a_327 = 0;
-    int8_t use_move__d_328 = 0;
-    int8_t use_move__st_329 = 0;
-    bool use_move__can_330 = 0;
-    int32_t chance__v_331 = 0;
-    int32_t log_draw__v_332 = 0;
-    bool chance__result_333 = 0;
-    bool use_move__full_334 = 0;
-    int32_t use_move_hit__p_335 = 0;
-    int32_t use_move_hit__m_336 = 0;
-    int32_t use_move_hit__q_337 = 0;
-    int8_t use_move_hit__a_338 = 0;
-    int8_t use_move_hit__d_339 = 0;
-    int32_t use_move_hit__mv_340 = 0;
-    int16_t use_move_hit__sd_341 = 0;
-    bool use_move_hit__immune_348 = 0;
-    bool use_move_hit__hit_349 = 0;
-    int32_t use_move_hit__acc_350 = 0;
-    int32_t chance__num_351 = 0;
-    int32_t chance__v_352 = 0;
-    int32_t log_draw__v_353 = 0;
-    bool chance__result_354 = 0;
-    int32_t set_status__q_355 = 0;
-    int16_t set_status__st_356 = 0;
-    int8_t set_status__d_357 = 0;
-    int16_t set_status__sd_358 = 0;
-    bool set_status__poison_359 = 0;
-    bool set_status__blocked_360 = 0;
-    int32_t rand__v_361 = 0;
-    int32_t log_draw__v_362 = 0;
-    int32_t rand__result_363 = 0;
-    int32_t damage_of__p_364 = 0;
-    int32_t damage_of__mv_365 = 0;
-    int32_t damage_of__q_366 = 0;
-    int8_t damage_of__a_367 = 0;
-    int8_t damage_of__d_368 = 0;
-    int16_t damage_of__sa_369 = 0;
-    int16_t damage_of__sd_370 = 0;
-    int16_t damage_of__c_371 = 0;
-    int16_t chance__num_372 = 0;
-    int32_t chance__v_373 = 0;
-    int32_t log_draw__v_374 = 0;
-    bool chance__result_375 = 0;
-    bool damage_of__crit_376 = 0;
-    bool damage_of__special_377 = 0;
-    int32_t damage_of__si_378 = 0;
-    int32_t damage_of__di_379 = 0;
-    int32_t damage_of__at_380 = 0;
-    int32_t damage_of__df_381 = 0;
-    int32_t damage_of__lvl_382 = 0;
-    int32_t damage_of__dmg_383 = 0;
-    int16_t damage_of__mt_384 = 0;
-    int16_t damage_of__e1_388 = 0;
-    int16_t damage_of__e2_392 = 0;
-    int32_t rand__v_393 = 0;
-    int32_t log_draw__v_394 = 0;
-    int32_t rand__result_395 = 0;
-    int32_t damage_of__r_396 = 0;
-    int32_t damage_of__result_397 = 0;
-    int32_t use_move_hit__dmg_398 = 0;
-    int32_t use_move_hit__rec_399 = 0;
-    int16_t use_move_hit__sec_400 = 0;
-    bool use_move_hit__same_type_404 = 0;
-    int32_t chance__num_405 = 0;
-    int32_t chance__v_406 = 0;
-    int32_t log_draw__v_407 = 0;
-    bool chance__result_408 = 0;
-    bool use_move_hit__lands_409 = 0;
-    int32_t set_status__q_410 = 0;
-    int16_t set_status__st_411 = 0;
-    int8_t set_status__d_412 = 0;
-    int16_t set_status__sd_413 = 0;
-    bool set_status__poison_414 = 0;
-    bool set_status__blocked_415 = 0;
-    int32_t rand__v_416 = 0;
-    int32_t log_draw__v_417 = 0;
-    int32_t rand__result_418 = 0;
-    int32_t after_faint__left0_420 = 0;
-    int32_t after_faint__left1_422 = 0;
-    int32_t rand__v_423 = 0;
-    int32_t log_draw__v_424 = 0;
-    int32_t rand__result_425 = 0;
-    int32_t tie_draw__v_426 = 0;
-    int32_t rand__v_428 = 0;
-    int32_t log_draw__v_429 = 0;
-    int32_t rand__result_430 = 0;
-    int32_t tie_draw__v_431 = 0;
-    int32_t resolve_forced__first_433 = 0;
-    int32_t rand__v_434 = 0;
-    int32_t log_draw__v_435 = 0;
-    int32_t rand__result_436 = 0;
-    int32_t resolve_forced__p_438 = 0;
-    int32_t send_in__p_439 = 0;
-    int32_t send_in__s_440 = 0;
-    int8_t send_in__old_441 = 0;
-    int32_t rand__v_444 = 0;
-    int32_t log_draw__v_445 = 0;
-    int32_t rand__result_446 = 0;
-    int32_t tie_draw__v_447 = 0;
-    int32_t rand__v_448 = 0;
-    int32_t log_draw__v_449 = 0;
-    int32_t rand__result_450 = 0;
-    int32_t tie_draw__v_451 = 0;
-    submit__act_261 = _wadd(slot, 4);
+    int32_t submit__act_311 = 0;
+    int32_t submit__p_312 = 0;
+    int32_t goes_first__a0_314 = 0;
+    int32_t goes_first__a1_315 = 0;
+    int32_t goes_first__o0_316 = 0;
+    int32_t goes_first__o1_317 = 0;
+    int32_t goes_first__pr0_323 = 0;
+    int32_t goes_first__pr1_329 = 0;
+    int32_t goes_first__k0_330 = 0;
+    int32_t goes_first__k1_331 = 0;
+    int32_t goes_first__first_332 = 0;
+    int16_t goes_first__s0_333 = 0;
+    int16_t goes_first__s1_334 = 0;
+    int32_t rand__v_335 = 0;
+    int32_t log_draw__v_336 = 0;
+    int32_t rand__result_337 = 0;
+    int32_t goes_first__result_338 = 0;
+    int32_t resolve_turn__first_339 = 0;
+    int32_t rand__v_340 = 0;
+    int32_t log_draw__v_341 = 0;
+    int32_t rand__result_342 = 0;
+    int32_t tie_draw__v_343 = 0;
+    int32_t rand__v_344 = 0;
+    int32_t log_draw__v_345 = 0;
+    int32_t rand__result_346 = 0;
+    int32_t tie_draw__v_347 = 0;
+    bool resolve_turn__over_348 = 0;
+    int32_t resolve_turn__p_350 = 0;
+    int32_t resolve_turn__act_351 = 0;
+    int32_t send_in__p_352 = 0;
+    int32_t send_in__s_353 = 0;
+    int8_t send_in__old_354 = 0;
+    int32_t rand__v_357 = 0;
+    int32_t log_draw__v_358 = 0;
+    int32_t rand__result_359 = 0;
+    int32_t tie_draw__v_360 = 0;
+    int32_t switch_in_damage__p_361 = 0;
+    int8_t switch_in_damage__a_362 = 0;
+    int32_t after_faint__left0_365 = 0;
+    int32_t after_faint__left1_367 = 0;
+    int32_t rand__v_368 = 0;
+    int32_t log_draw__v_369 = 0;
+    int32_t rand__result_370 = 0;
+    int32_t tie_draw__v_371 = 0;
+    int32_t use_move__p_374 = 0;
+    int32_t use_move__m_375 = 0;
+    int32_t use_move__q_376 = 0;
+    int8_t use_move__a_377 = 0;
+    int8_t use_move__d_378 = 0;
+    int8_t use_move__st_379 = 0;
+    bool use_move__can_380 = 0;
+    int32_t chance__v_381 = 0;
+    int32_t log_draw__v_382 = 0;
+    bool chance__result_383 = 0;
+    bool use_move__full_384 = 0;
+    int32_t use_move_hit__p_385 = 0;
+    int32_t use_move_hit__m_386 = 0;
+    int32_t use_move_hit__q_387 = 0;
+    int8_t use_move_hit__a_388 = 0;
+    int8_t use_move_hit__d_389 = 0;
+    int32_t use_move_hit__mv_390 = 0;
+    int16_t use_move_hit__sd_391 = 0;
+    bool use_move_hit__immune_398 = 0;
+    bool use_move_hit__hit_399 = 0;
+    int32_t use_move_hit__acc_400 = 0;
+    int32_t chance__num_401 = 0;
+    int32_t chance__v_402 = 0;
+    int32_t log_draw__v_403 = 0;
+    bool chance__result_404 = 0;
+    int32_t set_status__q_405 = 0;
+    int16_t set_status__st_406 = 0;
+    int8_t set_status__d_407 = 0;
+    int16_t set_status__sd_408 = 0;
+    bool set_status__poison_409 = 0;
+    bool set_status__blocked_410 = 0;
+    int32_t rand__v_411 = 0;
+    int32_t log_draw__v_412 = 0;
+    int32_t rand__result_413 = 0;
+    int32_t use_move_hit__tgt_414 = 0;
+    int32_t apply_boosts__q_415 = 0;
+    int32_t apply_boosts__f_416 = 0;
+    int8_t apply_boosts__da_417 = 0;
+    int8_t apply_boosts__dd_418 = 0;
+    int8_t apply_boosts__ds_419 = 0;
+    int8_t apply_boosts__dsp_420 = 0;
+    int8_t apply_boosts__dacc_421 = 0;
+    int8_t apply_boosts__deva_422 = 0;
+    int8_t apply_boosts__deltas_423[6] = {0};
+    bool apply_boosts__any_ok_424 = 0;
+    int32_t boost_stat__q_426 = 0;
+    int32_t boost_stat__k_427 = 0;
+    int8_t boost_stat__delta_428 = 0;
+    int8_t boost_stat__a_429 = 0;
+    int32_t boost_stat__b_430 = 0;
+    int32_t boost_stat__nb_431 = 0;
+    bool boost_stat__ok_432 = 0;
+    int32_t boost_stat__m_433 = 0;
+    bool boost_stat__result_434 = 0;
+    bool apply_boosts__ok_435 = 0;
+    int32_t damage_of__p_436 = 0;
+    int32_t damage_of__mv_437 = 0;
+    int32_t damage_of__q_438 = 0;
+    int8_t damage_of__a_439 = 0;
+    int8_t damage_of__d_440 = 0;
+    int16_t damage_of__sa_441 = 0;
+    int16_t damage_of__sd_442 = 0;
+    int16_t damage_of__c_443 = 0;
+    int16_t chance__num_444 = 0;
+    int32_t chance__v_445 = 0;
+    int32_t log_draw__v_446 = 0;
+    bool chance__result_447 = 0;
+    bool damage_of__crit_448 = 0;
+    bool damage_of__special_449 = 0;
+    int32_t damage_of__si_450 = 0;
+    int32_t damage_of__di_451 = 0;
+    int32_t damage_of__at_452 = 0;
+    int32_t damage_of__df_453 = 0;
+    int32_t damage_of__lvl_454 = 0;
+    int32_t damage_of__dmg_455 = 0;
+    int16_t damage_of__mt_456 = 0;
+    int16_t damage_of__e1_460 = 0;
+    int16_t damage_of__e2_464 = 0;
+    int32_t rand__v_465 = 0;
+    int32_t log_draw__v_466 = 0;
+    int32_t rand__result_467 = 0;
+    int32_t damage_of__r_468 = 0;
+    int32_t damage_of__result_469 = 0;
+    int32_t use_move_hit__dmg_470 = 0;
+    int32_t use_move_hit__rec_471 = 0;
+    int16_t use_move_hit__sec_472 = 0;
+    bool use_move_hit__same_type_476 = 0;
+    int32_t chance__num_477 = 0;
+    int32_t chance__v_478 = 0;
+    int32_t log_draw__v_479 = 0;
+    bool chance__result_480 = 0;
+    bool use_move_hit__lands_481 = 0;
+    int32_t set_status__q_482 = 0;
+    int16_t set_status__st_483 = 0;
+    int8_t set_status__d_484 = 0;
+    int16_t set_status__sd_485 = 0;
+    bool set_status__poison_486 = 0;
+    bool set_status__blocked_487 = 0;
+    int32_t rand__v_488 = 0;
+    int32_t log_draw__v_489 = 0;
+    int32_t rand__result_490 = 0;
+    int8_t use_move_hit__sb_491[6] = {0};
+    int32_t chance__num_493 = 0;
+    int32_t chance__v_494 = 0;
+    int32_t log_draw__v_495 = 0;
+    bool chance__result_496 = 0;
+    bool use_move_hit__drop_497 = 0;
+    int32_t apply_boosts__q_498 = 0;
+    int32_t apply_boosts__f_499 = 0;
+    int8_t apply_boosts__da_500 = 0;
+    int8_t apply_boosts__dd_501 = 0;
+    int8_t apply_boosts__ds_502 = 0;
+    int8_t apply_boosts__dsp_503 = 0;
+    int8_t apply_boosts__dacc_504 = 0;
+    int8_t apply_boosts__deva_505 = 0;
+    int8_t apply_boosts__deltas_506[6] = {0};
+    bool apply_boosts__any_ok_507 = 0;
+    int32_t boost_stat__q_509 = 0;
+    int32_t boost_stat__k_510 = 0;
+    int8_t boost_stat__delta_511 = 0;
+    int8_t boost_stat__a_512 = 0;
+    int32_t boost_stat__b_513 = 0;
+    int32_t boost_stat__nb_514 = 0;
+    bool boost_stat__ok_515 = 0;
+    int32_t boost_stat__m_516 = 0;
+    bool boost_stat__result_517 = 0;
+    bool apply_boosts__ok_518 = 0;
+    int32_t after_faint__left0_520 = 0;
+    int32_t after_faint__left1_522 = 0;
+    int32_t rand__v_523 = 0;
+    int32_t log_draw__v_524 = 0;
+    int32_t rand__result_525 = 0;
+    int32_t tie_draw__v_526 = 0;
+    int32_t rand__v_528 = 0;
+    int32_t log_draw__v_529 = 0;
+    int32_t rand__result_530 = 0;
+    int32_t tie_draw__v_531 = 0;
+    int32_t resolve_forced__first_533 = 0;
+    int32_t rand__v_534 = 0;
+    int32_t log_draw__v_535 = 0;
+    int32_t rand__result_536 = 0;
+    int32_t resolve_forced__p_538 = 0;
+    int32_t send_in__p_539 = 0;
+    int32_t send_in__s_540 = 0;
+    int8_t send_in__old_541 = 0;
+    int32_t rand__v_544 = 0;
+    int32_t log_draw__v_545 = 0;
+    int32_t rand__result_546 = 0;
+    int32_t tie_draw__v_547 = 0;
+    int32_t rand__v_548 = 0;
+    int32_t log_draw__v_549 = 0;
+    int32_t rand__result_550 = 0;
+    int32_t tie_draw__v_551 = 0;
+    submit__act_311 = _wadd(slot, 4);
     s->ndraws = 0;
-    submit__p_262 = s->current_player;
-    int32_t _w1 = _wx(submit__p_262, 2);
+    submit__p_312 = s->current_player;
+    int32_t _w1 = _wx(submit__p_312, 2);
     if (_w1 >= 0) {
-        s->pending[_w1] = ((int8_t)(submit__act_261));
+        s->pending[_w1] = ((int8_t)(submit__act_311));
     }
-    if (((submit__p_262 == 0) && ((s->phase == 0) || s->need[1]))) {
+    if (((submit__p_312 == 0) && ((s->phase == 0) || s->need[1]))) {
         s->current_player = 1;
     } else {
         if ((s->phase == 0)) {
-            for (int32_t update_speed__p_263 = 0, _end2 = 2; update_speed__p_263 < _end2; update_speed__p_263++) {
-                if ((s->hp[update_speed__p_263 * 6 + _ix(s->active[update_speed__p_263], 6)] > 0)) {
-                    int32_t _w3 = _wx(s->active[update_speed__p_263], 6);
+            for (int32_t update_speed__p_313 = 0, _end2 = 2; update_speed__p_313 < _end2; update_speed__p_313++) {
+                if ((s->hp[update_speed__p_313 * 6 + _ix(s->active[update_speed__p_313], 6)] > 0)) {
+                    int32_t _w3 = _wx(s->active[update_speed__p_313], 6);
                     if (_w3 >= 0) {
-                        s->speed[update_speed__p_263 * 6 + _w3] = s->mod[update_speed__p_263 * 4 + 3];
+                        s->speed[update_speed__p_313 * 6 + _w3] = s->mod[update_speed__p_313 * 4 + 3];
                     }
                 }
             }
-            goes_first__a0_264 = ((int32_t)(s->pending[0]));
-            goes_first__a1_265 = ((int32_t)(s->pending[1]));
-            goes_first__o0_266 = ((goes_first__a0_264 >= 4) ? 0 : 1);
-            goes_first__o1_267 = ((goes_first__a1_265 >= 4) ? 0 : 1);
-            goes_first__pr0_273 = ({ int32_t _let4 = goes_first__a0_264; int32_t action_priority__a_268 = _let4; ({ int8_t _let5 = s->status[_ix(s->active[0], 6)]; int8_t action_priority__st_269 = _let5; ({ bool _let6 = ((action_priority__st_269 == 5) || (action_priority__st_269 == 2)); bool action_priority__held_270 = _let6; ({ int32_t _let7 = ((!({ int32_t _lo8 = 0; bool _r10 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_271 = _lo8, _end9 = 4; has_pp__k_271 < _end9; has_pp__k_271++) if (((s->moves[_ix(s->active[0], 6) * 4 + has_pp__k_271] >= 0) && (s->pp[_ix(s->active[0], 6) * 4 + has_pp__k_271] > 0))) { _r10 = true; break; } _r10; })) ? 164 : ((int32_t)(s->moves[_ix(s->active[0], 6) * 4 + _ix(action_priority__a_268, 4)]))); int32_t action_priority__mv_272 = _let7; (((action_priority__a_268 >= 4) || action_priority__held_270) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_272, 165)]))); }); }); }); });
-            goes_first__pr1_279 = ({ int32_t _let12 = goes_first__a1_265; int32_t action_priority__a_274 = _let12; ({ int8_t _let13 = s->status[1 * 6 + _ix(s->active[1], 6)]; int8_t action_priority__st_275 = _let13; ({ bool _let14 = ((action_priority__st_275 == 5) || (action_priority__st_275 == 2)); bool action_priority__held_276 = _let14; ({ int32_t _let15 = ((!({ int32_t _lo16 = 0; bool _r18 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_277 = _lo16, _end17 = 4; has_pp__k_277 < _end17; has_pp__k_277++) if (((s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_277] >= 0) && (s->pp[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_277] > 0))) { _r18 = true; break; } _r18; })) ? 164 : ((int32_t)(s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + _ix(action_priority__a_274, 4)]))); int32_t action_priority__mv_278 = _let15; (((action_priority__a_274 >= 4) || action_priority__held_276) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_278, 165)]))); }); }); }); });
-            goes_first__k0_280 = _wsub(_wmul(goes_first__o0_266, 1000), _wmul(goes_first__pr0_273, 100));
-            goes_first__k1_281 = _wsub(_wmul(goes_first__o1_267, 1000), _wmul(goes_first__pr1_279, 100));
-            goes_first__first_282 = 0;
-            if ((goes_first__k0_280 > goes_first__k1_281)) {
-                goes_first__first_282 = 1;
-            } else if ((goes_first__k0_280 == goes_first__k1_281)) {
-                goes_first__s0_283 = s->mod[3];
-                goes_first__s1_284 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_284 > goes_first__s0_283)) {
-                    goes_first__first_282 = 1;
-                } else if ((goes_first__s0_283 == goes_first__s1_284)) {
-                    rand__v_285 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_286 = rand__v_285;
+            goes_first__a0_314 = ((int32_t)(s->pending[0]));
+            goes_first__a1_315 = ((int32_t)(s->pending[1]));
+            goes_first__o0_316 = ((goes_first__a0_314 >= 4) ? 0 : 1);
+            goes_first__o1_317 = ((goes_first__a1_315 >= 4) ? 0 : 1);
+            goes_first__pr0_323 = ({ int32_t _let4 = goes_first__a0_314; int32_t action_priority__a_318 = _let4; ({ int8_t _let5 = s->status[_ix(s->active[0], 6)]; int8_t action_priority__st_319 = _let5; ({ bool _let6 = ((action_priority__st_319 == 5) || (action_priority__st_319 == 2)); bool action_priority__held_320 = _let6; ({ int32_t _let7 = ((!({ int32_t _lo8 = 0; bool _r10 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_321 = _lo8, _end9 = 4; has_pp__k_321 < _end9; has_pp__k_321++) if (((s->moves[_ix(s->active[0], 6) * 4 + has_pp__k_321] >= 0) && (s->pp[_ix(s->active[0], 6) * 4 + has_pp__k_321] > 0))) { _r10 = true; break; } _r10; })) ? 164 : ((int32_t)(s->moves[_ix(s->active[0], 6) * 4 + _ix(action_priority__a_318, 4)]))); int32_t action_priority__mv_322 = _let7; (((action_priority__a_318 >= 4) || action_priority__held_320) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_322, 165)]))); }); }); }); });
+            goes_first__pr1_329 = ({ int32_t _let12 = goes_first__a1_315; int32_t action_priority__a_324 = _let12; ({ int8_t _let13 = s->status[1 * 6 + _ix(s->active[1], 6)]; int8_t action_priority__st_325 = _let13; ({ bool _let14 = ((action_priority__st_325 == 5) || (action_priority__st_325 == 2)); bool action_priority__held_326 = _let14; ({ int32_t _let15 = ((!({ int32_t _lo16 = 0; bool _r18 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_327 = _lo16, _end17 = 4; has_pp__k_327 < _end17; has_pp__k_327++) if (((s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_327] >= 0) && (s->pp[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_327] > 0))) { _r18 = true; break; } _r18; })) ? 164 : ((int32_t)(s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + _ix(action_priority__a_324, 4)]))); int32_t action_priority__mv_328 = _let15; (((action_priority__a_324 >= 4) || action_priority__held_326) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_328, 165)]))); }); }); }); });
+            goes_first__k0_330 = _wsub(_wmul(goes_first__o0_316, 1000), _wmul(goes_first__pr0_323, 100));
+            goes_first__k1_331 = _wsub(_wmul(goes_first__o1_317, 1000), _wmul(goes_first__pr1_329, 100));
+            goes_first__first_332 = 0;
+            if ((goes_first__k0_330 > goes_first__k1_331)) {
+                goes_first__first_332 = 1;
+            } else if ((goes_first__k0_330 == goes_first__k1_331)) {
+                goes_first__s0_333 = s->mod[3];
+                goes_first__s1_334 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_334 > goes_first__s0_333)) {
+                    goes_first__first_332 = 1;
+                } else if ((goes_first__s0_333 == goes_first__s1_334)) {
+                    rand__v_335 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    log_draw__v_336 = rand__v_335;
                     int32_t _w20 = _wx(s->ndraws, 64);
                     if (_w20 >= 0) {
-                        s->draws[_w20] = log_draw__v_286;
+                        s->draws[_w20] = log_draw__v_336;
                     }
                     int32_t _w21 = _wx(s->ndraws, 64);
                     if (_w21 >= 0) {
@@ -1663,18 +1941,18 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         s->draw_hi[_w22] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_287 = rand__v_285;
-                    goes_first__first_282 = rand__result_287;
+                    rand__result_337 = rand__v_335;
+                    goes_first__first_332 = rand__result_337;
                 }
             }
-            goes_first__result_288 = goes_first__first_282;
-            resolve_turn__first_289 = goes_first__result_288;
+            goes_first__result_338 = goes_first__first_332;
+            resolve_turn__first_339 = goes_first__result_338;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_290 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_291 = rand__v_290;
+                rand__v_340 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                log_draw__v_341 = rand__v_340;
                 int32_t _w23 = _wx(s->ndraws, 64);
                 if (_w23 >= 0) {
-                    s->draws[_w23] = log_draw__v_291;
+                    s->draws[_w23] = log_draw__v_341;
                 }
                 int32_t _w24 = _wx(s->ndraws, 64);
                 if (_w24 >= 0) {
@@ -1685,15 +1963,15 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w25] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_292 = rand__v_290;
-                tie_draw__v_293 = rand__result_292;
+                rand__result_342 = rand__v_340;
+                tie_draw__v_343 = rand__result_342;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_294 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_295 = rand__v_294;
+                rand__v_344 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                log_draw__v_345 = rand__v_344;
                 int32_t _w26 = _wx(s->ndraws, 64);
                 if (_w26 >= 0) {
-                    s->draws[_w26] = log_draw__v_295;
+                    s->draws[_w26] = log_draw__v_345;
                 }
                 int32_t _w27 = _wx(s->ndraws, 64);
                 if (_w27 >= 0) {
@@ -1704,69 +1982,69 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w28] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_296 = rand__v_294;
-                tie_draw__v_297 = rand__result_296;
+                rand__result_346 = rand__v_344;
+                tie_draw__v_347 = rand__result_346;
             }
-            resolve_turn__over_298 = false;
-            for (int32_t resolve_turn__k_299 = 0, _end29 = 2; resolve_turn__k_299 < _end29; resolve_turn__k_299++) {
-                resolve_turn__p_300 = ((resolve_turn__k_299 == 0) ? resolve_turn__first_289 : _wsub(1, resolve_turn__first_289));
-                resolve_turn__act_301 = ((int32_t)(s->pending[_ix(resolve_turn__p_300, 2)]));
-                if ((!resolve_turn__over_298)) {
-                    if ((resolve_turn__act_301 >= 4)) {
-                        send_in__p_302 = resolve_turn__p_300;
-                        send_in__s_303 = _wsub(resolve_turn__act_301, 4);
-                        send_in__old_304 = s->active[_ix(send_in__p_302, 2)];
-                        if ((s->hp[_ix(send_in__p_302, 2) * 6 + _ix(send_in__old_304, 6)] > 0)) {
-                            int32_t _w30 = _wx(send_in__p_302, 2);
-                            int32_t _w31 = _wx(send_in__old_304, 6);
+            resolve_turn__over_348 = false;
+            for (int32_t resolve_turn__k_349 = 0, _end29 = 2; resolve_turn__k_349 < _end29; resolve_turn__k_349++) {
+                resolve_turn__p_350 = ((resolve_turn__k_349 == 0) ? resolve_turn__first_339 : _wsub(1, resolve_turn__first_339));
+                resolve_turn__act_351 = ((int32_t)(s->pending[_ix(resolve_turn__p_350, 2)]));
+                if ((!resolve_turn__over_348)) {
+                    if ((resolve_turn__act_351 >= 4)) {
+                        send_in__p_352 = resolve_turn__p_350;
+                        send_in__s_353 = _wsub(resolve_turn__act_351, 4);
+                        send_in__old_354 = s->active[_ix(send_in__p_352, 2)];
+                        if ((s->hp[_ix(send_in__p_352, 2) * 6 + _ix(send_in__old_354, 6)] > 0)) {
+                            int32_t _w30 = _wx(send_in__p_352, 2);
+                            int32_t _w31 = _wx(send_in__old_354, 6);
                             if (_w30 >= 0 && _w31 >= 0) {
-                                s->speed[_w30 * 6 + _w31] = s->stats[_ix(send_in__p_302, 2) * 24 + _ix(send_in__old_304, 6) * 4 + 3];
+                                s->speed[_w30 * 6 + _w31] = s->stats[_ix(send_in__p_352, 2) * 24 + _ix(send_in__old_354, 6) * 4 + 3];
                             }
                         }
-                        int32_t _w32 = _wx(send_in__p_302, 2);
+                        int32_t _w32 = _wx(send_in__p_352, 2);
                         if (_w32 >= 0) {
-                            s->active[_w32] = ((int8_t)(send_in__s_303));
+                            s->active[_w32] = ((int8_t)(send_in__s_353));
                         }
-                        int32_t _w33 = _wx(send_in__p_302, 2);
-                        int32_t _w34 = _wx(send_in__s_303, 6);
+                        int32_t _w33 = _wx(send_in__p_352, 2);
+                        int32_t _w34 = _wx(send_in__s_353, 6);
                         if (_w33 >= 0 && _w34 >= 0) {
-                            s->seen[_w33 * 6 + _w34] = s->species[_ix(send_in__p_302, 2) * 6 + _ix(send_in__s_303, 6)];
+                            s->seen[_w33 * 6 + _w34] = s->species[_ix(send_in__p_352, 2) * 6 + _ix(send_in__s_353, 6)];
                         }
-                        for (int32_t send_in__k_305 = 0, _end35 = 6; send_in__k_305 < _end35; send_in__k_305++) {
-                            int32_t _w36 = _wx(send_in__p_302, 2);
+                        for (int32_t send_in__k_355 = 0, _end35 = 6; send_in__k_355 < _end35; send_in__k_355++) {
+                            int32_t _w36 = _wx(send_in__p_352, 2);
                             if (_w36 >= 0) {
-                                s->boosts[_w36 * 6 + send_in__k_305] = ((int8_t)(0));
+                                s->boosts[_w36 * 6 + send_in__k_355] = ((int8_t)(0));
                             }
                         }
-                        for (int32_t send_in__k_306 = 0, _end37 = 4; send_in__k_306 < _end37; send_in__k_306++) {
-                            int32_t _w38 = _wx(send_in__p_302, 2);
+                        for (int32_t send_in__k_356 = 0, _end37 = 4; send_in__k_356 < _end37; send_in__k_356++) {
+                            int32_t _w38 = _wx(send_in__p_352, 2);
                             if (_w38 >= 0) {
-                                s->mod[_w38 * 4 + send_in__k_306] = s->stats[_ix(send_in__p_302, 2) * 24 + _ix(send_in__s_303, 6) * 4 + send_in__k_306];
+                                s->mod[_w38 * 4 + send_in__k_356] = s->stats[_ix(send_in__p_352, 2) * 24 + _ix(send_in__s_353, 6) * 4 + send_in__k_356];
                             }
                         }
-                        if ((s->status[_ix(send_in__p_302, 2) * 6 + _ix(send_in__s_303, 6)] == 3)) {
-                            int32_t _w39 = _wx(send_in__p_302, 2);
+                        if ((s->status[_ix(send_in__p_352, 2) * 6 + _ix(send_in__s_353, 6)] == 3)) {
+                            int32_t _w39 = _wx(send_in__p_352, 2);
                             if (_w39 >= 0) {
-                                s->mod[_w39 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_302, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                s->mod[_w39 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_352, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                             }
                         }
-                        if ((s->status[_ix(send_in__p_302, 2) * 6 + _ix(send_in__s_303, 6)] == 1)) {
-                            int32_t _w40 = _wx(send_in__p_302, 2);
+                        if ((s->status[_ix(send_in__p_352, 2) * 6 + _ix(send_in__s_353, 6)] == 1)) {
+                            int32_t _w40 = _wx(send_in__p_352, 2);
                             if (_w40 >= 0) {
-                                s->mod[_w40 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_302, 2) * 4], 2))), ((int16_t)(1)))));
+                                s->mod[_w40 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_352, 2) * 4], 2))), ((int16_t)(1)))));
                             }
                         }
-                        int32_t _w41 = _wx(send_in__p_302, 2);
-                        int32_t _w42 = _wx(send_in__s_303, 6);
+                        int32_t _w41 = _wx(send_in__p_352, 2);
+                        int32_t _w42 = _wx(send_in__s_353, 6);
                         if (_w41 >= 0 && _w42 >= 0) {
-                            s->speed[_w41 * 6 + _w42] = s->mod[_ix(send_in__p_302, 2) * 4 + 3];
+                            s->speed[_w41 * 6 + _w42] = s->mod[_ix(send_in__p_352, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_307 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 25), (uint32_t)resolve_turn__k_299)), 2));
-                            log_draw__v_308 = rand__v_307;
+                            rand__v_357 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 26), (uint32_t)resolve_turn__k_349)), 2));
+                            log_draw__v_358 = rand__v_357;
                             int32_t _w43 = _wx(s->ndraws, 64);
                             if (_w43 >= 0) {
-                                s->draws[_w43] = log_draw__v_308;
+                                s->draws[_w43] = log_draw__v_358;
                             }
                             int32_t _w44 = _wx(s->ndraws, 64);
                             if (_w44 >= 0) {
@@ -1777,29 +2055,29 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->draw_hi[_w45] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_309 = rand__v_307;
-                            tie_draw__v_310 = rand__result_309;
+                            rand__result_359 = rand__v_357;
+                            tie_draw__v_360 = rand__result_359;
                         }
-                        switch_in_damage__p_311 = resolve_turn__p_300;
-                        switch_in_damage__a_312 = s->active[_ix(switch_in_damage__p_311, 2)];
-                        if (((s->status[_ix(switch_in_damage__p_311, 2) * 6 + _ix(switch_in_damage__a_312, 6)] == 4) || (s->status[_ix(switch_in_damage__p_311, 2) * 6 + _ix(switch_in_damage__a_312, 6)] == 1))) {
-                            int32_t _w46 = _wx(switch_in_damage__p_311, 2);
-                            int32_t _w47 = _wx(switch_in_damage__a_312, 6);
+                        switch_in_damage__p_361 = resolve_turn__p_350;
+                        switch_in_damage__a_362 = s->active[_ix(switch_in_damage__p_361, 2)];
+                        if (((s->status[_ix(switch_in_damage__p_361, 2) * 6 + _ix(switch_in_damage__a_362, 6)] == 4) || (s->status[_ix(switch_in_damage__p_361, 2) * 6 + _ix(switch_in_damage__a_362, 6)] == 1))) {
+                            int32_t _w46 = _wx(switch_in_damage__p_361, 2);
+                            int32_t _w47 = _wx(switch_in_damage__a_362, 6);
                             if (_w46 >= 0 && _w47 >= 0) {
-                                s->hp[_w46 * 6 + _w47] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_311, 2) * 6 + _ix(switch_in_damage__a_312, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_311, 2) * 6 + _ix(switch_in_damage__a_312, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                                s->hp[_w46 * 6 + _w47] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_361, 2) * 6 + _ix(switch_in_damage__a_362, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_361, 2) * 6 + _ix(switch_in_damage__a_362, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let48 = resolve_turn__p_300; int32_t is_fainted__p_313 = _let48; (s->hp[_ix(is_fainted__p_313, 2) * 6 + _ix(s->active[_ix(is_fainted__p_313, 2)], 6)] <= 0); })) {
-                            resolve_turn__over_298 = true;
-                            after_faint__left0_315 = ({ int32_t _lo49 = 0; int32_t _r51 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_314 = _lo49, _end50 = 6; after_faint__i_314 < _end50; after_faint__i_314++) _r51 += ((s->hp[after_faint__i_314] > 0)) ? 1 : 0; _r51; });
-                            after_faint__left1_317 = ({ int32_t _lo53 = 0; int32_t _r55 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_316 = _lo53, _end54 = 6; after_faint__i_316 < _end54; after_faint__i_316++) _r55 += ((s->hp[1 * 6 + after_faint__i_316] > 0)) ? 1 : 0; _r55; });
-                            if (((after_faint__left0_315 == 0) && (after_faint__left1_317 == 0))) {
+                        if (({ int32_t _let48 = resolve_turn__p_350; int32_t is_fainted__p_363 = _let48; (s->hp[_ix(is_fainted__p_363, 2) * 6 + _ix(s->active[_ix(is_fainted__p_363, 2)], 6)] <= 0); })) {
+                            resolve_turn__over_348 = true;
+                            after_faint__left0_365 = ({ int32_t _lo49 = 0; int32_t _r51 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_364 = _lo49, _end50 = 6; after_faint__i_364 < _end50; after_faint__i_364++) _r51 += ((s->hp[after_faint__i_364] > 0)) ? 1 : 0; _r51; });
+                            after_faint__left1_367 = ({ int32_t _lo53 = 0; int32_t _r55 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_366 = _lo53, _end54 = 6; after_faint__i_366 < _end54; after_faint__i_366++) _r55 += ((s->hp[1 * 6 + after_faint__i_366] > 0)) ? 1 : 0; _r55; });
+                            if (((after_faint__left0_365 == 0) && (after_faint__left1_367 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_315 == 0)) {
+                            } else if ((after_faint__left0_365 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_317 == 0)) {
+                            } else if ((after_faint__left1_367 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -1808,11 +2086,11 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_318 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 26), (uint32_t)resolve_turn__k_299)), 2));
-                            log_draw__v_319 = rand__v_318;
+                            rand__v_368 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 27), (uint32_t)resolve_turn__k_349)), 2));
+                            log_draw__v_369 = rand__v_368;
                             int32_t _w57 = _wx(s->ndraws, 64);
                             if (_w57 >= 0) {
-                                s->draws[_w57] = log_draw__v_319;
+                                s->draws[_w57] = log_draw__v_369;
                             }
                             int32_t _w58 = _wx(s->ndraws, 64);
                             if (_w58 >= 0) {
@@ -1823,32 +2101,32 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->draw_hi[_w59] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_320 = rand__v_318;
-                            tie_draw__v_321 = rand__result_320;
+                            rand__result_370 = rand__v_368;
+                            tie_draw__v_371 = rand__result_370;
                         }
                     } else {
-                        use_move__p_324 = resolve_turn__p_300;
-                        use_move__m_325 = (({ int32_t _let60 = resolve_turn__p_300; int32_t has_pp__p_322 = _let60; ({ int32_t _lo61 = 0; bool _r63 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_323 = _lo61, _end62 = 4; has_pp__k_323 < _end62; has_pp__k_323++) if (((s->moves[_ix(has_pp__p_322, 2) * 24 + _ix(s->active[_ix(has_pp__p_322, 2)], 6) * 4 + has_pp__k_323] >= 0) && (s->pp[_ix(has_pp__p_322, 2) * 24 + _ix(s->active[_ix(has_pp__p_322, 2)], 6) * 4 + has_pp__k_323] > 0))) { _r63 = true; break; } _r63; }); }) ? resolve_turn__act_301 : (-1));
-                        use_move__q_326 = _wsub(1, use_move__p_324);
-                        use_move__a_327 = s->active[_ix(use_move__p_324, 2)];
-                        use_move__d_328 = s->active[_ix(use_move__q_326, 2)];
-                        use_move__st_329 = s->status[_ix(use_move__p_324, 2) * 6 + _ix(use_move__a_327, 6)];
-                        use_move__can_330 = true;
-                        if ((use_move__st_329 == 2)) {
-                            use_move__can_330 = false;
-                        } else if ((use_move__st_329 == 5)) {
-                            int32_t _w65 = _wx(use_move__p_324, 2);
-                            int32_t _w66 = _wx(use_move__a_327, 6);
+                        use_move__p_374 = resolve_turn__p_350;
+                        use_move__m_375 = (({ int32_t _let60 = resolve_turn__p_350; int32_t has_pp__p_372 = _let60; ({ int32_t _lo61 = 0; bool _r63 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_373 = _lo61, _end62 = 4; has_pp__k_373 < _end62; has_pp__k_373++) if (((s->moves[_ix(has_pp__p_372, 2) * 24 + _ix(s->active[_ix(has_pp__p_372, 2)], 6) * 4 + has_pp__k_373] >= 0) && (s->pp[_ix(has_pp__p_372, 2) * 24 + _ix(s->active[_ix(has_pp__p_372, 2)], 6) * 4 + has_pp__k_373] > 0))) { _r63 = true; break; } _r63; }); }) ? resolve_turn__act_351 : (-1));
+                        use_move__q_376 = _wsub(1, use_move__p_374);
+                        use_move__a_377 = s->active[_ix(use_move__p_374, 2)];
+                        use_move__d_378 = s->active[_ix(use_move__q_376, 2)];
+                        use_move__st_379 = s->status[_ix(use_move__p_374, 2) * 6 + _ix(use_move__a_377, 6)];
+                        use_move__can_380 = true;
+                        if ((use_move__st_379 == 2)) {
+                            use_move__can_380 = false;
+                        } else if ((use_move__st_379 == 5)) {
+                            int32_t _w65 = _wx(use_move__p_374, 2);
+                            int32_t _w66 = _wx(use_move__a_377, 6);
                             if (_w65 >= 0 && _w66 >= 0) {
-                                s->sleep[_w65 * 6 + _w66] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_324, 2) * 6 + _ix(use_move__a_327, 6)], 1)));
+                                s->sleep[_w65 * 6 + _w66] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_374, 2) * 6 + _ix(use_move__a_377, 6)], 1)));
                             }
-                            use_move__can_330 = false;
-                        } else if ((use_move__st_329 == 3)) {
-                            chance__v_331 = _roll(random_word(fold_in(fold_in(key, 27), (uint32_t)resolve_turn__k_299)), 256);
-                            log_draw__v_332 = chance__v_331;
+                            use_move__can_380 = false;
+                        } else if ((use_move__st_379 == 3)) {
+                            chance__v_381 = _roll(random_word(fold_in(fold_in(key, 28), (uint32_t)resolve_turn__k_349)), 256);
+                            log_draw__v_382 = chance__v_381;
                             int32_t _w67 = _wx(s->ndraws, 64);
                             if (_w67 >= 0) {
-                                s->draws[_w67] = log_draw__v_332;
+                                s->draws[_w67] = log_draw__v_382;
                             }
                             int32_t _w68 = _wx(s->ndraws, 64);
                             if (_w68 >= 0) {
@@ -1859,45 +2137,45 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->draw_hi[_w69] = 256;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            chance__result_333 = (chance__v_331 < 63);
-                            use_move__full_334 = chance__result_333;
-                            use_move__can_330 = (!use_move__full_334);
+                            chance__result_383 = (chance__v_381 < 63);
+                            use_move__full_384 = chance__result_383;
+                            use_move__can_380 = (!use_move__full_384);
                         }
-                        if (use_move__can_330) {
-                            use_move_hit__p_335 = use_move__p_324;
-                            use_move_hit__m_336 = use_move__m_325;
-                            use_move_hit__q_337 = _wsub(1, use_move_hit__p_335);
-                            use_move_hit__a_338 = s->active[_ix(use_move_hit__p_335, 2)];
-                            use_move_hit__d_339 = s->active[_ix(use_move_hit__q_337, 2)];
-                            use_move_hit__mv_340 = ((use_move_hit__m_336 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move_hit__p_335, 2) * 24 + _ix(use_move_hit__a_338, 6) * 4 + _ix(use_move_hit__m_336, 4)])));
-                            if ((use_move_hit__m_336 >= 0)) {
-                                int32_t _w70 = _wx(use_move_hit__p_335, 2);
-                                int32_t _w71 = _wx(use_move_hit__a_338, 6);
-                                int32_t _w72 = _wx(use_move_hit__m_336, 4);
+                        if (use_move__can_380) {
+                            use_move_hit__p_385 = use_move__p_374;
+                            use_move_hit__m_386 = use_move__m_375;
+                            use_move_hit__q_387 = _wsub(1, use_move_hit__p_385);
+                            use_move_hit__a_388 = s->active[_ix(use_move_hit__p_385, 2)];
+                            use_move_hit__d_389 = s->active[_ix(use_move_hit__q_387, 2)];
+                            use_move_hit__mv_390 = ((use_move_hit__m_386 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move_hit__p_385, 2) * 24 + _ix(use_move_hit__a_388, 6) * 4 + _ix(use_move_hit__m_386, 4)])));
+                            if ((use_move_hit__m_386 >= 0)) {
+                                int32_t _w70 = _wx(use_move_hit__p_385, 2);
+                                int32_t _w71 = _wx(use_move_hit__a_388, 6);
+                                int32_t _w72 = _wx(use_move_hit__m_386, 4);
                                 if (_w70 >= 0 && _w71 >= 0 && _w72 >= 0) {
-                                    s->pp[_w70 * 24 + _w71 * 4 + _w72] = ((int8_t)(_wsub(s->pp[_ix(use_move_hit__p_335, 2) * 24 + _ix(use_move_hit__a_338, 6) * 4 + _ix(use_move_hit__m_336, 4)], 1)));
+                                    s->pp[_w70 * 24 + _w71 * 4 + _w72] = ((int8_t)(_wsub(s->pp[_ix(use_move_hit__p_385, 2) * 24 + _ix(use_move_hit__a_388, 6) * 4 + _ix(use_move_hit__m_386, 4)], 1)));
                                 }
-                                int32_t _w73 = _wx(use_move_hit__p_335, 2);
-                                int32_t _w74 = _wx(use_move_hit__a_338, 6);
-                                int32_t _w75 = _wx(use_move_hit__m_336, 4);
+                                int32_t _w73 = _wx(use_move_hit__p_385, 2);
+                                int32_t _w74 = _wx(use_move_hit__a_388, 6);
+                                int32_t _w75 = _wx(use_move_hit__m_386, 4);
                                 if (_w73 >= 0 && _w74 >= 0 && _w75 >= 0) {
-                                    s->seen_moves[_w73 * 24 + _w74 * 4 + _w75] = ((int16_t)(use_move_hit__mv_340));
+                                    s->seen_moves[_w73 * 24 + _w74 * 4 + _w75] = ((int16_t)(use_move_hit__mv_390));
                                 }
                             }
-                            use_move_hit__sd_341 = s->species[_ix(use_move_hit__q_337, 2) * 6 + _ix(use_move_hit__d_339, 6)];
-                            use_move_hit__immune_348 = (MOVES__type_immunity[_ix(use_move_hit__mv_340, 165)] && ((({ int16_t _let76 = MOVES__type[_ix(use_move_hit__mv_340, 165)]; int16_t effectiveness__mt_342 = _let76; ({ int16_t _let77 = SPECIES__type1[_ix(use_move_hit__sd_341, 151)]; int16_t effectiveness__dt_343 = _let77; ({ int16_t _let78[15]; _let78[0] = TC__bug[_ix(effectiveness__mt_342, 15)]; _let78[1] = TC__fire[_ix(effectiveness__mt_342, 15)]; _let78[2] = TC__ghost[_ix(effectiveness__mt_342, 15)]; _let78[3] = TC__ice[_ix(effectiveness__mt_342, 15)]; _let78[4] = TC__poison[_ix(effectiveness__mt_342, 15)]; _let78[5] = TC__psychic[_ix(effectiveness__mt_342, 15)]; _let78[6] = TC__electric[_ix(effectiveness__mt_342, 15)]; _let78[7] = TC__grass[_ix(effectiveness__mt_342, 15)]; _let78[8] = TC__dragon[_ix(effectiveness__mt_342, 15)]; _let78[9] = TC__fighting[_ix(effectiveness__mt_342, 15)]; _let78[10] = TC__flying[_ix(effectiveness__mt_342, 15)]; _let78[11] = TC__ground[_ix(effectiveness__mt_342, 15)]; _let78[12] = TC__normal[_ix(effectiveness__mt_342, 15)]; _let78[13] = TC__rock[_ix(effectiveness__mt_342, 15)]; _let78[14] = TC__water[_ix(effectiveness__mt_342, 15)]; int16_t effectiveness__row_344[15]; memcpy(effectiveness__row_344, _let78, sizeof effectiveness__row_344); (((effectiveness__dt_343 < 0) || (effectiveness__mt_342 == 15)) ? ((int16_t)(10)) : effectiveness__row_344[_ix(effectiveness__dt_343, 15)]); }); }); }) == 0) || (({ int16_t _let79 = MOVES__type[_ix(use_move_hit__mv_340, 165)]; int16_t effectiveness__mt_345 = _let79; ({ int16_t _let80 = SPECIES__type2[_ix(use_move_hit__sd_341, 151)]; int16_t effectiveness__dt_346 = _let80; ({ int16_t _let81[15]; _let81[0] = TC__bug[_ix(effectiveness__mt_345, 15)]; _let81[1] = TC__fire[_ix(effectiveness__mt_345, 15)]; _let81[2] = TC__ghost[_ix(effectiveness__mt_345, 15)]; _let81[3] = TC__ice[_ix(effectiveness__mt_345, 15)]; _let81[4] = TC__poison[_ix(effectiveness__mt_345, 15)]; _let81[5] = TC__psychic[_ix(effectiveness__mt_345, 15)]; _let81[6] = TC__electric[_ix(effectiveness__mt_345, 15)]; _let81[7] = TC__grass[_ix(effectiveness__mt_345, 15)]; _let81[8] = TC__dragon[_ix(effectiveness__mt_345, 15)]; _let81[9] = TC__fighting[_ix(effectiveness__mt_345, 15)]; _let81[10] = TC__flying[_ix(effectiveness__mt_345, 15)]; _let81[11] = TC__ground[_ix(effectiveness__mt_345, 15)]; _let81[12] = TC__normal[_ix(effectiveness__mt_345, 15)]; _let81[13] = TC__rock[_ix(effectiveness__mt_345, 15)]; _let81[14] = TC__water[_ix(effectiveness__mt_345, 15)]; int16_t effectiveness__row_347[15]; memcpy(effectiveness__row_347, _let81, sizeof effectiveness__row_347); (((effectiveness__dt_346 < 0) || (effectiveness__mt_345 == 15)) ? ((int16_t)(10)) : effectiveness__row_347[_ix(effectiveness__dt_346, 15)]); }); }); }) == 0)));
-                            if ((!use_move_hit__immune_348)) {
-                                use_move_hit__hit_349 = true;
-                                if ((!MOVES__always_hits[_ix(use_move_hit__mv_340, 165)])) {
-                                    use_move_hit__acc_350 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_340, 165)])), 255), 100);
-                                    use_move_hit__acc_350 = _floordiv(_wmul(use_move_hit__acc_350, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_335, 2) * 6 + 4], 6))), 13)]), 100);
-                                    use_move_hit__acc_350 = _floordiv(_wmul(use_move_hit__acc_350, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_337, 2) * 6 + 5]))), 13)]), 100);
-                                    chance__num_351 = _imin(_imax(use_move_hit__acc_350, 1), 255);
-                                    chance__v_352 = _roll(random_word(fold_in(fold_in(key, 28), (uint32_t)resolve_turn__k_299)), 256);
-                                    log_draw__v_353 = chance__v_352;
+                            use_move_hit__sd_391 = s->species[_ix(use_move_hit__q_387, 2) * 6 + _ix(use_move_hit__d_389, 6)];
+                            use_move_hit__immune_398 = (MOVES__type_immunity[_ix(use_move_hit__mv_390, 165)] && ((({ int16_t _let76 = MOVES__type[_ix(use_move_hit__mv_390, 165)]; int16_t effectiveness__mt_392 = _let76; ({ int16_t _let77 = SPECIES__type1[_ix(use_move_hit__sd_391, 151)]; int16_t effectiveness__dt_393 = _let77; ({ int16_t _let78[15]; _let78[0] = TC__bug[_ix(effectiveness__mt_392, 15)]; _let78[1] = TC__fire[_ix(effectiveness__mt_392, 15)]; _let78[2] = TC__ghost[_ix(effectiveness__mt_392, 15)]; _let78[3] = TC__ice[_ix(effectiveness__mt_392, 15)]; _let78[4] = TC__poison[_ix(effectiveness__mt_392, 15)]; _let78[5] = TC__psychic[_ix(effectiveness__mt_392, 15)]; _let78[6] = TC__electric[_ix(effectiveness__mt_392, 15)]; _let78[7] = TC__grass[_ix(effectiveness__mt_392, 15)]; _let78[8] = TC__dragon[_ix(effectiveness__mt_392, 15)]; _let78[9] = TC__fighting[_ix(effectiveness__mt_392, 15)]; _let78[10] = TC__flying[_ix(effectiveness__mt_392, 15)]; _let78[11] = TC__ground[_ix(effectiveness__mt_392, 15)]; _let78[12] = TC__normal[_ix(effectiveness__mt_392, 15)]; _let78[13] = TC__rock[_ix(effectiveness__mt_392, 15)]; _let78[14] = TC__water[_ix(effectiveness__mt_392, 15)]; int16_t effectiveness__row_394[15]; memcpy(effectiveness__row_394, _let78, sizeof effectiveness__row_394); (((effectiveness__dt_393 < 0) || (effectiveness__mt_392 == 15)) ? ((int16_t)(10)) : effectiveness__row_394[_ix(effectiveness__dt_393, 15)]); }); }); }) == 0) || (({ int16_t _let79 = MOVES__type[_ix(use_move_hit__mv_390, 165)]; int16_t effectiveness__mt_395 = _let79; ({ int16_t _let80 = SPECIES__type2[_ix(use_move_hit__sd_391, 151)]; int16_t effectiveness__dt_396 = _let80; ({ int16_t _let81[15]; _let81[0] = TC__bug[_ix(effectiveness__mt_395, 15)]; _let81[1] = TC__fire[_ix(effectiveness__mt_395, 15)]; _let81[2] = TC__ghost[_ix(effectiveness__mt_395, 15)]; _let81[3] = TC__ice[_ix(effectiveness__mt_395, 15)]; _let81[4] = TC__poison[_ix(effectiveness__mt_395, 15)]; _let81[5] = TC__psychic[_ix(effectiveness__mt_395, 15)]; _let81[6] = TC__electric[_ix(effectiveness__mt_395, 15)]; _let81[7] = TC__grass[_ix(effectiveness__mt_395, 15)]; _let81[8] = TC__dragon[_ix(effectiveness__mt_395, 15)]; _let81[9] = TC__fighting[_ix(effectiveness__mt_395, 15)]; _let81[10] = TC__flying[_ix(effectiveness__mt_395, 15)]; _let81[11] = TC__ground[_ix(effectiveness__mt_395, 15)]; _let81[12] = TC__normal[_ix(effectiveness__mt_395, 15)]; _let81[13] = TC__rock[_ix(effectiveness__mt_395, 15)]; _let81[14] = TC__water[_ix(effectiveness__mt_395, 15)]; int16_t effectiveness__row_397[15]; memcpy(effectiveness__row_397, _let81, sizeof effectiveness__row_397); (((effectiveness__dt_396 < 0) || (effectiveness__mt_395 == 15)) ? ((int16_t)(10)) : effectiveness__row_397[_ix(effectiveness__dt_396, 15)]); }); }); }) == 0)));
+                            if ((!use_move_hit__immune_398)) {
+                                use_move_hit__hit_399 = true;
+                                if ((!MOVES__always_hits[_ix(use_move_hit__mv_390, 165)])) {
+                                    use_move_hit__acc_400 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_390, 165)])), 255), 100);
+                                    use_move_hit__acc_400 = _floordiv(_wmul(use_move_hit__acc_400, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_385, 2) * 6 + 4], 6))), 13)]), 100);
+                                    use_move_hit__acc_400 = _floordiv(_wmul(use_move_hit__acc_400, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_387, 2) * 6 + 5]))), 13)]), 100);
+                                    chance__num_401 = _imin(_imax(use_move_hit__acc_400, 1), 255);
+                                    chance__v_402 = _roll(random_word(fold_in(fold_in(key, 29), (uint32_t)resolve_turn__k_349)), 256);
+                                    log_draw__v_403 = chance__v_402;
                                     int32_t _w82 = _wx(s->ndraws, 64);
                                     if (_w82 >= 0) {
-                                        s->draws[_w82] = log_draw__v_353;
+                                        s->draws[_w82] = log_draw__v_403;
                                     }
                                     int32_t _w83 = _wx(s->ndraws, 64);
                                     if (_w83 >= 0) {
@@ -1908,28 +2186,28 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         s->draw_hi[_w84] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_354 = (chance__v_352 < chance__num_351);
-                                    use_move_hit__hit_349 = chance__result_354;
+                                    chance__result_404 = (chance__v_402 < chance__num_401);
+                                    use_move_hit__hit_399 = chance__result_404;
                                 }
-                                if (((use_move_hit__hit_349 && (MOVES__power[_ix(use_move_hit__mv_340, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_340, 165)] >= 0))) {
-                                    set_status__q_355 = use_move_hit__q_337;
-                                    set_status__st_356 = MOVES__status[_ix(use_move_hit__mv_340, 165)];
-                                    set_status__d_357 = s->active[_ix(set_status__q_355, 2)];
-                                    set_status__sd_358 = s->species[_ix(set_status__q_355, 2) * 6 + _ix(set_status__d_357, 6)];
-                                    set_status__poison_359 = ((set_status__st_356 == 4) || (set_status__st_356 == 6));
-                                    set_status__blocked_360 = (set_status__poison_359 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_358, 151)]] || ((SPECIES__type2[_ix(set_status__sd_358, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_358, 151)], 15)])));
-                                    if ((((s->status[_ix(set_status__q_355, 2) * 6 + _ix(set_status__d_357, 6)] == 0) && (s->hp[_ix(set_status__q_355, 2) * 6 + _ix(set_status__d_357, 6)] > 0)) && (!set_status__blocked_360))) {
-                                        int32_t _w85 = _wx(set_status__q_355, 2);
-                                        int32_t _w86 = _wx(set_status__d_357, 6);
+                                if (((use_move_hit__hit_399 && (MOVES__power[_ix(use_move_hit__mv_390, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_390, 165)] >= 0))) {
+                                    set_status__q_405 = use_move_hit__q_387;
+                                    set_status__st_406 = MOVES__status[_ix(use_move_hit__mv_390, 165)];
+                                    set_status__d_407 = s->active[_ix(set_status__q_405, 2)];
+                                    set_status__sd_408 = s->species[_ix(set_status__q_405, 2) * 6 + _ix(set_status__d_407, 6)];
+                                    set_status__poison_409 = ((set_status__st_406 == 4) || (set_status__st_406 == 6));
+                                    set_status__blocked_410 = (set_status__poison_409 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_408, 151)]] || ((SPECIES__type2[_ix(set_status__sd_408, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_408, 151)], 15)])));
+                                    if ((((s->status[_ix(set_status__q_405, 2) * 6 + _ix(set_status__d_407, 6)] == 0) && (s->hp[_ix(set_status__q_405, 2) * 6 + _ix(set_status__d_407, 6)] > 0)) && (!set_status__blocked_410))) {
+                                        int32_t _w85 = _wx(set_status__q_405, 2);
+                                        int32_t _w86 = _wx(set_status__d_407, 6);
                                         if (_w85 >= 0 && _w86 >= 0) {
-                                            s->status[_w85 * 6 + _w86] = ((int8_t)(set_status__st_356));
+                                            s->status[_w85 * 6 + _w86] = ((int8_t)(set_status__st_406));
                                         }
-                                        if ((set_status__st_356 == 5)) {
-                                            rand__v_361 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 29), (uint32_t)resolve_turn__k_299)), 7));
-                                            log_draw__v_362 = rand__v_361;
+                                        if ((set_status__st_406 == 5)) {
+                                            rand__v_411 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 30), (uint32_t)resolve_turn__k_349)), 7));
+                                            log_draw__v_412 = rand__v_411;
                                             int32_t _w87 = _wx(s->ndraws, 64);
                                             if (_w87 >= 0) {
-                                                s->draws[_w87] = log_draw__v_362;
+                                                s->draws[_w87] = log_draw__v_412;
                                             }
                                             int32_t _w88 = _wx(s->ndraws, 64);
                                             if (_w88 >= 0) {
@@ -1940,234 +2218,405 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                 s->draw_hi[_w89] = 8;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_363 = rand__v_361;
-                                            int32_t _w90 = _wx(set_status__q_355, 2);
-                                            int32_t _w91 = _wx(set_status__d_357, 6);
+                                            rand__result_413 = rand__v_411;
+                                            int32_t _w90 = _wx(set_status__q_405, 2);
+                                            int32_t _w91 = _wx(set_status__d_407, 6);
                                             if (_w90 >= 0 && _w91 >= 0) {
-                                                s->sleep[_w90 * 6 + _w91] = ((int8_t)(rand__result_363));
+                                                s->sleep[_w90 * 6 + _w91] = ((int8_t)(rand__result_413));
                                             }
                                         }
-                                        if ((set_status__st_356 == 3)) {
-                                            int32_t _w92 = _wx(set_status__q_355, 2);
+                                        if ((set_status__st_406 == 3)) {
+                                            int32_t _w92 = _wx(set_status__q_405, 2);
                                             if (_w92 >= 0) {
-                                                s->mod[_w92 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_355, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                s->mod[_w92 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_405, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                             }
                                         }
-                                        if ((set_status__st_356 == 1)) {
-                                            int32_t _w93 = _wx(set_status__q_355, 2);
+                                        if ((set_status__st_406 == 1)) {
+                                            int32_t _w93 = _wx(set_status__q_405, 2);
                                             if (_w93 >= 0) {
-                                                s->mod[_w93 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_355, 2) * 4], 2))), ((int16_t)(1)))));
+                                                s->mod[_w93 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_405, 2) * 4], 2))), ((int16_t)(1)))));
                                             }
                                         }
                                     }
                                 }
-                                if ((use_move_hit__hit_349 && (MOVES__power[_ix(use_move_hit__mv_340, 165)] > 0))) {
-                                    damage_of__p_364 = use_move_hit__p_335;
-                                    damage_of__mv_365 = use_move_hit__mv_340;
-                                    damage_of__q_366 = _wsub(1, damage_of__p_364);
-                                    damage_of__a_367 = s->active[_ix(damage_of__p_364, 2)];
-                                    damage_of__d_368 = s->active[_ix(damage_of__q_366, 2)];
-                                    damage_of__sa_369 = s->species[_ix(damage_of__p_364, 2) * 6 + _ix(damage_of__a_367, 6)];
-                                    damage_of__sd_370 = s->species[_ix(damage_of__q_366, 2) * 6 + _ix(damage_of__d_368, 6)];
-                                    damage_of__c_371 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_369, 151)], 2))), 2))), ((int16_t)(255)))));
-                                    damage_of__c_371 = ((MOVES__crit_ratio[_ix(damage_of__mv_365, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_371, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_371, 4))), ((int16_t)(255))))));
-                                    chance__num_372 = damage_of__c_371;
-                                    chance__v_373 = _roll(random_word(fold_in(fold_in(key, 30), (uint32_t)resolve_turn__k_299)), 256);
-                                    log_draw__v_374 = chance__v_373;
-                                    int32_t _w94 = _wx(s->ndraws, 64);
-                                    if (_w94 >= 0) {
-                                        s->draws[_w94] = log_draw__v_374;
+                                if ((use_move_hit__hit_399 && (MOVES__power[_ix(use_move_hit__mv_390, 165)] == 0))) {
+                                    use_move_hit__tgt_414 = ((MOVES__target[_ix(use_move_hit__mv_390, 165)] == 1) ? use_move_hit__p_385 : use_move_hit__q_387);
+                                    apply_boosts__q_415 = use_move_hit__tgt_414;
+                                    apply_boosts__f_416 = use_move_hit__q_387;
+                                    apply_boosts__da_417 = MOVES__boost_atk[_ix(use_move_hit__mv_390, 165)];
+                                    apply_boosts__dd_418 = MOVES__boost_def[_ix(use_move_hit__mv_390, 165)];
+                                    apply_boosts__ds_419 = MOVES__boost_spc[_ix(use_move_hit__mv_390, 165)];
+                                    apply_boosts__dsp_420 = MOVES__boost_spe[_ix(use_move_hit__mv_390, 165)];
+                                    apply_boosts__dacc_421 = MOVES__boost_accuracy[_ix(use_move_hit__mv_390, 165)];
+                                    apply_boosts__deva_422 = MOVES__boost_evasion[_ix(use_move_hit__mv_390, 165)];
+                                    apply_boosts__deltas_423[0] = apply_boosts__da_417;
+                                    apply_boosts__deltas_423[1] = apply_boosts__dd_418;
+                                    apply_boosts__deltas_423[2] = apply_boosts__ds_419;
+                                    apply_boosts__deltas_423[3] = apply_boosts__dsp_420;
+                                    apply_boosts__deltas_423[4] = apply_boosts__dacc_421;
+                                    apply_boosts__deltas_423[5] = apply_boosts__deva_422;
+                                    apply_boosts__any_ok_424 = false;
+                                    for (int32_t apply_boosts__k_425 = 0, _end94 = 6; apply_boosts__k_425 < _end94; apply_boosts__k_425++) {
+                                        boost_stat__q_426 = apply_boosts__q_415;
+                                        boost_stat__k_427 = apply_boosts__k_425;
+                                        boost_stat__delta_428 = apply_boosts__deltas_423[apply_boosts__k_425];
+                                        boost_stat__a_429 = s->active[_ix(boost_stat__q_426, 2)];
+                                        boost_stat__b_430 = ((int32_t)(s->boosts[_ix(boost_stat__q_426, 2) * 6 + _ix(boost_stat__k_427, 6)]));
+                                        boost_stat__nb_431 = _imin(_imax(_wadd(boost_stat__b_430, boost_stat__delta_428), (-6)), 6);
+                                        boost_stat__ok_432 = false;
+                                        if (((((boost_stat__delta_428 != 0) && (s->hp[_ix(boost_stat__q_426, 2) * 6 + _ix(boost_stat__a_429, 6)] > 0)) && (!((boost_stat__delta_428 > 0) && (boost_stat__b_430 >= 6)))) && (!((boost_stat__delta_428 < 0) && (boost_stat__b_430 <= (-6)))))) {
+                                            if ((boost_stat__k_427 >= 4)) {
+                                                int32_t _w95 = _wx(boost_stat__q_426, 2);
+                                                int32_t _w96 = _wx(boost_stat__k_427, 6);
+                                                if (_w95 >= 0 && _w96 >= 0) {
+                                                    s->boosts[_w95 * 6 + _w96] = ((int8_t)(boost_stat__nb_431));
+                                                }
+                                                boost_stat__ok_432 = true;
+                                            } else if ((((boost_stat__delta_428 > 0) && (s->mod[_ix(boost_stat__q_426, 2) * 4 + _ix(boost_stat__k_427, 4)] == 999)) || ((boost_stat__delta_428 < 0) && (s->mod[_ix(boost_stat__q_426, 2) * 4 + _ix(boost_stat__k_427, 4)] == 1)))) {
+                                                int32_t _w97 = _wx(boost_stat__q_426, 2);
+                                                int32_t _w98 = _wx(boost_stat__k_427, 6);
+                                                if (_w97 >= 0 && _w98 >= 0) {
+                                                    s->boosts[_w97 * 6 + _w98] = ((int8_t)(((boost_stat__delta_428 > 0) ? _wsub(boost_stat__nb_431, 1) : _wadd(boost_stat__nb_431, 1))));
+                                                }
+                                            } else {
+                                                int32_t _w99 = _wx(boost_stat__q_426, 2);
+                                                int32_t _w100 = _wx(boost_stat__k_427, 6);
+                                                if (_w99 >= 0 && _w100 >= 0) {
+                                                    s->boosts[_w99 * 6 + _w100] = ((int8_t)(boost_stat__nb_431));
+                                                }
+                                                boost_stat__ok_432 = true;
+                                                boost_stat__m_433 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_426, 2) * 24 + _ix(boost_stat__a_429, 6) * 4 + _ix(boost_stat__k_427, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_431, 6), 13)]), 100), 1);
+                                                int32_t _w101 = _wx(boost_stat__q_426, 2);
+                                                int32_t _w102 = _wx(boost_stat__k_427, 4);
+                                                if (_w101 >= 0 && _w102 >= 0) {
+                                                    s->mod[_w101 * 4 + _w102] = ((int16_t)(((boost_stat__delta_428 > 0) ? _imin(boost_stat__m_433, 999) : boost_stat__m_433)));
+                                                }
+                                            }
+                                        }
+                                        boost_stat__result_434 = boost_stat__ok_432;
+                                        apply_boosts__ok_435 = boost_stat__result_434;
+                                        apply_boosts__any_ok_424 = (apply_boosts__any_ok_424 || apply_boosts__ok_435);
                                     }
-                                    int32_t _w95 = _wx(s->ndraws, 64);
-                                    if (_w95 >= 0) {
-                                        s->draw_lo[_w95] = 0;
+                                    if (apply_boosts__any_ok_424) {
+                                        if ((s->status[_ix(apply_boosts__f_416, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_416, 2)], 6)] == 3)) {
+                                            int32_t _w103 = _wx(apply_boosts__f_416, 2);
+                                            if (_w103 >= 0) {
+                                                s->mod[_w103 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_416, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                            }
+                                        }
+                                        if ((s->status[_ix(apply_boosts__f_416, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_416, 2)], 6)] == 1)) {
+                                            int32_t _w104 = _wx(apply_boosts__f_416, 2);
+                                            if (_w104 >= 0) {
+                                                s->mod[_w104 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_416, 2) * 4], 2))), ((int16_t)(1)))));
+                                            }
+                                        }
                                     }
-                                    int32_t _w96 = _wx(s->ndraws, 64);
-                                    if (_w96 >= 0) {
-                                        s->draw_hi[_w96] = 256;
+                                }
+                                if ((use_move_hit__hit_399 && (MOVES__power[_ix(use_move_hit__mv_390, 165)] > 0))) {
+                                    damage_of__p_436 = use_move_hit__p_385;
+                                    damage_of__mv_437 = use_move_hit__mv_390;
+                                    damage_of__q_438 = _wsub(1, damage_of__p_436);
+                                    damage_of__a_439 = s->active[_ix(damage_of__p_436, 2)];
+                                    damage_of__d_440 = s->active[_ix(damage_of__q_438, 2)];
+                                    damage_of__sa_441 = s->species[_ix(damage_of__p_436, 2) * 6 + _ix(damage_of__a_439, 6)];
+                                    damage_of__sd_442 = s->species[_ix(damage_of__q_438, 2) * 6 + _ix(damage_of__d_440, 6)];
+                                    damage_of__c_443 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_441, 151)], 2))), 2))), ((int16_t)(255)))));
+                                    damage_of__c_443 = ((MOVES__crit_ratio[_ix(damage_of__mv_437, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_443, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_443, 4))), ((int16_t)(255))))));
+                                    chance__num_444 = damage_of__c_443;
+                                    chance__v_445 = _roll(random_word(fold_in(fold_in(key, 31), (uint32_t)resolve_turn__k_349)), 256);
+                                    log_draw__v_446 = chance__v_445;
+                                    int32_t _w105 = _wx(s->ndraws, 64);
+                                    if (_w105 >= 0) {
+                                        s->draws[_w105] = log_draw__v_446;
+                                    }
+                                    int32_t _w106 = _wx(s->ndraws, 64);
+                                    if (_w106 >= 0) {
+                                        s->draw_lo[_w106] = 0;
+                                    }
+                                    int32_t _w107 = _wx(s->ndraws, 64);
+                                    if (_w107 >= 0) {
+                                        s->draw_hi[_w107] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_375 = (chance__v_373 < chance__num_372);
-                                    damage_of__crit_376 = chance__result_375;
-                                    damage_of__special_377 = (MOVES__category[_ix(damage_of__mv_365, 165)] == 1);
-                                    damage_of__si_378 = (damage_of__special_377 ? 2 : 0);
-                                    damage_of__di_379 = (damage_of__special_377 ? 2 : 1);
-                                    damage_of__at_380 = ((int32_t)((damage_of__crit_376 ? s->stats[_ix(damage_of__p_364, 2) * 24 + _ix(damage_of__a_367, 6) * 4 + _ix(damage_of__si_378, 4)] : s->mod[_ix(damage_of__p_364, 2) * 4 + _ix(damage_of__si_378, 4)])));
-                                    damage_of__df_381 = ((int32_t)((damage_of__crit_376 ? s->stats[_ix(damage_of__q_366, 2) * 24 + _ix(damage_of__d_368, 6) * 4 + _ix(damage_of__di_379, 4)] : s->mod[_ix(damage_of__q_366, 2) * 4 + _ix(damage_of__di_379, 4)])));
-                                    damage_of__lvl_382 = _wmul(((int32_t)(s->level[_ix(damage_of__p_364, 2) * 6 + _ix(damage_of__a_367, 6)])), (damage_of__crit_376 ? 2 : 1));
-                                    if (((damage_of__at_380 >= 256) || (damage_of__df_381 >= 256))) {
-                                        damage_of__at_380 = _imax(_pymod(_floordiv(damage_of__at_380, 4), 256), 1);
-                                        damage_of__df_381 = _imax(_pymod(_floordiv(damage_of__df_381, 4), 256), 1);
+                                    chance__result_447 = (chance__v_445 < chance__num_444);
+                                    damage_of__crit_448 = chance__result_447;
+                                    damage_of__special_449 = (MOVES__category[_ix(damage_of__mv_437, 165)] == 1);
+                                    damage_of__si_450 = (damage_of__special_449 ? 2 : 0);
+                                    damage_of__di_451 = (damage_of__special_449 ? 2 : 1);
+                                    damage_of__at_452 = ((int32_t)((damage_of__crit_448 ? s->stats[_ix(damage_of__p_436, 2) * 24 + _ix(damage_of__a_439, 6) * 4 + _ix(damage_of__si_450, 4)] : s->mod[_ix(damage_of__p_436, 2) * 4 + _ix(damage_of__si_450, 4)])));
+                                    damage_of__df_453 = ((int32_t)((damage_of__crit_448 ? s->stats[_ix(damage_of__q_438, 2) * 24 + _ix(damage_of__d_440, 6) * 4 + _ix(damage_of__di_451, 4)] : s->mod[_ix(damage_of__q_438, 2) * 4 + _ix(damage_of__di_451, 4)])));
+                                    damage_of__lvl_454 = _wmul(((int32_t)(s->level[_ix(damage_of__p_436, 2) * 6 + _ix(damage_of__a_439, 6)])), (damage_of__crit_448 ? 2 : 1));
+                                    if (((damage_of__at_452 >= 256) || (damage_of__df_453 >= 256))) {
+                                        damage_of__at_452 = _imax(_pymod(_floordiv(damage_of__at_452, 4), 256), 1);
+                                        damage_of__df_453 = _imax(_pymod(_floordiv(damage_of__df_453, 4), 256), 1);
                                     }
-                                    damage_of__dmg_383 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_382, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_365, 165)]))), damage_of__at_380), damage_of__df_381);
-                                    damage_of__dmg_383 = _wadd(_imin(_floordiv(damage_of__dmg_383, 50), 997), 2);
-                                    damage_of__mt_384 = MOVES__type[_ix(damage_of__mv_365, 165)];
-                                    if (((damage_of__mt_384 == SPECIES__type1[_ix(damage_of__sa_369, 151)]) || (damage_of__mt_384 == SPECIES__type2[_ix(damage_of__sa_369, 151)]))) {
-                                        damage_of__dmg_383 = _wadd(damage_of__dmg_383, _floordiv(damage_of__dmg_383, 2));
+                                    damage_of__dmg_455 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_454, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_437, 165)]))), damage_of__at_452), damage_of__df_453);
+                                    damage_of__dmg_455 = _wadd(_imin(_floordiv(damage_of__dmg_455, 50), 997), 2);
+                                    damage_of__mt_456 = MOVES__type[_ix(damage_of__mv_437, 165)];
+                                    if (((damage_of__mt_456 == SPECIES__type1[_ix(damage_of__sa_441, 151)]) || (damage_of__mt_456 == SPECIES__type2[_ix(damage_of__sa_441, 151)]))) {
+                                        damage_of__dmg_455 = _wadd(damage_of__dmg_455, _floordiv(damage_of__dmg_455, 2));
                                     }
-                                    damage_of__e1_388 = ({ int16_t _let97 = damage_of__mt_384; int16_t effectiveness__mt_385 = _let97; ({ int16_t _let98 = SPECIES__type1[_ix(damage_of__sd_370, 151)]; int16_t effectiveness__dt_386 = _let98; ({ int16_t _let99[15]; _let99[0] = TC__bug[_ix(effectiveness__mt_385, 15)]; _let99[1] = TC__fire[_ix(effectiveness__mt_385, 15)]; _let99[2] = TC__ghost[_ix(effectiveness__mt_385, 15)]; _let99[3] = TC__ice[_ix(effectiveness__mt_385, 15)]; _let99[4] = TC__poison[_ix(effectiveness__mt_385, 15)]; _let99[5] = TC__psychic[_ix(effectiveness__mt_385, 15)]; _let99[6] = TC__electric[_ix(effectiveness__mt_385, 15)]; _let99[7] = TC__grass[_ix(effectiveness__mt_385, 15)]; _let99[8] = TC__dragon[_ix(effectiveness__mt_385, 15)]; _let99[9] = TC__fighting[_ix(effectiveness__mt_385, 15)]; _let99[10] = TC__flying[_ix(effectiveness__mt_385, 15)]; _let99[11] = TC__ground[_ix(effectiveness__mt_385, 15)]; _let99[12] = TC__normal[_ix(effectiveness__mt_385, 15)]; _let99[13] = TC__rock[_ix(effectiveness__mt_385, 15)]; _let99[14] = TC__water[_ix(effectiveness__mt_385, 15)]; int16_t effectiveness__row_387[15]; memcpy(effectiveness__row_387, _let99, sizeof effectiveness__row_387); (((effectiveness__dt_386 < 0) || (effectiveness__mt_385 == 15)) ? ((int16_t)(10)) : effectiveness__row_387[_ix(effectiveness__dt_386, 15)]); }); }); });
-                                    if ((damage_of__e1_388 > 10)) {
-                                        damage_of__dmg_383 = _floordiv(_wmul(damage_of__dmg_383, 20), 10);
+                                    damage_of__e1_460 = ({ int16_t _let108 = damage_of__mt_456; int16_t effectiveness__mt_457 = _let108; ({ int16_t _let109 = SPECIES__type1[_ix(damage_of__sd_442, 151)]; int16_t effectiveness__dt_458 = _let109; ({ int16_t _let110[15]; _let110[0] = TC__bug[_ix(effectiveness__mt_457, 15)]; _let110[1] = TC__fire[_ix(effectiveness__mt_457, 15)]; _let110[2] = TC__ghost[_ix(effectiveness__mt_457, 15)]; _let110[3] = TC__ice[_ix(effectiveness__mt_457, 15)]; _let110[4] = TC__poison[_ix(effectiveness__mt_457, 15)]; _let110[5] = TC__psychic[_ix(effectiveness__mt_457, 15)]; _let110[6] = TC__electric[_ix(effectiveness__mt_457, 15)]; _let110[7] = TC__grass[_ix(effectiveness__mt_457, 15)]; _let110[8] = TC__dragon[_ix(effectiveness__mt_457, 15)]; _let110[9] = TC__fighting[_ix(effectiveness__mt_457, 15)]; _let110[10] = TC__flying[_ix(effectiveness__mt_457, 15)]; _let110[11] = TC__ground[_ix(effectiveness__mt_457, 15)]; _let110[12] = TC__normal[_ix(effectiveness__mt_457, 15)]; _let110[13] = TC__rock[_ix(effectiveness__mt_457, 15)]; _let110[14] = TC__water[_ix(effectiveness__mt_457, 15)]; int16_t effectiveness__row_459[15]; memcpy(effectiveness__row_459, _let110, sizeof effectiveness__row_459); (((effectiveness__dt_458 < 0) || (effectiveness__mt_457 == 15)) ? ((int16_t)(10)) : effectiveness__row_459[_ix(effectiveness__dt_458, 15)]); }); }); });
+                                    if ((damage_of__e1_460 > 10)) {
+                                        damage_of__dmg_455 = _floordiv(_wmul(damage_of__dmg_455, 20), 10);
                                     }
-                                    if ((damage_of__e1_388 < 10)) {
-                                        damage_of__dmg_383 = _floordiv(_wmul(damage_of__dmg_383, 5), 10);
+                                    if ((damage_of__e1_460 < 10)) {
+                                        damage_of__dmg_455 = _floordiv(_wmul(damage_of__dmg_455, 5), 10);
                                     }
-                                    damage_of__e2_392 = ({ int16_t _let100 = damage_of__mt_384; int16_t effectiveness__mt_389 = _let100; ({ int16_t _let101 = SPECIES__type2[_ix(damage_of__sd_370, 151)]; int16_t effectiveness__dt_390 = _let101; ({ int16_t _let102[15]; _let102[0] = TC__bug[_ix(effectiveness__mt_389, 15)]; _let102[1] = TC__fire[_ix(effectiveness__mt_389, 15)]; _let102[2] = TC__ghost[_ix(effectiveness__mt_389, 15)]; _let102[3] = TC__ice[_ix(effectiveness__mt_389, 15)]; _let102[4] = TC__poison[_ix(effectiveness__mt_389, 15)]; _let102[5] = TC__psychic[_ix(effectiveness__mt_389, 15)]; _let102[6] = TC__electric[_ix(effectiveness__mt_389, 15)]; _let102[7] = TC__grass[_ix(effectiveness__mt_389, 15)]; _let102[8] = TC__dragon[_ix(effectiveness__mt_389, 15)]; _let102[9] = TC__fighting[_ix(effectiveness__mt_389, 15)]; _let102[10] = TC__flying[_ix(effectiveness__mt_389, 15)]; _let102[11] = TC__ground[_ix(effectiveness__mt_389, 15)]; _let102[12] = TC__normal[_ix(effectiveness__mt_389, 15)]; _let102[13] = TC__rock[_ix(effectiveness__mt_389, 15)]; _let102[14] = TC__water[_ix(effectiveness__mt_389, 15)]; int16_t effectiveness__row_391[15]; memcpy(effectiveness__row_391, _let102, sizeof effectiveness__row_391); (((effectiveness__dt_390 < 0) || (effectiveness__mt_389 == 15)) ? ((int16_t)(10)) : effectiveness__row_391[_ix(effectiveness__dt_390, 15)]); }); }); });
-                                    if ((damage_of__e2_392 > 10)) {
-                                        damage_of__dmg_383 = _floordiv(_wmul(damage_of__dmg_383, 20), 10);
+                                    damage_of__e2_464 = ({ int16_t _let111 = damage_of__mt_456; int16_t effectiveness__mt_461 = _let111; ({ int16_t _let112 = SPECIES__type2[_ix(damage_of__sd_442, 151)]; int16_t effectiveness__dt_462 = _let112; ({ int16_t _let113[15]; _let113[0] = TC__bug[_ix(effectiveness__mt_461, 15)]; _let113[1] = TC__fire[_ix(effectiveness__mt_461, 15)]; _let113[2] = TC__ghost[_ix(effectiveness__mt_461, 15)]; _let113[3] = TC__ice[_ix(effectiveness__mt_461, 15)]; _let113[4] = TC__poison[_ix(effectiveness__mt_461, 15)]; _let113[5] = TC__psychic[_ix(effectiveness__mt_461, 15)]; _let113[6] = TC__electric[_ix(effectiveness__mt_461, 15)]; _let113[7] = TC__grass[_ix(effectiveness__mt_461, 15)]; _let113[8] = TC__dragon[_ix(effectiveness__mt_461, 15)]; _let113[9] = TC__fighting[_ix(effectiveness__mt_461, 15)]; _let113[10] = TC__flying[_ix(effectiveness__mt_461, 15)]; _let113[11] = TC__ground[_ix(effectiveness__mt_461, 15)]; _let113[12] = TC__normal[_ix(effectiveness__mt_461, 15)]; _let113[13] = TC__rock[_ix(effectiveness__mt_461, 15)]; _let113[14] = TC__water[_ix(effectiveness__mt_461, 15)]; int16_t effectiveness__row_463[15]; memcpy(effectiveness__row_463, _let113, sizeof effectiveness__row_463); (((effectiveness__dt_462 < 0) || (effectiveness__mt_461 == 15)) ? ((int16_t)(10)) : effectiveness__row_463[_ix(effectiveness__dt_462, 15)]); }); }); });
+                                    if ((damage_of__e2_464 > 10)) {
+                                        damage_of__dmg_455 = _floordiv(_wmul(damage_of__dmg_455, 20), 10);
                                     }
-                                    if ((damage_of__e2_392 < 10)) {
-                                        damage_of__dmg_383 = _floordiv(_wmul(damage_of__dmg_383, 5), 10);
+                                    if ((damage_of__e2_464 < 10)) {
+                                        damage_of__dmg_455 = _floordiv(_wmul(damage_of__dmg_455, 5), 10);
                                     }
-                                    if ((damage_of__dmg_383 > 1)) {
-                                        rand__v_393 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 31), (uint32_t)resolve_turn__k_299)), 39));
-                                        log_draw__v_394 = rand__v_393;
-                                        int32_t _w103 = _wx(s->ndraws, 64);
-                                        if (_w103 >= 0) {
-                                            s->draws[_w103] = log_draw__v_394;
+                                    if ((damage_of__dmg_455 > 1)) {
+                                        rand__v_465 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 32), (uint32_t)resolve_turn__k_349)), 39));
+                                        log_draw__v_466 = rand__v_465;
+                                        int32_t _w114 = _wx(s->ndraws, 64);
+                                        if (_w114 >= 0) {
+                                            s->draws[_w114] = log_draw__v_466;
                                         }
-                                        int32_t _w104 = _wx(s->ndraws, 64);
-                                        if (_w104 >= 0) {
-                                            s->draw_lo[_w104] = 217;
+                                        int32_t _w115 = _wx(s->ndraws, 64);
+                                        if (_w115 >= 0) {
+                                            s->draw_lo[_w115] = 217;
                                         }
-                                        int32_t _w105 = _wx(s->ndraws, 64);
-                                        if (_w105 >= 0) {
-                                            s->draw_hi[_w105] = 256;
+                                        int32_t _w116 = _wx(s->ndraws, 64);
+                                        if (_w116 >= 0) {
+                                            s->draw_hi[_w116] = 256;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        rand__result_395 = rand__v_393;
-                                        damage_of__r_396 = rand__result_395;
-                                        damage_of__dmg_383 = _floordiv(_wmul(damage_of__dmg_383, damage_of__r_396), 255);
+                                        rand__result_467 = rand__v_465;
+                                        damage_of__r_468 = rand__result_467;
+                                        damage_of__dmg_455 = _floordiv(_wmul(damage_of__dmg_455, damage_of__r_468), 255);
                                     }
-                                    damage_of__result_397 = damage_of__dmg_383;
-                                    use_move_hit__dmg_398 = damage_of__result_397;
-                                    use_move_hit__dmg_398 = _imin(use_move_hit__dmg_398, ((int32_t)(s->hp[_ix(use_move_hit__q_337, 2) * 6 + _ix(use_move_hit__d_339, 6)])));
-                                    if ((use_move_hit__dmg_398 > 0)) {
-                                        int32_t _w106 = _wx(use_move_hit__q_337, 2);
-                                        int32_t _w107 = _wx(use_move_hit__d_339, 6);
-                                        if (_w106 >= 0 && _w107 >= 0) {
-                                            s->hp[_w106 * 6 + _w107] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_337, 2) * 6 + _ix(use_move_hit__d_339, 6)], use_move_hit__dmg_398)));
+                                    damage_of__result_469 = damage_of__dmg_455;
+                                    use_move_hit__dmg_470 = damage_of__result_469;
+                                    use_move_hit__dmg_470 = _imin(use_move_hit__dmg_470, ((int32_t)(s->hp[_ix(use_move_hit__q_387, 2) * 6 + _ix(use_move_hit__d_389, 6)])));
+                                    if ((use_move_hit__dmg_470 > 0)) {
+                                        int32_t _w117 = _wx(use_move_hit__q_387, 2);
+                                        int32_t _w118 = _wx(use_move_hit__d_389, 6);
+                                        if (_w117 >= 0 && _w118 >= 0) {
+                                            s->hp[_w117 * 6 + _w118] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_387, 2) * 6 + _ix(use_move_hit__d_389, 6)], use_move_hit__dmg_470)));
                                         }
-                                        if ((MOVES__recoil_num[_ix(use_move_hit__mv_340, 165)] > 0)) {
-                                            use_move_hit__rec_399 = _imax(_floordiv(_wmul(use_move_hit__dmg_398, MOVES__recoil_num[_ix(use_move_hit__mv_340, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_340, 165)]), 1);
-                                            int32_t _w108 = _wx(use_move_hit__p_335, 2);
-                                            int32_t _w109 = _wx(use_move_hit__a_338, 6);
-                                            if (_w108 >= 0 && _w109 >= 0) {
-                                                s->hp[_w108 * 6 + _w109] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_335, 2) * 6 + _ix(use_move_hit__a_338, 6)], use_move_hit__rec_399), 0)));
+                                        if ((MOVES__recoil_num[_ix(use_move_hit__mv_390, 165)] > 0)) {
+                                            use_move_hit__rec_471 = _imax(_floordiv(_wmul(use_move_hit__dmg_470, MOVES__recoil_num[_ix(use_move_hit__mv_390, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_390, 165)]), 1);
+                                            int32_t _w119 = _wx(use_move_hit__p_385, 2);
+                                            int32_t _w120 = _wx(use_move_hit__a_388, 6);
+                                            if (_w119 >= 0 && _w120 >= 0) {
+                                                s->hp[_w119 * 6 + _w120] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_385, 2) * 6 + _ix(use_move_hit__a_388, 6)], use_move_hit__rec_471), 0)));
                                             }
                                         }
                                     }
-                                    use_move_hit__sec_400 = MOVES__sec_status[_ix(use_move_hit__mv_340, 165)];
-                                    if (((use_move_hit__sec_400 >= 0) && (s->hp[_ix(use_move_hit__q_337, 2) * 6 + _ix(use_move_hit__d_339, 6)] > 0))) {
-                                        use_move_hit__same_type_404 = (({ int32_t _let110 = use_move_hit__q_337; int32_t has_type__p_401 = _let110; ({ int16_t _let111 = MOVES__type[_ix(use_move_hit__mv_340, 165)]; int16_t has_type__t_402 = _let111; ({ int16_t _let112 = s->species[_ix(has_type__p_401, 2) * 6 + _ix(s->active[_ix(has_type__p_401, 2)], 6)]; int16_t has_type__sp_403 = _let112; ((has_type__t_402 == SPECIES__type1[_ix(has_type__sp_403, 151)]) || (has_type__t_402 == SPECIES__type2[_ix(has_type__sp_403, 151)])); }); }); }) && (use_move_hit__sec_400 != 4));
-                                        if ((!use_move_hit__same_type_404)) {
-                                            chance__num_405 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_340, 165)])), 256), 99), 100);
-                                            chance__v_406 = _roll(random_word(fold_in(fold_in(key, 32), (uint32_t)resolve_turn__k_299)), 256);
-                                            log_draw__v_407 = chance__v_406;
-                                            int32_t _w113 = _wx(s->ndraws, 64);
-                                            if (_w113 >= 0) {
-                                                s->draws[_w113] = log_draw__v_407;
+                                    use_move_hit__sec_472 = MOVES__sec_status[_ix(use_move_hit__mv_390, 165)];
+                                    if (((use_move_hit__sec_472 >= 0) && (s->hp[_ix(use_move_hit__q_387, 2) * 6 + _ix(use_move_hit__d_389, 6)] > 0))) {
+                                        use_move_hit__same_type_476 = (({ int32_t _let121 = use_move_hit__q_387; int32_t has_type__p_473 = _let121; ({ int16_t _let122 = MOVES__type[_ix(use_move_hit__mv_390, 165)]; int16_t has_type__t_474 = _let122; ({ int16_t _let123 = s->species[_ix(has_type__p_473, 2) * 6 + _ix(s->active[_ix(has_type__p_473, 2)], 6)]; int16_t has_type__sp_475 = _let123; ((has_type__t_474 == SPECIES__type1[_ix(has_type__sp_475, 151)]) || (has_type__t_474 == SPECIES__type2[_ix(has_type__sp_475, 151)])); }); }); }) && (use_move_hit__sec_472 != 4));
+                                        if ((!use_move_hit__same_type_476)) {
+                                            chance__num_477 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_390, 165)])), 256), 99), 100);
+                                            chance__v_478 = _roll(random_word(fold_in(fold_in(key, 33), (uint32_t)resolve_turn__k_349)), 256);
+                                            log_draw__v_479 = chance__v_478;
+                                            int32_t _w124 = _wx(s->ndraws, 64);
+                                            if (_w124 >= 0) {
+                                                s->draws[_w124] = log_draw__v_479;
                                             }
-                                            int32_t _w114 = _wx(s->ndraws, 64);
-                                            if (_w114 >= 0) {
-                                                s->draw_lo[_w114] = 0;
+                                            int32_t _w125 = _wx(s->ndraws, 64);
+                                            if (_w125 >= 0) {
+                                                s->draw_lo[_w125] = 0;
                                             }
-                                            int32_t _w115 = _wx(s->ndraws, 64);
-                                            if (_w115 >= 0) {
-                                                s->draw_hi[_w115] = 256;
+                                            int32_t _w126 = _wx(s->ndraws, 64);
+                                            if (_w126 >= 0) {
+                                                s->draw_hi[_w126] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_408 = (chance__v_406 < chance__num_405);
-                                            use_move_hit__lands_409 = chance__result_408;
-                                            if (use_move_hit__lands_409) {
-                                                set_status__q_410 = use_move_hit__q_337;
-                                                set_status__st_411 = use_move_hit__sec_400;
-                                                set_status__d_412 = s->active[_ix(set_status__q_410, 2)];
-                                                set_status__sd_413 = s->species[_ix(set_status__q_410, 2) * 6 + _ix(set_status__d_412, 6)];
-                                                set_status__poison_414 = ((set_status__st_411 == 4) || (set_status__st_411 == 6));
-                                                set_status__blocked_415 = (set_status__poison_414 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_413, 151)]] || ((SPECIES__type2[_ix(set_status__sd_413, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_413, 151)], 15)])));
-                                                if ((((s->status[_ix(set_status__q_410, 2) * 6 + _ix(set_status__d_412, 6)] == 0) && (s->hp[_ix(set_status__q_410, 2) * 6 + _ix(set_status__d_412, 6)] > 0)) && (!set_status__blocked_415))) {
-                                                    int32_t _w116 = _wx(set_status__q_410, 2);
-                                                    int32_t _w117 = _wx(set_status__d_412, 6);
-                                                    if (_w116 >= 0 && _w117 >= 0) {
-                                                        s->status[_w116 * 6 + _w117] = ((int8_t)(set_status__st_411));
+                                            chance__result_480 = (chance__v_478 < chance__num_477);
+                                            use_move_hit__lands_481 = chance__result_480;
+                                            if (use_move_hit__lands_481) {
+                                                set_status__q_482 = use_move_hit__q_387;
+                                                set_status__st_483 = use_move_hit__sec_472;
+                                                set_status__d_484 = s->active[_ix(set_status__q_482, 2)];
+                                                set_status__sd_485 = s->species[_ix(set_status__q_482, 2) * 6 + _ix(set_status__d_484, 6)];
+                                                set_status__poison_486 = ((set_status__st_483 == 4) || (set_status__st_483 == 6));
+                                                set_status__blocked_487 = (set_status__poison_486 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_485, 151)]] || ((SPECIES__type2[_ix(set_status__sd_485, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_485, 151)], 15)])));
+                                                if ((((s->status[_ix(set_status__q_482, 2) * 6 + _ix(set_status__d_484, 6)] == 0) && (s->hp[_ix(set_status__q_482, 2) * 6 + _ix(set_status__d_484, 6)] > 0)) && (!set_status__blocked_487))) {
+                                                    int32_t _w127 = _wx(set_status__q_482, 2);
+                                                    int32_t _w128 = _wx(set_status__d_484, 6);
+                                                    if (_w127 >= 0 && _w128 >= 0) {
+                                                        s->status[_w127 * 6 + _w128] = ((int8_t)(set_status__st_483));
                                                     }
-                                                    if ((set_status__st_411 == 5)) {
-                                                        rand__v_416 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 33), (uint32_t)resolve_turn__k_299)), 7));
-                                                        log_draw__v_417 = rand__v_416;
-                                                        int32_t _w118 = _wx(s->ndraws, 64);
-                                                        if (_w118 >= 0) {
-                                                            s->draws[_w118] = log_draw__v_417;
+                                                    if ((set_status__st_483 == 5)) {
+                                                        rand__v_488 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_349)), 7));
+                                                        log_draw__v_489 = rand__v_488;
+                                                        int32_t _w129 = _wx(s->ndraws, 64);
+                                                        if (_w129 >= 0) {
+                                                            s->draws[_w129] = log_draw__v_489;
                                                         }
-                                                        int32_t _w119 = _wx(s->ndraws, 64);
-                                                        if (_w119 >= 0) {
-                                                            s->draw_lo[_w119] = 1;
+                                                        int32_t _w130 = _wx(s->ndraws, 64);
+                                                        if (_w130 >= 0) {
+                                                            s->draw_lo[_w130] = 1;
                                                         }
-                                                        int32_t _w120 = _wx(s->ndraws, 64);
-                                                        if (_w120 >= 0) {
-                                                            s->draw_hi[_w120] = 8;
+                                                        int32_t _w131 = _wx(s->ndraws, 64);
+                                                        if (_w131 >= 0) {
+                                                            s->draw_hi[_w131] = 8;
                                                         }
                                                         s->ndraws = _wadd(s->ndraws, 1);
-                                                        rand__result_418 = rand__v_416;
-                                                        int32_t _w121 = _wx(set_status__q_410, 2);
-                                                        int32_t _w122 = _wx(set_status__d_412, 6);
-                                                        if (_w121 >= 0 && _w122 >= 0) {
-                                                            s->sleep[_w121 * 6 + _w122] = ((int8_t)(rand__result_418));
+                                                        rand__result_490 = rand__v_488;
+                                                        int32_t _w132 = _wx(set_status__q_482, 2);
+                                                        int32_t _w133 = _wx(set_status__d_484, 6);
+                                                        if (_w132 >= 0 && _w133 >= 0) {
+                                                            s->sleep[_w132 * 6 + _w133] = ((int8_t)(rand__result_490));
                                                         }
                                                     }
-                                                    if ((set_status__st_411 == 3)) {
-                                                        int32_t _w123 = _wx(set_status__q_410, 2);
-                                                        if (_w123 >= 0) {
-                                                            s->mod[_w123 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_410, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                    if ((set_status__st_483 == 3)) {
+                                                        int32_t _w134 = _wx(set_status__q_482, 2);
+                                                        if (_w134 >= 0) {
+                                                            s->mod[_w134 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_482, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                         }
                                                     }
-                                                    if ((set_status__st_411 == 1)) {
-                                                        int32_t _w124 = _wx(set_status__q_410, 2);
-                                                        if (_w124 >= 0) {
-                                                            s->mod[_w124 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_410, 2) * 4], 2))), ((int16_t)(1)))));
+                                                    if ((set_status__st_483 == 1)) {
+                                                        int32_t _w135 = _wx(set_status__q_482, 2);
+                                                        if (_w135 >= 0) {
+                                                            s->mod[_w135 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_482, 2) * 4], 2))), ((int16_t)(1)))));
                                                         }
                                                     }
                                                 }
                                             }
                                         }
                                     }
-                                    if (((use_move_hit__sec_400 == 1) && (s->status[_ix(use_move_hit__q_337, 2) * 6 + _ix(use_move_hit__d_339, 6)] == 2))) {
-                                        int32_t _w125 = _wx(use_move_hit__q_337, 2);
-                                        int32_t _w126 = _wx(use_move_hit__d_339, 6);
-                                        if (_w125 >= 0 && _w126 >= 0) {
-                                            s->status[_w125 * 6 + _w126] = ((int8_t)(0));
+                                    use_move_hit__sb_491[0] = MOVES__sec_boost_atk[_ix(use_move_hit__mv_390, 165)];
+                                    use_move_hit__sb_491[1] = MOVES__sec_boost_def[_ix(use_move_hit__mv_390, 165)];
+                                    use_move_hit__sb_491[2] = MOVES__sec_boost_spc[_ix(use_move_hit__mv_390, 165)];
+                                    use_move_hit__sb_491[3] = MOVES__sec_boost_spe[_ix(use_move_hit__mv_390, 165)];
+                                    use_move_hit__sb_491[4] = MOVES__sec_boost_accuracy[_ix(use_move_hit__mv_390, 165)];
+                                    use_move_hit__sb_491[5] = MOVES__sec_boost_evasion[_ix(use_move_hit__mv_390, 165)];
+                                    if ((({ int32_t _lo136 = 0; bool _r138 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_492 = _lo136, _end137 = 6; use_move_hit__k_492 < _end137; use_move_hit__k_492++) if ((use_move_hit__sb_491[use_move_hit__k_492] != 0)) { _r138 = true; break; } _r138; }) && (s->hp[_ix(use_move_hit__q_387, 2) * 6 + _ix(use_move_hit__d_389, 6)] > 0))) {
+                                        chance__num_493 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_390, 165)])), 256), 99), 100);
+                                        chance__v_494 = _roll(random_word(fold_in(fold_in(key, 35), (uint32_t)resolve_turn__k_349)), 256);
+                                        log_draw__v_495 = chance__v_494;
+                                        int32_t _w140 = _wx(s->ndraws, 64);
+                                        if (_w140 >= 0) {
+                                            s->draws[_w140] = log_draw__v_495;
+                                        }
+                                        int32_t _w141 = _wx(s->ndraws, 64);
+                                        if (_w141 >= 0) {
+                                            s->draw_lo[_w141] = 0;
+                                        }
+                                        int32_t _w142 = _wx(s->ndraws, 64);
+                                        if (_w142 >= 0) {
+                                            s->draw_hi[_w142] = 256;
+                                        }
+                                        s->ndraws = _wadd(s->ndraws, 1);
+                                        chance__result_496 = (chance__v_494 < chance__num_493);
+                                        use_move_hit__drop_497 = chance__result_496;
+                                        if (use_move_hit__drop_497) {
+                                            apply_boosts__q_498 = use_move_hit__q_387;
+                                            apply_boosts__f_499 = use_move_hit__q_387;
+                                            apply_boosts__da_500 = use_move_hit__sb_491[0];
+                                            apply_boosts__dd_501 = use_move_hit__sb_491[1];
+                                            apply_boosts__ds_502 = use_move_hit__sb_491[2];
+                                            apply_boosts__dsp_503 = use_move_hit__sb_491[3];
+                                            apply_boosts__dacc_504 = use_move_hit__sb_491[4];
+                                            apply_boosts__deva_505 = use_move_hit__sb_491[5];
+                                            apply_boosts__deltas_506[0] = apply_boosts__da_500;
+                                            apply_boosts__deltas_506[1] = apply_boosts__dd_501;
+                                            apply_boosts__deltas_506[2] = apply_boosts__ds_502;
+                                            apply_boosts__deltas_506[3] = apply_boosts__dsp_503;
+                                            apply_boosts__deltas_506[4] = apply_boosts__dacc_504;
+                                            apply_boosts__deltas_506[5] = apply_boosts__deva_505;
+                                            apply_boosts__any_ok_507 = false;
+                                            for (int32_t apply_boosts__k_508 = 0, _end143 = 6; apply_boosts__k_508 < _end143; apply_boosts__k_508++) {
+                                                boost_stat__q_509 = apply_boosts__q_498;
+                                                boost_stat__k_510 = apply_boosts__k_508;
+                                                boost_stat__delta_511 = apply_boosts__deltas_506[apply_boosts__k_508];
+                                                boost_stat__a_512 = s->active[_ix(boost_stat__q_509, 2)];
+                                                boost_stat__b_513 = ((int32_t)(s->boosts[_ix(boost_stat__q_509, 2) * 6 + _ix(boost_stat__k_510, 6)]));
+                                                boost_stat__nb_514 = _imin(_imax(_wadd(boost_stat__b_513, boost_stat__delta_511), (-6)), 6);
+                                                boost_stat__ok_515 = false;
+                                                if (((((boost_stat__delta_511 != 0) && (s->hp[_ix(boost_stat__q_509, 2) * 6 + _ix(boost_stat__a_512, 6)] > 0)) && (!((boost_stat__delta_511 > 0) && (boost_stat__b_513 >= 6)))) && (!((boost_stat__delta_511 < 0) && (boost_stat__b_513 <= (-6)))))) {
+                                                    if ((boost_stat__k_510 >= 4)) {
+                                                        int32_t _w144 = _wx(boost_stat__q_509, 2);
+                                                        int32_t _w145 = _wx(boost_stat__k_510, 6);
+                                                        if (_w144 >= 0 && _w145 >= 0) {
+                                                            s->boosts[_w144 * 6 + _w145] = ((int8_t)(boost_stat__nb_514));
+                                                        }
+                                                        boost_stat__ok_515 = true;
+                                                    } else if ((((boost_stat__delta_511 > 0) && (s->mod[_ix(boost_stat__q_509, 2) * 4 + _ix(boost_stat__k_510, 4)] == 999)) || ((boost_stat__delta_511 < 0) && (s->mod[_ix(boost_stat__q_509, 2) * 4 + _ix(boost_stat__k_510, 4)] == 1)))) {
+                                                        int32_t _w146 = _wx(boost_stat__q_509, 2);
+                                                        int32_t _w147 = _wx(boost_stat__k_510, 6);
+                                                        if (_w146 >= 0 && _w147 >= 0) {
+                                                            s->boosts[_w146 * 6 + _w147] = ((int8_t)(((boost_stat__delta_511 > 0) ? _wsub(boost_stat__nb_514, 1) : _wadd(boost_stat__nb_514, 1))));
+                                                        }
+                                                    } else {
+                                                        int32_t _w148 = _wx(boost_stat__q_509, 2);
+                                                        int32_t _w149 = _wx(boost_stat__k_510, 6);
+                                                        if (_w148 >= 0 && _w149 >= 0) {
+                                                            s->boosts[_w148 * 6 + _w149] = ((int8_t)(boost_stat__nb_514));
+                                                        }
+                                                        boost_stat__ok_515 = true;
+                                                        boost_stat__m_516 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_509, 2) * 24 + _ix(boost_stat__a_512, 6) * 4 + _ix(boost_stat__k_510, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_514, 6), 13)]), 100), 1);
+                                                        int32_t _w150 = _wx(boost_stat__q_509, 2);
+                                                        int32_t _w151 = _wx(boost_stat__k_510, 4);
+                                                        if (_w150 >= 0 && _w151 >= 0) {
+                                                            s->mod[_w150 * 4 + _w151] = ((int16_t)(((boost_stat__delta_511 > 0) ? _imin(boost_stat__m_516, 999) : boost_stat__m_516)));
+                                                        }
+                                                    }
+                                                }
+                                                boost_stat__result_517 = boost_stat__ok_515;
+                                                apply_boosts__ok_518 = boost_stat__result_517;
+                                                apply_boosts__any_ok_507 = (apply_boosts__any_ok_507 || apply_boosts__ok_518);
+                                            }
+                                            if (apply_boosts__any_ok_507) {
+                                                if ((s->status[_ix(apply_boosts__f_499, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_499, 2)], 6)] == 3)) {
+                                                    int32_t _w152 = _wx(apply_boosts__f_499, 2);
+                                                    if (_w152 >= 0) {
+                                                        s->mod[_w152 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_499, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                    }
+                                                }
+                                                if ((s->status[_ix(apply_boosts__f_499, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_499, 2)], 6)] == 1)) {
+                                                    int32_t _w153 = _wx(apply_boosts__f_499, 2);
+                                                    if (_w153 >= 0) {
+                                                        s->mod[_w153 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_499, 2) * 4], 2))), ((int16_t)(1)))));
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if (((use_move_hit__sec_472 == 1) && (s->status[_ix(use_move_hit__q_387, 2) * 6 + _ix(use_move_hit__d_389, 6)] == 2))) {
+                                        int32_t _w154 = _wx(use_move_hit__q_387, 2);
+                                        int32_t _w155 = _wx(use_move_hit__d_389, 6);
+                                        if (_w154 >= 0 && _w155 >= 0) {
+                                            s->status[_w154 * 6 + _w155] = ((int8_t)(0));
                                         }
                                     }
                                 }
                             }
                         }
-                        if ((((!use_move__can_330) || (s->hp[_ix(use_move__q_326, 2) * 6 + _ix(use_move__d_328, 6)] > 0)) && (s->hp[_ix(use_move__p_324, 2) * 6 + _ix(use_move__a_327, 6)] > 0))) {
-                            if (((s->status[_ix(use_move__p_324, 2) * 6 + _ix(use_move__a_327, 6)] == 5) && (s->sleep[_ix(use_move__p_324, 2) * 6 + _ix(use_move__a_327, 6)] <= 0))) {
-                                int32_t _w127 = _wx(use_move__p_324, 2);
-                                int32_t _w128 = _wx(use_move__a_327, 6);
-                                if (_w127 >= 0 && _w128 >= 0) {
-                                    s->status[_w127 * 6 + _w128] = ((int8_t)(0));
+                        if ((((!use_move__can_380) || (s->hp[_ix(use_move__q_376, 2) * 6 + _ix(use_move__d_378, 6)] > 0)) && (s->hp[_ix(use_move__p_374, 2) * 6 + _ix(use_move__a_377, 6)] > 0))) {
+                            if (((s->status[_ix(use_move__p_374, 2) * 6 + _ix(use_move__a_377, 6)] == 5) && (s->sleep[_ix(use_move__p_374, 2) * 6 + _ix(use_move__a_377, 6)] <= 0))) {
+                                int32_t _w156 = _wx(use_move__p_374, 2);
+                                int32_t _w157 = _wx(use_move__a_377, 6);
+                                if (_w156 >= 0 && _w157 >= 0) {
+                                    s->status[_w156 * 6 + _w157] = ((int8_t)(0));
                                 }
                             }
-                            if (((s->status[_ix(use_move__p_324, 2) * 6 + _ix(use_move__a_327, 6)] == 4) || (s->status[_ix(use_move__p_324, 2) * 6 + _ix(use_move__a_327, 6)] == 1))) {
-                                int32_t _w129 = _wx(use_move__p_324, 2);
-                                int32_t _w130 = _wx(use_move__a_327, 6);
-                                if (_w129 >= 0 && _w130 >= 0) {
-                                    s->hp[_w129 * 6 + _w130] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_324, 2) * 6 + _ix(use_move__a_327, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_324, 2) * 6 + _ix(use_move__a_327, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                            if (((s->status[_ix(use_move__p_374, 2) * 6 + _ix(use_move__a_377, 6)] == 4) || (s->status[_ix(use_move__p_374, 2) * 6 + _ix(use_move__a_377, 6)] == 1))) {
+                                int32_t _w158 = _wx(use_move__p_374, 2);
+                                int32_t _w159 = _wx(use_move__a_377, 6);
+                                if (_w158 >= 0 && _w159 >= 0) {
+                                    s->hp[_w158 * 6 + _w159] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_374, 2) * 6 + _ix(use_move__a_377, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_374, 2) * 6 + _ix(use_move__a_377, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_298 = true;
-                            after_faint__left0_420 = ({ int32_t _lo131 = 0; int32_t _r133 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_419 = _lo131, _end132 = 6; after_faint__i_419 < _end132; after_faint__i_419++) _r133 += ((s->hp[after_faint__i_419] > 0)) ? 1 : 0; _r133; });
-                            after_faint__left1_422 = ({ int32_t _lo135 = 0; int32_t _r137 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_421 = _lo135, _end136 = 6; after_faint__i_421 < _end136; after_faint__i_421++) _r137 += ((s->hp[1 * 6 + after_faint__i_421] > 0)) ? 1 : 0; _r137; });
-                            if (((after_faint__left0_420 == 0) && (after_faint__left1_422 == 0))) {
+                            resolve_turn__over_348 = true;
+                            after_faint__left0_520 = ({ int32_t _lo160 = 0; int32_t _r162 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_519 = _lo160, _end161 = 6; after_faint__i_519 < _end161; after_faint__i_519++) _r162 += ((s->hp[after_faint__i_519] > 0)) ? 1 : 0; _r162; });
+                            after_faint__left1_522 = ({ int32_t _lo164 = 0; int32_t _r166 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_521 = _lo164, _end165 = 6; after_faint__i_521 < _end165; after_faint__i_521++) _r166 += ((s->hp[1 * 6 + after_faint__i_521] > 0)) ? 1 : 0; _r166; });
+                            if (((after_faint__left0_520 == 0) && (after_faint__left1_522 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_420 == 0)) {
+                            } else if ((after_faint__left0_520 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_422 == 0)) {
+                            } else if ((after_faint__left1_522 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -2176,140 +2625,140 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_423 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_299)), 2));
-                            log_draw__v_424 = rand__v_423;
-                            int32_t _w139 = _wx(s->ndraws, 64);
-                            if (_w139 >= 0) {
-                                s->draws[_w139] = log_draw__v_424;
+                            rand__v_523 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 36), (uint32_t)resolve_turn__k_349)), 2));
+                            log_draw__v_524 = rand__v_523;
+                            int32_t _w168 = _wx(s->ndraws, 64);
+                            if (_w168 >= 0) {
+                                s->draws[_w168] = log_draw__v_524;
                             }
-                            int32_t _w140 = _wx(s->ndraws, 64);
-                            if (_w140 >= 0) {
-                                s->draw_lo[_w140] = 0;
+                            int32_t _w169 = _wx(s->ndraws, 64);
+                            if (_w169 >= 0) {
+                                s->draw_lo[_w169] = 0;
                             }
-                            int32_t _w141 = _wx(s->ndraws, 64);
-                            if (_w141 >= 0) {
-                                s->draw_hi[_w141] = 2;
+                            int32_t _w170 = _wx(s->ndraws, 64);
+                            if (_w170 >= 0) {
+                                s->draw_hi[_w170] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_425 = rand__v_423;
-                            tie_draw__v_426 = rand__result_425;
+                            rand__result_525 = rand__v_523;
+                            tie_draw__v_526 = rand__result_525;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_298)) {
-                for (int32_t update_speed__p_427 = 0, _end142 = 2; update_speed__p_427 < _end142; update_speed__p_427++) {
-                    if ((s->hp[update_speed__p_427 * 6 + _ix(s->active[update_speed__p_427], 6)] > 0)) {
-                        int32_t _w143 = _wx(s->active[update_speed__p_427], 6);
-                        if (_w143 >= 0) {
-                            s->speed[update_speed__p_427 * 6 + _w143] = s->mod[update_speed__p_427 * 4 + 3];
+            if ((!resolve_turn__over_348)) {
+                for (int32_t update_speed__p_527 = 0, _end171 = 2; update_speed__p_527 < _end171; update_speed__p_527++) {
+                    if ((s->hp[update_speed__p_527 * 6 + _ix(s->active[update_speed__p_527], 6)] > 0)) {
+                        int32_t _w172 = _wx(s->active[update_speed__p_527], 6);
+                        if (_w172 >= 0) {
+                            s->speed[update_speed__p_527 * 6 + _w172] = s->mod[update_speed__p_527 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_428 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_429 = rand__v_428;
-                    int32_t _w144 = _wx(s->ndraws, 64);
-                    if (_w144 >= 0) {
-                        s->draws[_w144] = log_draw__v_429;
+                    rand__v_528 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_529 = rand__v_528;
+                    int32_t _w173 = _wx(s->ndraws, 64);
+                    if (_w173 >= 0) {
+                        s->draws[_w173] = log_draw__v_529;
                     }
-                    int32_t _w145 = _wx(s->ndraws, 64);
-                    if (_w145 >= 0) {
-                        s->draw_lo[_w145] = 0;
+                    int32_t _w174 = _wx(s->ndraws, 64);
+                    if (_w174 >= 0) {
+                        s->draw_lo[_w174] = 0;
                     }
-                    int32_t _w146 = _wx(s->ndraws, 64);
-                    if (_w146 >= 0) {
-                        s->draw_hi[_w146] = 2;
+                    int32_t _w175 = _wx(s->ndraws, 64);
+                    if (_w175 >= 0) {
+                        s->draw_hi[_w175] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_430 = rand__v_428;
-                    tie_draw__v_431 = rand__result_430;
+                    rand__result_530 = rand__v_528;
+                    tie_draw__v_531 = rand__result_530;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_432 = 0, _end147 = 2; update_speed__p_432 < _end147; update_speed__p_432++) {
-                if ((s->hp[update_speed__p_432 * 6 + _ix(s->active[update_speed__p_432], 6)] > 0)) {
-                    int32_t _w148 = _wx(s->active[update_speed__p_432], 6);
-                    if (_w148 >= 0) {
-                        s->speed[update_speed__p_432 * 6 + _w148] = s->mod[update_speed__p_432 * 4 + 3];
+            for (int32_t update_speed__p_532 = 0, _end176 = 2; update_speed__p_532 < _end176; update_speed__p_532++) {
+                if ((s->hp[update_speed__p_532 * 6 + _ix(s->active[update_speed__p_532], 6)] > 0)) {
+                    int32_t _w177 = _wx(s->active[update_speed__p_532], 6);
+                    if (_w177 >= 0) {
+                        s->speed[update_speed__p_532 * 6 + _w177] = s->mod[update_speed__p_532 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_433 = 0;
+            resolve_forced__first_533 = 0;
             if ((s->need[0] && s->need[1])) {
                 if ((s->mod[1 * 4 + 3] > s->mod[3])) {
-                    resolve_forced__first_433 = 1;
+                    resolve_forced__first_533 = 1;
                 } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_434 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_435 = rand__v_434;
-                    int32_t _w149 = _wx(s->ndraws, 64);
-                    if (_w149 >= 0) {
-                        s->draws[_w149] = log_draw__v_435;
+                    rand__v_534 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_535 = rand__v_534;
+                    int32_t _w178 = _wx(s->ndraws, 64);
+                    if (_w178 >= 0) {
+                        s->draws[_w178] = log_draw__v_535;
                     }
-                    int32_t _w150 = _wx(s->ndraws, 64);
-                    if (_w150 >= 0) {
-                        s->draw_lo[_w150] = 0;
+                    int32_t _w179 = _wx(s->ndraws, 64);
+                    if (_w179 >= 0) {
+                        s->draw_lo[_w179] = 0;
                     }
-                    int32_t _w151 = _wx(s->ndraws, 64);
-                    if (_w151 >= 0) {
-                        s->draw_hi[_w151] = 2;
+                    int32_t _w180 = _wx(s->ndraws, 64);
+                    if (_w180 >= 0) {
+                        s->draw_hi[_w180] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_436 = rand__v_434;
-                    resolve_forced__first_433 = rand__result_436;
+                    rand__result_536 = rand__v_534;
+                    resolve_forced__first_533 = rand__result_536;
                 }
             }
-            for (int32_t resolve_forced__k_437 = 0, _end152 = 2; resolve_forced__k_437 < _end152; resolve_forced__k_437++) {
-                resolve_forced__p_438 = ((resolve_forced__k_437 == 0) ? resolve_forced__first_433 : _wsub(1, resolve_forced__first_433));
-                if (s->need[_ix(resolve_forced__p_438, 2)]) {
-                    send_in__p_439 = resolve_forced__p_438;
-                    send_in__s_440 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_438, 2)])), 4);
-                    send_in__old_441 = s->active[_ix(send_in__p_439, 2)];
-                    if ((s->hp[_ix(send_in__p_439, 2) * 6 + _ix(send_in__old_441, 6)] > 0)) {
-                        int32_t _w153 = _wx(send_in__p_439, 2);
-                        int32_t _w154 = _wx(send_in__old_441, 6);
-                        if (_w153 >= 0 && _w154 >= 0) {
-                            s->speed[_w153 * 6 + _w154] = s->stats[_ix(send_in__p_439, 2) * 24 + _ix(send_in__old_441, 6) * 4 + 3];
+            for (int32_t resolve_forced__k_537 = 0, _end181 = 2; resolve_forced__k_537 < _end181; resolve_forced__k_537++) {
+                resolve_forced__p_538 = ((resolve_forced__k_537 == 0) ? resolve_forced__first_533 : _wsub(1, resolve_forced__first_533));
+                if (s->need[_ix(resolve_forced__p_538, 2)]) {
+                    send_in__p_539 = resolve_forced__p_538;
+                    send_in__s_540 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_538, 2)])), 4);
+                    send_in__old_541 = s->active[_ix(send_in__p_539, 2)];
+                    if ((s->hp[_ix(send_in__p_539, 2) * 6 + _ix(send_in__old_541, 6)] > 0)) {
+                        int32_t _w182 = _wx(send_in__p_539, 2);
+                        int32_t _w183 = _wx(send_in__old_541, 6);
+                        if (_w182 >= 0 && _w183 >= 0) {
+                            s->speed[_w182 * 6 + _w183] = s->stats[_ix(send_in__p_539, 2) * 24 + _ix(send_in__old_541, 6) * 4 + 3];
                         }
                     }
-                    int32_t _w155 = _wx(send_in__p_439, 2);
-                    if (_w155 >= 0) {
-                        s->active[_w155] = ((int8_t)(send_in__s_440));
+                    int32_t _w184 = _wx(send_in__p_539, 2);
+                    if (_w184 >= 0) {
+                        s->active[_w184] = ((int8_t)(send_in__s_540));
                     }
-                    int32_t _w156 = _wx(send_in__p_439, 2);
-                    int32_t _w157 = _wx(send_in__s_440, 6);
-                    if (_w156 >= 0 && _w157 >= 0) {
-                        s->seen[_w156 * 6 + _w157] = s->species[_ix(send_in__p_439, 2) * 6 + _ix(send_in__s_440, 6)];
+                    int32_t _w185 = _wx(send_in__p_539, 2);
+                    int32_t _w186 = _wx(send_in__s_540, 6);
+                    if (_w185 >= 0 && _w186 >= 0) {
+                        s->seen[_w185 * 6 + _w186] = s->species[_ix(send_in__p_539, 2) * 6 + _ix(send_in__s_540, 6)];
                     }
-                    for (int32_t send_in__k_442 = 0, _end158 = 6; send_in__k_442 < _end158; send_in__k_442++) {
-                        int32_t _w159 = _wx(send_in__p_439, 2);
-                        if (_w159 >= 0) {
-                            s->boosts[_w159 * 6 + send_in__k_442] = ((int8_t)(0));
+                    for (int32_t send_in__k_542 = 0, _end187 = 6; send_in__k_542 < _end187; send_in__k_542++) {
+                        int32_t _w188 = _wx(send_in__p_539, 2);
+                        if (_w188 >= 0) {
+                            s->boosts[_w188 * 6 + send_in__k_542] = ((int8_t)(0));
                         }
                     }
-                    for (int32_t send_in__k_443 = 0, _end160 = 4; send_in__k_443 < _end160; send_in__k_443++) {
-                        int32_t _w161 = _wx(send_in__p_439, 2);
-                        if (_w161 >= 0) {
-                            s->mod[_w161 * 4 + send_in__k_443] = s->stats[_ix(send_in__p_439, 2) * 24 + _ix(send_in__s_440, 6) * 4 + send_in__k_443];
+                    for (int32_t send_in__k_543 = 0, _end189 = 4; send_in__k_543 < _end189; send_in__k_543++) {
+                        int32_t _w190 = _wx(send_in__p_539, 2);
+                        if (_w190 >= 0) {
+                            s->mod[_w190 * 4 + send_in__k_543] = s->stats[_ix(send_in__p_539, 2) * 24 + _ix(send_in__s_540, 6) * 4 + send_in__k_543];
                         }
                     }
-                    if ((s->status[_ix(send_in__p_439, 2) * 6 + _ix(send_in__s_440, 6)] == 3)) {
-                        int32_t _w162 = _wx(send_in__p_439, 2);
-                        if (_w162 >= 0) {
-                            s->mod[_w162 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_439, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_539, 2) * 6 + _ix(send_in__s_540, 6)] == 3)) {
+                        int32_t _w191 = _wx(send_in__p_539, 2);
+                        if (_w191 >= 0) {
+                            s->mod[_w191 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_539, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                         }
                     }
-                    if ((s->status[_ix(send_in__p_439, 2) * 6 + _ix(send_in__s_440, 6)] == 1)) {
-                        int32_t _w163 = _wx(send_in__p_439, 2);
-                        if (_w163 >= 0) {
-                            s->mod[_w163 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_439, 2) * 4], 2))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_539, 2) * 6 + _ix(send_in__s_540, 6)] == 1)) {
+                        int32_t _w192 = _wx(send_in__p_539, 2);
+                        if (_w192 >= 0) {
+                            s->mod[_w192 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_539, 2) * 4], 2))), ((int16_t)(1)))));
                         }
                     }
-                    int32_t _w164 = _wx(send_in__p_439, 2);
-                    int32_t _w165 = _wx(send_in__s_440, 6);
-                    if (_w164 >= 0 && _w165 >= 0) {
-                        s->speed[_w164 * 6 + _w165] = s->mod[_ix(send_in__p_439, 2) * 4 + 3];
+                    int32_t _w193 = _wx(send_in__p_539, 2);
+                    int32_t _w194 = _wx(send_in__s_540, 6);
+                    if (_w193 >= 0 && _w194 >= 0) {
+                        s->speed[_w193 * 6 + _w194] = s->mod[_ix(send_in__p_539, 2) * 4 + 3];
                     }
                 }
             }
@@ -2317,42 +2766,42 @@ static void effect_switch(State *s, int32_t slot, Key key)
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_444 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                log_draw__v_445 = rand__v_444;
-                int32_t _w166 = _wx(s->ndraws, 64);
-                if (_w166 >= 0) {
-                    s->draws[_w166] = log_draw__v_445;
+                rand__v_544 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                log_draw__v_545 = rand__v_544;
+                int32_t _w195 = _wx(s->ndraws, 64);
+                if (_w195 >= 0) {
+                    s->draws[_w195] = log_draw__v_545;
                 }
-                int32_t _w167 = _wx(s->ndraws, 64);
-                if (_w167 >= 0) {
-                    s->draw_lo[_w167] = 0;
+                int32_t _w196 = _wx(s->ndraws, 64);
+                if (_w196 >= 0) {
+                    s->draw_lo[_w196] = 0;
                 }
-                int32_t _w168 = _wx(s->ndraws, 64);
-                if (_w168 >= 0) {
-                    s->draw_hi[_w168] = 2;
+                int32_t _w197 = _wx(s->ndraws, 64);
+                if (_w197 >= 0) {
+                    s->draw_hi[_w197] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_446 = rand__v_444;
-                tie_draw__v_447 = rand__result_446;
+                rand__result_546 = rand__v_544;
+                tie_draw__v_547 = rand__result_546;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_448 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                log_draw__v_449 = rand__v_448;
-                int32_t _w169 = _wx(s->ndraws, 64);
-                if (_w169 >= 0) {
-                    s->draws[_w169] = log_draw__v_449;
+                rand__v_548 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                log_draw__v_549 = rand__v_548;
+                int32_t _w198 = _wx(s->ndraws, 64);
+                if (_w198 >= 0) {
+                    s->draws[_w198] = log_draw__v_549;
                 }
-                int32_t _w170 = _wx(s->ndraws, 64);
-                if (_w170 >= 0) {
-                    s->draw_lo[_w170] = 0;
+                int32_t _w199 = _wx(s->ndraws, 64);
+                if (_w199 >= 0) {
+                    s->draw_lo[_w199] = 0;
                 }
-                int32_t _w171 = _wx(s->ndraws, 64);
-                if (_w171 >= 0) {
-                    s->draw_hi[_w171] = 2;
+                int32_t _w200 = _wx(s->ndraws, 64);
+                if (_w200 >= 0) {
+                    s->draw_hi[_w200] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_450 = rand__v_448;
-                tie_draw__v_451 = rand__result_450;
+                rand__result_550 = rand__v_548;
+                tie_draw__v_551 = rand__result_550;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
