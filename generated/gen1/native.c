@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/gen1.yaml
- * (sha256 ed66df31b0b00fbfe71dd17fef6d97c619e035b33bc5116caaef60839ef2e03d).
+ * (sha256 27aba8ed2ba3462f63a2ae2171b5a7b2c209263a3e2202e124cb2ea98845ea67).
  * Do not edit: change the spec and run `specc compile specs/gen1.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
