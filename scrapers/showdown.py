@@ -8,7 +8,9 @@ runs `node showdown/export_gen1.js` against `showdown/node_modules/pokemon-showd
 - species.csv: the 151 species by National Dex number: types and base stats (Gen 1 has one
   Special stat; Showdown stores it twice, as spa and spd, and the export checks they agree)
 - moves.csv: the 165 moves by number: type, category, power, accuracy, PP, priority, target,
-  critical-hit ratio, the data-driven effects (multi-hit, fixed damage, recoil, drain, OHKO,
+  critical-hit ratio, `type_immunity` (whether the target's type immunity stops the move: not
+  for status moves but Thunder Wave, nor for the moves Showdown marks ignoreImmunity), `typeless`
+  for Showdown's '???' type (Bide), the data-driven effects (multi-hit, fixed damage, recoil, drain, OHKO,
   status, volatile, stat stages, the secondary effect and its chance), one bool column per
   Showdown flag, `kind` (the mechanic, in our words: EFFECT_KINDS) and `hooks` (the names of
   the custom Showdown callbacks the move has: where the spec needs a rule of its own)
@@ -140,9 +142,11 @@ def move_rows(moves: list[dict[str, Any]]) -> list[dict[str, Any]]:
             raise SpecError(f"showdown: move {m['id']} has {len(secondaries)} secondary effects (Gen 1 has one)")
         sec = secondaries[0] if secondaries else {}
         row = {
-            "num": m["num"], "name": m["id"], "title": m["name"], "type": m["type"].lower(),
+            "num": m["num"], "name": m["id"], "title": m["name"],
+            "type": "typeless" if m["type"] == "???" else m["type"].lower(),  # Bide, Struggle's '???': no type
             "category": m["category"].lower(), "kind": effect_kind(m), "power": m["basePower"],
             "accuracy": 0 if m["accuracy"] is True else m["accuracy"], "always_hits": m["accuracy"] is True,
+            "type_immunity": not m.get("ignoreImmunity", m["category"] == "Status"),
             "pp": m["pp"], "priority": m["priority"], "target": m["target"], "crit_ratio": m.get("critRatio", 1),
             "hits_min": hits[0], "hits_max": hits[1],
             "fixed_damage": damage if isinstance(damage, int) else 0, "level_damage": damage == "level",

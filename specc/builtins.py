@@ -141,7 +141,9 @@ def _concat(args, pos):
             raise SpecError(f"concat() needs all bools or all numbers, not {args[0].type} and {a.type}", a.pos)
         if shape[1:] != shapes[0][1:]:
             raise SpecError(f"concat() needs one shape after the first axis, not {args[0].type} and {a.type}", a.pos)
-        t = t if (t.is_bool and a.type.is_bool) else binary_type("+", t, a.type, pos)
+        # the common dtype only: the parts' lengths differ, so their shapes do not broadcast
+        scalars = Type(t.dtype, (), t.weak), Type(a.type.dtype, (), a.type.weak)
+        t = t if (t.is_bool and a.type.is_bool) else binary_type("+", *scalars, pos)
     return Type(t.dtype, (sum(s[0] for s in shapes),) + shapes[0][1:])
 
 

@@ -195,6 +195,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         save_regressions=args.save_regressions,
         generated=args.generated,
         backends=parse_backends(args.backends),
+        battle=args.battle,
         transfer={
             "checkpoint": args.checkpoint,
             "budget_s": args.train_budget,
@@ -471,8 +472,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--level", default="1-3", help="levels to run: 1-4, a range like 1-3 or a list like 1,3 (default 1-3)"
     )
-    p.add_argument("--against", help="an outside implementation for level 3: pgx:ID, gymnax:ID or openspiel:ID")
-    p.add_argument("--episodes", type=int, default=1000, help="random-policy episodes at level 3 (default 1000)")
+    p.add_argument(
+        "--against", help="an outside implementation for level 3: pgx:ID, gymnax:ID, openspiel:ID or showdown:gen1"
+    )
+    p.add_argument(
+        "--episodes", "--battles", type=int, default=1000,
+        help="random-policy episodes (battles against showdown:gen1) at level 3 (default 1000)",
+    )  # fmt: skip
+    p.add_argument("--battle", type=_natural, help="against showdown:gen1: play only this battle (a replay)")
     p.add_argument("--backends", help="backends to check: some of jax,python,c (default all three; C where it builds)")
     p.add_argument("--seed", type=_natural, default=0, help="seed of the level-3 episodes (default 0)")
     p.add_argument("--examples", type=_positive, help="hypothesis examples per level-1 property")

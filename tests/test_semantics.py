@@ -407,6 +407,26 @@ def test_one_hot_and_concat(make) -> None:
         expect(make(EDGES).run(GO, i=i, w8=-3), hot=hot, joined=[-3, 10, 11, 12, 13, 5])
 
 
+def test_concat_of_numeric_arrays_of_different_lengths(make) -> None:
+    """concat joins int arrays of different lengths (their shapes do not broadcast) in the common dtype."""
+    spec = """\
+specc: 1
+name: lengths
+players: 1
+state:
+  a: {type: "int8[2]", init: [1, 2]}
+  b: {type: "int32[3]", init: [3, 4, 5]}
+  joined: {type: "int32[6]", init: 0}
+actions:
+  go:
+    effect: joined = concat(a, b, 6 - 1 * 0)
+observe:
+  type: "int32[5]"
+  value: concat(a, b)
+"""
+    expect(make(spec).run(0), joined=[1, 2, 3, 4, 5, 6])
+
+
 @pytest.mark.parametrize(
     ("action", "legal_as"),
     [

@@ -219,17 +219,27 @@ def verify(
     generated: str | Path | None = None,
     transfer: dict | None = None,
     backends: list[str] | None = None,
+    battle: int | None = None,
 ) -> Report:
     """Run `levels` on the spec's environment; `generated`: check the compiled files in that
     folder as they are instead of (re)compiling into generated/NAME/; `backends`: which of
     jax, python and c to check (default all; levels 1 and 2 run on each, level 3 lock-steps
-    them, the Python reference, when among them, being the one the others are compared with)."""
+    them, the Python reference, when among them, being the one the others are compared with).
+    With `against` showdown:gen1, level 3 is the lock-step against Pokémon Showdown: `episodes`
+    battles, or only battle `battle` (the replay of a divergence)."""
     from rich.console import Console
 
     console = console or Console(width=100)
     spec, source, program = load(spec_path)
     peer = None
-    if against and 3 in levels:  # a bad --against or chance declaration stops before any work
+    showdown = bool(against) and against.partition(":")[0] == "showdown"
+    if showdown and against != "showdown:gen1":
+        raise SpecError(f"--against showdown takes showdown:gen1 (Gen 1 singles), got {against!r}")
+    if showdown and 3 in levels:
+        from .showdown import require_showdown
+
+        require_showdown()  # node and the package, before any work
+    if against and 3 in levels and not showdown:  # a bad --against or chance declaration stops before any work
         from .peers import chance_cells, make_peer
 
         peer = make_peer(against, chance_cells(spec, source, program, against))
@@ -264,7 +274,13 @@ def verify(
             report.levels.append(run_scenarios(program, source, scenarios, modules))
             if why:
                 report.levels[-1].warnings.append(why)
-    if 3 in levels:
+    if 3 in levels and showdown:
+        from .gen1_showdown import lockstep_showdown
+
+        count = 1 if battle is not None else episodes
+        with status(f"level 3: lock-step against {against}, {count} battle(s)"):
+            report.levels.append(lockstep_showdown(ref.module, episodes, seed, only=battle))
+    elif 3 in levels:
         # with --generated, an edited reference.py is what is checked (rule coverage then needs the compiled one)
         own_ref = "reference.py" in edited
         covered = coverage_module(program, out_dir) if "python" in modules and not own_ref else None

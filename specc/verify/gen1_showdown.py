@@ -1,0 +1,234 @@
+"""Lock-step of specs/gen1.yaml against Pokémon Showdown (`specc verify SPEC --against showdown:gen1`).
+
+Each battle starts from the spec's init (teams drawn from data/gen1/teams.csv) and sends the
+same teams to Showdown through the node bridge. Random legal choices are played on the spec;
+once both sides have chosen (or the side that must replace a fainted Pokémon has), the same
+choices go to Showdown together with the values the spec drew in those steps, in order (the
+spec logs them in its hidden `draws` field), so Showdown's PRNG gives exactly the spec's
+numbers. A battle diverges when Showdown wants a draw the spec did not make, leaves one unused,
+draws over another range, or when after the turn any Pokémon's HP, status, fainting, PP, the
+active Pokémon, its stat stages, the legal choices, the end or the winner differ.
+
+`covered_moves()` is the harness's team pool: moves whose mechanics the spec has so far. A
+move outside it is taken off both teams before the battle (a Pokémon left with none keeps
+Tackle), so every battle plays only what the spec claims to cover.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from .report import Divergence, LevelResult
+from .rollouts import choose, episode_key, step_key
+from .showdown import ROOT, ShowdownBridge, ShowdownError, Snapshot
+
+DATA = ROOT / "data" / "gen1"
+STATUS = ["", "brn", "frz", "par", "psn", "slp", "tox"]
+BOOSTS = ["atk", "def", "spa", "spe", "accuracy", "evasion"]  # spa is Gen 1's Special
+# the mechanics (moves.kind) the spec covers so far, and the secondary effects (statuses only)
+COVERED_KINDS = {"damage", "recoil", "inflict_status", "stat_stage"}
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (DATA / f"{name}.csv").open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def covered_moves(moves: list[dict[str, str]]) -> set[int]:
+    """The MOVES rows the harness puts in teams: covered mechanics, a secondary effect only if it
+    is a status or a stage drop, no Toxic (its counter is not covered yet)."""
+
+    def covered(m: dict[str, str]) -> bool:
+        secondary_ok = not m["sec_volatile"]
+        return (m["kind"] in COVERED_KINDS and secondary_ok and m["status"] != "tox" and m["name"] != "struggle"
+                and not m["hooks"])  # fmt: skip
+
+    return {i for i, m in enumerate(moves) if covered(m)}
+
+
+class Gen1Tables:
+    """The CSV tables the harness needs to name what the spec's numbers mean."""
+
+    def __init__(self) -> None:
+        self.species = _rows("species")
+        self.moves = _rows("moves")
+        self.teams = _rows("teams")
+        self.covered = covered_moves(self.moves)
+        self.tackle = next(i for i, m in enumerate(self.moves) if m["name"] == "tackle")
+
+
+def restrict(module: ModuleType, state: Any, tables: Gen1Tables) -> Any:
+    """The state with every move outside the covered pool taken off (Tackle for a Pokémon left with none)."""
+    moves = np.array(state.moves)
+    pp = np.array(state.pp)
+    for p in range(2):
+        for i in range(6):
+            keep = [int(m) for m in moves[p, i] if m >= 0 and int(m) in tables.covered] or [tables.tackle]
+            for k in range(4):
+                mv = keep[k] if k < len(keep) else -1
+                moves[p, i, k] = mv
+                base = int(tables.moves[mv]["pp"]) if mv >= 0 else 0
+                pp[p, i, k] = 0 if mv < 0 else base * 8 // 5 - (3 if base == 40 else 0)
+    state.moves, state.pp = moves.astype(state.moves.dtype), pp.astype(state.pp.dtype)
+    return module.refresh(state)
+
+
+def showdown_team(state: Any, p: int, tables: Gen1Tables) -> list[dict[str, Any]]:
+    """Side p's team as Showdown sets: species, level, moves, stat experience and ivs from teams.csv."""
+    team = []
+    for i in range(6):
+        row = tables.teams[int(state.team[p]) * 6 + i]
+        moves = [tables.moves[int(m)]["name"] for m in state.moves[p, i] if m >= 0]
+        stats = ("hp", "atk", "def", "spa", "spd", "spe")
+        cols = ("hp", "atk", "def", "spc", "spc", "spe")
+        team.append({
+            "species": tables.species[int(state.species[p, i])]["name"], "level": int(state.level[p, i]),
+            "moves": moves, "evs": {s: int(row[f"ev_{c}"]) for s, c in zip(stats, cols, strict=True)},
+            "ivs": {s: int(row[f"iv_{c}"]) for s, c in zip(stats, cols, strict=True)},
+        })  # fmt: skip
+    return team
+
+
+def drawn(state: Any) -> list[tuple[int, int, int]]:
+    """The (value, lo, hi) of each draw the spec made in its last step."""
+    n = int(state.ndraws)
+    return [(int(state.draws[k]), int(state.draw_lo[k]), int(state.draw_hi[k])) for k in range(n)]
+
+
+def compare(state: Any, snap: Snapshot) -> list[tuple[str, Any, Any]]:
+    """(field, spec's value, Showdown's value) for every field that differs after a turn."""
+    out: list[tuple[str, Any, Any]] = []
+    for p, side in enumerate(snap.sides):
+        if not snap.ended:
+            if side.active != int(state.active[p]):
+                out.append((f"p{p + 1} active", int(state.active[p]), side.active))
+        for i, mon in enumerate(side.pokemon):
+            name = f"p{p + 1} slot {i} ({mon.species})"
+            hp = int(state.hp[p, i])
+            if hp != mon.hp:
+                out.append((f"{name} hp", hp, mon.hp))
+            if (hp <= 0) != mon.fainted:
+                out.append((f"{name} fainted", hp <= 0, mon.fainted))
+            status = STATUS[int(state.status[p, i])]
+            if status != mon.status and not mon.fainted:
+                out.append((f"{name} status", status, mon.status))
+            pps = [int(state.pp[p, i, k]) for k in range(len(mon.moves))]
+            if pps != [m.pp for m in mon.moves]:
+                out.append((f"{name} pp", pps, [m.pp for m in mon.moves]))
+            if mon.active and not mon.fainted:
+                boosts = [int(b) for b in state.boosts[p]]
+                theirs = [mon.boosts[b] for b in BOOSTS]
+                if boosts != theirs:
+                    out.append((f"{name} stat stages", boosts, theirs))
+    ended = bool(state.terminated)
+    if ended != snap.ended:
+        out.append(("ended", ended, snap.ended))
+    elif ended:
+        r = np.asarray(state.rewards)
+        winner = "p1" if r[0] > r[1] else "p2" if r[1] > r[0] else "tie"
+        if winner != (snap.winner or "tie"):
+            out.append(("winner", winner, snap.winner))
+    return out
+
+
+def legal_choices(state: Any, side: Any, p: int) -> list[str]:
+    """The spec's legal actions for side p as Showdown's choice strings."""
+    mask = np.asarray(state.legal_action_mask)
+    moves = [f"move {m + 1}" for m in range(4) if mask[m]]
+    switches = [side.switch(s) for s in range(6) if mask[4 + s]]
+    return sorted(moves + switches)
+
+
+def play_battle(module: ModuleType, bridge: ShowdownBridge, tables: Gen1Tables, seed: int, battle: int,
+                max_turns: int = 1000) -> tuple[int, Divergence | None]:  # fmt: skip
+    """One battle in lock-step; (spec steps played, the first divergence or None)."""
+    key = episode_key(seed, battle)
+    rng = np.random.default_rng([seed, battle])
+    state = restrict(module, module.init(key), tables)
+    actions: list[int] = []
+    t = 0
+
+    def diverged(field: str, mine: Any, theirs: Any) -> Divergence:
+        replay = f"specc verify specs/gen1.yaml --level 3 --against showdown:gen1 --seed {seed} --battle {battle}"
+        return Divergence("specc", "showdown:gen1", battle, int(state.turn), field, mine, theirs, seed,
+                          list(actions), replay)  # fmt: skip
+
+    teams = [showdown_team(state, p, tables) for p in range(2)]
+    pending = drawn(state)
+    try:
+        snap = bridge.start(teams[0], teams[1], draws=[v for v, _, _ in pending], strict=True)
+    except ShowdownError as err:
+        return 0, diverged("draws", pending, str(err))
+    choices = ["", ""]
+    while True:
+        bad = check_draws(pending, snap) or compare(state, snap)
+        if bad:
+            return t, diverged(*bad[0])
+        if snap.ended or bool(state.terminated) or int(state.turn) >= max_turns:
+            return t, None
+        pending, choices = [], ["", ""]
+        while True:  # the spec's steps until the round of choices is complete
+            p = int(state.current_player)
+            side = snap.sides[p]
+            mine = legal_choices(state, side, p)
+            if mine != sorted(side.request):
+                return t, diverged(f"p{p + 1} legal choices", mine, sorted(side.request))
+            action = choose(rng, np.asarray(state.legal_action_mask))
+            choices[p] = f"move {action + 1}" if action < 4 else side.switch(action - 4)
+            state = module.step(state, action, step_key(key, t))
+            actions.append(action)
+            t += 1
+            pending += drawn(state)
+            if int(state.pending[0]) < 0 and int(state.pending[1]) < 0:
+                break
+        try:
+            snap = bridge.choose(choices[0], choices[1], draws=[v for v, _, _ in pending])
+        except ShowdownError as err:
+            return t, diverged("draws", pending, f"{err} after {[(d.kind, d.lo, d.hi, d.at) for d in err.draws]}")
+
+
+def check_draws(pending: list[tuple[int, int, int]], snap: Snapshot) -> list[tuple[str, Any, Any]]:
+    """A difference in the draws of the last round: count (unused values) or ranges."""
+    theirs = [(d.lo, d.hi) for d in snap.draws]
+    mine = [(lo, hi) for _, lo, hi in pending[: len(theirs)]]
+    if snap.unused or mine != theirs:
+        return [("draws", [(v, lo, hi) for v, lo, hi in pending], [(d.kind, d.lo, d.hi, d.value) for d in snap.draws])]
+    return []
+
+
+def lockstep_showdown(module: ModuleType, battles: int, seed: int = 0, only: int | None = None,
+                      bridge: ShowdownBridge | None = None) -> LevelResult:  # fmt: skip
+    """`battles` random battles (or only battle `only`) on the spec's module and on Showdown."""
+    tables = Gen1Tables()
+    result = LevelResult(3, "rollouts vs showdown:gen1")
+    start = time.perf_counter()
+    own = bridge is None
+    bridge = bridge or ShowdownBridge()
+    steps = 0
+    try:
+        for b in [only] if only is not None else range(battles):
+            played, divergence = play_battle(module, bridge, tables, seed, b)
+            steps += played
+            result.record(divergence is None, "" if divergence is None else f"battle {b}: {divergence.field}")
+            if divergence is not None and result.divergence is None:
+                result.divergence = divergence
+    finally:
+        if own:
+            bridge.close()
+    result.seconds = time.perf_counter() - start
+    result.details = {"battles": 1 if only is not None else battles, "steps": steps, "peer": "showdown:gen1",
+                      "covered_moves": len(tables.covered)}  # fmt: skip
+    return result
+
+
+def spec_module(spec_path: str | Path) -> ModuleType:
+    """The spec's Python reference (compiled on demand)."""
+    import specc
+
+    return specc.make(spec_path, backend="python").module
