@@ -25791,20 +25791,18 @@ def _effect_move(s: State, params, key) -> State:
         )
         hp__126 = jnp.where(cond__124, hp__125, hp)
         cond__127 = (
-            lambda is_fainted__p_120: (
-                hp__126[is_fainted__p_120, active__94[is_fainted__p_120]] <= 0
-            )
+            lambda is_fainted__p_120: hp__126[is_fainted__p_120, active__94[is_fainted__p_120]] <= 0
         )(resolve_turn__p_107__84)
         resolve_turn__over_105__128 = True
         after_faint__left0_122__129 = jnp.sum(
-            jax.vmap(lambda after_faint__i_121: (hp__126[0, after_faint__i_121] > 0))(
+            jax.vmap(lambda after_faint__i_121: hp__126[0, after_faint__i_121] > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
             dtype=jnp.int32,
         )
         after_faint__left1_124__130 = jnp.sum(
-            jax.vmap(lambda after_faint__i_123: (hp__126[1, after_faint__i_123] > 0))(
+            jax.vmap(lambda after_faint__i_123: hp__126[1, after_faint__i_123] > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
@@ -26190,7 +26188,7 @@ def _effect_move(s: State, params, key) -> State:
         apply_boosts__any_ok_181__304 = False
 
         def loop_body__305(apply_boosts__k_182, carry):
-            boosts, mod, apply_boosts__any_ok_181 = carry
+            (boosts, mod, apply_boosts__any_ok_181) = carry
             boost_stat__q_183__306 = apply_boosts__q_172__295
             boost_stat__k_184__307 = apply_boosts__k_182
             boost_stat__delta_185__308 = apply_boosts__deltas_180__303[apply_boosts__k_182]
@@ -26297,7 +26295,7 @@ def _effect_move(s: State, params, key) -> State:
             )
             return (boosts__329, mod__330, apply_boosts__any_ok_181__334)
 
-        boosts__335, mod__336, apply_boosts__any_ok_181__337 = jax.lax.fori_loop(
+        (boosts__335, mod__336, apply_boosts__any_ok_181__337) = jax.lax.fori_loop(
             0, 6, loop_body__305, (boosts, mod__288, apply_boosts__any_ok_181__304)
         )
         cond__338 = apply_boosts__any_ok_181__337
@@ -26682,9 +26680,7 @@ def _effect_move(s: State, params, key) -> State:
         cond__494 = jnp.logical_and(
             jnp.any(
                 jax.vmap(
-                    lambda use_move_hit__k_249: (
-                        use_move_hit__sb_248__493[use_move_hit__k_249] != 0
-                    )
+                    lambda use_move_hit__k_249: use_move_hit__sb_248__493[use_move_hit__k_249] != 0
                 )(jnp.arange(0, 6, dtype=jnp.int32)),
                 axis=0,
             ),
@@ -26734,7 +26730,7 @@ def _effect_move(s: State, params, key) -> State:
         apply_boosts__any_ok_264__514 = False
 
         def loop_body__515(apply_boosts__k_265, carry):
-            boosts, mod, apply_boosts__any_ok_264 = carry
+            (boosts, mod, apply_boosts__any_ok_264) = carry
             boost_stat__q_266__516 = apply_boosts__q_255__505
             boost_stat__k_267__517 = apply_boosts__k_265
             boost_stat__delta_268__518 = apply_boosts__deltas_263__513[apply_boosts__k_265]
@@ -26841,7 +26837,7 @@ def _effect_move(s: State, params, key) -> State:
             )
             return (boosts__539, mod__540, apply_boosts__any_ok_264__544)
 
-        boosts__545, mod__546, apply_boosts__any_ok_264__547 = jax.lax.fori_loop(
+        (boosts__545, mod__546, apply_boosts__any_ok_264__547) = jax.lax.fori_loop(
             0, 6, loop_body__515, (boosts__346, mod__488, apply_boosts__any_ok_264__514)
         )
         cond__548 = apply_boosts__any_ok_264__547
@@ -26942,14 +26938,14 @@ def _effect_move(s: State, params, key) -> State:
         cond__605 = jnp.logical_or((hp__603[0, active[0]] <= 0), (hp__603[1, active[1]] <= 0))
         resolve_turn__over_105__606 = True
         after_faint__left0_277__607 = jnp.sum(
-            jax.vmap(lambda after_faint__i_276: (hp__603[0, after_faint__i_276] > 0))(
+            jax.vmap(lambda after_faint__i_276: hp__603[0, after_faint__i_276] > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
             dtype=jnp.int32,
         )
         after_faint__left1_279__608 = jnp.sum(
-            jax.vmap(lambda after_faint__i_278: (hp__603[1, after_faint__i_278] > 0))(
+            jax.vmap(lambda after_faint__i_278: hp__603[1, after_faint__i_278] > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
@@ -27207,7 +27203,7 @@ def _effect_move(s: State, params, key) -> State:
     )
 
     def loop_body__770(resolve_forced__k_294, carry):
-        speed, active, seen, boosts, mod = carry
+        (speed, active, seen, boosts, mod) = carry
         resolve_forced__p_295__771 = jnp.where(
             (resolve_forced__k_294 == 0),
             resolve_forced__first_290__769,
@@ -27266,7 +27262,7 @@ def _effect_move(s: State, params, key) -> State:
         seen__798 = jnp.where(cond__772, seen__780, seen)
         return (speed__797, active__794, seen__798, boosts__795, mod__796)
 
-    speed__799, active__800, seen__801, boosts__802, mod__803 = jax.lax.fori_loop(
+    (speed__799, active__800, seen__801, boosts__802, mod__803) = jax.lax.fori_loop(
         0, 2, loop_body__770, (speed__741, active, seen, boosts, mod)
     )
     need__804 = need.at[0].set(jnp.asarray(False, jnp.bool_))
@@ -27696,20 +27692,18 @@ def _effect_switch(s: State, params, key) -> State:
         )
         hp__126 = jnp.where(cond__124, hp__125, hp)
         cond__127 = (
-            lambda is_fainted__p_363: (
-                hp__126[is_fainted__p_363, active__94[is_fainted__p_363]] <= 0
-            )
+            lambda is_fainted__p_363: hp__126[is_fainted__p_363, active__94[is_fainted__p_363]] <= 0
         )(resolve_turn__p_350__84)
         resolve_turn__over_348__128 = True
         after_faint__left0_365__129 = jnp.sum(
-            jax.vmap(lambda after_faint__i_364: (hp__126[0, after_faint__i_364] > 0))(
+            jax.vmap(lambda after_faint__i_364: hp__126[0, after_faint__i_364] > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
             dtype=jnp.int32,
         )
         after_faint__left1_367__130 = jnp.sum(
-            jax.vmap(lambda after_faint__i_366: (hp__126[1, after_faint__i_366] > 0))(
+            jax.vmap(lambda after_faint__i_366: hp__126[1, after_faint__i_366] > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
@@ -28095,7 +28089,7 @@ def _effect_switch(s: State, params, key) -> State:
         apply_boosts__any_ok_424__304 = False
 
         def loop_body__305(apply_boosts__k_425, carry):
-            boosts, mod, apply_boosts__any_ok_424 = carry
+            (boosts, mod, apply_boosts__any_ok_424) = carry
             boost_stat__q_426__306 = apply_boosts__q_415__295
             boost_stat__k_427__307 = apply_boosts__k_425
             boost_stat__delta_428__308 = apply_boosts__deltas_423__303[apply_boosts__k_425]
@@ -28202,7 +28196,7 @@ def _effect_switch(s: State, params, key) -> State:
             )
             return (boosts__329, mod__330, apply_boosts__any_ok_424__334)
 
-        boosts__335, mod__336, apply_boosts__any_ok_424__337 = jax.lax.fori_loop(
+        (boosts__335, mod__336, apply_boosts__any_ok_424__337) = jax.lax.fori_loop(
             0, 6, loop_body__305, (boosts, mod__288, apply_boosts__any_ok_424__304)
         )
         cond__338 = apply_boosts__any_ok_424__337
@@ -28587,9 +28581,7 @@ def _effect_switch(s: State, params, key) -> State:
         cond__494 = jnp.logical_and(
             jnp.any(
                 jax.vmap(
-                    lambda use_move_hit__k_492: (
-                        use_move_hit__sb_491__493[use_move_hit__k_492] != 0
-                    )
+                    lambda use_move_hit__k_492: use_move_hit__sb_491__493[use_move_hit__k_492] != 0
                 )(jnp.arange(0, 6, dtype=jnp.int32)),
                 axis=0,
             ),
@@ -28639,7 +28631,7 @@ def _effect_switch(s: State, params, key) -> State:
         apply_boosts__any_ok_507__514 = False
 
         def loop_body__515(apply_boosts__k_508, carry):
-            boosts, mod, apply_boosts__any_ok_507 = carry
+            (boosts, mod, apply_boosts__any_ok_507) = carry
             boost_stat__q_509__516 = apply_boosts__q_498__505
             boost_stat__k_510__517 = apply_boosts__k_508
             boost_stat__delta_511__518 = apply_boosts__deltas_506__513[apply_boosts__k_508]
@@ -28746,7 +28738,7 @@ def _effect_switch(s: State, params, key) -> State:
             )
             return (boosts__539, mod__540, apply_boosts__any_ok_507__544)
 
-        boosts__545, mod__546, apply_boosts__any_ok_507__547 = jax.lax.fori_loop(
+        (boosts__545, mod__546, apply_boosts__any_ok_507__547) = jax.lax.fori_loop(
             0, 6, loop_body__515, (boosts__346, mod__488, apply_boosts__any_ok_507__514)
         )
         cond__548 = apply_boosts__any_ok_507__547
@@ -28847,14 +28839,14 @@ def _effect_switch(s: State, params, key) -> State:
         cond__605 = jnp.logical_or((hp__603[0, active[0]] <= 0), (hp__603[1, active[1]] <= 0))
         resolve_turn__over_348__606 = True
         after_faint__left0_520__607 = jnp.sum(
-            jax.vmap(lambda after_faint__i_519: (hp__603[0, after_faint__i_519] > 0))(
+            jax.vmap(lambda after_faint__i_519: hp__603[0, after_faint__i_519] > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
             dtype=jnp.int32,
         )
         after_faint__left1_522__608 = jnp.sum(
-            jax.vmap(lambda after_faint__i_521: (hp__603[1, after_faint__i_521] > 0))(
+            jax.vmap(lambda after_faint__i_521: hp__603[1, after_faint__i_521] > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
@@ -29112,7 +29104,7 @@ def _effect_switch(s: State, params, key) -> State:
     )
 
     def loop_body__770(resolve_forced__k_537, carry):
-        speed, active, seen, boosts, mod = carry
+        (speed, active, seen, boosts, mod) = carry
         resolve_forced__p_538__771 = jnp.where(
             (resolve_forced__k_537 == 0),
             resolve_forced__first_533__769,
@@ -29171,7 +29163,7 @@ def _effect_switch(s: State, params, key) -> State:
         seen__798 = jnp.where(cond__772, seen__780, seen)
         return (speed__797, active__794, seen__798, boosts__795, mod__796)
 
-    speed__799, active__800, seen__801, boosts__802, mod__803 = jax.lax.fori_loop(
+    (speed__799, active__800, seen__801, boosts__802, mod__803) = jax.lax.fori_loop(
         0, 2, loop_body__770, (speed__741, active, seen, boosts, mod)
     )
     need__804 = need.at[0].set(jnp.asarray(False, jnp.bool_))
@@ -29357,7 +29349,7 @@ def init(key) -> State:
     load_team__t_1 = team[0]
 
     def loop_body__1(load_team__i_2, carry):
-        species, level, maxhp, hp, stats, speed, moves, pp = carry
+        (species, level, maxhp, hp, stats, speed, moves, pp) = carry
         load_team__r_3__2 = (load_team__t_1 * 6) + load_team__i_2
         load_team__sp_4__3 = TEAMS__species_num[load_team__r_3__2] - 1
         load_team__lvl_5__4 = TEAMS__level[load_team__r_3__2]
@@ -29540,7 +29532,7 @@ def init(key) -> State:
         )
 
         def loop_body__15(load_team__k_23, carry):
-            moves, pp = carry
+            (moves, pp) = carry
             load_team__mv_24__16 = load_team__nums_22__14[load_team__k_23] - 1
             moves__17 = moves.at[0, load_team__i_2, load_team__k_23].set(
                 jnp.asarray(load_team__mv_24__16, jnp.int16)
@@ -29560,16 +29552,16 @@ def init(key) -> State:
             )
             return (moves__17, pp__18)
 
-        moves__19, pp__20 = jax.lax.fori_loop(0, 4, loop_body__15, (moves, pp))
+        (moves__19, pp__20) = jax.lax.fori_loop(0, 4, loop_body__15, (moves, pp))
         return (species__5, level__6, maxhp__7, hp__8, stats__12, speed__13, moves__19, pp__20)
 
-    species, level, maxhp, hp, stats, speed, moves, pp = jax.lax.fori_loop(
+    (species, level, maxhp, hp, stats, speed, moves, pp) = jax.lax.fori_loop(
         0, 6, loop_body__1, (species, level, maxhp, hp, stats, speed, moves, pp)
     )
     load_team__t_25 = team[1]
 
     def loop_body__21(load_team__i_26, carry):
-        species, level, maxhp, hp, stats, speed, moves, pp = carry
+        (species, level, maxhp, hp, stats, speed, moves, pp) = carry
         load_team__r_27__22 = (load_team__t_25 * 6) + load_team__i_26
         load_team__sp_28__23 = TEAMS__species_num[load_team__r_27__22] - 1
         load_team__lvl_29__24 = TEAMS__level[load_team__r_27__22]
@@ -29756,7 +29748,7 @@ def init(key) -> State:
         )
 
         def loop_body__35(load_team__k_47, carry):
-            moves, pp = carry
+            (moves, pp) = carry
             load_team__mv_48__36 = load_team__nums_46__34[load_team__k_47] - 1
             moves__37 = moves.at[1, load_team__i_26, load_team__k_47].set(
                 jnp.asarray(load_team__mv_48__36, jnp.int16)
@@ -29776,10 +29768,10 @@ def init(key) -> State:
             )
             return (moves__37, pp__38)
 
-        moves__39, pp__40 = jax.lax.fori_loop(0, 4, loop_body__35, (moves, pp))
+        (moves__39, pp__40) = jax.lax.fori_loop(0, 4, loop_body__35, (moves, pp))
         return (species__25, level__26, maxhp__27, hp__28, stats__32, speed__33, moves__39, pp__40)
 
-    species, level, maxhp, hp, stats, speed, moves, pp = jax.lax.fori_loop(
+    (species, level, maxhp, hp, stats, speed, moves, pp) = jax.lax.fori_loop(
         0, 6, loop_body__21, (species, level, maxhp, hp, stats, speed, moves, pp)
     )
     send_in__old_49 = active[0]
@@ -29851,7 +29843,7 @@ def init(key) -> State:
     v__69 = rand__result_57__68
 
     def loop_body__70(k, carry):
-        draws, draw_lo, draw_hi, ndraws = carry
+        (draws, draw_lo, draw_hi, ndraws) = carry
         rand__v_58__71 = 0 + _roll(jax.random.bits(_site_key(key, 4, k), (), jnp.uint32), 2)
         log_draw__v_59__72 = rand__v_58__71
         draws__73 = draws.at[ndraws].set(jnp.asarray(log_draw__v_59__72, jnp.int32))
@@ -29862,7 +29854,7 @@ def init(key) -> State:
         w__78 = rand__result_60__77
         return (draws__73, draw_lo__74, draw_hi__75, ndraws__76)
 
-    draws__79, draw_lo__80, draw_hi__81, ndraws__82 = jax.lax.fori_loop(
+    (draws__79, draw_lo__80, draw_hi__81, ndraws__82) = jax.lax.fori_loop(
         0, 3, loop_body__70, (draws__64, draw_lo__65, draw_hi__66, ndraws__67)
     )
     draws = jnp.where(cond__61, draws__79, draws)

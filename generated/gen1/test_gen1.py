@@ -202,9 +202,7 @@ def test_same_key_same_trajectory(seed, picks):
 
 if BACKEND == "jax":
     v_init, v_step = jax.jit(jax.vmap(env.init)), jax.jit(jax.vmap(env.step))
-    row = lambda batch, i: {
-        name: np.asarray(value)[i] for name, value in fields(batch).items()
-    }  # noqa: E731
+    row = lambda batch, i: {name: np.asarray(value)[i] for name, value in fields(batch).items()}  # noqa: E731
 elif BACKEND == "c":  # the batched calls, over two threads
     v_init = lambda keys: env.init_batch(np.asarray(keys), threads=2)  # noqa: E731
     v_step = lambda states, actions, keys: env.step_batch(
