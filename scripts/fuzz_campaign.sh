@@ -4,6 +4,7 @@
 # over several sessions or machines adds up. Divergences are saved under $OUT/found.
 #   scripts/fuzz_campaign.sh [FIRST_SEED] [RUNS] [SECONDS_PER_RUN]
 #   scripts/fuzz_campaign.sh --total      # programs, specs and divergences over the whole log
+# (SPECC_FUZZ_BACKENDS overrides the backends, in `specc fuzz --backends` form)
 set -uo pipefail
 OUT="${SPECC_FUZZ_CAMPAIGN:-$HOME/.cache/specc/fuzz-campaign}"
 LOG="$OUT/log.txt"
@@ -16,12 +17,14 @@ if [[ "${1:-}" == "--total" ]]; then
         END {printf "%d runs: %d programs in %d specs, %d divergence kind(s)\n", runs, p, s, d}' "$LOG"
     exit 0
 fi
+# every backend against the reference: JAX (vmapped each spec, jitted every 2nd, eager every 4th) and C
+BACKENDS="${SPECC_FUZZ_BACKENDS:-jax-vmap,jax-jit:2,jax-eager:4,c}"
 seed="${1:-1000}"
 runs="${2:-1000000}"
 seconds="${3:-1200}"
 commit="$(git -C "$(dirname "$0")/.." rev-parse --short HEAD)"
 for ((i = 0; i < runs; i++, seed++)); do
-    report="$(specc fuzz --time "$seconds" --seed "$seed" --max-actions 24 --out "$OUT/found" 2>&1)"
+    report="$(specc fuzz --time "$seconds" --seed "$seed" --max-actions 24 --backends "$BACKENDS" --out "$OUT/found" 2>&1)"
     echo "seed $seed commit $commit $(date -u +%FT%TZ): $(echo "$report" | grep -m1 '^specc fuzz:')" >> "$LOG"
     echo "$report" | grep -v '^specc fuzz:' | grep -v '^  \.\. ' | sed 's/^/    /' >> "$LOG"
 done
