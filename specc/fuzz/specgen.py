@@ -9,6 +9,7 @@ one *program*: the fuzzer counts programs, and runs each from random states.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -193,13 +194,7 @@ def render_spec(plan: Plan, name: str, table_file: str, avoid: frozenset[str] = 
         out.append(f'  {f.name}: {{type: "{f.dtype}{dims}", init: {f.init}, visible: {f.visible}{tol}}}\n')
     if plan.init:
         out.append("init: |\n" + _block(plan.init, avoid, 2))
-    if plan.procedures:
-        out.append("procedures:\n")
-        for proc in plan.procedures:
-            out.append(f"  {proc.name}:\n    params: [{', '.join(proc.params)}]\n")
-            if proc.returns:
-                out.append(f'    returns: "{proc.returns}"\n')
-            out.append("    body: |\n" + _block(proc.body, avoid, 6))
+    head, out = out, []
     out.append("actions:\n")
     for a in plan.actions:
         out.append(f"  {a.name}:\n")
@@ -211,4 +206,25 @@ def render_spec(plan: Plan, name: str, table_file: str, avoid: frozenset[str] = 
         out.append("    effect: |\n" + _block(a.effect, avoid, 6))
     out.append(f"observe:\n  type: \"{plan.observe_type}\"\n  value: '{render(plan.observe, avoid)}'\n")
     out.append(f"  tolerance: {plan.tolerance}\n")
-    return "".join(out)
+    return "".join(head) + _procedures(plan, avoid, "".join(head + out)) + "".join(out)
+
+
+def _procedures(plan: Plan, avoid: frozenset[str], rest: str) -> str:
+    """The `procedures:` section, with only the procedures something calls (directly or
+    through another procedure): an unused one adds nothing any backend runs, and a shrunk
+    spec should show only what its divergence needs."""
+    bodies = {p.name: _block(p.body, avoid, 6) for p in plan.procedures}
+    called = lambda text: {n for n in bodies if re.search(rf"\b{n}\(", text)}  # noqa: E731
+    used, todo = set(), called(rest)
+    while todo:
+        name = todo.pop()
+        used.add(name)
+        todo |= called(bodies[name]) - used
+    out = []
+    for proc in plan.procedures:
+        if proc.name in used:
+            out.append(f"  {proc.name}:\n    params: [{', '.join(proc.params)}]\n")
+            if proc.returns:
+                out.append(f'    returns: "{proc.returns}"\n')
+            out.append("    body: |\n" + bodies[proc.name])
+    return "procedures:\n" + "".join(out) if out else ""
