@@ -22,6 +22,7 @@ BACKENDS="${SPECC_FUZZ_BACKENDS:-jax-vmap,jax-jit:2,jax-eager:4,c}"
 seed="${1:-1000}"
 runs="${2:-1000000}"
 seconds="${3:-1200}"
+command -v specc > /dev/null || { echo "fuzz_campaign.sh: specc is not on PATH (activate the venv)" >&2; exit 2; }
 commit="$(git -C "$(dirname "$0")/.." rev-parse --short HEAD)"
 for ((i = 0; i < runs; i++, seed++)); do
     report="$(specc fuzz --time "$seconds" --seed "$seed" --max-actions 24 --backends "$BACKENDS" --out "$OUT/found" 2>&1)"
