@@ -421,6 +421,15 @@ class BlockChecker:
             ir.For(s.pos, var=var, lo=lo, hi=count, body=(ir.If(s.pos, test=flag, then=loop_body, origin="specc"),)),
         ]
 
+    def new_local(self, scope: Scope, name: str, t: Type, pos: Pos) -> Binding:
+        """Define a local first assigned here (its own identifier inside a procedure)."""
+        if name in RESERVED or name in self.ctx.procedures or name.startswith("_"):
+            raise SpecError(f"{name!r} is reserved", pos)
+        _check_local_name(name, pos)
+        b = Binding("local", t, ident=self.ctx.fresh(self.proc, name) if self.proc else None)
+        scope.define(name, b)
+        return b
+
     def choice(self, s: ir.Assign, scope: Scope, ec: ExprChecker) -> ir.Stmt:
         """`x = choice(who, options)` (see specc.choices): checked here, lowered into steps later."""
         call = s.value
@@ -451,12 +460,7 @@ class BlockChecker:
             )
         b = scope.lookup(s.name)
         if b is None:
-            _check_local_name(s.name, s.pos)
-            if s.name in RESERVED or s.name in self.ctx.procedures or s.name.startswith("_"):
-                raise SpecError(f"{s.name!r} is reserved", s.pos)
-            ident = self.ctx.fresh(self.proc, s.name) if self.proc else None
-            b = Binding("local", INT32, ident=ident)
-            scope.define(s.name, b)
+            b = self.new_local(scope, s.name, INT32, s.pos)
         elif b.kind not in ("local", "state", "builtin") or s.name == "step_count":
             raise SpecError(f"cannot assign to {s.name!r} ({_KIND_WORDS.get(b.kind, b.kind)})", s.pos)
         elif not (b.type.is_int and b.type.is_scalar and b.type.dtype == "int32"):
@@ -490,13 +494,8 @@ class BlockChecker:
         if b is None:
             if s.indices:
                 raise SpecError(f"unknown name {s.name!r}", s.pos)
-            if s.name in RESERVED or s.name in self.ctx.procedures or s.name.startswith("_"):
-                raise SpecError(f"{s.name!r} is reserved", s.pos)
-            _check_local_name(s.name, s.pos)
-            t = strong(value.type)
-            ident = self.ctx.fresh(self.proc, s.name) if self.proc else None
-            scope.define(s.name, Binding("local", t, ident=ident))
-            return dataclasses.replace(s, name=ident or s.name, value=value, op="=", kind="local", type=t)
+            b = self.new_local(scope, s.name, strong(value.type), s.pos)
+            return dataclasses.replace(s, name=b.ident or s.name, value=value, op="=", kind="local", type=b.type)
         if s.name == "step_count":
             raise SpecError("cannot assign to 'step_count' (the environment counts the steps)", s.pos)
         if b.kind in ("const", "param", "loop", "kernel"):
