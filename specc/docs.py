@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from . import builtins, schema
-from .check import BUILTIN_STATE, RESERVED
+from .check_expr import BUILTIN_STATE, RESERVED
 from .errors import SpecError
 from .ir import DTYPES
 from .syntax import GRAMMAR_PATH, grammar_text

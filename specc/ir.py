@@ -229,7 +229,7 @@ class For(Stmt):
 @dataclass(frozen=True)
 class Repeat(Stmt):
     """`repeat up to count while test: body`, as parsed. The checker lowers it to a `For`
-    over 0..count with a hidden "still going" local (see specc.check), so backends never
+    over 0..count with a hidden "still going" local (see specc.check_block), so backends never
     see it."""
 
     count: Expr = None  # type: ignore[assignment]

@@ -22,16 +22,8 @@ from typing import Any
 import yaml
 
 from . import ir
-from .check import (
-    Binding,
-    Context,
-    ExprChecker,
-    Scope,
-    _check_new_name,
-    _parse_type,
-    _substitute,
-    check_range,
-)
+from .check import _check_new_name, _parse_type
+from .check_expr import Binding, Context, ExprChecker, Scope, _substitute, check_range
 from .errors import SpecError
 from .ir import Pos, Type
 from .schema import KernelSpec, Spec

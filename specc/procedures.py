@@ -43,7 +43,7 @@ from .syntax import parse_block
 from .types import assignable, parse_type, strong
 
 if TYPE_CHECKING:
-    from .check import ExprChecker
+    from .check_expr import ExprChecker
     from .schema import ProcedureSpec
     from .source import Source
 
@@ -119,7 +119,8 @@ def inline(checker: ExprChecker, proc: Procedure, pos: Pos, raw_args: tuple[ir.E
     the body, and the typed value (cast to `returns:`), or None without `returns:`.
     Statements the arguments need first go to `checker.hoist`, as for any expression.
     """
-    from .check import Binding, BlockChecker
+    from .check_block import BlockChecker
+    from .check_expr import Binding
 
     ctx = checker.ctx
     if proc.name in ctx.call_stack:

@@ -12,7 +12,7 @@ import pytest
 from pair import fault, pair, play
 
 from specc.backends import common
-from specc.check import Binding, Context, ExprChecker, Scope
+from specc.check_expr import Binding, Context, ExprChecker, Scope
 from specc.compiler import compile_spec
 from specc.ir import INT32
 from specc.source import Source

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..check import _num
+from ..check_expr import _num
 from ..docs import language_reference
 from ..errors import SpecError
 from ..ir import Pos, Program
