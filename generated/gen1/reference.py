@@ -25197,9 +25197,16 @@ def _clamp(i, n):
 
 
 def _at(a, *index):
-    """a[index] as JAX reads it (see _clamp)."""
-    shape = a.shape
-    return a[tuple([_clamp(i, shape[k]) for k, i in enumerate(index)])]
+    """a[index] as JAX reads it (see _clamp). The reference's hottest helper: a scalar index
+    already in range is used as it is, without a call."""
+    at = []
+    for i, n in zip(index, a.shape):
+        if isinstance(i, np.ndarray) and i.ndim:  # an index array
+            at.append(_clamp(i, n))
+            continue
+        i = int(i)
+        at.append(i if 0 <= i < n else _clamp(i, n))
+    return a[tuple(at)]
 
 
 def _put(a, index, value):
