@@ -17,7 +17,8 @@
 //   {"cmd": "start", "p1": {"name", "team"}, "p2": {...}, "seed"?, "draws"?, "strict"?, "trace"?, "log"?}
 //   {"cmd": "choose", "p1": "move 1", "p2": "switch 3", "draws"?}
 //   {"cmd": "team", "seed": "1,2,3,4"}        a Gen 1 random-battle team from Showdown's generator
-//   {"cmd": "bench", "battles": N, "seed": S, "plain"?} random battles inside node: battles, turns, seconds
+//   {"cmd": "bench", "battles": N, "seed": S, "plain"?} random battles inside node: battles, turns (choice rounds),
+//                                             battle_turns (battle.turn summed), seconds
 //                                             (plain: Showdown's own PRNG object, to see the bridge's cost;
 //                                             digest: a hash of the battles' logs; check: compare the
 //                                             legal choices we report with what Showdown accepts)
@@ -279,7 +280,7 @@ function bench(battles, seed, plain, check) {
 	const pick = new PRNG(`${seed},${seed + 1},${seed + 2},${seed + 3}`);
 	const teams = [];
 	for (let i = 0; i < 2 * battles; i++) teams.push(randomTeam(`${seed},${i},7,11`));
-	let turns = 0, checked = 0;
+	let turns = 0, battleTurns = 0, checked = 0;
 	const logs = [], mismatches = [];
 	const start = process.hrtime.bigint();
 	for (let i = 0; i < battles; i++) {
@@ -301,10 +302,11 @@ function bench(battles, seed, plain, check) {
 			session.prng.take();
 			turns++;
 		}
+		battleTurns += b.turn;
 		logs.push(b.log.filter(line => !line.startsWith('|t:|')).join('\n'));
 	}
 	const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-	const out = {ok: true, battles, turns, seconds, digest: fnv1a(logs.join('\n'))};
+	const out = {ok: true, battles, turns, battle_turns: battleTurns, seconds, digest: fnv1a(logs.join('\n'))};
 	return check ? Object.assign(out, {checked, mismatches}) : out;
 }
 
