@@ -63,7 +63,8 @@ def build_program(spec: Spec, source: Source, kernel_bodies: dict | None = None)
         columns = load_table(name, table.file, table.columns, base_dir, ctx.enums, source.pos(path + ("file",)))
         ctx.tables[name] = {}
         for column, (dtype, values) in columns.items():
-            const = ir.Constant(f"{name}__{column}", Type(dtype, (len(values),)), tuple(values), source.pos(path))
+            const = ir.Constant(f"{name}__{column}", Type(dtype, (len(values),)), tuple(values), source.pos(path),
+                                table=name, column=column)  # fmt: skip
             ctx.constants[const.name] = const
             ctx.tables[name][column] = const
         scope.define(name, Binding("table", Type("int32")))

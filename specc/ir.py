@@ -288,6 +288,8 @@ class Constant:
     type: Type
     value: object
     pos: Pos = field(compare=False)
+    table: str = ""  # a table's column (`T.c`, named T__c): the table's name, else ""
+    column: str = ""  # and the column's
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ typedef struct {
 
 /* ------------------------------------------------------------------ constants */
 static const int32_t DR[4] = {0, 1, 1, 1};
-static const int32_t DC[4] = {1, 0, 1, (-1)};
+static const int32_t DC[4] = {1, 0, 1, -1};
 
 /* flat action index -> action kind and parameter values (row-major, last parameter fastest) */
 static const int32_t ACTION_KIND[NUM_ACTIONS] = {0, 0, 0, 0, 0, 0, 0};

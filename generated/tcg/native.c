@@ -62,39 +62,165 @@ typedef struct {
 } Key;
 
 /* ------------------------------------------------------------------ constants */
-static const int8_t POKEMON__stage[34] = {0, 1, 2, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 2, 0, 0, 0, 1, 0, 0, 0, 1, 2, 0, 0, 1, 2, 0, 0, 1, 0, 0, 0, 1};
-static const int8_t POKEMON__evolves_from[34] = {(-1), 0, 1, (-1), 3, (-1), (-1), 6, (-1), (-1), (-1), (-1), 11, 12, (-1), (-1), (-1), 16, (-1), (-1), (-1), 20, 21, (-1), (-1), 24, 25, (-1), (-1), 28, (-1), (-1), (-1), 32};
-static const int8_t POKEMON__type[34] = {0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 7, 7, 7, 7, 6, 6};
-static const int16_t POKEMON__hp[34] = {60, 90, 170, 50, 80, 70, 60, 90, 140, 70, 60, 60, 90, 180, 80, 70, 60, 90, 130, 50, 60, 90, 160, 60, 70, 110, 190, 70, 60, 90, 50, 120, 70, 100};
-static const int8_t POKEMON__weakness[34] = {1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 5, 5, 5, 5, 6, 6, 6, 6, 0, 0, 0, 0, 5, 5, 5, 3, 5, 5};
-static const int8_t POKEMON__retreat[34] = {1, 2, 3, 1, 2, 1, 1, 1, 2, 1, 1, 1, 1, 2, 2, 1, 1, 1, 1, 0, 1, 1, 2, 1, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1};
-static const bool POKEMON__ex[34] = {false, false, true, false, false, false, false, false, true, false, false, false, false, true, false, false, false, false, true, false, false, false, true, false, false, false, true, false, false, false, false, true, false, false};
-static const int8_t POKEMON__cost_type[34] = {0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 7, 4, 4, 4, 4, 5, 5, 5, 5, 7, 7, 7, 7, 6, 6};
-static const int8_t POKEMON__typed_energy[34] = {1, 1, 2, 1, 1, 1, 1, 2, 2, 1, 1, 1, 1, 3, 2, 1, 1, 2, 2, 0, 1, 1, 2, 1, 1, 2, 3, 1, 0, 0, 0, 0, 1, 1};
-static const int8_t POKEMON__colorless_energy[34] = {0, 1, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 1, 1, 0, 0, 1, 1, 1, 1, 2, 1, 3, 0, 1};
-static const int16_t POKEMON__damage[34] = {20, 40, 90, 10, 30, 10, 20, 70, 120, 10, 30, 20, 30, 120, 20, 20, 20, 50, 50, 0, 10, 30, 90, 10, 20, 60, 60, 20, 0, 40, 0, 70, 30, 40};
-static const int8_t POKEMON__effect[34] = {0, 4, 4, 7, 5, 13, 0, 14, 14, 6, 1, 0, 3, 15, 8, 2, 0, 2, 1, 13, 9, 12, 7, 10, 0, 15, 3, 1, 11, 12, 10, 0, 0, 2};
-static const int16_t POKEMON__amount[34] = {0, 20, 30, 0, 0, 1, 0, 1, 2, 0, 2, 0, 10, 20, 0, 30, 0, 20, 3, 1, 0, 1, 0, 1, 0, 10, 20, 3, 1, 1, 2, 0, 0, 40};
-static const int8_t TRAINERS__kind[6] = {0, 0, 0, 1, 1, 1};
-static const int8_t TRAINERS__effect[6] = {4, 11, 12, 10, 13, 4};
-static const int16_t TRAINERS__amount[6] = {20, 1, 1, 2, 1, 50};
-static const int8_t DECK_LISTS__id[48] = {1, 2, 3, 4, 5, 6, 29, 35, 36, 38, 12, 13, 14, 16, 17, 18, 19, 20, 35, 37, 38, 39, 7, 8, 9, 10, 11, 21, 22, 23, 24, 35, 37, 40, 15, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 36, 38, 39};
-static const int8_t DECK_LISTS__copies[48] = {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2, 2, 2, 1, 2, 1, 2, 2, 1, 1, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 2, 2, 1, 1, 2};
-static const int8_t DECK_INFO__cards[4] = {20, 20, 20, 20};
-static const int32_t FIXED_DECKS[2] = {(-1), (-1)};
+/* table POKEMON: one row per line, its columns as this struct's fields */
+static const struct {
+    int8_t stage;
+    int8_t evolves_from;
+    int8_t type;
+    int16_t hp;
+    int8_t weakness;
+    int8_t retreat;
+    bool ex;
+    int8_t cost_type;
+    int8_t typed_energy;
+    int8_t colorless_energy;
+    int16_t damage;
+    int8_t effect;
+    int16_t amount;
+} POKEMON__rows[34] = {
+    {0, -1, 0, 60, 1, 1, 0, 0, 1, 0, 20, 0, 0},
+    {1, 0, 0, 90, 1, 2, 0, 0, 1, 1, 40, 4, 20},
+    {2, 1, 0, 170, 1, 3, 1, 0, 2, 1, 90, 4, 30},
+    {0, -1, 0, 50, 1, 1, 0, 0, 1, 0, 10, 7, 0},
+    {1, 3, 0, 80, 1, 2, 0, 0, 1, 1, 30, 5, 0},
+    {0, -1, 0, 70, 1, 1, 0, 0, 1, 0, 10, 13, 1},
+    {0, -1, 1, 60, 2, 1, 0, 1, 1, 0, 20, 0, 0},
+    {1, 6, 1, 90, 2, 1, 0, 1, 2, 0, 70, 14, 1},
+    {0, -1, 1, 140, 2, 2, 1, 1, 2, 1, 120, 14, 2},
+    {0, -1, 1, 70, 2, 1, 0, 1, 1, 0, 10, 6, 0},
+    {0, -1, 1, 60, 2, 1, 0, 1, 1, 1, 30, 1, 2},
+    {0, -1, 2, 60, 3, 1, 0, 2, 1, 0, 20, 0, 0},
+    {1, 11, 2, 90, 3, 1, 0, 2, 1, 1, 30, 3, 10},
+    {2, 12, 2, 180, 3, 2, 1, 2, 3, 1, 120, 15, 20},
+    {0, -1, 2, 80, 3, 2, 0, 2, 2, 0, 20, 8, 0},
+    {0, -1, 2, 70, 3, 1, 0, 2, 1, 1, 20, 2, 30},
+    {0, -1, 3, 60, 5, 1, 0, 3, 1, 0, 20, 0, 0},
+    {1, 16, 3, 90, 5, 1, 0, 3, 2, 0, 50, 2, 20},
+    {0, -1, 3, 130, 5, 1, 1, 3, 2, 1, 50, 1, 3},
+    {0, -1, 3, 50, 5, 0, 0, 7, 0, 1, 0, 13, 1},
+    {0, -1, 4, 60, 6, 1, 0, 4, 1, 0, 10, 9, 0},
+    {1, 20, 4, 90, 6, 1, 0, 4, 1, 1, 30, 12, 1},
+    {2, 21, 4, 160, 6, 2, 1, 4, 2, 1, 90, 7, 0},
+    {0, -1, 4, 60, 6, 1, 0, 4, 1, 0, 10, 10, 1},
+    {0, -1, 5, 70, 0, 2, 0, 5, 1, 0, 20, 0, 0},
+    {1, 24, 5, 110, 0, 3, 0, 5, 2, 1, 60, 15, 10},
+    {2, 25, 5, 190, 0, 3, 1, 5, 3, 1, 60, 3, 20},
+    {0, -1, 5, 70, 0, 1, 0, 5, 1, 1, 20, 1, 3},
+    {0, -1, 7, 60, 5, 1, 0, 7, 0, 1, 0, 11, 1},
+    {1, 28, 7, 90, 5, 1, 0, 7, 0, 2, 40, 12, 1},
+    {0, -1, 7, 50, 5, 1, 0, 7, 0, 1, 0, 10, 2},
+    {0, -1, 7, 120, 3, 1, 1, 7, 0, 3, 70, 0, 0},
+    {0, -1, 6, 70, 5, 1, 0, 6, 1, 0, 30, 0, 0},
+    {1, 32, 6, 100, 5, 1, 0, 6, 1, 1, 40, 2, 40},
+};
+/* table TRAINERS: one row per line, its columns as this struct's fields */
+static const struct {
+    int8_t kind;
+    int8_t effect;
+    int16_t amount;
+} TRAINERS__rows[6] = {
+    {0, 4, 20},
+    {0, 11, 1},
+    {0, 12, 1},
+    {1, 10, 2},
+    {1, 13, 1},
+    {1, 4, 50},
+};
+/* table DECK_LISTS: one row per line, its columns as this struct's fields */
+static const struct {
+    int8_t id;
+    int8_t copies;
+} DECK_LISTS__rows[48] = {
+    {1, 2},
+    {2, 2},
+    {3, 2},
+    {4, 2},
+    {5, 2},
+    {6, 2},
+    {29, 2},
+    {35, 2},
+    {36, 2},
+    {38, 2},
+    {12, 2},
+    {13, 2},
+    {14, 1},
+    {16, 2},
+    {17, 2},
+    {18, 2},
+    {19, 1},
+    {20, 1},
+    {35, 1},
+    {37, 2},
+    {38, 2},
+    {39, 2},
+    {7, 2},
+    {8, 2},
+    {9, 1},
+    {10, 2},
+    {11, 1},
+    {21, 2},
+    {22, 2},
+    {23, 1},
+    {24, 1},
+    {35, 2},
+    {37, 2},
+    {40, 2},
+    {15, 2},
+    {25, 2},
+    {26, 2},
+    {27, 1},
+    {28, 1},
+    {29, 1},
+    {30, 1},
+    {31, 1},
+    {32, 1},
+    {33, 2},
+    {34, 2},
+    {36, 1},
+    {38, 1},
+    {39, 2},
+};
+/* table DECK_INFO: one row per line, its columns as this struct's fields */
+static const struct {
+    int8_t cards;
+} DECK_INFO__rows[4] = {
+    {20},
+    {20},
+    {20},
+    {20},
+};
+static const int32_t FIXED_DECKS[2] = {-1, -1};
 static const int32_t DECK_ROWS[8] = {0, 10, 10, 22, 22, 34, 34, 48};
-static const int32_t DECKS[80] = {0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 28, 28, 34, 34, 35, 35, 37, 37, 11, 11, 12, 12, 13, 15, 15, 16, 16, 17, 17, 18, 19, 34, 36, 36, 37, 37, 38, 38, 6, 6, 7, 7, 8, 9, 9, 10, 20, 20, 21, 21, 22, 23, 34, 34, 36, 36, 39, 39, 14, 14, 24, 24, 25, 25, 26, 27, 28, 29, 30, 31, 32, 32, 33, 33, 35, 37, 38, 38};
-static const int32_t DECK_TYPES[12] = {0, (-1), (-1), 2, 3, (-1), 1, 4, (-1), 5, 6, 2};
+static const int32_t DECKS[80] = {
+    0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 28, 28, 34, 34, 35, 35, 37, 37,
+    11, 11, 12, 12, 13, 15, 15, 16, 16, 17, 17, 18, 19, 34, 36, 36, 37, 37, 38, 38,
+    6, 6, 7, 7, 8, 9, 9, 10, 20, 20, 21, 21, 22, 23, 34, 34, 36, 36, 39, 39,
+    14, 14, 24, 24, 25, 25, 26, 27, 28, 29, 30, 31, 32, 32, 33, 33, 35, 37, 38, 38,
+};
+static const int32_t DECK_TYPES[12] = {0, -1, -1, 2, 3, -1, 1, 4, -1, 5, 6, 2};
 static const int32_t DECK_TYPE_COUNT[4] = {1, 2, 2, 3};
 static const int32_t SWAP[16] = {0, 1, 2, 3, 1, 0, 2, 3, 2, 1, 0, 3, 3, 1, 2, 0};
-static const bool BENCH_MASK[4] = {false, true, true, true};
+static const bool BENCH_MASK[4] = {0, 1, 1, 1};
 static const int32_t HAND_SLOTS[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
-static const int32_t DECK_SLOTS[20] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19};
+static const int32_t DECK_SLOTS[20] = {
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+};
 static const int32_t TYPE_IDS[8] = {0, 1, 2, 3, 4, 5, 6, 7};
 
 /* flat action index -> action kind and parameter values (row-major, last parameter fastest) */
-static const int32_t ACTION_KIND[NUM_ACTIONS] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 5, 6, 6, 6, 7};
-static const int32_t ACTION_PARAMS[NUM_ACTIONS][2] = {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}, {8, 0}, {9, 0}, {0, 0}, {0, 1}, {0, 2}, {0, 3}, {1, 0}, {1, 1}, {1, 2}, {1, 3}, {2, 0}, {2, 1}, {2, 2}, {2, 3}, {3, 0}, {3, 1}, {3, 2}, {3, 3}, {4, 0}, {4, 1}, {4, 2}, {4, 3}, {5, 0}, {5, 1}, {5, 2}, {5, 3}, {6, 0}, {6, 1}, {6, 2}, {6, 3}, {7, 0}, {7, 1}, {7, 2}, {7, 3}, {8, 0}, {8, 1}, {8, 2}, {8, 3}, {9, 0}, {9, 1}, {9, 2}, {9, 3}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}, {8, 0}, {9, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}};
+static const int32_t ACTION_KIND[NUM_ACTIONS] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    4, 4, 4, 5, 6, 6, 6, 7,
+};
+static const int32_t ACTION_PARAMS[NUM_ACTIONS][2] = {
+    {0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}, {8, 0}, {9, 0}, {0, 0}, {0, 1},
+    {0, 2}, {0, 3}, {1, 0}, {1, 1}, {1, 2}, {1, 3}, {2, 0}, {2, 1}, {2, 2}, {2, 3}, {3, 0}, {3, 1},
+    {3, 2}, {3, 3}, {4, 0}, {4, 1}, {4, 2}, {4, 3}, {5, 0}, {5, 1}, {5, 2}, {5, 3}, {6, 0}, {6, 1},
+    {6, 2}, {6, 3}, {7, 0}, {7, 1}, {7, 2}, {7, 3}, {8, 0}, {8, 1}, {8, 2}, {8, 3}, {9, 0}, {9, 1},
+    {9, 2}, {9, 3}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0},
+    {6, 0}, {7, 0}, {8, 0}, {9, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0},
+};
 
 /* ---------------------------------------------- threefry-2x32 (Salmon et al. 2011) */
 
@@ -575,12 +701,12 @@ static void observe(const State *s, int32_t player, obs_t *out)
 
 static bool legal_play_basic(const State *s, int32_t h)
 {
-    return ((((((s->phase == 0) || (s->phase == 1)) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && (s->hand[_ix(s->current_player, 2) * 10 + h] < 34)) && (POKEMON__stage[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 34)] == 0)) && ((s->card[_ix(s->current_player, 2) * 4] < 0) || ({ int32_t _lo1 = 1; bool _r3 = false; _Pragma("GCC unroll 3") for (int32_t t = _lo1, _end2 = 4; t < _end2; t++) if ((s->card[_ix(s->current_player, 2) * 4 + t] < 0)) { _r3 = true; break; } _r3; })));
+    return ((((((s->phase == 0) || (s->phase == 1)) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && (s->hand[_ix(s->current_player, 2) * 10 + h] < 34)) && (POKEMON__rows[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 34)].stage == 0)) && ((s->card[_ix(s->current_player, 2) * 4] < 0) || ({ int32_t _lo1 = 1; bool _r3 = false; _Pragma("GCC unroll 3") for (int32_t t = _lo1, _end2 = 4; t < _end2; t++) if ((s->card[_ix(s->current_player, 2) * 4 + t] < 0)) { _r3 = true; break; } _r3; })));
 }
 
 static bool legal_evolve(const State *s, int32_t h, int32_t slot)
 {
-    return (((((((s->phase == 1) && (s->turn > 2)) && (s->card[_ix(s->current_player, 2) * 4 + slot] >= 0)) && (s->entered[_ix(s->current_player, 2) * 4 + slot] < s->turn)) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && (s->hand[_ix(s->current_player, 2) * 10 + h] < 34)) && (POKEMON__evolves_from[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 34)] == s->card[_ix(s->current_player, 2) * 4 + slot]));
+    return (((((((s->phase == 1) && (s->turn > 2)) && (s->card[_ix(s->current_player, 2) * 4 + slot] >= 0)) && (s->entered[_ix(s->current_player, 2) * 4 + slot] < s->turn)) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && (s->hand[_ix(s->current_player, 2) * 10 + h] < 34)) && (POKEMON__rows[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 34)].evolves_from == s->card[_ix(s->current_player, 2) * 4 + slot]));
 }
 
 static bool legal_attach(const State *s, int32_t slot)
@@ -590,17 +716,17 @@ static bool legal_attach(const State *s, int32_t slot)
 
 static bool legal_play_trainer(const State *s, int32_t h)
 {
-    return (((s->phase == 1) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 34)) && ((TRAINERS__kind[_ix(((int8_t)(_wsub(s->hand[_ix(s->current_player, 2) * 10 + h], 34))), 6)] == 0) || (!s->supporter_played)));
+    return (((s->phase == 1) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 34)) && ((TRAINERS__rows[_ix(((int8_t)(_wsub(s->hand[_ix(s->current_player, 2) * 10 + h], 34))), 6)].kind == 0) || (!s->supporter_played)));
 }
 
 static bool legal_retreat(const State *s, int32_t b)
 {
-    return ((((((s->phase == 1) && (!s->retreated)) && (s->card[_ix(s->current_player, 2) * 4 + b] >= 0)) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (({ int32_t _r2 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r2 = _wadd(_r2, s->energy[_ix(s->current_player, 2) * 32 + _j1]); _r2; }) >= POKEMON__retreat[_ix(s->card[_ix(s->current_player, 2) * 4], 34)]));
+    return ((((((s->phase == 1) && (!s->retreated)) && (s->card[_ix(s->current_player, 2) * 4 + b] >= 0)) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (({ int32_t _r2 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r2 = _wadd(_r2, s->energy[_ix(s->current_player, 2) * 32 + _j1]); _r2; }) >= POKEMON__rows[_ix(s->card[_ix(s->current_player, 2) * 4], 34)].retreat));
 }
 
 static bool legal_attack(const State *s)
 {
-    return (((((s->phase == 1) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (s->energy[_ix(s->current_player, 2) * 32 + POKEMON__cost_type[_ix(s->card[_ix(s->current_player, 2) * 4], 34)]] >= POKEMON__typed_energy[_ix(s->card[_ix(s->current_player, 2) * 4], 34)])) && (({ int32_t _r2 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r2 = _wadd(_r2, s->energy[_ix(s->current_player, 2) * 32 + _j1]); _r2; }) >= ((int8_t)(_wadd(POKEMON__typed_energy[_ix(s->card[_ix(s->current_player, 2) * 4], 34)], POKEMON__colorless_energy[_ix(s->card[_ix(s->current_player, 2) * 4], 34)])))));
+    return (((((s->phase == 1) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (s->energy[_ix(s->current_player, 2) * 32 + POKEMON__rows[_ix(s->card[_ix(s->current_player, 2) * 4], 34)].cost_type] >= POKEMON__rows[_ix(s->card[_ix(s->current_player, 2) * 4], 34)].typed_energy)) && (({ int32_t _r2 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r2 = _wadd(_r2, s->energy[_ix(s->current_player, 2) * 32 + _j1]); _r2; }) >= ((int8_t)(_wadd(POKEMON__rows[_ix(s->card[_ix(s->current_player, 2) * 4], 34)].typed_energy, POKEMON__rows[_ix(s->card[_ix(s->current_player, 2) * 4], 34)].colorless_energy)))));
 }
 
 static bool legal_promote(const State *s, int32_t b)
@@ -638,19 +764,19 @@ static void legal_action_mask(const State *s, bool *mask)
 static void invariants(const State *s, bool *out)
 {
     out[0] = ({ int32_t _lo1 = 0; bool _r7 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((s->hand_count[p_] == ({ int32_t _n4 = 0; for (int32_t _j3 = 0; _j3 < 10; _j3++) _n4 += s->hand[p_ * 10 + _j3] >= 0; _n4; })) && (s->deck_count[p_] == ({ int32_t _n6 = 0; for (int32_t _j5 = 0; _j5 < 20; _j5++) _n6 += s->deck[p_ * 20 + _j5] >= 0; _n6; }))))) { _r7 = false; break; } _r7; });
-    out[1] = ({ int32_t _lo1 = 0; bool _r11 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!((_wadd(_wadd(_wadd(({ int32_t _n4 = 0; for (int32_t _j3 = 0; _j3 < 20; _j3++) _n4 += s->deck[p_ * 20 + _j3] >= 0; _n4; }), ({ int32_t _n6 = 0; for (int32_t _j5 = 0; _j5 < 10; _j5++) _n6 += s->hand[p_ * 10 + _j5] >= 0; _n6; })), s->discard_count[p_]), ({ int32_t _lo7 = 0; int32_t _r9 = 0; _Pragma("GCC unroll 4") for (int32_t ks = _lo7, _end8 = 4; ks < _end8; ks++) _r9 = _wadd(_r9, ((s->card[p_ * 4 + ks] >= 0) ? _wadd(1, ((int32_t)(POKEMON__stage[_ix(s->card[p_ * 4 + ks], 34)]))) : 0)); _r9; })) == 20))) { _r11 = false; break; } _r11; });
+    out[1] = ({ int32_t _lo1 = 0; bool _r11 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!((_wadd(_wadd(_wadd(({ int32_t _n4 = 0; for (int32_t _j3 = 0; _j3 < 20; _j3++) _n4 += s->deck[p_ * 20 + _j3] >= 0; _n4; }), ({ int32_t _n6 = 0; for (int32_t _j5 = 0; _j5 < 10; _j5++) _n6 += s->hand[p_ * 10 + _j5] >= 0; _n6; })), s->discard_count[p_]), ({ int32_t _lo7 = 0; int32_t _r9 = 0; _Pragma("GCC unroll 4") for (int32_t ks = _lo7, _end8 = 4; ks < _end8; ks++) _r9 = _wadd(_r9, ((s->card[p_ * 4 + ks] >= 0) ? _wadd(1, ((int32_t)(POKEMON__rows[_ix(s->card[p_ * 4 + ks], 34)].stage))) : 0)); _r9; })) == 20))) { _r11 = false; break; } _r11; });
     out[2] = (((s->phase == 0) || (s->phase == 3)) || ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((s->card[p_ * 4] >= 0) || s->promote_pending[p_]))) { _r3 = false; break; } _r3; }));
-    out[3] = ((s->phase == 3) || ({ int32_t _lo1 = 0; bool _r7 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(({ int32_t _lo3 = 0; bool _r5 = true; _Pragma("GCC unroll 4") for (int32_t ks = _lo3, _end4 = 4; ks < _end4; ks++) if (!(((s->card[p_ * 4 + ks] < 0) || (s->damage[p_ * 4 + ks] < POKEMON__hp[_ix(s->card[p_ * 4 + ks], 34)])))) { _r5 = false; break; } _r5; }))) { _r7 = false; break; } _r7; }));
+    out[3] = ((s->phase == 3) || ({ int32_t _lo1 = 0; bool _r7 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(({ int32_t _lo3 = 0; bool _r5 = true; _Pragma("GCC unroll 4") for (int32_t ks = _lo3, _end4 = 4; ks < _end4; ks++) if (!(((s->card[p_ * 4 + ks] < 0) || (s->damage[p_ * 4 + ks] < POKEMON__rows[_ix(s->card[p_ * 4 + ks], 34)].hp)))) { _r5 = false; break; } _r5; }))) { _r7 = false; break; } _r7; }));
     out[4] = ({ int32_t _lo1 = 0; bool _r10 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(({ int32_t _lo3 = 0; bool _r8 = true; _Pragma("GCC unroll 4") for (int32_t ks = _lo3, _end4 = 4; ks < _end4; ks++) if (!(((s->card[p_ * 4 + ks] >= 0) || ((s->damage[p_ * 4 + ks] == 0) && (({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 8; _j5++) _r6 = _wadd(_r6, s->energy[p_ * 32 + ks * 8 + _j5]); _r6; }) == 0))))) { _r8 = false; break; } _r8; }))) { _r10 = false; break; } _r10; });
     out[5] = ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!((s->hand_count[p_] <= 10))) { _r3 = false; break; } _r3; });
-    out[6] = ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t r = _lo1, _end2 = 34; r < _end2; r++) if (!(((((POKEMON__effect[r] != 1) || (POKEMON__amount[r] <= 3)) && ((POKEMON__effect[r] != 13) || (POKEMON__amount[r] <= 3))) && ((POKEMON__effect[r] != 11) || (POKEMON__amount[r] <= 1))))) { _r3 = false; break; } _r3; });
-    out[7] = ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 6") for (int32_t r = _lo1, _end2 = 6; r < _end2; r++) if (!((((TRAINERS__effect[r] != 13) || (TRAINERS__amount[r] <= 3)) && ((TRAINERS__effect[r] != 11) || (TRAINERS__amount[r] <= 1))))) { _r3 = false; break; } _r3; });
+    out[6] = ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t r = _lo1, _end2 = 34; r < _end2; r++) if (!(((((POKEMON__rows[r].effect != 1) || (POKEMON__rows[r].amount <= 3)) && ((POKEMON__rows[r].effect != 13) || (POKEMON__rows[r].amount <= 3))) && ((POKEMON__rows[r].effect != 11) || (POKEMON__rows[r].amount <= 1))))) { _r3 = false; break; } _r3; });
+    out[7] = ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 6") for (int32_t r = _lo1, _end2 = 6; r < _end2; r++) if (!((((TRAINERS__rows[r].effect != 13) || (TRAINERS__rows[r].amount <= 3)) && ((TRAINERS__rows[r].effect != 11) || (TRAINERS__rows[r].amount <= 1))))) { _r3 = false; break; } _r3; });
     out[8] = (((DECK_ROWS[0] == 0) && (DECK_ROWS[3 * 2 + 1] == 48)) && ({ int32_t _lo1 = 1; bool _r3 = true; _Pragma("GCC unroll 3") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!((DECK_ROWS[d * 2] == DECK_ROWS[_ix(_wsub(d, 1), 4) * 2 + 1]))) { _r3 = false; break; } _r3; }));
-    out[9] = ({ int32_t _lo1 = 0; bool _r7 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(((DECK_INFO__cards[d] == 20) && (({ int32_t _lo3 = 0; int32_t _r5 = 0; for (int32_t r = _lo3, _end4 = 48; r < _end4; r++) _r5 = _wadd(_r5, (((r >= DECK_ROWS[d * 2]) && (r < DECK_ROWS[d * 2 + 1])) ? ((int32_t)(DECK_LISTS__copies[r])) : 0)); _r5; }) == 20)))) { _r7 = false; break; } _r7; });
-    out[10] = ({ int32_t _lo1 = 0; bool _r10 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r8 = true; for (int32_t r = _lo3, _end4 = 48; r < _end4; r++) if (!((((r < DECK_ROWS[d * 2]) || (r >= DECK_ROWS[d * 2 + 1])) || (({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 20; _j5++) _r6 += ((DECKS[d * 20 + _j5] == ((int8_t)(_wsub(DECK_LISTS__id[r], 1))))) ? 1 : 0; _r6; }) == DECK_LISTS__copies[r])))) { _r8 = false; break; } _r8; }))) { _r10 = false; break; } _r10; });
-    out[11] = ({ int32_t _lo1 = 0; bool _r14 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!((({ int32_t _lo3 = 0; bool _r8 = true; for (int32_t c = _lo3, _end4 = 40; c < _end4; c++) if (!((({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 20; _j5++) _r6 += ((DECKS[d * 20 + _j5] == c)) ? 1 : 0; _r6; }) <= 2))) { _r8 = false; break; } _r8; }) && ({ int32_t _lo10 = 0; bool _r12 = false; for (int32_t j = _lo10, _end11 = 20; j < _end11; j++) if (((DECKS[d * 20 + j] < 34) && (POKEMON__stage[_ix(DECKS[d * 20 + j], 34)] == 0))) { _r12 = true; break; } _r12; })))) { _r14 = false; break; } _r14; });
+    out[9] = ({ int32_t _lo1 = 0; bool _r7 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(((DECK_INFO__rows[d].cards == 20) && (({ int32_t _lo3 = 0; int32_t _r5 = 0; for (int32_t r = _lo3, _end4 = 48; r < _end4; r++) _r5 = _wadd(_r5, (((r >= DECK_ROWS[d * 2]) && (r < DECK_ROWS[d * 2 + 1])) ? ((int32_t)(DECK_LISTS__rows[r].copies)) : 0)); _r5; }) == 20)))) { _r7 = false; break; } _r7; });
+    out[10] = ({ int32_t _lo1 = 0; bool _r10 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r8 = true; for (int32_t r = _lo3, _end4 = 48; r < _end4; r++) if (!((((r < DECK_ROWS[d * 2]) || (r >= DECK_ROWS[d * 2 + 1])) || (({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 20; _j5++) _r6 += ((DECKS[d * 20 + _j5] == ((int8_t)(_wsub(DECK_LISTS__rows[r].id, 1))))) ? 1 : 0; _r6; }) == DECK_LISTS__rows[r].copies)))) { _r8 = false; break; } _r8; }))) { _r10 = false; break; } _r10; });
+    out[11] = ({ int32_t _lo1 = 0; bool _r14 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!((({ int32_t _lo3 = 0; bool _r8 = true; for (int32_t c = _lo3, _end4 = 40; c < _end4; c++) if (!((({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 20; _j5++) _r6 += ((DECKS[d * 20 + _j5] == c)) ? 1 : 0; _r6; }) <= 2))) { _r8 = false; break; } _r8; }) && ({ int32_t _lo10 = 0; bool _r12 = false; for (int32_t j = _lo10, _end11 = 20; j < _end11; j++) if (((DECKS[d * 20 + j] < 34) && (POKEMON__rows[_ix(DECKS[d * 20 + j], 34)].stage == 0))) { _r12 = true; break; } _r12; })))) { _r14 = false; break; } _r14; });
     out[12] = ({ int32_t _lo1 = 0; bool _r7 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r5 = true; _Pragma("GCC unroll 3") for (int32_t t = _lo3, _end4 = 3; t < _end4; t++) if (!(((t < DECK_TYPE_COUNT[d]) == (DECK_TYPES[d * 3 + t] >= 0)))) { _r5 = false; break; } _r5; }))) { _r7 = false; break; } _r7; });
-    out[13] = ({ int32_t _lo1 = 0; bool _r11 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r9 = true; for (int32_t j = _lo3, _end4 = 20; j < _end4; j++) if (!((((DECKS[d * 20 + j] >= 34) || (POKEMON__typed_energy[_ix(_imin(_imax(DECKS[d * 20 + j], 0), 33), 34)] == 0)) || ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 3") for (int32_t t = _lo5, _end6 = 3; t < _end6; t++) if ((DECK_TYPES[d * 3 + t] == POKEMON__cost_type[_ix(_imin(_imax(DECKS[d * 20 + j], 0), 33), 34)])) { _r7 = true; break; } _r7; })))) { _r9 = false; break; } _r9; }))) { _r11 = false; break; } _r11; });
+    out[13] = ({ int32_t _lo1 = 0; bool _r11 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r9 = true; for (int32_t j = _lo3, _end4 = 20; j < _end4; j++) if (!((((DECKS[d * 20 + j] >= 34) || (POKEMON__rows[_ix(_imin(_imax(DECKS[d * 20 + j], 0), 33), 34)].typed_energy == 0)) || ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 3") for (int32_t t = _lo5, _end6 = 3; t < _end6; t++) if ((DECK_TYPES[d * 3 + t] == POKEMON__rows[_ix(_imin(_imax(DECKS[d * 20 + j], 0), 33), 34)].cost_type)) { _r7 = true; break; } _r7; })))) { _r9 = false; break; } _r9; }))) { _r11 = false; break; } _r11; });
     out[14] = ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((((FIXED_DECKS[p_] >= (-1)) && (FIXED_DECKS[p_] < 4)) && (s->deck_id[p_] >= 0)) && (s->deck_id[p_] < 4)))) { _r3 = false; break; } _r3; });
     (void)s;
     (void)out;
@@ -814,12 +940,12 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
     if (_w3 >= 0) {
         s->discard_count[_w3] = ((int8_t)(_wadd(s->discard_count[_ix(p_, 2)], 1)));
     }
-    if ((TRAINERS__kind[_ix(tr, 6)] == 1)) {
+    if ((TRAINERS__rows[_ix(tr, 6)].kind == 1)) {
         s->supporter_played = true;
     }
     card_effect__p_11 = p_;
-    card_effect__eff_12 = TRAINERS__effect[_ix(tr, 6)];
-    card_effect__amt_13 = TRAINERS__amount[_ix(tr, 6)];
+    card_effect__eff_12 = TRAINERS__rows[_ix(tr, 6)].effect;
+    card_effect__amt_13 = TRAINERS__rows[_ix(tr, 6)].amount;
     card_effect__o_14 = _wsub(1, card_effect__p_11);
     if ((card_effect__eff_12 == 4)) {
         int32_t _w4 = _wx(card_effect__p_11, 2);
@@ -884,7 +1010,7 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
         bench_basics__p_19 = card_effect__p_11;
         bench_basics__n_20 = card_effect__amt_13;
         for (int32_t bench_basics__k_21 = 0, _end18 = 1; bench_basics__k_21 < _end18; bench_basics__k_21++) {
-            bench_basics__i_22 = ({ bool _m19[20]; for (int32_t _j20 = 0; _j20 < 20; _j20++) _m19[_j20] = (((s->deck[_ix(bench_basics__p_19, 2) * 20 + _j20] >= 0) && (s->deck[_ix(bench_basics__p_19, 2) * 20 + _j20] < 34)) && (POKEMON__stage[_ix(((int8_t)(_imin(_imax(s->deck[_ix(bench_basics__p_19, 2) * 20 + _j20], ((int8_t)(0))), ((int8_t)(33))))), 34)] == 0)); _choose(random_word(fold_in(fold_in(key, 10), (uint32_t)bench_basics__k_21)), _m19, 20); });
+            bench_basics__i_22 = ({ bool _m19[20]; for (int32_t _j20 = 0; _j20 < 20; _j20++) _m19[_j20] = (((s->deck[_ix(bench_basics__p_19, 2) * 20 + _j20] >= 0) && (s->deck[_ix(bench_basics__p_19, 2) * 20 + _j20] < 34)) && (POKEMON__rows[_ix(((int8_t)(_imin(_imax(s->deck[_ix(bench_basics__p_19, 2) * 20 + _j20], ((int8_t)(0))), ((int8_t)(33))))), 34)].stage == 0)); _choose(random_word(fold_in(fold_in(key, 10), (uint32_t)bench_basics__k_21)), _m19, 20); });
             if ((((bench_basics__k_21 < bench_basics__n_20) && (bench_basics__i_22 >= 0)) && ({ int32_t _lo21 = 1; bool _r23 = false; _Pragma("GCC unroll 3") for (int32_t bench_basics__bs_23 = _lo21, _end22 = 4; bench_basics__bs_23 < _end22; bench_basics__bs_23++) if ((s->card[_ix(bench_basics__p_19, 2) * 4 + bench_basics__bs_23] < 0)) { _r23 = true; break; } _r23; }))) {
                 bench_basics__slot_25 = ({ int32_t _lo25 = 1; int32_t _r27 = 0; int32_t _best29 = 0; _Pragma("GCC unroll 3") for (int32_t bench_basics__bs_24 = _lo25, _end26 = 4; bench_basics__bs_24 < _end26; bench_basics__bs_24++) { int32_t _x28 = ((int32_t)((s->card[_ix(bench_basics__p_19, 2) * 4 + bench_basics__bs_24] < 0))); if (bench_basics__bs_24 == _lo25 || _x28 > _best29) { _best29 = _x28; _r27 = bench_basics__bs_24; } } _r27; });
                 put_in_play__p_26 = bench_basics__p_19;
@@ -924,7 +1050,7 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
             }
         }
     } else if ((card_effect__eff_12 == 12)) {
-        if ((s->damage[_ix(card_effect__o_14, 2) * 4] < POKEMON__hp[_ix(s->card[_ix(card_effect__o_14, 2) * 4], 34)])) {
+        if ((s->damage[_ix(card_effect__o_14, 2) * 4] < POKEMON__rows[_ix(s->card[_ix(card_effect__o_14, 2) * 4], 34)].hp)) {
             switch_random__o_29 = card_effect__o_14;
             switch_random__b_30 = ({ bool _m41[4]; for (int32_t _j42 = 0; _j42 < 4; _j42++) _m41[_j42] = (_j42 == 0 ? false : (_j42 == 1 ? (s->card[_ix(switch_random__o_29, 2) * 4 + 1] >= 0) : (_j42 == 2 ? (s->card[_ix(switch_random__o_29, 2) * 4 + 2] >= 0) : (s->card[_ix(switch_random__o_29, 2) * 4 + 3] >= 0)))); _choose(random_word_at(key, 0), _m41, 4); });
             if ((switch_random__b_30 > 0)) {
@@ -996,7 +1122,7 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
         discard_energy__p_41 = card_effect__p_11;
         discard_energy__n_42 = card_effect__amt_13;
         for (int32_t _i67 = 0; _i67 < 8; _i67++) discard_energy__held_43[_i67] = s->energy[_ix(discard_energy__p_41, 2) * 32 + _i67];
-        for (int32_t _i68 = 0; _i68 < 8; _i68++) discard_energy__rank_44[_i68] = _wadd(TYPE_IDS[_i68], ((TYPE_IDS[_i68] == POKEMON__cost_type[_ix(s->card[_ix(discard_energy__p_41, 2) * 4], 34)]) ? 8 : 0));
+        for (int32_t _i68 = 0; _i68 < 8; _i68++) discard_energy__rank_44[_i68] = _wadd(TYPE_IDS[_i68], ((TYPE_IDS[_i68] == POKEMON__rows[_ix(s->card[_ix(discard_energy__p_41, 2) * 4], 34)].cost_type) ? 8 : 0));
         for (int32_t _i69 = 0; _i69 < 8; _i69++) discard_energy__before_46[_i69] = ({ int32_t _lo70 = 0; int32_t _r72 = 0; _Pragma("GCC unroll 8") for (int32_t discard_energy__u_45 = _lo70, _end71 = 8; discard_energy__u_45 < _end71; discard_energy__u_45++) _r72 = _wadd(_r72, ((discard_energy__rank_44[discard_energy__u_45] < discard_energy__rank_44[_i69]) ? ((int32_t)(discard_energy__held_43[discard_energy__u_45])) : 0)); _r72; });
         int32_t _w74 = _wx(discard_energy__p_41, 2);
         if (_w74 >= 0) {
@@ -1032,11 +1158,11 @@ static void effect_retreat(State *s, int32_t b, Key key)
     int32_t swap_active__perm_55[4] = {0};
     int32_t clear_conditions__p_56 = 0;
     p_ = s->current_player;
-    cost = POKEMON__retreat[_ix(s->card[_ix(p_, 2) * 4], 34)];
+    cost = POKEMON__rows[_ix(s->card[_ix(p_, 2) * 4], 34)].retreat;
     discard_energy__p_47 = p_;
     discard_energy__n_48 = cost;
     for (int32_t _i1 = 0; _i1 < 8; _i1++) discard_energy__held_49[_i1] = s->energy[_ix(discard_energy__p_47, 2) * 32 + _i1];
-    for (int32_t _i2 = 0; _i2 < 8; _i2++) discard_energy__rank_50[_i2] = _wadd(TYPE_IDS[_i2], ((TYPE_IDS[_i2] == POKEMON__cost_type[_ix(s->card[_ix(discard_energy__p_47, 2) * 4], 34)]) ? 8 : 0));
+    for (int32_t _i2 = 0; _i2 < 8; _i2++) discard_energy__rank_50[_i2] = _wadd(TYPE_IDS[_i2], ((TYPE_IDS[_i2] == POKEMON__rows[_ix(s->card[_ix(discard_energy__p_47, 2) * 4], 34)].cost_type) ? 8 : 0));
     for (int32_t _i3 = 0; _i3 < 8; _i3++) discard_energy__before_52[_i3] = ({ int32_t _lo4 = 0; int32_t _r6 = 0; _Pragma("GCC unroll 8") for (int32_t discard_energy__u_51 = _lo4, _end5 = 8; discard_energy__u_51 < _end5; discard_energy__u_51++) _r6 = _wadd(_r6, ((discard_energy__rank_50[discard_energy__u_51] < discard_energy__rank_50[_i3]) ? ((int32_t)(discard_energy__held_49[discard_energy__u_51])) : 0)); _r6; });
     int32_t _w8 = _wx(discard_energy__p_47, 2);
     if (_w8 >= 0) {
@@ -1161,14 +1287,14 @@ static void effect_attack(State *s, Key key)
     p_ = s->current_player;
     o = _wsub(1, p_);
     a = s->card[_ix(p_, 2) * 4];
-    eff = POKEMON__effect[_ix(a, 34)];
-    amt = POKEMON__amount[_ix(a, 34)];
+    eff = POKEMON__rows[_ix(a, 34)].effect;
+    amt = POKEMON__rows[_ix(a, 34)].amount;
     lands = true;
     if ((s->condition[_ix(p_, 2)] == 3)) {
         lands = _flip(random_word_at(key, 0));
     }
     if (lands) {
-        dmg = ((int32_t)(POKEMON__damage[_ix(a, 34)]));
+        dmg = ((int32_t)(POKEMON__rows[_ix(a, 34)].damage));
         if ((eff == 1)) {
             coins = _roll(random_word_at(key, 1), 8);
             dmg = _wmul(dmg, ({ int32_t _lo1 = 0; int32_t _r3 = 0; _Pragma("GCC unroll 3") for (int32_t k_ = _lo1, _end2 = 3; k_ < _end2; k_++) _r3 += (((k_ < amt) && (_pymod(_floordiv(coins, _ipow(2, k_)), 2) == 1))) ? 1 : 0; _r3; }));
@@ -1179,7 +1305,7 @@ static void effect_attack(State *s, Key key)
         } else if ((eff == 3)) {
             dmg = _wadd(dmg, _wmul(amt, ({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 8; _j5++) _r6 = _wadd(_r6, s->energy[_ix(p_, 2) * 32 + _j5]); _r6; })));
         }
-        if (((dmg > 0) && (POKEMON__weakness[_ix(s->card[_ix(o, 2) * 4], 34)] == POKEMON__type[_ix(a, 34)]))) {
+        if (((dmg > 0) && (POKEMON__rows[_ix(s->card[_ix(o, 2) * 4], 34)].weakness == POKEMON__rows[_ix(a, 34)].type))) {
             dmg = _wadd(dmg, 20);
         }
         int32_t _w8 = _wx(o, 2);
@@ -1253,7 +1379,7 @@ static void effect_attack(State *s, Key key)
             bench_basics__p_65 = card_effect__p_57;
             bench_basics__n_66 = card_effect__amt_59;
             for (int32_t bench_basics__k_67 = 0, _end23 = 1; bench_basics__k_67 < _end23; bench_basics__k_67++) {
-                bench_basics__i_68 = ({ bool _m24[20]; for (int32_t _j25 = 0; _j25 < 20; _j25++) _m24[_j25] = (((s->deck[_ix(bench_basics__p_65, 2) * 20 + _j25] >= 0) && (s->deck[_ix(bench_basics__p_65, 2) * 20 + _j25] < 34)) && (POKEMON__stage[_ix(((int8_t)(_imin(_imax(s->deck[_ix(bench_basics__p_65, 2) * 20 + _j25], ((int8_t)(0))), ((int8_t)(33))))), 34)] == 0)); _choose(random_word(fold_in(fold_in(key, 16), (uint32_t)bench_basics__k_67)), _m24, 20); });
+                bench_basics__i_68 = ({ bool _m24[20]; for (int32_t _j25 = 0; _j25 < 20; _j25++) _m24[_j25] = (((s->deck[_ix(bench_basics__p_65, 2) * 20 + _j25] >= 0) && (s->deck[_ix(bench_basics__p_65, 2) * 20 + _j25] < 34)) && (POKEMON__rows[_ix(((int8_t)(_imin(_imax(s->deck[_ix(bench_basics__p_65, 2) * 20 + _j25], ((int8_t)(0))), ((int8_t)(33))))), 34)].stage == 0)); _choose(random_word(fold_in(fold_in(key, 16), (uint32_t)bench_basics__k_67)), _m24, 20); });
                 if ((((bench_basics__k_67 < bench_basics__n_66) && (bench_basics__i_68 >= 0)) && ({ int32_t _lo26 = 1; bool _r28 = false; _Pragma("GCC unroll 3") for (int32_t bench_basics__bs_69 = _lo26, _end27 = 4; bench_basics__bs_69 < _end27; bench_basics__bs_69++) if ((s->card[_ix(bench_basics__p_65, 2) * 4 + bench_basics__bs_69] < 0)) { _r28 = true; break; } _r28; }))) {
                     bench_basics__slot_71 = ({ int32_t _lo30 = 1; int32_t _r32 = 0; int32_t _best34 = 0; _Pragma("GCC unroll 3") for (int32_t bench_basics__bs_70 = _lo30, _end31 = 4; bench_basics__bs_70 < _end31; bench_basics__bs_70++) { int32_t _x33 = ((int32_t)((s->card[_ix(bench_basics__p_65, 2) * 4 + bench_basics__bs_70] < 0))); if (bench_basics__bs_70 == _lo30 || _x33 > _best34) { _best34 = _x33; _r32 = bench_basics__bs_70; } } _r32; });
                     put_in_play__p_72 = bench_basics__p_65;
@@ -1293,7 +1419,7 @@ static void effect_attack(State *s, Key key)
                 }
             }
         } else if ((card_effect__eff_58 == 12)) {
-            if ((s->damage[_ix(card_effect__o_60, 2) * 4] < POKEMON__hp[_ix(s->card[_ix(card_effect__o_60, 2) * 4], 34)])) {
+            if ((s->damage[_ix(card_effect__o_60, 2) * 4] < POKEMON__rows[_ix(s->card[_ix(card_effect__o_60, 2) * 4], 34)].hp)) {
                 switch_random__o_75 = card_effect__o_60;
                 switch_random__b_76 = ({ bool _m46[4]; for (int32_t _j47 = 0; _j47 < 4; _j47++) _m46[_j47] = (_j47 == 0 ? false : (_j47 == 1 ? (s->card[_ix(switch_random__o_75, 2) * 4 + 1] >= 0) : (_j47 == 2 ? (s->card[_ix(switch_random__o_75, 2) * 4 + 2] >= 0) : (s->card[_ix(switch_random__o_75, 2) * 4 + 3] >= 0)))); _choose(random_word_at(key, 3), _m46, 4); });
                 if ((switch_random__b_76 > 0)) {
@@ -1365,7 +1491,7 @@ static void effect_attack(State *s, Key key)
             discard_energy__p_87 = card_effect__p_57;
             discard_energy__n_88 = card_effect__amt_59;
             for (int32_t _i72 = 0; _i72 < 8; _i72++) discard_energy__held_89[_i72] = s->energy[_ix(discard_energy__p_87, 2) * 32 + _i72];
-            for (int32_t _i73 = 0; _i73 < 8; _i73++) discard_energy__rank_90[_i73] = _wadd(TYPE_IDS[_i73], ((TYPE_IDS[_i73] == POKEMON__cost_type[_ix(s->card[_ix(discard_energy__p_87, 2) * 4], 34)]) ? 8 : 0));
+            for (int32_t _i73 = 0; _i73 < 8; _i73++) discard_energy__rank_90[_i73] = _wadd(TYPE_IDS[_i73], ((TYPE_IDS[_i73] == POKEMON__rows[_ix(s->card[_ix(discard_energy__p_87, 2) * 4], 34)].cost_type) ? 8 : 0));
             for (int32_t _i74 = 0; _i74 < 8; _i74++) discard_energy__before_92[_i74] = ({ int32_t _lo75 = 0; int32_t _r77 = 0; _Pragma("GCC unroll 8") for (int32_t discard_energy__u_91 = _lo75, _end76 = 8; discard_energy__u_91 < _end76; discard_energy__u_91++) _r77 = _wadd(_r77, ((discard_energy__rank_90[discard_energy__u_91] < discard_energy__rank_90[_i74]) ? ((int32_t)(discard_energy__held_89[discard_energy__u_91])) : 0)); _r77; });
             int32_t _w79 = _wx(discard_energy__p_87, 2);
             if (_w79 >= 0) {
@@ -1384,14 +1510,14 @@ static void effect_attack(State *s, Key key)
                 }
             }
         }
-        for (int32_t _i84 = 0; _i84 < 2; _i84++) for (int32_t _i85 = 0; _i85 < 4; _i85++) knockouts__ko_93[_i84 * 4 + _i85] = ((s->card[_i84 * 4 + _i85] >= 0) && (s->damage[_i84 * 4 + _i85] >= POKEMON__hp[_ix(s->card[_i84 * 4 + _i85], 34)]));
-        for (int32_t _i86 = 0; _i86 < 2; _i86++) for (int32_t _i87 = 0; _i87 < 4; _i87++) knockouts__ko_cards_94[_i86 * 4 + _i87] = (knockouts__ko_93[_i86 * 4 + _i87] ? _wadd(1, ((int32_t)(POKEMON__stage[_ix(s->card[_i86 * 4 + _i87], 34)]))) : 0);
+        for (int32_t _i84 = 0; _i84 < 2; _i84++) for (int32_t _i85 = 0; _i85 < 4; _i85++) knockouts__ko_93[_i84 * 4 + _i85] = ((s->card[_i84 * 4 + _i85] >= 0) && (s->damage[_i84 * 4 + _i85] >= POKEMON__rows[_ix(s->card[_i84 * 4 + _i85], 34)].hp));
+        for (int32_t _i86 = 0; _i86 < 2; _i86++) for (int32_t _i87 = 0; _i87 < 4; _i87++) knockouts__ko_cards_94[_i86 * 4 + _i87] = (knockouts__ko_93[_i86 * 4 + _i87] ? _wadd(1, ((int32_t)(POKEMON__rows[_ix(s->card[_i86 * 4 + _i87], 34)].stage))) : 0);
         {
             int8_t _t88[2];
             for (int32_t _i89 = 0; _i89 < 2; _i89++) _t88[_i89] = ((int8_t)(_wadd(s->discard_count[_i89], (_i89 == 0 ? ({ int32_t _r91 = 0; for (int32_t _j90 = 0; _j90 < 4; _j90++) _r91 = _wadd(_r91, knockouts__ko_cards_94[_j90]); _r91; }) : ({ int32_t _r94 = 0; for (int32_t _j93 = 0; _j93 < 4; _j93++) _r94 = _wadd(_r94, knockouts__ko_cards_94[1 * 4 + _j93]); _r94; })))));
             memcpy(s->discard_count, _t88, sizeof _t88);
         }
-        for (int32_t _i96 = 0; _i96 < 2; _i96++) for (int32_t _i97 = 0; _i97 < 4; _i97++) knockouts__ko_value_95[_i96 * 4 + _i97] = (knockouts__ko_93[_i96 * 4 + _i97] ? _wadd(1, ((int32_t)(POKEMON__ex[_ix(s->card[_i96 * 4 + _i97], 34)]))) : 0);
+        for (int32_t _i96 = 0; _i96 < 2; _i96++) for (int32_t _i97 = 0; _i97 < 4; _i97++) knockouts__ko_value_95[_i96 * 4 + _i97] = (knockouts__ko_93[_i96 * 4 + _i97] ? _wadd(1, ((int32_t)(POKEMON__rows[_ix(s->card[_i96 * 4 + _i97], 34)].ex))) : 0);
         {
             int8_t _t98[2];
             for (int32_t _i99 = 0; _i99 < 2; _i99++) _t98[_i99] = ((int8_t)(_wadd(s->points[_i99], (_i99 == 0 ? ({ int32_t _r101 = 0; for (int32_t _j100 = 0; _j100 < 4; _j100++) _r101 = _wadd(_r101, knockouts__ko_value_95[1 * 4 + _j100]); _r101; }) : ({ int32_t _r104 = 0; for (int32_t _j103 = 0; _j103 < 4; _j103++) _r104 = _wadd(_r104, knockouts__ko_value_95[_j103]); _r104; })))));
@@ -1460,7 +1586,7 @@ static void effect_attack(State *s, Key key)
     if ((s->phase != 3)) {
         checkup__q_102 = end_of_turn__p_101;
         checkup__owner_103 = end_of_turn__p_101;
-        if (((s->card[_ix(checkup__q_102, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_102, 2) * 4] < POKEMON__hp[_ix(s->card[_ix(checkup__q_102, 2) * 4], 34)]))) {
+        if (((s->card[_ix(checkup__q_102, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_102, 2) * 4] < POKEMON__rows[_ix(s->card[_ix(checkup__q_102, 2) * 4], 34)].hp))) {
             if (s->poisoned[_ix(checkup__q_102, 2)]) {
                 int32_t _w137 = _wx(checkup__q_102, 2);
                 if (_w137 >= 0) {
@@ -1494,7 +1620,7 @@ static void effect_attack(State *s, Key key)
         }
         checkup__q_104 = _wsub(1, end_of_turn__p_101);
         checkup__owner_105 = end_of_turn__p_101;
-        if (((s->card[_ix(checkup__q_104, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_104, 2) * 4] < POKEMON__hp[_ix(s->card[_ix(checkup__q_104, 2) * 4], 34)]))) {
+        if (((s->card[_ix(checkup__q_104, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_104, 2) * 4] < POKEMON__rows[_ix(s->card[_ix(checkup__q_104, 2) * 4], 34)].hp))) {
             if (s->poisoned[_ix(checkup__q_104, 2)]) {
                 int32_t _w142 = _wx(checkup__q_104, 2);
                 if (_w142 >= 0) {
@@ -1526,14 +1652,14 @@ static void effect_attack(State *s, Key key)
                 }
             }
         }
-        for (int32_t _i147 = 0; _i147 < 2; _i147++) for (int32_t _i148 = 0; _i148 < 4; _i148++) knockouts__ko_106[_i147 * 4 + _i148] = ((s->card[_i147 * 4 + _i148] >= 0) && (s->damage[_i147 * 4 + _i148] >= POKEMON__hp[_ix(s->card[_i147 * 4 + _i148], 34)]));
-        for (int32_t _i149 = 0; _i149 < 2; _i149++) for (int32_t _i150 = 0; _i150 < 4; _i150++) knockouts__ko_cards_107[_i149 * 4 + _i150] = (knockouts__ko_106[_i149 * 4 + _i150] ? _wadd(1, ((int32_t)(POKEMON__stage[_ix(s->card[_i149 * 4 + _i150], 34)]))) : 0);
+        for (int32_t _i147 = 0; _i147 < 2; _i147++) for (int32_t _i148 = 0; _i148 < 4; _i148++) knockouts__ko_106[_i147 * 4 + _i148] = ((s->card[_i147 * 4 + _i148] >= 0) && (s->damage[_i147 * 4 + _i148] >= POKEMON__rows[_ix(s->card[_i147 * 4 + _i148], 34)].hp));
+        for (int32_t _i149 = 0; _i149 < 2; _i149++) for (int32_t _i150 = 0; _i150 < 4; _i150++) knockouts__ko_cards_107[_i149 * 4 + _i150] = (knockouts__ko_106[_i149 * 4 + _i150] ? _wadd(1, ((int32_t)(POKEMON__rows[_ix(s->card[_i149 * 4 + _i150], 34)].stage))) : 0);
         {
             int8_t _t151[2];
             for (int32_t _i152 = 0; _i152 < 2; _i152++) _t151[_i152] = ((int8_t)(_wadd(s->discard_count[_i152], (_i152 == 0 ? ({ int32_t _r154 = 0; for (int32_t _j153 = 0; _j153 < 4; _j153++) _r154 = _wadd(_r154, knockouts__ko_cards_107[_j153]); _r154; }) : ({ int32_t _r157 = 0; for (int32_t _j156 = 0; _j156 < 4; _j156++) _r157 = _wadd(_r157, knockouts__ko_cards_107[1 * 4 + _j156]); _r157; })))));
             memcpy(s->discard_count, _t151, sizeof _t151);
         }
-        for (int32_t _i159 = 0; _i159 < 2; _i159++) for (int32_t _i160 = 0; _i160 < 4; _i160++) knockouts__ko_value_108[_i159 * 4 + _i160] = (knockouts__ko_106[_i159 * 4 + _i160] ? _wadd(1, ((int32_t)(POKEMON__ex[_ix(s->card[_i159 * 4 + _i160], 34)]))) : 0);
+        for (int32_t _i159 = 0; _i159 < 2; _i159++) for (int32_t _i160 = 0; _i160 < 4; _i160++) knockouts__ko_value_108[_i159 * 4 + _i160] = (knockouts__ko_106[_i159 * 4 + _i160] ? _wadd(1, ((int32_t)(POKEMON__rows[_ix(s->card[_i159 * 4 + _i160], 34)].ex))) : 0);
         {
             int8_t _t161[2];
             for (int32_t _i162 = 0; _i162 < 2; _i162++) _t161[_i162] = ((int8_t)(_wadd(s->points[_i162], (_i162 == 0 ? ({ int32_t _r164 = 0; for (int32_t _j163 = 0; _j163 < 4; _j163++) _r164 = _wadd(_r164, knockouts__ko_value_108[1 * 4 + _j163]); _r164; }) : ({ int32_t _r167 = 0; for (int32_t _j166 = 0; _j166 < 4; _j166++) _r167 = _wadd(_r167, knockouts__ko_value_108[_j166]); _r167; })))));
@@ -1849,7 +1975,7 @@ static void effect_end_turn(State *s, Key key)
         if ((s->phase != 3)) {
             checkup__q_131 = end_of_turn__p_130;
             checkup__owner_132 = end_of_turn__p_130;
-            if (((s->card[_ix(checkup__q_131, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_131, 2) * 4] < POKEMON__hp[_ix(s->card[_ix(checkup__q_131, 2) * 4], 34)]))) {
+            if (((s->card[_ix(checkup__q_131, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_131, 2) * 4] < POKEMON__rows[_ix(s->card[_ix(checkup__q_131, 2) * 4], 34)].hp))) {
                 if (s->poisoned[_ix(checkup__q_131, 2)]) {
                     int32_t _w12 = _wx(checkup__q_131, 2);
                     if (_w12 >= 0) {
@@ -1883,7 +2009,7 @@ static void effect_end_turn(State *s, Key key)
             }
             checkup__q_133 = _wsub(1, end_of_turn__p_130);
             checkup__owner_134 = end_of_turn__p_130;
-            if (((s->card[_ix(checkup__q_133, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_133, 2) * 4] < POKEMON__hp[_ix(s->card[_ix(checkup__q_133, 2) * 4], 34)]))) {
+            if (((s->card[_ix(checkup__q_133, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_133, 2) * 4] < POKEMON__rows[_ix(s->card[_ix(checkup__q_133, 2) * 4], 34)].hp))) {
                 if (s->poisoned[_ix(checkup__q_133, 2)]) {
                     int32_t _w17 = _wx(checkup__q_133, 2);
                     if (_w17 >= 0) {
@@ -1915,14 +2041,14 @@ static void effect_end_turn(State *s, Key key)
                     }
                 }
             }
-            for (int32_t _i22 = 0; _i22 < 2; _i22++) for (int32_t _i23 = 0; _i23 < 4; _i23++) knockouts__ko_135[_i22 * 4 + _i23] = ((s->card[_i22 * 4 + _i23] >= 0) && (s->damage[_i22 * 4 + _i23] >= POKEMON__hp[_ix(s->card[_i22 * 4 + _i23], 34)]));
-            for (int32_t _i24 = 0; _i24 < 2; _i24++) for (int32_t _i25 = 0; _i25 < 4; _i25++) knockouts__ko_cards_136[_i24 * 4 + _i25] = (knockouts__ko_135[_i24 * 4 + _i25] ? _wadd(1, ((int32_t)(POKEMON__stage[_ix(s->card[_i24 * 4 + _i25], 34)]))) : 0);
+            for (int32_t _i22 = 0; _i22 < 2; _i22++) for (int32_t _i23 = 0; _i23 < 4; _i23++) knockouts__ko_135[_i22 * 4 + _i23] = ((s->card[_i22 * 4 + _i23] >= 0) && (s->damage[_i22 * 4 + _i23] >= POKEMON__rows[_ix(s->card[_i22 * 4 + _i23], 34)].hp));
+            for (int32_t _i24 = 0; _i24 < 2; _i24++) for (int32_t _i25 = 0; _i25 < 4; _i25++) knockouts__ko_cards_136[_i24 * 4 + _i25] = (knockouts__ko_135[_i24 * 4 + _i25] ? _wadd(1, ((int32_t)(POKEMON__rows[_ix(s->card[_i24 * 4 + _i25], 34)].stage))) : 0);
             {
                 int8_t _t26[2];
                 for (int32_t _i27 = 0; _i27 < 2; _i27++) _t26[_i27] = ((int8_t)(_wadd(s->discard_count[_i27], (_i27 == 0 ? ({ int32_t _r29 = 0; for (int32_t _j28 = 0; _j28 < 4; _j28++) _r29 = _wadd(_r29, knockouts__ko_cards_136[_j28]); _r29; }) : ({ int32_t _r32 = 0; for (int32_t _j31 = 0; _j31 < 4; _j31++) _r32 = _wadd(_r32, knockouts__ko_cards_136[1 * 4 + _j31]); _r32; })))));
                 memcpy(s->discard_count, _t26, sizeof _t26);
             }
-            for (int32_t _i34 = 0; _i34 < 2; _i34++) for (int32_t _i35 = 0; _i35 < 4; _i35++) knockouts__ko_value_137[_i34 * 4 + _i35] = (knockouts__ko_135[_i34 * 4 + _i35] ? _wadd(1, ((int32_t)(POKEMON__ex[_ix(s->card[_i34 * 4 + _i35], 34)]))) : 0);
+            for (int32_t _i34 = 0; _i34 < 2; _i34++) for (int32_t _i35 = 0; _i35 < 4; _i35++) knockouts__ko_value_137[_i34 * 4 + _i35] = (knockouts__ko_135[_i34 * 4 + _i35] ? _wadd(1, ((int32_t)(POKEMON__rows[_ix(s->card[_i34 * 4 + _i35], 34)].ex))) : 0);
             {
                 int8_t _t36[2];
                 for (int32_t _i37 = 0; _i37 < 2; _i37++) _t36[_i37] = ((int8_t)(_wadd(s->points[_i37], (_i37 == 0 ? ({ int32_t _r39 = 0; for (int32_t _j38 = 0; _j38 < 4; _j38++) _r39 = _wadd(_r39, knockouts__ko_value_137[1 * 4 + _j38]); _r39; }) : ({ int32_t _r42 = 0; for (int32_t _j41 = 0; _j41 < 4; _j41++) _r42 = _wadd(_r42, knockouts__ko_value_137[_j41]); _r42; })))));
@@ -2092,7 +2218,7 @@ static void init(State *s, Key key)
         for (int32_t _i26 = 0; _i26 < 20; _i26++) _d[_i26] = ((int8_t)(DECKS[_ix(s->deck_id[0], 4) * 20 + _i26]));
         _shuffle_int8(_d, 20, fold_in(key, 4));
     }
-    deal__i_1 = ({ bool _m27[20]; for (int32_t _j28 = 0; _j28 < 20; _j28++) _m27[_j28] = (((s->deck[_j28] >= 0) && (s->deck[_j28] < 34)) && (POKEMON__stage[_ix(((int8_t)(_imin(_imax(s->deck[_j28], ((int8_t)(0))), ((int8_t)(33))))), 34)] == 0)); _choose(random_word_at(key, 3), _m27, 20); });
+    deal__i_1 = ({ bool _m27[20]; for (int32_t _j28 = 0; _j28 < 20; _j28++) _m27[_j28] = (((s->deck[_j28] >= 0) && (s->deck[_j28] < 34)) && (POKEMON__rows[_ix(((int8_t)(_imin(_imax(s->deck[_j28], ((int8_t)(0))), ((int8_t)(33))))), 34)].stage == 0)); _choose(random_word_at(key, 3), _m27, 20); });
     _push_int8(s->hand + 0 * 10, 10, s->deck[_ix(deal__i_1, 20)]);
     _remove_int8(s->deck + 0 * 20, 20, deal__i_1);
     s->deck_count[0] = ((int8_t)(({ int32_t _n30 = 0; for (int32_t _j29 = 0; _j29 < 20; _j29++) _n30 += s->deck[_j29] >= 0; _n30; })));
@@ -2117,7 +2243,7 @@ static void init(State *s, Key key)
         for (int32_t _i35 = 0; _i35 < 20; _i35++) _d[_i35] = ((int8_t)(DECKS[_ix(s->deck_id[1], 4) * 20 + _i35]));
         _shuffle_int8(_d, 20, fold_in(key, 7));
     }
-    deal__i_4 = ({ bool _m36[20]; for (int32_t _j37 = 0; _j37 < 20; _j37++) _m36[_j37] = (((s->deck[1 * 20 + _j37] >= 0) && (s->deck[1 * 20 + _j37] < 34)) && (POKEMON__stage[_ix(((int8_t)(_imin(_imax(s->deck[1 * 20 + _j37], ((int8_t)(0))), ((int8_t)(33))))), 34)] == 0)); _choose(random_word_at(key, 5), _m36, 20); });
+    deal__i_4 = ({ bool _m36[20]; for (int32_t _j37 = 0; _j37 < 20; _j37++) _m36[_j37] = (((s->deck[1 * 20 + _j37] >= 0) && (s->deck[1 * 20 + _j37] < 34)) && (POKEMON__rows[_ix(((int8_t)(_imin(_imax(s->deck[1 * 20 + _j37], ((int8_t)(0))), ((int8_t)(33))))), 34)].stage == 0)); _choose(random_word_at(key, 5), _m36, 20); });
     _push_int8(s->hand + 1 * 10, 10, s->deck[1 * 20 + _ix(deal__i_4, 20)]);
     _remove_int8(s->deck + 1 * 20, 20, deal__i_4);
     s->deck_count[1] = ((int8_t)(({ int32_t _n39 = 0; for (int32_t _j38 = 0; _j38 < 20; _j38++) _n39 += s->deck[1 * 20 + _j38] >= 0; _n39; })));

@@ -17,17 +17,12 @@ OBSERVATION_SHAPE = (3, 3, 2)
 OBSERVATION_DTYPE = jnp.bool_
 ACTION_KINDS = ("place",)
 # a readable name per flat action index
+# fmt: off
 ACTION_LABELS = [
-    "place(0)",
-    "place(1)",
-    "place(2)",
-    "place(3)",
-    "place(4)",
-    "place(5)",
-    "place(6)",
-    "place(7)",
+    "place(0)", "place(1)", "place(2)", "place(3)", "place(4)", "place(5)", "place(6)", "place(7)",
     "place(8)",
 ]
+# fmt: on
 MAX_STEPS = None
 REWARD_RANGE = (-1.0, 1.0)
 STEP_USES_CHANCE = False
@@ -44,10 +39,11 @@ VISIBILITY = {"board": "all"}
 TOLERANCES = {}
 INVARIANTS = ()
 
-LINES = jnp.array(
-    [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6]],
-    dtype=jnp.int32,
-)
+# fmt: off
+LINES = jnp.array([
+    [0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6],
+], dtype=jnp.int32)
+# fmt: on
 
 # flat action index -> action kind and parameter values (row-major, last parameter fastest)
 _KIND = jnp.array([0, 0, 0, 0, 0, 0, 0, 0, 0], dtype=jnp.int32)

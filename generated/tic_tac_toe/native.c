@@ -41,7 +41,9 @@ typedef struct {
 } Key;
 
 /* ------------------------------------------------------------------ constants */
-static const int32_t LINES[24] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 3, 6, 1, 4, 7, 2, 5, 8, 0, 4, 8, 2, 4, 6};
+static const int32_t LINES[24] = {
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 3, 6, 1, 4, 7, 2, 5, 8, 0, 4, 8, 2, 4, 6,
+};
 
 /* flat action index -> action kind and parameter values (row-major, last parameter fastest) */
 static const int32_t ACTION_KIND[NUM_ACTIONS] = {0, 0, 0, 0, 0, 0, 0, 0, 0};

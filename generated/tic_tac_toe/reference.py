@@ -17,17 +17,12 @@ OBSERVATION_SHAPE = (3, 3, 2)
 OBSERVATION_DTYPE = np.bool_
 ACTION_KINDS = ("place",)
 # a readable name per flat action index
+# fmt: off
 ACTION_LABELS = [
-    "place(0)",
-    "place(1)",
-    "place(2)",
-    "place(3)",
-    "place(4)",
-    "place(5)",
-    "place(6)",
-    "place(7)",
+    "place(0)", "place(1)", "place(2)", "place(3)", "place(4)", "place(5)", "place(6)", "place(7)",
     "place(8)",
 ]
+# fmt: on
 MAX_STEPS = None
 REWARD_RANGE = (-1.0, 1.0)
 STEP_USES_CHANCE = False
@@ -44,23 +39,19 @@ VISIBILITY = {"board": "all"}
 TOLERANCES = {}
 INVARIANTS = ()
 
-LINES = np.array(
-    [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6]],
-    dtype=np.int32,
-)
+# fmt: off
+LINES = np.array([
+    [0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6],
+], dtype=np.int32)
+# fmt: on
 
 # flat action index -> (action kind, parameter values)
+# fmt: off
 ACTIONS = [
-    (0, (0,)),
-    (0, (1,)),
-    (0, (2,)),
-    (0, (3,)),
-    (0, (4,)),
-    (0, (5,)),
-    (0, (6,)),
-    (0, (7,)),
+    (0, (0,)), (0, (1,)), (0, (2,)), (0, (3,)), (0, (4,)), (0, (5,)), (0, (6,)), (0, (7,)),
     (0, (8,)),
 ]
+# fmt: on
 
 
 @dataclasses.dataclass

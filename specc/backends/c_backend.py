@@ -14,15 +14,18 @@ from .. import __version__, ir
 from ..errors import SpecError
 from .c_expr import CTYPE, CExpr, Temps, cast, literal, local_key, mangle, reads, unravel
 from .common import Emitter, action_table, chance_sites, illegal_rewards, max_params, player_always_valid
+from .literals import c_array, c_column, c_constants, flatten
 
 RESET_SITE = 0x7E5E7  # specc.api.RESET_SITE: the next episode's key is fold_in(key, RESET_SITE)
 
 
-def flatten(value: object) -> list:
-    """A constant's nested tuple as a flat list (row-major)."""
-    if isinstance(value, tuple):
-        return [x for v in value for x in flatten(v)]
-    return [value]
+def _entry(value: bool | int | float, dtype: str) -> str:
+    """A constant's entry in an initializer: bools as 0/1, integers bare."""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int) and value != -(2**31):
+        return str(value)
+    return literal(value, ir.Type(dtype))
 
 
 class CBlock:
@@ -268,6 +271,9 @@ def state_names(program: ir.Program) -> dict[str, str]:
     """IR names of the state (and the observer) -> their C lvalues."""
     names = {f.name: f"s->{f.name}" for f in program.fields}
     names.update(current_player="s->current_player", step_count="s->step_count", player="player")
+    for c in program.constants:  # a table's column: a field of its rows' structs (see c_constants)
+        if c.table:
+            names[f"const {c.name}"] = c_column(c, "{}")
     return names
 
 
@@ -357,10 +363,6 @@ def _generate(program: ir.Program) -> str:
     for f in program.fields:
         dims = f"[{math.prod(f.type.shape)}]" if f.type.shape else ""
         fields.append({"name": f.name, "decl": f"{CTYPE[f.type.dtype]} {f.name}{dims}"})
-    constants = []
-    for c in program.constants:
-        values = [literal(v, ir.Type(c.type.dtype)) for v in flatten(c.value)]
-        constants.append({"name": c.name, "ctype": CTYPE[c.type.dtype], "size": len(values), "init": ", ".join(values)})
     table = action_table(program)
     width = max_params(program)
     rows = ["{" + ", ".join(map(str, list(v) + [0] * (width - len(v)))) + "}" for _, v in table]
@@ -388,10 +390,9 @@ def _generate(program: ir.Program) -> str:
         player_proven=player_always_valid(program),
         illegal=[literal(float(v), ir.FLOAT32) for v in illegal_rewards(program)],
         fields=fields,
-        constants=constants,
-        kinds=[str(k) for k, _ in table],
-        width=width,
-        params_rows=", ".join(rows),
+        constants=c_constants(program.constants, CTYPE, _entry),
+        kinds=c_array("static const int32_t ACTION_KIND[NUM_ACTIONS]", [str(k) for k, _ in table]),
+        params=c_array(f"static const int32_t ACTION_PARAMS[NUM_ACTIONS][{width}]", rows),
         zone_types=[("int8", "int8_t"), ("int16", "int16_t"), ("int32", "int32_t")],
         actions=actions,
         invariants=invariants,

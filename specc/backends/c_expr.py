@@ -166,6 +166,9 @@ class CExpr:
         return literal(e.value, e.type)
 
     def visit_Name(self, e: ir.Name, idx: list[str]) -> str:
+        column = self.names.get(f"const {e.name}") if e.kind == "const" else None
+        if column is not None:  # a table's column: a field of the row structs (see literals.c_constants)
+            return column.format(flat_index(e.type.shape, idx))
         base = e.name if e.kind == "const" else self.name(e.name, e.type if e.kind == "local" else None)
         return f"{base}[{flat_index(e.type.shape, idx)}]" if e.type.shape else base
 

@@ -91,13 +91,6 @@ class Emitter:
         return "\n".join(self.lines)
 
 
-def nested(value: object) -> str:
-    """A constant's nested tuple as a Python list literal."""
-    if isinstance(value, tuple):
-        return "[" + ", ".join(nested(v) for v in value) + "]"
-    return repr(value)
-
-
 # ruff's formatter (black's style, in Rust): a 5,000-statement effect formats in well under
 # a second, where black took about a minute. Options fixed here, so a project's own
 # configuration cannot change what specc generates.

@@ -22,11 +22,11 @@ from .common import (
     illegal_rewards,
     int_range,
     max_params,
-    nested,
     nonzero,
     player_always_valid,
     render,
 )
+from .literals import py_constants, py_list, py_scalar, py_statement
 
 JNP_DTYPE = {
     "bool": "jnp.bool_",
@@ -385,11 +385,11 @@ def generate(program: ir.Program) -> str:
         "jax_env.py.j2",
         program=program,
         version=__version__,
-        labels=action_labels(program),
+        labels_code=py_list("ACTION_LABELS", [py_scalar(label) for label in action_labels(program)]),
         jnp_dtype=JNP_DTYPE,
-        nested=nested,
-        kinds=[k for k, _ in table],
-        params_rows=params_rows,
+        constants_code=py_constants(program.constants, "jnp.array", JNP_DTYPE),
+        kinds_code=py_statement("_KIND = jnp.array(", tuple(k for k, _ in table), ", dtype=jnp.int32)"),
+        params_code=py_statement("_PARAMS = jnp.array(", tuple(map(tuple, params_rows)), ", dtype=jnp.int32)"),
         actions=actions,
         init_body=init_function(program),
         observe=JaxExpr(obs_names, known=known).gen(program.observe),

@@ -22,10 +22,10 @@ from .common import (
     fits,
     illegal_rewards,
     int_range,
-    nested,
     player_always_valid,
     render,
 )
+from .literals import py_constants, py_list, py_scalar
 
 NP_DTYPE = {"bool": "np.bool_", "int8": "np.int8", "int16": "np.int16", "int32": "np.int32", "float32": "np.float32"}
 MATH = {"sqrt", "sin", "cos", "tan", "exp", "log", "floor"}
@@ -383,10 +383,10 @@ def generate(program: ir.Program, coverage: bool = False) -> str:
         "python_env.py.j2",
         program=program,
         version=__version__,
-        labels=action_labels(program),
+        labels_code=py_list("ACTION_LABELS", [py_scalar(label) for label in action_labels(program)]),
         np_dtype=NP_DTYPE,
-        nested=nested,
-        table=table,
+        constants_code=py_constants(program.constants, "np.array", NP_DTYPE),
+        actions_code=py_list("ACTIONS", [repr(row) for row in table]),
         actions=actions,
         init_body=init_body(program, names),
         observe=PyExpr(names, known=known).gen(program.observe),
