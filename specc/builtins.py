@@ -364,9 +364,12 @@ SEMANTICS: dict[str, str] = {
     "subnormal floats": "count as zero (flush to zero), as XLA computes on CPU: a float32 of magnitude "
     "below 2**-126 (e.g. `1e-40`) is read as 0.0 (sign kept) by every operation and comparison, and an "
     "operation whose result would be one gives 0.0 (`1e-40 > 0.0` is false; `x * 1e-20` with x = 1e-20 "
-    "is 0.0). Literals, constants and table values are flushed when the spec is checked; the reference "
-    "flushes each float result, C sets the CPU's flush modes. A value only copied (never operated on) "
-    "may keep its bits. Limit: on a GPU, XLA flushes only with `XLA_FLAGS=--xla_gpu_ftz=true`",
+    "is 0.0; `0.0 ** x` with x = 1e-40 in the state is 1.0). Literals, constants and table values are "
+    "flushed when the spec is checked, and every backend flushes the state's float fields as step and "
+    "observe read them (the CPU's denormals-are-zero mode does not reach XLA's pow or the C library); "
+    "the reference flushes each float result, C sets the CPU's flush modes. A value only copied (never "
+    "operated on) within a step may keep its bits. Limit: on a GPU, XLA flushes only with "
+    "`XLA_FLAGS=--xla_gpu_ftz=true`",
     "** (floats)": "the C library's `powf`: `(-8.0) ** 0.5` is NaN, `0.0 ** -1` is inf; to a literal "
     "integer power, by repeated squaring as `lax.integer_pow` (`x ** 3` is `x * (x * x)`, each product "
     "rounded)",

@@ -713,3 +713,39 @@ def test_float_functions_are_the_c_librarys_in_every_mode(make) -> None:
         exact = 6 if mode in ("python", "c") else 4  # JAX: exp and log are XLA's own
         np.testing.assert_array_equal(got[:exact], want[:exact], err_msg=mode)
         np.testing.assert_allclose(got, want, rtol=2**-23, atol=0, err_msg=mode)
+
+
+SUBNORMAL_INPUTS = """\
+specc: 1
+name: subnormal_inputs
+players: 1
+state:
+  x: {type: "float32[3]", init: 0.0}
+  y: {type: "float32[3]", init: 0.0}
+actions:
+  go:
+    effect: |
+      y = [0.0 ** x[0], sin(x[1]), x[2]]
+observe:
+  type: "float32[4]"
+  value: concat(x, float(x[0] > 0.0))
+"""
+
+
+def test_a_subnormal_in_the_state_reads_as_zero_in_every_mode(make) -> None:
+    """Found by the fuzz campaign (seed 1012, tests/fuzz_regressions/subnormal_state_input_of_pow):
+    a state field holding 1e-40 is 0.0 to every operation, but XLA's pow and the C library's powf
+    saw it as positive (0.0 ** 1e-40 gave 0, not 0 ** 0 = 1), and sin passed it through. Step
+    and observe now flush the float fields they read, on every backend."""
+    tiny = np.float32(1e-40)
+    pair = make(SUBNORMAL_INPUTS)
+    states = pair.run(0, x=np.array([tiny, -tiny, tiny], np.float32))
+    for mode, state in states.items():
+        y = value(state, "y")
+        np.testing.assert_array_equal(y, np.float32([1.0, 0.0, 0.0]), err_msg=mode)
+        assert np.signbit(y[1]), mode  # the sign is kept: sin(-0.0) is -0.0
+        np.testing.assert_array_equal(value(state, "x"), np.float32([0.0, 0.0, 0.0]), err_msg=mode)
+    key = jax.random.PRNGKey(0)
+    for mode in MODES:
+        state = pair.start(mode, key, x=np.array([tiny, tiny, 1.0], np.float32))
+        np.testing.assert_array_equal(pair.observe(mode, state, 0), np.float32([0, 0, 1, 0]), err_msg=mode)

@@ -261,6 +261,20 @@ def _site_key(key, site, *path):
     return key
 
 
+def _flush(s: State) -> State:
+    """`s` with subnormal floats as zero, sign kept (docs/language.md, Semantics: subnormal
+    floats). XLA on CPU reads them as zero in arithmetic and comparisons but not everywhere
+    (its pow, 0.0 ** 1e-40, and sin pass them through), so step and observe flush the float
+    fields they read, as the reference and the C backend do."""
+    tiny = jnp.float32(2.0**-126)
+    return s.replace(
+        x=jnp.where(jnp.abs(s.x) < tiny, s.x * jnp.float32(0), s.x),
+        x_dot=jnp.where(jnp.abs(s.x_dot) < tiny, s.x_dot * jnp.float32(0), s.x_dot),
+        theta=jnp.where(jnp.abs(s.theta) < tiny, s.theta * jnp.float32(0), s.theta),
+        theta_dot=jnp.where(jnp.abs(s.theta_dot) < tiny, s.theta_dot * jnp.float32(0), s.theta_dot),
+    )
+
+
 def _observe(s: State, player) -> jax.Array:
     """The observe expression for `player`, unchecked."""
     return jnp.asarray(
@@ -271,7 +285,7 @@ def _observe(s: State, player) -> jax.Array:
 def observe(s: State, player) -> jax.Array:
     """What `player` sees of state `s`: all zero unless `player` is a player id (see _whole)."""
     player = _whole(player)
-    seen = _observe(s, player)
+    seen = _observe(_flush(s), player)
     return jnp.where(jnp.logical_and(player >= 0, player < NUM_PLAYERS), seen, jnp.zeros_like(seen))
 
 
@@ -364,6 +378,7 @@ def step(state: State, action, key=None) -> State:
     if key is None:
         key = jax.random.PRNGKey(0)
     action = _whole(action)
+    state = _flush(state)
     done = jnp.logical_or(state.terminated, state.truncated)
     safe = jnp.clip(action, 0, NUM_ACTIONS - 1)
     legal = jnp.logical_and(state.legal_action_mask[safe], safe == action)

@@ -9,6 +9,7 @@
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
 
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -448,13 +449,28 @@ static void observe_unchecked(const State *s, int32_t player, obs_t *out)
     out[3] = s->theta_dot;
 }
 
+/* Subnormal floats of the state as zero, sign kept, as step and observe read them: the CPU's
+   denormals-are-zero mode covers arithmetic and comparisons, but not the C library (powf(0,
+   1e-40) is 0 there, not 1) nor a value only copied (docs/language.md, Semantics: subnormal floats). */
+static inline float flush_float(float x) { return fabsf(x) < FLT_MIN ? copysignf(0.0f, x) : x; }
+
+static void flush_state(State *s)
+{
+    s->x = flush_float(s->x);
+    s->x_dot = flush_float(s->x_dot);
+    s->theta = flush_float(s->theta);
+    s->theta_dot = flush_float(s->theta_dot);
+}
+
 static void observe(const State *s, int32_t player, obs_t *out)
 {
     if (player < 0 || player >= NUM_PLAYERS) {  /* no such player: sees nothing */
         memset(out, 0, sizeof(obs_t) * OBS_SIZE);
         return;
     }
-    observe_unchecked(s, player, out);
+    State flushed = *s;
+    flush_state(&flushed);
+    observe_unchecked(&flushed, player, out);
 }
 
 /* ---------------------------------------------------------------- legal moves */
@@ -535,6 +551,7 @@ static void step(const State *in, State *s, int64_t action, Key key)
     const bool legal = action >= 0 && action < NUM_ACTIONS && in->legal_action_mask[action];
     if (s != in)
         *s = *in;
+    flush_state(s);
     if (s->terminated || s->truncated) {  /* a finished episode absorbs, with zero rewards */
         memset(s->rewards, 0, sizeof s->rewards);
         return;

@@ -9,6 +9,7 @@
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
 
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>

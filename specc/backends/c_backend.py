@@ -364,6 +364,7 @@ def _generate(program: ir.Program) -> str:
         dims = f"[{math.prod(f.type.shape)}]" if f.type.shape else ""
         fields.append({"name": f.name, "decl": f"{CTYPE[f.type.dtype]} {f.name}{dims}"})
     table = action_table(program)
+    floats = [f for f in program.fields if f.type.is_float]
     width = max_params(program)
     rows = ["{" + ", ".join(map(str, list(v) + [0] * (width - len(v)))) + "}" for _, v in table]
     actions = []
@@ -390,6 +391,8 @@ def _generate(program: ir.Program) -> str:
         player_proven=player_always_valid(program),
         illegal=[literal(float(v), ir.FLOAT32) for v in illegal_rewards(program)],
         fields=fields,
+        # (name, entries; 0 for a scalar) of each float field, flushed as step and observe read them
+        float_fields=[(f.name, math.prod(f.type.shape) if f.type.shape else 0) for f in floats],
         constants=c_constants(program.constants, CTYPE, _entry),
         kinds=c_array("static const int32_t ACTION_KIND[NUM_ACTIONS]", [str(k) for k, _ in table]),
         params=c_array(f"static const int32_t ACTION_PARAMS[NUM_ACTIONS][{width}]", rows),
@@ -399,4 +402,3 @@ def _generate(program: ir.Program) -> str:
         observe_body=observe_body(program),
         init_body=init_body(program),
     )
-

@@ -384,6 +384,7 @@ def generate(program: ir.Program) -> str:
     return render(
         "jax_env.py.j2",
         program=program,
+        float_fields=[f.name for f in program.fields if f.type.is_float],
         version=__version__,
         labels_code=py_list("ACTION_LABELS", [py_scalar(label) for label in action_labels(program)]),
         jnp_dtype=JNP_DTYPE,
