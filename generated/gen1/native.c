@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/gen1.yaml
- * (sha256 27aba8ed2ba3462f63a2ae2171b5a7b2c209263a3e2202e124cb2ea98845ea67).
+ * (sha256 1074a5417280da59ff1b20b7c047970828461cc918c4565cf948ad4742d18667).
  * Do not edit: change the spec and run `specc compile specs/gen1.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -52,6 +52,18 @@ typedef struct {
     bool need[2];
     int8_t pending[2];
     int32_t turn;
+    int16_t last_move[2];
+    int8_t last_slot[2];
+    bool fight[2];
+    int32_t last_damage;
+    int16_t used_move[2];
+    int16_t shown_move[2];
+    int8_t confused[2];
+    bool flinch[2];
+    bool reflect[2];
+    bool light_screen[2];
+    bool charging[2];
+    bool recharge[2];
     int32_t draws[64];
     int32_t draw_lo[64];
     int32_t draw_hi[64];
@@ -73,7 +85,18 @@ static const int16_t SPECIES__spc[151] = {65, 80, 100, 50, 65, 85, 50, 65, 85, 2
 static const int16_t SPECIES__spe[151] = {45, 60, 80, 65, 80, 100, 43, 58, 78, 45, 30, 70, 50, 35, 75, 56, 71, 91, 72, 97, 70, 100, 55, 80, 90, 100, 40, 65, 41, 56, 76, 50, 65, 85, 35, 60, 65, 100, 20, 45, 55, 90, 30, 40, 50, 25, 30, 45, 90, 95, 120, 90, 115, 55, 85, 70, 95, 60, 95, 90, 90, 70, 90, 105, 120, 35, 45, 55, 40, 55, 70, 70, 100, 20, 35, 45, 90, 105, 15, 30, 45, 70, 60, 75, 100, 45, 70, 25, 50, 40, 70, 80, 95, 110, 70, 42, 67, 50, 75, 100, 140, 40, 55, 35, 45, 87, 76, 30, 35, 60, 25, 40, 50, 60, 90, 60, 85, 63, 68, 85, 115, 90, 105, 95, 105, 93, 85, 110, 80, 81, 60, 48, 55, 65, 130, 65, 40, 35, 55, 55, 80, 130, 30, 85, 100, 90, 50, 70, 80, 130, 100};
 static const int16_t MOVES__type[165] = {12, 12, 12, 12, 12, 12, 1, 3, 6, 12, 12, 12, 12, 12, 12, 12, 10, 12, 10, 12, 12, 7, 12, 9, 12, 9, 9, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 4, 0, 0, 12, 12, 12, 12, 12, 12, 12, 12, 4, 1, 1, 3, 14, 14, 14, 3, 3, 5, 14, 3, 12, 10, 10, 9, 9, 9, 9, 12, 7, 7, 7, 12, 7, 7, 4, 7, 7, 7, 0, 8, 1, 6, 6, 6, 6, 13, 11, 11, 11, 4, 5, 5, 5, 5, 5, 12, 12, 5, 2, 12, 12, 12, 12, 12, 12, 12, 2, 14, 12, 5, 5, 3, 5, 12, 15, 12, 10, 12, 12, 2, 4, 4, 11, 1, 14, 14, 12, 12, 12, 12, 5, 5, 12, 9, 12, 5, 4, 12, 0, 12, 10, 12, 14, 12, 7, 12, 5, 12, 4, 14, 12, 12, 11, 5, 13, 12, 12, 12, 12, 12, 12, 12, 12};
 static const int16_t MOVES__category[165] = {0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 2, 0, 2, 2, 2, 2, 0, 2, 0, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 2, 1, 1, 2, 2, 2, 1, 2, 1, 1, 1, 1, 2, 1, 0, 0, 0, 0, 2, 1, 1, 2, 2, 2, 0, 0, 2, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 2, 2, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 2, 2, 2, 0, 2, 1, 2, 0, 0, 2, 0, 2, 1, 0, 2, 2, 1, 2, 2, 1, 0, 0, 0, 2, 0, 0, 2, 2, 0, 0, 0, 2, 0};
+static const int16_t MOVES__kind[165] = {0, 0, 19, 19, 0, 0, 0, 0, 0, 0, 0, 33, 17, 3, 0, 0, 0, 32, 38, 34, 0, 0, 0, 19, 0, 22, 0, 3, 0, 0, 19, 33, 0, 0, 34, 1, 37, 1, 3, 0, 19, 19, 3, 0, 3, 32, 2, 14, 6, 25, 0, 0, 0, 31, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 1, 0, 12, 5, 0, 9, 9, 29, 3, 0, 17, 2, 2, 2, 37, 3, 6, 34, 0, 0, 2, 0, 0, 0, 33, 38, 2, 0, 0, 2, 3, 3, 0, 36, 32, 5, 21, 3, 3, 11, 3, 3, 3, 14, 3, 3, 3, 16, 28, 15, 27, 23, 30, 20, 8, 0, 0, 0, 0, 0, 0, 0, 34, 0, 17, 19, 0, 3, 3, 11, 22, 2, 26, 2, 19, 9, 2, 17, 18, 0, 0, 2, 3, 35, 32, 3, 0, 8, 19, 19, 10, 0, 0, 3, 24, 0, 7, 0, 13, 1};
 static const int16_t MOVES__power[165] = {40, 50, 15, 18, 80, 40, 75, 75, 75, 40, 55, 0, 80, 0, 50, 40, 35, 0, 70, 15, 80, 35, 65, 30, 120, 70, 60, 0, 70, 65, 15, 0, 35, 85, 15, 90, 90, 100, 0, 15, 25, 14, 0, 60, 0, 0, 0, 0, 1, 0, 40, 40, 95, 0, 40, 120, 95, 95, 120, 65, 65, 65, 150, 35, 80, 80, 50, 1, 1, 80, 20, 40, 0, 0, 55, 120, 0, 0, 0, 70, 0, 1, 15, 40, 95, 0, 120, 50, 100, 0, 100, 0, 50, 90, 0, 0, 0, 40, 20, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 130, 100, 20, 20, 65, 65, 120, 80, 35, 60, 100, 20, 10, 0, 0, 0, 85, 0, 100, 0, 15, 20, 0, 140, 0, 20, 70, 0, 0, 1, 0, 0, 90, 170, 18, 50, 0, 75, 80, 0, 0, 80, 1, 70, 0, 50};
+static const int16_t MOVES__fixed_damage[165] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const bool MOVES__level_damage[165] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
+static const int16_t MOVES__drain_num[165] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int16_t MOVES__drain_den[165] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+static const bool MOVES__self_destruct[165] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false};
+static const int16_t MOVES__volatile[165] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 9, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 9, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 1, (-1), 3, (-1), (-1), (-1), 8, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 5, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 9, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 7, (-1), 1, (-1), 2, (-1), 6, (-1), 10, 4, 0, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 9, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 11, (-1)};
+static const int16_t MOVES__sec_volatile[165] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 12, (-1), (-1), (-1), 12, (-1), 12, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 12, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 1, (-1), (-1), (-1), (-1), (-1), (-1), 12, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 1, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 12, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 12, (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
+static const int8_t MOVES__hits_min[165] = {1, 1, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+static const int8_t MOVES__hits_max[165] = {1, 1, 5, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, 1, 1, 1, 1, 1, 1, 1, 1, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+static const bool MOVES__crash[165] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
 static const int16_t MOVES__accuracy[165] = {100, 100, 85, 85, 85, 100, 100, 100, 100, 100, 100, 30, 75, 0, 95, 100, 100, 85, 95, 75, 75, 100, 100, 100, 75, 95, 85, 100, 100, 100, 85, 30, 95, 100, 85, 85, 100, 100, 100, 100, 100, 85, 100, 100, 100, 100, 55, 55, 90, 55, 100, 100, 100, 0, 100, 80, 100, 100, 90, 100, 100, 100, 90, 100, 100, 80, 90, 100, 100, 100, 100, 100, 90, 0, 95, 100, 75, 75, 75, 100, 95, 100, 70, 100, 100, 100, 70, 65, 100, 30, 100, 85, 100, 100, 60, 0, 0, 100, 100, 0, 100, 100, 85, 0, 0, 0, 0, 100, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 75, 100, 70, 100, 85, 85, 100, 75, 0, 100, 100, 100, 0, 80, 0, 90, 75, 100, 55, 85, 100, 75, 90, 0, 100, 100, 100, 70, 80, 0, 0, 85, 100, 80, 90, 0, 90, 90, 0, 0, 100, 90, 100, 0, 100};
 static const bool MOVES__always_hits[165] = {false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, false, false, true, false, false, false, true, true, true, true, false, false, true, true, true, true, true, true, true, true, true, true, false, false, false, false, false, false, false, false, false, true, false, false, false, true, false, true, false, false, false, false, false, false, false, false, true, false, false, false, false, false, true, true, false, false, false, false, true, false, false, true, true, false, false, false, true, false};
 static const int16_t MOVES__pp[165] = {35, 25, 10, 15, 20, 20, 15, 15, 15, 35, 30, 5, 10, 30, 30, 35, 35, 20, 15, 20, 20, 10, 20, 30, 5, 25, 15, 15, 15, 25, 20, 5, 35, 15, 20, 20, 20, 15, 30, 35, 20, 20, 30, 25, 40, 20, 15, 20, 20, 20, 30, 25, 15, 30, 25, 5, 15, 10, 5, 20, 20, 20, 5, 35, 20, 25, 20, 20, 20, 15, 20, 10, 10, 40, 25, 10, 35, 30, 15, 20, 40, 10, 15, 30, 15, 20, 10, 15, 10, 5, 10, 10, 25, 10, 20, 40, 30, 30, 20, 20, 15, 10, 40, 15, 20, 30, 20, 20, 10, 40, 40, 30, 30, 30, 20, 30, 10, 10, 20, 5, 10, 30, 20, 20, 20, 5, 15, 10, 20, 15, 15, 35, 20, 15, 10, 20, 30, 15, 40, 20, 15, 10, 5, 10, 30, 10, 15, 20, 15, 40, 40, 10, 5, 15, 10, 10, 10, 15, 30, 30, 10, 10, 20, 10, 10};
@@ -131,6 +154,8 @@ static const int16_t TEAMS__iv_def[1200] = {30, 30, 30, 30, 30, 30, 30, 30, 30, 
 static const int16_t TEAMS__iv_spc[1200] = {30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30};
 static const int16_t TEAMS__iv_spe[1200] = {30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30};
 static const int32_t STAGE_PCT[13] = {25, 28, 33, 40, 50, 66, 100, 150, 200, 250, 300, 350, 400};
+static const int32_t HITS[8] = {2, 2, 2, 3, 3, 3, 4, 5};
+static const int32_t KEEP_LAST_DAMAGE[24] = {108, 159, 67, 115, 136, 113, 72, 112, 101, 53, 138, 76, 104, 114, 155, 134, 149, 77, 163, 47, 99, 85, 91, 143};
 
 /* flat action index -> action kind and parameter values (row-major, last parameter fastest) */
 static const int32_t ACTION_KIND[NUM_ACTIONS] = {0, 0, 0, 0, 1, 1, 1, 1, 1, 1};
@@ -544,12 +569,12 @@ static void observe(const State *s, int32_t player, obs_t *out)
 
 static bool legal_move(const State *s, int32_t m)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_move__p_61 = _let1; ({ int32_t _let2 = m; int32_t can_move__m_62 = _let2; ({ int8_t _let3 = s->active[_ix(can_move__p_61, 2)]; int8_t can_move__a_63 = _let3; ({ bool _let4 = ((s->moves[_ix(can_move__p_61, 2) * 24 + _ix(can_move__a_63, 6) * 4 + _ix(can_move__m_62, 4)] >= 0) && (s->pp[_ix(can_move__p_61, 2) * 24 + _ix(can_move__a_63, 6) * 4 + _ix(can_move__m_62, 4)] > 0)); bool can_move__usable_64 = _let4; ({ bool _let5 = ((s->status[_ix(can_move__p_61, 2) * 6 + _ix(can_move__a_63, 6)] == 5) || (s->status[_ix(can_move__p_61, 2) * 6 + _ix(can_move__a_63, 6)] == 2)); bool can_move__held_65 = _let5; ((s->phase == 0) && ((can_move__usable_64 && (!can_move__held_65)) || ((can_move__m_62 == 0) && (can_move__held_65 || (!({ int32_t _let6 = can_move__p_61; int32_t has_pp__p_66 = _let6; ({ int32_t _lo7 = 0; bool _r9 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_67 = _lo7, _end8 = 4; has_pp__k_67 < _end8; has_pp__k_67++) if (((s->moves[_ix(has_pp__p_66, 2) * 24 + _ix(s->active[_ix(has_pp__p_66, 2)], 6) * 4 + has_pp__k_67] >= 0) && (s->pp[_ix(has_pp__p_66, 2) * 24 + _ix(s->active[_ix(has_pp__p_66, 2)], 6) * 4 + has_pp__k_67] > 0))) { _r9 = true; break; } _r9; }); })))))); }); }); }); }); });
+    return ({ int32_t _let1 = s->current_player; int32_t can_move__p_61 = _let1; ({ int32_t _let2 = m; int32_t can_move__m_62 = _let2; ({ int8_t _let3 = s->active[_ix(can_move__p_61, 2)]; int8_t can_move__a_63 = _let3; ({ bool _let4 = ((s->moves[_ix(can_move__p_61, 2) * 24 + _ix(can_move__a_63, 6) * 4 + _ix(can_move__m_62, 4)] >= 0) && (s->pp[_ix(can_move__p_61, 2) * 24 + _ix(can_move__a_63, 6) * 4 + _ix(can_move__m_62, 4)] > 0)); bool can_move__usable_64 = _let4; ({ bool _let5 = ((s->status[_ix(can_move__p_61, 2) * 6 + _ix(can_move__a_63, 6)] == 5) || (s->status[_ix(can_move__p_61, 2) * 6 + _ix(can_move__a_63, 6)] == 2)); bool can_move__held_65 = _let5; ((s->phase == 0) && (((can_move__usable_64 && (!can_move__held_65)) && (!({ int32_t _let6 = can_move__p_61; int32_t locked__p_66 = _let6; (s->recharge[_ix(locked__p_66, 2)] || s->charging[_ix(locked__p_66, 2)]); }))) || ((can_move__m_62 == 0) && ((can_move__held_65 || (!({ int32_t _let7 = can_move__p_61; int32_t has_pp__p_67 = _let7; ({ int32_t _lo8 = 0; bool _r10 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_68 = _lo8, _end9 = 4; has_pp__k_68 < _end9; has_pp__k_68++) if (((s->moves[_ix(has_pp__p_67, 2) * 24 + _ix(s->active[_ix(has_pp__p_67, 2)], 6) * 4 + has_pp__k_68] >= 0) && (s->pp[_ix(has_pp__p_67, 2) * 24 + _ix(s->active[_ix(has_pp__p_67, 2)], 6) * 4 + has_pp__k_68] > 0))) { _r10 = true; break; } _r10; }); }))) || ({ int32_t _let12 = can_move__p_61; int32_t locked__p_69 = _let12; (s->recharge[_ix(locked__p_69, 2)] || s->charging[_ix(locked__p_69, 2)]); }))))); }); }); }); }); });
 }
 
 static bool legal_switch(const State *s, int32_t slot)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_309 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_310 = _let2; (((((s->phase == 0) || s->need[_ix(can_switch__p_309, 2)]) && (can_switch__s_310 != s->active[_ix(can_switch__p_309, 2)])) && (s->species[_ix(can_switch__p_309, 2) * 6 + _ix(can_switch__s_310, 6)] >= 0)) && (s->hp[_ix(can_switch__p_309, 2) * 6 + _ix(can_switch__s_310, 6)] > 0)); }); });
+    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_382 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_383 = _let2; ({ bool _let3 = (s->need[_ix(can_switch__p_382, 2)] || ((s->phase == 0) && (!({ int32_t _let4 = can_switch__p_382; int32_t locked__p_384 = _let4; (s->recharge[_ix(locked__p_384, 2)] || s->charging[_ix(locked__p_384, 2)]); })))); bool can_switch__free_385 = _let3; (((can_switch__free_385 && (can_switch__s_383 != s->active[_ix(can_switch__p_382, 2)])) && (s->species[_ix(can_switch__p_382, 2) * 6 + _ix(can_switch__s_383, 6)] >= 0)) && (s->hp[_ix(can_switch__p_382, 2) * 6 + _ix(can_switch__s_383, 6)] > 0)); }); }); });
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -574,930 +599,499 @@ static void invariants(const State *s, bool *out)
 
 static void effect_move(State *s, int32_t m, Key key)
 {
-    int32_t submit__act_68 = 0;
-    int32_t submit__p_69 = 0;
-    int32_t goes_first__a0_71 = 0;
-    int32_t goes_first__a1_72 = 0;
-    int32_t goes_first__o0_73 = 0;
-    int32_t goes_first__o1_74 = 0;
-    int32_t goes_first__pr0_80 = 0;
-    int32_t goes_first__pr1_86 = 0;
-    int32_t goes_first__k0_87 = 0;
-    int32_t goes_first__k1_88 = 0;
-    int32_t goes_first__first_89 = 0;
-    int16_t goes_first__s0_90 = 0;
-    int16_t goes_first__s1_91 = 0;
-    int32_t rand__v_92 = 0;
-    int32_t log_draw__v_93 = 0;
-    int32_t rand__result_94 = 0;
-    int32_t goes_first__result_95 = 0;
-    int32_t resolve_turn__first_96 = 0;
-    int32_t rand__v_97 = 0;
-    int32_t log_draw__v_98 = 0;
-    int32_t rand__result_99 = 0;
-    int32_t tie_draw__v_100 = 0;
-    int32_t rand__v_101 = 0;
-    int32_t log_draw__v_102 = 0;
-    int32_t rand__result_103 = 0;
-    int32_t tie_draw__v_104 = 0;
-    bool resolve_turn__over_105 = 0;
-    int32_t resolve_turn__p_107 = 0;
-    int32_t resolve_turn__act_108 = 0;
-    int32_t send_in__p_109 = 0;
-    int32_t send_in__s_110 = 0;
-    int8_t send_in__old_111 = 0;
-    int32_t rand__v_114 = 0;
-    int32_t log_draw__v_115 = 0;
-    int32_t rand__result_116 = 0;
-    int32_t tie_draw__v_117 = 0;
-    int32_t switch_in_damage__p_118 = 0;
-    int8_t switch_in_damage__a_119 = 0;
-    int32_t after_faint__left0_122 = 0;
-    int32_t after_faint__left1_124 = 0;
+    int32_t submit__act_70 = 0;
+    int32_t submit__p_71 = 0;
+    int32_t commit_choices__act_73 = 0;
+    int8_t commit_choices__a_74 = 0;
+    int32_t goes_first__a0_82 = 0;
+    int32_t goes_first__a1_83 = 0;
+    int32_t goes_first__o0_84 = 0;
+    int32_t goes_first__o1_85 = 0;
+    int32_t goes_first__pr0_91 = 0;
+    int32_t goes_first__pr1_97 = 0;
+    int32_t goes_first__k0_98 = 0;
+    int32_t goes_first__k1_99 = 0;
+    int32_t goes_first__first_100 = 0;
+    int16_t goes_first__s0_101 = 0;
+    int16_t goes_first__s1_102 = 0;
+    int32_t rand__v_103 = 0;
+    int32_t log_draw__v_104 = 0;
+    int32_t rand__result_105 = 0;
+    int32_t goes_first__result_106 = 0;
+    int32_t resolve_turn__first_107 = 0;
+    int32_t rand__v_108 = 0;
+    int32_t log_draw__v_109 = 0;
+    int32_t rand__result_110 = 0;
+    int32_t tie_draw__v_111 = 0;
+    int32_t rand__v_112 = 0;
+    int32_t log_draw__v_113 = 0;
+    int32_t rand__result_114 = 0;
+    int32_t tie_draw__v_115 = 0;
+    bool resolve_turn__over_116 = 0;
+    int32_t resolve_turn__p_118 = 0;
+    int32_t resolve_turn__act_119 = 0;
+    int32_t send_in__p_120 = 0;
+    int32_t send_in__s_121 = 0;
+    int8_t send_in__old_122 = 0;
     int32_t rand__v_125 = 0;
     int32_t log_draw__v_126 = 0;
     int32_t rand__result_127 = 0;
     int32_t tie_draw__v_128 = 0;
-    int32_t use_move__p_131 = 0;
-    int32_t use_move__m_132 = 0;
-    int32_t use_move__q_133 = 0;
-    int8_t use_move__a_134 = 0;
-    int8_t use_move__d_135 = 0;
-    int8_t use_move__st_136 = 0;
-    bool use_move__can_137 = 0;
-    int32_t chance__v_138 = 0;
-    int32_t log_draw__v_139 = 0;
-    bool chance__result_140 = 0;
-    bool use_move__full_141 = 0;
-    int32_t use_move_hit__p_142 = 0;
-    int32_t use_move_hit__m_143 = 0;
-    int32_t use_move_hit__q_144 = 0;
-    int8_t use_move_hit__a_145 = 0;
-    int8_t use_move_hit__d_146 = 0;
-    int32_t use_move_hit__mv_147 = 0;
-    int16_t use_move_hit__sd_148 = 0;
-    bool use_move_hit__immune_155 = 0;
-    bool use_move_hit__hit_156 = 0;
-    int32_t use_move_hit__acc_157 = 0;
-    int32_t chance__num_158 = 0;
-    int32_t chance__v_159 = 0;
-    int32_t log_draw__v_160 = 0;
-    bool chance__result_161 = 0;
-    int32_t set_status__q_162 = 0;
-    int16_t set_status__st_163 = 0;
-    int8_t set_status__d_164 = 0;
-    int16_t set_status__sd_165 = 0;
-    bool set_status__poison_166 = 0;
-    bool set_status__blocked_167 = 0;
-    int32_t rand__v_168 = 0;
-    int32_t log_draw__v_169 = 0;
-    int32_t rand__result_170 = 0;
-    int32_t use_move_hit__tgt_171 = 0;
-    int32_t apply_boosts__q_172 = 0;
-    int32_t apply_boosts__f_173 = 0;
-    int8_t apply_boosts__da_174 = 0;
-    int8_t apply_boosts__dd_175 = 0;
-    int8_t apply_boosts__ds_176 = 0;
-    int8_t apply_boosts__dsp_177 = 0;
-    int8_t apply_boosts__dacc_178 = 0;
-    int8_t apply_boosts__deva_179 = 0;
-    int8_t apply_boosts__deltas_180[6] = {0};
-    bool apply_boosts__any_ok_181 = 0;
-    int32_t boost_stat__q_183 = 0;
-    int32_t boost_stat__k_184 = 0;
-    int8_t boost_stat__delta_185 = 0;
-    int8_t boost_stat__a_186 = 0;
-    int32_t boost_stat__b_187 = 0;
-    int32_t boost_stat__nb_188 = 0;
-    bool boost_stat__ok_189 = 0;
-    int32_t boost_stat__m_190 = 0;
-    bool boost_stat__result_191 = 0;
-    bool apply_boosts__ok_192 = 0;
-    int32_t damage_of__p_193 = 0;
-    int32_t damage_of__mv_194 = 0;
-    int32_t damage_of__q_195 = 0;
-    int8_t damage_of__a_196 = 0;
-    int8_t damage_of__d_197 = 0;
-    int16_t damage_of__sa_198 = 0;
-    int16_t damage_of__sd_199 = 0;
-    int16_t damage_of__c_200 = 0;
-    int16_t chance__num_201 = 0;
-    int32_t chance__v_202 = 0;
-    int32_t log_draw__v_203 = 0;
-    bool chance__result_204 = 0;
-    bool damage_of__crit_205 = 0;
-    bool damage_of__special_206 = 0;
-    int32_t damage_of__si_207 = 0;
-    int32_t damage_of__di_208 = 0;
-    int32_t damage_of__at_209 = 0;
-    int32_t damage_of__df_210 = 0;
-    int32_t damage_of__lvl_211 = 0;
-    int32_t damage_of__dmg_212 = 0;
-    int16_t damage_of__mt_213 = 0;
-    int16_t damage_of__e1_217 = 0;
-    int16_t damage_of__e2_221 = 0;
-    int32_t rand__v_222 = 0;
-    int32_t log_draw__v_223 = 0;
-    int32_t rand__result_224 = 0;
-    int32_t damage_of__r_225 = 0;
-    int32_t damage_of__result_226 = 0;
-    int32_t use_move_hit__dmg_227 = 0;
-    int32_t use_move_hit__rec_228 = 0;
-    int16_t use_move_hit__sec_229 = 0;
-    bool use_move_hit__same_type_233 = 0;
-    int32_t chance__num_234 = 0;
-    int32_t chance__v_235 = 0;
-    int32_t log_draw__v_236 = 0;
-    bool chance__result_237 = 0;
-    bool use_move_hit__lands_238 = 0;
-    int32_t set_status__q_239 = 0;
-    int16_t set_status__st_240 = 0;
-    int8_t set_status__d_241 = 0;
-    int16_t set_status__sd_242 = 0;
-    bool set_status__poison_243 = 0;
-    bool set_status__blocked_244 = 0;
-    int32_t rand__v_245 = 0;
-    int32_t log_draw__v_246 = 0;
-    int32_t rand__result_247 = 0;
-    int8_t use_move_hit__sb_248[6] = {0};
-    int32_t chance__num_250 = 0;
-    int32_t chance__v_251 = 0;
-    int32_t log_draw__v_252 = 0;
-    bool chance__result_253 = 0;
-    bool use_move_hit__drop_254 = 0;
-    int32_t apply_boosts__q_255 = 0;
-    int32_t apply_boosts__f_256 = 0;
-    int8_t apply_boosts__da_257 = 0;
-    int8_t apply_boosts__dd_258 = 0;
-    int8_t apply_boosts__ds_259 = 0;
-    int8_t apply_boosts__dsp_260 = 0;
-    int8_t apply_boosts__dacc_261 = 0;
-    int8_t apply_boosts__deva_262 = 0;
-    int8_t apply_boosts__deltas_263[6] = {0};
-    bool apply_boosts__any_ok_264 = 0;
-    int32_t boost_stat__q_266 = 0;
-    int32_t boost_stat__k_267 = 0;
-    int8_t boost_stat__delta_268 = 0;
-    int8_t boost_stat__a_269 = 0;
-    int32_t boost_stat__b_270 = 0;
-    int32_t boost_stat__nb_271 = 0;
-    bool boost_stat__ok_272 = 0;
-    int32_t boost_stat__m_273 = 0;
-    bool boost_stat__result_274 = 0;
-    bool apply_boosts__ok_275 = 0;
-    int32_t after_faint__left0_277 = 0;
-    int32_t after_faint__left1_279 = 0;
-    int32_t rand__v_280 = 0;
-    int32_t log_draw__v_281 = 0;
-    int32_t rand__result_282 = 0;
-    int32_t tie_draw__v_283 = 0;
-    int32_t rand__v_285 = 0;
-    int32_t log_draw__v_286 = 0;
-    int32_t rand__result_287 = 0;
-    int32_t tie_draw__v_288 = 0;
-    int32_t resolve_forced__first_290 = 0;
-    int32_t rand__v_291 = 0;
-    int32_t log_draw__v_292 = 0;
-    int32_t rand__result_293 = 0;
-    int32_t resolve_forced__p_295 = 0;
-    int32_t send_in__p_296 = 0;
-    int32_t send_in__s_297 = 0;
-    int8_t send_in__old_298 = 0;
-    int32_t rand__v_301 = 0;
-    int32_t log_draw__v_302 = 0;
-    int32_t rand__result_303 = 0;
-    int32_t tie_draw__v_304 = 0;
-    int32_t rand__v_305 = 0;
+    int32_t switch_in_damage__p_129 = 0;
+    int8_t switch_in_damage__a_130 = 0;
+    int32_t after_faint__left0_133 = 0;
+    int32_t after_faint__left1_135 = 0;
+    int32_t rand__v_136 = 0;
+    int32_t log_draw__v_137 = 0;
+    int32_t rand__result_138 = 0;
+    int32_t tie_draw__v_139 = 0;
+    int32_t use_move__p_142 = 0;
+    int32_t use_move__m_143 = 0;
+    int32_t use_move__q_144 = 0;
+    int8_t use_move__a_145 = 0;
+    int8_t use_move__d_146 = 0;
+    int8_t use_move__st_147 = 0;
+    bool use_move__can_148 = 0;
+    int32_t chance__v_149 = 0;
+    int32_t log_draw__v_150 = 0;
+    bool chance__result_151 = 0;
+    bool use_move__acts_152 = 0;
+    int32_t confusion_hit__p_153 = 0;
+    int8_t confusion_hit__a_154 = 0;
+    int32_t confusion_hit__dmg_155 = 0;
+    int32_t chance__v_156 = 0;
+    int32_t log_draw__v_157 = 0;
+    bool chance__result_158 = 0;
+    bool use_move__full_159 = 0;
+    bool use_move__again_160 = 0;
+    int32_t use_move__slot_161 = 0;
+    int32_t use_move__mv_162 = 0;
+    int32_t use_move_hit__p_163 = 0;
+    int32_t use_move_hit__m_164 = 0;
+    int32_t use_move_hit__mv_165 = 0;
+    int32_t use_move_hit__q_166 = 0;
+    int8_t use_move_hit__a_167 = 0;
+    int8_t use_move_hit__d_168 = 0;
+    int16_t use_move_hit__sd_169 = 0;
+    bool use_move_hit__immune_176 = 0;
+    int16_t use_move_hit__kind_177 = 0;
+    bool use_move_hit__hit_179 = 0;
+    bool use_move_hit__sure_180 = 0;
+    int32_t use_move_hit__acc_181 = 0;
+    int32_t chance__num_182 = 0;
+    int32_t chance__v_183 = 0;
+    int32_t log_draw__v_184 = 0;
+    bool chance__result_185 = 0;
+    int32_t set_status__q_186 = 0;
+    int16_t set_status__st_187 = 0;
+    int8_t set_status__d_188 = 0;
+    int16_t set_status__sd_189 = 0;
+    bool set_status__poison_190 = 0;
+    bool set_status__blocked_191 = 0;
+    int32_t rand__v_192 = 0;
+    int32_t log_draw__v_193 = 0;
+    int32_t rand__result_194 = 0;
+    int32_t use_move_hit__tgt_195 = 0;
+    int32_t apply_boosts__q_196 = 0;
+    int32_t apply_boosts__f_197 = 0;
+    int8_t apply_boosts__da_198 = 0;
+    int8_t apply_boosts__dd_199 = 0;
+    int8_t apply_boosts__ds_200 = 0;
+    int8_t apply_boosts__dsp_201 = 0;
+    int8_t apply_boosts__dacc_202 = 0;
+    int8_t apply_boosts__deva_203 = 0;
+    int8_t apply_boosts__deltas_204[6] = {0};
+    bool apply_boosts__any_ok_205 = 0;
+    int32_t boost_stat__q_207 = 0;
+    int32_t boost_stat__k_208 = 0;
+    int8_t boost_stat__delta_209 = 0;
+    int8_t boost_stat__a_210 = 0;
+    int32_t boost_stat__b_211 = 0;
+    int32_t boost_stat__nb_212 = 0;
+    bool boost_stat__ok_213 = 0;
+    int32_t boost_stat__m_214 = 0;
+    bool boost_stat__result_215 = 0;
+    bool apply_boosts__ok_216 = 0;
+    int32_t heal_self__p_217 = 0;
+    bool heal_self__rest_218 = 0;
+    int8_t heal_self__a_219 = 0;
+    int32_t heal_self__h_220 = 0;
+    int32_t heal_self__mh_221 = 0;
+    bool heal_self__fails_222 = 0;
+    int32_t rand__v_223 = 0;
+    int32_t log_draw__v_224 = 0;
+    int32_t rand__result_225 = 0;
+    int32_t heal_self__v_226 = 0;
+    int32_t confuse__q_227 = 0;
+    int32_t rand__v_228 = 0;
+    int32_t log_draw__v_229 = 0;
+    int32_t rand__result_230 = 0;
+    int32_t use_move_hit__nhits_231 = 0;
+    int32_t rand__v_232 = 0;
+    int32_t log_draw__v_233 = 0;
+    int32_t rand__result_234 = 0;
+    int32_t use_move_hit__k_235 = 0;
+    int32_t move_damage__p_236 = 0;
+    int32_t move_damage__mv_237 = 0;
+    int32_t move_damage__q_238 = 0;
+    int16_t move_damage__kind_239 = 0;
+    int32_t move_damage__dmg_240 = 0;
+    int32_t move_damage__u_241 = 0;
+    bool move_damage__ok_242 = 0;
+    int32_t damage_of__p_243 = 0;
+    int32_t damage_of__mv_244 = 0;
+    int32_t damage_of__q_245 = 0;
+    int8_t damage_of__a_246 = 0;
+    int8_t damage_of__d_247 = 0;
+    int16_t damage_of__sa_248 = 0;
+    int16_t damage_of__sd_249 = 0;
+    int16_t damage_of__c_250 = 0;
+    int16_t chance__num_251 = 0;
+    int32_t chance__v_252 = 0;
+    int32_t log_draw__v_253 = 0;
+    bool chance__result_254 = 0;
+    bool damage_of__crit_255 = 0;
+    bool damage_of__special_256 = 0;
+    int32_t damage_of__si_257 = 0;
+    int32_t damage_of__di_258 = 0;
+    int32_t damage_of__at_259 = 0;
+    int32_t damage_of__df_260 = 0;
+    int32_t damage_of__lvl_261 = 0;
+    int32_t damage_of__dmg_262 = 0;
+    int16_t damage_of__mt_263 = 0;
+    int16_t damage_of__e1_267 = 0;
+    int16_t damage_of__e2_271 = 0;
+    int32_t rand__v_272 = 0;
+    int32_t log_draw__v_273 = 0;
+    int32_t rand__result_274 = 0;
+    int32_t damage_of__r_275 = 0;
+    int32_t damage_of__result_276 = 0;
+    int32_t move_damage__result_277 = 0;
+    int32_t use_move_hit__first_278 = 0;
+    int32_t use_move_hit__dmg_279 = 0;
+    int32_t use_move_hit__rec_281 = 0;
+    int32_t use_move_hit__gain_282 = 0;
+    int16_t use_move_hit__sec_283 = 0;
+    bool use_move_hit__same_type_287 = 0;
+    int32_t chance__num_288 = 0;
+    int32_t chance__v_289 = 0;
+    int32_t log_draw__v_290 = 0;
+    bool chance__result_291 = 0;
+    bool use_move_hit__lands_292 = 0;
+    int32_t set_status__q_293 = 0;
+    int16_t set_status__st_294 = 0;
+    int8_t set_status__d_295 = 0;
+    int16_t set_status__sd_296 = 0;
+    bool set_status__poison_297 = 0;
+    bool set_status__blocked_298 = 0;
+    int32_t rand__v_299 = 0;
+    int32_t log_draw__v_300 = 0;
+    int32_t rand__result_301 = 0;
+    int8_t use_move_hit__sb_302[6] = {0};
+    int32_t chance__num_304 = 0;
+    int32_t chance__v_305 = 0;
     int32_t log_draw__v_306 = 0;
-    int32_t rand__result_307 = 0;
-    int32_t tie_draw__v_308 = 0;
-    submit__act_68 = m;
+    bool chance__result_307 = 0;
+    bool use_move_hit__drop_308 = 0;
+    int32_t apply_boosts__q_309 = 0;
+    int32_t apply_boosts__f_310 = 0;
+    int8_t apply_boosts__da_311 = 0;
+    int8_t apply_boosts__dd_312 = 0;
+    int8_t apply_boosts__ds_313 = 0;
+    int8_t apply_boosts__dsp_314 = 0;
+    int8_t apply_boosts__dacc_315 = 0;
+    int8_t apply_boosts__deva_316 = 0;
+    int8_t apply_boosts__deltas_317[6] = {0};
+    bool apply_boosts__any_ok_318 = 0;
+    int32_t boost_stat__q_320 = 0;
+    int32_t boost_stat__k_321 = 0;
+    int8_t boost_stat__delta_322 = 0;
+    int8_t boost_stat__a_323 = 0;
+    int32_t boost_stat__b_324 = 0;
+    int32_t boost_stat__nb_325 = 0;
+    bool boost_stat__ok_326 = 0;
+    int32_t boost_stat__m_327 = 0;
+    bool boost_stat__result_328 = 0;
+    bool apply_boosts__ok_329 = 0;
+    int16_t use_move_hit__sv_330 = 0;
+    int32_t use_move_hit__vc_331 = 0;
+    int32_t chance__num_332 = 0;
+    int32_t chance__v_333 = 0;
+    int32_t log_draw__v_334 = 0;
+    bool chance__result_335 = 0;
+    bool use_move_hit__lands_336 = 0;
+    int32_t confuse__q_337 = 0;
+    int32_t rand__v_338 = 0;
+    int32_t log_draw__v_339 = 0;
+    int32_t rand__result_340 = 0;
+    int32_t after_faint__left0_342 = 0;
+    int32_t after_faint__left1_344 = 0;
+    int32_t rand__v_345 = 0;
+    int32_t log_draw__v_346 = 0;
+    int32_t rand__result_347 = 0;
+    int32_t tie_draw__v_348 = 0;
+    int32_t rand__v_350 = 0;
+    int32_t log_draw__v_351 = 0;
+    int32_t rand__result_352 = 0;
+    int32_t tie_draw__v_353 = 0;
+    int32_t resolve_forced__first_355 = 0;
+    int32_t rand__v_356 = 0;
+    int32_t log_draw__v_357 = 0;
+    int32_t rand__result_358 = 0;
+    int32_t resolve_forced__p_360 = 0;
+    int32_t send_in__p_361 = 0;
+    int32_t send_in__s_362 = 0;
+    int8_t send_in__old_363 = 0;
+    int32_t rand__v_366 = 0;
+    int32_t log_draw__v_367 = 0;
+    int32_t rand__result_368 = 0;
+    int32_t tie_draw__v_369 = 0;
+    int32_t rand__v_370 = 0;
+    int32_t log_draw__v_371 = 0;
+    int32_t rand__result_372 = 0;
+    int32_t tie_draw__v_373 = 0;
+    int32_t rand__v_374 = 0;
+    int32_t log_draw__v_375 = 0;
+    int32_t rand__result_376 = 0;
+    int32_t tie_draw__v_377 = 0;
+    int32_t rand__v_378 = 0;
+    int32_t log_draw__v_379 = 0;
+    int32_t rand__result_380 = 0;
+    int32_t tie_draw__v_381 = 0;
+    submit__act_70 = m;
     s->ndraws = 0;
-    submit__p_69 = s->current_player;
-    int32_t _w1 = _wx(submit__p_69, 2);
+    submit__p_71 = s->current_player;
+    int32_t _w1 = _wx(submit__p_71, 2);
     if (_w1 >= 0) {
-        s->pending[_w1] = ((int8_t)(submit__act_68));
+        s->pending[_w1] = ((int8_t)(submit__act_70));
     }
-    if (((submit__p_69 == 0) && ((s->phase == 0) || s->need[1]))) {
+    if (((submit__p_71 == 0) && ((s->phase == 0) || s->need[1]))) {
         s->current_player = 1;
     } else {
         if ((s->phase == 0)) {
-            for (int32_t update_speed__p_70 = 0, _end2 = 2; update_speed__p_70 < _end2; update_speed__p_70++) {
-                if ((s->hp[update_speed__p_70 * 6 + _ix(s->active[update_speed__p_70], 6)] > 0)) {
-                    int32_t _w3 = _wx(s->active[update_speed__p_70], 6);
-                    if (_w3 >= 0) {
-                        s->speed[update_speed__p_70 * 6 + _w3] = s->mod[update_speed__p_70 * 4 + 3];
+            for (int32_t commit_choices__p_72 = 0, _end2 = 2; commit_choices__p_72 < _end2; commit_choices__p_72++) {
+                commit_choices__act_73 = ((int32_t)(s->pending[commit_choices__p_72]));
+                commit_choices__a_74 = s->active[commit_choices__p_72];
+                s->fight[commit_choices__p_72] = false;
+                if (((commit_choices__act_73 < 4) && (!({ int32_t _let3 = commit_choices__p_72; int32_t locked__p_75 = _let3; (s->recharge[_ix(locked__p_75, 2)] || s->charging[_ix(locked__p_75, 2)]); })))) {
+                    if (((s->status[commit_choices__p_72 * 6 + _ix(commit_choices__a_74, 6)] == 2) || (s->status[commit_choices__p_72 * 6 + _ix(commit_choices__a_74, 6)] == 5))) {
+                        s->fight[commit_choices__p_72] = true;
+                    } else if ((!({ int32_t _let4 = commit_choices__p_72; int32_t has_pp__p_76 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_77 = _lo5, _end6 = 4; has_pp__k_77 < _end6; has_pp__k_77++) if (((s->moves[_ix(has_pp__p_76, 2) * 24 + _ix(s->active[_ix(has_pp__p_76, 2)], 6) * 4 + has_pp__k_77] >= 0) && (s->pp[_ix(has_pp__p_76, 2) * 24 + _ix(s->active[_ix(has_pp__p_76, 2)], 6) * 4 + has_pp__k_77] > 0))) { _r7 = true; break; } _r7; }); }))) {
+                        s->last_move[commit_choices__p_72] = ((int16_t)(164));
+                    } else {
+                        s->last_move[commit_choices__p_72] = s->moves[commit_choices__p_72 * 24 + _ix(commit_choices__a_74, 6) * 4 + _ix(commit_choices__act_73, 4)];
+                        s->last_slot[commit_choices__p_72] = ((int8_t)(commit_choices__act_73));
+                    }
+                }
+                if ((commit_choices__act_73 < 4)) {
+                    s->shown_move[commit_choices__p_72] = ((((!({ int32_t _let9 = commit_choices__p_72; int32_t has_pp__p_78 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_79 = _lo10, _end11 = 4; has_pp__k_79 < _end11; has_pp__k_79++) if (((s->moves[_ix(has_pp__p_78, 2) * 24 + _ix(s->active[_ix(has_pp__p_78, 2)], 6) * 4 + has_pp__k_79] >= 0) && (s->pp[_ix(has_pp__p_78, 2) * 24 + _ix(s->active[_ix(has_pp__p_78, 2)], 6) * 4 + has_pp__k_79] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_72])) && (!({ int32_t _let14 = commit_choices__p_72; int32_t locked__p_80 = _let14; (s->recharge[_ix(locked__p_80, 2)] || s->charging[_ix(locked__p_80, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_72 * 24 + _ix(commit_choices__a_74, 6) * 4 + _ix(s->last_slot[commit_choices__p_72], 4)]);
+                }
+            }
+            for (int32_t update_speed__p_81 = 0, _end15 = 2; update_speed__p_81 < _end15; update_speed__p_81++) {
+                if ((s->hp[update_speed__p_81 * 6 + _ix(s->active[update_speed__p_81], 6)] > 0)) {
+                    int32_t _w16 = _wx(s->active[update_speed__p_81], 6);
+                    if (_w16 >= 0) {
+                        s->speed[update_speed__p_81 * 6 + _w16] = s->mod[update_speed__p_81 * 4 + 3];
                     }
                 }
             }
-            goes_first__a0_71 = ((int32_t)(s->pending[0]));
-            goes_first__a1_72 = ((int32_t)(s->pending[1]));
-            goes_first__o0_73 = ((goes_first__a0_71 >= 4) ? 0 : 1);
-            goes_first__o1_74 = ((goes_first__a1_72 >= 4) ? 0 : 1);
-            goes_first__pr0_80 = ({ int32_t _let4 = goes_first__a0_71; int32_t action_priority__a_75 = _let4; ({ int8_t _let5 = s->status[_ix(s->active[0], 6)]; int8_t action_priority__st_76 = _let5; ({ bool _let6 = ((action_priority__st_76 == 5) || (action_priority__st_76 == 2)); bool action_priority__held_77 = _let6; ({ int32_t _let7 = ((!({ int32_t _lo8 = 0; bool _r10 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_78 = _lo8, _end9 = 4; has_pp__k_78 < _end9; has_pp__k_78++) if (((s->moves[_ix(s->active[0], 6) * 4 + has_pp__k_78] >= 0) && (s->pp[_ix(s->active[0], 6) * 4 + has_pp__k_78] > 0))) { _r10 = true; break; } _r10; })) ? 164 : ((int32_t)(s->moves[_ix(s->active[0], 6) * 4 + _ix(action_priority__a_75, 4)]))); int32_t action_priority__mv_79 = _let7; (((action_priority__a_75 >= 4) || action_priority__held_77) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_79, 165)]))); }); }); }); });
-            goes_first__pr1_86 = ({ int32_t _let12 = goes_first__a1_72; int32_t action_priority__a_81 = _let12; ({ int8_t _let13 = s->status[1 * 6 + _ix(s->active[1], 6)]; int8_t action_priority__st_82 = _let13; ({ bool _let14 = ((action_priority__st_82 == 5) || (action_priority__st_82 == 2)); bool action_priority__held_83 = _let14; ({ int32_t _let15 = ((!({ int32_t _lo16 = 0; bool _r18 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_84 = _lo16, _end17 = 4; has_pp__k_84 < _end17; has_pp__k_84++) if (((s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_84] >= 0) && (s->pp[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_84] > 0))) { _r18 = true; break; } _r18; })) ? 164 : ((int32_t)(s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + _ix(action_priority__a_81, 4)]))); int32_t action_priority__mv_85 = _let15; (((action_priority__a_81 >= 4) || action_priority__held_83) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_85, 165)]))); }); }); }); });
-            goes_first__k0_87 = _wsub(_wmul(goes_first__o0_73, 1000), _wmul(goes_first__pr0_80, 100));
-            goes_first__k1_88 = _wsub(_wmul(goes_first__o1_74, 1000), _wmul(goes_first__pr1_86, 100));
-            goes_first__first_89 = 0;
-            if ((goes_first__k0_87 > goes_first__k1_88)) {
-                goes_first__first_89 = 1;
-            } else if ((goes_first__k0_87 == goes_first__k1_88)) {
-                goes_first__s0_90 = s->mod[3];
-                goes_first__s1_91 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_91 > goes_first__s0_90)) {
-                    goes_first__first_89 = 1;
-                } else if ((goes_first__s0_90 == goes_first__s1_91)) {
-                    rand__v_92 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_93 = rand__v_92;
-                    int32_t _w20 = _wx(s->ndraws, 64);
-                    if (_w20 >= 0) {
-                        s->draws[_w20] = log_draw__v_93;
+            goes_first__a0_82 = ((int32_t)(s->pending[0]));
+            goes_first__a1_83 = ((int32_t)(s->pending[1]));
+            goes_first__o0_84 = ((goes_first__a0_82 >= 4) ? 0 : 1);
+            goes_first__o1_85 = ((goes_first__a1_83 >= 4) ? 0 : 1);
+            goes_first__pr0_91 = ({ int32_t _let17 = goes_first__a0_82; int32_t action_priority__a_86 = _let17; ({ int8_t _let18 = s->status[_ix(s->active[0], 6)]; int8_t action_priority__st_87 = _let18; ({ bool _let19 = ((action_priority__st_87 == 5) || (action_priority__st_87 == 2)); bool action_priority__held_88 = _let19; ({ int32_t _let20 = ((!({ int32_t _lo21 = 0; bool _r23 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_89 = _lo21, _end22 = 4; has_pp__k_89 < _end22; has_pp__k_89++) if (((s->moves[_ix(s->active[0], 6) * 4 + has_pp__k_89] >= 0) && (s->pp[_ix(s->active[0], 6) * 4 + has_pp__k_89] > 0))) { _r23 = true; break; } _r23; })) ? 164 : ((int32_t)(s->moves[_ix(s->active[0], 6) * 4 + _ix(action_priority__a_86, 4)]))); int32_t action_priority__mv_90 = _let20; ((((action_priority__a_86 >= 4) || action_priority__held_88) || (s->recharge[0] || s->charging[0])) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_90, 165)]))); }); }); }); });
+            goes_first__pr1_97 = ({ int32_t _let25 = goes_first__a1_83; int32_t action_priority__a_92 = _let25; ({ int8_t _let26 = s->status[1 * 6 + _ix(s->active[1], 6)]; int8_t action_priority__st_93 = _let26; ({ bool _let27 = ((action_priority__st_93 == 5) || (action_priority__st_93 == 2)); bool action_priority__held_94 = _let27; ({ int32_t _let28 = ((!({ int32_t _lo29 = 0; bool _r31 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_95 = _lo29, _end30 = 4; has_pp__k_95 < _end30; has_pp__k_95++) if (((s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_95] >= 0) && (s->pp[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_95] > 0))) { _r31 = true; break; } _r31; })) ? 164 : ((int32_t)(s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + _ix(action_priority__a_92, 4)]))); int32_t action_priority__mv_96 = _let28; ((((action_priority__a_92 >= 4) || action_priority__held_94) || (s->recharge[1] || s->charging[1])) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_96, 165)]))); }); }); }); });
+            goes_first__k0_98 = _wsub(_wmul(goes_first__o0_84, 1000), _wmul(goes_first__pr0_91, 100));
+            goes_first__k1_99 = _wsub(_wmul(goes_first__o1_85, 1000), _wmul(goes_first__pr1_97, 100));
+            goes_first__first_100 = 0;
+            if ((goes_first__k0_98 > goes_first__k1_99)) {
+                goes_first__first_100 = 1;
+            } else if ((goes_first__k0_98 == goes_first__k1_99)) {
+                goes_first__s0_101 = s->mod[3];
+                goes_first__s1_102 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_102 > goes_first__s0_101)) {
+                    goes_first__first_100 = 1;
+                } else if ((goes_first__s0_101 == goes_first__s1_102)) {
+                    rand__v_103 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    log_draw__v_104 = rand__v_103;
+                    int32_t _w33 = _wx(s->ndraws, 64);
+                    if (_w33 >= 0) {
+                        s->draws[_w33] = log_draw__v_104;
                     }
-                    int32_t _w21 = _wx(s->ndraws, 64);
-                    if (_w21 >= 0) {
-                        s->draw_lo[_w21] = 0;
+                    int32_t _w34 = _wx(s->ndraws, 64);
+                    if (_w34 >= 0) {
+                        s->draw_lo[_w34] = 0;
                     }
-                    int32_t _w22 = _wx(s->ndraws, 64);
-                    if (_w22 >= 0) {
-                        s->draw_hi[_w22] = 2;
+                    int32_t _w35 = _wx(s->ndraws, 64);
+                    if (_w35 >= 0) {
+                        s->draw_hi[_w35] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_94 = rand__v_92;
-                    goes_first__first_89 = rand__result_94;
+                    rand__result_105 = rand__v_103;
+                    goes_first__first_100 = rand__result_105;
                 }
             }
-            goes_first__result_95 = goes_first__first_89;
-            resolve_turn__first_96 = goes_first__result_95;
+            goes_first__result_106 = goes_first__first_100;
+            resolve_turn__first_107 = goes_first__result_106;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_97 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_98 = rand__v_97;
-                int32_t _w23 = _wx(s->ndraws, 64);
-                if (_w23 >= 0) {
-                    s->draws[_w23] = log_draw__v_98;
+                rand__v_108 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                log_draw__v_109 = rand__v_108;
+                int32_t _w36 = _wx(s->ndraws, 64);
+                if (_w36 >= 0) {
+                    s->draws[_w36] = log_draw__v_109;
                 }
-                int32_t _w24 = _wx(s->ndraws, 64);
-                if (_w24 >= 0) {
-                    s->draw_lo[_w24] = 0;
+                int32_t _w37 = _wx(s->ndraws, 64);
+                if (_w37 >= 0) {
+                    s->draw_lo[_w37] = 0;
                 }
-                int32_t _w25 = _wx(s->ndraws, 64);
-                if (_w25 >= 0) {
-                    s->draw_hi[_w25] = 2;
+                int32_t _w38 = _wx(s->ndraws, 64);
+                if (_w38 >= 0) {
+                    s->draw_hi[_w38] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_99 = rand__v_97;
-                tie_draw__v_100 = rand__result_99;
+                rand__result_110 = rand__v_108;
+                tie_draw__v_111 = rand__result_110;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_101 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_102 = rand__v_101;
-                int32_t _w26 = _wx(s->ndraws, 64);
-                if (_w26 >= 0) {
-                    s->draws[_w26] = log_draw__v_102;
+                rand__v_112 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                log_draw__v_113 = rand__v_112;
+                int32_t _w39 = _wx(s->ndraws, 64);
+                if (_w39 >= 0) {
+                    s->draws[_w39] = log_draw__v_113;
                 }
-                int32_t _w27 = _wx(s->ndraws, 64);
-                if (_w27 >= 0) {
-                    s->draw_lo[_w27] = 0;
+                int32_t _w40 = _wx(s->ndraws, 64);
+                if (_w40 >= 0) {
+                    s->draw_lo[_w40] = 0;
                 }
-                int32_t _w28 = _wx(s->ndraws, 64);
-                if (_w28 >= 0) {
-                    s->draw_hi[_w28] = 2;
+                int32_t _w41 = _wx(s->ndraws, 64);
+                if (_w41 >= 0) {
+                    s->draw_hi[_w41] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_103 = rand__v_101;
-                tie_draw__v_104 = rand__result_103;
+                rand__result_114 = rand__v_112;
+                tie_draw__v_115 = rand__result_114;
             }
-            resolve_turn__over_105 = false;
-            for (int32_t resolve_turn__k_106 = 0, _end29 = 2; resolve_turn__k_106 < _end29; resolve_turn__k_106++) {
-                resolve_turn__p_107 = ((resolve_turn__k_106 == 0) ? resolve_turn__first_96 : _wsub(1, resolve_turn__first_96));
-                resolve_turn__act_108 = ((int32_t)(s->pending[_ix(resolve_turn__p_107, 2)]));
-                if ((!resolve_turn__over_105)) {
-                    if ((resolve_turn__act_108 >= 4)) {
-                        send_in__p_109 = resolve_turn__p_107;
-                        send_in__s_110 = _wsub(resolve_turn__act_108, 4);
-                        send_in__old_111 = s->active[_ix(send_in__p_109, 2)];
-                        if ((s->hp[_ix(send_in__p_109, 2) * 6 + _ix(send_in__old_111, 6)] > 0)) {
-                            int32_t _w30 = _wx(send_in__p_109, 2);
-                            int32_t _w31 = _wx(send_in__old_111, 6);
-                            if (_w30 >= 0 && _w31 >= 0) {
-                                s->speed[_w30 * 6 + _w31] = s->stats[_ix(send_in__p_109, 2) * 24 + _ix(send_in__old_111, 6) * 4 + 3];
+            resolve_turn__over_116 = false;
+            for (int32_t resolve_turn__k_117 = 0, _end42 = 2; resolve_turn__k_117 < _end42; resolve_turn__k_117++) {
+                resolve_turn__p_118 = ((resolve_turn__k_117 == 0) ? resolve_turn__first_107 : _wsub(1, resolve_turn__first_107));
+                resolve_turn__act_119 = ((int32_t)(s->pending[_ix(resolve_turn__p_118, 2)]));
+                if ((!resolve_turn__over_116)) {
+                    if ((resolve_turn__act_119 >= 4)) {
+                        send_in__p_120 = resolve_turn__p_118;
+                        send_in__s_121 = _wsub(resolve_turn__act_119, 4);
+                        send_in__old_122 = s->active[_ix(send_in__p_120, 2)];
+                        if ((s->hp[_ix(send_in__p_120, 2) * 6 + _ix(send_in__old_122, 6)] > 0)) {
+                            int32_t _w43 = _wx(send_in__p_120, 2);
+                            int32_t _w44 = _wx(send_in__old_122, 6);
+                            if (_w43 >= 0 && _w44 >= 0) {
+                                s->speed[_w43 * 6 + _w44] = s->stats[_ix(send_in__p_120, 2) * 24 + _ix(send_in__old_122, 6) * 4 + 3];
                             }
                         }
-                        int32_t _w32 = _wx(send_in__p_109, 2);
-                        if (_w32 >= 0) {
-                            s->active[_w32] = ((int8_t)(send_in__s_110));
+                        int32_t _w45 = _wx(send_in__p_120, 2);
+                        if (_w45 >= 0) {
+                            s->active[_w45] = ((int8_t)(send_in__s_121));
                         }
-                        int32_t _w33 = _wx(send_in__p_109, 2);
-                        int32_t _w34 = _wx(send_in__s_110, 6);
-                        if (_w33 >= 0 && _w34 >= 0) {
-                            s->seen[_w33 * 6 + _w34] = s->species[_ix(send_in__p_109, 2) * 6 + _ix(send_in__s_110, 6)];
+                        int32_t _w46 = _wx(send_in__p_120, 2);
+                        if (_w46 >= 0) {
+                            s->recharge[_w46] = false;
                         }
-                        for (int32_t send_in__k_112 = 0, _end35 = 6; send_in__k_112 < _end35; send_in__k_112++) {
-                            int32_t _w36 = _wx(send_in__p_109, 2);
-                            if (_w36 >= 0) {
-                                s->boosts[_w36 * 6 + send_in__k_112] = ((int8_t)(0));
+                        int32_t _w47 = _wx(send_in__p_120, 2);
+                        if (_w47 >= 0) {
+                            s->charging[_w47] = false;
+                        }
+                        int32_t _w48 = _wx(send_in__p_120, 2);
+                        if (_w48 >= 0) {
+                            s->confused[_w48] = ((int8_t)(0));
+                        }
+                        int32_t _w49 = _wx(send_in__p_120, 2);
+                        if (_w49 >= 0) {
+                            s->flinch[_w49] = false;
+                        }
+                        int32_t _w50 = _wx(send_in__p_120, 2);
+                        if (_w50 >= 0) {
+                            s->reflect[_w50] = false;
+                        }
+                        int32_t _w51 = _wx(send_in__p_120, 2);
+                        if (_w51 >= 0) {
+                            s->light_screen[_w51] = false;
+                        }
+                        int32_t _w52 = _wx(send_in__p_120, 2);
+                        if (_w52 >= 0) {
+                            s->last_slot[_w52] = ((int8_t)(0));
+                        }
+                        int32_t _w53 = _wx(send_in__p_120, 2);
+                        int32_t _w54 = _wx(send_in__s_121, 6);
+                        if (_w53 >= 0 && _w54 >= 0) {
+                            s->seen[_w53 * 6 + _w54] = s->species[_ix(send_in__p_120, 2) * 6 + _ix(send_in__s_121, 6)];
+                        }
+                        for (int32_t send_in__k_123 = 0, _end55 = 6; send_in__k_123 < _end55; send_in__k_123++) {
+                            int32_t _w56 = _wx(send_in__p_120, 2);
+                            if (_w56 >= 0) {
+                                s->boosts[_w56 * 6 + send_in__k_123] = ((int8_t)(0));
                             }
                         }
-                        for (int32_t send_in__k_113 = 0, _end37 = 4; send_in__k_113 < _end37; send_in__k_113++) {
-                            int32_t _w38 = _wx(send_in__p_109, 2);
-                            if (_w38 >= 0) {
-                                s->mod[_w38 * 4 + send_in__k_113] = s->stats[_ix(send_in__p_109, 2) * 24 + _ix(send_in__s_110, 6) * 4 + send_in__k_113];
+                        for (int32_t send_in__k_124 = 0, _end57 = 4; send_in__k_124 < _end57; send_in__k_124++) {
+                            int32_t _w58 = _wx(send_in__p_120, 2);
+                            if (_w58 >= 0) {
+                                s->mod[_w58 * 4 + send_in__k_124] = s->stats[_ix(send_in__p_120, 2) * 24 + _ix(send_in__s_121, 6) * 4 + send_in__k_124];
                             }
                         }
-                        if ((s->status[_ix(send_in__p_109, 2) * 6 + _ix(send_in__s_110, 6)] == 3)) {
-                            int32_t _w39 = _wx(send_in__p_109, 2);
-                            if (_w39 >= 0) {
-                                s->mod[_w39 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_109, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        if ((s->status[_ix(send_in__p_120, 2) * 6 + _ix(send_in__s_121, 6)] == 3)) {
+                            int32_t _w59 = _wx(send_in__p_120, 2);
+                            if (_w59 >= 0) {
+                                s->mod[_w59 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_120, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                             }
                         }
-                        if ((s->status[_ix(send_in__p_109, 2) * 6 + _ix(send_in__s_110, 6)] == 1)) {
-                            int32_t _w40 = _wx(send_in__p_109, 2);
-                            if (_w40 >= 0) {
-                                s->mod[_w40 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_109, 2) * 4], 2))), ((int16_t)(1)))));
+                        if ((s->status[_ix(send_in__p_120, 2) * 6 + _ix(send_in__s_121, 6)] == 1)) {
+                            int32_t _w60 = _wx(send_in__p_120, 2);
+                            if (_w60 >= 0) {
+                                s->mod[_w60 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_120, 2) * 4], 2))), ((int16_t)(1)))));
                             }
                         }
-                        int32_t _w41 = _wx(send_in__p_109, 2);
-                        int32_t _w42 = _wx(send_in__s_110, 6);
-                        if (_w41 >= 0 && _w42 >= 0) {
-                            s->speed[_w41 * 6 + _w42] = s->mod[_ix(send_in__p_109, 2) * 4 + 3];
+                        int32_t _w61 = _wx(send_in__p_120, 2);
+                        int32_t _w62 = _wx(send_in__s_121, 6);
+                        if (_w61 >= 0 && _w62 >= 0) {
+                            s->speed[_w61 * 6 + _w62] = s->mod[_ix(send_in__p_120, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_114 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 8), (uint32_t)resolve_turn__k_106)), 2));
-                            log_draw__v_115 = rand__v_114;
-                            int32_t _w43 = _wx(s->ndraws, 64);
-                            if (_w43 >= 0) {
-                                s->draws[_w43] = log_draw__v_115;
-                            }
-                            int32_t _w44 = _wx(s->ndraws, 64);
-                            if (_w44 >= 0) {
-                                s->draw_lo[_w44] = 0;
-                            }
-                            int32_t _w45 = _wx(s->ndraws, 64);
-                            if (_w45 >= 0) {
-                                s->draw_hi[_w45] = 2;
-                            }
-                            s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_116 = rand__v_114;
-                            tie_draw__v_117 = rand__result_116;
-                        }
-                        switch_in_damage__p_118 = resolve_turn__p_107;
-                        switch_in_damage__a_119 = s->active[_ix(switch_in_damage__p_118, 2)];
-                        if (((s->status[_ix(switch_in_damage__p_118, 2) * 6 + _ix(switch_in_damage__a_119, 6)] == 4) || (s->status[_ix(switch_in_damage__p_118, 2) * 6 + _ix(switch_in_damage__a_119, 6)] == 1))) {
-                            int32_t _w46 = _wx(switch_in_damage__p_118, 2);
-                            int32_t _w47 = _wx(switch_in_damage__a_119, 6);
-                            if (_w46 >= 0 && _w47 >= 0) {
-                                s->hp[_w46 * 6 + _w47] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_118, 2) * 6 + _ix(switch_in_damage__a_119, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_118, 2) * 6 + _ix(switch_in_damage__a_119, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
-                            }
-                        }
-                        if (({ int32_t _let48 = resolve_turn__p_107; int32_t is_fainted__p_120 = _let48; (s->hp[_ix(is_fainted__p_120, 2) * 6 + _ix(s->active[_ix(is_fainted__p_120, 2)], 6)] <= 0); })) {
-                            resolve_turn__over_105 = true;
-                            after_faint__left0_122 = ({ int32_t _lo49 = 0; int32_t _r51 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_121 = _lo49, _end50 = 6; after_faint__i_121 < _end50; after_faint__i_121++) _r51 += ((s->hp[after_faint__i_121] > 0)) ? 1 : 0; _r51; });
-                            after_faint__left1_124 = ({ int32_t _lo53 = 0; int32_t _r55 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_123 = _lo53, _end54 = 6; after_faint__i_123 < _end54; after_faint__i_123++) _r55 += ((s->hp[1 * 6 + after_faint__i_123] > 0)) ? 1 : 0; _r55; });
-                            if (((after_faint__left0_122 == 0) && (after_faint__left1_124 == 0))) {
-                                memset(s->rewards, 0, sizeof s->rewards);
-                                s->terminated = true;
-                            } else if ((after_faint__left0_122 == 0)) {
-                                _win(s, 1);
-                                s->terminated = true;
-                            } else if ((after_faint__left1_124 == 0)) {
-                                _win(s, 0);
-                                s->terminated = true;
-                            } else {
-                                s->phase = ((int8_t)(1));
-                                s->need[0] = (s->hp[_ix(s->active[0], 6)] <= 0);
-                                s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
-                            }
-                        } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_125 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 9), (uint32_t)resolve_turn__k_106)), 2));
+                            rand__v_125 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 8), (uint32_t)resolve_turn__k_117)), 2));
                             log_draw__v_126 = rand__v_125;
-                            int32_t _w57 = _wx(s->ndraws, 64);
-                            if (_w57 >= 0) {
-                                s->draws[_w57] = log_draw__v_126;
+                            int32_t _w63 = _wx(s->ndraws, 64);
+                            if (_w63 >= 0) {
+                                s->draws[_w63] = log_draw__v_126;
                             }
-                            int32_t _w58 = _wx(s->ndraws, 64);
-                            if (_w58 >= 0) {
-                                s->draw_lo[_w58] = 0;
+                            int32_t _w64 = _wx(s->ndraws, 64);
+                            if (_w64 >= 0) {
+                                s->draw_lo[_w64] = 0;
                             }
-                            int32_t _w59 = _wx(s->ndraws, 64);
-                            if (_w59 >= 0) {
-                                s->draw_hi[_w59] = 2;
+                            int32_t _w65 = _wx(s->ndraws, 64);
+                            if (_w65 >= 0) {
+                                s->draw_hi[_w65] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
                             rand__result_127 = rand__v_125;
                             tie_draw__v_128 = rand__result_127;
                         }
-                    } else {
-                        use_move__p_131 = resolve_turn__p_107;
-                        use_move__m_132 = (({ int32_t _let60 = resolve_turn__p_107; int32_t has_pp__p_129 = _let60; ({ int32_t _lo61 = 0; bool _r63 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_130 = _lo61, _end62 = 4; has_pp__k_130 < _end62; has_pp__k_130++) if (((s->moves[_ix(has_pp__p_129, 2) * 24 + _ix(s->active[_ix(has_pp__p_129, 2)], 6) * 4 + has_pp__k_130] >= 0) && (s->pp[_ix(has_pp__p_129, 2) * 24 + _ix(s->active[_ix(has_pp__p_129, 2)], 6) * 4 + has_pp__k_130] > 0))) { _r63 = true; break; } _r63; }); }) ? resolve_turn__act_108 : (-1));
-                        use_move__q_133 = _wsub(1, use_move__p_131);
-                        use_move__a_134 = s->active[_ix(use_move__p_131, 2)];
-                        use_move__d_135 = s->active[_ix(use_move__q_133, 2)];
-                        use_move__st_136 = s->status[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)];
-                        use_move__can_137 = true;
-                        if ((use_move__st_136 == 2)) {
-                            use_move__can_137 = false;
-                        } else if ((use_move__st_136 == 5)) {
-                            int32_t _w65 = _wx(use_move__p_131, 2);
-                            int32_t _w66 = _wx(use_move__a_134, 6);
-                            if (_w65 >= 0 && _w66 >= 0) {
-                                s->sleep[_w65 * 6 + _w66] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)], 1)));
-                            }
-                            use_move__can_137 = false;
-                        } else if ((use_move__st_136 == 3)) {
-                            chance__v_138 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_106)), 256);
-                            log_draw__v_139 = chance__v_138;
-                            int32_t _w67 = _wx(s->ndraws, 64);
-                            if (_w67 >= 0) {
-                                s->draws[_w67] = log_draw__v_139;
-                            }
-                            int32_t _w68 = _wx(s->ndraws, 64);
-                            if (_w68 >= 0) {
-                                s->draw_lo[_w68] = 0;
-                            }
-                            int32_t _w69 = _wx(s->ndraws, 64);
-                            if (_w69 >= 0) {
-                                s->draw_hi[_w69] = 256;
-                            }
-                            s->ndraws = _wadd(s->ndraws, 1);
-                            chance__result_140 = (chance__v_138 < 63);
-                            use_move__full_141 = chance__result_140;
-                            use_move__can_137 = (!use_move__full_141);
-                        }
-                        if (use_move__can_137) {
-                            use_move_hit__p_142 = use_move__p_131;
-                            use_move_hit__m_143 = use_move__m_132;
-                            use_move_hit__q_144 = _wsub(1, use_move_hit__p_142);
-                            use_move_hit__a_145 = s->active[_ix(use_move_hit__p_142, 2)];
-                            use_move_hit__d_146 = s->active[_ix(use_move_hit__q_144, 2)];
-                            use_move_hit__mv_147 = ((use_move_hit__m_143 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move_hit__p_142, 2) * 24 + _ix(use_move_hit__a_145, 6) * 4 + _ix(use_move_hit__m_143, 4)])));
-                            if ((use_move_hit__m_143 >= 0)) {
-                                int32_t _w70 = _wx(use_move_hit__p_142, 2);
-                                int32_t _w71 = _wx(use_move_hit__a_145, 6);
-                                int32_t _w72 = _wx(use_move_hit__m_143, 4);
-                                if (_w70 >= 0 && _w71 >= 0 && _w72 >= 0) {
-                                    s->pp[_w70 * 24 + _w71 * 4 + _w72] = ((int8_t)(_wsub(s->pp[_ix(use_move_hit__p_142, 2) * 24 + _ix(use_move_hit__a_145, 6) * 4 + _ix(use_move_hit__m_143, 4)], 1)));
-                                }
-                                int32_t _w73 = _wx(use_move_hit__p_142, 2);
-                                int32_t _w74 = _wx(use_move_hit__a_145, 6);
-                                int32_t _w75 = _wx(use_move_hit__m_143, 4);
-                                if (_w73 >= 0 && _w74 >= 0 && _w75 >= 0) {
-                                    s->seen_moves[_w73 * 24 + _w74 * 4 + _w75] = ((int16_t)(use_move_hit__mv_147));
-                                }
-                            }
-                            use_move_hit__sd_148 = s->species[_ix(use_move_hit__q_144, 2) * 6 + _ix(use_move_hit__d_146, 6)];
-                            use_move_hit__immune_155 = (MOVES__type_immunity[_ix(use_move_hit__mv_147, 165)] && ((({ int16_t _let76 = MOVES__type[_ix(use_move_hit__mv_147, 165)]; int16_t effectiveness__mt_149 = _let76; ({ int16_t _let77 = SPECIES__type1[_ix(use_move_hit__sd_148, 151)]; int16_t effectiveness__dt_150 = _let77; ({ int16_t _let78[15]; _let78[0] = TC__bug[_ix(effectiveness__mt_149, 15)]; _let78[1] = TC__fire[_ix(effectiveness__mt_149, 15)]; _let78[2] = TC__ghost[_ix(effectiveness__mt_149, 15)]; _let78[3] = TC__ice[_ix(effectiveness__mt_149, 15)]; _let78[4] = TC__poison[_ix(effectiveness__mt_149, 15)]; _let78[5] = TC__psychic[_ix(effectiveness__mt_149, 15)]; _let78[6] = TC__electric[_ix(effectiveness__mt_149, 15)]; _let78[7] = TC__grass[_ix(effectiveness__mt_149, 15)]; _let78[8] = TC__dragon[_ix(effectiveness__mt_149, 15)]; _let78[9] = TC__fighting[_ix(effectiveness__mt_149, 15)]; _let78[10] = TC__flying[_ix(effectiveness__mt_149, 15)]; _let78[11] = TC__ground[_ix(effectiveness__mt_149, 15)]; _let78[12] = TC__normal[_ix(effectiveness__mt_149, 15)]; _let78[13] = TC__rock[_ix(effectiveness__mt_149, 15)]; _let78[14] = TC__water[_ix(effectiveness__mt_149, 15)]; int16_t effectiveness__row_151[15]; memcpy(effectiveness__row_151, _let78, sizeof effectiveness__row_151); (((effectiveness__dt_150 < 0) || (effectiveness__mt_149 == 15)) ? ((int16_t)(10)) : effectiveness__row_151[_ix(effectiveness__dt_150, 15)]); }); }); }) == 0) || (({ int16_t _let79 = MOVES__type[_ix(use_move_hit__mv_147, 165)]; int16_t effectiveness__mt_152 = _let79; ({ int16_t _let80 = SPECIES__type2[_ix(use_move_hit__sd_148, 151)]; int16_t effectiveness__dt_153 = _let80; ({ int16_t _let81[15]; _let81[0] = TC__bug[_ix(effectiveness__mt_152, 15)]; _let81[1] = TC__fire[_ix(effectiveness__mt_152, 15)]; _let81[2] = TC__ghost[_ix(effectiveness__mt_152, 15)]; _let81[3] = TC__ice[_ix(effectiveness__mt_152, 15)]; _let81[4] = TC__poison[_ix(effectiveness__mt_152, 15)]; _let81[5] = TC__psychic[_ix(effectiveness__mt_152, 15)]; _let81[6] = TC__electric[_ix(effectiveness__mt_152, 15)]; _let81[7] = TC__grass[_ix(effectiveness__mt_152, 15)]; _let81[8] = TC__dragon[_ix(effectiveness__mt_152, 15)]; _let81[9] = TC__fighting[_ix(effectiveness__mt_152, 15)]; _let81[10] = TC__flying[_ix(effectiveness__mt_152, 15)]; _let81[11] = TC__ground[_ix(effectiveness__mt_152, 15)]; _let81[12] = TC__normal[_ix(effectiveness__mt_152, 15)]; _let81[13] = TC__rock[_ix(effectiveness__mt_152, 15)]; _let81[14] = TC__water[_ix(effectiveness__mt_152, 15)]; int16_t effectiveness__row_154[15]; memcpy(effectiveness__row_154, _let81, sizeof effectiveness__row_154); (((effectiveness__dt_153 < 0) || (effectiveness__mt_152 == 15)) ? ((int16_t)(10)) : effectiveness__row_154[_ix(effectiveness__dt_153, 15)]); }); }); }) == 0)));
-                            if ((!use_move_hit__immune_155)) {
-                                use_move_hit__hit_156 = true;
-                                if ((!MOVES__always_hits[_ix(use_move_hit__mv_147, 165)])) {
-                                    use_move_hit__acc_157 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_147, 165)])), 255), 100);
-                                    use_move_hit__acc_157 = _floordiv(_wmul(use_move_hit__acc_157, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_142, 2) * 6 + 4], 6))), 13)]), 100);
-                                    use_move_hit__acc_157 = _floordiv(_wmul(use_move_hit__acc_157, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_144, 2) * 6 + 5]))), 13)]), 100);
-                                    chance__num_158 = _imin(_imax(use_move_hit__acc_157, 1), 255);
-                                    chance__v_159 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_106)), 256);
-                                    log_draw__v_160 = chance__v_159;
-                                    int32_t _w82 = _wx(s->ndraws, 64);
-                                    if (_w82 >= 0) {
-                                        s->draws[_w82] = log_draw__v_160;
-                                    }
-                                    int32_t _w83 = _wx(s->ndraws, 64);
-                                    if (_w83 >= 0) {
-                                        s->draw_lo[_w83] = 0;
-                                    }
-                                    int32_t _w84 = _wx(s->ndraws, 64);
-                                    if (_w84 >= 0) {
-                                        s->draw_hi[_w84] = 256;
-                                    }
-                                    s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_161 = (chance__v_159 < chance__num_158);
-                                    use_move_hit__hit_156 = chance__result_161;
-                                }
-                                if (((use_move_hit__hit_156 && (MOVES__power[_ix(use_move_hit__mv_147, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_147, 165)] >= 0))) {
-                                    set_status__q_162 = use_move_hit__q_144;
-                                    set_status__st_163 = MOVES__status[_ix(use_move_hit__mv_147, 165)];
-                                    set_status__d_164 = s->active[_ix(set_status__q_162, 2)];
-                                    set_status__sd_165 = s->species[_ix(set_status__q_162, 2) * 6 + _ix(set_status__d_164, 6)];
-                                    set_status__poison_166 = ((set_status__st_163 == 4) || (set_status__st_163 == 6));
-                                    set_status__blocked_167 = (set_status__poison_166 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_165, 151)]] || ((SPECIES__type2[_ix(set_status__sd_165, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_165, 151)], 15)])));
-                                    if ((((s->status[_ix(set_status__q_162, 2) * 6 + _ix(set_status__d_164, 6)] == 0) && (s->hp[_ix(set_status__q_162, 2) * 6 + _ix(set_status__d_164, 6)] > 0)) && (!set_status__blocked_167))) {
-                                        int32_t _w85 = _wx(set_status__q_162, 2);
-                                        int32_t _w86 = _wx(set_status__d_164, 6);
-                                        if (_w85 >= 0 && _w86 >= 0) {
-                                            s->status[_w85 * 6 + _w86] = ((int8_t)(set_status__st_163));
-                                        }
-                                        if ((set_status__st_163 == 5)) {
-                                            rand__v_168 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_106)), 7));
-                                            log_draw__v_169 = rand__v_168;
-                                            int32_t _w87 = _wx(s->ndraws, 64);
-                                            if (_w87 >= 0) {
-                                                s->draws[_w87] = log_draw__v_169;
-                                            }
-                                            int32_t _w88 = _wx(s->ndraws, 64);
-                                            if (_w88 >= 0) {
-                                                s->draw_lo[_w88] = 1;
-                                            }
-                                            int32_t _w89 = _wx(s->ndraws, 64);
-                                            if (_w89 >= 0) {
-                                                s->draw_hi[_w89] = 8;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_170 = rand__v_168;
-                                            int32_t _w90 = _wx(set_status__q_162, 2);
-                                            int32_t _w91 = _wx(set_status__d_164, 6);
-                                            if (_w90 >= 0 && _w91 >= 0) {
-                                                s->sleep[_w90 * 6 + _w91] = ((int8_t)(rand__result_170));
-                                            }
-                                        }
-                                        if ((set_status__st_163 == 3)) {
-                                            int32_t _w92 = _wx(set_status__q_162, 2);
-                                            if (_w92 >= 0) {
-                                                s->mod[_w92 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_162, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                            }
-                                        }
-                                        if ((set_status__st_163 == 1)) {
-                                            int32_t _w93 = _wx(set_status__q_162, 2);
-                                            if (_w93 >= 0) {
-                                                s->mod[_w93 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_162, 2) * 4], 2))), ((int16_t)(1)))));
-                                            }
-                                        }
-                                    }
-                                }
-                                if ((use_move_hit__hit_156 && (MOVES__power[_ix(use_move_hit__mv_147, 165)] == 0))) {
-                                    use_move_hit__tgt_171 = ((MOVES__target[_ix(use_move_hit__mv_147, 165)] == 1) ? use_move_hit__p_142 : use_move_hit__q_144);
-                                    apply_boosts__q_172 = use_move_hit__tgt_171;
-                                    apply_boosts__f_173 = use_move_hit__q_144;
-                                    apply_boosts__da_174 = MOVES__boost_atk[_ix(use_move_hit__mv_147, 165)];
-                                    apply_boosts__dd_175 = MOVES__boost_def[_ix(use_move_hit__mv_147, 165)];
-                                    apply_boosts__ds_176 = MOVES__boost_spc[_ix(use_move_hit__mv_147, 165)];
-                                    apply_boosts__dsp_177 = MOVES__boost_spe[_ix(use_move_hit__mv_147, 165)];
-                                    apply_boosts__dacc_178 = MOVES__boost_accuracy[_ix(use_move_hit__mv_147, 165)];
-                                    apply_boosts__deva_179 = MOVES__boost_evasion[_ix(use_move_hit__mv_147, 165)];
-                                    apply_boosts__deltas_180[0] = apply_boosts__da_174;
-                                    apply_boosts__deltas_180[1] = apply_boosts__dd_175;
-                                    apply_boosts__deltas_180[2] = apply_boosts__ds_176;
-                                    apply_boosts__deltas_180[3] = apply_boosts__dsp_177;
-                                    apply_boosts__deltas_180[4] = apply_boosts__dacc_178;
-                                    apply_boosts__deltas_180[5] = apply_boosts__deva_179;
-                                    apply_boosts__any_ok_181 = false;
-                                    for (int32_t apply_boosts__k_182 = 0, _end94 = 6; apply_boosts__k_182 < _end94; apply_boosts__k_182++) {
-                                        boost_stat__q_183 = apply_boosts__q_172;
-                                        boost_stat__k_184 = apply_boosts__k_182;
-                                        boost_stat__delta_185 = apply_boosts__deltas_180[apply_boosts__k_182];
-                                        boost_stat__a_186 = s->active[_ix(boost_stat__q_183, 2)];
-                                        boost_stat__b_187 = ((int32_t)(s->boosts[_ix(boost_stat__q_183, 2) * 6 + _ix(boost_stat__k_184, 6)]));
-                                        boost_stat__nb_188 = _imin(_imax(_wadd(boost_stat__b_187, boost_stat__delta_185), (-6)), 6);
-                                        boost_stat__ok_189 = false;
-                                        if (((((boost_stat__delta_185 != 0) && (s->hp[_ix(boost_stat__q_183, 2) * 6 + _ix(boost_stat__a_186, 6)] > 0)) && (!((boost_stat__delta_185 > 0) && (boost_stat__b_187 >= 6)))) && (!((boost_stat__delta_185 < 0) && (boost_stat__b_187 <= (-6)))))) {
-                                            if ((boost_stat__k_184 >= 4)) {
-                                                int32_t _w95 = _wx(boost_stat__q_183, 2);
-                                                int32_t _w96 = _wx(boost_stat__k_184, 6);
-                                                if (_w95 >= 0 && _w96 >= 0) {
-                                                    s->boosts[_w95 * 6 + _w96] = ((int8_t)(boost_stat__nb_188));
-                                                }
-                                                boost_stat__ok_189 = true;
-                                            } else if ((((boost_stat__delta_185 > 0) && (s->mod[_ix(boost_stat__q_183, 2) * 4 + _ix(boost_stat__k_184, 4)] == 999)) || ((boost_stat__delta_185 < 0) && (s->mod[_ix(boost_stat__q_183, 2) * 4 + _ix(boost_stat__k_184, 4)] == 1)))) {
-                                                int32_t _w97 = _wx(boost_stat__q_183, 2);
-                                                int32_t _w98 = _wx(boost_stat__k_184, 6);
-                                                if (_w97 >= 0 && _w98 >= 0) {
-                                                    s->boosts[_w97 * 6 + _w98] = ((int8_t)(((boost_stat__delta_185 > 0) ? _wsub(boost_stat__nb_188, 1) : _wadd(boost_stat__nb_188, 1))));
-                                                }
-                                            } else {
-                                                int32_t _w99 = _wx(boost_stat__q_183, 2);
-                                                int32_t _w100 = _wx(boost_stat__k_184, 6);
-                                                if (_w99 >= 0 && _w100 >= 0) {
-                                                    s->boosts[_w99 * 6 + _w100] = ((int8_t)(boost_stat__nb_188));
-                                                }
-                                                boost_stat__ok_189 = true;
-                                                boost_stat__m_190 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_183, 2) * 24 + _ix(boost_stat__a_186, 6) * 4 + _ix(boost_stat__k_184, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_188, 6), 13)]), 100), 1);
-                                                int32_t _w101 = _wx(boost_stat__q_183, 2);
-                                                int32_t _w102 = _wx(boost_stat__k_184, 4);
-                                                if (_w101 >= 0 && _w102 >= 0) {
-                                                    s->mod[_w101 * 4 + _w102] = ((int16_t)(((boost_stat__delta_185 > 0) ? _imin(boost_stat__m_190, 999) : boost_stat__m_190)));
-                                                }
-                                            }
-                                        }
-                                        boost_stat__result_191 = boost_stat__ok_189;
-                                        apply_boosts__ok_192 = boost_stat__result_191;
-                                        apply_boosts__any_ok_181 = (apply_boosts__any_ok_181 || apply_boosts__ok_192);
-                                    }
-                                    if (apply_boosts__any_ok_181) {
-                                        if ((s->status[_ix(apply_boosts__f_173, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_173, 2)], 6)] == 3)) {
-                                            int32_t _w103 = _wx(apply_boosts__f_173, 2);
-                                            if (_w103 >= 0) {
-                                                s->mod[_w103 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_173, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                            }
-                                        }
-                                        if ((s->status[_ix(apply_boosts__f_173, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_173, 2)], 6)] == 1)) {
-                                            int32_t _w104 = _wx(apply_boosts__f_173, 2);
-                                            if (_w104 >= 0) {
-                                                s->mod[_w104 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_173, 2) * 4], 2))), ((int16_t)(1)))));
-                                            }
-                                        }
-                                    }
-                                }
-                                if ((use_move_hit__hit_156 && (MOVES__power[_ix(use_move_hit__mv_147, 165)] > 0))) {
-                                    damage_of__p_193 = use_move_hit__p_142;
-                                    damage_of__mv_194 = use_move_hit__mv_147;
-                                    damage_of__q_195 = _wsub(1, damage_of__p_193);
-                                    damage_of__a_196 = s->active[_ix(damage_of__p_193, 2)];
-                                    damage_of__d_197 = s->active[_ix(damage_of__q_195, 2)];
-                                    damage_of__sa_198 = s->species[_ix(damage_of__p_193, 2) * 6 + _ix(damage_of__a_196, 6)];
-                                    damage_of__sd_199 = s->species[_ix(damage_of__q_195, 2) * 6 + _ix(damage_of__d_197, 6)];
-                                    damage_of__c_200 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_198, 151)], 2))), 2))), ((int16_t)(255)))));
-                                    damage_of__c_200 = ((MOVES__crit_ratio[_ix(damage_of__mv_194, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_200, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_200, 4))), ((int16_t)(255))))));
-                                    chance__num_201 = damage_of__c_200;
-                                    chance__v_202 = _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_106)), 256);
-                                    log_draw__v_203 = chance__v_202;
-                                    int32_t _w105 = _wx(s->ndraws, 64);
-                                    if (_w105 >= 0) {
-                                        s->draws[_w105] = log_draw__v_203;
-                                    }
-                                    int32_t _w106 = _wx(s->ndraws, 64);
-                                    if (_w106 >= 0) {
-                                        s->draw_lo[_w106] = 0;
-                                    }
-                                    int32_t _w107 = _wx(s->ndraws, 64);
-                                    if (_w107 >= 0) {
-                                        s->draw_hi[_w107] = 256;
-                                    }
-                                    s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_204 = (chance__v_202 < chance__num_201);
-                                    damage_of__crit_205 = chance__result_204;
-                                    damage_of__special_206 = (MOVES__category[_ix(damage_of__mv_194, 165)] == 1);
-                                    damage_of__si_207 = (damage_of__special_206 ? 2 : 0);
-                                    damage_of__di_208 = (damage_of__special_206 ? 2 : 1);
-                                    damage_of__at_209 = ((int32_t)((damage_of__crit_205 ? s->stats[_ix(damage_of__p_193, 2) * 24 + _ix(damage_of__a_196, 6) * 4 + _ix(damage_of__si_207, 4)] : s->mod[_ix(damage_of__p_193, 2) * 4 + _ix(damage_of__si_207, 4)])));
-                                    damage_of__df_210 = ((int32_t)((damage_of__crit_205 ? s->stats[_ix(damage_of__q_195, 2) * 24 + _ix(damage_of__d_197, 6) * 4 + _ix(damage_of__di_208, 4)] : s->mod[_ix(damage_of__q_195, 2) * 4 + _ix(damage_of__di_208, 4)])));
-                                    damage_of__lvl_211 = _wmul(((int32_t)(s->level[_ix(damage_of__p_193, 2) * 6 + _ix(damage_of__a_196, 6)])), (damage_of__crit_205 ? 2 : 1));
-                                    if (((damage_of__at_209 >= 256) || (damage_of__df_210 >= 256))) {
-                                        damage_of__at_209 = _imax(_pymod(_floordiv(damage_of__at_209, 4), 256), 1);
-                                        damage_of__df_210 = _imax(_pymod(_floordiv(damage_of__df_210, 4), 256), 1);
-                                    }
-                                    damage_of__dmg_212 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_211, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_194, 165)]))), damage_of__at_209), damage_of__df_210);
-                                    damage_of__dmg_212 = _wadd(_imin(_floordiv(damage_of__dmg_212, 50), 997), 2);
-                                    damage_of__mt_213 = MOVES__type[_ix(damage_of__mv_194, 165)];
-                                    if (((damage_of__mt_213 == SPECIES__type1[_ix(damage_of__sa_198, 151)]) || (damage_of__mt_213 == SPECIES__type2[_ix(damage_of__sa_198, 151)]))) {
-                                        damage_of__dmg_212 = _wadd(damage_of__dmg_212, _floordiv(damage_of__dmg_212, 2));
-                                    }
-                                    damage_of__e1_217 = ({ int16_t _let108 = damage_of__mt_213; int16_t effectiveness__mt_214 = _let108; ({ int16_t _let109 = SPECIES__type1[_ix(damage_of__sd_199, 151)]; int16_t effectiveness__dt_215 = _let109; ({ int16_t _let110[15]; _let110[0] = TC__bug[_ix(effectiveness__mt_214, 15)]; _let110[1] = TC__fire[_ix(effectiveness__mt_214, 15)]; _let110[2] = TC__ghost[_ix(effectiveness__mt_214, 15)]; _let110[3] = TC__ice[_ix(effectiveness__mt_214, 15)]; _let110[4] = TC__poison[_ix(effectiveness__mt_214, 15)]; _let110[5] = TC__psychic[_ix(effectiveness__mt_214, 15)]; _let110[6] = TC__electric[_ix(effectiveness__mt_214, 15)]; _let110[7] = TC__grass[_ix(effectiveness__mt_214, 15)]; _let110[8] = TC__dragon[_ix(effectiveness__mt_214, 15)]; _let110[9] = TC__fighting[_ix(effectiveness__mt_214, 15)]; _let110[10] = TC__flying[_ix(effectiveness__mt_214, 15)]; _let110[11] = TC__ground[_ix(effectiveness__mt_214, 15)]; _let110[12] = TC__normal[_ix(effectiveness__mt_214, 15)]; _let110[13] = TC__rock[_ix(effectiveness__mt_214, 15)]; _let110[14] = TC__water[_ix(effectiveness__mt_214, 15)]; int16_t effectiveness__row_216[15]; memcpy(effectiveness__row_216, _let110, sizeof effectiveness__row_216); (((effectiveness__dt_215 < 0) || (effectiveness__mt_214 == 15)) ? ((int16_t)(10)) : effectiveness__row_216[_ix(effectiveness__dt_215, 15)]); }); }); });
-                                    if ((damage_of__e1_217 > 10)) {
-                                        damage_of__dmg_212 = _floordiv(_wmul(damage_of__dmg_212, 20), 10);
-                                    }
-                                    if ((damage_of__e1_217 < 10)) {
-                                        damage_of__dmg_212 = _floordiv(_wmul(damage_of__dmg_212, 5), 10);
-                                    }
-                                    damage_of__e2_221 = ({ int16_t _let111 = damage_of__mt_213; int16_t effectiveness__mt_218 = _let111; ({ int16_t _let112 = SPECIES__type2[_ix(damage_of__sd_199, 151)]; int16_t effectiveness__dt_219 = _let112; ({ int16_t _let113[15]; _let113[0] = TC__bug[_ix(effectiveness__mt_218, 15)]; _let113[1] = TC__fire[_ix(effectiveness__mt_218, 15)]; _let113[2] = TC__ghost[_ix(effectiveness__mt_218, 15)]; _let113[3] = TC__ice[_ix(effectiveness__mt_218, 15)]; _let113[4] = TC__poison[_ix(effectiveness__mt_218, 15)]; _let113[5] = TC__psychic[_ix(effectiveness__mt_218, 15)]; _let113[6] = TC__electric[_ix(effectiveness__mt_218, 15)]; _let113[7] = TC__grass[_ix(effectiveness__mt_218, 15)]; _let113[8] = TC__dragon[_ix(effectiveness__mt_218, 15)]; _let113[9] = TC__fighting[_ix(effectiveness__mt_218, 15)]; _let113[10] = TC__flying[_ix(effectiveness__mt_218, 15)]; _let113[11] = TC__ground[_ix(effectiveness__mt_218, 15)]; _let113[12] = TC__normal[_ix(effectiveness__mt_218, 15)]; _let113[13] = TC__rock[_ix(effectiveness__mt_218, 15)]; _let113[14] = TC__water[_ix(effectiveness__mt_218, 15)]; int16_t effectiveness__row_220[15]; memcpy(effectiveness__row_220, _let113, sizeof effectiveness__row_220); (((effectiveness__dt_219 < 0) || (effectiveness__mt_218 == 15)) ? ((int16_t)(10)) : effectiveness__row_220[_ix(effectiveness__dt_219, 15)]); }); }); });
-                                    if ((damage_of__e2_221 > 10)) {
-                                        damage_of__dmg_212 = _floordiv(_wmul(damage_of__dmg_212, 20), 10);
-                                    }
-                                    if ((damage_of__e2_221 < 10)) {
-                                        damage_of__dmg_212 = _floordiv(_wmul(damage_of__dmg_212, 5), 10);
-                                    }
-                                    if ((damage_of__dmg_212 > 1)) {
-                                        rand__v_222 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_106)), 39));
-                                        log_draw__v_223 = rand__v_222;
-                                        int32_t _w114 = _wx(s->ndraws, 64);
-                                        if (_w114 >= 0) {
-                                            s->draws[_w114] = log_draw__v_223;
-                                        }
-                                        int32_t _w115 = _wx(s->ndraws, 64);
-                                        if (_w115 >= 0) {
-                                            s->draw_lo[_w115] = 217;
-                                        }
-                                        int32_t _w116 = _wx(s->ndraws, 64);
-                                        if (_w116 >= 0) {
-                                            s->draw_hi[_w116] = 256;
-                                        }
-                                        s->ndraws = _wadd(s->ndraws, 1);
-                                        rand__result_224 = rand__v_222;
-                                        damage_of__r_225 = rand__result_224;
-                                        damage_of__dmg_212 = _floordiv(_wmul(damage_of__dmg_212, damage_of__r_225), 255);
-                                    }
-                                    damage_of__result_226 = damage_of__dmg_212;
-                                    use_move_hit__dmg_227 = damage_of__result_226;
-                                    use_move_hit__dmg_227 = _imin(use_move_hit__dmg_227, ((int32_t)(s->hp[_ix(use_move_hit__q_144, 2) * 6 + _ix(use_move_hit__d_146, 6)])));
-                                    if ((use_move_hit__dmg_227 > 0)) {
-                                        int32_t _w117 = _wx(use_move_hit__q_144, 2);
-                                        int32_t _w118 = _wx(use_move_hit__d_146, 6);
-                                        if (_w117 >= 0 && _w118 >= 0) {
-                                            s->hp[_w117 * 6 + _w118] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_144, 2) * 6 + _ix(use_move_hit__d_146, 6)], use_move_hit__dmg_227)));
-                                        }
-                                        if ((MOVES__recoil_num[_ix(use_move_hit__mv_147, 165)] > 0)) {
-                                            use_move_hit__rec_228 = _imax(_floordiv(_wmul(use_move_hit__dmg_227, MOVES__recoil_num[_ix(use_move_hit__mv_147, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_147, 165)]), 1);
-                                            int32_t _w119 = _wx(use_move_hit__p_142, 2);
-                                            int32_t _w120 = _wx(use_move_hit__a_145, 6);
-                                            if (_w119 >= 0 && _w120 >= 0) {
-                                                s->hp[_w119 * 6 + _w120] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_142, 2) * 6 + _ix(use_move_hit__a_145, 6)], use_move_hit__rec_228), 0)));
-                                            }
-                                        }
-                                    }
-                                    use_move_hit__sec_229 = MOVES__sec_status[_ix(use_move_hit__mv_147, 165)];
-                                    if (((use_move_hit__sec_229 >= 0) && (s->hp[_ix(use_move_hit__q_144, 2) * 6 + _ix(use_move_hit__d_146, 6)] > 0))) {
-                                        use_move_hit__same_type_233 = (({ int32_t _let121 = use_move_hit__q_144; int32_t has_type__p_230 = _let121; ({ int16_t _let122 = MOVES__type[_ix(use_move_hit__mv_147, 165)]; int16_t has_type__t_231 = _let122; ({ int16_t _let123 = s->species[_ix(has_type__p_230, 2) * 6 + _ix(s->active[_ix(has_type__p_230, 2)], 6)]; int16_t has_type__sp_232 = _let123; ((has_type__t_231 == SPECIES__type1[_ix(has_type__sp_232, 151)]) || (has_type__t_231 == SPECIES__type2[_ix(has_type__sp_232, 151)])); }); }); }) && (use_move_hit__sec_229 != 4));
-                                        if ((!use_move_hit__same_type_233)) {
-                                            chance__num_234 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_147, 165)])), 256), 99), 100);
-                                            chance__v_235 = _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_106)), 256);
-                                            log_draw__v_236 = chance__v_235;
-                                            int32_t _w124 = _wx(s->ndraws, 64);
-                                            if (_w124 >= 0) {
-                                                s->draws[_w124] = log_draw__v_236;
-                                            }
-                                            int32_t _w125 = _wx(s->ndraws, 64);
-                                            if (_w125 >= 0) {
-                                                s->draw_lo[_w125] = 0;
-                                            }
-                                            int32_t _w126 = _wx(s->ndraws, 64);
-                                            if (_w126 >= 0) {
-                                                s->draw_hi[_w126] = 256;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_237 = (chance__v_235 < chance__num_234);
-                                            use_move_hit__lands_238 = chance__result_237;
-                                            if (use_move_hit__lands_238) {
-                                                set_status__q_239 = use_move_hit__q_144;
-                                                set_status__st_240 = use_move_hit__sec_229;
-                                                set_status__d_241 = s->active[_ix(set_status__q_239, 2)];
-                                                set_status__sd_242 = s->species[_ix(set_status__q_239, 2) * 6 + _ix(set_status__d_241, 6)];
-                                                set_status__poison_243 = ((set_status__st_240 == 4) || (set_status__st_240 == 6));
-                                                set_status__blocked_244 = (set_status__poison_243 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_242, 151)]] || ((SPECIES__type2[_ix(set_status__sd_242, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_242, 151)], 15)])));
-                                                if ((((s->status[_ix(set_status__q_239, 2) * 6 + _ix(set_status__d_241, 6)] == 0) && (s->hp[_ix(set_status__q_239, 2) * 6 + _ix(set_status__d_241, 6)] > 0)) && (!set_status__blocked_244))) {
-                                                    int32_t _w127 = _wx(set_status__q_239, 2);
-                                                    int32_t _w128 = _wx(set_status__d_241, 6);
-                                                    if (_w127 >= 0 && _w128 >= 0) {
-                                                        s->status[_w127 * 6 + _w128] = ((int8_t)(set_status__st_240));
-                                                    }
-                                                    if ((set_status__st_240 == 5)) {
-                                                        rand__v_245 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_106)), 7));
-                                                        log_draw__v_246 = rand__v_245;
-                                                        int32_t _w129 = _wx(s->ndraws, 64);
-                                                        if (_w129 >= 0) {
-                                                            s->draws[_w129] = log_draw__v_246;
-                                                        }
-                                                        int32_t _w130 = _wx(s->ndraws, 64);
-                                                        if (_w130 >= 0) {
-                                                            s->draw_lo[_w130] = 1;
-                                                        }
-                                                        int32_t _w131 = _wx(s->ndraws, 64);
-                                                        if (_w131 >= 0) {
-                                                            s->draw_hi[_w131] = 8;
-                                                        }
-                                                        s->ndraws = _wadd(s->ndraws, 1);
-                                                        rand__result_247 = rand__v_245;
-                                                        int32_t _w132 = _wx(set_status__q_239, 2);
-                                                        int32_t _w133 = _wx(set_status__d_241, 6);
-                                                        if (_w132 >= 0 && _w133 >= 0) {
-                                                            s->sleep[_w132 * 6 + _w133] = ((int8_t)(rand__result_247));
-                                                        }
-                                                    }
-                                                    if ((set_status__st_240 == 3)) {
-                                                        int32_t _w134 = _wx(set_status__q_239, 2);
-                                                        if (_w134 >= 0) {
-                                                            s->mod[_w134 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_239, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                        }
-                                                    }
-                                                    if ((set_status__st_240 == 1)) {
-                                                        int32_t _w135 = _wx(set_status__q_239, 2);
-                                                        if (_w135 >= 0) {
-                                                            s->mod[_w135 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_239, 2) * 4], 2))), ((int16_t)(1)))));
-                                                        }
-                                                    }
-                                                }
-                                            }
-                                        }
-                                    }
-                                    use_move_hit__sb_248[0] = MOVES__sec_boost_atk[_ix(use_move_hit__mv_147, 165)];
-                                    use_move_hit__sb_248[1] = MOVES__sec_boost_def[_ix(use_move_hit__mv_147, 165)];
-                                    use_move_hit__sb_248[2] = MOVES__sec_boost_spc[_ix(use_move_hit__mv_147, 165)];
-                                    use_move_hit__sb_248[3] = MOVES__sec_boost_spe[_ix(use_move_hit__mv_147, 165)];
-                                    use_move_hit__sb_248[4] = MOVES__sec_boost_accuracy[_ix(use_move_hit__mv_147, 165)];
-                                    use_move_hit__sb_248[5] = MOVES__sec_boost_evasion[_ix(use_move_hit__mv_147, 165)];
-                                    if ((({ int32_t _lo136 = 0; bool _r138 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_249 = _lo136, _end137 = 6; use_move_hit__k_249 < _end137; use_move_hit__k_249++) if ((use_move_hit__sb_248[use_move_hit__k_249] != 0)) { _r138 = true; break; } _r138; }) && (s->hp[_ix(use_move_hit__q_144, 2) * 6 + _ix(use_move_hit__d_146, 6)] > 0))) {
-                                        chance__num_250 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_147, 165)])), 256), 99), 100);
-                                        chance__v_251 = _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_106)), 256);
-                                        log_draw__v_252 = chance__v_251;
-                                        int32_t _w140 = _wx(s->ndraws, 64);
-                                        if (_w140 >= 0) {
-                                            s->draws[_w140] = log_draw__v_252;
-                                        }
-                                        int32_t _w141 = _wx(s->ndraws, 64);
-                                        if (_w141 >= 0) {
-                                            s->draw_lo[_w141] = 0;
-                                        }
-                                        int32_t _w142 = _wx(s->ndraws, 64);
-                                        if (_w142 >= 0) {
-                                            s->draw_hi[_w142] = 256;
-                                        }
-                                        s->ndraws = _wadd(s->ndraws, 1);
-                                        chance__result_253 = (chance__v_251 < chance__num_250);
-                                        use_move_hit__drop_254 = chance__result_253;
-                                        if (use_move_hit__drop_254) {
-                                            apply_boosts__q_255 = use_move_hit__q_144;
-                                            apply_boosts__f_256 = use_move_hit__q_144;
-                                            apply_boosts__da_257 = use_move_hit__sb_248[0];
-                                            apply_boosts__dd_258 = use_move_hit__sb_248[1];
-                                            apply_boosts__ds_259 = use_move_hit__sb_248[2];
-                                            apply_boosts__dsp_260 = use_move_hit__sb_248[3];
-                                            apply_boosts__dacc_261 = use_move_hit__sb_248[4];
-                                            apply_boosts__deva_262 = use_move_hit__sb_248[5];
-                                            apply_boosts__deltas_263[0] = apply_boosts__da_257;
-                                            apply_boosts__deltas_263[1] = apply_boosts__dd_258;
-                                            apply_boosts__deltas_263[2] = apply_boosts__ds_259;
-                                            apply_boosts__deltas_263[3] = apply_boosts__dsp_260;
-                                            apply_boosts__deltas_263[4] = apply_boosts__dacc_261;
-                                            apply_boosts__deltas_263[5] = apply_boosts__deva_262;
-                                            apply_boosts__any_ok_264 = false;
-                                            for (int32_t apply_boosts__k_265 = 0, _end143 = 6; apply_boosts__k_265 < _end143; apply_boosts__k_265++) {
-                                                boost_stat__q_266 = apply_boosts__q_255;
-                                                boost_stat__k_267 = apply_boosts__k_265;
-                                                boost_stat__delta_268 = apply_boosts__deltas_263[apply_boosts__k_265];
-                                                boost_stat__a_269 = s->active[_ix(boost_stat__q_266, 2)];
-                                                boost_stat__b_270 = ((int32_t)(s->boosts[_ix(boost_stat__q_266, 2) * 6 + _ix(boost_stat__k_267, 6)]));
-                                                boost_stat__nb_271 = _imin(_imax(_wadd(boost_stat__b_270, boost_stat__delta_268), (-6)), 6);
-                                                boost_stat__ok_272 = false;
-                                                if (((((boost_stat__delta_268 != 0) && (s->hp[_ix(boost_stat__q_266, 2) * 6 + _ix(boost_stat__a_269, 6)] > 0)) && (!((boost_stat__delta_268 > 0) && (boost_stat__b_270 >= 6)))) && (!((boost_stat__delta_268 < 0) && (boost_stat__b_270 <= (-6)))))) {
-                                                    if ((boost_stat__k_267 >= 4)) {
-                                                        int32_t _w144 = _wx(boost_stat__q_266, 2);
-                                                        int32_t _w145 = _wx(boost_stat__k_267, 6);
-                                                        if (_w144 >= 0 && _w145 >= 0) {
-                                                            s->boosts[_w144 * 6 + _w145] = ((int8_t)(boost_stat__nb_271));
-                                                        }
-                                                        boost_stat__ok_272 = true;
-                                                    } else if ((((boost_stat__delta_268 > 0) && (s->mod[_ix(boost_stat__q_266, 2) * 4 + _ix(boost_stat__k_267, 4)] == 999)) || ((boost_stat__delta_268 < 0) && (s->mod[_ix(boost_stat__q_266, 2) * 4 + _ix(boost_stat__k_267, 4)] == 1)))) {
-                                                        int32_t _w146 = _wx(boost_stat__q_266, 2);
-                                                        int32_t _w147 = _wx(boost_stat__k_267, 6);
-                                                        if (_w146 >= 0 && _w147 >= 0) {
-                                                            s->boosts[_w146 * 6 + _w147] = ((int8_t)(((boost_stat__delta_268 > 0) ? _wsub(boost_stat__nb_271, 1) : _wadd(boost_stat__nb_271, 1))));
-                                                        }
-                                                    } else {
-                                                        int32_t _w148 = _wx(boost_stat__q_266, 2);
-                                                        int32_t _w149 = _wx(boost_stat__k_267, 6);
-                                                        if (_w148 >= 0 && _w149 >= 0) {
-                                                            s->boosts[_w148 * 6 + _w149] = ((int8_t)(boost_stat__nb_271));
-                                                        }
-                                                        boost_stat__ok_272 = true;
-                                                        boost_stat__m_273 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_266, 2) * 24 + _ix(boost_stat__a_269, 6) * 4 + _ix(boost_stat__k_267, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_271, 6), 13)]), 100), 1);
-                                                        int32_t _w150 = _wx(boost_stat__q_266, 2);
-                                                        int32_t _w151 = _wx(boost_stat__k_267, 4);
-                                                        if (_w150 >= 0 && _w151 >= 0) {
-                                                            s->mod[_w150 * 4 + _w151] = ((int16_t)(((boost_stat__delta_268 > 0) ? _imin(boost_stat__m_273, 999) : boost_stat__m_273)));
-                                                        }
-                                                    }
-                                                }
-                                                boost_stat__result_274 = boost_stat__ok_272;
-                                                apply_boosts__ok_275 = boost_stat__result_274;
-                                                apply_boosts__any_ok_264 = (apply_boosts__any_ok_264 || apply_boosts__ok_275);
-                                            }
-                                            if (apply_boosts__any_ok_264) {
-                                                if ((s->status[_ix(apply_boosts__f_256, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_256, 2)], 6)] == 3)) {
-                                                    int32_t _w152 = _wx(apply_boosts__f_256, 2);
-                                                    if (_w152 >= 0) {
-                                                        s->mod[_w152 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_256, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                    }
-                                                }
-                                                if ((s->status[_ix(apply_boosts__f_256, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_256, 2)], 6)] == 1)) {
-                                                    int32_t _w153 = _wx(apply_boosts__f_256, 2);
-                                                    if (_w153 >= 0) {
-                                                        s->mod[_w153 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_256, 2) * 4], 2))), ((int16_t)(1)))));
-                                                    }
-                                                }
-                                            }
-                                        }
-                                    }
-                                    if (((use_move_hit__sec_229 == 1) && (s->status[_ix(use_move_hit__q_144, 2) * 6 + _ix(use_move_hit__d_146, 6)] == 2))) {
-                                        int32_t _w154 = _wx(use_move_hit__q_144, 2);
-                                        int32_t _w155 = _wx(use_move_hit__d_146, 6);
-                                        if (_w154 >= 0 && _w155 >= 0) {
-                                            s->status[_w154 * 6 + _w155] = ((int8_t)(0));
-                                        }
-                                    }
-                                }
+                        switch_in_damage__p_129 = resolve_turn__p_118;
+                        switch_in_damage__a_130 = s->active[_ix(switch_in_damage__p_129, 2)];
+                        if (((s->status[_ix(switch_in_damage__p_129, 2) * 6 + _ix(switch_in_damage__a_130, 6)] == 4) || (s->status[_ix(switch_in_damage__p_129, 2) * 6 + _ix(switch_in_damage__a_130, 6)] == 1))) {
+                            int32_t _w66 = _wx(switch_in_damage__p_129, 2);
+                            int32_t _w67 = _wx(switch_in_damage__a_130, 6);
+                            if (_w66 >= 0 && _w67 >= 0) {
+                                s->hp[_w66 * 6 + _w67] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_129, 2) * 6 + _ix(switch_in_damage__a_130, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_129, 2) * 6 + _ix(switch_in_damage__a_130, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if ((((!use_move__can_137) || (s->hp[_ix(use_move__q_133, 2) * 6 + _ix(use_move__d_135, 6)] > 0)) && (s->hp[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)] > 0))) {
-                            if (((s->status[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)] == 5) && (s->sleep[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)] <= 0))) {
-                                int32_t _w156 = _wx(use_move__p_131, 2);
-                                int32_t _w157 = _wx(use_move__a_134, 6);
-                                if (_w156 >= 0 && _w157 >= 0) {
-                                    s->status[_w156 * 6 + _w157] = ((int8_t)(0));
-                                }
-                            }
-                            if (((s->status[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)] == 4) || (s->status[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)] == 1))) {
-                                int32_t _w158 = _wx(use_move__p_131, 2);
-                                int32_t _w159 = _wx(use_move__a_134, 6);
-                                if (_w158 >= 0 && _w159 >= 0) {
-                                    s->hp[_w158 * 6 + _w159] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_131, 2) * 6 + _ix(use_move__a_134, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
-                                }
-                            }
-                        }
-                        if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_105 = true;
-                            after_faint__left0_277 = ({ int32_t _lo160 = 0; int32_t _r162 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_276 = _lo160, _end161 = 6; after_faint__i_276 < _end161; after_faint__i_276++) _r162 += ((s->hp[after_faint__i_276] > 0)) ? 1 : 0; _r162; });
-                            after_faint__left1_279 = ({ int32_t _lo164 = 0; int32_t _r166 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_278 = _lo164, _end165 = 6; after_faint__i_278 < _end165; after_faint__i_278++) _r166 += ((s->hp[1 * 6 + after_faint__i_278] > 0)) ? 1 : 0; _r166; });
-                            if (((after_faint__left0_277 == 0) && (after_faint__left1_279 == 0))) {
+                        if (({ int32_t _let68 = resolve_turn__p_118; int32_t is_fainted__p_131 = _let68; (s->hp[_ix(is_fainted__p_131, 2) * 6 + _ix(s->active[_ix(is_fainted__p_131, 2)], 6)] <= 0); })) {
+                            resolve_turn__over_116 = true;
+                            after_faint__left0_133 = ({ int32_t _lo69 = 0; int32_t _r71 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_132 = _lo69, _end70 = 6; after_faint__i_132 < _end70; after_faint__i_132++) _r71 += ((s->hp[after_faint__i_132] > 0)) ? 1 : 0; _r71; });
+                            after_faint__left1_135 = ({ int32_t _lo73 = 0; int32_t _r75 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_134 = _lo73, _end74 = 6; after_faint__i_134 < _end74; after_faint__i_134++) _r75 += ((s->hp[1 * 6 + after_faint__i_134] > 0)) ? 1 : 0; _r75; });
+                            if (((after_faint__left0_133 == 0) && (after_faint__left1_135 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_277 == 0)) {
+                            } else if ((after_faint__left0_133 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_279 == 0)) {
+                            } else if ((after_faint__left1_135 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -1506,183 +1100,1123 @@ static void effect_move(State *s, int32_t m, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_280 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_106)), 2));
-                            log_draw__v_281 = rand__v_280;
-                            int32_t _w168 = _wx(s->ndraws, 64);
-                            if (_w168 >= 0) {
-                                s->draws[_w168] = log_draw__v_281;
+                            rand__v_136 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 9), (uint32_t)resolve_turn__k_117)), 2));
+                            log_draw__v_137 = rand__v_136;
+                            int32_t _w77 = _wx(s->ndraws, 64);
+                            if (_w77 >= 0) {
+                                s->draws[_w77] = log_draw__v_137;
                             }
-                            int32_t _w169 = _wx(s->ndraws, 64);
-                            if (_w169 >= 0) {
-                                s->draw_lo[_w169] = 0;
+                            int32_t _w78 = _wx(s->ndraws, 64);
+                            if (_w78 >= 0) {
+                                s->draw_lo[_w78] = 0;
                             }
-                            int32_t _w170 = _wx(s->ndraws, 64);
-                            if (_w170 >= 0) {
-                                s->draw_hi[_w170] = 2;
+                            int32_t _w79 = _wx(s->ndraws, 64);
+                            if (_w79 >= 0) {
+                                s->draw_hi[_w79] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_282 = rand__v_280;
-                            tie_draw__v_283 = rand__result_282;
+                            rand__result_138 = rand__v_136;
+                            tie_draw__v_139 = rand__result_138;
+                        }
+                    } else {
+                        use_move__p_142 = resolve_turn__p_118;
+                        use_move__m_143 = (({ int32_t _let80 = resolve_turn__p_118; int32_t has_pp__p_140 = _let80; ({ int32_t _lo81 = 0; bool _r83 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_141 = _lo81, _end82 = 4; has_pp__k_141 < _end82; has_pp__k_141++) if (((s->moves[_ix(has_pp__p_140, 2) * 24 + _ix(s->active[_ix(has_pp__p_140, 2)], 6) * 4 + has_pp__k_141] >= 0) && (s->pp[_ix(has_pp__p_140, 2) * 24 + _ix(s->active[_ix(has_pp__p_140, 2)], 6) * 4 + has_pp__k_141] > 0))) { _r83 = true; break; } _r83; }); }) ? resolve_turn__act_119 : (-1));
+                        use_move__q_144 = _wsub(1, use_move__p_142);
+                        use_move__a_145 = s->active[_ix(use_move__p_142, 2)];
+                        use_move__d_146 = s->active[_ix(use_move__q_144, 2)];
+                        use_move__st_147 = s->status[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)];
+                        use_move__can_148 = true;
+                        if ((use_move__st_147 == 2)) {
+                            use_move__can_148 = false;
+                        } else if ((use_move__st_147 == 5)) {
+                            int32_t _w85 = _wx(use_move__p_142, 2);
+                            int32_t _w86 = _wx(use_move__a_145, 6);
+                            if (_w85 >= 0 && _w86 >= 0) {
+                                s->sleep[_w85 * 6 + _w86] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)], 1)));
+                            }
+                            use_move__can_148 = false;
+                        } else if (s->flinch[_ix(use_move__p_142, 2)]) {
+                            use_move__can_148 = false;
+                        } else if (s->recharge[_ix(use_move__p_142, 2)]) {
+                            int32_t _w87 = _wx(use_move__p_142, 2);
+                            if (_w87 >= 0) {
+                                s->recharge[_w87] = false;
+                            }
+                            use_move__can_148 = false;
+                        } else {
+                            if ((s->confused[_ix(use_move__p_142, 2)] > 0)) {
+                                int32_t _w88 = _wx(use_move__p_142, 2);
+                                if (_w88 >= 0) {
+                                    s->confused[_w88] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_142, 2)], 1)));
+                                }
+                                if ((s->confused[_ix(use_move__p_142, 2)] > 0)) {
+                                    chance__v_149 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_117)), 256);
+                                    log_draw__v_150 = chance__v_149;
+                                    int32_t _w89 = _wx(s->ndraws, 64);
+                                    if (_w89 >= 0) {
+                                        s->draws[_w89] = log_draw__v_150;
+                                    }
+                                    int32_t _w90 = _wx(s->ndraws, 64);
+                                    if (_w90 >= 0) {
+                                        s->draw_lo[_w90] = 0;
+                                    }
+                                    int32_t _w91 = _wx(s->ndraws, 64);
+                                    if (_w91 >= 0) {
+                                        s->draw_hi[_w91] = 256;
+                                    }
+                                    s->ndraws = _wadd(s->ndraws, 1);
+                                    chance__result_151 = (chance__v_149 < 128);
+                                    use_move__acts_152 = chance__result_151;
+                                    if ((!use_move__acts_152)) {
+                                        confusion_hit__p_153 = use_move__p_142;
+                                        confusion_hit__a_154 = s->active[_ix(confusion_hit__p_153, 2)];
+                                        confusion_hit__dmg_155 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_153, 2) * 6 + _ix(confusion_hit__a_154, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_153, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_153, 2) * 4 + 1]))), 50), 2);
+                                        int32_t _w92 = _wx(confusion_hit__p_153, 2);
+                                        int32_t _w93 = _wx(confusion_hit__a_154, 6);
+                                        if (_w92 >= 0 && _w93 >= 0) {
+                                            s->hp[_w92 * 6 + _w93] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(confusion_hit__p_153, 2) * 6 + _ix(confusion_hit__a_154, 6)])), confusion_hit__dmg_155), 0)));
+                                        }
+                                        s->last_damage = confusion_hit__dmg_155;
+                                        int32_t _w94 = _wx(use_move__p_142, 2);
+                                        if (_w94 >= 0) {
+                                            s->charging[_w94] = false;
+                                        }
+                                        use_move__can_148 = false;
+                                    }
+                                }
+                            }
+                            if ((use_move__can_148 && (use_move__st_147 == 3))) {
+                                chance__v_156 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_117)), 256);
+                                log_draw__v_157 = chance__v_156;
+                                int32_t _w95 = _wx(s->ndraws, 64);
+                                if (_w95 >= 0) {
+                                    s->draws[_w95] = log_draw__v_157;
+                                }
+                                int32_t _w96 = _wx(s->ndraws, 64);
+                                if (_w96 >= 0) {
+                                    s->draw_lo[_w96] = 0;
+                                }
+                                int32_t _w97 = _wx(s->ndraws, 64);
+                                if (_w97 >= 0) {
+                                    s->draw_hi[_w97] = 256;
+                                }
+                                s->ndraws = _wadd(s->ndraws, 1);
+                                chance__result_158 = (chance__v_156 < 63);
+                                use_move__full_159 = chance__result_158;
+                                use_move__can_148 = (!use_move__full_159);
+                                if (use_move__full_159) {
+                                    int32_t _w98 = _wx(use_move__p_142, 2);
+                                    if (_w98 >= 0) {
+                                        s->charging[_w98] = false;
+                                    }
+                                }
+                            }
+                        }
+                        use_move__again_160 = (s->fight[_ix(use_move__p_142, 2)] || s->charging[_ix(use_move__p_142, 2)]);
+                        use_move__slot_161 = (use_move__again_160 ? ((int32_t)(s->last_slot[_ix(use_move__p_142, 2)])) : use_move__m_143);
+                        use_move__mv_162 = (use_move__again_160 ? ((int32_t)(s->last_move[_ix(use_move__p_142, 2)])) : ((use_move__m_143 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_142, 2) * 24 + _ix(use_move__a_145, 6) * 4 + _ix(use_move__m_143, 4)]))));
+                        if ((use_move__again_160 && (use_move__mv_162 == 164))) {
+                            use_move__slot_161 = (-1);
+                        }
+                        if ((use_move__can_148 && (use_move__mv_162 >= 0))) {
+                            int32_t _w99 = _wx(use_move__p_142, 2);
+                            if (_w99 >= 0) {
+                                s->used_move[_w99] = ((int16_t)(use_move__mv_162));
+                            }
+                            if (((MOVES__kind[_ix(use_move__mv_162, 165)] == 17) && (!s->charging[_ix(use_move__p_142, 2)]))) {
+                                int32_t _w100 = _wx(use_move__p_142, 2);
+                                if (_w100 >= 0) {
+                                    s->charging[_w100] = true;
+                                }
+                            } else {
+                                int32_t _w101 = _wx(use_move__p_142, 2);
+                                if (_w101 >= 0) {
+                                    s->charging[_w101] = false;
+                                }
+                                use_move_hit__p_163 = use_move__p_142;
+                                use_move_hit__m_164 = use_move__slot_161;
+                                use_move_hit__mv_165 = use_move__mv_162;
+                                use_move_hit__q_166 = _wsub(1, use_move_hit__p_163);
+                                use_move_hit__a_167 = s->active[_ix(use_move_hit__p_163, 2)];
+                                use_move_hit__d_168 = s->active[_ix(use_move_hit__q_166, 2)];
+                                if (((use_move_hit__m_164 >= 0) && (s->moves[_ix(use_move_hit__p_163, 2) * 24 + _ix(use_move_hit__a_167, 6) * 4 + _ix(use_move_hit__m_164, 4)] >= 0))) {
+                                    int32_t _w102 = _wx(use_move_hit__p_163, 2);
+                                    int32_t _w103 = _wx(use_move_hit__a_167, 6);
+                                    int32_t _w104 = _wx(use_move_hit__m_164, 4);
+                                    if (_w102 >= 0 && _w103 >= 0 && _w104 >= 0) {
+                                        s->pp[_w102 * 24 + _w103 * 4 + _w104] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_163, 2) * 24 + _ix(use_move_hit__a_167, 6) * 4 + _ix(use_move_hit__m_164, 4)], 63))), 64)));
+                                    }
+                                    int32_t _w105 = _wx(use_move_hit__p_163, 2);
+                                    int32_t _w106 = _wx(use_move_hit__a_167, 6);
+                                    int32_t _w107 = _wx(use_move_hit__m_164, 4);
+                                    if (_w105 >= 0 && _w106 >= 0 && _w107 >= 0) {
+                                        s->seen_moves[_w105 * 24 + _w106 * 4 + _w107] = s->moves[_ix(use_move_hit__p_163, 2) * 24 + _ix(use_move_hit__a_167, 6) * 4 + _ix(use_move_hit__m_164, 4)];
+                                    }
+                                }
+                                use_move_hit__sd_169 = s->species[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)];
+                                use_move_hit__immune_176 = (MOVES__type_immunity[_ix(use_move_hit__mv_165, 165)] && ((({ int16_t _let108 = MOVES__type[_ix(use_move_hit__mv_165, 165)]; int16_t effectiveness__mt_170 = _let108; ({ int16_t _let109 = SPECIES__type1[_ix(use_move_hit__sd_169, 151)]; int16_t effectiveness__dt_171 = _let109; ({ int16_t _let110[15]; _let110[0] = TC__bug[_ix(effectiveness__mt_170, 15)]; _let110[1] = TC__fire[_ix(effectiveness__mt_170, 15)]; _let110[2] = TC__ghost[_ix(effectiveness__mt_170, 15)]; _let110[3] = TC__ice[_ix(effectiveness__mt_170, 15)]; _let110[4] = TC__poison[_ix(effectiveness__mt_170, 15)]; _let110[5] = TC__psychic[_ix(effectiveness__mt_170, 15)]; _let110[6] = TC__electric[_ix(effectiveness__mt_170, 15)]; _let110[7] = TC__grass[_ix(effectiveness__mt_170, 15)]; _let110[8] = TC__dragon[_ix(effectiveness__mt_170, 15)]; _let110[9] = TC__fighting[_ix(effectiveness__mt_170, 15)]; _let110[10] = TC__flying[_ix(effectiveness__mt_170, 15)]; _let110[11] = TC__ground[_ix(effectiveness__mt_170, 15)]; _let110[12] = TC__normal[_ix(effectiveness__mt_170, 15)]; _let110[13] = TC__rock[_ix(effectiveness__mt_170, 15)]; _let110[14] = TC__water[_ix(effectiveness__mt_170, 15)]; int16_t effectiveness__row_172[15]; memcpy(effectiveness__row_172, _let110, sizeof effectiveness__row_172); (((effectiveness__dt_171 < 0) || (effectiveness__mt_170 == 15)) ? ((int16_t)(10)) : effectiveness__row_172[_ix(effectiveness__dt_171, 15)]); }); }); }) == 0) || (({ int16_t _let111 = MOVES__type[_ix(use_move_hit__mv_165, 165)]; int16_t effectiveness__mt_173 = _let111; ({ int16_t _let112 = SPECIES__type2[_ix(use_move_hit__sd_169, 151)]; int16_t effectiveness__dt_174 = _let112; ({ int16_t _let113[15]; _let113[0] = TC__bug[_ix(effectiveness__mt_173, 15)]; _let113[1] = TC__fire[_ix(effectiveness__mt_173, 15)]; _let113[2] = TC__ghost[_ix(effectiveness__mt_173, 15)]; _let113[3] = TC__ice[_ix(effectiveness__mt_173, 15)]; _let113[4] = TC__poison[_ix(effectiveness__mt_173, 15)]; _let113[5] = TC__psychic[_ix(effectiveness__mt_173, 15)]; _let113[6] = TC__electric[_ix(effectiveness__mt_173, 15)]; _let113[7] = TC__grass[_ix(effectiveness__mt_173, 15)]; _let113[8] = TC__dragon[_ix(effectiveness__mt_173, 15)]; _let113[9] = TC__fighting[_ix(effectiveness__mt_173, 15)]; _let113[10] = TC__flying[_ix(effectiveness__mt_173, 15)]; _let113[11] = TC__ground[_ix(effectiveness__mt_173, 15)]; _let113[12] = TC__normal[_ix(effectiveness__mt_173, 15)]; _let113[13] = TC__rock[_ix(effectiveness__mt_173, 15)]; _let113[14] = TC__water[_ix(effectiveness__mt_173, 15)]; int16_t effectiveness__row_175[15]; memcpy(effectiveness__row_175, _let113, sizeof effectiveness__row_175); (((effectiveness__dt_174 < 0) || (effectiveness__mt_173 == 15)) ? ((int16_t)(10)) : effectiveness__row_175[_ix(effectiveness__dt_174, 15)]); }); }); }) == 0)));
+                                use_move_hit__kind_177 = MOVES__kind[_ix(use_move_hit__mv_165, 165)];
+                                if ((!({ int32_t _lo114 = 0; bool _r116 = false; for (int32_t use_move_hit__i_178 = _lo114, _end115 = 24; use_move_hit__i_178 < _end115; use_move_hit__i_178++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_178] == use_move_hit__mv_165)) { _r116 = true; break; } _r116; }))) {
+                                    s->last_damage = 0;
+                                }
+                                if ((!use_move_hit__immune_176)) {
+                                    use_move_hit__hit_179 = true;
+                                    use_move_hit__sure_180 = ((MOVES__status[_ix(use_move_hit__mv_165, 165)] == 5) && s->recharge[_ix(use_move_hit__q_166, 2)]);
+                                    if (((!MOVES__always_hits[_ix(use_move_hit__mv_165, 165)]) && (!use_move_hit__sure_180))) {
+                                        use_move_hit__acc_181 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_165, 165)])), 255), 100);
+                                        use_move_hit__acc_181 = _floordiv(_wmul(use_move_hit__acc_181, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_163, 2) * 6 + 4], 6))), 13)]), 100);
+                                        use_move_hit__acc_181 = _floordiv(_wmul(use_move_hit__acc_181, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_166, 2) * 6 + 5]))), 13)]), 100);
+                                        chance__num_182 = _imin(_imax(use_move_hit__acc_181, 1), 255);
+                                        chance__v_183 = _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_117)), 256);
+                                        log_draw__v_184 = chance__v_183;
+                                        int32_t _w118 = _wx(s->ndraws, 64);
+                                        if (_w118 >= 0) {
+                                            s->draws[_w118] = log_draw__v_184;
+                                        }
+                                        int32_t _w119 = _wx(s->ndraws, 64);
+                                        if (_w119 >= 0) {
+                                            s->draw_lo[_w119] = 0;
+                                        }
+                                        int32_t _w120 = _wx(s->ndraws, 64);
+                                        if (_w120 >= 0) {
+                                            s->draw_hi[_w120] = 256;
+                                        }
+                                        s->ndraws = _wadd(s->ndraws, 1);
+                                        chance__result_185 = (chance__v_183 < chance__num_182);
+                                        use_move_hit__hit_179 = chance__result_185;
+                                        if ((!use_move_hit__hit_179)) {
+                                            s->last_damage = 0;
+                                        }
+                                    }
+                                    if (((use_move_hit__hit_179 && (MOVES__power[_ix(use_move_hit__mv_165, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_165, 165)] >= 0))) {
+                                        if (use_move_hit__sure_180) {
+                                            int32_t _w121 = _wx(use_move_hit__q_166, 2);
+                                            int32_t _w122 = _wx(use_move_hit__d_168, 6);
+                                            if (_w121 >= 0 && _w122 >= 0) {
+                                                s->status[_w121 * 6 + _w122] = ((int8_t)(0));
+                                            }
+                                            int32_t _w123 = _wx(use_move_hit__q_166, 2);
+                                            if (_w123 >= 0) {
+                                                s->recharge[_w123] = false;
+                                            }
+                                        }
+                                        set_status__q_186 = use_move_hit__q_166;
+                                        set_status__st_187 = MOVES__status[_ix(use_move_hit__mv_165, 165)];
+                                        set_status__d_188 = s->active[_ix(set_status__q_186, 2)];
+                                        set_status__sd_189 = s->species[_ix(set_status__q_186, 2) * 6 + _ix(set_status__d_188, 6)];
+                                        set_status__poison_190 = ((set_status__st_187 == 4) || (set_status__st_187 == 6));
+                                        set_status__blocked_191 = (set_status__poison_190 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_189, 151)]] || ((SPECIES__type2[_ix(set_status__sd_189, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_189, 151)], 15)])));
+                                        if ((((s->status[_ix(set_status__q_186, 2) * 6 + _ix(set_status__d_188, 6)] == 0) && (s->hp[_ix(set_status__q_186, 2) * 6 + _ix(set_status__d_188, 6)] > 0)) && (!set_status__blocked_191))) {
+                                            int32_t _w124 = _wx(set_status__q_186, 2);
+                                            int32_t _w125 = _wx(set_status__d_188, 6);
+                                            if (_w124 >= 0 && _w125 >= 0) {
+                                                s->status[_w124 * 6 + _w125] = ((int8_t)(set_status__st_187));
+                                            }
+                                            if ((set_status__st_187 == 5)) {
+                                                rand__v_192 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_117)), 7));
+                                                log_draw__v_193 = rand__v_192;
+                                                int32_t _w126 = _wx(s->ndraws, 64);
+                                                if (_w126 >= 0) {
+                                                    s->draws[_w126] = log_draw__v_193;
+                                                }
+                                                int32_t _w127 = _wx(s->ndraws, 64);
+                                                if (_w127 >= 0) {
+                                                    s->draw_lo[_w127] = 1;
+                                                }
+                                                int32_t _w128 = _wx(s->ndraws, 64);
+                                                if (_w128 >= 0) {
+                                                    s->draw_hi[_w128] = 8;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                rand__result_194 = rand__v_192;
+                                                int32_t _w129 = _wx(set_status__q_186, 2);
+                                                int32_t _w130 = _wx(set_status__d_188, 6);
+                                                if (_w129 >= 0 && _w130 >= 0) {
+                                                    s->sleep[_w129 * 6 + _w130] = ((int8_t)(rand__result_194));
+                                                }
+                                            }
+                                            if ((set_status__st_187 == 3)) {
+                                                int32_t _w131 = _wx(set_status__q_186, 2);
+                                                if (_w131 >= 0) {
+                                                    s->mod[_w131 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_186, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                }
+                                            }
+                                            if ((set_status__st_187 == 1)) {
+                                                int32_t _w132 = _wx(set_status__q_186, 2);
+                                                if (_w132 >= 0) {
+                                                    s->mod[_w132 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_186, 2) * 4], 2))), ((int16_t)(1)))));
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_179 && (MOVES__power[_ix(use_move_hit__mv_165, 165)] == 0))) {
+                                        use_move_hit__tgt_195 = ((MOVES__target[_ix(use_move_hit__mv_165, 165)] == 1) ? use_move_hit__p_163 : use_move_hit__q_166);
+                                        apply_boosts__q_196 = use_move_hit__tgt_195;
+                                        apply_boosts__f_197 = use_move_hit__q_166;
+                                        apply_boosts__da_198 = MOVES__boost_atk[_ix(use_move_hit__mv_165, 165)];
+                                        apply_boosts__dd_199 = MOVES__boost_def[_ix(use_move_hit__mv_165, 165)];
+                                        apply_boosts__ds_200 = MOVES__boost_spc[_ix(use_move_hit__mv_165, 165)];
+                                        apply_boosts__dsp_201 = MOVES__boost_spe[_ix(use_move_hit__mv_165, 165)];
+                                        apply_boosts__dacc_202 = MOVES__boost_accuracy[_ix(use_move_hit__mv_165, 165)];
+                                        apply_boosts__deva_203 = MOVES__boost_evasion[_ix(use_move_hit__mv_165, 165)];
+                                        apply_boosts__deltas_204[0] = apply_boosts__da_198;
+                                        apply_boosts__deltas_204[1] = apply_boosts__dd_199;
+                                        apply_boosts__deltas_204[2] = apply_boosts__ds_200;
+                                        apply_boosts__deltas_204[3] = apply_boosts__dsp_201;
+                                        apply_boosts__deltas_204[4] = apply_boosts__dacc_202;
+                                        apply_boosts__deltas_204[5] = apply_boosts__deva_203;
+                                        apply_boosts__any_ok_205 = false;
+                                        for (int32_t apply_boosts__k_206 = 0, _end133 = 6; apply_boosts__k_206 < _end133; apply_boosts__k_206++) {
+                                            boost_stat__q_207 = apply_boosts__q_196;
+                                            boost_stat__k_208 = apply_boosts__k_206;
+                                            boost_stat__delta_209 = apply_boosts__deltas_204[apply_boosts__k_206];
+                                            boost_stat__a_210 = s->active[_ix(boost_stat__q_207, 2)];
+                                            boost_stat__b_211 = ((int32_t)(s->boosts[_ix(boost_stat__q_207, 2) * 6 + _ix(boost_stat__k_208, 6)]));
+                                            boost_stat__nb_212 = _imin(_imax(_wadd(boost_stat__b_211, boost_stat__delta_209), (-6)), 6);
+                                            boost_stat__ok_213 = false;
+                                            if (((((boost_stat__delta_209 != 0) && (s->hp[_ix(boost_stat__q_207, 2) * 6 + _ix(boost_stat__a_210, 6)] > 0)) && (!((boost_stat__delta_209 > 0) && (boost_stat__b_211 >= 6)))) && (!((boost_stat__delta_209 < 0) && (boost_stat__b_211 <= (-6)))))) {
+                                                if ((boost_stat__k_208 >= 4)) {
+                                                    int32_t _w134 = _wx(boost_stat__q_207, 2);
+                                                    int32_t _w135 = _wx(boost_stat__k_208, 6);
+                                                    if (_w134 >= 0 && _w135 >= 0) {
+                                                        s->boosts[_w134 * 6 + _w135] = ((int8_t)(boost_stat__nb_212));
+                                                    }
+                                                    boost_stat__ok_213 = true;
+                                                } else if ((((boost_stat__delta_209 > 0) && (s->mod[_ix(boost_stat__q_207, 2) * 4 + _ix(boost_stat__k_208, 4)] == 999)) || ((boost_stat__delta_209 < 0) && (s->mod[_ix(boost_stat__q_207, 2) * 4 + _ix(boost_stat__k_208, 4)] == 1)))) {
+                                                    int32_t _w136 = _wx(boost_stat__q_207, 2);
+                                                    int32_t _w137 = _wx(boost_stat__k_208, 6);
+                                                    if (_w136 >= 0 && _w137 >= 0) {
+                                                        s->boosts[_w136 * 6 + _w137] = ((int8_t)(((boost_stat__delta_209 > 0) ? _wsub(boost_stat__nb_212, 1) : _wadd(boost_stat__nb_212, 1))));
+                                                    }
+                                                } else {
+                                                    int32_t _w138 = _wx(boost_stat__q_207, 2);
+                                                    int32_t _w139 = _wx(boost_stat__k_208, 6);
+                                                    if (_w138 >= 0 && _w139 >= 0) {
+                                                        s->boosts[_w138 * 6 + _w139] = ((int8_t)(boost_stat__nb_212));
+                                                    }
+                                                    boost_stat__ok_213 = true;
+                                                    boost_stat__m_214 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_207, 2) * 24 + _ix(boost_stat__a_210, 6) * 4 + _ix(boost_stat__k_208, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_212, 6), 13)]), 100), 1);
+                                                    int32_t _w140 = _wx(boost_stat__q_207, 2);
+                                                    int32_t _w141 = _wx(boost_stat__k_208, 4);
+                                                    if (_w140 >= 0 && _w141 >= 0) {
+                                                        s->mod[_w140 * 4 + _w141] = ((int16_t)(((boost_stat__delta_209 > 0) ? _imin(boost_stat__m_214, 999) : boost_stat__m_214)));
+                                                    }
+                                                }
+                                            }
+                                            boost_stat__result_215 = boost_stat__ok_213;
+                                            apply_boosts__ok_216 = boost_stat__result_215;
+                                            apply_boosts__any_ok_205 = (apply_boosts__any_ok_205 || apply_boosts__ok_216);
+                                        }
+                                        if (apply_boosts__any_ok_205) {
+                                            if ((s->status[_ix(apply_boosts__f_197, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_197, 2)], 6)] == 3)) {
+                                                int32_t _w142 = _wx(apply_boosts__f_197, 2);
+                                                if (_w142 >= 0) {
+                                                    s->mod[_w142 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_197, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                }
+                                            }
+                                            if ((s->status[_ix(apply_boosts__f_197, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_197, 2)], 6)] == 1)) {
+                                                int32_t _w143 = _wx(apply_boosts__f_197, 2);
+                                                if (_w143 >= 0) {
+                                                    s->mod[_w143 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_197, 2) * 4], 2))), ((int16_t)(1)))));
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_179 && ((use_move_hit__kind_177 == 10) || (use_move_hit__kind_177 == 11)))) {
+                                        heal_self__p_217 = use_move_hit__p_163;
+                                        heal_self__rest_218 = (use_move_hit__kind_177 == 10);
+                                        heal_self__a_219 = s->active[_ix(heal_self__p_217, 2)];
+                                        heal_self__h_220 = ((int32_t)(s->hp[_ix(heal_self__p_217, 2) * 6 + _ix(heal_self__a_219, 6)]));
+                                        heal_self__mh_221 = ((int32_t)(s->maxhp[_ix(heal_self__p_217, 2) * 6 + _ix(heal_self__a_219, 6)]));
+                                        heal_self__fails_222 = ((heal_self__h_220 == heal_self__mh_221) || (((heal_self__h_220 == _wsub(heal_self__mh_221, 255)) || (heal_self__h_220 == _wsub(heal_self__mh_221, 511))) && (_pymod(heal_self__h_220, 256) != 0)));
+                                        if ((!heal_self__fails_222)) {
+                                            if (heal_self__rest_218) {
+                                                int32_t _w144 = _wx(heal_self__p_217, 2);
+                                                int32_t _w145 = _wx(heal_self__a_219, 6);
+                                                if (_w144 >= 0 && _w145 >= 0) {
+                                                    s->status[_w144 * 6 + _w145] = ((int8_t)(5));
+                                                }
+                                                rand__v_223 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_117)), 7));
+                                                log_draw__v_224 = rand__v_223;
+                                                int32_t _w146 = _wx(s->ndraws, 64);
+                                                if (_w146 >= 0) {
+                                                    s->draws[_w146] = log_draw__v_224;
+                                                }
+                                                int32_t _w147 = _wx(s->ndraws, 64);
+                                                if (_w147 >= 0) {
+                                                    s->draw_lo[_w147] = 1;
+                                                }
+                                                int32_t _w148 = _wx(s->ndraws, 64);
+                                                if (_w148 >= 0) {
+                                                    s->draw_hi[_w148] = 8;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                rand__result_225 = rand__v_223;
+                                                heal_self__v_226 = rand__result_225;
+                                                int32_t _w149 = _wx(heal_self__p_217, 2);
+                                                int32_t _w150 = _wx(heal_self__a_219, 6);
+                                                if (_w149 >= 0 && _w150 >= 0) {
+                                                    s->sleep[_w149 * 6 + _w150] = ((int8_t)(2));
+                                                }
+                                                int32_t _w151 = _wx(heal_self__p_217, 2);
+                                                int32_t _w152 = _wx(heal_self__a_219, 6);
+                                                if (_w151 >= 0 && _w152 >= 0) {
+                                                    s->hp[_w151 * 6 + _w152] = s->maxhp[_ix(heal_self__p_217, 2) * 6 + _ix(heal_self__a_219, 6)];
+                                                }
+                                            } else {
+                                                int32_t _w153 = _wx(heal_self__p_217, 2);
+                                                int32_t _w154 = _wx(heal_self__a_219, 6);
+                                                if (_w153 >= 0 && _w154 >= 0) {
+                                                    s->hp[_w153 * 6 + _w154] = ((int16_t)(_imin(_wadd(heal_self__h_220, _floordiv(heal_self__mh_221, 2)), heal_self__mh_221)));
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_179 && (use_move_hit__kind_177 == 15))) {
+                                        int32_t _w155 = _wx(use_move_hit__p_163, 2);
+                                        if (_w155 >= 0) {
+                                            s->reflect[_w155] = true;
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_179 && (use_move_hit__kind_177 == 16))) {
+                                        int32_t _w156 = _wx(use_move_hit__p_163, 2);
+                                        if (_w156 >= 0) {
+                                            s->light_screen[_w156] = true;
+                                        }
+                                    }
+                                    if (((use_move_hit__hit_179 && (MOVES__power[_ix(use_move_hit__mv_165, 165)] == 0)) && (MOVES__volatile[_ix(use_move_hit__mv_165, 165)] == 1))) {
+                                        confuse__q_227 = use_move_hit__q_166;
+                                        if (((s->confused[_ix(confuse__q_227, 2)] == 0) && (s->hp[_ix(confuse__q_227, 2) * 6 + _ix(s->active[_ix(confuse__q_227, 2)], 6)] > 0))) {
+                                            rand__v_228 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_117)), 4));
+                                            log_draw__v_229 = rand__v_228;
+                                            int32_t _w157 = _wx(s->ndraws, 64);
+                                            if (_w157 >= 0) {
+                                                s->draws[_w157] = log_draw__v_229;
+                                            }
+                                            int32_t _w158 = _wx(s->ndraws, 64);
+                                            if (_w158 >= 0) {
+                                                s->draw_lo[_w158] = 2;
+                                            }
+                                            int32_t _w159 = _wx(s->ndraws, 64);
+                                            if (_w159 >= 0) {
+                                                s->draw_hi[_w159] = 6;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_230 = rand__v_228;
+                                            int32_t _w160 = _wx(confuse__q_227, 2);
+                                            if (_w160 >= 0) {
+                                                s->confused[_w160] = ((int8_t)(rand__result_230));
+                                            }
+                                        }
+                                    }
+                                    if (((!use_move_hit__hit_179) && MOVES__crash[_ix(use_move_hit__mv_165, 165)])) {
+                                        int32_t _w161 = _wx(use_move_hit__p_163, 2);
+                                        int32_t _w162 = _wx(use_move_hit__a_167, 6);
+                                        if (_w161 >= 0 && _w162 >= 0) {
+                                            s->hp[_w161 * 6 + _w162] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move_hit__p_163, 2) * 6 + _ix(use_move_hit__a_167, 6)], 1))), ((int16_t)(0)))));
+                                        }
+                                        s->last_damage = 1;
+                                    }
+                                    if ((use_move_hit__hit_179 && (MOVES__power[_ix(use_move_hit__mv_165, 165)] > 0))) {
+                                        use_move_hit__nhits_231 = ((int32_t)(MOVES__hits_min[_ix(use_move_hit__mv_165, 165)]));
+                                        if ((MOVES__hits_max[_ix(use_move_hit__mv_165, 165)] > MOVES__hits_min[_ix(use_move_hit__mv_165, 165)])) {
+                                            rand__v_232 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_117)), 8));
+                                            log_draw__v_233 = rand__v_232;
+                                            int32_t _w163 = _wx(s->ndraws, 64);
+                                            if (_w163 >= 0) {
+                                                s->draws[_w163] = log_draw__v_233;
+                                            }
+                                            int32_t _w164 = _wx(s->ndraws, 64);
+                                            if (_w164 >= 0) {
+                                                s->draw_lo[_w164] = 0;
+                                            }
+                                            int32_t _w165 = _wx(s->ndraws, 64);
+                                            if (_w165 >= 0) {
+                                                s->draw_hi[_w165] = 8;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_234 = rand__v_232;
+                                            use_move_hit__k_235 = rand__result_234;
+                                            use_move_hit__nhits_231 = HITS[_ix(use_move_hit__k_235, 8)];
+                                        }
+                                        move_damage__p_236 = use_move_hit__p_163;
+                                        move_damage__mv_237 = use_move_hit__mv_165;
+                                        move_damage__q_238 = _wsub(1, move_damage__p_236);
+                                        move_damage__kind_239 = MOVES__kind[_ix(move_damage__mv_237, 165)];
+                                        move_damage__dmg_240 = 0;
+                                        if ((move_damage__kind_239 == 5)) {
+                                            move_damage__dmg_240 = ((int32_t)(s->level[_ix(move_damage__p_236, 2) * 6 + _ix(s->active[_ix(move_damage__p_236, 2)], 6)]));
+                                        } else if ((move_damage__kind_239 == 6)) {
+                                            move_damage__dmg_240 = ((int32_t)(MOVES__fixed_damage[_ix(move_damage__mv_237, 165)]));
+                                        } else if ((move_damage__kind_239 == 7)) {
+                                            move_damage__dmg_240 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_238, 2) * 6 + _ix(s->active[_ix(move_damage__q_238, 2)], 6)])), 2), 1);
+                                        } else if ((move_damage__kind_239 == 12)) {
+                                            move_damage__u_241 = ((int32_t)(s->used_move[_ix(move_damage__q_238, 2)]));
+                                            move_damage__ok_242 = (((move_damage__u_241 >= 0) && (s->shown_move[_ix(move_damage__q_238, 2)] != 67)) && (s->last_damage > 0));
+                                            move_damage__ok_242 = ((move_damage__ok_242 && ((MOVES__type[_ix(move_damage__u_241, 165)] == 12) || (MOVES__type[_ix(move_damage__u_241, 165)] == 9))) && (MOVES__power[_ix(move_damage__u_241, 165)] > 0));
+                                            move_damage__dmg_240 = (move_damage__ok_242 ? _wmul(2, s->last_damage) : 0);
+                                        } else {
+                                            damage_of__p_243 = move_damage__p_236;
+                                            damage_of__mv_244 = move_damage__mv_237;
+                                            damage_of__q_245 = _wsub(1, damage_of__p_243);
+                                            damage_of__a_246 = s->active[_ix(damage_of__p_243, 2)];
+                                            damage_of__d_247 = s->active[_ix(damage_of__q_245, 2)];
+                                            damage_of__sa_248 = s->species[_ix(damage_of__p_243, 2) * 6 + _ix(damage_of__a_246, 6)];
+                                            damage_of__sd_249 = s->species[_ix(damage_of__q_245, 2) * 6 + _ix(damage_of__d_247, 6)];
+                                            damage_of__c_250 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_248, 151)], 2))), 2))), ((int16_t)(255)))));
+                                            damage_of__c_250 = ((MOVES__crit_ratio[_ix(damage_of__mv_244, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_250, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_250, 4))), ((int16_t)(255))))));
+                                            chance__num_251 = damage_of__c_250;
+                                            chance__v_252 = _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_117)), 256);
+                                            log_draw__v_253 = chance__v_252;
+                                            int32_t _w166 = _wx(s->ndraws, 64);
+                                            if (_w166 >= 0) {
+                                                s->draws[_w166] = log_draw__v_253;
+                                            }
+                                            int32_t _w167 = _wx(s->ndraws, 64);
+                                            if (_w167 >= 0) {
+                                                s->draw_lo[_w167] = 0;
+                                            }
+                                            int32_t _w168 = _wx(s->ndraws, 64);
+                                            if (_w168 >= 0) {
+                                                s->draw_hi[_w168] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_254 = (chance__v_252 < chance__num_251);
+                                            damage_of__crit_255 = chance__result_254;
+                                            damage_of__special_256 = (MOVES__category[_ix(damage_of__mv_244, 165)] == 1);
+                                            damage_of__si_257 = (damage_of__special_256 ? 2 : 0);
+                                            damage_of__di_258 = (damage_of__special_256 ? 2 : 1);
+                                            damage_of__at_259 = ((int32_t)((damage_of__crit_255 ? s->stats[_ix(damage_of__p_243, 2) * 24 + _ix(damage_of__a_246, 6) * 4 + _ix(damage_of__si_257, 4)] : s->mod[_ix(damage_of__p_243, 2) * 4 + _ix(damage_of__si_257, 4)])));
+                                            damage_of__df_260 = ((int32_t)((damage_of__crit_255 ? s->stats[_ix(damage_of__q_245, 2) * 24 + _ix(damage_of__d_247, 6) * 4 + _ix(damage_of__di_258, 4)] : s->mod[_ix(damage_of__q_245, 2) * 4 + _ix(damage_of__di_258, 4)])));
+                                            if (((!damage_of__crit_255) && ((damage_of__special_256 && s->light_screen[_ix(damage_of__q_245, 2)]) || ((!damage_of__special_256) && s->reflect[_ix(damage_of__q_245, 2)])))) {
+                                                damage_of__df_260 = _wmul(damage_of__df_260, 2);
+                                            }
+                                            damage_of__lvl_261 = _wmul(((int32_t)(s->level[_ix(damage_of__p_243, 2) * 6 + _ix(damage_of__a_246, 6)])), (damage_of__crit_255 ? 2 : 1));
+                                            if (((damage_of__at_259 >= 256) || (damage_of__df_260 >= 256))) {
+                                                damage_of__at_259 = _imax(_pymod(_floordiv(damage_of__at_259, 4), 256), 1);
+                                                damage_of__df_260 = _imax(_pymod(_floordiv(damage_of__df_260, 4), 256), 1);
+                                            }
+                                            if ((MOVES__self_destruct[_ix(damage_of__mv_244, 165)] && (!damage_of__special_256))) {
+                                                damage_of__df_260 = _imax(_floordiv(damage_of__df_260, 2), 1);
+                                            }
+                                            damage_of__dmg_262 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_261, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_244, 165)]))), damage_of__at_259), damage_of__df_260);
+                                            damage_of__dmg_262 = _wadd(_imin(_floordiv(damage_of__dmg_262, 50), 997), 2);
+                                            damage_of__mt_263 = MOVES__type[_ix(damage_of__mv_244, 165)];
+                                            if (((damage_of__mt_263 == SPECIES__type1[_ix(damage_of__sa_248, 151)]) || (damage_of__mt_263 == SPECIES__type2[_ix(damage_of__sa_248, 151)]))) {
+                                                damage_of__dmg_262 = _wadd(damage_of__dmg_262, _floordiv(damage_of__dmg_262, 2));
+                                            }
+                                            damage_of__e1_267 = ({ int16_t _let169 = damage_of__mt_263; int16_t effectiveness__mt_264 = _let169; ({ int16_t _let170 = SPECIES__type1[_ix(damage_of__sd_249, 151)]; int16_t effectiveness__dt_265 = _let170; ({ int16_t _let171[15]; _let171[0] = TC__bug[_ix(effectiveness__mt_264, 15)]; _let171[1] = TC__fire[_ix(effectiveness__mt_264, 15)]; _let171[2] = TC__ghost[_ix(effectiveness__mt_264, 15)]; _let171[3] = TC__ice[_ix(effectiveness__mt_264, 15)]; _let171[4] = TC__poison[_ix(effectiveness__mt_264, 15)]; _let171[5] = TC__psychic[_ix(effectiveness__mt_264, 15)]; _let171[6] = TC__electric[_ix(effectiveness__mt_264, 15)]; _let171[7] = TC__grass[_ix(effectiveness__mt_264, 15)]; _let171[8] = TC__dragon[_ix(effectiveness__mt_264, 15)]; _let171[9] = TC__fighting[_ix(effectiveness__mt_264, 15)]; _let171[10] = TC__flying[_ix(effectiveness__mt_264, 15)]; _let171[11] = TC__ground[_ix(effectiveness__mt_264, 15)]; _let171[12] = TC__normal[_ix(effectiveness__mt_264, 15)]; _let171[13] = TC__rock[_ix(effectiveness__mt_264, 15)]; _let171[14] = TC__water[_ix(effectiveness__mt_264, 15)]; int16_t effectiveness__row_266[15]; memcpy(effectiveness__row_266, _let171, sizeof effectiveness__row_266); (((effectiveness__dt_265 < 0) || (effectiveness__mt_264 == 15)) ? ((int16_t)(10)) : effectiveness__row_266[_ix(effectiveness__dt_265, 15)]); }); }); });
+                                            if ((damage_of__e1_267 > 10)) {
+                                                damage_of__dmg_262 = _floordiv(_wmul(damage_of__dmg_262, 20), 10);
+                                            }
+                                            if ((damage_of__e1_267 < 10)) {
+                                                damage_of__dmg_262 = _floordiv(_wmul(damage_of__dmg_262, 5), 10);
+                                            }
+                                            damage_of__e2_271 = ({ int16_t _let172 = damage_of__mt_263; int16_t effectiveness__mt_268 = _let172; ({ int16_t _let173 = SPECIES__type2[_ix(damage_of__sd_249, 151)]; int16_t effectiveness__dt_269 = _let173; ({ int16_t _let174[15]; _let174[0] = TC__bug[_ix(effectiveness__mt_268, 15)]; _let174[1] = TC__fire[_ix(effectiveness__mt_268, 15)]; _let174[2] = TC__ghost[_ix(effectiveness__mt_268, 15)]; _let174[3] = TC__ice[_ix(effectiveness__mt_268, 15)]; _let174[4] = TC__poison[_ix(effectiveness__mt_268, 15)]; _let174[5] = TC__psychic[_ix(effectiveness__mt_268, 15)]; _let174[6] = TC__electric[_ix(effectiveness__mt_268, 15)]; _let174[7] = TC__grass[_ix(effectiveness__mt_268, 15)]; _let174[8] = TC__dragon[_ix(effectiveness__mt_268, 15)]; _let174[9] = TC__fighting[_ix(effectiveness__mt_268, 15)]; _let174[10] = TC__flying[_ix(effectiveness__mt_268, 15)]; _let174[11] = TC__ground[_ix(effectiveness__mt_268, 15)]; _let174[12] = TC__normal[_ix(effectiveness__mt_268, 15)]; _let174[13] = TC__rock[_ix(effectiveness__mt_268, 15)]; _let174[14] = TC__water[_ix(effectiveness__mt_268, 15)]; int16_t effectiveness__row_270[15]; memcpy(effectiveness__row_270, _let174, sizeof effectiveness__row_270); (((effectiveness__dt_269 < 0) || (effectiveness__mt_268 == 15)) ? ((int16_t)(10)) : effectiveness__row_270[_ix(effectiveness__dt_269, 15)]); }); }); });
+                                            if ((damage_of__e2_271 > 10)) {
+                                                damage_of__dmg_262 = _floordiv(_wmul(damage_of__dmg_262, 20), 10);
+                                            }
+                                            if ((damage_of__e2_271 < 10)) {
+                                                damage_of__dmg_262 = _floordiv(_wmul(damage_of__dmg_262, 5), 10);
+                                            }
+                                            if ((damage_of__dmg_262 > 1)) {
+                                                rand__v_272 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_117)), 39));
+                                                log_draw__v_273 = rand__v_272;
+                                                int32_t _w175 = _wx(s->ndraws, 64);
+                                                if (_w175 >= 0) {
+                                                    s->draws[_w175] = log_draw__v_273;
+                                                }
+                                                int32_t _w176 = _wx(s->ndraws, 64);
+                                                if (_w176 >= 0) {
+                                                    s->draw_lo[_w176] = 217;
+                                                }
+                                                int32_t _w177 = _wx(s->ndraws, 64);
+                                                if (_w177 >= 0) {
+                                                    s->draw_hi[_w177] = 256;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                rand__result_274 = rand__v_272;
+                                                damage_of__r_275 = rand__result_274;
+                                                damage_of__dmg_262 = _floordiv(_wmul(damage_of__dmg_262, damage_of__r_275), 255);
+                                            }
+                                            damage_of__result_276 = damage_of__dmg_262;
+                                            move_damage__dmg_240 = damage_of__result_276;
+                                        }
+                                        move_damage__result_277 = move_damage__dmg_240;
+                                        use_move_hit__first_278 = move_damage__result_277;
+                                        use_move_hit__dmg_279 = 0;
+                                        for (int32_t use_move_hit__h_280 = 0, _end178 = 5; use_move_hit__h_280 < _end178; use_move_hit__h_280++) {
+                                            if (((((use_move_hit__h_280 < use_move_hit__nhits_231) && (s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_163, 2) * 6 + _ix(use_move_hit__a_167, 6)] > 0)) && (use_move_hit__first_278 > 0))) {
+                                                use_move_hit__dmg_279 = _imin(use_move_hit__first_278, ((int32_t)(s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)])));
+                                                int32_t _w179 = _wx(use_move_hit__q_166, 2);
+                                                int32_t _w180 = _wx(use_move_hit__d_168, 6);
+                                                if (_w179 >= 0 && _w180 >= 0) {
+                                                    s->hp[_w179 * 6 + _w180] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)], use_move_hit__dmg_279)));
+                                                }
+                                                s->last_damage = use_move_hit__dmg_279;
+                                            }
+                                        }
+                                        if ((use_move_hit__dmg_279 > 0)) {
+                                            if ((MOVES__recoil_num[_ix(use_move_hit__mv_165, 165)] > 0)) {
+                                                use_move_hit__rec_281 = _imax(_floordiv(_wmul(use_move_hit__dmg_279, MOVES__recoil_num[_ix(use_move_hit__mv_165, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_165, 165)]), 1);
+                                                int32_t _w181 = _wx(use_move_hit__p_163, 2);
+                                                int32_t _w182 = _wx(use_move_hit__a_167, 6);
+                                                if (_w181 >= 0 && _w182 >= 0) {
+                                                    s->hp[_w181 * 6 + _w182] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_163, 2) * 6 + _ix(use_move_hit__a_167, 6)], use_move_hit__rec_281), 0)));
+                                                }
+                                            }
+                                            if ((MOVES__drain_num[_ix(use_move_hit__mv_165, 165)] > 0)) {
+                                                use_move_hit__gain_282 = _imax(_floordiv(_wmul(use_move_hit__dmg_279, MOVES__drain_num[_ix(use_move_hit__mv_165, 165)]), MOVES__drain_den[_ix(use_move_hit__mv_165, 165)]), 1);
+                                                s->last_damage = use_move_hit__gain_282;
+                                                int32_t _w183 = _wx(use_move_hit__p_163, 2);
+                                                int32_t _w184 = _wx(use_move_hit__a_167, 6);
+                                                if (_w183 >= 0 && _w184 >= 0) {
+                                                    s->hp[_w183 * 6 + _w184] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_163, 2) * 6 + _ix(use_move_hit__a_167, 6)])), use_move_hit__gain_282), ((int32_t)(s->maxhp[_ix(use_move_hit__p_163, 2) * 6 + _ix(use_move_hit__a_167, 6)])))));
+                                                }
+                                            }
+                                        }
+                                        if (((use_move_hit__kind_177 == 4) && (s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)] > 0))) {
+                                            int32_t _w185 = _wx(use_move_hit__p_163, 2);
+                                            if (_w185 >= 0) {
+                                                s->recharge[_w185] = true;
+                                            }
+                                        }
+                                        use_move_hit__sec_283 = MOVES__sec_status[_ix(use_move_hit__mv_165, 165)];
+                                        if (((use_move_hit__sec_283 >= 0) && (s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)] > 0))) {
+                                            use_move_hit__same_type_287 = (({ int32_t _let186 = use_move_hit__q_166; int32_t has_type__p_284 = _let186; ({ int16_t _let187 = MOVES__type[_ix(use_move_hit__mv_165, 165)]; int16_t has_type__t_285 = _let187; ({ int16_t _let188 = s->species[_ix(has_type__p_284, 2) * 6 + _ix(s->active[_ix(has_type__p_284, 2)], 6)]; int16_t has_type__sp_286 = _let188; ((has_type__t_285 == SPECIES__type1[_ix(has_type__sp_286, 151)]) || (has_type__t_285 == SPECIES__type2[_ix(has_type__sp_286, 151)])); }); }); }) && (use_move_hit__sec_283 != 4));
+                                            if ((!use_move_hit__same_type_287)) {
+                                                chance__num_288 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_165, 165)])), 256), 99), 100);
+                                                chance__v_289 = _roll(random_word(fold_in(fold_in(key, 19), (uint32_t)resolve_turn__k_117)), 256);
+                                                log_draw__v_290 = chance__v_289;
+                                                int32_t _w189 = _wx(s->ndraws, 64);
+                                                if (_w189 >= 0) {
+                                                    s->draws[_w189] = log_draw__v_290;
+                                                }
+                                                int32_t _w190 = _wx(s->ndraws, 64);
+                                                if (_w190 >= 0) {
+                                                    s->draw_lo[_w190] = 0;
+                                                }
+                                                int32_t _w191 = _wx(s->ndraws, 64);
+                                                if (_w191 >= 0) {
+                                                    s->draw_hi[_w191] = 256;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                chance__result_291 = (chance__v_289 < chance__num_288);
+                                                use_move_hit__lands_292 = chance__result_291;
+                                                if (use_move_hit__lands_292) {
+                                                    set_status__q_293 = use_move_hit__q_166;
+                                                    set_status__st_294 = use_move_hit__sec_283;
+                                                    set_status__d_295 = s->active[_ix(set_status__q_293, 2)];
+                                                    set_status__sd_296 = s->species[_ix(set_status__q_293, 2) * 6 + _ix(set_status__d_295, 6)];
+                                                    set_status__poison_297 = ((set_status__st_294 == 4) || (set_status__st_294 == 6));
+                                                    set_status__blocked_298 = (set_status__poison_297 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_296, 151)]] || ((SPECIES__type2[_ix(set_status__sd_296, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_296, 151)], 15)])));
+                                                    if ((((s->status[_ix(set_status__q_293, 2) * 6 + _ix(set_status__d_295, 6)] == 0) && (s->hp[_ix(set_status__q_293, 2) * 6 + _ix(set_status__d_295, 6)] > 0)) && (!set_status__blocked_298))) {
+                                                        int32_t _w192 = _wx(set_status__q_293, 2);
+                                                        int32_t _w193 = _wx(set_status__d_295, 6);
+                                                        if (_w192 >= 0 && _w193 >= 0) {
+                                                            s->status[_w192 * 6 + _w193] = ((int8_t)(set_status__st_294));
+                                                        }
+                                                        if ((set_status__st_294 == 5)) {
+                                                            rand__v_299 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 20), (uint32_t)resolve_turn__k_117)), 7));
+                                                            log_draw__v_300 = rand__v_299;
+                                                            int32_t _w194 = _wx(s->ndraws, 64);
+                                                            if (_w194 >= 0) {
+                                                                s->draws[_w194] = log_draw__v_300;
+                                                            }
+                                                            int32_t _w195 = _wx(s->ndraws, 64);
+                                                            if (_w195 >= 0) {
+                                                                s->draw_lo[_w195] = 1;
+                                                            }
+                                                            int32_t _w196 = _wx(s->ndraws, 64);
+                                                            if (_w196 >= 0) {
+                                                                s->draw_hi[_w196] = 8;
+                                                            }
+                                                            s->ndraws = _wadd(s->ndraws, 1);
+                                                            rand__result_301 = rand__v_299;
+                                                            int32_t _w197 = _wx(set_status__q_293, 2);
+                                                            int32_t _w198 = _wx(set_status__d_295, 6);
+                                                            if (_w197 >= 0 && _w198 >= 0) {
+                                                                s->sleep[_w197 * 6 + _w198] = ((int8_t)(rand__result_301));
+                                                            }
+                                                        }
+                                                        if ((set_status__st_294 == 3)) {
+                                                            int32_t _w199 = _wx(set_status__q_293, 2);
+                                                            if (_w199 >= 0) {
+                                                                s->mod[_w199 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_293, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                            }
+                                                        }
+                                                        if ((set_status__st_294 == 1)) {
+                                                            int32_t _w200 = _wx(set_status__q_293, 2);
+                                                            if (_w200 >= 0) {
+                                                                s->mod[_w200 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_293, 2) * 4], 2))), ((int16_t)(1)))));
+                                                            }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        use_move_hit__sb_302[0] = MOVES__sec_boost_atk[_ix(use_move_hit__mv_165, 165)];
+                                        use_move_hit__sb_302[1] = MOVES__sec_boost_def[_ix(use_move_hit__mv_165, 165)];
+                                        use_move_hit__sb_302[2] = MOVES__sec_boost_spc[_ix(use_move_hit__mv_165, 165)];
+                                        use_move_hit__sb_302[3] = MOVES__sec_boost_spe[_ix(use_move_hit__mv_165, 165)];
+                                        use_move_hit__sb_302[4] = MOVES__sec_boost_accuracy[_ix(use_move_hit__mv_165, 165)];
+                                        use_move_hit__sb_302[5] = MOVES__sec_boost_evasion[_ix(use_move_hit__mv_165, 165)];
+                                        if ((({ int32_t _lo201 = 0; bool _r203 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_303 = _lo201, _end202 = 6; use_move_hit__k_303 < _end202; use_move_hit__k_303++) if ((use_move_hit__sb_302[use_move_hit__k_303] != 0)) { _r203 = true; break; } _r203; }) && (s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)] > 0))) {
+                                            chance__num_304 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_165, 165)])), 256), 99), 100);
+                                            chance__v_305 = _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_117)), 256);
+                                            log_draw__v_306 = chance__v_305;
+                                            int32_t _w205 = _wx(s->ndraws, 64);
+                                            if (_w205 >= 0) {
+                                                s->draws[_w205] = log_draw__v_306;
+                                            }
+                                            int32_t _w206 = _wx(s->ndraws, 64);
+                                            if (_w206 >= 0) {
+                                                s->draw_lo[_w206] = 0;
+                                            }
+                                            int32_t _w207 = _wx(s->ndraws, 64);
+                                            if (_w207 >= 0) {
+                                                s->draw_hi[_w207] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_307 = (chance__v_305 < chance__num_304);
+                                            use_move_hit__drop_308 = chance__result_307;
+                                            if (use_move_hit__drop_308) {
+                                                apply_boosts__q_309 = use_move_hit__q_166;
+                                                apply_boosts__f_310 = use_move_hit__q_166;
+                                                apply_boosts__da_311 = use_move_hit__sb_302[0];
+                                                apply_boosts__dd_312 = use_move_hit__sb_302[1];
+                                                apply_boosts__ds_313 = use_move_hit__sb_302[2];
+                                                apply_boosts__dsp_314 = use_move_hit__sb_302[3];
+                                                apply_boosts__dacc_315 = use_move_hit__sb_302[4];
+                                                apply_boosts__deva_316 = use_move_hit__sb_302[5];
+                                                apply_boosts__deltas_317[0] = apply_boosts__da_311;
+                                                apply_boosts__deltas_317[1] = apply_boosts__dd_312;
+                                                apply_boosts__deltas_317[2] = apply_boosts__ds_313;
+                                                apply_boosts__deltas_317[3] = apply_boosts__dsp_314;
+                                                apply_boosts__deltas_317[4] = apply_boosts__dacc_315;
+                                                apply_boosts__deltas_317[5] = apply_boosts__deva_316;
+                                                apply_boosts__any_ok_318 = false;
+                                                for (int32_t apply_boosts__k_319 = 0, _end208 = 6; apply_boosts__k_319 < _end208; apply_boosts__k_319++) {
+                                                    boost_stat__q_320 = apply_boosts__q_309;
+                                                    boost_stat__k_321 = apply_boosts__k_319;
+                                                    boost_stat__delta_322 = apply_boosts__deltas_317[apply_boosts__k_319];
+                                                    boost_stat__a_323 = s->active[_ix(boost_stat__q_320, 2)];
+                                                    boost_stat__b_324 = ((int32_t)(s->boosts[_ix(boost_stat__q_320, 2) * 6 + _ix(boost_stat__k_321, 6)]));
+                                                    boost_stat__nb_325 = _imin(_imax(_wadd(boost_stat__b_324, boost_stat__delta_322), (-6)), 6);
+                                                    boost_stat__ok_326 = false;
+                                                    if (((((boost_stat__delta_322 != 0) && (s->hp[_ix(boost_stat__q_320, 2) * 6 + _ix(boost_stat__a_323, 6)] > 0)) && (!((boost_stat__delta_322 > 0) && (boost_stat__b_324 >= 6)))) && (!((boost_stat__delta_322 < 0) && (boost_stat__b_324 <= (-6)))))) {
+                                                        if ((boost_stat__k_321 >= 4)) {
+                                                            int32_t _w209 = _wx(boost_stat__q_320, 2);
+                                                            int32_t _w210 = _wx(boost_stat__k_321, 6);
+                                                            if (_w209 >= 0 && _w210 >= 0) {
+                                                                s->boosts[_w209 * 6 + _w210] = ((int8_t)(boost_stat__nb_325));
+                                                            }
+                                                            boost_stat__ok_326 = true;
+                                                        } else if ((((boost_stat__delta_322 > 0) && (s->mod[_ix(boost_stat__q_320, 2) * 4 + _ix(boost_stat__k_321, 4)] == 999)) || ((boost_stat__delta_322 < 0) && (s->mod[_ix(boost_stat__q_320, 2) * 4 + _ix(boost_stat__k_321, 4)] == 1)))) {
+                                                            int32_t _w211 = _wx(boost_stat__q_320, 2);
+                                                            int32_t _w212 = _wx(boost_stat__k_321, 6);
+                                                            if (_w211 >= 0 && _w212 >= 0) {
+                                                                s->boosts[_w211 * 6 + _w212] = ((int8_t)(((boost_stat__delta_322 > 0) ? _wsub(boost_stat__nb_325, 1) : _wadd(boost_stat__nb_325, 1))));
+                                                            }
+                                                        } else {
+                                                            int32_t _w213 = _wx(boost_stat__q_320, 2);
+                                                            int32_t _w214 = _wx(boost_stat__k_321, 6);
+                                                            if (_w213 >= 0 && _w214 >= 0) {
+                                                                s->boosts[_w213 * 6 + _w214] = ((int8_t)(boost_stat__nb_325));
+                                                            }
+                                                            boost_stat__ok_326 = true;
+                                                            boost_stat__m_327 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_320, 2) * 24 + _ix(boost_stat__a_323, 6) * 4 + _ix(boost_stat__k_321, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_325, 6), 13)]), 100), 1);
+                                                            int32_t _w215 = _wx(boost_stat__q_320, 2);
+                                                            int32_t _w216 = _wx(boost_stat__k_321, 4);
+                                                            if (_w215 >= 0 && _w216 >= 0) {
+                                                                s->mod[_w215 * 4 + _w216] = ((int16_t)(((boost_stat__delta_322 > 0) ? _imin(boost_stat__m_327, 999) : boost_stat__m_327)));
+                                                            }
+                                                        }
+                                                    }
+                                                    boost_stat__result_328 = boost_stat__ok_326;
+                                                    apply_boosts__ok_329 = boost_stat__result_328;
+                                                    apply_boosts__any_ok_318 = (apply_boosts__any_ok_318 || apply_boosts__ok_329);
+                                                }
+                                                if (apply_boosts__any_ok_318) {
+                                                    if ((s->status[_ix(apply_boosts__f_310, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_310, 2)], 6)] == 3)) {
+                                                        int32_t _w217 = _wx(apply_boosts__f_310, 2);
+                                                        if (_w217 >= 0) {
+                                                            s->mod[_w217 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_310, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        }
+                                                    }
+                                                    if ((s->status[_ix(apply_boosts__f_310, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_310, 2)], 6)] == 1)) {
+                                                        int32_t _w218 = _wx(apply_boosts__f_310, 2);
+                                                        if (_w218 >= 0) {
+                                                            s->mod[_w218 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_310, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        use_move_hit__sv_330 = MOVES__sec_volatile[_ix(use_move_hit__mv_165, 165)];
+                                        if (((use_move_hit__sv_330 >= 0) && (s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)] > 0))) {
+                                            use_move_hit__vc_331 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_165, 165)])), 256), 99), 100), ((use_move_hit__sv_330 == 1) ? 1 : 0));
+                                            chance__num_332 = use_move_hit__vc_331;
+                                            chance__v_333 = _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_117)), 256);
+                                            log_draw__v_334 = chance__v_333;
+                                            int32_t _w219 = _wx(s->ndraws, 64);
+                                            if (_w219 >= 0) {
+                                                s->draws[_w219] = log_draw__v_334;
+                                            }
+                                            int32_t _w220 = _wx(s->ndraws, 64);
+                                            if (_w220 >= 0) {
+                                                s->draw_lo[_w220] = 0;
+                                            }
+                                            int32_t _w221 = _wx(s->ndraws, 64);
+                                            if (_w221 >= 0) {
+                                                s->draw_hi[_w221] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_335 = (chance__v_333 < chance__num_332);
+                                            use_move_hit__lands_336 = chance__result_335;
+                                            if ((use_move_hit__lands_336 && (use_move_hit__sv_330 == 12))) {
+                                                int32_t _w222 = _wx(use_move_hit__q_166, 2);
+                                                if (_w222 >= 0) {
+                                                    s->flinch[_w222] = true;
+                                                }
+                                                int32_t _w223 = _wx(use_move_hit__q_166, 2);
+                                                if (_w223 >= 0) {
+                                                    s->recharge[_w223] = false;
+                                                }
+                                            }
+                                            if ((use_move_hit__lands_336 && (use_move_hit__sv_330 == 1))) {
+                                                confuse__q_337 = use_move_hit__q_166;
+                                                if (((s->confused[_ix(confuse__q_337, 2)] == 0) && (s->hp[_ix(confuse__q_337, 2) * 6 + _ix(s->active[_ix(confuse__q_337, 2)], 6)] > 0))) {
+                                                    rand__v_338 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_117)), 4));
+                                                    log_draw__v_339 = rand__v_338;
+                                                    int32_t _w224 = _wx(s->ndraws, 64);
+                                                    if (_w224 >= 0) {
+                                                        s->draws[_w224] = log_draw__v_339;
+                                                    }
+                                                    int32_t _w225 = _wx(s->ndraws, 64);
+                                                    if (_w225 >= 0) {
+                                                        s->draw_lo[_w225] = 2;
+                                                    }
+                                                    int32_t _w226 = _wx(s->ndraws, 64);
+                                                    if (_w226 >= 0) {
+                                                        s->draw_hi[_w226] = 6;
+                                                    }
+                                                    s->ndraws = _wadd(s->ndraws, 1);
+                                                    rand__result_340 = rand__v_338;
+                                                    int32_t _w227 = _wx(confuse__q_337, 2);
+                                                    if (_w227 >= 0) {
+                                                        s->confused[_w227] = ((int8_t)(rand__result_340));
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        if (((use_move_hit__sec_283 == 1) && (s->status[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)] == 2))) {
+                                            int32_t _w228 = _wx(use_move_hit__q_166, 2);
+                                            int32_t _w229 = _wx(use_move_hit__d_168, 6);
+                                            if (_w228 >= 0 && _w229 >= 0) {
+                                                s->status[_w228 * 6 + _w229] = ((int8_t)(0));
+                                            }
+                                        }
+                                    }
+                                } else if (MOVES__crash[_ix(use_move_hit__mv_165, 165)]) {
+                                    int32_t _w230 = _wx(use_move_hit__p_163, 2);
+                                    int32_t _w231 = _wx(use_move_hit__a_167, 6);
+                                    if (_w230 >= 0 && _w231 >= 0) {
+                                        s->hp[_w230 * 6 + _w231] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move_hit__p_163, 2) * 6 + _ix(use_move_hit__a_167, 6)], 1))), ((int16_t)(0)))));
+                                    }
+                                    s->last_damage = 1;
+                                }
+                                if (MOVES__self_destruct[_ix(use_move_hit__mv_165, 165)]) {
+                                    int32_t _w232 = _wx(use_move_hit__p_163, 2);
+                                    int32_t _w233 = _wx(use_move_hit__a_167, 6);
+                                    if (_w232 >= 0 && _w233 >= 0) {
+                                        s->hp[_w232 * 6 + _w233] = ((int16_t)(0));
+                                    }
+                                }
+                            }
+                        }
+                        if ((((!use_move__can_148) || (s->hp[_ix(use_move__q_144, 2) * 6 + _ix(use_move__d_146, 6)] > 0)) && (s->hp[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)] > 0))) {
+                            if (((s->status[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)] == 5) && (s->sleep[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)] <= 0))) {
+                                int32_t _w234 = _wx(use_move__p_142, 2);
+                                int32_t _w235 = _wx(use_move__a_145, 6);
+                                if (_w234 >= 0 && _w235 >= 0) {
+                                    s->status[_w234 * 6 + _w235] = ((int8_t)(0));
+                                }
+                            }
+                            if (((s->status[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)] == 4) || (s->status[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)] == 1))) {
+                                int32_t _w236 = _wx(use_move__p_142, 2);
+                                int32_t _w237 = _wx(use_move__a_145, 6);
+                                if (_w236 >= 0 && _w237 >= 0) {
+                                    s->hp[_w236 * 6 + _w237] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                                }
+                            }
+                        }
+                        if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
+                            resolve_turn__over_116 = true;
+                            after_faint__left0_342 = ({ int32_t _lo238 = 0; int32_t _r240 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_341 = _lo238, _end239 = 6; after_faint__i_341 < _end239; after_faint__i_341++) _r240 += ((s->hp[after_faint__i_341] > 0)) ? 1 : 0; _r240; });
+                            after_faint__left1_344 = ({ int32_t _lo242 = 0; int32_t _r244 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_343 = _lo242, _end243 = 6; after_faint__i_343 < _end243; after_faint__i_343++) _r244 += ((s->hp[1 * 6 + after_faint__i_343] > 0)) ? 1 : 0; _r244; });
+                            if (((after_faint__left0_342 == 0) && (after_faint__left1_344 == 0))) {
+                                memset(s->rewards, 0, sizeof s->rewards);
+                                s->terminated = true;
+                            } else if ((after_faint__left0_342 == 0)) {
+                                _win(s, 1);
+                                s->terminated = true;
+                            } else if ((after_faint__left1_344 == 0)) {
+                                _win(s, 0);
+                                s->terminated = true;
+                            } else {
+                                s->phase = ((int8_t)(1));
+                                s->need[0] = (s->hp[_ix(s->active[0], 6)] <= 0);
+                                s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
+                            }
+                        } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                            rand__v_345 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_117)), 2));
+                            log_draw__v_346 = rand__v_345;
+                            int32_t _w246 = _wx(s->ndraws, 64);
+                            if (_w246 >= 0) {
+                                s->draws[_w246] = log_draw__v_346;
+                            }
+                            int32_t _w247 = _wx(s->ndraws, 64);
+                            if (_w247 >= 0) {
+                                s->draw_lo[_w247] = 0;
+                            }
+                            int32_t _w248 = _wx(s->ndraws, 64);
+                            if (_w248 >= 0) {
+                                s->draw_hi[_w248] = 2;
+                            }
+                            s->ndraws = _wadd(s->ndraws, 1);
+                            rand__result_347 = rand__v_345;
+                            tie_draw__v_348 = rand__result_347;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_105)) {
-                for (int32_t update_speed__p_284 = 0, _end171 = 2; update_speed__p_284 < _end171; update_speed__p_284++) {
-                    if ((s->hp[update_speed__p_284 * 6 + _ix(s->active[update_speed__p_284], 6)] > 0)) {
-                        int32_t _w172 = _wx(s->active[update_speed__p_284], 6);
-                        if (_w172 >= 0) {
-                            s->speed[update_speed__p_284 * 6 + _w172] = s->mod[update_speed__p_284 * 4 + 3];
+            if ((!resolve_turn__over_116)) {
+                s->flinch[0] = false;
+                s->flinch[1] = false;
+                for (int32_t update_speed__p_349 = 0, _end249 = 2; update_speed__p_349 < _end249; update_speed__p_349++) {
+                    if ((s->hp[update_speed__p_349 * 6 + _ix(s->active[update_speed__p_349], 6)] > 0)) {
+                        int32_t _w250 = _wx(s->active[update_speed__p_349], 6);
+                        if (_w250 >= 0) {
+                            s->speed[update_speed__p_349 * 6 + _w250] = s->mod[update_speed__p_349 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_285 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_286 = rand__v_285;
-                    int32_t _w173 = _wx(s->ndraws, 64);
-                    if (_w173 >= 0) {
-                        s->draws[_w173] = log_draw__v_286;
+                    rand__v_350 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_351 = rand__v_350;
+                    int32_t _w251 = _wx(s->ndraws, 64);
+                    if (_w251 >= 0) {
+                        s->draws[_w251] = log_draw__v_351;
                     }
-                    int32_t _w174 = _wx(s->ndraws, 64);
-                    if (_w174 >= 0) {
-                        s->draw_lo[_w174] = 0;
+                    int32_t _w252 = _wx(s->ndraws, 64);
+                    if (_w252 >= 0) {
+                        s->draw_lo[_w252] = 0;
                     }
-                    int32_t _w175 = _wx(s->ndraws, 64);
-                    if (_w175 >= 0) {
-                        s->draw_hi[_w175] = 2;
+                    int32_t _w253 = _wx(s->ndraws, 64);
+                    if (_w253 >= 0) {
+                        s->draw_hi[_w253] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_287 = rand__v_285;
-                    tie_draw__v_288 = rand__result_287;
+                    rand__result_352 = rand__v_350;
+                    tie_draw__v_353 = rand__result_352;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_289 = 0, _end176 = 2; update_speed__p_289 < _end176; update_speed__p_289++) {
-                if ((s->hp[update_speed__p_289 * 6 + _ix(s->active[update_speed__p_289], 6)] > 0)) {
-                    int32_t _w177 = _wx(s->active[update_speed__p_289], 6);
-                    if (_w177 >= 0) {
-                        s->speed[update_speed__p_289 * 6 + _w177] = s->mod[update_speed__p_289 * 4 + 3];
+            for (int32_t update_speed__p_354 = 0, _end254 = 2; update_speed__p_354 < _end254; update_speed__p_354++) {
+                if ((s->hp[update_speed__p_354 * 6 + _ix(s->active[update_speed__p_354], 6)] > 0)) {
+                    int32_t _w255 = _wx(s->active[update_speed__p_354], 6);
+                    if (_w255 >= 0) {
+                        s->speed[update_speed__p_354 * 6 + _w255] = s->mod[update_speed__p_354 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_290 = 0;
+            resolve_forced__first_355 = 0;
             if ((s->need[0] && s->need[1])) {
                 if ((s->mod[1 * 4 + 3] > s->mod[3])) {
-                    resolve_forced__first_290 = 1;
+                    resolve_forced__first_355 = 1;
                 } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_291 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_292 = rand__v_291;
-                    int32_t _w178 = _wx(s->ndraws, 64);
-                    if (_w178 >= 0) {
-                        s->draws[_w178] = log_draw__v_292;
+                    rand__v_356 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_357 = rand__v_356;
+                    int32_t _w256 = _wx(s->ndraws, 64);
+                    if (_w256 >= 0) {
+                        s->draws[_w256] = log_draw__v_357;
                     }
-                    int32_t _w179 = _wx(s->ndraws, 64);
-                    if (_w179 >= 0) {
-                        s->draw_lo[_w179] = 0;
+                    int32_t _w257 = _wx(s->ndraws, 64);
+                    if (_w257 >= 0) {
+                        s->draw_lo[_w257] = 0;
                     }
-                    int32_t _w180 = _wx(s->ndraws, 64);
-                    if (_w180 >= 0) {
-                        s->draw_hi[_w180] = 2;
+                    int32_t _w258 = _wx(s->ndraws, 64);
+                    if (_w258 >= 0) {
+                        s->draw_hi[_w258] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_293 = rand__v_291;
-                    resolve_forced__first_290 = rand__result_293;
+                    rand__result_358 = rand__v_356;
+                    resolve_forced__first_355 = rand__result_358;
                 }
             }
-            for (int32_t resolve_forced__k_294 = 0, _end181 = 2; resolve_forced__k_294 < _end181; resolve_forced__k_294++) {
-                resolve_forced__p_295 = ((resolve_forced__k_294 == 0) ? resolve_forced__first_290 : _wsub(1, resolve_forced__first_290));
-                if (s->need[_ix(resolve_forced__p_295, 2)]) {
-                    send_in__p_296 = resolve_forced__p_295;
-                    send_in__s_297 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_295, 2)])), 4);
-                    send_in__old_298 = s->active[_ix(send_in__p_296, 2)];
-                    if ((s->hp[_ix(send_in__p_296, 2) * 6 + _ix(send_in__old_298, 6)] > 0)) {
-                        int32_t _w182 = _wx(send_in__p_296, 2);
-                        int32_t _w183 = _wx(send_in__old_298, 6);
-                        if (_w182 >= 0 && _w183 >= 0) {
-                            s->speed[_w182 * 6 + _w183] = s->stats[_ix(send_in__p_296, 2) * 24 + _ix(send_in__old_298, 6) * 4 + 3];
+            for (int32_t resolve_forced__k_359 = 0, _end259 = 2; resolve_forced__k_359 < _end259; resolve_forced__k_359++) {
+                resolve_forced__p_360 = ((resolve_forced__k_359 == 0) ? resolve_forced__first_355 : _wsub(1, resolve_forced__first_355));
+                if (s->need[_ix(resolve_forced__p_360, 2)]) {
+                    send_in__p_361 = resolve_forced__p_360;
+                    send_in__s_362 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_360, 2)])), 4);
+                    send_in__old_363 = s->active[_ix(send_in__p_361, 2)];
+                    if ((s->hp[_ix(send_in__p_361, 2) * 6 + _ix(send_in__old_363, 6)] > 0)) {
+                        int32_t _w260 = _wx(send_in__p_361, 2);
+                        int32_t _w261 = _wx(send_in__old_363, 6);
+                        if (_w260 >= 0 && _w261 >= 0) {
+                            s->speed[_w260 * 6 + _w261] = s->stats[_ix(send_in__p_361, 2) * 24 + _ix(send_in__old_363, 6) * 4 + 3];
                         }
                     }
-                    int32_t _w184 = _wx(send_in__p_296, 2);
-                    if (_w184 >= 0) {
-                        s->active[_w184] = ((int8_t)(send_in__s_297));
+                    int32_t _w262 = _wx(send_in__p_361, 2);
+                    if (_w262 >= 0) {
+                        s->active[_w262] = ((int8_t)(send_in__s_362));
                     }
-                    int32_t _w185 = _wx(send_in__p_296, 2);
-                    int32_t _w186 = _wx(send_in__s_297, 6);
-                    if (_w185 >= 0 && _w186 >= 0) {
-                        s->seen[_w185 * 6 + _w186] = s->species[_ix(send_in__p_296, 2) * 6 + _ix(send_in__s_297, 6)];
+                    int32_t _w263 = _wx(send_in__p_361, 2);
+                    if (_w263 >= 0) {
+                        s->recharge[_w263] = false;
                     }
-                    for (int32_t send_in__k_299 = 0, _end187 = 6; send_in__k_299 < _end187; send_in__k_299++) {
-                        int32_t _w188 = _wx(send_in__p_296, 2);
-                        if (_w188 >= 0) {
-                            s->boosts[_w188 * 6 + send_in__k_299] = ((int8_t)(0));
+                    int32_t _w264 = _wx(send_in__p_361, 2);
+                    if (_w264 >= 0) {
+                        s->charging[_w264] = false;
+                    }
+                    int32_t _w265 = _wx(send_in__p_361, 2);
+                    if (_w265 >= 0) {
+                        s->confused[_w265] = ((int8_t)(0));
+                    }
+                    int32_t _w266 = _wx(send_in__p_361, 2);
+                    if (_w266 >= 0) {
+                        s->flinch[_w266] = false;
+                    }
+                    int32_t _w267 = _wx(send_in__p_361, 2);
+                    if (_w267 >= 0) {
+                        s->reflect[_w267] = false;
+                    }
+                    int32_t _w268 = _wx(send_in__p_361, 2);
+                    if (_w268 >= 0) {
+                        s->light_screen[_w268] = false;
+                    }
+                    int32_t _w269 = _wx(send_in__p_361, 2);
+                    if (_w269 >= 0) {
+                        s->last_slot[_w269] = ((int8_t)(0));
+                    }
+                    int32_t _w270 = _wx(send_in__p_361, 2);
+                    int32_t _w271 = _wx(send_in__s_362, 6);
+                    if (_w270 >= 0 && _w271 >= 0) {
+                        s->seen[_w270 * 6 + _w271] = s->species[_ix(send_in__p_361, 2) * 6 + _ix(send_in__s_362, 6)];
+                    }
+                    for (int32_t send_in__k_364 = 0, _end272 = 6; send_in__k_364 < _end272; send_in__k_364++) {
+                        int32_t _w273 = _wx(send_in__p_361, 2);
+                        if (_w273 >= 0) {
+                            s->boosts[_w273 * 6 + send_in__k_364] = ((int8_t)(0));
                         }
                     }
-                    for (int32_t send_in__k_300 = 0, _end189 = 4; send_in__k_300 < _end189; send_in__k_300++) {
-                        int32_t _w190 = _wx(send_in__p_296, 2);
-                        if (_w190 >= 0) {
-                            s->mod[_w190 * 4 + send_in__k_300] = s->stats[_ix(send_in__p_296, 2) * 24 + _ix(send_in__s_297, 6) * 4 + send_in__k_300];
+                    for (int32_t send_in__k_365 = 0, _end274 = 4; send_in__k_365 < _end274; send_in__k_365++) {
+                        int32_t _w275 = _wx(send_in__p_361, 2);
+                        if (_w275 >= 0) {
+                            s->mod[_w275 * 4 + send_in__k_365] = s->stats[_ix(send_in__p_361, 2) * 24 + _ix(send_in__s_362, 6) * 4 + send_in__k_365];
                         }
                     }
-                    if ((s->status[_ix(send_in__p_296, 2) * 6 + _ix(send_in__s_297, 6)] == 3)) {
-                        int32_t _w191 = _wx(send_in__p_296, 2);
-                        if (_w191 >= 0) {
-                            s->mod[_w191 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_296, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_361, 2) * 6 + _ix(send_in__s_362, 6)] == 3)) {
+                        int32_t _w276 = _wx(send_in__p_361, 2);
+                        if (_w276 >= 0) {
+                            s->mod[_w276 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_361, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                         }
                     }
-                    if ((s->status[_ix(send_in__p_296, 2) * 6 + _ix(send_in__s_297, 6)] == 1)) {
-                        int32_t _w192 = _wx(send_in__p_296, 2);
-                        if (_w192 >= 0) {
-                            s->mod[_w192 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_296, 2) * 4], 2))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_361, 2) * 6 + _ix(send_in__s_362, 6)] == 1)) {
+                        int32_t _w277 = _wx(send_in__p_361, 2);
+                        if (_w277 >= 0) {
+                            s->mod[_w277 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_361, 2) * 4], 2))), ((int16_t)(1)))));
                         }
                     }
-                    int32_t _w193 = _wx(send_in__p_296, 2);
-                    int32_t _w194 = _wx(send_in__s_297, 6);
-                    if (_w193 >= 0 && _w194 >= 0) {
-                        s->speed[_w193 * 6 + _w194] = s->mod[_ix(send_in__p_296, 2) * 4 + 3];
+                    int32_t _w278 = _wx(send_in__p_361, 2);
+                    int32_t _w279 = _wx(send_in__s_362, 6);
+                    if (_w278 >= 0 && _w279 >= 0) {
+                        s->speed[_w278 * 6 + _w279] = s->mod[_ix(send_in__p_361, 2) * 4 + 3];
                     }
+                }
+            }
+            if ((s->need[0] && s->need[1])) {
+                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                    rand__v_366 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    log_draw__v_367 = rand__v_366;
+                    int32_t _w280 = _wx(s->ndraws, 64);
+                    if (_w280 >= 0) {
+                        s->draws[_w280] = log_draw__v_367;
+                    }
+                    int32_t _w281 = _wx(s->ndraws, 64);
+                    if (_w281 >= 0) {
+                        s->draw_lo[_w281] = 0;
+                    }
+                    int32_t _w282 = _wx(s->ndraws, 64);
+                    if (_w282 >= 0) {
+                        s->draw_hi[_w282] = 2;
+                    }
+                    s->ndraws = _wadd(s->ndraws, 1);
+                    rand__result_368 = rand__v_366;
+                    tie_draw__v_369 = rand__result_368;
+                }
+                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                    rand__v_370 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    log_draw__v_371 = rand__v_370;
+                    int32_t _w283 = _wx(s->ndraws, 64);
+                    if (_w283 >= 0) {
+                        s->draws[_w283] = log_draw__v_371;
+                    }
+                    int32_t _w284 = _wx(s->ndraws, 64);
+                    if (_w284 >= 0) {
+                        s->draw_lo[_w284] = 0;
+                    }
+                    int32_t _w285 = _wx(s->ndraws, 64);
+                    if (_w285 >= 0) {
+                        s->draw_hi[_w285] = 2;
+                    }
+                    s->ndraws = _wadd(s->ndraws, 1);
+                    rand__result_372 = rand__v_370;
+                    tie_draw__v_373 = rand__result_372;
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_301 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                log_draw__v_302 = rand__v_301;
-                int32_t _w195 = _wx(s->ndraws, 64);
-                if (_w195 >= 0) {
-                    s->draws[_w195] = log_draw__v_302;
+                rand__v_374 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                log_draw__v_375 = rand__v_374;
+                int32_t _w286 = _wx(s->ndraws, 64);
+                if (_w286 >= 0) {
+                    s->draws[_w286] = log_draw__v_375;
                 }
-                int32_t _w196 = _wx(s->ndraws, 64);
-                if (_w196 >= 0) {
-                    s->draw_lo[_w196] = 0;
+                int32_t _w287 = _wx(s->ndraws, 64);
+                if (_w287 >= 0) {
+                    s->draw_lo[_w287] = 0;
                 }
-                int32_t _w197 = _wx(s->ndraws, 64);
-                if (_w197 >= 0) {
-                    s->draw_hi[_w197] = 2;
+                int32_t _w288 = _wx(s->ndraws, 64);
+                if (_w288 >= 0) {
+                    s->draw_hi[_w288] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_303 = rand__v_301;
-                tie_draw__v_304 = rand__result_303;
+                rand__result_376 = rand__v_374;
+                tie_draw__v_377 = rand__result_376;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_305 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                log_draw__v_306 = rand__v_305;
-                int32_t _w198 = _wx(s->ndraws, 64);
-                if (_w198 >= 0) {
-                    s->draws[_w198] = log_draw__v_306;
+                rand__v_378 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                log_draw__v_379 = rand__v_378;
+                int32_t _w289 = _wx(s->ndraws, 64);
+                if (_w289 >= 0) {
+                    s->draws[_w289] = log_draw__v_379;
                 }
-                int32_t _w199 = _wx(s->ndraws, 64);
-                if (_w199 >= 0) {
-                    s->draw_lo[_w199] = 0;
+                int32_t _w290 = _wx(s->ndraws, 64);
+                if (_w290 >= 0) {
+                    s->draw_lo[_w290] = 0;
                 }
-                int32_t _w200 = _wx(s->ndraws, 64);
-                if (_w200 >= 0) {
-                    s->draw_hi[_w200] = 2;
+                int32_t _w291 = _wx(s->ndraws, 64);
+                if (_w291 >= 0) {
+                    s->draw_hi[_w291] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_307 = rand__v_305;
-                tie_draw__v_308 = rand__result_307;
+                rand__result_380 = rand__v_378;
+                tie_draw__v_381 = rand__result_380;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -1693,391 +2227,499 @@ static void effect_move(State *s, int32_t m, Key key)
 
 static void effect_switch(State *s, int32_t slot, Key key)
 {
-    int32_t submit__act_311 = 0;
-    int32_t submit__p_312 = 0;
-    int32_t goes_first__a0_314 = 0;
-    int32_t goes_first__a1_315 = 0;
-    int32_t goes_first__o0_316 = 0;
-    int32_t goes_first__o1_317 = 0;
-    int32_t goes_first__pr0_323 = 0;
-    int32_t goes_first__pr1_329 = 0;
-    int32_t goes_first__k0_330 = 0;
-    int32_t goes_first__k1_331 = 0;
-    int32_t goes_first__first_332 = 0;
-    int16_t goes_first__s0_333 = 0;
-    int16_t goes_first__s1_334 = 0;
-    int32_t rand__v_335 = 0;
-    int32_t log_draw__v_336 = 0;
-    int32_t rand__result_337 = 0;
-    int32_t goes_first__result_338 = 0;
-    int32_t resolve_turn__first_339 = 0;
-    int32_t rand__v_340 = 0;
-    int32_t log_draw__v_341 = 0;
-    int32_t rand__result_342 = 0;
-    int32_t tie_draw__v_343 = 0;
-    int32_t rand__v_344 = 0;
-    int32_t log_draw__v_345 = 0;
-    int32_t rand__result_346 = 0;
-    int32_t tie_draw__v_347 = 0;
-    bool resolve_turn__over_348 = 0;
-    int32_t resolve_turn__p_350 = 0;
-    int32_t resolve_turn__act_351 = 0;
-    int32_t send_in__p_352 = 0;
-    int32_t send_in__s_353 = 0;
-    int8_t send_in__old_354 = 0;
-    int32_t rand__v_357 = 0;
-    int32_t log_draw__v_358 = 0;
-    int32_t rand__result_359 = 0;
-    int32_t tie_draw__v_360 = 0;
-    int32_t switch_in_damage__p_361 = 0;
-    int8_t switch_in_damage__a_362 = 0;
-    int32_t after_faint__left0_365 = 0;
-    int32_t after_faint__left1_367 = 0;
-    int32_t rand__v_368 = 0;
-    int32_t log_draw__v_369 = 0;
-    int32_t rand__result_370 = 0;
-    int32_t tie_draw__v_371 = 0;
-    int32_t use_move__p_374 = 0;
-    int32_t use_move__m_375 = 0;
-    int32_t use_move__q_376 = 0;
-    int8_t use_move__a_377 = 0;
-    int8_t use_move__d_378 = 0;
-    int8_t use_move__st_379 = 0;
-    bool use_move__can_380 = 0;
-    int32_t chance__v_381 = 0;
-    int32_t log_draw__v_382 = 0;
-    bool chance__result_383 = 0;
-    bool use_move__full_384 = 0;
-    int32_t use_move_hit__p_385 = 0;
-    int32_t use_move_hit__m_386 = 0;
-    int32_t use_move_hit__q_387 = 0;
-    int8_t use_move_hit__a_388 = 0;
-    int8_t use_move_hit__d_389 = 0;
-    int32_t use_move_hit__mv_390 = 0;
-    int16_t use_move_hit__sd_391 = 0;
-    bool use_move_hit__immune_398 = 0;
-    bool use_move_hit__hit_399 = 0;
-    int32_t use_move_hit__acc_400 = 0;
-    int32_t chance__num_401 = 0;
-    int32_t chance__v_402 = 0;
-    int32_t log_draw__v_403 = 0;
-    bool chance__result_404 = 0;
-    int32_t set_status__q_405 = 0;
-    int16_t set_status__st_406 = 0;
-    int8_t set_status__d_407 = 0;
-    int16_t set_status__sd_408 = 0;
-    bool set_status__poison_409 = 0;
-    bool set_status__blocked_410 = 0;
-    int32_t rand__v_411 = 0;
-    int32_t log_draw__v_412 = 0;
-    int32_t rand__result_413 = 0;
-    int32_t use_move_hit__tgt_414 = 0;
-    int32_t apply_boosts__q_415 = 0;
-    int32_t apply_boosts__f_416 = 0;
-    int8_t apply_boosts__da_417 = 0;
-    int8_t apply_boosts__dd_418 = 0;
-    int8_t apply_boosts__ds_419 = 0;
-    int8_t apply_boosts__dsp_420 = 0;
-    int8_t apply_boosts__dacc_421 = 0;
-    int8_t apply_boosts__deva_422 = 0;
-    int8_t apply_boosts__deltas_423[6] = {0};
-    bool apply_boosts__any_ok_424 = 0;
-    int32_t boost_stat__q_426 = 0;
-    int32_t boost_stat__k_427 = 0;
-    int8_t boost_stat__delta_428 = 0;
-    int8_t boost_stat__a_429 = 0;
-    int32_t boost_stat__b_430 = 0;
-    int32_t boost_stat__nb_431 = 0;
-    bool boost_stat__ok_432 = 0;
-    int32_t boost_stat__m_433 = 0;
-    bool boost_stat__result_434 = 0;
-    bool apply_boosts__ok_435 = 0;
-    int32_t damage_of__p_436 = 0;
-    int32_t damage_of__mv_437 = 0;
-    int32_t damage_of__q_438 = 0;
-    int8_t damage_of__a_439 = 0;
-    int8_t damage_of__d_440 = 0;
-    int16_t damage_of__sa_441 = 0;
-    int16_t damage_of__sd_442 = 0;
-    int16_t damage_of__c_443 = 0;
-    int16_t chance__num_444 = 0;
-    int32_t chance__v_445 = 0;
-    int32_t log_draw__v_446 = 0;
-    bool chance__result_447 = 0;
-    bool damage_of__crit_448 = 0;
-    bool damage_of__special_449 = 0;
-    int32_t damage_of__si_450 = 0;
-    int32_t damage_of__di_451 = 0;
-    int32_t damage_of__at_452 = 0;
-    int32_t damage_of__df_453 = 0;
-    int32_t damage_of__lvl_454 = 0;
-    int32_t damage_of__dmg_455 = 0;
-    int16_t damage_of__mt_456 = 0;
-    int16_t damage_of__e1_460 = 0;
-    int16_t damage_of__e2_464 = 0;
-    int32_t rand__v_465 = 0;
+    int32_t submit__act_386 = 0;
+    int32_t submit__p_387 = 0;
+    int32_t commit_choices__act_389 = 0;
+    int8_t commit_choices__a_390 = 0;
+    int32_t goes_first__a0_398 = 0;
+    int32_t goes_first__a1_399 = 0;
+    int32_t goes_first__o0_400 = 0;
+    int32_t goes_first__o1_401 = 0;
+    int32_t goes_first__pr0_407 = 0;
+    int32_t goes_first__pr1_413 = 0;
+    int32_t goes_first__k0_414 = 0;
+    int32_t goes_first__k1_415 = 0;
+    int32_t goes_first__first_416 = 0;
+    int16_t goes_first__s0_417 = 0;
+    int16_t goes_first__s1_418 = 0;
+    int32_t rand__v_419 = 0;
+    int32_t log_draw__v_420 = 0;
+    int32_t rand__result_421 = 0;
+    int32_t goes_first__result_422 = 0;
+    int32_t resolve_turn__first_423 = 0;
+    int32_t rand__v_424 = 0;
+    int32_t log_draw__v_425 = 0;
+    int32_t rand__result_426 = 0;
+    int32_t tie_draw__v_427 = 0;
+    int32_t rand__v_428 = 0;
+    int32_t log_draw__v_429 = 0;
+    int32_t rand__result_430 = 0;
+    int32_t tie_draw__v_431 = 0;
+    bool resolve_turn__over_432 = 0;
+    int32_t resolve_turn__p_434 = 0;
+    int32_t resolve_turn__act_435 = 0;
+    int32_t send_in__p_436 = 0;
+    int32_t send_in__s_437 = 0;
+    int8_t send_in__old_438 = 0;
+    int32_t rand__v_441 = 0;
+    int32_t log_draw__v_442 = 0;
+    int32_t rand__result_443 = 0;
+    int32_t tie_draw__v_444 = 0;
+    int32_t switch_in_damage__p_445 = 0;
+    int8_t switch_in_damage__a_446 = 0;
+    int32_t after_faint__left0_449 = 0;
+    int32_t after_faint__left1_451 = 0;
+    int32_t rand__v_452 = 0;
+    int32_t log_draw__v_453 = 0;
+    int32_t rand__result_454 = 0;
+    int32_t tie_draw__v_455 = 0;
+    int32_t use_move__p_458 = 0;
+    int32_t use_move__m_459 = 0;
+    int32_t use_move__q_460 = 0;
+    int8_t use_move__a_461 = 0;
+    int8_t use_move__d_462 = 0;
+    int8_t use_move__st_463 = 0;
+    bool use_move__can_464 = 0;
+    int32_t chance__v_465 = 0;
     int32_t log_draw__v_466 = 0;
-    int32_t rand__result_467 = 0;
-    int32_t damage_of__r_468 = 0;
-    int32_t damage_of__result_469 = 0;
-    int32_t use_move_hit__dmg_470 = 0;
-    int32_t use_move_hit__rec_471 = 0;
-    int16_t use_move_hit__sec_472 = 0;
-    bool use_move_hit__same_type_476 = 0;
-    int32_t chance__num_477 = 0;
-    int32_t chance__v_478 = 0;
-    int32_t log_draw__v_479 = 0;
-    bool chance__result_480 = 0;
-    bool use_move_hit__lands_481 = 0;
-    int32_t set_status__q_482 = 0;
-    int16_t set_status__st_483 = 0;
-    int8_t set_status__d_484 = 0;
-    int16_t set_status__sd_485 = 0;
-    bool set_status__poison_486 = 0;
-    bool set_status__blocked_487 = 0;
-    int32_t rand__v_488 = 0;
-    int32_t log_draw__v_489 = 0;
-    int32_t rand__result_490 = 0;
-    int8_t use_move_hit__sb_491[6] = {0};
-    int32_t chance__num_493 = 0;
-    int32_t chance__v_494 = 0;
-    int32_t log_draw__v_495 = 0;
-    bool chance__result_496 = 0;
-    bool use_move_hit__drop_497 = 0;
-    int32_t apply_boosts__q_498 = 0;
-    int32_t apply_boosts__f_499 = 0;
-    int8_t apply_boosts__da_500 = 0;
-    int8_t apply_boosts__dd_501 = 0;
-    int8_t apply_boosts__ds_502 = 0;
-    int8_t apply_boosts__dsp_503 = 0;
-    int8_t apply_boosts__dacc_504 = 0;
-    int8_t apply_boosts__deva_505 = 0;
-    int8_t apply_boosts__deltas_506[6] = {0};
-    bool apply_boosts__any_ok_507 = 0;
-    int32_t boost_stat__q_509 = 0;
-    int32_t boost_stat__k_510 = 0;
-    int8_t boost_stat__delta_511 = 0;
-    int8_t boost_stat__a_512 = 0;
-    int32_t boost_stat__b_513 = 0;
-    int32_t boost_stat__nb_514 = 0;
-    bool boost_stat__ok_515 = 0;
-    int32_t boost_stat__m_516 = 0;
-    bool boost_stat__result_517 = 0;
-    bool apply_boosts__ok_518 = 0;
-    int32_t after_faint__left0_520 = 0;
-    int32_t after_faint__left1_522 = 0;
-    int32_t rand__v_523 = 0;
-    int32_t log_draw__v_524 = 0;
-    int32_t rand__result_525 = 0;
-    int32_t tie_draw__v_526 = 0;
-    int32_t rand__v_528 = 0;
-    int32_t log_draw__v_529 = 0;
-    int32_t rand__result_530 = 0;
-    int32_t tie_draw__v_531 = 0;
-    int32_t resolve_forced__first_533 = 0;
-    int32_t rand__v_534 = 0;
-    int32_t log_draw__v_535 = 0;
-    int32_t rand__result_536 = 0;
-    int32_t resolve_forced__p_538 = 0;
-    int32_t send_in__p_539 = 0;
-    int32_t send_in__s_540 = 0;
-    int8_t send_in__old_541 = 0;
+    bool chance__result_467 = 0;
+    bool use_move__acts_468 = 0;
+    int32_t confusion_hit__p_469 = 0;
+    int8_t confusion_hit__a_470 = 0;
+    int32_t confusion_hit__dmg_471 = 0;
+    int32_t chance__v_472 = 0;
+    int32_t log_draw__v_473 = 0;
+    bool chance__result_474 = 0;
+    bool use_move__full_475 = 0;
+    bool use_move__again_476 = 0;
+    int32_t use_move__slot_477 = 0;
+    int32_t use_move__mv_478 = 0;
+    int32_t use_move_hit__p_479 = 0;
+    int32_t use_move_hit__m_480 = 0;
+    int32_t use_move_hit__mv_481 = 0;
+    int32_t use_move_hit__q_482 = 0;
+    int8_t use_move_hit__a_483 = 0;
+    int8_t use_move_hit__d_484 = 0;
+    int16_t use_move_hit__sd_485 = 0;
+    bool use_move_hit__immune_492 = 0;
+    int16_t use_move_hit__kind_493 = 0;
+    bool use_move_hit__hit_495 = 0;
+    bool use_move_hit__sure_496 = 0;
+    int32_t use_move_hit__acc_497 = 0;
+    int32_t chance__num_498 = 0;
+    int32_t chance__v_499 = 0;
+    int32_t log_draw__v_500 = 0;
+    bool chance__result_501 = 0;
+    int32_t set_status__q_502 = 0;
+    int16_t set_status__st_503 = 0;
+    int8_t set_status__d_504 = 0;
+    int16_t set_status__sd_505 = 0;
+    bool set_status__poison_506 = 0;
+    bool set_status__blocked_507 = 0;
+    int32_t rand__v_508 = 0;
+    int32_t log_draw__v_509 = 0;
+    int32_t rand__result_510 = 0;
+    int32_t use_move_hit__tgt_511 = 0;
+    int32_t apply_boosts__q_512 = 0;
+    int32_t apply_boosts__f_513 = 0;
+    int8_t apply_boosts__da_514 = 0;
+    int8_t apply_boosts__dd_515 = 0;
+    int8_t apply_boosts__ds_516 = 0;
+    int8_t apply_boosts__dsp_517 = 0;
+    int8_t apply_boosts__dacc_518 = 0;
+    int8_t apply_boosts__deva_519 = 0;
+    int8_t apply_boosts__deltas_520[6] = {0};
+    bool apply_boosts__any_ok_521 = 0;
+    int32_t boost_stat__q_523 = 0;
+    int32_t boost_stat__k_524 = 0;
+    int8_t boost_stat__delta_525 = 0;
+    int8_t boost_stat__a_526 = 0;
+    int32_t boost_stat__b_527 = 0;
+    int32_t boost_stat__nb_528 = 0;
+    bool boost_stat__ok_529 = 0;
+    int32_t boost_stat__m_530 = 0;
+    bool boost_stat__result_531 = 0;
+    bool apply_boosts__ok_532 = 0;
+    int32_t heal_self__p_533 = 0;
+    bool heal_self__rest_534 = 0;
+    int8_t heal_self__a_535 = 0;
+    int32_t heal_self__h_536 = 0;
+    int32_t heal_self__mh_537 = 0;
+    bool heal_self__fails_538 = 0;
+    int32_t rand__v_539 = 0;
+    int32_t log_draw__v_540 = 0;
+    int32_t rand__result_541 = 0;
+    int32_t heal_self__v_542 = 0;
+    int32_t confuse__q_543 = 0;
     int32_t rand__v_544 = 0;
     int32_t log_draw__v_545 = 0;
     int32_t rand__result_546 = 0;
-    int32_t tie_draw__v_547 = 0;
+    int32_t use_move_hit__nhits_547 = 0;
     int32_t rand__v_548 = 0;
     int32_t log_draw__v_549 = 0;
     int32_t rand__result_550 = 0;
-    int32_t tie_draw__v_551 = 0;
-    submit__act_311 = _wadd(slot, 4);
+    int32_t use_move_hit__k_551 = 0;
+    int32_t move_damage__p_552 = 0;
+    int32_t move_damage__mv_553 = 0;
+    int32_t move_damage__q_554 = 0;
+    int16_t move_damage__kind_555 = 0;
+    int32_t move_damage__dmg_556 = 0;
+    int32_t move_damage__u_557 = 0;
+    bool move_damage__ok_558 = 0;
+    int32_t damage_of__p_559 = 0;
+    int32_t damage_of__mv_560 = 0;
+    int32_t damage_of__q_561 = 0;
+    int8_t damage_of__a_562 = 0;
+    int8_t damage_of__d_563 = 0;
+    int16_t damage_of__sa_564 = 0;
+    int16_t damage_of__sd_565 = 0;
+    int16_t damage_of__c_566 = 0;
+    int16_t chance__num_567 = 0;
+    int32_t chance__v_568 = 0;
+    int32_t log_draw__v_569 = 0;
+    bool chance__result_570 = 0;
+    bool damage_of__crit_571 = 0;
+    bool damage_of__special_572 = 0;
+    int32_t damage_of__si_573 = 0;
+    int32_t damage_of__di_574 = 0;
+    int32_t damage_of__at_575 = 0;
+    int32_t damage_of__df_576 = 0;
+    int32_t damage_of__lvl_577 = 0;
+    int32_t damage_of__dmg_578 = 0;
+    int16_t damage_of__mt_579 = 0;
+    int16_t damage_of__e1_583 = 0;
+    int16_t damage_of__e2_587 = 0;
+    int32_t rand__v_588 = 0;
+    int32_t log_draw__v_589 = 0;
+    int32_t rand__result_590 = 0;
+    int32_t damage_of__r_591 = 0;
+    int32_t damage_of__result_592 = 0;
+    int32_t move_damage__result_593 = 0;
+    int32_t use_move_hit__first_594 = 0;
+    int32_t use_move_hit__dmg_595 = 0;
+    int32_t use_move_hit__rec_597 = 0;
+    int32_t use_move_hit__gain_598 = 0;
+    int16_t use_move_hit__sec_599 = 0;
+    bool use_move_hit__same_type_603 = 0;
+    int32_t chance__num_604 = 0;
+    int32_t chance__v_605 = 0;
+    int32_t log_draw__v_606 = 0;
+    bool chance__result_607 = 0;
+    bool use_move_hit__lands_608 = 0;
+    int32_t set_status__q_609 = 0;
+    int16_t set_status__st_610 = 0;
+    int8_t set_status__d_611 = 0;
+    int16_t set_status__sd_612 = 0;
+    bool set_status__poison_613 = 0;
+    bool set_status__blocked_614 = 0;
+    int32_t rand__v_615 = 0;
+    int32_t log_draw__v_616 = 0;
+    int32_t rand__result_617 = 0;
+    int8_t use_move_hit__sb_618[6] = {0};
+    int32_t chance__num_620 = 0;
+    int32_t chance__v_621 = 0;
+    int32_t log_draw__v_622 = 0;
+    bool chance__result_623 = 0;
+    bool use_move_hit__drop_624 = 0;
+    int32_t apply_boosts__q_625 = 0;
+    int32_t apply_boosts__f_626 = 0;
+    int8_t apply_boosts__da_627 = 0;
+    int8_t apply_boosts__dd_628 = 0;
+    int8_t apply_boosts__ds_629 = 0;
+    int8_t apply_boosts__dsp_630 = 0;
+    int8_t apply_boosts__dacc_631 = 0;
+    int8_t apply_boosts__deva_632 = 0;
+    int8_t apply_boosts__deltas_633[6] = {0};
+    bool apply_boosts__any_ok_634 = 0;
+    int32_t boost_stat__q_636 = 0;
+    int32_t boost_stat__k_637 = 0;
+    int8_t boost_stat__delta_638 = 0;
+    int8_t boost_stat__a_639 = 0;
+    int32_t boost_stat__b_640 = 0;
+    int32_t boost_stat__nb_641 = 0;
+    bool boost_stat__ok_642 = 0;
+    int32_t boost_stat__m_643 = 0;
+    bool boost_stat__result_644 = 0;
+    bool apply_boosts__ok_645 = 0;
+    int16_t use_move_hit__sv_646 = 0;
+    int32_t use_move_hit__vc_647 = 0;
+    int32_t chance__num_648 = 0;
+    int32_t chance__v_649 = 0;
+    int32_t log_draw__v_650 = 0;
+    bool chance__result_651 = 0;
+    bool use_move_hit__lands_652 = 0;
+    int32_t confuse__q_653 = 0;
+    int32_t rand__v_654 = 0;
+    int32_t log_draw__v_655 = 0;
+    int32_t rand__result_656 = 0;
+    int32_t after_faint__left0_658 = 0;
+    int32_t after_faint__left1_660 = 0;
+    int32_t rand__v_661 = 0;
+    int32_t log_draw__v_662 = 0;
+    int32_t rand__result_663 = 0;
+    int32_t tie_draw__v_664 = 0;
+    int32_t rand__v_666 = 0;
+    int32_t log_draw__v_667 = 0;
+    int32_t rand__result_668 = 0;
+    int32_t tie_draw__v_669 = 0;
+    int32_t resolve_forced__first_671 = 0;
+    int32_t rand__v_672 = 0;
+    int32_t log_draw__v_673 = 0;
+    int32_t rand__result_674 = 0;
+    int32_t resolve_forced__p_676 = 0;
+    int32_t send_in__p_677 = 0;
+    int32_t send_in__s_678 = 0;
+    int8_t send_in__old_679 = 0;
+    int32_t rand__v_682 = 0;
+    int32_t log_draw__v_683 = 0;
+    int32_t rand__result_684 = 0;
+    int32_t tie_draw__v_685 = 0;
+    int32_t rand__v_686 = 0;
+    int32_t log_draw__v_687 = 0;
+    int32_t rand__result_688 = 0;
+    int32_t tie_draw__v_689 = 0;
+    int32_t rand__v_690 = 0;
+    int32_t log_draw__v_691 = 0;
+    int32_t rand__result_692 = 0;
+    int32_t tie_draw__v_693 = 0;
+    int32_t rand__v_694 = 0;
+    int32_t log_draw__v_695 = 0;
+    int32_t rand__result_696 = 0;
+    int32_t tie_draw__v_697 = 0;
+    submit__act_386 = _wadd(slot, 4);
     s->ndraws = 0;
-    submit__p_312 = s->current_player;
-    int32_t _w1 = _wx(submit__p_312, 2);
+    submit__p_387 = s->current_player;
+    int32_t _w1 = _wx(submit__p_387, 2);
     if (_w1 >= 0) {
-        s->pending[_w1] = ((int8_t)(submit__act_311));
+        s->pending[_w1] = ((int8_t)(submit__act_386));
     }
-    if (((submit__p_312 == 0) && ((s->phase == 0) || s->need[1]))) {
+    if (((submit__p_387 == 0) && ((s->phase == 0) || s->need[1]))) {
         s->current_player = 1;
     } else {
         if ((s->phase == 0)) {
-            for (int32_t update_speed__p_313 = 0, _end2 = 2; update_speed__p_313 < _end2; update_speed__p_313++) {
-                if ((s->hp[update_speed__p_313 * 6 + _ix(s->active[update_speed__p_313], 6)] > 0)) {
-                    int32_t _w3 = _wx(s->active[update_speed__p_313], 6);
-                    if (_w3 >= 0) {
-                        s->speed[update_speed__p_313 * 6 + _w3] = s->mod[update_speed__p_313 * 4 + 3];
+            for (int32_t commit_choices__p_388 = 0, _end2 = 2; commit_choices__p_388 < _end2; commit_choices__p_388++) {
+                commit_choices__act_389 = ((int32_t)(s->pending[commit_choices__p_388]));
+                commit_choices__a_390 = s->active[commit_choices__p_388];
+                s->fight[commit_choices__p_388] = false;
+                if (((commit_choices__act_389 < 4) && (!({ int32_t _let3 = commit_choices__p_388; int32_t locked__p_391 = _let3; (s->recharge[_ix(locked__p_391, 2)] || s->charging[_ix(locked__p_391, 2)]); })))) {
+                    if (((s->status[commit_choices__p_388 * 6 + _ix(commit_choices__a_390, 6)] == 2) || (s->status[commit_choices__p_388 * 6 + _ix(commit_choices__a_390, 6)] == 5))) {
+                        s->fight[commit_choices__p_388] = true;
+                    } else if ((!({ int32_t _let4 = commit_choices__p_388; int32_t has_pp__p_392 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_393 = _lo5, _end6 = 4; has_pp__k_393 < _end6; has_pp__k_393++) if (((s->moves[_ix(has_pp__p_392, 2) * 24 + _ix(s->active[_ix(has_pp__p_392, 2)], 6) * 4 + has_pp__k_393] >= 0) && (s->pp[_ix(has_pp__p_392, 2) * 24 + _ix(s->active[_ix(has_pp__p_392, 2)], 6) * 4 + has_pp__k_393] > 0))) { _r7 = true; break; } _r7; }); }))) {
+                        s->last_move[commit_choices__p_388] = ((int16_t)(164));
+                    } else {
+                        s->last_move[commit_choices__p_388] = s->moves[commit_choices__p_388 * 24 + _ix(commit_choices__a_390, 6) * 4 + _ix(commit_choices__act_389, 4)];
+                        s->last_slot[commit_choices__p_388] = ((int8_t)(commit_choices__act_389));
+                    }
+                }
+                if ((commit_choices__act_389 < 4)) {
+                    s->shown_move[commit_choices__p_388] = ((((!({ int32_t _let9 = commit_choices__p_388; int32_t has_pp__p_394 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_395 = _lo10, _end11 = 4; has_pp__k_395 < _end11; has_pp__k_395++) if (((s->moves[_ix(has_pp__p_394, 2) * 24 + _ix(s->active[_ix(has_pp__p_394, 2)], 6) * 4 + has_pp__k_395] >= 0) && (s->pp[_ix(has_pp__p_394, 2) * 24 + _ix(s->active[_ix(has_pp__p_394, 2)], 6) * 4 + has_pp__k_395] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_388])) && (!({ int32_t _let14 = commit_choices__p_388; int32_t locked__p_396 = _let14; (s->recharge[_ix(locked__p_396, 2)] || s->charging[_ix(locked__p_396, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_388 * 24 + _ix(commit_choices__a_390, 6) * 4 + _ix(s->last_slot[commit_choices__p_388], 4)]);
+                }
+            }
+            for (int32_t update_speed__p_397 = 0, _end15 = 2; update_speed__p_397 < _end15; update_speed__p_397++) {
+                if ((s->hp[update_speed__p_397 * 6 + _ix(s->active[update_speed__p_397], 6)] > 0)) {
+                    int32_t _w16 = _wx(s->active[update_speed__p_397], 6);
+                    if (_w16 >= 0) {
+                        s->speed[update_speed__p_397 * 6 + _w16] = s->mod[update_speed__p_397 * 4 + 3];
                     }
                 }
             }
-            goes_first__a0_314 = ((int32_t)(s->pending[0]));
-            goes_first__a1_315 = ((int32_t)(s->pending[1]));
-            goes_first__o0_316 = ((goes_first__a0_314 >= 4) ? 0 : 1);
-            goes_first__o1_317 = ((goes_first__a1_315 >= 4) ? 0 : 1);
-            goes_first__pr0_323 = ({ int32_t _let4 = goes_first__a0_314; int32_t action_priority__a_318 = _let4; ({ int8_t _let5 = s->status[_ix(s->active[0], 6)]; int8_t action_priority__st_319 = _let5; ({ bool _let6 = ((action_priority__st_319 == 5) || (action_priority__st_319 == 2)); bool action_priority__held_320 = _let6; ({ int32_t _let7 = ((!({ int32_t _lo8 = 0; bool _r10 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_321 = _lo8, _end9 = 4; has_pp__k_321 < _end9; has_pp__k_321++) if (((s->moves[_ix(s->active[0], 6) * 4 + has_pp__k_321] >= 0) && (s->pp[_ix(s->active[0], 6) * 4 + has_pp__k_321] > 0))) { _r10 = true; break; } _r10; })) ? 164 : ((int32_t)(s->moves[_ix(s->active[0], 6) * 4 + _ix(action_priority__a_318, 4)]))); int32_t action_priority__mv_322 = _let7; (((action_priority__a_318 >= 4) || action_priority__held_320) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_322, 165)]))); }); }); }); });
-            goes_first__pr1_329 = ({ int32_t _let12 = goes_first__a1_315; int32_t action_priority__a_324 = _let12; ({ int8_t _let13 = s->status[1 * 6 + _ix(s->active[1], 6)]; int8_t action_priority__st_325 = _let13; ({ bool _let14 = ((action_priority__st_325 == 5) || (action_priority__st_325 == 2)); bool action_priority__held_326 = _let14; ({ int32_t _let15 = ((!({ int32_t _lo16 = 0; bool _r18 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_327 = _lo16, _end17 = 4; has_pp__k_327 < _end17; has_pp__k_327++) if (((s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_327] >= 0) && (s->pp[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_327] > 0))) { _r18 = true; break; } _r18; })) ? 164 : ((int32_t)(s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + _ix(action_priority__a_324, 4)]))); int32_t action_priority__mv_328 = _let15; (((action_priority__a_324 >= 4) || action_priority__held_326) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_328, 165)]))); }); }); }); });
-            goes_first__k0_330 = _wsub(_wmul(goes_first__o0_316, 1000), _wmul(goes_first__pr0_323, 100));
-            goes_first__k1_331 = _wsub(_wmul(goes_first__o1_317, 1000), _wmul(goes_first__pr1_329, 100));
-            goes_first__first_332 = 0;
-            if ((goes_first__k0_330 > goes_first__k1_331)) {
-                goes_first__first_332 = 1;
-            } else if ((goes_first__k0_330 == goes_first__k1_331)) {
-                goes_first__s0_333 = s->mod[3];
-                goes_first__s1_334 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_334 > goes_first__s0_333)) {
-                    goes_first__first_332 = 1;
-                } else if ((goes_first__s0_333 == goes_first__s1_334)) {
-                    rand__v_335 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_336 = rand__v_335;
-                    int32_t _w20 = _wx(s->ndraws, 64);
-                    if (_w20 >= 0) {
-                        s->draws[_w20] = log_draw__v_336;
+            goes_first__a0_398 = ((int32_t)(s->pending[0]));
+            goes_first__a1_399 = ((int32_t)(s->pending[1]));
+            goes_first__o0_400 = ((goes_first__a0_398 >= 4) ? 0 : 1);
+            goes_first__o1_401 = ((goes_first__a1_399 >= 4) ? 0 : 1);
+            goes_first__pr0_407 = ({ int32_t _let17 = goes_first__a0_398; int32_t action_priority__a_402 = _let17; ({ int8_t _let18 = s->status[_ix(s->active[0], 6)]; int8_t action_priority__st_403 = _let18; ({ bool _let19 = ((action_priority__st_403 == 5) || (action_priority__st_403 == 2)); bool action_priority__held_404 = _let19; ({ int32_t _let20 = ((!({ int32_t _lo21 = 0; bool _r23 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_405 = _lo21, _end22 = 4; has_pp__k_405 < _end22; has_pp__k_405++) if (((s->moves[_ix(s->active[0], 6) * 4 + has_pp__k_405] >= 0) && (s->pp[_ix(s->active[0], 6) * 4 + has_pp__k_405] > 0))) { _r23 = true; break; } _r23; })) ? 164 : ((int32_t)(s->moves[_ix(s->active[0], 6) * 4 + _ix(action_priority__a_402, 4)]))); int32_t action_priority__mv_406 = _let20; ((((action_priority__a_402 >= 4) || action_priority__held_404) || (s->recharge[0] || s->charging[0])) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_406, 165)]))); }); }); }); });
+            goes_first__pr1_413 = ({ int32_t _let25 = goes_first__a1_399; int32_t action_priority__a_408 = _let25; ({ int8_t _let26 = s->status[1 * 6 + _ix(s->active[1], 6)]; int8_t action_priority__st_409 = _let26; ({ bool _let27 = ((action_priority__st_409 == 5) || (action_priority__st_409 == 2)); bool action_priority__held_410 = _let27; ({ int32_t _let28 = ((!({ int32_t _lo29 = 0; bool _r31 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_411 = _lo29, _end30 = 4; has_pp__k_411 < _end30; has_pp__k_411++) if (((s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_411] >= 0) && (s->pp[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_411] > 0))) { _r31 = true; break; } _r31; })) ? 164 : ((int32_t)(s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + _ix(action_priority__a_408, 4)]))); int32_t action_priority__mv_412 = _let28; ((((action_priority__a_408 >= 4) || action_priority__held_410) || (s->recharge[1] || s->charging[1])) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_412, 165)]))); }); }); }); });
+            goes_first__k0_414 = _wsub(_wmul(goes_first__o0_400, 1000), _wmul(goes_first__pr0_407, 100));
+            goes_first__k1_415 = _wsub(_wmul(goes_first__o1_401, 1000), _wmul(goes_first__pr1_413, 100));
+            goes_first__first_416 = 0;
+            if ((goes_first__k0_414 > goes_first__k1_415)) {
+                goes_first__first_416 = 1;
+            } else if ((goes_first__k0_414 == goes_first__k1_415)) {
+                goes_first__s0_417 = s->mod[3];
+                goes_first__s1_418 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_418 > goes_first__s0_417)) {
+                    goes_first__first_416 = 1;
+                } else if ((goes_first__s0_417 == goes_first__s1_418)) {
+                    rand__v_419 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    log_draw__v_420 = rand__v_419;
+                    int32_t _w33 = _wx(s->ndraws, 64);
+                    if (_w33 >= 0) {
+                        s->draws[_w33] = log_draw__v_420;
                     }
-                    int32_t _w21 = _wx(s->ndraws, 64);
-                    if (_w21 >= 0) {
-                        s->draw_lo[_w21] = 0;
+                    int32_t _w34 = _wx(s->ndraws, 64);
+                    if (_w34 >= 0) {
+                        s->draw_lo[_w34] = 0;
                     }
-                    int32_t _w22 = _wx(s->ndraws, 64);
-                    if (_w22 >= 0) {
-                        s->draw_hi[_w22] = 2;
+                    int32_t _w35 = _wx(s->ndraws, 64);
+                    if (_w35 >= 0) {
+                        s->draw_hi[_w35] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_337 = rand__v_335;
-                    goes_first__first_332 = rand__result_337;
+                    rand__result_421 = rand__v_419;
+                    goes_first__first_416 = rand__result_421;
                 }
             }
-            goes_first__result_338 = goes_first__first_332;
-            resolve_turn__first_339 = goes_first__result_338;
+            goes_first__result_422 = goes_first__first_416;
+            resolve_turn__first_423 = goes_first__result_422;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_340 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_341 = rand__v_340;
-                int32_t _w23 = _wx(s->ndraws, 64);
-                if (_w23 >= 0) {
-                    s->draws[_w23] = log_draw__v_341;
+                rand__v_424 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                log_draw__v_425 = rand__v_424;
+                int32_t _w36 = _wx(s->ndraws, 64);
+                if (_w36 >= 0) {
+                    s->draws[_w36] = log_draw__v_425;
                 }
-                int32_t _w24 = _wx(s->ndraws, 64);
-                if (_w24 >= 0) {
-                    s->draw_lo[_w24] = 0;
+                int32_t _w37 = _wx(s->ndraws, 64);
+                if (_w37 >= 0) {
+                    s->draw_lo[_w37] = 0;
                 }
-                int32_t _w25 = _wx(s->ndraws, 64);
-                if (_w25 >= 0) {
-                    s->draw_hi[_w25] = 2;
+                int32_t _w38 = _wx(s->ndraws, 64);
+                if (_w38 >= 0) {
+                    s->draw_hi[_w38] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_342 = rand__v_340;
-                tie_draw__v_343 = rand__result_342;
+                rand__result_426 = rand__v_424;
+                tie_draw__v_427 = rand__result_426;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_344 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_345 = rand__v_344;
-                int32_t _w26 = _wx(s->ndraws, 64);
-                if (_w26 >= 0) {
-                    s->draws[_w26] = log_draw__v_345;
+                rand__v_428 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                log_draw__v_429 = rand__v_428;
+                int32_t _w39 = _wx(s->ndraws, 64);
+                if (_w39 >= 0) {
+                    s->draws[_w39] = log_draw__v_429;
                 }
-                int32_t _w27 = _wx(s->ndraws, 64);
-                if (_w27 >= 0) {
-                    s->draw_lo[_w27] = 0;
+                int32_t _w40 = _wx(s->ndraws, 64);
+                if (_w40 >= 0) {
+                    s->draw_lo[_w40] = 0;
                 }
-                int32_t _w28 = _wx(s->ndraws, 64);
-                if (_w28 >= 0) {
-                    s->draw_hi[_w28] = 2;
+                int32_t _w41 = _wx(s->ndraws, 64);
+                if (_w41 >= 0) {
+                    s->draw_hi[_w41] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_346 = rand__v_344;
-                tie_draw__v_347 = rand__result_346;
+                rand__result_430 = rand__v_428;
+                tie_draw__v_431 = rand__result_430;
             }
-            resolve_turn__over_348 = false;
-            for (int32_t resolve_turn__k_349 = 0, _end29 = 2; resolve_turn__k_349 < _end29; resolve_turn__k_349++) {
-                resolve_turn__p_350 = ((resolve_turn__k_349 == 0) ? resolve_turn__first_339 : _wsub(1, resolve_turn__first_339));
-                resolve_turn__act_351 = ((int32_t)(s->pending[_ix(resolve_turn__p_350, 2)]));
-                if ((!resolve_turn__over_348)) {
-                    if ((resolve_turn__act_351 >= 4)) {
-                        send_in__p_352 = resolve_turn__p_350;
-                        send_in__s_353 = _wsub(resolve_turn__act_351, 4);
-                        send_in__old_354 = s->active[_ix(send_in__p_352, 2)];
-                        if ((s->hp[_ix(send_in__p_352, 2) * 6 + _ix(send_in__old_354, 6)] > 0)) {
-                            int32_t _w30 = _wx(send_in__p_352, 2);
-                            int32_t _w31 = _wx(send_in__old_354, 6);
-                            if (_w30 >= 0 && _w31 >= 0) {
-                                s->speed[_w30 * 6 + _w31] = s->stats[_ix(send_in__p_352, 2) * 24 + _ix(send_in__old_354, 6) * 4 + 3];
+            resolve_turn__over_432 = false;
+            for (int32_t resolve_turn__k_433 = 0, _end42 = 2; resolve_turn__k_433 < _end42; resolve_turn__k_433++) {
+                resolve_turn__p_434 = ((resolve_turn__k_433 == 0) ? resolve_turn__first_423 : _wsub(1, resolve_turn__first_423));
+                resolve_turn__act_435 = ((int32_t)(s->pending[_ix(resolve_turn__p_434, 2)]));
+                if ((!resolve_turn__over_432)) {
+                    if ((resolve_turn__act_435 >= 4)) {
+                        send_in__p_436 = resolve_turn__p_434;
+                        send_in__s_437 = _wsub(resolve_turn__act_435, 4);
+                        send_in__old_438 = s->active[_ix(send_in__p_436, 2)];
+                        if ((s->hp[_ix(send_in__p_436, 2) * 6 + _ix(send_in__old_438, 6)] > 0)) {
+                            int32_t _w43 = _wx(send_in__p_436, 2);
+                            int32_t _w44 = _wx(send_in__old_438, 6);
+                            if (_w43 >= 0 && _w44 >= 0) {
+                                s->speed[_w43 * 6 + _w44] = s->stats[_ix(send_in__p_436, 2) * 24 + _ix(send_in__old_438, 6) * 4 + 3];
                             }
                         }
-                        int32_t _w32 = _wx(send_in__p_352, 2);
-                        if (_w32 >= 0) {
-                            s->active[_w32] = ((int8_t)(send_in__s_353));
+                        int32_t _w45 = _wx(send_in__p_436, 2);
+                        if (_w45 >= 0) {
+                            s->active[_w45] = ((int8_t)(send_in__s_437));
                         }
-                        int32_t _w33 = _wx(send_in__p_352, 2);
-                        int32_t _w34 = _wx(send_in__s_353, 6);
-                        if (_w33 >= 0 && _w34 >= 0) {
-                            s->seen[_w33 * 6 + _w34] = s->species[_ix(send_in__p_352, 2) * 6 + _ix(send_in__s_353, 6)];
+                        int32_t _w46 = _wx(send_in__p_436, 2);
+                        if (_w46 >= 0) {
+                            s->recharge[_w46] = false;
                         }
-                        for (int32_t send_in__k_355 = 0, _end35 = 6; send_in__k_355 < _end35; send_in__k_355++) {
-                            int32_t _w36 = _wx(send_in__p_352, 2);
-                            if (_w36 >= 0) {
-                                s->boosts[_w36 * 6 + send_in__k_355] = ((int8_t)(0));
+                        int32_t _w47 = _wx(send_in__p_436, 2);
+                        if (_w47 >= 0) {
+                            s->charging[_w47] = false;
+                        }
+                        int32_t _w48 = _wx(send_in__p_436, 2);
+                        if (_w48 >= 0) {
+                            s->confused[_w48] = ((int8_t)(0));
+                        }
+                        int32_t _w49 = _wx(send_in__p_436, 2);
+                        if (_w49 >= 0) {
+                            s->flinch[_w49] = false;
+                        }
+                        int32_t _w50 = _wx(send_in__p_436, 2);
+                        if (_w50 >= 0) {
+                            s->reflect[_w50] = false;
+                        }
+                        int32_t _w51 = _wx(send_in__p_436, 2);
+                        if (_w51 >= 0) {
+                            s->light_screen[_w51] = false;
+                        }
+                        int32_t _w52 = _wx(send_in__p_436, 2);
+                        if (_w52 >= 0) {
+                            s->last_slot[_w52] = ((int8_t)(0));
+                        }
+                        int32_t _w53 = _wx(send_in__p_436, 2);
+                        int32_t _w54 = _wx(send_in__s_437, 6);
+                        if (_w53 >= 0 && _w54 >= 0) {
+                            s->seen[_w53 * 6 + _w54] = s->species[_ix(send_in__p_436, 2) * 6 + _ix(send_in__s_437, 6)];
+                        }
+                        for (int32_t send_in__k_439 = 0, _end55 = 6; send_in__k_439 < _end55; send_in__k_439++) {
+                            int32_t _w56 = _wx(send_in__p_436, 2);
+                            if (_w56 >= 0) {
+                                s->boosts[_w56 * 6 + send_in__k_439] = ((int8_t)(0));
                             }
                         }
-                        for (int32_t send_in__k_356 = 0, _end37 = 4; send_in__k_356 < _end37; send_in__k_356++) {
-                            int32_t _w38 = _wx(send_in__p_352, 2);
-                            if (_w38 >= 0) {
-                                s->mod[_w38 * 4 + send_in__k_356] = s->stats[_ix(send_in__p_352, 2) * 24 + _ix(send_in__s_353, 6) * 4 + send_in__k_356];
+                        for (int32_t send_in__k_440 = 0, _end57 = 4; send_in__k_440 < _end57; send_in__k_440++) {
+                            int32_t _w58 = _wx(send_in__p_436, 2);
+                            if (_w58 >= 0) {
+                                s->mod[_w58 * 4 + send_in__k_440] = s->stats[_ix(send_in__p_436, 2) * 24 + _ix(send_in__s_437, 6) * 4 + send_in__k_440];
                             }
                         }
-                        if ((s->status[_ix(send_in__p_352, 2) * 6 + _ix(send_in__s_353, 6)] == 3)) {
-                            int32_t _w39 = _wx(send_in__p_352, 2);
-                            if (_w39 >= 0) {
-                                s->mod[_w39 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_352, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        if ((s->status[_ix(send_in__p_436, 2) * 6 + _ix(send_in__s_437, 6)] == 3)) {
+                            int32_t _w59 = _wx(send_in__p_436, 2);
+                            if (_w59 >= 0) {
+                                s->mod[_w59 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_436, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                             }
                         }
-                        if ((s->status[_ix(send_in__p_352, 2) * 6 + _ix(send_in__s_353, 6)] == 1)) {
-                            int32_t _w40 = _wx(send_in__p_352, 2);
-                            if (_w40 >= 0) {
-                                s->mod[_w40 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_352, 2) * 4], 2))), ((int16_t)(1)))));
+                        if ((s->status[_ix(send_in__p_436, 2) * 6 + _ix(send_in__s_437, 6)] == 1)) {
+                            int32_t _w60 = _wx(send_in__p_436, 2);
+                            if (_w60 >= 0) {
+                                s->mod[_w60 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_436, 2) * 4], 2))), ((int16_t)(1)))));
                             }
                         }
-                        int32_t _w41 = _wx(send_in__p_352, 2);
-                        int32_t _w42 = _wx(send_in__s_353, 6);
-                        if (_w41 >= 0 && _w42 >= 0) {
-                            s->speed[_w41 * 6 + _w42] = s->mod[_ix(send_in__p_352, 2) * 4 + 3];
+                        int32_t _w61 = _wx(send_in__p_436, 2);
+                        int32_t _w62 = _wx(send_in__s_437, 6);
+                        if (_w61 >= 0 && _w62 >= 0) {
+                            s->speed[_w61 * 6 + _w62] = s->mod[_ix(send_in__p_436, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_357 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 26), (uint32_t)resolve_turn__k_349)), 2));
-                            log_draw__v_358 = rand__v_357;
-                            int32_t _w43 = _wx(s->ndraws, 64);
-                            if (_w43 >= 0) {
-                                s->draws[_w43] = log_draw__v_358;
+                            rand__v_441 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_433)), 2));
+                            log_draw__v_442 = rand__v_441;
+                            int32_t _w63 = _wx(s->ndraws, 64);
+                            if (_w63 >= 0) {
+                                s->draws[_w63] = log_draw__v_442;
                             }
-                            int32_t _w44 = _wx(s->ndraws, 64);
-                            if (_w44 >= 0) {
-                                s->draw_lo[_w44] = 0;
+                            int32_t _w64 = _wx(s->ndraws, 64);
+                            if (_w64 >= 0) {
+                                s->draw_lo[_w64] = 0;
                             }
-                            int32_t _w45 = _wx(s->ndraws, 64);
-                            if (_w45 >= 0) {
-                                s->draw_hi[_w45] = 2;
+                            int32_t _w65 = _wx(s->ndraws, 64);
+                            if (_w65 >= 0) {
+                                s->draw_hi[_w65] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_359 = rand__v_357;
-                            tie_draw__v_360 = rand__result_359;
+                            rand__result_443 = rand__v_441;
+                            tie_draw__v_444 = rand__result_443;
                         }
-                        switch_in_damage__p_361 = resolve_turn__p_350;
-                        switch_in_damage__a_362 = s->active[_ix(switch_in_damage__p_361, 2)];
-                        if (((s->status[_ix(switch_in_damage__p_361, 2) * 6 + _ix(switch_in_damage__a_362, 6)] == 4) || (s->status[_ix(switch_in_damage__p_361, 2) * 6 + _ix(switch_in_damage__a_362, 6)] == 1))) {
-                            int32_t _w46 = _wx(switch_in_damage__p_361, 2);
-                            int32_t _w47 = _wx(switch_in_damage__a_362, 6);
-                            if (_w46 >= 0 && _w47 >= 0) {
-                                s->hp[_w46 * 6 + _w47] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_361, 2) * 6 + _ix(switch_in_damage__a_362, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_361, 2) * 6 + _ix(switch_in_damage__a_362, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                        switch_in_damage__p_445 = resolve_turn__p_434;
+                        switch_in_damage__a_446 = s->active[_ix(switch_in_damage__p_445, 2)];
+                        if (((s->status[_ix(switch_in_damage__p_445, 2) * 6 + _ix(switch_in_damage__a_446, 6)] == 4) || (s->status[_ix(switch_in_damage__p_445, 2) * 6 + _ix(switch_in_damage__a_446, 6)] == 1))) {
+                            int32_t _w66 = _wx(switch_in_damage__p_445, 2);
+                            int32_t _w67 = _wx(switch_in_damage__a_446, 6);
+                            if (_w66 >= 0 && _w67 >= 0) {
+                                s->hp[_w66 * 6 + _w67] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_445, 2) * 6 + _ix(switch_in_damage__a_446, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_445, 2) * 6 + _ix(switch_in_damage__a_446, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let48 = resolve_turn__p_350; int32_t is_fainted__p_363 = _let48; (s->hp[_ix(is_fainted__p_363, 2) * 6 + _ix(s->active[_ix(is_fainted__p_363, 2)], 6)] <= 0); })) {
-                            resolve_turn__over_348 = true;
-                            after_faint__left0_365 = ({ int32_t _lo49 = 0; int32_t _r51 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_364 = _lo49, _end50 = 6; after_faint__i_364 < _end50; after_faint__i_364++) _r51 += ((s->hp[after_faint__i_364] > 0)) ? 1 : 0; _r51; });
-                            after_faint__left1_367 = ({ int32_t _lo53 = 0; int32_t _r55 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_366 = _lo53, _end54 = 6; after_faint__i_366 < _end54; after_faint__i_366++) _r55 += ((s->hp[1 * 6 + after_faint__i_366] > 0)) ? 1 : 0; _r55; });
-                            if (((after_faint__left0_365 == 0) && (after_faint__left1_367 == 0))) {
+                        if (({ int32_t _let68 = resolve_turn__p_434; int32_t is_fainted__p_447 = _let68; (s->hp[_ix(is_fainted__p_447, 2) * 6 + _ix(s->active[_ix(is_fainted__p_447, 2)], 6)] <= 0); })) {
+                            resolve_turn__over_432 = true;
+                            after_faint__left0_449 = ({ int32_t _lo69 = 0; int32_t _r71 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_448 = _lo69, _end70 = 6; after_faint__i_448 < _end70; after_faint__i_448++) _r71 += ((s->hp[after_faint__i_448] > 0)) ? 1 : 0; _r71; });
+                            after_faint__left1_451 = ({ int32_t _lo73 = 0; int32_t _r75 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_450 = _lo73, _end74 = 6; after_faint__i_450 < _end74; after_faint__i_450++) _r75 += ((s->hp[1 * 6 + after_faint__i_450] > 0)) ? 1 : 0; _r75; });
+                            if (((after_faint__left0_449 == 0) && (after_faint__left1_451 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_365 == 0)) {
+                            } else if ((after_faint__left0_449 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_367 == 0)) {
+                            } else if ((after_faint__left1_451 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -2086,537 +2728,868 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_368 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 27), (uint32_t)resolve_turn__k_349)), 2));
-                            log_draw__v_369 = rand__v_368;
-                            int32_t _w57 = _wx(s->ndraws, 64);
-                            if (_w57 >= 0) {
-                                s->draws[_w57] = log_draw__v_369;
+                            rand__v_452 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 35), (uint32_t)resolve_turn__k_433)), 2));
+                            log_draw__v_453 = rand__v_452;
+                            int32_t _w77 = _wx(s->ndraws, 64);
+                            if (_w77 >= 0) {
+                                s->draws[_w77] = log_draw__v_453;
                             }
-                            int32_t _w58 = _wx(s->ndraws, 64);
-                            if (_w58 >= 0) {
-                                s->draw_lo[_w58] = 0;
+                            int32_t _w78 = _wx(s->ndraws, 64);
+                            if (_w78 >= 0) {
+                                s->draw_lo[_w78] = 0;
                             }
-                            int32_t _w59 = _wx(s->ndraws, 64);
-                            if (_w59 >= 0) {
-                                s->draw_hi[_w59] = 2;
+                            int32_t _w79 = _wx(s->ndraws, 64);
+                            if (_w79 >= 0) {
+                                s->draw_hi[_w79] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_370 = rand__v_368;
-                            tie_draw__v_371 = rand__result_370;
+                            rand__result_454 = rand__v_452;
+                            tie_draw__v_455 = rand__result_454;
                         }
                     } else {
-                        use_move__p_374 = resolve_turn__p_350;
-                        use_move__m_375 = (({ int32_t _let60 = resolve_turn__p_350; int32_t has_pp__p_372 = _let60; ({ int32_t _lo61 = 0; bool _r63 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_373 = _lo61, _end62 = 4; has_pp__k_373 < _end62; has_pp__k_373++) if (((s->moves[_ix(has_pp__p_372, 2) * 24 + _ix(s->active[_ix(has_pp__p_372, 2)], 6) * 4 + has_pp__k_373] >= 0) && (s->pp[_ix(has_pp__p_372, 2) * 24 + _ix(s->active[_ix(has_pp__p_372, 2)], 6) * 4 + has_pp__k_373] > 0))) { _r63 = true; break; } _r63; }); }) ? resolve_turn__act_351 : (-1));
-                        use_move__q_376 = _wsub(1, use_move__p_374);
-                        use_move__a_377 = s->active[_ix(use_move__p_374, 2)];
-                        use_move__d_378 = s->active[_ix(use_move__q_376, 2)];
-                        use_move__st_379 = s->status[_ix(use_move__p_374, 2) * 6 + _ix(use_move__a_377, 6)];
-                        use_move__can_380 = true;
-                        if ((use_move__st_379 == 2)) {
-                            use_move__can_380 = false;
-                        } else if ((use_move__st_379 == 5)) {
-                            int32_t _w65 = _wx(use_move__p_374, 2);
-                            int32_t _w66 = _wx(use_move__a_377, 6);
-                            if (_w65 >= 0 && _w66 >= 0) {
-                                s->sleep[_w65 * 6 + _w66] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_374, 2) * 6 + _ix(use_move__a_377, 6)], 1)));
+                        use_move__p_458 = resolve_turn__p_434;
+                        use_move__m_459 = (({ int32_t _let80 = resolve_turn__p_434; int32_t has_pp__p_456 = _let80; ({ int32_t _lo81 = 0; bool _r83 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_457 = _lo81, _end82 = 4; has_pp__k_457 < _end82; has_pp__k_457++) if (((s->moves[_ix(has_pp__p_456, 2) * 24 + _ix(s->active[_ix(has_pp__p_456, 2)], 6) * 4 + has_pp__k_457] >= 0) && (s->pp[_ix(has_pp__p_456, 2) * 24 + _ix(s->active[_ix(has_pp__p_456, 2)], 6) * 4 + has_pp__k_457] > 0))) { _r83 = true; break; } _r83; }); }) ? resolve_turn__act_435 : (-1));
+                        use_move__q_460 = _wsub(1, use_move__p_458);
+                        use_move__a_461 = s->active[_ix(use_move__p_458, 2)];
+                        use_move__d_462 = s->active[_ix(use_move__q_460, 2)];
+                        use_move__st_463 = s->status[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)];
+                        use_move__can_464 = true;
+                        if ((use_move__st_463 == 2)) {
+                            use_move__can_464 = false;
+                        } else if ((use_move__st_463 == 5)) {
+                            int32_t _w85 = _wx(use_move__p_458, 2);
+                            int32_t _w86 = _wx(use_move__a_461, 6);
+                            if (_w85 >= 0 && _w86 >= 0) {
+                                s->sleep[_w85 * 6 + _w86] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)], 1)));
                             }
-                            use_move__can_380 = false;
-                        } else if ((use_move__st_379 == 3)) {
-                            chance__v_381 = _roll(random_word(fold_in(fold_in(key, 28), (uint32_t)resolve_turn__k_349)), 256);
-                            log_draw__v_382 = chance__v_381;
-                            int32_t _w67 = _wx(s->ndraws, 64);
-                            if (_w67 >= 0) {
-                                s->draws[_w67] = log_draw__v_382;
+                            use_move__can_464 = false;
+                        } else if (s->flinch[_ix(use_move__p_458, 2)]) {
+                            use_move__can_464 = false;
+                        } else if (s->recharge[_ix(use_move__p_458, 2)]) {
+                            int32_t _w87 = _wx(use_move__p_458, 2);
+                            if (_w87 >= 0) {
+                                s->recharge[_w87] = false;
                             }
-                            int32_t _w68 = _wx(s->ndraws, 64);
-                            if (_w68 >= 0) {
-                                s->draw_lo[_w68] = 0;
-                            }
-                            int32_t _w69 = _wx(s->ndraws, 64);
-                            if (_w69 >= 0) {
-                                s->draw_hi[_w69] = 256;
-                            }
-                            s->ndraws = _wadd(s->ndraws, 1);
-                            chance__result_383 = (chance__v_381 < 63);
-                            use_move__full_384 = chance__result_383;
-                            use_move__can_380 = (!use_move__full_384);
-                        }
-                        if (use_move__can_380) {
-                            use_move_hit__p_385 = use_move__p_374;
-                            use_move_hit__m_386 = use_move__m_375;
-                            use_move_hit__q_387 = _wsub(1, use_move_hit__p_385);
-                            use_move_hit__a_388 = s->active[_ix(use_move_hit__p_385, 2)];
-                            use_move_hit__d_389 = s->active[_ix(use_move_hit__q_387, 2)];
-                            use_move_hit__mv_390 = ((use_move_hit__m_386 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move_hit__p_385, 2) * 24 + _ix(use_move_hit__a_388, 6) * 4 + _ix(use_move_hit__m_386, 4)])));
-                            if ((use_move_hit__m_386 >= 0)) {
-                                int32_t _w70 = _wx(use_move_hit__p_385, 2);
-                                int32_t _w71 = _wx(use_move_hit__a_388, 6);
-                                int32_t _w72 = _wx(use_move_hit__m_386, 4);
-                                if (_w70 >= 0 && _w71 >= 0 && _w72 >= 0) {
-                                    s->pp[_w70 * 24 + _w71 * 4 + _w72] = ((int8_t)(_wsub(s->pp[_ix(use_move_hit__p_385, 2) * 24 + _ix(use_move_hit__a_388, 6) * 4 + _ix(use_move_hit__m_386, 4)], 1)));
+                            use_move__can_464 = false;
+                        } else {
+                            if ((s->confused[_ix(use_move__p_458, 2)] > 0)) {
+                                int32_t _w88 = _wx(use_move__p_458, 2);
+                                if (_w88 >= 0) {
+                                    s->confused[_w88] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_458, 2)], 1)));
                                 }
-                                int32_t _w73 = _wx(use_move_hit__p_385, 2);
-                                int32_t _w74 = _wx(use_move_hit__a_388, 6);
-                                int32_t _w75 = _wx(use_move_hit__m_386, 4);
-                                if (_w73 >= 0 && _w74 >= 0 && _w75 >= 0) {
-                                    s->seen_moves[_w73 * 24 + _w74 * 4 + _w75] = ((int16_t)(use_move_hit__mv_390));
-                                }
-                            }
-                            use_move_hit__sd_391 = s->species[_ix(use_move_hit__q_387, 2) * 6 + _ix(use_move_hit__d_389, 6)];
-                            use_move_hit__immune_398 = (MOVES__type_immunity[_ix(use_move_hit__mv_390, 165)] && ((({ int16_t _let76 = MOVES__type[_ix(use_move_hit__mv_390, 165)]; int16_t effectiveness__mt_392 = _let76; ({ int16_t _let77 = SPECIES__type1[_ix(use_move_hit__sd_391, 151)]; int16_t effectiveness__dt_393 = _let77; ({ int16_t _let78[15]; _let78[0] = TC__bug[_ix(effectiveness__mt_392, 15)]; _let78[1] = TC__fire[_ix(effectiveness__mt_392, 15)]; _let78[2] = TC__ghost[_ix(effectiveness__mt_392, 15)]; _let78[3] = TC__ice[_ix(effectiveness__mt_392, 15)]; _let78[4] = TC__poison[_ix(effectiveness__mt_392, 15)]; _let78[5] = TC__psychic[_ix(effectiveness__mt_392, 15)]; _let78[6] = TC__electric[_ix(effectiveness__mt_392, 15)]; _let78[7] = TC__grass[_ix(effectiveness__mt_392, 15)]; _let78[8] = TC__dragon[_ix(effectiveness__mt_392, 15)]; _let78[9] = TC__fighting[_ix(effectiveness__mt_392, 15)]; _let78[10] = TC__flying[_ix(effectiveness__mt_392, 15)]; _let78[11] = TC__ground[_ix(effectiveness__mt_392, 15)]; _let78[12] = TC__normal[_ix(effectiveness__mt_392, 15)]; _let78[13] = TC__rock[_ix(effectiveness__mt_392, 15)]; _let78[14] = TC__water[_ix(effectiveness__mt_392, 15)]; int16_t effectiveness__row_394[15]; memcpy(effectiveness__row_394, _let78, sizeof effectiveness__row_394); (((effectiveness__dt_393 < 0) || (effectiveness__mt_392 == 15)) ? ((int16_t)(10)) : effectiveness__row_394[_ix(effectiveness__dt_393, 15)]); }); }); }) == 0) || (({ int16_t _let79 = MOVES__type[_ix(use_move_hit__mv_390, 165)]; int16_t effectiveness__mt_395 = _let79; ({ int16_t _let80 = SPECIES__type2[_ix(use_move_hit__sd_391, 151)]; int16_t effectiveness__dt_396 = _let80; ({ int16_t _let81[15]; _let81[0] = TC__bug[_ix(effectiveness__mt_395, 15)]; _let81[1] = TC__fire[_ix(effectiveness__mt_395, 15)]; _let81[2] = TC__ghost[_ix(effectiveness__mt_395, 15)]; _let81[3] = TC__ice[_ix(effectiveness__mt_395, 15)]; _let81[4] = TC__poison[_ix(effectiveness__mt_395, 15)]; _let81[5] = TC__psychic[_ix(effectiveness__mt_395, 15)]; _let81[6] = TC__electric[_ix(effectiveness__mt_395, 15)]; _let81[7] = TC__grass[_ix(effectiveness__mt_395, 15)]; _let81[8] = TC__dragon[_ix(effectiveness__mt_395, 15)]; _let81[9] = TC__fighting[_ix(effectiveness__mt_395, 15)]; _let81[10] = TC__flying[_ix(effectiveness__mt_395, 15)]; _let81[11] = TC__ground[_ix(effectiveness__mt_395, 15)]; _let81[12] = TC__normal[_ix(effectiveness__mt_395, 15)]; _let81[13] = TC__rock[_ix(effectiveness__mt_395, 15)]; _let81[14] = TC__water[_ix(effectiveness__mt_395, 15)]; int16_t effectiveness__row_397[15]; memcpy(effectiveness__row_397, _let81, sizeof effectiveness__row_397); (((effectiveness__dt_396 < 0) || (effectiveness__mt_395 == 15)) ? ((int16_t)(10)) : effectiveness__row_397[_ix(effectiveness__dt_396, 15)]); }); }); }) == 0)));
-                            if ((!use_move_hit__immune_398)) {
-                                use_move_hit__hit_399 = true;
-                                if ((!MOVES__always_hits[_ix(use_move_hit__mv_390, 165)])) {
-                                    use_move_hit__acc_400 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_390, 165)])), 255), 100);
-                                    use_move_hit__acc_400 = _floordiv(_wmul(use_move_hit__acc_400, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_385, 2) * 6 + 4], 6))), 13)]), 100);
-                                    use_move_hit__acc_400 = _floordiv(_wmul(use_move_hit__acc_400, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_387, 2) * 6 + 5]))), 13)]), 100);
-                                    chance__num_401 = _imin(_imax(use_move_hit__acc_400, 1), 255);
-                                    chance__v_402 = _roll(random_word(fold_in(fold_in(key, 29), (uint32_t)resolve_turn__k_349)), 256);
-                                    log_draw__v_403 = chance__v_402;
-                                    int32_t _w82 = _wx(s->ndraws, 64);
-                                    if (_w82 >= 0) {
-                                        s->draws[_w82] = log_draw__v_403;
+                                if ((s->confused[_ix(use_move__p_458, 2)] > 0)) {
+                                    chance__v_465 = _roll(random_word(fold_in(fold_in(key, 36), (uint32_t)resolve_turn__k_433)), 256);
+                                    log_draw__v_466 = chance__v_465;
+                                    int32_t _w89 = _wx(s->ndraws, 64);
+                                    if (_w89 >= 0) {
+                                        s->draws[_w89] = log_draw__v_466;
                                     }
-                                    int32_t _w83 = _wx(s->ndraws, 64);
-                                    if (_w83 >= 0) {
-                                        s->draw_lo[_w83] = 0;
+                                    int32_t _w90 = _wx(s->ndraws, 64);
+                                    if (_w90 >= 0) {
+                                        s->draw_lo[_w90] = 0;
                                     }
-                                    int32_t _w84 = _wx(s->ndraws, 64);
-                                    if (_w84 >= 0) {
-                                        s->draw_hi[_w84] = 256;
+                                    int32_t _w91 = _wx(s->ndraws, 64);
+                                    if (_w91 >= 0) {
+                                        s->draw_hi[_w91] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_404 = (chance__v_402 < chance__num_401);
-                                    use_move_hit__hit_399 = chance__result_404;
+                                    chance__result_467 = (chance__v_465 < 128);
+                                    use_move__acts_468 = chance__result_467;
+                                    if ((!use_move__acts_468)) {
+                                        confusion_hit__p_469 = use_move__p_458;
+                                        confusion_hit__a_470 = s->active[_ix(confusion_hit__p_469, 2)];
+                                        confusion_hit__dmg_471 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_469, 2) * 6 + _ix(confusion_hit__a_470, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_469, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_469, 2) * 4 + 1]))), 50), 2);
+                                        int32_t _w92 = _wx(confusion_hit__p_469, 2);
+                                        int32_t _w93 = _wx(confusion_hit__a_470, 6);
+                                        if (_w92 >= 0 && _w93 >= 0) {
+                                            s->hp[_w92 * 6 + _w93] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(confusion_hit__p_469, 2) * 6 + _ix(confusion_hit__a_470, 6)])), confusion_hit__dmg_471), 0)));
+                                        }
+                                        s->last_damage = confusion_hit__dmg_471;
+                                        int32_t _w94 = _wx(use_move__p_458, 2);
+                                        if (_w94 >= 0) {
+                                            s->charging[_w94] = false;
+                                        }
+                                        use_move__can_464 = false;
+                                    }
                                 }
-                                if (((use_move_hit__hit_399 && (MOVES__power[_ix(use_move_hit__mv_390, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_390, 165)] >= 0))) {
-                                    set_status__q_405 = use_move_hit__q_387;
-                                    set_status__st_406 = MOVES__status[_ix(use_move_hit__mv_390, 165)];
-                                    set_status__d_407 = s->active[_ix(set_status__q_405, 2)];
-                                    set_status__sd_408 = s->species[_ix(set_status__q_405, 2) * 6 + _ix(set_status__d_407, 6)];
-                                    set_status__poison_409 = ((set_status__st_406 == 4) || (set_status__st_406 == 6));
-                                    set_status__blocked_410 = (set_status__poison_409 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_408, 151)]] || ((SPECIES__type2[_ix(set_status__sd_408, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_408, 151)], 15)])));
-                                    if ((((s->status[_ix(set_status__q_405, 2) * 6 + _ix(set_status__d_407, 6)] == 0) && (s->hp[_ix(set_status__q_405, 2) * 6 + _ix(set_status__d_407, 6)] > 0)) && (!set_status__blocked_410))) {
-                                        int32_t _w85 = _wx(set_status__q_405, 2);
-                                        int32_t _w86 = _wx(set_status__d_407, 6);
-                                        if (_w85 >= 0 && _w86 >= 0) {
-                                            s->status[_w85 * 6 + _w86] = ((int8_t)(set_status__st_406));
+                            }
+                            if ((use_move__can_464 && (use_move__st_463 == 3))) {
+                                chance__v_472 = _roll(random_word(fold_in(fold_in(key, 37), (uint32_t)resolve_turn__k_433)), 256);
+                                log_draw__v_473 = chance__v_472;
+                                int32_t _w95 = _wx(s->ndraws, 64);
+                                if (_w95 >= 0) {
+                                    s->draws[_w95] = log_draw__v_473;
+                                }
+                                int32_t _w96 = _wx(s->ndraws, 64);
+                                if (_w96 >= 0) {
+                                    s->draw_lo[_w96] = 0;
+                                }
+                                int32_t _w97 = _wx(s->ndraws, 64);
+                                if (_w97 >= 0) {
+                                    s->draw_hi[_w97] = 256;
+                                }
+                                s->ndraws = _wadd(s->ndraws, 1);
+                                chance__result_474 = (chance__v_472 < 63);
+                                use_move__full_475 = chance__result_474;
+                                use_move__can_464 = (!use_move__full_475);
+                                if (use_move__full_475) {
+                                    int32_t _w98 = _wx(use_move__p_458, 2);
+                                    if (_w98 >= 0) {
+                                        s->charging[_w98] = false;
+                                    }
+                                }
+                            }
+                        }
+                        use_move__again_476 = (s->fight[_ix(use_move__p_458, 2)] || s->charging[_ix(use_move__p_458, 2)]);
+                        use_move__slot_477 = (use_move__again_476 ? ((int32_t)(s->last_slot[_ix(use_move__p_458, 2)])) : use_move__m_459);
+                        use_move__mv_478 = (use_move__again_476 ? ((int32_t)(s->last_move[_ix(use_move__p_458, 2)])) : ((use_move__m_459 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_458, 2) * 24 + _ix(use_move__a_461, 6) * 4 + _ix(use_move__m_459, 4)]))));
+                        if ((use_move__again_476 && (use_move__mv_478 == 164))) {
+                            use_move__slot_477 = (-1);
+                        }
+                        if ((use_move__can_464 && (use_move__mv_478 >= 0))) {
+                            int32_t _w99 = _wx(use_move__p_458, 2);
+                            if (_w99 >= 0) {
+                                s->used_move[_w99] = ((int16_t)(use_move__mv_478));
+                            }
+                            if (((MOVES__kind[_ix(use_move__mv_478, 165)] == 17) && (!s->charging[_ix(use_move__p_458, 2)]))) {
+                                int32_t _w100 = _wx(use_move__p_458, 2);
+                                if (_w100 >= 0) {
+                                    s->charging[_w100] = true;
+                                }
+                            } else {
+                                int32_t _w101 = _wx(use_move__p_458, 2);
+                                if (_w101 >= 0) {
+                                    s->charging[_w101] = false;
+                                }
+                                use_move_hit__p_479 = use_move__p_458;
+                                use_move_hit__m_480 = use_move__slot_477;
+                                use_move_hit__mv_481 = use_move__mv_478;
+                                use_move_hit__q_482 = _wsub(1, use_move_hit__p_479);
+                                use_move_hit__a_483 = s->active[_ix(use_move_hit__p_479, 2)];
+                                use_move_hit__d_484 = s->active[_ix(use_move_hit__q_482, 2)];
+                                if (((use_move_hit__m_480 >= 0) && (s->moves[_ix(use_move_hit__p_479, 2) * 24 + _ix(use_move_hit__a_483, 6) * 4 + _ix(use_move_hit__m_480, 4)] >= 0))) {
+                                    int32_t _w102 = _wx(use_move_hit__p_479, 2);
+                                    int32_t _w103 = _wx(use_move_hit__a_483, 6);
+                                    int32_t _w104 = _wx(use_move_hit__m_480, 4);
+                                    if (_w102 >= 0 && _w103 >= 0 && _w104 >= 0) {
+                                        s->pp[_w102 * 24 + _w103 * 4 + _w104] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_479, 2) * 24 + _ix(use_move_hit__a_483, 6) * 4 + _ix(use_move_hit__m_480, 4)], 63))), 64)));
+                                    }
+                                    int32_t _w105 = _wx(use_move_hit__p_479, 2);
+                                    int32_t _w106 = _wx(use_move_hit__a_483, 6);
+                                    int32_t _w107 = _wx(use_move_hit__m_480, 4);
+                                    if (_w105 >= 0 && _w106 >= 0 && _w107 >= 0) {
+                                        s->seen_moves[_w105 * 24 + _w106 * 4 + _w107] = s->moves[_ix(use_move_hit__p_479, 2) * 24 + _ix(use_move_hit__a_483, 6) * 4 + _ix(use_move_hit__m_480, 4)];
+                                    }
+                                }
+                                use_move_hit__sd_485 = s->species[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)];
+                                use_move_hit__immune_492 = (MOVES__type_immunity[_ix(use_move_hit__mv_481, 165)] && ((({ int16_t _let108 = MOVES__type[_ix(use_move_hit__mv_481, 165)]; int16_t effectiveness__mt_486 = _let108; ({ int16_t _let109 = SPECIES__type1[_ix(use_move_hit__sd_485, 151)]; int16_t effectiveness__dt_487 = _let109; ({ int16_t _let110[15]; _let110[0] = TC__bug[_ix(effectiveness__mt_486, 15)]; _let110[1] = TC__fire[_ix(effectiveness__mt_486, 15)]; _let110[2] = TC__ghost[_ix(effectiveness__mt_486, 15)]; _let110[3] = TC__ice[_ix(effectiveness__mt_486, 15)]; _let110[4] = TC__poison[_ix(effectiveness__mt_486, 15)]; _let110[5] = TC__psychic[_ix(effectiveness__mt_486, 15)]; _let110[6] = TC__electric[_ix(effectiveness__mt_486, 15)]; _let110[7] = TC__grass[_ix(effectiveness__mt_486, 15)]; _let110[8] = TC__dragon[_ix(effectiveness__mt_486, 15)]; _let110[9] = TC__fighting[_ix(effectiveness__mt_486, 15)]; _let110[10] = TC__flying[_ix(effectiveness__mt_486, 15)]; _let110[11] = TC__ground[_ix(effectiveness__mt_486, 15)]; _let110[12] = TC__normal[_ix(effectiveness__mt_486, 15)]; _let110[13] = TC__rock[_ix(effectiveness__mt_486, 15)]; _let110[14] = TC__water[_ix(effectiveness__mt_486, 15)]; int16_t effectiveness__row_488[15]; memcpy(effectiveness__row_488, _let110, sizeof effectiveness__row_488); (((effectiveness__dt_487 < 0) || (effectiveness__mt_486 == 15)) ? ((int16_t)(10)) : effectiveness__row_488[_ix(effectiveness__dt_487, 15)]); }); }); }) == 0) || (({ int16_t _let111 = MOVES__type[_ix(use_move_hit__mv_481, 165)]; int16_t effectiveness__mt_489 = _let111; ({ int16_t _let112 = SPECIES__type2[_ix(use_move_hit__sd_485, 151)]; int16_t effectiveness__dt_490 = _let112; ({ int16_t _let113[15]; _let113[0] = TC__bug[_ix(effectiveness__mt_489, 15)]; _let113[1] = TC__fire[_ix(effectiveness__mt_489, 15)]; _let113[2] = TC__ghost[_ix(effectiveness__mt_489, 15)]; _let113[3] = TC__ice[_ix(effectiveness__mt_489, 15)]; _let113[4] = TC__poison[_ix(effectiveness__mt_489, 15)]; _let113[5] = TC__psychic[_ix(effectiveness__mt_489, 15)]; _let113[6] = TC__electric[_ix(effectiveness__mt_489, 15)]; _let113[7] = TC__grass[_ix(effectiveness__mt_489, 15)]; _let113[8] = TC__dragon[_ix(effectiveness__mt_489, 15)]; _let113[9] = TC__fighting[_ix(effectiveness__mt_489, 15)]; _let113[10] = TC__flying[_ix(effectiveness__mt_489, 15)]; _let113[11] = TC__ground[_ix(effectiveness__mt_489, 15)]; _let113[12] = TC__normal[_ix(effectiveness__mt_489, 15)]; _let113[13] = TC__rock[_ix(effectiveness__mt_489, 15)]; _let113[14] = TC__water[_ix(effectiveness__mt_489, 15)]; int16_t effectiveness__row_491[15]; memcpy(effectiveness__row_491, _let113, sizeof effectiveness__row_491); (((effectiveness__dt_490 < 0) || (effectiveness__mt_489 == 15)) ? ((int16_t)(10)) : effectiveness__row_491[_ix(effectiveness__dt_490, 15)]); }); }); }) == 0)));
+                                use_move_hit__kind_493 = MOVES__kind[_ix(use_move_hit__mv_481, 165)];
+                                if ((!({ int32_t _lo114 = 0; bool _r116 = false; for (int32_t use_move_hit__i_494 = _lo114, _end115 = 24; use_move_hit__i_494 < _end115; use_move_hit__i_494++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_494] == use_move_hit__mv_481)) { _r116 = true; break; } _r116; }))) {
+                                    s->last_damage = 0;
+                                }
+                                if ((!use_move_hit__immune_492)) {
+                                    use_move_hit__hit_495 = true;
+                                    use_move_hit__sure_496 = ((MOVES__status[_ix(use_move_hit__mv_481, 165)] == 5) && s->recharge[_ix(use_move_hit__q_482, 2)]);
+                                    if (((!MOVES__always_hits[_ix(use_move_hit__mv_481, 165)]) && (!use_move_hit__sure_496))) {
+                                        use_move_hit__acc_497 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_481, 165)])), 255), 100);
+                                        use_move_hit__acc_497 = _floordiv(_wmul(use_move_hit__acc_497, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_479, 2) * 6 + 4], 6))), 13)]), 100);
+                                        use_move_hit__acc_497 = _floordiv(_wmul(use_move_hit__acc_497, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_482, 2) * 6 + 5]))), 13)]), 100);
+                                        chance__num_498 = _imin(_imax(use_move_hit__acc_497, 1), 255);
+                                        chance__v_499 = _roll(random_word(fold_in(fold_in(key, 38), (uint32_t)resolve_turn__k_433)), 256);
+                                        log_draw__v_500 = chance__v_499;
+                                        int32_t _w118 = _wx(s->ndraws, 64);
+                                        if (_w118 >= 0) {
+                                            s->draws[_w118] = log_draw__v_500;
                                         }
-                                        if ((set_status__st_406 == 5)) {
-                                            rand__v_411 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 30), (uint32_t)resolve_turn__k_349)), 7));
-                                            log_draw__v_412 = rand__v_411;
-                                            int32_t _w87 = _wx(s->ndraws, 64);
-                                            if (_w87 >= 0) {
-                                                s->draws[_w87] = log_draw__v_412;
+                                        int32_t _w119 = _wx(s->ndraws, 64);
+                                        if (_w119 >= 0) {
+                                            s->draw_lo[_w119] = 0;
+                                        }
+                                        int32_t _w120 = _wx(s->ndraws, 64);
+                                        if (_w120 >= 0) {
+                                            s->draw_hi[_w120] = 256;
+                                        }
+                                        s->ndraws = _wadd(s->ndraws, 1);
+                                        chance__result_501 = (chance__v_499 < chance__num_498);
+                                        use_move_hit__hit_495 = chance__result_501;
+                                        if ((!use_move_hit__hit_495)) {
+                                            s->last_damage = 0;
+                                        }
+                                    }
+                                    if (((use_move_hit__hit_495 && (MOVES__power[_ix(use_move_hit__mv_481, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_481, 165)] >= 0))) {
+                                        if (use_move_hit__sure_496) {
+                                            int32_t _w121 = _wx(use_move_hit__q_482, 2);
+                                            int32_t _w122 = _wx(use_move_hit__d_484, 6);
+                                            if (_w121 >= 0 && _w122 >= 0) {
+                                                s->status[_w121 * 6 + _w122] = ((int8_t)(0));
                                             }
-                                            int32_t _w88 = _wx(s->ndraws, 64);
-                                            if (_w88 >= 0) {
-                                                s->draw_lo[_w88] = 1;
-                                            }
-                                            int32_t _w89 = _wx(s->ndraws, 64);
-                                            if (_w89 >= 0) {
-                                                s->draw_hi[_w89] = 8;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_413 = rand__v_411;
-                                            int32_t _w90 = _wx(set_status__q_405, 2);
-                                            int32_t _w91 = _wx(set_status__d_407, 6);
-                                            if (_w90 >= 0 && _w91 >= 0) {
-                                                s->sleep[_w90 * 6 + _w91] = ((int8_t)(rand__result_413));
+                                            int32_t _w123 = _wx(use_move_hit__q_482, 2);
+                                            if (_w123 >= 0) {
+                                                s->recharge[_w123] = false;
                                             }
                                         }
-                                        if ((set_status__st_406 == 3)) {
-                                            int32_t _w92 = _wx(set_status__q_405, 2);
-                                            if (_w92 >= 0) {
-                                                s->mod[_w92 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_405, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                        set_status__q_502 = use_move_hit__q_482;
+                                        set_status__st_503 = MOVES__status[_ix(use_move_hit__mv_481, 165)];
+                                        set_status__d_504 = s->active[_ix(set_status__q_502, 2)];
+                                        set_status__sd_505 = s->species[_ix(set_status__q_502, 2) * 6 + _ix(set_status__d_504, 6)];
+                                        set_status__poison_506 = ((set_status__st_503 == 4) || (set_status__st_503 == 6));
+                                        set_status__blocked_507 = (set_status__poison_506 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_505, 151)]] || ((SPECIES__type2[_ix(set_status__sd_505, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_505, 151)], 15)])));
+                                        if ((((s->status[_ix(set_status__q_502, 2) * 6 + _ix(set_status__d_504, 6)] == 0) && (s->hp[_ix(set_status__q_502, 2) * 6 + _ix(set_status__d_504, 6)] > 0)) && (!set_status__blocked_507))) {
+                                            int32_t _w124 = _wx(set_status__q_502, 2);
+                                            int32_t _w125 = _wx(set_status__d_504, 6);
+                                            if (_w124 >= 0 && _w125 >= 0) {
+                                                s->status[_w124 * 6 + _w125] = ((int8_t)(set_status__st_503));
                                             }
-                                        }
-                                        if ((set_status__st_406 == 1)) {
-                                            int32_t _w93 = _wx(set_status__q_405, 2);
-                                            if (_w93 >= 0) {
-                                                s->mod[_w93 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_405, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((set_status__st_503 == 5)) {
+                                                rand__v_508 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_433)), 7));
+                                                log_draw__v_509 = rand__v_508;
+                                                int32_t _w126 = _wx(s->ndraws, 64);
+                                                if (_w126 >= 0) {
+                                                    s->draws[_w126] = log_draw__v_509;
+                                                }
+                                                int32_t _w127 = _wx(s->ndraws, 64);
+                                                if (_w127 >= 0) {
+                                                    s->draw_lo[_w127] = 1;
+                                                }
+                                                int32_t _w128 = _wx(s->ndraws, 64);
+                                                if (_w128 >= 0) {
+                                                    s->draw_hi[_w128] = 8;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                rand__result_510 = rand__v_508;
+                                                int32_t _w129 = _wx(set_status__q_502, 2);
+                                                int32_t _w130 = _wx(set_status__d_504, 6);
+                                                if (_w129 >= 0 && _w130 >= 0) {
+                                                    s->sleep[_w129 * 6 + _w130] = ((int8_t)(rand__result_510));
+                                                }
+                                            }
+                                            if ((set_status__st_503 == 3)) {
+                                                int32_t _w131 = _wx(set_status__q_502, 2);
+                                                if (_w131 >= 0) {
+                                                    s->mod[_w131 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_502, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                }
+                                            }
+                                            if ((set_status__st_503 == 1)) {
+                                                int32_t _w132 = _wx(set_status__q_502, 2);
+                                                if (_w132 >= 0) {
+                                                    s->mod[_w132 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_502, 2) * 4], 2))), ((int16_t)(1)))));
+                                                }
                                             }
                                         }
                                     }
-                                }
-                                if ((use_move_hit__hit_399 && (MOVES__power[_ix(use_move_hit__mv_390, 165)] == 0))) {
-                                    use_move_hit__tgt_414 = ((MOVES__target[_ix(use_move_hit__mv_390, 165)] == 1) ? use_move_hit__p_385 : use_move_hit__q_387);
-                                    apply_boosts__q_415 = use_move_hit__tgt_414;
-                                    apply_boosts__f_416 = use_move_hit__q_387;
-                                    apply_boosts__da_417 = MOVES__boost_atk[_ix(use_move_hit__mv_390, 165)];
-                                    apply_boosts__dd_418 = MOVES__boost_def[_ix(use_move_hit__mv_390, 165)];
-                                    apply_boosts__ds_419 = MOVES__boost_spc[_ix(use_move_hit__mv_390, 165)];
-                                    apply_boosts__dsp_420 = MOVES__boost_spe[_ix(use_move_hit__mv_390, 165)];
-                                    apply_boosts__dacc_421 = MOVES__boost_accuracy[_ix(use_move_hit__mv_390, 165)];
-                                    apply_boosts__deva_422 = MOVES__boost_evasion[_ix(use_move_hit__mv_390, 165)];
-                                    apply_boosts__deltas_423[0] = apply_boosts__da_417;
-                                    apply_boosts__deltas_423[1] = apply_boosts__dd_418;
-                                    apply_boosts__deltas_423[2] = apply_boosts__ds_419;
-                                    apply_boosts__deltas_423[3] = apply_boosts__dsp_420;
-                                    apply_boosts__deltas_423[4] = apply_boosts__dacc_421;
-                                    apply_boosts__deltas_423[5] = apply_boosts__deva_422;
-                                    apply_boosts__any_ok_424 = false;
-                                    for (int32_t apply_boosts__k_425 = 0, _end94 = 6; apply_boosts__k_425 < _end94; apply_boosts__k_425++) {
-                                        boost_stat__q_426 = apply_boosts__q_415;
-                                        boost_stat__k_427 = apply_boosts__k_425;
-                                        boost_stat__delta_428 = apply_boosts__deltas_423[apply_boosts__k_425];
-                                        boost_stat__a_429 = s->active[_ix(boost_stat__q_426, 2)];
-                                        boost_stat__b_430 = ((int32_t)(s->boosts[_ix(boost_stat__q_426, 2) * 6 + _ix(boost_stat__k_427, 6)]));
-                                        boost_stat__nb_431 = _imin(_imax(_wadd(boost_stat__b_430, boost_stat__delta_428), (-6)), 6);
-                                        boost_stat__ok_432 = false;
-                                        if (((((boost_stat__delta_428 != 0) && (s->hp[_ix(boost_stat__q_426, 2) * 6 + _ix(boost_stat__a_429, 6)] > 0)) && (!((boost_stat__delta_428 > 0) && (boost_stat__b_430 >= 6)))) && (!((boost_stat__delta_428 < 0) && (boost_stat__b_430 <= (-6)))))) {
-                                            if ((boost_stat__k_427 >= 4)) {
-                                                int32_t _w95 = _wx(boost_stat__q_426, 2);
-                                                int32_t _w96 = _wx(boost_stat__k_427, 6);
-                                                if (_w95 >= 0 && _w96 >= 0) {
-                                                    s->boosts[_w95 * 6 + _w96] = ((int8_t)(boost_stat__nb_431));
+                                    if ((use_move_hit__hit_495 && (MOVES__power[_ix(use_move_hit__mv_481, 165)] == 0))) {
+                                        use_move_hit__tgt_511 = ((MOVES__target[_ix(use_move_hit__mv_481, 165)] == 1) ? use_move_hit__p_479 : use_move_hit__q_482);
+                                        apply_boosts__q_512 = use_move_hit__tgt_511;
+                                        apply_boosts__f_513 = use_move_hit__q_482;
+                                        apply_boosts__da_514 = MOVES__boost_atk[_ix(use_move_hit__mv_481, 165)];
+                                        apply_boosts__dd_515 = MOVES__boost_def[_ix(use_move_hit__mv_481, 165)];
+                                        apply_boosts__ds_516 = MOVES__boost_spc[_ix(use_move_hit__mv_481, 165)];
+                                        apply_boosts__dsp_517 = MOVES__boost_spe[_ix(use_move_hit__mv_481, 165)];
+                                        apply_boosts__dacc_518 = MOVES__boost_accuracy[_ix(use_move_hit__mv_481, 165)];
+                                        apply_boosts__deva_519 = MOVES__boost_evasion[_ix(use_move_hit__mv_481, 165)];
+                                        apply_boosts__deltas_520[0] = apply_boosts__da_514;
+                                        apply_boosts__deltas_520[1] = apply_boosts__dd_515;
+                                        apply_boosts__deltas_520[2] = apply_boosts__ds_516;
+                                        apply_boosts__deltas_520[3] = apply_boosts__dsp_517;
+                                        apply_boosts__deltas_520[4] = apply_boosts__dacc_518;
+                                        apply_boosts__deltas_520[5] = apply_boosts__deva_519;
+                                        apply_boosts__any_ok_521 = false;
+                                        for (int32_t apply_boosts__k_522 = 0, _end133 = 6; apply_boosts__k_522 < _end133; apply_boosts__k_522++) {
+                                            boost_stat__q_523 = apply_boosts__q_512;
+                                            boost_stat__k_524 = apply_boosts__k_522;
+                                            boost_stat__delta_525 = apply_boosts__deltas_520[apply_boosts__k_522];
+                                            boost_stat__a_526 = s->active[_ix(boost_stat__q_523, 2)];
+                                            boost_stat__b_527 = ((int32_t)(s->boosts[_ix(boost_stat__q_523, 2) * 6 + _ix(boost_stat__k_524, 6)]));
+                                            boost_stat__nb_528 = _imin(_imax(_wadd(boost_stat__b_527, boost_stat__delta_525), (-6)), 6);
+                                            boost_stat__ok_529 = false;
+                                            if (((((boost_stat__delta_525 != 0) && (s->hp[_ix(boost_stat__q_523, 2) * 6 + _ix(boost_stat__a_526, 6)] > 0)) && (!((boost_stat__delta_525 > 0) && (boost_stat__b_527 >= 6)))) && (!((boost_stat__delta_525 < 0) && (boost_stat__b_527 <= (-6)))))) {
+                                                if ((boost_stat__k_524 >= 4)) {
+                                                    int32_t _w134 = _wx(boost_stat__q_523, 2);
+                                                    int32_t _w135 = _wx(boost_stat__k_524, 6);
+                                                    if (_w134 >= 0 && _w135 >= 0) {
+                                                        s->boosts[_w134 * 6 + _w135] = ((int8_t)(boost_stat__nb_528));
+                                                    }
+                                                    boost_stat__ok_529 = true;
+                                                } else if ((((boost_stat__delta_525 > 0) && (s->mod[_ix(boost_stat__q_523, 2) * 4 + _ix(boost_stat__k_524, 4)] == 999)) || ((boost_stat__delta_525 < 0) && (s->mod[_ix(boost_stat__q_523, 2) * 4 + _ix(boost_stat__k_524, 4)] == 1)))) {
+                                                    int32_t _w136 = _wx(boost_stat__q_523, 2);
+                                                    int32_t _w137 = _wx(boost_stat__k_524, 6);
+                                                    if (_w136 >= 0 && _w137 >= 0) {
+                                                        s->boosts[_w136 * 6 + _w137] = ((int8_t)(((boost_stat__delta_525 > 0) ? _wsub(boost_stat__nb_528, 1) : _wadd(boost_stat__nb_528, 1))));
+                                                    }
+                                                } else {
+                                                    int32_t _w138 = _wx(boost_stat__q_523, 2);
+                                                    int32_t _w139 = _wx(boost_stat__k_524, 6);
+                                                    if (_w138 >= 0 && _w139 >= 0) {
+                                                        s->boosts[_w138 * 6 + _w139] = ((int8_t)(boost_stat__nb_528));
+                                                    }
+                                                    boost_stat__ok_529 = true;
+                                                    boost_stat__m_530 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_523, 2) * 24 + _ix(boost_stat__a_526, 6) * 4 + _ix(boost_stat__k_524, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_528, 6), 13)]), 100), 1);
+                                                    int32_t _w140 = _wx(boost_stat__q_523, 2);
+                                                    int32_t _w141 = _wx(boost_stat__k_524, 4);
+                                                    if (_w140 >= 0 && _w141 >= 0) {
+                                                        s->mod[_w140 * 4 + _w141] = ((int16_t)(((boost_stat__delta_525 > 0) ? _imin(boost_stat__m_530, 999) : boost_stat__m_530)));
+                                                    }
                                                 }
-                                                boost_stat__ok_432 = true;
-                                            } else if ((((boost_stat__delta_428 > 0) && (s->mod[_ix(boost_stat__q_426, 2) * 4 + _ix(boost_stat__k_427, 4)] == 999)) || ((boost_stat__delta_428 < 0) && (s->mod[_ix(boost_stat__q_426, 2) * 4 + _ix(boost_stat__k_427, 4)] == 1)))) {
-                                                int32_t _w97 = _wx(boost_stat__q_426, 2);
-                                                int32_t _w98 = _wx(boost_stat__k_427, 6);
-                                                if (_w97 >= 0 && _w98 >= 0) {
-                                                    s->boosts[_w97 * 6 + _w98] = ((int8_t)(((boost_stat__delta_428 > 0) ? _wsub(boost_stat__nb_431, 1) : _wadd(boost_stat__nb_431, 1))));
+                                            }
+                                            boost_stat__result_531 = boost_stat__ok_529;
+                                            apply_boosts__ok_532 = boost_stat__result_531;
+                                            apply_boosts__any_ok_521 = (apply_boosts__any_ok_521 || apply_boosts__ok_532);
+                                        }
+                                        if (apply_boosts__any_ok_521) {
+                                            if ((s->status[_ix(apply_boosts__f_513, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_513, 2)], 6)] == 3)) {
+                                                int32_t _w142 = _wx(apply_boosts__f_513, 2);
+                                                if (_w142 >= 0) {
+                                                    s->mod[_w142 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_513, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                }
+                                            }
+                                            if ((s->status[_ix(apply_boosts__f_513, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_513, 2)], 6)] == 1)) {
+                                                int32_t _w143 = _wx(apply_boosts__f_513, 2);
+                                                if (_w143 >= 0) {
+                                                    s->mod[_w143 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_513, 2) * 4], 2))), ((int16_t)(1)))));
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_495 && ((use_move_hit__kind_493 == 10) || (use_move_hit__kind_493 == 11)))) {
+                                        heal_self__p_533 = use_move_hit__p_479;
+                                        heal_self__rest_534 = (use_move_hit__kind_493 == 10);
+                                        heal_self__a_535 = s->active[_ix(heal_self__p_533, 2)];
+                                        heal_self__h_536 = ((int32_t)(s->hp[_ix(heal_self__p_533, 2) * 6 + _ix(heal_self__a_535, 6)]));
+                                        heal_self__mh_537 = ((int32_t)(s->maxhp[_ix(heal_self__p_533, 2) * 6 + _ix(heal_self__a_535, 6)]));
+                                        heal_self__fails_538 = ((heal_self__h_536 == heal_self__mh_537) || (((heal_self__h_536 == _wsub(heal_self__mh_537, 255)) || (heal_self__h_536 == _wsub(heal_self__mh_537, 511))) && (_pymod(heal_self__h_536, 256) != 0)));
+                                        if ((!heal_self__fails_538)) {
+                                            if (heal_self__rest_534) {
+                                                int32_t _w144 = _wx(heal_self__p_533, 2);
+                                                int32_t _w145 = _wx(heal_self__a_535, 6);
+                                                if (_w144 >= 0 && _w145 >= 0) {
+                                                    s->status[_w144 * 6 + _w145] = ((int8_t)(5));
+                                                }
+                                                rand__v_539 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_433)), 7));
+                                                log_draw__v_540 = rand__v_539;
+                                                int32_t _w146 = _wx(s->ndraws, 64);
+                                                if (_w146 >= 0) {
+                                                    s->draws[_w146] = log_draw__v_540;
+                                                }
+                                                int32_t _w147 = _wx(s->ndraws, 64);
+                                                if (_w147 >= 0) {
+                                                    s->draw_lo[_w147] = 1;
+                                                }
+                                                int32_t _w148 = _wx(s->ndraws, 64);
+                                                if (_w148 >= 0) {
+                                                    s->draw_hi[_w148] = 8;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                rand__result_541 = rand__v_539;
+                                                heal_self__v_542 = rand__result_541;
+                                                int32_t _w149 = _wx(heal_self__p_533, 2);
+                                                int32_t _w150 = _wx(heal_self__a_535, 6);
+                                                if (_w149 >= 0 && _w150 >= 0) {
+                                                    s->sleep[_w149 * 6 + _w150] = ((int8_t)(2));
+                                                }
+                                                int32_t _w151 = _wx(heal_self__p_533, 2);
+                                                int32_t _w152 = _wx(heal_self__a_535, 6);
+                                                if (_w151 >= 0 && _w152 >= 0) {
+                                                    s->hp[_w151 * 6 + _w152] = s->maxhp[_ix(heal_self__p_533, 2) * 6 + _ix(heal_self__a_535, 6)];
                                                 }
                                             } else {
-                                                int32_t _w99 = _wx(boost_stat__q_426, 2);
-                                                int32_t _w100 = _wx(boost_stat__k_427, 6);
-                                                if (_w99 >= 0 && _w100 >= 0) {
-                                                    s->boosts[_w99 * 6 + _w100] = ((int8_t)(boost_stat__nb_431));
-                                                }
-                                                boost_stat__ok_432 = true;
-                                                boost_stat__m_433 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_426, 2) * 24 + _ix(boost_stat__a_429, 6) * 4 + _ix(boost_stat__k_427, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_431, 6), 13)]), 100), 1);
-                                                int32_t _w101 = _wx(boost_stat__q_426, 2);
-                                                int32_t _w102 = _wx(boost_stat__k_427, 4);
-                                                if (_w101 >= 0 && _w102 >= 0) {
-                                                    s->mod[_w101 * 4 + _w102] = ((int16_t)(((boost_stat__delta_428 > 0) ? _imin(boost_stat__m_433, 999) : boost_stat__m_433)));
+                                                int32_t _w153 = _wx(heal_self__p_533, 2);
+                                                int32_t _w154 = _wx(heal_self__a_535, 6);
+                                                if (_w153 >= 0 && _w154 >= 0) {
+                                                    s->hp[_w153 * 6 + _w154] = ((int16_t)(_imin(_wadd(heal_self__h_536, _floordiv(heal_self__mh_537, 2)), heal_self__mh_537)));
                                                 }
                                             }
                                         }
-                                        boost_stat__result_434 = boost_stat__ok_432;
-                                        apply_boosts__ok_435 = boost_stat__result_434;
-                                        apply_boosts__any_ok_424 = (apply_boosts__any_ok_424 || apply_boosts__ok_435);
                                     }
-                                    if (apply_boosts__any_ok_424) {
-                                        if ((s->status[_ix(apply_boosts__f_416, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_416, 2)], 6)] == 3)) {
-                                            int32_t _w103 = _wx(apply_boosts__f_416, 2);
-                                            if (_w103 >= 0) {
-                                                s->mod[_w103 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_416, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                    if ((use_move_hit__hit_495 && (use_move_hit__kind_493 == 15))) {
+                                        int32_t _w155 = _wx(use_move_hit__p_479, 2);
+                                        if (_w155 >= 0) {
+                                            s->reflect[_w155] = true;
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_495 && (use_move_hit__kind_493 == 16))) {
+                                        int32_t _w156 = _wx(use_move_hit__p_479, 2);
+                                        if (_w156 >= 0) {
+                                            s->light_screen[_w156] = true;
+                                        }
+                                    }
+                                    if (((use_move_hit__hit_495 && (MOVES__power[_ix(use_move_hit__mv_481, 165)] == 0)) && (MOVES__volatile[_ix(use_move_hit__mv_481, 165)] == 1))) {
+                                        confuse__q_543 = use_move_hit__q_482;
+                                        if (((s->confused[_ix(confuse__q_543, 2)] == 0) && (s->hp[_ix(confuse__q_543, 2) * 6 + _ix(s->active[_ix(confuse__q_543, 2)], 6)] > 0))) {
+                                            rand__v_544 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_433)), 4));
+                                            log_draw__v_545 = rand__v_544;
+                                            int32_t _w157 = _wx(s->ndraws, 64);
+                                            if (_w157 >= 0) {
+                                                s->draws[_w157] = log_draw__v_545;
                                             }
-                                        }
-                                        if ((s->status[_ix(apply_boosts__f_416, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_416, 2)], 6)] == 1)) {
-                                            int32_t _w104 = _wx(apply_boosts__f_416, 2);
-                                            if (_w104 >= 0) {
-                                                s->mod[_w104 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_416, 2) * 4], 2))), ((int16_t)(1)))));
+                                            int32_t _w158 = _wx(s->ndraws, 64);
+                                            if (_w158 >= 0) {
+                                                s->draw_lo[_w158] = 2;
                                             }
-                                        }
-                                    }
-                                }
-                                if ((use_move_hit__hit_399 && (MOVES__power[_ix(use_move_hit__mv_390, 165)] > 0))) {
-                                    damage_of__p_436 = use_move_hit__p_385;
-                                    damage_of__mv_437 = use_move_hit__mv_390;
-                                    damage_of__q_438 = _wsub(1, damage_of__p_436);
-                                    damage_of__a_439 = s->active[_ix(damage_of__p_436, 2)];
-                                    damage_of__d_440 = s->active[_ix(damage_of__q_438, 2)];
-                                    damage_of__sa_441 = s->species[_ix(damage_of__p_436, 2) * 6 + _ix(damage_of__a_439, 6)];
-                                    damage_of__sd_442 = s->species[_ix(damage_of__q_438, 2) * 6 + _ix(damage_of__d_440, 6)];
-                                    damage_of__c_443 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_441, 151)], 2))), 2))), ((int16_t)(255)))));
-                                    damage_of__c_443 = ((MOVES__crit_ratio[_ix(damage_of__mv_437, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_443, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_443, 4))), ((int16_t)(255))))));
-                                    chance__num_444 = damage_of__c_443;
-                                    chance__v_445 = _roll(random_word(fold_in(fold_in(key, 31), (uint32_t)resolve_turn__k_349)), 256);
-                                    log_draw__v_446 = chance__v_445;
-                                    int32_t _w105 = _wx(s->ndraws, 64);
-                                    if (_w105 >= 0) {
-                                        s->draws[_w105] = log_draw__v_446;
-                                    }
-                                    int32_t _w106 = _wx(s->ndraws, 64);
-                                    if (_w106 >= 0) {
-                                        s->draw_lo[_w106] = 0;
-                                    }
-                                    int32_t _w107 = _wx(s->ndraws, 64);
-                                    if (_w107 >= 0) {
-                                        s->draw_hi[_w107] = 256;
-                                    }
-                                    s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_447 = (chance__v_445 < chance__num_444);
-                                    damage_of__crit_448 = chance__result_447;
-                                    damage_of__special_449 = (MOVES__category[_ix(damage_of__mv_437, 165)] == 1);
-                                    damage_of__si_450 = (damage_of__special_449 ? 2 : 0);
-                                    damage_of__di_451 = (damage_of__special_449 ? 2 : 1);
-                                    damage_of__at_452 = ((int32_t)((damage_of__crit_448 ? s->stats[_ix(damage_of__p_436, 2) * 24 + _ix(damage_of__a_439, 6) * 4 + _ix(damage_of__si_450, 4)] : s->mod[_ix(damage_of__p_436, 2) * 4 + _ix(damage_of__si_450, 4)])));
-                                    damage_of__df_453 = ((int32_t)((damage_of__crit_448 ? s->stats[_ix(damage_of__q_438, 2) * 24 + _ix(damage_of__d_440, 6) * 4 + _ix(damage_of__di_451, 4)] : s->mod[_ix(damage_of__q_438, 2) * 4 + _ix(damage_of__di_451, 4)])));
-                                    damage_of__lvl_454 = _wmul(((int32_t)(s->level[_ix(damage_of__p_436, 2) * 6 + _ix(damage_of__a_439, 6)])), (damage_of__crit_448 ? 2 : 1));
-                                    if (((damage_of__at_452 >= 256) || (damage_of__df_453 >= 256))) {
-                                        damage_of__at_452 = _imax(_pymod(_floordiv(damage_of__at_452, 4), 256), 1);
-                                        damage_of__df_453 = _imax(_pymod(_floordiv(damage_of__df_453, 4), 256), 1);
-                                    }
-                                    damage_of__dmg_455 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_454, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_437, 165)]))), damage_of__at_452), damage_of__df_453);
-                                    damage_of__dmg_455 = _wadd(_imin(_floordiv(damage_of__dmg_455, 50), 997), 2);
-                                    damage_of__mt_456 = MOVES__type[_ix(damage_of__mv_437, 165)];
-                                    if (((damage_of__mt_456 == SPECIES__type1[_ix(damage_of__sa_441, 151)]) || (damage_of__mt_456 == SPECIES__type2[_ix(damage_of__sa_441, 151)]))) {
-                                        damage_of__dmg_455 = _wadd(damage_of__dmg_455, _floordiv(damage_of__dmg_455, 2));
-                                    }
-                                    damage_of__e1_460 = ({ int16_t _let108 = damage_of__mt_456; int16_t effectiveness__mt_457 = _let108; ({ int16_t _let109 = SPECIES__type1[_ix(damage_of__sd_442, 151)]; int16_t effectiveness__dt_458 = _let109; ({ int16_t _let110[15]; _let110[0] = TC__bug[_ix(effectiveness__mt_457, 15)]; _let110[1] = TC__fire[_ix(effectiveness__mt_457, 15)]; _let110[2] = TC__ghost[_ix(effectiveness__mt_457, 15)]; _let110[3] = TC__ice[_ix(effectiveness__mt_457, 15)]; _let110[4] = TC__poison[_ix(effectiveness__mt_457, 15)]; _let110[5] = TC__psychic[_ix(effectiveness__mt_457, 15)]; _let110[6] = TC__electric[_ix(effectiveness__mt_457, 15)]; _let110[7] = TC__grass[_ix(effectiveness__mt_457, 15)]; _let110[8] = TC__dragon[_ix(effectiveness__mt_457, 15)]; _let110[9] = TC__fighting[_ix(effectiveness__mt_457, 15)]; _let110[10] = TC__flying[_ix(effectiveness__mt_457, 15)]; _let110[11] = TC__ground[_ix(effectiveness__mt_457, 15)]; _let110[12] = TC__normal[_ix(effectiveness__mt_457, 15)]; _let110[13] = TC__rock[_ix(effectiveness__mt_457, 15)]; _let110[14] = TC__water[_ix(effectiveness__mt_457, 15)]; int16_t effectiveness__row_459[15]; memcpy(effectiveness__row_459, _let110, sizeof effectiveness__row_459); (((effectiveness__dt_458 < 0) || (effectiveness__mt_457 == 15)) ? ((int16_t)(10)) : effectiveness__row_459[_ix(effectiveness__dt_458, 15)]); }); }); });
-                                    if ((damage_of__e1_460 > 10)) {
-                                        damage_of__dmg_455 = _floordiv(_wmul(damage_of__dmg_455, 20), 10);
-                                    }
-                                    if ((damage_of__e1_460 < 10)) {
-                                        damage_of__dmg_455 = _floordiv(_wmul(damage_of__dmg_455, 5), 10);
-                                    }
-                                    damage_of__e2_464 = ({ int16_t _let111 = damage_of__mt_456; int16_t effectiveness__mt_461 = _let111; ({ int16_t _let112 = SPECIES__type2[_ix(damage_of__sd_442, 151)]; int16_t effectiveness__dt_462 = _let112; ({ int16_t _let113[15]; _let113[0] = TC__bug[_ix(effectiveness__mt_461, 15)]; _let113[1] = TC__fire[_ix(effectiveness__mt_461, 15)]; _let113[2] = TC__ghost[_ix(effectiveness__mt_461, 15)]; _let113[3] = TC__ice[_ix(effectiveness__mt_461, 15)]; _let113[4] = TC__poison[_ix(effectiveness__mt_461, 15)]; _let113[5] = TC__psychic[_ix(effectiveness__mt_461, 15)]; _let113[6] = TC__electric[_ix(effectiveness__mt_461, 15)]; _let113[7] = TC__grass[_ix(effectiveness__mt_461, 15)]; _let113[8] = TC__dragon[_ix(effectiveness__mt_461, 15)]; _let113[9] = TC__fighting[_ix(effectiveness__mt_461, 15)]; _let113[10] = TC__flying[_ix(effectiveness__mt_461, 15)]; _let113[11] = TC__ground[_ix(effectiveness__mt_461, 15)]; _let113[12] = TC__normal[_ix(effectiveness__mt_461, 15)]; _let113[13] = TC__rock[_ix(effectiveness__mt_461, 15)]; _let113[14] = TC__water[_ix(effectiveness__mt_461, 15)]; int16_t effectiveness__row_463[15]; memcpy(effectiveness__row_463, _let113, sizeof effectiveness__row_463); (((effectiveness__dt_462 < 0) || (effectiveness__mt_461 == 15)) ? ((int16_t)(10)) : effectiveness__row_463[_ix(effectiveness__dt_462, 15)]); }); }); });
-                                    if ((damage_of__e2_464 > 10)) {
-                                        damage_of__dmg_455 = _floordiv(_wmul(damage_of__dmg_455, 20), 10);
-                                    }
-                                    if ((damage_of__e2_464 < 10)) {
-                                        damage_of__dmg_455 = _floordiv(_wmul(damage_of__dmg_455, 5), 10);
-                                    }
-                                    if ((damage_of__dmg_455 > 1)) {
-                                        rand__v_465 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 32), (uint32_t)resolve_turn__k_349)), 39));
-                                        log_draw__v_466 = rand__v_465;
-                                        int32_t _w114 = _wx(s->ndraws, 64);
-                                        if (_w114 >= 0) {
-                                            s->draws[_w114] = log_draw__v_466;
-                                        }
-                                        int32_t _w115 = _wx(s->ndraws, 64);
-                                        if (_w115 >= 0) {
-                                            s->draw_lo[_w115] = 217;
-                                        }
-                                        int32_t _w116 = _wx(s->ndraws, 64);
-                                        if (_w116 >= 0) {
-                                            s->draw_hi[_w116] = 256;
-                                        }
-                                        s->ndraws = _wadd(s->ndraws, 1);
-                                        rand__result_467 = rand__v_465;
-                                        damage_of__r_468 = rand__result_467;
-                                        damage_of__dmg_455 = _floordiv(_wmul(damage_of__dmg_455, damage_of__r_468), 255);
-                                    }
-                                    damage_of__result_469 = damage_of__dmg_455;
-                                    use_move_hit__dmg_470 = damage_of__result_469;
-                                    use_move_hit__dmg_470 = _imin(use_move_hit__dmg_470, ((int32_t)(s->hp[_ix(use_move_hit__q_387, 2) * 6 + _ix(use_move_hit__d_389, 6)])));
-                                    if ((use_move_hit__dmg_470 > 0)) {
-                                        int32_t _w117 = _wx(use_move_hit__q_387, 2);
-                                        int32_t _w118 = _wx(use_move_hit__d_389, 6);
-                                        if (_w117 >= 0 && _w118 >= 0) {
-                                            s->hp[_w117 * 6 + _w118] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_387, 2) * 6 + _ix(use_move_hit__d_389, 6)], use_move_hit__dmg_470)));
-                                        }
-                                        if ((MOVES__recoil_num[_ix(use_move_hit__mv_390, 165)] > 0)) {
-                                            use_move_hit__rec_471 = _imax(_floordiv(_wmul(use_move_hit__dmg_470, MOVES__recoil_num[_ix(use_move_hit__mv_390, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_390, 165)]), 1);
-                                            int32_t _w119 = _wx(use_move_hit__p_385, 2);
-                                            int32_t _w120 = _wx(use_move_hit__a_388, 6);
-                                            if (_w119 >= 0 && _w120 >= 0) {
-                                                s->hp[_w119 * 6 + _w120] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_385, 2) * 6 + _ix(use_move_hit__a_388, 6)], use_move_hit__rec_471), 0)));
-                                            }
-                                        }
-                                    }
-                                    use_move_hit__sec_472 = MOVES__sec_status[_ix(use_move_hit__mv_390, 165)];
-                                    if (((use_move_hit__sec_472 >= 0) && (s->hp[_ix(use_move_hit__q_387, 2) * 6 + _ix(use_move_hit__d_389, 6)] > 0))) {
-                                        use_move_hit__same_type_476 = (({ int32_t _let121 = use_move_hit__q_387; int32_t has_type__p_473 = _let121; ({ int16_t _let122 = MOVES__type[_ix(use_move_hit__mv_390, 165)]; int16_t has_type__t_474 = _let122; ({ int16_t _let123 = s->species[_ix(has_type__p_473, 2) * 6 + _ix(s->active[_ix(has_type__p_473, 2)], 6)]; int16_t has_type__sp_475 = _let123; ((has_type__t_474 == SPECIES__type1[_ix(has_type__sp_475, 151)]) || (has_type__t_474 == SPECIES__type2[_ix(has_type__sp_475, 151)])); }); }); }) && (use_move_hit__sec_472 != 4));
-                                        if ((!use_move_hit__same_type_476)) {
-                                            chance__num_477 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_390, 165)])), 256), 99), 100);
-                                            chance__v_478 = _roll(random_word(fold_in(fold_in(key, 33), (uint32_t)resolve_turn__k_349)), 256);
-                                            log_draw__v_479 = chance__v_478;
-                                            int32_t _w124 = _wx(s->ndraws, 64);
-                                            if (_w124 >= 0) {
-                                                s->draws[_w124] = log_draw__v_479;
-                                            }
-                                            int32_t _w125 = _wx(s->ndraws, 64);
-                                            if (_w125 >= 0) {
-                                                s->draw_lo[_w125] = 0;
-                                            }
-                                            int32_t _w126 = _wx(s->ndraws, 64);
-                                            if (_w126 >= 0) {
-                                                s->draw_hi[_w126] = 256;
+                                            int32_t _w159 = _wx(s->ndraws, 64);
+                                            if (_w159 >= 0) {
+                                                s->draw_hi[_w159] = 6;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_480 = (chance__v_478 < chance__num_477);
-                                            use_move_hit__lands_481 = chance__result_480;
-                                            if (use_move_hit__lands_481) {
-                                                set_status__q_482 = use_move_hit__q_387;
-                                                set_status__st_483 = use_move_hit__sec_472;
-                                                set_status__d_484 = s->active[_ix(set_status__q_482, 2)];
-                                                set_status__sd_485 = s->species[_ix(set_status__q_482, 2) * 6 + _ix(set_status__d_484, 6)];
-                                                set_status__poison_486 = ((set_status__st_483 == 4) || (set_status__st_483 == 6));
-                                                set_status__blocked_487 = (set_status__poison_486 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_485, 151)]] || ((SPECIES__type2[_ix(set_status__sd_485, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_485, 151)], 15)])));
-                                                if ((((s->status[_ix(set_status__q_482, 2) * 6 + _ix(set_status__d_484, 6)] == 0) && (s->hp[_ix(set_status__q_482, 2) * 6 + _ix(set_status__d_484, 6)] > 0)) && (!set_status__blocked_487))) {
-                                                    int32_t _w127 = _wx(set_status__q_482, 2);
-                                                    int32_t _w128 = _wx(set_status__d_484, 6);
-                                                    if (_w127 >= 0 && _w128 >= 0) {
-                                                        s->status[_w127 * 6 + _w128] = ((int8_t)(set_status__st_483));
-                                                    }
-                                                    if ((set_status__st_483 == 5)) {
-                                                        rand__v_488 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_349)), 7));
-                                                        log_draw__v_489 = rand__v_488;
-                                                        int32_t _w129 = _wx(s->ndraws, 64);
-                                                        if (_w129 >= 0) {
-                                                            s->draws[_w129] = log_draw__v_489;
-                                                        }
-                                                        int32_t _w130 = _wx(s->ndraws, 64);
-                                                        if (_w130 >= 0) {
-                                                            s->draw_lo[_w130] = 1;
-                                                        }
-                                                        int32_t _w131 = _wx(s->ndraws, 64);
-                                                        if (_w131 >= 0) {
-                                                            s->draw_hi[_w131] = 8;
-                                                        }
-                                                        s->ndraws = _wadd(s->ndraws, 1);
-                                                        rand__result_490 = rand__v_488;
-                                                        int32_t _w132 = _wx(set_status__q_482, 2);
-                                                        int32_t _w133 = _wx(set_status__d_484, 6);
-                                                        if (_w132 >= 0 && _w133 >= 0) {
-                                                            s->sleep[_w132 * 6 + _w133] = ((int8_t)(rand__result_490));
-                                                        }
-                                                    }
-                                                    if ((set_status__st_483 == 3)) {
-                                                        int32_t _w134 = _wx(set_status__q_482, 2);
-                                                        if (_w134 >= 0) {
-                                                            s->mod[_w134 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_482, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                        }
-                                                    }
-                                                    if ((set_status__st_483 == 1)) {
-                                                        int32_t _w135 = _wx(set_status__q_482, 2);
-                                                        if (_w135 >= 0) {
-                                                            s->mod[_w135 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_482, 2) * 4], 2))), ((int16_t)(1)))));
-                                                        }
-                                                    }
-                                                }
+                                            rand__result_546 = rand__v_544;
+                                            int32_t _w160 = _wx(confuse__q_543, 2);
+                                            if (_w160 >= 0) {
+                                                s->confused[_w160] = ((int8_t)(rand__result_546));
                                             }
                                         }
                                     }
-                                    use_move_hit__sb_491[0] = MOVES__sec_boost_atk[_ix(use_move_hit__mv_390, 165)];
-                                    use_move_hit__sb_491[1] = MOVES__sec_boost_def[_ix(use_move_hit__mv_390, 165)];
-                                    use_move_hit__sb_491[2] = MOVES__sec_boost_spc[_ix(use_move_hit__mv_390, 165)];
-                                    use_move_hit__sb_491[3] = MOVES__sec_boost_spe[_ix(use_move_hit__mv_390, 165)];
-                                    use_move_hit__sb_491[4] = MOVES__sec_boost_accuracy[_ix(use_move_hit__mv_390, 165)];
-                                    use_move_hit__sb_491[5] = MOVES__sec_boost_evasion[_ix(use_move_hit__mv_390, 165)];
-                                    if ((({ int32_t _lo136 = 0; bool _r138 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_492 = _lo136, _end137 = 6; use_move_hit__k_492 < _end137; use_move_hit__k_492++) if ((use_move_hit__sb_491[use_move_hit__k_492] != 0)) { _r138 = true; break; } _r138; }) && (s->hp[_ix(use_move_hit__q_387, 2) * 6 + _ix(use_move_hit__d_389, 6)] > 0))) {
-                                        chance__num_493 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_390, 165)])), 256), 99), 100);
-                                        chance__v_494 = _roll(random_word(fold_in(fold_in(key, 35), (uint32_t)resolve_turn__k_349)), 256);
-                                        log_draw__v_495 = chance__v_494;
-                                        int32_t _w140 = _wx(s->ndraws, 64);
-                                        if (_w140 >= 0) {
-                                            s->draws[_w140] = log_draw__v_495;
+                                    if (((!use_move_hit__hit_495) && MOVES__crash[_ix(use_move_hit__mv_481, 165)])) {
+                                        int32_t _w161 = _wx(use_move_hit__p_479, 2);
+                                        int32_t _w162 = _wx(use_move_hit__a_483, 6);
+                                        if (_w161 >= 0 && _w162 >= 0) {
+                                            s->hp[_w161 * 6 + _w162] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move_hit__p_479, 2) * 6 + _ix(use_move_hit__a_483, 6)], 1))), ((int16_t)(0)))));
                                         }
-                                        int32_t _w141 = _wx(s->ndraws, 64);
-                                        if (_w141 >= 0) {
-                                            s->draw_lo[_w141] = 0;
-                                        }
-                                        int32_t _w142 = _wx(s->ndraws, 64);
-                                        if (_w142 >= 0) {
-                                            s->draw_hi[_w142] = 256;
-                                        }
-                                        s->ndraws = _wadd(s->ndraws, 1);
-                                        chance__result_496 = (chance__v_494 < chance__num_493);
-                                        use_move_hit__drop_497 = chance__result_496;
-                                        if (use_move_hit__drop_497) {
-                                            apply_boosts__q_498 = use_move_hit__q_387;
-                                            apply_boosts__f_499 = use_move_hit__q_387;
-                                            apply_boosts__da_500 = use_move_hit__sb_491[0];
-                                            apply_boosts__dd_501 = use_move_hit__sb_491[1];
-                                            apply_boosts__ds_502 = use_move_hit__sb_491[2];
-                                            apply_boosts__dsp_503 = use_move_hit__sb_491[3];
-                                            apply_boosts__dacc_504 = use_move_hit__sb_491[4];
-                                            apply_boosts__deva_505 = use_move_hit__sb_491[5];
-                                            apply_boosts__deltas_506[0] = apply_boosts__da_500;
-                                            apply_boosts__deltas_506[1] = apply_boosts__dd_501;
-                                            apply_boosts__deltas_506[2] = apply_boosts__ds_502;
-                                            apply_boosts__deltas_506[3] = apply_boosts__dsp_503;
-                                            apply_boosts__deltas_506[4] = apply_boosts__dacc_504;
-                                            apply_boosts__deltas_506[5] = apply_boosts__deva_505;
-                                            apply_boosts__any_ok_507 = false;
-                                            for (int32_t apply_boosts__k_508 = 0, _end143 = 6; apply_boosts__k_508 < _end143; apply_boosts__k_508++) {
-                                                boost_stat__q_509 = apply_boosts__q_498;
-                                                boost_stat__k_510 = apply_boosts__k_508;
-                                                boost_stat__delta_511 = apply_boosts__deltas_506[apply_boosts__k_508];
-                                                boost_stat__a_512 = s->active[_ix(boost_stat__q_509, 2)];
-                                                boost_stat__b_513 = ((int32_t)(s->boosts[_ix(boost_stat__q_509, 2) * 6 + _ix(boost_stat__k_510, 6)]));
-                                                boost_stat__nb_514 = _imin(_imax(_wadd(boost_stat__b_513, boost_stat__delta_511), (-6)), 6);
-                                                boost_stat__ok_515 = false;
-                                                if (((((boost_stat__delta_511 != 0) && (s->hp[_ix(boost_stat__q_509, 2) * 6 + _ix(boost_stat__a_512, 6)] > 0)) && (!((boost_stat__delta_511 > 0) && (boost_stat__b_513 >= 6)))) && (!((boost_stat__delta_511 < 0) && (boost_stat__b_513 <= (-6)))))) {
-                                                    if ((boost_stat__k_510 >= 4)) {
-                                                        int32_t _w144 = _wx(boost_stat__q_509, 2);
-                                                        int32_t _w145 = _wx(boost_stat__k_510, 6);
-                                                        if (_w144 >= 0 && _w145 >= 0) {
-                                                            s->boosts[_w144 * 6 + _w145] = ((int8_t)(boost_stat__nb_514));
-                                                        }
-                                                        boost_stat__ok_515 = true;
-                                                    } else if ((((boost_stat__delta_511 > 0) && (s->mod[_ix(boost_stat__q_509, 2) * 4 + _ix(boost_stat__k_510, 4)] == 999)) || ((boost_stat__delta_511 < 0) && (s->mod[_ix(boost_stat__q_509, 2) * 4 + _ix(boost_stat__k_510, 4)] == 1)))) {
-                                                        int32_t _w146 = _wx(boost_stat__q_509, 2);
-                                                        int32_t _w147 = _wx(boost_stat__k_510, 6);
-                                                        if (_w146 >= 0 && _w147 >= 0) {
-                                                            s->boosts[_w146 * 6 + _w147] = ((int8_t)(((boost_stat__delta_511 > 0) ? _wsub(boost_stat__nb_514, 1) : _wadd(boost_stat__nb_514, 1))));
-                                                        }
-                                                    } else {
-                                                        int32_t _w148 = _wx(boost_stat__q_509, 2);
-                                                        int32_t _w149 = _wx(boost_stat__k_510, 6);
-                                                        if (_w148 >= 0 && _w149 >= 0) {
-                                                            s->boosts[_w148 * 6 + _w149] = ((int8_t)(boost_stat__nb_514));
-                                                        }
-                                                        boost_stat__ok_515 = true;
-                                                        boost_stat__m_516 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_509, 2) * 24 + _ix(boost_stat__a_512, 6) * 4 + _ix(boost_stat__k_510, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_514, 6), 13)]), 100), 1);
-                                                        int32_t _w150 = _wx(boost_stat__q_509, 2);
-                                                        int32_t _w151 = _wx(boost_stat__k_510, 4);
-                                                        if (_w150 >= 0 && _w151 >= 0) {
-                                                            s->mod[_w150 * 4 + _w151] = ((int16_t)(((boost_stat__delta_511 > 0) ? _imin(boost_stat__m_516, 999) : boost_stat__m_516)));
-                                                        }
-                                                    }
-                                                }
-                                                boost_stat__result_517 = boost_stat__ok_515;
-                                                apply_boosts__ok_518 = boost_stat__result_517;
-                                                apply_boosts__any_ok_507 = (apply_boosts__any_ok_507 || apply_boosts__ok_518);
+                                        s->last_damage = 1;
+                                    }
+                                    if ((use_move_hit__hit_495 && (MOVES__power[_ix(use_move_hit__mv_481, 165)] > 0))) {
+                                        use_move_hit__nhits_547 = ((int32_t)(MOVES__hits_min[_ix(use_move_hit__mv_481, 165)]));
+                                        if ((MOVES__hits_max[_ix(use_move_hit__mv_481, 165)] > MOVES__hits_min[_ix(use_move_hit__mv_481, 165)])) {
+                                            rand__v_548 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_433)), 8));
+                                            log_draw__v_549 = rand__v_548;
+                                            int32_t _w163 = _wx(s->ndraws, 64);
+                                            if (_w163 >= 0) {
+                                                s->draws[_w163] = log_draw__v_549;
                                             }
-                                            if (apply_boosts__any_ok_507) {
-                                                if ((s->status[_ix(apply_boosts__f_499, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_499, 2)], 6)] == 3)) {
-                                                    int32_t _w152 = _wx(apply_boosts__f_499, 2);
-                                                    if (_w152 >= 0) {
-                                                        s->mod[_w152 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_499, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                            int32_t _w164 = _wx(s->ndraws, 64);
+                                            if (_w164 >= 0) {
+                                                s->draw_lo[_w164] = 0;
+                                            }
+                                            int32_t _w165 = _wx(s->ndraws, 64);
+                                            if (_w165 >= 0) {
+                                                s->draw_hi[_w165] = 8;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_550 = rand__v_548;
+                                            use_move_hit__k_551 = rand__result_550;
+                                            use_move_hit__nhits_547 = HITS[_ix(use_move_hit__k_551, 8)];
+                                        }
+                                        move_damage__p_552 = use_move_hit__p_479;
+                                        move_damage__mv_553 = use_move_hit__mv_481;
+                                        move_damage__q_554 = _wsub(1, move_damage__p_552);
+                                        move_damage__kind_555 = MOVES__kind[_ix(move_damage__mv_553, 165)];
+                                        move_damage__dmg_556 = 0;
+                                        if ((move_damage__kind_555 == 5)) {
+                                            move_damage__dmg_556 = ((int32_t)(s->level[_ix(move_damage__p_552, 2) * 6 + _ix(s->active[_ix(move_damage__p_552, 2)], 6)]));
+                                        } else if ((move_damage__kind_555 == 6)) {
+                                            move_damage__dmg_556 = ((int32_t)(MOVES__fixed_damage[_ix(move_damage__mv_553, 165)]));
+                                        } else if ((move_damage__kind_555 == 7)) {
+                                            move_damage__dmg_556 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_554, 2) * 6 + _ix(s->active[_ix(move_damage__q_554, 2)], 6)])), 2), 1);
+                                        } else if ((move_damage__kind_555 == 12)) {
+                                            move_damage__u_557 = ((int32_t)(s->used_move[_ix(move_damage__q_554, 2)]));
+                                            move_damage__ok_558 = (((move_damage__u_557 >= 0) && (s->shown_move[_ix(move_damage__q_554, 2)] != 67)) && (s->last_damage > 0));
+                                            move_damage__ok_558 = ((move_damage__ok_558 && ((MOVES__type[_ix(move_damage__u_557, 165)] == 12) || (MOVES__type[_ix(move_damage__u_557, 165)] == 9))) && (MOVES__power[_ix(move_damage__u_557, 165)] > 0));
+                                            move_damage__dmg_556 = (move_damage__ok_558 ? _wmul(2, s->last_damage) : 0);
+                                        } else {
+                                            damage_of__p_559 = move_damage__p_552;
+                                            damage_of__mv_560 = move_damage__mv_553;
+                                            damage_of__q_561 = _wsub(1, damage_of__p_559);
+                                            damage_of__a_562 = s->active[_ix(damage_of__p_559, 2)];
+                                            damage_of__d_563 = s->active[_ix(damage_of__q_561, 2)];
+                                            damage_of__sa_564 = s->species[_ix(damage_of__p_559, 2) * 6 + _ix(damage_of__a_562, 6)];
+                                            damage_of__sd_565 = s->species[_ix(damage_of__q_561, 2) * 6 + _ix(damage_of__d_563, 6)];
+                                            damage_of__c_566 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_564, 151)], 2))), 2))), ((int16_t)(255)))));
+                                            damage_of__c_566 = ((MOVES__crit_ratio[_ix(damage_of__mv_560, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_566, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_566, 4))), ((int16_t)(255))))));
+                                            chance__num_567 = damage_of__c_566;
+                                            chance__v_568 = _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_433)), 256);
+                                            log_draw__v_569 = chance__v_568;
+                                            int32_t _w166 = _wx(s->ndraws, 64);
+                                            if (_w166 >= 0) {
+                                                s->draws[_w166] = log_draw__v_569;
+                                            }
+                                            int32_t _w167 = _wx(s->ndraws, 64);
+                                            if (_w167 >= 0) {
+                                                s->draw_lo[_w167] = 0;
+                                            }
+                                            int32_t _w168 = _wx(s->ndraws, 64);
+                                            if (_w168 >= 0) {
+                                                s->draw_hi[_w168] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_570 = (chance__v_568 < chance__num_567);
+                                            damage_of__crit_571 = chance__result_570;
+                                            damage_of__special_572 = (MOVES__category[_ix(damage_of__mv_560, 165)] == 1);
+                                            damage_of__si_573 = (damage_of__special_572 ? 2 : 0);
+                                            damage_of__di_574 = (damage_of__special_572 ? 2 : 1);
+                                            damage_of__at_575 = ((int32_t)((damage_of__crit_571 ? s->stats[_ix(damage_of__p_559, 2) * 24 + _ix(damage_of__a_562, 6) * 4 + _ix(damage_of__si_573, 4)] : s->mod[_ix(damage_of__p_559, 2) * 4 + _ix(damage_of__si_573, 4)])));
+                                            damage_of__df_576 = ((int32_t)((damage_of__crit_571 ? s->stats[_ix(damage_of__q_561, 2) * 24 + _ix(damage_of__d_563, 6) * 4 + _ix(damage_of__di_574, 4)] : s->mod[_ix(damage_of__q_561, 2) * 4 + _ix(damage_of__di_574, 4)])));
+                                            if (((!damage_of__crit_571) && ((damage_of__special_572 && s->light_screen[_ix(damage_of__q_561, 2)]) || ((!damage_of__special_572) && s->reflect[_ix(damage_of__q_561, 2)])))) {
+                                                damage_of__df_576 = _wmul(damage_of__df_576, 2);
+                                            }
+                                            damage_of__lvl_577 = _wmul(((int32_t)(s->level[_ix(damage_of__p_559, 2) * 6 + _ix(damage_of__a_562, 6)])), (damage_of__crit_571 ? 2 : 1));
+                                            if (((damage_of__at_575 >= 256) || (damage_of__df_576 >= 256))) {
+                                                damage_of__at_575 = _imax(_pymod(_floordiv(damage_of__at_575, 4), 256), 1);
+                                                damage_of__df_576 = _imax(_pymod(_floordiv(damage_of__df_576, 4), 256), 1);
+                                            }
+                                            if ((MOVES__self_destruct[_ix(damage_of__mv_560, 165)] && (!damage_of__special_572))) {
+                                                damage_of__df_576 = _imax(_floordiv(damage_of__df_576, 2), 1);
+                                            }
+                                            damage_of__dmg_578 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_577, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_560, 165)]))), damage_of__at_575), damage_of__df_576);
+                                            damage_of__dmg_578 = _wadd(_imin(_floordiv(damage_of__dmg_578, 50), 997), 2);
+                                            damage_of__mt_579 = MOVES__type[_ix(damage_of__mv_560, 165)];
+                                            if (((damage_of__mt_579 == SPECIES__type1[_ix(damage_of__sa_564, 151)]) || (damage_of__mt_579 == SPECIES__type2[_ix(damage_of__sa_564, 151)]))) {
+                                                damage_of__dmg_578 = _wadd(damage_of__dmg_578, _floordiv(damage_of__dmg_578, 2));
+                                            }
+                                            damage_of__e1_583 = ({ int16_t _let169 = damage_of__mt_579; int16_t effectiveness__mt_580 = _let169; ({ int16_t _let170 = SPECIES__type1[_ix(damage_of__sd_565, 151)]; int16_t effectiveness__dt_581 = _let170; ({ int16_t _let171[15]; _let171[0] = TC__bug[_ix(effectiveness__mt_580, 15)]; _let171[1] = TC__fire[_ix(effectiveness__mt_580, 15)]; _let171[2] = TC__ghost[_ix(effectiveness__mt_580, 15)]; _let171[3] = TC__ice[_ix(effectiveness__mt_580, 15)]; _let171[4] = TC__poison[_ix(effectiveness__mt_580, 15)]; _let171[5] = TC__psychic[_ix(effectiveness__mt_580, 15)]; _let171[6] = TC__electric[_ix(effectiveness__mt_580, 15)]; _let171[7] = TC__grass[_ix(effectiveness__mt_580, 15)]; _let171[8] = TC__dragon[_ix(effectiveness__mt_580, 15)]; _let171[9] = TC__fighting[_ix(effectiveness__mt_580, 15)]; _let171[10] = TC__flying[_ix(effectiveness__mt_580, 15)]; _let171[11] = TC__ground[_ix(effectiveness__mt_580, 15)]; _let171[12] = TC__normal[_ix(effectiveness__mt_580, 15)]; _let171[13] = TC__rock[_ix(effectiveness__mt_580, 15)]; _let171[14] = TC__water[_ix(effectiveness__mt_580, 15)]; int16_t effectiveness__row_582[15]; memcpy(effectiveness__row_582, _let171, sizeof effectiveness__row_582); (((effectiveness__dt_581 < 0) || (effectiveness__mt_580 == 15)) ? ((int16_t)(10)) : effectiveness__row_582[_ix(effectiveness__dt_581, 15)]); }); }); });
+                                            if ((damage_of__e1_583 > 10)) {
+                                                damage_of__dmg_578 = _floordiv(_wmul(damage_of__dmg_578, 20), 10);
+                                            }
+                                            if ((damage_of__e1_583 < 10)) {
+                                                damage_of__dmg_578 = _floordiv(_wmul(damage_of__dmg_578, 5), 10);
+                                            }
+                                            damage_of__e2_587 = ({ int16_t _let172 = damage_of__mt_579; int16_t effectiveness__mt_584 = _let172; ({ int16_t _let173 = SPECIES__type2[_ix(damage_of__sd_565, 151)]; int16_t effectiveness__dt_585 = _let173; ({ int16_t _let174[15]; _let174[0] = TC__bug[_ix(effectiveness__mt_584, 15)]; _let174[1] = TC__fire[_ix(effectiveness__mt_584, 15)]; _let174[2] = TC__ghost[_ix(effectiveness__mt_584, 15)]; _let174[3] = TC__ice[_ix(effectiveness__mt_584, 15)]; _let174[4] = TC__poison[_ix(effectiveness__mt_584, 15)]; _let174[5] = TC__psychic[_ix(effectiveness__mt_584, 15)]; _let174[6] = TC__electric[_ix(effectiveness__mt_584, 15)]; _let174[7] = TC__grass[_ix(effectiveness__mt_584, 15)]; _let174[8] = TC__dragon[_ix(effectiveness__mt_584, 15)]; _let174[9] = TC__fighting[_ix(effectiveness__mt_584, 15)]; _let174[10] = TC__flying[_ix(effectiveness__mt_584, 15)]; _let174[11] = TC__ground[_ix(effectiveness__mt_584, 15)]; _let174[12] = TC__normal[_ix(effectiveness__mt_584, 15)]; _let174[13] = TC__rock[_ix(effectiveness__mt_584, 15)]; _let174[14] = TC__water[_ix(effectiveness__mt_584, 15)]; int16_t effectiveness__row_586[15]; memcpy(effectiveness__row_586, _let174, sizeof effectiveness__row_586); (((effectiveness__dt_585 < 0) || (effectiveness__mt_584 == 15)) ? ((int16_t)(10)) : effectiveness__row_586[_ix(effectiveness__dt_585, 15)]); }); }); });
+                                            if ((damage_of__e2_587 > 10)) {
+                                                damage_of__dmg_578 = _floordiv(_wmul(damage_of__dmg_578, 20), 10);
+                                            }
+                                            if ((damage_of__e2_587 < 10)) {
+                                                damage_of__dmg_578 = _floordiv(_wmul(damage_of__dmg_578, 5), 10);
+                                            }
+                                            if ((damage_of__dmg_578 > 1)) {
+                                                rand__v_588 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_433)), 39));
+                                                log_draw__v_589 = rand__v_588;
+                                                int32_t _w175 = _wx(s->ndraws, 64);
+                                                if (_w175 >= 0) {
+                                                    s->draws[_w175] = log_draw__v_589;
+                                                }
+                                                int32_t _w176 = _wx(s->ndraws, 64);
+                                                if (_w176 >= 0) {
+                                                    s->draw_lo[_w176] = 217;
+                                                }
+                                                int32_t _w177 = _wx(s->ndraws, 64);
+                                                if (_w177 >= 0) {
+                                                    s->draw_hi[_w177] = 256;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                rand__result_590 = rand__v_588;
+                                                damage_of__r_591 = rand__result_590;
+                                                damage_of__dmg_578 = _floordiv(_wmul(damage_of__dmg_578, damage_of__r_591), 255);
+                                            }
+                                            damage_of__result_592 = damage_of__dmg_578;
+                                            move_damage__dmg_556 = damage_of__result_592;
+                                        }
+                                        move_damage__result_593 = move_damage__dmg_556;
+                                        use_move_hit__first_594 = move_damage__result_593;
+                                        use_move_hit__dmg_595 = 0;
+                                        for (int32_t use_move_hit__h_596 = 0, _end178 = 5; use_move_hit__h_596 < _end178; use_move_hit__h_596++) {
+                                            if (((((use_move_hit__h_596 < use_move_hit__nhits_547) && (s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_479, 2) * 6 + _ix(use_move_hit__a_483, 6)] > 0)) && (use_move_hit__first_594 > 0))) {
+                                                use_move_hit__dmg_595 = _imin(use_move_hit__first_594, ((int32_t)(s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)])));
+                                                int32_t _w179 = _wx(use_move_hit__q_482, 2);
+                                                int32_t _w180 = _wx(use_move_hit__d_484, 6);
+                                                if (_w179 >= 0 && _w180 >= 0) {
+                                                    s->hp[_w179 * 6 + _w180] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)], use_move_hit__dmg_595)));
+                                                }
+                                                s->last_damage = use_move_hit__dmg_595;
+                                            }
+                                        }
+                                        if ((use_move_hit__dmg_595 > 0)) {
+                                            if ((MOVES__recoil_num[_ix(use_move_hit__mv_481, 165)] > 0)) {
+                                                use_move_hit__rec_597 = _imax(_floordiv(_wmul(use_move_hit__dmg_595, MOVES__recoil_num[_ix(use_move_hit__mv_481, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_481, 165)]), 1);
+                                                int32_t _w181 = _wx(use_move_hit__p_479, 2);
+                                                int32_t _w182 = _wx(use_move_hit__a_483, 6);
+                                                if (_w181 >= 0 && _w182 >= 0) {
+                                                    s->hp[_w181 * 6 + _w182] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_479, 2) * 6 + _ix(use_move_hit__a_483, 6)], use_move_hit__rec_597), 0)));
+                                                }
+                                            }
+                                            if ((MOVES__drain_num[_ix(use_move_hit__mv_481, 165)] > 0)) {
+                                                use_move_hit__gain_598 = _imax(_floordiv(_wmul(use_move_hit__dmg_595, MOVES__drain_num[_ix(use_move_hit__mv_481, 165)]), MOVES__drain_den[_ix(use_move_hit__mv_481, 165)]), 1);
+                                                s->last_damage = use_move_hit__gain_598;
+                                                int32_t _w183 = _wx(use_move_hit__p_479, 2);
+                                                int32_t _w184 = _wx(use_move_hit__a_483, 6);
+                                                if (_w183 >= 0 && _w184 >= 0) {
+                                                    s->hp[_w183 * 6 + _w184] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_479, 2) * 6 + _ix(use_move_hit__a_483, 6)])), use_move_hit__gain_598), ((int32_t)(s->maxhp[_ix(use_move_hit__p_479, 2) * 6 + _ix(use_move_hit__a_483, 6)])))));
+                                                }
+                                            }
+                                        }
+                                        if (((use_move_hit__kind_493 == 4) && (s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)] > 0))) {
+                                            int32_t _w185 = _wx(use_move_hit__p_479, 2);
+                                            if (_w185 >= 0) {
+                                                s->recharge[_w185] = true;
+                                            }
+                                        }
+                                        use_move_hit__sec_599 = MOVES__sec_status[_ix(use_move_hit__mv_481, 165)];
+                                        if (((use_move_hit__sec_599 >= 0) && (s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)] > 0))) {
+                                            use_move_hit__same_type_603 = (({ int32_t _let186 = use_move_hit__q_482; int32_t has_type__p_600 = _let186; ({ int16_t _let187 = MOVES__type[_ix(use_move_hit__mv_481, 165)]; int16_t has_type__t_601 = _let187; ({ int16_t _let188 = s->species[_ix(has_type__p_600, 2) * 6 + _ix(s->active[_ix(has_type__p_600, 2)], 6)]; int16_t has_type__sp_602 = _let188; ((has_type__t_601 == SPECIES__type1[_ix(has_type__sp_602, 151)]) || (has_type__t_601 == SPECIES__type2[_ix(has_type__sp_602, 151)])); }); }); }) && (use_move_hit__sec_599 != 4));
+                                            if ((!use_move_hit__same_type_603)) {
+                                                chance__num_604 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_481, 165)])), 256), 99), 100);
+                                                chance__v_605 = _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_433)), 256);
+                                                log_draw__v_606 = chance__v_605;
+                                                int32_t _w189 = _wx(s->ndraws, 64);
+                                                if (_w189 >= 0) {
+                                                    s->draws[_w189] = log_draw__v_606;
+                                                }
+                                                int32_t _w190 = _wx(s->ndraws, 64);
+                                                if (_w190 >= 0) {
+                                                    s->draw_lo[_w190] = 0;
+                                                }
+                                                int32_t _w191 = _wx(s->ndraws, 64);
+                                                if (_w191 >= 0) {
+                                                    s->draw_hi[_w191] = 256;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                chance__result_607 = (chance__v_605 < chance__num_604);
+                                                use_move_hit__lands_608 = chance__result_607;
+                                                if (use_move_hit__lands_608) {
+                                                    set_status__q_609 = use_move_hit__q_482;
+                                                    set_status__st_610 = use_move_hit__sec_599;
+                                                    set_status__d_611 = s->active[_ix(set_status__q_609, 2)];
+                                                    set_status__sd_612 = s->species[_ix(set_status__q_609, 2) * 6 + _ix(set_status__d_611, 6)];
+                                                    set_status__poison_613 = ((set_status__st_610 == 4) || (set_status__st_610 == 6));
+                                                    set_status__blocked_614 = (set_status__poison_613 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_612, 151)]] || ((SPECIES__type2[_ix(set_status__sd_612, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_612, 151)], 15)])));
+                                                    if ((((s->status[_ix(set_status__q_609, 2) * 6 + _ix(set_status__d_611, 6)] == 0) && (s->hp[_ix(set_status__q_609, 2) * 6 + _ix(set_status__d_611, 6)] > 0)) && (!set_status__blocked_614))) {
+                                                        int32_t _w192 = _wx(set_status__q_609, 2);
+                                                        int32_t _w193 = _wx(set_status__d_611, 6);
+                                                        if (_w192 >= 0 && _w193 >= 0) {
+                                                            s->status[_w192 * 6 + _w193] = ((int8_t)(set_status__st_610));
+                                                        }
+                                                        if ((set_status__st_610 == 5)) {
+                                                            rand__v_615 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_433)), 7));
+                                                            log_draw__v_616 = rand__v_615;
+                                                            int32_t _w194 = _wx(s->ndraws, 64);
+                                                            if (_w194 >= 0) {
+                                                                s->draws[_w194] = log_draw__v_616;
+                                                            }
+                                                            int32_t _w195 = _wx(s->ndraws, 64);
+                                                            if (_w195 >= 0) {
+                                                                s->draw_lo[_w195] = 1;
+                                                            }
+                                                            int32_t _w196 = _wx(s->ndraws, 64);
+                                                            if (_w196 >= 0) {
+                                                                s->draw_hi[_w196] = 8;
+                                                            }
+                                                            s->ndraws = _wadd(s->ndraws, 1);
+                                                            rand__result_617 = rand__v_615;
+                                                            int32_t _w197 = _wx(set_status__q_609, 2);
+                                                            int32_t _w198 = _wx(set_status__d_611, 6);
+                                                            if (_w197 >= 0 && _w198 >= 0) {
+                                                                s->sleep[_w197 * 6 + _w198] = ((int8_t)(rand__result_617));
+                                                            }
+                                                        }
+                                                        if ((set_status__st_610 == 3)) {
+                                                            int32_t _w199 = _wx(set_status__q_609, 2);
+                                                            if (_w199 >= 0) {
+                                                                s->mod[_w199 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_609, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                            }
+                                                        }
+                                                        if ((set_status__st_610 == 1)) {
+                                                            int32_t _w200 = _wx(set_status__q_609, 2);
+                                                            if (_w200 >= 0) {
+                                                                s->mod[_w200 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_609, 2) * 4], 2))), ((int16_t)(1)))));
+                                                            }
+                                                        }
                                                     }
                                                 }
-                                                if ((s->status[_ix(apply_boosts__f_499, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_499, 2)], 6)] == 1)) {
-                                                    int32_t _w153 = _wx(apply_boosts__f_499, 2);
-                                                    if (_w153 >= 0) {
-                                                        s->mod[_w153 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_499, 2) * 4], 2))), ((int16_t)(1)))));
+                                            }
+                                        }
+                                        use_move_hit__sb_618[0] = MOVES__sec_boost_atk[_ix(use_move_hit__mv_481, 165)];
+                                        use_move_hit__sb_618[1] = MOVES__sec_boost_def[_ix(use_move_hit__mv_481, 165)];
+                                        use_move_hit__sb_618[2] = MOVES__sec_boost_spc[_ix(use_move_hit__mv_481, 165)];
+                                        use_move_hit__sb_618[3] = MOVES__sec_boost_spe[_ix(use_move_hit__mv_481, 165)];
+                                        use_move_hit__sb_618[4] = MOVES__sec_boost_accuracy[_ix(use_move_hit__mv_481, 165)];
+                                        use_move_hit__sb_618[5] = MOVES__sec_boost_evasion[_ix(use_move_hit__mv_481, 165)];
+                                        if ((({ int32_t _lo201 = 0; bool _r203 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_619 = _lo201, _end202 = 6; use_move_hit__k_619 < _end202; use_move_hit__k_619++) if ((use_move_hit__sb_618[use_move_hit__k_619] != 0)) { _r203 = true; break; } _r203; }) && (s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)] > 0))) {
+                                            chance__num_620 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_481, 165)])), 256), 99), 100);
+                                            chance__v_621 = _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_433)), 256);
+                                            log_draw__v_622 = chance__v_621;
+                                            int32_t _w205 = _wx(s->ndraws, 64);
+                                            if (_w205 >= 0) {
+                                                s->draws[_w205] = log_draw__v_622;
+                                            }
+                                            int32_t _w206 = _wx(s->ndraws, 64);
+                                            if (_w206 >= 0) {
+                                                s->draw_lo[_w206] = 0;
+                                            }
+                                            int32_t _w207 = _wx(s->ndraws, 64);
+                                            if (_w207 >= 0) {
+                                                s->draw_hi[_w207] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_623 = (chance__v_621 < chance__num_620);
+                                            use_move_hit__drop_624 = chance__result_623;
+                                            if (use_move_hit__drop_624) {
+                                                apply_boosts__q_625 = use_move_hit__q_482;
+                                                apply_boosts__f_626 = use_move_hit__q_482;
+                                                apply_boosts__da_627 = use_move_hit__sb_618[0];
+                                                apply_boosts__dd_628 = use_move_hit__sb_618[1];
+                                                apply_boosts__ds_629 = use_move_hit__sb_618[2];
+                                                apply_boosts__dsp_630 = use_move_hit__sb_618[3];
+                                                apply_boosts__dacc_631 = use_move_hit__sb_618[4];
+                                                apply_boosts__deva_632 = use_move_hit__sb_618[5];
+                                                apply_boosts__deltas_633[0] = apply_boosts__da_627;
+                                                apply_boosts__deltas_633[1] = apply_boosts__dd_628;
+                                                apply_boosts__deltas_633[2] = apply_boosts__ds_629;
+                                                apply_boosts__deltas_633[3] = apply_boosts__dsp_630;
+                                                apply_boosts__deltas_633[4] = apply_boosts__dacc_631;
+                                                apply_boosts__deltas_633[5] = apply_boosts__deva_632;
+                                                apply_boosts__any_ok_634 = false;
+                                                for (int32_t apply_boosts__k_635 = 0, _end208 = 6; apply_boosts__k_635 < _end208; apply_boosts__k_635++) {
+                                                    boost_stat__q_636 = apply_boosts__q_625;
+                                                    boost_stat__k_637 = apply_boosts__k_635;
+                                                    boost_stat__delta_638 = apply_boosts__deltas_633[apply_boosts__k_635];
+                                                    boost_stat__a_639 = s->active[_ix(boost_stat__q_636, 2)];
+                                                    boost_stat__b_640 = ((int32_t)(s->boosts[_ix(boost_stat__q_636, 2) * 6 + _ix(boost_stat__k_637, 6)]));
+                                                    boost_stat__nb_641 = _imin(_imax(_wadd(boost_stat__b_640, boost_stat__delta_638), (-6)), 6);
+                                                    boost_stat__ok_642 = false;
+                                                    if (((((boost_stat__delta_638 != 0) && (s->hp[_ix(boost_stat__q_636, 2) * 6 + _ix(boost_stat__a_639, 6)] > 0)) && (!((boost_stat__delta_638 > 0) && (boost_stat__b_640 >= 6)))) && (!((boost_stat__delta_638 < 0) && (boost_stat__b_640 <= (-6)))))) {
+                                                        if ((boost_stat__k_637 >= 4)) {
+                                                            int32_t _w209 = _wx(boost_stat__q_636, 2);
+                                                            int32_t _w210 = _wx(boost_stat__k_637, 6);
+                                                            if (_w209 >= 0 && _w210 >= 0) {
+                                                                s->boosts[_w209 * 6 + _w210] = ((int8_t)(boost_stat__nb_641));
+                                                            }
+                                                            boost_stat__ok_642 = true;
+                                                        } else if ((((boost_stat__delta_638 > 0) && (s->mod[_ix(boost_stat__q_636, 2) * 4 + _ix(boost_stat__k_637, 4)] == 999)) || ((boost_stat__delta_638 < 0) && (s->mod[_ix(boost_stat__q_636, 2) * 4 + _ix(boost_stat__k_637, 4)] == 1)))) {
+                                                            int32_t _w211 = _wx(boost_stat__q_636, 2);
+                                                            int32_t _w212 = _wx(boost_stat__k_637, 6);
+                                                            if (_w211 >= 0 && _w212 >= 0) {
+                                                                s->boosts[_w211 * 6 + _w212] = ((int8_t)(((boost_stat__delta_638 > 0) ? _wsub(boost_stat__nb_641, 1) : _wadd(boost_stat__nb_641, 1))));
+                                                            }
+                                                        } else {
+                                                            int32_t _w213 = _wx(boost_stat__q_636, 2);
+                                                            int32_t _w214 = _wx(boost_stat__k_637, 6);
+                                                            if (_w213 >= 0 && _w214 >= 0) {
+                                                                s->boosts[_w213 * 6 + _w214] = ((int8_t)(boost_stat__nb_641));
+                                                            }
+                                                            boost_stat__ok_642 = true;
+                                                            boost_stat__m_643 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_636, 2) * 24 + _ix(boost_stat__a_639, 6) * 4 + _ix(boost_stat__k_637, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_641, 6), 13)]), 100), 1);
+                                                            int32_t _w215 = _wx(boost_stat__q_636, 2);
+                                                            int32_t _w216 = _wx(boost_stat__k_637, 4);
+                                                            if (_w215 >= 0 && _w216 >= 0) {
+                                                                s->mod[_w215 * 4 + _w216] = ((int16_t)(((boost_stat__delta_638 > 0) ? _imin(boost_stat__m_643, 999) : boost_stat__m_643)));
+                                                            }
+                                                        }
+                                                    }
+                                                    boost_stat__result_644 = boost_stat__ok_642;
+                                                    apply_boosts__ok_645 = boost_stat__result_644;
+                                                    apply_boosts__any_ok_634 = (apply_boosts__any_ok_634 || apply_boosts__ok_645);
+                                                }
+                                                if (apply_boosts__any_ok_634) {
+                                                    if ((s->status[_ix(apply_boosts__f_626, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_626, 2)], 6)] == 3)) {
+                                                        int32_t _w217 = _wx(apply_boosts__f_626, 2);
+                                                        if (_w217 >= 0) {
+                                                            s->mod[_w217 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_626, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        }
+                                                    }
+                                                    if ((s->status[_ix(apply_boosts__f_626, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_626, 2)], 6)] == 1)) {
+                                                        int32_t _w218 = _wx(apply_boosts__f_626, 2);
+                                                        if (_w218 >= 0) {
+                                                            s->mod[_w218 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_626, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        }
                                                     }
                                                 }
+                                            }
+                                        }
+                                        use_move_hit__sv_646 = MOVES__sec_volatile[_ix(use_move_hit__mv_481, 165)];
+                                        if (((use_move_hit__sv_646 >= 0) && (s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)] > 0))) {
+                                            use_move_hit__vc_647 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_481, 165)])), 256), 99), 100), ((use_move_hit__sv_646 == 1) ? 1 : 0));
+                                            chance__num_648 = use_move_hit__vc_647;
+                                            chance__v_649 = _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_433)), 256);
+                                            log_draw__v_650 = chance__v_649;
+                                            int32_t _w219 = _wx(s->ndraws, 64);
+                                            if (_w219 >= 0) {
+                                                s->draws[_w219] = log_draw__v_650;
+                                            }
+                                            int32_t _w220 = _wx(s->ndraws, 64);
+                                            if (_w220 >= 0) {
+                                                s->draw_lo[_w220] = 0;
+                                            }
+                                            int32_t _w221 = _wx(s->ndraws, 64);
+                                            if (_w221 >= 0) {
+                                                s->draw_hi[_w221] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_651 = (chance__v_649 < chance__num_648);
+                                            use_move_hit__lands_652 = chance__result_651;
+                                            if ((use_move_hit__lands_652 && (use_move_hit__sv_646 == 12))) {
+                                                int32_t _w222 = _wx(use_move_hit__q_482, 2);
+                                                if (_w222 >= 0) {
+                                                    s->flinch[_w222] = true;
+                                                }
+                                                int32_t _w223 = _wx(use_move_hit__q_482, 2);
+                                                if (_w223 >= 0) {
+                                                    s->recharge[_w223] = false;
+                                                }
+                                            }
+                                            if ((use_move_hit__lands_652 && (use_move_hit__sv_646 == 1))) {
+                                                confuse__q_653 = use_move_hit__q_482;
+                                                if (((s->confused[_ix(confuse__q_653, 2)] == 0) && (s->hp[_ix(confuse__q_653, 2) * 6 + _ix(s->active[_ix(confuse__q_653, 2)], 6)] > 0))) {
+                                                    rand__v_654 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_433)), 4));
+                                                    log_draw__v_655 = rand__v_654;
+                                                    int32_t _w224 = _wx(s->ndraws, 64);
+                                                    if (_w224 >= 0) {
+                                                        s->draws[_w224] = log_draw__v_655;
+                                                    }
+                                                    int32_t _w225 = _wx(s->ndraws, 64);
+                                                    if (_w225 >= 0) {
+                                                        s->draw_lo[_w225] = 2;
+                                                    }
+                                                    int32_t _w226 = _wx(s->ndraws, 64);
+                                                    if (_w226 >= 0) {
+                                                        s->draw_hi[_w226] = 6;
+                                                    }
+                                                    s->ndraws = _wadd(s->ndraws, 1);
+                                                    rand__result_656 = rand__v_654;
+                                                    int32_t _w227 = _wx(confuse__q_653, 2);
+                                                    if (_w227 >= 0) {
+                                                        s->confused[_w227] = ((int8_t)(rand__result_656));
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        if (((use_move_hit__sec_599 == 1) && (s->status[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)] == 2))) {
+                                            int32_t _w228 = _wx(use_move_hit__q_482, 2);
+                                            int32_t _w229 = _wx(use_move_hit__d_484, 6);
+                                            if (_w228 >= 0 && _w229 >= 0) {
+                                                s->status[_w228 * 6 + _w229] = ((int8_t)(0));
                                             }
                                         }
                                     }
-                                    if (((use_move_hit__sec_472 == 1) && (s->status[_ix(use_move_hit__q_387, 2) * 6 + _ix(use_move_hit__d_389, 6)] == 2))) {
-                                        int32_t _w154 = _wx(use_move_hit__q_387, 2);
-                                        int32_t _w155 = _wx(use_move_hit__d_389, 6);
-                                        if (_w154 >= 0 && _w155 >= 0) {
-                                            s->status[_w154 * 6 + _w155] = ((int8_t)(0));
-                                        }
+                                } else if (MOVES__crash[_ix(use_move_hit__mv_481, 165)]) {
+                                    int32_t _w230 = _wx(use_move_hit__p_479, 2);
+                                    int32_t _w231 = _wx(use_move_hit__a_483, 6);
+                                    if (_w230 >= 0 && _w231 >= 0) {
+                                        s->hp[_w230 * 6 + _w231] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move_hit__p_479, 2) * 6 + _ix(use_move_hit__a_483, 6)], 1))), ((int16_t)(0)))));
+                                    }
+                                    s->last_damage = 1;
+                                }
+                                if (MOVES__self_destruct[_ix(use_move_hit__mv_481, 165)]) {
+                                    int32_t _w232 = _wx(use_move_hit__p_479, 2);
+                                    int32_t _w233 = _wx(use_move_hit__a_483, 6);
+                                    if (_w232 >= 0 && _w233 >= 0) {
+                                        s->hp[_w232 * 6 + _w233] = ((int16_t)(0));
                                     }
                                 }
                             }
                         }
-                        if ((((!use_move__can_380) || (s->hp[_ix(use_move__q_376, 2) * 6 + _ix(use_move__d_378, 6)] > 0)) && (s->hp[_ix(use_move__p_374, 2) * 6 + _ix(use_move__a_377, 6)] > 0))) {
-                            if (((s->status[_ix(use_move__p_374, 2) * 6 + _ix(use_move__a_377, 6)] == 5) && (s->sleep[_ix(use_move__p_374, 2) * 6 + _ix(use_move__a_377, 6)] <= 0))) {
-                                int32_t _w156 = _wx(use_move__p_374, 2);
-                                int32_t _w157 = _wx(use_move__a_377, 6);
-                                if (_w156 >= 0 && _w157 >= 0) {
-                                    s->status[_w156 * 6 + _w157] = ((int8_t)(0));
+                        if ((((!use_move__can_464) || (s->hp[_ix(use_move__q_460, 2) * 6 + _ix(use_move__d_462, 6)] > 0)) && (s->hp[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)] > 0))) {
+                            if (((s->status[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)] == 5) && (s->sleep[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)] <= 0))) {
+                                int32_t _w234 = _wx(use_move__p_458, 2);
+                                int32_t _w235 = _wx(use_move__a_461, 6);
+                                if (_w234 >= 0 && _w235 >= 0) {
+                                    s->status[_w234 * 6 + _w235] = ((int8_t)(0));
                                 }
                             }
-                            if (((s->status[_ix(use_move__p_374, 2) * 6 + _ix(use_move__a_377, 6)] == 4) || (s->status[_ix(use_move__p_374, 2) * 6 + _ix(use_move__a_377, 6)] == 1))) {
-                                int32_t _w158 = _wx(use_move__p_374, 2);
-                                int32_t _w159 = _wx(use_move__a_377, 6);
-                                if (_w158 >= 0 && _w159 >= 0) {
-                                    s->hp[_w158 * 6 + _w159] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_374, 2) * 6 + _ix(use_move__a_377, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_374, 2) * 6 + _ix(use_move__a_377, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                            if (((s->status[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)] == 4) || (s->status[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)] == 1))) {
+                                int32_t _w236 = _wx(use_move__p_458, 2);
+                                int32_t _w237 = _wx(use_move__a_461, 6);
+                                if (_w236 >= 0 && _w237 >= 0) {
+                                    s->hp[_w236 * 6 + _w237] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_348 = true;
-                            after_faint__left0_520 = ({ int32_t _lo160 = 0; int32_t _r162 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_519 = _lo160, _end161 = 6; after_faint__i_519 < _end161; after_faint__i_519++) _r162 += ((s->hp[after_faint__i_519] > 0)) ? 1 : 0; _r162; });
-                            after_faint__left1_522 = ({ int32_t _lo164 = 0; int32_t _r166 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_521 = _lo164, _end165 = 6; after_faint__i_521 < _end165; after_faint__i_521++) _r166 += ((s->hp[1 * 6 + after_faint__i_521] > 0)) ? 1 : 0; _r166; });
-                            if (((after_faint__left0_520 == 0) && (after_faint__left1_522 == 0))) {
+                            resolve_turn__over_432 = true;
+                            after_faint__left0_658 = ({ int32_t _lo238 = 0; int32_t _r240 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_657 = _lo238, _end239 = 6; after_faint__i_657 < _end239; after_faint__i_657++) _r240 += ((s->hp[after_faint__i_657] > 0)) ? 1 : 0; _r240; });
+                            after_faint__left1_660 = ({ int32_t _lo242 = 0; int32_t _r244 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_659 = _lo242, _end243 = 6; after_faint__i_659 < _end243; after_faint__i_659++) _r244 += ((s->hp[1 * 6 + after_faint__i_659] > 0)) ? 1 : 0; _r244; });
+                            if (((after_faint__left0_658 == 0) && (after_faint__left1_660 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_520 == 0)) {
+                            } else if ((after_faint__left0_658 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_522 == 0)) {
+                            } else if ((after_faint__left1_660 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -2625,183 +3598,253 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_523 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 36), (uint32_t)resolve_turn__k_349)), 2));
-                            log_draw__v_524 = rand__v_523;
-                            int32_t _w168 = _wx(s->ndraws, 64);
-                            if (_w168 >= 0) {
-                                s->draws[_w168] = log_draw__v_524;
+                            rand__v_661 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_433)), 2));
+                            log_draw__v_662 = rand__v_661;
+                            int32_t _w246 = _wx(s->ndraws, 64);
+                            if (_w246 >= 0) {
+                                s->draws[_w246] = log_draw__v_662;
                             }
-                            int32_t _w169 = _wx(s->ndraws, 64);
-                            if (_w169 >= 0) {
-                                s->draw_lo[_w169] = 0;
+                            int32_t _w247 = _wx(s->ndraws, 64);
+                            if (_w247 >= 0) {
+                                s->draw_lo[_w247] = 0;
                             }
-                            int32_t _w170 = _wx(s->ndraws, 64);
-                            if (_w170 >= 0) {
-                                s->draw_hi[_w170] = 2;
+                            int32_t _w248 = _wx(s->ndraws, 64);
+                            if (_w248 >= 0) {
+                                s->draw_hi[_w248] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_525 = rand__v_523;
-                            tie_draw__v_526 = rand__result_525;
+                            rand__result_663 = rand__v_661;
+                            tie_draw__v_664 = rand__result_663;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_348)) {
-                for (int32_t update_speed__p_527 = 0, _end171 = 2; update_speed__p_527 < _end171; update_speed__p_527++) {
-                    if ((s->hp[update_speed__p_527 * 6 + _ix(s->active[update_speed__p_527], 6)] > 0)) {
-                        int32_t _w172 = _wx(s->active[update_speed__p_527], 6);
-                        if (_w172 >= 0) {
-                            s->speed[update_speed__p_527 * 6 + _w172] = s->mod[update_speed__p_527 * 4 + 3];
+            if ((!resolve_turn__over_432)) {
+                s->flinch[0] = false;
+                s->flinch[1] = false;
+                for (int32_t update_speed__p_665 = 0, _end249 = 2; update_speed__p_665 < _end249; update_speed__p_665++) {
+                    if ((s->hp[update_speed__p_665 * 6 + _ix(s->active[update_speed__p_665], 6)] > 0)) {
+                        int32_t _w250 = _wx(s->active[update_speed__p_665], 6);
+                        if (_w250 >= 0) {
+                            s->speed[update_speed__p_665 * 6 + _w250] = s->mod[update_speed__p_665 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_528 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_529 = rand__v_528;
-                    int32_t _w173 = _wx(s->ndraws, 64);
-                    if (_w173 >= 0) {
-                        s->draws[_w173] = log_draw__v_529;
+                    rand__v_666 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_667 = rand__v_666;
+                    int32_t _w251 = _wx(s->ndraws, 64);
+                    if (_w251 >= 0) {
+                        s->draws[_w251] = log_draw__v_667;
                     }
-                    int32_t _w174 = _wx(s->ndraws, 64);
-                    if (_w174 >= 0) {
-                        s->draw_lo[_w174] = 0;
+                    int32_t _w252 = _wx(s->ndraws, 64);
+                    if (_w252 >= 0) {
+                        s->draw_lo[_w252] = 0;
                     }
-                    int32_t _w175 = _wx(s->ndraws, 64);
-                    if (_w175 >= 0) {
-                        s->draw_hi[_w175] = 2;
+                    int32_t _w253 = _wx(s->ndraws, 64);
+                    if (_w253 >= 0) {
+                        s->draw_hi[_w253] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_530 = rand__v_528;
-                    tie_draw__v_531 = rand__result_530;
+                    rand__result_668 = rand__v_666;
+                    tie_draw__v_669 = rand__result_668;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_532 = 0, _end176 = 2; update_speed__p_532 < _end176; update_speed__p_532++) {
-                if ((s->hp[update_speed__p_532 * 6 + _ix(s->active[update_speed__p_532], 6)] > 0)) {
-                    int32_t _w177 = _wx(s->active[update_speed__p_532], 6);
-                    if (_w177 >= 0) {
-                        s->speed[update_speed__p_532 * 6 + _w177] = s->mod[update_speed__p_532 * 4 + 3];
+            for (int32_t update_speed__p_670 = 0, _end254 = 2; update_speed__p_670 < _end254; update_speed__p_670++) {
+                if ((s->hp[update_speed__p_670 * 6 + _ix(s->active[update_speed__p_670], 6)] > 0)) {
+                    int32_t _w255 = _wx(s->active[update_speed__p_670], 6);
+                    if (_w255 >= 0) {
+                        s->speed[update_speed__p_670 * 6 + _w255] = s->mod[update_speed__p_670 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_533 = 0;
+            resolve_forced__first_671 = 0;
             if ((s->need[0] && s->need[1])) {
                 if ((s->mod[1 * 4 + 3] > s->mod[3])) {
-                    resolve_forced__first_533 = 1;
+                    resolve_forced__first_671 = 1;
                 } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_534 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_535 = rand__v_534;
-                    int32_t _w178 = _wx(s->ndraws, 64);
-                    if (_w178 >= 0) {
-                        s->draws[_w178] = log_draw__v_535;
+                    rand__v_672 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_673 = rand__v_672;
+                    int32_t _w256 = _wx(s->ndraws, 64);
+                    if (_w256 >= 0) {
+                        s->draws[_w256] = log_draw__v_673;
                     }
-                    int32_t _w179 = _wx(s->ndraws, 64);
-                    if (_w179 >= 0) {
-                        s->draw_lo[_w179] = 0;
+                    int32_t _w257 = _wx(s->ndraws, 64);
+                    if (_w257 >= 0) {
+                        s->draw_lo[_w257] = 0;
                     }
-                    int32_t _w180 = _wx(s->ndraws, 64);
-                    if (_w180 >= 0) {
-                        s->draw_hi[_w180] = 2;
+                    int32_t _w258 = _wx(s->ndraws, 64);
+                    if (_w258 >= 0) {
+                        s->draw_hi[_w258] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_536 = rand__v_534;
-                    resolve_forced__first_533 = rand__result_536;
+                    rand__result_674 = rand__v_672;
+                    resolve_forced__first_671 = rand__result_674;
                 }
             }
-            for (int32_t resolve_forced__k_537 = 0, _end181 = 2; resolve_forced__k_537 < _end181; resolve_forced__k_537++) {
-                resolve_forced__p_538 = ((resolve_forced__k_537 == 0) ? resolve_forced__first_533 : _wsub(1, resolve_forced__first_533));
-                if (s->need[_ix(resolve_forced__p_538, 2)]) {
-                    send_in__p_539 = resolve_forced__p_538;
-                    send_in__s_540 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_538, 2)])), 4);
-                    send_in__old_541 = s->active[_ix(send_in__p_539, 2)];
-                    if ((s->hp[_ix(send_in__p_539, 2) * 6 + _ix(send_in__old_541, 6)] > 0)) {
-                        int32_t _w182 = _wx(send_in__p_539, 2);
-                        int32_t _w183 = _wx(send_in__old_541, 6);
-                        if (_w182 >= 0 && _w183 >= 0) {
-                            s->speed[_w182 * 6 + _w183] = s->stats[_ix(send_in__p_539, 2) * 24 + _ix(send_in__old_541, 6) * 4 + 3];
+            for (int32_t resolve_forced__k_675 = 0, _end259 = 2; resolve_forced__k_675 < _end259; resolve_forced__k_675++) {
+                resolve_forced__p_676 = ((resolve_forced__k_675 == 0) ? resolve_forced__first_671 : _wsub(1, resolve_forced__first_671));
+                if (s->need[_ix(resolve_forced__p_676, 2)]) {
+                    send_in__p_677 = resolve_forced__p_676;
+                    send_in__s_678 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_676, 2)])), 4);
+                    send_in__old_679 = s->active[_ix(send_in__p_677, 2)];
+                    if ((s->hp[_ix(send_in__p_677, 2) * 6 + _ix(send_in__old_679, 6)] > 0)) {
+                        int32_t _w260 = _wx(send_in__p_677, 2);
+                        int32_t _w261 = _wx(send_in__old_679, 6);
+                        if (_w260 >= 0 && _w261 >= 0) {
+                            s->speed[_w260 * 6 + _w261] = s->stats[_ix(send_in__p_677, 2) * 24 + _ix(send_in__old_679, 6) * 4 + 3];
                         }
                     }
-                    int32_t _w184 = _wx(send_in__p_539, 2);
-                    if (_w184 >= 0) {
-                        s->active[_w184] = ((int8_t)(send_in__s_540));
+                    int32_t _w262 = _wx(send_in__p_677, 2);
+                    if (_w262 >= 0) {
+                        s->active[_w262] = ((int8_t)(send_in__s_678));
                     }
-                    int32_t _w185 = _wx(send_in__p_539, 2);
-                    int32_t _w186 = _wx(send_in__s_540, 6);
-                    if (_w185 >= 0 && _w186 >= 0) {
-                        s->seen[_w185 * 6 + _w186] = s->species[_ix(send_in__p_539, 2) * 6 + _ix(send_in__s_540, 6)];
+                    int32_t _w263 = _wx(send_in__p_677, 2);
+                    if (_w263 >= 0) {
+                        s->recharge[_w263] = false;
                     }
-                    for (int32_t send_in__k_542 = 0, _end187 = 6; send_in__k_542 < _end187; send_in__k_542++) {
-                        int32_t _w188 = _wx(send_in__p_539, 2);
-                        if (_w188 >= 0) {
-                            s->boosts[_w188 * 6 + send_in__k_542] = ((int8_t)(0));
+                    int32_t _w264 = _wx(send_in__p_677, 2);
+                    if (_w264 >= 0) {
+                        s->charging[_w264] = false;
+                    }
+                    int32_t _w265 = _wx(send_in__p_677, 2);
+                    if (_w265 >= 0) {
+                        s->confused[_w265] = ((int8_t)(0));
+                    }
+                    int32_t _w266 = _wx(send_in__p_677, 2);
+                    if (_w266 >= 0) {
+                        s->flinch[_w266] = false;
+                    }
+                    int32_t _w267 = _wx(send_in__p_677, 2);
+                    if (_w267 >= 0) {
+                        s->reflect[_w267] = false;
+                    }
+                    int32_t _w268 = _wx(send_in__p_677, 2);
+                    if (_w268 >= 0) {
+                        s->light_screen[_w268] = false;
+                    }
+                    int32_t _w269 = _wx(send_in__p_677, 2);
+                    if (_w269 >= 0) {
+                        s->last_slot[_w269] = ((int8_t)(0));
+                    }
+                    int32_t _w270 = _wx(send_in__p_677, 2);
+                    int32_t _w271 = _wx(send_in__s_678, 6);
+                    if (_w270 >= 0 && _w271 >= 0) {
+                        s->seen[_w270 * 6 + _w271] = s->species[_ix(send_in__p_677, 2) * 6 + _ix(send_in__s_678, 6)];
+                    }
+                    for (int32_t send_in__k_680 = 0, _end272 = 6; send_in__k_680 < _end272; send_in__k_680++) {
+                        int32_t _w273 = _wx(send_in__p_677, 2);
+                        if (_w273 >= 0) {
+                            s->boosts[_w273 * 6 + send_in__k_680] = ((int8_t)(0));
                         }
                     }
-                    for (int32_t send_in__k_543 = 0, _end189 = 4; send_in__k_543 < _end189; send_in__k_543++) {
-                        int32_t _w190 = _wx(send_in__p_539, 2);
-                        if (_w190 >= 0) {
-                            s->mod[_w190 * 4 + send_in__k_543] = s->stats[_ix(send_in__p_539, 2) * 24 + _ix(send_in__s_540, 6) * 4 + send_in__k_543];
+                    for (int32_t send_in__k_681 = 0, _end274 = 4; send_in__k_681 < _end274; send_in__k_681++) {
+                        int32_t _w275 = _wx(send_in__p_677, 2);
+                        if (_w275 >= 0) {
+                            s->mod[_w275 * 4 + send_in__k_681] = s->stats[_ix(send_in__p_677, 2) * 24 + _ix(send_in__s_678, 6) * 4 + send_in__k_681];
                         }
                     }
-                    if ((s->status[_ix(send_in__p_539, 2) * 6 + _ix(send_in__s_540, 6)] == 3)) {
-                        int32_t _w191 = _wx(send_in__p_539, 2);
-                        if (_w191 >= 0) {
-                            s->mod[_w191 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_539, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_677, 2) * 6 + _ix(send_in__s_678, 6)] == 3)) {
+                        int32_t _w276 = _wx(send_in__p_677, 2);
+                        if (_w276 >= 0) {
+                            s->mod[_w276 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_677, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                         }
                     }
-                    if ((s->status[_ix(send_in__p_539, 2) * 6 + _ix(send_in__s_540, 6)] == 1)) {
-                        int32_t _w192 = _wx(send_in__p_539, 2);
-                        if (_w192 >= 0) {
-                            s->mod[_w192 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_539, 2) * 4], 2))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_677, 2) * 6 + _ix(send_in__s_678, 6)] == 1)) {
+                        int32_t _w277 = _wx(send_in__p_677, 2);
+                        if (_w277 >= 0) {
+                            s->mod[_w277 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_677, 2) * 4], 2))), ((int16_t)(1)))));
                         }
                     }
-                    int32_t _w193 = _wx(send_in__p_539, 2);
-                    int32_t _w194 = _wx(send_in__s_540, 6);
-                    if (_w193 >= 0 && _w194 >= 0) {
-                        s->speed[_w193 * 6 + _w194] = s->mod[_ix(send_in__p_539, 2) * 4 + 3];
+                    int32_t _w278 = _wx(send_in__p_677, 2);
+                    int32_t _w279 = _wx(send_in__s_678, 6);
+                    if (_w278 >= 0 && _w279 >= 0) {
+                        s->speed[_w278 * 6 + _w279] = s->mod[_ix(send_in__p_677, 2) * 4 + 3];
                     }
+                }
+            }
+            if ((s->need[0] && s->need[1])) {
+                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                    rand__v_682 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    log_draw__v_683 = rand__v_682;
+                    int32_t _w280 = _wx(s->ndraws, 64);
+                    if (_w280 >= 0) {
+                        s->draws[_w280] = log_draw__v_683;
+                    }
+                    int32_t _w281 = _wx(s->ndraws, 64);
+                    if (_w281 >= 0) {
+                        s->draw_lo[_w281] = 0;
+                    }
+                    int32_t _w282 = _wx(s->ndraws, 64);
+                    if (_w282 >= 0) {
+                        s->draw_hi[_w282] = 2;
+                    }
+                    s->ndraws = _wadd(s->ndraws, 1);
+                    rand__result_684 = rand__v_682;
+                    tie_draw__v_685 = rand__result_684;
+                }
+                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                    rand__v_686 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    log_draw__v_687 = rand__v_686;
+                    int32_t _w283 = _wx(s->ndraws, 64);
+                    if (_w283 >= 0) {
+                        s->draws[_w283] = log_draw__v_687;
+                    }
+                    int32_t _w284 = _wx(s->ndraws, 64);
+                    if (_w284 >= 0) {
+                        s->draw_lo[_w284] = 0;
+                    }
+                    int32_t _w285 = _wx(s->ndraws, 64);
+                    if (_w285 >= 0) {
+                        s->draw_hi[_w285] = 2;
+                    }
+                    s->ndraws = _wadd(s->ndraws, 1);
+                    rand__result_688 = rand__v_686;
+                    tie_draw__v_689 = rand__result_688;
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_544 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                log_draw__v_545 = rand__v_544;
-                int32_t _w195 = _wx(s->ndraws, 64);
-                if (_w195 >= 0) {
-                    s->draws[_w195] = log_draw__v_545;
+                rand__v_690 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                log_draw__v_691 = rand__v_690;
+                int32_t _w286 = _wx(s->ndraws, 64);
+                if (_w286 >= 0) {
+                    s->draws[_w286] = log_draw__v_691;
                 }
-                int32_t _w196 = _wx(s->ndraws, 64);
-                if (_w196 >= 0) {
-                    s->draw_lo[_w196] = 0;
+                int32_t _w287 = _wx(s->ndraws, 64);
+                if (_w287 >= 0) {
+                    s->draw_lo[_w287] = 0;
                 }
-                int32_t _w197 = _wx(s->ndraws, 64);
-                if (_w197 >= 0) {
-                    s->draw_hi[_w197] = 2;
+                int32_t _w288 = _wx(s->ndraws, 64);
+                if (_w288 >= 0) {
+                    s->draw_hi[_w288] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_546 = rand__v_544;
-                tie_draw__v_547 = rand__result_546;
+                rand__result_692 = rand__v_690;
+                tie_draw__v_693 = rand__result_692;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_548 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                log_draw__v_549 = rand__v_548;
-                int32_t _w198 = _wx(s->ndraws, 64);
-                if (_w198 >= 0) {
-                    s->draws[_w198] = log_draw__v_549;
+                rand__v_694 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                log_draw__v_695 = rand__v_694;
+                int32_t _w289 = _wx(s->ndraws, 64);
+                if (_w289 >= 0) {
+                    s->draws[_w289] = log_draw__v_695;
                 }
-                int32_t _w199 = _wx(s->ndraws, 64);
-                if (_w199 >= 0) {
-                    s->draw_lo[_w199] = 0;
+                int32_t _w290 = _wx(s->ndraws, 64);
+                if (_w290 >= 0) {
+                    s->draw_lo[_w290] = 0;
                 }
-                int32_t _w200 = _wx(s->ndraws, 64);
-                if (_w200 >= 0) {
-                    s->draw_hi[_w200] = 2;
+                int32_t _w291 = _wx(s->ndraws, 64);
+                if (_w291 >= 0) {
+                    s->draw_hi[_w291] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_550 = rand__v_548;
-                tie_draw__v_551 = rand__result_550;
+                rand__result_696 = rand__v_694;
+                tie_draw__v_697 = rand__result_696;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -2866,14 +3909,26 @@ static void init(State *s, Key key)
     for (int32_t _i35 = 0; _i35 < 2; _i35++) s->need[_i35] = false;
     for (int32_t _i36 = 0; _i36 < 2; _i36++) s->pending[_i36] = ((int8_t)((-1)));
     s->turn = 0;
-    for (int32_t _i37 = 0; _i37 < 64; _i37++) s->draws[_i37] = 0;
-    for (int32_t _i38 = 0; _i38 < 64; _i38++) s->draw_lo[_i38] = 0;
-    for (int32_t _i39 = 0; _i39 < 64; _i39++) s->draw_hi[_i39] = 0;
+    for (int32_t _i37 = 0; _i37 < 2; _i37++) s->last_move[_i37] = ((int16_t)((-1)));
+    for (int32_t _i38 = 0; _i38 < 2; _i38++) s->last_slot[_i38] = ((int8_t)(0));
+    for (int32_t _i39 = 0; _i39 < 2; _i39++) s->fight[_i39] = false;
+    s->last_damage = 0;
+    for (int32_t _i40 = 0; _i40 < 2; _i40++) s->used_move[_i40] = ((int16_t)((-1)));
+    for (int32_t _i41 = 0; _i41 < 2; _i41++) s->shown_move[_i41] = ((int16_t)((-1)));
+    for (int32_t _i42 = 0; _i42 < 2; _i42++) s->confused[_i42] = ((int8_t)(0));
+    for (int32_t _i43 = 0; _i43 < 2; _i43++) s->flinch[_i43] = false;
+    for (int32_t _i44 = 0; _i44 < 2; _i44++) s->reflect[_i44] = false;
+    for (int32_t _i45 = 0; _i45 < 2; _i45++) s->light_screen[_i45] = false;
+    for (int32_t _i46 = 0; _i46 < 2; _i46++) s->charging[_i46] = false;
+    for (int32_t _i47 = 0; _i47 < 2; _i47++) s->recharge[_i47] = false;
+    for (int32_t _i48 = 0; _i48 < 64; _i48++) s->draws[_i48] = 0;
+    for (int32_t _i49 = 0; _i49 < 64; _i49++) s->draw_lo[_i49] = 0;
+    for (int32_t _i50 = 0; _i50 < 64; _i50++) s->draw_hi[_i50] = 0;
     s->ndraws = 0;
     s->team[0] = ((int16_t)(_roll(random_word_at(key, 0), 200)));
     s->team[1] = ((int16_t)(_roll(random_word_at(key, 1), 200)));
     load_team__t_1 = s->team[0];
-    for (int32_t load_team__i_2 = 0, _end40 = 6; load_team__i_2 < _end40; load_team__i_2++) {
+    for (int32_t load_team__i_2 = 0, _end51 = 6; load_team__i_2 < _end51; load_team__i_2++) {
         load_team__r_3 = _wadd(((int16_t)(_wmul(load_team__t_1, 6))), load_team__i_2);
         load_team__sp_4 = ((int16_t)(_wsub(TEAMS__species_num[_ix(load_team__r_3, 1200)], 1)));
         load_team__lvl_5 = TEAMS__level[_ix(load_team__r_3, 1200)];
@@ -2881,23 +3936,23 @@ static void init(State *s, Key key)
         s->level[0 * 6 + load_team__i_2] = load_team__lvl_5;
         s->maxhp[0 * 6 + load_team__i_2] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__hp[_ix(load_team__sp_4, 151)]))), TEAMS__iv_hp[_ix(load_team__r_3, 1200)]), ((int16_t)(_floordiv(TEAMS__ev_hp[_ix(load_team__r_3, 1200)], 4)))), 100), load_team__lvl_5), 100), 10)));
         s->hp[0 * 6 + load_team__i_2] = s->maxhp[load_team__i_2];
-        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let41 = SPECIES__atk[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_6 = _let41; ({ int16_t _let42 = TEAMS__iv_atk[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_7 = _let42; ({ int16_t _let43 = TEAMS__ev_atk[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_8 = _let43; ({ int16_t _let44 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let44; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let45 = SPECIES__def[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_10 = _let45; ({ int16_t _let46 = TEAMS__iv_def[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_11 = _let46; ({ int16_t _let47 = TEAMS__ev_def[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_12 = _let47; ({ int16_t _let48 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let48; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let49 = SPECIES__spc[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_14 = _let49; ({ int16_t _let50 = TEAMS__iv_spc[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_15 = _let50; ({ int16_t _let51 = TEAMS__ev_spc[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_16 = _let51; ({ int16_t _let52 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let52; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let53 = SPECIES__spe[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_18 = _let53; ({ int16_t _let54 = TEAMS__iv_spe[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_19 = _let54; ({ int16_t _let55 = TEAMS__ev_spe[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_20 = _let55; ({ int16_t _let56 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let56; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let52 = SPECIES__atk[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_6 = _let52; ({ int16_t _let53 = TEAMS__iv_atk[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_7 = _let53; ({ int16_t _let54 = TEAMS__ev_atk[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_8 = _let54; ({ int16_t _let55 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let55; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let56 = SPECIES__def[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_10 = _let56; ({ int16_t _let57 = TEAMS__iv_def[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_11 = _let57; ({ int16_t _let58 = TEAMS__ev_def[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_12 = _let58; ({ int16_t _let59 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let59; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let60 = SPECIES__spc[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_14 = _let60; ({ int16_t _let61 = TEAMS__iv_spc[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_15 = _let61; ({ int16_t _let62 = TEAMS__ev_spc[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_16 = _let62; ({ int16_t _let63 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let63; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let64 = SPECIES__spe[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_18 = _let64; ({ int16_t _let65 = TEAMS__iv_spe[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_19 = _let65; ({ int16_t _let66 = TEAMS__ev_spe[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_20 = _let66; ({ int16_t _let67 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let67; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
         s->speed[0 * 6 + load_team__i_2] = s->stats[load_team__i_2 * 4 + 3];
         load_team__nums_22[0] = TEAMS__move1_num[_ix(load_team__r_3, 1200)];
         load_team__nums_22[1] = TEAMS__move2_num[_ix(load_team__r_3, 1200)];
         load_team__nums_22[2] = TEAMS__move3_num[_ix(load_team__r_3, 1200)];
         load_team__nums_22[3] = TEAMS__move4_num[_ix(load_team__r_3, 1200)];
-        for (int32_t load_team__k_23 = 0, _end57 = 4; load_team__k_23 < _end57; load_team__k_23++) {
+        for (int32_t load_team__k_23 = 0, _end68 = 4; load_team__k_23 < _end68; load_team__k_23++) {
             load_team__mv_24 = ((int16_t)(_wsub(load_team__nums_22[load_team__k_23], 1)));
             s->moves[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = load_team__mv_24;
             s->pp[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = ((int8_t)(((load_team__mv_24 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__pp[_ix(load_team__mv_24, 165)], 8))), 5))), ((MOVES__pp[_ix(load_team__mv_24, 165)] == 40) ? 3 : 0)))))));
         }
     }
     load_team__t_25 = s->team[1];
-    for (int32_t load_team__i_26 = 0, _end58 = 6; load_team__i_26 < _end58; load_team__i_26++) {
+    for (int32_t load_team__i_26 = 0, _end69 = 6; load_team__i_26 < _end69; load_team__i_26++) {
         load_team__r_27 = _wadd(((int16_t)(_wmul(load_team__t_25, 6))), load_team__i_26);
         load_team__sp_28 = ((int16_t)(_wsub(TEAMS__species_num[_ix(load_team__r_27, 1200)], 1)));
         load_team__lvl_29 = TEAMS__level[_ix(load_team__r_27, 1200)];
@@ -2905,16 +3960,16 @@ static void init(State *s, Key key)
         s->level[1 * 6 + load_team__i_26] = load_team__lvl_29;
         s->maxhp[1 * 6 + load_team__i_26] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__hp[_ix(load_team__sp_28, 151)]))), TEAMS__iv_hp[_ix(load_team__r_27, 1200)]), ((int16_t)(_floordiv(TEAMS__ev_hp[_ix(load_team__r_27, 1200)], 4)))), 100), load_team__lvl_29), 100), 10)));
         s->hp[1 * 6 + load_team__i_26] = s->maxhp[1 * 6 + load_team__i_26];
-        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let59 = SPECIES__atk[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_30 = _let59; ({ int16_t _let60 = TEAMS__iv_atk[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_31 = _let60; ({ int16_t _let61 = TEAMS__ev_atk[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_32 = _let61; ({ int16_t _let62 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let62; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let63 = SPECIES__def[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_34 = _let63; ({ int16_t _let64 = TEAMS__iv_def[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_35 = _let64; ({ int16_t _let65 = TEAMS__ev_def[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_36 = _let65; ({ int16_t _let66 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let66; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let67 = SPECIES__spc[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_38 = _let67; ({ int16_t _let68 = TEAMS__iv_spc[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_39 = _let68; ({ int16_t _let69 = TEAMS__ev_spc[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_40 = _let69; ({ int16_t _let70 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let70; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let71 = SPECIES__spe[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_42 = _let71; ({ int16_t _let72 = TEAMS__iv_spe[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_43 = _let72; ({ int16_t _let73 = TEAMS__ev_spe[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_44 = _let73; ({ int16_t _let74 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let74; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let70 = SPECIES__atk[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_30 = _let70; ({ int16_t _let71 = TEAMS__iv_atk[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_31 = _let71; ({ int16_t _let72 = TEAMS__ev_atk[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_32 = _let72; ({ int16_t _let73 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let73; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let74 = SPECIES__def[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_34 = _let74; ({ int16_t _let75 = TEAMS__iv_def[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_35 = _let75; ({ int16_t _let76 = TEAMS__ev_def[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_36 = _let76; ({ int16_t _let77 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let77; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let78 = SPECIES__spc[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_38 = _let78; ({ int16_t _let79 = TEAMS__iv_spc[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_39 = _let79; ({ int16_t _let80 = TEAMS__ev_spc[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_40 = _let80; ({ int16_t _let81 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let81; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let82 = SPECIES__spe[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_42 = _let82; ({ int16_t _let83 = TEAMS__iv_spe[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_43 = _let83; ({ int16_t _let84 = TEAMS__ev_spe[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_44 = _let84; ({ int16_t _let85 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let85; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
         s->speed[1 * 6 + load_team__i_26] = s->stats[1 * 24 + load_team__i_26 * 4 + 3];
         load_team__nums_46[0] = TEAMS__move1_num[_ix(load_team__r_27, 1200)];
         load_team__nums_46[1] = TEAMS__move2_num[_ix(load_team__r_27, 1200)];
         load_team__nums_46[2] = TEAMS__move3_num[_ix(load_team__r_27, 1200)];
         load_team__nums_46[3] = TEAMS__move4_num[_ix(load_team__r_27, 1200)];
-        for (int32_t load_team__k_47 = 0, _end75 = 4; load_team__k_47 < _end75; load_team__k_47++) {
+        for (int32_t load_team__k_47 = 0, _end86 = 4; load_team__k_47 < _end86; load_team__k_47++) {
             load_team__mv_48 = ((int16_t)(_wsub(load_team__nums_46[load_team__k_47], 1)));
             s->moves[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = load_team__mv_48;
             s->pp[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = ((int8_t)(((load_team__mv_48 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__pp[_ix(load_team__mv_48, 165)], 8))), 5))), ((MOVES__pp[_ix(load_team__mv_48, 165)] == 40) ? 3 : 0)))))));
@@ -2922,17 +3977,24 @@ static void init(State *s, Key key)
     }
     send_in__old_49 = s->active[0];
     if ((s->hp[_ix(send_in__old_49, 6)] > 0)) {
-        int32_t _w76 = _wx(send_in__old_49, 6);
-        if (_w76 >= 0) {
-            s->speed[0 * 6 + _w76] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
+        int32_t _w87 = _wx(send_in__old_49, 6);
+        if (_w87 >= 0) {
+            s->speed[0 * 6 + _w87] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
         }
     }
     s->active[0] = ((int8_t)(0));
+    s->recharge[0] = false;
+    s->charging[0] = false;
+    s->confused[0] = ((int8_t)(0));
+    s->flinch[0] = false;
+    s->reflect[0] = false;
+    s->light_screen[0] = false;
+    s->last_slot[0] = ((int8_t)(0));
     s->seen[0 * 6 + 0] = s->species[0];
-    for (int32_t send_in__k_50 = 0, _end77 = 6; send_in__k_50 < _end77; send_in__k_50++) {
+    for (int32_t send_in__k_50 = 0, _end88 = 6; send_in__k_50 < _end88; send_in__k_50++) {
         s->boosts[0 * 6 + send_in__k_50] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_51 = 0, _end78 = 4; send_in__k_51 < _end78; send_in__k_51++) {
+    for (int32_t send_in__k_51 = 0, _end89 = 4; send_in__k_51 < _end89; send_in__k_51++) {
         s->mod[0 * 4 + send_in__k_51] = s->stats[send_in__k_51];
     }
     if ((s->status[0] == 3)) {
@@ -2944,17 +4006,24 @@ static void init(State *s, Key key)
     s->speed[0 * 6 + 0] = s->mod[3];
     send_in__old_52 = s->active[1];
     if ((s->hp[1 * 6 + _ix(send_in__old_52, 6)] > 0)) {
-        int32_t _w79 = _wx(send_in__old_52, 6);
-        if (_w79 >= 0) {
-            s->speed[1 * 6 + _w79] = s->stats[1 * 24 + _ix(send_in__old_52, 6) * 4 + 3];
+        int32_t _w90 = _wx(send_in__old_52, 6);
+        if (_w90 >= 0) {
+            s->speed[1 * 6 + _w90] = s->stats[1 * 24 + _ix(send_in__old_52, 6) * 4 + 3];
         }
     }
     s->active[1] = ((int8_t)(0));
+    s->recharge[1] = false;
+    s->charging[1] = false;
+    s->confused[1] = ((int8_t)(0));
+    s->flinch[1] = false;
+    s->reflect[1] = false;
+    s->light_screen[1] = false;
+    s->last_slot[1] = ((int8_t)(0));
     s->seen[1 * 6 + 0] = s->species[1 * 6];
-    for (int32_t send_in__k_53 = 0, _end80 = 6; send_in__k_53 < _end80; send_in__k_53++) {
+    for (int32_t send_in__k_53 = 0, _end91 = 6; send_in__k_53 < _end91; send_in__k_53++) {
         s->boosts[1 * 6 + send_in__k_53] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_54 = 0, _end81 = 4; send_in__k_54 < _end81; send_in__k_54++) {
+    for (int32_t send_in__k_54 = 0, _end92 = 4; send_in__k_54 < _end92; send_in__k_54++) {
         s->mod[1 * 4 + send_in__k_54] = s->stats[1 * 24 + send_in__k_54];
     }
     if ((s->status[1 * 6] == 3)) {
@@ -2967,35 +4036,35 @@ static void init(State *s, Key key)
     if ((s->speed[0] == s->speed[1 * 6])) {
         rand__v_55 = _wadd(0, _roll(random_word_at(key, 2), 2));
         log_draw__v_56 = rand__v_55;
-        int32_t _w82 = _wx(s->ndraws, 64);
-        if (_w82 >= 0) {
-            s->draws[_w82] = log_draw__v_56;
+        int32_t _w93 = _wx(s->ndraws, 64);
+        if (_w93 >= 0) {
+            s->draws[_w93] = log_draw__v_56;
         }
-        int32_t _w83 = _wx(s->ndraws, 64);
-        if (_w83 >= 0) {
-            s->draw_lo[_w83] = 0;
+        int32_t _w94 = _wx(s->ndraws, 64);
+        if (_w94 >= 0) {
+            s->draw_lo[_w94] = 0;
         }
-        int32_t _w84 = _wx(s->ndraws, 64);
-        if (_w84 >= 0) {
-            s->draw_hi[_w84] = 2;
+        int32_t _w95 = _wx(s->ndraws, 64);
+        if (_w95 >= 0) {
+            s->draw_hi[_w95] = 2;
         }
         s->ndraws = _wadd(s->ndraws, 1);
         rand__result_57 = rand__v_55;
         v = rand__result_57;
-        for (int32_t k_ = 0, _end85 = 3; k_ < _end85; k_++) {
+        for (int32_t k_ = 0, _end96 = 3; k_ < _end96; k_++) {
             rand__v_58 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 4), (uint32_t)k_)), 2));
             log_draw__v_59 = rand__v_58;
-            int32_t _w86 = _wx(s->ndraws, 64);
-            if (_w86 >= 0) {
-                s->draws[_w86] = log_draw__v_59;
+            int32_t _w97 = _wx(s->ndraws, 64);
+            if (_w97 >= 0) {
+                s->draws[_w97] = log_draw__v_59;
             }
-            int32_t _w87 = _wx(s->ndraws, 64);
-            if (_w87 >= 0) {
-                s->draw_lo[_w87] = 0;
+            int32_t _w98 = _wx(s->ndraws, 64);
+            if (_w98 >= 0) {
+                s->draw_lo[_w98] = 0;
             }
-            int32_t _w88 = _wx(s->ndraws, 64);
-            if (_w88 >= 0) {
-                s->draw_hi[_w88] = 2;
+            int32_t _w99 = _wx(s->ndraws, 64);
+            if (_w99 >= 0) {
+                s->draw_hi[_w99] = 2;
             }
             s->ndraws = _wadd(s->ndraws, 1);
             rand__result_60 = rand__v_58;
@@ -3121,6 +4190,18 @@ EXPORT void specc_offsets(int64_t *out)
     out[i++] = offsetof(State, need);
     out[i++] = offsetof(State, pending);
     out[i++] = offsetof(State, turn);
+    out[i++] = offsetof(State, last_move);
+    out[i++] = offsetof(State, last_slot);
+    out[i++] = offsetof(State, fight);
+    out[i++] = offsetof(State, last_damage);
+    out[i++] = offsetof(State, used_move);
+    out[i++] = offsetof(State, shown_move);
+    out[i++] = offsetof(State, confused);
+    out[i++] = offsetof(State, flinch);
+    out[i++] = offsetof(State, reflect);
+    out[i++] = offsetof(State, light_screen);
+    out[i++] = offsetof(State, charging);
+    out[i++] = offsetof(State, recharge);
     out[i++] = offsetof(State, draws);
     out[i++] = offsetof(State, draw_lo);
     out[i++] = offsetof(State, draw_hi);
