@@ -19,7 +19,13 @@ import specc
 from specc.cli import main
 from specc.loader import load
 from specc.verify import verify
-from specc.verify.gen1_showdown import Gen1Tables, lockstep_showdown, play_battle
+from specc.verify.gen1_showdown import (
+    Gen1Tables,
+    lockstep_showdown,
+    play_battle,
+    playable_on_showdown,
+    scenario_on_showdown,
+)
 from specc.verify.showdown import ShowdownBridge, require_showdown
 
 SPEC = Path(__file__).resolve().parents[1] / "specs" / "gen1.yaml"
@@ -100,3 +106,17 @@ def test_verify_against_showdown_cli(capsys: pytest.CaptureFixture[str], tmp_pat
     code = main(["verify", str(SPEC), "--level", "3", "--against", "showdown:gen1", "--battle", "1",
                  "--report", str(report)])  # fmt: skip
     assert code == 0 and report.exists()
+
+
+def test_scenarios_agree_with_showdown(reference: ModuleType, bridge: ShowdownBridge) -> None:
+    """Every scenario that Showdown's sets can carry (setup of moves at most) plays the same on Showdown,
+    fed the spec's draws: HP, status, PP, stages, legal choices and draws after every round."""
+    spec, _, program = load(str(SPEC))
+    played = 0
+    for scenario in spec.scenarios:
+        if not playable_on_showdown(scenario):
+            continue  # a status, counter or PP set up by hand: Showdown cannot start from it
+        divergence = scenario_on_showdown(reference, bridge, program, scenario)
+        assert divergence is None, f"{scenario.name}: {divergence.describe()}"
+        played += 1
+    assert played >= 9

@@ -18,21 +18,29 @@ from __future__ import annotations
 
 import csv
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
+from ..schema import ScenarioSpec
 from .report import Divergence, LevelResult
 from .rollouts import choose, episode_key, step_key
+from .scenarios import action_index, start
 from .showdown import ROOT, ShowdownBridge, ShowdownError, Snapshot
 
 DATA = ROOT / "data" / "gen1"
 STATUS = ["", "brn", "frz", "par", "psn", "slp", "tox"]
 BOOSTS = ["atk", "def", "spa", "spe", "accuracy", "evasion"]  # spa is Gen 1's Special
-# the mechanics (moves.kind) the spec covers so far, and the secondary effects (statuses only)
-COVERED_KINDS = {"damage", "recoil", "inflict_status", "stat_stage"}
+# the mechanics (moves.kind) the spec covers so far
+COVERED_KINDS = {"damage", "recoil", "inflict_status", "stat_stage", "recharge", "level_damage", "fixed_damage",
+                 "half_hp", "self_destruct", "drain", "rest", "heal_half", "reflect", "light_screen", "confuse",
+                 "multi_hit", "crash_on_miss", "counter", "two_turn"}  # fmt: skip
+# moves with Showdown hooks whose behaviour the spec has (Thunder's hook is about rain, not in Gen 1)
+HOOKS_COVERED = {"thunder", "superfang", "rest", "recover", "softboiled", "counter", "reflect", "lightscreen",
+                 "jumpkick", "highjumpkick", "razorwind", "solarbeam", "skullbash", "skyattack"}  # fmt: skip
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -41,13 +49,12 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 def covered_moves(moves: list[dict[str, str]]) -> set[int]:
-    """The MOVES rows the harness puts in teams: covered mechanics, a secondary effect only if it
-    is a status or a stage drop, no Toxic (its counter is not covered yet)."""
+    """The MOVES rows the harness puts in teams: covered mechanics, no Toxic (its counter is not
+    covered yet), hooks only where the spec has what they do."""
 
     def covered(m: dict[str, str]) -> bool:
-        secondary_ok = not m["sec_volatile"]
-        return (m["kind"] in COVERED_KINDS and secondary_ok and m["status"] != "tox" and m["name"] != "struggle"
-                and not m["hooks"])  # fmt: skip
+        return (m["kind"] in COVERED_KINDS and m["status"] != "tox" and m["name"] != "struggle"
+                and (not m["hooks"] or m["name"] in HOOKS_COVERED))  # fmt: skip
 
     return {i for i, m in enumerate(moves) if covered(m)}
 
@@ -63,13 +70,15 @@ class Gen1Tables:
         self.tackle = next(i for i, m in enumerate(self.moves) if m["name"] == "tackle")
 
 
-def restrict(module: ModuleType, state: Any, tables: Gen1Tables) -> Any:
-    """The state with every move outside the covered pool taken off (Tackle for a Pokémon left with none)."""
+def restrict(module: ModuleType, state: Any, tables: Gen1Tables, keep_all: bool = False) -> Any:
+    """The state with every move outside the covered pool taken off (Tackle for a Pokémon left with none),
+    each move at its full PP; with keep_all, every move is kept (only the PP is reset)."""
     moves = np.array(state.moves)
     pp = np.array(state.pp)
     for p in range(2):
         for i in range(6):
-            keep = [int(m) for m in moves[p, i] if m >= 0 and int(m) in tables.covered] or [tables.tackle]
+            keep = [int(m) for m in moves[p, i] if m >= 0 and (keep_all or int(m) in tables.covered)]
+            keep = keep or [tables.tackle]
             for k in range(4):
                 mv = keep[k] if k < len(keep) else -1
                 moves[p, i, k] = mv
@@ -151,11 +160,23 @@ def play_battle(module: ModuleType, bridge: ShowdownBridge, tables: Gen1Tables, 
     key = episode_key(seed, battle)
     rng = np.random.default_rng([seed, battle])
     state = restrict(module, module.init(key), tables)
+
+    def pick(state: Any, t: int) -> int | None:
+        return None if int(state.turn) >= max_turns else choose(rng, np.asarray(state.legal_action_mask))
+
+    replay = f"specc verify specs/gen1.yaml --level 3 --against showdown:gen1 --seed {seed} --battle {battle}"
+    return lockstep(module, bridge, tables, key, state, pick, seed, battle, replay)
+
+
+def lockstep(module: ModuleType, bridge: ShowdownBridge, tables: Gen1Tables, key: Any, state: Any,
+             pick: Callable[[Any, int], int | None], seed: int, battle: int,
+             replay: str) -> tuple[int, Divergence | None]:  # fmt: skip
+    """Play the spec from `state` with the actions `pick(state, t)` gives (None: stop) and Showdown
+    alongside, comparing after every round of choices; (spec steps played, the first divergence)."""
     actions: list[int] = []
     t = 0
 
     def diverged(field: str, mine: Any, theirs: Any) -> Divergence:
-        replay = f"specc verify specs/gen1.yaml --level 3 --against showdown:gen1 --seed {seed} --battle {battle}"
         return Divergence("specc", "showdown:gen1", battle, int(state.turn), field, mine, theirs, seed,
                           list(actions), replay)  # fmt: skip
 
@@ -170,7 +191,7 @@ def play_battle(module: ModuleType, bridge: ShowdownBridge, tables: Gen1Tables, 
         bad = check_draws(pending, snap) or compare(state, snap)
         if bad:
             return t, diverged(*bad[0])
-        if snap.ended or bool(state.terminated) or int(state.turn) >= max_turns:
+        if snap.ended or bool(state.terminated):
             return t, None
         pending, choices = [], ["", ""]
         while True:  # the spec's steps until the round of choices is complete
@@ -179,7 +200,9 @@ def play_battle(module: ModuleType, bridge: ShowdownBridge, tables: Gen1Tables, 
             mine = legal_choices(state, side, p)
             if mine != sorted(side.request):
                 return t, diverged(f"p{p + 1} legal choices", mine, sorted(side.request))
-            action = choose(rng, np.asarray(state.legal_action_mask))
+            action = pick(state, t)
+            if action is None:
+                return t, None
             choices[p] = f"move {action + 1}" if action < 4 else side.switch(action - 4)
             state = module.step(state, action, step_key(key, t))
             actions.append(action)
@@ -191,6 +214,35 @@ def play_battle(module: ModuleType, bridge: ShowdownBridge, tables: Gen1Tables, 
             snap = bridge.choose(choices[0], choices[1], draws=[v for v, _, _ in pending])
         except ShowdownError as err:
             return t, diverged("draws", pending, f"{err} after {[(d.kind, d.lo, d.hi, d.at) for d in err.draws]}")
+
+
+def playable_on_showdown(scenario: ScenarioSpec) -> bool:
+    """Whether Showdown can start where the scenario starts: its sets carry species, level, moves and
+    stats only, at full PP, so the setup may give `moves` (and their `pp`, full) and nothing else."""
+    return not set(scenario.setup) - {"moves", "pp"} and ("pp" not in scenario.setup or "moves" in scenario.setup)
+
+
+def scenario_on_showdown(module: ModuleType, bridge: ShowdownBridge, program: Any,
+                         scenario: ScenarioSpec) -> Divergence | None:  # fmt: skip
+    """Play one of the spec's scenarios on Showdown with the spec's draws and compare every round
+    (a scenario that is not `playable_on_showdown`, or sets up PP other than full, raises ValueError)."""
+    if not playable_on_showdown(scenario):
+        raise ValueError(f"scenario {scenario.name!r} sets up {sorted(scenario.setup)}: Showdown cannot start there")
+    key, state = start(module, "python", scenario)
+    tables = Gen1Tables()
+    if "moves" in scenario.setup:
+        given = np.array(state.pp)
+        state = restrict(module, state, tables, keep_all=True)
+        if "pp" in scenario.setup and not np.array_equal(given, np.asarray(state.pp)):
+            raise ValueError(f"scenario {scenario.name!r} sets up PP that is not full: Showdown starts at full PP")
+    actions = [action_index(program, a) for a in scenario.play]
+
+    def pick(state: Any, t: int) -> int | None:
+        return actions[t] if t < len(actions) else None
+
+    replay = f"scenario {scenario.name!r}"
+    _, divergence = lockstep(module, bridge, tables, key, state, pick, scenario.seed, scenario.episode, replay)
+    return divergence
 
 
 def check_draws(pending: list[tuple[int, int, int]], snap: Snapshot) -> list[tuple[str, Any, Any]]:
