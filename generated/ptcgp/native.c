@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/ptcgp.yaml
- * (sha256 f3ebc6d86996b3431416d4170553abb4d95380d6a3fd2b9aed82c9c7534a5a9d).
+ * (sha256 323082bfd177391508a10e8ac9ed8bd1ebec41b3a0dbdc469e315f4079ef24ad).
  * Do not edit: change the spec and run `specc compile specs/ptcgp.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -16,8 +16,8 @@
 #include <string.h>
 
 #define NUM_PLAYERS 2
-#define NUM_ACTIONS 77
-#define OBS_SIZE 128
+#define NUM_ACTIONS 81
+#define OBS_SIZE 144
 #define NUM_INVARIANTS 9
 #define RESET_SITE 517607u  /* folded into a step's key for the next episode's key */
 
@@ -58,6 +58,21 @@ typedef struct {
     int16_t dealt_bonus;
     int8_t dealt_group;
     int16_t ko_turn[2];
+    int16_t under[16];
+    int16_t taken_cut[2];
+    int16_t taken_until[2];
+    int16_t seen[20];
+    int32_t choice__pending;
+    int32_t choice__player;
+    bool choice__mask[4];
+    int32_t choice__p;
+    int32_t choice__o;
+    int16_t choice__c;
+    int32_t choice__r;
+    bool choice__first_heads;
+    bool choice__all_heads;
+    int32_t choice__dmg;
+    int32_t choice__slot;
 } State;
 
 /* A raw jax.random key: uint32[2]. */
@@ -75,9 +90,9 @@ static const int16_t CARDS__weakness[395] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 static const int8_t CARDS__retreat[395] = {1, 2, 3, 3, 1, 2, 1, 1, 2, 1, 1, 2, 3, 1, 2, 1, 1, 1, 2, 2, 1, 3, 3, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1, 2, 2, 2, 1, 1, 1, 2, 2, 1, 1, 2, 2, 1, 2, 1, 1, 1, 1, 3, 1, 1, 3, 3, 1, 1, 1, 2, 2, 1, 2, 2, 3, 1, 3, 2, 3, 1, 1, 1, 1, 1, 0, 0, 1, 4, 2, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 0, 1, 1, 1, 1, 1, 1, 1, 2, 3, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 1, 1, 2, 2, 2, 2, 1, 1, 2, 2, 1, 1, 2, 1, 1, 3, 4, 1, 2, 1, 1, 1, 1, 2, 2, 3, 3, 2, 3, 4, 4, 1, 1, 1, 1, 1, 3, 4, 1, 1, 1, 1, 2, 3, 1, 2, 1, 1, 2, 1, 2, 3, 1, 1, 3, 3, 1, 3, 1, 1, 1, 1, 3, 1, 1, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 1, 1, 1, 1, 0, 3, 3, 3, 2, 1, 1, 1, 1, 1, 1, 4, 1, 1, 1, 2, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 1, 2, 2, 1, 1, 1, 4, 2, 0, 2, 2, 1, 1, 2, 3, 1, 3, 3, 1, 1, 1, 1, 1, 4, 3, 3, 2, 2, 2, 3, 0, 2, 1, 1, 2, 2, 3, 1, 2, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 2, 2, 1, 2, 3, 2, 2, 1, 2, 1, 2, 1, 2, 1, 3, 1, 1, 1, 2, 1, 2, 2, 1, 1, 2, 2, 2, 1, 1, 1, 3, 2, 1, 0, 2, 3, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 2, 3, 3, 1, 1, 3, 2, 3, 1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 1, 1, (-1), (-1), (-1), (-1), (-1), (-1), 3, 2, 1, 2, 1, 1, 1, 3, 1, 1, 1, (-1), (-1), (-1), 1, 1, 1, 1, (-1), (-1), (-1), (-1), (-1), (-1), (-1), 1, 2, 3, 1, 1, 3, 1, 1, 1, 3, 1, 1, 4, 1, 1, 1};
 static const int16_t CARDS__evolves_from[395] = {(-1), 21, 111, 111, (-1), 23, 151, (-1), 262, 119, (-1), 173, 86, (-1), 178, (-1), 253, (-1), 11, 263, (-1), 66, 66, (-1), (-1), (-1), (-1), 38, (-1), 182, (-1), 229, (-1), 29, 30, 30, (-1), 260, (-1), 98, 98, (-1), 197, (-1), 60, (-1), (-1), (-1), (-1), 214, (-1), 228, (-1), 237, 261, 261, (-1), 202, (-1), 194, 195, (-1), 247, (-1), 222, (-1), 225, (-1), 125, (-1), 109, (-1), 89, (-1), 240, 240, (-1), 139, (-1), 60, 106, 175, (-1), (-1), (-1), 56, (-1), 76, 77, (-1), (-1), (-1), 234, (-1), 187, (-1), (-1), 141, (-1), 259, (-1), 60, (-1), (-1), (-1), 16, (-1), 249, 58, (-1), 105, (-1), (-1), 35, (-1), 0, 118, (-1), 231, (-1), 81, 102, 102, (-1), 53, (-1), (-1), (-1), (-1), (-1), 206, 122, (-1), 269, (-1), 92, (-1), 216, (-1), 44, (-1), 143, (-1), 138, 137, 137, (-1), 84, 95, (-1), (-1), 40, 40, (-1), (-1), (-1), 212, 48, 116, (-1), 156, (-1), 36, (-1), 61, (-1), 168, 170, (-1), 169, 171, (-1), 275, (-1), 97, (-1), 123, (-1), (-1), 180, (-1), 149, (-1), 51, 49, (-1), 186, 185, (-1), 209, (-1), 236, (-1), 112, 112, (-1), 150, (-1), (-1), 47, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 174, (-1), (-1), 158, (-1), 270, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 173, (-1), (-1), 197, (-1), 139, (-1), 259, 118, (-1), (-1), (-1), 170, 171, 275, 123, 49, 185, (-1), (-1), (-1), (-1), (-1), 111, 66, 30, 98, (-1), 261, 240, (-1), (-1), (-1), 102, (-1), 137, 40, 112, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 102, 137, 112, 30, (-1), (-1), (-1), 30, (-1), (-1), (-1), 66, (-1), (-1), 233, 224, (-1), 162, (-1), (-1), 197, (-1), (-1), 128, (-1), 214, (-1), 139, 60, (-1), 71, (-1), 32, (-1), (-1), 187, (-1), (-1), 114, (-1), (-1), (-1), (-1), (-1), 64, (-1), 72, 74, (-1), 243, (-1), 143, (-1), 84, 95, 174, (-1), (-1), (-1), 123, (-1), 203, (-1), 251, 266, (-1), (-1), 186, 185, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 66, 224, (-1), 60, (-1), (-1), (-1), 139, (-1), 174, 185, (-1), (-1), (-1), (-1), 174, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 151, (-1), (-1), (-1), (-1), 111, 77, 81, (-1), (-1), (-1), (-1)};
 static const bool CARDS__ex[395] = {false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, true, false, false, false, false, false, true, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, true, true, false, true, true, true, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, false, false, false, true, true, true, true, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false};
-static const int32_t CARDS__groups[395] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int32_t CARDS__groups[395] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0, 0, 0, 32, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 8, 64, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 32, 0, 0, 0, 0, 0, 2, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 32, 0, 0, 0, 0, 128, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 64, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 128, 0, 0, 0, 0, 0, 128, 0, 0, 128, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0};
 static const int8_t CARDS__attacks[395] = {1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 2, 1, 2, 2, 1, 2, 1, 2, 1, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 1, 1, 1, 2, 1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 0, 0, 0, 2, 1, 1, 2, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
-static const bool CARDS__t_todo[395] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, false, true, false, true, true, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, false, true, false, true, true, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, false, false, false, false, false, false, false, false, false, false, false, false, true, true, false, false, false, false, false, true, false, true, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
+static const bool CARDS__t_todo[395] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
 static const int8_t CARDS__t_draw[395] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const int8_t CARDS__t_search_n[395] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const int16_t CARDS__t_search_stage[395] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 0, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
@@ -86,6 +101,20 @@ static const int16_t CARDS__t_dealt[395] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 
 static const int8_t CARDS__t_dealt_group[395] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 2, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 2, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
 static const bool CARDS__t_shuffle_opp[395] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
 static const int8_t CARDS__t_draw_opp[395] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int16_t CARDS__t_heal[395] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const bool CARDS__t_until_tails[395] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
+static const int8_t CARDS__t_attach_n[395] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int16_t CARDS__t_attach_type[395] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 2, (-1), (-1), (-1), 5, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 2, (-1), (-1), (-1), 5, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
+static const int16_t CARDS__t_target_type[395] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 0, 2, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 0, 2, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
+static const int8_t CARDS__t_target_group[395] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 4, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 4, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
+static const bool CARDS__t_switch_opp[395] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
+static const int8_t CARDS__t_return_group[395] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 3, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 3, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 7, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 7, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
+static const int16_t CARDS__t_move_type[395] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 3, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 3, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
+static const int8_t CARDS__t_move_group[395] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 5, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 5, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
+static const int16_t CARDS__t_taken_cut[395] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const bool CARDS__t_reveal_hand[395] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
+static const int8_t CARDS__t_look_n[395] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int16_t CARDS__t_top_type[395] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 4, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
 static const int8_t ATTACKS__cost_grass[790] = {1, 0, 1, 0, 2, 0, 1, 2, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 2, 0, 1, 0, 2, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 2, 0, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0};
 static const int8_t ATTACKS__cost_fire[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 2, 0, 1, 2, 0, 0, 2, 0, 0, 0, 2, 0, 2, 0, 1, 0, 1, 0, 2, 0, 1, 0, 1, 0, 1, 1, 1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 2, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 2, 0, 1, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const int8_t ATTACKS__cost_water[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 2, 0, 1, 2, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 3, 0, 1, 0, 2, 0, 1, 0, 2, 0, 1, 0, 3, 0, 0, 0, 1, 0, 1, 0, 1, 0, 2, 0, 0, 0, 4, 0, 1, 0, 1, 0, 1, 0, 1, 0, 2, 0, 1, 3, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 4, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 2, 0, 1, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 3, 0, 1, 0, 1, 0, 2, 0, 1, 0, 3, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -96,10 +125,10 @@ static const int8_t ATTACKS__cost_darkness[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 static const int8_t ATTACKS__cost_metal[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 2, 0, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const int8_t ATTACKS__cost_colorless[790] = {1, 0, 2, 0, 2, 0, 2, 2, 1, 0, 2, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 2, 0, 2, 0, 2, 2, 1, 0, 0, 0, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2, 0, 0, 2, 0, 0, 0, 0, 1, 0, 1, 0, 3, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 0, 0, 0, 1, 0, 2, 0, 2, 0, 0, 0, 1, 0, 2, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0, 0, 0, 2, 0, 1, 0, 1, 0, 2, 0, 3, 0, 1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 0, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 2, 0, 1, 2, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 2, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 2, 0, 1, 0, 1, 0, 2, 0, 1, 0, 1, 0, 1, 0, 2, 0, 2, 0, 2, 0, 3, 0, 1, 0, 2, 0, 1, 0, 1, 0, 1, 0, 3, 0, 3, 0, 1, 0, 2, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 2, 0, 4, 0, 1, 0, 3, 0, 2, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 2, 0, 2, 0, 1, 0, 1, 0, 1, 0, 1, 0, 4, 0, 2, 2, 0, 0, 2, 2, 1, 0, 0, 2, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 2, 2, 0, 0, 1, 2, 0, 0, 2, 2, 0, 0, 1, 2, 1, 0, 3, 0, 1, 0, 1, 0, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 3, 0, 3, 0, 3, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 3, 0, 1, 0, 2, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 3, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 3, 1, 0, 1, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 3, 0, 1, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0};
 static const int16_t ATTACKS__damage[790] = {40, 0, 60, 0, 80, 0, 60, 100, 0, 0, 30, 0, 60, 0, 20, 0, 30, 0, 70, 0, 20, 0, 40, 0, 80, 0, 30, 0, 80, 0, 20, 0, 30, 0, 20, 0, 40, 0, 60, 0, 20, 0, 30, 0, 40, 0, 40, 0, 30, 0, 50, 0, 10, 0, 40, 0, 10, 0, 50, 0, 40, 0, 70, 0, 30, 0, 60, 0, 150, 0, 60, 200, 0, 0, 90, 0, 20, 0, 100, 0, 120, 0, 20, 0, 40, 0, 50, 0, 110, 0, 130, 0, 0, 70, 30, 0, 20, 0, 60, 0, 10, 0, 130, 0, 20, 0, 40, 0, 80, 0, 40, 100, 10, 0, 70, 0, 10, 0, 40, 0, 80, 0, 20, 0, 50, 0, 30, 0, 90, 0, 20, 0, 70, 0, 40, 0, 80, 0, 20, 0, 0, 0, 10, 0, 80, 0, 20, 0, 40, 0, 90, 0, 10, 0, 100, 0, 20, 0, 60, 0, 40, 0, 70, 0, 60, 0, 40, 80, 30, 0, 70, 0, 10, 0, 30, 0, 60, 0, 30, 0, 10, 0, 10, 0, 40, 0, 20, 0, 140, 0, 30, 0, 20, 0, 60, 0, 20, 0, 70, 0, 40, 0, 40, 0, 100, 0, 20, 50, 20, 0, 0, 0, 30, 0, 40, 0, 80, 0, 20, 0, 40, 0, 30, 0, 20, 0, 40, 0, 0, 0, 60, 0, 60, 0, 30, 0, 80, 0, 20, 0, 30, 0, 50, 0, 100, 0, 30, 0, 50, 0, 30, 0, 30, 0, 120, 0, 50, 150, 10, 0, 30, 0, 60, 0, 10, 0, 60, 0, 50, 0, 100, 0, 10, 0, 70, 0, 20, 0, 40, 0, 20, 0, 40, 0, 20, 0, 50, 0, 100, 0, 120, 0, 20, 0, 70, 0, 150, 0, 70, 0, 0, 0, 40, 0, 80, 0, 0, 0, 30, 0, 60, 0, 100, 0, 40, 0, 50, 0, 20, 0, 40, 0, 30, 0, 70, 0, 20, 0, 60, 0, 0, 0, 30, 0, 80, 0, 20, 0, 40, 0, 90, 0, 10, 0, 40, 0, 10, 0, 70, 0, 20, 0, 30, 0, 20, 0, 30, 0, 70, 0, 0, 0, 120, 0, 40, 0, 80, 0, 0, 0, 10, 0, 30, 0, 70, 0, 20, 0, 40, 0, 20, 0, 50, 0, 30, 0, 60, 0, 80, 0, 10, 0, 40, 0, 40, 0, 20, 0, 40, 0, 60, 0, 60, 0, 30, 0, 50, 0, 0, 0, 20, 0, 20, 0, 20, 0, 20, 0, 0, 0, 70, 0, 20, 0, 30, 0, 30, 0, 80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 40, 0, 40, 0, 50, 0, 30, 0, 40, 0, 20, 0, 100, 0, 20, 0, 70, 0, 60, 0, 30, 0, 20, 0, 0, 0, 80, 0, 90, 0, 40, 0, 30, 0, 0, 0, 70, 0, 10, 0, 0, 0, 20, 0, 20, 0, 70, 0, 60, 100, 40, 0, 60, 200, 120, 0, 0, 70, 40, 100, 90, 0, 40, 80, 30, 0, 20, 50, 100, 0, 50, 150, 120, 0, 80, 0, 80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 70, 40, 80, 20, 50, 100, 0, 120, 0, 80, 0, 60, 200, 30, 0, 50, 150, 20, 0, 60, 200, 30, 0, 50, 150, 0, 0, 80, 0, 50, 0, 40, 0, 50, 0, 70, 0, 20, 0, 50, 0, 20, 0, 10, 0, 40, 0, 80, 0, 30, 0, 0, 0, 10, 0, 30, 0, 0, 0, 140, 0, 60, 0, 20, 0, 0, 0, 30, 0, 70, 0, 60, 0, 10, 0, 60, 0, 0, 0, 30, 0, 70, 0, 10, 0, 20, 0, 20, 0, 10, 0, 20, 0, 10, 0, 0, 0, 40, 0, 80, 0, 20, 0, 60, 0, 50, 0, 50, 0, 30, 0, 40, 0, 120, 0, 80, 0, 40, 0, 90, 0, 0, 0, 50, 0, 20, 0, 40, 0, 20, 0, 20, 0, 70, 0, 90, 0, 20, 0, 50, 0, 80, 0, 40, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 80, 0, 70, 0, 10, 0, 60, 0, 10, 0, 40, 0, 50, 0, 140, 0, 20, 0, 80, 0, 80, 0, 0, 0, 0, 0, 0, 0, 20, 0, 80, 0, 50, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 120, 0, 60, 0, 10, 0, 60, 0, 80, 0, 20, 0, 20, 0, 30, 0, 80, 0, 60, 0, 50, 0, 70, 0, 0, 0, 40, 0, 20, 0};
-static const bool ATTACKS__todo[790] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, true, false, false, false, false, false, false, false, true, false, false, false, false, false, true, false, false, false, false, false, true, false, false, false, true, false, false, false, true, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
+static const bool ATTACKS__todo[790] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, true, false, false, false, true, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
 static const int8_t ATTACKS__coins[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 4, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const bool ATTACKS__coins_energy[790] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
-static const int16_t ATTACKS__per_heads[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 40, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 30, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int16_t ATTACKS__per_heads[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 40, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 60, 0, 0, 0, 30, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const int16_t ATTACKS__bonus[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 30, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 60, 0, 0, 60, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 60, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 60, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 60, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 70, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0, 60, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 70, 0, 30, 0, 60, 0, 0, 0, 0, 0, 0, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 60, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 40, 0, 0, 0, 0, 0, 60, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const int16_t ATTACKS__bonus_if[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const int16_t ATTACKS__bonus_type[790] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 2, (-1), (-1), 2, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 2, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 2, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 2, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 0, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
@@ -129,10 +158,24 @@ static const bool ATTACKS__drain[790] = {false, false, false, false, false, fals
 static const int8_t ATTACKS__search_n[790] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const bool ATTACKS__search_bench[790] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
 static const int16_t ATTACKS__search_type[790] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 0, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
-static const int8_t ATTACKS__search_group[790] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 0, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 3, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
+static const int8_t ATTACKS__search_group[790] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 0, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 6, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
 static const int16_t ATTACKS__search_stage[790] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
 static const bool ATTACKS__shuffle_hand[790] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
 static const bool ATTACKS__draw_opp_hand[790] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
+static const bool ATTACKS__until_tails[790] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
+static const int16_t ATTACKS__snipe[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 30, 0, 0, 0, 0, 0, 30, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 30, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int16_t ATTACKS__snipe_to[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const bool ATTACKS__switch_self[790] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
+static const bool ATTACKS__switch_opp[790] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
+static const int8_t ATTACKS__pick_attach_n[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int16_t ATTACKS__pick_attach_type[790] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 0, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
+static const int16_t ATTACKS__pick_type[790] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 0, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
+static const int8_t ATTACKS__hits[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int16_t ATTACKS__hit_amount[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const bool ATTACKS__discard_hand[790] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
+static const int16_t ATTACKS__discard_hand_if[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const bool ATTACKS__shuffle_def[790] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
+static const int16_t ATTACKS__shuffle_def_if[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const int8_t DECK_INFO__types[14] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2};
 static const int8_t DECK_INFO__type0[14] = {4, 2, 3, 1, 1, 6, 0, 5, 0, 1, 5, 5, 4, 2};
 static const int8_t DECK_INFO__type1[14] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 3};
@@ -148,8 +191,8 @@ static const int32_t DECK_SLOTS[20] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
 static const int32_t TYPE_IDS[8] = {0, 1, 2, 3, 4, 5, 6, 7};
 
 /* flat action index -> action kind and parameter values (row-major, last parameter fastest) */
-static const int32_t ACTION_KIND[NUM_ACTIONS] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 5, 5, 6, 6, 6, 7, 7, 7, 7, 8};
-static const int32_t ACTION_PARAMS[NUM_ACTIONS][2] = {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}, {8, 0}, {9, 0}, {0, 0}, {0, 1}, {0, 2}, {0, 3}, {1, 0}, {1, 1}, {1, 2}, {1, 3}, {2, 0}, {2, 1}, {2, 2}, {2, 3}, {3, 0}, {3, 1}, {3, 2}, {3, 3}, {4, 0}, {4, 1}, {4, 2}, {4, 3}, {5, 0}, {5, 1}, {5, 2}, {5, 3}, {6, 0}, {6, 1}, {6, 2}, {6, 3}, {7, 0}, {7, 1}, {7, 2}, {7, 3}, {8, 0}, {8, 1}, {8, 2}, {8, 3}, {9, 0}, {9, 1}, {9, 2}, {9, 3}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}, {8, 0}, {9, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}};
+static const int32_t ACTION_KIND[NUM_ACTIONS] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 5, 5, 6, 6, 6, 7, 7, 7, 7, 8, 9, 9, 9, 9};
+static const int32_t ACTION_PARAMS[NUM_ACTIONS][2] = {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}, {8, 0}, {9, 0}, {0, 0}, {0, 1}, {0, 2}, {0, 3}, {1, 0}, {1, 1}, {1, 2}, {1, 3}, {2, 0}, {2, 1}, {2, 2}, {2, 3}, {3, 0}, {3, 1}, {3, 2}, {3, 3}, {4, 0}, {4, 1}, {4, 2}, {4, 3}, {5, 0}, {5, 1}, {5, 2}, {5, 3}, {6, 0}, {6, 1}, {6, 2}, {6, 3}, {7, 0}, {7, 1}, {7, 2}, {7, 3}, {8, 0}, {8, 1}, {8, 2}, {8, 3}, {9, 0}, {9, 1}, {9, 2}, {9, 3}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}, {8, 0}, {9, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}};
 
 /* ---------------------------------------------- threefry-2x32 (Salmon et al. 2011) */
 
@@ -615,6 +658,22 @@ static void observe_unchecked(const State *s, int32_t player, obs_t *out)
     out[125] = ((int16_t)(s->retreat_cut));
     out[126] = s->dealt_bonus;
     out[127] = ((int16_t)(s->dealt_group));
+    out[128] = s->seen[_ix(player, 2) * 10];
+    out[129] = s->seen[_ix(player, 2) * 10 + 1];
+    out[130] = s->seen[_ix(player, 2) * 10 + 2];
+    out[131] = s->seen[_ix(player, 2) * 10 + 3];
+    out[132] = s->seen[_ix(player, 2) * 10 + 4];
+    out[133] = s->seen[_ix(player, 2) * 10 + 5];
+    out[134] = s->seen[_ix(player, 2) * 10 + 6];
+    out[135] = s->seen[_ix(player, 2) * 10 + 7];
+    out[136] = s->seen[_ix(player, 2) * 10 + 8];
+    out[137] = s->seen[_ix(player, 2) * 10 + 9];
+    out[138] = s->taken_cut[_ix(player, 2)];
+    out[139] = s->taken_until[_ix(player, 2)];
+    out[140] = s->taken_cut[_ix(_wsub(1, player), 2)];
+    out[141] = s->taken_until[_ix(_wsub(1, player), 2)];
+    out[142] = ((int16_t)(0));
+    out[143] = ((int16_t)(0));
 }
 
 static void observe(const State *s, int32_t player, obs_t *out)
@@ -630,47 +689,52 @@ static void observe(const State *s, int32_t player, obs_t *out)
 
 static bool legal_play_basic(const State *s, int32_t h)
 {
-    return ((((s->phase == 0) || (s->phase == 1)) && (({ int16_t _let1 = s->hand[_ix(s->current_player, 2) * 10 + h]; int16_t is_basic__c_11 = _let1; (((is_basic__c_11 >= 0) && (CARDS__kind[_ix(is_basic__c_11, 395)] == 0)) && (CARDS__stage[_ix(is_basic__c_11, 395)] == 0)); }) || (((s->phase == 1) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && (CARDS__kind[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == 3)))) && ((s->card[_ix(s->current_player, 2) * 4] < 0) || ({ int32_t _lo2 = 1; bool _r4 = false; _Pragma("GCC unroll 3") for (int32_t t = _lo2, _end3 = 4; t < _end3; t++) if ((s->card[_ix(s->current_player, 2) * 4 + t] < 0)) { _r4 = true; break; } _r4; })));
+    return ((s->choice__pending == 0) && ((((s->phase == 0) || (s->phase == 1)) && (({ int16_t _let1 = s->hand[_ix(s->current_player, 2) * 10 + h]; int16_t is_basic__c_11 = _let1; (((is_basic__c_11 >= 0) && (CARDS__kind[_ix(is_basic__c_11, 395)] == 0)) && (CARDS__stage[_ix(is_basic__c_11, 395)] == 0)); }) || (((s->phase == 1) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && (CARDS__kind[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == 3)))) && ((s->card[_ix(s->current_player, 2) * 4] < 0) || ({ int32_t _lo2 = 1; bool _r4 = false; _Pragma("GCC unroll 3") for (int32_t t = _lo2, _end3 = 4; t < _end3; t++) if ((s->card[_ix(s->current_player, 2) * 4 + t] < 0)) { _r4 = true; break; } _r4; }))));
 }
 
 static bool legal_evolve(const State *s, int32_t h, int32_t slot)
 {
-    return ((((((((s->phase == 1) && (s->turn > 2)) && (s->card[_ix(s->current_player, 2) * 4 + slot] >= 0)) && (s->entered[_ix(s->current_player, 2) * 4 + slot] < s->turn)) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && (CARDS__kind[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == 0)) && (CARDS__evolves_from[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] >= 0)) && (CARDS__evolves_from[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == CARDS__name_id[_ix(s->card[_ix(s->current_player, 2) * 4 + slot], 395)]));
+    return ((s->choice__pending == 0) && ((((((((s->phase == 1) && (s->turn > 2)) && (s->card[_ix(s->current_player, 2) * 4 + slot] >= 0)) && (s->entered[_ix(s->current_player, 2) * 4 + slot] < s->turn)) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && (CARDS__kind[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == 0)) && (CARDS__evolves_from[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] >= 0)) && (CARDS__evolves_from[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == CARDS__name_id[_ix(s->card[_ix(s->current_player, 2) * 4 + slot], 395)])));
 }
 
 static bool legal_attach(const State *s, int32_t slot)
 {
-    return (((s->phase == 1) && (s->energy_now[_ix(s->current_player, 2)] >= 0)) && (s->card[_ix(s->current_player, 2) * 4 + slot] >= 0));
+    return ((s->choice__pending == 0) && (((s->phase == 1) && (s->energy_now[_ix(s->current_player, 2)] >= 0)) && (s->card[_ix(s->current_player, 2) * 4 + slot] >= 0)));
 }
 
 static bool legal_play_trainer(const State *s, int32_t h)
 {
-    return ((((s->phase == 1) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && ((CARDS__kind[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == 1) || ((CARDS__kind[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == 2) && (!s->supporter_played)))) && (!CARDS__t_todo[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)]));
+    return ((s->choice__pending == 0) && (((((s->phase == 1) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && ((CARDS__kind[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == 1) || ((CARDS__kind[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == 2) && (!s->supporter_played)))) && (!CARDS__t_todo[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)])) && ({ int32_t _let1 = s->current_player; int32_t trainer_ok__p_16 = _let1; ({ int16_t _let2 = s->hand[_ix(s->current_player, 2) * 10 + h]; int16_t trainer_ok__c_17 = _let2; ({ bool _let3 = ((((CARDS__t_heal[_ix(trainer_ok__c_17, 395)] > 0) || (CARDS__t_attach_type[_ix(trainer_ok__c_17, 395)] >= 0)) || CARDS__t_switch_opp[_ix(trainer_ok__c_17, 395)]) || (CARDS__t_return_group[_ix(trainer_ok__c_17, 395)] >= 0)); bool trainer_ok__picks_18 = _let3; ({ bool _let4 = ((CARDS__t_return_group[_ix(trainer_ok__c_17, 395)] < 0) || ((s->card[_ix(trainer_ok__p_16, 2) * 4] >= 0) && ({ int16_t _let5 = s->card[_ix(trainer_ok__p_16, 2) * 4]; int16_t in_group__c_19 = _let5; ({ int8_t _let6 = CARDS__t_return_group[_ix(trainer_ok__c_17, 395)]; int8_t in_group__g_20 = _let6; ((in_group__g_20 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_19, 395)], _ipow(2, ((int32_t)(in_group__g_20)))), 2) == 1)); }); }))); bool trainer_ok__back_21 = _let4; (trainer_ok__back_21 && ((!trainer_ok__picks_18) || ({ bool _r19 = false; for (int32_t _j7 = 0; _j7 < 4; _j7++) if (({ int32_t _let8 = trainer_ok__p_16; int32_t trainer_targets__p_22 = _let8; ({ int16_t _let9 = trainer_ok__c_17; int16_t trainer_targets__c_23 = _let9; ({ int32_t _let10 = (CARDS__t_switch_opp[_ix(trainer_targets__c_23, 395)] ? _wsub(1, trainer_targets__p_22) : trainer_targets__p_22); int32_t trainer_targets__side_24 = _let10; ({ int16_t _let11 = CARDS__t_target_type[_ix(trainer_targets__c_23, 395)]; int16_t trainer_targets__ftype_25 = _let11; ({ int8_t _let12 = CARDS__t_target_group[_ix(trainer_targets__c_23, 395)]; int8_t trainer_targets__fgroup_26 = _let12; ({ int16_t _let13[4]; for (int32_t _i14 = 0; _i14 < 4; _i14++) _let13[_i14] = s->card[_ix(trainer_targets__side_24, 2) * 4 + _i14]; int16_t trainer_targets__held_27[4]; memcpy(trainer_targets__held_27, _let13, sizeof trainer_targets__held_27); ({ bool _let15[4]; for (int32_t _i16 = 0; _i16 < 4; _i16++) _let15[_i16] = (((trainer_targets__held_27[_i16] >= 0) && ((trainer_targets__ftype_25 < 0) || (CARDS__type[_ix(trainer_targets__held_27[_i16], 395)] == trainer_targets__ftype_25))) && ((trainer_targets__fgroup_26 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(trainer_targets__held_27[_i16], 395)], _ipow(2, ((int32_t)(trainer_targets__fgroup_26)))), 2) == 1))); bool trainer_targets__passing_28[4]; memcpy(trainer_targets__passing_28, _let15, sizeof trainer_targets__passing_28); ({ bool _let17[4]; for (int32_t _i18 = 0; _i18 < 4; _i18++) _let17[_i18] = (BENCH_MASK[_i18] && (trainer_targets__held_27[_i18] >= 0)); bool trainer_targets__bench_29[4]; memcpy(trainer_targets__bench_29, _let17, sizeof trainer_targets__bench_29); ((CARDS__t_heal[_ix(trainer_targets__c_23, 395)] > 0) ? (trainer_targets__passing_28[_j7] && (s->damage[_ix(trainer_targets__side_24, 2) * 4 + _j7] > 0)) : ((CARDS__t_attach_type[_ix(trainer_targets__c_23, 395)] >= 0) ? trainer_targets__passing_28[_j7] : ((CARDS__t_switch_opp[_ix(trainer_targets__c_23, 395)] || (CARDS__t_return_group[_ix(trainer_targets__c_23, 395)] >= 0)) ? trainer_targets__bench_29[_j7] : false))); }); }); }); }); }); }); }); })) { _r19 = true; break; } _r19; }))); }); }); }); })));
 }
 
 static bool legal_retreat(const State *s, int32_t b)
 {
-    return (((((((s->phase == 1) && (!s->retreated)) && (s->card[_ix(s->current_player, 2) * 4 + b] >= 0)) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (CARDS__retreat[_ix(s->card[_ix(s->current_player, 2) * 4], 395)] >= 0)) && (({ int32_t _r2 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r2 = _wadd(_r2, s->energy[_ix(s->current_player, 2) * 32 + _j1]); _r2; }) >= ((int8_t)(_imax(((int8_t)(_wsub(CARDS__retreat[_ix(s->card[_ix(s->current_player, 2) * 4], 395)], s->retreat_cut))), ((int8_t)(0)))))));
+    return ((s->choice__pending == 0) && (((((((s->phase == 1) && (!s->retreated)) && (s->card[_ix(s->current_player, 2) * 4 + b] >= 0)) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (CARDS__retreat[_ix(s->card[_ix(s->current_player, 2) * 4], 395)] >= 0)) && (({ int32_t _r2 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r2 = _wadd(_r2, s->energy[_ix(s->current_player, 2) * 32 + _j1]); _r2; }) >= ((int8_t)(_imax(((int8_t)(_wsub(CARDS__retreat[_ix(s->card[_ix(s->current_player, 2) * 4], 395)], s->retreat_cut))), ((int8_t)(0))))))));
 }
 
 static bool legal_attack(const State *s, int32_t k_)
 {
-    return ((((((s->phase == 1) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (s->card[_ix(s->current_player, 2) * 4] >= 0)) && (k_ < CARDS__attacks[_ix(s->card[_ix(s->current_player, 2) * 4], 395)])) && ({ int8_t _let1[8]; for (int32_t _i2 = 0; _i2 < 8; _i2++) _let1[_i2] = s->energy[_ix(s->current_player, 2) * 32 + _i2]; int8_t can_pay__held_52[8]; memcpy(can_pay__held_52, _let1, sizeof can_pay__held_52); ({ int32_t _let3 = _wadd(((int16_t)(_wmul(2, s->card[_ix(s->current_player, 2) * 4]))), k_); int32_t can_pay__r_53 = _let3; (({ int32_t _lo4 = 0; bool _r7 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_54 = _lo4, _end5 = 8; can_pay__t_54 < _end5; can_pay__t_54++) if (!((can_pay__held_52[can_pay__t_54] >= ({ int32_t _let6 = can_pay__r_53; int32_t attack_cost__r_55 = _let6; (can_pay__t_54 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_55, 790)] : (can_pay__t_54 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_55, 790)] : (can_pay__t_54 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_55, 790)] : (can_pay__t_54 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_55, 790)] : (can_pay__t_54 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_55, 790)] : (can_pay__t_54 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_55, 790)] : (can_pay__t_54 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_55, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_55, 790)]))))))); })))) { _r7 = false; break; } _r7; }) && (({ int32_t _r10 = 0; for (int32_t _j9 = 0; _j9 < 8; _j9++) _r10 = _wadd(_r10, can_pay__held_52[_j9]); _r10; }) >= _wadd(({ int32_t _r14 = 0; for (int32_t _j12 = 0; _j12 < 8; _j12++) _r14 = _wadd(_r14, ({ int32_t _let13 = can_pay__r_53; int32_t attack_cost__r_56 = _let13; (_j12 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_56, 790)] : (_j12 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_56, 790)] : (_j12 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_56, 790)] : (_j12 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_56, 790)] : (_j12 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_56, 790)] : (_j12 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_56, 790)] : (_j12 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_56, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_56, 790)]))))))); })); _r14; }), ATTACKS__cost_colorless[_ix(can_pay__r_53, 790)]))); }); }));
+    return ((s->choice__pending == 0) && ((((((s->phase == 1) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (s->card[_ix(s->current_player, 2) * 4] >= 0)) && (k_ < CARDS__attacks[_ix(s->card[_ix(s->current_player, 2) * 4], 395)])) && ({ int8_t _let1[8]; for (int32_t _i2 = 0; _i2 < 8; _i2++) _let1[_i2] = s->energy[_ix(s->current_player, 2) * 32 + _i2]; int8_t can_pay__held_103[8]; memcpy(can_pay__held_103, _let1, sizeof can_pay__held_103); ({ int32_t _let3 = _wadd(((int16_t)(_wmul(2, s->card[_ix(s->current_player, 2) * 4]))), k_); int32_t can_pay__r_104 = _let3; (({ int32_t _lo4 = 0; bool _r7 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_105 = _lo4, _end5 = 8; can_pay__t_105 < _end5; can_pay__t_105++) if (!((can_pay__held_103[can_pay__t_105] >= ({ int32_t _let6 = can_pay__r_104; int32_t attack_cost__r_106 = _let6; (can_pay__t_105 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_106, 790)] : (can_pay__t_105 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_106, 790)] : (can_pay__t_105 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_106, 790)] : (can_pay__t_105 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_106, 790)] : (can_pay__t_105 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_106, 790)] : (can_pay__t_105 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_106, 790)] : (can_pay__t_105 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_106, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_106, 790)]))))))); })))) { _r7 = false; break; } _r7; }) && (({ int32_t _r10 = 0; for (int32_t _j9 = 0; _j9 < 8; _j9++) _r10 = _wadd(_r10, can_pay__held_103[_j9]); _r10; }) >= _wadd(({ int32_t _r14 = 0; for (int32_t _j12 = 0; _j12 < 8; _j12++) _r14 = _wadd(_r14, ({ int32_t _let13 = can_pay__r_104; int32_t attack_cost__r_107 = _let13; (_j12 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_107, 790)] : (_j12 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_107, 790)] : (_j12 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_107, 790)] : (_j12 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_107, 790)] : (_j12 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_107, 790)] : (_j12 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_107, 790)] : (_j12 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_107, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_107, 790)]))))))); })); _r14; }), ATTACKS__cost_colorless[_ix(can_pay__r_104, 790)]))); }); })));
 }
 
 static bool legal_promote(const State *s, int32_t b)
 {
-    return ((s->phase == 2) && (s->card[_ix(s->current_player, 2) * 4 + b] >= 0));
+    return ((s->choice__pending == 0) && ((s->phase == 2) && (s->card[_ix(s->current_player, 2) * 4 + b] >= 0)));
 }
 
 static bool legal_discard_fossil(const State *s, int32_t slot)
 {
-    return ((((s->phase == 1) && (slot > 0)) && (s->card[_ix(s->current_player, 2) * 4 + slot] >= 0)) && (CARDS__kind[_ix(s->card[_ix(s->current_player, 2) * 4 + slot], 395)] == 3));
+    return ((s->choice__pending == 0) && ((((s->phase == 1) && (s->card[_ix(s->current_player, 2) * 4 + slot] >= 0)) && (CARDS__kind[_ix(s->card[_ix(s->current_player, 2) * 4 + slot], 395)] == 3)) && ((slot > 0) || ({ int32_t _lo1 = 1; bool _r3 = false; _Pragma("GCC unroll 3") for (int32_t bs = _lo1, _end2 = 4; bs < _end2; bs++) if ((s->card[_ix(s->current_player, 2) * 4 + bs] >= 0)) { _r3 = true; break; } _r3; }))));
 }
 
 static bool legal_end_turn(const State *s)
 {
-    return ((s->phase == 1) || ((s->phase == 0) && (s->card[_ix(s->current_player, 2) * 4] >= 0)));
+    return ((s->choice__pending == 0) && ((s->phase == 1) || ((s->phase == 0) && (s->card[_ix(s->current_player, 2) * 4] >= 0))));
+}
+
+static bool legal_choice(const State *s, int32_t choice__option)
+{
+    return ((s->choice__pending != 0) && s->choice__mask[choice__option]);
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -696,6 +760,8 @@ static void legal_action_mask(const State *s, bool *mask)
     for (int32_t i = 72; i < 76; i++)
         mask[i] = legal_discard_fossil(s, ACTION_PARAMS[i][0]);
     mask[76] = legal_end_turn(s);
+    for (int32_t i = 77; i < 81; i++)
+        mask[i] = legal_choice(s, ACTION_PARAMS[i][0]);
 }
 
 static void invariants(const State *s, bool *out)
@@ -707,7 +773,7 @@ static void invariants(const State *s, bool *out)
     out[4] = ({ int32_t _lo1 = 0; bool _r10 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(({ int32_t _lo3 = 0; bool _r8 = true; _Pragma("GCC unroll 4") for (int32_t ks = _lo3, _end4 = 4; ks < _end4; ks++) if (!(((s->card[p_ * 4 + ks] >= 0) || ((s->damage[p_ * 4 + ks] == 0) && (({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 8; _j5++) _r6 = _wadd(_r6, s->energy[p_ * 32 + ks * 8 + _j5]); _r6; }) == 0))))) { _r8 = false; break; } _r8; }))) { _r10 = false; break; } _r10; });
     out[5] = ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!((s->hand_count[p_] <= 10))) { _r3 = false; break; } _r3; });
     out[6] = (true && ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t r = _lo1, _end2 = 280; r < _end2; r++) if (!(((DECK_CARDS__deck[r] == _floordiv(r, 20)) && (DECK_CARDS__slot[r] == _pymod(r, 20))))) { _r3 = false; break; } _r3; }));
-    out[7] = ({ int32_t _lo1 = 0; bool _r8 = true; for (int32_t d = _lo1, _end2 = 14; d < _end2; d++) if (!(((({ int32_t _lo3 = 0; bool _r6 = false; for (int32_t j = _lo3, _end4 = 20; j < _end4; j++) if (({ int16_t _let5 = DECK_CARDS__card[_ix(_wadd(_wmul(d, 20), j), 280)]; int16_t is_basic__c_236 = _let5; (((is_basic__c_236 >= 0) && (CARDS__kind[_ix(is_basic__c_236, 395)] == 0)) && (CARDS__stage[_ix(is_basic__c_236, 395)] == 0)); })) { _r6 = true; break; } _r6; }) && (DECK_INFO__types[d] >= 1)) && (DECK_INFO__types[d] <= 3)))) { _r8 = false; break; } _r8; });
+    out[7] = ({ int32_t _lo1 = 0; bool _r8 = true; for (int32_t d = _lo1, _end2 = 14; d < _end2; d++) if (!(((({ int32_t _lo3 = 0; bool _r6 = false; for (int32_t j = _lo3, _end4 = 20; j < _end4; j++) if (({ int16_t _let5 = DECK_CARDS__card[_ix(_wadd(_wmul(d, 20), j), 280)]; int16_t is_basic__c_366 = _let5; (((is_basic__c_366 >= 0) && (CARDS__kind[_ix(is_basic__c_366, 395)] == 0)) && (CARDS__stage[_ix(is_basic__c_366, 395)] == 0)); })) { _r6 = true; break; } _r6; }) && (DECK_INFO__types[d] >= 1)) && (DECK_INFO__types[d] <= 3)))) { _r8 = false; break; } _r8; });
     out[8] = ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((((FIXED_DECKS[p_] >= (-1)) && (FIXED_DECKS[p_] < 14)) && (s->deck_id[p_] >= 0)) && (s->deck_id[p_] < 14)))) { _r3 = false; break; } _r3; });
     (void)s;
     (void)out;
@@ -761,6 +827,14 @@ static void effect_play_basic(State *s, int32_t h, Key key)
     if (_w15 >= 0 && _w16 >= 0) {
         s->entered[_w15 * 4 + _w16] = ((int8_t)(s->turn));
     }
+    int32_t _w17 = _wx(put_in_play__p_12, 2);
+    int32_t _w18 = _wx(put_in_play__slot_13, 4);
+    if (_w17 >= 0 && _w18 >= 0) {
+        {
+            int16_t *_d = s->under + _w17 * 8 + _w18 * 2;
+            for (int32_t _i19 = 0; _i19 < 2; _i19++) _d[_i19] = ((int16_t)((-1)));
+        }
+    }
 }
 
 static void effect_evolve(State *s, int32_t h, int32_t slot, Key key)
@@ -781,25 +855,34 @@ static void effect_evolve(State *s, int32_t h, int32_t slot, Key key)
     }
     int32_t _w3 = _wx(p_, 2);
     if (_w3 >= 0) {
-        s->card[_w3 * 4 + slot] = c;
+        {
+            int16_t _t4[2];
+            _t4[0] = s->card[_ix(p_, 2) * 4 + slot];
+            _t4[1] = s->under[_ix(p_, 2) * 8 + slot * 2];
+            memcpy(s->under + _w3 * 8 + slot * 2, _t4, sizeof _t4);
+        }
     }
-    int32_t _w4 = _wx(p_, 2);
-    if (_w4 >= 0) {
-        s->entered[_w4 * 4 + slot] = ((int8_t)(s->turn));
+    int32_t _w5 = _wx(p_, 2);
+    if (_w5 >= 0) {
+        s->card[_w5 * 4 + slot] = c;
+    }
+    int32_t _w6 = _wx(p_, 2);
+    if (_w6 >= 0) {
+        s->entered[_w6 * 4 + slot] = ((int8_t)(s->turn));
     }
     if ((slot == 0)) {
         clear_conditions__p_15 = p_;
-        int32_t _w5 = _wx(clear_conditions__p_15, 2);
-        if (_w5 >= 0) {
-            s->poisoned[_w5] = false;
-        }
-        int32_t _w6 = _wx(clear_conditions__p_15, 2);
-        if (_w6 >= 0) {
-            s->burned[_w6] = false;
-        }
         int32_t _w7 = _wx(clear_conditions__p_15, 2);
         if (_w7 >= 0) {
-            s->condition[_w7] = ((int8_t)(0));
+            s->poisoned[_w7] = false;
+        }
+        int32_t _w8 = _wx(clear_conditions__p_15, 2);
+        if (_w8 >= 0) {
+            s->burned[_w8] = false;
+        }
+        int32_t _w9 = _wx(clear_conditions__p_15, 2);
+        if (_w9 >= 0) {
+            s->condition[_w9] = ((int8_t)(0));
         }
     }
 }
@@ -822,29 +905,55 @@ static void effect_attach(State *s, int32_t slot, Key key)
 
 static void effect_play_trainer(State *s, int32_t h, Key key)
 {
+    int32_t choice__mover = 0;
     int32_t p_ = 0;
     int32_t o = 0;
     int16_t c = 0;
-    int32_t draw_cards__p_16 = 0;
-    int8_t draw_cards__n_17 = 0;
-    int8_t draw_cards__have_18 = 0;
-    int8_t draw_cards__k_19 = 0;
-    int32_t search_deck__p_20 = 0;
-    int16_t search_deck__fstage_21 = 0;
-    int16_t search_deck__d_22[20] = {0};
-    int32_t search_deck__i_23 = 0;
-    bool search_deck__room_25 = 0;
-    int16_t search_deck__c_26 = 0;
-    int32_t put_in_play__p_28 = 0;
-    int32_t put_in_play__slot_29 = 0;
-    int16_t put_in_play__c_30 = 0;
-    int32_t shuffle_hand_in__p_31 = 0;
-    int8_t shuffle_hand_in__dc_32 = 0;
-    int16_t shuffle_hand_in__merged_33[20] = {0};
-    int32_t draw_cards__p_34 = 0;
-    int8_t draw_cards__n_35 = 0;
-    int8_t draw_cards__have_36 = 0;
-    int8_t draw_cards__k_37 = 0;
+    bool choice__options_1[4] = {0};
+    int32_t t = 0;
+    int32_t heads = 0;
+    bool repeat__going_38 = 0;
+    int32_t swap_active__p_40 = 0;
+    int32_t swap_active__b_41 = 0;
+    int32_t swap_active__perm_42[4] = {0};
+    int32_t clear_conditions__p_43 = 0;
+    int32_t swap_active__p_44 = 0;
+    int32_t swap_active__b_45 = 0;
+    int32_t swap_active__perm_46[4] = {0};
+    int32_t clear_conditions__p_47 = 0;
+    int32_t return_to_hand__p_48 = 0;
+    int32_t return_to_hand__slot_49 = 0;
+    int16_t return_to_hand__held_50[3] = {0};
+    int32_t clear_slot__p_52 = 0;
+    int32_t clear_slot__slot_53 = 0;
+    int32_t move_to_active__p_54 = 0;
+    int16_t move_to_active__t_55 = 0;
+    int8_t move_to_active__g_56 = 0;
+    int32_t top_to_hand__p_60 = 0;
+    int16_t top_to_hand__t_61 = 0;
+    int8_t top_to_hand__dc_62 = 0;
+    int16_t top_to_hand__top_63 = 0;
+    int32_t draw_cards__p_67 = 0;
+    int8_t draw_cards__n_68 = 0;
+    int8_t draw_cards__have_69 = 0;
+    int8_t draw_cards__k_70 = 0;
+    int32_t search_deck__p_71 = 0;
+    int16_t search_deck__fstage_72 = 0;
+    int16_t search_deck__d_73[20] = {0};
+    int32_t search_deck__i_74 = 0;
+    bool search_deck__room_76 = 0;
+    int16_t search_deck__c_77 = 0;
+    int32_t put_in_play__p_79 = 0;
+    int32_t put_in_play__slot_80 = 0;
+    int16_t put_in_play__c_81 = 0;
+    int32_t shuffle_hand_in__p_82 = 0;
+    int8_t shuffle_hand_in__dc_83 = 0;
+    int16_t shuffle_hand_in__merged_84[20] = {0};
+    int32_t draw_cards__p_85 = 0;
+    int8_t draw_cards__n_86 = 0;
+    int8_t draw_cards__have_87 = 0;
+    int8_t draw_cards__k_88 = 0;
+    choice__mover = s->current_player;
     p_ = s->current_player;
     o = _wsub(1, p_);
     c = s->hand[_ix(p_, 2) * 10 + h];
@@ -863,161 +972,468 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
     if ((CARDS__kind[_ix(c, 395)] == 2)) {
         s->supporter_played = true;
     }
-    if ((CARDS__t_draw[_ix(c, 395)] > 0)) {
-        draw_cards__p_16 = p_;
-        draw_cards__n_17 = CARDS__t_draw[_ix(c, 395)];
-        draw_cards__have_18 = s->hand_count[_ix(draw_cards__p_16, 2)];
-        draw_cards__k_19 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_17, s->deck_count[_ix(draw_cards__p_16, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_18))))));
-        int32_t _w4 = _wx(draw_cards__p_16, 2);
-        if (_w4 >= 0) {
-            {
-                int16_t _t5[10];
-                for (int32_t _i6 = 0; _i6 < 10; _i6++) _t5[_i6] = (((HAND_SLOTS[_i6] >= draw_cards__have_18) && (HAND_SLOTS[_i6] < ((int8_t)(_wadd(draw_cards__have_18, draw_cards__k_19))))) ? s->deck[_ix(draw_cards__p_16, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i6], draw_cards__have_18), 0), 19), 20)] : s->hand[_ix(draw_cards__p_16, 2) * 10 + _i6]);
-                memcpy(s->hand + _w4 * 10, _t5, sizeof _t5);
-            }
-        }
-        int32_t _w7 = _wx(draw_cards__p_16, 2);
-        if (_w7 >= 0) {
-            {
-                int16_t _t8[20];
-                for (int32_t _i9 = 0; _i9 < 20; _i9++) _t8[_i9] = ((_wadd(DECK_SLOTS[_i9], draw_cards__k_19) < 20) ? s->deck[_ix(draw_cards__p_16, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i9], draw_cards__k_19), 0), 19), 20)] : ((int16_t)((-1))));
-                memcpy(s->deck + _w7 * 20, _t8, sizeof _t8);
-            }
-        }
-        int32_t _w10 = _wx(draw_cards__p_16, 2);
-        if (_w10 >= 0) {
-            s->hand_count[_w10] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_16, 2)], draw_cards__k_19)));
-        }
-        int32_t _w11 = _wx(draw_cards__p_16, 2);
-        if (_w11 >= 0) {
-            s->deck_count[_w11] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_16, 2)], draw_cards__k_19)));
-        }
+    for (int32_t _i4 = 0; _i4 < 4; _i4++) choice__options_1[_i4] = ({ int32_t _let5 = p_; int32_t trainer_targets__p_30 = _let5; ({ int16_t _let6 = c; int16_t trainer_targets__c_31 = _let6; ({ int32_t _let7 = (CARDS__t_switch_opp[_ix(trainer_targets__c_31, 395)] ? _wsub(1, trainer_targets__p_30) : trainer_targets__p_30); int32_t trainer_targets__side_32 = _let7; ({ int16_t _let8 = CARDS__t_target_type[_ix(trainer_targets__c_31, 395)]; int16_t trainer_targets__ftype_33 = _let8; ({ int8_t _let9 = CARDS__t_target_group[_ix(trainer_targets__c_31, 395)]; int8_t trainer_targets__fgroup_34 = _let9; ({ int16_t _let10[4]; for (int32_t _i11 = 0; _i11 < 4; _i11++) _let10[_i11] = s->card[_ix(trainer_targets__side_32, 2) * 4 + _i11]; int16_t trainer_targets__held_35[4]; memcpy(trainer_targets__held_35, _let10, sizeof trainer_targets__held_35); ({ bool _let12[4]; for (int32_t _i13 = 0; _i13 < 4; _i13++) _let12[_i13] = (((trainer_targets__held_35[_i13] >= 0) && ((trainer_targets__ftype_33 < 0) || (CARDS__type[_ix(trainer_targets__held_35[_i13], 395)] == trainer_targets__ftype_33))) && ((trainer_targets__fgroup_34 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(trainer_targets__held_35[_i13], 395)], _ipow(2, ((int32_t)(trainer_targets__fgroup_34)))), 2) == 1))); bool trainer_targets__passing_36[4]; memcpy(trainer_targets__passing_36, _let12, sizeof trainer_targets__passing_36); ({ bool _let14[4]; for (int32_t _i15 = 0; _i15 < 4; _i15++) _let14[_i15] = (BENCH_MASK[_i15] && (trainer_targets__held_35[_i15] >= 0)); bool trainer_targets__bench_37[4]; memcpy(trainer_targets__bench_37, _let14, sizeof trainer_targets__bench_37); ((CARDS__t_heal[_ix(trainer_targets__c_31, 395)] > 0) ? (trainer_targets__passing_36[_i4] && (s->damage[_ix(trainer_targets__side_32, 2) * 4 + _i4] > 0)) : ((CARDS__t_attach_type[_ix(trainer_targets__c_31, 395)] >= 0) ? trainer_targets__passing_36[_i4] : ((CARDS__t_switch_opp[_ix(trainer_targets__c_31, 395)] || (CARDS__t_return_group[_ix(trainer_targets__c_31, 395)] >= 0)) ? trainer_targets__bench_37[_i4] : false))); }); }); }); }); }); }); }); });
+    t = (-1);
+    if (({ bool _r17 = false; for (int32_t _j16 = 0; _j16 < 4; _j16++) if (choice__options_1[_j16]) { _r17 = true; break; } _r17; })) {
+        s->choice__p = p_;
+        s->choice__o = o;
+        s->choice__c = c;
+        for (int32_t _i19 = 0; _i19 < 4; _i19++) s->choice__mask[_i19] = choice__options_1[_i19];
+        s->choice__player = s->current_player;
+        s->current_player = (CARDS__t_switch_opp[_ix(c, 395)] ? o : p_);
+        s->choice__pending = 1;
     }
-    if ((CARDS__t_search_n[_ix(c, 395)] > 0)) {
-        search_deck__p_20 = p_;
-        search_deck__fstage_21 = CARDS__t_search_stage[_ix(c, 395)];
-        for (int32_t _i12 = 0; _i12 < 20; _i12++) search_deck__d_22[_i12] = s->deck[_ix(search_deck__p_20, 2) * 20 + _i12];
-        search_deck__i_23 = ({ bool _m13[20]; for (int32_t _j14 = 0; _j14 < 20; _j14++) _m13[_j14] = (((((search_deck__d_22[_j14] >= 0) && (CARDS__kind[_ix(search_deck__d_22[_j14], 395)] == 0)) && (true || (CARDS__type[_ix(search_deck__d_22[_j14], 395)] == (-1)))) && (true || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_22[_j14], 395)], _ipow(2, (-1))), 2) == 1))) && ((search_deck__fstage_21 < 0) || (CARDS__stage[_ix(search_deck__d_22[_j14], 395)] == search_deck__fstage_21))); _choose(random_word_at(key, 0), _m13, 20); });
-        search_deck__room_25 = (false ? ({ int32_t _lo15 = 1; bool _r17 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_24 = _lo15, _end16 = 4; search_deck__bs_24 < _end16; search_deck__bs_24++) if ((s->card[_ix(search_deck__p_20, 2) * 4 + search_deck__bs_24] < 0)) { _r17 = true; break; } _r17; }) : (s->hand_count[_ix(search_deck__p_20, 2)] < 10));
-        if (((search_deck__i_23 >= 0) && search_deck__room_25)) {
-            search_deck__c_26 = s->deck[_ix(search_deck__p_20, 2) * 20 + _ix(search_deck__i_23, 20)];
-            int32_t _w19 = _wx(search_deck__p_20, 2);
-            if (_w19 >= 0) {
-                {
-                    int16_t _t20[20];
-                    for (int32_t _i21 = 0; _i21 < 20; _i21++) _t20[_i21] = s->deck[_ix(search_deck__p_20, 2) * 20 + _i21];
-                    _remove_int16(_t20, 20, search_deck__i_23);
-                    _shuffle_int16(_t20, 20, fold_in(key, 11));
-                    memcpy(s->deck + _w19 * 20, _t20, sizeof _t20);
-                }
+    if ((s->choice__pending == 0)) {
+        if (((CARDS__t_heal[_ix(c, 395)] > 0) && (t >= 0))) {
+            int32_t _w20 = _wx(p_, 2);
+            int32_t _w21 = _wx(t, 4);
+            if (_w20 >= 0 && _w21 >= 0) {
+                s->damage[_w20 * 4 + _w21] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(p_, 2) * 4 + _ix(t, 4)], CARDS__t_heal[_ix(c, 395)]))), ((int16_t)(0)))));
             }
-            int32_t _w22 = _wx(search_deck__p_20, 2);
-            if (_w22 >= 0) {
-                s->deck_count[_w22] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_20, 2)], 1)));
-            }
-            if (false) {
-                put_in_play__p_28 = search_deck__p_20;
-                put_in_play__slot_29 = ({ int32_t _lo23 = 1; int32_t _r25 = 0; int32_t _best27 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_27 = _lo23, _end24 = 4; search_deck__bs_27 < _end24; search_deck__bs_27++) { int32_t _x26 = ((int32_t)((s->card[_ix(search_deck__p_20, 2) * 4 + search_deck__bs_27] < 0))); if (search_deck__bs_27 == _lo23 || _x26 > _best27) { _best27 = _x26; _r25 = search_deck__bs_27; } } _r25; });
-                put_in_play__c_30 = search_deck__c_26;
-                int32_t _w28 = _wx(put_in_play__p_28, 2);
-                int32_t _w29 = _wx(put_in_play__slot_29, 4);
-                if (_w28 >= 0 && _w29 >= 0) {
-                    s->card[_w28 * 4 + _w29] = put_in_play__c_30;
-                }
-                int32_t _w30 = _wx(put_in_play__p_28, 2);
-                int32_t _w31 = _wx(put_in_play__slot_29, 4);
-                if (_w30 >= 0 && _w31 >= 0) {
-                    s->damage[_w30 * 4 + _w31] = ((int16_t)(0));
-                }
-                int32_t _w32 = _wx(put_in_play__p_28, 2);
-                int32_t _w33 = _wx(put_in_play__slot_29, 4);
-                if (_w32 >= 0 && _w33 >= 0) {
-                    {
-                        int8_t *_d = s->energy + _w32 * 32 + _w33 * 8;
-                        for (int32_t _i34 = 0; _i34 < 8; _i34++) _d[_i34] = ((int8_t)(0));
+        }
+        heads = 0;
+        if (CARDS__t_until_tails[_ix(c, 395)]) {
+            repeat__going_38 = true;
+            for (int32_t repeat__i_39 = 0, _end22 = 16; repeat__i_39 < _end22; repeat__i_39++) {
+                if (repeat__going_38) {
+                    repeat__going_38 = _flip(random_word(fold_in(fold_in(key, 10), (uint32_t)repeat__i_39)));
+                    if (repeat__going_38) {
+                        heads = _wadd(heads, 1);
                     }
                 }
-                int32_t _w35 = _wx(put_in_play__p_28, 2);
-                int32_t _w36 = _wx(put_in_play__slot_29, 4);
-                if (_w35 >= 0 && _w36 >= 0) {
-                    s->entered[_w35 * 4 + _w36] = ((int8_t)(s->turn));
+            }
+        }
+        if (((CARDS__t_attach_type[_ix(c, 395)] >= 0) && (t >= 0))) {
+            int32_t _w23 = _wx(p_, 2);
+            int32_t _w24 = _wx(t, 4);
+            int32_t _w25 = _wx(CARDS__t_attach_type[_ix(c, 395)], 8);
+            if (_w23 >= 0 && _w24 >= 0 && _w25 >= 0) {
+                s->energy[_w23 * 32 + _w24 * 8 + _w25] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix(t, 4) * 8 + _ix(CARDS__t_attach_type[_ix(c, 395)], 8)], _wadd(CARDS__t_attach_n[_ix(c, 395)], heads))));
+            }
+        }
+        if ((CARDS__t_switch_opp[_ix(c, 395)] && (t >= 0))) {
+            swap_active__p_40 = o;
+            swap_active__b_41 = t;
+            for (int32_t _i26 = 0; _i26 < 4; _i26++) swap_active__perm_42[_i26] = SWAP[_ix(swap_active__b_41, 4) * 4 + _i26];
+            int32_t _w27 = _wx(swap_active__p_40, 2);
+            if (_w27 >= 0) {
+                {
+                    int16_t _t28[4];
+                    for (int32_t _i29 = 0; _i29 < 4; _i29++) _t28[_i29] = s->card[_ix(swap_active__p_40, 2) * 4 + _ix(swap_active__perm_42[_i29], 4)];
+                    memcpy(s->card + _w27 * 4, _t28, sizeof _t28);
                 }
-            } else {
-                int32_t _w37 = _wx(search_deck__p_20, 2);
-                if (_w37 >= 0) {
-                    _push_int16(s->hand + _w37 * 10, 10, search_deck__c_26);
+            }
+            int32_t _w30 = _wx(swap_active__p_40, 2);
+            if (_w30 >= 0) {
+                {
+                    int16_t _t31[4];
+                    for (int32_t _i32 = 0; _i32 < 4; _i32++) _t31[_i32] = s->damage[_ix(swap_active__p_40, 2) * 4 + _ix(swap_active__perm_42[_i32], 4)];
+                    memcpy(s->damage + _w30 * 4, _t31, sizeof _t31);
                 }
-                int32_t _w38 = _wx(search_deck__p_20, 2);
-                if (_w38 >= 0) {
-                    s->hand_count[_w38] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_20, 2)], 1)));
+            }
+            int32_t _w33 = _wx(swap_active__p_40, 2);
+            if (_w33 >= 0) {
+                {
+                    int8_t _t34[32];
+                    for (int32_t _i35 = 0; _i35 < 4; _i35++) for (int32_t _i36 = 0; _i36 < 8; _i36++) _t34[_i35 * 8 + _i36] = s->energy[_ix(swap_active__p_40, 2) * 32 + _ix(swap_active__perm_42[_i35], 4) * 8 + _i36];
+                    memcpy(s->energy + _w33 * 32, _t34, sizeof _t34);
+                }
+            }
+            int32_t _w37 = _wx(swap_active__p_40, 2);
+            if (_w37 >= 0) {
+                {
+                    int8_t _t38[4];
+                    for (int32_t _i39 = 0; _i39 < 4; _i39++) _t38[_i39] = s->entered[_ix(swap_active__p_40, 2) * 4 + _ix(swap_active__perm_42[_i39], 4)];
+                    memcpy(s->entered + _w37 * 4, _t38, sizeof _t38);
+                }
+            }
+            int32_t _w40 = _wx(swap_active__p_40, 2);
+            if (_w40 >= 0) {
+                {
+                    int16_t _t41[8];
+                    for (int32_t _i42 = 0; _i42 < 4; _i42++) for (int32_t _i43 = 0; _i43 < 2; _i43++) _t41[_i42 * 2 + _i43] = s->under[_ix(swap_active__p_40, 2) * 8 + _ix(swap_active__perm_42[_i42], 4) * 2 + _i43];
+                    memcpy(s->under + _w40 * 8, _t41, sizeof _t41);
+                }
+            }
+            clear_conditions__p_43 = swap_active__p_40;
+            int32_t _w44 = _wx(clear_conditions__p_43, 2);
+            if (_w44 >= 0) {
+                s->poisoned[_w44] = false;
+            }
+            int32_t _w45 = _wx(clear_conditions__p_43, 2);
+            if (_w45 >= 0) {
+                s->burned[_w45] = false;
+            }
+            int32_t _w46 = _wx(clear_conditions__p_43, 2);
+            if (_w46 >= 0) {
+                s->condition[_w46] = ((int8_t)(0));
+            }
+        }
+        if (((CARDS__t_return_group[_ix(c, 395)] >= 0) && (t >= 0))) {
+            swap_active__p_44 = p_;
+            swap_active__b_45 = t;
+            for (int32_t _i47 = 0; _i47 < 4; _i47++) swap_active__perm_46[_i47] = SWAP[_ix(swap_active__b_45, 4) * 4 + _i47];
+            int32_t _w48 = _wx(swap_active__p_44, 2);
+            if (_w48 >= 0) {
+                {
+                    int16_t _t49[4];
+                    for (int32_t _i50 = 0; _i50 < 4; _i50++) _t49[_i50] = s->card[_ix(swap_active__p_44, 2) * 4 + _ix(swap_active__perm_46[_i50], 4)];
+                    memcpy(s->card + _w48 * 4, _t49, sizeof _t49);
+                }
+            }
+            int32_t _w51 = _wx(swap_active__p_44, 2);
+            if (_w51 >= 0) {
+                {
+                    int16_t _t52[4];
+                    for (int32_t _i53 = 0; _i53 < 4; _i53++) _t52[_i53] = s->damage[_ix(swap_active__p_44, 2) * 4 + _ix(swap_active__perm_46[_i53], 4)];
+                    memcpy(s->damage + _w51 * 4, _t52, sizeof _t52);
+                }
+            }
+            int32_t _w54 = _wx(swap_active__p_44, 2);
+            if (_w54 >= 0) {
+                {
+                    int8_t _t55[32];
+                    for (int32_t _i56 = 0; _i56 < 4; _i56++) for (int32_t _i57 = 0; _i57 < 8; _i57++) _t55[_i56 * 8 + _i57] = s->energy[_ix(swap_active__p_44, 2) * 32 + _ix(swap_active__perm_46[_i56], 4) * 8 + _i57];
+                    memcpy(s->energy + _w54 * 32, _t55, sizeof _t55);
+                }
+            }
+            int32_t _w58 = _wx(swap_active__p_44, 2);
+            if (_w58 >= 0) {
+                {
+                    int8_t _t59[4];
+                    for (int32_t _i60 = 0; _i60 < 4; _i60++) _t59[_i60] = s->entered[_ix(swap_active__p_44, 2) * 4 + _ix(swap_active__perm_46[_i60], 4)];
+                    memcpy(s->entered + _w58 * 4, _t59, sizeof _t59);
+                }
+            }
+            int32_t _w61 = _wx(swap_active__p_44, 2);
+            if (_w61 >= 0) {
+                {
+                    int16_t _t62[8];
+                    for (int32_t _i63 = 0; _i63 < 4; _i63++) for (int32_t _i64 = 0; _i64 < 2; _i64++) _t62[_i63 * 2 + _i64] = s->under[_ix(swap_active__p_44, 2) * 8 + _ix(swap_active__perm_46[_i63], 4) * 2 + _i64];
+                    memcpy(s->under + _w61 * 8, _t62, sizeof _t62);
+                }
+            }
+            clear_conditions__p_47 = swap_active__p_44;
+            int32_t _w65 = _wx(clear_conditions__p_47, 2);
+            if (_w65 >= 0) {
+                s->poisoned[_w65] = false;
+            }
+            int32_t _w66 = _wx(clear_conditions__p_47, 2);
+            if (_w66 >= 0) {
+                s->burned[_w66] = false;
+            }
+            int32_t _w67 = _wx(clear_conditions__p_47, 2);
+            if (_w67 >= 0) {
+                s->condition[_w67] = ((int8_t)(0));
+            }
+            return_to_hand__p_48 = p_;
+            return_to_hand__slot_49 = t;
+            return_to_hand__held_50[0] = s->card[_ix(return_to_hand__p_48, 2) * 4 + _ix(return_to_hand__slot_49, 4)];
+            return_to_hand__held_50[1] = s->under[_ix(return_to_hand__p_48, 2) * 8 + _ix(return_to_hand__slot_49, 4) * 2];
+            return_to_hand__held_50[2] = s->under[_ix(return_to_hand__p_48, 2) * 8 + _ix(return_to_hand__slot_49, 4) * 2 + 1];
+            for (int32_t return_to_hand__i_51 = 0, _end68 = 3; return_to_hand__i_51 < _end68; return_to_hand__i_51++) {
+                if (((return_to_hand__held_50[return_to_hand__i_51] >= 0) && (s->hand_count[_ix(return_to_hand__p_48, 2)] < 10))) {
+                    int32_t _w69 = _wx(return_to_hand__p_48, 2);
+                    if (_w69 >= 0) {
+                        _push_int16(s->hand + _w69 * 10, 10, return_to_hand__held_50[return_to_hand__i_51]);
+                    }
+                    int32_t _w70 = _wx(return_to_hand__p_48, 2);
+                    if (_w70 >= 0) {
+                        s->hand_count[_w70] = ((int8_t)(_wadd(s->hand_count[_ix(return_to_hand__p_48, 2)], 1)));
+                    }
+                } else if ((return_to_hand__held_50[return_to_hand__i_51] >= 0)) {
+                    int32_t _w71 = _wx(return_to_hand__p_48, 2);
+                    if (_w71 >= 0) {
+                        s->discard_count[_w71] = ((int8_t)(_wadd(s->discard_count[_ix(return_to_hand__p_48, 2)], 1)));
+                    }
+                }
+            }
+            clear_slot__p_52 = return_to_hand__p_48;
+            clear_slot__slot_53 = return_to_hand__slot_49;
+            int32_t _w72 = _wx(clear_slot__p_52, 2);
+            int32_t _w73 = _wx(clear_slot__slot_53, 4);
+            if (_w72 >= 0 && _w73 >= 0) {
+                s->card[_w72 * 4 + _w73] = ((int16_t)((-1)));
+            }
+            int32_t _w74 = _wx(clear_slot__p_52, 2);
+            int32_t _w75 = _wx(clear_slot__slot_53, 4);
+            if (_w74 >= 0 && _w75 >= 0) {
+                s->damage[_w74 * 4 + _w75] = ((int16_t)(0));
+            }
+            int32_t _w76 = _wx(clear_slot__p_52, 2);
+            int32_t _w77 = _wx(clear_slot__slot_53, 4);
+            if (_w76 >= 0 && _w77 >= 0) {
+                {
+                    int8_t *_d = s->energy + _w76 * 32 + _w77 * 8;
+                    for (int32_t _i78 = 0; _i78 < 8; _i78++) _d[_i78] = ((int8_t)(0));
+                }
+            }
+            int32_t _w79 = _wx(clear_slot__p_52, 2);
+            int32_t _w80 = _wx(clear_slot__slot_53, 4);
+            if (_w79 >= 0 && _w80 >= 0) {
+                s->entered[_w79 * 4 + _w80] = ((int8_t)(0));
+            }
+            int32_t _w81 = _wx(clear_slot__p_52, 2);
+            int32_t _w82 = _wx(clear_slot__slot_53, 4);
+            if (_w81 >= 0 && _w82 >= 0) {
+                {
+                    int16_t *_d = s->under + _w81 * 8 + _w82 * 2;
+                    for (int32_t _i83 = 0; _i83 < 2; _i83++) _d[_i83] = ((int16_t)((-1)));
                 }
             }
         }
-    }
-    if ((CARDS__t_retreat_cut[_ix(c, 395)] > 0)) {
-        s->retreat_cut = ((int8_t)(_wadd(s->retreat_cut, CARDS__t_retreat_cut[_ix(c, 395)])));
-    }
-    if ((CARDS__t_dealt[_ix(c, 395)] > 0)) {
-        s->dealt_bonus = CARDS__t_dealt[_ix(c, 395)];
-        s->dealt_group = CARDS__t_dealt_group[_ix(c, 395)];
-    }
-    if (CARDS__t_shuffle_opp[_ix(c, 395)]) {
-        shuffle_hand_in__p_31 = o;
-        shuffle_hand_in__dc_32 = s->deck_count[_ix(shuffle_hand_in__p_31, 2)];
-        for (int32_t _i39 = 0; _i39 < 20; _i39++) shuffle_hand_in__merged_33[_i39] = ((DECK_SLOTS[_i39] < shuffle_hand_in__dc_32) ? s->deck[_ix(shuffle_hand_in__p_31, 2) * 20 + _i39] : s->hand[_ix(shuffle_hand_in__p_31, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i39], shuffle_hand_in__dc_32), 0), 9), 10)]);
-        int32_t _w40 = _wx(shuffle_hand_in__p_31, 2);
-        if (_w40 >= 0) {
-            {
-                int16_t *_d = s->deck + _w40 * 20;
-                for (int32_t _i41 = 0; _i41 < 20; _i41++) _d[_i41] = ((DECK_SLOTS[_i41] < ((int8_t)(_wadd(shuffle_hand_in__dc_32, s->hand_count[_ix(shuffle_hand_in__p_31, 2)])))) ? shuffle_hand_in__merged_33[_i41] : ((int16_t)((-1))));
-                _shuffle_int16(_d, 20, fold_in(key, 12));
+        if ((CARDS__t_move_type[_ix(c, 395)] >= 0)) {
+            move_to_active__p_54 = p_;
+            move_to_active__t_55 = CARDS__t_move_type[_ix(c, 395)];
+            move_to_active__g_56 = CARDS__t_move_group[_ix(c, 395)];
+            for (int32_t move_to_active__bs_57 = 1, _end84 = 4; move_to_active__bs_57 < _end84; move_to_active__bs_57++) {
+                if (((s->card[_ix(move_to_active__p_54, 2) * 4 + move_to_active__bs_57] >= 0) && ({ int16_t _let85 = s->card[_ix(move_to_active__p_54, 2) * 4 + move_to_active__bs_57]; int16_t in_group__c_58 = _let85; ({ int8_t _let86 = move_to_active__g_56; int8_t in_group__g_59 = _let86; ((in_group__g_59 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_58, 395)], _ipow(2, ((int32_t)(in_group__g_59)))), 2) == 1)); }); }))) {
+                    int32_t _w87 = _wx(move_to_active__p_54, 2);
+                    int32_t _w88 = _wx(move_to_active__t_55, 8);
+                    if (_w87 >= 0 && _w88 >= 0) {
+                        s->energy[_w87 * 32 + 0 * 8 + _w88] = ((int8_t)(_wadd(s->energy[_ix(move_to_active__p_54, 2) * 32 + _ix(move_to_active__t_55, 8)], s->energy[_ix(move_to_active__p_54, 2) * 32 + move_to_active__bs_57 * 8 + _ix(move_to_active__t_55, 8)])));
+                    }
+                    int32_t _w89 = _wx(move_to_active__p_54, 2);
+                    int32_t _w90 = _wx(move_to_active__t_55, 8);
+                    if (_w89 >= 0 && _w90 >= 0) {
+                        s->energy[_w89 * 32 + move_to_active__bs_57 * 8 + _w90] = ((int8_t)(0));
+                    }
+                }
             }
         }
-        int32_t _w42 = _wx(shuffle_hand_in__p_31, 2);
-        if (_w42 >= 0) {
-            s->deck_count[_w42] = ((int8_t)(_wadd(shuffle_hand_in__dc_32, s->hand_count[_ix(shuffle_hand_in__p_31, 2)])));
-        }
-        int32_t _w43 = _wx(shuffle_hand_in__p_31, 2);
-        if (_w43 >= 0) {
-            {
-                int16_t _t44[10];
-                for (int32_t _i45 = 0; _i45 < 10; _i45++) _t44[_i45] = ((HAND_SLOTS[_i45] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_31, 2) * 10 + _i45]);
-                memcpy(s->hand + _w43 * 10, _t44, sizeof _t44);
+        if ((CARDS__t_taken_cut[_ix(c, 395)] > 0)) {
+            int32_t _w91 = _wx(p_, 2);
+            if (_w91 >= 0) {
+                s->taken_cut[_w91] = CARDS__t_taken_cut[_ix(c, 395)];
+            }
+            int32_t _w92 = _wx(p_, 2);
+            if (_w92 >= 0) {
+                s->taken_until[_w92] = ((int16_t)(_wadd(s->turn, 1)));
             }
         }
-        int32_t _w46 = _wx(shuffle_hand_in__p_31, 2);
-        if (_w46 >= 0) {
-            s->hand_count[_w46] = ((int8_t)(0));
-        }
-    }
-    if ((CARDS__t_draw_opp[_ix(c, 395)] > 0)) {
-        draw_cards__p_34 = o;
-        draw_cards__n_35 = CARDS__t_draw_opp[_ix(c, 395)];
-        draw_cards__have_36 = s->hand_count[_ix(draw_cards__p_34, 2)];
-        draw_cards__k_37 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_35, s->deck_count[_ix(draw_cards__p_34, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_36))))));
-        int32_t _w47 = _wx(draw_cards__p_34, 2);
-        if (_w47 >= 0) {
-            {
-                int16_t _t48[10];
-                for (int32_t _i49 = 0; _i49 < 10; _i49++) _t48[_i49] = (((HAND_SLOTS[_i49] >= draw_cards__have_36) && (HAND_SLOTS[_i49] < ((int8_t)(_wadd(draw_cards__have_36, draw_cards__k_37))))) ? s->deck[_ix(draw_cards__p_34, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i49], draw_cards__have_36), 0), 19), 20)] : s->hand[_ix(draw_cards__p_34, 2) * 10 + _i49]);
-                memcpy(s->hand + _w47 * 10, _t48, sizeof _t48);
+        if (CARDS__t_reveal_hand[_ix(c, 395)]) {
+            int32_t _w93 = _wx(p_, 2);
+            if (_w93 >= 0) {
+                {
+                    int16_t *_d = s->seen + _w93 * 10;
+                    for (int32_t _i94 = 0; _i94 < 10; _i94++) _d[_i94] = s->hand[_ix(o, 2) * 10 + _i94];
+                }
             }
         }
-        int32_t _w50 = _wx(draw_cards__p_34, 2);
-        if (_w50 >= 0) {
-            {
-                int16_t _t51[20];
-                for (int32_t _i52 = 0; _i52 < 20; _i52++) _t51[_i52] = ((_wadd(DECK_SLOTS[_i52], draw_cards__k_37) < 20) ? s->deck[_ix(draw_cards__p_34, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i52], draw_cards__k_37), 0), 19), 20)] : ((int16_t)((-1))));
-                memcpy(s->deck + _w50 * 20, _t51, sizeof _t51);
+        if ((CARDS__t_look_n[_ix(c, 395)] > 0)) {
+            int32_t _w95 = _wx(p_, 2);
+            if (_w95 >= 0) {
+                {
+                    int16_t *_d = s->seen + _w95 * 10;
+                    for (int32_t _i96 = 0; _i96 < 10; _i96++) _d[_i96] = ((HAND_SLOTS[_i96] < CARDS__t_look_n[_ix(c, 395)]) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i96], 0), 19), 20)] : ((int16_t)((-1))));
+                }
             }
         }
-        int32_t _w53 = _wx(draw_cards__p_34, 2);
-        if (_w53 >= 0) {
-            s->hand_count[_w53] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_34, 2)], draw_cards__k_37)));
+        if ((CARDS__t_top_type[_ix(c, 395)] >= 0)) {
+            top_to_hand__p_60 = p_;
+            top_to_hand__t_61 = CARDS__t_top_type[_ix(c, 395)];
+            top_to_hand__dc_62 = s->deck_count[_ix(top_to_hand__p_60, 2)];
+            top_to_hand__top_63 = s->deck[_ix(top_to_hand__p_60, 2) * 20];
+            if ((((top_to_hand__dc_62 > 0) && ({ int16_t _let97 = top_to_hand__top_63; int16_t matches__c_64 = _let97; ({ int16_t _let98 = top_to_hand__t_61; int16_t matches__ftype_65 = _let98; (((((matches__c_64 >= 0) && (CARDS__kind[_ix(matches__c_64, 395)] == 0)) && ((matches__ftype_65 < 0) || (CARDS__type[_ix(matches__c_64, 395)] == matches__ftype_65))) && (true || ({ int16_t _let99 = matches__c_64; int16_t in_group__c_66 = _let99; (false && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_66, 395)], _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__stage[_ix(matches__c_64, 395)] == (-1)))); }); })) && (s->hand_count[_ix(top_to_hand__p_60, 2)] < 10))) {
+                int32_t _w100 = _wx(top_to_hand__p_60, 2);
+                if (_w100 >= 0) {
+                    _remove_int16(s->deck + _w100 * 20, 20, 0);
+                }
+                int32_t _w101 = _wx(top_to_hand__p_60, 2);
+                if (_w101 >= 0) {
+                    s->deck_count[_w101] = ((int8_t)(_wsub(s->deck_count[_ix(top_to_hand__p_60, 2)], 1)));
+                }
+                int32_t _w102 = _wx(top_to_hand__p_60, 2);
+                if (_w102 >= 0) {
+                    _push_int16(s->hand + _w102 * 10, 10, top_to_hand__top_63);
+                }
+                int32_t _w103 = _wx(top_to_hand__p_60, 2);
+                if (_w103 >= 0) {
+                    s->hand_count[_w103] = ((int8_t)(_wadd(s->hand_count[_ix(top_to_hand__p_60, 2)], 1)));
+                }
+            } else if ((top_to_hand__dc_62 > 0)) {
+                int32_t _w104 = _wx(top_to_hand__p_60, 2);
+                if (_w104 >= 0) {
+                    {
+                        int16_t _t105[20];
+                        for (int32_t _i106 = 0; _i106 < 20; _i106++) _t105[_i106] = ((DECK_SLOTS[_i106] == ((int8_t)(_wsub(top_to_hand__dc_62, 1)))) ? top_to_hand__top_63 : s->deck[_ix(top_to_hand__p_60, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i106], 1), 0), 19), 20)]);
+                        memcpy(s->deck + _w104 * 20, _t105, sizeof _t105);
+                    }
+                }
+                int32_t _w107 = _wx(top_to_hand__p_60, 2);
+                if (_w107 >= 0) {
+                    {
+                        int16_t _t108[20];
+                        for (int32_t _i109 = 0; _i109 < 20; _i109++) _t108[_i109] = ((DECK_SLOTS[_i109] < top_to_hand__dc_62) ? s->deck[_ix(top_to_hand__p_60, 2) * 20 + _i109] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w107 * 20, _t108, sizeof _t108);
+                    }
+                }
+            }
         }
-        int32_t _w54 = _wx(draw_cards__p_34, 2);
-        if (_w54 >= 0) {
-            s->deck_count[_w54] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_34, 2)], draw_cards__k_37)));
+        if ((CARDS__t_draw[_ix(c, 395)] > 0)) {
+            draw_cards__p_67 = p_;
+            draw_cards__n_68 = CARDS__t_draw[_ix(c, 395)];
+            draw_cards__have_69 = s->hand_count[_ix(draw_cards__p_67, 2)];
+            draw_cards__k_70 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_68, s->deck_count[_ix(draw_cards__p_67, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_69))))));
+            int32_t _w110 = _wx(draw_cards__p_67, 2);
+            if (_w110 >= 0) {
+                {
+                    int16_t _t111[10];
+                    for (int32_t _i112 = 0; _i112 < 10; _i112++) _t111[_i112] = (((HAND_SLOTS[_i112] >= draw_cards__have_69) && (HAND_SLOTS[_i112] < ((int8_t)(_wadd(draw_cards__have_69, draw_cards__k_70))))) ? s->deck[_ix(draw_cards__p_67, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i112], draw_cards__have_69), 0), 19), 20)] : s->hand[_ix(draw_cards__p_67, 2) * 10 + _i112]);
+                    memcpy(s->hand + _w110 * 10, _t111, sizeof _t111);
+                }
+            }
+            int32_t _w113 = _wx(draw_cards__p_67, 2);
+            if (_w113 >= 0) {
+                {
+                    int16_t _t114[20];
+                    for (int32_t _i115 = 0; _i115 < 20; _i115++) _t114[_i115] = ((_wadd(DECK_SLOTS[_i115], draw_cards__k_70) < 20) ? s->deck[_ix(draw_cards__p_67, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i115], draw_cards__k_70), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w113 * 20, _t114, sizeof _t114);
+                }
+            }
+            int32_t _w116 = _wx(draw_cards__p_67, 2);
+            if (_w116 >= 0) {
+                s->hand_count[_w116] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_67, 2)], draw_cards__k_70)));
+            }
+            int32_t _w117 = _wx(draw_cards__p_67, 2);
+            if (_w117 >= 0) {
+                s->deck_count[_w117] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_67, 2)], draw_cards__k_70)));
+            }
+        }
+        if ((CARDS__t_search_n[_ix(c, 395)] > 0)) {
+            search_deck__p_71 = p_;
+            search_deck__fstage_72 = CARDS__t_search_stage[_ix(c, 395)];
+            for (int32_t _i118 = 0; _i118 < 20; _i118++) search_deck__d_73[_i118] = s->deck[_ix(search_deck__p_71, 2) * 20 + _i118];
+            search_deck__i_74 = ({ bool _m119[20]; for (int32_t _j120 = 0; _j120 < 20; _j120++) _m119[_j120] = (((((search_deck__d_73[_j120] >= 0) && (CARDS__kind[_ix(search_deck__d_73[_j120], 395)] == 0)) && (true || (CARDS__type[_ix(search_deck__d_73[_j120], 395)] == (-1)))) && (true || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_73[_j120], 395)], _ipow(2, (-1))), 2) == 1))) && ((search_deck__fstage_72 < 0) || (CARDS__stage[_ix(search_deck__d_73[_j120], 395)] == search_deck__fstage_72))); _choose(random_word_at(key, 0), _m119, 20); });
+            search_deck__room_76 = (false ? ({ int32_t _lo121 = 1; bool _r123 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_75 = _lo121, _end122 = 4; search_deck__bs_75 < _end122; search_deck__bs_75++) if ((s->card[_ix(search_deck__p_71, 2) * 4 + search_deck__bs_75] < 0)) { _r123 = true; break; } _r123; }) : (s->hand_count[_ix(search_deck__p_71, 2)] < 10));
+            if (((search_deck__i_74 >= 0) && search_deck__room_76)) {
+                search_deck__c_77 = s->deck[_ix(search_deck__p_71, 2) * 20 + _ix(search_deck__i_74, 20)];
+                int32_t _w125 = _wx(search_deck__p_71, 2);
+                if (_w125 >= 0) {
+                    {
+                        int16_t _t126[20];
+                        for (int32_t _i127 = 0; _i127 < 20; _i127++) _t126[_i127] = s->deck[_ix(search_deck__p_71, 2) * 20 + _i127];
+                        _remove_int16(_t126, 20, search_deck__i_74);
+                        _shuffle_int16(_t126, 20, fold_in(key, 12));
+                        memcpy(s->deck + _w125 * 20, _t126, sizeof _t126);
+                    }
+                }
+                int32_t _w128 = _wx(search_deck__p_71, 2);
+                if (_w128 >= 0) {
+                    s->deck_count[_w128] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_71, 2)], 1)));
+                }
+                if (false) {
+                    put_in_play__p_79 = search_deck__p_71;
+                    put_in_play__slot_80 = ({ int32_t _lo129 = 1; int32_t _r131 = 0; int32_t _best133 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_78 = _lo129, _end130 = 4; search_deck__bs_78 < _end130; search_deck__bs_78++) { int32_t _x132 = ((int32_t)((s->card[_ix(search_deck__p_71, 2) * 4 + search_deck__bs_78] < 0))); if (search_deck__bs_78 == _lo129 || _x132 > _best133) { _best133 = _x132; _r131 = search_deck__bs_78; } } _r131; });
+                    put_in_play__c_81 = search_deck__c_77;
+                    int32_t _w134 = _wx(put_in_play__p_79, 2);
+                    int32_t _w135 = _wx(put_in_play__slot_80, 4);
+                    if (_w134 >= 0 && _w135 >= 0) {
+                        s->card[_w134 * 4 + _w135] = put_in_play__c_81;
+                    }
+                    int32_t _w136 = _wx(put_in_play__p_79, 2);
+                    int32_t _w137 = _wx(put_in_play__slot_80, 4);
+                    if (_w136 >= 0 && _w137 >= 0) {
+                        s->damage[_w136 * 4 + _w137] = ((int16_t)(0));
+                    }
+                    int32_t _w138 = _wx(put_in_play__p_79, 2);
+                    int32_t _w139 = _wx(put_in_play__slot_80, 4);
+                    if (_w138 >= 0 && _w139 >= 0) {
+                        {
+                            int8_t *_d = s->energy + _w138 * 32 + _w139 * 8;
+                            for (int32_t _i140 = 0; _i140 < 8; _i140++) _d[_i140] = ((int8_t)(0));
+                        }
+                    }
+                    int32_t _w141 = _wx(put_in_play__p_79, 2);
+                    int32_t _w142 = _wx(put_in_play__slot_80, 4);
+                    if (_w141 >= 0 && _w142 >= 0) {
+                        s->entered[_w141 * 4 + _w142] = ((int8_t)(s->turn));
+                    }
+                    int32_t _w143 = _wx(put_in_play__p_79, 2);
+                    int32_t _w144 = _wx(put_in_play__slot_80, 4);
+                    if (_w143 >= 0 && _w144 >= 0) {
+                        {
+                            int16_t *_d = s->under + _w143 * 8 + _w144 * 2;
+                            for (int32_t _i145 = 0; _i145 < 2; _i145++) _d[_i145] = ((int16_t)((-1)));
+                        }
+                    }
+                } else {
+                    int32_t _w146 = _wx(search_deck__p_71, 2);
+                    if (_w146 >= 0) {
+                        _push_int16(s->hand + _w146 * 10, 10, search_deck__c_77);
+                    }
+                    int32_t _w147 = _wx(search_deck__p_71, 2);
+                    if (_w147 >= 0) {
+                        s->hand_count[_w147] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_71, 2)], 1)));
+                    }
+                }
+            }
+        }
+        if ((CARDS__t_retreat_cut[_ix(c, 395)] > 0)) {
+            s->retreat_cut = ((int8_t)(_wadd(s->retreat_cut, CARDS__t_retreat_cut[_ix(c, 395)])));
+        }
+        if ((CARDS__t_dealt[_ix(c, 395)] > 0)) {
+            s->dealt_bonus = CARDS__t_dealt[_ix(c, 395)];
+            s->dealt_group = CARDS__t_dealt_group[_ix(c, 395)];
+        }
+        if (CARDS__t_shuffle_opp[_ix(c, 395)]) {
+            shuffle_hand_in__p_82 = o;
+            shuffle_hand_in__dc_83 = s->deck_count[_ix(shuffle_hand_in__p_82, 2)];
+            for (int32_t _i148 = 0; _i148 < 20; _i148++) shuffle_hand_in__merged_84[_i148] = ((DECK_SLOTS[_i148] < shuffle_hand_in__dc_83) ? s->deck[_ix(shuffle_hand_in__p_82, 2) * 20 + _i148] : s->hand[_ix(shuffle_hand_in__p_82, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i148], shuffle_hand_in__dc_83), 0), 9), 10)]);
+            int32_t _w149 = _wx(shuffle_hand_in__p_82, 2);
+            if (_w149 >= 0) {
+                {
+                    int16_t *_d = s->deck + _w149 * 20;
+                    for (int32_t _i150 = 0; _i150 < 20; _i150++) _d[_i150] = ((DECK_SLOTS[_i150] < ((int8_t)(_wadd(shuffle_hand_in__dc_83, s->hand_count[_ix(shuffle_hand_in__p_82, 2)])))) ? shuffle_hand_in__merged_84[_i150] : ((int16_t)((-1))));
+                    _shuffle_int16(_d, 20, fold_in(key, 13));
+                }
+            }
+            int32_t _w151 = _wx(shuffle_hand_in__p_82, 2);
+            if (_w151 >= 0) {
+                s->deck_count[_w151] = ((int8_t)(_wadd(shuffle_hand_in__dc_83, s->hand_count[_ix(shuffle_hand_in__p_82, 2)])));
+            }
+            int32_t _w152 = _wx(shuffle_hand_in__p_82, 2);
+            if (_w152 >= 0) {
+                {
+                    int16_t _t153[10];
+                    for (int32_t _i154 = 0; _i154 < 10; _i154++) _t153[_i154] = ((HAND_SLOTS[_i154] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_82, 2) * 10 + _i154]);
+                    memcpy(s->hand + _w152 * 10, _t153, sizeof _t153);
+                }
+            }
+            int32_t _w155 = _wx(shuffle_hand_in__p_82, 2);
+            if (_w155 >= 0) {
+                s->hand_count[_w155] = ((int8_t)(0));
+            }
+        }
+        if ((CARDS__t_draw_opp[_ix(c, 395)] > 0)) {
+            draw_cards__p_85 = o;
+            draw_cards__n_86 = CARDS__t_draw_opp[_ix(c, 395)];
+            draw_cards__have_87 = s->hand_count[_ix(draw_cards__p_85, 2)];
+            draw_cards__k_88 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_86, s->deck_count[_ix(draw_cards__p_85, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_87))))));
+            int32_t _w156 = _wx(draw_cards__p_85, 2);
+            if (_w156 >= 0) {
+                {
+                    int16_t _t157[10];
+                    for (int32_t _i158 = 0; _i158 < 10; _i158++) _t157[_i158] = (((HAND_SLOTS[_i158] >= draw_cards__have_87) && (HAND_SLOTS[_i158] < ((int8_t)(_wadd(draw_cards__have_87, draw_cards__k_88))))) ? s->deck[_ix(draw_cards__p_85, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i158], draw_cards__have_87), 0), 19), 20)] : s->hand[_ix(draw_cards__p_85, 2) * 10 + _i158]);
+                    memcpy(s->hand + _w156 * 10, _t157, sizeof _t157);
+                }
+            }
+            int32_t _w159 = _wx(draw_cards__p_85, 2);
+            if (_w159 >= 0) {
+                {
+                    int16_t _t160[20];
+                    for (int32_t _i161 = 0; _i161 < 20; _i161++) _t160[_i161] = ((_wadd(DECK_SLOTS[_i161], draw_cards__k_88) < 20) ? s->deck[_ix(draw_cards__p_85, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i161], draw_cards__k_88), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w159 * 20, _t160, sizeof _t160);
+                }
+            }
+            int32_t _w162 = _wx(draw_cards__p_85, 2);
+            if (_w162 >= 0) {
+                s->hand_count[_w162] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_85, 2)], draw_cards__k_88)));
+            }
+            int32_t _w163 = _wx(draw_cards__p_85, 2);
+            if (_w163 >= 0) {
+                s->deck_count[_w163] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_85, 2)], draw_cards__k_88)));
+            }
         }
     }
 }
@@ -1026,85 +1442,94 @@ static void effect_retreat(State *s, int32_t b, Key key)
 {
     (void)key;  /* no chance here */
     int32_t p_ = 0;
-    int32_t discard_energy__p_38 = 0;
-    int8_t discard_energy__n_39 = 0;
-    int8_t discard_energy__held_40[8] = {0};
-    int16_t discard_energy__c_41 = 0;
-    bool discard_energy__used_44[8] = {0};
-    int32_t discard_energy__rank_45[8] = {0};
-    int32_t discard_energy__before_47[8] = {0};
-    int32_t swap_active__p_48 = 0;
-    int32_t swap_active__b_49 = 0;
-    int32_t swap_active__perm_50[4] = {0};
-    int32_t clear_conditions__p_51 = 0;
+    int32_t discard_energy__p_89 = 0;
+    int8_t discard_energy__n_90 = 0;
+    int8_t discard_energy__held_91[8] = {0};
+    int16_t discard_energy__c_92 = 0;
+    bool discard_energy__used_95[8] = {0};
+    int32_t discard_energy__rank_96[8] = {0};
+    int32_t discard_energy__before_98[8] = {0};
+    int32_t swap_active__p_99 = 0;
+    int32_t swap_active__b_100 = 0;
+    int32_t swap_active__perm_101[4] = {0};
+    int32_t clear_conditions__p_102 = 0;
     p_ = s->current_player;
-    discard_energy__p_38 = p_;
-    discard_energy__n_39 = ((int8_t)(_imax(((int8_t)(_wsub(CARDS__retreat[_ix(s->card[_ix(p_, 2) * 4], 395)], s->retreat_cut))), ((int8_t)(0)))));
-    for (int32_t _i1 = 0; _i1 < 8; _i1++) discard_energy__held_40[_i1] = s->energy[_ix(discard_energy__p_38, 2) * 32 + _i1];
-    discard_energy__c_41 = s->card[_ix(discard_energy__p_38, 2) * 4];
-    for (int32_t _i2 = 0; _i2 < 8; _i2++) discard_energy__used_44[_i2] = ((({ int16_t _let3 = ((int16_t)(_wmul(2, discard_energy__c_41))); int16_t attack_cost__r_42 = _let3; (_i2 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_42, 790)] : (_i2 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_42, 790)] : (_i2 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_42, 790)] : (_i2 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_42, 790)] : (_i2 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_42, 790)] : (_i2 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_42, 790)] : (_i2 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_42, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_42, 790)]))))))); }) > 0) || (({ int16_t _let4 = ((int16_t)(_wadd(((int16_t)(_wmul(2, discard_energy__c_41))), 1))); int16_t attack_cost__r_43 = _let4; (_i2 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_43, 790)] : (_i2 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_43, 790)] : (_i2 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_43, 790)] : (_i2 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_43, 790)] : (_i2 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_43, 790)] : (_i2 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_43, 790)] : (_i2 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_43, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_43, 790)]))))))); }) > 0));
-    for (int32_t _i5 = 0; _i5 < 8; _i5++) discard_energy__rank_45[_i5] = _wadd(TYPE_IDS[_i5], (discard_energy__used_44[_i5] ? 8 : 0));
-    for (int32_t _i6 = 0; _i6 < 8; _i6++) discard_energy__before_47[_i6] = ({ int32_t _lo7 = 0; int32_t _r9 = 0; _Pragma("GCC unroll 8") for (int32_t discard_energy__u_46 = _lo7, _end8 = 8; discard_energy__u_46 < _end8; discard_energy__u_46++) _r9 = _wadd(_r9, ((discard_energy__rank_45[discard_energy__u_46] < discard_energy__rank_45[_i6]) ? ((int32_t)(discard_energy__held_40[discard_energy__u_46])) : 0)); _r9; });
-    int32_t _w11 = _wx(discard_energy__p_38, 2);
+    discard_energy__p_89 = p_;
+    discard_energy__n_90 = ((int8_t)(_imax(((int8_t)(_wsub(CARDS__retreat[_ix(s->card[_ix(p_, 2) * 4], 395)], s->retreat_cut))), ((int8_t)(0)))));
+    for (int32_t _i1 = 0; _i1 < 8; _i1++) discard_energy__held_91[_i1] = s->energy[_ix(discard_energy__p_89, 2) * 32 + _i1];
+    discard_energy__c_92 = s->card[_ix(discard_energy__p_89, 2) * 4];
+    for (int32_t _i2 = 0; _i2 < 8; _i2++) discard_energy__used_95[_i2] = ((({ int16_t _let3 = ((int16_t)(_wmul(2, discard_energy__c_92))); int16_t attack_cost__r_93 = _let3; (_i2 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_93, 790)] : (_i2 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_93, 790)] : (_i2 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_93, 790)] : (_i2 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_93, 790)] : (_i2 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_93, 790)] : (_i2 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_93, 790)] : (_i2 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_93, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_93, 790)]))))))); }) > 0) || (({ int16_t _let4 = ((int16_t)(_wadd(((int16_t)(_wmul(2, discard_energy__c_92))), 1))); int16_t attack_cost__r_94 = _let4; (_i2 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_94, 790)] : (_i2 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_94, 790)] : (_i2 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_94, 790)] : (_i2 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_94, 790)] : (_i2 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_94, 790)] : (_i2 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_94, 790)] : (_i2 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_94, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_94, 790)]))))))); }) > 0));
+    for (int32_t _i5 = 0; _i5 < 8; _i5++) discard_energy__rank_96[_i5] = _wadd(TYPE_IDS[_i5], (discard_energy__used_95[_i5] ? 8 : 0));
+    for (int32_t _i6 = 0; _i6 < 8; _i6++) discard_energy__before_98[_i6] = ({ int32_t _lo7 = 0; int32_t _r9 = 0; _Pragma("GCC unroll 8") for (int32_t discard_energy__u_97 = _lo7, _end8 = 8; discard_energy__u_97 < _end8; discard_energy__u_97++) _r9 = _wadd(_r9, ((discard_energy__rank_96[discard_energy__u_97] < discard_energy__rank_96[_i6]) ? ((int32_t)(discard_energy__held_91[discard_energy__u_97])) : 0)); _r9; });
+    int32_t _w11 = _wx(discard_energy__p_89, 2);
     if (_w11 >= 0) {
         {
             int8_t *_d = s->energy + _w11 * 32 + 0 * 8;
-            for (int32_t _i12 = 0; _i12 < 8; _i12++) _d[_i12] = ((int8_t)(_wsub(discard_energy__held_40[_i12], _imin(_imax(_wsub(discard_energy__n_39, discard_energy__before_47[_i12]), 0), ((int32_t)(discard_energy__held_40[_i12]))))));
+            for (int32_t _i12 = 0; _i12 < 8; _i12++) _d[_i12] = ((int8_t)(_wsub(discard_energy__held_91[_i12], _imin(_imax(_wsub(discard_energy__n_90, discard_energy__before_98[_i12]), 0), ((int32_t)(discard_energy__held_91[_i12]))))));
         }
     }
-    swap_active__p_48 = p_;
-    swap_active__b_49 = b;
-    for (int32_t _i13 = 0; _i13 < 4; _i13++) swap_active__perm_50[_i13] = SWAP[_ix(swap_active__b_49, 4) * 4 + _i13];
-    int32_t _w14 = _wx(swap_active__p_48, 2);
+    swap_active__p_99 = p_;
+    swap_active__b_100 = b;
+    for (int32_t _i13 = 0; _i13 < 4; _i13++) swap_active__perm_101[_i13] = SWAP[_ix(swap_active__b_100, 4) * 4 + _i13];
+    int32_t _w14 = _wx(swap_active__p_99, 2);
     if (_w14 >= 0) {
         {
             int16_t _t15[4];
-            for (int32_t _i16 = 0; _i16 < 4; _i16++) _t15[_i16] = s->card[_ix(swap_active__p_48, 2) * 4 + _ix(swap_active__perm_50[_i16], 4)];
+            for (int32_t _i16 = 0; _i16 < 4; _i16++) _t15[_i16] = s->card[_ix(swap_active__p_99, 2) * 4 + _ix(swap_active__perm_101[_i16], 4)];
             memcpy(s->card + _w14 * 4, _t15, sizeof _t15);
         }
     }
-    int32_t _w17 = _wx(swap_active__p_48, 2);
+    int32_t _w17 = _wx(swap_active__p_99, 2);
     if (_w17 >= 0) {
         {
             int16_t _t18[4];
-            for (int32_t _i19 = 0; _i19 < 4; _i19++) _t18[_i19] = s->damage[_ix(swap_active__p_48, 2) * 4 + _ix(swap_active__perm_50[_i19], 4)];
+            for (int32_t _i19 = 0; _i19 < 4; _i19++) _t18[_i19] = s->damage[_ix(swap_active__p_99, 2) * 4 + _ix(swap_active__perm_101[_i19], 4)];
             memcpy(s->damage + _w17 * 4, _t18, sizeof _t18);
         }
     }
-    int32_t _w20 = _wx(swap_active__p_48, 2);
+    int32_t _w20 = _wx(swap_active__p_99, 2);
     if (_w20 >= 0) {
         {
             int8_t _t21[32];
-            for (int32_t _i22 = 0; _i22 < 4; _i22++) for (int32_t _i23 = 0; _i23 < 8; _i23++) _t21[_i22 * 8 + _i23] = s->energy[_ix(swap_active__p_48, 2) * 32 + _ix(swap_active__perm_50[_i22], 4) * 8 + _i23];
+            for (int32_t _i22 = 0; _i22 < 4; _i22++) for (int32_t _i23 = 0; _i23 < 8; _i23++) _t21[_i22 * 8 + _i23] = s->energy[_ix(swap_active__p_99, 2) * 32 + _ix(swap_active__perm_101[_i22], 4) * 8 + _i23];
             memcpy(s->energy + _w20 * 32, _t21, sizeof _t21);
         }
     }
-    int32_t _w24 = _wx(swap_active__p_48, 2);
+    int32_t _w24 = _wx(swap_active__p_99, 2);
     if (_w24 >= 0) {
         {
             int8_t _t25[4];
-            for (int32_t _i26 = 0; _i26 < 4; _i26++) _t25[_i26] = s->entered[_ix(swap_active__p_48, 2) * 4 + _ix(swap_active__perm_50[_i26], 4)];
+            for (int32_t _i26 = 0; _i26 < 4; _i26++) _t25[_i26] = s->entered[_ix(swap_active__p_99, 2) * 4 + _ix(swap_active__perm_101[_i26], 4)];
             memcpy(s->entered + _w24 * 4, _t25, sizeof _t25);
         }
     }
-    clear_conditions__p_51 = swap_active__p_48;
-    int32_t _w27 = _wx(clear_conditions__p_51, 2);
+    int32_t _w27 = _wx(swap_active__p_99, 2);
     if (_w27 >= 0) {
-        s->poisoned[_w27] = false;
+        {
+            int16_t _t28[8];
+            for (int32_t _i29 = 0; _i29 < 4; _i29++) for (int32_t _i30 = 0; _i30 < 2; _i30++) _t28[_i29 * 2 + _i30] = s->under[_ix(swap_active__p_99, 2) * 8 + _ix(swap_active__perm_101[_i29], 4) * 2 + _i30];
+            memcpy(s->under + _w27 * 8, _t28, sizeof _t28);
+        }
     }
-    int32_t _w28 = _wx(clear_conditions__p_51, 2);
-    if (_w28 >= 0) {
-        s->burned[_w28] = false;
+    clear_conditions__p_102 = swap_active__p_99;
+    int32_t _w31 = _wx(clear_conditions__p_102, 2);
+    if (_w31 >= 0) {
+        s->poisoned[_w31] = false;
     }
-    int32_t _w29 = _wx(clear_conditions__p_51, 2);
-    if (_w29 >= 0) {
-        s->condition[_w29] = ((int8_t)(0));
+    int32_t _w32 = _wx(clear_conditions__p_102, 2);
+    if (_w32 >= 0) {
+        s->burned[_w32] = false;
+    }
+    int32_t _w33 = _wx(clear_conditions__p_102, 2);
+    if (_w33 >= 0) {
+        s->condition[_w33] = ((int8_t)(0));
     }
     s->retreated = true;
 }
 
 static void effect_attack(State *s, int32_t k_, Key key)
 {
+    int32_t choice__mover = 0;
     int32_t p_ = 0;
     int32_t o = 0;
     int16_t a = 0;
@@ -1113,71 +1538,100 @@ static void effect_attack(State *s, int32_t k_, Key key)
     int32_t bits = 0;
     int32_t coins = 0;
     int32_t heads = 0;
+    bool repeat__going_108 = 0;
     bool first_heads = 0;
     bool all_heads = 0;
     int32_t dmg = 0;
-    int32_t attack_effects__p_84 = 0;
-    int32_t attack_effects__r_85 = 0;
-    int32_t attack_effects__dmg_86 = 0;
-    bool attack_effects__first_heads_87 = 0;
-    bool attack_effects__all_heads_88 = 0;
-    int32_t attack_effects__o_89 = 0;
-    int32_t give_status__q_103 = 0;
-    int16_t give_status__st_104 = 0;
-    int32_t discard_typed__p_118 = 0;
-    int16_t discard_typed__t_119 = 0;
-    int8_t discard_typed__n_120 = 0;
-    int32_t discard_random__q_134 = 0;
-    int8_t discard_random__held_135[8] = {0};
-    int32_t discard_random__x_136 = 0;
-    int32_t discard_random__t_139 = 0;
-    int8_t discard_random_in_play__flat_140[64] = {0};
-    int32_t discard_random_in_play__x_141 = 0;
-    int32_t discard_random_in_play__u_144 = 0;
-    int32_t draw_cards__p_145 = 0;
-    int8_t draw_cards__n_146 = 0;
-    int8_t draw_cards__have_147 = 0;
-    int8_t draw_cards__k_148 = 0;
-    int32_t search_deck__p_149 = 0;
-    bool search_deck__to_bench_150 = 0;
-    int16_t search_deck__ftype_151 = 0;
-    int8_t search_deck__fgroup_152 = 0;
-    int16_t search_deck__fstage_153 = 0;
-    int16_t search_deck__d_154[20] = {0};
-    int32_t search_deck__i_155 = 0;
-    bool search_deck__room_157 = 0;
-    int16_t search_deck__c_158 = 0;
-    int32_t put_in_play__p_160 = 0;
-    int32_t put_in_play__slot_161 = 0;
-    int16_t put_in_play__c_162 = 0;
-    int32_t shuffle_hand_in__p_163 = 0;
-    int8_t shuffle_hand_in__dc_164 = 0;
-    int16_t shuffle_hand_in__merged_165[20] = {0};
-    int32_t draw_cards__p_166 = 0;
-    int8_t draw_cards__n_167 = 0;
-    int8_t draw_cards__have_168 = 0;
-    int8_t draw_cards__k_169 = 0;
-    bool knockouts__ko_170[8] = {0};
-    int32_t knockouts__ko_cards_171[8] = {0};
-    int32_t knockouts__ko_value_172[8] = {0};
-    bool knockouts__ko_active_173[2] = {0};
-    bool knockouts__has_bench_176[2] = {0};
-    bool knockouts__won_177[2] = {0};
-    int32_t end_of_turn__p_178 = 0;
-    int32_t checkup__q_179 = 0;
-    int32_t checkup__owner_180 = 0;
-    int32_t checkup__q_181 = 0;
-    int32_t checkup__owner_182 = 0;
-    bool knockouts__ko_183[8] = {0};
-    int32_t knockouts__ko_cards_184[8] = {0};
-    int32_t knockouts__ko_value_185[8] = {0};
-    bool knockouts__ko_active_186[2] = {0};
-    bool knockouts__has_bench_189[2] = {0};
-    bool knockouts__won_190[2] = {0};
-    int32_t start_turn__p_191 = 0;
-    int32_t draw_cards__p_192 = 0;
-    int8_t draw_cards__have_193 = 0;
-    int8_t draw_cards__k_194 = 0;
+    bool choice__options_2[4] = {0};
+    int32_t pick = 0;
+    int32_t attack_effects__p_148 = 0;
+    int32_t attack_effects__r_149 = 0;
+    int32_t attack_effects__dmg_150 = 0;
+    bool attack_effects__first_heads_151 = 0;
+    bool attack_effects__all_heads_152 = 0;
+    int32_t attack_effects__pick_153 = 0;
+    int32_t attack_effects__o_154 = 0;
+    int32_t hit__p_155 = 0;
+    int32_t hit__q_156 = 0;
+    int32_t hit__slot_157 = 0;
+    int16_t hit__x_158 = 0;
+    bool hit__weak_159 = 0;
+    int32_t swap_active__p_162 = 0;
+    int32_t swap_active__b_163 = 0;
+    int32_t swap_active__perm_164[4] = {0};
+    int32_t clear_conditions__p_165 = 0;
+    int32_t swap_active__p_166 = 0;
+    int32_t swap_active__b_167 = 0;
+    int32_t swap_active__perm_168[4] = {0};
+    int32_t clear_conditions__p_169 = 0;
+    int32_t attack_effects__j_171 = 0;
+    int32_t hit__p_172 = 0;
+    int32_t hit__q_173 = 0;
+    int32_t hit__slot_174 = 0;
+    int16_t hit__x_175 = 0;
+    bool hit__weak_176 = 0;
+    int32_t attack_effects__j_192 = 0;
+    int32_t shuffle_defender__q_206 = 0;
+    int16_t shuffle_defender__held_207[3] = {0};
+    int32_t clear_slot__p_209 = 0;
+    int32_t clear_conditions__p_210 = 0;
+    int32_t give_status__q_227 = 0;
+    int16_t give_status__st_228 = 0;
+    int32_t discard_typed__p_242 = 0;
+    int16_t discard_typed__t_243 = 0;
+    int8_t discard_typed__n_244 = 0;
+    int32_t discard_random__q_258 = 0;
+    int8_t discard_random__held_259[8] = {0};
+    int32_t discard_random__x_260 = 0;
+    int32_t discard_random__t_263 = 0;
+    int8_t discard_random_in_play__flat_264[64] = {0};
+    int32_t discard_random_in_play__x_265 = 0;
+    int32_t discard_random_in_play__u_268 = 0;
+    int32_t draw_cards__p_269 = 0;
+    int8_t draw_cards__n_270 = 0;
+    int8_t draw_cards__have_271 = 0;
+    int8_t draw_cards__k_272 = 0;
+    int32_t search_deck__p_273 = 0;
+    bool search_deck__to_bench_274 = 0;
+    int16_t search_deck__ftype_275 = 0;
+    int8_t search_deck__fgroup_276 = 0;
+    int16_t search_deck__fstage_277 = 0;
+    int16_t search_deck__d_278[20] = {0};
+    int32_t search_deck__i_279 = 0;
+    bool search_deck__room_281 = 0;
+    int16_t search_deck__c_282 = 0;
+    int32_t put_in_play__p_284 = 0;
+    int32_t put_in_play__slot_285 = 0;
+    int16_t put_in_play__c_286 = 0;
+    int32_t shuffle_hand_in__p_287 = 0;
+    int8_t shuffle_hand_in__dc_288 = 0;
+    int16_t shuffle_hand_in__merged_289[20] = {0};
+    int32_t draw_cards__p_290 = 0;
+    int8_t draw_cards__n_291 = 0;
+    int8_t draw_cards__have_292 = 0;
+    int8_t draw_cards__k_293 = 0;
+    bool knockouts__ko_294[8] = {0};
+    int32_t knockouts__ko_cards_295[8] = {0};
+    int32_t knockouts__ko_value_296[8] = {0};
+    bool knockouts__ko_active_297[2] = {0};
+    bool knockouts__has_bench_300[2] = {0};
+    bool knockouts__won_301[2] = {0};
+    int32_t end_of_turn__p_302 = 0;
+    int32_t checkup__q_303 = 0;
+    int32_t checkup__owner_304 = 0;
+    int32_t checkup__q_305 = 0;
+    int32_t checkup__owner_306 = 0;
+    bool knockouts__ko_307[8] = {0};
+    int32_t knockouts__ko_cards_308[8] = {0};
+    int32_t knockouts__ko_value_309[8] = {0};
+    bool knockouts__ko_active_310[2] = {0};
+    bool knockouts__has_bench_313[2] = {0};
+    bool knockouts__won_314[2] = {0};
+    int32_t start_turn__p_315 = 0;
+    int32_t draw_cards__p_316 = 0;
+    int8_t draw_cards__have_317 = 0;
+    int8_t draw_cards__k_318 = 0;
+    choice__mover = s->current_player;
     p_ = s->current_player;
     o = _wsub(1, p_);
     a = s->card[_ix(p_, 2) * 4];
@@ -1189,6 +1643,18 @@ static void effect_attack(State *s, int32_t k_, Key key)
     bits = _roll(random_word_at(key, 1), 65536);
     coins = (ATTACKS__coins_energy[_ix(r, 790)] ? ({ int32_t _r2 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r2 = _wadd(_r2, s->energy[_ix(p_, 2) * 32 + _j1]); _r2; }) : ((int32_t)(ATTACKS__coins[_ix(r, 790)])));
     heads = ({ int32_t _lo4 = 0; int32_t _r6 = 0; for (int32_t i = _lo4, _end5 = 16; i < _end5; i++) _r6 += (((i < coins) && (_pymod(_floordiv(bits, _ipow(2, i)), 2) == 1))) ? 1 : 0; _r6; });
+    if (ATTACKS__until_tails[_ix(r, 790)]) {
+        heads = 0;
+        repeat__going_108 = true;
+        for (int32_t repeat__i_109 = 0, _end8 = 16; repeat__i_109 < _end8; repeat__i_109++) {
+            if (repeat__going_108) {
+                repeat__going_108 = _flip(random_word(fold_in(fold_in(key, 16), (uint32_t)repeat__i_109)));
+                if (repeat__going_108) {
+                    heads = _wadd(heads, 1);
+                }
+            }
+        }
+    }
     first_heads = (_pymod(bits, 2) == 1);
     all_heads = (heads == coins);
     if ((lands && (!(ATTACKS__fails_tails[_ix(r, 790)] && (!first_heads))))) {
@@ -1196,952 +1662,806 @@ static void effect_attack(State *s, int32_t k_, Key key)
         if ((ATTACKS__per_heads[_ix(r, 790)] > 0)) {
             dmg = _wmul(ATTACKS__per_heads[_ix(r, 790)], heads);
         }
-        if (((ATTACKS__bonus[_ix(r, 790)] > 0) && ({ int16_t _let8 = ATTACKS__bonus_if[_ix(r, 790)]; int16_t holds__c_57 = _let8; ({ int32_t _let9 = p_; int32_t holds__p_58 = _let9; ({ int32_t _let10 = r; int32_t holds__r_59 = _let10; ({ bool _let11 = first_heads; bool holds__first_heads_60 = _let11; ({ bool _let12 = all_heads; bool holds__all_heads_61 = _let12; ({ int32_t _let13 = _wsub(1, holds__p_58); int32_t holds__o_62 = _let13; ((((((((((holds__c_57 == 0) || ((holds__c_57 == 1) && holds__first_heads_60)) || ((holds__c_57 == 2) && (!holds__first_heads_60))) || ((holds__c_57 == 3) && holds__all_heads_61)) || ((holds__c_57 == 4) && (({ int32_t _let14 = holds__p_58; int32_t extra_energy__p_63 = _let14; ({ int32_t _let15 = holds__r_59; int32_t extra_energy__r_64 = _let15; ({ int16_t _let16 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_59, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_65 = _let16; ({ int8_t _let17[8]; for (int32_t _i18 = 0; _i18 < 8; _i18++) _let17[_i18] = s->energy[_ix(extra_energy__p_63, 2) * 32 + _i18]; int8_t extra_energy__held_66[8]; memcpy(extra_energy__held_66, _let17, sizeof extra_energy__held_66); ({ int8_t _let19[8]; for (int32_t _i20 = 0; _i20 < 8; _i20++) _let19[_i20] = ({ int32_t _let21 = extra_energy__r_64; int32_t attack_cost__r_67 = _let21; (_i20 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_67, 790)] : (_i20 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_67, 790)] : (_i20 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_67, 790)] : (_i20 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_67, 790)] : (_i20 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_67, 790)] : (_i20 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_67, 790)] : (_i20 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_67, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_67, 790)]))))))); }); int8_t extra_energy__cost_68[8]; memcpy(extra_energy__cost_68, _let19, sizeof extra_energy__cost_68); ({ int32_t _let22 = _wsub(_wsub(({ int32_t _r24 = 0; for (int32_t _j23 = 0; _j23 < 8; _j23++) _r24 = _wadd(_r24, extra_energy__held_66[_j23]); _r24; }), ((int32_t)(extra_energy__held_66[_ix(extra_energy__t_65, 8)]))), _wsub(({ int32_t _r27 = 0; for (int32_t _j26 = 0; _j26 < 8; _j26++) _r27 = _wadd(_r27, extra_energy__cost_68[_j26]); _r27; }), ((int32_t)(extra_energy__cost_68[_ix(extra_energy__t_65, 8)])))); int32_t extra_energy__others_69 = _let22; _wsub(_wsub(((int32_t)(extra_energy__held_66[_ix(extra_energy__t_65, 8)])), ((int32_t)(extra_energy__cost_68[_ix(extra_energy__t_65, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_64, 790)])), extra_energy__others_69), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_59, 790)]))) || ((holds__c_57 == 5) && (s->damage[_ix(holds__o_62, 2) * 4] > 0))) || ((holds__c_57 == 6) && (s->damage[_ix(holds__p_58, 2) * 4] > 0))) || ((holds__c_57 == 7) && s->poisoned[_ix(holds__o_62, 2)])) || ((holds__c_57 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_62, 2) * 4], 395)])) || (((holds__c_57 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_58, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+        if (((ATTACKS__bonus[_ix(r, 790)] > 0) && ({ int16_t _let9 = ATTACKS__bonus_if[_ix(r, 790)]; int16_t holds__c_110 = _let9; ({ int32_t _let10 = p_; int32_t holds__p_111 = _let10; ({ int32_t _let11 = r; int32_t holds__r_112 = _let11; ({ bool _let12 = first_heads; bool holds__first_heads_113 = _let12; ({ bool _let13 = all_heads; bool holds__all_heads_114 = _let13; ({ int32_t _let14 = _wsub(1, holds__p_111); int32_t holds__o_115 = _let14; ((((((((((holds__c_110 == 0) || ((holds__c_110 == 1) && holds__first_heads_113)) || ((holds__c_110 == 2) && (!holds__first_heads_113))) || ((holds__c_110 == 3) && holds__all_heads_114)) || ((holds__c_110 == 4) && (({ int32_t _let15 = holds__p_111; int32_t extra_energy__p_116 = _let15; ({ int32_t _let16 = holds__r_112; int32_t extra_energy__r_117 = _let16; ({ int16_t _let17 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_112, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_118 = _let17; ({ int8_t _let18[8]; for (int32_t _i19 = 0; _i19 < 8; _i19++) _let18[_i19] = s->energy[_ix(extra_energy__p_116, 2) * 32 + _i19]; int8_t extra_energy__held_119[8]; memcpy(extra_energy__held_119, _let18, sizeof extra_energy__held_119); ({ int8_t _let20[8]; for (int32_t _i21 = 0; _i21 < 8; _i21++) _let20[_i21] = ({ int32_t _let22 = extra_energy__r_117; int32_t attack_cost__r_120 = _let22; (_i21 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_120, 790)] : (_i21 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_120, 790)] : (_i21 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_120, 790)] : (_i21 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_120, 790)] : (_i21 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_120, 790)] : (_i21 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_120, 790)] : (_i21 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_120, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_120, 790)]))))))); }); int8_t extra_energy__cost_121[8]; memcpy(extra_energy__cost_121, _let20, sizeof extra_energy__cost_121); ({ int32_t _let23 = _wsub(_wsub(({ int32_t _r25 = 0; for (int32_t _j24 = 0; _j24 < 8; _j24++) _r25 = _wadd(_r25, extra_energy__held_119[_j24]); _r25; }), ((int32_t)(extra_energy__held_119[_ix(extra_energy__t_118, 8)]))), _wsub(({ int32_t _r28 = 0; for (int32_t _j27 = 0; _j27 < 8; _j27++) _r28 = _wadd(_r28, extra_energy__cost_121[_j27]); _r28; }), ((int32_t)(extra_energy__cost_121[_ix(extra_energy__t_118, 8)])))); int32_t extra_energy__others_122 = _let23; _wsub(_wsub(((int32_t)(extra_energy__held_119[_ix(extra_energy__t_118, 8)])), ((int32_t)(extra_energy__cost_121[_ix(extra_energy__t_118, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_117, 790)])), extra_energy__others_122), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_112, 790)]))) || ((holds__c_110 == 5) && (s->damage[_ix(holds__o_115, 2) * 4] > 0))) || ((holds__c_110 == 6) && (s->damage[_ix(holds__p_111, 2) * 4] > 0))) || ((holds__c_110 == 7) && s->poisoned[_ix(holds__o_115, 2)])) || ((holds__c_110 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_115, 2) * 4], 395)])) || (((holds__c_110 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_111, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
             dmg = _wadd(dmg, ATTACKS__bonus[_ix(r, 790)]);
         }
         if ((ATTACKS__per[_ix(r, 790)] > 0)) {
-            dmg = _wadd((ATTACKS__per_add[_ix(r, 790)] ? dmg : 0), _wmul(ATTACKS__per[_ix(r, 790)], ({ int32_t _let29 = p_; int32_t per_count__p_70 = _let29; ({ int32_t _let30 = r; int32_t per_count__r_71 = _let30; ({ int32_t _let31 = _wsub(1, per_count__p_70); int32_t per_count__o_72 = _let31; ({ int16_t _let32 = ATTACKS__per_count[_ix(per_count__r_71, 790)]; int16_t per_count__k_73 = _let32; ({ int32_t _let33 = ({ int32_t _lo34 = 1; int32_t _r41 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_74 = _lo34, _end35 = 4; per_count__bs_74 < _end35; per_count__bs_74++) _r41 += (({ int16_t _let36 = s->card[_ix(per_count__p_70, 2) * 4 + per_count__bs_74]; int16_t matches__c_75 = _let36; ({ int16_t _let37 = ATTACKS__per_type[_ix(per_count__r_71, 790)]; int16_t matches__ftype_76 = _let37; ({ int8_t _let38 = ATTACKS__per_group[_ix(per_count__r_71, 790)]; int8_t matches__fgroup_77 = _let38; (((((matches__c_75 >= 0) && (CARDS__kind[_ix(matches__c_75, 395)] == 0)) && ((matches__ftype_76 < 0) || (CARDS__type[_ix(matches__c_75, 395)] == matches__ftype_76))) && ((matches__fgroup_77 < 0) || ({ int16_t _let39 = matches__c_75; int16_t in_group__c_78 = _let39; ({ int8_t _let40 = matches__fgroup_77; int8_t in_group__g_79 = _let40; ((in_group__g_79 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_78, 395)], _ipow(2, ((int32_t)(in_group__g_79)))), 2) == 1)); }); }))) && (true || (CARDS__stage[_ix(matches__c_75, 395)] == (-1)))); }); }); })) ? 1 : 0; _r41; }); int32_t per_count__own_80 = _let33; ((per_count__k_73 == 1) ? per_count__own_80 : ((per_count__k_73 == 2) ? ({ int32_t _r44 = 0; for (int32_t _j43 = 0; _j43 < 8; _j43++) _r44 = _wadd(_r44, s->energy[_ix(per_count__o_72, 2) * 32 + _j43]); _r44; }) : ((per_count__k_73 == 3) ? ({ int32_t _lo46 = 1; int32_t _r48 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_81 = _lo46, _end47 = 4; per_count__bs_81 < _end47; per_count__bs_81++) _r48 += ((s->card[_ix(per_count__o_72, 2) * 4 + per_count__bs_81] >= 0)) ? 1 : 0; _r48; }) : 0))); }); }); }); }); })));
+            dmg = _wadd((ATTACKS__per_add[_ix(r, 790)] ? dmg : 0), _wmul(ATTACKS__per[_ix(r, 790)], ({ int32_t _let30 = p_; int32_t per_count__p_123 = _let30; ({ int32_t _let31 = r; int32_t per_count__r_124 = _let31; ({ int32_t _let32 = _wsub(1, per_count__p_123); int32_t per_count__o_125 = _let32; ({ int16_t _let33 = ATTACKS__per_count[_ix(per_count__r_124, 790)]; int16_t per_count__k_126 = _let33; ({ int32_t _let34 = ({ int32_t _lo35 = 1; int32_t _r42 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_127 = _lo35, _end36 = 4; per_count__bs_127 < _end36; per_count__bs_127++) _r42 += (({ int16_t _let37 = s->card[_ix(per_count__p_123, 2) * 4 + per_count__bs_127]; int16_t matches__c_128 = _let37; ({ int16_t _let38 = ATTACKS__per_type[_ix(per_count__r_124, 790)]; int16_t matches__ftype_129 = _let38; ({ int8_t _let39 = ATTACKS__per_group[_ix(per_count__r_124, 790)]; int8_t matches__fgroup_130 = _let39; (((((matches__c_128 >= 0) && (CARDS__kind[_ix(matches__c_128, 395)] == 0)) && ((matches__ftype_129 < 0) || (CARDS__type[_ix(matches__c_128, 395)] == matches__ftype_129))) && ((matches__fgroup_130 < 0) || ({ int16_t _let40 = matches__c_128; int16_t in_group__c_131 = _let40; ({ int8_t _let41 = matches__fgroup_130; int8_t in_group__g_132 = _let41; ((in_group__g_132 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_131, 395)], _ipow(2, ((int32_t)(in_group__g_132)))), 2) == 1)); }); }))) && (true || (CARDS__stage[_ix(matches__c_128, 395)] == (-1)))); }); }); })) ? 1 : 0; _r42; }); int32_t per_count__own_133 = _let34; ((per_count__k_126 == 1) ? per_count__own_133 : ((per_count__k_126 == 2) ? ({ int32_t _r45 = 0; for (int32_t _j44 = 0; _j44 < 8; _j44++) _r45 = _wadd(_r45, s->energy[_ix(per_count__o_125, 2) * 32 + _j44]); _r45; }) : ((per_count__k_126 == 3) ? ({ int32_t _lo47 = 1; int32_t _r49 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_134 = _lo47, _end48 = 4; per_count__bs_134 < _end48; per_count__bs_134++) _r49 += ((s->card[_ix(per_count__o_125, 2) * 4 + per_count__bs_134] >= 0)) ? 1 : 0; _r49; }) : 0))); }); }); }); }); })));
         }
-        if ((((dmg > 0) && (s->dealt_bonus > 0)) && ((s->dealt_group < 0) || ({ int16_t _let50 = a; int16_t in_group__c_82 = _let50; ({ int8_t _let51 = s->dealt_group; int8_t in_group__g_83 = _let51; ((in_group__g_83 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_82, 395)], _ipow(2, ((int32_t)(in_group__g_83)))), 2) == 1)); }); })))) {
+        if ((((dmg > 0) && (s->dealt_bonus > 0)) && ((s->dealt_group < 0) || ({ int16_t _let51 = a; int16_t in_group__c_135 = _let51; ({ int8_t _let52 = s->dealt_group; int8_t in_group__g_136 = _let52; ((in_group__g_136 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_135, 395)], _ipow(2, ((int32_t)(in_group__g_136)))), 2) == 1)); }); })))) {
             dmg = _wadd(dmg, s->dealt_bonus);
         }
         if (((dmg > 0) && (CARDS__weakness[_ix(s->card[_ix(o, 2) * 4], 395)] == CARDS__type[_ix(a, 395)]))) {
             dmg = _wadd(dmg, 20);
         }
-        int32_t _w52 = _wx(o, 2);
-        if (_w52 >= 0) {
-            s->damage[_w52 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(o, 2) * 4], dmg)));
+        dmg = ({ int32_t _let53 = o; int32_t taken__q_137 = _let53; ({ int32_t _let54 = dmg; int32_t taken__x_138 = _let54; _imax(_wsub(taken__x_138, ((s->turn <= s->taken_until[_ix(taken__q_137, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_137, 2)])) : 0)), 0); }); });
+        int32_t _w55 = _wx(o, 2);
+        if (_w55 >= 0) {
+            s->damage[_w55 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(o, 2) * 4], dmg)));
         }
-        attack_effects__p_84 = p_;
-        attack_effects__r_85 = r;
-        attack_effects__dmg_86 = dmg;
-        attack_effects__first_heads_87 = first_heads;
-        attack_effects__all_heads_88 = all_heads;
-        attack_effects__o_89 = _wsub(1, attack_effects__p_84);
-        if ((ATTACKS__bench_damage[_ix(attack_effects__r_85, 790)] > 0)) {
-            int32_t _w53 = _wx(attack_effects__o_89, 2);
-            if (_w53 >= 0) {
-                {
-                    int16_t _t54[4];
-                    for (int32_t _i55 = 0; _i55 < 4; _i55++) _t54[_i55] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__o_89, 2) * 4 + _i55], ((BENCH_MASK[_i55] && (s->card[_ix(attack_effects__o_89, 2) * 4 + _i55] >= 0)) ? ATTACKS__bench_damage[_ix(attack_effects__r_85, 790)] : ((int16_t)(0))))));
-                    memcpy(s->damage + _w53 * 4, _t54, sizeof _t54);
+        for (int32_t _i56 = 0; _i56 < 4; _i56++) choice__options_2[_i56] = ({ int32_t _let57 = p_; int32_t attack_targets__p_139 = _let57; ({ int32_t _let58 = r; int32_t attack_targets__r_140 = _let58; ({ int32_t _let59 = _wsub(1, attack_targets__p_139); int32_t attack_targets__o_141 = _let59; ({ int16_t _let60 = ATTACKS__snipe_to[_ix(attack_targets__r_140, 790)]; int16_t attack_targets__to_142 = _let60; ({ int32_t _let61 = ((((attack_targets__to_142 == 3) || ATTACKS__switch_self[_ix(attack_targets__r_140, 790)]) || (ATTACKS__pick_attach_n[_ix(attack_targets__r_140, 790)] > 0)) ? attack_targets__p_139 : attack_targets__o_141); int32_t attack_targets__side_143 = _let61; ({ bool _let62[4]; for (int32_t _i63 = 0; _i63 < 4; _i63++) _let62[_i63] = (s->card[_ix(attack_targets__side_143, 2) * 4 + _i63] >= 0); bool attack_targets__held_144[4]; memcpy(attack_targets__held_144, _let62, sizeof attack_targets__held_144); ({ int16_t _let64 = ATTACKS__pick_type[_ix(attack_targets__r_140, 790)]; int16_t attack_targets__ftype_145 = _let64; ({ bool _let65[4]; for (int32_t _i66 = 0; _i66 < 4; _i66++) _let65[_i66] = (attack_targets__held_144[_i66] && ((attack_targets__ftype_145 < 0) || (CARDS__type[_ix(s->card[_ix(attack_targets__side_143, 2) * 4 + _i66], 395)] == attack_targets__ftype_145))); bool attack_targets__typed_146[4]; memcpy(attack_targets__typed_146, _let65, sizeof attack_targets__typed_146); ({ bool _let67 = (s->damage[_ix(attack_targets__o_141, 2) * 4] < CARDS__hp[_ix(s->card[_ix(attack_targets__o_141, 2) * 4], 395)]); bool attack_targets__standing_147 = _let67; ((attack_targets__to_142 == 1) ? attack_targets__held_144[_i56] : ((((attack_targets__to_142 == 2) || (attack_targets__to_142 == 3)) || ATTACKS__switch_self[_ix(attack_targets__r_140, 790)]) ? (attack_targets__held_144[_i56] && BENCH_MASK[_i56]) : (ATTACKS__switch_opp[_ix(attack_targets__r_140, 790)] ? ((attack_targets__held_144[_i56] && BENCH_MASK[_i56]) && attack_targets__standing_147) : ((ATTACKS__pick_attach_n[_ix(attack_targets__r_140, 790)] > 0) ? (attack_targets__typed_146[_i56] && BENCH_MASK[_i56]) : false)))); }); }); }); }); }); }); }); }); });
+        pick = (-1);
+        if (({ bool _r69 = false; for (int32_t _j68 = 0; _j68 < 4; _j68++) if (choice__options_2[_j68]) { _r69 = true; break; } _r69; })) {
+            s->choice__p = p_;
+            s->choice__r = r;
+            s->choice__first_heads = first_heads;
+            s->choice__all_heads = all_heads;
+            s->choice__dmg = dmg;
+            for (int32_t _i71 = 0; _i71 < 4; _i71++) s->choice__mask[_i71] = choice__options_2[_i71];
+            s->choice__player = s->current_player;
+            s->current_player = (ATTACKS__switch_opp[_ix(r, 790)] ? o : p_);
+            s->choice__pending = 2;
+        }
+        if ((s->choice__pending == 0)) {
+            attack_effects__p_148 = p_;
+            attack_effects__r_149 = r;
+            attack_effects__dmg_150 = dmg;
+            attack_effects__first_heads_151 = first_heads;
+            attack_effects__all_heads_152 = all_heads;
+            attack_effects__pick_153 = pick;
+            attack_effects__o_154 = _wsub(1, attack_effects__p_148);
+            if (((ATTACKS__snipe[_ix(attack_effects__r_149, 790)] > 0) && (attack_effects__pick_153 >= 0))) {
+                hit__p_155 = attack_effects__p_148;
+                hit__q_156 = ((ATTACKS__snipe_to[_ix(attack_effects__r_149, 790)] == 3) ? attack_effects__p_148 : attack_effects__o_154);
+                hit__slot_157 = attack_effects__pick_153;
+                hit__x_158 = ATTACKS__snipe[_ix(attack_effects__r_149, 790)];
+                hit__weak_159 = (((hit__q_156 != hit__p_155) && (hit__slot_157 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_156, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_155, 2) * 4], 395)]));
+                int32_t _w72 = _wx(hit__q_156, 2);
+                int32_t _w73 = _wx(hit__slot_157, 4);
+                if (_w72 >= 0 && _w73 >= 0) {
+                    s->damage[_w72 * 4 + _w73] = ((int16_t)(_wadd(s->damage[_ix(hit__q_156, 2) * 4 + _ix(hit__slot_157, 4)], ({ int32_t _let74 = hit__q_156; int32_t taken__q_160 = _let74; ({ int32_t _let75 = _wadd(hit__x_158, ((hit__weak_159 && (hit__x_158 > 0)) ? 20 : 0)); int32_t taken__x_161 = _let75; _imax(_wsub(taken__x_161, ((s->turn <= s->taken_until[_ix(taken__q_160, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_160, 2)])) : 0)), 0); }); }))));
                 }
             }
-        }
-        if (((ATTACKS__status[_ix(attack_effects__r_85, 790)] > 0) && ({ int16_t _let56 = ATTACKS__status_if[_ix(attack_effects__r_85, 790)]; int16_t holds__c_90 = _let56; ({ int32_t _let57 = attack_effects__p_84; int32_t holds__p_91 = _let57; ({ int32_t _let58 = attack_effects__r_85; int32_t holds__r_92 = _let58; ({ bool _let59 = attack_effects__first_heads_87; bool holds__first_heads_93 = _let59; ({ bool _let60 = attack_effects__all_heads_88; bool holds__all_heads_94 = _let60; ({ int32_t _let61 = _wsub(1, holds__p_91); int32_t holds__o_95 = _let61; ((((((((((holds__c_90 == 0) || ((holds__c_90 == 1) && holds__first_heads_93)) || ((holds__c_90 == 2) && (!holds__first_heads_93))) || ((holds__c_90 == 3) && holds__all_heads_94)) || ((holds__c_90 == 4) && (({ int32_t _let62 = holds__p_91; int32_t extra_energy__p_96 = _let62; ({ int32_t _let63 = holds__r_92; int32_t extra_energy__r_97 = _let63; ({ int16_t _let64 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_92, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_98 = _let64; ({ int8_t _let65[8]; for (int32_t _i66 = 0; _i66 < 8; _i66++) _let65[_i66] = s->energy[_ix(extra_energy__p_96, 2) * 32 + _i66]; int8_t extra_energy__held_99[8]; memcpy(extra_energy__held_99, _let65, sizeof extra_energy__held_99); ({ int8_t _let67[8]; for (int32_t _i68 = 0; _i68 < 8; _i68++) _let67[_i68] = ({ int32_t _let69 = extra_energy__r_97; int32_t attack_cost__r_100 = _let69; (_i68 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_100, 790)] : (_i68 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_100, 790)] : (_i68 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_100, 790)] : (_i68 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_100, 790)] : (_i68 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_100, 790)] : (_i68 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_100, 790)] : (_i68 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_100, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_100, 790)]))))))); }); int8_t extra_energy__cost_101[8]; memcpy(extra_energy__cost_101, _let67, sizeof extra_energy__cost_101); ({ int32_t _let70 = _wsub(_wsub(({ int32_t _r72 = 0; for (int32_t _j71 = 0; _j71 < 8; _j71++) _r72 = _wadd(_r72, extra_energy__held_99[_j71]); _r72; }), ((int32_t)(extra_energy__held_99[_ix(extra_energy__t_98, 8)]))), _wsub(({ int32_t _r75 = 0; for (int32_t _j74 = 0; _j74 < 8; _j74++) _r75 = _wadd(_r75, extra_energy__cost_101[_j74]); _r75; }), ((int32_t)(extra_energy__cost_101[_ix(extra_energy__t_98, 8)])))); int32_t extra_energy__others_102 = _let70; _wsub(_wsub(((int32_t)(extra_energy__held_99[_ix(extra_energy__t_98, 8)])), ((int32_t)(extra_energy__cost_101[_ix(extra_energy__t_98, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_97, 790)])), extra_energy__others_102), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_92, 790)]))) || ((holds__c_90 == 5) && (s->damage[_ix(holds__o_95, 2) * 4] > 0))) || ((holds__c_90 == 6) && (s->damage[_ix(holds__p_91, 2) * 4] > 0))) || ((holds__c_90 == 7) && s->poisoned[_ix(holds__o_95, 2)])) || ((holds__c_90 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_95, 2) * 4], 395)])) || (((holds__c_90 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_91, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            give_status__q_103 = attack_effects__o_89;
-            give_status__st_104 = ATTACKS__status[_ix(attack_effects__r_85, 790)];
-            if ((give_status__st_104 == 1)) {
-                int32_t _w77 = _wx(give_status__q_103, 2);
+            if ((ATTACKS__switch_self[_ix(attack_effects__r_149, 790)] && (attack_effects__pick_153 >= 0))) {
+                swap_active__p_162 = attack_effects__p_148;
+                swap_active__b_163 = attack_effects__pick_153;
+                for (int32_t _i76 = 0; _i76 < 4; _i76++) swap_active__perm_164[_i76] = SWAP[_ix(swap_active__b_163, 4) * 4 + _i76];
+                int32_t _w77 = _wx(swap_active__p_162, 2);
                 if (_w77 >= 0) {
-                    s->poisoned[_w77] = true;
+                    {
+                        int16_t _t78[4];
+                        for (int32_t _i79 = 0; _i79 < 4; _i79++) _t78[_i79] = s->card[_ix(swap_active__p_162, 2) * 4 + _ix(swap_active__perm_164[_i79], 4)];
+                        memcpy(s->card + _w77 * 4, _t78, sizeof _t78);
+                    }
                 }
-            } else if ((give_status__st_104 == 2)) {
-                int32_t _w78 = _wx(give_status__q_103, 2);
-                if (_w78 >= 0) {
-                    s->burned[_w78] = true;
-                }
-            } else if ((give_status__st_104 == 3)) {
-                int32_t _w79 = _wx(give_status__q_103, 2);
-                if (_w79 >= 0) {
-                    s->condition[_w79] = ((int8_t)(1));
-                }
-            } else if ((give_status__st_104 == 4)) {
-                int32_t _w80 = _wx(give_status__q_103, 2);
+                int32_t _w80 = _wx(swap_active__p_162, 2);
                 if (_w80 >= 0) {
-                    s->condition[_w80] = ((int8_t)(2));
-                }
-            } else if ((give_status__st_104 == 5)) {
-                int32_t _w81 = _wx(give_status__q_103, 2);
-                if (_w81 >= 0) {
-                    s->condition[_w81] = ((int8_t)(3));
-                }
-            }
-        }
-        if ((ATTACKS__heal_self[_ix(attack_effects__r_85, 790)] > 0)) {
-            int32_t _w82 = _wx(attack_effects__p_84, 2);
-            if (_w82 >= 0) {
-                s->damage[_w82 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_84, 2) * 4], ATTACKS__heal_self[_ix(attack_effects__r_85, 790)]))), ((int16_t)(0)))));
-            }
-        }
-        if ((ATTACKS__heal_all[_ix(attack_effects__r_85, 790)] > 0)) {
-            int32_t _w83 = _wx(attack_effects__p_84, 2);
-            if (_w83 >= 0) {
-                {
-                    int16_t _t84[4];
-                    for (int32_t _i85 = 0; _i85 < 4; _i85++) _t84[_i85] = ((s->damage[_ix(attack_effects__p_84, 2) * 4 + _i85] > ATTACKS__heal_all[_ix(attack_effects__r_85, 790)]) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_84, 2) * 4 + _i85], ATTACKS__heal_all[_ix(attack_effects__r_85, 790)]))) : ((int16_t)(0)));
-                    memcpy(s->damage + _w83 * 4, _t84, sizeof _t84);
-                }
-            }
-        }
-        if (ATTACKS__drain[_ix(attack_effects__r_85, 790)]) {
-            int32_t _w86 = _wx(attack_effects__p_84, 2);
-            if (_w86 >= 0) {
-                s->damage[_w86 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_84, 2) * 4], attack_effects__dmg_86), 0)));
-            }
-        }
-        if (((ATTACKS__recoil[_ix(attack_effects__r_85, 790)] > 0) && ({ int16_t _let87 = ATTACKS__recoil_if[_ix(attack_effects__r_85, 790)]; int16_t holds__c_105 = _let87; ({ int32_t _let88 = attack_effects__p_84; int32_t holds__p_106 = _let88; ({ int32_t _let89 = attack_effects__r_85; int32_t holds__r_107 = _let89; ({ bool _let90 = attack_effects__first_heads_87; bool holds__first_heads_108 = _let90; ({ bool _let91 = attack_effects__all_heads_88; bool holds__all_heads_109 = _let91; ({ int32_t _let92 = _wsub(1, holds__p_106); int32_t holds__o_110 = _let92; ((((((((((holds__c_105 == 0) || ((holds__c_105 == 1) && holds__first_heads_108)) || ((holds__c_105 == 2) && (!holds__first_heads_108))) || ((holds__c_105 == 3) && holds__all_heads_109)) || ((holds__c_105 == 4) && (({ int32_t _let93 = holds__p_106; int32_t extra_energy__p_111 = _let93; ({ int32_t _let94 = holds__r_107; int32_t extra_energy__r_112 = _let94; ({ int16_t _let95 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_107, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_113 = _let95; ({ int8_t _let96[8]; for (int32_t _i97 = 0; _i97 < 8; _i97++) _let96[_i97] = s->energy[_ix(extra_energy__p_111, 2) * 32 + _i97]; int8_t extra_energy__held_114[8]; memcpy(extra_energy__held_114, _let96, sizeof extra_energy__held_114); ({ int8_t _let98[8]; for (int32_t _i99 = 0; _i99 < 8; _i99++) _let98[_i99] = ({ int32_t _let100 = extra_energy__r_112; int32_t attack_cost__r_115 = _let100; (_i99 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_115, 790)] : (_i99 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_115, 790)] : (_i99 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_115, 790)] : (_i99 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_115, 790)] : (_i99 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_115, 790)] : (_i99 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_115, 790)] : (_i99 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_115, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_115, 790)]))))))); }); int8_t extra_energy__cost_116[8]; memcpy(extra_energy__cost_116, _let98, sizeof extra_energy__cost_116); ({ int32_t _let101 = _wsub(_wsub(({ int32_t _r103 = 0; for (int32_t _j102 = 0; _j102 < 8; _j102++) _r103 = _wadd(_r103, extra_energy__held_114[_j102]); _r103; }), ((int32_t)(extra_energy__held_114[_ix(extra_energy__t_113, 8)]))), _wsub(({ int32_t _r106 = 0; for (int32_t _j105 = 0; _j105 < 8; _j105++) _r106 = _wadd(_r106, extra_energy__cost_116[_j105]); _r106; }), ((int32_t)(extra_energy__cost_116[_ix(extra_energy__t_113, 8)])))); int32_t extra_energy__others_117 = _let101; _wsub(_wsub(((int32_t)(extra_energy__held_114[_ix(extra_energy__t_113, 8)])), ((int32_t)(extra_energy__cost_116[_ix(extra_energy__t_113, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_112, 790)])), extra_energy__others_117), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_107, 790)]))) || ((holds__c_105 == 5) && (s->damage[_ix(holds__o_110, 2) * 4] > 0))) || ((holds__c_105 == 6) && (s->damage[_ix(holds__p_106, 2) * 4] > 0))) || ((holds__c_105 == 7) && s->poisoned[_ix(holds__o_110, 2)])) || ((holds__c_105 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_110, 2) * 4], 395)])) || (((holds__c_105 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_106, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            int32_t _w108 = _wx(attack_effects__p_84, 2);
-            if (_w108 >= 0) {
-                s->damage[_w108 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_84, 2) * 4], ATTACKS__recoil[_ix(attack_effects__r_85, 790)])));
-            }
-        }
-        if ((ATTACKS__discard_self_n[_ix(attack_effects__r_85, 790)] > 0)) {
-            discard_typed__p_118 = attack_effects__p_84;
-            discard_typed__t_119 = ATTACKS__discard_self_type[_ix(attack_effects__r_85, 790)];
-            discard_typed__n_120 = ATTACKS__discard_self_n[_ix(attack_effects__r_85, 790)];
-            if ((discard_typed__t_119 < 0)) {
-                int32_t _w109 = _wx(discard_typed__p_118, 2);
-                if (_w109 >= 0) {
                     {
-                        int8_t _t110[8];
-                        for (int32_t _i111 = 0; _i111 < 8; _i111++) _t110[_i111] = ((TYPE_IDS[_i111] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_118, 2) * 32 + _i111]);
-                        memcpy(s->energy + _w109 * 32 + 0 * 8, _t110, sizeof _t110);
+                        int16_t _t81[4];
+                        for (int32_t _i82 = 0; _i82 < 4; _i82++) _t81[_i82] = s->damage[_ix(swap_active__p_162, 2) * 4 + _ix(swap_active__perm_164[_i82], 4)];
+                        memcpy(s->damage + _w80 * 4, _t81, sizeof _t81);
                     }
                 }
-            } else {
-                int32_t _w112 = _wx(discard_typed__p_118, 2);
-                int32_t _w113 = _wx(discard_typed__t_119, 8);
-                if (_w112 >= 0 && _w113 >= 0) {
-                    s->energy[_w112 * 32 + 0 * 8 + _w113] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_118, 2) * 32 + _ix(discard_typed__t_119, 8)], ((int8_t)(_imin(discard_typed__n_120, s->energy[_ix(discard_typed__p_118, 2) * 32 + _ix(discard_typed__t_119, 8)]))))));
-                }
-            }
-        }
-        if (((ATTACKS__discard_def[_ix(attack_effects__r_85, 790)] > 0) && ({ int16_t _let114 = ATTACKS__discard_def_if[_ix(attack_effects__r_85, 790)]; int16_t holds__c_121 = _let114; ({ int32_t _let115 = attack_effects__p_84; int32_t holds__p_122 = _let115; ({ int32_t _let116 = attack_effects__r_85; int32_t holds__r_123 = _let116; ({ bool _let117 = attack_effects__first_heads_87; bool holds__first_heads_124 = _let117; ({ bool _let118 = attack_effects__all_heads_88; bool holds__all_heads_125 = _let118; ({ int32_t _let119 = _wsub(1, holds__p_122); int32_t holds__o_126 = _let119; ((((((((((holds__c_121 == 0) || ((holds__c_121 == 1) && holds__first_heads_124)) || ((holds__c_121 == 2) && (!holds__first_heads_124))) || ((holds__c_121 == 3) && holds__all_heads_125)) || ((holds__c_121 == 4) && (({ int32_t _let120 = holds__p_122; int32_t extra_energy__p_127 = _let120; ({ int32_t _let121 = holds__r_123; int32_t extra_energy__r_128 = _let121; ({ int16_t _let122 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_123, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_129 = _let122; ({ int8_t _let123[8]; for (int32_t _i124 = 0; _i124 < 8; _i124++) _let123[_i124] = s->energy[_ix(extra_energy__p_127, 2) * 32 + _i124]; int8_t extra_energy__held_130[8]; memcpy(extra_energy__held_130, _let123, sizeof extra_energy__held_130); ({ int8_t _let125[8]; for (int32_t _i126 = 0; _i126 < 8; _i126++) _let125[_i126] = ({ int32_t _let127 = extra_energy__r_128; int32_t attack_cost__r_131 = _let127; (_i126 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_131, 790)] : (_i126 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_131, 790)] : (_i126 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_131, 790)] : (_i126 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_131, 790)] : (_i126 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_131, 790)] : (_i126 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_131, 790)] : (_i126 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_131, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_131, 790)]))))))); }); int8_t extra_energy__cost_132[8]; memcpy(extra_energy__cost_132, _let125, sizeof extra_energy__cost_132); ({ int32_t _let128 = _wsub(_wsub(({ int32_t _r130 = 0; for (int32_t _j129 = 0; _j129 < 8; _j129++) _r130 = _wadd(_r130, extra_energy__held_130[_j129]); _r130; }), ((int32_t)(extra_energy__held_130[_ix(extra_energy__t_129, 8)]))), _wsub(({ int32_t _r133 = 0; for (int32_t _j132 = 0; _j132 < 8; _j132++) _r133 = _wadd(_r133, extra_energy__cost_132[_j132]); _r133; }), ((int32_t)(extra_energy__cost_132[_ix(extra_energy__t_129, 8)])))); int32_t extra_energy__others_133 = _let128; _wsub(_wsub(((int32_t)(extra_energy__held_130[_ix(extra_energy__t_129, 8)])), ((int32_t)(extra_energy__cost_132[_ix(extra_energy__t_129, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_128, 790)])), extra_energy__others_133), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_123, 790)]))) || ((holds__c_121 == 5) && (s->damage[_ix(holds__o_126, 2) * 4] > 0))) || ((holds__c_121 == 6) && (s->damage[_ix(holds__p_122, 2) * 4] > 0))) || ((holds__c_121 == 7) && s->poisoned[_ix(holds__o_126, 2)])) || ((holds__c_121 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_126, 2) * 4], 395)])) || (((holds__c_121 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_122, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            discard_random__q_134 = attack_effects__o_89;
-            for (int32_t _i135 = 0; _i135 < 8; _i135++) discard_random__held_135[_i135] = s->energy[_ix(discard_random__q_134, 2) * 32 + _i135];
-            discard_random__x_136 = _roll(random_word_at(key, 2), ({ int32_t _r137 = 0; for (int32_t _j136 = 0; _j136 < 8; _j136++) _r137 = _wadd(_r137, discard_random__held_135[_j136]); _r137; }));
-            discard_random__t_139 = ({ int32_t _lo139 = 0; int32_t _r145 = 0; int32_t _best147 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_137 = _lo139, _end140 = 8; discard_random__u_137 < _end140; discard_random__u_137++) { int32_t _x146 = ((int32_t)((({ int32_t _lo141 = 0; int32_t _r143 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_138 = _lo141, _end142 = 8; discard_random__v_138 < _end142; discard_random__v_138++) _r143 = _wadd(_r143, ((discard_random__v_138 <= discard_random__u_137) ? ((int32_t)(discard_random__held_135[discard_random__v_138])) : 0)); _r143; }) > discard_random__x_136))); if (discard_random__u_137 == _lo139 || _x146 > _best147) { _best147 = _x146; _r145 = discard_random__u_137; } } _r145; });
-            if ((({ int32_t _r149 = 0; for (int32_t _j148 = 0; _j148 < 8; _j148++) _r149 = _wadd(_r149, discard_random__held_135[_j148]); _r149; }) > 0)) {
-                int32_t _w151 = _wx(discard_random__q_134, 2);
-                int32_t _w152 = _wx(discard_random__t_139, 8);
-                if (_w151 >= 0 && _w152 >= 0) {
-                    s->energy[_w151 * 32 + 0 * 8 + _w152] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_134, 2) * 32 + _ix(discard_random__t_139, 8)], 1)));
-                }
-            }
-        }
-        if ((ATTACKS__discard_all[_ix(attack_effects__r_85, 790)] > 0)) {
-            for (int32_t _i153 = 0; _i153 < 64; _i153++) discard_random_in_play__flat_140[_i153] = s->energy[(_i153) / 32 * 32 + ((_i153) / 8) % 4 * 8 + ((_i153)) % 8];
-            discard_random_in_play__x_141 = _roll(random_word_at(key, 3), ({ int32_t _r155 = 0; for (int32_t _j154 = 0; _j154 < 64; _j154++) _r155 = _wadd(_r155, discard_random_in_play__flat_140[_j154]); _r155; }));
-            discard_random_in_play__u_144 = ({ int32_t _lo157 = 0; int32_t _r163 = 0; int32_t _best165 = 0; for (int32_t discard_random_in_play__w_142 = _lo157, _end158 = 64; discard_random_in_play__w_142 < _end158; discard_random_in_play__w_142++) { int32_t _x164 = ((int32_t)((({ int32_t _lo159 = 0; int32_t _r161 = 0; for (int32_t discard_random_in_play__v_143 = _lo159, _end160 = 64; discard_random_in_play__v_143 < _end160; discard_random_in_play__v_143++) _r161 = _wadd(_r161, ((discard_random_in_play__v_143 <= discard_random_in_play__w_142) ? ((int32_t)(discard_random_in_play__flat_140[discard_random_in_play__v_143])) : 0)); _r161; }) > discard_random_in_play__x_141))); if (discard_random_in_play__w_142 == _lo157 || _x164 > _best165) { _best165 = _x164; _r163 = discard_random_in_play__w_142; } } _r163; });
-            if ((({ int32_t _r167 = 0; for (int32_t _j166 = 0; _j166 < 64; _j166++) _r167 = _wadd(_r167, discard_random_in_play__flat_140[_j166]); _r167; }) > 0)) {
-                int32_t _w169 = _wx(_floordiv(discard_random_in_play__u_144, 32), 2);
-                int32_t _w170 = _wx(_pymod(_floordiv(discard_random_in_play__u_144, 8), 4), 4);
-                int32_t _w171 = _wx(_pymod(discard_random_in_play__u_144, 8), 8);
-                if (_w169 >= 0 && _w170 >= 0 && _w171 >= 0) {
-                    s->energy[_w169 * 32 + _w170 * 8 + _w171] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_144, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_144, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_144, 8), 8)], 1)));
-                }
-            }
-        }
-        if ((ATTACKS__attach_n[_ix(attack_effects__r_85, 790)] > 0)) {
-            int32_t _w172 = _wx(attack_effects__p_84, 2);
-            int32_t _w173 = _wx(ATTACKS__attach_type[_ix(attack_effects__r_85, 790)], 8);
-            if (_w172 >= 0 && _w173 >= 0) {
-                s->energy[_w172 * 32 + 0 * 8 + _w173] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_84, 2) * 32 + _ix(ATTACKS__attach_type[_ix(attack_effects__r_85, 790)], 8)], ATTACKS__attach_n[_ix(attack_effects__r_85, 790)])));
-            }
-        }
-        if ((ATTACKS__draw[_ix(attack_effects__r_85, 790)] > 0)) {
-            draw_cards__p_145 = attack_effects__p_84;
-            draw_cards__n_146 = ATTACKS__draw[_ix(attack_effects__r_85, 790)];
-            draw_cards__have_147 = s->hand_count[_ix(draw_cards__p_145, 2)];
-            draw_cards__k_148 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_146, s->deck_count[_ix(draw_cards__p_145, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_147))))));
-            int32_t _w174 = _wx(draw_cards__p_145, 2);
-            if (_w174 >= 0) {
-                {
-                    int16_t _t175[10];
-                    for (int32_t _i176 = 0; _i176 < 10; _i176++) _t175[_i176] = (((HAND_SLOTS[_i176] >= draw_cards__have_147) && (HAND_SLOTS[_i176] < ((int8_t)(_wadd(draw_cards__have_147, draw_cards__k_148))))) ? s->deck[_ix(draw_cards__p_145, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i176], draw_cards__have_147), 0), 19), 20)] : s->hand[_ix(draw_cards__p_145, 2) * 10 + _i176]);
-                    memcpy(s->hand + _w174 * 10, _t175, sizeof _t175);
-                }
-            }
-            int32_t _w177 = _wx(draw_cards__p_145, 2);
-            if (_w177 >= 0) {
-                {
-                    int16_t _t178[20];
-                    for (int32_t _i179 = 0; _i179 < 20; _i179++) _t178[_i179] = ((_wadd(DECK_SLOTS[_i179], draw_cards__k_148) < 20) ? s->deck[_ix(draw_cards__p_145, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i179], draw_cards__k_148), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w177 * 20, _t178, sizeof _t178);
-                }
-            }
-            int32_t _w180 = _wx(draw_cards__p_145, 2);
-            if (_w180 >= 0) {
-                s->hand_count[_w180] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_145, 2)], draw_cards__k_148)));
-            }
-            int32_t _w181 = _wx(draw_cards__p_145, 2);
-            if (_w181 >= 0) {
-                s->deck_count[_w181] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_145, 2)], draw_cards__k_148)));
-            }
-        }
-        if ((ATTACKS__search_n[_ix(attack_effects__r_85, 790)] > 0)) {
-            search_deck__p_149 = attack_effects__p_84;
-            search_deck__to_bench_150 = ATTACKS__search_bench[_ix(attack_effects__r_85, 790)];
-            search_deck__ftype_151 = ATTACKS__search_type[_ix(attack_effects__r_85, 790)];
-            search_deck__fgroup_152 = ATTACKS__search_group[_ix(attack_effects__r_85, 790)];
-            search_deck__fstage_153 = ATTACKS__search_stage[_ix(attack_effects__r_85, 790)];
-            for (int32_t _i182 = 0; _i182 < 20; _i182++) search_deck__d_154[_i182] = s->deck[_ix(search_deck__p_149, 2) * 20 + _i182];
-            search_deck__i_155 = ({ bool _m183[20]; for (int32_t _j184 = 0; _j184 < 20; _j184++) _m183[_j184] = (((((search_deck__d_154[_j184] >= 0) && (CARDS__kind[_ix(search_deck__d_154[_j184], 395)] == 0)) && ((search_deck__ftype_151 < 0) || (CARDS__type[_ix(search_deck__d_154[_j184], 395)] == search_deck__ftype_151))) && ((search_deck__fgroup_152 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_154[_j184], 395)], _ipow(2, ((int32_t)(search_deck__fgroup_152)))), 2) == 1))) && ((search_deck__fstage_153 < 0) || (CARDS__stage[_ix(search_deck__d_154[_j184], 395)] == search_deck__fstage_153))); _choose(random_word_at(key, 4), _m183, 20); });
-            search_deck__room_157 = (search_deck__to_bench_150 ? ({ int32_t _lo185 = 1; bool _r187 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_156 = _lo185, _end186 = 4; search_deck__bs_156 < _end186; search_deck__bs_156++) if ((s->card[_ix(search_deck__p_149, 2) * 4 + search_deck__bs_156] < 0)) { _r187 = true; break; } _r187; }) : (s->hand_count[_ix(search_deck__p_149, 2)] < 10));
-            if (((search_deck__i_155 >= 0) && search_deck__room_157)) {
-                search_deck__c_158 = s->deck[_ix(search_deck__p_149, 2) * 20 + _ix(search_deck__i_155, 20)];
-                int32_t _w189 = _wx(search_deck__p_149, 2);
-                if (_w189 >= 0) {
+                int32_t _w83 = _wx(swap_active__p_162, 2);
+                if (_w83 >= 0) {
                     {
-                        int16_t _t190[20];
-                        for (int32_t _i191 = 0; _i191 < 20; _i191++) _t190[_i191] = s->deck[_ix(search_deck__p_149, 2) * 20 + _i191];
-                        _remove_int16(_t190, 20, search_deck__i_155);
-                        _shuffle_int16(_t190, 20, fold_in(key, 18));
-                        memcpy(s->deck + _w189 * 20, _t190, sizeof _t190);
+                        int8_t _t84[32];
+                        for (int32_t _i85 = 0; _i85 < 4; _i85++) for (int32_t _i86 = 0; _i86 < 8; _i86++) _t84[_i85 * 8 + _i86] = s->energy[_ix(swap_active__p_162, 2) * 32 + _ix(swap_active__perm_164[_i85], 4) * 8 + _i86];
+                        memcpy(s->energy + _w83 * 32, _t84, sizeof _t84);
                     }
                 }
-                int32_t _w192 = _wx(search_deck__p_149, 2);
-                if (_w192 >= 0) {
-                    s->deck_count[_w192] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_149, 2)], 1)));
+                int32_t _w87 = _wx(swap_active__p_162, 2);
+                if (_w87 >= 0) {
+                    {
+                        int8_t _t88[4];
+                        for (int32_t _i89 = 0; _i89 < 4; _i89++) _t88[_i89] = s->entered[_ix(swap_active__p_162, 2) * 4 + _ix(swap_active__perm_164[_i89], 4)];
+                        memcpy(s->entered + _w87 * 4, _t88, sizeof _t88);
+                    }
                 }
-                if (search_deck__to_bench_150) {
-                    put_in_play__p_160 = search_deck__p_149;
-                    put_in_play__slot_161 = ({ int32_t _lo193 = 1; int32_t _r195 = 0; int32_t _best197 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_159 = _lo193, _end194 = 4; search_deck__bs_159 < _end194; search_deck__bs_159++) { int32_t _x196 = ((int32_t)((s->card[_ix(search_deck__p_149, 2) * 4 + search_deck__bs_159] < 0))); if (search_deck__bs_159 == _lo193 || _x196 > _best197) { _best197 = _x196; _r195 = search_deck__bs_159; } } _r195; });
-                    put_in_play__c_162 = search_deck__c_158;
-                    int32_t _w198 = _wx(put_in_play__p_160, 2);
-                    int32_t _w199 = _wx(put_in_play__slot_161, 4);
-                    if (_w198 >= 0 && _w199 >= 0) {
-                        s->card[_w198 * 4 + _w199] = put_in_play__c_162;
+                int32_t _w90 = _wx(swap_active__p_162, 2);
+                if (_w90 >= 0) {
+                    {
+                        int16_t _t91[8];
+                        for (int32_t _i92 = 0; _i92 < 4; _i92++) for (int32_t _i93 = 0; _i93 < 2; _i93++) _t91[_i92 * 2 + _i93] = s->under[_ix(swap_active__p_162, 2) * 8 + _ix(swap_active__perm_164[_i92], 4) * 2 + _i93];
+                        memcpy(s->under + _w90 * 8, _t91, sizeof _t91);
                     }
-                    int32_t _w200 = _wx(put_in_play__p_160, 2);
-                    int32_t _w201 = _wx(put_in_play__slot_161, 4);
-                    if (_w200 >= 0 && _w201 >= 0) {
-                        s->damage[_w200 * 4 + _w201] = ((int16_t)(0));
+                }
+                clear_conditions__p_165 = swap_active__p_162;
+                int32_t _w94 = _wx(clear_conditions__p_165, 2);
+                if (_w94 >= 0) {
+                    s->poisoned[_w94] = false;
+                }
+                int32_t _w95 = _wx(clear_conditions__p_165, 2);
+                if (_w95 >= 0) {
+                    s->burned[_w95] = false;
+                }
+                int32_t _w96 = _wx(clear_conditions__p_165, 2);
+                if (_w96 >= 0) {
+                    s->condition[_w96] = ((int8_t)(0));
+                }
+            }
+            if ((ATTACKS__switch_opp[_ix(attack_effects__r_149, 790)] && (attack_effects__pick_153 >= 0))) {
+                swap_active__p_166 = attack_effects__o_154;
+                swap_active__b_167 = attack_effects__pick_153;
+                for (int32_t _i97 = 0; _i97 < 4; _i97++) swap_active__perm_168[_i97] = SWAP[_ix(swap_active__b_167, 4) * 4 + _i97];
+                int32_t _w98 = _wx(swap_active__p_166, 2);
+                if (_w98 >= 0) {
+                    {
+                        int16_t _t99[4];
+                        for (int32_t _i100 = 0; _i100 < 4; _i100++) _t99[_i100] = s->card[_ix(swap_active__p_166, 2) * 4 + _ix(swap_active__perm_168[_i100], 4)];
+                        memcpy(s->card + _w98 * 4, _t99, sizeof _t99);
                     }
-                    int32_t _w202 = _wx(put_in_play__p_160, 2);
-                    int32_t _w203 = _wx(put_in_play__slot_161, 4);
-                    if (_w202 >= 0 && _w203 >= 0) {
-                        {
-                            int8_t *_d = s->energy + _w202 * 32 + _w203 * 8;
-                            for (int32_t _i204 = 0; _i204 < 8; _i204++) _d[_i204] = ((int8_t)(0));
+                }
+                int32_t _w101 = _wx(swap_active__p_166, 2);
+                if (_w101 >= 0) {
+                    {
+                        int16_t _t102[4];
+                        for (int32_t _i103 = 0; _i103 < 4; _i103++) _t102[_i103] = s->damage[_ix(swap_active__p_166, 2) * 4 + _ix(swap_active__perm_168[_i103], 4)];
+                        memcpy(s->damage + _w101 * 4, _t102, sizeof _t102);
+                    }
+                }
+                int32_t _w104 = _wx(swap_active__p_166, 2);
+                if (_w104 >= 0) {
+                    {
+                        int8_t _t105[32];
+                        for (int32_t _i106 = 0; _i106 < 4; _i106++) for (int32_t _i107 = 0; _i107 < 8; _i107++) _t105[_i106 * 8 + _i107] = s->energy[_ix(swap_active__p_166, 2) * 32 + _ix(swap_active__perm_168[_i106], 4) * 8 + _i107];
+                        memcpy(s->energy + _w104 * 32, _t105, sizeof _t105);
+                    }
+                }
+                int32_t _w108 = _wx(swap_active__p_166, 2);
+                if (_w108 >= 0) {
+                    {
+                        int8_t _t109[4];
+                        for (int32_t _i110 = 0; _i110 < 4; _i110++) _t109[_i110] = s->entered[_ix(swap_active__p_166, 2) * 4 + _ix(swap_active__perm_168[_i110], 4)];
+                        memcpy(s->entered + _w108 * 4, _t109, sizeof _t109);
+                    }
+                }
+                int32_t _w111 = _wx(swap_active__p_166, 2);
+                if (_w111 >= 0) {
+                    {
+                        int16_t _t112[8];
+                        for (int32_t _i113 = 0; _i113 < 4; _i113++) for (int32_t _i114 = 0; _i114 < 2; _i114++) _t112[_i113 * 2 + _i114] = s->under[_ix(swap_active__p_166, 2) * 8 + _ix(swap_active__perm_168[_i113], 4) * 2 + _i114];
+                        memcpy(s->under + _w111 * 8, _t112, sizeof _t112);
+                    }
+                }
+                clear_conditions__p_169 = swap_active__p_166;
+                int32_t _w115 = _wx(clear_conditions__p_169, 2);
+                if (_w115 >= 0) {
+                    s->poisoned[_w115] = false;
+                }
+                int32_t _w116 = _wx(clear_conditions__p_169, 2);
+                if (_w116 >= 0) {
+                    s->burned[_w116] = false;
+                }
+                int32_t _w117 = _wx(clear_conditions__p_169, 2);
+                if (_w117 >= 0) {
+                    s->condition[_w117] = ((int8_t)(0));
+                }
+            }
+            if (((ATTACKS__pick_attach_n[_ix(attack_effects__r_149, 790)] > 0) && (attack_effects__pick_153 >= 0))) {
+                int32_t _w118 = _wx(attack_effects__p_148, 2);
+                int32_t _w119 = _wx(attack_effects__pick_153, 4);
+                int32_t _w120 = _wx(ATTACKS__pick_attach_type[_ix(attack_effects__r_149, 790)], 8);
+                if (_w118 >= 0 && _w119 >= 0 && _w120 >= 0) {
+                    s->energy[_w118 * 32 + _w119 * 8 + _w120] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_148, 2) * 32 + _ix(attack_effects__pick_153, 4) * 8 + _ix(ATTACKS__pick_attach_type[_ix(attack_effects__r_149, 790)], 8)], ATTACKS__pick_attach_n[_ix(attack_effects__r_149, 790)])));
+                }
+            }
+            for (int32_t attack_effects__i_170 = 0, _end121 = 4; attack_effects__i_170 < _end121; attack_effects__i_170++) {
+                if ((attack_effects__i_170 < ATTACKS__hits[_ix(attack_effects__r_149, 790)])) {
+                    attack_effects__j_171 = ({ bool _m122[4]; for (int32_t _j123 = 0; _j123 < 4; _j123++) _m122[_j123] = ((s->card[_ix(attack_effects__o_154, 2) * 4 + _j123] >= 0) && (s->damage[_ix(attack_effects__o_154, 2) * 4 + _j123] < CARDS__hp[_ix(s->card[_ix(attack_effects__o_154, 2) * 4 + _j123], 395)])); _choose(random_word(fold_in(fold_in(key, 17), (uint32_t)attack_effects__i_170)), _m122, 4); });
+                    if ((attack_effects__j_171 >= 0)) {
+                        hit__p_172 = attack_effects__p_148;
+                        hit__q_173 = attack_effects__o_154;
+                        hit__slot_174 = attack_effects__j_171;
+                        hit__x_175 = ATTACKS__hit_amount[_ix(attack_effects__r_149, 790)];
+                        hit__weak_176 = (((hit__q_173 != hit__p_172) && (hit__slot_174 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_173, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_172, 2) * 4], 395)]));
+                        int32_t _w124 = _wx(hit__q_173, 2);
+                        int32_t _w125 = _wx(hit__slot_174, 4);
+                        if (_w124 >= 0 && _w125 >= 0) {
+                            s->damage[_w124 * 4 + _w125] = ((int16_t)(_wadd(s->damage[_ix(hit__q_173, 2) * 4 + _ix(hit__slot_174, 4)], ({ int32_t _let126 = hit__q_173; int32_t taken__q_177 = _let126; ({ int32_t _let127 = _wadd(hit__x_175, ((hit__weak_176 && (hit__x_175 > 0)) ? 20 : 0)); int32_t taken__x_178 = _let127; _imax(_wsub(taken__x_178, ((s->turn <= s->taken_until[_ix(taken__q_177, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_177, 2)])) : 0)), 0); }); }))));
                         }
                     }
-                    int32_t _w205 = _wx(put_in_play__p_160, 2);
-                    int32_t _w206 = _wx(put_in_play__slot_161, 4);
-                    if (_w205 >= 0 && _w206 >= 0) {
-                        s->entered[_w205 * 4 + _w206] = ((int8_t)(s->turn));
+                }
+            }
+            if ((ATTACKS__discard_hand[_ix(attack_effects__r_149, 790)] && ({ int16_t _let128 = ATTACKS__discard_hand_if[_ix(attack_effects__r_149, 790)]; int16_t holds__c_179 = _let128; ({ int32_t _let129 = attack_effects__p_148; int32_t holds__p_180 = _let129; ({ int32_t _let130 = attack_effects__r_149; int32_t holds__r_181 = _let130; ({ bool _let131 = attack_effects__first_heads_151; bool holds__first_heads_182 = _let131; ({ bool _let132 = attack_effects__all_heads_152; bool holds__all_heads_183 = _let132; ({ int32_t _let133 = _wsub(1, holds__p_180); int32_t holds__o_184 = _let133; ((((((((((holds__c_179 == 0) || ((holds__c_179 == 1) && holds__first_heads_182)) || ((holds__c_179 == 2) && (!holds__first_heads_182))) || ((holds__c_179 == 3) && holds__all_heads_183)) || ((holds__c_179 == 4) && (({ int32_t _let134 = holds__p_180; int32_t extra_energy__p_185 = _let134; ({ int32_t _let135 = holds__r_181; int32_t extra_energy__r_186 = _let135; ({ int16_t _let136 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_181, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_187 = _let136; ({ int8_t _let137[8]; for (int32_t _i138 = 0; _i138 < 8; _i138++) _let137[_i138] = s->energy[_ix(extra_energy__p_185, 2) * 32 + _i138]; int8_t extra_energy__held_188[8]; memcpy(extra_energy__held_188, _let137, sizeof extra_energy__held_188); ({ int8_t _let139[8]; for (int32_t _i140 = 0; _i140 < 8; _i140++) _let139[_i140] = ({ int32_t _let141 = extra_energy__r_186; int32_t attack_cost__r_189 = _let141; (_i140 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_189, 790)] : (_i140 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_189, 790)] : (_i140 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_189, 790)] : (_i140 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_189, 790)] : (_i140 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_189, 790)] : (_i140 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_189, 790)] : (_i140 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_189, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_189, 790)]))))))); }); int8_t extra_energy__cost_190[8]; memcpy(extra_energy__cost_190, _let139, sizeof extra_energy__cost_190); ({ int32_t _let142 = _wsub(_wsub(({ int32_t _r144 = 0; for (int32_t _j143 = 0; _j143 < 8; _j143++) _r144 = _wadd(_r144, extra_energy__held_188[_j143]); _r144; }), ((int32_t)(extra_energy__held_188[_ix(extra_energy__t_187, 8)]))), _wsub(({ int32_t _r147 = 0; for (int32_t _j146 = 0; _j146 < 8; _j146++) _r147 = _wadd(_r147, extra_energy__cost_190[_j146]); _r147; }), ((int32_t)(extra_energy__cost_190[_ix(extra_energy__t_187, 8)])))); int32_t extra_energy__others_191 = _let142; _wsub(_wsub(((int32_t)(extra_energy__held_188[_ix(extra_energy__t_187, 8)])), ((int32_t)(extra_energy__cost_190[_ix(extra_energy__t_187, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_186, 790)])), extra_energy__others_191), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_181, 790)]))) || ((holds__c_179 == 5) && (s->damage[_ix(holds__o_184, 2) * 4] > 0))) || ((holds__c_179 == 6) && (s->damage[_ix(holds__p_180, 2) * 4] > 0))) || ((holds__c_179 == 7) && s->poisoned[_ix(holds__o_184, 2)])) || ((holds__c_179 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_184, 2) * 4], 395)])) || (((holds__c_179 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_180, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                attack_effects__j_192 = ({ bool _m149[10]; for (int32_t _j150 = 0; _j150 < 10; _j150++) _m149[_j150] = (s->hand[_ix(attack_effects__o_154, 2) * 10 + _j150] >= 0); _choose(random_word_at(key, 2), _m149, 10); });
+                if ((attack_effects__j_192 >= 0)) {
+                    int32_t _w151 = _wx(attack_effects__o_154, 2);
+                    if (_w151 >= 0) {
+                        _remove_int16(s->hand + _w151 * 10, 10, attack_effects__j_192);
+                    }
+                    int32_t _w152 = _wx(attack_effects__o_154, 2);
+                    if (_w152 >= 0) {
+                        s->hand_count[_w152] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_154, 2)], 1)));
+                    }
+                    int32_t _w153 = _wx(attack_effects__o_154, 2);
+                    if (_w153 >= 0) {
+                        s->discard_count[_w153] = ((int8_t)(_wadd(s->discard_count[_ix(attack_effects__o_154, 2)], 1)));
+                    }
+                }
+            }
+            if ((ATTACKS__shuffle_def[_ix(attack_effects__r_149, 790)] && ({ int16_t _let154 = ATTACKS__shuffle_def_if[_ix(attack_effects__r_149, 790)]; int16_t holds__c_193 = _let154; ({ int32_t _let155 = attack_effects__p_148; int32_t holds__p_194 = _let155; ({ int32_t _let156 = attack_effects__r_149; int32_t holds__r_195 = _let156; ({ bool _let157 = attack_effects__first_heads_151; bool holds__first_heads_196 = _let157; ({ bool _let158 = attack_effects__all_heads_152; bool holds__all_heads_197 = _let158; ({ int32_t _let159 = _wsub(1, holds__p_194); int32_t holds__o_198 = _let159; ((((((((((holds__c_193 == 0) || ((holds__c_193 == 1) && holds__first_heads_196)) || ((holds__c_193 == 2) && (!holds__first_heads_196))) || ((holds__c_193 == 3) && holds__all_heads_197)) || ((holds__c_193 == 4) && (({ int32_t _let160 = holds__p_194; int32_t extra_energy__p_199 = _let160; ({ int32_t _let161 = holds__r_195; int32_t extra_energy__r_200 = _let161; ({ int16_t _let162 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_195, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_201 = _let162; ({ int8_t _let163[8]; for (int32_t _i164 = 0; _i164 < 8; _i164++) _let163[_i164] = s->energy[_ix(extra_energy__p_199, 2) * 32 + _i164]; int8_t extra_energy__held_202[8]; memcpy(extra_energy__held_202, _let163, sizeof extra_energy__held_202); ({ int8_t _let165[8]; for (int32_t _i166 = 0; _i166 < 8; _i166++) _let165[_i166] = ({ int32_t _let167 = extra_energy__r_200; int32_t attack_cost__r_203 = _let167; (_i166 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_203, 790)] : (_i166 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_203, 790)] : (_i166 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_203, 790)] : (_i166 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_203, 790)] : (_i166 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_203, 790)] : (_i166 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_203, 790)] : (_i166 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_203, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_203, 790)]))))))); }); int8_t extra_energy__cost_204[8]; memcpy(extra_energy__cost_204, _let165, sizeof extra_energy__cost_204); ({ int32_t _let168 = _wsub(_wsub(({ int32_t _r170 = 0; for (int32_t _j169 = 0; _j169 < 8; _j169++) _r170 = _wadd(_r170, extra_energy__held_202[_j169]); _r170; }), ((int32_t)(extra_energy__held_202[_ix(extra_energy__t_201, 8)]))), _wsub(({ int32_t _r173 = 0; for (int32_t _j172 = 0; _j172 < 8; _j172++) _r173 = _wadd(_r173, extra_energy__cost_204[_j172]); _r173; }), ((int32_t)(extra_energy__cost_204[_ix(extra_energy__t_201, 8)])))); int32_t extra_energy__others_205 = _let168; _wsub(_wsub(((int32_t)(extra_energy__held_202[_ix(extra_energy__t_201, 8)])), ((int32_t)(extra_energy__cost_204[_ix(extra_energy__t_201, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_200, 790)])), extra_energy__others_205), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_195, 790)]))) || ((holds__c_193 == 5) && (s->damage[_ix(holds__o_198, 2) * 4] > 0))) || ((holds__c_193 == 6) && (s->damage[_ix(holds__p_194, 2) * 4] > 0))) || ((holds__c_193 == 7) && s->poisoned[_ix(holds__o_198, 2)])) || ((holds__c_193 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_198, 2) * 4], 395)])) || (((holds__c_193 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_194, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                shuffle_defender__q_206 = attack_effects__o_154;
+                shuffle_defender__held_207[0] = s->card[_ix(shuffle_defender__q_206, 2) * 4];
+                shuffle_defender__held_207[1] = s->under[_ix(shuffle_defender__q_206, 2) * 8];
+                shuffle_defender__held_207[2] = s->under[_ix(shuffle_defender__q_206, 2) * 8 + 1];
+                for (int32_t shuffle_defender__i_208 = 0, _end175 = 3; shuffle_defender__i_208 < _end175; shuffle_defender__i_208++) {
+                    if ((shuffle_defender__held_207[shuffle_defender__i_208] >= 0)) {
+                        int32_t _w176 = _wx(shuffle_defender__q_206, 2);
+                        if (_w176 >= 0) {
+                            _push_int16(s->deck + _w176 * 20, 20, shuffle_defender__held_207[shuffle_defender__i_208]);
+                        }
+                        int32_t _w177 = _wx(shuffle_defender__q_206, 2);
+                        if (_w177 >= 0) {
+                            s->deck_count[_w177] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_206, 2)], 1)));
+                        }
+                    }
+                }
+                int32_t _w178 = _wx(shuffle_defender__q_206, 2);
+                if (_w178 >= 0) {
+                    {
+                        int16_t _t179[20];
+                        for (int32_t _i180 = 0; _i180 < 20; _i180++) _t179[_i180] = s->deck[_ix(shuffle_defender__q_206, 2) * 20 + _i180];
+                        _shuffle_int16(_t179, 20, fold_in(key, 19));
+                        memcpy(s->deck + _w178 * 20, _t179, sizeof _t179);
+                    }
+                }
+                clear_slot__p_209 = shuffle_defender__q_206;
+                int32_t _w181 = _wx(clear_slot__p_209, 2);
+                if (_w181 >= 0) {
+                    s->card[_w181 * 4 + 0] = ((int16_t)((-1)));
+                }
+                int32_t _w182 = _wx(clear_slot__p_209, 2);
+                if (_w182 >= 0) {
+                    s->damage[_w182 * 4 + 0] = ((int16_t)(0));
+                }
+                int32_t _w183 = _wx(clear_slot__p_209, 2);
+                if (_w183 >= 0) {
+                    {
+                        int8_t *_d = s->energy + _w183 * 32 + 0 * 8;
+                        for (int32_t _i184 = 0; _i184 < 8; _i184++) _d[_i184] = ((int8_t)(0));
+                    }
+                }
+                int32_t _w185 = _wx(clear_slot__p_209, 2);
+                if (_w185 >= 0) {
+                    s->entered[_w185 * 4 + 0] = ((int8_t)(0));
+                }
+                int32_t _w186 = _wx(clear_slot__p_209, 2);
+                if (_w186 >= 0) {
+                    {
+                        int16_t *_d = s->under + _w186 * 8 + 0 * 2;
+                        for (int32_t _i187 = 0; _i187 < 2; _i187++) _d[_i187] = ((int16_t)((-1)));
+                    }
+                }
+                clear_conditions__p_210 = shuffle_defender__q_206;
+                int32_t _w188 = _wx(clear_conditions__p_210, 2);
+                if (_w188 >= 0) {
+                    s->poisoned[_w188] = false;
+                }
+                int32_t _w189 = _wx(clear_conditions__p_210, 2);
+                if (_w189 >= 0) {
+                    s->burned[_w189] = false;
+                }
+                int32_t _w190 = _wx(clear_conditions__p_210, 2);
+                if (_w190 >= 0) {
+                    s->condition[_w190] = ((int8_t)(0));
+                }
+                if (({ int32_t _lo191 = 1; bool _r193 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_211 = _lo191, _end192 = 4; shuffle_defender__bs_211 < _end192; shuffle_defender__bs_211++) if ((s->card[_ix(shuffle_defender__q_206, 2) * 4 + shuffle_defender__bs_211] >= 0)) { _r193 = true; break; } _r193; })) {
+                    int32_t _w195 = _wx(shuffle_defender__q_206, 2);
+                    if (_w195 >= 0) {
+                        s->promote_pending[_w195] = true;
                     }
                 } else {
-                    int32_t _w207 = _wx(search_deck__p_149, 2);
-                    if (_w207 >= 0) {
-                        _push_int16(s->hand + _w207 * 10, 10, search_deck__c_158);
-                    }
-                    int32_t _w208 = _wx(search_deck__p_149, 2);
-                    if (_w208 >= 0) {
-                        s->hand_count[_w208] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_149, 2)], 1)));
-                    }
+                    _win(s, _wsub(1, shuffle_defender__q_206));
+                    s->terminated = true;
+                    s->phase = ((int8_t)(3));
                 }
             }
-        }
-        if (ATTACKS__shuffle_hand[_ix(attack_effects__r_85, 790)]) {
-            shuffle_hand_in__p_163 = attack_effects__p_84;
-            shuffle_hand_in__dc_164 = s->deck_count[_ix(shuffle_hand_in__p_163, 2)];
-            for (int32_t _i209 = 0; _i209 < 20; _i209++) shuffle_hand_in__merged_165[_i209] = ((DECK_SLOTS[_i209] < shuffle_hand_in__dc_164) ? s->deck[_ix(shuffle_hand_in__p_163, 2) * 20 + _i209] : s->hand[_ix(shuffle_hand_in__p_163, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i209], shuffle_hand_in__dc_164), 0), 9), 10)]);
-            int32_t _w210 = _wx(shuffle_hand_in__p_163, 2);
-            if (_w210 >= 0) {
-                {
-                    int16_t *_d = s->deck + _w210 * 20;
-                    for (int32_t _i211 = 0; _i211 < 20; _i211++) _d[_i211] = ((DECK_SLOTS[_i211] < ((int8_t)(_wadd(shuffle_hand_in__dc_164, s->hand_count[_ix(shuffle_hand_in__p_163, 2)])))) ? shuffle_hand_in__merged_165[_i211] : ((int16_t)((-1))));
-                    _shuffle_int16(_d, 20, fold_in(key, 19));
-                }
-            }
-            int32_t _w212 = _wx(shuffle_hand_in__p_163, 2);
-            if (_w212 >= 0) {
-                s->deck_count[_w212] = ((int8_t)(_wadd(shuffle_hand_in__dc_164, s->hand_count[_ix(shuffle_hand_in__p_163, 2)])));
-            }
-            int32_t _w213 = _wx(shuffle_hand_in__p_163, 2);
-            if (_w213 >= 0) {
-                {
-                    int16_t _t214[10];
-                    for (int32_t _i215 = 0; _i215 < 10; _i215++) _t214[_i215] = ((HAND_SLOTS[_i215] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_163, 2) * 10 + _i215]);
-                    memcpy(s->hand + _w213 * 10, _t214, sizeof _t214);
-                }
-            }
-            int32_t _w216 = _wx(shuffle_hand_in__p_163, 2);
-            if (_w216 >= 0) {
-                s->hand_count[_w216] = ((int8_t)(0));
-            }
-        }
-        if (ATTACKS__draw_opp_hand[_ix(attack_effects__r_85, 790)]) {
-            draw_cards__p_166 = attack_effects__p_84;
-            draw_cards__n_167 = s->hand_count[_ix(attack_effects__o_89, 2)];
-            draw_cards__have_168 = s->hand_count[_ix(draw_cards__p_166, 2)];
-            draw_cards__k_169 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_167, s->deck_count[_ix(draw_cards__p_166, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_168))))));
-            int32_t _w217 = _wx(draw_cards__p_166, 2);
-            if (_w217 >= 0) {
-                {
-                    int16_t _t218[10];
-                    for (int32_t _i219 = 0; _i219 < 10; _i219++) _t218[_i219] = (((HAND_SLOTS[_i219] >= draw_cards__have_168) && (HAND_SLOTS[_i219] < ((int8_t)(_wadd(draw_cards__have_168, draw_cards__k_169))))) ? s->deck[_ix(draw_cards__p_166, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i219], draw_cards__have_168), 0), 19), 20)] : s->hand[_ix(draw_cards__p_166, 2) * 10 + _i219]);
-                    memcpy(s->hand + _w217 * 10, _t218, sizeof _t218);
-                }
-            }
-            int32_t _w220 = _wx(draw_cards__p_166, 2);
-            if (_w220 >= 0) {
-                {
-                    int16_t _t221[20];
-                    for (int32_t _i222 = 0; _i222 < 20; _i222++) _t221[_i222] = ((_wadd(DECK_SLOTS[_i222], draw_cards__k_169) < 20) ? s->deck[_ix(draw_cards__p_166, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i222], draw_cards__k_169), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w220 * 20, _t221, sizeof _t221);
-                }
-            }
-            int32_t _w223 = _wx(draw_cards__p_166, 2);
-            if (_w223 >= 0) {
-                s->hand_count[_w223] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_166, 2)], draw_cards__k_169)));
-            }
-            int32_t _w224 = _wx(draw_cards__p_166, 2);
-            if (_w224 >= 0) {
-                s->deck_count[_w224] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_166, 2)], draw_cards__k_169)));
-            }
-        }
-        for (int32_t _i225 = 0; _i225 < 2; _i225++) for (int32_t _i226 = 0; _i226 < 4; _i226++) knockouts__ko_170[_i225 * 4 + _i226] = ((s->card[_i225 * 4 + _i226] >= 0) && (s->damage[_i225 * 4 + _i226] >= CARDS__hp[_ix(s->card[_i225 * 4 + _i226], 395)]));
-        for (int32_t _i227 = 0; _i227 < 2; _i227++) for (int32_t _i228 = 0; _i228 < 4; _i228++) knockouts__ko_cards_171[_i227 * 4 + _i228] = (knockouts__ko_170[_i227 * 4 + _i228] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i227 * 4 + _i228], 395)]))) : 0);
-        {
-            int8_t _t229[2];
-            for (int32_t _i230 = 0; _i230 < 2; _i230++) _t229[_i230] = ((int8_t)(_wadd(s->discard_count[_i230], (_i230 == 0 ? ({ int32_t _r232 = 0; for (int32_t _j231 = 0; _j231 < 4; _j231++) _r232 = _wadd(_r232, knockouts__ko_cards_171[_j231]); _r232; }) : ({ int32_t _r235 = 0; for (int32_t _j234 = 0; _j234 < 4; _j234++) _r235 = _wadd(_r235, knockouts__ko_cards_171[1 * 4 + _j234]); _r235; })))));
-            memcpy(s->discard_count, _t229, sizeof _t229);
-        }
-        for (int32_t _i237 = 0; _i237 < 2; _i237++) for (int32_t _i238 = 0; _i238 < 4; _i238++) knockouts__ko_value_172[_i237 * 4 + _i238] = (knockouts__ko_170[_i237 * 4 + _i238] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i237 * 4 + _i238], 395)]))) : 0);
-        {
-            int8_t _t239[2];
-            for (int32_t _i240 = 0; _i240 < 2; _i240++) _t239[_i240] = ((int8_t)(_wadd(s->points[_i240], (_i240 == 0 ? ({ int32_t _r242 = 0; for (int32_t _j241 = 0; _j241 < 4; _j241++) _r242 = _wadd(_r242, knockouts__ko_value_172[1 * 4 + _j241]); _r242; }) : ({ int32_t _r245 = 0; for (int32_t _j244 = 0; _j244 < 4; _j244++) _r245 = _wadd(_r245, knockouts__ko_value_172[_j244]); _r245; })))));
-            memcpy(s->points, _t239, sizeof _t239);
-        }
-        if (true) {
-            {
-                int16_t _t247[2];
-                for (int32_t _i248 = 0; _i248 < 2; _i248++) _t247[_i248] = ((_i248 == 0 ? ({ bool _r250 = false; for (int32_t _j249 = 0; _j249 < 4; _j249++) if (knockouts__ko_170[_j249]) { _r250 = true; break; } _r250; }) : ({ bool _r253 = false; for (int32_t _j252 = 0; _j252 < 4; _j252++) if (knockouts__ko_170[1 * 4 + _j252]) { _r253 = true; break; } _r253; })) ? s->turn : s->ko_turn[_i248]);
-                memcpy(s->ko_turn, _t247, sizeof _t247);
-            }
-        }
-        {
-            int16_t _t255[8];
-            for (int32_t _i256 = 0; _i256 < 2; _i256++) for (int32_t _i257 = 0; _i257 < 4; _i257++) _t255[_i256 * 4 + _i257] = (knockouts__ko_170[_i256 * 4 + _i257] ? ((int16_t)((-1))) : s->card[_i256 * 4 + _i257]);
-            memcpy(s->card, _t255, sizeof _t255);
-        }
-        {
-            int16_t _t258[8];
-            for (int32_t _i259 = 0; _i259 < 2; _i259++) for (int32_t _i260 = 0; _i260 < 4; _i260++) _t258[_i259 * 4 + _i260] = (knockouts__ko_170[_i259 * 4 + _i260] ? ((int16_t)(0)) : s->damage[_i259 * 4 + _i260]);
-            memcpy(s->damage, _t258, sizeof _t258);
-        }
-        {
-            int8_t _t261[64];
-            for (int32_t _i262 = 0; _i262 < 2; _i262++) for (int32_t _i263 = 0; _i263 < 4; _i263++) for (int32_t _i264 = 0; _i264 < 8; _i264++) _t261[_i262 * 32 + _i263 * 8 + _i264] = (knockouts__ko_170[(_i262 * 4 + _i263) / 4 * 4 + ((_i262 * 4 + _i263)) % 4] ? ((int8_t)(0)) : s->energy[_i262 * 32 + _i263 * 8 + _i264]);
-            memcpy(s->energy, _t261, sizeof _t261);
-        }
-        {
-            int8_t _t265[8];
-            for (int32_t _i266 = 0; _i266 < 2; _i266++) for (int32_t _i267 = 0; _i267 < 4; _i267++) _t265[_i266 * 4 + _i267] = (knockouts__ko_170[_i266 * 4 + _i267] ? ((int8_t)(0)) : s->entered[_i266 * 4 + _i267]);
-            memcpy(s->entered, _t265, sizeof _t265);
-        }
-        knockouts__ko_active_173[0] = knockouts__ko_170[0];
-        knockouts__ko_active_173[1] = knockouts__ko_170[1 * 4];
-        {
-            bool _t268[2];
-            for (int32_t _i269 = 0; _i269 < 2; _i269++) _t268[_i269] = (s->poisoned[_i269] && (!knockouts__ko_active_173[_i269]));
-            memcpy(s->poisoned, _t268, sizeof _t268);
-        }
-        {
-            bool _t270[2];
-            for (int32_t _i271 = 0; _i271 < 2; _i271++) _t270[_i271] = (s->burned[_i271] && (!knockouts__ko_active_173[_i271]));
-            memcpy(s->burned, _t270, sizeof _t270);
-        }
-        {
-            int8_t _t272[2];
-            for (int32_t _i273 = 0; _i273 < 2; _i273++) _t272[_i273] = (knockouts__ko_active_173[_i273] ? ((int8_t)(0)) : s->condition[_i273]);
-            memcpy(s->condition, _t272, sizeof _t272);
-        }
-        knockouts__has_bench_176[0] = ({ int32_t _lo274 = 1; bool _r276 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_174 = _lo274, _end275 = 4; knockouts__ks_174 < _end275; knockouts__ks_174++) if ((s->card[knockouts__ks_174] >= 0)) { _r276 = true; break; } _r276; });
-        knockouts__has_bench_176[1] = ({ int32_t _lo278 = 1; bool _r280 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_175 = _lo278, _end279 = 4; knockouts__ks_175 < _end279; knockouts__ks_175++) if ((s->card[1 * 4 + knockouts__ks_175] >= 0)) { _r280 = true; break; } _r280; });
-        {
-            bool _t282[2];
-            for (int32_t _i283 = 0; _i283 < 2; _i283++) _t282[_i283] = (s->promote_pending[_i283] || (knockouts__ko_active_173[_i283] && knockouts__has_bench_176[_i283]));
-            memcpy(s->promote_pending, _t282, sizeof _t282);
-        }
-        for (int32_t _i284 = 0; _i284 < 2; _i284++) knockouts__won_177[_i284] = ((s->points[_i284] >= 3) || (_i284 == 0 ? (knockouts__ko_active_173[1] && (!knockouts__has_bench_176[1])) : (knockouts__ko_active_173[0] && (!knockouts__has_bench_176[0]))));
-        if ((knockouts__won_177[0] && knockouts__won_177[1])) {
-            memset(s->rewards, 0, sizeof s->rewards);
-            s->terminated = true;
-            s->phase = ((int8_t)(3));
-        } else if ((knockouts__won_177[0] || knockouts__won_177[1])) {
-            _win(s, (knockouts__won_177[0] ? 0 : 1));
-            s->terminated = true;
-            s->phase = ((int8_t)(3));
-        }
-    }
-    end_of_turn__p_178 = s->current_player;
-    int32_t _w285 = _wx(end_of_turn__p_178, 2);
-    if (_w285 >= 0) {
-        s->energy_now[_w285] = ((int8_t)((-1)));
-    }
-    if ((s->phase != 3)) {
-        checkup__q_179 = end_of_turn__p_178;
-        checkup__owner_180 = end_of_turn__p_178;
-        if (((s->card[_ix(checkup__q_179, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_179, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_179, 2) * 4], 395)]))) {
-            if (s->poisoned[_ix(checkup__q_179, 2)]) {
-                int32_t _w286 = _wx(checkup__q_179, 2);
-                if (_w286 >= 0) {
-                    s->damage[_w286 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_179, 2) * 4], 10)));
-                }
-            }
-            if (s->burned[_ix(checkup__q_179, 2)]) {
-                int32_t _w287 = _wx(checkup__q_179, 2);
-                if (_w287 >= 0) {
-                    s->damage[_w287 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_179, 2) * 4], 20)));
-                }
-                if (_flip(random_word_at(key, 5))) {
-                    int32_t _w288 = _wx(checkup__q_179, 2);
-                    if (_w288 >= 0) {
-                        s->burned[_w288] = false;
+            if ((ATTACKS__bench_damage[_ix(attack_effects__r_149, 790)] > 0)) {
+                int32_t _w196 = _wx(attack_effects__o_154, 2);
+                if (_w196 >= 0) {
+                    {
+                        int16_t _t197[4];
+                        for (int32_t _i198 = 0; _i198 < 4; _i198++) _t197[_i198] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__o_154, 2) * 4 + _i198], ((BENCH_MASK[_i198] && (s->card[_ix(attack_effects__o_154, 2) * 4 + _i198] >= 0)) ? ({ int32_t _let199 = attack_effects__o_154; int32_t taken__q_212 = _let199; ({ int16_t _let200 = ATTACKS__bench_damage[_ix(attack_effects__r_149, 790)]; int16_t taken__x_213 = _let200; _imax(_wsub(((int32_t)(taken__x_213)), ((s->turn <= s->taken_until[_ix(taken__q_212, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_212, 2)])) : 0)), 0); }); }) : 0))));
+                        memcpy(s->damage + _w196 * 4, _t197, sizeof _t197);
                     }
                 }
             }
-            if (((s->condition[_ix(checkup__q_179, 2)] == 1) && _flip(random_word_at(key, 6)))) {
-                int32_t _w289 = _wx(checkup__q_179, 2);
-                if (_w289 >= 0) {
-                    s->condition[_w289] = ((int8_t)(0));
-                }
-            }
-            if (((s->condition[_ix(checkup__q_179, 2)] == 2) && (checkup__q_179 == checkup__owner_180))) {
-                int32_t _w290 = _wx(checkup__q_179, 2);
-                if (_w290 >= 0) {
-                    s->condition[_w290] = ((int8_t)(0));
-                }
-            }
-        }
-        checkup__q_181 = _wsub(1, end_of_turn__p_178);
-        checkup__owner_182 = end_of_turn__p_178;
-        if (((s->card[_ix(checkup__q_181, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_181, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_181, 2) * 4], 395)]))) {
-            if (s->poisoned[_ix(checkup__q_181, 2)]) {
-                int32_t _w291 = _wx(checkup__q_181, 2);
-                if (_w291 >= 0) {
-                    s->damage[_w291 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_181, 2) * 4], 10)));
-                }
-            }
-            if (s->burned[_ix(checkup__q_181, 2)]) {
-                int32_t _w292 = _wx(checkup__q_181, 2);
-                if (_w292 >= 0) {
-                    s->damage[_w292 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_181, 2) * 4], 20)));
-                }
-                if (_flip(random_word_at(key, 7))) {
-                    int32_t _w293 = _wx(checkup__q_181, 2);
-                    if (_w293 >= 0) {
-                        s->burned[_w293] = false;
+            if (((ATTACKS__status[_ix(attack_effects__r_149, 790)] > 0) && ({ int16_t _let201 = ATTACKS__status_if[_ix(attack_effects__r_149, 790)]; int16_t holds__c_214 = _let201; ({ int32_t _let202 = attack_effects__p_148; int32_t holds__p_215 = _let202; ({ int32_t _let203 = attack_effects__r_149; int32_t holds__r_216 = _let203; ({ bool _let204 = attack_effects__first_heads_151; bool holds__first_heads_217 = _let204; ({ bool _let205 = attack_effects__all_heads_152; bool holds__all_heads_218 = _let205; ({ int32_t _let206 = _wsub(1, holds__p_215); int32_t holds__o_219 = _let206; ((((((((((holds__c_214 == 0) || ((holds__c_214 == 1) && holds__first_heads_217)) || ((holds__c_214 == 2) && (!holds__first_heads_217))) || ((holds__c_214 == 3) && holds__all_heads_218)) || ((holds__c_214 == 4) && (({ int32_t _let207 = holds__p_215; int32_t extra_energy__p_220 = _let207; ({ int32_t _let208 = holds__r_216; int32_t extra_energy__r_221 = _let208; ({ int16_t _let209 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_216, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_222 = _let209; ({ int8_t _let210[8]; for (int32_t _i211 = 0; _i211 < 8; _i211++) _let210[_i211] = s->energy[_ix(extra_energy__p_220, 2) * 32 + _i211]; int8_t extra_energy__held_223[8]; memcpy(extra_energy__held_223, _let210, sizeof extra_energy__held_223); ({ int8_t _let212[8]; for (int32_t _i213 = 0; _i213 < 8; _i213++) _let212[_i213] = ({ int32_t _let214 = extra_energy__r_221; int32_t attack_cost__r_224 = _let214; (_i213 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_224, 790)] : (_i213 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_224, 790)] : (_i213 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_224, 790)] : (_i213 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_224, 790)] : (_i213 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_224, 790)] : (_i213 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_224, 790)] : (_i213 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_224, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_224, 790)]))))))); }); int8_t extra_energy__cost_225[8]; memcpy(extra_energy__cost_225, _let212, sizeof extra_energy__cost_225); ({ int32_t _let215 = _wsub(_wsub(({ int32_t _r217 = 0; for (int32_t _j216 = 0; _j216 < 8; _j216++) _r217 = _wadd(_r217, extra_energy__held_223[_j216]); _r217; }), ((int32_t)(extra_energy__held_223[_ix(extra_energy__t_222, 8)]))), _wsub(({ int32_t _r220 = 0; for (int32_t _j219 = 0; _j219 < 8; _j219++) _r220 = _wadd(_r220, extra_energy__cost_225[_j219]); _r220; }), ((int32_t)(extra_energy__cost_225[_ix(extra_energy__t_222, 8)])))); int32_t extra_energy__others_226 = _let215; _wsub(_wsub(((int32_t)(extra_energy__held_223[_ix(extra_energy__t_222, 8)])), ((int32_t)(extra_energy__cost_225[_ix(extra_energy__t_222, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_221, 790)])), extra_energy__others_226), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_216, 790)]))) || ((holds__c_214 == 5) && (s->damage[_ix(holds__o_219, 2) * 4] > 0))) || ((holds__c_214 == 6) && (s->damage[_ix(holds__p_215, 2) * 4] > 0))) || ((holds__c_214 == 7) && s->poisoned[_ix(holds__o_219, 2)])) || ((holds__c_214 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_219, 2) * 4], 395)])) || (((holds__c_214 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_215, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                give_status__q_227 = attack_effects__o_154;
+                give_status__st_228 = ATTACKS__status[_ix(attack_effects__r_149, 790)];
+                if ((give_status__st_228 == 1)) {
+                    int32_t _w222 = _wx(give_status__q_227, 2);
+                    if (_w222 >= 0) {
+                        s->poisoned[_w222] = true;
+                    }
+                } else if ((give_status__st_228 == 2)) {
+                    int32_t _w223 = _wx(give_status__q_227, 2);
+                    if (_w223 >= 0) {
+                        s->burned[_w223] = true;
+                    }
+                } else if ((give_status__st_228 == 3)) {
+                    int32_t _w224 = _wx(give_status__q_227, 2);
+                    if (_w224 >= 0) {
+                        s->condition[_w224] = ((int8_t)(1));
+                    }
+                } else if ((give_status__st_228 == 4)) {
+                    int32_t _w225 = _wx(give_status__q_227, 2);
+                    if (_w225 >= 0) {
+                        s->condition[_w225] = ((int8_t)(2));
+                    }
+                } else if ((give_status__st_228 == 5)) {
+                    int32_t _w226 = _wx(give_status__q_227, 2);
+                    if (_w226 >= 0) {
+                        s->condition[_w226] = ((int8_t)(3));
                     }
                 }
             }
-            if (((s->condition[_ix(checkup__q_181, 2)] == 1) && _flip(random_word_at(key, 8)))) {
-                int32_t _w294 = _wx(checkup__q_181, 2);
-                if (_w294 >= 0) {
-                    s->condition[_w294] = ((int8_t)(0));
+            if ((ATTACKS__heal_self[_ix(attack_effects__r_149, 790)] > 0)) {
+                int32_t _w227 = _wx(attack_effects__p_148, 2);
+                if (_w227 >= 0) {
+                    s->damage[_w227 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_148, 2) * 4], ATTACKS__heal_self[_ix(attack_effects__r_149, 790)]))), ((int16_t)(0)))));
                 }
             }
-            if (((s->condition[_ix(checkup__q_181, 2)] == 2) && (checkup__q_181 == checkup__owner_182))) {
-                int32_t _w295 = _wx(checkup__q_181, 2);
-                if (_w295 >= 0) {
-                    s->condition[_w295] = ((int8_t)(0));
+            if ((ATTACKS__heal_all[_ix(attack_effects__r_149, 790)] > 0)) {
+                int32_t _w228 = _wx(attack_effects__p_148, 2);
+                if (_w228 >= 0) {
+                    {
+                        int16_t _t229[4];
+                        for (int32_t _i230 = 0; _i230 < 4; _i230++) _t229[_i230] = ((s->damage[_ix(attack_effects__p_148, 2) * 4 + _i230] > ATTACKS__heal_all[_ix(attack_effects__r_149, 790)]) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_148, 2) * 4 + _i230], ATTACKS__heal_all[_ix(attack_effects__r_149, 790)]))) : ((int16_t)(0)));
+                        memcpy(s->damage + _w228 * 4, _t229, sizeof _t229);
+                    }
                 }
             }
-        }
-        for (int32_t _i296 = 0; _i296 < 2; _i296++) for (int32_t _i297 = 0; _i297 < 4; _i297++) knockouts__ko_183[_i296 * 4 + _i297] = ((s->card[_i296 * 4 + _i297] >= 0) && (s->damage[_i296 * 4 + _i297] >= CARDS__hp[_ix(s->card[_i296 * 4 + _i297], 395)]));
-        for (int32_t _i298 = 0; _i298 < 2; _i298++) for (int32_t _i299 = 0; _i299 < 4; _i299++) knockouts__ko_cards_184[_i298 * 4 + _i299] = (knockouts__ko_183[_i298 * 4 + _i299] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i298 * 4 + _i299], 395)]))) : 0);
-        {
-            int8_t _t300[2];
-            for (int32_t _i301 = 0; _i301 < 2; _i301++) _t300[_i301] = ((int8_t)(_wadd(s->discard_count[_i301], (_i301 == 0 ? ({ int32_t _r303 = 0; for (int32_t _j302 = 0; _j302 < 4; _j302++) _r303 = _wadd(_r303, knockouts__ko_cards_184[_j302]); _r303; }) : ({ int32_t _r306 = 0; for (int32_t _j305 = 0; _j305 < 4; _j305++) _r306 = _wadd(_r306, knockouts__ko_cards_184[1 * 4 + _j305]); _r306; })))));
-            memcpy(s->discard_count, _t300, sizeof _t300);
-        }
-        for (int32_t _i308 = 0; _i308 < 2; _i308++) for (int32_t _i309 = 0; _i309 < 4; _i309++) knockouts__ko_value_185[_i308 * 4 + _i309] = (knockouts__ko_183[_i308 * 4 + _i309] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i308 * 4 + _i309], 395)]))) : 0);
-        {
-            int8_t _t310[2];
-            for (int32_t _i311 = 0; _i311 < 2; _i311++) _t310[_i311] = ((int8_t)(_wadd(s->points[_i311], (_i311 == 0 ? ({ int32_t _r313 = 0; for (int32_t _j312 = 0; _j312 < 4; _j312++) _r313 = _wadd(_r313, knockouts__ko_value_185[1 * 4 + _j312]); _r313; }) : ({ int32_t _r316 = 0; for (int32_t _j315 = 0; _j315 < 4; _j315++) _r316 = _wadd(_r316, knockouts__ko_value_185[_j315]); _r316; })))));
-            memcpy(s->points, _t310, sizeof _t310);
-        }
-        if (false) {
-            {
-                int16_t _t318[2];
-                for (int32_t _i319 = 0; _i319 < 2; _i319++) _t318[_i319] = ((_i319 == 0 ? ({ bool _r321 = false; for (int32_t _j320 = 0; _j320 < 4; _j320++) if (knockouts__ko_183[_j320]) { _r321 = true; break; } _r321; }) : ({ bool _r324 = false; for (int32_t _j323 = 0; _j323 < 4; _j323++) if (knockouts__ko_183[1 * 4 + _j323]) { _r324 = true; break; } _r324; })) ? s->turn : s->ko_turn[_i319]);
-                memcpy(s->ko_turn, _t318, sizeof _t318);
-            }
-        }
-        {
-            int16_t _t326[8];
-            for (int32_t _i327 = 0; _i327 < 2; _i327++) for (int32_t _i328 = 0; _i328 < 4; _i328++) _t326[_i327 * 4 + _i328] = (knockouts__ko_183[_i327 * 4 + _i328] ? ((int16_t)((-1))) : s->card[_i327 * 4 + _i328]);
-            memcpy(s->card, _t326, sizeof _t326);
-        }
-        {
-            int16_t _t329[8];
-            for (int32_t _i330 = 0; _i330 < 2; _i330++) for (int32_t _i331 = 0; _i331 < 4; _i331++) _t329[_i330 * 4 + _i331] = (knockouts__ko_183[_i330 * 4 + _i331] ? ((int16_t)(0)) : s->damage[_i330 * 4 + _i331]);
-            memcpy(s->damage, _t329, sizeof _t329);
-        }
-        {
-            int8_t _t332[64];
-            for (int32_t _i333 = 0; _i333 < 2; _i333++) for (int32_t _i334 = 0; _i334 < 4; _i334++) for (int32_t _i335 = 0; _i335 < 8; _i335++) _t332[_i333 * 32 + _i334 * 8 + _i335] = (knockouts__ko_183[(_i333 * 4 + _i334) / 4 * 4 + ((_i333 * 4 + _i334)) % 4] ? ((int8_t)(0)) : s->energy[_i333 * 32 + _i334 * 8 + _i335]);
-            memcpy(s->energy, _t332, sizeof _t332);
-        }
-        {
-            int8_t _t336[8];
-            for (int32_t _i337 = 0; _i337 < 2; _i337++) for (int32_t _i338 = 0; _i338 < 4; _i338++) _t336[_i337 * 4 + _i338] = (knockouts__ko_183[_i337 * 4 + _i338] ? ((int8_t)(0)) : s->entered[_i337 * 4 + _i338]);
-            memcpy(s->entered, _t336, sizeof _t336);
-        }
-        knockouts__ko_active_186[0] = knockouts__ko_183[0];
-        knockouts__ko_active_186[1] = knockouts__ko_183[1 * 4];
-        {
-            bool _t339[2];
-            for (int32_t _i340 = 0; _i340 < 2; _i340++) _t339[_i340] = (s->poisoned[_i340] && (!knockouts__ko_active_186[_i340]));
-            memcpy(s->poisoned, _t339, sizeof _t339);
-        }
-        {
-            bool _t341[2];
-            for (int32_t _i342 = 0; _i342 < 2; _i342++) _t341[_i342] = (s->burned[_i342] && (!knockouts__ko_active_186[_i342]));
-            memcpy(s->burned, _t341, sizeof _t341);
-        }
-        {
-            int8_t _t343[2];
-            for (int32_t _i344 = 0; _i344 < 2; _i344++) _t343[_i344] = (knockouts__ko_active_186[_i344] ? ((int8_t)(0)) : s->condition[_i344]);
-            memcpy(s->condition, _t343, sizeof _t343);
-        }
-        knockouts__has_bench_189[0] = ({ int32_t _lo345 = 1; bool _r347 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_187 = _lo345, _end346 = 4; knockouts__ks_187 < _end346; knockouts__ks_187++) if ((s->card[knockouts__ks_187] >= 0)) { _r347 = true; break; } _r347; });
-        knockouts__has_bench_189[1] = ({ int32_t _lo349 = 1; bool _r351 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_188 = _lo349, _end350 = 4; knockouts__ks_188 < _end350; knockouts__ks_188++) if ((s->card[1 * 4 + knockouts__ks_188] >= 0)) { _r351 = true; break; } _r351; });
-        {
-            bool _t353[2];
-            for (int32_t _i354 = 0; _i354 < 2; _i354++) _t353[_i354] = (s->promote_pending[_i354] || (knockouts__ko_active_186[_i354] && knockouts__has_bench_189[_i354]));
-            memcpy(s->promote_pending, _t353, sizeof _t353);
-        }
-        for (int32_t _i355 = 0; _i355 < 2; _i355++) knockouts__won_190[_i355] = ((s->points[_i355] >= 3) || (_i355 == 0 ? (knockouts__ko_active_186[1] && (!knockouts__has_bench_189[1])) : (knockouts__ko_active_186[0] && (!knockouts__has_bench_189[0]))));
-        if ((knockouts__won_190[0] && knockouts__won_190[1])) {
-            memset(s->rewards, 0, sizeof s->rewards);
-            s->terminated = true;
-            s->phase = ((int8_t)(3));
-        } else if ((knockouts__won_190[0] || knockouts__won_190[1])) {
-            _win(s, (knockouts__won_190[0] ? 0 : 1));
-            s->terminated = true;
-            s->phase = ((int8_t)(3));
-        }
-    }
-    if ((s->phase != 3)) {
-        if ((s->turn >= 30)) {
-            memset(s->rewards, 0, sizeof s->rewards);
-            s->terminated = true;
-            s->phase = ((int8_t)(3));
-        } else if (s->promote_pending[_ix(end_of_turn__p_178, 2)]) {
-            s->phase = ((int8_t)(2));
-        } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_178), 2)]) {
-            s->phase = ((int8_t)(2));
-            s->current_player = _wsub(1, end_of_turn__p_178);
-        } else {
-            start_turn__p_191 = _wsub(1, end_of_turn__p_178);
-            s->current_player = start_turn__p_191;
-            s->phase = ((int8_t)(1));
-            s->turn = ((int16_t)(_wadd(s->turn, 1)));
-            s->supporter_played = false;
-            s->retreated = false;
-            s->retreat_cut = ((int8_t)(0));
-            s->dealt_bonus = ((int16_t)(0));
-            s->dealt_group = ((int8_t)((-1)));
-            draw_cards__p_192 = start_turn__p_191;
-            draw_cards__have_193 = s->hand_count[_ix(draw_cards__p_192, 2)];
-            draw_cards__k_194 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_192, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_193))))));
-            int32_t _w356 = _wx(draw_cards__p_192, 2);
-            if (_w356 >= 0) {
-                {
-                    int16_t _t357[10];
-                    for (int32_t _i358 = 0; _i358 < 10; _i358++) _t357[_i358] = (((HAND_SLOTS[_i358] >= draw_cards__have_193) && (HAND_SLOTS[_i358] < ((int8_t)(_wadd(draw_cards__have_193, draw_cards__k_194))))) ? s->deck[_ix(draw_cards__p_192, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i358], draw_cards__have_193), 0), 19), 20)] : s->hand[_ix(draw_cards__p_192, 2) * 10 + _i358]);
-                    memcpy(s->hand + _w356 * 10, _t357, sizeof _t357);
+            if (ATTACKS__drain[_ix(attack_effects__r_149, 790)]) {
+                int32_t _w231 = _wx(attack_effects__p_148, 2);
+                if (_w231 >= 0) {
+                    s->damage[_w231 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_148, 2) * 4], attack_effects__dmg_150), 0)));
                 }
             }
-            int32_t _w359 = _wx(draw_cards__p_192, 2);
-            if (_w359 >= 0) {
-                {
-                    int16_t _t360[20];
-                    for (int32_t _i361 = 0; _i361 < 20; _i361++) _t360[_i361] = ((_wadd(DECK_SLOTS[_i361], draw_cards__k_194) < 20) ? s->deck[_ix(draw_cards__p_192, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i361], draw_cards__k_194), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w359 * 20, _t360, sizeof _t360);
+            if (((ATTACKS__recoil[_ix(attack_effects__r_149, 790)] > 0) && ({ int16_t _let232 = ATTACKS__recoil_if[_ix(attack_effects__r_149, 790)]; int16_t holds__c_229 = _let232; ({ int32_t _let233 = attack_effects__p_148; int32_t holds__p_230 = _let233; ({ int32_t _let234 = attack_effects__r_149; int32_t holds__r_231 = _let234; ({ bool _let235 = attack_effects__first_heads_151; bool holds__first_heads_232 = _let235; ({ bool _let236 = attack_effects__all_heads_152; bool holds__all_heads_233 = _let236; ({ int32_t _let237 = _wsub(1, holds__p_230); int32_t holds__o_234 = _let237; ((((((((((holds__c_229 == 0) || ((holds__c_229 == 1) && holds__first_heads_232)) || ((holds__c_229 == 2) && (!holds__first_heads_232))) || ((holds__c_229 == 3) && holds__all_heads_233)) || ((holds__c_229 == 4) && (({ int32_t _let238 = holds__p_230; int32_t extra_energy__p_235 = _let238; ({ int32_t _let239 = holds__r_231; int32_t extra_energy__r_236 = _let239; ({ int16_t _let240 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_231, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_237 = _let240; ({ int8_t _let241[8]; for (int32_t _i242 = 0; _i242 < 8; _i242++) _let241[_i242] = s->energy[_ix(extra_energy__p_235, 2) * 32 + _i242]; int8_t extra_energy__held_238[8]; memcpy(extra_energy__held_238, _let241, sizeof extra_energy__held_238); ({ int8_t _let243[8]; for (int32_t _i244 = 0; _i244 < 8; _i244++) _let243[_i244] = ({ int32_t _let245 = extra_energy__r_236; int32_t attack_cost__r_239 = _let245; (_i244 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_239, 790)] : (_i244 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_239, 790)] : (_i244 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_239, 790)] : (_i244 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_239, 790)] : (_i244 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_239, 790)] : (_i244 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_239, 790)] : (_i244 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_239, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_239, 790)]))))))); }); int8_t extra_energy__cost_240[8]; memcpy(extra_energy__cost_240, _let243, sizeof extra_energy__cost_240); ({ int32_t _let246 = _wsub(_wsub(({ int32_t _r248 = 0; for (int32_t _j247 = 0; _j247 < 8; _j247++) _r248 = _wadd(_r248, extra_energy__held_238[_j247]); _r248; }), ((int32_t)(extra_energy__held_238[_ix(extra_energy__t_237, 8)]))), _wsub(({ int32_t _r251 = 0; for (int32_t _j250 = 0; _j250 < 8; _j250++) _r251 = _wadd(_r251, extra_energy__cost_240[_j250]); _r251; }), ((int32_t)(extra_energy__cost_240[_ix(extra_energy__t_237, 8)])))); int32_t extra_energy__others_241 = _let246; _wsub(_wsub(((int32_t)(extra_energy__held_238[_ix(extra_energy__t_237, 8)])), ((int32_t)(extra_energy__cost_240[_ix(extra_energy__t_237, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_236, 790)])), extra_energy__others_241), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_231, 790)]))) || ((holds__c_229 == 5) && (s->damage[_ix(holds__o_234, 2) * 4] > 0))) || ((holds__c_229 == 6) && (s->damage[_ix(holds__p_230, 2) * 4] > 0))) || ((holds__c_229 == 7) && s->poisoned[_ix(holds__o_234, 2)])) || ((holds__c_229 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_234, 2) * 4], 395)])) || (((holds__c_229 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_230, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                int32_t _w253 = _wx(attack_effects__p_148, 2);
+                if (_w253 >= 0) {
+                    s->damage[_w253 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_148, 2) * 4], ATTACKS__recoil[_ix(attack_effects__r_149, 790)])));
                 }
             }
-            int32_t _w362 = _wx(draw_cards__p_192, 2);
-            if (_w362 >= 0) {
-                s->hand_count[_w362] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_192, 2)], draw_cards__k_194)));
+            if ((ATTACKS__discard_self_n[_ix(attack_effects__r_149, 790)] > 0)) {
+                discard_typed__p_242 = attack_effects__p_148;
+                discard_typed__t_243 = ATTACKS__discard_self_type[_ix(attack_effects__r_149, 790)];
+                discard_typed__n_244 = ATTACKS__discard_self_n[_ix(attack_effects__r_149, 790)];
+                if ((discard_typed__t_243 < 0)) {
+                    int32_t _w254 = _wx(discard_typed__p_242, 2);
+                    if (_w254 >= 0) {
+                        {
+                            int8_t _t255[8];
+                            for (int32_t _i256 = 0; _i256 < 8; _i256++) _t255[_i256] = ((TYPE_IDS[_i256] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_242, 2) * 32 + _i256]);
+                            memcpy(s->energy + _w254 * 32 + 0 * 8, _t255, sizeof _t255);
+                        }
+                    }
+                } else {
+                    int32_t _w257 = _wx(discard_typed__p_242, 2);
+                    int32_t _w258 = _wx(discard_typed__t_243, 8);
+                    if (_w257 >= 0 && _w258 >= 0) {
+                        s->energy[_w257 * 32 + 0 * 8 + _w258] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_242, 2) * 32 + _ix(discard_typed__t_243, 8)], ((int8_t)(_imin(discard_typed__n_244, s->energy[_ix(discard_typed__p_242, 2) * 32 + _ix(discard_typed__t_243, 8)]))))));
+                    }
+                }
             }
-            int32_t _w363 = _wx(draw_cards__p_192, 2);
-            if (_w363 >= 0) {
-                s->deck_count[_w363] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_192, 2)], draw_cards__k_194)));
+            if (((ATTACKS__discard_def[_ix(attack_effects__r_149, 790)] > 0) && ({ int16_t _let259 = ATTACKS__discard_def_if[_ix(attack_effects__r_149, 790)]; int16_t holds__c_245 = _let259; ({ int32_t _let260 = attack_effects__p_148; int32_t holds__p_246 = _let260; ({ int32_t _let261 = attack_effects__r_149; int32_t holds__r_247 = _let261; ({ bool _let262 = attack_effects__first_heads_151; bool holds__first_heads_248 = _let262; ({ bool _let263 = attack_effects__all_heads_152; bool holds__all_heads_249 = _let263; ({ int32_t _let264 = _wsub(1, holds__p_246); int32_t holds__o_250 = _let264; ((((((((((holds__c_245 == 0) || ((holds__c_245 == 1) && holds__first_heads_248)) || ((holds__c_245 == 2) && (!holds__first_heads_248))) || ((holds__c_245 == 3) && holds__all_heads_249)) || ((holds__c_245 == 4) && (({ int32_t _let265 = holds__p_246; int32_t extra_energy__p_251 = _let265; ({ int32_t _let266 = holds__r_247; int32_t extra_energy__r_252 = _let266; ({ int16_t _let267 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_247, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_253 = _let267; ({ int8_t _let268[8]; for (int32_t _i269 = 0; _i269 < 8; _i269++) _let268[_i269] = s->energy[_ix(extra_energy__p_251, 2) * 32 + _i269]; int8_t extra_energy__held_254[8]; memcpy(extra_energy__held_254, _let268, sizeof extra_energy__held_254); ({ int8_t _let270[8]; for (int32_t _i271 = 0; _i271 < 8; _i271++) _let270[_i271] = ({ int32_t _let272 = extra_energy__r_252; int32_t attack_cost__r_255 = _let272; (_i271 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_255, 790)] : (_i271 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_255, 790)] : (_i271 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_255, 790)] : (_i271 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_255, 790)] : (_i271 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_255, 790)] : (_i271 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_255, 790)] : (_i271 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_255, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_255, 790)]))))))); }); int8_t extra_energy__cost_256[8]; memcpy(extra_energy__cost_256, _let270, sizeof extra_energy__cost_256); ({ int32_t _let273 = _wsub(_wsub(({ int32_t _r275 = 0; for (int32_t _j274 = 0; _j274 < 8; _j274++) _r275 = _wadd(_r275, extra_energy__held_254[_j274]); _r275; }), ((int32_t)(extra_energy__held_254[_ix(extra_energy__t_253, 8)]))), _wsub(({ int32_t _r278 = 0; for (int32_t _j277 = 0; _j277 < 8; _j277++) _r278 = _wadd(_r278, extra_energy__cost_256[_j277]); _r278; }), ((int32_t)(extra_energy__cost_256[_ix(extra_energy__t_253, 8)])))); int32_t extra_energy__others_257 = _let273; _wsub(_wsub(((int32_t)(extra_energy__held_254[_ix(extra_energy__t_253, 8)])), ((int32_t)(extra_energy__cost_256[_ix(extra_energy__t_253, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_252, 790)])), extra_energy__others_257), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_247, 790)]))) || ((holds__c_245 == 5) && (s->damage[_ix(holds__o_250, 2) * 4] > 0))) || ((holds__c_245 == 6) && (s->damage[_ix(holds__p_246, 2) * 4] > 0))) || ((holds__c_245 == 7) && s->poisoned[_ix(holds__o_250, 2)])) || ((holds__c_245 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_250, 2) * 4], 395)])) || (((holds__c_245 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_246, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                discard_random__q_258 = attack_effects__o_154;
+                for (int32_t _i280 = 0; _i280 < 8; _i280++) discard_random__held_259[_i280] = s->energy[_ix(discard_random__q_258, 2) * 32 + _i280];
+                discard_random__x_260 = _roll(random_word_at(key, 3), ({ int32_t _r282 = 0; for (int32_t _j281 = 0; _j281 < 8; _j281++) _r282 = _wadd(_r282, discard_random__held_259[_j281]); _r282; }));
+                discard_random__t_263 = ({ int32_t _lo284 = 0; int32_t _r290 = 0; int32_t _best292 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_261 = _lo284, _end285 = 8; discard_random__u_261 < _end285; discard_random__u_261++) { int32_t _x291 = ((int32_t)((({ int32_t _lo286 = 0; int32_t _r288 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_262 = _lo286, _end287 = 8; discard_random__v_262 < _end287; discard_random__v_262++) _r288 = _wadd(_r288, ((discard_random__v_262 <= discard_random__u_261) ? ((int32_t)(discard_random__held_259[discard_random__v_262])) : 0)); _r288; }) > discard_random__x_260))); if (discard_random__u_261 == _lo284 || _x291 > _best292) { _best292 = _x291; _r290 = discard_random__u_261; } } _r290; });
+                if ((({ int32_t _r294 = 0; for (int32_t _j293 = 0; _j293 < 8; _j293++) _r294 = _wadd(_r294, discard_random__held_259[_j293]); _r294; }) > 0)) {
+                    int32_t _w296 = _wx(discard_random__q_258, 2);
+                    int32_t _w297 = _wx(discard_random__t_263, 8);
+                    if (_w296 >= 0 && _w297 >= 0) {
+                        s->energy[_w296 * 32 + 0 * 8 + _w297] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_258, 2) * 32 + _ix(discard_random__t_263, 8)], 1)));
+                    }
+                }
             }
-            if ((s->turn > 1)) {
-                int32_t _w364 = _wx(start_turn__p_191, 2);
+            if ((ATTACKS__discard_all[_ix(attack_effects__r_149, 790)] > 0)) {
+                for (int32_t _i298 = 0; _i298 < 64; _i298++) discard_random_in_play__flat_264[_i298] = s->energy[(_i298) / 32 * 32 + ((_i298) / 8) % 4 * 8 + ((_i298)) % 8];
+                discard_random_in_play__x_265 = _roll(random_word_at(key, 4), ({ int32_t _r300 = 0; for (int32_t _j299 = 0; _j299 < 64; _j299++) _r300 = _wadd(_r300, discard_random_in_play__flat_264[_j299]); _r300; }));
+                discard_random_in_play__u_268 = ({ int32_t _lo302 = 0; int32_t _r308 = 0; int32_t _best310 = 0; for (int32_t discard_random_in_play__w_266 = _lo302, _end303 = 64; discard_random_in_play__w_266 < _end303; discard_random_in_play__w_266++) { int32_t _x309 = ((int32_t)((({ int32_t _lo304 = 0; int32_t _r306 = 0; for (int32_t discard_random_in_play__v_267 = _lo304, _end305 = 64; discard_random_in_play__v_267 < _end305; discard_random_in_play__v_267++) _r306 = _wadd(_r306, ((discard_random_in_play__v_267 <= discard_random_in_play__w_266) ? ((int32_t)(discard_random_in_play__flat_264[discard_random_in_play__v_267])) : 0)); _r306; }) > discard_random_in_play__x_265))); if (discard_random_in_play__w_266 == _lo302 || _x309 > _best310) { _best310 = _x309; _r308 = discard_random_in_play__w_266; } } _r308; });
+                if ((({ int32_t _r312 = 0; for (int32_t _j311 = 0; _j311 < 64; _j311++) _r312 = _wadd(_r312, discard_random_in_play__flat_264[_j311]); _r312; }) > 0)) {
+                    int32_t _w314 = _wx(_floordiv(discard_random_in_play__u_268, 32), 2);
+                    int32_t _w315 = _wx(_pymod(_floordiv(discard_random_in_play__u_268, 8), 4), 4);
+                    int32_t _w316 = _wx(_pymod(discard_random_in_play__u_268, 8), 8);
+                    if (_w314 >= 0 && _w315 >= 0 && _w316 >= 0) {
+                        s->energy[_w314 * 32 + _w315 * 8 + _w316] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_268, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_268, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_268, 8), 8)], 1)));
+                    }
+                }
+            }
+            if ((ATTACKS__attach_n[_ix(attack_effects__r_149, 790)] > 0)) {
+                int32_t _w317 = _wx(attack_effects__p_148, 2);
+                int32_t _w318 = _wx(ATTACKS__attach_type[_ix(attack_effects__r_149, 790)], 8);
+                if (_w317 >= 0 && _w318 >= 0) {
+                    s->energy[_w317 * 32 + 0 * 8 + _w318] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_148, 2) * 32 + _ix(ATTACKS__attach_type[_ix(attack_effects__r_149, 790)], 8)], ATTACKS__attach_n[_ix(attack_effects__r_149, 790)])));
+                }
+            }
+            if ((ATTACKS__draw[_ix(attack_effects__r_149, 790)] > 0)) {
+                draw_cards__p_269 = attack_effects__p_148;
+                draw_cards__n_270 = ATTACKS__draw[_ix(attack_effects__r_149, 790)];
+                draw_cards__have_271 = s->hand_count[_ix(draw_cards__p_269, 2)];
+                draw_cards__k_272 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_270, s->deck_count[_ix(draw_cards__p_269, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_271))))));
+                int32_t _w319 = _wx(draw_cards__p_269, 2);
+                if (_w319 >= 0) {
+                    {
+                        int16_t _t320[10];
+                        for (int32_t _i321 = 0; _i321 < 10; _i321++) _t320[_i321] = (((HAND_SLOTS[_i321] >= draw_cards__have_271) && (HAND_SLOTS[_i321] < ((int8_t)(_wadd(draw_cards__have_271, draw_cards__k_272))))) ? s->deck[_ix(draw_cards__p_269, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i321], draw_cards__have_271), 0), 19), 20)] : s->hand[_ix(draw_cards__p_269, 2) * 10 + _i321]);
+                        memcpy(s->hand + _w319 * 10, _t320, sizeof _t320);
+                    }
+                }
+                int32_t _w322 = _wx(draw_cards__p_269, 2);
+                if (_w322 >= 0) {
+                    {
+                        int16_t _t323[20];
+                        for (int32_t _i324 = 0; _i324 < 20; _i324++) _t323[_i324] = ((_wadd(DECK_SLOTS[_i324], draw_cards__k_272) < 20) ? s->deck[_ix(draw_cards__p_269, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i324], draw_cards__k_272), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w322 * 20, _t323, sizeof _t323);
+                    }
+                }
+                int32_t _w325 = _wx(draw_cards__p_269, 2);
+                if (_w325 >= 0) {
+                    s->hand_count[_w325] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_269, 2)], draw_cards__k_272)));
+                }
+                int32_t _w326 = _wx(draw_cards__p_269, 2);
+                if (_w326 >= 0) {
+                    s->deck_count[_w326] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_269, 2)], draw_cards__k_272)));
+                }
+            }
+            if ((ATTACKS__search_n[_ix(attack_effects__r_149, 790)] > 0)) {
+                search_deck__p_273 = attack_effects__p_148;
+                search_deck__to_bench_274 = ATTACKS__search_bench[_ix(attack_effects__r_149, 790)];
+                search_deck__ftype_275 = ATTACKS__search_type[_ix(attack_effects__r_149, 790)];
+                search_deck__fgroup_276 = ATTACKS__search_group[_ix(attack_effects__r_149, 790)];
+                search_deck__fstage_277 = ATTACKS__search_stage[_ix(attack_effects__r_149, 790)];
+                for (int32_t _i327 = 0; _i327 < 20; _i327++) search_deck__d_278[_i327] = s->deck[_ix(search_deck__p_273, 2) * 20 + _i327];
+                search_deck__i_279 = ({ bool _m328[20]; for (int32_t _j329 = 0; _j329 < 20; _j329++) _m328[_j329] = (((((search_deck__d_278[_j329] >= 0) && (CARDS__kind[_ix(search_deck__d_278[_j329], 395)] == 0)) && ((search_deck__ftype_275 < 0) || (CARDS__type[_ix(search_deck__d_278[_j329], 395)] == search_deck__ftype_275))) && ((search_deck__fgroup_276 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_278[_j329], 395)], _ipow(2, ((int32_t)(search_deck__fgroup_276)))), 2) == 1))) && ((search_deck__fstage_277 < 0) || (CARDS__stage[_ix(search_deck__d_278[_j329], 395)] == search_deck__fstage_277))); _choose(random_word_at(key, 5), _m328, 20); });
+                search_deck__room_281 = (search_deck__to_bench_274 ? ({ int32_t _lo330 = 1; bool _r332 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_280 = _lo330, _end331 = 4; search_deck__bs_280 < _end331; search_deck__bs_280++) if ((s->card[_ix(search_deck__p_273, 2) * 4 + search_deck__bs_280] < 0)) { _r332 = true; break; } _r332; }) : (s->hand_count[_ix(search_deck__p_273, 2)] < 10));
+                if (((search_deck__i_279 >= 0) && search_deck__room_281)) {
+                    search_deck__c_282 = s->deck[_ix(search_deck__p_273, 2) * 20 + _ix(search_deck__i_279, 20)];
+                    int32_t _w334 = _wx(search_deck__p_273, 2);
+                    if (_w334 >= 0) {
+                        {
+                            int16_t _t335[20];
+                            for (int32_t _i336 = 0; _i336 < 20; _i336++) _t335[_i336] = s->deck[_ix(search_deck__p_273, 2) * 20 + _i336];
+                            _remove_int16(_t335, 20, search_deck__i_279);
+                            _shuffle_int16(_t335, 20, fold_in(key, 23));
+                            memcpy(s->deck + _w334 * 20, _t335, sizeof _t335);
+                        }
+                    }
+                    int32_t _w337 = _wx(search_deck__p_273, 2);
+                    if (_w337 >= 0) {
+                        s->deck_count[_w337] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_273, 2)], 1)));
+                    }
+                    if (search_deck__to_bench_274) {
+                        put_in_play__p_284 = search_deck__p_273;
+                        put_in_play__slot_285 = ({ int32_t _lo338 = 1; int32_t _r340 = 0; int32_t _best342 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_283 = _lo338, _end339 = 4; search_deck__bs_283 < _end339; search_deck__bs_283++) { int32_t _x341 = ((int32_t)((s->card[_ix(search_deck__p_273, 2) * 4 + search_deck__bs_283] < 0))); if (search_deck__bs_283 == _lo338 || _x341 > _best342) { _best342 = _x341; _r340 = search_deck__bs_283; } } _r340; });
+                        put_in_play__c_286 = search_deck__c_282;
+                        int32_t _w343 = _wx(put_in_play__p_284, 2);
+                        int32_t _w344 = _wx(put_in_play__slot_285, 4);
+                        if (_w343 >= 0 && _w344 >= 0) {
+                            s->card[_w343 * 4 + _w344] = put_in_play__c_286;
+                        }
+                        int32_t _w345 = _wx(put_in_play__p_284, 2);
+                        int32_t _w346 = _wx(put_in_play__slot_285, 4);
+                        if (_w345 >= 0 && _w346 >= 0) {
+                            s->damage[_w345 * 4 + _w346] = ((int16_t)(0));
+                        }
+                        int32_t _w347 = _wx(put_in_play__p_284, 2);
+                        int32_t _w348 = _wx(put_in_play__slot_285, 4);
+                        if (_w347 >= 0 && _w348 >= 0) {
+                            {
+                                int8_t *_d = s->energy + _w347 * 32 + _w348 * 8;
+                                for (int32_t _i349 = 0; _i349 < 8; _i349++) _d[_i349] = ((int8_t)(0));
+                            }
+                        }
+                        int32_t _w350 = _wx(put_in_play__p_284, 2);
+                        int32_t _w351 = _wx(put_in_play__slot_285, 4);
+                        if (_w350 >= 0 && _w351 >= 0) {
+                            s->entered[_w350 * 4 + _w351] = ((int8_t)(s->turn));
+                        }
+                        int32_t _w352 = _wx(put_in_play__p_284, 2);
+                        int32_t _w353 = _wx(put_in_play__slot_285, 4);
+                        if (_w352 >= 0 && _w353 >= 0) {
+                            {
+                                int16_t *_d = s->under + _w352 * 8 + _w353 * 2;
+                                for (int32_t _i354 = 0; _i354 < 2; _i354++) _d[_i354] = ((int16_t)((-1)));
+                            }
+                        }
+                    } else {
+                        int32_t _w355 = _wx(search_deck__p_273, 2);
+                        if (_w355 >= 0) {
+                            _push_int16(s->hand + _w355 * 10, 10, search_deck__c_282);
+                        }
+                        int32_t _w356 = _wx(search_deck__p_273, 2);
+                        if (_w356 >= 0) {
+                            s->hand_count[_w356] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_273, 2)], 1)));
+                        }
+                    }
+                }
+            }
+            if (ATTACKS__shuffle_hand[_ix(attack_effects__r_149, 790)]) {
+                shuffle_hand_in__p_287 = attack_effects__p_148;
+                shuffle_hand_in__dc_288 = s->deck_count[_ix(shuffle_hand_in__p_287, 2)];
+                for (int32_t _i357 = 0; _i357 < 20; _i357++) shuffle_hand_in__merged_289[_i357] = ((DECK_SLOTS[_i357] < shuffle_hand_in__dc_288) ? s->deck[_ix(shuffle_hand_in__p_287, 2) * 20 + _i357] : s->hand[_ix(shuffle_hand_in__p_287, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i357], shuffle_hand_in__dc_288), 0), 9), 10)]);
+                int32_t _w358 = _wx(shuffle_hand_in__p_287, 2);
+                if (_w358 >= 0) {
+                    {
+                        int16_t *_d = s->deck + _w358 * 20;
+                        for (int32_t _i359 = 0; _i359 < 20; _i359++) _d[_i359] = ((DECK_SLOTS[_i359] < ((int8_t)(_wadd(shuffle_hand_in__dc_288, s->hand_count[_ix(shuffle_hand_in__p_287, 2)])))) ? shuffle_hand_in__merged_289[_i359] : ((int16_t)((-1))));
+                        _shuffle_int16(_d, 20, fold_in(key, 24));
+                    }
+                }
+                int32_t _w360 = _wx(shuffle_hand_in__p_287, 2);
+                if (_w360 >= 0) {
+                    s->deck_count[_w360] = ((int8_t)(_wadd(shuffle_hand_in__dc_288, s->hand_count[_ix(shuffle_hand_in__p_287, 2)])));
+                }
+                int32_t _w361 = _wx(shuffle_hand_in__p_287, 2);
+                if (_w361 >= 0) {
+                    {
+                        int16_t _t362[10];
+                        for (int32_t _i363 = 0; _i363 < 10; _i363++) _t362[_i363] = ((HAND_SLOTS[_i363] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_287, 2) * 10 + _i363]);
+                        memcpy(s->hand + _w361 * 10, _t362, sizeof _t362);
+                    }
+                }
+                int32_t _w364 = _wx(shuffle_hand_in__p_287, 2);
                 if (_w364 >= 0) {
-                    s->energy_now[_w364] = s->energy_next[_ix(start_turn__p_191, 2)];
+                    s->hand_count[_w364] = ((int8_t)(0));
                 }
-                int32_t _w365 = _wx(start_turn__p_191, 2);
+            }
+            if (ATTACKS__draw_opp_hand[_ix(attack_effects__r_149, 790)]) {
+                draw_cards__p_290 = attack_effects__p_148;
+                draw_cards__n_291 = s->hand_count[_ix(attack_effects__o_154, 2)];
+                draw_cards__have_292 = s->hand_count[_ix(draw_cards__p_290, 2)];
+                draw_cards__k_293 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_291, s->deck_count[_ix(draw_cards__p_290, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_292))))));
+                int32_t _w365 = _wx(draw_cards__p_290, 2);
                 if (_w365 >= 0) {
-                    s->energy_next[_w365] = ({ int32_t _let366 = start_turn__p_191; int32_t next_energy__p_195 = _let366; ({ int8_t _let367 = s->deck_id[_ix(next_energy__p_195, 2)]; int8_t next_energy__d_196 = _let367; ({ int32_t _let368 = _roll(random_word_at(key, 9), DECK_INFO__types[_ix(next_energy__d_196, 14)]); int32_t next_energy__j_197 = _let368; ((next_energy__j_197 == 0) ? DECK_INFO__type0[_ix(next_energy__d_196, 14)] : ((next_energy__j_197 == 1) ? DECK_INFO__type1[_ix(next_energy__d_196, 14)] : DECK_INFO__type2[_ix(next_energy__d_196, 14)])); }); }); });
+                    {
+                        int16_t _t366[10];
+                        for (int32_t _i367 = 0; _i367 < 10; _i367++) _t366[_i367] = (((HAND_SLOTS[_i367] >= draw_cards__have_292) && (HAND_SLOTS[_i367] < ((int8_t)(_wadd(draw_cards__have_292, draw_cards__k_293))))) ? s->deck[_ix(draw_cards__p_290, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i367], draw_cards__have_292), 0), 19), 20)] : s->hand[_ix(draw_cards__p_290, 2) * 10 + _i367]);
+                        memcpy(s->hand + _w365 * 10, _t366, sizeof _t366);
+                    }
+                }
+                int32_t _w368 = _wx(draw_cards__p_290, 2);
+                if (_w368 >= 0) {
+                    {
+                        int16_t _t369[20];
+                        for (int32_t _i370 = 0; _i370 < 20; _i370++) _t369[_i370] = ((_wadd(DECK_SLOTS[_i370], draw_cards__k_293) < 20) ? s->deck[_ix(draw_cards__p_290, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i370], draw_cards__k_293), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w368 * 20, _t369, sizeof _t369);
+                    }
+                }
+                int32_t _w371 = _wx(draw_cards__p_290, 2);
+                if (_w371 >= 0) {
+                    s->hand_count[_w371] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_290, 2)], draw_cards__k_293)));
+                }
+                int32_t _w372 = _wx(draw_cards__p_290, 2);
+                if (_w372 >= 0) {
+                    s->deck_count[_w372] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_290, 2)], draw_cards__k_293)));
                 }
             }
-        }
-    }
-}
-
-static void effect_promote(State *s, int32_t b, Key key)
-{
-    int32_t p_ = 0;
-    int32_t swap_active__p_198 = 0;
-    int32_t swap_active__b_199 = 0;
-    int32_t swap_active__perm_200[4] = {0};
-    int32_t clear_conditions__p_201 = 0;
-    int8_t start_turn__p_202 = 0;
-    int8_t draw_cards__p_203 = 0;
-    int8_t draw_cards__have_204 = 0;
-    int8_t draw_cards__k_205 = 0;
-    p_ = s->current_player;
-    swap_active__p_198 = p_;
-    swap_active__b_199 = b;
-    for (int32_t _i1 = 0; _i1 < 4; _i1++) swap_active__perm_200[_i1] = SWAP[_ix(swap_active__b_199, 4) * 4 + _i1];
-    int32_t _w2 = _wx(swap_active__p_198, 2);
-    if (_w2 >= 0) {
-        {
-            int16_t _t3[4];
-            for (int32_t _i4 = 0; _i4 < 4; _i4++) _t3[_i4] = s->card[_ix(swap_active__p_198, 2) * 4 + _ix(swap_active__perm_200[_i4], 4)];
-            memcpy(s->card + _w2 * 4, _t3, sizeof _t3);
-        }
-    }
-    int32_t _w5 = _wx(swap_active__p_198, 2);
-    if (_w5 >= 0) {
-        {
-            int16_t _t6[4];
-            for (int32_t _i7 = 0; _i7 < 4; _i7++) _t6[_i7] = s->damage[_ix(swap_active__p_198, 2) * 4 + _ix(swap_active__perm_200[_i7], 4)];
-            memcpy(s->damage + _w5 * 4, _t6, sizeof _t6);
-        }
-    }
-    int32_t _w8 = _wx(swap_active__p_198, 2);
-    if (_w8 >= 0) {
-        {
-            int8_t _t9[32];
-            for (int32_t _i10 = 0; _i10 < 4; _i10++) for (int32_t _i11 = 0; _i11 < 8; _i11++) _t9[_i10 * 8 + _i11] = s->energy[_ix(swap_active__p_198, 2) * 32 + _ix(swap_active__perm_200[_i10], 4) * 8 + _i11];
-            memcpy(s->energy + _w8 * 32, _t9, sizeof _t9);
-        }
-    }
-    int32_t _w12 = _wx(swap_active__p_198, 2);
-    if (_w12 >= 0) {
-        {
-            int8_t _t13[4];
-            for (int32_t _i14 = 0; _i14 < 4; _i14++) _t13[_i14] = s->entered[_ix(swap_active__p_198, 2) * 4 + _ix(swap_active__perm_200[_i14], 4)];
-            memcpy(s->entered + _w12 * 4, _t13, sizeof _t13);
-        }
-    }
-    clear_conditions__p_201 = swap_active__p_198;
-    int32_t _w15 = _wx(clear_conditions__p_201, 2);
-    if (_w15 >= 0) {
-        s->poisoned[_w15] = false;
-    }
-    int32_t _w16 = _wx(clear_conditions__p_201, 2);
-    if (_w16 >= 0) {
-        s->burned[_w16] = false;
-    }
-    int32_t _w17 = _wx(clear_conditions__p_201, 2);
-    if (_w17 >= 0) {
-        s->condition[_w17] = ((int8_t)(0));
-    }
-    int32_t _w18 = _wx(p_, 2);
-    if (_w18 >= 0) {
-        s->promote_pending[_w18] = false;
-    }
-    if (s->promote_pending[_ix(_wsub(1, p_), 2)]) {
-        s->current_player = _wsub(1, p_);
-    } else {
-        start_turn__p_202 = ((((int16_t)(_pymod(s->turn, 2))) == 0) ? s->first : ((int8_t)(_wsub(1, s->first))));
-        s->current_player = ((int32_t)(start_turn__p_202));
-        s->phase = ((int8_t)(1));
-        s->turn = ((int16_t)(_wadd(s->turn, 1)));
-        s->supporter_played = false;
-        s->retreated = false;
-        s->retreat_cut = ((int8_t)(0));
-        s->dealt_bonus = ((int16_t)(0));
-        s->dealt_group = ((int8_t)((-1)));
-        draw_cards__p_203 = start_turn__p_202;
-        draw_cards__have_204 = s->hand_count[_ix(draw_cards__p_203, 2)];
-        draw_cards__k_205 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_203, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_204))))));
-        int32_t _w19 = _wx(draw_cards__p_203, 2);
-        if (_w19 >= 0) {
+            for (int32_t _i373 = 0; _i373 < 2; _i373++) for (int32_t _i374 = 0; _i374 < 4; _i374++) knockouts__ko_294[_i373 * 4 + _i374] = ((s->card[_i373 * 4 + _i374] >= 0) && (s->damage[_i373 * 4 + _i374] >= CARDS__hp[_ix(s->card[_i373 * 4 + _i374], 395)]));
+            for (int32_t _i375 = 0; _i375 < 2; _i375++) for (int32_t _i376 = 0; _i376 < 4; _i376++) knockouts__ko_cards_295[_i375 * 4 + _i376] = (knockouts__ko_294[_i375 * 4 + _i376] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i375 * 4 + _i376], 395)]))) : 0);
             {
-                int16_t _t20[10];
-                for (int32_t _i21 = 0; _i21 < 10; _i21++) _t20[_i21] = (((HAND_SLOTS[_i21] >= draw_cards__have_204) && (HAND_SLOTS[_i21] < ((int8_t)(_wadd(draw_cards__have_204, draw_cards__k_205))))) ? s->deck[_ix(draw_cards__p_203, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i21], draw_cards__have_204), 0), 19), 20)] : s->hand[_ix(draw_cards__p_203, 2) * 10 + _i21]);
-                memcpy(s->hand + _w19 * 10, _t20, sizeof _t20);
+                int8_t _t377[2];
+                for (int32_t _i378 = 0; _i378 < 2; _i378++) _t377[_i378] = ((int8_t)(_wadd(s->discard_count[_i378], (_i378 == 0 ? ({ int32_t _r380 = 0; for (int32_t _j379 = 0; _j379 < 4; _j379++) _r380 = _wadd(_r380, knockouts__ko_cards_295[_j379]); _r380; }) : ({ int32_t _r383 = 0; for (int32_t _j382 = 0; _j382 < 4; _j382++) _r383 = _wadd(_r383, knockouts__ko_cards_295[1 * 4 + _j382]); _r383; })))));
+                memcpy(s->discard_count, _t377, sizeof _t377);
             }
-        }
-        int32_t _w22 = _wx(draw_cards__p_203, 2);
-        if (_w22 >= 0) {
+            for (int32_t _i385 = 0; _i385 < 2; _i385++) for (int32_t _i386 = 0; _i386 < 4; _i386++) knockouts__ko_value_296[_i385 * 4 + _i386] = (knockouts__ko_294[_i385 * 4 + _i386] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i385 * 4 + _i386], 395)]))) : 0);
             {
-                int16_t _t23[20];
-                for (int32_t _i24 = 0; _i24 < 20; _i24++) _t23[_i24] = ((_wadd(DECK_SLOTS[_i24], draw_cards__k_205) < 20) ? s->deck[_ix(draw_cards__p_203, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i24], draw_cards__k_205), 0), 19), 20)] : ((int16_t)((-1))));
-                memcpy(s->deck + _w22 * 20, _t23, sizeof _t23);
+                int8_t _t387[2];
+                for (int32_t _i388 = 0; _i388 < 2; _i388++) _t387[_i388] = ((int8_t)(_wadd(s->points[_i388], (_i388 == 0 ? ({ int32_t _r390 = 0; for (int32_t _j389 = 0; _j389 < 4; _j389++) _r390 = _wadd(_r390, knockouts__ko_value_296[1 * 4 + _j389]); _r390; }) : ({ int32_t _r393 = 0; for (int32_t _j392 = 0; _j392 < 4; _j392++) _r393 = _wadd(_r393, knockouts__ko_value_296[_j392]); _r393; })))));
+                memcpy(s->points, _t387, sizeof _t387);
             }
-        }
-        int32_t _w25 = _wx(draw_cards__p_203, 2);
-        if (_w25 >= 0) {
-            s->hand_count[_w25] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_203, 2)], draw_cards__k_205)));
-        }
-        int32_t _w26 = _wx(draw_cards__p_203, 2);
-        if (_w26 >= 0) {
-            s->deck_count[_w26] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_203, 2)], draw_cards__k_205)));
-        }
-        if ((s->turn > 1)) {
-            int32_t _w27 = _wx(start_turn__p_202, 2);
-            if (_w27 >= 0) {
-                s->energy_now[_w27] = s->energy_next[_ix(start_turn__p_202, 2)];
-            }
-            int32_t _w28 = _wx(start_turn__p_202, 2);
-            if (_w28 >= 0) {
-                s->energy_next[_w28] = ({ int8_t _let29 = start_turn__p_202; int8_t next_energy__p_206 = _let29; ({ int8_t _let30 = s->deck_id[_ix(next_energy__p_206, 2)]; int8_t next_energy__d_207 = _let30; ({ int32_t _let31 = _roll(random_word_at(key, 0), DECK_INFO__types[_ix(next_energy__d_207, 14)]); int32_t next_energy__j_208 = _let31; ((next_energy__j_208 == 0) ? DECK_INFO__type0[_ix(next_energy__d_207, 14)] : ((next_energy__j_208 == 1) ? DECK_INFO__type1[_ix(next_energy__d_207, 14)] : DECK_INFO__type2[_ix(next_energy__d_207, 14)])); }); }); });
-            }
-        }
-    }
-}
-
-static void effect_discard_fossil(State *s, int32_t slot, Key key)
-{
-    (void)key;  /* no chance here */
-    int32_t p_ = 0;
-    p_ = s->current_player;
-    int32_t _w1 = _wx(p_, 2);
-    if (_w1 >= 0) {
-        s->card[_w1 * 4 + slot] = ((int16_t)((-1)));
-    }
-    int32_t _w2 = _wx(p_, 2);
-    if (_w2 >= 0) {
-        s->damage[_w2 * 4 + slot] = ((int16_t)(0));
-    }
-    int32_t _w3 = _wx(p_, 2);
-    if (_w3 >= 0) {
-        {
-            int8_t *_d = s->energy + _w3 * 32 + slot * 8;
-            for (int32_t _i4 = 0; _i4 < 8; _i4++) _d[_i4] = ((int8_t)(0));
-        }
-    }
-    int32_t _w5 = _wx(p_, 2);
-    if (_w5 >= 0) {
-        s->entered[_w5 * 4 + slot] = ((int8_t)(0));
-    }
-    int32_t _w6 = _wx(p_, 2);
-    if (_w6 >= 0) {
-        s->discard_count[_w6] = ((int8_t)(_wadd(s->discard_count[_ix(p_, 2)], 1)));
-    }
-}
-
-static void effect_end_turn(State *s, Key key)
-{
-    int8_t start_turn__p_209 = 0;
-    int8_t draw_cards__p_210 = 0;
-    int8_t draw_cards__have_211 = 0;
-    int8_t draw_cards__k_212 = 0;
-    int32_t end_of_turn__p_216 = 0;
-    int32_t checkup__q_217 = 0;
-    int32_t checkup__owner_218 = 0;
-    int32_t checkup__q_219 = 0;
-    int32_t checkup__owner_220 = 0;
-    bool knockouts__ko_221[8] = {0};
-    int32_t knockouts__ko_cards_222[8] = {0};
-    int32_t knockouts__ko_value_223[8] = {0};
-    bool knockouts__ko_active_224[2] = {0};
-    bool knockouts__has_bench_227[2] = {0};
-    bool knockouts__won_228[2] = {0};
-    int32_t start_turn__p_229 = 0;
-    int32_t draw_cards__p_230 = 0;
-    int8_t draw_cards__have_231 = 0;
-    int8_t draw_cards__k_232 = 0;
-    if ((s->phase == 0)) {
-        if ((s->current_player == s->first)) {
-            s->current_player = ((int32_t)(((int8_t)(_wsub(1, s->first)))));
-        } else {
-            start_turn__p_209 = s->first;
-            s->current_player = ((int32_t)(start_turn__p_209));
-            s->phase = ((int8_t)(1));
-            s->turn = ((int16_t)(_wadd(s->turn, 1)));
-            s->supporter_played = false;
-            s->retreated = false;
-            s->retreat_cut = ((int8_t)(0));
-            s->dealt_bonus = ((int16_t)(0));
-            s->dealt_group = ((int8_t)((-1)));
-            draw_cards__p_210 = start_turn__p_209;
-            draw_cards__have_211 = s->hand_count[_ix(draw_cards__p_210, 2)];
-            draw_cards__k_212 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_210, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_211))))));
-            int32_t _w1 = _wx(draw_cards__p_210, 2);
-            if (_w1 >= 0) {
+            if (true) {
                 {
-                    int16_t _t2[10];
-                    for (int32_t _i3 = 0; _i3 < 10; _i3++) _t2[_i3] = (((HAND_SLOTS[_i3] >= draw_cards__have_211) && (HAND_SLOTS[_i3] < ((int8_t)(_wadd(draw_cards__have_211, draw_cards__k_212))))) ? s->deck[_ix(draw_cards__p_210, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i3], draw_cards__have_211), 0), 19), 20)] : s->hand[_ix(draw_cards__p_210, 2) * 10 + _i3]);
-                    memcpy(s->hand + _w1 * 10, _t2, sizeof _t2);
-                }
-            }
-            int32_t _w4 = _wx(draw_cards__p_210, 2);
-            if (_w4 >= 0) {
-                {
-                    int16_t _t5[20];
-                    for (int32_t _i6 = 0; _i6 < 20; _i6++) _t5[_i6] = ((_wadd(DECK_SLOTS[_i6], draw_cards__k_212) < 20) ? s->deck[_ix(draw_cards__p_210, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i6], draw_cards__k_212), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w4 * 20, _t5, sizeof _t5);
-                }
-            }
-            int32_t _w7 = _wx(draw_cards__p_210, 2);
-            if (_w7 >= 0) {
-                s->hand_count[_w7] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_210, 2)], draw_cards__k_212)));
-            }
-            int32_t _w8 = _wx(draw_cards__p_210, 2);
-            if (_w8 >= 0) {
-                s->deck_count[_w8] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_210, 2)], draw_cards__k_212)));
-            }
-            if ((s->turn > 1)) {
-                int32_t _w9 = _wx(start_turn__p_209, 2);
-                if (_w9 >= 0) {
-                    s->energy_now[_w9] = s->energy_next[_ix(start_turn__p_209, 2)];
-                }
-                int32_t _w10 = _wx(start_turn__p_209, 2);
-                if (_w10 >= 0) {
-                    s->energy_next[_w10] = ({ int8_t _let11 = start_turn__p_209; int8_t next_energy__p_213 = _let11; ({ int8_t _let12 = s->deck_id[_ix(next_energy__p_213, 2)]; int8_t next_energy__d_214 = _let12; ({ int32_t _let13 = _roll(random_word_at(key, 0), DECK_INFO__types[_ix(next_energy__d_214, 14)]); int32_t next_energy__j_215 = _let13; ((next_energy__j_215 == 0) ? DECK_INFO__type0[_ix(next_energy__d_214, 14)] : ((next_energy__j_215 == 1) ? DECK_INFO__type1[_ix(next_energy__d_214, 14)] : DECK_INFO__type2[_ix(next_energy__d_214, 14)])); }); }); });
-                }
-            }
-        }
-    } else {
-        end_of_turn__p_216 = s->current_player;
-        int32_t _w14 = _wx(end_of_turn__p_216, 2);
-        if (_w14 >= 0) {
-            s->energy_now[_w14] = ((int8_t)((-1)));
-        }
-        if ((s->phase != 3)) {
-            checkup__q_217 = end_of_turn__p_216;
-            checkup__owner_218 = end_of_turn__p_216;
-            if (((s->card[_ix(checkup__q_217, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_217, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_217, 2) * 4], 395)]))) {
-                if (s->poisoned[_ix(checkup__q_217, 2)]) {
-                    int32_t _w15 = _wx(checkup__q_217, 2);
-                    if (_w15 >= 0) {
-                        s->damage[_w15 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_217, 2) * 4], 10)));
-                    }
-                }
-                if (s->burned[_ix(checkup__q_217, 2)]) {
-                    int32_t _w16 = _wx(checkup__q_217, 2);
-                    if (_w16 >= 0) {
-                        s->damage[_w16 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_217, 2) * 4], 20)));
-                    }
-                    if (_flip(random_word_at(key, 1))) {
-                        int32_t _w17 = _wx(checkup__q_217, 2);
-                        if (_w17 >= 0) {
-                            s->burned[_w17] = false;
-                        }
-                    }
-                }
-                if (((s->condition[_ix(checkup__q_217, 2)] == 1) && _flip(random_word_at(key, 2)))) {
-                    int32_t _w18 = _wx(checkup__q_217, 2);
-                    if (_w18 >= 0) {
-                        s->condition[_w18] = ((int8_t)(0));
-                    }
-                }
-                if (((s->condition[_ix(checkup__q_217, 2)] == 2) && (checkup__q_217 == checkup__owner_218))) {
-                    int32_t _w19 = _wx(checkup__q_217, 2);
-                    if (_w19 >= 0) {
-                        s->condition[_w19] = ((int8_t)(0));
-                    }
-                }
-            }
-            checkup__q_219 = _wsub(1, end_of_turn__p_216);
-            checkup__owner_220 = end_of_turn__p_216;
-            if (((s->card[_ix(checkup__q_219, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_219, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_219, 2) * 4], 395)]))) {
-                if (s->poisoned[_ix(checkup__q_219, 2)]) {
-                    int32_t _w20 = _wx(checkup__q_219, 2);
-                    if (_w20 >= 0) {
-                        s->damage[_w20 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_219, 2) * 4], 10)));
-                    }
-                }
-                if (s->burned[_ix(checkup__q_219, 2)]) {
-                    int32_t _w21 = _wx(checkup__q_219, 2);
-                    if (_w21 >= 0) {
-                        s->damage[_w21 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_219, 2) * 4], 20)));
-                    }
-                    if (_flip(random_word_at(key, 3))) {
-                        int32_t _w22 = _wx(checkup__q_219, 2);
-                        if (_w22 >= 0) {
-                            s->burned[_w22] = false;
-                        }
-                    }
-                }
-                if (((s->condition[_ix(checkup__q_219, 2)] == 1) && _flip(random_word_at(key, 4)))) {
-                    int32_t _w23 = _wx(checkup__q_219, 2);
-                    if (_w23 >= 0) {
-                        s->condition[_w23] = ((int8_t)(0));
-                    }
-                }
-                if (((s->condition[_ix(checkup__q_219, 2)] == 2) && (checkup__q_219 == checkup__owner_220))) {
-                    int32_t _w24 = _wx(checkup__q_219, 2);
-                    if (_w24 >= 0) {
-                        s->condition[_w24] = ((int8_t)(0));
-                    }
-                }
-            }
-            for (int32_t _i25 = 0; _i25 < 2; _i25++) for (int32_t _i26 = 0; _i26 < 4; _i26++) knockouts__ko_221[_i25 * 4 + _i26] = ((s->card[_i25 * 4 + _i26] >= 0) && (s->damage[_i25 * 4 + _i26] >= CARDS__hp[_ix(s->card[_i25 * 4 + _i26], 395)]));
-            for (int32_t _i27 = 0; _i27 < 2; _i27++) for (int32_t _i28 = 0; _i28 < 4; _i28++) knockouts__ko_cards_222[_i27 * 4 + _i28] = (knockouts__ko_221[_i27 * 4 + _i28] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i27 * 4 + _i28], 395)]))) : 0);
-            {
-                int8_t _t29[2];
-                for (int32_t _i30 = 0; _i30 < 2; _i30++) _t29[_i30] = ((int8_t)(_wadd(s->discard_count[_i30], (_i30 == 0 ? ({ int32_t _r32 = 0; for (int32_t _j31 = 0; _j31 < 4; _j31++) _r32 = _wadd(_r32, knockouts__ko_cards_222[_j31]); _r32; }) : ({ int32_t _r35 = 0; for (int32_t _j34 = 0; _j34 < 4; _j34++) _r35 = _wadd(_r35, knockouts__ko_cards_222[1 * 4 + _j34]); _r35; })))));
-                memcpy(s->discard_count, _t29, sizeof _t29);
-            }
-            for (int32_t _i37 = 0; _i37 < 2; _i37++) for (int32_t _i38 = 0; _i38 < 4; _i38++) knockouts__ko_value_223[_i37 * 4 + _i38] = (knockouts__ko_221[_i37 * 4 + _i38] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i37 * 4 + _i38], 395)]))) : 0);
-            {
-                int8_t _t39[2];
-                for (int32_t _i40 = 0; _i40 < 2; _i40++) _t39[_i40] = ((int8_t)(_wadd(s->points[_i40], (_i40 == 0 ? ({ int32_t _r42 = 0; for (int32_t _j41 = 0; _j41 < 4; _j41++) _r42 = _wadd(_r42, knockouts__ko_value_223[1 * 4 + _j41]); _r42; }) : ({ int32_t _r45 = 0; for (int32_t _j44 = 0; _j44 < 4; _j44++) _r45 = _wadd(_r45, knockouts__ko_value_223[_j44]); _r45; })))));
-                memcpy(s->points, _t39, sizeof _t39);
-            }
-            if (false) {
-                {
-                    int16_t _t47[2];
-                    for (int32_t _i48 = 0; _i48 < 2; _i48++) _t47[_i48] = ((_i48 == 0 ? ({ bool _r50 = false; for (int32_t _j49 = 0; _j49 < 4; _j49++) if (knockouts__ko_221[_j49]) { _r50 = true; break; } _r50; }) : ({ bool _r53 = false; for (int32_t _j52 = 0; _j52 < 4; _j52++) if (knockouts__ko_221[1 * 4 + _j52]) { _r53 = true; break; } _r53; })) ? s->turn : s->ko_turn[_i48]);
-                    memcpy(s->ko_turn, _t47, sizeof _t47);
+                    int16_t _t395[2];
+                    for (int32_t _i396 = 0; _i396 < 2; _i396++) _t395[_i396] = ((_i396 == 0 ? ({ bool _r398 = false; for (int32_t _j397 = 0; _j397 < 4; _j397++) if (knockouts__ko_294[_j397]) { _r398 = true; break; } _r398; }) : ({ bool _r401 = false; for (int32_t _j400 = 0; _j400 < 4; _j400++) if (knockouts__ko_294[1 * 4 + _j400]) { _r401 = true; break; } _r401; })) ? s->turn : s->ko_turn[_i396]);
+                    memcpy(s->ko_turn, _t395, sizeof _t395);
                 }
             }
             {
-                int16_t _t55[8];
-                for (int32_t _i56 = 0; _i56 < 2; _i56++) for (int32_t _i57 = 0; _i57 < 4; _i57++) _t55[_i56 * 4 + _i57] = (knockouts__ko_221[_i56 * 4 + _i57] ? ((int16_t)((-1))) : s->card[_i56 * 4 + _i57]);
-                memcpy(s->card, _t55, sizeof _t55);
+                int16_t _t403[8];
+                for (int32_t _i404 = 0; _i404 < 2; _i404++) for (int32_t _i405 = 0; _i405 < 4; _i405++) _t403[_i404 * 4 + _i405] = (knockouts__ko_294[_i404 * 4 + _i405] ? ((int16_t)((-1))) : s->card[_i404 * 4 + _i405]);
+                memcpy(s->card, _t403, sizeof _t403);
             }
             {
-                int16_t _t58[8];
-                for (int32_t _i59 = 0; _i59 < 2; _i59++) for (int32_t _i60 = 0; _i60 < 4; _i60++) _t58[_i59 * 4 + _i60] = (knockouts__ko_221[_i59 * 4 + _i60] ? ((int16_t)(0)) : s->damage[_i59 * 4 + _i60]);
-                memcpy(s->damage, _t58, sizeof _t58);
+                int16_t _t406[8];
+                for (int32_t _i407 = 0; _i407 < 2; _i407++) for (int32_t _i408 = 0; _i408 < 4; _i408++) _t406[_i407 * 4 + _i408] = (knockouts__ko_294[_i407 * 4 + _i408] ? ((int16_t)(0)) : s->damage[_i407 * 4 + _i408]);
+                memcpy(s->damage, _t406, sizeof _t406);
             }
             {
-                int8_t _t61[64];
-                for (int32_t _i62 = 0; _i62 < 2; _i62++) for (int32_t _i63 = 0; _i63 < 4; _i63++) for (int32_t _i64 = 0; _i64 < 8; _i64++) _t61[_i62 * 32 + _i63 * 8 + _i64] = (knockouts__ko_221[(_i62 * 4 + _i63) / 4 * 4 + ((_i62 * 4 + _i63)) % 4] ? ((int8_t)(0)) : s->energy[_i62 * 32 + _i63 * 8 + _i64]);
-                memcpy(s->energy, _t61, sizeof _t61);
+                int8_t _t409[64];
+                for (int32_t _i410 = 0; _i410 < 2; _i410++) for (int32_t _i411 = 0; _i411 < 4; _i411++) for (int32_t _i412 = 0; _i412 < 8; _i412++) _t409[_i410 * 32 + _i411 * 8 + _i412] = (knockouts__ko_294[(_i410 * 4 + _i411) / 4 * 4 + ((_i410 * 4 + _i411)) % 4] ? ((int8_t)(0)) : s->energy[_i410 * 32 + _i411 * 8 + _i412]);
+                memcpy(s->energy, _t409, sizeof _t409);
             }
             {
-                int8_t _t65[8];
-                for (int32_t _i66 = 0; _i66 < 2; _i66++) for (int32_t _i67 = 0; _i67 < 4; _i67++) _t65[_i66 * 4 + _i67] = (knockouts__ko_221[_i66 * 4 + _i67] ? ((int8_t)(0)) : s->entered[_i66 * 4 + _i67]);
-                memcpy(s->entered, _t65, sizeof _t65);
-            }
-            knockouts__ko_active_224[0] = knockouts__ko_221[0];
-            knockouts__ko_active_224[1] = knockouts__ko_221[1 * 4];
-            {
-                bool _t68[2];
-                for (int32_t _i69 = 0; _i69 < 2; _i69++) _t68[_i69] = (s->poisoned[_i69] && (!knockouts__ko_active_224[_i69]));
-                memcpy(s->poisoned, _t68, sizeof _t68);
+                int8_t _t413[8];
+                for (int32_t _i414 = 0; _i414 < 2; _i414++) for (int32_t _i415 = 0; _i415 < 4; _i415++) _t413[_i414 * 4 + _i415] = (knockouts__ko_294[_i414 * 4 + _i415] ? ((int8_t)(0)) : s->entered[_i414 * 4 + _i415]);
+                memcpy(s->entered, _t413, sizeof _t413);
             }
             {
-                bool _t70[2];
-                for (int32_t _i71 = 0; _i71 < 2; _i71++) _t70[_i71] = (s->burned[_i71] && (!knockouts__ko_active_224[_i71]));
-                memcpy(s->burned, _t70, sizeof _t70);
+                int16_t _t416[16];
+                for (int32_t _i417 = 0; _i417 < 2; _i417++) for (int32_t _i418 = 0; _i418 < 4; _i418++) for (int32_t _i419 = 0; _i419 < 2; _i419++) _t416[_i417 * 8 + _i418 * 2 + _i419] = (knockouts__ko_294[(_i417 * 4 + _i418) / 4 * 4 + ((_i417 * 4 + _i418)) % 4] ? ((int16_t)((-1))) : s->under[_i417 * 8 + _i418 * 2 + _i419]);
+                memcpy(s->under, _t416, sizeof _t416);
+            }
+            knockouts__ko_active_297[0] = knockouts__ko_294[0];
+            knockouts__ko_active_297[1] = knockouts__ko_294[1 * 4];
+            {
+                bool _t420[2];
+                for (int32_t _i421 = 0; _i421 < 2; _i421++) _t420[_i421] = (s->poisoned[_i421] && (!knockouts__ko_active_297[_i421]));
+                memcpy(s->poisoned, _t420, sizeof _t420);
             }
             {
-                int8_t _t72[2];
-                for (int32_t _i73 = 0; _i73 < 2; _i73++) _t72[_i73] = (knockouts__ko_active_224[_i73] ? ((int8_t)(0)) : s->condition[_i73]);
-                memcpy(s->condition, _t72, sizeof _t72);
+                bool _t422[2];
+                for (int32_t _i423 = 0; _i423 < 2; _i423++) _t422[_i423] = (s->burned[_i423] && (!knockouts__ko_active_297[_i423]));
+                memcpy(s->burned, _t422, sizeof _t422);
             }
-            knockouts__has_bench_227[0] = ({ int32_t _lo74 = 1; bool _r76 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_225 = _lo74, _end75 = 4; knockouts__ks_225 < _end75; knockouts__ks_225++) if ((s->card[knockouts__ks_225] >= 0)) { _r76 = true; break; } _r76; });
-            knockouts__has_bench_227[1] = ({ int32_t _lo78 = 1; bool _r80 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_226 = _lo78, _end79 = 4; knockouts__ks_226 < _end79; knockouts__ks_226++) if ((s->card[1 * 4 + knockouts__ks_226] >= 0)) { _r80 = true; break; } _r80; });
             {
-                bool _t82[2];
-                for (int32_t _i83 = 0; _i83 < 2; _i83++) _t82[_i83] = (s->promote_pending[_i83] || (knockouts__ko_active_224[_i83] && knockouts__has_bench_227[_i83]));
-                memcpy(s->promote_pending, _t82, sizeof _t82);
+                int8_t _t424[2];
+                for (int32_t _i425 = 0; _i425 < 2; _i425++) _t424[_i425] = (knockouts__ko_active_297[_i425] ? ((int8_t)(0)) : s->condition[_i425]);
+                memcpy(s->condition, _t424, sizeof _t424);
             }
-            for (int32_t _i84 = 0; _i84 < 2; _i84++) knockouts__won_228[_i84] = ((s->points[_i84] >= 3) || (_i84 == 0 ? (knockouts__ko_active_224[1] && (!knockouts__has_bench_227[1])) : (knockouts__ko_active_224[0] && (!knockouts__has_bench_227[0]))));
-            if ((knockouts__won_228[0] && knockouts__won_228[1])) {
+            knockouts__has_bench_300[0] = ({ int32_t _lo426 = 1; bool _r428 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_298 = _lo426, _end427 = 4; knockouts__ks_298 < _end427; knockouts__ks_298++) if ((s->card[knockouts__ks_298] >= 0)) { _r428 = true; break; } _r428; });
+            knockouts__has_bench_300[1] = ({ int32_t _lo430 = 1; bool _r432 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_299 = _lo430, _end431 = 4; knockouts__ks_299 < _end431; knockouts__ks_299++) if ((s->card[1 * 4 + knockouts__ks_299] >= 0)) { _r432 = true; break; } _r432; });
+            {
+                bool _t434[2];
+                for (int32_t _i435 = 0; _i435 < 2; _i435++) _t434[_i435] = (s->promote_pending[_i435] || (knockouts__ko_active_297[_i435] && knockouts__has_bench_300[_i435]));
+                memcpy(s->promote_pending, _t434, sizeof _t434);
+            }
+            for (int32_t _i436 = 0; _i436 < 2; _i436++) knockouts__won_301[_i436] = ((s->points[_i436] >= 3) || (_i436 == 0 ? (knockouts__ko_active_297[1] && (!knockouts__has_bench_300[1])) : (knockouts__ko_active_297[0] && (!knockouts__has_bench_300[0]))));
+            if ((knockouts__won_301[0] && knockouts__won_301[1])) {
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if ((knockouts__won_228[0] || knockouts__won_228[1])) {
-                _win(s, (knockouts__won_228[0] ? 0 : 1));
+            } else if ((knockouts__won_301[0] || knockouts__won_301[1])) {
+                _win(s, (knockouts__won_301[0] ? 0 : 1));
+                s->terminated = true;
+                s->phase = ((int8_t)(3));
+            }
+        }
+    }
+    if ((s->choice__pending == 0)) {
+        end_of_turn__p_302 = s->current_player;
+        int32_t _w437 = _wx(end_of_turn__p_302, 2);
+        if (_w437 >= 0) {
+            s->energy_now[_w437] = ((int8_t)((-1)));
+        }
+        if ((s->phase != 3)) {
+            checkup__q_303 = end_of_turn__p_302;
+            checkup__owner_304 = end_of_turn__p_302;
+            if (((s->card[_ix(checkup__q_303, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_303, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_303, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_303, 2)]) {
+                    int32_t _w438 = _wx(checkup__q_303, 2);
+                    if (_w438 >= 0) {
+                        s->damage[_w438 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_303, 2) * 4], 10)));
+                    }
+                }
+                if (s->burned[_ix(checkup__q_303, 2)]) {
+                    int32_t _w439 = _wx(checkup__q_303, 2);
+                    if (_w439 >= 0) {
+                        s->damage[_w439 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_303, 2) * 4], 20)));
+                    }
+                    if (_flip(random_word_at(key, 6))) {
+                        int32_t _w440 = _wx(checkup__q_303, 2);
+                        if (_w440 >= 0) {
+                            s->burned[_w440] = false;
+                        }
+                    }
+                }
+                if (((s->condition[_ix(checkup__q_303, 2)] == 1) && _flip(random_word_at(key, 7)))) {
+                    int32_t _w441 = _wx(checkup__q_303, 2);
+                    if (_w441 >= 0) {
+                        s->condition[_w441] = ((int8_t)(0));
+                    }
+                }
+                if (((s->condition[_ix(checkup__q_303, 2)] == 2) && (checkup__q_303 == checkup__owner_304))) {
+                    int32_t _w442 = _wx(checkup__q_303, 2);
+                    if (_w442 >= 0) {
+                        s->condition[_w442] = ((int8_t)(0));
+                    }
+                }
+            }
+            checkup__q_305 = _wsub(1, end_of_turn__p_302);
+            checkup__owner_306 = end_of_turn__p_302;
+            if (((s->card[_ix(checkup__q_305, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_305, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_305, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_305, 2)]) {
+                    int32_t _w443 = _wx(checkup__q_305, 2);
+                    if (_w443 >= 0) {
+                        s->damage[_w443 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_305, 2) * 4], 10)));
+                    }
+                }
+                if (s->burned[_ix(checkup__q_305, 2)]) {
+                    int32_t _w444 = _wx(checkup__q_305, 2);
+                    if (_w444 >= 0) {
+                        s->damage[_w444 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_305, 2) * 4], 20)));
+                    }
+                    if (_flip(random_word_at(key, 8))) {
+                        int32_t _w445 = _wx(checkup__q_305, 2);
+                        if (_w445 >= 0) {
+                            s->burned[_w445] = false;
+                        }
+                    }
+                }
+                if (((s->condition[_ix(checkup__q_305, 2)] == 1) && _flip(random_word_at(key, 9)))) {
+                    int32_t _w446 = _wx(checkup__q_305, 2);
+                    if (_w446 >= 0) {
+                        s->condition[_w446] = ((int8_t)(0));
+                    }
+                }
+                if (((s->condition[_ix(checkup__q_305, 2)] == 2) && (checkup__q_305 == checkup__owner_306))) {
+                    int32_t _w447 = _wx(checkup__q_305, 2);
+                    if (_w447 >= 0) {
+                        s->condition[_w447] = ((int8_t)(0));
+                    }
+                }
+            }
+            for (int32_t _i448 = 0; _i448 < 2; _i448++) for (int32_t _i449 = 0; _i449 < 4; _i449++) knockouts__ko_307[_i448 * 4 + _i449] = ((s->card[_i448 * 4 + _i449] >= 0) && (s->damage[_i448 * 4 + _i449] >= CARDS__hp[_ix(s->card[_i448 * 4 + _i449], 395)]));
+            for (int32_t _i450 = 0; _i450 < 2; _i450++) for (int32_t _i451 = 0; _i451 < 4; _i451++) knockouts__ko_cards_308[_i450 * 4 + _i451] = (knockouts__ko_307[_i450 * 4 + _i451] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i450 * 4 + _i451], 395)]))) : 0);
+            {
+                int8_t _t452[2];
+                for (int32_t _i453 = 0; _i453 < 2; _i453++) _t452[_i453] = ((int8_t)(_wadd(s->discard_count[_i453], (_i453 == 0 ? ({ int32_t _r455 = 0; for (int32_t _j454 = 0; _j454 < 4; _j454++) _r455 = _wadd(_r455, knockouts__ko_cards_308[_j454]); _r455; }) : ({ int32_t _r458 = 0; for (int32_t _j457 = 0; _j457 < 4; _j457++) _r458 = _wadd(_r458, knockouts__ko_cards_308[1 * 4 + _j457]); _r458; })))));
+                memcpy(s->discard_count, _t452, sizeof _t452);
+            }
+            for (int32_t _i460 = 0; _i460 < 2; _i460++) for (int32_t _i461 = 0; _i461 < 4; _i461++) knockouts__ko_value_309[_i460 * 4 + _i461] = (knockouts__ko_307[_i460 * 4 + _i461] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i460 * 4 + _i461], 395)]))) : 0);
+            {
+                int8_t _t462[2];
+                for (int32_t _i463 = 0; _i463 < 2; _i463++) _t462[_i463] = ((int8_t)(_wadd(s->points[_i463], (_i463 == 0 ? ({ int32_t _r465 = 0; for (int32_t _j464 = 0; _j464 < 4; _j464++) _r465 = _wadd(_r465, knockouts__ko_value_309[1 * 4 + _j464]); _r465; }) : ({ int32_t _r468 = 0; for (int32_t _j467 = 0; _j467 < 4; _j467++) _r468 = _wadd(_r468, knockouts__ko_value_309[_j467]); _r468; })))));
+                memcpy(s->points, _t462, sizeof _t462);
+            }
+            if (false) {
+                {
+                    int16_t _t470[2];
+                    for (int32_t _i471 = 0; _i471 < 2; _i471++) _t470[_i471] = ((_i471 == 0 ? ({ bool _r473 = false; for (int32_t _j472 = 0; _j472 < 4; _j472++) if (knockouts__ko_307[_j472]) { _r473 = true; break; } _r473; }) : ({ bool _r476 = false; for (int32_t _j475 = 0; _j475 < 4; _j475++) if (knockouts__ko_307[1 * 4 + _j475]) { _r476 = true; break; } _r476; })) ? s->turn : s->ko_turn[_i471]);
+                    memcpy(s->ko_turn, _t470, sizeof _t470);
+                }
+            }
+            {
+                int16_t _t478[8];
+                for (int32_t _i479 = 0; _i479 < 2; _i479++) for (int32_t _i480 = 0; _i480 < 4; _i480++) _t478[_i479 * 4 + _i480] = (knockouts__ko_307[_i479 * 4 + _i480] ? ((int16_t)((-1))) : s->card[_i479 * 4 + _i480]);
+                memcpy(s->card, _t478, sizeof _t478);
+            }
+            {
+                int16_t _t481[8];
+                for (int32_t _i482 = 0; _i482 < 2; _i482++) for (int32_t _i483 = 0; _i483 < 4; _i483++) _t481[_i482 * 4 + _i483] = (knockouts__ko_307[_i482 * 4 + _i483] ? ((int16_t)(0)) : s->damage[_i482 * 4 + _i483]);
+                memcpy(s->damage, _t481, sizeof _t481);
+            }
+            {
+                int8_t _t484[64];
+                for (int32_t _i485 = 0; _i485 < 2; _i485++) for (int32_t _i486 = 0; _i486 < 4; _i486++) for (int32_t _i487 = 0; _i487 < 8; _i487++) _t484[_i485 * 32 + _i486 * 8 + _i487] = (knockouts__ko_307[(_i485 * 4 + _i486) / 4 * 4 + ((_i485 * 4 + _i486)) % 4] ? ((int8_t)(0)) : s->energy[_i485 * 32 + _i486 * 8 + _i487]);
+                memcpy(s->energy, _t484, sizeof _t484);
+            }
+            {
+                int8_t _t488[8];
+                for (int32_t _i489 = 0; _i489 < 2; _i489++) for (int32_t _i490 = 0; _i490 < 4; _i490++) _t488[_i489 * 4 + _i490] = (knockouts__ko_307[_i489 * 4 + _i490] ? ((int8_t)(0)) : s->entered[_i489 * 4 + _i490]);
+                memcpy(s->entered, _t488, sizeof _t488);
+            }
+            {
+                int16_t _t491[16];
+                for (int32_t _i492 = 0; _i492 < 2; _i492++) for (int32_t _i493 = 0; _i493 < 4; _i493++) for (int32_t _i494 = 0; _i494 < 2; _i494++) _t491[_i492 * 8 + _i493 * 2 + _i494] = (knockouts__ko_307[(_i492 * 4 + _i493) / 4 * 4 + ((_i492 * 4 + _i493)) % 4] ? ((int16_t)((-1))) : s->under[_i492 * 8 + _i493 * 2 + _i494]);
+                memcpy(s->under, _t491, sizeof _t491);
+            }
+            knockouts__ko_active_310[0] = knockouts__ko_307[0];
+            knockouts__ko_active_310[1] = knockouts__ko_307[1 * 4];
+            {
+                bool _t495[2];
+                for (int32_t _i496 = 0; _i496 < 2; _i496++) _t495[_i496] = (s->poisoned[_i496] && (!knockouts__ko_active_310[_i496]));
+                memcpy(s->poisoned, _t495, sizeof _t495);
+            }
+            {
+                bool _t497[2];
+                for (int32_t _i498 = 0; _i498 < 2; _i498++) _t497[_i498] = (s->burned[_i498] && (!knockouts__ko_active_310[_i498]));
+                memcpy(s->burned, _t497, sizeof _t497);
+            }
+            {
+                int8_t _t499[2];
+                for (int32_t _i500 = 0; _i500 < 2; _i500++) _t499[_i500] = (knockouts__ko_active_310[_i500] ? ((int8_t)(0)) : s->condition[_i500]);
+                memcpy(s->condition, _t499, sizeof _t499);
+            }
+            knockouts__has_bench_313[0] = ({ int32_t _lo501 = 1; bool _r503 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_311 = _lo501, _end502 = 4; knockouts__ks_311 < _end502; knockouts__ks_311++) if ((s->card[knockouts__ks_311] >= 0)) { _r503 = true; break; } _r503; });
+            knockouts__has_bench_313[1] = ({ int32_t _lo505 = 1; bool _r507 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_312 = _lo505, _end506 = 4; knockouts__ks_312 < _end506; knockouts__ks_312++) if ((s->card[1 * 4 + knockouts__ks_312] >= 0)) { _r507 = true; break; } _r507; });
+            {
+                bool _t509[2];
+                for (int32_t _i510 = 0; _i510 < 2; _i510++) _t509[_i510] = (s->promote_pending[_i510] || (knockouts__ko_active_310[_i510] && knockouts__has_bench_313[_i510]));
+                memcpy(s->promote_pending, _t509, sizeof _t509);
+            }
+            for (int32_t _i511 = 0; _i511 < 2; _i511++) knockouts__won_314[_i511] = ((s->points[_i511] >= 3) || (_i511 == 0 ? (knockouts__ko_active_310[1] && (!knockouts__has_bench_313[1])) : (knockouts__ko_active_310[0] && (!knockouts__has_bench_313[0]))));
+            if ((knockouts__won_314[0] && knockouts__won_314[1])) {
+                memset(s->rewards, 0, sizeof s->rewards);
+                s->terminated = true;
+                s->phase = ((int8_t)(3));
+            } else if ((knockouts__won_314[0] || knockouts__won_314[1])) {
+                _win(s, (knockouts__won_314[0] ? 0 : 1));
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
             }
@@ -2151,14 +2471,14 @@ static void effect_end_turn(State *s, Key key)
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if (s->promote_pending[_ix(end_of_turn__p_216, 2)]) {
+            } else if (s->promote_pending[_ix(end_of_turn__p_302, 2)]) {
                 s->phase = ((int8_t)(2));
-            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_216), 2)]) {
+            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_302), 2)]) {
                 s->phase = ((int8_t)(2));
-                s->current_player = _wsub(1, end_of_turn__p_216);
+                s->current_player = _wsub(1, end_of_turn__p_302);
             } else {
-                start_turn__p_229 = _wsub(1, end_of_turn__p_216);
-                s->current_player = start_turn__p_229;
+                start_turn__p_315 = _wsub(1, end_of_turn__p_302);
+                s->current_player = start_turn__p_315;
                 s->phase = ((int8_t)(1));
                 s->turn = ((int16_t)(_wadd(s->turn, 1)));
                 s->supporter_played = false;
@@ -2166,44 +2486,2152 @@ static void effect_end_turn(State *s, Key key)
                 s->retreat_cut = ((int8_t)(0));
                 s->dealt_bonus = ((int16_t)(0));
                 s->dealt_group = ((int8_t)((-1)));
-                draw_cards__p_230 = start_turn__p_229;
-                draw_cards__have_231 = s->hand_count[_ix(draw_cards__p_230, 2)];
-                draw_cards__k_232 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_230, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_231))))));
-                int32_t _w85 = _wx(draw_cards__p_230, 2);
-                if (_w85 >= 0) {
+                {
+                    int16_t _t512[20];
+                    for (int32_t _i513 = 0; _i513 < 2; _i513++) for (int32_t _i514 = 0; _i514 < 10; _i514++) _t512[_i513 * 10 + _i514] = ((s->seen[_i513 * 10 + _i514] >= (-1)) ? ((int16_t)((-1))) : s->seen[_i513 * 10 + _i514]);
+                    memcpy(s->seen, _t512, sizeof _t512);
+                }
+                draw_cards__p_316 = start_turn__p_315;
+                draw_cards__have_317 = s->hand_count[_ix(draw_cards__p_316, 2)];
+                draw_cards__k_318 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_316, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_317))))));
+                int32_t _w515 = _wx(draw_cards__p_316, 2);
+                if (_w515 >= 0) {
                     {
-                        int16_t _t86[10];
-                        for (int32_t _i87 = 0; _i87 < 10; _i87++) _t86[_i87] = (((HAND_SLOTS[_i87] >= draw_cards__have_231) && (HAND_SLOTS[_i87] < ((int8_t)(_wadd(draw_cards__have_231, draw_cards__k_232))))) ? s->deck[_ix(draw_cards__p_230, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i87], draw_cards__have_231), 0), 19), 20)] : s->hand[_ix(draw_cards__p_230, 2) * 10 + _i87]);
-                        memcpy(s->hand + _w85 * 10, _t86, sizeof _t86);
+                        int16_t _t516[10];
+                        for (int32_t _i517 = 0; _i517 < 10; _i517++) _t516[_i517] = (((HAND_SLOTS[_i517] >= draw_cards__have_317) && (HAND_SLOTS[_i517] < ((int8_t)(_wadd(draw_cards__have_317, draw_cards__k_318))))) ? s->deck[_ix(draw_cards__p_316, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i517], draw_cards__have_317), 0), 19), 20)] : s->hand[_ix(draw_cards__p_316, 2) * 10 + _i517]);
+                        memcpy(s->hand + _w515 * 10, _t516, sizeof _t516);
                     }
                 }
-                int32_t _w88 = _wx(draw_cards__p_230, 2);
-                if (_w88 >= 0) {
+                int32_t _w518 = _wx(draw_cards__p_316, 2);
+                if (_w518 >= 0) {
                     {
-                        int16_t _t89[20];
-                        for (int32_t _i90 = 0; _i90 < 20; _i90++) _t89[_i90] = ((_wadd(DECK_SLOTS[_i90], draw_cards__k_232) < 20) ? s->deck[_ix(draw_cards__p_230, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i90], draw_cards__k_232), 0), 19), 20)] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w88 * 20, _t89, sizeof _t89);
+                        int16_t _t519[20];
+                        for (int32_t _i520 = 0; _i520 < 20; _i520++) _t519[_i520] = ((_wadd(DECK_SLOTS[_i520], draw_cards__k_318) < 20) ? s->deck[_ix(draw_cards__p_316, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i520], draw_cards__k_318), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w518 * 20, _t519, sizeof _t519);
                     }
                 }
-                int32_t _w91 = _wx(draw_cards__p_230, 2);
-                if (_w91 >= 0) {
-                    s->hand_count[_w91] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_230, 2)], draw_cards__k_232)));
+                int32_t _w521 = _wx(draw_cards__p_316, 2);
+                if (_w521 >= 0) {
+                    s->hand_count[_w521] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_316, 2)], draw_cards__k_318)));
                 }
-                int32_t _w92 = _wx(draw_cards__p_230, 2);
-                if (_w92 >= 0) {
-                    s->deck_count[_w92] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_230, 2)], draw_cards__k_232)));
+                int32_t _w522 = _wx(draw_cards__p_316, 2);
+                if (_w522 >= 0) {
+                    s->deck_count[_w522] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_316, 2)], draw_cards__k_318)));
                 }
                 if ((s->turn > 1)) {
-                    int32_t _w93 = _wx(start_turn__p_229, 2);
-                    if (_w93 >= 0) {
-                        s->energy_now[_w93] = s->energy_next[_ix(start_turn__p_229, 2)];
+                    int32_t _w523 = _wx(start_turn__p_315, 2);
+                    if (_w523 >= 0) {
+                        s->energy_now[_w523] = s->energy_next[_ix(start_turn__p_315, 2)];
                     }
-                    int32_t _w94 = _wx(start_turn__p_229, 2);
-                    if (_w94 >= 0) {
-                        s->energy_next[_w94] = ({ int32_t _let95 = start_turn__p_229; int32_t next_energy__p_233 = _let95; ({ int8_t _let96 = s->deck_id[_ix(next_energy__p_233, 2)]; int8_t next_energy__d_234 = _let96; ({ int32_t _let97 = _roll(random_word_at(key, 5), DECK_INFO__types[_ix(next_energy__d_234, 14)]); int32_t next_energy__j_235 = _let97; ((next_energy__j_235 == 0) ? DECK_INFO__type0[_ix(next_energy__d_234, 14)] : ((next_energy__j_235 == 1) ? DECK_INFO__type1[_ix(next_energy__d_234, 14)] : DECK_INFO__type2[_ix(next_energy__d_234, 14)])); }); }); });
+                    int32_t _w524 = _wx(start_turn__p_315, 2);
+                    if (_w524 >= 0) {
+                        s->energy_next[_w524] = ({ int32_t _let525 = start_turn__p_315; int32_t next_energy__p_319 = _let525; ({ int8_t _let526 = s->deck_id[_ix(next_energy__p_319, 2)]; int8_t next_energy__d_320 = _let526; ({ int32_t _let527 = _roll(random_word_at(key, 10), DECK_INFO__types[_ix(next_energy__d_320, 14)]); int32_t next_energy__j_321 = _let527; ((next_energy__j_321 == 0) ? DECK_INFO__type0[_ix(next_energy__d_320, 14)] : ((next_energy__j_321 == 1) ? DECK_INFO__type1[_ix(next_energy__d_320, 14)] : DECK_INFO__type2[_ix(next_energy__d_320, 14)])); }); }); });
                     }
                 }
             }
+        }
+    }
+}
+
+static void effect_promote(State *s, int32_t b, Key key)
+{
+    int32_t p_ = 0;
+    int32_t swap_active__p_322 = 0;
+    int32_t swap_active__b_323 = 0;
+    int32_t swap_active__perm_324[4] = {0};
+    int32_t clear_conditions__p_325 = 0;
+    int8_t start_turn__p_326 = 0;
+    int8_t draw_cards__p_327 = 0;
+    int8_t draw_cards__have_328 = 0;
+    int8_t draw_cards__k_329 = 0;
+    p_ = s->current_player;
+    swap_active__p_322 = p_;
+    swap_active__b_323 = b;
+    for (int32_t _i1 = 0; _i1 < 4; _i1++) swap_active__perm_324[_i1] = SWAP[_ix(swap_active__b_323, 4) * 4 + _i1];
+    int32_t _w2 = _wx(swap_active__p_322, 2);
+    if (_w2 >= 0) {
+        {
+            int16_t _t3[4];
+            for (int32_t _i4 = 0; _i4 < 4; _i4++) _t3[_i4] = s->card[_ix(swap_active__p_322, 2) * 4 + _ix(swap_active__perm_324[_i4], 4)];
+            memcpy(s->card + _w2 * 4, _t3, sizeof _t3);
+        }
+    }
+    int32_t _w5 = _wx(swap_active__p_322, 2);
+    if (_w5 >= 0) {
+        {
+            int16_t _t6[4];
+            for (int32_t _i7 = 0; _i7 < 4; _i7++) _t6[_i7] = s->damage[_ix(swap_active__p_322, 2) * 4 + _ix(swap_active__perm_324[_i7], 4)];
+            memcpy(s->damage + _w5 * 4, _t6, sizeof _t6);
+        }
+    }
+    int32_t _w8 = _wx(swap_active__p_322, 2);
+    if (_w8 >= 0) {
+        {
+            int8_t _t9[32];
+            for (int32_t _i10 = 0; _i10 < 4; _i10++) for (int32_t _i11 = 0; _i11 < 8; _i11++) _t9[_i10 * 8 + _i11] = s->energy[_ix(swap_active__p_322, 2) * 32 + _ix(swap_active__perm_324[_i10], 4) * 8 + _i11];
+            memcpy(s->energy + _w8 * 32, _t9, sizeof _t9);
+        }
+    }
+    int32_t _w12 = _wx(swap_active__p_322, 2);
+    if (_w12 >= 0) {
+        {
+            int8_t _t13[4];
+            for (int32_t _i14 = 0; _i14 < 4; _i14++) _t13[_i14] = s->entered[_ix(swap_active__p_322, 2) * 4 + _ix(swap_active__perm_324[_i14], 4)];
+            memcpy(s->entered + _w12 * 4, _t13, sizeof _t13);
+        }
+    }
+    int32_t _w15 = _wx(swap_active__p_322, 2);
+    if (_w15 >= 0) {
+        {
+            int16_t _t16[8];
+            for (int32_t _i17 = 0; _i17 < 4; _i17++) for (int32_t _i18 = 0; _i18 < 2; _i18++) _t16[_i17 * 2 + _i18] = s->under[_ix(swap_active__p_322, 2) * 8 + _ix(swap_active__perm_324[_i17], 4) * 2 + _i18];
+            memcpy(s->under + _w15 * 8, _t16, sizeof _t16);
+        }
+    }
+    clear_conditions__p_325 = swap_active__p_322;
+    int32_t _w19 = _wx(clear_conditions__p_325, 2);
+    if (_w19 >= 0) {
+        s->poisoned[_w19] = false;
+    }
+    int32_t _w20 = _wx(clear_conditions__p_325, 2);
+    if (_w20 >= 0) {
+        s->burned[_w20] = false;
+    }
+    int32_t _w21 = _wx(clear_conditions__p_325, 2);
+    if (_w21 >= 0) {
+        s->condition[_w21] = ((int8_t)(0));
+    }
+    int32_t _w22 = _wx(p_, 2);
+    if (_w22 >= 0) {
+        s->promote_pending[_w22] = false;
+    }
+    if (s->promote_pending[_ix(_wsub(1, p_), 2)]) {
+        s->current_player = _wsub(1, p_);
+    } else {
+        start_turn__p_326 = ((((int16_t)(_pymod(s->turn, 2))) == 0) ? s->first : ((int8_t)(_wsub(1, s->first))));
+        s->current_player = ((int32_t)(start_turn__p_326));
+        s->phase = ((int8_t)(1));
+        s->turn = ((int16_t)(_wadd(s->turn, 1)));
+        s->supporter_played = false;
+        s->retreated = false;
+        s->retreat_cut = ((int8_t)(0));
+        s->dealt_bonus = ((int16_t)(0));
+        s->dealt_group = ((int8_t)((-1)));
+        {
+            int16_t _t23[20];
+            for (int32_t _i24 = 0; _i24 < 2; _i24++) for (int32_t _i25 = 0; _i25 < 10; _i25++) _t23[_i24 * 10 + _i25] = ((s->seen[_i24 * 10 + _i25] >= (-1)) ? ((int16_t)((-1))) : s->seen[_i24 * 10 + _i25]);
+            memcpy(s->seen, _t23, sizeof _t23);
+        }
+        draw_cards__p_327 = start_turn__p_326;
+        draw_cards__have_328 = s->hand_count[_ix(draw_cards__p_327, 2)];
+        draw_cards__k_329 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_327, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_328))))));
+        int32_t _w26 = _wx(draw_cards__p_327, 2);
+        if (_w26 >= 0) {
+            {
+                int16_t _t27[10];
+                for (int32_t _i28 = 0; _i28 < 10; _i28++) _t27[_i28] = (((HAND_SLOTS[_i28] >= draw_cards__have_328) && (HAND_SLOTS[_i28] < ((int8_t)(_wadd(draw_cards__have_328, draw_cards__k_329))))) ? s->deck[_ix(draw_cards__p_327, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i28], draw_cards__have_328), 0), 19), 20)] : s->hand[_ix(draw_cards__p_327, 2) * 10 + _i28]);
+                memcpy(s->hand + _w26 * 10, _t27, sizeof _t27);
+            }
+        }
+        int32_t _w29 = _wx(draw_cards__p_327, 2);
+        if (_w29 >= 0) {
+            {
+                int16_t _t30[20];
+                for (int32_t _i31 = 0; _i31 < 20; _i31++) _t30[_i31] = ((_wadd(DECK_SLOTS[_i31], draw_cards__k_329) < 20) ? s->deck[_ix(draw_cards__p_327, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i31], draw_cards__k_329), 0), 19), 20)] : ((int16_t)((-1))));
+                memcpy(s->deck + _w29 * 20, _t30, sizeof _t30);
+            }
+        }
+        int32_t _w32 = _wx(draw_cards__p_327, 2);
+        if (_w32 >= 0) {
+            s->hand_count[_w32] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_327, 2)], draw_cards__k_329)));
+        }
+        int32_t _w33 = _wx(draw_cards__p_327, 2);
+        if (_w33 >= 0) {
+            s->deck_count[_w33] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_327, 2)], draw_cards__k_329)));
+        }
+        if ((s->turn > 1)) {
+            int32_t _w34 = _wx(start_turn__p_326, 2);
+            if (_w34 >= 0) {
+                s->energy_now[_w34] = s->energy_next[_ix(start_turn__p_326, 2)];
+            }
+            int32_t _w35 = _wx(start_turn__p_326, 2);
+            if (_w35 >= 0) {
+                s->energy_next[_w35] = ({ int8_t _let36 = start_turn__p_326; int8_t next_energy__p_330 = _let36; ({ int8_t _let37 = s->deck_id[_ix(next_energy__p_330, 2)]; int8_t next_energy__d_331 = _let37; ({ int32_t _let38 = _roll(random_word_at(key, 0), DECK_INFO__types[_ix(next_energy__d_331, 14)]); int32_t next_energy__j_332 = _let38; ((next_energy__j_332 == 0) ? DECK_INFO__type0[_ix(next_energy__d_331, 14)] : ((next_energy__j_332 == 1) ? DECK_INFO__type1[_ix(next_energy__d_331, 14)] : DECK_INFO__type2[_ix(next_energy__d_331, 14)])); }); }); });
+            }
+        }
+    }
+}
+
+static void effect_discard_fossil(State *s, int32_t slot, Key key)
+{
+    (void)key;  /* no chance here */
+    int32_t choice__mover = 0;
+    int32_t p_ = 0;
+    bool choice__options_3[4] = {0};
+    int32_t b = 0;
+    int32_t swap_active__p_333 = 0;
+    int32_t swap_active__b_334 = 0;
+    int32_t swap_active__perm_335[4] = {0};
+    int32_t clear_conditions__p_336 = 0;
+    int32_t clear_slot__p_337 = 0;
+    int32_t clear_slot__slot_338 = 0;
+    choice__mover = s->current_player;
+    p_ = s->current_player;
+    for (int32_t _i1 = 0; _i1 < 4; _i1++) choice__options_3[_i1] = ((slot == 0) ? (BENCH_MASK[_i1] && (s->card[_ix(p_, 2) * 4 + _i1] >= 0)) : false);
+    b = (-1);
+    if (({ bool _r3 = false; for (int32_t _j2 = 0; _j2 < 4; _j2++) if (choice__options_3[_j2]) { _r3 = true; break; } _r3; })) {
+        s->choice__slot = slot;
+        s->choice__p = p_;
+        for (int32_t _i5 = 0; _i5 < 4; _i5++) s->choice__mask[_i5] = choice__options_3[_i5];
+        s->choice__player = s->current_player;
+        s->current_player = p_;
+        s->choice__pending = 3;
+    }
+    if ((s->choice__pending == 0)) {
+        if ((b > 0)) {
+            swap_active__p_333 = p_;
+            swap_active__b_334 = b;
+            for (int32_t _i6 = 0; _i6 < 4; _i6++) swap_active__perm_335[_i6] = SWAP[_ix(swap_active__b_334, 4) * 4 + _i6];
+            int32_t _w7 = _wx(swap_active__p_333, 2);
+            if (_w7 >= 0) {
+                {
+                    int16_t _t8[4];
+                    for (int32_t _i9 = 0; _i9 < 4; _i9++) _t8[_i9] = s->card[_ix(swap_active__p_333, 2) * 4 + _ix(swap_active__perm_335[_i9], 4)];
+                    memcpy(s->card + _w7 * 4, _t8, sizeof _t8);
+                }
+            }
+            int32_t _w10 = _wx(swap_active__p_333, 2);
+            if (_w10 >= 0) {
+                {
+                    int16_t _t11[4];
+                    for (int32_t _i12 = 0; _i12 < 4; _i12++) _t11[_i12] = s->damage[_ix(swap_active__p_333, 2) * 4 + _ix(swap_active__perm_335[_i12], 4)];
+                    memcpy(s->damage + _w10 * 4, _t11, sizeof _t11);
+                }
+            }
+            int32_t _w13 = _wx(swap_active__p_333, 2);
+            if (_w13 >= 0) {
+                {
+                    int8_t _t14[32];
+                    for (int32_t _i15 = 0; _i15 < 4; _i15++) for (int32_t _i16 = 0; _i16 < 8; _i16++) _t14[_i15 * 8 + _i16] = s->energy[_ix(swap_active__p_333, 2) * 32 + _ix(swap_active__perm_335[_i15], 4) * 8 + _i16];
+                    memcpy(s->energy + _w13 * 32, _t14, sizeof _t14);
+                }
+            }
+            int32_t _w17 = _wx(swap_active__p_333, 2);
+            if (_w17 >= 0) {
+                {
+                    int8_t _t18[4];
+                    for (int32_t _i19 = 0; _i19 < 4; _i19++) _t18[_i19] = s->entered[_ix(swap_active__p_333, 2) * 4 + _ix(swap_active__perm_335[_i19], 4)];
+                    memcpy(s->entered + _w17 * 4, _t18, sizeof _t18);
+                }
+            }
+            int32_t _w20 = _wx(swap_active__p_333, 2);
+            if (_w20 >= 0) {
+                {
+                    int16_t _t21[8];
+                    for (int32_t _i22 = 0; _i22 < 4; _i22++) for (int32_t _i23 = 0; _i23 < 2; _i23++) _t21[_i22 * 2 + _i23] = s->under[_ix(swap_active__p_333, 2) * 8 + _ix(swap_active__perm_335[_i22], 4) * 2 + _i23];
+                    memcpy(s->under + _w20 * 8, _t21, sizeof _t21);
+                }
+            }
+            clear_conditions__p_336 = swap_active__p_333;
+            int32_t _w24 = _wx(clear_conditions__p_336, 2);
+            if (_w24 >= 0) {
+                s->poisoned[_w24] = false;
+            }
+            int32_t _w25 = _wx(clear_conditions__p_336, 2);
+            if (_w25 >= 0) {
+                s->burned[_w25] = false;
+            }
+            int32_t _w26 = _wx(clear_conditions__p_336, 2);
+            if (_w26 >= 0) {
+                s->condition[_w26] = ((int8_t)(0));
+            }
+        }
+        clear_slot__p_337 = p_;
+        clear_slot__slot_338 = ((b > 0) ? b : slot);
+        int32_t _w27 = _wx(clear_slot__p_337, 2);
+        int32_t _w28 = _wx(clear_slot__slot_338, 4);
+        if (_w27 >= 0 && _w28 >= 0) {
+            s->card[_w27 * 4 + _w28] = ((int16_t)((-1)));
+        }
+        int32_t _w29 = _wx(clear_slot__p_337, 2);
+        int32_t _w30 = _wx(clear_slot__slot_338, 4);
+        if (_w29 >= 0 && _w30 >= 0) {
+            s->damage[_w29 * 4 + _w30] = ((int16_t)(0));
+        }
+        int32_t _w31 = _wx(clear_slot__p_337, 2);
+        int32_t _w32 = _wx(clear_slot__slot_338, 4);
+        if (_w31 >= 0 && _w32 >= 0) {
+            {
+                int8_t *_d = s->energy + _w31 * 32 + _w32 * 8;
+                for (int32_t _i33 = 0; _i33 < 8; _i33++) _d[_i33] = ((int8_t)(0));
+            }
+        }
+        int32_t _w34 = _wx(clear_slot__p_337, 2);
+        int32_t _w35 = _wx(clear_slot__slot_338, 4);
+        if (_w34 >= 0 && _w35 >= 0) {
+            s->entered[_w34 * 4 + _w35] = ((int8_t)(0));
+        }
+        int32_t _w36 = _wx(clear_slot__p_337, 2);
+        int32_t _w37 = _wx(clear_slot__slot_338, 4);
+        if (_w36 >= 0 && _w37 >= 0) {
+            {
+                int16_t *_d = s->under + _w36 * 8 + _w37 * 2;
+                for (int32_t _i38 = 0; _i38 < 2; _i38++) _d[_i38] = ((int16_t)((-1)));
+            }
+        }
+        int32_t _w39 = _wx(p_, 2);
+        if (_w39 >= 0) {
+            s->discard_count[_w39] = ((int8_t)(_wadd(s->discard_count[_ix(p_, 2)], 1)));
+        }
+    }
+}
+
+static void effect_end_turn(State *s, Key key)
+{
+    int8_t start_turn__p_339 = 0;
+    int8_t draw_cards__p_340 = 0;
+    int8_t draw_cards__have_341 = 0;
+    int8_t draw_cards__k_342 = 0;
+    int32_t end_of_turn__p_346 = 0;
+    int32_t checkup__q_347 = 0;
+    int32_t checkup__owner_348 = 0;
+    int32_t checkup__q_349 = 0;
+    int32_t checkup__owner_350 = 0;
+    bool knockouts__ko_351[8] = {0};
+    int32_t knockouts__ko_cards_352[8] = {0};
+    int32_t knockouts__ko_value_353[8] = {0};
+    bool knockouts__ko_active_354[2] = {0};
+    bool knockouts__has_bench_357[2] = {0};
+    bool knockouts__won_358[2] = {0};
+    int32_t start_turn__p_359 = 0;
+    int32_t draw_cards__p_360 = 0;
+    int8_t draw_cards__have_361 = 0;
+    int8_t draw_cards__k_362 = 0;
+    if ((s->phase == 0)) {
+        if ((s->current_player == s->first)) {
+            s->current_player = ((int32_t)(((int8_t)(_wsub(1, s->first)))));
+        } else {
+            start_turn__p_339 = s->first;
+            s->current_player = ((int32_t)(start_turn__p_339));
+            s->phase = ((int8_t)(1));
+            s->turn = ((int16_t)(_wadd(s->turn, 1)));
+            s->supporter_played = false;
+            s->retreated = false;
+            s->retreat_cut = ((int8_t)(0));
+            s->dealt_bonus = ((int16_t)(0));
+            s->dealt_group = ((int8_t)((-1)));
+            {
+                int16_t _t1[20];
+                for (int32_t _i2 = 0; _i2 < 2; _i2++) for (int32_t _i3 = 0; _i3 < 10; _i3++) _t1[_i2 * 10 + _i3] = ((s->seen[_i2 * 10 + _i3] >= (-1)) ? ((int16_t)((-1))) : s->seen[_i2 * 10 + _i3]);
+                memcpy(s->seen, _t1, sizeof _t1);
+            }
+            draw_cards__p_340 = start_turn__p_339;
+            draw_cards__have_341 = s->hand_count[_ix(draw_cards__p_340, 2)];
+            draw_cards__k_342 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_340, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_341))))));
+            int32_t _w4 = _wx(draw_cards__p_340, 2);
+            if (_w4 >= 0) {
+                {
+                    int16_t _t5[10];
+                    for (int32_t _i6 = 0; _i6 < 10; _i6++) _t5[_i6] = (((HAND_SLOTS[_i6] >= draw_cards__have_341) && (HAND_SLOTS[_i6] < ((int8_t)(_wadd(draw_cards__have_341, draw_cards__k_342))))) ? s->deck[_ix(draw_cards__p_340, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i6], draw_cards__have_341), 0), 19), 20)] : s->hand[_ix(draw_cards__p_340, 2) * 10 + _i6]);
+                    memcpy(s->hand + _w4 * 10, _t5, sizeof _t5);
+                }
+            }
+            int32_t _w7 = _wx(draw_cards__p_340, 2);
+            if (_w7 >= 0) {
+                {
+                    int16_t _t8[20];
+                    for (int32_t _i9 = 0; _i9 < 20; _i9++) _t8[_i9] = ((_wadd(DECK_SLOTS[_i9], draw_cards__k_342) < 20) ? s->deck[_ix(draw_cards__p_340, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i9], draw_cards__k_342), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w7 * 20, _t8, sizeof _t8);
+                }
+            }
+            int32_t _w10 = _wx(draw_cards__p_340, 2);
+            if (_w10 >= 0) {
+                s->hand_count[_w10] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_340, 2)], draw_cards__k_342)));
+            }
+            int32_t _w11 = _wx(draw_cards__p_340, 2);
+            if (_w11 >= 0) {
+                s->deck_count[_w11] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_340, 2)], draw_cards__k_342)));
+            }
+            if ((s->turn > 1)) {
+                int32_t _w12 = _wx(start_turn__p_339, 2);
+                if (_w12 >= 0) {
+                    s->energy_now[_w12] = s->energy_next[_ix(start_turn__p_339, 2)];
+                }
+                int32_t _w13 = _wx(start_turn__p_339, 2);
+                if (_w13 >= 0) {
+                    s->energy_next[_w13] = ({ int8_t _let14 = start_turn__p_339; int8_t next_energy__p_343 = _let14; ({ int8_t _let15 = s->deck_id[_ix(next_energy__p_343, 2)]; int8_t next_energy__d_344 = _let15; ({ int32_t _let16 = _roll(random_word_at(key, 0), DECK_INFO__types[_ix(next_energy__d_344, 14)]); int32_t next_energy__j_345 = _let16; ((next_energy__j_345 == 0) ? DECK_INFO__type0[_ix(next_energy__d_344, 14)] : ((next_energy__j_345 == 1) ? DECK_INFO__type1[_ix(next_energy__d_344, 14)] : DECK_INFO__type2[_ix(next_energy__d_344, 14)])); }); }); });
+                }
+            }
+        }
+    } else {
+        end_of_turn__p_346 = s->current_player;
+        int32_t _w17 = _wx(end_of_turn__p_346, 2);
+        if (_w17 >= 0) {
+            s->energy_now[_w17] = ((int8_t)((-1)));
+        }
+        if ((s->phase != 3)) {
+            checkup__q_347 = end_of_turn__p_346;
+            checkup__owner_348 = end_of_turn__p_346;
+            if (((s->card[_ix(checkup__q_347, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_347, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_347, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_347, 2)]) {
+                    int32_t _w18 = _wx(checkup__q_347, 2);
+                    if (_w18 >= 0) {
+                        s->damage[_w18 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_347, 2) * 4], 10)));
+                    }
+                }
+                if (s->burned[_ix(checkup__q_347, 2)]) {
+                    int32_t _w19 = _wx(checkup__q_347, 2);
+                    if (_w19 >= 0) {
+                        s->damage[_w19 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_347, 2) * 4], 20)));
+                    }
+                    if (_flip(random_word_at(key, 1))) {
+                        int32_t _w20 = _wx(checkup__q_347, 2);
+                        if (_w20 >= 0) {
+                            s->burned[_w20] = false;
+                        }
+                    }
+                }
+                if (((s->condition[_ix(checkup__q_347, 2)] == 1) && _flip(random_word_at(key, 2)))) {
+                    int32_t _w21 = _wx(checkup__q_347, 2);
+                    if (_w21 >= 0) {
+                        s->condition[_w21] = ((int8_t)(0));
+                    }
+                }
+                if (((s->condition[_ix(checkup__q_347, 2)] == 2) && (checkup__q_347 == checkup__owner_348))) {
+                    int32_t _w22 = _wx(checkup__q_347, 2);
+                    if (_w22 >= 0) {
+                        s->condition[_w22] = ((int8_t)(0));
+                    }
+                }
+            }
+            checkup__q_349 = _wsub(1, end_of_turn__p_346);
+            checkup__owner_350 = end_of_turn__p_346;
+            if (((s->card[_ix(checkup__q_349, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_349, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_349, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_349, 2)]) {
+                    int32_t _w23 = _wx(checkup__q_349, 2);
+                    if (_w23 >= 0) {
+                        s->damage[_w23 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_349, 2) * 4], 10)));
+                    }
+                }
+                if (s->burned[_ix(checkup__q_349, 2)]) {
+                    int32_t _w24 = _wx(checkup__q_349, 2);
+                    if (_w24 >= 0) {
+                        s->damage[_w24 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_349, 2) * 4], 20)));
+                    }
+                    if (_flip(random_word_at(key, 3))) {
+                        int32_t _w25 = _wx(checkup__q_349, 2);
+                        if (_w25 >= 0) {
+                            s->burned[_w25] = false;
+                        }
+                    }
+                }
+                if (((s->condition[_ix(checkup__q_349, 2)] == 1) && _flip(random_word_at(key, 4)))) {
+                    int32_t _w26 = _wx(checkup__q_349, 2);
+                    if (_w26 >= 0) {
+                        s->condition[_w26] = ((int8_t)(0));
+                    }
+                }
+                if (((s->condition[_ix(checkup__q_349, 2)] == 2) && (checkup__q_349 == checkup__owner_350))) {
+                    int32_t _w27 = _wx(checkup__q_349, 2);
+                    if (_w27 >= 0) {
+                        s->condition[_w27] = ((int8_t)(0));
+                    }
+                }
+            }
+            for (int32_t _i28 = 0; _i28 < 2; _i28++) for (int32_t _i29 = 0; _i29 < 4; _i29++) knockouts__ko_351[_i28 * 4 + _i29] = ((s->card[_i28 * 4 + _i29] >= 0) && (s->damage[_i28 * 4 + _i29] >= CARDS__hp[_ix(s->card[_i28 * 4 + _i29], 395)]));
+            for (int32_t _i30 = 0; _i30 < 2; _i30++) for (int32_t _i31 = 0; _i31 < 4; _i31++) knockouts__ko_cards_352[_i30 * 4 + _i31] = (knockouts__ko_351[_i30 * 4 + _i31] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i30 * 4 + _i31], 395)]))) : 0);
+            {
+                int8_t _t32[2];
+                for (int32_t _i33 = 0; _i33 < 2; _i33++) _t32[_i33] = ((int8_t)(_wadd(s->discard_count[_i33], (_i33 == 0 ? ({ int32_t _r35 = 0; for (int32_t _j34 = 0; _j34 < 4; _j34++) _r35 = _wadd(_r35, knockouts__ko_cards_352[_j34]); _r35; }) : ({ int32_t _r38 = 0; for (int32_t _j37 = 0; _j37 < 4; _j37++) _r38 = _wadd(_r38, knockouts__ko_cards_352[1 * 4 + _j37]); _r38; })))));
+                memcpy(s->discard_count, _t32, sizeof _t32);
+            }
+            for (int32_t _i40 = 0; _i40 < 2; _i40++) for (int32_t _i41 = 0; _i41 < 4; _i41++) knockouts__ko_value_353[_i40 * 4 + _i41] = (knockouts__ko_351[_i40 * 4 + _i41] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i40 * 4 + _i41], 395)]))) : 0);
+            {
+                int8_t _t42[2];
+                for (int32_t _i43 = 0; _i43 < 2; _i43++) _t42[_i43] = ((int8_t)(_wadd(s->points[_i43], (_i43 == 0 ? ({ int32_t _r45 = 0; for (int32_t _j44 = 0; _j44 < 4; _j44++) _r45 = _wadd(_r45, knockouts__ko_value_353[1 * 4 + _j44]); _r45; }) : ({ int32_t _r48 = 0; for (int32_t _j47 = 0; _j47 < 4; _j47++) _r48 = _wadd(_r48, knockouts__ko_value_353[_j47]); _r48; })))));
+                memcpy(s->points, _t42, sizeof _t42);
+            }
+            if (false) {
+                {
+                    int16_t _t50[2];
+                    for (int32_t _i51 = 0; _i51 < 2; _i51++) _t50[_i51] = ((_i51 == 0 ? ({ bool _r53 = false; for (int32_t _j52 = 0; _j52 < 4; _j52++) if (knockouts__ko_351[_j52]) { _r53 = true; break; } _r53; }) : ({ bool _r56 = false; for (int32_t _j55 = 0; _j55 < 4; _j55++) if (knockouts__ko_351[1 * 4 + _j55]) { _r56 = true; break; } _r56; })) ? s->turn : s->ko_turn[_i51]);
+                    memcpy(s->ko_turn, _t50, sizeof _t50);
+                }
+            }
+            {
+                int16_t _t58[8];
+                for (int32_t _i59 = 0; _i59 < 2; _i59++) for (int32_t _i60 = 0; _i60 < 4; _i60++) _t58[_i59 * 4 + _i60] = (knockouts__ko_351[_i59 * 4 + _i60] ? ((int16_t)((-1))) : s->card[_i59 * 4 + _i60]);
+                memcpy(s->card, _t58, sizeof _t58);
+            }
+            {
+                int16_t _t61[8];
+                for (int32_t _i62 = 0; _i62 < 2; _i62++) for (int32_t _i63 = 0; _i63 < 4; _i63++) _t61[_i62 * 4 + _i63] = (knockouts__ko_351[_i62 * 4 + _i63] ? ((int16_t)(0)) : s->damage[_i62 * 4 + _i63]);
+                memcpy(s->damage, _t61, sizeof _t61);
+            }
+            {
+                int8_t _t64[64];
+                for (int32_t _i65 = 0; _i65 < 2; _i65++) for (int32_t _i66 = 0; _i66 < 4; _i66++) for (int32_t _i67 = 0; _i67 < 8; _i67++) _t64[_i65 * 32 + _i66 * 8 + _i67] = (knockouts__ko_351[(_i65 * 4 + _i66) / 4 * 4 + ((_i65 * 4 + _i66)) % 4] ? ((int8_t)(0)) : s->energy[_i65 * 32 + _i66 * 8 + _i67]);
+                memcpy(s->energy, _t64, sizeof _t64);
+            }
+            {
+                int8_t _t68[8];
+                for (int32_t _i69 = 0; _i69 < 2; _i69++) for (int32_t _i70 = 0; _i70 < 4; _i70++) _t68[_i69 * 4 + _i70] = (knockouts__ko_351[_i69 * 4 + _i70] ? ((int8_t)(0)) : s->entered[_i69 * 4 + _i70]);
+                memcpy(s->entered, _t68, sizeof _t68);
+            }
+            {
+                int16_t _t71[16];
+                for (int32_t _i72 = 0; _i72 < 2; _i72++) for (int32_t _i73 = 0; _i73 < 4; _i73++) for (int32_t _i74 = 0; _i74 < 2; _i74++) _t71[_i72 * 8 + _i73 * 2 + _i74] = (knockouts__ko_351[(_i72 * 4 + _i73) / 4 * 4 + ((_i72 * 4 + _i73)) % 4] ? ((int16_t)((-1))) : s->under[_i72 * 8 + _i73 * 2 + _i74]);
+                memcpy(s->under, _t71, sizeof _t71);
+            }
+            knockouts__ko_active_354[0] = knockouts__ko_351[0];
+            knockouts__ko_active_354[1] = knockouts__ko_351[1 * 4];
+            {
+                bool _t75[2];
+                for (int32_t _i76 = 0; _i76 < 2; _i76++) _t75[_i76] = (s->poisoned[_i76] && (!knockouts__ko_active_354[_i76]));
+                memcpy(s->poisoned, _t75, sizeof _t75);
+            }
+            {
+                bool _t77[2];
+                for (int32_t _i78 = 0; _i78 < 2; _i78++) _t77[_i78] = (s->burned[_i78] && (!knockouts__ko_active_354[_i78]));
+                memcpy(s->burned, _t77, sizeof _t77);
+            }
+            {
+                int8_t _t79[2];
+                for (int32_t _i80 = 0; _i80 < 2; _i80++) _t79[_i80] = (knockouts__ko_active_354[_i80] ? ((int8_t)(0)) : s->condition[_i80]);
+                memcpy(s->condition, _t79, sizeof _t79);
+            }
+            knockouts__has_bench_357[0] = ({ int32_t _lo81 = 1; bool _r83 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_355 = _lo81, _end82 = 4; knockouts__ks_355 < _end82; knockouts__ks_355++) if ((s->card[knockouts__ks_355] >= 0)) { _r83 = true; break; } _r83; });
+            knockouts__has_bench_357[1] = ({ int32_t _lo85 = 1; bool _r87 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_356 = _lo85, _end86 = 4; knockouts__ks_356 < _end86; knockouts__ks_356++) if ((s->card[1 * 4 + knockouts__ks_356] >= 0)) { _r87 = true; break; } _r87; });
+            {
+                bool _t89[2];
+                for (int32_t _i90 = 0; _i90 < 2; _i90++) _t89[_i90] = (s->promote_pending[_i90] || (knockouts__ko_active_354[_i90] && knockouts__has_bench_357[_i90]));
+                memcpy(s->promote_pending, _t89, sizeof _t89);
+            }
+            for (int32_t _i91 = 0; _i91 < 2; _i91++) knockouts__won_358[_i91] = ((s->points[_i91] >= 3) || (_i91 == 0 ? (knockouts__ko_active_354[1] && (!knockouts__has_bench_357[1])) : (knockouts__ko_active_354[0] && (!knockouts__has_bench_357[0]))));
+            if ((knockouts__won_358[0] && knockouts__won_358[1])) {
+                memset(s->rewards, 0, sizeof s->rewards);
+                s->terminated = true;
+                s->phase = ((int8_t)(3));
+            } else if ((knockouts__won_358[0] || knockouts__won_358[1])) {
+                _win(s, (knockouts__won_358[0] ? 0 : 1));
+                s->terminated = true;
+                s->phase = ((int8_t)(3));
+            }
+        }
+        if ((s->phase != 3)) {
+            if ((s->turn >= 30)) {
+                memset(s->rewards, 0, sizeof s->rewards);
+                s->terminated = true;
+                s->phase = ((int8_t)(3));
+            } else if (s->promote_pending[_ix(end_of_turn__p_346, 2)]) {
+                s->phase = ((int8_t)(2));
+            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_346), 2)]) {
+                s->phase = ((int8_t)(2));
+                s->current_player = _wsub(1, end_of_turn__p_346);
+            } else {
+                start_turn__p_359 = _wsub(1, end_of_turn__p_346);
+                s->current_player = start_turn__p_359;
+                s->phase = ((int8_t)(1));
+                s->turn = ((int16_t)(_wadd(s->turn, 1)));
+                s->supporter_played = false;
+                s->retreated = false;
+                s->retreat_cut = ((int8_t)(0));
+                s->dealt_bonus = ((int16_t)(0));
+                s->dealt_group = ((int8_t)((-1)));
+                {
+                    int16_t _t92[20];
+                    for (int32_t _i93 = 0; _i93 < 2; _i93++) for (int32_t _i94 = 0; _i94 < 10; _i94++) _t92[_i93 * 10 + _i94] = ((s->seen[_i93 * 10 + _i94] >= (-1)) ? ((int16_t)((-1))) : s->seen[_i93 * 10 + _i94]);
+                    memcpy(s->seen, _t92, sizeof _t92);
+                }
+                draw_cards__p_360 = start_turn__p_359;
+                draw_cards__have_361 = s->hand_count[_ix(draw_cards__p_360, 2)];
+                draw_cards__k_362 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_360, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_361))))));
+                int32_t _w95 = _wx(draw_cards__p_360, 2);
+                if (_w95 >= 0) {
+                    {
+                        int16_t _t96[10];
+                        for (int32_t _i97 = 0; _i97 < 10; _i97++) _t96[_i97] = (((HAND_SLOTS[_i97] >= draw_cards__have_361) && (HAND_SLOTS[_i97] < ((int8_t)(_wadd(draw_cards__have_361, draw_cards__k_362))))) ? s->deck[_ix(draw_cards__p_360, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i97], draw_cards__have_361), 0), 19), 20)] : s->hand[_ix(draw_cards__p_360, 2) * 10 + _i97]);
+                        memcpy(s->hand + _w95 * 10, _t96, sizeof _t96);
+                    }
+                }
+                int32_t _w98 = _wx(draw_cards__p_360, 2);
+                if (_w98 >= 0) {
+                    {
+                        int16_t _t99[20];
+                        for (int32_t _i100 = 0; _i100 < 20; _i100++) _t99[_i100] = ((_wadd(DECK_SLOTS[_i100], draw_cards__k_362) < 20) ? s->deck[_ix(draw_cards__p_360, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i100], draw_cards__k_362), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w98 * 20, _t99, sizeof _t99);
+                    }
+                }
+                int32_t _w101 = _wx(draw_cards__p_360, 2);
+                if (_w101 >= 0) {
+                    s->hand_count[_w101] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_360, 2)], draw_cards__k_362)));
+                }
+                int32_t _w102 = _wx(draw_cards__p_360, 2);
+                if (_w102 >= 0) {
+                    s->deck_count[_w102] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_360, 2)], draw_cards__k_362)));
+                }
+                if ((s->turn > 1)) {
+                    int32_t _w103 = _wx(start_turn__p_359, 2);
+                    if (_w103 >= 0) {
+                        s->energy_now[_w103] = s->energy_next[_ix(start_turn__p_359, 2)];
+                    }
+                    int32_t _w104 = _wx(start_turn__p_359, 2);
+                    if (_w104 >= 0) {
+                        s->energy_next[_w104] = ({ int32_t _let105 = start_turn__p_359; int32_t next_energy__p_363 = _let105; ({ int8_t _let106 = s->deck_id[_ix(next_energy__p_363, 2)]; int8_t next_energy__d_364 = _let106; ({ int32_t _let107 = _roll(random_word_at(key, 5), DECK_INFO__types[_ix(next_energy__d_364, 14)]); int32_t next_energy__j_365 = _let107; ((next_energy__j_365 == 0) ? DECK_INFO__type0[_ix(next_energy__d_364, 14)] : ((next_energy__j_365 == 1) ? DECK_INFO__type1[_ix(next_energy__d_364, 14)] : DECK_INFO__type2[_ix(next_energy__d_364, 14)])); }); }); });
+                    }
+                }
+            }
+        }
+    }
+}
+
+static void effect_choice(State *s, int32_t choice__option, Key key)
+{
+    int32_t choice__resume = 0;
+    int32_t p_ = 0;
+    int32_t o = 0;
+    int16_t c = 0;
+    int32_t t = 0;
+    int32_t heads = 0;
+    bool repeat__going_38 = 0;
+    int32_t swap_active__p_40 = 0;
+    int32_t swap_active__b_41 = 0;
+    int32_t swap_active__perm_42[4] = {0};
+    int32_t clear_conditions__p_43 = 0;
+    int32_t swap_active__p_44 = 0;
+    int32_t swap_active__b_45 = 0;
+    int32_t swap_active__perm_46[4] = {0};
+    int32_t clear_conditions__p_47 = 0;
+    int32_t return_to_hand__p_48 = 0;
+    int32_t return_to_hand__slot_49 = 0;
+    int16_t return_to_hand__held_50[3] = {0};
+    int32_t clear_slot__p_52 = 0;
+    int32_t clear_slot__slot_53 = 0;
+    int32_t move_to_active__p_54 = 0;
+    int16_t move_to_active__t_55 = 0;
+    int8_t move_to_active__g_56 = 0;
+    int32_t top_to_hand__p_60 = 0;
+    int16_t top_to_hand__t_61 = 0;
+    int8_t top_to_hand__dc_62 = 0;
+    int16_t top_to_hand__top_63 = 0;
+    int32_t draw_cards__p_67 = 0;
+    int8_t draw_cards__n_68 = 0;
+    int8_t draw_cards__have_69 = 0;
+    int8_t draw_cards__k_70 = 0;
+    int32_t search_deck__p_71 = 0;
+    int16_t search_deck__fstage_72 = 0;
+    int16_t search_deck__d_73[20] = {0};
+    int32_t search_deck__i_74 = 0;
+    bool search_deck__room_76 = 0;
+    int16_t search_deck__c_77 = 0;
+    int32_t put_in_play__p_79 = 0;
+    int32_t put_in_play__slot_80 = 0;
+    int16_t put_in_play__c_81 = 0;
+    int32_t shuffle_hand_in__p_82 = 0;
+    int8_t shuffle_hand_in__dc_83 = 0;
+    int16_t shuffle_hand_in__merged_84[20] = {0};
+    int32_t draw_cards__p_85 = 0;
+    int8_t draw_cards__n_86 = 0;
+    int8_t draw_cards__have_87 = 0;
+    int8_t draw_cards__k_88 = 0;
+    int32_t r = 0;
+    bool first_heads = 0;
+    bool all_heads = 0;
+    int32_t dmg = 0;
+    int32_t pick = 0;
+    int32_t attack_effects__p_148 = 0;
+    int32_t attack_effects__r_149 = 0;
+    int32_t attack_effects__dmg_150 = 0;
+    bool attack_effects__first_heads_151 = 0;
+    bool attack_effects__all_heads_152 = 0;
+    int32_t attack_effects__pick_153 = 0;
+    int32_t attack_effects__o_154 = 0;
+    int32_t hit__p_155 = 0;
+    int32_t hit__q_156 = 0;
+    int32_t hit__slot_157 = 0;
+    int16_t hit__x_158 = 0;
+    bool hit__weak_159 = 0;
+    int32_t swap_active__p_162 = 0;
+    int32_t swap_active__b_163 = 0;
+    int32_t swap_active__perm_164[4] = {0};
+    int32_t clear_conditions__p_165 = 0;
+    int32_t swap_active__p_166 = 0;
+    int32_t swap_active__b_167 = 0;
+    int32_t swap_active__perm_168[4] = {0};
+    int32_t clear_conditions__p_169 = 0;
+    int32_t attack_effects__j_171 = 0;
+    int32_t hit__p_172 = 0;
+    int32_t hit__q_173 = 0;
+    int32_t hit__slot_174 = 0;
+    int16_t hit__x_175 = 0;
+    bool hit__weak_176 = 0;
+    int32_t attack_effects__j_192 = 0;
+    int32_t shuffle_defender__q_206 = 0;
+    int16_t shuffle_defender__held_207[3] = {0};
+    int32_t clear_slot__p_209 = 0;
+    int32_t clear_conditions__p_210 = 0;
+    int32_t give_status__q_227 = 0;
+    int16_t give_status__st_228 = 0;
+    int32_t discard_typed__p_242 = 0;
+    int16_t discard_typed__t_243 = 0;
+    int8_t discard_typed__n_244 = 0;
+    int32_t discard_random__q_258 = 0;
+    int8_t discard_random__held_259[8] = {0};
+    int32_t discard_random__x_260 = 0;
+    int32_t discard_random__t_263 = 0;
+    int8_t discard_random_in_play__flat_264[64] = {0};
+    int32_t discard_random_in_play__x_265 = 0;
+    int32_t discard_random_in_play__u_268 = 0;
+    int32_t draw_cards__p_269 = 0;
+    int8_t draw_cards__n_270 = 0;
+    int8_t draw_cards__have_271 = 0;
+    int8_t draw_cards__k_272 = 0;
+    int32_t search_deck__p_273 = 0;
+    bool search_deck__to_bench_274 = 0;
+    int16_t search_deck__ftype_275 = 0;
+    int8_t search_deck__fgroup_276 = 0;
+    int16_t search_deck__fstage_277 = 0;
+    int16_t search_deck__d_278[20] = {0};
+    int32_t search_deck__i_279 = 0;
+    bool search_deck__room_281 = 0;
+    int16_t search_deck__c_282 = 0;
+    int32_t put_in_play__p_284 = 0;
+    int32_t put_in_play__slot_285 = 0;
+    int16_t put_in_play__c_286 = 0;
+    int32_t shuffle_hand_in__p_287 = 0;
+    int8_t shuffle_hand_in__dc_288 = 0;
+    int16_t shuffle_hand_in__merged_289[20] = {0};
+    int32_t draw_cards__p_290 = 0;
+    int8_t draw_cards__n_291 = 0;
+    int8_t draw_cards__have_292 = 0;
+    int8_t draw_cards__k_293 = 0;
+    bool knockouts__ko_294[8] = {0};
+    int32_t knockouts__ko_cards_295[8] = {0};
+    int32_t knockouts__ko_value_296[8] = {0};
+    bool knockouts__ko_active_297[2] = {0};
+    bool knockouts__has_bench_300[2] = {0};
+    bool knockouts__won_301[2] = {0};
+    int32_t end_of_turn__p_302 = 0;
+    int32_t checkup__q_303 = 0;
+    int32_t checkup__owner_304 = 0;
+    int32_t checkup__q_305 = 0;
+    int32_t checkup__owner_306 = 0;
+    bool knockouts__ko_307[8] = {0};
+    int32_t knockouts__ko_cards_308[8] = {0};
+    int32_t knockouts__ko_value_309[8] = {0};
+    bool knockouts__ko_active_310[2] = {0};
+    bool knockouts__has_bench_313[2] = {0};
+    bool knockouts__won_314[2] = {0};
+    int32_t start_turn__p_315 = 0;
+    int32_t draw_cards__p_316 = 0;
+    int8_t draw_cards__have_317 = 0;
+    int8_t draw_cards__k_318 = 0;
+    int32_t slot = 0;
+    int32_t b = 0;
+    int32_t swap_active__p_333 = 0;
+    int32_t swap_active__b_334 = 0;
+    int32_t swap_active__perm_335[4] = {0};
+    int32_t clear_conditions__p_336 = 0;
+    int32_t clear_slot__p_337 = 0;
+    int32_t clear_slot__slot_338 = 0;
+    choice__resume = s->choice__pending;
+    s->choice__pending = 0;
+    s->current_player = s->choice__player;
+    if ((choice__resume == 1)) {
+        p_ = s->choice__p;
+        o = s->choice__o;
+        c = s->choice__c;
+        t = choice__option;
+        if (((CARDS__t_heal[_ix(c, 395)] > 0) && (t >= 0))) {
+            int32_t _w1 = _wx(p_, 2);
+            int32_t _w2 = _wx(t, 4);
+            if (_w1 >= 0 && _w2 >= 0) {
+                s->damage[_w1 * 4 + _w2] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(p_, 2) * 4 + _ix(t, 4)], CARDS__t_heal[_ix(c, 395)]))), ((int16_t)(0)))));
+            }
+        }
+        heads = 0;
+        if (CARDS__t_until_tails[_ix(c, 395)]) {
+            repeat__going_38 = true;
+            for (int32_t repeat__i_39 = 0, _end3 = 16; repeat__i_39 < _end3; repeat__i_39++) {
+                if (repeat__going_38) {
+                    repeat__going_38 = _flip(random_word(fold_in(fold_in(key, 10), (uint32_t)repeat__i_39)));
+                    if (repeat__going_38) {
+                        heads = _wadd(heads, 1);
+                    }
+                }
+            }
+        }
+        if (((CARDS__t_attach_type[_ix(c, 395)] >= 0) && (t >= 0))) {
+            int32_t _w4 = _wx(p_, 2);
+            int32_t _w5 = _wx(t, 4);
+            int32_t _w6 = _wx(CARDS__t_attach_type[_ix(c, 395)], 8);
+            if (_w4 >= 0 && _w5 >= 0 && _w6 >= 0) {
+                s->energy[_w4 * 32 + _w5 * 8 + _w6] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix(t, 4) * 8 + _ix(CARDS__t_attach_type[_ix(c, 395)], 8)], _wadd(CARDS__t_attach_n[_ix(c, 395)], heads))));
+            }
+        }
+        if ((CARDS__t_switch_opp[_ix(c, 395)] && (t >= 0))) {
+            swap_active__p_40 = o;
+            swap_active__b_41 = t;
+            for (int32_t _i7 = 0; _i7 < 4; _i7++) swap_active__perm_42[_i7] = SWAP[_ix(swap_active__b_41, 4) * 4 + _i7];
+            int32_t _w8 = _wx(swap_active__p_40, 2);
+            if (_w8 >= 0) {
+                {
+                    int16_t _t9[4];
+                    for (int32_t _i10 = 0; _i10 < 4; _i10++) _t9[_i10] = s->card[_ix(swap_active__p_40, 2) * 4 + _ix(swap_active__perm_42[_i10], 4)];
+                    memcpy(s->card + _w8 * 4, _t9, sizeof _t9);
+                }
+            }
+            int32_t _w11 = _wx(swap_active__p_40, 2);
+            if (_w11 >= 0) {
+                {
+                    int16_t _t12[4];
+                    for (int32_t _i13 = 0; _i13 < 4; _i13++) _t12[_i13] = s->damage[_ix(swap_active__p_40, 2) * 4 + _ix(swap_active__perm_42[_i13], 4)];
+                    memcpy(s->damage + _w11 * 4, _t12, sizeof _t12);
+                }
+            }
+            int32_t _w14 = _wx(swap_active__p_40, 2);
+            if (_w14 >= 0) {
+                {
+                    int8_t _t15[32];
+                    for (int32_t _i16 = 0; _i16 < 4; _i16++) for (int32_t _i17 = 0; _i17 < 8; _i17++) _t15[_i16 * 8 + _i17] = s->energy[_ix(swap_active__p_40, 2) * 32 + _ix(swap_active__perm_42[_i16], 4) * 8 + _i17];
+                    memcpy(s->energy + _w14 * 32, _t15, sizeof _t15);
+                }
+            }
+            int32_t _w18 = _wx(swap_active__p_40, 2);
+            if (_w18 >= 0) {
+                {
+                    int8_t _t19[4];
+                    for (int32_t _i20 = 0; _i20 < 4; _i20++) _t19[_i20] = s->entered[_ix(swap_active__p_40, 2) * 4 + _ix(swap_active__perm_42[_i20], 4)];
+                    memcpy(s->entered + _w18 * 4, _t19, sizeof _t19);
+                }
+            }
+            int32_t _w21 = _wx(swap_active__p_40, 2);
+            if (_w21 >= 0) {
+                {
+                    int16_t _t22[8];
+                    for (int32_t _i23 = 0; _i23 < 4; _i23++) for (int32_t _i24 = 0; _i24 < 2; _i24++) _t22[_i23 * 2 + _i24] = s->under[_ix(swap_active__p_40, 2) * 8 + _ix(swap_active__perm_42[_i23], 4) * 2 + _i24];
+                    memcpy(s->under + _w21 * 8, _t22, sizeof _t22);
+                }
+            }
+            clear_conditions__p_43 = swap_active__p_40;
+            int32_t _w25 = _wx(clear_conditions__p_43, 2);
+            if (_w25 >= 0) {
+                s->poisoned[_w25] = false;
+            }
+            int32_t _w26 = _wx(clear_conditions__p_43, 2);
+            if (_w26 >= 0) {
+                s->burned[_w26] = false;
+            }
+            int32_t _w27 = _wx(clear_conditions__p_43, 2);
+            if (_w27 >= 0) {
+                s->condition[_w27] = ((int8_t)(0));
+            }
+        }
+        if (((CARDS__t_return_group[_ix(c, 395)] >= 0) && (t >= 0))) {
+            swap_active__p_44 = p_;
+            swap_active__b_45 = t;
+            for (int32_t _i28 = 0; _i28 < 4; _i28++) swap_active__perm_46[_i28] = SWAP[_ix(swap_active__b_45, 4) * 4 + _i28];
+            int32_t _w29 = _wx(swap_active__p_44, 2);
+            if (_w29 >= 0) {
+                {
+                    int16_t _t30[4];
+                    for (int32_t _i31 = 0; _i31 < 4; _i31++) _t30[_i31] = s->card[_ix(swap_active__p_44, 2) * 4 + _ix(swap_active__perm_46[_i31], 4)];
+                    memcpy(s->card + _w29 * 4, _t30, sizeof _t30);
+                }
+            }
+            int32_t _w32 = _wx(swap_active__p_44, 2);
+            if (_w32 >= 0) {
+                {
+                    int16_t _t33[4];
+                    for (int32_t _i34 = 0; _i34 < 4; _i34++) _t33[_i34] = s->damage[_ix(swap_active__p_44, 2) * 4 + _ix(swap_active__perm_46[_i34], 4)];
+                    memcpy(s->damage + _w32 * 4, _t33, sizeof _t33);
+                }
+            }
+            int32_t _w35 = _wx(swap_active__p_44, 2);
+            if (_w35 >= 0) {
+                {
+                    int8_t _t36[32];
+                    for (int32_t _i37 = 0; _i37 < 4; _i37++) for (int32_t _i38 = 0; _i38 < 8; _i38++) _t36[_i37 * 8 + _i38] = s->energy[_ix(swap_active__p_44, 2) * 32 + _ix(swap_active__perm_46[_i37], 4) * 8 + _i38];
+                    memcpy(s->energy + _w35 * 32, _t36, sizeof _t36);
+                }
+            }
+            int32_t _w39 = _wx(swap_active__p_44, 2);
+            if (_w39 >= 0) {
+                {
+                    int8_t _t40[4];
+                    for (int32_t _i41 = 0; _i41 < 4; _i41++) _t40[_i41] = s->entered[_ix(swap_active__p_44, 2) * 4 + _ix(swap_active__perm_46[_i41], 4)];
+                    memcpy(s->entered + _w39 * 4, _t40, sizeof _t40);
+                }
+            }
+            int32_t _w42 = _wx(swap_active__p_44, 2);
+            if (_w42 >= 0) {
+                {
+                    int16_t _t43[8];
+                    for (int32_t _i44 = 0; _i44 < 4; _i44++) for (int32_t _i45 = 0; _i45 < 2; _i45++) _t43[_i44 * 2 + _i45] = s->under[_ix(swap_active__p_44, 2) * 8 + _ix(swap_active__perm_46[_i44], 4) * 2 + _i45];
+                    memcpy(s->under + _w42 * 8, _t43, sizeof _t43);
+                }
+            }
+            clear_conditions__p_47 = swap_active__p_44;
+            int32_t _w46 = _wx(clear_conditions__p_47, 2);
+            if (_w46 >= 0) {
+                s->poisoned[_w46] = false;
+            }
+            int32_t _w47 = _wx(clear_conditions__p_47, 2);
+            if (_w47 >= 0) {
+                s->burned[_w47] = false;
+            }
+            int32_t _w48 = _wx(clear_conditions__p_47, 2);
+            if (_w48 >= 0) {
+                s->condition[_w48] = ((int8_t)(0));
+            }
+            return_to_hand__p_48 = p_;
+            return_to_hand__slot_49 = t;
+            return_to_hand__held_50[0] = s->card[_ix(return_to_hand__p_48, 2) * 4 + _ix(return_to_hand__slot_49, 4)];
+            return_to_hand__held_50[1] = s->under[_ix(return_to_hand__p_48, 2) * 8 + _ix(return_to_hand__slot_49, 4) * 2];
+            return_to_hand__held_50[2] = s->under[_ix(return_to_hand__p_48, 2) * 8 + _ix(return_to_hand__slot_49, 4) * 2 + 1];
+            for (int32_t return_to_hand__i_51 = 0, _end49 = 3; return_to_hand__i_51 < _end49; return_to_hand__i_51++) {
+                if (((return_to_hand__held_50[return_to_hand__i_51] >= 0) && (s->hand_count[_ix(return_to_hand__p_48, 2)] < 10))) {
+                    int32_t _w50 = _wx(return_to_hand__p_48, 2);
+                    if (_w50 >= 0) {
+                        _push_int16(s->hand + _w50 * 10, 10, return_to_hand__held_50[return_to_hand__i_51]);
+                    }
+                    int32_t _w51 = _wx(return_to_hand__p_48, 2);
+                    if (_w51 >= 0) {
+                        s->hand_count[_w51] = ((int8_t)(_wadd(s->hand_count[_ix(return_to_hand__p_48, 2)], 1)));
+                    }
+                } else if ((return_to_hand__held_50[return_to_hand__i_51] >= 0)) {
+                    int32_t _w52 = _wx(return_to_hand__p_48, 2);
+                    if (_w52 >= 0) {
+                        s->discard_count[_w52] = ((int8_t)(_wadd(s->discard_count[_ix(return_to_hand__p_48, 2)], 1)));
+                    }
+                }
+            }
+            clear_slot__p_52 = return_to_hand__p_48;
+            clear_slot__slot_53 = return_to_hand__slot_49;
+            int32_t _w53 = _wx(clear_slot__p_52, 2);
+            int32_t _w54 = _wx(clear_slot__slot_53, 4);
+            if (_w53 >= 0 && _w54 >= 0) {
+                s->card[_w53 * 4 + _w54] = ((int16_t)((-1)));
+            }
+            int32_t _w55 = _wx(clear_slot__p_52, 2);
+            int32_t _w56 = _wx(clear_slot__slot_53, 4);
+            if (_w55 >= 0 && _w56 >= 0) {
+                s->damage[_w55 * 4 + _w56] = ((int16_t)(0));
+            }
+            int32_t _w57 = _wx(clear_slot__p_52, 2);
+            int32_t _w58 = _wx(clear_slot__slot_53, 4);
+            if (_w57 >= 0 && _w58 >= 0) {
+                {
+                    int8_t *_d = s->energy + _w57 * 32 + _w58 * 8;
+                    for (int32_t _i59 = 0; _i59 < 8; _i59++) _d[_i59] = ((int8_t)(0));
+                }
+            }
+            int32_t _w60 = _wx(clear_slot__p_52, 2);
+            int32_t _w61 = _wx(clear_slot__slot_53, 4);
+            if (_w60 >= 0 && _w61 >= 0) {
+                s->entered[_w60 * 4 + _w61] = ((int8_t)(0));
+            }
+            int32_t _w62 = _wx(clear_slot__p_52, 2);
+            int32_t _w63 = _wx(clear_slot__slot_53, 4);
+            if (_w62 >= 0 && _w63 >= 0) {
+                {
+                    int16_t *_d = s->under + _w62 * 8 + _w63 * 2;
+                    for (int32_t _i64 = 0; _i64 < 2; _i64++) _d[_i64] = ((int16_t)((-1)));
+                }
+            }
+        }
+        if ((CARDS__t_move_type[_ix(c, 395)] >= 0)) {
+            move_to_active__p_54 = p_;
+            move_to_active__t_55 = CARDS__t_move_type[_ix(c, 395)];
+            move_to_active__g_56 = CARDS__t_move_group[_ix(c, 395)];
+            for (int32_t move_to_active__bs_57 = 1, _end65 = 4; move_to_active__bs_57 < _end65; move_to_active__bs_57++) {
+                if (((s->card[_ix(move_to_active__p_54, 2) * 4 + move_to_active__bs_57] >= 0) && ({ int16_t _let66 = s->card[_ix(move_to_active__p_54, 2) * 4 + move_to_active__bs_57]; int16_t in_group__c_58 = _let66; ({ int8_t _let67 = move_to_active__g_56; int8_t in_group__g_59 = _let67; ((in_group__g_59 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_58, 395)], _ipow(2, ((int32_t)(in_group__g_59)))), 2) == 1)); }); }))) {
+                    int32_t _w68 = _wx(move_to_active__p_54, 2);
+                    int32_t _w69 = _wx(move_to_active__t_55, 8);
+                    if (_w68 >= 0 && _w69 >= 0) {
+                        s->energy[_w68 * 32 + 0 * 8 + _w69] = ((int8_t)(_wadd(s->energy[_ix(move_to_active__p_54, 2) * 32 + _ix(move_to_active__t_55, 8)], s->energy[_ix(move_to_active__p_54, 2) * 32 + move_to_active__bs_57 * 8 + _ix(move_to_active__t_55, 8)])));
+                    }
+                    int32_t _w70 = _wx(move_to_active__p_54, 2);
+                    int32_t _w71 = _wx(move_to_active__t_55, 8);
+                    if (_w70 >= 0 && _w71 >= 0) {
+                        s->energy[_w70 * 32 + move_to_active__bs_57 * 8 + _w71] = ((int8_t)(0));
+                    }
+                }
+            }
+        }
+        if ((CARDS__t_taken_cut[_ix(c, 395)] > 0)) {
+            int32_t _w72 = _wx(p_, 2);
+            if (_w72 >= 0) {
+                s->taken_cut[_w72] = CARDS__t_taken_cut[_ix(c, 395)];
+            }
+            int32_t _w73 = _wx(p_, 2);
+            if (_w73 >= 0) {
+                s->taken_until[_w73] = ((int16_t)(_wadd(s->turn, 1)));
+            }
+        }
+        if (CARDS__t_reveal_hand[_ix(c, 395)]) {
+            int32_t _w74 = _wx(p_, 2);
+            if (_w74 >= 0) {
+                {
+                    int16_t *_d = s->seen + _w74 * 10;
+                    for (int32_t _i75 = 0; _i75 < 10; _i75++) _d[_i75] = s->hand[_ix(o, 2) * 10 + _i75];
+                }
+            }
+        }
+        if ((CARDS__t_look_n[_ix(c, 395)] > 0)) {
+            int32_t _w76 = _wx(p_, 2);
+            if (_w76 >= 0) {
+                {
+                    int16_t *_d = s->seen + _w76 * 10;
+                    for (int32_t _i77 = 0; _i77 < 10; _i77++) _d[_i77] = ((HAND_SLOTS[_i77] < CARDS__t_look_n[_ix(c, 395)]) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i77], 0), 19), 20)] : ((int16_t)((-1))));
+                }
+            }
+        }
+        if ((CARDS__t_top_type[_ix(c, 395)] >= 0)) {
+            top_to_hand__p_60 = p_;
+            top_to_hand__t_61 = CARDS__t_top_type[_ix(c, 395)];
+            top_to_hand__dc_62 = s->deck_count[_ix(top_to_hand__p_60, 2)];
+            top_to_hand__top_63 = s->deck[_ix(top_to_hand__p_60, 2) * 20];
+            if ((((top_to_hand__dc_62 > 0) && ({ int16_t _let78 = top_to_hand__top_63; int16_t matches__c_64 = _let78; ({ int16_t _let79 = top_to_hand__t_61; int16_t matches__ftype_65 = _let79; (((((matches__c_64 >= 0) && (CARDS__kind[_ix(matches__c_64, 395)] == 0)) && ((matches__ftype_65 < 0) || (CARDS__type[_ix(matches__c_64, 395)] == matches__ftype_65))) && (true || ({ int16_t _let80 = matches__c_64; int16_t in_group__c_66 = _let80; (false && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_66, 395)], _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__stage[_ix(matches__c_64, 395)] == (-1)))); }); })) && (s->hand_count[_ix(top_to_hand__p_60, 2)] < 10))) {
+                int32_t _w81 = _wx(top_to_hand__p_60, 2);
+                if (_w81 >= 0) {
+                    _remove_int16(s->deck + _w81 * 20, 20, 0);
+                }
+                int32_t _w82 = _wx(top_to_hand__p_60, 2);
+                if (_w82 >= 0) {
+                    s->deck_count[_w82] = ((int8_t)(_wsub(s->deck_count[_ix(top_to_hand__p_60, 2)], 1)));
+                }
+                int32_t _w83 = _wx(top_to_hand__p_60, 2);
+                if (_w83 >= 0) {
+                    _push_int16(s->hand + _w83 * 10, 10, top_to_hand__top_63);
+                }
+                int32_t _w84 = _wx(top_to_hand__p_60, 2);
+                if (_w84 >= 0) {
+                    s->hand_count[_w84] = ((int8_t)(_wadd(s->hand_count[_ix(top_to_hand__p_60, 2)], 1)));
+                }
+            } else if ((top_to_hand__dc_62 > 0)) {
+                int32_t _w85 = _wx(top_to_hand__p_60, 2);
+                if (_w85 >= 0) {
+                    {
+                        int16_t _t86[20];
+                        for (int32_t _i87 = 0; _i87 < 20; _i87++) _t86[_i87] = ((DECK_SLOTS[_i87] == ((int8_t)(_wsub(top_to_hand__dc_62, 1)))) ? top_to_hand__top_63 : s->deck[_ix(top_to_hand__p_60, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i87], 1), 0), 19), 20)]);
+                        memcpy(s->deck + _w85 * 20, _t86, sizeof _t86);
+                    }
+                }
+                int32_t _w88 = _wx(top_to_hand__p_60, 2);
+                if (_w88 >= 0) {
+                    {
+                        int16_t _t89[20];
+                        for (int32_t _i90 = 0; _i90 < 20; _i90++) _t89[_i90] = ((DECK_SLOTS[_i90] < top_to_hand__dc_62) ? s->deck[_ix(top_to_hand__p_60, 2) * 20 + _i90] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w88 * 20, _t89, sizeof _t89);
+                    }
+                }
+            }
+        }
+        if ((CARDS__t_draw[_ix(c, 395)] > 0)) {
+            draw_cards__p_67 = p_;
+            draw_cards__n_68 = CARDS__t_draw[_ix(c, 395)];
+            draw_cards__have_69 = s->hand_count[_ix(draw_cards__p_67, 2)];
+            draw_cards__k_70 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_68, s->deck_count[_ix(draw_cards__p_67, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_69))))));
+            int32_t _w91 = _wx(draw_cards__p_67, 2);
+            if (_w91 >= 0) {
+                {
+                    int16_t _t92[10];
+                    for (int32_t _i93 = 0; _i93 < 10; _i93++) _t92[_i93] = (((HAND_SLOTS[_i93] >= draw_cards__have_69) && (HAND_SLOTS[_i93] < ((int8_t)(_wadd(draw_cards__have_69, draw_cards__k_70))))) ? s->deck[_ix(draw_cards__p_67, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i93], draw_cards__have_69), 0), 19), 20)] : s->hand[_ix(draw_cards__p_67, 2) * 10 + _i93]);
+                    memcpy(s->hand + _w91 * 10, _t92, sizeof _t92);
+                }
+            }
+            int32_t _w94 = _wx(draw_cards__p_67, 2);
+            if (_w94 >= 0) {
+                {
+                    int16_t _t95[20];
+                    for (int32_t _i96 = 0; _i96 < 20; _i96++) _t95[_i96] = ((_wadd(DECK_SLOTS[_i96], draw_cards__k_70) < 20) ? s->deck[_ix(draw_cards__p_67, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i96], draw_cards__k_70), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w94 * 20, _t95, sizeof _t95);
+                }
+            }
+            int32_t _w97 = _wx(draw_cards__p_67, 2);
+            if (_w97 >= 0) {
+                s->hand_count[_w97] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_67, 2)], draw_cards__k_70)));
+            }
+            int32_t _w98 = _wx(draw_cards__p_67, 2);
+            if (_w98 >= 0) {
+                s->deck_count[_w98] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_67, 2)], draw_cards__k_70)));
+            }
+        }
+        if ((CARDS__t_search_n[_ix(c, 395)] > 0)) {
+            search_deck__p_71 = p_;
+            search_deck__fstage_72 = CARDS__t_search_stage[_ix(c, 395)];
+            for (int32_t _i99 = 0; _i99 < 20; _i99++) search_deck__d_73[_i99] = s->deck[_ix(search_deck__p_71, 2) * 20 + _i99];
+            search_deck__i_74 = ({ bool _m100[20]; for (int32_t _j101 = 0; _j101 < 20; _j101++) _m100[_j101] = (((((search_deck__d_73[_j101] >= 0) && (CARDS__kind[_ix(search_deck__d_73[_j101], 395)] == 0)) && (true || (CARDS__type[_ix(search_deck__d_73[_j101], 395)] == (-1)))) && (true || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_73[_j101], 395)], _ipow(2, (-1))), 2) == 1))) && ((search_deck__fstage_72 < 0) || (CARDS__stage[_ix(search_deck__d_73[_j101], 395)] == search_deck__fstage_72))); _choose(random_word_at(key, 0), _m100, 20); });
+            search_deck__room_76 = (false ? ({ int32_t _lo102 = 1; bool _r104 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_75 = _lo102, _end103 = 4; search_deck__bs_75 < _end103; search_deck__bs_75++) if ((s->card[_ix(search_deck__p_71, 2) * 4 + search_deck__bs_75] < 0)) { _r104 = true; break; } _r104; }) : (s->hand_count[_ix(search_deck__p_71, 2)] < 10));
+            if (((search_deck__i_74 >= 0) && search_deck__room_76)) {
+                search_deck__c_77 = s->deck[_ix(search_deck__p_71, 2) * 20 + _ix(search_deck__i_74, 20)];
+                int32_t _w106 = _wx(search_deck__p_71, 2);
+                if (_w106 >= 0) {
+                    {
+                        int16_t _t107[20];
+                        for (int32_t _i108 = 0; _i108 < 20; _i108++) _t107[_i108] = s->deck[_ix(search_deck__p_71, 2) * 20 + _i108];
+                        _remove_int16(_t107, 20, search_deck__i_74);
+                        _shuffle_int16(_t107, 20, fold_in(key, 12));
+                        memcpy(s->deck + _w106 * 20, _t107, sizeof _t107);
+                    }
+                }
+                int32_t _w109 = _wx(search_deck__p_71, 2);
+                if (_w109 >= 0) {
+                    s->deck_count[_w109] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_71, 2)], 1)));
+                }
+                if (false) {
+                    put_in_play__p_79 = search_deck__p_71;
+                    put_in_play__slot_80 = ({ int32_t _lo110 = 1; int32_t _r112 = 0; int32_t _best114 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_78 = _lo110, _end111 = 4; search_deck__bs_78 < _end111; search_deck__bs_78++) { int32_t _x113 = ((int32_t)((s->card[_ix(search_deck__p_71, 2) * 4 + search_deck__bs_78] < 0))); if (search_deck__bs_78 == _lo110 || _x113 > _best114) { _best114 = _x113; _r112 = search_deck__bs_78; } } _r112; });
+                    put_in_play__c_81 = search_deck__c_77;
+                    int32_t _w115 = _wx(put_in_play__p_79, 2);
+                    int32_t _w116 = _wx(put_in_play__slot_80, 4);
+                    if (_w115 >= 0 && _w116 >= 0) {
+                        s->card[_w115 * 4 + _w116] = put_in_play__c_81;
+                    }
+                    int32_t _w117 = _wx(put_in_play__p_79, 2);
+                    int32_t _w118 = _wx(put_in_play__slot_80, 4);
+                    if (_w117 >= 0 && _w118 >= 0) {
+                        s->damage[_w117 * 4 + _w118] = ((int16_t)(0));
+                    }
+                    int32_t _w119 = _wx(put_in_play__p_79, 2);
+                    int32_t _w120 = _wx(put_in_play__slot_80, 4);
+                    if (_w119 >= 0 && _w120 >= 0) {
+                        {
+                            int8_t *_d = s->energy + _w119 * 32 + _w120 * 8;
+                            for (int32_t _i121 = 0; _i121 < 8; _i121++) _d[_i121] = ((int8_t)(0));
+                        }
+                    }
+                    int32_t _w122 = _wx(put_in_play__p_79, 2);
+                    int32_t _w123 = _wx(put_in_play__slot_80, 4);
+                    if (_w122 >= 0 && _w123 >= 0) {
+                        s->entered[_w122 * 4 + _w123] = ((int8_t)(s->turn));
+                    }
+                    int32_t _w124 = _wx(put_in_play__p_79, 2);
+                    int32_t _w125 = _wx(put_in_play__slot_80, 4);
+                    if (_w124 >= 0 && _w125 >= 0) {
+                        {
+                            int16_t *_d = s->under + _w124 * 8 + _w125 * 2;
+                            for (int32_t _i126 = 0; _i126 < 2; _i126++) _d[_i126] = ((int16_t)((-1)));
+                        }
+                    }
+                } else {
+                    int32_t _w127 = _wx(search_deck__p_71, 2);
+                    if (_w127 >= 0) {
+                        _push_int16(s->hand + _w127 * 10, 10, search_deck__c_77);
+                    }
+                    int32_t _w128 = _wx(search_deck__p_71, 2);
+                    if (_w128 >= 0) {
+                        s->hand_count[_w128] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_71, 2)], 1)));
+                    }
+                }
+            }
+        }
+        if ((CARDS__t_retreat_cut[_ix(c, 395)] > 0)) {
+            s->retreat_cut = ((int8_t)(_wadd(s->retreat_cut, CARDS__t_retreat_cut[_ix(c, 395)])));
+        }
+        if ((CARDS__t_dealt[_ix(c, 395)] > 0)) {
+            s->dealt_bonus = CARDS__t_dealt[_ix(c, 395)];
+            s->dealt_group = CARDS__t_dealt_group[_ix(c, 395)];
+        }
+        if (CARDS__t_shuffle_opp[_ix(c, 395)]) {
+            shuffle_hand_in__p_82 = o;
+            shuffle_hand_in__dc_83 = s->deck_count[_ix(shuffle_hand_in__p_82, 2)];
+            for (int32_t _i129 = 0; _i129 < 20; _i129++) shuffle_hand_in__merged_84[_i129] = ((DECK_SLOTS[_i129] < shuffle_hand_in__dc_83) ? s->deck[_ix(shuffle_hand_in__p_82, 2) * 20 + _i129] : s->hand[_ix(shuffle_hand_in__p_82, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i129], shuffle_hand_in__dc_83), 0), 9), 10)]);
+            int32_t _w130 = _wx(shuffle_hand_in__p_82, 2);
+            if (_w130 >= 0) {
+                {
+                    int16_t *_d = s->deck + _w130 * 20;
+                    for (int32_t _i131 = 0; _i131 < 20; _i131++) _d[_i131] = ((DECK_SLOTS[_i131] < ((int8_t)(_wadd(shuffle_hand_in__dc_83, s->hand_count[_ix(shuffle_hand_in__p_82, 2)])))) ? shuffle_hand_in__merged_84[_i131] : ((int16_t)((-1))));
+                    _shuffle_int16(_d, 20, fold_in(key, 13));
+                }
+            }
+            int32_t _w132 = _wx(shuffle_hand_in__p_82, 2);
+            if (_w132 >= 0) {
+                s->deck_count[_w132] = ((int8_t)(_wadd(shuffle_hand_in__dc_83, s->hand_count[_ix(shuffle_hand_in__p_82, 2)])));
+            }
+            int32_t _w133 = _wx(shuffle_hand_in__p_82, 2);
+            if (_w133 >= 0) {
+                {
+                    int16_t _t134[10];
+                    for (int32_t _i135 = 0; _i135 < 10; _i135++) _t134[_i135] = ((HAND_SLOTS[_i135] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_82, 2) * 10 + _i135]);
+                    memcpy(s->hand + _w133 * 10, _t134, sizeof _t134);
+                }
+            }
+            int32_t _w136 = _wx(shuffle_hand_in__p_82, 2);
+            if (_w136 >= 0) {
+                s->hand_count[_w136] = ((int8_t)(0));
+            }
+        }
+        if ((CARDS__t_draw_opp[_ix(c, 395)] > 0)) {
+            draw_cards__p_85 = o;
+            draw_cards__n_86 = CARDS__t_draw_opp[_ix(c, 395)];
+            draw_cards__have_87 = s->hand_count[_ix(draw_cards__p_85, 2)];
+            draw_cards__k_88 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_86, s->deck_count[_ix(draw_cards__p_85, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_87))))));
+            int32_t _w137 = _wx(draw_cards__p_85, 2);
+            if (_w137 >= 0) {
+                {
+                    int16_t _t138[10];
+                    for (int32_t _i139 = 0; _i139 < 10; _i139++) _t138[_i139] = (((HAND_SLOTS[_i139] >= draw_cards__have_87) && (HAND_SLOTS[_i139] < ((int8_t)(_wadd(draw_cards__have_87, draw_cards__k_88))))) ? s->deck[_ix(draw_cards__p_85, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i139], draw_cards__have_87), 0), 19), 20)] : s->hand[_ix(draw_cards__p_85, 2) * 10 + _i139]);
+                    memcpy(s->hand + _w137 * 10, _t138, sizeof _t138);
+                }
+            }
+            int32_t _w140 = _wx(draw_cards__p_85, 2);
+            if (_w140 >= 0) {
+                {
+                    int16_t _t141[20];
+                    for (int32_t _i142 = 0; _i142 < 20; _i142++) _t141[_i142] = ((_wadd(DECK_SLOTS[_i142], draw_cards__k_88) < 20) ? s->deck[_ix(draw_cards__p_85, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i142], draw_cards__k_88), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w140 * 20, _t141, sizeof _t141);
+                }
+            }
+            int32_t _w143 = _wx(draw_cards__p_85, 2);
+            if (_w143 >= 0) {
+                s->hand_count[_w143] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_85, 2)], draw_cards__k_88)));
+            }
+            int32_t _w144 = _wx(draw_cards__p_85, 2);
+            if (_w144 >= 0) {
+                s->deck_count[_w144] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_85, 2)], draw_cards__k_88)));
+            }
+        }
+    } else if ((choice__resume == 2)) {
+        p_ = s->choice__p;
+        r = s->choice__r;
+        first_heads = s->choice__first_heads;
+        all_heads = s->choice__all_heads;
+        dmg = s->choice__dmg;
+        pick = choice__option;
+        attack_effects__p_148 = p_;
+        attack_effects__r_149 = r;
+        attack_effects__dmg_150 = dmg;
+        attack_effects__first_heads_151 = first_heads;
+        attack_effects__all_heads_152 = all_heads;
+        attack_effects__pick_153 = pick;
+        attack_effects__o_154 = _wsub(1, attack_effects__p_148);
+        if (((ATTACKS__snipe[_ix(attack_effects__r_149, 790)] > 0) && (attack_effects__pick_153 >= 0))) {
+            hit__p_155 = attack_effects__p_148;
+            hit__q_156 = ((ATTACKS__snipe_to[_ix(attack_effects__r_149, 790)] == 3) ? attack_effects__p_148 : attack_effects__o_154);
+            hit__slot_157 = attack_effects__pick_153;
+            hit__x_158 = ATTACKS__snipe[_ix(attack_effects__r_149, 790)];
+            hit__weak_159 = (((hit__q_156 != hit__p_155) && (hit__slot_157 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_156, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_155, 2) * 4], 395)]));
+            int32_t _w145 = _wx(hit__q_156, 2);
+            int32_t _w146 = _wx(hit__slot_157, 4);
+            if (_w145 >= 0 && _w146 >= 0) {
+                s->damage[_w145 * 4 + _w146] = ((int16_t)(_wadd(s->damage[_ix(hit__q_156, 2) * 4 + _ix(hit__slot_157, 4)], ({ int32_t _let147 = hit__q_156; int32_t taken__q_160 = _let147; ({ int32_t _let148 = _wadd(hit__x_158, ((hit__weak_159 && (hit__x_158 > 0)) ? 20 : 0)); int32_t taken__x_161 = _let148; _imax(_wsub(taken__x_161, ((s->turn <= s->taken_until[_ix(taken__q_160, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_160, 2)])) : 0)), 0); }); }))));
+            }
+        }
+        if ((ATTACKS__switch_self[_ix(attack_effects__r_149, 790)] && (attack_effects__pick_153 >= 0))) {
+            swap_active__p_162 = attack_effects__p_148;
+            swap_active__b_163 = attack_effects__pick_153;
+            for (int32_t _i149 = 0; _i149 < 4; _i149++) swap_active__perm_164[_i149] = SWAP[_ix(swap_active__b_163, 4) * 4 + _i149];
+            int32_t _w150 = _wx(swap_active__p_162, 2);
+            if (_w150 >= 0) {
+                {
+                    int16_t _t151[4];
+                    for (int32_t _i152 = 0; _i152 < 4; _i152++) _t151[_i152] = s->card[_ix(swap_active__p_162, 2) * 4 + _ix(swap_active__perm_164[_i152], 4)];
+                    memcpy(s->card + _w150 * 4, _t151, sizeof _t151);
+                }
+            }
+            int32_t _w153 = _wx(swap_active__p_162, 2);
+            if (_w153 >= 0) {
+                {
+                    int16_t _t154[4];
+                    for (int32_t _i155 = 0; _i155 < 4; _i155++) _t154[_i155] = s->damage[_ix(swap_active__p_162, 2) * 4 + _ix(swap_active__perm_164[_i155], 4)];
+                    memcpy(s->damage + _w153 * 4, _t154, sizeof _t154);
+                }
+            }
+            int32_t _w156 = _wx(swap_active__p_162, 2);
+            if (_w156 >= 0) {
+                {
+                    int8_t _t157[32];
+                    for (int32_t _i158 = 0; _i158 < 4; _i158++) for (int32_t _i159 = 0; _i159 < 8; _i159++) _t157[_i158 * 8 + _i159] = s->energy[_ix(swap_active__p_162, 2) * 32 + _ix(swap_active__perm_164[_i158], 4) * 8 + _i159];
+                    memcpy(s->energy + _w156 * 32, _t157, sizeof _t157);
+                }
+            }
+            int32_t _w160 = _wx(swap_active__p_162, 2);
+            if (_w160 >= 0) {
+                {
+                    int8_t _t161[4];
+                    for (int32_t _i162 = 0; _i162 < 4; _i162++) _t161[_i162] = s->entered[_ix(swap_active__p_162, 2) * 4 + _ix(swap_active__perm_164[_i162], 4)];
+                    memcpy(s->entered + _w160 * 4, _t161, sizeof _t161);
+                }
+            }
+            int32_t _w163 = _wx(swap_active__p_162, 2);
+            if (_w163 >= 0) {
+                {
+                    int16_t _t164[8];
+                    for (int32_t _i165 = 0; _i165 < 4; _i165++) for (int32_t _i166 = 0; _i166 < 2; _i166++) _t164[_i165 * 2 + _i166] = s->under[_ix(swap_active__p_162, 2) * 8 + _ix(swap_active__perm_164[_i165], 4) * 2 + _i166];
+                    memcpy(s->under + _w163 * 8, _t164, sizeof _t164);
+                }
+            }
+            clear_conditions__p_165 = swap_active__p_162;
+            int32_t _w167 = _wx(clear_conditions__p_165, 2);
+            if (_w167 >= 0) {
+                s->poisoned[_w167] = false;
+            }
+            int32_t _w168 = _wx(clear_conditions__p_165, 2);
+            if (_w168 >= 0) {
+                s->burned[_w168] = false;
+            }
+            int32_t _w169 = _wx(clear_conditions__p_165, 2);
+            if (_w169 >= 0) {
+                s->condition[_w169] = ((int8_t)(0));
+            }
+        }
+        if ((ATTACKS__switch_opp[_ix(attack_effects__r_149, 790)] && (attack_effects__pick_153 >= 0))) {
+            swap_active__p_166 = attack_effects__o_154;
+            swap_active__b_167 = attack_effects__pick_153;
+            for (int32_t _i170 = 0; _i170 < 4; _i170++) swap_active__perm_168[_i170] = SWAP[_ix(swap_active__b_167, 4) * 4 + _i170];
+            int32_t _w171 = _wx(swap_active__p_166, 2);
+            if (_w171 >= 0) {
+                {
+                    int16_t _t172[4];
+                    for (int32_t _i173 = 0; _i173 < 4; _i173++) _t172[_i173] = s->card[_ix(swap_active__p_166, 2) * 4 + _ix(swap_active__perm_168[_i173], 4)];
+                    memcpy(s->card + _w171 * 4, _t172, sizeof _t172);
+                }
+            }
+            int32_t _w174 = _wx(swap_active__p_166, 2);
+            if (_w174 >= 0) {
+                {
+                    int16_t _t175[4];
+                    for (int32_t _i176 = 0; _i176 < 4; _i176++) _t175[_i176] = s->damage[_ix(swap_active__p_166, 2) * 4 + _ix(swap_active__perm_168[_i176], 4)];
+                    memcpy(s->damage + _w174 * 4, _t175, sizeof _t175);
+                }
+            }
+            int32_t _w177 = _wx(swap_active__p_166, 2);
+            if (_w177 >= 0) {
+                {
+                    int8_t _t178[32];
+                    for (int32_t _i179 = 0; _i179 < 4; _i179++) for (int32_t _i180 = 0; _i180 < 8; _i180++) _t178[_i179 * 8 + _i180] = s->energy[_ix(swap_active__p_166, 2) * 32 + _ix(swap_active__perm_168[_i179], 4) * 8 + _i180];
+                    memcpy(s->energy + _w177 * 32, _t178, sizeof _t178);
+                }
+            }
+            int32_t _w181 = _wx(swap_active__p_166, 2);
+            if (_w181 >= 0) {
+                {
+                    int8_t _t182[4];
+                    for (int32_t _i183 = 0; _i183 < 4; _i183++) _t182[_i183] = s->entered[_ix(swap_active__p_166, 2) * 4 + _ix(swap_active__perm_168[_i183], 4)];
+                    memcpy(s->entered + _w181 * 4, _t182, sizeof _t182);
+                }
+            }
+            int32_t _w184 = _wx(swap_active__p_166, 2);
+            if (_w184 >= 0) {
+                {
+                    int16_t _t185[8];
+                    for (int32_t _i186 = 0; _i186 < 4; _i186++) for (int32_t _i187 = 0; _i187 < 2; _i187++) _t185[_i186 * 2 + _i187] = s->under[_ix(swap_active__p_166, 2) * 8 + _ix(swap_active__perm_168[_i186], 4) * 2 + _i187];
+                    memcpy(s->under + _w184 * 8, _t185, sizeof _t185);
+                }
+            }
+            clear_conditions__p_169 = swap_active__p_166;
+            int32_t _w188 = _wx(clear_conditions__p_169, 2);
+            if (_w188 >= 0) {
+                s->poisoned[_w188] = false;
+            }
+            int32_t _w189 = _wx(clear_conditions__p_169, 2);
+            if (_w189 >= 0) {
+                s->burned[_w189] = false;
+            }
+            int32_t _w190 = _wx(clear_conditions__p_169, 2);
+            if (_w190 >= 0) {
+                s->condition[_w190] = ((int8_t)(0));
+            }
+        }
+        if (((ATTACKS__pick_attach_n[_ix(attack_effects__r_149, 790)] > 0) && (attack_effects__pick_153 >= 0))) {
+            int32_t _w191 = _wx(attack_effects__p_148, 2);
+            int32_t _w192 = _wx(attack_effects__pick_153, 4);
+            int32_t _w193 = _wx(ATTACKS__pick_attach_type[_ix(attack_effects__r_149, 790)], 8);
+            if (_w191 >= 0 && _w192 >= 0 && _w193 >= 0) {
+                s->energy[_w191 * 32 + _w192 * 8 + _w193] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_148, 2) * 32 + _ix(attack_effects__pick_153, 4) * 8 + _ix(ATTACKS__pick_attach_type[_ix(attack_effects__r_149, 790)], 8)], ATTACKS__pick_attach_n[_ix(attack_effects__r_149, 790)])));
+            }
+        }
+        for (int32_t attack_effects__i_170 = 0, _end194 = 4; attack_effects__i_170 < _end194; attack_effects__i_170++) {
+            if ((attack_effects__i_170 < ATTACKS__hits[_ix(attack_effects__r_149, 790)])) {
+                attack_effects__j_171 = ({ bool _m195[4]; for (int32_t _j196 = 0; _j196 < 4; _j196++) _m195[_j196] = ((s->card[_ix(attack_effects__o_154, 2) * 4 + _j196] >= 0) && (s->damage[_ix(attack_effects__o_154, 2) * 4 + _j196] < CARDS__hp[_ix(s->card[_ix(attack_effects__o_154, 2) * 4 + _j196], 395)])); _choose(random_word(fold_in(fold_in(key, 17), (uint32_t)attack_effects__i_170)), _m195, 4); });
+                if ((attack_effects__j_171 >= 0)) {
+                    hit__p_172 = attack_effects__p_148;
+                    hit__q_173 = attack_effects__o_154;
+                    hit__slot_174 = attack_effects__j_171;
+                    hit__x_175 = ATTACKS__hit_amount[_ix(attack_effects__r_149, 790)];
+                    hit__weak_176 = (((hit__q_173 != hit__p_172) && (hit__slot_174 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_173, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_172, 2) * 4], 395)]));
+                    int32_t _w197 = _wx(hit__q_173, 2);
+                    int32_t _w198 = _wx(hit__slot_174, 4);
+                    if (_w197 >= 0 && _w198 >= 0) {
+                        s->damage[_w197 * 4 + _w198] = ((int16_t)(_wadd(s->damage[_ix(hit__q_173, 2) * 4 + _ix(hit__slot_174, 4)], ({ int32_t _let199 = hit__q_173; int32_t taken__q_177 = _let199; ({ int32_t _let200 = _wadd(hit__x_175, ((hit__weak_176 && (hit__x_175 > 0)) ? 20 : 0)); int32_t taken__x_178 = _let200; _imax(_wsub(taken__x_178, ((s->turn <= s->taken_until[_ix(taken__q_177, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_177, 2)])) : 0)), 0); }); }))));
+                    }
+                }
+            }
+        }
+        if ((ATTACKS__discard_hand[_ix(attack_effects__r_149, 790)] && ({ int16_t _let201 = ATTACKS__discard_hand_if[_ix(attack_effects__r_149, 790)]; int16_t holds__c_179 = _let201; ({ int32_t _let202 = attack_effects__p_148; int32_t holds__p_180 = _let202; ({ int32_t _let203 = attack_effects__r_149; int32_t holds__r_181 = _let203; ({ bool _let204 = attack_effects__first_heads_151; bool holds__first_heads_182 = _let204; ({ bool _let205 = attack_effects__all_heads_152; bool holds__all_heads_183 = _let205; ({ int32_t _let206 = _wsub(1, holds__p_180); int32_t holds__o_184 = _let206; ((((((((((holds__c_179 == 0) || ((holds__c_179 == 1) && holds__first_heads_182)) || ((holds__c_179 == 2) && (!holds__first_heads_182))) || ((holds__c_179 == 3) && holds__all_heads_183)) || ((holds__c_179 == 4) && (({ int32_t _let207 = holds__p_180; int32_t extra_energy__p_185 = _let207; ({ int32_t _let208 = holds__r_181; int32_t extra_energy__r_186 = _let208; ({ int16_t _let209 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_181, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_187 = _let209; ({ int8_t _let210[8]; for (int32_t _i211 = 0; _i211 < 8; _i211++) _let210[_i211] = s->energy[_ix(extra_energy__p_185, 2) * 32 + _i211]; int8_t extra_energy__held_188[8]; memcpy(extra_energy__held_188, _let210, sizeof extra_energy__held_188); ({ int8_t _let212[8]; for (int32_t _i213 = 0; _i213 < 8; _i213++) _let212[_i213] = ({ int32_t _let214 = extra_energy__r_186; int32_t attack_cost__r_189 = _let214; (_i213 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_189, 790)] : (_i213 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_189, 790)] : (_i213 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_189, 790)] : (_i213 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_189, 790)] : (_i213 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_189, 790)] : (_i213 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_189, 790)] : (_i213 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_189, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_189, 790)]))))))); }); int8_t extra_energy__cost_190[8]; memcpy(extra_energy__cost_190, _let212, sizeof extra_energy__cost_190); ({ int32_t _let215 = _wsub(_wsub(({ int32_t _r217 = 0; for (int32_t _j216 = 0; _j216 < 8; _j216++) _r217 = _wadd(_r217, extra_energy__held_188[_j216]); _r217; }), ((int32_t)(extra_energy__held_188[_ix(extra_energy__t_187, 8)]))), _wsub(({ int32_t _r220 = 0; for (int32_t _j219 = 0; _j219 < 8; _j219++) _r220 = _wadd(_r220, extra_energy__cost_190[_j219]); _r220; }), ((int32_t)(extra_energy__cost_190[_ix(extra_energy__t_187, 8)])))); int32_t extra_energy__others_191 = _let215; _wsub(_wsub(((int32_t)(extra_energy__held_188[_ix(extra_energy__t_187, 8)])), ((int32_t)(extra_energy__cost_190[_ix(extra_energy__t_187, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_186, 790)])), extra_energy__others_191), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_181, 790)]))) || ((holds__c_179 == 5) && (s->damage[_ix(holds__o_184, 2) * 4] > 0))) || ((holds__c_179 == 6) && (s->damage[_ix(holds__p_180, 2) * 4] > 0))) || ((holds__c_179 == 7) && s->poisoned[_ix(holds__o_184, 2)])) || ((holds__c_179 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_184, 2) * 4], 395)])) || (((holds__c_179 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_180, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            attack_effects__j_192 = ({ bool _m222[10]; for (int32_t _j223 = 0; _j223 < 10; _j223++) _m222[_j223] = (s->hand[_ix(attack_effects__o_154, 2) * 10 + _j223] >= 0); _choose(random_word_at(key, 1), _m222, 10); });
+            if ((attack_effects__j_192 >= 0)) {
+                int32_t _w224 = _wx(attack_effects__o_154, 2);
+                if (_w224 >= 0) {
+                    _remove_int16(s->hand + _w224 * 10, 10, attack_effects__j_192);
+                }
+                int32_t _w225 = _wx(attack_effects__o_154, 2);
+                if (_w225 >= 0) {
+                    s->hand_count[_w225] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_154, 2)], 1)));
+                }
+                int32_t _w226 = _wx(attack_effects__o_154, 2);
+                if (_w226 >= 0) {
+                    s->discard_count[_w226] = ((int8_t)(_wadd(s->discard_count[_ix(attack_effects__o_154, 2)], 1)));
+                }
+            }
+        }
+        if ((ATTACKS__shuffle_def[_ix(attack_effects__r_149, 790)] && ({ int16_t _let227 = ATTACKS__shuffle_def_if[_ix(attack_effects__r_149, 790)]; int16_t holds__c_193 = _let227; ({ int32_t _let228 = attack_effects__p_148; int32_t holds__p_194 = _let228; ({ int32_t _let229 = attack_effects__r_149; int32_t holds__r_195 = _let229; ({ bool _let230 = attack_effects__first_heads_151; bool holds__first_heads_196 = _let230; ({ bool _let231 = attack_effects__all_heads_152; bool holds__all_heads_197 = _let231; ({ int32_t _let232 = _wsub(1, holds__p_194); int32_t holds__o_198 = _let232; ((((((((((holds__c_193 == 0) || ((holds__c_193 == 1) && holds__first_heads_196)) || ((holds__c_193 == 2) && (!holds__first_heads_196))) || ((holds__c_193 == 3) && holds__all_heads_197)) || ((holds__c_193 == 4) && (({ int32_t _let233 = holds__p_194; int32_t extra_energy__p_199 = _let233; ({ int32_t _let234 = holds__r_195; int32_t extra_energy__r_200 = _let234; ({ int16_t _let235 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_195, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_201 = _let235; ({ int8_t _let236[8]; for (int32_t _i237 = 0; _i237 < 8; _i237++) _let236[_i237] = s->energy[_ix(extra_energy__p_199, 2) * 32 + _i237]; int8_t extra_energy__held_202[8]; memcpy(extra_energy__held_202, _let236, sizeof extra_energy__held_202); ({ int8_t _let238[8]; for (int32_t _i239 = 0; _i239 < 8; _i239++) _let238[_i239] = ({ int32_t _let240 = extra_energy__r_200; int32_t attack_cost__r_203 = _let240; (_i239 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_203, 790)] : (_i239 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_203, 790)] : (_i239 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_203, 790)] : (_i239 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_203, 790)] : (_i239 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_203, 790)] : (_i239 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_203, 790)] : (_i239 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_203, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_203, 790)]))))))); }); int8_t extra_energy__cost_204[8]; memcpy(extra_energy__cost_204, _let238, sizeof extra_energy__cost_204); ({ int32_t _let241 = _wsub(_wsub(({ int32_t _r243 = 0; for (int32_t _j242 = 0; _j242 < 8; _j242++) _r243 = _wadd(_r243, extra_energy__held_202[_j242]); _r243; }), ((int32_t)(extra_energy__held_202[_ix(extra_energy__t_201, 8)]))), _wsub(({ int32_t _r246 = 0; for (int32_t _j245 = 0; _j245 < 8; _j245++) _r246 = _wadd(_r246, extra_energy__cost_204[_j245]); _r246; }), ((int32_t)(extra_energy__cost_204[_ix(extra_energy__t_201, 8)])))); int32_t extra_energy__others_205 = _let241; _wsub(_wsub(((int32_t)(extra_energy__held_202[_ix(extra_energy__t_201, 8)])), ((int32_t)(extra_energy__cost_204[_ix(extra_energy__t_201, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_200, 790)])), extra_energy__others_205), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_195, 790)]))) || ((holds__c_193 == 5) && (s->damage[_ix(holds__o_198, 2) * 4] > 0))) || ((holds__c_193 == 6) && (s->damage[_ix(holds__p_194, 2) * 4] > 0))) || ((holds__c_193 == 7) && s->poisoned[_ix(holds__o_198, 2)])) || ((holds__c_193 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_198, 2) * 4], 395)])) || (((holds__c_193 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_194, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            shuffle_defender__q_206 = attack_effects__o_154;
+            shuffle_defender__held_207[0] = s->card[_ix(shuffle_defender__q_206, 2) * 4];
+            shuffle_defender__held_207[1] = s->under[_ix(shuffle_defender__q_206, 2) * 8];
+            shuffle_defender__held_207[2] = s->under[_ix(shuffle_defender__q_206, 2) * 8 + 1];
+            for (int32_t shuffle_defender__i_208 = 0, _end248 = 3; shuffle_defender__i_208 < _end248; shuffle_defender__i_208++) {
+                if ((shuffle_defender__held_207[shuffle_defender__i_208] >= 0)) {
+                    int32_t _w249 = _wx(shuffle_defender__q_206, 2);
+                    if (_w249 >= 0) {
+                        _push_int16(s->deck + _w249 * 20, 20, shuffle_defender__held_207[shuffle_defender__i_208]);
+                    }
+                    int32_t _w250 = _wx(shuffle_defender__q_206, 2);
+                    if (_w250 >= 0) {
+                        s->deck_count[_w250] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_206, 2)], 1)));
+                    }
+                }
+            }
+            int32_t _w251 = _wx(shuffle_defender__q_206, 2);
+            if (_w251 >= 0) {
+                {
+                    int16_t _t252[20];
+                    for (int32_t _i253 = 0; _i253 < 20; _i253++) _t252[_i253] = s->deck[_ix(shuffle_defender__q_206, 2) * 20 + _i253];
+                    _shuffle_int16(_t252, 20, fold_in(key, 19));
+                    memcpy(s->deck + _w251 * 20, _t252, sizeof _t252);
+                }
+            }
+            clear_slot__p_209 = shuffle_defender__q_206;
+            int32_t _w254 = _wx(clear_slot__p_209, 2);
+            if (_w254 >= 0) {
+                s->card[_w254 * 4 + 0] = ((int16_t)((-1)));
+            }
+            int32_t _w255 = _wx(clear_slot__p_209, 2);
+            if (_w255 >= 0) {
+                s->damage[_w255 * 4 + 0] = ((int16_t)(0));
+            }
+            int32_t _w256 = _wx(clear_slot__p_209, 2);
+            if (_w256 >= 0) {
+                {
+                    int8_t *_d = s->energy + _w256 * 32 + 0 * 8;
+                    for (int32_t _i257 = 0; _i257 < 8; _i257++) _d[_i257] = ((int8_t)(0));
+                }
+            }
+            int32_t _w258 = _wx(clear_slot__p_209, 2);
+            if (_w258 >= 0) {
+                s->entered[_w258 * 4 + 0] = ((int8_t)(0));
+            }
+            int32_t _w259 = _wx(clear_slot__p_209, 2);
+            if (_w259 >= 0) {
+                {
+                    int16_t *_d = s->under + _w259 * 8 + 0 * 2;
+                    for (int32_t _i260 = 0; _i260 < 2; _i260++) _d[_i260] = ((int16_t)((-1)));
+                }
+            }
+            clear_conditions__p_210 = shuffle_defender__q_206;
+            int32_t _w261 = _wx(clear_conditions__p_210, 2);
+            if (_w261 >= 0) {
+                s->poisoned[_w261] = false;
+            }
+            int32_t _w262 = _wx(clear_conditions__p_210, 2);
+            if (_w262 >= 0) {
+                s->burned[_w262] = false;
+            }
+            int32_t _w263 = _wx(clear_conditions__p_210, 2);
+            if (_w263 >= 0) {
+                s->condition[_w263] = ((int8_t)(0));
+            }
+            if (({ int32_t _lo264 = 1; bool _r266 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_211 = _lo264, _end265 = 4; shuffle_defender__bs_211 < _end265; shuffle_defender__bs_211++) if ((s->card[_ix(shuffle_defender__q_206, 2) * 4 + shuffle_defender__bs_211] >= 0)) { _r266 = true; break; } _r266; })) {
+                int32_t _w268 = _wx(shuffle_defender__q_206, 2);
+                if (_w268 >= 0) {
+                    s->promote_pending[_w268] = true;
+                }
+            } else {
+                _win(s, _wsub(1, shuffle_defender__q_206));
+                s->terminated = true;
+                s->phase = ((int8_t)(3));
+            }
+        }
+        if ((ATTACKS__bench_damage[_ix(attack_effects__r_149, 790)] > 0)) {
+            int32_t _w269 = _wx(attack_effects__o_154, 2);
+            if (_w269 >= 0) {
+                {
+                    int16_t _t270[4];
+                    for (int32_t _i271 = 0; _i271 < 4; _i271++) _t270[_i271] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__o_154, 2) * 4 + _i271], ((BENCH_MASK[_i271] && (s->card[_ix(attack_effects__o_154, 2) * 4 + _i271] >= 0)) ? ({ int32_t _let272 = attack_effects__o_154; int32_t taken__q_212 = _let272; ({ int16_t _let273 = ATTACKS__bench_damage[_ix(attack_effects__r_149, 790)]; int16_t taken__x_213 = _let273; _imax(_wsub(((int32_t)(taken__x_213)), ((s->turn <= s->taken_until[_ix(taken__q_212, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_212, 2)])) : 0)), 0); }); }) : 0))));
+                    memcpy(s->damage + _w269 * 4, _t270, sizeof _t270);
+                }
+            }
+        }
+        if (((ATTACKS__status[_ix(attack_effects__r_149, 790)] > 0) && ({ int16_t _let274 = ATTACKS__status_if[_ix(attack_effects__r_149, 790)]; int16_t holds__c_214 = _let274; ({ int32_t _let275 = attack_effects__p_148; int32_t holds__p_215 = _let275; ({ int32_t _let276 = attack_effects__r_149; int32_t holds__r_216 = _let276; ({ bool _let277 = attack_effects__first_heads_151; bool holds__first_heads_217 = _let277; ({ bool _let278 = attack_effects__all_heads_152; bool holds__all_heads_218 = _let278; ({ int32_t _let279 = _wsub(1, holds__p_215); int32_t holds__o_219 = _let279; ((((((((((holds__c_214 == 0) || ((holds__c_214 == 1) && holds__first_heads_217)) || ((holds__c_214 == 2) && (!holds__first_heads_217))) || ((holds__c_214 == 3) && holds__all_heads_218)) || ((holds__c_214 == 4) && (({ int32_t _let280 = holds__p_215; int32_t extra_energy__p_220 = _let280; ({ int32_t _let281 = holds__r_216; int32_t extra_energy__r_221 = _let281; ({ int16_t _let282 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_216, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_222 = _let282; ({ int8_t _let283[8]; for (int32_t _i284 = 0; _i284 < 8; _i284++) _let283[_i284] = s->energy[_ix(extra_energy__p_220, 2) * 32 + _i284]; int8_t extra_energy__held_223[8]; memcpy(extra_energy__held_223, _let283, sizeof extra_energy__held_223); ({ int8_t _let285[8]; for (int32_t _i286 = 0; _i286 < 8; _i286++) _let285[_i286] = ({ int32_t _let287 = extra_energy__r_221; int32_t attack_cost__r_224 = _let287; (_i286 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_224, 790)] : (_i286 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_224, 790)] : (_i286 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_224, 790)] : (_i286 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_224, 790)] : (_i286 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_224, 790)] : (_i286 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_224, 790)] : (_i286 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_224, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_224, 790)]))))))); }); int8_t extra_energy__cost_225[8]; memcpy(extra_energy__cost_225, _let285, sizeof extra_energy__cost_225); ({ int32_t _let288 = _wsub(_wsub(({ int32_t _r290 = 0; for (int32_t _j289 = 0; _j289 < 8; _j289++) _r290 = _wadd(_r290, extra_energy__held_223[_j289]); _r290; }), ((int32_t)(extra_energy__held_223[_ix(extra_energy__t_222, 8)]))), _wsub(({ int32_t _r293 = 0; for (int32_t _j292 = 0; _j292 < 8; _j292++) _r293 = _wadd(_r293, extra_energy__cost_225[_j292]); _r293; }), ((int32_t)(extra_energy__cost_225[_ix(extra_energy__t_222, 8)])))); int32_t extra_energy__others_226 = _let288; _wsub(_wsub(((int32_t)(extra_energy__held_223[_ix(extra_energy__t_222, 8)])), ((int32_t)(extra_energy__cost_225[_ix(extra_energy__t_222, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_221, 790)])), extra_energy__others_226), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_216, 790)]))) || ((holds__c_214 == 5) && (s->damage[_ix(holds__o_219, 2) * 4] > 0))) || ((holds__c_214 == 6) && (s->damage[_ix(holds__p_215, 2) * 4] > 0))) || ((holds__c_214 == 7) && s->poisoned[_ix(holds__o_219, 2)])) || ((holds__c_214 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_219, 2) * 4], 395)])) || (((holds__c_214 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_215, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            give_status__q_227 = attack_effects__o_154;
+            give_status__st_228 = ATTACKS__status[_ix(attack_effects__r_149, 790)];
+            if ((give_status__st_228 == 1)) {
+                int32_t _w295 = _wx(give_status__q_227, 2);
+                if (_w295 >= 0) {
+                    s->poisoned[_w295] = true;
+                }
+            } else if ((give_status__st_228 == 2)) {
+                int32_t _w296 = _wx(give_status__q_227, 2);
+                if (_w296 >= 0) {
+                    s->burned[_w296] = true;
+                }
+            } else if ((give_status__st_228 == 3)) {
+                int32_t _w297 = _wx(give_status__q_227, 2);
+                if (_w297 >= 0) {
+                    s->condition[_w297] = ((int8_t)(1));
+                }
+            } else if ((give_status__st_228 == 4)) {
+                int32_t _w298 = _wx(give_status__q_227, 2);
+                if (_w298 >= 0) {
+                    s->condition[_w298] = ((int8_t)(2));
+                }
+            } else if ((give_status__st_228 == 5)) {
+                int32_t _w299 = _wx(give_status__q_227, 2);
+                if (_w299 >= 0) {
+                    s->condition[_w299] = ((int8_t)(3));
+                }
+            }
+        }
+        if ((ATTACKS__heal_self[_ix(attack_effects__r_149, 790)] > 0)) {
+            int32_t _w300 = _wx(attack_effects__p_148, 2);
+            if (_w300 >= 0) {
+                s->damage[_w300 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_148, 2) * 4], ATTACKS__heal_self[_ix(attack_effects__r_149, 790)]))), ((int16_t)(0)))));
+            }
+        }
+        if ((ATTACKS__heal_all[_ix(attack_effects__r_149, 790)] > 0)) {
+            int32_t _w301 = _wx(attack_effects__p_148, 2);
+            if (_w301 >= 0) {
+                {
+                    int16_t _t302[4];
+                    for (int32_t _i303 = 0; _i303 < 4; _i303++) _t302[_i303] = ((s->damage[_ix(attack_effects__p_148, 2) * 4 + _i303] > ATTACKS__heal_all[_ix(attack_effects__r_149, 790)]) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_148, 2) * 4 + _i303], ATTACKS__heal_all[_ix(attack_effects__r_149, 790)]))) : ((int16_t)(0)));
+                    memcpy(s->damage + _w301 * 4, _t302, sizeof _t302);
+                }
+            }
+        }
+        if (ATTACKS__drain[_ix(attack_effects__r_149, 790)]) {
+            int32_t _w304 = _wx(attack_effects__p_148, 2);
+            if (_w304 >= 0) {
+                s->damage[_w304 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_148, 2) * 4], attack_effects__dmg_150), 0)));
+            }
+        }
+        if (((ATTACKS__recoil[_ix(attack_effects__r_149, 790)] > 0) && ({ int16_t _let305 = ATTACKS__recoil_if[_ix(attack_effects__r_149, 790)]; int16_t holds__c_229 = _let305; ({ int32_t _let306 = attack_effects__p_148; int32_t holds__p_230 = _let306; ({ int32_t _let307 = attack_effects__r_149; int32_t holds__r_231 = _let307; ({ bool _let308 = attack_effects__first_heads_151; bool holds__first_heads_232 = _let308; ({ bool _let309 = attack_effects__all_heads_152; bool holds__all_heads_233 = _let309; ({ int32_t _let310 = _wsub(1, holds__p_230); int32_t holds__o_234 = _let310; ((((((((((holds__c_229 == 0) || ((holds__c_229 == 1) && holds__first_heads_232)) || ((holds__c_229 == 2) && (!holds__first_heads_232))) || ((holds__c_229 == 3) && holds__all_heads_233)) || ((holds__c_229 == 4) && (({ int32_t _let311 = holds__p_230; int32_t extra_energy__p_235 = _let311; ({ int32_t _let312 = holds__r_231; int32_t extra_energy__r_236 = _let312; ({ int16_t _let313 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_231, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_237 = _let313; ({ int8_t _let314[8]; for (int32_t _i315 = 0; _i315 < 8; _i315++) _let314[_i315] = s->energy[_ix(extra_energy__p_235, 2) * 32 + _i315]; int8_t extra_energy__held_238[8]; memcpy(extra_energy__held_238, _let314, sizeof extra_energy__held_238); ({ int8_t _let316[8]; for (int32_t _i317 = 0; _i317 < 8; _i317++) _let316[_i317] = ({ int32_t _let318 = extra_energy__r_236; int32_t attack_cost__r_239 = _let318; (_i317 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_239, 790)] : (_i317 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_239, 790)] : (_i317 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_239, 790)] : (_i317 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_239, 790)] : (_i317 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_239, 790)] : (_i317 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_239, 790)] : (_i317 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_239, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_239, 790)]))))))); }); int8_t extra_energy__cost_240[8]; memcpy(extra_energy__cost_240, _let316, sizeof extra_energy__cost_240); ({ int32_t _let319 = _wsub(_wsub(({ int32_t _r321 = 0; for (int32_t _j320 = 0; _j320 < 8; _j320++) _r321 = _wadd(_r321, extra_energy__held_238[_j320]); _r321; }), ((int32_t)(extra_energy__held_238[_ix(extra_energy__t_237, 8)]))), _wsub(({ int32_t _r324 = 0; for (int32_t _j323 = 0; _j323 < 8; _j323++) _r324 = _wadd(_r324, extra_energy__cost_240[_j323]); _r324; }), ((int32_t)(extra_energy__cost_240[_ix(extra_energy__t_237, 8)])))); int32_t extra_energy__others_241 = _let319; _wsub(_wsub(((int32_t)(extra_energy__held_238[_ix(extra_energy__t_237, 8)])), ((int32_t)(extra_energy__cost_240[_ix(extra_energy__t_237, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_236, 790)])), extra_energy__others_241), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_231, 790)]))) || ((holds__c_229 == 5) && (s->damage[_ix(holds__o_234, 2) * 4] > 0))) || ((holds__c_229 == 6) && (s->damage[_ix(holds__p_230, 2) * 4] > 0))) || ((holds__c_229 == 7) && s->poisoned[_ix(holds__o_234, 2)])) || ((holds__c_229 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_234, 2) * 4], 395)])) || (((holds__c_229 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_230, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            int32_t _w326 = _wx(attack_effects__p_148, 2);
+            if (_w326 >= 0) {
+                s->damage[_w326 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_148, 2) * 4], ATTACKS__recoil[_ix(attack_effects__r_149, 790)])));
+            }
+        }
+        if ((ATTACKS__discard_self_n[_ix(attack_effects__r_149, 790)] > 0)) {
+            discard_typed__p_242 = attack_effects__p_148;
+            discard_typed__t_243 = ATTACKS__discard_self_type[_ix(attack_effects__r_149, 790)];
+            discard_typed__n_244 = ATTACKS__discard_self_n[_ix(attack_effects__r_149, 790)];
+            if ((discard_typed__t_243 < 0)) {
+                int32_t _w327 = _wx(discard_typed__p_242, 2);
+                if (_w327 >= 0) {
+                    {
+                        int8_t _t328[8];
+                        for (int32_t _i329 = 0; _i329 < 8; _i329++) _t328[_i329] = ((TYPE_IDS[_i329] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_242, 2) * 32 + _i329]);
+                        memcpy(s->energy + _w327 * 32 + 0 * 8, _t328, sizeof _t328);
+                    }
+                }
+            } else {
+                int32_t _w330 = _wx(discard_typed__p_242, 2);
+                int32_t _w331 = _wx(discard_typed__t_243, 8);
+                if (_w330 >= 0 && _w331 >= 0) {
+                    s->energy[_w330 * 32 + 0 * 8 + _w331] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_242, 2) * 32 + _ix(discard_typed__t_243, 8)], ((int8_t)(_imin(discard_typed__n_244, s->energy[_ix(discard_typed__p_242, 2) * 32 + _ix(discard_typed__t_243, 8)]))))));
+                }
+            }
+        }
+        if (((ATTACKS__discard_def[_ix(attack_effects__r_149, 790)] > 0) && ({ int16_t _let332 = ATTACKS__discard_def_if[_ix(attack_effects__r_149, 790)]; int16_t holds__c_245 = _let332; ({ int32_t _let333 = attack_effects__p_148; int32_t holds__p_246 = _let333; ({ int32_t _let334 = attack_effects__r_149; int32_t holds__r_247 = _let334; ({ bool _let335 = attack_effects__first_heads_151; bool holds__first_heads_248 = _let335; ({ bool _let336 = attack_effects__all_heads_152; bool holds__all_heads_249 = _let336; ({ int32_t _let337 = _wsub(1, holds__p_246); int32_t holds__o_250 = _let337; ((((((((((holds__c_245 == 0) || ((holds__c_245 == 1) && holds__first_heads_248)) || ((holds__c_245 == 2) && (!holds__first_heads_248))) || ((holds__c_245 == 3) && holds__all_heads_249)) || ((holds__c_245 == 4) && (({ int32_t _let338 = holds__p_246; int32_t extra_energy__p_251 = _let338; ({ int32_t _let339 = holds__r_247; int32_t extra_energy__r_252 = _let339; ({ int16_t _let340 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_247, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_253 = _let340; ({ int8_t _let341[8]; for (int32_t _i342 = 0; _i342 < 8; _i342++) _let341[_i342] = s->energy[_ix(extra_energy__p_251, 2) * 32 + _i342]; int8_t extra_energy__held_254[8]; memcpy(extra_energy__held_254, _let341, sizeof extra_energy__held_254); ({ int8_t _let343[8]; for (int32_t _i344 = 0; _i344 < 8; _i344++) _let343[_i344] = ({ int32_t _let345 = extra_energy__r_252; int32_t attack_cost__r_255 = _let345; (_i344 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_255, 790)] : (_i344 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_255, 790)] : (_i344 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_255, 790)] : (_i344 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_255, 790)] : (_i344 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_255, 790)] : (_i344 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_255, 790)] : (_i344 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_255, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_255, 790)]))))))); }); int8_t extra_energy__cost_256[8]; memcpy(extra_energy__cost_256, _let343, sizeof extra_energy__cost_256); ({ int32_t _let346 = _wsub(_wsub(({ int32_t _r348 = 0; for (int32_t _j347 = 0; _j347 < 8; _j347++) _r348 = _wadd(_r348, extra_energy__held_254[_j347]); _r348; }), ((int32_t)(extra_energy__held_254[_ix(extra_energy__t_253, 8)]))), _wsub(({ int32_t _r351 = 0; for (int32_t _j350 = 0; _j350 < 8; _j350++) _r351 = _wadd(_r351, extra_energy__cost_256[_j350]); _r351; }), ((int32_t)(extra_energy__cost_256[_ix(extra_energy__t_253, 8)])))); int32_t extra_energy__others_257 = _let346; _wsub(_wsub(((int32_t)(extra_energy__held_254[_ix(extra_energy__t_253, 8)])), ((int32_t)(extra_energy__cost_256[_ix(extra_energy__t_253, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_252, 790)])), extra_energy__others_257), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_247, 790)]))) || ((holds__c_245 == 5) && (s->damage[_ix(holds__o_250, 2) * 4] > 0))) || ((holds__c_245 == 6) && (s->damage[_ix(holds__p_246, 2) * 4] > 0))) || ((holds__c_245 == 7) && s->poisoned[_ix(holds__o_250, 2)])) || ((holds__c_245 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_250, 2) * 4], 395)])) || (((holds__c_245 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_246, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            discard_random__q_258 = attack_effects__o_154;
+            for (int32_t _i353 = 0; _i353 < 8; _i353++) discard_random__held_259[_i353] = s->energy[_ix(discard_random__q_258, 2) * 32 + _i353];
+            discard_random__x_260 = _roll(random_word_at(key, 2), ({ int32_t _r355 = 0; for (int32_t _j354 = 0; _j354 < 8; _j354++) _r355 = _wadd(_r355, discard_random__held_259[_j354]); _r355; }));
+            discard_random__t_263 = ({ int32_t _lo357 = 0; int32_t _r363 = 0; int32_t _best365 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_261 = _lo357, _end358 = 8; discard_random__u_261 < _end358; discard_random__u_261++) { int32_t _x364 = ((int32_t)((({ int32_t _lo359 = 0; int32_t _r361 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_262 = _lo359, _end360 = 8; discard_random__v_262 < _end360; discard_random__v_262++) _r361 = _wadd(_r361, ((discard_random__v_262 <= discard_random__u_261) ? ((int32_t)(discard_random__held_259[discard_random__v_262])) : 0)); _r361; }) > discard_random__x_260))); if (discard_random__u_261 == _lo357 || _x364 > _best365) { _best365 = _x364; _r363 = discard_random__u_261; } } _r363; });
+            if ((({ int32_t _r367 = 0; for (int32_t _j366 = 0; _j366 < 8; _j366++) _r367 = _wadd(_r367, discard_random__held_259[_j366]); _r367; }) > 0)) {
+                int32_t _w369 = _wx(discard_random__q_258, 2);
+                int32_t _w370 = _wx(discard_random__t_263, 8);
+                if (_w369 >= 0 && _w370 >= 0) {
+                    s->energy[_w369 * 32 + 0 * 8 + _w370] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_258, 2) * 32 + _ix(discard_random__t_263, 8)], 1)));
+                }
+            }
+        }
+        if ((ATTACKS__discard_all[_ix(attack_effects__r_149, 790)] > 0)) {
+            for (int32_t _i371 = 0; _i371 < 64; _i371++) discard_random_in_play__flat_264[_i371] = s->energy[(_i371) / 32 * 32 + ((_i371) / 8) % 4 * 8 + ((_i371)) % 8];
+            discard_random_in_play__x_265 = _roll(random_word_at(key, 3), ({ int32_t _r373 = 0; for (int32_t _j372 = 0; _j372 < 64; _j372++) _r373 = _wadd(_r373, discard_random_in_play__flat_264[_j372]); _r373; }));
+            discard_random_in_play__u_268 = ({ int32_t _lo375 = 0; int32_t _r381 = 0; int32_t _best383 = 0; for (int32_t discard_random_in_play__w_266 = _lo375, _end376 = 64; discard_random_in_play__w_266 < _end376; discard_random_in_play__w_266++) { int32_t _x382 = ((int32_t)((({ int32_t _lo377 = 0; int32_t _r379 = 0; for (int32_t discard_random_in_play__v_267 = _lo377, _end378 = 64; discard_random_in_play__v_267 < _end378; discard_random_in_play__v_267++) _r379 = _wadd(_r379, ((discard_random_in_play__v_267 <= discard_random_in_play__w_266) ? ((int32_t)(discard_random_in_play__flat_264[discard_random_in_play__v_267])) : 0)); _r379; }) > discard_random_in_play__x_265))); if (discard_random_in_play__w_266 == _lo375 || _x382 > _best383) { _best383 = _x382; _r381 = discard_random_in_play__w_266; } } _r381; });
+            if ((({ int32_t _r385 = 0; for (int32_t _j384 = 0; _j384 < 64; _j384++) _r385 = _wadd(_r385, discard_random_in_play__flat_264[_j384]); _r385; }) > 0)) {
+                int32_t _w387 = _wx(_floordiv(discard_random_in_play__u_268, 32), 2);
+                int32_t _w388 = _wx(_pymod(_floordiv(discard_random_in_play__u_268, 8), 4), 4);
+                int32_t _w389 = _wx(_pymod(discard_random_in_play__u_268, 8), 8);
+                if (_w387 >= 0 && _w388 >= 0 && _w389 >= 0) {
+                    s->energy[_w387 * 32 + _w388 * 8 + _w389] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_268, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_268, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_268, 8), 8)], 1)));
+                }
+            }
+        }
+        if ((ATTACKS__attach_n[_ix(attack_effects__r_149, 790)] > 0)) {
+            int32_t _w390 = _wx(attack_effects__p_148, 2);
+            int32_t _w391 = _wx(ATTACKS__attach_type[_ix(attack_effects__r_149, 790)], 8);
+            if (_w390 >= 0 && _w391 >= 0) {
+                s->energy[_w390 * 32 + 0 * 8 + _w391] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_148, 2) * 32 + _ix(ATTACKS__attach_type[_ix(attack_effects__r_149, 790)], 8)], ATTACKS__attach_n[_ix(attack_effects__r_149, 790)])));
+            }
+        }
+        if ((ATTACKS__draw[_ix(attack_effects__r_149, 790)] > 0)) {
+            draw_cards__p_269 = attack_effects__p_148;
+            draw_cards__n_270 = ATTACKS__draw[_ix(attack_effects__r_149, 790)];
+            draw_cards__have_271 = s->hand_count[_ix(draw_cards__p_269, 2)];
+            draw_cards__k_272 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_270, s->deck_count[_ix(draw_cards__p_269, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_271))))));
+            int32_t _w392 = _wx(draw_cards__p_269, 2);
+            if (_w392 >= 0) {
+                {
+                    int16_t _t393[10];
+                    for (int32_t _i394 = 0; _i394 < 10; _i394++) _t393[_i394] = (((HAND_SLOTS[_i394] >= draw_cards__have_271) && (HAND_SLOTS[_i394] < ((int8_t)(_wadd(draw_cards__have_271, draw_cards__k_272))))) ? s->deck[_ix(draw_cards__p_269, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i394], draw_cards__have_271), 0), 19), 20)] : s->hand[_ix(draw_cards__p_269, 2) * 10 + _i394]);
+                    memcpy(s->hand + _w392 * 10, _t393, sizeof _t393);
+                }
+            }
+            int32_t _w395 = _wx(draw_cards__p_269, 2);
+            if (_w395 >= 0) {
+                {
+                    int16_t _t396[20];
+                    for (int32_t _i397 = 0; _i397 < 20; _i397++) _t396[_i397] = ((_wadd(DECK_SLOTS[_i397], draw_cards__k_272) < 20) ? s->deck[_ix(draw_cards__p_269, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i397], draw_cards__k_272), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w395 * 20, _t396, sizeof _t396);
+                }
+            }
+            int32_t _w398 = _wx(draw_cards__p_269, 2);
+            if (_w398 >= 0) {
+                s->hand_count[_w398] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_269, 2)], draw_cards__k_272)));
+            }
+            int32_t _w399 = _wx(draw_cards__p_269, 2);
+            if (_w399 >= 0) {
+                s->deck_count[_w399] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_269, 2)], draw_cards__k_272)));
+            }
+        }
+        if ((ATTACKS__search_n[_ix(attack_effects__r_149, 790)] > 0)) {
+            search_deck__p_273 = attack_effects__p_148;
+            search_deck__to_bench_274 = ATTACKS__search_bench[_ix(attack_effects__r_149, 790)];
+            search_deck__ftype_275 = ATTACKS__search_type[_ix(attack_effects__r_149, 790)];
+            search_deck__fgroup_276 = ATTACKS__search_group[_ix(attack_effects__r_149, 790)];
+            search_deck__fstage_277 = ATTACKS__search_stage[_ix(attack_effects__r_149, 790)];
+            for (int32_t _i400 = 0; _i400 < 20; _i400++) search_deck__d_278[_i400] = s->deck[_ix(search_deck__p_273, 2) * 20 + _i400];
+            search_deck__i_279 = ({ bool _m401[20]; for (int32_t _j402 = 0; _j402 < 20; _j402++) _m401[_j402] = (((((search_deck__d_278[_j402] >= 0) && (CARDS__kind[_ix(search_deck__d_278[_j402], 395)] == 0)) && ((search_deck__ftype_275 < 0) || (CARDS__type[_ix(search_deck__d_278[_j402], 395)] == search_deck__ftype_275))) && ((search_deck__fgroup_276 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_278[_j402], 395)], _ipow(2, ((int32_t)(search_deck__fgroup_276)))), 2) == 1))) && ((search_deck__fstage_277 < 0) || (CARDS__stage[_ix(search_deck__d_278[_j402], 395)] == search_deck__fstage_277))); _choose(random_word_at(key, 4), _m401, 20); });
+            search_deck__room_281 = (search_deck__to_bench_274 ? ({ int32_t _lo403 = 1; bool _r405 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_280 = _lo403, _end404 = 4; search_deck__bs_280 < _end404; search_deck__bs_280++) if ((s->card[_ix(search_deck__p_273, 2) * 4 + search_deck__bs_280] < 0)) { _r405 = true; break; } _r405; }) : (s->hand_count[_ix(search_deck__p_273, 2)] < 10));
+            if (((search_deck__i_279 >= 0) && search_deck__room_281)) {
+                search_deck__c_282 = s->deck[_ix(search_deck__p_273, 2) * 20 + _ix(search_deck__i_279, 20)];
+                int32_t _w407 = _wx(search_deck__p_273, 2);
+                if (_w407 >= 0) {
+                    {
+                        int16_t _t408[20];
+                        for (int32_t _i409 = 0; _i409 < 20; _i409++) _t408[_i409] = s->deck[_ix(search_deck__p_273, 2) * 20 + _i409];
+                        _remove_int16(_t408, 20, search_deck__i_279);
+                        _shuffle_int16(_t408, 20, fold_in(key, 23));
+                        memcpy(s->deck + _w407 * 20, _t408, sizeof _t408);
+                    }
+                }
+                int32_t _w410 = _wx(search_deck__p_273, 2);
+                if (_w410 >= 0) {
+                    s->deck_count[_w410] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_273, 2)], 1)));
+                }
+                if (search_deck__to_bench_274) {
+                    put_in_play__p_284 = search_deck__p_273;
+                    put_in_play__slot_285 = ({ int32_t _lo411 = 1; int32_t _r413 = 0; int32_t _best415 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_283 = _lo411, _end412 = 4; search_deck__bs_283 < _end412; search_deck__bs_283++) { int32_t _x414 = ((int32_t)((s->card[_ix(search_deck__p_273, 2) * 4 + search_deck__bs_283] < 0))); if (search_deck__bs_283 == _lo411 || _x414 > _best415) { _best415 = _x414; _r413 = search_deck__bs_283; } } _r413; });
+                    put_in_play__c_286 = search_deck__c_282;
+                    int32_t _w416 = _wx(put_in_play__p_284, 2);
+                    int32_t _w417 = _wx(put_in_play__slot_285, 4);
+                    if (_w416 >= 0 && _w417 >= 0) {
+                        s->card[_w416 * 4 + _w417] = put_in_play__c_286;
+                    }
+                    int32_t _w418 = _wx(put_in_play__p_284, 2);
+                    int32_t _w419 = _wx(put_in_play__slot_285, 4);
+                    if (_w418 >= 0 && _w419 >= 0) {
+                        s->damage[_w418 * 4 + _w419] = ((int16_t)(0));
+                    }
+                    int32_t _w420 = _wx(put_in_play__p_284, 2);
+                    int32_t _w421 = _wx(put_in_play__slot_285, 4);
+                    if (_w420 >= 0 && _w421 >= 0) {
+                        {
+                            int8_t *_d = s->energy + _w420 * 32 + _w421 * 8;
+                            for (int32_t _i422 = 0; _i422 < 8; _i422++) _d[_i422] = ((int8_t)(0));
+                        }
+                    }
+                    int32_t _w423 = _wx(put_in_play__p_284, 2);
+                    int32_t _w424 = _wx(put_in_play__slot_285, 4);
+                    if (_w423 >= 0 && _w424 >= 0) {
+                        s->entered[_w423 * 4 + _w424] = ((int8_t)(s->turn));
+                    }
+                    int32_t _w425 = _wx(put_in_play__p_284, 2);
+                    int32_t _w426 = _wx(put_in_play__slot_285, 4);
+                    if (_w425 >= 0 && _w426 >= 0) {
+                        {
+                            int16_t *_d = s->under + _w425 * 8 + _w426 * 2;
+                            for (int32_t _i427 = 0; _i427 < 2; _i427++) _d[_i427] = ((int16_t)((-1)));
+                        }
+                    }
+                } else {
+                    int32_t _w428 = _wx(search_deck__p_273, 2);
+                    if (_w428 >= 0) {
+                        _push_int16(s->hand + _w428 * 10, 10, search_deck__c_282);
+                    }
+                    int32_t _w429 = _wx(search_deck__p_273, 2);
+                    if (_w429 >= 0) {
+                        s->hand_count[_w429] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_273, 2)], 1)));
+                    }
+                }
+            }
+        }
+        if (ATTACKS__shuffle_hand[_ix(attack_effects__r_149, 790)]) {
+            shuffle_hand_in__p_287 = attack_effects__p_148;
+            shuffle_hand_in__dc_288 = s->deck_count[_ix(shuffle_hand_in__p_287, 2)];
+            for (int32_t _i430 = 0; _i430 < 20; _i430++) shuffle_hand_in__merged_289[_i430] = ((DECK_SLOTS[_i430] < shuffle_hand_in__dc_288) ? s->deck[_ix(shuffle_hand_in__p_287, 2) * 20 + _i430] : s->hand[_ix(shuffle_hand_in__p_287, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i430], shuffle_hand_in__dc_288), 0), 9), 10)]);
+            int32_t _w431 = _wx(shuffle_hand_in__p_287, 2);
+            if (_w431 >= 0) {
+                {
+                    int16_t *_d = s->deck + _w431 * 20;
+                    for (int32_t _i432 = 0; _i432 < 20; _i432++) _d[_i432] = ((DECK_SLOTS[_i432] < ((int8_t)(_wadd(shuffle_hand_in__dc_288, s->hand_count[_ix(shuffle_hand_in__p_287, 2)])))) ? shuffle_hand_in__merged_289[_i432] : ((int16_t)((-1))));
+                    _shuffle_int16(_d, 20, fold_in(key, 24));
+                }
+            }
+            int32_t _w433 = _wx(shuffle_hand_in__p_287, 2);
+            if (_w433 >= 0) {
+                s->deck_count[_w433] = ((int8_t)(_wadd(shuffle_hand_in__dc_288, s->hand_count[_ix(shuffle_hand_in__p_287, 2)])));
+            }
+            int32_t _w434 = _wx(shuffle_hand_in__p_287, 2);
+            if (_w434 >= 0) {
+                {
+                    int16_t _t435[10];
+                    for (int32_t _i436 = 0; _i436 < 10; _i436++) _t435[_i436] = ((HAND_SLOTS[_i436] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_287, 2) * 10 + _i436]);
+                    memcpy(s->hand + _w434 * 10, _t435, sizeof _t435);
+                }
+            }
+            int32_t _w437 = _wx(shuffle_hand_in__p_287, 2);
+            if (_w437 >= 0) {
+                s->hand_count[_w437] = ((int8_t)(0));
+            }
+        }
+        if (ATTACKS__draw_opp_hand[_ix(attack_effects__r_149, 790)]) {
+            draw_cards__p_290 = attack_effects__p_148;
+            draw_cards__n_291 = s->hand_count[_ix(attack_effects__o_154, 2)];
+            draw_cards__have_292 = s->hand_count[_ix(draw_cards__p_290, 2)];
+            draw_cards__k_293 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_291, s->deck_count[_ix(draw_cards__p_290, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_292))))));
+            int32_t _w438 = _wx(draw_cards__p_290, 2);
+            if (_w438 >= 0) {
+                {
+                    int16_t _t439[10];
+                    for (int32_t _i440 = 0; _i440 < 10; _i440++) _t439[_i440] = (((HAND_SLOTS[_i440] >= draw_cards__have_292) && (HAND_SLOTS[_i440] < ((int8_t)(_wadd(draw_cards__have_292, draw_cards__k_293))))) ? s->deck[_ix(draw_cards__p_290, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i440], draw_cards__have_292), 0), 19), 20)] : s->hand[_ix(draw_cards__p_290, 2) * 10 + _i440]);
+                    memcpy(s->hand + _w438 * 10, _t439, sizeof _t439);
+                }
+            }
+            int32_t _w441 = _wx(draw_cards__p_290, 2);
+            if (_w441 >= 0) {
+                {
+                    int16_t _t442[20];
+                    for (int32_t _i443 = 0; _i443 < 20; _i443++) _t442[_i443] = ((_wadd(DECK_SLOTS[_i443], draw_cards__k_293) < 20) ? s->deck[_ix(draw_cards__p_290, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i443], draw_cards__k_293), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w441 * 20, _t442, sizeof _t442);
+                }
+            }
+            int32_t _w444 = _wx(draw_cards__p_290, 2);
+            if (_w444 >= 0) {
+                s->hand_count[_w444] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_290, 2)], draw_cards__k_293)));
+            }
+            int32_t _w445 = _wx(draw_cards__p_290, 2);
+            if (_w445 >= 0) {
+                s->deck_count[_w445] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_290, 2)], draw_cards__k_293)));
+            }
+        }
+        for (int32_t _i446 = 0; _i446 < 2; _i446++) for (int32_t _i447 = 0; _i447 < 4; _i447++) knockouts__ko_294[_i446 * 4 + _i447] = ((s->card[_i446 * 4 + _i447] >= 0) && (s->damage[_i446 * 4 + _i447] >= CARDS__hp[_ix(s->card[_i446 * 4 + _i447], 395)]));
+        for (int32_t _i448 = 0; _i448 < 2; _i448++) for (int32_t _i449 = 0; _i449 < 4; _i449++) knockouts__ko_cards_295[_i448 * 4 + _i449] = (knockouts__ko_294[_i448 * 4 + _i449] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i448 * 4 + _i449], 395)]))) : 0);
+        {
+            int8_t _t450[2];
+            for (int32_t _i451 = 0; _i451 < 2; _i451++) _t450[_i451] = ((int8_t)(_wadd(s->discard_count[_i451], (_i451 == 0 ? ({ int32_t _r453 = 0; for (int32_t _j452 = 0; _j452 < 4; _j452++) _r453 = _wadd(_r453, knockouts__ko_cards_295[_j452]); _r453; }) : ({ int32_t _r456 = 0; for (int32_t _j455 = 0; _j455 < 4; _j455++) _r456 = _wadd(_r456, knockouts__ko_cards_295[1 * 4 + _j455]); _r456; })))));
+            memcpy(s->discard_count, _t450, sizeof _t450);
+        }
+        for (int32_t _i458 = 0; _i458 < 2; _i458++) for (int32_t _i459 = 0; _i459 < 4; _i459++) knockouts__ko_value_296[_i458 * 4 + _i459] = (knockouts__ko_294[_i458 * 4 + _i459] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i458 * 4 + _i459], 395)]))) : 0);
+        {
+            int8_t _t460[2];
+            for (int32_t _i461 = 0; _i461 < 2; _i461++) _t460[_i461] = ((int8_t)(_wadd(s->points[_i461], (_i461 == 0 ? ({ int32_t _r463 = 0; for (int32_t _j462 = 0; _j462 < 4; _j462++) _r463 = _wadd(_r463, knockouts__ko_value_296[1 * 4 + _j462]); _r463; }) : ({ int32_t _r466 = 0; for (int32_t _j465 = 0; _j465 < 4; _j465++) _r466 = _wadd(_r466, knockouts__ko_value_296[_j465]); _r466; })))));
+            memcpy(s->points, _t460, sizeof _t460);
+        }
+        if (true) {
+            {
+                int16_t _t468[2];
+                for (int32_t _i469 = 0; _i469 < 2; _i469++) _t468[_i469] = ((_i469 == 0 ? ({ bool _r471 = false; for (int32_t _j470 = 0; _j470 < 4; _j470++) if (knockouts__ko_294[_j470]) { _r471 = true; break; } _r471; }) : ({ bool _r474 = false; for (int32_t _j473 = 0; _j473 < 4; _j473++) if (knockouts__ko_294[1 * 4 + _j473]) { _r474 = true; break; } _r474; })) ? s->turn : s->ko_turn[_i469]);
+                memcpy(s->ko_turn, _t468, sizeof _t468);
+            }
+        }
+        {
+            int16_t _t476[8];
+            for (int32_t _i477 = 0; _i477 < 2; _i477++) for (int32_t _i478 = 0; _i478 < 4; _i478++) _t476[_i477 * 4 + _i478] = (knockouts__ko_294[_i477 * 4 + _i478] ? ((int16_t)((-1))) : s->card[_i477 * 4 + _i478]);
+            memcpy(s->card, _t476, sizeof _t476);
+        }
+        {
+            int16_t _t479[8];
+            for (int32_t _i480 = 0; _i480 < 2; _i480++) for (int32_t _i481 = 0; _i481 < 4; _i481++) _t479[_i480 * 4 + _i481] = (knockouts__ko_294[_i480 * 4 + _i481] ? ((int16_t)(0)) : s->damage[_i480 * 4 + _i481]);
+            memcpy(s->damage, _t479, sizeof _t479);
+        }
+        {
+            int8_t _t482[64];
+            for (int32_t _i483 = 0; _i483 < 2; _i483++) for (int32_t _i484 = 0; _i484 < 4; _i484++) for (int32_t _i485 = 0; _i485 < 8; _i485++) _t482[_i483 * 32 + _i484 * 8 + _i485] = (knockouts__ko_294[(_i483 * 4 + _i484) / 4 * 4 + ((_i483 * 4 + _i484)) % 4] ? ((int8_t)(0)) : s->energy[_i483 * 32 + _i484 * 8 + _i485]);
+            memcpy(s->energy, _t482, sizeof _t482);
+        }
+        {
+            int8_t _t486[8];
+            for (int32_t _i487 = 0; _i487 < 2; _i487++) for (int32_t _i488 = 0; _i488 < 4; _i488++) _t486[_i487 * 4 + _i488] = (knockouts__ko_294[_i487 * 4 + _i488] ? ((int8_t)(0)) : s->entered[_i487 * 4 + _i488]);
+            memcpy(s->entered, _t486, sizeof _t486);
+        }
+        {
+            int16_t _t489[16];
+            for (int32_t _i490 = 0; _i490 < 2; _i490++) for (int32_t _i491 = 0; _i491 < 4; _i491++) for (int32_t _i492 = 0; _i492 < 2; _i492++) _t489[_i490 * 8 + _i491 * 2 + _i492] = (knockouts__ko_294[(_i490 * 4 + _i491) / 4 * 4 + ((_i490 * 4 + _i491)) % 4] ? ((int16_t)((-1))) : s->under[_i490 * 8 + _i491 * 2 + _i492]);
+            memcpy(s->under, _t489, sizeof _t489);
+        }
+        knockouts__ko_active_297[0] = knockouts__ko_294[0];
+        knockouts__ko_active_297[1] = knockouts__ko_294[1 * 4];
+        {
+            bool _t493[2];
+            for (int32_t _i494 = 0; _i494 < 2; _i494++) _t493[_i494] = (s->poisoned[_i494] && (!knockouts__ko_active_297[_i494]));
+            memcpy(s->poisoned, _t493, sizeof _t493);
+        }
+        {
+            bool _t495[2];
+            for (int32_t _i496 = 0; _i496 < 2; _i496++) _t495[_i496] = (s->burned[_i496] && (!knockouts__ko_active_297[_i496]));
+            memcpy(s->burned, _t495, sizeof _t495);
+        }
+        {
+            int8_t _t497[2];
+            for (int32_t _i498 = 0; _i498 < 2; _i498++) _t497[_i498] = (knockouts__ko_active_297[_i498] ? ((int8_t)(0)) : s->condition[_i498]);
+            memcpy(s->condition, _t497, sizeof _t497);
+        }
+        knockouts__has_bench_300[0] = ({ int32_t _lo499 = 1; bool _r501 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_298 = _lo499, _end500 = 4; knockouts__ks_298 < _end500; knockouts__ks_298++) if ((s->card[knockouts__ks_298] >= 0)) { _r501 = true; break; } _r501; });
+        knockouts__has_bench_300[1] = ({ int32_t _lo503 = 1; bool _r505 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_299 = _lo503, _end504 = 4; knockouts__ks_299 < _end504; knockouts__ks_299++) if ((s->card[1 * 4 + knockouts__ks_299] >= 0)) { _r505 = true; break; } _r505; });
+        {
+            bool _t507[2];
+            for (int32_t _i508 = 0; _i508 < 2; _i508++) _t507[_i508] = (s->promote_pending[_i508] || (knockouts__ko_active_297[_i508] && knockouts__has_bench_300[_i508]));
+            memcpy(s->promote_pending, _t507, sizeof _t507);
+        }
+        for (int32_t _i509 = 0; _i509 < 2; _i509++) knockouts__won_301[_i509] = ((s->points[_i509] >= 3) || (_i509 == 0 ? (knockouts__ko_active_297[1] && (!knockouts__has_bench_300[1])) : (knockouts__ko_active_297[0] && (!knockouts__has_bench_300[0]))));
+        if ((knockouts__won_301[0] && knockouts__won_301[1])) {
+            memset(s->rewards, 0, sizeof s->rewards);
+            s->terminated = true;
+            s->phase = ((int8_t)(3));
+        } else if ((knockouts__won_301[0] || knockouts__won_301[1])) {
+            _win(s, (knockouts__won_301[0] ? 0 : 1));
+            s->terminated = true;
+            s->phase = ((int8_t)(3));
+        }
+        end_of_turn__p_302 = s->current_player;
+        int32_t _w510 = _wx(end_of_turn__p_302, 2);
+        if (_w510 >= 0) {
+            s->energy_now[_w510] = ((int8_t)((-1)));
+        }
+        if ((s->phase != 3)) {
+            checkup__q_303 = end_of_turn__p_302;
+            checkup__owner_304 = end_of_turn__p_302;
+            if (((s->card[_ix(checkup__q_303, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_303, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_303, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_303, 2)]) {
+                    int32_t _w511 = _wx(checkup__q_303, 2);
+                    if (_w511 >= 0) {
+                        s->damage[_w511 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_303, 2) * 4], 10)));
+                    }
+                }
+                if (s->burned[_ix(checkup__q_303, 2)]) {
+                    int32_t _w512 = _wx(checkup__q_303, 2);
+                    if (_w512 >= 0) {
+                        s->damage[_w512 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_303, 2) * 4], 20)));
+                    }
+                    if (_flip(random_word_at(key, 5))) {
+                        int32_t _w513 = _wx(checkup__q_303, 2);
+                        if (_w513 >= 0) {
+                            s->burned[_w513] = false;
+                        }
+                    }
+                }
+                if (((s->condition[_ix(checkup__q_303, 2)] == 1) && _flip(random_word_at(key, 6)))) {
+                    int32_t _w514 = _wx(checkup__q_303, 2);
+                    if (_w514 >= 0) {
+                        s->condition[_w514] = ((int8_t)(0));
+                    }
+                }
+                if (((s->condition[_ix(checkup__q_303, 2)] == 2) && (checkup__q_303 == checkup__owner_304))) {
+                    int32_t _w515 = _wx(checkup__q_303, 2);
+                    if (_w515 >= 0) {
+                        s->condition[_w515] = ((int8_t)(0));
+                    }
+                }
+            }
+            checkup__q_305 = _wsub(1, end_of_turn__p_302);
+            checkup__owner_306 = end_of_turn__p_302;
+            if (((s->card[_ix(checkup__q_305, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_305, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_305, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_305, 2)]) {
+                    int32_t _w516 = _wx(checkup__q_305, 2);
+                    if (_w516 >= 0) {
+                        s->damage[_w516 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_305, 2) * 4], 10)));
+                    }
+                }
+                if (s->burned[_ix(checkup__q_305, 2)]) {
+                    int32_t _w517 = _wx(checkup__q_305, 2);
+                    if (_w517 >= 0) {
+                        s->damage[_w517 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_305, 2) * 4], 20)));
+                    }
+                    if (_flip(random_word_at(key, 7))) {
+                        int32_t _w518 = _wx(checkup__q_305, 2);
+                        if (_w518 >= 0) {
+                            s->burned[_w518] = false;
+                        }
+                    }
+                }
+                if (((s->condition[_ix(checkup__q_305, 2)] == 1) && _flip(random_word_at(key, 8)))) {
+                    int32_t _w519 = _wx(checkup__q_305, 2);
+                    if (_w519 >= 0) {
+                        s->condition[_w519] = ((int8_t)(0));
+                    }
+                }
+                if (((s->condition[_ix(checkup__q_305, 2)] == 2) && (checkup__q_305 == checkup__owner_306))) {
+                    int32_t _w520 = _wx(checkup__q_305, 2);
+                    if (_w520 >= 0) {
+                        s->condition[_w520] = ((int8_t)(0));
+                    }
+                }
+            }
+            for (int32_t _i521 = 0; _i521 < 2; _i521++) for (int32_t _i522 = 0; _i522 < 4; _i522++) knockouts__ko_307[_i521 * 4 + _i522] = ((s->card[_i521 * 4 + _i522] >= 0) && (s->damage[_i521 * 4 + _i522] >= CARDS__hp[_ix(s->card[_i521 * 4 + _i522], 395)]));
+            for (int32_t _i523 = 0; _i523 < 2; _i523++) for (int32_t _i524 = 0; _i524 < 4; _i524++) knockouts__ko_cards_308[_i523 * 4 + _i524] = (knockouts__ko_307[_i523 * 4 + _i524] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i523 * 4 + _i524], 395)]))) : 0);
+            {
+                int8_t _t525[2];
+                for (int32_t _i526 = 0; _i526 < 2; _i526++) _t525[_i526] = ((int8_t)(_wadd(s->discard_count[_i526], (_i526 == 0 ? ({ int32_t _r528 = 0; for (int32_t _j527 = 0; _j527 < 4; _j527++) _r528 = _wadd(_r528, knockouts__ko_cards_308[_j527]); _r528; }) : ({ int32_t _r531 = 0; for (int32_t _j530 = 0; _j530 < 4; _j530++) _r531 = _wadd(_r531, knockouts__ko_cards_308[1 * 4 + _j530]); _r531; })))));
+                memcpy(s->discard_count, _t525, sizeof _t525);
+            }
+            for (int32_t _i533 = 0; _i533 < 2; _i533++) for (int32_t _i534 = 0; _i534 < 4; _i534++) knockouts__ko_value_309[_i533 * 4 + _i534] = (knockouts__ko_307[_i533 * 4 + _i534] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i533 * 4 + _i534], 395)]))) : 0);
+            {
+                int8_t _t535[2];
+                for (int32_t _i536 = 0; _i536 < 2; _i536++) _t535[_i536] = ((int8_t)(_wadd(s->points[_i536], (_i536 == 0 ? ({ int32_t _r538 = 0; for (int32_t _j537 = 0; _j537 < 4; _j537++) _r538 = _wadd(_r538, knockouts__ko_value_309[1 * 4 + _j537]); _r538; }) : ({ int32_t _r541 = 0; for (int32_t _j540 = 0; _j540 < 4; _j540++) _r541 = _wadd(_r541, knockouts__ko_value_309[_j540]); _r541; })))));
+                memcpy(s->points, _t535, sizeof _t535);
+            }
+            if (false) {
+                {
+                    int16_t _t543[2];
+                    for (int32_t _i544 = 0; _i544 < 2; _i544++) _t543[_i544] = ((_i544 == 0 ? ({ bool _r546 = false; for (int32_t _j545 = 0; _j545 < 4; _j545++) if (knockouts__ko_307[_j545]) { _r546 = true; break; } _r546; }) : ({ bool _r549 = false; for (int32_t _j548 = 0; _j548 < 4; _j548++) if (knockouts__ko_307[1 * 4 + _j548]) { _r549 = true; break; } _r549; })) ? s->turn : s->ko_turn[_i544]);
+                    memcpy(s->ko_turn, _t543, sizeof _t543);
+                }
+            }
+            {
+                int16_t _t551[8];
+                for (int32_t _i552 = 0; _i552 < 2; _i552++) for (int32_t _i553 = 0; _i553 < 4; _i553++) _t551[_i552 * 4 + _i553] = (knockouts__ko_307[_i552 * 4 + _i553] ? ((int16_t)((-1))) : s->card[_i552 * 4 + _i553]);
+                memcpy(s->card, _t551, sizeof _t551);
+            }
+            {
+                int16_t _t554[8];
+                for (int32_t _i555 = 0; _i555 < 2; _i555++) for (int32_t _i556 = 0; _i556 < 4; _i556++) _t554[_i555 * 4 + _i556] = (knockouts__ko_307[_i555 * 4 + _i556] ? ((int16_t)(0)) : s->damage[_i555 * 4 + _i556]);
+                memcpy(s->damage, _t554, sizeof _t554);
+            }
+            {
+                int8_t _t557[64];
+                for (int32_t _i558 = 0; _i558 < 2; _i558++) for (int32_t _i559 = 0; _i559 < 4; _i559++) for (int32_t _i560 = 0; _i560 < 8; _i560++) _t557[_i558 * 32 + _i559 * 8 + _i560] = (knockouts__ko_307[(_i558 * 4 + _i559) / 4 * 4 + ((_i558 * 4 + _i559)) % 4] ? ((int8_t)(0)) : s->energy[_i558 * 32 + _i559 * 8 + _i560]);
+                memcpy(s->energy, _t557, sizeof _t557);
+            }
+            {
+                int8_t _t561[8];
+                for (int32_t _i562 = 0; _i562 < 2; _i562++) for (int32_t _i563 = 0; _i563 < 4; _i563++) _t561[_i562 * 4 + _i563] = (knockouts__ko_307[_i562 * 4 + _i563] ? ((int8_t)(0)) : s->entered[_i562 * 4 + _i563]);
+                memcpy(s->entered, _t561, sizeof _t561);
+            }
+            {
+                int16_t _t564[16];
+                for (int32_t _i565 = 0; _i565 < 2; _i565++) for (int32_t _i566 = 0; _i566 < 4; _i566++) for (int32_t _i567 = 0; _i567 < 2; _i567++) _t564[_i565 * 8 + _i566 * 2 + _i567] = (knockouts__ko_307[(_i565 * 4 + _i566) / 4 * 4 + ((_i565 * 4 + _i566)) % 4] ? ((int16_t)((-1))) : s->under[_i565 * 8 + _i566 * 2 + _i567]);
+                memcpy(s->under, _t564, sizeof _t564);
+            }
+            knockouts__ko_active_310[0] = knockouts__ko_307[0];
+            knockouts__ko_active_310[1] = knockouts__ko_307[1 * 4];
+            {
+                bool _t568[2];
+                for (int32_t _i569 = 0; _i569 < 2; _i569++) _t568[_i569] = (s->poisoned[_i569] && (!knockouts__ko_active_310[_i569]));
+                memcpy(s->poisoned, _t568, sizeof _t568);
+            }
+            {
+                bool _t570[2];
+                for (int32_t _i571 = 0; _i571 < 2; _i571++) _t570[_i571] = (s->burned[_i571] && (!knockouts__ko_active_310[_i571]));
+                memcpy(s->burned, _t570, sizeof _t570);
+            }
+            {
+                int8_t _t572[2];
+                for (int32_t _i573 = 0; _i573 < 2; _i573++) _t572[_i573] = (knockouts__ko_active_310[_i573] ? ((int8_t)(0)) : s->condition[_i573]);
+                memcpy(s->condition, _t572, sizeof _t572);
+            }
+            knockouts__has_bench_313[0] = ({ int32_t _lo574 = 1; bool _r576 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_311 = _lo574, _end575 = 4; knockouts__ks_311 < _end575; knockouts__ks_311++) if ((s->card[knockouts__ks_311] >= 0)) { _r576 = true; break; } _r576; });
+            knockouts__has_bench_313[1] = ({ int32_t _lo578 = 1; bool _r580 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_312 = _lo578, _end579 = 4; knockouts__ks_312 < _end579; knockouts__ks_312++) if ((s->card[1 * 4 + knockouts__ks_312] >= 0)) { _r580 = true; break; } _r580; });
+            {
+                bool _t582[2];
+                for (int32_t _i583 = 0; _i583 < 2; _i583++) _t582[_i583] = (s->promote_pending[_i583] || (knockouts__ko_active_310[_i583] && knockouts__has_bench_313[_i583]));
+                memcpy(s->promote_pending, _t582, sizeof _t582);
+            }
+            for (int32_t _i584 = 0; _i584 < 2; _i584++) knockouts__won_314[_i584] = ((s->points[_i584] >= 3) || (_i584 == 0 ? (knockouts__ko_active_310[1] && (!knockouts__has_bench_313[1])) : (knockouts__ko_active_310[0] && (!knockouts__has_bench_313[0]))));
+            if ((knockouts__won_314[0] && knockouts__won_314[1])) {
+                memset(s->rewards, 0, sizeof s->rewards);
+                s->terminated = true;
+                s->phase = ((int8_t)(3));
+            } else if ((knockouts__won_314[0] || knockouts__won_314[1])) {
+                _win(s, (knockouts__won_314[0] ? 0 : 1));
+                s->terminated = true;
+                s->phase = ((int8_t)(3));
+            }
+        }
+        if ((s->phase != 3)) {
+            if ((s->turn >= 30)) {
+                memset(s->rewards, 0, sizeof s->rewards);
+                s->terminated = true;
+                s->phase = ((int8_t)(3));
+            } else if (s->promote_pending[_ix(end_of_turn__p_302, 2)]) {
+                s->phase = ((int8_t)(2));
+            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_302), 2)]) {
+                s->phase = ((int8_t)(2));
+                s->current_player = _wsub(1, end_of_turn__p_302);
+            } else {
+                start_turn__p_315 = _wsub(1, end_of_turn__p_302);
+                s->current_player = start_turn__p_315;
+                s->phase = ((int8_t)(1));
+                s->turn = ((int16_t)(_wadd(s->turn, 1)));
+                s->supporter_played = false;
+                s->retreated = false;
+                s->retreat_cut = ((int8_t)(0));
+                s->dealt_bonus = ((int16_t)(0));
+                s->dealt_group = ((int8_t)((-1)));
+                {
+                    int16_t _t585[20];
+                    for (int32_t _i586 = 0; _i586 < 2; _i586++) for (int32_t _i587 = 0; _i587 < 10; _i587++) _t585[_i586 * 10 + _i587] = ((s->seen[_i586 * 10 + _i587] >= (-1)) ? ((int16_t)((-1))) : s->seen[_i586 * 10 + _i587]);
+                    memcpy(s->seen, _t585, sizeof _t585);
+                }
+                draw_cards__p_316 = start_turn__p_315;
+                draw_cards__have_317 = s->hand_count[_ix(draw_cards__p_316, 2)];
+                draw_cards__k_318 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_316, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_317))))));
+                int32_t _w588 = _wx(draw_cards__p_316, 2);
+                if (_w588 >= 0) {
+                    {
+                        int16_t _t589[10];
+                        for (int32_t _i590 = 0; _i590 < 10; _i590++) _t589[_i590] = (((HAND_SLOTS[_i590] >= draw_cards__have_317) && (HAND_SLOTS[_i590] < ((int8_t)(_wadd(draw_cards__have_317, draw_cards__k_318))))) ? s->deck[_ix(draw_cards__p_316, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i590], draw_cards__have_317), 0), 19), 20)] : s->hand[_ix(draw_cards__p_316, 2) * 10 + _i590]);
+                        memcpy(s->hand + _w588 * 10, _t589, sizeof _t589);
+                    }
+                }
+                int32_t _w591 = _wx(draw_cards__p_316, 2);
+                if (_w591 >= 0) {
+                    {
+                        int16_t _t592[20];
+                        for (int32_t _i593 = 0; _i593 < 20; _i593++) _t592[_i593] = ((_wadd(DECK_SLOTS[_i593], draw_cards__k_318) < 20) ? s->deck[_ix(draw_cards__p_316, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i593], draw_cards__k_318), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w591 * 20, _t592, sizeof _t592);
+                    }
+                }
+                int32_t _w594 = _wx(draw_cards__p_316, 2);
+                if (_w594 >= 0) {
+                    s->hand_count[_w594] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_316, 2)], draw_cards__k_318)));
+                }
+                int32_t _w595 = _wx(draw_cards__p_316, 2);
+                if (_w595 >= 0) {
+                    s->deck_count[_w595] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_316, 2)], draw_cards__k_318)));
+                }
+                if ((s->turn > 1)) {
+                    int32_t _w596 = _wx(start_turn__p_315, 2);
+                    if (_w596 >= 0) {
+                        s->energy_now[_w596] = s->energy_next[_ix(start_turn__p_315, 2)];
+                    }
+                    int32_t _w597 = _wx(start_turn__p_315, 2);
+                    if (_w597 >= 0) {
+                        s->energy_next[_w597] = ({ int32_t _let598 = start_turn__p_315; int32_t next_energy__p_319 = _let598; ({ int8_t _let599 = s->deck_id[_ix(next_energy__p_319, 2)]; int8_t next_energy__d_320 = _let599; ({ int32_t _let600 = _roll(random_word_at(key, 9), DECK_INFO__types[_ix(next_energy__d_320, 14)]); int32_t next_energy__j_321 = _let600; ((next_energy__j_321 == 0) ? DECK_INFO__type0[_ix(next_energy__d_320, 14)] : ((next_energy__j_321 == 1) ? DECK_INFO__type1[_ix(next_energy__d_320, 14)] : DECK_INFO__type2[_ix(next_energy__d_320, 14)])); }); }); });
+                    }
+                }
+            }
+        }
+    } else if ((choice__resume == 3)) {
+        slot = s->choice__slot;
+        p_ = s->choice__p;
+        b = choice__option;
+        if ((b > 0)) {
+            swap_active__p_333 = p_;
+            swap_active__b_334 = b;
+            for (int32_t _i601 = 0; _i601 < 4; _i601++) swap_active__perm_335[_i601] = SWAP[_ix(swap_active__b_334, 4) * 4 + _i601];
+            int32_t _w602 = _wx(swap_active__p_333, 2);
+            if (_w602 >= 0) {
+                {
+                    int16_t _t603[4];
+                    for (int32_t _i604 = 0; _i604 < 4; _i604++) _t603[_i604] = s->card[_ix(swap_active__p_333, 2) * 4 + _ix(swap_active__perm_335[_i604], 4)];
+                    memcpy(s->card + _w602 * 4, _t603, sizeof _t603);
+                }
+            }
+            int32_t _w605 = _wx(swap_active__p_333, 2);
+            if (_w605 >= 0) {
+                {
+                    int16_t _t606[4];
+                    for (int32_t _i607 = 0; _i607 < 4; _i607++) _t606[_i607] = s->damage[_ix(swap_active__p_333, 2) * 4 + _ix(swap_active__perm_335[_i607], 4)];
+                    memcpy(s->damage + _w605 * 4, _t606, sizeof _t606);
+                }
+            }
+            int32_t _w608 = _wx(swap_active__p_333, 2);
+            if (_w608 >= 0) {
+                {
+                    int8_t _t609[32];
+                    for (int32_t _i610 = 0; _i610 < 4; _i610++) for (int32_t _i611 = 0; _i611 < 8; _i611++) _t609[_i610 * 8 + _i611] = s->energy[_ix(swap_active__p_333, 2) * 32 + _ix(swap_active__perm_335[_i610], 4) * 8 + _i611];
+                    memcpy(s->energy + _w608 * 32, _t609, sizeof _t609);
+                }
+            }
+            int32_t _w612 = _wx(swap_active__p_333, 2);
+            if (_w612 >= 0) {
+                {
+                    int8_t _t613[4];
+                    for (int32_t _i614 = 0; _i614 < 4; _i614++) _t613[_i614] = s->entered[_ix(swap_active__p_333, 2) * 4 + _ix(swap_active__perm_335[_i614], 4)];
+                    memcpy(s->entered + _w612 * 4, _t613, sizeof _t613);
+                }
+            }
+            int32_t _w615 = _wx(swap_active__p_333, 2);
+            if (_w615 >= 0) {
+                {
+                    int16_t _t616[8];
+                    for (int32_t _i617 = 0; _i617 < 4; _i617++) for (int32_t _i618 = 0; _i618 < 2; _i618++) _t616[_i617 * 2 + _i618] = s->under[_ix(swap_active__p_333, 2) * 8 + _ix(swap_active__perm_335[_i617], 4) * 2 + _i618];
+                    memcpy(s->under + _w615 * 8, _t616, sizeof _t616);
+                }
+            }
+            clear_conditions__p_336 = swap_active__p_333;
+            int32_t _w619 = _wx(clear_conditions__p_336, 2);
+            if (_w619 >= 0) {
+                s->poisoned[_w619] = false;
+            }
+            int32_t _w620 = _wx(clear_conditions__p_336, 2);
+            if (_w620 >= 0) {
+                s->burned[_w620] = false;
+            }
+            int32_t _w621 = _wx(clear_conditions__p_336, 2);
+            if (_w621 >= 0) {
+                s->condition[_w621] = ((int8_t)(0));
+            }
+        }
+        clear_slot__p_337 = p_;
+        clear_slot__slot_338 = ((b > 0) ? b : slot);
+        int32_t _w622 = _wx(clear_slot__p_337, 2);
+        int32_t _w623 = _wx(clear_slot__slot_338, 4);
+        if (_w622 >= 0 && _w623 >= 0) {
+            s->card[_w622 * 4 + _w623] = ((int16_t)((-1)));
+        }
+        int32_t _w624 = _wx(clear_slot__p_337, 2);
+        int32_t _w625 = _wx(clear_slot__slot_338, 4);
+        if (_w624 >= 0 && _w625 >= 0) {
+            s->damage[_w624 * 4 + _w625] = ((int16_t)(0));
+        }
+        int32_t _w626 = _wx(clear_slot__p_337, 2);
+        int32_t _w627 = _wx(clear_slot__slot_338, 4);
+        if (_w626 >= 0 && _w627 >= 0) {
+            {
+                int8_t *_d = s->energy + _w626 * 32 + _w627 * 8;
+                for (int32_t _i628 = 0; _i628 < 8; _i628++) _d[_i628] = ((int8_t)(0));
+            }
+        }
+        int32_t _w629 = _wx(clear_slot__p_337, 2);
+        int32_t _w630 = _wx(clear_slot__slot_338, 4);
+        if (_w629 >= 0 && _w630 >= 0) {
+            s->entered[_w629 * 4 + _w630] = ((int8_t)(0));
+        }
+        int32_t _w631 = _wx(clear_slot__p_337, 2);
+        int32_t _w632 = _wx(clear_slot__slot_338, 4);
+        if (_w631 >= 0 && _w632 >= 0) {
+            {
+                int16_t *_d = s->under + _w631 * 8 + _w632 * 2;
+                for (int32_t _i633 = 0; _i633 < 2; _i633++) _d[_i633] = ((int16_t)((-1)));
+            }
+        }
+        int32_t _w634 = _wx(p_, 2);
+        if (_w634 >= 0) {
+            s->discard_count[_w634] = ((int8_t)(_wadd(s->discard_count[_ix(p_, 2)], 1)));
         }
     }
 }
@@ -2252,59 +4680,74 @@ static void init(State *s, Key key)
     s->dealt_bonus = ((int16_t)(0));
     s->dealt_group = ((int8_t)((-1)));
     for (int32_t _i25 = 0; _i25 < 2; _i25++) s->ko_turn[_i25] = ((int16_t)(0));
+    for (int32_t _i26 = 0; _i26 < 2; _i26++) for (int32_t _i27 = 0; _i27 < 4; _i27++) for (int32_t _i28 = 0; _i28 < 2; _i28++) s->under[_i26 * 8 + _i27 * 2 + _i28] = ((int16_t)((-1)));
+    for (int32_t _i29 = 0; _i29 < 2; _i29++) s->taken_cut[_i29] = ((int16_t)(0));
+    for (int32_t _i30 = 0; _i30 < 2; _i30++) s->taken_until[_i30] = ((int16_t)(0));
+    for (int32_t _i31 = 0; _i31 < 2; _i31++) for (int32_t _i32 = 0; _i32 < 10; _i32++) s->seen[_i31 * 10 + _i32] = ((int16_t)((-1)));
+    s->choice__pending = 0;
+    s->choice__player = 0;
+    for (int32_t _i33 = 0; _i33 < 4; _i33++) s->choice__mask[_i33] = false;
+    s->choice__p = 0;
+    s->choice__o = 0;
+    s->choice__c = ((int16_t)(0));
+    s->choice__r = 0;
+    s->choice__first_heads = false;
+    s->choice__all_heads = false;
+    s->choice__dmg = 0;
+    s->choice__slot = 0;
     s->first = ((int8_t)((_flip(random_word_at(key, 0)) ? 0 : 1)));
     s->current_player = ((int32_t)(s->first));
-    for (int32_t _i26 = 0; _i26 < 2; _i26++) s->deck_id[_i26] = ((int8_t)(((FIXED_DECKS[_i26] >= 0) ? FIXED_DECKS[_i26] : (_i26 == 0 ? _roll(random_word_at(key, 1), 14) : _roll(random_word_at(key, 2), 14)))));
+    for (int32_t _i34 = 0; _i34 < 2; _i34++) s->deck_id[_i34] = ((int8_t)(((FIXED_DECKS[_i34] >= 0) ? FIXED_DECKS[_i34] : (_i34 == 0 ? _roll(random_word_at(key, 1), 14) : _roll(random_word_at(key, 2), 14)))));
     {
         int16_t *_d = s->deck + 0 * 20;
-        for (int32_t _i27 = 0; _i27 < 20; _i27++) _d[_i27] = DECK_CARDS__card[_ix(_wadd(_wmul(((int32_t)(s->deck_id[0])), 20), DECK_SLOTS[_i27]), 280)];
+        for (int32_t _i35 = 0; _i35 < 20; _i35++) _d[_i35] = DECK_CARDS__card[_ix(_wadd(_wmul(((int32_t)(s->deck_id[0])), 20), DECK_SLOTS[_i35]), 280)];
         _shuffle_int16(_d, 20, fold_in(key, 4));
     }
-    deal__i_1 = ({ bool _m28[20]; for (int32_t _j29 = 0; _j29 < 20; _j29++) _m28[_j29] = (((s->deck[_j29] >= 0) && (CARDS__kind[_ix(s->deck[_j29], 395)] == 0)) && (CARDS__stage[_ix(s->deck[_j29], 395)] == 0)); _choose(random_word_at(key, 3), _m28, 20); });
+    deal__i_1 = ({ bool _m36[20]; for (int32_t _j37 = 0; _j37 < 20; _j37++) _m36[_j37] = (((s->deck[_j37] >= 0) && (CARDS__kind[_ix(s->deck[_j37], 395)] == 0)) && (CARDS__stage[_ix(s->deck[_j37], 395)] == 0)); _choose(random_word_at(key, 3), _m36, 20); });
     _push_int16(s->hand + 0 * 10, 10, s->deck[_ix(deal__i_1, 20)]);
     _remove_int16(s->deck + 0 * 20, 20, deal__i_1);
-    s->deck_count[0] = ((int8_t)(({ int32_t _n31 = 0; for (int32_t _j30 = 0; _j30 < 20; _j30++) _n31 += s->deck[_j30] >= 0; _n31; })));
+    s->deck_count[0] = ((int8_t)(({ int32_t _n39 = 0; for (int32_t _j38 = 0; _j38 < 20; _j38++) _n39 += s->deck[_j38] >= 0; _n39; })));
     s->hand_count[0] = ((int8_t)(1));
     draw_cards__have_2 = s->hand_count[0];
     draw_cards__k_3 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(4)), s->deck_count[0]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_2))))));
     {
-        int16_t _t32[10];
-        for (int32_t _i33 = 0; _i33 < 10; _i33++) _t32[_i33] = (((HAND_SLOTS[_i33] >= draw_cards__have_2) && (HAND_SLOTS[_i33] < ((int8_t)(_wadd(draw_cards__have_2, draw_cards__k_3))))) ? s->deck[_ix(_imin(_imax(_wsub(HAND_SLOTS[_i33], draw_cards__have_2), 0), 19), 20)] : s->hand[_i33]);
-        memcpy(s->hand + 0 * 10, _t32, sizeof _t32);
+        int16_t _t40[10];
+        for (int32_t _i41 = 0; _i41 < 10; _i41++) _t40[_i41] = (((HAND_SLOTS[_i41] >= draw_cards__have_2) && (HAND_SLOTS[_i41] < ((int8_t)(_wadd(draw_cards__have_2, draw_cards__k_3))))) ? s->deck[_ix(_imin(_imax(_wsub(HAND_SLOTS[_i41], draw_cards__have_2), 0), 19), 20)] : s->hand[_i41]);
+        memcpy(s->hand + 0 * 10, _t40, sizeof _t40);
     }
     {
-        int16_t _t34[20];
-        for (int32_t _i35 = 0; _i35 < 20; _i35++) _t34[_i35] = ((_wadd(DECK_SLOTS[_i35], draw_cards__k_3) < 20) ? s->deck[_ix(_imin(_imax(_wadd(DECK_SLOTS[_i35], draw_cards__k_3), 0), 19), 20)] : ((int16_t)((-1))));
-        memcpy(s->deck + 0 * 20, _t34, sizeof _t34);
+        int16_t _t42[20];
+        for (int32_t _i43 = 0; _i43 < 20; _i43++) _t42[_i43] = ((_wadd(DECK_SLOTS[_i43], draw_cards__k_3) < 20) ? s->deck[_ix(_imin(_imax(_wadd(DECK_SLOTS[_i43], draw_cards__k_3), 0), 19), 20)] : ((int16_t)((-1))));
+        memcpy(s->deck + 0 * 20, _t42, sizeof _t42);
     }
     s->hand_count[0] = ((int8_t)(_wadd(s->hand_count[0], draw_cards__k_3)));
     s->deck_count[0] = ((int8_t)(_wsub(s->deck_count[0], draw_cards__k_3)));
-    s->energy_next[0] = ({ int8_t _let36 = s->deck_id[0]; int8_t next_energy__d_4 = _let36; ({ int32_t _let37 = _roll(random_word_at(key, 4), DECK_INFO__types[_ix(next_energy__d_4, 14)]); int32_t next_energy__j_5 = _let37; ((next_energy__j_5 == 0) ? DECK_INFO__type0[_ix(next_energy__d_4, 14)] : ((next_energy__j_5 == 1) ? DECK_INFO__type1[_ix(next_energy__d_4, 14)] : DECK_INFO__type2[_ix(next_energy__d_4, 14)])); }); });
+    s->energy_next[0] = ({ int8_t _let44 = s->deck_id[0]; int8_t next_energy__d_4 = _let44; ({ int32_t _let45 = _roll(random_word_at(key, 4), DECK_INFO__types[_ix(next_energy__d_4, 14)]); int32_t next_energy__j_5 = _let45; ((next_energy__j_5 == 0) ? DECK_INFO__type0[_ix(next_energy__d_4, 14)] : ((next_energy__j_5 == 1) ? DECK_INFO__type1[_ix(next_energy__d_4, 14)] : DECK_INFO__type2[_ix(next_energy__d_4, 14)])); }); });
     {
         int16_t *_d = s->deck + 1 * 20;
-        for (int32_t _i38 = 0; _i38 < 20; _i38++) _d[_i38] = DECK_CARDS__card[_ix(_wadd(_wmul(((int32_t)(s->deck_id[1])), 20), DECK_SLOTS[_i38]), 280)];
+        for (int32_t _i46 = 0; _i46 < 20; _i46++) _d[_i46] = DECK_CARDS__card[_ix(_wadd(_wmul(((int32_t)(s->deck_id[1])), 20), DECK_SLOTS[_i46]), 280)];
         _shuffle_int16(_d, 20, fold_in(key, 7));
     }
-    deal__i_6 = ({ bool _m39[20]; for (int32_t _j40 = 0; _j40 < 20; _j40++) _m39[_j40] = (((s->deck[1 * 20 + _j40] >= 0) && (CARDS__kind[_ix(s->deck[1 * 20 + _j40], 395)] == 0)) && (CARDS__stage[_ix(s->deck[1 * 20 + _j40], 395)] == 0)); _choose(random_word_at(key, 5), _m39, 20); });
+    deal__i_6 = ({ bool _m47[20]; for (int32_t _j48 = 0; _j48 < 20; _j48++) _m47[_j48] = (((s->deck[1 * 20 + _j48] >= 0) && (CARDS__kind[_ix(s->deck[1 * 20 + _j48], 395)] == 0)) && (CARDS__stage[_ix(s->deck[1 * 20 + _j48], 395)] == 0)); _choose(random_word_at(key, 5), _m47, 20); });
     _push_int16(s->hand + 1 * 10, 10, s->deck[1 * 20 + _ix(deal__i_6, 20)]);
     _remove_int16(s->deck + 1 * 20, 20, deal__i_6);
-    s->deck_count[1] = ((int8_t)(({ int32_t _n42 = 0; for (int32_t _j41 = 0; _j41 < 20; _j41++) _n42 += s->deck[1 * 20 + _j41] >= 0; _n42; })));
+    s->deck_count[1] = ((int8_t)(({ int32_t _n50 = 0; for (int32_t _j49 = 0; _j49 < 20; _j49++) _n50 += s->deck[1 * 20 + _j49] >= 0; _n50; })));
     s->hand_count[1] = ((int8_t)(1));
     draw_cards__have_7 = s->hand_count[1];
     draw_cards__k_8 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(4)), s->deck_count[1]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_7))))));
     {
-        int16_t _t43[10];
-        for (int32_t _i44 = 0; _i44 < 10; _i44++) _t43[_i44] = (((HAND_SLOTS[_i44] >= draw_cards__have_7) && (HAND_SLOTS[_i44] < ((int8_t)(_wadd(draw_cards__have_7, draw_cards__k_8))))) ? s->deck[1 * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i44], draw_cards__have_7), 0), 19), 20)] : s->hand[1 * 10 + _i44]);
-        memcpy(s->hand + 1 * 10, _t43, sizeof _t43);
+        int16_t _t51[10];
+        for (int32_t _i52 = 0; _i52 < 10; _i52++) _t51[_i52] = (((HAND_SLOTS[_i52] >= draw_cards__have_7) && (HAND_SLOTS[_i52] < ((int8_t)(_wadd(draw_cards__have_7, draw_cards__k_8))))) ? s->deck[1 * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i52], draw_cards__have_7), 0), 19), 20)] : s->hand[1 * 10 + _i52]);
+        memcpy(s->hand + 1 * 10, _t51, sizeof _t51);
     }
     {
-        int16_t _t45[20];
-        for (int32_t _i46 = 0; _i46 < 20; _i46++) _t45[_i46] = ((_wadd(DECK_SLOTS[_i46], draw_cards__k_8) < 20) ? s->deck[1 * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i46], draw_cards__k_8), 0), 19), 20)] : ((int16_t)((-1))));
-        memcpy(s->deck + 1 * 20, _t45, sizeof _t45);
+        int16_t _t53[20];
+        for (int32_t _i54 = 0; _i54 < 20; _i54++) _t53[_i54] = ((_wadd(DECK_SLOTS[_i54], draw_cards__k_8) < 20) ? s->deck[1 * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i54], draw_cards__k_8), 0), 19), 20)] : ((int16_t)((-1))));
+        memcpy(s->deck + 1 * 20, _t53, sizeof _t53);
     }
     s->hand_count[1] = ((int8_t)(_wadd(s->hand_count[1], draw_cards__k_8)));
     s->deck_count[1] = ((int8_t)(_wsub(s->deck_count[1], draw_cards__k_8)));
-    s->energy_next[1] = ({ int8_t _let47 = s->deck_id[1]; int8_t next_energy__d_9 = _let47; ({ int32_t _let48 = _roll(random_word_at(key, 6), DECK_INFO__types[_ix(next_energy__d_9, 14)]); int32_t next_energy__j_10 = _let48; ((next_energy__j_10 == 0) ? DECK_INFO__type0[_ix(next_energy__d_9, 14)] : ((next_energy__j_10 == 1) ? DECK_INFO__type1[_ix(next_energy__d_9, 14)] : DECK_INFO__type2[_ix(next_energy__d_9, 14)])); }); });
+    s->energy_next[1] = ({ int8_t _let55 = s->deck_id[1]; int8_t next_energy__d_9 = _let55; ({ int32_t _let56 = _roll(random_word_at(key, 6), DECK_INFO__types[_ix(next_energy__d_9, 14)]); int32_t next_energy__j_10 = _let56; ((next_energy__j_10 == 0) ? DECK_INFO__type0[_ix(next_energy__d_9, 14)] : ((next_energy__j_10 == 1) ? DECK_INFO__type1[_ix(next_energy__d_9, 14)] : DECK_INFO__type2[_ix(next_energy__d_9, 14)])); }); });
     refresh(s);
 }
 
@@ -2356,6 +4799,9 @@ static void step(const State *in, State *s, int64_t action, Key key)
         break;
     case 8:
         effect_end_turn(s, k);
+        break;
+    case 9:
+        effect_choice(s, p[0], k);
         break;
     }
     refresh(s);
@@ -2450,6 +4896,21 @@ EXPORT void specc_offsets(int64_t *out)
     out[i++] = offsetof(State, dealt_bonus);
     out[i++] = offsetof(State, dealt_group);
     out[i++] = offsetof(State, ko_turn);
+    out[i++] = offsetof(State, under);
+    out[i++] = offsetof(State, taken_cut);
+    out[i++] = offsetof(State, taken_until);
+    out[i++] = offsetof(State, seen);
+    out[i++] = offsetof(State, choice__pending);
+    out[i++] = offsetof(State, choice__player);
+    out[i++] = offsetof(State, choice__mask);
+    out[i++] = offsetof(State, choice__p);
+    out[i++] = offsetof(State, choice__o);
+    out[i++] = offsetof(State, choice__c);
+    out[i++] = offsetof(State, choice__r);
+    out[i++] = offsetof(State, choice__first_heads);
+    out[i++] = offsetof(State, choice__all_heads);
+    out[i++] = offsetof(State, choice__dmg);
+    out[i++] = offsetof(State, choice__slot);
 }
 
 EXPORT void specc_init(void *s, const uint32_t *key)

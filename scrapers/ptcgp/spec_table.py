@@ -27,6 +27,7 @@ CONDS = ("always", "heads", "tails", "all_heads", "extra_energy", "defender_dama
          "defender_poisoned", "defender_ex", "own_ko_last_turn", "self_active")  # fmt: skip
 STATUSES = ("none", "poisoned", "burned", "asleep", "paralyzed", "confused")
 COUNTS = ("none", "own_bench", "defender_energy", "opp_bench")
+SNIPES = ("none", "opp_any", "opp_bench", "own_bench")  # whose Pokémon a snipe's pick names
 ALL = 99  # `n=all`: more than any slot holds
 
 # columns of an attack (prefix aK_) and of a Trainer/ability (prefix t_), with their value when unused
@@ -37,17 +38,24 @@ ATTACK_COLUMNS = {
     "discard_self_n": 0, "discard_self_type": -1, "discard_def": 0, "discard_def_if": 0, "discard_all": 0,
     "draw": 0, "attach_n": 0, "attach_type": -1, "drain": 0, "search_n": 0, "search_bench": 0,
     "search_type": -1, "search_group": -1, "search_stage": -1, "shuffle_hand": 0, "draw_opp_hand": 0,
+    "until_tails": 0, "snipe": 0, "snipe_to": 0, "switch_self": 0, "switch_opp": 0, "pick_attach_n": 0,
+    "pick_attach_type": -1, "pick_type": -1, "hits": 0, "hit_amount": 0, "discard_hand": 0, "discard_hand_if": 0,
+    "shuffle_def": 0, "shuffle_def_if": 0,
 }  # fmt: skip
 TRAINER_COLUMNS = {
     "draw": 0, "search_n": 0, "search_stage": -1, "retreat_cut": 0, "dealt": 0, "dealt_group": -1,
-    "shuffle_opp": 0, "draw_opp": 0,
+    "shuffle_opp": 0, "draw_opp": 0, "heal": 0, "until_tails": 0, "attach_n": 0, "attach_type": -1,
+    "target_type": -1, "target_group": -1, "switch_opp": 0, "return_group": -1, "move_type": -1,
+    "move_group": -1, "taken_cut": 0, "reveal_hand": 0, "look_n": 0, "top_type": -1,
 }  # fmt: skip
 
 
 # columns written as names (the spec loads them as enums); -1 is written empty
 NAMED = {"bonus_if": CONDS, "status_if": CONDS, "recoil_if": CONDS, "discard_def_if": CONDS, "status": STATUSES,
-         "per_count": COUNTS, "bonus_type": TYPES, "per_type": TYPES, "discard_self_type": TYPES,
-         "attach_type": TYPES, "search_type": TYPES, "search_stage": STAGES}  # fmt: skip
+         "per_count": COUNTS, "snipe_to": SNIPES, "pick_attach_type": TYPES, "pick_type": TYPES,
+         "discard_hand_if": CONDS, "shuffle_def_if": CONDS, "bonus_type": TYPES, "per_type": TYPES,
+         "discard_self_type": TYPES, "attach_type": TYPES, "search_type": TYPES, "search_stage": STAGES,
+         "target_type": TYPES, "move_type": TYPES, "top_type": TYPES}  # fmt: skip
 
 
 def _cell(column: str, value: int) -> str:
@@ -110,6 +118,8 @@ def encode_attack(steps: list[Step], groups: Groups) -> tuple[dict[str, int], li
             flip_ok = False
         elif m == "coin_damage" and p["coins"].isdigit():
             got = {"coins": int(p["coins"]), "per_heads": int(p["per_heads"])}
+        elif m == "coin_damage" and p["coins"] == "until_tails":
+            got = {"until_tails": 1, "per_heads": int(p["per_heads"])}
         elif m == "coin_damage" and p["coins"] == "energy_self":
             got = {"coins_energy": 1, "per_heads": int(p["per_heads"])}
         elif m == "damage_bonus":
@@ -154,6 +164,24 @@ def encode_attack(steps: list[Step], groups: Groups) -> tuple[dict[str, int], li
                 got |= {"search_n": 1, "search_bench": int(p["to"] == "bench")}
         elif m == "shuffle_hand" and p.get("target") == "self" and cond == "always":
             got = {"shuffle_hand": 1}
+        elif m == "snipe" and p.get("target") in SNIPES and p.get("chooser") == "self" and cond == "always":
+            got = {"snipe": int(p["amount"]), "snipe_to": SNIPES.index(p["target"])}
+        elif m == "switch" and p.get("target") == "self" and p.get("chooser") == "self" and cond == "always":
+            got = {"switch_self": 1}
+        elif m == "switch" and p.get("target") == "defender" and p.get("chooser") == "opponent" and cond == "always":
+            got = {"switch_opp": 1}
+        elif m == "attach_energy" and p.get("target") == "own_bench" and p.get("chooser") == "self":
+            got = _filter(p, groups, "pick") if p["n"].isdigit() else None  # n=heads with split=yes: not yet
+            got = None if got is None or set(got) - {"pick_type"} else \
+                got | {"pick_attach_n": int(p["n"]), "pick_attach_type": TYPES.index(p["type"])}  # fmt: skip
+        elif m == "random_hits" and p.get("target") == "opp_any" and cond == "always":
+            got = {"hits": int(p["times"]), "hit_amount": int(p["amount"])}
+        elif m == "discard_hand" and p.get("target") == "opponent" and p.get("chooser") == "random" and p["n"] == "1":
+            got = {"discard_hand": 1, "discard_hand_if": c}
+        elif m == "shuffle_into_deck" and p.get("target") == "defender":
+            got = {"shuffle_def": 1, "shuffle_def_if": c}
+        elif m == "promote" and p.get("target") == "opponent" and p.get("chooser") == "opponent":
+            got = {}  # after shuffle_into_deck: the opponent promotes (the spec's promote phase)
         if got is None:
             missing.append(m)
         else:
@@ -189,6 +217,34 @@ def encode_trainer(steps: list[Step], groups: Groups) -> tuple[dict[str, int], l
                 got = None if f is None or set(f) != {"dealt_group"} else got | f
         elif m == "shuffle_hand" and p.get("target") == "opponent":
             got = {"shuffle_opp": 1}
+        elif m == "heal" and p.get("target") == "own_any" and p.get("chooser") == "self":
+            got = _filter(p, groups, "target")  # the player picks one of their Pokémon passing the filter
+            got = None if got is None else got | {"heal": int(p["amount"])}
+        elif m == "flip" and p.get("coins") == "until_tails":
+            got = {"until_tails": 1}  # the heads count is the `n=heads` of the next step
+        elif m == "attach_energy" and p.get("target") == "own_any" and p.get("chooser") == "self":
+            got = _filter(p, groups, "target")
+            n = 0 if p["n"] == "heads" else int(p["n"])  # n=heads: the until_tails heads are added
+            got = None if got is None else got | {"attach_n": n, "attach_type": TYPES.index(p["type"])}
+        elif m == "switch" and p.get("target") == "defender" and p.get("chooser") == "opponent":
+            got = {"switch_opp": 1}
+        elif m == "return_to_hand" and p.get("target") == "own_active":
+            f = _filter(p, groups, "return")
+            got = None if f is None or set(f) != {"return_group"} else f
+        elif m == "promote" and p.get("target") == "self" and p.get("chooser") == "self":
+            got = {}  # the new Active after return_to_hand: the player's pick (return_group)
+        elif m == "move_energy" and p.get("from") == "own_bench" and p.get("to") == "own_active" and p["n"] == "all":
+            f = _filter(p, groups, "move")
+            got = None if f is None or set(f) != {"move_group"} else f | {"move_type": TYPES.index(p["type"])}
+        elif m == "damage_taken" and p.get("target") == "all_own" and p.get("duration") == "next_turn":
+            got = {"taken_cut": -int(p["amount"])}
+        elif m == "reveal_hand" and p.get("target") == "opponent":
+            got = {"reveal_hand": 1}
+        elif m == "look_deck" and p.get("target") == "self":
+            got = {"look_n": int(p["n"])}
+        elif m == "search_deck" and p.get("else") == "bottom" and p["n"] == "1":
+            f = _filter(p, groups, "top")  # the top card to the hand if it passes, else to the bottom
+            got = None if f is None or set(f) != {"top_type"} else f
         if got is None:
             missing.append(m)
         else:
