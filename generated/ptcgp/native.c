@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/ptcgp.yaml
- * (sha256 323082bfd177391508a10e8ac9ed8bd1ebec41b3a0dbdc469e315f4079ef24ad).
+ * (sha256 665f568b71c78b08d263dba8a58aa92e4a28a13ca09e7baab65ad64fc5a6735c).
  * Do not edit: change the spec and run `specc compile specs/ptcgp.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -17,7 +17,7 @@
 
 #define NUM_PLAYERS 2
 #define NUM_ACTIONS 81
-#define OBS_SIZE 144
+#define OBS_SIZE 176
 #define NUM_INVARIANTS 9
 #define RESET_SITE 517607u  /* folded into a step's key for the next episode's key */
 
@@ -61,6 +61,8 @@ typedef struct {
     int16_t under[16];
     int16_t taken_cut[2];
     int16_t taken_until[2];
+    int16_t lasting_until[16];
+    int16_t lasting_n[16];
     int16_t seen[20];
     int32_t choice__pending;
     int32_t choice__player;
@@ -125,7 +127,7 @@ static const int8_t ATTACKS__cost_darkness[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 static const int8_t ATTACKS__cost_metal[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 2, 0, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const int8_t ATTACKS__cost_colorless[790] = {1, 0, 2, 0, 2, 0, 2, 2, 1, 0, 2, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 2, 0, 2, 0, 2, 2, 1, 0, 0, 0, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2, 0, 0, 2, 0, 0, 0, 0, 1, 0, 1, 0, 3, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 0, 0, 0, 1, 0, 2, 0, 2, 0, 0, 0, 1, 0, 2, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0, 0, 0, 2, 0, 1, 0, 1, 0, 2, 0, 3, 0, 1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 0, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 2, 0, 1, 2, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 2, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 2, 0, 1, 0, 1, 0, 2, 0, 1, 0, 1, 0, 1, 0, 2, 0, 2, 0, 2, 0, 3, 0, 1, 0, 2, 0, 1, 0, 1, 0, 1, 0, 3, 0, 3, 0, 1, 0, 2, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 2, 0, 4, 0, 1, 0, 3, 0, 2, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 2, 0, 2, 0, 1, 0, 1, 0, 1, 0, 1, 0, 4, 0, 2, 2, 0, 0, 2, 2, 1, 0, 0, 2, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 2, 2, 0, 0, 1, 2, 0, 0, 2, 2, 0, 0, 1, 2, 1, 0, 3, 0, 1, 0, 1, 0, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 3, 0, 3, 0, 3, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 3, 0, 1, 0, 2, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 3, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 3, 1, 0, 1, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 3, 0, 1, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0};
 static const int16_t ATTACKS__damage[790] = {40, 0, 60, 0, 80, 0, 60, 100, 0, 0, 30, 0, 60, 0, 20, 0, 30, 0, 70, 0, 20, 0, 40, 0, 80, 0, 30, 0, 80, 0, 20, 0, 30, 0, 20, 0, 40, 0, 60, 0, 20, 0, 30, 0, 40, 0, 40, 0, 30, 0, 50, 0, 10, 0, 40, 0, 10, 0, 50, 0, 40, 0, 70, 0, 30, 0, 60, 0, 150, 0, 60, 200, 0, 0, 90, 0, 20, 0, 100, 0, 120, 0, 20, 0, 40, 0, 50, 0, 110, 0, 130, 0, 0, 70, 30, 0, 20, 0, 60, 0, 10, 0, 130, 0, 20, 0, 40, 0, 80, 0, 40, 100, 10, 0, 70, 0, 10, 0, 40, 0, 80, 0, 20, 0, 50, 0, 30, 0, 90, 0, 20, 0, 70, 0, 40, 0, 80, 0, 20, 0, 0, 0, 10, 0, 80, 0, 20, 0, 40, 0, 90, 0, 10, 0, 100, 0, 20, 0, 60, 0, 40, 0, 70, 0, 60, 0, 40, 80, 30, 0, 70, 0, 10, 0, 30, 0, 60, 0, 30, 0, 10, 0, 10, 0, 40, 0, 20, 0, 140, 0, 30, 0, 20, 0, 60, 0, 20, 0, 70, 0, 40, 0, 40, 0, 100, 0, 20, 50, 20, 0, 0, 0, 30, 0, 40, 0, 80, 0, 20, 0, 40, 0, 30, 0, 20, 0, 40, 0, 0, 0, 60, 0, 60, 0, 30, 0, 80, 0, 20, 0, 30, 0, 50, 0, 100, 0, 30, 0, 50, 0, 30, 0, 30, 0, 120, 0, 50, 150, 10, 0, 30, 0, 60, 0, 10, 0, 60, 0, 50, 0, 100, 0, 10, 0, 70, 0, 20, 0, 40, 0, 20, 0, 40, 0, 20, 0, 50, 0, 100, 0, 120, 0, 20, 0, 70, 0, 150, 0, 70, 0, 0, 0, 40, 0, 80, 0, 0, 0, 30, 0, 60, 0, 100, 0, 40, 0, 50, 0, 20, 0, 40, 0, 30, 0, 70, 0, 20, 0, 60, 0, 0, 0, 30, 0, 80, 0, 20, 0, 40, 0, 90, 0, 10, 0, 40, 0, 10, 0, 70, 0, 20, 0, 30, 0, 20, 0, 30, 0, 70, 0, 0, 0, 120, 0, 40, 0, 80, 0, 0, 0, 10, 0, 30, 0, 70, 0, 20, 0, 40, 0, 20, 0, 50, 0, 30, 0, 60, 0, 80, 0, 10, 0, 40, 0, 40, 0, 20, 0, 40, 0, 60, 0, 60, 0, 30, 0, 50, 0, 0, 0, 20, 0, 20, 0, 20, 0, 20, 0, 0, 0, 70, 0, 20, 0, 30, 0, 30, 0, 80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 40, 0, 40, 0, 50, 0, 30, 0, 40, 0, 20, 0, 100, 0, 20, 0, 70, 0, 60, 0, 30, 0, 20, 0, 0, 0, 80, 0, 90, 0, 40, 0, 30, 0, 0, 0, 70, 0, 10, 0, 0, 0, 20, 0, 20, 0, 70, 0, 60, 100, 40, 0, 60, 200, 120, 0, 0, 70, 40, 100, 90, 0, 40, 80, 30, 0, 20, 50, 100, 0, 50, 150, 120, 0, 80, 0, 80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 70, 40, 80, 20, 50, 100, 0, 120, 0, 80, 0, 60, 200, 30, 0, 50, 150, 20, 0, 60, 200, 30, 0, 50, 150, 0, 0, 80, 0, 50, 0, 40, 0, 50, 0, 70, 0, 20, 0, 50, 0, 20, 0, 10, 0, 40, 0, 80, 0, 30, 0, 0, 0, 10, 0, 30, 0, 0, 0, 140, 0, 60, 0, 20, 0, 0, 0, 30, 0, 70, 0, 60, 0, 10, 0, 60, 0, 0, 0, 30, 0, 70, 0, 10, 0, 20, 0, 20, 0, 10, 0, 20, 0, 10, 0, 0, 0, 40, 0, 80, 0, 20, 0, 60, 0, 50, 0, 50, 0, 30, 0, 40, 0, 120, 0, 80, 0, 40, 0, 90, 0, 0, 0, 50, 0, 20, 0, 40, 0, 20, 0, 20, 0, 70, 0, 90, 0, 20, 0, 50, 0, 80, 0, 40, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 80, 0, 70, 0, 10, 0, 60, 0, 10, 0, 40, 0, 50, 0, 140, 0, 20, 0, 80, 0, 80, 0, 0, 0, 0, 0, 0, 0, 20, 0, 80, 0, 50, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 120, 0, 60, 0, 10, 0, 60, 0, 80, 0, 20, 0, 20, 0, 30, 0, 80, 0, 60, 0, 50, 0, 70, 0, 0, 0, 40, 0, 20, 0};
-static const bool ATTACKS__todo[790] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, true, false, false, false, true, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
+static const bool ATTACKS__todo[790] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
 static const int8_t ATTACKS__coins[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 4, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const bool ATTACKS__coins_energy[790] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
 static const int16_t ATTACKS__per_heads[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 40, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 60, 0, 0, 0, 30, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -176,6 +178,9 @@ static const bool ATTACKS__discard_hand[790] = {false, false, false, false, fals
 static const int16_t ATTACKS__discard_hand_if[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const bool ATTACKS__shuffle_def[790] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
 static const int16_t ATTACKS__shuffle_def_if[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int16_t ATTACKS__lasting[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int16_t ATTACKS__lasting_if[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int16_t ATTACKS__lasting_n[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 30, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const int8_t DECK_INFO__types[14] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2};
 static const int8_t DECK_INFO__type0[14] = {4, 2, 3, 1, 1, 6, 0, 5, 0, 1, 5, 5, 4, 2};
 static const int8_t DECK_INFO__type1[14] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 3};
@@ -189,6 +194,7 @@ static const bool BENCH_MASK[4] = {false, true, true, true};
 static const int32_t HAND_SLOTS[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
 static const int32_t DECK_SLOTS[20] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19};
 static const int32_t TYPE_IDS[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+static const bool ACTIVE_BOUND[8] = {false, true, true, false, true, true, true, true};
 
 /* flat action index -> action kind and parameter values (row-major, last parameter fastest) */
 static const int32_t ACTION_KIND[NUM_ACTIONS] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 5, 5, 6, 6, 6, 7, 7, 7, 7, 8, 9, 9, 9, 9};
@@ -674,6 +680,10 @@ static void observe_unchecked(const State *s, int32_t player, obs_t *out)
     out[141] = s->taken_until[_ix(_wsub(1, player), 2)];
     out[142] = ((int16_t)(0));
     out[143] = ((int16_t)(0));
+    for (int32_t _i9 = 0; _i9 < 8; _i9++) out[144 + _i9] = s->lasting_until[_ix(player, 2) * 8 + _i9];
+    for (int32_t _i10 = 0; _i10 < 8; _i10++) out[152 + _i10] = s->lasting_n[_ix(player, 2) * 8 + _i10];
+    for (int32_t _i11 = 0; _i11 < 8; _i11++) out[160 + _i11] = s->lasting_until[_ix(_wsub(1, player), 2) * 8 + _i11];
+    for (int32_t _i12 = 0; _i12 < 8; _i12++) out[168 + _i12] = s->lasting_n[_ix(_wsub(1, player), 2) * 8 + _i12];
 }
 
 static void observe(const State *s, int32_t player, obs_t *out)
@@ -704,17 +714,17 @@ static bool legal_attach(const State *s, int32_t slot)
 
 static bool legal_play_trainer(const State *s, int32_t h)
 {
-    return ((s->choice__pending == 0) && (((((s->phase == 1) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && ((CARDS__kind[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == 1) || ((CARDS__kind[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == 2) && (!s->supporter_played)))) && (!CARDS__t_todo[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)])) && ({ int32_t _let1 = s->current_player; int32_t trainer_ok__p_16 = _let1; ({ int16_t _let2 = s->hand[_ix(s->current_player, 2) * 10 + h]; int16_t trainer_ok__c_17 = _let2; ({ bool _let3 = ((((CARDS__t_heal[_ix(trainer_ok__c_17, 395)] > 0) || (CARDS__t_attach_type[_ix(trainer_ok__c_17, 395)] >= 0)) || CARDS__t_switch_opp[_ix(trainer_ok__c_17, 395)]) || (CARDS__t_return_group[_ix(trainer_ok__c_17, 395)] >= 0)); bool trainer_ok__picks_18 = _let3; ({ bool _let4 = ((CARDS__t_return_group[_ix(trainer_ok__c_17, 395)] < 0) || ((s->card[_ix(trainer_ok__p_16, 2) * 4] >= 0) && ({ int16_t _let5 = s->card[_ix(trainer_ok__p_16, 2) * 4]; int16_t in_group__c_19 = _let5; ({ int8_t _let6 = CARDS__t_return_group[_ix(trainer_ok__c_17, 395)]; int8_t in_group__g_20 = _let6; ((in_group__g_20 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_19, 395)], _ipow(2, ((int32_t)(in_group__g_20)))), 2) == 1)); }); }))); bool trainer_ok__back_21 = _let4; (trainer_ok__back_21 && ((!trainer_ok__picks_18) || ({ bool _r19 = false; for (int32_t _j7 = 0; _j7 < 4; _j7++) if (({ int32_t _let8 = trainer_ok__p_16; int32_t trainer_targets__p_22 = _let8; ({ int16_t _let9 = trainer_ok__c_17; int16_t trainer_targets__c_23 = _let9; ({ int32_t _let10 = (CARDS__t_switch_opp[_ix(trainer_targets__c_23, 395)] ? _wsub(1, trainer_targets__p_22) : trainer_targets__p_22); int32_t trainer_targets__side_24 = _let10; ({ int16_t _let11 = CARDS__t_target_type[_ix(trainer_targets__c_23, 395)]; int16_t trainer_targets__ftype_25 = _let11; ({ int8_t _let12 = CARDS__t_target_group[_ix(trainer_targets__c_23, 395)]; int8_t trainer_targets__fgroup_26 = _let12; ({ int16_t _let13[4]; for (int32_t _i14 = 0; _i14 < 4; _i14++) _let13[_i14] = s->card[_ix(trainer_targets__side_24, 2) * 4 + _i14]; int16_t trainer_targets__held_27[4]; memcpy(trainer_targets__held_27, _let13, sizeof trainer_targets__held_27); ({ bool _let15[4]; for (int32_t _i16 = 0; _i16 < 4; _i16++) _let15[_i16] = (((trainer_targets__held_27[_i16] >= 0) && ((trainer_targets__ftype_25 < 0) || (CARDS__type[_ix(trainer_targets__held_27[_i16], 395)] == trainer_targets__ftype_25))) && ((trainer_targets__fgroup_26 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(trainer_targets__held_27[_i16], 395)], _ipow(2, ((int32_t)(trainer_targets__fgroup_26)))), 2) == 1))); bool trainer_targets__passing_28[4]; memcpy(trainer_targets__passing_28, _let15, sizeof trainer_targets__passing_28); ({ bool _let17[4]; for (int32_t _i18 = 0; _i18 < 4; _i18++) _let17[_i18] = (BENCH_MASK[_i18] && (trainer_targets__held_27[_i18] >= 0)); bool trainer_targets__bench_29[4]; memcpy(trainer_targets__bench_29, _let17, sizeof trainer_targets__bench_29); ((CARDS__t_heal[_ix(trainer_targets__c_23, 395)] > 0) ? (trainer_targets__passing_28[_j7] && (s->damage[_ix(trainer_targets__side_24, 2) * 4 + _j7] > 0)) : ((CARDS__t_attach_type[_ix(trainer_targets__c_23, 395)] >= 0) ? trainer_targets__passing_28[_j7] : ((CARDS__t_switch_opp[_ix(trainer_targets__c_23, 395)] || (CARDS__t_return_group[_ix(trainer_targets__c_23, 395)] >= 0)) ? trainer_targets__bench_29[_j7] : false))); }); }); }); }); }); }); }); })) { _r19 = true; break; } _r19; }))); }); }); }); })));
+    return ((s->choice__pending == 0) && (((((s->phase == 1) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && ((CARDS__kind[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == 1) || (((CARDS__kind[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == 2) && (!s->supporter_played)) && (!({ int32_t _let1 = s->current_player; int32_t lasts__q_16 = _let1; (s->turn <= s->lasting_until[_ix(lasts__q_16, 2) * 8 + 3]); }))))) && (!CARDS__t_todo[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)])) && ({ int32_t _let2 = s->current_player; int32_t trainer_ok__p_17 = _let2; ({ int16_t _let3 = s->hand[_ix(s->current_player, 2) * 10 + h]; int16_t trainer_ok__c_18 = _let3; ({ bool _let4 = ((((CARDS__t_heal[_ix(trainer_ok__c_18, 395)] > 0) || (CARDS__t_attach_type[_ix(trainer_ok__c_18, 395)] >= 0)) || CARDS__t_switch_opp[_ix(trainer_ok__c_18, 395)]) || (CARDS__t_return_group[_ix(trainer_ok__c_18, 395)] >= 0)); bool trainer_ok__picks_19 = _let4; ({ bool _let5 = ((CARDS__t_return_group[_ix(trainer_ok__c_18, 395)] < 0) || ((s->card[_ix(trainer_ok__p_17, 2) * 4] >= 0) && ({ int16_t _let6 = s->card[_ix(trainer_ok__p_17, 2) * 4]; int16_t in_group__c_20 = _let6; ({ int8_t _let7 = CARDS__t_return_group[_ix(trainer_ok__c_18, 395)]; int8_t in_group__g_21 = _let7; ((in_group__g_21 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_20, 395)], _ipow(2, ((int32_t)(in_group__g_21)))), 2) == 1)); }); }))); bool trainer_ok__back_22 = _let5; (trainer_ok__back_22 && ((!trainer_ok__picks_19) || ({ bool _r20 = false; for (int32_t _j8 = 0; _j8 < 4; _j8++) if (({ int32_t _let9 = trainer_ok__p_17; int32_t trainer_targets__p_23 = _let9; ({ int16_t _let10 = trainer_ok__c_18; int16_t trainer_targets__c_24 = _let10; ({ int32_t _let11 = (CARDS__t_switch_opp[_ix(trainer_targets__c_24, 395)] ? _wsub(1, trainer_targets__p_23) : trainer_targets__p_23); int32_t trainer_targets__side_25 = _let11; ({ int16_t _let12 = CARDS__t_target_type[_ix(trainer_targets__c_24, 395)]; int16_t trainer_targets__ftype_26 = _let12; ({ int8_t _let13 = CARDS__t_target_group[_ix(trainer_targets__c_24, 395)]; int8_t trainer_targets__fgroup_27 = _let13; ({ int16_t _let14[4]; for (int32_t _i15 = 0; _i15 < 4; _i15++) _let14[_i15] = s->card[_ix(trainer_targets__side_25, 2) * 4 + _i15]; int16_t trainer_targets__held_28[4]; memcpy(trainer_targets__held_28, _let14, sizeof trainer_targets__held_28); ({ bool _let16[4]; for (int32_t _i17 = 0; _i17 < 4; _i17++) _let16[_i17] = (((trainer_targets__held_28[_i17] >= 0) && ((trainer_targets__ftype_26 < 0) || (CARDS__type[_ix(trainer_targets__held_28[_i17], 395)] == trainer_targets__ftype_26))) && ((trainer_targets__fgroup_27 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(trainer_targets__held_28[_i17], 395)], _ipow(2, ((int32_t)(trainer_targets__fgroup_27)))), 2) == 1))); bool trainer_targets__passing_29[4]; memcpy(trainer_targets__passing_29, _let16, sizeof trainer_targets__passing_29); ({ bool _let18[4]; for (int32_t _i19 = 0; _i19 < 4; _i19++) _let18[_i19] = (BENCH_MASK[_i19] && (trainer_targets__held_28[_i19] >= 0)); bool trainer_targets__bench_30[4]; memcpy(trainer_targets__bench_30, _let18, sizeof trainer_targets__bench_30); ((CARDS__t_heal[_ix(trainer_targets__c_24, 395)] > 0) ? (trainer_targets__passing_29[_j8] && (s->damage[_ix(trainer_targets__side_25, 2) * 4 + _j8] > 0)) : ((CARDS__t_attach_type[_ix(trainer_targets__c_24, 395)] >= 0) ? trainer_targets__passing_29[_j8] : ((CARDS__t_switch_opp[_ix(trainer_targets__c_24, 395)] || (CARDS__t_return_group[_ix(trainer_targets__c_24, 395)] >= 0)) ? trainer_targets__bench_30[_j8] : false))); }); }); }); }); }); }); }); })) { _r20 = true; break; } _r20; }))); }); }); }); })));
 }
 
 static bool legal_retreat(const State *s, int32_t b)
 {
-    return ((s->choice__pending == 0) && (((((((s->phase == 1) && (!s->retreated)) && (s->card[_ix(s->current_player, 2) * 4 + b] >= 0)) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (CARDS__retreat[_ix(s->card[_ix(s->current_player, 2) * 4], 395)] >= 0)) && (({ int32_t _r2 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r2 = _wadd(_r2, s->energy[_ix(s->current_player, 2) * 32 + _j1]); _r2; }) >= ((int8_t)(_imax(((int8_t)(_wsub(CARDS__retreat[_ix(s->card[_ix(s->current_player, 2) * 4], 395)], s->retreat_cut))), ((int8_t)(0))))))));
+    return ((s->choice__pending == 0) && ((((((((s->phase == 1) && (!s->retreated)) && (s->card[_ix(s->current_player, 2) * 4 + b] >= 0)) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (CARDS__retreat[_ix(s->card[_ix(s->current_player, 2) * 4], 395)] >= 0)) && (!({ int32_t _let1 = s->current_player; int32_t lasts__q_90 = _let1; (s->turn <= s->lasting_until[_ix(lasts__q_90, 2) * 8 + 2]); }))) && (({ int32_t _r3 = 0; for (int32_t _j2 = 0; _j2 < 8; _j2++) _r3 = _wadd(_r3, s->energy[_ix(s->current_player, 2) * 32 + _j2]); _r3; }) >= ((int8_t)(_imax(((int8_t)(_wsub(CARDS__retreat[_ix(s->card[_ix(s->current_player, 2) * 4], 395)], s->retreat_cut))), ((int8_t)(0))))))));
 }
 
 static bool legal_attack(const State *s, int32_t k_)
 {
-    return ((s->choice__pending == 0) && ((((((s->phase == 1) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (s->card[_ix(s->current_player, 2) * 4] >= 0)) && (k_ < CARDS__attacks[_ix(s->card[_ix(s->current_player, 2) * 4], 395)])) && ({ int8_t _let1[8]; for (int32_t _i2 = 0; _i2 < 8; _i2++) _let1[_i2] = s->energy[_ix(s->current_player, 2) * 32 + _i2]; int8_t can_pay__held_103[8]; memcpy(can_pay__held_103, _let1, sizeof can_pay__held_103); ({ int32_t _let3 = _wadd(((int16_t)(_wmul(2, s->card[_ix(s->current_player, 2) * 4]))), k_); int32_t can_pay__r_104 = _let3; (({ int32_t _lo4 = 0; bool _r7 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_105 = _lo4, _end5 = 8; can_pay__t_105 < _end5; can_pay__t_105++) if (!((can_pay__held_103[can_pay__t_105] >= ({ int32_t _let6 = can_pay__r_104; int32_t attack_cost__r_106 = _let6; (can_pay__t_105 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_106, 790)] : (can_pay__t_105 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_106, 790)] : (can_pay__t_105 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_106, 790)] : (can_pay__t_105 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_106, 790)] : (can_pay__t_105 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_106, 790)] : (can_pay__t_105 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_106, 790)] : (can_pay__t_105 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_106, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_106, 790)]))))))); })))) { _r7 = false; break; } _r7; }) && (({ int32_t _r10 = 0; for (int32_t _j9 = 0; _j9 < 8; _j9++) _r10 = _wadd(_r10, can_pay__held_103[_j9]); _r10; }) >= _wadd(({ int32_t _r14 = 0; for (int32_t _j12 = 0; _j12 < 8; _j12++) _r14 = _wadd(_r14, ({ int32_t _let13 = can_pay__r_104; int32_t attack_cost__r_107 = _let13; (_j12 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_107, 790)] : (_j12 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_107, 790)] : (_j12 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_107, 790)] : (_j12 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_107, 790)] : (_j12 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_107, 790)] : (_j12 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_107, 790)] : (_j12 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_107, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_107, 790)]))))))); })); _r14; }), ATTACKS__cost_colorless[_ix(can_pay__r_104, 790)]))); }); })));
+    return ((s->choice__pending == 0) && (((((((s->phase == 1) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (s->card[_ix(s->current_player, 2) * 4] >= 0)) && (k_ < CARDS__attacks[_ix(s->card[_ix(s->current_player, 2) * 4], 395)])) && (!({ int32_t _let1 = s->current_player; int32_t lasts__q_105 = _let1; (s->turn <= s->lasting_until[_ix(lasts__q_105, 2) * 8 + 1]); }))) && ({ int8_t _let2[8]; for (int32_t _i3 = 0; _i3 < 8; _i3++) _let2[_i3] = s->energy[_ix(s->current_player, 2) * 32 + _i3]; int8_t can_pay__held_106[8]; memcpy(can_pay__held_106, _let2, sizeof can_pay__held_106); ({ int32_t _let4 = _wadd(((int16_t)(_wmul(2, s->card[_ix(s->current_player, 2) * 4]))), k_); int32_t can_pay__r_107 = _let4; (({ int32_t _lo5 = 0; bool _r8 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_108 = _lo5, _end6 = 8; can_pay__t_108 < _end6; can_pay__t_108++) if (!((can_pay__held_106[can_pay__t_108] >= ({ int32_t _let7 = can_pay__r_107; int32_t attack_cost__r_109 = _let7; (can_pay__t_108 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_109, 790)] : (can_pay__t_108 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_109, 790)] : (can_pay__t_108 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_109, 790)] : (can_pay__t_108 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_109, 790)] : (can_pay__t_108 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_109, 790)] : (can_pay__t_108 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_109, 790)] : (can_pay__t_108 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_109, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_109, 790)]))))))); })))) { _r8 = false; break; } _r8; }) && (({ int32_t _r11 = 0; for (int32_t _j10 = 0; _j10 < 8; _j10++) _r11 = _wadd(_r11, can_pay__held_106[_j10]); _r11; }) >= _wadd(({ int32_t _r15 = 0; for (int32_t _j13 = 0; _j13 < 8; _j13++) _r15 = _wadd(_r15, ({ int32_t _let14 = can_pay__r_107; int32_t attack_cost__r_110 = _let14; (_j13 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_110, 790)] : (_j13 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_110, 790)] : (_j13 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_110, 790)] : (_j13 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_110, 790)] : (_j13 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_110, 790)] : (_j13 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_110, 790)] : (_j13 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_110, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_110, 790)]))))))); })); _r15; }), ATTACKS__cost_colorless[_ix(can_pay__r_107, 790)]))); }); })));
 }
 
 static bool legal_promote(const State *s, int32_t b)
@@ -773,7 +783,7 @@ static void invariants(const State *s, bool *out)
     out[4] = ({ int32_t _lo1 = 0; bool _r10 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(({ int32_t _lo3 = 0; bool _r8 = true; _Pragma("GCC unroll 4") for (int32_t ks = _lo3, _end4 = 4; ks < _end4; ks++) if (!(((s->card[p_ * 4 + ks] >= 0) || ((s->damage[p_ * 4 + ks] == 0) && (({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 8; _j5++) _r6 = _wadd(_r6, s->energy[p_ * 32 + ks * 8 + _j5]); _r6; }) == 0))))) { _r8 = false; break; } _r8; }))) { _r10 = false; break; } _r10; });
     out[5] = ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!((s->hand_count[p_] <= 10))) { _r3 = false; break; } _r3; });
     out[6] = (true && ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t r = _lo1, _end2 = 280; r < _end2; r++) if (!(((DECK_CARDS__deck[r] == _floordiv(r, 20)) && (DECK_CARDS__slot[r] == _pymod(r, 20))))) { _r3 = false; break; } _r3; }));
-    out[7] = ({ int32_t _lo1 = 0; bool _r8 = true; for (int32_t d = _lo1, _end2 = 14; d < _end2; d++) if (!(((({ int32_t _lo3 = 0; bool _r6 = false; for (int32_t j = _lo3, _end4 = 20; j < _end4; j++) if (({ int16_t _let5 = DECK_CARDS__card[_ix(_wadd(_wmul(d, 20), j), 280)]; int16_t is_basic__c_366 = _let5; (((is_basic__c_366 >= 0) && (CARDS__kind[_ix(is_basic__c_366, 395)] == 0)) && (CARDS__stage[_ix(is_basic__c_366, 395)] == 0)); })) { _r6 = true; break; } _r6; }) && (DECK_INFO__types[d] >= 1)) && (DECK_INFO__types[d] <= 3)))) { _r8 = false; break; } _r8; });
+    out[7] = ({ int32_t _lo1 = 0; bool _r8 = true; for (int32_t d = _lo1, _end2 = 14; d < _end2; d++) if (!(((({ int32_t _lo3 = 0; bool _r6 = false; for (int32_t j = _lo3, _end4 = 20; j < _end4; j++) if (({ int16_t _let5 = DECK_CARDS__card[_ix(_wadd(_wmul(d, 20), j), 280)]; int16_t is_basic__c_407 = _let5; (((is_basic__c_407 >= 0) && (CARDS__kind[_ix(is_basic__c_407, 395)] == 0)) && (CARDS__stage[_ix(is_basic__c_407, 395)] == 0)); })) { _r6 = true; break; } _r6; }) && (DECK_INFO__types[d] >= 1)) && (DECK_INFO__types[d] <= 3)))) { _r8 = false; break; } _r8; });
     out[8] = ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((((FIXED_DECKS[p_] >= (-1)) && (FIXED_DECKS[p_] < 14)) && (s->deck_id[p_] >= 0)) && (s->deck_id[p_] < 14)))) { _r3 = false; break; } _r3; });
     (void)s;
     (void)out;
@@ -884,6 +894,14 @@ static void effect_evolve(State *s, int32_t h, int32_t slot, Key key)
         if (_w9 >= 0) {
             s->condition[_w9] = ((int8_t)(0));
         }
+        int32_t _w10 = _wx(clear_conditions__p_15, 2);
+        if (_w10 >= 0) {
+            {
+                int16_t _t11[8];
+                for (int32_t _i12 = 0; _i12 < 8; _i12++) _t11[_i12] = (ACTIVE_BOUND[_i12] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_15, 2) * 8 + _i12]);
+                memcpy(s->lasting_until + _w10 * 8, _t11, sizeof _t11);
+            }
+        }
     }
 }
 
@@ -912,47 +930,47 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
     bool choice__options_1[4] = {0};
     int32_t t = 0;
     int32_t heads = 0;
-    bool repeat__going_38 = 0;
-    int32_t swap_active__p_40 = 0;
-    int32_t swap_active__b_41 = 0;
-    int32_t swap_active__perm_42[4] = {0};
-    int32_t clear_conditions__p_43 = 0;
-    int32_t swap_active__p_44 = 0;
-    int32_t swap_active__b_45 = 0;
-    int32_t swap_active__perm_46[4] = {0};
-    int32_t clear_conditions__p_47 = 0;
-    int32_t return_to_hand__p_48 = 0;
-    int32_t return_to_hand__slot_49 = 0;
-    int16_t return_to_hand__held_50[3] = {0};
-    int32_t clear_slot__p_52 = 0;
-    int32_t clear_slot__slot_53 = 0;
-    int32_t move_to_active__p_54 = 0;
-    int16_t move_to_active__t_55 = 0;
-    int8_t move_to_active__g_56 = 0;
-    int32_t top_to_hand__p_60 = 0;
-    int16_t top_to_hand__t_61 = 0;
-    int8_t top_to_hand__dc_62 = 0;
-    int16_t top_to_hand__top_63 = 0;
-    int32_t draw_cards__p_67 = 0;
-    int8_t draw_cards__n_68 = 0;
-    int8_t draw_cards__have_69 = 0;
-    int8_t draw_cards__k_70 = 0;
-    int32_t search_deck__p_71 = 0;
-    int16_t search_deck__fstage_72 = 0;
-    int16_t search_deck__d_73[20] = {0};
-    int32_t search_deck__i_74 = 0;
-    bool search_deck__room_76 = 0;
-    int16_t search_deck__c_77 = 0;
-    int32_t put_in_play__p_79 = 0;
-    int32_t put_in_play__slot_80 = 0;
-    int16_t put_in_play__c_81 = 0;
-    int32_t shuffle_hand_in__p_82 = 0;
-    int8_t shuffle_hand_in__dc_83 = 0;
-    int16_t shuffle_hand_in__merged_84[20] = {0};
-    int32_t draw_cards__p_85 = 0;
-    int8_t draw_cards__n_86 = 0;
-    int8_t draw_cards__have_87 = 0;
-    int8_t draw_cards__k_88 = 0;
+    bool repeat__going_39 = 0;
+    int32_t swap_active__p_41 = 0;
+    int32_t swap_active__b_42 = 0;
+    int32_t swap_active__perm_43[4] = {0};
+    int32_t clear_conditions__p_44 = 0;
+    int32_t swap_active__p_45 = 0;
+    int32_t swap_active__b_46 = 0;
+    int32_t swap_active__perm_47[4] = {0};
+    int32_t clear_conditions__p_48 = 0;
+    int32_t return_to_hand__p_49 = 0;
+    int32_t return_to_hand__slot_50 = 0;
+    int16_t return_to_hand__held_51[3] = {0};
+    int32_t clear_slot__p_53 = 0;
+    int32_t clear_slot__slot_54 = 0;
+    int32_t move_to_active__p_55 = 0;
+    int16_t move_to_active__t_56 = 0;
+    int8_t move_to_active__g_57 = 0;
+    int32_t top_to_hand__p_61 = 0;
+    int16_t top_to_hand__t_62 = 0;
+    int8_t top_to_hand__dc_63 = 0;
+    int16_t top_to_hand__top_64 = 0;
+    int32_t draw_cards__p_68 = 0;
+    int8_t draw_cards__n_69 = 0;
+    int8_t draw_cards__have_70 = 0;
+    int8_t draw_cards__k_71 = 0;
+    int32_t search_deck__p_72 = 0;
+    int16_t search_deck__fstage_73 = 0;
+    int16_t search_deck__d_74[20] = {0};
+    int32_t search_deck__i_75 = 0;
+    bool search_deck__room_77 = 0;
+    int16_t search_deck__c_78 = 0;
+    int32_t put_in_play__p_80 = 0;
+    int32_t put_in_play__slot_81 = 0;
+    int16_t put_in_play__c_82 = 0;
+    int32_t shuffle_hand_in__p_83 = 0;
+    int8_t shuffle_hand_in__dc_84 = 0;
+    int16_t shuffle_hand_in__merged_85[20] = {0};
+    int32_t draw_cards__p_86 = 0;
+    int8_t draw_cards__n_87 = 0;
+    int8_t draw_cards__have_88 = 0;
+    int8_t draw_cards__k_89 = 0;
     choice__mover = s->current_player;
     p_ = s->current_player;
     o = _wsub(1, p_);
@@ -972,7 +990,7 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
     if ((CARDS__kind[_ix(c, 395)] == 2)) {
         s->supporter_played = true;
     }
-    for (int32_t _i4 = 0; _i4 < 4; _i4++) choice__options_1[_i4] = ({ int32_t _let5 = p_; int32_t trainer_targets__p_30 = _let5; ({ int16_t _let6 = c; int16_t trainer_targets__c_31 = _let6; ({ int32_t _let7 = (CARDS__t_switch_opp[_ix(trainer_targets__c_31, 395)] ? _wsub(1, trainer_targets__p_30) : trainer_targets__p_30); int32_t trainer_targets__side_32 = _let7; ({ int16_t _let8 = CARDS__t_target_type[_ix(trainer_targets__c_31, 395)]; int16_t trainer_targets__ftype_33 = _let8; ({ int8_t _let9 = CARDS__t_target_group[_ix(trainer_targets__c_31, 395)]; int8_t trainer_targets__fgroup_34 = _let9; ({ int16_t _let10[4]; for (int32_t _i11 = 0; _i11 < 4; _i11++) _let10[_i11] = s->card[_ix(trainer_targets__side_32, 2) * 4 + _i11]; int16_t trainer_targets__held_35[4]; memcpy(trainer_targets__held_35, _let10, sizeof trainer_targets__held_35); ({ bool _let12[4]; for (int32_t _i13 = 0; _i13 < 4; _i13++) _let12[_i13] = (((trainer_targets__held_35[_i13] >= 0) && ((trainer_targets__ftype_33 < 0) || (CARDS__type[_ix(trainer_targets__held_35[_i13], 395)] == trainer_targets__ftype_33))) && ((trainer_targets__fgroup_34 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(trainer_targets__held_35[_i13], 395)], _ipow(2, ((int32_t)(trainer_targets__fgroup_34)))), 2) == 1))); bool trainer_targets__passing_36[4]; memcpy(trainer_targets__passing_36, _let12, sizeof trainer_targets__passing_36); ({ bool _let14[4]; for (int32_t _i15 = 0; _i15 < 4; _i15++) _let14[_i15] = (BENCH_MASK[_i15] && (trainer_targets__held_35[_i15] >= 0)); bool trainer_targets__bench_37[4]; memcpy(trainer_targets__bench_37, _let14, sizeof trainer_targets__bench_37); ((CARDS__t_heal[_ix(trainer_targets__c_31, 395)] > 0) ? (trainer_targets__passing_36[_i4] && (s->damage[_ix(trainer_targets__side_32, 2) * 4 + _i4] > 0)) : ((CARDS__t_attach_type[_ix(trainer_targets__c_31, 395)] >= 0) ? trainer_targets__passing_36[_i4] : ((CARDS__t_switch_opp[_ix(trainer_targets__c_31, 395)] || (CARDS__t_return_group[_ix(trainer_targets__c_31, 395)] >= 0)) ? trainer_targets__bench_37[_i4] : false))); }); }); }); }); }); }); }); });
+    for (int32_t _i4 = 0; _i4 < 4; _i4++) choice__options_1[_i4] = ({ int32_t _let5 = p_; int32_t trainer_targets__p_31 = _let5; ({ int16_t _let6 = c; int16_t trainer_targets__c_32 = _let6; ({ int32_t _let7 = (CARDS__t_switch_opp[_ix(trainer_targets__c_32, 395)] ? _wsub(1, trainer_targets__p_31) : trainer_targets__p_31); int32_t trainer_targets__side_33 = _let7; ({ int16_t _let8 = CARDS__t_target_type[_ix(trainer_targets__c_32, 395)]; int16_t trainer_targets__ftype_34 = _let8; ({ int8_t _let9 = CARDS__t_target_group[_ix(trainer_targets__c_32, 395)]; int8_t trainer_targets__fgroup_35 = _let9; ({ int16_t _let10[4]; for (int32_t _i11 = 0; _i11 < 4; _i11++) _let10[_i11] = s->card[_ix(trainer_targets__side_33, 2) * 4 + _i11]; int16_t trainer_targets__held_36[4]; memcpy(trainer_targets__held_36, _let10, sizeof trainer_targets__held_36); ({ bool _let12[4]; for (int32_t _i13 = 0; _i13 < 4; _i13++) _let12[_i13] = (((trainer_targets__held_36[_i13] >= 0) && ((trainer_targets__ftype_34 < 0) || (CARDS__type[_ix(trainer_targets__held_36[_i13], 395)] == trainer_targets__ftype_34))) && ((trainer_targets__fgroup_35 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(trainer_targets__held_36[_i13], 395)], _ipow(2, ((int32_t)(trainer_targets__fgroup_35)))), 2) == 1))); bool trainer_targets__passing_37[4]; memcpy(trainer_targets__passing_37, _let12, sizeof trainer_targets__passing_37); ({ bool _let14[4]; for (int32_t _i15 = 0; _i15 < 4; _i15++) _let14[_i15] = (BENCH_MASK[_i15] && (trainer_targets__held_36[_i15] >= 0)); bool trainer_targets__bench_38[4]; memcpy(trainer_targets__bench_38, _let14, sizeof trainer_targets__bench_38); ((CARDS__t_heal[_ix(trainer_targets__c_32, 395)] > 0) ? (trainer_targets__passing_37[_i4] && (s->damage[_ix(trainer_targets__side_33, 2) * 4 + _i4] > 0)) : ((CARDS__t_attach_type[_ix(trainer_targets__c_32, 395)] >= 0) ? trainer_targets__passing_37[_i4] : ((CARDS__t_switch_opp[_ix(trainer_targets__c_32, 395)] || (CARDS__t_return_group[_ix(trainer_targets__c_32, 395)] >= 0)) ? trainer_targets__bench_38[_i4] : false))); }); }); }); }); }); }); }); });
     t = (-1);
     if (({ bool _r17 = false; for (int32_t _j16 = 0; _j16 < 4; _j16++) if (choice__options_1[_j16]) { _r17 = true; break; } _r17; })) {
         s->choice__p = p_;
@@ -993,11 +1011,11 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
         }
         heads = 0;
         if (CARDS__t_until_tails[_ix(c, 395)]) {
-            repeat__going_38 = true;
-            for (int32_t repeat__i_39 = 0, _end22 = 16; repeat__i_39 < _end22; repeat__i_39++) {
-                if (repeat__going_38) {
-                    repeat__going_38 = _flip(random_word(fold_in(fold_in(key, 10), (uint32_t)repeat__i_39)));
-                    if (repeat__going_38) {
+            repeat__going_39 = true;
+            for (int32_t repeat__i_40 = 0, _end22 = 16; repeat__i_40 < _end22; repeat__i_40++) {
+                if (repeat__going_39) {
+                    repeat__going_39 = _flip(random_word(fold_in(fold_in(key, 10), (uint32_t)repeat__i_40)));
+                    if (repeat__going_39) {
                         heads = _wadd(heads, 1);
                     }
                 }
@@ -1012,359 +1030,375 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
             }
         }
         if ((CARDS__t_switch_opp[_ix(c, 395)] && (t >= 0))) {
-            swap_active__p_40 = o;
-            swap_active__b_41 = t;
-            for (int32_t _i26 = 0; _i26 < 4; _i26++) swap_active__perm_42[_i26] = SWAP[_ix(swap_active__b_41, 4) * 4 + _i26];
-            int32_t _w27 = _wx(swap_active__p_40, 2);
+            swap_active__p_41 = o;
+            swap_active__b_42 = t;
+            for (int32_t _i26 = 0; _i26 < 4; _i26++) swap_active__perm_43[_i26] = SWAP[_ix(swap_active__b_42, 4) * 4 + _i26];
+            int32_t _w27 = _wx(swap_active__p_41, 2);
             if (_w27 >= 0) {
                 {
                     int16_t _t28[4];
-                    for (int32_t _i29 = 0; _i29 < 4; _i29++) _t28[_i29] = s->card[_ix(swap_active__p_40, 2) * 4 + _ix(swap_active__perm_42[_i29], 4)];
+                    for (int32_t _i29 = 0; _i29 < 4; _i29++) _t28[_i29] = s->card[_ix(swap_active__p_41, 2) * 4 + _ix(swap_active__perm_43[_i29], 4)];
                     memcpy(s->card + _w27 * 4, _t28, sizeof _t28);
                 }
             }
-            int32_t _w30 = _wx(swap_active__p_40, 2);
+            int32_t _w30 = _wx(swap_active__p_41, 2);
             if (_w30 >= 0) {
                 {
                     int16_t _t31[4];
-                    for (int32_t _i32 = 0; _i32 < 4; _i32++) _t31[_i32] = s->damage[_ix(swap_active__p_40, 2) * 4 + _ix(swap_active__perm_42[_i32], 4)];
+                    for (int32_t _i32 = 0; _i32 < 4; _i32++) _t31[_i32] = s->damage[_ix(swap_active__p_41, 2) * 4 + _ix(swap_active__perm_43[_i32], 4)];
                     memcpy(s->damage + _w30 * 4, _t31, sizeof _t31);
                 }
             }
-            int32_t _w33 = _wx(swap_active__p_40, 2);
+            int32_t _w33 = _wx(swap_active__p_41, 2);
             if (_w33 >= 0) {
                 {
                     int8_t _t34[32];
-                    for (int32_t _i35 = 0; _i35 < 4; _i35++) for (int32_t _i36 = 0; _i36 < 8; _i36++) _t34[_i35 * 8 + _i36] = s->energy[_ix(swap_active__p_40, 2) * 32 + _ix(swap_active__perm_42[_i35], 4) * 8 + _i36];
+                    for (int32_t _i35 = 0; _i35 < 4; _i35++) for (int32_t _i36 = 0; _i36 < 8; _i36++) _t34[_i35 * 8 + _i36] = s->energy[_ix(swap_active__p_41, 2) * 32 + _ix(swap_active__perm_43[_i35], 4) * 8 + _i36];
                     memcpy(s->energy + _w33 * 32, _t34, sizeof _t34);
                 }
             }
-            int32_t _w37 = _wx(swap_active__p_40, 2);
+            int32_t _w37 = _wx(swap_active__p_41, 2);
             if (_w37 >= 0) {
                 {
                     int8_t _t38[4];
-                    for (int32_t _i39 = 0; _i39 < 4; _i39++) _t38[_i39] = s->entered[_ix(swap_active__p_40, 2) * 4 + _ix(swap_active__perm_42[_i39], 4)];
+                    for (int32_t _i39 = 0; _i39 < 4; _i39++) _t38[_i39] = s->entered[_ix(swap_active__p_41, 2) * 4 + _ix(swap_active__perm_43[_i39], 4)];
                     memcpy(s->entered + _w37 * 4, _t38, sizeof _t38);
                 }
             }
-            int32_t _w40 = _wx(swap_active__p_40, 2);
+            int32_t _w40 = _wx(swap_active__p_41, 2);
             if (_w40 >= 0) {
                 {
                     int16_t _t41[8];
-                    for (int32_t _i42 = 0; _i42 < 4; _i42++) for (int32_t _i43 = 0; _i43 < 2; _i43++) _t41[_i42 * 2 + _i43] = s->under[_ix(swap_active__p_40, 2) * 8 + _ix(swap_active__perm_42[_i42], 4) * 2 + _i43];
+                    for (int32_t _i42 = 0; _i42 < 4; _i42++) for (int32_t _i43 = 0; _i43 < 2; _i43++) _t41[_i42 * 2 + _i43] = s->under[_ix(swap_active__p_41, 2) * 8 + _ix(swap_active__perm_43[_i42], 4) * 2 + _i43];
                     memcpy(s->under + _w40 * 8, _t41, sizeof _t41);
                 }
             }
-            clear_conditions__p_43 = swap_active__p_40;
-            int32_t _w44 = _wx(clear_conditions__p_43, 2);
+            clear_conditions__p_44 = swap_active__p_41;
+            int32_t _w44 = _wx(clear_conditions__p_44, 2);
             if (_w44 >= 0) {
                 s->poisoned[_w44] = false;
             }
-            int32_t _w45 = _wx(clear_conditions__p_43, 2);
+            int32_t _w45 = _wx(clear_conditions__p_44, 2);
             if (_w45 >= 0) {
                 s->burned[_w45] = false;
             }
-            int32_t _w46 = _wx(clear_conditions__p_43, 2);
+            int32_t _w46 = _wx(clear_conditions__p_44, 2);
             if (_w46 >= 0) {
                 s->condition[_w46] = ((int8_t)(0));
             }
-        }
-        if (((CARDS__t_return_group[_ix(c, 395)] >= 0) && (t >= 0))) {
-            swap_active__p_44 = p_;
-            swap_active__b_45 = t;
-            for (int32_t _i47 = 0; _i47 < 4; _i47++) swap_active__perm_46[_i47] = SWAP[_ix(swap_active__b_45, 4) * 4 + _i47];
-            int32_t _w48 = _wx(swap_active__p_44, 2);
-            if (_w48 >= 0) {
+            int32_t _w47 = _wx(clear_conditions__p_44, 2);
+            if (_w47 >= 0) {
                 {
-                    int16_t _t49[4];
-                    for (int32_t _i50 = 0; _i50 < 4; _i50++) _t49[_i50] = s->card[_ix(swap_active__p_44, 2) * 4 + _ix(swap_active__perm_46[_i50], 4)];
-                    memcpy(s->card + _w48 * 4, _t49, sizeof _t49);
+                    int16_t _t48[8];
+                    for (int32_t _i49 = 0; _i49 < 8; _i49++) _t48[_i49] = (ACTIVE_BOUND[_i49] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_44, 2) * 8 + _i49]);
+                    memcpy(s->lasting_until + _w47 * 8, _t48, sizeof _t48);
                 }
             }
-            int32_t _w51 = _wx(swap_active__p_44, 2);
+        }
+        if (((CARDS__t_return_group[_ix(c, 395)] >= 0) && (t >= 0))) {
+            swap_active__p_45 = p_;
+            swap_active__b_46 = t;
+            for (int32_t _i50 = 0; _i50 < 4; _i50++) swap_active__perm_47[_i50] = SWAP[_ix(swap_active__b_46, 4) * 4 + _i50];
+            int32_t _w51 = _wx(swap_active__p_45, 2);
             if (_w51 >= 0) {
                 {
                     int16_t _t52[4];
-                    for (int32_t _i53 = 0; _i53 < 4; _i53++) _t52[_i53] = s->damage[_ix(swap_active__p_44, 2) * 4 + _ix(swap_active__perm_46[_i53], 4)];
-                    memcpy(s->damage + _w51 * 4, _t52, sizeof _t52);
+                    for (int32_t _i53 = 0; _i53 < 4; _i53++) _t52[_i53] = s->card[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i53], 4)];
+                    memcpy(s->card + _w51 * 4, _t52, sizeof _t52);
                 }
             }
-            int32_t _w54 = _wx(swap_active__p_44, 2);
+            int32_t _w54 = _wx(swap_active__p_45, 2);
             if (_w54 >= 0) {
                 {
-                    int8_t _t55[32];
-                    for (int32_t _i56 = 0; _i56 < 4; _i56++) for (int32_t _i57 = 0; _i57 < 8; _i57++) _t55[_i56 * 8 + _i57] = s->energy[_ix(swap_active__p_44, 2) * 32 + _ix(swap_active__perm_46[_i56], 4) * 8 + _i57];
-                    memcpy(s->energy + _w54 * 32, _t55, sizeof _t55);
+                    int16_t _t55[4];
+                    for (int32_t _i56 = 0; _i56 < 4; _i56++) _t55[_i56] = s->damage[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i56], 4)];
+                    memcpy(s->damage + _w54 * 4, _t55, sizeof _t55);
                 }
             }
-            int32_t _w58 = _wx(swap_active__p_44, 2);
-            if (_w58 >= 0) {
+            int32_t _w57 = _wx(swap_active__p_45, 2);
+            if (_w57 >= 0) {
                 {
-                    int8_t _t59[4];
-                    for (int32_t _i60 = 0; _i60 < 4; _i60++) _t59[_i60] = s->entered[_ix(swap_active__p_44, 2) * 4 + _ix(swap_active__perm_46[_i60], 4)];
-                    memcpy(s->entered + _w58 * 4, _t59, sizeof _t59);
+                    int8_t _t58[32];
+                    for (int32_t _i59 = 0; _i59 < 4; _i59++) for (int32_t _i60 = 0; _i60 < 8; _i60++) _t58[_i59 * 8 + _i60] = s->energy[_ix(swap_active__p_45, 2) * 32 + _ix(swap_active__perm_47[_i59], 4) * 8 + _i60];
+                    memcpy(s->energy + _w57 * 32, _t58, sizeof _t58);
                 }
             }
-            int32_t _w61 = _wx(swap_active__p_44, 2);
+            int32_t _w61 = _wx(swap_active__p_45, 2);
             if (_w61 >= 0) {
                 {
-                    int16_t _t62[8];
-                    for (int32_t _i63 = 0; _i63 < 4; _i63++) for (int32_t _i64 = 0; _i64 < 2; _i64++) _t62[_i63 * 2 + _i64] = s->under[_ix(swap_active__p_44, 2) * 8 + _ix(swap_active__perm_46[_i63], 4) * 2 + _i64];
-                    memcpy(s->under + _w61 * 8, _t62, sizeof _t62);
+                    int8_t _t62[4];
+                    for (int32_t _i63 = 0; _i63 < 4; _i63++) _t62[_i63] = s->entered[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i63], 4)];
+                    memcpy(s->entered + _w61 * 4, _t62, sizeof _t62);
                 }
             }
-            clear_conditions__p_47 = swap_active__p_44;
-            int32_t _w65 = _wx(clear_conditions__p_47, 2);
-            if (_w65 >= 0) {
-                s->poisoned[_w65] = false;
-            }
-            int32_t _w66 = _wx(clear_conditions__p_47, 2);
-            if (_w66 >= 0) {
-                s->burned[_w66] = false;
-            }
-            int32_t _w67 = _wx(clear_conditions__p_47, 2);
-            if (_w67 >= 0) {
-                s->condition[_w67] = ((int8_t)(0));
-            }
-            return_to_hand__p_48 = p_;
-            return_to_hand__slot_49 = t;
-            return_to_hand__held_50[0] = s->card[_ix(return_to_hand__p_48, 2) * 4 + _ix(return_to_hand__slot_49, 4)];
-            return_to_hand__held_50[1] = s->under[_ix(return_to_hand__p_48, 2) * 8 + _ix(return_to_hand__slot_49, 4) * 2];
-            return_to_hand__held_50[2] = s->under[_ix(return_to_hand__p_48, 2) * 8 + _ix(return_to_hand__slot_49, 4) * 2 + 1];
-            for (int32_t return_to_hand__i_51 = 0, _end68 = 3; return_to_hand__i_51 < _end68; return_to_hand__i_51++) {
-                if (((return_to_hand__held_50[return_to_hand__i_51] >= 0) && (s->hand_count[_ix(return_to_hand__p_48, 2)] < 10))) {
-                    int32_t _w69 = _wx(return_to_hand__p_48, 2);
-                    if (_w69 >= 0) {
-                        _push_int16(s->hand + _w69 * 10, 10, return_to_hand__held_50[return_to_hand__i_51]);
-                    }
-                    int32_t _w70 = _wx(return_to_hand__p_48, 2);
-                    if (_w70 >= 0) {
-                        s->hand_count[_w70] = ((int8_t)(_wadd(s->hand_count[_ix(return_to_hand__p_48, 2)], 1)));
-                    }
-                } else if ((return_to_hand__held_50[return_to_hand__i_51] >= 0)) {
-                    int32_t _w71 = _wx(return_to_hand__p_48, 2);
-                    if (_w71 >= 0) {
-                        s->discard_count[_w71] = ((int8_t)(_wadd(s->discard_count[_ix(return_to_hand__p_48, 2)], 1)));
-                    }
-                }
-            }
-            clear_slot__p_52 = return_to_hand__p_48;
-            clear_slot__slot_53 = return_to_hand__slot_49;
-            int32_t _w72 = _wx(clear_slot__p_52, 2);
-            int32_t _w73 = _wx(clear_slot__slot_53, 4);
-            if (_w72 >= 0 && _w73 >= 0) {
-                s->card[_w72 * 4 + _w73] = ((int16_t)((-1)));
-            }
-            int32_t _w74 = _wx(clear_slot__p_52, 2);
-            int32_t _w75 = _wx(clear_slot__slot_53, 4);
-            if (_w74 >= 0 && _w75 >= 0) {
-                s->damage[_w74 * 4 + _w75] = ((int16_t)(0));
-            }
-            int32_t _w76 = _wx(clear_slot__p_52, 2);
-            int32_t _w77 = _wx(clear_slot__slot_53, 4);
-            if (_w76 >= 0 && _w77 >= 0) {
+            int32_t _w64 = _wx(swap_active__p_45, 2);
+            if (_w64 >= 0) {
                 {
-                    int8_t *_d = s->energy + _w76 * 32 + _w77 * 8;
-                    for (int32_t _i78 = 0; _i78 < 8; _i78++) _d[_i78] = ((int8_t)(0));
+                    int16_t _t65[8];
+                    for (int32_t _i66 = 0; _i66 < 4; _i66++) for (int32_t _i67 = 0; _i67 < 2; _i67++) _t65[_i66 * 2 + _i67] = s->under[_ix(swap_active__p_45, 2) * 8 + _ix(swap_active__perm_47[_i66], 4) * 2 + _i67];
+                    memcpy(s->under + _w64 * 8, _t65, sizeof _t65);
                 }
             }
-            int32_t _w79 = _wx(clear_slot__p_52, 2);
-            int32_t _w80 = _wx(clear_slot__slot_53, 4);
-            if (_w79 >= 0 && _w80 >= 0) {
-                s->entered[_w79 * 4 + _w80] = ((int8_t)(0));
+            clear_conditions__p_48 = swap_active__p_45;
+            int32_t _w68 = _wx(clear_conditions__p_48, 2);
+            if (_w68 >= 0) {
+                s->poisoned[_w68] = false;
             }
-            int32_t _w81 = _wx(clear_slot__p_52, 2);
-            int32_t _w82 = _wx(clear_slot__slot_53, 4);
-            if (_w81 >= 0 && _w82 >= 0) {
+            int32_t _w69 = _wx(clear_conditions__p_48, 2);
+            if (_w69 >= 0) {
+                s->burned[_w69] = false;
+            }
+            int32_t _w70 = _wx(clear_conditions__p_48, 2);
+            if (_w70 >= 0) {
+                s->condition[_w70] = ((int8_t)(0));
+            }
+            int32_t _w71 = _wx(clear_conditions__p_48, 2);
+            if (_w71 >= 0) {
                 {
-                    int16_t *_d = s->under + _w81 * 8 + _w82 * 2;
-                    for (int32_t _i83 = 0; _i83 < 2; _i83++) _d[_i83] = ((int16_t)((-1)));
+                    int16_t _t72[8];
+                    for (int32_t _i73 = 0; _i73 < 8; _i73++) _t72[_i73] = (ACTIVE_BOUND[_i73] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_48, 2) * 8 + _i73]);
+                    memcpy(s->lasting_until + _w71 * 8, _t72, sizeof _t72);
+                }
+            }
+            return_to_hand__p_49 = p_;
+            return_to_hand__slot_50 = t;
+            return_to_hand__held_51[0] = s->card[_ix(return_to_hand__p_49, 2) * 4 + _ix(return_to_hand__slot_50, 4)];
+            return_to_hand__held_51[1] = s->under[_ix(return_to_hand__p_49, 2) * 8 + _ix(return_to_hand__slot_50, 4) * 2];
+            return_to_hand__held_51[2] = s->under[_ix(return_to_hand__p_49, 2) * 8 + _ix(return_to_hand__slot_50, 4) * 2 + 1];
+            for (int32_t return_to_hand__i_52 = 0, _end74 = 3; return_to_hand__i_52 < _end74; return_to_hand__i_52++) {
+                if (((return_to_hand__held_51[return_to_hand__i_52] >= 0) && (s->hand_count[_ix(return_to_hand__p_49, 2)] < 10))) {
+                    int32_t _w75 = _wx(return_to_hand__p_49, 2);
+                    if (_w75 >= 0) {
+                        _push_int16(s->hand + _w75 * 10, 10, return_to_hand__held_51[return_to_hand__i_52]);
+                    }
+                    int32_t _w76 = _wx(return_to_hand__p_49, 2);
+                    if (_w76 >= 0) {
+                        s->hand_count[_w76] = ((int8_t)(_wadd(s->hand_count[_ix(return_to_hand__p_49, 2)], 1)));
+                    }
+                } else if ((return_to_hand__held_51[return_to_hand__i_52] >= 0)) {
+                    int32_t _w77 = _wx(return_to_hand__p_49, 2);
+                    if (_w77 >= 0) {
+                        s->discard_count[_w77] = ((int8_t)(_wadd(s->discard_count[_ix(return_to_hand__p_49, 2)], 1)));
+                    }
+                }
+            }
+            clear_slot__p_53 = return_to_hand__p_49;
+            clear_slot__slot_54 = return_to_hand__slot_50;
+            int32_t _w78 = _wx(clear_slot__p_53, 2);
+            int32_t _w79 = _wx(clear_slot__slot_54, 4);
+            if (_w78 >= 0 && _w79 >= 0) {
+                s->card[_w78 * 4 + _w79] = ((int16_t)((-1)));
+            }
+            int32_t _w80 = _wx(clear_slot__p_53, 2);
+            int32_t _w81 = _wx(clear_slot__slot_54, 4);
+            if (_w80 >= 0 && _w81 >= 0) {
+                s->damage[_w80 * 4 + _w81] = ((int16_t)(0));
+            }
+            int32_t _w82 = _wx(clear_slot__p_53, 2);
+            int32_t _w83 = _wx(clear_slot__slot_54, 4);
+            if (_w82 >= 0 && _w83 >= 0) {
+                {
+                    int8_t *_d = s->energy + _w82 * 32 + _w83 * 8;
+                    for (int32_t _i84 = 0; _i84 < 8; _i84++) _d[_i84] = ((int8_t)(0));
+                }
+            }
+            int32_t _w85 = _wx(clear_slot__p_53, 2);
+            int32_t _w86 = _wx(clear_slot__slot_54, 4);
+            if (_w85 >= 0 && _w86 >= 0) {
+                s->entered[_w85 * 4 + _w86] = ((int8_t)(0));
+            }
+            int32_t _w87 = _wx(clear_slot__p_53, 2);
+            int32_t _w88 = _wx(clear_slot__slot_54, 4);
+            if (_w87 >= 0 && _w88 >= 0) {
+                {
+                    int16_t *_d = s->under + _w87 * 8 + _w88 * 2;
+                    for (int32_t _i89 = 0; _i89 < 2; _i89++) _d[_i89] = ((int16_t)((-1)));
                 }
             }
         }
         if ((CARDS__t_move_type[_ix(c, 395)] >= 0)) {
-            move_to_active__p_54 = p_;
-            move_to_active__t_55 = CARDS__t_move_type[_ix(c, 395)];
-            move_to_active__g_56 = CARDS__t_move_group[_ix(c, 395)];
-            for (int32_t move_to_active__bs_57 = 1, _end84 = 4; move_to_active__bs_57 < _end84; move_to_active__bs_57++) {
-                if (((s->card[_ix(move_to_active__p_54, 2) * 4 + move_to_active__bs_57] >= 0) && ({ int16_t _let85 = s->card[_ix(move_to_active__p_54, 2) * 4 + move_to_active__bs_57]; int16_t in_group__c_58 = _let85; ({ int8_t _let86 = move_to_active__g_56; int8_t in_group__g_59 = _let86; ((in_group__g_59 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_58, 395)], _ipow(2, ((int32_t)(in_group__g_59)))), 2) == 1)); }); }))) {
-                    int32_t _w87 = _wx(move_to_active__p_54, 2);
-                    int32_t _w88 = _wx(move_to_active__t_55, 8);
-                    if (_w87 >= 0 && _w88 >= 0) {
-                        s->energy[_w87 * 32 + 0 * 8 + _w88] = ((int8_t)(_wadd(s->energy[_ix(move_to_active__p_54, 2) * 32 + _ix(move_to_active__t_55, 8)], s->energy[_ix(move_to_active__p_54, 2) * 32 + move_to_active__bs_57 * 8 + _ix(move_to_active__t_55, 8)])));
+            move_to_active__p_55 = p_;
+            move_to_active__t_56 = CARDS__t_move_type[_ix(c, 395)];
+            move_to_active__g_57 = CARDS__t_move_group[_ix(c, 395)];
+            for (int32_t move_to_active__bs_58 = 1, _end90 = 4; move_to_active__bs_58 < _end90; move_to_active__bs_58++) {
+                if (((s->card[_ix(move_to_active__p_55, 2) * 4 + move_to_active__bs_58] >= 0) && ({ int16_t _let91 = s->card[_ix(move_to_active__p_55, 2) * 4 + move_to_active__bs_58]; int16_t in_group__c_59 = _let91; ({ int8_t _let92 = move_to_active__g_57; int8_t in_group__g_60 = _let92; ((in_group__g_60 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_59, 395)], _ipow(2, ((int32_t)(in_group__g_60)))), 2) == 1)); }); }))) {
+                    int32_t _w93 = _wx(move_to_active__p_55, 2);
+                    int32_t _w94 = _wx(move_to_active__t_56, 8);
+                    if (_w93 >= 0 && _w94 >= 0) {
+                        s->energy[_w93 * 32 + 0 * 8 + _w94] = ((int8_t)(_wadd(s->energy[_ix(move_to_active__p_55, 2) * 32 + _ix(move_to_active__t_56, 8)], s->energy[_ix(move_to_active__p_55, 2) * 32 + move_to_active__bs_58 * 8 + _ix(move_to_active__t_56, 8)])));
                     }
-                    int32_t _w89 = _wx(move_to_active__p_54, 2);
-                    int32_t _w90 = _wx(move_to_active__t_55, 8);
-                    if (_w89 >= 0 && _w90 >= 0) {
-                        s->energy[_w89 * 32 + move_to_active__bs_57 * 8 + _w90] = ((int8_t)(0));
+                    int32_t _w95 = _wx(move_to_active__p_55, 2);
+                    int32_t _w96 = _wx(move_to_active__t_56, 8);
+                    if (_w95 >= 0 && _w96 >= 0) {
+                        s->energy[_w95 * 32 + move_to_active__bs_58 * 8 + _w96] = ((int8_t)(0));
                     }
                 }
             }
         }
         if ((CARDS__t_taken_cut[_ix(c, 395)] > 0)) {
-            int32_t _w91 = _wx(p_, 2);
-            if (_w91 >= 0) {
-                s->taken_cut[_w91] = CARDS__t_taken_cut[_ix(c, 395)];
+            int32_t _w97 = _wx(p_, 2);
+            if (_w97 >= 0) {
+                s->taken_cut[_w97] = CARDS__t_taken_cut[_ix(c, 395)];
             }
-            int32_t _w92 = _wx(p_, 2);
-            if (_w92 >= 0) {
-                s->taken_until[_w92] = ((int16_t)(_wadd(s->turn, 1)));
+            int32_t _w98 = _wx(p_, 2);
+            if (_w98 >= 0) {
+                s->taken_until[_w98] = ((int16_t)(_wadd(s->turn, 1)));
             }
         }
         if (CARDS__t_reveal_hand[_ix(c, 395)]) {
-            int32_t _w93 = _wx(p_, 2);
-            if (_w93 >= 0) {
+            int32_t _w99 = _wx(p_, 2);
+            if (_w99 >= 0) {
                 {
-                    int16_t *_d = s->seen + _w93 * 10;
-                    for (int32_t _i94 = 0; _i94 < 10; _i94++) _d[_i94] = s->hand[_ix(o, 2) * 10 + _i94];
+                    int16_t *_d = s->seen + _w99 * 10;
+                    for (int32_t _i100 = 0; _i100 < 10; _i100++) _d[_i100] = s->hand[_ix(o, 2) * 10 + _i100];
                 }
             }
         }
         if ((CARDS__t_look_n[_ix(c, 395)] > 0)) {
-            int32_t _w95 = _wx(p_, 2);
-            if (_w95 >= 0) {
+            int32_t _w101 = _wx(p_, 2);
+            if (_w101 >= 0) {
                 {
-                    int16_t *_d = s->seen + _w95 * 10;
-                    for (int32_t _i96 = 0; _i96 < 10; _i96++) _d[_i96] = ((HAND_SLOTS[_i96] < CARDS__t_look_n[_ix(c, 395)]) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i96], 0), 19), 20)] : ((int16_t)((-1))));
+                    int16_t *_d = s->seen + _w101 * 10;
+                    for (int32_t _i102 = 0; _i102 < 10; _i102++) _d[_i102] = ((HAND_SLOTS[_i102] < CARDS__t_look_n[_ix(c, 395)]) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i102], 0), 19), 20)] : ((int16_t)((-1))));
                 }
             }
         }
         if ((CARDS__t_top_type[_ix(c, 395)] >= 0)) {
-            top_to_hand__p_60 = p_;
-            top_to_hand__t_61 = CARDS__t_top_type[_ix(c, 395)];
-            top_to_hand__dc_62 = s->deck_count[_ix(top_to_hand__p_60, 2)];
-            top_to_hand__top_63 = s->deck[_ix(top_to_hand__p_60, 2) * 20];
-            if ((((top_to_hand__dc_62 > 0) && ({ int16_t _let97 = top_to_hand__top_63; int16_t matches__c_64 = _let97; ({ int16_t _let98 = top_to_hand__t_61; int16_t matches__ftype_65 = _let98; (((((matches__c_64 >= 0) && (CARDS__kind[_ix(matches__c_64, 395)] == 0)) && ((matches__ftype_65 < 0) || (CARDS__type[_ix(matches__c_64, 395)] == matches__ftype_65))) && (true || ({ int16_t _let99 = matches__c_64; int16_t in_group__c_66 = _let99; (false && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_66, 395)], _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__stage[_ix(matches__c_64, 395)] == (-1)))); }); })) && (s->hand_count[_ix(top_to_hand__p_60, 2)] < 10))) {
-                int32_t _w100 = _wx(top_to_hand__p_60, 2);
-                if (_w100 >= 0) {
-                    _remove_int16(s->deck + _w100 * 20, 20, 0);
+            top_to_hand__p_61 = p_;
+            top_to_hand__t_62 = CARDS__t_top_type[_ix(c, 395)];
+            top_to_hand__dc_63 = s->deck_count[_ix(top_to_hand__p_61, 2)];
+            top_to_hand__top_64 = s->deck[_ix(top_to_hand__p_61, 2) * 20];
+            if ((((top_to_hand__dc_63 > 0) && ({ int16_t _let103 = top_to_hand__top_64; int16_t matches__c_65 = _let103; ({ int16_t _let104 = top_to_hand__t_62; int16_t matches__ftype_66 = _let104; (((((matches__c_65 >= 0) && (CARDS__kind[_ix(matches__c_65, 395)] == 0)) && ((matches__ftype_66 < 0) || (CARDS__type[_ix(matches__c_65, 395)] == matches__ftype_66))) && (true || ({ int16_t _let105 = matches__c_65; int16_t in_group__c_67 = _let105; (false && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_67, 395)], _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__stage[_ix(matches__c_65, 395)] == (-1)))); }); })) && (s->hand_count[_ix(top_to_hand__p_61, 2)] < 10))) {
+                int32_t _w106 = _wx(top_to_hand__p_61, 2);
+                if (_w106 >= 0) {
+                    _remove_int16(s->deck + _w106 * 20, 20, 0);
                 }
-                int32_t _w101 = _wx(top_to_hand__p_60, 2);
-                if (_w101 >= 0) {
-                    s->deck_count[_w101] = ((int8_t)(_wsub(s->deck_count[_ix(top_to_hand__p_60, 2)], 1)));
+                int32_t _w107 = _wx(top_to_hand__p_61, 2);
+                if (_w107 >= 0) {
+                    s->deck_count[_w107] = ((int8_t)(_wsub(s->deck_count[_ix(top_to_hand__p_61, 2)], 1)));
                 }
-                int32_t _w102 = _wx(top_to_hand__p_60, 2);
-                if (_w102 >= 0) {
-                    _push_int16(s->hand + _w102 * 10, 10, top_to_hand__top_63);
+                int32_t _w108 = _wx(top_to_hand__p_61, 2);
+                if (_w108 >= 0) {
+                    _push_int16(s->hand + _w108 * 10, 10, top_to_hand__top_64);
                 }
-                int32_t _w103 = _wx(top_to_hand__p_60, 2);
-                if (_w103 >= 0) {
-                    s->hand_count[_w103] = ((int8_t)(_wadd(s->hand_count[_ix(top_to_hand__p_60, 2)], 1)));
+                int32_t _w109 = _wx(top_to_hand__p_61, 2);
+                if (_w109 >= 0) {
+                    s->hand_count[_w109] = ((int8_t)(_wadd(s->hand_count[_ix(top_to_hand__p_61, 2)], 1)));
                 }
-            } else if ((top_to_hand__dc_62 > 0)) {
-                int32_t _w104 = _wx(top_to_hand__p_60, 2);
-                if (_w104 >= 0) {
+            } else if ((top_to_hand__dc_63 > 0)) {
+                int32_t _w110 = _wx(top_to_hand__p_61, 2);
+                if (_w110 >= 0) {
                     {
-                        int16_t _t105[20];
-                        for (int32_t _i106 = 0; _i106 < 20; _i106++) _t105[_i106] = ((DECK_SLOTS[_i106] == ((int8_t)(_wsub(top_to_hand__dc_62, 1)))) ? top_to_hand__top_63 : s->deck[_ix(top_to_hand__p_60, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i106], 1), 0), 19), 20)]);
-                        memcpy(s->deck + _w104 * 20, _t105, sizeof _t105);
+                        int16_t _t111[20];
+                        for (int32_t _i112 = 0; _i112 < 20; _i112++) _t111[_i112] = ((DECK_SLOTS[_i112] == ((int8_t)(_wsub(top_to_hand__dc_63, 1)))) ? top_to_hand__top_64 : s->deck[_ix(top_to_hand__p_61, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i112], 1), 0), 19), 20)]);
+                        memcpy(s->deck + _w110 * 20, _t111, sizeof _t111);
                     }
                 }
-                int32_t _w107 = _wx(top_to_hand__p_60, 2);
-                if (_w107 >= 0) {
+                int32_t _w113 = _wx(top_to_hand__p_61, 2);
+                if (_w113 >= 0) {
                     {
-                        int16_t _t108[20];
-                        for (int32_t _i109 = 0; _i109 < 20; _i109++) _t108[_i109] = ((DECK_SLOTS[_i109] < top_to_hand__dc_62) ? s->deck[_ix(top_to_hand__p_60, 2) * 20 + _i109] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w107 * 20, _t108, sizeof _t108);
+                        int16_t _t114[20];
+                        for (int32_t _i115 = 0; _i115 < 20; _i115++) _t114[_i115] = ((DECK_SLOTS[_i115] < top_to_hand__dc_63) ? s->deck[_ix(top_to_hand__p_61, 2) * 20 + _i115] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w113 * 20, _t114, sizeof _t114);
                     }
                 }
             }
         }
         if ((CARDS__t_draw[_ix(c, 395)] > 0)) {
-            draw_cards__p_67 = p_;
-            draw_cards__n_68 = CARDS__t_draw[_ix(c, 395)];
-            draw_cards__have_69 = s->hand_count[_ix(draw_cards__p_67, 2)];
-            draw_cards__k_70 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_68, s->deck_count[_ix(draw_cards__p_67, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_69))))));
-            int32_t _w110 = _wx(draw_cards__p_67, 2);
-            if (_w110 >= 0) {
-                {
-                    int16_t _t111[10];
-                    for (int32_t _i112 = 0; _i112 < 10; _i112++) _t111[_i112] = (((HAND_SLOTS[_i112] >= draw_cards__have_69) && (HAND_SLOTS[_i112] < ((int8_t)(_wadd(draw_cards__have_69, draw_cards__k_70))))) ? s->deck[_ix(draw_cards__p_67, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i112], draw_cards__have_69), 0), 19), 20)] : s->hand[_ix(draw_cards__p_67, 2) * 10 + _i112]);
-                    memcpy(s->hand + _w110 * 10, _t111, sizeof _t111);
-                }
-            }
-            int32_t _w113 = _wx(draw_cards__p_67, 2);
-            if (_w113 >= 0) {
-                {
-                    int16_t _t114[20];
-                    for (int32_t _i115 = 0; _i115 < 20; _i115++) _t114[_i115] = ((_wadd(DECK_SLOTS[_i115], draw_cards__k_70) < 20) ? s->deck[_ix(draw_cards__p_67, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i115], draw_cards__k_70), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w113 * 20, _t114, sizeof _t114);
-                }
-            }
-            int32_t _w116 = _wx(draw_cards__p_67, 2);
+            draw_cards__p_68 = p_;
+            draw_cards__n_69 = CARDS__t_draw[_ix(c, 395)];
+            draw_cards__have_70 = s->hand_count[_ix(draw_cards__p_68, 2)];
+            draw_cards__k_71 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_69, s->deck_count[_ix(draw_cards__p_68, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_70))))));
+            int32_t _w116 = _wx(draw_cards__p_68, 2);
             if (_w116 >= 0) {
-                s->hand_count[_w116] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_67, 2)], draw_cards__k_70)));
+                {
+                    int16_t _t117[10];
+                    for (int32_t _i118 = 0; _i118 < 10; _i118++) _t117[_i118] = (((HAND_SLOTS[_i118] >= draw_cards__have_70) && (HAND_SLOTS[_i118] < ((int8_t)(_wadd(draw_cards__have_70, draw_cards__k_71))))) ? s->deck[_ix(draw_cards__p_68, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i118], draw_cards__have_70), 0), 19), 20)] : s->hand[_ix(draw_cards__p_68, 2) * 10 + _i118]);
+                    memcpy(s->hand + _w116 * 10, _t117, sizeof _t117);
+                }
             }
-            int32_t _w117 = _wx(draw_cards__p_67, 2);
-            if (_w117 >= 0) {
-                s->deck_count[_w117] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_67, 2)], draw_cards__k_70)));
+            int32_t _w119 = _wx(draw_cards__p_68, 2);
+            if (_w119 >= 0) {
+                {
+                    int16_t _t120[20];
+                    for (int32_t _i121 = 0; _i121 < 20; _i121++) _t120[_i121] = ((_wadd(DECK_SLOTS[_i121], draw_cards__k_71) < 20) ? s->deck[_ix(draw_cards__p_68, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i121], draw_cards__k_71), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w119 * 20, _t120, sizeof _t120);
+                }
+            }
+            int32_t _w122 = _wx(draw_cards__p_68, 2);
+            if (_w122 >= 0) {
+                s->hand_count[_w122] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_68, 2)], draw_cards__k_71)));
+            }
+            int32_t _w123 = _wx(draw_cards__p_68, 2);
+            if (_w123 >= 0) {
+                s->deck_count[_w123] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_68, 2)], draw_cards__k_71)));
             }
         }
         if ((CARDS__t_search_n[_ix(c, 395)] > 0)) {
-            search_deck__p_71 = p_;
-            search_deck__fstage_72 = CARDS__t_search_stage[_ix(c, 395)];
-            for (int32_t _i118 = 0; _i118 < 20; _i118++) search_deck__d_73[_i118] = s->deck[_ix(search_deck__p_71, 2) * 20 + _i118];
-            search_deck__i_74 = ({ bool _m119[20]; for (int32_t _j120 = 0; _j120 < 20; _j120++) _m119[_j120] = (((((search_deck__d_73[_j120] >= 0) && (CARDS__kind[_ix(search_deck__d_73[_j120], 395)] == 0)) && (true || (CARDS__type[_ix(search_deck__d_73[_j120], 395)] == (-1)))) && (true || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_73[_j120], 395)], _ipow(2, (-1))), 2) == 1))) && ((search_deck__fstage_72 < 0) || (CARDS__stage[_ix(search_deck__d_73[_j120], 395)] == search_deck__fstage_72))); _choose(random_word_at(key, 0), _m119, 20); });
-            search_deck__room_76 = (false ? ({ int32_t _lo121 = 1; bool _r123 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_75 = _lo121, _end122 = 4; search_deck__bs_75 < _end122; search_deck__bs_75++) if ((s->card[_ix(search_deck__p_71, 2) * 4 + search_deck__bs_75] < 0)) { _r123 = true; break; } _r123; }) : (s->hand_count[_ix(search_deck__p_71, 2)] < 10));
-            if (((search_deck__i_74 >= 0) && search_deck__room_76)) {
-                search_deck__c_77 = s->deck[_ix(search_deck__p_71, 2) * 20 + _ix(search_deck__i_74, 20)];
-                int32_t _w125 = _wx(search_deck__p_71, 2);
-                if (_w125 >= 0) {
+            search_deck__p_72 = p_;
+            search_deck__fstage_73 = CARDS__t_search_stage[_ix(c, 395)];
+            for (int32_t _i124 = 0; _i124 < 20; _i124++) search_deck__d_74[_i124] = s->deck[_ix(search_deck__p_72, 2) * 20 + _i124];
+            search_deck__i_75 = ({ bool _m125[20]; for (int32_t _j126 = 0; _j126 < 20; _j126++) _m125[_j126] = (((((search_deck__d_74[_j126] >= 0) && (CARDS__kind[_ix(search_deck__d_74[_j126], 395)] == 0)) && (true || (CARDS__type[_ix(search_deck__d_74[_j126], 395)] == (-1)))) && (true || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_74[_j126], 395)], _ipow(2, (-1))), 2) == 1))) && ((search_deck__fstage_73 < 0) || (CARDS__stage[_ix(search_deck__d_74[_j126], 395)] == search_deck__fstage_73))); _choose(random_word_at(key, 0), _m125, 20); });
+            search_deck__room_77 = (false ? ({ int32_t _lo127 = 1; bool _r129 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_76 = _lo127, _end128 = 4; search_deck__bs_76 < _end128; search_deck__bs_76++) if ((s->card[_ix(search_deck__p_72, 2) * 4 + search_deck__bs_76] < 0)) { _r129 = true; break; } _r129; }) : (s->hand_count[_ix(search_deck__p_72, 2)] < 10));
+            if (((search_deck__i_75 >= 0) && search_deck__room_77)) {
+                search_deck__c_78 = s->deck[_ix(search_deck__p_72, 2) * 20 + _ix(search_deck__i_75, 20)];
+                int32_t _w131 = _wx(search_deck__p_72, 2);
+                if (_w131 >= 0) {
                     {
-                        int16_t _t126[20];
-                        for (int32_t _i127 = 0; _i127 < 20; _i127++) _t126[_i127] = s->deck[_ix(search_deck__p_71, 2) * 20 + _i127];
-                        _remove_int16(_t126, 20, search_deck__i_74);
-                        _shuffle_int16(_t126, 20, fold_in(key, 12));
-                        memcpy(s->deck + _w125 * 20, _t126, sizeof _t126);
+                        int16_t _t132[20];
+                        for (int32_t _i133 = 0; _i133 < 20; _i133++) _t132[_i133] = s->deck[_ix(search_deck__p_72, 2) * 20 + _i133];
+                        _remove_int16(_t132, 20, search_deck__i_75);
+                        _shuffle_int16(_t132, 20, fold_in(key, 12));
+                        memcpy(s->deck + _w131 * 20, _t132, sizeof _t132);
                     }
                 }
-                int32_t _w128 = _wx(search_deck__p_71, 2);
-                if (_w128 >= 0) {
-                    s->deck_count[_w128] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_71, 2)], 1)));
+                int32_t _w134 = _wx(search_deck__p_72, 2);
+                if (_w134 >= 0) {
+                    s->deck_count[_w134] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_72, 2)], 1)));
                 }
                 if (false) {
-                    put_in_play__p_79 = search_deck__p_71;
-                    put_in_play__slot_80 = ({ int32_t _lo129 = 1; int32_t _r131 = 0; int32_t _best133 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_78 = _lo129, _end130 = 4; search_deck__bs_78 < _end130; search_deck__bs_78++) { int32_t _x132 = ((int32_t)((s->card[_ix(search_deck__p_71, 2) * 4 + search_deck__bs_78] < 0))); if (search_deck__bs_78 == _lo129 || _x132 > _best133) { _best133 = _x132; _r131 = search_deck__bs_78; } } _r131; });
-                    put_in_play__c_81 = search_deck__c_77;
-                    int32_t _w134 = _wx(put_in_play__p_79, 2);
-                    int32_t _w135 = _wx(put_in_play__slot_80, 4);
-                    if (_w134 >= 0 && _w135 >= 0) {
-                        s->card[_w134 * 4 + _w135] = put_in_play__c_81;
+                    put_in_play__p_80 = search_deck__p_72;
+                    put_in_play__slot_81 = ({ int32_t _lo135 = 1; int32_t _r137 = 0; int32_t _best139 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_79 = _lo135, _end136 = 4; search_deck__bs_79 < _end136; search_deck__bs_79++) { int32_t _x138 = ((int32_t)((s->card[_ix(search_deck__p_72, 2) * 4 + search_deck__bs_79] < 0))); if (search_deck__bs_79 == _lo135 || _x138 > _best139) { _best139 = _x138; _r137 = search_deck__bs_79; } } _r137; });
+                    put_in_play__c_82 = search_deck__c_78;
+                    int32_t _w140 = _wx(put_in_play__p_80, 2);
+                    int32_t _w141 = _wx(put_in_play__slot_81, 4);
+                    if (_w140 >= 0 && _w141 >= 0) {
+                        s->card[_w140 * 4 + _w141] = put_in_play__c_82;
                     }
-                    int32_t _w136 = _wx(put_in_play__p_79, 2);
-                    int32_t _w137 = _wx(put_in_play__slot_80, 4);
-                    if (_w136 >= 0 && _w137 >= 0) {
-                        s->damage[_w136 * 4 + _w137] = ((int16_t)(0));
+                    int32_t _w142 = _wx(put_in_play__p_80, 2);
+                    int32_t _w143 = _wx(put_in_play__slot_81, 4);
+                    if (_w142 >= 0 && _w143 >= 0) {
+                        s->damage[_w142 * 4 + _w143] = ((int16_t)(0));
                     }
-                    int32_t _w138 = _wx(put_in_play__p_79, 2);
-                    int32_t _w139 = _wx(put_in_play__slot_80, 4);
-                    if (_w138 >= 0 && _w139 >= 0) {
+                    int32_t _w144 = _wx(put_in_play__p_80, 2);
+                    int32_t _w145 = _wx(put_in_play__slot_81, 4);
+                    if (_w144 >= 0 && _w145 >= 0) {
                         {
-                            int8_t *_d = s->energy + _w138 * 32 + _w139 * 8;
-                            for (int32_t _i140 = 0; _i140 < 8; _i140++) _d[_i140] = ((int8_t)(0));
+                            int8_t *_d = s->energy + _w144 * 32 + _w145 * 8;
+                            for (int32_t _i146 = 0; _i146 < 8; _i146++) _d[_i146] = ((int8_t)(0));
                         }
                     }
-                    int32_t _w141 = _wx(put_in_play__p_79, 2);
-                    int32_t _w142 = _wx(put_in_play__slot_80, 4);
-                    if (_w141 >= 0 && _w142 >= 0) {
-                        s->entered[_w141 * 4 + _w142] = ((int8_t)(s->turn));
+                    int32_t _w147 = _wx(put_in_play__p_80, 2);
+                    int32_t _w148 = _wx(put_in_play__slot_81, 4);
+                    if (_w147 >= 0 && _w148 >= 0) {
+                        s->entered[_w147 * 4 + _w148] = ((int8_t)(s->turn));
                     }
-                    int32_t _w143 = _wx(put_in_play__p_79, 2);
-                    int32_t _w144 = _wx(put_in_play__slot_80, 4);
-                    if (_w143 >= 0 && _w144 >= 0) {
+                    int32_t _w149 = _wx(put_in_play__p_80, 2);
+                    int32_t _w150 = _wx(put_in_play__slot_81, 4);
+                    if (_w149 >= 0 && _w150 >= 0) {
                         {
-                            int16_t *_d = s->under + _w143 * 8 + _w144 * 2;
-                            for (int32_t _i145 = 0; _i145 < 2; _i145++) _d[_i145] = ((int16_t)((-1)));
+                            int16_t *_d = s->under + _w149 * 8 + _w150 * 2;
+                            for (int32_t _i151 = 0; _i151 < 2; _i151++) _d[_i151] = ((int16_t)((-1)));
                         }
                     }
                 } else {
-                    int32_t _w146 = _wx(search_deck__p_71, 2);
-                    if (_w146 >= 0) {
-                        _push_int16(s->hand + _w146 * 10, 10, search_deck__c_77);
+                    int32_t _w152 = _wx(search_deck__p_72, 2);
+                    if (_w152 >= 0) {
+                        _push_int16(s->hand + _w152 * 10, 10, search_deck__c_78);
                     }
-                    int32_t _w147 = _wx(search_deck__p_71, 2);
-                    if (_w147 >= 0) {
-                        s->hand_count[_w147] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_71, 2)], 1)));
+                    int32_t _w153 = _wx(search_deck__p_72, 2);
+                    if (_w153 >= 0) {
+                        s->hand_count[_w153] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_72, 2)], 1)));
                     }
                 }
             }
@@ -1377,62 +1411,62 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
             s->dealt_group = CARDS__t_dealt_group[_ix(c, 395)];
         }
         if (CARDS__t_shuffle_opp[_ix(c, 395)]) {
-            shuffle_hand_in__p_82 = o;
-            shuffle_hand_in__dc_83 = s->deck_count[_ix(shuffle_hand_in__p_82, 2)];
-            for (int32_t _i148 = 0; _i148 < 20; _i148++) shuffle_hand_in__merged_84[_i148] = ((DECK_SLOTS[_i148] < shuffle_hand_in__dc_83) ? s->deck[_ix(shuffle_hand_in__p_82, 2) * 20 + _i148] : s->hand[_ix(shuffle_hand_in__p_82, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i148], shuffle_hand_in__dc_83), 0), 9), 10)]);
-            int32_t _w149 = _wx(shuffle_hand_in__p_82, 2);
-            if (_w149 >= 0) {
+            shuffle_hand_in__p_83 = o;
+            shuffle_hand_in__dc_84 = s->deck_count[_ix(shuffle_hand_in__p_83, 2)];
+            for (int32_t _i154 = 0; _i154 < 20; _i154++) shuffle_hand_in__merged_85[_i154] = ((DECK_SLOTS[_i154] < shuffle_hand_in__dc_84) ? s->deck[_ix(shuffle_hand_in__p_83, 2) * 20 + _i154] : s->hand[_ix(shuffle_hand_in__p_83, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i154], shuffle_hand_in__dc_84), 0), 9), 10)]);
+            int32_t _w155 = _wx(shuffle_hand_in__p_83, 2);
+            if (_w155 >= 0) {
                 {
-                    int16_t *_d = s->deck + _w149 * 20;
-                    for (int32_t _i150 = 0; _i150 < 20; _i150++) _d[_i150] = ((DECK_SLOTS[_i150] < ((int8_t)(_wadd(shuffle_hand_in__dc_83, s->hand_count[_ix(shuffle_hand_in__p_82, 2)])))) ? shuffle_hand_in__merged_84[_i150] : ((int16_t)((-1))));
+                    int16_t *_d = s->deck + _w155 * 20;
+                    for (int32_t _i156 = 0; _i156 < 20; _i156++) _d[_i156] = ((DECK_SLOTS[_i156] < ((int8_t)(_wadd(shuffle_hand_in__dc_84, s->hand_count[_ix(shuffle_hand_in__p_83, 2)])))) ? shuffle_hand_in__merged_85[_i156] : ((int16_t)((-1))));
                     _shuffle_int16(_d, 20, fold_in(key, 13));
                 }
             }
-            int32_t _w151 = _wx(shuffle_hand_in__p_82, 2);
-            if (_w151 >= 0) {
-                s->deck_count[_w151] = ((int8_t)(_wadd(shuffle_hand_in__dc_83, s->hand_count[_ix(shuffle_hand_in__p_82, 2)])));
+            int32_t _w157 = _wx(shuffle_hand_in__p_83, 2);
+            if (_w157 >= 0) {
+                s->deck_count[_w157] = ((int8_t)(_wadd(shuffle_hand_in__dc_84, s->hand_count[_ix(shuffle_hand_in__p_83, 2)])));
             }
-            int32_t _w152 = _wx(shuffle_hand_in__p_82, 2);
-            if (_w152 >= 0) {
+            int32_t _w158 = _wx(shuffle_hand_in__p_83, 2);
+            if (_w158 >= 0) {
                 {
-                    int16_t _t153[10];
-                    for (int32_t _i154 = 0; _i154 < 10; _i154++) _t153[_i154] = ((HAND_SLOTS[_i154] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_82, 2) * 10 + _i154]);
-                    memcpy(s->hand + _w152 * 10, _t153, sizeof _t153);
+                    int16_t _t159[10];
+                    for (int32_t _i160 = 0; _i160 < 10; _i160++) _t159[_i160] = ((HAND_SLOTS[_i160] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_83, 2) * 10 + _i160]);
+                    memcpy(s->hand + _w158 * 10, _t159, sizeof _t159);
                 }
             }
-            int32_t _w155 = _wx(shuffle_hand_in__p_82, 2);
-            if (_w155 >= 0) {
-                s->hand_count[_w155] = ((int8_t)(0));
+            int32_t _w161 = _wx(shuffle_hand_in__p_83, 2);
+            if (_w161 >= 0) {
+                s->hand_count[_w161] = ((int8_t)(0));
             }
         }
         if ((CARDS__t_draw_opp[_ix(c, 395)] > 0)) {
-            draw_cards__p_85 = o;
-            draw_cards__n_86 = CARDS__t_draw_opp[_ix(c, 395)];
-            draw_cards__have_87 = s->hand_count[_ix(draw_cards__p_85, 2)];
-            draw_cards__k_88 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_86, s->deck_count[_ix(draw_cards__p_85, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_87))))));
-            int32_t _w156 = _wx(draw_cards__p_85, 2);
-            if (_w156 >= 0) {
-                {
-                    int16_t _t157[10];
-                    for (int32_t _i158 = 0; _i158 < 10; _i158++) _t157[_i158] = (((HAND_SLOTS[_i158] >= draw_cards__have_87) && (HAND_SLOTS[_i158] < ((int8_t)(_wadd(draw_cards__have_87, draw_cards__k_88))))) ? s->deck[_ix(draw_cards__p_85, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i158], draw_cards__have_87), 0), 19), 20)] : s->hand[_ix(draw_cards__p_85, 2) * 10 + _i158]);
-                    memcpy(s->hand + _w156 * 10, _t157, sizeof _t157);
-                }
-            }
-            int32_t _w159 = _wx(draw_cards__p_85, 2);
-            if (_w159 >= 0) {
-                {
-                    int16_t _t160[20];
-                    for (int32_t _i161 = 0; _i161 < 20; _i161++) _t160[_i161] = ((_wadd(DECK_SLOTS[_i161], draw_cards__k_88) < 20) ? s->deck[_ix(draw_cards__p_85, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i161], draw_cards__k_88), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w159 * 20, _t160, sizeof _t160);
-                }
-            }
-            int32_t _w162 = _wx(draw_cards__p_85, 2);
+            draw_cards__p_86 = o;
+            draw_cards__n_87 = CARDS__t_draw_opp[_ix(c, 395)];
+            draw_cards__have_88 = s->hand_count[_ix(draw_cards__p_86, 2)];
+            draw_cards__k_89 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_87, s->deck_count[_ix(draw_cards__p_86, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_88))))));
+            int32_t _w162 = _wx(draw_cards__p_86, 2);
             if (_w162 >= 0) {
-                s->hand_count[_w162] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_85, 2)], draw_cards__k_88)));
+                {
+                    int16_t _t163[10];
+                    for (int32_t _i164 = 0; _i164 < 10; _i164++) _t163[_i164] = (((HAND_SLOTS[_i164] >= draw_cards__have_88) && (HAND_SLOTS[_i164] < ((int8_t)(_wadd(draw_cards__have_88, draw_cards__k_89))))) ? s->deck[_ix(draw_cards__p_86, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i164], draw_cards__have_88), 0), 19), 20)] : s->hand[_ix(draw_cards__p_86, 2) * 10 + _i164]);
+                    memcpy(s->hand + _w162 * 10, _t163, sizeof _t163);
+                }
             }
-            int32_t _w163 = _wx(draw_cards__p_85, 2);
-            if (_w163 >= 0) {
-                s->deck_count[_w163] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_85, 2)], draw_cards__k_88)));
+            int32_t _w165 = _wx(draw_cards__p_86, 2);
+            if (_w165 >= 0) {
+                {
+                    int16_t _t166[20];
+                    for (int32_t _i167 = 0; _i167 < 20; _i167++) _t166[_i167] = ((_wadd(DECK_SLOTS[_i167], draw_cards__k_89) < 20) ? s->deck[_ix(draw_cards__p_86, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i167], draw_cards__k_89), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w165 * 20, _t166, sizeof _t166);
+                }
+            }
+            int32_t _w168 = _wx(draw_cards__p_86, 2);
+            if (_w168 >= 0) {
+                s->hand_count[_w168] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_86, 2)], draw_cards__k_89)));
+            }
+            int32_t _w169 = _wx(draw_cards__p_86, 2);
+            if (_w169 >= 0) {
+                s->deck_count[_w169] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_86, 2)], draw_cards__k_89)));
             }
         }
     }
@@ -1442,87 +1476,95 @@ static void effect_retreat(State *s, int32_t b, Key key)
 {
     (void)key;  /* no chance here */
     int32_t p_ = 0;
-    int32_t discard_energy__p_89 = 0;
-    int8_t discard_energy__n_90 = 0;
-    int8_t discard_energy__held_91[8] = {0};
-    int16_t discard_energy__c_92 = 0;
-    bool discard_energy__used_95[8] = {0};
-    int32_t discard_energy__rank_96[8] = {0};
-    int32_t discard_energy__before_98[8] = {0};
-    int32_t swap_active__p_99 = 0;
-    int32_t swap_active__b_100 = 0;
-    int32_t swap_active__perm_101[4] = {0};
-    int32_t clear_conditions__p_102 = 0;
+    int32_t discard_energy__p_91 = 0;
+    int8_t discard_energy__n_92 = 0;
+    int8_t discard_energy__held_93[8] = {0};
+    int16_t discard_energy__c_94 = 0;
+    bool discard_energy__used_97[8] = {0};
+    int32_t discard_energy__rank_98[8] = {0};
+    int32_t discard_energy__before_100[8] = {0};
+    int32_t swap_active__p_101 = 0;
+    int32_t swap_active__b_102 = 0;
+    int32_t swap_active__perm_103[4] = {0};
+    int32_t clear_conditions__p_104 = 0;
     p_ = s->current_player;
-    discard_energy__p_89 = p_;
-    discard_energy__n_90 = ((int8_t)(_imax(((int8_t)(_wsub(CARDS__retreat[_ix(s->card[_ix(p_, 2) * 4], 395)], s->retreat_cut))), ((int8_t)(0)))));
-    for (int32_t _i1 = 0; _i1 < 8; _i1++) discard_energy__held_91[_i1] = s->energy[_ix(discard_energy__p_89, 2) * 32 + _i1];
-    discard_energy__c_92 = s->card[_ix(discard_energy__p_89, 2) * 4];
-    for (int32_t _i2 = 0; _i2 < 8; _i2++) discard_energy__used_95[_i2] = ((({ int16_t _let3 = ((int16_t)(_wmul(2, discard_energy__c_92))); int16_t attack_cost__r_93 = _let3; (_i2 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_93, 790)] : (_i2 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_93, 790)] : (_i2 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_93, 790)] : (_i2 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_93, 790)] : (_i2 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_93, 790)] : (_i2 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_93, 790)] : (_i2 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_93, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_93, 790)]))))))); }) > 0) || (({ int16_t _let4 = ((int16_t)(_wadd(((int16_t)(_wmul(2, discard_energy__c_92))), 1))); int16_t attack_cost__r_94 = _let4; (_i2 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_94, 790)] : (_i2 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_94, 790)] : (_i2 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_94, 790)] : (_i2 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_94, 790)] : (_i2 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_94, 790)] : (_i2 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_94, 790)] : (_i2 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_94, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_94, 790)]))))))); }) > 0));
-    for (int32_t _i5 = 0; _i5 < 8; _i5++) discard_energy__rank_96[_i5] = _wadd(TYPE_IDS[_i5], (discard_energy__used_95[_i5] ? 8 : 0));
-    for (int32_t _i6 = 0; _i6 < 8; _i6++) discard_energy__before_98[_i6] = ({ int32_t _lo7 = 0; int32_t _r9 = 0; _Pragma("GCC unroll 8") for (int32_t discard_energy__u_97 = _lo7, _end8 = 8; discard_energy__u_97 < _end8; discard_energy__u_97++) _r9 = _wadd(_r9, ((discard_energy__rank_96[discard_energy__u_97] < discard_energy__rank_96[_i6]) ? ((int32_t)(discard_energy__held_91[discard_energy__u_97])) : 0)); _r9; });
-    int32_t _w11 = _wx(discard_energy__p_89, 2);
+    discard_energy__p_91 = p_;
+    discard_energy__n_92 = ((int8_t)(_imax(((int8_t)(_wsub(CARDS__retreat[_ix(s->card[_ix(p_, 2) * 4], 395)], s->retreat_cut))), ((int8_t)(0)))));
+    for (int32_t _i1 = 0; _i1 < 8; _i1++) discard_energy__held_93[_i1] = s->energy[_ix(discard_energy__p_91, 2) * 32 + _i1];
+    discard_energy__c_94 = s->card[_ix(discard_energy__p_91, 2) * 4];
+    for (int32_t _i2 = 0; _i2 < 8; _i2++) discard_energy__used_97[_i2] = ((({ int16_t _let3 = ((int16_t)(_wmul(2, discard_energy__c_94))); int16_t attack_cost__r_95 = _let3; (_i2 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_95, 790)] : (_i2 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_95, 790)] : (_i2 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_95, 790)] : (_i2 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_95, 790)] : (_i2 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_95, 790)] : (_i2 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_95, 790)] : (_i2 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_95, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_95, 790)]))))))); }) > 0) || (({ int16_t _let4 = ((int16_t)(_wadd(((int16_t)(_wmul(2, discard_energy__c_94))), 1))); int16_t attack_cost__r_96 = _let4; (_i2 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_96, 790)] : (_i2 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_96, 790)] : (_i2 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_96, 790)] : (_i2 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_96, 790)] : (_i2 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_96, 790)] : (_i2 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_96, 790)] : (_i2 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_96, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_96, 790)]))))))); }) > 0));
+    for (int32_t _i5 = 0; _i5 < 8; _i5++) discard_energy__rank_98[_i5] = _wadd(TYPE_IDS[_i5], (discard_energy__used_97[_i5] ? 8 : 0));
+    for (int32_t _i6 = 0; _i6 < 8; _i6++) discard_energy__before_100[_i6] = ({ int32_t _lo7 = 0; int32_t _r9 = 0; _Pragma("GCC unroll 8") for (int32_t discard_energy__u_99 = _lo7, _end8 = 8; discard_energy__u_99 < _end8; discard_energy__u_99++) _r9 = _wadd(_r9, ((discard_energy__rank_98[discard_energy__u_99] < discard_energy__rank_98[_i6]) ? ((int32_t)(discard_energy__held_93[discard_energy__u_99])) : 0)); _r9; });
+    int32_t _w11 = _wx(discard_energy__p_91, 2);
     if (_w11 >= 0) {
         {
             int8_t *_d = s->energy + _w11 * 32 + 0 * 8;
-            for (int32_t _i12 = 0; _i12 < 8; _i12++) _d[_i12] = ((int8_t)(_wsub(discard_energy__held_91[_i12], _imin(_imax(_wsub(discard_energy__n_90, discard_energy__before_98[_i12]), 0), ((int32_t)(discard_energy__held_91[_i12]))))));
+            for (int32_t _i12 = 0; _i12 < 8; _i12++) _d[_i12] = ((int8_t)(_wsub(discard_energy__held_93[_i12], _imin(_imax(_wsub(discard_energy__n_92, discard_energy__before_100[_i12]), 0), ((int32_t)(discard_energy__held_93[_i12]))))));
         }
     }
-    swap_active__p_99 = p_;
-    swap_active__b_100 = b;
-    for (int32_t _i13 = 0; _i13 < 4; _i13++) swap_active__perm_101[_i13] = SWAP[_ix(swap_active__b_100, 4) * 4 + _i13];
-    int32_t _w14 = _wx(swap_active__p_99, 2);
+    swap_active__p_101 = p_;
+    swap_active__b_102 = b;
+    for (int32_t _i13 = 0; _i13 < 4; _i13++) swap_active__perm_103[_i13] = SWAP[_ix(swap_active__b_102, 4) * 4 + _i13];
+    int32_t _w14 = _wx(swap_active__p_101, 2);
     if (_w14 >= 0) {
         {
             int16_t _t15[4];
-            for (int32_t _i16 = 0; _i16 < 4; _i16++) _t15[_i16] = s->card[_ix(swap_active__p_99, 2) * 4 + _ix(swap_active__perm_101[_i16], 4)];
+            for (int32_t _i16 = 0; _i16 < 4; _i16++) _t15[_i16] = s->card[_ix(swap_active__p_101, 2) * 4 + _ix(swap_active__perm_103[_i16], 4)];
             memcpy(s->card + _w14 * 4, _t15, sizeof _t15);
         }
     }
-    int32_t _w17 = _wx(swap_active__p_99, 2);
+    int32_t _w17 = _wx(swap_active__p_101, 2);
     if (_w17 >= 0) {
         {
             int16_t _t18[4];
-            for (int32_t _i19 = 0; _i19 < 4; _i19++) _t18[_i19] = s->damage[_ix(swap_active__p_99, 2) * 4 + _ix(swap_active__perm_101[_i19], 4)];
+            for (int32_t _i19 = 0; _i19 < 4; _i19++) _t18[_i19] = s->damage[_ix(swap_active__p_101, 2) * 4 + _ix(swap_active__perm_103[_i19], 4)];
             memcpy(s->damage + _w17 * 4, _t18, sizeof _t18);
         }
     }
-    int32_t _w20 = _wx(swap_active__p_99, 2);
+    int32_t _w20 = _wx(swap_active__p_101, 2);
     if (_w20 >= 0) {
         {
             int8_t _t21[32];
-            for (int32_t _i22 = 0; _i22 < 4; _i22++) for (int32_t _i23 = 0; _i23 < 8; _i23++) _t21[_i22 * 8 + _i23] = s->energy[_ix(swap_active__p_99, 2) * 32 + _ix(swap_active__perm_101[_i22], 4) * 8 + _i23];
+            for (int32_t _i22 = 0; _i22 < 4; _i22++) for (int32_t _i23 = 0; _i23 < 8; _i23++) _t21[_i22 * 8 + _i23] = s->energy[_ix(swap_active__p_101, 2) * 32 + _ix(swap_active__perm_103[_i22], 4) * 8 + _i23];
             memcpy(s->energy + _w20 * 32, _t21, sizeof _t21);
         }
     }
-    int32_t _w24 = _wx(swap_active__p_99, 2);
+    int32_t _w24 = _wx(swap_active__p_101, 2);
     if (_w24 >= 0) {
         {
             int8_t _t25[4];
-            for (int32_t _i26 = 0; _i26 < 4; _i26++) _t25[_i26] = s->entered[_ix(swap_active__p_99, 2) * 4 + _ix(swap_active__perm_101[_i26], 4)];
+            for (int32_t _i26 = 0; _i26 < 4; _i26++) _t25[_i26] = s->entered[_ix(swap_active__p_101, 2) * 4 + _ix(swap_active__perm_103[_i26], 4)];
             memcpy(s->entered + _w24 * 4, _t25, sizeof _t25);
         }
     }
-    int32_t _w27 = _wx(swap_active__p_99, 2);
+    int32_t _w27 = _wx(swap_active__p_101, 2);
     if (_w27 >= 0) {
         {
             int16_t _t28[8];
-            for (int32_t _i29 = 0; _i29 < 4; _i29++) for (int32_t _i30 = 0; _i30 < 2; _i30++) _t28[_i29 * 2 + _i30] = s->under[_ix(swap_active__p_99, 2) * 8 + _ix(swap_active__perm_101[_i29], 4) * 2 + _i30];
+            for (int32_t _i29 = 0; _i29 < 4; _i29++) for (int32_t _i30 = 0; _i30 < 2; _i30++) _t28[_i29 * 2 + _i30] = s->under[_ix(swap_active__p_101, 2) * 8 + _ix(swap_active__perm_103[_i29], 4) * 2 + _i30];
             memcpy(s->under + _w27 * 8, _t28, sizeof _t28);
         }
     }
-    clear_conditions__p_102 = swap_active__p_99;
-    int32_t _w31 = _wx(clear_conditions__p_102, 2);
+    clear_conditions__p_104 = swap_active__p_101;
+    int32_t _w31 = _wx(clear_conditions__p_104, 2);
     if (_w31 >= 0) {
         s->poisoned[_w31] = false;
     }
-    int32_t _w32 = _wx(clear_conditions__p_102, 2);
+    int32_t _w32 = _wx(clear_conditions__p_104, 2);
     if (_w32 >= 0) {
         s->burned[_w32] = false;
     }
-    int32_t _w33 = _wx(clear_conditions__p_102, 2);
+    int32_t _w33 = _wx(clear_conditions__p_104, 2);
     if (_w33 >= 0) {
         s->condition[_w33] = ((int8_t)(0));
+    }
+    int32_t _w34 = _wx(clear_conditions__p_104, 2);
+    if (_w34 >= 0) {
+        {
+            int16_t _t35[8];
+            for (int32_t _i36 = 0; _i36 < 8; _i36++) _t35[_i36] = (ACTIVE_BOUND[_i36] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_104, 2) * 8 + _i36]);
+            memcpy(s->lasting_until + _w34 * 8, _t35, sizeof _t35);
+        }
     }
     s->retreated = true;
 }
@@ -1538,99 +1580,106 @@ static void effect_attack(State *s, int32_t k_, Key key)
     int32_t bits = 0;
     int32_t coins = 0;
     int32_t heads = 0;
-    bool repeat__going_108 = 0;
+    bool repeat__going_111 = 0;
     bool first_heads = 0;
     bool all_heads = 0;
     int32_t dmg = 0;
     bool choice__options_2[4] = {0};
     int32_t pick = 0;
-    int32_t attack_effects__p_148 = 0;
-    int32_t attack_effects__r_149 = 0;
-    int32_t attack_effects__dmg_150 = 0;
-    bool attack_effects__first_heads_151 = 0;
-    bool attack_effects__all_heads_152 = 0;
-    int32_t attack_effects__pick_153 = 0;
-    int32_t attack_effects__o_154 = 0;
-    int32_t hit__p_155 = 0;
-    int32_t hit__q_156 = 0;
-    int32_t hit__slot_157 = 0;
-    int16_t hit__x_158 = 0;
-    bool hit__weak_159 = 0;
-    int32_t swap_active__p_162 = 0;
-    int32_t swap_active__b_163 = 0;
-    int32_t swap_active__perm_164[4] = {0};
-    int32_t clear_conditions__p_165 = 0;
-    int32_t swap_active__p_166 = 0;
-    int32_t swap_active__b_167 = 0;
-    int32_t swap_active__perm_168[4] = {0};
-    int32_t clear_conditions__p_169 = 0;
-    int32_t attack_effects__j_171 = 0;
-    int32_t hit__p_172 = 0;
-    int32_t hit__q_173 = 0;
-    int32_t hit__slot_174 = 0;
-    int16_t hit__x_175 = 0;
-    bool hit__weak_176 = 0;
-    int32_t attack_effects__j_192 = 0;
-    int32_t shuffle_defender__q_206 = 0;
-    int16_t shuffle_defender__held_207[3] = {0};
-    int32_t clear_slot__p_209 = 0;
-    int32_t clear_conditions__p_210 = 0;
-    int32_t give_status__q_227 = 0;
-    int16_t give_status__st_228 = 0;
-    int32_t discard_typed__p_242 = 0;
-    int16_t discard_typed__t_243 = 0;
-    int8_t discard_typed__n_244 = 0;
-    int32_t discard_random__q_258 = 0;
-    int8_t discard_random__held_259[8] = {0};
-    int32_t discard_random__x_260 = 0;
-    int32_t discard_random__t_263 = 0;
-    int8_t discard_random_in_play__flat_264[64] = {0};
-    int32_t discard_random_in_play__x_265 = 0;
-    int32_t discard_random_in_play__u_268 = 0;
-    int32_t draw_cards__p_269 = 0;
-    int8_t draw_cards__n_270 = 0;
-    int8_t draw_cards__have_271 = 0;
-    int8_t draw_cards__k_272 = 0;
-    int32_t search_deck__p_273 = 0;
-    bool search_deck__to_bench_274 = 0;
-    int16_t search_deck__ftype_275 = 0;
-    int8_t search_deck__fgroup_276 = 0;
-    int16_t search_deck__fstage_277 = 0;
-    int16_t search_deck__d_278[20] = {0};
-    int32_t search_deck__i_279 = 0;
-    bool search_deck__room_281 = 0;
-    int16_t search_deck__c_282 = 0;
-    int32_t put_in_play__p_284 = 0;
-    int32_t put_in_play__slot_285 = 0;
-    int16_t put_in_play__c_286 = 0;
-    int32_t shuffle_hand_in__p_287 = 0;
-    int8_t shuffle_hand_in__dc_288 = 0;
-    int16_t shuffle_hand_in__merged_289[20] = {0};
-    int32_t draw_cards__p_290 = 0;
-    int8_t draw_cards__n_291 = 0;
-    int8_t draw_cards__have_292 = 0;
-    int8_t draw_cards__k_293 = 0;
-    bool knockouts__ko_294[8] = {0};
-    int32_t knockouts__ko_cards_295[8] = {0};
-    int32_t knockouts__ko_value_296[8] = {0};
-    bool knockouts__ko_active_297[2] = {0};
-    bool knockouts__has_bench_300[2] = {0};
-    bool knockouts__won_301[2] = {0};
-    int32_t end_of_turn__p_302 = 0;
-    int32_t checkup__q_303 = 0;
-    int32_t checkup__owner_304 = 0;
-    int32_t checkup__q_305 = 0;
-    int32_t checkup__owner_306 = 0;
-    bool knockouts__ko_307[8] = {0};
-    int32_t knockouts__ko_cards_308[8] = {0};
-    int32_t knockouts__ko_value_309[8] = {0};
-    bool knockouts__ko_active_310[2] = {0};
-    bool knockouts__has_bench_313[2] = {0};
-    bool knockouts__won_314[2] = {0};
-    int32_t start_turn__p_315 = 0;
-    int32_t draw_cards__p_316 = 0;
-    int8_t draw_cards__have_317 = 0;
-    int8_t draw_cards__k_318 = 0;
+    int32_t attack_effects__p_157 = 0;
+    int32_t attack_effects__r_158 = 0;
+    int32_t attack_effects__dmg_159 = 0;
+    bool attack_effects__first_heads_160 = 0;
+    bool attack_effects__all_heads_161 = 0;
+    int32_t attack_effects__pick_162 = 0;
+    int32_t attack_effects__o_163 = 0;
+    bool attack_effects__exposed_165 = 0;
+    int32_t hit__p_166 = 0;
+    int32_t hit__q_167 = 0;
+    int32_t hit__slot_168 = 0;
+    int16_t hit__x_169 = 0;
+    bool hit__weak_170 = 0;
+    int32_t swap_active__p_177 = 0;
+    int32_t swap_active__b_178 = 0;
+    int32_t swap_active__perm_179[4] = {0};
+    int32_t clear_conditions__p_180 = 0;
+    int32_t swap_active__p_181 = 0;
+    int32_t swap_active__b_182 = 0;
+    int32_t swap_active__perm_183[4] = {0};
+    int32_t clear_conditions__p_184 = 0;
+    int32_t attack_effects__j_186 = 0;
+    int32_t hit__p_187 = 0;
+    int32_t hit__q_188 = 0;
+    int32_t hit__slot_189 = 0;
+    int16_t hit__x_190 = 0;
+    bool hit__weak_191 = 0;
+    int32_t attack_effects__j_211 = 0;
+    int32_t shuffle_defender__q_225 = 0;
+    int16_t shuffle_defender__held_226[3] = {0};
+    int32_t clear_slot__p_228 = 0;
+    int32_t clear_conditions__p_229 = 0;
+    int16_t attack_effects__k_231 = 0;
+    bool attack_effects__on_defender_232 = 0;
+    int32_t lasting__p_246 = 0;
+    int16_t lasting__k_247 = 0;
+    int16_t lasting__n_248 = 0;
+    int32_t lasting__q_249 = 0;
+    int32_t give_status__q_268 = 0;
+    int16_t give_status__st_269 = 0;
+    int32_t discard_typed__p_283 = 0;
+    int16_t discard_typed__t_284 = 0;
+    int8_t discard_typed__n_285 = 0;
+    int32_t discard_random__q_299 = 0;
+    int8_t discard_random__held_300[8] = {0};
+    int32_t discard_random__x_301 = 0;
+    int32_t discard_random__t_304 = 0;
+    int8_t discard_random_in_play__flat_305[64] = {0};
+    int32_t discard_random_in_play__x_306 = 0;
+    int32_t discard_random_in_play__u_309 = 0;
+    int32_t draw_cards__p_310 = 0;
+    int8_t draw_cards__n_311 = 0;
+    int8_t draw_cards__have_312 = 0;
+    int8_t draw_cards__k_313 = 0;
+    int32_t search_deck__p_314 = 0;
+    bool search_deck__to_bench_315 = 0;
+    int16_t search_deck__ftype_316 = 0;
+    int8_t search_deck__fgroup_317 = 0;
+    int16_t search_deck__fstage_318 = 0;
+    int16_t search_deck__d_319[20] = {0};
+    int32_t search_deck__i_320 = 0;
+    bool search_deck__room_322 = 0;
+    int16_t search_deck__c_323 = 0;
+    int32_t put_in_play__p_325 = 0;
+    int32_t put_in_play__slot_326 = 0;
+    int16_t put_in_play__c_327 = 0;
+    int32_t shuffle_hand_in__p_328 = 0;
+    int8_t shuffle_hand_in__dc_329 = 0;
+    int16_t shuffle_hand_in__merged_330[20] = {0};
+    int32_t draw_cards__p_331 = 0;
+    int8_t draw_cards__n_332 = 0;
+    int8_t draw_cards__have_333 = 0;
+    int8_t draw_cards__k_334 = 0;
+    bool knockouts__ko_335[8] = {0};
+    int32_t knockouts__ko_cards_336[8] = {0};
+    int32_t knockouts__ko_value_337[8] = {0};
+    bool knockouts__ko_active_338[2] = {0};
+    bool knockouts__has_bench_341[2] = {0};
+    bool knockouts__won_342[2] = {0};
+    int32_t end_of_turn__p_343 = 0;
+    int32_t checkup__q_344 = 0;
+    int32_t checkup__owner_345 = 0;
+    int32_t checkup__q_346 = 0;
+    int32_t checkup__owner_347 = 0;
+    bool knockouts__ko_348[8] = {0};
+    int32_t knockouts__ko_cards_349[8] = {0};
+    int32_t knockouts__ko_value_350[8] = {0};
+    bool knockouts__ko_active_351[2] = {0};
+    bool knockouts__has_bench_354[2] = {0};
+    bool knockouts__won_355[2] = {0};
+    int32_t start_turn__p_356 = 0;
+    int32_t draw_cards__p_357 = 0;
+    int8_t draw_cards__have_358 = 0;
+    int8_t draw_cards__k_359 = 0;
     choice__mover = s->current_player;
     p_ = s->current_player;
     o = _wsub(1, p_);
@@ -1645,11 +1694,11 @@ static void effect_attack(State *s, int32_t k_, Key key)
     heads = ({ int32_t _lo4 = 0; int32_t _r6 = 0; for (int32_t i = _lo4, _end5 = 16; i < _end5; i++) _r6 += (((i < coins) && (_pymod(_floordiv(bits, _ipow(2, i)), 2) == 1))) ? 1 : 0; _r6; });
     if (ATTACKS__until_tails[_ix(r, 790)]) {
         heads = 0;
-        repeat__going_108 = true;
-        for (int32_t repeat__i_109 = 0, _end8 = 16; repeat__i_109 < _end8; repeat__i_109++) {
-            if (repeat__going_108) {
-                repeat__going_108 = _flip(random_word(fold_in(fold_in(key, 16), (uint32_t)repeat__i_109)));
-                if (repeat__going_108) {
+        repeat__going_111 = true;
+        for (int32_t repeat__i_112 = 0, _end8 = 16; repeat__i_112 < _end8; repeat__i_112++) {
+            if (repeat__going_111) {
+                repeat__going_111 = _flip(random_word(fold_in(fold_in(key, 16), (uint32_t)repeat__i_112)));
+                if (repeat__going_111) {
                     heads = _wadd(heads, 1);
                 }
             }
@@ -1657,811 +1706,860 @@ static void effect_attack(State *s, int32_t k_, Key key)
     }
     first_heads = (_pymod(bits, 2) == 1);
     all_heads = (heads == coins);
+    if (({ int32_t _let9 = p_; int32_t lasts__q_113 = _let9; (s->turn <= s->lasting_until[_ix(lasts__q_113, 2) * 8 + 7]); })) {
+        lands = (lands && _flip(random_word_at(key, 2)));
+    }
     if ((lands && (!(ATTACKS__fails_tails[_ix(r, 790)] && (!first_heads))))) {
         dmg = ((int32_t)(ATTACKS__damage[_ix(r, 790)]));
         if ((ATTACKS__per_heads[_ix(r, 790)] > 0)) {
             dmg = _wmul(ATTACKS__per_heads[_ix(r, 790)], heads);
         }
-        if (((ATTACKS__bonus[_ix(r, 790)] > 0) && ({ int16_t _let9 = ATTACKS__bonus_if[_ix(r, 790)]; int16_t holds__c_110 = _let9; ({ int32_t _let10 = p_; int32_t holds__p_111 = _let10; ({ int32_t _let11 = r; int32_t holds__r_112 = _let11; ({ bool _let12 = first_heads; bool holds__first_heads_113 = _let12; ({ bool _let13 = all_heads; bool holds__all_heads_114 = _let13; ({ int32_t _let14 = _wsub(1, holds__p_111); int32_t holds__o_115 = _let14; ((((((((((holds__c_110 == 0) || ((holds__c_110 == 1) && holds__first_heads_113)) || ((holds__c_110 == 2) && (!holds__first_heads_113))) || ((holds__c_110 == 3) && holds__all_heads_114)) || ((holds__c_110 == 4) && (({ int32_t _let15 = holds__p_111; int32_t extra_energy__p_116 = _let15; ({ int32_t _let16 = holds__r_112; int32_t extra_energy__r_117 = _let16; ({ int16_t _let17 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_112, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_118 = _let17; ({ int8_t _let18[8]; for (int32_t _i19 = 0; _i19 < 8; _i19++) _let18[_i19] = s->energy[_ix(extra_energy__p_116, 2) * 32 + _i19]; int8_t extra_energy__held_119[8]; memcpy(extra_energy__held_119, _let18, sizeof extra_energy__held_119); ({ int8_t _let20[8]; for (int32_t _i21 = 0; _i21 < 8; _i21++) _let20[_i21] = ({ int32_t _let22 = extra_energy__r_117; int32_t attack_cost__r_120 = _let22; (_i21 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_120, 790)] : (_i21 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_120, 790)] : (_i21 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_120, 790)] : (_i21 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_120, 790)] : (_i21 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_120, 790)] : (_i21 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_120, 790)] : (_i21 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_120, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_120, 790)]))))))); }); int8_t extra_energy__cost_121[8]; memcpy(extra_energy__cost_121, _let20, sizeof extra_energy__cost_121); ({ int32_t _let23 = _wsub(_wsub(({ int32_t _r25 = 0; for (int32_t _j24 = 0; _j24 < 8; _j24++) _r25 = _wadd(_r25, extra_energy__held_119[_j24]); _r25; }), ((int32_t)(extra_energy__held_119[_ix(extra_energy__t_118, 8)]))), _wsub(({ int32_t _r28 = 0; for (int32_t _j27 = 0; _j27 < 8; _j27++) _r28 = _wadd(_r28, extra_energy__cost_121[_j27]); _r28; }), ((int32_t)(extra_energy__cost_121[_ix(extra_energy__t_118, 8)])))); int32_t extra_energy__others_122 = _let23; _wsub(_wsub(((int32_t)(extra_energy__held_119[_ix(extra_energy__t_118, 8)])), ((int32_t)(extra_energy__cost_121[_ix(extra_energy__t_118, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_117, 790)])), extra_energy__others_122), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_112, 790)]))) || ((holds__c_110 == 5) && (s->damage[_ix(holds__o_115, 2) * 4] > 0))) || ((holds__c_110 == 6) && (s->damage[_ix(holds__p_111, 2) * 4] > 0))) || ((holds__c_110 == 7) && s->poisoned[_ix(holds__o_115, 2)])) || ((holds__c_110 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_115, 2) * 4], 395)])) || (((holds__c_110 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_111, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+        if (((ATTACKS__bonus[_ix(r, 790)] > 0) && ({ int16_t _let10 = ATTACKS__bonus_if[_ix(r, 790)]; int16_t holds__c_114 = _let10; ({ int32_t _let11 = p_; int32_t holds__p_115 = _let11; ({ int32_t _let12 = r; int32_t holds__r_116 = _let12; ({ bool _let13 = first_heads; bool holds__first_heads_117 = _let13; ({ bool _let14 = all_heads; bool holds__all_heads_118 = _let14; ({ int32_t _let15 = _wsub(1, holds__p_115); int32_t holds__o_119 = _let15; ((((((((((holds__c_114 == 0) || ((holds__c_114 == 1) && holds__first_heads_117)) || ((holds__c_114 == 2) && (!holds__first_heads_117))) || ((holds__c_114 == 3) && holds__all_heads_118)) || ((holds__c_114 == 4) && (({ int32_t _let16 = holds__p_115; int32_t extra_energy__p_120 = _let16; ({ int32_t _let17 = holds__r_116; int32_t extra_energy__r_121 = _let17; ({ int16_t _let18 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_116, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_122 = _let18; ({ int8_t _let19[8]; for (int32_t _i20 = 0; _i20 < 8; _i20++) _let19[_i20] = s->energy[_ix(extra_energy__p_120, 2) * 32 + _i20]; int8_t extra_energy__held_123[8]; memcpy(extra_energy__held_123, _let19, sizeof extra_energy__held_123); ({ int8_t _let21[8]; for (int32_t _i22 = 0; _i22 < 8; _i22++) _let21[_i22] = ({ int32_t _let23 = extra_energy__r_121; int32_t attack_cost__r_124 = _let23; (_i22 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_124, 790)] : (_i22 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_124, 790)] : (_i22 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_124, 790)] : (_i22 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_124, 790)] : (_i22 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_124, 790)] : (_i22 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_124, 790)] : (_i22 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_124, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_124, 790)]))))))); }); int8_t extra_energy__cost_125[8]; memcpy(extra_energy__cost_125, _let21, sizeof extra_energy__cost_125); ({ int32_t _let24 = _wsub(_wsub(({ int32_t _r26 = 0; for (int32_t _j25 = 0; _j25 < 8; _j25++) _r26 = _wadd(_r26, extra_energy__held_123[_j25]); _r26; }), ((int32_t)(extra_energy__held_123[_ix(extra_energy__t_122, 8)]))), _wsub(({ int32_t _r29 = 0; for (int32_t _j28 = 0; _j28 < 8; _j28++) _r29 = _wadd(_r29, extra_energy__cost_125[_j28]); _r29; }), ((int32_t)(extra_energy__cost_125[_ix(extra_energy__t_122, 8)])))); int32_t extra_energy__others_126 = _let24; _wsub(_wsub(((int32_t)(extra_energy__held_123[_ix(extra_energy__t_122, 8)])), ((int32_t)(extra_energy__cost_125[_ix(extra_energy__t_122, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_121, 790)])), extra_energy__others_126), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_116, 790)]))) || ((holds__c_114 == 5) && (s->damage[_ix(holds__o_119, 2) * 4] > 0))) || ((holds__c_114 == 6) && (s->damage[_ix(holds__p_115, 2) * 4] > 0))) || ((holds__c_114 == 7) && s->poisoned[_ix(holds__o_119, 2)])) || ((holds__c_114 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_119, 2) * 4], 395)])) || (((holds__c_114 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_115, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
             dmg = _wadd(dmg, ATTACKS__bonus[_ix(r, 790)]);
         }
         if ((ATTACKS__per[_ix(r, 790)] > 0)) {
-            dmg = _wadd((ATTACKS__per_add[_ix(r, 790)] ? dmg : 0), _wmul(ATTACKS__per[_ix(r, 790)], ({ int32_t _let30 = p_; int32_t per_count__p_123 = _let30; ({ int32_t _let31 = r; int32_t per_count__r_124 = _let31; ({ int32_t _let32 = _wsub(1, per_count__p_123); int32_t per_count__o_125 = _let32; ({ int16_t _let33 = ATTACKS__per_count[_ix(per_count__r_124, 790)]; int16_t per_count__k_126 = _let33; ({ int32_t _let34 = ({ int32_t _lo35 = 1; int32_t _r42 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_127 = _lo35, _end36 = 4; per_count__bs_127 < _end36; per_count__bs_127++) _r42 += (({ int16_t _let37 = s->card[_ix(per_count__p_123, 2) * 4 + per_count__bs_127]; int16_t matches__c_128 = _let37; ({ int16_t _let38 = ATTACKS__per_type[_ix(per_count__r_124, 790)]; int16_t matches__ftype_129 = _let38; ({ int8_t _let39 = ATTACKS__per_group[_ix(per_count__r_124, 790)]; int8_t matches__fgroup_130 = _let39; (((((matches__c_128 >= 0) && (CARDS__kind[_ix(matches__c_128, 395)] == 0)) && ((matches__ftype_129 < 0) || (CARDS__type[_ix(matches__c_128, 395)] == matches__ftype_129))) && ((matches__fgroup_130 < 0) || ({ int16_t _let40 = matches__c_128; int16_t in_group__c_131 = _let40; ({ int8_t _let41 = matches__fgroup_130; int8_t in_group__g_132 = _let41; ((in_group__g_132 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_131, 395)], _ipow(2, ((int32_t)(in_group__g_132)))), 2) == 1)); }); }))) && (true || (CARDS__stage[_ix(matches__c_128, 395)] == (-1)))); }); }); })) ? 1 : 0; _r42; }); int32_t per_count__own_133 = _let34; ((per_count__k_126 == 1) ? per_count__own_133 : ((per_count__k_126 == 2) ? ({ int32_t _r45 = 0; for (int32_t _j44 = 0; _j44 < 8; _j44++) _r45 = _wadd(_r45, s->energy[_ix(per_count__o_125, 2) * 32 + _j44]); _r45; }) : ((per_count__k_126 == 3) ? ({ int32_t _lo47 = 1; int32_t _r49 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_134 = _lo47, _end48 = 4; per_count__bs_134 < _end48; per_count__bs_134++) _r49 += ((s->card[_ix(per_count__o_125, 2) * 4 + per_count__bs_134] >= 0)) ? 1 : 0; _r49; }) : 0))); }); }); }); }); })));
+            dmg = _wadd((ATTACKS__per_add[_ix(r, 790)] ? dmg : 0), _wmul(ATTACKS__per[_ix(r, 790)], ({ int32_t _let31 = p_; int32_t per_count__p_127 = _let31; ({ int32_t _let32 = r; int32_t per_count__r_128 = _let32; ({ int32_t _let33 = _wsub(1, per_count__p_127); int32_t per_count__o_129 = _let33; ({ int16_t _let34 = ATTACKS__per_count[_ix(per_count__r_128, 790)]; int16_t per_count__k_130 = _let34; ({ int32_t _let35 = ({ int32_t _lo36 = 1; int32_t _r43 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_131 = _lo36, _end37 = 4; per_count__bs_131 < _end37; per_count__bs_131++) _r43 += (({ int16_t _let38 = s->card[_ix(per_count__p_127, 2) * 4 + per_count__bs_131]; int16_t matches__c_132 = _let38; ({ int16_t _let39 = ATTACKS__per_type[_ix(per_count__r_128, 790)]; int16_t matches__ftype_133 = _let39; ({ int8_t _let40 = ATTACKS__per_group[_ix(per_count__r_128, 790)]; int8_t matches__fgroup_134 = _let40; (((((matches__c_132 >= 0) && (CARDS__kind[_ix(matches__c_132, 395)] == 0)) && ((matches__ftype_133 < 0) || (CARDS__type[_ix(matches__c_132, 395)] == matches__ftype_133))) && ((matches__fgroup_134 < 0) || ({ int16_t _let41 = matches__c_132; int16_t in_group__c_135 = _let41; ({ int8_t _let42 = matches__fgroup_134; int8_t in_group__g_136 = _let42; ((in_group__g_136 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_135, 395)], _ipow(2, ((int32_t)(in_group__g_136)))), 2) == 1)); }); }))) && (true || (CARDS__stage[_ix(matches__c_132, 395)] == (-1)))); }); }); })) ? 1 : 0; _r43; }); int32_t per_count__own_137 = _let35; ((per_count__k_130 == 1) ? per_count__own_137 : ((per_count__k_130 == 2) ? ({ int32_t _r46 = 0; for (int32_t _j45 = 0; _j45 < 8; _j45++) _r46 = _wadd(_r46, s->energy[_ix(per_count__o_129, 2) * 32 + _j45]); _r46; }) : ((per_count__k_130 == 3) ? ({ int32_t _lo48 = 1; int32_t _r50 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_138 = _lo48, _end49 = 4; per_count__bs_138 < _end49; per_count__bs_138++) _r50 += ((s->card[_ix(per_count__o_129, 2) * 4 + per_count__bs_138] >= 0)) ? 1 : 0; _r50; }) : 0))); }); }); }); }); })));
         }
-        if ((((dmg > 0) && (s->dealt_bonus > 0)) && ((s->dealt_group < 0) || ({ int16_t _let51 = a; int16_t in_group__c_135 = _let51; ({ int8_t _let52 = s->dealt_group; int8_t in_group__g_136 = _let52; ((in_group__g_136 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_135, 395)], _ipow(2, ((int32_t)(in_group__g_136)))), 2) == 1)); }); })))) {
+        if ((((dmg > 0) && (s->dealt_bonus > 0)) && ((s->dealt_group < 0) || ({ int16_t _let52 = a; int16_t in_group__c_139 = _let52; ({ int8_t _let53 = s->dealt_group; int8_t in_group__g_140 = _let53; ((in_group__g_140 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_139, 395)], _ipow(2, ((int32_t)(in_group__g_140)))), 2) == 1)); }); })))) {
             dmg = _wadd(dmg, s->dealt_bonus);
+        }
+        if (((dmg > 0) && ({ int32_t _let54 = p_; int32_t lasts__q_141 = _let54; (s->turn <= s->lasting_until[_ix(lasts__q_141, 2) * 8 + 6]); }))) {
+            dmg = _imax(_wsub(dmg, s->lasting_n[_ix(p_, 2) * 8 + 6]), 0);
         }
         if (((dmg > 0) && (CARDS__weakness[_ix(s->card[_ix(o, 2) * 4], 395)] == CARDS__type[_ix(a, 395)]))) {
             dmg = _wadd(dmg, 20);
         }
-        dmg = ({ int32_t _let53 = o; int32_t taken__q_137 = _let53; ({ int32_t _let54 = dmg; int32_t taken__x_138 = _let54; _imax(_wsub(taken__x_138, ((s->turn <= s->taken_until[_ix(taken__q_137, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_137, 2)])) : 0)), 0); }); });
-        int32_t _w55 = _wx(o, 2);
-        if (_w55 >= 0) {
-            s->damage[_w55 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(o, 2) * 4], dmg)));
+        dmg = ({ int32_t _let55 = o; int32_t taken__q_142 = _let55; ({ int32_t _let56 = dmg; int32_t taken__x_143 = _let56; ({ int32_t _let57 = ((s->turn <= s->taken_until[_ix(taken__q_142, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_142, 2)])) : 0); int32_t taken__cut_144 = _let57; ({ int32_t _let58 = _wadd(taken__cut_144, ((true && ({ int32_t _let59 = taken__q_142; int32_t lasts__q_145 = _let59; (s->turn <= s->lasting_until[_ix(lasts__q_145, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_142, 2) * 8 + 4])) : 0)); int32_t taken__cut_144 = _let58; ((true && ({ int32_t _let60 = taken__q_142; int32_t lasts__q_146 = _let60; (s->turn <= s->lasting_until[_ix(lasts__q_146, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_143, taken__cut_144), 0)); }); }); }); });
+        int32_t _w61 = _wx(o, 2);
+        if (_w61 >= 0) {
+            s->damage[_w61 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(o, 2) * 4], dmg)));
         }
-        for (int32_t _i56 = 0; _i56 < 4; _i56++) choice__options_2[_i56] = ({ int32_t _let57 = p_; int32_t attack_targets__p_139 = _let57; ({ int32_t _let58 = r; int32_t attack_targets__r_140 = _let58; ({ int32_t _let59 = _wsub(1, attack_targets__p_139); int32_t attack_targets__o_141 = _let59; ({ int16_t _let60 = ATTACKS__snipe_to[_ix(attack_targets__r_140, 790)]; int16_t attack_targets__to_142 = _let60; ({ int32_t _let61 = ((((attack_targets__to_142 == 3) || ATTACKS__switch_self[_ix(attack_targets__r_140, 790)]) || (ATTACKS__pick_attach_n[_ix(attack_targets__r_140, 790)] > 0)) ? attack_targets__p_139 : attack_targets__o_141); int32_t attack_targets__side_143 = _let61; ({ bool _let62[4]; for (int32_t _i63 = 0; _i63 < 4; _i63++) _let62[_i63] = (s->card[_ix(attack_targets__side_143, 2) * 4 + _i63] >= 0); bool attack_targets__held_144[4]; memcpy(attack_targets__held_144, _let62, sizeof attack_targets__held_144); ({ int16_t _let64 = ATTACKS__pick_type[_ix(attack_targets__r_140, 790)]; int16_t attack_targets__ftype_145 = _let64; ({ bool _let65[4]; for (int32_t _i66 = 0; _i66 < 4; _i66++) _let65[_i66] = (attack_targets__held_144[_i66] && ((attack_targets__ftype_145 < 0) || (CARDS__type[_ix(s->card[_ix(attack_targets__side_143, 2) * 4 + _i66], 395)] == attack_targets__ftype_145))); bool attack_targets__typed_146[4]; memcpy(attack_targets__typed_146, _let65, sizeof attack_targets__typed_146); ({ bool _let67 = (s->damage[_ix(attack_targets__o_141, 2) * 4] < CARDS__hp[_ix(s->card[_ix(attack_targets__o_141, 2) * 4], 395)]); bool attack_targets__standing_147 = _let67; ((attack_targets__to_142 == 1) ? attack_targets__held_144[_i56] : ((((attack_targets__to_142 == 2) || (attack_targets__to_142 == 3)) || ATTACKS__switch_self[_ix(attack_targets__r_140, 790)]) ? (attack_targets__held_144[_i56] && BENCH_MASK[_i56]) : (ATTACKS__switch_opp[_ix(attack_targets__r_140, 790)] ? ((attack_targets__held_144[_i56] && BENCH_MASK[_i56]) && attack_targets__standing_147) : ((ATTACKS__pick_attach_n[_ix(attack_targets__r_140, 790)] > 0) ? (attack_targets__typed_146[_i56] && BENCH_MASK[_i56]) : false)))); }); }); }); }); }); }); }); }); });
+        for (int32_t _i62 = 0; _i62 < 4; _i62++) choice__options_2[_i62] = ({ int32_t _let63 = p_; int32_t attack_targets__p_147 = _let63; ({ int32_t _let64 = r; int32_t attack_targets__r_148 = _let64; ({ int32_t _let65 = _wsub(1, attack_targets__p_147); int32_t attack_targets__o_149 = _let65; ({ int16_t _let66 = ATTACKS__snipe_to[_ix(attack_targets__r_148, 790)]; int16_t attack_targets__to_150 = _let66; ({ int32_t _let67 = ((((attack_targets__to_150 == 3) || ATTACKS__switch_self[_ix(attack_targets__r_148, 790)]) || (ATTACKS__pick_attach_n[_ix(attack_targets__r_148, 790)] > 0)) ? attack_targets__p_147 : attack_targets__o_149); int32_t attack_targets__side_151 = _let67; ({ bool _let68[4]; for (int32_t _i69 = 0; _i69 < 4; _i69++) _let68[_i69] = (s->card[_ix(attack_targets__side_151, 2) * 4 + _i69] >= 0); bool attack_targets__held_152[4]; memcpy(attack_targets__held_152, _let68, sizeof attack_targets__held_152); ({ int16_t _let70 = ATTACKS__pick_type[_ix(attack_targets__r_148, 790)]; int16_t attack_targets__ftype_153 = _let70; ({ bool _let71[4]; for (int32_t _i72 = 0; _i72 < 4; _i72++) _let71[_i72] = (attack_targets__held_152[_i72] && ((attack_targets__ftype_153 < 0) || (CARDS__type[_ix(s->card[_ix(attack_targets__side_151, 2) * 4 + _i72], 395)] == attack_targets__ftype_153))); bool attack_targets__typed_154[4]; memcpy(attack_targets__typed_154, _let71, sizeof attack_targets__typed_154); ({ bool _let73 = ((s->damage[_ix(attack_targets__o_149, 2) * 4] < CARDS__hp[_ix(s->card[_ix(attack_targets__o_149, 2) * 4], 395)]) && (!({ int32_t _let74 = attack_targets__o_149; int32_t lasts__q_155 = _let74; (s->turn <= s->lasting_until[_ix(lasts__q_155, 2) * 8 + 5]); }))); bool attack_targets__standing_156 = _let73; ((attack_targets__to_150 == 1) ? attack_targets__held_152[_i62] : ((((attack_targets__to_150 == 2) || (attack_targets__to_150 == 3)) || ATTACKS__switch_self[_ix(attack_targets__r_148, 790)]) ? (attack_targets__held_152[_i62] && BENCH_MASK[_i62]) : (ATTACKS__switch_opp[_ix(attack_targets__r_148, 790)] ? ((attack_targets__held_152[_i62] && BENCH_MASK[_i62]) && attack_targets__standing_156) : ((ATTACKS__pick_attach_n[_ix(attack_targets__r_148, 790)] > 0) ? (attack_targets__typed_154[_i62] && BENCH_MASK[_i62]) : false)))); }); }); }); }); }); }); }); }); });
         pick = (-1);
-        if (({ bool _r69 = false; for (int32_t _j68 = 0; _j68 < 4; _j68++) if (choice__options_2[_j68]) { _r69 = true; break; } _r69; })) {
+        if (({ bool _r76 = false; for (int32_t _j75 = 0; _j75 < 4; _j75++) if (choice__options_2[_j75]) { _r76 = true; break; } _r76; })) {
             s->choice__p = p_;
             s->choice__r = r;
             s->choice__first_heads = first_heads;
             s->choice__all_heads = all_heads;
             s->choice__dmg = dmg;
-            for (int32_t _i71 = 0; _i71 < 4; _i71++) s->choice__mask[_i71] = choice__options_2[_i71];
+            for (int32_t _i78 = 0; _i78 < 4; _i78++) s->choice__mask[_i78] = choice__options_2[_i78];
             s->choice__player = s->current_player;
             s->current_player = (ATTACKS__switch_opp[_ix(r, 790)] ? o : p_);
             s->choice__pending = 2;
         }
         if ((s->choice__pending == 0)) {
-            attack_effects__p_148 = p_;
-            attack_effects__r_149 = r;
-            attack_effects__dmg_150 = dmg;
-            attack_effects__first_heads_151 = first_heads;
-            attack_effects__all_heads_152 = all_heads;
-            attack_effects__pick_153 = pick;
-            attack_effects__o_154 = _wsub(1, attack_effects__p_148);
-            if (((ATTACKS__snipe[_ix(attack_effects__r_149, 790)] > 0) && (attack_effects__pick_153 >= 0))) {
-                hit__p_155 = attack_effects__p_148;
-                hit__q_156 = ((ATTACKS__snipe_to[_ix(attack_effects__r_149, 790)] == 3) ? attack_effects__p_148 : attack_effects__o_154);
-                hit__slot_157 = attack_effects__pick_153;
-                hit__x_158 = ATTACKS__snipe[_ix(attack_effects__r_149, 790)];
-                hit__weak_159 = (((hit__q_156 != hit__p_155) && (hit__slot_157 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_156, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_155, 2) * 4], 395)]));
-                int32_t _w72 = _wx(hit__q_156, 2);
-                int32_t _w73 = _wx(hit__slot_157, 4);
-                if (_w72 >= 0 && _w73 >= 0) {
-                    s->damage[_w72 * 4 + _w73] = ((int16_t)(_wadd(s->damage[_ix(hit__q_156, 2) * 4 + _ix(hit__slot_157, 4)], ({ int32_t _let74 = hit__q_156; int32_t taken__q_160 = _let74; ({ int32_t _let75 = _wadd(hit__x_158, ((hit__weak_159 && (hit__x_158 > 0)) ? 20 : 0)); int32_t taken__x_161 = _let75; _imax(_wsub(taken__x_161, ((s->turn <= s->taken_until[_ix(taken__q_160, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_160, 2)])) : 0)), 0); }); }))));
+            attack_effects__p_157 = p_;
+            attack_effects__r_158 = r;
+            attack_effects__dmg_159 = dmg;
+            attack_effects__first_heads_160 = first_heads;
+            attack_effects__all_heads_161 = all_heads;
+            attack_effects__pick_162 = pick;
+            attack_effects__o_163 = _wsub(1, attack_effects__p_157);
+            attack_effects__exposed_165 = (!({ int32_t _let79 = attack_effects__o_163; int32_t lasts__q_164 = _let79; (s->turn <= s->lasting_until[_ix(lasts__q_164, 2) * 8 + 5]); }));
+            if (((ATTACKS__snipe[_ix(attack_effects__r_158, 790)] > 0) && (attack_effects__pick_162 >= 0))) {
+                hit__p_166 = attack_effects__p_157;
+                hit__q_167 = ((ATTACKS__snipe_to[_ix(attack_effects__r_158, 790)] == 3) ? attack_effects__p_157 : attack_effects__o_163);
+                hit__slot_168 = attack_effects__pick_162;
+                hit__x_169 = ATTACKS__snipe[_ix(attack_effects__r_158, 790)];
+                hit__weak_170 = (((hit__q_167 != hit__p_166) && (hit__slot_168 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_167, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_166, 2) * 4], 395)]));
+                int32_t _w80 = _wx(hit__q_167, 2);
+                int32_t _w81 = _wx(hit__slot_168, 4);
+                if (_w80 >= 0 && _w81 >= 0) {
+                    s->damage[_w80 * 4 + _w81] = ((int16_t)(_wadd(s->damage[_ix(hit__q_167, 2) * 4 + _ix(hit__slot_168, 4)], ({ int32_t _let82 = hit__q_167; int32_t taken__q_171 = _let82; ({ int32_t _let83 = hit__slot_168; int32_t taken__slot_172 = _let83; ({ int32_t _let84 = _wadd(hit__x_169, ((hit__weak_170 && (hit__x_169 > 0)) ? 20 : 0)); int32_t taken__x_173 = _let84; ({ int32_t _let85 = ((s->turn <= s->taken_until[_ix(taken__q_171, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_171, 2)])) : 0); int32_t taken__cut_174 = _let85; ({ int32_t _let86 = _wadd(taken__cut_174, (((taken__slot_172 == 0) && ({ int32_t _let87 = taken__q_171; int32_t lasts__q_175 = _let87; (s->turn <= s->lasting_until[_ix(lasts__q_175, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_171, 2) * 8 + 4])) : 0)); int32_t taken__cut_174 = _let86; (((taken__slot_172 == 0) && ({ int32_t _let88 = taken__q_171; int32_t lasts__q_176 = _let88; (s->turn <= s->lasting_until[_ix(lasts__q_176, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_173, taken__cut_174), 0)); }); }); }); }); }))));
                 }
             }
-            if ((ATTACKS__switch_self[_ix(attack_effects__r_149, 790)] && (attack_effects__pick_153 >= 0))) {
-                swap_active__p_162 = attack_effects__p_148;
-                swap_active__b_163 = attack_effects__pick_153;
-                for (int32_t _i76 = 0; _i76 < 4; _i76++) swap_active__perm_164[_i76] = SWAP[_ix(swap_active__b_163, 4) * 4 + _i76];
-                int32_t _w77 = _wx(swap_active__p_162, 2);
-                if (_w77 >= 0) {
-                    {
-                        int16_t _t78[4];
-                        for (int32_t _i79 = 0; _i79 < 4; _i79++) _t78[_i79] = s->card[_ix(swap_active__p_162, 2) * 4 + _ix(swap_active__perm_164[_i79], 4)];
-                        memcpy(s->card + _w77 * 4, _t78, sizeof _t78);
-                    }
-                }
-                int32_t _w80 = _wx(swap_active__p_162, 2);
-                if (_w80 >= 0) {
-                    {
-                        int16_t _t81[4];
-                        for (int32_t _i82 = 0; _i82 < 4; _i82++) _t81[_i82] = s->damage[_ix(swap_active__p_162, 2) * 4 + _ix(swap_active__perm_164[_i82], 4)];
-                        memcpy(s->damage + _w80 * 4, _t81, sizeof _t81);
-                    }
-                }
-                int32_t _w83 = _wx(swap_active__p_162, 2);
-                if (_w83 >= 0) {
-                    {
-                        int8_t _t84[32];
-                        for (int32_t _i85 = 0; _i85 < 4; _i85++) for (int32_t _i86 = 0; _i86 < 8; _i86++) _t84[_i85 * 8 + _i86] = s->energy[_ix(swap_active__p_162, 2) * 32 + _ix(swap_active__perm_164[_i85], 4) * 8 + _i86];
-                        memcpy(s->energy + _w83 * 32, _t84, sizeof _t84);
-                    }
-                }
-                int32_t _w87 = _wx(swap_active__p_162, 2);
-                if (_w87 >= 0) {
-                    {
-                        int8_t _t88[4];
-                        for (int32_t _i89 = 0; _i89 < 4; _i89++) _t88[_i89] = s->entered[_ix(swap_active__p_162, 2) * 4 + _ix(swap_active__perm_164[_i89], 4)];
-                        memcpy(s->entered + _w87 * 4, _t88, sizeof _t88);
-                    }
-                }
-                int32_t _w90 = _wx(swap_active__p_162, 2);
+            if ((ATTACKS__switch_self[_ix(attack_effects__r_158, 790)] && (attack_effects__pick_162 >= 0))) {
+                swap_active__p_177 = attack_effects__p_157;
+                swap_active__b_178 = attack_effects__pick_162;
+                for (int32_t _i89 = 0; _i89 < 4; _i89++) swap_active__perm_179[_i89] = SWAP[_ix(swap_active__b_178, 4) * 4 + _i89];
+                int32_t _w90 = _wx(swap_active__p_177, 2);
                 if (_w90 >= 0) {
                     {
-                        int16_t _t91[8];
-                        for (int32_t _i92 = 0; _i92 < 4; _i92++) for (int32_t _i93 = 0; _i93 < 2; _i93++) _t91[_i92 * 2 + _i93] = s->under[_ix(swap_active__p_162, 2) * 8 + _ix(swap_active__perm_164[_i92], 4) * 2 + _i93];
-                        memcpy(s->under + _w90 * 8, _t91, sizeof _t91);
+                        int16_t _t91[4];
+                        for (int32_t _i92 = 0; _i92 < 4; _i92++) _t91[_i92] = s->card[_ix(swap_active__p_177, 2) * 4 + _ix(swap_active__perm_179[_i92], 4)];
+                        memcpy(s->card + _w90 * 4, _t91, sizeof _t91);
                     }
                 }
-                clear_conditions__p_165 = swap_active__p_162;
-                int32_t _w94 = _wx(clear_conditions__p_165, 2);
-                if (_w94 >= 0) {
-                    s->poisoned[_w94] = false;
+                int32_t _w93 = _wx(swap_active__p_177, 2);
+                if (_w93 >= 0) {
+                    {
+                        int16_t _t94[4];
+                        for (int32_t _i95 = 0; _i95 < 4; _i95++) _t94[_i95] = s->damage[_ix(swap_active__p_177, 2) * 4 + _ix(swap_active__perm_179[_i95], 4)];
+                        memcpy(s->damage + _w93 * 4, _t94, sizeof _t94);
+                    }
                 }
-                int32_t _w95 = _wx(clear_conditions__p_165, 2);
-                if (_w95 >= 0) {
-                    s->burned[_w95] = false;
-                }
-                int32_t _w96 = _wx(clear_conditions__p_165, 2);
+                int32_t _w96 = _wx(swap_active__p_177, 2);
                 if (_w96 >= 0) {
-                    s->condition[_w96] = ((int8_t)(0));
-                }
-            }
-            if ((ATTACKS__switch_opp[_ix(attack_effects__r_149, 790)] && (attack_effects__pick_153 >= 0))) {
-                swap_active__p_166 = attack_effects__o_154;
-                swap_active__b_167 = attack_effects__pick_153;
-                for (int32_t _i97 = 0; _i97 < 4; _i97++) swap_active__perm_168[_i97] = SWAP[_ix(swap_active__b_167, 4) * 4 + _i97];
-                int32_t _w98 = _wx(swap_active__p_166, 2);
-                if (_w98 >= 0) {
                     {
-                        int16_t _t99[4];
-                        for (int32_t _i100 = 0; _i100 < 4; _i100++) _t99[_i100] = s->card[_ix(swap_active__p_166, 2) * 4 + _ix(swap_active__perm_168[_i100], 4)];
-                        memcpy(s->card + _w98 * 4, _t99, sizeof _t99);
+                        int8_t _t97[32];
+                        for (int32_t _i98 = 0; _i98 < 4; _i98++) for (int32_t _i99 = 0; _i99 < 8; _i99++) _t97[_i98 * 8 + _i99] = s->energy[_ix(swap_active__p_177, 2) * 32 + _ix(swap_active__perm_179[_i98], 4) * 8 + _i99];
+                        memcpy(s->energy + _w96 * 32, _t97, sizeof _t97);
                     }
                 }
-                int32_t _w101 = _wx(swap_active__p_166, 2);
-                if (_w101 >= 0) {
+                int32_t _w100 = _wx(swap_active__p_177, 2);
+                if (_w100 >= 0) {
                     {
-                        int16_t _t102[4];
-                        for (int32_t _i103 = 0; _i103 < 4; _i103++) _t102[_i103] = s->damage[_ix(swap_active__p_166, 2) * 4 + _ix(swap_active__perm_168[_i103], 4)];
-                        memcpy(s->damage + _w101 * 4, _t102, sizeof _t102);
+                        int8_t _t101[4];
+                        for (int32_t _i102 = 0; _i102 < 4; _i102++) _t101[_i102] = s->entered[_ix(swap_active__p_177, 2) * 4 + _ix(swap_active__perm_179[_i102], 4)];
+                        memcpy(s->entered + _w100 * 4, _t101, sizeof _t101);
                     }
                 }
-                int32_t _w104 = _wx(swap_active__p_166, 2);
-                if (_w104 >= 0) {
+                int32_t _w103 = _wx(swap_active__p_177, 2);
+                if (_w103 >= 0) {
                     {
-                        int8_t _t105[32];
-                        for (int32_t _i106 = 0; _i106 < 4; _i106++) for (int32_t _i107 = 0; _i107 < 8; _i107++) _t105[_i106 * 8 + _i107] = s->energy[_ix(swap_active__p_166, 2) * 32 + _ix(swap_active__perm_168[_i106], 4) * 8 + _i107];
-                        memcpy(s->energy + _w104 * 32, _t105, sizeof _t105);
+                        int16_t _t104[8];
+                        for (int32_t _i105 = 0; _i105 < 4; _i105++) for (int32_t _i106 = 0; _i106 < 2; _i106++) _t104[_i105 * 2 + _i106] = s->under[_ix(swap_active__p_177, 2) * 8 + _ix(swap_active__perm_179[_i105], 4) * 2 + _i106];
+                        memcpy(s->under + _w103 * 8, _t104, sizeof _t104);
                     }
                 }
-                int32_t _w108 = _wx(swap_active__p_166, 2);
+                clear_conditions__p_180 = swap_active__p_177;
+                int32_t _w107 = _wx(clear_conditions__p_180, 2);
+                if (_w107 >= 0) {
+                    s->poisoned[_w107] = false;
+                }
+                int32_t _w108 = _wx(clear_conditions__p_180, 2);
                 if (_w108 >= 0) {
+                    s->burned[_w108] = false;
+                }
+                int32_t _w109 = _wx(clear_conditions__p_180, 2);
+                if (_w109 >= 0) {
+                    s->condition[_w109] = ((int8_t)(0));
+                }
+                int32_t _w110 = _wx(clear_conditions__p_180, 2);
+                if (_w110 >= 0) {
                     {
-                        int8_t _t109[4];
-                        for (int32_t _i110 = 0; _i110 < 4; _i110++) _t109[_i110] = s->entered[_ix(swap_active__p_166, 2) * 4 + _ix(swap_active__perm_168[_i110], 4)];
-                        memcpy(s->entered + _w108 * 4, _t109, sizeof _t109);
+                        int16_t _t111[8];
+                        for (int32_t _i112 = 0; _i112 < 8; _i112++) _t111[_i112] = (ACTIVE_BOUND[_i112] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_180, 2) * 8 + _i112]);
+                        memcpy(s->lasting_until + _w110 * 8, _t111, sizeof _t111);
                     }
                 }
-                int32_t _w111 = _wx(swap_active__p_166, 2);
-                if (_w111 >= 0) {
+            }
+            if ((ATTACKS__switch_opp[_ix(attack_effects__r_158, 790)] && (attack_effects__pick_162 >= 0))) {
+                swap_active__p_181 = attack_effects__o_163;
+                swap_active__b_182 = attack_effects__pick_162;
+                for (int32_t _i113 = 0; _i113 < 4; _i113++) swap_active__perm_183[_i113] = SWAP[_ix(swap_active__b_182, 4) * 4 + _i113];
+                int32_t _w114 = _wx(swap_active__p_181, 2);
+                if (_w114 >= 0) {
                     {
-                        int16_t _t112[8];
-                        for (int32_t _i113 = 0; _i113 < 4; _i113++) for (int32_t _i114 = 0; _i114 < 2; _i114++) _t112[_i113 * 2 + _i114] = s->under[_ix(swap_active__p_166, 2) * 8 + _ix(swap_active__perm_168[_i113], 4) * 2 + _i114];
-                        memcpy(s->under + _w111 * 8, _t112, sizeof _t112);
+                        int16_t _t115[4];
+                        for (int32_t _i116 = 0; _i116 < 4; _i116++) _t115[_i116] = s->card[_ix(swap_active__p_181, 2) * 4 + _ix(swap_active__perm_183[_i116], 4)];
+                        memcpy(s->card + _w114 * 4, _t115, sizeof _t115);
                     }
                 }
-                clear_conditions__p_169 = swap_active__p_166;
-                int32_t _w115 = _wx(clear_conditions__p_169, 2);
-                if (_w115 >= 0) {
-                    s->poisoned[_w115] = false;
-                }
-                int32_t _w116 = _wx(clear_conditions__p_169, 2);
-                if (_w116 >= 0) {
-                    s->burned[_w116] = false;
-                }
-                int32_t _w117 = _wx(clear_conditions__p_169, 2);
+                int32_t _w117 = _wx(swap_active__p_181, 2);
                 if (_w117 >= 0) {
-                    s->condition[_w117] = ((int8_t)(0));
+                    {
+                        int16_t _t118[4];
+                        for (int32_t _i119 = 0; _i119 < 4; _i119++) _t118[_i119] = s->damage[_ix(swap_active__p_181, 2) * 4 + _ix(swap_active__perm_183[_i119], 4)];
+                        memcpy(s->damage + _w117 * 4, _t118, sizeof _t118);
+                    }
+                }
+                int32_t _w120 = _wx(swap_active__p_181, 2);
+                if (_w120 >= 0) {
+                    {
+                        int8_t _t121[32];
+                        for (int32_t _i122 = 0; _i122 < 4; _i122++) for (int32_t _i123 = 0; _i123 < 8; _i123++) _t121[_i122 * 8 + _i123] = s->energy[_ix(swap_active__p_181, 2) * 32 + _ix(swap_active__perm_183[_i122], 4) * 8 + _i123];
+                        memcpy(s->energy + _w120 * 32, _t121, sizeof _t121);
+                    }
+                }
+                int32_t _w124 = _wx(swap_active__p_181, 2);
+                if (_w124 >= 0) {
+                    {
+                        int8_t _t125[4];
+                        for (int32_t _i126 = 0; _i126 < 4; _i126++) _t125[_i126] = s->entered[_ix(swap_active__p_181, 2) * 4 + _ix(swap_active__perm_183[_i126], 4)];
+                        memcpy(s->entered + _w124 * 4, _t125, sizeof _t125);
+                    }
+                }
+                int32_t _w127 = _wx(swap_active__p_181, 2);
+                if (_w127 >= 0) {
+                    {
+                        int16_t _t128[8];
+                        for (int32_t _i129 = 0; _i129 < 4; _i129++) for (int32_t _i130 = 0; _i130 < 2; _i130++) _t128[_i129 * 2 + _i130] = s->under[_ix(swap_active__p_181, 2) * 8 + _ix(swap_active__perm_183[_i129], 4) * 2 + _i130];
+                        memcpy(s->under + _w127 * 8, _t128, sizeof _t128);
+                    }
+                }
+                clear_conditions__p_184 = swap_active__p_181;
+                int32_t _w131 = _wx(clear_conditions__p_184, 2);
+                if (_w131 >= 0) {
+                    s->poisoned[_w131] = false;
+                }
+                int32_t _w132 = _wx(clear_conditions__p_184, 2);
+                if (_w132 >= 0) {
+                    s->burned[_w132] = false;
+                }
+                int32_t _w133 = _wx(clear_conditions__p_184, 2);
+                if (_w133 >= 0) {
+                    s->condition[_w133] = ((int8_t)(0));
+                }
+                int32_t _w134 = _wx(clear_conditions__p_184, 2);
+                if (_w134 >= 0) {
+                    {
+                        int16_t _t135[8];
+                        for (int32_t _i136 = 0; _i136 < 8; _i136++) _t135[_i136] = (ACTIVE_BOUND[_i136] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_184, 2) * 8 + _i136]);
+                        memcpy(s->lasting_until + _w134 * 8, _t135, sizeof _t135);
+                    }
                 }
             }
-            if (((ATTACKS__pick_attach_n[_ix(attack_effects__r_149, 790)] > 0) && (attack_effects__pick_153 >= 0))) {
-                int32_t _w118 = _wx(attack_effects__p_148, 2);
-                int32_t _w119 = _wx(attack_effects__pick_153, 4);
-                int32_t _w120 = _wx(ATTACKS__pick_attach_type[_ix(attack_effects__r_149, 790)], 8);
-                if (_w118 >= 0 && _w119 >= 0 && _w120 >= 0) {
-                    s->energy[_w118 * 32 + _w119 * 8 + _w120] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_148, 2) * 32 + _ix(attack_effects__pick_153, 4) * 8 + _ix(ATTACKS__pick_attach_type[_ix(attack_effects__r_149, 790)], 8)], ATTACKS__pick_attach_n[_ix(attack_effects__r_149, 790)])));
+            if (((ATTACKS__pick_attach_n[_ix(attack_effects__r_158, 790)] > 0) && (attack_effects__pick_162 >= 0))) {
+                int32_t _w137 = _wx(attack_effects__p_157, 2);
+                int32_t _w138 = _wx(attack_effects__pick_162, 4);
+                int32_t _w139 = _wx(ATTACKS__pick_attach_type[_ix(attack_effects__r_158, 790)], 8);
+                if (_w137 >= 0 && _w138 >= 0 && _w139 >= 0) {
+                    s->energy[_w137 * 32 + _w138 * 8 + _w139] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_157, 2) * 32 + _ix(attack_effects__pick_162, 4) * 8 + _ix(ATTACKS__pick_attach_type[_ix(attack_effects__r_158, 790)], 8)], ATTACKS__pick_attach_n[_ix(attack_effects__r_158, 790)])));
                 }
             }
-            for (int32_t attack_effects__i_170 = 0, _end121 = 4; attack_effects__i_170 < _end121; attack_effects__i_170++) {
-                if ((attack_effects__i_170 < ATTACKS__hits[_ix(attack_effects__r_149, 790)])) {
-                    attack_effects__j_171 = ({ bool _m122[4]; for (int32_t _j123 = 0; _j123 < 4; _j123++) _m122[_j123] = ((s->card[_ix(attack_effects__o_154, 2) * 4 + _j123] >= 0) && (s->damage[_ix(attack_effects__o_154, 2) * 4 + _j123] < CARDS__hp[_ix(s->card[_ix(attack_effects__o_154, 2) * 4 + _j123], 395)])); _choose(random_word(fold_in(fold_in(key, 17), (uint32_t)attack_effects__i_170)), _m122, 4); });
-                    if ((attack_effects__j_171 >= 0)) {
-                        hit__p_172 = attack_effects__p_148;
-                        hit__q_173 = attack_effects__o_154;
-                        hit__slot_174 = attack_effects__j_171;
-                        hit__x_175 = ATTACKS__hit_amount[_ix(attack_effects__r_149, 790)];
-                        hit__weak_176 = (((hit__q_173 != hit__p_172) && (hit__slot_174 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_173, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_172, 2) * 4], 395)]));
-                        int32_t _w124 = _wx(hit__q_173, 2);
-                        int32_t _w125 = _wx(hit__slot_174, 4);
-                        if (_w124 >= 0 && _w125 >= 0) {
-                            s->damage[_w124 * 4 + _w125] = ((int16_t)(_wadd(s->damage[_ix(hit__q_173, 2) * 4 + _ix(hit__slot_174, 4)], ({ int32_t _let126 = hit__q_173; int32_t taken__q_177 = _let126; ({ int32_t _let127 = _wadd(hit__x_175, ((hit__weak_176 && (hit__x_175 > 0)) ? 20 : 0)); int32_t taken__x_178 = _let127; _imax(_wsub(taken__x_178, ((s->turn <= s->taken_until[_ix(taken__q_177, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_177, 2)])) : 0)), 0); }); }))));
+            for (int32_t attack_effects__i_185 = 0, _end140 = 4; attack_effects__i_185 < _end140; attack_effects__i_185++) {
+                if ((attack_effects__i_185 < ATTACKS__hits[_ix(attack_effects__r_158, 790)])) {
+                    attack_effects__j_186 = ({ bool _m141[4]; for (int32_t _j142 = 0; _j142 < 4; _j142++) _m141[_j142] = ((s->card[_ix(attack_effects__o_163, 2) * 4 + _j142] >= 0) && (s->damage[_ix(attack_effects__o_163, 2) * 4 + _j142] < CARDS__hp[_ix(s->card[_ix(attack_effects__o_163, 2) * 4 + _j142], 395)])); _choose(random_word(fold_in(fold_in(key, 18), (uint32_t)attack_effects__i_185)), _m141, 4); });
+                    if ((attack_effects__j_186 >= 0)) {
+                        hit__p_187 = attack_effects__p_157;
+                        hit__q_188 = attack_effects__o_163;
+                        hit__slot_189 = attack_effects__j_186;
+                        hit__x_190 = ATTACKS__hit_amount[_ix(attack_effects__r_158, 790)];
+                        hit__weak_191 = (((hit__q_188 != hit__p_187) && (hit__slot_189 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_188, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_187, 2) * 4], 395)]));
+                        int32_t _w143 = _wx(hit__q_188, 2);
+                        int32_t _w144 = _wx(hit__slot_189, 4);
+                        if (_w143 >= 0 && _w144 >= 0) {
+                            s->damage[_w143 * 4 + _w144] = ((int16_t)(_wadd(s->damage[_ix(hit__q_188, 2) * 4 + _ix(hit__slot_189, 4)], ({ int32_t _let145 = hit__q_188; int32_t taken__q_192 = _let145; ({ int32_t _let146 = hit__slot_189; int32_t taken__slot_193 = _let146; ({ int32_t _let147 = _wadd(hit__x_190, ((hit__weak_191 && (hit__x_190 > 0)) ? 20 : 0)); int32_t taken__x_194 = _let147; ({ int32_t _let148 = ((s->turn <= s->taken_until[_ix(taken__q_192, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_192, 2)])) : 0); int32_t taken__cut_195 = _let148; ({ int32_t _let149 = _wadd(taken__cut_195, (((taken__slot_193 == 0) && ({ int32_t _let150 = taken__q_192; int32_t lasts__q_196 = _let150; (s->turn <= s->lasting_until[_ix(lasts__q_196, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_192, 2) * 8 + 4])) : 0)); int32_t taken__cut_195 = _let149; (((taken__slot_193 == 0) && ({ int32_t _let151 = taken__q_192; int32_t lasts__q_197 = _let151; (s->turn <= s->lasting_until[_ix(lasts__q_197, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_194, taken__cut_195), 0)); }); }); }); }); }))));
                         }
                     }
                 }
             }
-            if ((ATTACKS__discard_hand[_ix(attack_effects__r_149, 790)] && ({ int16_t _let128 = ATTACKS__discard_hand_if[_ix(attack_effects__r_149, 790)]; int16_t holds__c_179 = _let128; ({ int32_t _let129 = attack_effects__p_148; int32_t holds__p_180 = _let129; ({ int32_t _let130 = attack_effects__r_149; int32_t holds__r_181 = _let130; ({ bool _let131 = attack_effects__first_heads_151; bool holds__first_heads_182 = _let131; ({ bool _let132 = attack_effects__all_heads_152; bool holds__all_heads_183 = _let132; ({ int32_t _let133 = _wsub(1, holds__p_180); int32_t holds__o_184 = _let133; ((((((((((holds__c_179 == 0) || ((holds__c_179 == 1) && holds__first_heads_182)) || ((holds__c_179 == 2) && (!holds__first_heads_182))) || ((holds__c_179 == 3) && holds__all_heads_183)) || ((holds__c_179 == 4) && (({ int32_t _let134 = holds__p_180; int32_t extra_energy__p_185 = _let134; ({ int32_t _let135 = holds__r_181; int32_t extra_energy__r_186 = _let135; ({ int16_t _let136 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_181, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_187 = _let136; ({ int8_t _let137[8]; for (int32_t _i138 = 0; _i138 < 8; _i138++) _let137[_i138] = s->energy[_ix(extra_energy__p_185, 2) * 32 + _i138]; int8_t extra_energy__held_188[8]; memcpy(extra_energy__held_188, _let137, sizeof extra_energy__held_188); ({ int8_t _let139[8]; for (int32_t _i140 = 0; _i140 < 8; _i140++) _let139[_i140] = ({ int32_t _let141 = extra_energy__r_186; int32_t attack_cost__r_189 = _let141; (_i140 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_189, 790)] : (_i140 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_189, 790)] : (_i140 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_189, 790)] : (_i140 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_189, 790)] : (_i140 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_189, 790)] : (_i140 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_189, 790)] : (_i140 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_189, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_189, 790)]))))))); }); int8_t extra_energy__cost_190[8]; memcpy(extra_energy__cost_190, _let139, sizeof extra_energy__cost_190); ({ int32_t _let142 = _wsub(_wsub(({ int32_t _r144 = 0; for (int32_t _j143 = 0; _j143 < 8; _j143++) _r144 = _wadd(_r144, extra_energy__held_188[_j143]); _r144; }), ((int32_t)(extra_energy__held_188[_ix(extra_energy__t_187, 8)]))), _wsub(({ int32_t _r147 = 0; for (int32_t _j146 = 0; _j146 < 8; _j146++) _r147 = _wadd(_r147, extra_energy__cost_190[_j146]); _r147; }), ((int32_t)(extra_energy__cost_190[_ix(extra_energy__t_187, 8)])))); int32_t extra_energy__others_191 = _let142; _wsub(_wsub(((int32_t)(extra_energy__held_188[_ix(extra_energy__t_187, 8)])), ((int32_t)(extra_energy__cost_190[_ix(extra_energy__t_187, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_186, 790)])), extra_energy__others_191), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_181, 790)]))) || ((holds__c_179 == 5) && (s->damage[_ix(holds__o_184, 2) * 4] > 0))) || ((holds__c_179 == 6) && (s->damage[_ix(holds__p_180, 2) * 4] > 0))) || ((holds__c_179 == 7) && s->poisoned[_ix(holds__o_184, 2)])) || ((holds__c_179 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_184, 2) * 4], 395)])) || (((holds__c_179 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_180, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                attack_effects__j_192 = ({ bool _m149[10]; for (int32_t _j150 = 0; _j150 < 10; _j150++) _m149[_j150] = (s->hand[_ix(attack_effects__o_154, 2) * 10 + _j150] >= 0); _choose(random_word_at(key, 2), _m149, 10); });
-                if ((attack_effects__j_192 >= 0)) {
-                    int32_t _w151 = _wx(attack_effects__o_154, 2);
-                    if (_w151 >= 0) {
-                        _remove_int16(s->hand + _w151 * 10, 10, attack_effects__j_192);
+            if ((ATTACKS__discard_hand[_ix(attack_effects__r_158, 790)] && ({ int16_t _let152 = ATTACKS__discard_hand_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_198 = _let152; ({ int32_t _let153 = attack_effects__p_157; int32_t holds__p_199 = _let153; ({ int32_t _let154 = attack_effects__r_158; int32_t holds__r_200 = _let154; ({ bool _let155 = attack_effects__first_heads_160; bool holds__first_heads_201 = _let155; ({ bool _let156 = attack_effects__all_heads_161; bool holds__all_heads_202 = _let156; ({ int32_t _let157 = _wsub(1, holds__p_199); int32_t holds__o_203 = _let157; ((((((((((holds__c_198 == 0) || ((holds__c_198 == 1) && holds__first_heads_201)) || ((holds__c_198 == 2) && (!holds__first_heads_201))) || ((holds__c_198 == 3) && holds__all_heads_202)) || ((holds__c_198 == 4) && (({ int32_t _let158 = holds__p_199; int32_t extra_energy__p_204 = _let158; ({ int32_t _let159 = holds__r_200; int32_t extra_energy__r_205 = _let159; ({ int16_t _let160 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_200, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_206 = _let160; ({ int8_t _let161[8]; for (int32_t _i162 = 0; _i162 < 8; _i162++) _let161[_i162] = s->energy[_ix(extra_energy__p_204, 2) * 32 + _i162]; int8_t extra_energy__held_207[8]; memcpy(extra_energy__held_207, _let161, sizeof extra_energy__held_207); ({ int8_t _let163[8]; for (int32_t _i164 = 0; _i164 < 8; _i164++) _let163[_i164] = ({ int32_t _let165 = extra_energy__r_205; int32_t attack_cost__r_208 = _let165; (_i164 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_208, 790)] : (_i164 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_208, 790)] : (_i164 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_208, 790)] : (_i164 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_208, 790)] : (_i164 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_208, 790)] : (_i164 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_208, 790)] : (_i164 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_208, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_208, 790)]))))))); }); int8_t extra_energy__cost_209[8]; memcpy(extra_energy__cost_209, _let163, sizeof extra_energy__cost_209); ({ int32_t _let166 = _wsub(_wsub(({ int32_t _r168 = 0; for (int32_t _j167 = 0; _j167 < 8; _j167++) _r168 = _wadd(_r168, extra_energy__held_207[_j167]); _r168; }), ((int32_t)(extra_energy__held_207[_ix(extra_energy__t_206, 8)]))), _wsub(({ int32_t _r171 = 0; for (int32_t _j170 = 0; _j170 < 8; _j170++) _r171 = _wadd(_r171, extra_energy__cost_209[_j170]); _r171; }), ((int32_t)(extra_energy__cost_209[_ix(extra_energy__t_206, 8)])))); int32_t extra_energy__others_210 = _let166; _wsub(_wsub(((int32_t)(extra_energy__held_207[_ix(extra_energy__t_206, 8)])), ((int32_t)(extra_energy__cost_209[_ix(extra_energy__t_206, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_205, 790)])), extra_energy__others_210), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_200, 790)]))) || ((holds__c_198 == 5) && (s->damage[_ix(holds__o_203, 2) * 4] > 0))) || ((holds__c_198 == 6) && (s->damage[_ix(holds__p_199, 2) * 4] > 0))) || ((holds__c_198 == 7) && s->poisoned[_ix(holds__o_203, 2)])) || ((holds__c_198 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_203, 2) * 4], 395)])) || (((holds__c_198 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_199, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                attack_effects__j_211 = ({ bool _m173[10]; for (int32_t _j174 = 0; _j174 < 10; _j174++) _m173[_j174] = (s->hand[_ix(attack_effects__o_163, 2) * 10 + _j174] >= 0); _choose(random_word_at(key, 3), _m173, 10); });
+                if ((attack_effects__j_211 >= 0)) {
+                    int32_t _w175 = _wx(attack_effects__o_163, 2);
+                    if (_w175 >= 0) {
+                        _remove_int16(s->hand + _w175 * 10, 10, attack_effects__j_211);
                     }
-                    int32_t _w152 = _wx(attack_effects__o_154, 2);
-                    if (_w152 >= 0) {
-                        s->hand_count[_w152] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_154, 2)], 1)));
+                    int32_t _w176 = _wx(attack_effects__o_163, 2);
+                    if (_w176 >= 0) {
+                        s->hand_count[_w176] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_163, 2)], 1)));
                     }
-                    int32_t _w153 = _wx(attack_effects__o_154, 2);
-                    if (_w153 >= 0) {
-                        s->discard_count[_w153] = ((int8_t)(_wadd(s->discard_count[_ix(attack_effects__o_154, 2)], 1)));
+                    int32_t _w177 = _wx(attack_effects__o_163, 2);
+                    if (_w177 >= 0) {
+                        s->discard_count[_w177] = ((int8_t)(_wadd(s->discard_count[_ix(attack_effects__o_163, 2)], 1)));
                     }
                 }
             }
-            if ((ATTACKS__shuffle_def[_ix(attack_effects__r_149, 790)] && ({ int16_t _let154 = ATTACKS__shuffle_def_if[_ix(attack_effects__r_149, 790)]; int16_t holds__c_193 = _let154; ({ int32_t _let155 = attack_effects__p_148; int32_t holds__p_194 = _let155; ({ int32_t _let156 = attack_effects__r_149; int32_t holds__r_195 = _let156; ({ bool _let157 = attack_effects__first_heads_151; bool holds__first_heads_196 = _let157; ({ bool _let158 = attack_effects__all_heads_152; bool holds__all_heads_197 = _let158; ({ int32_t _let159 = _wsub(1, holds__p_194); int32_t holds__o_198 = _let159; ((((((((((holds__c_193 == 0) || ((holds__c_193 == 1) && holds__first_heads_196)) || ((holds__c_193 == 2) && (!holds__first_heads_196))) || ((holds__c_193 == 3) && holds__all_heads_197)) || ((holds__c_193 == 4) && (({ int32_t _let160 = holds__p_194; int32_t extra_energy__p_199 = _let160; ({ int32_t _let161 = holds__r_195; int32_t extra_energy__r_200 = _let161; ({ int16_t _let162 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_195, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_201 = _let162; ({ int8_t _let163[8]; for (int32_t _i164 = 0; _i164 < 8; _i164++) _let163[_i164] = s->energy[_ix(extra_energy__p_199, 2) * 32 + _i164]; int8_t extra_energy__held_202[8]; memcpy(extra_energy__held_202, _let163, sizeof extra_energy__held_202); ({ int8_t _let165[8]; for (int32_t _i166 = 0; _i166 < 8; _i166++) _let165[_i166] = ({ int32_t _let167 = extra_energy__r_200; int32_t attack_cost__r_203 = _let167; (_i166 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_203, 790)] : (_i166 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_203, 790)] : (_i166 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_203, 790)] : (_i166 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_203, 790)] : (_i166 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_203, 790)] : (_i166 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_203, 790)] : (_i166 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_203, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_203, 790)]))))))); }); int8_t extra_energy__cost_204[8]; memcpy(extra_energy__cost_204, _let165, sizeof extra_energy__cost_204); ({ int32_t _let168 = _wsub(_wsub(({ int32_t _r170 = 0; for (int32_t _j169 = 0; _j169 < 8; _j169++) _r170 = _wadd(_r170, extra_energy__held_202[_j169]); _r170; }), ((int32_t)(extra_energy__held_202[_ix(extra_energy__t_201, 8)]))), _wsub(({ int32_t _r173 = 0; for (int32_t _j172 = 0; _j172 < 8; _j172++) _r173 = _wadd(_r173, extra_energy__cost_204[_j172]); _r173; }), ((int32_t)(extra_energy__cost_204[_ix(extra_energy__t_201, 8)])))); int32_t extra_energy__others_205 = _let168; _wsub(_wsub(((int32_t)(extra_energy__held_202[_ix(extra_energy__t_201, 8)])), ((int32_t)(extra_energy__cost_204[_ix(extra_energy__t_201, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_200, 790)])), extra_energy__others_205), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_195, 790)]))) || ((holds__c_193 == 5) && (s->damage[_ix(holds__o_198, 2) * 4] > 0))) || ((holds__c_193 == 6) && (s->damage[_ix(holds__p_194, 2) * 4] > 0))) || ((holds__c_193 == 7) && s->poisoned[_ix(holds__o_198, 2)])) || ((holds__c_193 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_198, 2) * 4], 395)])) || (((holds__c_193 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_194, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                shuffle_defender__q_206 = attack_effects__o_154;
-                shuffle_defender__held_207[0] = s->card[_ix(shuffle_defender__q_206, 2) * 4];
-                shuffle_defender__held_207[1] = s->under[_ix(shuffle_defender__q_206, 2) * 8];
-                shuffle_defender__held_207[2] = s->under[_ix(shuffle_defender__q_206, 2) * 8 + 1];
-                for (int32_t shuffle_defender__i_208 = 0, _end175 = 3; shuffle_defender__i_208 < _end175; shuffle_defender__i_208++) {
-                    if ((shuffle_defender__held_207[shuffle_defender__i_208] >= 0)) {
-                        int32_t _w176 = _wx(shuffle_defender__q_206, 2);
-                        if (_w176 >= 0) {
-                            _push_int16(s->deck + _w176 * 20, 20, shuffle_defender__held_207[shuffle_defender__i_208]);
+            if (((ATTACKS__shuffle_def[_ix(attack_effects__r_158, 790)] && attack_effects__exposed_165) && ({ int16_t _let178 = ATTACKS__shuffle_def_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_212 = _let178; ({ int32_t _let179 = attack_effects__p_157; int32_t holds__p_213 = _let179; ({ int32_t _let180 = attack_effects__r_158; int32_t holds__r_214 = _let180; ({ bool _let181 = attack_effects__first_heads_160; bool holds__first_heads_215 = _let181; ({ bool _let182 = attack_effects__all_heads_161; bool holds__all_heads_216 = _let182; ({ int32_t _let183 = _wsub(1, holds__p_213); int32_t holds__o_217 = _let183; ((((((((((holds__c_212 == 0) || ((holds__c_212 == 1) && holds__first_heads_215)) || ((holds__c_212 == 2) && (!holds__first_heads_215))) || ((holds__c_212 == 3) && holds__all_heads_216)) || ((holds__c_212 == 4) && (({ int32_t _let184 = holds__p_213; int32_t extra_energy__p_218 = _let184; ({ int32_t _let185 = holds__r_214; int32_t extra_energy__r_219 = _let185; ({ int16_t _let186 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_214, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_220 = _let186; ({ int8_t _let187[8]; for (int32_t _i188 = 0; _i188 < 8; _i188++) _let187[_i188] = s->energy[_ix(extra_energy__p_218, 2) * 32 + _i188]; int8_t extra_energy__held_221[8]; memcpy(extra_energy__held_221, _let187, sizeof extra_energy__held_221); ({ int8_t _let189[8]; for (int32_t _i190 = 0; _i190 < 8; _i190++) _let189[_i190] = ({ int32_t _let191 = extra_energy__r_219; int32_t attack_cost__r_222 = _let191; (_i190 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_222, 790)] : (_i190 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_222, 790)] : (_i190 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_222, 790)] : (_i190 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_222, 790)] : (_i190 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_222, 790)] : (_i190 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_222, 790)] : (_i190 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_222, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_222, 790)]))))))); }); int8_t extra_energy__cost_223[8]; memcpy(extra_energy__cost_223, _let189, sizeof extra_energy__cost_223); ({ int32_t _let192 = _wsub(_wsub(({ int32_t _r194 = 0; for (int32_t _j193 = 0; _j193 < 8; _j193++) _r194 = _wadd(_r194, extra_energy__held_221[_j193]); _r194; }), ((int32_t)(extra_energy__held_221[_ix(extra_energy__t_220, 8)]))), _wsub(({ int32_t _r197 = 0; for (int32_t _j196 = 0; _j196 < 8; _j196++) _r197 = _wadd(_r197, extra_energy__cost_223[_j196]); _r197; }), ((int32_t)(extra_energy__cost_223[_ix(extra_energy__t_220, 8)])))); int32_t extra_energy__others_224 = _let192; _wsub(_wsub(((int32_t)(extra_energy__held_221[_ix(extra_energy__t_220, 8)])), ((int32_t)(extra_energy__cost_223[_ix(extra_energy__t_220, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_219, 790)])), extra_energy__others_224), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_214, 790)]))) || ((holds__c_212 == 5) && (s->damage[_ix(holds__o_217, 2) * 4] > 0))) || ((holds__c_212 == 6) && (s->damage[_ix(holds__p_213, 2) * 4] > 0))) || ((holds__c_212 == 7) && s->poisoned[_ix(holds__o_217, 2)])) || ((holds__c_212 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_217, 2) * 4], 395)])) || (((holds__c_212 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_213, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                shuffle_defender__q_225 = attack_effects__o_163;
+                shuffle_defender__held_226[0] = s->card[_ix(shuffle_defender__q_225, 2) * 4];
+                shuffle_defender__held_226[1] = s->under[_ix(shuffle_defender__q_225, 2) * 8];
+                shuffle_defender__held_226[2] = s->under[_ix(shuffle_defender__q_225, 2) * 8 + 1];
+                for (int32_t shuffle_defender__i_227 = 0, _end199 = 3; shuffle_defender__i_227 < _end199; shuffle_defender__i_227++) {
+                    if ((shuffle_defender__held_226[shuffle_defender__i_227] >= 0)) {
+                        int32_t _w200 = _wx(shuffle_defender__q_225, 2);
+                        if (_w200 >= 0) {
+                            _push_int16(s->deck + _w200 * 20, 20, shuffle_defender__held_226[shuffle_defender__i_227]);
                         }
-                        int32_t _w177 = _wx(shuffle_defender__q_206, 2);
-                        if (_w177 >= 0) {
-                            s->deck_count[_w177] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_206, 2)], 1)));
+                        int32_t _w201 = _wx(shuffle_defender__q_225, 2);
+                        if (_w201 >= 0) {
+                            s->deck_count[_w201] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_225, 2)], 1)));
                         }
                     }
                 }
-                int32_t _w178 = _wx(shuffle_defender__q_206, 2);
-                if (_w178 >= 0) {
+                int32_t _w202 = _wx(shuffle_defender__q_225, 2);
+                if (_w202 >= 0) {
                     {
-                        int16_t _t179[20];
-                        for (int32_t _i180 = 0; _i180 < 20; _i180++) _t179[_i180] = s->deck[_ix(shuffle_defender__q_206, 2) * 20 + _i180];
-                        _shuffle_int16(_t179, 20, fold_in(key, 19));
-                        memcpy(s->deck + _w178 * 20, _t179, sizeof _t179);
+                        int16_t _t203[20];
+                        for (int32_t _i204 = 0; _i204 < 20; _i204++) _t203[_i204] = s->deck[_ix(shuffle_defender__q_225, 2) * 20 + _i204];
+                        _shuffle_int16(_t203, 20, fold_in(key, 20));
+                        memcpy(s->deck + _w202 * 20, _t203, sizeof _t203);
                     }
                 }
-                clear_slot__p_209 = shuffle_defender__q_206;
-                int32_t _w181 = _wx(clear_slot__p_209, 2);
-                if (_w181 >= 0) {
-                    s->card[_w181 * 4 + 0] = ((int16_t)((-1)));
+                clear_slot__p_228 = shuffle_defender__q_225;
+                int32_t _w205 = _wx(clear_slot__p_228, 2);
+                if (_w205 >= 0) {
+                    s->card[_w205 * 4 + 0] = ((int16_t)((-1)));
                 }
-                int32_t _w182 = _wx(clear_slot__p_209, 2);
-                if (_w182 >= 0) {
-                    s->damage[_w182 * 4 + 0] = ((int16_t)(0));
+                int32_t _w206 = _wx(clear_slot__p_228, 2);
+                if (_w206 >= 0) {
+                    s->damage[_w206 * 4 + 0] = ((int16_t)(0));
                 }
-                int32_t _w183 = _wx(clear_slot__p_209, 2);
-                if (_w183 >= 0) {
+                int32_t _w207 = _wx(clear_slot__p_228, 2);
+                if (_w207 >= 0) {
                     {
-                        int8_t *_d = s->energy + _w183 * 32 + 0 * 8;
-                        for (int32_t _i184 = 0; _i184 < 8; _i184++) _d[_i184] = ((int8_t)(0));
+                        int8_t *_d = s->energy + _w207 * 32 + 0 * 8;
+                        for (int32_t _i208 = 0; _i208 < 8; _i208++) _d[_i208] = ((int8_t)(0));
                     }
                 }
-                int32_t _w185 = _wx(clear_slot__p_209, 2);
-                if (_w185 >= 0) {
-                    s->entered[_w185 * 4 + 0] = ((int8_t)(0));
+                int32_t _w209 = _wx(clear_slot__p_228, 2);
+                if (_w209 >= 0) {
+                    s->entered[_w209 * 4 + 0] = ((int8_t)(0));
                 }
-                int32_t _w186 = _wx(clear_slot__p_209, 2);
-                if (_w186 >= 0) {
+                int32_t _w210 = _wx(clear_slot__p_228, 2);
+                if (_w210 >= 0) {
                     {
-                        int16_t *_d = s->under + _w186 * 8 + 0 * 2;
-                        for (int32_t _i187 = 0; _i187 < 2; _i187++) _d[_i187] = ((int16_t)((-1)));
+                        int16_t *_d = s->under + _w210 * 8 + 0 * 2;
+                        for (int32_t _i211 = 0; _i211 < 2; _i211++) _d[_i211] = ((int16_t)((-1)));
                     }
                 }
-                clear_conditions__p_210 = shuffle_defender__q_206;
-                int32_t _w188 = _wx(clear_conditions__p_210, 2);
-                if (_w188 >= 0) {
-                    s->poisoned[_w188] = false;
+                clear_conditions__p_229 = shuffle_defender__q_225;
+                int32_t _w212 = _wx(clear_conditions__p_229, 2);
+                if (_w212 >= 0) {
+                    s->poisoned[_w212] = false;
                 }
-                int32_t _w189 = _wx(clear_conditions__p_210, 2);
-                if (_w189 >= 0) {
-                    s->burned[_w189] = false;
+                int32_t _w213 = _wx(clear_conditions__p_229, 2);
+                if (_w213 >= 0) {
+                    s->burned[_w213] = false;
                 }
-                int32_t _w190 = _wx(clear_conditions__p_210, 2);
-                if (_w190 >= 0) {
-                    s->condition[_w190] = ((int8_t)(0));
+                int32_t _w214 = _wx(clear_conditions__p_229, 2);
+                if (_w214 >= 0) {
+                    s->condition[_w214] = ((int8_t)(0));
                 }
-                if (({ int32_t _lo191 = 1; bool _r193 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_211 = _lo191, _end192 = 4; shuffle_defender__bs_211 < _end192; shuffle_defender__bs_211++) if ((s->card[_ix(shuffle_defender__q_206, 2) * 4 + shuffle_defender__bs_211] >= 0)) { _r193 = true; break; } _r193; })) {
-                    int32_t _w195 = _wx(shuffle_defender__q_206, 2);
-                    if (_w195 >= 0) {
-                        s->promote_pending[_w195] = true;
+                int32_t _w215 = _wx(clear_conditions__p_229, 2);
+                if (_w215 >= 0) {
+                    {
+                        int16_t _t216[8];
+                        for (int32_t _i217 = 0; _i217 < 8; _i217++) _t216[_i217] = (ACTIVE_BOUND[_i217] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_229, 2) * 8 + _i217]);
+                        memcpy(s->lasting_until + _w215 * 8, _t216, sizeof _t216);
+                    }
+                }
+                if (({ int32_t _lo218 = 1; bool _r220 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_230 = _lo218, _end219 = 4; shuffle_defender__bs_230 < _end219; shuffle_defender__bs_230++) if ((s->card[_ix(shuffle_defender__q_225, 2) * 4 + shuffle_defender__bs_230] >= 0)) { _r220 = true; break; } _r220; })) {
+                    int32_t _w222 = _wx(shuffle_defender__q_225, 2);
+                    if (_w222 >= 0) {
+                        s->promote_pending[_w222] = true;
                     }
                 } else {
-                    _win(s, _wsub(1, shuffle_defender__q_206));
+                    _win(s, _wsub(1, shuffle_defender__q_225));
                     s->terminated = true;
                     s->phase = ((int8_t)(3));
                 }
             }
-            if ((ATTACKS__bench_damage[_ix(attack_effects__r_149, 790)] > 0)) {
-                int32_t _w196 = _wx(attack_effects__o_154, 2);
-                if (_w196 >= 0) {
+            attack_effects__k_231 = ATTACKS__lasting[_ix(attack_effects__r_158, 790)];
+            attack_effects__on_defender_232 = (((attack_effects__k_231 != 4) && (attack_effects__k_231 != 5)) && (attack_effects__k_231 != 3));
+            if ((((attack_effects__k_231 > 0) && (attack_effects__exposed_165 || (!attack_effects__on_defender_232))) && ({ int16_t _let223 = ATTACKS__lasting_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_233 = _let223; ({ int32_t _let224 = attack_effects__p_157; int32_t holds__p_234 = _let224; ({ int32_t _let225 = attack_effects__r_158; int32_t holds__r_235 = _let225; ({ bool _let226 = attack_effects__first_heads_160; bool holds__first_heads_236 = _let226; ({ bool _let227 = attack_effects__all_heads_161; bool holds__all_heads_237 = _let227; ({ int32_t _let228 = _wsub(1, holds__p_234); int32_t holds__o_238 = _let228; ((((((((((holds__c_233 == 0) || ((holds__c_233 == 1) && holds__first_heads_236)) || ((holds__c_233 == 2) && (!holds__first_heads_236))) || ((holds__c_233 == 3) && holds__all_heads_237)) || ((holds__c_233 == 4) && (({ int32_t _let229 = holds__p_234; int32_t extra_energy__p_239 = _let229; ({ int32_t _let230 = holds__r_235; int32_t extra_energy__r_240 = _let230; ({ int16_t _let231 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_235, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_241 = _let231; ({ int8_t _let232[8]; for (int32_t _i233 = 0; _i233 < 8; _i233++) _let232[_i233] = s->energy[_ix(extra_energy__p_239, 2) * 32 + _i233]; int8_t extra_energy__held_242[8]; memcpy(extra_energy__held_242, _let232, sizeof extra_energy__held_242); ({ int8_t _let234[8]; for (int32_t _i235 = 0; _i235 < 8; _i235++) _let234[_i235] = ({ int32_t _let236 = extra_energy__r_240; int32_t attack_cost__r_243 = _let236; (_i235 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_243, 790)] : (_i235 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_243, 790)] : (_i235 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_243, 790)] : (_i235 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_243, 790)] : (_i235 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_243, 790)] : (_i235 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_243, 790)] : (_i235 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_243, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_243, 790)]))))))); }); int8_t extra_energy__cost_244[8]; memcpy(extra_energy__cost_244, _let234, sizeof extra_energy__cost_244); ({ int32_t _let237 = _wsub(_wsub(({ int32_t _r239 = 0; for (int32_t _j238 = 0; _j238 < 8; _j238++) _r239 = _wadd(_r239, extra_energy__held_242[_j238]); _r239; }), ((int32_t)(extra_energy__held_242[_ix(extra_energy__t_241, 8)]))), _wsub(({ int32_t _r242 = 0; for (int32_t _j241 = 0; _j241 < 8; _j241++) _r242 = _wadd(_r242, extra_energy__cost_244[_j241]); _r242; }), ((int32_t)(extra_energy__cost_244[_ix(extra_energy__t_241, 8)])))); int32_t extra_energy__others_245 = _let237; _wsub(_wsub(((int32_t)(extra_energy__held_242[_ix(extra_energy__t_241, 8)])), ((int32_t)(extra_energy__cost_244[_ix(extra_energy__t_241, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_240, 790)])), extra_energy__others_245), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_235, 790)]))) || ((holds__c_233 == 5) && (s->damage[_ix(holds__o_238, 2) * 4] > 0))) || ((holds__c_233 == 6) && (s->damage[_ix(holds__p_234, 2) * 4] > 0))) || ((holds__c_233 == 7) && s->poisoned[_ix(holds__o_238, 2)])) || ((holds__c_233 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_238, 2) * 4], 395)])) || (((holds__c_233 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_234, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                lasting__p_246 = attack_effects__p_157;
+                lasting__k_247 = attack_effects__k_231;
+                lasting__n_248 = ATTACKS__lasting_n[_ix(attack_effects__r_158, 790)];
+                lasting__q_249 = (((lasting__k_247 == 4) || (lasting__k_247 == 5)) ? lasting__p_246 : _wsub(1, lasting__p_246));
+                int32_t _w244 = _wx(lasting__q_249, 2);
+                int32_t _w245 = _wx(lasting__k_247, 8);
+                if (_w244 >= 0 && _w245 >= 0) {
+                    s->lasting_until[_w244 * 8 + _w245] = ((int16_t)(_wadd(s->turn, 1)));
+                }
+                int32_t _w246 = _wx(lasting__q_249, 2);
+                int32_t _w247 = _wx(lasting__k_247, 8);
+                if (_w246 >= 0 && _w247 >= 0) {
+                    s->lasting_n[_w246 * 8 + _w247] = lasting__n_248;
+                }
+            }
+            if ((ATTACKS__bench_damage[_ix(attack_effects__r_158, 790)] > 0)) {
+                int32_t _w248 = _wx(attack_effects__o_163, 2);
+                if (_w248 >= 0) {
                     {
-                        int16_t _t197[4];
-                        for (int32_t _i198 = 0; _i198 < 4; _i198++) _t197[_i198] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__o_154, 2) * 4 + _i198], ((BENCH_MASK[_i198] && (s->card[_ix(attack_effects__o_154, 2) * 4 + _i198] >= 0)) ? ({ int32_t _let199 = attack_effects__o_154; int32_t taken__q_212 = _let199; ({ int16_t _let200 = ATTACKS__bench_damage[_ix(attack_effects__r_149, 790)]; int16_t taken__x_213 = _let200; _imax(_wsub(((int32_t)(taken__x_213)), ((s->turn <= s->taken_until[_ix(taken__q_212, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_212, 2)])) : 0)), 0); }); }) : 0))));
-                        memcpy(s->damage + _w196 * 4, _t197, sizeof _t197);
+                        int16_t _t249[4];
+                        for (int32_t _i250 = 0; _i250 < 4; _i250++) _t249[_i250] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__o_163, 2) * 4 + _i250], ((BENCH_MASK[_i250] && (s->card[_ix(attack_effects__o_163, 2) * 4 + _i250] >= 0)) ? ({ int32_t _let251 = attack_effects__o_163; int32_t taken__q_250 = _let251; ({ int16_t _let252 = ATTACKS__bench_damage[_ix(attack_effects__r_158, 790)]; int16_t taken__x_251 = _let252; ({ int32_t _let253 = ((s->turn <= s->taken_until[_ix(taken__q_250, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_250, 2)])) : 0); int32_t taken__cut_252 = _let253; ({ int32_t _let254 = _wadd(taken__cut_252, ((false && ({ int32_t _let255 = taken__q_250; int32_t lasts__q_253 = _let255; (s->turn <= s->lasting_until[_ix(lasts__q_253, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_250, 2) * 8 + 4])) : 0)); int32_t taken__cut_252 = _let254; ((false && ({ int32_t _let256 = taken__q_250; int32_t lasts__q_254 = _let256; (s->turn <= s->lasting_until[_ix(lasts__q_254, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(((int32_t)(taken__x_251)), taken__cut_252), 0)); }); }); }); }) : 0))));
+                        memcpy(s->damage + _w248 * 4, _t249, sizeof _t249);
                     }
                 }
             }
-            if (((ATTACKS__status[_ix(attack_effects__r_149, 790)] > 0) && ({ int16_t _let201 = ATTACKS__status_if[_ix(attack_effects__r_149, 790)]; int16_t holds__c_214 = _let201; ({ int32_t _let202 = attack_effects__p_148; int32_t holds__p_215 = _let202; ({ int32_t _let203 = attack_effects__r_149; int32_t holds__r_216 = _let203; ({ bool _let204 = attack_effects__first_heads_151; bool holds__first_heads_217 = _let204; ({ bool _let205 = attack_effects__all_heads_152; bool holds__all_heads_218 = _let205; ({ int32_t _let206 = _wsub(1, holds__p_215); int32_t holds__o_219 = _let206; ((((((((((holds__c_214 == 0) || ((holds__c_214 == 1) && holds__first_heads_217)) || ((holds__c_214 == 2) && (!holds__first_heads_217))) || ((holds__c_214 == 3) && holds__all_heads_218)) || ((holds__c_214 == 4) && (({ int32_t _let207 = holds__p_215; int32_t extra_energy__p_220 = _let207; ({ int32_t _let208 = holds__r_216; int32_t extra_energy__r_221 = _let208; ({ int16_t _let209 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_216, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_222 = _let209; ({ int8_t _let210[8]; for (int32_t _i211 = 0; _i211 < 8; _i211++) _let210[_i211] = s->energy[_ix(extra_energy__p_220, 2) * 32 + _i211]; int8_t extra_energy__held_223[8]; memcpy(extra_energy__held_223, _let210, sizeof extra_energy__held_223); ({ int8_t _let212[8]; for (int32_t _i213 = 0; _i213 < 8; _i213++) _let212[_i213] = ({ int32_t _let214 = extra_energy__r_221; int32_t attack_cost__r_224 = _let214; (_i213 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_224, 790)] : (_i213 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_224, 790)] : (_i213 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_224, 790)] : (_i213 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_224, 790)] : (_i213 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_224, 790)] : (_i213 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_224, 790)] : (_i213 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_224, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_224, 790)]))))))); }); int8_t extra_energy__cost_225[8]; memcpy(extra_energy__cost_225, _let212, sizeof extra_energy__cost_225); ({ int32_t _let215 = _wsub(_wsub(({ int32_t _r217 = 0; for (int32_t _j216 = 0; _j216 < 8; _j216++) _r217 = _wadd(_r217, extra_energy__held_223[_j216]); _r217; }), ((int32_t)(extra_energy__held_223[_ix(extra_energy__t_222, 8)]))), _wsub(({ int32_t _r220 = 0; for (int32_t _j219 = 0; _j219 < 8; _j219++) _r220 = _wadd(_r220, extra_energy__cost_225[_j219]); _r220; }), ((int32_t)(extra_energy__cost_225[_ix(extra_energy__t_222, 8)])))); int32_t extra_energy__others_226 = _let215; _wsub(_wsub(((int32_t)(extra_energy__held_223[_ix(extra_energy__t_222, 8)])), ((int32_t)(extra_energy__cost_225[_ix(extra_energy__t_222, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_221, 790)])), extra_energy__others_226), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_216, 790)]))) || ((holds__c_214 == 5) && (s->damage[_ix(holds__o_219, 2) * 4] > 0))) || ((holds__c_214 == 6) && (s->damage[_ix(holds__p_215, 2) * 4] > 0))) || ((holds__c_214 == 7) && s->poisoned[_ix(holds__o_219, 2)])) || ((holds__c_214 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_219, 2) * 4], 395)])) || (((holds__c_214 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_215, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                give_status__q_227 = attack_effects__o_154;
-                give_status__st_228 = ATTACKS__status[_ix(attack_effects__r_149, 790)];
-                if ((give_status__st_228 == 1)) {
-                    int32_t _w222 = _wx(give_status__q_227, 2);
-                    if (_w222 >= 0) {
-                        s->poisoned[_w222] = true;
+            if ((((ATTACKS__status[_ix(attack_effects__r_158, 790)] > 0) && attack_effects__exposed_165) && ({ int16_t _let257 = ATTACKS__status_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_255 = _let257; ({ int32_t _let258 = attack_effects__p_157; int32_t holds__p_256 = _let258; ({ int32_t _let259 = attack_effects__r_158; int32_t holds__r_257 = _let259; ({ bool _let260 = attack_effects__first_heads_160; bool holds__first_heads_258 = _let260; ({ bool _let261 = attack_effects__all_heads_161; bool holds__all_heads_259 = _let261; ({ int32_t _let262 = _wsub(1, holds__p_256); int32_t holds__o_260 = _let262; ((((((((((holds__c_255 == 0) || ((holds__c_255 == 1) && holds__first_heads_258)) || ((holds__c_255 == 2) && (!holds__first_heads_258))) || ((holds__c_255 == 3) && holds__all_heads_259)) || ((holds__c_255 == 4) && (({ int32_t _let263 = holds__p_256; int32_t extra_energy__p_261 = _let263; ({ int32_t _let264 = holds__r_257; int32_t extra_energy__r_262 = _let264; ({ int16_t _let265 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_257, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_263 = _let265; ({ int8_t _let266[8]; for (int32_t _i267 = 0; _i267 < 8; _i267++) _let266[_i267] = s->energy[_ix(extra_energy__p_261, 2) * 32 + _i267]; int8_t extra_energy__held_264[8]; memcpy(extra_energy__held_264, _let266, sizeof extra_energy__held_264); ({ int8_t _let268[8]; for (int32_t _i269 = 0; _i269 < 8; _i269++) _let268[_i269] = ({ int32_t _let270 = extra_energy__r_262; int32_t attack_cost__r_265 = _let270; (_i269 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_265, 790)] : (_i269 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_265, 790)] : (_i269 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_265, 790)] : (_i269 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_265, 790)] : (_i269 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_265, 790)] : (_i269 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_265, 790)] : (_i269 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_265, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_265, 790)]))))))); }); int8_t extra_energy__cost_266[8]; memcpy(extra_energy__cost_266, _let268, sizeof extra_energy__cost_266); ({ int32_t _let271 = _wsub(_wsub(({ int32_t _r273 = 0; for (int32_t _j272 = 0; _j272 < 8; _j272++) _r273 = _wadd(_r273, extra_energy__held_264[_j272]); _r273; }), ((int32_t)(extra_energy__held_264[_ix(extra_energy__t_263, 8)]))), _wsub(({ int32_t _r276 = 0; for (int32_t _j275 = 0; _j275 < 8; _j275++) _r276 = _wadd(_r276, extra_energy__cost_266[_j275]); _r276; }), ((int32_t)(extra_energy__cost_266[_ix(extra_energy__t_263, 8)])))); int32_t extra_energy__others_267 = _let271; _wsub(_wsub(((int32_t)(extra_energy__held_264[_ix(extra_energy__t_263, 8)])), ((int32_t)(extra_energy__cost_266[_ix(extra_energy__t_263, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_262, 790)])), extra_energy__others_267), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_257, 790)]))) || ((holds__c_255 == 5) && (s->damage[_ix(holds__o_260, 2) * 4] > 0))) || ((holds__c_255 == 6) && (s->damage[_ix(holds__p_256, 2) * 4] > 0))) || ((holds__c_255 == 7) && s->poisoned[_ix(holds__o_260, 2)])) || ((holds__c_255 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_260, 2) * 4], 395)])) || (((holds__c_255 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_256, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                give_status__q_268 = attack_effects__o_163;
+                give_status__st_269 = ATTACKS__status[_ix(attack_effects__r_158, 790)];
+                if ((give_status__st_269 == 1)) {
+                    int32_t _w278 = _wx(give_status__q_268, 2);
+                    if (_w278 >= 0) {
+                        s->poisoned[_w278] = true;
                     }
-                } else if ((give_status__st_228 == 2)) {
-                    int32_t _w223 = _wx(give_status__q_227, 2);
-                    if (_w223 >= 0) {
-                        s->burned[_w223] = true;
+                } else if ((give_status__st_269 == 2)) {
+                    int32_t _w279 = _wx(give_status__q_268, 2);
+                    if (_w279 >= 0) {
+                        s->burned[_w279] = true;
                     }
-                } else if ((give_status__st_228 == 3)) {
-                    int32_t _w224 = _wx(give_status__q_227, 2);
-                    if (_w224 >= 0) {
-                        s->condition[_w224] = ((int8_t)(1));
+                } else if ((give_status__st_269 == 3)) {
+                    int32_t _w280 = _wx(give_status__q_268, 2);
+                    if (_w280 >= 0) {
+                        s->condition[_w280] = ((int8_t)(1));
                     }
-                } else if ((give_status__st_228 == 4)) {
-                    int32_t _w225 = _wx(give_status__q_227, 2);
-                    if (_w225 >= 0) {
-                        s->condition[_w225] = ((int8_t)(2));
+                } else if ((give_status__st_269 == 4)) {
+                    int32_t _w281 = _wx(give_status__q_268, 2);
+                    if (_w281 >= 0) {
+                        s->condition[_w281] = ((int8_t)(2));
                     }
-                } else if ((give_status__st_228 == 5)) {
-                    int32_t _w226 = _wx(give_status__q_227, 2);
-                    if (_w226 >= 0) {
-                        s->condition[_w226] = ((int8_t)(3));
+                } else if ((give_status__st_269 == 5)) {
+                    int32_t _w282 = _wx(give_status__q_268, 2);
+                    if (_w282 >= 0) {
+                        s->condition[_w282] = ((int8_t)(3));
                     }
                 }
             }
-            if ((ATTACKS__heal_self[_ix(attack_effects__r_149, 790)] > 0)) {
-                int32_t _w227 = _wx(attack_effects__p_148, 2);
-                if (_w227 >= 0) {
-                    s->damage[_w227 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_148, 2) * 4], ATTACKS__heal_self[_ix(attack_effects__r_149, 790)]))), ((int16_t)(0)))));
+            if ((ATTACKS__heal_self[_ix(attack_effects__r_158, 790)] > 0)) {
+                int32_t _w283 = _wx(attack_effects__p_157, 2);
+                if (_w283 >= 0) {
+                    s->damage[_w283 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_157, 2) * 4], ATTACKS__heal_self[_ix(attack_effects__r_158, 790)]))), ((int16_t)(0)))));
                 }
             }
-            if ((ATTACKS__heal_all[_ix(attack_effects__r_149, 790)] > 0)) {
-                int32_t _w228 = _wx(attack_effects__p_148, 2);
-                if (_w228 >= 0) {
+            if ((ATTACKS__heal_all[_ix(attack_effects__r_158, 790)] > 0)) {
+                int32_t _w284 = _wx(attack_effects__p_157, 2);
+                if (_w284 >= 0) {
                     {
-                        int16_t _t229[4];
-                        for (int32_t _i230 = 0; _i230 < 4; _i230++) _t229[_i230] = ((s->damage[_ix(attack_effects__p_148, 2) * 4 + _i230] > ATTACKS__heal_all[_ix(attack_effects__r_149, 790)]) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_148, 2) * 4 + _i230], ATTACKS__heal_all[_ix(attack_effects__r_149, 790)]))) : ((int16_t)(0)));
-                        memcpy(s->damage + _w228 * 4, _t229, sizeof _t229);
+                        int16_t _t285[4];
+                        for (int32_t _i286 = 0; _i286 < 4; _i286++) _t285[_i286] = ((s->damage[_ix(attack_effects__p_157, 2) * 4 + _i286] > ATTACKS__heal_all[_ix(attack_effects__r_158, 790)]) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_157, 2) * 4 + _i286], ATTACKS__heal_all[_ix(attack_effects__r_158, 790)]))) : ((int16_t)(0)));
+                        memcpy(s->damage + _w284 * 4, _t285, sizeof _t285);
                     }
                 }
             }
-            if (ATTACKS__drain[_ix(attack_effects__r_149, 790)]) {
-                int32_t _w231 = _wx(attack_effects__p_148, 2);
-                if (_w231 >= 0) {
-                    s->damage[_w231 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_148, 2) * 4], attack_effects__dmg_150), 0)));
+            if (ATTACKS__drain[_ix(attack_effects__r_158, 790)]) {
+                int32_t _w287 = _wx(attack_effects__p_157, 2);
+                if (_w287 >= 0) {
+                    s->damage[_w287 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_157, 2) * 4], attack_effects__dmg_159), 0)));
                 }
             }
-            if (((ATTACKS__recoil[_ix(attack_effects__r_149, 790)] > 0) && ({ int16_t _let232 = ATTACKS__recoil_if[_ix(attack_effects__r_149, 790)]; int16_t holds__c_229 = _let232; ({ int32_t _let233 = attack_effects__p_148; int32_t holds__p_230 = _let233; ({ int32_t _let234 = attack_effects__r_149; int32_t holds__r_231 = _let234; ({ bool _let235 = attack_effects__first_heads_151; bool holds__first_heads_232 = _let235; ({ bool _let236 = attack_effects__all_heads_152; bool holds__all_heads_233 = _let236; ({ int32_t _let237 = _wsub(1, holds__p_230); int32_t holds__o_234 = _let237; ((((((((((holds__c_229 == 0) || ((holds__c_229 == 1) && holds__first_heads_232)) || ((holds__c_229 == 2) && (!holds__first_heads_232))) || ((holds__c_229 == 3) && holds__all_heads_233)) || ((holds__c_229 == 4) && (({ int32_t _let238 = holds__p_230; int32_t extra_energy__p_235 = _let238; ({ int32_t _let239 = holds__r_231; int32_t extra_energy__r_236 = _let239; ({ int16_t _let240 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_231, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_237 = _let240; ({ int8_t _let241[8]; for (int32_t _i242 = 0; _i242 < 8; _i242++) _let241[_i242] = s->energy[_ix(extra_energy__p_235, 2) * 32 + _i242]; int8_t extra_energy__held_238[8]; memcpy(extra_energy__held_238, _let241, sizeof extra_energy__held_238); ({ int8_t _let243[8]; for (int32_t _i244 = 0; _i244 < 8; _i244++) _let243[_i244] = ({ int32_t _let245 = extra_energy__r_236; int32_t attack_cost__r_239 = _let245; (_i244 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_239, 790)] : (_i244 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_239, 790)] : (_i244 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_239, 790)] : (_i244 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_239, 790)] : (_i244 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_239, 790)] : (_i244 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_239, 790)] : (_i244 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_239, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_239, 790)]))))))); }); int8_t extra_energy__cost_240[8]; memcpy(extra_energy__cost_240, _let243, sizeof extra_energy__cost_240); ({ int32_t _let246 = _wsub(_wsub(({ int32_t _r248 = 0; for (int32_t _j247 = 0; _j247 < 8; _j247++) _r248 = _wadd(_r248, extra_energy__held_238[_j247]); _r248; }), ((int32_t)(extra_energy__held_238[_ix(extra_energy__t_237, 8)]))), _wsub(({ int32_t _r251 = 0; for (int32_t _j250 = 0; _j250 < 8; _j250++) _r251 = _wadd(_r251, extra_energy__cost_240[_j250]); _r251; }), ((int32_t)(extra_energy__cost_240[_ix(extra_energy__t_237, 8)])))); int32_t extra_energy__others_241 = _let246; _wsub(_wsub(((int32_t)(extra_energy__held_238[_ix(extra_energy__t_237, 8)])), ((int32_t)(extra_energy__cost_240[_ix(extra_energy__t_237, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_236, 790)])), extra_energy__others_241), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_231, 790)]))) || ((holds__c_229 == 5) && (s->damage[_ix(holds__o_234, 2) * 4] > 0))) || ((holds__c_229 == 6) && (s->damage[_ix(holds__p_230, 2) * 4] > 0))) || ((holds__c_229 == 7) && s->poisoned[_ix(holds__o_234, 2)])) || ((holds__c_229 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_234, 2) * 4], 395)])) || (((holds__c_229 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_230, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                int32_t _w253 = _wx(attack_effects__p_148, 2);
-                if (_w253 >= 0) {
-                    s->damage[_w253 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_148, 2) * 4], ATTACKS__recoil[_ix(attack_effects__r_149, 790)])));
+            if (((ATTACKS__recoil[_ix(attack_effects__r_158, 790)] > 0) && ({ int16_t _let288 = ATTACKS__recoil_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_270 = _let288; ({ int32_t _let289 = attack_effects__p_157; int32_t holds__p_271 = _let289; ({ int32_t _let290 = attack_effects__r_158; int32_t holds__r_272 = _let290; ({ bool _let291 = attack_effects__first_heads_160; bool holds__first_heads_273 = _let291; ({ bool _let292 = attack_effects__all_heads_161; bool holds__all_heads_274 = _let292; ({ int32_t _let293 = _wsub(1, holds__p_271); int32_t holds__o_275 = _let293; ((((((((((holds__c_270 == 0) || ((holds__c_270 == 1) && holds__first_heads_273)) || ((holds__c_270 == 2) && (!holds__first_heads_273))) || ((holds__c_270 == 3) && holds__all_heads_274)) || ((holds__c_270 == 4) && (({ int32_t _let294 = holds__p_271; int32_t extra_energy__p_276 = _let294; ({ int32_t _let295 = holds__r_272; int32_t extra_energy__r_277 = _let295; ({ int16_t _let296 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_272, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_278 = _let296; ({ int8_t _let297[8]; for (int32_t _i298 = 0; _i298 < 8; _i298++) _let297[_i298] = s->energy[_ix(extra_energy__p_276, 2) * 32 + _i298]; int8_t extra_energy__held_279[8]; memcpy(extra_energy__held_279, _let297, sizeof extra_energy__held_279); ({ int8_t _let299[8]; for (int32_t _i300 = 0; _i300 < 8; _i300++) _let299[_i300] = ({ int32_t _let301 = extra_energy__r_277; int32_t attack_cost__r_280 = _let301; (_i300 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_280, 790)] : (_i300 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_280, 790)] : (_i300 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_280, 790)] : (_i300 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_280, 790)] : (_i300 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_280, 790)] : (_i300 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_280, 790)] : (_i300 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_280, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_280, 790)]))))))); }); int8_t extra_energy__cost_281[8]; memcpy(extra_energy__cost_281, _let299, sizeof extra_energy__cost_281); ({ int32_t _let302 = _wsub(_wsub(({ int32_t _r304 = 0; for (int32_t _j303 = 0; _j303 < 8; _j303++) _r304 = _wadd(_r304, extra_energy__held_279[_j303]); _r304; }), ((int32_t)(extra_energy__held_279[_ix(extra_energy__t_278, 8)]))), _wsub(({ int32_t _r307 = 0; for (int32_t _j306 = 0; _j306 < 8; _j306++) _r307 = _wadd(_r307, extra_energy__cost_281[_j306]); _r307; }), ((int32_t)(extra_energy__cost_281[_ix(extra_energy__t_278, 8)])))); int32_t extra_energy__others_282 = _let302; _wsub(_wsub(((int32_t)(extra_energy__held_279[_ix(extra_energy__t_278, 8)])), ((int32_t)(extra_energy__cost_281[_ix(extra_energy__t_278, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_277, 790)])), extra_energy__others_282), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_272, 790)]))) || ((holds__c_270 == 5) && (s->damage[_ix(holds__o_275, 2) * 4] > 0))) || ((holds__c_270 == 6) && (s->damage[_ix(holds__p_271, 2) * 4] > 0))) || ((holds__c_270 == 7) && s->poisoned[_ix(holds__o_275, 2)])) || ((holds__c_270 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_275, 2) * 4], 395)])) || (((holds__c_270 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_271, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                int32_t _w309 = _wx(attack_effects__p_157, 2);
+                if (_w309 >= 0) {
+                    s->damage[_w309 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_157, 2) * 4], ATTACKS__recoil[_ix(attack_effects__r_158, 790)])));
                 }
             }
-            if ((ATTACKS__discard_self_n[_ix(attack_effects__r_149, 790)] > 0)) {
-                discard_typed__p_242 = attack_effects__p_148;
-                discard_typed__t_243 = ATTACKS__discard_self_type[_ix(attack_effects__r_149, 790)];
-                discard_typed__n_244 = ATTACKS__discard_self_n[_ix(attack_effects__r_149, 790)];
-                if ((discard_typed__t_243 < 0)) {
-                    int32_t _w254 = _wx(discard_typed__p_242, 2);
-                    if (_w254 >= 0) {
+            if ((ATTACKS__discard_self_n[_ix(attack_effects__r_158, 790)] > 0)) {
+                discard_typed__p_283 = attack_effects__p_157;
+                discard_typed__t_284 = ATTACKS__discard_self_type[_ix(attack_effects__r_158, 790)];
+                discard_typed__n_285 = ATTACKS__discard_self_n[_ix(attack_effects__r_158, 790)];
+                if ((discard_typed__t_284 < 0)) {
+                    int32_t _w310 = _wx(discard_typed__p_283, 2);
+                    if (_w310 >= 0) {
                         {
-                            int8_t _t255[8];
-                            for (int32_t _i256 = 0; _i256 < 8; _i256++) _t255[_i256] = ((TYPE_IDS[_i256] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_242, 2) * 32 + _i256]);
-                            memcpy(s->energy + _w254 * 32 + 0 * 8, _t255, sizeof _t255);
+                            int8_t _t311[8];
+                            for (int32_t _i312 = 0; _i312 < 8; _i312++) _t311[_i312] = ((TYPE_IDS[_i312] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_283, 2) * 32 + _i312]);
+                            memcpy(s->energy + _w310 * 32 + 0 * 8, _t311, sizeof _t311);
                         }
                     }
                 } else {
-                    int32_t _w257 = _wx(discard_typed__p_242, 2);
-                    int32_t _w258 = _wx(discard_typed__t_243, 8);
-                    if (_w257 >= 0 && _w258 >= 0) {
-                        s->energy[_w257 * 32 + 0 * 8 + _w258] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_242, 2) * 32 + _ix(discard_typed__t_243, 8)], ((int8_t)(_imin(discard_typed__n_244, s->energy[_ix(discard_typed__p_242, 2) * 32 + _ix(discard_typed__t_243, 8)]))))));
+                    int32_t _w313 = _wx(discard_typed__p_283, 2);
+                    int32_t _w314 = _wx(discard_typed__t_284, 8);
+                    if (_w313 >= 0 && _w314 >= 0) {
+                        s->energy[_w313 * 32 + 0 * 8 + _w314] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_283, 2) * 32 + _ix(discard_typed__t_284, 8)], ((int8_t)(_imin(discard_typed__n_285, s->energy[_ix(discard_typed__p_283, 2) * 32 + _ix(discard_typed__t_284, 8)]))))));
                     }
                 }
             }
-            if (((ATTACKS__discard_def[_ix(attack_effects__r_149, 790)] > 0) && ({ int16_t _let259 = ATTACKS__discard_def_if[_ix(attack_effects__r_149, 790)]; int16_t holds__c_245 = _let259; ({ int32_t _let260 = attack_effects__p_148; int32_t holds__p_246 = _let260; ({ int32_t _let261 = attack_effects__r_149; int32_t holds__r_247 = _let261; ({ bool _let262 = attack_effects__first_heads_151; bool holds__first_heads_248 = _let262; ({ bool _let263 = attack_effects__all_heads_152; bool holds__all_heads_249 = _let263; ({ int32_t _let264 = _wsub(1, holds__p_246); int32_t holds__o_250 = _let264; ((((((((((holds__c_245 == 0) || ((holds__c_245 == 1) && holds__first_heads_248)) || ((holds__c_245 == 2) && (!holds__first_heads_248))) || ((holds__c_245 == 3) && holds__all_heads_249)) || ((holds__c_245 == 4) && (({ int32_t _let265 = holds__p_246; int32_t extra_energy__p_251 = _let265; ({ int32_t _let266 = holds__r_247; int32_t extra_energy__r_252 = _let266; ({ int16_t _let267 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_247, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_253 = _let267; ({ int8_t _let268[8]; for (int32_t _i269 = 0; _i269 < 8; _i269++) _let268[_i269] = s->energy[_ix(extra_energy__p_251, 2) * 32 + _i269]; int8_t extra_energy__held_254[8]; memcpy(extra_energy__held_254, _let268, sizeof extra_energy__held_254); ({ int8_t _let270[8]; for (int32_t _i271 = 0; _i271 < 8; _i271++) _let270[_i271] = ({ int32_t _let272 = extra_energy__r_252; int32_t attack_cost__r_255 = _let272; (_i271 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_255, 790)] : (_i271 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_255, 790)] : (_i271 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_255, 790)] : (_i271 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_255, 790)] : (_i271 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_255, 790)] : (_i271 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_255, 790)] : (_i271 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_255, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_255, 790)]))))))); }); int8_t extra_energy__cost_256[8]; memcpy(extra_energy__cost_256, _let270, sizeof extra_energy__cost_256); ({ int32_t _let273 = _wsub(_wsub(({ int32_t _r275 = 0; for (int32_t _j274 = 0; _j274 < 8; _j274++) _r275 = _wadd(_r275, extra_energy__held_254[_j274]); _r275; }), ((int32_t)(extra_energy__held_254[_ix(extra_energy__t_253, 8)]))), _wsub(({ int32_t _r278 = 0; for (int32_t _j277 = 0; _j277 < 8; _j277++) _r278 = _wadd(_r278, extra_energy__cost_256[_j277]); _r278; }), ((int32_t)(extra_energy__cost_256[_ix(extra_energy__t_253, 8)])))); int32_t extra_energy__others_257 = _let273; _wsub(_wsub(((int32_t)(extra_energy__held_254[_ix(extra_energy__t_253, 8)])), ((int32_t)(extra_energy__cost_256[_ix(extra_energy__t_253, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_252, 790)])), extra_energy__others_257), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_247, 790)]))) || ((holds__c_245 == 5) && (s->damage[_ix(holds__o_250, 2) * 4] > 0))) || ((holds__c_245 == 6) && (s->damage[_ix(holds__p_246, 2) * 4] > 0))) || ((holds__c_245 == 7) && s->poisoned[_ix(holds__o_250, 2)])) || ((holds__c_245 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_250, 2) * 4], 395)])) || (((holds__c_245 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_246, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                discard_random__q_258 = attack_effects__o_154;
-                for (int32_t _i280 = 0; _i280 < 8; _i280++) discard_random__held_259[_i280] = s->energy[_ix(discard_random__q_258, 2) * 32 + _i280];
-                discard_random__x_260 = _roll(random_word_at(key, 3), ({ int32_t _r282 = 0; for (int32_t _j281 = 0; _j281 < 8; _j281++) _r282 = _wadd(_r282, discard_random__held_259[_j281]); _r282; }));
-                discard_random__t_263 = ({ int32_t _lo284 = 0; int32_t _r290 = 0; int32_t _best292 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_261 = _lo284, _end285 = 8; discard_random__u_261 < _end285; discard_random__u_261++) { int32_t _x291 = ((int32_t)((({ int32_t _lo286 = 0; int32_t _r288 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_262 = _lo286, _end287 = 8; discard_random__v_262 < _end287; discard_random__v_262++) _r288 = _wadd(_r288, ((discard_random__v_262 <= discard_random__u_261) ? ((int32_t)(discard_random__held_259[discard_random__v_262])) : 0)); _r288; }) > discard_random__x_260))); if (discard_random__u_261 == _lo284 || _x291 > _best292) { _best292 = _x291; _r290 = discard_random__u_261; } } _r290; });
-                if ((({ int32_t _r294 = 0; for (int32_t _j293 = 0; _j293 < 8; _j293++) _r294 = _wadd(_r294, discard_random__held_259[_j293]); _r294; }) > 0)) {
-                    int32_t _w296 = _wx(discard_random__q_258, 2);
-                    int32_t _w297 = _wx(discard_random__t_263, 8);
-                    if (_w296 >= 0 && _w297 >= 0) {
-                        s->energy[_w296 * 32 + 0 * 8 + _w297] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_258, 2) * 32 + _ix(discard_random__t_263, 8)], 1)));
+            if ((((ATTACKS__discard_def[_ix(attack_effects__r_158, 790)] > 0) && attack_effects__exposed_165) && ({ int16_t _let315 = ATTACKS__discard_def_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_286 = _let315; ({ int32_t _let316 = attack_effects__p_157; int32_t holds__p_287 = _let316; ({ int32_t _let317 = attack_effects__r_158; int32_t holds__r_288 = _let317; ({ bool _let318 = attack_effects__first_heads_160; bool holds__first_heads_289 = _let318; ({ bool _let319 = attack_effects__all_heads_161; bool holds__all_heads_290 = _let319; ({ int32_t _let320 = _wsub(1, holds__p_287); int32_t holds__o_291 = _let320; ((((((((((holds__c_286 == 0) || ((holds__c_286 == 1) && holds__first_heads_289)) || ((holds__c_286 == 2) && (!holds__first_heads_289))) || ((holds__c_286 == 3) && holds__all_heads_290)) || ((holds__c_286 == 4) && (({ int32_t _let321 = holds__p_287; int32_t extra_energy__p_292 = _let321; ({ int32_t _let322 = holds__r_288; int32_t extra_energy__r_293 = _let322; ({ int16_t _let323 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_288, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_294 = _let323; ({ int8_t _let324[8]; for (int32_t _i325 = 0; _i325 < 8; _i325++) _let324[_i325] = s->energy[_ix(extra_energy__p_292, 2) * 32 + _i325]; int8_t extra_energy__held_295[8]; memcpy(extra_energy__held_295, _let324, sizeof extra_energy__held_295); ({ int8_t _let326[8]; for (int32_t _i327 = 0; _i327 < 8; _i327++) _let326[_i327] = ({ int32_t _let328 = extra_energy__r_293; int32_t attack_cost__r_296 = _let328; (_i327 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_296, 790)] : (_i327 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_296, 790)] : (_i327 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_296, 790)] : (_i327 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_296, 790)] : (_i327 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_296, 790)] : (_i327 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_296, 790)] : (_i327 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_296, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_296, 790)]))))))); }); int8_t extra_energy__cost_297[8]; memcpy(extra_energy__cost_297, _let326, sizeof extra_energy__cost_297); ({ int32_t _let329 = _wsub(_wsub(({ int32_t _r331 = 0; for (int32_t _j330 = 0; _j330 < 8; _j330++) _r331 = _wadd(_r331, extra_energy__held_295[_j330]); _r331; }), ((int32_t)(extra_energy__held_295[_ix(extra_energy__t_294, 8)]))), _wsub(({ int32_t _r334 = 0; for (int32_t _j333 = 0; _j333 < 8; _j333++) _r334 = _wadd(_r334, extra_energy__cost_297[_j333]); _r334; }), ((int32_t)(extra_energy__cost_297[_ix(extra_energy__t_294, 8)])))); int32_t extra_energy__others_298 = _let329; _wsub(_wsub(((int32_t)(extra_energy__held_295[_ix(extra_energy__t_294, 8)])), ((int32_t)(extra_energy__cost_297[_ix(extra_energy__t_294, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_293, 790)])), extra_energy__others_298), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_288, 790)]))) || ((holds__c_286 == 5) && (s->damage[_ix(holds__o_291, 2) * 4] > 0))) || ((holds__c_286 == 6) && (s->damage[_ix(holds__p_287, 2) * 4] > 0))) || ((holds__c_286 == 7) && s->poisoned[_ix(holds__o_291, 2)])) || ((holds__c_286 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_291, 2) * 4], 395)])) || (((holds__c_286 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_287, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                discard_random__q_299 = attack_effects__o_163;
+                for (int32_t _i336 = 0; _i336 < 8; _i336++) discard_random__held_300[_i336] = s->energy[_ix(discard_random__q_299, 2) * 32 + _i336];
+                discard_random__x_301 = _roll(random_word_at(key, 4), ({ int32_t _r338 = 0; for (int32_t _j337 = 0; _j337 < 8; _j337++) _r338 = _wadd(_r338, discard_random__held_300[_j337]); _r338; }));
+                discard_random__t_304 = ({ int32_t _lo340 = 0; int32_t _r346 = 0; int32_t _best348 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_302 = _lo340, _end341 = 8; discard_random__u_302 < _end341; discard_random__u_302++) { int32_t _x347 = ((int32_t)((({ int32_t _lo342 = 0; int32_t _r344 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_303 = _lo342, _end343 = 8; discard_random__v_303 < _end343; discard_random__v_303++) _r344 = _wadd(_r344, ((discard_random__v_303 <= discard_random__u_302) ? ((int32_t)(discard_random__held_300[discard_random__v_303])) : 0)); _r344; }) > discard_random__x_301))); if (discard_random__u_302 == _lo340 || _x347 > _best348) { _best348 = _x347; _r346 = discard_random__u_302; } } _r346; });
+                if ((({ int32_t _r350 = 0; for (int32_t _j349 = 0; _j349 < 8; _j349++) _r350 = _wadd(_r350, discard_random__held_300[_j349]); _r350; }) > 0)) {
+                    int32_t _w352 = _wx(discard_random__q_299, 2);
+                    int32_t _w353 = _wx(discard_random__t_304, 8);
+                    if (_w352 >= 0 && _w353 >= 0) {
+                        s->energy[_w352 * 32 + 0 * 8 + _w353] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_299, 2) * 32 + _ix(discard_random__t_304, 8)], 1)));
                     }
                 }
             }
-            if ((ATTACKS__discard_all[_ix(attack_effects__r_149, 790)] > 0)) {
-                for (int32_t _i298 = 0; _i298 < 64; _i298++) discard_random_in_play__flat_264[_i298] = s->energy[(_i298) / 32 * 32 + ((_i298) / 8) % 4 * 8 + ((_i298)) % 8];
-                discard_random_in_play__x_265 = _roll(random_word_at(key, 4), ({ int32_t _r300 = 0; for (int32_t _j299 = 0; _j299 < 64; _j299++) _r300 = _wadd(_r300, discard_random_in_play__flat_264[_j299]); _r300; }));
-                discard_random_in_play__u_268 = ({ int32_t _lo302 = 0; int32_t _r308 = 0; int32_t _best310 = 0; for (int32_t discard_random_in_play__w_266 = _lo302, _end303 = 64; discard_random_in_play__w_266 < _end303; discard_random_in_play__w_266++) { int32_t _x309 = ((int32_t)((({ int32_t _lo304 = 0; int32_t _r306 = 0; for (int32_t discard_random_in_play__v_267 = _lo304, _end305 = 64; discard_random_in_play__v_267 < _end305; discard_random_in_play__v_267++) _r306 = _wadd(_r306, ((discard_random_in_play__v_267 <= discard_random_in_play__w_266) ? ((int32_t)(discard_random_in_play__flat_264[discard_random_in_play__v_267])) : 0)); _r306; }) > discard_random_in_play__x_265))); if (discard_random_in_play__w_266 == _lo302 || _x309 > _best310) { _best310 = _x309; _r308 = discard_random_in_play__w_266; } } _r308; });
-                if ((({ int32_t _r312 = 0; for (int32_t _j311 = 0; _j311 < 64; _j311++) _r312 = _wadd(_r312, discard_random_in_play__flat_264[_j311]); _r312; }) > 0)) {
-                    int32_t _w314 = _wx(_floordiv(discard_random_in_play__u_268, 32), 2);
-                    int32_t _w315 = _wx(_pymod(_floordiv(discard_random_in_play__u_268, 8), 4), 4);
-                    int32_t _w316 = _wx(_pymod(discard_random_in_play__u_268, 8), 8);
-                    if (_w314 >= 0 && _w315 >= 0 && _w316 >= 0) {
-                        s->energy[_w314 * 32 + _w315 * 8 + _w316] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_268, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_268, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_268, 8), 8)], 1)));
+            if ((ATTACKS__discard_all[_ix(attack_effects__r_158, 790)] > 0)) {
+                for (int32_t _i354 = 0; _i354 < 64; _i354++) discard_random_in_play__flat_305[_i354] = s->energy[(_i354) / 32 * 32 + ((_i354) / 8) % 4 * 8 + ((_i354)) % 8];
+                discard_random_in_play__x_306 = _roll(random_word_at(key, 5), ({ int32_t _r356 = 0; for (int32_t _j355 = 0; _j355 < 64; _j355++) _r356 = _wadd(_r356, discard_random_in_play__flat_305[_j355]); _r356; }));
+                discard_random_in_play__u_309 = ({ int32_t _lo358 = 0; int32_t _r364 = 0; int32_t _best366 = 0; for (int32_t discard_random_in_play__w_307 = _lo358, _end359 = 64; discard_random_in_play__w_307 < _end359; discard_random_in_play__w_307++) { int32_t _x365 = ((int32_t)((({ int32_t _lo360 = 0; int32_t _r362 = 0; for (int32_t discard_random_in_play__v_308 = _lo360, _end361 = 64; discard_random_in_play__v_308 < _end361; discard_random_in_play__v_308++) _r362 = _wadd(_r362, ((discard_random_in_play__v_308 <= discard_random_in_play__w_307) ? ((int32_t)(discard_random_in_play__flat_305[discard_random_in_play__v_308])) : 0)); _r362; }) > discard_random_in_play__x_306))); if (discard_random_in_play__w_307 == _lo358 || _x365 > _best366) { _best366 = _x365; _r364 = discard_random_in_play__w_307; } } _r364; });
+                if ((({ int32_t _r368 = 0; for (int32_t _j367 = 0; _j367 < 64; _j367++) _r368 = _wadd(_r368, discard_random_in_play__flat_305[_j367]); _r368; }) > 0)) {
+                    int32_t _w370 = _wx(_floordiv(discard_random_in_play__u_309, 32), 2);
+                    int32_t _w371 = _wx(_pymod(_floordiv(discard_random_in_play__u_309, 8), 4), 4);
+                    int32_t _w372 = _wx(_pymod(discard_random_in_play__u_309, 8), 8);
+                    if (_w370 >= 0 && _w371 >= 0 && _w372 >= 0) {
+                        s->energy[_w370 * 32 + _w371 * 8 + _w372] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_309, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_309, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_309, 8), 8)], 1)));
                     }
                 }
             }
-            if ((ATTACKS__attach_n[_ix(attack_effects__r_149, 790)] > 0)) {
-                int32_t _w317 = _wx(attack_effects__p_148, 2);
-                int32_t _w318 = _wx(ATTACKS__attach_type[_ix(attack_effects__r_149, 790)], 8);
-                if (_w317 >= 0 && _w318 >= 0) {
-                    s->energy[_w317 * 32 + 0 * 8 + _w318] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_148, 2) * 32 + _ix(ATTACKS__attach_type[_ix(attack_effects__r_149, 790)], 8)], ATTACKS__attach_n[_ix(attack_effects__r_149, 790)])));
+            if ((ATTACKS__attach_n[_ix(attack_effects__r_158, 790)] > 0)) {
+                int32_t _w373 = _wx(attack_effects__p_157, 2);
+                int32_t _w374 = _wx(ATTACKS__attach_type[_ix(attack_effects__r_158, 790)], 8);
+                if (_w373 >= 0 && _w374 >= 0) {
+                    s->energy[_w373 * 32 + 0 * 8 + _w374] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_157, 2) * 32 + _ix(ATTACKS__attach_type[_ix(attack_effects__r_158, 790)], 8)], ATTACKS__attach_n[_ix(attack_effects__r_158, 790)])));
                 }
             }
-            if ((ATTACKS__draw[_ix(attack_effects__r_149, 790)] > 0)) {
-                draw_cards__p_269 = attack_effects__p_148;
-                draw_cards__n_270 = ATTACKS__draw[_ix(attack_effects__r_149, 790)];
-                draw_cards__have_271 = s->hand_count[_ix(draw_cards__p_269, 2)];
-                draw_cards__k_272 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_270, s->deck_count[_ix(draw_cards__p_269, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_271))))));
-                int32_t _w319 = _wx(draw_cards__p_269, 2);
-                if (_w319 >= 0) {
+            if ((ATTACKS__draw[_ix(attack_effects__r_158, 790)] > 0)) {
+                draw_cards__p_310 = attack_effects__p_157;
+                draw_cards__n_311 = ATTACKS__draw[_ix(attack_effects__r_158, 790)];
+                draw_cards__have_312 = s->hand_count[_ix(draw_cards__p_310, 2)];
+                draw_cards__k_313 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_311, s->deck_count[_ix(draw_cards__p_310, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_312))))));
+                int32_t _w375 = _wx(draw_cards__p_310, 2);
+                if (_w375 >= 0) {
                     {
-                        int16_t _t320[10];
-                        for (int32_t _i321 = 0; _i321 < 10; _i321++) _t320[_i321] = (((HAND_SLOTS[_i321] >= draw_cards__have_271) && (HAND_SLOTS[_i321] < ((int8_t)(_wadd(draw_cards__have_271, draw_cards__k_272))))) ? s->deck[_ix(draw_cards__p_269, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i321], draw_cards__have_271), 0), 19), 20)] : s->hand[_ix(draw_cards__p_269, 2) * 10 + _i321]);
-                        memcpy(s->hand + _w319 * 10, _t320, sizeof _t320);
+                        int16_t _t376[10];
+                        for (int32_t _i377 = 0; _i377 < 10; _i377++) _t376[_i377] = (((HAND_SLOTS[_i377] >= draw_cards__have_312) && (HAND_SLOTS[_i377] < ((int8_t)(_wadd(draw_cards__have_312, draw_cards__k_313))))) ? s->deck[_ix(draw_cards__p_310, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i377], draw_cards__have_312), 0), 19), 20)] : s->hand[_ix(draw_cards__p_310, 2) * 10 + _i377]);
+                        memcpy(s->hand + _w375 * 10, _t376, sizeof _t376);
                     }
                 }
-                int32_t _w322 = _wx(draw_cards__p_269, 2);
-                if (_w322 >= 0) {
+                int32_t _w378 = _wx(draw_cards__p_310, 2);
+                if (_w378 >= 0) {
                     {
-                        int16_t _t323[20];
-                        for (int32_t _i324 = 0; _i324 < 20; _i324++) _t323[_i324] = ((_wadd(DECK_SLOTS[_i324], draw_cards__k_272) < 20) ? s->deck[_ix(draw_cards__p_269, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i324], draw_cards__k_272), 0), 19), 20)] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w322 * 20, _t323, sizeof _t323);
+                        int16_t _t379[20];
+                        for (int32_t _i380 = 0; _i380 < 20; _i380++) _t379[_i380] = ((_wadd(DECK_SLOTS[_i380], draw_cards__k_313) < 20) ? s->deck[_ix(draw_cards__p_310, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i380], draw_cards__k_313), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w378 * 20, _t379, sizeof _t379);
                     }
                 }
-                int32_t _w325 = _wx(draw_cards__p_269, 2);
-                if (_w325 >= 0) {
-                    s->hand_count[_w325] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_269, 2)], draw_cards__k_272)));
+                int32_t _w381 = _wx(draw_cards__p_310, 2);
+                if (_w381 >= 0) {
+                    s->hand_count[_w381] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_310, 2)], draw_cards__k_313)));
                 }
-                int32_t _w326 = _wx(draw_cards__p_269, 2);
-                if (_w326 >= 0) {
-                    s->deck_count[_w326] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_269, 2)], draw_cards__k_272)));
+                int32_t _w382 = _wx(draw_cards__p_310, 2);
+                if (_w382 >= 0) {
+                    s->deck_count[_w382] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_310, 2)], draw_cards__k_313)));
                 }
             }
-            if ((ATTACKS__search_n[_ix(attack_effects__r_149, 790)] > 0)) {
-                search_deck__p_273 = attack_effects__p_148;
-                search_deck__to_bench_274 = ATTACKS__search_bench[_ix(attack_effects__r_149, 790)];
-                search_deck__ftype_275 = ATTACKS__search_type[_ix(attack_effects__r_149, 790)];
-                search_deck__fgroup_276 = ATTACKS__search_group[_ix(attack_effects__r_149, 790)];
-                search_deck__fstage_277 = ATTACKS__search_stage[_ix(attack_effects__r_149, 790)];
-                for (int32_t _i327 = 0; _i327 < 20; _i327++) search_deck__d_278[_i327] = s->deck[_ix(search_deck__p_273, 2) * 20 + _i327];
-                search_deck__i_279 = ({ bool _m328[20]; for (int32_t _j329 = 0; _j329 < 20; _j329++) _m328[_j329] = (((((search_deck__d_278[_j329] >= 0) && (CARDS__kind[_ix(search_deck__d_278[_j329], 395)] == 0)) && ((search_deck__ftype_275 < 0) || (CARDS__type[_ix(search_deck__d_278[_j329], 395)] == search_deck__ftype_275))) && ((search_deck__fgroup_276 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_278[_j329], 395)], _ipow(2, ((int32_t)(search_deck__fgroup_276)))), 2) == 1))) && ((search_deck__fstage_277 < 0) || (CARDS__stage[_ix(search_deck__d_278[_j329], 395)] == search_deck__fstage_277))); _choose(random_word_at(key, 5), _m328, 20); });
-                search_deck__room_281 = (search_deck__to_bench_274 ? ({ int32_t _lo330 = 1; bool _r332 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_280 = _lo330, _end331 = 4; search_deck__bs_280 < _end331; search_deck__bs_280++) if ((s->card[_ix(search_deck__p_273, 2) * 4 + search_deck__bs_280] < 0)) { _r332 = true; break; } _r332; }) : (s->hand_count[_ix(search_deck__p_273, 2)] < 10));
-                if (((search_deck__i_279 >= 0) && search_deck__room_281)) {
-                    search_deck__c_282 = s->deck[_ix(search_deck__p_273, 2) * 20 + _ix(search_deck__i_279, 20)];
-                    int32_t _w334 = _wx(search_deck__p_273, 2);
-                    if (_w334 >= 0) {
+            if ((ATTACKS__search_n[_ix(attack_effects__r_158, 790)] > 0)) {
+                search_deck__p_314 = attack_effects__p_157;
+                search_deck__to_bench_315 = ATTACKS__search_bench[_ix(attack_effects__r_158, 790)];
+                search_deck__ftype_316 = ATTACKS__search_type[_ix(attack_effects__r_158, 790)];
+                search_deck__fgroup_317 = ATTACKS__search_group[_ix(attack_effects__r_158, 790)];
+                search_deck__fstage_318 = ATTACKS__search_stage[_ix(attack_effects__r_158, 790)];
+                for (int32_t _i383 = 0; _i383 < 20; _i383++) search_deck__d_319[_i383] = s->deck[_ix(search_deck__p_314, 2) * 20 + _i383];
+                search_deck__i_320 = ({ bool _m384[20]; for (int32_t _j385 = 0; _j385 < 20; _j385++) _m384[_j385] = (((((search_deck__d_319[_j385] >= 0) && (CARDS__kind[_ix(search_deck__d_319[_j385], 395)] == 0)) && ((search_deck__ftype_316 < 0) || (CARDS__type[_ix(search_deck__d_319[_j385], 395)] == search_deck__ftype_316))) && ((search_deck__fgroup_317 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_319[_j385], 395)], _ipow(2, ((int32_t)(search_deck__fgroup_317)))), 2) == 1))) && ((search_deck__fstage_318 < 0) || (CARDS__stage[_ix(search_deck__d_319[_j385], 395)] == search_deck__fstage_318))); _choose(random_word_at(key, 6), _m384, 20); });
+                search_deck__room_322 = (search_deck__to_bench_315 ? ({ int32_t _lo386 = 1; bool _r388 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_321 = _lo386, _end387 = 4; search_deck__bs_321 < _end387; search_deck__bs_321++) if ((s->card[_ix(search_deck__p_314, 2) * 4 + search_deck__bs_321] < 0)) { _r388 = true; break; } _r388; }) : (s->hand_count[_ix(search_deck__p_314, 2)] < 10));
+                if (((search_deck__i_320 >= 0) && search_deck__room_322)) {
+                    search_deck__c_323 = s->deck[_ix(search_deck__p_314, 2) * 20 + _ix(search_deck__i_320, 20)];
+                    int32_t _w390 = _wx(search_deck__p_314, 2);
+                    if (_w390 >= 0) {
                         {
-                            int16_t _t335[20];
-                            for (int32_t _i336 = 0; _i336 < 20; _i336++) _t335[_i336] = s->deck[_ix(search_deck__p_273, 2) * 20 + _i336];
-                            _remove_int16(_t335, 20, search_deck__i_279);
-                            _shuffle_int16(_t335, 20, fold_in(key, 23));
-                            memcpy(s->deck + _w334 * 20, _t335, sizeof _t335);
+                            int16_t _t391[20];
+                            for (int32_t _i392 = 0; _i392 < 20; _i392++) _t391[_i392] = s->deck[_ix(search_deck__p_314, 2) * 20 + _i392];
+                            _remove_int16(_t391, 20, search_deck__i_320);
+                            _shuffle_int16(_t391, 20, fold_in(key, 24));
+                            memcpy(s->deck + _w390 * 20, _t391, sizeof _t391);
                         }
                     }
-                    int32_t _w337 = _wx(search_deck__p_273, 2);
-                    if (_w337 >= 0) {
-                        s->deck_count[_w337] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_273, 2)], 1)));
+                    int32_t _w393 = _wx(search_deck__p_314, 2);
+                    if (_w393 >= 0) {
+                        s->deck_count[_w393] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_314, 2)], 1)));
                     }
-                    if (search_deck__to_bench_274) {
-                        put_in_play__p_284 = search_deck__p_273;
-                        put_in_play__slot_285 = ({ int32_t _lo338 = 1; int32_t _r340 = 0; int32_t _best342 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_283 = _lo338, _end339 = 4; search_deck__bs_283 < _end339; search_deck__bs_283++) { int32_t _x341 = ((int32_t)((s->card[_ix(search_deck__p_273, 2) * 4 + search_deck__bs_283] < 0))); if (search_deck__bs_283 == _lo338 || _x341 > _best342) { _best342 = _x341; _r340 = search_deck__bs_283; } } _r340; });
-                        put_in_play__c_286 = search_deck__c_282;
-                        int32_t _w343 = _wx(put_in_play__p_284, 2);
-                        int32_t _w344 = _wx(put_in_play__slot_285, 4);
-                        if (_w343 >= 0 && _w344 >= 0) {
-                            s->card[_w343 * 4 + _w344] = put_in_play__c_286;
+                    if (search_deck__to_bench_315) {
+                        put_in_play__p_325 = search_deck__p_314;
+                        put_in_play__slot_326 = ({ int32_t _lo394 = 1; int32_t _r396 = 0; int32_t _best398 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_324 = _lo394, _end395 = 4; search_deck__bs_324 < _end395; search_deck__bs_324++) { int32_t _x397 = ((int32_t)((s->card[_ix(search_deck__p_314, 2) * 4 + search_deck__bs_324] < 0))); if (search_deck__bs_324 == _lo394 || _x397 > _best398) { _best398 = _x397; _r396 = search_deck__bs_324; } } _r396; });
+                        put_in_play__c_327 = search_deck__c_323;
+                        int32_t _w399 = _wx(put_in_play__p_325, 2);
+                        int32_t _w400 = _wx(put_in_play__slot_326, 4);
+                        if (_w399 >= 0 && _w400 >= 0) {
+                            s->card[_w399 * 4 + _w400] = put_in_play__c_327;
                         }
-                        int32_t _w345 = _wx(put_in_play__p_284, 2);
-                        int32_t _w346 = _wx(put_in_play__slot_285, 4);
-                        if (_w345 >= 0 && _w346 >= 0) {
-                            s->damage[_w345 * 4 + _w346] = ((int16_t)(0));
+                        int32_t _w401 = _wx(put_in_play__p_325, 2);
+                        int32_t _w402 = _wx(put_in_play__slot_326, 4);
+                        if (_w401 >= 0 && _w402 >= 0) {
+                            s->damage[_w401 * 4 + _w402] = ((int16_t)(0));
                         }
-                        int32_t _w347 = _wx(put_in_play__p_284, 2);
-                        int32_t _w348 = _wx(put_in_play__slot_285, 4);
-                        if (_w347 >= 0 && _w348 >= 0) {
+                        int32_t _w403 = _wx(put_in_play__p_325, 2);
+                        int32_t _w404 = _wx(put_in_play__slot_326, 4);
+                        if (_w403 >= 0 && _w404 >= 0) {
                             {
-                                int8_t *_d = s->energy + _w347 * 32 + _w348 * 8;
-                                for (int32_t _i349 = 0; _i349 < 8; _i349++) _d[_i349] = ((int8_t)(0));
+                                int8_t *_d = s->energy + _w403 * 32 + _w404 * 8;
+                                for (int32_t _i405 = 0; _i405 < 8; _i405++) _d[_i405] = ((int8_t)(0));
                             }
                         }
-                        int32_t _w350 = _wx(put_in_play__p_284, 2);
-                        int32_t _w351 = _wx(put_in_play__slot_285, 4);
-                        if (_w350 >= 0 && _w351 >= 0) {
-                            s->entered[_w350 * 4 + _w351] = ((int8_t)(s->turn));
+                        int32_t _w406 = _wx(put_in_play__p_325, 2);
+                        int32_t _w407 = _wx(put_in_play__slot_326, 4);
+                        if (_w406 >= 0 && _w407 >= 0) {
+                            s->entered[_w406 * 4 + _w407] = ((int8_t)(s->turn));
                         }
-                        int32_t _w352 = _wx(put_in_play__p_284, 2);
-                        int32_t _w353 = _wx(put_in_play__slot_285, 4);
-                        if (_w352 >= 0 && _w353 >= 0) {
+                        int32_t _w408 = _wx(put_in_play__p_325, 2);
+                        int32_t _w409 = _wx(put_in_play__slot_326, 4);
+                        if (_w408 >= 0 && _w409 >= 0) {
                             {
-                                int16_t *_d = s->under + _w352 * 8 + _w353 * 2;
-                                for (int32_t _i354 = 0; _i354 < 2; _i354++) _d[_i354] = ((int16_t)((-1)));
+                                int16_t *_d = s->under + _w408 * 8 + _w409 * 2;
+                                for (int32_t _i410 = 0; _i410 < 2; _i410++) _d[_i410] = ((int16_t)((-1)));
                             }
                         }
                     } else {
-                        int32_t _w355 = _wx(search_deck__p_273, 2);
-                        if (_w355 >= 0) {
-                            _push_int16(s->hand + _w355 * 10, 10, search_deck__c_282);
+                        int32_t _w411 = _wx(search_deck__p_314, 2);
+                        if (_w411 >= 0) {
+                            _push_int16(s->hand + _w411 * 10, 10, search_deck__c_323);
                         }
-                        int32_t _w356 = _wx(search_deck__p_273, 2);
-                        if (_w356 >= 0) {
-                            s->hand_count[_w356] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_273, 2)], 1)));
+                        int32_t _w412 = _wx(search_deck__p_314, 2);
+                        if (_w412 >= 0) {
+                            s->hand_count[_w412] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_314, 2)], 1)));
                         }
                     }
                 }
             }
-            if (ATTACKS__shuffle_hand[_ix(attack_effects__r_149, 790)]) {
-                shuffle_hand_in__p_287 = attack_effects__p_148;
-                shuffle_hand_in__dc_288 = s->deck_count[_ix(shuffle_hand_in__p_287, 2)];
-                for (int32_t _i357 = 0; _i357 < 20; _i357++) shuffle_hand_in__merged_289[_i357] = ((DECK_SLOTS[_i357] < shuffle_hand_in__dc_288) ? s->deck[_ix(shuffle_hand_in__p_287, 2) * 20 + _i357] : s->hand[_ix(shuffle_hand_in__p_287, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i357], shuffle_hand_in__dc_288), 0), 9), 10)]);
-                int32_t _w358 = _wx(shuffle_hand_in__p_287, 2);
-                if (_w358 >= 0) {
+            if (ATTACKS__shuffle_hand[_ix(attack_effects__r_158, 790)]) {
+                shuffle_hand_in__p_328 = attack_effects__p_157;
+                shuffle_hand_in__dc_329 = s->deck_count[_ix(shuffle_hand_in__p_328, 2)];
+                for (int32_t _i413 = 0; _i413 < 20; _i413++) shuffle_hand_in__merged_330[_i413] = ((DECK_SLOTS[_i413] < shuffle_hand_in__dc_329) ? s->deck[_ix(shuffle_hand_in__p_328, 2) * 20 + _i413] : s->hand[_ix(shuffle_hand_in__p_328, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i413], shuffle_hand_in__dc_329), 0), 9), 10)]);
+                int32_t _w414 = _wx(shuffle_hand_in__p_328, 2);
+                if (_w414 >= 0) {
                     {
-                        int16_t *_d = s->deck + _w358 * 20;
-                        for (int32_t _i359 = 0; _i359 < 20; _i359++) _d[_i359] = ((DECK_SLOTS[_i359] < ((int8_t)(_wadd(shuffle_hand_in__dc_288, s->hand_count[_ix(shuffle_hand_in__p_287, 2)])))) ? shuffle_hand_in__merged_289[_i359] : ((int16_t)((-1))));
-                        _shuffle_int16(_d, 20, fold_in(key, 24));
+                        int16_t *_d = s->deck + _w414 * 20;
+                        for (int32_t _i415 = 0; _i415 < 20; _i415++) _d[_i415] = ((DECK_SLOTS[_i415] < ((int8_t)(_wadd(shuffle_hand_in__dc_329, s->hand_count[_ix(shuffle_hand_in__p_328, 2)])))) ? shuffle_hand_in__merged_330[_i415] : ((int16_t)((-1))));
+                        _shuffle_int16(_d, 20, fold_in(key, 25));
                     }
                 }
-                int32_t _w360 = _wx(shuffle_hand_in__p_287, 2);
-                if (_w360 >= 0) {
-                    s->deck_count[_w360] = ((int8_t)(_wadd(shuffle_hand_in__dc_288, s->hand_count[_ix(shuffle_hand_in__p_287, 2)])));
+                int32_t _w416 = _wx(shuffle_hand_in__p_328, 2);
+                if (_w416 >= 0) {
+                    s->deck_count[_w416] = ((int8_t)(_wadd(shuffle_hand_in__dc_329, s->hand_count[_ix(shuffle_hand_in__p_328, 2)])));
                 }
-                int32_t _w361 = _wx(shuffle_hand_in__p_287, 2);
-                if (_w361 >= 0) {
+                int32_t _w417 = _wx(shuffle_hand_in__p_328, 2);
+                if (_w417 >= 0) {
                     {
-                        int16_t _t362[10];
-                        for (int32_t _i363 = 0; _i363 < 10; _i363++) _t362[_i363] = ((HAND_SLOTS[_i363] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_287, 2) * 10 + _i363]);
-                        memcpy(s->hand + _w361 * 10, _t362, sizeof _t362);
+                        int16_t _t418[10];
+                        for (int32_t _i419 = 0; _i419 < 10; _i419++) _t418[_i419] = ((HAND_SLOTS[_i419] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_328, 2) * 10 + _i419]);
+                        memcpy(s->hand + _w417 * 10, _t418, sizeof _t418);
                     }
                 }
-                int32_t _w364 = _wx(shuffle_hand_in__p_287, 2);
-                if (_w364 >= 0) {
-                    s->hand_count[_w364] = ((int8_t)(0));
+                int32_t _w420 = _wx(shuffle_hand_in__p_328, 2);
+                if (_w420 >= 0) {
+                    s->hand_count[_w420] = ((int8_t)(0));
                 }
             }
-            if (ATTACKS__draw_opp_hand[_ix(attack_effects__r_149, 790)]) {
-                draw_cards__p_290 = attack_effects__p_148;
-                draw_cards__n_291 = s->hand_count[_ix(attack_effects__o_154, 2)];
-                draw_cards__have_292 = s->hand_count[_ix(draw_cards__p_290, 2)];
-                draw_cards__k_293 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_291, s->deck_count[_ix(draw_cards__p_290, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_292))))));
-                int32_t _w365 = _wx(draw_cards__p_290, 2);
-                if (_w365 >= 0) {
+            if (ATTACKS__draw_opp_hand[_ix(attack_effects__r_158, 790)]) {
+                draw_cards__p_331 = attack_effects__p_157;
+                draw_cards__n_332 = s->hand_count[_ix(attack_effects__o_163, 2)];
+                draw_cards__have_333 = s->hand_count[_ix(draw_cards__p_331, 2)];
+                draw_cards__k_334 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_332, s->deck_count[_ix(draw_cards__p_331, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_333))))));
+                int32_t _w421 = _wx(draw_cards__p_331, 2);
+                if (_w421 >= 0) {
                     {
-                        int16_t _t366[10];
-                        for (int32_t _i367 = 0; _i367 < 10; _i367++) _t366[_i367] = (((HAND_SLOTS[_i367] >= draw_cards__have_292) && (HAND_SLOTS[_i367] < ((int8_t)(_wadd(draw_cards__have_292, draw_cards__k_293))))) ? s->deck[_ix(draw_cards__p_290, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i367], draw_cards__have_292), 0), 19), 20)] : s->hand[_ix(draw_cards__p_290, 2) * 10 + _i367]);
-                        memcpy(s->hand + _w365 * 10, _t366, sizeof _t366);
+                        int16_t _t422[10];
+                        for (int32_t _i423 = 0; _i423 < 10; _i423++) _t422[_i423] = (((HAND_SLOTS[_i423] >= draw_cards__have_333) && (HAND_SLOTS[_i423] < ((int8_t)(_wadd(draw_cards__have_333, draw_cards__k_334))))) ? s->deck[_ix(draw_cards__p_331, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i423], draw_cards__have_333), 0), 19), 20)] : s->hand[_ix(draw_cards__p_331, 2) * 10 + _i423]);
+                        memcpy(s->hand + _w421 * 10, _t422, sizeof _t422);
                     }
                 }
-                int32_t _w368 = _wx(draw_cards__p_290, 2);
-                if (_w368 >= 0) {
+                int32_t _w424 = _wx(draw_cards__p_331, 2);
+                if (_w424 >= 0) {
                     {
-                        int16_t _t369[20];
-                        for (int32_t _i370 = 0; _i370 < 20; _i370++) _t369[_i370] = ((_wadd(DECK_SLOTS[_i370], draw_cards__k_293) < 20) ? s->deck[_ix(draw_cards__p_290, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i370], draw_cards__k_293), 0), 19), 20)] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w368 * 20, _t369, sizeof _t369);
+                        int16_t _t425[20];
+                        for (int32_t _i426 = 0; _i426 < 20; _i426++) _t425[_i426] = ((_wadd(DECK_SLOTS[_i426], draw_cards__k_334) < 20) ? s->deck[_ix(draw_cards__p_331, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i426], draw_cards__k_334), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w424 * 20, _t425, sizeof _t425);
                     }
                 }
-                int32_t _w371 = _wx(draw_cards__p_290, 2);
-                if (_w371 >= 0) {
-                    s->hand_count[_w371] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_290, 2)], draw_cards__k_293)));
+                int32_t _w427 = _wx(draw_cards__p_331, 2);
+                if (_w427 >= 0) {
+                    s->hand_count[_w427] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_331, 2)], draw_cards__k_334)));
                 }
-                int32_t _w372 = _wx(draw_cards__p_290, 2);
-                if (_w372 >= 0) {
-                    s->deck_count[_w372] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_290, 2)], draw_cards__k_293)));
+                int32_t _w428 = _wx(draw_cards__p_331, 2);
+                if (_w428 >= 0) {
+                    s->deck_count[_w428] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_331, 2)], draw_cards__k_334)));
                 }
             }
-            for (int32_t _i373 = 0; _i373 < 2; _i373++) for (int32_t _i374 = 0; _i374 < 4; _i374++) knockouts__ko_294[_i373 * 4 + _i374] = ((s->card[_i373 * 4 + _i374] >= 0) && (s->damage[_i373 * 4 + _i374] >= CARDS__hp[_ix(s->card[_i373 * 4 + _i374], 395)]));
-            for (int32_t _i375 = 0; _i375 < 2; _i375++) for (int32_t _i376 = 0; _i376 < 4; _i376++) knockouts__ko_cards_295[_i375 * 4 + _i376] = (knockouts__ko_294[_i375 * 4 + _i376] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i375 * 4 + _i376], 395)]))) : 0);
+            for (int32_t _i429 = 0; _i429 < 2; _i429++) for (int32_t _i430 = 0; _i430 < 4; _i430++) knockouts__ko_335[_i429 * 4 + _i430] = ((s->card[_i429 * 4 + _i430] >= 0) && (s->damage[_i429 * 4 + _i430] >= CARDS__hp[_ix(s->card[_i429 * 4 + _i430], 395)]));
+            for (int32_t _i431 = 0; _i431 < 2; _i431++) for (int32_t _i432 = 0; _i432 < 4; _i432++) knockouts__ko_cards_336[_i431 * 4 + _i432] = (knockouts__ko_335[_i431 * 4 + _i432] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i431 * 4 + _i432], 395)]))) : 0);
             {
-                int8_t _t377[2];
-                for (int32_t _i378 = 0; _i378 < 2; _i378++) _t377[_i378] = ((int8_t)(_wadd(s->discard_count[_i378], (_i378 == 0 ? ({ int32_t _r380 = 0; for (int32_t _j379 = 0; _j379 < 4; _j379++) _r380 = _wadd(_r380, knockouts__ko_cards_295[_j379]); _r380; }) : ({ int32_t _r383 = 0; for (int32_t _j382 = 0; _j382 < 4; _j382++) _r383 = _wadd(_r383, knockouts__ko_cards_295[1 * 4 + _j382]); _r383; })))));
-                memcpy(s->discard_count, _t377, sizeof _t377);
+                int8_t _t433[2];
+                for (int32_t _i434 = 0; _i434 < 2; _i434++) _t433[_i434] = ((int8_t)(_wadd(s->discard_count[_i434], (_i434 == 0 ? ({ int32_t _r436 = 0; for (int32_t _j435 = 0; _j435 < 4; _j435++) _r436 = _wadd(_r436, knockouts__ko_cards_336[_j435]); _r436; }) : ({ int32_t _r439 = 0; for (int32_t _j438 = 0; _j438 < 4; _j438++) _r439 = _wadd(_r439, knockouts__ko_cards_336[1 * 4 + _j438]); _r439; })))));
+                memcpy(s->discard_count, _t433, sizeof _t433);
             }
-            for (int32_t _i385 = 0; _i385 < 2; _i385++) for (int32_t _i386 = 0; _i386 < 4; _i386++) knockouts__ko_value_296[_i385 * 4 + _i386] = (knockouts__ko_294[_i385 * 4 + _i386] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i385 * 4 + _i386], 395)]))) : 0);
+            for (int32_t _i441 = 0; _i441 < 2; _i441++) for (int32_t _i442 = 0; _i442 < 4; _i442++) knockouts__ko_value_337[_i441 * 4 + _i442] = (knockouts__ko_335[_i441 * 4 + _i442] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i441 * 4 + _i442], 395)]))) : 0);
             {
-                int8_t _t387[2];
-                for (int32_t _i388 = 0; _i388 < 2; _i388++) _t387[_i388] = ((int8_t)(_wadd(s->points[_i388], (_i388 == 0 ? ({ int32_t _r390 = 0; for (int32_t _j389 = 0; _j389 < 4; _j389++) _r390 = _wadd(_r390, knockouts__ko_value_296[1 * 4 + _j389]); _r390; }) : ({ int32_t _r393 = 0; for (int32_t _j392 = 0; _j392 < 4; _j392++) _r393 = _wadd(_r393, knockouts__ko_value_296[_j392]); _r393; })))));
-                memcpy(s->points, _t387, sizeof _t387);
+                int8_t _t443[2];
+                for (int32_t _i444 = 0; _i444 < 2; _i444++) _t443[_i444] = ((int8_t)(_wadd(s->points[_i444], (_i444 == 0 ? ({ int32_t _r446 = 0; for (int32_t _j445 = 0; _j445 < 4; _j445++) _r446 = _wadd(_r446, knockouts__ko_value_337[1 * 4 + _j445]); _r446; }) : ({ int32_t _r449 = 0; for (int32_t _j448 = 0; _j448 < 4; _j448++) _r449 = _wadd(_r449, knockouts__ko_value_337[_j448]); _r449; })))));
+                memcpy(s->points, _t443, sizeof _t443);
             }
             if (true) {
                 {
-                    int16_t _t395[2];
-                    for (int32_t _i396 = 0; _i396 < 2; _i396++) _t395[_i396] = ((_i396 == 0 ? ({ bool _r398 = false; for (int32_t _j397 = 0; _j397 < 4; _j397++) if (knockouts__ko_294[_j397]) { _r398 = true; break; } _r398; }) : ({ bool _r401 = false; for (int32_t _j400 = 0; _j400 < 4; _j400++) if (knockouts__ko_294[1 * 4 + _j400]) { _r401 = true; break; } _r401; })) ? s->turn : s->ko_turn[_i396]);
-                    memcpy(s->ko_turn, _t395, sizeof _t395);
+                    int16_t _t451[2];
+                    for (int32_t _i452 = 0; _i452 < 2; _i452++) _t451[_i452] = ((_i452 == 0 ? ({ bool _r454 = false; for (int32_t _j453 = 0; _j453 < 4; _j453++) if (knockouts__ko_335[_j453]) { _r454 = true; break; } _r454; }) : ({ bool _r457 = false; for (int32_t _j456 = 0; _j456 < 4; _j456++) if (knockouts__ko_335[1 * 4 + _j456]) { _r457 = true; break; } _r457; })) ? s->turn : s->ko_turn[_i452]);
+                    memcpy(s->ko_turn, _t451, sizeof _t451);
                 }
             }
             {
-                int16_t _t403[8];
-                for (int32_t _i404 = 0; _i404 < 2; _i404++) for (int32_t _i405 = 0; _i405 < 4; _i405++) _t403[_i404 * 4 + _i405] = (knockouts__ko_294[_i404 * 4 + _i405] ? ((int16_t)((-1))) : s->card[_i404 * 4 + _i405]);
-                memcpy(s->card, _t403, sizeof _t403);
+                int16_t _t459[8];
+                for (int32_t _i460 = 0; _i460 < 2; _i460++) for (int32_t _i461 = 0; _i461 < 4; _i461++) _t459[_i460 * 4 + _i461] = (knockouts__ko_335[_i460 * 4 + _i461] ? ((int16_t)((-1))) : s->card[_i460 * 4 + _i461]);
+                memcpy(s->card, _t459, sizeof _t459);
             }
             {
-                int16_t _t406[8];
-                for (int32_t _i407 = 0; _i407 < 2; _i407++) for (int32_t _i408 = 0; _i408 < 4; _i408++) _t406[_i407 * 4 + _i408] = (knockouts__ko_294[_i407 * 4 + _i408] ? ((int16_t)(0)) : s->damage[_i407 * 4 + _i408]);
-                memcpy(s->damage, _t406, sizeof _t406);
+                int16_t _t462[8];
+                for (int32_t _i463 = 0; _i463 < 2; _i463++) for (int32_t _i464 = 0; _i464 < 4; _i464++) _t462[_i463 * 4 + _i464] = (knockouts__ko_335[_i463 * 4 + _i464] ? ((int16_t)(0)) : s->damage[_i463 * 4 + _i464]);
+                memcpy(s->damage, _t462, sizeof _t462);
             }
             {
-                int8_t _t409[64];
-                for (int32_t _i410 = 0; _i410 < 2; _i410++) for (int32_t _i411 = 0; _i411 < 4; _i411++) for (int32_t _i412 = 0; _i412 < 8; _i412++) _t409[_i410 * 32 + _i411 * 8 + _i412] = (knockouts__ko_294[(_i410 * 4 + _i411) / 4 * 4 + ((_i410 * 4 + _i411)) % 4] ? ((int8_t)(0)) : s->energy[_i410 * 32 + _i411 * 8 + _i412]);
-                memcpy(s->energy, _t409, sizeof _t409);
+                int8_t _t465[64];
+                for (int32_t _i466 = 0; _i466 < 2; _i466++) for (int32_t _i467 = 0; _i467 < 4; _i467++) for (int32_t _i468 = 0; _i468 < 8; _i468++) _t465[_i466 * 32 + _i467 * 8 + _i468] = (knockouts__ko_335[(_i466 * 4 + _i467) / 4 * 4 + ((_i466 * 4 + _i467)) % 4] ? ((int8_t)(0)) : s->energy[_i466 * 32 + _i467 * 8 + _i468]);
+                memcpy(s->energy, _t465, sizeof _t465);
             }
             {
-                int8_t _t413[8];
-                for (int32_t _i414 = 0; _i414 < 2; _i414++) for (int32_t _i415 = 0; _i415 < 4; _i415++) _t413[_i414 * 4 + _i415] = (knockouts__ko_294[_i414 * 4 + _i415] ? ((int8_t)(0)) : s->entered[_i414 * 4 + _i415]);
-                memcpy(s->entered, _t413, sizeof _t413);
+                int8_t _t469[8];
+                for (int32_t _i470 = 0; _i470 < 2; _i470++) for (int32_t _i471 = 0; _i471 < 4; _i471++) _t469[_i470 * 4 + _i471] = (knockouts__ko_335[_i470 * 4 + _i471] ? ((int8_t)(0)) : s->entered[_i470 * 4 + _i471]);
+                memcpy(s->entered, _t469, sizeof _t469);
             }
             {
-                int16_t _t416[16];
-                for (int32_t _i417 = 0; _i417 < 2; _i417++) for (int32_t _i418 = 0; _i418 < 4; _i418++) for (int32_t _i419 = 0; _i419 < 2; _i419++) _t416[_i417 * 8 + _i418 * 2 + _i419] = (knockouts__ko_294[(_i417 * 4 + _i418) / 4 * 4 + ((_i417 * 4 + _i418)) % 4] ? ((int16_t)((-1))) : s->under[_i417 * 8 + _i418 * 2 + _i419]);
-                memcpy(s->under, _t416, sizeof _t416);
+                int16_t _t472[16];
+                for (int32_t _i473 = 0; _i473 < 2; _i473++) for (int32_t _i474 = 0; _i474 < 4; _i474++) for (int32_t _i475 = 0; _i475 < 2; _i475++) _t472[_i473 * 8 + _i474 * 2 + _i475] = (knockouts__ko_335[(_i473 * 4 + _i474) / 4 * 4 + ((_i473 * 4 + _i474)) % 4] ? ((int16_t)((-1))) : s->under[_i473 * 8 + _i474 * 2 + _i475]);
+                memcpy(s->under, _t472, sizeof _t472);
             }
-            knockouts__ko_active_297[0] = knockouts__ko_294[0];
-            knockouts__ko_active_297[1] = knockouts__ko_294[1 * 4];
+            knockouts__ko_active_338[0] = knockouts__ko_335[0];
+            knockouts__ko_active_338[1] = knockouts__ko_335[1 * 4];
             {
-                bool _t420[2];
-                for (int32_t _i421 = 0; _i421 < 2; _i421++) _t420[_i421] = (s->poisoned[_i421] && (!knockouts__ko_active_297[_i421]));
-                memcpy(s->poisoned, _t420, sizeof _t420);
-            }
-            {
-                bool _t422[2];
-                for (int32_t _i423 = 0; _i423 < 2; _i423++) _t422[_i423] = (s->burned[_i423] && (!knockouts__ko_active_297[_i423]));
-                memcpy(s->burned, _t422, sizeof _t422);
+                bool _t476[2];
+                for (int32_t _i477 = 0; _i477 < 2; _i477++) _t476[_i477] = (s->poisoned[_i477] && (!knockouts__ko_active_338[_i477]));
+                memcpy(s->poisoned, _t476, sizeof _t476);
             }
             {
-                int8_t _t424[2];
-                for (int32_t _i425 = 0; _i425 < 2; _i425++) _t424[_i425] = (knockouts__ko_active_297[_i425] ? ((int8_t)(0)) : s->condition[_i425]);
-                memcpy(s->condition, _t424, sizeof _t424);
+                bool _t478[2];
+                for (int32_t _i479 = 0; _i479 < 2; _i479++) _t478[_i479] = (s->burned[_i479] && (!knockouts__ko_active_338[_i479]));
+                memcpy(s->burned, _t478, sizeof _t478);
             }
-            knockouts__has_bench_300[0] = ({ int32_t _lo426 = 1; bool _r428 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_298 = _lo426, _end427 = 4; knockouts__ks_298 < _end427; knockouts__ks_298++) if ((s->card[knockouts__ks_298] >= 0)) { _r428 = true; break; } _r428; });
-            knockouts__has_bench_300[1] = ({ int32_t _lo430 = 1; bool _r432 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_299 = _lo430, _end431 = 4; knockouts__ks_299 < _end431; knockouts__ks_299++) if ((s->card[1 * 4 + knockouts__ks_299] >= 0)) { _r432 = true; break; } _r432; });
             {
-                bool _t434[2];
-                for (int32_t _i435 = 0; _i435 < 2; _i435++) _t434[_i435] = (s->promote_pending[_i435] || (knockouts__ko_active_297[_i435] && knockouts__has_bench_300[_i435]));
-                memcpy(s->promote_pending, _t434, sizeof _t434);
+                int8_t _t480[2];
+                for (int32_t _i481 = 0; _i481 < 2; _i481++) _t480[_i481] = (knockouts__ko_active_338[_i481] ? ((int8_t)(0)) : s->condition[_i481]);
+                memcpy(s->condition, _t480, sizeof _t480);
             }
-            for (int32_t _i436 = 0; _i436 < 2; _i436++) knockouts__won_301[_i436] = ((s->points[_i436] >= 3) || (_i436 == 0 ? (knockouts__ko_active_297[1] && (!knockouts__has_bench_300[1])) : (knockouts__ko_active_297[0] && (!knockouts__has_bench_300[0]))));
-            if ((knockouts__won_301[0] && knockouts__won_301[1])) {
+            knockouts__has_bench_341[0] = ({ int32_t _lo482 = 1; bool _r484 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_339 = _lo482, _end483 = 4; knockouts__ks_339 < _end483; knockouts__ks_339++) if ((s->card[knockouts__ks_339] >= 0)) { _r484 = true; break; } _r484; });
+            knockouts__has_bench_341[1] = ({ int32_t _lo486 = 1; bool _r488 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_340 = _lo486, _end487 = 4; knockouts__ks_340 < _end487; knockouts__ks_340++) if ((s->card[1 * 4 + knockouts__ks_340] >= 0)) { _r488 = true; break; } _r488; });
+            {
+                bool _t490[2];
+                for (int32_t _i491 = 0; _i491 < 2; _i491++) _t490[_i491] = (s->promote_pending[_i491] || (knockouts__ko_active_338[_i491] && knockouts__has_bench_341[_i491]));
+                memcpy(s->promote_pending, _t490, sizeof _t490);
+            }
+            for (int32_t _i492 = 0; _i492 < 2; _i492++) knockouts__won_342[_i492] = ((s->points[_i492] >= 3) || (_i492 == 0 ? (knockouts__ko_active_338[1] && (!knockouts__has_bench_341[1])) : (knockouts__ko_active_338[0] && (!knockouts__has_bench_341[0]))));
+            if ((knockouts__won_342[0] && knockouts__won_342[1])) {
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if ((knockouts__won_301[0] || knockouts__won_301[1])) {
-                _win(s, (knockouts__won_301[0] ? 0 : 1));
+            } else if ((knockouts__won_342[0] || knockouts__won_342[1])) {
+                _win(s, (knockouts__won_342[0] ? 0 : 1));
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
             }
         }
     }
     if ((s->choice__pending == 0)) {
-        end_of_turn__p_302 = s->current_player;
-        int32_t _w437 = _wx(end_of_turn__p_302, 2);
-        if (_w437 >= 0) {
-            s->energy_now[_w437] = ((int8_t)((-1)));
+        end_of_turn__p_343 = s->current_player;
+        int32_t _w493 = _wx(end_of_turn__p_343, 2);
+        if (_w493 >= 0) {
+            s->energy_now[_w493] = ((int8_t)((-1)));
         }
         if ((s->phase != 3)) {
-            checkup__q_303 = end_of_turn__p_302;
-            checkup__owner_304 = end_of_turn__p_302;
-            if (((s->card[_ix(checkup__q_303, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_303, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_303, 2) * 4], 395)]))) {
-                if (s->poisoned[_ix(checkup__q_303, 2)]) {
-                    int32_t _w438 = _wx(checkup__q_303, 2);
-                    if (_w438 >= 0) {
-                        s->damage[_w438 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_303, 2) * 4], 10)));
+            checkup__q_344 = end_of_turn__p_343;
+            checkup__owner_345 = end_of_turn__p_343;
+            if (((s->card[_ix(checkup__q_344, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_344, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_344, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_344, 2)]) {
+                    int32_t _w494 = _wx(checkup__q_344, 2);
+                    if (_w494 >= 0) {
+                        s->damage[_w494 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_344, 2) * 4], 10)));
                     }
                 }
-                if (s->burned[_ix(checkup__q_303, 2)]) {
-                    int32_t _w439 = _wx(checkup__q_303, 2);
-                    if (_w439 >= 0) {
-                        s->damage[_w439 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_303, 2) * 4], 20)));
+                if (s->burned[_ix(checkup__q_344, 2)]) {
+                    int32_t _w495 = _wx(checkup__q_344, 2);
+                    if (_w495 >= 0) {
+                        s->damage[_w495 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_344, 2) * 4], 20)));
                     }
-                    if (_flip(random_word_at(key, 6))) {
-                        int32_t _w440 = _wx(checkup__q_303, 2);
-                        if (_w440 >= 0) {
-                            s->burned[_w440] = false;
+                    if (_flip(random_word_at(key, 7))) {
+                        int32_t _w496 = _wx(checkup__q_344, 2);
+                        if (_w496 >= 0) {
+                            s->burned[_w496] = false;
                         }
                     }
                 }
-                if (((s->condition[_ix(checkup__q_303, 2)] == 1) && _flip(random_word_at(key, 7)))) {
-                    int32_t _w441 = _wx(checkup__q_303, 2);
-                    if (_w441 >= 0) {
-                        s->condition[_w441] = ((int8_t)(0));
+                if (((s->condition[_ix(checkup__q_344, 2)] == 1) && _flip(random_word_at(key, 8)))) {
+                    int32_t _w497 = _wx(checkup__q_344, 2);
+                    if (_w497 >= 0) {
+                        s->condition[_w497] = ((int8_t)(0));
                     }
                 }
-                if (((s->condition[_ix(checkup__q_303, 2)] == 2) && (checkup__q_303 == checkup__owner_304))) {
-                    int32_t _w442 = _wx(checkup__q_303, 2);
-                    if (_w442 >= 0) {
-                        s->condition[_w442] = ((int8_t)(0));
+                if (((s->condition[_ix(checkup__q_344, 2)] == 2) && (checkup__q_344 == checkup__owner_345))) {
+                    int32_t _w498 = _wx(checkup__q_344, 2);
+                    if (_w498 >= 0) {
+                        s->condition[_w498] = ((int8_t)(0));
                     }
                 }
             }
-            checkup__q_305 = _wsub(1, end_of_turn__p_302);
-            checkup__owner_306 = end_of_turn__p_302;
-            if (((s->card[_ix(checkup__q_305, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_305, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_305, 2) * 4], 395)]))) {
-                if (s->poisoned[_ix(checkup__q_305, 2)]) {
-                    int32_t _w443 = _wx(checkup__q_305, 2);
-                    if (_w443 >= 0) {
-                        s->damage[_w443 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_305, 2) * 4], 10)));
+            checkup__q_346 = _wsub(1, end_of_turn__p_343);
+            checkup__owner_347 = end_of_turn__p_343;
+            if (((s->card[_ix(checkup__q_346, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_346, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_346, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_346, 2)]) {
+                    int32_t _w499 = _wx(checkup__q_346, 2);
+                    if (_w499 >= 0) {
+                        s->damage[_w499 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_346, 2) * 4], 10)));
                     }
                 }
-                if (s->burned[_ix(checkup__q_305, 2)]) {
-                    int32_t _w444 = _wx(checkup__q_305, 2);
-                    if (_w444 >= 0) {
-                        s->damage[_w444 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_305, 2) * 4], 20)));
+                if (s->burned[_ix(checkup__q_346, 2)]) {
+                    int32_t _w500 = _wx(checkup__q_346, 2);
+                    if (_w500 >= 0) {
+                        s->damage[_w500 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_346, 2) * 4], 20)));
                     }
-                    if (_flip(random_word_at(key, 8))) {
-                        int32_t _w445 = _wx(checkup__q_305, 2);
-                        if (_w445 >= 0) {
-                            s->burned[_w445] = false;
+                    if (_flip(random_word_at(key, 9))) {
+                        int32_t _w501 = _wx(checkup__q_346, 2);
+                        if (_w501 >= 0) {
+                            s->burned[_w501] = false;
                         }
                     }
                 }
-                if (((s->condition[_ix(checkup__q_305, 2)] == 1) && _flip(random_word_at(key, 9)))) {
-                    int32_t _w446 = _wx(checkup__q_305, 2);
-                    if (_w446 >= 0) {
-                        s->condition[_w446] = ((int8_t)(0));
+                if (((s->condition[_ix(checkup__q_346, 2)] == 1) && _flip(random_word_at(key, 10)))) {
+                    int32_t _w502 = _wx(checkup__q_346, 2);
+                    if (_w502 >= 0) {
+                        s->condition[_w502] = ((int8_t)(0));
                     }
                 }
-                if (((s->condition[_ix(checkup__q_305, 2)] == 2) && (checkup__q_305 == checkup__owner_306))) {
-                    int32_t _w447 = _wx(checkup__q_305, 2);
-                    if (_w447 >= 0) {
-                        s->condition[_w447] = ((int8_t)(0));
+                if (((s->condition[_ix(checkup__q_346, 2)] == 2) && (checkup__q_346 == checkup__owner_347))) {
+                    int32_t _w503 = _wx(checkup__q_346, 2);
+                    if (_w503 >= 0) {
+                        s->condition[_w503] = ((int8_t)(0));
                     }
                 }
             }
-            for (int32_t _i448 = 0; _i448 < 2; _i448++) for (int32_t _i449 = 0; _i449 < 4; _i449++) knockouts__ko_307[_i448 * 4 + _i449] = ((s->card[_i448 * 4 + _i449] >= 0) && (s->damage[_i448 * 4 + _i449] >= CARDS__hp[_ix(s->card[_i448 * 4 + _i449], 395)]));
-            for (int32_t _i450 = 0; _i450 < 2; _i450++) for (int32_t _i451 = 0; _i451 < 4; _i451++) knockouts__ko_cards_308[_i450 * 4 + _i451] = (knockouts__ko_307[_i450 * 4 + _i451] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i450 * 4 + _i451], 395)]))) : 0);
+            for (int32_t _i504 = 0; _i504 < 2; _i504++) for (int32_t _i505 = 0; _i505 < 4; _i505++) knockouts__ko_348[_i504 * 4 + _i505] = ((s->card[_i504 * 4 + _i505] >= 0) && (s->damage[_i504 * 4 + _i505] >= CARDS__hp[_ix(s->card[_i504 * 4 + _i505], 395)]));
+            for (int32_t _i506 = 0; _i506 < 2; _i506++) for (int32_t _i507 = 0; _i507 < 4; _i507++) knockouts__ko_cards_349[_i506 * 4 + _i507] = (knockouts__ko_348[_i506 * 4 + _i507] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i506 * 4 + _i507], 395)]))) : 0);
             {
-                int8_t _t452[2];
-                for (int32_t _i453 = 0; _i453 < 2; _i453++) _t452[_i453] = ((int8_t)(_wadd(s->discard_count[_i453], (_i453 == 0 ? ({ int32_t _r455 = 0; for (int32_t _j454 = 0; _j454 < 4; _j454++) _r455 = _wadd(_r455, knockouts__ko_cards_308[_j454]); _r455; }) : ({ int32_t _r458 = 0; for (int32_t _j457 = 0; _j457 < 4; _j457++) _r458 = _wadd(_r458, knockouts__ko_cards_308[1 * 4 + _j457]); _r458; })))));
-                memcpy(s->discard_count, _t452, sizeof _t452);
+                int8_t _t508[2];
+                for (int32_t _i509 = 0; _i509 < 2; _i509++) _t508[_i509] = ((int8_t)(_wadd(s->discard_count[_i509], (_i509 == 0 ? ({ int32_t _r511 = 0; for (int32_t _j510 = 0; _j510 < 4; _j510++) _r511 = _wadd(_r511, knockouts__ko_cards_349[_j510]); _r511; }) : ({ int32_t _r514 = 0; for (int32_t _j513 = 0; _j513 < 4; _j513++) _r514 = _wadd(_r514, knockouts__ko_cards_349[1 * 4 + _j513]); _r514; })))));
+                memcpy(s->discard_count, _t508, sizeof _t508);
             }
-            for (int32_t _i460 = 0; _i460 < 2; _i460++) for (int32_t _i461 = 0; _i461 < 4; _i461++) knockouts__ko_value_309[_i460 * 4 + _i461] = (knockouts__ko_307[_i460 * 4 + _i461] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i460 * 4 + _i461], 395)]))) : 0);
+            for (int32_t _i516 = 0; _i516 < 2; _i516++) for (int32_t _i517 = 0; _i517 < 4; _i517++) knockouts__ko_value_350[_i516 * 4 + _i517] = (knockouts__ko_348[_i516 * 4 + _i517] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i516 * 4 + _i517], 395)]))) : 0);
             {
-                int8_t _t462[2];
-                for (int32_t _i463 = 0; _i463 < 2; _i463++) _t462[_i463] = ((int8_t)(_wadd(s->points[_i463], (_i463 == 0 ? ({ int32_t _r465 = 0; for (int32_t _j464 = 0; _j464 < 4; _j464++) _r465 = _wadd(_r465, knockouts__ko_value_309[1 * 4 + _j464]); _r465; }) : ({ int32_t _r468 = 0; for (int32_t _j467 = 0; _j467 < 4; _j467++) _r468 = _wadd(_r468, knockouts__ko_value_309[_j467]); _r468; })))));
-                memcpy(s->points, _t462, sizeof _t462);
+                int8_t _t518[2];
+                for (int32_t _i519 = 0; _i519 < 2; _i519++) _t518[_i519] = ((int8_t)(_wadd(s->points[_i519], (_i519 == 0 ? ({ int32_t _r521 = 0; for (int32_t _j520 = 0; _j520 < 4; _j520++) _r521 = _wadd(_r521, knockouts__ko_value_350[1 * 4 + _j520]); _r521; }) : ({ int32_t _r524 = 0; for (int32_t _j523 = 0; _j523 < 4; _j523++) _r524 = _wadd(_r524, knockouts__ko_value_350[_j523]); _r524; })))));
+                memcpy(s->points, _t518, sizeof _t518);
             }
             if (false) {
                 {
-                    int16_t _t470[2];
-                    for (int32_t _i471 = 0; _i471 < 2; _i471++) _t470[_i471] = ((_i471 == 0 ? ({ bool _r473 = false; for (int32_t _j472 = 0; _j472 < 4; _j472++) if (knockouts__ko_307[_j472]) { _r473 = true; break; } _r473; }) : ({ bool _r476 = false; for (int32_t _j475 = 0; _j475 < 4; _j475++) if (knockouts__ko_307[1 * 4 + _j475]) { _r476 = true; break; } _r476; })) ? s->turn : s->ko_turn[_i471]);
-                    memcpy(s->ko_turn, _t470, sizeof _t470);
+                    int16_t _t526[2];
+                    for (int32_t _i527 = 0; _i527 < 2; _i527++) _t526[_i527] = ((_i527 == 0 ? ({ bool _r529 = false; for (int32_t _j528 = 0; _j528 < 4; _j528++) if (knockouts__ko_348[_j528]) { _r529 = true; break; } _r529; }) : ({ bool _r532 = false; for (int32_t _j531 = 0; _j531 < 4; _j531++) if (knockouts__ko_348[1 * 4 + _j531]) { _r532 = true; break; } _r532; })) ? s->turn : s->ko_turn[_i527]);
+                    memcpy(s->ko_turn, _t526, sizeof _t526);
                 }
             }
             {
-                int16_t _t478[8];
-                for (int32_t _i479 = 0; _i479 < 2; _i479++) for (int32_t _i480 = 0; _i480 < 4; _i480++) _t478[_i479 * 4 + _i480] = (knockouts__ko_307[_i479 * 4 + _i480] ? ((int16_t)((-1))) : s->card[_i479 * 4 + _i480]);
-                memcpy(s->card, _t478, sizeof _t478);
+                int16_t _t534[8];
+                for (int32_t _i535 = 0; _i535 < 2; _i535++) for (int32_t _i536 = 0; _i536 < 4; _i536++) _t534[_i535 * 4 + _i536] = (knockouts__ko_348[_i535 * 4 + _i536] ? ((int16_t)((-1))) : s->card[_i535 * 4 + _i536]);
+                memcpy(s->card, _t534, sizeof _t534);
             }
             {
-                int16_t _t481[8];
-                for (int32_t _i482 = 0; _i482 < 2; _i482++) for (int32_t _i483 = 0; _i483 < 4; _i483++) _t481[_i482 * 4 + _i483] = (knockouts__ko_307[_i482 * 4 + _i483] ? ((int16_t)(0)) : s->damage[_i482 * 4 + _i483]);
-                memcpy(s->damage, _t481, sizeof _t481);
+                int16_t _t537[8];
+                for (int32_t _i538 = 0; _i538 < 2; _i538++) for (int32_t _i539 = 0; _i539 < 4; _i539++) _t537[_i538 * 4 + _i539] = (knockouts__ko_348[_i538 * 4 + _i539] ? ((int16_t)(0)) : s->damage[_i538 * 4 + _i539]);
+                memcpy(s->damage, _t537, sizeof _t537);
             }
             {
-                int8_t _t484[64];
-                for (int32_t _i485 = 0; _i485 < 2; _i485++) for (int32_t _i486 = 0; _i486 < 4; _i486++) for (int32_t _i487 = 0; _i487 < 8; _i487++) _t484[_i485 * 32 + _i486 * 8 + _i487] = (knockouts__ko_307[(_i485 * 4 + _i486) / 4 * 4 + ((_i485 * 4 + _i486)) % 4] ? ((int8_t)(0)) : s->energy[_i485 * 32 + _i486 * 8 + _i487]);
-                memcpy(s->energy, _t484, sizeof _t484);
+                int8_t _t540[64];
+                for (int32_t _i541 = 0; _i541 < 2; _i541++) for (int32_t _i542 = 0; _i542 < 4; _i542++) for (int32_t _i543 = 0; _i543 < 8; _i543++) _t540[_i541 * 32 + _i542 * 8 + _i543] = (knockouts__ko_348[(_i541 * 4 + _i542) / 4 * 4 + ((_i541 * 4 + _i542)) % 4] ? ((int8_t)(0)) : s->energy[_i541 * 32 + _i542 * 8 + _i543]);
+                memcpy(s->energy, _t540, sizeof _t540);
             }
             {
-                int8_t _t488[8];
-                for (int32_t _i489 = 0; _i489 < 2; _i489++) for (int32_t _i490 = 0; _i490 < 4; _i490++) _t488[_i489 * 4 + _i490] = (knockouts__ko_307[_i489 * 4 + _i490] ? ((int8_t)(0)) : s->entered[_i489 * 4 + _i490]);
-                memcpy(s->entered, _t488, sizeof _t488);
+                int8_t _t544[8];
+                for (int32_t _i545 = 0; _i545 < 2; _i545++) for (int32_t _i546 = 0; _i546 < 4; _i546++) _t544[_i545 * 4 + _i546] = (knockouts__ko_348[_i545 * 4 + _i546] ? ((int8_t)(0)) : s->entered[_i545 * 4 + _i546]);
+                memcpy(s->entered, _t544, sizeof _t544);
             }
             {
-                int16_t _t491[16];
-                for (int32_t _i492 = 0; _i492 < 2; _i492++) for (int32_t _i493 = 0; _i493 < 4; _i493++) for (int32_t _i494 = 0; _i494 < 2; _i494++) _t491[_i492 * 8 + _i493 * 2 + _i494] = (knockouts__ko_307[(_i492 * 4 + _i493) / 4 * 4 + ((_i492 * 4 + _i493)) % 4] ? ((int16_t)((-1))) : s->under[_i492 * 8 + _i493 * 2 + _i494]);
-                memcpy(s->under, _t491, sizeof _t491);
+                int16_t _t547[16];
+                for (int32_t _i548 = 0; _i548 < 2; _i548++) for (int32_t _i549 = 0; _i549 < 4; _i549++) for (int32_t _i550 = 0; _i550 < 2; _i550++) _t547[_i548 * 8 + _i549 * 2 + _i550] = (knockouts__ko_348[(_i548 * 4 + _i549) / 4 * 4 + ((_i548 * 4 + _i549)) % 4] ? ((int16_t)((-1))) : s->under[_i548 * 8 + _i549 * 2 + _i550]);
+                memcpy(s->under, _t547, sizeof _t547);
             }
-            knockouts__ko_active_310[0] = knockouts__ko_307[0];
-            knockouts__ko_active_310[1] = knockouts__ko_307[1 * 4];
+            knockouts__ko_active_351[0] = knockouts__ko_348[0];
+            knockouts__ko_active_351[1] = knockouts__ko_348[1 * 4];
             {
-                bool _t495[2];
-                for (int32_t _i496 = 0; _i496 < 2; _i496++) _t495[_i496] = (s->poisoned[_i496] && (!knockouts__ko_active_310[_i496]));
-                memcpy(s->poisoned, _t495, sizeof _t495);
-            }
-            {
-                bool _t497[2];
-                for (int32_t _i498 = 0; _i498 < 2; _i498++) _t497[_i498] = (s->burned[_i498] && (!knockouts__ko_active_310[_i498]));
-                memcpy(s->burned, _t497, sizeof _t497);
+                bool _t551[2];
+                for (int32_t _i552 = 0; _i552 < 2; _i552++) _t551[_i552] = (s->poisoned[_i552] && (!knockouts__ko_active_351[_i552]));
+                memcpy(s->poisoned, _t551, sizeof _t551);
             }
             {
-                int8_t _t499[2];
-                for (int32_t _i500 = 0; _i500 < 2; _i500++) _t499[_i500] = (knockouts__ko_active_310[_i500] ? ((int8_t)(0)) : s->condition[_i500]);
-                memcpy(s->condition, _t499, sizeof _t499);
+                bool _t553[2];
+                for (int32_t _i554 = 0; _i554 < 2; _i554++) _t553[_i554] = (s->burned[_i554] && (!knockouts__ko_active_351[_i554]));
+                memcpy(s->burned, _t553, sizeof _t553);
             }
-            knockouts__has_bench_313[0] = ({ int32_t _lo501 = 1; bool _r503 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_311 = _lo501, _end502 = 4; knockouts__ks_311 < _end502; knockouts__ks_311++) if ((s->card[knockouts__ks_311] >= 0)) { _r503 = true; break; } _r503; });
-            knockouts__has_bench_313[1] = ({ int32_t _lo505 = 1; bool _r507 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_312 = _lo505, _end506 = 4; knockouts__ks_312 < _end506; knockouts__ks_312++) if ((s->card[1 * 4 + knockouts__ks_312] >= 0)) { _r507 = true; break; } _r507; });
             {
-                bool _t509[2];
-                for (int32_t _i510 = 0; _i510 < 2; _i510++) _t509[_i510] = (s->promote_pending[_i510] || (knockouts__ko_active_310[_i510] && knockouts__has_bench_313[_i510]));
-                memcpy(s->promote_pending, _t509, sizeof _t509);
+                int8_t _t555[2];
+                for (int32_t _i556 = 0; _i556 < 2; _i556++) _t555[_i556] = (knockouts__ko_active_351[_i556] ? ((int8_t)(0)) : s->condition[_i556]);
+                memcpy(s->condition, _t555, sizeof _t555);
             }
-            for (int32_t _i511 = 0; _i511 < 2; _i511++) knockouts__won_314[_i511] = ((s->points[_i511] >= 3) || (_i511 == 0 ? (knockouts__ko_active_310[1] && (!knockouts__has_bench_313[1])) : (knockouts__ko_active_310[0] && (!knockouts__has_bench_313[0]))));
-            if ((knockouts__won_314[0] && knockouts__won_314[1])) {
+            knockouts__has_bench_354[0] = ({ int32_t _lo557 = 1; bool _r559 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_352 = _lo557, _end558 = 4; knockouts__ks_352 < _end558; knockouts__ks_352++) if ((s->card[knockouts__ks_352] >= 0)) { _r559 = true; break; } _r559; });
+            knockouts__has_bench_354[1] = ({ int32_t _lo561 = 1; bool _r563 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_353 = _lo561, _end562 = 4; knockouts__ks_353 < _end562; knockouts__ks_353++) if ((s->card[1 * 4 + knockouts__ks_353] >= 0)) { _r563 = true; break; } _r563; });
+            {
+                bool _t565[2];
+                for (int32_t _i566 = 0; _i566 < 2; _i566++) _t565[_i566] = (s->promote_pending[_i566] || (knockouts__ko_active_351[_i566] && knockouts__has_bench_354[_i566]));
+                memcpy(s->promote_pending, _t565, sizeof _t565);
+            }
+            for (int32_t _i567 = 0; _i567 < 2; _i567++) knockouts__won_355[_i567] = ((s->points[_i567] >= 3) || (_i567 == 0 ? (knockouts__ko_active_351[1] && (!knockouts__has_bench_354[1])) : (knockouts__ko_active_351[0] && (!knockouts__has_bench_354[0]))));
+            if ((knockouts__won_355[0] && knockouts__won_355[1])) {
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if ((knockouts__won_314[0] || knockouts__won_314[1])) {
-                _win(s, (knockouts__won_314[0] ? 0 : 1));
+            } else if ((knockouts__won_355[0] || knockouts__won_355[1])) {
+                _win(s, (knockouts__won_355[0] ? 0 : 1));
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
             }
@@ -2471,14 +2569,14 @@ static void effect_attack(State *s, int32_t k_, Key key)
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if (s->promote_pending[_ix(end_of_turn__p_302, 2)]) {
+            } else if (s->promote_pending[_ix(end_of_turn__p_343, 2)]) {
                 s->phase = ((int8_t)(2));
-            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_302), 2)]) {
+            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_343), 2)]) {
                 s->phase = ((int8_t)(2));
-                s->current_player = _wsub(1, end_of_turn__p_302);
+                s->current_player = _wsub(1, end_of_turn__p_343);
             } else {
-                start_turn__p_315 = _wsub(1, end_of_turn__p_302);
-                s->current_player = start_turn__p_315;
+                start_turn__p_356 = _wsub(1, end_of_turn__p_343);
+                s->current_player = start_turn__p_356;
                 s->phase = ((int8_t)(1));
                 s->turn = ((int16_t)(_wadd(s->turn, 1)));
                 s->supporter_played = false;
@@ -2487,45 +2585,45 @@ static void effect_attack(State *s, int32_t k_, Key key)
                 s->dealt_bonus = ((int16_t)(0));
                 s->dealt_group = ((int8_t)((-1)));
                 {
-                    int16_t _t512[20];
-                    for (int32_t _i513 = 0; _i513 < 2; _i513++) for (int32_t _i514 = 0; _i514 < 10; _i514++) _t512[_i513 * 10 + _i514] = ((s->seen[_i513 * 10 + _i514] >= (-1)) ? ((int16_t)((-1))) : s->seen[_i513 * 10 + _i514]);
-                    memcpy(s->seen, _t512, sizeof _t512);
+                    int16_t _t568[20];
+                    for (int32_t _i569 = 0; _i569 < 2; _i569++) for (int32_t _i570 = 0; _i570 < 10; _i570++) _t568[_i569 * 10 + _i570] = ((s->seen[_i569 * 10 + _i570] >= (-1)) ? ((int16_t)((-1))) : s->seen[_i569 * 10 + _i570]);
+                    memcpy(s->seen, _t568, sizeof _t568);
                 }
-                draw_cards__p_316 = start_turn__p_315;
-                draw_cards__have_317 = s->hand_count[_ix(draw_cards__p_316, 2)];
-                draw_cards__k_318 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_316, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_317))))));
-                int32_t _w515 = _wx(draw_cards__p_316, 2);
-                if (_w515 >= 0) {
+                draw_cards__p_357 = start_turn__p_356;
+                draw_cards__have_358 = s->hand_count[_ix(draw_cards__p_357, 2)];
+                draw_cards__k_359 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_357, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_358))))));
+                int32_t _w571 = _wx(draw_cards__p_357, 2);
+                if (_w571 >= 0) {
                     {
-                        int16_t _t516[10];
-                        for (int32_t _i517 = 0; _i517 < 10; _i517++) _t516[_i517] = (((HAND_SLOTS[_i517] >= draw_cards__have_317) && (HAND_SLOTS[_i517] < ((int8_t)(_wadd(draw_cards__have_317, draw_cards__k_318))))) ? s->deck[_ix(draw_cards__p_316, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i517], draw_cards__have_317), 0), 19), 20)] : s->hand[_ix(draw_cards__p_316, 2) * 10 + _i517]);
-                        memcpy(s->hand + _w515 * 10, _t516, sizeof _t516);
+                        int16_t _t572[10];
+                        for (int32_t _i573 = 0; _i573 < 10; _i573++) _t572[_i573] = (((HAND_SLOTS[_i573] >= draw_cards__have_358) && (HAND_SLOTS[_i573] < ((int8_t)(_wadd(draw_cards__have_358, draw_cards__k_359))))) ? s->deck[_ix(draw_cards__p_357, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i573], draw_cards__have_358), 0), 19), 20)] : s->hand[_ix(draw_cards__p_357, 2) * 10 + _i573]);
+                        memcpy(s->hand + _w571 * 10, _t572, sizeof _t572);
                     }
                 }
-                int32_t _w518 = _wx(draw_cards__p_316, 2);
-                if (_w518 >= 0) {
+                int32_t _w574 = _wx(draw_cards__p_357, 2);
+                if (_w574 >= 0) {
                     {
-                        int16_t _t519[20];
-                        for (int32_t _i520 = 0; _i520 < 20; _i520++) _t519[_i520] = ((_wadd(DECK_SLOTS[_i520], draw_cards__k_318) < 20) ? s->deck[_ix(draw_cards__p_316, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i520], draw_cards__k_318), 0), 19), 20)] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w518 * 20, _t519, sizeof _t519);
+                        int16_t _t575[20];
+                        for (int32_t _i576 = 0; _i576 < 20; _i576++) _t575[_i576] = ((_wadd(DECK_SLOTS[_i576], draw_cards__k_359) < 20) ? s->deck[_ix(draw_cards__p_357, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i576], draw_cards__k_359), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w574 * 20, _t575, sizeof _t575);
                     }
                 }
-                int32_t _w521 = _wx(draw_cards__p_316, 2);
-                if (_w521 >= 0) {
-                    s->hand_count[_w521] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_316, 2)], draw_cards__k_318)));
+                int32_t _w577 = _wx(draw_cards__p_357, 2);
+                if (_w577 >= 0) {
+                    s->hand_count[_w577] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_357, 2)], draw_cards__k_359)));
                 }
-                int32_t _w522 = _wx(draw_cards__p_316, 2);
-                if (_w522 >= 0) {
-                    s->deck_count[_w522] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_316, 2)], draw_cards__k_318)));
+                int32_t _w578 = _wx(draw_cards__p_357, 2);
+                if (_w578 >= 0) {
+                    s->deck_count[_w578] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_357, 2)], draw_cards__k_359)));
                 }
                 if ((s->turn > 1)) {
-                    int32_t _w523 = _wx(start_turn__p_315, 2);
-                    if (_w523 >= 0) {
-                        s->energy_now[_w523] = s->energy_next[_ix(start_turn__p_315, 2)];
+                    int32_t _w579 = _wx(start_turn__p_356, 2);
+                    if (_w579 >= 0) {
+                        s->energy_now[_w579] = s->energy_next[_ix(start_turn__p_356, 2)];
                     }
-                    int32_t _w524 = _wx(start_turn__p_315, 2);
-                    if (_w524 >= 0) {
-                        s->energy_next[_w524] = ({ int32_t _let525 = start_turn__p_315; int32_t next_energy__p_319 = _let525; ({ int8_t _let526 = s->deck_id[_ix(next_energy__p_319, 2)]; int8_t next_energy__d_320 = _let526; ({ int32_t _let527 = _roll(random_word_at(key, 10), DECK_INFO__types[_ix(next_energy__d_320, 14)]); int32_t next_energy__j_321 = _let527; ((next_energy__j_321 == 0) ? DECK_INFO__type0[_ix(next_energy__d_320, 14)] : ((next_energy__j_321 == 1) ? DECK_INFO__type1[_ix(next_energy__d_320, 14)] : DECK_INFO__type2[_ix(next_energy__d_320, 14)])); }); }); });
+                    int32_t _w580 = _wx(start_turn__p_356, 2);
+                    if (_w580 >= 0) {
+                        s->energy_next[_w580] = ({ int32_t _let581 = start_turn__p_356; int32_t next_energy__p_360 = _let581; ({ int8_t _let582 = s->deck_id[_ix(next_energy__p_360, 2)]; int8_t next_energy__d_361 = _let582; ({ int32_t _let583 = _roll(random_word_at(key, 11), DECK_INFO__types[_ix(next_energy__d_361, 14)]); int32_t next_energy__j_362 = _let583; ((next_energy__j_362 == 0) ? DECK_INFO__type0[_ix(next_energy__d_361, 14)] : ((next_energy__j_362 == 1) ? DECK_INFO__type1[_ix(next_energy__d_361, 14)] : DECK_INFO__type2[_ix(next_energy__d_361, 14)])); }); }); });
                     }
                 }
             }
@@ -2536,80 +2634,88 @@ static void effect_attack(State *s, int32_t k_, Key key)
 static void effect_promote(State *s, int32_t b, Key key)
 {
     int32_t p_ = 0;
-    int32_t swap_active__p_322 = 0;
-    int32_t swap_active__b_323 = 0;
-    int32_t swap_active__perm_324[4] = {0};
-    int32_t clear_conditions__p_325 = 0;
-    int8_t start_turn__p_326 = 0;
-    int8_t draw_cards__p_327 = 0;
-    int8_t draw_cards__have_328 = 0;
-    int8_t draw_cards__k_329 = 0;
+    int32_t swap_active__p_363 = 0;
+    int32_t swap_active__b_364 = 0;
+    int32_t swap_active__perm_365[4] = {0};
+    int32_t clear_conditions__p_366 = 0;
+    int8_t start_turn__p_367 = 0;
+    int8_t draw_cards__p_368 = 0;
+    int8_t draw_cards__have_369 = 0;
+    int8_t draw_cards__k_370 = 0;
     p_ = s->current_player;
-    swap_active__p_322 = p_;
-    swap_active__b_323 = b;
-    for (int32_t _i1 = 0; _i1 < 4; _i1++) swap_active__perm_324[_i1] = SWAP[_ix(swap_active__b_323, 4) * 4 + _i1];
-    int32_t _w2 = _wx(swap_active__p_322, 2);
+    swap_active__p_363 = p_;
+    swap_active__b_364 = b;
+    for (int32_t _i1 = 0; _i1 < 4; _i1++) swap_active__perm_365[_i1] = SWAP[_ix(swap_active__b_364, 4) * 4 + _i1];
+    int32_t _w2 = _wx(swap_active__p_363, 2);
     if (_w2 >= 0) {
         {
             int16_t _t3[4];
-            for (int32_t _i4 = 0; _i4 < 4; _i4++) _t3[_i4] = s->card[_ix(swap_active__p_322, 2) * 4 + _ix(swap_active__perm_324[_i4], 4)];
+            for (int32_t _i4 = 0; _i4 < 4; _i4++) _t3[_i4] = s->card[_ix(swap_active__p_363, 2) * 4 + _ix(swap_active__perm_365[_i4], 4)];
             memcpy(s->card + _w2 * 4, _t3, sizeof _t3);
         }
     }
-    int32_t _w5 = _wx(swap_active__p_322, 2);
+    int32_t _w5 = _wx(swap_active__p_363, 2);
     if (_w5 >= 0) {
         {
             int16_t _t6[4];
-            for (int32_t _i7 = 0; _i7 < 4; _i7++) _t6[_i7] = s->damage[_ix(swap_active__p_322, 2) * 4 + _ix(swap_active__perm_324[_i7], 4)];
+            for (int32_t _i7 = 0; _i7 < 4; _i7++) _t6[_i7] = s->damage[_ix(swap_active__p_363, 2) * 4 + _ix(swap_active__perm_365[_i7], 4)];
             memcpy(s->damage + _w5 * 4, _t6, sizeof _t6);
         }
     }
-    int32_t _w8 = _wx(swap_active__p_322, 2);
+    int32_t _w8 = _wx(swap_active__p_363, 2);
     if (_w8 >= 0) {
         {
             int8_t _t9[32];
-            for (int32_t _i10 = 0; _i10 < 4; _i10++) for (int32_t _i11 = 0; _i11 < 8; _i11++) _t9[_i10 * 8 + _i11] = s->energy[_ix(swap_active__p_322, 2) * 32 + _ix(swap_active__perm_324[_i10], 4) * 8 + _i11];
+            for (int32_t _i10 = 0; _i10 < 4; _i10++) for (int32_t _i11 = 0; _i11 < 8; _i11++) _t9[_i10 * 8 + _i11] = s->energy[_ix(swap_active__p_363, 2) * 32 + _ix(swap_active__perm_365[_i10], 4) * 8 + _i11];
             memcpy(s->energy + _w8 * 32, _t9, sizeof _t9);
         }
     }
-    int32_t _w12 = _wx(swap_active__p_322, 2);
+    int32_t _w12 = _wx(swap_active__p_363, 2);
     if (_w12 >= 0) {
         {
             int8_t _t13[4];
-            for (int32_t _i14 = 0; _i14 < 4; _i14++) _t13[_i14] = s->entered[_ix(swap_active__p_322, 2) * 4 + _ix(swap_active__perm_324[_i14], 4)];
+            for (int32_t _i14 = 0; _i14 < 4; _i14++) _t13[_i14] = s->entered[_ix(swap_active__p_363, 2) * 4 + _ix(swap_active__perm_365[_i14], 4)];
             memcpy(s->entered + _w12 * 4, _t13, sizeof _t13);
         }
     }
-    int32_t _w15 = _wx(swap_active__p_322, 2);
+    int32_t _w15 = _wx(swap_active__p_363, 2);
     if (_w15 >= 0) {
         {
             int16_t _t16[8];
-            for (int32_t _i17 = 0; _i17 < 4; _i17++) for (int32_t _i18 = 0; _i18 < 2; _i18++) _t16[_i17 * 2 + _i18] = s->under[_ix(swap_active__p_322, 2) * 8 + _ix(swap_active__perm_324[_i17], 4) * 2 + _i18];
+            for (int32_t _i17 = 0; _i17 < 4; _i17++) for (int32_t _i18 = 0; _i18 < 2; _i18++) _t16[_i17 * 2 + _i18] = s->under[_ix(swap_active__p_363, 2) * 8 + _ix(swap_active__perm_365[_i17], 4) * 2 + _i18];
             memcpy(s->under + _w15 * 8, _t16, sizeof _t16);
         }
     }
-    clear_conditions__p_325 = swap_active__p_322;
-    int32_t _w19 = _wx(clear_conditions__p_325, 2);
+    clear_conditions__p_366 = swap_active__p_363;
+    int32_t _w19 = _wx(clear_conditions__p_366, 2);
     if (_w19 >= 0) {
         s->poisoned[_w19] = false;
     }
-    int32_t _w20 = _wx(clear_conditions__p_325, 2);
+    int32_t _w20 = _wx(clear_conditions__p_366, 2);
     if (_w20 >= 0) {
         s->burned[_w20] = false;
     }
-    int32_t _w21 = _wx(clear_conditions__p_325, 2);
+    int32_t _w21 = _wx(clear_conditions__p_366, 2);
     if (_w21 >= 0) {
         s->condition[_w21] = ((int8_t)(0));
     }
-    int32_t _w22 = _wx(p_, 2);
+    int32_t _w22 = _wx(clear_conditions__p_366, 2);
     if (_w22 >= 0) {
-        s->promote_pending[_w22] = false;
+        {
+            int16_t _t23[8];
+            for (int32_t _i24 = 0; _i24 < 8; _i24++) _t23[_i24] = (ACTIVE_BOUND[_i24] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_366, 2) * 8 + _i24]);
+            memcpy(s->lasting_until + _w22 * 8, _t23, sizeof _t23);
+        }
+    }
+    int32_t _w25 = _wx(p_, 2);
+    if (_w25 >= 0) {
+        s->promote_pending[_w25] = false;
     }
     if (s->promote_pending[_ix(_wsub(1, p_), 2)]) {
         s->current_player = _wsub(1, p_);
     } else {
-        start_turn__p_326 = ((((int16_t)(_pymod(s->turn, 2))) == 0) ? s->first : ((int8_t)(_wsub(1, s->first))));
-        s->current_player = ((int32_t)(start_turn__p_326));
+        start_turn__p_367 = ((((int16_t)(_pymod(s->turn, 2))) == 0) ? s->first : ((int8_t)(_wsub(1, s->first))));
+        s->current_player = ((int32_t)(start_turn__p_367));
         s->phase = ((int8_t)(1));
         s->turn = ((int16_t)(_wadd(s->turn, 1)));
         s->supporter_played = false;
@@ -2618,45 +2724,45 @@ static void effect_promote(State *s, int32_t b, Key key)
         s->dealt_bonus = ((int16_t)(0));
         s->dealt_group = ((int8_t)((-1)));
         {
-            int16_t _t23[20];
-            for (int32_t _i24 = 0; _i24 < 2; _i24++) for (int32_t _i25 = 0; _i25 < 10; _i25++) _t23[_i24 * 10 + _i25] = ((s->seen[_i24 * 10 + _i25] >= (-1)) ? ((int16_t)((-1))) : s->seen[_i24 * 10 + _i25]);
-            memcpy(s->seen, _t23, sizeof _t23);
+            int16_t _t26[20];
+            for (int32_t _i27 = 0; _i27 < 2; _i27++) for (int32_t _i28 = 0; _i28 < 10; _i28++) _t26[_i27 * 10 + _i28] = ((s->seen[_i27 * 10 + _i28] >= (-1)) ? ((int16_t)((-1))) : s->seen[_i27 * 10 + _i28]);
+            memcpy(s->seen, _t26, sizeof _t26);
         }
-        draw_cards__p_327 = start_turn__p_326;
-        draw_cards__have_328 = s->hand_count[_ix(draw_cards__p_327, 2)];
-        draw_cards__k_329 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_327, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_328))))));
-        int32_t _w26 = _wx(draw_cards__p_327, 2);
-        if (_w26 >= 0) {
-            {
-                int16_t _t27[10];
-                for (int32_t _i28 = 0; _i28 < 10; _i28++) _t27[_i28] = (((HAND_SLOTS[_i28] >= draw_cards__have_328) && (HAND_SLOTS[_i28] < ((int8_t)(_wadd(draw_cards__have_328, draw_cards__k_329))))) ? s->deck[_ix(draw_cards__p_327, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i28], draw_cards__have_328), 0), 19), 20)] : s->hand[_ix(draw_cards__p_327, 2) * 10 + _i28]);
-                memcpy(s->hand + _w26 * 10, _t27, sizeof _t27);
-            }
-        }
-        int32_t _w29 = _wx(draw_cards__p_327, 2);
+        draw_cards__p_368 = start_turn__p_367;
+        draw_cards__have_369 = s->hand_count[_ix(draw_cards__p_368, 2)];
+        draw_cards__k_370 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_368, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_369))))));
+        int32_t _w29 = _wx(draw_cards__p_368, 2);
         if (_w29 >= 0) {
             {
-                int16_t _t30[20];
-                for (int32_t _i31 = 0; _i31 < 20; _i31++) _t30[_i31] = ((_wadd(DECK_SLOTS[_i31], draw_cards__k_329) < 20) ? s->deck[_ix(draw_cards__p_327, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i31], draw_cards__k_329), 0), 19), 20)] : ((int16_t)((-1))));
-                memcpy(s->deck + _w29 * 20, _t30, sizeof _t30);
+                int16_t _t30[10];
+                for (int32_t _i31 = 0; _i31 < 10; _i31++) _t30[_i31] = (((HAND_SLOTS[_i31] >= draw_cards__have_369) && (HAND_SLOTS[_i31] < ((int8_t)(_wadd(draw_cards__have_369, draw_cards__k_370))))) ? s->deck[_ix(draw_cards__p_368, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i31], draw_cards__have_369), 0), 19), 20)] : s->hand[_ix(draw_cards__p_368, 2) * 10 + _i31]);
+                memcpy(s->hand + _w29 * 10, _t30, sizeof _t30);
             }
         }
-        int32_t _w32 = _wx(draw_cards__p_327, 2);
+        int32_t _w32 = _wx(draw_cards__p_368, 2);
         if (_w32 >= 0) {
-            s->hand_count[_w32] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_327, 2)], draw_cards__k_329)));
+            {
+                int16_t _t33[20];
+                for (int32_t _i34 = 0; _i34 < 20; _i34++) _t33[_i34] = ((_wadd(DECK_SLOTS[_i34], draw_cards__k_370) < 20) ? s->deck[_ix(draw_cards__p_368, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i34], draw_cards__k_370), 0), 19), 20)] : ((int16_t)((-1))));
+                memcpy(s->deck + _w32 * 20, _t33, sizeof _t33);
+            }
         }
-        int32_t _w33 = _wx(draw_cards__p_327, 2);
-        if (_w33 >= 0) {
-            s->deck_count[_w33] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_327, 2)], draw_cards__k_329)));
+        int32_t _w35 = _wx(draw_cards__p_368, 2);
+        if (_w35 >= 0) {
+            s->hand_count[_w35] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_368, 2)], draw_cards__k_370)));
+        }
+        int32_t _w36 = _wx(draw_cards__p_368, 2);
+        if (_w36 >= 0) {
+            s->deck_count[_w36] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_368, 2)], draw_cards__k_370)));
         }
         if ((s->turn > 1)) {
-            int32_t _w34 = _wx(start_turn__p_326, 2);
-            if (_w34 >= 0) {
-                s->energy_now[_w34] = s->energy_next[_ix(start_turn__p_326, 2)];
+            int32_t _w37 = _wx(start_turn__p_367, 2);
+            if (_w37 >= 0) {
+                s->energy_now[_w37] = s->energy_next[_ix(start_turn__p_367, 2)];
             }
-            int32_t _w35 = _wx(start_turn__p_326, 2);
-            if (_w35 >= 0) {
-                s->energy_next[_w35] = ({ int8_t _let36 = start_turn__p_326; int8_t next_energy__p_330 = _let36; ({ int8_t _let37 = s->deck_id[_ix(next_energy__p_330, 2)]; int8_t next_energy__d_331 = _let37; ({ int32_t _let38 = _roll(random_word_at(key, 0), DECK_INFO__types[_ix(next_energy__d_331, 14)]); int32_t next_energy__j_332 = _let38; ((next_energy__j_332 == 0) ? DECK_INFO__type0[_ix(next_energy__d_331, 14)] : ((next_energy__j_332 == 1) ? DECK_INFO__type1[_ix(next_energy__d_331, 14)] : DECK_INFO__type2[_ix(next_energy__d_331, 14)])); }); }); });
+            int32_t _w38 = _wx(start_turn__p_367, 2);
+            if (_w38 >= 0) {
+                s->energy_next[_w38] = ({ int8_t _let39 = start_turn__p_367; int8_t next_energy__p_371 = _let39; ({ int8_t _let40 = s->deck_id[_ix(next_energy__p_371, 2)]; int8_t next_energy__d_372 = _let40; ({ int32_t _let41 = _roll(random_word_at(key, 0), DECK_INFO__types[_ix(next_energy__d_372, 14)]); int32_t next_energy__j_373 = _let41; ((next_energy__j_373 == 0) ? DECK_INFO__type0[_ix(next_energy__d_372, 14)] : ((next_energy__j_373 == 1) ? DECK_INFO__type1[_ix(next_energy__d_372, 14)] : DECK_INFO__type2[_ix(next_energy__d_372, 14)])); }); }); });
             }
         }
     }
@@ -2669,12 +2775,12 @@ static void effect_discard_fossil(State *s, int32_t slot, Key key)
     int32_t p_ = 0;
     bool choice__options_3[4] = {0};
     int32_t b = 0;
-    int32_t swap_active__p_333 = 0;
-    int32_t swap_active__b_334 = 0;
-    int32_t swap_active__perm_335[4] = {0};
-    int32_t clear_conditions__p_336 = 0;
-    int32_t clear_slot__p_337 = 0;
-    int32_t clear_slot__slot_338 = 0;
+    int32_t swap_active__p_374 = 0;
+    int32_t swap_active__b_375 = 0;
+    int32_t swap_active__perm_376[4] = {0};
+    int32_t clear_conditions__p_377 = 0;
+    int32_t clear_slot__p_378 = 0;
+    int32_t clear_slot__slot_379 = 0;
     choice__mover = s->current_player;
     p_ = s->current_player;
     for (int32_t _i1 = 0; _i1 < 4; _i1++) choice__options_3[_i1] = ((slot == 0) ? (BENCH_MASK[_i1] && (s->card[_ix(p_, 2) * 4 + _i1] >= 0)) : false);
@@ -2689,130 +2795,138 @@ static void effect_discard_fossil(State *s, int32_t slot, Key key)
     }
     if ((s->choice__pending == 0)) {
         if ((b > 0)) {
-            swap_active__p_333 = p_;
-            swap_active__b_334 = b;
-            for (int32_t _i6 = 0; _i6 < 4; _i6++) swap_active__perm_335[_i6] = SWAP[_ix(swap_active__b_334, 4) * 4 + _i6];
-            int32_t _w7 = _wx(swap_active__p_333, 2);
+            swap_active__p_374 = p_;
+            swap_active__b_375 = b;
+            for (int32_t _i6 = 0; _i6 < 4; _i6++) swap_active__perm_376[_i6] = SWAP[_ix(swap_active__b_375, 4) * 4 + _i6];
+            int32_t _w7 = _wx(swap_active__p_374, 2);
             if (_w7 >= 0) {
                 {
                     int16_t _t8[4];
-                    for (int32_t _i9 = 0; _i9 < 4; _i9++) _t8[_i9] = s->card[_ix(swap_active__p_333, 2) * 4 + _ix(swap_active__perm_335[_i9], 4)];
+                    for (int32_t _i9 = 0; _i9 < 4; _i9++) _t8[_i9] = s->card[_ix(swap_active__p_374, 2) * 4 + _ix(swap_active__perm_376[_i9], 4)];
                     memcpy(s->card + _w7 * 4, _t8, sizeof _t8);
                 }
             }
-            int32_t _w10 = _wx(swap_active__p_333, 2);
+            int32_t _w10 = _wx(swap_active__p_374, 2);
             if (_w10 >= 0) {
                 {
                     int16_t _t11[4];
-                    for (int32_t _i12 = 0; _i12 < 4; _i12++) _t11[_i12] = s->damage[_ix(swap_active__p_333, 2) * 4 + _ix(swap_active__perm_335[_i12], 4)];
+                    for (int32_t _i12 = 0; _i12 < 4; _i12++) _t11[_i12] = s->damage[_ix(swap_active__p_374, 2) * 4 + _ix(swap_active__perm_376[_i12], 4)];
                     memcpy(s->damage + _w10 * 4, _t11, sizeof _t11);
                 }
             }
-            int32_t _w13 = _wx(swap_active__p_333, 2);
+            int32_t _w13 = _wx(swap_active__p_374, 2);
             if (_w13 >= 0) {
                 {
                     int8_t _t14[32];
-                    for (int32_t _i15 = 0; _i15 < 4; _i15++) for (int32_t _i16 = 0; _i16 < 8; _i16++) _t14[_i15 * 8 + _i16] = s->energy[_ix(swap_active__p_333, 2) * 32 + _ix(swap_active__perm_335[_i15], 4) * 8 + _i16];
+                    for (int32_t _i15 = 0; _i15 < 4; _i15++) for (int32_t _i16 = 0; _i16 < 8; _i16++) _t14[_i15 * 8 + _i16] = s->energy[_ix(swap_active__p_374, 2) * 32 + _ix(swap_active__perm_376[_i15], 4) * 8 + _i16];
                     memcpy(s->energy + _w13 * 32, _t14, sizeof _t14);
                 }
             }
-            int32_t _w17 = _wx(swap_active__p_333, 2);
+            int32_t _w17 = _wx(swap_active__p_374, 2);
             if (_w17 >= 0) {
                 {
                     int8_t _t18[4];
-                    for (int32_t _i19 = 0; _i19 < 4; _i19++) _t18[_i19] = s->entered[_ix(swap_active__p_333, 2) * 4 + _ix(swap_active__perm_335[_i19], 4)];
+                    for (int32_t _i19 = 0; _i19 < 4; _i19++) _t18[_i19] = s->entered[_ix(swap_active__p_374, 2) * 4 + _ix(swap_active__perm_376[_i19], 4)];
                     memcpy(s->entered + _w17 * 4, _t18, sizeof _t18);
                 }
             }
-            int32_t _w20 = _wx(swap_active__p_333, 2);
+            int32_t _w20 = _wx(swap_active__p_374, 2);
             if (_w20 >= 0) {
                 {
                     int16_t _t21[8];
-                    for (int32_t _i22 = 0; _i22 < 4; _i22++) for (int32_t _i23 = 0; _i23 < 2; _i23++) _t21[_i22 * 2 + _i23] = s->under[_ix(swap_active__p_333, 2) * 8 + _ix(swap_active__perm_335[_i22], 4) * 2 + _i23];
+                    for (int32_t _i22 = 0; _i22 < 4; _i22++) for (int32_t _i23 = 0; _i23 < 2; _i23++) _t21[_i22 * 2 + _i23] = s->under[_ix(swap_active__p_374, 2) * 8 + _ix(swap_active__perm_376[_i22], 4) * 2 + _i23];
                     memcpy(s->under + _w20 * 8, _t21, sizeof _t21);
                 }
             }
-            clear_conditions__p_336 = swap_active__p_333;
-            int32_t _w24 = _wx(clear_conditions__p_336, 2);
+            clear_conditions__p_377 = swap_active__p_374;
+            int32_t _w24 = _wx(clear_conditions__p_377, 2);
             if (_w24 >= 0) {
                 s->poisoned[_w24] = false;
             }
-            int32_t _w25 = _wx(clear_conditions__p_336, 2);
+            int32_t _w25 = _wx(clear_conditions__p_377, 2);
             if (_w25 >= 0) {
                 s->burned[_w25] = false;
             }
-            int32_t _w26 = _wx(clear_conditions__p_336, 2);
+            int32_t _w26 = _wx(clear_conditions__p_377, 2);
             if (_w26 >= 0) {
                 s->condition[_w26] = ((int8_t)(0));
             }
-        }
-        clear_slot__p_337 = p_;
-        clear_slot__slot_338 = ((b > 0) ? b : slot);
-        int32_t _w27 = _wx(clear_slot__p_337, 2);
-        int32_t _w28 = _wx(clear_slot__slot_338, 4);
-        if (_w27 >= 0 && _w28 >= 0) {
-            s->card[_w27 * 4 + _w28] = ((int16_t)((-1)));
-        }
-        int32_t _w29 = _wx(clear_slot__p_337, 2);
-        int32_t _w30 = _wx(clear_slot__slot_338, 4);
-        if (_w29 >= 0 && _w30 >= 0) {
-            s->damage[_w29 * 4 + _w30] = ((int16_t)(0));
-        }
-        int32_t _w31 = _wx(clear_slot__p_337, 2);
-        int32_t _w32 = _wx(clear_slot__slot_338, 4);
-        if (_w31 >= 0 && _w32 >= 0) {
-            {
-                int8_t *_d = s->energy + _w31 * 32 + _w32 * 8;
-                for (int32_t _i33 = 0; _i33 < 8; _i33++) _d[_i33] = ((int8_t)(0));
+            int32_t _w27 = _wx(clear_conditions__p_377, 2);
+            if (_w27 >= 0) {
+                {
+                    int16_t _t28[8];
+                    for (int32_t _i29 = 0; _i29 < 8; _i29++) _t28[_i29] = (ACTIVE_BOUND[_i29] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_377, 2) * 8 + _i29]);
+                    memcpy(s->lasting_until + _w27 * 8, _t28, sizeof _t28);
+                }
             }
         }
-        int32_t _w34 = _wx(clear_slot__p_337, 2);
-        int32_t _w35 = _wx(clear_slot__slot_338, 4);
+        clear_slot__p_378 = p_;
+        clear_slot__slot_379 = ((b > 0) ? b : slot);
+        int32_t _w30 = _wx(clear_slot__p_378, 2);
+        int32_t _w31 = _wx(clear_slot__slot_379, 4);
+        if (_w30 >= 0 && _w31 >= 0) {
+            s->card[_w30 * 4 + _w31] = ((int16_t)((-1)));
+        }
+        int32_t _w32 = _wx(clear_slot__p_378, 2);
+        int32_t _w33 = _wx(clear_slot__slot_379, 4);
+        if (_w32 >= 0 && _w33 >= 0) {
+            s->damage[_w32 * 4 + _w33] = ((int16_t)(0));
+        }
+        int32_t _w34 = _wx(clear_slot__p_378, 2);
+        int32_t _w35 = _wx(clear_slot__slot_379, 4);
         if (_w34 >= 0 && _w35 >= 0) {
-            s->entered[_w34 * 4 + _w35] = ((int8_t)(0));
-        }
-        int32_t _w36 = _wx(clear_slot__p_337, 2);
-        int32_t _w37 = _wx(clear_slot__slot_338, 4);
-        if (_w36 >= 0 && _w37 >= 0) {
             {
-                int16_t *_d = s->under + _w36 * 8 + _w37 * 2;
-                for (int32_t _i38 = 0; _i38 < 2; _i38++) _d[_i38] = ((int16_t)((-1)));
+                int8_t *_d = s->energy + _w34 * 32 + _w35 * 8;
+                for (int32_t _i36 = 0; _i36 < 8; _i36++) _d[_i36] = ((int8_t)(0));
             }
         }
-        int32_t _w39 = _wx(p_, 2);
-        if (_w39 >= 0) {
-            s->discard_count[_w39] = ((int8_t)(_wadd(s->discard_count[_ix(p_, 2)], 1)));
+        int32_t _w37 = _wx(clear_slot__p_378, 2);
+        int32_t _w38 = _wx(clear_slot__slot_379, 4);
+        if (_w37 >= 0 && _w38 >= 0) {
+            s->entered[_w37 * 4 + _w38] = ((int8_t)(0));
+        }
+        int32_t _w39 = _wx(clear_slot__p_378, 2);
+        int32_t _w40 = _wx(clear_slot__slot_379, 4);
+        if (_w39 >= 0 && _w40 >= 0) {
+            {
+                int16_t *_d = s->under + _w39 * 8 + _w40 * 2;
+                for (int32_t _i41 = 0; _i41 < 2; _i41++) _d[_i41] = ((int16_t)((-1)));
+            }
+        }
+        int32_t _w42 = _wx(p_, 2);
+        if (_w42 >= 0) {
+            s->discard_count[_w42] = ((int8_t)(_wadd(s->discard_count[_ix(p_, 2)], 1)));
         }
     }
 }
 
 static void effect_end_turn(State *s, Key key)
 {
-    int8_t start_turn__p_339 = 0;
-    int8_t draw_cards__p_340 = 0;
-    int8_t draw_cards__have_341 = 0;
-    int8_t draw_cards__k_342 = 0;
-    int32_t end_of_turn__p_346 = 0;
-    int32_t checkup__q_347 = 0;
-    int32_t checkup__owner_348 = 0;
-    int32_t checkup__q_349 = 0;
-    int32_t checkup__owner_350 = 0;
-    bool knockouts__ko_351[8] = {0};
-    int32_t knockouts__ko_cards_352[8] = {0};
-    int32_t knockouts__ko_value_353[8] = {0};
-    bool knockouts__ko_active_354[2] = {0};
-    bool knockouts__has_bench_357[2] = {0};
-    bool knockouts__won_358[2] = {0};
-    int32_t start_turn__p_359 = 0;
-    int32_t draw_cards__p_360 = 0;
-    int8_t draw_cards__have_361 = 0;
-    int8_t draw_cards__k_362 = 0;
+    int8_t start_turn__p_380 = 0;
+    int8_t draw_cards__p_381 = 0;
+    int8_t draw_cards__have_382 = 0;
+    int8_t draw_cards__k_383 = 0;
+    int32_t end_of_turn__p_387 = 0;
+    int32_t checkup__q_388 = 0;
+    int32_t checkup__owner_389 = 0;
+    int32_t checkup__q_390 = 0;
+    int32_t checkup__owner_391 = 0;
+    bool knockouts__ko_392[8] = {0};
+    int32_t knockouts__ko_cards_393[8] = {0};
+    int32_t knockouts__ko_value_394[8] = {0};
+    bool knockouts__ko_active_395[2] = {0};
+    bool knockouts__has_bench_398[2] = {0};
+    bool knockouts__won_399[2] = {0};
+    int32_t start_turn__p_400 = 0;
+    int32_t draw_cards__p_401 = 0;
+    int8_t draw_cards__have_402 = 0;
+    int8_t draw_cards__k_403 = 0;
     if ((s->phase == 0)) {
         if ((s->current_player == s->first)) {
             s->current_player = ((int32_t)(((int8_t)(_wsub(1, s->first)))));
         } else {
-            start_turn__p_339 = s->first;
-            s->current_player = ((int32_t)(start_turn__p_339));
+            start_turn__p_380 = s->first;
+            s->current_player = ((int32_t)(start_turn__p_380));
             s->phase = ((int8_t)(1));
             s->turn = ((int16_t)(_wadd(s->turn, 1)));
             s->supporter_played = false;
@@ -2825,195 +2939,195 @@ static void effect_end_turn(State *s, Key key)
                 for (int32_t _i2 = 0; _i2 < 2; _i2++) for (int32_t _i3 = 0; _i3 < 10; _i3++) _t1[_i2 * 10 + _i3] = ((s->seen[_i2 * 10 + _i3] >= (-1)) ? ((int16_t)((-1))) : s->seen[_i2 * 10 + _i3]);
                 memcpy(s->seen, _t1, sizeof _t1);
             }
-            draw_cards__p_340 = start_turn__p_339;
-            draw_cards__have_341 = s->hand_count[_ix(draw_cards__p_340, 2)];
-            draw_cards__k_342 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_340, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_341))))));
-            int32_t _w4 = _wx(draw_cards__p_340, 2);
+            draw_cards__p_381 = start_turn__p_380;
+            draw_cards__have_382 = s->hand_count[_ix(draw_cards__p_381, 2)];
+            draw_cards__k_383 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_381, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_382))))));
+            int32_t _w4 = _wx(draw_cards__p_381, 2);
             if (_w4 >= 0) {
                 {
                     int16_t _t5[10];
-                    for (int32_t _i6 = 0; _i6 < 10; _i6++) _t5[_i6] = (((HAND_SLOTS[_i6] >= draw_cards__have_341) && (HAND_SLOTS[_i6] < ((int8_t)(_wadd(draw_cards__have_341, draw_cards__k_342))))) ? s->deck[_ix(draw_cards__p_340, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i6], draw_cards__have_341), 0), 19), 20)] : s->hand[_ix(draw_cards__p_340, 2) * 10 + _i6]);
+                    for (int32_t _i6 = 0; _i6 < 10; _i6++) _t5[_i6] = (((HAND_SLOTS[_i6] >= draw_cards__have_382) && (HAND_SLOTS[_i6] < ((int8_t)(_wadd(draw_cards__have_382, draw_cards__k_383))))) ? s->deck[_ix(draw_cards__p_381, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i6], draw_cards__have_382), 0), 19), 20)] : s->hand[_ix(draw_cards__p_381, 2) * 10 + _i6]);
                     memcpy(s->hand + _w4 * 10, _t5, sizeof _t5);
                 }
             }
-            int32_t _w7 = _wx(draw_cards__p_340, 2);
+            int32_t _w7 = _wx(draw_cards__p_381, 2);
             if (_w7 >= 0) {
                 {
                     int16_t _t8[20];
-                    for (int32_t _i9 = 0; _i9 < 20; _i9++) _t8[_i9] = ((_wadd(DECK_SLOTS[_i9], draw_cards__k_342) < 20) ? s->deck[_ix(draw_cards__p_340, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i9], draw_cards__k_342), 0), 19), 20)] : ((int16_t)((-1))));
+                    for (int32_t _i9 = 0; _i9 < 20; _i9++) _t8[_i9] = ((_wadd(DECK_SLOTS[_i9], draw_cards__k_383) < 20) ? s->deck[_ix(draw_cards__p_381, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i9], draw_cards__k_383), 0), 19), 20)] : ((int16_t)((-1))));
                     memcpy(s->deck + _w7 * 20, _t8, sizeof _t8);
                 }
             }
-            int32_t _w10 = _wx(draw_cards__p_340, 2);
+            int32_t _w10 = _wx(draw_cards__p_381, 2);
             if (_w10 >= 0) {
-                s->hand_count[_w10] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_340, 2)], draw_cards__k_342)));
+                s->hand_count[_w10] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_381, 2)], draw_cards__k_383)));
             }
-            int32_t _w11 = _wx(draw_cards__p_340, 2);
+            int32_t _w11 = _wx(draw_cards__p_381, 2);
             if (_w11 >= 0) {
-                s->deck_count[_w11] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_340, 2)], draw_cards__k_342)));
+                s->deck_count[_w11] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_381, 2)], draw_cards__k_383)));
             }
             if ((s->turn > 1)) {
-                int32_t _w12 = _wx(start_turn__p_339, 2);
+                int32_t _w12 = _wx(start_turn__p_380, 2);
                 if (_w12 >= 0) {
-                    s->energy_now[_w12] = s->energy_next[_ix(start_turn__p_339, 2)];
+                    s->energy_now[_w12] = s->energy_next[_ix(start_turn__p_380, 2)];
                 }
-                int32_t _w13 = _wx(start_turn__p_339, 2);
+                int32_t _w13 = _wx(start_turn__p_380, 2);
                 if (_w13 >= 0) {
-                    s->energy_next[_w13] = ({ int8_t _let14 = start_turn__p_339; int8_t next_energy__p_343 = _let14; ({ int8_t _let15 = s->deck_id[_ix(next_energy__p_343, 2)]; int8_t next_energy__d_344 = _let15; ({ int32_t _let16 = _roll(random_word_at(key, 0), DECK_INFO__types[_ix(next_energy__d_344, 14)]); int32_t next_energy__j_345 = _let16; ((next_energy__j_345 == 0) ? DECK_INFO__type0[_ix(next_energy__d_344, 14)] : ((next_energy__j_345 == 1) ? DECK_INFO__type1[_ix(next_energy__d_344, 14)] : DECK_INFO__type2[_ix(next_energy__d_344, 14)])); }); }); });
+                    s->energy_next[_w13] = ({ int8_t _let14 = start_turn__p_380; int8_t next_energy__p_384 = _let14; ({ int8_t _let15 = s->deck_id[_ix(next_energy__p_384, 2)]; int8_t next_energy__d_385 = _let15; ({ int32_t _let16 = _roll(random_word_at(key, 0), DECK_INFO__types[_ix(next_energy__d_385, 14)]); int32_t next_energy__j_386 = _let16; ((next_energy__j_386 == 0) ? DECK_INFO__type0[_ix(next_energy__d_385, 14)] : ((next_energy__j_386 == 1) ? DECK_INFO__type1[_ix(next_energy__d_385, 14)] : DECK_INFO__type2[_ix(next_energy__d_385, 14)])); }); }); });
                 }
             }
         }
     } else {
-        end_of_turn__p_346 = s->current_player;
-        int32_t _w17 = _wx(end_of_turn__p_346, 2);
+        end_of_turn__p_387 = s->current_player;
+        int32_t _w17 = _wx(end_of_turn__p_387, 2);
         if (_w17 >= 0) {
             s->energy_now[_w17] = ((int8_t)((-1)));
         }
         if ((s->phase != 3)) {
-            checkup__q_347 = end_of_turn__p_346;
-            checkup__owner_348 = end_of_turn__p_346;
-            if (((s->card[_ix(checkup__q_347, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_347, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_347, 2) * 4], 395)]))) {
-                if (s->poisoned[_ix(checkup__q_347, 2)]) {
-                    int32_t _w18 = _wx(checkup__q_347, 2);
+            checkup__q_388 = end_of_turn__p_387;
+            checkup__owner_389 = end_of_turn__p_387;
+            if (((s->card[_ix(checkup__q_388, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_388, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_388, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_388, 2)]) {
+                    int32_t _w18 = _wx(checkup__q_388, 2);
                     if (_w18 >= 0) {
-                        s->damage[_w18 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_347, 2) * 4], 10)));
+                        s->damage[_w18 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_388, 2) * 4], 10)));
                     }
                 }
-                if (s->burned[_ix(checkup__q_347, 2)]) {
-                    int32_t _w19 = _wx(checkup__q_347, 2);
+                if (s->burned[_ix(checkup__q_388, 2)]) {
+                    int32_t _w19 = _wx(checkup__q_388, 2);
                     if (_w19 >= 0) {
-                        s->damage[_w19 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_347, 2) * 4], 20)));
+                        s->damage[_w19 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_388, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 1))) {
-                        int32_t _w20 = _wx(checkup__q_347, 2);
+                        int32_t _w20 = _wx(checkup__q_388, 2);
                         if (_w20 >= 0) {
                             s->burned[_w20] = false;
                         }
                     }
                 }
-                if (((s->condition[_ix(checkup__q_347, 2)] == 1) && _flip(random_word_at(key, 2)))) {
-                    int32_t _w21 = _wx(checkup__q_347, 2);
+                if (((s->condition[_ix(checkup__q_388, 2)] == 1) && _flip(random_word_at(key, 2)))) {
+                    int32_t _w21 = _wx(checkup__q_388, 2);
                     if (_w21 >= 0) {
                         s->condition[_w21] = ((int8_t)(0));
                     }
                 }
-                if (((s->condition[_ix(checkup__q_347, 2)] == 2) && (checkup__q_347 == checkup__owner_348))) {
-                    int32_t _w22 = _wx(checkup__q_347, 2);
+                if (((s->condition[_ix(checkup__q_388, 2)] == 2) && (checkup__q_388 == checkup__owner_389))) {
+                    int32_t _w22 = _wx(checkup__q_388, 2);
                     if (_w22 >= 0) {
                         s->condition[_w22] = ((int8_t)(0));
                     }
                 }
             }
-            checkup__q_349 = _wsub(1, end_of_turn__p_346);
-            checkup__owner_350 = end_of_turn__p_346;
-            if (((s->card[_ix(checkup__q_349, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_349, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_349, 2) * 4], 395)]))) {
-                if (s->poisoned[_ix(checkup__q_349, 2)]) {
-                    int32_t _w23 = _wx(checkup__q_349, 2);
+            checkup__q_390 = _wsub(1, end_of_turn__p_387);
+            checkup__owner_391 = end_of_turn__p_387;
+            if (((s->card[_ix(checkup__q_390, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_390, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_390, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_390, 2)]) {
+                    int32_t _w23 = _wx(checkup__q_390, 2);
                     if (_w23 >= 0) {
-                        s->damage[_w23 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_349, 2) * 4], 10)));
+                        s->damage[_w23 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_390, 2) * 4], 10)));
                     }
                 }
-                if (s->burned[_ix(checkup__q_349, 2)]) {
-                    int32_t _w24 = _wx(checkup__q_349, 2);
+                if (s->burned[_ix(checkup__q_390, 2)]) {
+                    int32_t _w24 = _wx(checkup__q_390, 2);
                     if (_w24 >= 0) {
-                        s->damage[_w24 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_349, 2) * 4], 20)));
+                        s->damage[_w24 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_390, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 3))) {
-                        int32_t _w25 = _wx(checkup__q_349, 2);
+                        int32_t _w25 = _wx(checkup__q_390, 2);
                         if (_w25 >= 0) {
                             s->burned[_w25] = false;
                         }
                     }
                 }
-                if (((s->condition[_ix(checkup__q_349, 2)] == 1) && _flip(random_word_at(key, 4)))) {
-                    int32_t _w26 = _wx(checkup__q_349, 2);
+                if (((s->condition[_ix(checkup__q_390, 2)] == 1) && _flip(random_word_at(key, 4)))) {
+                    int32_t _w26 = _wx(checkup__q_390, 2);
                     if (_w26 >= 0) {
                         s->condition[_w26] = ((int8_t)(0));
                     }
                 }
-                if (((s->condition[_ix(checkup__q_349, 2)] == 2) && (checkup__q_349 == checkup__owner_350))) {
-                    int32_t _w27 = _wx(checkup__q_349, 2);
+                if (((s->condition[_ix(checkup__q_390, 2)] == 2) && (checkup__q_390 == checkup__owner_391))) {
+                    int32_t _w27 = _wx(checkup__q_390, 2);
                     if (_w27 >= 0) {
                         s->condition[_w27] = ((int8_t)(0));
                     }
                 }
             }
-            for (int32_t _i28 = 0; _i28 < 2; _i28++) for (int32_t _i29 = 0; _i29 < 4; _i29++) knockouts__ko_351[_i28 * 4 + _i29] = ((s->card[_i28 * 4 + _i29] >= 0) && (s->damage[_i28 * 4 + _i29] >= CARDS__hp[_ix(s->card[_i28 * 4 + _i29], 395)]));
-            for (int32_t _i30 = 0; _i30 < 2; _i30++) for (int32_t _i31 = 0; _i31 < 4; _i31++) knockouts__ko_cards_352[_i30 * 4 + _i31] = (knockouts__ko_351[_i30 * 4 + _i31] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i30 * 4 + _i31], 395)]))) : 0);
+            for (int32_t _i28 = 0; _i28 < 2; _i28++) for (int32_t _i29 = 0; _i29 < 4; _i29++) knockouts__ko_392[_i28 * 4 + _i29] = ((s->card[_i28 * 4 + _i29] >= 0) && (s->damage[_i28 * 4 + _i29] >= CARDS__hp[_ix(s->card[_i28 * 4 + _i29], 395)]));
+            for (int32_t _i30 = 0; _i30 < 2; _i30++) for (int32_t _i31 = 0; _i31 < 4; _i31++) knockouts__ko_cards_393[_i30 * 4 + _i31] = (knockouts__ko_392[_i30 * 4 + _i31] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i30 * 4 + _i31], 395)]))) : 0);
             {
                 int8_t _t32[2];
-                for (int32_t _i33 = 0; _i33 < 2; _i33++) _t32[_i33] = ((int8_t)(_wadd(s->discard_count[_i33], (_i33 == 0 ? ({ int32_t _r35 = 0; for (int32_t _j34 = 0; _j34 < 4; _j34++) _r35 = _wadd(_r35, knockouts__ko_cards_352[_j34]); _r35; }) : ({ int32_t _r38 = 0; for (int32_t _j37 = 0; _j37 < 4; _j37++) _r38 = _wadd(_r38, knockouts__ko_cards_352[1 * 4 + _j37]); _r38; })))));
+                for (int32_t _i33 = 0; _i33 < 2; _i33++) _t32[_i33] = ((int8_t)(_wadd(s->discard_count[_i33], (_i33 == 0 ? ({ int32_t _r35 = 0; for (int32_t _j34 = 0; _j34 < 4; _j34++) _r35 = _wadd(_r35, knockouts__ko_cards_393[_j34]); _r35; }) : ({ int32_t _r38 = 0; for (int32_t _j37 = 0; _j37 < 4; _j37++) _r38 = _wadd(_r38, knockouts__ko_cards_393[1 * 4 + _j37]); _r38; })))));
                 memcpy(s->discard_count, _t32, sizeof _t32);
             }
-            for (int32_t _i40 = 0; _i40 < 2; _i40++) for (int32_t _i41 = 0; _i41 < 4; _i41++) knockouts__ko_value_353[_i40 * 4 + _i41] = (knockouts__ko_351[_i40 * 4 + _i41] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i40 * 4 + _i41], 395)]))) : 0);
+            for (int32_t _i40 = 0; _i40 < 2; _i40++) for (int32_t _i41 = 0; _i41 < 4; _i41++) knockouts__ko_value_394[_i40 * 4 + _i41] = (knockouts__ko_392[_i40 * 4 + _i41] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i40 * 4 + _i41], 395)]))) : 0);
             {
                 int8_t _t42[2];
-                for (int32_t _i43 = 0; _i43 < 2; _i43++) _t42[_i43] = ((int8_t)(_wadd(s->points[_i43], (_i43 == 0 ? ({ int32_t _r45 = 0; for (int32_t _j44 = 0; _j44 < 4; _j44++) _r45 = _wadd(_r45, knockouts__ko_value_353[1 * 4 + _j44]); _r45; }) : ({ int32_t _r48 = 0; for (int32_t _j47 = 0; _j47 < 4; _j47++) _r48 = _wadd(_r48, knockouts__ko_value_353[_j47]); _r48; })))));
+                for (int32_t _i43 = 0; _i43 < 2; _i43++) _t42[_i43] = ((int8_t)(_wadd(s->points[_i43], (_i43 == 0 ? ({ int32_t _r45 = 0; for (int32_t _j44 = 0; _j44 < 4; _j44++) _r45 = _wadd(_r45, knockouts__ko_value_394[1 * 4 + _j44]); _r45; }) : ({ int32_t _r48 = 0; for (int32_t _j47 = 0; _j47 < 4; _j47++) _r48 = _wadd(_r48, knockouts__ko_value_394[_j47]); _r48; })))));
                 memcpy(s->points, _t42, sizeof _t42);
             }
             if (false) {
                 {
                     int16_t _t50[2];
-                    for (int32_t _i51 = 0; _i51 < 2; _i51++) _t50[_i51] = ((_i51 == 0 ? ({ bool _r53 = false; for (int32_t _j52 = 0; _j52 < 4; _j52++) if (knockouts__ko_351[_j52]) { _r53 = true; break; } _r53; }) : ({ bool _r56 = false; for (int32_t _j55 = 0; _j55 < 4; _j55++) if (knockouts__ko_351[1 * 4 + _j55]) { _r56 = true; break; } _r56; })) ? s->turn : s->ko_turn[_i51]);
+                    for (int32_t _i51 = 0; _i51 < 2; _i51++) _t50[_i51] = ((_i51 == 0 ? ({ bool _r53 = false; for (int32_t _j52 = 0; _j52 < 4; _j52++) if (knockouts__ko_392[_j52]) { _r53 = true; break; } _r53; }) : ({ bool _r56 = false; for (int32_t _j55 = 0; _j55 < 4; _j55++) if (knockouts__ko_392[1 * 4 + _j55]) { _r56 = true; break; } _r56; })) ? s->turn : s->ko_turn[_i51]);
                     memcpy(s->ko_turn, _t50, sizeof _t50);
                 }
             }
             {
                 int16_t _t58[8];
-                for (int32_t _i59 = 0; _i59 < 2; _i59++) for (int32_t _i60 = 0; _i60 < 4; _i60++) _t58[_i59 * 4 + _i60] = (knockouts__ko_351[_i59 * 4 + _i60] ? ((int16_t)((-1))) : s->card[_i59 * 4 + _i60]);
+                for (int32_t _i59 = 0; _i59 < 2; _i59++) for (int32_t _i60 = 0; _i60 < 4; _i60++) _t58[_i59 * 4 + _i60] = (knockouts__ko_392[_i59 * 4 + _i60] ? ((int16_t)((-1))) : s->card[_i59 * 4 + _i60]);
                 memcpy(s->card, _t58, sizeof _t58);
             }
             {
                 int16_t _t61[8];
-                for (int32_t _i62 = 0; _i62 < 2; _i62++) for (int32_t _i63 = 0; _i63 < 4; _i63++) _t61[_i62 * 4 + _i63] = (knockouts__ko_351[_i62 * 4 + _i63] ? ((int16_t)(0)) : s->damage[_i62 * 4 + _i63]);
+                for (int32_t _i62 = 0; _i62 < 2; _i62++) for (int32_t _i63 = 0; _i63 < 4; _i63++) _t61[_i62 * 4 + _i63] = (knockouts__ko_392[_i62 * 4 + _i63] ? ((int16_t)(0)) : s->damage[_i62 * 4 + _i63]);
                 memcpy(s->damage, _t61, sizeof _t61);
             }
             {
                 int8_t _t64[64];
-                for (int32_t _i65 = 0; _i65 < 2; _i65++) for (int32_t _i66 = 0; _i66 < 4; _i66++) for (int32_t _i67 = 0; _i67 < 8; _i67++) _t64[_i65 * 32 + _i66 * 8 + _i67] = (knockouts__ko_351[(_i65 * 4 + _i66) / 4 * 4 + ((_i65 * 4 + _i66)) % 4] ? ((int8_t)(0)) : s->energy[_i65 * 32 + _i66 * 8 + _i67]);
+                for (int32_t _i65 = 0; _i65 < 2; _i65++) for (int32_t _i66 = 0; _i66 < 4; _i66++) for (int32_t _i67 = 0; _i67 < 8; _i67++) _t64[_i65 * 32 + _i66 * 8 + _i67] = (knockouts__ko_392[(_i65 * 4 + _i66) / 4 * 4 + ((_i65 * 4 + _i66)) % 4] ? ((int8_t)(0)) : s->energy[_i65 * 32 + _i66 * 8 + _i67]);
                 memcpy(s->energy, _t64, sizeof _t64);
             }
             {
                 int8_t _t68[8];
-                for (int32_t _i69 = 0; _i69 < 2; _i69++) for (int32_t _i70 = 0; _i70 < 4; _i70++) _t68[_i69 * 4 + _i70] = (knockouts__ko_351[_i69 * 4 + _i70] ? ((int8_t)(0)) : s->entered[_i69 * 4 + _i70]);
+                for (int32_t _i69 = 0; _i69 < 2; _i69++) for (int32_t _i70 = 0; _i70 < 4; _i70++) _t68[_i69 * 4 + _i70] = (knockouts__ko_392[_i69 * 4 + _i70] ? ((int8_t)(0)) : s->entered[_i69 * 4 + _i70]);
                 memcpy(s->entered, _t68, sizeof _t68);
             }
             {
                 int16_t _t71[16];
-                for (int32_t _i72 = 0; _i72 < 2; _i72++) for (int32_t _i73 = 0; _i73 < 4; _i73++) for (int32_t _i74 = 0; _i74 < 2; _i74++) _t71[_i72 * 8 + _i73 * 2 + _i74] = (knockouts__ko_351[(_i72 * 4 + _i73) / 4 * 4 + ((_i72 * 4 + _i73)) % 4] ? ((int16_t)((-1))) : s->under[_i72 * 8 + _i73 * 2 + _i74]);
+                for (int32_t _i72 = 0; _i72 < 2; _i72++) for (int32_t _i73 = 0; _i73 < 4; _i73++) for (int32_t _i74 = 0; _i74 < 2; _i74++) _t71[_i72 * 8 + _i73 * 2 + _i74] = (knockouts__ko_392[(_i72 * 4 + _i73) / 4 * 4 + ((_i72 * 4 + _i73)) % 4] ? ((int16_t)((-1))) : s->under[_i72 * 8 + _i73 * 2 + _i74]);
                 memcpy(s->under, _t71, sizeof _t71);
             }
-            knockouts__ko_active_354[0] = knockouts__ko_351[0];
-            knockouts__ko_active_354[1] = knockouts__ko_351[1 * 4];
+            knockouts__ko_active_395[0] = knockouts__ko_392[0];
+            knockouts__ko_active_395[1] = knockouts__ko_392[1 * 4];
             {
                 bool _t75[2];
-                for (int32_t _i76 = 0; _i76 < 2; _i76++) _t75[_i76] = (s->poisoned[_i76] && (!knockouts__ko_active_354[_i76]));
+                for (int32_t _i76 = 0; _i76 < 2; _i76++) _t75[_i76] = (s->poisoned[_i76] && (!knockouts__ko_active_395[_i76]));
                 memcpy(s->poisoned, _t75, sizeof _t75);
             }
             {
                 bool _t77[2];
-                for (int32_t _i78 = 0; _i78 < 2; _i78++) _t77[_i78] = (s->burned[_i78] && (!knockouts__ko_active_354[_i78]));
+                for (int32_t _i78 = 0; _i78 < 2; _i78++) _t77[_i78] = (s->burned[_i78] && (!knockouts__ko_active_395[_i78]));
                 memcpy(s->burned, _t77, sizeof _t77);
             }
             {
                 int8_t _t79[2];
-                for (int32_t _i80 = 0; _i80 < 2; _i80++) _t79[_i80] = (knockouts__ko_active_354[_i80] ? ((int8_t)(0)) : s->condition[_i80]);
+                for (int32_t _i80 = 0; _i80 < 2; _i80++) _t79[_i80] = (knockouts__ko_active_395[_i80] ? ((int8_t)(0)) : s->condition[_i80]);
                 memcpy(s->condition, _t79, sizeof _t79);
             }
-            knockouts__has_bench_357[0] = ({ int32_t _lo81 = 1; bool _r83 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_355 = _lo81, _end82 = 4; knockouts__ks_355 < _end82; knockouts__ks_355++) if ((s->card[knockouts__ks_355] >= 0)) { _r83 = true; break; } _r83; });
-            knockouts__has_bench_357[1] = ({ int32_t _lo85 = 1; bool _r87 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_356 = _lo85, _end86 = 4; knockouts__ks_356 < _end86; knockouts__ks_356++) if ((s->card[1 * 4 + knockouts__ks_356] >= 0)) { _r87 = true; break; } _r87; });
+            knockouts__has_bench_398[0] = ({ int32_t _lo81 = 1; bool _r83 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_396 = _lo81, _end82 = 4; knockouts__ks_396 < _end82; knockouts__ks_396++) if ((s->card[knockouts__ks_396] >= 0)) { _r83 = true; break; } _r83; });
+            knockouts__has_bench_398[1] = ({ int32_t _lo85 = 1; bool _r87 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_397 = _lo85, _end86 = 4; knockouts__ks_397 < _end86; knockouts__ks_397++) if ((s->card[1 * 4 + knockouts__ks_397] >= 0)) { _r87 = true; break; } _r87; });
             {
                 bool _t89[2];
-                for (int32_t _i90 = 0; _i90 < 2; _i90++) _t89[_i90] = (s->promote_pending[_i90] || (knockouts__ko_active_354[_i90] && knockouts__has_bench_357[_i90]));
+                for (int32_t _i90 = 0; _i90 < 2; _i90++) _t89[_i90] = (s->promote_pending[_i90] || (knockouts__ko_active_395[_i90] && knockouts__has_bench_398[_i90]));
                 memcpy(s->promote_pending, _t89, sizeof _t89);
             }
-            for (int32_t _i91 = 0; _i91 < 2; _i91++) knockouts__won_358[_i91] = ((s->points[_i91] >= 3) || (_i91 == 0 ? (knockouts__ko_active_354[1] && (!knockouts__has_bench_357[1])) : (knockouts__ko_active_354[0] && (!knockouts__has_bench_357[0]))));
-            if ((knockouts__won_358[0] && knockouts__won_358[1])) {
+            for (int32_t _i91 = 0; _i91 < 2; _i91++) knockouts__won_399[_i91] = ((s->points[_i91] >= 3) || (_i91 == 0 ? (knockouts__ko_active_395[1] && (!knockouts__has_bench_398[1])) : (knockouts__ko_active_395[0] && (!knockouts__has_bench_398[0]))));
+            if ((knockouts__won_399[0] && knockouts__won_399[1])) {
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if ((knockouts__won_358[0] || knockouts__won_358[1])) {
-                _win(s, (knockouts__won_358[0] ? 0 : 1));
+            } else if ((knockouts__won_399[0] || knockouts__won_399[1])) {
+                _win(s, (knockouts__won_399[0] ? 0 : 1));
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
             }
@@ -3023,14 +3137,14 @@ static void effect_end_turn(State *s, Key key)
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if (s->promote_pending[_ix(end_of_turn__p_346, 2)]) {
+            } else if (s->promote_pending[_ix(end_of_turn__p_387, 2)]) {
                 s->phase = ((int8_t)(2));
-            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_346), 2)]) {
+            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_387), 2)]) {
                 s->phase = ((int8_t)(2));
-                s->current_player = _wsub(1, end_of_turn__p_346);
+                s->current_player = _wsub(1, end_of_turn__p_387);
             } else {
-                start_turn__p_359 = _wsub(1, end_of_turn__p_346);
-                s->current_player = start_turn__p_359;
+                start_turn__p_400 = _wsub(1, end_of_turn__p_387);
+                s->current_player = start_turn__p_400;
                 s->phase = ((int8_t)(1));
                 s->turn = ((int16_t)(_wadd(s->turn, 1)));
                 s->supporter_played = false;
@@ -3043,41 +3157,41 @@ static void effect_end_turn(State *s, Key key)
                     for (int32_t _i93 = 0; _i93 < 2; _i93++) for (int32_t _i94 = 0; _i94 < 10; _i94++) _t92[_i93 * 10 + _i94] = ((s->seen[_i93 * 10 + _i94] >= (-1)) ? ((int16_t)((-1))) : s->seen[_i93 * 10 + _i94]);
                     memcpy(s->seen, _t92, sizeof _t92);
                 }
-                draw_cards__p_360 = start_turn__p_359;
-                draw_cards__have_361 = s->hand_count[_ix(draw_cards__p_360, 2)];
-                draw_cards__k_362 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_360, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_361))))));
-                int32_t _w95 = _wx(draw_cards__p_360, 2);
+                draw_cards__p_401 = start_turn__p_400;
+                draw_cards__have_402 = s->hand_count[_ix(draw_cards__p_401, 2)];
+                draw_cards__k_403 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_401, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_402))))));
+                int32_t _w95 = _wx(draw_cards__p_401, 2);
                 if (_w95 >= 0) {
                     {
                         int16_t _t96[10];
-                        for (int32_t _i97 = 0; _i97 < 10; _i97++) _t96[_i97] = (((HAND_SLOTS[_i97] >= draw_cards__have_361) && (HAND_SLOTS[_i97] < ((int8_t)(_wadd(draw_cards__have_361, draw_cards__k_362))))) ? s->deck[_ix(draw_cards__p_360, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i97], draw_cards__have_361), 0), 19), 20)] : s->hand[_ix(draw_cards__p_360, 2) * 10 + _i97]);
+                        for (int32_t _i97 = 0; _i97 < 10; _i97++) _t96[_i97] = (((HAND_SLOTS[_i97] >= draw_cards__have_402) && (HAND_SLOTS[_i97] < ((int8_t)(_wadd(draw_cards__have_402, draw_cards__k_403))))) ? s->deck[_ix(draw_cards__p_401, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i97], draw_cards__have_402), 0), 19), 20)] : s->hand[_ix(draw_cards__p_401, 2) * 10 + _i97]);
                         memcpy(s->hand + _w95 * 10, _t96, sizeof _t96);
                     }
                 }
-                int32_t _w98 = _wx(draw_cards__p_360, 2);
+                int32_t _w98 = _wx(draw_cards__p_401, 2);
                 if (_w98 >= 0) {
                     {
                         int16_t _t99[20];
-                        for (int32_t _i100 = 0; _i100 < 20; _i100++) _t99[_i100] = ((_wadd(DECK_SLOTS[_i100], draw_cards__k_362) < 20) ? s->deck[_ix(draw_cards__p_360, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i100], draw_cards__k_362), 0), 19), 20)] : ((int16_t)((-1))));
+                        for (int32_t _i100 = 0; _i100 < 20; _i100++) _t99[_i100] = ((_wadd(DECK_SLOTS[_i100], draw_cards__k_403) < 20) ? s->deck[_ix(draw_cards__p_401, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i100], draw_cards__k_403), 0), 19), 20)] : ((int16_t)((-1))));
                         memcpy(s->deck + _w98 * 20, _t99, sizeof _t99);
                     }
                 }
-                int32_t _w101 = _wx(draw_cards__p_360, 2);
+                int32_t _w101 = _wx(draw_cards__p_401, 2);
                 if (_w101 >= 0) {
-                    s->hand_count[_w101] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_360, 2)], draw_cards__k_362)));
+                    s->hand_count[_w101] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_401, 2)], draw_cards__k_403)));
                 }
-                int32_t _w102 = _wx(draw_cards__p_360, 2);
+                int32_t _w102 = _wx(draw_cards__p_401, 2);
                 if (_w102 >= 0) {
-                    s->deck_count[_w102] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_360, 2)], draw_cards__k_362)));
+                    s->deck_count[_w102] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_401, 2)], draw_cards__k_403)));
                 }
                 if ((s->turn > 1)) {
-                    int32_t _w103 = _wx(start_turn__p_359, 2);
+                    int32_t _w103 = _wx(start_turn__p_400, 2);
                     if (_w103 >= 0) {
-                        s->energy_now[_w103] = s->energy_next[_ix(start_turn__p_359, 2)];
+                        s->energy_now[_w103] = s->energy_next[_ix(start_turn__p_400, 2)];
                     }
-                    int32_t _w104 = _wx(start_turn__p_359, 2);
+                    int32_t _w104 = _wx(start_turn__p_400, 2);
                     if (_w104 >= 0) {
-                        s->energy_next[_w104] = ({ int32_t _let105 = start_turn__p_359; int32_t next_energy__p_363 = _let105; ({ int8_t _let106 = s->deck_id[_ix(next_energy__p_363, 2)]; int8_t next_energy__d_364 = _let106; ({ int32_t _let107 = _roll(random_word_at(key, 5), DECK_INFO__types[_ix(next_energy__d_364, 14)]); int32_t next_energy__j_365 = _let107; ((next_energy__j_365 == 0) ? DECK_INFO__type0[_ix(next_energy__d_364, 14)] : ((next_energy__j_365 == 1) ? DECK_INFO__type1[_ix(next_energy__d_364, 14)] : DECK_INFO__type2[_ix(next_energy__d_364, 14)])); }); }); });
+                        s->energy_next[_w104] = ({ int32_t _let105 = start_turn__p_400; int32_t next_energy__p_404 = _let105; ({ int8_t _let106 = s->deck_id[_ix(next_energy__p_404, 2)]; int8_t next_energy__d_405 = _let106; ({ int32_t _let107 = _roll(random_word_at(key, 5), DECK_INFO__types[_ix(next_energy__d_405, 14)]); int32_t next_energy__j_406 = _let107; ((next_energy__j_406 == 0) ? DECK_INFO__type0[_ix(next_energy__d_405, 14)] : ((next_energy__j_406 == 1) ? DECK_INFO__type1[_ix(next_energy__d_405, 14)] : DECK_INFO__type2[_ix(next_energy__d_405, 14)])); }); }); });
                     }
                 }
             }
@@ -3093,147 +3207,154 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
     int16_t c = 0;
     int32_t t = 0;
     int32_t heads = 0;
-    bool repeat__going_38 = 0;
-    int32_t swap_active__p_40 = 0;
-    int32_t swap_active__b_41 = 0;
-    int32_t swap_active__perm_42[4] = {0};
-    int32_t clear_conditions__p_43 = 0;
-    int32_t swap_active__p_44 = 0;
-    int32_t swap_active__b_45 = 0;
-    int32_t swap_active__perm_46[4] = {0};
-    int32_t clear_conditions__p_47 = 0;
-    int32_t return_to_hand__p_48 = 0;
-    int32_t return_to_hand__slot_49 = 0;
-    int16_t return_to_hand__held_50[3] = {0};
-    int32_t clear_slot__p_52 = 0;
-    int32_t clear_slot__slot_53 = 0;
-    int32_t move_to_active__p_54 = 0;
-    int16_t move_to_active__t_55 = 0;
-    int8_t move_to_active__g_56 = 0;
-    int32_t top_to_hand__p_60 = 0;
-    int16_t top_to_hand__t_61 = 0;
-    int8_t top_to_hand__dc_62 = 0;
-    int16_t top_to_hand__top_63 = 0;
-    int32_t draw_cards__p_67 = 0;
-    int8_t draw_cards__n_68 = 0;
-    int8_t draw_cards__have_69 = 0;
-    int8_t draw_cards__k_70 = 0;
-    int32_t search_deck__p_71 = 0;
-    int16_t search_deck__fstage_72 = 0;
-    int16_t search_deck__d_73[20] = {0};
-    int32_t search_deck__i_74 = 0;
-    bool search_deck__room_76 = 0;
-    int16_t search_deck__c_77 = 0;
-    int32_t put_in_play__p_79 = 0;
-    int32_t put_in_play__slot_80 = 0;
-    int16_t put_in_play__c_81 = 0;
-    int32_t shuffle_hand_in__p_82 = 0;
-    int8_t shuffle_hand_in__dc_83 = 0;
-    int16_t shuffle_hand_in__merged_84[20] = {0};
-    int32_t draw_cards__p_85 = 0;
-    int8_t draw_cards__n_86 = 0;
-    int8_t draw_cards__have_87 = 0;
-    int8_t draw_cards__k_88 = 0;
+    bool repeat__going_39 = 0;
+    int32_t swap_active__p_41 = 0;
+    int32_t swap_active__b_42 = 0;
+    int32_t swap_active__perm_43[4] = {0};
+    int32_t clear_conditions__p_44 = 0;
+    int32_t swap_active__p_45 = 0;
+    int32_t swap_active__b_46 = 0;
+    int32_t swap_active__perm_47[4] = {0};
+    int32_t clear_conditions__p_48 = 0;
+    int32_t return_to_hand__p_49 = 0;
+    int32_t return_to_hand__slot_50 = 0;
+    int16_t return_to_hand__held_51[3] = {0};
+    int32_t clear_slot__p_53 = 0;
+    int32_t clear_slot__slot_54 = 0;
+    int32_t move_to_active__p_55 = 0;
+    int16_t move_to_active__t_56 = 0;
+    int8_t move_to_active__g_57 = 0;
+    int32_t top_to_hand__p_61 = 0;
+    int16_t top_to_hand__t_62 = 0;
+    int8_t top_to_hand__dc_63 = 0;
+    int16_t top_to_hand__top_64 = 0;
+    int32_t draw_cards__p_68 = 0;
+    int8_t draw_cards__n_69 = 0;
+    int8_t draw_cards__have_70 = 0;
+    int8_t draw_cards__k_71 = 0;
+    int32_t search_deck__p_72 = 0;
+    int16_t search_deck__fstage_73 = 0;
+    int16_t search_deck__d_74[20] = {0};
+    int32_t search_deck__i_75 = 0;
+    bool search_deck__room_77 = 0;
+    int16_t search_deck__c_78 = 0;
+    int32_t put_in_play__p_80 = 0;
+    int32_t put_in_play__slot_81 = 0;
+    int16_t put_in_play__c_82 = 0;
+    int32_t shuffle_hand_in__p_83 = 0;
+    int8_t shuffle_hand_in__dc_84 = 0;
+    int16_t shuffle_hand_in__merged_85[20] = {0};
+    int32_t draw_cards__p_86 = 0;
+    int8_t draw_cards__n_87 = 0;
+    int8_t draw_cards__have_88 = 0;
+    int8_t draw_cards__k_89 = 0;
     int32_t r = 0;
     bool first_heads = 0;
     bool all_heads = 0;
     int32_t dmg = 0;
     int32_t pick = 0;
-    int32_t attack_effects__p_148 = 0;
-    int32_t attack_effects__r_149 = 0;
-    int32_t attack_effects__dmg_150 = 0;
-    bool attack_effects__first_heads_151 = 0;
-    bool attack_effects__all_heads_152 = 0;
-    int32_t attack_effects__pick_153 = 0;
-    int32_t attack_effects__o_154 = 0;
-    int32_t hit__p_155 = 0;
-    int32_t hit__q_156 = 0;
-    int32_t hit__slot_157 = 0;
-    int16_t hit__x_158 = 0;
-    bool hit__weak_159 = 0;
-    int32_t swap_active__p_162 = 0;
-    int32_t swap_active__b_163 = 0;
-    int32_t swap_active__perm_164[4] = {0};
-    int32_t clear_conditions__p_165 = 0;
-    int32_t swap_active__p_166 = 0;
-    int32_t swap_active__b_167 = 0;
-    int32_t swap_active__perm_168[4] = {0};
-    int32_t clear_conditions__p_169 = 0;
-    int32_t attack_effects__j_171 = 0;
-    int32_t hit__p_172 = 0;
-    int32_t hit__q_173 = 0;
-    int32_t hit__slot_174 = 0;
-    int16_t hit__x_175 = 0;
-    bool hit__weak_176 = 0;
-    int32_t attack_effects__j_192 = 0;
-    int32_t shuffle_defender__q_206 = 0;
-    int16_t shuffle_defender__held_207[3] = {0};
-    int32_t clear_slot__p_209 = 0;
-    int32_t clear_conditions__p_210 = 0;
-    int32_t give_status__q_227 = 0;
-    int16_t give_status__st_228 = 0;
-    int32_t discard_typed__p_242 = 0;
-    int16_t discard_typed__t_243 = 0;
-    int8_t discard_typed__n_244 = 0;
-    int32_t discard_random__q_258 = 0;
-    int8_t discard_random__held_259[8] = {0};
-    int32_t discard_random__x_260 = 0;
-    int32_t discard_random__t_263 = 0;
-    int8_t discard_random_in_play__flat_264[64] = {0};
-    int32_t discard_random_in_play__x_265 = 0;
-    int32_t discard_random_in_play__u_268 = 0;
-    int32_t draw_cards__p_269 = 0;
-    int8_t draw_cards__n_270 = 0;
-    int8_t draw_cards__have_271 = 0;
-    int8_t draw_cards__k_272 = 0;
-    int32_t search_deck__p_273 = 0;
-    bool search_deck__to_bench_274 = 0;
-    int16_t search_deck__ftype_275 = 0;
-    int8_t search_deck__fgroup_276 = 0;
-    int16_t search_deck__fstage_277 = 0;
-    int16_t search_deck__d_278[20] = {0};
-    int32_t search_deck__i_279 = 0;
-    bool search_deck__room_281 = 0;
-    int16_t search_deck__c_282 = 0;
-    int32_t put_in_play__p_284 = 0;
-    int32_t put_in_play__slot_285 = 0;
-    int16_t put_in_play__c_286 = 0;
-    int32_t shuffle_hand_in__p_287 = 0;
-    int8_t shuffle_hand_in__dc_288 = 0;
-    int16_t shuffle_hand_in__merged_289[20] = {0};
-    int32_t draw_cards__p_290 = 0;
-    int8_t draw_cards__n_291 = 0;
-    int8_t draw_cards__have_292 = 0;
-    int8_t draw_cards__k_293 = 0;
-    bool knockouts__ko_294[8] = {0};
-    int32_t knockouts__ko_cards_295[8] = {0};
-    int32_t knockouts__ko_value_296[8] = {0};
-    bool knockouts__ko_active_297[2] = {0};
-    bool knockouts__has_bench_300[2] = {0};
-    bool knockouts__won_301[2] = {0};
-    int32_t end_of_turn__p_302 = 0;
-    int32_t checkup__q_303 = 0;
-    int32_t checkup__owner_304 = 0;
-    int32_t checkup__q_305 = 0;
-    int32_t checkup__owner_306 = 0;
-    bool knockouts__ko_307[8] = {0};
-    int32_t knockouts__ko_cards_308[8] = {0};
-    int32_t knockouts__ko_value_309[8] = {0};
-    bool knockouts__ko_active_310[2] = {0};
-    bool knockouts__has_bench_313[2] = {0};
-    bool knockouts__won_314[2] = {0};
-    int32_t start_turn__p_315 = 0;
-    int32_t draw_cards__p_316 = 0;
-    int8_t draw_cards__have_317 = 0;
-    int8_t draw_cards__k_318 = 0;
+    int32_t attack_effects__p_157 = 0;
+    int32_t attack_effects__r_158 = 0;
+    int32_t attack_effects__dmg_159 = 0;
+    bool attack_effects__first_heads_160 = 0;
+    bool attack_effects__all_heads_161 = 0;
+    int32_t attack_effects__pick_162 = 0;
+    int32_t attack_effects__o_163 = 0;
+    bool attack_effects__exposed_165 = 0;
+    int32_t hit__p_166 = 0;
+    int32_t hit__q_167 = 0;
+    int32_t hit__slot_168 = 0;
+    int16_t hit__x_169 = 0;
+    bool hit__weak_170 = 0;
+    int32_t swap_active__p_177 = 0;
+    int32_t swap_active__b_178 = 0;
+    int32_t swap_active__perm_179[4] = {0};
+    int32_t clear_conditions__p_180 = 0;
+    int32_t swap_active__p_181 = 0;
+    int32_t swap_active__b_182 = 0;
+    int32_t swap_active__perm_183[4] = {0};
+    int32_t clear_conditions__p_184 = 0;
+    int32_t attack_effects__j_186 = 0;
+    int32_t hit__p_187 = 0;
+    int32_t hit__q_188 = 0;
+    int32_t hit__slot_189 = 0;
+    int16_t hit__x_190 = 0;
+    bool hit__weak_191 = 0;
+    int32_t attack_effects__j_211 = 0;
+    int32_t shuffle_defender__q_225 = 0;
+    int16_t shuffle_defender__held_226[3] = {0};
+    int32_t clear_slot__p_228 = 0;
+    int32_t clear_conditions__p_229 = 0;
+    int16_t attack_effects__k_231 = 0;
+    bool attack_effects__on_defender_232 = 0;
+    int32_t lasting__p_246 = 0;
+    int16_t lasting__k_247 = 0;
+    int16_t lasting__n_248 = 0;
+    int32_t lasting__q_249 = 0;
+    int32_t give_status__q_268 = 0;
+    int16_t give_status__st_269 = 0;
+    int32_t discard_typed__p_283 = 0;
+    int16_t discard_typed__t_284 = 0;
+    int8_t discard_typed__n_285 = 0;
+    int32_t discard_random__q_299 = 0;
+    int8_t discard_random__held_300[8] = {0};
+    int32_t discard_random__x_301 = 0;
+    int32_t discard_random__t_304 = 0;
+    int8_t discard_random_in_play__flat_305[64] = {0};
+    int32_t discard_random_in_play__x_306 = 0;
+    int32_t discard_random_in_play__u_309 = 0;
+    int32_t draw_cards__p_310 = 0;
+    int8_t draw_cards__n_311 = 0;
+    int8_t draw_cards__have_312 = 0;
+    int8_t draw_cards__k_313 = 0;
+    int32_t search_deck__p_314 = 0;
+    bool search_deck__to_bench_315 = 0;
+    int16_t search_deck__ftype_316 = 0;
+    int8_t search_deck__fgroup_317 = 0;
+    int16_t search_deck__fstage_318 = 0;
+    int16_t search_deck__d_319[20] = {0};
+    int32_t search_deck__i_320 = 0;
+    bool search_deck__room_322 = 0;
+    int16_t search_deck__c_323 = 0;
+    int32_t put_in_play__p_325 = 0;
+    int32_t put_in_play__slot_326 = 0;
+    int16_t put_in_play__c_327 = 0;
+    int32_t shuffle_hand_in__p_328 = 0;
+    int8_t shuffle_hand_in__dc_329 = 0;
+    int16_t shuffle_hand_in__merged_330[20] = {0};
+    int32_t draw_cards__p_331 = 0;
+    int8_t draw_cards__n_332 = 0;
+    int8_t draw_cards__have_333 = 0;
+    int8_t draw_cards__k_334 = 0;
+    bool knockouts__ko_335[8] = {0};
+    int32_t knockouts__ko_cards_336[8] = {0};
+    int32_t knockouts__ko_value_337[8] = {0};
+    bool knockouts__ko_active_338[2] = {0};
+    bool knockouts__has_bench_341[2] = {0};
+    bool knockouts__won_342[2] = {0};
+    int32_t end_of_turn__p_343 = 0;
+    int32_t checkup__q_344 = 0;
+    int32_t checkup__owner_345 = 0;
+    int32_t checkup__q_346 = 0;
+    int32_t checkup__owner_347 = 0;
+    bool knockouts__ko_348[8] = {0};
+    int32_t knockouts__ko_cards_349[8] = {0};
+    int32_t knockouts__ko_value_350[8] = {0};
+    bool knockouts__ko_active_351[2] = {0};
+    bool knockouts__has_bench_354[2] = {0};
+    bool knockouts__won_355[2] = {0};
+    int32_t start_turn__p_356 = 0;
+    int32_t draw_cards__p_357 = 0;
+    int8_t draw_cards__have_358 = 0;
+    int8_t draw_cards__k_359 = 0;
     int32_t slot = 0;
     int32_t b = 0;
-    int32_t swap_active__p_333 = 0;
-    int32_t swap_active__b_334 = 0;
-    int32_t swap_active__perm_335[4] = {0};
-    int32_t clear_conditions__p_336 = 0;
-    int32_t clear_slot__p_337 = 0;
-    int32_t clear_slot__slot_338 = 0;
+    int32_t swap_active__p_374 = 0;
+    int32_t swap_active__b_375 = 0;
+    int32_t swap_active__perm_376[4] = {0};
+    int32_t clear_conditions__p_377 = 0;
+    int32_t clear_slot__p_378 = 0;
+    int32_t clear_slot__slot_379 = 0;
     choice__resume = s->choice__pending;
     s->choice__pending = 0;
     s->current_player = s->choice__player;
@@ -3251,11 +3372,11 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
         }
         heads = 0;
         if (CARDS__t_until_tails[_ix(c, 395)]) {
-            repeat__going_38 = true;
-            for (int32_t repeat__i_39 = 0, _end3 = 16; repeat__i_39 < _end3; repeat__i_39++) {
-                if (repeat__going_38) {
-                    repeat__going_38 = _flip(random_word(fold_in(fold_in(key, 10), (uint32_t)repeat__i_39)));
-                    if (repeat__going_38) {
+            repeat__going_39 = true;
+            for (int32_t repeat__i_40 = 0, _end3 = 16; repeat__i_40 < _end3; repeat__i_40++) {
+                if (repeat__going_39) {
+                    repeat__going_39 = _flip(random_word(fold_in(fold_in(key, 10), (uint32_t)repeat__i_40)));
+                    if (repeat__going_39) {
                         heads = _wadd(heads, 1);
                     }
                 }
@@ -3270,359 +3391,375 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
             }
         }
         if ((CARDS__t_switch_opp[_ix(c, 395)] && (t >= 0))) {
-            swap_active__p_40 = o;
-            swap_active__b_41 = t;
-            for (int32_t _i7 = 0; _i7 < 4; _i7++) swap_active__perm_42[_i7] = SWAP[_ix(swap_active__b_41, 4) * 4 + _i7];
-            int32_t _w8 = _wx(swap_active__p_40, 2);
+            swap_active__p_41 = o;
+            swap_active__b_42 = t;
+            for (int32_t _i7 = 0; _i7 < 4; _i7++) swap_active__perm_43[_i7] = SWAP[_ix(swap_active__b_42, 4) * 4 + _i7];
+            int32_t _w8 = _wx(swap_active__p_41, 2);
             if (_w8 >= 0) {
                 {
                     int16_t _t9[4];
-                    for (int32_t _i10 = 0; _i10 < 4; _i10++) _t9[_i10] = s->card[_ix(swap_active__p_40, 2) * 4 + _ix(swap_active__perm_42[_i10], 4)];
+                    for (int32_t _i10 = 0; _i10 < 4; _i10++) _t9[_i10] = s->card[_ix(swap_active__p_41, 2) * 4 + _ix(swap_active__perm_43[_i10], 4)];
                     memcpy(s->card + _w8 * 4, _t9, sizeof _t9);
                 }
             }
-            int32_t _w11 = _wx(swap_active__p_40, 2);
+            int32_t _w11 = _wx(swap_active__p_41, 2);
             if (_w11 >= 0) {
                 {
                     int16_t _t12[4];
-                    for (int32_t _i13 = 0; _i13 < 4; _i13++) _t12[_i13] = s->damage[_ix(swap_active__p_40, 2) * 4 + _ix(swap_active__perm_42[_i13], 4)];
+                    for (int32_t _i13 = 0; _i13 < 4; _i13++) _t12[_i13] = s->damage[_ix(swap_active__p_41, 2) * 4 + _ix(swap_active__perm_43[_i13], 4)];
                     memcpy(s->damage + _w11 * 4, _t12, sizeof _t12);
                 }
             }
-            int32_t _w14 = _wx(swap_active__p_40, 2);
+            int32_t _w14 = _wx(swap_active__p_41, 2);
             if (_w14 >= 0) {
                 {
                     int8_t _t15[32];
-                    for (int32_t _i16 = 0; _i16 < 4; _i16++) for (int32_t _i17 = 0; _i17 < 8; _i17++) _t15[_i16 * 8 + _i17] = s->energy[_ix(swap_active__p_40, 2) * 32 + _ix(swap_active__perm_42[_i16], 4) * 8 + _i17];
+                    for (int32_t _i16 = 0; _i16 < 4; _i16++) for (int32_t _i17 = 0; _i17 < 8; _i17++) _t15[_i16 * 8 + _i17] = s->energy[_ix(swap_active__p_41, 2) * 32 + _ix(swap_active__perm_43[_i16], 4) * 8 + _i17];
                     memcpy(s->energy + _w14 * 32, _t15, sizeof _t15);
                 }
             }
-            int32_t _w18 = _wx(swap_active__p_40, 2);
+            int32_t _w18 = _wx(swap_active__p_41, 2);
             if (_w18 >= 0) {
                 {
                     int8_t _t19[4];
-                    for (int32_t _i20 = 0; _i20 < 4; _i20++) _t19[_i20] = s->entered[_ix(swap_active__p_40, 2) * 4 + _ix(swap_active__perm_42[_i20], 4)];
+                    for (int32_t _i20 = 0; _i20 < 4; _i20++) _t19[_i20] = s->entered[_ix(swap_active__p_41, 2) * 4 + _ix(swap_active__perm_43[_i20], 4)];
                     memcpy(s->entered + _w18 * 4, _t19, sizeof _t19);
                 }
             }
-            int32_t _w21 = _wx(swap_active__p_40, 2);
+            int32_t _w21 = _wx(swap_active__p_41, 2);
             if (_w21 >= 0) {
                 {
                     int16_t _t22[8];
-                    for (int32_t _i23 = 0; _i23 < 4; _i23++) for (int32_t _i24 = 0; _i24 < 2; _i24++) _t22[_i23 * 2 + _i24] = s->under[_ix(swap_active__p_40, 2) * 8 + _ix(swap_active__perm_42[_i23], 4) * 2 + _i24];
+                    for (int32_t _i23 = 0; _i23 < 4; _i23++) for (int32_t _i24 = 0; _i24 < 2; _i24++) _t22[_i23 * 2 + _i24] = s->under[_ix(swap_active__p_41, 2) * 8 + _ix(swap_active__perm_43[_i23], 4) * 2 + _i24];
                     memcpy(s->under + _w21 * 8, _t22, sizeof _t22);
                 }
             }
-            clear_conditions__p_43 = swap_active__p_40;
-            int32_t _w25 = _wx(clear_conditions__p_43, 2);
+            clear_conditions__p_44 = swap_active__p_41;
+            int32_t _w25 = _wx(clear_conditions__p_44, 2);
             if (_w25 >= 0) {
                 s->poisoned[_w25] = false;
             }
-            int32_t _w26 = _wx(clear_conditions__p_43, 2);
+            int32_t _w26 = _wx(clear_conditions__p_44, 2);
             if (_w26 >= 0) {
                 s->burned[_w26] = false;
             }
-            int32_t _w27 = _wx(clear_conditions__p_43, 2);
+            int32_t _w27 = _wx(clear_conditions__p_44, 2);
             if (_w27 >= 0) {
                 s->condition[_w27] = ((int8_t)(0));
             }
-        }
-        if (((CARDS__t_return_group[_ix(c, 395)] >= 0) && (t >= 0))) {
-            swap_active__p_44 = p_;
-            swap_active__b_45 = t;
-            for (int32_t _i28 = 0; _i28 < 4; _i28++) swap_active__perm_46[_i28] = SWAP[_ix(swap_active__b_45, 4) * 4 + _i28];
-            int32_t _w29 = _wx(swap_active__p_44, 2);
-            if (_w29 >= 0) {
+            int32_t _w28 = _wx(clear_conditions__p_44, 2);
+            if (_w28 >= 0) {
                 {
-                    int16_t _t30[4];
-                    for (int32_t _i31 = 0; _i31 < 4; _i31++) _t30[_i31] = s->card[_ix(swap_active__p_44, 2) * 4 + _ix(swap_active__perm_46[_i31], 4)];
-                    memcpy(s->card + _w29 * 4, _t30, sizeof _t30);
+                    int16_t _t29[8];
+                    for (int32_t _i30 = 0; _i30 < 8; _i30++) _t29[_i30] = (ACTIVE_BOUND[_i30] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_44, 2) * 8 + _i30]);
+                    memcpy(s->lasting_until + _w28 * 8, _t29, sizeof _t29);
                 }
             }
-            int32_t _w32 = _wx(swap_active__p_44, 2);
+        }
+        if (((CARDS__t_return_group[_ix(c, 395)] >= 0) && (t >= 0))) {
+            swap_active__p_45 = p_;
+            swap_active__b_46 = t;
+            for (int32_t _i31 = 0; _i31 < 4; _i31++) swap_active__perm_47[_i31] = SWAP[_ix(swap_active__b_46, 4) * 4 + _i31];
+            int32_t _w32 = _wx(swap_active__p_45, 2);
             if (_w32 >= 0) {
                 {
                     int16_t _t33[4];
-                    for (int32_t _i34 = 0; _i34 < 4; _i34++) _t33[_i34] = s->damage[_ix(swap_active__p_44, 2) * 4 + _ix(swap_active__perm_46[_i34], 4)];
-                    memcpy(s->damage + _w32 * 4, _t33, sizeof _t33);
+                    for (int32_t _i34 = 0; _i34 < 4; _i34++) _t33[_i34] = s->card[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i34], 4)];
+                    memcpy(s->card + _w32 * 4, _t33, sizeof _t33);
                 }
             }
-            int32_t _w35 = _wx(swap_active__p_44, 2);
+            int32_t _w35 = _wx(swap_active__p_45, 2);
             if (_w35 >= 0) {
                 {
-                    int8_t _t36[32];
-                    for (int32_t _i37 = 0; _i37 < 4; _i37++) for (int32_t _i38 = 0; _i38 < 8; _i38++) _t36[_i37 * 8 + _i38] = s->energy[_ix(swap_active__p_44, 2) * 32 + _ix(swap_active__perm_46[_i37], 4) * 8 + _i38];
-                    memcpy(s->energy + _w35 * 32, _t36, sizeof _t36);
+                    int16_t _t36[4];
+                    for (int32_t _i37 = 0; _i37 < 4; _i37++) _t36[_i37] = s->damage[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i37], 4)];
+                    memcpy(s->damage + _w35 * 4, _t36, sizeof _t36);
                 }
             }
-            int32_t _w39 = _wx(swap_active__p_44, 2);
-            if (_w39 >= 0) {
+            int32_t _w38 = _wx(swap_active__p_45, 2);
+            if (_w38 >= 0) {
                 {
-                    int8_t _t40[4];
-                    for (int32_t _i41 = 0; _i41 < 4; _i41++) _t40[_i41] = s->entered[_ix(swap_active__p_44, 2) * 4 + _ix(swap_active__perm_46[_i41], 4)];
-                    memcpy(s->entered + _w39 * 4, _t40, sizeof _t40);
+                    int8_t _t39[32];
+                    for (int32_t _i40 = 0; _i40 < 4; _i40++) for (int32_t _i41 = 0; _i41 < 8; _i41++) _t39[_i40 * 8 + _i41] = s->energy[_ix(swap_active__p_45, 2) * 32 + _ix(swap_active__perm_47[_i40], 4) * 8 + _i41];
+                    memcpy(s->energy + _w38 * 32, _t39, sizeof _t39);
                 }
             }
-            int32_t _w42 = _wx(swap_active__p_44, 2);
+            int32_t _w42 = _wx(swap_active__p_45, 2);
             if (_w42 >= 0) {
                 {
-                    int16_t _t43[8];
-                    for (int32_t _i44 = 0; _i44 < 4; _i44++) for (int32_t _i45 = 0; _i45 < 2; _i45++) _t43[_i44 * 2 + _i45] = s->under[_ix(swap_active__p_44, 2) * 8 + _ix(swap_active__perm_46[_i44], 4) * 2 + _i45];
-                    memcpy(s->under + _w42 * 8, _t43, sizeof _t43);
+                    int8_t _t43[4];
+                    for (int32_t _i44 = 0; _i44 < 4; _i44++) _t43[_i44] = s->entered[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i44], 4)];
+                    memcpy(s->entered + _w42 * 4, _t43, sizeof _t43);
                 }
             }
-            clear_conditions__p_47 = swap_active__p_44;
-            int32_t _w46 = _wx(clear_conditions__p_47, 2);
-            if (_w46 >= 0) {
-                s->poisoned[_w46] = false;
-            }
-            int32_t _w47 = _wx(clear_conditions__p_47, 2);
-            if (_w47 >= 0) {
-                s->burned[_w47] = false;
-            }
-            int32_t _w48 = _wx(clear_conditions__p_47, 2);
-            if (_w48 >= 0) {
-                s->condition[_w48] = ((int8_t)(0));
-            }
-            return_to_hand__p_48 = p_;
-            return_to_hand__slot_49 = t;
-            return_to_hand__held_50[0] = s->card[_ix(return_to_hand__p_48, 2) * 4 + _ix(return_to_hand__slot_49, 4)];
-            return_to_hand__held_50[1] = s->under[_ix(return_to_hand__p_48, 2) * 8 + _ix(return_to_hand__slot_49, 4) * 2];
-            return_to_hand__held_50[2] = s->under[_ix(return_to_hand__p_48, 2) * 8 + _ix(return_to_hand__slot_49, 4) * 2 + 1];
-            for (int32_t return_to_hand__i_51 = 0, _end49 = 3; return_to_hand__i_51 < _end49; return_to_hand__i_51++) {
-                if (((return_to_hand__held_50[return_to_hand__i_51] >= 0) && (s->hand_count[_ix(return_to_hand__p_48, 2)] < 10))) {
-                    int32_t _w50 = _wx(return_to_hand__p_48, 2);
-                    if (_w50 >= 0) {
-                        _push_int16(s->hand + _w50 * 10, 10, return_to_hand__held_50[return_to_hand__i_51]);
-                    }
-                    int32_t _w51 = _wx(return_to_hand__p_48, 2);
-                    if (_w51 >= 0) {
-                        s->hand_count[_w51] = ((int8_t)(_wadd(s->hand_count[_ix(return_to_hand__p_48, 2)], 1)));
-                    }
-                } else if ((return_to_hand__held_50[return_to_hand__i_51] >= 0)) {
-                    int32_t _w52 = _wx(return_to_hand__p_48, 2);
-                    if (_w52 >= 0) {
-                        s->discard_count[_w52] = ((int8_t)(_wadd(s->discard_count[_ix(return_to_hand__p_48, 2)], 1)));
-                    }
-                }
-            }
-            clear_slot__p_52 = return_to_hand__p_48;
-            clear_slot__slot_53 = return_to_hand__slot_49;
-            int32_t _w53 = _wx(clear_slot__p_52, 2);
-            int32_t _w54 = _wx(clear_slot__slot_53, 4);
-            if (_w53 >= 0 && _w54 >= 0) {
-                s->card[_w53 * 4 + _w54] = ((int16_t)((-1)));
-            }
-            int32_t _w55 = _wx(clear_slot__p_52, 2);
-            int32_t _w56 = _wx(clear_slot__slot_53, 4);
-            if (_w55 >= 0 && _w56 >= 0) {
-                s->damage[_w55 * 4 + _w56] = ((int16_t)(0));
-            }
-            int32_t _w57 = _wx(clear_slot__p_52, 2);
-            int32_t _w58 = _wx(clear_slot__slot_53, 4);
-            if (_w57 >= 0 && _w58 >= 0) {
+            int32_t _w45 = _wx(swap_active__p_45, 2);
+            if (_w45 >= 0) {
                 {
-                    int8_t *_d = s->energy + _w57 * 32 + _w58 * 8;
-                    for (int32_t _i59 = 0; _i59 < 8; _i59++) _d[_i59] = ((int8_t)(0));
+                    int16_t _t46[8];
+                    for (int32_t _i47 = 0; _i47 < 4; _i47++) for (int32_t _i48 = 0; _i48 < 2; _i48++) _t46[_i47 * 2 + _i48] = s->under[_ix(swap_active__p_45, 2) * 8 + _ix(swap_active__perm_47[_i47], 4) * 2 + _i48];
+                    memcpy(s->under + _w45 * 8, _t46, sizeof _t46);
                 }
             }
-            int32_t _w60 = _wx(clear_slot__p_52, 2);
-            int32_t _w61 = _wx(clear_slot__slot_53, 4);
-            if (_w60 >= 0 && _w61 >= 0) {
-                s->entered[_w60 * 4 + _w61] = ((int8_t)(0));
+            clear_conditions__p_48 = swap_active__p_45;
+            int32_t _w49 = _wx(clear_conditions__p_48, 2);
+            if (_w49 >= 0) {
+                s->poisoned[_w49] = false;
             }
-            int32_t _w62 = _wx(clear_slot__p_52, 2);
-            int32_t _w63 = _wx(clear_slot__slot_53, 4);
-            if (_w62 >= 0 && _w63 >= 0) {
+            int32_t _w50 = _wx(clear_conditions__p_48, 2);
+            if (_w50 >= 0) {
+                s->burned[_w50] = false;
+            }
+            int32_t _w51 = _wx(clear_conditions__p_48, 2);
+            if (_w51 >= 0) {
+                s->condition[_w51] = ((int8_t)(0));
+            }
+            int32_t _w52 = _wx(clear_conditions__p_48, 2);
+            if (_w52 >= 0) {
                 {
-                    int16_t *_d = s->under + _w62 * 8 + _w63 * 2;
-                    for (int32_t _i64 = 0; _i64 < 2; _i64++) _d[_i64] = ((int16_t)((-1)));
+                    int16_t _t53[8];
+                    for (int32_t _i54 = 0; _i54 < 8; _i54++) _t53[_i54] = (ACTIVE_BOUND[_i54] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_48, 2) * 8 + _i54]);
+                    memcpy(s->lasting_until + _w52 * 8, _t53, sizeof _t53);
+                }
+            }
+            return_to_hand__p_49 = p_;
+            return_to_hand__slot_50 = t;
+            return_to_hand__held_51[0] = s->card[_ix(return_to_hand__p_49, 2) * 4 + _ix(return_to_hand__slot_50, 4)];
+            return_to_hand__held_51[1] = s->under[_ix(return_to_hand__p_49, 2) * 8 + _ix(return_to_hand__slot_50, 4) * 2];
+            return_to_hand__held_51[2] = s->under[_ix(return_to_hand__p_49, 2) * 8 + _ix(return_to_hand__slot_50, 4) * 2 + 1];
+            for (int32_t return_to_hand__i_52 = 0, _end55 = 3; return_to_hand__i_52 < _end55; return_to_hand__i_52++) {
+                if (((return_to_hand__held_51[return_to_hand__i_52] >= 0) && (s->hand_count[_ix(return_to_hand__p_49, 2)] < 10))) {
+                    int32_t _w56 = _wx(return_to_hand__p_49, 2);
+                    if (_w56 >= 0) {
+                        _push_int16(s->hand + _w56 * 10, 10, return_to_hand__held_51[return_to_hand__i_52]);
+                    }
+                    int32_t _w57 = _wx(return_to_hand__p_49, 2);
+                    if (_w57 >= 0) {
+                        s->hand_count[_w57] = ((int8_t)(_wadd(s->hand_count[_ix(return_to_hand__p_49, 2)], 1)));
+                    }
+                } else if ((return_to_hand__held_51[return_to_hand__i_52] >= 0)) {
+                    int32_t _w58 = _wx(return_to_hand__p_49, 2);
+                    if (_w58 >= 0) {
+                        s->discard_count[_w58] = ((int8_t)(_wadd(s->discard_count[_ix(return_to_hand__p_49, 2)], 1)));
+                    }
+                }
+            }
+            clear_slot__p_53 = return_to_hand__p_49;
+            clear_slot__slot_54 = return_to_hand__slot_50;
+            int32_t _w59 = _wx(clear_slot__p_53, 2);
+            int32_t _w60 = _wx(clear_slot__slot_54, 4);
+            if (_w59 >= 0 && _w60 >= 0) {
+                s->card[_w59 * 4 + _w60] = ((int16_t)((-1)));
+            }
+            int32_t _w61 = _wx(clear_slot__p_53, 2);
+            int32_t _w62 = _wx(clear_slot__slot_54, 4);
+            if (_w61 >= 0 && _w62 >= 0) {
+                s->damage[_w61 * 4 + _w62] = ((int16_t)(0));
+            }
+            int32_t _w63 = _wx(clear_slot__p_53, 2);
+            int32_t _w64 = _wx(clear_slot__slot_54, 4);
+            if (_w63 >= 0 && _w64 >= 0) {
+                {
+                    int8_t *_d = s->energy + _w63 * 32 + _w64 * 8;
+                    for (int32_t _i65 = 0; _i65 < 8; _i65++) _d[_i65] = ((int8_t)(0));
+                }
+            }
+            int32_t _w66 = _wx(clear_slot__p_53, 2);
+            int32_t _w67 = _wx(clear_slot__slot_54, 4);
+            if (_w66 >= 0 && _w67 >= 0) {
+                s->entered[_w66 * 4 + _w67] = ((int8_t)(0));
+            }
+            int32_t _w68 = _wx(clear_slot__p_53, 2);
+            int32_t _w69 = _wx(clear_slot__slot_54, 4);
+            if (_w68 >= 0 && _w69 >= 0) {
+                {
+                    int16_t *_d = s->under + _w68 * 8 + _w69 * 2;
+                    for (int32_t _i70 = 0; _i70 < 2; _i70++) _d[_i70] = ((int16_t)((-1)));
                 }
             }
         }
         if ((CARDS__t_move_type[_ix(c, 395)] >= 0)) {
-            move_to_active__p_54 = p_;
-            move_to_active__t_55 = CARDS__t_move_type[_ix(c, 395)];
-            move_to_active__g_56 = CARDS__t_move_group[_ix(c, 395)];
-            for (int32_t move_to_active__bs_57 = 1, _end65 = 4; move_to_active__bs_57 < _end65; move_to_active__bs_57++) {
-                if (((s->card[_ix(move_to_active__p_54, 2) * 4 + move_to_active__bs_57] >= 0) && ({ int16_t _let66 = s->card[_ix(move_to_active__p_54, 2) * 4 + move_to_active__bs_57]; int16_t in_group__c_58 = _let66; ({ int8_t _let67 = move_to_active__g_56; int8_t in_group__g_59 = _let67; ((in_group__g_59 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_58, 395)], _ipow(2, ((int32_t)(in_group__g_59)))), 2) == 1)); }); }))) {
-                    int32_t _w68 = _wx(move_to_active__p_54, 2);
-                    int32_t _w69 = _wx(move_to_active__t_55, 8);
-                    if (_w68 >= 0 && _w69 >= 0) {
-                        s->energy[_w68 * 32 + 0 * 8 + _w69] = ((int8_t)(_wadd(s->energy[_ix(move_to_active__p_54, 2) * 32 + _ix(move_to_active__t_55, 8)], s->energy[_ix(move_to_active__p_54, 2) * 32 + move_to_active__bs_57 * 8 + _ix(move_to_active__t_55, 8)])));
+            move_to_active__p_55 = p_;
+            move_to_active__t_56 = CARDS__t_move_type[_ix(c, 395)];
+            move_to_active__g_57 = CARDS__t_move_group[_ix(c, 395)];
+            for (int32_t move_to_active__bs_58 = 1, _end71 = 4; move_to_active__bs_58 < _end71; move_to_active__bs_58++) {
+                if (((s->card[_ix(move_to_active__p_55, 2) * 4 + move_to_active__bs_58] >= 0) && ({ int16_t _let72 = s->card[_ix(move_to_active__p_55, 2) * 4 + move_to_active__bs_58]; int16_t in_group__c_59 = _let72; ({ int8_t _let73 = move_to_active__g_57; int8_t in_group__g_60 = _let73; ((in_group__g_60 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_59, 395)], _ipow(2, ((int32_t)(in_group__g_60)))), 2) == 1)); }); }))) {
+                    int32_t _w74 = _wx(move_to_active__p_55, 2);
+                    int32_t _w75 = _wx(move_to_active__t_56, 8);
+                    if (_w74 >= 0 && _w75 >= 0) {
+                        s->energy[_w74 * 32 + 0 * 8 + _w75] = ((int8_t)(_wadd(s->energy[_ix(move_to_active__p_55, 2) * 32 + _ix(move_to_active__t_56, 8)], s->energy[_ix(move_to_active__p_55, 2) * 32 + move_to_active__bs_58 * 8 + _ix(move_to_active__t_56, 8)])));
                     }
-                    int32_t _w70 = _wx(move_to_active__p_54, 2);
-                    int32_t _w71 = _wx(move_to_active__t_55, 8);
-                    if (_w70 >= 0 && _w71 >= 0) {
-                        s->energy[_w70 * 32 + move_to_active__bs_57 * 8 + _w71] = ((int8_t)(0));
+                    int32_t _w76 = _wx(move_to_active__p_55, 2);
+                    int32_t _w77 = _wx(move_to_active__t_56, 8);
+                    if (_w76 >= 0 && _w77 >= 0) {
+                        s->energy[_w76 * 32 + move_to_active__bs_58 * 8 + _w77] = ((int8_t)(0));
                     }
                 }
             }
         }
         if ((CARDS__t_taken_cut[_ix(c, 395)] > 0)) {
-            int32_t _w72 = _wx(p_, 2);
-            if (_w72 >= 0) {
-                s->taken_cut[_w72] = CARDS__t_taken_cut[_ix(c, 395)];
+            int32_t _w78 = _wx(p_, 2);
+            if (_w78 >= 0) {
+                s->taken_cut[_w78] = CARDS__t_taken_cut[_ix(c, 395)];
             }
-            int32_t _w73 = _wx(p_, 2);
-            if (_w73 >= 0) {
-                s->taken_until[_w73] = ((int16_t)(_wadd(s->turn, 1)));
+            int32_t _w79 = _wx(p_, 2);
+            if (_w79 >= 0) {
+                s->taken_until[_w79] = ((int16_t)(_wadd(s->turn, 1)));
             }
         }
         if (CARDS__t_reveal_hand[_ix(c, 395)]) {
-            int32_t _w74 = _wx(p_, 2);
-            if (_w74 >= 0) {
+            int32_t _w80 = _wx(p_, 2);
+            if (_w80 >= 0) {
                 {
-                    int16_t *_d = s->seen + _w74 * 10;
-                    for (int32_t _i75 = 0; _i75 < 10; _i75++) _d[_i75] = s->hand[_ix(o, 2) * 10 + _i75];
+                    int16_t *_d = s->seen + _w80 * 10;
+                    for (int32_t _i81 = 0; _i81 < 10; _i81++) _d[_i81] = s->hand[_ix(o, 2) * 10 + _i81];
                 }
             }
         }
         if ((CARDS__t_look_n[_ix(c, 395)] > 0)) {
-            int32_t _w76 = _wx(p_, 2);
-            if (_w76 >= 0) {
+            int32_t _w82 = _wx(p_, 2);
+            if (_w82 >= 0) {
                 {
-                    int16_t *_d = s->seen + _w76 * 10;
-                    for (int32_t _i77 = 0; _i77 < 10; _i77++) _d[_i77] = ((HAND_SLOTS[_i77] < CARDS__t_look_n[_ix(c, 395)]) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i77], 0), 19), 20)] : ((int16_t)((-1))));
+                    int16_t *_d = s->seen + _w82 * 10;
+                    for (int32_t _i83 = 0; _i83 < 10; _i83++) _d[_i83] = ((HAND_SLOTS[_i83] < CARDS__t_look_n[_ix(c, 395)]) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i83], 0), 19), 20)] : ((int16_t)((-1))));
                 }
             }
         }
         if ((CARDS__t_top_type[_ix(c, 395)] >= 0)) {
-            top_to_hand__p_60 = p_;
-            top_to_hand__t_61 = CARDS__t_top_type[_ix(c, 395)];
-            top_to_hand__dc_62 = s->deck_count[_ix(top_to_hand__p_60, 2)];
-            top_to_hand__top_63 = s->deck[_ix(top_to_hand__p_60, 2) * 20];
-            if ((((top_to_hand__dc_62 > 0) && ({ int16_t _let78 = top_to_hand__top_63; int16_t matches__c_64 = _let78; ({ int16_t _let79 = top_to_hand__t_61; int16_t matches__ftype_65 = _let79; (((((matches__c_64 >= 0) && (CARDS__kind[_ix(matches__c_64, 395)] == 0)) && ((matches__ftype_65 < 0) || (CARDS__type[_ix(matches__c_64, 395)] == matches__ftype_65))) && (true || ({ int16_t _let80 = matches__c_64; int16_t in_group__c_66 = _let80; (false && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_66, 395)], _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__stage[_ix(matches__c_64, 395)] == (-1)))); }); })) && (s->hand_count[_ix(top_to_hand__p_60, 2)] < 10))) {
-                int32_t _w81 = _wx(top_to_hand__p_60, 2);
-                if (_w81 >= 0) {
-                    _remove_int16(s->deck + _w81 * 20, 20, 0);
+            top_to_hand__p_61 = p_;
+            top_to_hand__t_62 = CARDS__t_top_type[_ix(c, 395)];
+            top_to_hand__dc_63 = s->deck_count[_ix(top_to_hand__p_61, 2)];
+            top_to_hand__top_64 = s->deck[_ix(top_to_hand__p_61, 2) * 20];
+            if ((((top_to_hand__dc_63 > 0) && ({ int16_t _let84 = top_to_hand__top_64; int16_t matches__c_65 = _let84; ({ int16_t _let85 = top_to_hand__t_62; int16_t matches__ftype_66 = _let85; (((((matches__c_65 >= 0) && (CARDS__kind[_ix(matches__c_65, 395)] == 0)) && ((matches__ftype_66 < 0) || (CARDS__type[_ix(matches__c_65, 395)] == matches__ftype_66))) && (true || ({ int16_t _let86 = matches__c_65; int16_t in_group__c_67 = _let86; (false && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_67, 395)], _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__stage[_ix(matches__c_65, 395)] == (-1)))); }); })) && (s->hand_count[_ix(top_to_hand__p_61, 2)] < 10))) {
+                int32_t _w87 = _wx(top_to_hand__p_61, 2);
+                if (_w87 >= 0) {
+                    _remove_int16(s->deck + _w87 * 20, 20, 0);
                 }
-                int32_t _w82 = _wx(top_to_hand__p_60, 2);
-                if (_w82 >= 0) {
-                    s->deck_count[_w82] = ((int8_t)(_wsub(s->deck_count[_ix(top_to_hand__p_60, 2)], 1)));
+                int32_t _w88 = _wx(top_to_hand__p_61, 2);
+                if (_w88 >= 0) {
+                    s->deck_count[_w88] = ((int8_t)(_wsub(s->deck_count[_ix(top_to_hand__p_61, 2)], 1)));
                 }
-                int32_t _w83 = _wx(top_to_hand__p_60, 2);
-                if (_w83 >= 0) {
-                    _push_int16(s->hand + _w83 * 10, 10, top_to_hand__top_63);
+                int32_t _w89 = _wx(top_to_hand__p_61, 2);
+                if (_w89 >= 0) {
+                    _push_int16(s->hand + _w89 * 10, 10, top_to_hand__top_64);
                 }
-                int32_t _w84 = _wx(top_to_hand__p_60, 2);
-                if (_w84 >= 0) {
-                    s->hand_count[_w84] = ((int8_t)(_wadd(s->hand_count[_ix(top_to_hand__p_60, 2)], 1)));
+                int32_t _w90 = _wx(top_to_hand__p_61, 2);
+                if (_w90 >= 0) {
+                    s->hand_count[_w90] = ((int8_t)(_wadd(s->hand_count[_ix(top_to_hand__p_61, 2)], 1)));
                 }
-            } else if ((top_to_hand__dc_62 > 0)) {
-                int32_t _w85 = _wx(top_to_hand__p_60, 2);
-                if (_w85 >= 0) {
+            } else if ((top_to_hand__dc_63 > 0)) {
+                int32_t _w91 = _wx(top_to_hand__p_61, 2);
+                if (_w91 >= 0) {
                     {
-                        int16_t _t86[20];
-                        for (int32_t _i87 = 0; _i87 < 20; _i87++) _t86[_i87] = ((DECK_SLOTS[_i87] == ((int8_t)(_wsub(top_to_hand__dc_62, 1)))) ? top_to_hand__top_63 : s->deck[_ix(top_to_hand__p_60, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i87], 1), 0), 19), 20)]);
-                        memcpy(s->deck + _w85 * 20, _t86, sizeof _t86);
+                        int16_t _t92[20];
+                        for (int32_t _i93 = 0; _i93 < 20; _i93++) _t92[_i93] = ((DECK_SLOTS[_i93] == ((int8_t)(_wsub(top_to_hand__dc_63, 1)))) ? top_to_hand__top_64 : s->deck[_ix(top_to_hand__p_61, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i93], 1), 0), 19), 20)]);
+                        memcpy(s->deck + _w91 * 20, _t92, sizeof _t92);
                     }
                 }
-                int32_t _w88 = _wx(top_to_hand__p_60, 2);
-                if (_w88 >= 0) {
+                int32_t _w94 = _wx(top_to_hand__p_61, 2);
+                if (_w94 >= 0) {
                     {
-                        int16_t _t89[20];
-                        for (int32_t _i90 = 0; _i90 < 20; _i90++) _t89[_i90] = ((DECK_SLOTS[_i90] < top_to_hand__dc_62) ? s->deck[_ix(top_to_hand__p_60, 2) * 20 + _i90] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w88 * 20, _t89, sizeof _t89);
+                        int16_t _t95[20];
+                        for (int32_t _i96 = 0; _i96 < 20; _i96++) _t95[_i96] = ((DECK_SLOTS[_i96] < top_to_hand__dc_63) ? s->deck[_ix(top_to_hand__p_61, 2) * 20 + _i96] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w94 * 20, _t95, sizeof _t95);
                     }
                 }
             }
         }
         if ((CARDS__t_draw[_ix(c, 395)] > 0)) {
-            draw_cards__p_67 = p_;
-            draw_cards__n_68 = CARDS__t_draw[_ix(c, 395)];
-            draw_cards__have_69 = s->hand_count[_ix(draw_cards__p_67, 2)];
-            draw_cards__k_70 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_68, s->deck_count[_ix(draw_cards__p_67, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_69))))));
-            int32_t _w91 = _wx(draw_cards__p_67, 2);
-            if (_w91 >= 0) {
-                {
-                    int16_t _t92[10];
-                    for (int32_t _i93 = 0; _i93 < 10; _i93++) _t92[_i93] = (((HAND_SLOTS[_i93] >= draw_cards__have_69) && (HAND_SLOTS[_i93] < ((int8_t)(_wadd(draw_cards__have_69, draw_cards__k_70))))) ? s->deck[_ix(draw_cards__p_67, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i93], draw_cards__have_69), 0), 19), 20)] : s->hand[_ix(draw_cards__p_67, 2) * 10 + _i93]);
-                    memcpy(s->hand + _w91 * 10, _t92, sizeof _t92);
-                }
-            }
-            int32_t _w94 = _wx(draw_cards__p_67, 2);
-            if (_w94 >= 0) {
-                {
-                    int16_t _t95[20];
-                    for (int32_t _i96 = 0; _i96 < 20; _i96++) _t95[_i96] = ((_wadd(DECK_SLOTS[_i96], draw_cards__k_70) < 20) ? s->deck[_ix(draw_cards__p_67, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i96], draw_cards__k_70), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w94 * 20, _t95, sizeof _t95);
-                }
-            }
-            int32_t _w97 = _wx(draw_cards__p_67, 2);
+            draw_cards__p_68 = p_;
+            draw_cards__n_69 = CARDS__t_draw[_ix(c, 395)];
+            draw_cards__have_70 = s->hand_count[_ix(draw_cards__p_68, 2)];
+            draw_cards__k_71 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_69, s->deck_count[_ix(draw_cards__p_68, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_70))))));
+            int32_t _w97 = _wx(draw_cards__p_68, 2);
             if (_w97 >= 0) {
-                s->hand_count[_w97] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_67, 2)], draw_cards__k_70)));
+                {
+                    int16_t _t98[10];
+                    for (int32_t _i99 = 0; _i99 < 10; _i99++) _t98[_i99] = (((HAND_SLOTS[_i99] >= draw_cards__have_70) && (HAND_SLOTS[_i99] < ((int8_t)(_wadd(draw_cards__have_70, draw_cards__k_71))))) ? s->deck[_ix(draw_cards__p_68, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i99], draw_cards__have_70), 0), 19), 20)] : s->hand[_ix(draw_cards__p_68, 2) * 10 + _i99]);
+                    memcpy(s->hand + _w97 * 10, _t98, sizeof _t98);
+                }
             }
-            int32_t _w98 = _wx(draw_cards__p_67, 2);
-            if (_w98 >= 0) {
-                s->deck_count[_w98] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_67, 2)], draw_cards__k_70)));
+            int32_t _w100 = _wx(draw_cards__p_68, 2);
+            if (_w100 >= 0) {
+                {
+                    int16_t _t101[20];
+                    for (int32_t _i102 = 0; _i102 < 20; _i102++) _t101[_i102] = ((_wadd(DECK_SLOTS[_i102], draw_cards__k_71) < 20) ? s->deck[_ix(draw_cards__p_68, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i102], draw_cards__k_71), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w100 * 20, _t101, sizeof _t101);
+                }
+            }
+            int32_t _w103 = _wx(draw_cards__p_68, 2);
+            if (_w103 >= 0) {
+                s->hand_count[_w103] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_68, 2)], draw_cards__k_71)));
+            }
+            int32_t _w104 = _wx(draw_cards__p_68, 2);
+            if (_w104 >= 0) {
+                s->deck_count[_w104] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_68, 2)], draw_cards__k_71)));
             }
         }
         if ((CARDS__t_search_n[_ix(c, 395)] > 0)) {
-            search_deck__p_71 = p_;
-            search_deck__fstage_72 = CARDS__t_search_stage[_ix(c, 395)];
-            for (int32_t _i99 = 0; _i99 < 20; _i99++) search_deck__d_73[_i99] = s->deck[_ix(search_deck__p_71, 2) * 20 + _i99];
-            search_deck__i_74 = ({ bool _m100[20]; for (int32_t _j101 = 0; _j101 < 20; _j101++) _m100[_j101] = (((((search_deck__d_73[_j101] >= 0) && (CARDS__kind[_ix(search_deck__d_73[_j101], 395)] == 0)) && (true || (CARDS__type[_ix(search_deck__d_73[_j101], 395)] == (-1)))) && (true || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_73[_j101], 395)], _ipow(2, (-1))), 2) == 1))) && ((search_deck__fstage_72 < 0) || (CARDS__stage[_ix(search_deck__d_73[_j101], 395)] == search_deck__fstage_72))); _choose(random_word_at(key, 0), _m100, 20); });
-            search_deck__room_76 = (false ? ({ int32_t _lo102 = 1; bool _r104 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_75 = _lo102, _end103 = 4; search_deck__bs_75 < _end103; search_deck__bs_75++) if ((s->card[_ix(search_deck__p_71, 2) * 4 + search_deck__bs_75] < 0)) { _r104 = true; break; } _r104; }) : (s->hand_count[_ix(search_deck__p_71, 2)] < 10));
-            if (((search_deck__i_74 >= 0) && search_deck__room_76)) {
-                search_deck__c_77 = s->deck[_ix(search_deck__p_71, 2) * 20 + _ix(search_deck__i_74, 20)];
-                int32_t _w106 = _wx(search_deck__p_71, 2);
-                if (_w106 >= 0) {
+            search_deck__p_72 = p_;
+            search_deck__fstage_73 = CARDS__t_search_stage[_ix(c, 395)];
+            for (int32_t _i105 = 0; _i105 < 20; _i105++) search_deck__d_74[_i105] = s->deck[_ix(search_deck__p_72, 2) * 20 + _i105];
+            search_deck__i_75 = ({ bool _m106[20]; for (int32_t _j107 = 0; _j107 < 20; _j107++) _m106[_j107] = (((((search_deck__d_74[_j107] >= 0) && (CARDS__kind[_ix(search_deck__d_74[_j107], 395)] == 0)) && (true || (CARDS__type[_ix(search_deck__d_74[_j107], 395)] == (-1)))) && (true || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_74[_j107], 395)], _ipow(2, (-1))), 2) == 1))) && ((search_deck__fstage_73 < 0) || (CARDS__stage[_ix(search_deck__d_74[_j107], 395)] == search_deck__fstage_73))); _choose(random_word_at(key, 0), _m106, 20); });
+            search_deck__room_77 = (false ? ({ int32_t _lo108 = 1; bool _r110 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_76 = _lo108, _end109 = 4; search_deck__bs_76 < _end109; search_deck__bs_76++) if ((s->card[_ix(search_deck__p_72, 2) * 4 + search_deck__bs_76] < 0)) { _r110 = true; break; } _r110; }) : (s->hand_count[_ix(search_deck__p_72, 2)] < 10));
+            if (((search_deck__i_75 >= 0) && search_deck__room_77)) {
+                search_deck__c_78 = s->deck[_ix(search_deck__p_72, 2) * 20 + _ix(search_deck__i_75, 20)];
+                int32_t _w112 = _wx(search_deck__p_72, 2);
+                if (_w112 >= 0) {
                     {
-                        int16_t _t107[20];
-                        for (int32_t _i108 = 0; _i108 < 20; _i108++) _t107[_i108] = s->deck[_ix(search_deck__p_71, 2) * 20 + _i108];
-                        _remove_int16(_t107, 20, search_deck__i_74);
-                        _shuffle_int16(_t107, 20, fold_in(key, 12));
-                        memcpy(s->deck + _w106 * 20, _t107, sizeof _t107);
+                        int16_t _t113[20];
+                        for (int32_t _i114 = 0; _i114 < 20; _i114++) _t113[_i114] = s->deck[_ix(search_deck__p_72, 2) * 20 + _i114];
+                        _remove_int16(_t113, 20, search_deck__i_75);
+                        _shuffle_int16(_t113, 20, fold_in(key, 12));
+                        memcpy(s->deck + _w112 * 20, _t113, sizeof _t113);
                     }
                 }
-                int32_t _w109 = _wx(search_deck__p_71, 2);
-                if (_w109 >= 0) {
-                    s->deck_count[_w109] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_71, 2)], 1)));
+                int32_t _w115 = _wx(search_deck__p_72, 2);
+                if (_w115 >= 0) {
+                    s->deck_count[_w115] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_72, 2)], 1)));
                 }
                 if (false) {
-                    put_in_play__p_79 = search_deck__p_71;
-                    put_in_play__slot_80 = ({ int32_t _lo110 = 1; int32_t _r112 = 0; int32_t _best114 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_78 = _lo110, _end111 = 4; search_deck__bs_78 < _end111; search_deck__bs_78++) { int32_t _x113 = ((int32_t)((s->card[_ix(search_deck__p_71, 2) * 4 + search_deck__bs_78] < 0))); if (search_deck__bs_78 == _lo110 || _x113 > _best114) { _best114 = _x113; _r112 = search_deck__bs_78; } } _r112; });
-                    put_in_play__c_81 = search_deck__c_77;
-                    int32_t _w115 = _wx(put_in_play__p_79, 2);
-                    int32_t _w116 = _wx(put_in_play__slot_80, 4);
-                    if (_w115 >= 0 && _w116 >= 0) {
-                        s->card[_w115 * 4 + _w116] = put_in_play__c_81;
+                    put_in_play__p_80 = search_deck__p_72;
+                    put_in_play__slot_81 = ({ int32_t _lo116 = 1; int32_t _r118 = 0; int32_t _best120 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_79 = _lo116, _end117 = 4; search_deck__bs_79 < _end117; search_deck__bs_79++) { int32_t _x119 = ((int32_t)((s->card[_ix(search_deck__p_72, 2) * 4 + search_deck__bs_79] < 0))); if (search_deck__bs_79 == _lo116 || _x119 > _best120) { _best120 = _x119; _r118 = search_deck__bs_79; } } _r118; });
+                    put_in_play__c_82 = search_deck__c_78;
+                    int32_t _w121 = _wx(put_in_play__p_80, 2);
+                    int32_t _w122 = _wx(put_in_play__slot_81, 4);
+                    if (_w121 >= 0 && _w122 >= 0) {
+                        s->card[_w121 * 4 + _w122] = put_in_play__c_82;
                     }
-                    int32_t _w117 = _wx(put_in_play__p_79, 2);
-                    int32_t _w118 = _wx(put_in_play__slot_80, 4);
-                    if (_w117 >= 0 && _w118 >= 0) {
-                        s->damage[_w117 * 4 + _w118] = ((int16_t)(0));
+                    int32_t _w123 = _wx(put_in_play__p_80, 2);
+                    int32_t _w124 = _wx(put_in_play__slot_81, 4);
+                    if (_w123 >= 0 && _w124 >= 0) {
+                        s->damage[_w123 * 4 + _w124] = ((int16_t)(0));
                     }
-                    int32_t _w119 = _wx(put_in_play__p_79, 2);
-                    int32_t _w120 = _wx(put_in_play__slot_80, 4);
-                    if (_w119 >= 0 && _w120 >= 0) {
+                    int32_t _w125 = _wx(put_in_play__p_80, 2);
+                    int32_t _w126 = _wx(put_in_play__slot_81, 4);
+                    if (_w125 >= 0 && _w126 >= 0) {
                         {
-                            int8_t *_d = s->energy + _w119 * 32 + _w120 * 8;
-                            for (int32_t _i121 = 0; _i121 < 8; _i121++) _d[_i121] = ((int8_t)(0));
+                            int8_t *_d = s->energy + _w125 * 32 + _w126 * 8;
+                            for (int32_t _i127 = 0; _i127 < 8; _i127++) _d[_i127] = ((int8_t)(0));
                         }
                     }
-                    int32_t _w122 = _wx(put_in_play__p_79, 2);
-                    int32_t _w123 = _wx(put_in_play__slot_80, 4);
-                    if (_w122 >= 0 && _w123 >= 0) {
-                        s->entered[_w122 * 4 + _w123] = ((int8_t)(s->turn));
+                    int32_t _w128 = _wx(put_in_play__p_80, 2);
+                    int32_t _w129 = _wx(put_in_play__slot_81, 4);
+                    if (_w128 >= 0 && _w129 >= 0) {
+                        s->entered[_w128 * 4 + _w129] = ((int8_t)(s->turn));
                     }
-                    int32_t _w124 = _wx(put_in_play__p_79, 2);
-                    int32_t _w125 = _wx(put_in_play__slot_80, 4);
-                    if (_w124 >= 0 && _w125 >= 0) {
+                    int32_t _w130 = _wx(put_in_play__p_80, 2);
+                    int32_t _w131 = _wx(put_in_play__slot_81, 4);
+                    if (_w130 >= 0 && _w131 >= 0) {
                         {
-                            int16_t *_d = s->under + _w124 * 8 + _w125 * 2;
-                            for (int32_t _i126 = 0; _i126 < 2; _i126++) _d[_i126] = ((int16_t)((-1)));
+                            int16_t *_d = s->under + _w130 * 8 + _w131 * 2;
+                            for (int32_t _i132 = 0; _i132 < 2; _i132++) _d[_i132] = ((int16_t)((-1)));
                         }
                     }
                 } else {
-                    int32_t _w127 = _wx(search_deck__p_71, 2);
-                    if (_w127 >= 0) {
-                        _push_int16(s->hand + _w127 * 10, 10, search_deck__c_77);
+                    int32_t _w133 = _wx(search_deck__p_72, 2);
+                    if (_w133 >= 0) {
+                        _push_int16(s->hand + _w133 * 10, 10, search_deck__c_78);
                     }
-                    int32_t _w128 = _wx(search_deck__p_71, 2);
-                    if (_w128 >= 0) {
-                        s->hand_count[_w128] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_71, 2)], 1)));
+                    int32_t _w134 = _wx(search_deck__p_72, 2);
+                    if (_w134 >= 0) {
+                        s->hand_count[_w134] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_72, 2)], 1)));
                     }
                 }
             }
@@ -3635,62 +3772,62 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
             s->dealt_group = CARDS__t_dealt_group[_ix(c, 395)];
         }
         if (CARDS__t_shuffle_opp[_ix(c, 395)]) {
-            shuffle_hand_in__p_82 = o;
-            shuffle_hand_in__dc_83 = s->deck_count[_ix(shuffle_hand_in__p_82, 2)];
-            for (int32_t _i129 = 0; _i129 < 20; _i129++) shuffle_hand_in__merged_84[_i129] = ((DECK_SLOTS[_i129] < shuffle_hand_in__dc_83) ? s->deck[_ix(shuffle_hand_in__p_82, 2) * 20 + _i129] : s->hand[_ix(shuffle_hand_in__p_82, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i129], shuffle_hand_in__dc_83), 0), 9), 10)]);
-            int32_t _w130 = _wx(shuffle_hand_in__p_82, 2);
-            if (_w130 >= 0) {
+            shuffle_hand_in__p_83 = o;
+            shuffle_hand_in__dc_84 = s->deck_count[_ix(shuffle_hand_in__p_83, 2)];
+            for (int32_t _i135 = 0; _i135 < 20; _i135++) shuffle_hand_in__merged_85[_i135] = ((DECK_SLOTS[_i135] < shuffle_hand_in__dc_84) ? s->deck[_ix(shuffle_hand_in__p_83, 2) * 20 + _i135] : s->hand[_ix(shuffle_hand_in__p_83, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i135], shuffle_hand_in__dc_84), 0), 9), 10)]);
+            int32_t _w136 = _wx(shuffle_hand_in__p_83, 2);
+            if (_w136 >= 0) {
                 {
-                    int16_t *_d = s->deck + _w130 * 20;
-                    for (int32_t _i131 = 0; _i131 < 20; _i131++) _d[_i131] = ((DECK_SLOTS[_i131] < ((int8_t)(_wadd(shuffle_hand_in__dc_83, s->hand_count[_ix(shuffle_hand_in__p_82, 2)])))) ? shuffle_hand_in__merged_84[_i131] : ((int16_t)((-1))));
+                    int16_t *_d = s->deck + _w136 * 20;
+                    for (int32_t _i137 = 0; _i137 < 20; _i137++) _d[_i137] = ((DECK_SLOTS[_i137] < ((int8_t)(_wadd(shuffle_hand_in__dc_84, s->hand_count[_ix(shuffle_hand_in__p_83, 2)])))) ? shuffle_hand_in__merged_85[_i137] : ((int16_t)((-1))));
                     _shuffle_int16(_d, 20, fold_in(key, 13));
                 }
             }
-            int32_t _w132 = _wx(shuffle_hand_in__p_82, 2);
-            if (_w132 >= 0) {
-                s->deck_count[_w132] = ((int8_t)(_wadd(shuffle_hand_in__dc_83, s->hand_count[_ix(shuffle_hand_in__p_82, 2)])));
+            int32_t _w138 = _wx(shuffle_hand_in__p_83, 2);
+            if (_w138 >= 0) {
+                s->deck_count[_w138] = ((int8_t)(_wadd(shuffle_hand_in__dc_84, s->hand_count[_ix(shuffle_hand_in__p_83, 2)])));
             }
-            int32_t _w133 = _wx(shuffle_hand_in__p_82, 2);
-            if (_w133 >= 0) {
+            int32_t _w139 = _wx(shuffle_hand_in__p_83, 2);
+            if (_w139 >= 0) {
                 {
-                    int16_t _t134[10];
-                    for (int32_t _i135 = 0; _i135 < 10; _i135++) _t134[_i135] = ((HAND_SLOTS[_i135] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_82, 2) * 10 + _i135]);
-                    memcpy(s->hand + _w133 * 10, _t134, sizeof _t134);
+                    int16_t _t140[10];
+                    for (int32_t _i141 = 0; _i141 < 10; _i141++) _t140[_i141] = ((HAND_SLOTS[_i141] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_83, 2) * 10 + _i141]);
+                    memcpy(s->hand + _w139 * 10, _t140, sizeof _t140);
                 }
             }
-            int32_t _w136 = _wx(shuffle_hand_in__p_82, 2);
-            if (_w136 >= 0) {
-                s->hand_count[_w136] = ((int8_t)(0));
+            int32_t _w142 = _wx(shuffle_hand_in__p_83, 2);
+            if (_w142 >= 0) {
+                s->hand_count[_w142] = ((int8_t)(0));
             }
         }
         if ((CARDS__t_draw_opp[_ix(c, 395)] > 0)) {
-            draw_cards__p_85 = o;
-            draw_cards__n_86 = CARDS__t_draw_opp[_ix(c, 395)];
-            draw_cards__have_87 = s->hand_count[_ix(draw_cards__p_85, 2)];
-            draw_cards__k_88 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_86, s->deck_count[_ix(draw_cards__p_85, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_87))))));
-            int32_t _w137 = _wx(draw_cards__p_85, 2);
-            if (_w137 >= 0) {
-                {
-                    int16_t _t138[10];
-                    for (int32_t _i139 = 0; _i139 < 10; _i139++) _t138[_i139] = (((HAND_SLOTS[_i139] >= draw_cards__have_87) && (HAND_SLOTS[_i139] < ((int8_t)(_wadd(draw_cards__have_87, draw_cards__k_88))))) ? s->deck[_ix(draw_cards__p_85, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i139], draw_cards__have_87), 0), 19), 20)] : s->hand[_ix(draw_cards__p_85, 2) * 10 + _i139]);
-                    memcpy(s->hand + _w137 * 10, _t138, sizeof _t138);
-                }
-            }
-            int32_t _w140 = _wx(draw_cards__p_85, 2);
-            if (_w140 >= 0) {
-                {
-                    int16_t _t141[20];
-                    for (int32_t _i142 = 0; _i142 < 20; _i142++) _t141[_i142] = ((_wadd(DECK_SLOTS[_i142], draw_cards__k_88) < 20) ? s->deck[_ix(draw_cards__p_85, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i142], draw_cards__k_88), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w140 * 20, _t141, sizeof _t141);
-                }
-            }
-            int32_t _w143 = _wx(draw_cards__p_85, 2);
+            draw_cards__p_86 = o;
+            draw_cards__n_87 = CARDS__t_draw_opp[_ix(c, 395)];
+            draw_cards__have_88 = s->hand_count[_ix(draw_cards__p_86, 2)];
+            draw_cards__k_89 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_87, s->deck_count[_ix(draw_cards__p_86, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_88))))));
+            int32_t _w143 = _wx(draw_cards__p_86, 2);
             if (_w143 >= 0) {
-                s->hand_count[_w143] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_85, 2)], draw_cards__k_88)));
+                {
+                    int16_t _t144[10];
+                    for (int32_t _i145 = 0; _i145 < 10; _i145++) _t144[_i145] = (((HAND_SLOTS[_i145] >= draw_cards__have_88) && (HAND_SLOTS[_i145] < ((int8_t)(_wadd(draw_cards__have_88, draw_cards__k_89))))) ? s->deck[_ix(draw_cards__p_86, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i145], draw_cards__have_88), 0), 19), 20)] : s->hand[_ix(draw_cards__p_86, 2) * 10 + _i145]);
+                    memcpy(s->hand + _w143 * 10, _t144, sizeof _t144);
+                }
             }
-            int32_t _w144 = _wx(draw_cards__p_85, 2);
-            if (_w144 >= 0) {
-                s->deck_count[_w144] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_85, 2)], draw_cards__k_88)));
+            int32_t _w146 = _wx(draw_cards__p_86, 2);
+            if (_w146 >= 0) {
+                {
+                    int16_t _t147[20];
+                    for (int32_t _i148 = 0; _i148 < 20; _i148++) _t147[_i148] = ((_wadd(DECK_SLOTS[_i148], draw_cards__k_89) < 20) ? s->deck[_ix(draw_cards__p_86, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i148], draw_cards__k_89), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w146 * 20, _t147, sizeof _t147);
+                }
+            }
+            int32_t _w149 = _wx(draw_cards__p_86, 2);
+            if (_w149 >= 0) {
+                s->hand_count[_w149] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_86, 2)], draw_cards__k_89)));
+            }
+            int32_t _w150 = _wx(draw_cards__p_86, 2);
+            if (_w150 >= 0) {
+                s->deck_count[_w150] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_86, 2)], draw_cards__k_89)));
             }
         }
     } else if ((choice__resume == 2)) {
@@ -3700,772 +3837,815 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
         all_heads = s->choice__all_heads;
         dmg = s->choice__dmg;
         pick = choice__option;
-        attack_effects__p_148 = p_;
-        attack_effects__r_149 = r;
-        attack_effects__dmg_150 = dmg;
-        attack_effects__first_heads_151 = first_heads;
-        attack_effects__all_heads_152 = all_heads;
-        attack_effects__pick_153 = pick;
-        attack_effects__o_154 = _wsub(1, attack_effects__p_148);
-        if (((ATTACKS__snipe[_ix(attack_effects__r_149, 790)] > 0) && (attack_effects__pick_153 >= 0))) {
-            hit__p_155 = attack_effects__p_148;
-            hit__q_156 = ((ATTACKS__snipe_to[_ix(attack_effects__r_149, 790)] == 3) ? attack_effects__p_148 : attack_effects__o_154);
-            hit__slot_157 = attack_effects__pick_153;
-            hit__x_158 = ATTACKS__snipe[_ix(attack_effects__r_149, 790)];
-            hit__weak_159 = (((hit__q_156 != hit__p_155) && (hit__slot_157 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_156, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_155, 2) * 4], 395)]));
-            int32_t _w145 = _wx(hit__q_156, 2);
-            int32_t _w146 = _wx(hit__slot_157, 4);
-            if (_w145 >= 0 && _w146 >= 0) {
-                s->damage[_w145 * 4 + _w146] = ((int16_t)(_wadd(s->damage[_ix(hit__q_156, 2) * 4 + _ix(hit__slot_157, 4)], ({ int32_t _let147 = hit__q_156; int32_t taken__q_160 = _let147; ({ int32_t _let148 = _wadd(hit__x_158, ((hit__weak_159 && (hit__x_158 > 0)) ? 20 : 0)); int32_t taken__x_161 = _let148; _imax(_wsub(taken__x_161, ((s->turn <= s->taken_until[_ix(taken__q_160, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_160, 2)])) : 0)), 0); }); }))));
+        attack_effects__p_157 = p_;
+        attack_effects__r_158 = r;
+        attack_effects__dmg_159 = dmg;
+        attack_effects__first_heads_160 = first_heads;
+        attack_effects__all_heads_161 = all_heads;
+        attack_effects__pick_162 = pick;
+        attack_effects__o_163 = _wsub(1, attack_effects__p_157);
+        attack_effects__exposed_165 = (!({ int32_t _let151 = attack_effects__o_163; int32_t lasts__q_164 = _let151; (s->turn <= s->lasting_until[_ix(lasts__q_164, 2) * 8 + 5]); }));
+        if (((ATTACKS__snipe[_ix(attack_effects__r_158, 790)] > 0) && (attack_effects__pick_162 >= 0))) {
+            hit__p_166 = attack_effects__p_157;
+            hit__q_167 = ((ATTACKS__snipe_to[_ix(attack_effects__r_158, 790)] == 3) ? attack_effects__p_157 : attack_effects__o_163);
+            hit__slot_168 = attack_effects__pick_162;
+            hit__x_169 = ATTACKS__snipe[_ix(attack_effects__r_158, 790)];
+            hit__weak_170 = (((hit__q_167 != hit__p_166) && (hit__slot_168 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_167, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_166, 2) * 4], 395)]));
+            int32_t _w152 = _wx(hit__q_167, 2);
+            int32_t _w153 = _wx(hit__slot_168, 4);
+            if (_w152 >= 0 && _w153 >= 0) {
+                s->damage[_w152 * 4 + _w153] = ((int16_t)(_wadd(s->damage[_ix(hit__q_167, 2) * 4 + _ix(hit__slot_168, 4)], ({ int32_t _let154 = hit__q_167; int32_t taken__q_171 = _let154; ({ int32_t _let155 = hit__slot_168; int32_t taken__slot_172 = _let155; ({ int32_t _let156 = _wadd(hit__x_169, ((hit__weak_170 && (hit__x_169 > 0)) ? 20 : 0)); int32_t taken__x_173 = _let156; ({ int32_t _let157 = ((s->turn <= s->taken_until[_ix(taken__q_171, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_171, 2)])) : 0); int32_t taken__cut_174 = _let157; ({ int32_t _let158 = _wadd(taken__cut_174, (((taken__slot_172 == 0) && ({ int32_t _let159 = taken__q_171; int32_t lasts__q_175 = _let159; (s->turn <= s->lasting_until[_ix(lasts__q_175, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_171, 2) * 8 + 4])) : 0)); int32_t taken__cut_174 = _let158; (((taken__slot_172 == 0) && ({ int32_t _let160 = taken__q_171; int32_t lasts__q_176 = _let160; (s->turn <= s->lasting_until[_ix(lasts__q_176, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_173, taken__cut_174), 0)); }); }); }); }); }))));
             }
         }
-        if ((ATTACKS__switch_self[_ix(attack_effects__r_149, 790)] && (attack_effects__pick_153 >= 0))) {
-            swap_active__p_162 = attack_effects__p_148;
-            swap_active__b_163 = attack_effects__pick_153;
-            for (int32_t _i149 = 0; _i149 < 4; _i149++) swap_active__perm_164[_i149] = SWAP[_ix(swap_active__b_163, 4) * 4 + _i149];
-            int32_t _w150 = _wx(swap_active__p_162, 2);
-            if (_w150 >= 0) {
+        if ((ATTACKS__switch_self[_ix(attack_effects__r_158, 790)] && (attack_effects__pick_162 >= 0))) {
+            swap_active__p_177 = attack_effects__p_157;
+            swap_active__b_178 = attack_effects__pick_162;
+            for (int32_t _i161 = 0; _i161 < 4; _i161++) swap_active__perm_179[_i161] = SWAP[_ix(swap_active__b_178, 4) * 4 + _i161];
+            int32_t _w162 = _wx(swap_active__p_177, 2);
+            if (_w162 >= 0) {
                 {
-                    int16_t _t151[4];
-                    for (int32_t _i152 = 0; _i152 < 4; _i152++) _t151[_i152] = s->card[_ix(swap_active__p_162, 2) * 4 + _ix(swap_active__perm_164[_i152], 4)];
-                    memcpy(s->card + _w150 * 4, _t151, sizeof _t151);
+                    int16_t _t163[4];
+                    for (int32_t _i164 = 0; _i164 < 4; _i164++) _t163[_i164] = s->card[_ix(swap_active__p_177, 2) * 4 + _ix(swap_active__perm_179[_i164], 4)];
+                    memcpy(s->card + _w162 * 4, _t163, sizeof _t163);
                 }
             }
-            int32_t _w153 = _wx(swap_active__p_162, 2);
-            if (_w153 >= 0) {
+            int32_t _w165 = _wx(swap_active__p_177, 2);
+            if (_w165 >= 0) {
                 {
-                    int16_t _t154[4];
-                    for (int32_t _i155 = 0; _i155 < 4; _i155++) _t154[_i155] = s->damage[_ix(swap_active__p_162, 2) * 4 + _ix(swap_active__perm_164[_i155], 4)];
-                    memcpy(s->damage + _w153 * 4, _t154, sizeof _t154);
+                    int16_t _t166[4];
+                    for (int32_t _i167 = 0; _i167 < 4; _i167++) _t166[_i167] = s->damage[_ix(swap_active__p_177, 2) * 4 + _ix(swap_active__perm_179[_i167], 4)];
+                    memcpy(s->damage + _w165 * 4, _t166, sizeof _t166);
                 }
             }
-            int32_t _w156 = _wx(swap_active__p_162, 2);
-            if (_w156 >= 0) {
-                {
-                    int8_t _t157[32];
-                    for (int32_t _i158 = 0; _i158 < 4; _i158++) for (int32_t _i159 = 0; _i159 < 8; _i159++) _t157[_i158 * 8 + _i159] = s->energy[_ix(swap_active__p_162, 2) * 32 + _ix(swap_active__perm_164[_i158], 4) * 8 + _i159];
-                    memcpy(s->energy + _w156 * 32, _t157, sizeof _t157);
-                }
-            }
-            int32_t _w160 = _wx(swap_active__p_162, 2);
-            if (_w160 >= 0) {
-                {
-                    int8_t _t161[4];
-                    for (int32_t _i162 = 0; _i162 < 4; _i162++) _t161[_i162] = s->entered[_ix(swap_active__p_162, 2) * 4 + _ix(swap_active__perm_164[_i162], 4)];
-                    memcpy(s->entered + _w160 * 4, _t161, sizeof _t161);
-                }
-            }
-            int32_t _w163 = _wx(swap_active__p_162, 2);
-            if (_w163 >= 0) {
-                {
-                    int16_t _t164[8];
-                    for (int32_t _i165 = 0; _i165 < 4; _i165++) for (int32_t _i166 = 0; _i166 < 2; _i166++) _t164[_i165 * 2 + _i166] = s->under[_ix(swap_active__p_162, 2) * 8 + _ix(swap_active__perm_164[_i165], 4) * 2 + _i166];
-                    memcpy(s->under + _w163 * 8, _t164, sizeof _t164);
-                }
-            }
-            clear_conditions__p_165 = swap_active__p_162;
-            int32_t _w167 = _wx(clear_conditions__p_165, 2);
-            if (_w167 >= 0) {
-                s->poisoned[_w167] = false;
-            }
-            int32_t _w168 = _wx(clear_conditions__p_165, 2);
+            int32_t _w168 = _wx(swap_active__p_177, 2);
             if (_w168 >= 0) {
-                s->burned[_w168] = false;
-            }
-            int32_t _w169 = _wx(clear_conditions__p_165, 2);
-            if (_w169 >= 0) {
-                s->condition[_w169] = ((int8_t)(0));
-            }
-        }
-        if ((ATTACKS__switch_opp[_ix(attack_effects__r_149, 790)] && (attack_effects__pick_153 >= 0))) {
-            swap_active__p_166 = attack_effects__o_154;
-            swap_active__b_167 = attack_effects__pick_153;
-            for (int32_t _i170 = 0; _i170 < 4; _i170++) swap_active__perm_168[_i170] = SWAP[_ix(swap_active__b_167, 4) * 4 + _i170];
-            int32_t _w171 = _wx(swap_active__p_166, 2);
-            if (_w171 >= 0) {
                 {
-                    int16_t _t172[4];
-                    for (int32_t _i173 = 0; _i173 < 4; _i173++) _t172[_i173] = s->card[_ix(swap_active__p_166, 2) * 4 + _ix(swap_active__perm_168[_i173], 4)];
-                    memcpy(s->card + _w171 * 4, _t172, sizeof _t172);
+                    int8_t _t169[32];
+                    for (int32_t _i170 = 0; _i170 < 4; _i170++) for (int32_t _i171 = 0; _i171 < 8; _i171++) _t169[_i170 * 8 + _i171] = s->energy[_ix(swap_active__p_177, 2) * 32 + _ix(swap_active__perm_179[_i170], 4) * 8 + _i171];
+                    memcpy(s->energy + _w168 * 32, _t169, sizeof _t169);
                 }
             }
-            int32_t _w174 = _wx(swap_active__p_166, 2);
-            if (_w174 >= 0) {
+            int32_t _w172 = _wx(swap_active__p_177, 2);
+            if (_w172 >= 0) {
                 {
-                    int16_t _t175[4];
-                    for (int32_t _i176 = 0; _i176 < 4; _i176++) _t175[_i176] = s->damage[_ix(swap_active__p_166, 2) * 4 + _ix(swap_active__perm_168[_i176], 4)];
-                    memcpy(s->damage + _w174 * 4, _t175, sizeof _t175);
+                    int8_t _t173[4];
+                    for (int32_t _i174 = 0; _i174 < 4; _i174++) _t173[_i174] = s->entered[_ix(swap_active__p_177, 2) * 4 + _ix(swap_active__perm_179[_i174], 4)];
+                    memcpy(s->entered + _w172 * 4, _t173, sizeof _t173);
                 }
             }
-            int32_t _w177 = _wx(swap_active__p_166, 2);
-            if (_w177 >= 0) {
+            int32_t _w175 = _wx(swap_active__p_177, 2);
+            if (_w175 >= 0) {
                 {
-                    int8_t _t178[32];
-                    for (int32_t _i179 = 0; _i179 < 4; _i179++) for (int32_t _i180 = 0; _i180 < 8; _i180++) _t178[_i179 * 8 + _i180] = s->energy[_ix(swap_active__p_166, 2) * 32 + _ix(swap_active__perm_168[_i179], 4) * 8 + _i180];
-                    memcpy(s->energy + _w177 * 32, _t178, sizeof _t178);
+                    int16_t _t176[8];
+                    for (int32_t _i177 = 0; _i177 < 4; _i177++) for (int32_t _i178 = 0; _i178 < 2; _i178++) _t176[_i177 * 2 + _i178] = s->under[_ix(swap_active__p_177, 2) * 8 + _ix(swap_active__perm_179[_i177], 4) * 2 + _i178];
+                    memcpy(s->under + _w175 * 8, _t176, sizeof _t176);
                 }
             }
-            int32_t _w181 = _wx(swap_active__p_166, 2);
+            clear_conditions__p_180 = swap_active__p_177;
+            int32_t _w179 = _wx(clear_conditions__p_180, 2);
+            if (_w179 >= 0) {
+                s->poisoned[_w179] = false;
+            }
+            int32_t _w180 = _wx(clear_conditions__p_180, 2);
+            if (_w180 >= 0) {
+                s->burned[_w180] = false;
+            }
+            int32_t _w181 = _wx(clear_conditions__p_180, 2);
             if (_w181 >= 0) {
+                s->condition[_w181] = ((int8_t)(0));
+            }
+            int32_t _w182 = _wx(clear_conditions__p_180, 2);
+            if (_w182 >= 0) {
                 {
-                    int8_t _t182[4];
-                    for (int32_t _i183 = 0; _i183 < 4; _i183++) _t182[_i183] = s->entered[_ix(swap_active__p_166, 2) * 4 + _ix(swap_active__perm_168[_i183], 4)];
-                    memcpy(s->entered + _w181 * 4, _t182, sizeof _t182);
+                    int16_t _t183[8];
+                    for (int32_t _i184 = 0; _i184 < 8; _i184++) _t183[_i184] = (ACTIVE_BOUND[_i184] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_180, 2) * 8 + _i184]);
+                    memcpy(s->lasting_until + _w182 * 8, _t183, sizeof _t183);
                 }
             }
-            int32_t _w184 = _wx(swap_active__p_166, 2);
-            if (_w184 >= 0) {
+        }
+        if ((ATTACKS__switch_opp[_ix(attack_effects__r_158, 790)] && (attack_effects__pick_162 >= 0))) {
+            swap_active__p_181 = attack_effects__o_163;
+            swap_active__b_182 = attack_effects__pick_162;
+            for (int32_t _i185 = 0; _i185 < 4; _i185++) swap_active__perm_183[_i185] = SWAP[_ix(swap_active__b_182, 4) * 4 + _i185];
+            int32_t _w186 = _wx(swap_active__p_181, 2);
+            if (_w186 >= 0) {
                 {
-                    int16_t _t185[8];
-                    for (int32_t _i186 = 0; _i186 < 4; _i186++) for (int32_t _i187 = 0; _i187 < 2; _i187++) _t185[_i186 * 2 + _i187] = s->under[_ix(swap_active__p_166, 2) * 8 + _ix(swap_active__perm_168[_i186], 4) * 2 + _i187];
-                    memcpy(s->under + _w184 * 8, _t185, sizeof _t185);
+                    int16_t _t187[4];
+                    for (int32_t _i188 = 0; _i188 < 4; _i188++) _t187[_i188] = s->card[_ix(swap_active__p_181, 2) * 4 + _ix(swap_active__perm_183[_i188], 4)];
+                    memcpy(s->card + _w186 * 4, _t187, sizeof _t187);
                 }
             }
-            clear_conditions__p_169 = swap_active__p_166;
-            int32_t _w188 = _wx(clear_conditions__p_169, 2);
-            if (_w188 >= 0) {
-                s->poisoned[_w188] = false;
-            }
-            int32_t _w189 = _wx(clear_conditions__p_169, 2);
+            int32_t _w189 = _wx(swap_active__p_181, 2);
             if (_w189 >= 0) {
-                s->burned[_w189] = false;
+                {
+                    int16_t _t190[4];
+                    for (int32_t _i191 = 0; _i191 < 4; _i191++) _t190[_i191] = s->damage[_ix(swap_active__p_181, 2) * 4 + _ix(swap_active__perm_183[_i191], 4)];
+                    memcpy(s->damage + _w189 * 4, _t190, sizeof _t190);
+                }
             }
-            int32_t _w190 = _wx(clear_conditions__p_169, 2);
-            if (_w190 >= 0) {
-                s->condition[_w190] = ((int8_t)(0));
+            int32_t _w192 = _wx(swap_active__p_181, 2);
+            if (_w192 >= 0) {
+                {
+                    int8_t _t193[32];
+                    for (int32_t _i194 = 0; _i194 < 4; _i194++) for (int32_t _i195 = 0; _i195 < 8; _i195++) _t193[_i194 * 8 + _i195] = s->energy[_ix(swap_active__p_181, 2) * 32 + _ix(swap_active__perm_183[_i194], 4) * 8 + _i195];
+                    memcpy(s->energy + _w192 * 32, _t193, sizeof _t193);
+                }
+            }
+            int32_t _w196 = _wx(swap_active__p_181, 2);
+            if (_w196 >= 0) {
+                {
+                    int8_t _t197[4];
+                    for (int32_t _i198 = 0; _i198 < 4; _i198++) _t197[_i198] = s->entered[_ix(swap_active__p_181, 2) * 4 + _ix(swap_active__perm_183[_i198], 4)];
+                    memcpy(s->entered + _w196 * 4, _t197, sizeof _t197);
+                }
+            }
+            int32_t _w199 = _wx(swap_active__p_181, 2);
+            if (_w199 >= 0) {
+                {
+                    int16_t _t200[8];
+                    for (int32_t _i201 = 0; _i201 < 4; _i201++) for (int32_t _i202 = 0; _i202 < 2; _i202++) _t200[_i201 * 2 + _i202] = s->under[_ix(swap_active__p_181, 2) * 8 + _ix(swap_active__perm_183[_i201], 4) * 2 + _i202];
+                    memcpy(s->under + _w199 * 8, _t200, sizeof _t200);
+                }
+            }
+            clear_conditions__p_184 = swap_active__p_181;
+            int32_t _w203 = _wx(clear_conditions__p_184, 2);
+            if (_w203 >= 0) {
+                s->poisoned[_w203] = false;
+            }
+            int32_t _w204 = _wx(clear_conditions__p_184, 2);
+            if (_w204 >= 0) {
+                s->burned[_w204] = false;
+            }
+            int32_t _w205 = _wx(clear_conditions__p_184, 2);
+            if (_w205 >= 0) {
+                s->condition[_w205] = ((int8_t)(0));
+            }
+            int32_t _w206 = _wx(clear_conditions__p_184, 2);
+            if (_w206 >= 0) {
+                {
+                    int16_t _t207[8];
+                    for (int32_t _i208 = 0; _i208 < 8; _i208++) _t207[_i208] = (ACTIVE_BOUND[_i208] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_184, 2) * 8 + _i208]);
+                    memcpy(s->lasting_until + _w206 * 8, _t207, sizeof _t207);
+                }
             }
         }
-        if (((ATTACKS__pick_attach_n[_ix(attack_effects__r_149, 790)] > 0) && (attack_effects__pick_153 >= 0))) {
-            int32_t _w191 = _wx(attack_effects__p_148, 2);
-            int32_t _w192 = _wx(attack_effects__pick_153, 4);
-            int32_t _w193 = _wx(ATTACKS__pick_attach_type[_ix(attack_effects__r_149, 790)], 8);
-            if (_w191 >= 0 && _w192 >= 0 && _w193 >= 0) {
-                s->energy[_w191 * 32 + _w192 * 8 + _w193] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_148, 2) * 32 + _ix(attack_effects__pick_153, 4) * 8 + _ix(ATTACKS__pick_attach_type[_ix(attack_effects__r_149, 790)], 8)], ATTACKS__pick_attach_n[_ix(attack_effects__r_149, 790)])));
+        if (((ATTACKS__pick_attach_n[_ix(attack_effects__r_158, 790)] > 0) && (attack_effects__pick_162 >= 0))) {
+            int32_t _w209 = _wx(attack_effects__p_157, 2);
+            int32_t _w210 = _wx(attack_effects__pick_162, 4);
+            int32_t _w211 = _wx(ATTACKS__pick_attach_type[_ix(attack_effects__r_158, 790)], 8);
+            if (_w209 >= 0 && _w210 >= 0 && _w211 >= 0) {
+                s->energy[_w209 * 32 + _w210 * 8 + _w211] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_157, 2) * 32 + _ix(attack_effects__pick_162, 4) * 8 + _ix(ATTACKS__pick_attach_type[_ix(attack_effects__r_158, 790)], 8)], ATTACKS__pick_attach_n[_ix(attack_effects__r_158, 790)])));
             }
         }
-        for (int32_t attack_effects__i_170 = 0, _end194 = 4; attack_effects__i_170 < _end194; attack_effects__i_170++) {
-            if ((attack_effects__i_170 < ATTACKS__hits[_ix(attack_effects__r_149, 790)])) {
-                attack_effects__j_171 = ({ bool _m195[4]; for (int32_t _j196 = 0; _j196 < 4; _j196++) _m195[_j196] = ((s->card[_ix(attack_effects__o_154, 2) * 4 + _j196] >= 0) && (s->damage[_ix(attack_effects__o_154, 2) * 4 + _j196] < CARDS__hp[_ix(s->card[_ix(attack_effects__o_154, 2) * 4 + _j196], 395)])); _choose(random_word(fold_in(fold_in(key, 17), (uint32_t)attack_effects__i_170)), _m195, 4); });
-                if ((attack_effects__j_171 >= 0)) {
-                    hit__p_172 = attack_effects__p_148;
-                    hit__q_173 = attack_effects__o_154;
-                    hit__slot_174 = attack_effects__j_171;
-                    hit__x_175 = ATTACKS__hit_amount[_ix(attack_effects__r_149, 790)];
-                    hit__weak_176 = (((hit__q_173 != hit__p_172) && (hit__slot_174 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_173, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_172, 2) * 4], 395)]));
-                    int32_t _w197 = _wx(hit__q_173, 2);
-                    int32_t _w198 = _wx(hit__slot_174, 4);
-                    if (_w197 >= 0 && _w198 >= 0) {
-                        s->damage[_w197 * 4 + _w198] = ((int16_t)(_wadd(s->damage[_ix(hit__q_173, 2) * 4 + _ix(hit__slot_174, 4)], ({ int32_t _let199 = hit__q_173; int32_t taken__q_177 = _let199; ({ int32_t _let200 = _wadd(hit__x_175, ((hit__weak_176 && (hit__x_175 > 0)) ? 20 : 0)); int32_t taken__x_178 = _let200; _imax(_wsub(taken__x_178, ((s->turn <= s->taken_until[_ix(taken__q_177, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_177, 2)])) : 0)), 0); }); }))));
+        for (int32_t attack_effects__i_185 = 0, _end212 = 4; attack_effects__i_185 < _end212; attack_effects__i_185++) {
+            if ((attack_effects__i_185 < ATTACKS__hits[_ix(attack_effects__r_158, 790)])) {
+                attack_effects__j_186 = ({ bool _m213[4]; for (int32_t _j214 = 0; _j214 < 4; _j214++) _m213[_j214] = ((s->card[_ix(attack_effects__o_163, 2) * 4 + _j214] >= 0) && (s->damage[_ix(attack_effects__o_163, 2) * 4 + _j214] < CARDS__hp[_ix(s->card[_ix(attack_effects__o_163, 2) * 4 + _j214], 395)])); _choose(random_word(fold_in(fold_in(key, 18), (uint32_t)attack_effects__i_185)), _m213, 4); });
+                if ((attack_effects__j_186 >= 0)) {
+                    hit__p_187 = attack_effects__p_157;
+                    hit__q_188 = attack_effects__o_163;
+                    hit__slot_189 = attack_effects__j_186;
+                    hit__x_190 = ATTACKS__hit_amount[_ix(attack_effects__r_158, 790)];
+                    hit__weak_191 = (((hit__q_188 != hit__p_187) && (hit__slot_189 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_188, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_187, 2) * 4], 395)]));
+                    int32_t _w215 = _wx(hit__q_188, 2);
+                    int32_t _w216 = _wx(hit__slot_189, 4);
+                    if (_w215 >= 0 && _w216 >= 0) {
+                        s->damage[_w215 * 4 + _w216] = ((int16_t)(_wadd(s->damage[_ix(hit__q_188, 2) * 4 + _ix(hit__slot_189, 4)], ({ int32_t _let217 = hit__q_188; int32_t taken__q_192 = _let217; ({ int32_t _let218 = hit__slot_189; int32_t taken__slot_193 = _let218; ({ int32_t _let219 = _wadd(hit__x_190, ((hit__weak_191 && (hit__x_190 > 0)) ? 20 : 0)); int32_t taken__x_194 = _let219; ({ int32_t _let220 = ((s->turn <= s->taken_until[_ix(taken__q_192, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_192, 2)])) : 0); int32_t taken__cut_195 = _let220; ({ int32_t _let221 = _wadd(taken__cut_195, (((taken__slot_193 == 0) && ({ int32_t _let222 = taken__q_192; int32_t lasts__q_196 = _let222; (s->turn <= s->lasting_until[_ix(lasts__q_196, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_192, 2) * 8 + 4])) : 0)); int32_t taken__cut_195 = _let221; (((taken__slot_193 == 0) && ({ int32_t _let223 = taken__q_192; int32_t lasts__q_197 = _let223; (s->turn <= s->lasting_until[_ix(lasts__q_197, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_194, taken__cut_195), 0)); }); }); }); }); }))));
                     }
                 }
             }
         }
-        if ((ATTACKS__discard_hand[_ix(attack_effects__r_149, 790)] && ({ int16_t _let201 = ATTACKS__discard_hand_if[_ix(attack_effects__r_149, 790)]; int16_t holds__c_179 = _let201; ({ int32_t _let202 = attack_effects__p_148; int32_t holds__p_180 = _let202; ({ int32_t _let203 = attack_effects__r_149; int32_t holds__r_181 = _let203; ({ bool _let204 = attack_effects__first_heads_151; bool holds__first_heads_182 = _let204; ({ bool _let205 = attack_effects__all_heads_152; bool holds__all_heads_183 = _let205; ({ int32_t _let206 = _wsub(1, holds__p_180); int32_t holds__o_184 = _let206; ((((((((((holds__c_179 == 0) || ((holds__c_179 == 1) && holds__first_heads_182)) || ((holds__c_179 == 2) && (!holds__first_heads_182))) || ((holds__c_179 == 3) && holds__all_heads_183)) || ((holds__c_179 == 4) && (({ int32_t _let207 = holds__p_180; int32_t extra_energy__p_185 = _let207; ({ int32_t _let208 = holds__r_181; int32_t extra_energy__r_186 = _let208; ({ int16_t _let209 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_181, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_187 = _let209; ({ int8_t _let210[8]; for (int32_t _i211 = 0; _i211 < 8; _i211++) _let210[_i211] = s->energy[_ix(extra_energy__p_185, 2) * 32 + _i211]; int8_t extra_energy__held_188[8]; memcpy(extra_energy__held_188, _let210, sizeof extra_energy__held_188); ({ int8_t _let212[8]; for (int32_t _i213 = 0; _i213 < 8; _i213++) _let212[_i213] = ({ int32_t _let214 = extra_energy__r_186; int32_t attack_cost__r_189 = _let214; (_i213 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_189, 790)] : (_i213 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_189, 790)] : (_i213 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_189, 790)] : (_i213 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_189, 790)] : (_i213 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_189, 790)] : (_i213 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_189, 790)] : (_i213 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_189, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_189, 790)]))))))); }); int8_t extra_energy__cost_190[8]; memcpy(extra_energy__cost_190, _let212, sizeof extra_energy__cost_190); ({ int32_t _let215 = _wsub(_wsub(({ int32_t _r217 = 0; for (int32_t _j216 = 0; _j216 < 8; _j216++) _r217 = _wadd(_r217, extra_energy__held_188[_j216]); _r217; }), ((int32_t)(extra_energy__held_188[_ix(extra_energy__t_187, 8)]))), _wsub(({ int32_t _r220 = 0; for (int32_t _j219 = 0; _j219 < 8; _j219++) _r220 = _wadd(_r220, extra_energy__cost_190[_j219]); _r220; }), ((int32_t)(extra_energy__cost_190[_ix(extra_energy__t_187, 8)])))); int32_t extra_energy__others_191 = _let215; _wsub(_wsub(((int32_t)(extra_energy__held_188[_ix(extra_energy__t_187, 8)])), ((int32_t)(extra_energy__cost_190[_ix(extra_energy__t_187, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_186, 790)])), extra_energy__others_191), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_181, 790)]))) || ((holds__c_179 == 5) && (s->damage[_ix(holds__o_184, 2) * 4] > 0))) || ((holds__c_179 == 6) && (s->damage[_ix(holds__p_180, 2) * 4] > 0))) || ((holds__c_179 == 7) && s->poisoned[_ix(holds__o_184, 2)])) || ((holds__c_179 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_184, 2) * 4], 395)])) || (((holds__c_179 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_180, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            attack_effects__j_192 = ({ bool _m222[10]; for (int32_t _j223 = 0; _j223 < 10; _j223++) _m222[_j223] = (s->hand[_ix(attack_effects__o_154, 2) * 10 + _j223] >= 0); _choose(random_word_at(key, 1), _m222, 10); });
-            if ((attack_effects__j_192 >= 0)) {
-                int32_t _w224 = _wx(attack_effects__o_154, 2);
-                if (_w224 >= 0) {
-                    _remove_int16(s->hand + _w224 * 10, 10, attack_effects__j_192);
+        if ((ATTACKS__discard_hand[_ix(attack_effects__r_158, 790)] && ({ int16_t _let224 = ATTACKS__discard_hand_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_198 = _let224; ({ int32_t _let225 = attack_effects__p_157; int32_t holds__p_199 = _let225; ({ int32_t _let226 = attack_effects__r_158; int32_t holds__r_200 = _let226; ({ bool _let227 = attack_effects__first_heads_160; bool holds__first_heads_201 = _let227; ({ bool _let228 = attack_effects__all_heads_161; bool holds__all_heads_202 = _let228; ({ int32_t _let229 = _wsub(1, holds__p_199); int32_t holds__o_203 = _let229; ((((((((((holds__c_198 == 0) || ((holds__c_198 == 1) && holds__first_heads_201)) || ((holds__c_198 == 2) && (!holds__first_heads_201))) || ((holds__c_198 == 3) && holds__all_heads_202)) || ((holds__c_198 == 4) && (({ int32_t _let230 = holds__p_199; int32_t extra_energy__p_204 = _let230; ({ int32_t _let231 = holds__r_200; int32_t extra_energy__r_205 = _let231; ({ int16_t _let232 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_200, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_206 = _let232; ({ int8_t _let233[8]; for (int32_t _i234 = 0; _i234 < 8; _i234++) _let233[_i234] = s->energy[_ix(extra_energy__p_204, 2) * 32 + _i234]; int8_t extra_energy__held_207[8]; memcpy(extra_energy__held_207, _let233, sizeof extra_energy__held_207); ({ int8_t _let235[8]; for (int32_t _i236 = 0; _i236 < 8; _i236++) _let235[_i236] = ({ int32_t _let237 = extra_energy__r_205; int32_t attack_cost__r_208 = _let237; (_i236 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_208, 790)] : (_i236 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_208, 790)] : (_i236 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_208, 790)] : (_i236 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_208, 790)] : (_i236 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_208, 790)] : (_i236 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_208, 790)] : (_i236 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_208, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_208, 790)]))))))); }); int8_t extra_energy__cost_209[8]; memcpy(extra_energy__cost_209, _let235, sizeof extra_energy__cost_209); ({ int32_t _let238 = _wsub(_wsub(({ int32_t _r240 = 0; for (int32_t _j239 = 0; _j239 < 8; _j239++) _r240 = _wadd(_r240, extra_energy__held_207[_j239]); _r240; }), ((int32_t)(extra_energy__held_207[_ix(extra_energy__t_206, 8)]))), _wsub(({ int32_t _r243 = 0; for (int32_t _j242 = 0; _j242 < 8; _j242++) _r243 = _wadd(_r243, extra_energy__cost_209[_j242]); _r243; }), ((int32_t)(extra_energy__cost_209[_ix(extra_energy__t_206, 8)])))); int32_t extra_energy__others_210 = _let238; _wsub(_wsub(((int32_t)(extra_energy__held_207[_ix(extra_energy__t_206, 8)])), ((int32_t)(extra_energy__cost_209[_ix(extra_energy__t_206, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_205, 790)])), extra_energy__others_210), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_200, 790)]))) || ((holds__c_198 == 5) && (s->damage[_ix(holds__o_203, 2) * 4] > 0))) || ((holds__c_198 == 6) && (s->damage[_ix(holds__p_199, 2) * 4] > 0))) || ((holds__c_198 == 7) && s->poisoned[_ix(holds__o_203, 2)])) || ((holds__c_198 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_203, 2) * 4], 395)])) || (((holds__c_198 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_199, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            attack_effects__j_211 = ({ bool _m245[10]; for (int32_t _j246 = 0; _j246 < 10; _j246++) _m245[_j246] = (s->hand[_ix(attack_effects__o_163, 2) * 10 + _j246] >= 0); _choose(random_word_at(key, 1), _m245, 10); });
+            if ((attack_effects__j_211 >= 0)) {
+                int32_t _w247 = _wx(attack_effects__o_163, 2);
+                if (_w247 >= 0) {
+                    _remove_int16(s->hand + _w247 * 10, 10, attack_effects__j_211);
                 }
-                int32_t _w225 = _wx(attack_effects__o_154, 2);
-                if (_w225 >= 0) {
-                    s->hand_count[_w225] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_154, 2)], 1)));
+                int32_t _w248 = _wx(attack_effects__o_163, 2);
+                if (_w248 >= 0) {
+                    s->hand_count[_w248] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_163, 2)], 1)));
                 }
-                int32_t _w226 = _wx(attack_effects__o_154, 2);
-                if (_w226 >= 0) {
-                    s->discard_count[_w226] = ((int8_t)(_wadd(s->discard_count[_ix(attack_effects__o_154, 2)], 1)));
+                int32_t _w249 = _wx(attack_effects__o_163, 2);
+                if (_w249 >= 0) {
+                    s->discard_count[_w249] = ((int8_t)(_wadd(s->discard_count[_ix(attack_effects__o_163, 2)], 1)));
                 }
             }
         }
-        if ((ATTACKS__shuffle_def[_ix(attack_effects__r_149, 790)] && ({ int16_t _let227 = ATTACKS__shuffle_def_if[_ix(attack_effects__r_149, 790)]; int16_t holds__c_193 = _let227; ({ int32_t _let228 = attack_effects__p_148; int32_t holds__p_194 = _let228; ({ int32_t _let229 = attack_effects__r_149; int32_t holds__r_195 = _let229; ({ bool _let230 = attack_effects__first_heads_151; bool holds__first_heads_196 = _let230; ({ bool _let231 = attack_effects__all_heads_152; bool holds__all_heads_197 = _let231; ({ int32_t _let232 = _wsub(1, holds__p_194); int32_t holds__o_198 = _let232; ((((((((((holds__c_193 == 0) || ((holds__c_193 == 1) && holds__first_heads_196)) || ((holds__c_193 == 2) && (!holds__first_heads_196))) || ((holds__c_193 == 3) && holds__all_heads_197)) || ((holds__c_193 == 4) && (({ int32_t _let233 = holds__p_194; int32_t extra_energy__p_199 = _let233; ({ int32_t _let234 = holds__r_195; int32_t extra_energy__r_200 = _let234; ({ int16_t _let235 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_195, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_201 = _let235; ({ int8_t _let236[8]; for (int32_t _i237 = 0; _i237 < 8; _i237++) _let236[_i237] = s->energy[_ix(extra_energy__p_199, 2) * 32 + _i237]; int8_t extra_energy__held_202[8]; memcpy(extra_energy__held_202, _let236, sizeof extra_energy__held_202); ({ int8_t _let238[8]; for (int32_t _i239 = 0; _i239 < 8; _i239++) _let238[_i239] = ({ int32_t _let240 = extra_energy__r_200; int32_t attack_cost__r_203 = _let240; (_i239 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_203, 790)] : (_i239 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_203, 790)] : (_i239 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_203, 790)] : (_i239 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_203, 790)] : (_i239 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_203, 790)] : (_i239 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_203, 790)] : (_i239 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_203, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_203, 790)]))))))); }); int8_t extra_energy__cost_204[8]; memcpy(extra_energy__cost_204, _let238, sizeof extra_energy__cost_204); ({ int32_t _let241 = _wsub(_wsub(({ int32_t _r243 = 0; for (int32_t _j242 = 0; _j242 < 8; _j242++) _r243 = _wadd(_r243, extra_energy__held_202[_j242]); _r243; }), ((int32_t)(extra_energy__held_202[_ix(extra_energy__t_201, 8)]))), _wsub(({ int32_t _r246 = 0; for (int32_t _j245 = 0; _j245 < 8; _j245++) _r246 = _wadd(_r246, extra_energy__cost_204[_j245]); _r246; }), ((int32_t)(extra_energy__cost_204[_ix(extra_energy__t_201, 8)])))); int32_t extra_energy__others_205 = _let241; _wsub(_wsub(((int32_t)(extra_energy__held_202[_ix(extra_energy__t_201, 8)])), ((int32_t)(extra_energy__cost_204[_ix(extra_energy__t_201, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_200, 790)])), extra_energy__others_205), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_195, 790)]))) || ((holds__c_193 == 5) && (s->damage[_ix(holds__o_198, 2) * 4] > 0))) || ((holds__c_193 == 6) && (s->damage[_ix(holds__p_194, 2) * 4] > 0))) || ((holds__c_193 == 7) && s->poisoned[_ix(holds__o_198, 2)])) || ((holds__c_193 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_198, 2) * 4], 395)])) || (((holds__c_193 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_194, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            shuffle_defender__q_206 = attack_effects__o_154;
-            shuffle_defender__held_207[0] = s->card[_ix(shuffle_defender__q_206, 2) * 4];
-            shuffle_defender__held_207[1] = s->under[_ix(shuffle_defender__q_206, 2) * 8];
-            shuffle_defender__held_207[2] = s->under[_ix(shuffle_defender__q_206, 2) * 8 + 1];
-            for (int32_t shuffle_defender__i_208 = 0, _end248 = 3; shuffle_defender__i_208 < _end248; shuffle_defender__i_208++) {
-                if ((shuffle_defender__held_207[shuffle_defender__i_208] >= 0)) {
-                    int32_t _w249 = _wx(shuffle_defender__q_206, 2);
-                    if (_w249 >= 0) {
-                        _push_int16(s->deck + _w249 * 20, 20, shuffle_defender__held_207[shuffle_defender__i_208]);
+        if (((ATTACKS__shuffle_def[_ix(attack_effects__r_158, 790)] && attack_effects__exposed_165) && ({ int16_t _let250 = ATTACKS__shuffle_def_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_212 = _let250; ({ int32_t _let251 = attack_effects__p_157; int32_t holds__p_213 = _let251; ({ int32_t _let252 = attack_effects__r_158; int32_t holds__r_214 = _let252; ({ bool _let253 = attack_effects__first_heads_160; bool holds__first_heads_215 = _let253; ({ bool _let254 = attack_effects__all_heads_161; bool holds__all_heads_216 = _let254; ({ int32_t _let255 = _wsub(1, holds__p_213); int32_t holds__o_217 = _let255; ((((((((((holds__c_212 == 0) || ((holds__c_212 == 1) && holds__first_heads_215)) || ((holds__c_212 == 2) && (!holds__first_heads_215))) || ((holds__c_212 == 3) && holds__all_heads_216)) || ((holds__c_212 == 4) && (({ int32_t _let256 = holds__p_213; int32_t extra_energy__p_218 = _let256; ({ int32_t _let257 = holds__r_214; int32_t extra_energy__r_219 = _let257; ({ int16_t _let258 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_214, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_220 = _let258; ({ int8_t _let259[8]; for (int32_t _i260 = 0; _i260 < 8; _i260++) _let259[_i260] = s->energy[_ix(extra_energy__p_218, 2) * 32 + _i260]; int8_t extra_energy__held_221[8]; memcpy(extra_energy__held_221, _let259, sizeof extra_energy__held_221); ({ int8_t _let261[8]; for (int32_t _i262 = 0; _i262 < 8; _i262++) _let261[_i262] = ({ int32_t _let263 = extra_energy__r_219; int32_t attack_cost__r_222 = _let263; (_i262 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_222, 790)] : (_i262 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_222, 790)] : (_i262 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_222, 790)] : (_i262 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_222, 790)] : (_i262 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_222, 790)] : (_i262 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_222, 790)] : (_i262 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_222, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_222, 790)]))))))); }); int8_t extra_energy__cost_223[8]; memcpy(extra_energy__cost_223, _let261, sizeof extra_energy__cost_223); ({ int32_t _let264 = _wsub(_wsub(({ int32_t _r266 = 0; for (int32_t _j265 = 0; _j265 < 8; _j265++) _r266 = _wadd(_r266, extra_energy__held_221[_j265]); _r266; }), ((int32_t)(extra_energy__held_221[_ix(extra_energy__t_220, 8)]))), _wsub(({ int32_t _r269 = 0; for (int32_t _j268 = 0; _j268 < 8; _j268++) _r269 = _wadd(_r269, extra_energy__cost_223[_j268]); _r269; }), ((int32_t)(extra_energy__cost_223[_ix(extra_energy__t_220, 8)])))); int32_t extra_energy__others_224 = _let264; _wsub(_wsub(((int32_t)(extra_energy__held_221[_ix(extra_energy__t_220, 8)])), ((int32_t)(extra_energy__cost_223[_ix(extra_energy__t_220, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_219, 790)])), extra_energy__others_224), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_214, 790)]))) || ((holds__c_212 == 5) && (s->damage[_ix(holds__o_217, 2) * 4] > 0))) || ((holds__c_212 == 6) && (s->damage[_ix(holds__p_213, 2) * 4] > 0))) || ((holds__c_212 == 7) && s->poisoned[_ix(holds__o_217, 2)])) || ((holds__c_212 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_217, 2) * 4], 395)])) || (((holds__c_212 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_213, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            shuffle_defender__q_225 = attack_effects__o_163;
+            shuffle_defender__held_226[0] = s->card[_ix(shuffle_defender__q_225, 2) * 4];
+            shuffle_defender__held_226[1] = s->under[_ix(shuffle_defender__q_225, 2) * 8];
+            shuffle_defender__held_226[2] = s->under[_ix(shuffle_defender__q_225, 2) * 8 + 1];
+            for (int32_t shuffle_defender__i_227 = 0, _end271 = 3; shuffle_defender__i_227 < _end271; shuffle_defender__i_227++) {
+                if ((shuffle_defender__held_226[shuffle_defender__i_227] >= 0)) {
+                    int32_t _w272 = _wx(shuffle_defender__q_225, 2);
+                    if (_w272 >= 0) {
+                        _push_int16(s->deck + _w272 * 20, 20, shuffle_defender__held_226[shuffle_defender__i_227]);
                     }
-                    int32_t _w250 = _wx(shuffle_defender__q_206, 2);
-                    if (_w250 >= 0) {
-                        s->deck_count[_w250] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_206, 2)], 1)));
+                    int32_t _w273 = _wx(shuffle_defender__q_225, 2);
+                    if (_w273 >= 0) {
+                        s->deck_count[_w273] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_225, 2)], 1)));
                     }
                 }
             }
-            int32_t _w251 = _wx(shuffle_defender__q_206, 2);
-            if (_w251 >= 0) {
+            int32_t _w274 = _wx(shuffle_defender__q_225, 2);
+            if (_w274 >= 0) {
                 {
-                    int16_t _t252[20];
-                    for (int32_t _i253 = 0; _i253 < 20; _i253++) _t252[_i253] = s->deck[_ix(shuffle_defender__q_206, 2) * 20 + _i253];
-                    _shuffle_int16(_t252, 20, fold_in(key, 19));
-                    memcpy(s->deck + _w251 * 20, _t252, sizeof _t252);
+                    int16_t _t275[20];
+                    for (int32_t _i276 = 0; _i276 < 20; _i276++) _t275[_i276] = s->deck[_ix(shuffle_defender__q_225, 2) * 20 + _i276];
+                    _shuffle_int16(_t275, 20, fold_in(key, 20));
+                    memcpy(s->deck + _w274 * 20, _t275, sizeof _t275);
                 }
             }
-            clear_slot__p_209 = shuffle_defender__q_206;
-            int32_t _w254 = _wx(clear_slot__p_209, 2);
-            if (_w254 >= 0) {
-                s->card[_w254 * 4 + 0] = ((int16_t)((-1)));
+            clear_slot__p_228 = shuffle_defender__q_225;
+            int32_t _w277 = _wx(clear_slot__p_228, 2);
+            if (_w277 >= 0) {
+                s->card[_w277 * 4 + 0] = ((int16_t)((-1)));
             }
-            int32_t _w255 = _wx(clear_slot__p_209, 2);
-            if (_w255 >= 0) {
-                s->damage[_w255 * 4 + 0] = ((int16_t)(0));
+            int32_t _w278 = _wx(clear_slot__p_228, 2);
+            if (_w278 >= 0) {
+                s->damage[_w278 * 4 + 0] = ((int16_t)(0));
             }
-            int32_t _w256 = _wx(clear_slot__p_209, 2);
-            if (_w256 >= 0) {
+            int32_t _w279 = _wx(clear_slot__p_228, 2);
+            if (_w279 >= 0) {
                 {
-                    int8_t *_d = s->energy + _w256 * 32 + 0 * 8;
-                    for (int32_t _i257 = 0; _i257 < 8; _i257++) _d[_i257] = ((int8_t)(0));
+                    int8_t *_d = s->energy + _w279 * 32 + 0 * 8;
+                    for (int32_t _i280 = 0; _i280 < 8; _i280++) _d[_i280] = ((int8_t)(0));
                 }
             }
-            int32_t _w258 = _wx(clear_slot__p_209, 2);
-            if (_w258 >= 0) {
-                s->entered[_w258 * 4 + 0] = ((int8_t)(0));
+            int32_t _w281 = _wx(clear_slot__p_228, 2);
+            if (_w281 >= 0) {
+                s->entered[_w281 * 4 + 0] = ((int8_t)(0));
             }
-            int32_t _w259 = _wx(clear_slot__p_209, 2);
-            if (_w259 >= 0) {
+            int32_t _w282 = _wx(clear_slot__p_228, 2);
+            if (_w282 >= 0) {
                 {
-                    int16_t *_d = s->under + _w259 * 8 + 0 * 2;
-                    for (int32_t _i260 = 0; _i260 < 2; _i260++) _d[_i260] = ((int16_t)((-1)));
+                    int16_t *_d = s->under + _w282 * 8 + 0 * 2;
+                    for (int32_t _i283 = 0; _i283 < 2; _i283++) _d[_i283] = ((int16_t)((-1)));
                 }
             }
-            clear_conditions__p_210 = shuffle_defender__q_206;
-            int32_t _w261 = _wx(clear_conditions__p_210, 2);
-            if (_w261 >= 0) {
-                s->poisoned[_w261] = false;
+            clear_conditions__p_229 = shuffle_defender__q_225;
+            int32_t _w284 = _wx(clear_conditions__p_229, 2);
+            if (_w284 >= 0) {
+                s->poisoned[_w284] = false;
             }
-            int32_t _w262 = _wx(clear_conditions__p_210, 2);
-            if (_w262 >= 0) {
-                s->burned[_w262] = false;
+            int32_t _w285 = _wx(clear_conditions__p_229, 2);
+            if (_w285 >= 0) {
+                s->burned[_w285] = false;
             }
-            int32_t _w263 = _wx(clear_conditions__p_210, 2);
-            if (_w263 >= 0) {
-                s->condition[_w263] = ((int8_t)(0));
+            int32_t _w286 = _wx(clear_conditions__p_229, 2);
+            if (_w286 >= 0) {
+                s->condition[_w286] = ((int8_t)(0));
             }
-            if (({ int32_t _lo264 = 1; bool _r266 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_211 = _lo264, _end265 = 4; shuffle_defender__bs_211 < _end265; shuffle_defender__bs_211++) if ((s->card[_ix(shuffle_defender__q_206, 2) * 4 + shuffle_defender__bs_211] >= 0)) { _r266 = true; break; } _r266; })) {
-                int32_t _w268 = _wx(shuffle_defender__q_206, 2);
-                if (_w268 >= 0) {
-                    s->promote_pending[_w268] = true;
+            int32_t _w287 = _wx(clear_conditions__p_229, 2);
+            if (_w287 >= 0) {
+                {
+                    int16_t _t288[8];
+                    for (int32_t _i289 = 0; _i289 < 8; _i289++) _t288[_i289] = (ACTIVE_BOUND[_i289] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_229, 2) * 8 + _i289]);
+                    memcpy(s->lasting_until + _w287 * 8, _t288, sizeof _t288);
+                }
+            }
+            if (({ int32_t _lo290 = 1; bool _r292 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_230 = _lo290, _end291 = 4; shuffle_defender__bs_230 < _end291; shuffle_defender__bs_230++) if ((s->card[_ix(shuffle_defender__q_225, 2) * 4 + shuffle_defender__bs_230] >= 0)) { _r292 = true; break; } _r292; })) {
+                int32_t _w294 = _wx(shuffle_defender__q_225, 2);
+                if (_w294 >= 0) {
+                    s->promote_pending[_w294] = true;
                 }
             } else {
-                _win(s, _wsub(1, shuffle_defender__q_206));
+                _win(s, _wsub(1, shuffle_defender__q_225));
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
             }
         }
-        if ((ATTACKS__bench_damage[_ix(attack_effects__r_149, 790)] > 0)) {
-            int32_t _w269 = _wx(attack_effects__o_154, 2);
-            if (_w269 >= 0) {
+        attack_effects__k_231 = ATTACKS__lasting[_ix(attack_effects__r_158, 790)];
+        attack_effects__on_defender_232 = (((attack_effects__k_231 != 4) && (attack_effects__k_231 != 5)) && (attack_effects__k_231 != 3));
+        if ((((attack_effects__k_231 > 0) && (attack_effects__exposed_165 || (!attack_effects__on_defender_232))) && ({ int16_t _let295 = ATTACKS__lasting_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_233 = _let295; ({ int32_t _let296 = attack_effects__p_157; int32_t holds__p_234 = _let296; ({ int32_t _let297 = attack_effects__r_158; int32_t holds__r_235 = _let297; ({ bool _let298 = attack_effects__first_heads_160; bool holds__first_heads_236 = _let298; ({ bool _let299 = attack_effects__all_heads_161; bool holds__all_heads_237 = _let299; ({ int32_t _let300 = _wsub(1, holds__p_234); int32_t holds__o_238 = _let300; ((((((((((holds__c_233 == 0) || ((holds__c_233 == 1) && holds__first_heads_236)) || ((holds__c_233 == 2) && (!holds__first_heads_236))) || ((holds__c_233 == 3) && holds__all_heads_237)) || ((holds__c_233 == 4) && (({ int32_t _let301 = holds__p_234; int32_t extra_energy__p_239 = _let301; ({ int32_t _let302 = holds__r_235; int32_t extra_energy__r_240 = _let302; ({ int16_t _let303 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_235, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_241 = _let303; ({ int8_t _let304[8]; for (int32_t _i305 = 0; _i305 < 8; _i305++) _let304[_i305] = s->energy[_ix(extra_energy__p_239, 2) * 32 + _i305]; int8_t extra_energy__held_242[8]; memcpy(extra_energy__held_242, _let304, sizeof extra_energy__held_242); ({ int8_t _let306[8]; for (int32_t _i307 = 0; _i307 < 8; _i307++) _let306[_i307] = ({ int32_t _let308 = extra_energy__r_240; int32_t attack_cost__r_243 = _let308; (_i307 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_243, 790)] : (_i307 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_243, 790)] : (_i307 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_243, 790)] : (_i307 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_243, 790)] : (_i307 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_243, 790)] : (_i307 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_243, 790)] : (_i307 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_243, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_243, 790)]))))))); }); int8_t extra_energy__cost_244[8]; memcpy(extra_energy__cost_244, _let306, sizeof extra_energy__cost_244); ({ int32_t _let309 = _wsub(_wsub(({ int32_t _r311 = 0; for (int32_t _j310 = 0; _j310 < 8; _j310++) _r311 = _wadd(_r311, extra_energy__held_242[_j310]); _r311; }), ((int32_t)(extra_energy__held_242[_ix(extra_energy__t_241, 8)]))), _wsub(({ int32_t _r314 = 0; for (int32_t _j313 = 0; _j313 < 8; _j313++) _r314 = _wadd(_r314, extra_energy__cost_244[_j313]); _r314; }), ((int32_t)(extra_energy__cost_244[_ix(extra_energy__t_241, 8)])))); int32_t extra_energy__others_245 = _let309; _wsub(_wsub(((int32_t)(extra_energy__held_242[_ix(extra_energy__t_241, 8)])), ((int32_t)(extra_energy__cost_244[_ix(extra_energy__t_241, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_240, 790)])), extra_energy__others_245), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_235, 790)]))) || ((holds__c_233 == 5) && (s->damage[_ix(holds__o_238, 2) * 4] > 0))) || ((holds__c_233 == 6) && (s->damage[_ix(holds__p_234, 2) * 4] > 0))) || ((holds__c_233 == 7) && s->poisoned[_ix(holds__o_238, 2)])) || ((holds__c_233 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_238, 2) * 4], 395)])) || (((holds__c_233 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_234, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            lasting__p_246 = attack_effects__p_157;
+            lasting__k_247 = attack_effects__k_231;
+            lasting__n_248 = ATTACKS__lasting_n[_ix(attack_effects__r_158, 790)];
+            lasting__q_249 = (((lasting__k_247 == 4) || (lasting__k_247 == 5)) ? lasting__p_246 : _wsub(1, lasting__p_246));
+            int32_t _w316 = _wx(lasting__q_249, 2);
+            int32_t _w317 = _wx(lasting__k_247, 8);
+            if (_w316 >= 0 && _w317 >= 0) {
+                s->lasting_until[_w316 * 8 + _w317] = ((int16_t)(_wadd(s->turn, 1)));
+            }
+            int32_t _w318 = _wx(lasting__q_249, 2);
+            int32_t _w319 = _wx(lasting__k_247, 8);
+            if (_w318 >= 0 && _w319 >= 0) {
+                s->lasting_n[_w318 * 8 + _w319] = lasting__n_248;
+            }
+        }
+        if ((ATTACKS__bench_damage[_ix(attack_effects__r_158, 790)] > 0)) {
+            int32_t _w320 = _wx(attack_effects__o_163, 2);
+            if (_w320 >= 0) {
                 {
-                    int16_t _t270[4];
-                    for (int32_t _i271 = 0; _i271 < 4; _i271++) _t270[_i271] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__o_154, 2) * 4 + _i271], ((BENCH_MASK[_i271] && (s->card[_ix(attack_effects__o_154, 2) * 4 + _i271] >= 0)) ? ({ int32_t _let272 = attack_effects__o_154; int32_t taken__q_212 = _let272; ({ int16_t _let273 = ATTACKS__bench_damage[_ix(attack_effects__r_149, 790)]; int16_t taken__x_213 = _let273; _imax(_wsub(((int32_t)(taken__x_213)), ((s->turn <= s->taken_until[_ix(taken__q_212, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_212, 2)])) : 0)), 0); }); }) : 0))));
-                    memcpy(s->damage + _w269 * 4, _t270, sizeof _t270);
+                    int16_t _t321[4];
+                    for (int32_t _i322 = 0; _i322 < 4; _i322++) _t321[_i322] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__o_163, 2) * 4 + _i322], ((BENCH_MASK[_i322] && (s->card[_ix(attack_effects__o_163, 2) * 4 + _i322] >= 0)) ? ({ int32_t _let323 = attack_effects__o_163; int32_t taken__q_250 = _let323; ({ int16_t _let324 = ATTACKS__bench_damage[_ix(attack_effects__r_158, 790)]; int16_t taken__x_251 = _let324; ({ int32_t _let325 = ((s->turn <= s->taken_until[_ix(taken__q_250, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_250, 2)])) : 0); int32_t taken__cut_252 = _let325; ({ int32_t _let326 = _wadd(taken__cut_252, ((false && ({ int32_t _let327 = taken__q_250; int32_t lasts__q_253 = _let327; (s->turn <= s->lasting_until[_ix(lasts__q_253, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_250, 2) * 8 + 4])) : 0)); int32_t taken__cut_252 = _let326; ((false && ({ int32_t _let328 = taken__q_250; int32_t lasts__q_254 = _let328; (s->turn <= s->lasting_until[_ix(lasts__q_254, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(((int32_t)(taken__x_251)), taken__cut_252), 0)); }); }); }); }) : 0))));
+                    memcpy(s->damage + _w320 * 4, _t321, sizeof _t321);
                 }
             }
         }
-        if (((ATTACKS__status[_ix(attack_effects__r_149, 790)] > 0) && ({ int16_t _let274 = ATTACKS__status_if[_ix(attack_effects__r_149, 790)]; int16_t holds__c_214 = _let274; ({ int32_t _let275 = attack_effects__p_148; int32_t holds__p_215 = _let275; ({ int32_t _let276 = attack_effects__r_149; int32_t holds__r_216 = _let276; ({ bool _let277 = attack_effects__first_heads_151; bool holds__first_heads_217 = _let277; ({ bool _let278 = attack_effects__all_heads_152; bool holds__all_heads_218 = _let278; ({ int32_t _let279 = _wsub(1, holds__p_215); int32_t holds__o_219 = _let279; ((((((((((holds__c_214 == 0) || ((holds__c_214 == 1) && holds__first_heads_217)) || ((holds__c_214 == 2) && (!holds__first_heads_217))) || ((holds__c_214 == 3) && holds__all_heads_218)) || ((holds__c_214 == 4) && (({ int32_t _let280 = holds__p_215; int32_t extra_energy__p_220 = _let280; ({ int32_t _let281 = holds__r_216; int32_t extra_energy__r_221 = _let281; ({ int16_t _let282 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_216, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_222 = _let282; ({ int8_t _let283[8]; for (int32_t _i284 = 0; _i284 < 8; _i284++) _let283[_i284] = s->energy[_ix(extra_energy__p_220, 2) * 32 + _i284]; int8_t extra_energy__held_223[8]; memcpy(extra_energy__held_223, _let283, sizeof extra_energy__held_223); ({ int8_t _let285[8]; for (int32_t _i286 = 0; _i286 < 8; _i286++) _let285[_i286] = ({ int32_t _let287 = extra_energy__r_221; int32_t attack_cost__r_224 = _let287; (_i286 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_224, 790)] : (_i286 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_224, 790)] : (_i286 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_224, 790)] : (_i286 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_224, 790)] : (_i286 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_224, 790)] : (_i286 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_224, 790)] : (_i286 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_224, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_224, 790)]))))))); }); int8_t extra_energy__cost_225[8]; memcpy(extra_energy__cost_225, _let285, sizeof extra_energy__cost_225); ({ int32_t _let288 = _wsub(_wsub(({ int32_t _r290 = 0; for (int32_t _j289 = 0; _j289 < 8; _j289++) _r290 = _wadd(_r290, extra_energy__held_223[_j289]); _r290; }), ((int32_t)(extra_energy__held_223[_ix(extra_energy__t_222, 8)]))), _wsub(({ int32_t _r293 = 0; for (int32_t _j292 = 0; _j292 < 8; _j292++) _r293 = _wadd(_r293, extra_energy__cost_225[_j292]); _r293; }), ((int32_t)(extra_energy__cost_225[_ix(extra_energy__t_222, 8)])))); int32_t extra_energy__others_226 = _let288; _wsub(_wsub(((int32_t)(extra_energy__held_223[_ix(extra_energy__t_222, 8)])), ((int32_t)(extra_energy__cost_225[_ix(extra_energy__t_222, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_221, 790)])), extra_energy__others_226), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_216, 790)]))) || ((holds__c_214 == 5) && (s->damage[_ix(holds__o_219, 2) * 4] > 0))) || ((holds__c_214 == 6) && (s->damage[_ix(holds__p_215, 2) * 4] > 0))) || ((holds__c_214 == 7) && s->poisoned[_ix(holds__o_219, 2)])) || ((holds__c_214 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_219, 2) * 4], 395)])) || (((holds__c_214 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_215, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            give_status__q_227 = attack_effects__o_154;
-            give_status__st_228 = ATTACKS__status[_ix(attack_effects__r_149, 790)];
-            if ((give_status__st_228 == 1)) {
-                int32_t _w295 = _wx(give_status__q_227, 2);
-                if (_w295 >= 0) {
-                    s->poisoned[_w295] = true;
+        if ((((ATTACKS__status[_ix(attack_effects__r_158, 790)] > 0) && attack_effects__exposed_165) && ({ int16_t _let329 = ATTACKS__status_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_255 = _let329; ({ int32_t _let330 = attack_effects__p_157; int32_t holds__p_256 = _let330; ({ int32_t _let331 = attack_effects__r_158; int32_t holds__r_257 = _let331; ({ bool _let332 = attack_effects__first_heads_160; bool holds__first_heads_258 = _let332; ({ bool _let333 = attack_effects__all_heads_161; bool holds__all_heads_259 = _let333; ({ int32_t _let334 = _wsub(1, holds__p_256); int32_t holds__o_260 = _let334; ((((((((((holds__c_255 == 0) || ((holds__c_255 == 1) && holds__first_heads_258)) || ((holds__c_255 == 2) && (!holds__first_heads_258))) || ((holds__c_255 == 3) && holds__all_heads_259)) || ((holds__c_255 == 4) && (({ int32_t _let335 = holds__p_256; int32_t extra_energy__p_261 = _let335; ({ int32_t _let336 = holds__r_257; int32_t extra_energy__r_262 = _let336; ({ int16_t _let337 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_257, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_263 = _let337; ({ int8_t _let338[8]; for (int32_t _i339 = 0; _i339 < 8; _i339++) _let338[_i339] = s->energy[_ix(extra_energy__p_261, 2) * 32 + _i339]; int8_t extra_energy__held_264[8]; memcpy(extra_energy__held_264, _let338, sizeof extra_energy__held_264); ({ int8_t _let340[8]; for (int32_t _i341 = 0; _i341 < 8; _i341++) _let340[_i341] = ({ int32_t _let342 = extra_energy__r_262; int32_t attack_cost__r_265 = _let342; (_i341 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_265, 790)] : (_i341 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_265, 790)] : (_i341 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_265, 790)] : (_i341 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_265, 790)] : (_i341 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_265, 790)] : (_i341 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_265, 790)] : (_i341 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_265, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_265, 790)]))))))); }); int8_t extra_energy__cost_266[8]; memcpy(extra_energy__cost_266, _let340, sizeof extra_energy__cost_266); ({ int32_t _let343 = _wsub(_wsub(({ int32_t _r345 = 0; for (int32_t _j344 = 0; _j344 < 8; _j344++) _r345 = _wadd(_r345, extra_energy__held_264[_j344]); _r345; }), ((int32_t)(extra_energy__held_264[_ix(extra_energy__t_263, 8)]))), _wsub(({ int32_t _r348 = 0; for (int32_t _j347 = 0; _j347 < 8; _j347++) _r348 = _wadd(_r348, extra_energy__cost_266[_j347]); _r348; }), ((int32_t)(extra_energy__cost_266[_ix(extra_energy__t_263, 8)])))); int32_t extra_energy__others_267 = _let343; _wsub(_wsub(((int32_t)(extra_energy__held_264[_ix(extra_energy__t_263, 8)])), ((int32_t)(extra_energy__cost_266[_ix(extra_energy__t_263, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_262, 790)])), extra_energy__others_267), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_257, 790)]))) || ((holds__c_255 == 5) && (s->damage[_ix(holds__o_260, 2) * 4] > 0))) || ((holds__c_255 == 6) && (s->damage[_ix(holds__p_256, 2) * 4] > 0))) || ((holds__c_255 == 7) && s->poisoned[_ix(holds__o_260, 2)])) || ((holds__c_255 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_260, 2) * 4], 395)])) || (((holds__c_255 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_256, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            give_status__q_268 = attack_effects__o_163;
+            give_status__st_269 = ATTACKS__status[_ix(attack_effects__r_158, 790)];
+            if ((give_status__st_269 == 1)) {
+                int32_t _w350 = _wx(give_status__q_268, 2);
+                if (_w350 >= 0) {
+                    s->poisoned[_w350] = true;
                 }
-            } else if ((give_status__st_228 == 2)) {
-                int32_t _w296 = _wx(give_status__q_227, 2);
-                if (_w296 >= 0) {
-                    s->burned[_w296] = true;
+            } else if ((give_status__st_269 == 2)) {
+                int32_t _w351 = _wx(give_status__q_268, 2);
+                if (_w351 >= 0) {
+                    s->burned[_w351] = true;
                 }
-            } else if ((give_status__st_228 == 3)) {
-                int32_t _w297 = _wx(give_status__q_227, 2);
-                if (_w297 >= 0) {
-                    s->condition[_w297] = ((int8_t)(1));
+            } else if ((give_status__st_269 == 3)) {
+                int32_t _w352 = _wx(give_status__q_268, 2);
+                if (_w352 >= 0) {
+                    s->condition[_w352] = ((int8_t)(1));
                 }
-            } else if ((give_status__st_228 == 4)) {
-                int32_t _w298 = _wx(give_status__q_227, 2);
-                if (_w298 >= 0) {
-                    s->condition[_w298] = ((int8_t)(2));
+            } else if ((give_status__st_269 == 4)) {
+                int32_t _w353 = _wx(give_status__q_268, 2);
+                if (_w353 >= 0) {
+                    s->condition[_w353] = ((int8_t)(2));
                 }
-            } else if ((give_status__st_228 == 5)) {
-                int32_t _w299 = _wx(give_status__q_227, 2);
-                if (_w299 >= 0) {
-                    s->condition[_w299] = ((int8_t)(3));
+            } else if ((give_status__st_269 == 5)) {
+                int32_t _w354 = _wx(give_status__q_268, 2);
+                if (_w354 >= 0) {
+                    s->condition[_w354] = ((int8_t)(3));
                 }
             }
         }
-        if ((ATTACKS__heal_self[_ix(attack_effects__r_149, 790)] > 0)) {
-            int32_t _w300 = _wx(attack_effects__p_148, 2);
-            if (_w300 >= 0) {
-                s->damage[_w300 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_148, 2) * 4], ATTACKS__heal_self[_ix(attack_effects__r_149, 790)]))), ((int16_t)(0)))));
+        if ((ATTACKS__heal_self[_ix(attack_effects__r_158, 790)] > 0)) {
+            int32_t _w355 = _wx(attack_effects__p_157, 2);
+            if (_w355 >= 0) {
+                s->damage[_w355 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_157, 2) * 4], ATTACKS__heal_self[_ix(attack_effects__r_158, 790)]))), ((int16_t)(0)))));
             }
         }
-        if ((ATTACKS__heal_all[_ix(attack_effects__r_149, 790)] > 0)) {
-            int32_t _w301 = _wx(attack_effects__p_148, 2);
-            if (_w301 >= 0) {
+        if ((ATTACKS__heal_all[_ix(attack_effects__r_158, 790)] > 0)) {
+            int32_t _w356 = _wx(attack_effects__p_157, 2);
+            if (_w356 >= 0) {
                 {
-                    int16_t _t302[4];
-                    for (int32_t _i303 = 0; _i303 < 4; _i303++) _t302[_i303] = ((s->damage[_ix(attack_effects__p_148, 2) * 4 + _i303] > ATTACKS__heal_all[_ix(attack_effects__r_149, 790)]) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_148, 2) * 4 + _i303], ATTACKS__heal_all[_ix(attack_effects__r_149, 790)]))) : ((int16_t)(0)));
-                    memcpy(s->damage + _w301 * 4, _t302, sizeof _t302);
+                    int16_t _t357[4];
+                    for (int32_t _i358 = 0; _i358 < 4; _i358++) _t357[_i358] = ((s->damage[_ix(attack_effects__p_157, 2) * 4 + _i358] > ATTACKS__heal_all[_ix(attack_effects__r_158, 790)]) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_157, 2) * 4 + _i358], ATTACKS__heal_all[_ix(attack_effects__r_158, 790)]))) : ((int16_t)(0)));
+                    memcpy(s->damage + _w356 * 4, _t357, sizeof _t357);
                 }
             }
         }
-        if (ATTACKS__drain[_ix(attack_effects__r_149, 790)]) {
-            int32_t _w304 = _wx(attack_effects__p_148, 2);
-            if (_w304 >= 0) {
-                s->damage[_w304 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_148, 2) * 4], attack_effects__dmg_150), 0)));
+        if (ATTACKS__drain[_ix(attack_effects__r_158, 790)]) {
+            int32_t _w359 = _wx(attack_effects__p_157, 2);
+            if (_w359 >= 0) {
+                s->damage[_w359 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_157, 2) * 4], attack_effects__dmg_159), 0)));
             }
         }
-        if (((ATTACKS__recoil[_ix(attack_effects__r_149, 790)] > 0) && ({ int16_t _let305 = ATTACKS__recoil_if[_ix(attack_effects__r_149, 790)]; int16_t holds__c_229 = _let305; ({ int32_t _let306 = attack_effects__p_148; int32_t holds__p_230 = _let306; ({ int32_t _let307 = attack_effects__r_149; int32_t holds__r_231 = _let307; ({ bool _let308 = attack_effects__first_heads_151; bool holds__first_heads_232 = _let308; ({ bool _let309 = attack_effects__all_heads_152; bool holds__all_heads_233 = _let309; ({ int32_t _let310 = _wsub(1, holds__p_230); int32_t holds__o_234 = _let310; ((((((((((holds__c_229 == 0) || ((holds__c_229 == 1) && holds__first_heads_232)) || ((holds__c_229 == 2) && (!holds__first_heads_232))) || ((holds__c_229 == 3) && holds__all_heads_233)) || ((holds__c_229 == 4) && (({ int32_t _let311 = holds__p_230; int32_t extra_energy__p_235 = _let311; ({ int32_t _let312 = holds__r_231; int32_t extra_energy__r_236 = _let312; ({ int16_t _let313 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_231, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_237 = _let313; ({ int8_t _let314[8]; for (int32_t _i315 = 0; _i315 < 8; _i315++) _let314[_i315] = s->energy[_ix(extra_energy__p_235, 2) * 32 + _i315]; int8_t extra_energy__held_238[8]; memcpy(extra_energy__held_238, _let314, sizeof extra_energy__held_238); ({ int8_t _let316[8]; for (int32_t _i317 = 0; _i317 < 8; _i317++) _let316[_i317] = ({ int32_t _let318 = extra_energy__r_236; int32_t attack_cost__r_239 = _let318; (_i317 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_239, 790)] : (_i317 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_239, 790)] : (_i317 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_239, 790)] : (_i317 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_239, 790)] : (_i317 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_239, 790)] : (_i317 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_239, 790)] : (_i317 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_239, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_239, 790)]))))))); }); int8_t extra_energy__cost_240[8]; memcpy(extra_energy__cost_240, _let316, sizeof extra_energy__cost_240); ({ int32_t _let319 = _wsub(_wsub(({ int32_t _r321 = 0; for (int32_t _j320 = 0; _j320 < 8; _j320++) _r321 = _wadd(_r321, extra_energy__held_238[_j320]); _r321; }), ((int32_t)(extra_energy__held_238[_ix(extra_energy__t_237, 8)]))), _wsub(({ int32_t _r324 = 0; for (int32_t _j323 = 0; _j323 < 8; _j323++) _r324 = _wadd(_r324, extra_energy__cost_240[_j323]); _r324; }), ((int32_t)(extra_energy__cost_240[_ix(extra_energy__t_237, 8)])))); int32_t extra_energy__others_241 = _let319; _wsub(_wsub(((int32_t)(extra_energy__held_238[_ix(extra_energy__t_237, 8)])), ((int32_t)(extra_energy__cost_240[_ix(extra_energy__t_237, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_236, 790)])), extra_energy__others_241), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_231, 790)]))) || ((holds__c_229 == 5) && (s->damage[_ix(holds__o_234, 2) * 4] > 0))) || ((holds__c_229 == 6) && (s->damage[_ix(holds__p_230, 2) * 4] > 0))) || ((holds__c_229 == 7) && s->poisoned[_ix(holds__o_234, 2)])) || ((holds__c_229 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_234, 2) * 4], 395)])) || (((holds__c_229 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_230, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            int32_t _w326 = _wx(attack_effects__p_148, 2);
-            if (_w326 >= 0) {
-                s->damage[_w326 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_148, 2) * 4], ATTACKS__recoil[_ix(attack_effects__r_149, 790)])));
+        if (((ATTACKS__recoil[_ix(attack_effects__r_158, 790)] > 0) && ({ int16_t _let360 = ATTACKS__recoil_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_270 = _let360; ({ int32_t _let361 = attack_effects__p_157; int32_t holds__p_271 = _let361; ({ int32_t _let362 = attack_effects__r_158; int32_t holds__r_272 = _let362; ({ bool _let363 = attack_effects__first_heads_160; bool holds__first_heads_273 = _let363; ({ bool _let364 = attack_effects__all_heads_161; bool holds__all_heads_274 = _let364; ({ int32_t _let365 = _wsub(1, holds__p_271); int32_t holds__o_275 = _let365; ((((((((((holds__c_270 == 0) || ((holds__c_270 == 1) && holds__first_heads_273)) || ((holds__c_270 == 2) && (!holds__first_heads_273))) || ((holds__c_270 == 3) && holds__all_heads_274)) || ((holds__c_270 == 4) && (({ int32_t _let366 = holds__p_271; int32_t extra_energy__p_276 = _let366; ({ int32_t _let367 = holds__r_272; int32_t extra_energy__r_277 = _let367; ({ int16_t _let368 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_272, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_278 = _let368; ({ int8_t _let369[8]; for (int32_t _i370 = 0; _i370 < 8; _i370++) _let369[_i370] = s->energy[_ix(extra_energy__p_276, 2) * 32 + _i370]; int8_t extra_energy__held_279[8]; memcpy(extra_energy__held_279, _let369, sizeof extra_energy__held_279); ({ int8_t _let371[8]; for (int32_t _i372 = 0; _i372 < 8; _i372++) _let371[_i372] = ({ int32_t _let373 = extra_energy__r_277; int32_t attack_cost__r_280 = _let373; (_i372 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_280, 790)] : (_i372 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_280, 790)] : (_i372 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_280, 790)] : (_i372 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_280, 790)] : (_i372 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_280, 790)] : (_i372 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_280, 790)] : (_i372 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_280, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_280, 790)]))))))); }); int8_t extra_energy__cost_281[8]; memcpy(extra_energy__cost_281, _let371, sizeof extra_energy__cost_281); ({ int32_t _let374 = _wsub(_wsub(({ int32_t _r376 = 0; for (int32_t _j375 = 0; _j375 < 8; _j375++) _r376 = _wadd(_r376, extra_energy__held_279[_j375]); _r376; }), ((int32_t)(extra_energy__held_279[_ix(extra_energy__t_278, 8)]))), _wsub(({ int32_t _r379 = 0; for (int32_t _j378 = 0; _j378 < 8; _j378++) _r379 = _wadd(_r379, extra_energy__cost_281[_j378]); _r379; }), ((int32_t)(extra_energy__cost_281[_ix(extra_energy__t_278, 8)])))); int32_t extra_energy__others_282 = _let374; _wsub(_wsub(((int32_t)(extra_energy__held_279[_ix(extra_energy__t_278, 8)])), ((int32_t)(extra_energy__cost_281[_ix(extra_energy__t_278, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_277, 790)])), extra_energy__others_282), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_272, 790)]))) || ((holds__c_270 == 5) && (s->damage[_ix(holds__o_275, 2) * 4] > 0))) || ((holds__c_270 == 6) && (s->damage[_ix(holds__p_271, 2) * 4] > 0))) || ((holds__c_270 == 7) && s->poisoned[_ix(holds__o_275, 2)])) || ((holds__c_270 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_275, 2) * 4], 395)])) || (((holds__c_270 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_271, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            int32_t _w381 = _wx(attack_effects__p_157, 2);
+            if (_w381 >= 0) {
+                s->damage[_w381 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_157, 2) * 4], ATTACKS__recoil[_ix(attack_effects__r_158, 790)])));
             }
         }
-        if ((ATTACKS__discard_self_n[_ix(attack_effects__r_149, 790)] > 0)) {
-            discard_typed__p_242 = attack_effects__p_148;
-            discard_typed__t_243 = ATTACKS__discard_self_type[_ix(attack_effects__r_149, 790)];
-            discard_typed__n_244 = ATTACKS__discard_self_n[_ix(attack_effects__r_149, 790)];
-            if ((discard_typed__t_243 < 0)) {
-                int32_t _w327 = _wx(discard_typed__p_242, 2);
-                if (_w327 >= 0) {
+        if ((ATTACKS__discard_self_n[_ix(attack_effects__r_158, 790)] > 0)) {
+            discard_typed__p_283 = attack_effects__p_157;
+            discard_typed__t_284 = ATTACKS__discard_self_type[_ix(attack_effects__r_158, 790)];
+            discard_typed__n_285 = ATTACKS__discard_self_n[_ix(attack_effects__r_158, 790)];
+            if ((discard_typed__t_284 < 0)) {
+                int32_t _w382 = _wx(discard_typed__p_283, 2);
+                if (_w382 >= 0) {
                     {
-                        int8_t _t328[8];
-                        for (int32_t _i329 = 0; _i329 < 8; _i329++) _t328[_i329] = ((TYPE_IDS[_i329] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_242, 2) * 32 + _i329]);
-                        memcpy(s->energy + _w327 * 32 + 0 * 8, _t328, sizeof _t328);
+                        int8_t _t383[8];
+                        for (int32_t _i384 = 0; _i384 < 8; _i384++) _t383[_i384] = ((TYPE_IDS[_i384] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_283, 2) * 32 + _i384]);
+                        memcpy(s->energy + _w382 * 32 + 0 * 8, _t383, sizeof _t383);
                     }
                 }
             } else {
-                int32_t _w330 = _wx(discard_typed__p_242, 2);
-                int32_t _w331 = _wx(discard_typed__t_243, 8);
-                if (_w330 >= 0 && _w331 >= 0) {
-                    s->energy[_w330 * 32 + 0 * 8 + _w331] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_242, 2) * 32 + _ix(discard_typed__t_243, 8)], ((int8_t)(_imin(discard_typed__n_244, s->energy[_ix(discard_typed__p_242, 2) * 32 + _ix(discard_typed__t_243, 8)]))))));
+                int32_t _w385 = _wx(discard_typed__p_283, 2);
+                int32_t _w386 = _wx(discard_typed__t_284, 8);
+                if (_w385 >= 0 && _w386 >= 0) {
+                    s->energy[_w385 * 32 + 0 * 8 + _w386] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_283, 2) * 32 + _ix(discard_typed__t_284, 8)], ((int8_t)(_imin(discard_typed__n_285, s->energy[_ix(discard_typed__p_283, 2) * 32 + _ix(discard_typed__t_284, 8)]))))));
                 }
             }
         }
-        if (((ATTACKS__discard_def[_ix(attack_effects__r_149, 790)] > 0) && ({ int16_t _let332 = ATTACKS__discard_def_if[_ix(attack_effects__r_149, 790)]; int16_t holds__c_245 = _let332; ({ int32_t _let333 = attack_effects__p_148; int32_t holds__p_246 = _let333; ({ int32_t _let334 = attack_effects__r_149; int32_t holds__r_247 = _let334; ({ bool _let335 = attack_effects__first_heads_151; bool holds__first_heads_248 = _let335; ({ bool _let336 = attack_effects__all_heads_152; bool holds__all_heads_249 = _let336; ({ int32_t _let337 = _wsub(1, holds__p_246); int32_t holds__o_250 = _let337; ((((((((((holds__c_245 == 0) || ((holds__c_245 == 1) && holds__first_heads_248)) || ((holds__c_245 == 2) && (!holds__first_heads_248))) || ((holds__c_245 == 3) && holds__all_heads_249)) || ((holds__c_245 == 4) && (({ int32_t _let338 = holds__p_246; int32_t extra_energy__p_251 = _let338; ({ int32_t _let339 = holds__r_247; int32_t extra_energy__r_252 = _let339; ({ int16_t _let340 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_247, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_253 = _let340; ({ int8_t _let341[8]; for (int32_t _i342 = 0; _i342 < 8; _i342++) _let341[_i342] = s->energy[_ix(extra_energy__p_251, 2) * 32 + _i342]; int8_t extra_energy__held_254[8]; memcpy(extra_energy__held_254, _let341, sizeof extra_energy__held_254); ({ int8_t _let343[8]; for (int32_t _i344 = 0; _i344 < 8; _i344++) _let343[_i344] = ({ int32_t _let345 = extra_energy__r_252; int32_t attack_cost__r_255 = _let345; (_i344 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_255, 790)] : (_i344 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_255, 790)] : (_i344 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_255, 790)] : (_i344 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_255, 790)] : (_i344 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_255, 790)] : (_i344 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_255, 790)] : (_i344 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_255, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_255, 790)]))))))); }); int8_t extra_energy__cost_256[8]; memcpy(extra_energy__cost_256, _let343, sizeof extra_energy__cost_256); ({ int32_t _let346 = _wsub(_wsub(({ int32_t _r348 = 0; for (int32_t _j347 = 0; _j347 < 8; _j347++) _r348 = _wadd(_r348, extra_energy__held_254[_j347]); _r348; }), ((int32_t)(extra_energy__held_254[_ix(extra_energy__t_253, 8)]))), _wsub(({ int32_t _r351 = 0; for (int32_t _j350 = 0; _j350 < 8; _j350++) _r351 = _wadd(_r351, extra_energy__cost_256[_j350]); _r351; }), ((int32_t)(extra_energy__cost_256[_ix(extra_energy__t_253, 8)])))); int32_t extra_energy__others_257 = _let346; _wsub(_wsub(((int32_t)(extra_energy__held_254[_ix(extra_energy__t_253, 8)])), ((int32_t)(extra_energy__cost_256[_ix(extra_energy__t_253, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_252, 790)])), extra_energy__others_257), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_247, 790)]))) || ((holds__c_245 == 5) && (s->damage[_ix(holds__o_250, 2) * 4] > 0))) || ((holds__c_245 == 6) && (s->damage[_ix(holds__p_246, 2) * 4] > 0))) || ((holds__c_245 == 7) && s->poisoned[_ix(holds__o_250, 2)])) || ((holds__c_245 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_250, 2) * 4], 395)])) || (((holds__c_245 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_246, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            discard_random__q_258 = attack_effects__o_154;
-            for (int32_t _i353 = 0; _i353 < 8; _i353++) discard_random__held_259[_i353] = s->energy[_ix(discard_random__q_258, 2) * 32 + _i353];
-            discard_random__x_260 = _roll(random_word_at(key, 2), ({ int32_t _r355 = 0; for (int32_t _j354 = 0; _j354 < 8; _j354++) _r355 = _wadd(_r355, discard_random__held_259[_j354]); _r355; }));
-            discard_random__t_263 = ({ int32_t _lo357 = 0; int32_t _r363 = 0; int32_t _best365 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_261 = _lo357, _end358 = 8; discard_random__u_261 < _end358; discard_random__u_261++) { int32_t _x364 = ((int32_t)((({ int32_t _lo359 = 0; int32_t _r361 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_262 = _lo359, _end360 = 8; discard_random__v_262 < _end360; discard_random__v_262++) _r361 = _wadd(_r361, ((discard_random__v_262 <= discard_random__u_261) ? ((int32_t)(discard_random__held_259[discard_random__v_262])) : 0)); _r361; }) > discard_random__x_260))); if (discard_random__u_261 == _lo357 || _x364 > _best365) { _best365 = _x364; _r363 = discard_random__u_261; } } _r363; });
-            if ((({ int32_t _r367 = 0; for (int32_t _j366 = 0; _j366 < 8; _j366++) _r367 = _wadd(_r367, discard_random__held_259[_j366]); _r367; }) > 0)) {
-                int32_t _w369 = _wx(discard_random__q_258, 2);
-                int32_t _w370 = _wx(discard_random__t_263, 8);
-                if (_w369 >= 0 && _w370 >= 0) {
-                    s->energy[_w369 * 32 + 0 * 8 + _w370] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_258, 2) * 32 + _ix(discard_random__t_263, 8)], 1)));
+        if ((((ATTACKS__discard_def[_ix(attack_effects__r_158, 790)] > 0) && attack_effects__exposed_165) && ({ int16_t _let387 = ATTACKS__discard_def_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_286 = _let387; ({ int32_t _let388 = attack_effects__p_157; int32_t holds__p_287 = _let388; ({ int32_t _let389 = attack_effects__r_158; int32_t holds__r_288 = _let389; ({ bool _let390 = attack_effects__first_heads_160; bool holds__first_heads_289 = _let390; ({ bool _let391 = attack_effects__all_heads_161; bool holds__all_heads_290 = _let391; ({ int32_t _let392 = _wsub(1, holds__p_287); int32_t holds__o_291 = _let392; ((((((((((holds__c_286 == 0) || ((holds__c_286 == 1) && holds__first_heads_289)) || ((holds__c_286 == 2) && (!holds__first_heads_289))) || ((holds__c_286 == 3) && holds__all_heads_290)) || ((holds__c_286 == 4) && (({ int32_t _let393 = holds__p_287; int32_t extra_energy__p_292 = _let393; ({ int32_t _let394 = holds__r_288; int32_t extra_energy__r_293 = _let394; ({ int16_t _let395 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_288, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_294 = _let395; ({ int8_t _let396[8]; for (int32_t _i397 = 0; _i397 < 8; _i397++) _let396[_i397] = s->energy[_ix(extra_energy__p_292, 2) * 32 + _i397]; int8_t extra_energy__held_295[8]; memcpy(extra_energy__held_295, _let396, sizeof extra_energy__held_295); ({ int8_t _let398[8]; for (int32_t _i399 = 0; _i399 < 8; _i399++) _let398[_i399] = ({ int32_t _let400 = extra_energy__r_293; int32_t attack_cost__r_296 = _let400; (_i399 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_296, 790)] : (_i399 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_296, 790)] : (_i399 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_296, 790)] : (_i399 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_296, 790)] : (_i399 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_296, 790)] : (_i399 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_296, 790)] : (_i399 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_296, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_296, 790)]))))))); }); int8_t extra_energy__cost_297[8]; memcpy(extra_energy__cost_297, _let398, sizeof extra_energy__cost_297); ({ int32_t _let401 = _wsub(_wsub(({ int32_t _r403 = 0; for (int32_t _j402 = 0; _j402 < 8; _j402++) _r403 = _wadd(_r403, extra_energy__held_295[_j402]); _r403; }), ((int32_t)(extra_energy__held_295[_ix(extra_energy__t_294, 8)]))), _wsub(({ int32_t _r406 = 0; for (int32_t _j405 = 0; _j405 < 8; _j405++) _r406 = _wadd(_r406, extra_energy__cost_297[_j405]); _r406; }), ((int32_t)(extra_energy__cost_297[_ix(extra_energy__t_294, 8)])))); int32_t extra_energy__others_298 = _let401; _wsub(_wsub(((int32_t)(extra_energy__held_295[_ix(extra_energy__t_294, 8)])), ((int32_t)(extra_energy__cost_297[_ix(extra_energy__t_294, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_293, 790)])), extra_energy__others_298), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_288, 790)]))) || ((holds__c_286 == 5) && (s->damage[_ix(holds__o_291, 2) * 4] > 0))) || ((holds__c_286 == 6) && (s->damage[_ix(holds__p_287, 2) * 4] > 0))) || ((holds__c_286 == 7) && s->poisoned[_ix(holds__o_291, 2)])) || ((holds__c_286 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_291, 2) * 4], 395)])) || (((holds__c_286 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_287, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            discard_random__q_299 = attack_effects__o_163;
+            for (int32_t _i408 = 0; _i408 < 8; _i408++) discard_random__held_300[_i408] = s->energy[_ix(discard_random__q_299, 2) * 32 + _i408];
+            discard_random__x_301 = _roll(random_word_at(key, 2), ({ int32_t _r410 = 0; for (int32_t _j409 = 0; _j409 < 8; _j409++) _r410 = _wadd(_r410, discard_random__held_300[_j409]); _r410; }));
+            discard_random__t_304 = ({ int32_t _lo412 = 0; int32_t _r418 = 0; int32_t _best420 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_302 = _lo412, _end413 = 8; discard_random__u_302 < _end413; discard_random__u_302++) { int32_t _x419 = ((int32_t)((({ int32_t _lo414 = 0; int32_t _r416 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_303 = _lo414, _end415 = 8; discard_random__v_303 < _end415; discard_random__v_303++) _r416 = _wadd(_r416, ((discard_random__v_303 <= discard_random__u_302) ? ((int32_t)(discard_random__held_300[discard_random__v_303])) : 0)); _r416; }) > discard_random__x_301))); if (discard_random__u_302 == _lo412 || _x419 > _best420) { _best420 = _x419; _r418 = discard_random__u_302; } } _r418; });
+            if ((({ int32_t _r422 = 0; for (int32_t _j421 = 0; _j421 < 8; _j421++) _r422 = _wadd(_r422, discard_random__held_300[_j421]); _r422; }) > 0)) {
+                int32_t _w424 = _wx(discard_random__q_299, 2);
+                int32_t _w425 = _wx(discard_random__t_304, 8);
+                if (_w424 >= 0 && _w425 >= 0) {
+                    s->energy[_w424 * 32 + 0 * 8 + _w425] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_299, 2) * 32 + _ix(discard_random__t_304, 8)], 1)));
                 }
             }
         }
-        if ((ATTACKS__discard_all[_ix(attack_effects__r_149, 790)] > 0)) {
-            for (int32_t _i371 = 0; _i371 < 64; _i371++) discard_random_in_play__flat_264[_i371] = s->energy[(_i371) / 32 * 32 + ((_i371) / 8) % 4 * 8 + ((_i371)) % 8];
-            discard_random_in_play__x_265 = _roll(random_word_at(key, 3), ({ int32_t _r373 = 0; for (int32_t _j372 = 0; _j372 < 64; _j372++) _r373 = _wadd(_r373, discard_random_in_play__flat_264[_j372]); _r373; }));
-            discard_random_in_play__u_268 = ({ int32_t _lo375 = 0; int32_t _r381 = 0; int32_t _best383 = 0; for (int32_t discard_random_in_play__w_266 = _lo375, _end376 = 64; discard_random_in_play__w_266 < _end376; discard_random_in_play__w_266++) { int32_t _x382 = ((int32_t)((({ int32_t _lo377 = 0; int32_t _r379 = 0; for (int32_t discard_random_in_play__v_267 = _lo377, _end378 = 64; discard_random_in_play__v_267 < _end378; discard_random_in_play__v_267++) _r379 = _wadd(_r379, ((discard_random_in_play__v_267 <= discard_random_in_play__w_266) ? ((int32_t)(discard_random_in_play__flat_264[discard_random_in_play__v_267])) : 0)); _r379; }) > discard_random_in_play__x_265))); if (discard_random_in_play__w_266 == _lo375 || _x382 > _best383) { _best383 = _x382; _r381 = discard_random_in_play__w_266; } } _r381; });
-            if ((({ int32_t _r385 = 0; for (int32_t _j384 = 0; _j384 < 64; _j384++) _r385 = _wadd(_r385, discard_random_in_play__flat_264[_j384]); _r385; }) > 0)) {
-                int32_t _w387 = _wx(_floordiv(discard_random_in_play__u_268, 32), 2);
-                int32_t _w388 = _wx(_pymod(_floordiv(discard_random_in_play__u_268, 8), 4), 4);
-                int32_t _w389 = _wx(_pymod(discard_random_in_play__u_268, 8), 8);
-                if (_w387 >= 0 && _w388 >= 0 && _w389 >= 0) {
-                    s->energy[_w387 * 32 + _w388 * 8 + _w389] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_268, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_268, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_268, 8), 8)], 1)));
+        if ((ATTACKS__discard_all[_ix(attack_effects__r_158, 790)] > 0)) {
+            for (int32_t _i426 = 0; _i426 < 64; _i426++) discard_random_in_play__flat_305[_i426] = s->energy[(_i426) / 32 * 32 + ((_i426) / 8) % 4 * 8 + ((_i426)) % 8];
+            discard_random_in_play__x_306 = _roll(random_word_at(key, 3), ({ int32_t _r428 = 0; for (int32_t _j427 = 0; _j427 < 64; _j427++) _r428 = _wadd(_r428, discard_random_in_play__flat_305[_j427]); _r428; }));
+            discard_random_in_play__u_309 = ({ int32_t _lo430 = 0; int32_t _r436 = 0; int32_t _best438 = 0; for (int32_t discard_random_in_play__w_307 = _lo430, _end431 = 64; discard_random_in_play__w_307 < _end431; discard_random_in_play__w_307++) { int32_t _x437 = ((int32_t)((({ int32_t _lo432 = 0; int32_t _r434 = 0; for (int32_t discard_random_in_play__v_308 = _lo432, _end433 = 64; discard_random_in_play__v_308 < _end433; discard_random_in_play__v_308++) _r434 = _wadd(_r434, ((discard_random_in_play__v_308 <= discard_random_in_play__w_307) ? ((int32_t)(discard_random_in_play__flat_305[discard_random_in_play__v_308])) : 0)); _r434; }) > discard_random_in_play__x_306))); if (discard_random_in_play__w_307 == _lo430 || _x437 > _best438) { _best438 = _x437; _r436 = discard_random_in_play__w_307; } } _r436; });
+            if ((({ int32_t _r440 = 0; for (int32_t _j439 = 0; _j439 < 64; _j439++) _r440 = _wadd(_r440, discard_random_in_play__flat_305[_j439]); _r440; }) > 0)) {
+                int32_t _w442 = _wx(_floordiv(discard_random_in_play__u_309, 32), 2);
+                int32_t _w443 = _wx(_pymod(_floordiv(discard_random_in_play__u_309, 8), 4), 4);
+                int32_t _w444 = _wx(_pymod(discard_random_in_play__u_309, 8), 8);
+                if (_w442 >= 0 && _w443 >= 0 && _w444 >= 0) {
+                    s->energy[_w442 * 32 + _w443 * 8 + _w444] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_309, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_309, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_309, 8), 8)], 1)));
                 }
             }
         }
-        if ((ATTACKS__attach_n[_ix(attack_effects__r_149, 790)] > 0)) {
-            int32_t _w390 = _wx(attack_effects__p_148, 2);
-            int32_t _w391 = _wx(ATTACKS__attach_type[_ix(attack_effects__r_149, 790)], 8);
-            if (_w390 >= 0 && _w391 >= 0) {
-                s->energy[_w390 * 32 + 0 * 8 + _w391] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_148, 2) * 32 + _ix(ATTACKS__attach_type[_ix(attack_effects__r_149, 790)], 8)], ATTACKS__attach_n[_ix(attack_effects__r_149, 790)])));
+        if ((ATTACKS__attach_n[_ix(attack_effects__r_158, 790)] > 0)) {
+            int32_t _w445 = _wx(attack_effects__p_157, 2);
+            int32_t _w446 = _wx(ATTACKS__attach_type[_ix(attack_effects__r_158, 790)], 8);
+            if (_w445 >= 0 && _w446 >= 0) {
+                s->energy[_w445 * 32 + 0 * 8 + _w446] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_157, 2) * 32 + _ix(ATTACKS__attach_type[_ix(attack_effects__r_158, 790)], 8)], ATTACKS__attach_n[_ix(attack_effects__r_158, 790)])));
             }
         }
-        if ((ATTACKS__draw[_ix(attack_effects__r_149, 790)] > 0)) {
-            draw_cards__p_269 = attack_effects__p_148;
-            draw_cards__n_270 = ATTACKS__draw[_ix(attack_effects__r_149, 790)];
-            draw_cards__have_271 = s->hand_count[_ix(draw_cards__p_269, 2)];
-            draw_cards__k_272 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_270, s->deck_count[_ix(draw_cards__p_269, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_271))))));
-            int32_t _w392 = _wx(draw_cards__p_269, 2);
-            if (_w392 >= 0) {
+        if ((ATTACKS__draw[_ix(attack_effects__r_158, 790)] > 0)) {
+            draw_cards__p_310 = attack_effects__p_157;
+            draw_cards__n_311 = ATTACKS__draw[_ix(attack_effects__r_158, 790)];
+            draw_cards__have_312 = s->hand_count[_ix(draw_cards__p_310, 2)];
+            draw_cards__k_313 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_311, s->deck_count[_ix(draw_cards__p_310, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_312))))));
+            int32_t _w447 = _wx(draw_cards__p_310, 2);
+            if (_w447 >= 0) {
                 {
-                    int16_t _t393[10];
-                    for (int32_t _i394 = 0; _i394 < 10; _i394++) _t393[_i394] = (((HAND_SLOTS[_i394] >= draw_cards__have_271) && (HAND_SLOTS[_i394] < ((int8_t)(_wadd(draw_cards__have_271, draw_cards__k_272))))) ? s->deck[_ix(draw_cards__p_269, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i394], draw_cards__have_271), 0), 19), 20)] : s->hand[_ix(draw_cards__p_269, 2) * 10 + _i394]);
-                    memcpy(s->hand + _w392 * 10, _t393, sizeof _t393);
+                    int16_t _t448[10];
+                    for (int32_t _i449 = 0; _i449 < 10; _i449++) _t448[_i449] = (((HAND_SLOTS[_i449] >= draw_cards__have_312) && (HAND_SLOTS[_i449] < ((int8_t)(_wadd(draw_cards__have_312, draw_cards__k_313))))) ? s->deck[_ix(draw_cards__p_310, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i449], draw_cards__have_312), 0), 19), 20)] : s->hand[_ix(draw_cards__p_310, 2) * 10 + _i449]);
+                    memcpy(s->hand + _w447 * 10, _t448, sizeof _t448);
                 }
             }
-            int32_t _w395 = _wx(draw_cards__p_269, 2);
-            if (_w395 >= 0) {
+            int32_t _w450 = _wx(draw_cards__p_310, 2);
+            if (_w450 >= 0) {
                 {
-                    int16_t _t396[20];
-                    for (int32_t _i397 = 0; _i397 < 20; _i397++) _t396[_i397] = ((_wadd(DECK_SLOTS[_i397], draw_cards__k_272) < 20) ? s->deck[_ix(draw_cards__p_269, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i397], draw_cards__k_272), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w395 * 20, _t396, sizeof _t396);
+                    int16_t _t451[20];
+                    for (int32_t _i452 = 0; _i452 < 20; _i452++) _t451[_i452] = ((_wadd(DECK_SLOTS[_i452], draw_cards__k_313) < 20) ? s->deck[_ix(draw_cards__p_310, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i452], draw_cards__k_313), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w450 * 20, _t451, sizeof _t451);
                 }
             }
-            int32_t _w398 = _wx(draw_cards__p_269, 2);
-            if (_w398 >= 0) {
-                s->hand_count[_w398] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_269, 2)], draw_cards__k_272)));
+            int32_t _w453 = _wx(draw_cards__p_310, 2);
+            if (_w453 >= 0) {
+                s->hand_count[_w453] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_310, 2)], draw_cards__k_313)));
             }
-            int32_t _w399 = _wx(draw_cards__p_269, 2);
-            if (_w399 >= 0) {
-                s->deck_count[_w399] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_269, 2)], draw_cards__k_272)));
+            int32_t _w454 = _wx(draw_cards__p_310, 2);
+            if (_w454 >= 0) {
+                s->deck_count[_w454] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_310, 2)], draw_cards__k_313)));
             }
         }
-        if ((ATTACKS__search_n[_ix(attack_effects__r_149, 790)] > 0)) {
-            search_deck__p_273 = attack_effects__p_148;
-            search_deck__to_bench_274 = ATTACKS__search_bench[_ix(attack_effects__r_149, 790)];
-            search_deck__ftype_275 = ATTACKS__search_type[_ix(attack_effects__r_149, 790)];
-            search_deck__fgroup_276 = ATTACKS__search_group[_ix(attack_effects__r_149, 790)];
-            search_deck__fstage_277 = ATTACKS__search_stage[_ix(attack_effects__r_149, 790)];
-            for (int32_t _i400 = 0; _i400 < 20; _i400++) search_deck__d_278[_i400] = s->deck[_ix(search_deck__p_273, 2) * 20 + _i400];
-            search_deck__i_279 = ({ bool _m401[20]; for (int32_t _j402 = 0; _j402 < 20; _j402++) _m401[_j402] = (((((search_deck__d_278[_j402] >= 0) && (CARDS__kind[_ix(search_deck__d_278[_j402], 395)] == 0)) && ((search_deck__ftype_275 < 0) || (CARDS__type[_ix(search_deck__d_278[_j402], 395)] == search_deck__ftype_275))) && ((search_deck__fgroup_276 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_278[_j402], 395)], _ipow(2, ((int32_t)(search_deck__fgroup_276)))), 2) == 1))) && ((search_deck__fstage_277 < 0) || (CARDS__stage[_ix(search_deck__d_278[_j402], 395)] == search_deck__fstage_277))); _choose(random_word_at(key, 4), _m401, 20); });
-            search_deck__room_281 = (search_deck__to_bench_274 ? ({ int32_t _lo403 = 1; bool _r405 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_280 = _lo403, _end404 = 4; search_deck__bs_280 < _end404; search_deck__bs_280++) if ((s->card[_ix(search_deck__p_273, 2) * 4 + search_deck__bs_280] < 0)) { _r405 = true; break; } _r405; }) : (s->hand_count[_ix(search_deck__p_273, 2)] < 10));
-            if (((search_deck__i_279 >= 0) && search_deck__room_281)) {
-                search_deck__c_282 = s->deck[_ix(search_deck__p_273, 2) * 20 + _ix(search_deck__i_279, 20)];
-                int32_t _w407 = _wx(search_deck__p_273, 2);
-                if (_w407 >= 0) {
+        if ((ATTACKS__search_n[_ix(attack_effects__r_158, 790)] > 0)) {
+            search_deck__p_314 = attack_effects__p_157;
+            search_deck__to_bench_315 = ATTACKS__search_bench[_ix(attack_effects__r_158, 790)];
+            search_deck__ftype_316 = ATTACKS__search_type[_ix(attack_effects__r_158, 790)];
+            search_deck__fgroup_317 = ATTACKS__search_group[_ix(attack_effects__r_158, 790)];
+            search_deck__fstage_318 = ATTACKS__search_stage[_ix(attack_effects__r_158, 790)];
+            for (int32_t _i455 = 0; _i455 < 20; _i455++) search_deck__d_319[_i455] = s->deck[_ix(search_deck__p_314, 2) * 20 + _i455];
+            search_deck__i_320 = ({ bool _m456[20]; for (int32_t _j457 = 0; _j457 < 20; _j457++) _m456[_j457] = (((((search_deck__d_319[_j457] >= 0) && (CARDS__kind[_ix(search_deck__d_319[_j457], 395)] == 0)) && ((search_deck__ftype_316 < 0) || (CARDS__type[_ix(search_deck__d_319[_j457], 395)] == search_deck__ftype_316))) && ((search_deck__fgroup_317 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_319[_j457], 395)], _ipow(2, ((int32_t)(search_deck__fgroup_317)))), 2) == 1))) && ((search_deck__fstage_318 < 0) || (CARDS__stage[_ix(search_deck__d_319[_j457], 395)] == search_deck__fstage_318))); _choose(random_word_at(key, 4), _m456, 20); });
+            search_deck__room_322 = (search_deck__to_bench_315 ? ({ int32_t _lo458 = 1; bool _r460 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_321 = _lo458, _end459 = 4; search_deck__bs_321 < _end459; search_deck__bs_321++) if ((s->card[_ix(search_deck__p_314, 2) * 4 + search_deck__bs_321] < 0)) { _r460 = true; break; } _r460; }) : (s->hand_count[_ix(search_deck__p_314, 2)] < 10));
+            if (((search_deck__i_320 >= 0) && search_deck__room_322)) {
+                search_deck__c_323 = s->deck[_ix(search_deck__p_314, 2) * 20 + _ix(search_deck__i_320, 20)];
+                int32_t _w462 = _wx(search_deck__p_314, 2);
+                if (_w462 >= 0) {
                     {
-                        int16_t _t408[20];
-                        for (int32_t _i409 = 0; _i409 < 20; _i409++) _t408[_i409] = s->deck[_ix(search_deck__p_273, 2) * 20 + _i409];
-                        _remove_int16(_t408, 20, search_deck__i_279);
-                        _shuffle_int16(_t408, 20, fold_in(key, 23));
-                        memcpy(s->deck + _w407 * 20, _t408, sizeof _t408);
+                        int16_t _t463[20];
+                        for (int32_t _i464 = 0; _i464 < 20; _i464++) _t463[_i464] = s->deck[_ix(search_deck__p_314, 2) * 20 + _i464];
+                        _remove_int16(_t463, 20, search_deck__i_320);
+                        _shuffle_int16(_t463, 20, fold_in(key, 24));
+                        memcpy(s->deck + _w462 * 20, _t463, sizeof _t463);
                     }
                 }
-                int32_t _w410 = _wx(search_deck__p_273, 2);
-                if (_w410 >= 0) {
-                    s->deck_count[_w410] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_273, 2)], 1)));
+                int32_t _w465 = _wx(search_deck__p_314, 2);
+                if (_w465 >= 0) {
+                    s->deck_count[_w465] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_314, 2)], 1)));
                 }
-                if (search_deck__to_bench_274) {
-                    put_in_play__p_284 = search_deck__p_273;
-                    put_in_play__slot_285 = ({ int32_t _lo411 = 1; int32_t _r413 = 0; int32_t _best415 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_283 = _lo411, _end412 = 4; search_deck__bs_283 < _end412; search_deck__bs_283++) { int32_t _x414 = ((int32_t)((s->card[_ix(search_deck__p_273, 2) * 4 + search_deck__bs_283] < 0))); if (search_deck__bs_283 == _lo411 || _x414 > _best415) { _best415 = _x414; _r413 = search_deck__bs_283; } } _r413; });
-                    put_in_play__c_286 = search_deck__c_282;
-                    int32_t _w416 = _wx(put_in_play__p_284, 2);
-                    int32_t _w417 = _wx(put_in_play__slot_285, 4);
-                    if (_w416 >= 0 && _w417 >= 0) {
-                        s->card[_w416 * 4 + _w417] = put_in_play__c_286;
+                if (search_deck__to_bench_315) {
+                    put_in_play__p_325 = search_deck__p_314;
+                    put_in_play__slot_326 = ({ int32_t _lo466 = 1; int32_t _r468 = 0; int32_t _best470 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_324 = _lo466, _end467 = 4; search_deck__bs_324 < _end467; search_deck__bs_324++) { int32_t _x469 = ((int32_t)((s->card[_ix(search_deck__p_314, 2) * 4 + search_deck__bs_324] < 0))); if (search_deck__bs_324 == _lo466 || _x469 > _best470) { _best470 = _x469; _r468 = search_deck__bs_324; } } _r468; });
+                    put_in_play__c_327 = search_deck__c_323;
+                    int32_t _w471 = _wx(put_in_play__p_325, 2);
+                    int32_t _w472 = _wx(put_in_play__slot_326, 4);
+                    if (_w471 >= 0 && _w472 >= 0) {
+                        s->card[_w471 * 4 + _w472] = put_in_play__c_327;
                     }
-                    int32_t _w418 = _wx(put_in_play__p_284, 2);
-                    int32_t _w419 = _wx(put_in_play__slot_285, 4);
-                    if (_w418 >= 0 && _w419 >= 0) {
-                        s->damage[_w418 * 4 + _w419] = ((int16_t)(0));
+                    int32_t _w473 = _wx(put_in_play__p_325, 2);
+                    int32_t _w474 = _wx(put_in_play__slot_326, 4);
+                    if (_w473 >= 0 && _w474 >= 0) {
+                        s->damage[_w473 * 4 + _w474] = ((int16_t)(0));
                     }
-                    int32_t _w420 = _wx(put_in_play__p_284, 2);
-                    int32_t _w421 = _wx(put_in_play__slot_285, 4);
-                    if (_w420 >= 0 && _w421 >= 0) {
+                    int32_t _w475 = _wx(put_in_play__p_325, 2);
+                    int32_t _w476 = _wx(put_in_play__slot_326, 4);
+                    if (_w475 >= 0 && _w476 >= 0) {
                         {
-                            int8_t *_d = s->energy + _w420 * 32 + _w421 * 8;
-                            for (int32_t _i422 = 0; _i422 < 8; _i422++) _d[_i422] = ((int8_t)(0));
+                            int8_t *_d = s->energy + _w475 * 32 + _w476 * 8;
+                            for (int32_t _i477 = 0; _i477 < 8; _i477++) _d[_i477] = ((int8_t)(0));
                         }
                     }
-                    int32_t _w423 = _wx(put_in_play__p_284, 2);
-                    int32_t _w424 = _wx(put_in_play__slot_285, 4);
-                    if (_w423 >= 0 && _w424 >= 0) {
-                        s->entered[_w423 * 4 + _w424] = ((int8_t)(s->turn));
+                    int32_t _w478 = _wx(put_in_play__p_325, 2);
+                    int32_t _w479 = _wx(put_in_play__slot_326, 4);
+                    if (_w478 >= 0 && _w479 >= 0) {
+                        s->entered[_w478 * 4 + _w479] = ((int8_t)(s->turn));
                     }
-                    int32_t _w425 = _wx(put_in_play__p_284, 2);
-                    int32_t _w426 = _wx(put_in_play__slot_285, 4);
-                    if (_w425 >= 0 && _w426 >= 0) {
+                    int32_t _w480 = _wx(put_in_play__p_325, 2);
+                    int32_t _w481 = _wx(put_in_play__slot_326, 4);
+                    if (_w480 >= 0 && _w481 >= 0) {
                         {
-                            int16_t *_d = s->under + _w425 * 8 + _w426 * 2;
-                            for (int32_t _i427 = 0; _i427 < 2; _i427++) _d[_i427] = ((int16_t)((-1)));
+                            int16_t *_d = s->under + _w480 * 8 + _w481 * 2;
+                            for (int32_t _i482 = 0; _i482 < 2; _i482++) _d[_i482] = ((int16_t)((-1)));
                         }
                     }
                 } else {
-                    int32_t _w428 = _wx(search_deck__p_273, 2);
-                    if (_w428 >= 0) {
-                        _push_int16(s->hand + _w428 * 10, 10, search_deck__c_282);
+                    int32_t _w483 = _wx(search_deck__p_314, 2);
+                    if (_w483 >= 0) {
+                        _push_int16(s->hand + _w483 * 10, 10, search_deck__c_323);
                     }
-                    int32_t _w429 = _wx(search_deck__p_273, 2);
-                    if (_w429 >= 0) {
-                        s->hand_count[_w429] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_273, 2)], 1)));
+                    int32_t _w484 = _wx(search_deck__p_314, 2);
+                    if (_w484 >= 0) {
+                        s->hand_count[_w484] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_314, 2)], 1)));
                     }
                 }
             }
         }
-        if (ATTACKS__shuffle_hand[_ix(attack_effects__r_149, 790)]) {
-            shuffle_hand_in__p_287 = attack_effects__p_148;
-            shuffle_hand_in__dc_288 = s->deck_count[_ix(shuffle_hand_in__p_287, 2)];
-            for (int32_t _i430 = 0; _i430 < 20; _i430++) shuffle_hand_in__merged_289[_i430] = ((DECK_SLOTS[_i430] < shuffle_hand_in__dc_288) ? s->deck[_ix(shuffle_hand_in__p_287, 2) * 20 + _i430] : s->hand[_ix(shuffle_hand_in__p_287, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i430], shuffle_hand_in__dc_288), 0), 9), 10)]);
-            int32_t _w431 = _wx(shuffle_hand_in__p_287, 2);
-            if (_w431 >= 0) {
+        if (ATTACKS__shuffle_hand[_ix(attack_effects__r_158, 790)]) {
+            shuffle_hand_in__p_328 = attack_effects__p_157;
+            shuffle_hand_in__dc_329 = s->deck_count[_ix(shuffle_hand_in__p_328, 2)];
+            for (int32_t _i485 = 0; _i485 < 20; _i485++) shuffle_hand_in__merged_330[_i485] = ((DECK_SLOTS[_i485] < shuffle_hand_in__dc_329) ? s->deck[_ix(shuffle_hand_in__p_328, 2) * 20 + _i485] : s->hand[_ix(shuffle_hand_in__p_328, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i485], shuffle_hand_in__dc_329), 0), 9), 10)]);
+            int32_t _w486 = _wx(shuffle_hand_in__p_328, 2);
+            if (_w486 >= 0) {
                 {
-                    int16_t *_d = s->deck + _w431 * 20;
-                    for (int32_t _i432 = 0; _i432 < 20; _i432++) _d[_i432] = ((DECK_SLOTS[_i432] < ((int8_t)(_wadd(shuffle_hand_in__dc_288, s->hand_count[_ix(shuffle_hand_in__p_287, 2)])))) ? shuffle_hand_in__merged_289[_i432] : ((int16_t)((-1))));
-                    _shuffle_int16(_d, 20, fold_in(key, 24));
+                    int16_t *_d = s->deck + _w486 * 20;
+                    for (int32_t _i487 = 0; _i487 < 20; _i487++) _d[_i487] = ((DECK_SLOTS[_i487] < ((int8_t)(_wadd(shuffle_hand_in__dc_329, s->hand_count[_ix(shuffle_hand_in__p_328, 2)])))) ? shuffle_hand_in__merged_330[_i487] : ((int16_t)((-1))));
+                    _shuffle_int16(_d, 20, fold_in(key, 25));
                 }
             }
-            int32_t _w433 = _wx(shuffle_hand_in__p_287, 2);
-            if (_w433 >= 0) {
-                s->deck_count[_w433] = ((int8_t)(_wadd(shuffle_hand_in__dc_288, s->hand_count[_ix(shuffle_hand_in__p_287, 2)])));
+            int32_t _w488 = _wx(shuffle_hand_in__p_328, 2);
+            if (_w488 >= 0) {
+                s->deck_count[_w488] = ((int8_t)(_wadd(shuffle_hand_in__dc_329, s->hand_count[_ix(shuffle_hand_in__p_328, 2)])));
             }
-            int32_t _w434 = _wx(shuffle_hand_in__p_287, 2);
-            if (_w434 >= 0) {
+            int32_t _w489 = _wx(shuffle_hand_in__p_328, 2);
+            if (_w489 >= 0) {
                 {
-                    int16_t _t435[10];
-                    for (int32_t _i436 = 0; _i436 < 10; _i436++) _t435[_i436] = ((HAND_SLOTS[_i436] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_287, 2) * 10 + _i436]);
-                    memcpy(s->hand + _w434 * 10, _t435, sizeof _t435);
+                    int16_t _t490[10];
+                    for (int32_t _i491 = 0; _i491 < 10; _i491++) _t490[_i491] = ((HAND_SLOTS[_i491] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_328, 2) * 10 + _i491]);
+                    memcpy(s->hand + _w489 * 10, _t490, sizeof _t490);
                 }
             }
-            int32_t _w437 = _wx(shuffle_hand_in__p_287, 2);
-            if (_w437 >= 0) {
-                s->hand_count[_w437] = ((int8_t)(0));
+            int32_t _w492 = _wx(shuffle_hand_in__p_328, 2);
+            if (_w492 >= 0) {
+                s->hand_count[_w492] = ((int8_t)(0));
             }
         }
-        if (ATTACKS__draw_opp_hand[_ix(attack_effects__r_149, 790)]) {
-            draw_cards__p_290 = attack_effects__p_148;
-            draw_cards__n_291 = s->hand_count[_ix(attack_effects__o_154, 2)];
-            draw_cards__have_292 = s->hand_count[_ix(draw_cards__p_290, 2)];
-            draw_cards__k_293 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_291, s->deck_count[_ix(draw_cards__p_290, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_292))))));
-            int32_t _w438 = _wx(draw_cards__p_290, 2);
-            if (_w438 >= 0) {
+        if (ATTACKS__draw_opp_hand[_ix(attack_effects__r_158, 790)]) {
+            draw_cards__p_331 = attack_effects__p_157;
+            draw_cards__n_332 = s->hand_count[_ix(attack_effects__o_163, 2)];
+            draw_cards__have_333 = s->hand_count[_ix(draw_cards__p_331, 2)];
+            draw_cards__k_334 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_332, s->deck_count[_ix(draw_cards__p_331, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_333))))));
+            int32_t _w493 = _wx(draw_cards__p_331, 2);
+            if (_w493 >= 0) {
                 {
-                    int16_t _t439[10];
-                    for (int32_t _i440 = 0; _i440 < 10; _i440++) _t439[_i440] = (((HAND_SLOTS[_i440] >= draw_cards__have_292) && (HAND_SLOTS[_i440] < ((int8_t)(_wadd(draw_cards__have_292, draw_cards__k_293))))) ? s->deck[_ix(draw_cards__p_290, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i440], draw_cards__have_292), 0), 19), 20)] : s->hand[_ix(draw_cards__p_290, 2) * 10 + _i440]);
-                    memcpy(s->hand + _w438 * 10, _t439, sizeof _t439);
+                    int16_t _t494[10];
+                    for (int32_t _i495 = 0; _i495 < 10; _i495++) _t494[_i495] = (((HAND_SLOTS[_i495] >= draw_cards__have_333) && (HAND_SLOTS[_i495] < ((int8_t)(_wadd(draw_cards__have_333, draw_cards__k_334))))) ? s->deck[_ix(draw_cards__p_331, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i495], draw_cards__have_333), 0), 19), 20)] : s->hand[_ix(draw_cards__p_331, 2) * 10 + _i495]);
+                    memcpy(s->hand + _w493 * 10, _t494, sizeof _t494);
                 }
             }
-            int32_t _w441 = _wx(draw_cards__p_290, 2);
-            if (_w441 >= 0) {
+            int32_t _w496 = _wx(draw_cards__p_331, 2);
+            if (_w496 >= 0) {
                 {
-                    int16_t _t442[20];
-                    for (int32_t _i443 = 0; _i443 < 20; _i443++) _t442[_i443] = ((_wadd(DECK_SLOTS[_i443], draw_cards__k_293) < 20) ? s->deck[_ix(draw_cards__p_290, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i443], draw_cards__k_293), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w441 * 20, _t442, sizeof _t442);
+                    int16_t _t497[20];
+                    for (int32_t _i498 = 0; _i498 < 20; _i498++) _t497[_i498] = ((_wadd(DECK_SLOTS[_i498], draw_cards__k_334) < 20) ? s->deck[_ix(draw_cards__p_331, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i498], draw_cards__k_334), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w496 * 20, _t497, sizeof _t497);
                 }
             }
-            int32_t _w444 = _wx(draw_cards__p_290, 2);
-            if (_w444 >= 0) {
-                s->hand_count[_w444] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_290, 2)], draw_cards__k_293)));
+            int32_t _w499 = _wx(draw_cards__p_331, 2);
+            if (_w499 >= 0) {
+                s->hand_count[_w499] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_331, 2)], draw_cards__k_334)));
             }
-            int32_t _w445 = _wx(draw_cards__p_290, 2);
-            if (_w445 >= 0) {
-                s->deck_count[_w445] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_290, 2)], draw_cards__k_293)));
+            int32_t _w500 = _wx(draw_cards__p_331, 2);
+            if (_w500 >= 0) {
+                s->deck_count[_w500] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_331, 2)], draw_cards__k_334)));
             }
         }
-        for (int32_t _i446 = 0; _i446 < 2; _i446++) for (int32_t _i447 = 0; _i447 < 4; _i447++) knockouts__ko_294[_i446 * 4 + _i447] = ((s->card[_i446 * 4 + _i447] >= 0) && (s->damage[_i446 * 4 + _i447] >= CARDS__hp[_ix(s->card[_i446 * 4 + _i447], 395)]));
-        for (int32_t _i448 = 0; _i448 < 2; _i448++) for (int32_t _i449 = 0; _i449 < 4; _i449++) knockouts__ko_cards_295[_i448 * 4 + _i449] = (knockouts__ko_294[_i448 * 4 + _i449] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i448 * 4 + _i449], 395)]))) : 0);
+        for (int32_t _i501 = 0; _i501 < 2; _i501++) for (int32_t _i502 = 0; _i502 < 4; _i502++) knockouts__ko_335[_i501 * 4 + _i502] = ((s->card[_i501 * 4 + _i502] >= 0) && (s->damage[_i501 * 4 + _i502] >= CARDS__hp[_ix(s->card[_i501 * 4 + _i502], 395)]));
+        for (int32_t _i503 = 0; _i503 < 2; _i503++) for (int32_t _i504 = 0; _i504 < 4; _i504++) knockouts__ko_cards_336[_i503 * 4 + _i504] = (knockouts__ko_335[_i503 * 4 + _i504] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i503 * 4 + _i504], 395)]))) : 0);
         {
-            int8_t _t450[2];
-            for (int32_t _i451 = 0; _i451 < 2; _i451++) _t450[_i451] = ((int8_t)(_wadd(s->discard_count[_i451], (_i451 == 0 ? ({ int32_t _r453 = 0; for (int32_t _j452 = 0; _j452 < 4; _j452++) _r453 = _wadd(_r453, knockouts__ko_cards_295[_j452]); _r453; }) : ({ int32_t _r456 = 0; for (int32_t _j455 = 0; _j455 < 4; _j455++) _r456 = _wadd(_r456, knockouts__ko_cards_295[1 * 4 + _j455]); _r456; })))));
-            memcpy(s->discard_count, _t450, sizeof _t450);
+            int8_t _t505[2];
+            for (int32_t _i506 = 0; _i506 < 2; _i506++) _t505[_i506] = ((int8_t)(_wadd(s->discard_count[_i506], (_i506 == 0 ? ({ int32_t _r508 = 0; for (int32_t _j507 = 0; _j507 < 4; _j507++) _r508 = _wadd(_r508, knockouts__ko_cards_336[_j507]); _r508; }) : ({ int32_t _r511 = 0; for (int32_t _j510 = 0; _j510 < 4; _j510++) _r511 = _wadd(_r511, knockouts__ko_cards_336[1 * 4 + _j510]); _r511; })))));
+            memcpy(s->discard_count, _t505, sizeof _t505);
         }
-        for (int32_t _i458 = 0; _i458 < 2; _i458++) for (int32_t _i459 = 0; _i459 < 4; _i459++) knockouts__ko_value_296[_i458 * 4 + _i459] = (knockouts__ko_294[_i458 * 4 + _i459] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i458 * 4 + _i459], 395)]))) : 0);
+        for (int32_t _i513 = 0; _i513 < 2; _i513++) for (int32_t _i514 = 0; _i514 < 4; _i514++) knockouts__ko_value_337[_i513 * 4 + _i514] = (knockouts__ko_335[_i513 * 4 + _i514] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i513 * 4 + _i514], 395)]))) : 0);
         {
-            int8_t _t460[2];
-            for (int32_t _i461 = 0; _i461 < 2; _i461++) _t460[_i461] = ((int8_t)(_wadd(s->points[_i461], (_i461 == 0 ? ({ int32_t _r463 = 0; for (int32_t _j462 = 0; _j462 < 4; _j462++) _r463 = _wadd(_r463, knockouts__ko_value_296[1 * 4 + _j462]); _r463; }) : ({ int32_t _r466 = 0; for (int32_t _j465 = 0; _j465 < 4; _j465++) _r466 = _wadd(_r466, knockouts__ko_value_296[_j465]); _r466; })))));
-            memcpy(s->points, _t460, sizeof _t460);
+            int8_t _t515[2];
+            for (int32_t _i516 = 0; _i516 < 2; _i516++) _t515[_i516] = ((int8_t)(_wadd(s->points[_i516], (_i516 == 0 ? ({ int32_t _r518 = 0; for (int32_t _j517 = 0; _j517 < 4; _j517++) _r518 = _wadd(_r518, knockouts__ko_value_337[1 * 4 + _j517]); _r518; }) : ({ int32_t _r521 = 0; for (int32_t _j520 = 0; _j520 < 4; _j520++) _r521 = _wadd(_r521, knockouts__ko_value_337[_j520]); _r521; })))));
+            memcpy(s->points, _t515, sizeof _t515);
         }
         if (true) {
             {
-                int16_t _t468[2];
-                for (int32_t _i469 = 0; _i469 < 2; _i469++) _t468[_i469] = ((_i469 == 0 ? ({ bool _r471 = false; for (int32_t _j470 = 0; _j470 < 4; _j470++) if (knockouts__ko_294[_j470]) { _r471 = true; break; } _r471; }) : ({ bool _r474 = false; for (int32_t _j473 = 0; _j473 < 4; _j473++) if (knockouts__ko_294[1 * 4 + _j473]) { _r474 = true; break; } _r474; })) ? s->turn : s->ko_turn[_i469]);
-                memcpy(s->ko_turn, _t468, sizeof _t468);
+                int16_t _t523[2];
+                for (int32_t _i524 = 0; _i524 < 2; _i524++) _t523[_i524] = ((_i524 == 0 ? ({ bool _r526 = false; for (int32_t _j525 = 0; _j525 < 4; _j525++) if (knockouts__ko_335[_j525]) { _r526 = true; break; } _r526; }) : ({ bool _r529 = false; for (int32_t _j528 = 0; _j528 < 4; _j528++) if (knockouts__ko_335[1 * 4 + _j528]) { _r529 = true; break; } _r529; })) ? s->turn : s->ko_turn[_i524]);
+                memcpy(s->ko_turn, _t523, sizeof _t523);
             }
         }
         {
-            int16_t _t476[8];
-            for (int32_t _i477 = 0; _i477 < 2; _i477++) for (int32_t _i478 = 0; _i478 < 4; _i478++) _t476[_i477 * 4 + _i478] = (knockouts__ko_294[_i477 * 4 + _i478] ? ((int16_t)((-1))) : s->card[_i477 * 4 + _i478]);
-            memcpy(s->card, _t476, sizeof _t476);
+            int16_t _t531[8];
+            for (int32_t _i532 = 0; _i532 < 2; _i532++) for (int32_t _i533 = 0; _i533 < 4; _i533++) _t531[_i532 * 4 + _i533] = (knockouts__ko_335[_i532 * 4 + _i533] ? ((int16_t)((-1))) : s->card[_i532 * 4 + _i533]);
+            memcpy(s->card, _t531, sizeof _t531);
         }
         {
-            int16_t _t479[8];
-            for (int32_t _i480 = 0; _i480 < 2; _i480++) for (int32_t _i481 = 0; _i481 < 4; _i481++) _t479[_i480 * 4 + _i481] = (knockouts__ko_294[_i480 * 4 + _i481] ? ((int16_t)(0)) : s->damage[_i480 * 4 + _i481]);
-            memcpy(s->damage, _t479, sizeof _t479);
+            int16_t _t534[8];
+            for (int32_t _i535 = 0; _i535 < 2; _i535++) for (int32_t _i536 = 0; _i536 < 4; _i536++) _t534[_i535 * 4 + _i536] = (knockouts__ko_335[_i535 * 4 + _i536] ? ((int16_t)(0)) : s->damage[_i535 * 4 + _i536]);
+            memcpy(s->damage, _t534, sizeof _t534);
         }
         {
-            int8_t _t482[64];
-            for (int32_t _i483 = 0; _i483 < 2; _i483++) for (int32_t _i484 = 0; _i484 < 4; _i484++) for (int32_t _i485 = 0; _i485 < 8; _i485++) _t482[_i483 * 32 + _i484 * 8 + _i485] = (knockouts__ko_294[(_i483 * 4 + _i484) / 4 * 4 + ((_i483 * 4 + _i484)) % 4] ? ((int8_t)(0)) : s->energy[_i483 * 32 + _i484 * 8 + _i485]);
-            memcpy(s->energy, _t482, sizeof _t482);
+            int8_t _t537[64];
+            for (int32_t _i538 = 0; _i538 < 2; _i538++) for (int32_t _i539 = 0; _i539 < 4; _i539++) for (int32_t _i540 = 0; _i540 < 8; _i540++) _t537[_i538 * 32 + _i539 * 8 + _i540] = (knockouts__ko_335[(_i538 * 4 + _i539) / 4 * 4 + ((_i538 * 4 + _i539)) % 4] ? ((int8_t)(0)) : s->energy[_i538 * 32 + _i539 * 8 + _i540]);
+            memcpy(s->energy, _t537, sizeof _t537);
         }
         {
-            int8_t _t486[8];
-            for (int32_t _i487 = 0; _i487 < 2; _i487++) for (int32_t _i488 = 0; _i488 < 4; _i488++) _t486[_i487 * 4 + _i488] = (knockouts__ko_294[_i487 * 4 + _i488] ? ((int8_t)(0)) : s->entered[_i487 * 4 + _i488]);
-            memcpy(s->entered, _t486, sizeof _t486);
+            int8_t _t541[8];
+            for (int32_t _i542 = 0; _i542 < 2; _i542++) for (int32_t _i543 = 0; _i543 < 4; _i543++) _t541[_i542 * 4 + _i543] = (knockouts__ko_335[_i542 * 4 + _i543] ? ((int8_t)(0)) : s->entered[_i542 * 4 + _i543]);
+            memcpy(s->entered, _t541, sizeof _t541);
         }
         {
-            int16_t _t489[16];
-            for (int32_t _i490 = 0; _i490 < 2; _i490++) for (int32_t _i491 = 0; _i491 < 4; _i491++) for (int32_t _i492 = 0; _i492 < 2; _i492++) _t489[_i490 * 8 + _i491 * 2 + _i492] = (knockouts__ko_294[(_i490 * 4 + _i491) / 4 * 4 + ((_i490 * 4 + _i491)) % 4] ? ((int16_t)((-1))) : s->under[_i490 * 8 + _i491 * 2 + _i492]);
-            memcpy(s->under, _t489, sizeof _t489);
+            int16_t _t544[16];
+            for (int32_t _i545 = 0; _i545 < 2; _i545++) for (int32_t _i546 = 0; _i546 < 4; _i546++) for (int32_t _i547 = 0; _i547 < 2; _i547++) _t544[_i545 * 8 + _i546 * 2 + _i547] = (knockouts__ko_335[(_i545 * 4 + _i546) / 4 * 4 + ((_i545 * 4 + _i546)) % 4] ? ((int16_t)((-1))) : s->under[_i545 * 8 + _i546 * 2 + _i547]);
+            memcpy(s->under, _t544, sizeof _t544);
         }
-        knockouts__ko_active_297[0] = knockouts__ko_294[0];
-        knockouts__ko_active_297[1] = knockouts__ko_294[1 * 4];
+        knockouts__ko_active_338[0] = knockouts__ko_335[0];
+        knockouts__ko_active_338[1] = knockouts__ko_335[1 * 4];
         {
-            bool _t493[2];
-            for (int32_t _i494 = 0; _i494 < 2; _i494++) _t493[_i494] = (s->poisoned[_i494] && (!knockouts__ko_active_297[_i494]));
-            memcpy(s->poisoned, _t493, sizeof _t493);
-        }
-        {
-            bool _t495[2];
-            for (int32_t _i496 = 0; _i496 < 2; _i496++) _t495[_i496] = (s->burned[_i496] && (!knockouts__ko_active_297[_i496]));
-            memcpy(s->burned, _t495, sizeof _t495);
+            bool _t548[2];
+            for (int32_t _i549 = 0; _i549 < 2; _i549++) _t548[_i549] = (s->poisoned[_i549] && (!knockouts__ko_active_338[_i549]));
+            memcpy(s->poisoned, _t548, sizeof _t548);
         }
         {
-            int8_t _t497[2];
-            for (int32_t _i498 = 0; _i498 < 2; _i498++) _t497[_i498] = (knockouts__ko_active_297[_i498] ? ((int8_t)(0)) : s->condition[_i498]);
-            memcpy(s->condition, _t497, sizeof _t497);
+            bool _t550[2];
+            for (int32_t _i551 = 0; _i551 < 2; _i551++) _t550[_i551] = (s->burned[_i551] && (!knockouts__ko_active_338[_i551]));
+            memcpy(s->burned, _t550, sizeof _t550);
         }
-        knockouts__has_bench_300[0] = ({ int32_t _lo499 = 1; bool _r501 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_298 = _lo499, _end500 = 4; knockouts__ks_298 < _end500; knockouts__ks_298++) if ((s->card[knockouts__ks_298] >= 0)) { _r501 = true; break; } _r501; });
-        knockouts__has_bench_300[1] = ({ int32_t _lo503 = 1; bool _r505 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_299 = _lo503, _end504 = 4; knockouts__ks_299 < _end504; knockouts__ks_299++) if ((s->card[1 * 4 + knockouts__ks_299] >= 0)) { _r505 = true; break; } _r505; });
         {
-            bool _t507[2];
-            for (int32_t _i508 = 0; _i508 < 2; _i508++) _t507[_i508] = (s->promote_pending[_i508] || (knockouts__ko_active_297[_i508] && knockouts__has_bench_300[_i508]));
-            memcpy(s->promote_pending, _t507, sizeof _t507);
+            int8_t _t552[2];
+            for (int32_t _i553 = 0; _i553 < 2; _i553++) _t552[_i553] = (knockouts__ko_active_338[_i553] ? ((int8_t)(0)) : s->condition[_i553]);
+            memcpy(s->condition, _t552, sizeof _t552);
         }
-        for (int32_t _i509 = 0; _i509 < 2; _i509++) knockouts__won_301[_i509] = ((s->points[_i509] >= 3) || (_i509 == 0 ? (knockouts__ko_active_297[1] && (!knockouts__has_bench_300[1])) : (knockouts__ko_active_297[0] && (!knockouts__has_bench_300[0]))));
-        if ((knockouts__won_301[0] && knockouts__won_301[1])) {
+        knockouts__has_bench_341[0] = ({ int32_t _lo554 = 1; bool _r556 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_339 = _lo554, _end555 = 4; knockouts__ks_339 < _end555; knockouts__ks_339++) if ((s->card[knockouts__ks_339] >= 0)) { _r556 = true; break; } _r556; });
+        knockouts__has_bench_341[1] = ({ int32_t _lo558 = 1; bool _r560 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_340 = _lo558, _end559 = 4; knockouts__ks_340 < _end559; knockouts__ks_340++) if ((s->card[1 * 4 + knockouts__ks_340] >= 0)) { _r560 = true; break; } _r560; });
+        {
+            bool _t562[2];
+            for (int32_t _i563 = 0; _i563 < 2; _i563++) _t562[_i563] = (s->promote_pending[_i563] || (knockouts__ko_active_338[_i563] && knockouts__has_bench_341[_i563]));
+            memcpy(s->promote_pending, _t562, sizeof _t562);
+        }
+        for (int32_t _i564 = 0; _i564 < 2; _i564++) knockouts__won_342[_i564] = ((s->points[_i564] >= 3) || (_i564 == 0 ? (knockouts__ko_active_338[1] && (!knockouts__has_bench_341[1])) : (knockouts__ko_active_338[0] && (!knockouts__has_bench_341[0]))));
+        if ((knockouts__won_342[0] && knockouts__won_342[1])) {
             memset(s->rewards, 0, sizeof s->rewards);
             s->terminated = true;
             s->phase = ((int8_t)(3));
-        } else if ((knockouts__won_301[0] || knockouts__won_301[1])) {
-            _win(s, (knockouts__won_301[0] ? 0 : 1));
+        } else if ((knockouts__won_342[0] || knockouts__won_342[1])) {
+            _win(s, (knockouts__won_342[0] ? 0 : 1));
             s->terminated = true;
             s->phase = ((int8_t)(3));
         }
-        end_of_turn__p_302 = s->current_player;
-        int32_t _w510 = _wx(end_of_turn__p_302, 2);
-        if (_w510 >= 0) {
-            s->energy_now[_w510] = ((int8_t)((-1)));
+        end_of_turn__p_343 = s->current_player;
+        int32_t _w565 = _wx(end_of_turn__p_343, 2);
+        if (_w565 >= 0) {
+            s->energy_now[_w565] = ((int8_t)((-1)));
         }
         if ((s->phase != 3)) {
-            checkup__q_303 = end_of_turn__p_302;
-            checkup__owner_304 = end_of_turn__p_302;
-            if (((s->card[_ix(checkup__q_303, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_303, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_303, 2) * 4], 395)]))) {
-                if (s->poisoned[_ix(checkup__q_303, 2)]) {
-                    int32_t _w511 = _wx(checkup__q_303, 2);
-                    if (_w511 >= 0) {
-                        s->damage[_w511 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_303, 2) * 4], 10)));
+            checkup__q_344 = end_of_turn__p_343;
+            checkup__owner_345 = end_of_turn__p_343;
+            if (((s->card[_ix(checkup__q_344, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_344, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_344, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_344, 2)]) {
+                    int32_t _w566 = _wx(checkup__q_344, 2);
+                    if (_w566 >= 0) {
+                        s->damage[_w566 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_344, 2) * 4], 10)));
                     }
                 }
-                if (s->burned[_ix(checkup__q_303, 2)]) {
-                    int32_t _w512 = _wx(checkup__q_303, 2);
-                    if (_w512 >= 0) {
-                        s->damage[_w512 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_303, 2) * 4], 20)));
+                if (s->burned[_ix(checkup__q_344, 2)]) {
+                    int32_t _w567 = _wx(checkup__q_344, 2);
+                    if (_w567 >= 0) {
+                        s->damage[_w567 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_344, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 5))) {
-                        int32_t _w513 = _wx(checkup__q_303, 2);
-                        if (_w513 >= 0) {
-                            s->burned[_w513] = false;
+                        int32_t _w568 = _wx(checkup__q_344, 2);
+                        if (_w568 >= 0) {
+                            s->burned[_w568] = false;
                         }
                     }
                 }
-                if (((s->condition[_ix(checkup__q_303, 2)] == 1) && _flip(random_word_at(key, 6)))) {
-                    int32_t _w514 = _wx(checkup__q_303, 2);
-                    if (_w514 >= 0) {
-                        s->condition[_w514] = ((int8_t)(0));
+                if (((s->condition[_ix(checkup__q_344, 2)] == 1) && _flip(random_word_at(key, 6)))) {
+                    int32_t _w569 = _wx(checkup__q_344, 2);
+                    if (_w569 >= 0) {
+                        s->condition[_w569] = ((int8_t)(0));
                     }
                 }
-                if (((s->condition[_ix(checkup__q_303, 2)] == 2) && (checkup__q_303 == checkup__owner_304))) {
-                    int32_t _w515 = _wx(checkup__q_303, 2);
-                    if (_w515 >= 0) {
-                        s->condition[_w515] = ((int8_t)(0));
+                if (((s->condition[_ix(checkup__q_344, 2)] == 2) && (checkup__q_344 == checkup__owner_345))) {
+                    int32_t _w570 = _wx(checkup__q_344, 2);
+                    if (_w570 >= 0) {
+                        s->condition[_w570] = ((int8_t)(0));
                     }
                 }
             }
-            checkup__q_305 = _wsub(1, end_of_turn__p_302);
-            checkup__owner_306 = end_of_turn__p_302;
-            if (((s->card[_ix(checkup__q_305, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_305, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_305, 2) * 4], 395)]))) {
-                if (s->poisoned[_ix(checkup__q_305, 2)]) {
-                    int32_t _w516 = _wx(checkup__q_305, 2);
-                    if (_w516 >= 0) {
-                        s->damage[_w516 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_305, 2) * 4], 10)));
+            checkup__q_346 = _wsub(1, end_of_turn__p_343);
+            checkup__owner_347 = end_of_turn__p_343;
+            if (((s->card[_ix(checkup__q_346, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_346, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_346, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_346, 2)]) {
+                    int32_t _w571 = _wx(checkup__q_346, 2);
+                    if (_w571 >= 0) {
+                        s->damage[_w571 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_346, 2) * 4], 10)));
                     }
                 }
-                if (s->burned[_ix(checkup__q_305, 2)]) {
-                    int32_t _w517 = _wx(checkup__q_305, 2);
-                    if (_w517 >= 0) {
-                        s->damage[_w517 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_305, 2) * 4], 20)));
+                if (s->burned[_ix(checkup__q_346, 2)]) {
+                    int32_t _w572 = _wx(checkup__q_346, 2);
+                    if (_w572 >= 0) {
+                        s->damage[_w572 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_346, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 7))) {
-                        int32_t _w518 = _wx(checkup__q_305, 2);
-                        if (_w518 >= 0) {
-                            s->burned[_w518] = false;
+                        int32_t _w573 = _wx(checkup__q_346, 2);
+                        if (_w573 >= 0) {
+                            s->burned[_w573] = false;
                         }
                     }
                 }
-                if (((s->condition[_ix(checkup__q_305, 2)] == 1) && _flip(random_word_at(key, 8)))) {
-                    int32_t _w519 = _wx(checkup__q_305, 2);
-                    if (_w519 >= 0) {
-                        s->condition[_w519] = ((int8_t)(0));
+                if (((s->condition[_ix(checkup__q_346, 2)] == 1) && _flip(random_word_at(key, 8)))) {
+                    int32_t _w574 = _wx(checkup__q_346, 2);
+                    if (_w574 >= 0) {
+                        s->condition[_w574] = ((int8_t)(0));
                     }
                 }
-                if (((s->condition[_ix(checkup__q_305, 2)] == 2) && (checkup__q_305 == checkup__owner_306))) {
-                    int32_t _w520 = _wx(checkup__q_305, 2);
-                    if (_w520 >= 0) {
-                        s->condition[_w520] = ((int8_t)(0));
+                if (((s->condition[_ix(checkup__q_346, 2)] == 2) && (checkup__q_346 == checkup__owner_347))) {
+                    int32_t _w575 = _wx(checkup__q_346, 2);
+                    if (_w575 >= 0) {
+                        s->condition[_w575] = ((int8_t)(0));
                     }
                 }
             }
-            for (int32_t _i521 = 0; _i521 < 2; _i521++) for (int32_t _i522 = 0; _i522 < 4; _i522++) knockouts__ko_307[_i521 * 4 + _i522] = ((s->card[_i521 * 4 + _i522] >= 0) && (s->damage[_i521 * 4 + _i522] >= CARDS__hp[_ix(s->card[_i521 * 4 + _i522], 395)]));
-            for (int32_t _i523 = 0; _i523 < 2; _i523++) for (int32_t _i524 = 0; _i524 < 4; _i524++) knockouts__ko_cards_308[_i523 * 4 + _i524] = (knockouts__ko_307[_i523 * 4 + _i524] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i523 * 4 + _i524], 395)]))) : 0);
+            for (int32_t _i576 = 0; _i576 < 2; _i576++) for (int32_t _i577 = 0; _i577 < 4; _i577++) knockouts__ko_348[_i576 * 4 + _i577] = ((s->card[_i576 * 4 + _i577] >= 0) && (s->damage[_i576 * 4 + _i577] >= CARDS__hp[_ix(s->card[_i576 * 4 + _i577], 395)]));
+            for (int32_t _i578 = 0; _i578 < 2; _i578++) for (int32_t _i579 = 0; _i579 < 4; _i579++) knockouts__ko_cards_349[_i578 * 4 + _i579] = (knockouts__ko_348[_i578 * 4 + _i579] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i578 * 4 + _i579], 395)]))) : 0);
             {
-                int8_t _t525[2];
-                for (int32_t _i526 = 0; _i526 < 2; _i526++) _t525[_i526] = ((int8_t)(_wadd(s->discard_count[_i526], (_i526 == 0 ? ({ int32_t _r528 = 0; for (int32_t _j527 = 0; _j527 < 4; _j527++) _r528 = _wadd(_r528, knockouts__ko_cards_308[_j527]); _r528; }) : ({ int32_t _r531 = 0; for (int32_t _j530 = 0; _j530 < 4; _j530++) _r531 = _wadd(_r531, knockouts__ko_cards_308[1 * 4 + _j530]); _r531; })))));
-                memcpy(s->discard_count, _t525, sizeof _t525);
+                int8_t _t580[2];
+                for (int32_t _i581 = 0; _i581 < 2; _i581++) _t580[_i581] = ((int8_t)(_wadd(s->discard_count[_i581], (_i581 == 0 ? ({ int32_t _r583 = 0; for (int32_t _j582 = 0; _j582 < 4; _j582++) _r583 = _wadd(_r583, knockouts__ko_cards_349[_j582]); _r583; }) : ({ int32_t _r586 = 0; for (int32_t _j585 = 0; _j585 < 4; _j585++) _r586 = _wadd(_r586, knockouts__ko_cards_349[1 * 4 + _j585]); _r586; })))));
+                memcpy(s->discard_count, _t580, sizeof _t580);
             }
-            for (int32_t _i533 = 0; _i533 < 2; _i533++) for (int32_t _i534 = 0; _i534 < 4; _i534++) knockouts__ko_value_309[_i533 * 4 + _i534] = (knockouts__ko_307[_i533 * 4 + _i534] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i533 * 4 + _i534], 395)]))) : 0);
+            for (int32_t _i588 = 0; _i588 < 2; _i588++) for (int32_t _i589 = 0; _i589 < 4; _i589++) knockouts__ko_value_350[_i588 * 4 + _i589] = (knockouts__ko_348[_i588 * 4 + _i589] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i588 * 4 + _i589], 395)]))) : 0);
             {
-                int8_t _t535[2];
-                for (int32_t _i536 = 0; _i536 < 2; _i536++) _t535[_i536] = ((int8_t)(_wadd(s->points[_i536], (_i536 == 0 ? ({ int32_t _r538 = 0; for (int32_t _j537 = 0; _j537 < 4; _j537++) _r538 = _wadd(_r538, knockouts__ko_value_309[1 * 4 + _j537]); _r538; }) : ({ int32_t _r541 = 0; for (int32_t _j540 = 0; _j540 < 4; _j540++) _r541 = _wadd(_r541, knockouts__ko_value_309[_j540]); _r541; })))));
-                memcpy(s->points, _t535, sizeof _t535);
+                int8_t _t590[2];
+                for (int32_t _i591 = 0; _i591 < 2; _i591++) _t590[_i591] = ((int8_t)(_wadd(s->points[_i591], (_i591 == 0 ? ({ int32_t _r593 = 0; for (int32_t _j592 = 0; _j592 < 4; _j592++) _r593 = _wadd(_r593, knockouts__ko_value_350[1 * 4 + _j592]); _r593; }) : ({ int32_t _r596 = 0; for (int32_t _j595 = 0; _j595 < 4; _j595++) _r596 = _wadd(_r596, knockouts__ko_value_350[_j595]); _r596; })))));
+                memcpy(s->points, _t590, sizeof _t590);
             }
             if (false) {
                 {
-                    int16_t _t543[2];
-                    for (int32_t _i544 = 0; _i544 < 2; _i544++) _t543[_i544] = ((_i544 == 0 ? ({ bool _r546 = false; for (int32_t _j545 = 0; _j545 < 4; _j545++) if (knockouts__ko_307[_j545]) { _r546 = true; break; } _r546; }) : ({ bool _r549 = false; for (int32_t _j548 = 0; _j548 < 4; _j548++) if (knockouts__ko_307[1 * 4 + _j548]) { _r549 = true; break; } _r549; })) ? s->turn : s->ko_turn[_i544]);
-                    memcpy(s->ko_turn, _t543, sizeof _t543);
+                    int16_t _t598[2];
+                    for (int32_t _i599 = 0; _i599 < 2; _i599++) _t598[_i599] = ((_i599 == 0 ? ({ bool _r601 = false; for (int32_t _j600 = 0; _j600 < 4; _j600++) if (knockouts__ko_348[_j600]) { _r601 = true; break; } _r601; }) : ({ bool _r604 = false; for (int32_t _j603 = 0; _j603 < 4; _j603++) if (knockouts__ko_348[1 * 4 + _j603]) { _r604 = true; break; } _r604; })) ? s->turn : s->ko_turn[_i599]);
+                    memcpy(s->ko_turn, _t598, sizeof _t598);
                 }
             }
             {
-                int16_t _t551[8];
-                for (int32_t _i552 = 0; _i552 < 2; _i552++) for (int32_t _i553 = 0; _i553 < 4; _i553++) _t551[_i552 * 4 + _i553] = (knockouts__ko_307[_i552 * 4 + _i553] ? ((int16_t)((-1))) : s->card[_i552 * 4 + _i553]);
-                memcpy(s->card, _t551, sizeof _t551);
+                int16_t _t606[8];
+                for (int32_t _i607 = 0; _i607 < 2; _i607++) for (int32_t _i608 = 0; _i608 < 4; _i608++) _t606[_i607 * 4 + _i608] = (knockouts__ko_348[_i607 * 4 + _i608] ? ((int16_t)((-1))) : s->card[_i607 * 4 + _i608]);
+                memcpy(s->card, _t606, sizeof _t606);
             }
             {
-                int16_t _t554[8];
-                for (int32_t _i555 = 0; _i555 < 2; _i555++) for (int32_t _i556 = 0; _i556 < 4; _i556++) _t554[_i555 * 4 + _i556] = (knockouts__ko_307[_i555 * 4 + _i556] ? ((int16_t)(0)) : s->damage[_i555 * 4 + _i556]);
-                memcpy(s->damage, _t554, sizeof _t554);
+                int16_t _t609[8];
+                for (int32_t _i610 = 0; _i610 < 2; _i610++) for (int32_t _i611 = 0; _i611 < 4; _i611++) _t609[_i610 * 4 + _i611] = (knockouts__ko_348[_i610 * 4 + _i611] ? ((int16_t)(0)) : s->damage[_i610 * 4 + _i611]);
+                memcpy(s->damage, _t609, sizeof _t609);
             }
             {
-                int8_t _t557[64];
-                for (int32_t _i558 = 0; _i558 < 2; _i558++) for (int32_t _i559 = 0; _i559 < 4; _i559++) for (int32_t _i560 = 0; _i560 < 8; _i560++) _t557[_i558 * 32 + _i559 * 8 + _i560] = (knockouts__ko_307[(_i558 * 4 + _i559) / 4 * 4 + ((_i558 * 4 + _i559)) % 4] ? ((int8_t)(0)) : s->energy[_i558 * 32 + _i559 * 8 + _i560]);
-                memcpy(s->energy, _t557, sizeof _t557);
+                int8_t _t612[64];
+                for (int32_t _i613 = 0; _i613 < 2; _i613++) for (int32_t _i614 = 0; _i614 < 4; _i614++) for (int32_t _i615 = 0; _i615 < 8; _i615++) _t612[_i613 * 32 + _i614 * 8 + _i615] = (knockouts__ko_348[(_i613 * 4 + _i614) / 4 * 4 + ((_i613 * 4 + _i614)) % 4] ? ((int8_t)(0)) : s->energy[_i613 * 32 + _i614 * 8 + _i615]);
+                memcpy(s->energy, _t612, sizeof _t612);
             }
             {
-                int8_t _t561[8];
-                for (int32_t _i562 = 0; _i562 < 2; _i562++) for (int32_t _i563 = 0; _i563 < 4; _i563++) _t561[_i562 * 4 + _i563] = (knockouts__ko_307[_i562 * 4 + _i563] ? ((int8_t)(0)) : s->entered[_i562 * 4 + _i563]);
-                memcpy(s->entered, _t561, sizeof _t561);
+                int8_t _t616[8];
+                for (int32_t _i617 = 0; _i617 < 2; _i617++) for (int32_t _i618 = 0; _i618 < 4; _i618++) _t616[_i617 * 4 + _i618] = (knockouts__ko_348[_i617 * 4 + _i618] ? ((int8_t)(0)) : s->entered[_i617 * 4 + _i618]);
+                memcpy(s->entered, _t616, sizeof _t616);
             }
             {
-                int16_t _t564[16];
-                for (int32_t _i565 = 0; _i565 < 2; _i565++) for (int32_t _i566 = 0; _i566 < 4; _i566++) for (int32_t _i567 = 0; _i567 < 2; _i567++) _t564[_i565 * 8 + _i566 * 2 + _i567] = (knockouts__ko_307[(_i565 * 4 + _i566) / 4 * 4 + ((_i565 * 4 + _i566)) % 4] ? ((int16_t)((-1))) : s->under[_i565 * 8 + _i566 * 2 + _i567]);
-                memcpy(s->under, _t564, sizeof _t564);
+                int16_t _t619[16];
+                for (int32_t _i620 = 0; _i620 < 2; _i620++) for (int32_t _i621 = 0; _i621 < 4; _i621++) for (int32_t _i622 = 0; _i622 < 2; _i622++) _t619[_i620 * 8 + _i621 * 2 + _i622] = (knockouts__ko_348[(_i620 * 4 + _i621) / 4 * 4 + ((_i620 * 4 + _i621)) % 4] ? ((int16_t)((-1))) : s->under[_i620 * 8 + _i621 * 2 + _i622]);
+                memcpy(s->under, _t619, sizeof _t619);
             }
-            knockouts__ko_active_310[0] = knockouts__ko_307[0];
-            knockouts__ko_active_310[1] = knockouts__ko_307[1 * 4];
+            knockouts__ko_active_351[0] = knockouts__ko_348[0];
+            knockouts__ko_active_351[1] = knockouts__ko_348[1 * 4];
             {
-                bool _t568[2];
-                for (int32_t _i569 = 0; _i569 < 2; _i569++) _t568[_i569] = (s->poisoned[_i569] && (!knockouts__ko_active_310[_i569]));
-                memcpy(s->poisoned, _t568, sizeof _t568);
-            }
-            {
-                bool _t570[2];
-                for (int32_t _i571 = 0; _i571 < 2; _i571++) _t570[_i571] = (s->burned[_i571] && (!knockouts__ko_active_310[_i571]));
-                memcpy(s->burned, _t570, sizeof _t570);
+                bool _t623[2];
+                for (int32_t _i624 = 0; _i624 < 2; _i624++) _t623[_i624] = (s->poisoned[_i624] && (!knockouts__ko_active_351[_i624]));
+                memcpy(s->poisoned, _t623, sizeof _t623);
             }
             {
-                int8_t _t572[2];
-                for (int32_t _i573 = 0; _i573 < 2; _i573++) _t572[_i573] = (knockouts__ko_active_310[_i573] ? ((int8_t)(0)) : s->condition[_i573]);
-                memcpy(s->condition, _t572, sizeof _t572);
+                bool _t625[2];
+                for (int32_t _i626 = 0; _i626 < 2; _i626++) _t625[_i626] = (s->burned[_i626] && (!knockouts__ko_active_351[_i626]));
+                memcpy(s->burned, _t625, sizeof _t625);
             }
-            knockouts__has_bench_313[0] = ({ int32_t _lo574 = 1; bool _r576 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_311 = _lo574, _end575 = 4; knockouts__ks_311 < _end575; knockouts__ks_311++) if ((s->card[knockouts__ks_311] >= 0)) { _r576 = true; break; } _r576; });
-            knockouts__has_bench_313[1] = ({ int32_t _lo578 = 1; bool _r580 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_312 = _lo578, _end579 = 4; knockouts__ks_312 < _end579; knockouts__ks_312++) if ((s->card[1 * 4 + knockouts__ks_312] >= 0)) { _r580 = true; break; } _r580; });
             {
-                bool _t582[2];
-                for (int32_t _i583 = 0; _i583 < 2; _i583++) _t582[_i583] = (s->promote_pending[_i583] || (knockouts__ko_active_310[_i583] && knockouts__has_bench_313[_i583]));
-                memcpy(s->promote_pending, _t582, sizeof _t582);
+                int8_t _t627[2];
+                for (int32_t _i628 = 0; _i628 < 2; _i628++) _t627[_i628] = (knockouts__ko_active_351[_i628] ? ((int8_t)(0)) : s->condition[_i628]);
+                memcpy(s->condition, _t627, sizeof _t627);
             }
-            for (int32_t _i584 = 0; _i584 < 2; _i584++) knockouts__won_314[_i584] = ((s->points[_i584] >= 3) || (_i584 == 0 ? (knockouts__ko_active_310[1] && (!knockouts__has_bench_313[1])) : (knockouts__ko_active_310[0] && (!knockouts__has_bench_313[0]))));
-            if ((knockouts__won_314[0] && knockouts__won_314[1])) {
+            knockouts__has_bench_354[0] = ({ int32_t _lo629 = 1; bool _r631 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_352 = _lo629, _end630 = 4; knockouts__ks_352 < _end630; knockouts__ks_352++) if ((s->card[knockouts__ks_352] >= 0)) { _r631 = true; break; } _r631; });
+            knockouts__has_bench_354[1] = ({ int32_t _lo633 = 1; bool _r635 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_353 = _lo633, _end634 = 4; knockouts__ks_353 < _end634; knockouts__ks_353++) if ((s->card[1 * 4 + knockouts__ks_353] >= 0)) { _r635 = true; break; } _r635; });
+            {
+                bool _t637[2];
+                for (int32_t _i638 = 0; _i638 < 2; _i638++) _t637[_i638] = (s->promote_pending[_i638] || (knockouts__ko_active_351[_i638] && knockouts__has_bench_354[_i638]));
+                memcpy(s->promote_pending, _t637, sizeof _t637);
+            }
+            for (int32_t _i639 = 0; _i639 < 2; _i639++) knockouts__won_355[_i639] = ((s->points[_i639] >= 3) || (_i639 == 0 ? (knockouts__ko_active_351[1] && (!knockouts__has_bench_354[1])) : (knockouts__ko_active_351[0] && (!knockouts__has_bench_354[0]))));
+            if ((knockouts__won_355[0] && knockouts__won_355[1])) {
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if ((knockouts__won_314[0] || knockouts__won_314[1])) {
-                _win(s, (knockouts__won_314[0] ? 0 : 1));
+            } else if ((knockouts__won_355[0] || knockouts__won_355[1])) {
+                _win(s, (knockouts__won_355[0] ? 0 : 1));
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
             }
@@ -4475,14 +4655,14 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if (s->promote_pending[_ix(end_of_turn__p_302, 2)]) {
+            } else if (s->promote_pending[_ix(end_of_turn__p_343, 2)]) {
                 s->phase = ((int8_t)(2));
-            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_302), 2)]) {
+            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_343), 2)]) {
                 s->phase = ((int8_t)(2));
-                s->current_player = _wsub(1, end_of_turn__p_302);
+                s->current_player = _wsub(1, end_of_turn__p_343);
             } else {
-                start_turn__p_315 = _wsub(1, end_of_turn__p_302);
-                s->current_player = start_turn__p_315;
+                start_turn__p_356 = _wsub(1, end_of_turn__p_343);
+                s->current_player = start_turn__p_356;
                 s->phase = ((int8_t)(1));
                 s->turn = ((int16_t)(_wadd(s->turn, 1)));
                 s->supporter_played = false;
@@ -4491,45 +4671,45 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
                 s->dealt_bonus = ((int16_t)(0));
                 s->dealt_group = ((int8_t)((-1)));
                 {
-                    int16_t _t585[20];
-                    for (int32_t _i586 = 0; _i586 < 2; _i586++) for (int32_t _i587 = 0; _i587 < 10; _i587++) _t585[_i586 * 10 + _i587] = ((s->seen[_i586 * 10 + _i587] >= (-1)) ? ((int16_t)((-1))) : s->seen[_i586 * 10 + _i587]);
-                    memcpy(s->seen, _t585, sizeof _t585);
+                    int16_t _t640[20];
+                    for (int32_t _i641 = 0; _i641 < 2; _i641++) for (int32_t _i642 = 0; _i642 < 10; _i642++) _t640[_i641 * 10 + _i642] = ((s->seen[_i641 * 10 + _i642] >= (-1)) ? ((int16_t)((-1))) : s->seen[_i641 * 10 + _i642]);
+                    memcpy(s->seen, _t640, sizeof _t640);
                 }
-                draw_cards__p_316 = start_turn__p_315;
-                draw_cards__have_317 = s->hand_count[_ix(draw_cards__p_316, 2)];
-                draw_cards__k_318 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_316, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_317))))));
-                int32_t _w588 = _wx(draw_cards__p_316, 2);
-                if (_w588 >= 0) {
+                draw_cards__p_357 = start_turn__p_356;
+                draw_cards__have_358 = s->hand_count[_ix(draw_cards__p_357, 2)];
+                draw_cards__k_359 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_357, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_358))))));
+                int32_t _w643 = _wx(draw_cards__p_357, 2);
+                if (_w643 >= 0) {
                     {
-                        int16_t _t589[10];
-                        for (int32_t _i590 = 0; _i590 < 10; _i590++) _t589[_i590] = (((HAND_SLOTS[_i590] >= draw_cards__have_317) && (HAND_SLOTS[_i590] < ((int8_t)(_wadd(draw_cards__have_317, draw_cards__k_318))))) ? s->deck[_ix(draw_cards__p_316, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i590], draw_cards__have_317), 0), 19), 20)] : s->hand[_ix(draw_cards__p_316, 2) * 10 + _i590]);
-                        memcpy(s->hand + _w588 * 10, _t589, sizeof _t589);
+                        int16_t _t644[10];
+                        for (int32_t _i645 = 0; _i645 < 10; _i645++) _t644[_i645] = (((HAND_SLOTS[_i645] >= draw_cards__have_358) && (HAND_SLOTS[_i645] < ((int8_t)(_wadd(draw_cards__have_358, draw_cards__k_359))))) ? s->deck[_ix(draw_cards__p_357, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i645], draw_cards__have_358), 0), 19), 20)] : s->hand[_ix(draw_cards__p_357, 2) * 10 + _i645]);
+                        memcpy(s->hand + _w643 * 10, _t644, sizeof _t644);
                     }
                 }
-                int32_t _w591 = _wx(draw_cards__p_316, 2);
-                if (_w591 >= 0) {
+                int32_t _w646 = _wx(draw_cards__p_357, 2);
+                if (_w646 >= 0) {
                     {
-                        int16_t _t592[20];
-                        for (int32_t _i593 = 0; _i593 < 20; _i593++) _t592[_i593] = ((_wadd(DECK_SLOTS[_i593], draw_cards__k_318) < 20) ? s->deck[_ix(draw_cards__p_316, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i593], draw_cards__k_318), 0), 19), 20)] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w591 * 20, _t592, sizeof _t592);
+                        int16_t _t647[20];
+                        for (int32_t _i648 = 0; _i648 < 20; _i648++) _t647[_i648] = ((_wadd(DECK_SLOTS[_i648], draw_cards__k_359) < 20) ? s->deck[_ix(draw_cards__p_357, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i648], draw_cards__k_359), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w646 * 20, _t647, sizeof _t647);
                     }
                 }
-                int32_t _w594 = _wx(draw_cards__p_316, 2);
-                if (_w594 >= 0) {
-                    s->hand_count[_w594] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_316, 2)], draw_cards__k_318)));
+                int32_t _w649 = _wx(draw_cards__p_357, 2);
+                if (_w649 >= 0) {
+                    s->hand_count[_w649] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_357, 2)], draw_cards__k_359)));
                 }
-                int32_t _w595 = _wx(draw_cards__p_316, 2);
-                if (_w595 >= 0) {
-                    s->deck_count[_w595] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_316, 2)], draw_cards__k_318)));
+                int32_t _w650 = _wx(draw_cards__p_357, 2);
+                if (_w650 >= 0) {
+                    s->deck_count[_w650] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_357, 2)], draw_cards__k_359)));
                 }
                 if ((s->turn > 1)) {
-                    int32_t _w596 = _wx(start_turn__p_315, 2);
-                    if (_w596 >= 0) {
-                        s->energy_now[_w596] = s->energy_next[_ix(start_turn__p_315, 2)];
+                    int32_t _w651 = _wx(start_turn__p_356, 2);
+                    if (_w651 >= 0) {
+                        s->energy_now[_w651] = s->energy_next[_ix(start_turn__p_356, 2)];
                     }
-                    int32_t _w597 = _wx(start_turn__p_315, 2);
-                    if (_w597 >= 0) {
-                        s->energy_next[_w597] = ({ int32_t _let598 = start_turn__p_315; int32_t next_energy__p_319 = _let598; ({ int8_t _let599 = s->deck_id[_ix(next_energy__p_319, 2)]; int8_t next_energy__d_320 = _let599; ({ int32_t _let600 = _roll(random_word_at(key, 9), DECK_INFO__types[_ix(next_energy__d_320, 14)]); int32_t next_energy__j_321 = _let600; ((next_energy__j_321 == 0) ? DECK_INFO__type0[_ix(next_energy__d_320, 14)] : ((next_energy__j_321 == 1) ? DECK_INFO__type1[_ix(next_energy__d_320, 14)] : DECK_INFO__type2[_ix(next_energy__d_320, 14)])); }); }); });
+                    int32_t _w652 = _wx(start_turn__p_356, 2);
+                    if (_w652 >= 0) {
+                        s->energy_next[_w652] = ({ int32_t _let653 = start_turn__p_356; int32_t next_energy__p_360 = _let653; ({ int8_t _let654 = s->deck_id[_ix(next_energy__p_360, 2)]; int8_t next_energy__d_361 = _let654; ({ int32_t _let655 = _roll(random_word_at(key, 9), DECK_INFO__types[_ix(next_energy__d_361, 14)]); int32_t next_energy__j_362 = _let655; ((next_energy__j_362 == 0) ? DECK_INFO__type0[_ix(next_energy__d_361, 14)] : ((next_energy__j_362 == 1) ? DECK_INFO__type1[_ix(next_energy__d_361, 14)] : DECK_INFO__type2[_ix(next_energy__d_361, 14)])); }); }); });
                     }
                 }
             }
@@ -4539,99 +4719,107 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
         p_ = s->choice__p;
         b = choice__option;
         if ((b > 0)) {
-            swap_active__p_333 = p_;
-            swap_active__b_334 = b;
-            for (int32_t _i601 = 0; _i601 < 4; _i601++) swap_active__perm_335[_i601] = SWAP[_ix(swap_active__b_334, 4) * 4 + _i601];
-            int32_t _w602 = _wx(swap_active__p_333, 2);
-            if (_w602 >= 0) {
+            swap_active__p_374 = p_;
+            swap_active__b_375 = b;
+            for (int32_t _i656 = 0; _i656 < 4; _i656++) swap_active__perm_376[_i656] = SWAP[_ix(swap_active__b_375, 4) * 4 + _i656];
+            int32_t _w657 = _wx(swap_active__p_374, 2);
+            if (_w657 >= 0) {
                 {
-                    int16_t _t603[4];
-                    for (int32_t _i604 = 0; _i604 < 4; _i604++) _t603[_i604] = s->card[_ix(swap_active__p_333, 2) * 4 + _ix(swap_active__perm_335[_i604], 4)];
-                    memcpy(s->card + _w602 * 4, _t603, sizeof _t603);
+                    int16_t _t658[4];
+                    for (int32_t _i659 = 0; _i659 < 4; _i659++) _t658[_i659] = s->card[_ix(swap_active__p_374, 2) * 4 + _ix(swap_active__perm_376[_i659], 4)];
+                    memcpy(s->card + _w657 * 4, _t658, sizeof _t658);
                 }
             }
-            int32_t _w605 = _wx(swap_active__p_333, 2);
-            if (_w605 >= 0) {
+            int32_t _w660 = _wx(swap_active__p_374, 2);
+            if (_w660 >= 0) {
                 {
-                    int16_t _t606[4];
-                    for (int32_t _i607 = 0; _i607 < 4; _i607++) _t606[_i607] = s->damage[_ix(swap_active__p_333, 2) * 4 + _ix(swap_active__perm_335[_i607], 4)];
-                    memcpy(s->damage + _w605 * 4, _t606, sizeof _t606);
+                    int16_t _t661[4];
+                    for (int32_t _i662 = 0; _i662 < 4; _i662++) _t661[_i662] = s->damage[_ix(swap_active__p_374, 2) * 4 + _ix(swap_active__perm_376[_i662], 4)];
+                    memcpy(s->damage + _w660 * 4, _t661, sizeof _t661);
                 }
             }
-            int32_t _w608 = _wx(swap_active__p_333, 2);
-            if (_w608 >= 0) {
+            int32_t _w663 = _wx(swap_active__p_374, 2);
+            if (_w663 >= 0) {
                 {
-                    int8_t _t609[32];
-                    for (int32_t _i610 = 0; _i610 < 4; _i610++) for (int32_t _i611 = 0; _i611 < 8; _i611++) _t609[_i610 * 8 + _i611] = s->energy[_ix(swap_active__p_333, 2) * 32 + _ix(swap_active__perm_335[_i610], 4) * 8 + _i611];
-                    memcpy(s->energy + _w608 * 32, _t609, sizeof _t609);
+                    int8_t _t664[32];
+                    for (int32_t _i665 = 0; _i665 < 4; _i665++) for (int32_t _i666 = 0; _i666 < 8; _i666++) _t664[_i665 * 8 + _i666] = s->energy[_ix(swap_active__p_374, 2) * 32 + _ix(swap_active__perm_376[_i665], 4) * 8 + _i666];
+                    memcpy(s->energy + _w663 * 32, _t664, sizeof _t664);
                 }
             }
-            int32_t _w612 = _wx(swap_active__p_333, 2);
-            if (_w612 >= 0) {
+            int32_t _w667 = _wx(swap_active__p_374, 2);
+            if (_w667 >= 0) {
                 {
-                    int8_t _t613[4];
-                    for (int32_t _i614 = 0; _i614 < 4; _i614++) _t613[_i614] = s->entered[_ix(swap_active__p_333, 2) * 4 + _ix(swap_active__perm_335[_i614], 4)];
-                    memcpy(s->entered + _w612 * 4, _t613, sizeof _t613);
+                    int8_t _t668[4];
+                    for (int32_t _i669 = 0; _i669 < 4; _i669++) _t668[_i669] = s->entered[_ix(swap_active__p_374, 2) * 4 + _ix(swap_active__perm_376[_i669], 4)];
+                    memcpy(s->entered + _w667 * 4, _t668, sizeof _t668);
                 }
             }
-            int32_t _w615 = _wx(swap_active__p_333, 2);
-            if (_w615 >= 0) {
+            int32_t _w670 = _wx(swap_active__p_374, 2);
+            if (_w670 >= 0) {
                 {
-                    int16_t _t616[8];
-                    for (int32_t _i617 = 0; _i617 < 4; _i617++) for (int32_t _i618 = 0; _i618 < 2; _i618++) _t616[_i617 * 2 + _i618] = s->under[_ix(swap_active__p_333, 2) * 8 + _ix(swap_active__perm_335[_i617], 4) * 2 + _i618];
-                    memcpy(s->under + _w615 * 8, _t616, sizeof _t616);
+                    int16_t _t671[8];
+                    for (int32_t _i672 = 0; _i672 < 4; _i672++) for (int32_t _i673 = 0; _i673 < 2; _i673++) _t671[_i672 * 2 + _i673] = s->under[_ix(swap_active__p_374, 2) * 8 + _ix(swap_active__perm_376[_i672], 4) * 2 + _i673];
+                    memcpy(s->under + _w670 * 8, _t671, sizeof _t671);
                 }
             }
-            clear_conditions__p_336 = swap_active__p_333;
-            int32_t _w619 = _wx(clear_conditions__p_336, 2);
-            if (_w619 >= 0) {
-                s->poisoned[_w619] = false;
+            clear_conditions__p_377 = swap_active__p_374;
+            int32_t _w674 = _wx(clear_conditions__p_377, 2);
+            if (_w674 >= 0) {
+                s->poisoned[_w674] = false;
             }
-            int32_t _w620 = _wx(clear_conditions__p_336, 2);
-            if (_w620 >= 0) {
-                s->burned[_w620] = false;
+            int32_t _w675 = _wx(clear_conditions__p_377, 2);
+            if (_w675 >= 0) {
+                s->burned[_w675] = false;
             }
-            int32_t _w621 = _wx(clear_conditions__p_336, 2);
-            if (_w621 >= 0) {
-                s->condition[_w621] = ((int8_t)(0));
+            int32_t _w676 = _wx(clear_conditions__p_377, 2);
+            if (_w676 >= 0) {
+                s->condition[_w676] = ((int8_t)(0));
+            }
+            int32_t _w677 = _wx(clear_conditions__p_377, 2);
+            if (_w677 >= 0) {
+                {
+                    int16_t _t678[8];
+                    for (int32_t _i679 = 0; _i679 < 8; _i679++) _t678[_i679] = (ACTIVE_BOUND[_i679] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_377, 2) * 8 + _i679]);
+                    memcpy(s->lasting_until + _w677 * 8, _t678, sizeof _t678);
+                }
             }
         }
-        clear_slot__p_337 = p_;
-        clear_slot__slot_338 = ((b > 0) ? b : slot);
-        int32_t _w622 = _wx(clear_slot__p_337, 2);
-        int32_t _w623 = _wx(clear_slot__slot_338, 4);
-        if (_w622 >= 0 && _w623 >= 0) {
-            s->card[_w622 * 4 + _w623] = ((int16_t)((-1)));
+        clear_slot__p_378 = p_;
+        clear_slot__slot_379 = ((b > 0) ? b : slot);
+        int32_t _w680 = _wx(clear_slot__p_378, 2);
+        int32_t _w681 = _wx(clear_slot__slot_379, 4);
+        if (_w680 >= 0 && _w681 >= 0) {
+            s->card[_w680 * 4 + _w681] = ((int16_t)((-1)));
         }
-        int32_t _w624 = _wx(clear_slot__p_337, 2);
-        int32_t _w625 = _wx(clear_slot__slot_338, 4);
-        if (_w624 >= 0 && _w625 >= 0) {
-            s->damage[_w624 * 4 + _w625] = ((int16_t)(0));
+        int32_t _w682 = _wx(clear_slot__p_378, 2);
+        int32_t _w683 = _wx(clear_slot__slot_379, 4);
+        if (_w682 >= 0 && _w683 >= 0) {
+            s->damage[_w682 * 4 + _w683] = ((int16_t)(0));
         }
-        int32_t _w626 = _wx(clear_slot__p_337, 2);
-        int32_t _w627 = _wx(clear_slot__slot_338, 4);
-        if (_w626 >= 0 && _w627 >= 0) {
+        int32_t _w684 = _wx(clear_slot__p_378, 2);
+        int32_t _w685 = _wx(clear_slot__slot_379, 4);
+        if (_w684 >= 0 && _w685 >= 0) {
             {
-                int8_t *_d = s->energy + _w626 * 32 + _w627 * 8;
-                for (int32_t _i628 = 0; _i628 < 8; _i628++) _d[_i628] = ((int8_t)(0));
+                int8_t *_d = s->energy + _w684 * 32 + _w685 * 8;
+                for (int32_t _i686 = 0; _i686 < 8; _i686++) _d[_i686] = ((int8_t)(0));
             }
         }
-        int32_t _w629 = _wx(clear_slot__p_337, 2);
-        int32_t _w630 = _wx(clear_slot__slot_338, 4);
-        if (_w629 >= 0 && _w630 >= 0) {
-            s->entered[_w629 * 4 + _w630] = ((int8_t)(0));
+        int32_t _w687 = _wx(clear_slot__p_378, 2);
+        int32_t _w688 = _wx(clear_slot__slot_379, 4);
+        if (_w687 >= 0 && _w688 >= 0) {
+            s->entered[_w687 * 4 + _w688] = ((int8_t)(0));
         }
-        int32_t _w631 = _wx(clear_slot__p_337, 2);
-        int32_t _w632 = _wx(clear_slot__slot_338, 4);
-        if (_w631 >= 0 && _w632 >= 0) {
+        int32_t _w689 = _wx(clear_slot__p_378, 2);
+        int32_t _w690 = _wx(clear_slot__slot_379, 4);
+        if (_w689 >= 0 && _w690 >= 0) {
             {
-                int16_t *_d = s->under + _w631 * 8 + _w632 * 2;
-                for (int32_t _i633 = 0; _i633 < 2; _i633++) _d[_i633] = ((int16_t)((-1)));
+                int16_t *_d = s->under + _w689 * 8 + _w690 * 2;
+                for (int32_t _i691 = 0; _i691 < 2; _i691++) _d[_i691] = ((int16_t)((-1)));
             }
         }
-        int32_t _w634 = _wx(p_, 2);
-        if (_w634 >= 0) {
-            s->discard_count[_w634] = ((int8_t)(_wadd(s->discard_count[_ix(p_, 2)], 1)));
+        int32_t _w692 = _wx(p_, 2);
+        if (_w692 >= 0) {
+            s->discard_count[_w692] = ((int8_t)(_wadd(s->discard_count[_ix(p_, 2)], 1)));
         }
     }
 }
@@ -4683,10 +4871,12 @@ static void init(State *s, Key key)
     for (int32_t _i26 = 0; _i26 < 2; _i26++) for (int32_t _i27 = 0; _i27 < 4; _i27++) for (int32_t _i28 = 0; _i28 < 2; _i28++) s->under[_i26 * 8 + _i27 * 2 + _i28] = ((int16_t)((-1)));
     for (int32_t _i29 = 0; _i29 < 2; _i29++) s->taken_cut[_i29] = ((int16_t)(0));
     for (int32_t _i30 = 0; _i30 < 2; _i30++) s->taken_until[_i30] = ((int16_t)(0));
-    for (int32_t _i31 = 0; _i31 < 2; _i31++) for (int32_t _i32 = 0; _i32 < 10; _i32++) s->seen[_i31 * 10 + _i32] = ((int16_t)((-1)));
+    for (int32_t _i31 = 0; _i31 < 2; _i31++) for (int32_t _i32 = 0; _i32 < 8; _i32++) s->lasting_until[_i31 * 8 + _i32] = ((int16_t)(0));
+    for (int32_t _i33 = 0; _i33 < 2; _i33++) for (int32_t _i34 = 0; _i34 < 8; _i34++) s->lasting_n[_i33 * 8 + _i34] = ((int16_t)(0));
+    for (int32_t _i35 = 0; _i35 < 2; _i35++) for (int32_t _i36 = 0; _i36 < 10; _i36++) s->seen[_i35 * 10 + _i36] = ((int16_t)((-1)));
     s->choice__pending = 0;
     s->choice__player = 0;
-    for (int32_t _i33 = 0; _i33 < 4; _i33++) s->choice__mask[_i33] = false;
+    for (int32_t _i37 = 0; _i37 < 4; _i37++) s->choice__mask[_i37] = false;
     s->choice__p = 0;
     s->choice__o = 0;
     s->choice__c = ((int16_t)(0));
@@ -4697,57 +4887,57 @@ static void init(State *s, Key key)
     s->choice__slot = 0;
     s->first = ((int8_t)((_flip(random_word_at(key, 0)) ? 0 : 1)));
     s->current_player = ((int32_t)(s->first));
-    for (int32_t _i34 = 0; _i34 < 2; _i34++) s->deck_id[_i34] = ((int8_t)(((FIXED_DECKS[_i34] >= 0) ? FIXED_DECKS[_i34] : (_i34 == 0 ? _roll(random_word_at(key, 1), 14) : _roll(random_word_at(key, 2), 14)))));
+    for (int32_t _i38 = 0; _i38 < 2; _i38++) s->deck_id[_i38] = ((int8_t)(((FIXED_DECKS[_i38] >= 0) ? FIXED_DECKS[_i38] : (_i38 == 0 ? _roll(random_word_at(key, 1), 14) : _roll(random_word_at(key, 2), 14)))));
     {
         int16_t *_d = s->deck + 0 * 20;
-        for (int32_t _i35 = 0; _i35 < 20; _i35++) _d[_i35] = DECK_CARDS__card[_ix(_wadd(_wmul(((int32_t)(s->deck_id[0])), 20), DECK_SLOTS[_i35]), 280)];
+        for (int32_t _i39 = 0; _i39 < 20; _i39++) _d[_i39] = DECK_CARDS__card[_ix(_wadd(_wmul(((int32_t)(s->deck_id[0])), 20), DECK_SLOTS[_i39]), 280)];
         _shuffle_int16(_d, 20, fold_in(key, 4));
     }
-    deal__i_1 = ({ bool _m36[20]; for (int32_t _j37 = 0; _j37 < 20; _j37++) _m36[_j37] = (((s->deck[_j37] >= 0) && (CARDS__kind[_ix(s->deck[_j37], 395)] == 0)) && (CARDS__stage[_ix(s->deck[_j37], 395)] == 0)); _choose(random_word_at(key, 3), _m36, 20); });
+    deal__i_1 = ({ bool _m40[20]; for (int32_t _j41 = 0; _j41 < 20; _j41++) _m40[_j41] = (((s->deck[_j41] >= 0) && (CARDS__kind[_ix(s->deck[_j41], 395)] == 0)) && (CARDS__stage[_ix(s->deck[_j41], 395)] == 0)); _choose(random_word_at(key, 3), _m40, 20); });
     _push_int16(s->hand + 0 * 10, 10, s->deck[_ix(deal__i_1, 20)]);
     _remove_int16(s->deck + 0 * 20, 20, deal__i_1);
-    s->deck_count[0] = ((int8_t)(({ int32_t _n39 = 0; for (int32_t _j38 = 0; _j38 < 20; _j38++) _n39 += s->deck[_j38] >= 0; _n39; })));
+    s->deck_count[0] = ((int8_t)(({ int32_t _n43 = 0; for (int32_t _j42 = 0; _j42 < 20; _j42++) _n43 += s->deck[_j42] >= 0; _n43; })));
     s->hand_count[0] = ((int8_t)(1));
     draw_cards__have_2 = s->hand_count[0];
     draw_cards__k_3 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(4)), s->deck_count[0]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_2))))));
     {
-        int16_t _t40[10];
-        for (int32_t _i41 = 0; _i41 < 10; _i41++) _t40[_i41] = (((HAND_SLOTS[_i41] >= draw_cards__have_2) && (HAND_SLOTS[_i41] < ((int8_t)(_wadd(draw_cards__have_2, draw_cards__k_3))))) ? s->deck[_ix(_imin(_imax(_wsub(HAND_SLOTS[_i41], draw_cards__have_2), 0), 19), 20)] : s->hand[_i41]);
-        memcpy(s->hand + 0 * 10, _t40, sizeof _t40);
+        int16_t _t44[10];
+        for (int32_t _i45 = 0; _i45 < 10; _i45++) _t44[_i45] = (((HAND_SLOTS[_i45] >= draw_cards__have_2) && (HAND_SLOTS[_i45] < ((int8_t)(_wadd(draw_cards__have_2, draw_cards__k_3))))) ? s->deck[_ix(_imin(_imax(_wsub(HAND_SLOTS[_i45], draw_cards__have_2), 0), 19), 20)] : s->hand[_i45]);
+        memcpy(s->hand + 0 * 10, _t44, sizeof _t44);
     }
     {
-        int16_t _t42[20];
-        for (int32_t _i43 = 0; _i43 < 20; _i43++) _t42[_i43] = ((_wadd(DECK_SLOTS[_i43], draw_cards__k_3) < 20) ? s->deck[_ix(_imin(_imax(_wadd(DECK_SLOTS[_i43], draw_cards__k_3), 0), 19), 20)] : ((int16_t)((-1))));
-        memcpy(s->deck + 0 * 20, _t42, sizeof _t42);
+        int16_t _t46[20];
+        for (int32_t _i47 = 0; _i47 < 20; _i47++) _t46[_i47] = ((_wadd(DECK_SLOTS[_i47], draw_cards__k_3) < 20) ? s->deck[_ix(_imin(_imax(_wadd(DECK_SLOTS[_i47], draw_cards__k_3), 0), 19), 20)] : ((int16_t)((-1))));
+        memcpy(s->deck + 0 * 20, _t46, sizeof _t46);
     }
     s->hand_count[0] = ((int8_t)(_wadd(s->hand_count[0], draw_cards__k_3)));
     s->deck_count[0] = ((int8_t)(_wsub(s->deck_count[0], draw_cards__k_3)));
-    s->energy_next[0] = ({ int8_t _let44 = s->deck_id[0]; int8_t next_energy__d_4 = _let44; ({ int32_t _let45 = _roll(random_word_at(key, 4), DECK_INFO__types[_ix(next_energy__d_4, 14)]); int32_t next_energy__j_5 = _let45; ((next_energy__j_5 == 0) ? DECK_INFO__type0[_ix(next_energy__d_4, 14)] : ((next_energy__j_5 == 1) ? DECK_INFO__type1[_ix(next_energy__d_4, 14)] : DECK_INFO__type2[_ix(next_energy__d_4, 14)])); }); });
+    s->energy_next[0] = ({ int8_t _let48 = s->deck_id[0]; int8_t next_energy__d_4 = _let48; ({ int32_t _let49 = _roll(random_word_at(key, 4), DECK_INFO__types[_ix(next_energy__d_4, 14)]); int32_t next_energy__j_5 = _let49; ((next_energy__j_5 == 0) ? DECK_INFO__type0[_ix(next_energy__d_4, 14)] : ((next_energy__j_5 == 1) ? DECK_INFO__type1[_ix(next_energy__d_4, 14)] : DECK_INFO__type2[_ix(next_energy__d_4, 14)])); }); });
     {
         int16_t *_d = s->deck + 1 * 20;
-        for (int32_t _i46 = 0; _i46 < 20; _i46++) _d[_i46] = DECK_CARDS__card[_ix(_wadd(_wmul(((int32_t)(s->deck_id[1])), 20), DECK_SLOTS[_i46]), 280)];
+        for (int32_t _i50 = 0; _i50 < 20; _i50++) _d[_i50] = DECK_CARDS__card[_ix(_wadd(_wmul(((int32_t)(s->deck_id[1])), 20), DECK_SLOTS[_i50]), 280)];
         _shuffle_int16(_d, 20, fold_in(key, 7));
     }
-    deal__i_6 = ({ bool _m47[20]; for (int32_t _j48 = 0; _j48 < 20; _j48++) _m47[_j48] = (((s->deck[1 * 20 + _j48] >= 0) && (CARDS__kind[_ix(s->deck[1 * 20 + _j48], 395)] == 0)) && (CARDS__stage[_ix(s->deck[1 * 20 + _j48], 395)] == 0)); _choose(random_word_at(key, 5), _m47, 20); });
+    deal__i_6 = ({ bool _m51[20]; for (int32_t _j52 = 0; _j52 < 20; _j52++) _m51[_j52] = (((s->deck[1 * 20 + _j52] >= 0) && (CARDS__kind[_ix(s->deck[1 * 20 + _j52], 395)] == 0)) && (CARDS__stage[_ix(s->deck[1 * 20 + _j52], 395)] == 0)); _choose(random_word_at(key, 5), _m51, 20); });
     _push_int16(s->hand + 1 * 10, 10, s->deck[1 * 20 + _ix(deal__i_6, 20)]);
     _remove_int16(s->deck + 1 * 20, 20, deal__i_6);
-    s->deck_count[1] = ((int8_t)(({ int32_t _n50 = 0; for (int32_t _j49 = 0; _j49 < 20; _j49++) _n50 += s->deck[1 * 20 + _j49] >= 0; _n50; })));
+    s->deck_count[1] = ((int8_t)(({ int32_t _n54 = 0; for (int32_t _j53 = 0; _j53 < 20; _j53++) _n54 += s->deck[1 * 20 + _j53] >= 0; _n54; })));
     s->hand_count[1] = ((int8_t)(1));
     draw_cards__have_7 = s->hand_count[1];
     draw_cards__k_8 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(4)), s->deck_count[1]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_7))))));
     {
-        int16_t _t51[10];
-        for (int32_t _i52 = 0; _i52 < 10; _i52++) _t51[_i52] = (((HAND_SLOTS[_i52] >= draw_cards__have_7) && (HAND_SLOTS[_i52] < ((int8_t)(_wadd(draw_cards__have_7, draw_cards__k_8))))) ? s->deck[1 * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i52], draw_cards__have_7), 0), 19), 20)] : s->hand[1 * 10 + _i52]);
-        memcpy(s->hand + 1 * 10, _t51, sizeof _t51);
+        int16_t _t55[10];
+        for (int32_t _i56 = 0; _i56 < 10; _i56++) _t55[_i56] = (((HAND_SLOTS[_i56] >= draw_cards__have_7) && (HAND_SLOTS[_i56] < ((int8_t)(_wadd(draw_cards__have_7, draw_cards__k_8))))) ? s->deck[1 * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i56], draw_cards__have_7), 0), 19), 20)] : s->hand[1 * 10 + _i56]);
+        memcpy(s->hand + 1 * 10, _t55, sizeof _t55);
     }
     {
-        int16_t _t53[20];
-        for (int32_t _i54 = 0; _i54 < 20; _i54++) _t53[_i54] = ((_wadd(DECK_SLOTS[_i54], draw_cards__k_8) < 20) ? s->deck[1 * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i54], draw_cards__k_8), 0), 19), 20)] : ((int16_t)((-1))));
-        memcpy(s->deck + 1 * 20, _t53, sizeof _t53);
+        int16_t _t57[20];
+        for (int32_t _i58 = 0; _i58 < 20; _i58++) _t57[_i58] = ((_wadd(DECK_SLOTS[_i58], draw_cards__k_8) < 20) ? s->deck[1 * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i58], draw_cards__k_8), 0), 19), 20)] : ((int16_t)((-1))));
+        memcpy(s->deck + 1 * 20, _t57, sizeof _t57);
     }
     s->hand_count[1] = ((int8_t)(_wadd(s->hand_count[1], draw_cards__k_8)));
     s->deck_count[1] = ((int8_t)(_wsub(s->deck_count[1], draw_cards__k_8)));
-    s->energy_next[1] = ({ int8_t _let55 = s->deck_id[1]; int8_t next_energy__d_9 = _let55; ({ int32_t _let56 = _roll(random_word_at(key, 6), DECK_INFO__types[_ix(next_energy__d_9, 14)]); int32_t next_energy__j_10 = _let56; ((next_energy__j_10 == 0) ? DECK_INFO__type0[_ix(next_energy__d_9, 14)] : ((next_energy__j_10 == 1) ? DECK_INFO__type1[_ix(next_energy__d_9, 14)] : DECK_INFO__type2[_ix(next_energy__d_9, 14)])); }); });
+    s->energy_next[1] = ({ int8_t _let59 = s->deck_id[1]; int8_t next_energy__d_9 = _let59; ({ int32_t _let60 = _roll(random_word_at(key, 6), DECK_INFO__types[_ix(next_energy__d_9, 14)]); int32_t next_energy__j_10 = _let60; ((next_energy__j_10 == 0) ? DECK_INFO__type0[_ix(next_energy__d_9, 14)] : ((next_energy__j_10 == 1) ? DECK_INFO__type1[_ix(next_energy__d_9, 14)] : DECK_INFO__type2[_ix(next_energy__d_9, 14)])); }); });
     refresh(s);
 }
 
@@ -4899,6 +5089,8 @@ EXPORT void specc_offsets(int64_t *out)
     out[i++] = offsetof(State, under);
     out[i++] = offsetof(State, taken_cut);
     out[i++] = offsetof(State, taken_until);
+    out[i++] = offsetof(State, lasting_until);
+    out[i++] = offsetof(State, lasting_n);
     out[i++] = offsetof(State, seen);
     out[i++] = offsetof(State, choice__pending);
     out[i++] = offsetof(State, choice__player);

@@ -28,6 +28,14 @@ CONDS = ("always", "heads", "tails", "all_heads", "extra_energy", "defender_dama
 STATUSES = ("none", "poisoned", "burned", "asleep", "paralyzed", "confused")
 COUNTS = ("none", "own_bench", "defender_energy", "opp_bench")
 SNIPES = ("none", "opp_any", "opp_bench", "own_bench")  # whose Pokémon a snipe's pick names
+# effects of an attack lasting through the opponent's next turn (duration=next_turn), on the defender
+# (cant_attack, cant_retreat, weaken: deals less, attack_coin), the opponent (no_supporter) or the
+# attacker (guard: takes less, invulnerable)
+LASTING = ("none", "cant_attack", "cant_retreat", "no_supporter", "guard", "invulnerable", "weaken", "attack_coin")
+NEXT_TURN = {("cant_attack", "defender"): "cant_attack", ("cant_retreat", "defender"): "cant_retreat",
+             ("no_supporter", "opponent"): "no_supporter", ("damage_taken", "self"): "guard",
+             ("invulnerable", "self"): "invulnerable", ("damage_dealt", "defender"): "weaken",
+             ("attack_coin", "defender"): "attack_coin"}  # fmt: skip
 ALL = 99  # `n=all`: more than any slot holds
 
 # columns of an attack (prefix aK_) and of a Trainer/ability (prefix t_), with their value when unused
@@ -40,7 +48,7 @@ ATTACK_COLUMNS = {
     "search_type": -1, "search_group": -1, "search_stage": -1, "shuffle_hand": 0, "draw_opp_hand": 0,
     "until_tails": 0, "snipe": 0, "snipe_to": 0, "switch_self": 0, "switch_opp": 0, "pick_attach_n": 0,
     "pick_attach_type": -1, "pick_type": -1, "hits": 0, "hit_amount": 0, "discard_hand": 0, "discard_hand_if": 0,
-    "shuffle_def": 0, "shuffle_def_if": 0,
+    "shuffle_def": 0, "shuffle_def_if": 0, "lasting": 0, "lasting_if": 0, "lasting_n": 0,
 }  # fmt: skip
 TRAINER_COLUMNS = {
     "draw": 0, "search_n": 0, "search_stage": -1, "retreat_cut": 0, "dealt": 0, "dealt_group": -1,
@@ -53,7 +61,8 @@ TRAINER_COLUMNS = {
 # columns written as names (the spec loads them as enums); -1 is written empty
 NAMED = {"bonus_if": CONDS, "status_if": CONDS, "recoil_if": CONDS, "discard_def_if": CONDS, "status": STATUSES,
          "per_count": COUNTS, "snipe_to": SNIPES, "pick_attach_type": TYPES, "pick_type": TYPES,
-         "discard_hand_if": CONDS, "shuffle_def_if": CONDS, "bonus_type": TYPES, "per_type": TYPES,
+         "discard_hand_if": CONDS, "shuffle_def_if": CONDS, "lasting": LASTING, "lasting_if": CONDS,
+         "bonus_type": TYPES, "per_type": TYPES,
          "discard_self_type": TYPES, "attach_type": TYPES, "search_type": TYPES, "search_stage": STAGES,
          "target_type": TYPES, "move_type": TYPES, "top_type": TYPES}  # fmt: skip
 
@@ -180,6 +189,11 @@ def encode_attack(steps: list[Step], groups: Groups) -> tuple[dict[str, int], li
             got = {"discard_hand": 1, "discard_hand_if": c}
         elif m == "shuffle_into_deck" and p.get("target") == "defender":
             got = {"shuffle_def": 1, "shuffle_def_if": c}
+        elif p.get("duration") == "next_turn" and (m, p.get("target")) in NEXT_TURN:
+            kind = NEXT_TURN[(m, p.get("target"))]
+            amount = -int(p["amount"]) if "amount" in p else 0
+            if kind != "weaken" or p.get("before_weakness") == "yes":
+                got = {"lasting": LASTING.index(kind), "lasting_if": c, "lasting_n": amount}
         elif m == "promote" and p.get("target") == "opponent" and p.get("chooser") == "opponent":
             got = {}  # after shuffle_into_deck: the opponent promotes (the spec's promote phase)
         if got is None:
