@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/ptcgp.yaml
- * (sha256 665f568b71c78b08d263dba8a58aa92e4a28a13ca09e7baab65ad64fc5a6735c).
+ * (sha256 6de3598a0c4647d7b30d90dd5e07b855e93bc35b609a19e51494ceb3bcfd0849).
  * Do not edit: change the spec and run `specc compile specs/ptcgp.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -16,8 +16,8 @@
 #include <string.h>
 
 #define NUM_PLAYERS 2
-#define NUM_ACTIONS 81
-#define OBS_SIZE 176
+#define NUM_ACTIONS 85
+#define OBS_SIZE 184
 #define NUM_INVARIANTS 9
 #define RESET_SITE 517607u  /* folded into a step's key for the next episode's key */
 
@@ -63,6 +63,7 @@ typedef struct {
     int16_t taken_until[2];
     int16_t lasting_until[16];
     int16_t lasting_n[16];
+    bool used_ability[8];
     int16_t seen[20];
     int32_t choice__pending;
     int32_t choice__player;
@@ -117,6 +118,28 @@ static const int16_t CARDS__t_taken_cut[395] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 static const bool CARDS__t_reveal_hand[395] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
 static const int8_t CARDS__t_look_n[395] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const int16_t CARDS__t_top_type[395] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 4, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
+static const int16_t CARDS__ab_when[395] = {0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 2, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0};
+static const bool CARDS__ab_active_only[395] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
+static const int16_t CARDS__ab_heal_all[395] = {0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const bool CARDS__ab_gust[395] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
+static const int16_t CARDS__ab_gust_stage[395] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 0, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
+static const bool CARDS__ab_drive_off[395] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
+static const int16_t CARDS__ab_snipe[395] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0};
+static const int16_t CARDS__ab_attach_type[395] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 3, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 4, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
+static const bool CARDS__ab_attach_active[395] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
+static const int16_t CARDS__ab_attach_filter[395] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 4, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
+static const int8_t CARDS__ab_coins[395] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int16_t CARDS__ab_status[395] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int16_t CARDS__ab_status_if[395] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int8_t CARDS__ab_look_n[395] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int16_t CARDS__ab_move_type[395] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 2, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 2, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
+static const int16_t CARDS__ab_move_filter[395] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 2, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 2, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
+static const int16_t CARDS__ab_counter[395] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int16_t CARDS__ab_guard[395] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const bool CARDS__ab_lock_supporter[395] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
+static const bool CARDS__ab_no_evolve[395] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
+static const int16_t CARDS__ab_double_type[395] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 0, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 0, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
+static const int16_t CARDS__ab_double_filter[395] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 0, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 0, (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1)};
 static const int8_t ATTACKS__cost_grass[790] = {1, 0, 1, 0, 2, 0, 1, 2, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 2, 0, 1, 0, 2, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 2, 0, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0};
 static const int8_t ATTACKS__cost_fire[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 2, 0, 1, 2, 0, 0, 2, 0, 0, 0, 2, 0, 2, 0, 1, 0, 1, 0, 2, 0, 1, 0, 1, 0, 1, 1, 1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 2, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 2, 0, 1, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const int8_t ATTACKS__cost_water[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 2, 0, 1, 2, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 3, 0, 1, 0, 2, 0, 1, 0, 2, 0, 1, 0, 3, 0, 0, 0, 1, 0, 1, 0, 1, 0, 2, 0, 0, 0, 4, 0, 1, 0, 1, 0, 1, 0, 1, 0, 2, 0, 1, 3, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 4, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 2, 0, 1, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 3, 0, 1, 0, 1, 0, 2, 0, 1, 0, 3, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -127,7 +150,7 @@ static const int8_t ATTACKS__cost_darkness[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 static const int8_t ATTACKS__cost_metal[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 2, 0, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const int8_t ATTACKS__cost_colorless[790] = {1, 0, 2, 0, 2, 0, 2, 2, 1, 0, 2, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 2, 0, 2, 0, 2, 2, 1, 0, 0, 0, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2, 0, 0, 2, 0, 0, 0, 0, 1, 0, 1, 0, 3, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 0, 0, 0, 1, 0, 2, 0, 2, 0, 0, 0, 1, 0, 2, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0, 0, 0, 2, 0, 1, 0, 1, 0, 2, 0, 3, 0, 1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 0, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 2, 0, 1, 2, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 2, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 2, 0, 1, 0, 1, 0, 2, 0, 1, 0, 1, 0, 1, 0, 2, 0, 2, 0, 2, 0, 3, 0, 1, 0, 2, 0, 1, 0, 1, 0, 1, 0, 3, 0, 3, 0, 1, 0, 2, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 2, 0, 4, 0, 1, 0, 3, 0, 2, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 2, 0, 2, 0, 1, 0, 1, 0, 1, 0, 1, 0, 4, 0, 2, 2, 0, 0, 2, 2, 1, 0, 0, 2, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 2, 2, 0, 0, 1, 2, 0, 0, 2, 2, 0, 0, 1, 2, 1, 0, 3, 0, 1, 0, 1, 0, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 3, 0, 3, 0, 3, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 3, 0, 1, 0, 2, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 3, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 3, 1, 0, 1, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 3, 0, 1, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0};
 static const int16_t ATTACKS__damage[790] = {40, 0, 60, 0, 80, 0, 60, 100, 0, 0, 30, 0, 60, 0, 20, 0, 30, 0, 70, 0, 20, 0, 40, 0, 80, 0, 30, 0, 80, 0, 20, 0, 30, 0, 20, 0, 40, 0, 60, 0, 20, 0, 30, 0, 40, 0, 40, 0, 30, 0, 50, 0, 10, 0, 40, 0, 10, 0, 50, 0, 40, 0, 70, 0, 30, 0, 60, 0, 150, 0, 60, 200, 0, 0, 90, 0, 20, 0, 100, 0, 120, 0, 20, 0, 40, 0, 50, 0, 110, 0, 130, 0, 0, 70, 30, 0, 20, 0, 60, 0, 10, 0, 130, 0, 20, 0, 40, 0, 80, 0, 40, 100, 10, 0, 70, 0, 10, 0, 40, 0, 80, 0, 20, 0, 50, 0, 30, 0, 90, 0, 20, 0, 70, 0, 40, 0, 80, 0, 20, 0, 0, 0, 10, 0, 80, 0, 20, 0, 40, 0, 90, 0, 10, 0, 100, 0, 20, 0, 60, 0, 40, 0, 70, 0, 60, 0, 40, 80, 30, 0, 70, 0, 10, 0, 30, 0, 60, 0, 30, 0, 10, 0, 10, 0, 40, 0, 20, 0, 140, 0, 30, 0, 20, 0, 60, 0, 20, 0, 70, 0, 40, 0, 40, 0, 100, 0, 20, 50, 20, 0, 0, 0, 30, 0, 40, 0, 80, 0, 20, 0, 40, 0, 30, 0, 20, 0, 40, 0, 0, 0, 60, 0, 60, 0, 30, 0, 80, 0, 20, 0, 30, 0, 50, 0, 100, 0, 30, 0, 50, 0, 30, 0, 30, 0, 120, 0, 50, 150, 10, 0, 30, 0, 60, 0, 10, 0, 60, 0, 50, 0, 100, 0, 10, 0, 70, 0, 20, 0, 40, 0, 20, 0, 40, 0, 20, 0, 50, 0, 100, 0, 120, 0, 20, 0, 70, 0, 150, 0, 70, 0, 0, 0, 40, 0, 80, 0, 0, 0, 30, 0, 60, 0, 100, 0, 40, 0, 50, 0, 20, 0, 40, 0, 30, 0, 70, 0, 20, 0, 60, 0, 0, 0, 30, 0, 80, 0, 20, 0, 40, 0, 90, 0, 10, 0, 40, 0, 10, 0, 70, 0, 20, 0, 30, 0, 20, 0, 30, 0, 70, 0, 0, 0, 120, 0, 40, 0, 80, 0, 0, 0, 10, 0, 30, 0, 70, 0, 20, 0, 40, 0, 20, 0, 50, 0, 30, 0, 60, 0, 80, 0, 10, 0, 40, 0, 40, 0, 20, 0, 40, 0, 60, 0, 60, 0, 30, 0, 50, 0, 0, 0, 20, 0, 20, 0, 20, 0, 20, 0, 0, 0, 70, 0, 20, 0, 30, 0, 30, 0, 80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 40, 0, 40, 0, 50, 0, 30, 0, 40, 0, 20, 0, 100, 0, 20, 0, 70, 0, 60, 0, 30, 0, 20, 0, 0, 0, 80, 0, 90, 0, 40, 0, 30, 0, 0, 0, 70, 0, 10, 0, 0, 0, 20, 0, 20, 0, 70, 0, 60, 100, 40, 0, 60, 200, 120, 0, 0, 70, 40, 100, 90, 0, 40, 80, 30, 0, 20, 50, 100, 0, 50, 150, 120, 0, 80, 0, 80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 70, 40, 80, 20, 50, 100, 0, 120, 0, 80, 0, 60, 200, 30, 0, 50, 150, 20, 0, 60, 200, 30, 0, 50, 150, 0, 0, 80, 0, 50, 0, 40, 0, 50, 0, 70, 0, 20, 0, 50, 0, 20, 0, 10, 0, 40, 0, 80, 0, 30, 0, 0, 0, 10, 0, 30, 0, 0, 0, 140, 0, 60, 0, 20, 0, 0, 0, 30, 0, 70, 0, 60, 0, 10, 0, 60, 0, 0, 0, 30, 0, 70, 0, 10, 0, 20, 0, 20, 0, 10, 0, 20, 0, 10, 0, 0, 0, 40, 0, 80, 0, 20, 0, 60, 0, 50, 0, 50, 0, 30, 0, 40, 0, 120, 0, 80, 0, 40, 0, 90, 0, 0, 0, 50, 0, 20, 0, 40, 0, 20, 0, 20, 0, 70, 0, 90, 0, 20, 0, 50, 0, 80, 0, 40, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 80, 0, 70, 0, 10, 0, 60, 0, 10, 0, 40, 0, 50, 0, 140, 0, 20, 0, 80, 0, 80, 0, 0, 0, 0, 0, 0, 0, 20, 0, 80, 0, 50, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 120, 0, 60, 0, 10, 0, 60, 0, 80, 0, 20, 0, 20, 0, 30, 0, 80, 0, 60, 0, 50, 0, 70, 0, 0, 0, 40, 0, 20, 0};
-static const bool ATTACKS__todo[790] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
+static const bool ATTACKS__todo[790] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
 static const int8_t ATTACKS__coins[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 4, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const bool ATTACKS__coins_energy[790] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
 static const int16_t ATTACKS__per_heads[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 40, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 60, 0, 0, 0, 30, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -181,6 +204,7 @@ static const int16_t ATTACKS__shuffle_def_if[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 
 static const int16_t ATTACKS__lasting[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const int16_t ATTACKS__lasting_if[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const int16_t ATTACKS__lasting_n[790] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 30, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const bool ATTACKS__reveal_hand[790] = {false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false};
 static const int8_t DECK_INFO__types[14] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2};
 static const int8_t DECK_INFO__type0[14] = {4, 2, 3, 1, 1, 6, 0, 5, 0, 1, 5, 5, 4, 2};
 static const int8_t DECK_INFO__type1[14] = {(-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), (-1), 3};
@@ -197,8 +221,8 @@ static const int32_t TYPE_IDS[8] = {0, 1, 2, 3, 4, 5, 6, 7};
 static const bool ACTIVE_BOUND[8] = {false, true, true, false, true, true, true, true};
 
 /* flat action index -> action kind and parameter values (row-major, last parameter fastest) */
-static const int32_t ACTION_KIND[NUM_ACTIONS] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 5, 5, 6, 6, 6, 7, 7, 7, 7, 8, 9, 9, 9, 9};
-static const int32_t ACTION_PARAMS[NUM_ACTIONS][2] = {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}, {8, 0}, {9, 0}, {0, 0}, {0, 1}, {0, 2}, {0, 3}, {1, 0}, {1, 1}, {1, 2}, {1, 3}, {2, 0}, {2, 1}, {2, 2}, {2, 3}, {3, 0}, {3, 1}, {3, 2}, {3, 3}, {4, 0}, {4, 1}, {4, 2}, {4, 3}, {5, 0}, {5, 1}, {5, 2}, {5, 3}, {6, 0}, {6, 1}, {6, 2}, {6, 3}, {7, 0}, {7, 1}, {7, 2}, {7, 3}, {8, 0}, {8, 1}, {8, 2}, {8, 3}, {9, 0}, {9, 1}, {9, 2}, {9, 3}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}, {8, 0}, {9, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}};
+static const int32_t ACTION_KIND[NUM_ACTIONS] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 5, 5, 6, 6, 6, 6, 7, 7, 7, 8, 8, 8, 8, 9, 10, 10, 10, 10};
+static const int32_t ACTION_PARAMS[NUM_ACTIONS][2] = {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}, {8, 0}, {9, 0}, {0, 0}, {0, 1}, {0, 2}, {0, 3}, {1, 0}, {1, 1}, {1, 2}, {1, 3}, {2, 0}, {2, 1}, {2, 2}, {2, 3}, {3, 0}, {3, 1}, {3, 2}, {3, 3}, {4, 0}, {4, 1}, {4, 2}, {4, 3}, {5, 0}, {5, 1}, {5, 2}, {5, 3}, {6, 0}, {6, 1}, {6, 2}, {6, 3}, {7, 0}, {7, 1}, {7, 2}, {7, 3}, {8, 0}, {8, 1}, {8, 2}, {8, 3}, {9, 0}, {9, 1}, {9, 2}, {9, 3}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}, {8, 0}, {9, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}};
 
 /* ---------------------------------------------- threefry-2x32 (Salmon et al. 2011) */
 
@@ -684,6 +708,14 @@ static void observe_unchecked(const State *s, int32_t player, obs_t *out)
     for (int32_t _i10 = 0; _i10 < 8; _i10++) out[152 + _i10] = s->lasting_n[_ix(player, 2) * 8 + _i10];
     for (int32_t _i11 = 0; _i11 < 8; _i11++) out[160 + _i11] = s->lasting_until[_ix(_wsub(1, player), 2) * 8 + _i11];
     for (int32_t _i12 = 0; _i12 < 8; _i12++) out[168 + _i12] = s->lasting_n[_ix(_wsub(1, player), 2) * 8 + _i12];
+    out[176] = ((int16_t)(((int32_t)(s->used_ability[_ix(player, 2) * 4]))));
+    out[177] = ((int16_t)(((int32_t)(s->used_ability[_ix(player, 2) * 4 + 1]))));
+    out[178] = ((int16_t)(((int32_t)(s->used_ability[_ix(player, 2) * 4 + 2]))));
+    out[179] = ((int16_t)(((int32_t)(s->used_ability[_ix(player, 2) * 4 + 3]))));
+    out[180] = ((int16_t)(((int32_t)(s->used_ability[_ix(_wsub(1, player), 2) * 4]))));
+    out[181] = ((int16_t)(((int32_t)(s->used_ability[_ix(_wsub(1, player), 2) * 4 + 1]))));
+    out[182] = ((int16_t)(((int32_t)(s->used_ability[_ix(_wsub(1, player), 2) * 4 + 2]))));
+    out[183] = ((int16_t)(((int32_t)(s->used_ability[_ix(_wsub(1, player), 2) * 4 + 3]))));
 }
 
 static void observe(const State *s, int32_t player, obs_t *out)
@@ -704,7 +736,7 @@ static bool legal_play_basic(const State *s, int32_t h)
 
 static bool legal_evolve(const State *s, int32_t h, int32_t slot)
 {
-    return ((s->choice__pending == 0) && ((((((((s->phase == 1) && (s->turn > 2)) && (s->card[_ix(s->current_player, 2) * 4 + slot] >= 0)) && (s->entered[_ix(s->current_player, 2) * 4 + slot] < s->turn)) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && (CARDS__kind[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == 0)) && (CARDS__evolves_from[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] >= 0)) && (CARDS__evolves_from[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == CARDS__name_id[_ix(s->card[_ix(s->current_player, 2) * 4 + slot], 395)])));
+    return ((s->choice__pending == 0) && (((((((((s->phase == 1) && (s->turn > 2)) && (s->card[_ix(s->current_player, 2) * 4 + slot] >= 0)) && (s->entered[_ix(s->current_player, 2) * 4 + slot] < s->turn)) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && (CARDS__kind[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == 0)) && (CARDS__evolves_from[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] >= 0)) && (CARDS__evolves_from[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == CARDS__name_id[_ix(s->card[_ix(s->current_player, 2) * 4 + slot], 395)])) && (!(((slot == 0) && (s->card[_ix(_wsub(1, s->current_player), 2) * 4] >= 0)) && CARDS__ab_no_evolve[_ix(s->card[_ix(_wsub(1, s->current_player), 2) * 4], 395)]))));
 }
 
 static bool legal_attach(const State *s, int32_t slot)
@@ -714,7 +746,7 @@ static bool legal_attach(const State *s, int32_t slot)
 
 static bool legal_play_trainer(const State *s, int32_t h)
 {
-    return ((s->choice__pending == 0) && (((((s->phase == 1) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && ((CARDS__kind[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == 1) || (((CARDS__kind[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == 2) && (!s->supporter_played)) && (!({ int32_t _let1 = s->current_player; int32_t lasts__q_16 = _let1; (s->turn <= s->lasting_until[_ix(lasts__q_16, 2) * 8 + 3]); }))))) && (!CARDS__t_todo[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)])) && ({ int32_t _let2 = s->current_player; int32_t trainer_ok__p_17 = _let2; ({ int16_t _let3 = s->hand[_ix(s->current_player, 2) * 10 + h]; int16_t trainer_ok__c_18 = _let3; ({ bool _let4 = ((((CARDS__t_heal[_ix(trainer_ok__c_18, 395)] > 0) || (CARDS__t_attach_type[_ix(trainer_ok__c_18, 395)] >= 0)) || CARDS__t_switch_opp[_ix(trainer_ok__c_18, 395)]) || (CARDS__t_return_group[_ix(trainer_ok__c_18, 395)] >= 0)); bool trainer_ok__picks_19 = _let4; ({ bool _let5 = ((CARDS__t_return_group[_ix(trainer_ok__c_18, 395)] < 0) || ((s->card[_ix(trainer_ok__p_17, 2) * 4] >= 0) && ({ int16_t _let6 = s->card[_ix(trainer_ok__p_17, 2) * 4]; int16_t in_group__c_20 = _let6; ({ int8_t _let7 = CARDS__t_return_group[_ix(trainer_ok__c_18, 395)]; int8_t in_group__g_21 = _let7; ((in_group__g_21 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_20, 395)], _ipow(2, ((int32_t)(in_group__g_21)))), 2) == 1)); }); }))); bool trainer_ok__back_22 = _let5; (trainer_ok__back_22 && ((!trainer_ok__picks_19) || ({ bool _r20 = false; for (int32_t _j8 = 0; _j8 < 4; _j8++) if (({ int32_t _let9 = trainer_ok__p_17; int32_t trainer_targets__p_23 = _let9; ({ int16_t _let10 = trainer_ok__c_18; int16_t trainer_targets__c_24 = _let10; ({ int32_t _let11 = (CARDS__t_switch_opp[_ix(trainer_targets__c_24, 395)] ? _wsub(1, trainer_targets__p_23) : trainer_targets__p_23); int32_t trainer_targets__side_25 = _let11; ({ int16_t _let12 = CARDS__t_target_type[_ix(trainer_targets__c_24, 395)]; int16_t trainer_targets__ftype_26 = _let12; ({ int8_t _let13 = CARDS__t_target_group[_ix(trainer_targets__c_24, 395)]; int8_t trainer_targets__fgroup_27 = _let13; ({ int16_t _let14[4]; for (int32_t _i15 = 0; _i15 < 4; _i15++) _let14[_i15] = s->card[_ix(trainer_targets__side_25, 2) * 4 + _i15]; int16_t trainer_targets__held_28[4]; memcpy(trainer_targets__held_28, _let14, sizeof trainer_targets__held_28); ({ bool _let16[4]; for (int32_t _i17 = 0; _i17 < 4; _i17++) _let16[_i17] = (((trainer_targets__held_28[_i17] >= 0) && ((trainer_targets__ftype_26 < 0) || (CARDS__type[_ix(trainer_targets__held_28[_i17], 395)] == trainer_targets__ftype_26))) && ((trainer_targets__fgroup_27 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(trainer_targets__held_28[_i17], 395)], _ipow(2, ((int32_t)(trainer_targets__fgroup_27)))), 2) == 1))); bool trainer_targets__passing_29[4]; memcpy(trainer_targets__passing_29, _let16, sizeof trainer_targets__passing_29); ({ bool _let18[4]; for (int32_t _i19 = 0; _i19 < 4; _i19++) _let18[_i19] = (BENCH_MASK[_i19] && (trainer_targets__held_28[_i19] >= 0)); bool trainer_targets__bench_30[4]; memcpy(trainer_targets__bench_30, _let18, sizeof trainer_targets__bench_30); ((CARDS__t_heal[_ix(trainer_targets__c_24, 395)] > 0) ? (trainer_targets__passing_29[_j8] && (s->damage[_ix(trainer_targets__side_25, 2) * 4 + _j8] > 0)) : ((CARDS__t_attach_type[_ix(trainer_targets__c_24, 395)] >= 0) ? trainer_targets__passing_29[_j8] : ((CARDS__t_switch_opp[_ix(trainer_targets__c_24, 395)] || (CARDS__t_return_group[_ix(trainer_targets__c_24, 395)] >= 0)) ? trainer_targets__bench_30[_j8] : false))); }); }); }); }); }); }); }); })) { _r20 = true; break; } _r20; }))); }); }); }); })));
+    return ((s->choice__pending == 0) && (((((s->phase == 1) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && ((CARDS__kind[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == 1) || ((((CARDS__kind[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)] == 2) && (!s->supporter_played)) && (!({ int32_t _let1 = s->current_player; int32_t lasts__q_16 = _let1; (s->turn <= s->lasting_until[_ix(lasts__q_16, 2) * 8 + 3]); }))) && (!((s->card[_ix(_wsub(1, s->current_player), 2) * 4] >= 0) && CARDS__ab_lock_supporter[_ix(s->card[_ix(_wsub(1, s->current_player), 2) * 4], 395)]))))) && (!CARDS__t_todo[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)])) && ({ int32_t _let2 = s->current_player; int32_t trainer_ok__p_17 = _let2; ({ int16_t _let3 = s->hand[_ix(s->current_player, 2) * 10 + h]; int16_t trainer_ok__c_18 = _let3; ({ bool _let4 = ((((CARDS__t_heal[_ix(trainer_ok__c_18, 395)] > 0) || (CARDS__t_attach_type[_ix(trainer_ok__c_18, 395)] >= 0)) || CARDS__t_switch_opp[_ix(trainer_ok__c_18, 395)]) || (CARDS__t_return_group[_ix(trainer_ok__c_18, 395)] >= 0)); bool trainer_ok__picks_19 = _let4; ({ bool _let5 = ((CARDS__t_return_group[_ix(trainer_ok__c_18, 395)] < 0) || ((s->card[_ix(trainer_ok__p_17, 2) * 4] >= 0) && ({ int16_t _let6 = s->card[_ix(trainer_ok__p_17, 2) * 4]; int16_t in_group__c_20 = _let6; ({ int8_t _let7 = CARDS__t_return_group[_ix(trainer_ok__c_18, 395)]; int8_t in_group__g_21 = _let7; ((in_group__g_21 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_20, 395)], _ipow(2, ((int32_t)(in_group__g_21)))), 2) == 1)); }); }))); bool trainer_ok__back_22 = _let5; (trainer_ok__back_22 && ((!trainer_ok__picks_19) || ({ bool _r20 = false; for (int32_t _j8 = 0; _j8 < 4; _j8++) if (({ int32_t _let9 = trainer_ok__p_17; int32_t trainer_targets__p_23 = _let9; ({ int16_t _let10 = trainer_ok__c_18; int16_t trainer_targets__c_24 = _let10; ({ int32_t _let11 = (CARDS__t_switch_opp[_ix(trainer_targets__c_24, 395)] ? _wsub(1, trainer_targets__p_23) : trainer_targets__p_23); int32_t trainer_targets__side_25 = _let11; ({ int16_t _let12 = CARDS__t_target_type[_ix(trainer_targets__c_24, 395)]; int16_t trainer_targets__ftype_26 = _let12; ({ int8_t _let13 = CARDS__t_target_group[_ix(trainer_targets__c_24, 395)]; int8_t trainer_targets__fgroup_27 = _let13; ({ int16_t _let14[4]; for (int32_t _i15 = 0; _i15 < 4; _i15++) _let14[_i15] = s->card[_ix(trainer_targets__side_25, 2) * 4 + _i15]; int16_t trainer_targets__held_28[4]; memcpy(trainer_targets__held_28, _let14, sizeof trainer_targets__held_28); ({ bool _let16[4]; for (int32_t _i17 = 0; _i17 < 4; _i17++) _let16[_i17] = (((trainer_targets__held_28[_i17] >= 0) && ((trainer_targets__ftype_26 < 0) || (CARDS__type[_ix(trainer_targets__held_28[_i17], 395)] == trainer_targets__ftype_26))) && ((trainer_targets__fgroup_27 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(trainer_targets__held_28[_i17], 395)], _ipow(2, ((int32_t)(trainer_targets__fgroup_27)))), 2) == 1))); bool trainer_targets__passing_29[4]; memcpy(trainer_targets__passing_29, _let16, sizeof trainer_targets__passing_29); ({ bool _let18[4]; for (int32_t _i19 = 0; _i19 < 4; _i19++) _let18[_i19] = (BENCH_MASK[_i19] && (trainer_targets__held_28[_i19] >= 0)); bool trainer_targets__bench_30[4]; memcpy(trainer_targets__bench_30, _let18, sizeof trainer_targets__bench_30); ((CARDS__t_heal[_ix(trainer_targets__c_24, 395)] > 0) ? (trainer_targets__passing_29[_j8] && (s->damage[_ix(trainer_targets__side_25, 2) * 4 + _j8] > 0)) : ((CARDS__t_attach_type[_ix(trainer_targets__c_24, 395)] >= 0) ? trainer_targets__passing_29[_j8] : ((CARDS__t_switch_opp[_ix(trainer_targets__c_24, 395)] || (CARDS__t_return_group[_ix(trainer_targets__c_24, 395)] >= 0)) ? trainer_targets__bench_30[_j8] : false))); }); }); }); }); }); }); }); })) { _r20 = true; break; } _r20; }))); }); }); }); })));
 }
 
 static bool legal_retreat(const State *s, int32_t b)
@@ -724,7 +756,12 @@ static bool legal_retreat(const State *s, int32_t b)
 
 static bool legal_attack(const State *s, int32_t k_)
 {
-    return ((s->choice__pending == 0) && (((((((s->phase == 1) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (s->card[_ix(s->current_player, 2) * 4] >= 0)) && (k_ < CARDS__attacks[_ix(s->card[_ix(s->current_player, 2) * 4], 395)])) && (!({ int32_t _let1 = s->current_player; int32_t lasts__q_105 = _let1; (s->turn <= s->lasting_until[_ix(lasts__q_105, 2) * 8 + 1]); }))) && ({ int8_t _let2[8]; for (int32_t _i3 = 0; _i3 < 8; _i3++) _let2[_i3] = s->energy[_ix(s->current_player, 2) * 32 + _i3]; int8_t can_pay__held_106[8]; memcpy(can_pay__held_106, _let2, sizeof can_pay__held_106); ({ int32_t _let4 = _wadd(((int16_t)(_wmul(2, s->card[_ix(s->current_player, 2) * 4]))), k_); int32_t can_pay__r_107 = _let4; (({ int32_t _lo5 = 0; bool _r8 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_108 = _lo5, _end6 = 8; can_pay__t_108 < _end6; can_pay__t_108++) if (!((can_pay__held_106[can_pay__t_108] >= ({ int32_t _let7 = can_pay__r_107; int32_t attack_cost__r_109 = _let7; (can_pay__t_108 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_109, 790)] : (can_pay__t_108 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_109, 790)] : (can_pay__t_108 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_109, 790)] : (can_pay__t_108 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_109, 790)] : (can_pay__t_108 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_109, 790)] : (can_pay__t_108 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_109, 790)] : (can_pay__t_108 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_109, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_109, 790)]))))))); })))) { _r8 = false; break; } _r8; }) && (({ int32_t _r11 = 0; for (int32_t _j10 = 0; _j10 < 8; _j10++) _r11 = _wadd(_r11, can_pay__held_106[_j10]); _r11; }) >= _wadd(({ int32_t _r15 = 0; for (int32_t _j13 = 0; _j13 < 8; _j13++) _r15 = _wadd(_r15, ({ int32_t _let14 = can_pay__r_107; int32_t attack_cost__r_110 = _let14; (_j13 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_110, 790)] : (_j13 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_110, 790)] : (_j13 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_110, 790)] : (_j13 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_110, 790)] : (_j13 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_110, 790)] : (_j13 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_110, 790)] : (_j13 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_110, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_110, 790)]))))))); })); _r15; }), ATTACKS__cost_colorless[_ix(can_pay__r_107, 790)]))); }); })));
+    return ((s->choice__pending == 0) && (((((((s->phase == 1) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (s->card[_ix(s->current_player, 2) * 4] >= 0)) && (k_ < CARDS__attacks[_ix(s->card[_ix(s->current_player, 2) * 4], 395)])) && (!({ int32_t _let1 = s->current_player; int32_t lasts__q_105 = _let1; (s->turn <= s->lasting_until[_ix(lasts__q_105, 2) * 8 + 1]); }))) && ({ int8_t _let2[8]; for (int32_t _i3 = 0; _i3 < 8; _i3++) _let2[_i3] = ({ int32_t _let4 = s->current_player; int32_t power__p_106 = _let4; ({ int32_t _let5 = ({ int32_t _lo6 = 0; int32_t _r8 = 0; int32_t _best10 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_107 = _lo6, _end7 = 4; power__s_107 < _end7; power__s_107++) { int32_t _x9 = ((int32_t)(((s->card[_ix(power__p_106, 2) * 4 + power__s_107] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_106, 2) * 4 + power__s_107], 395)] >= 0)))); if (power__s_107 == _lo6 || _x9 > _best10) { _best10 = _x9; _r8 = power__s_107; } } _r8; }); int32_t power__src_108 = _let5; ({ int16_t _let11 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_106, 2) * 4 + _ix(power__src_108, 4)], 395)]; int16_t power__t_109 = _let11; ({ int16_t _let12 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_106, 2) * 4 + _ix(power__src_108, 4)], 395)]; int16_t power__f_110 = _let12; ({ int16_t _let13 = s->card[_ix(power__p_106, 2) * 4]; int16_t power__c_111 = _let13; ({ bool _let14 = ((((s->card[_ix(power__p_106, 2) * 4 + _ix(power__src_108, 4)] >= 0) && (power__t_109 >= 0)) && (power__c_111 >= 0)) && ((power__f_110 < 0) || (CARDS__type[_ix(power__c_111, 395)] == power__f_110))); bool power__on_112 = _let14; ({ int8_t _let15[8]; for (int32_t _i16 = 0; _i16 < 8; _i16++) _let15[_i16] = s->energy[_ix(power__p_106, 2) * 32 + _i16]; int8_t power__held_113[8]; memcpy(power__held_113, _let15, sizeof power__held_113); ((int8_t)(_wadd(power__held_113[_i3], ((power__on_112 && (TYPE_IDS[_i3] == power__t_109)) ? power__held_113[_i3] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_114[8]; memcpy(can_pay__held_114, _let2, sizeof can_pay__held_114); ({ int32_t _let17 = _wadd(((int16_t)(_wmul(2, s->card[_ix(s->current_player, 2) * 4]))), k_); int32_t can_pay__r_115 = _let17; (({ int32_t _lo18 = 0; bool _r21 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_116 = _lo18, _end19 = 8; can_pay__t_116 < _end19; can_pay__t_116++) if (!((can_pay__held_114[can_pay__t_116] >= ({ int32_t _let20 = can_pay__r_115; int32_t attack_cost__r_117 = _let20; (can_pay__t_116 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_117, 790)] : (can_pay__t_116 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_117, 790)] : (can_pay__t_116 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_117, 790)] : (can_pay__t_116 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_117, 790)] : (can_pay__t_116 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_117, 790)] : (can_pay__t_116 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_117, 790)] : (can_pay__t_116 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_117, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_117, 790)]))))))); })))) { _r21 = false; break; } _r21; }) && (({ int32_t _r24 = 0; for (int32_t _j23 = 0; _j23 < 8; _j23++) _r24 = _wadd(_r24, can_pay__held_114[_j23]); _r24; }) >= _wadd(({ int32_t _r28 = 0; for (int32_t _j26 = 0; _j26 < 8; _j26++) _r28 = _wadd(_r28, ({ int32_t _let27 = can_pay__r_115; int32_t attack_cost__r_118 = _let27; (_j26 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_118, 790)] : (_j26 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_118, 790)] : (_j26 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_118, 790)] : (_j26 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_118, 790)] : (_j26 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_118, 790)] : (_j26 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_118, 790)] : (_j26 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_118, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_118, 790)]))))))); })); _r28; }), ATTACKS__cost_colorless[_ix(can_pay__r_115, 790)]))); }); })));
+}
+
+static bool legal_use_ability(const State *s, int32_t slot)
+{
+    return ((s->choice__pending == 0) && ((s->phase == 1) && ({ int32_t _let1 = s->current_player; int32_t ability_ok__p_451 = _let1; ({ int32_t _let2 = slot; int32_t ability_ok__slot_452 = _let2; ({ int16_t _let3 = s->card[_ix(ability_ok__p_451, 2) * 4 + _ix(ability_ok__slot_452, 4)]; int16_t ability_ok__c_453 = _let3; ({ int16_t _let4 = CARDS__ab_when[_ix(ability_ok__c_453, 395)]; int16_t ability_ok__w_454 = _let4; ({ bool _let5 = (((CARDS__ab_gust[_ix(ability_ok__c_453, 395)] || CARDS__ab_drive_off[_ix(ability_ok__c_453, 395)]) || (CARDS__ab_snipe[_ix(ability_ok__c_453, 395)] > 0)) || (CARDS__ab_move_type[_ix(ability_ok__c_453, 395)] >= 0)); bool ability_ok__picks_455 = _let5; ({ bool _let6 = (((CARDS__ab_attach_type[_ix(ability_ok__c_453, 395)] < 0) || (!CARDS__ab_attach_active[_ix(ability_ok__c_453, 395)])) || ({ int16_t _let7 = s->card[_ix(ability_ok__p_451, 2) * 4]; int16_t matches__c_456 = _let7; ({ int16_t _let8 = CARDS__ab_attach_filter[_ix(ability_ok__c_453, 395)]; int16_t matches__ftype_457 = _let8; (((((matches__c_456 >= 0) && (CARDS__kind[_ix(matches__c_456, 395)] == 0)) && ((matches__ftype_457 < 0) || (CARDS__type[_ix(matches__c_456, 395)] == matches__ftype_457))) && (true || ({ int16_t _let9 = matches__c_456; int16_t in_group__c_458 = _let9; (false && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_458, 395)], _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__stage[_ix(matches__c_456, 395)] == (-1)))); }); })); bool ability_ok__at_459 = _let6; ({ bool _let10 = ((CARDS__ab_move_type[_ix(ability_ok__c_453, 395)] < 0) || ({ int16_t _let11 = s->card[_ix(ability_ok__p_451, 2) * 4]; int16_t matches__c_460 = _let11; ({ int16_t _let12 = CARDS__ab_move_filter[_ix(ability_ok__c_453, 395)]; int16_t matches__ftype_461 = _let12; (((((matches__c_460 >= 0) && (CARDS__kind[_ix(matches__c_460, 395)] == 0)) && ((matches__ftype_461 < 0) || (CARDS__type[_ix(matches__c_460, 395)] == matches__ftype_461))) && (true || ({ int16_t _let13 = matches__c_460; int16_t in_group__c_462 = _let13; (false && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_462, 395)], _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__stage[_ix(matches__c_460, 395)] == (-1)))); }); })); bool ability_ok__mv_463 = _let10; ((((((ability_ok__c_453 >= 0) && (((ability_ok__w_454 == 1) && (!s->used_ability[_ix(ability_ok__p_451, 2) * 4 + _ix(ability_ok__slot_452, 4)])) || (ability_ok__w_454 == 2))) && ((!CARDS__ab_active_only[_ix(ability_ok__c_453, 395)]) || (ability_ok__slot_452 == 0))) && ability_ok__at_459) && ability_ok__mv_463) && ((!ability_ok__picks_455) || ({ bool _r26 = false; for (int32_t _j14 = 0; _j14 < 4; _j14++) if (({ int32_t _let15 = ability_ok__p_451; int32_t ability_targets__p_464 = _let15; ({ int32_t _let16 = ability_ok__slot_452; int32_t ability_targets__slot_465 = _let16; ({ int32_t _let17 = _wsub(1, ability_targets__p_464); int32_t ability_targets__o_466 = _let17; ({ int16_t _let18 = s->card[_ix(ability_targets__p_464, 2) * 4 + _ix(ability_targets__slot_465, 4)]; int16_t ability_targets__c_467 = _let18; ({ bool _let19[4]; for (int32_t _i20 = 0; _i20 < 4; _i20++) _let19[_i20] = (s->card[_ix(ability_targets__o_466, 2) * 4 + _i20] >= 0); bool ability_targets__theirs_468[4]; memcpy(ability_targets__theirs_468, _let19, sizeof ability_targets__theirs_468); ({ bool _let21[4]; for (int32_t _i22 = 0; _i22 < 4; _i22++) _let21[_i22] = ((ability_targets__theirs_468[_i22] && (CARDS__kind[_ix(s->card[_ix(ability_targets__o_466, 2) * 4 + _i22], 395)] == 0)) && (CARDS__stage[_ix(s->card[_ix(ability_targets__o_466, 2) * 4 + _i22], 395)] == CARDS__ab_gust_stage[_ix(ability_targets__c_467, 395)])); bool ability_targets__staged_469[4]; memcpy(ability_targets__staged_469, _let21, sizeof ability_targets__staged_469); ({ int16_t _let23 = ((int16_t)(_imin(_imax(CARDS__ab_move_type[_ix(ability_targets__c_467, 395)], ((int16_t)(0))), ((int16_t)(7))))); int16_t ability_targets__t_470 = _let23; ({ bool _let24[4]; for (int32_t _i25 = 0; _i25 < 4; _i25++) _let24[_i25] = (((s->card[_ix(ability_targets__p_464, 2) * 4 + _i25] >= 0) && (CARDS__type[_ix(s->card[_ix(ability_targets__p_464, 2) * 4 + _i25], 395)] == CARDS__ab_move_filter[_ix(ability_targets__c_467, 395)])) && (_i25 == 0 ? (s->energy[_ix(ability_targets__p_464, 2) * 32 + _ix(ability_targets__t_470, 8)] > 0) : (_i25 == 1 ? (s->energy[_ix(ability_targets__p_464, 2) * 32 + 1 * 8 + _ix(ability_targets__t_470, 8)] > 0) : (_i25 == 2 ? (s->energy[_ix(ability_targets__p_464, 2) * 32 + 2 * 8 + _ix(ability_targets__t_470, 8)] > 0) : (s->energy[_ix(ability_targets__p_464, 2) * 32 + 3 * 8 + _ix(ability_targets__t_470, 8)] > 0))))); bool ability_targets__wet_471[4]; memcpy(ability_targets__wet_471, _let24, sizeof ability_targets__wet_471); (CARDS__ab_gust[_ix(ability_targets__c_467, 395)] ? (ability_targets__staged_469[_j14] && BENCH_MASK[_j14]) : (CARDS__ab_drive_off[_ix(ability_targets__c_467, 395)] ? (ability_targets__theirs_468[_j14] && BENCH_MASK[_j14]) : ((CARDS__ab_snipe[_ix(ability_targets__c_467, 395)] > 0) ? ability_targets__theirs_468[_j14] : ((CARDS__ab_move_type[_ix(ability_targets__c_467, 395)] >= 0) ? (ability_targets__wet_471[_j14] && BENCH_MASK[_j14]) : false)))); }); }); }); }); }); }); }); })) { _r26 = true; break; } _r26; }))); }); }); }); }); }); }); })));
 }
 
 static bool legal_promote(const State *s, int32_t b)
@@ -765,12 +802,14 @@ static void legal_action_mask(const State *s, bool *mask)
         mask[i] = legal_retreat(s, ACTION_PARAMS[i][0]);
     for (int32_t i = 67; i < 69; i++)
         mask[i] = legal_attack(s, ACTION_PARAMS[i][0]);
-    for (int32_t i = 69; i < 72; i++)
+    for (int32_t i = 69; i < 73; i++)
+        mask[i] = legal_use_ability(s, ACTION_PARAMS[i][0]);
+    for (int32_t i = 73; i < 76; i++)
         mask[i] = legal_promote(s, ACTION_PARAMS[i][0]);
-    for (int32_t i = 72; i < 76; i++)
+    for (int32_t i = 76; i < 80; i++)
         mask[i] = legal_discard_fossil(s, ACTION_PARAMS[i][0]);
-    mask[76] = legal_end_turn(s);
-    for (int32_t i = 77; i < 81; i++)
+    mask[80] = legal_end_turn(s);
+    for (int32_t i = 81; i < 85; i++)
         mask[i] = legal_choice(s, ACTION_PARAMS[i][0]);
 }
 
@@ -783,7 +822,7 @@ static void invariants(const State *s, bool *out)
     out[4] = ({ int32_t _lo1 = 0; bool _r10 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(({ int32_t _lo3 = 0; bool _r8 = true; _Pragma("GCC unroll 4") for (int32_t ks = _lo3, _end4 = 4; ks < _end4; ks++) if (!(((s->card[p_ * 4 + ks] >= 0) || ((s->damage[p_ * 4 + ks] == 0) && (({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 8; _j5++) _r6 = _wadd(_r6, s->energy[p_ * 32 + ks * 8 + _j5]); _r6; }) == 0))))) { _r8 = false; break; } _r8; }))) { _r10 = false; break; } _r10; });
     out[5] = ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!((s->hand_count[p_] <= 10))) { _r3 = false; break; } _r3; });
     out[6] = (true && ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t r = _lo1, _end2 = 280; r < _end2; r++) if (!(((DECK_CARDS__deck[r] == _floordiv(r, 20)) && (DECK_CARDS__slot[r] == _pymod(r, 20))))) { _r3 = false; break; } _r3; }));
-    out[7] = ({ int32_t _lo1 = 0; bool _r8 = true; for (int32_t d = _lo1, _end2 = 14; d < _end2; d++) if (!(((({ int32_t _lo3 = 0; bool _r6 = false; for (int32_t j = _lo3, _end4 = 20; j < _end4; j++) if (({ int16_t _let5 = DECK_CARDS__card[_ix(_wadd(_wmul(d, 20), j), 280)]; int16_t is_basic__c_407 = _let5; (((is_basic__c_407 >= 0) && (CARDS__kind[_ix(is_basic__c_407, 395)] == 0)) && (CARDS__stage[_ix(is_basic__c_407, 395)] == 0)); })) { _r6 = true; break; } _r6; }) && (DECK_INFO__types[d] >= 1)) && (DECK_INFO__types[d] <= 3)))) { _r8 = false; break; } _r8; });
+    out[7] = ({ int32_t _lo1 = 0; bool _r8 = true; for (int32_t d = _lo1, _end2 = 14; d < _end2; d++) if (!(((({ int32_t _lo3 = 0; bool _r6 = false; for (int32_t j = _lo3, _end4 = 20; j < _end4; j++) if (({ int16_t _let5 = DECK_CARDS__card[_ix(_wadd(_wmul(d, 20), j), 280)]; int16_t is_basic__c_542 = _let5; (((is_basic__c_542 >= 0) && (CARDS__kind[_ix(is_basic__c_542, 395)] == 0)) && (CARDS__stage[_ix(is_basic__c_542, 395)] == 0)); })) { _r6 = true; break; } _r6; }) && (DECK_INFO__types[d] >= 1)) && (DECK_INFO__types[d] <= 3)))) { _r8 = false; break; } _r8; });
     out[8] = ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((((FIXED_DECKS[p_] >= (-1)) && (FIXED_DECKS[p_] < 14)) && (s->deck_id[p_] >= 0)) && (s->deck_id[p_] < 14)))) { _r3 = false; break; } _r3; });
     (void)s;
     (void)out;
@@ -844,6 +883,11 @@ static void effect_play_basic(State *s, int32_t h, Key key)
             int16_t *_d = s->under + _w17 * 8 + _w18 * 2;
             for (int32_t _i19 = 0; _i19 < 2; _i19++) _d[_i19] = ((int16_t)((-1)));
         }
+    }
+    int32_t _w20 = _wx(put_in_play__p_12, 2);
+    int32_t _w21 = _wx(put_in_play__slot_13, 4);
+    if (_w20 >= 0 && _w21 >= 0) {
+        s->used_ability[_w20 * 4 + _w21] = false;
     }
 }
 
@@ -1073,91 +1117,107 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
                     memcpy(s->under + _w40 * 8, _t41, sizeof _t41);
                 }
             }
-            clear_conditions__p_44 = swap_active__p_41;
-            int32_t _w44 = _wx(clear_conditions__p_44, 2);
+            int32_t _w44 = _wx(swap_active__p_41, 2);
             if (_w44 >= 0) {
-                s->poisoned[_w44] = false;
+                {
+                    bool _t45[4];
+                    for (int32_t _i46 = 0; _i46 < 4; _i46++) _t45[_i46] = s->used_ability[_ix(swap_active__p_41, 2) * 4 + _ix(swap_active__perm_43[_i46], 4)];
+                    memcpy(s->used_ability + _w44 * 4, _t45, sizeof _t45);
+                }
             }
-            int32_t _w45 = _wx(clear_conditions__p_44, 2);
-            if (_w45 >= 0) {
-                s->burned[_w45] = false;
-            }
-            int32_t _w46 = _wx(clear_conditions__p_44, 2);
-            if (_w46 >= 0) {
-                s->condition[_w46] = ((int8_t)(0));
-            }
+            clear_conditions__p_44 = swap_active__p_41;
             int32_t _w47 = _wx(clear_conditions__p_44, 2);
             if (_w47 >= 0) {
+                s->poisoned[_w47] = false;
+            }
+            int32_t _w48 = _wx(clear_conditions__p_44, 2);
+            if (_w48 >= 0) {
+                s->burned[_w48] = false;
+            }
+            int32_t _w49 = _wx(clear_conditions__p_44, 2);
+            if (_w49 >= 0) {
+                s->condition[_w49] = ((int8_t)(0));
+            }
+            int32_t _w50 = _wx(clear_conditions__p_44, 2);
+            if (_w50 >= 0) {
                 {
-                    int16_t _t48[8];
-                    for (int32_t _i49 = 0; _i49 < 8; _i49++) _t48[_i49] = (ACTIVE_BOUND[_i49] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_44, 2) * 8 + _i49]);
-                    memcpy(s->lasting_until + _w47 * 8, _t48, sizeof _t48);
+                    int16_t _t51[8];
+                    for (int32_t _i52 = 0; _i52 < 8; _i52++) _t51[_i52] = (ACTIVE_BOUND[_i52] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_44, 2) * 8 + _i52]);
+                    memcpy(s->lasting_until + _w50 * 8, _t51, sizeof _t51);
                 }
             }
         }
         if (((CARDS__t_return_group[_ix(c, 395)] >= 0) && (t >= 0))) {
             swap_active__p_45 = p_;
             swap_active__b_46 = t;
-            for (int32_t _i50 = 0; _i50 < 4; _i50++) swap_active__perm_47[_i50] = SWAP[_ix(swap_active__b_46, 4) * 4 + _i50];
-            int32_t _w51 = _wx(swap_active__p_45, 2);
-            if (_w51 >= 0) {
-                {
-                    int16_t _t52[4];
-                    for (int32_t _i53 = 0; _i53 < 4; _i53++) _t52[_i53] = s->card[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i53], 4)];
-                    memcpy(s->card + _w51 * 4, _t52, sizeof _t52);
-                }
-            }
+            for (int32_t _i53 = 0; _i53 < 4; _i53++) swap_active__perm_47[_i53] = SWAP[_ix(swap_active__b_46, 4) * 4 + _i53];
             int32_t _w54 = _wx(swap_active__p_45, 2);
             if (_w54 >= 0) {
                 {
                     int16_t _t55[4];
-                    for (int32_t _i56 = 0; _i56 < 4; _i56++) _t55[_i56] = s->damage[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i56], 4)];
-                    memcpy(s->damage + _w54 * 4, _t55, sizeof _t55);
+                    for (int32_t _i56 = 0; _i56 < 4; _i56++) _t55[_i56] = s->card[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i56], 4)];
+                    memcpy(s->card + _w54 * 4, _t55, sizeof _t55);
                 }
             }
             int32_t _w57 = _wx(swap_active__p_45, 2);
             if (_w57 >= 0) {
                 {
-                    int8_t _t58[32];
-                    for (int32_t _i59 = 0; _i59 < 4; _i59++) for (int32_t _i60 = 0; _i60 < 8; _i60++) _t58[_i59 * 8 + _i60] = s->energy[_ix(swap_active__p_45, 2) * 32 + _ix(swap_active__perm_47[_i59], 4) * 8 + _i60];
-                    memcpy(s->energy + _w57 * 32, _t58, sizeof _t58);
+                    int16_t _t58[4];
+                    for (int32_t _i59 = 0; _i59 < 4; _i59++) _t58[_i59] = s->damage[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i59], 4)];
+                    memcpy(s->damage + _w57 * 4, _t58, sizeof _t58);
                 }
             }
-            int32_t _w61 = _wx(swap_active__p_45, 2);
-            if (_w61 >= 0) {
+            int32_t _w60 = _wx(swap_active__p_45, 2);
+            if (_w60 >= 0) {
                 {
-                    int8_t _t62[4];
-                    for (int32_t _i63 = 0; _i63 < 4; _i63++) _t62[_i63] = s->entered[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i63], 4)];
-                    memcpy(s->entered + _w61 * 4, _t62, sizeof _t62);
+                    int8_t _t61[32];
+                    for (int32_t _i62 = 0; _i62 < 4; _i62++) for (int32_t _i63 = 0; _i63 < 8; _i63++) _t61[_i62 * 8 + _i63] = s->energy[_ix(swap_active__p_45, 2) * 32 + _ix(swap_active__perm_47[_i62], 4) * 8 + _i63];
+                    memcpy(s->energy + _w60 * 32, _t61, sizeof _t61);
                 }
             }
             int32_t _w64 = _wx(swap_active__p_45, 2);
             if (_w64 >= 0) {
                 {
-                    int16_t _t65[8];
-                    for (int32_t _i66 = 0; _i66 < 4; _i66++) for (int32_t _i67 = 0; _i67 < 2; _i67++) _t65[_i66 * 2 + _i67] = s->under[_ix(swap_active__p_45, 2) * 8 + _ix(swap_active__perm_47[_i66], 4) * 2 + _i67];
-                    memcpy(s->under + _w64 * 8, _t65, sizeof _t65);
+                    int8_t _t65[4];
+                    for (int32_t _i66 = 0; _i66 < 4; _i66++) _t65[_i66] = s->entered[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i66], 4)];
+                    memcpy(s->entered + _w64 * 4, _t65, sizeof _t65);
+                }
+            }
+            int32_t _w67 = _wx(swap_active__p_45, 2);
+            if (_w67 >= 0) {
+                {
+                    int16_t _t68[8];
+                    for (int32_t _i69 = 0; _i69 < 4; _i69++) for (int32_t _i70 = 0; _i70 < 2; _i70++) _t68[_i69 * 2 + _i70] = s->under[_ix(swap_active__p_45, 2) * 8 + _ix(swap_active__perm_47[_i69], 4) * 2 + _i70];
+                    memcpy(s->under + _w67 * 8, _t68, sizeof _t68);
+                }
+            }
+            int32_t _w71 = _wx(swap_active__p_45, 2);
+            if (_w71 >= 0) {
+                {
+                    bool _t72[4];
+                    for (int32_t _i73 = 0; _i73 < 4; _i73++) _t72[_i73] = s->used_ability[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i73], 4)];
+                    memcpy(s->used_ability + _w71 * 4, _t72, sizeof _t72);
                 }
             }
             clear_conditions__p_48 = swap_active__p_45;
-            int32_t _w68 = _wx(clear_conditions__p_48, 2);
-            if (_w68 >= 0) {
-                s->poisoned[_w68] = false;
+            int32_t _w74 = _wx(clear_conditions__p_48, 2);
+            if (_w74 >= 0) {
+                s->poisoned[_w74] = false;
             }
-            int32_t _w69 = _wx(clear_conditions__p_48, 2);
-            if (_w69 >= 0) {
-                s->burned[_w69] = false;
+            int32_t _w75 = _wx(clear_conditions__p_48, 2);
+            if (_w75 >= 0) {
+                s->burned[_w75] = false;
             }
-            int32_t _w70 = _wx(clear_conditions__p_48, 2);
-            if (_w70 >= 0) {
-                s->condition[_w70] = ((int8_t)(0));
+            int32_t _w76 = _wx(clear_conditions__p_48, 2);
+            if (_w76 >= 0) {
+                s->condition[_w76] = ((int8_t)(0));
             }
-            int32_t _w71 = _wx(clear_conditions__p_48, 2);
-            if (_w71 >= 0) {
+            int32_t _w77 = _wx(clear_conditions__p_48, 2);
+            if (_w77 >= 0) {
                 {
-                    int16_t _t72[8];
-                    for (int32_t _i73 = 0; _i73 < 8; _i73++) _t72[_i73] = (ACTIVE_BOUND[_i73] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_48, 2) * 8 + _i73]);
-                    memcpy(s->lasting_until + _w71 * 8, _t72, sizeof _t72);
+                    int16_t _t78[8];
+                    for (int32_t _i79 = 0; _i79 < 8; _i79++) _t78[_i79] = (ACTIVE_BOUND[_i79] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_48, 2) * 8 + _i79]);
+                    memcpy(s->lasting_until + _w77 * 8, _t78, sizeof _t78);
                 }
             }
             return_to_hand__p_49 = p_;
@@ -1165,101 +1225,106 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
             return_to_hand__held_51[0] = s->card[_ix(return_to_hand__p_49, 2) * 4 + _ix(return_to_hand__slot_50, 4)];
             return_to_hand__held_51[1] = s->under[_ix(return_to_hand__p_49, 2) * 8 + _ix(return_to_hand__slot_50, 4) * 2];
             return_to_hand__held_51[2] = s->under[_ix(return_to_hand__p_49, 2) * 8 + _ix(return_to_hand__slot_50, 4) * 2 + 1];
-            for (int32_t return_to_hand__i_52 = 0, _end74 = 3; return_to_hand__i_52 < _end74; return_to_hand__i_52++) {
+            for (int32_t return_to_hand__i_52 = 0, _end80 = 3; return_to_hand__i_52 < _end80; return_to_hand__i_52++) {
                 if (((return_to_hand__held_51[return_to_hand__i_52] >= 0) && (s->hand_count[_ix(return_to_hand__p_49, 2)] < 10))) {
-                    int32_t _w75 = _wx(return_to_hand__p_49, 2);
-                    if (_w75 >= 0) {
-                        _push_int16(s->hand + _w75 * 10, 10, return_to_hand__held_51[return_to_hand__i_52]);
+                    int32_t _w81 = _wx(return_to_hand__p_49, 2);
+                    if (_w81 >= 0) {
+                        _push_int16(s->hand + _w81 * 10, 10, return_to_hand__held_51[return_to_hand__i_52]);
                     }
-                    int32_t _w76 = _wx(return_to_hand__p_49, 2);
-                    if (_w76 >= 0) {
-                        s->hand_count[_w76] = ((int8_t)(_wadd(s->hand_count[_ix(return_to_hand__p_49, 2)], 1)));
+                    int32_t _w82 = _wx(return_to_hand__p_49, 2);
+                    if (_w82 >= 0) {
+                        s->hand_count[_w82] = ((int8_t)(_wadd(s->hand_count[_ix(return_to_hand__p_49, 2)], 1)));
                     }
                 } else if ((return_to_hand__held_51[return_to_hand__i_52] >= 0)) {
-                    int32_t _w77 = _wx(return_to_hand__p_49, 2);
-                    if (_w77 >= 0) {
-                        s->discard_count[_w77] = ((int8_t)(_wadd(s->discard_count[_ix(return_to_hand__p_49, 2)], 1)));
+                    int32_t _w83 = _wx(return_to_hand__p_49, 2);
+                    if (_w83 >= 0) {
+                        s->discard_count[_w83] = ((int8_t)(_wadd(s->discard_count[_ix(return_to_hand__p_49, 2)], 1)));
                     }
                 }
             }
             clear_slot__p_53 = return_to_hand__p_49;
             clear_slot__slot_54 = return_to_hand__slot_50;
-            int32_t _w78 = _wx(clear_slot__p_53, 2);
-            int32_t _w79 = _wx(clear_slot__slot_54, 4);
-            if (_w78 >= 0 && _w79 >= 0) {
-                s->card[_w78 * 4 + _w79] = ((int16_t)((-1)));
+            int32_t _w84 = _wx(clear_slot__p_53, 2);
+            int32_t _w85 = _wx(clear_slot__slot_54, 4);
+            if (_w84 >= 0 && _w85 >= 0) {
+                s->card[_w84 * 4 + _w85] = ((int16_t)((-1)));
             }
-            int32_t _w80 = _wx(clear_slot__p_53, 2);
-            int32_t _w81 = _wx(clear_slot__slot_54, 4);
-            if (_w80 >= 0 && _w81 >= 0) {
-                s->damage[_w80 * 4 + _w81] = ((int16_t)(0));
+            int32_t _w86 = _wx(clear_slot__p_53, 2);
+            int32_t _w87 = _wx(clear_slot__slot_54, 4);
+            if (_w86 >= 0 && _w87 >= 0) {
+                s->damage[_w86 * 4 + _w87] = ((int16_t)(0));
             }
-            int32_t _w82 = _wx(clear_slot__p_53, 2);
-            int32_t _w83 = _wx(clear_slot__slot_54, 4);
-            if (_w82 >= 0 && _w83 >= 0) {
+            int32_t _w88 = _wx(clear_slot__p_53, 2);
+            int32_t _w89 = _wx(clear_slot__slot_54, 4);
+            if (_w88 >= 0 && _w89 >= 0) {
                 {
-                    int8_t *_d = s->energy + _w82 * 32 + _w83 * 8;
-                    for (int32_t _i84 = 0; _i84 < 8; _i84++) _d[_i84] = ((int8_t)(0));
+                    int8_t *_d = s->energy + _w88 * 32 + _w89 * 8;
+                    for (int32_t _i90 = 0; _i90 < 8; _i90++) _d[_i90] = ((int8_t)(0));
                 }
             }
-            int32_t _w85 = _wx(clear_slot__p_53, 2);
-            int32_t _w86 = _wx(clear_slot__slot_54, 4);
-            if (_w85 >= 0 && _w86 >= 0) {
-                s->entered[_w85 * 4 + _w86] = ((int8_t)(0));
+            int32_t _w91 = _wx(clear_slot__p_53, 2);
+            int32_t _w92 = _wx(clear_slot__slot_54, 4);
+            if (_w91 >= 0 && _w92 >= 0) {
+                s->entered[_w91 * 4 + _w92] = ((int8_t)(0));
             }
-            int32_t _w87 = _wx(clear_slot__p_53, 2);
-            int32_t _w88 = _wx(clear_slot__slot_54, 4);
-            if (_w87 >= 0 && _w88 >= 0) {
+            int32_t _w93 = _wx(clear_slot__p_53, 2);
+            int32_t _w94 = _wx(clear_slot__slot_54, 4);
+            if (_w93 >= 0 && _w94 >= 0) {
                 {
-                    int16_t *_d = s->under + _w87 * 8 + _w88 * 2;
-                    for (int32_t _i89 = 0; _i89 < 2; _i89++) _d[_i89] = ((int16_t)((-1)));
+                    int16_t *_d = s->under + _w93 * 8 + _w94 * 2;
+                    for (int32_t _i95 = 0; _i95 < 2; _i95++) _d[_i95] = ((int16_t)((-1)));
                 }
+            }
+            int32_t _w96 = _wx(clear_slot__p_53, 2);
+            int32_t _w97 = _wx(clear_slot__slot_54, 4);
+            if (_w96 >= 0 && _w97 >= 0) {
+                s->used_ability[_w96 * 4 + _w97] = false;
             }
         }
         if ((CARDS__t_move_type[_ix(c, 395)] >= 0)) {
             move_to_active__p_55 = p_;
             move_to_active__t_56 = CARDS__t_move_type[_ix(c, 395)];
             move_to_active__g_57 = CARDS__t_move_group[_ix(c, 395)];
-            for (int32_t move_to_active__bs_58 = 1, _end90 = 4; move_to_active__bs_58 < _end90; move_to_active__bs_58++) {
-                if (((s->card[_ix(move_to_active__p_55, 2) * 4 + move_to_active__bs_58] >= 0) && ({ int16_t _let91 = s->card[_ix(move_to_active__p_55, 2) * 4 + move_to_active__bs_58]; int16_t in_group__c_59 = _let91; ({ int8_t _let92 = move_to_active__g_57; int8_t in_group__g_60 = _let92; ((in_group__g_60 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_59, 395)], _ipow(2, ((int32_t)(in_group__g_60)))), 2) == 1)); }); }))) {
-                    int32_t _w93 = _wx(move_to_active__p_55, 2);
-                    int32_t _w94 = _wx(move_to_active__t_56, 8);
-                    if (_w93 >= 0 && _w94 >= 0) {
-                        s->energy[_w93 * 32 + 0 * 8 + _w94] = ((int8_t)(_wadd(s->energy[_ix(move_to_active__p_55, 2) * 32 + _ix(move_to_active__t_56, 8)], s->energy[_ix(move_to_active__p_55, 2) * 32 + move_to_active__bs_58 * 8 + _ix(move_to_active__t_56, 8)])));
+            for (int32_t move_to_active__bs_58 = 1, _end98 = 4; move_to_active__bs_58 < _end98; move_to_active__bs_58++) {
+                if (((s->card[_ix(move_to_active__p_55, 2) * 4 + move_to_active__bs_58] >= 0) && ({ int16_t _let99 = s->card[_ix(move_to_active__p_55, 2) * 4 + move_to_active__bs_58]; int16_t in_group__c_59 = _let99; ({ int8_t _let100 = move_to_active__g_57; int8_t in_group__g_60 = _let100; ((in_group__g_60 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_59, 395)], _ipow(2, ((int32_t)(in_group__g_60)))), 2) == 1)); }); }))) {
+                    int32_t _w101 = _wx(move_to_active__p_55, 2);
+                    int32_t _w102 = _wx(move_to_active__t_56, 8);
+                    if (_w101 >= 0 && _w102 >= 0) {
+                        s->energy[_w101 * 32 + 0 * 8 + _w102] = ((int8_t)(_wadd(s->energy[_ix(move_to_active__p_55, 2) * 32 + _ix(move_to_active__t_56, 8)], s->energy[_ix(move_to_active__p_55, 2) * 32 + move_to_active__bs_58 * 8 + _ix(move_to_active__t_56, 8)])));
                     }
-                    int32_t _w95 = _wx(move_to_active__p_55, 2);
-                    int32_t _w96 = _wx(move_to_active__t_56, 8);
-                    if (_w95 >= 0 && _w96 >= 0) {
-                        s->energy[_w95 * 32 + move_to_active__bs_58 * 8 + _w96] = ((int8_t)(0));
+                    int32_t _w103 = _wx(move_to_active__p_55, 2);
+                    int32_t _w104 = _wx(move_to_active__t_56, 8);
+                    if (_w103 >= 0 && _w104 >= 0) {
+                        s->energy[_w103 * 32 + move_to_active__bs_58 * 8 + _w104] = ((int8_t)(0));
                     }
                 }
             }
         }
         if ((CARDS__t_taken_cut[_ix(c, 395)] > 0)) {
-            int32_t _w97 = _wx(p_, 2);
-            if (_w97 >= 0) {
-                s->taken_cut[_w97] = CARDS__t_taken_cut[_ix(c, 395)];
+            int32_t _w105 = _wx(p_, 2);
+            if (_w105 >= 0) {
+                s->taken_cut[_w105] = CARDS__t_taken_cut[_ix(c, 395)];
             }
-            int32_t _w98 = _wx(p_, 2);
-            if (_w98 >= 0) {
-                s->taken_until[_w98] = ((int16_t)(_wadd(s->turn, 1)));
+            int32_t _w106 = _wx(p_, 2);
+            if (_w106 >= 0) {
+                s->taken_until[_w106] = ((int16_t)(_wadd(s->turn, 1)));
             }
         }
         if (CARDS__t_reveal_hand[_ix(c, 395)]) {
-            int32_t _w99 = _wx(p_, 2);
-            if (_w99 >= 0) {
+            int32_t _w107 = _wx(p_, 2);
+            if (_w107 >= 0) {
                 {
-                    int16_t *_d = s->seen + _w99 * 10;
-                    for (int32_t _i100 = 0; _i100 < 10; _i100++) _d[_i100] = s->hand[_ix(o, 2) * 10 + _i100];
+                    int16_t *_d = s->seen + _w107 * 10;
+                    for (int32_t _i108 = 0; _i108 < 10; _i108++) _d[_i108] = s->hand[_ix(o, 2) * 10 + _i108];
                 }
             }
         }
         if ((CARDS__t_look_n[_ix(c, 395)] > 0)) {
-            int32_t _w101 = _wx(p_, 2);
-            if (_w101 >= 0) {
+            int32_t _w109 = _wx(p_, 2);
+            if (_w109 >= 0) {
                 {
-                    int16_t *_d = s->seen + _w101 * 10;
-                    for (int32_t _i102 = 0; _i102 < 10; _i102++) _d[_i102] = ((HAND_SLOTS[_i102] < CARDS__t_look_n[_ix(c, 395)]) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i102], 0), 19), 20)] : ((int16_t)((-1))));
+                    int16_t *_d = s->seen + _w109 * 10;
+                    for (int32_t _i110 = 0; _i110 < 10; _i110++) _d[_i110] = ((HAND_SLOTS[_i110] < CARDS__t_look_n[_ix(c, 395)]) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i110], 0), 19), 20)] : ((int16_t)((-1))));
                 }
             }
         }
@@ -1268,38 +1333,38 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
             top_to_hand__t_62 = CARDS__t_top_type[_ix(c, 395)];
             top_to_hand__dc_63 = s->deck_count[_ix(top_to_hand__p_61, 2)];
             top_to_hand__top_64 = s->deck[_ix(top_to_hand__p_61, 2) * 20];
-            if ((((top_to_hand__dc_63 > 0) && ({ int16_t _let103 = top_to_hand__top_64; int16_t matches__c_65 = _let103; ({ int16_t _let104 = top_to_hand__t_62; int16_t matches__ftype_66 = _let104; (((((matches__c_65 >= 0) && (CARDS__kind[_ix(matches__c_65, 395)] == 0)) && ((matches__ftype_66 < 0) || (CARDS__type[_ix(matches__c_65, 395)] == matches__ftype_66))) && (true || ({ int16_t _let105 = matches__c_65; int16_t in_group__c_67 = _let105; (false && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_67, 395)], _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__stage[_ix(matches__c_65, 395)] == (-1)))); }); })) && (s->hand_count[_ix(top_to_hand__p_61, 2)] < 10))) {
-                int32_t _w106 = _wx(top_to_hand__p_61, 2);
-                if (_w106 >= 0) {
-                    _remove_int16(s->deck + _w106 * 20, 20, 0);
+            if ((((top_to_hand__dc_63 > 0) && ({ int16_t _let111 = top_to_hand__top_64; int16_t matches__c_65 = _let111; ({ int16_t _let112 = top_to_hand__t_62; int16_t matches__ftype_66 = _let112; (((((matches__c_65 >= 0) && (CARDS__kind[_ix(matches__c_65, 395)] == 0)) && ((matches__ftype_66 < 0) || (CARDS__type[_ix(matches__c_65, 395)] == matches__ftype_66))) && (true || ({ int16_t _let113 = matches__c_65; int16_t in_group__c_67 = _let113; (false && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_67, 395)], _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__stage[_ix(matches__c_65, 395)] == (-1)))); }); })) && (s->hand_count[_ix(top_to_hand__p_61, 2)] < 10))) {
+                int32_t _w114 = _wx(top_to_hand__p_61, 2);
+                if (_w114 >= 0) {
+                    _remove_int16(s->deck + _w114 * 20, 20, 0);
                 }
-                int32_t _w107 = _wx(top_to_hand__p_61, 2);
-                if (_w107 >= 0) {
-                    s->deck_count[_w107] = ((int8_t)(_wsub(s->deck_count[_ix(top_to_hand__p_61, 2)], 1)));
+                int32_t _w115 = _wx(top_to_hand__p_61, 2);
+                if (_w115 >= 0) {
+                    s->deck_count[_w115] = ((int8_t)(_wsub(s->deck_count[_ix(top_to_hand__p_61, 2)], 1)));
                 }
-                int32_t _w108 = _wx(top_to_hand__p_61, 2);
-                if (_w108 >= 0) {
-                    _push_int16(s->hand + _w108 * 10, 10, top_to_hand__top_64);
+                int32_t _w116 = _wx(top_to_hand__p_61, 2);
+                if (_w116 >= 0) {
+                    _push_int16(s->hand + _w116 * 10, 10, top_to_hand__top_64);
                 }
-                int32_t _w109 = _wx(top_to_hand__p_61, 2);
-                if (_w109 >= 0) {
-                    s->hand_count[_w109] = ((int8_t)(_wadd(s->hand_count[_ix(top_to_hand__p_61, 2)], 1)));
+                int32_t _w117 = _wx(top_to_hand__p_61, 2);
+                if (_w117 >= 0) {
+                    s->hand_count[_w117] = ((int8_t)(_wadd(s->hand_count[_ix(top_to_hand__p_61, 2)], 1)));
                 }
             } else if ((top_to_hand__dc_63 > 0)) {
-                int32_t _w110 = _wx(top_to_hand__p_61, 2);
-                if (_w110 >= 0) {
+                int32_t _w118 = _wx(top_to_hand__p_61, 2);
+                if (_w118 >= 0) {
                     {
-                        int16_t _t111[20];
-                        for (int32_t _i112 = 0; _i112 < 20; _i112++) _t111[_i112] = ((DECK_SLOTS[_i112] == ((int8_t)(_wsub(top_to_hand__dc_63, 1)))) ? top_to_hand__top_64 : s->deck[_ix(top_to_hand__p_61, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i112], 1), 0), 19), 20)]);
-                        memcpy(s->deck + _w110 * 20, _t111, sizeof _t111);
+                        int16_t _t119[20];
+                        for (int32_t _i120 = 0; _i120 < 20; _i120++) _t119[_i120] = ((DECK_SLOTS[_i120] == ((int8_t)(_wsub(top_to_hand__dc_63, 1)))) ? top_to_hand__top_64 : s->deck[_ix(top_to_hand__p_61, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i120], 1), 0), 19), 20)]);
+                        memcpy(s->deck + _w118 * 20, _t119, sizeof _t119);
                     }
                 }
-                int32_t _w113 = _wx(top_to_hand__p_61, 2);
-                if (_w113 >= 0) {
+                int32_t _w121 = _wx(top_to_hand__p_61, 2);
+                if (_w121 >= 0) {
                     {
-                        int16_t _t114[20];
-                        for (int32_t _i115 = 0; _i115 < 20; _i115++) _t114[_i115] = ((DECK_SLOTS[_i115] < top_to_hand__dc_63) ? s->deck[_ix(top_to_hand__p_61, 2) * 20 + _i115] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w113 * 20, _t114, sizeof _t114);
+                        int16_t _t122[20];
+                        for (int32_t _i123 = 0; _i123 < 20; _i123++) _t122[_i123] = ((DECK_SLOTS[_i123] < top_to_hand__dc_63) ? s->deck[_ix(top_to_hand__p_61, 2) * 20 + _i123] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w121 * 20, _t122, sizeof _t122);
                     }
                 }
             }
@@ -1309,96 +1374,101 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
             draw_cards__n_69 = CARDS__t_draw[_ix(c, 395)];
             draw_cards__have_70 = s->hand_count[_ix(draw_cards__p_68, 2)];
             draw_cards__k_71 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_69, s->deck_count[_ix(draw_cards__p_68, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_70))))));
-            int32_t _w116 = _wx(draw_cards__p_68, 2);
-            if (_w116 >= 0) {
+            int32_t _w124 = _wx(draw_cards__p_68, 2);
+            if (_w124 >= 0) {
                 {
-                    int16_t _t117[10];
-                    for (int32_t _i118 = 0; _i118 < 10; _i118++) _t117[_i118] = (((HAND_SLOTS[_i118] >= draw_cards__have_70) && (HAND_SLOTS[_i118] < ((int8_t)(_wadd(draw_cards__have_70, draw_cards__k_71))))) ? s->deck[_ix(draw_cards__p_68, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i118], draw_cards__have_70), 0), 19), 20)] : s->hand[_ix(draw_cards__p_68, 2) * 10 + _i118]);
-                    memcpy(s->hand + _w116 * 10, _t117, sizeof _t117);
+                    int16_t _t125[10];
+                    for (int32_t _i126 = 0; _i126 < 10; _i126++) _t125[_i126] = (((HAND_SLOTS[_i126] >= draw_cards__have_70) && (HAND_SLOTS[_i126] < ((int8_t)(_wadd(draw_cards__have_70, draw_cards__k_71))))) ? s->deck[_ix(draw_cards__p_68, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i126], draw_cards__have_70), 0), 19), 20)] : s->hand[_ix(draw_cards__p_68, 2) * 10 + _i126]);
+                    memcpy(s->hand + _w124 * 10, _t125, sizeof _t125);
                 }
             }
-            int32_t _w119 = _wx(draw_cards__p_68, 2);
-            if (_w119 >= 0) {
+            int32_t _w127 = _wx(draw_cards__p_68, 2);
+            if (_w127 >= 0) {
                 {
-                    int16_t _t120[20];
-                    for (int32_t _i121 = 0; _i121 < 20; _i121++) _t120[_i121] = ((_wadd(DECK_SLOTS[_i121], draw_cards__k_71) < 20) ? s->deck[_ix(draw_cards__p_68, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i121], draw_cards__k_71), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w119 * 20, _t120, sizeof _t120);
+                    int16_t _t128[20];
+                    for (int32_t _i129 = 0; _i129 < 20; _i129++) _t128[_i129] = ((_wadd(DECK_SLOTS[_i129], draw_cards__k_71) < 20) ? s->deck[_ix(draw_cards__p_68, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i129], draw_cards__k_71), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w127 * 20, _t128, sizeof _t128);
                 }
             }
-            int32_t _w122 = _wx(draw_cards__p_68, 2);
-            if (_w122 >= 0) {
-                s->hand_count[_w122] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_68, 2)], draw_cards__k_71)));
+            int32_t _w130 = _wx(draw_cards__p_68, 2);
+            if (_w130 >= 0) {
+                s->hand_count[_w130] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_68, 2)], draw_cards__k_71)));
             }
-            int32_t _w123 = _wx(draw_cards__p_68, 2);
-            if (_w123 >= 0) {
-                s->deck_count[_w123] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_68, 2)], draw_cards__k_71)));
+            int32_t _w131 = _wx(draw_cards__p_68, 2);
+            if (_w131 >= 0) {
+                s->deck_count[_w131] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_68, 2)], draw_cards__k_71)));
             }
         }
         if ((CARDS__t_search_n[_ix(c, 395)] > 0)) {
             search_deck__p_72 = p_;
             search_deck__fstage_73 = CARDS__t_search_stage[_ix(c, 395)];
-            for (int32_t _i124 = 0; _i124 < 20; _i124++) search_deck__d_74[_i124] = s->deck[_ix(search_deck__p_72, 2) * 20 + _i124];
-            search_deck__i_75 = ({ bool _m125[20]; for (int32_t _j126 = 0; _j126 < 20; _j126++) _m125[_j126] = (((((search_deck__d_74[_j126] >= 0) && (CARDS__kind[_ix(search_deck__d_74[_j126], 395)] == 0)) && (true || (CARDS__type[_ix(search_deck__d_74[_j126], 395)] == (-1)))) && (true || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_74[_j126], 395)], _ipow(2, (-1))), 2) == 1))) && ((search_deck__fstage_73 < 0) || (CARDS__stage[_ix(search_deck__d_74[_j126], 395)] == search_deck__fstage_73))); _choose(random_word_at(key, 0), _m125, 20); });
-            search_deck__room_77 = (false ? ({ int32_t _lo127 = 1; bool _r129 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_76 = _lo127, _end128 = 4; search_deck__bs_76 < _end128; search_deck__bs_76++) if ((s->card[_ix(search_deck__p_72, 2) * 4 + search_deck__bs_76] < 0)) { _r129 = true; break; } _r129; }) : (s->hand_count[_ix(search_deck__p_72, 2)] < 10));
+            for (int32_t _i132 = 0; _i132 < 20; _i132++) search_deck__d_74[_i132] = s->deck[_ix(search_deck__p_72, 2) * 20 + _i132];
+            search_deck__i_75 = ({ bool _m133[20]; for (int32_t _j134 = 0; _j134 < 20; _j134++) _m133[_j134] = (((((search_deck__d_74[_j134] >= 0) && (CARDS__kind[_ix(search_deck__d_74[_j134], 395)] == 0)) && (true || (CARDS__type[_ix(search_deck__d_74[_j134], 395)] == (-1)))) && (true || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_74[_j134], 395)], _ipow(2, (-1))), 2) == 1))) && ((search_deck__fstage_73 < 0) || (CARDS__stage[_ix(search_deck__d_74[_j134], 395)] == search_deck__fstage_73))); _choose(random_word_at(key, 0), _m133, 20); });
+            search_deck__room_77 = (false ? ({ int32_t _lo135 = 1; bool _r137 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_76 = _lo135, _end136 = 4; search_deck__bs_76 < _end136; search_deck__bs_76++) if ((s->card[_ix(search_deck__p_72, 2) * 4 + search_deck__bs_76] < 0)) { _r137 = true; break; } _r137; }) : (s->hand_count[_ix(search_deck__p_72, 2)] < 10));
             if (((search_deck__i_75 >= 0) && search_deck__room_77)) {
                 search_deck__c_78 = s->deck[_ix(search_deck__p_72, 2) * 20 + _ix(search_deck__i_75, 20)];
-                int32_t _w131 = _wx(search_deck__p_72, 2);
-                if (_w131 >= 0) {
+                int32_t _w139 = _wx(search_deck__p_72, 2);
+                if (_w139 >= 0) {
                     {
-                        int16_t _t132[20];
-                        for (int32_t _i133 = 0; _i133 < 20; _i133++) _t132[_i133] = s->deck[_ix(search_deck__p_72, 2) * 20 + _i133];
-                        _remove_int16(_t132, 20, search_deck__i_75);
-                        _shuffle_int16(_t132, 20, fold_in(key, 12));
-                        memcpy(s->deck + _w131 * 20, _t132, sizeof _t132);
+                        int16_t _t140[20];
+                        for (int32_t _i141 = 0; _i141 < 20; _i141++) _t140[_i141] = s->deck[_ix(search_deck__p_72, 2) * 20 + _i141];
+                        _remove_int16(_t140, 20, search_deck__i_75);
+                        _shuffle_int16(_t140, 20, fold_in(key, 12));
+                        memcpy(s->deck + _w139 * 20, _t140, sizeof _t140);
                     }
                 }
-                int32_t _w134 = _wx(search_deck__p_72, 2);
-                if (_w134 >= 0) {
-                    s->deck_count[_w134] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_72, 2)], 1)));
+                int32_t _w142 = _wx(search_deck__p_72, 2);
+                if (_w142 >= 0) {
+                    s->deck_count[_w142] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_72, 2)], 1)));
                 }
                 if (false) {
                     put_in_play__p_80 = search_deck__p_72;
-                    put_in_play__slot_81 = ({ int32_t _lo135 = 1; int32_t _r137 = 0; int32_t _best139 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_79 = _lo135, _end136 = 4; search_deck__bs_79 < _end136; search_deck__bs_79++) { int32_t _x138 = ((int32_t)((s->card[_ix(search_deck__p_72, 2) * 4 + search_deck__bs_79] < 0))); if (search_deck__bs_79 == _lo135 || _x138 > _best139) { _best139 = _x138; _r137 = search_deck__bs_79; } } _r137; });
+                    put_in_play__slot_81 = ({ int32_t _lo143 = 1; int32_t _r145 = 0; int32_t _best147 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_79 = _lo143, _end144 = 4; search_deck__bs_79 < _end144; search_deck__bs_79++) { int32_t _x146 = ((int32_t)((s->card[_ix(search_deck__p_72, 2) * 4 + search_deck__bs_79] < 0))); if (search_deck__bs_79 == _lo143 || _x146 > _best147) { _best147 = _x146; _r145 = search_deck__bs_79; } } _r145; });
                     put_in_play__c_82 = search_deck__c_78;
-                    int32_t _w140 = _wx(put_in_play__p_80, 2);
-                    int32_t _w141 = _wx(put_in_play__slot_81, 4);
-                    if (_w140 >= 0 && _w141 >= 0) {
-                        s->card[_w140 * 4 + _w141] = put_in_play__c_82;
+                    int32_t _w148 = _wx(put_in_play__p_80, 2);
+                    int32_t _w149 = _wx(put_in_play__slot_81, 4);
+                    if (_w148 >= 0 && _w149 >= 0) {
+                        s->card[_w148 * 4 + _w149] = put_in_play__c_82;
                     }
-                    int32_t _w142 = _wx(put_in_play__p_80, 2);
-                    int32_t _w143 = _wx(put_in_play__slot_81, 4);
-                    if (_w142 >= 0 && _w143 >= 0) {
-                        s->damage[_w142 * 4 + _w143] = ((int16_t)(0));
+                    int32_t _w150 = _wx(put_in_play__p_80, 2);
+                    int32_t _w151 = _wx(put_in_play__slot_81, 4);
+                    if (_w150 >= 0 && _w151 >= 0) {
+                        s->damage[_w150 * 4 + _w151] = ((int16_t)(0));
                     }
-                    int32_t _w144 = _wx(put_in_play__p_80, 2);
-                    int32_t _w145 = _wx(put_in_play__slot_81, 4);
-                    if (_w144 >= 0 && _w145 >= 0) {
+                    int32_t _w152 = _wx(put_in_play__p_80, 2);
+                    int32_t _w153 = _wx(put_in_play__slot_81, 4);
+                    if (_w152 >= 0 && _w153 >= 0) {
                         {
-                            int8_t *_d = s->energy + _w144 * 32 + _w145 * 8;
-                            for (int32_t _i146 = 0; _i146 < 8; _i146++) _d[_i146] = ((int8_t)(0));
+                            int8_t *_d = s->energy + _w152 * 32 + _w153 * 8;
+                            for (int32_t _i154 = 0; _i154 < 8; _i154++) _d[_i154] = ((int8_t)(0));
                         }
                     }
-                    int32_t _w147 = _wx(put_in_play__p_80, 2);
-                    int32_t _w148 = _wx(put_in_play__slot_81, 4);
-                    if (_w147 >= 0 && _w148 >= 0) {
-                        s->entered[_w147 * 4 + _w148] = ((int8_t)(s->turn));
+                    int32_t _w155 = _wx(put_in_play__p_80, 2);
+                    int32_t _w156 = _wx(put_in_play__slot_81, 4);
+                    if (_w155 >= 0 && _w156 >= 0) {
+                        s->entered[_w155 * 4 + _w156] = ((int8_t)(s->turn));
                     }
-                    int32_t _w149 = _wx(put_in_play__p_80, 2);
-                    int32_t _w150 = _wx(put_in_play__slot_81, 4);
-                    if (_w149 >= 0 && _w150 >= 0) {
+                    int32_t _w157 = _wx(put_in_play__p_80, 2);
+                    int32_t _w158 = _wx(put_in_play__slot_81, 4);
+                    if (_w157 >= 0 && _w158 >= 0) {
                         {
-                            int16_t *_d = s->under + _w149 * 8 + _w150 * 2;
-                            for (int32_t _i151 = 0; _i151 < 2; _i151++) _d[_i151] = ((int16_t)((-1)));
+                            int16_t *_d = s->under + _w157 * 8 + _w158 * 2;
+                            for (int32_t _i159 = 0; _i159 < 2; _i159++) _d[_i159] = ((int16_t)((-1)));
                         }
+                    }
+                    int32_t _w160 = _wx(put_in_play__p_80, 2);
+                    int32_t _w161 = _wx(put_in_play__slot_81, 4);
+                    if (_w160 >= 0 && _w161 >= 0) {
+                        s->used_ability[_w160 * 4 + _w161] = false;
                     }
                 } else {
-                    int32_t _w152 = _wx(search_deck__p_72, 2);
-                    if (_w152 >= 0) {
-                        _push_int16(s->hand + _w152 * 10, 10, search_deck__c_78);
+                    int32_t _w162 = _wx(search_deck__p_72, 2);
+                    if (_w162 >= 0) {
+                        _push_int16(s->hand + _w162 * 10, 10, search_deck__c_78);
                     }
-                    int32_t _w153 = _wx(search_deck__p_72, 2);
-                    if (_w153 >= 0) {
-                        s->hand_count[_w153] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_72, 2)], 1)));
+                    int32_t _w163 = _wx(search_deck__p_72, 2);
+                    if (_w163 >= 0) {
+                        s->hand_count[_w163] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_72, 2)], 1)));
                     }
                 }
             }
@@ -1413,30 +1483,30 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
         if (CARDS__t_shuffle_opp[_ix(c, 395)]) {
             shuffle_hand_in__p_83 = o;
             shuffle_hand_in__dc_84 = s->deck_count[_ix(shuffle_hand_in__p_83, 2)];
-            for (int32_t _i154 = 0; _i154 < 20; _i154++) shuffle_hand_in__merged_85[_i154] = ((DECK_SLOTS[_i154] < shuffle_hand_in__dc_84) ? s->deck[_ix(shuffle_hand_in__p_83, 2) * 20 + _i154] : s->hand[_ix(shuffle_hand_in__p_83, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i154], shuffle_hand_in__dc_84), 0), 9), 10)]);
-            int32_t _w155 = _wx(shuffle_hand_in__p_83, 2);
-            if (_w155 >= 0) {
+            for (int32_t _i164 = 0; _i164 < 20; _i164++) shuffle_hand_in__merged_85[_i164] = ((DECK_SLOTS[_i164] < shuffle_hand_in__dc_84) ? s->deck[_ix(shuffle_hand_in__p_83, 2) * 20 + _i164] : s->hand[_ix(shuffle_hand_in__p_83, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i164], shuffle_hand_in__dc_84), 0), 9), 10)]);
+            int32_t _w165 = _wx(shuffle_hand_in__p_83, 2);
+            if (_w165 >= 0) {
                 {
-                    int16_t *_d = s->deck + _w155 * 20;
-                    for (int32_t _i156 = 0; _i156 < 20; _i156++) _d[_i156] = ((DECK_SLOTS[_i156] < ((int8_t)(_wadd(shuffle_hand_in__dc_84, s->hand_count[_ix(shuffle_hand_in__p_83, 2)])))) ? shuffle_hand_in__merged_85[_i156] : ((int16_t)((-1))));
+                    int16_t *_d = s->deck + _w165 * 20;
+                    for (int32_t _i166 = 0; _i166 < 20; _i166++) _d[_i166] = ((DECK_SLOTS[_i166] < ((int8_t)(_wadd(shuffle_hand_in__dc_84, s->hand_count[_ix(shuffle_hand_in__p_83, 2)])))) ? shuffle_hand_in__merged_85[_i166] : ((int16_t)((-1))));
                     _shuffle_int16(_d, 20, fold_in(key, 13));
                 }
             }
-            int32_t _w157 = _wx(shuffle_hand_in__p_83, 2);
-            if (_w157 >= 0) {
-                s->deck_count[_w157] = ((int8_t)(_wadd(shuffle_hand_in__dc_84, s->hand_count[_ix(shuffle_hand_in__p_83, 2)])));
+            int32_t _w167 = _wx(shuffle_hand_in__p_83, 2);
+            if (_w167 >= 0) {
+                s->deck_count[_w167] = ((int8_t)(_wadd(shuffle_hand_in__dc_84, s->hand_count[_ix(shuffle_hand_in__p_83, 2)])));
             }
-            int32_t _w158 = _wx(shuffle_hand_in__p_83, 2);
-            if (_w158 >= 0) {
+            int32_t _w168 = _wx(shuffle_hand_in__p_83, 2);
+            if (_w168 >= 0) {
                 {
-                    int16_t _t159[10];
-                    for (int32_t _i160 = 0; _i160 < 10; _i160++) _t159[_i160] = ((HAND_SLOTS[_i160] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_83, 2) * 10 + _i160]);
-                    memcpy(s->hand + _w158 * 10, _t159, sizeof _t159);
+                    int16_t _t169[10];
+                    for (int32_t _i170 = 0; _i170 < 10; _i170++) _t169[_i170] = ((HAND_SLOTS[_i170] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_83, 2) * 10 + _i170]);
+                    memcpy(s->hand + _w168 * 10, _t169, sizeof _t169);
                 }
             }
-            int32_t _w161 = _wx(shuffle_hand_in__p_83, 2);
-            if (_w161 >= 0) {
-                s->hand_count[_w161] = ((int8_t)(0));
+            int32_t _w171 = _wx(shuffle_hand_in__p_83, 2);
+            if (_w171 >= 0) {
+                s->hand_count[_w171] = ((int8_t)(0));
             }
         }
         if ((CARDS__t_draw_opp[_ix(c, 395)] > 0)) {
@@ -1444,29 +1514,29 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
             draw_cards__n_87 = CARDS__t_draw_opp[_ix(c, 395)];
             draw_cards__have_88 = s->hand_count[_ix(draw_cards__p_86, 2)];
             draw_cards__k_89 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_87, s->deck_count[_ix(draw_cards__p_86, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_88))))));
-            int32_t _w162 = _wx(draw_cards__p_86, 2);
-            if (_w162 >= 0) {
+            int32_t _w172 = _wx(draw_cards__p_86, 2);
+            if (_w172 >= 0) {
                 {
-                    int16_t _t163[10];
-                    for (int32_t _i164 = 0; _i164 < 10; _i164++) _t163[_i164] = (((HAND_SLOTS[_i164] >= draw_cards__have_88) && (HAND_SLOTS[_i164] < ((int8_t)(_wadd(draw_cards__have_88, draw_cards__k_89))))) ? s->deck[_ix(draw_cards__p_86, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i164], draw_cards__have_88), 0), 19), 20)] : s->hand[_ix(draw_cards__p_86, 2) * 10 + _i164]);
-                    memcpy(s->hand + _w162 * 10, _t163, sizeof _t163);
+                    int16_t _t173[10];
+                    for (int32_t _i174 = 0; _i174 < 10; _i174++) _t173[_i174] = (((HAND_SLOTS[_i174] >= draw_cards__have_88) && (HAND_SLOTS[_i174] < ((int8_t)(_wadd(draw_cards__have_88, draw_cards__k_89))))) ? s->deck[_ix(draw_cards__p_86, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i174], draw_cards__have_88), 0), 19), 20)] : s->hand[_ix(draw_cards__p_86, 2) * 10 + _i174]);
+                    memcpy(s->hand + _w172 * 10, _t173, sizeof _t173);
                 }
             }
-            int32_t _w165 = _wx(draw_cards__p_86, 2);
-            if (_w165 >= 0) {
+            int32_t _w175 = _wx(draw_cards__p_86, 2);
+            if (_w175 >= 0) {
                 {
-                    int16_t _t166[20];
-                    for (int32_t _i167 = 0; _i167 < 20; _i167++) _t166[_i167] = ((_wadd(DECK_SLOTS[_i167], draw_cards__k_89) < 20) ? s->deck[_ix(draw_cards__p_86, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i167], draw_cards__k_89), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w165 * 20, _t166, sizeof _t166);
+                    int16_t _t176[20];
+                    for (int32_t _i177 = 0; _i177 < 20; _i177++) _t176[_i177] = ((_wadd(DECK_SLOTS[_i177], draw_cards__k_89) < 20) ? s->deck[_ix(draw_cards__p_86, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i177], draw_cards__k_89), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w175 * 20, _t176, sizeof _t176);
                 }
             }
-            int32_t _w168 = _wx(draw_cards__p_86, 2);
-            if (_w168 >= 0) {
-                s->hand_count[_w168] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_86, 2)], draw_cards__k_89)));
+            int32_t _w178 = _wx(draw_cards__p_86, 2);
+            if (_w178 >= 0) {
+                s->hand_count[_w178] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_86, 2)], draw_cards__k_89)));
             }
-            int32_t _w169 = _wx(draw_cards__p_86, 2);
-            if (_w169 >= 0) {
-                s->deck_count[_w169] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_86, 2)], draw_cards__k_89)));
+            int32_t _w179 = _wx(draw_cards__p_86, 2);
+            if (_w179 >= 0) {
+                s->deck_count[_w179] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_86, 2)], draw_cards__k_89)));
             }
         }
     }
@@ -1545,25 +1615,33 @@ static void effect_retreat(State *s, int32_t b, Key key)
             memcpy(s->under + _w27 * 8, _t28, sizeof _t28);
         }
     }
-    clear_conditions__p_104 = swap_active__p_101;
-    int32_t _w31 = _wx(clear_conditions__p_104, 2);
+    int32_t _w31 = _wx(swap_active__p_101, 2);
     if (_w31 >= 0) {
-        s->poisoned[_w31] = false;
+        {
+            bool _t32[4];
+            for (int32_t _i33 = 0; _i33 < 4; _i33++) _t32[_i33] = s->used_ability[_ix(swap_active__p_101, 2) * 4 + _ix(swap_active__perm_103[_i33], 4)];
+            memcpy(s->used_ability + _w31 * 4, _t32, sizeof _t32);
+        }
     }
-    int32_t _w32 = _wx(clear_conditions__p_104, 2);
-    if (_w32 >= 0) {
-        s->burned[_w32] = false;
-    }
-    int32_t _w33 = _wx(clear_conditions__p_104, 2);
-    if (_w33 >= 0) {
-        s->condition[_w33] = ((int8_t)(0));
-    }
+    clear_conditions__p_104 = swap_active__p_101;
     int32_t _w34 = _wx(clear_conditions__p_104, 2);
     if (_w34 >= 0) {
+        s->poisoned[_w34] = false;
+    }
+    int32_t _w35 = _wx(clear_conditions__p_104, 2);
+    if (_w35 >= 0) {
+        s->burned[_w35] = false;
+    }
+    int32_t _w36 = _wx(clear_conditions__p_104, 2);
+    if (_w36 >= 0) {
+        s->condition[_w36] = ((int8_t)(0));
+    }
+    int32_t _w37 = _wx(clear_conditions__p_104, 2);
+    if (_w37 >= 0) {
         {
-            int16_t _t35[8];
-            for (int32_t _i36 = 0; _i36 < 8; _i36++) _t35[_i36] = (ACTIVE_BOUND[_i36] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_104, 2) * 8 + _i36]);
-            memcpy(s->lasting_until + _w34 * 8, _t35, sizeof _t35);
+            int16_t _t38[8];
+            for (int32_t _i39 = 0; _i39 < 8; _i39++) _t38[_i39] = (ACTIVE_BOUND[_i39] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_104, 2) * 8 + _i39]);
+            memcpy(s->lasting_until + _w37 * 8, _t38, sizeof _t38);
         }
     }
     s->retreated = true;
@@ -1580,106 +1658,120 @@ static void effect_attack(State *s, int32_t k_, Key key)
     int32_t bits = 0;
     int32_t coins = 0;
     int32_t heads = 0;
-    bool repeat__going_111 = 0;
+    bool repeat__going_127 = 0;
     bool first_heads = 0;
     bool all_heads = 0;
     int32_t dmg = 0;
-    bool choice__options_2[4] = {0};
-    int32_t pick = 0;
-    int32_t attack_effects__p_157 = 0;
-    int32_t attack_effects__r_158 = 0;
-    int32_t attack_effects__dmg_159 = 0;
-    bool attack_effects__first_heads_160 = 0;
-    bool attack_effects__all_heads_161 = 0;
-    int32_t attack_effects__pick_162 = 0;
-    int32_t attack_effects__o_163 = 0;
-    bool attack_effects__exposed_165 = 0;
     int32_t hit__p_166 = 0;
     int32_t hit__q_167 = 0;
-    int32_t hit__slot_168 = 0;
-    int16_t hit__x_169 = 0;
-    bool hit__weak_170 = 0;
-    int32_t swap_active__p_177 = 0;
-    int32_t swap_active__b_178 = 0;
-    int32_t swap_active__perm_179[4] = {0};
-    int32_t clear_conditions__p_180 = 0;
-    int32_t swap_active__p_181 = 0;
-    int32_t swap_active__b_182 = 0;
-    int32_t swap_active__perm_183[4] = {0};
-    int32_t clear_conditions__p_184 = 0;
-    int32_t attack_effects__j_186 = 0;
-    int32_t hit__p_187 = 0;
-    int32_t hit__q_188 = 0;
-    int32_t hit__slot_189 = 0;
-    int16_t hit__x_190 = 0;
-    bool hit__weak_191 = 0;
-    int32_t attack_effects__j_211 = 0;
-    int32_t shuffle_defender__q_225 = 0;
-    int16_t shuffle_defender__held_226[3] = {0};
-    int32_t clear_slot__p_228 = 0;
-    int32_t clear_conditions__p_229 = 0;
-    int16_t attack_effects__k_231 = 0;
-    bool attack_effects__on_defender_232 = 0;
-    int32_t lasting__p_246 = 0;
-    int16_t lasting__k_247 = 0;
-    int16_t lasting__n_248 = 0;
-    int32_t lasting__q_249 = 0;
-    int32_t give_status__q_268 = 0;
-    int16_t give_status__st_269 = 0;
-    int32_t discard_typed__p_283 = 0;
-    int16_t discard_typed__t_284 = 0;
-    int8_t discard_typed__n_285 = 0;
-    int32_t discard_random__q_299 = 0;
-    int8_t discard_random__held_300[8] = {0};
-    int32_t discard_random__x_301 = 0;
-    int32_t discard_random__t_304 = 0;
-    int8_t discard_random_in_play__flat_305[64] = {0};
-    int32_t discard_random_in_play__x_306 = 0;
-    int32_t discard_random_in_play__u_309 = 0;
-    int32_t draw_cards__p_310 = 0;
-    int8_t draw_cards__n_311 = 0;
-    int8_t draw_cards__have_312 = 0;
-    int8_t draw_cards__k_313 = 0;
-    int32_t search_deck__p_314 = 0;
-    bool search_deck__to_bench_315 = 0;
-    int16_t search_deck__ftype_316 = 0;
-    int8_t search_deck__fgroup_317 = 0;
-    int16_t search_deck__fstage_318 = 0;
-    int16_t search_deck__d_319[20] = {0};
-    int32_t search_deck__i_320 = 0;
-    bool search_deck__room_322 = 0;
-    int16_t search_deck__c_323 = 0;
-    int32_t put_in_play__p_325 = 0;
-    int32_t put_in_play__slot_326 = 0;
-    int16_t put_in_play__c_327 = 0;
-    int32_t shuffle_hand_in__p_328 = 0;
-    int8_t shuffle_hand_in__dc_329 = 0;
-    int16_t shuffle_hand_in__merged_330[20] = {0};
-    int32_t draw_cards__p_331 = 0;
-    int8_t draw_cards__n_332 = 0;
-    int8_t draw_cards__have_333 = 0;
-    int8_t draw_cards__k_334 = 0;
-    bool knockouts__ko_335[8] = {0};
-    int32_t knockouts__ko_cards_336[8] = {0};
-    int32_t knockouts__ko_value_337[8] = {0};
-    bool knockouts__ko_active_338[2] = {0};
-    bool knockouts__has_bench_341[2] = {0};
-    bool knockouts__won_342[2] = {0};
-    int32_t end_of_turn__p_343 = 0;
-    int32_t checkup__q_344 = 0;
-    int32_t checkup__owner_345 = 0;
-    int32_t checkup__q_346 = 0;
-    int32_t checkup__owner_347 = 0;
-    bool knockouts__ko_348[8] = {0};
-    int32_t knockouts__ko_cards_349[8] = {0};
-    int32_t knockouts__ko_value_350[8] = {0};
-    bool knockouts__ko_active_351[2] = {0};
-    bool knockouts__has_bench_354[2] = {0};
-    bool knockouts__won_355[2] = {0};
-    int32_t start_turn__p_356 = 0;
-    int32_t draw_cards__p_357 = 0;
-    int8_t draw_cards__have_358 = 0;
-    int8_t draw_cards__k_359 = 0;
+    int32_t hit__x_168 = 0;
+    bool hit__weak_169 = 0;
+    int32_t hit__d_175 = 0;
+    int32_t hit__result_176 = 0;
+    bool choice__options_2[4] = {0};
+    int32_t pick = 0;
+    int32_t attack_effects__p_187 = 0;
+    int32_t attack_effects__r_188 = 0;
+    int32_t attack_effects__dmg_189 = 0;
+    bool attack_effects__first_heads_190 = 0;
+    bool attack_effects__all_heads_191 = 0;
+    int32_t attack_effects__pick_192 = 0;
+    int32_t attack_effects__o_193 = 0;
+    bool attack_effects__exposed_195 = 0;
+    int32_t hit__p_196 = 0;
+    int32_t hit__q_197 = 0;
+    int32_t hit__slot_198 = 0;
+    int16_t hit__x_199 = 0;
+    bool hit__weak_200 = 0;
+    int32_t hit__d_207 = 0;
+    int32_t swap_active__p_208 = 0;
+    int32_t swap_active__b_209 = 0;
+    int32_t swap_active__perm_210[4] = {0};
+    int32_t clear_conditions__p_211 = 0;
+    int32_t swap_active__p_212 = 0;
+    int32_t swap_active__b_213 = 0;
+    int32_t swap_active__perm_214[4] = {0};
+    int32_t clear_conditions__p_215 = 0;
+    int32_t attack_effects__j_217 = 0;
+    int32_t hit__p_218 = 0;
+    int32_t hit__q_219 = 0;
+    int32_t hit__slot_220 = 0;
+    int16_t hit__x_221 = 0;
+    bool hit__weak_222 = 0;
+    int32_t hit__d_229 = 0;
+    int32_t attack_effects__j_251 = 0;
+    int32_t shuffle_defender__q_273 = 0;
+    int16_t shuffle_defender__held_274[3] = {0};
+    int32_t clear_slot__p_276 = 0;
+    int32_t clear_conditions__p_277 = 0;
+    int16_t attack_effects__k_279 = 0;
+    bool attack_effects__on_defender_280 = 0;
+    int32_t lasting__p_302 = 0;
+    int16_t lasting__k_303 = 0;
+    int16_t lasting__n_304 = 0;
+    int32_t lasting__q_305 = 0;
+    int32_t hit__p_307 = 0;
+    int32_t hit__q_308 = 0;
+    int32_t hit__slot_309 = 0;
+    int16_t hit__x_310 = 0;
+    bool hit__weak_311 = 0;
+    int32_t hit__d_318 = 0;
+    int32_t give_status__q_340 = 0;
+    int16_t give_status__st_341 = 0;
+    int32_t discard_typed__p_363 = 0;
+    int16_t discard_typed__t_364 = 0;
+    int8_t discard_typed__n_365 = 0;
+    int32_t discard_random__q_387 = 0;
+    int8_t discard_random__held_388[8] = {0};
+    int32_t discard_random__x_389 = 0;
+    int32_t discard_random__t_392 = 0;
+    int8_t discard_random_in_play__flat_393[64] = {0};
+    int32_t discard_random_in_play__x_394 = 0;
+    int32_t discard_random_in_play__u_397 = 0;
+    int32_t draw_cards__p_398 = 0;
+    int8_t draw_cards__n_399 = 0;
+    int8_t draw_cards__have_400 = 0;
+    int8_t draw_cards__k_401 = 0;
+    int32_t search_deck__p_402 = 0;
+    bool search_deck__to_bench_403 = 0;
+    int16_t search_deck__ftype_404 = 0;
+    int8_t search_deck__fgroup_405 = 0;
+    int16_t search_deck__fstage_406 = 0;
+    int16_t search_deck__d_407[20] = {0};
+    int32_t search_deck__i_408 = 0;
+    bool search_deck__room_410 = 0;
+    int16_t search_deck__c_411 = 0;
+    int32_t put_in_play__p_413 = 0;
+    int32_t put_in_play__slot_414 = 0;
+    int16_t put_in_play__c_415 = 0;
+    int32_t shuffle_hand_in__p_416 = 0;
+    int8_t shuffle_hand_in__dc_417 = 0;
+    int16_t shuffle_hand_in__merged_418[20] = {0};
+    int32_t draw_cards__p_419 = 0;
+    int8_t draw_cards__n_420 = 0;
+    int8_t draw_cards__have_421 = 0;
+    int8_t draw_cards__k_422 = 0;
+    bool knockouts__ko_423[8] = {0};
+    int32_t knockouts__ko_cards_424[8] = {0};
+    int32_t knockouts__ko_value_425[8] = {0};
+    bool knockouts__ko_active_426[2] = {0};
+    bool knockouts__has_bench_429[2] = {0};
+    bool knockouts__won_430[2] = {0};
+    int32_t end_of_turn__p_431 = 0;
+    int32_t checkup__q_432 = 0;
+    int32_t checkup__owner_433 = 0;
+    int32_t checkup__q_434 = 0;
+    int32_t checkup__owner_435 = 0;
+    bool knockouts__ko_436[8] = {0};
+    int32_t knockouts__ko_cards_437[8] = {0};
+    int32_t knockouts__ko_value_438[8] = {0};
+    bool knockouts__ko_active_439[2] = {0};
+    bool knockouts__has_bench_442[2] = {0};
+    bool knockouts__won_443[2] = {0};
+    int32_t start_turn__p_444 = 0;
+    int32_t draw_cards__p_445 = 0;
+    int8_t draw_cards__have_446 = 0;
+    int8_t draw_cards__k_447 = 0;
     choice__mover = s->current_player;
     p_ = s->current_player;
     o = _wsub(1, p_);
@@ -1690,15 +1782,15 @@ static void effect_attack(State *s, int32_t k_, Key key)
         lands = _flip(random_word_at(key, 0));
     }
     bits = _roll(random_word_at(key, 1), 65536);
-    coins = (ATTACKS__coins_energy[_ix(r, 790)] ? ({ int32_t _r2 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r2 = _wadd(_r2, s->energy[_ix(p_, 2) * 32 + _j1]); _r2; }) : ((int32_t)(ATTACKS__coins[_ix(r, 790)])));
-    heads = ({ int32_t _lo4 = 0; int32_t _r6 = 0; for (int32_t i = _lo4, _end5 = 16; i < _end5; i++) _r6 += (((i < coins) && (_pymod(_floordiv(bits, _ipow(2, i)), 2) == 1))) ? 1 : 0; _r6; });
+    coins = (ATTACKS__coins_energy[_ix(r, 790)] ? ({ int32_t _r15 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r15 = _wadd(_r15, ({ int32_t _let2 = p_; int32_t power__p_119 = _let2; ({ int32_t _let3 = ({ int32_t _lo4 = 0; int32_t _r6 = 0; int32_t _best8 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_120 = _lo4, _end5 = 4; power__s_120 < _end5; power__s_120++) { int32_t _x7 = ((int32_t)(((s->card[_ix(power__p_119, 2) * 4 + power__s_120] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_119, 2) * 4 + power__s_120], 395)] >= 0)))); if (power__s_120 == _lo4 || _x7 > _best8) { _best8 = _x7; _r6 = power__s_120; } } _r6; }); int32_t power__src_121 = _let3; ({ int16_t _let9 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_119, 2) * 4 + _ix(power__src_121, 4)], 395)]; int16_t power__t_122 = _let9; ({ int16_t _let10 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_119, 2) * 4 + _ix(power__src_121, 4)], 395)]; int16_t power__f_123 = _let10; ({ int16_t _let11 = s->card[_ix(power__p_119, 2) * 4]; int16_t power__c_124 = _let11; ({ bool _let12 = ((((s->card[_ix(power__p_119, 2) * 4 + _ix(power__src_121, 4)] >= 0) && (power__t_122 >= 0)) && (power__c_124 >= 0)) && ((power__f_123 < 0) || (CARDS__type[_ix(power__c_124, 395)] == power__f_123))); bool power__on_125 = _let12; ({ int8_t _let13[8]; for (int32_t _i14 = 0; _i14 < 8; _i14++) _let13[_i14] = s->energy[_ix(power__p_119, 2) * 32 + _i14]; int8_t power__held_126[8]; memcpy(power__held_126, _let13, sizeof power__held_126); ((int8_t)(_wadd(power__held_126[_j1], ((power__on_125 && (TYPE_IDS[_j1] == power__t_122)) ? power__held_126[_j1] : ((int8_t)(0)))))); }); }); }); }); }); }); })); _r15; }) : ((int32_t)(ATTACKS__coins[_ix(r, 790)])));
+    heads = ({ int32_t _lo17 = 0; int32_t _r19 = 0; for (int32_t i = _lo17, _end18 = 16; i < _end18; i++) _r19 += (((i < coins) && (_pymod(_floordiv(bits, _ipow(2, i)), 2) == 1))) ? 1 : 0; _r19; });
     if (ATTACKS__until_tails[_ix(r, 790)]) {
         heads = 0;
-        repeat__going_111 = true;
-        for (int32_t repeat__i_112 = 0, _end8 = 16; repeat__i_112 < _end8; repeat__i_112++) {
-            if (repeat__going_111) {
-                repeat__going_111 = _flip(random_word(fold_in(fold_in(key, 16), (uint32_t)repeat__i_112)));
-                if (repeat__going_111) {
+        repeat__going_127 = true;
+        for (int32_t repeat__i_128 = 0, _end21 = 16; repeat__i_128 < _end21; repeat__i_128++) {
+            if (repeat__going_127) {
+                repeat__going_127 = _flip(random_word(fold_in(fold_in(key, 16), (uint32_t)repeat__i_128)));
+                if (repeat__going_127) {
                     heads = _wadd(heads, 1);
                 }
             }
@@ -1706,7 +1798,7 @@ static void effect_attack(State *s, int32_t k_, Key key)
     }
     first_heads = (_pymod(bits, 2) == 1);
     all_heads = (heads == coins);
-    if (({ int32_t _let9 = p_; int32_t lasts__q_113 = _let9; (s->turn <= s->lasting_until[_ix(lasts__q_113, 2) * 8 + 7]); })) {
+    if (({ int32_t _let22 = p_; int32_t lasts__q_129 = _let22; (s->turn <= s->lasting_until[_ix(lasts__q_129, 2) * 8 + 7]); })) {
         lands = (lands && _flip(random_word_at(key, 2)));
     }
     if ((lands && (!(ATTACKS__fails_tails[_ix(r, 790)] && (!first_heads))))) {
@@ -1714,852 +1806,930 @@ static void effect_attack(State *s, int32_t k_, Key key)
         if ((ATTACKS__per_heads[_ix(r, 790)] > 0)) {
             dmg = _wmul(ATTACKS__per_heads[_ix(r, 790)], heads);
         }
-        if (((ATTACKS__bonus[_ix(r, 790)] > 0) && ({ int16_t _let10 = ATTACKS__bonus_if[_ix(r, 790)]; int16_t holds__c_114 = _let10; ({ int32_t _let11 = p_; int32_t holds__p_115 = _let11; ({ int32_t _let12 = r; int32_t holds__r_116 = _let12; ({ bool _let13 = first_heads; bool holds__first_heads_117 = _let13; ({ bool _let14 = all_heads; bool holds__all_heads_118 = _let14; ({ int32_t _let15 = _wsub(1, holds__p_115); int32_t holds__o_119 = _let15; ((((((((((holds__c_114 == 0) || ((holds__c_114 == 1) && holds__first_heads_117)) || ((holds__c_114 == 2) && (!holds__first_heads_117))) || ((holds__c_114 == 3) && holds__all_heads_118)) || ((holds__c_114 == 4) && (({ int32_t _let16 = holds__p_115; int32_t extra_energy__p_120 = _let16; ({ int32_t _let17 = holds__r_116; int32_t extra_energy__r_121 = _let17; ({ int16_t _let18 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_116, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_122 = _let18; ({ int8_t _let19[8]; for (int32_t _i20 = 0; _i20 < 8; _i20++) _let19[_i20] = s->energy[_ix(extra_energy__p_120, 2) * 32 + _i20]; int8_t extra_energy__held_123[8]; memcpy(extra_energy__held_123, _let19, sizeof extra_energy__held_123); ({ int8_t _let21[8]; for (int32_t _i22 = 0; _i22 < 8; _i22++) _let21[_i22] = ({ int32_t _let23 = extra_energy__r_121; int32_t attack_cost__r_124 = _let23; (_i22 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_124, 790)] : (_i22 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_124, 790)] : (_i22 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_124, 790)] : (_i22 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_124, 790)] : (_i22 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_124, 790)] : (_i22 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_124, 790)] : (_i22 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_124, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_124, 790)]))))))); }); int8_t extra_energy__cost_125[8]; memcpy(extra_energy__cost_125, _let21, sizeof extra_energy__cost_125); ({ int32_t _let24 = _wsub(_wsub(({ int32_t _r26 = 0; for (int32_t _j25 = 0; _j25 < 8; _j25++) _r26 = _wadd(_r26, extra_energy__held_123[_j25]); _r26; }), ((int32_t)(extra_energy__held_123[_ix(extra_energy__t_122, 8)]))), _wsub(({ int32_t _r29 = 0; for (int32_t _j28 = 0; _j28 < 8; _j28++) _r29 = _wadd(_r29, extra_energy__cost_125[_j28]); _r29; }), ((int32_t)(extra_energy__cost_125[_ix(extra_energy__t_122, 8)])))); int32_t extra_energy__others_126 = _let24; _wsub(_wsub(((int32_t)(extra_energy__held_123[_ix(extra_energy__t_122, 8)])), ((int32_t)(extra_energy__cost_125[_ix(extra_energy__t_122, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_121, 790)])), extra_energy__others_126), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_116, 790)]))) || ((holds__c_114 == 5) && (s->damage[_ix(holds__o_119, 2) * 4] > 0))) || ((holds__c_114 == 6) && (s->damage[_ix(holds__p_115, 2) * 4] > 0))) || ((holds__c_114 == 7) && s->poisoned[_ix(holds__o_119, 2)])) || ((holds__c_114 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_119, 2) * 4], 395)])) || (((holds__c_114 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_115, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+        if (((ATTACKS__bonus[_ix(r, 790)] > 0) && ({ int16_t _let23 = ATTACKS__bonus_if[_ix(r, 790)]; int16_t holds__c_130 = _let23; ({ int32_t _let24 = p_; int32_t holds__p_131 = _let24; ({ int32_t _let25 = r; int32_t holds__r_132 = _let25; ({ bool _let26 = first_heads; bool holds__first_heads_133 = _let26; ({ bool _let27 = all_heads; bool holds__all_heads_134 = _let27; ({ int32_t _let28 = _wsub(1, holds__p_131); int32_t holds__o_135 = _let28; ((((((((((holds__c_130 == 0) || ((holds__c_130 == 1) && holds__first_heads_133)) || ((holds__c_130 == 2) && (!holds__first_heads_133))) || ((holds__c_130 == 3) && holds__all_heads_134)) || ((holds__c_130 == 4) && (({ int32_t _let29 = holds__p_131; int32_t extra_energy__p_136 = _let29; ({ int32_t _let30 = holds__r_132; int32_t extra_energy__r_137 = _let30; ({ int16_t _let31 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_132, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_138 = _let31; ({ int8_t _let32[8]; for (int32_t _i33 = 0; _i33 < 8; _i33++) _let32[_i33] = ({ int32_t _let34 = extra_energy__p_136; int32_t power__p_139 = _let34; ({ int32_t _let35 = ({ int32_t _lo36 = 0; int32_t _r38 = 0; int32_t _best40 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_140 = _lo36, _end37 = 4; power__s_140 < _end37; power__s_140++) { int32_t _x39 = ((int32_t)(((s->card[_ix(power__p_139, 2) * 4 + power__s_140] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_139, 2) * 4 + power__s_140], 395)] >= 0)))); if (power__s_140 == _lo36 || _x39 > _best40) { _best40 = _x39; _r38 = power__s_140; } } _r38; }); int32_t power__src_141 = _let35; ({ int16_t _let41 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_139, 2) * 4 + _ix(power__src_141, 4)], 395)]; int16_t power__t_142 = _let41; ({ int16_t _let42 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_139, 2) * 4 + _ix(power__src_141, 4)], 395)]; int16_t power__f_143 = _let42; ({ int16_t _let43 = s->card[_ix(power__p_139, 2) * 4]; int16_t power__c_144 = _let43; ({ bool _let44 = ((((s->card[_ix(power__p_139, 2) * 4 + _ix(power__src_141, 4)] >= 0) && (power__t_142 >= 0)) && (power__c_144 >= 0)) && ((power__f_143 < 0) || (CARDS__type[_ix(power__c_144, 395)] == power__f_143))); bool power__on_145 = _let44; ({ int8_t _let45[8]; for (int32_t _i46 = 0; _i46 < 8; _i46++) _let45[_i46] = s->energy[_ix(power__p_139, 2) * 32 + _i46]; int8_t power__held_146[8]; memcpy(power__held_146, _let45, sizeof power__held_146); ((int8_t)(_wadd(power__held_146[_i33], ((power__on_145 && (TYPE_IDS[_i33] == power__t_142)) ? power__held_146[_i33] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_147[8]; memcpy(extra_energy__held_147, _let32, sizeof extra_energy__held_147); ({ int8_t _let47[8]; for (int32_t _i48 = 0; _i48 < 8; _i48++) _let47[_i48] = ({ int32_t _let49 = extra_energy__r_137; int32_t attack_cost__r_148 = _let49; (_i48 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_148, 790)] : (_i48 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_148, 790)] : (_i48 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_148, 790)] : (_i48 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_148, 790)] : (_i48 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_148, 790)] : (_i48 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_148, 790)] : (_i48 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_148, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_148, 790)]))))))); }); int8_t extra_energy__cost_149[8]; memcpy(extra_energy__cost_149, _let47, sizeof extra_energy__cost_149); ({ int32_t _let50 = _wsub(_wsub(({ int32_t _r52 = 0; for (int32_t _j51 = 0; _j51 < 8; _j51++) _r52 = _wadd(_r52, extra_energy__held_147[_j51]); _r52; }), ((int32_t)(extra_energy__held_147[_ix(extra_energy__t_138, 8)]))), _wsub(({ int32_t _r55 = 0; for (int32_t _j54 = 0; _j54 < 8; _j54++) _r55 = _wadd(_r55, extra_energy__cost_149[_j54]); _r55; }), ((int32_t)(extra_energy__cost_149[_ix(extra_energy__t_138, 8)])))); int32_t extra_energy__others_150 = _let50; _wsub(_wsub(((int32_t)(extra_energy__held_147[_ix(extra_energy__t_138, 8)])), ((int32_t)(extra_energy__cost_149[_ix(extra_energy__t_138, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_137, 790)])), extra_energy__others_150), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_132, 790)]))) || ((holds__c_130 == 5) && (s->damage[_ix(holds__o_135, 2) * 4] > 0))) || ((holds__c_130 == 6) && (s->damage[_ix(holds__p_131, 2) * 4] > 0))) || ((holds__c_130 == 7) && s->poisoned[_ix(holds__o_135, 2)])) || ((holds__c_130 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_135, 2) * 4], 395)])) || (((holds__c_130 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_131, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
             dmg = _wadd(dmg, ATTACKS__bonus[_ix(r, 790)]);
         }
         if ((ATTACKS__per[_ix(r, 790)] > 0)) {
-            dmg = _wadd((ATTACKS__per_add[_ix(r, 790)] ? dmg : 0), _wmul(ATTACKS__per[_ix(r, 790)], ({ int32_t _let31 = p_; int32_t per_count__p_127 = _let31; ({ int32_t _let32 = r; int32_t per_count__r_128 = _let32; ({ int32_t _let33 = _wsub(1, per_count__p_127); int32_t per_count__o_129 = _let33; ({ int16_t _let34 = ATTACKS__per_count[_ix(per_count__r_128, 790)]; int16_t per_count__k_130 = _let34; ({ int32_t _let35 = ({ int32_t _lo36 = 1; int32_t _r43 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_131 = _lo36, _end37 = 4; per_count__bs_131 < _end37; per_count__bs_131++) _r43 += (({ int16_t _let38 = s->card[_ix(per_count__p_127, 2) * 4 + per_count__bs_131]; int16_t matches__c_132 = _let38; ({ int16_t _let39 = ATTACKS__per_type[_ix(per_count__r_128, 790)]; int16_t matches__ftype_133 = _let39; ({ int8_t _let40 = ATTACKS__per_group[_ix(per_count__r_128, 790)]; int8_t matches__fgroup_134 = _let40; (((((matches__c_132 >= 0) && (CARDS__kind[_ix(matches__c_132, 395)] == 0)) && ((matches__ftype_133 < 0) || (CARDS__type[_ix(matches__c_132, 395)] == matches__ftype_133))) && ((matches__fgroup_134 < 0) || ({ int16_t _let41 = matches__c_132; int16_t in_group__c_135 = _let41; ({ int8_t _let42 = matches__fgroup_134; int8_t in_group__g_136 = _let42; ((in_group__g_136 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_135, 395)], _ipow(2, ((int32_t)(in_group__g_136)))), 2) == 1)); }); }))) && (true || (CARDS__stage[_ix(matches__c_132, 395)] == (-1)))); }); }); })) ? 1 : 0; _r43; }); int32_t per_count__own_137 = _let35; ((per_count__k_130 == 1) ? per_count__own_137 : ((per_count__k_130 == 2) ? ({ int32_t _r46 = 0; for (int32_t _j45 = 0; _j45 < 8; _j45++) _r46 = _wadd(_r46, s->energy[_ix(per_count__o_129, 2) * 32 + _j45]); _r46; }) : ((per_count__k_130 == 3) ? ({ int32_t _lo48 = 1; int32_t _r50 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_138 = _lo48, _end49 = 4; per_count__bs_138 < _end49; per_count__bs_138++) _r50 += ((s->card[_ix(per_count__o_129, 2) * 4 + per_count__bs_138] >= 0)) ? 1 : 0; _r50; }) : 0))); }); }); }); }); })));
+            dmg = _wadd((ATTACKS__per_add[_ix(r, 790)] ? dmg : 0), _wmul(ATTACKS__per[_ix(r, 790)], ({ int32_t _let57 = p_; int32_t per_count__p_151 = _let57; ({ int32_t _let58 = r; int32_t per_count__r_152 = _let58; ({ int32_t _let59 = _wsub(1, per_count__p_151); int32_t per_count__o_153 = _let59; ({ int16_t _let60 = ATTACKS__per_count[_ix(per_count__r_152, 790)]; int16_t per_count__k_154 = _let60; ({ int32_t _let61 = ({ int32_t _lo62 = 1; int32_t _r69 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_155 = _lo62, _end63 = 4; per_count__bs_155 < _end63; per_count__bs_155++) _r69 += (({ int16_t _let64 = s->card[_ix(per_count__p_151, 2) * 4 + per_count__bs_155]; int16_t matches__c_156 = _let64; ({ int16_t _let65 = ATTACKS__per_type[_ix(per_count__r_152, 790)]; int16_t matches__ftype_157 = _let65; ({ int8_t _let66 = ATTACKS__per_group[_ix(per_count__r_152, 790)]; int8_t matches__fgroup_158 = _let66; (((((matches__c_156 >= 0) && (CARDS__kind[_ix(matches__c_156, 395)] == 0)) && ((matches__ftype_157 < 0) || (CARDS__type[_ix(matches__c_156, 395)] == matches__ftype_157))) && ((matches__fgroup_158 < 0) || ({ int16_t _let67 = matches__c_156; int16_t in_group__c_159 = _let67; ({ int8_t _let68 = matches__fgroup_158; int8_t in_group__g_160 = _let68; ((in_group__g_160 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_159, 395)], _ipow(2, ((int32_t)(in_group__g_160)))), 2) == 1)); }); }))) && (true || (CARDS__stage[_ix(matches__c_156, 395)] == (-1)))); }); }); })) ? 1 : 0; _r69; }); int32_t per_count__own_161 = _let61; ((per_count__k_154 == 1) ? per_count__own_161 : ((per_count__k_154 == 2) ? ({ int32_t _r72 = 0; for (int32_t _j71 = 0; _j71 < 8; _j71++) _r72 = _wadd(_r72, s->energy[_ix(per_count__o_153, 2) * 32 + _j71]); _r72; }) : ((per_count__k_154 == 3) ? ({ int32_t _lo74 = 1; int32_t _r76 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_162 = _lo74, _end75 = 4; per_count__bs_162 < _end75; per_count__bs_162++) _r76 += ((s->card[_ix(per_count__o_153, 2) * 4 + per_count__bs_162] >= 0)) ? 1 : 0; _r76; }) : 0))); }); }); }); }); })));
         }
-        if ((((dmg > 0) && (s->dealt_bonus > 0)) && ((s->dealt_group < 0) || ({ int16_t _let52 = a; int16_t in_group__c_139 = _let52; ({ int8_t _let53 = s->dealt_group; int8_t in_group__g_140 = _let53; ((in_group__g_140 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_139, 395)], _ipow(2, ((int32_t)(in_group__g_140)))), 2) == 1)); }); })))) {
+        if ((((dmg > 0) && (s->dealt_bonus > 0)) && ((s->dealt_group < 0) || ({ int16_t _let78 = a; int16_t in_group__c_163 = _let78; ({ int8_t _let79 = s->dealt_group; int8_t in_group__g_164 = _let79; ((in_group__g_164 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_163, 395)], _ipow(2, ((int32_t)(in_group__g_164)))), 2) == 1)); }); })))) {
             dmg = _wadd(dmg, s->dealt_bonus);
         }
-        if (((dmg > 0) && ({ int32_t _let54 = p_; int32_t lasts__q_141 = _let54; (s->turn <= s->lasting_until[_ix(lasts__q_141, 2) * 8 + 6]); }))) {
+        if (((dmg > 0) && ({ int32_t _let80 = p_; int32_t lasts__q_165 = _let80; (s->turn <= s->lasting_until[_ix(lasts__q_165, 2) * 8 + 6]); }))) {
             dmg = _imax(_wsub(dmg, s->lasting_n[_ix(p_, 2) * 8 + 6]), 0);
         }
-        if (((dmg > 0) && (CARDS__weakness[_ix(s->card[_ix(o, 2) * 4], 395)] == CARDS__type[_ix(a, 395)]))) {
-            dmg = _wadd(dmg, 20);
+        hit__p_166 = p_;
+        hit__q_167 = o;
+        hit__x_168 = dmg;
+        hit__weak_169 = (((hit__q_167 != hit__p_166) && true) && (CARDS__weakness[_ix(s->card[_ix(hit__q_167, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_166, 2) * 4], 395)]));
+        hit__d_175 = ({ int32_t _let81 = hit__q_167; int32_t taken__q_170 = _let81; ({ int32_t _let82 = _wadd(hit__x_168, ((hit__weak_169 && (hit__x_168 > 0)) ? 20 : 0)); int32_t taken__x_171 = _let82; ({ int32_t _let83 = ((s->turn <= s->taken_until[_ix(taken__q_170, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_170, 2)])) : 0); int32_t taken__cut_172 = _let83; ({ int32_t _let84 = _wadd(taken__cut_172, ((true && ({ int32_t _let85 = taken__q_170; int32_t lasts__q_173 = _let85; (s->turn <= s->lasting_until[_ix(lasts__q_173, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_170, 2) * 8 + 4])) : 0)); int32_t taken__cut_172 = _let84; ({ int32_t _let86 = _wadd(taken__cut_172, ((s->card[_ix(taken__q_170, 2) * 4] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_170, 2) * 4], 395)])) : 0)); int32_t taken__cut_172 = _let86; ((true && ({ int32_t _let87 = taken__q_170; int32_t lasts__q_174 = _let87; (s->turn <= s->lasting_until[_ix(lasts__q_174, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_171, taken__cut_172), 0)); }); }); }); }); });
+        int32_t _w88 = _wx(hit__q_167, 2);
+        if (_w88 >= 0) {
+            s->damage[_w88 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__q_167, 2) * 4], hit__d_175)));
         }
-        dmg = ({ int32_t _let55 = o; int32_t taken__q_142 = _let55; ({ int32_t _let56 = dmg; int32_t taken__x_143 = _let56; ({ int32_t _let57 = ((s->turn <= s->taken_until[_ix(taken__q_142, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_142, 2)])) : 0); int32_t taken__cut_144 = _let57; ({ int32_t _let58 = _wadd(taken__cut_144, ((true && ({ int32_t _let59 = taken__q_142; int32_t lasts__q_145 = _let59; (s->turn <= s->lasting_until[_ix(lasts__q_145, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_142, 2) * 8 + 4])) : 0)); int32_t taken__cut_144 = _let58; ((true && ({ int32_t _let60 = taken__q_142; int32_t lasts__q_146 = _let60; (s->turn <= s->lasting_until[_ix(lasts__q_146, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_143, taken__cut_144), 0)); }); }); }); });
-        int32_t _w61 = _wx(o, 2);
-        if (_w61 >= 0) {
-            s->damage[_w61 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(o, 2) * 4], dmg)));
+        if (((((hit__q_167 != hit__p_166) && true) && (hit__d_175 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_167, 2) * 4], 395)] > 0))) {
+            int32_t _w89 = _wx(hit__p_166, 2);
+            if (_w89 >= 0) {
+                s->damage[_w89 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_166, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_167, 2) * 4], 395)])));
+            }
         }
-        for (int32_t _i62 = 0; _i62 < 4; _i62++) choice__options_2[_i62] = ({ int32_t _let63 = p_; int32_t attack_targets__p_147 = _let63; ({ int32_t _let64 = r; int32_t attack_targets__r_148 = _let64; ({ int32_t _let65 = _wsub(1, attack_targets__p_147); int32_t attack_targets__o_149 = _let65; ({ int16_t _let66 = ATTACKS__snipe_to[_ix(attack_targets__r_148, 790)]; int16_t attack_targets__to_150 = _let66; ({ int32_t _let67 = ((((attack_targets__to_150 == 3) || ATTACKS__switch_self[_ix(attack_targets__r_148, 790)]) || (ATTACKS__pick_attach_n[_ix(attack_targets__r_148, 790)] > 0)) ? attack_targets__p_147 : attack_targets__o_149); int32_t attack_targets__side_151 = _let67; ({ bool _let68[4]; for (int32_t _i69 = 0; _i69 < 4; _i69++) _let68[_i69] = (s->card[_ix(attack_targets__side_151, 2) * 4 + _i69] >= 0); bool attack_targets__held_152[4]; memcpy(attack_targets__held_152, _let68, sizeof attack_targets__held_152); ({ int16_t _let70 = ATTACKS__pick_type[_ix(attack_targets__r_148, 790)]; int16_t attack_targets__ftype_153 = _let70; ({ bool _let71[4]; for (int32_t _i72 = 0; _i72 < 4; _i72++) _let71[_i72] = (attack_targets__held_152[_i72] && ((attack_targets__ftype_153 < 0) || (CARDS__type[_ix(s->card[_ix(attack_targets__side_151, 2) * 4 + _i72], 395)] == attack_targets__ftype_153))); bool attack_targets__typed_154[4]; memcpy(attack_targets__typed_154, _let71, sizeof attack_targets__typed_154); ({ bool _let73 = ((s->damage[_ix(attack_targets__o_149, 2) * 4] < CARDS__hp[_ix(s->card[_ix(attack_targets__o_149, 2) * 4], 395)]) && (!({ int32_t _let74 = attack_targets__o_149; int32_t lasts__q_155 = _let74; (s->turn <= s->lasting_until[_ix(lasts__q_155, 2) * 8 + 5]); }))); bool attack_targets__standing_156 = _let73; ((attack_targets__to_150 == 1) ? attack_targets__held_152[_i62] : ((((attack_targets__to_150 == 2) || (attack_targets__to_150 == 3)) || ATTACKS__switch_self[_ix(attack_targets__r_148, 790)]) ? (attack_targets__held_152[_i62] && BENCH_MASK[_i62]) : (ATTACKS__switch_opp[_ix(attack_targets__r_148, 790)] ? ((attack_targets__held_152[_i62] && BENCH_MASK[_i62]) && attack_targets__standing_156) : ((ATTACKS__pick_attach_n[_ix(attack_targets__r_148, 790)] > 0) ? (attack_targets__typed_154[_i62] && BENCH_MASK[_i62]) : false)))); }); }); }); }); }); }); }); }); });
+        hit__result_176 = hit__d_175;
+        dmg = hit__result_176;
+        for (int32_t _i90 = 0; _i90 < 4; _i90++) choice__options_2[_i90] = ({ int32_t _let91 = p_; int32_t attack_targets__p_177 = _let91; ({ int32_t _let92 = r; int32_t attack_targets__r_178 = _let92; ({ int32_t _let93 = _wsub(1, attack_targets__p_177); int32_t attack_targets__o_179 = _let93; ({ int16_t _let94 = ATTACKS__snipe_to[_ix(attack_targets__r_178, 790)]; int16_t attack_targets__to_180 = _let94; ({ int32_t _let95 = ((((attack_targets__to_180 == 3) || ATTACKS__switch_self[_ix(attack_targets__r_178, 790)]) || (ATTACKS__pick_attach_n[_ix(attack_targets__r_178, 790)] > 0)) ? attack_targets__p_177 : attack_targets__o_179); int32_t attack_targets__side_181 = _let95; ({ bool _let96[4]; for (int32_t _i97 = 0; _i97 < 4; _i97++) _let96[_i97] = (s->card[_ix(attack_targets__side_181, 2) * 4 + _i97] >= 0); bool attack_targets__held_182[4]; memcpy(attack_targets__held_182, _let96, sizeof attack_targets__held_182); ({ int16_t _let98 = ATTACKS__pick_type[_ix(attack_targets__r_178, 790)]; int16_t attack_targets__ftype_183 = _let98; ({ bool _let99[4]; for (int32_t _i100 = 0; _i100 < 4; _i100++) _let99[_i100] = (attack_targets__held_182[_i100] && ((attack_targets__ftype_183 < 0) || (CARDS__type[_ix(s->card[_ix(attack_targets__side_181, 2) * 4 + _i100], 395)] == attack_targets__ftype_183))); bool attack_targets__typed_184[4]; memcpy(attack_targets__typed_184, _let99, sizeof attack_targets__typed_184); ({ bool _let101 = ((s->damage[_ix(attack_targets__o_179, 2) * 4] < CARDS__hp[_ix(s->card[_ix(attack_targets__o_179, 2) * 4], 395)]) && (!({ int32_t _let102 = attack_targets__o_179; int32_t lasts__q_185 = _let102; (s->turn <= s->lasting_until[_ix(lasts__q_185, 2) * 8 + 5]); }))); bool attack_targets__standing_186 = _let101; ((attack_targets__to_180 == 1) ? attack_targets__held_182[_i90] : ((((attack_targets__to_180 == 2) || (attack_targets__to_180 == 3)) || ATTACKS__switch_self[_ix(attack_targets__r_178, 790)]) ? (attack_targets__held_182[_i90] && BENCH_MASK[_i90]) : (ATTACKS__switch_opp[_ix(attack_targets__r_178, 790)] ? ((attack_targets__held_182[_i90] && BENCH_MASK[_i90]) && attack_targets__standing_186) : ((ATTACKS__pick_attach_n[_ix(attack_targets__r_178, 790)] > 0) ? (attack_targets__typed_184[_i90] && BENCH_MASK[_i90]) : false)))); }); }); }); }); }); }); }); }); });
         pick = (-1);
-        if (({ bool _r76 = false; for (int32_t _j75 = 0; _j75 < 4; _j75++) if (choice__options_2[_j75]) { _r76 = true; break; } _r76; })) {
+        if (({ bool _r104 = false; for (int32_t _j103 = 0; _j103 < 4; _j103++) if (choice__options_2[_j103]) { _r104 = true; break; } _r104; })) {
             s->choice__p = p_;
             s->choice__r = r;
             s->choice__first_heads = first_heads;
             s->choice__all_heads = all_heads;
             s->choice__dmg = dmg;
-            for (int32_t _i78 = 0; _i78 < 4; _i78++) s->choice__mask[_i78] = choice__options_2[_i78];
+            for (int32_t _i106 = 0; _i106 < 4; _i106++) s->choice__mask[_i106] = choice__options_2[_i106];
             s->choice__player = s->current_player;
             s->current_player = (ATTACKS__switch_opp[_ix(r, 790)] ? o : p_);
             s->choice__pending = 2;
         }
         if ((s->choice__pending == 0)) {
-            attack_effects__p_157 = p_;
-            attack_effects__r_158 = r;
-            attack_effects__dmg_159 = dmg;
-            attack_effects__first_heads_160 = first_heads;
-            attack_effects__all_heads_161 = all_heads;
-            attack_effects__pick_162 = pick;
-            attack_effects__o_163 = _wsub(1, attack_effects__p_157);
-            attack_effects__exposed_165 = (!({ int32_t _let79 = attack_effects__o_163; int32_t lasts__q_164 = _let79; (s->turn <= s->lasting_until[_ix(lasts__q_164, 2) * 8 + 5]); }));
-            if (((ATTACKS__snipe[_ix(attack_effects__r_158, 790)] > 0) && (attack_effects__pick_162 >= 0))) {
-                hit__p_166 = attack_effects__p_157;
-                hit__q_167 = ((ATTACKS__snipe_to[_ix(attack_effects__r_158, 790)] == 3) ? attack_effects__p_157 : attack_effects__o_163);
-                hit__slot_168 = attack_effects__pick_162;
-                hit__x_169 = ATTACKS__snipe[_ix(attack_effects__r_158, 790)];
-                hit__weak_170 = (((hit__q_167 != hit__p_166) && (hit__slot_168 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_167, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_166, 2) * 4], 395)]));
-                int32_t _w80 = _wx(hit__q_167, 2);
-                int32_t _w81 = _wx(hit__slot_168, 4);
-                if (_w80 >= 0 && _w81 >= 0) {
-                    s->damage[_w80 * 4 + _w81] = ((int16_t)(_wadd(s->damage[_ix(hit__q_167, 2) * 4 + _ix(hit__slot_168, 4)], ({ int32_t _let82 = hit__q_167; int32_t taken__q_171 = _let82; ({ int32_t _let83 = hit__slot_168; int32_t taken__slot_172 = _let83; ({ int32_t _let84 = _wadd(hit__x_169, ((hit__weak_170 && (hit__x_169 > 0)) ? 20 : 0)); int32_t taken__x_173 = _let84; ({ int32_t _let85 = ((s->turn <= s->taken_until[_ix(taken__q_171, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_171, 2)])) : 0); int32_t taken__cut_174 = _let85; ({ int32_t _let86 = _wadd(taken__cut_174, (((taken__slot_172 == 0) && ({ int32_t _let87 = taken__q_171; int32_t lasts__q_175 = _let87; (s->turn <= s->lasting_until[_ix(lasts__q_175, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_171, 2) * 8 + 4])) : 0)); int32_t taken__cut_174 = _let86; (((taken__slot_172 == 0) && ({ int32_t _let88 = taken__q_171; int32_t lasts__q_176 = _let88; (s->turn <= s->lasting_until[_ix(lasts__q_176, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_173, taken__cut_174), 0)); }); }); }); }); }))));
+            attack_effects__p_187 = p_;
+            attack_effects__r_188 = r;
+            attack_effects__dmg_189 = dmg;
+            attack_effects__first_heads_190 = first_heads;
+            attack_effects__all_heads_191 = all_heads;
+            attack_effects__pick_192 = pick;
+            attack_effects__o_193 = _wsub(1, attack_effects__p_187);
+            attack_effects__exposed_195 = (!({ int32_t _let107 = attack_effects__o_193; int32_t lasts__q_194 = _let107; (s->turn <= s->lasting_until[_ix(lasts__q_194, 2) * 8 + 5]); }));
+            if (((ATTACKS__snipe[_ix(attack_effects__r_188, 790)] > 0) && (attack_effects__pick_192 >= 0))) {
+                hit__p_196 = attack_effects__p_187;
+                hit__q_197 = ((ATTACKS__snipe_to[_ix(attack_effects__r_188, 790)] == 3) ? attack_effects__p_187 : attack_effects__o_193);
+                hit__slot_198 = attack_effects__pick_192;
+                hit__x_199 = ATTACKS__snipe[_ix(attack_effects__r_188, 790)];
+                hit__weak_200 = (((hit__q_197 != hit__p_196) && (hit__slot_198 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_197, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_196, 2) * 4], 395)]));
+                hit__d_207 = ({ int32_t _let108 = hit__q_197; int32_t taken__q_201 = _let108; ({ int32_t _let109 = hit__slot_198; int32_t taken__slot_202 = _let109; ({ int32_t _let110 = _wadd(hit__x_199, ((hit__weak_200 && (hit__x_199 > 0)) ? 20 : 0)); int32_t taken__x_203 = _let110; ({ int32_t _let111 = ((s->turn <= s->taken_until[_ix(taken__q_201, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_201, 2)])) : 0); int32_t taken__cut_204 = _let111; ({ int32_t _let112 = _wadd(taken__cut_204, (((taken__slot_202 == 0) && ({ int32_t _let113 = taken__q_201; int32_t lasts__q_205 = _let113; (s->turn <= s->lasting_until[_ix(lasts__q_205, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_201, 2) * 8 + 4])) : 0)); int32_t taken__cut_204 = _let112; ({ int32_t _let114 = _wadd(taken__cut_204, ((s->card[_ix(taken__q_201, 2) * 4 + _ix(taken__slot_202, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_201, 2) * 4 + _ix(taken__slot_202, 4)], 395)])) : 0)); int32_t taken__cut_204 = _let114; (((taken__slot_202 == 0) && ({ int32_t _let115 = taken__q_201; int32_t lasts__q_206 = _let115; (s->turn <= s->lasting_until[_ix(lasts__q_206, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_203, taken__cut_204), 0)); }); }); }); }); }); });
+                int32_t _w116 = _wx(hit__q_197, 2);
+                int32_t _w117 = _wx(hit__slot_198, 4);
+                if (_w116 >= 0 && _w117 >= 0) {
+                    s->damage[_w116 * 4 + _w117] = ((int16_t)(_wadd(s->damage[_ix(hit__q_197, 2) * 4 + _ix(hit__slot_198, 4)], hit__d_207)));
                 }
-            }
-            if ((ATTACKS__switch_self[_ix(attack_effects__r_158, 790)] && (attack_effects__pick_162 >= 0))) {
-                swap_active__p_177 = attack_effects__p_157;
-                swap_active__b_178 = attack_effects__pick_162;
-                for (int32_t _i89 = 0; _i89 < 4; _i89++) swap_active__perm_179[_i89] = SWAP[_ix(swap_active__b_178, 4) * 4 + _i89];
-                int32_t _w90 = _wx(swap_active__p_177, 2);
-                if (_w90 >= 0) {
-                    {
-                        int16_t _t91[4];
-                        for (int32_t _i92 = 0; _i92 < 4; _i92++) _t91[_i92] = s->card[_ix(swap_active__p_177, 2) * 4 + _ix(swap_active__perm_179[_i92], 4)];
-                        memcpy(s->card + _w90 * 4, _t91, sizeof _t91);
-                    }
-                }
-                int32_t _w93 = _wx(swap_active__p_177, 2);
-                if (_w93 >= 0) {
-                    {
-                        int16_t _t94[4];
-                        for (int32_t _i95 = 0; _i95 < 4; _i95++) _t94[_i95] = s->damage[_ix(swap_active__p_177, 2) * 4 + _ix(swap_active__perm_179[_i95], 4)];
-                        memcpy(s->damage + _w93 * 4, _t94, sizeof _t94);
-                    }
-                }
-                int32_t _w96 = _wx(swap_active__p_177, 2);
-                if (_w96 >= 0) {
-                    {
-                        int8_t _t97[32];
-                        for (int32_t _i98 = 0; _i98 < 4; _i98++) for (int32_t _i99 = 0; _i99 < 8; _i99++) _t97[_i98 * 8 + _i99] = s->energy[_ix(swap_active__p_177, 2) * 32 + _ix(swap_active__perm_179[_i98], 4) * 8 + _i99];
-                        memcpy(s->energy + _w96 * 32, _t97, sizeof _t97);
-                    }
-                }
-                int32_t _w100 = _wx(swap_active__p_177, 2);
-                if (_w100 >= 0) {
-                    {
-                        int8_t _t101[4];
-                        for (int32_t _i102 = 0; _i102 < 4; _i102++) _t101[_i102] = s->entered[_ix(swap_active__p_177, 2) * 4 + _ix(swap_active__perm_179[_i102], 4)];
-                        memcpy(s->entered + _w100 * 4, _t101, sizeof _t101);
-                    }
-                }
-                int32_t _w103 = _wx(swap_active__p_177, 2);
-                if (_w103 >= 0) {
-                    {
-                        int16_t _t104[8];
-                        for (int32_t _i105 = 0; _i105 < 4; _i105++) for (int32_t _i106 = 0; _i106 < 2; _i106++) _t104[_i105 * 2 + _i106] = s->under[_ix(swap_active__p_177, 2) * 8 + _ix(swap_active__perm_179[_i105], 4) * 2 + _i106];
-                        memcpy(s->under + _w103 * 8, _t104, sizeof _t104);
-                    }
-                }
-                clear_conditions__p_180 = swap_active__p_177;
-                int32_t _w107 = _wx(clear_conditions__p_180, 2);
-                if (_w107 >= 0) {
-                    s->poisoned[_w107] = false;
-                }
-                int32_t _w108 = _wx(clear_conditions__p_180, 2);
-                if (_w108 >= 0) {
-                    s->burned[_w108] = false;
-                }
-                int32_t _w109 = _wx(clear_conditions__p_180, 2);
-                if (_w109 >= 0) {
-                    s->condition[_w109] = ((int8_t)(0));
-                }
-                int32_t _w110 = _wx(clear_conditions__p_180, 2);
-                if (_w110 >= 0) {
-                    {
-                        int16_t _t111[8];
-                        for (int32_t _i112 = 0; _i112 < 8; _i112++) _t111[_i112] = (ACTIVE_BOUND[_i112] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_180, 2) * 8 + _i112]);
-                        memcpy(s->lasting_until + _w110 * 8, _t111, sizeof _t111);
+                if (((((hit__q_197 != hit__p_196) && (hit__slot_198 == 0)) && (hit__d_207 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_197, 2) * 4], 395)] > 0))) {
+                    int32_t _w118 = _wx(hit__p_196, 2);
+                    if (_w118 >= 0) {
+                        s->damage[_w118 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_196, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_197, 2) * 4], 395)])));
                     }
                 }
             }
-            if ((ATTACKS__switch_opp[_ix(attack_effects__r_158, 790)] && (attack_effects__pick_162 >= 0))) {
-                swap_active__p_181 = attack_effects__o_163;
-                swap_active__b_182 = attack_effects__pick_162;
-                for (int32_t _i113 = 0; _i113 < 4; _i113++) swap_active__perm_183[_i113] = SWAP[_ix(swap_active__b_182, 4) * 4 + _i113];
-                int32_t _w114 = _wx(swap_active__p_181, 2);
-                if (_w114 >= 0) {
-                    {
-                        int16_t _t115[4];
-                        for (int32_t _i116 = 0; _i116 < 4; _i116++) _t115[_i116] = s->card[_ix(swap_active__p_181, 2) * 4 + _ix(swap_active__perm_183[_i116], 4)];
-                        memcpy(s->card + _w114 * 4, _t115, sizeof _t115);
-                    }
-                }
-                int32_t _w117 = _wx(swap_active__p_181, 2);
-                if (_w117 >= 0) {
-                    {
-                        int16_t _t118[4];
-                        for (int32_t _i119 = 0; _i119 < 4; _i119++) _t118[_i119] = s->damage[_ix(swap_active__p_181, 2) * 4 + _ix(swap_active__perm_183[_i119], 4)];
-                        memcpy(s->damage + _w117 * 4, _t118, sizeof _t118);
-                    }
-                }
-                int32_t _w120 = _wx(swap_active__p_181, 2);
+            if ((ATTACKS__switch_self[_ix(attack_effects__r_188, 790)] && (attack_effects__pick_192 >= 0))) {
+                swap_active__p_208 = attack_effects__p_187;
+                swap_active__b_209 = attack_effects__pick_192;
+                for (int32_t _i119 = 0; _i119 < 4; _i119++) swap_active__perm_210[_i119] = SWAP[_ix(swap_active__b_209, 4) * 4 + _i119];
+                int32_t _w120 = _wx(swap_active__p_208, 2);
                 if (_w120 >= 0) {
                     {
-                        int8_t _t121[32];
-                        for (int32_t _i122 = 0; _i122 < 4; _i122++) for (int32_t _i123 = 0; _i123 < 8; _i123++) _t121[_i122 * 8 + _i123] = s->energy[_ix(swap_active__p_181, 2) * 32 + _ix(swap_active__perm_183[_i122], 4) * 8 + _i123];
-                        memcpy(s->energy + _w120 * 32, _t121, sizeof _t121);
+                        int16_t _t121[4];
+                        for (int32_t _i122 = 0; _i122 < 4; _i122++) _t121[_i122] = s->card[_ix(swap_active__p_208, 2) * 4 + _ix(swap_active__perm_210[_i122], 4)];
+                        memcpy(s->card + _w120 * 4, _t121, sizeof _t121);
                     }
                 }
-                int32_t _w124 = _wx(swap_active__p_181, 2);
-                if (_w124 >= 0) {
+                int32_t _w123 = _wx(swap_active__p_208, 2);
+                if (_w123 >= 0) {
                     {
-                        int8_t _t125[4];
-                        for (int32_t _i126 = 0; _i126 < 4; _i126++) _t125[_i126] = s->entered[_ix(swap_active__p_181, 2) * 4 + _ix(swap_active__perm_183[_i126], 4)];
-                        memcpy(s->entered + _w124 * 4, _t125, sizeof _t125);
+                        int16_t _t124[4];
+                        for (int32_t _i125 = 0; _i125 < 4; _i125++) _t124[_i125] = s->damage[_ix(swap_active__p_208, 2) * 4 + _ix(swap_active__perm_210[_i125], 4)];
+                        memcpy(s->damage + _w123 * 4, _t124, sizeof _t124);
                     }
                 }
-                int32_t _w127 = _wx(swap_active__p_181, 2);
-                if (_w127 >= 0) {
+                int32_t _w126 = _wx(swap_active__p_208, 2);
+                if (_w126 >= 0) {
                     {
-                        int16_t _t128[8];
-                        for (int32_t _i129 = 0; _i129 < 4; _i129++) for (int32_t _i130 = 0; _i130 < 2; _i130++) _t128[_i129 * 2 + _i130] = s->under[_ix(swap_active__p_181, 2) * 8 + _ix(swap_active__perm_183[_i129], 4) * 2 + _i130];
-                        memcpy(s->under + _w127 * 8, _t128, sizeof _t128);
+                        int8_t _t127[32];
+                        for (int32_t _i128 = 0; _i128 < 4; _i128++) for (int32_t _i129 = 0; _i129 < 8; _i129++) _t127[_i128 * 8 + _i129] = s->energy[_ix(swap_active__p_208, 2) * 32 + _ix(swap_active__perm_210[_i128], 4) * 8 + _i129];
+                        memcpy(s->energy + _w126 * 32, _t127, sizeof _t127);
                     }
                 }
-                clear_conditions__p_184 = swap_active__p_181;
-                int32_t _w131 = _wx(clear_conditions__p_184, 2);
-                if (_w131 >= 0) {
-                    s->poisoned[_w131] = false;
+                int32_t _w130 = _wx(swap_active__p_208, 2);
+                if (_w130 >= 0) {
+                    {
+                        int8_t _t131[4];
+                        for (int32_t _i132 = 0; _i132 < 4; _i132++) _t131[_i132] = s->entered[_ix(swap_active__p_208, 2) * 4 + _ix(swap_active__perm_210[_i132], 4)];
+                        memcpy(s->entered + _w130 * 4, _t131, sizeof _t131);
+                    }
                 }
-                int32_t _w132 = _wx(clear_conditions__p_184, 2);
-                if (_w132 >= 0) {
-                    s->burned[_w132] = false;
-                }
-                int32_t _w133 = _wx(clear_conditions__p_184, 2);
+                int32_t _w133 = _wx(swap_active__p_208, 2);
                 if (_w133 >= 0) {
-                    s->condition[_w133] = ((int8_t)(0));
-                }
-                int32_t _w134 = _wx(clear_conditions__p_184, 2);
-                if (_w134 >= 0) {
                     {
-                        int16_t _t135[8];
-                        for (int32_t _i136 = 0; _i136 < 8; _i136++) _t135[_i136] = (ACTIVE_BOUND[_i136] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_184, 2) * 8 + _i136]);
-                        memcpy(s->lasting_until + _w134 * 8, _t135, sizeof _t135);
+                        int16_t _t134[8];
+                        for (int32_t _i135 = 0; _i135 < 4; _i135++) for (int32_t _i136 = 0; _i136 < 2; _i136++) _t134[_i135 * 2 + _i136] = s->under[_ix(swap_active__p_208, 2) * 8 + _ix(swap_active__perm_210[_i135], 4) * 2 + _i136];
+                        memcpy(s->under + _w133 * 8, _t134, sizeof _t134);
+                    }
+                }
+                int32_t _w137 = _wx(swap_active__p_208, 2);
+                if (_w137 >= 0) {
+                    {
+                        bool _t138[4];
+                        for (int32_t _i139 = 0; _i139 < 4; _i139++) _t138[_i139] = s->used_ability[_ix(swap_active__p_208, 2) * 4 + _ix(swap_active__perm_210[_i139], 4)];
+                        memcpy(s->used_ability + _w137 * 4, _t138, sizeof _t138);
+                    }
+                }
+                clear_conditions__p_211 = swap_active__p_208;
+                int32_t _w140 = _wx(clear_conditions__p_211, 2);
+                if (_w140 >= 0) {
+                    s->poisoned[_w140] = false;
+                }
+                int32_t _w141 = _wx(clear_conditions__p_211, 2);
+                if (_w141 >= 0) {
+                    s->burned[_w141] = false;
+                }
+                int32_t _w142 = _wx(clear_conditions__p_211, 2);
+                if (_w142 >= 0) {
+                    s->condition[_w142] = ((int8_t)(0));
+                }
+                int32_t _w143 = _wx(clear_conditions__p_211, 2);
+                if (_w143 >= 0) {
+                    {
+                        int16_t _t144[8];
+                        for (int32_t _i145 = 0; _i145 < 8; _i145++) _t144[_i145] = (ACTIVE_BOUND[_i145] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_211, 2) * 8 + _i145]);
+                        memcpy(s->lasting_until + _w143 * 8, _t144, sizeof _t144);
                     }
                 }
             }
-            if (((ATTACKS__pick_attach_n[_ix(attack_effects__r_158, 790)] > 0) && (attack_effects__pick_162 >= 0))) {
-                int32_t _w137 = _wx(attack_effects__p_157, 2);
-                int32_t _w138 = _wx(attack_effects__pick_162, 4);
-                int32_t _w139 = _wx(ATTACKS__pick_attach_type[_ix(attack_effects__r_158, 790)], 8);
-                if (_w137 >= 0 && _w138 >= 0 && _w139 >= 0) {
-                    s->energy[_w137 * 32 + _w138 * 8 + _w139] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_157, 2) * 32 + _ix(attack_effects__pick_162, 4) * 8 + _ix(ATTACKS__pick_attach_type[_ix(attack_effects__r_158, 790)], 8)], ATTACKS__pick_attach_n[_ix(attack_effects__r_158, 790)])));
+            if ((ATTACKS__switch_opp[_ix(attack_effects__r_188, 790)] && (attack_effects__pick_192 >= 0))) {
+                swap_active__p_212 = attack_effects__o_193;
+                swap_active__b_213 = attack_effects__pick_192;
+                for (int32_t _i146 = 0; _i146 < 4; _i146++) swap_active__perm_214[_i146] = SWAP[_ix(swap_active__b_213, 4) * 4 + _i146];
+                int32_t _w147 = _wx(swap_active__p_212, 2);
+                if (_w147 >= 0) {
+                    {
+                        int16_t _t148[4];
+                        for (int32_t _i149 = 0; _i149 < 4; _i149++) _t148[_i149] = s->card[_ix(swap_active__p_212, 2) * 4 + _ix(swap_active__perm_214[_i149], 4)];
+                        memcpy(s->card + _w147 * 4, _t148, sizeof _t148);
+                    }
+                }
+                int32_t _w150 = _wx(swap_active__p_212, 2);
+                if (_w150 >= 0) {
+                    {
+                        int16_t _t151[4];
+                        for (int32_t _i152 = 0; _i152 < 4; _i152++) _t151[_i152] = s->damage[_ix(swap_active__p_212, 2) * 4 + _ix(swap_active__perm_214[_i152], 4)];
+                        memcpy(s->damage + _w150 * 4, _t151, sizeof _t151);
+                    }
+                }
+                int32_t _w153 = _wx(swap_active__p_212, 2);
+                if (_w153 >= 0) {
+                    {
+                        int8_t _t154[32];
+                        for (int32_t _i155 = 0; _i155 < 4; _i155++) for (int32_t _i156 = 0; _i156 < 8; _i156++) _t154[_i155 * 8 + _i156] = s->energy[_ix(swap_active__p_212, 2) * 32 + _ix(swap_active__perm_214[_i155], 4) * 8 + _i156];
+                        memcpy(s->energy + _w153 * 32, _t154, sizeof _t154);
+                    }
+                }
+                int32_t _w157 = _wx(swap_active__p_212, 2);
+                if (_w157 >= 0) {
+                    {
+                        int8_t _t158[4];
+                        for (int32_t _i159 = 0; _i159 < 4; _i159++) _t158[_i159] = s->entered[_ix(swap_active__p_212, 2) * 4 + _ix(swap_active__perm_214[_i159], 4)];
+                        memcpy(s->entered + _w157 * 4, _t158, sizeof _t158);
+                    }
+                }
+                int32_t _w160 = _wx(swap_active__p_212, 2);
+                if (_w160 >= 0) {
+                    {
+                        int16_t _t161[8];
+                        for (int32_t _i162 = 0; _i162 < 4; _i162++) for (int32_t _i163 = 0; _i163 < 2; _i163++) _t161[_i162 * 2 + _i163] = s->under[_ix(swap_active__p_212, 2) * 8 + _ix(swap_active__perm_214[_i162], 4) * 2 + _i163];
+                        memcpy(s->under + _w160 * 8, _t161, sizeof _t161);
+                    }
+                }
+                int32_t _w164 = _wx(swap_active__p_212, 2);
+                if (_w164 >= 0) {
+                    {
+                        bool _t165[4];
+                        for (int32_t _i166 = 0; _i166 < 4; _i166++) _t165[_i166] = s->used_ability[_ix(swap_active__p_212, 2) * 4 + _ix(swap_active__perm_214[_i166], 4)];
+                        memcpy(s->used_ability + _w164 * 4, _t165, sizeof _t165);
+                    }
+                }
+                clear_conditions__p_215 = swap_active__p_212;
+                int32_t _w167 = _wx(clear_conditions__p_215, 2);
+                if (_w167 >= 0) {
+                    s->poisoned[_w167] = false;
+                }
+                int32_t _w168 = _wx(clear_conditions__p_215, 2);
+                if (_w168 >= 0) {
+                    s->burned[_w168] = false;
+                }
+                int32_t _w169 = _wx(clear_conditions__p_215, 2);
+                if (_w169 >= 0) {
+                    s->condition[_w169] = ((int8_t)(0));
+                }
+                int32_t _w170 = _wx(clear_conditions__p_215, 2);
+                if (_w170 >= 0) {
+                    {
+                        int16_t _t171[8];
+                        for (int32_t _i172 = 0; _i172 < 8; _i172++) _t171[_i172] = (ACTIVE_BOUND[_i172] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_215, 2) * 8 + _i172]);
+                        memcpy(s->lasting_until + _w170 * 8, _t171, sizeof _t171);
+                    }
                 }
             }
-            for (int32_t attack_effects__i_185 = 0, _end140 = 4; attack_effects__i_185 < _end140; attack_effects__i_185++) {
-                if ((attack_effects__i_185 < ATTACKS__hits[_ix(attack_effects__r_158, 790)])) {
-                    attack_effects__j_186 = ({ bool _m141[4]; for (int32_t _j142 = 0; _j142 < 4; _j142++) _m141[_j142] = ((s->card[_ix(attack_effects__o_163, 2) * 4 + _j142] >= 0) && (s->damage[_ix(attack_effects__o_163, 2) * 4 + _j142] < CARDS__hp[_ix(s->card[_ix(attack_effects__o_163, 2) * 4 + _j142], 395)])); _choose(random_word(fold_in(fold_in(key, 18), (uint32_t)attack_effects__i_185)), _m141, 4); });
-                    if ((attack_effects__j_186 >= 0)) {
-                        hit__p_187 = attack_effects__p_157;
-                        hit__q_188 = attack_effects__o_163;
-                        hit__slot_189 = attack_effects__j_186;
-                        hit__x_190 = ATTACKS__hit_amount[_ix(attack_effects__r_158, 790)];
-                        hit__weak_191 = (((hit__q_188 != hit__p_187) && (hit__slot_189 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_188, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_187, 2) * 4], 395)]));
-                        int32_t _w143 = _wx(hit__q_188, 2);
-                        int32_t _w144 = _wx(hit__slot_189, 4);
-                        if (_w143 >= 0 && _w144 >= 0) {
-                            s->damage[_w143 * 4 + _w144] = ((int16_t)(_wadd(s->damage[_ix(hit__q_188, 2) * 4 + _ix(hit__slot_189, 4)], ({ int32_t _let145 = hit__q_188; int32_t taken__q_192 = _let145; ({ int32_t _let146 = hit__slot_189; int32_t taken__slot_193 = _let146; ({ int32_t _let147 = _wadd(hit__x_190, ((hit__weak_191 && (hit__x_190 > 0)) ? 20 : 0)); int32_t taken__x_194 = _let147; ({ int32_t _let148 = ((s->turn <= s->taken_until[_ix(taken__q_192, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_192, 2)])) : 0); int32_t taken__cut_195 = _let148; ({ int32_t _let149 = _wadd(taken__cut_195, (((taken__slot_193 == 0) && ({ int32_t _let150 = taken__q_192; int32_t lasts__q_196 = _let150; (s->turn <= s->lasting_until[_ix(lasts__q_196, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_192, 2) * 8 + 4])) : 0)); int32_t taken__cut_195 = _let149; (((taken__slot_193 == 0) && ({ int32_t _let151 = taken__q_192; int32_t lasts__q_197 = _let151; (s->turn <= s->lasting_until[_ix(lasts__q_197, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_194, taken__cut_195), 0)); }); }); }); }); }))));
+            if (((ATTACKS__pick_attach_n[_ix(attack_effects__r_188, 790)] > 0) && (attack_effects__pick_192 >= 0))) {
+                int32_t _w173 = _wx(attack_effects__p_187, 2);
+                int32_t _w174 = _wx(attack_effects__pick_192, 4);
+                int32_t _w175 = _wx(ATTACKS__pick_attach_type[_ix(attack_effects__r_188, 790)], 8);
+                if (_w173 >= 0 && _w174 >= 0 && _w175 >= 0) {
+                    s->energy[_w173 * 32 + _w174 * 8 + _w175] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_187, 2) * 32 + _ix(attack_effects__pick_192, 4) * 8 + _ix(ATTACKS__pick_attach_type[_ix(attack_effects__r_188, 790)], 8)], ATTACKS__pick_attach_n[_ix(attack_effects__r_188, 790)])));
+                }
+            }
+            for (int32_t attack_effects__i_216 = 0, _end176 = 4; attack_effects__i_216 < _end176; attack_effects__i_216++) {
+                if ((attack_effects__i_216 < ATTACKS__hits[_ix(attack_effects__r_188, 790)])) {
+                    attack_effects__j_217 = ({ bool _m177[4]; for (int32_t _j178 = 0; _j178 < 4; _j178++) _m177[_j178] = ((s->card[_ix(attack_effects__o_193, 2) * 4 + _j178] >= 0) && (s->damage[_ix(attack_effects__o_193, 2) * 4 + _j178] < CARDS__hp[_ix(s->card[_ix(attack_effects__o_193, 2) * 4 + _j178], 395)])); _choose(random_word(fold_in(fold_in(key, 18), (uint32_t)attack_effects__i_216)), _m177, 4); });
+                    if ((attack_effects__j_217 >= 0)) {
+                        hit__p_218 = attack_effects__p_187;
+                        hit__q_219 = attack_effects__o_193;
+                        hit__slot_220 = attack_effects__j_217;
+                        hit__x_221 = ATTACKS__hit_amount[_ix(attack_effects__r_188, 790)];
+                        hit__weak_222 = (((hit__q_219 != hit__p_218) && (hit__slot_220 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_219, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_218, 2) * 4], 395)]));
+                        hit__d_229 = ({ int32_t _let179 = hit__q_219; int32_t taken__q_223 = _let179; ({ int32_t _let180 = hit__slot_220; int32_t taken__slot_224 = _let180; ({ int32_t _let181 = _wadd(hit__x_221, ((hit__weak_222 && (hit__x_221 > 0)) ? 20 : 0)); int32_t taken__x_225 = _let181; ({ int32_t _let182 = ((s->turn <= s->taken_until[_ix(taken__q_223, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_223, 2)])) : 0); int32_t taken__cut_226 = _let182; ({ int32_t _let183 = _wadd(taken__cut_226, (((taken__slot_224 == 0) && ({ int32_t _let184 = taken__q_223; int32_t lasts__q_227 = _let184; (s->turn <= s->lasting_until[_ix(lasts__q_227, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_223, 2) * 8 + 4])) : 0)); int32_t taken__cut_226 = _let183; ({ int32_t _let185 = _wadd(taken__cut_226, ((s->card[_ix(taken__q_223, 2) * 4 + _ix(taken__slot_224, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_223, 2) * 4 + _ix(taken__slot_224, 4)], 395)])) : 0)); int32_t taken__cut_226 = _let185; (((taken__slot_224 == 0) && ({ int32_t _let186 = taken__q_223; int32_t lasts__q_228 = _let186; (s->turn <= s->lasting_until[_ix(lasts__q_228, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_225, taken__cut_226), 0)); }); }); }); }); }); });
+                        int32_t _w187 = _wx(hit__q_219, 2);
+                        int32_t _w188 = _wx(hit__slot_220, 4);
+                        if (_w187 >= 0 && _w188 >= 0) {
+                            s->damage[_w187 * 4 + _w188] = ((int16_t)(_wadd(s->damage[_ix(hit__q_219, 2) * 4 + _ix(hit__slot_220, 4)], hit__d_229)));
+                        }
+                        if (((((hit__q_219 != hit__p_218) && (hit__slot_220 == 0)) && (hit__d_229 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_219, 2) * 4], 395)] > 0))) {
+                            int32_t _w189 = _wx(hit__p_218, 2);
+                            if (_w189 >= 0) {
+                                s->damage[_w189 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_218, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_219, 2) * 4], 395)])));
+                            }
                         }
                     }
                 }
             }
-            if ((ATTACKS__discard_hand[_ix(attack_effects__r_158, 790)] && ({ int16_t _let152 = ATTACKS__discard_hand_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_198 = _let152; ({ int32_t _let153 = attack_effects__p_157; int32_t holds__p_199 = _let153; ({ int32_t _let154 = attack_effects__r_158; int32_t holds__r_200 = _let154; ({ bool _let155 = attack_effects__first_heads_160; bool holds__first_heads_201 = _let155; ({ bool _let156 = attack_effects__all_heads_161; bool holds__all_heads_202 = _let156; ({ int32_t _let157 = _wsub(1, holds__p_199); int32_t holds__o_203 = _let157; ((((((((((holds__c_198 == 0) || ((holds__c_198 == 1) && holds__first_heads_201)) || ((holds__c_198 == 2) && (!holds__first_heads_201))) || ((holds__c_198 == 3) && holds__all_heads_202)) || ((holds__c_198 == 4) && (({ int32_t _let158 = holds__p_199; int32_t extra_energy__p_204 = _let158; ({ int32_t _let159 = holds__r_200; int32_t extra_energy__r_205 = _let159; ({ int16_t _let160 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_200, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_206 = _let160; ({ int8_t _let161[8]; for (int32_t _i162 = 0; _i162 < 8; _i162++) _let161[_i162] = s->energy[_ix(extra_energy__p_204, 2) * 32 + _i162]; int8_t extra_energy__held_207[8]; memcpy(extra_energy__held_207, _let161, sizeof extra_energy__held_207); ({ int8_t _let163[8]; for (int32_t _i164 = 0; _i164 < 8; _i164++) _let163[_i164] = ({ int32_t _let165 = extra_energy__r_205; int32_t attack_cost__r_208 = _let165; (_i164 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_208, 790)] : (_i164 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_208, 790)] : (_i164 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_208, 790)] : (_i164 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_208, 790)] : (_i164 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_208, 790)] : (_i164 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_208, 790)] : (_i164 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_208, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_208, 790)]))))))); }); int8_t extra_energy__cost_209[8]; memcpy(extra_energy__cost_209, _let163, sizeof extra_energy__cost_209); ({ int32_t _let166 = _wsub(_wsub(({ int32_t _r168 = 0; for (int32_t _j167 = 0; _j167 < 8; _j167++) _r168 = _wadd(_r168, extra_energy__held_207[_j167]); _r168; }), ((int32_t)(extra_energy__held_207[_ix(extra_energy__t_206, 8)]))), _wsub(({ int32_t _r171 = 0; for (int32_t _j170 = 0; _j170 < 8; _j170++) _r171 = _wadd(_r171, extra_energy__cost_209[_j170]); _r171; }), ((int32_t)(extra_energy__cost_209[_ix(extra_energy__t_206, 8)])))); int32_t extra_energy__others_210 = _let166; _wsub(_wsub(((int32_t)(extra_energy__held_207[_ix(extra_energy__t_206, 8)])), ((int32_t)(extra_energy__cost_209[_ix(extra_energy__t_206, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_205, 790)])), extra_energy__others_210), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_200, 790)]))) || ((holds__c_198 == 5) && (s->damage[_ix(holds__o_203, 2) * 4] > 0))) || ((holds__c_198 == 6) && (s->damage[_ix(holds__p_199, 2) * 4] > 0))) || ((holds__c_198 == 7) && s->poisoned[_ix(holds__o_203, 2)])) || ((holds__c_198 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_203, 2) * 4], 395)])) || (((holds__c_198 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_199, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                attack_effects__j_211 = ({ bool _m173[10]; for (int32_t _j174 = 0; _j174 < 10; _j174++) _m173[_j174] = (s->hand[_ix(attack_effects__o_163, 2) * 10 + _j174] >= 0); _choose(random_word_at(key, 3), _m173, 10); });
-                if ((attack_effects__j_211 >= 0)) {
-                    int32_t _w175 = _wx(attack_effects__o_163, 2);
-                    if (_w175 >= 0) {
-                        _remove_int16(s->hand + _w175 * 10, 10, attack_effects__j_211);
+            if ((ATTACKS__discard_hand[_ix(attack_effects__r_188, 790)] && ({ int16_t _let190 = ATTACKS__discard_hand_if[_ix(attack_effects__r_188, 790)]; int16_t holds__c_230 = _let190; ({ int32_t _let191 = attack_effects__p_187; int32_t holds__p_231 = _let191; ({ int32_t _let192 = attack_effects__r_188; int32_t holds__r_232 = _let192; ({ bool _let193 = attack_effects__first_heads_190; bool holds__first_heads_233 = _let193; ({ bool _let194 = attack_effects__all_heads_191; bool holds__all_heads_234 = _let194; ({ int32_t _let195 = _wsub(1, holds__p_231); int32_t holds__o_235 = _let195; ((((((((((holds__c_230 == 0) || ((holds__c_230 == 1) && holds__first_heads_233)) || ((holds__c_230 == 2) && (!holds__first_heads_233))) || ((holds__c_230 == 3) && holds__all_heads_234)) || ((holds__c_230 == 4) && (({ int32_t _let196 = holds__p_231; int32_t extra_energy__p_236 = _let196; ({ int32_t _let197 = holds__r_232; int32_t extra_energy__r_237 = _let197; ({ int16_t _let198 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_232, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_238 = _let198; ({ int8_t _let199[8]; for (int32_t _i200 = 0; _i200 < 8; _i200++) _let199[_i200] = ({ int32_t _let201 = extra_energy__p_236; int32_t power__p_239 = _let201; ({ int32_t _let202 = ({ int32_t _lo203 = 0; int32_t _r205 = 0; int32_t _best207 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_240 = _lo203, _end204 = 4; power__s_240 < _end204; power__s_240++) { int32_t _x206 = ((int32_t)(((s->card[_ix(power__p_239, 2) * 4 + power__s_240] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_239, 2) * 4 + power__s_240], 395)] >= 0)))); if (power__s_240 == _lo203 || _x206 > _best207) { _best207 = _x206; _r205 = power__s_240; } } _r205; }); int32_t power__src_241 = _let202; ({ int16_t _let208 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_239, 2) * 4 + _ix(power__src_241, 4)], 395)]; int16_t power__t_242 = _let208; ({ int16_t _let209 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_239, 2) * 4 + _ix(power__src_241, 4)], 395)]; int16_t power__f_243 = _let209; ({ int16_t _let210 = s->card[_ix(power__p_239, 2) * 4]; int16_t power__c_244 = _let210; ({ bool _let211 = ((((s->card[_ix(power__p_239, 2) * 4 + _ix(power__src_241, 4)] >= 0) && (power__t_242 >= 0)) && (power__c_244 >= 0)) && ((power__f_243 < 0) || (CARDS__type[_ix(power__c_244, 395)] == power__f_243))); bool power__on_245 = _let211; ({ int8_t _let212[8]; for (int32_t _i213 = 0; _i213 < 8; _i213++) _let212[_i213] = s->energy[_ix(power__p_239, 2) * 32 + _i213]; int8_t power__held_246[8]; memcpy(power__held_246, _let212, sizeof power__held_246); ((int8_t)(_wadd(power__held_246[_i200], ((power__on_245 && (TYPE_IDS[_i200] == power__t_242)) ? power__held_246[_i200] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_247[8]; memcpy(extra_energy__held_247, _let199, sizeof extra_energy__held_247); ({ int8_t _let214[8]; for (int32_t _i215 = 0; _i215 < 8; _i215++) _let214[_i215] = ({ int32_t _let216 = extra_energy__r_237; int32_t attack_cost__r_248 = _let216; (_i215 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_248, 790)] : (_i215 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_248, 790)] : (_i215 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_248, 790)] : (_i215 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_248, 790)] : (_i215 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_248, 790)] : (_i215 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_248, 790)] : (_i215 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_248, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_248, 790)]))))))); }); int8_t extra_energy__cost_249[8]; memcpy(extra_energy__cost_249, _let214, sizeof extra_energy__cost_249); ({ int32_t _let217 = _wsub(_wsub(({ int32_t _r219 = 0; for (int32_t _j218 = 0; _j218 < 8; _j218++) _r219 = _wadd(_r219, extra_energy__held_247[_j218]); _r219; }), ((int32_t)(extra_energy__held_247[_ix(extra_energy__t_238, 8)]))), _wsub(({ int32_t _r222 = 0; for (int32_t _j221 = 0; _j221 < 8; _j221++) _r222 = _wadd(_r222, extra_energy__cost_249[_j221]); _r222; }), ((int32_t)(extra_energy__cost_249[_ix(extra_energy__t_238, 8)])))); int32_t extra_energy__others_250 = _let217; _wsub(_wsub(((int32_t)(extra_energy__held_247[_ix(extra_energy__t_238, 8)])), ((int32_t)(extra_energy__cost_249[_ix(extra_energy__t_238, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_237, 790)])), extra_energy__others_250), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_232, 790)]))) || ((holds__c_230 == 5) && (s->damage[_ix(holds__o_235, 2) * 4] > 0))) || ((holds__c_230 == 6) && (s->damage[_ix(holds__p_231, 2) * 4] > 0))) || ((holds__c_230 == 7) && s->poisoned[_ix(holds__o_235, 2)])) || ((holds__c_230 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_235, 2) * 4], 395)])) || (((holds__c_230 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_231, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                attack_effects__j_251 = ({ bool _m224[10]; for (int32_t _j225 = 0; _j225 < 10; _j225++) _m224[_j225] = (s->hand[_ix(attack_effects__o_193, 2) * 10 + _j225] >= 0); _choose(random_word_at(key, 3), _m224, 10); });
+                if ((attack_effects__j_251 >= 0)) {
+                    int32_t _w226 = _wx(attack_effects__o_193, 2);
+                    if (_w226 >= 0) {
+                        _remove_int16(s->hand + _w226 * 10, 10, attack_effects__j_251);
                     }
-                    int32_t _w176 = _wx(attack_effects__o_163, 2);
-                    if (_w176 >= 0) {
-                        s->hand_count[_w176] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_163, 2)], 1)));
+                    int32_t _w227 = _wx(attack_effects__o_193, 2);
+                    if (_w227 >= 0) {
+                        s->hand_count[_w227] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_193, 2)], 1)));
                     }
-                    int32_t _w177 = _wx(attack_effects__o_163, 2);
-                    if (_w177 >= 0) {
-                        s->discard_count[_w177] = ((int8_t)(_wadd(s->discard_count[_ix(attack_effects__o_163, 2)], 1)));
+                    int32_t _w228 = _wx(attack_effects__o_193, 2);
+                    if (_w228 >= 0) {
+                        s->discard_count[_w228] = ((int8_t)(_wadd(s->discard_count[_ix(attack_effects__o_193, 2)], 1)));
                     }
                 }
             }
-            if (((ATTACKS__shuffle_def[_ix(attack_effects__r_158, 790)] && attack_effects__exposed_165) && ({ int16_t _let178 = ATTACKS__shuffle_def_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_212 = _let178; ({ int32_t _let179 = attack_effects__p_157; int32_t holds__p_213 = _let179; ({ int32_t _let180 = attack_effects__r_158; int32_t holds__r_214 = _let180; ({ bool _let181 = attack_effects__first_heads_160; bool holds__first_heads_215 = _let181; ({ bool _let182 = attack_effects__all_heads_161; bool holds__all_heads_216 = _let182; ({ int32_t _let183 = _wsub(1, holds__p_213); int32_t holds__o_217 = _let183; ((((((((((holds__c_212 == 0) || ((holds__c_212 == 1) && holds__first_heads_215)) || ((holds__c_212 == 2) && (!holds__first_heads_215))) || ((holds__c_212 == 3) && holds__all_heads_216)) || ((holds__c_212 == 4) && (({ int32_t _let184 = holds__p_213; int32_t extra_energy__p_218 = _let184; ({ int32_t _let185 = holds__r_214; int32_t extra_energy__r_219 = _let185; ({ int16_t _let186 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_214, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_220 = _let186; ({ int8_t _let187[8]; for (int32_t _i188 = 0; _i188 < 8; _i188++) _let187[_i188] = s->energy[_ix(extra_energy__p_218, 2) * 32 + _i188]; int8_t extra_energy__held_221[8]; memcpy(extra_energy__held_221, _let187, sizeof extra_energy__held_221); ({ int8_t _let189[8]; for (int32_t _i190 = 0; _i190 < 8; _i190++) _let189[_i190] = ({ int32_t _let191 = extra_energy__r_219; int32_t attack_cost__r_222 = _let191; (_i190 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_222, 790)] : (_i190 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_222, 790)] : (_i190 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_222, 790)] : (_i190 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_222, 790)] : (_i190 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_222, 790)] : (_i190 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_222, 790)] : (_i190 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_222, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_222, 790)]))))))); }); int8_t extra_energy__cost_223[8]; memcpy(extra_energy__cost_223, _let189, sizeof extra_energy__cost_223); ({ int32_t _let192 = _wsub(_wsub(({ int32_t _r194 = 0; for (int32_t _j193 = 0; _j193 < 8; _j193++) _r194 = _wadd(_r194, extra_energy__held_221[_j193]); _r194; }), ((int32_t)(extra_energy__held_221[_ix(extra_energy__t_220, 8)]))), _wsub(({ int32_t _r197 = 0; for (int32_t _j196 = 0; _j196 < 8; _j196++) _r197 = _wadd(_r197, extra_energy__cost_223[_j196]); _r197; }), ((int32_t)(extra_energy__cost_223[_ix(extra_energy__t_220, 8)])))); int32_t extra_energy__others_224 = _let192; _wsub(_wsub(((int32_t)(extra_energy__held_221[_ix(extra_energy__t_220, 8)])), ((int32_t)(extra_energy__cost_223[_ix(extra_energy__t_220, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_219, 790)])), extra_energy__others_224), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_214, 790)]))) || ((holds__c_212 == 5) && (s->damage[_ix(holds__o_217, 2) * 4] > 0))) || ((holds__c_212 == 6) && (s->damage[_ix(holds__p_213, 2) * 4] > 0))) || ((holds__c_212 == 7) && s->poisoned[_ix(holds__o_217, 2)])) || ((holds__c_212 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_217, 2) * 4], 395)])) || (((holds__c_212 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_213, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                shuffle_defender__q_225 = attack_effects__o_163;
-                shuffle_defender__held_226[0] = s->card[_ix(shuffle_defender__q_225, 2) * 4];
-                shuffle_defender__held_226[1] = s->under[_ix(shuffle_defender__q_225, 2) * 8];
-                shuffle_defender__held_226[2] = s->under[_ix(shuffle_defender__q_225, 2) * 8 + 1];
-                for (int32_t shuffle_defender__i_227 = 0, _end199 = 3; shuffle_defender__i_227 < _end199; shuffle_defender__i_227++) {
-                    if ((shuffle_defender__held_226[shuffle_defender__i_227] >= 0)) {
-                        int32_t _w200 = _wx(shuffle_defender__q_225, 2);
-                        if (_w200 >= 0) {
-                            _push_int16(s->deck + _w200 * 20, 20, shuffle_defender__held_226[shuffle_defender__i_227]);
+            if (((ATTACKS__shuffle_def[_ix(attack_effects__r_188, 790)] && attack_effects__exposed_195) && ({ int16_t _let229 = ATTACKS__shuffle_def_if[_ix(attack_effects__r_188, 790)]; int16_t holds__c_252 = _let229; ({ int32_t _let230 = attack_effects__p_187; int32_t holds__p_253 = _let230; ({ int32_t _let231 = attack_effects__r_188; int32_t holds__r_254 = _let231; ({ bool _let232 = attack_effects__first_heads_190; bool holds__first_heads_255 = _let232; ({ bool _let233 = attack_effects__all_heads_191; bool holds__all_heads_256 = _let233; ({ int32_t _let234 = _wsub(1, holds__p_253); int32_t holds__o_257 = _let234; ((((((((((holds__c_252 == 0) || ((holds__c_252 == 1) && holds__first_heads_255)) || ((holds__c_252 == 2) && (!holds__first_heads_255))) || ((holds__c_252 == 3) && holds__all_heads_256)) || ((holds__c_252 == 4) && (({ int32_t _let235 = holds__p_253; int32_t extra_energy__p_258 = _let235; ({ int32_t _let236 = holds__r_254; int32_t extra_energy__r_259 = _let236; ({ int16_t _let237 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_254, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_260 = _let237; ({ int8_t _let238[8]; for (int32_t _i239 = 0; _i239 < 8; _i239++) _let238[_i239] = ({ int32_t _let240 = extra_energy__p_258; int32_t power__p_261 = _let240; ({ int32_t _let241 = ({ int32_t _lo242 = 0; int32_t _r244 = 0; int32_t _best246 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_262 = _lo242, _end243 = 4; power__s_262 < _end243; power__s_262++) { int32_t _x245 = ((int32_t)(((s->card[_ix(power__p_261, 2) * 4 + power__s_262] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_261, 2) * 4 + power__s_262], 395)] >= 0)))); if (power__s_262 == _lo242 || _x245 > _best246) { _best246 = _x245; _r244 = power__s_262; } } _r244; }); int32_t power__src_263 = _let241; ({ int16_t _let247 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_261, 2) * 4 + _ix(power__src_263, 4)], 395)]; int16_t power__t_264 = _let247; ({ int16_t _let248 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_261, 2) * 4 + _ix(power__src_263, 4)], 395)]; int16_t power__f_265 = _let248; ({ int16_t _let249 = s->card[_ix(power__p_261, 2) * 4]; int16_t power__c_266 = _let249; ({ bool _let250 = ((((s->card[_ix(power__p_261, 2) * 4 + _ix(power__src_263, 4)] >= 0) && (power__t_264 >= 0)) && (power__c_266 >= 0)) && ((power__f_265 < 0) || (CARDS__type[_ix(power__c_266, 395)] == power__f_265))); bool power__on_267 = _let250; ({ int8_t _let251[8]; for (int32_t _i252 = 0; _i252 < 8; _i252++) _let251[_i252] = s->energy[_ix(power__p_261, 2) * 32 + _i252]; int8_t power__held_268[8]; memcpy(power__held_268, _let251, sizeof power__held_268); ((int8_t)(_wadd(power__held_268[_i239], ((power__on_267 && (TYPE_IDS[_i239] == power__t_264)) ? power__held_268[_i239] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_269[8]; memcpy(extra_energy__held_269, _let238, sizeof extra_energy__held_269); ({ int8_t _let253[8]; for (int32_t _i254 = 0; _i254 < 8; _i254++) _let253[_i254] = ({ int32_t _let255 = extra_energy__r_259; int32_t attack_cost__r_270 = _let255; (_i254 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_270, 790)] : (_i254 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_270, 790)] : (_i254 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_270, 790)] : (_i254 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_270, 790)] : (_i254 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_270, 790)] : (_i254 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_270, 790)] : (_i254 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_270, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_270, 790)]))))))); }); int8_t extra_energy__cost_271[8]; memcpy(extra_energy__cost_271, _let253, sizeof extra_energy__cost_271); ({ int32_t _let256 = _wsub(_wsub(({ int32_t _r258 = 0; for (int32_t _j257 = 0; _j257 < 8; _j257++) _r258 = _wadd(_r258, extra_energy__held_269[_j257]); _r258; }), ((int32_t)(extra_energy__held_269[_ix(extra_energy__t_260, 8)]))), _wsub(({ int32_t _r261 = 0; for (int32_t _j260 = 0; _j260 < 8; _j260++) _r261 = _wadd(_r261, extra_energy__cost_271[_j260]); _r261; }), ((int32_t)(extra_energy__cost_271[_ix(extra_energy__t_260, 8)])))); int32_t extra_energy__others_272 = _let256; _wsub(_wsub(((int32_t)(extra_energy__held_269[_ix(extra_energy__t_260, 8)])), ((int32_t)(extra_energy__cost_271[_ix(extra_energy__t_260, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_259, 790)])), extra_energy__others_272), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_254, 790)]))) || ((holds__c_252 == 5) && (s->damage[_ix(holds__o_257, 2) * 4] > 0))) || ((holds__c_252 == 6) && (s->damage[_ix(holds__p_253, 2) * 4] > 0))) || ((holds__c_252 == 7) && s->poisoned[_ix(holds__o_257, 2)])) || ((holds__c_252 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_257, 2) * 4], 395)])) || (((holds__c_252 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_253, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                shuffle_defender__q_273 = attack_effects__o_193;
+                shuffle_defender__held_274[0] = s->card[_ix(shuffle_defender__q_273, 2) * 4];
+                shuffle_defender__held_274[1] = s->under[_ix(shuffle_defender__q_273, 2) * 8];
+                shuffle_defender__held_274[2] = s->under[_ix(shuffle_defender__q_273, 2) * 8 + 1];
+                for (int32_t shuffle_defender__i_275 = 0, _end263 = 3; shuffle_defender__i_275 < _end263; shuffle_defender__i_275++) {
+                    if ((shuffle_defender__held_274[shuffle_defender__i_275] >= 0)) {
+                        int32_t _w264 = _wx(shuffle_defender__q_273, 2);
+                        if (_w264 >= 0) {
+                            _push_int16(s->deck + _w264 * 20, 20, shuffle_defender__held_274[shuffle_defender__i_275]);
                         }
-                        int32_t _w201 = _wx(shuffle_defender__q_225, 2);
-                        if (_w201 >= 0) {
-                            s->deck_count[_w201] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_225, 2)], 1)));
+                        int32_t _w265 = _wx(shuffle_defender__q_273, 2);
+                        if (_w265 >= 0) {
+                            s->deck_count[_w265] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_273, 2)], 1)));
                         }
                     }
                 }
-                int32_t _w202 = _wx(shuffle_defender__q_225, 2);
-                if (_w202 >= 0) {
+                int32_t _w266 = _wx(shuffle_defender__q_273, 2);
+                if (_w266 >= 0) {
                     {
-                        int16_t _t203[20];
-                        for (int32_t _i204 = 0; _i204 < 20; _i204++) _t203[_i204] = s->deck[_ix(shuffle_defender__q_225, 2) * 20 + _i204];
-                        _shuffle_int16(_t203, 20, fold_in(key, 20));
-                        memcpy(s->deck + _w202 * 20, _t203, sizeof _t203);
+                        int16_t _t267[20];
+                        for (int32_t _i268 = 0; _i268 < 20; _i268++) _t267[_i268] = s->deck[_ix(shuffle_defender__q_273, 2) * 20 + _i268];
+                        _shuffle_int16(_t267, 20, fold_in(key, 20));
+                        memcpy(s->deck + _w266 * 20, _t267, sizeof _t267);
                     }
                 }
-                clear_slot__p_228 = shuffle_defender__q_225;
-                int32_t _w205 = _wx(clear_slot__p_228, 2);
-                if (_w205 >= 0) {
-                    s->card[_w205 * 4 + 0] = ((int16_t)((-1)));
+                clear_slot__p_276 = shuffle_defender__q_273;
+                int32_t _w269 = _wx(clear_slot__p_276, 2);
+                if (_w269 >= 0) {
+                    s->card[_w269 * 4 + 0] = ((int16_t)((-1)));
                 }
-                int32_t _w206 = _wx(clear_slot__p_228, 2);
-                if (_w206 >= 0) {
-                    s->damage[_w206 * 4 + 0] = ((int16_t)(0));
+                int32_t _w270 = _wx(clear_slot__p_276, 2);
+                if (_w270 >= 0) {
+                    s->damage[_w270 * 4 + 0] = ((int16_t)(0));
                 }
-                int32_t _w207 = _wx(clear_slot__p_228, 2);
-                if (_w207 >= 0) {
+                int32_t _w271 = _wx(clear_slot__p_276, 2);
+                if (_w271 >= 0) {
                     {
-                        int8_t *_d = s->energy + _w207 * 32 + 0 * 8;
-                        for (int32_t _i208 = 0; _i208 < 8; _i208++) _d[_i208] = ((int8_t)(0));
+                        int8_t *_d = s->energy + _w271 * 32 + 0 * 8;
+                        for (int32_t _i272 = 0; _i272 < 8; _i272++) _d[_i272] = ((int8_t)(0));
                     }
                 }
-                int32_t _w209 = _wx(clear_slot__p_228, 2);
-                if (_w209 >= 0) {
-                    s->entered[_w209 * 4 + 0] = ((int8_t)(0));
+                int32_t _w273 = _wx(clear_slot__p_276, 2);
+                if (_w273 >= 0) {
+                    s->entered[_w273 * 4 + 0] = ((int8_t)(0));
                 }
-                int32_t _w210 = _wx(clear_slot__p_228, 2);
-                if (_w210 >= 0) {
+                int32_t _w274 = _wx(clear_slot__p_276, 2);
+                if (_w274 >= 0) {
                     {
-                        int16_t *_d = s->under + _w210 * 8 + 0 * 2;
-                        for (int32_t _i211 = 0; _i211 < 2; _i211++) _d[_i211] = ((int16_t)((-1)));
+                        int16_t *_d = s->under + _w274 * 8 + 0 * 2;
+                        for (int32_t _i275 = 0; _i275 < 2; _i275++) _d[_i275] = ((int16_t)((-1)));
                     }
                 }
-                clear_conditions__p_229 = shuffle_defender__q_225;
-                int32_t _w212 = _wx(clear_conditions__p_229, 2);
-                if (_w212 >= 0) {
-                    s->poisoned[_w212] = false;
+                int32_t _w276 = _wx(clear_slot__p_276, 2);
+                if (_w276 >= 0) {
+                    s->used_ability[_w276 * 4 + 0] = false;
                 }
-                int32_t _w213 = _wx(clear_conditions__p_229, 2);
-                if (_w213 >= 0) {
-                    s->burned[_w213] = false;
+                clear_conditions__p_277 = shuffle_defender__q_273;
+                int32_t _w277 = _wx(clear_conditions__p_277, 2);
+                if (_w277 >= 0) {
+                    s->poisoned[_w277] = false;
                 }
-                int32_t _w214 = _wx(clear_conditions__p_229, 2);
-                if (_w214 >= 0) {
-                    s->condition[_w214] = ((int8_t)(0));
+                int32_t _w278 = _wx(clear_conditions__p_277, 2);
+                if (_w278 >= 0) {
+                    s->burned[_w278] = false;
                 }
-                int32_t _w215 = _wx(clear_conditions__p_229, 2);
-                if (_w215 >= 0) {
+                int32_t _w279 = _wx(clear_conditions__p_277, 2);
+                if (_w279 >= 0) {
+                    s->condition[_w279] = ((int8_t)(0));
+                }
+                int32_t _w280 = _wx(clear_conditions__p_277, 2);
+                if (_w280 >= 0) {
                     {
-                        int16_t _t216[8];
-                        for (int32_t _i217 = 0; _i217 < 8; _i217++) _t216[_i217] = (ACTIVE_BOUND[_i217] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_229, 2) * 8 + _i217]);
-                        memcpy(s->lasting_until + _w215 * 8, _t216, sizeof _t216);
+                        int16_t _t281[8];
+                        for (int32_t _i282 = 0; _i282 < 8; _i282++) _t281[_i282] = (ACTIVE_BOUND[_i282] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_277, 2) * 8 + _i282]);
+                        memcpy(s->lasting_until + _w280 * 8, _t281, sizeof _t281);
                     }
                 }
-                if (({ int32_t _lo218 = 1; bool _r220 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_230 = _lo218, _end219 = 4; shuffle_defender__bs_230 < _end219; shuffle_defender__bs_230++) if ((s->card[_ix(shuffle_defender__q_225, 2) * 4 + shuffle_defender__bs_230] >= 0)) { _r220 = true; break; } _r220; })) {
-                    int32_t _w222 = _wx(shuffle_defender__q_225, 2);
-                    if (_w222 >= 0) {
-                        s->promote_pending[_w222] = true;
+                if (({ int32_t _lo283 = 1; bool _r285 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_278 = _lo283, _end284 = 4; shuffle_defender__bs_278 < _end284; shuffle_defender__bs_278++) if ((s->card[_ix(shuffle_defender__q_273, 2) * 4 + shuffle_defender__bs_278] >= 0)) { _r285 = true; break; } _r285; })) {
+                    int32_t _w287 = _wx(shuffle_defender__q_273, 2);
+                    if (_w287 >= 0) {
+                        s->promote_pending[_w287] = true;
                     }
                 } else {
-                    _win(s, _wsub(1, shuffle_defender__q_225));
+                    _win(s, _wsub(1, shuffle_defender__q_273));
                     s->terminated = true;
                     s->phase = ((int8_t)(3));
                 }
             }
-            attack_effects__k_231 = ATTACKS__lasting[_ix(attack_effects__r_158, 790)];
-            attack_effects__on_defender_232 = (((attack_effects__k_231 != 4) && (attack_effects__k_231 != 5)) && (attack_effects__k_231 != 3));
-            if ((((attack_effects__k_231 > 0) && (attack_effects__exposed_165 || (!attack_effects__on_defender_232))) && ({ int16_t _let223 = ATTACKS__lasting_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_233 = _let223; ({ int32_t _let224 = attack_effects__p_157; int32_t holds__p_234 = _let224; ({ int32_t _let225 = attack_effects__r_158; int32_t holds__r_235 = _let225; ({ bool _let226 = attack_effects__first_heads_160; bool holds__first_heads_236 = _let226; ({ bool _let227 = attack_effects__all_heads_161; bool holds__all_heads_237 = _let227; ({ int32_t _let228 = _wsub(1, holds__p_234); int32_t holds__o_238 = _let228; ((((((((((holds__c_233 == 0) || ((holds__c_233 == 1) && holds__first_heads_236)) || ((holds__c_233 == 2) && (!holds__first_heads_236))) || ((holds__c_233 == 3) && holds__all_heads_237)) || ((holds__c_233 == 4) && (({ int32_t _let229 = holds__p_234; int32_t extra_energy__p_239 = _let229; ({ int32_t _let230 = holds__r_235; int32_t extra_energy__r_240 = _let230; ({ int16_t _let231 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_235, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_241 = _let231; ({ int8_t _let232[8]; for (int32_t _i233 = 0; _i233 < 8; _i233++) _let232[_i233] = s->energy[_ix(extra_energy__p_239, 2) * 32 + _i233]; int8_t extra_energy__held_242[8]; memcpy(extra_energy__held_242, _let232, sizeof extra_energy__held_242); ({ int8_t _let234[8]; for (int32_t _i235 = 0; _i235 < 8; _i235++) _let234[_i235] = ({ int32_t _let236 = extra_energy__r_240; int32_t attack_cost__r_243 = _let236; (_i235 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_243, 790)] : (_i235 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_243, 790)] : (_i235 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_243, 790)] : (_i235 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_243, 790)] : (_i235 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_243, 790)] : (_i235 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_243, 790)] : (_i235 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_243, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_243, 790)]))))))); }); int8_t extra_energy__cost_244[8]; memcpy(extra_energy__cost_244, _let234, sizeof extra_energy__cost_244); ({ int32_t _let237 = _wsub(_wsub(({ int32_t _r239 = 0; for (int32_t _j238 = 0; _j238 < 8; _j238++) _r239 = _wadd(_r239, extra_energy__held_242[_j238]); _r239; }), ((int32_t)(extra_energy__held_242[_ix(extra_energy__t_241, 8)]))), _wsub(({ int32_t _r242 = 0; for (int32_t _j241 = 0; _j241 < 8; _j241++) _r242 = _wadd(_r242, extra_energy__cost_244[_j241]); _r242; }), ((int32_t)(extra_energy__cost_244[_ix(extra_energy__t_241, 8)])))); int32_t extra_energy__others_245 = _let237; _wsub(_wsub(((int32_t)(extra_energy__held_242[_ix(extra_energy__t_241, 8)])), ((int32_t)(extra_energy__cost_244[_ix(extra_energy__t_241, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_240, 790)])), extra_energy__others_245), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_235, 790)]))) || ((holds__c_233 == 5) && (s->damage[_ix(holds__o_238, 2) * 4] > 0))) || ((holds__c_233 == 6) && (s->damage[_ix(holds__p_234, 2) * 4] > 0))) || ((holds__c_233 == 7) && s->poisoned[_ix(holds__o_238, 2)])) || ((holds__c_233 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_238, 2) * 4], 395)])) || (((holds__c_233 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_234, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                lasting__p_246 = attack_effects__p_157;
-                lasting__k_247 = attack_effects__k_231;
-                lasting__n_248 = ATTACKS__lasting_n[_ix(attack_effects__r_158, 790)];
-                lasting__q_249 = (((lasting__k_247 == 4) || (lasting__k_247 == 5)) ? lasting__p_246 : _wsub(1, lasting__p_246));
-                int32_t _w244 = _wx(lasting__q_249, 2);
-                int32_t _w245 = _wx(lasting__k_247, 8);
-                if (_w244 >= 0 && _w245 >= 0) {
-                    s->lasting_until[_w244 * 8 + _w245] = ((int16_t)(_wadd(s->turn, 1)));
+            attack_effects__k_279 = ATTACKS__lasting[_ix(attack_effects__r_188, 790)];
+            attack_effects__on_defender_280 = (((attack_effects__k_279 != 4) && (attack_effects__k_279 != 5)) && (attack_effects__k_279 != 3));
+            if ((((attack_effects__k_279 > 0) && (attack_effects__exposed_195 || (!attack_effects__on_defender_280))) && ({ int16_t _let288 = ATTACKS__lasting_if[_ix(attack_effects__r_188, 790)]; int16_t holds__c_281 = _let288; ({ int32_t _let289 = attack_effects__p_187; int32_t holds__p_282 = _let289; ({ int32_t _let290 = attack_effects__r_188; int32_t holds__r_283 = _let290; ({ bool _let291 = attack_effects__first_heads_190; bool holds__first_heads_284 = _let291; ({ bool _let292 = attack_effects__all_heads_191; bool holds__all_heads_285 = _let292; ({ int32_t _let293 = _wsub(1, holds__p_282); int32_t holds__o_286 = _let293; ((((((((((holds__c_281 == 0) || ((holds__c_281 == 1) && holds__first_heads_284)) || ((holds__c_281 == 2) && (!holds__first_heads_284))) || ((holds__c_281 == 3) && holds__all_heads_285)) || ((holds__c_281 == 4) && (({ int32_t _let294 = holds__p_282; int32_t extra_energy__p_287 = _let294; ({ int32_t _let295 = holds__r_283; int32_t extra_energy__r_288 = _let295; ({ int16_t _let296 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_283, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_289 = _let296; ({ int8_t _let297[8]; for (int32_t _i298 = 0; _i298 < 8; _i298++) _let297[_i298] = ({ int32_t _let299 = extra_energy__p_287; int32_t power__p_290 = _let299; ({ int32_t _let300 = ({ int32_t _lo301 = 0; int32_t _r303 = 0; int32_t _best305 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_291 = _lo301, _end302 = 4; power__s_291 < _end302; power__s_291++) { int32_t _x304 = ((int32_t)(((s->card[_ix(power__p_290, 2) * 4 + power__s_291] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_290, 2) * 4 + power__s_291], 395)] >= 0)))); if (power__s_291 == _lo301 || _x304 > _best305) { _best305 = _x304; _r303 = power__s_291; } } _r303; }); int32_t power__src_292 = _let300; ({ int16_t _let306 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_290, 2) * 4 + _ix(power__src_292, 4)], 395)]; int16_t power__t_293 = _let306; ({ int16_t _let307 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_290, 2) * 4 + _ix(power__src_292, 4)], 395)]; int16_t power__f_294 = _let307; ({ int16_t _let308 = s->card[_ix(power__p_290, 2) * 4]; int16_t power__c_295 = _let308; ({ bool _let309 = ((((s->card[_ix(power__p_290, 2) * 4 + _ix(power__src_292, 4)] >= 0) && (power__t_293 >= 0)) && (power__c_295 >= 0)) && ((power__f_294 < 0) || (CARDS__type[_ix(power__c_295, 395)] == power__f_294))); bool power__on_296 = _let309; ({ int8_t _let310[8]; for (int32_t _i311 = 0; _i311 < 8; _i311++) _let310[_i311] = s->energy[_ix(power__p_290, 2) * 32 + _i311]; int8_t power__held_297[8]; memcpy(power__held_297, _let310, sizeof power__held_297); ((int8_t)(_wadd(power__held_297[_i298], ((power__on_296 && (TYPE_IDS[_i298] == power__t_293)) ? power__held_297[_i298] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_298[8]; memcpy(extra_energy__held_298, _let297, sizeof extra_energy__held_298); ({ int8_t _let312[8]; for (int32_t _i313 = 0; _i313 < 8; _i313++) _let312[_i313] = ({ int32_t _let314 = extra_energy__r_288; int32_t attack_cost__r_299 = _let314; (_i313 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_299, 790)] : (_i313 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_299, 790)] : (_i313 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_299, 790)] : (_i313 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_299, 790)] : (_i313 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_299, 790)] : (_i313 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_299, 790)] : (_i313 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_299, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_299, 790)]))))))); }); int8_t extra_energy__cost_300[8]; memcpy(extra_energy__cost_300, _let312, sizeof extra_energy__cost_300); ({ int32_t _let315 = _wsub(_wsub(({ int32_t _r317 = 0; for (int32_t _j316 = 0; _j316 < 8; _j316++) _r317 = _wadd(_r317, extra_energy__held_298[_j316]); _r317; }), ((int32_t)(extra_energy__held_298[_ix(extra_energy__t_289, 8)]))), _wsub(({ int32_t _r320 = 0; for (int32_t _j319 = 0; _j319 < 8; _j319++) _r320 = _wadd(_r320, extra_energy__cost_300[_j319]); _r320; }), ((int32_t)(extra_energy__cost_300[_ix(extra_energy__t_289, 8)])))); int32_t extra_energy__others_301 = _let315; _wsub(_wsub(((int32_t)(extra_energy__held_298[_ix(extra_energy__t_289, 8)])), ((int32_t)(extra_energy__cost_300[_ix(extra_energy__t_289, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_288, 790)])), extra_energy__others_301), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_283, 790)]))) || ((holds__c_281 == 5) && (s->damage[_ix(holds__o_286, 2) * 4] > 0))) || ((holds__c_281 == 6) && (s->damage[_ix(holds__p_282, 2) * 4] > 0))) || ((holds__c_281 == 7) && s->poisoned[_ix(holds__o_286, 2)])) || ((holds__c_281 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_286, 2) * 4], 395)])) || (((holds__c_281 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_282, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                lasting__p_302 = attack_effects__p_187;
+                lasting__k_303 = attack_effects__k_279;
+                lasting__n_304 = ATTACKS__lasting_n[_ix(attack_effects__r_188, 790)];
+                lasting__q_305 = (((lasting__k_303 == 4) || (lasting__k_303 == 5)) ? lasting__p_302 : _wsub(1, lasting__p_302));
+                int32_t _w322 = _wx(lasting__q_305, 2);
+                int32_t _w323 = _wx(lasting__k_303, 8);
+                if (_w322 >= 0 && _w323 >= 0) {
+                    s->lasting_until[_w322 * 8 + _w323] = ((int16_t)(_wadd(s->turn, 1)));
                 }
-                int32_t _w246 = _wx(lasting__q_249, 2);
-                int32_t _w247 = _wx(lasting__k_247, 8);
-                if (_w246 >= 0 && _w247 >= 0) {
-                    s->lasting_n[_w246 * 8 + _w247] = lasting__n_248;
+                int32_t _w324 = _wx(lasting__q_305, 2);
+                int32_t _w325 = _wx(lasting__k_303, 8);
+                if (_w324 >= 0 && _w325 >= 0) {
+                    s->lasting_n[_w324 * 8 + _w325] = lasting__n_304;
                 }
             }
-            if ((ATTACKS__bench_damage[_ix(attack_effects__r_158, 790)] > 0)) {
-                int32_t _w248 = _wx(attack_effects__o_163, 2);
-                if (_w248 >= 0) {
+            for (int32_t attack_effects__bs_306 = 1, _end326 = 4; attack_effects__bs_306 < _end326; attack_effects__bs_306++) {
+                if (((ATTACKS__bench_damage[_ix(attack_effects__r_188, 790)] > 0) && (s->card[_ix(attack_effects__o_193, 2) * 4 + attack_effects__bs_306] >= 0))) {
+                    hit__p_307 = attack_effects__p_187;
+                    hit__q_308 = attack_effects__o_193;
+                    hit__slot_309 = attack_effects__bs_306;
+                    hit__x_310 = ATTACKS__bench_damage[_ix(attack_effects__r_188, 790)];
+                    hit__weak_311 = (((hit__q_308 != hit__p_307) && (hit__slot_309 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_308, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_307, 2) * 4], 395)]));
+                    hit__d_318 = ({ int32_t _let327 = hit__q_308; int32_t taken__q_312 = _let327; ({ int32_t _let328 = hit__slot_309; int32_t taken__slot_313 = _let328; ({ int32_t _let329 = _wadd(hit__x_310, ((hit__weak_311 && (hit__x_310 > 0)) ? 20 : 0)); int32_t taken__x_314 = _let329; ({ int32_t _let330 = ((s->turn <= s->taken_until[_ix(taken__q_312, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_312, 2)])) : 0); int32_t taken__cut_315 = _let330; ({ int32_t _let331 = _wadd(taken__cut_315, (((taken__slot_313 == 0) && ({ int32_t _let332 = taken__q_312; int32_t lasts__q_316 = _let332; (s->turn <= s->lasting_until[_ix(lasts__q_316, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_312, 2) * 8 + 4])) : 0)); int32_t taken__cut_315 = _let331; ({ int32_t _let333 = _wadd(taken__cut_315, ((s->card[_ix(taken__q_312, 2) * 4 + _ix(taken__slot_313, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_312, 2) * 4 + _ix(taken__slot_313, 4)], 395)])) : 0)); int32_t taken__cut_315 = _let333; (((taken__slot_313 == 0) && ({ int32_t _let334 = taken__q_312; int32_t lasts__q_317 = _let334; (s->turn <= s->lasting_until[_ix(lasts__q_317, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_314, taken__cut_315), 0)); }); }); }); }); }); });
+                    int32_t _w335 = _wx(hit__q_308, 2);
+                    int32_t _w336 = _wx(hit__slot_309, 4);
+                    if (_w335 >= 0 && _w336 >= 0) {
+                        s->damage[_w335 * 4 + _w336] = ((int16_t)(_wadd(s->damage[_ix(hit__q_308, 2) * 4 + _ix(hit__slot_309, 4)], hit__d_318)));
+                    }
+                    if (((((hit__q_308 != hit__p_307) && (hit__slot_309 == 0)) && (hit__d_318 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_308, 2) * 4], 395)] > 0))) {
+                        int32_t _w337 = _wx(hit__p_307, 2);
+                        if (_w337 >= 0) {
+                            s->damage[_w337 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_307, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_308, 2) * 4], 395)])));
+                        }
+                    }
+                }
+            }
+            if ((((ATTACKS__status[_ix(attack_effects__r_188, 790)] > 0) && attack_effects__exposed_195) && ({ int16_t _let338 = ATTACKS__status_if[_ix(attack_effects__r_188, 790)]; int16_t holds__c_319 = _let338; ({ int32_t _let339 = attack_effects__p_187; int32_t holds__p_320 = _let339; ({ int32_t _let340 = attack_effects__r_188; int32_t holds__r_321 = _let340; ({ bool _let341 = attack_effects__first_heads_190; bool holds__first_heads_322 = _let341; ({ bool _let342 = attack_effects__all_heads_191; bool holds__all_heads_323 = _let342; ({ int32_t _let343 = _wsub(1, holds__p_320); int32_t holds__o_324 = _let343; ((((((((((holds__c_319 == 0) || ((holds__c_319 == 1) && holds__first_heads_322)) || ((holds__c_319 == 2) && (!holds__first_heads_322))) || ((holds__c_319 == 3) && holds__all_heads_323)) || ((holds__c_319 == 4) && (({ int32_t _let344 = holds__p_320; int32_t extra_energy__p_325 = _let344; ({ int32_t _let345 = holds__r_321; int32_t extra_energy__r_326 = _let345; ({ int16_t _let346 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_321, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_327 = _let346; ({ int8_t _let347[8]; for (int32_t _i348 = 0; _i348 < 8; _i348++) _let347[_i348] = ({ int32_t _let349 = extra_energy__p_325; int32_t power__p_328 = _let349; ({ int32_t _let350 = ({ int32_t _lo351 = 0; int32_t _r353 = 0; int32_t _best355 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_329 = _lo351, _end352 = 4; power__s_329 < _end352; power__s_329++) { int32_t _x354 = ((int32_t)(((s->card[_ix(power__p_328, 2) * 4 + power__s_329] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_328, 2) * 4 + power__s_329], 395)] >= 0)))); if (power__s_329 == _lo351 || _x354 > _best355) { _best355 = _x354; _r353 = power__s_329; } } _r353; }); int32_t power__src_330 = _let350; ({ int16_t _let356 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_328, 2) * 4 + _ix(power__src_330, 4)], 395)]; int16_t power__t_331 = _let356; ({ int16_t _let357 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_328, 2) * 4 + _ix(power__src_330, 4)], 395)]; int16_t power__f_332 = _let357; ({ int16_t _let358 = s->card[_ix(power__p_328, 2) * 4]; int16_t power__c_333 = _let358; ({ bool _let359 = ((((s->card[_ix(power__p_328, 2) * 4 + _ix(power__src_330, 4)] >= 0) && (power__t_331 >= 0)) && (power__c_333 >= 0)) && ((power__f_332 < 0) || (CARDS__type[_ix(power__c_333, 395)] == power__f_332))); bool power__on_334 = _let359; ({ int8_t _let360[8]; for (int32_t _i361 = 0; _i361 < 8; _i361++) _let360[_i361] = s->energy[_ix(power__p_328, 2) * 32 + _i361]; int8_t power__held_335[8]; memcpy(power__held_335, _let360, sizeof power__held_335); ((int8_t)(_wadd(power__held_335[_i348], ((power__on_334 && (TYPE_IDS[_i348] == power__t_331)) ? power__held_335[_i348] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_336[8]; memcpy(extra_energy__held_336, _let347, sizeof extra_energy__held_336); ({ int8_t _let362[8]; for (int32_t _i363 = 0; _i363 < 8; _i363++) _let362[_i363] = ({ int32_t _let364 = extra_energy__r_326; int32_t attack_cost__r_337 = _let364; (_i363 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_337, 790)] : (_i363 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_337, 790)] : (_i363 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_337, 790)] : (_i363 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_337, 790)] : (_i363 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_337, 790)] : (_i363 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_337, 790)] : (_i363 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_337, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_337, 790)]))))))); }); int8_t extra_energy__cost_338[8]; memcpy(extra_energy__cost_338, _let362, sizeof extra_energy__cost_338); ({ int32_t _let365 = _wsub(_wsub(({ int32_t _r367 = 0; for (int32_t _j366 = 0; _j366 < 8; _j366++) _r367 = _wadd(_r367, extra_energy__held_336[_j366]); _r367; }), ((int32_t)(extra_energy__held_336[_ix(extra_energy__t_327, 8)]))), _wsub(({ int32_t _r370 = 0; for (int32_t _j369 = 0; _j369 < 8; _j369++) _r370 = _wadd(_r370, extra_energy__cost_338[_j369]); _r370; }), ((int32_t)(extra_energy__cost_338[_ix(extra_energy__t_327, 8)])))); int32_t extra_energy__others_339 = _let365; _wsub(_wsub(((int32_t)(extra_energy__held_336[_ix(extra_energy__t_327, 8)])), ((int32_t)(extra_energy__cost_338[_ix(extra_energy__t_327, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_326, 790)])), extra_energy__others_339), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_321, 790)]))) || ((holds__c_319 == 5) && (s->damage[_ix(holds__o_324, 2) * 4] > 0))) || ((holds__c_319 == 6) && (s->damage[_ix(holds__p_320, 2) * 4] > 0))) || ((holds__c_319 == 7) && s->poisoned[_ix(holds__o_324, 2)])) || ((holds__c_319 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_324, 2) * 4], 395)])) || (((holds__c_319 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_320, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                give_status__q_340 = attack_effects__o_193;
+                give_status__st_341 = ATTACKS__status[_ix(attack_effects__r_188, 790)];
+                if ((give_status__st_341 == 1)) {
+                    int32_t _w372 = _wx(give_status__q_340, 2);
+                    if (_w372 >= 0) {
+                        s->poisoned[_w372] = true;
+                    }
+                } else if ((give_status__st_341 == 2)) {
+                    int32_t _w373 = _wx(give_status__q_340, 2);
+                    if (_w373 >= 0) {
+                        s->burned[_w373] = true;
+                    }
+                } else if ((give_status__st_341 == 3)) {
+                    int32_t _w374 = _wx(give_status__q_340, 2);
+                    if (_w374 >= 0) {
+                        s->condition[_w374] = ((int8_t)(1));
+                    }
+                } else if ((give_status__st_341 == 4)) {
+                    int32_t _w375 = _wx(give_status__q_340, 2);
+                    if (_w375 >= 0) {
+                        s->condition[_w375] = ((int8_t)(2));
+                    }
+                } else if ((give_status__st_341 == 5)) {
+                    int32_t _w376 = _wx(give_status__q_340, 2);
+                    if (_w376 >= 0) {
+                        s->condition[_w376] = ((int8_t)(3));
+                    }
+                }
+            }
+            if ((ATTACKS__heal_self[_ix(attack_effects__r_188, 790)] > 0)) {
+                int32_t _w377 = _wx(attack_effects__p_187, 2);
+                if (_w377 >= 0) {
+                    s->damage[_w377 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_187, 2) * 4], ATTACKS__heal_self[_ix(attack_effects__r_188, 790)]))), ((int16_t)(0)))));
+                }
+            }
+            if ((ATTACKS__heal_all[_ix(attack_effects__r_188, 790)] > 0)) {
+                int32_t _w378 = _wx(attack_effects__p_187, 2);
+                if (_w378 >= 0) {
                     {
-                        int16_t _t249[4];
-                        for (int32_t _i250 = 0; _i250 < 4; _i250++) _t249[_i250] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__o_163, 2) * 4 + _i250], ((BENCH_MASK[_i250] && (s->card[_ix(attack_effects__o_163, 2) * 4 + _i250] >= 0)) ? ({ int32_t _let251 = attack_effects__o_163; int32_t taken__q_250 = _let251; ({ int16_t _let252 = ATTACKS__bench_damage[_ix(attack_effects__r_158, 790)]; int16_t taken__x_251 = _let252; ({ int32_t _let253 = ((s->turn <= s->taken_until[_ix(taken__q_250, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_250, 2)])) : 0); int32_t taken__cut_252 = _let253; ({ int32_t _let254 = _wadd(taken__cut_252, ((false && ({ int32_t _let255 = taken__q_250; int32_t lasts__q_253 = _let255; (s->turn <= s->lasting_until[_ix(lasts__q_253, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_250, 2) * 8 + 4])) : 0)); int32_t taken__cut_252 = _let254; ((false && ({ int32_t _let256 = taken__q_250; int32_t lasts__q_254 = _let256; (s->turn <= s->lasting_until[_ix(lasts__q_254, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(((int32_t)(taken__x_251)), taken__cut_252), 0)); }); }); }); }) : 0))));
-                        memcpy(s->damage + _w248 * 4, _t249, sizeof _t249);
+                        int16_t _t379[4];
+                        for (int32_t _i380 = 0; _i380 < 4; _i380++) _t379[_i380] = ((s->damage[_ix(attack_effects__p_187, 2) * 4 + _i380] > ATTACKS__heal_all[_ix(attack_effects__r_188, 790)]) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_187, 2) * 4 + _i380], ATTACKS__heal_all[_ix(attack_effects__r_188, 790)]))) : ((int16_t)(0)));
+                        memcpy(s->damage + _w378 * 4, _t379, sizeof _t379);
                     }
                 }
             }
-            if ((((ATTACKS__status[_ix(attack_effects__r_158, 790)] > 0) && attack_effects__exposed_165) && ({ int16_t _let257 = ATTACKS__status_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_255 = _let257; ({ int32_t _let258 = attack_effects__p_157; int32_t holds__p_256 = _let258; ({ int32_t _let259 = attack_effects__r_158; int32_t holds__r_257 = _let259; ({ bool _let260 = attack_effects__first_heads_160; bool holds__first_heads_258 = _let260; ({ bool _let261 = attack_effects__all_heads_161; bool holds__all_heads_259 = _let261; ({ int32_t _let262 = _wsub(1, holds__p_256); int32_t holds__o_260 = _let262; ((((((((((holds__c_255 == 0) || ((holds__c_255 == 1) && holds__first_heads_258)) || ((holds__c_255 == 2) && (!holds__first_heads_258))) || ((holds__c_255 == 3) && holds__all_heads_259)) || ((holds__c_255 == 4) && (({ int32_t _let263 = holds__p_256; int32_t extra_energy__p_261 = _let263; ({ int32_t _let264 = holds__r_257; int32_t extra_energy__r_262 = _let264; ({ int16_t _let265 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_257, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_263 = _let265; ({ int8_t _let266[8]; for (int32_t _i267 = 0; _i267 < 8; _i267++) _let266[_i267] = s->energy[_ix(extra_energy__p_261, 2) * 32 + _i267]; int8_t extra_energy__held_264[8]; memcpy(extra_energy__held_264, _let266, sizeof extra_energy__held_264); ({ int8_t _let268[8]; for (int32_t _i269 = 0; _i269 < 8; _i269++) _let268[_i269] = ({ int32_t _let270 = extra_energy__r_262; int32_t attack_cost__r_265 = _let270; (_i269 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_265, 790)] : (_i269 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_265, 790)] : (_i269 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_265, 790)] : (_i269 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_265, 790)] : (_i269 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_265, 790)] : (_i269 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_265, 790)] : (_i269 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_265, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_265, 790)]))))))); }); int8_t extra_energy__cost_266[8]; memcpy(extra_energy__cost_266, _let268, sizeof extra_energy__cost_266); ({ int32_t _let271 = _wsub(_wsub(({ int32_t _r273 = 0; for (int32_t _j272 = 0; _j272 < 8; _j272++) _r273 = _wadd(_r273, extra_energy__held_264[_j272]); _r273; }), ((int32_t)(extra_energy__held_264[_ix(extra_energy__t_263, 8)]))), _wsub(({ int32_t _r276 = 0; for (int32_t _j275 = 0; _j275 < 8; _j275++) _r276 = _wadd(_r276, extra_energy__cost_266[_j275]); _r276; }), ((int32_t)(extra_energy__cost_266[_ix(extra_energy__t_263, 8)])))); int32_t extra_energy__others_267 = _let271; _wsub(_wsub(((int32_t)(extra_energy__held_264[_ix(extra_energy__t_263, 8)])), ((int32_t)(extra_energy__cost_266[_ix(extra_energy__t_263, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_262, 790)])), extra_energy__others_267), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_257, 790)]))) || ((holds__c_255 == 5) && (s->damage[_ix(holds__o_260, 2) * 4] > 0))) || ((holds__c_255 == 6) && (s->damage[_ix(holds__p_256, 2) * 4] > 0))) || ((holds__c_255 == 7) && s->poisoned[_ix(holds__o_260, 2)])) || ((holds__c_255 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_260, 2) * 4], 395)])) || (((holds__c_255 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_256, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                give_status__q_268 = attack_effects__o_163;
-                give_status__st_269 = ATTACKS__status[_ix(attack_effects__r_158, 790)];
-                if ((give_status__st_269 == 1)) {
-                    int32_t _w278 = _wx(give_status__q_268, 2);
-                    if (_w278 >= 0) {
-                        s->poisoned[_w278] = true;
-                    }
-                } else if ((give_status__st_269 == 2)) {
-                    int32_t _w279 = _wx(give_status__q_268, 2);
-                    if (_w279 >= 0) {
-                        s->burned[_w279] = true;
-                    }
-                } else if ((give_status__st_269 == 3)) {
-                    int32_t _w280 = _wx(give_status__q_268, 2);
-                    if (_w280 >= 0) {
-                        s->condition[_w280] = ((int8_t)(1));
-                    }
-                } else if ((give_status__st_269 == 4)) {
-                    int32_t _w281 = _wx(give_status__q_268, 2);
-                    if (_w281 >= 0) {
-                        s->condition[_w281] = ((int8_t)(2));
-                    }
-                } else if ((give_status__st_269 == 5)) {
-                    int32_t _w282 = _wx(give_status__q_268, 2);
-                    if (_w282 >= 0) {
-                        s->condition[_w282] = ((int8_t)(3));
-                    }
+            if (ATTACKS__drain[_ix(attack_effects__r_188, 790)]) {
+                int32_t _w381 = _wx(attack_effects__p_187, 2);
+                if (_w381 >= 0) {
+                    s->damage[_w381 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_187, 2) * 4], attack_effects__dmg_189), 0)));
                 }
             }
-            if ((ATTACKS__heal_self[_ix(attack_effects__r_158, 790)] > 0)) {
-                int32_t _w283 = _wx(attack_effects__p_157, 2);
-                if (_w283 >= 0) {
-                    s->damage[_w283 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_157, 2) * 4], ATTACKS__heal_self[_ix(attack_effects__r_158, 790)]))), ((int16_t)(0)))));
+            if (((ATTACKS__recoil[_ix(attack_effects__r_188, 790)] > 0) && ({ int16_t _let382 = ATTACKS__recoil_if[_ix(attack_effects__r_188, 790)]; int16_t holds__c_342 = _let382; ({ int32_t _let383 = attack_effects__p_187; int32_t holds__p_343 = _let383; ({ int32_t _let384 = attack_effects__r_188; int32_t holds__r_344 = _let384; ({ bool _let385 = attack_effects__first_heads_190; bool holds__first_heads_345 = _let385; ({ bool _let386 = attack_effects__all_heads_191; bool holds__all_heads_346 = _let386; ({ int32_t _let387 = _wsub(1, holds__p_343); int32_t holds__o_347 = _let387; ((((((((((holds__c_342 == 0) || ((holds__c_342 == 1) && holds__first_heads_345)) || ((holds__c_342 == 2) && (!holds__first_heads_345))) || ((holds__c_342 == 3) && holds__all_heads_346)) || ((holds__c_342 == 4) && (({ int32_t _let388 = holds__p_343; int32_t extra_energy__p_348 = _let388; ({ int32_t _let389 = holds__r_344; int32_t extra_energy__r_349 = _let389; ({ int16_t _let390 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_344, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_350 = _let390; ({ int8_t _let391[8]; for (int32_t _i392 = 0; _i392 < 8; _i392++) _let391[_i392] = ({ int32_t _let393 = extra_energy__p_348; int32_t power__p_351 = _let393; ({ int32_t _let394 = ({ int32_t _lo395 = 0; int32_t _r397 = 0; int32_t _best399 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_352 = _lo395, _end396 = 4; power__s_352 < _end396; power__s_352++) { int32_t _x398 = ((int32_t)(((s->card[_ix(power__p_351, 2) * 4 + power__s_352] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_351, 2) * 4 + power__s_352], 395)] >= 0)))); if (power__s_352 == _lo395 || _x398 > _best399) { _best399 = _x398; _r397 = power__s_352; } } _r397; }); int32_t power__src_353 = _let394; ({ int16_t _let400 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_351, 2) * 4 + _ix(power__src_353, 4)], 395)]; int16_t power__t_354 = _let400; ({ int16_t _let401 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_351, 2) * 4 + _ix(power__src_353, 4)], 395)]; int16_t power__f_355 = _let401; ({ int16_t _let402 = s->card[_ix(power__p_351, 2) * 4]; int16_t power__c_356 = _let402; ({ bool _let403 = ((((s->card[_ix(power__p_351, 2) * 4 + _ix(power__src_353, 4)] >= 0) && (power__t_354 >= 0)) && (power__c_356 >= 0)) && ((power__f_355 < 0) || (CARDS__type[_ix(power__c_356, 395)] == power__f_355))); bool power__on_357 = _let403; ({ int8_t _let404[8]; for (int32_t _i405 = 0; _i405 < 8; _i405++) _let404[_i405] = s->energy[_ix(power__p_351, 2) * 32 + _i405]; int8_t power__held_358[8]; memcpy(power__held_358, _let404, sizeof power__held_358); ((int8_t)(_wadd(power__held_358[_i392], ((power__on_357 && (TYPE_IDS[_i392] == power__t_354)) ? power__held_358[_i392] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_359[8]; memcpy(extra_energy__held_359, _let391, sizeof extra_energy__held_359); ({ int8_t _let406[8]; for (int32_t _i407 = 0; _i407 < 8; _i407++) _let406[_i407] = ({ int32_t _let408 = extra_energy__r_349; int32_t attack_cost__r_360 = _let408; (_i407 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_360, 790)] : (_i407 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_360, 790)] : (_i407 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_360, 790)] : (_i407 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_360, 790)] : (_i407 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_360, 790)] : (_i407 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_360, 790)] : (_i407 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_360, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_360, 790)]))))))); }); int8_t extra_energy__cost_361[8]; memcpy(extra_energy__cost_361, _let406, sizeof extra_energy__cost_361); ({ int32_t _let409 = _wsub(_wsub(({ int32_t _r411 = 0; for (int32_t _j410 = 0; _j410 < 8; _j410++) _r411 = _wadd(_r411, extra_energy__held_359[_j410]); _r411; }), ((int32_t)(extra_energy__held_359[_ix(extra_energy__t_350, 8)]))), _wsub(({ int32_t _r414 = 0; for (int32_t _j413 = 0; _j413 < 8; _j413++) _r414 = _wadd(_r414, extra_energy__cost_361[_j413]); _r414; }), ((int32_t)(extra_energy__cost_361[_ix(extra_energy__t_350, 8)])))); int32_t extra_energy__others_362 = _let409; _wsub(_wsub(((int32_t)(extra_energy__held_359[_ix(extra_energy__t_350, 8)])), ((int32_t)(extra_energy__cost_361[_ix(extra_energy__t_350, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_349, 790)])), extra_energy__others_362), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_344, 790)]))) || ((holds__c_342 == 5) && (s->damage[_ix(holds__o_347, 2) * 4] > 0))) || ((holds__c_342 == 6) && (s->damage[_ix(holds__p_343, 2) * 4] > 0))) || ((holds__c_342 == 7) && s->poisoned[_ix(holds__o_347, 2)])) || ((holds__c_342 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_347, 2) * 4], 395)])) || (((holds__c_342 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_343, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                int32_t _w416 = _wx(attack_effects__p_187, 2);
+                if (_w416 >= 0) {
+                    s->damage[_w416 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_187, 2) * 4], ATTACKS__recoil[_ix(attack_effects__r_188, 790)])));
                 }
             }
-            if ((ATTACKS__heal_all[_ix(attack_effects__r_158, 790)] > 0)) {
-                int32_t _w284 = _wx(attack_effects__p_157, 2);
-                if (_w284 >= 0) {
-                    {
-                        int16_t _t285[4];
-                        for (int32_t _i286 = 0; _i286 < 4; _i286++) _t285[_i286] = ((s->damage[_ix(attack_effects__p_157, 2) * 4 + _i286] > ATTACKS__heal_all[_ix(attack_effects__r_158, 790)]) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_157, 2) * 4 + _i286], ATTACKS__heal_all[_ix(attack_effects__r_158, 790)]))) : ((int16_t)(0)));
-                        memcpy(s->damage + _w284 * 4, _t285, sizeof _t285);
-                    }
-                }
-            }
-            if (ATTACKS__drain[_ix(attack_effects__r_158, 790)]) {
-                int32_t _w287 = _wx(attack_effects__p_157, 2);
-                if (_w287 >= 0) {
-                    s->damage[_w287 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_157, 2) * 4], attack_effects__dmg_159), 0)));
-                }
-            }
-            if (((ATTACKS__recoil[_ix(attack_effects__r_158, 790)] > 0) && ({ int16_t _let288 = ATTACKS__recoil_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_270 = _let288; ({ int32_t _let289 = attack_effects__p_157; int32_t holds__p_271 = _let289; ({ int32_t _let290 = attack_effects__r_158; int32_t holds__r_272 = _let290; ({ bool _let291 = attack_effects__first_heads_160; bool holds__first_heads_273 = _let291; ({ bool _let292 = attack_effects__all_heads_161; bool holds__all_heads_274 = _let292; ({ int32_t _let293 = _wsub(1, holds__p_271); int32_t holds__o_275 = _let293; ((((((((((holds__c_270 == 0) || ((holds__c_270 == 1) && holds__first_heads_273)) || ((holds__c_270 == 2) && (!holds__first_heads_273))) || ((holds__c_270 == 3) && holds__all_heads_274)) || ((holds__c_270 == 4) && (({ int32_t _let294 = holds__p_271; int32_t extra_energy__p_276 = _let294; ({ int32_t _let295 = holds__r_272; int32_t extra_energy__r_277 = _let295; ({ int16_t _let296 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_272, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_278 = _let296; ({ int8_t _let297[8]; for (int32_t _i298 = 0; _i298 < 8; _i298++) _let297[_i298] = s->energy[_ix(extra_energy__p_276, 2) * 32 + _i298]; int8_t extra_energy__held_279[8]; memcpy(extra_energy__held_279, _let297, sizeof extra_energy__held_279); ({ int8_t _let299[8]; for (int32_t _i300 = 0; _i300 < 8; _i300++) _let299[_i300] = ({ int32_t _let301 = extra_energy__r_277; int32_t attack_cost__r_280 = _let301; (_i300 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_280, 790)] : (_i300 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_280, 790)] : (_i300 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_280, 790)] : (_i300 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_280, 790)] : (_i300 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_280, 790)] : (_i300 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_280, 790)] : (_i300 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_280, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_280, 790)]))))))); }); int8_t extra_energy__cost_281[8]; memcpy(extra_energy__cost_281, _let299, sizeof extra_energy__cost_281); ({ int32_t _let302 = _wsub(_wsub(({ int32_t _r304 = 0; for (int32_t _j303 = 0; _j303 < 8; _j303++) _r304 = _wadd(_r304, extra_energy__held_279[_j303]); _r304; }), ((int32_t)(extra_energy__held_279[_ix(extra_energy__t_278, 8)]))), _wsub(({ int32_t _r307 = 0; for (int32_t _j306 = 0; _j306 < 8; _j306++) _r307 = _wadd(_r307, extra_energy__cost_281[_j306]); _r307; }), ((int32_t)(extra_energy__cost_281[_ix(extra_energy__t_278, 8)])))); int32_t extra_energy__others_282 = _let302; _wsub(_wsub(((int32_t)(extra_energy__held_279[_ix(extra_energy__t_278, 8)])), ((int32_t)(extra_energy__cost_281[_ix(extra_energy__t_278, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_277, 790)])), extra_energy__others_282), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_272, 790)]))) || ((holds__c_270 == 5) && (s->damage[_ix(holds__o_275, 2) * 4] > 0))) || ((holds__c_270 == 6) && (s->damage[_ix(holds__p_271, 2) * 4] > 0))) || ((holds__c_270 == 7) && s->poisoned[_ix(holds__o_275, 2)])) || ((holds__c_270 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_275, 2) * 4], 395)])) || (((holds__c_270 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_271, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                int32_t _w309 = _wx(attack_effects__p_157, 2);
-                if (_w309 >= 0) {
-                    s->damage[_w309 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_157, 2) * 4], ATTACKS__recoil[_ix(attack_effects__r_158, 790)])));
-                }
-            }
-            if ((ATTACKS__discard_self_n[_ix(attack_effects__r_158, 790)] > 0)) {
-                discard_typed__p_283 = attack_effects__p_157;
-                discard_typed__t_284 = ATTACKS__discard_self_type[_ix(attack_effects__r_158, 790)];
-                discard_typed__n_285 = ATTACKS__discard_self_n[_ix(attack_effects__r_158, 790)];
-                if ((discard_typed__t_284 < 0)) {
-                    int32_t _w310 = _wx(discard_typed__p_283, 2);
-                    if (_w310 >= 0) {
+            if ((ATTACKS__discard_self_n[_ix(attack_effects__r_188, 790)] > 0)) {
+                discard_typed__p_363 = attack_effects__p_187;
+                discard_typed__t_364 = ATTACKS__discard_self_type[_ix(attack_effects__r_188, 790)];
+                discard_typed__n_365 = ATTACKS__discard_self_n[_ix(attack_effects__r_188, 790)];
+                if ((discard_typed__t_364 < 0)) {
+                    int32_t _w417 = _wx(discard_typed__p_363, 2);
+                    if (_w417 >= 0) {
                         {
-                            int8_t _t311[8];
-                            for (int32_t _i312 = 0; _i312 < 8; _i312++) _t311[_i312] = ((TYPE_IDS[_i312] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_283, 2) * 32 + _i312]);
-                            memcpy(s->energy + _w310 * 32 + 0 * 8, _t311, sizeof _t311);
+                            int8_t _t418[8];
+                            for (int32_t _i419 = 0; _i419 < 8; _i419++) _t418[_i419] = ((TYPE_IDS[_i419] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_363, 2) * 32 + _i419]);
+                            memcpy(s->energy + _w417 * 32 + 0 * 8, _t418, sizeof _t418);
                         }
                     }
                 } else {
-                    int32_t _w313 = _wx(discard_typed__p_283, 2);
-                    int32_t _w314 = _wx(discard_typed__t_284, 8);
-                    if (_w313 >= 0 && _w314 >= 0) {
-                        s->energy[_w313 * 32 + 0 * 8 + _w314] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_283, 2) * 32 + _ix(discard_typed__t_284, 8)], ((int8_t)(_imin(discard_typed__n_285, s->energy[_ix(discard_typed__p_283, 2) * 32 + _ix(discard_typed__t_284, 8)]))))));
+                    int32_t _w420 = _wx(discard_typed__p_363, 2);
+                    int32_t _w421 = _wx(discard_typed__t_364, 8);
+                    if (_w420 >= 0 && _w421 >= 0) {
+                        s->energy[_w420 * 32 + 0 * 8 + _w421] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_363, 2) * 32 + _ix(discard_typed__t_364, 8)], ((int8_t)(_imin(discard_typed__n_365, s->energy[_ix(discard_typed__p_363, 2) * 32 + _ix(discard_typed__t_364, 8)]))))));
                     }
                 }
             }
-            if ((((ATTACKS__discard_def[_ix(attack_effects__r_158, 790)] > 0) && attack_effects__exposed_165) && ({ int16_t _let315 = ATTACKS__discard_def_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_286 = _let315; ({ int32_t _let316 = attack_effects__p_157; int32_t holds__p_287 = _let316; ({ int32_t _let317 = attack_effects__r_158; int32_t holds__r_288 = _let317; ({ bool _let318 = attack_effects__first_heads_160; bool holds__first_heads_289 = _let318; ({ bool _let319 = attack_effects__all_heads_161; bool holds__all_heads_290 = _let319; ({ int32_t _let320 = _wsub(1, holds__p_287); int32_t holds__o_291 = _let320; ((((((((((holds__c_286 == 0) || ((holds__c_286 == 1) && holds__first_heads_289)) || ((holds__c_286 == 2) && (!holds__first_heads_289))) || ((holds__c_286 == 3) && holds__all_heads_290)) || ((holds__c_286 == 4) && (({ int32_t _let321 = holds__p_287; int32_t extra_energy__p_292 = _let321; ({ int32_t _let322 = holds__r_288; int32_t extra_energy__r_293 = _let322; ({ int16_t _let323 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_288, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_294 = _let323; ({ int8_t _let324[8]; for (int32_t _i325 = 0; _i325 < 8; _i325++) _let324[_i325] = s->energy[_ix(extra_energy__p_292, 2) * 32 + _i325]; int8_t extra_energy__held_295[8]; memcpy(extra_energy__held_295, _let324, sizeof extra_energy__held_295); ({ int8_t _let326[8]; for (int32_t _i327 = 0; _i327 < 8; _i327++) _let326[_i327] = ({ int32_t _let328 = extra_energy__r_293; int32_t attack_cost__r_296 = _let328; (_i327 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_296, 790)] : (_i327 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_296, 790)] : (_i327 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_296, 790)] : (_i327 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_296, 790)] : (_i327 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_296, 790)] : (_i327 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_296, 790)] : (_i327 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_296, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_296, 790)]))))))); }); int8_t extra_energy__cost_297[8]; memcpy(extra_energy__cost_297, _let326, sizeof extra_energy__cost_297); ({ int32_t _let329 = _wsub(_wsub(({ int32_t _r331 = 0; for (int32_t _j330 = 0; _j330 < 8; _j330++) _r331 = _wadd(_r331, extra_energy__held_295[_j330]); _r331; }), ((int32_t)(extra_energy__held_295[_ix(extra_energy__t_294, 8)]))), _wsub(({ int32_t _r334 = 0; for (int32_t _j333 = 0; _j333 < 8; _j333++) _r334 = _wadd(_r334, extra_energy__cost_297[_j333]); _r334; }), ((int32_t)(extra_energy__cost_297[_ix(extra_energy__t_294, 8)])))); int32_t extra_energy__others_298 = _let329; _wsub(_wsub(((int32_t)(extra_energy__held_295[_ix(extra_energy__t_294, 8)])), ((int32_t)(extra_energy__cost_297[_ix(extra_energy__t_294, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_293, 790)])), extra_energy__others_298), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_288, 790)]))) || ((holds__c_286 == 5) && (s->damage[_ix(holds__o_291, 2) * 4] > 0))) || ((holds__c_286 == 6) && (s->damage[_ix(holds__p_287, 2) * 4] > 0))) || ((holds__c_286 == 7) && s->poisoned[_ix(holds__o_291, 2)])) || ((holds__c_286 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_291, 2) * 4], 395)])) || (((holds__c_286 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_287, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                discard_random__q_299 = attack_effects__o_163;
-                for (int32_t _i336 = 0; _i336 < 8; _i336++) discard_random__held_300[_i336] = s->energy[_ix(discard_random__q_299, 2) * 32 + _i336];
-                discard_random__x_301 = _roll(random_word_at(key, 4), ({ int32_t _r338 = 0; for (int32_t _j337 = 0; _j337 < 8; _j337++) _r338 = _wadd(_r338, discard_random__held_300[_j337]); _r338; }));
-                discard_random__t_304 = ({ int32_t _lo340 = 0; int32_t _r346 = 0; int32_t _best348 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_302 = _lo340, _end341 = 8; discard_random__u_302 < _end341; discard_random__u_302++) { int32_t _x347 = ((int32_t)((({ int32_t _lo342 = 0; int32_t _r344 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_303 = _lo342, _end343 = 8; discard_random__v_303 < _end343; discard_random__v_303++) _r344 = _wadd(_r344, ((discard_random__v_303 <= discard_random__u_302) ? ((int32_t)(discard_random__held_300[discard_random__v_303])) : 0)); _r344; }) > discard_random__x_301))); if (discard_random__u_302 == _lo340 || _x347 > _best348) { _best348 = _x347; _r346 = discard_random__u_302; } } _r346; });
-                if ((({ int32_t _r350 = 0; for (int32_t _j349 = 0; _j349 < 8; _j349++) _r350 = _wadd(_r350, discard_random__held_300[_j349]); _r350; }) > 0)) {
-                    int32_t _w352 = _wx(discard_random__q_299, 2);
-                    int32_t _w353 = _wx(discard_random__t_304, 8);
-                    if (_w352 >= 0 && _w353 >= 0) {
-                        s->energy[_w352 * 32 + 0 * 8 + _w353] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_299, 2) * 32 + _ix(discard_random__t_304, 8)], 1)));
+            if ((((ATTACKS__discard_def[_ix(attack_effects__r_188, 790)] > 0) && attack_effects__exposed_195) && ({ int16_t _let422 = ATTACKS__discard_def_if[_ix(attack_effects__r_188, 790)]; int16_t holds__c_366 = _let422; ({ int32_t _let423 = attack_effects__p_187; int32_t holds__p_367 = _let423; ({ int32_t _let424 = attack_effects__r_188; int32_t holds__r_368 = _let424; ({ bool _let425 = attack_effects__first_heads_190; bool holds__first_heads_369 = _let425; ({ bool _let426 = attack_effects__all_heads_191; bool holds__all_heads_370 = _let426; ({ int32_t _let427 = _wsub(1, holds__p_367); int32_t holds__o_371 = _let427; ((((((((((holds__c_366 == 0) || ((holds__c_366 == 1) && holds__first_heads_369)) || ((holds__c_366 == 2) && (!holds__first_heads_369))) || ((holds__c_366 == 3) && holds__all_heads_370)) || ((holds__c_366 == 4) && (({ int32_t _let428 = holds__p_367; int32_t extra_energy__p_372 = _let428; ({ int32_t _let429 = holds__r_368; int32_t extra_energy__r_373 = _let429; ({ int16_t _let430 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_368, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_374 = _let430; ({ int8_t _let431[8]; for (int32_t _i432 = 0; _i432 < 8; _i432++) _let431[_i432] = ({ int32_t _let433 = extra_energy__p_372; int32_t power__p_375 = _let433; ({ int32_t _let434 = ({ int32_t _lo435 = 0; int32_t _r437 = 0; int32_t _best439 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_376 = _lo435, _end436 = 4; power__s_376 < _end436; power__s_376++) { int32_t _x438 = ((int32_t)(((s->card[_ix(power__p_375, 2) * 4 + power__s_376] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_375, 2) * 4 + power__s_376], 395)] >= 0)))); if (power__s_376 == _lo435 || _x438 > _best439) { _best439 = _x438; _r437 = power__s_376; } } _r437; }); int32_t power__src_377 = _let434; ({ int16_t _let440 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_375, 2) * 4 + _ix(power__src_377, 4)], 395)]; int16_t power__t_378 = _let440; ({ int16_t _let441 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_375, 2) * 4 + _ix(power__src_377, 4)], 395)]; int16_t power__f_379 = _let441; ({ int16_t _let442 = s->card[_ix(power__p_375, 2) * 4]; int16_t power__c_380 = _let442; ({ bool _let443 = ((((s->card[_ix(power__p_375, 2) * 4 + _ix(power__src_377, 4)] >= 0) && (power__t_378 >= 0)) && (power__c_380 >= 0)) && ((power__f_379 < 0) || (CARDS__type[_ix(power__c_380, 395)] == power__f_379))); bool power__on_381 = _let443; ({ int8_t _let444[8]; for (int32_t _i445 = 0; _i445 < 8; _i445++) _let444[_i445] = s->energy[_ix(power__p_375, 2) * 32 + _i445]; int8_t power__held_382[8]; memcpy(power__held_382, _let444, sizeof power__held_382); ((int8_t)(_wadd(power__held_382[_i432], ((power__on_381 && (TYPE_IDS[_i432] == power__t_378)) ? power__held_382[_i432] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_383[8]; memcpy(extra_energy__held_383, _let431, sizeof extra_energy__held_383); ({ int8_t _let446[8]; for (int32_t _i447 = 0; _i447 < 8; _i447++) _let446[_i447] = ({ int32_t _let448 = extra_energy__r_373; int32_t attack_cost__r_384 = _let448; (_i447 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_384, 790)] : (_i447 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_384, 790)] : (_i447 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_384, 790)] : (_i447 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_384, 790)] : (_i447 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_384, 790)] : (_i447 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_384, 790)] : (_i447 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_384, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_384, 790)]))))))); }); int8_t extra_energy__cost_385[8]; memcpy(extra_energy__cost_385, _let446, sizeof extra_energy__cost_385); ({ int32_t _let449 = _wsub(_wsub(({ int32_t _r451 = 0; for (int32_t _j450 = 0; _j450 < 8; _j450++) _r451 = _wadd(_r451, extra_energy__held_383[_j450]); _r451; }), ((int32_t)(extra_energy__held_383[_ix(extra_energy__t_374, 8)]))), _wsub(({ int32_t _r454 = 0; for (int32_t _j453 = 0; _j453 < 8; _j453++) _r454 = _wadd(_r454, extra_energy__cost_385[_j453]); _r454; }), ((int32_t)(extra_energy__cost_385[_ix(extra_energy__t_374, 8)])))); int32_t extra_energy__others_386 = _let449; _wsub(_wsub(((int32_t)(extra_energy__held_383[_ix(extra_energy__t_374, 8)])), ((int32_t)(extra_energy__cost_385[_ix(extra_energy__t_374, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_373, 790)])), extra_energy__others_386), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_368, 790)]))) || ((holds__c_366 == 5) && (s->damage[_ix(holds__o_371, 2) * 4] > 0))) || ((holds__c_366 == 6) && (s->damage[_ix(holds__p_367, 2) * 4] > 0))) || ((holds__c_366 == 7) && s->poisoned[_ix(holds__o_371, 2)])) || ((holds__c_366 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_371, 2) * 4], 395)])) || (((holds__c_366 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_367, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                discard_random__q_387 = attack_effects__o_193;
+                for (int32_t _i456 = 0; _i456 < 8; _i456++) discard_random__held_388[_i456] = s->energy[_ix(discard_random__q_387, 2) * 32 + _i456];
+                discard_random__x_389 = _roll(random_word_at(key, 4), ({ int32_t _r458 = 0; for (int32_t _j457 = 0; _j457 < 8; _j457++) _r458 = _wadd(_r458, discard_random__held_388[_j457]); _r458; }));
+                discard_random__t_392 = ({ int32_t _lo460 = 0; int32_t _r466 = 0; int32_t _best468 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_390 = _lo460, _end461 = 8; discard_random__u_390 < _end461; discard_random__u_390++) { int32_t _x467 = ((int32_t)((({ int32_t _lo462 = 0; int32_t _r464 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_391 = _lo462, _end463 = 8; discard_random__v_391 < _end463; discard_random__v_391++) _r464 = _wadd(_r464, ((discard_random__v_391 <= discard_random__u_390) ? ((int32_t)(discard_random__held_388[discard_random__v_391])) : 0)); _r464; }) > discard_random__x_389))); if (discard_random__u_390 == _lo460 || _x467 > _best468) { _best468 = _x467; _r466 = discard_random__u_390; } } _r466; });
+                if ((({ int32_t _r470 = 0; for (int32_t _j469 = 0; _j469 < 8; _j469++) _r470 = _wadd(_r470, discard_random__held_388[_j469]); _r470; }) > 0)) {
+                    int32_t _w472 = _wx(discard_random__q_387, 2);
+                    int32_t _w473 = _wx(discard_random__t_392, 8);
+                    if (_w472 >= 0 && _w473 >= 0) {
+                        s->energy[_w472 * 32 + 0 * 8 + _w473] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_387, 2) * 32 + _ix(discard_random__t_392, 8)], 1)));
                     }
                 }
             }
-            if ((ATTACKS__discard_all[_ix(attack_effects__r_158, 790)] > 0)) {
-                for (int32_t _i354 = 0; _i354 < 64; _i354++) discard_random_in_play__flat_305[_i354] = s->energy[(_i354) / 32 * 32 + ((_i354) / 8) % 4 * 8 + ((_i354)) % 8];
-                discard_random_in_play__x_306 = _roll(random_word_at(key, 5), ({ int32_t _r356 = 0; for (int32_t _j355 = 0; _j355 < 64; _j355++) _r356 = _wadd(_r356, discard_random_in_play__flat_305[_j355]); _r356; }));
-                discard_random_in_play__u_309 = ({ int32_t _lo358 = 0; int32_t _r364 = 0; int32_t _best366 = 0; for (int32_t discard_random_in_play__w_307 = _lo358, _end359 = 64; discard_random_in_play__w_307 < _end359; discard_random_in_play__w_307++) { int32_t _x365 = ((int32_t)((({ int32_t _lo360 = 0; int32_t _r362 = 0; for (int32_t discard_random_in_play__v_308 = _lo360, _end361 = 64; discard_random_in_play__v_308 < _end361; discard_random_in_play__v_308++) _r362 = _wadd(_r362, ((discard_random_in_play__v_308 <= discard_random_in_play__w_307) ? ((int32_t)(discard_random_in_play__flat_305[discard_random_in_play__v_308])) : 0)); _r362; }) > discard_random_in_play__x_306))); if (discard_random_in_play__w_307 == _lo358 || _x365 > _best366) { _best366 = _x365; _r364 = discard_random_in_play__w_307; } } _r364; });
-                if ((({ int32_t _r368 = 0; for (int32_t _j367 = 0; _j367 < 64; _j367++) _r368 = _wadd(_r368, discard_random_in_play__flat_305[_j367]); _r368; }) > 0)) {
-                    int32_t _w370 = _wx(_floordiv(discard_random_in_play__u_309, 32), 2);
-                    int32_t _w371 = _wx(_pymod(_floordiv(discard_random_in_play__u_309, 8), 4), 4);
-                    int32_t _w372 = _wx(_pymod(discard_random_in_play__u_309, 8), 8);
-                    if (_w370 >= 0 && _w371 >= 0 && _w372 >= 0) {
-                        s->energy[_w370 * 32 + _w371 * 8 + _w372] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_309, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_309, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_309, 8), 8)], 1)));
+            if ((ATTACKS__discard_all[_ix(attack_effects__r_188, 790)] > 0)) {
+                for (int32_t _i474 = 0; _i474 < 64; _i474++) discard_random_in_play__flat_393[_i474] = s->energy[(_i474) / 32 * 32 + ((_i474) / 8) % 4 * 8 + ((_i474)) % 8];
+                discard_random_in_play__x_394 = _roll(random_word_at(key, 5), ({ int32_t _r476 = 0; for (int32_t _j475 = 0; _j475 < 64; _j475++) _r476 = _wadd(_r476, discard_random_in_play__flat_393[_j475]); _r476; }));
+                discard_random_in_play__u_397 = ({ int32_t _lo478 = 0; int32_t _r484 = 0; int32_t _best486 = 0; for (int32_t discard_random_in_play__w_395 = _lo478, _end479 = 64; discard_random_in_play__w_395 < _end479; discard_random_in_play__w_395++) { int32_t _x485 = ((int32_t)((({ int32_t _lo480 = 0; int32_t _r482 = 0; for (int32_t discard_random_in_play__v_396 = _lo480, _end481 = 64; discard_random_in_play__v_396 < _end481; discard_random_in_play__v_396++) _r482 = _wadd(_r482, ((discard_random_in_play__v_396 <= discard_random_in_play__w_395) ? ((int32_t)(discard_random_in_play__flat_393[discard_random_in_play__v_396])) : 0)); _r482; }) > discard_random_in_play__x_394))); if (discard_random_in_play__w_395 == _lo478 || _x485 > _best486) { _best486 = _x485; _r484 = discard_random_in_play__w_395; } } _r484; });
+                if ((({ int32_t _r488 = 0; for (int32_t _j487 = 0; _j487 < 64; _j487++) _r488 = _wadd(_r488, discard_random_in_play__flat_393[_j487]); _r488; }) > 0)) {
+                    int32_t _w490 = _wx(_floordiv(discard_random_in_play__u_397, 32), 2);
+                    int32_t _w491 = _wx(_pymod(_floordiv(discard_random_in_play__u_397, 8), 4), 4);
+                    int32_t _w492 = _wx(_pymod(discard_random_in_play__u_397, 8), 8);
+                    if (_w490 >= 0 && _w491 >= 0 && _w492 >= 0) {
+                        s->energy[_w490 * 32 + _w491 * 8 + _w492] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_397, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_397, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_397, 8), 8)], 1)));
                     }
                 }
             }
-            if ((ATTACKS__attach_n[_ix(attack_effects__r_158, 790)] > 0)) {
-                int32_t _w373 = _wx(attack_effects__p_157, 2);
-                int32_t _w374 = _wx(ATTACKS__attach_type[_ix(attack_effects__r_158, 790)], 8);
-                if (_w373 >= 0 && _w374 >= 0) {
-                    s->energy[_w373 * 32 + 0 * 8 + _w374] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_157, 2) * 32 + _ix(ATTACKS__attach_type[_ix(attack_effects__r_158, 790)], 8)], ATTACKS__attach_n[_ix(attack_effects__r_158, 790)])));
+            if ((ATTACKS__attach_n[_ix(attack_effects__r_188, 790)] > 0)) {
+                int32_t _w493 = _wx(attack_effects__p_187, 2);
+                int32_t _w494 = _wx(ATTACKS__attach_type[_ix(attack_effects__r_188, 790)], 8);
+                if (_w493 >= 0 && _w494 >= 0) {
+                    s->energy[_w493 * 32 + 0 * 8 + _w494] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_187, 2) * 32 + _ix(ATTACKS__attach_type[_ix(attack_effects__r_188, 790)], 8)], ATTACKS__attach_n[_ix(attack_effects__r_188, 790)])));
                 }
             }
-            if ((ATTACKS__draw[_ix(attack_effects__r_158, 790)] > 0)) {
-                draw_cards__p_310 = attack_effects__p_157;
-                draw_cards__n_311 = ATTACKS__draw[_ix(attack_effects__r_158, 790)];
-                draw_cards__have_312 = s->hand_count[_ix(draw_cards__p_310, 2)];
-                draw_cards__k_313 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_311, s->deck_count[_ix(draw_cards__p_310, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_312))))));
-                int32_t _w375 = _wx(draw_cards__p_310, 2);
-                if (_w375 >= 0) {
+            if ((ATTACKS__draw[_ix(attack_effects__r_188, 790)] > 0)) {
+                draw_cards__p_398 = attack_effects__p_187;
+                draw_cards__n_399 = ATTACKS__draw[_ix(attack_effects__r_188, 790)];
+                draw_cards__have_400 = s->hand_count[_ix(draw_cards__p_398, 2)];
+                draw_cards__k_401 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_399, s->deck_count[_ix(draw_cards__p_398, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_400))))));
+                int32_t _w495 = _wx(draw_cards__p_398, 2);
+                if (_w495 >= 0) {
                     {
-                        int16_t _t376[10];
-                        for (int32_t _i377 = 0; _i377 < 10; _i377++) _t376[_i377] = (((HAND_SLOTS[_i377] >= draw_cards__have_312) && (HAND_SLOTS[_i377] < ((int8_t)(_wadd(draw_cards__have_312, draw_cards__k_313))))) ? s->deck[_ix(draw_cards__p_310, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i377], draw_cards__have_312), 0), 19), 20)] : s->hand[_ix(draw_cards__p_310, 2) * 10 + _i377]);
-                        memcpy(s->hand + _w375 * 10, _t376, sizeof _t376);
+                        int16_t _t496[10];
+                        for (int32_t _i497 = 0; _i497 < 10; _i497++) _t496[_i497] = (((HAND_SLOTS[_i497] >= draw_cards__have_400) && (HAND_SLOTS[_i497] < ((int8_t)(_wadd(draw_cards__have_400, draw_cards__k_401))))) ? s->deck[_ix(draw_cards__p_398, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i497], draw_cards__have_400), 0), 19), 20)] : s->hand[_ix(draw_cards__p_398, 2) * 10 + _i497]);
+                        memcpy(s->hand + _w495 * 10, _t496, sizeof _t496);
                     }
                 }
-                int32_t _w378 = _wx(draw_cards__p_310, 2);
-                if (_w378 >= 0) {
+                int32_t _w498 = _wx(draw_cards__p_398, 2);
+                if (_w498 >= 0) {
                     {
-                        int16_t _t379[20];
-                        for (int32_t _i380 = 0; _i380 < 20; _i380++) _t379[_i380] = ((_wadd(DECK_SLOTS[_i380], draw_cards__k_313) < 20) ? s->deck[_ix(draw_cards__p_310, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i380], draw_cards__k_313), 0), 19), 20)] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w378 * 20, _t379, sizeof _t379);
+                        int16_t _t499[20];
+                        for (int32_t _i500 = 0; _i500 < 20; _i500++) _t499[_i500] = ((_wadd(DECK_SLOTS[_i500], draw_cards__k_401) < 20) ? s->deck[_ix(draw_cards__p_398, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i500], draw_cards__k_401), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w498 * 20, _t499, sizeof _t499);
                     }
                 }
-                int32_t _w381 = _wx(draw_cards__p_310, 2);
-                if (_w381 >= 0) {
-                    s->hand_count[_w381] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_310, 2)], draw_cards__k_313)));
+                int32_t _w501 = _wx(draw_cards__p_398, 2);
+                if (_w501 >= 0) {
+                    s->hand_count[_w501] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_398, 2)], draw_cards__k_401)));
                 }
-                int32_t _w382 = _wx(draw_cards__p_310, 2);
-                if (_w382 >= 0) {
-                    s->deck_count[_w382] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_310, 2)], draw_cards__k_313)));
+                int32_t _w502 = _wx(draw_cards__p_398, 2);
+                if (_w502 >= 0) {
+                    s->deck_count[_w502] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_398, 2)], draw_cards__k_401)));
                 }
             }
-            if ((ATTACKS__search_n[_ix(attack_effects__r_158, 790)] > 0)) {
-                search_deck__p_314 = attack_effects__p_157;
-                search_deck__to_bench_315 = ATTACKS__search_bench[_ix(attack_effects__r_158, 790)];
-                search_deck__ftype_316 = ATTACKS__search_type[_ix(attack_effects__r_158, 790)];
-                search_deck__fgroup_317 = ATTACKS__search_group[_ix(attack_effects__r_158, 790)];
-                search_deck__fstage_318 = ATTACKS__search_stage[_ix(attack_effects__r_158, 790)];
-                for (int32_t _i383 = 0; _i383 < 20; _i383++) search_deck__d_319[_i383] = s->deck[_ix(search_deck__p_314, 2) * 20 + _i383];
-                search_deck__i_320 = ({ bool _m384[20]; for (int32_t _j385 = 0; _j385 < 20; _j385++) _m384[_j385] = (((((search_deck__d_319[_j385] >= 0) && (CARDS__kind[_ix(search_deck__d_319[_j385], 395)] == 0)) && ((search_deck__ftype_316 < 0) || (CARDS__type[_ix(search_deck__d_319[_j385], 395)] == search_deck__ftype_316))) && ((search_deck__fgroup_317 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_319[_j385], 395)], _ipow(2, ((int32_t)(search_deck__fgroup_317)))), 2) == 1))) && ((search_deck__fstage_318 < 0) || (CARDS__stage[_ix(search_deck__d_319[_j385], 395)] == search_deck__fstage_318))); _choose(random_word_at(key, 6), _m384, 20); });
-                search_deck__room_322 = (search_deck__to_bench_315 ? ({ int32_t _lo386 = 1; bool _r388 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_321 = _lo386, _end387 = 4; search_deck__bs_321 < _end387; search_deck__bs_321++) if ((s->card[_ix(search_deck__p_314, 2) * 4 + search_deck__bs_321] < 0)) { _r388 = true; break; } _r388; }) : (s->hand_count[_ix(search_deck__p_314, 2)] < 10));
-                if (((search_deck__i_320 >= 0) && search_deck__room_322)) {
-                    search_deck__c_323 = s->deck[_ix(search_deck__p_314, 2) * 20 + _ix(search_deck__i_320, 20)];
-                    int32_t _w390 = _wx(search_deck__p_314, 2);
-                    if (_w390 >= 0) {
+            if ((ATTACKS__search_n[_ix(attack_effects__r_188, 790)] > 0)) {
+                search_deck__p_402 = attack_effects__p_187;
+                search_deck__to_bench_403 = ATTACKS__search_bench[_ix(attack_effects__r_188, 790)];
+                search_deck__ftype_404 = ATTACKS__search_type[_ix(attack_effects__r_188, 790)];
+                search_deck__fgroup_405 = ATTACKS__search_group[_ix(attack_effects__r_188, 790)];
+                search_deck__fstage_406 = ATTACKS__search_stage[_ix(attack_effects__r_188, 790)];
+                for (int32_t _i503 = 0; _i503 < 20; _i503++) search_deck__d_407[_i503] = s->deck[_ix(search_deck__p_402, 2) * 20 + _i503];
+                search_deck__i_408 = ({ bool _m504[20]; for (int32_t _j505 = 0; _j505 < 20; _j505++) _m504[_j505] = (((((search_deck__d_407[_j505] >= 0) && (CARDS__kind[_ix(search_deck__d_407[_j505], 395)] == 0)) && ((search_deck__ftype_404 < 0) || (CARDS__type[_ix(search_deck__d_407[_j505], 395)] == search_deck__ftype_404))) && ((search_deck__fgroup_405 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_407[_j505], 395)], _ipow(2, ((int32_t)(search_deck__fgroup_405)))), 2) == 1))) && ((search_deck__fstage_406 < 0) || (CARDS__stage[_ix(search_deck__d_407[_j505], 395)] == search_deck__fstage_406))); _choose(random_word_at(key, 6), _m504, 20); });
+                search_deck__room_410 = (search_deck__to_bench_403 ? ({ int32_t _lo506 = 1; bool _r508 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_409 = _lo506, _end507 = 4; search_deck__bs_409 < _end507; search_deck__bs_409++) if ((s->card[_ix(search_deck__p_402, 2) * 4 + search_deck__bs_409] < 0)) { _r508 = true; break; } _r508; }) : (s->hand_count[_ix(search_deck__p_402, 2)] < 10));
+                if (((search_deck__i_408 >= 0) && search_deck__room_410)) {
+                    search_deck__c_411 = s->deck[_ix(search_deck__p_402, 2) * 20 + _ix(search_deck__i_408, 20)];
+                    int32_t _w510 = _wx(search_deck__p_402, 2);
+                    if (_w510 >= 0) {
                         {
-                            int16_t _t391[20];
-                            for (int32_t _i392 = 0; _i392 < 20; _i392++) _t391[_i392] = s->deck[_ix(search_deck__p_314, 2) * 20 + _i392];
-                            _remove_int16(_t391, 20, search_deck__i_320);
-                            _shuffle_int16(_t391, 20, fold_in(key, 24));
-                            memcpy(s->deck + _w390 * 20, _t391, sizeof _t391);
+                            int16_t _t511[20];
+                            for (int32_t _i512 = 0; _i512 < 20; _i512++) _t511[_i512] = s->deck[_ix(search_deck__p_402, 2) * 20 + _i512];
+                            _remove_int16(_t511, 20, search_deck__i_408);
+                            _shuffle_int16(_t511, 20, fold_in(key, 24));
+                            memcpy(s->deck + _w510 * 20, _t511, sizeof _t511);
                         }
                     }
-                    int32_t _w393 = _wx(search_deck__p_314, 2);
-                    if (_w393 >= 0) {
-                        s->deck_count[_w393] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_314, 2)], 1)));
+                    int32_t _w513 = _wx(search_deck__p_402, 2);
+                    if (_w513 >= 0) {
+                        s->deck_count[_w513] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_402, 2)], 1)));
                     }
-                    if (search_deck__to_bench_315) {
-                        put_in_play__p_325 = search_deck__p_314;
-                        put_in_play__slot_326 = ({ int32_t _lo394 = 1; int32_t _r396 = 0; int32_t _best398 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_324 = _lo394, _end395 = 4; search_deck__bs_324 < _end395; search_deck__bs_324++) { int32_t _x397 = ((int32_t)((s->card[_ix(search_deck__p_314, 2) * 4 + search_deck__bs_324] < 0))); if (search_deck__bs_324 == _lo394 || _x397 > _best398) { _best398 = _x397; _r396 = search_deck__bs_324; } } _r396; });
-                        put_in_play__c_327 = search_deck__c_323;
-                        int32_t _w399 = _wx(put_in_play__p_325, 2);
-                        int32_t _w400 = _wx(put_in_play__slot_326, 4);
-                        if (_w399 >= 0 && _w400 >= 0) {
-                            s->card[_w399 * 4 + _w400] = put_in_play__c_327;
+                    if (search_deck__to_bench_403) {
+                        put_in_play__p_413 = search_deck__p_402;
+                        put_in_play__slot_414 = ({ int32_t _lo514 = 1; int32_t _r516 = 0; int32_t _best518 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_412 = _lo514, _end515 = 4; search_deck__bs_412 < _end515; search_deck__bs_412++) { int32_t _x517 = ((int32_t)((s->card[_ix(search_deck__p_402, 2) * 4 + search_deck__bs_412] < 0))); if (search_deck__bs_412 == _lo514 || _x517 > _best518) { _best518 = _x517; _r516 = search_deck__bs_412; } } _r516; });
+                        put_in_play__c_415 = search_deck__c_411;
+                        int32_t _w519 = _wx(put_in_play__p_413, 2);
+                        int32_t _w520 = _wx(put_in_play__slot_414, 4);
+                        if (_w519 >= 0 && _w520 >= 0) {
+                            s->card[_w519 * 4 + _w520] = put_in_play__c_415;
                         }
-                        int32_t _w401 = _wx(put_in_play__p_325, 2);
-                        int32_t _w402 = _wx(put_in_play__slot_326, 4);
-                        if (_w401 >= 0 && _w402 >= 0) {
-                            s->damage[_w401 * 4 + _w402] = ((int16_t)(0));
+                        int32_t _w521 = _wx(put_in_play__p_413, 2);
+                        int32_t _w522 = _wx(put_in_play__slot_414, 4);
+                        if (_w521 >= 0 && _w522 >= 0) {
+                            s->damage[_w521 * 4 + _w522] = ((int16_t)(0));
                         }
-                        int32_t _w403 = _wx(put_in_play__p_325, 2);
-                        int32_t _w404 = _wx(put_in_play__slot_326, 4);
-                        if (_w403 >= 0 && _w404 >= 0) {
+                        int32_t _w523 = _wx(put_in_play__p_413, 2);
+                        int32_t _w524 = _wx(put_in_play__slot_414, 4);
+                        if (_w523 >= 0 && _w524 >= 0) {
                             {
-                                int8_t *_d = s->energy + _w403 * 32 + _w404 * 8;
-                                for (int32_t _i405 = 0; _i405 < 8; _i405++) _d[_i405] = ((int8_t)(0));
+                                int8_t *_d = s->energy + _w523 * 32 + _w524 * 8;
+                                for (int32_t _i525 = 0; _i525 < 8; _i525++) _d[_i525] = ((int8_t)(0));
                             }
                         }
-                        int32_t _w406 = _wx(put_in_play__p_325, 2);
-                        int32_t _w407 = _wx(put_in_play__slot_326, 4);
-                        if (_w406 >= 0 && _w407 >= 0) {
-                            s->entered[_w406 * 4 + _w407] = ((int8_t)(s->turn));
+                        int32_t _w526 = _wx(put_in_play__p_413, 2);
+                        int32_t _w527 = _wx(put_in_play__slot_414, 4);
+                        if (_w526 >= 0 && _w527 >= 0) {
+                            s->entered[_w526 * 4 + _w527] = ((int8_t)(s->turn));
                         }
-                        int32_t _w408 = _wx(put_in_play__p_325, 2);
-                        int32_t _w409 = _wx(put_in_play__slot_326, 4);
-                        if (_w408 >= 0 && _w409 >= 0) {
+                        int32_t _w528 = _wx(put_in_play__p_413, 2);
+                        int32_t _w529 = _wx(put_in_play__slot_414, 4);
+                        if (_w528 >= 0 && _w529 >= 0) {
                             {
-                                int16_t *_d = s->under + _w408 * 8 + _w409 * 2;
-                                for (int32_t _i410 = 0; _i410 < 2; _i410++) _d[_i410] = ((int16_t)((-1)));
+                                int16_t *_d = s->under + _w528 * 8 + _w529 * 2;
+                                for (int32_t _i530 = 0; _i530 < 2; _i530++) _d[_i530] = ((int16_t)((-1)));
                             }
+                        }
+                        int32_t _w531 = _wx(put_in_play__p_413, 2);
+                        int32_t _w532 = _wx(put_in_play__slot_414, 4);
+                        if (_w531 >= 0 && _w532 >= 0) {
+                            s->used_ability[_w531 * 4 + _w532] = false;
                         }
                     } else {
-                        int32_t _w411 = _wx(search_deck__p_314, 2);
-                        if (_w411 >= 0) {
-                            _push_int16(s->hand + _w411 * 10, 10, search_deck__c_323);
+                        int32_t _w533 = _wx(search_deck__p_402, 2);
+                        if (_w533 >= 0) {
+                            _push_int16(s->hand + _w533 * 10, 10, search_deck__c_411);
                         }
-                        int32_t _w412 = _wx(search_deck__p_314, 2);
-                        if (_w412 >= 0) {
-                            s->hand_count[_w412] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_314, 2)], 1)));
+                        int32_t _w534 = _wx(search_deck__p_402, 2);
+                        if (_w534 >= 0) {
+                            s->hand_count[_w534] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_402, 2)], 1)));
                         }
                     }
                 }
             }
-            if (ATTACKS__shuffle_hand[_ix(attack_effects__r_158, 790)]) {
-                shuffle_hand_in__p_328 = attack_effects__p_157;
-                shuffle_hand_in__dc_329 = s->deck_count[_ix(shuffle_hand_in__p_328, 2)];
-                for (int32_t _i413 = 0; _i413 < 20; _i413++) shuffle_hand_in__merged_330[_i413] = ((DECK_SLOTS[_i413] < shuffle_hand_in__dc_329) ? s->deck[_ix(shuffle_hand_in__p_328, 2) * 20 + _i413] : s->hand[_ix(shuffle_hand_in__p_328, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i413], shuffle_hand_in__dc_329), 0), 9), 10)]);
-                int32_t _w414 = _wx(shuffle_hand_in__p_328, 2);
-                if (_w414 >= 0) {
+            if (ATTACKS__shuffle_hand[_ix(attack_effects__r_188, 790)]) {
+                shuffle_hand_in__p_416 = attack_effects__p_187;
+                shuffle_hand_in__dc_417 = s->deck_count[_ix(shuffle_hand_in__p_416, 2)];
+                for (int32_t _i535 = 0; _i535 < 20; _i535++) shuffle_hand_in__merged_418[_i535] = ((DECK_SLOTS[_i535] < shuffle_hand_in__dc_417) ? s->deck[_ix(shuffle_hand_in__p_416, 2) * 20 + _i535] : s->hand[_ix(shuffle_hand_in__p_416, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i535], shuffle_hand_in__dc_417), 0), 9), 10)]);
+                int32_t _w536 = _wx(shuffle_hand_in__p_416, 2);
+                if (_w536 >= 0) {
                     {
-                        int16_t *_d = s->deck + _w414 * 20;
-                        for (int32_t _i415 = 0; _i415 < 20; _i415++) _d[_i415] = ((DECK_SLOTS[_i415] < ((int8_t)(_wadd(shuffle_hand_in__dc_329, s->hand_count[_ix(shuffle_hand_in__p_328, 2)])))) ? shuffle_hand_in__merged_330[_i415] : ((int16_t)((-1))));
+                        int16_t *_d = s->deck + _w536 * 20;
+                        for (int32_t _i537 = 0; _i537 < 20; _i537++) _d[_i537] = ((DECK_SLOTS[_i537] < ((int8_t)(_wadd(shuffle_hand_in__dc_417, s->hand_count[_ix(shuffle_hand_in__p_416, 2)])))) ? shuffle_hand_in__merged_418[_i537] : ((int16_t)((-1))));
                         _shuffle_int16(_d, 20, fold_in(key, 25));
                     }
                 }
-                int32_t _w416 = _wx(shuffle_hand_in__p_328, 2);
-                if (_w416 >= 0) {
-                    s->deck_count[_w416] = ((int8_t)(_wadd(shuffle_hand_in__dc_329, s->hand_count[_ix(shuffle_hand_in__p_328, 2)])));
+                int32_t _w538 = _wx(shuffle_hand_in__p_416, 2);
+                if (_w538 >= 0) {
+                    s->deck_count[_w538] = ((int8_t)(_wadd(shuffle_hand_in__dc_417, s->hand_count[_ix(shuffle_hand_in__p_416, 2)])));
                 }
-                int32_t _w417 = _wx(shuffle_hand_in__p_328, 2);
-                if (_w417 >= 0) {
+                int32_t _w539 = _wx(shuffle_hand_in__p_416, 2);
+                if (_w539 >= 0) {
                     {
-                        int16_t _t418[10];
-                        for (int32_t _i419 = 0; _i419 < 10; _i419++) _t418[_i419] = ((HAND_SLOTS[_i419] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_328, 2) * 10 + _i419]);
-                        memcpy(s->hand + _w417 * 10, _t418, sizeof _t418);
+                        int16_t _t540[10];
+                        for (int32_t _i541 = 0; _i541 < 10; _i541++) _t540[_i541] = ((HAND_SLOTS[_i541] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_416, 2) * 10 + _i541]);
+                        memcpy(s->hand + _w539 * 10, _t540, sizeof _t540);
                     }
                 }
-                int32_t _w420 = _wx(shuffle_hand_in__p_328, 2);
-                if (_w420 >= 0) {
-                    s->hand_count[_w420] = ((int8_t)(0));
+                int32_t _w542 = _wx(shuffle_hand_in__p_416, 2);
+                if (_w542 >= 0) {
+                    s->hand_count[_w542] = ((int8_t)(0));
                 }
             }
-            if (ATTACKS__draw_opp_hand[_ix(attack_effects__r_158, 790)]) {
-                draw_cards__p_331 = attack_effects__p_157;
-                draw_cards__n_332 = s->hand_count[_ix(attack_effects__o_163, 2)];
-                draw_cards__have_333 = s->hand_count[_ix(draw_cards__p_331, 2)];
-                draw_cards__k_334 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_332, s->deck_count[_ix(draw_cards__p_331, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_333))))));
-                int32_t _w421 = _wx(draw_cards__p_331, 2);
-                if (_w421 >= 0) {
+            if (ATTACKS__reveal_hand[_ix(attack_effects__r_188, 790)]) {
+                int32_t _w543 = _wx(attack_effects__p_187, 2);
+                if (_w543 >= 0) {
                     {
-                        int16_t _t422[10];
-                        for (int32_t _i423 = 0; _i423 < 10; _i423++) _t422[_i423] = (((HAND_SLOTS[_i423] >= draw_cards__have_333) && (HAND_SLOTS[_i423] < ((int8_t)(_wadd(draw_cards__have_333, draw_cards__k_334))))) ? s->deck[_ix(draw_cards__p_331, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i423], draw_cards__have_333), 0), 19), 20)] : s->hand[_ix(draw_cards__p_331, 2) * 10 + _i423]);
-                        memcpy(s->hand + _w421 * 10, _t422, sizeof _t422);
+                        int16_t *_d = s->seen + _w543 * 10;
+                        for (int32_t _i544 = 0; _i544 < 10; _i544++) _d[_i544] = s->hand[_ix(attack_effects__o_193, 2) * 10 + _i544];
                     }
-                }
-                int32_t _w424 = _wx(draw_cards__p_331, 2);
-                if (_w424 >= 0) {
-                    {
-                        int16_t _t425[20];
-                        for (int32_t _i426 = 0; _i426 < 20; _i426++) _t425[_i426] = ((_wadd(DECK_SLOTS[_i426], draw_cards__k_334) < 20) ? s->deck[_ix(draw_cards__p_331, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i426], draw_cards__k_334), 0), 19), 20)] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w424 * 20, _t425, sizeof _t425);
-                    }
-                }
-                int32_t _w427 = _wx(draw_cards__p_331, 2);
-                if (_w427 >= 0) {
-                    s->hand_count[_w427] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_331, 2)], draw_cards__k_334)));
-                }
-                int32_t _w428 = _wx(draw_cards__p_331, 2);
-                if (_w428 >= 0) {
-                    s->deck_count[_w428] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_331, 2)], draw_cards__k_334)));
                 }
             }
-            for (int32_t _i429 = 0; _i429 < 2; _i429++) for (int32_t _i430 = 0; _i430 < 4; _i430++) knockouts__ko_335[_i429 * 4 + _i430] = ((s->card[_i429 * 4 + _i430] >= 0) && (s->damage[_i429 * 4 + _i430] >= CARDS__hp[_ix(s->card[_i429 * 4 + _i430], 395)]));
-            for (int32_t _i431 = 0; _i431 < 2; _i431++) for (int32_t _i432 = 0; _i432 < 4; _i432++) knockouts__ko_cards_336[_i431 * 4 + _i432] = (knockouts__ko_335[_i431 * 4 + _i432] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i431 * 4 + _i432], 395)]))) : 0);
+            if (ATTACKS__draw_opp_hand[_ix(attack_effects__r_188, 790)]) {
+                draw_cards__p_419 = attack_effects__p_187;
+                draw_cards__n_420 = s->hand_count[_ix(attack_effects__o_193, 2)];
+                draw_cards__have_421 = s->hand_count[_ix(draw_cards__p_419, 2)];
+                draw_cards__k_422 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_420, s->deck_count[_ix(draw_cards__p_419, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_421))))));
+                int32_t _w545 = _wx(draw_cards__p_419, 2);
+                if (_w545 >= 0) {
+                    {
+                        int16_t _t546[10];
+                        for (int32_t _i547 = 0; _i547 < 10; _i547++) _t546[_i547] = (((HAND_SLOTS[_i547] >= draw_cards__have_421) && (HAND_SLOTS[_i547] < ((int8_t)(_wadd(draw_cards__have_421, draw_cards__k_422))))) ? s->deck[_ix(draw_cards__p_419, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i547], draw_cards__have_421), 0), 19), 20)] : s->hand[_ix(draw_cards__p_419, 2) * 10 + _i547]);
+                        memcpy(s->hand + _w545 * 10, _t546, sizeof _t546);
+                    }
+                }
+                int32_t _w548 = _wx(draw_cards__p_419, 2);
+                if (_w548 >= 0) {
+                    {
+                        int16_t _t549[20];
+                        for (int32_t _i550 = 0; _i550 < 20; _i550++) _t549[_i550] = ((_wadd(DECK_SLOTS[_i550], draw_cards__k_422) < 20) ? s->deck[_ix(draw_cards__p_419, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i550], draw_cards__k_422), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w548 * 20, _t549, sizeof _t549);
+                    }
+                }
+                int32_t _w551 = _wx(draw_cards__p_419, 2);
+                if (_w551 >= 0) {
+                    s->hand_count[_w551] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_419, 2)], draw_cards__k_422)));
+                }
+                int32_t _w552 = _wx(draw_cards__p_419, 2);
+                if (_w552 >= 0) {
+                    s->deck_count[_w552] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_419, 2)], draw_cards__k_422)));
+                }
+            }
+            for (int32_t _i553 = 0; _i553 < 2; _i553++) for (int32_t _i554 = 0; _i554 < 4; _i554++) knockouts__ko_423[_i553 * 4 + _i554] = ((s->card[_i553 * 4 + _i554] >= 0) && (s->damage[_i553 * 4 + _i554] >= CARDS__hp[_ix(s->card[_i553 * 4 + _i554], 395)]));
+            for (int32_t _i555 = 0; _i555 < 2; _i555++) for (int32_t _i556 = 0; _i556 < 4; _i556++) knockouts__ko_cards_424[_i555 * 4 + _i556] = (knockouts__ko_423[_i555 * 4 + _i556] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i555 * 4 + _i556], 395)]))) : 0);
             {
-                int8_t _t433[2];
-                for (int32_t _i434 = 0; _i434 < 2; _i434++) _t433[_i434] = ((int8_t)(_wadd(s->discard_count[_i434], (_i434 == 0 ? ({ int32_t _r436 = 0; for (int32_t _j435 = 0; _j435 < 4; _j435++) _r436 = _wadd(_r436, knockouts__ko_cards_336[_j435]); _r436; }) : ({ int32_t _r439 = 0; for (int32_t _j438 = 0; _j438 < 4; _j438++) _r439 = _wadd(_r439, knockouts__ko_cards_336[1 * 4 + _j438]); _r439; })))));
-                memcpy(s->discard_count, _t433, sizeof _t433);
+                int8_t _t557[2];
+                for (int32_t _i558 = 0; _i558 < 2; _i558++) _t557[_i558] = ((int8_t)(_wadd(s->discard_count[_i558], (_i558 == 0 ? ({ int32_t _r560 = 0; for (int32_t _j559 = 0; _j559 < 4; _j559++) _r560 = _wadd(_r560, knockouts__ko_cards_424[_j559]); _r560; }) : ({ int32_t _r563 = 0; for (int32_t _j562 = 0; _j562 < 4; _j562++) _r563 = _wadd(_r563, knockouts__ko_cards_424[1 * 4 + _j562]); _r563; })))));
+                memcpy(s->discard_count, _t557, sizeof _t557);
             }
-            for (int32_t _i441 = 0; _i441 < 2; _i441++) for (int32_t _i442 = 0; _i442 < 4; _i442++) knockouts__ko_value_337[_i441 * 4 + _i442] = (knockouts__ko_335[_i441 * 4 + _i442] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i441 * 4 + _i442], 395)]))) : 0);
+            for (int32_t _i565 = 0; _i565 < 2; _i565++) for (int32_t _i566 = 0; _i566 < 4; _i566++) knockouts__ko_value_425[_i565 * 4 + _i566] = (knockouts__ko_423[_i565 * 4 + _i566] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i565 * 4 + _i566], 395)]))) : 0);
             {
-                int8_t _t443[2];
-                for (int32_t _i444 = 0; _i444 < 2; _i444++) _t443[_i444] = ((int8_t)(_wadd(s->points[_i444], (_i444 == 0 ? ({ int32_t _r446 = 0; for (int32_t _j445 = 0; _j445 < 4; _j445++) _r446 = _wadd(_r446, knockouts__ko_value_337[1 * 4 + _j445]); _r446; }) : ({ int32_t _r449 = 0; for (int32_t _j448 = 0; _j448 < 4; _j448++) _r449 = _wadd(_r449, knockouts__ko_value_337[_j448]); _r449; })))));
-                memcpy(s->points, _t443, sizeof _t443);
+                int8_t _t567[2];
+                for (int32_t _i568 = 0; _i568 < 2; _i568++) _t567[_i568] = ((int8_t)(_wadd(s->points[_i568], (_i568 == 0 ? ({ int32_t _r570 = 0; for (int32_t _j569 = 0; _j569 < 4; _j569++) _r570 = _wadd(_r570, knockouts__ko_value_425[1 * 4 + _j569]); _r570; }) : ({ int32_t _r573 = 0; for (int32_t _j572 = 0; _j572 < 4; _j572++) _r573 = _wadd(_r573, knockouts__ko_value_425[_j572]); _r573; })))));
+                memcpy(s->points, _t567, sizeof _t567);
             }
             if (true) {
                 {
-                    int16_t _t451[2];
-                    for (int32_t _i452 = 0; _i452 < 2; _i452++) _t451[_i452] = ((_i452 == 0 ? ({ bool _r454 = false; for (int32_t _j453 = 0; _j453 < 4; _j453++) if (knockouts__ko_335[_j453]) { _r454 = true; break; } _r454; }) : ({ bool _r457 = false; for (int32_t _j456 = 0; _j456 < 4; _j456++) if (knockouts__ko_335[1 * 4 + _j456]) { _r457 = true; break; } _r457; })) ? s->turn : s->ko_turn[_i452]);
-                    memcpy(s->ko_turn, _t451, sizeof _t451);
+                    int16_t _t575[2];
+                    for (int32_t _i576 = 0; _i576 < 2; _i576++) _t575[_i576] = ((_i576 == 0 ? ({ bool _r578 = false; for (int32_t _j577 = 0; _j577 < 4; _j577++) if (knockouts__ko_423[_j577]) { _r578 = true; break; } _r578; }) : ({ bool _r581 = false; for (int32_t _j580 = 0; _j580 < 4; _j580++) if (knockouts__ko_423[1 * 4 + _j580]) { _r581 = true; break; } _r581; })) ? s->turn : s->ko_turn[_i576]);
+                    memcpy(s->ko_turn, _t575, sizeof _t575);
                 }
             }
             {
-                int16_t _t459[8];
-                for (int32_t _i460 = 0; _i460 < 2; _i460++) for (int32_t _i461 = 0; _i461 < 4; _i461++) _t459[_i460 * 4 + _i461] = (knockouts__ko_335[_i460 * 4 + _i461] ? ((int16_t)((-1))) : s->card[_i460 * 4 + _i461]);
-                memcpy(s->card, _t459, sizeof _t459);
+                int16_t _t583[8];
+                for (int32_t _i584 = 0; _i584 < 2; _i584++) for (int32_t _i585 = 0; _i585 < 4; _i585++) _t583[_i584 * 4 + _i585] = (knockouts__ko_423[_i584 * 4 + _i585] ? ((int16_t)((-1))) : s->card[_i584 * 4 + _i585]);
+                memcpy(s->card, _t583, sizeof _t583);
             }
             {
-                int16_t _t462[8];
-                for (int32_t _i463 = 0; _i463 < 2; _i463++) for (int32_t _i464 = 0; _i464 < 4; _i464++) _t462[_i463 * 4 + _i464] = (knockouts__ko_335[_i463 * 4 + _i464] ? ((int16_t)(0)) : s->damage[_i463 * 4 + _i464]);
-                memcpy(s->damage, _t462, sizeof _t462);
+                int16_t _t586[8];
+                for (int32_t _i587 = 0; _i587 < 2; _i587++) for (int32_t _i588 = 0; _i588 < 4; _i588++) _t586[_i587 * 4 + _i588] = (knockouts__ko_423[_i587 * 4 + _i588] ? ((int16_t)(0)) : s->damage[_i587 * 4 + _i588]);
+                memcpy(s->damage, _t586, sizeof _t586);
             }
             {
-                int8_t _t465[64];
-                for (int32_t _i466 = 0; _i466 < 2; _i466++) for (int32_t _i467 = 0; _i467 < 4; _i467++) for (int32_t _i468 = 0; _i468 < 8; _i468++) _t465[_i466 * 32 + _i467 * 8 + _i468] = (knockouts__ko_335[(_i466 * 4 + _i467) / 4 * 4 + ((_i466 * 4 + _i467)) % 4] ? ((int8_t)(0)) : s->energy[_i466 * 32 + _i467 * 8 + _i468]);
-                memcpy(s->energy, _t465, sizeof _t465);
+                int8_t _t589[64];
+                for (int32_t _i590 = 0; _i590 < 2; _i590++) for (int32_t _i591 = 0; _i591 < 4; _i591++) for (int32_t _i592 = 0; _i592 < 8; _i592++) _t589[_i590 * 32 + _i591 * 8 + _i592] = (knockouts__ko_423[(_i590 * 4 + _i591) / 4 * 4 + ((_i590 * 4 + _i591)) % 4] ? ((int8_t)(0)) : s->energy[_i590 * 32 + _i591 * 8 + _i592]);
+                memcpy(s->energy, _t589, sizeof _t589);
             }
             {
-                int8_t _t469[8];
-                for (int32_t _i470 = 0; _i470 < 2; _i470++) for (int32_t _i471 = 0; _i471 < 4; _i471++) _t469[_i470 * 4 + _i471] = (knockouts__ko_335[_i470 * 4 + _i471] ? ((int8_t)(0)) : s->entered[_i470 * 4 + _i471]);
-                memcpy(s->entered, _t469, sizeof _t469);
+                int8_t _t593[8];
+                for (int32_t _i594 = 0; _i594 < 2; _i594++) for (int32_t _i595 = 0; _i595 < 4; _i595++) _t593[_i594 * 4 + _i595] = (knockouts__ko_423[_i594 * 4 + _i595] ? ((int8_t)(0)) : s->entered[_i594 * 4 + _i595]);
+                memcpy(s->entered, _t593, sizeof _t593);
             }
             {
-                int16_t _t472[16];
-                for (int32_t _i473 = 0; _i473 < 2; _i473++) for (int32_t _i474 = 0; _i474 < 4; _i474++) for (int32_t _i475 = 0; _i475 < 2; _i475++) _t472[_i473 * 8 + _i474 * 2 + _i475] = (knockouts__ko_335[(_i473 * 4 + _i474) / 4 * 4 + ((_i473 * 4 + _i474)) % 4] ? ((int16_t)((-1))) : s->under[_i473 * 8 + _i474 * 2 + _i475]);
-                memcpy(s->under, _t472, sizeof _t472);
-            }
-            knockouts__ko_active_338[0] = knockouts__ko_335[0];
-            knockouts__ko_active_338[1] = knockouts__ko_335[1 * 4];
-            {
-                bool _t476[2];
-                for (int32_t _i477 = 0; _i477 < 2; _i477++) _t476[_i477] = (s->poisoned[_i477] && (!knockouts__ko_active_338[_i477]));
-                memcpy(s->poisoned, _t476, sizeof _t476);
+                int16_t _t596[16];
+                for (int32_t _i597 = 0; _i597 < 2; _i597++) for (int32_t _i598 = 0; _i598 < 4; _i598++) for (int32_t _i599 = 0; _i599 < 2; _i599++) _t596[_i597 * 8 + _i598 * 2 + _i599] = (knockouts__ko_423[(_i597 * 4 + _i598) / 4 * 4 + ((_i597 * 4 + _i598)) % 4] ? ((int16_t)((-1))) : s->under[_i597 * 8 + _i598 * 2 + _i599]);
+                memcpy(s->under, _t596, sizeof _t596);
             }
             {
-                bool _t478[2];
-                for (int32_t _i479 = 0; _i479 < 2; _i479++) _t478[_i479] = (s->burned[_i479] && (!knockouts__ko_active_338[_i479]));
-                memcpy(s->burned, _t478, sizeof _t478);
+                bool _t600[8];
+                for (int32_t _i601 = 0; _i601 < 2; _i601++) for (int32_t _i602 = 0; _i602 < 4; _i602++) _t600[_i601 * 4 + _i602] = (s->used_ability[_i601 * 4 + _i602] && (!knockouts__ko_423[_i601 * 4 + _i602]));
+                memcpy(s->used_ability, _t600, sizeof _t600);
+            }
+            knockouts__ko_active_426[0] = knockouts__ko_423[0];
+            knockouts__ko_active_426[1] = knockouts__ko_423[1 * 4];
+            {
+                bool _t603[2];
+                for (int32_t _i604 = 0; _i604 < 2; _i604++) _t603[_i604] = (s->poisoned[_i604] && (!knockouts__ko_active_426[_i604]));
+                memcpy(s->poisoned, _t603, sizeof _t603);
             }
             {
-                int8_t _t480[2];
-                for (int32_t _i481 = 0; _i481 < 2; _i481++) _t480[_i481] = (knockouts__ko_active_338[_i481] ? ((int8_t)(0)) : s->condition[_i481]);
-                memcpy(s->condition, _t480, sizeof _t480);
+                bool _t605[2];
+                for (int32_t _i606 = 0; _i606 < 2; _i606++) _t605[_i606] = (s->burned[_i606] && (!knockouts__ko_active_426[_i606]));
+                memcpy(s->burned, _t605, sizeof _t605);
             }
-            knockouts__has_bench_341[0] = ({ int32_t _lo482 = 1; bool _r484 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_339 = _lo482, _end483 = 4; knockouts__ks_339 < _end483; knockouts__ks_339++) if ((s->card[knockouts__ks_339] >= 0)) { _r484 = true; break; } _r484; });
-            knockouts__has_bench_341[1] = ({ int32_t _lo486 = 1; bool _r488 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_340 = _lo486, _end487 = 4; knockouts__ks_340 < _end487; knockouts__ks_340++) if ((s->card[1 * 4 + knockouts__ks_340] >= 0)) { _r488 = true; break; } _r488; });
             {
-                bool _t490[2];
-                for (int32_t _i491 = 0; _i491 < 2; _i491++) _t490[_i491] = (s->promote_pending[_i491] || (knockouts__ko_active_338[_i491] && knockouts__has_bench_341[_i491]));
-                memcpy(s->promote_pending, _t490, sizeof _t490);
+                int8_t _t607[2];
+                for (int32_t _i608 = 0; _i608 < 2; _i608++) _t607[_i608] = (knockouts__ko_active_426[_i608] ? ((int8_t)(0)) : s->condition[_i608]);
+                memcpy(s->condition, _t607, sizeof _t607);
             }
-            for (int32_t _i492 = 0; _i492 < 2; _i492++) knockouts__won_342[_i492] = ((s->points[_i492] >= 3) || (_i492 == 0 ? (knockouts__ko_active_338[1] && (!knockouts__has_bench_341[1])) : (knockouts__ko_active_338[0] && (!knockouts__has_bench_341[0]))));
-            if ((knockouts__won_342[0] && knockouts__won_342[1])) {
+            knockouts__has_bench_429[0] = ({ int32_t _lo609 = 1; bool _r611 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_427 = _lo609, _end610 = 4; knockouts__ks_427 < _end610; knockouts__ks_427++) if ((s->card[knockouts__ks_427] >= 0)) { _r611 = true; break; } _r611; });
+            knockouts__has_bench_429[1] = ({ int32_t _lo613 = 1; bool _r615 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_428 = _lo613, _end614 = 4; knockouts__ks_428 < _end614; knockouts__ks_428++) if ((s->card[1 * 4 + knockouts__ks_428] >= 0)) { _r615 = true; break; } _r615; });
+            {
+                bool _t617[2];
+                for (int32_t _i618 = 0; _i618 < 2; _i618++) _t617[_i618] = (s->promote_pending[_i618] || (knockouts__ko_active_426[_i618] && knockouts__has_bench_429[_i618]));
+                memcpy(s->promote_pending, _t617, sizeof _t617);
+            }
+            for (int32_t _i619 = 0; _i619 < 2; _i619++) knockouts__won_430[_i619] = ((s->points[_i619] >= 3) || (_i619 == 0 ? (knockouts__ko_active_426[1] && (!knockouts__has_bench_429[1])) : (knockouts__ko_active_426[0] && (!knockouts__has_bench_429[0]))));
+            if ((knockouts__won_430[0] && knockouts__won_430[1])) {
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if ((knockouts__won_342[0] || knockouts__won_342[1])) {
-                _win(s, (knockouts__won_342[0] ? 0 : 1));
+            } else if ((knockouts__won_430[0] || knockouts__won_430[1])) {
+                _win(s, (knockouts__won_430[0] ? 0 : 1));
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
             }
         }
     }
     if ((s->choice__pending == 0)) {
-        end_of_turn__p_343 = s->current_player;
-        int32_t _w493 = _wx(end_of_turn__p_343, 2);
-        if (_w493 >= 0) {
-            s->energy_now[_w493] = ((int8_t)((-1)));
+        end_of_turn__p_431 = s->current_player;
+        int32_t _w620 = _wx(end_of_turn__p_431, 2);
+        if (_w620 >= 0) {
+            s->energy_now[_w620] = ((int8_t)((-1)));
         }
         if ((s->phase != 3)) {
-            checkup__q_344 = end_of_turn__p_343;
-            checkup__owner_345 = end_of_turn__p_343;
-            if (((s->card[_ix(checkup__q_344, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_344, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_344, 2) * 4], 395)]))) {
-                if (s->poisoned[_ix(checkup__q_344, 2)]) {
-                    int32_t _w494 = _wx(checkup__q_344, 2);
-                    if (_w494 >= 0) {
-                        s->damage[_w494 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_344, 2) * 4], 10)));
+            checkup__q_432 = end_of_turn__p_431;
+            checkup__owner_433 = end_of_turn__p_431;
+            if (((s->card[_ix(checkup__q_432, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_432, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_432, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_432, 2)]) {
+                    int32_t _w621 = _wx(checkup__q_432, 2);
+                    if (_w621 >= 0) {
+                        s->damage[_w621 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_432, 2) * 4], 10)));
                     }
                 }
-                if (s->burned[_ix(checkup__q_344, 2)]) {
-                    int32_t _w495 = _wx(checkup__q_344, 2);
-                    if (_w495 >= 0) {
-                        s->damage[_w495 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_344, 2) * 4], 20)));
+                if (s->burned[_ix(checkup__q_432, 2)]) {
+                    int32_t _w622 = _wx(checkup__q_432, 2);
+                    if (_w622 >= 0) {
+                        s->damage[_w622 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_432, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 7))) {
-                        int32_t _w496 = _wx(checkup__q_344, 2);
-                        if (_w496 >= 0) {
-                            s->burned[_w496] = false;
+                        int32_t _w623 = _wx(checkup__q_432, 2);
+                        if (_w623 >= 0) {
+                            s->burned[_w623] = false;
                         }
                     }
                 }
-                if (((s->condition[_ix(checkup__q_344, 2)] == 1) && _flip(random_word_at(key, 8)))) {
-                    int32_t _w497 = _wx(checkup__q_344, 2);
-                    if (_w497 >= 0) {
-                        s->condition[_w497] = ((int8_t)(0));
+                if (((s->condition[_ix(checkup__q_432, 2)] == 1) && _flip(random_word_at(key, 8)))) {
+                    int32_t _w624 = _wx(checkup__q_432, 2);
+                    if (_w624 >= 0) {
+                        s->condition[_w624] = ((int8_t)(0));
                     }
                 }
-                if (((s->condition[_ix(checkup__q_344, 2)] == 2) && (checkup__q_344 == checkup__owner_345))) {
-                    int32_t _w498 = _wx(checkup__q_344, 2);
-                    if (_w498 >= 0) {
-                        s->condition[_w498] = ((int8_t)(0));
+                if (((s->condition[_ix(checkup__q_432, 2)] == 2) && (checkup__q_432 == checkup__owner_433))) {
+                    int32_t _w625 = _wx(checkup__q_432, 2);
+                    if (_w625 >= 0) {
+                        s->condition[_w625] = ((int8_t)(0));
                     }
                 }
             }
-            checkup__q_346 = _wsub(1, end_of_turn__p_343);
-            checkup__owner_347 = end_of_turn__p_343;
-            if (((s->card[_ix(checkup__q_346, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_346, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_346, 2) * 4], 395)]))) {
-                if (s->poisoned[_ix(checkup__q_346, 2)]) {
-                    int32_t _w499 = _wx(checkup__q_346, 2);
-                    if (_w499 >= 0) {
-                        s->damage[_w499 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_346, 2) * 4], 10)));
+            checkup__q_434 = _wsub(1, end_of_turn__p_431);
+            checkup__owner_435 = end_of_turn__p_431;
+            if (((s->card[_ix(checkup__q_434, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_434, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_434, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_434, 2)]) {
+                    int32_t _w626 = _wx(checkup__q_434, 2);
+                    if (_w626 >= 0) {
+                        s->damage[_w626 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_434, 2) * 4], 10)));
                     }
                 }
-                if (s->burned[_ix(checkup__q_346, 2)]) {
-                    int32_t _w500 = _wx(checkup__q_346, 2);
-                    if (_w500 >= 0) {
-                        s->damage[_w500 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_346, 2) * 4], 20)));
+                if (s->burned[_ix(checkup__q_434, 2)]) {
+                    int32_t _w627 = _wx(checkup__q_434, 2);
+                    if (_w627 >= 0) {
+                        s->damage[_w627 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_434, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 9))) {
-                        int32_t _w501 = _wx(checkup__q_346, 2);
-                        if (_w501 >= 0) {
-                            s->burned[_w501] = false;
+                        int32_t _w628 = _wx(checkup__q_434, 2);
+                        if (_w628 >= 0) {
+                            s->burned[_w628] = false;
                         }
                     }
                 }
-                if (((s->condition[_ix(checkup__q_346, 2)] == 1) && _flip(random_word_at(key, 10)))) {
-                    int32_t _w502 = _wx(checkup__q_346, 2);
-                    if (_w502 >= 0) {
-                        s->condition[_w502] = ((int8_t)(0));
+                if (((s->condition[_ix(checkup__q_434, 2)] == 1) && _flip(random_word_at(key, 10)))) {
+                    int32_t _w629 = _wx(checkup__q_434, 2);
+                    if (_w629 >= 0) {
+                        s->condition[_w629] = ((int8_t)(0));
                     }
                 }
-                if (((s->condition[_ix(checkup__q_346, 2)] == 2) && (checkup__q_346 == checkup__owner_347))) {
-                    int32_t _w503 = _wx(checkup__q_346, 2);
-                    if (_w503 >= 0) {
-                        s->condition[_w503] = ((int8_t)(0));
+                if (((s->condition[_ix(checkup__q_434, 2)] == 2) && (checkup__q_434 == checkup__owner_435))) {
+                    int32_t _w630 = _wx(checkup__q_434, 2);
+                    if (_w630 >= 0) {
+                        s->condition[_w630] = ((int8_t)(0));
                     }
                 }
             }
-            for (int32_t _i504 = 0; _i504 < 2; _i504++) for (int32_t _i505 = 0; _i505 < 4; _i505++) knockouts__ko_348[_i504 * 4 + _i505] = ((s->card[_i504 * 4 + _i505] >= 0) && (s->damage[_i504 * 4 + _i505] >= CARDS__hp[_ix(s->card[_i504 * 4 + _i505], 395)]));
-            for (int32_t _i506 = 0; _i506 < 2; _i506++) for (int32_t _i507 = 0; _i507 < 4; _i507++) knockouts__ko_cards_349[_i506 * 4 + _i507] = (knockouts__ko_348[_i506 * 4 + _i507] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i506 * 4 + _i507], 395)]))) : 0);
+            for (int32_t _i631 = 0; _i631 < 2; _i631++) for (int32_t _i632 = 0; _i632 < 4; _i632++) knockouts__ko_436[_i631 * 4 + _i632] = ((s->card[_i631 * 4 + _i632] >= 0) && (s->damage[_i631 * 4 + _i632] >= CARDS__hp[_ix(s->card[_i631 * 4 + _i632], 395)]));
+            for (int32_t _i633 = 0; _i633 < 2; _i633++) for (int32_t _i634 = 0; _i634 < 4; _i634++) knockouts__ko_cards_437[_i633 * 4 + _i634] = (knockouts__ko_436[_i633 * 4 + _i634] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i633 * 4 + _i634], 395)]))) : 0);
             {
-                int8_t _t508[2];
-                for (int32_t _i509 = 0; _i509 < 2; _i509++) _t508[_i509] = ((int8_t)(_wadd(s->discard_count[_i509], (_i509 == 0 ? ({ int32_t _r511 = 0; for (int32_t _j510 = 0; _j510 < 4; _j510++) _r511 = _wadd(_r511, knockouts__ko_cards_349[_j510]); _r511; }) : ({ int32_t _r514 = 0; for (int32_t _j513 = 0; _j513 < 4; _j513++) _r514 = _wadd(_r514, knockouts__ko_cards_349[1 * 4 + _j513]); _r514; })))));
-                memcpy(s->discard_count, _t508, sizeof _t508);
+                int8_t _t635[2];
+                for (int32_t _i636 = 0; _i636 < 2; _i636++) _t635[_i636] = ((int8_t)(_wadd(s->discard_count[_i636], (_i636 == 0 ? ({ int32_t _r638 = 0; for (int32_t _j637 = 0; _j637 < 4; _j637++) _r638 = _wadd(_r638, knockouts__ko_cards_437[_j637]); _r638; }) : ({ int32_t _r641 = 0; for (int32_t _j640 = 0; _j640 < 4; _j640++) _r641 = _wadd(_r641, knockouts__ko_cards_437[1 * 4 + _j640]); _r641; })))));
+                memcpy(s->discard_count, _t635, sizeof _t635);
             }
-            for (int32_t _i516 = 0; _i516 < 2; _i516++) for (int32_t _i517 = 0; _i517 < 4; _i517++) knockouts__ko_value_350[_i516 * 4 + _i517] = (knockouts__ko_348[_i516 * 4 + _i517] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i516 * 4 + _i517], 395)]))) : 0);
+            for (int32_t _i643 = 0; _i643 < 2; _i643++) for (int32_t _i644 = 0; _i644 < 4; _i644++) knockouts__ko_value_438[_i643 * 4 + _i644] = (knockouts__ko_436[_i643 * 4 + _i644] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i643 * 4 + _i644], 395)]))) : 0);
             {
-                int8_t _t518[2];
-                for (int32_t _i519 = 0; _i519 < 2; _i519++) _t518[_i519] = ((int8_t)(_wadd(s->points[_i519], (_i519 == 0 ? ({ int32_t _r521 = 0; for (int32_t _j520 = 0; _j520 < 4; _j520++) _r521 = _wadd(_r521, knockouts__ko_value_350[1 * 4 + _j520]); _r521; }) : ({ int32_t _r524 = 0; for (int32_t _j523 = 0; _j523 < 4; _j523++) _r524 = _wadd(_r524, knockouts__ko_value_350[_j523]); _r524; })))));
-                memcpy(s->points, _t518, sizeof _t518);
+                int8_t _t645[2];
+                for (int32_t _i646 = 0; _i646 < 2; _i646++) _t645[_i646] = ((int8_t)(_wadd(s->points[_i646], (_i646 == 0 ? ({ int32_t _r648 = 0; for (int32_t _j647 = 0; _j647 < 4; _j647++) _r648 = _wadd(_r648, knockouts__ko_value_438[1 * 4 + _j647]); _r648; }) : ({ int32_t _r651 = 0; for (int32_t _j650 = 0; _j650 < 4; _j650++) _r651 = _wadd(_r651, knockouts__ko_value_438[_j650]); _r651; })))));
+                memcpy(s->points, _t645, sizeof _t645);
             }
             if (false) {
                 {
-                    int16_t _t526[2];
-                    for (int32_t _i527 = 0; _i527 < 2; _i527++) _t526[_i527] = ((_i527 == 0 ? ({ bool _r529 = false; for (int32_t _j528 = 0; _j528 < 4; _j528++) if (knockouts__ko_348[_j528]) { _r529 = true; break; } _r529; }) : ({ bool _r532 = false; for (int32_t _j531 = 0; _j531 < 4; _j531++) if (knockouts__ko_348[1 * 4 + _j531]) { _r532 = true; break; } _r532; })) ? s->turn : s->ko_turn[_i527]);
-                    memcpy(s->ko_turn, _t526, sizeof _t526);
+                    int16_t _t653[2];
+                    for (int32_t _i654 = 0; _i654 < 2; _i654++) _t653[_i654] = ((_i654 == 0 ? ({ bool _r656 = false; for (int32_t _j655 = 0; _j655 < 4; _j655++) if (knockouts__ko_436[_j655]) { _r656 = true; break; } _r656; }) : ({ bool _r659 = false; for (int32_t _j658 = 0; _j658 < 4; _j658++) if (knockouts__ko_436[1 * 4 + _j658]) { _r659 = true; break; } _r659; })) ? s->turn : s->ko_turn[_i654]);
+                    memcpy(s->ko_turn, _t653, sizeof _t653);
                 }
             }
             {
-                int16_t _t534[8];
-                for (int32_t _i535 = 0; _i535 < 2; _i535++) for (int32_t _i536 = 0; _i536 < 4; _i536++) _t534[_i535 * 4 + _i536] = (knockouts__ko_348[_i535 * 4 + _i536] ? ((int16_t)((-1))) : s->card[_i535 * 4 + _i536]);
-                memcpy(s->card, _t534, sizeof _t534);
+                int16_t _t661[8];
+                for (int32_t _i662 = 0; _i662 < 2; _i662++) for (int32_t _i663 = 0; _i663 < 4; _i663++) _t661[_i662 * 4 + _i663] = (knockouts__ko_436[_i662 * 4 + _i663] ? ((int16_t)((-1))) : s->card[_i662 * 4 + _i663]);
+                memcpy(s->card, _t661, sizeof _t661);
             }
             {
-                int16_t _t537[8];
-                for (int32_t _i538 = 0; _i538 < 2; _i538++) for (int32_t _i539 = 0; _i539 < 4; _i539++) _t537[_i538 * 4 + _i539] = (knockouts__ko_348[_i538 * 4 + _i539] ? ((int16_t)(0)) : s->damage[_i538 * 4 + _i539]);
-                memcpy(s->damage, _t537, sizeof _t537);
+                int16_t _t664[8];
+                for (int32_t _i665 = 0; _i665 < 2; _i665++) for (int32_t _i666 = 0; _i666 < 4; _i666++) _t664[_i665 * 4 + _i666] = (knockouts__ko_436[_i665 * 4 + _i666] ? ((int16_t)(0)) : s->damage[_i665 * 4 + _i666]);
+                memcpy(s->damage, _t664, sizeof _t664);
             }
             {
-                int8_t _t540[64];
-                for (int32_t _i541 = 0; _i541 < 2; _i541++) for (int32_t _i542 = 0; _i542 < 4; _i542++) for (int32_t _i543 = 0; _i543 < 8; _i543++) _t540[_i541 * 32 + _i542 * 8 + _i543] = (knockouts__ko_348[(_i541 * 4 + _i542) / 4 * 4 + ((_i541 * 4 + _i542)) % 4] ? ((int8_t)(0)) : s->energy[_i541 * 32 + _i542 * 8 + _i543]);
-                memcpy(s->energy, _t540, sizeof _t540);
+                int8_t _t667[64];
+                for (int32_t _i668 = 0; _i668 < 2; _i668++) for (int32_t _i669 = 0; _i669 < 4; _i669++) for (int32_t _i670 = 0; _i670 < 8; _i670++) _t667[_i668 * 32 + _i669 * 8 + _i670] = (knockouts__ko_436[(_i668 * 4 + _i669) / 4 * 4 + ((_i668 * 4 + _i669)) % 4] ? ((int8_t)(0)) : s->energy[_i668 * 32 + _i669 * 8 + _i670]);
+                memcpy(s->energy, _t667, sizeof _t667);
             }
             {
-                int8_t _t544[8];
-                for (int32_t _i545 = 0; _i545 < 2; _i545++) for (int32_t _i546 = 0; _i546 < 4; _i546++) _t544[_i545 * 4 + _i546] = (knockouts__ko_348[_i545 * 4 + _i546] ? ((int8_t)(0)) : s->entered[_i545 * 4 + _i546]);
-                memcpy(s->entered, _t544, sizeof _t544);
+                int8_t _t671[8];
+                for (int32_t _i672 = 0; _i672 < 2; _i672++) for (int32_t _i673 = 0; _i673 < 4; _i673++) _t671[_i672 * 4 + _i673] = (knockouts__ko_436[_i672 * 4 + _i673] ? ((int8_t)(0)) : s->entered[_i672 * 4 + _i673]);
+                memcpy(s->entered, _t671, sizeof _t671);
             }
             {
-                int16_t _t547[16];
-                for (int32_t _i548 = 0; _i548 < 2; _i548++) for (int32_t _i549 = 0; _i549 < 4; _i549++) for (int32_t _i550 = 0; _i550 < 2; _i550++) _t547[_i548 * 8 + _i549 * 2 + _i550] = (knockouts__ko_348[(_i548 * 4 + _i549) / 4 * 4 + ((_i548 * 4 + _i549)) % 4] ? ((int16_t)((-1))) : s->under[_i548 * 8 + _i549 * 2 + _i550]);
-                memcpy(s->under, _t547, sizeof _t547);
-            }
-            knockouts__ko_active_351[0] = knockouts__ko_348[0];
-            knockouts__ko_active_351[1] = knockouts__ko_348[1 * 4];
-            {
-                bool _t551[2];
-                for (int32_t _i552 = 0; _i552 < 2; _i552++) _t551[_i552] = (s->poisoned[_i552] && (!knockouts__ko_active_351[_i552]));
-                memcpy(s->poisoned, _t551, sizeof _t551);
+                int16_t _t674[16];
+                for (int32_t _i675 = 0; _i675 < 2; _i675++) for (int32_t _i676 = 0; _i676 < 4; _i676++) for (int32_t _i677 = 0; _i677 < 2; _i677++) _t674[_i675 * 8 + _i676 * 2 + _i677] = (knockouts__ko_436[(_i675 * 4 + _i676) / 4 * 4 + ((_i675 * 4 + _i676)) % 4] ? ((int16_t)((-1))) : s->under[_i675 * 8 + _i676 * 2 + _i677]);
+                memcpy(s->under, _t674, sizeof _t674);
             }
             {
-                bool _t553[2];
-                for (int32_t _i554 = 0; _i554 < 2; _i554++) _t553[_i554] = (s->burned[_i554] && (!knockouts__ko_active_351[_i554]));
-                memcpy(s->burned, _t553, sizeof _t553);
+                bool _t678[8];
+                for (int32_t _i679 = 0; _i679 < 2; _i679++) for (int32_t _i680 = 0; _i680 < 4; _i680++) _t678[_i679 * 4 + _i680] = (s->used_ability[_i679 * 4 + _i680] && (!knockouts__ko_436[_i679 * 4 + _i680]));
+                memcpy(s->used_ability, _t678, sizeof _t678);
+            }
+            knockouts__ko_active_439[0] = knockouts__ko_436[0];
+            knockouts__ko_active_439[1] = knockouts__ko_436[1 * 4];
+            {
+                bool _t681[2];
+                for (int32_t _i682 = 0; _i682 < 2; _i682++) _t681[_i682] = (s->poisoned[_i682] && (!knockouts__ko_active_439[_i682]));
+                memcpy(s->poisoned, _t681, sizeof _t681);
             }
             {
-                int8_t _t555[2];
-                for (int32_t _i556 = 0; _i556 < 2; _i556++) _t555[_i556] = (knockouts__ko_active_351[_i556] ? ((int8_t)(0)) : s->condition[_i556]);
-                memcpy(s->condition, _t555, sizeof _t555);
+                bool _t683[2];
+                for (int32_t _i684 = 0; _i684 < 2; _i684++) _t683[_i684] = (s->burned[_i684] && (!knockouts__ko_active_439[_i684]));
+                memcpy(s->burned, _t683, sizeof _t683);
             }
-            knockouts__has_bench_354[0] = ({ int32_t _lo557 = 1; bool _r559 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_352 = _lo557, _end558 = 4; knockouts__ks_352 < _end558; knockouts__ks_352++) if ((s->card[knockouts__ks_352] >= 0)) { _r559 = true; break; } _r559; });
-            knockouts__has_bench_354[1] = ({ int32_t _lo561 = 1; bool _r563 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_353 = _lo561, _end562 = 4; knockouts__ks_353 < _end562; knockouts__ks_353++) if ((s->card[1 * 4 + knockouts__ks_353] >= 0)) { _r563 = true; break; } _r563; });
             {
-                bool _t565[2];
-                for (int32_t _i566 = 0; _i566 < 2; _i566++) _t565[_i566] = (s->promote_pending[_i566] || (knockouts__ko_active_351[_i566] && knockouts__has_bench_354[_i566]));
-                memcpy(s->promote_pending, _t565, sizeof _t565);
+                int8_t _t685[2];
+                for (int32_t _i686 = 0; _i686 < 2; _i686++) _t685[_i686] = (knockouts__ko_active_439[_i686] ? ((int8_t)(0)) : s->condition[_i686]);
+                memcpy(s->condition, _t685, sizeof _t685);
             }
-            for (int32_t _i567 = 0; _i567 < 2; _i567++) knockouts__won_355[_i567] = ((s->points[_i567] >= 3) || (_i567 == 0 ? (knockouts__ko_active_351[1] && (!knockouts__has_bench_354[1])) : (knockouts__ko_active_351[0] && (!knockouts__has_bench_354[0]))));
-            if ((knockouts__won_355[0] && knockouts__won_355[1])) {
+            knockouts__has_bench_442[0] = ({ int32_t _lo687 = 1; bool _r689 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_440 = _lo687, _end688 = 4; knockouts__ks_440 < _end688; knockouts__ks_440++) if ((s->card[knockouts__ks_440] >= 0)) { _r689 = true; break; } _r689; });
+            knockouts__has_bench_442[1] = ({ int32_t _lo691 = 1; bool _r693 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_441 = _lo691, _end692 = 4; knockouts__ks_441 < _end692; knockouts__ks_441++) if ((s->card[1 * 4 + knockouts__ks_441] >= 0)) { _r693 = true; break; } _r693; });
+            {
+                bool _t695[2];
+                for (int32_t _i696 = 0; _i696 < 2; _i696++) _t695[_i696] = (s->promote_pending[_i696] || (knockouts__ko_active_439[_i696] && knockouts__has_bench_442[_i696]));
+                memcpy(s->promote_pending, _t695, sizeof _t695);
+            }
+            for (int32_t _i697 = 0; _i697 < 2; _i697++) knockouts__won_443[_i697] = ((s->points[_i697] >= 3) || (_i697 == 0 ? (knockouts__ko_active_439[1] && (!knockouts__has_bench_442[1])) : (knockouts__ko_active_439[0] && (!knockouts__has_bench_442[0]))));
+            if ((knockouts__won_443[0] && knockouts__won_443[1])) {
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if ((knockouts__won_355[0] || knockouts__won_355[1])) {
-                _win(s, (knockouts__won_355[0] ? 0 : 1));
+            } else if ((knockouts__won_443[0] || knockouts__won_443[1])) {
+                _win(s, (knockouts__won_443[0] ? 0 : 1));
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
             }
@@ -2569,14 +2739,14 @@ static void effect_attack(State *s, int32_t k_, Key key)
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if (s->promote_pending[_ix(end_of_turn__p_343, 2)]) {
+            } else if (s->promote_pending[_ix(end_of_turn__p_431, 2)]) {
                 s->phase = ((int8_t)(2));
-            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_343), 2)]) {
+            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_431), 2)]) {
                 s->phase = ((int8_t)(2));
-                s->current_player = _wsub(1, end_of_turn__p_343);
+                s->current_player = _wsub(1, end_of_turn__p_431);
             } else {
-                start_turn__p_356 = _wsub(1, end_of_turn__p_343);
-                s->current_player = start_turn__p_356;
+                start_turn__p_444 = _wsub(1, end_of_turn__p_431);
+                s->current_player = start_turn__p_444;
                 s->phase = ((int8_t)(1));
                 s->turn = ((int16_t)(_wadd(s->turn, 1)));
                 s->supporter_played = false;
@@ -2585,46 +2755,422 @@ static void effect_attack(State *s, int32_t k_, Key key)
                 s->dealt_bonus = ((int16_t)(0));
                 s->dealt_group = ((int8_t)((-1)));
                 {
-                    int16_t _t568[20];
-                    for (int32_t _i569 = 0; _i569 < 2; _i569++) for (int32_t _i570 = 0; _i570 < 10; _i570++) _t568[_i569 * 10 + _i570] = ((s->seen[_i569 * 10 + _i570] >= (-1)) ? ((int16_t)((-1))) : s->seen[_i569 * 10 + _i570]);
-                    memcpy(s->seen, _t568, sizeof _t568);
+                    bool _t698[8];
+                    for (int32_t _i699 = 0; _i699 < 2; _i699++) for (int32_t _i700 = 0; _i700 < 4; _i700++) _t698[_i699 * 4 + _i700] = (s->used_ability[_i699 * 4 + _i700] && false);
+                    memcpy(s->used_ability, _t698, sizeof _t698);
                 }
-                draw_cards__p_357 = start_turn__p_356;
-                draw_cards__have_358 = s->hand_count[_ix(draw_cards__p_357, 2)];
-                draw_cards__k_359 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_357, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_358))))));
-                int32_t _w571 = _wx(draw_cards__p_357, 2);
-                if (_w571 >= 0) {
+                draw_cards__p_445 = start_turn__p_444;
+                draw_cards__have_446 = s->hand_count[_ix(draw_cards__p_445, 2)];
+                draw_cards__k_447 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_445, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_446))))));
+                int32_t _w701 = _wx(draw_cards__p_445, 2);
+                if (_w701 >= 0) {
                     {
-                        int16_t _t572[10];
-                        for (int32_t _i573 = 0; _i573 < 10; _i573++) _t572[_i573] = (((HAND_SLOTS[_i573] >= draw_cards__have_358) && (HAND_SLOTS[_i573] < ((int8_t)(_wadd(draw_cards__have_358, draw_cards__k_359))))) ? s->deck[_ix(draw_cards__p_357, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i573], draw_cards__have_358), 0), 19), 20)] : s->hand[_ix(draw_cards__p_357, 2) * 10 + _i573]);
-                        memcpy(s->hand + _w571 * 10, _t572, sizeof _t572);
+                        int16_t _t702[10];
+                        for (int32_t _i703 = 0; _i703 < 10; _i703++) _t702[_i703] = (((HAND_SLOTS[_i703] >= draw_cards__have_446) && (HAND_SLOTS[_i703] < ((int8_t)(_wadd(draw_cards__have_446, draw_cards__k_447))))) ? s->deck[_ix(draw_cards__p_445, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i703], draw_cards__have_446), 0), 19), 20)] : s->hand[_ix(draw_cards__p_445, 2) * 10 + _i703]);
+                        memcpy(s->hand + _w701 * 10, _t702, sizeof _t702);
                     }
                 }
-                int32_t _w574 = _wx(draw_cards__p_357, 2);
-                if (_w574 >= 0) {
+                int32_t _w704 = _wx(draw_cards__p_445, 2);
+                if (_w704 >= 0) {
                     {
-                        int16_t _t575[20];
-                        for (int32_t _i576 = 0; _i576 < 20; _i576++) _t575[_i576] = ((_wadd(DECK_SLOTS[_i576], draw_cards__k_359) < 20) ? s->deck[_ix(draw_cards__p_357, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i576], draw_cards__k_359), 0), 19), 20)] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w574 * 20, _t575, sizeof _t575);
+                        int16_t _t705[20];
+                        for (int32_t _i706 = 0; _i706 < 20; _i706++) _t705[_i706] = ((_wadd(DECK_SLOTS[_i706], draw_cards__k_447) < 20) ? s->deck[_ix(draw_cards__p_445, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i706], draw_cards__k_447), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w704 * 20, _t705, sizeof _t705);
                     }
                 }
-                int32_t _w577 = _wx(draw_cards__p_357, 2);
-                if (_w577 >= 0) {
-                    s->hand_count[_w577] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_357, 2)], draw_cards__k_359)));
+                int32_t _w707 = _wx(draw_cards__p_445, 2);
+                if (_w707 >= 0) {
+                    s->hand_count[_w707] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_445, 2)], draw_cards__k_447)));
                 }
-                int32_t _w578 = _wx(draw_cards__p_357, 2);
-                if (_w578 >= 0) {
-                    s->deck_count[_w578] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_357, 2)], draw_cards__k_359)));
+                int32_t _w708 = _wx(draw_cards__p_445, 2);
+                if (_w708 >= 0) {
+                    s->deck_count[_w708] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_445, 2)], draw_cards__k_447)));
                 }
                 if ((s->turn > 1)) {
-                    int32_t _w579 = _wx(start_turn__p_356, 2);
-                    if (_w579 >= 0) {
-                        s->energy_now[_w579] = s->energy_next[_ix(start_turn__p_356, 2)];
+                    int32_t _w709 = _wx(start_turn__p_444, 2);
+                    if (_w709 >= 0) {
+                        s->energy_now[_w709] = s->energy_next[_ix(start_turn__p_444, 2)];
                     }
-                    int32_t _w580 = _wx(start_turn__p_356, 2);
-                    if (_w580 >= 0) {
-                        s->energy_next[_w580] = ({ int32_t _let581 = start_turn__p_356; int32_t next_energy__p_360 = _let581; ({ int8_t _let582 = s->deck_id[_ix(next_energy__p_360, 2)]; int8_t next_energy__d_361 = _let582; ({ int32_t _let583 = _roll(random_word_at(key, 11), DECK_INFO__types[_ix(next_energy__d_361, 14)]); int32_t next_energy__j_362 = _let583; ((next_energy__j_362 == 0) ? DECK_INFO__type0[_ix(next_energy__d_361, 14)] : ((next_energy__j_362 == 1) ? DECK_INFO__type1[_ix(next_energy__d_361, 14)] : DECK_INFO__type2[_ix(next_energy__d_361, 14)])); }); }); });
+                    int32_t _w710 = _wx(start_turn__p_444, 2);
+                    if (_w710 >= 0) {
+                        s->energy_next[_w710] = ({ int32_t _let711 = start_turn__p_444; int32_t next_energy__p_448 = _let711; ({ int8_t _let712 = s->deck_id[_ix(next_energy__p_448, 2)]; int8_t next_energy__d_449 = _let712; ({ int32_t _let713 = _roll(random_word_at(key, 11), DECK_INFO__types[_ix(next_energy__d_449, 14)]); int32_t next_energy__j_450 = _let713; ((next_energy__j_450 == 0) ? DECK_INFO__type0[_ix(next_energy__d_449, 14)] : ((next_energy__j_450 == 1) ? DECK_INFO__type1[_ix(next_energy__d_449, 14)] : DECK_INFO__type2[_ix(next_energy__d_449, 14)])); }); }); });
                     }
+                }
+            }
+        }
+    }
+}
+
+static void effect_use_ability(State *s, int32_t slot, Key key)
+{
+    int32_t choice__mover = 0;
+    int32_t p_ = 0;
+    int32_t o = 0;
+    int16_t c = 0;
+    bool choice__options_3[4] = {0};
+    int32_t t = 0;
+    int32_t swap_active__p_480 = 0;
+    int32_t swap_active__b_481 = 0;
+    int32_t swap_active__perm_482[4] = {0};
+    int32_t clear_conditions__p_483 = 0;
+    bool heads = 0;
+    int32_t give_status__q_484 = 0;
+    int16_t give_status__st_485 = 0;
+    bool knockouts__ko_486[8] = {0};
+    int32_t knockouts__ko_cards_487[8] = {0};
+    int32_t knockouts__ko_value_488[8] = {0};
+    bool knockouts__ko_active_489[2] = {0};
+    bool knockouts__has_bench_492[2] = {0};
+    bool knockouts__won_493[2] = {0};
+    bool choice__options_4[4] = {0};
+    int32_t b = 0;
+    int32_t swap_active__p_494 = 0;
+    int32_t swap_active__b_495 = 0;
+    int32_t swap_active__perm_496[4] = {0};
+    int32_t clear_conditions__p_497 = 0;
+    choice__mover = s->current_player;
+    p_ = s->current_player;
+    o = _wsub(1, p_);
+    c = s->card[_ix(p_, 2) * 4 + slot];
+    int32_t _w1 = _wx(p_, 2);
+    if (_w1 >= 0) {
+        s->used_ability[_w1 * 4 + slot] = true;
+    }
+    for (int32_t _i2 = 0; _i2 < 4; _i2++) choice__options_3[_i2] = ({ int32_t _let3 = p_; int32_t ability_targets__p_472 = _let3; ({ int32_t _let4 = slot; int32_t ability_targets__slot_473 = _let4; ({ int32_t _let5 = _wsub(1, ability_targets__p_472); int32_t ability_targets__o_474 = _let5; ({ int16_t _let6 = s->card[_ix(ability_targets__p_472, 2) * 4 + _ix(ability_targets__slot_473, 4)]; int16_t ability_targets__c_475 = _let6; ({ bool _let7[4]; for (int32_t _i8 = 0; _i8 < 4; _i8++) _let7[_i8] = (s->card[_ix(ability_targets__o_474, 2) * 4 + _i8] >= 0); bool ability_targets__theirs_476[4]; memcpy(ability_targets__theirs_476, _let7, sizeof ability_targets__theirs_476); ({ bool _let9[4]; for (int32_t _i10 = 0; _i10 < 4; _i10++) _let9[_i10] = ((ability_targets__theirs_476[_i10] && (CARDS__kind[_ix(s->card[_ix(ability_targets__o_474, 2) * 4 + _i10], 395)] == 0)) && (CARDS__stage[_ix(s->card[_ix(ability_targets__o_474, 2) * 4 + _i10], 395)] == CARDS__ab_gust_stage[_ix(ability_targets__c_475, 395)])); bool ability_targets__staged_477[4]; memcpy(ability_targets__staged_477, _let9, sizeof ability_targets__staged_477); ({ int16_t _let11 = ((int16_t)(_imin(_imax(CARDS__ab_move_type[_ix(ability_targets__c_475, 395)], ((int16_t)(0))), ((int16_t)(7))))); int16_t ability_targets__t_478 = _let11; ({ bool _let12[4]; for (int32_t _i13 = 0; _i13 < 4; _i13++) _let12[_i13] = (((s->card[_ix(ability_targets__p_472, 2) * 4 + _i13] >= 0) && (CARDS__type[_ix(s->card[_ix(ability_targets__p_472, 2) * 4 + _i13], 395)] == CARDS__ab_move_filter[_ix(ability_targets__c_475, 395)])) && (_i13 == 0 ? (s->energy[_ix(ability_targets__p_472, 2) * 32 + _ix(ability_targets__t_478, 8)] > 0) : (_i13 == 1 ? (s->energy[_ix(ability_targets__p_472, 2) * 32 + 1 * 8 + _ix(ability_targets__t_478, 8)] > 0) : (_i13 == 2 ? (s->energy[_ix(ability_targets__p_472, 2) * 32 + 2 * 8 + _ix(ability_targets__t_478, 8)] > 0) : (s->energy[_ix(ability_targets__p_472, 2) * 32 + 3 * 8 + _ix(ability_targets__t_478, 8)] > 0))))); bool ability_targets__wet_479[4]; memcpy(ability_targets__wet_479, _let12, sizeof ability_targets__wet_479); (CARDS__ab_gust[_ix(ability_targets__c_475, 395)] ? (ability_targets__staged_477[_i2] && BENCH_MASK[_i2]) : (CARDS__ab_drive_off[_ix(ability_targets__c_475, 395)] ? (ability_targets__theirs_476[_i2] && BENCH_MASK[_i2]) : ((CARDS__ab_snipe[_ix(ability_targets__c_475, 395)] > 0) ? ability_targets__theirs_476[_i2] : ((CARDS__ab_move_type[_ix(ability_targets__c_475, 395)] >= 0) ? (ability_targets__wet_479[_i2] && BENCH_MASK[_i2]) : false)))); }); }); }); }); }); }); }); });
+    t = (-1);
+    if (({ bool _r15 = false; for (int32_t _j14 = 0; _j14 < 4; _j14++) if (choice__options_3[_j14]) { _r15 = true; break; } _r15; })) {
+        s->choice__slot = slot;
+        s->choice__p = p_;
+        s->choice__o = o;
+        s->choice__c = c;
+        for (int32_t _i17 = 0; _i17 < 4; _i17++) s->choice__mask[_i17] = choice__options_3[_i17];
+        s->choice__player = s->current_player;
+        s->current_player = (CARDS__ab_drive_off[_ix(c, 395)] ? o : p_);
+        s->choice__pending = 3;
+    }
+    if ((s->choice__pending == 0)) {
+        if ((CARDS__ab_heal_all[_ix(c, 395)] > 0)) {
+            int32_t _w18 = _wx(p_, 2);
+            if (_w18 >= 0) {
+                {
+                    int16_t _t19[4];
+                    for (int32_t _i20 = 0; _i20 < 4; _i20++) _t19[_i20] = ((s->damage[_ix(p_, 2) * 4 + _i20] > CARDS__ab_heal_all[_ix(c, 395)]) ? ((int16_t)(_wsub(s->damage[_ix(p_, 2) * 4 + _i20], CARDS__ab_heal_all[_ix(c, 395)]))) : ((int16_t)(0)));
+                    memcpy(s->damage + _w18 * 4, _t19, sizeof _t19);
+                }
+            }
+        }
+        if (((CARDS__ab_gust[_ix(c, 395)] || CARDS__ab_drive_off[_ix(c, 395)]) && (t >= 0))) {
+            swap_active__p_480 = o;
+            swap_active__b_481 = t;
+            for (int32_t _i21 = 0; _i21 < 4; _i21++) swap_active__perm_482[_i21] = SWAP[_ix(swap_active__b_481, 4) * 4 + _i21];
+            int32_t _w22 = _wx(swap_active__p_480, 2);
+            if (_w22 >= 0) {
+                {
+                    int16_t _t23[4];
+                    for (int32_t _i24 = 0; _i24 < 4; _i24++) _t23[_i24] = s->card[_ix(swap_active__p_480, 2) * 4 + _ix(swap_active__perm_482[_i24], 4)];
+                    memcpy(s->card + _w22 * 4, _t23, sizeof _t23);
+                }
+            }
+            int32_t _w25 = _wx(swap_active__p_480, 2);
+            if (_w25 >= 0) {
+                {
+                    int16_t _t26[4];
+                    for (int32_t _i27 = 0; _i27 < 4; _i27++) _t26[_i27] = s->damage[_ix(swap_active__p_480, 2) * 4 + _ix(swap_active__perm_482[_i27], 4)];
+                    memcpy(s->damage + _w25 * 4, _t26, sizeof _t26);
+                }
+            }
+            int32_t _w28 = _wx(swap_active__p_480, 2);
+            if (_w28 >= 0) {
+                {
+                    int8_t _t29[32];
+                    for (int32_t _i30 = 0; _i30 < 4; _i30++) for (int32_t _i31 = 0; _i31 < 8; _i31++) _t29[_i30 * 8 + _i31] = s->energy[_ix(swap_active__p_480, 2) * 32 + _ix(swap_active__perm_482[_i30], 4) * 8 + _i31];
+                    memcpy(s->energy + _w28 * 32, _t29, sizeof _t29);
+                }
+            }
+            int32_t _w32 = _wx(swap_active__p_480, 2);
+            if (_w32 >= 0) {
+                {
+                    int8_t _t33[4];
+                    for (int32_t _i34 = 0; _i34 < 4; _i34++) _t33[_i34] = s->entered[_ix(swap_active__p_480, 2) * 4 + _ix(swap_active__perm_482[_i34], 4)];
+                    memcpy(s->entered + _w32 * 4, _t33, sizeof _t33);
+                }
+            }
+            int32_t _w35 = _wx(swap_active__p_480, 2);
+            if (_w35 >= 0) {
+                {
+                    int16_t _t36[8];
+                    for (int32_t _i37 = 0; _i37 < 4; _i37++) for (int32_t _i38 = 0; _i38 < 2; _i38++) _t36[_i37 * 2 + _i38] = s->under[_ix(swap_active__p_480, 2) * 8 + _ix(swap_active__perm_482[_i37], 4) * 2 + _i38];
+                    memcpy(s->under + _w35 * 8, _t36, sizeof _t36);
+                }
+            }
+            int32_t _w39 = _wx(swap_active__p_480, 2);
+            if (_w39 >= 0) {
+                {
+                    bool _t40[4];
+                    for (int32_t _i41 = 0; _i41 < 4; _i41++) _t40[_i41] = s->used_ability[_ix(swap_active__p_480, 2) * 4 + _ix(swap_active__perm_482[_i41], 4)];
+                    memcpy(s->used_ability + _w39 * 4, _t40, sizeof _t40);
+                }
+            }
+            clear_conditions__p_483 = swap_active__p_480;
+            int32_t _w42 = _wx(clear_conditions__p_483, 2);
+            if (_w42 >= 0) {
+                s->poisoned[_w42] = false;
+            }
+            int32_t _w43 = _wx(clear_conditions__p_483, 2);
+            if (_w43 >= 0) {
+                s->burned[_w43] = false;
+            }
+            int32_t _w44 = _wx(clear_conditions__p_483, 2);
+            if (_w44 >= 0) {
+                s->condition[_w44] = ((int8_t)(0));
+            }
+            int32_t _w45 = _wx(clear_conditions__p_483, 2);
+            if (_w45 >= 0) {
+                {
+                    int16_t _t46[8];
+                    for (int32_t _i47 = 0; _i47 < 8; _i47++) _t46[_i47] = (ACTIVE_BOUND[_i47] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_483, 2) * 8 + _i47]);
+                    memcpy(s->lasting_until + _w45 * 8, _t46, sizeof _t46);
+                }
+            }
+        }
+        if (((CARDS__ab_snipe[_ix(c, 395)] > 0) && (t >= 0))) {
+            int32_t _w48 = _wx(o, 2);
+            int32_t _w49 = _wx(t, 4);
+            if (_w48 >= 0 && _w49 >= 0) {
+                s->damage[_w48 * 4 + _w49] = ((int16_t)(_wadd(s->damage[_ix(o, 2) * 4 + _ix(t, 4)], CARDS__ab_snipe[_ix(c, 395)])));
+            }
+        }
+        if ((CARDS__ab_attach_type[_ix(c, 395)] >= 0)) {
+            int32_t _w50 = _wx(p_, 2);
+            int32_t _w51 = _wx((CARDS__ab_attach_active[_ix(c, 395)] ? 0 : slot), 4);
+            int32_t _w52 = _wx(CARDS__ab_attach_type[_ix(c, 395)], 8);
+            if (_w50 >= 0 && _w51 >= 0 && _w52 >= 0) {
+                s->energy[_w50 * 32 + _w51 * 8 + _w52] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix((CARDS__ab_attach_active[_ix(c, 395)] ? 0 : slot), 4) * 8 + _ix(CARDS__ab_attach_type[_ix(c, 395)], 8)], 1)));
+            }
+        }
+        heads = _flip(random_word_at(key, 0));
+        if (((CARDS__ab_status[_ix(c, 395)] > 0) && ((CARDS__ab_status_if[_ix(c, 395)] == 0) || ((CARDS__ab_coins[_ix(c, 395)] > 0) && heads)))) {
+            give_status__q_484 = o;
+            give_status__st_485 = CARDS__ab_status[_ix(c, 395)];
+            if ((give_status__st_485 == 1)) {
+                int32_t _w53 = _wx(give_status__q_484, 2);
+                if (_w53 >= 0) {
+                    s->poisoned[_w53] = true;
+                }
+            } else if ((give_status__st_485 == 2)) {
+                int32_t _w54 = _wx(give_status__q_484, 2);
+                if (_w54 >= 0) {
+                    s->burned[_w54] = true;
+                }
+            } else if ((give_status__st_485 == 3)) {
+                int32_t _w55 = _wx(give_status__q_484, 2);
+                if (_w55 >= 0) {
+                    s->condition[_w55] = ((int8_t)(1));
+                }
+            } else if ((give_status__st_485 == 4)) {
+                int32_t _w56 = _wx(give_status__q_484, 2);
+                if (_w56 >= 0) {
+                    s->condition[_w56] = ((int8_t)(2));
+                }
+            } else if ((give_status__st_485 == 5)) {
+                int32_t _w57 = _wx(give_status__q_484, 2);
+                if (_w57 >= 0) {
+                    s->condition[_w57] = ((int8_t)(3));
+                }
+            }
+        }
+        if ((CARDS__ab_look_n[_ix(c, 395)] > 0)) {
+            int32_t _w58 = _wx(p_, 2);
+            if (_w58 >= 0) {
+                {
+                    int16_t *_d = s->seen + _w58 * 10;
+                    for (int32_t _i59 = 0; _i59 < 10; _i59++) _d[_i59] = ((HAND_SLOTS[_i59] < CARDS__ab_look_n[_ix(c, 395)]) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i59], 0), 19), 20)] : ((int16_t)((-1))));
+                }
+            }
+        }
+        if (((CARDS__ab_move_type[_ix(c, 395)] >= 0) && (t >= 0))) {
+            int32_t _w60 = _wx(p_, 2);
+            int32_t _w61 = _wx(t, 4);
+            int32_t _w62 = _wx(CARDS__ab_move_type[_ix(c, 395)], 8);
+            if (_w60 >= 0 && _w61 >= 0 && _w62 >= 0) {
+                s->energy[_w60 * 32 + _w61 * 8 + _w62] = ((int8_t)(_wsub(s->energy[_ix(p_, 2) * 32 + _ix(t, 4) * 8 + _ix(CARDS__ab_move_type[_ix(c, 395)], 8)], 1)));
+            }
+            int32_t _w63 = _wx(p_, 2);
+            int32_t _w64 = _wx(CARDS__ab_move_type[_ix(c, 395)], 8);
+            if (_w63 >= 0 && _w64 >= 0) {
+                s->energy[_w63 * 32 + 0 * 8 + _w64] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix(CARDS__ab_move_type[_ix(c, 395)], 8)], 1)));
+            }
+        }
+        for (int32_t _i65 = 0; _i65 < 2; _i65++) for (int32_t _i66 = 0; _i66 < 4; _i66++) knockouts__ko_486[_i65 * 4 + _i66] = ((s->card[_i65 * 4 + _i66] >= 0) && (s->damage[_i65 * 4 + _i66] >= CARDS__hp[_ix(s->card[_i65 * 4 + _i66], 395)]));
+        for (int32_t _i67 = 0; _i67 < 2; _i67++) for (int32_t _i68 = 0; _i68 < 4; _i68++) knockouts__ko_cards_487[_i67 * 4 + _i68] = (knockouts__ko_486[_i67 * 4 + _i68] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i67 * 4 + _i68], 395)]))) : 0);
+        {
+            int8_t _t69[2];
+            for (int32_t _i70 = 0; _i70 < 2; _i70++) _t69[_i70] = ((int8_t)(_wadd(s->discard_count[_i70], (_i70 == 0 ? ({ int32_t _r72 = 0; for (int32_t _j71 = 0; _j71 < 4; _j71++) _r72 = _wadd(_r72, knockouts__ko_cards_487[_j71]); _r72; }) : ({ int32_t _r75 = 0; for (int32_t _j74 = 0; _j74 < 4; _j74++) _r75 = _wadd(_r75, knockouts__ko_cards_487[1 * 4 + _j74]); _r75; })))));
+            memcpy(s->discard_count, _t69, sizeof _t69);
+        }
+        for (int32_t _i77 = 0; _i77 < 2; _i77++) for (int32_t _i78 = 0; _i78 < 4; _i78++) knockouts__ko_value_488[_i77 * 4 + _i78] = (knockouts__ko_486[_i77 * 4 + _i78] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i77 * 4 + _i78], 395)]))) : 0);
+        {
+            int8_t _t79[2];
+            for (int32_t _i80 = 0; _i80 < 2; _i80++) _t79[_i80] = ((int8_t)(_wadd(s->points[_i80], (_i80 == 0 ? ({ int32_t _r82 = 0; for (int32_t _j81 = 0; _j81 < 4; _j81++) _r82 = _wadd(_r82, knockouts__ko_value_488[1 * 4 + _j81]); _r82; }) : ({ int32_t _r85 = 0; for (int32_t _j84 = 0; _j84 < 4; _j84++) _r85 = _wadd(_r85, knockouts__ko_value_488[_j84]); _r85; })))));
+            memcpy(s->points, _t79, sizeof _t79);
+        }
+        if (false) {
+            {
+                int16_t _t87[2];
+                for (int32_t _i88 = 0; _i88 < 2; _i88++) _t87[_i88] = ((_i88 == 0 ? ({ bool _r90 = false; for (int32_t _j89 = 0; _j89 < 4; _j89++) if (knockouts__ko_486[_j89]) { _r90 = true; break; } _r90; }) : ({ bool _r93 = false; for (int32_t _j92 = 0; _j92 < 4; _j92++) if (knockouts__ko_486[1 * 4 + _j92]) { _r93 = true; break; } _r93; })) ? s->turn : s->ko_turn[_i88]);
+                memcpy(s->ko_turn, _t87, sizeof _t87);
+            }
+        }
+        {
+            int16_t _t95[8];
+            for (int32_t _i96 = 0; _i96 < 2; _i96++) for (int32_t _i97 = 0; _i97 < 4; _i97++) _t95[_i96 * 4 + _i97] = (knockouts__ko_486[_i96 * 4 + _i97] ? ((int16_t)((-1))) : s->card[_i96 * 4 + _i97]);
+            memcpy(s->card, _t95, sizeof _t95);
+        }
+        {
+            int16_t _t98[8];
+            for (int32_t _i99 = 0; _i99 < 2; _i99++) for (int32_t _i100 = 0; _i100 < 4; _i100++) _t98[_i99 * 4 + _i100] = (knockouts__ko_486[_i99 * 4 + _i100] ? ((int16_t)(0)) : s->damage[_i99 * 4 + _i100]);
+            memcpy(s->damage, _t98, sizeof _t98);
+        }
+        {
+            int8_t _t101[64];
+            for (int32_t _i102 = 0; _i102 < 2; _i102++) for (int32_t _i103 = 0; _i103 < 4; _i103++) for (int32_t _i104 = 0; _i104 < 8; _i104++) _t101[_i102 * 32 + _i103 * 8 + _i104] = (knockouts__ko_486[(_i102 * 4 + _i103) / 4 * 4 + ((_i102 * 4 + _i103)) % 4] ? ((int8_t)(0)) : s->energy[_i102 * 32 + _i103 * 8 + _i104]);
+            memcpy(s->energy, _t101, sizeof _t101);
+        }
+        {
+            int8_t _t105[8];
+            for (int32_t _i106 = 0; _i106 < 2; _i106++) for (int32_t _i107 = 0; _i107 < 4; _i107++) _t105[_i106 * 4 + _i107] = (knockouts__ko_486[_i106 * 4 + _i107] ? ((int8_t)(0)) : s->entered[_i106 * 4 + _i107]);
+            memcpy(s->entered, _t105, sizeof _t105);
+        }
+        {
+            int16_t _t108[16];
+            for (int32_t _i109 = 0; _i109 < 2; _i109++) for (int32_t _i110 = 0; _i110 < 4; _i110++) for (int32_t _i111 = 0; _i111 < 2; _i111++) _t108[_i109 * 8 + _i110 * 2 + _i111] = (knockouts__ko_486[(_i109 * 4 + _i110) / 4 * 4 + ((_i109 * 4 + _i110)) % 4] ? ((int16_t)((-1))) : s->under[_i109 * 8 + _i110 * 2 + _i111]);
+            memcpy(s->under, _t108, sizeof _t108);
+        }
+        {
+            bool _t112[8];
+            for (int32_t _i113 = 0; _i113 < 2; _i113++) for (int32_t _i114 = 0; _i114 < 4; _i114++) _t112[_i113 * 4 + _i114] = (s->used_ability[_i113 * 4 + _i114] && (!knockouts__ko_486[_i113 * 4 + _i114]));
+            memcpy(s->used_ability, _t112, sizeof _t112);
+        }
+        knockouts__ko_active_489[0] = knockouts__ko_486[0];
+        knockouts__ko_active_489[1] = knockouts__ko_486[1 * 4];
+        {
+            bool _t115[2];
+            for (int32_t _i116 = 0; _i116 < 2; _i116++) _t115[_i116] = (s->poisoned[_i116] && (!knockouts__ko_active_489[_i116]));
+            memcpy(s->poisoned, _t115, sizeof _t115);
+        }
+        {
+            bool _t117[2];
+            for (int32_t _i118 = 0; _i118 < 2; _i118++) _t117[_i118] = (s->burned[_i118] && (!knockouts__ko_active_489[_i118]));
+            memcpy(s->burned, _t117, sizeof _t117);
+        }
+        {
+            int8_t _t119[2];
+            for (int32_t _i120 = 0; _i120 < 2; _i120++) _t119[_i120] = (knockouts__ko_active_489[_i120] ? ((int8_t)(0)) : s->condition[_i120]);
+            memcpy(s->condition, _t119, sizeof _t119);
+        }
+        knockouts__has_bench_492[0] = ({ int32_t _lo121 = 1; bool _r123 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_490 = _lo121, _end122 = 4; knockouts__ks_490 < _end122; knockouts__ks_490++) if ((s->card[knockouts__ks_490] >= 0)) { _r123 = true; break; } _r123; });
+        knockouts__has_bench_492[1] = ({ int32_t _lo125 = 1; bool _r127 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_491 = _lo125, _end126 = 4; knockouts__ks_491 < _end126; knockouts__ks_491++) if ((s->card[1 * 4 + knockouts__ks_491] >= 0)) { _r127 = true; break; } _r127; });
+        {
+            bool _t129[2];
+            for (int32_t _i130 = 0; _i130 < 2; _i130++) _t129[_i130] = (s->promote_pending[_i130] || (knockouts__ko_active_489[_i130] && knockouts__has_bench_492[_i130]));
+            memcpy(s->promote_pending, _t129, sizeof _t129);
+        }
+        for (int32_t _i131 = 0; _i131 < 2; _i131++) knockouts__won_493[_i131] = ((s->points[_i131] >= 3) || (_i131 == 0 ? (knockouts__ko_active_489[1] && (!knockouts__has_bench_492[1])) : (knockouts__ko_active_489[0] && (!knockouts__has_bench_492[0]))));
+        if ((knockouts__won_493[0] && knockouts__won_493[1])) {
+            memset(s->rewards, 0, sizeof s->rewards);
+            s->terminated = true;
+            s->phase = ((int8_t)(3));
+        } else if ((knockouts__won_493[0] || knockouts__won_493[1])) {
+            _win(s, (knockouts__won_493[0] ? 0 : 1));
+            s->terminated = true;
+            s->phase = ((int8_t)(3));
+        }
+        if (((s->phase == 1) && s->promote_pending[_ix(o, 2)])) {
+            for (int32_t _i132 = 0; _i132 < 4; _i132++) choice__options_4[_i132] = (BENCH_MASK[_i132] && (s->card[_ix(o, 2) * 4 + _i132] >= 0));
+            b = (-1);
+            if (({ bool _r134 = false; for (int32_t _j133 = 0; _j133 < 4; _j133++) if (choice__options_4[_j133]) { _r134 = true; break; } _r134; })) {
+                s->choice__o = o;
+                for (int32_t _i136 = 0; _i136 < 4; _i136++) s->choice__mask[_i136] = choice__options_4[_i136];
+                s->choice__player = s->current_player;
+                s->current_player = o;
+                s->choice__pending = 4;
+            }
+            if ((s->choice__pending == 0)) {
+                swap_active__p_494 = o;
+                swap_active__b_495 = b;
+                for (int32_t _i137 = 0; _i137 < 4; _i137++) swap_active__perm_496[_i137] = SWAP[_ix(swap_active__b_495, 4) * 4 + _i137];
+                int32_t _w138 = _wx(swap_active__p_494, 2);
+                if (_w138 >= 0) {
+                    {
+                        int16_t _t139[4];
+                        for (int32_t _i140 = 0; _i140 < 4; _i140++) _t139[_i140] = s->card[_ix(swap_active__p_494, 2) * 4 + _ix(swap_active__perm_496[_i140], 4)];
+                        memcpy(s->card + _w138 * 4, _t139, sizeof _t139);
+                    }
+                }
+                int32_t _w141 = _wx(swap_active__p_494, 2);
+                if (_w141 >= 0) {
+                    {
+                        int16_t _t142[4];
+                        for (int32_t _i143 = 0; _i143 < 4; _i143++) _t142[_i143] = s->damage[_ix(swap_active__p_494, 2) * 4 + _ix(swap_active__perm_496[_i143], 4)];
+                        memcpy(s->damage + _w141 * 4, _t142, sizeof _t142);
+                    }
+                }
+                int32_t _w144 = _wx(swap_active__p_494, 2);
+                if (_w144 >= 0) {
+                    {
+                        int8_t _t145[32];
+                        for (int32_t _i146 = 0; _i146 < 4; _i146++) for (int32_t _i147 = 0; _i147 < 8; _i147++) _t145[_i146 * 8 + _i147] = s->energy[_ix(swap_active__p_494, 2) * 32 + _ix(swap_active__perm_496[_i146], 4) * 8 + _i147];
+                        memcpy(s->energy + _w144 * 32, _t145, sizeof _t145);
+                    }
+                }
+                int32_t _w148 = _wx(swap_active__p_494, 2);
+                if (_w148 >= 0) {
+                    {
+                        int8_t _t149[4];
+                        for (int32_t _i150 = 0; _i150 < 4; _i150++) _t149[_i150] = s->entered[_ix(swap_active__p_494, 2) * 4 + _ix(swap_active__perm_496[_i150], 4)];
+                        memcpy(s->entered + _w148 * 4, _t149, sizeof _t149);
+                    }
+                }
+                int32_t _w151 = _wx(swap_active__p_494, 2);
+                if (_w151 >= 0) {
+                    {
+                        int16_t _t152[8];
+                        for (int32_t _i153 = 0; _i153 < 4; _i153++) for (int32_t _i154 = 0; _i154 < 2; _i154++) _t152[_i153 * 2 + _i154] = s->under[_ix(swap_active__p_494, 2) * 8 + _ix(swap_active__perm_496[_i153], 4) * 2 + _i154];
+                        memcpy(s->under + _w151 * 8, _t152, sizeof _t152);
+                    }
+                }
+                int32_t _w155 = _wx(swap_active__p_494, 2);
+                if (_w155 >= 0) {
+                    {
+                        bool _t156[4];
+                        for (int32_t _i157 = 0; _i157 < 4; _i157++) _t156[_i157] = s->used_ability[_ix(swap_active__p_494, 2) * 4 + _ix(swap_active__perm_496[_i157], 4)];
+                        memcpy(s->used_ability + _w155 * 4, _t156, sizeof _t156);
+                    }
+                }
+                clear_conditions__p_497 = swap_active__p_494;
+                int32_t _w158 = _wx(clear_conditions__p_497, 2);
+                if (_w158 >= 0) {
+                    s->poisoned[_w158] = false;
+                }
+                int32_t _w159 = _wx(clear_conditions__p_497, 2);
+                if (_w159 >= 0) {
+                    s->burned[_w159] = false;
+                }
+                int32_t _w160 = _wx(clear_conditions__p_497, 2);
+                if (_w160 >= 0) {
+                    s->condition[_w160] = ((int8_t)(0));
+                }
+                int32_t _w161 = _wx(clear_conditions__p_497, 2);
+                if (_w161 >= 0) {
+                    {
+                        int16_t _t162[8];
+                        for (int32_t _i163 = 0; _i163 < 8; _i163++) _t162[_i163] = (ACTIVE_BOUND[_i163] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_497, 2) * 8 + _i163]);
+                        memcpy(s->lasting_until + _w161 * 8, _t162, sizeof _t162);
+                    }
+                }
+                int32_t _w164 = _wx(o, 2);
+                if (_w164 >= 0) {
+                    s->promote_pending[_w164] = false;
                 }
             }
         }
@@ -2634,88 +3180,96 @@ static void effect_attack(State *s, int32_t k_, Key key)
 static void effect_promote(State *s, int32_t b, Key key)
 {
     int32_t p_ = 0;
-    int32_t swap_active__p_363 = 0;
-    int32_t swap_active__b_364 = 0;
-    int32_t swap_active__perm_365[4] = {0};
-    int32_t clear_conditions__p_366 = 0;
-    int8_t start_turn__p_367 = 0;
-    int8_t draw_cards__p_368 = 0;
-    int8_t draw_cards__have_369 = 0;
-    int8_t draw_cards__k_370 = 0;
+    int32_t swap_active__p_498 = 0;
+    int32_t swap_active__b_499 = 0;
+    int32_t swap_active__perm_500[4] = {0};
+    int32_t clear_conditions__p_501 = 0;
+    int8_t start_turn__p_502 = 0;
+    int8_t draw_cards__p_503 = 0;
+    int8_t draw_cards__have_504 = 0;
+    int8_t draw_cards__k_505 = 0;
     p_ = s->current_player;
-    swap_active__p_363 = p_;
-    swap_active__b_364 = b;
-    for (int32_t _i1 = 0; _i1 < 4; _i1++) swap_active__perm_365[_i1] = SWAP[_ix(swap_active__b_364, 4) * 4 + _i1];
-    int32_t _w2 = _wx(swap_active__p_363, 2);
+    swap_active__p_498 = p_;
+    swap_active__b_499 = b;
+    for (int32_t _i1 = 0; _i1 < 4; _i1++) swap_active__perm_500[_i1] = SWAP[_ix(swap_active__b_499, 4) * 4 + _i1];
+    int32_t _w2 = _wx(swap_active__p_498, 2);
     if (_w2 >= 0) {
         {
             int16_t _t3[4];
-            for (int32_t _i4 = 0; _i4 < 4; _i4++) _t3[_i4] = s->card[_ix(swap_active__p_363, 2) * 4 + _ix(swap_active__perm_365[_i4], 4)];
+            for (int32_t _i4 = 0; _i4 < 4; _i4++) _t3[_i4] = s->card[_ix(swap_active__p_498, 2) * 4 + _ix(swap_active__perm_500[_i4], 4)];
             memcpy(s->card + _w2 * 4, _t3, sizeof _t3);
         }
     }
-    int32_t _w5 = _wx(swap_active__p_363, 2);
+    int32_t _w5 = _wx(swap_active__p_498, 2);
     if (_w5 >= 0) {
         {
             int16_t _t6[4];
-            for (int32_t _i7 = 0; _i7 < 4; _i7++) _t6[_i7] = s->damage[_ix(swap_active__p_363, 2) * 4 + _ix(swap_active__perm_365[_i7], 4)];
+            for (int32_t _i7 = 0; _i7 < 4; _i7++) _t6[_i7] = s->damage[_ix(swap_active__p_498, 2) * 4 + _ix(swap_active__perm_500[_i7], 4)];
             memcpy(s->damage + _w5 * 4, _t6, sizeof _t6);
         }
     }
-    int32_t _w8 = _wx(swap_active__p_363, 2);
+    int32_t _w8 = _wx(swap_active__p_498, 2);
     if (_w8 >= 0) {
         {
             int8_t _t9[32];
-            for (int32_t _i10 = 0; _i10 < 4; _i10++) for (int32_t _i11 = 0; _i11 < 8; _i11++) _t9[_i10 * 8 + _i11] = s->energy[_ix(swap_active__p_363, 2) * 32 + _ix(swap_active__perm_365[_i10], 4) * 8 + _i11];
+            for (int32_t _i10 = 0; _i10 < 4; _i10++) for (int32_t _i11 = 0; _i11 < 8; _i11++) _t9[_i10 * 8 + _i11] = s->energy[_ix(swap_active__p_498, 2) * 32 + _ix(swap_active__perm_500[_i10], 4) * 8 + _i11];
             memcpy(s->energy + _w8 * 32, _t9, sizeof _t9);
         }
     }
-    int32_t _w12 = _wx(swap_active__p_363, 2);
+    int32_t _w12 = _wx(swap_active__p_498, 2);
     if (_w12 >= 0) {
         {
             int8_t _t13[4];
-            for (int32_t _i14 = 0; _i14 < 4; _i14++) _t13[_i14] = s->entered[_ix(swap_active__p_363, 2) * 4 + _ix(swap_active__perm_365[_i14], 4)];
+            for (int32_t _i14 = 0; _i14 < 4; _i14++) _t13[_i14] = s->entered[_ix(swap_active__p_498, 2) * 4 + _ix(swap_active__perm_500[_i14], 4)];
             memcpy(s->entered + _w12 * 4, _t13, sizeof _t13);
         }
     }
-    int32_t _w15 = _wx(swap_active__p_363, 2);
+    int32_t _w15 = _wx(swap_active__p_498, 2);
     if (_w15 >= 0) {
         {
             int16_t _t16[8];
-            for (int32_t _i17 = 0; _i17 < 4; _i17++) for (int32_t _i18 = 0; _i18 < 2; _i18++) _t16[_i17 * 2 + _i18] = s->under[_ix(swap_active__p_363, 2) * 8 + _ix(swap_active__perm_365[_i17], 4) * 2 + _i18];
+            for (int32_t _i17 = 0; _i17 < 4; _i17++) for (int32_t _i18 = 0; _i18 < 2; _i18++) _t16[_i17 * 2 + _i18] = s->under[_ix(swap_active__p_498, 2) * 8 + _ix(swap_active__perm_500[_i17], 4) * 2 + _i18];
             memcpy(s->under + _w15 * 8, _t16, sizeof _t16);
         }
     }
-    clear_conditions__p_366 = swap_active__p_363;
-    int32_t _w19 = _wx(clear_conditions__p_366, 2);
+    int32_t _w19 = _wx(swap_active__p_498, 2);
     if (_w19 >= 0) {
-        s->poisoned[_w19] = false;
-    }
-    int32_t _w20 = _wx(clear_conditions__p_366, 2);
-    if (_w20 >= 0) {
-        s->burned[_w20] = false;
-    }
-    int32_t _w21 = _wx(clear_conditions__p_366, 2);
-    if (_w21 >= 0) {
-        s->condition[_w21] = ((int8_t)(0));
-    }
-    int32_t _w22 = _wx(clear_conditions__p_366, 2);
-    if (_w22 >= 0) {
         {
-            int16_t _t23[8];
-            for (int32_t _i24 = 0; _i24 < 8; _i24++) _t23[_i24] = (ACTIVE_BOUND[_i24] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_366, 2) * 8 + _i24]);
-            memcpy(s->lasting_until + _w22 * 8, _t23, sizeof _t23);
+            bool _t20[4];
+            for (int32_t _i21 = 0; _i21 < 4; _i21++) _t20[_i21] = s->used_ability[_ix(swap_active__p_498, 2) * 4 + _ix(swap_active__perm_500[_i21], 4)];
+            memcpy(s->used_ability + _w19 * 4, _t20, sizeof _t20);
         }
     }
-    int32_t _w25 = _wx(p_, 2);
+    clear_conditions__p_501 = swap_active__p_498;
+    int32_t _w22 = _wx(clear_conditions__p_501, 2);
+    if (_w22 >= 0) {
+        s->poisoned[_w22] = false;
+    }
+    int32_t _w23 = _wx(clear_conditions__p_501, 2);
+    if (_w23 >= 0) {
+        s->burned[_w23] = false;
+    }
+    int32_t _w24 = _wx(clear_conditions__p_501, 2);
+    if (_w24 >= 0) {
+        s->condition[_w24] = ((int8_t)(0));
+    }
+    int32_t _w25 = _wx(clear_conditions__p_501, 2);
     if (_w25 >= 0) {
-        s->promote_pending[_w25] = false;
+        {
+            int16_t _t26[8];
+            for (int32_t _i27 = 0; _i27 < 8; _i27++) _t26[_i27] = (ACTIVE_BOUND[_i27] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_501, 2) * 8 + _i27]);
+            memcpy(s->lasting_until + _w25 * 8, _t26, sizeof _t26);
+        }
+    }
+    int32_t _w28 = _wx(p_, 2);
+    if (_w28 >= 0) {
+        s->promote_pending[_w28] = false;
     }
     if (s->promote_pending[_ix(_wsub(1, p_), 2)]) {
         s->current_player = _wsub(1, p_);
     } else {
-        start_turn__p_367 = ((((int16_t)(_pymod(s->turn, 2))) == 0) ? s->first : ((int8_t)(_wsub(1, s->first))));
-        s->current_player = ((int32_t)(start_turn__p_367));
+        start_turn__p_502 = ((((int16_t)(_pymod(s->turn, 2))) == 0) ? s->first : ((int8_t)(_wsub(1, s->first))));
+        s->current_player = ((int32_t)(start_turn__p_502));
         s->phase = ((int8_t)(1));
         s->turn = ((int16_t)(_wadd(s->turn, 1)));
         s->supporter_played = false;
@@ -2724,45 +3278,45 @@ static void effect_promote(State *s, int32_t b, Key key)
         s->dealt_bonus = ((int16_t)(0));
         s->dealt_group = ((int8_t)((-1)));
         {
-            int16_t _t26[20];
-            for (int32_t _i27 = 0; _i27 < 2; _i27++) for (int32_t _i28 = 0; _i28 < 10; _i28++) _t26[_i27 * 10 + _i28] = ((s->seen[_i27 * 10 + _i28] >= (-1)) ? ((int16_t)((-1))) : s->seen[_i27 * 10 + _i28]);
-            memcpy(s->seen, _t26, sizeof _t26);
+            bool _t29[8];
+            for (int32_t _i30 = 0; _i30 < 2; _i30++) for (int32_t _i31 = 0; _i31 < 4; _i31++) _t29[_i30 * 4 + _i31] = (s->used_ability[_i30 * 4 + _i31] && false);
+            memcpy(s->used_ability, _t29, sizeof _t29);
         }
-        draw_cards__p_368 = start_turn__p_367;
-        draw_cards__have_369 = s->hand_count[_ix(draw_cards__p_368, 2)];
-        draw_cards__k_370 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_368, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_369))))));
-        int32_t _w29 = _wx(draw_cards__p_368, 2);
-        if (_w29 >= 0) {
-            {
-                int16_t _t30[10];
-                for (int32_t _i31 = 0; _i31 < 10; _i31++) _t30[_i31] = (((HAND_SLOTS[_i31] >= draw_cards__have_369) && (HAND_SLOTS[_i31] < ((int8_t)(_wadd(draw_cards__have_369, draw_cards__k_370))))) ? s->deck[_ix(draw_cards__p_368, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i31], draw_cards__have_369), 0), 19), 20)] : s->hand[_ix(draw_cards__p_368, 2) * 10 + _i31]);
-                memcpy(s->hand + _w29 * 10, _t30, sizeof _t30);
-            }
-        }
-        int32_t _w32 = _wx(draw_cards__p_368, 2);
+        draw_cards__p_503 = start_turn__p_502;
+        draw_cards__have_504 = s->hand_count[_ix(draw_cards__p_503, 2)];
+        draw_cards__k_505 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_503, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_504))))));
+        int32_t _w32 = _wx(draw_cards__p_503, 2);
         if (_w32 >= 0) {
             {
-                int16_t _t33[20];
-                for (int32_t _i34 = 0; _i34 < 20; _i34++) _t33[_i34] = ((_wadd(DECK_SLOTS[_i34], draw_cards__k_370) < 20) ? s->deck[_ix(draw_cards__p_368, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i34], draw_cards__k_370), 0), 19), 20)] : ((int16_t)((-1))));
-                memcpy(s->deck + _w32 * 20, _t33, sizeof _t33);
+                int16_t _t33[10];
+                for (int32_t _i34 = 0; _i34 < 10; _i34++) _t33[_i34] = (((HAND_SLOTS[_i34] >= draw_cards__have_504) && (HAND_SLOTS[_i34] < ((int8_t)(_wadd(draw_cards__have_504, draw_cards__k_505))))) ? s->deck[_ix(draw_cards__p_503, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i34], draw_cards__have_504), 0), 19), 20)] : s->hand[_ix(draw_cards__p_503, 2) * 10 + _i34]);
+                memcpy(s->hand + _w32 * 10, _t33, sizeof _t33);
             }
         }
-        int32_t _w35 = _wx(draw_cards__p_368, 2);
+        int32_t _w35 = _wx(draw_cards__p_503, 2);
         if (_w35 >= 0) {
-            s->hand_count[_w35] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_368, 2)], draw_cards__k_370)));
+            {
+                int16_t _t36[20];
+                for (int32_t _i37 = 0; _i37 < 20; _i37++) _t36[_i37] = ((_wadd(DECK_SLOTS[_i37], draw_cards__k_505) < 20) ? s->deck[_ix(draw_cards__p_503, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i37], draw_cards__k_505), 0), 19), 20)] : ((int16_t)((-1))));
+                memcpy(s->deck + _w35 * 20, _t36, sizeof _t36);
+            }
         }
-        int32_t _w36 = _wx(draw_cards__p_368, 2);
-        if (_w36 >= 0) {
-            s->deck_count[_w36] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_368, 2)], draw_cards__k_370)));
+        int32_t _w38 = _wx(draw_cards__p_503, 2);
+        if (_w38 >= 0) {
+            s->hand_count[_w38] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_503, 2)], draw_cards__k_505)));
+        }
+        int32_t _w39 = _wx(draw_cards__p_503, 2);
+        if (_w39 >= 0) {
+            s->deck_count[_w39] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_503, 2)], draw_cards__k_505)));
         }
         if ((s->turn > 1)) {
-            int32_t _w37 = _wx(start_turn__p_367, 2);
-            if (_w37 >= 0) {
-                s->energy_now[_w37] = s->energy_next[_ix(start_turn__p_367, 2)];
+            int32_t _w40 = _wx(start_turn__p_502, 2);
+            if (_w40 >= 0) {
+                s->energy_now[_w40] = s->energy_next[_ix(start_turn__p_502, 2)];
             }
-            int32_t _w38 = _wx(start_turn__p_367, 2);
-            if (_w38 >= 0) {
-                s->energy_next[_w38] = ({ int8_t _let39 = start_turn__p_367; int8_t next_energy__p_371 = _let39; ({ int8_t _let40 = s->deck_id[_ix(next_energy__p_371, 2)]; int8_t next_energy__d_372 = _let40; ({ int32_t _let41 = _roll(random_word_at(key, 0), DECK_INFO__types[_ix(next_energy__d_372, 14)]); int32_t next_energy__j_373 = _let41; ((next_energy__j_373 == 0) ? DECK_INFO__type0[_ix(next_energy__d_372, 14)] : ((next_energy__j_373 == 1) ? DECK_INFO__type1[_ix(next_energy__d_372, 14)] : DECK_INFO__type2[_ix(next_energy__d_372, 14)])); }); }); });
+            int32_t _w41 = _wx(start_turn__p_502, 2);
+            if (_w41 >= 0) {
+                s->energy_next[_w41] = ({ int8_t _let42 = start_turn__p_502; int8_t next_energy__p_506 = _let42; ({ int8_t _let43 = s->deck_id[_ix(next_energy__p_506, 2)]; int8_t next_energy__d_507 = _let43; ({ int32_t _let44 = _roll(random_word_at(key, 0), DECK_INFO__types[_ix(next_energy__d_507, 14)]); int32_t next_energy__j_508 = _let44; ((next_energy__j_508 == 0) ? DECK_INFO__type0[_ix(next_energy__d_507, 14)] : ((next_energy__j_508 == 1) ? DECK_INFO__type1[_ix(next_energy__d_507, 14)] : DECK_INFO__type2[_ix(next_energy__d_507, 14)])); }); }); });
             }
         }
     }
@@ -2773,160 +3327,173 @@ static void effect_discard_fossil(State *s, int32_t slot, Key key)
     (void)key;  /* no chance here */
     int32_t choice__mover = 0;
     int32_t p_ = 0;
-    bool choice__options_3[4] = {0};
+    bool choice__options_5[4] = {0};
     int32_t b = 0;
-    int32_t swap_active__p_374 = 0;
-    int32_t swap_active__b_375 = 0;
-    int32_t swap_active__perm_376[4] = {0};
-    int32_t clear_conditions__p_377 = 0;
-    int32_t clear_slot__p_378 = 0;
-    int32_t clear_slot__slot_379 = 0;
+    int32_t swap_active__p_509 = 0;
+    int32_t swap_active__b_510 = 0;
+    int32_t swap_active__perm_511[4] = {0};
+    int32_t clear_conditions__p_512 = 0;
+    int32_t clear_slot__p_513 = 0;
+    int32_t clear_slot__slot_514 = 0;
     choice__mover = s->current_player;
     p_ = s->current_player;
-    for (int32_t _i1 = 0; _i1 < 4; _i1++) choice__options_3[_i1] = ((slot == 0) ? (BENCH_MASK[_i1] && (s->card[_ix(p_, 2) * 4 + _i1] >= 0)) : false);
+    for (int32_t _i1 = 0; _i1 < 4; _i1++) choice__options_5[_i1] = ((slot == 0) ? (BENCH_MASK[_i1] && (s->card[_ix(p_, 2) * 4 + _i1] >= 0)) : false);
     b = (-1);
-    if (({ bool _r3 = false; for (int32_t _j2 = 0; _j2 < 4; _j2++) if (choice__options_3[_j2]) { _r3 = true; break; } _r3; })) {
+    if (({ bool _r3 = false; for (int32_t _j2 = 0; _j2 < 4; _j2++) if (choice__options_5[_j2]) { _r3 = true; break; } _r3; })) {
         s->choice__slot = slot;
         s->choice__p = p_;
-        for (int32_t _i5 = 0; _i5 < 4; _i5++) s->choice__mask[_i5] = choice__options_3[_i5];
+        for (int32_t _i5 = 0; _i5 < 4; _i5++) s->choice__mask[_i5] = choice__options_5[_i5];
         s->choice__player = s->current_player;
         s->current_player = p_;
-        s->choice__pending = 3;
+        s->choice__pending = 5;
     }
     if ((s->choice__pending == 0)) {
         if ((b > 0)) {
-            swap_active__p_374 = p_;
-            swap_active__b_375 = b;
-            for (int32_t _i6 = 0; _i6 < 4; _i6++) swap_active__perm_376[_i6] = SWAP[_ix(swap_active__b_375, 4) * 4 + _i6];
-            int32_t _w7 = _wx(swap_active__p_374, 2);
+            swap_active__p_509 = p_;
+            swap_active__b_510 = b;
+            for (int32_t _i6 = 0; _i6 < 4; _i6++) swap_active__perm_511[_i6] = SWAP[_ix(swap_active__b_510, 4) * 4 + _i6];
+            int32_t _w7 = _wx(swap_active__p_509, 2);
             if (_w7 >= 0) {
                 {
                     int16_t _t8[4];
-                    for (int32_t _i9 = 0; _i9 < 4; _i9++) _t8[_i9] = s->card[_ix(swap_active__p_374, 2) * 4 + _ix(swap_active__perm_376[_i9], 4)];
+                    for (int32_t _i9 = 0; _i9 < 4; _i9++) _t8[_i9] = s->card[_ix(swap_active__p_509, 2) * 4 + _ix(swap_active__perm_511[_i9], 4)];
                     memcpy(s->card + _w7 * 4, _t8, sizeof _t8);
                 }
             }
-            int32_t _w10 = _wx(swap_active__p_374, 2);
+            int32_t _w10 = _wx(swap_active__p_509, 2);
             if (_w10 >= 0) {
                 {
                     int16_t _t11[4];
-                    for (int32_t _i12 = 0; _i12 < 4; _i12++) _t11[_i12] = s->damage[_ix(swap_active__p_374, 2) * 4 + _ix(swap_active__perm_376[_i12], 4)];
+                    for (int32_t _i12 = 0; _i12 < 4; _i12++) _t11[_i12] = s->damage[_ix(swap_active__p_509, 2) * 4 + _ix(swap_active__perm_511[_i12], 4)];
                     memcpy(s->damage + _w10 * 4, _t11, sizeof _t11);
                 }
             }
-            int32_t _w13 = _wx(swap_active__p_374, 2);
+            int32_t _w13 = _wx(swap_active__p_509, 2);
             if (_w13 >= 0) {
                 {
                     int8_t _t14[32];
-                    for (int32_t _i15 = 0; _i15 < 4; _i15++) for (int32_t _i16 = 0; _i16 < 8; _i16++) _t14[_i15 * 8 + _i16] = s->energy[_ix(swap_active__p_374, 2) * 32 + _ix(swap_active__perm_376[_i15], 4) * 8 + _i16];
+                    for (int32_t _i15 = 0; _i15 < 4; _i15++) for (int32_t _i16 = 0; _i16 < 8; _i16++) _t14[_i15 * 8 + _i16] = s->energy[_ix(swap_active__p_509, 2) * 32 + _ix(swap_active__perm_511[_i15], 4) * 8 + _i16];
                     memcpy(s->energy + _w13 * 32, _t14, sizeof _t14);
                 }
             }
-            int32_t _w17 = _wx(swap_active__p_374, 2);
+            int32_t _w17 = _wx(swap_active__p_509, 2);
             if (_w17 >= 0) {
                 {
                     int8_t _t18[4];
-                    for (int32_t _i19 = 0; _i19 < 4; _i19++) _t18[_i19] = s->entered[_ix(swap_active__p_374, 2) * 4 + _ix(swap_active__perm_376[_i19], 4)];
+                    for (int32_t _i19 = 0; _i19 < 4; _i19++) _t18[_i19] = s->entered[_ix(swap_active__p_509, 2) * 4 + _ix(swap_active__perm_511[_i19], 4)];
                     memcpy(s->entered + _w17 * 4, _t18, sizeof _t18);
                 }
             }
-            int32_t _w20 = _wx(swap_active__p_374, 2);
+            int32_t _w20 = _wx(swap_active__p_509, 2);
             if (_w20 >= 0) {
                 {
                     int16_t _t21[8];
-                    for (int32_t _i22 = 0; _i22 < 4; _i22++) for (int32_t _i23 = 0; _i23 < 2; _i23++) _t21[_i22 * 2 + _i23] = s->under[_ix(swap_active__p_374, 2) * 8 + _ix(swap_active__perm_376[_i22], 4) * 2 + _i23];
+                    for (int32_t _i22 = 0; _i22 < 4; _i22++) for (int32_t _i23 = 0; _i23 < 2; _i23++) _t21[_i22 * 2 + _i23] = s->under[_ix(swap_active__p_509, 2) * 8 + _ix(swap_active__perm_511[_i22], 4) * 2 + _i23];
                     memcpy(s->under + _w20 * 8, _t21, sizeof _t21);
                 }
             }
-            clear_conditions__p_377 = swap_active__p_374;
-            int32_t _w24 = _wx(clear_conditions__p_377, 2);
+            int32_t _w24 = _wx(swap_active__p_509, 2);
             if (_w24 >= 0) {
-                s->poisoned[_w24] = false;
-            }
-            int32_t _w25 = _wx(clear_conditions__p_377, 2);
-            if (_w25 >= 0) {
-                s->burned[_w25] = false;
-            }
-            int32_t _w26 = _wx(clear_conditions__p_377, 2);
-            if (_w26 >= 0) {
-                s->condition[_w26] = ((int8_t)(0));
-            }
-            int32_t _w27 = _wx(clear_conditions__p_377, 2);
-            if (_w27 >= 0) {
                 {
-                    int16_t _t28[8];
-                    for (int32_t _i29 = 0; _i29 < 8; _i29++) _t28[_i29] = (ACTIVE_BOUND[_i29] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_377, 2) * 8 + _i29]);
-                    memcpy(s->lasting_until + _w27 * 8, _t28, sizeof _t28);
+                    bool _t25[4];
+                    for (int32_t _i26 = 0; _i26 < 4; _i26++) _t25[_i26] = s->used_ability[_ix(swap_active__p_509, 2) * 4 + _ix(swap_active__perm_511[_i26], 4)];
+                    memcpy(s->used_ability + _w24 * 4, _t25, sizeof _t25);
+                }
+            }
+            clear_conditions__p_512 = swap_active__p_509;
+            int32_t _w27 = _wx(clear_conditions__p_512, 2);
+            if (_w27 >= 0) {
+                s->poisoned[_w27] = false;
+            }
+            int32_t _w28 = _wx(clear_conditions__p_512, 2);
+            if (_w28 >= 0) {
+                s->burned[_w28] = false;
+            }
+            int32_t _w29 = _wx(clear_conditions__p_512, 2);
+            if (_w29 >= 0) {
+                s->condition[_w29] = ((int8_t)(0));
+            }
+            int32_t _w30 = _wx(clear_conditions__p_512, 2);
+            if (_w30 >= 0) {
+                {
+                    int16_t _t31[8];
+                    for (int32_t _i32 = 0; _i32 < 8; _i32++) _t31[_i32] = (ACTIVE_BOUND[_i32] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_512, 2) * 8 + _i32]);
+                    memcpy(s->lasting_until + _w30 * 8, _t31, sizeof _t31);
                 }
             }
         }
-        clear_slot__p_378 = p_;
-        clear_slot__slot_379 = ((b > 0) ? b : slot);
-        int32_t _w30 = _wx(clear_slot__p_378, 2);
-        int32_t _w31 = _wx(clear_slot__slot_379, 4);
-        if (_w30 >= 0 && _w31 >= 0) {
-            s->card[_w30 * 4 + _w31] = ((int16_t)((-1)));
+        clear_slot__p_513 = p_;
+        clear_slot__slot_514 = ((b > 0) ? b : slot);
+        int32_t _w33 = _wx(clear_slot__p_513, 2);
+        int32_t _w34 = _wx(clear_slot__slot_514, 4);
+        if (_w33 >= 0 && _w34 >= 0) {
+            s->card[_w33 * 4 + _w34] = ((int16_t)((-1)));
         }
-        int32_t _w32 = _wx(clear_slot__p_378, 2);
-        int32_t _w33 = _wx(clear_slot__slot_379, 4);
-        if (_w32 >= 0 && _w33 >= 0) {
-            s->damage[_w32 * 4 + _w33] = ((int16_t)(0));
+        int32_t _w35 = _wx(clear_slot__p_513, 2);
+        int32_t _w36 = _wx(clear_slot__slot_514, 4);
+        if (_w35 >= 0 && _w36 >= 0) {
+            s->damage[_w35 * 4 + _w36] = ((int16_t)(0));
         }
-        int32_t _w34 = _wx(clear_slot__p_378, 2);
-        int32_t _w35 = _wx(clear_slot__slot_379, 4);
-        if (_w34 >= 0 && _w35 >= 0) {
-            {
-                int8_t *_d = s->energy + _w34 * 32 + _w35 * 8;
-                for (int32_t _i36 = 0; _i36 < 8; _i36++) _d[_i36] = ((int8_t)(0));
-            }
-        }
-        int32_t _w37 = _wx(clear_slot__p_378, 2);
-        int32_t _w38 = _wx(clear_slot__slot_379, 4);
+        int32_t _w37 = _wx(clear_slot__p_513, 2);
+        int32_t _w38 = _wx(clear_slot__slot_514, 4);
         if (_w37 >= 0 && _w38 >= 0) {
-            s->entered[_w37 * 4 + _w38] = ((int8_t)(0));
-        }
-        int32_t _w39 = _wx(clear_slot__p_378, 2);
-        int32_t _w40 = _wx(clear_slot__slot_379, 4);
-        if (_w39 >= 0 && _w40 >= 0) {
             {
-                int16_t *_d = s->under + _w39 * 8 + _w40 * 2;
-                for (int32_t _i41 = 0; _i41 < 2; _i41++) _d[_i41] = ((int16_t)((-1)));
+                int8_t *_d = s->energy + _w37 * 32 + _w38 * 8;
+                for (int32_t _i39 = 0; _i39 < 8; _i39++) _d[_i39] = ((int8_t)(0));
             }
         }
-        int32_t _w42 = _wx(p_, 2);
-        if (_w42 >= 0) {
-            s->discard_count[_w42] = ((int8_t)(_wadd(s->discard_count[_ix(p_, 2)], 1)));
+        int32_t _w40 = _wx(clear_slot__p_513, 2);
+        int32_t _w41 = _wx(clear_slot__slot_514, 4);
+        if (_w40 >= 0 && _w41 >= 0) {
+            s->entered[_w40 * 4 + _w41] = ((int8_t)(0));
+        }
+        int32_t _w42 = _wx(clear_slot__p_513, 2);
+        int32_t _w43 = _wx(clear_slot__slot_514, 4);
+        if (_w42 >= 0 && _w43 >= 0) {
+            {
+                int16_t *_d = s->under + _w42 * 8 + _w43 * 2;
+                for (int32_t _i44 = 0; _i44 < 2; _i44++) _d[_i44] = ((int16_t)((-1)));
+            }
+        }
+        int32_t _w45 = _wx(clear_slot__p_513, 2);
+        int32_t _w46 = _wx(clear_slot__slot_514, 4);
+        if (_w45 >= 0 && _w46 >= 0) {
+            s->used_ability[_w45 * 4 + _w46] = false;
+        }
+        int32_t _w47 = _wx(p_, 2);
+        if (_w47 >= 0) {
+            s->discard_count[_w47] = ((int8_t)(_wadd(s->discard_count[_ix(p_, 2)], 1)));
         }
     }
 }
 
 static void effect_end_turn(State *s, Key key)
 {
-    int8_t start_turn__p_380 = 0;
-    int8_t draw_cards__p_381 = 0;
-    int8_t draw_cards__have_382 = 0;
-    int8_t draw_cards__k_383 = 0;
-    int32_t end_of_turn__p_387 = 0;
-    int32_t checkup__q_388 = 0;
-    int32_t checkup__owner_389 = 0;
-    int32_t checkup__q_390 = 0;
-    int32_t checkup__owner_391 = 0;
-    bool knockouts__ko_392[8] = {0};
-    int32_t knockouts__ko_cards_393[8] = {0};
-    int32_t knockouts__ko_value_394[8] = {0};
-    bool knockouts__ko_active_395[2] = {0};
-    bool knockouts__has_bench_398[2] = {0};
-    bool knockouts__won_399[2] = {0};
-    int32_t start_turn__p_400 = 0;
-    int32_t draw_cards__p_401 = 0;
-    int8_t draw_cards__have_402 = 0;
-    int8_t draw_cards__k_403 = 0;
+    int8_t start_turn__p_515 = 0;
+    int8_t draw_cards__p_516 = 0;
+    int8_t draw_cards__have_517 = 0;
+    int8_t draw_cards__k_518 = 0;
+    int32_t end_of_turn__p_522 = 0;
+    int32_t checkup__q_523 = 0;
+    int32_t checkup__owner_524 = 0;
+    int32_t checkup__q_525 = 0;
+    int32_t checkup__owner_526 = 0;
+    bool knockouts__ko_527[8] = {0};
+    int32_t knockouts__ko_cards_528[8] = {0};
+    int32_t knockouts__ko_value_529[8] = {0};
+    bool knockouts__ko_active_530[2] = {0};
+    bool knockouts__has_bench_533[2] = {0};
+    bool knockouts__won_534[2] = {0};
+    int32_t start_turn__p_535 = 0;
+    int32_t draw_cards__p_536 = 0;
+    int8_t draw_cards__have_537 = 0;
+    int8_t draw_cards__k_538 = 0;
     if ((s->phase == 0)) {
         if ((s->current_player == s->first)) {
             s->current_player = ((int32_t)(((int8_t)(_wsub(1, s->first)))));
         } else {
-            start_turn__p_380 = s->first;
-            s->current_player = ((int32_t)(start_turn__p_380));
+            start_turn__p_515 = s->first;
+            s->current_player = ((int32_t)(start_turn__p_515));
             s->phase = ((int8_t)(1));
             s->turn = ((int16_t)(_wadd(s->turn, 1)));
             s->supporter_played = false;
@@ -2935,199 +3502,204 @@ static void effect_end_turn(State *s, Key key)
             s->dealt_bonus = ((int16_t)(0));
             s->dealt_group = ((int8_t)((-1)));
             {
-                int16_t _t1[20];
-                for (int32_t _i2 = 0; _i2 < 2; _i2++) for (int32_t _i3 = 0; _i3 < 10; _i3++) _t1[_i2 * 10 + _i3] = ((s->seen[_i2 * 10 + _i3] >= (-1)) ? ((int16_t)((-1))) : s->seen[_i2 * 10 + _i3]);
-                memcpy(s->seen, _t1, sizeof _t1);
+                bool _t1[8];
+                for (int32_t _i2 = 0; _i2 < 2; _i2++) for (int32_t _i3 = 0; _i3 < 4; _i3++) _t1[_i2 * 4 + _i3] = (s->used_ability[_i2 * 4 + _i3] && false);
+                memcpy(s->used_ability, _t1, sizeof _t1);
             }
-            draw_cards__p_381 = start_turn__p_380;
-            draw_cards__have_382 = s->hand_count[_ix(draw_cards__p_381, 2)];
-            draw_cards__k_383 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_381, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_382))))));
-            int32_t _w4 = _wx(draw_cards__p_381, 2);
+            draw_cards__p_516 = start_turn__p_515;
+            draw_cards__have_517 = s->hand_count[_ix(draw_cards__p_516, 2)];
+            draw_cards__k_518 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_516, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_517))))));
+            int32_t _w4 = _wx(draw_cards__p_516, 2);
             if (_w4 >= 0) {
                 {
                     int16_t _t5[10];
-                    for (int32_t _i6 = 0; _i6 < 10; _i6++) _t5[_i6] = (((HAND_SLOTS[_i6] >= draw_cards__have_382) && (HAND_SLOTS[_i6] < ((int8_t)(_wadd(draw_cards__have_382, draw_cards__k_383))))) ? s->deck[_ix(draw_cards__p_381, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i6], draw_cards__have_382), 0), 19), 20)] : s->hand[_ix(draw_cards__p_381, 2) * 10 + _i6]);
+                    for (int32_t _i6 = 0; _i6 < 10; _i6++) _t5[_i6] = (((HAND_SLOTS[_i6] >= draw_cards__have_517) && (HAND_SLOTS[_i6] < ((int8_t)(_wadd(draw_cards__have_517, draw_cards__k_518))))) ? s->deck[_ix(draw_cards__p_516, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i6], draw_cards__have_517), 0), 19), 20)] : s->hand[_ix(draw_cards__p_516, 2) * 10 + _i6]);
                     memcpy(s->hand + _w4 * 10, _t5, sizeof _t5);
                 }
             }
-            int32_t _w7 = _wx(draw_cards__p_381, 2);
+            int32_t _w7 = _wx(draw_cards__p_516, 2);
             if (_w7 >= 0) {
                 {
                     int16_t _t8[20];
-                    for (int32_t _i9 = 0; _i9 < 20; _i9++) _t8[_i9] = ((_wadd(DECK_SLOTS[_i9], draw_cards__k_383) < 20) ? s->deck[_ix(draw_cards__p_381, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i9], draw_cards__k_383), 0), 19), 20)] : ((int16_t)((-1))));
+                    for (int32_t _i9 = 0; _i9 < 20; _i9++) _t8[_i9] = ((_wadd(DECK_SLOTS[_i9], draw_cards__k_518) < 20) ? s->deck[_ix(draw_cards__p_516, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i9], draw_cards__k_518), 0), 19), 20)] : ((int16_t)((-1))));
                     memcpy(s->deck + _w7 * 20, _t8, sizeof _t8);
                 }
             }
-            int32_t _w10 = _wx(draw_cards__p_381, 2);
+            int32_t _w10 = _wx(draw_cards__p_516, 2);
             if (_w10 >= 0) {
-                s->hand_count[_w10] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_381, 2)], draw_cards__k_383)));
+                s->hand_count[_w10] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_516, 2)], draw_cards__k_518)));
             }
-            int32_t _w11 = _wx(draw_cards__p_381, 2);
+            int32_t _w11 = _wx(draw_cards__p_516, 2);
             if (_w11 >= 0) {
-                s->deck_count[_w11] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_381, 2)], draw_cards__k_383)));
+                s->deck_count[_w11] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_516, 2)], draw_cards__k_518)));
             }
             if ((s->turn > 1)) {
-                int32_t _w12 = _wx(start_turn__p_380, 2);
+                int32_t _w12 = _wx(start_turn__p_515, 2);
                 if (_w12 >= 0) {
-                    s->energy_now[_w12] = s->energy_next[_ix(start_turn__p_380, 2)];
+                    s->energy_now[_w12] = s->energy_next[_ix(start_turn__p_515, 2)];
                 }
-                int32_t _w13 = _wx(start_turn__p_380, 2);
+                int32_t _w13 = _wx(start_turn__p_515, 2);
                 if (_w13 >= 0) {
-                    s->energy_next[_w13] = ({ int8_t _let14 = start_turn__p_380; int8_t next_energy__p_384 = _let14; ({ int8_t _let15 = s->deck_id[_ix(next_energy__p_384, 2)]; int8_t next_energy__d_385 = _let15; ({ int32_t _let16 = _roll(random_word_at(key, 0), DECK_INFO__types[_ix(next_energy__d_385, 14)]); int32_t next_energy__j_386 = _let16; ((next_energy__j_386 == 0) ? DECK_INFO__type0[_ix(next_energy__d_385, 14)] : ((next_energy__j_386 == 1) ? DECK_INFO__type1[_ix(next_energy__d_385, 14)] : DECK_INFO__type2[_ix(next_energy__d_385, 14)])); }); }); });
+                    s->energy_next[_w13] = ({ int8_t _let14 = start_turn__p_515; int8_t next_energy__p_519 = _let14; ({ int8_t _let15 = s->deck_id[_ix(next_energy__p_519, 2)]; int8_t next_energy__d_520 = _let15; ({ int32_t _let16 = _roll(random_word_at(key, 0), DECK_INFO__types[_ix(next_energy__d_520, 14)]); int32_t next_energy__j_521 = _let16; ((next_energy__j_521 == 0) ? DECK_INFO__type0[_ix(next_energy__d_520, 14)] : ((next_energy__j_521 == 1) ? DECK_INFO__type1[_ix(next_energy__d_520, 14)] : DECK_INFO__type2[_ix(next_energy__d_520, 14)])); }); }); });
                 }
             }
         }
     } else {
-        end_of_turn__p_387 = s->current_player;
-        int32_t _w17 = _wx(end_of_turn__p_387, 2);
+        end_of_turn__p_522 = s->current_player;
+        int32_t _w17 = _wx(end_of_turn__p_522, 2);
         if (_w17 >= 0) {
             s->energy_now[_w17] = ((int8_t)((-1)));
         }
         if ((s->phase != 3)) {
-            checkup__q_388 = end_of_turn__p_387;
-            checkup__owner_389 = end_of_turn__p_387;
-            if (((s->card[_ix(checkup__q_388, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_388, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_388, 2) * 4], 395)]))) {
-                if (s->poisoned[_ix(checkup__q_388, 2)]) {
-                    int32_t _w18 = _wx(checkup__q_388, 2);
+            checkup__q_523 = end_of_turn__p_522;
+            checkup__owner_524 = end_of_turn__p_522;
+            if (((s->card[_ix(checkup__q_523, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_523, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_523, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_523, 2)]) {
+                    int32_t _w18 = _wx(checkup__q_523, 2);
                     if (_w18 >= 0) {
-                        s->damage[_w18 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_388, 2) * 4], 10)));
+                        s->damage[_w18 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_523, 2) * 4], 10)));
                     }
                 }
-                if (s->burned[_ix(checkup__q_388, 2)]) {
-                    int32_t _w19 = _wx(checkup__q_388, 2);
+                if (s->burned[_ix(checkup__q_523, 2)]) {
+                    int32_t _w19 = _wx(checkup__q_523, 2);
                     if (_w19 >= 0) {
-                        s->damage[_w19 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_388, 2) * 4], 20)));
+                        s->damage[_w19 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_523, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 1))) {
-                        int32_t _w20 = _wx(checkup__q_388, 2);
+                        int32_t _w20 = _wx(checkup__q_523, 2);
                         if (_w20 >= 0) {
                             s->burned[_w20] = false;
                         }
                     }
                 }
-                if (((s->condition[_ix(checkup__q_388, 2)] == 1) && _flip(random_word_at(key, 2)))) {
-                    int32_t _w21 = _wx(checkup__q_388, 2);
+                if (((s->condition[_ix(checkup__q_523, 2)] == 1) && _flip(random_word_at(key, 2)))) {
+                    int32_t _w21 = _wx(checkup__q_523, 2);
                     if (_w21 >= 0) {
                         s->condition[_w21] = ((int8_t)(0));
                     }
                 }
-                if (((s->condition[_ix(checkup__q_388, 2)] == 2) && (checkup__q_388 == checkup__owner_389))) {
-                    int32_t _w22 = _wx(checkup__q_388, 2);
+                if (((s->condition[_ix(checkup__q_523, 2)] == 2) && (checkup__q_523 == checkup__owner_524))) {
+                    int32_t _w22 = _wx(checkup__q_523, 2);
                     if (_w22 >= 0) {
                         s->condition[_w22] = ((int8_t)(0));
                     }
                 }
             }
-            checkup__q_390 = _wsub(1, end_of_turn__p_387);
-            checkup__owner_391 = end_of_turn__p_387;
-            if (((s->card[_ix(checkup__q_390, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_390, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_390, 2) * 4], 395)]))) {
-                if (s->poisoned[_ix(checkup__q_390, 2)]) {
-                    int32_t _w23 = _wx(checkup__q_390, 2);
+            checkup__q_525 = _wsub(1, end_of_turn__p_522);
+            checkup__owner_526 = end_of_turn__p_522;
+            if (((s->card[_ix(checkup__q_525, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_525, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_525, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_525, 2)]) {
+                    int32_t _w23 = _wx(checkup__q_525, 2);
                     if (_w23 >= 0) {
-                        s->damage[_w23 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_390, 2) * 4], 10)));
+                        s->damage[_w23 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_525, 2) * 4], 10)));
                     }
                 }
-                if (s->burned[_ix(checkup__q_390, 2)]) {
-                    int32_t _w24 = _wx(checkup__q_390, 2);
+                if (s->burned[_ix(checkup__q_525, 2)]) {
+                    int32_t _w24 = _wx(checkup__q_525, 2);
                     if (_w24 >= 0) {
-                        s->damage[_w24 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_390, 2) * 4], 20)));
+                        s->damage[_w24 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_525, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 3))) {
-                        int32_t _w25 = _wx(checkup__q_390, 2);
+                        int32_t _w25 = _wx(checkup__q_525, 2);
                         if (_w25 >= 0) {
                             s->burned[_w25] = false;
                         }
                     }
                 }
-                if (((s->condition[_ix(checkup__q_390, 2)] == 1) && _flip(random_word_at(key, 4)))) {
-                    int32_t _w26 = _wx(checkup__q_390, 2);
+                if (((s->condition[_ix(checkup__q_525, 2)] == 1) && _flip(random_word_at(key, 4)))) {
+                    int32_t _w26 = _wx(checkup__q_525, 2);
                     if (_w26 >= 0) {
                         s->condition[_w26] = ((int8_t)(0));
                     }
                 }
-                if (((s->condition[_ix(checkup__q_390, 2)] == 2) && (checkup__q_390 == checkup__owner_391))) {
-                    int32_t _w27 = _wx(checkup__q_390, 2);
+                if (((s->condition[_ix(checkup__q_525, 2)] == 2) && (checkup__q_525 == checkup__owner_526))) {
+                    int32_t _w27 = _wx(checkup__q_525, 2);
                     if (_w27 >= 0) {
                         s->condition[_w27] = ((int8_t)(0));
                     }
                 }
             }
-            for (int32_t _i28 = 0; _i28 < 2; _i28++) for (int32_t _i29 = 0; _i29 < 4; _i29++) knockouts__ko_392[_i28 * 4 + _i29] = ((s->card[_i28 * 4 + _i29] >= 0) && (s->damage[_i28 * 4 + _i29] >= CARDS__hp[_ix(s->card[_i28 * 4 + _i29], 395)]));
-            for (int32_t _i30 = 0; _i30 < 2; _i30++) for (int32_t _i31 = 0; _i31 < 4; _i31++) knockouts__ko_cards_393[_i30 * 4 + _i31] = (knockouts__ko_392[_i30 * 4 + _i31] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i30 * 4 + _i31], 395)]))) : 0);
+            for (int32_t _i28 = 0; _i28 < 2; _i28++) for (int32_t _i29 = 0; _i29 < 4; _i29++) knockouts__ko_527[_i28 * 4 + _i29] = ((s->card[_i28 * 4 + _i29] >= 0) && (s->damage[_i28 * 4 + _i29] >= CARDS__hp[_ix(s->card[_i28 * 4 + _i29], 395)]));
+            for (int32_t _i30 = 0; _i30 < 2; _i30++) for (int32_t _i31 = 0; _i31 < 4; _i31++) knockouts__ko_cards_528[_i30 * 4 + _i31] = (knockouts__ko_527[_i30 * 4 + _i31] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i30 * 4 + _i31], 395)]))) : 0);
             {
                 int8_t _t32[2];
-                for (int32_t _i33 = 0; _i33 < 2; _i33++) _t32[_i33] = ((int8_t)(_wadd(s->discard_count[_i33], (_i33 == 0 ? ({ int32_t _r35 = 0; for (int32_t _j34 = 0; _j34 < 4; _j34++) _r35 = _wadd(_r35, knockouts__ko_cards_393[_j34]); _r35; }) : ({ int32_t _r38 = 0; for (int32_t _j37 = 0; _j37 < 4; _j37++) _r38 = _wadd(_r38, knockouts__ko_cards_393[1 * 4 + _j37]); _r38; })))));
+                for (int32_t _i33 = 0; _i33 < 2; _i33++) _t32[_i33] = ((int8_t)(_wadd(s->discard_count[_i33], (_i33 == 0 ? ({ int32_t _r35 = 0; for (int32_t _j34 = 0; _j34 < 4; _j34++) _r35 = _wadd(_r35, knockouts__ko_cards_528[_j34]); _r35; }) : ({ int32_t _r38 = 0; for (int32_t _j37 = 0; _j37 < 4; _j37++) _r38 = _wadd(_r38, knockouts__ko_cards_528[1 * 4 + _j37]); _r38; })))));
                 memcpy(s->discard_count, _t32, sizeof _t32);
             }
-            for (int32_t _i40 = 0; _i40 < 2; _i40++) for (int32_t _i41 = 0; _i41 < 4; _i41++) knockouts__ko_value_394[_i40 * 4 + _i41] = (knockouts__ko_392[_i40 * 4 + _i41] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i40 * 4 + _i41], 395)]))) : 0);
+            for (int32_t _i40 = 0; _i40 < 2; _i40++) for (int32_t _i41 = 0; _i41 < 4; _i41++) knockouts__ko_value_529[_i40 * 4 + _i41] = (knockouts__ko_527[_i40 * 4 + _i41] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i40 * 4 + _i41], 395)]))) : 0);
             {
                 int8_t _t42[2];
-                for (int32_t _i43 = 0; _i43 < 2; _i43++) _t42[_i43] = ((int8_t)(_wadd(s->points[_i43], (_i43 == 0 ? ({ int32_t _r45 = 0; for (int32_t _j44 = 0; _j44 < 4; _j44++) _r45 = _wadd(_r45, knockouts__ko_value_394[1 * 4 + _j44]); _r45; }) : ({ int32_t _r48 = 0; for (int32_t _j47 = 0; _j47 < 4; _j47++) _r48 = _wadd(_r48, knockouts__ko_value_394[_j47]); _r48; })))));
+                for (int32_t _i43 = 0; _i43 < 2; _i43++) _t42[_i43] = ((int8_t)(_wadd(s->points[_i43], (_i43 == 0 ? ({ int32_t _r45 = 0; for (int32_t _j44 = 0; _j44 < 4; _j44++) _r45 = _wadd(_r45, knockouts__ko_value_529[1 * 4 + _j44]); _r45; }) : ({ int32_t _r48 = 0; for (int32_t _j47 = 0; _j47 < 4; _j47++) _r48 = _wadd(_r48, knockouts__ko_value_529[_j47]); _r48; })))));
                 memcpy(s->points, _t42, sizeof _t42);
             }
             if (false) {
                 {
                     int16_t _t50[2];
-                    for (int32_t _i51 = 0; _i51 < 2; _i51++) _t50[_i51] = ((_i51 == 0 ? ({ bool _r53 = false; for (int32_t _j52 = 0; _j52 < 4; _j52++) if (knockouts__ko_392[_j52]) { _r53 = true; break; } _r53; }) : ({ bool _r56 = false; for (int32_t _j55 = 0; _j55 < 4; _j55++) if (knockouts__ko_392[1 * 4 + _j55]) { _r56 = true; break; } _r56; })) ? s->turn : s->ko_turn[_i51]);
+                    for (int32_t _i51 = 0; _i51 < 2; _i51++) _t50[_i51] = ((_i51 == 0 ? ({ bool _r53 = false; for (int32_t _j52 = 0; _j52 < 4; _j52++) if (knockouts__ko_527[_j52]) { _r53 = true; break; } _r53; }) : ({ bool _r56 = false; for (int32_t _j55 = 0; _j55 < 4; _j55++) if (knockouts__ko_527[1 * 4 + _j55]) { _r56 = true; break; } _r56; })) ? s->turn : s->ko_turn[_i51]);
                     memcpy(s->ko_turn, _t50, sizeof _t50);
                 }
             }
             {
                 int16_t _t58[8];
-                for (int32_t _i59 = 0; _i59 < 2; _i59++) for (int32_t _i60 = 0; _i60 < 4; _i60++) _t58[_i59 * 4 + _i60] = (knockouts__ko_392[_i59 * 4 + _i60] ? ((int16_t)((-1))) : s->card[_i59 * 4 + _i60]);
+                for (int32_t _i59 = 0; _i59 < 2; _i59++) for (int32_t _i60 = 0; _i60 < 4; _i60++) _t58[_i59 * 4 + _i60] = (knockouts__ko_527[_i59 * 4 + _i60] ? ((int16_t)((-1))) : s->card[_i59 * 4 + _i60]);
                 memcpy(s->card, _t58, sizeof _t58);
             }
             {
                 int16_t _t61[8];
-                for (int32_t _i62 = 0; _i62 < 2; _i62++) for (int32_t _i63 = 0; _i63 < 4; _i63++) _t61[_i62 * 4 + _i63] = (knockouts__ko_392[_i62 * 4 + _i63] ? ((int16_t)(0)) : s->damage[_i62 * 4 + _i63]);
+                for (int32_t _i62 = 0; _i62 < 2; _i62++) for (int32_t _i63 = 0; _i63 < 4; _i63++) _t61[_i62 * 4 + _i63] = (knockouts__ko_527[_i62 * 4 + _i63] ? ((int16_t)(0)) : s->damage[_i62 * 4 + _i63]);
                 memcpy(s->damage, _t61, sizeof _t61);
             }
             {
                 int8_t _t64[64];
-                for (int32_t _i65 = 0; _i65 < 2; _i65++) for (int32_t _i66 = 0; _i66 < 4; _i66++) for (int32_t _i67 = 0; _i67 < 8; _i67++) _t64[_i65 * 32 + _i66 * 8 + _i67] = (knockouts__ko_392[(_i65 * 4 + _i66) / 4 * 4 + ((_i65 * 4 + _i66)) % 4] ? ((int8_t)(0)) : s->energy[_i65 * 32 + _i66 * 8 + _i67]);
+                for (int32_t _i65 = 0; _i65 < 2; _i65++) for (int32_t _i66 = 0; _i66 < 4; _i66++) for (int32_t _i67 = 0; _i67 < 8; _i67++) _t64[_i65 * 32 + _i66 * 8 + _i67] = (knockouts__ko_527[(_i65 * 4 + _i66) / 4 * 4 + ((_i65 * 4 + _i66)) % 4] ? ((int8_t)(0)) : s->energy[_i65 * 32 + _i66 * 8 + _i67]);
                 memcpy(s->energy, _t64, sizeof _t64);
             }
             {
                 int8_t _t68[8];
-                for (int32_t _i69 = 0; _i69 < 2; _i69++) for (int32_t _i70 = 0; _i70 < 4; _i70++) _t68[_i69 * 4 + _i70] = (knockouts__ko_392[_i69 * 4 + _i70] ? ((int8_t)(0)) : s->entered[_i69 * 4 + _i70]);
+                for (int32_t _i69 = 0; _i69 < 2; _i69++) for (int32_t _i70 = 0; _i70 < 4; _i70++) _t68[_i69 * 4 + _i70] = (knockouts__ko_527[_i69 * 4 + _i70] ? ((int8_t)(0)) : s->entered[_i69 * 4 + _i70]);
                 memcpy(s->entered, _t68, sizeof _t68);
             }
             {
                 int16_t _t71[16];
-                for (int32_t _i72 = 0; _i72 < 2; _i72++) for (int32_t _i73 = 0; _i73 < 4; _i73++) for (int32_t _i74 = 0; _i74 < 2; _i74++) _t71[_i72 * 8 + _i73 * 2 + _i74] = (knockouts__ko_392[(_i72 * 4 + _i73) / 4 * 4 + ((_i72 * 4 + _i73)) % 4] ? ((int16_t)((-1))) : s->under[_i72 * 8 + _i73 * 2 + _i74]);
+                for (int32_t _i72 = 0; _i72 < 2; _i72++) for (int32_t _i73 = 0; _i73 < 4; _i73++) for (int32_t _i74 = 0; _i74 < 2; _i74++) _t71[_i72 * 8 + _i73 * 2 + _i74] = (knockouts__ko_527[(_i72 * 4 + _i73) / 4 * 4 + ((_i72 * 4 + _i73)) % 4] ? ((int16_t)((-1))) : s->under[_i72 * 8 + _i73 * 2 + _i74]);
                 memcpy(s->under, _t71, sizeof _t71);
             }
-            knockouts__ko_active_395[0] = knockouts__ko_392[0];
-            knockouts__ko_active_395[1] = knockouts__ko_392[1 * 4];
             {
-                bool _t75[2];
-                for (int32_t _i76 = 0; _i76 < 2; _i76++) _t75[_i76] = (s->poisoned[_i76] && (!knockouts__ko_active_395[_i76]));
-                memcpy(s->poisoned, _t75, sizeof _t75);
+                bool _t75[8];
+                for (int32_t _i76 = 0; _i76 < 2; _i76++) for (int32_t _i77 = 0; _i77 < 4; _i77++) _t75[_i76 * 4 + _i77] = (s->used_ability[_i76 * 4 + _i77] && (!knockouts__ko_527[_i76 * 4 + _i77]));
+                memcpy(s->used_ability, _t75, sizeof _t75);
+            }
+            knockouts__ko_active_530[0] = knockouts__ko_527[0];
+            knockouts__ko_active_530[1] = knockouts__ko_527[1 * 4];
+            {
+                bool _t78[2];
+                for (int32_t _i79 = 0; _i79 < 2; _i79++) _t78[_i79] = (s->poisoned[_i79] && (!knockouts__ko_active_530[_i79]));
+                memcpy(s->poisoned, _t78, sizeof _t78);
             }
             {
-                bool _t77[2];
-                for (int32_t _i78 = 0; _i78 < 2; _i78++) _t77[_i78] = (s->burned[_i78] && (!knockouts__ko_active_395[_i78]));
-                memcpy(s->burned, _t77, sizeof _t77);
+                bool _t80[2];
+                for (int32_t _i81 = 0; _i81 < 2; _i81++) _t80[_i81] = (s->burned[_i81] && (!knockouts__ko_active_530[_i81]));
+                memcpy(s->burned, _t80, sizeof _t80);
             }
             {
-                int8_t _t79[2];
-                for (int32_t _i80 = 0; _i80 < 2; _i80++) _t79[_i80] = (knockouts__ko_active_395[_i80] ? ((int8_t)(0)) : s->condition[_i80]);
-                memcpy(s->condition, _t79, sizeof _t79);
+                int8_t _t82[2];
+                for (int32_t _i83 = 0; _i83 < 2; _i83++) _t82[_i83] = (knockouts__ko_active_530[_i83] ? ((int8_t)(0)) : s->condition[_i83]);
+                memcpy(s->condition, _t82, sizeof _t82);
             }
-            knockouts__has_bench_398[0] = ({ int32_t _lo81 = 1; bool _r83 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_396 = _lo81, _end82 = 4; knockouts__ks_396 < _end82; knockouts__ks_396++) if ((s->card[knockouts__ks_396] >= 0)) { _r83 = true; break; } _r83; });
-            knockouts__has_bench_398[1] = ({ int32_t _lo85 = 1; bool _r87 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_397 = _lo85, _end86 = 4; knockouts__ks_397 < _end86; knockouts__ks_397++) if ((s->card[1 * 4 + knockouts__ks_397] >= 0)) { _r87 = true; break; } _r87; });
+            knockouts__has_bench_533[0] = ({ int32_t _lo84 = 1; bool _r86 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_531 = _lo84, _end85 = 4; knockouts__ks_531 < _end85; knockouts__ks_531++) if ((s->card[knockouts__ks_531] >= 0)) { _r86 = true; break; } _r86; });
+            knockouts__has_bench_533[1] = ({ int32_t _lo88 = 1; bool _r90 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_532 = _lo88, _end89 = 4; knockouts__ks_532 < _end89; knockouts__ks_532++) if ((s->card[1 * 4 + knockouts__ks_532] >= 0)) { _r90 = true; break; } _r90; });
             {
-                bool _t89[2];
-                for (int32_t _i90 = 0; _i90 < 2; _i90++) _t89[_i90] = (s->promote_pending[_i90] || (knockouts__ko_active_395[_i90] && knockouts__has_bench_398[_i90]));
-                memcpy(s->promote_pending, _t89, sizeof _t89);
+                bool _t92[2];
+                for (int32_t _i93 = 0; _i93 < 2; _i93++) _t92[_i93] = (s->promote_pending[_i93] || (knockouts__ko_active_530[_i93] && knockouts__has_bench_533[_i93]));
+                memcpy(s->promote_pending, _t92, sizeof _t92);
             }
-            for (int32_t _i91 = 0; _i91 < 2; _i91++) knockouts__won_399[_i91] = ((s->points[_i91] >= 3) || (_i91 == 0 ? (knockouts__ko_active_395[1] && (!knockouts__has_bench_398[1])) : (knockouts__ko_active_395[0] && (!knockouts__has_bench_398[0]))));
-            if ((knockouts__won_399[0] && knockouts__won_399[1])) {
+            for (int32_t _i94 = 0; _i94 < 2; _i94++) knockouts__won_534[_i94] = ((s->points[_i94] >= 3) || (_i94 == 0 ? (knockouts__ko_active_530[1] && (!knockouts__has_bench_533[1])) : (knockouts__ko_active_530[0] && (!knockouts__has_bench_533[0]))));
+            if ((knockouts__won_534[0] && knockouts__won_534[1])) {
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if ((knockouts__won_399[0] || knockouts__won_399[1])) {
-                _win(s, (knockouts__won_399[0] ? 0 : 1));
+            } else if ((knockouts__won_534[0] || knockouts__won_534[1])) {
+                _win(s, (knockouts__won_534[0] ? 0 : 1));
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
             }
@@ -3137,14 +3709,14 @@ static void effect_end_turn(State *s, Key key)
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if (s->promote_pending[_ix(end_of_turn__p_387, 2)]) {
+            } else if (s->promote_pending[_ix(end_of_turn__p_522, 2)]) {
                 s->phase = ((int8_t)(2));
-            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_387), 2)]) {
+            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_522), 2)]) {
                 s->phase = ((int8_t)(2));
-                s->current_player = _wsub(1, end_of_turn__p_387);
+                s->current_player = _wsub(1, end_of_turn__p_522);
             } else {
-                start_turn__p_400 = _wsub(1, end_of_turn__p_387);
-                s->current_player = start_turn__p_400;
+                start_turn__p_535 = _wsub(1, end_of_turn__p_522);
+                s->current_player = start_turn__p_535;
                 s->phase = ((int8_t)(1));
                 s->turn = ((int16_t)(_wadd(s->turn, 1)));
                 s->supporter_played = false;
@@ -3153,45 +3725,45 @@ static void effect_end_turn(State *s, Key key)
                 s->dealt_bonus = ((int16_t)(0));
                 s->dealt_group = ((int8_t)((-1)));
                 {
-                    int16_t _t92[20];
-                    for (int32_t _i93 = 0; _i93 < 2; _i93++) for (int32_t _i94 = 0; _i94 < 10; _i94++) _t92[_i93 * 10 + _i94] = ((s->seen[_i93 * 10 + _i94] >= (-1)) ? ((int16_t)((-1))) : s->seen[_i93 * 10 + _i94]);
-                    memcpy(s->seen, _t92, sizeof _t92);
+                    bool _t95[8];
+                    for (int32_t _i96 = 0; _i96 < 2; _i96++) for (int32_t _i97 = 0; _i97 < 4; _i97++) _t95[_i96 * 4 + _i97] = (s->used_ability[_i96 * 4 + _i97] && false);
+                    memcpy(s->used_ability, _t95, sizeof _t95);
                 }
-                draw_cards__p_401 = start_turn__p_400;
-                draw_cards__have_402 = s->hand_count[_ix(draw_cards__p_401, 2)];
-                draw_cards__k_403 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_401, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_402))))));
-                int32_t _w95 = _wx(draw_cards__p_401, 2);
-                if (_w95 >= 0) {
-                    {
-                        int16_t _t96[10];
-                        for (int32_t _i97 = 0; _i97 < 10; _i97++) _t96[_i97] = (((HAND_SLOTS[_i97] >= draw_cards__have_402) && (HAND_SLOTS[_i97] < ((int8_t)(_wadd(draw_cards__have_402, draw_cards__k_403))))) ? s->deck[_ix(draw_cards__p_401, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i97], draw_cards__have_402), 0), 19), 20)] : s->hand[_ix(draw_cards__p_401, 2) * 10 + _i97]);
-                        memcpy(s->hand + _w95 * 10, _t96, sizeof _t96);
-                    }
-                }
-                int32_t _w98 = _wx(draw_cards__p_401, 2);
+                draw_cards__p_536 = start_turn__p_535;
+                draw_cards__have_537 = s->hand_count[_ix(draw_cards__p_536, 2)];
+                draw_cards__k_538 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_536, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_537))))));
+                int32_t _w98 = _wx(draw_cards__p_536, 2);
                 if (_w98 >= 0) {
                     {
-                        int16_t _t99[20];
-                        for (int32_t _i100 = 0; _i100 < 20; _i100++) _t99[_i100] = ((_wadd(DECK_SLOTS[_i100], draw_cards__k_403) < 20) ? s->deck[_ix(draw_cards__p_401, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i100], draw_cards__k_403), 0), 19), 20)] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w98 * 20, _t99, sizeof _t99);
+                        int16_t _t99[10];
+                        for (int32_t _i100 = 0; _i100 < 10; _i100++) _t99[_i100] = (((HAND_SLOTS[_i100] >= draw_cards__have_537) && (HAND_SLOTS[_i100] < ((int8_t)(_wadd(draw_cards__have_537, draw_cards__k_538))))) ? s->deck[_ix(draw_cards__p_536, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i100], draw_cards__have_537), 0), 19), 20)] : s->hand[_ix(draw_cards__p_536, 2) * 10 + _i100]);
+                        memcpy(s->hand + _w98 * 10, _t99, sizeof _t99);
                     }
                 }
-                int32_t _w101 = _wx(draw_cards__p_401, 2);
+                int32_t _w101 = _wx(draw_cards__p_536, 2);
                 if (_w101 >= 0) {
-                    s->hand_count[_w101] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_401, 2)], draw_cards__k_403)));
+                    {
+                        int16_t _t102[20];
+                        for (int32_t _i103 = 0; _i103 < 20; _i103++) _t102[_i103] = ((_wadd(DECK_SLOTS[_i103], draw_cards__k_538) < 20) ? s->deck[_ix(draw_cards__p_536, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i103], draw_cards__k_538), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w101 * 20, _t102, sizeof _t102);
+                    }
                 }
-                int32_t _w102 = _wx(draw_cards__p_401, 2);
-                if (_w102 >= 0) {
-                    s->deck_count[_w102] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_401, 2)], draw_cards__k_403)));
+                int32_t _w104 = _wx(draw_cards__p_536, 2);
+                if (_w104 >= 0) {
+                    s->hand_count[_w104] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_536, 2)], draw_cards__k_538)));
+                }
+                int32_t _w105 = _wx(draw_cards__p_536, 2);
+                if (_w105 >= 0) {
+                    s->deck_count[_w105] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_536, 2)], draw_cards__k_538)));
                 }
                 if ((s->turn > 1)) {
-                    int32_t _w103 = _wx(start_turn__p_400, 2);
-                    if (_w103 >= 0) {
-                        s->energy_now[_w103] = s->energy_next[_ix(start_turn__p_400, 2)];
+                    int32_t _w106 = _wx(start_turn__p_535, 2);
+                    if (_w106 >= 0) {
+                        s->energy_now[_w106] = s->energy_next[_ix(start_turn__p_535, 2)];
                     }
-                    int32_t _w104 = _wx(start_turn__p_400, 2);
-                    if (_w104 >= 0) {
-                        s->energy_next[_w104] = ({ int32_t _let105 = start_turn__p_400; int32_t next_energy__p_404 = _let105; ({ int8_t _let106 = s->deck_id[_ix(next_energy__p_404, 2)]; int8_t next_energy__d_405 = _let106; ({ int32_t _let107 = _roll(random_word_at(key, 5), DECK_INFO__types[_ix(next_energy__d_405, 14)]); int32_t next_energy__j_406 = _let107; ((next_energy__j_406 == 0) ? DECK_INFO__type0[_ix(next_energy__d_405, 14)] : ((next_energy__j_406 == 1) ? DECK_INFO__type1[_ix(next_energy__d_405, 14)] : DECK_INFO__type2[_ix(next_energy__d_405, 14)])); }); }); });
+                    int32_t _w107 = _wx(start_turn__p_535, 2);
+                    if (_w107 >= 0) {
+                        s->energy_next[_w107] = ({ int32_t _let108 = start_turn__p_535; int32_t next_energy__p_539 = _let108; ({ int8_t _let109 = s->deck_id[_ix(next_energy__p_539, 2)]; int8_t next_energy__d_540 = _let109; ({ int32_t _let110 = _roll(random_word_at(key, 5), DECK_INFO__types[_ix(next_energy__d_540, 14)]); int32_t next_energy__j_541 = _let110; ((next_energy__j_541 == 0) ? DECK_INFO__type0[_ix(next_energy__d_540, 14)] : ((next_energy__j_541 == 1) ? DECK_INFO__type1[_ix(next_energy__d_540, 14)] : DECK_INFO__type2[_ix(next_energy__d_540, 14)])); }); }); });
                     }
                 }
             }
@@ -3253,108 +3825,134 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
     bool all_heads = 0;
     int32_t dmg = 0;
     int32_t pick = 0;
-    int32_t attack_effects__p_157 = 0;
-    int32_t attack_effects__r_158 = 0;
-    int32_t attack_effects__dmg_159 = 0;
-    bool attack_effects__first_heads_160 = 0;
-    bool attack_effects__all_heads_161 = 0;
-    int32_t attack_effects__pick_162 = 0;
-    int32_t attack_effects__o_163 = 0;
-    bool attack_effects__exposed_165 = 0;
-    int32_t hit__p_166 = 0;
-    int32_t hit__q_167 = 0;
-    int32_t hit__slot_168 = 0;
-    int16_t hit__x_169 = 0;
-    bool hit__weak_170 = 0;
-    int32_t swap_active__p_177 = 0;
-    int32_t swap_active__b_178 = 0;
-    int32_t swap_active__perm_179[4] = {0};
-    int32_t clear_conditions__p_180 = 0;
-    int32_t swap_active__p_181 = 0;
-    int32_t swap_active__b_182 = 0;
-    int32_t swap_active__perm_183[4] = {0};
-    int32_t clear_conditions__p_184 = 0;
-    int32_t attack_effects__j_186 = 0;
-    int32_t hit__p_187 = 0;
-    int32_t hit__q_188 = 0;
-    int32_t hit__slot_189 = 0;
-    int16_t hit__x_190 = 0;
-    bool hit__weak_191 = 0;
-    int32_t attack_effects__j_211 = 0;
-    int32_t shuffle_defender__q_225 = 0;
-    int16_t shuffle_defender__held_226[3] = {0};
-    int32_t clear_slot__p_228 = 0;
-    int32_t clear_conditions__p_229 = 0;
-    int16_t attack_effects__k_231 = 0;
-    bool attack_effects__on_defender_232 = 0;
-    int32_t lasting__p_246 = 0;
-    int16_t lasting__k_247 = 0;
-    int16_t lasting__n_248 = 0;
-    int32_t lasting__q_249 = 0;
-    int32_t give_status__q_268 = 0;
-    int16_t give_status__st_269 = 0;
-    int32_t discard_typed__p_283 = 0;
-    int16_t discard_typed__t_284 = 0;
-    int8_t discard_typed__n_285 = 0;
-    int32_t discard_random__q_299 = 0;
-    int8_t discard_random__held_300[8] = {0};
-    int32_t discard_random__x_301 = 0;
-    int32_t discard_random__t_304 = 0;
-    int8_t discard_random_in_play__flat_305[64] = {0};
-    int32_t discard_random_in_play__x_306 = 0;
-    int32_t discard_random_in_play__u_309 = 0;
-    int32_t draw_cards__p_310 = 0;
-    int8_t draw_cards__n_311 = 0;
-    int8_t draw_cards__have_312 = 0;
-    int8_t draw_cards__k_313 = 0;
-    int32_t search_deck__p_314 = 0;
-    bool search_deck__to_bench_315 = 0;
-    int16_t search_deck__ftype_316 = 0;
-    int8_t search_deck__fgroup_317 = 0;
-    int16_t search_deck__fstage_318 = 0;
-    int16_t search_deck__d_319[20] = {0};
-    int32_t search_deck__i_320 = 0;
-    bool search_deck__room_322 = 0;
-    int16_t search_deck__c_323 = 0;
-    int32_t put_in_play__p_325 = 0;
-    int32_t put_in_play__slot_326 = 0;
-    int16_t put_in_play__c_327 = 0;
-    int32_t shuffle_hand_in__p_328 = 0;
-    int8_t shuffle_hand_in__dc_329 = 0;
-    int16_t shuffle_hand_in__merged_330[20] = {0};
-    int32_t draw_cards__p_331 = 0;
-    int8_t draw_cards__n_332 = 0;
-    int8_t draw_cards__have_333 = 0;
-    int8_t draw_cards__k_334 = 0;
-    bool knockouts__ko_335[8] = {0};
-    int32_t knockouts__ko_cards_336[8] = {0};
-    int32_t knockouts__ko_value_337[8] = {0};
-    bool knockouts__ko_active_338[2] = {0};
-    bool knockouts__has_bench_341[2] = {0};
-    bool knockouts__won_342[2] = {0};
-    int32_t end_of_turn__p_343 = 0;
-    int32_t checkup__q_344 = 0;
-    int32_t checkup__owner_345 = 0;
-    int32_t checkup__q_346 = 0;
-    int32_t checkup__owner_347 = 0;
-    bool knockouts__ko_348[8] = {0};
-    int32_t knockouts__ko_cards_349[8] = {0};
-    int32_t knockouts__ko_value_350[8] = {0};
-    bool knockouts__ko_active_351[2] = {0};
-    bool knockouts__has_bench_354[2] = {0};
-    bool knockouts__won_355[2] = {0};
-    int32_t start_turn__p_356 = 0;
-    int32_t draw_cards__p_357 = 0;
-    int8_t draw_cards__have_358 = 0;
-    int8_t draw_cards__k_359 = 0;
+    int32_t attack_effects__p_187 = 0;
+    int32_t attack_effects__r_188 = 0;
+    int32_t attack_effects__dmg_189 = 0;
+    bool attack_effects__first_heads_190 = 0;
+    bool attack_effects__all_heads_191 = 0;
+    int32_t attack_effects__pick_192 = 0;
+    int32_t attack_effects__o_193 = 0;
+    bool attack_effects__exposed_195 = 0;
+    int32_t hit__p_196 = 0;
+    int32_t hit__q_197 = 0;
+    int32_t hit__slot_198 = 0;
+    int16_t hit__x_199 = 0;
+    bool hit__weak_200 = 0;
+    int32_t hit__d_207 = 0;
+    int32_t swap_active__p_208 = 0;
+    int32_t swap_active__b_209 = 0;
+    int32_t swap_active__perm_210[4] = {0};
+    int32_t clear_conditions__p_211 = 0;
+    int32_t swap_active__p_212 = 0;
+    int32_t swap_active__b_213 = 0;
+    int32_t swap_active__perm_214[4] = {0};
+    int32_t clear_conditions__p_215 = 0;
+    int32_t attack_effects__j_217 = 0;
+    int32_t hit__p_218 = 0;
+    int32_t hit__q_219 = 0;
+    int32_t hit__slot_220 = 0;
+    int16_t hit__x_221 = 0;
+    bool hit__weak_222 = 0;
+    int32_t hit__d_229 = 0;
+    int32_t attack_effects__j_251 = 0;
+    int32_t shuffle_defender__q_273 = 0;
+    int16_t shuffle_defender__held_274[3] = {0};
+    int32_t clear_slot__p_276 = 0;
+    int32_t clear_conditions__p_277 = 0;
+    int16_t attack_effects__k_279 = 0;
+    bool attack_effects__on_defender_280 = 0;
+    int32_t lasting__p_302 = 0;
+    int16_t lasting__k_303 = 0;
+    int16_t lasting__n_304 = 0;
+    int32_t lasting__q_305 = 0;
+    int32_t hit__p_307 = 0;
+    int32_t hit__q_308 = 0;
+    int32_t hit__slot_309 = 0;
+    int16_t hit__x_310 = 0;
+    bool hit__weak_311 = 0;
+    int32_t hit__d_318 = 0;
+    int32_t give_status__q_340 = 0;
+    int16_t give_status__st_341 = 0;
+    int32_t discard_typed__p_363 = 0;
+    int16_t discard_typed__t_364 = 0;
+    int8_t discard_typed__n_365 = 0;
+    int32_t discard_random__q_387 = 0;
+    int8_t discard_random__held_388[8] = {0};
+    int32_t discard_random__x_389 = 0;
+    int32_t discard_random__t_392 = 0;
+    int8_t discard_random_in_play__flat_393[64] = {0};
+    int32_t discard_random_in_play__x_394 = 0;
+    int32_t discard_random_in_play__u_397 = 0;
+    int32_t draw_cards__p_398 = 0;
+    int8_t draw_cards__n_399 = 0;
+    int8_t draw_cards__have_400 = 0;
+    int8_t draw_cards__k_401 = 0;
+    int32_t search_deck__p_402 = 0;
+    bool search_deck__to_bench_403 = 0;
+    int16_t search_deck__ftype_404 = 0;
+    int8_t search_deck__fgroup_405 = 0;
+    int16_t search_deck__fstage_406 = 0;
+    int16_t search_deck__d_407[20] = {0};
+    int32_t search_deck__i_408 = 0;
+    bool search_deck__room_410 = 0;
+    int16_t search_deck__c_411 = 0;
+    int32_t put_in_play__p_413 = 0;
+    int32_t put_in_play__slot_414 = 0;
+    int16_t put_in_play__c_415 = 0;
+    int32_t shuffle_hand_in__p_416 = 0;
+    int8_t shuffle_hand_in__dc_417 = 0;
+    int16_t shuffle_hand_in__merged_418[20] = {0};
+    int32_t draw_cards__p_419 = 0;
+    int8_t draw_cards__n_420 = 0;
+    int8_t draw_cards__have_421 = 0;
+    int8_t draw_cards__k_422 = 0;
+    bool knockouts__ko_423[8] = {0};
+    int32_t knockouts__ko_cards_424[8] = {0};
+    int32_t knockouts__ko_value_425[8] = {0};
+    bool knockouts__ko_active_426[2] = {0};
+    bool knockouts__has_bench_429[2] = {0};
+    bool knockouts__won_430[2] = {0};
+    int32_t end_of_turn__p_431 = 0;
+    int32_t checkup__q_432 = 0;
+    int32_t checkup__owner_433 = 0;
+    int32_t checkup__q_434 = 0;
+    int32_t checkup__owner_435 = 0;
+    bool knockouts__ko_436[8] = {0};
+    int32_t knockouts__ko_cards_437[8] = {0};
+    int32_t knockouts__ko_value_438[8] = {0};
+    bool knockouts__ko_active_439[2] = {0};
+    bool knockouts__has_bench_442[2] = {0};
+    bool knockouts__won_443[2] = {0};
+    int32_t start_turn__p_444 = 0;
+    int32_t draw_cards__p_445 = 0;
+    int8_t draw_cards__have_446 = 0;
+    int8_t draw_cards__k_447 = 0;
     int32_t slot = 0;
+    int32_t swap_active__p_480 = 0;
+    int32_t swap_active__b_481 = 0;
+    int32_t swap_active__perm_482[4] = {0};
+    int32_t clear_conditions__p_483 = 0;
+    bool heads_bool159 = 0;
+    int32_t give_status__q_484 = 0;
+    int16_t give_status__st_485 = 0;
+    bool knockouts__ko_486[8] = {0};
+    int32_t knockouts__ko_cards_487[8] = {0};
+    int32_t knockouts__ko_value_488[8] = {0};
+    bool knockouts__ko_active_489[2] = {0};
+    bool knockouts__has_bench_492[2] = {0};
+    bool knockouts__won_493[2] = {0};
+    bool choice__options_4[4] = {0};
     int32_t b = 0;
-    int32_t swap_active__p_374 = 0;
-    int32_t swap_active__b_375 = 0;
-    int32_t swap_active__perm_376[4] = {0};
-    int32_t clear_conditions__p_377 = 0;
-    int32_t clear_slot__p_378 = 0;
-    int32_t clear_slot__slot_379 = 0;
+    int32_t swap_active__p_494 = 0;
+    int32_t swap_active__b_495 = 0;
+    int32_t swap_active__perm_496[4] = {0};
+    int32_t clear_conditions__p_497 = 0;
+    int32_t swap_active__p_509 = 0;
+    int32_t swap_active__b_510 = 0;
+    int32_t swap_active__perm_511[4] = {0};
+    int32_t clear_conditions__p_512 = 0;
+    int32_t clear_slot__p_513 = 0;
+    int32_t clear_slot__slot_514 = 0;
     choice__resume = s->choice__pending;
     s->choice__pending = 0;
     s->current_player = s->choice__player;
@@ -3434,91 +4032,107 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
                     memcpy(s->under + _w21 * 8, _t22, sizeof _t22);
                 }
             }
-            clear_conditions__p_44 = swap_active__p_41;
-            int32_t _w25 = _wx(clear_conditions__p_44, 2);
+            int32_t _w25 = _wx(swap_active__p_41, 2);
             if (_w25 >= 0) {
-                s->poisoned[_w25] = false;
+                {
+                    bool _t26[4];
+                    for (int32_t _i27 = 0; _i27 < 4; _i27++) _t26[_i27] = s->used_ability[_ix(swap_active__p_41, 2) * 4 + _ix(swap_active__perm_43[_i27], 4)];
+                    memcpy(s->used_ability + _w25 * 4, _t26, sizeof _t26);
+                }
             }
-            int32_t _w26 = _wx(clear_conditions__p_44, 2);
-            if (_w26 >= 0) {
-                s->burned[_w26] = false;
-            }
-            int32_t _w27 = _wx(clear_conditions__p_44, 2);
-            if (_w27 >= 0) {
-                s->condition[_w27] = ((int8_t)(0));
-            }
+            clear_conditions__p_44 = swap_active__p_41;
             int32_t _w28 = _wx(clear_conditions__p_44, 2);
             if (_w28 >= 0) {
+                s->poisoned[_w28] = false;
+            }
+            int32_t _w29 = _wx(clear_conditions__p_44, 2);
+            if (_w29 >= 0) {
+                s->burned[_w29] = false;
+            }
+            int32_t _w30 = _wx(clear_conditions__p_44, 2);
+            if (_w30 >= 0) {
+                s->condition[_w30] = ((int8_t)(0));
+            }
+            int32_t _w31 = _wx(clear_conditions__p_44, 2);
+            if (_w31 >= 0) {
                 {
-                    int16_t _t29[8];
-                    for (int32_t _i30 = 0; _i30 < 8; _i30++) _t29[_i30] = (ACTIVE_BOUND[_i30] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_44, 2) * 8 + _i30]);
-                    memcpy(s->lasting_until + _w28 * 8, _t29, sizeof _t29);
+                    int16_t _t32[8];
+                    for (int32_t _i33 = 0; _i33 < 8; _i33++) _t32[_i33] = (ACTIVE_BOUND[_i33] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_44, 2) * 8 + _i33]);
+                    memcpy(s->lasting_until + _w31 * 8, _t32, sizeof _t32);
                 }
             }
         }
         if (((CARDS__t_return_group[_ix(c, 395)] >= 0) && (t >= 0))) {
             swap_active__p_45 = p_;
             swap_active__b_46 = t;
-            for (int32_t _i31 = 0; _i31 < 4; _i31++) swap_active__perm_47[_i31] = SWAP[_ix(swap_active__b_46, 4) * 4 + _i31];
-            int32_t _w32 = _wx(swap_active__p_45, 2);
-            if (_w32 >= 0) {
-                {
-                    int16_t _t33[4];
-                    for (int32_t _i34 = 0; _i34 < 4; _i34++) _t33[_i34] = s->card[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i34], 4)];
-                    memcpy(s->card + _w32 * 4, _t33, sizeof _t33);
-                }
-            }
+            for (int32_t _i34 = 0; _i34 < 4; _i34++) swap_active__perm_47[_i34] = SWAP[_ix(swap_active__b_46, 4) * 4 + _i34];
             int32_t _w35 = _wx(swap_active__p_45, 2);
             if (_w35 >= 0) {
                 {
                     int16_t _t36[4];
-                    for (int32_t _i37 = 0; _i37 < 4; _i37++) _t36[_i37] = s->damage[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i37], 4)];
-                    memcpy(s->damage + _w35 * 4, _t36, sizeof _t36);
+                    for (int32_t _i37 = 0; _i37 < 4; _i37++) _t36[_i37] = s->card[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i37], 4)];
+                    memcpy(s->card + _w35 * 4, _t36, sizeof _t36);
                 }
             }
             int32_t _w38 = _wx(swap_active__p_45, 2);
             if (_w38 >= 0) {
                 {
-                    int8_t _t39[32];
-                    for (int32_t _i40 = 0; _i40 < 4; _i40++) for (int32_t _i41 = 0; _i41 < 8; _i41++) _t39[_i40 * 8 + _i41] = s->energy[_ix(swap_active__p_45, 2) * 32 + _ix(swap_active__perm_47[_i40], 4) * 8 + _i41];
-                    memcpy(s->energy + _w38 * 32, _t39, sizeof _t39);
+                    int16_t _t39[4];
+                    for (int32_t _i40 = 0; _i40 < 4; _i40++) _t39[_i40] = s->damage[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i40], 4)];
+                    memcpy(s->damage + _w38 * 4, _t39, sizeof _t39);
                 }
             }
-            int32_t _w42 = _wx(swap_active__p_45, 2);
-            if (_w42 >= 0) {
+            int32_t _w41 = _wx(swap_active__p_45, 2);
+            if (_w41 >= 0) {
                 {
-                    int8_t _t43[4];
-                    for (int32_t _i44 = 0; _i44 < 4; _i44++) _t43[_i44] = s->entered[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i44], 4)];
-                    memcpy(s->entered + _w42 * 4, _t43, sizeof _t43);
+                    int8_t _t42[32];
+                    for (int32_t _i43 = 0; _i43 < 4; _i43++) for (int32_t _i44 = 0; _i44 < 8; _i44++) _t42[_i43 * 8 + _i44] = s->energy[_ix(swap_active__p_45, 2) * 32 + _ix(swap_active__perm_47[_i43], 4) * 8 + _i44];
+                    memcpy(s->energy + _w41 * 32, _t42, sizeof _t42);
                 }
             }
             int32_t _w45 = _wx(swap_active__p_45, 2);
             if (_w45 >= 0) {
                 {
-                    int16_t _t46[8];
-                    for (int32_t _i47 = 0; _i47 < 4; _i47++) for (int32_t _i48 = 0; _i48 < 2; _i48++) _t46[_i47 * 2 + _i48] = s->under[_ix(swap_active__p_45, 2) * 8 + _ix(swap_active__perm_47[_i47], 4) * 2 + _i48];
-                    memcpy(s->under + _w45 * 8, _t46, sizeof _t46);
+                    int8_t _t46[4];
+                    for (int32_t _i47 = 0; _i47 < 4; _i47++) _t46[_i47] = s->entered[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i47], 4)];
+                    memcpy(s->entered + _w45 * 4, _t46, sizeof _t46);
+                }
+            }
+            int32_t _w48 = _wx(swap_active__p_45, 2);
+            if (_w48 >= 0) {
+                {
+                    int16_t _t49[8];
+                    for (int32_t _i50 = 0; _i50 < 4; _i50++) for (int32_t _i51 = 0; _i51 < 2; _i51++) _t49[_i50 * 2 + _i51] = s->under[_ix(swap_active__p_45, 2) * 8 + _ix(swap_active__perm_47[_i50], 4) * 2 + _i51];
+                    memcpy(s->under + _w48 * 8, _t49, sizeof _t49);
+                }
+            }
+            int32_t _w52 = _wx(swap_active__p_45, 2);
+            if (_w52 >= 0) {
+                {
+                    bool _t53[4];
+                    for (int32_t _i54 = 0; _i54 < 4; _i54++) _t53[_i54] = s->used_ability[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i54], 4)];
+                    memcpy(s->used_ability + _w52 * 4, _t53, sizeof _t53);
                 }
             }
             clear_conditions__p_48 = swap_active__p_45;
-            int32_t _w49 = _wx(clear_conditions__p_48, 2);
-            if (_w49 >= 0) {
-                s->poisoned[_w49] = false;
+            int32_t _w55 = _wx(clear_conditions__p_48, 2);
+            if (_w55 >= 0) {
+                s->poisoned[_w55] = false;
             }
-            int32_t _w50 = _wx(clear_conditions__p_48, 2);
-            if (_w50 >= 0) {
-                s->burned[_w50] = false;
+            int32_t _w56 = _wx(clear_conditions__p_48, 2);
+            if (_w56 >= 0) {
+                s->burned[_w56] = false;
             }
-            int32_t _w51 = _wx(clear_conditions__p_48, 2);
-            if (_w51 >= 0) {
-                s->condition[_w51] = ((int8_t)(0));
+            int32_t _w57 = _wx(clear_conditions__p_48, 2);
+            if (_w57 >= 0) {
+                s->condition[_w57] = ((int8_t)(0));
             }
-            int32_t _w52 = _wx(clear_conditions__p_48, 2);
-            if (_w52 >= 0) {
+            int32_t _w58 = _wx(clear_conditions__p_48, 2);
+            if (_w58 >= 0) {
                 {
-                    int16_t _t53[8];
-                    for (int32_t _i54 = 0; _i54 < 8; _i54++) _t53[_i54] = (ACTIVE_BOUND[_i54] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_48, 2) * 8 + _i54]);
-                    memcpy(s->lasting_until + _w52 * 8, _t53, sizeof _t53);
+                    int16_t _t59[8];
+                    for (int32_t _i60 = 0; _i60 < 8; _i60++) _t59[_i60] = (ACTIVE_BOUND[_i60] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_48, 2) * 8 + _i60]);
+                    memcpy(s->lasting_until + _w58 * 8, _t59, sizeof _t59);
                 }
             }
             return_to_hand__p_49 = p_;
@@ -3526,101 +4140,106 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
             return_to_hand__held_51[0] = s->card[_ix(return_to_hand__p_49, 2) * 4 + _ix(return_to_hand__slot_50, 4)];
             return_to_hand__held_51[1] = s->under[_ix(return_to_hand__p_49, 2) * 8 + _ix(return_to_hand__slot_50, 4) * 2];
             return_to_hand__held_51[2] = s->under[_ix(return_to_hand__p_49, 2) * 8 + _ix(return_to_hand__slot_50, 4) * 2 + 1];
-            for (int32_t return_to_hand__i_52 = 0, _end55 = 3; return_to_hand__i_52 < _end55; return_to_hand__i_52++) {
+            for (int32_t return_to_hand__i_52 = 0, _end61 = 3; return_to_hand__i_52 < _end61; return_to_hand__i_52++) {
                 if (((return_to_hand__held_51[return_to_hand__i_52] >= 0) && (s->hand_count[_ix(return_to_hand__p_49, 2)] < 10))) {
-                    int32_t _w56 = _wx(return_to_hand__p_49, 2);
-                    if (_w56 >= 0) {
-                        _push_int16(s->hand + _w56 * 10, 10, return_to_hand__held_51[return_to_hand__i_52]);
+                    int32_t _w62 = _wx(return_to_hand__p_49, 2);
+                    if (_w62 >= 0) {
+                        _push_int16(s->hand + _w62 * 10, 10, return_to_hand__held_51[return_to_hand__i_52]);
                     }
-                    int32_t _w57 = _wx(return_to_hand__p_49, 2);
-                    if (_w57 >= 0) {
-                        s->hand_count[_w57] = ((int8_t)(_wadd(s->hand_count[_ix(return_to_hand__p_49, 2)], 1)));
+                    int32_t _w63 = _wx(return_to_hand__p_49, 2);
+                    if (_w63 >= 0) {
+                        s->hand_count[_w63] = ((int8_t)(_wadd(s->hand_count[_ix(return_to_hand__p_49, 2)], 1)));
                     }
                 } else if ((return_to_hand__held_51[return_to_hand__i_52] >= 0)) {
-                    int32_t _w58 = _wx(return_to_hand__p_49, 2);
-                    if (_w58 >= 0) {
-                        s->discard_count[_w58] = ((int8_t)(_wadd(s->discard_count[_ix(return_to_hand__p_49, 2)], 1)));
+                    int32_t _w64 = _wx(return_to_hand__p_49, 2);
+                    if (_w64 >= 0) {
+                        s->discard_count[_w64] = ((int8_t)(_wadd(s->discard_count[_ix(return_to_hand__p_49, 2)], 1)));
                     }
                 }
             }
             clear_slot__p_53 = return_to_hand__p_49;
             clear_slot__slot_54 = return_to_hand__slot_50;
-            int32_t _w59 = _wx(clear_slot__p_53, 2);
-            int32_t _w60 = _wx(clear_slot__slot_54, 4);
-            if (_w59 >= 0 && _w60 >= 0) {
-                s->card[_w59 * 4 + _w60] = ((int16_t)((-1)));
+            int32_t _w65 = _wx(clear_slot__p_53, 2);
+            int32_t _w66 = _wx(clear_slot__slot_54, 4);
+            if (_w65 >= 0 && _w66 >= 0) {
+                s->card[_w65 * 4 + _w66] = ((int16_t)((-1)));
             }
-            int32_t _w61 = _wx(clear_slot__p_53, 2);
-            int32_t _w62 = _wx(clear_slot__slot_54, 4);
-            if (_w61 >= 0 && _w62 >= 0) {
-                s->damage[_w61 * 4 + _w62] = ((int16_t)(0));
+            int32_t _w67 = _wx(clear_slot__p_53, 2);
+            int32_t _w68 = _wx(clear_slot__slot_54, 4);
+            if (_w67 >= 0 && _w68 >= 0) {
+                s->damage[_w67 * 4 + _w68] = ((int16_t)(0));
             }
-            int32_t _w63 = _wx(clear_slot__p_53, 2);
-            int32_t _w64 = _wx(clear_slot__slot_54, 4);
-            if (_w63 >= 0 && _w64 >= 0) {
+            int32_t _w69 = _wx(clear_slot__p_53, 2);
+            int32_t _w70 = _wx(clear_slot__slot_54, 4);
+            if (_w69 >= 0 && _w70 >= 0) {
                 {
-                    int8_t *_d = s->energy + _w63 * 32 + _w64 * 8;
-                    for (int32_t _i65 = 0; _i65 < 8; _i65++) _d[_i65] = ((int8_t)(0));
+                    int8_t *_d = s->energy + _w69 * 32 + _w70 * 8;
+                    for (int32_t _i71 = 0; _i71 < 8; _i71++) _d[_i71] = ((int8_t)(0));
                 }
             }
-            int32_t _w66 = _wx(clear_slot__p_53, 2);
-            int32_t _w67 = _wx(clear_slot__slot_54, 4);
-            if (_w66 >= 0 && _w67 >= 0) {
-                s->entered[_w66 * 4 + _w67] = ((int8_t)(0));
+            int32_t _w72 = _wx(clear_slot__p_53, 2);
+            int32_t _w73 = _wx(clear_slot__slot_54, 4);
+            if (_w72 >= 0 && _w73 >= 0) {
+                s->entered[_w72 * 4 + _w73] = ((int8_t)(0));
             }
-            int32_t _w68 = _wx(clear_slot__p_53, 2);
-            int32_t _w69 = _wx(clear_slot__slot_54, 4);
-            if (_w68 >= 0 && _w69 >= 0) {
+            int32_t _w74 = _wx(clear_slot__p_53, 2);
+            int32_t _w75 = _wx(clear_slot__slot_54, 4);
+            if (_w74 >= 0 && _w75 >= 0) {
                 {
-                    int16_t *_d = s->under + _w68 * 8 + _w69 * 2;
-                    for (int32_t _i70 = 0; _i70 < 2; _i70++) _d[_i70] = ((int16_t)((-1)));
+                    int16_t *_d = s->under + _w74 * 8 + _w75 * 2;
+                    for (int32_t _i76 = 0; _i76 < 2; _i76++) _d[_i76] = ((int16_t)((-1)));
                 }
+            }
+            int32_t _w77 = _wx(clear_slot__p_53, 2);
+            int32_t _w78 = _wx(clear_slot__slot_54, 4);
+            if (_w77 >= 0 && _w78 >= 0) {
+                s->used_ability[_w77 * 4 + _w78] = false;
             }
         }
         if ((CARDS__t_move_type[_ix(c, 395)] >= 0)) {
             move_to_active__p_55 = p_;
             move_to_active__t_56 = CARDS__t_move_type[_ix(c, 395)];
             move_to_active__g_57 = CARDS__t_move_group[_ix(c, 395)];
-            for (int32_t move_to_active__bs_58 = 1, _end71 = 4; move_to_active__bs_58 < _end71; move_to_active__bs_58++) {
-                if (((s->card[_ix(move_to_active__p_55, 2) * 4 + move_to_active__bs_58] >= 0) && ({ int16_t _let72 = s->card[_ix(move_to_active__p_55, 2) * 4 + move_to_active__bs_58]; int16_t in_group__c_59 = _let72; ({ int8_t _let73 = move_to_active__g_57; int8_t in_group__g_60 = _let73; ((in_group__g_60 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_59, 395)], _ipow(2, ((int32_t)(in_group__g_60)))), 2) == 1)); }); }))) {
-                    int32_t _w74 = _wx(move_to_active__p_55, 2);
-                    int32_t _w75 = _wx(move_to_active__t_56, 8);
-                    if (_w74 >= 0 && _w75 >= 0) {
-                        s->energy[_w74 * 32 + 0 * 8 + _w75] = ((int8_t)(_wadd(s->energy[_ix(move_to_active__p_55, 2) * 32 + _ix(move_to_active__t_56, 8)], s->energy[_ix(move_to_active__p_55, 2) * 32 + move_to_active__bs_58 * 8 + _ix(move_to_active__t_56, 8)])));
+            for (int32_t move_to_active__bs_58 = 1, _end79 = 4; move_to_active__bs_58 < _end79; move_to_active__bs_58++) {
+                if (((s->card[_ix(move_to_active__p_55, 2) * 4 + move_to_active__bs_58] >= 0) && ({ int16_t _let80 = s->card[_ix(move_to_active__p_55, 2) * 4 + move_to_active__bs_58]; int16_t in_group__c_59 = _let80; ({ int8_t _let81 = move_to_active__g_57; int8_t in_group__g_60 = _let81; ((in_group__g_60 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_59, 395)], _ipow(2, ((int32_t)(in_group__g_60)))), 2) == 1)); }); }))) {
+                    int32_t _w82 = _wx(move_to_active__p_55, 2);
+                    int32_t _w83 = _wx(move_to_active__t_56, 8);
+                    if (_w82 >= 0 && _w83 >= 0) {
+                        s->energy[_w82 * 32 + 0 * 8 + _w83] = ((int8_t)(_wadd(s->energy[_ix(move_to_active__p_55, 2) * 32 + _ix(move_to_active__t_56, 8)], s->energy[_ix(move_to_active__p_55, 2) * 32 + move_to_active__bs_58 * 8 + _ix(move_to_active__t_56, 8)])));
                     }
-                    int32_t _w76 = _wx(move_to_active__p_55, 2);
-                    int32_t _w77 = _wx(move_to_active__t_56, 8);
-                    if (_w76 >= 0 && _w77 >= 0) {
-                        s->energy[_w76 * 32 + move_to_active__bs_58 * 8 + _w77] = ((int8_t)(0));
+                    int32_t _w84 = _wx(move_to_active__p_55, 2);
+                    int32_t _w85 = _wx(move_to_active__t_56, 8);
+                    if (_w84 >= 0 && _w85 >= 0) {
+                        s->energy[_w84 * 32 + move_to_active__bs_58 * 8 + _w85] = ((int8_t)(0));
                     }
                 }
             }
         }
         if ((CARDS__t_taken_cut[_ix(c, 395)] > 0)) {
-            int32_t _w78 = _wx(p_, 2);
-            if (_w78 >= 0) {
-                s->taken_cut[_w78] = CARDS__t_taken_cut[_ix(c, 395)];
+            int32_t _w86 = _wx(p_, 2);
+            if (_w86 >= 0) {
+                s->taken_cut[_w86] = CARDS__t_taken_cut[_ix(c, 395)];
             }
-            int32_t _w79 = _wx(p_, 2);
-            if (_w79 >= 0) {
-                s->taken_until[_w79] = ((int16_t)(_wadd(s->turn, 1)));
+            int32_t _w87 = _wx(p_, 2);
+            if (_w87 >= 0) {
+                s->taken_until[_w87] = ((int16_t)(_wadd(s->turn, 1)));
             }
         }
         if (CARDS__t_reveal_hand[_ix(c, 395)]) {
-            int32_t _w80 = _wx(p_, 2);
-            if (_w80 >= 0) {
+            int32_t _w88 = _wx(p_, 2);
+            if (_w88 >= 0) {
                 {
-                    int16_t *_d = s->seen + _w80 * 10;
-                    for (int32_t _i81 = 0; _i81 < 10; _i81++) _d[_i81] = s->hand[_ix(o, 2) * 10 + _i81];
+                    int16_t *_d = s->seen + _w88 * 10;
+                    for (int32_t _i89 = 0; _i89 < 10; _i89++) _d[_i89] = s->hand[_ix(o, 2) * 10 + _i89];
                 }
             }
         }
         if ((CARDS__t_look_n[_ix(c, 395)] > 0)) {
-            int32_t _w82 = _wx(p_, 2);
-            if (_w82 >= 0) {
+            int32_t _w90 = _wx(p_, 2);
+            if (_w90 >= 0) {
                 {
-                    int16_t *_d = s->seen + _w82 * 10;
-                    for (int32_t _i83 = 0; _i83 < 10; _i83++) _d[_i83] = ((HAND_SLOTS[_i83] < CARDS__t_look_n[_ix(c, 395)]) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i83], 0), 19), 20)] : ((int16_t)((-1))));
+                    int16_t *_d = s->seen + _w90 * 10;
+                    for (int32_t _i91 = 0; _i91 < 10; _i91++) _d[_i91] = ((HAND_SLOTS[_i91] < CARDS__t_look_n[_ix(c, 395)]) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i91], 0), 19), 20)] : ((int16_t)((-1))));
                 }
             }
         }
@@ -3629,38 +4248,38 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
             top_to_hand__t_62 = CARDS__t_top_type[_ix(c, 395)];
             top_to_hand__dc_63 = s->deck_count[_ix(top_to_hand__p_61, 2)];
             top_to_hand__top_64 = s->deck[_ix(top_to_hand__p_61, 2) * 20];
-            if ((((top_to_hand__dc_63 > 0) && ({ int16_t _let84 = top_to_hand__top_64; int16_t matches__c_65 = _let84; ({ int16_t _let85 = top_to_hand__t_62; int16_t matches__ftype_66 = _let85; (((((matches__c_65 >= 0) && (CARDS__kind[_ix(matches__c_65, 395)] == 0)) && ((matches__ftype_66 < 0) || (CARDS__type[_ix(matches__c_65, 395)] == matches__ftype_66))) && (true || ({ int16_t _let86 = matches__c_65; int16_t in_group__c_67 = _let86; (false && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_67, 395)], _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__stage[_ix(matches__c_65, 395)] == (-1)))); }); })) && (s->hand_count[_ix(top_to_hand__p_61, 2)] < 10))) {
-                int32_t _w87 = _wx(top_to_hand__p_61, 2);
-                if (_w87 >= 0) {
-                    _remove_int16(s->deck + _w87 * 20, 20, 0);
+            if ((((top_to_hand__dc_63 > 0) && ({ int16_t _let92 = top_to_hand__top_64; int16_t matches__c_65 = _let92; ({ int16_t _let93 = top_to_hand__t_62; int16_t matches__ftype_66 = _let93; (((((matches__c_65 >= 0) && (CARDS__kind[_ix(matches__c_65, 395)] == 0)) && ((matches__ftype_66 < 0) || (CARDS__type[_ix(matches__c_65, 395)] == matches__ftype_66))) && (true || ({ int16_t _let94 = matches__c_65; int16_t in_group__c_67 = _let94; (false && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_67, 395)], _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__stage[_ix(matches__c_65, 395)] == (-1)))); }); })) && (s->hand_count[_ix(top_to_hand__p_61, 2)] < 10))) {
+                int32_t _w95 = _wx(top_to_hand__p_61, 2);
+                if (_w95 >= 0) {
+                    _remove_int16(s->deck + _w95 * 20, 20, 0);
                 }
-                int32_t _w88 = _wx(top_to_hand__p_61, 2);
-                if (_w88 >= 0) {
-                    s->deck_count[_w88] = ((int8_t)(_wsub(s->deck_count[_ix(top_to_hand__p_61, 2)], 1)));
+                int32_t _w96 = _wx(top_to_hand__p_61, 2);
+                if (_w96 >= 0) {
+                    s->deck_count[_w96] = ((int8_t)(_wsub(s->deck_count[_ix(top_to_hand__p_61, 2)], 1)));
                 }
-                int32_t _w89 = _wx(top_to_hand__p_61, 2);
-                if (_w89 >= 0) {
-                    _push_int16(s->hand + _w89 * 10, 10, top_to_hand__top_64);
+                int32_t _w97 = _wx(top_to_hand__p_61, 2);
+                if (_w97 >= 0) {
+                    _push_int16(s->hand + _w97 * 10, 10, top_to_hand__top_64);
                 }
-                int32_t _w90 = _wx(top_to_hand__p_61, 2);
-                if (_w90 >= 0) {
-                    s->hand_count[_w90] = ((int8_t)(_wadd(s->hand_count[_ix(top_to_hand__p_61, 2)], 1)));
+                int32_t _w98 = _wx(top_to_hand__p_61, 2);
+                if (_w98 >= 0) {
+                    s->hand_count[_w98] = ((int8_t)(_wadd(s->hand_count[_ix(top_to_hand__p_61, 2)], 1)));
                 }
             } else if ((top_to_hand__dc_63 > 0)) {
-                int32_t _w91 = _wx(top_to_hand__p_61, 2);
-                if (_w91 >= 0) {
+                int32_t _w99 = _wx(top_to_hand__p_61, 2);
+                if (_w99 >= 0) {
                     {
-                        int16_t _t92[20];
-                        for (int32_t _i93 = 0; _i93 < 20; _i93++) _t92[_i93] = ((DECK_SLOTS[_i93] == ((int8_t)(_wsub(top_to_hand__dc_63, 1)))) ? top_to_hand__top_64 : s->deck[_ix(top_to_hand__p_61, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i93], 1), 0), 19), 20)]);
-                        memcpy(s->deck + _w91 * 20, _t92, sizeof _t92);
+                        int16_t _t100[20];
+                        for (int32_t _i101 = 0; _i101 < 20; _i101++) _t100[_i101] = ((DECK_SLOTS[_i101] == ((int8_t)(_wsub(top_to_hand__dc_63, 1)))) ? top_to_hand__top_64 : s->deck[_ix(top_to_hand__p_61, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i101], 1), 0), 19), 20)]);
+                        memcpy(s->deck + _w99 * 20, _t100, sizeof _t100);
                     }
                 }
-                int32_t _w94 = _wx(top_to_hand__p_61, 2);
-                if (_w94 >= 0) {
+                int32_t _w102 = _wx(top_to_hand__p_61, 2);
+                if (_w102 >= 0) {
                     {
-                        int16_t _t95[20];
-                        for (int32_t _i96 = 0; _i96 < 20; _i96++) _t95[_i96] = ((DECK_SLOTS[_i96] < top_to_hand__dc_63) ? s->deck[_ix(top_to_hand__p_61, 2) * 20 + _i96] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w94 * 20, _t95, sizeof _t95);
+                        int16_t _t103[20];
+                        for (int32_t _i104 = 0; _i104 < 20; _i104++) _t103[_i104] = ((DECK_SLOTS[_i104] < top_to_hand__dc_63) ? s->deck[_ix(top_to_hand__p_61, 2) * 20 + _i104] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w102 * 20, _t103, sizeof _t103);
                     }
                 }
             }
@@ -3670,96 +4289,101 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
             draw_cards__n_69 = CARDS__t_draw[_ix(c, 395)];
             draw_cards__have_70 = s->hand_count[_ix(draw_cards__p_68, 2)];
             draw_cards__k_71 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_69, s->deck_count[_ix(draw_cards__p_68, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_70))))));
-            int32_t _w97 = _wx(draw_cards__p_68, 2);
-            if (_w97 >= 0) {
+            int32_t _w105 = _wx(draw_cards__p_68, 2);
+            if (_w105 >= 0) {
                 {
-                    int16_t _t98[10];
-                    for (int32_t _i99 = 0; _i99 < 10; _i99++) _t98[_i99] = (((HAND_SLOTS[_i99] >= draw_cards__have_70) && (HAND_SLOTS[_i99] < ((int8_t)(_wadd(draw_cards__have_70, draw_cards__k_71))))) ? s->deck[_ix(draw_cards__p_68, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i99], draw_cards__have_70), 0), 19), 20)] : s->hand[_ix(draw_cards__p_68, 2) * 10 + _i99]);
-                    memcpy(s->hand + _w97 * 10, _t98, sizeof _t98);
+                    int16_t _t106[10];
+                    for (int32_t _i107 = 0; _i107 < 10; _i107++) _t106[_i107] = (((HAND_SLOTS[_i107] >= draw_cards__have_70) && (HAND_SLOTS[_i107] < ((int8_t)(_wadd(draw_cards__have_70, draw_cards__k_71))))) ? s->deck[_ix(draw_cards__p_68, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i107], draw_cards__have_70), 0), 19), 20)] : s->hand[_ix(draw_cards__p_68, 2) * 10 + _i107]);
+                    memcpy(s->hand + _w105 * 10, _t106, sizeof _t106);
                 }
             }
-            int32_t _w100 = _wx(draw_cards__p_68, 2);
-            if (_w100 >= 0) {
+            int32_t _w108 = _wx(draw_cards__p_68, 2);
+            if (_w108 >= 0) {
                 {
-                    int16_t _t101[20];
-                    for (int32_t _i102 = 0; _i102 < 20; _i102++) _t101[_i102] = ((_wadd(DECK_SLOTS[_i102], draw_cards__k_71) < 20) ? s->deck[_ix(draw_cards__p_68, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i102], draw_cards__k_71), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w100 * 20, _t101, sizeof _t101);
+                    int16_t _t109[20];
+                    for (int32_t _i110 = 0; _i110 < 20; _i110++) _t109[_i110] = ((_wadd(DECK_SLOTS[_i110], draw_cards__k_71) < 20) ? s->deck[_ix(draw_cards__p_68, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i110], draw_cards__k_71), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w108 * 20, _t109, sizeof _t109);
                 }
             }
-            int32_t _w103 = _wx(draw_cards__p_68, 2);
-            if (_w103 >= 0) {
-                s->hand_count[_w103] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_68, 2)], draw_cards__k_71)));
+            int32_t _w111 = _wx(draw_cards__p_68, 2);
+            if (_w111 >= 0) {
+                s->hand_count[_w111] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_68, 2)], draw_cards__k_71)));
             }
-            int32_t _w104 = _wx(draw_cards__p_68, 2);
-            if (_w104 >= 0) {
-                s->deck_count[_w104] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_68, 2)], draw_cards__k_71)));
+            int32_t _w112 = _wx(draw_cards__p_68, 2);
+            if (_w112 >= 0) {
+                s->deck_count[_w112] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_68, 2)], draw_cards__k_71)));
             }
         }
         if ((CARDS__t_search_n[_ix(c, 395)] > 0)) {
             search_deck__p_72 = p_;
             search_deck__fstage_73 = CARDS__t_search_stage[_ix(c, 395)];
-            for (int32_t _i105 = 0; _i105 < 20; _i105++) search_deck__d_74[_i105] = s->deck[_ix(search_deck__p_72, 2) * 20 + _i105];
-            search_deck__i_75 = ({ bool _m106[20]; for (int32_t _j107 = 0; _j107 < 20; _j107++) _m106[_j107] = (((((search_deck__d_74[_j107] >= 0) && (CARDS__kind[_ix(search_deck__d_74[_j107], 395)] == 0)) && (true || (CARDS__type[_ix(search_deck__d_74[_j107], 395)] == (-1)))) && (true || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_74[_j107], 395)], _ipow(2, (-1))), 2) == 1))) && ((search_deck__fstage_73 < 0) || (CARDS__stage[_ix(search_deck__d_74[_j107], 395)] == search_deck__fstage_73))); _choose(random_word_at(key, 0), _m106, 20); });
-            search_deck__room_77 = (false ? ({ int32_t _lo108 = 1; bool _r110 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_76 = _lo108, _end109 = 4; search_deck__bs_76 < _end109; search_deck__bs_76++) if ((s->card[_ix(search_deck__p_72, 2) * 4 + search_deck__bs_76] < 0)) { _r110 = true; break; } _r110; }) : (s->hand_count[_ix(search_deck__p_72, 2)] < 10));
+            for (int32_t _i113 = 0; _i113 < 20; _i113++) search_deck__d_74[_i113] = s->deck[_ix(search_deck__p_72, 2) * 20 + _i113];
+            search_deck__i_75 = ({ bool _m114[20]; for (int32_t _j115 = 0; _j115 < 20; _j115++) _m114[_j115] = (((((search_deck__d_74[_j115] >= 0) && (CARDS__kind[_ix(search_deck__d_74[_j115], 395)] == 0)) && (true || (CARDS__type[_ix(search_deck__d_74[_j115], 395)] == (-1)))) && (true || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_74[_j115], 395)], _ipow(2, (-1))), 2) == 1))) && ((search_deck__fstage_73 < 0) || (CARDS__stage[_ix(search_deck__d_74[_j115], 395)] == search_deck__fstage_73))); _choose(random_word_at(key, 0), _m114, 20); });
+            search_deck__room_77 = (false ? ({ int32_t _lo116 = 1; bool _r118 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_76 = _lo116, _end117 = 4; search_deck__bs_76 < _end117; search_deck__bs_76++) if ((s->card[_ix(search_deck__p_72, 2) * 4 + search_deck__bs_76] < 0)) { _r118 = true; break; } _r118; }) : (s->hand_count[_ix(search_deck__p_72, 2)] < 10));
             if (((search_deck__i_75 >= 0) && search_deck__room_77)) {
                 search_deck__c_78 = s->deck[_ix(search_deck__p_72, 2) * 20 + _ix(search_deck__i_75, 20)];
-                int32_t _w112 = _wx(search_deck__p_72, 2);
-                if (_w112 >= 0) {
+                int32_t _w120 = _wx(search_deck__p_72, 2);
+                if (_w120 >= 0) {
                     {
-                        int16_t _t113[20];
-                        for (int32_t _i114 = 0; _i114 < 20; _i114++) _t113[_i114] = s->deck[_ix(search_deck__p_72, 2) * 20 + _i114];
-                        _remove_int16(_t113, 20, search_deck__i_75);
-                        _shuffle_int16(_t113, 20, fold_in(key, 12));
-                        memcpy(s->deck + _w112 * 20, _t113, sizeof _t113);
+                        int16_t _t121[20];
+                        for (int32_t _i122 = 0; _i122 < 20; _i122++) _t121[_i122] = s->deck[_ix(search_deck__p_72, 2) * 20 + _i122];
+                        _remove_int16(_t121, 20, search_deck__i_75);
+                        _shuffle_int16(_t121, 20, fold_in(key, 12));
+                        memcpy(s->deck + _w120 * 20, _t121, sizeof _t121);
                     }
                 }
-                int32_t _w115 = _wx(search_deck__p_72, 2);
-                if (_w115 >= 0) {
-                    s->deck_count[_w115] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_72, 2)], 1)));
+                int32_t _w123 = _wx(search_deck__p_72, 2);
+                if (_w123 >= 0) {
+                    s->deck_count[_w123] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_72, 2)], 1)));
                 }
                 if (false) {
                     put_in_play__p_80 = search_deck__p_72;
-                    put_in_play__slot_81 = ({ int32_t _lo116 = 1; int32_t _r118 = 0; int32_t _best120 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_79 = _lo116, _end117 = 4; search_deck__bs_79 < _end117; search_deck__bs_79++) { int32_t _x119 = ((int32_t)((s->card[_ix(search_deck__p_72, 2) * 4 + search_deck__bs_79] < 0))); if (search_deck__bs_79 == _lo116 || _x119 > _best120) { _best120 = _x119; _r118 = search_deck__bs_79; } } _r118; });
+                    put_in_play__slot_81 = ({ int32_t _lo124 = 1; int32_t _r126 = 0; int32_t _best128 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_79 = _lo124, _end125 = 4; search_deck__bs_79 < _end125; search_deck__bs_79++) { int32_t _x127 = ((int32_t)((s->card[_ix(search_deck__p_72, 2) * 4 + search_deck__bs_79] < 0))); if (search_deck__bs_79 == _lo124 || _x127 > _best128) { _best128 = _x127; _r126 = search_deck__bs_79; } } _r126; });
                     put_in_play__c_82 = search_deck__c_78;
-                    int32_t _w121 = _wx(put_in_play__p_80, 2);
-                    int32_t _w122 = _wx(put_in_play__slot_81, 4);
-                    if (_w121 >= 0 && _w122 >= 0) {
-                        s->card[_w121 * 4 + _w122] = put_in_play__c_82;
+                    int32_t _w129 = _wx(put_in_play__p_80, 2);
+                    int32_t _w130 = _wx(put_in_play__slot_81, 4);
+                    if (_w129 >= 0 && _w130 >= 0) {
+                        s->card[_w129 * 4 + _w130] = put_in_play__c_82;
                     }
-                    int32_t _w123 = _wx(put_in_play__p_80, 2);
-                    int32_t _w124 = _wx(put_in_play__slot_81, 4);
-                    if (_w123 >= 0 && _w124 >= 0) {
-                        s->damage[_w123 * 4 + _w124] = ((int16_t)(0));
+                    int32_t _w131 = _wx(put_in_play__p_80, 2);
+                    int32_t _w132 = _wx(put_in_play__slot_81, 4);
+                    if (_w131 >= 0 && _w132 >= 0) {
+                        s->damage[_w131 * 4 + _w132] = ((int16_t)(0));
                     }
-                    int32_t _w125 = _wx(put_in_play__p_80, 2);
-                    int32_t _w126 = _wx(put_in_play__slot_81, 4);
-                    if (_w125 >= 0 && _w126 >= 0) {
+                    int32_t _w133 = _wx(put_in_play__p_80, 2);
+                    int32_t _w134 = _wx(put_in_play__slot_81, 4);
+                    if (_w133 >= 0 && _w134 >= 0) {
                         {
-                            int8_t *_d = s->energy + _w125 * 32 + _w126 * 8;
-                            for (int32_t _i127 = 0; _i127 < 8; _i127++) _d[_i127] = ((int8_t)(0));
+                            int8_t *_d = s->energy + _w133 * 32 + _w134 * 8;
+                            for (int32_t _i135 = 0; _i135 < 8; _i135++) _d[_i135] = ((int8_t)(0));
                         }
                     }
-                    int32_t _w128 = _wx(put_in_play__p_80, 2);
-                    int32_t _w129 = _wx(put_in_play__slot_81, 4);
-                    if (_w128 >= 0 && _w129 >= 0) {
-                        s->entered[_w128 * 4 + _w129] = ((int8_t)(s->turn));
+                    int32_t _w136 = _wx(put_in_play__p_80, 2);
+                    int32_t _w137 = _wx(put_in_play__slot_81, 4);
+                    if (_w136 >= 0 && _w137 >= 0) {
+                        s->entered[_w136 * 4 + _w137] = ((int8_t)(s->turn));
                     }
-                    int32_t _w130 = _wx(put_in_play__p_80, 2);
-                    int32_t _w131 = _wx(put_in_play__slot_81, 4);
-                    if (_w130 >= 0 && _w131 >= 0) {
+                    int32_t _w138 = _wx(put_in_play__p_80, 2);
+                    int32_t _w139 = _wx(put_in_play__slot_81, 4);
+                    if (_w138 >= 0 && _w139 >= 0) {
                         {
-                            int16_t *_d = s->under + _w130 * 8 + _w131 * 2;
-                            for (int32_t _i132 = 0; _i132 < 2; _i132++) _d[_i132] = ((int16_t)((-1)));
+                            int16_t *_d = s->under + _w138 * 8 + _w139 * 2;
+                            for (int32_t _i140 = 0; _i140 < 2; _i140++) _d[_i140] = ((int16_t)((-1)));
                         }
+                    }
+                    int32_t _w141 = _wx(put_in_play__p_80, 2);
+                    int32_t _w142 = _wx(put_in_play__slot_81, 4);
+                    if (_w141 >= 0 && _w142 >= 0) {
+                        s->used_ability[_w141 * 4 + _w142] = false;
                     }
                 } else {
-                    int32_t _w133 = _wx(search_deck__p_72, 2);
-                    if (_w133 >= 0) {
-                        _push_int16(s->hand + _w133 * 10, 10, search_deck__c_78);
+                    int32_t _w143 = _wx(search_deck__p_72, 2);
+                    if (_w143 >= 0) {
+                        _push_int16(s->hand + _w143 * 10, 10, search_deck__c_78);
                     }
-                    int32_t _w134 = _wx(search_deck__p_72, 2);
-                    if (_w134 >= 0) {
-                        s->hand_count[_w134] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_72, 2)], 1)));
+                    int32_t _w144 = _wx(search_deck__p_72, 2);
+                    if (_w144 >= 0) {
+                        s->hand_count[_w144] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_72, 2)], 1)));
                     }
                 }
             }
@@ -3774,30 +4398,30 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
         if (CARDS__t_shuffle_opp[_ix(c, 395)]) {
             shuffle_hand_in__p_83 = o;
             shuffle_hand_in__dc_84 = s->deck_count[_ix(shuffle_hand_in__p_83, 2)];
-            for (int32_t _i135 = 0; _i135 < 20; _i135++) shuffle_hand_in__merged_85[_i135] = ((DECK_SLOTS[_i135] < shuffle_hand_in__dc_84) ? s->deck[_ix(shuffle_hand_in__p_83, 2) * 20 + _i135] : s->hand[_ix(shuffle_hand_in__p_83, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i135], shuffle_hand_in__dc_84), 0), 9), 10)]);
-            int32_t _w136 = _wx(shuffle_hand_in__p_83, 2);
-            if (_w136 >= 0) {
+            for (int32_t _i145 = 0; _i145 < 20; _i145++) shuffle_hand_in__merged_85[_i145] = ((DECK_SLOTS[_i145] < shuffle_hand_in__dc_84) ? s->deck[_ix(shuffle_hand_in__p_83, 2) * 20 + _i145] : s->hand[_ix(shuffle_hand_in__p_83, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i145], shuffle_hand_in__dc_84), 0), 9), 10)]);
+            int32_t _w146 = _wx(shuffle_hand_in__p_83, 2);
+            if (_w146 >= 0) {
                 {
-                    int16_t *_d = s->deck + _w136 * 20;
-                    for (int32_t _i137 = 0; _i137 < 20; _i137++) _d[_i137] = ((DECK_SLOTS[_i137] < ((int8_t)(_wadd(shuffle_hand_in__dc_84, s->hand_count[_ix(shuffle_hand_in__p_83, 2)])))) ? shuffle_hand_in__merged_85[_i137] : ((int16_t)((-1))));
+                    int16_t *_d = s->deck + _w146 * 20;
+                    for (int32_t _i147 = 0; _i147 < 20; _i147++) _d[_i147] = ((DECK_SLOTS[_i147] < ((int8_t)(_wadd(shuffle_hand_in__dc_84, s->hand_count[_ix(shuffle_hand_in__p_83, 2)])))) ? shuffle_hand_in__merged_85[_i147] : ((int16_t)((-1))));
                     _shuffle_int16(_d, 20, fold_in(key, 13));
                 }
             }
-            int32_t _w138 = _wx(shuffle_hand_in__p_83, 2);
-            if (_w138 >= 0) {
-                s->deck_count[_w138] = ((int8_t)(_wadd(shuffle_hand_in__dc_84, s->hand_count[_ix(shuffle_hand_in__p_83, 2)])));
+            int32_t _w148 = _wx(shuffle_hand_in__p_83, 2);
+            if (_w148 >= 0) {
+                s->deck_count[_w148] = ((int8_t)(_wadd(shuffle_hand_in__dc_84, s->hand_count[_ix(shuffle_hand_in__p_83, 2)])));
             }
-            int32_t _w139 = _wx(shuffle_hand_in__p_83, 2);
-            if (_w139 >= 0) {
+            int32_t _w149 = _wx(shuffle_hand_in__p_83, 2);
+            if (_w149 >= 0) {
                 {
-                    int16_t _t140[10];
-                    for (int32_t _i141 = 0; _i141 < 10; _i141++) _t140[_i141] = ((HAND_SLOTS[_i141] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_83, 2) * 10 + _i141]);
-                    memcpy(s->hand + _w139 * 10, _t140, sizeof _t140);
+                    int16_t _t150[10];
+                    for (int32_t _i151 = 0; _i151 < 10; _i151++) _t150[_i151] = ((HAND_SLOTS[_i151] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_83, 2) * 10 + _i151]);
+                    memcpy(s->hand + _w149 * 10, _t150, sizeof _t150);
                 }
             }
-            int32_t _w142 = _wx(shuffle_hand_in__p_83, 2);
-            if (_w142 >= 0) {
-                s->hand_count[_w142] = ((int8_t)(0));
+            int32_t _w152 = _wx(shuffle_hand_in__p_83, 2);
+            if (_w152 >= 0) {
+                s->hand_count[_w152] = ((int8_t)(0));
             }
         }
         if ((CARDS__t_draw_opp[_ix(c, 395)] > 0)) {
@@ -3805,29 +4429,29 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
             draw_cards__n_87 = CARDS__t_draw_opp[_ix(c, 395)];
             draw_cards__have_88 = s->hand_count[_ix(draw_cards__p_86, 2)];
             draw_cards__k_89 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_87, s->deck_count[_ix(draw_cards__p_86, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_88))))));
-            int32_t _w143 = _wx(draw_cards__p_86, 2);
-            if (_w143 >= 0) {
+            int32_t _w153 = _wx(draw_cards__p_86, 2);
+            if (_w153 >= 0) {
                 {
-                    int16_t _t144[10];
-                    for (int32_t _i145 = 0; _i145 < 10; _i145++) _t144[_i145] = (((HAND_SLOTS[_i145] >= draw_cards__have_88) && (HAND_SLOTS[_i145] < ((int8_t)(_wadd(draw_cards__have_88, draw_cards__k_89))))) ? s->deck[_ix(draw_cards__p_86, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i145], draw_cards__have_88), 0), 19), 20)] : s->hand[_ix(draw_cards__p_86, 2) * 10 + _i145]);
-                    memcpy(s->hand + _w143 * 10, _t144, sizeof _t144);
+                    int16_t _t154[10];
+                    for (int32_t _i155 = 0; _i155 < 10; _i155++) _t154[_i155] = (((HAND_SLOTS[_i155] >= draw_cards__have_88) && (HAND_SLOTS[_i155] < ((int8_t)(_wadd(draw_cards__have_88, draw_cards__k_89))))) ? s->deck[_ix(draw_cards__p_86, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i155], draw_cards__have_88), 0), 19), 20)] : s->hand[_ix(draw_cards__p_86, 2) * 10 + _i155]);
+                    memcpy(s->hand + _w153 * 10, _t154, sizeof _t154);
                 }
             }
-            int32_t _w146 = _wx(draw_cards__p_86, 2);
-            if (_w146 >= 0) {
+            int32_t _w156 = _wx(draw_cards__p_86, 2);
+            if (_w156 >= 0) {
                 {
-                    int16_t _t147[20];
-                    for (int32_t _i148 = 0; _i148 < 20; _i148++) _t147[_i148] = ((_wadd(DECK_SLOTS[_i148], draw_cards__k_89) < 20) ? s->deck[_ix(draw_cards__p_86, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i148], draw_cards__k_89), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w146 * 20, _t147, sizeof _t147);
+                    int16_t _t157[20];
+                    for (int32_t _i158 = 0; _i158 < 20; _i158++) _t157[_i158] = ((_wadd(DECK_SLOTS[_i158], draw_cards__k_89) < 20) ? s->deck[_ix(draw_cards__p_86, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i158], draw_cards__k_89), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w156 * 20, _t157, sizeof _t157);
                 }
             }
-            int32_t _w149 = _wx(draw_cards__p_86, 2);
-            if (_w149 >= 0) {
-                s->hand_count[_w149] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_86, 2)], draw_cards__k_89)));
+            int32_t _w159 = _wx(draw_cards__p_86, 2);
+            if (_w159 >= 0) {
+                s->hand_count[_w159] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_86, 2)], draw_cards__k_89)));
             }
-            int32_t _w150 = _wx(draw_cards__p_86, 2);
-            if (_w150 >= 0) {
-                s->deck_count[_w150] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_86, 2)], draw_cards__k_89)));
+            int32_t _w160 = _wx(draw_cards__p_86, 2);
+            if (_w160 >= 0) {
+                s->deck_count[_w160] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_86, 2)], draw_cards__k_89)));
             }
         }
     } else if ((choice__resume == 2)) {
@@ -3837,815 +4461,884 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
         all_heads = s->choice__all_heads;
         dmg = s->choice__dmg;
         pick = choice__option;
-        attack_effects__p_157 = p_;
-        attack_effects__r_158 = r;
-        attack_effects__dmg_159 = dmg;
-        attack_effects__first_heads_160 = first_heads;
-        attack_effects__all_heads_161 = all_heads;
-        attack_effects__pick_162 = pick;
-        attack_effects__o_163 = _wsub(1, attack_effects__p_157);
-        attack_effects__exposed_165 = (!({ int32_t _let151 = attack_effects__o_163; int32_t lasts__q_164 = _let151; (s->turn <= s->lasting_until[_ix(lasts__q_164, 2) * 8 + 5]); }));
-        if (((ATTACKS__snipe[_ix(attack_effects__r_158, 790)] > 0) && (attack_effects__pick_162 >= 0))) {
-            hit__p_166 = attack_effects__p_157;
-            hit__q_167 = ((ATTACKS__snipe_to[_ix(attack_effects__r_158, 790)] == 3) ? attack_effects__p_157 : attack_effects__o_163);
-            hit__slot_168 = attack_effects__pick_162;
-            hit__x_169 = ATTACKS__snipe[_ix(attack_effects__r_158, 790)];
-            hit__weak_170 = (((hit__q_167 != hit__p_166) && (hit__slot_168 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_167, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_166, 2) * 4], 395)]));
-            int32_t _w152 = _wx(hit__q_167, 2);
-            int32_t _w153 = _wx(hit__slot_168, 4);
-            if (_w152 >= 0 && _w153 >= 0) {
-                s->damage[_w152 * 4 + _w153] = ((int16_t)(_wadd(s->damage[_ix(hit__q_167, 2) * 4 + _ix(hit__slot_168, 4)], ({ int32_t _let154 = hit__q_167; int32_t taken__q_171 = _let154; ({ int32_t _let155 = hit__slot_168; int32_t taken__slot_172 = _let155; ({ int32_t _let156 = _wadd(hit__x_169, ((hit__weak_170 && (hit__x_169 > 0)) ? 20 : 0)); int32_t taken__x_173 = _let156; ({ int32_t _let157 = ((s->turn <= s->taken_until[_ix(taken__q_171, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_171, 2)])) : 0); int32_t taken__cut_174 = _let157; ({ int32_t _let158 = _wadd(taken__cut_174, (((taken__slot_172 == 0) && ({ int32_t _let159 = taken__q_171; int32_t lasts__q_175 = _let159; (s->turn <= s->lasting_until[_ix(lasts__q_175, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_171, 2) * 8 + 4])) : 0)); int32_t taken__cut_174 = _let158; (((taken__slot_172 == 0) && ({ int32_t _let160 = taken__q_171; int32_t lasts__q_176 = _let160; (s->turn <= s->lasting_until[_ix(lasts__q_176, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_173, taken__cut_174), 0)); }); }); }); }); }))));
+        attack_effects__p_187 = p_;
+        attack_effects__r_188 = r;
+        attack_effects__dmg_189 = dmg;
+        attack_effects__first_heads_190 = first_heads;
+        attack_effects__all_heads_191 = all_heads;
+        attack_effects__pick_192 = pick;
+        attack_effects__o_193 = _wsub(1, attack_effects__p_187);
+        attack_effects__exposed_195 = (!({ int32_t _let161 = attack_effects__o_193; int32_t lasts__q_194 = _let161; (s->turn <= s->lasting_until[_ix(lasts__q_194, 2) * 8 + 5]); }));
+        if (((ATTACKS__snipe[_ix(attack_effects__r_188, 790)] > 0) && (attack_effects__pick_192 >= 0))) {
+            hit__p_196 = attack_effects__p_187;
+            hit__q_197 = ((ATTACKS__snipe_to[_ix(attack_effects__r_188, 790)] == 3) ? attack_effects__p_187 : attack_effects__o_193);
+            hit__slot_198 = attack_effects__pick_192;
+            hit__x_199 = ATTACKS__snipe[_ix(attack_effects__r_188, 790)];
+            hit__weak_200 = (((hit__q_197 != hit__p_196) && (hit__slot_198 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_197, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_196, 2) * 4], 395)]));
+            hit__d_207 = ({ int32_t _let162 = hit__q_197; int32_t taken__q_201 = _let162; ({ int32_t _let163 = hit__slot_198; int32_t taken__slot_202 = _let163; ({ int32_t _let164 = _wadd(hit__x_199, ((hit__weak_200 && (hit__x_199 > 0)) ? 20 : 0)); int32_t taken__x_203 = _let164; ({ int32_t _let165 = ((s->turn <= s->taken_until[_ix(taken__q_201, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_201, 2)])) : 0); int32_t taken__cut_204 = _let165; ({ int32_t _let166 = _wadd(taken__cut_204, (((taken__slot_202 == 0) && ({ int32_t _let167 = taken__q_201; int32_t lasts__q_205 = _let167; (s->turn <= s->lasting_until[_ix(lasts__q_205, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_201, 2) * 8 + 4])) : 0)); int32_t taken__cut_204 = _let166; ({ int32_t _let168 = _wadd(taken__cut_204, ((s->card[_ix(taken__q_201, 2) * 4 + _ix(taken__slot_202, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_201, 2) * 4 + _ix(taken__slot_202, 4)], 395)])) : 0)); int32_t taken__cut_204 = _let168; (((taken__slot_202 == 0) && ({ int32_t _let169 = taken__q_201; int32_t lasts__q_206 = _let169; (s->turn <= s->lasting_until[_ix(lasts__q_206, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_203, taken__cut_204), 0)); }); }); }); }); }); });
+            int32_t _w170 = _wx(hit__q_197, 2);
+            int32_t _w171 = _wx(hit__slot_198, 4);
+            if (_w170 >= 0 && _w171 >= 0) {
+                s->damage[_w170 * 4 + _w171] = ((int16_t)(_wadd(s->damage[_ix(hit__q_197, 2) * 4 + _ix(hit__slot_198, 4)], hit__d_207)));
+            }
+            if (((((hit__q_197 != hit__p_196) && (hit__slot_198 == 0)) && (hit__d_207 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_197, 2) * 4], 395)] > 0))) {
+                int32_t _w172 = _wx(hit__p_196, 2);
+                if (_w172 >= 0) {
+                    s->damage[_w172 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_196, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_197, 2) * 4], 395)])));
+                }
             }
         }
-        if ((ATTACKS__switch_self[_ix(attack_effects__r_158, 790)] && (attack_effects__pick_162 >= 0))) {
-            swap_active__p_177 = attack_effects__p_157;
-            swap_active__b_178 = attack_effects__pick_162;
-            for (int32_t _i161 = 0; _i161 < 4; _i161++) swap_active__perm_179[_i161] = SWAP[_ix(swap_active__b_178, 4) * 4 + _i161];
-            int32_t _w162 = _wx(swap_active__p_177, 2);
-            if (_w162 >= 0) {
+        if ((ATTACKS__switch_self[_ix(attack_effects__r_188, 790)] && (attack_effects__pick_192 >= 0))) {
+            swap_active__p_208 = attack_effects__p_187;
+            swap_active__b_209 = attack_effects__pick_192;
+            for (int32_t _i173 = 0; _i173 < 4; _i173++) swap_active__perm_210[_i173] = SWAP[_ix(swap_active__b_209, 4) * 4 + _i173];
+            int32_t _w174 = _wx(swap_active__p_208, 2);
+            if (_w174 >= 0) {
                 {
-                    int16_t _t163[4];
-                    for (int32_t _i164 = 0; _i164 < 4; _i164++) _t163[_i164] = s->card[_ix(swap_active__p_177, 2) * 4 + _ix(swap_active__perm_179[_i164], 4)];
-                    memcpy(s->card + _w162 * 4, _t163, sizeof _t163);
+                    int16_t _t175[4];
+                    for (int32_t _i176 = 0; _i176 < 4; _i176++) _t175[_i176] = s->card[_ix(swap_active__p_208, 2) * 4 + _ix(swap_active__perm_210[_i176], 4)];
+                    memcpy(s->card + _w174 * 4, _t175, sizeof _t175);
                 }
             }
-            int32_t _w165 = _wx(swap_active__p_177, 2);
-            if (_w165 >= 0) {
+            int32_t _w177 = _wx(swap_active__p_208, 2);
+            if (_w177 >= 0) {
                 {
-                    int16_t _t166[4];
-                    for (int32_t _i167 = 0; _i167 < 4; _i167++) _t166[_i167] = s->damage[_ix(swap_active__p_177, 2) * 4 + _ix(swap_active__perm_179[_i167], 4)];
-                    memcpy(s->damage + _w165 * 4, _t166, sizeof _t166);
+                    int16_t _t178[4];
+                    for (int32_t _i179 = 0; _i179 < 4; _i179++) _t178[_i179] = s->damage[_ix(swap_active__p_208, 2) * 4 + _ix(swap_active__perm_210[_i179], 4)];
+                    memcpy(s->damage + _w177 * 4, _t178, sizeof _t178);
                 }
             }
-            int32_t _w168 = _wx(swap_active__p_177, 2);
-            if (_w168 >= 0) {
-                {
-                    int8_t _t169[32];
-                    for (int32_t _i170 = 0; _i170 < 4; _i170++) for (int32_t _i171 = 0; _i171 < 8; _i171++) _t169[_i170 * 8 + _i171] = s->energy[_ix(swap_active__p_177, 2) * 32 + _ix(swap_active__perm_179[_i170], 4) * 8 + _i171];
-                    memcpy(s->energy + _w168 * 32, _t169, sizeof _t169);
-                }
-            }
-            int32_t _w172 = _wx(swap_active__p_177, 2);
-            if (_w172 >= 0) {
-                {
-                    int8_t _t173[4];
-                    for (int32_t _i174 = 0; _i174 < 4; _i174++) _t173[_i174] = s->entered[_ix(swap_active__p_177, 2) * 4 + _ix(swap_active__perm_179[_i174], 4)];
-                    memcpy(s->entered + _w172 * 4, _t173, sizeof _t173);
-                }
-            }
-            int32_t _w175 = _wx(swap_active__p_177, 2);
-            if (_w175 >= 0) {
-                {
-                    int16_t _t176[8];
-                    for (int32_t _i177 = 0; _i177 < 4; _i177++) for (int32_t _i178 = 0; _i178 < 2; _i178++) _t176[_i177 * 2 + _i178] = s->under[_ix(swap_active__p_177, 2) * 8 + _ix(swap_active__perm_179[_i177], 4) * 2 + _i178];
-                    memcpy(s->under + _w175 * 8, _t176, sizeof _t176);
-                }
-            }
-            clear_conditions__p_180 = swap_active__p_177;
-            int32_t _w179 = _wx(clear_conditions__p_180, 2);
-            if (_w179 >= 0) {
-                s->poisoned[_w179] = false;
-            }
-            int32_t _w180 = _wx(clear_conditions__p_180, 2);
+            int32_t _w180 = _wx(swap_active__p_208, 2);
             if (_w180 >= 0) {
-                s->burned[_w180] = false;
-            }
-            int32_t _w181 = _wx(clear_conditions__p_180, 2);
-            if (_w181 >= 0) {
-                s->condition[_w181] = ((int8_t)(0));
-            }
-            int32_t _w182 = _wx(clear_conditions__p_180, 2);
-            if (_w182 >= 0) {
                 {
-                    int16_t _t183[8];
-                    for (int32_t _i184 = 0; _i184 < 8; _i184++) _t183[_i184] = (ACTIVE_BOUND[_i184] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_180, 2) * 8 + _i184]);
-                    memcpy(s->lasting_until + _w182 * 8, _t183, sizeof _t183);
+                    int8_t _t181[32];
+                    for (int32_t _i182 = 0; _i182 < 4; _i182++) for (int32_t _i183 = 0; _i183 < 8; _i183++) _t181[_i182 * 8 + _i183] = s->energy[_ix(swap_active__p_208, 2) * 32 + _ix(swap_active__perm_210[_i182], 4) * 8 + _i183];
+                    memcpy(s->energy + _w180 * 32, _t181, sizeof _t181);
                 }
             }
-        }
-        if ((ATTACKS__switch_opp[_ix(attack_effects__r_158, 790)] && (attack_effects__pick_162 >= 0))) {
-            swap_active__p_181 = attack_effects__o_163;
-            swap_active__b_182 = attack_effects__pick_162;
-            for (int32_t _i185 = 0; _i185 < 4; _i185++) swap_active__perm_183[_i185] = SWAP[_ix(swap_active__b_182, 4) * 4 + _i185];
-            int32_t _w186 = _wx(swap_active__p_181, 2);
-            if (_w186 >= 0) {
+            int32_t _w184 = _wx(swap_active__p_208, 2);
+            if (_w184 >= 0) {
                 {
-                    int16_t _t187[4];
-                    for (int32_t _i188 = 0; _i188 < 4; _i188++) _t187[_i188] = s->card[_ix(swap_active__p_181, 2) * 4 + _ix(swap_active__perm_183[_i188], 4)];
-                    memcpy(s->card + _w186 * 4, _t187, sizeof _t187);
+                    int8_t _t185[4];
+                    for (int32_t _i186 = 0; _i186 < 4; _i186++) _t185[_i186] = s->entered[_ix(swap_active__p_208, 2) * 4 + _ix(swap_active__perm_210[_i186], 4)];
+                    memcpy(s->entered + _w184 * 4, _t185, sizeof _t185);
                 }
             }
-            int32_t _w189 = _wx(swap_active__p_181, 2);
-            if (_w189 >= 0) {
+            int32_t _w187 = _wx(swap_active__p_208, 2);
+            if (_w187 >= 0) {
                 {
-                    int16_t _t190[4];
-                    for (int32_t _i191 = 0; _i191 < 4; _i191++) _t190[_i191] = s->damage[_ix(swap_active__p_181, 2) * 4 + _ix(swap_active__perm_183[_i191], 4)];
-                    memcpy(s->damage + _w189 * 4, _t190, sizeof _t190);
+                    int16_t _t188[8];
+                    for (int32_t _i189 = 0; _i189 < 4; _i189++) for (int32_t _i190 = 0; _i190 < 2; _i190++) _t188[_i189 * 2 + _i190] = s->under[_ix(swap_active__p_208, 2) * 8 + _ix(swap_active__perm_210[_i189], 4) * 2 + _i190];
+                    memcpy(s->under + _w187 * 8, _t188, sizeof _t188);
                 }
             }
-            int32_t _w192 = _wx(swap_active__p_181, 2);
-            if (_w192 >= 0) {
+            int32_t _w191 = _wx(swap_active__p_208, 2);
+            if (_w191 >= 0) {
                 {
-                    int8_t _t193[32];
-                    for (int32_t _i194 = 0; _i194 < 4; _i194++) for (int32_t _i195 = 0; _i195 < 8; _i195++) _t193[_i194 * 8 + _i195] = s->energy[_ix(swap_active__p_181, 2) * 32 + _ix(swap_active__perm_183[_i194], 4) * 8 + _i195];
-                    memcpy(s->energy + _w192 * 32, _t193, sizeof _t193);
+                    bool _t192[4];
+                    for (int32_t _i193 = 0; _i193 < 4; _i193++) _t192[_i193] = s->used_ability[_ix(swap_active__p_208, 2) * 4 + _ix(swap_active__perm_210[_i193], 4)];
+                    memcpy(s->used_ability + _w191 * 4, _t192, sizeof _t192);
                 }
             }
-            int32_t _w196 = _wx(swap_active__p_181, 2);
+            clear_conditions__p_211 = swap_active__p_208;
+            int32_t _w194 = _wx(clear_conditions__p_211, 2);
+            if (_w194 >= 0) {
+                s->poisoned[_w194] = false;
+            }
+            int32_t _w195 = _wx(clear_conditions__p_211, 2);
+            if (_w195 >= 0) {
+                s->burned[_w195] = false;
+            }
+            int32_t _w196 = _wx(clear_conditions__p_211, 2);
             if (_w196 >= 0) {
+                s->condition[_w196] = ((int8_t)(0));
+            }
+            int32_t _w197 = _wx(clear_conditions__p_211, 2);
+            if (_w197 >= 0) {
                 {
-                    int8_t _t197[4];
-                    for (int32_t _i198 = 0; _i198 < 4; _i198++) _t197[_i198] = s->entered[_ix(swap_active__p_181, 2) * 4 + _ix(swap_active__perm_183[_i198], 4)];
-                    memcpy(s->entered + _w196 * 4, _t197, sizeof _t197);
+                    int16_t _t198[8];
+                    for (int32_t _i199 = 0; _i199 < 8; _i199++) _t198[_i199] = (ACTIVE_BOUND[_i199] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_211, 2) * 8 + _i199]);
+                    memcpy(s->lasting_until + _w197 * 8, _t198, sizeof _t198);
                 }
             }
-            int32_t _w199 = _wx(swap_active__p_181, 2);
-            if (_w199 >= 0) {
+        }
+        if ((ATTACKS__switch_opp[_ix(attack_effects__r_188, 790)] && (attack_effects__pick_192 >= 0))) {
+            swap_active__p_212 = attack_effects__o_193;
+            swap_active__b_213 = attack_effects__pick_192;
+            for (int32_t _i200 = 0; _i200 < 4; _i200++) swap_active__perm_214[_i200] = SWAP[_ix(swap_active__b_213, 4) * 4 + _i200];
+            int32_t _w201 = _wx(swap_active__p_212, 2);
+            if (_w201 >= 0) {
                 {
-                    int16_t _t200[8];
-                    for (int32_t _i201 = 0; _i201 < 4; _i201++) for (int32_t _i202 = 0; _i202 < 2; _i202++) _t200[_i201 * 2 + _i202] = s->under[_ix(swap_active__p_181, 2) * 8 + _ix(swap_active__perm_183[_i201], 4) * 2 + _i202];
-                    memcpy(s->under + _w199 * 8, _t200, sizeof _t200);
+                    int16_t _t202[4];
+                    for (int32_t _i203 = 0; _i203 < 4; _i203++) _t202[_i203] = s->card[_ix(swap_active__p_212, 2) * 4 + _ix(swap_active__perm_214[_i203], 4)];
+                    memcpy(s->card + _w201 * 4, _t202, sizeof _t202);
                 }
             }
-            clear_conditions__p_184 = swap_active__p_181;
-            int32_t _w203 = _wx(clear_conditions__p_184, 2);
-            if (_w203 >= 0) {
-                s->poisoned[_w203] = false;
-            }
-            int32_t _w204 = _wx(clear_conditions__p_184, 2);
+            int32_t _w204 = _wx(swap_active__p_212, 2);
             if (_w204 >= 0) {
-                s->burned[_w204] = false;
-            }
-            int32_t _w205 = _wx(clear_conditions__p_184, 2);
-            if (_w205 >= 0) {
-                s->condition[_w205] = ((int8_t)(0));
-            }
-            int32_t _w206 = _wx(clear_conditions__p_184, 2);
-            if (_w206 >= 0) {
                 {
-                    int16_t _t207[8];
-                    for (int32_t _i208 = 0; _i208 < 8; _i208++) _t207[_i208] = (ACTIVE_BOUND[_i208] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_184, 2) * 8 + _i208]);
-                    memcpy(s->lasting_until + _w206 * 8, _t207, sizeof _t207);
+                    int16_t _t205[4];
+                    for (int32_t _i206 = 0; _i206 < 4; _i206++) _t205[_i206] = s->damage[_ix(swap_active__p_212, 2) * 4 + _ix(swap_active__perm_214[_i206], 4)];
+                    memcpy(s->damage + _w204 * 4, _t205, sizeof _t205);
+                }
+            }
+            int32_t _w207 = _wx(swap_active__p_212, 2);
+            if (_w207 >= 0) {
+                {
+                    int8_t _t208[32];
+                    for (int32_t _i209 = 0; _i209 < 4; _i209++) for (int32_t _i210 = 0; _i210 < 8; _i210++) _t208[_i209 * 8 + _i210] = s->energy[_ix(swap_active__p_212, 2) * 32 + _ix(swap_active__perm_214[_i209], 4) * 8 + _i210];
+                    memcpy(s->energy + _w207 * 32, _t208, sizeof _t208);
+                }
+            }
+            int32_t _w211 = _wx(swap_active__p_212, 2);
+            if (_w211 >= 0) {
+                {
+                    int8_t _t212[4];
+                    for (int32_t _i213 = 0; _i213 < 4; _i213++) _t212[_i213] = s->entered[_ix(swap_active__p_212, 2) * 4 + _ix(swap_active__perm_214[_i213], 4)];
+                    memcpy(s->entered + _w211 * 4, _t212, sizeof _t212);
+                }
+            }
+            int32_t _w214 = _wx(swap_active__p_212, 2);
+            if (_w214 >= 0) {
+                {
+                    int16_t _t215[8];
+                    for (int32_t _i216 = 0; _i216 < 4; _i216++) for (int32_t _i217 = 0; _i217 < 2; _i217++) _t215[_i216 * 2 + _i217] = s->under[_ix(swap_active__p_212, 2) * 8 + _ix(swap_active__perm_214[_i216], 4) * 2 + _i217];
+                    memcpy(s->under + _w214 * 8, _t215, sizeof _t215);
+                }
+            }
+            int32_t _w218 = _wx(swap_active__p_212, 2);
+            if (_w218 >= 0) {
+                {
+                    bool _t219[4];
+                    for (int32_t _i220 = 0; _i220 < 4; _i220++) _t219[_i220] = s->used_ability[_ix(swap_active__p_212, 2) * 4 + _ix(swap_active__perm_214[_i220], 4)];
+                    memcpy(s->used_ability + _w218 * 4, _t219, sizeof _t219);
+                }
+            }
+            clear_conditions__p_215 = swap_active__p_212;
+            int32_t _w221 = _wx(clear_conditions__p_215, 2);
+            if (_w221 >= 0) {
+                s->poisoned[_w221] = false;
+            }
+            int32_t _w222 = _wx(clear_conditions__p_215, 2);
+            if (_w222 >= 0) {
+                s->burned[_w222] = false;
+            }
+            int32_t _w223 = _wx(clear_conditions__p_215, 2);
+            if (_w223 >= 0) {
+                s->condition[_w223] = ((int8_t)(0));
+            }
+            int32_t _w224 = _wx(clear_conditions__p_215, 2);
+            if (_w224 >= 0) {
+                {
+                    int16_t _t225[8];
+                    for (int32_t _i226 = 0; _i226 < 8; _i226++) _t225[_i226] = (ACTIVE_BOUND[_i226] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_215, 2) * 8 + _i226]);
+                    memcpy(s->lasting_until + _w224 * 8, _t225, sizeof _t225);
                 }
             }
         }
-        if (((ATTACKS__pick_attach_n[_ix(attack_effects__r_158, 790)] > 0) && (attack_effects__pick_162 >= 0))) {
-            int32_t _w209 = _wx(attack_effects__p_157, 2);
-            int32_t _w210 = _wx(attack_effects__pick_162, 4);
-            int32_t _w211 = _wx(ATTACKS__pick_attach_type[_ix(attack_effects__r_158, 790)], 8);
-            if (_w209 >= 0 && _w210 >= 0 && _w211 >= 0) {
-                s->energy[_w209 * 32 + _w210 * 8 + _w211] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_157, 2) * 32 + _ix(attack_effects__pick_162, 4) * 8 + _ix(ATTACKS__pick_attach_type[_ix(attack_effects__r_158, 790)], 8)], ATTACKS__pick_attach_n[_ix(attack_effects__r_158, 790)])));
+        if (((ATTACKS__pick_attach_n[_ix(attack_effects__r_188, 790)] > 0) && (attack_effects__pick_192 >= 0))) {
+            int32_t _w227 = _wx(attack_effects__p_187, 2);
+            int32_t _w228 = _wx(attack_effects__pick_192, 4);
+            int32_t _w229 = _wx(ATTACKS__pick_attach_type[_ix(attack_effects__r_188, 790)], 8);
+            if (_w227 >= 0 && _w228 >= 0 && _w229 >= 0) {
+                s->energy[_w227 * 32 + _w228 * 8 + _w229] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_187, 2) * 32 + _ix(attack_effects__pick_192, 4) * 8 + _ix(ATTACKS__pick_attach_type[_ix(attack_effects__r_188, 790)], 8)], ATTACKS__pick_attach_n[_ix(attack_effects__r_188, 790)])));
             }
         }
-        for (int32_t attack_effects__i_185 = 0, _end212 = 4; attack_effects__i_185 < _end212; attack_effects__i_185++) {
-            if ((attack_effects__i_185 < ATTACKS__hits[_ix(attack_effects__r_158, 790)])) {
-                attack_effects__j_186 = ({ bool _m213[4]; for (int32_t _j214 = 0; _j214 < 4; _j214++) _m213[_j214] = ((s->card[_ix(attack_effects__o_163, 2) * 4 + _j214] >= 0) && (s->damage[_ix(attack_effects__o_163, 2) * 4 + _j214] < CARDS__hp[_ix(s->card[_ix(attack_effects__o_163, 2) * 4 + _j214], 395)])); _choose(random_word(fold_in(fold_in(key, 18), (uint32_t)attack_effects__i_185)), _m213, 4); });
-                if ((attack_effects__j_186 >= 0)) {
-                    hit__p_187 = attack_effects__p_157;
-                    hit__q_188 = attack_effects__o_163;
-                    hit__slot_189 = attack_effects__j_186;
-                    hit__x_190 = ATTACKS__hit_amount[_ix(attack_effects__r_158, 790)];
-                    hit__weak_191 = (((hit__q_188 != hit__p_187) && (hit__slot_189 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_188, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_187, 2) * 4], 395)]));
-                    int32_t _w215 = _wx(hit__q_188, 2);
-                    int32_t _w216 = _wx(hit__slot_189, 4);
-                    if (_w215 >= 0 && _w216 >= 0) {
-                        s->damage[_w215 * 4 + _w216] = ((int16_t)(_wadd(s->damage[_ix(hit__q_188, 2) * 4 + _ix(hit__slot_189, 4)], ({ int32_t _let217 = hit__q_188; int32_t taken__q_192 = _let217; ({ int32_t _let218 = hit__slot_189; int32_t taken__slot_193 = _let218; ({ int32_t _let219 = _wadd(hit__x_190, ((hit__weak_191 && (hit__x_190 > 0)) ? 20 : 0)); int32_t taken__x_194 = _let219; ({ int32_t _let220 = ((s->turn <= s->taken_until[_ix(taken__q_192, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_192, 2)])) : 0); int32_t taken__cut_195 = _let220; ({ int32_t _let221 = _wadd(taken__cut_195, (((taken__slot_193 == 0) && ({ int32_t _let222 = taken__q_192; int32_t lasts__q_196 = _let222; (s->turn <= s->lasting_until[_ix(lasts__q_196, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_192, 2) * 8 + 4])) : 0)); int32_t taken__cut_195 = _let221; (((taken__slot_193 == 0) && ({ int32_t _let223 = taken__q_192; int32_t lasts__q_197 = _let223; (s->turn <= s->lasting_until[_ix(lasts__q_197, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_194, taken__cut_195), 0)); }); }); }); }); }))));
+        for (int32_t attack_effects__i_216 = 0, _end230 = 4; attack_effects__i_216 < _end230; attack_effects__i_216++) {
+            if ((attack_effects__i_216 < ATTACKS__hits[_ix(attack_effects__r_188, 790)])) {
+                attack_effects__j_217 = ({ bool _m231[4]; for (int32_t _j232 = 0; _j232 < 4; _j232++) _m231[_j232] = ((s->card[_ix(attack_effects__o_193, 2) * 4 + _j232] >= 0) && (s->damage[_ix(attack_effects__o_193, 2) * 4 + _j232] < CARDS__hp[_ix(s->card[_ix(attack_effects__o_193, 2) * 4 + _j232], 395)])); _choose(random_word(fold_in(fold_in(key, 18), (uint32_t)attack_effects__i_216)), _m231, 4); });
+                if ((attack_effects__j_217 >= 0)) {
+                    hit__p_218 = attack_effects__p_187;
+                    hit__q_219 = attack_effects__o_193;
+                    hit__slot_220 = attack_effects__j_217;
+                    hit__x_221 = ATTACKS__hit_amount[_ix(attack_effects__r_188, 790)];
+                    hit__weak_222 = (((hit__q_219 != hit__p_218) && (hit__slot_220 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_219, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_218, 2) * 4], 395)]));
+                    hit__d_229 = ({ int32_t _let233 = hit__q_219; int32_t taken__q_223 = _let233; ({ int32_t _let234 = hit__slot_220; int32_t taken__slot_224 = _let234; ({ int32_t _let235 = _wadd(hit__x_221, ((hit__weak_222 && (hit__x_221 > 0)) ? 20 : 0)); int32_t taken__x_225 = _let235; ({ int32_t _let236 = ((s->turn <= s->taken_until[_ix(taken__q_223, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_223, 2)])) : 0); int32_t taken__cut_226 = _let236; ({ int32_t _let237 = _wadd(taken__cut_226, (((taken__slot_224 == 0) && ({ int32_t _let238 = taken__q_223; int32_t lasts__q_227 = _let238; (s->turn <= s->lasting_until[_ix(lasts__q_227, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_223, 2) * 8 + 4])) : 0)); int32_t taken__cut_226 = _let237; ({ int32_t _let239 = _wadd(taken__cut_226, ((s->card[_ix(taken__q_223, 2) * 4 + _ix(taken__slot_224, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_223, 2) * 4 + _ix(taken__slot_224, 4)], 395)])) : 0)); int32_t taken__cut_226 = _let239; (((taken__slot_224 == 0) && ({ int32_t _let240 = taken__q_223; int32_t lasts__q_228 = _let240; (s->turn <= s->lasting_until[_ix(lasts__q_228, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_225, taken__cut_226), 0)); }); }); }); }); }); });
+                    int32_t _w241 = _wx(hit__q_219, 2);
+                    int32_t _w242 = _wx(hit__slot_220, 4);
+                    if (_w241 >= 0 && _w242 >= 0) {
+                        s->damage[_w241 * 4 + _w242] = ((int16_t)(_wadd(s->damage[_ix(hit__q_219, 2) * 4 + _ix(hit__slot_220, 4)], hit__d_229)));
+                    }
+                    if (((((hit__q_219 != hit__p_218) && (hit__slot_220 == 0)) && (hit__d_229 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_219, 2) * 4], 395)] > 0))) {
+                        int32_t _w243 = _wx(hit__p_218, 2);
+                        if (_w243 >= 0) {
+                            s->damage[_w243 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_218, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_219, 2) * 4], 395)])));
+                        }
                     }
                 }
             }
         }
-        if ((ATTACKS__discard_hand[_ix(attack_effects__r_158, 790)] && ({ int16_t _let224 = ATTACKS__discard_hand_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_198 = _let224; ({ int32_t _let225 = attack_effects__p_157; int32_t holds__p_199 = _let225; ({ int32_t _let226 = attack_effects__r_158; int32_t holds__r_200 = _let226; ({ bool _let227 = attack_effects__first_heads_160; bool holds__first_heads_201 = _let227; ({ bool _let228 = attack_effects__all_heads_161; bool holds__all_heads_202 = _let228; ({ int32_t _let229 = _wsub(1, holds__p_199); int32_t holds__o_203 = _let229; ((((((((((holds__c_198 == 0) || ((holds__c_198 == 1) && holds__first_heads_201)) || ((holds__c_198 == 2) && (!holds__first_heads_201))) || ((holds__c_198 == 3) && holds__all_heads_202)) || ((holds__c_198 == 4) && (({ int32_t _let230 = holds__p_199; int32_t extra_energy__p_204 = _let230; ({ int32_t _let231 = holds__r_200; int32_t extra_energy__r_205 = _let231; ({ int16_t _let232 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_200, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_206 = _let232; ({ int8_t _let233[8]; for (int32_t _i234 = 0; _i234 < 8; _i234++) _let233[_i234] = s->energy[_ix(extra_energy__p_204, 2) * 32 + _i234]; int8_t extra_energy__held_207[8]; memcpy(extra_energy__held_207, _let233, sizeof extra_energy__held_207); ({ int8_t _let235[8]; for (int32_t _i236 = 0; _i236 < 8; _i236++) _let235[_i236] = ({ int32_t _let237 = extra_energy__r_205; int32_t attack_cost__r_208 = _let237; (_i236 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_208, 790)] : (_i236 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_208, 790)] : (_i236 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_208, 790)] : (_i236 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_208, 790)] : (_i236 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_208, 790)] : (_i236 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_208, 790)] : (_i236 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_208, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_208, 790)]))))))); }); int8_t extra_energy__cost_209[8]; memcpy(extra_energy__cost_209, _let235, sizeof extra_energy__cost_209); ({ int32_t _let238 = _wsub(_wsub(({ int32_t _r240 = 0; for (int32_t _j239 = 0; _j239 < 8; _j239++) _r240 = _wadd(_r240, extra_energy__held_207[_j239]); _r240; }), ((int32_t)(extra_energy__held_207[_ix(extra_energy__t_206, 8)]))), _wsub(({ int32_t _r243 = 0; for (int32_t _j242 = 0; _j242 < 8; _j242++) _r243 = _wadd(_r243, extra_energy__cost_209[_j242]); _r243; }), ((int32_t)(extra_energy__cost_209[_ix(extra_energy__t_206, 8)])))); int32_t extra_energy__others_210 = _let238; _wsub(_wsub(((int32_t)(extra_energy__held_207[_ix(extra_energy__t_206, 8)])), ((int32_t)(extra_energy__cost_209[_ix(extra_energy__t_206, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_205, 790)])), extra_energy__others_210), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_200, 790)]))) || ((holds__c_198 == 5) && (s->damage[_ix(holds__o_203, 2) * 4] > 0))) || ((holds__c_198 == 6) && (s->damage[_ix(holds__p_199, 2) * 4] > 0))) || ((holds__c_198 == 7) && s->poisoned[_ix(holds__o_203, 2)])) || ((holds__c_198 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_203, 2) * 4], 395)])) || (((holds__c_198 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_199, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            attack_effects__j_211 = ({ bool _m245[10]; for (int32_t _j246 = 0; _j246 < 10; _j246++) _m245[_j246] = (s->hand[_ix(attack_effects__o_163, 2) * 10 + _j246] >= 0); _choose(random_word_at(key, 1), _m245, 10); });
-            if ((attack_effects__j_211 >= 0)) {
-                int32_t _w247 = _wx(attack_effects__o_163, 2);
-                if (_w247 >= 0) {
-                    _remove_int16(s->hand + _w247 * 10, 10, attack_effects__j_211);
+        if ((ATTACKS__discard_hand[_ix(attack_effects__r_188, 790)] && ({ int16_t _let244 = ATTACKS__discard_hand_if[_ix(attack_effects__r_188, 790)]; int16_t holds__c_230 = _let244; ({ int32_t _let245 = attack_effects__p_187; int32_t holds__p_231 = _let245; ({ int32_t _let246 = attack_effects__r_188; int32_t holds__r_232 = _let246; ({ bool _let247 = attack_effects__first_heads_190; bool holds__first_heads_233 = _let247; ({ bool _let248 = attack_effects__all_heads_191; bool holds__all_heads_234 = _let248; ({ int32_t _let249 = _wsub(1, holds__p_231); int32_t holds__o_235 = _let249; ((((((((((holds__c_230 == 0) || ((holds__c_230 == 1) && holds__first_heads_233)) || ((holds__c_230 == 2) && (!holds__first_heads_233))) || ((holds__c_230 == 3) && holds__all_heads_234)) || ((holds__c_230 == 4) && (({ int32_t _let250 = holds__p_231; int32_t extra_energy__p_236 = _let250; ({ int32_t _let251 = holds__r_232; int32_t extra_energy__r_237 = _let251; ({ int16_t _let252 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_232, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_238 = _let252; ({ int8_t _let253[8]; for (int32_t _i254 = 0; _i254 < 8; _i254++) _let253[_i254] = ({ int32_t _let255 = extra_energy__p_236; int32_t power__p_239 = _let255; ({ int32_t _let256 = ({ int32_t _lo257 = 0; int32_t _r259 = 0; int32_t _best261 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_240 = _lo257, _end258 = 4; power__s_240 < _end258; power__s_240++) { int32_t _x260 = ((int32_t)(((s->card[_ix(power__p_239, 2) * 4 + power__s_240] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_239, 2) * 4 + power__s_240], 395)] >= 0)))); if (power__s_240 == _lo257 || _x260 > _best261) { _best261 = _x260; _r259 = power__s_240; } } _r259; }); int32_t power__src_241 = _let256; ({ int16_t _let262 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_239, 2) * 4 + _ix(power__src_241, 4)], 395)]; int16_t power__t_242 = _let262; ({ int16_t _let263 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_239, 2) * 4 + _ix(power__src_241, 4)], 395)]; int16_t power__f_243 = _let263; ({ int16_t _let264 = s->card[_ix(power__p_239, 2) * 4]; int16_t power__c_244 = _let264; ({ bool _let265 = ((((s->card[_ix(power__p_239, 2) * 4 + _ix(power__src_241, 4)] >= 0) && (power__t_242 >= 0)) && (power__c_244 >= 0)) && ((power__f_243 < 0) || (CARDS__type[_ix(power__c_244, 395)] == power__f_243))); bool power__on_245 = _let265; ({ int8_t _let266[8]; for (int32_t _i267 = 0; _i267 < 8; _i267++) _let266[_i267] = s->energy[_ix(power__p_239, 2) * 32 + _i267]; int8_t power__held_246[8]; memcpy(power__held_246, _let266, sizeof power__held_246); ((int8_t)(_wadd(power__held_246[_i254], ((power__on_245 && (TYPE_IDS[_i254] == power__t_242)) ? power__held_246[_i254] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_247[8]; memcpy(extra_energy__held_247, _let253, sizeof extra_energy__held_247); ({ int8_t _let268[8]; for (int32_t _i269 = 0; _i269 < 8; _i269++) _let268[_i269] = ({ int32_t _let270 = extra_energy__r_237; int32_t attack_cost__r_248 = _let270; (_i269 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_248, 790)] : (_i269 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_248, 790)] : (_i269 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_248, 790)] : (_i269 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_248, 790)] : (_i269 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_248, 790)] : (_i269 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_248, 790)] : (_i269 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_248, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_248, 790)]))))))); }); int8_t extra_energy__cost_249[8]; memcpy(extra_energy__cost_249, _let268, sizeof extra_energy__cost_249); ({ int32_t _let271 = _wsub(_wsub(({ int32_t _r273 = 0; for (int32_t _j272 = 0; _j272 < 8; _j272++) _r273 = _wadd(_r273, extra_energy__held_247[_j272]); _r273; }), ((int32_t)(extra_energy__held_247[_ix(extra_energy__t_238, 8)]))), _wsub(({ int32_t _r276 = 0; for (int32_t _j275 = 0; _j275 < 8; _j275++) _r276 = _wadd(_r276, extra_energy__cost_249[_j275]); _r276; }), ((int32_t)(extra_energy__cost_249[_ix(extra_energy__t_238, 8)])))); int32_t extra_energy__others_250 = _let271; _wsub(_wsub(((int32_t)(extra_energy__held_247[_ix(extra_energy__t_238, 8)])), ((int32_t)(extra_energy__cost_249[_ix(extra_energy__t_238, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_237, 790)])), extra_energy__others_250), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_232, 790)]))) || ((holds__c_230 == 5) && (s->damage[_ix(holds__o_235, 2) * 4] > 0))) || ((holds__c_230 == 6) && (s->damage[_ix(holds__p_231, 2) * 4] > 0))) || ((holds__c_230 == 7) && s->poisoned[_ix(holds__o_235, 2)])) || ((holds__c_230 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_235, 2) * 4], 395)])) || (((holds__c_230 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_231, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            attack_effects__j_251 = ({ bool _m278[10]; for (int32_t _j279 = 0; _j279 < 10; _j279++) _m278[_j279] = (s->hand[_ix(attack_effects__o_193, 2) * 10 + _j279] >= 0); _choose(random_word_at(key, 1), _m278, 10); });
+            if ((attack_effects__j_251 >= 0)) {
+                int32_t _w280 = _wx(attack_effects__o_193, 2);
+                if (_w280 >= 0) {
+                    _remove_int16(s->hand + _w280 * 10, 10, attack_effects__j_251);
                 }
-                int32_t _w248 = _wx(attack_effects__o_163, 2);
-                if (_w248 >= 0) {
-                    s->hand_count[_w248] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_163, 2)], 1)));
+                int32_t _w281 = _wx(attack_effects__o_193, 2);
+                if (_w281 >= 0) {
+                    s->hand_count[_w281] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_193, 2)], 1)));
                 }
-                int32_t _w249 = _wx(attack_effects__o_163, 2);
-                if (_w249 >= 0) {
-                    s->discard_count[_w249] = ((int8_t)(_wadd(s->discard_count[_ix(attack_effects__o_163, 2)], 1)));
+                int32_t _w282 = _wx(attack_effects__o_193, 2);
+                if (_w282 >= 0) {
+                    s->discard_count[_w282] = ((int8_t)(_wadd(s->discard_count[_ix(attack_effects__o_193, 2)], 1)));
                 }
             }
         }
-        if (((ATTACKS__shuffle_def[_ix(attack_effects__r_158, 790)] && attack_effects__exposed_165) && ({ int16_t _let250 = ATTACKS__shuffle_def_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_212 = _let250; ({ int32_t _let251 = attack_effects__p_157; int32_t holds__p_213 = _let251; ({ int32_t _let252 = attack_effects__r_158; int32_t holds__r_214 = _let252; ({ bool _let253 = attack_effects__first_heads_160; bool holds__first_heads_215 = _let253; ({ bool _let254 = attack_effects__all_heads_161; bool holds__all_heads_216 = _let254; ({ int32_t _let255 = _wsub(1, holds__p_213); int32_t holds__o_217 = _let255; ((((((((((holds__c_212 == 0) || ((holds__c_212 == 1) && holds__first_heads_215)) || ((holds__c_212 == 2) && (!holds__first_heads_215))) || ((holds__c_212 == 3) && holds__all_heads_216)) || ((holds__c_212 == 4) && (({ int32_t _let256 = holds__p_213; int32_t extra_energy__p_218 = _let256; ({ int32_t _let257 = holds__r_214; int32_t extra_energy__r_219 = _let257; ({ int16_t _let258 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_214, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_220 = _let258; ({ int8_t _let259[8]; for (int32_t _i260 = 0; _i260 < 8; _i260++) _let259[_i260] = s->energy[_ix(extra_energy__p_218, 2) * 32 + _i260]; int8_t extra_energy__held_221[8]; memcpy(extra_energy__held_221, _let259, sizeof extra_energy__held_221); ({ int8_t _let261[8]; for (int32_t _i262 = 0; _i262 < 8; _i262++) _let261[_i262] = ({ int32_t _let263 = extra_energy__r_219; int32_t attack_cost__r_222 = _let263; (_i262 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_222, 790)] : (_i262 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_222, 790)] : (_i262 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_222, 790)] : (_i262 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_222, 790)] : (_i262 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_222, 790)] : (_i262 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_222, 790)] : (_i262 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_222, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_222, 790)]))))))); }); int8_t extra_energy__cost_223[8]; memcpy(extra_energy__cost_223, _let261, sizeof extra_energy__cost_223); ({ int32_t _let264 = _wsub(_wsub(({ int32_t _r266 = 0; for (int32_t _j265 = 0; _j265 < 8; _j265++) _r266 = _wadd(_r266, extra_energy__held_221[_j265]); _r266; }), ((int32_t)(extra_energy__held_221[_ix(extra_energy__t_220, 8)]))), _wsub(({ int32_t _r269 = 0; for (int32_t _j268 = 0; _j268 < 8; _j268++) _r269 = _wadd(_r269, extra_energy__cost_223[_j268]); _r269; }), ((int32_t)(extra_energy__cost_223[_ix(extra_energy__t_220, 8)])))); int32_t extra_energy__others_224 = _let264; _wsub(_wsub(((int32_t)(extra_energy__held_221[_ix(extra_energy__t_220, 8)])), ((int32_t)(extra_energy__cost_223[_ix(extra_energy__t_220, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_219, 790)])), extra_energy__others_224), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_214, 790)]))) || ((holds__c_212 == 5) && (s->damage[_ix(holds__o_217, 2) * 4] > 0))) || ((holds__c_212 == 6) && (s->damage[_ix(holds__p_213, 2) * 4] > 0))) || ((holds__c_212 == 7) && s->poisoned[_ix(holds__o_217, 2)])) || ((holds__c_212 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_217, 2) * 4], 395)])) || (((holds__c_212 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_213, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            shuffle_defender__q_225 = attack_effects__o_163;
-            shuffle_defender__held_226[0] = s->card[_ix(shuffle_defender__q_225, 2) * 4];
-            shuffle_defender__held_226[1] = s->under[_ix(shuffle_defender__q_225, 2) * 8];
-            shuffle_defender__held_226[2] = s->under[_ix(shuffle_defender__q_225, 2) * 8 + 1];
-            for (int32_t shuffle_defender__i_227 = 0, _end271 = 3; shuffle_defender__i_227 < _end271; shuffle_defender__i_227++) {
-                if ((shuffle_defender__held_226[shuffle_defender__i_227] >= 0)) {
-                    int32_t _w272 = _wx(shuffle_defender__q_225, 2);
-                    if (_w272 >= 0) {
-                        _push_int16(s->deck + _w272 * 20, 20, shuffle_defender__held_226[shuffle_defender__i_227]);
+        if (((ATTACKS__shuffle_def[_ix(attack_effects__r_188, 790)] && attack_effects__exposed_195) && ({ int16_t _let283 = ATTACKS__shuffle_def_if[_ix(attack_effects__r_188, 790)]; int16_t holds__c_252 = _let283; ({ int32_t _let284 = attack_effects__p_187; int32_t holds__p_253 = _let284; ({ int32_t _let285 = attack_effects__r_188; int32_t holds__r_254 = _let285; ({ bool _let286 = attack_effects__first_heads_190; bool holds__first_heads_255 = _let286; ({ bool _let287 = attack_effects__all_heads_191; bool holds__all_heads_256 = _let287; ({ int32_t _let288 = _wsub(1, holds__p_253); int32_t holds__o_257 = _let288; ((((((((((holds__c_252 == 0) || ((holds__c_252 == 1) && holds__first_heads_255)) || ((holds__c_252 == 2) && (!holds__first_heads_255))) || ((holds__c_252 == 3) && holds__all_heads_256)) || ((holds__c_252 == 4) && (({ int32_t _let289 = holds__p_253; int32_t extra_energy__p_258 = _let289; ({ int32_t _let290 = holds__r_254; int32_t extra_energy__r_259 = _let290; ({ int16_t _let291 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_254, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_260 = _let291; ({ int8_t _let292[8]; for (int32_t _i293 = 0; _i293 < 8; _i293++) _let292[_i293] = ({ int32_t _let294 = extra_energy__p_258; int32_t power__p_261 = _let294; ({ int32_t _let295 = ({ int32_t _lo296 = 0; int32_t _r298 = 0; int32_t _best300 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_262 = _lo296, _end297 = 4; power__s_262 < _end297; power__s_262++) { int32_t _x299 = ((int32_t)(((s->card[_ix(power__p_261, 2) * 4 + power__s_262] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_261, 2) * 4 + power__s_262], 395)] >= 0)))); if (power__s_262 == _lo296 || _x299 > _best300) { _best300 = _x299; _r298 = power__s_262; } } _r298; }); int32_t power__src_263 = _let295; ({ int16_t _let301 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_261, 2) * 4 + _ix(power__src_263, 4)], 395)]; int16_t power__t_264 = _let301; ({ int16_t _let302 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_261, 2) * 4 + _ix(power__src_263, 4)], 395)]; int16_t power__f_265 = _let302; ({ int16_t _let303 = s->card[_ix(power__p_261, 2) * 4]; int16_t power__c_266 = _let303; ({ bool _let304 = ((((s->card[_ix(power__p_261, 2) * 4 + _ix(power__src_263, 4)] >= 0) && (power__t_264 >= 0)) && (power__c_266 >= 0)) && ((power__f_265 < 0) || (CARDS__type[_ix(power__c_266, 395)] == power__f_265))); bool power__on_267 = _let304; ({ int8_t _let305[8]; for (int32_t _i306 = 0; _i306 < 8; _i306++) _let305[_i306] = s->energy[_ix(power__p_261, 2) * 32 + _i306]; int8_t power__held_268[8]; memcpy(power__held_268, _let305, sizeof power__held_268); ((int8_t)(_wadd(power__held_268[_i293], ((power__on_267 && (TYPE_IDS[_i293] == power__t_264)) ? power__held_268[_i293] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_269[8]; memcpy(extra_energy__held_269, _let292, sizeof extra_energy__held_269); ({ int8_t _let307[8]; for (int32_t _i308 = 0; _i308 < 8; _i308++) _let307[_i308] = ({ int32_t _let309 = extra_energy__r_259; int32_t attack_cost__r_270 = _let309; (_i308 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_270, 790)] : (_i308 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_270, 790)] : (_i308 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_270, 790)] : (_i308 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_270, 790)] : (_i308 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_270, 790)] : (_i308 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_270, 790)] : (_i308 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_270, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_270, 790)]))))))); }); int8_t extra_energy__cost_271[8]; memcpy(extra_energy__cost_271, _let307, sizeof extra_energy__cost_271); ({ int32_t _let310 = _wsub(_wsub(({ int32_t _r312 = 0; for (int32_t _j311 = 0; _j311 < 8; _j311++) _r312 = _wadd(_r312, extra_energy__held_269[_j311]); _r312; }), ((int32_t)(extra_energy__held_269[_ix(extra_energy__t_260, 8)]))), _wsub(({ int32_t _r315 = 0; for (int32_t _j314 = 0; _j314 < 8; _j314++) _r315 = _wadd(_r315, extra_energy__cost_271[_j314]); _r315; }), ((int32_t)(extra_energy__cost_271[_ix(extra_energy__t_260, 8)])))); int32_t extra_energy__others_272 = _let310; _wsub(_wsub(((int32_t)(extra_energy__held_269[_ix(extra_energy__t_260, 8)])), ((int32_t)(extra_energy__cost_271[_ix(extra_energy__t_260, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_259, 790)])), extra_energy__others_272), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_254, 790)]))) || ((holds__c_252 == 5) && (s->damage[_ix(holds__o_257, 2) * 4] > 0))) || ((holds__c_252 == 6) && (s->damage[_ix(holds__p_253, 2) * 4] > 0))) || ((holds__c_252 == 7) && s->poisoned[_ix(holds__o_257, 2)])) || ((holds__c_252 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_257, 2) * 4], 395)])) || (((holds__c_252 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_253, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            shuffle_defender__q_273 = attack_effects__o_193;
+            shuffle_defender__held_274[0] = s->card[_ix(shuffle_defender__q_273, 2) * 4];
+            shuffle_defender__held_274[1] = s->under[_ix(shuffle_defender__q_273, 2) * 8];
+            shuffle_defender__held_274[2] = s->under[_ix(shuffle_defender__q_273, 2) * 8 + 1];
+            for (int32_t shuffle_defender__i_275 = 0, _end317 = 3; shuffle_defender__i_275 < _end317; shuffle_defender__i_275++) {
+                if ((shuffle_defender__held_274[shuffle_defender__i_275] >= 0)) {
+                    int32_t _w318 = _wx(shuffle_defender__q_273, 2);
+                    if (_w318 >= 0) {
+                        _push_int16(s->deck + _w318 * 20, 20, shuffle_defender__held_274[shuffle_defender__i_275]);
                     }
-                    int32_t _w273 = _wx(shuffle_defender__q_225, 2);
-                    if (_w273 >= 0) {
-                        s->deck_count[_w273] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_225, 2)], 1)));
+                    int32_t _w319 = _wx(shuffle_defender__q_273, 2);
+                    if (_w319 >= 0) {
+                        s->deck_count[_w319] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_273, 2)], 1)));
                     }
                 }
             }
-            int32_t _w274 = _wx(shuffle_defender__q_225, 2);
-            if (_w274 >= 0) {
+            int32_t _w320 = _wx(shuffle_defender__q_273, 2);
+            if (_w320 >= 0) {
                 {
-                    int16_t _t275[20];
-                    for (int32_t _i276 = 0; _i276 < 20; _i276++) _t275[_i276] = s->deck[_ix(shuffle_defender__q_225, 2) * 20 + _i276];
-                    _shuffle_int16(_t275, 20, fold_in(key, 20));
-                    memcpy(s->deck + _w274 * 20, _t275, sizeof _t275);
+                    int16_t _t321[20];
+                    for (int32_t _i322 = 0; _i322 < 20; _i322++) _t321[_i322] = s->deck[_ix(shuffle_defender__q_273, 2) * 20 + _i322];
+                    _shuffle_int16(_t321, 20, fold_in(key, 20));
+                    memcpy(s->deck + _w320 * 20, _t321, sizeof _t321);
                 }
             }
-            clear_slot__p_228 = shuffle_defender__q_225;
-            int32_t _w277 = _wx(clear_slot__p_228, 2);
-            if (_w277 >= 0) {
-                s->card[_w277 * 4 + 0] = ((int16_t)((-1)));
+            clear_slot__p_276 = shuffle_defender__q_273;
+            int32_t _w323 = _wx(clear_slot__p_276, 2);
+            if (_w323 >= 0) {
+                s->card[_w323 * 4 + 0] = ((int16_t)((-1)));
             }
-            int32_t _w278 = _wx(clear_slot__p_228, 2);
-            if (_w278 >= 0) {
-                s->damage[_w278 * 4 + 0] = ((int16_t)(0));
+            int32_t _w324 = _wx(clear_slot__p_276, 2);
+            if (_w324 >= 0) {
+                s->damage[_w324 * 4 + 0] = ((int16_t)(0));
             }
-            int32_t _w279 = _wx(clear_slot__p_228, 2);
-            if (_w279 >= 0) {
+            int32_t _w325 = _wx(clear_slot__p_276, 2);
+            if (_w325 >= 0) {
                 {
-                    int8_t *_d = s->energy + _w279 * 32 + 0 * 8;
-                    for (int32_t _i280 = 0; _i280 < 8; _i280++) _d[_i280] = ((int8_t)(0));
+                    int8_t *_d = s->energy + _w325 * 32 + 0 * 8;
+                    for (int32_t _i326 = 0; _i326 < 8; _i326++) _d[_i326] = ((int8_t)(0));
                 }
             }
-            int32_t _w281 = _wx(clear_slot__p_228, 2);
-            if (_w281 >= 0) {
-                s->entered[_w281 * 4 + 0] = ((int8_t)(0));
+            int32_t _w327 = _wx(clear_slot__p_276, 2);
+            if (_w327 >= 0) {
+                s->entered[_w327 * 4 + 0] = ((int8_t)(0));
             }
-            int32_t _w282 = _wx(clear_slot__p_228, 2);
-            if (_w282 >= 0) {
+            int32_t _w328 = _wx(clear_slot__p_276, 2);
+            if (_w328 >= 0) {
                 {
-                    int16_t *_d = s->under + _w282 * 8 + 0 * 2;
-                    for (int32_t _i283 = 0; _i283 < 2; _i283++) _d[_i283] = ((int16_t)((-1)));
+                    int16_t *_d = s->under + _w328 * 8 + 0 * 2;
+                    for (int32_t _i329 = 0; _i329 < 2; _i329++) _d[_i329] = ((int16_t)((-1)));
                 }
             }
-            clear_conditions__p_229 = shuffle_defender__q_225;
-            int32_t _w284 = _wx(clear_conditions__p_229, 2);
-            if (_w284 >= 0) {
-                s->poisoned[_w284] = false;
+            int32_t _w330 = _wx(clear_slot__p_276, 2);
+            if (_w330 >= 0) {
+                s->used_ability[_w330 * 4 + 0] = false;
             }
-            int32_t _w285 = _wx(clear_conditions__p_229, 2);
-            if (_w285 >= 0) {
-                s->burned[_w285] = false;
+            clear_conditions__p_277 = shuffle_defender__q_273;
+            int32_t _w331 = _wx(clear_conditions__p_277, 2);
+            if (_w331 >= 0) {
+                s->poisoned[_w331] = false;
             }
-            int32_t _w286 = _wx(clear_conditions__p_229, 2);
-            if (_w286 >= 0) {
-                s->condition[_w286] = ((int8_t)(0));
+            int32_t _w332 = _wx(clear_conditions__p_277, 2);
+            if (_w332 >= 0) {
+                s->burned[_w332] = false;
             }
-            int32_t _w287 = _wx(clear_conditions__p_229, 2);
-            if (_w287 >= 0) {
+            int32_t _w333 = _wx(clear_conditions__p_277, 2);
+            if (_w333 >= 0) {
+                s->condition[_w333] = ((int8_t)(0));
+            }
+            int32_t _w334 = _wx(clear_conditions__p_277, 2);
+            if (_w334 >= 0) {
                 {
-                    int16_t _t288[8];
-                    for (int32_t _i289 = 0; _i289 < 8; _i289++) _t288[_i289] = (ACTIVE_BOUND[_i289] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_229, 2) * 8 + _i289]);
-                    memcpy(s->lasting_until + _w287 * 8, _t288, sizeof _t288);
+                    int16_t _t335[8];
+                    for (int32_t _i336 = 0; _i336 < 8; _i336++) _t335[_i336] = (ACTIVE_BOUND[_i336] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_277, 2) * 8 + _i336]);
+                    memcpy(s->lasting_until + _w334 * 8, _t335, sizeof _t335);
                 }
             }
-            if (({ int32_t _lo290 = 1; bool _r292 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_230 = _lo290, _end291 = 4; shuffle_defender__bs_230 < _end291; shuffle_defender__bs_230++) if ((s->card[_ix(shuffle_defender__q_225, 2) * 4 + shuffle_defender__bs_230] >= 0)) { _r292 = true; break; } _r292; })) {
-                int32_t _w294 = _wx(shuffle_defender__q_225, 2);
-                if (_w294 >= 0) {
-                    s->promote_pending[_w294] = true;
+            if (({ int32_t _lo337 = 1; bool _r339 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_278 = _lo337, _end338 = 4; shuffle_defender__bs_278 < _end338; shuffle_defender__bs_278++) if ((s->card[_ix(shuffle_defender__q_273, 2) * 4 + shuffle_defender__bs_278] >= 0)) { _r339 = true; break; } _r339; })) {
+                int32_t _w341 = _wx(shuffle_defender__q_273, 2);
+                if (_w341 >= 0) {
+                    s->promote_pending[_w341] = true;
                 }
             } else {
-                _win(s, _wsub(1, shuffle_defender__q_225));
+                _win(s, _wsub(1, shuffle_defender__q_273));
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
             }
         }
-        attack_effects__k_231 = ATTACKS__lasting[_ix(attack_effects__r_158, 790)];
-        attack_effects__on_defender_232 = (((attack_effects__k_231 != 4) && (attack_effects__k_231 != 5)) && (attack_effects__k_231 != 3));
-        if ((((attack_effects__k_231 > 0) && (attack_effects__exposed_165 || (!attack_effects__on_defender_232))) && ({ int16_t _let295 = ATTACKS__lasting_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_233 = _let295; ({ int32_t _let296 = attack_effects__p_157; int32_t holds__p_234 = _let296; ({ int32_t _let297 = attack_effects__r_158; int32_t holds__r_235 = _let297; ({ bool _let298 = attack_effects__first_heads_160; bool holds__first_heads_236 = _let298; ({ bool _let299 = attack_effects__all_heads_161; bool holds__all_heads_237 = _let299; ({ int32_t _let300 = _wsub(1, holds__p_234); int32_t holds__o_238 = _let300; ((((((((((holds__c_233 == 0) || ((holds__c_233 == 1) && holds__first_heads_236)) || ((holds__c_233 == 2) && (!holds__first_heads_236))) || ((holds__c_233 == 3) && holds__all_heads_237)) || ((holds__c_233 == 4) && (({ int32_t _let301 = holds__p_234; int32_t extra_energy__p_239 = _let301; ({ int32_t _let302 = holds__r_235; int32_t extra_energy__r_240 = _let302; ({ int16_t _let303 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_235, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_241 = _let303; ({ int8_t _let304[8]; for (int32_t _i305 = 0; _i305 < 8; _i305++) _let304[_i305] = s->energy[_ix(extra_energy__p_239, 2) * 32 + _i305]; int8_t extra_energy__held_242[8]; memcpy(extra_energy__held_242, _let304, sizeof extra_energy__held_242); ({ int8_t _let306[8]; for (int32_t _i307 = 0; _i307 < 8; _i307++) _let306[_i307] = ({ int32_t _let308 = extra_energy__r_240; int32_t attack_cost__r_243 = _let308; (_i307 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_243, 790)] : (_i307 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_243, 790)] : (_i307 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_243, 790)] : (_i307 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_243, 790)] : (_i307 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_243, 790)] : (_i307 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_243, 790)] : (_i307 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_243, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_243, 790)]))))))); }); int8_t extra_energy__cost_244[8]; memcpy(extra_energy__cost_244, _let306, sizeof extra_energy__cost_244); ({ int32_t _let309 = _wsub(_wsub(({ int32_t _r311 = 0; for (int32_t _j310 = 0; _j310 < 8; _j310++) _r311 = _wadd(_r311, extra_energy__held_242[_j310]); _r311; }), ((int32_t)(extra_energy__held_242[_ix(extra_energy__t_241, 8)]))), _wsub(({ int32_t _r314 = 0; for (int32_t _j313 = 0; _j313 < 8; _j313++) _r314 = _wadd(_r314, extra_energy__cost_244[_j313]); _r314; }), ((int32_t)(extra_energy__cost_244[_ix(extra_energy__t_241, 8)])))); int32_t extra_energy__others_245 = _let309; _wsub(_wsub(((int32_t)(extra_energy__held_242[_ix(extra_energy__t_241, 8)])), ((int32_t)(extra_energy__cost_244[_ix(extra_energy__t_241, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_240, 790)])), extra_energy__others_245), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_235, 790)]))) || ((holds__c_233 == 5) && (s->damage[_ix(holds__o_238, 2) * 4] > 0))) || ((holds__c_233 == 6) && (s->damage[_ix(holds__p_234, 2) * 4] > 0))) || ((holds__c_233 == 7) && s->poisoned[_ix(holds__o_238, 2)])) || ((holds__c_233 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_238, 2) * 4], 395)])) || (((holds__c_233 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_234, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            lasting__p_246 = attack_effects__p_157;
-            lasting__k_247 = attack_effects__k_231;
-            lasting__n_248 = ATTACKS__lasting_n[_ix(attack_effects__r_158, 790)];
-            lasting__q_249 = (((lasting__k_247 == 4) || (lasting__k_247 == 5)) ? lasting__p_246 : _wsub(1, lasting__p_246));
-            int32_t _w316 = _wx(lasting__q_249, 2);
-            int32_t _w317 = _wx(lasting__k_247, 8);
-            if (_w316 >= 0 && _w317 >= 0) {
-                s->lasting_until[_w316 * 8 + _w317] = ((int16_t)(_wadd(s->turn, 1)));
+        attack_effects__k_279 = ATTACKS__lasting[_ix(attack_effects__r_188, 790)];
+        attack_effects__on_defender_280 = (((attack_effects__k_279 != 4) && (attack_effects__k_279 != 5)) && (attack_effects__k_279 != 3));
+        if ((((attack_effects__k_279 > 0) && (attack_effects__exposed_195 || (!attack_effects__on_defender_280))) && ({ int16_t _let342 = ATTACKS__lasting_if[_ix(attack_effects__r_188, 790)]; int16_t holds__c_281 = _let342; ({ int32_t _let343 = attack_effects__p_187; int32_t holds__p_282 = _let343; ({ int32_t _let344 = attack_effects__r_188; int32_t holds__r_283 = _let344; ({ bool _let345 = attack_effects__first_heads_190; bool holds__first_heads_284 = _let345; ({ bool _let346 = attack_effects__all_heads_191; bool holds__all_heads_285 = _let346; ({ int32_t _let347 = _wsub(1, holds__p_282); int32_t holds__o_286 = _let347; ((((((((((holds__c_281 == 0) || ((holds__c_281 == 1) && holds__first_heads_284)) || ((holds__c_281 == 2) && (!holds__first_heads_284))) || ((holds__c_281 == 3) && holds__all_heads_285)) || ((holds__c_281 == 4) && (({ int32_t _let348 = holds__p_282; int32_t extra_energy__p_287 = _let348; ({ int32_t _let349 = holds__r_283; int32_t extra_energy__r_288 = _let349; ({ int16_t _let350 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_283, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_289 = _let350; ({ int8_t _let351[8]; for (int32_t _i352 = 0; _i352 < 8; _i352++) _let351[_i352] = ({ int32_t _let353 = extra_energy__p_287; int32_t power__p_290 = _let353; ({ int32_t _let354 = ({ int32_t _lo355 = 0; int32_t _r357 = 0; int32_t _best359 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_291 = _lo355, _end356 = 4; power__s_291 < _end356; power__s_291++) { int32_t _x358 = ((int32_t)(((s->card[_ix(power__p_290, 2) * 4 + power__s_291] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_290, 2) * 4 + power__s_291], 395)] >= 0)))); if (power__s_291 == _lo355 || _x358 > _best359) { _best359 = _x358; _r357 = power__s_291; } } _r357; }); int32_t power__src_292 = _let354; ({ int16_t _let360 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_290, 2) * 4 + _ix(power__src_292, 4)], 395)]; int16_t power__t_293 = _let360; ({ int16_t _let361 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_290, 2) * 4 + _ix(power__src_292, 4)], 395)]; int16_t power__f_294 = _let361; ({ int16_t _let362 = s->card[_ix(power__p_290, 2) * 4]; int16_t power__c_295 = _let362; ({ bool _let363 = ((((s->card[_ix(power__p_290, 2) * 4 + _ix(power__src_292, 4)] >= 0) && (power__t_293 >= 0)) && (power__c_295 >= 0)) && ((power__f_294 < 0) || (CARDS__type[_ix(power__c_295, 395)] == power__f_294))); bool power__on_296 = _let363; ({ int8_t _let364[8]; for (int32_t _i365 = 0; _i365 < 8; _i365++) _let364[_i365] = s->energy[_ix(power__p_290, 2) * 32 + _i365]; int8_t power__held_297[8]; memcpy(power__held_297, _let364, sizeof power__held_297); ((int8_t)(_wadd(power__held_297[_i352], ((power__on_296 && (TYPE_IDS[_i352] == power__t_293)) ? power__held_297[_i352] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_298[8]; memcpy(extra_energy__held_298, _let351, sizeof extra_energy__held_298); ({ int8_t _let366[8]; for (int32_t _i367 = 0; _i367 < 8; _i367++) _let366[_i367] = ({ int32_t _let368 = extra_energy__r_288; int32_t attack_cost__r_299 = _let368; (_i367 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_299, 790)] : (_i367 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_299, 790)] : (_i367 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_299, 790)] : (_i367 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_299, 790)] : (_i367 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_299, 790)] : (_i367 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_299, 790)] : (_i367 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_299, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_299, 790)]))))))); }); int8_t extra_energy__cost_300[8]; memcpy(extra_energy__cost_300, _let366, sizeof extra_energy__cost_300); ({ int32_t _let369 = _wsub(_wsub(({ int32_t _r371 = 0; for (int32_t _j370 = 0; _j370 < 8; _j370++) _r371 = _wadd(_r371, extra_energy__held_298[_j370]); _r371; }), ((int32_t)(extra_energy__held_298[_ix(extra_energy__t_289, 8)]))), _wsub(({ int32_t _r374 = 0; for (int32_t _j373 = 0; _j373 < 8; _j373++) _r374 = _wadd(_r374, extra_energy__cost_300[_j373]); _r374; }), ((int32_t)(extra_energy__cost_300[_ix(extra_energy__t_289, 8)])))); int32_t extra_energy__others_301 = _let369; _wsub(_wsub(((int32_t)(extra_energy__held_298[_ix(extra_energy__t_289, 8)])), ((int32_t)(extra_energy__cost_300[_ix(extra_energy__t_289, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_288, 790)])), extra_energy__others_301), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_283, 790)]))) || ((holds__c_281 == 5) && (s->damage[_ix(holds__o_286, 2) * 4] > 0))) || ((holds__c_281 == 6) && (s->damage[_ix(holds__p_282, 2) * 4] > 0))) || ((holds__c_281 == 7) && s->poisoned[_ix(holds__o_286, 2)])) || ((holds__c_281 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_286, 2) * 4], 395)])) || (((holds__c_281 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_282, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            lasting__p_302 = attack_effects__p_187;
+            lasting__k_303 = attack_effects__k_279;
+            lasting__n_304 = ATTACKS__lasting_n[_ix(attack_effects__r_188, 790)];
+            lasting__q_305 = (((lasting__k_303 == 4) || (lasting__k_303 == 5)) ? lasting__p_302 : _wsub(1, lasting__p_302));
+            int32_t _w376 = _wx(lasting__q_305, 2);
+            int32_t _w377 = _wx(lasting__k_303, 8);
+            if (_w376 >= 0 && _w377 >= 0) {
+                s->lasting_until[_w376 * 8 + _w377] = ((int16_t)(_wadd(s->turn, 1)));
             }
-            int32_t _w318 = _wx(lasting__q_249, 2);
-            int32_t _w319 = _wx(lasting__k_247, 8);
-            if (_w318 >= 0 && _w319 >= 0) {
-                s->lasting_n[_w318 * 8 + _w319] = lasting__n_248;
+            int32_t _w378 = _wx(lasting__q_305, 2);
+            int32_t _w379 = _wx(lasting__k_303, 8);
+            if (_w378 >= 0 && _w379 >= 0) {
+                s->lasting_n[_w378 * 8 + _w379] = lasting__n_304;
             }
         }
-        if ((ATTACKS__bench_damage[_ix(attack_effects__r_158, 790)] > 0)) {
-            int32_t _w320 = _wx(attack_effects__o_163, 2);
-            if (_w320 >= 0) {
+        for (int32_t attack_effects__bs_306 = 1, _end380 = 4; attack_effects__bs_306 < _end380; attack_effects__bs_306++) {
+            if (((ATTACKS__bench_damage[_ix(attack_effects__r_188, 790)] > 0) && (s->card[_ix(attack_effects__o_193, 2) * 4 + attack_effects__bs_306] >= 0))) {
+                hit__p_307 = attack_effects__p_187;
+                hit__q_308 = attack_effects__o_193;
+                hit__slot_309 = attack_effects__bs_306;
+                hit__x_310 = ATTACKS__bench_damage[_ix(attack_effects__r_188, 790)];
+                hit__weak_311 = (((hit__q_308 != hit__p_307) && (hit__slot_309 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_308, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_307, 2) * 4], 395)]));
+                hit__d_318 = ({ int32_t _let381 = hit__q_308; int32_t taken__q_312 = _let381; ({ int32_t _let382 = hit__slot_309; int32_t taken__slot_313 = _let382; ({ int32_t _let383 = _wadd(hit__x_310, ((hit__weak_311 && (hit__x_310 > 0)) ? 20 : 0)); int32_t taken__x_314 = _let383; ({ int32_t _let384 = ((s->turn <= s->taken_until[_ix(taken__q_312, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_312, 2)])) : 0); int32_t taken__cut_315 = _let384; ({ int32_t _let385 = _wadd(taken__cut_315, (((taken__slot_313 == 0) && ({ int32_t _let386 = taken__q_312; int32_t lasts__q_316 = _let386; (s->turn <= s->lasting_until[_ix(lasts__q_316, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_312, 2) * 8 + 4])) : 0)); int32_t taken__cut_315 = _let385; ({ int32_t _let387 = _wadd(taken__cut_315, ((s->card[_ix(taken__q_312, 2) * 4 + _ix(taken__slot_313, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_312, 2) * 4 + _ix(taken__slot_313, 4)], 395)])) : 0)); int32_t taken__cut_315 = _let387; (((taken__slot_313 == 0) && ({ int32_t _let388 = taken__q_312; int32_t lasts__q_317 = _let388; (s->turn <= s->lasting_until[_ix(lasts__q_317, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_314, taken__cut_315), 0)); }); }); }); }); }); });
+                int32_t _w389 = _wx(hit__q_308, 2);
+                int32_t _w390 = _wx(hit__slot_309, 4);
+                if (_w389 >= 0 && _w390 >= 0) {
+                    s->damage[_w389 * 4 + _w390] = ((int16_t)(_wadd(s->damage[_ix(hit__q_308, 2) * 4 + _ix(hit__slot_309, 4)], hit__d_318)));
+                }
+                if (((((hit__q_308 != hit__p_307) && (hit__slot_309 == 0)) && (hit__d_318 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_308, 2) * 4], 395)] > 0))) {
+                    int32_t _w391 = _wx(hit__p_307, 2);
+                    if (_w391 >= 0) {
+                        s->damage[_w391 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_307, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_308, 2) * 4], 395)])));
+                    }
+                }
+            }
+        }
+        if ((((ATTACKS__status[_ix(attack_effects__r_188, 790)] > 0) && attack_effects__exposed_195) && ({ int16_t _let392 = ATTACKS__status_if[_ix(attack_effects__r_188, 790)]; int16_t holds__c_319 = _let392; ({ int32_t _let393 = attack_effects__p_187; int32_t holds__p_320 = _let393; ({ int32_t _let394 = attack_effects__r_188; int32_t holds__r_321 = _let394; ({ bool _let395 = attack_effects__first_heads_190; bool holds__first_heads_322 = _let395; ({ bool _let396 = attack_effects__all_heads_191; bool holds__all_heads_323 = _let396; ({ int32_t _let397 = _wsub(1, holds__p_320); int32_t holds__o_324 = _let397; ((((((((((holds__c_319 == 0) || ((holds__c_319 == 1) && holds__first_heads_322)) || ((holds__c_319 == 2) && (!holds__first_heads_322))) || ((holds__c_319 == 3) && holds__all_heads_323)) || ((holds__c_319 == 4) && (({ int32_t _let398 = holds__p_320; int32_t extra_energy__p_325 = _let398; ({ int32_t _let399 = holds__r_321; int32_t extra_energy__r_326 = _let399; ({ int16_t _let400 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_321, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_327 = _let400; ({ int8_t _let401[8]; for (int32_t _i402 = 0; _i402 < 8; _i402++) _let401[_i402] = ({ int32_t _let403 = extra_energy__p_325; int32_t power__p_328 = _let403; ({ int32_t _let404 = ({ int32_t _lo405 = 0; int32_t _r407 = 0; int32_t _best409 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_329 = _lo405, _end406 = 4; power__s_329 < _end406; power__s_329++) { int32_t _x408 = ((int32_t)(((s->card[_ix(power__p_328, 2) * 4 + power__s_329] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_328, 2) * 4 + power__s_329], 395)] >= 0)))); if (power__s_329 == _lo405 || _x408 > _best409) { _best409 = _x408; _r407 = power__s_329; } } _r407; }); int32_t power__src_330 = _let404; ({ int16_t _let410 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_328, 2) * 4 + _ix(power__src_330, 4)], 395)]; int16_t power__t_331 = _let410; ({ int16_t _let411 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_328, 2) * 4 + _ix(power__src_330, 4)], 395)]; int16_t power__f_332 = _let411; ({ int16_t _let412 = s->card[_ix(power__p_328, 2) * 4]; int16_t power__c_333 = _let412; ({ bool _let413 = ((((s->card[_ix(power__p_328, 2) * 4 + _ix(power__src_330, 4)] >= 0) && (power__t_331 >= 0)) && (power__c_333 >= 0)) && ((power__f_332 < 0) || (CARDS__type[_ix(power__c_333, 395)] == power__f_332))); bool power__on_334 = _let413; ({ int8_t _let414[8]; for (int32_t _i415 = 0; _i415 < 8; _i415++) _let414[_i415] = s->energy[_ix(power__p_328, 2) * 32 + _i415]; int8_t power__held_335[8]; memcpy(power__held_335, _let414, sizeof power__held_335); ((int8_t)(_wadd(power__held_335[_i402], ((power__on_334 && (TYPE_IDS[_i402] == power__t_331)) ? power__held_335[_i402] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_336[8]; memcpy(extra_energy__held_336, _let401, sizeof extra_energy__held_336); ({ int8_t _let416[8]; for (int32_t _i417 = 0; _i417 < 8; _i417++) _let416[_i417] = ({ int32_t _let418 = extra_energy__r_326; int32_t attack_cost__r_337 = _let418; (_i417 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_337, 790)] : (_i417 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_337, 790)] : (_i417 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_337, 790)] : (_i417 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_337, 790)] : (_i417 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_337, 790)] : (_i417 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_337, 790)] : (_i417 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_337, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_337, 790)]))))))); }); int8_t extra_energy__cost_338[8]; memcpy(extra_energy__cost_338, _let416, sizeof extra_energy__cost_338); ({ int32_t _let419 = _wsub(_wsub(({ int32_t _r421 = 0; for (int32_t _j420 = 0; _j420 < 8; _j420++) _r421 = _wadd(_r421, extra_energy__held_336[_j420]); _r421; }), ((int32_t)(extra_energy__held_336[_ix(extra_energy__t_327, 8)]))), _wsub(({ int32_t _r424 = 0; for (int32_t _j423 = 0; _j423 < 8; _j423++) _r424 = _wadd(_r424, extra_energy__cost_338[_j423]); _r424; }), ((int32_t)(extra_energy__cost_338[_ix(extra_energy__t_327, 8)])))); int32_t extra_energy__others_339 = _let419; _wsub(_wsub(((int32_t)(extra_energy__held_336[_ix(extra_energy__t_327, 8)])), ((int32_t)(extra_energy__cost_338[_ix(extra_energy__t_327, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_326, 790)])), extra_energy__others_339), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_321, 790)]))) || ((holds__c_319 == 5) && (s->damage[_ix(holds__o_324, 2) * 4] > 0))) || ((holds__c_319 == 6) && (s->damage[_ix(holds__p_320, 2) * 4] > 0))) || ((holds__c_319 == 7) && s->poisoned[_ix(holds__o_324, 2)])) || ((holds__c_319 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_324, 2) * 4], 395)])) || (((holds__c_319 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_320, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            give_status__q_340 = attack_effects__o_193;
+            give_status__st_341 = ATTACKS__status[_ix(attack_effects__r_188, 790)];
+            if ((give_status__st_341 == 1)) {
+                int32_t _w426 = _wx(give_status__q_340, 2);
+                if (_w426 >= 0) {
+                    s->poisoned[_w426] = true;
+                }
+            } else if ((give_status__st_341 == 2)) {
+                int32_t _w427 = _wx(give_status__q_340, 2);
+                if (_w427 >= 0) {
+                    s->burned[_w427] = true;
+                }
+            } else if ((give_status__st_341 == 3)) {
+                int32_t _w428 = _wx(give_status__q_340, 2);
+                if (_w428 >= 0) {
+                    s->condition[_w428] = ((int8_t)(1));
+                }
+            } else if ((give_status__st_341 == 4)) {
+                int32_t _w429 = _wx(give_status__q_340, 2);
+                if (_w429 >= 0) {
+                    s->condition[_w429] = ((int8_t)(2));
+                }
+            } else if ((give_status__st_341 == 5)) {
+                int32_t _w430 = _wx(give_status__q_340, 2);
+                if (_w430 >= 0) {
+                    s->condition[_w430] = ((int8_t)(3));
+                }
+            }
+        }
+        if ((ATTACKS__heal_self[_ix(attack_effects__r_188, 790)] > 0)) {
+            int32_t _w431 = _wx(attack_effects__p_187, 2);
+            if (_w431 >= 0) {
+                s->damage[_w431 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_187, 2) * 4], ATTACKS__heal_self[_ix(attack_effects__r_188, 790)]))), ((int16_t)(0)))));
+            }
+        }
+        if ((ATTACKS__heal_all[_ix(attack_effects__r_188, 790)] > 0)) {
+            int32_t _w432 = _wx(attack_effects__p_187, 2);
+            if (_w432 >= 0) {
                 {
-                    int16_t _t321[4];
-                    for (int32_t _i322 = 0; _i322 < 4; _i322++) _t321[_i322] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__o_163, 2) * 4 + _i322], ((BENCH_MASK[_i322] && (s->card[_ix(attack_effects__o_163, 2) * 4 + _i322] >= 0)) ? ({ int32_t _let323 = attack_effects__o_163; int32_t taken__q_250 = _let323; ({ int16_t _let324 = ATTACKS__bench_damage[_ix(attack_effects__r_158, 790)]; int16_t taken__x_251 = _let324; ({ int32_t _let325 = ((s->turn <= s->taken_until[_ix(taken__q_250, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_250, 2)])) : 0); int32_t taken__cut_252 = _let325; ({ int32_t _let326 = _wadd(taken__cut_252, ((false && ({ int32_t _let327 = taken__q_250; int32_t lasts__q_253 = _let327; (s->turn <= s->lasting_until[_ix(lasts__q_253, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_250, 2) * 8 + 4])) : 0)); int32_t taken__cut_252 = _let326; ((false && ({ int32_t _let328 = taken__q_250; int32_t lasts__q_254 = _let328; (s->turn <= s->lasting_until[_ix(lasts__q_254, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(((int32_t)(taken__x_251)), taken__cut_252), 0)); }); }); }); }) : 0))));
-                    memcpy(s->damage + _w320 * 4, _t321, sizeof _t321);
+                    int16_t _t433[4];
+                    for (int32_t _i434 = 0; _i434 < 4; _i434++) _t433[_i434] = ((s->damage[_ix(attack_effects__p_187, 2) * 4 + _i434] > ATTACKS__heal_all[_ix(attack_effects__r_188, 790)]) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_187, 2) * 4 + _i434], ATTACKS__heal_all[_ix(attack_effects__r_188, 790)]))) : ((int16_t)(0)));
+                    memcpy(s->damage + _w432 * 4, _t433, sizeof _t433);
                 }
             }
         }
-        if ((((ATTACKS__status[_ix(attack_effects__r_158, 790)] > 0) && attack_effects__exposed_165) && ({ int16_t _let329 = ATTACKS__status_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_255 = _let329; ({ int32_t _let330 = attack_effects__p_157; int32_t holds__p_256 = _let330; ({ int32_t _let331 = attack_effects__r_158; int32_t holds__r_257 = _let331; ({ bool _let332 = attack_effects__first_heads_160; bool holds__first_heads_258 = _let332; ({ bool _let333 = attack_effects__all_heads_161; bool holds__all_heads_259 = _let333; ({ int32_t _let334 = _wsub(1, holds__p_256); int32_t holds__o_260 = _let334; ((((((((((holds__c_255 == 0) || ((holds__c_255 == 1) && holds__first_heads_258)) || ((holds__c_255 == 2) && (!holds__first_heads_258))) || ((holds__c_255 == 3) && holds__all_heads_259)) || ((holds__c_255 == 4) && (({ int32_t _let335 = holds__p_256; int32_t extra_energy__p_261 = _let335; ({ int32_t _let336 = holds__r_257; int32_t extra_energy__r_262 = _let336; ({ int16_t _let337 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_257, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_263 = _let337; ({ int8_t _let338[8]; for (int32_t _i339 = 0; _i339 < 8; _i339++) _let338[_i339] = s->energy[_ix(extra_energy__p_261, 2) * 32 + _i339]; int8_t extra_energy__held_264[8]; memcpy(extra_energy__held_264, _let338, sizeof extra_energy__held_264); ({ int8_t _let340[8]; for (int32_t _i341 = 0; _i341 < 8; _i341++) _let340[_i341] = ({ int32_t _let342 = extra_energy__r_262; int32_t attack_cost__r_265 = _let342; (_i341 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_265, 790)] : (_i341 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_265, 790)] : (_i341 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_265, 790)] : (_i341 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_265, 790)] : (_i341 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_265, 790)] : (_i341 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_265, 790)] : (_i341 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_265, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_265, 790)]))))))); }); int8_t extra_energy__cost_266[8]; memcpy(extra_energy__cost_266, _let340, sizeof extra_energy__cost_266); ({ int32_t _let343 = _wsub(_wsub(({ int32_t _r345 = 0; for (int32_t _j344 = 0; _j344 < 8; _j344++) _r345 = _wadd(_r345, extra_energy__held_264[_j344]); _r345; }), ((int32_t)(extra_energy__held_264[_ix(extra_energy__t_263, 8)]))), _wsub(({ int32_t _r348 = 0; for (int32_t _j347 = 0; _j347 < 8; _j347++) _r348 = _wadd(_r348, extra_energy__cost_266[_j347]); _r348; }), ((int32_t)(extra_energy__cost_266[_ix(extra_energy__t_263, 8)])))); int32_t extra_energy__others_267 = _let343; _wsub(_wsub(((int32_t)(extra_energy__held_264[_ix(extra_energy__t_263, 8)])), ((int32_t)(extra_energy__cost_266[_ix(extra_energy__t_263, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_262, 790)])), extra_energy__others_267), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_257, 790)]))) || ((holds__c_255 == 5) && (s->damage[_ix(holds__o_260, 2) * 4] > 0))) || ((holds__c_255 == 6) && (s->damage[_ix(holds__p_256, 2) * 4] > 0))) || ((holds__c_255 == 7) && s->poisoned[_ix(holds__o_260, 2)])) || ((holds__c_255 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_260, 2) * 4], 395)])) || (((holds__c_255 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_256, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            give_status__q_268 = attack_effects__o_163;
-            give_status__st_269 = ATTACKS__status[_ix(attack_effects__r_158, 790)];
-            if ((give_status__st_269 == 1)) {
-                int32_t _w350 = _wx(give_status__q_268, 2);
-                if (_w350 >= 0) {
-                    s->poisoned[_w350] = true;
-                }
-            } else if ((give_status__st_269 == 2)) {
-                int32_t _w351 = _wx(give_status__q_268, 2);
-                if (_w351 >= 0) {
-                    s->burned[_w351] = true;
-                }
-            } else if ((give_status__st_269 == 3)) {
-                int32_t _w352 = _wx(give_status__q_268, 2);
-                if (_w352 >= 0) {
-                    s->condition[_w352] = ((int8_t)(1));
-                }
-            } else if ((give_status__st_269 == 4)) {
-                int32_t _w353 = _wx(give_status__q_268, 2);
-                if (_w353 >= 0) {
-                    s->condition[_w353] = ((int8_t)(2));
-                }
-            } else if ((give_status__st_269 == 5)) {
-                int32_t _w354 = _wx(give_status__q_268, 2);
-                if (_w354 >= 0) {
-                    s->condition[_w354] = ((int8_t)(3));
-                }
+        if (ATTACKS__drain[_ix(attack_effects__r_188, 790)]) {
+            int32_t _w435 = _wx(attack_effects__p_187, 2);
+            if (_w435 >= 0) {
+                s->damage[_w435 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_187, 2) * 4], attack_effects__dmg_189), 0)));
             }
         }
-        if ((ATTACKS__heal_self[_ix(attack_effects__r_158, 790)] > 0)) {
-            int32_t _w355 = _wx(attack_effects__p_157, 2);
-            if (_w355 >= 0) {
-                s->damage[_w355 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_157, 2) * 4], ATTACKS__heal_self[_ix(attack_effects__r_158, 790)]))), ((int16_t)(0)))));
+        if (((ATTACKS__recoil[_ix(attack_effects__r_188, 790)] > 0) && ({ int16_t _let436 = ATTACKS__recoil_if[_ix(attack_effects__r_188, 790)]; int16_t holds__c_342 = _let436; ({ int32_t _let437 = attack_effects__p_187; int32_t holds__p_343 = _let437; ({ int32_t _let438 = attack_effects__r_188; int32_t holds__r_344 = _let438; ({ bool _let439 = attack_effects__first_heads_190; bool holds__first_heads_345 = _let439; ({ bool _let440 = attack_effects__all_heads_191; bool holds__all_heads_346 = _let440; ({ int32_t _let441 = _wsub(1, holds__p_343); int32_t holds__o_347 = _let441; ((((((((((holds__c_342 == 0) || ((holds__c_342 == 1) && holds__first_heads_345)) || ((holds__c_342 == 2) && (!holds__first_heads_345))) || ((holds__c_342 == 3) && holds__all_heads_346)) || ((holds__c_342 == 4) && (({ int32_t _let442 = holds__p_343; int32_t extra_energy__p_348 = _let442; ({ int32_t _let443 = holds__r_344; int32_t extra_energy__r_349 = _let443; ({ int16_t _let444 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_344, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_350 = _let444; ({ int8_t _let445[8]; for (int32_t _i446 = 0; _i446 < 8; _i446++) _let445[_i446] = ({ int32_t _let447 = extra_energy__p_348; int32_t power__p_351 = _let447; ({ int32_t _let448 = ({ int32_t _lo449 = 0; int32_t _r451 = 0; int32_t _best453 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_352 = _lo449, _end450 = 4; power__s_352 < _end450; power__s_352++) { int32_t _x452 = ((int32_t)(((s->card[_ix(power__p_351, 2) * 4 + power__s_352] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_351, 2) * 4 + power__s_352], 395)] >= 0)))); if (power__s_352 == _lo449 || _x452 > _best453) { _best453 = _x452; _r451 = power__s_352; } } _r451; }); int32_t power__src_353 = _let448; ({ int16_t _let454 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_351, 2) * 4 + _ix(power__src_353, 4)], 395)]; int16_t power__t_354 = _let454; ({ int16_t _let455 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_351, 2) * 4 + _ix(power__src_353, 4)], 395)]; int16_t power__f_355 = _let455; ({ int16_t _let456 = s->card[_ix(power__p_351, 2) * 4]; int16_t power__c_356 = _let456; ({ bool _let457 = ((((s->card[_ix(power__p_351, 2) * 4 + _ix(power__src_353, 4)] >= 0) && (power__t_354 >= 0)) && (power__c_356 >= 0)) && ((power__f_355 < 0) || (CARDS__type[_ix(power__c_356, 395)] == power__f_355))); bool power__on_357 = _let457; ({ int8_t _let458[8]; for (int32_t _i459 = 0; _i459 < 8; _i459++) _let458[_i459] = s->energy[_ix(power__p_351, 2) * 32 + _i459]; int8_t power__held_358[8]; memcpy(power__held_358, _let458, sizeof power__held_358); ((int8_t)(_wadd(power__held_358[_i446], ((power__on_357 && (TYPE_IDS[_i446] == power__t_354)) ? power__held_358[_i446] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_359[8]; memcpy(extra_energy__held_359, _let445, sizeof extra_energy__held_359); ({ int8_t _let460[8]; for (int32_t _i461 = 0; _i461 < 8; _i461++) _let460[_i461] = ({ int32_t _let462 = extra_energy__r_349; int32_t attack_cost__r_360 = _let462; (_i461 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_360, 790)] : (_i461 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_360, 790)] : (_i461 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_360, 790)] : (_i461 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_360, 790)] : (_i461 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_360, 790)] : (_i461 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_360, 790)] : (_i461 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_360, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_360, 790)]))))))); }); int8_t extra_energy__cost_361[8]; memcpy(extra_energy__cost_361, _let460, sizeof extra_energy__cost_361); ({ int32_t _let463 = _wsub(_wsub(({ int32_t _r465 = 0; for (int32_t _j464 = 0; _j464 < 8; _j464++) _r465 = _wadd(_r465, extra_energy__held_359[_j464]); _r465; }), ((int32_t)(extra_energy__held_359[_ix(extra_energy__t_350, 8)]))), _wsub(({ int32_t _r468 = 0; for (int32_t _j467 = 0; _j467 < 8; _j467++) _r468 = _wadd(_r468, extra_energy__cost_361[_j467]); _r468; }), ((int32_t)(extra_energy__cost_361[_ix(extra_energy__t_350, 8)])))); int32_t extra_energy__others_362 = _let463; _wsub(_wsub(((int32_t)(extra_energy__held_359[_ix(extra_energy__t_350, 8)])), ((int32_t)(extra_energy__cost_361[_ix(extra_energy__t_350, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_349, 790)])), extra_energy__others_362), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_344, 790)]))) || ((holds__c_342 == 5) && (s->damage[_ix(holds__o_347, 2) * 4] > 0))) || ((holds__c_342 == 6) && (s->damage[_ix(holds__p_343, 2) * 4] > 0))) || ((holds__c_342 == 7) && s->poisoned[_ix(holds__o_347, 2)])) || ((holds__c_342 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_347, 2) * 4], 395)])) || (((holds__c_342 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_343, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            int32_t _w470 = _wx(attack_effects__p_187, 2);
+            if (_w470 >= 0) {
+                s->damage[_w470 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_187, 2) * 4], ATTACKS__recoil[_ix(attack_effects__r_188, 790)])));
             }
         }
-        if ((ATTACKS__heal_all[_ix(attack_effects__r_158, 790)] > 0)) {
-            int32_t _w356 = _wx(attack_effects__p_157, 2);
-            if (_w356 >= 0) {
-                {
-                    int16_t _t357[4];
-                    for (int32_t _i358 = 0; _i358 < 4; _i358++) _t357[_i358] = ((s->damage[_ix(attack_effects__p_157, 2) * 4 + _i358] > ATTACKS__heal_all[_ix(attack_effects__r_158, 790)]) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_157, 2) * 4 + _i358], ATTACKS__heal_all[_ix(attack_effects__r_158, 790)]))) : ((int16_t)(0)));
-                    memcpy(s->damage + _w356 * 4, _t357, sizeof _t357);
-                }
-            }
-        }
-        if (ATTACKS__drain[_ix(attack_effects__r_158, 790)]) {
-            int32_t _w359 = _wx(attack_effects__p_157, 2);
-            if (_w359 >= 0) {
-                s->damage[_w359 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_157, 2) * 4], attack_effects__dmg_159), 0)));
-            }
-        }
-        if (((ATTACKS__recoil[_ix(attack_effects__r_158, 790)] > 0) && ({ int16_t _let360 = ATTACKS__recoil_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_270 = _let360; ({ int32_t _let361 = attack_effects__p_157; int32_t holds__p_271 = _let361; ({ int32_t _let362 = attack_effects__r_158; int32_t holds__r_272 = _let362; ({ bool _let363 = attack_effects__first_heads_160; bool holds__first_heads_273 = _let363; ({ bool _let364 = attack_effects__all_heads_161; bool holds__all_heads_274 = _let364; ({ int32_t _let365 = _wsub(1, holds__p_271); int32_t holds__o_275 = _let365; ((((((((((holds__c_270 == 0) || ((holds__c_270 == 1) && holds__first_heads_273)) || ((holds__c_270 == 2) && (!holds__first_heads_273))) || ((holds__c_270 == 3) && holds__all_heads_274)) || ((holds__c_270 == 4) && (({ int32_t _let366 = holds__p_271; int32_t extra_energy__p_276 = _let366; ({ int32_t _let367 = holds__r_272; int32_t extra_energy__r_277 = _let367; ({ int16_t _let368 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_272, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_278 = _let368; ({ int8_t _let369[8]; for (int32_t _i370 = 0; _i370 < 8; _i370++) _let369[_i370] = s->energy[_ix(extra_energy__p_276, 2) * 32 + _i370]; int8_t extra_energy__held_279[8]; memcpy(extra_energy__held_279, _let369, sizeof extra_energy__held_279); ({ int8_t _let371[8]; for (int32_t _i372 = 0; _i372 < 8; _i372++) _let371[_i372] = ({ int32_t _let373 = extra_energy__r_277; int32_t attack_cost__r_280 = _let373; (_i372 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_280, 790)] : (_i372 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_280, 790)] : (_i372 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_280, 790)] : (_i372 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_280, 790)] : (_i372 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_280, 790)] : (_i372 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_280, 790)] : (_i372 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_280, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_280, 790)]))))))); }); int8_t extra_energy__cost_281[8]; memcpy(extra_energy__cost_281, _let371, sizeof extra_energy__cost_281); ({ int32_t _let374 = _wsub(_wsub(({ int32_t _r376 = 0; for (int32_t _j375 = 0; _j375 < 8; _j375++) _r376 = _wadd(_r376, extra_energy__held_279[_j375]); _r376; }), ((int32_t)(extra_energy__held_279[_ix(extra_energy__t_278, 8)]))), _wsub(({ int32_t _r379 = 0; for (int32_t _j378 = 0; _j378 < 8; _j378++) _r379 = _wadd(_r379, extra_energy__cost_281[_j378]); _r379; }), ((int32_t)(extra_energy__cost_281[_ix(extra_energy__t_278, 8)])))); int32_t extra_energy__others_282 = _let374; _wsub(_wsub(((int32_t)(extra_energy__held_279[_ix(extra_energy__t_278, 8)])), ((int32_t)(extra_energy__cost_281[_ix(extra_energy__t_278, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_277, 790)])), extra_energy__others_282), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_272, 790)]))) || ((holds__c_270 == 5) && (s->damage[_ix(holds__o_275, 2) * 4] > 0))) || ((holds__c_270 == 6) && (s->damage[_ix(holds__p_271, 2) * 4] > 0))) || ((holds__c_270 == 7) && s->poisoned[_ix(holds__o_275, 2)])) || ((holds__c_270 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_275, 2) * 4], 395)])) || (((holds__c_270 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_271, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            int32_t _w381 = _wx(attack_effects__p_157, 2);
-            if (_w381 >= 0) {
-                s->damage[_w381 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_157, 2) * 4], ATTACKS__recoil[_ix(attack_effects__r_158, 790)])));
-            }
-        }
-        if ((ATTACKS__discard_self_n[_ix(attack_effects__r_158, 790)] > 0)) {
-            discard_typed__p_283 = attack_effects__p_157;
-            discard_typed__t_284 = ATTACKS__discard_self_type[_ix(attack_effects__r_158, 790)];
-            discard_typed__n_285 = ATTACKS__discard_self_n[_ix(attack_effects__r_158, 790)];
-            if ((discard_typed__t_284 < 0)) {
-                int32_t _w382 = _wx(discard_typed__p_283, 2);
-                if (_w382 >= 0) {
+        if ((ATTACKS__discard_self_n[_ix(attack_effects__r_188, 790)] > 0)) {
+            discard_typed__p_363 = attack_effects__p_187;
+            discard_typed__t_364 = ATTACKS__discard_self_type[_ix(attack_effects__r_188, 790)];
+            discard_typed__n_365 = ATTACKS__discard_self_n[_ix(attack_effects__r_188, 790)];
+            if ((discard_typed__t_364 < 0)) {
+                int32_t _w471 = _wx(discard_typed__p_363, 2);
+                if (_w471 >= 0) {
                     {
-                        int8_t _t383[8];
-                        for (int32_t _i384 = 0; _i384 < 8; _i384++) _t383[_i384] = ((TYPE_IDS[_i384] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_283, 2) * 32 + _i384]);
-                        memcpy(s->energy + _w382 * 32 + 0 * 8, _t383, sizeof _t383);
+                        int8_t _t472[8];
+                        for (int32_t _i473 = 0; _i473 < 8; _i473++) _t472[_i473] = ((TYPE_IDS[_i473] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_363, 2) * 32 + _i473]);
+                        memcpy(s->energy + _w471 * 32 + 0 * 8, _t472, sizeof _t472);
                     }
                 }
             } else {
-                int32_t _w385 = _wx(discard_typed__p_283, 2);
-                int32_t _w386 = _wx(discard_typed__t_284, 8);
-                if (_w385 >= 0 && _w386 >= 0) {
-                    s->energy[_w385 * 32 + 0 * 8 + _w386] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_283, 2) * 32 + _ix(discard_typed__t_284, 8)], ((int8_t)(_imin(discard_typed__n_285, s->energy[_ix(discard_typed__p_283, 2) * 32 + _ix(discard_typed__t_284, 8)]))))));
+                int32_t _w474 = _wx(discard_typed__p_363, 2);
+                int32_t _w475 = _wx(discard_typed__t_364, 8);
+                if (_w474 >= 0 && _w475 >= 0) {
+                    s->energy[_w474 * 32 + 0 * 8 + _w475] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_363, 2) * 32 + _ix(discard_typed__t_364, 8)], ((int8_t)(_imin(discard_typed__n_365, s->energy[_ix(discard_typed__p_363, 2) * 32 + _ix(discard_typed__t_364, 8)]))))));
                 }
             }
         }
-        if ((((ATTACKS__discard_def[_ix(attack_effects__r_158, 790)] > 0) && attack_effects__exposed_165) && ({ int16_t _let387 = ATTACKS__discard_def_if[_ix(attack_effects__r_158, 790)]; int16_t holds__c_286 = _let387; ({ int32_t _let388 = attack_effects__p_157; int32_t holds__p_287 = _let388; ({ int32_t _let389 = attack_effects__r_158; int32_t holds__r_288 = _let389; ({ bool _let390 = attack_effects__first_heads_160; bool holds__first_heads_289 = _let390; ({ bool _let391 = attack_effects__all_heads_161; bool holds__all_heads_290 = _let391; ({ int32_t _let392 = _wsub(1, holds__p_287); int32_t holds__o_291 = _let392; ((((((((((holds__c_286 == 0) || ((holds__c_286 == 1) && holds__first_heads_289)) || ((holds__c_286 == 2) && (!holds__first_heads_289))) || ((holds__c_286 == 3) && holds__all_heads_290)) || ((holds__c_286 == 4) && (({ int32_t _let393 = holds__p_287; int32_t extra_energy__p_292 = _let393; ({ int32_t _let394 = holds__r_288; int32_t extra_energy__r_293 = _let394; ({ int16_t _let395 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_288, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_294 = _let395; ({ int8_t _let396[8]; for (int32_t _i397 = 0; _i397 < 8; _i397++) _let396[_i397] = s->energy[_ix(extra_energy__p_292, 2) * 32 + _i397]; int8_t extra_energy__held_295[8]; memcpy(extra_energy__held_295, _let396, sizeof extra_energy__held_295); ({ int8_t _let398[8]; for (int32_t _i399 = 0; _i399 < 8; _i399++) _let398[_i399] = ({ int32_t _let400 = extra_energy__r_293; int32_t attack_cost__r_296 = _let400; (_i399 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_296, 790)] : (_i399 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_296, 790)] : (_i399 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_296, 790)] : (_i399 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_296, 790)] : (_i399 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_296, 790)] : (_i399 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_296, 790)] : (_i399 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_296, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_296, 790)]))))))); }); int8_t extra_energy__cost_297[8]; memcpy(extra_energy__cost_297, _let398, sizeof extra_energy__cost_297); ({ int32_t _let401 = _wsub(_wsub(({ int32_t _r403 = 0; for (int32_t _j402 = 0; _j402 < 8; _j402++) _r403 = _wadd(_r403, extra_energy__held_295[_j402]); _r403; }), ((int32_t)(extra_energy__held_295[_ix(extra_energy__t_294, 8)]))), _wsub(({ int32_t _r406 = 0; for (int32_t _j405 = 0; _j405 < 8; _j405++) _r406 = _wadd(_r406, extra_energy__cost_297[_j405]); _r406; }), ((int32_t)(extra_energy__cost_297[_ix(extra_energy__t_294, 8)])))); int32_t extra_energy__others_298 = _let401; _wsub(_wsub(((int32_t)(extra_energy__held_295[_ix(extra_energy__t_294, 8)])), ((int32_t)(extra_energy__cost_297[_ix(extra_energy__t_294, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_293, 790)])), extra_energy__others_298), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_288, 790)]))) || ((holds__c_286 == 5) && (s->damage[_ix(holds__o_291, 2) * 4] > 0))) || ((holds__c_286 == 6) && (s->damage[_ix(holds__p_287, 2) * 4] > 0))) || ((holds__c_286 == 7) && s->poisoned[_ix(holds__o_291, 2)])) || ((holds__c_286 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_291, 2) * 4], 395)])) || (((holds__c_286 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_287, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            discard_random__q_299 = attack_effects__o_163;
-            for (int32_t _i408 = 0; _i408 < 8; _i408++) discard_random__held_300[_i408] = s->energy[_ix(discard_random__q_299, 2) * 32 + _i408];
-            discard_random__x_301 = _roll(random_word_at(key, 2), ({ int32_t _r410 = 0; for (int32_t _j409 = 0; _j409 < 8; _j409++) _r410 = _wadd(_r410, discard_random__held_300[_j409]); _r410; }));
-            discard_random__t_304 = ({ int32_t _lo412 = 0; int32_t _r418 = 0; int32_t _best420 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_302 = _lo412, _end413 = 8; discard_random__u_302 < _end413; discard_random__u_302++) { int32_t _x419 = ((int32_t)((({ int32_t _lo414 = 0; int32_t _r416 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_303 = _lo414, _end415 = 8; discard_random__v_303 < _end415; discard_random__v_303++) _r416 = _wadd(_r416, ((discard_random__v_303 <= discard_random__u_302) ? ((int32_t)(discard_random__held_300[discard_random__v_303])) : 0)); _r416; }) > discard_random__x_301))); if (discard_random__u_302 == _lo412 || _x419 > _best420) { _best420 = _x419; _r418 = discard_random__u_302; } } _r418; });
-            if ((({ int32_t _r422 = 0; for (int32_t _j421 = 0; _j421 < 8; _j421++) _r422 = _wadd(_r422, discard_random__held_300[_j421]); _r422; }) > 0)) {
-                int32_t _w424 = _wx(discard_random__q_299, 2);
-                int32_t _w425 = _wx(discard_random__t_304, 8);
-                if (_w424 >= 0 && _w425 >= 0) {
-                    s->energy[_w424 * 32 + 0 * 8 + _w425] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_299, 2) * 32 + _ix(discard_random__t_304, 8)], 1)));
+        if ((((ATTACKS__discard_def[_ix(attack_effects__r_188, 790)] > 0) && attack_effects__exposed_195) && ({ int16_t _let476 = ATTACKS__discard_def_if[_ix(attack_effects__r_188, 790)]; int16_t holds__c_366 = _let476; ({ int32_t _let477 = attack_effects__p_187; int32_t holds__p_367 = _let477; ({ int32_t _let478 = attack_effects__r_188; int32_t holds__r_368 = _let478; ({ bool _let479 = attack_effects__first_heads_190; bool holds__first_heads_369 = _let479; ({ bool _let480 = attack_effects__all_heads_191; bool holds__all_heads_370 = _let480; ({ int32_t _let481 = _wsub(1, holds__p_367); int32_t holds__o_371 = _let481; ((((((((((holds__c_366 == 0) || ((holds__c_366 == 1) && holds__first_heads_369)) || ((holds__c_366 == 2) && (!holds__first_heads_369))) || ((holds__c_366 == 3) && holds__all_heads_370)) || ((holds__c_366 == 4) && (({ int32_t _let482 = holds__p_367; int32_t extra_energy__p_372 = _let482; ({ int32_t _let483 = holds__r_368; int32_t extra_energy__r_373 = _let483; ({ int16_t _let484 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_368, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_374 = _let484; ({ int8_t _let485[8]; for (int32_t _i486 = 0; _i486 < 8; _i486++) _let485[_i486] = ({ int32_t _let487 = extra_energy__p_372; int32_t power__p_375 = _let487; ({ int32_t _let488 = ({ int32_t _lo489 = 0; int32_t _r491 = 0; int32_t _best493 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_376 = _lo489, _end490 = 4; power__s_376 < _end490; power__s_376++) { int32_t _x492 = ((int32_t)(((s->card[_ix(power__p_375, 2) * 4 + power__s_376] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_375, 2) * 4 + power__s_376], 395)] >= 0)))); if (power__s_376 == _lo489 || _x492 > _best493) { _best493 = _x492; _r491 = power__s_376; } } _r491; }); int32_t power__src_377 = _let488; ({ int16_t _let494 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_375, 2) * 4 + _ix(power__src_377, 4)], 395)]; int16_t power__t_378 = _let494; ({ int16_t _let495 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_375, 2) * 4 + _ix(power__src_377, 4)], 395)]; int16_t power__f_379 = _let495; ({ int16_t _let496 = s->card[_ix(power__p_375, 2) * 4]; int16_t power__c_380 = _let496; ({ bool _let497 = ((((s->card[_ix(power__p_375, 2) * 4 + _ix(power__src_377, 4)] >= 0) && (power__t_378 >= 0)) && (power__c_380 >= 0)) && ((power__f_379 < 0) || (CARDS__type[_ix(power__c_380, 395)] == power__f_379))); bool power__on_381 = _let497; ({ int8_t _let498[8]; for (int32_t _i499 = 0; _i499 < 8; _i499++) _let498[_i499] = s->energy[_ix(power__p_375, 2) * 32 + _i499]; int8_t power__held_382[8]; memcpy(power__held_382, _let498, sizeof power__held_382); ((int8_t)(_wadd(power__held_382[_i486], ((power__on_381 && (TYPE_IDS[_i486] == power__t_378)) ? power__held_382[_i486] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_383[8]; memcpy(extra_energy__held_383, _let485, sizeof extra_energy__held_383); ({ int8_t _let500[8]; for (int32_t _i501 = 0; _i501 < 8; _i501++) _let500[_i501] = ({ int32_t _let502 = extra_energy__r_373; int32_t attack_cost__r_384 = _let502; (_i501 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_384, 790)] : (_i501 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_384, 790)] : (_i501 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_384, 790)] : (_i501 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_384, 790)] : (_i501 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_384, 790)] : (_i501 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_384, 790)] : (_i501 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_384, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_384, 790)]))))))); }); int8_t extra_energy__cost_385[8]; memcpy(extra_energy__cost_385, _let500, sizeof extra_energy__cost_385); ({ int32_t _let503 = _wsub(_wsub(({ int32_t _r505 = 0; for (int32_t _j504 = 0; _j504 < 8; _j504++) _r505 = _wadd(_r505, extra_energy__held_383[_j504]); _r505; }), ((int32_t)(extra_energy__held_383[_ix(extra_energy__t_374, 8)]))), _wsub(({ int32_t _r508 = 0; for (int32_t _j507 = 0; _j507 < 8; _j507++) _r508 = _wadd(_r508, extra_energy__cost_385[_j507]); _r508; }), ((int32_t)(extra_energy__cost_385[_ix(extra_energy__t_374, 8)])))); int32_t extra_energy__others_386 = _let503; _wsub(_wsub(((int32_t)(extra_energy__held_383[_ix(extra_energy__t_374, 8)])), ((int32_t)(extra_energy__cost_385[_ix(extra_energy__t_374, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_373, 790)])), extra_energy__others_386), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_368, 790)]))) || ((holds__c_366 == 5) && (s->damage[_ix(holds__o_371, 2) * 4] > 0))) || ((holds__c_366 == 6) && (s->damage[_ix(holds__p_367, 2) * 4] > 0))) || ((holds__c_366 == 7) && s->poisoned[_ix(holds__o_371, 2)])) || ((holds__c_366 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_371, 2) * 4], 395)])) || (((holds__c_366 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_367, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            discard_random__q_387 = attack_effects__o_193;
+            for (int32_t _i510 = 0; _i510 < 8; _i510++) discard_random__held_388[_i510] = s->energy[_ix(discard_random__q_387, 2) * 32 + _i510];
+            discard_random__x_389 = _roll(random_word_at(key, 2), ({ int32_t _r512 = 0; for (int32_t _j511 = 0; _j511 < 8; _j511++) _r512 = _wadd(_r512, discard_random__held_388[_j511]); _r512; }));
+            discard_random__t_392 = ({ int32_t _lo514 = 0; int32_t _r520 = 0; int32_t _best522 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_390 = _lo514, _end515 = 8; discard_random__u_390 < _end515; discard_random__u_390++) { int32_t _x521 = ((int32_t)((({ int32_t _lo516 = 0; int32_t _r518 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_391 = _lo516, _end517 = 8; discard_random__v_391 < _end517; discard_random__v_391++) _r518 = _wadd(_r518, ((discard_random__v_391 <= discard_random__u_390) ? ((int32_t)(discard_random__held_388[discard_random__v_391])) : 0)); _r518; }) > discard_random__x_389))); if (discard_random__u_390 == _lo514 || _x521 > _best522) { _best522 = _x521; _r520 = discard_random__u_390; } } _r520; });
+            if ((({ int32_t _r524 = 0; for (int32_t _j523 = 0; _j523 < 8; _j523++) _r524 = _wadd(_r524, discard_random__held_388[_j523]); _r524; }) > 0)) {
+                int32_t _w526 = _wx(discard_random__q_387, 2);
+                int32_t _w527 = _wx(discard_random__t_392, 8);
+                if (_w526 >= 0 && _w527 >= 0) {
+                    s->energy[_w526 * 32 + 0 * 8 + _w527] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_387, 2) * 32 + _ix(discard_random__t_392, 8)], 1)));
                 }
             }
         }
-        if ((ATTACKS__discard_all[_ix(attack_effects__r_158, 790)] > 0)) {
-            for (int32_t _i426 = 0; _i426 < 64; _i426++) discard_random_in_play__flat_305[_i426] = s->energy[(_i426) / 32 * 32 + ((_i426) / 8) % 4 * 8 + ((_i426)) % 8];
-            discard_random_in_play__x_306 = _roll(random_word_at(key, 3), ({ int32_t _r428 = 0; for (int32_t _j427 = 0; _j427 < 64; _j427++) _r428 = _wadd(_r428, discard_random_in_play__flat_305[_j427]); _r428; }));
-            discard_random_in_play__u_309 = ({ int32_t _lo430 = 0; int32_t _r436 = 0; int32_t _best438 = 0; for (int32_t discard_random_in_play__w_307 = _lo430, _end431 = 64; discard_random_in_play__w_307 < _end431; discard_random_in_play__w_307++) { int32_t _x437 = ((int32_t)((({ int32_t _lo432 = 0; int32_t _r434 = 0; for (int32_t discard_random_in_play__v_308 = _lo432, _end433 = 64; discard_random_in_play__v_308 < _end433; discard_random_in_play__v_308++) _r434 = _wadd(_r434, ((discard_random_in_play__v_308 <= discard_random_in_play__w_307) ? ((int32_t)(discard_random_in_play__flat_305[discard_random_in_play__v_308])) : 0)); _r434; }) > discard_random_in_play__x_306))); if (discard_random_in_play__w_307 == _lo430 || _x437 > _best438) { _best438 = _x437; _r436 = discard_random_in_play__w_307; } } _r436; });
-            if ((({ int32_t _r440 = 0; for (int32_t _j439 = 0; _j439 < 64; _j439++) _r440 = _wadd(_r440, discard_random_in_play__flat_305[_j439]); _r440; }) > 0)) {
-                int32_t _w442 = _wx(_floordiv(discard_random_in_play__u_309, 32), 2);
-                int32_t _w443 = _wx(_pymod(_floordiv(discard_random_in_play__u_309, 8), 4), 4);
-                int32_t _w444 = _wx(_pymod(discard_random_in_play__u_309, 8), 8);
-                if (_w442 >= 0 && _w443 >= 0 && _w444 >= 0) {
-                    s->energy[_w442 * 32 + _w443 * 8 + _w444] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_309, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_309, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_309, 8), 8)], 1)));
+        if ((ATTACKS__discard_all[_ix(attack_effects__r_188, 790)] > 0)) {
+            for (int32_t _i528 = 0; _i528 < 64; _i528++) discard_random_in_play__flat_393[_i528] = s->energy[(_i528) / 32 * 32 + ((_i528) / 8) % 4 * 8 + ((_i528)) % 8];
+            discard_random_in_play__x_394 = _roll(random_word_at(key, 3), ({ int32_t _r530 = 0; for (int32_t _j529 = 0; _j529 < 64; _j529++) _r530 = _wadd(_r530, discard_random_in_play__flat_393[_j529]); _r530; }));
+            discard_random_in_play__u_397 = ({ int32_t _lo532 = 0; int32_t _r538 = 0; int32_t _best540 = 0; for (int32_t discard_random_in_play__w_395 = _lo532, _end533 = 64; discard_random_in_play__w_395 < _end533; discard_random_in_play__w_395++) { int32_t _x539 = ((int32_t)((({ int32_t _lo534 = 0; int32_t _r536 = 0; for (int32_t discard_random_in_play__v_396 = _lo534, _end535 = 64; discard_random_in_play__v_396 < _end535; discard_random_in_play__v_396++) _r536 = _wadd(_r536, ((discard_random_in_play__v_396 <= discard_random_in_play__w_395) ? ((int32_t)(discard_random_in_play__flat_393[discard_random_in_play__v_396])) : 0)); _r536; }) > discard_random_in_play__x_394))); if (discard_random_in_play__w_395 == _lo532 || _x539 > _best540) { _best540 = _x539; _r538 = discard_random_in_play__w_395; } } _r538; });
+            if ((({ int32_t _r542 = 0; for (int32_t _j541 = 0; _j541 < 64; _j541++) _r542 = _wadd(_r542, discard_random_in_play__flat_393[_j541]); _r542; }) > 0)) {
+                int32_t _w544 = _wx(_floordiv(discard_random_in_play__u_397, 32), 2);
+                int32_t _w545 = _wx(_pymod(_floordiv(discard_random_in_play__u_397, 8), 4), 4);
+                int32_t _w546 = _wx(_pymod(discard_random_in_play__u_397, 8), 8);
+                if (_w544 >= 0 && _w545 >= 0 && _w546 >= 0) {
+                    s->energy[_w544 * 32 + _w545 * 8 + _w546] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_397, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_397, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_397, 8), 8)], 1)));
                 }
             }
         }
-        if ((ATTACKS__attach_n[_ix(attack_effects__r_158, 790)] > 0)) {
-            int32_t _w445 = _wx(attack_effects__p_157, 2);
-            int32_t _w446 = _wx(ATTACKS__attach_type[_ix(attack_effects__r_158, 790)], 8);
-            if (_w445 >= 0 && _w446 >= 0) {
-                s->energy[_w445 * 32 + 0 * 8 + _w446] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_157, 2) * 32 + _ix(ATTACKS__attach_type[_ix(attack_effects__r_158, 790)], 8)], ATTACKS__attach_n[_ix(attack_effects__r_158, 790)])));
+        if ((ATTACKS__attach_n[_ix(attack_effects__r_188, 790)] > 0)) {
+            int32_t _w547 = _wx(attack_effects__p_187, 2);
+            int32_t _w548 = _wx(ATTACKS__attach_type[_ix(attack_effects__r_188, 790)], 8);
+            if (_w547 >= 0 && _w548 >= 0) {
+                s->energy[_w547 * 32 + 0 * 8 + _w548] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_187, 2) * 32 + _ix(ATTACKS__attach_type[_ix(attack_effects__r_188, 790)], 8)], ATTACKS__attach_n[_ix(attack_effects__r_188, 790)])));
             }
         }
-        if ((ATTACKS__draw[_ix(attack_effects__r_158, 790)] > 0)) {
-            draw_cards__p_310 = attack_effects__p_157;
-            draw_cards__n_311 = ATTACKS__draw[_ix(attack_effects__r_158, 790)];
-            draw_cards__have_312 = s->hand_count[_ix(draw_cards__p_310, 2)];
-            draw_cards__k_313 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_311, s->deck_count[_ix(draw_cards__p_310, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_312))))));
-            int32_t _w447 = _wx(draw_cards__p_310, 2);
-            if (_w447 >= 0) {
+        if ((ATTACKS__draw[_ix(attack_effects__r_188, 790)] > 0)) {
+            draw_cards__p_398 = attack_effects__p_187;
+            draw_cards__n_399 = ATTACKS__draw[_ix(attack_effects__r_188, 790)];
+            draw_cards__have_400 = s->hand_count[_ix(draw_cards__p_398, 2)];
+            draw_cards__k_401 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_399, s->deck_count[_ix(draw_cards__p_398, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_400))))));
+            int32_t _w549 = _wx(draw_cards__p_398, 2);
+            if (_w549 >= 0) {
                 {
-                    int16_t _t448[10];
-                    for (int32_t _i449 = 0; _i449 < 10; _i449++) _t448[_i449] = (((HAND_SLOTS[_i449] >= draw_cards__have_312) && (HAND_SLOTS[_i449] < ((int8_t)(_wadd(draw_cards__have_312, draw_cards__k_313))))) ? s->deck[_ix(draw_cards__p_310, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i449], draw_cards__have_312), 0), 19), 20)] : s->hand[_ix(draw_cards__p_310, 2) * 10 + _i449]);
-                    memcpy(s->hand + _w447 * 10, _t448, sizeof _t448);
+                    int16_t _t550[10];
+                    for (int32_t _i551 = 0; _i551 < 10; _i551++) _t550[_i551] = (((HAND_SLOTS[_i551] >= draw_cards__have_400) && (HAND_SLOTS[_i551] < ((int8_t)(_wadd(draw_cards__have_400, draw_cards__k_401))))) ? s->deck[_ix(draw_cards__p_398, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i551], draw_cards__have_400), 0), 19), 20)] : s->hand[_ix(draw_cards__p_398, 2) * 10 + _i551]);
+                    memcpy(s->hand + _w549 * 10, _t550, sizeof _t550);
                 }
             }
-            int32_t _w450 = _wx(draw_cards__p_310, 2);
-            if (_w450 >= 0) {
+            int32_t _w552 = _wx(draw_cards__p_398, 2);
+            if (_w552 >= 0) {
                 {
-                    int16_t _t451[20];
-                    for (int32_t _i452 = 0; _i452 < 20; _i452++) _t451[_i452] = ((_wadd(DECK_SLOTS[_i452], draw_cards__k_313) < 20) ? s->deck[_ix(draw_cards__p_310, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i452], draw_cards__k_313), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w450 * 20, _t451, sizeof _t451);
+                    int16_t _t553[20];
+                    for (int32_t _i554 = 0; _i554 < 20; _i554++) _t553[_i554] = ((_wadd(DECK_SLOTS[_i554], draw_cards__k_401) < 20) ? s->deck[_ix(draw_cards__p_398, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i554], draw_cards__k_401), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w552 * 20, _t553, sizeof _t553);
                 }
             }
-            int32_t _w453 = _wx(draw_cards__p_310, 2);
-            if (_w453 >= 0) {
-                s->hand_count[_w453] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_310, 2)], draw_cards__k_313)));
+            int32_t _w555 = _wx(draw_cards__p_398, 2);
+            if (_w555 >= 0) {
+                s->hand_count[_w555] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_398, 2)], draw_cards__k_401)));
             }
-            int32_t _w454 = _wx(draw_cards__p_310, 2);
-            if (_w454 >= 0) {
-                s->deck_count[_w454] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_310, 2)], draw_cards__k_313)));
+            int32_t _w556 = _wx(draw_cards__p_398, 2);
+            if (_w556 >= 0) {
+                s->deck_count[_w556] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_398, 2)], draw_cards__k_401)));
             }
         }
-        if ((ATTACKS__search_n[_ix(attack_effects__r_158, 790)] > 0)) {
-            search_deck__p_314 = attack_effects__p_157;
-            search_deck__to_bench_315 = ATTACKS__search_bench[_ix(attack_effects__r_158, 790)];
-            search_deck__ftype_316 = ATTACKS__search_type[_ix(attack_effects__r_158, 790)];
-            search_deck__fgroup_317 = ATTACKS__search_group[_ix(attack_effects__r_158, 790)];
-            search_deck__fstage_318 = ATTACKS__search_stage[_ix(attack_effects__r_158, 790)];
-            for (int32_t _i455 = 0; _i455 < 20; _i455++) search_deck__d_319[_i455] = s->deck[_ix(search_deck__p_314, 2) * 20 + _i455];
-            search_deck__i_320 = ({ bool _m456[20]; for (int32_t _j457 = 0; _j457 < 20; _j457++) _m456[_j457] = (((((search_deck__d_319[_j457] >= 0) && (CARDS__kind[_ix(search_deck__d_319[_j457], 395)] == 0)) && ((search_deck__ftype_316 < 0) || (CARDS__type[_ix(search_deck__d_319[_j457], 395)] == search_deck__ftype_316))) && ((search_deck__fgroup_317 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_319[_j457], 395)], _ipow(2, ((int32_t)(search_deck__fgroup_317)))), 2) == 1))) && ((search_deck__fstage_318 < 0) || (CARDS__stage[_ix(search_deck__d_319[_j457], 395)] == search_deck__fstage_318))); _choose(random_word_at(key, 4), _m456, 20); });
-            search_deck__room_322 = (search_deck__to_bench_315 ? ({ int32_t _lo458 = 1; bool _r460 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_321 = _lo458, _end459 = 4; search_deck__bs_321 < _end459; search_deck__bs_321++) if ((s->card[_ix(search_deck__p_314, 2) * 4 + search_deck__bs_321] < 0)) { _r460 = true; break; } _r460; }) : (s->hand_count[_ix(search_deck__p_314, 2)] < 10));
-            if (((search_deck__i_320 >= 0) && search_deck__room_322)) {
-                search_deck__c_323 = s->deck[_ix(search_deck__p_314, 2) * 20 + _ix(search_deck__i_320, 20)];
-                int32_t _w462 = _wx(search_deck__p_314, 2);
-                if (_w462 >= 0) {
+        if ((ATTACKS__search_n[_ix(attack_effects__r_188, 790)] > 0)) {
+            search_deck__p_402 = attack_effects__p_187;
+            search_deck__to_bench_403 = ATTACKS__search_bench[_ix(attack_effects__r_188, 790)];
+            search_deck__ftype_404 = ATTACKS__search_type[_ix(attack_effects__r_188, 790)];
+            search_deck__fgroup_405 = ATTACKS__search_group[_ix(attack_effects__r_188, 790)];
+            search_deck__fstage_406 = ATTACKS__search_stage[_ix(attack_effects__r_188, 790)];
+            for (int32_t _i557 = 0; _i557 < 20; _i557++) search_deck__d_407[_i557] = s->deck[_ix(search_deck__p_402, 2) * 20 + _i557];
+            search_deck__i_408 = ({ bool _m558[20]; for (int32_t _j559 = 0; _j559 < 20; _j559++) _m558[_j559] = (((((search_deck__d_407[_j559] >= 0) && (CARDS__kind[_ix(search_deck__d_407[_j559], 395)] == 0)) && ((search_deck__ftype_404 < 0) || (CARDS__type[_ix(search_deck__d_407[_j559], 395)] == search_deck__ftype_404))) && ((search_deck__fgroup_405 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_407[_j559], 395)], _ipow(2, ((int32_t)(search_deck__fgroup_405)))), 2) == 1))) && ((search_deck__fstage_406 < 0) || (CARDS__stage[_ix(search_deck__d_407[_j559], 395)] == search_deck__fstage_406))); _choose(random_word_at(key, 4), _m558, 20); });
+            search_deck__room_410 = (search_deck__to_bench_403 ? ({ int32_t _lo560 = 1; bool _r562 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_409 = _lo560, _end561 = 4; search_deck__bs_409 < _end561; search_deck__bs_409++) if ((s->card[_ix(search_deck__p_402, 2) * 4 + search_deck__bs_409] < 0)) { _r562 = true; break; } _r562; }) : (s->hand_count[_ix(search_deck__p_402, 2)] < 10));
+            if (((search_deck__i_408 >= 0) && search_deck__room_410)) {
+                search_deck__c_411 = s->deck[_ix(search_deck__p_402, 2) * 20 + _ix(search_deck__i_408, 20)];
+                int32_t _w564 = _wx(search_deck__p_402, 2);
+                if (_w564 >= 0) {
                     {
-                        int16_t _t463[20];
-                        for (int32_t _i464 = 0; _i464 < 20; _i464++) _t463[_i464] = s->deck[_ix(search_deck__p_314, 2) * 20 + _i464];
-                        _remove_int16(_t463, 20, search_deck__i_320);
-                        _shuffle_int16(_t463, 20, fold_in(key, 24));
-                        memcpy(s->deck + _w462 * 20, _t463, sizeof _t463);
+                        int16_t _t565[20];
+                        for (int32_t _i566 = 0; _i566 < 20; _i566++) _t565[_i566] = s->deck[_ix(search_deck__p_402, 2) * 20 + _i566];
+                        _remove_int16(_t565, 20, search_deck__i_408);
+                        _shuffle_int16(_t565, 20, fold_in(key, 24));
+                        memcpy(s->deck + _w564 * 20, _t565, sizeof _t565);
                     }
                 }
-                int32_t _w465 = _wx(search_deck__p_314, 2);
-                if (_w465 >= 0) {
-                    s->deck_count[_w465] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_314, 2)], 1)));
+                int32_t _w567 = _wx(search_deck__p_402, 2);
+                if (_w567 >= 0) {
+                    s->deck_count[_w567] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_402, 2)], 1)));
                 }
-                if (search_deck__to_bench_315) {
-                    put_in_play__p_325 = search_deck__p_314;
-                    put_in_play__slot_326 = ({ int32_t _lo466 = 1; int32_t _r468 = 0; int32_t _best470 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_324 = _lo466, _end467 = 4; search_deck__bs_324 < _end467; search_deck__bs_324++) { int32_t _x469 = ((int32_t)((s->card[_ix(search_deck__p_314, 2) * 4 + search_deck__bs_324] < 0))); if (search_deck__bs_324 == _lo466 || _x469 > _best470) { _best470 = _x469; _r468 = search_deck__bs_324; } } _r468; });
-                    put_in_play__c_327 = search_deck__c_323;
-                    int32_t _w471 = _wx(put_in_play__p_325, 2);
-                    int32_t _w472 = _wx(put_in_play__slot_326, 4);
-                    if (_w471 >= 0 && _w472 >= 0) {
-                        s->card[_w471 * 4 + _w472] = put_in_play__c_327;
+                if (search_deck__to_bench_403) {
+                    put_in_play__p_413 = search_deck__p_402;
+                    put_in_play__slot_414 = ({ int32_t _lo568 = 1; int32_t _r570 = 0; int32_t _best572 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_412 = _lo568, _end569 = 4; search_deck__bs_412 < _end569; search_deck__bs_412++) { int32_t _x571 = ((int32_t)((s->card[_ix(search_deck__p_402, 2) * 4 + search_deck__bs_412] < 0))); if (search_deck__bs_412 == _lo568 || _x571 > _best572) { _best572 = _x571; _r570 = search_deck__bs_412; } } _r570; });
+                    put_in_play__c_415 = search_deck__c_411;
+                    int32_t _w573 = _wx(put_in_play__p_413, 2);
+                    int32_t _w574 = _wx(put_in_play__slot_414, 4);
+                    if (_w573 >= 0 && _w574 >= 0) {
+                        s->card[_w573 * 4 + _w574] = put_in_play__c_415;
                     }
-                    int32_t _w473 = _wx(put_in_play__p_325, 2);
-                    int32_t _w474 = _wx(put_in_play__slot_326, 4);
-                    if (_w473 >= 0 && _w474 >= 0) {
-                        s->damage[_w473 * 4 + _w474] = ((int16_t)(0));
+                    int32_t _w575 = _wx(put_in_play__p_413, 2);
+                    int32_t _w576 = _wx(put_in_play__slot_414, 4);
+                    if (_w575 >= 0 && _w576 >= 0) {
+                        s->damage[_w575 * 4 + _w576] = ((int16_t)(0));
                     }
-                    int32_t _w475 = _wx(put_in_play__p_325, 2);
-                    int32_t _w476 = _wx(put_in_play__slot_326, 4);
-                    if (_w475 >= 0 && _w476 >= 0) {
+                    int32_t _w577 = _wx(put_in_play__p_413, 2);
+                    int32_t _w578 = _wx(put_in_play__slot_414, 4);
+                    if (_w577 >= 0 && _w578 >= 0) {
                         {
-                            int8_t *_d = s->energy + _w475 * 32 + _w476 * 8;
-                            for (int32_t _i477 = 0; _i477 < 8; _i477++) _d[_i477] = ((int8_t)(0));
+                            int8_t *_d = s->energy + _w577 * 32 + _w578 * 8;
+                            for (int32_t _i579 = 0; _i579 < 8; _i579++) _d[_i579] = ((int8_t)(0));
                         }
                     }
-                    int32_t _w478 = _wx(put_in_play__p_325, 2);
-                    int32_t _w479 = _wx(put_in_play__slot_326, 4);
-                    if (_w478 >= 0 && _w479 >= 0) {
-                        s->entered[_w478 * 4 + _w479] = ((int8_t)(s->turn));
+                    int32_t _w580 = _wx(put_in_play__p_413, 2);
+                    int32_t _w581 = _wx(put_in_play__slot_414, 4);
+                    if (_w580 >= 0 && _w581 >= 0) {
+                        s->entered[_w580 * 4 + _w581] = ((int8_t)(s->turn));
                     }
-                    int32_t _w480 = _wx(put_in_play__p_325, 2);
-                    int32_t _w481 = _wx(put_in_play__slot_326, 4);
-                    if (_w480 >= 0 && _w481 >= 0) {
+                    int32_t _w582 = _wx(put_in_play__p_413, 2);
+                    int32_t _w583 = _wx(put_in_play__slot_414, 4);
+                    if (_w582 >= 0 && _w583 >= 0) {
                         {
-                            int16_t *_d = s->under + _w480 * 8 + _w481 * 2;
-                            for (int32_t _i482 = 0; _i482 < 2; _i482++) _d[_i482] = ((int16_t)((-1)));
+                            int16_t *_d = s->under + _w582 * 8 + _w583 * 2;
+                            for (int32_t _i584 = 0; _i584 < 2; _i584++) _d[_i584] = ((int16_t)((-1)));
                         }
+                    }
+                    int32_t _w585 = _wx(put_in_play__p_413, 2);
+                    int32_t _w586 = _wx(put_in_play__slot_414, 4);
+                    if (_w585 >= 0 && _w586 >= 0) {
+                        s->used_ability[_w585 * 4 + _w586] = false;
                     }
                 } else {
-                    int32_t _w483 = _wx(search_deck__p_314, 2);
-                    if (_w483 >= 0) {
-                        _push_int16(s->hand + _w483 * 10, 10, search_deck__c_323);
+                    int32_t _w587 = _wx(search_deck__p_402, 2);
+                    if (_w587 >= 0) {
+                        _push_int16(s->hand + _w587 * 10, 10, search_deck__c_411);
                     }
-                    int32_t _w484 = _wx(search_deck__p_314, 2);
-                    if (_w484 >= 0) {
-                        s->hand_count[_w484] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_314, 2)], 1)));
+                    int32_t _w588 = _wx(search_deck__p_402, 2);
+                    if (_w588 >= 0) {
+                        s->hand_count[_w588] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_402, 2)], 1)));
                     }
                 }
             }
         }
-        if (ATTACKS__shuffle_hand[_ix(attack_effects__r_158, 790)]) {
-            shuffle_hand_in__p_328 = attack_effects__p_157;
-            shuffle_hand_in__dc_329 = s->deck_count[_ix(shuffle_hand_in__p_328, 2)];
-            for (int32_t _i485 = 0; _i485 < 20; _i485++) shuffle_hand_in__merged_330[_i485] = ((DECK_SLOTS[_i485] < shuffle_hand_in__dc_329) ? s->deck[_ix(shuffle_hand_in__p_328, 2) * 20 + _i485] : s->hand[_ix(shuffle_hand_in__p_328, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i485], shuffle_hand_in__dc_329), 0), 9), 10)]);
-            int32_t _w486 = _wx(shuffle_hand_in__p_328, 2);
-            if (_w486 >= 0) {
+        if (ATTACKS__shuffle_hand[_ix(attack_effects__r_188, 790)]) {
+            shuffle_hand_in__p_416 = attack_effects__p_187;
+            shuffle_hand_in__dc_417 = s->deck_count[_ix(shuffle_hand_in__p_416, 2)];
+            for (int32_t _i589 = 0; _i589 < 20; _i589++) shuffle_hand_in__merged_418[_i589] = ((DECK_SLOTS[_i589] < shuffle_hand_in__dc_417) ? s->deck[_ix(shuffle_hand_in__p_416, 2) * 20 + _i589] : s->hand[_ix(shuffle_hand_in__p_416, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i589], shuffle_hand_in__dc_417), 0), 9), 10)]);
+            int32_t _w590 = _wx(shuffle_hand_in__p_416, 2);
+            if (_w590 >= 0) {
                 {
-                    int16_t *_d = s->deck + _w486 * 20;
-                    for (int32_t _i487 = 0; _i487 < 20; _i487++) _d[_i487] = ((DECK_SLOTS[_i487] < ((int8_t)(_wadd(shuffle_hand_in__dc_329, s->hand_count[_ix(shuffle_hand_in__p_328, 2)])))) ? shuffle_hand_in__merged_330[_i487] : ((int16_t)((-1))));
+                    int16_t *_d = s->deck + _w590 * 20;
+                    for (int32_t _i591 = 0; _i591 < 20; _i591++) _d[_i591] = ((DECK_SLOTS[_i591] < ((int8_t)(_wadd(shuffle_hand_in__dc_417, s->hand_count[_ix(shuffle_hand_in__p_416, 2)])))) ? shuffle_hand_in__merged_418[_i591] : ((int16_t)((-1))));
                     _shuffle_int16(_d, 20, fold_in(key, 25));
                 }
             }
-            int32_t _w488 = _wx(shuffle_hand_in__p_328, 2);
-            if (_w488 >= 0) {
-                s->deck_count[_w488] = ((int8_t)(_wadd(shuffle_hand_in__dc_329, s->hand_count[_ix(shuffle_hand_in__p_328, 2)])));
+            int32_t _w592 = _wx(shuffle_hand_in__p_416, 2);
+            if (_w592 >= 0) {
+                s->deck_count[_w592] = ((int8_t)(_wadd(shuffle_hand_in__dc_417, s->hand_count[_ix(shuffle_hand_in__p_416, 2)])));
             }
-            int32_t _w489 = _wx(shuffle_hand_in__p_328, 2);
-            if (_w489 >= 0) {
+            int32_t _w593 = _wx(shuffle_hand_in__p_416, 2);
+            if (_w593 >= 0) {
                 {
-                    int16_t _t490[10];
-                    for (int32_t _i491 = 0; _i491 < 10; _i491++) _t490[_i491] = ((HAND_SLOTS[_i491] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_328, 2) * 10 + _i491]);
-                    memcpy(s->hand + _w489 * 10, _t490, sizeof _t490);
+                    int16_t _t594[10];
+                    for (int32_t _i595 = 0; _i595 < 10; _i595++) _t594[_i595] = ((HAND_SLOTS[_i595] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_416, 2) * 10 + _i595]);
+                    memcpy(s->hand + _w593 * 10, _t594, sizeof _t594);
                 }
             }
-            int32_t _w492 = _wx(shuffle_hand_in__p_328, 2);
-            if (_w492 >= 0) {
-                s->hand_count[_w492] = ((int8_t)(0));
+            int32_t _w596 = _wx(shuffle_hand_in__p_416, 2);
+            if (_w596 >= 0) {
+                s->hand_count[_w596] = ((int8_t)(0));
             }
         }
-        if (ATTACKS__draw_opp_hand[_ix(attack_effects__r_158, 790)]) {
-            draw_cards__p_331 = attack_effects__p_157;
-            draw_cards__n_332 = s->hand_count[_ix(attack_effects__o_163, 2)];
-            draw_cards__have_333 = s->hand_count[_ix(draw_cards__p_331, 2)];
-            draw_cards__k_334 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_332, s->deck_count[_ix(draw_cards__p_331, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_333))))));
-            int32_t _w493 = _wx(draw_cards__p_331, 2);
-            if (_w493 >= 0) {
+        if (ATTACKS__reveal_hand[_ix(attack_effects__r_188, 790)]) {
+            int32_t _w597 = _wx(attack_effects__p_187, 2);
+            if (_w597 >= 0) {
                 {
-                    int16_t _t494[10];
-                    for (int32_t _i495 = 0; _i495 < 10; _i495++) _t494[_i495] = (((HAND_SLOTS[_i495] >= draw_cards__have_333) && (HAND_SLOTS[_i495] < ((int8_t)(_wadd(draw_cards__have_333, draw_cards__k_334))))) ? s->deck[_ix(draw_cards__p_331, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i495], draw_cards__have_333), 0), 19), 20)] : s->hand[_ix(draw_cards__p_331, 2) * 10 + _i495]);
-                    memcpy(s->hand + _w493 * 10, _t494, sizeof _t494);
+                    int16_t *_d = s->seen + _w597 * 10;
+                    for (int32_t _i598 = 0; _i598 < 10; _i598++) _d[_i598] = s->hand[_ix(attack_effects__o_193, 2) * 10 + _i598];
                 }
-            }
-            int32_t _w496 = _wx(draw_cards__p_331, 2);
-            if (_w496 >= 0) {
-                {
-                    int16_t _t497[20];
-                    for (int32_t _i498 = 0; _i498 < 20; _i498++) _t497[_i498] = ((_wadd(DECK_SLOTS[_i498], draw_cards__k_334) < 20) ? s->deck[_ix(draw_cards__p_331, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i498], draw_cards__k_334), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w496 * 20, _t497, sizeof _t497);
-                }
-            }
-            int32_t _w499 = _wx(draw_cards__p_331, 2);
-            if (_w499 >= 0) {
-                s->hand_count[_w499] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_331, 2)], draw_cards__k_334)));
-            }
-            int32_t _w500 = _wx(draw_cards__p_331, 2);
-            if (_w500 >= 0) {
-                s->deck_count[_w500] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_331, 2)], draw_cards__k_334)));
             }
         }
-        for (int32_t _i501 = 0; _i501 < 2; _i501++) for (int32_t _i502 = 0; _i502 < 4; _i502++) knockouts__ko_335[_i501 * 4 + _i502] = ((s->card[_i501 * 4 + _i502] >= 0) && (s->damage[_i501 * 4 + _i502] >= CARDS__hp[_ix(s->card[_i501 * 4 + _i502], 395)]));
-        for (int32_t _i503 = 0; _i503 < 2; _i503++) for (int32_t _i504 = 0; _i504 < 4; _i504++) knockouts__ko_cards_336[_i503 * 4 + _i504] = (knockouts__ko_335[_i503 * 4 + _i504] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i503 * 4 + _i504], 395)]))) : 0);
+        if (ATTACKS__draw_opp_hand[_ix(attack_effects__r_188, 790)]) {
+            draw_cards__p_419 = attack_effects__p_187;
+            draw_cards__n_420 = s->hand_count[_ix(attack_effects__o_193, 2)];
+            draw_cards__have_421 = s->hand_count[_ix(draw_cards__p_419, 2)];
+            draw_cards__k_422 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_420, s->deck_count[_ix(draw_cards__p_419, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_421))))));
+            int32_t _w599 = _wx(draw_cards__p_419, 2);
+            if (_w599 >= 0) {
+                {
+                    int16_t _t600[10];
+                    for (int32_t _i601 = 0; _i601 < 10; _i601++) _t600[_i601] = (((HAND_SLOTS[_i601] >= draw_cards__have_421) && (HAND_SLOTS[_i601] < ((int8_t)(_wadd(draw_cards__have_421, draw_cards__k_422))))) ? s->deck[_ix(draw_cards__p_419, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i601], draw_cards__have_421), 0), 19), 20)] : s->hand[_ix(draw_cards__p_419, 2) * 10 + _i601]);
+                    memcpy(s->hand + _w599 * 10, _t600, sizeof _t600);
+                }
+            }
+            int32_t _w602 = _wx(draw_cards__p_419, 2);
+            if (_w602 >= 0) {
+                {
+                    int16_t _t603[20];
+                    for (int32_t _i604 = 0; _i604 < 20; _i604++) _t603[_i604] = ((_wadd(DECK_SLOTS[_i604], draw_cards__k_422) < 20) ? s->deck[_ix(draw_cards__p_419, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i604], draw_cards__k_422), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w602 * 20, _t603, sizeof _t603);
+                }
+            }
+            int32_t _w605 = _wx(draw_cards__p_419, 2);
+            if (_w605 >= 0) {
+                s->hand_count[_w605] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_419, 2)], draw_cards__k_422)));
+            }
+            int32_t _w606 = _wx(draw_cards__p_419, 2);
+            if (_w606 >= 0) {
+                s->deck_count[_w606] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_419, 2)], draw_cards__k_422)));
+            }
+        }
+        for (int32_t _i607 = 0; _i607 < 2; _i607++) for (int32_t _i608 = 0; _i608 < 4; _i608++) knockouts__ko_423[_i607 * 4 + _i608] = ((s->card[_i607 * 4 + _i608] >= 0) && (s->damage[_i607 * 4 + _i608] >= CARDS__hp[_ix(s->card[_i607 * 4 + _i608], 395)]));
+        for (int32_t _i609 = 0; _i609 < 2; _i609++) for (int32_t _i610 = 0; _i610 < 4; _i610++) knockouts__ko_cards_424[_i609 * 4 + _i610] = (knockouts__ko_423[_i609 * 4 + _i610] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i609 * 4 + _i610], 395)]))) : 0);
         {
-            int8_t _t505[2];
-            for (int32_t _i506 = 0; _i506 < 2; _i506++) _t505[_i506] = ((int8_t)(_wadd(s->discard_count[_i506], (_i506 == 0 ? ({ int32_t _r508 = 0; for (int32_t _j507 = 0; _j507 < 4; _j507++) _r508 = _wadd(_r508, knockouts__ko_cards_336[_j507]); _r508; }) : ({ int32_t _r511 = 0; for (int32_t _j510 = 0; _j510 < 4; _j510++) _r511 = _wadd(_r511, knockouts__ko_cards_336[1 * 4 + _j510]); _r511; })))));
-            memcpy(s->discard_count, _t505, sizeof _t505);
+            int8_t _t611[2];
+            for (int32_t _i612 = 0; _i612 < 2; _i612++) _t611[_i612] = ((int8_t)(_wadd(s->discard_count[_i612], (_i612 == 0 ? ({ int32_t _r614 = 0; for (int32_t _j613 = 0; _j613 < 4; _j613++) _r614 = _wadd(_r614, knockouts__ko_cards_424[_j613]); _r614; }) : ({ int32_t _r617 = 0; for (int32_t _j616 = 0; _j616 < 4; _j616++) _r617 = _wadd(_r617, knockouts__ko_cards_424[1 * 4 + _j616]); _r617; })))));
+            memcpy(s->discard_count, _t611, sizeof _t611);
         }
-        for (int32_t _i513 = 0; _i513 < 2; _i513++) for (int32_t _i514 = 0; _i514 < 4; _i514++) knockouts__ko_value_337[_i513 * 4 + _i514] = (knockouts__ko_335[_i513 * 4 + _i514] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i513 * 4 + _i514], 395)]))) : 0);
+        for (int32_t _i619 = 0; _i619 < 2; _i619++) for (int32_t _i620 = 0; _i620 < 4; _i620++) knockouts__ko_value_425[_i619 * 4 + _i620] = (knockouts__ko_423[_i619 * 4 + _i620] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i619 * 4 + _i620], 395)]))) : 0);
         {
-            int8_t _t515[2];
-            for (int32_t _i516 = 0; _i516 < 2; _i516++) _t515[_i516] = ((int8_t)(_wadd(s->points[_i516], (_i516 == 0 ? ({ int32_t _r518 = 0; for (int32_t _j517 = 0; _j517 < 4; _j517++) _r518 = _wadd(_r518, knockouts__ko_value_337[1 * 4 + _j517]); _r518; }) : ({ int32_t _r521 = 0; for (int32_t _j520 = 0; _j520 < 4; _j520++) _r521 = _wadd(_r521, knockouts__ko_value_337[_j520]); _r521; })))));
-            memcpy(s->points, _t515, sizeof _t515);
+            int8_t _t621[2];
+            for (int32_t _i622 = 0; _i622 < 2; _i622++) _t621[_i622] = ((int8_t)(_wadd(s->points[_i622], (_i622 == 0 ? ({ int32_t _r624 = 0; for (int32_t _j623 = 0; _j623 < 4; _j623++) _r624 = _wadd(_r624, knockouts__ko_value_425[1 * 4 + _j623]); _r624; }) : ({ int32_t _r627 = 0; for (int32_t _j626 = 0; _j626 < 4; _j626++) _r627 = _wadd(_r627, knockouts__ko_value_425[_j626]); _r627; })))));
+            memcpy(s->points, _t621, sizeof _t621);
         }
         if (true) {
             {
-                int16_t _t523[2];
-                for (int32_t _i524 = 0; _i524 < 2; _i524++) _t523[_i524] = ((_i524 == 0 ? ({ bool _r526 = false; for (int32_t _j525 = 0; _j525 < 4; _j525++) if (knockouts__ko_335[_j525]) { _r526 = true; break; } _r526; }) : ({ bool _r529 = false; for (int32_t _j528 = 0; _j528 < 4; _j528++) if (knockouts__ko_335[1 * 4 + _j528]) { _r529 = true; break; } _r529; })) ? s->turn : s->ko_turn[_i524]);
-                memcpy(s->ko_turn, _t523, sizeof _t523);
+                int16_t _t629[2];
+                for (int32_t _i630 = 0; _i630 < 2; _i630++) _t629[_i630] = ((_i630 == 0 ? ({ bool _r632 = false; for (int32_t _j631 = 0; _j631 < 4; _j631++) if (knockouts__ko_423[_j631]) { _r632 = true; break; } _r632; }) : ({ bool _r635 = false; for (int32_t _j634 = 0; _j634 < 4; _j634++) if (knockouts__ko_423[1 * 4 + _j634]) { _r635 = true; break; } _r635; })) ? s->turn : s->ko_turn[_i630]);
+                memcpy(s->ko_turn, _t629, sizeof _t629);
             }
         }
         {
-            int16_t _t531[8];
-            for (int32_t _i532 = 0; _i532 < 2; _i532++) for (int32_t _i533 = 0; _i533 < 4; _i533++) _t531[_i532 * 4 + _i533] = (knockouts__ko_335[_i532 * 4 + _i533] ? ((int16_t)((-1))) : s->card[_i532 * 4 + _i533]);
-            memcpy(s->card, _t531, sizeof _t531);
+            int16_t _t637[8];
+            for (int32_t _i638 = 0; _i638 < 2; _i638++) for (int32_t _i639 = 0; _i639 < 4; _i639++) _t637[_i638 * 4 + _i639] = (knockouts__ko_423[_i638 * 4 + _i639] ? ((int16_t)((-1))) : s->card[_i638 * 4 + _i639]);
+            memcpy(s->card, _t637, sizeof _t637);
         }
         {
-            int16_t _t534[8];
-            for (int32_t _i535 = 0; _i535 < 2; _i535++) for (int32_t _i536 = 0; _i536 < 4; _i536++) _t534[_i535 * 4 + _i536] = (knockouts__ko_335[_i535 * 4 + _i536] ? ((int16_t)(0)) : s->damage[_i535 * 4 + _i536]);
-            memcpy(s->damage, _t534, sizeof _t534);
+            int16_t _t640[8];
+            for (int32_t _i641 = 0; _i641 < 2; _i641++) for (int32_t _i642 = 0; _i642 < 4; _i642++) _t640[_i641 * 4 + _i642] = (knockouts__ko_423[_i641 * 4 + _i642] ? ((int16_t)(0)) : s->damage[_i641 * 4 + _i642]);
+            memcpy(s->damage, _t640, sizeof _t640);
         }
         {
-            int8_t _t537[64];
-            for (int32_t _i538 = 0; _i538 < 2; _i538++) for (int32_t _i539 = 0; _i539 < 4; _i539++) for (int32_t _i540 = 0; _i540 < 8; _i540++) _t537[_i538 * 32 + _i539 * 8 + _i540] = (knockouts__ko_335[(_i538 * 4 + _i539) / 4 * 4 + ((_i538 * 4 + _i539)) % 4] ? ((int8_t)(0)) : s->energy[_i538 * 32 + _i539 * 8 + _i540]);
-            memcpy(s->energy, _t537, sizeof _t537);
+            int8_t _t643[64];
+            for (int32_t _i644 = 0; _i644 < 2; _i644++) for (int32_t _i645 = 0; _i645 < 4; _i645++) for (int32_t _i646 = 0; _i646 < 8; _i646++) _t643[_i644 * 32 + _i645 * 8 + _i646] = (knockouts__ko_423[(_i644 * 4 + _i645) / 4 * 4 + ((_i644 * 4 + _i645)) % 4] ? ((int8_t)(0)) : s->energy[_i644 * 32 + _i645 * 8 + _i646]);
+            memcpy(s->energy, _t643, sizeof _t643);
         }
         {
-            int8_t _t541[8];
-            for (int32_t _i542 = 0; _i542 < 2; _i542++) for (int32_t _i543 = 0; _i543 < 4; _i543++) _t541[_i542 * 4 + _i543] = (knockouts__ko_335[_i542 * 4 + _i543] ? ((int8_t)(0)) : s->entered[_i542 * 4 + _i543]);
-            memcpy(s->entered, _t541, sizeof _t541);
+            int8_t _t647[8];
+            for (int32_t _i648 = 0; _i648 < 2; _i648++) for (int32_t _i649 = 0; _i649 < 4; _i649++) _t647[_i648 * 4 + _i649] = (knockouts__ko_423[_i648 * 4 + _i649] ? ((int8_t)(0)) : s->entered[_i648 * 4 + _i649]);
+            memcpy(s->entered, _t647, sizeof _t647);
         }
         {
-            int16_t _t544[16];
-            for (int32_t _i545 = 0; _i545 < 2; _i545++) for (int32_t _i546 = 0; _i546 < 4; _i546++) for (int32_t _i547 = 0; _i547 < 2; _i547++) _t544[_i545 * 8 + _i546 * 2 + _i547] = (knockouts__ko_335[(_i545 * 4 + _i546) / 4 * 4 + ((_i545 * 4 + _i546)) % 4] ? ((int16_t)((-1))) : s->under[_i545 * 8 + _i546 * 2 + _i547]);
-            memcpy(s->under, _t544, sizeof _t544);
-        }
-        knockouts__ko_active_338[0] = knockouts__ko_335[0];
-        knockouts__ko_active_338[1] = knockouts__ko_335[1 * 4];
-        {
-            bool _t548[2];
-            for (int32_t _i549 = 0; _i549 < 2; _i549++) _t548[_i549] = (s->poisoned[_i549] && (!knockouts__ko_active_338[_i549]));
-            memcpy(s->poisoned, _t548, sizeof _t548);
+            int16_t _t650[16];
+            for (int32_t _i651 = 0; _i651 < 2; _i651++) for (int32_t _i652 = 0; _i652 < 4; _i652++) for (int32_t _i653 = 0; _i653 < 2; _i653++) _t650[_i651 * 8 + _i652 * 2 + _i653] = (knockouts__ko_423[(_i651 * 4 + _i652) / 4 * 4 + ((_i651 * 4 + _i652)) % 4] ? ((int16_t)((-1))) : s->under[_i651 * 8 + _i652 * 2 + _i653]);
+            memcpy(s->under, _t650, sizeof _t650);
         }
         {
-            bool _t550[2];
-            for (int32_t _i551 = 0; _i551 < 2; _i551++) _t550[_i551] = (s->burned[_i551] && (!knockouts__ko_active_338[_i551]));
-            memcpy(s->burned, _t550, sizeof _t550);
+            bool _t654[8];
+            for (int32_t _i655 = 0; _i655 < 2; _i655++) for (int32_t _i656 = 0; _i656 < 4; _i656++) _t654[_i655 * 4 + _i656] = (s->used_ability[_i655 * 4 + _i656] && (!knockouts__ko_423[_i655 * 4 + _i656]));
+            memcpy(s->used_ability, _t654, sizeof _t654);
+        }
+        knockouts__ko_active_426[0] = knockouts__ko_423[0];
+        knockouts__ko_active_426[1] = knockouts__ko_423[1 * 4];
+        {
+            bool _t657[2];
+            for (int32_t _i658 = 0; _i658 < 2; _i658++) _t657[_i658] = (s->poisoned[_i658] && (!knockouts__ko_active_426[_i658]));
+            memcpy(s->poisoned, _t657, sizeof _t657);
         }
         {
-            int8_t _t552[2];
-            for (int32_t _i553 = 0; _i553 < 2; _i553++) _t552[_i553] = (knockouts__ko_active_338[_i553] ? ((int8_t)(0)) : s->condition[_i553]);
-            memcpy(s->condition, _t552, sizeof _t552);
+            bool _t659[2];
+            for (int32_t _i660 = 0; _i660 < 2; _i660++) _t659[_i660] = (s->burned[_i660] && (!knockouts__ko_active_426[_i660]));
+            memcpy(s->burned, _t659, sizeof _t659);
         }
-        knockouts__has_bench_341[0] = ({ int32_t _lo554 = 1; bool _r556 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_339 = _lo554, _end555 = 4; knockouts__ks_339 < _end555; knockouts__ks_339++) if ((s->card[knockouts__ks_339] >= 0)) { _r556 = true; break; } _r556; });
-        knockouts__has_bench_341[1] = ({ int32_t _lo558 = 1; bool _r560 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_340 = _lo558, _end559 = 4; knockouts__ks_340 < _end559; knockouts__ks_340++) if ((s->card[1 * 4 + knockouts__ks_340] >= 0)) { _r560 = true; break; } _r560; });
         {
-            bool _t562[2];
-            for (int32_t _i563 = 0; _i563 < 2; _i563++) _t562[_i563] = (s->promote_pending[_i563] || (knockouts__ko_active_338[_i563] && knockouts__has_bench_341[_i563]));
-            memcpy(s->promote_pending, _t562, sizeof _t562);
+            int8_t _t661[2];
+            for (int32_t _i662 = 0; _i662 < 2; _i662++) _t661[_i662] = (knockouts__ko_active_426[_i662] ? ((int8_t)(0)) : s->condition[_i662]);
+            memcpy(s->condition, _t661, sizeof _t661);
         }
-        for (int32_t _i564 = 0; _i564 < 2; _i564++) knockouts__won_342[_i564] = ((s->points[_i564] >= 3) || (_i564 == 0 ? (knockouts__ko_active_338[1] && (!knockouts__has_bench_341[1])) : (knockouts__ko_active_338[0] && (!knockouts__has_bench_341[0]))));
-        if ((knockouts__won_342[0] && knockouts__won_342[1])) {
+        knockouts__has_bench_429[0] = ({ int32_t _lo663 = 1; bool _r665 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_427 = _lo663, _end664 = 4; knockouts__ks_427 < _end664; knockouts__ks_427++) if ((s->card[knockouts__ks_427] >= 0)) { _r665 = true; break; } _r665; });
+        knockouts__has_bench_429[1] = ({ int32_t _lo667 = 1; bool _r669 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_428 = _lo667, _end668 = 4; knockouts__ks_428 < _end668; knockouts__ks_428++) if ((s->card[1 * 4 + knockouts__ks_428] >= 0)) { _r669 = true; break; } _r669; });
+        {
+            bool _t671[2];
+            for (int32_t _i672 = 0; _i672 < 2; _i672++) _t671[_i672] = (s->promote_pending[_i672] || (knockouts__ko_active_426[_i672] && knockouts__has_bench_429[_i672]));
+            memcpy(s->promote_pending, _t671, sizeof _t671);
+        }
+        for (int32_t _i673 = 0; _i673 < 2; _i673++) knockouts__won_430[_i673] = ((s->points[_i673] >= 3) || (_i673 == 0 ? (knockouts__ko_active_426[1] && (!knockouts__has_bench_429[1])) : (knockouts__ko_active_426[0] && (!knockouts__has_bench_429[0]))));
+        if ((knockouts__won_430[0] && knockouts__won_430[1])) {
             memset(s->rewards, 0, sizeof s->rewards);
             s->terminated = true;
             s->phase = ((int8_t)(3));
-        } else if ((knockouts__won_342[0] || knockouts__won_342[1])) {
-            _win(s, (knockouts__won_342[0] ? 0 : 1));
+        } else if ((knockouts__won_430[0] || knockouts__won_430[1])) {
+            _win(s, (knockouts__won_430[0] ? 0 : 1));
             s->terminated = true;
             s->phase = ((int8_t)(3));
         }
-        end_of_turn__p_343 = s->current_player;
-        int32_t _w565 = _wx(end_of_turn__p_343, 2);
-        if (_w565 >= 0) {
-            s->energy_now[_w565] = ((int8_t)((-1)));
+        end_of_turn__p_431 = s->current_player;
+        int32_t _w674 = _wx(end_of_turn__p_431, 2);
+        if (_w674 >= 0) {
+            s->energy_now[_w674] = ((int8_t)((-1)));
         }
         if ((s->phase != 3)) {
-            checkup__q_344 = end_of_turn__p_343;
-            checkup__owner_345 = end_of_turn__p_343;
-            if (((s->card[_ix(checkup__q_344, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_344, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_344, 2) * 4], 395)]))) {
-                if (s->poisoned[_ix(checkup__q_344, 2)]) {
-                    int32_t _w566 = _wx(checkup__q_344, 2);
-                    if (_w566 >= 0) {
-                        s->damage[_w566 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_344, 2) * 4], 10)));
+            checkup__q_432 = end_of_turn__p_431;
+            checkup__owner_433 = end_of_turn__p_431;
+            if (((s->card[_ix(checkup__q_432, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_432, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_432, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_432, 2)]) {
+                    int32_t _w675 = _wx(checkup__q_432, 2);
+                    if (_w675 >= 0) {
+                        s->damage[_w675 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_432, 2) * 4], 10)));
                     }
                 }
-                if (s->burned[_ix(checkup__q_344, 2)]) {
-                    int32_t _w567 = _wx(checkup__q_344, 2);
-                    if (_w567 >= 0) {
-                        s->damage[_w567 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_344, 2) * 4], 20)));
+                if (s->burned[_ix(checkup__q_432, 2)]) {
+                    int32_t _w676 = _wx(checkup__q_432, 2);
+                    if (_w676 >= 0) {
+                        s->damage[_w676 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_432, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 5))) {
-                        int32_t _w568 = _wx(checkup__q_344, 2);
-                        if (_w568 >= 0) {
-                            s->burned[_w568] = false;
+                        int32_t _w677 = _wx(checkup__q_432, 2);
+                        if (_w677 >= 0) {
+                            s->burned[_w677] = false;
                         }
                     }
                 }
-                if (((s->condition[_ix(checkup__q_344, 2)] == 1) && _flip(random_word_at(key, 6)))) {
-                    int32_t _w569 = _wx(checkup__q_344, 2);
-                    if (_w569 >= 0) {
-                        s->condition[_w569] = ((int8_t)(0));
+                if (((s->condition[_ix(checkup__q_432, 2)] == 1) && _flip(random_word_at(key, 6)))) {
+                    int32_t _w678 = _wx(checkup__q_432, 2);
+                    if (_w678 >= 0) {
+                        s->condition[_w678] = ((int8_t)(0));
                     }
                 }
-                if (((s->condition[_ix(checkup__q_344, 2)] == 2) && (checkup__q_344 == checkup__owner_345))) {
-                    int32_t _w570 = _wx(checkup__q_344, 2);
-                    if (_w570 >= 0) {
-                        s->condition[_w570] = ((int8_t)(0));
+                if (((s->condition[_ix(checkup__q_432, 2)] == 2) && (checkup__q_432 == checkup__owner_433))) {
+                    int32_t _w679 = _wx(checkup__q_432, 2);
+                    if (_w679 >= 0) {
+                        s->condition[_w679] = ((int8_t)(0));
                     }
                 }
             }
-            checkup__q_346 = _wsub(1, end_of_turn__p_343);
-            checkup__owner_347 = end_of_turn__p_343;
-            if (((s->card[_ix(checkup__q_346, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_346, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_346, 2) * 4], 395)]))) {
-                if (s->poisoned[_ix(checkup__q_346, 2)]) {
-                    int32_t _w571 = _wx(checkup__q_346, 2);
-                    if (_w571 >= 0) {
-                        s->damage[_w571 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_346, 2) * 4], 10)));
+            checkup__q_434 = _wsub(1, end_of_turn__p_431);
+            checkup__owner_435 = end_of_turn__p_431;
+            if (((s->card[_ix(checkup__q_434, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_434, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_434, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_434, 2)]) {
+                    int32_t _w680 = _wx(checkup__q_434, 2);
+                    if (_w680 >= 0) {
+                        s->damage[_w680 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_434, 2) * 4], 10)));
                     }
                 }
-                if (s->burned[_ix(checkup__q_346, 2)]) {
-                    int32_t _w572 = _wx(checkup__q_346, 2);
-                    if (_w572 >= 0) {
-                        s->damage[_w572 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_346, 2) * 4], 20)));
+                if (s->burned[_ix(checkup__q_434, 2)]) {
+                    int32_t _w681 = _wx(checkup__q_434, 2);
+                    if (_w681 >= 0) {
+                        s->damage[_w681 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_434, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 7))) {
-                        int32_t _w573 = _wx(checkup__q_346, 2);
-                        if (_w573 >= 0) {
-                            s->burned[_w573] = false;
+                        int32_t _w682 = _wx(checkup__q_434, 2);
+                        if (_w682 >= 0) {
+                            s->burned[_w682] = false;
                         }
                     }
                 }
-                if (((s->condition[_ix(checkup__q_346, 2)] == 1) && _flip(random_word_at(key, 8)))) {
-                    int32_t _w574 = _wx(checkup__q_346, 2);
-                    if (_w574 >= 0) {
-                        s->condition[_w574] = ((int8_t)(0));
+                if (((s->condition[_ix(checkup__q_434, 2)] == 1) && _flip(random_word_at(key, 8)))) {
+                    int32_t _w683 = _wx(checkup__q_434, 2);
+                    if (_w683 >= 0) {
+                        s->condition[_w683] = ((int8_t)(0));
                     }
                 }
-                if (((s->condition[_ix(checkup__q_346, 2)] == 2) && (checkup__q_346 == checkup__owner_347))) {
-                    int32_t _w575 = _wx(checkup__q_346, 2);
-                    if (_w575 >= 0) {
-                        s->condition[_w575] = ((int8_t)(0));
+                if (((s->condition[_ix(checkup__q_434, 2)] == 2) && (checkup__q_434 == checkup__owner_435))) {
+                    int32_t _w684 = _wx(checkup__q_434, 2);
+                    if (_w684 >= 0) {
+                        s->condition[_w684] = ((int8_t)(0));
                     }
                 }
             }
-            for (int32_t _i576 = 0; _i576 < 2; _i576++) for (int32_t _i577 = 0; _i577 < 4; _i577++) knockouts__ko_348[_i576 * 4 + _i577] = ((s->card[_i576 * 4 + _i577] >= 0) && (s->damage[_i576 * 4 + _i577] >= CARDS__hp[_ix(s->card[_i576 * 4 + _i577], 395)]));
-            for (int32_t _i578 = 0; _i578 < 2; _i578++) for (int32_t _i579 = 0; _i579 < 4; _i579++) knockouts__ko_cards_349[_i578 * 4 + _i579] = (knockouts__ko_348[_i578 * 4 + _i579] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i578 * 4 + _i579], 395)]))) : 0);
+            for (int32_t _i685 = 0; _i685 < 2; _i685++) for (int32_t _i686 = 0; _i686 < 4; _i686++) knockouts__ko_436[_i685 * 4 + _i686] = ((s->card[_i685 * 4 + _i686] >= 0) && (s->damage[_i685 * 4 + _i686] >= CARDS__hp[_ix(s->card[_i685 * 4 + _i686], 395)]));
+            for (int32_t _i687 = 0; _i687 < 2; _i687++) for (int32_t _i688 = 0; _i688 < 4; _i688++) knockouts__ko_cards_437[_i687 * 4 + _i688] = (knockouts__ko_436[_i687 * 4 + _i688] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i687 * 4 + _i688], 395)]))) : 0);
             {
-                int8_t _t580[2];
-                for (int32_t _i581 = 0; _i581 < 2; _i581++) _t580[_i581] = ((int8_t)(_wadd(s->discard_count[_i581], (_i581 == 0 ? ({ int32_t _r583 = 0; for (int32_t _j582 = 0; _j582 < 4; _j582++) _r583 = _wadd(_r583, knockouts__ko_cards_349[_j582]); _r583; }) : ({ int32_t _r586 = 0; for (int32_t _j585 = 0; _j585 < 4; _j585++) _r586 = _wadd(_r586, knockouts__ko_cards_349[1 * 4 + _j585]); _r586; })))));
-                memcpy(s->discard_count, _t580, sizeof _t580);
+                int8_t _t689[2];
+                for (int32_t _i690 = 0; _i690 < 2; _i690++) _t689[_i690] = ((int8_t)(_wadd(s->discard_count[_i690], (_i690 == 0 ? ({ int32_t _r692 = 0; for (int32_t _j691 = 0; _j691 < 4; _j691++) _r692 = _wadd(_r692, knockouts__ko_cards_437[_j691]); _r692; }) : ({ int32_t _r695 = 0; for (int32_t _j694 = 0; _j694 < 4; _j694++) _r695 = _wadd(_r695, knockouts__ko_cards_437[1 * 4 + _j694]); _r695; })))));
+                memcpy(s->discard_count, _t689, sizeof _t689);
             }
-            for (int32_t _i588 = 0; _i588 < 2; _i588++) for (int32_t _i589 = 0; _i589 < 4; _i589++) knockouts__ko_value_350[_i588 * 4 + _i589] = (knockouts__ko_348[_i588 * 4 + _i589] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i588 * 4 + _i589], 395)]))) : 0);
+            for (int32_t _i697 = 0; _i697 < 2; _i697++) for (int32_t _i698 = 0; _i698 < 4; _i698++) knockouts__ko_value_438[_i697 * 4 + _i698] = (knockouts__ko_436[_i697 * 4 + _i698] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i697 * 4 + _i698], 395)]))) : 0);
             {
-                int8_t _t590[2];
-                for (int32_t _i591 = 0; _i591 < 2; _i591++) _t590[_i591] = ((int8_t)(_wadd(s->points[_i591], (_i591 == 0 ? ({ int32_t _r593 = 0; for (int32_t _j592 = 0; _j592 < 4; _j592++) _r593 = _wadd(_r593, knockouts__ko_value_350[1 * 4 + _j592]); _r593; }) : ({ int32_t _r596 = 0; for (int32_t _j595 = 0; _j595 < 4; _j595++) _r596 = _wadd(_r596, knockouts__ko_value_350[_j595]); _r596; })))));
-                memcpy(s->points, _t590, sizeof _t590);
+                int8_t _t699[2];
+                for (int32_t _i700 = 0; _i700 < 2; _i700++) _t699[_i700] = ((int8_t)(_wadd(s->points[_i700], (_i700 == 0 ? ({ int32_t _r702 = 0; for (int32_t _j701 = 0; _j701 < 4; _j701++) _r702 = _wadd(_r702, knockouts__ko_value_438[1 * 4 + _j701]); _r702; }) : ({ int32_t _r705 = 0; for (int32_t _j704 = 0; _j704 < 4; _j704++) _r705 = _wadd(_r705, knockouts__ko_value_438[_j704]); _r705; })))));
+                memcpy(s->points, _t699, sizeof _t699);
             }
             if (false) {
                 {
-                    int16_t _t598[2];
-                    for (int32_t _i599 = 0; _i599 < 2; _i599++) _t598[_i599] = ((_i599 == 0 ? ({ bool _r601 = false; for (int32_t _j600 = 0; _j600 < 4; _j600++) if (knockouts__ko_348[_j600]) { _r601 = true; break; } _r601; }) : ({ bool _r604 = false; for (int32_t _j603 = 0; _j603 < 4; _j603++) if (knockouts__ko_348[1 * 4 + _j603]) { _r604 = true; break; } _r604; })) ? s->turn : s->ko_turn[_i599]);
-                    memcpy(s->ko_turn, _t598, sizeof _t598);
+                    int16_t _t707[2];
+                    for (int32_t _i708 = 0; _i708 < 2; _i708++) _t707[_i708] = ((_i708 == 0 ? ({ bool _r710 = false; for (int32_t _j709 = 0; _j709 < 4; _j709++) if (knockouts__ko_436[_j709]) { _r710 = true; break; } _r710; }) : ({ bool _r713 = false; for (int32_t _j712 = 0; _j712 < 4; _j712++) if (knockouts__ko_436[1 * 4 + _j712]) { _r713 = true; break; } _r713; })) ? s->turn : s->ko_turn[_i708]);
+                    memcpy(s->ko_turn, _t707, sizeof _t707);
                 }
             }
             {
-                int16_t _t606[8];
-                for (int32_t _i607 = 0; _i607 < 2; _i607++) for (int32_t _i608 = 0; _i608 < 4; _i608++) _t606[_i607 * 4 + _i608] = (knockouts__ko_348[_i607 * 4 + _i608] ? ((int16_t)((-1))) : s->card[_i607 * 4 + _i608]);
-                memcpy(s->card, _t606, sizeof _t606);
+                int16_t _t715[8];
+                for (int32_t _i716 = 0; _i716 < 2; _i716++) for (int32_t _i717 = 0; _i717 < 4; _i717++) _t715[_i716 * 4 + _i717] = (knockouts__ko_436[_i716 * 4 + _i717] ? ((int16_t)((-1))) : s->card[_i716 * 4 + _i717]);
+                memcpy(s->card, _t715, sizeof _t715);
             }
             {
-                int16_t _t609[8];
-                for (int32_t _i610 = 0; _i610 < 2; _i610++) for (int32_t _i611 = 0; _i611 < 4; _i611++) _t609[_i610 * 4 + _i611] = (knockouts__ko_348[_i610 * 4 + _i611] ? ((int16_t)(0)) : s->damage[_i610 * 4 + _i611]);
-                memcpy(s->damage, _t609, sizeof _t609);
+                int16_t _t718[8];
+                for (int32_t _i719 = 0; _i719 < 2; _i719++) for (int32_t _i720 = 0; _i720 < 4; _i720++) _t718[_i719 * 4 + _i720] = (knockouts__ko_436[_i719 * 4 + _i720] ? ((int16_t)(0)) : s->damage[_i719 * 4 + _i720]);
+                memcpy(s->damage, _t718, sizeof _t718);
             }
             {
-                int8_t _t612[64];
-                for (int32_t _i613 = 0; _i613 < 2; _i613++) for (int32_t _i614 = 0; _i614 < 4; _i614++) for (int32_t _i615 = 0; _i615 < 8; _i615++) _t612[_i613 * 32 + _i614 * 8 + _i615] = (knockouts__ko_348[(_i613 * 4 + _i614) / 4 * 4 + ((_i613 * 4 + _i614)) % 4] ? ((int8_t)(0)) : s->energy[_i613 * 32 + _i614 * 8 + _i615]);
-                memcpy(s->energy, _t612, sizeof _t612);
+                int8_t _t721[64];
+                for (int32_t _i722 = 0; _i722 < 2; _i722++) for (int32_t _i723 = 0; _i723 < 4; _i723++) for (int32_t _i724 = 0; _i724 < 8; _i724++) _t721[_i722 * 32 + _i723 * 8 + _i724] = (knockouts__ko_436[(_i722 * 4 + _i723) / 4 * 4 + ((_i722 * 4 + _i723)) % 4] ? ((int8_t)(0)) : s->energy[_i722 * 32 + _i723 * 8 + _i724]);
+                memcpy(s->energy, _t721, sizeof _t721);
             }
             {
-                int8_t _t616[8];
-                for (int32_t _i617 = 0; _i617 < 2; _i617++) for (int32_t _i618 = 0; _i618 < 4; _i618++) _t616[_i617 * 4 + _i618] = (knockouts__ko_348[_i617 * 4 + _i618] ? ((int8_t)(0)) : s->entered[_i617 * 4 + _i618]);
-                memcpy(s->entered, _t616, sizeof _t616);
+                int8_t _t725[8];
+                for (int32_t _i726 = 0; _i726 < 2; _i726++) for (int32_t _i727 = 0; _i727 < 4; _i727++) _t725[_i726 * 4 + _i727] = (knockouts__ko_436[_i726 * 4 + _i727] ? ((int8_t)(0)) : s->entered[_i726 * 4 + _i727]);
+                memcpy(s->entered, _t725, sizeof _t725);
             }
             {
-                int16_t _t619[16];
-                for (int32_t _i620 = 0; _i620 < 2; _i620++) for (int32_t _i621 = 0; _i621 < 4; _i621++) for (int32_t _i622 = 0; _i622 < 2; _i622++) _t619[_i620 * 8 + _i621 * 2 + _i622] = (knockouts__ko_348[(_i620 * 4 + _i621) / 4 * 4 + ((_i620 * 4 + _i621)) % 4] ? ((int16_t)((-1))) : s->under[_i620 * 8 + _i621 * 2 + _i622]);
-                memcpy(s->under, _t619, sizeof _t619);
-            }
-            knockouts__ko_active_351[0] = knockouts__ko_348[0];
-            knockouts__ko_active_351[1] = knockouts__ko_348[1 * 4];
-            {
-                bool _t623[2];
-                for (int32_t _i624 = 0; _i624 < 2; _i624++) _t623[_i624] = (s->poisoned[_i624] && (!knockouts__ko_active_351[_i624]));
-                memcpy(s->poisoned, _t623, sizeof _t623);
+                int16_t _t728[16];
+                for (int32_t _i729 = 0; _i729 < 2; _i729++) for (int32_t _i730 = 0; _i730 < 4; _i730++) for (int32_t _i731 = 0; _i731 < 2; _i731++) _t728[_i729 * 8 + _i730 * 2 + _i731] = (knockouts__ko_436[(_i729 * 4 + _i730) / 4 * 4 + ((_i729 * 4 + _i730)) % 4] ? ((int16_t)((-1))) : s->under[_i729 * 8 + _i730 * 2 + _i731]);
+                memcpy(s->under, _t728, sizeof _t728);
             }
             {
-                bool _t625[2];
-                for (int32_t _i626 = 0; _i626 < 2; _i626++) _t625[_i626] = (s->burned[_i626] && (!knockouts__ko_active_351[_i626]));
-                memcpy(s->burned, _t625, sizeof _t625);
+                bool _t732[8];
+                for (int32_t _i733 = 0; _i733 < 2; _i733++) for (int32_t _i734 = 0; _i734 < 4; _i734++) _t732[_i733 * 4 + _i734] = (s->used_ability[_i733 * 4 + _i734] && (!knockouts__ko_436[_i733 * 4 + _i734]));
+                memcpy(s->used_ability, _t732, sizeof _t732);
+            }
+            knockouts__ko_active_439[0] = knockouts__ko_436[0];
+            knockouts__ko_active_439[1] = knockouts__ko_436[1 * 4];
+            {
+                bool _t735[2];
+                for (int32_t _i736 = 0; _i736 < 2; _i736++) _t735[_i736] = (s->poisoned[_i736] && (!knockouts__ko_active_439[_i736]));
+                memcpy(s->poisoned, _t735, sizeof _t735);
             }
             {
-                int8_t _t627[2];
-                for (int32_t _i628 = 0; _i628 < 2; _i628++) _t627[_i628] = (knockouts__ko_active_351[_i628] ? ((int8_t)(0)) : s->condition[_i628]);
-                memcpy(s->condition, _t627, sizeof _t627);
+                bool _t737[2];
+                for (int32_t _i738 = 0; _i738 < 2; _i738++) _t737[_i738] = (s->burned[_i738] && (!knockouts__ko_active_439[_i738]));
+                memcpy(s->burned, _t737, sizeof _t737);
             }
-            knockouts__has_bench_354[0] = ({ int32_t _lo629 = 1; bool _r631 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_352 = _lo629, _end630 = 4; knockouts__ks_352 < _end630; knockouts__ks_352++) if ((s->card[knockouts__ks_352] >= 0)) { _r631 = true; break; } _r631; });
-            knockouts__has_bench_354[1] = ({ int32_t _lo633 = 1; bool _r635 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_353 = _lo633, _end634 = 4; knockouts__ks_353 < _end634; knockouts__ks_353++) if ((s->card[1 * 4 + knockouts__ks_353] >= 0)) { _r635 = true; break; } _r635; });
             {
-                bool _t637[2];
-                for (int32_t _i638 = 0; _i638 < 2; _i638++) _t637[_i638] = (s->promote_pending[_i638] || (knockouts__ko_active_351[_i638] && knockouts__has_bench_354[_i638]));
-                memcpy(s->promote_pending, _t637, sizeof _t637);
+                int8_t _t739[2];
+                for (int32_t _i740 = 0; _i740 < 2; _i740++) _t739[_i740] = (knockouts__ko_active_439[_i740] ? ((int8_t)(0)) : s->condition[_i740]);
+                memcpy(s->condition, _t739, sizeof _t739);
             }
-            for (int32_t _i639 = 0; _i639 < 2; _i639++) knockouts__won_355[_i639] = ((s->points[_i639] >= 3) || (_i639 == 0 ? (knockouts__ko_active_351[1] && (!knockouts__has_bench_354[1])) : (knockouts__ko_active_351[0] && (!knockouts__has_bench_354[0]))));
-            if ((knockouts__won_355[0] && knockouts__won_355[1])) {
+            knockouts__has_bench_442[0] = ({ int32_t _lo741 = 1; bool _r743 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_440 = _lo741, _end742 = 4; knockouts__ks_440 < _end742; knockouts__ks_440++) if ((s->card[knockouts__ks_440] >= 0)) { _r743 = true; break; } _r743; });
+            knockouts__has_bench_442[1] = ({ int32_t _lo745 = 1; bool _r747 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_441 = _lo745, _end746 = 4; knockouts__ks_441 < _end746; knockouts__ks_441++) if ((s->card[1 * 4 + knockouts__ks_441] >= 0)) { _r747 = true; break; } _r747; });
+            {
+                bool _t749[2];
+                for (int32_t _i750 = 0; _i750 < 2; _i750++) _t749[_i750] = (s->promote_pending[_i750] || (knockouts__ko_active_439[_i750] && knockouts__has_bench_442[_i750]));
+                memcpy(s->promote_pending, _t749, sizeof _t749);
+            }
+            for (int32_t _i751 = 0; _i751 < 2; _i751++) knockouts__won_443[_i751] = ((s->points[_i751] >= 3) || (_i751 == 0 ? (knockouts__ko_active_439[1] && (!knockouts__has_bench_442[1])) : (knockouts__ko_active_439[0] && (!knockouts__has_bench_442[0]))));
+            if ((knockouts__won_443[0] && knockouts__won_443[1])) {
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if ((knockouts__won_355[0] || knockouts__won_355[1])) {
-                _win(s, (knockouts__won_355[0] ? 0 : 1));
+            } else if ((knockouts__won_443[0] || knockouts__won_443[1])) {
+                _win(s, (knockouts__won_443[0] ? 0 : 1));
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
             }
@@ -4655,14 +5348,14 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if (s->promote_pending[_ix(end_of_turn__p_343, 2)]) {
+            } else if (s->promote_pending[_ix(end_of_turn__p_431, 2)]) {
                 s->phase = ((int8_t)(2));
-            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_343), 2)]) {
+            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_431), 2)]) {
                 s->phase = ((int8_t)(2));
-                s->current_player = _wsub(1, end_of_turn__p_343);
+                s->current_player = _wsub(1, end_of_turn__p_431);
             } else {
-                start_turn__p_356 = _wsub(1, end_of_turn__p_343);
-                s->current_player = start_turn__p_356;
+                start_turn__p_444 = _wsub(1, end_of_turn__p_431);
+                s->current_player = start_turn__p_444;
                 s->phase = ((int8_t)(1));
                 s->turn = ((int16_t)(_wadd(s->turn, 1)));
                 s->supporter_played = false;
@@ -4671,45 +5364,45 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
                 s->dealt_bonus = ((int16_t)(0));
                 s->dealt_group = ((int8_t)((-1)));
                 {
-                    int16_t _t640[20];
-                    for (int32_t _i641 = 0; _i641 < 2; _i641++) for (int32_t _i642 = 0; _i642 < 10; _i642++) _t640[_i641 * 10 + _i642] = ((s->seen[_i641 * 10 + _i642] >= (-1)) ? ((int16_t)((-1))) : s->seen[_i641 * 10 + _i642]);
-                    memcpy(s->seen, _t640, sizeof _t640);
+                    bool _t752[8];
+                    for (int32_t _i753 = 0; _i753 < 2; _i753++) for (int32_t _i754 = 0; _i754 < 4; _i754++) _t752[_i753 * 4 + _i754] = (s->used_ability[_i753 * 4 + _i754] && false);
+                    memcpy(s->used_ability, _t752, sizeof _t752);
                 }
-                draw_cards__p_357 = start_turn__p_356;
-                draw_cards__have_358 = s->hand_count[_ix(draw_cards__p_357, 2)];
-                draw_cards__k_359 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_357, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_358))))));
-                int32_t _w643 = _wx(draw_cards__p_357, 2);
-                if (_w643 >= 0) {
+                draw_cards__p_445 = start_turn__p_444;
+                draw_cards__have_446 = s->hand_count[_ix(draw_cards__p_445, 2)];
+                draw_cards__k_447 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_445, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_446))))));
+                int32_t _w755 = _wx(draw_cards__p_445, 2);
+                if (_w755 >= 0) {
                     {
-                        int16_t _t644[10];
-                        for (int32_t _i645 = 0; _i645 < 10; _i645++) _t644[_i645] = (((HAND_SLOTS[_i645] >= draw_cards__have_358) && (HAND_SLOTS[_i645] < ((int8_t)(_wadd(draw_cards__have_358, draw_cards__k_359))))) ? s->deck[_ix(draw_cards__p_357, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i645], draw_cards__have_358), 0), 19), 20)] : s->hand[_ix(draw_cards__p_357, 2) * 10 + _i645]);
-                        memcpy(s->hand + _w643 * 10, _t644, sizeof _t644);
+                        int16_t _t756[10];
+                        for (int32_t _i757 = 0; _i757 < 10; _i757++) _t756[_i757] = (((HAND_SLOTS[_i757] >= draw_cards__have_446) && (HAND_SLOTS[_i757] < ((int8_t)(_wadd(draw_cards__have_446, draw_cards__k_447))))) ? s->deck[_ix(draw_cards__p_445, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i757], draw_cards__have_446), 0), 19), 20)] : s->hand[_ix(draw_cards__p_445, 2) * 10 + _i757]);
+                        memcpy(s->hand + _w755 * 10, _t756, sizeof _t756);
                     }
                 }
-                int32_t _w646 = _wx(draw_cards__p_357, 2);
-                if (_w646 >= 0) {
+                int32_t _w758 = _wx(draw_cards__p_445, 2);
+                if (_w758 >= 0) {
                     {
-                        int16_t _t647[20];
-                        for (int32_t _i648 = 0; _i648 < 20; _i648++) _t647[_i648] = ((_wadd(DECK_SLOTS[_i648], draw_cards__k_359) < 20) ? s->deck[_ix(draw_cards__p_357, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i648], draw_cards__k_359), 0), 19), 20)] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w646 * 20, _t647, sizeof _t647);
+                        int16_t _t759[20];
+                        for (int32_t _i760 = 0; _i760 < 20; _i760++) _t759[_i760] = ((_wadd(DECK_SLOTS[_i760], draw_cards__k_447) < 20) ? s->deck[_ix(draw_cards__p_445, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i760], draw_cards__k_447), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w758 * 20, _t759, sizeof _t759);
                     }
                 }
-                int32_t _w649 = _wx(draw_cards__p_357, 2);
-                if (_w649 >= 0) {
-                    s->hand_count[_w649] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_357, 2)], draw_cards__k_359)));
+                int32_t _w761 = _wx(draw_cards__p_445, 2);
+                if (_w761 >= 0) {
+                    s->hand_count[_w761] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_445, 2)], draw_cards__k_447)));
                 }
-                int32_t _w650 = _wx(draw_cards__p_357, 2);
-                if (_w650 >= 0) {
-                    s->deck_count[_w650] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_357, 2)], draw_cards__k_359)));
+                int32_t _w762 = _wx(draw_cards__p_445, 2);
+                if (_w762 >= 0) {
+                    s->deck_count[_w762] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_445, 2)], draw_cards__k_447)));
                 }
                 if ((s->turn > 1)) {
-                    int32_t _w651 = _wx(start_turn__p_356, 2);
-                    if (_w651 >= 0) {
-                        s->energy_now[_w651] = s->energy_next[_ix(start_turn__p_356, 2)];
+                    int32_t _w763 = _wx(start_turn__p_444, 2);
+                    if (_w763 >= 0) {
+                        s->energy_now[_w763] = s->energy_next[_ix(start_turn__p_444, 2)];
                     }
-                    int32_t _w652 = _wx(start_turn__p_356, 2);
-                    if (_w652 >= 0) {
-                        s->energy_next[_w652] = ({ int32_t _let653 = start_turn__p_356; int32_t next_energy__p_360 = _let653; ({ int8_t _let654 = s->deck_id[_ix(next_energy__p_360, 2)]; int8_t next_energy__d_361 = _let654; ({ int32_t _let655 = _roll(random_word_at(key, 9), DECK_INFO__types[_ix(next_energy__d_361, 14)]); int32_t next_energy__j_362 = _let655; ((next_energy__j_362 == 0) ? DECK_INFO__type0[_ix(next_energy__d_361, 14)] : ((next_energy__j_362 == 1) ? DECK_INFO__type1[_ix(next_energy__d_361, 14)] : DECK_INFO__type2[_ix(next_energy__d_361, 14)])); }); }); });
+                    int32_t _w764 = _wx(start_turn__p_444, 2);
+                    if (_w764 >= 0) {
+                        s->energy_next[_w764] = ({ int32_t _let765 = start_turn__p_444; int32_t next_energy__p_448 = _let765; ({ int8_t _let766 = s->deck_id[_ix(next_energy__p_448, 2)]; int8_t next_energy__d_449 = _let766; ({ int32_t _let767 = _roll(random_word_at(key, 9), DECK_INFO__types[_ix(next_energy__d_449, 14)]); int32_t next_energy__j_450 = _let767; ((next_energy__j_450 == 0) ? DECK_INFO__type0[_ix(next_energy__d_449, 14)] : ((next_energy__j_450 == 1) ? DECK_INFO__type1[_ix(next_energy__d_449, 14)] : DECK_INFO__type2[_ix(next_energy__d_449, 14)])); }); }); });
                     }
                 }
             }
@@ -4717,109 +5410,532 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
     } else if ((choice__resume == 3)) {
         slot = s->choice__slot;
         p_ = s->choice__p;
+        o = s->choice__o;
+        c = s->choice__c;
+        t = choice__option;
+        if ((CARDS__ab_heal_all[_ix(c, 395)] > 0)) {
+            int32_t _w768 = _wx(p_, 2);
+            if (_w768 >= 0) {
+                {
+                    int16_t _t769[4];
+                    for (int32_t _i770 = 0; _i770 < 4; _i770++) _t769[_i770] = ((s->damage[_ix(p_, 2) * 4 + _i770] > CARDS__ab_heal_all[_ix(c, 395)]) ? ((int16_t)(_wsub(s->damage[_ix(p_, 2) * 4 + _i770], CARDS__ab_heal_all[_ix(c, 395)]))) : ((int16_t)(0)));
+                    memcpy(s->damage + _w768 * 4, _t769, sizeof _t769);
+                }
+            }
+        }
+        if (((CARDS__ab_gust[_ix(c, 395)] || CARDS__ab_drive_off[_ix(c, 395)]) && (t >= 0))) {
+            swap_active__p_480 = o;
+            swap_active__b_481 = t;
+            for (int32_t _i771 = 0; _i771 < 4; _i771++) swap_active__perm_482[_i771] = SWAP[_ix(swap_active__b_481, 4) * 4 + _i771];
+            int32_t _w772 = _wx(swap_active__p_480, 2);
+            if (_w772 >= 0) {
+                {
+                    int16_t _t773[4];
+                    for (int32_t _i774 = 0; _i774 < 4; _i774++) _t773[_i774] = s->card[_ix(swap_active__p_480, 2) * 4 + _ix(swap_active__perm_482[_i774], 4)];
+                    memcpy(s->card + _w772 * 4, _t773, sizeof _t773);
+                }
+            }
+            int32_t _w775 = _wx(swap_active__p_480, 2);
+            if (_w775 >= 0) {
+                {
+                    int16_t _t776[4];
+                    for (int32_t _i777 = 0; _i777 < 4; _i777++) _t776[_i777] = s->damage[_ix(swap_active__p_480, 2) * 4 + _ix(swap_active__perm_482[_i777], 4)];
+                    memcpy(s->damage + _w775 * 4, _t776, sizeof _t776);
+                }
+            }
+            int32_t _w778 = _wx(swap_active__p_480, 2);
+            if (_w778 >= 0) {
+                {
+                    int8_t _t779[32];
+                    for (int32_t _i780 = 0; _i780 < 4; _i780++) for (int32_t _i781 = 0; _i781 < 8; _i781++) _t779[_i780 * 8 + _i781] = s->energy[_ix(swap_active__p_480, 2) * 32 + _ix(swap_active__perm_482[_i780], 4) * 8 + _i781];
+                    memcpy(s->energy + _w778 * 32, _t779, sizeof _t779);
+                }
+            }
+            int32_t _w782 = _wx(swap_active__p_480, 2);
+            if (_w782 >= 0) {
+                {
+                    int8_t _t783[4];
+                    for (int32_t _i784 = 0; _i784 < 4; _i784++) _t783[_i784] = s->entered[_ix(swap_active__p_480, 2) * 4 + _ix(swap_active__perm_482[_i784], 4)];
+                    memcpy(s->entered + _w782 * 4, _t783, sizeof _t783);
+                }
+            }
+            int32_t _w785 = _wx(swap_active__p_480, 2);
+            if (_w785 >= 0) {
+                {
+                    int16_t _t786[8];
+                    for (int32_t _i787 = 0; _i787 < 4; _i787++) for (int32_t _i788 = 0; _i788 < 2; _i788++) _t786[_i787 * 2 + _i788] = s->under[_ix(swap_active__p_480, 2) * 8 + _ix(swap_active__perm_482[_i787], 4) * 2 + _i788];
+                    memcpy(s->under + _w785 * 8, _t786, sizeof _t786);
+                }
+            }
+            int32_t _w789 = _wx(swap_active__p_480, 2);
+            if (_w789 >= 0) {
+                {
+                    bool _t790[4];
+                    for (int32_t _i791 = 0; _i791 < 4; _i791++) _t790[_i791] = s->used_ability[_ix(swap_active__p_480, 2) * 4 + _ix(swap_active__perm_482[_i791], 4)];
+                    memcpy(s->used_ability + _w789 * 4, _t790, sizeof _t790);
+                }
+            }
+            clear_conditions__p_483 = swap_active__p_480;
+            int32_t _w792 = _wx(clear_conditions__p_483, 2);
+            if (_w792 >= 0) {
+                s->poisoned[_w792] = false;
+            }
+            int32_t _w793 = _wx(clear_conditions__p_483, 2);
+            if (_w793 >= 0) {
+                s->burned[_w793] = false;
+            }
+            int32_t _w794 = _wx(clear_conditions__p_483, 2);
+            if (_w794 >= 0) {
+                s->condition[_w794] = ((int8_t)(0));
+            }
+            int32_t _w795 = _wx(clear_conditions__p_483, 2);
+            if (_w795 >= 0) {
+                {
+                    int16_t _t796[8];
+                    for (int32_t _i797 = 0; _i797 < 8; _i797++) _t796[_i797] = (ACTIVE_BOUND[_i797] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_483, 2) * 8 + _i797]);
+                    memcpy(s->lasting_until + _w795 * 8, _t796, sizeof _t796);
+                }
+            }
+        }
+        if (((CARDS__ab_snipe[_ix(c, 395)] > 0) && (t >= 0))) {
+            int32_t _w798 = _wx(o, 2);
+            int32_t _w799 = _wx(t, 4);
+            if (_w798 >= 0 && _w799 >= 0) {
+                s->damage[_w798 * 4 + _w799] = ((int16_t)(_wadd(s->damage[_ix(o, 2) * 4 + _ix(t, 4)], CARDS__ab_snipe[_ix(c, 395)])));
+            }
+        }
+        if ((CARDS__ab_attach_type[_ix(c, 395)] >= 0)) {
+            int32_t _w800 = _wx(p_, 2);
+            int32_t _w801 = _wx((CARDS__ab_attach_active[_ix(c, 395)] ? 0 : slot), 4);
+            int32_t _w802 = _wx(CARDS__ab_attach_type[_ix(c, 395)], 8);
+            if (_w800 >= 0 && _w801 >= 0 && _w802 >= 0) {
+                s->energy[_w800 * 32 + _w801 * 8 + _w802] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix((CARDS__ab_attach_active[_ix(c, 395)] ? 0 : slot), 4) * 8 + _ix(CARDS__ab_attach_type[_ix(c, 395)], 8)], 1)));
+            }
+        }
+        heads_bool159 = _flip(random_word_at(key, 10));
+        if (((CARDS__ab_status[_ix(c, 395)] > 0) && ((CARDS__ab_status_if[_ix(c, 395)] == 0) || ((CARDS__ab_coins[_ix(c, 395)] > 0) && heads_bool159)))) {
+            give_status__q_484 = o;
+            give_status__st_485 = CARDS__ab_status[_ix(c, 395)];
+            if ((give_status__st_485 == 1)) {
+                int32_t _w803 = _wx(give_status__q_484, 2);
+                if (_w803 >= 0) {
+                    s->poisoned[_w803] = true;
+                }
+            } else if ((give_status__st_485 == 2)) {
+                int32_t _w804 = _wx(give_status__q_484, 2);
+                if (_w804 >= 0) {
+                    s->burned[_w804] = true;
+                }
+            } else if ((give_status__st_485 == 3)) {
+                int32_t _w805 = _wx(give_status__q_484, 2);
+                if (_w805 >= 0) {
+                    s->condition[_w805] = ((int8_t)(1));
+                }
+            } else if ((give_status__st_485 == 4)) {
+                int32_t _w806 = _wx(give_status__q_484, 2);
+                if (_w806 >= 0) {
+                    s->condition[_w806] = ((int8_t)(2));
+                }
+            } else if ((give_status__st_485 == 5)) {
+                int32_t _w807 = _wx(give_status__q_484, 2);
+                if (_w807 >= 0) {
+                    s->condition[_w807] = ((int8_t)(3));
+                }
+            }
+        }
+        if ((CARDS__ab_look_n[_ix(c, 395)] > 0)) {
+            int32_t _w808 = _wx(p_, 2);
+            if (_w808 >= 0) {
+                {
+                    int16_t *_d = s->seen + _w808 * 10;
+                    for (int32_t _i809 = 0; _i809 < 10; _i809++) _d[_i809] = ((HAND_SLOTS[_i809] < CARDS__ab_look_n[_ix(c, 395)]) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i809], 0), 19), 20)] : ((int16_t)((-1))));
+                }
+            }
+        }
+        if (((CARDS__ab_move_type[_ix(c, 395)] >= 0) && (t >= 0))) {
+            int32_t _w810 = _wx(p_, 2);
+            int32_t _w811 = _wx(t, 4);
+            int32_t _w812 = _wx(CARDS__ab_move_type[_ix(c, 395)], 8);
+            if (_w810 >= 0 && _w811 >= 0 && _w812 >= 0) {
+                s->energy[_w810 * 32 + _w811 * 8 + _w812] = ((int8_t)(_wsub(s->energy[_ix(p_, 2) * 32 + _ix(t, 4) * 8 + _ix(CARDS__ab_move_type[_ix(c, 395)], 8)], 1)));
+            }
+            int32_t _w813 = _wx(p_, 2);
+            int32_t _w814 = _wx(CARDS__ab_move_type[_ix(c, 395)], 8);
+            if (_w813 >= 0 && _w814 >= 0) {
+                s->energy[_w813 * 32 + 0 * 8 + _w814] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix(CARDS__ab_move_type[_ix(c, 395)], 8)], 1)));
+            }
+        }
+        for (int32_t _i815 = 0; _i815 < 2; _i815++) for (int32_t _i816 = 0; _i816 < 4; _i816++) knockouts__ko_486[_i815 * 4 + _i816] = ((s->card[_i815 * 4 + _i816] >= 0) && (s->damage[_i815 * 4 + _i816] >= CARDS__hp[_ix(s->card[_i815 * 4 + _i816], 395)]));
+        for (int32_t _i817 = 0; _i817 < 2; _i817++) for (int32_t _i818 = 0; _i818 < 4; _i818++) knockouts__ko_cards_487[_i817 * 4 + _i818] = (knockouts__ko_486[_i817 * 4 + _i818] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i817 * 4 + _i818], 395)]))) : 0);
+        {
+            int8_t _t819[2];
+            for (int32_t _i820 = 0; _i820 < 2; _i820++) _t819[_i820] = ((int8_t)(_wadd(s->discard_count[_i820], (_i820 == 0 ? ({ int32_t _r822 = 0; for (int32_t _j821 = 0; _j821 < 4; _j821++) _r822 = _wadd(_r822, knockouts__ko_cards_487[_j821]); _r822; }) : ({ int32_t _r825 = 0; for (int32_t _j824 = 0; _j824 < 4; _j824++) _r825 = _wadd(_r825, knockouts__ko_cards_487[1 * 4 + _j824]); _r825; })))));
+            memcpy(s->discard_count, _t819, sizeof _t819);
+        }
+        for (int32_t _i827 = 0; _i827 < 2; _i827++) for (int32_t _i828 = 0; _i828 < 4; _i828++) knockouts__ko_value_488[_i827 * 4 + _i828] = (knockouts__ko_486[_i827 * 4 + _i828] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i827 * 4 + _i828], 395)]))) : 0);
+        {
+            int8_t _t829[2];
+            for (int32_t _i830 = 0; _i830 < 2; _i830++) _t829[_i830] = ((int8_t)(_wadd(s->points[_i830], (_i830 == 0 ? ({ int32_t _r832 = 0; for (int32_t _j831 = 0; _j831 < 4; _j831++) _r832 = _wadd(_r832, knockouts__ko_value_488[1 * 4 + _j831]); _r832; }) : ({ int32_t _r835 = 0; for (int32_t _j834 = 0; _j834 < 4; _j834++) _r835 = _wadd(_r835, knockouts__ko_value_488[_j834]); _r835; })))));
+            memcpy(s->points, _t829, sizeof _t829);
+        }
+        if (false) {
+            {
+                int16_t _t837[2];
+                for (int32_t _i838 = 0; _i838 < 2; _i838++) _t837[_i838] = ((_i838 == 0 ? ({ bool _r840 = false; for (int32_t _j839 = 0; _j839 < 4; _j839++) if (knockouts__ko_486[_j839]) { _r840 = true; break; } _r840; }) : ({ bool _r843 = false; for (int32_t _j842 = 0; _j842 < 4; _j842++) if (knockouts__ko_486[1 * 4 + _j842]) { _r843 = true; break; } _r843; })) ? s->turn : s->ko_turn[_i838]);
+                memcpy(s->ko_turn, _t837, sizeof _t837);
+            }
+        }
+        {
+            int16_t _t845[8];
+            for (int32_t _i846 = 0; _i846 < 2; _i846++) for (int32_t _i847 = 0; _i847 < 4; _i847++) _t845[_i846 * 4 + _i847] = (knockouts__ko_486[_i846 * 4 + _i847] ? ((int16_t)((-1))) : s->card[_i846 * 4 + _i847]);
+            memcpy(s->card, _t845, sizeof _t845);
+        }
+        {
+            int16_t _t848[8];
+            for (int32_t _i849 = 0; _i849 < 2; _i849++) for (int32_t _i850 = 0; _i850 < 4; _i850++) _t848[_i849 * 4 + _i850] = (knockouts__ko_486[_i849 * 4 + _i850] ? ((int16_t)(0)) : s->damage[_i849 * 4 + _i850]);
+            memcpy(s->damage, _t848, sizeof _t848);
+        }
+        {
+            int8_t _t851[64];
+            for (int32_t _i852 = 0; _i852 < 2; _i852++) for (int32_t _i853 = 0; _i853 < 4; _i853++) for (int32_t _i854 = 0; _i854 < 8; _i854++) _t851[_i852 * 32 + _i853 * 8 + _i854] = (knockouts__ko_486[(_i852 * 4 + _i853) / 4 * 4 + ((_i852 * 4 + _i853)) % 4] ? ((int8_t)(0)) : s->energy[_i852 * 32 + _i853 * 8 + _i854]);
+            memcpy(s->energy, _t851, sizeof _t851);
+        }
+        {
+            int8_t _t855[8];
+            for (int32_t _i856 = 0; _i856 < 2; _i856++) for (int32_t _i857 = 0; _i857 < 4; _i857++) _t855[_i856 * 4 + _i857] = (knockouts__ko_486[_i856 * 4 + _i857] ? ((int8_t)(0)) : s->entered[_i856 * 4 + _i857]);
+            memcpy(s->entered, _t855, sizeof _t855);
+        }
+        {
+            int16_t _t858[16];
+            for (int32_t _i859 = 0; _i859 < 2; _i859++) for (int32_t _i860 = 0; _i860 < 4; _i860++) for (int32_t _i861 = 0; _i861 < 2; _i861++) _t858[_i859 * 8 + _i860 * 2 + _i861] = (knockouts__ko_486[(_i859 * 4 + _i860) / 4 * 4 + ((_i859 * 4 + _i860)) % 4] ? ((int16_t)((-1))) : s->under[_i859 * 8 + _i860 * 2 + _i861]);
+            memcpy(s->under, _t858, sizeof _t858);
+        }
+        {
+            bool _t862[8];
+            for (int32_t _i863 = 0; _i863 < 2; _i863++) for (int32_t _i864 = 0; _i864 < 4; _i864++) _t862[_i863 * 4 + _i864] = (s->used_ability[_i863 * 4 + _i864] && (!knockouts__ko_486[_i863 * 4 + _i864]));
+            memcpy(s->used_ability, _t862, sizeof _t862);
+        }
+        knockouts__ko_active_489[0] = knockouts__ko_486[0];
+        knockouts__ko_active_489[1] = knockouts__ko_486[1 * 4];
+        {
+            bool _t865[2];
+            for (int32_t _i866 = 0; _i866 < 2; _i866++) _t865[_i866] = (s->poisoned[_i866] && (!knockouts__ko_active_489[_i866]));
+            memcpy(s->poisoned, _t865, sizeof _t865);
+        }
+        {
+            bool _t867[2];
+            for (int32_t _i868 = 0; _i868 < 2; _i868++) _t867[_i868] = (s->burned[_i868] && (!knockouts__ko_active_489[_i868]));
+            memcpy(s->burned, _t867, sizeof _t867);
+        }
+        {
+            int8_t _t869[2];
+            for (int32_t _i870 = 0; _i870 < 2; _i870++) _t869[_i870] = (knockouts__ko_active_489[_i870] ? ((int8_t)(0)) : s->condition[_i870]);
+            memcpy(s->condition, _t869, sizeof _t869);
+        }
+        knockouts__has_bench_492[0] = ({ int32_t _lo871 = 1; bool _r873 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_490 = _lo871, _end872 = 4; knockouts__ks_490 < _end872; knockouts__ks_490++) if ((s->card[knockouts__ks_490] >= 0)) { _r873 = true; break; } _r873; });
+        knockouts__has_bench_492[1] = ({ int32_t _lo875 = 1; bool _r877 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_491 = _lo875, _end876 = 4; knockouts__ks_491 < _end876; knockouts__ks_491++) if ((s->card[1 * 4 + knockouts__ks_491] >= 0)) { _r877 = true; break; } _r877; });
+        {
+            bool _t879[2];
+            for (int32_t _i880 = 0; _i880 < 2; _i880++) _t879[_i880] = (s->promote_pending[_i880] || (knockouts__ko_active_489[_i880] && knockouts__has_bench_492[_i880]));
+            memcpy(s->promote_pending, _t879, sizeof _t879);
+        }
+        for (int32_t _i881 = 0; _i881 < 2; _i881++) knockouts__won_493[_i881] = ((s->points[_i881] >= 3) || (_i881 == 0 ? (knockouts__ko_active_489[1] && (!knockouts__has_bench_492[1])) : (knockouts__ko_active_489[0] && (!knockouts__has_bench_492[0]))));
+        if ((knockouts__won_493[0] && knockouts__won_493[1])) {
+            memset(s->rewards, 0, sizeof s->rewards);
+            s->terminated = true;
+            s->phase = ((int8_t)(3));
+        } else if ((knockouts__won_493[0] || knockouts__won_493[1])) {
+            _win(s, (knockouts__won_493[0] ? 0 : 1));
+            s->terminated = true;
+            s->phase = ((int8_t)(3));
+        }
+        if (((s->phase == 1) && s->promote_pending[_ix(o, 2)])) {
+            for (int32_t _i882 = 0; _i882 < 4; _i882++) choice__options_4[_i882] = (BENCH_MASK[_i882] && (s->card[_ix(o, 2) * 4 + _i882] >= 0));
+            b = (-1);
+            if (({ bool _r884 = false; for (int32_t _j883 = 0; _j883 < 4; _j883++) if (choice__options_4[_j883]) { _r884 = true; break; } _r884; })) {
+                s->choice__o = o;
+                for (int32_t _i886 = 0; _i886 < 4; _i886++) s->choice__mask[_i886] = choice__options_4[_i886];
+                s->choice__player = s->current_player;
+                s->current_player = o;
+                s->choice__pending = 4;
+            }
+            if ((s->choice__pending == 0)) {
+                swap_active__p_494 = o;
+                swap_active__b_495 = b;
+                for (int32_t _i887 = 0; _i887 < 4; _i887++) swap_active__perm_496[_i887] = SWAP[_ix(swap_active__b_495, 4) * 4 + _i887];
+                int32_t _w888 = _wx(swap_active__p_494, 2);
+                if (_w888 >= 0) {
+                    {
+                        int16_t _t889[4];
+                        for (int32_t _i890 = 0; _i890 < 4; _i890++) _t889[_i890] = s->card[_ix(swap_active__p_494, 2) * 4 + _ix(swap_active__perm_496[_i890], 4)];
+                        memcpy(s->card + _w888 * 4, _t889, sizeof _t889);
+                    }
+                }
+                int32_t _w891 = _wx(swap_active__p_494, 2);
+                if (_w891 >= 0) {
+                    {
+                        int16_t _t892[4];
+                        for (int32_t _i893 = 0; _i893 < 4; _i893++) _t892[_i893] = s->damage[_ix(swap_active__p_494, 2) * 4 + _ix(swap_active__perm_496[_i893], 4)];
+                        memcpy(s->damage + _w891 * 4, _t892, sizeof _t892);
+                    }
+                }
+                int32_t _w894 = _wx(swap_active__p_494, 2);
+                if (_w894 >= 0) {
+                    {
+                        int8_t _t895[32];
+                        for (int32_t _i896 = 0; _i896 < 4; _i896++) for (int32_t _i897 = 0; _i897 < 8; _i897++) _t895[_i896 * 8 + _i897] = s->energy[_ix(swap_active__p_494, 2) * 32 + _ix(swap_active__perm_496[_i896], 4) * 8 + _i897];
+                        memcpy(s->energy + _w894 * 32, _t895, sizeof _t895);
+                    }
+                }
+                int32_t _w898 = _wx(swap_active__p_494, 2);
+                if (_w898 >= 0) {
+                    {
+                        int8_t _t899[4];
+                        for (int32_t _i900 = 0; _i900 < 4; _i900++) _t899[_i900] = s->entered[_ix(swap_active__p_494, 2) * 4 + _ix(swap_active__perm_496[_i900], 4)];
+                        memcpy(s->entered + _w898 * 4, _t899, sizeof _t899);
+                    }
+                }
+                int32_t _w901 = _wx(swap_active__p_494, 2);
+                if (_w901 >= 0) {
+                    {
+                        int16_t _t902[8];
+                        for (int32_t _i903 = 0; _i903 < 4; _i903++) for (int32_t _i904 = 0; _i904 < 2; _i904++) _t902[_i903 * 2 + _i904] = s->under[_ix(swap_active__p_494, 2) * 8 + _ix(swap_active__perm_496[_i903], 4) * 2 + _i904];
+                        memcpy(s->under + _w901 * 8, _t902, sizeof _t902);
+                    }
+                }
+                int32_t _w905 = _wx(swap_active__p_494, 2);
+                if (_w905 >= 0) {
+                    {
+                        bool _t906[4];
+                        for (int32_t _i907 = 0; _i907 < 4; _i907++) _t906[_i907] = s->used_ability[_ix(swap_active__p_494, 2) * 4 + _ix(swap_active__perm_496[_i907], 4)];
+                        memcpy(s->used_ability + _w905 * 4, _t906, sizeof _t906);
+                    }
+                }
+                clear_conditions__p_497 = swap_active__p_494;
+                int32_t _w908 = _wx(clear_conditions__p_497, 2);
+                if (_w908 >= 0) {
+                    s->poisoned[_w908] = false;
+                }
+                int32_t _w909 = _wx(clear_conditions__p_497, 2);
+                if (_w909 >= 0) {
+                    s->burned[_w909] = false;
+                }
+                int32_t _w910 = _wx(clear_conditions__p_497, 2);
+                if (_w910 >= 0) {
+                    s->condition[_w910] = ((int8_t)(0));
+                }
+                int32_t _w911 = _wx(clear_conditions__p_497, 2);
+                if (_w911 >= 0) {
+                    {
+                        int16_t _t912[8];
+                        for (int32_t _i913 = 0; _i913 < 8; _i913++) _t912[_i913] = (ACTIVE_BOUND[_i913] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_497, 2) * 8 + _i913]);
+                        memcpy(s->lasting_until + _w911 * 8, _t912, sizeof _t912);
+                    }
+                }
+                int32_t _w914 = _wx(o, 2);
+                if (_w914 >= 0) {
+                    s->promote_pending[_w914] = false;
+                }
+            }
+        }
+    } else if ((choice__resume == 4)) {
+        o = s->choice__o;
+        b = choice__option;
+        swap_active__p_494 = o;
+        swap_active__b_495 = b;
+        for (int32_t _i915 = 0; _i915 < 4; _i915++) swap_active__perm_496[_i915] = SWAP[_ix(swap_active__b_495, 4) * 4 + _i915];
+        int32_t _w916 = _wx(swap_active__p_494, 2);
+        if (_w916 >= 0) {
+            {
+                int16_t _t917[4];
+                for (int32_t _i918 = 0; _i918 < 4; _i918++) _t917[_i918] = s->card[_ix(swap_active__p_494, 2) * 4 + _ix(swap_active__perm_496[_i918], 4)];
+                memcpy(s->card + _w916 * 4, _t917, sizeof _t917);
+            }
+        }
+        int32_t _w919 = _wx(swap_active__p_494, 2);
+        if (_w919 >= 0) {
+            {
+                int16_t _t920[4];
+                for (int32_t _i921 = 0; _i921 < 4; _i921++) _t920[_i921] = s->damage[_ix(swap_active__p_494, 2) * 4 + _ix(swap_active__perm_496[_i921], 4)];
+                memcpy(s->damage + _w919 * 4, _t920, sizeof _t920);
+            }
+        }
+        int32_t _w922 = _wx(swap_active__p_494, 2);
+        if (_w922 >= 0) {
+            {
+                int8_t _t923[32];
+                for (int32_t _i924 = 0; _i924 < 4; _i924++) for (int32_t _i925 = 0; _i925 < 8; _i925++) _t923[_i924 * 8 + _i925] = s->energy[_ix(swap_active__p_494, 2) * 32 + _ix(swap_active__perm_496[_i924], 4) * 8 + _i925];
+                memcpy(s->energy + _w922 * 32, _t923, sizeof _t923);
+            }
+        }
+        int32_t _w926 = _wx(swap_active__p_494, 2);
+        if (_w926 >= 0) {
+            {
+                int8_t _t927[4];
+                for (int32_t _i928 = 0; _i928 < 4; _i928++) _t927[_i928] = s->entered[_ix(swap_active__p_494, 2) * 4 + _ix(swap_active__perm_496[_i928], 4)];
+                memcpy(s->entered + _w926 * 4, _t927, sizeof _t927);
+            }
+        }
+        int32_t _w929 = _wx(swap_active__p_494, 2);
+        if (_w929 >= 0) {
+            {
+                int16_t _t930[8];
+                for (int32_t _i931 = 0; _i931 < 4; _i931++) for (int32_t _i932 = 0; _i932 < 2; _i932++) _t930[_i931 * 2 + _i932] = s->under[_ix(swap_active__p_494, 2) * 8 + _ix(swap_active__perm_496[_i931], 4) * 2 + _i932];
+                memcpy(s->under + _w929 * 8, _t930, sizeof _t930);
+            }
+        }
+        int32_t _w933 = _wx(swap_active__p_494, 2);
+        if (_w933 >= 0) {
+            {
+                bool _t934[4];
+                for (int32_t _i935 = 0; _i935 < 4; _i935++) _t934[_i935] = s->used_ability[_ix(swap_active__p_494, 2) * 4 + _ix(swap_active__perm_496[_i935], 4)];
+                memcpy(s->used_ability + _w933 * 4, _t934, sizeof _t934);
+            }
+        }
+        clear_conditions__p_497 = swap_active__p_494;
+        int32_t _w936 = _wx(clear_conditions__p_497, 2);
+        if (_w936 >= 0) {
+            s->poisoned[_w936] = false;
+        }
+        int32_t _w937 = _wx(clear_conditions__p_497, 2);
+        if (_w937 >= 0) {
+            s->burned[_w937] = false;
+        }
+        int32_t _w938 = _wx(clear_conditions__p_497, 2);
+        if (_w938 >= 0) {
+            s->condition[_w938] = ((int8_t)(0));
+        }
+        int32_t _w939 = _wx(clear_conditions__p_497, 2);
+        if (_w939 >= 0) {
+            {
+                int16_t _t940[8];
+                for (int32_t _i941 = 0; _i941 < 8; _i941++) _t940[_i941] = (ACTIVE_BOUND[_i941] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_497, 2) * 8 + _i941]);
+                memcpy(s->lasting_until + _w939 * 8, _t940, sizeof _t940);
+            }
+        }
+        int32_t _w942 = _wx(o, 2);
+        if (_w942 >= 0) {
+            s->promote_pending[_w942] = false;
+        }
+    } else if ((choice__resume == 5)) {
+        slot = s->choice__slot;
+        p_ = s->choice__p;
         b = choice__option;
         if ((b > 0)) {
-            swap_active__p_374 = p_;
-            swap_active__b_375 = b;
-            for (int32_t _i656 = 0; _i656 < 4; _i656++) swap_active__perm_376[_i656] = SWAP[_ix(swap_active__b_375, 4) * 4 + _i656];
-            int32_t _w657 = _wx(swap_active__p_374, 2);
-            if (_w657 >= 0) {
+            swap_active__p_509 = p_;
+            swap_active__b_510 = b;
+            for (int32_t _i943 = 0; _i943 < 4; _i943++) swap_active__perm_511[_i943] = SWAP[_ix(swap_active__b_510, 4) * 4 + _i943];
+            int32_t _w944 = _wx(swap_active__p_509, 2);
+            if (_w944 >= 0) {
                 {
-                    int16_t _t658[4];
-                    for (int32_t _i659 = 0; _i659 < 4; _i659++) _t658[_i659] = s->card[_ix(swap_active__p_374, 2) * 4 + _ix(swap_active__perm_376[_i659], 4)];
-                    memcpy(s->card + _w657 * 4, _t658, sizeof _t658);
+                    int16_t _t945[4];
+                    for (int32_t _i946 = 0; _i946 < 4; _i946++) _t945[_i946] = s->card[_ix(swap_active__p_509, 2) * 4 + _ix(swap_active__perm_511[_i946], 4)];
+                    memcpy(s->card + _w944 * 4, _t945, sizeof _t945);
                 }
             }
-            int32_t _w660 = _wx(swap_active__p_374, 2);
-            if (_w660 >= 0) {
+            int32_t _w947 = _wx(swap_active__p_509, 2);
+            if (_w947 >= 0) {
                 {
-                    int16_t _t661[4];
-                    for (int32_t _i662 = 0; _i662 < 4; _i662++) _t661[_i662] = s->damage[_ix(swap_active__p_374, 2) * 4 + _ix(swap_active__perm_376[_i662], 4)];
-                    memcpy(s->damage + _w660 * 4, _t661, sizeof _t661);
+                    int16_t _t948[4];
+                    for (int32_t _i949 = 0; _i949 < 4; _i949++) _t948[_i949] = s->damage[_ix(swap_active__p_509, 2) * 4 + _ix(swap_active__perm_511[_i949], 4)];
+                    memcpy(s->damage + _w947 * 4, _t948, sizeof _t948);
                 }
             }
-            int32_t _w663 = _wx(swap_active__p_374, 2);
-            if (_w663 >= 0) {
+            int32_t _w950 = _wx(swap_active__p_509, 2);
+            if (_w950 >= 0) {
                 {
-                    int8_t _t664[32];
-                    for (int32_t _i665 = 0; _i665 < 4; _i665++) for (int32_t _i666 = 0; _i666 < 8; _i666++) _t664[_i665 * 8 + _i666] = s->energy[_ix(swap_active__p_374, 2) * 32 + _ix(swap_active__perm_376[_i665], 4) * 8 + _i666];
-                    memcpy(s->energy + _w663 * 32, _t664, sizeof _t664);
+                    int8_t _t951[32];
+                    for (int32_t _i952 = 0; _i952 < 4; _i952++) for (int32_t _i953 = 0; _i953 < 8; _i953++) _t951[_i952 * 8 + _i953] = s->energy[_ix(swap_active__p_509, 2) * 32 + _ix(swap_active__perm_511[_i952], 4) * 8 + _i953];
+                    memcpy(s->energy + _w950 * 32, _t951, sizeof _t951);
                 }
             }
-            int32_t _w667 = _wx(swap_active__p_374, 2);
-            if (_w667 >= 0) {
+            int32_t _w954 = _wx(swap_active__p_509, 2);
+            if (_w954 >= 0) {
                 {
-                    int8_t _t668[4];
-                    for (int32_t _i669 = 0; _i669 < 4; _i669++) _t668[_i669] = s->entered[_ix(swap_active__p_374, 2) * 4 + _ix(swap_active__perm_376[_i669], 4)];
-                    memcpy(s->entered + _w667 * 4, _t668, sizeof _t668);
+                    int8_t _t955[4];
+                    for (int32_t _i956 = 0; _i956 < 4; _i956++) _t955[_i956] = s->entered[_ix(swap_active__p_509, 2) * 4 + _ix(swap_active__perm_511[_i956], 4)];
+                    memcpy(s->entered + _w954 * 4, _t955, sizeof _t955);
                 }
             }
-            int32_t _w670 = _wx(swap_active__p_374, 2);
-            if (_w670 >= 0) {
+            int32_t _w957 = _wx(swap_active__p_509, 2);
+            if (_w957 >= 0) {
                 {
-                    int16_t _t671[8];
-                    for (int32_t _i672 = 0; _i672 < 4; _i672++) for (int32_t _i673 = 0; _i673 < 2; _i673++) _t671[_i672 * 2 + _i673] = s->under[_ix(swap_active__p_374, 2) * 8 + _ix(swap_active__perm_376[_i672], 4) * 2 + _i673];
-                    memcpy(s->under + _w670 * 8, _t671, sizeof _t671);
+                    int16_t _t958[8];
+                    for (int32_t _i959 = 0; _i959 < 4; _i959++) for (int32_t _i960 = 0; _i960 < 2; _i960++) _t958[_i959 * 2 + _i960] = s->under[_ix(swap_active__p_509, 2) * 8 + _ix(swap_active__perm_511[_i959], 4) * 2 + _i960];
+                    memcpy(s->under + _w957 * 8, _t958, sizeof _t958);
                 }
             }
-            clear_conditions__p_377 = swap_active__p_374;
-            int32_t _w674 = _wx(clear_conditions__p_377, 2);
-            if (_w674 >= 0) {
-                s->poisoned[_w674] = false;
-            }
-            int32_t _w675 = _wx(clear_conditions__p_377, 2);
-            if (_w675 >= 0) {
-                s->burned[_w675] = false;
-            }
-            int32_t _w676 = _wx(clear_conditions__p_377, 2);
-            if (_w676 >= 0) {
-                s->condition[_w676] = ((int8_t)(0));
-            }
-            int32_t _w677 = _wx(clear_conditions__p_377, 2);
-            if (_w677 >= 0) {
+            int32_t _w961 = _wx(swap_active__p_509, 2);
+            if (_w961 >= 0) {
                 {
-                    int16_t _t678[8];
-                    for (int32_t _i679 = 0; _i679 < 8; _i679++) _t678[_i679] = (ACTIVE_BOUND[_i679] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_377, 2) * 8 + _i679]);
-                    memcpy(s->lasting_until + _w677 * 8, _t678, sizeof _t678);
+                    bool _t962[4];
+                    for (int32_t _i963 = 0; _i963 < 4; _i963++) _t962[_i963] = s->used_ability[_ix(swap_active__p_509, 2) * 4 + _ix(swap_active__perm_511[_i963], 4)];
+                    memcpy(s->used_ability + _w961 * 4, _t962, sizeof _t962);
+                }
+            }
+            clear_conditions__p_512 = swap_active__p_509;
+            int32_t _w964 = _wx(clear_conditions__p_512, 2);
+            if (_w964 >= 0) {
+                s->poisoned[_w964] = false;
+            }
+            int32_t _w965 = _wx(clear_conditions__p_512, 2);
+            if (_w965 >= 0) {
+                s->burned[_w965] = false;
+            }
+            int32_t _w966 = _wx(clear_conditions__p_512, 2);
+            if (_w966 >= 0) {
+                s->condition[_w966] = ((int8_t)(0));
+            }
+            int32_t _w967 = _wx(clear_conditions__p_512, 2);
+            if (_w967 >= 0) {
+                {
+                    int16_t _t968[8];
+                    for (int32_t _i969 = 0; _i969 < 8; _i969++) _t968[_i969] = (ACTIVE_BOUND[_i969] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_512, 2) * 8 + _i969]);
+                    memcpy(s->lasting_until + _w967 * 8, _t968, sizeof _t968);
                 }
             }
         }
-        clear_slot__p_378 = p_;
-        clear_slot__slot_379 = ((b > 0) ? b : slot);
-        int32_t _w680 = _wx(clear_slot__p_378, 2);
-        int32_t _w681 = _wx(clear_slot__slot_379, 4);
-        if (_w680 >= 0 && _w681 >= 0) {
-            s->card[_w680 * 4 + _w681] = ((int16_t)((-1)));
+        clear_slot__p_513 = p_;
+        clear_slot__slot_514 = ((b > 0) ? b : slot);
+        int32_t _w970 = _wx(clear_slot__p_513, 2);
+        int32_t _w971 = _wx(clear_slot__slot_514, 4);
+        if (_w970 >= 0 && _w971 >= 0) {
+            s->card[_w970 * 4 + _w971] = ((int16_t)((-1)));
         }
-        int32_t _w682 = _wx(clear_slot__p_378, 2);
-        int32_t _w683 = _wx(clear_slot__slot_379, 4);
-        if (_w682 >= 0 && _w683 >= 0) {
-            s->damage[_w682 * 4 + _w683] = ((int16_t)(0));
+        int32_t _w972 = _wx(clear_slot__p_513, 2);
+        int32_t _w973 = _wx(clear_slot__slot_514, 4);
+        if (_w972 >= 0 && _w973 >= 0) {
+            s->damage[_w972 * 4 + _w973] = ((int16_t)(0));
         }
-        int32_t _w684 = _wx(clear_slot__p_378, 2);
-        int32_t _w685 = _wx(clear_slot__slot_379, 4);
-        if (_w684 >= 0 && _w685 >= 0) {
+        int32_t _w974 = _wx(clear_slot__p_513, 2);
+        int32_t _w975 = _wx(clear_slot__slot_514, 4);
+        if (_w974 >= 0 && _w975 >= 0) {
             {
-                int8_t *_d = s->energy + _w684 * 32 + _w685 * 8;
-                for (int32_t _i686 = 0; _i686 < 8; _i686++) _d[_i686] = ((int8_t)(0));
+                int8_t *_d = s->energy + _w974 * 32 + _w975 * 8;
+                for (int32_t _i976 = 0; _i976 < 8; _i976++) _d[_i976] = ((int8_t)(0));
             }
         }
-        int32_t _w687 = _wx(clear_slot__p_378, 2);
-        int32_t _w688 = _wx(clear_slot__slot_379, 4);
-        if (_w687 >= 0 && _w688 >= 0) {
-            s->entered[_w687 * 4 + _w688] = ((int8_t)(0));
+        int32_t _w977 = _wx(clear_slot__p_513, 2);
+        int32_t _w978 = _wx(clear_slot__slot_514, 4);
+        if (_w977 >= 0 && _w978 >= 0) {
+            s->entered[_w977 * 4 + _w978] = ((int8_t)(0));
         }
-        int32_t _w689 = _wx(clear_slot__p_378, 2);
-        int32_t _w690 = _wx(clear_slot__slot_379, 4);
-        if (_w689 >= 0 && _w690 >= 0) {
+        int32_t _w979 = _wx(clear_slot__p_513, 2);
+        int32_t _w980 = _wx(clear_slot__slot_514, 4);
+        if (_w979 >= 0 && _w980 >= 0) {
             {
-                int16_t *_d = s->under + _w689 * 8 + _w690 * 2;
-                for (int32_t _i691 = 0; _i691 < 2; _i691++) _d[_i691] = ((int16_t)((-1)));
+                int16_t *_d = s->under + _w979 * 8 + _w980 * 2;
+                for (int32_t _i981 = 0; _i981 < 2; _i981++) _d[_i981] = ((int16_t)((-1)));
             }
         }
-        int32_t _w692 = _wx(p_, 2);
-        if (_w692 >= 0) {
-            s->discard_count[_w692] = ((int8_t)(_wadd(s->discard_count[_ix(p_, 2)], 1)));
+        int32_t _w982 = _wx(clear_slot__p_513, 2);
+        int32_t _w983 = _wx(clear_slot__slot_514, 4);
+        if (_w982 >= 0 && _w983 >= 0) {
+            s->used_ability[_w982 * 4 + _w983] = false;
+        }
+        int32_t _w984 = _wx(p_, 2);
+        if (_w984 >= 0) {
+            s->discard_count[_w984] = ((int8_t)(_wadd(s->discard_count[_ix(p_, 2)], 1)));
         }
     }
 }
@@ -4873,10 +5989,11 @@ static void init(State *s, Key key)
     for (int32_t _i30 = 0; _i30 < 2; _i30++) s->taken_until[_i30] = ((int16_t)(0));
     for (int32_t _i31 = 0; _i31 < 2; _i31++) for (int32_t _i32 = 0; _i32 < 8; _i32++) s->lasting_until[_i31 * 8 + _i32] = ((int16_t)(0));
     for (int32_t _i33 = 0; _i33 < 2; _i33++) for (int32_t _i34 = 0; _i34 < 8; _i34++) s->lasting_n[_i33 * 8 + _i34] = ((int16_t)(0));
-    for (int32_t _i35 = 0; _i35 < 2; _i35++) for (int32_t _i36 = 0; _i36 < 10; _i36++) s->seen[_i35 * 10 + _i36] = ((int16_t)((-1)));
+    for (int32_t _i35 = 0; _i35 < 2; _i35++) for (int32_t _i36 = 0; _i36 < 4; _i36++) s->used_ability[_i35 * 4 + _i36] = false;
+    for (int32_t _i37 = 0; _i37 < 2; _i37++) for (int32_t _i38 = 0; _i38 < 10; _i38++) s->seen[_i37 * 10 + _i38] = ((int16_t)((-1)));
     s->choice__pending = 0;
     s->choice__player = 0;
-    for (int32_t _i37 = 0; _i37 < 4; _i37++) s->choice__mask[_i37] = false;
+    for (int32_t _i39 = 0; _i39 < 4; _i39++) s->choice__mask[_i39] = false;
     s->choice__p = 0;
     s->choice__o = 0;
     s->choice__c = ((int16_t)(0));
@@ -4887,57 +6004,57 @@ static void init(State *s, Key key)
     s->choice__slot = 0;
     s->first = ((int8_t)((_flip(random_word_at(key, 0)) ? 0 : 1)));
     s->current_player = ((int32_t)(s->first));
-    for (int32_t _i38 = 0; _i38 < 2; _i38++) s->deck_id[_i38] = ((int8_t)(((FIXED_DECKS[_i38] >= 0) ? FIXED_DECKS[_i38] : (_i38 == 0 ? _roll(random_word_at(key, 1), 14) : _roll(random_word_at(key, 2), 14)))));
+    for (int32_t _i40 = 0; _i40 < 2; _i40++) s->deck_id[_i40] = ((int8_t)(((FIXED_DECKS[_i40] >= 0) ? FIXED_DECKS[_i40] : (_i40 == 0 ? _roll(random_word_at(key, 1), 14) : _roll(random_word_at(key, 2), 14)))));
     {
         int16_t *_d = s->deck + 0 * 20;
-        for (int32_t _i39 = 0; _i39 < 20; _i39++) _d[_i39] = DECK_CARDS__card[_ix(_wadd(_wmul(((int32_t)(s->deck_id[0])), 20), DECK_SLOTS[_i39]), 280)];
+        for (int32_t _i41 = 0; _i41 < 20; _i41++) _d[_i41] = DECK_CARDS__card[_ix(_wadd(_wmul(((int32_t)(s->deck_id[0])), 20), DECK_SLOTS[_i41]), 280)];
         _shuffle_int16(_d, 20, fold_in(key, 4));
     }
-    deal__i_1 = ({ bool _m40[20]; for (int32_t _j41 = 0; _j41 < 20; _j41++) _m40[_j41] = (((s->deck[_j41] >= 0) && (CARDS__kind[_ix(s->deck[_j41], 395)] == 0)) && (CARDS__stage[_ix(s->deck[_j41], 395)] == 0)); _choose(random_word_at(key, 3), _m40, 20); });
+    deal__i_1 = ({ bool _m42[20]; for (int32_t _j43 = 0; _j43 < 20; _j43++) _m42[_j43] = (((s->deck[_j43] >= 0) && (CARDS__kind[_ix(s->deck[_j43], 395)] == 0)) && (CARDS__stage[_ix(s->deck[_j43], 395)] == 0)); _choose(random_word_at(key, 3), _m42, 20); });
     _push_int16(s->hand + 0 * 10, 10, s->deck[_ix(deal__i_1, 20)]);
     _remove_int16(s->deck + 0 * 20, 20, deal__i_1);
-    s->deck_count[0] = ((int8_t)(({ int32_t _n43 = 0; for (int32_t _j42 = 0; _j42 < 20; _j42++) _n43 += s->deck[_j42] >= 0; _n43; })));
+    s->deck_count[0] = ((int8_t)(({ int32_t _n45 = 0; for (int32_t _j44 = 0; _j44 < 20; _j44++) _n45 += s->deck[_j44] >= 0; _n45; })));
     s->hand_count[0] = ((int8_t)(1));
     draw_cards__have_2 = s->hand_count[0];
     draw_cards__k_3 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(4)), s->deck_count[0]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_2))))));
     {
-        int16_t _t44[10];
-        for (int32_t _i45 = 0; _i45 < 10; _i45++) _t44[_i45] = (((HAND_SLOTS[_i45] >= draw_cards__have_2) && (HAND_SLOTS[_i45] < ((int8_t)(_wadd(draw_cards__have_2, draw_cards__k_3))))) ? s->deck[_ix(_imin(_imax(_wsub(HAND_SLOTS[_i45], draw_cards__have_2), 0), 19), 20)] : s->hand[_i45]);
-        memcpy(s->hand + 0 * 10, _t44, sizeof _t44);
+        int16_t _t46[10];
+        for (int32_t _i47 = 0; _i47 < 10; _i47++) _t46[_i47] = (((HAND_SLOTS[_i47] >= draw_cards__have_2) && (HAND_SLOTS[_i47] < ((int8_t)(_wadd(draw_cards__have_2, draw_cards__k_3))))) ? s->deck[_ix(_imin(_imax(_wsub(HAND_SLOTS[_i47], draw_cards__have_2), 0), 19), 20)] : s->hand[_i47]);
+        memcpy(s->hand + 0 * 10, _t46, sizeof _t46);
     }
     {
-        int16_t _t46[20];
-        for (int32_t _i47 = 0; _i47 < 20; _i47++) _t46[_i47] = ((_wadd(DECK_SLOTS[_i47], draw_cards__k_3) < 20) ? s->deck[_ix(_imin(_imax(_wadd(DECK_SLOTS[_i47], draw_cards__k_3), 0), 19), 20)] : ((int16_t)((-1))));
-        memcpy(s->deck + 0 * 20, _t46, sizeof _t46);
+        int16_t _t48[20];
+        for (int32_t _i49 = 0; _i49 < 20; _i49++) _t48[_i49] = ((_wadd(DECK_SLOTS[_i49], draw_cards__k_3) < 20) ? s->deck[_ix(_imin(_imax(_wadd(DECK_SLOTS[_i49], draw_cards__k_3), 0), 19), 20)] : ((int16_t)((-1))));
+        memcpy(s->deck + 0 * 20, _t48, sizeof _t48);
     }
     s->hand_count[0] = ((int8_t)(_wadd(s->hand_count[0], draw_cards__k_3)));
     s->deck_count[0] = ((int8_t)(_wsub(s->deck_count[0], draw_cards__k_3)));
-    s->energy_next[0] = ({ int8_t _let48 = s->deck_id[0]; int8_t next_energy__d_4 = _let48; ({ int32_t _let49 = _roll(random_word_at(key, 4), DECK_INFO__types[_ix(next_energy__d_4, 14)]); int32_t next_energy__j_5 = _let49; ((next_energy__j_5 == 0) ? DECK_INFO__type0[_ix(next_energy__d_4, 14)] : ((next_energy__j_5 == 1) ? DECK_INFO__type1[_ix(next_energy__d_4, 14)] : DECK_INFO__type2[_ix(next_energy__d_4, 14)])); }); });
+    s->energy_next[0] = ({ int8_t _let50 = s->deck_id[0]; int8_t next_energy__d_4 = _let50; ({ int32_t _let51 = _roll(random_word_at(key, 4), DECK_INFO__types[_ix(next_energy__d_4, 14)]); int32_t next_energy__j_5 = _let51; ((next_energy__j_5 == 0) ? DECK_INFO__type0[_ix(next_energy__d_4, 14)] : ((next_energy__j_5 == 1) ? DECK_INFO__type1[_ix(next_energy__d_4, 14)] : DECK_INFO__type2[_ix(next_energy__d_4, 14)])); }); });
     {
         int16_t *_d = s->deck + 1 * 20;
-        for (int32_t _i50 = 0; _i50 < 20; _i50++) _d[_i50] = DECK_CARDS__card[_ix(_wadd(_wmul(((int32_t)(s->deck_id[1])), 20), DECK_SLOTS[_i50]), 280)];
+        for (int32_t _i52 = 0; _i52 < 20; _i52++) _d[_i52] = DECK_CARDS__card[_ix(_wadd(_wmul(((int32_t)(s->deck_id[1])), 20), DECK_SLOTS[_i52]), 280)];
         _shuffle_int16(_d, 20, fold_in(key, 7));
     }
-    deal__i_6 = ({ bool _m51[20]; for (int32_t _j52 = 0; _j52 < 20; _j52++) _m51[_j52] = (((s->deck[1 * 20 + _j52] >= 0) && (CARDS__kind[_ix(s->deck[1 * 20 + _j52], 395)] == 0)) && (CARDS__stage[_ix(s->deck[1 * 20 + _j52], 395)] == 0)); _choose(random_word_at(key, 5), _m51, 20); });
+    deal__i_6 = ({ bool _m53[20]; for (int32_t _j54 = 0; _j54 < 20; _j54++) _m53[_j54] = (((s->deck[1 * 20 + _j54] >= 0) && (CARDS__kind[_ix(s->deck[1 * 20 + _j54], 395)] == 0)) && (CARDS__stage[_ix(s->deck[1 * 20 + _j54], 395)] == 0)); _choose(random_word_at(key, 5), _m53, 20); });
     _push_int16(s->hand + 1 * 10, 10, s->deck[1 * 20 + _ix(deal__i_6, 20)]);
     _remove_int16(s->deck + 1 * 20, 20, deal__i_6);
-    s->deck_count[1] = ((int8_t)(({ int32_t _n54 = 0; for (int32_t _j53 = 0; _j53 < 20; _j53++) _n54 += s->deck[1 * 20 + _j53] >= 0; _n54; })));
+    s->deck_count[1] = ((int8_t)(({ int32_t _n56 = 0; for (int32_t _j55 = 0; _j55 < 20; _j55++) _n56 += s->deck[1 * 20 + _j55] >= 0; _n56; })));
     s->hand_count[1] = ((int8_t)(1));
     draw_cards__have_7 = s->hand_count[1];
     draw_cards__k_8 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(4)), s->deck_count[1]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_7))))));
     {
-        int16_t _t55[10];
-        for (int32_t _i56 = 0; _i56 < 10; _i56++) _t55[_i56] = (((HAND_SLOTS[_i56] >= draw_cards__have_7) && (HAND_SLOTS[_i56] < ((int8_t)(_wadd(draw_cards__have_7, draw_cards__k_8))))) ? s->deck[1 * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i56], draw_cards__have_7), 0), 19), 20)] : s->hand[1 * 10 + _i56]);
-        memcpy(s->hand + 1 * 10, _t55, sizeof _t55);
+        int16_t _t57[10];
+        for (int32_t _i58 = 0; _i58 < 10; _i58++) _t57[_i58] = (((HAND_SLOTS[_i58] >= draw_cards__have_7) && (HAND_SLOTS[_i58] < ((int8_t)(_wadd(draw_cards__have_7, draw_cards__k_8))))) ? s->deck[1 * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i58], draw_cards__have_7), 0), 19), 20)] : s->hand[1 * 10 + _i58]);
+        memcpy(s->hand + 1 * 10, _t57, sizeof _t57);
     }
     {
-        int16_t _t57[20];
-        for (int32_t _i58 = 0; _i58 < 20; _i58++) _t57[_i58] = ((_wadd(DECK_SLOTS[_i58], draw_cards__k_8) < 20) ? s->deck[1 * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i58], draw_cards__k_8), 0), 19), 20)] : ((int16_t)((-1))));
-        memcpy(s->deck + 1 * 20, _t57, sizeof _t57);
+        int16_t _t59[20];
+        for (int32_t _i60 = 0; _i60 < 20; _i60++) _t59[_i60] = ((_wadd(DECK_SLOTS[_i60], draw_cards__k_8) < 20) ? s->deck[1 * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i60], draw_cards__k_8), 0), 19), 20)] : ((int16_t)((-1))));
+        memcpy(s->deck + 1 * 20, _t59, sizeof _t59);
     }
     s->hand_count[1] = ((int8_t)(_wadd(s->hand_count[1], draw_cards__k_8)));
     s->deck_count[1] = ((int8_t)(_wsub(s->deck_count[1], draw_cards__k_8)));
-    s->energy_next[1] = ({ int8_t _let59 = s->deck_id[1]; int8_t next_energy__d_9 = _let59; ({ int32_t _let60 = _roll(random_word_at(key, 6), DECK_INFO__types[_ix(next_energy__d_9, 14)]); int32_t next_energy__j_10 = _let60; ((next_energy__j_10 == 0) ? DECK_INFO__type0[_ix(next_energy__d_9, 14)] : ((next_energy__j_10 == 1) ? DECK_INFO__type1[_ix(next_energy__d_9, 14)] : DECK_INFO__type2[_ix(next_energy__d_9, 14)])); }); });
+    s->energy_next[1] = ({ int8_t _let61 = s->deck_id[1]; int8_t next_energy__d_9 = _let61; ({ int32_t _let62 = _roll(random_word_at(key, 6), DECK_INFO__types[_ix(next_energy__d_9, 14)]); int32_t next_energy__j_10 = _let62; ((next_energy__j_10 == 0) ? DECK_INFO__type0[_ix(next_energy__d_9, 14)] : ((next_energy__j_10 == 1) ? DECK_INFO__type1[_ix(next_energy__d_9, 14)] : DECK_INFO__type2[_ix(next_energy__d_9, 14)])); }); });
     refresh(s);
 }
 
@@ -4982,15 +6099,18 @@ static void step(const State *in, State *s, int64_t action, Key key)
         effect_attack(s, p[0], k);
         break;
     case 6:
-        effect_promote(s, p[0], k);
+        effect_use_ability(s, p[0], k);
         break;
     case 7:
-        effect_discard_fossil(s, p[0], k);
+        effect_promote(s, p[0], k);
         break;
     case 8:
-        effect_end_turn(s, k);
+        effect_discard_fossil(s, p[0], k);
         break;
     case 9:
+        effect_end_turn(s, k);
+        break;
+    case 10:
         effect_choice(s, p[0], k);
         break;
     }
@@ -5091,6 +6211,7 @@ EXPORT void specc_offsets(int64_t *out)
     out[i++] = offsetof(State, taken_until);
     out[i++] = offsetof(State, lasting_until);
     out[i++] = offsetof(State, lasting_n);
+    out[i++] = offsetof(State, used_ability);
     out[i++] = offsetof(State, seen);
     out[i++] = offsetof(State, choice__pending);
     out[i++] = offsetof(State, choice__player);
