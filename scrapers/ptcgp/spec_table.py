@@ -27,6 +27,18 @@ CONDS = ("always", "heads", "tails", "all_heads", "extra_energy", "defender_dama
          "defender_poisoned", "defender_ex", "own_ko_last_turn", "self_active")  # fmt: skip
 STATUSES = ("none", "poisoned", "burned", "asleep", "paralyzed", "confused")
 COUNTS = ("none", "own_bench", "defender_energy", "opp_bench")
+SNIPES = ("none", "opp_any", "opp_bench", "own_bench")  # whose Pokémon a snipe's pick names
+# effects of an attack lasting through the opponent's next turn (duration=next_turn), on the defender
+# (cant_attack, cant_retreat, weaken: deals less, attack_coin), the opponent (no_supporter) or the
+# attacker (guard: takes less, invulnerable)
+LASTING = ("none", "cant_attack", "cant_retreat", "no_supporter", "guard", "invulnerable", "weaken", "attack_coin")
+NEXT_TURN = {("cant_attack", "defender"): "cant_attack", ("cant_retreat", "defender"): "cant_retreat",
+             ("no_supporter", "opponent"): "no_supporter", ("damage_taken", "self"): "guard",
+             ("invulnerable", "self"): "invulnerable", ("damage_dealt", "defender"): "weaken",
+             ("attack_coin", "defender"): "attack_coin"}  # fmt: skip
+# when an ability works (effects.csv's `when`): used as an action (once a turn, or as often as liked),
+# always on (passive), or when its Pokémon is damaged
+WHENS = ("none", "once_per_turn", "repeatable", "passive", "on_damaged")
 ALL = 99  # `n=all`: more than any slot holds
 
 # columns of an attack (prefix aK_) and of a Trainer/ability (prefix t_), with their value when unused
@@ -37,17 +49,33 @@ ATTACK_COLUMNS = {
     "discard_self_n": 0, "discard_self_type": -1, "discard_def": 0, "discard_def_if": 0, "discard_all": 0,
     "draw": 0, "attach_n": 0, "attach_type": -1, "drain": 0, "search_n": 0, "search_bench": 0,
     "search_type": -1, "search_group": -1, "search_stage": -1, "shuffle_hand": 0, "draw_opp_hand": 0,
+    "until_tails": 0, "snipe": 0, "snipe_to": 0, "switch_self": 0, "switch_opp": 0, "pick_attach_n": 0,
+    "pick_attach_type": -1, "pick_type": -1, "hits": 0, "hit_amount": 0, "discard_hand": 0, "discard_hand_if": 0,
+    "shuffle_def": 0, "shuffle_def_if": 0, "lasting": 0, "lasting_if": 0, "lasting_n": 0,
+    "reveal_hand": 0,
 }  # fmt: skip
 TRAINER_COLUMNS = {
     "draw": 0, "search_n": 0, "search_stage": -1, "retreat_cut": 0, "dealt": 0, "dealt_group": -1,
-    "shuffle_opp": 0, "draw_opp": 0,
+    "shuffle_opp": 0, "draw_opp": 0, "heal": 0, "until_tails": 0, "attach_n": 0, "attach_type": -1,
+    "target_type": -1, "target_group": -1, "switch_opp": 0, "return_group": -1, "move_type": -1,
+    "move_group": -1, "taken_cut": 0, "reveal_hand": 0, "look_n": 0, "top_type": -1,
 }  # fmt: skip
 
+ABILITY_COLUMNS = {
+    "when": 0, "active_only": 0, "heal_all": 0, "gust": 0, "gust_stage": -1, "drive_off": 0, "snipe": 0,
+    "attach_type": -1, "attach_active": 0, "attach_filter": -1, "coins": 0, "status": 0, "status_if": 0,
+    "look_n": 0, "move_type": -1, "move_filter": -1, "counter": 0, "guard": 0, "lock_supporter": 0,
+    "no_evolve": 0, "double_type": -1, "double_filter": -1,
+}  # fmt: skip
 
 # columns written as names (the spec loads them as enums); -1 is written empty
 NAMED = {"bonus_if": CONDS, "status_if": CONDS, "recoil_if": CONDS, "discard_def_if": CONDS, "status": STATUSES,
-         "per_count": COUNTS, "bonus_type": TYPES, "per_type": TYPES, "discard_self_type": TYPES,
-         "attach_type": TYPES, "search_type": TYPES, "search_stage": STAGES}  # fmt: skip
+         "per_count": COUNTS, "snipe_to": SNIPES, "pick_attach_type": TYPES, "pick_type": TYPES,
+         "discard_hand_if": CONDS, "shuffle_def_if": CONDS, "lasting": LASTING, "lasting_if": CONDS,
+         "bonus_type": TYPES, "per_type": TYPES,
+         "discard_self_type": TYPES, "attach_type": TYPES, "search_type": TYPES, "search_stage": STAGES,
+         "target_type": TYPES, "move_type": TYPES, "top_type": TYPES, "when": WHENS, "gust_stage": STAGES,
+         "attach_filter": TYPES, "move_filter": TYPES, "double_type": TYPES, "double_filter": TYPES}  # fmt: skip
 
 
 def _cell(column: str, value: int) -> str:
@@ -110,6 +138,8 @@ def encode_attack(steps: list[Step], groups: Groups) -> tuple[dict[str, int], li
             flip_ok = False
         elif m == "coin_damage" and p["coins"].isdigit():
             got = {"coins": int(p["coins"]), "per_heads": int(p["per_heads"])}
+        elif m == "coin_damage" and p["coins"] == "until_tails":
+            got = {"until_tails": 1, "per_heads": int(p["per_heads"])}
         elif m == "coin_damage" and p["coins"] == "energy_self":
             got = {"coins_energy": 1, "per_heads": int(p["per_heads"])}
         elif m == "damage_bonus":
@@ -154,6 +184,31 @@ def encode_attack(steps: list[Step], groups: Groups) -> tuple[dict[str, int], li
                 got |= {"search_n": 1, "search_bench": int(p["to"] == "bench")}
         elif m == "shuffle_hand" and p.get("target") == "self" and cond == "always":
             got = {"shuffle_hand": 1}
+        elif m == "snipe" and p.get("target") in SNIPES and p.get("chooser") == "self" and cond == "always":
+            got = {"snipe": int(p["amount"]), "snipe_to": SNIPES.index(p["target"])}
+        elif m == "switch" and p.get("target") == "self" and p.get("chooser") == "self" and cond == "always":
+            got = {"switch_self": 1}
+        elif m == "switch" and p.get("target") == "defender" and p.get("chooser") == "opponent" and cond == "always":
+            got = {"switch_opp": 1}
+        elif m == "attach_energy" and p.get("target") == "own_bench" and p.get("chooser") == "self":
+            got = _filter(p, groups, "pick") if p["n"].isdigit() else None  # n=heads with split=yes: not yet
+            got = None if got is None or set(got) - {"pick_type"} else \
+                got | {"pick_attach_n": int(p["n"]), "pick_attach_type": TYPES.index(p["type"])}  # fmt: skip
+        elif m == "random_hits" and p.get("target") == "opp_any" and cond == "always":
+            got = {"hits": int(p["times"]), "hit_amount": int(p["amount"])}
+        elif m == "discard_hand" and p.get("target") == "opponent" and p.get("chooser") == "random" and p["n"] == "1":
+            got = {"discard_hand": 1, "discard_hand_if": c}
+        elif m == "shuffle_into_deck" and p.get("target") == "defender":
+            got = {"shuffle_def": 1, "shuffle_def_if": c}
+        elif p.get("duration") == "next_turn" and (m, p.get("target")) in NEXT_TURN:
+            kind = NEXT_TURN[(m, p.get("target"))]
+            amount = -int(p["amount"]) if "amount" in p else 0
+            if kind != "weaken" or p.get("before_weakness") == "yes":
+                got = {"lasting": LASTING.index(kind), "lasting_if": c, "lasting_n": amount}
+        elif m == "reveal_hand" and p.get("target") == "opponent" and cond == "always":
+            got = {"reveal_hand": 1}
+        elif m == "promote" and p.get("target") == "opponent" and p.get("chooser") == "opponent":
+            got = {}  # after shuffle_into_deck: the opponent promotes (the spec's promote phase)
         if got is None:
             missing.append(m)
         else:
@@ -189,6 +244,83 @@ def encode_trainer(steps: list[Step], groups: Groups) -> tuple[dict[str, int], l
                 got = None if f is None or set(f) != {"dealt_group"} else got | f
         elif m == "shuffle_hand" and p.get("target") == "opponent":
             got = {"shuffle_opp": 1}
+        elif m == "heal" and p.get("target") == "own_any" and p.get("chooser") == "self":
+            got = _filter(p, groups, "target")  # the player picks one of their Pokémon passing the filter
+            got = None if got is None else got | {"heal": int(p["amount"])}
+        elif m == "flip" and p.get("coins") == "until_tails":
+            got = {"until_tails": 1}  # the heads count is the `n=heads` of the next step
+        elif m == "attach_energy" and p.get("target") == "own_any" and p.get("chooser") == "self":
+            got = _filter(p, groups, "target")
+            n = 0 if p["n"] == "heads" else int(p["n"])  # n=heads: the until_tails heads are added
+            got = None if got is None else got | {"attach_n": n, "attach_type": TYPES.index(p["type"])}
+        elif m == "switch" and p.get("target") == "defender" and p.get("chooser") == "opponent":
+            got = {"switch_opp": 1}
+        elif m == "return_to_hand" and p.get("target") == "own_active":
+            f = _filter(p, groups, "return")
+            got = None if f is None or set(f) != {"return_group"} else f
+        elif m == "promote" and p.get("target") == "self" and p.get("chooser") == "self":
+            got = {}  # the new Active after return_to_hand: the player's pick (return_group)
+        elif m == "move_energy" and p.get("from") == "own_bench" and p.get("to") == "own_active" and p["n"] == "all":
+            f = _filter(p, groups, "move")
+            got = None if f is None or set(f) != {"move_group"} else f | {"move_type": TYPES.index(p["type"])}
+        elif m == "damage_taken" and p.get("target") == "all_own" and p.get("duration") == "next_turn":
+            got = {"taken_cut": -int(p["amount"])}
+        elif m == "reveal_hand" and p.get("target") == "opponent":
+            got = {"reveal_hand": 1}
+        elif m == "look_deck" and p.get("target") == "self":
+            got = {"look_n": int(p["n"])}
+        elif m == "search_deck" and p.get("else") == "bottom" and p["n"] == "1":
+            f = _filter(p, groups, "top")  # the top card to the hand if it passes, else to the bottom
+            got = None if f is None or set(f) != {"top_type"} else f
+        if got is None:
+            missing.append(m)
+        else:
+            cols |= got
+    return cols, missing
+
+
+def encode_ability(steps: list[Step], when: str) -> tuple[dict[str, int], list[str]]:
+    """An ability's steps as ABILITY_COLUMNS values (`when` from effects.csv), and what is left out."""
+    cols: dict[str, int] = {"when": WHENS.index(when)} if when in WHENS else {}
+    missing: list[str] = [] if cols else [s.mechanic for s in steps]
+    for s in steps if cols else []:
+        m, p = s.mechanic, s.params
+        cond = p.get("if", "always")
+        got: dict[str, int] | None = None
+        if cond == "self_active":  # the Pokémon must be the Active (to use it, or to be hit)
+            cols["active_only"] = 1
+            cond = "always"
+        ftype = TYPES.index(p["filter"][5:]) if p.get("filter", "").startswith("type:") else -1
+        if m == "heal" and p.get("target") == "all_own" and cond == "always":
+            got = {"heal_all": int(p["amount"])}
+        elif m == "switch" and p.get("target") == "defender" and p.get("chooser") == "self":
+            got = {"gust": 1, "gust_stage": STAGES.index(p["filter"][6:])} if p.get("filter", "").startswith(
+                "stage:") else None  # fmt: skip
+        elif m == "switch" and p.get("target") == "defender" and p.get("chooser") == "opponent":
+            got = {"drive_off": 1}
+        elif m == "snipe" and p.get("target") == "opp_any" and p.get("chooser") == "self":
+            got = {"snipe": int(p["amount"])}
+        elif m == "attach_energy" and p.get("target") in ("self", "own_active") and p["n"] == "1":
+            got = {"attach_type": TYPES.index(p["type"]), "attach_active": int(p["target"] == "own_active"),
+                   "attach_filter": ftype}  # fmt: skip
+        elif m == "flip" and p.get("coins") == "1":
+            got = {"coins": 1}
+        elif m == "status" and p.get("target") == "defender" and cond in ("always", "heads"):
+            got = {"status": STATUSES.index(p["status"]), "status_if": CONDS.index(cond)}
+        elif m == "look_deck" and p.get("target") == "self":
+            got = {"look_n": int(p["n"])}
+        elif m == "move_energy" and p.get("from") == "own_bench" and p.get("to") == "own_active" and p["n"] == "1":
+            got = {"move_type": TYPES.index(p["type"]), "move_filter": ftype}
+        elif m == "counter_damage" and p.get("target") == "attacker":
+            got = {"counter": int(p["amount"])}
+        elif m == "damage_taken" and p.get("target") == "self" and p.get("duration") == "always":
+            got = {"guard": -int(p["amount"])}
+        elif m == "no_supporter" and p.get("duration") == "while_active":
+            got = {"lock_supporter": 1}
+        elif m == "no_evolve" and p.get("duration") == "while_active":
+            got = {"no_evolve": 1}
+        elif m == "energy_value" and p.get("value") == "2" and p.get("stack") == "no":
+            got = {"double_type": TYPES.index(p["type"]), "double_filter": ftype}
         if got is None:
             missing.append(m)
         else:
@@ -225,12 +357,16 @@ def spec_tables(cards: list[Card], effects: list[list[str]], decks: list[Deck]) 
             got, missing = encode_trainer(steps[(c.id, c.kind, 1)][1], groups)
             row |= {f"t_{n}": v for n, v in got.items()}
             todo[c.id]["t"] = missing
-        if c.ability:  # abilities: every one left for later (TODO in docs/tcg.md)
-            todo[c.id]["ability"] = [s.mechanic for s in steps[(c.id, "ability", 1)][1]]
+        if c.ability:
+            when, ability_steps = steps[(c.id, "ability", 1)]
+            got, missing = encode_ability(ability_steps, when)
+            row |= {f"ab_{n}": v for n, v in got.items()}
+            todo[c.id]["ability"] = missing
         encoded[c.id] = row
     names = sorted({c.name for c in cards})
     header = ["id", "name", "name_id", "kind", "stage", "type", "hp", "weakness", "retreat", "evolves_from", "ex",
-              "groups", "attacks", "t_todo", "ability_todo"] + [f"t_{n}" for n in TRAINER_COLUMNS]  # fmt: skip
+              "groups", "attacks", "t_todo", "ability_todo"] + [f"t_{n}" for n in TRAINER_COLUMNS] \
+        + [f"ab_{n}" for n in ABILITY_COLUMNS]  # fmt: skip
     rows = [header]
     attack_rows = [["id", "attack", "name", *(f"cost_{t}" for t in (*ATTACK_TYPES, "colorless")), "damage", "todo",
                     *ATTACK_COLUMNS]]  # fmt: skip
@@ -242,7 +378,8 @@ def spec_tables(cards: list[Card], effects: list[list[str]], decks: list[Deck]) 
                      str(names.index(c.evolves_from)) if c.evolves_from else "-1", str(int(c.ex)),
                      str(groups.mask(c.name)), str(len(c.attacks)), str(int(bool(todo[c.id].get("t")))),
                      str(int(bool(todo[c.id].get("ability")))),
-                     *(_cell(n, e.get(f"t_{n}", d)) for n, d in TRAINER_COLUMNS.items())])  # fmt: skip
+                     *(_cell(n, e.get(f"t_{n}", d)) for n, d in TRAINER_COLUMNS.items()),
+                     *(_cell(n, e.get(f"ab_{n}", d)) for n, d in ABILITY_COLUMNS.items())])  # fmt: skip
         for k in (1, 2):
             a = c.attacks[k - 1] if k <= len(c.attacks) else None
             attack_rows.append([c.id, str(k), a.name if a else "",
@@ -267,9 +404,9 @@ def coverage(effects: list[list[str]]) -> dict[str, Counter[str]]:
     by_effect: Counter[str] = Counter()
     steps_done: Counter[str] = Counter()
     steps_left: Counter[str] = Counter()
-    for (_, source, _), (_, steps) in _effect_steps(effects).items():
+    for (_, source, _), (when, steps) in _effect_steps(effects).items():
         if source == "ability":
-            missing = [s.mechanic for s in steps]
+            missing = encode_ability(steps, when)[1]
         elif source == "attack":
             missing = encode_attack(steps, groups)[1]
         else:
