@@ -359,8 +359,11 @@ SEMANTICS: dict[str, str] = {
     "** (integers)": "wraps in the result's dtype; a negative exponent (at run time; a literal one is "
     "rejected) gives `1 / x ** -n` truncated: 1 for x = 1, ±1 for x = -1, 0 otherwise (also for x = 0)",
     "constant expressions": "an operation on literals and constants only is computed when the spec is "
-    "checked, as the `constants:` section is: integers exactly (a result that does not fit the dtype it "
-    "is used as, or a division by a literal 0, is an error), floats in double precision, comparisons "
+    "checked, as the `constants:` section is (so are `abs`, `min`, `max` and `clip` of literals): "
+    "integers exactly (a result that does not fit the dtype it is used as, or a division by a literal 0, "
+    "is an error; so is a literal that does not fit where it lands, also as an array literal's item or "
+    "a branch of a literal-only `a if c else b`: `h[0] = [1, 300]` with h int8), floats in double "
+    "precision, comparisons "
     "included, and the result is rounded once to float32 where it is used: `(0.1 + 0.2) > 0.3` is true "
     "(in float32 arithmetic it would be false)",
     "subnormal floats": "count as zero (flush to zero), as XLA computes on CPU: a float32 of magnitude "
