@@ -155,6 +155,7 @@ def language_reference() -> str:
         _procedures(),
         _repeat(),
         _choices(),
+        _hidden(),
         _kernels(),
         _semantics(),
         "## Grammar\n",
@@ -349,6 +350,21 @@ def _repeat() -> str:
         "      heads += 1",
         "  hp[other] -= 20 * heads",
         "```\n",
+    ])  # fmt: skip
+
+
+def _hidden() -> str:
+    return "\n".join([
+        "## Hidden information\n",
+        "A state field's `visible:` says who may see it: `all` (the default), `none` (nobody: a deck's",
+        "order) or `owner` (the first axis has one row per player, and row p is player p's alone).",
+        "`observe` must show each player only what it may see; `specc verify` level 1 scrambles every",
+        "field hidden from the observer, in every state of played sequences, and fails if the",
+        "observation changes. A value computed from a hidden field is hidden too: `size(hand[1 - player])`",
+        "or `count(deck >= 0)` reads hidden slots, so what the rules make public (how many cards or dice",
+        "each player holds) belongs in a visible field of its own, updated beside the hidden one. Read",
+        "the observer's own row with `player`, never `current_player` (that shows the mover's row to",
+        "everyone). `env.observe(state, p)` is all zero for any p that is not a player.\n",
     ])  # fmt: skip
 
 
