@@ -139,3 +139,38 @@ def test_level_1_catches_a_legal_mask_that_shows_a_hidden_hand(tmp_path) -> None
     assert main(["compile", str(spec), "--out", str(out)]) == 0
     args = ["--level", "1", "--backends", "python", "--examples", "5", "--generated", str(out), "--report", str(report)]
     assert main(["verify", str(spec), *args]) == 1
+
+
+SCENARIO = """\
+specc: 1
+name: scen
+players: 2
+state:
+  h: {type: "int8[2]", init: 0}
+actions:
+  go:
+    params: {n: "0..3"}
+    effect: h[0] = n
+observe: {type: "int8[2]", value: h}
+scenarios:
+  - name: odd
+"""
+
+
+@pytest.mark.parametrize(
+    ("scenario", "message"),
+    [
+        ('    play: [@@"go(3)"]', "scenario 'odd': parameter n of go must be in 0..3 (half-open), got 3"),
+        ('    play: [@@"og(1)"]', "scenario 'odd': unknown action kind 'og' (kinds: go)"),
+        ("    play: [@@4]", "scenario 'odd': action 4 is out of range 0..2"),
+        ("    setup: {hh: @@[1, 2]}", "scenario 'odd': unknown field 'hh' in setup"),
+        ("    setup: {h: @@[1, 300]}", "scenario 'odd': setup h: [1, 300] does not fit int8[2]"),
+        ("    expect: {h: @@[1, 2, 3]}", "scenario 'odd': expect h: [1, 2, 3] does not fit int8[2]"),
+        ("    expect: {hx: @@1}", "scenario 'odd': unknown field 'hx' in expect"),
+        ('    expect: {legal: @@"go(1)"}', "scenario 'odd': expect legal is a list of actions, not 'go(1)'"),
+        ('    expect: {illegal: [@@"go(x)"]}', "scenario 'odd': parameter n of go must be a whole number, got 'x'"),
+    ],
+)
+def test_a_scenario_typo_is_a_spec_fault_when_checked(tmp_path, scenario: str, message: str) -> None:
+    """specc check and compile (every load) check the scenarios, not only specc verify's level 2."""
+    assert fault(SCENARIO + scenario + "\n", tmp_path) == message
