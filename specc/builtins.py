@@ -11,7 +11,7 @@ from collections.abc import Callable
 from . import ir
 from .errors import SpecError
 from .ir import BOOL, FLOAT32, INT32, Pos, Type
-from .types import binary_type, broadcast
+from .types import binary_type, broadcast, common_type
 
 
 def _arity(name: str, args, n: int | tuple[int, ...], pos: Pos) -> None:
@@ -56,6 +56,8 @@ def _minmax(name: str) -> Callable:
 
 def _clip(args, pos):
     _arity("clip", args, 3, pos)
+    for a in args:
+        _numeric("clip", a)
     t = binary_type("+", args[0].type, args[1].type, pos)
     return binary_type("+", t, args[2].type, pos)
 
@@ -65,7 +67,7 @@ def _where(args, pos):
     if not args[0].type.is_bool:
         raise SpecError(f"where() needs a bool condition, not {args[0].type}", args[0].pos)
     a, b = args[1].type, args[2].type
-    t = BOOL if a.is_bool and b.is_bool else binary_type("+", a, b, pos)
+    t = common_type("where()", a, b, pos)
     shape = broadcast(broadcast(a.shape, b.shape, pos), args[0].type.shape, pos)
     return Type(t.dtype, shape)
 
@@ -108,7 +110,7 @@ def _stack(args, pos):
     for a in args[1:]:
         if a.type.shape != t.shape:
             raise SpecError(f"stack() needs one shape, not {t} and {a.type}", a.pos)
-        t = t if (t.is_bool and a.type.is_bool) else binary_type("+", t, a.type, pos)
+        t = common_type("stack()", t, a.type, a.pos)
     return Type(t.dtype, t.shape + (len(args),))
 
 
@@ -357,8 +359,11 @@ SEMANTICS: dict[str, str] = {
     "** (integers)": "wraps in the result's dtype; a negative exponent (at run time; a literal one is "
     "rejected) gives `1 / x ** -n` truncated: 1 for x = 1, ±1 for x = -1, 0 otherwise (also for x = 0)",
     "constant expressions": "an operation on literals and constants only is computed when the spec is "
-    "checked, as the `constants:` section is: integers exactly (a result that does not fit the dtype it "
-    "is used as, or a division by a literal 0, is an error), floats in double precision, comparisons "
+    "checked, as the `constants:` section is (so are `abs`, `min`, `max` and `clip` of literals): "
+    "integers exactly (a result that does not fit the dtype it is used as, or a division by a literal 0, "
+    "is an error; so is a literal that does not fit where it lands, also as an array literal's item or "
+    "a branch of a literal-only `a if c else b`: `h[0] = [1, 300]` with h int8), floats in double "
+    "precision, comparisons "
     "included, and the result is rounded once to float32 where it is used: `(0.1 + 0.2) > 0.3` is true "
     "(in float32 arithmetic it would be false)",
     "subnormal floats": "count as zero (flush to zero), as XLA computes on CPU: a float32 of magnitude "

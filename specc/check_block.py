@@ -20,6 +20,7 @@ from .check_expr import (
     _did_you_mean,
     check_range,
     fold,
+    literal_leaves,
 )
 from .errors import SpecError
 from .ir import BOOL, INT32, Pos, Type
@@ -229,11 +230,14 @@ class BlockChecker:
         return dataclasses.replace(s, name=name, indices=indices, value=value, op="=", kind=b.kind, type=target)
 
     def _check_literal_range(self, name: str, value: ir.Expr, b: Binding) -> None:
-        v = fold(value)
-        if v is None or isinstance(v, bool):
-            return
+        """A number literal stored into `name` must fit its dtype and declared range, alone
+        (`x = 300`), as an array literal's item (`row = [1, 300]`) or in a literal-only value
+        (`x = 300 if c else 0`): it would wrap."""
         f = self.ctx.fields.get(name)
-        check_range(v, b.type, f.range if f else None, value.pos, name)
+        for item in literal_leaves(value):
+            v = fold(item)
+            if v is not None and not isinstance(v, bool):
+                check_range(v, b.type, f.range if f else None, item.pos, name)
 
     def call(self, s: ir.CallStmt, scope: Scope, ec: ExprChecker, loop_vars) -> list[ir.Stmt]:
         if s.func in self.ctx.procedures:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import keyword
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ from .builtins import CHANCE, FUNCTIONS, OUTCOMES, REDUCTIONS, call_type
 from .errors import SpecError
 from .ir import INT32, Pos, Type
 from .source import Source
-from .types import binary_type, broadcast, literal_type, promote, strong
+from .types import binary_type, broadcast, common_type, literal_type, promote, strong
 
 BUILTIN_STATE = {"current_player": INT32, "step_count": INT32}
 RESERVED = {
@@ -159,6 +160,8 @@ class ExprChecker:
             return _did_you_mean(name, self._visible_names()) or f" ({self.section} may use only numbers and constants)"
         if name in self.ctx.fields:
             return " (a field's init may use only constants: set it from other fields in the init block)"
+        if name in ("True", "False"):
+            return f" (specc's bools are {name.lower()} and {'false' if name == 'True' else 'true'})"
         return _did_you_mean(name, self._visible_names())
 
     def visit_EnumRef(self, e: ir.EnumRef) -> ir.Expr:
@@ -173,7 +176,11 @@ class ExprChecker:
             raise SpecError(f"table {e.enum} has no column {e.member!r} (it has {', '.join(table)})", e.pos)
         members = self.ctx.enums.get(e.enum)
         if members is None:
-            raise SpecError(f"unknown enum {e.enum!r}", e.pos)
+            if self.scope.lookup(e.enum) is not None:  # a value: it has no members (z.size is size(z))
+                raise SpecError(f"{e.enum!r} is a value, not an enum or a table: {e.enum}.{e.member} means nothing"
+                                " (NAME.member reads an enum's member or a table's column)", e.pos)  # fmt: skip
+            known = list(self.ctx.enums) + list(self.ctx.tables)
+            raise SpecError(f"unknown enum or table {e.enum!r}{_did_you_mean(e.enum, known)}", e.pos)
         if e.member not in members:
             raise SpecError(f"enum {e.enum} has no member {e.member!r} (it has {', '.join(members)})", e.pos)
         return ir.Literal(e.pos, value=members.index(e.member), type=Type("int32", (), weak=True))
@@ -198,6 +205,9 @@ class ExprChecker:
         return dataclasses.replace(e, base=base, indices=indices, type=t)
 
     def visit_Unary(self, e: ir.Unary) -> ir.Expr:
+        if e.op == "neg" and isinstance(e.operand, ir.Literal) and not isinstance(e.operand.value, bool):
+            # a signed number literal is one literal: -2147483648 fits int32, its 2147483648 alone does not
+            return self.visit_Literal(dataclasses.replace(e.operand, pos=e.pos, value=-e.operand.value))
         x = self.check(e.operand)
         if e.op == "not":
             if not x.type.is_bool:
@@ -251,7 +261,7 @@ class ExprChecker:
         for item in items[1:]:
             if item.type.shape != t.shape:
                 raise SpecError(f"array items must have one shape, not {t} and {item.type}", item.pos)
-            t = t if t.is_bool and item.type.is_bool else binary_type("+", t, item.type, item.pos)
+            t = common_type("an array literal", t, item.type, item.pos)
         _fit_literals(t.dtype, *items)
         return dataclasses.replace(e, items=items, type=Type(strong(t).dtype, (len(items),) + t.shape))
 
@@ -294,6 +304,11 @@ class ExprChecker:
             raise SpecError(f"unknown function {e.func!r}{hint}", e.pos)
         args = tuple(self.check(a) for a in e.args)
         t = call_type(e.func, args, e.pos)
+        folded = _fold_call(e.func, args)
+        if folded is not None:  # computed when checked, as a + b of literals: a result must fit where it is used
+            result = ir.Literal(e.pos, value=folded, type=t)
+            _fit_literals("int32", result)
+            return result
         if e.func in ("min", "max", "clip", "where", "concat") and not t.weak:
             _fit_literals(t.dtype, *args)
         if e.func == "push":  # the card meets the zone's dtype (a computed one wraps into it)
@@ -359,10 +374,45 @@ def _fit_literals(dtype: str, *exprs: ir.Expr) -> None:
     if dtype not in ir.INT_BOUNDS:
         return
     lo, hi = ir.INT_BOUNDS[dtype]
-    for x in exprs:
-        v = x.value if isinstance(x, ir.Literal) else None
+    for x in (leaf for e in exprs for leaf in literal_leaves(e)):
+        v = x.value
         if isinstance(v, int) and not isinstance(v, bool) and not lo <= v <= hi:
             raise SpecError(f"{v} does not fit in {dtype} ({lo}..{hi}), the type it is used as here", x.pos)
+
+
+# built-ins whose value is one of their (weak) arguments' values: a weak result is made of them
+_WEAK_THROUGH = {"where": slice(1, 3), "min": slice(0, 2), "max": slice(0, 2), "clip": slice(0, 3)}
+
+
+def literal_leaves(e: ir.Expr) -> list[ir.Literal]:
+    """The number literals whose values a value is made of, where they take the dtype the value
+    meets: the literal itself, an array literal's items, and through a weak (literal-only) value
+    both branches of `a if c else b` or where(), and the arguments of min, max and clip."""
+    if isinstance(e, ir.Literal):
+        return [e]
+    if isinstance(e, ir.ArrayLit):
+        return [leaf for item in e.items for leaf in literal_leaves(item)]
+    if e.type is None or not e.type.weak:
+        return []
+    if isinstance(e, ir.Cond):
+        return literal_leaves(e.then) + literal_leaves(e.orelse)
+    if isinstance(e, ir.Call) and e.func in _WEAK_THROUGH:
+        return [leaf for a in e.args[_WEAK_THROUGH[e.func]] for leaf in literal_leaves(a)]
+    return []
+
+
+def _fold_call(func: str, args: tuple[ir.Expr, ...]) -> Any:
+    """The value of abs, min, max or clip of number literals (exact in any precision), or None."""
+    values = [a.value for a in args if isinstance(a, ir.Literal) and not isinstance(a.value, bool)]
+    if len(values) != len(args) or func not in ("abs", "min", "max", "clip"):
+        return None
+    if func == "abs" and len(values) == 1:
+        return abs(values[0])
+    if func in ("min", "max") and len(values) == 2:
+        return min(values) if func == "min" else max(values)
+    if func == "clip" and len(values) == 3:
+        return min(max(values[0], values[1]), values[2])
+    return None
 
 
 def _check_operands(op: str, left: ir.Expr, right: ir.Expr) -> None:
@@ -412,5 +462,12 @@ def _did_you_mean(name: str, candidates: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def user_name(ident: str) -> str:
+    """The name a person wrote for an identifier: a procedure's local `proc__name_N` (see
+    Context.fresh) is shown as `name`; every other name is its own."""
+    hidden = re.fullmatch(r"[A-Za-z0-9_]+?__(\w+)_\d+", ident)
+    return hidden.group(1) if hidden else ident
+
+
 def _describe(e: ir.Expr) -> str:
-    return repr(e.name) if isinstance(e, ir.Name) else "this value"
+    return repr(user_name(e.name)) if isinstance(e, ir.Name) else "this value"

@@ -49,7 +49,11 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "argmin": ("argmin(array)", "the index of the first least element, int32"),
     "stack": ("stack(a, b, ...)", "arrays of one shape stacked along a new last axis"),
     "reshape": ("reshape(x, d1, d2, ...)", "the same values in a new shape (constant positive dimensions)"),
-    "concat": ("concat(a, b, ...)", "arrays joined along their first axis (a scalar counts as a length-1 array)"),
+    "concat": (
+        "concat(a, b, ...)",
+        "arrays joined along their first axis (a scalar counts as a length-1 array); "
+        "all bools or all numbers: `int8(one_hot(i, n))` joins a one-hot to numbers",
+    ),
     "one_hot": ("one_hot(i, n)", "bool[n], true at index i (n a constant); an index array gives one more axis"),
     "size": ("size(zone)", "the number of cards in a zone (its non-negative prefix), int32"),
     "push": ("push(zone, card)", "the zone with `card` added after its last card (unchanged if full)"),
@@ -151,6 +155,7 @@ def language_reference() -> str:
         _procedures(),
         _repeat(),
         _choices(),
+        _hidden(),
         _kernels(),
         _semantics(),
         "## Grammar\n",
@@ -348,13 +353,29 @@ def _repeat() -> str:
     ])  # fmt: skip
 
 
+def _hidden() -> str:
+    return "\n".join([
+        "## Hidden information\n",
+        "A state field's `visible:` says who may see it: `all` (the default), `none` (nobody: a deck's",
+        "order) or `owner` (the first axis has one row per player, and row p is player p's alone).",
+        "`observe` must show each player only what it may see; `specc verify` level 1 scrambles every",
+        "field hidden from the observer, in every state of played sequences, and fails if the",
+        "observation changes. A value computed from a hidden field is hidden too: `size(hand[1 - player])`",
+        "or `count(deck >= 0)` reads hidden slots, so what the rules make public (how many cards or dice",
+        "each player holds) belongs in a visible field of its own, updated beside the hidden one. Read",
+        "the observer's own row with `player`, never `current_player` (that shows the mover's row to",
+        "everyone). `env.observe(state, p)` is all zero for any p that is not a player.\n",
+    ])  # fmt: skip
+
+
 def _choices() -> str:
     return "\n".join([
         "## Choices\n",
         "`x = choice(player, options)` stops an action's effect until `player` picks one of the true",
         "entries of `options`, a bool[K] array (option k is whatever the spec says: bench slot k, energy",
         "k, ...). It stands alone on the right of an assignment, in an action's effect or in a procedure",
-        "the effect calls as a statement, at the top level or inside `if` branches (not inside `for` or",
+        "the effect calls as a statement or as the whole right side of an assignment (`y = f(...)`, the",
+        "pick made before f returns), at the top level or inside `if` branches (not inside `for` or",
         "`repeat`: refused with a message). Step by step:\n",
         "- `player` and `options` are evaluated once, at the choice, `options` first;",
         "- if some option is true, the step ends there: `current_player` is `player`, and the legal",
@@ -364,7 +385,9 @@ def _choices() -> str:
         "  `x = k`, every local and action parameter as it was, and `current_player` back to its value",
         "  before the choice. What it does then is that step's: its chance draws come from that step's",
         "  key, its rewards are that step's rewards;",
-        "- if no option is true, nothing stops: `x = -1` and the effect goes on at once.\n",
+        "- if no option is true, nothing stops: `x = -1` and the effect goes on at once;",
+        "- a choice reached after an outcome ended the game in the same step (`win(p)` then a choice)",
+        "  still stops the effect, but the episode is over: no pick is legal and the rest never runs.\n",
         "`reward(x)` after a choice still pays the player who began the action, not the chooser. The",
         "action space gains one kind, `choice`, with one action per option of the widest choice:",
         "`choice(0)` .. `choice(K-1)` after the spec's own actions (an action may not be named `choice`",

@@ -82,6 +82,17 @@ def binary_type(op: str, a: Type, b: Type, pos: Pos) -> Type:
     return Type(dtype, shape, weak)
 
 
+def common_type(what: str, a: Type, b: Type, pos: Pos) -> Type:
+    """The type values of two kinds take together where no operator joins them (an array
+    literal's items, where's branches, stack's parts): bools stay bool, numbers promote as
+    arithmetic does; a bool with a number is an error naming `what`, not an arithmetic one."""
+    if a.is_bool and b.is_bool:
+        return Type("bool", broadcast(a.shape, b.shape, pos))
+    if a.is_bool != b.is_bool:
+        raise SpecError(f"{what} needs all bools or all numbers, not {a} and {b}", pos)
+    return binary_type("+", a, b, pos)
+
+
 def assignable(value: Type, target: Type) -> bool:
     """Whether a value of type `value` may be stored into `target` (dtype and shape)."""
     if value.is_bool != target.is_bool:

@@ -48,7 +48,7 @@ def test_the_scenarios_pass_on_every_backend(envs) -> None:
     modules = {b: e.module for b, e in envs.items()}
     result = run_scenarios(program, source, spec.scenarios, modules)
     assert result.failed == 0, result.failures
-    assert (result.checks, result.details) == (160, {"scenarios": 8})
+    assert (result.checks, result.details) == (163, {"scenarios": 8})  # 49 per backend, 16 agreements
 
 
 def _host(state) -> dict[str, np.ndarray]:
@@ -101,13 +101,14 @@ def test_the_bidder_picks_the_opener_and_the_dice_are_rolled_again(envs) -> None
     assert int(picked["current_player"]) == 2 and int(picked["bid_by"]) == -1
     assert picked["shown"].tolist() == CUPS and int(picked["last_loser"]) == 1
     assert (picked["cups"] >= 0).tolist() == [[True] * 3, [True, True, False], [True] * 3]
+    assert picked["dice_left"].tolist() == [3, 2, 3]
     assert list(np.flatnonzero(picked["legal_action_mask"])) == list(range(54))  # any bid, no challenge
     assert picked["rewards"].tolist() == [0.0, 0.0, 0.0] and not picked["terminated"]
 
 
 def test_a_knocked_out_player_is_skipped_and_the_last_one_wins(envs) -> None:
     # player 1 is out: from player 0 the turn goes to player 2, and from player 2 back to 0
-    setup = {"cups": [[2, 5, -1], [-1, -1, -1], [3, -1, -1]], "current_player": 0}
+    setup = {"cups": [[2, 5, -1], [-1, -1, -1], [3, -1, -1]], "dice_left": [2, 0, 1], "current_player": 0}
     states = _play(envs, setup, [bid(1, 1), bid(1, 4), bid(2, 0)])
     assert [int(s["current_player"]) for s in states] == [0, 2, 0, 2]
     # player 2 challenges player 0's two ones: there is none, so player 0 loses a die, and
@@ -118,6 +119,7 @@ def test_a_knocked_out_player_is_skipped_and_the_last_one_wins(envs) -> None:
     # player 0 loses its last die and player 2 wins at once; no choice is asked
     setup = {
         "cups": [[2, -1, -1], [-1, -1, -1], [4, 0, -1]],
+        "dice_left": [1, 0, 2],
         "bid_qty": 2,
         "bid_face": 3,
         "bid_by": 0,
@@ -162,15 +164,17 @@ def _states(envs, games: int = 3, steps: int = 40) -> list:
 
 
 def _scrambled(state, player: int | None, rng: np.random.Generator):
-    """A copy of a reference state with everything hidden from `player` redrawn."""
+    """A copy of a reference state with everything hidden from `player` redrawn: the other
+    players' cups (lost dice too: how many dice each holds is the public dice_left) and the
+    choice's saved fields."""
     s = dataclasses.replace(state)
     cups = np.array(state.cups)
     for q in range(3):
         if q != player:
-            cups[q] = np.where(cups[q] >= 0, rng.integers(0, 6, 3), -1)
+            cups[q] = rng.integers(-1, 6, 3)
     s.cups = cups.astype(np.int8)
     for f in dataclasses.fields(s):
-        if f.name.startswith("choice__") and f.name != "choice__pending":  # saved locals: hidden
+        if f.name.startswith("choice__"):
             value = np.asarray(getattr(s, f.name))
             setattr(s, f.name, np.asarray(rng.integers(-1, 3, value.shape), value.dtype)[()])
     return s
@@ -209,4 +213,6 @@ def test_the_first_observation_by_hand(envs) -> None:
     assert s.cups.tolist() == CUPS and int(s.current_player) == 0
     hidden_shown = [-1] * 9
     assert py.observe(s, 1).tolist() == [3, 4, 1, *hidden_shown, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 3, 3, 3]
+    s.cups = np.array([[2, 1, 3], [3, 4, 1], [-1, -1, -1]], np.int8)  # what player 1 may not see changes
+    assert py.observe(s, 1).tolist()[-3:] == [3, 3, 3]  # dice_left, not the cups, tells the counts
     assert s.observation.tolist() == [2, 1, 3, *hidden_shown, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 3, 3, 3]

@@ -7,50 +7,19 @@ keys as level 3 (fold_in(episode key, t + 1)), and checks `expect`.
 
 from __future__ import annotations
 
-import re
 import time
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import numpy as np
 
-from ..errors import SpecError
+# the scenarios' checks live with the checker (specc check runs them); imported here for level 2
+from ..check_scenarios import MASK_KEYS, action_index, check_scenario, field_types  # noqa: F401
 from ..ir import Program
 from ..schema import ScenarioSpec
 from ..source import Source
 from .report import LevelResult
 from .rollouts import BUILTIN_FIELDS, episode_key, same, step_key
-
-MASK_KEYS = ("legal", "illegal")
-_CALL = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*$")
-
-
-def action_index(program: Program, action: int | str) -> int:
-    """A flat action index from an int or from "kind(v1, v2)" / "kind"."""
-    if isinstance(action, int):
-        if not 0 <= action < program.num_actions:
-            raise ValueError(f"action {action} is out of range 0..{program.num_actions - 1}")
-        return action
-    m = _CALL.match(action)
-    if not m:
-        raise ValueError(f"bad action {action!r}: expected an index or kind(value, ...)")
-    kinds = {a.name: a for a in program.actions}
-    if m.group(1) not in kinds:
-        raise ValueError(f"unknown action kind {m.group(1)!r} (kinds: {', '.join(kinds)})")
-    a = kinds[m.group(1)]
-    values = [v.strip() for v in (m.group(2) or "").split(",") if v.strip()]
-    if len(values) != len(a.params):
-        raise ValueError(f"{a.name} takes {len(a.params)} parameter(s), got {len(values)}")
-    index = 0
-    for p, v in zip(a.params, values):
-        try:
-            value = int(v)
-        except ValueError:
-            raise ValueError(f"parameter {p.name} of {a.name} must be a whole number, got {v!r}") from None
-        if not p.lo <= value < p.hi:
-            raise ValueError(f"parameter {p.name} of {a.name} must be in {p.lo}..{p.hi} (half-open), got {value}")
-        index = index * p.size + (value - p.lo)
-    return a.offset + index
 
 
 def _setup_value(module: ModuleType, name: str, value: Any, like: Any) -> Any:
@@ -79,50 +48,6 @@ def play(module: ModuleType, backend: str, scenario: ScenarioSpec, actions: list
     for t, a in enumerate(actions):
         s = module.step(s, a, step_key(key, t))
     return s
-
-
-def field_types(program: Program) -> dict[str, tuple[str, tuple[int, ...]]]:
-    """Every state field's dtype and shape, the built-in ones first."""
-    obs = program.observation_type
-    builtin = {"current_player": ("int32", ()), "observation": (obs.dtype, obs.shape),
-               "legal_action_mask": ("bool", (program.num_actions,)), "rewards": ("float32", (program.players,)),
-               "terminated": ("bool", ()), "truncated": ("bool", ()), "step_count": ("int32", ())}  # fmt: skip
-    return builtin | {f.name: (f.type.dtype, f.type.shape) for f in program.fields}
-
-
-def check_scenario(program: Program, source: Source, index: int, scenario: ScenarioSpec) -> list[int]:
-    """Validate one scenario against the program before running it; return its actions."""
-    path = ("scenarios", index)
-    names = set(BUILTIN_FIELDS) | {f.name for f in program.fields}
-    types = field_types(program)
-    for key, value in scenario.setup.items():
-        where = source.pos(path + ("setup", key))
-        if key not in names:
-            raise SpecError(f"scenario {scenario.name!r}: unknown field {key!r} in setup", where)
-        dtype, shape = types[key]
-        try:
-            np.asarray(value, dtype=np.dtype(dtype)).reshape(shape)
-        except (ValueError, TypeError, OverflowError):
-            kind = f"{dtype}[{','.join(map(str, shape))}]" if shape else dtype
-            raise SpecError(f"scenario {scenario.name!r}: setup {key}: {value!r} does not fit {kind}", where) from None
-    for key in scenario.expect:
-        if key not in names and key not in MASK_KEYS:
-            raise SpecError(
-                f"scenario {scenario.name!r}: unknown field {key!r} in expect", source.pos(path + ("expect", key))
-            )
-    actions = []
-    for i, a in enumerate(scenario.play):
-        try:
-            actions.append(action_index(program, a))
-        except ValueError as err:
-            raise SpecError(f"scenario {scenario.name!r}: {err}", source.pos(path + ("play", i))) from None
-    for key in MASK_KEYS:
-        for i, a in enumerate(scenario.expect.get(key, [])):
-            try:
-                action_index(program, a)
-            except ValueError as err:
-                raise SpecError(f"scenario {scenario.name!r}: {err}", source.pos(path + ("expect", key, i))) from None
-    return actions
 
 
 def expectations(program: Program, scenario: ScenarioSpec, state, module: ModuleType) -> list[tuple[str, bool, str]]:
