@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .check import build_program
+from .check_scenarios import check_scenarios
 from .drawing import check_render
 from .ir import Program
 from .schema import Spec, validate
@@ -21,9 +22,5 @@ def load(path: str | Path) -> tuple[Spec, Source, Program]:
     spec = validate(data, source)
     program = build_program(spec, source)
     check_render(spec, source, program)  # `render:` is for `specc play` only: no backend sees it
-    # imported here, not at the top: a top-level import changed the plans hypothesis draws in
-    # tests/test_fuzz.py::test_new_constructs_appear_in_drawn_plans and exposed a fault there
-    from .check_scenarios import check_scenarios
-
     check_scenarios(spec, source, program)  # level 2 runs them; a typo in one is a spec fault now
     return spec, source, program

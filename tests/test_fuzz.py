@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
 
 from specc.cli import main
 from specc.fuzz import EDGE_KINDS, register
@@ -51,23 +52,24 @@ def _calls(plan: Plan) -> tuple[bool, bool]:
     return inside, whole
 
 
-def test_new_constructs_appear_in_drawn_plans() -> None:
-    """one_hot, concat, procedures with `returns:` (called inside expressions and as a whole
-    right side), `repeat` and `choice` each appear in 120 drawn plans, and functions with statements are not where
-    the language forbids them (guards, observe). (Choices are drawn in a third of the specs: with 60 plans
-    their count was 2 in one full-suite run and 9 alone; with 120, 27 alone.)"""
+def _drawn(n: int, seed: int) -> list[Plan]:
+    """`n` plans drawn by hypothesis from `seed`."""
     seen: list[Plan] = []
 
-    @settings(max_examples=120, deadline=None, database=None, derandomize=True, phases=[Phase.generate],
+    @hypothesis_seed(seed)
+    @settings(max_examples=n, deadline=None, database=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))  # fmt: skip
     @given(plans(max_actions=8))
     def draw(plan: Plan) -> None:
         seen.append(plan)
 
     draw()
-    assert len(seen) == 120
+    return seen
+
+
+def _construct_counts(seen: list[Plan]) -> dict[str, int]:
     texts = [render_spec(p, "fz", "fz.csv") for p in seen]
-    counts = {
+    return {
         "one_hot": sum("one_hot(" in t for t in texts),
         "concat": sum("concat(" in t for t in texts),
         "returns": sum("    returns: " in t for t in texts),
@@ -76,9 +78,23 @@ def test_new_constructs_appear_in_drawn_plans() -> None:
         "repeat": sum("repeat up to " in t for t in texts),
         "choice": sum(" = choice(" in t for t in texts),
     }
+
+
+def test_new_constructs_appear_in_drawn_plans() -> None:
+    """one_hot, concat, procedures with `returns:` (called inside expressions and as a whole
+    right side), `repeat` and `choice` each appear in drawn plans, and functions with statements
+    are not where the language forbids them (guards, observe). Batches of 120 plans from fixed
+    seeds, up to 5: hypothesis's own derandomized draws were not stable from run to run (choice
+    appeared 0, 2, 9 and 27 times in 120 plans in runs of the same code)."""
+    seen: list[Plan] = []
+    for batch in range(5):
+        seen += _drawn(120, batch)
+        counts = _construct_counts(seen)
+        if min(counts.values()) >= 3:
+            break
     assert min(counts.values()) >= 3, counts
-    for plan in seen:
-        funcs = {p.name for p in plan.procedures if p.returns and any(" if " in str(x) for x in p.body)}
+    for plan in seen:  # an if statement (not a conditional expression `a if c else b`) in the body
+        funcs = {p.name for p in plan.procedures if p.returns and re.search(r"^\s*if ", render(p.body), re.M)}
         for a in plan.actions:
             assert not any(f"{f}(" in render(a.legal) for f in funcs)
 
