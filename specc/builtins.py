@@ -366,6 +366,10 @@ SEMANTICS: dict[str, str] = {
     "precision, comparisons "
     "included, and the result is rounded once to float32 where it is used: `(0.1 + 0.2) > 0.3` is true "
     "(in float32 arithmetic it would be false)",
+    "literal-only values at run time": "a value only literals feed but the spec cannot fold (`2000000000 "
+    "if x > 0 else 0`) is an int32 that takes the dtype of what it meets, as a literal does, and its "
+    "arithmetic wraps in int32: `(2000000000 if c else 0) + (2000000000 if c else 0)` is -294967296 "
+    "when c; `where(c, 200, 0)` is a plain int32 (`where(c, 200, 0) // h` with h int8 is int32: 66 for h = 3)",
     "subnormal floats": "count as zero (flush to zero), as XLA computes on CPU: a float32 of magnitude "
     "below 2**-126 (e.g. `1e-40`) is read as 0.0 (sign kept) by every operation and comparison, and an "
     "operation whose result would be one gives 0.0 (`1e-40 > 0.0` is false; `x * 1e-20` with x = 1e-20 "

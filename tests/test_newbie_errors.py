@@ -1,6 +1,7 @@
 """What a newcomer's mistakes and edge values found (tests/test_newbie_liars_dice.py has the game):
 literals that would wrap where they land, clear messages for bools mixed with numbers, procedure
-locals named as written, and two backend divergences kept as strict xfails until they are fixed."""
+locals named as written, two backend divergences (fixed: where() of literals on JAX, weak int32
+arithmetic in the reference) and a level-1 gap (fixed: the legal mask is checked for hidden information)."""
 
 from __future__ import annotations
 
@@ -100,36 +101,23 @@ def _each_backend(build, body: str) -> dict[str, list[int]]:
     return {name: np.asarray(s.h).tolist() + [int(s.x)] for name, s in out.items()}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="backend bug (specc/backends/jax): where() of two literals is int32 in the IR (reference and C "
-    "compute 200 // 3 = 66) but the JAX lowering keeps jnp.where's weak type, so 200 wraps into h's int8 "
-    "first: -56 // 3 = -19",
-)
 def test_where_of_literals_keeps_the_ir_dtype_on_jax(build) -> None:
+    """where() of two literals is int32 in the IR: 200 // 3 = 66 (JAX kept jnp.where's weak type,
+    so 200 wrapped into h's int8 first: -56 // 3 = -19)."""
     got = _each_backend(build, "h[0] = where(x > 0, 200, 0) // h[0]")
     assert got == {name: [66, 4, 5] for name in ("jit", "eager", "python", "c")}, got
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="backend bug (specc/backends/python): the reference computes literal-only int32 values "
-    "((2000000000 if c else 0) + ...) in unbounded Python ints, so they never wrap; JAX and C wrap "
-    "4000000000 to -294967296 as docs/language.md says (+ wraps in the result's dtype), then // 3",
-)
 def test_literal_only_int32_arithmetic_wraps_on_the_reference(build) -> None:
+    """Weak integers are int32 and wrap: 4000000000 is -294967296, // 3 (the reference
+    computed in Python ints, which never wrap)."""
     got = _each_backend(build, "x = ((2000000000 if x > 0 else 0) + (2000000000 if x > 0 else 0)) // 3")
     assert got == {name: [3, 4, -98322432] for name in ("jit", "eager", "python", "c")}, got
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verification gap (specc/templates, the level-1 property test): hidden information is "
-    "checked in observe() only, not in the legal mask the mover is handed (PettingZoo's action_mask, "
-    "Gymnasium's info['action_mask']); tests/data/newbie/peek_mask.yaml's guard reads the foe's hidden "
-    "hand and level 1 passes",
-)
 def test_level_1_catches_a_legal_mask_that_shows_a_hidden_hand(tmp_path) -> None:
+    """A guard that reads the foe's hidden hand leaks it through the legal mask the mover is
+    handed: level 1 scrambles what the mover may not see and compares the mask."""
     from pathlib import Path
 
     from specc.cli import main

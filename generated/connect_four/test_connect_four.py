@@ -325,3 +325,50 @@ def test_observation_shows_only_what_the_player_may_see(seed, picks, noise):
                 f"player {player}'s observation of state {t} changes when hidden fields are scrambled: "
                 f"{seen[t].ravel().tolist()} -> {scrambled[t].ravel().tolist()}"
             )
+
+
+if BACKEND == "jax":
+    _masks_jit = jax.jit(jax.vmap(lambda s: env.refresh(s).legal_action_mask))
+
+
+def masks_all(states, changes):
+    """The legal mask of each state of `states` recomputed with the fields in `changes`
+    replaced (as observe_all): one array, the state's index first."""
+    if BACKEND == "jax":
+        pad = MAX_ACTIONS + 1 - len(states)
+        full = {name: np.concatenate([v, np.repeat(v[-1:], pad, 0)]) for name, v in changes.items()}
+        return np.asarray(_masks_jit(_stacked(states).replace(**full)))[: len(states)]
+    return np.stack([np.asarray(env.refresh(dataclasses.replace(s, **{n: np.array(v[t]) for n, v in changes.items()}))
+                                .legal_action_mask) for t, s in enumerate(states)])  # fmt: skip
+
+
+@given(seeds, choices, seeds)
+@SETTINGS
+def test_legal_mask_shows_only_what_the_mover_may_see(seed, picks, noise):
+    """The legal mask is handed to the mover (PettingZoo's action_mask, Gymnasium's
+    info["action_mask"]), so it is part of what the mover sees: scrambling what the mover
+    may not see (the other players' rows of `owner` fields, every `none` field) changes
+    nothing in it, in every state of a sequence played to the horizon."""
+    hidden = {name: v for name, v in env.VISIBILITY.items() if v != "all"}
+    if not hidden:
+        return  # everything is public in this game
+    picks = list(picks) or [0]
+    states = play(seed, [picks[t % len(picks)] for t in range(MAX_ACTIONS)])[0]
+    movers = [int(np.asarray(s.current_player)) for s in states]
+    rng = np.random.default_rng(noise)
+    changes = {}
+    for name, visibility in hidden.items():
+        column = np.stack([np.asarray(getattr(s, name)) for s in states])
+        fresh = _scramble(rng, column, env.FIELDS[name][2])
+        if visibility == "owner":  # the mover's own row stays
+            for t, mover in enumerate(movers):
+                if 0 <= mover < env.NUM_PLAYERS:
+                    fresh[t, mover] = column[t, mover]
+        changes[name] = fresh
+    seen, scrambled = masks_all(states, {}), masks_all(states, changes)
+    for t in range(len(seen)):
+        assert np.array_equal(seen[t], scrambled[t]), (
+            f"the legal mask handed to player {movers[t]} in state {t} changes when what that player "
+            f"may not see is scrambled: legal {np.flatnonzero(seen[t]).tolist()} -> "
+            f"{np.flatnonzero(scrambled[t]).tolist()}"
+        )

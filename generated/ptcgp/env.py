@@ -4395,7 +4395,10 @@ def _effect_retreat(s: State, params, key) -> State:
         (8,),
     )
     discard_energy__rank_98 = jnp.broadcast_to(
-        jnp.asarray((TYPE_IDS + jnp.where(discard_energy__used_97, 8, 0)), jnp.int32), (8,)
+        jnp.asarray(
+            (TYPE_IDS + jnp.where(discard_energy__used_97, 8, 0).astype(jnp.int32)), jnp.int32
+        ),
+        (8,),
     )
     discard_energy__before_100 = jnp.broadcast_to(
         jnp.asarray(
@@ -5170,7 +5173,9 @@ def _effect_attack(s: State, params, key) -> State:
         )(
             (
                 hit__x_168__37
-                + jnp.where(jnp.logical_and(hit__weak_169__38, (hit__x_168__37 > 0)), 20, 0)
+                + jnp.where(jnp.logical_and(hit__weak_169__38, (hit__x_168__37 > 0)), 20, 0).astype(
+                    jnp.int32
+                )
             )
         )
     )(hit__q_167__36)
@@ -5398,7 +5403,9 @@ def _effect_attack(s: State, params, key) -> State:
             )(
                 (
                     hit__x_199__80
-                    + jnp.where(jnp.logical_and(hit__weak_200__81, (hit__x_199__80 > 0)), 20, 0)
+                    + jnp.where(
+                        jnp.logical_and(hit__weak_200__81, (hit__x_199__80 > 0)), 20, 0
+                    ).astype(jnp.int32)
                 )
             )
         )(hit__slot_198__79)
@@ -5628,7 +5635,7 @@ def _effect_attack(s: State, params, key) -> State:
                         hit__x_221__148
                         + jnp.where(
                             jnp.logical_and(hit__weak_222__149, (hit__x_221__148 > 0)), 20, 0
-                        )
+                        ).astype(jnp.int32)
                     )
                 )
             )(hit__slot_220__147)
@@ -6918,7 +6925,7 @@ def _effect_attack(s: State, params, key) -> State:
                         hit__x_310__235
                         + jnp.where(
                             jnp.logical_and(hit__weak_311__236, (hit__x_310__235 > 0)), 20, 0
-                        )
+                        ).astype(jnp.int32)
                     )
                 )
             )(hit__slot_309__234)
@@ -11584,7 +11591,9 @@ def _effect_choice(s: State, params, key) -> State:
             )(
                 (
                     hit__x_199__262
-                    + jnp.where(jnp.logical_and(hit__weak_200__263, (hit__x_199__262 > 0)), 20, 0)
+                    + jnp.where(
+                        jnp.logical_and(hit__weak_200__263, (hit__x_199__262 > 0)), 20, 0
+                    ).astype(jnp.int32)
                 )
             )
         )(hit__slot_198__261)
@@ -11816,7 +11825,7 @@ def _effect_choice(s: State, params, key) -> State:
                         hit__x_221__330
                         + jnp.where(
                             jnp.logical_and(hit__weak_222__331, (hit__x_221__330 > 0)), 20, 0
-                        )
+                        ).astype(jnp.int32)
                     )
                 )
             )(hit__slot_220__329)
@@ -13108,7 +13117,7 @@ def _effect_choice(s: State, params, key) -> State:
                         hit__x_310__417
                         + jnp.where(
                             jnp.logical_and(hit__weak_311__418, (hit__x_310__417 > 0)), 20, 0
-                        )
+                        ).astype(jnp.int32)
                     )
                 )
             )(hit__slot_309__416)

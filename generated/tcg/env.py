@@ -1411,7 +1411,7 @@ def _effect_play_trainer(s: State, params, key) -> State:
                             ),
                             1,
                             0,
-                        )
+                        ).astype(jnp.int32)
                     )(jnp.arange(0, 3, dtype=jnp.int32)),
                     axis=0,
                     dtype=jnp.int32,
@@ -1432,7 +1432,7 @@ def _effect_play_trainer(s: State, params, key) -> State:
                 TYPE_IDS
                 + jnp.where(
                     (TYPE_IDS == POKEMON__cost_type[card[discard_energy__p_41__90, 0]]), 8, 0
-                )
+                ).astype(jnp.int32)
             ),
             jnp.int32,
         ),
@@ -1623,7 +1623,9 @@ def _effect_retreat(s: State, params, key) -> State:
         jnp.asarray(
             (
                 TYPE_IDS
-                + jnp.where((TYPE_IDS == POKEMON__cost_type[card[discard_energy__p_47, 0]]), 8, 0)
+                + jnp.where(
+                    (TYPE_IDS == POKEMON__cost_type[card[discard_energy__p_47, 0]]), 8, 0
+                ).astype(jnp.int32)
             ),
             jnp.int32,
         ),
@@ -1963,7 +1965,7 @@ def _effect_attack(s: State, params, key) -> State:
                             ),
                             1,
                             0,
-                        )
+                        ).astype(jnp.int32)
                     )(jnp.arange(0, 3, dtype=jnp.int32)),
                     axis=0,
                     dtype=jnp.int32,
@@ -1984,7 +1986,7 @@ def _effect_attack(s: State, params, key) -> State:
                 TYPE_IDS
                 + jnp.where(
                     (TYPE_IDS == POKEMON__cost_type[card[discard_energy__p_87__112, 0]]), 8, 0
-                )
+                ).astype(jnp.int32)
             ),
             jnp.int32,
         ),

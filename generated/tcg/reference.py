@@ -346,6 +346,14 @@ def _quiet(function):
     return run
 
 
+def _wrap32(value):
+    """A weak integer's arithmetic result: a Python int (only literals fed it) wrapped into
+    int32 as JAX and C compute it; a NumPy value has wrapped already and passes as it is."""
+    if type(value) is int:
+        return (value + 2**31) % 2**32 - 2**31
+    return value
+
+
 def _cast(value, dtype):
     """`value` as `dtype` as JAX converts: integers wrap; floats to integers truncate and
     saturate at the dtype's limits, NaN giving 0."""

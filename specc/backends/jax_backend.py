@@ -133,7 +133,10 @@ class JaxExpr(ExprGen):
         if f == "clip":
             return f"jnp.clip({args[0]}, {args[1]}, {args[2]})"
         if f == "where":
-            return f"jnp.where({args[0]}, {args[1]}, {args[2]})"
+            chosen = f"jnp.where({args[0]}, {args[1]}, {args[2]})"
+            if e.args[1].type.weak and e.args[2].type.weak and not e.type.weak:  # where() is strong in the IR
+                return f"{chosen}.astype({JNP_DTYPE[e.type.dtype]})"
+            return chosen
         if f in CASTS:
             if e.args[0].type.is_float and CASTS[f] in ir.INT_BOUNDS:  # saturating (see _f2i)
                 return f"_f2i({args[0]}, {JNP_DTYPE[CASTS[f]]})"

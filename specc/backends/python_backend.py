@@ -67,7 +67,7 @@ class PyExpr(ExprGen):
         x = self.gen(e.operand)
         if e.op == "not":
             return f"(not {x})" if e.type.is_scalar else f"np.logical_not({x})"
-        return f"(-{x})"
+        return self.weak_int(f"(-{x})", e.type)
 
     def visit_Binary(self, e: ir.Binary) -> str:
         if e.op in ("and", "or"):
@@ -90,7 +90,13 @@ class PyExpr(ExprGen):
         left = self.gen(e.left)
         if e.op == "**" and left.startswith("-"):  # (-2) ** n, not -(2 ** n)
             left = f"({left})"
-        return f"({left} {e.op} {self.gen(e.right)})"
+        return self.weak_int(f"({left} {e.op} {self.gen(e.right)})", e.type)
+
+    @staticmethod
+    def weak_int(text: str, t: ir.Type) -> str:
+        """Arithmetic on weak integers (literals, and what only literals feed: `2000000000 if c
+        else 0`) is int32 arithmetic, wrapping, as in JAX; Python's ints would not wrap."""
+        return f"_wrap32({text})" if t.is_int and t.weak else text
 
     def visit_Cond(self, e: ir.Cond) -> str:
         test, then, orelse = self.gen(e.test), self.gen(e.then), self.gen(e.orelse)
