@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/ptcgp.yaml
- * (sha256 305dab2c062a3a048314b47f74af17b3d523a5c0378a217af6647416a93608cc).
+ * (sha256 7fee5fcc655b13eb7794d9fe7f6d94bb384fb341e1da335805de31d9fa1a8cd2).
  * Do not edit: change the spec and run `specc compile specs/ptcgp.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -16,7 +16,7 @@
 #include <string.h>
 
 #define NUM_PLAYERS 2
-#define NUM_ACTIONS 89
+#define NUM_ACTIONS 101
 #define OBS_SIZE 184
 #define NUM_INVARIANTS 9
 #define RESET_SITE 517607u  /* folded into a step's key for the next episode's key */
@@ -67,11 +67,10 @@ typedef struct {
     int16_t seen[20];
     int32_t choice__pending;
     int32_t choice__player;
-    bool choice__mask[8];
+    bool choice__mask[4];
     int32_t choice__p;
     int32_t choice__o;
     int16_t choice__c;
-    int16_t choice__a;
     int32_t choice__r;
     bool choice__first_heads;
     bool choice__all_heads;
@@ -224,8 +223,8 @@ static const int32_t TYPE_IDS[8] = {0, 1, 2, 3, 4, 5, 6, 7};
 static const bool ACTIVE_BOUND[8] = {false, true, true, false, true, true, true, true};
 
 /* flat action index -> action kind and parameter values (row-major, last parameter fastest) */
-static const int32_t ACTION_KIND[NUM_ACTIONS] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 5, 5, 6, 6, 6, 6, 7, 7, 7, 8, 8, 8, 8, 9, 10, 10, 10, 10, 10, 10, 10, 10};
-static const int32_t ACTION_PARAMS[NUM_ACTIONS][2] = {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}, {8, 0}, {9, 0}, {0, 0}, {0, 1}, {0, 2}, {0, 3}, {1, 0}, {1, 1}, {1, 2}, {1, 3}, {2, 0}, {2, 1}, {2, 2}, {2, 3}, {3, 0}, {3, 1}, {3, 2}, {3, 3}, {4, 0}, {4, 1}, {4, 2}, {4, 3}, {5, 0}, {5, 1}, {5, 2}, {5, 3}, {6, 0}, {6, 1}, {6, 2}, {6, 3}, {7, 0}, {7, 1}, {7, 2}, {7, 3}, {8, 0}, {8, 1}, {8, 2}, {8, 3}, {9, 0}, {9, 1}, {9, 2}, {9, 3}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}, {8, 0}, {9, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}};
+static const int32_t ACTION_KIND[NUM_ACTIONS] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 8, 8, 8, 8, 9, 10, 10, 10, 10};
+static const int32_t ACTION_PARAMS[NUM_ACTIONS][2] = {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}, {8, 0}, {9, 0}, {0, 0}, {0, 1}, {0, 2}, {0, 3}, {1, 0}, {1, 1}, {1, 2}, {1, 3}, {2, 0}, {2, 1}, {2, 2}, {2, 3}, {3, 0}, {3, 1}, {3, 2}, {3, 3}, {4, 0}, {4, 1}, {4, 2}, {4, 3}, {5, 0}, {5, 1}, {5, 2}, {5, 3}, {6, 0}, {6, 1}, {6, 2}, {6, 3}, {7, 0}, {7, 1}, {7, 2}, {7, 3}, {8, 0}, {8, 1}, {8, 2}, {8, 3}, {9, 0}, {9, 1}, {9, 2}, {9, 3}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}, {8, 0}, {9, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {0, 1}, {0, 2}, {0, 3}, {0, 4}, {0, 5}, {0, 6}, {0, 7}, {0, 8}, {1, 0}, {1, 1}, {1, 2}, {1, 3}, {1, 4}, {1, 5}, {1, 6}, {1, 7}, {1, 8}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}, {0, 0}, {0, 0}, {1, 0}, {2, 0}, {3, 0}};
 
 /* ---------------------------------------------- threefry-2x32 (Salmon et al. 2011) */
 
@@ -757,14 +756,14 @@ static bool legal_retreat(const State *s, int32_t b)
     return ((s->choice__pending == 0) && ((((((((s->phase == 1) && (!s->retreated)) && (s->card[_ix(s->current_player, 2) * 4 + b] >= 0)) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (CARDS__retreat[_ix(s->card[_ix(s->current_player, 2) * 4], 395)] >= 0)) && (!({ int32_t _let1 = s->current_player; int32_t lasts__q_90 = _let1; (s->turn <= s->lasting_until[_ix(lasts__q_90, 2) * 8 + 2]); }))) && (({ int32_t _r3 = 0; for (int32_t _j2 = 0; _j2 < 8; _j2++) _r3 = _wadd(_r3, s->energy[_ix(s->current_player, 2) * 32 + _j2]); _r3; }) >= ((int8_t)(_imax(((int8_t)(_wsub(CARDS__retreat[_ix(s->card[_ix(s->current_player, 2) * 4], 395)], s->retreat_cut))), ((int8_t)(0))))))));
 }
 
-static bool legal_attack(const State *s, int32_t k_)
+static bool legal_attack(const State *s, int32_t k_, int32_t src)
 {
-    return ((s->choice__pending == 0) && (((((((s->phase == 1) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (s->card[_ix(s->current_player, 2) * 4] >= 0)) && (k_ < CARDS__attacks[_ix(s->card[_ix(s->current_player, 2) * 4], 395)])) && (!({ int32_t _let1 = s->current_player; int32_t lasts__q_105 = _let1; (s->turn <= s->lasting_until[_ix(lasts__q_105, 2) * 8 + 1]); }))) && ({ int8_t _let2[8]; for (int32_t _i3 = 0; _i3 < 8; _i3++) _let2[_i3] = ({ int32_t _let4 = s->current_player; int32_t power__p_106 = _let4; ({ int32_t _let5 = ({ int32_t _lo6 = 0; int32_t _r8 = 0; int32_t _best10 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_107 = _lo6, _end7 = 4; power__s_107 < _end7; power__s_107++) { int32_t _x9 = ((int32_t)(((s->card[_ix(power__p_106, 2) * 4 + power__s_107] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_106, 2) * 4 + power__s_107], 395)] >= 0)))); if (power__s_107 == _lo6 || _x9 > _best10) { _best10 = _x9; _r8 = power__s_107; } } _r8; }); int32_t power__src_108 = _let5; ({ int16_t _let11 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_106, 2) * 4 + _ix(power__src_108, 4)], 395)]; int16_t power__t_109 = _let11; ({ int16_t _let12 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_106, 2) * 4 + _ix(power__src_108, 4)], 395)]; int16_t power__f_110 = _let12; ({ int16_t _let13 = s->card[_ix(power__p_106, 2) * 4]; int16_t power__c_111 = _let13; ({ bool _let14 = ((((s->card[_ix(power__p_106, 2) * 4 + _ix(power__src_108, 4)] >= 0) && (power__t_109 >= 0)) && (power__c_111 >= 0)) && ((power__f_110 < 0) || (CARDS__type[_ix(power__c_111, 395)] == power__f_110))); bool power__on_112 = _let14; ({ int8_t _let15[8]; for (int32_t _i16 = 0; _i16 < 8; _i16++) _let15[_i16] = s->energy[_ix(power__p_106, 2) * 32 + _i16]; int8_t power__held_113[8]; memcpy(power__held_113, _let15, sizeof power__held_113); ((int8_t)(_wadd(power__held_113[_i3], ((power__on_112 && (TYPE_IDS[_i3] == power__t_109)) ? power__held_113[_i3] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_114[8]; memcpy(can_pay__held_114, _let2, sizeof can_pay__held_114); ({ int32_t _let17 = _wadd(((int16_t)(_wmul(2, s->card[_ix(s->current_player, 2) * 4]))), k_); int32_t can_pay__r_115 = _let17; (({ int32_t _lo18 = 0; bool _r21 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_116 = _lo18, _end19 = 8; can_pay__t_116 < _end19; can_pay__t_116++) if (!((can_pay__held_114[can_pay__t_116] >= ({ int32_t _let20 = can_pay__r_115; int32_t attack_cost__r_117 = _let20; (can_pay__t_116 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_117, 790)] : (can_pay__t_116 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_117, 790)] : (can_pay__t_116 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_117, 790)] : (can_pay__t_116 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_117, 790)] : (can_pay__t_116 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_117, 790)] : (can_pay__t_116 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_117, 790)] : (can_pay__t_116 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_117, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_117, 790)]))))))); })))) { _r21 = false; break; } _r21; }) && (({ int32_t _r24 = 0; for (int32_t _j23 = 0; _j23 < 8; _j23++) _r24 = _wadd(_r24, can_pay__held_114[_j23]); _r24; }) >= _wadd(({ int32_t _r28 = 0; for (int32_t _j26 = 0; _j26 < 8; _j26++) _r28 = _wadd(_r28, ({ int32_t _let27 = can_pay__r_115; int32_t attack_cost__r_118 = _let27; (_j26 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_118, 790)] : (_j26 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_118, 790)] : (_j26 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_118, 790)] : (_j26 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_118, 790)] : (_j26 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_118, 790)] : (_j26 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_118, 790)] : (_j26 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_118, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_118, 790)]))))))); })); _r28; }), ATTACKS__cost_colorless[_ix(can_pay__r_115, 790)]))); }); })));
+    return ((s->choice__pending == 0) && ((((((((s->phase == 1) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (s->card[_ix(s->current_player, 2) * 4] >= 0)) && (k_ < CARDS__attacks[_ix(s->card[_ix(s->current_player, 2) * 4], 395)])) && (!({ int32_t _let1 = s->current_player; int32_t lasts__q_105 = _let1; (s->turn <= s->lasting_until[_ix(lasts__q_105, 2) * 8 + 1]); }))) && ({ int8_t _let2[8]; for (int32_t _i3 = 0; _i3 < 8; _i3++) _let2[_i3] = ({ int32_t _let4 = s->current_player; int32_t power__p_106 = _let4; ({ int32_t _let5 = ({ int32_t _lo6 = 0; int32_t _r8 = 0; int32_t _best10 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_107 = _lo6, _end7 = 4; power__s_107 < _end7; power__s_107++) { int32_t _x9 = ((int32_t)(((s->card[_ix(power__p_106, 2) * 4 + power__s_107] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_106, 2) * 4 + power__s_107], 395)] >= 0)))); if (power__s_107 == _lo6 || _x9 > _best10) { _best10 = _x9; _r8 = power__s_107; } } _r8; }); int32_t power__src_108 = _let5; ({ int16_t _let11 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_106, 2) * 4 + _ix(power__src_108, 4)], 395)]; int16_t power__t_109 = _let11; ({ int16_t _let12 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_106, 2) * 4 + _ix(power__src_108, 4)], 395)]; int16_t power__f_110 = _let12; ({ int16_t _let13 = s->card[_ix(power__p_106, 2) * 4]; int16_t power__c_111 = _let13; ({ bool _let14 = ((((s->card[_ix(power__p_106, 2) * 4 + _ix(power__src_108, 4)] >= 0) && (power__t_109 >= 0)) && (power__c_111 >= 0)) && ((power__f_110 < 0) || (CARDS__type[_ix(power__c_111, 395)] == power__f_110))); bool power__on_112 = _let14; ({ int8_t _let15[8]; for (int32_t _i16 = 0; _i16 < 8; _i16++) _let15[_i16] = s->energy[_ix(power__p_106, 2) * 32 + _i16]; int8_t power__held_113[8]; memcpy(power__held_113, _let15, sizeof power__held_113); ((int8_t)(_wadd(power__held_113[_i3], ((power__on_112 && (TYPE_IDS[_i3] == power__t_109)) ? power__held_113[_i3] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_114[8]; memcpy(can_pay__held_114, _let2, sizeof can_pay__held_114); ({ int32_t _let17 = _wadd(((int16_t)(_wmul(2, s->card[_ix(s->current_player, 2) * 4]))), k_); int32_t can_pay__r_115 = _let17; (({ int32_t _lo18 = 0; bool _r21 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_116 = _lo18, _end19 = 8; can_pay__t_116 < _end19; can_pay__t_116++) if (!((can_pay__held_114[can_pay__t_116] >= ({ int32_t _let20 = can_pay__r_115; int32_t attack_cost__r_117 = _let20; (can_pay__t_116 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_117, 790)] : (can_pay__t_116 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_117, 790)] : (can_pay__t_116 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_117, 790)] : (can_pay__t_116 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_117, 790)] : (can_pay__t_116 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_117, 790)] : (can_pay__t_116 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_117, 790)] : (can_pay__t_116 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_117, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_117, 790)]))))))); })))) { _r21 = false; break; } _r21; }) && (({ int32_t _r24 = 0; for (int32_t _j23 = 0; _j23 < 8; _j23++) _r24 = _wadd(_r24, can_pay__held_114[_j23]); _r24; }) >= _wadd(({ int32_t _r28 = 0; for (int32_t _j26 = 0; _j26 < 8; _j26++) _r28 = _wadd(_r28, ({ int32_t _let27 = can_pay__r_115; int32_t attack_cost__r_118 = _let27; (_j26 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_118, 790)] : (_j26 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_118, 790)] : (_j26 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_118, 790)] : (_j26 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_118, 790)] : (_j26 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_118, 790)] : (_j26 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_118, 790)] : (_j26 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_118, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_118, 790)]))))))); })); _r28; }), ATTACKS__cost_colorless[_ix(can_pay__r_115, 790)]))); }); })) && ({ int32_t _let30 = s->current_player; int32_t copy_ok__p_119 = _let30; ({ int32_t _let31 = _wadd(((int16_t)(_wmul(2, s->card[_ix(s->current_player, 2) * 4]))), k_); int32_t copy_ok__r_120 = _let31; ({ int32_t _let32 = src; int32_t copy_ok__src_121 = _let32; ({ bool _let33 = ({ int32_t _lo34 = 0; bool _r70 = false; _Pragma("GCC unroll 8") for (int32_t copy_ok__j_122 = _lo34, _end35 = 8; copy_ok__j_122 < _end35; copy_ok__j_122++) if (({ int32_t _let36 = copy_ok__p_119; int32_t copyable__p_123 = _let36; ({ int32_t _let37 = copy_ok__r_120; int32_t copyable__r_124 = _let37; ({ int32_t _let38 = _floordiv(copy_ok__j_122, 2); int32_t copyable__s_125 = _let38; ({ int32_t _let39 = _pymod(copy_ok__j_122, 2); int32_t copyable__k_126 = _let39; ({ int16_t _let40 = s->card[_ix(_wsub(1, copyable__p_123), 2) * 4 + _ix(copyable__s_125, 4)]; int16_t copyable__c_127 = _let40; ({ int32_t _let41 = _wadd(((int16_t)(_wmul(2, copyable__c_127))), copyable__k_126); int32_t copyable__row_128 = _let41; ((((((ATTACKS__copy_from[_ix(copyable__r_124, 790)] > 0) && (copyable__c_127 >= 0)) && ((ATTACKS__copy_from[_ix(copyable__r_124, 790)] == 2) || (copyable__s_125 == 0))) && (copyable__k_126 < CARDS__attacks[_ix(copyable__c_127, 395)])) && (ATTACKS__copy_from[_ix(copyable__row_128, 790)] == 0)) && ((!ATTACKS__copy_energy[_ix(copyable__r_124, 790)]) || ({ int8_t _let42[8]; for (int32_t _i43 = 0; _i43 < 8; _i43++) _let42[_i43] = ({ int32_t _let44 = copyable__p_123; int32_t power__p_129 = _let44; ({ int32_t _let45 = ({ int32_t _lo46 = 0; int32_t _r48 = 0; int32_t _best50 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_130 = _lo46, _end47 = 4; power__s_130 < _end47; power__s_130++) { int32_t _x49 = ((int32_t)(((s->card[_ix(power__p_129, 2) * 4 + power__s_130] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_129, 2) * 4 + power__s_130], 395)] >= 0)))); if (power__s_130 == _lo46 || _x49 > _best50) { _best50 = _x49; _r48 = power__s_130; } } _r48; }); int32_t power__src_131 = _let45; ({ int16_t _let51 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_129, 2) * 4 + _ix(power__src_131, 4)], 395)]; int16_t power__t_132 = _let51; ({ int16_t _let52 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_129, 2) * 4 + _ix(power__src_131, 4)], 395)]; int16_t power__f_133 = _let52; ({ int16_t _let53 = s->card[_ix(power__p_129, 2) * 4]; int16_t power__c_134 = _let53; ({ bool _let54 = ((((s->card[_ix(power__p_129, 2) * 4 + _ix(power__src_131, 4)] >= 0) && (power__t_132 >= 0)) && (power__c_134 >= 0)) && ((power__f_133 < 0) || (CARDS__type[_ix(power__c_134, 395)] == power__f_133))); bool power__on_135 = _let54; ({ int8_t _let55[8]; for (int32_t _i56 = 0; _i56 < 8; _i56++) _let55[_i56] = s->energy[_ix(power__p_129, 2) * 32 + _i56]; int8_t power__held_136[8]; memcpy(power__held_136, _let55, sizeof power__held_136); ((int8_t)(_wadd(power__held_136[_i43], ((power__on_135 && (TYPE_IDS[_i43] == power__t_132)) ? power__held_136[_i43] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_137[8]; memcpy(can_pay__held_137, _let42, sizeof can_pay__held_137); ({ int32_t _let57 = copyable__row_128; int32_t can_pay__r_138 = _let57; (({ int32_t _lo58 = 0; bool _r61 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_139 = _lo58, _end59 = 8; can_pay__t_139 < _end59; can_pay__t_139++) if (!((can_pay__held_137[can_pay__t_139] >= ({ int32_t _let60 = can_pay__r_138; int32_t attack_cost__r_140 = _let60; (can_pay__t_139 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_140, 790)] : (can_pay__t_139 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_140, 790)] : (can_pay__t_139 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_140, 790)] : (can_pay__t_139 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_140, 790)] : (can_pay__t_139 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_140, 790)] : (can_pay__t_139 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_140, 790)] : (can_pay__t_139 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_140, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_140, 790)]))))))); })))) { _r61 = false; break; } _r61; }) && (({ int32_t _r64 = 0; for (int32_t _j63 = 0; _j63 < 8; _j63++) _r64 = _wadd(_r64, can_pay__held_137[_j63]); _r64; }) >= _wadd(({ int32_t _r68 = 0; for (int32_t _j66 = 0; _j66 < 8; _j66++) _r68 = _wadd(_r68, ({ int32_t _let67 = can_pay__r_138; int32_t attack_cost__r_141 = _let67; (_j66 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_141, 790)] : (_j66 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_141, 790)] : (_j66 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_141, 790)] : (_j66 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_141, 790)] : (_j66 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_141, 790)] : (_j66 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_141, 790)] : (_j66 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_141, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_141, 790)]))))))); })); _r68; }), ATTACKS__cost_colorless[_ix(can_pay__r_138, 790)]))); }); }))); }); }); }); }); }); })) { _r70 = true; break; } _r70; }); bool copy_ok__some_142 = _let33; ((copy_ok__src_121 == 8) ? ((ATTACKS__copy_from[_ix(copy_ok__r_120, 790)] == 0) || (!copy_ok__some_142)) : ((ATTACKS__copy_from[_ix(copy_ok__r_120, 790)] > 0) && ({ int32_t _let72 = copy_ok__p_119; int32_t copyable__p_143 = _let72; ({ int32_t _let73 = copy_ok__r_120; int32_t copyable__r_144 = _let73; ({ int32_t _let74 = _floordiv(copy_ok__src_121, 2); int32_t copyable__s_145 = _let74; ({ int32_t _let75 = _pymod(copy_ok__src_121, 2); int32_t copyable__k_146 = _let75; ({ int16_t _let76 = s->card[_ix(_wsub(1, copyable__p_143), 2) * 4 + _ix(copyable__s_145, 4)]; int16_t copyable__c_147 = _let76; ({ int32_t _let77 = _wadd(((int16_t)(_wmul(2, copyable__c_147))), copyable__k_146); int32_t copyable__row_148 = _let77; ((((((ATTACKS__copy_from[_ix(copyable__r_144, 790)] > 0) && (copyable__c_147 >= 0)) && ((ATTACKS__copy_from[_ix(copyable__r_144, 790)] == 2) || (copyable__s_145 == 0))) && (copyable__k_146 < CARDS__attacks[_ix(copyable__c_147, 395)])) && (ATTACKS__copy_from[_ix(copyable__row_148, 790)] == 0)) && ((!ATTACKS__copy_energy[_ix(copyable__r_144, 790)]) || ({ int8_t _let78[8]; for (int32_t _i79 = 0; _i79 < 8; _i79++) _let78[_i79] = ({ int32_t _let80 = copyable__p_143; int32_t power__p_149 = _let80; ({ int32_t _let81 = ({ int32_t _lo82 = 0; int32_t _r84 = 0; int32_t _best86 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_150 = _lo82, _end83 = 4; power__s_150 < _end83; power__s_150++) { int32_t _x85 = ((int32_t)(((s->card[_ix(power__p_149, 2) * 4 + power__s_150] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_149, 2) * 4 + power__s_150], 395)] >= 0)))); if (power__s_150 == _lo82 || _x85 > _best86) { _best86 = _x85; _r84 = power__s_150; } } _r84; }); int32_t power__src_151 = _let81; ({ int16_t _let87 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_149, 2) * 4 + _ix(power__src_151, 4)], 395)]; int16_t power__t_152 = _let87; ({ int16_t _let88 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_149, 2) * 4 + _ix(power__src_151, 4)], 395)]; int16_t power__f_153 = _let88; ({ int16_t _let89 = s->card[_ix(power__p_149, 2) * 4]; int16_t power__c_154 = _let89; ({ bool _let90 = ((((s->card[_ix(power__p_149, 2) * 4 + _ix(power__src_151, 4)] >= 0) && (power__t_152 >= 0)) && (power__c_154 >= 0)) && ((power__f_153 < 0) || (CARDS__type[_ix(power__c_154, 395)] == power__f_153))); bool power__on_155 = _let90; ({ int8_t _let91[8]; for (int32_t _i92 = 0; _i92 < 8; _i92++) _let91[_i92] = s->energy[_ix(power__p_149, 2) * 32 + _i92]; int8_t power__held_156[8]; memcpy(power__held_156, _let91, sizeof power__held_156); ((int8_t)(_wadd(power__held_156[_i79], ((power__on_155 && (TYPE_IDS[_i79] == power__t_152)) ? power__held_156[_i79] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_157[8]; memcpy(can_pay__held_157, _let78, sizeof can_pay__held_157); ({ int32_t _let93 = copyable__row_148; int32_t can_pay__r_158 = _let93; (({ int32_t _lo94 = 0; bool _r97 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_159 = _lo94, _end95 = 8; can_pay__t_159 < _end95; can_pay__t_159++) if (!((can_pay__held_157[can_pay__t_159] >= ({ int32_t _let96 = can_pay__r_158; int32_t attack_cost__r_160 = _let96; (can_pay__t_159 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_160, 790)] : (can_pay__t_159 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_160, 790)] : (can_pay__t_159 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_160, 790)] : (can_pay__t_159 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_160, 790)] : (can_pay__t_159 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_160, 790)] : (can_pay__t_159 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_160, 790)] : (can_pay__t_159 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_160, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_160, 790)]))))))); })))) { _r97 = false; break; } _r97; }) && (({ int32_t _r100 = 0; for (int32_t _j99 = 0; _j99 < 8; _j99++) _r100 = _wadd(_r100, can_pay__held_157[_j99]); _r100; }) >= _wadd(({ int32_t _r104 = 0; for (int32_t _j102 = 0; _j102 < 8; _j102++) _r104 = _wadd(_r104, ({ int32_t _let103 = can_pay__r_158; int32_t attack_cost__r_161 = _let103; (_j102 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_161, 790)] : (_j102 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_161, 790)] : (_j102 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_161, 790)] : (_j102 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_161, 790)] : (_j102 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_161, 790)] : (_j102 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_161, 790)] : (_j102 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_161, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_161, 790)]))))))); })); _r104; }), ATTACKS__cost_colorless[_ix(can_pay__r_158, 790)]))); }); }))); }); }); }); }); }); }))); }); }); }); })));
 }
 
 static bool legal_use_ability(const State *s, int32_t slot)
 {
-    return ((s->choice__pending == 0) && ((s->phase == 1) && ({ int32_t _let1 = s->current_player; int32_t ability_ok__p_587 = _let1; ({ int32_t _let2 = slot; int32_t ability_ok__slot_588 = _let2; ({ int16_t _let3 = s->card[_ix(ability_ok__p_587, 2) * 4 + _ix(ability_ok__slot_588, 4)]; int16_t ability_ok__c_589 = _let3; ({ int16_t _let4 = CARDS__ab_when[_ix(ability_ok__c_589, 395)]; int16_t ability_ok__w_590 = _let4; ({ bool _let5 = (((CARDS__ab_gust[_ix(ability_ok__c_589, 395)] || CARDS__ab_drive_off[_ix(ability_ok__c_589, 395)]) || (CARDS__ab_snipe[_ix(ability_ok__c_589, 395)] > 0)) || (CARDS__ab_move_type[_ix(ability_ok__c_589, 395)] >= 0)); bool ability_ok__picks_591 = _let5; ({ bool _let6 = (((CARDS__ab_attach_type[_ix(ability_ok__c_589, 395)] < 0) || (!CARDS__ab_attach_active[_ix(ability_ok__c_589, 395)])) || ({ int16_t _let7 = s->card[_ix(ability_ok__p_587, 2) * 4]; int16_t matches__c_592 = _let7; ({ int16_t _let8 = CARDS__ab_attach_filter[_ix(ability_ok__c_589, 395)]; int16_t matches__ftype_593 = _let8; (((((matches__c_592 >= 0) && (CARDS__kind[_ix(matches__c_592, 395)] == 0)) && ((matches__ftype_593 < 0) || (CARDS__type[_ix(matches__c_592, 395)] == matches__ftype_593))) && (true || ({ int16_t _let9 = matches__c_592; int16_t in_group__c_594 = _let9; (false && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_594, 395)], _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__stage[_ix(matches__c_592, 395)] == (-1)))); }); })); bool ability_ok__at_595 = _let6; ({ bool _let10 = ((CARDS__ab_move_type[_ix(ability_ok__c_589, 395)] < 0) || ({ int16_t _let11 = s->card[_ix(ability_ok__p_587, 2) * 4]; int16_t matches__c_596 = _let11; ({ int16_t _let12 = CARDS__ab_move_filter[_ix(ability_ok__c_589, 395)]; int16_t matches__ftype_597 = _let12; (((((matches__c_596 >= 0) && (CARDS__kind[_ix(matches__c_596, 395)] == 0)) && ((matches__ftype_597 < 0) || (CARDS__type[_ix(matches__c_596, 395)] == matches__ftype_597))) && (true || ({ int16_t _let13 = matches__c_596; int16_t in_group__c_598 = _let13; (false && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_598, 395)], _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__stage[_ix(matches__c_596, 395)] == (-1)))); }); })); bool ability_ok__mv_599 = _let10; ((((((ability_ok__c_589 >= 0) && (((ability_ok__w_590 == 1) && (!s->used_ability[_ix(ability_ok__p_587, 2) * 4 + _ix(ability_ok__slot_588, 4)])) || (ability_ok__w_590 == 2))) && ((!CARDS__ab_active_only[_ix(ability_ok__c_589, 395)]) || (ability_ok__slot_588 == 0))) && ability_ok__at_595) && ability_ok__mv_599) && ((!ability_ok__picks_591) || ({ bool _r26 = false; for (int32_t _j14 = 0; _j14 < 4; _j14++) if (({ int32_t _let15 = ability_ok__p_587; int32_t ability_targets__p_600 = _let15; ({ int32_t _let16 = ability_ok__slot_588; int32_t ability_targets__slot_601 = _let16; ({ int32_t _let17 = _wsub(1, ability_targets__p_600); int32_t ability_targets__o_602 = _let17; ({ int16_t _let18 = s->card[_ix(ability_targets__p_600, 2) * 4 + _ix(ability_targets__slot_601, 4)]; int16_t ability_targets__c_603 = _let18; ({ bool _let19[4]; for (int32_t _i20 = 0; _i20 < 4; _i20++) _let19[_i20] = (s->card[_ix(ability_targets__o_602, 2) * 4 + _i20] >= 0); bool ability_targets__theirs_604[4]; memcpy(ability_targets__theirs_604, _let19, sizeof ability_targets__theirs_604); ({ bool _let21[4]; for (int32_t _i22 = 0; _i22 < 4; _i22++) _let21[_i22] = ((ability_targets__theirs_604[_i22] && (CARDS__kind[_ix(s->card[_ix(ability_targets__o_602, 2) * 4 + _i22], 395)] == 0)) && (CARDS__stage[_ix(s->card[_ix(ability_targets__o_602, 2) * 4 + _i22], 395)] == CARDS__ab_gust_stage[_ix(ability_targets__c_603, 395)])); bool ability_targets__staged_605[4]; memcpy(ability_targets__staged_605, _let21, sizeof ability_targets__staged_605); ({ int16_t _let23 = ((int16_t)(_imin(_imax(CARDS__ab_move_type[_ix(ability_targets__c_603, 395)], ((int16_t)(0))), ((int16_t)(7))))); int16_t ability_targets__t_606 = _let23; ({ bool _let24[4]; for (int32_t _i25 = 0; _i25 < 4; _i25++) _let24[_i25] = (((s->card[_ix(ability_targets__p_600, 2) * 4 + _i25] >= 0) && (CARDS__type[_ix(s->card[_ix(ability_targets__p_600, 2) * 4 + _i25], 395)] == CARDS__ab_move_filter[_ix(ability_targets__c_603, 395)])) && (_i25 == 0 ? (s->energy[_ix(ability_targets__p_600, 2) * 32 + _ix(ability_targets__t_606, 8)] > 0) : (_i25 == 1 ? (s->energy[_ix(ability_targets__p_600, 2) * 32 + 1 * 8 + _ix(ability_targets__t_606, 8)] > 0) : (_i25 == 2 ? (s->energy[_ix(ability_targets__p_600, 2) * 32 + 2 * 8 + _ix(ability_targets__t_606, 8)] > 0) : (s->energy[_ix(ability_targets__p_600, 2) * 32 + 3 * 8 + _ix(ability_targets__t_606, 8)] > 0))))); bool ability_targets__wet_607[4]; memcpy(ability_targets__wet_607, _let24, sizeof ability_targets__wet_607); (CARDS__ab_gust[_ix(ability_targets__c_603, 395)] ? (ability_targets__staged_605[_j14] && BENCH_MASK[_j14]) : (CARDS__ab_drive_off[_ix(ability_targets__c_603, 395)] ? (ability_targets__theirs_604[_j14] && BENCH_MASK[_j14]) : ((CARDS__ab_snipe[_ix(ability_targets__c_603, 395)] > 0) ? ability_targets__theirs_604[_j14] : ((CARDS__ab_move_type[_ix(ability_targets__c_603, 395)] >= 0) ? (ability_targets__wet_607[_j14] && BENCH_MASK[_j14]) : false)))); }); }); }); }); }); }); }); })) { _r26 = true; break; } _r26; }))); }); }); }); }); }); }); })));
+    return ((s->choice__pending == 0) && ((s->phase == 1) && ({ int32_t _let1 = s->current_player; int32_t ability_ok__p_494 = _let1; ({ int32_t _let2 = slot; int32_t ability_ok__slot_495 = _let2; ({ int16_t _let3 = s->card[_ix(ability_ok__p_494, 2) * 4 + _ix(ability_ok__slot_495, 4)]; int16_t ability_ok__c_496 = _let3; ({ int16_t _let4 = CARDS__ab_when[_ix(ability_ok__c_496, 395)]; int16_t ability_ok__w_497 = _let4; ({ bool _let5 = (((CARDS__ab_gust[_ix(ability_ok__c_496, 395)] || CARDS__ab_drive_off[_ix(ability_ok__c_496, 395)]) || (CARDS__ab_snipe[_ix(ability_ok__c_496, 395)] > 0)) || (CARDS__ab_move_type[_ix(ability_ok__c_496, 395)] >= 0)); bool ability_ok__picks_498 = _let5; ({ bool _let6 = (((CARDS__ab_attach_type[_ix(ability_ok__c_496, 395)] < 0) || (!CARDS__ab_attach_active[_ix(ability_ok__c_496, 395)])) || ({ int16_t _let7 = s->card[_ix(ability_ok__p_494, 2) * 4]; int16_t matches__c_499 = _let7; ({ int16_t _let8 = CARDS__ab_attach_filter[_ix(ability_ok__c_496, 395)]; int16_t matches__ftype_500 = _let8; (((((matches__c_499 >= 0) && (CARDS__kind[_ix(matches__c_499, 395)] == 0)) && ((matches__ftype_500 < 0) || (CARDS__type[_ix(matches__c_499, 395)] == matches__ftype_500))) && (true || ({ int16_t _let9 = matches__c_499; int16_t in_group__c_501 = _let9; (false && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_501, 395)], _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__stage[_ix(matches__c_499, 395)] == (-1)))); }); })); bool ability_ok__at_502 = _let6; ({ bool _let10 = ((CARDS__ab_move_type[_ix(ability_ok__c_496, 395)] < 0) || ({ int16_t _let11 = s->card[_ix(ability_ok__p_494, 2) * 4]; int16_t matches__c_503 = _let11; ({ int16_t _let12 = CARDS__ab_move_filter[_ix(ability_ok__c_496, 395)]; int16_t matches__ftype_504 = _let12; (((((matches__c_503 >= 0) && (CARDS__kind[_ix(matches__c_503, 395)] == 0)) && ((matches__ftype_504 < 0) || (CARDS__type[_ix(matches__c_503, 395)] == matches__ftype_504))) && (true || ({ int16_t _let13 = matches__c_503; int16_t in_group__c_505 = _let13; (false && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_505, 395)], _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__stage[_ix(matches__c_503, 395)] == (-1)))); }); })); bool ability_ok__mv_506 = _let10; ((((((ability_ok__c_496 >= 0) && (((ability_ok__w_497 == 1) && (!s->used_ability[_ix(ability_ok__p_494, 2) * 4 + _ix(ability_ok__slot_495, 4)])) || (ability_ok__w_497 == 2))) && ((!CARDS__ab_active_only[_ix(ability_ok__c_496, 395)]) || (ability_ok__slot_495 == 0))) && ability_ok__at_502) && ability_ok__mv_506) && ((!ability_ok__picks_498) || ({ bool _r26 = false; for (int32_t _j14 = 0; _j14 < 4; _j14++) if (({ int32_t _let15 = ability_ok__p_494; int32_t ability_targets__p_507 = _let15; ({ int32_t _let16 = ability_ok__slot_495; int32_t ability_targets__slot_508 = _let16; ({ int32_t _let17 = _wsub(1, ability_targets__p_507); int32_t ability_targets__o_509 = _let17; ({ int16_t _let18 = s->card[_ix(ability_targets__p_507, 2) * 4 + _ix(ability_targets__slot_508, 4)]; int16_t ability_targets__c_510 = _let18; ({ bool _let19[4]; for (int32_t _i20 = 0; _i20 < 4; _i20++) _let19[_i20] = (s->card[_ix(ability_targets__o_509, 2) * 4 + _i20] >= 0); bool ability_targets__theirs_511[4]; memcpy(ability_targets__theirs_511, _let19, sizeof ability_targets__theirs_511); ({ bool _let21[4]; for (int32_t _i22 = 0; _i22 < 4; _i22++) _let21[_i22] = ((ability_targets__theirs_511[_i22] && (CARDS__kind[_ix(s->card[_ix(ability_targets__o_509, 2) * 4 + _i22], 395)] == 0)) && (CARDS__stage[_ix(s->card[_ix(ability_targets__o_509, 2) * 4 + _i22], 395)] == CARDS__ab_gust_stage[_ix(ability_targets__c_510, 395)])); bool ability_targets__staged_512[4]; memcpy(ability_targets__staged_512, _let21, sizeof ability_targets__staged_512); ({ int16_t _let23 = ((int16_t)(_imin(_imax(CARDS__ab_move_type[_ix(ability_targets__c_510, 395)], ((int16_t)(0))), ((int16_t)(7))))); int16_t ability_targets__t_513 = _let23; ({ bool _let24[4]; for (int32_t _i25 = 0; _i25 < 4; _i25++) _let24[_i25] = (((s->card[_ix(ability_targets__p_507, 2) * 4 + _i25] >= 0) && (CARDS__type[_ix(s->card[_ix(ability_targets__p_507, 2) * 4 + _i25], 395)] == CARDS__ab_move_filter[_ix(ability_targets__c_510, 395)])) && (_i25 == 0 ? (s->energy[_ix(ability_targets__p_507, 2) * 32 + _ix(ability_targets__t_513, 8)] > 0) : (_i25 == 1 ? (s->energy[_ix(ability_targets__p_507, 2) * 32 + 1 * 8 + _ix(ability_targets__t_513, 8)] > 0) : (_i25 == 2 ? (s->energy[_ix(ability_targets__p_507, 2) * 32 + 2 * 8 + _ix(ability_targets__t_513, 8)] > 0) : (s->energy[_ix(ability_targets__p_507, 2) * 32 + 3 * 8 + _ix(ability_targets__t_513, 8)] > 0))))); bool ability_targets__wet_514[4]; memcpy(ability_targets__wet_514, _let24, sizeof ability_targets__wet_514); (CARDS__ab_gust[_ix(ability_targets__c_510, 395)] ? (ability_targets__staged_512[_j14] && BENCH_MASK[_j14]) : (CARDS__ab_drive_off[_ix(ability_targets__c_510, 395)] ? (ability_targets__theirs_511[_j14] && BENCH_MASK[_j14]) : ((CARDS__ab_snipe[_ix(ability_targets__c_510, 395)] > 0) ? ability_targets__theirs_511[_j14] : ((CARDS__ab_move_type[_ix(ability_targets__c_510, 395)] >= 0) ? (ability_targets__wet_514[_j14] && BENCH_MASK[_j14]) : false)))); }); }); }); }); }); }); }); })) { _r26 = true; break; } _r26; }))); }); }); }); }); }); }); })));
 }
 
 static bool legal_promote(const State *s, int32_t b)
@@ -803,16 +802,16 @@ static void legal_action_mask(const State *s, bool *mask)
         mask[i] = legal_play_trainer(s, ACTION_PARAMS[i][0]);
     for (int32_t i = 64; i < 67; i++)
         mask[i] = legal_retreat(s, ACTION_PARAMS[i][0]);
-    for (int32_t i = 67; i < 69; i++)
-        mask[i] = legal_attack(s, ACTION_PARAMS[i][0]);
-    for (int32_t i = 69; i < 73; i++)
+    for (int32_t i = 67; i < 85; i++)
+        mask[i] = legal_attack(s, ACTION_PARAMS[i][0], ACTION_PARAMS[i][1]);
+    for (int32_t i = 85; i < 89; i++)
         mask[i] = legal_use_ability(s, ACTION_PARAMS[i][0]);
-    for (int32_t i = 73; i < 76; i++)
+    for (int32_t i = 89; i < 92; i++)
         mask[i] = legal_promote(s, ACTION_PARAMS[i][0]);
-    for (int32_t i = 76; i < 80; i++)
+    for (int32_t i = 92; i < 96; i++)
         mask[i] = legal_discard_fossil(s, ACTION_PARAMS[i][0]);
-    mask[80] = legal_end_turn(s);
-    for (int32_t i = 81; i < 89; i++)
+    mask[96] = legal_end_turn(s);
+    for (int32_t i = 97; i < 101; i++)
         mask[i] = legal_choice(s, ACTION_PARAMS[i][0]);
 }
 
@@ -825,7 +824,7 @@ static void invariants(const State *s, bool *out)
     out[4] = ({ int32_t _lo1 = 0; bool _r10 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(({ int32_t _lo3 = 0; bool _r8 = true; _Pragma("GCC unroll 4") for (int32_t ks = _lo3, _end4 = 4; ks < _end4; ks++) if (!(((s->card[p_ * 4 + ks] >= 0) || ((s->damage[p_ * 4 + ks] == 0) && (({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 8; _j5++) _r6 = _wadd(_r6, s->energy[p_ * 32 + ks * 8 + _j5]); _r6; }) == 0))))) { _r8 = false; break; } _r8; }))) { _r10 = false; break; } _r10; });
     out[5] = ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!((s->hand_count[p_] <= 10))) { _r3 = false; break; } _r3; });
     out[6] = (true && ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t r = _lo1, _end2 = 280; r < _end2; r++) if (!(((DECK_CARDS__deck[r] == _floordiv(r, 20)) && (DECK_CARDS__slot[r] == _pymod(r, 20))))) { _r3 = false; break; } _r3; }));
-    out[7] = ({ int32_t _lo1 = 0; bool _r8 = true; for (int32_t d = _lo1, _end2 = 14; d < _end2; d++) if (!(((({ int32_t _lo3 = 0; bool _r6 = false; for (int32_t j = _lo3, _end4 = 20; j < _end4; j++) if (({ int16_t _let5 = DECK_CARDS__card[_ix(_wadd(_wmul(d, 20), j), 280)]; int16_t is_basic__c_678 = _let5; (((is_basic__c_678 >= 0) && (CARDS__kind[_ix(is_basic__c_678, 395)] == 0)) && (CARDS__stage[_ix(is_basic__c_678, 395)] == 0)); })) { _r6 = true; break; } _r6; }) && (DECK_INFO__types[d] >= 1)) && (DECK_INFO__types[d] <= 3)))) { _r8 = false; break; } _r8; });
+    out[7] = ({ int32_t _lo1 = 0; bool _r8 = true; for (int32_t d = _lo1, _end2 = 14; d < _end2; d++) if (!(((({ int32_t _lo3 = 0; bool _r6 = false; for (int32_t j = _lo3, _end4 = 20; j < _end4; j++) if (({ int16_t _let5 = DECK_CARDS__card[_ix(_wadd(_wmul(d, 20), j), 280)]; int16_t is_basic__c_585 = _let5; (((is_basic__c_585 >= 0) && (CARDS__kind[_ix(is_basic__c_585, 395)] == 0)) && (CARDS__stage[_ix(is_basic__c_585, 395)] == 0)); })) { _r6 = true; break; } _r6; }) && (DECK_INFO__types[d] >= 1)) && (DECK_INFO__types[d] <= 3)))) { _r8 = false; break; } _r8; });
     out[8] = ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((((FIXED_DECKS[p_] >= (-1)) && (FIXED_DECKS[p_] < 14)) && (s->deck_id[p_] >= 0)) && (s->deck_id[p_] < 14)))) { _r3 = false; break; } _r3; });
     (void)s;
     (void)out;
@@ -1043,7 +1042,7 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
         s->choice__p = p_;
         s->choice__o = o;
         s->choice__c = c;
-        for (int32_t _i19 = 0; _i19 < 8; _i19++) s->choice__mask[_i19] = (_i19 < 4 ? choice__options_1[_i19] : (_i19 < 5 ? false : (_i19 < 6 ? false : (_i19 < 7 ? false : false))));
+        for (int32_t _i19 = 0; _i19 < 4; _i19++) s->choice__mask[_i19] = choice__options_1[_i19];
         s->choice__player = s->current_player;
         s->current_player = (CARDS__t_switch_opp[_ix(c, 395)] ? o : p_);
         s->choice__pending = 1;
@@ -1650,1179 +1649,1156 @@ static void effect_retreat(State *s, int32_t b, Key key)
     s->retreated = true;
 }
 
-static void effect_attack(State *s, int32_t k_, Key key)
+static void effect_attack(State *s, int32_t k_, int32_t src, Key key)
 {
     int32_t choice__mover = 0;
     int32_t p_ = 0;
     int32_t o = 0;
     int16_t a = 0;
     int32_t r = 0;
-    bool choice__options_2[8] = {0};
-    int32_t src = 0;
     bool lands = 0;
     int32_t bits = 0;
     int32_t coins = 0;
     int32_t heads = 0;
-    bool repeat__going_263 = 0;
+    bool repeat__going_170 = 0;
     bool first_heads = 0;
     bool all_heads = 0;
     int32_t dmg = 0;
-    int32_t hit__p_302 = 0;
-    int32_t hit__q_303 = 0;
-    int32_t hit__x_304 = 0;
-    bool hit__weak_305 = 0;
-    int32_t hit__d_311 = 0;
-    int32_t hit__result_312 = 0;
-    bool choice__options_3[4] = {0};
+    int32_t hit__p_209 = 0;
+    int32_t hit__q_210 = 0;
+    int32_t hit__x_211 = 0;
+    bool hit__weak_212 = 0;
+    int32_t hit__d_218 = 0;
+    int32_t hit__result_219 = 0;
+    bool choice__options_2[4] = {0};
     int32_t pick = 0;
-    int32_t attack_effects__p_323 = 0;
-    int32_t attack_effects__r_324 = 0;
-    int32_t attack_effects__dmg_325 = 0;
-    bool attack_effects__first_heads_326 = 0;
-    bool attack_effects__all_heads_327 = 0;
-    int32_t attack_effects__pick_328 = 0;
-    int32_t attack_effects__o_329 = 0;
-    bool attack_effects__exposed_331 = 0;
-    int32_t hit__p_332 = 0;
-    int32_t hit__q_333 = 0;
-    int32_t hit__slot_334 = 0;
-    int16_t hit__x_335 = 0;
-    bool hit__weak_336 = 0;
-    int32_t hit__d_343 = 0;
-    int32_t swap_active__p_344 = 0;
-    int32_t swap_active__b_345 = 0;
-    int32_t swap_active__perm_346[4] = {0};
-    int32_t clear_conditions__p_347 = 0;
-    int32_t swap_active__p_348 = 0;
-    int32_t swap_active__b_349 = 0;
-    int32_t swap_active__perm_350[4] = {0};
-    int32_t clear_conditions__p_351 = 0;
-    int32_t attack_effects__j_353 = 0;
-    int32_t hit__p_354 = 0;
-    int32_t hit__q_355 = 0;
-    int32_t hit__slot_356 = 0;
-    int16_t hit__x_357 = 0;
-    bool hit__weak_358 = 0;
-    int32_t hit__d_365 = 0;
-    int32_t attack_effects__j_387 = 0;
-    int32_t shuffle_defender__q_409 = 0;
-    int16_t shuffle_defender__held_410[3] = {0};
-    int32_t clear_slot__p_412 = 0;
-    int32_t clear_conditions__p_413 = 0;
-    int16_t attack_effects__k_415 = 0;
-    bool attack_effects__on_defender_416 = 0;
-    int32_t lasting__p_438 = 0;
-    int16_t lasting__k_439 = 0;
-    int16_t lasting__n_440 = 0;
-    int32_t lasting__q_441 = 0;
-    int32_t hit__p_443 = 0;
-    int32_t hit__q_444 = 0;
-    int32_t hit__slot_445 = 0;
-    int16_t hit__x_446 = 0;
-    bool hit__weak_447 = 0;
-    int32_t hit__d_454 = 0;
-    int32_t give_status__q_476 = 0;
-    int16_t give_status__st_477 = 0;
-    int32_t discard_typed__p_499 = 0;
-    int16_t discard_typed__t_500 = 0;
-    int8_t discard_typed__n_501 = 0;
-    int32_t discard_random__q_523 = 0;
-    int8_t discard_random__held_524[8] = {0};
-    int32_t discard_random__x_525 = 0;
-    int32_t discard_random__t_528 = 0;
-    int8_t discard_random_in_play__flat_529[64] = {0};
-    int32_t discard_random_in_play__x_530 = 0;
-    int32_t discard_random_in_play__u_533 = 0;
-    int32_t draw_cards__p_534 = 0;
-    int8_t draw_cards__n_535 = 0;
-    int8_t draw_cards__have_536 = 0;
-    int8_t draw_cards__k_537 = 0;
-    int32_t search_deck__p_538 = 0;
-    bool search_deck__to_bench_539 = 0;
-    int16_t search_deck__ftype_540 = 0;
-    int8_t search_deck__fgroup_541 = 0;
-    int16_t search_deck__fstage_542 = 0;
-    int16_t search_deck__d_543[20] = {0};
-    int32_t search_deck__i_544 = 0;
-    bool search_deck__room_546 = 0;
-    int16_t search_deck__c_547 = 0;
-    int32_t put_in_play__p_549 = 0;
-    int32_t put_in_play__slot_550 = 0;
-    int16_t put_in_play__c_551 = 0;
-    int32_t shuffle_hand_in__p_552 = 0;
-    int8_t shuffle_hand_in__dc_553 = 0;
-    int16_t shuffle_hand_in__merged_554[20] = {0};
-    int32_t draw_cards__p_555 = 0;
-    int8_t draw_cards__n_556 = 0;
-    int8_t draw_cards__have_557 = 0;
-    int8_t draw_cards__k_558 = 0;
-    bool knockouts__ko_559[8] = {0};
-    int32_t knockouts__ko_cards_560[8] = {0};
-    int32_t knockouts__ko_value_561[8] = {0};
-    bool knockouts__ko_active_562[2] = {0};
-    bool knockouts__has_bench_565[2] = {0};
-    bool knockouts__won_566[2] = {0};
-    int32_t end_of_turn__p_567 = 0;
-    int32_t checkup__q_568 = 0;
-    int32_t checkup__owner_569 = 0;
-    int32_t checkup__q_570 = 0;
-    int32_t checkup__owner_571 = 0;
-    bool knockouts__ko_572[8] = {0};
-    int32_t knockouts__ko_cards_573[8] = {0};
-    int32_t knockouts__ko_value_574[8] = {0};
-    bool knockouts__ko_active_575[2] = {0};
-    bool knockouts__has_bench_578[2] = {0};
-    bool knockouts__won_579[2] = {0};
-    int32_t start_turn__p_580 = 0;
-    int32_t draw_cards__p_581 = 0;
-    int8_t draw_cards__have_582 = 0;
-    int8_t draw_cards__k_583 = 0;
+    int32_t attack_effects__p_230 = 0;
+    int32_t attack_effects__r_231 = 0;
+    int32_t attack_effects__dmg_232 = 0;
+    bool attack_effects__first_heads_233 = 0;
+    bool attack_effects__all_heads_234 = 0;
+    int32_t attack_effects__pick_235 = 0;
+    int32_t attack_effects__o_236 = 0;
+    bool attack_effects__exposed_238 = 0;
+    int32_t hit__p_239 = 0;
+    int32_t hit__q_240 = 0;
+    int32_t hit__slot_241 = 0;
+    int16_t hit__x_242 = 0;
+    bool hit__weak_243 = 0;
+    int32_t hit__d_250 = 0;
+    int32_t swap_active__p_251 = 0;
+    int32_t swap_active__b_252 = 0;
+    int32_t swap_active__perm_253[4] = {0};
+    int32_t clear_conditions__p_254 = 0;
+    int32_t swap_active__p_255 = 0;
+    int32_t swap_active__b_256 = 0;
+    int32_t swap_active__perm_257[4] = {0};
+    int32_t clear_conditions__p_258 = 0;
+    int32_t attack_effects__j_260 = 0;
+    int32_t hit__p_261 = 0;
+    int32_t hit__q_262 = 0;
+    int32_t hit__slot_263 = 0;
+    int16_t hit__x_264 = 0;
+    bool hit__weak_265 = 0;
+    int32_t hit__d_272 = 0;
+    int32_t attack_effects__j_294 = 0;
+    int32_t shuffle_defender__q_316 = 0;
+    int16_t shuffle_defender__held_317[3] = {0};
+    int32_t clear_slot__p_319 = 0;
+    int32_t clear_conditions__p_320 = 0;
+    int16_t attack_effects__k_322 = 0;
+    bool attack_effects__on_defender_323 = 0;
+    int32_t lasting__p_345 = 0;
+    int16_t lasting__k_346 = 0;
+    int16_t lasting__n_347 = 0;
+    int32_t lasting__q_348 = 0;
+    int32_t hit__p_350 = 0;
+    int32_t hit__q_351 = 0;
+    int32_t hit__slot_352 = 0;
+    int16_t hit__x_353 = 0;
+    bool hit__weak_354 = 0;
+    int32_t hit__d_361 = 0;
+    int32_t give_status__q_383 = 0;
+    int16_t give_status__st_384 = 0;
+    int32_t discard_typed__p_406 = 0;
+    int16_t discard_typed__t_407 = 0;
+    int8_t discard_typed__n_408 = 0;
+    int32_t discard_random__q_430 = 0;
+    int8_t discard_random__held_431[8] = {0};
+    int32_t discard_random__x_432 = 0;
+    int32_t discard_random__t_435 = 0;
+    int8_t discard_random_in_play__flat_436[64] = {0};
+    int32_t discard_random_in_play__x_437 = 0;
+    int32_t discard_random_in_play__u_440 = 0;
+    int32_t draw_cards__p_441 = 0;
+    int8_t draw_cards__n_442 = 0;
+    int8_t draw_cards__have_443 = 0;
+    int8_t draw_cards__k_444 = 0;
+    int32_t search_deck__p_445 = 0;
+    bool search_deck__to_bench_446 = 0;
+    int16_t search_deck__ftype_447 = 0;
+    int8_t search_deck__fgroup_448 = 0;
+    int16_t search_deck__fstage_449 = 0;
+    int16_t search_deck__d_450[20] = {0};
+    int32_t search_deck__i_451 = 0;
+    bool search_deck__room_453 = 0;
+    int16_t search_deck__c_454 = 0;
+    int32_t put_in_play__p_456 = 0;
+    int32_t put_in_play__slot_457 = 0;
+    int16_t put_in_play__c_458 = 0;
+    int32_t shuffle_hand_in__p_459 = 0;
+    int8_t shuffle_hand_in__dc_460 = 0;
+    int16_t shuffle_hand_in__merged_461[20] = {0};
+    int32_t draw_cards__p_462 = 0;
+    int8_t draw_cards__n_463 = 0;
+    int8_t draw_cards__have_464 = 0;
+    int8_t draw_cards__k_465 = 0;
+    bool knockouts__ko_466[8] = {0};
+    int32_t knockouts__ko_cards_467[8] = {0};
+    int32_t knockouts__ko_value_468[8] = {0};
+    bool knockouts__ko_active_469[2] = {0};
+    bool knockouts__has_bench_472[2] = {0};
+    bool knockouts__won_473[2] = {0};
+    int32_t end_of_turn__p_474 = 0;
+    int32_t checkup__q_475 = 0;
+    int32_t checkup__owner_476 = 0;
+    int32_t checkup__q_477 = 0;
+    int32_t checkup__owner_478 = 0;
+    bool knockouts__ko_479[8] = {0};
+    int32_t knockouts__ko_cards_480[8] = {0};
+    int32_t knockouts__ko_value_481[8] = {0};
+    bool knockouts__ko_active_482[2] = {0};
+    bool knockouts__has_bench_485[2] = {0};
+    bool knockouts__won_486[2] = {0};
+    int32_t start_turn__p_487 = 0;
+    int32_t draw_cards__p_488 = 0;
+    int8_t draw_cards__have_489 = 0;
+    int8_t draw_cards__k_490 = 0;
     choice__mover = s->current_player;
     p_ = s->current_player;
     o = _wsub(1, p_);
     a = s->card[_ix(p_, 2) * 4];
     r = _wadd(((int16_t)(_wmul(2, a))), k_);
-    choice__options_2[0] = ({ int32_t _let1 = p_; int32_t copyable__p_119 = _let1; ({ int32_t _let2 = r; int32_t copyable__r_120 = _let2; ({ int16_t _let3 = s->card[_ix(_wsub(1, copyable__p_119), 2) * 4]; int16_t copyable__c_121 = _let3; ({ int16_t _let4 = ((int16_t)(_wadd(((int16_t)(_wmul(2, copyable__c_121))), 0))); int16_t copyable__row_122 = _let4; ((((((ATTACKS__copy_from[_ix(copyable__r_120, 790)] > 0) && (copyable__c_121 >= 0)) && ((ATTACKS__copy_from[_ix(copyable__r_120, 790)] == 2) || true)) && (0 < CARDS__attacks[_ix(copyable__c_121, 395)])) && (ATTACKS__copy_from[_ix(copyable__row_122, 790)] == 0)) && ((!ATTACKS__copy_energy[_ix(copyable__r_120, 790)]) || ({ int8_t _let5[8]; for (int32_t _i6 = 0; _i6 < 8; _i6++) _let5[_i6] = ({ int32_t _let7 = copyable__p_119; int32_t power__p_123 = _let7; ({ int32_t _let8 = ({ int32_t _lo9 = 0; int32_t _r11 = 0; int32_t _best13 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_124 = _lo9, _end10 = 4; power__s_124 < _end10; power__s_124++) { int32_t _x12 = ((int32_t)(((s->card[_ix(power__p_123, 2) * 4 + power__s_124] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_123, 2) * 4 + power__s_124], 395)] >= 0)))); if (power__s_124 == _lo9 || _x12 > _best13) { _best13 = _x12; _r11 = power__s_124; } } _r11; }); int32_t power__src_125 = _let8; ({ int16_t _let14 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_123, 2) * 4 + _ix(power__src_125, 4)], 395)]; int16_t power__t_126 = _let14; ({ int16_t _let15 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_123, 2) * 4 + _ix(power__src_125, 4)], 395)]; int16_t power__f_127 = _let15; ({ int16_t _let16 = s->card[_ix(power__p_123, 2) * 4]; int16_t power__c_128 = _let16; ({ bool _let17 = ((((s->card[_ix(power__p_123, 2) * 4 + _ix(power__src_125, 4)] >= 0) && (power__t_126 >= 0)) && (power__c_128 >= 0)) && ((power__f_127 < 0) || (CARDS__type[_ix(power__c_128, 395)] == power__f_127))); bool power__on_129 = _let17; ({ int8_t _let18[8]; for (int32_t _i19 = 0; _i19 < 8; _i19++) _let18[_i19] = s->energy[_ix(power__p_123, 2) * 32 + _i19]; int8_t power__held_130[8]; memcpy(power__held_130, _let18, sizeof power__held_130); ((int8_t)(_wadd(power__held_130[_i6], ((power__on_129 && (TYPE_IDS[_i6] == power__t_126)) ? power__held_130[_i6] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_131[8]; memcpy(can_pay__held_131, _let5, sizeof can_pay__held_131); ({ int16_t _let20 = copyable__row_122; int16_t can_pay__r_132 = _let20; (({ int32_t _lo21 = 0; bool _r24 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_133 = _lo21, _end22 = 8; can_pay__t_133 < _end22; can_pay__t_133++) if (!((can_pay__held_131[can_pay__t_133] >= ({ int16_t _let23 = can_pay__r_132; int16_t attack_cost__r_134 = _let23; (can_pay__t_133 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_134, 790)] : (can_pay__t_133 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_134, 790)] : (can_pay__t_133 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_134, 790)] : (can_pay__t_133 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_134, 790)] : (can_pay__t_133 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_134, 790)] : (can_pay__t_133 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_134, 790)] : (can_pay__t_133 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_134, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_134, 790)]))))))); })))) { _r24 = false; break; } _r24; }) && (({ int32_t _r27 = 0; for (int32_t _j26 = 0; _j26 < 8; _j26++) _r27 = _wadd(_r27, can_pay__held_131[_j26]); _r27; }) >= _wadd(({ int32_t _r31 = 0; for (int32_t _j29 = 0; _j29 < 8; _j29++) _r31 = _wadd(_r31, ({ int16_t _let30 = can_pay__r_132; int16_t attack_cost__r_135 = _let30; (_j29 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_135, 790)] : (_j29 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_135, 790)] : (_j29 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_135, 790)] : (_j29 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_135, 790)] : (_j29 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_135, 790)] : (_j29 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_135, 790)] : (_j29 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_135, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_135, 790)]))))))); })); _r31; }), ATTACKS__cost_colorless[_ix(can_pay__r_132, 790)]))); }); }))); }); }); }); });
-    choice__options_2[1] = ({ int32_t _let33 = p_; int32_t copyable__p_136 = _let33; ({ int32_t _let34 = r; int32_t copyable__r_137 = _let34; ({ int16_t _let35 = s->card[_ix(_wsub(1, copyable__p_136), 2) * 4]; int16_t copyable__c_138 = _let35; ({ int16_t _let36 = ((int16_t)(_wadd(((int16_t)(_wmul(2, copyable__c_138))), 1))); int16_t copyable__row_139 = _let36; ((((((ATTACKS__copy_from[_ix(copyable__r_137, 790)] > 0) && (copyable__c_138 >= 0)) && ((ATTACKS__copy_from[_ix(copyable__r_137, 790)] == 2) || true)) && (1 < CARDS__attacks[_ix(copyable__c_138, 395)])) && (ATTACKS__copy_from[_ix(copyable__row_139, 790)] == 0)) && ((!ATTACKS__copy_energy[_ix(copyable__r_137, 790)]) || ({ int8_t _let37[8]; for (int32_t _i38 = 0; _i38 < 8; _i38++) _let37[_i38] = ({ int32_t _let39 = copyable__p_136; int32_t power__p_140 = _let39; ({ int32_t _let40 = ({ int32_t _lo41 = 0; int32_t _r43 = 0; int32_t _best45 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_141 = _lo41, _end42 = 4; power__s_141 < _end42; power__s_141++) { int32_t _x44 = ((int32_t)(((s->card[_ix(power__p_140, 2) * 4 + power__s_141] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_140, 2) * 4 + power__s_141], 395)] >= 0)))); if (power__s_141 == _lo41 || _x44 > _best45) { _best45 = _x44; _r43 = power__s_141; } } _r43; }); int32_t power__src_142 = _let40; ({ int16_t _let46 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_140, 2) * 4 + _ix(power__src_142, 4)], 395)]; int16_t power__t_143 = _let46; ({ int16_t _let47 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_140, 2) * 4 + _ix(power__src_142, 4)], 395)]; int16_t power__f_144 = _let47; ({ int16_t _let48 = s->card[_ix(power__p_140, 2) * 4]; int16_t power__c_145 = _let48; ({ bool _let49 = ((((s->card[_ix(power__p_140, 2) * 4 + _ix(power__src_142, 4)] >= 0) && (power__t_143 >= 0)) && (power__c_145 >= 0)) && ((power__f_144 < 0) || (CARDS__type[_ix(power__c_145, 395)] == power__f_144))); bool power__on_146 = _let49; ({ int8_t _let50[8]; for (int32_t _i51 = 0; _i51 < 8; _i51++) _let50[_i51] = s->energy[_ix(power__p_140, 2) * 32 + _i51]; int8_t power__held_147[8]; memcpy(power__held_147, _let50, sizeof power__held_147); ((int8_t)(_wadd(power__held_147[_i38], ((power__on_146 && (TYPE_IDS[_i38] == power__t_143)) ? power__held_147[_i38] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_148[8]; memcpy(can_pay__held_148, _let37, sizeof can_pay__held_148); ({ int16_t _let52 = copyable__row_139; int16_t can_pay__r_149 = _let52; (({ int32_t _lo53 = 0; bool _r56 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_150 = _lo53, _end54 = 8; can_pay__t_150 < _end54; can_pay__t_150++) if (!((can_pay__held_148[can_pay__t_150] >= ({ int16_t _let55 = can_pay__r_149; int16_t attack_cost__r_151 = _let55; (can_pay__t_150 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_151, 790)] : (can_pay__t_150 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_151, 790)] : (can_pay__t_150 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_151, 790)] : (can_pay__t_150 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_151, 790)] : (can_pay__t_150 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_151, 790)] : (can_pay__t_150 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_151, 790)] : (can_pay__t_150 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_151, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_151, 790)]))))))); })))) { _r56 = false; break; } _r56; }) && (({ int32_t _r59 = 0; for (int32_t _j58 = 0; _j58 < 8; _j58++) _r59 = _wadd(_r59, can_pay__held_148[_j58]); _r59; }) >= _wadd(({ int32_t _r63 = 0; for (int32_t _j61 = 0; _j61 < 8; _j61++) _r63 = _wadd(_r63, ({ int16_t _let62 = can_pay__r_149; int16_t attack_cost__r_152 = _let62; (_j61 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_152, 790)] : (_j61 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_152, 790)] : (_j61 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_152, 790)] : (_j61 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_152, 790)] : (_j61 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_152, 790)] : (_j61 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_152, 790)] : (_j61 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_152, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_152, 790)]))))))); })); _r63; }), ATTACKS__cost_colorless[_ix(can_pay__r_149, 790)]))); }); }))); }); }); }); });
-    choice__options_2[2] = ({ int32_t _let65 = p_; int32_t copyable__p_153 = _let65; ({ int32_t _let66 = r; int32_t copyable__r_154 = _let66; ({ int16_t _let67 = s->card[_ix(_wsub(1, copyable__p_153), 2) * 4 + 1]; int16_t copyable__c_155 = _let67; ({ int16_t _let68 = ((int16_t)(_wadd(((int16_t)(_wmul(2, copyable__c_155))), 0))); int16_t copyable__row_156 = _let68; ((((((ATTACKS__copy_from[_ix(copyable__r_154, 790)] > 0) && (copyable__c_155 >= 0)) && ((ATTACKS__copy_from[_ix(copyable__r_154, 790)] == 2) || false)) && (0 < CARDS__attacks[_ix(copyable__c_155, 395)])) && (ATTACKS__copy_from[_ix(copyable__row_156, 790)] == 0)) && ((!ATTACKS__copy_energy[_ix(copyable__r_154, 790)]) || ({ int8_t _let69[8]; for (int32_t _i70 = 0; _i70 < 8; _i70++) _let69[_i70] = ({ int32_t _let71 = copyable__p_153; int32_t power__p_157 = _let71; ({ int32_t _let72 = ({ int32_t _lo73 = 0; int32_t _r75 = 0; int32_t _best77 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_158 = _lo73, _end74 = 4; power__s_158 < _end74; power__s_158++) { int32_t _x76 = ((int32_t)(((s->card[_ix(power__p_157, 2) * 4 + power__s_158] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_157, 2) * 4 + power__s_158], 395)] >= 0)))); if (power__s_158 == _lo73 || _x76 > _best77) { _best77 = _x76; _r75 = power__s_158; } } _r75; }); int32_t power__src_159 = _let72; ({ int16_t _let78 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_157, 2) * 4 + _ix(power__src_159, 4)], 395)]; int16_t power__t_160 = _let78; ({ int16_t _let79 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_157, 2) * 4 + _ix(power__src_159, 4)], 395)]; int16_t power__f_161 = _let79; ({ int16_t _let80 = s->card[_ix(power__p_157, 2) * 4]; int16_t power__c_162 = _let80; ({ bool _let81 = ((((s->card[_ix(power__p_157, 2) * 4 + _ix(power__src_159, 4)] >= 0) && (power__t_160 >= 0)) && (power__c_162 >= 0)) && ((power__f_161 < 0) || (CARDS__type[_ix(power__c_162, 395)] == power__f_161))); bool power__on_163 = _let81; ({ int8_t _let82[8]; for (int32_t _i83 = 0; _i83 < 8; _i83++) _let82[_i83] = s->energy[_ix(power__p_157, 2) * 32 + _i83]; int8_t power__held_164[8]; memcpy(power__held_164, _let82, sizeof power__held_164); ((int8_t)(_wadd(power__held_164[_i70], ((power__on_163 && (TYPE_IDS[_i70] == power__t_160)) ? power__held_164[_i70] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_165[8]; memcpy(can_pay__held_165, _let69, sizeof can_pay__held_165); ({ int16_t _let84 = copyable__row_156; int16_t can_pay__r_166 = _let84; (({ int32_t _lo85 = 0; bool _r88 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_167 = _lo85, _end86 = 8; can_pay__t_167 < _end86; can_pay__t_167++) if (!((can_pay__held_165[can_pay__t_167] >= ({ int16_t _let87 = can_pay__r_166; int16_t attack_cost__r_168 = _let87; (can_pay__t_167 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_168, 790)] : (can_pay__t_167 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_168, 790)] : (can_pay__t_167 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_168, 790)] : (can_pay__t_167 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_168, 790)] : (can_pay__t_167 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_168, 790)] : (can_pay__t_167 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_168, 790)] : (can_pay__t_167 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_168, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_168, 790)]))))))); })))) { _r88 = false; break; } _r88; }) && (({ int32_t _r91 = 0; for (int32_t _j90 = 0; _j90 < 8; _j90++) _r91 = _wadd(_r91, can_pay__held_165[_j90]); _r91; }) >= _wadd(({ int32_t _r95 = 0; for (int32_t _j93 = 0; _j93 < 8; _j93++) _r95 = _wadd(_r95, ({ int16_t _let94 = can_pay__r_166; int16_t attack_cost__r_169 = _let94; (_j93 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_169, 790)] : (_j93 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_169, 790)] : (_j93 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_169, 790)] : (_j93 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_169, 790)] : (_j93 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_169, 790)] : (_j93 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_169, 790)] : (_j93 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_169, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_169, 790)]))))))); })); _r95; }), ATTACKS__cost_colorless[_ix(can_pay__r_166, 790)]))); }); }))); }); }); }); });
-    choice__options_2[3] = ({ int32_t _let97 = p_; int32_t copyable__p_170 = _let97; ({ int32_t _let98 = r; int32_t copyable__r_171 = _let98; ({ int16_t _let99 = s->card[_ix(_wsub(1, copyable__p_170), 2) * 4 + 1]; int16_t copyable__c_172 = _let99; ({ int16_t _let100 = ((int16_t)(_wadd(((int16_t)(_wmul(2, copyable__c_172))), 1))); int16_t copyable__row_173 = _let100; ((((((ATTACKS__copy_from[_ix(copyable__r_171, 790)] > 0) && (copyable__c_172 >= 0)) && ((ATTACKS__copy_from[_ix(copyable__r_171, 790)] == 2) || false)) && (1 < CARDS__attacks[_ix(copyable__c_172, 395)])) && (ATTACKS__copy_from[_ix(copyable__row_173, 790)] == 0)) && ((!ATTACKS__copy_energy[_ix(copyable__r_171, 790)]) || ({ int8_t _let101[8]; for (int32_t _i102 = 0; _i102 < 8; _i102++) _let101[_i102] = ({ int32_t _let103 = copyable__p_170; int32_t power__p_174 = _let103; ({ int32_t _let104 = ({ int32_t _lo105 = 0; int32_t _r107 = 0; int32_t _best109 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_175 = _lo105, _end106 = 4; power__s_175 < _end106; power__s_175++) { int32_t _x108 = ((int32_t)(((s->card[_ix(power__p_174, 2) * 4 + power__s_175] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_174, 2) * 4 + power__s_175], 395)] >= 0)))); if (power__s_175 == _lo105 || _x108 > _best109) { _best109 = _x108; _r107 = power__s_175; } } _r107; }); int32_t power__src_176 = _let104; ({ int16_t _let110 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_174, 2) * 4 + _ix(power__src_176, 4)], 395)]; int16_t power__t_177 = _let110; ({ int16_t _let111 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_174, 2) * 4 + _ix(power__src_176, 4)], 395)]; int16_t power__f_178 = _let111; ({ int16_t _let112 = s->card[_ix(power__p_174, 2) * 4]; int16_t power__c_179 = _let112; ({ bool _let113 = ((((s->card[_ix(power__p_174, 2) * 4 + _ix(power__src_176, 4)] >= 0) && (power__t_177 >= 0)) && (power__c_179 >= 0)) && ((power__f_178 < 0) || (CARDS__type[_ix(power__c_179, 395)] == power__f_178))); bool power__on_180 = _let113; ({ int8_t _let114[8]; for (int32_t _i115 = 0; _i115 < 8; _i115++) _let114[_i115] = s->energy[_ix(power__p_174, 2) * 32 + _i115]; int8_t power__held_181[8]; memcpy(power__held_181, _let114, sizeof power__held_181); ((int8_t)(_wadd(power__held_181[_i102], ((power__on_180 && (TYPE_IDS[_i102] == power__t_177)) ? power__held_181[_i102] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_182[8]; memcpy(can_pay__held_182, _let101, sizeof can_pay__held_182); ({ int16_t _let116 = copyable__row_173; int16_t can_pay__r_183 = _let116; (({ int32_t _lo117 = 0; bool _r120 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_184 = _lo117, _end118 = 8; can_pay__t_184 < _end118; can_pay__t_184++) if (!((can_pay__held_182[can_pay__t_184] >= ({ int16_t _let119 = can_pay__r_183; int16_t attack_cost__r_185 = _let119; (can_pay__t_184 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_185, 790)] : (can_pay__t_184 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_185, 790)] : (can_pay__t_184 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_185, 790)] : (can_pay__t_184 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_185, 790)] : (can_pay__t_184 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_185, 790)] : (can_pay__t_184 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_185, 790)] : (can_pay__t_184 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_185, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_185, 790)]))))))); })))) { _r120 = false; break; } _r120; }) && (({ int32_t _r123 = 0; for (int32_t _j122 = 0; _j122 < 8; _j122++) _r123 = _wadd(_r123, can_pay__held_182[_j122]); _r123; }) >= _wadd(({ int32_t _r127 = 0; for (int32_t _j125 = 0; _j125 < 8; _j125++) _r127 = _wadd(_r127, ({ int16_t _let126 = can_pay__r_183; int16_t attack_cost__r_186 = _let126; (_j125 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_186, 790)] : (_j125 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_186, 790)] : (_j125 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_186, 790)] : (_j125 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_186, 790)] : (_j125 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_186, 790)] : (_j125 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_186, 790)] : (_j125 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_186, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_186, 790)]))))))); })); _r127; }), ATTACKS__cost_colorless[_ix(can_pay__r_183, 790)]))); }); }))); }); }); }); });
-    choice__options_2[4] = ({ int32_t _let129 = p_; int32_t copyable__p_187 = _let129; ({ int32_t _let130 = r; int32_t copyable__r_188 = _let130; ({ int16_t _let131 = s->card[_ix(_wsub(1, copyable__p_187), 2) * 4 + 2]; int16_t copyable__c_189 = _let131; ({ int16_t _let132 = ((int16_t)(_wadd(((int16_t)(_wmul(2, copyable__c_189))), 0))); int16_t copyable__row_190 = _let132; ((((((ATTACKS__copy_from[_ix(copyable__r_188, 790)] > 0) && (copyable__c_189 >= 0)) && ((ATTACKS__copy_from[_ix(copyable__r_188, 790)] == 2) || false)) && (0 < CARDS__attacks[_ix(copyable__c_189, 395)])) && (ATTACKS__copy_from[_ix(copyable__row_190, 790)] == 0)) && ((!ATTACKS__copy_energy[_ix(copyable__r_188, 790)]) || ({ int8_t _let133[8]; for (int32_t _i134 = 0; _i134 < 8; _i134++) _let133[_i134] = ({ int32_t _let135 = copyable__p_187; int32_t power__p_191 = _let135; ({ int32_t _let136 = ({ int32_t _lo137 = 0; int32_t _r139 = 0; int32_t _best141 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_192 = _lo137, _end138 = 4; power__s_192 < _end138; power__s_192++) { int32_t _x140 = ((int32_t)(((s->card[_ix(power__p_191, 2) * 4 + power__s_192] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_191, 2) * 4 + power__s_192], 395)] >= 0)))); if (power__s_192 == _lo137 || _x140 > _best141) { _best141 = _x140; _r139 = power__s_192; } } _r139; }); int32_t power__src_193 = _let136; ({ int16_t _let142 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_191, 2) * 4 + _ix(power__src_193, 4)], 395)]; int16_t power__t_194 = _let142; ({ int16_t _let143 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_191, 2) * 4 + _ix(power__src_193, 4)], 395)]; int16_t power__f_195 = _let143; ({ int16_t _let144 = s->card[_ix(power__p_191, 2) * 4]; int16_t power__c_196 = _let144; ({ bool _let145 = ((((s->card[_ix(power__p_191, 2) * 4 + _ix(power__src_193, 4)] >= 0) && (power__t_194 >= 0)) && (power__c_196 >= 0)) && ((power__f_195 < 0) || (CARDS__type[_ix(power__c_196, 395)] == power__f_195))); bool power__on_197 = _let145; ({ int8_t _let146[8]; for (int32_t _i147 = 0; _i147 < 8; _i147++) _let146[_i147] = s->energy[_ix(power__p_191, 2) * 32 + _i147]; int8_t power__held_198[8]; memcpy(power__held_198, _let146, sizeof power__held_198); ((int8_t)(_wadd(power__held_198[_i134], ((power__on_197 && (TYPE_IDS[_i134] == power__t_194)) ? power__held_198[_i134] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_199[8]; memcpy(can_pay__held_199, _let133, sizeof can_pay__held_199); ({ int16_t _let148 = copyable__row_190; int16_t can_pay__r_200 = _let148; (({ int32_t _lo149 = 0; bool _r152 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_201 = _lo149, _end150 = 8; can_pay__t_201 < _end150; can_pay__t_201++) if (!((can_pay__held_199[can_pay__t_201] >= ({ int16_t _let151 = can_pay__r_200; int16_t attack_cost__r_202 = _let151; (can_pay__t_201 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_202, 790)] : (can_pay__t_201 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_202, 790)] : (can_pay__t_201 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_202, 790)] : (can_pay__t_201 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_202, 790)] : (can_pay__t_201 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_202, 790)] : (can_pay__t_201 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_202, 790)] : (can_pay__t_201 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_202, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_202, 790)]))))))); })))) { _r152 = false; break; } _r152; }) && (({ int32_t _r155 = 0; for (int32_t _j154 = 0; _j154 < 8; _j154++) _r155 = _wadd(_r155, can_pay__held_199[_j154]); _r155; }) >= _wadd(({ int32_t _r159 = 0; for (int32_t _j157 = 0; _j157 < 8; _j157++) _r159 = _wadd(_r159, ({ int16_t _let158 = can_pay__r_200; int16_t attack_cost__r_203 = _let158; (_j157 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_203, 790)] : (_j157 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_203, 790)] : (_j157 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_203, 790)] : (_j157 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_203, 790)] : (_j157 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_203, 790)] : (_j157 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_203, 790)] : (_j157 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_203, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_203, 790)]))))))); })); _r159; }), ATTACKS__cost_colorless[_ix(can_pay__r_200, 790)]))); }); }))); }); }); }); });
-    choice__options_2[5] = ({ int32_t _let161 = p_; int32_t copyable__p_204 = _let161; ({ int32_t _let162 = r; int32_t copyable__r_205 = _let162; ({ int16_t _let163 = s->card[_ix(_wsub(1, copyable__p_204), 2) * 4 + 2]; int16_t copyable__c_206 = _let163; ({ int16_t _let164 = ((int16_t)(_wadd(((int16_t)(_wmul(2, copyable__c_206))), 1))); int16_t copyable__row_207 = _let164; ((((((ATTACKS__copy_from[_ix(copyable__r_205, 790)] > 0) && (copyable__c_206 >= 0)) && ((ATTACKS__copy_from[_ix(copyable__r_205, 790)] == 2) || false)) && (1 < CARDS__attacks[_ix(copyable__c_206, 395)])) && (ATTACKS__copy_from[_ix(copyable__row_207, 790)] == 0)) && ((!ATTACKS__copy_energy[_ix(copyable__r_205, 790)]) || ({ int8_t _let165[8]; for (int32_t _i166 = 0; _i166 < 8; _i166++) _let165[_i166] = ({ int32_t _let167 = copyable__p_204; int32_t power__p_208 = _let167; ({ int32_t _let168 = ({ int32_t _lo169 = 0; int32_t _r171 = 0; int32_t _best173 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_209 = _lo169, _end170 = 4; power__s_209 < _end170; power__s_209++) { int32_t _x172 = ((int32_t)(((s->card[_ix(power__p_208, 2) * 4 + power__s_209] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_208, 2) * 4 + power__s_209], 395)] >= 0)))); if (power__s_209 == _lo169 || _x172 > _best173) { _best173 = _x172; _r171 = power__s_209; } } _r171; }); int32_t power__src_210 = _let168; ({ int16_t _let174 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_208, 2) * 4 + _ix(power__src_210, 4)], 395)]; int16_t power__t_211 = _let174; ({ int16_t _let175 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_208, 2) * 4 + _ix(power__src_210, 4)], 395)]; int16_t power__f_212 = _let175; ({ int16_t _let176 = s->card[_ix(power__p_208, 2) * 4]; int16_t power__c_213 = _let176; ({ bool _let177 = ((((s->card[_ix(power__p_208, 2) * 4 + _ix(power__src_210, 4)] >= 0) && (power__t_211 >= 0)) && (power__c_213 >= 0)) && ((power__f_212 < 0) || (CARDS__type[_ix(power__c_213, 395)] == power__f_212))); bool power__on_214 = _let177; ({ int8_t _let178[8]; for (int32_t _i179 = 0; _i179 < 8; _i179++) _let178[_i179] = s->energy[_ix(power__p_208, 2) * 32 + _i179]; int8_t power__held_215[8]; memcpy(power__held_215, _let178, sizeof power__held_215); ((int8_t)(_wadd(power__held_215[_i166], ((power__on_214 && (TYPE_IDS[_i166] == power__t_211)) ? power__held_215[_i166] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_216[8]; memcpy(can_pay__held_216, _let165, sizeof can_pay__held_216); ({ int16_t _let180 = copyable__row_207; int16_t can_pay__r_217 = _let180; (({ int32_t _lo181 = 0; bool _r184 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_218 = _lo181, _end182 = 8; can_pay__t_218 < _end182; can_pay__t_218++) if (!((can_pay__held_216[can_pay__t_218] >= ({ int16_t _let183 = can_pay__r_217; int16_t attack_cost__r_219 = _let183; (can_pay__t_218 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_219, 790)] : (can_pay__t_218 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_219, 790)] : (can_pay__t_218 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_219, 790)] : (can_pay__t_218 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_219, 790)] : (can_pay__t_218 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_219, 790)] : (can_pay__t_218 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_219, 790)] : (can_pay__t_218 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_219, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_219, 790)]))))))); })))) { _r184 = false; break; } _r184; }) && (({ int32_t _r187 = 0; for (int32_t _j186 = 0; _j186 < 8; _j186++) _r187 = _wadd(_r187, can_pay__held_216[_j186]); _r187; }) >= _wadd(({ int32_t _r191 = 0; for (int32_t _j189 = 0; _j189 < 8; _j189++) _r191 = _wadd(_r191, ({ int16_t _let190 = can_pay__r_217; int16_t attack_cost__r_220 = _let190; (_j189 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_220, 790)] : (_j189 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_220, 790)] : (_j189 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_220, 790)] : (_j189 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_220, 790)] : (_j189 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_220, 790)] : (_j189 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_220, 790)] : (_j189 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_220, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_220, 790)]))))))); })); _r191; }), ATTACKS__cost_colorless[_ix(can_pay__r_217, 790)]))); }); }))); }); }); }); });
-    choice__options_2[6] = ({ int32_t _let193 = p_; int32_t copyable__p_221 = _let193; ({ int32_t _let194 = r; int32_t copyable__r_222 = _let194; ({ int16_t _let195 = s->card[_ix(_wsub(1, copyable__p_221), 2) * 4 + 3]; int16_t copyable__c_223 = _let195; ({ int16_t _let196 = ((int16_t)(_wadd(((int16_t)(_wmul(2, copyable__c_223))), 0))); int16_t copyable__row_224 = _let196; ((((((ATTACKS__copy_from[_ix(copyable__r_222, 790)] > 0) && (copyable__c_223 >= 0)) && ((ATTACKS__copy_from[_ix(copyable__r_222, 790)] == 2) || false)) && (0 < CARDS__attacks[_ix(copyable__c_223, 395)])) && (ATTACKS__copy_from[_ix(copyable__row_224, 790)] == 0)) && ((!ATTACKS__copy_energy[_ix(copyable__r_222, 790)]) || ({ int8_t _let197[8]; for (int32_t _i198 = 0; _i198 < 8; _i198++) _let197[_i198] = ({ int32_t _let199 = copyable__p_221; int32_t power__p_225 = _let199; ({ int32_t _let200 = ({ int32_t _lo201 = 0; int32_t _r203 = 0; int32_t _best205 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_226 = _lo201, _end202 = 4; power__s_226 < _end202; power__s_226++) { int32_t _x204 = ((int32_t)(((s->card[_ix(power__p_225, 2) * 4 + power__s_226] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_225, 2) * 4 + power__s_226], 395)] >= 0)))); if (power__s_226 == _lo201 || _x204 > _best205) { _best205 = _x204; _r203 = power__s_226; } } _r203; }); int32_t power__src_227 = _let200; ({ int16_t _let206 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_225, 2) * 4 + _ix(power__src_227, 4)], 395)]; int16_t power__t_228 = _let206; ({ int16_t _let207 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_225, 2) * 4 + _ix(power__src_227, 4)], 395)]; int16_t power__f_229 = _let207; ({ int16_t _let208 = s->card[_ix(power__p_225, 2) * 4]; int16_t power__c_230 = _let208; ({ bool _let209 = ((((s->card[_ix(power__p_225, 2) * 4 + _ix(power__src_227, 4)] >= 0) && (power__t_228 >= 0)) && (power__c_230 >= 0)) && ((power__f_229 < 0) || (CARDS__type[_ix(power__c_230, 395)] == power__f_229))); bool power__on_231 = _let209; ({ int8_t _let210[8]; for (int32_t _i211 = 0; _i211 < 8; _i211++) _let210[_i211] = s->energy[_ix(power__p_225, 2) * 32 + _i211]; int8_t power__held_232[8]; memcpy(power__held_232, _let210, sizeof power__held_232); ((int8_t)(_wadd(power__held_232[_i198], ((power__on_231 && (TYPE_IDS[_i198] == power__t_228)) ? power__held_232[_i198] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_233[8]; memcpy(can_pay__held_233, _let197, sizeof can_pay__held_233); ({ int16_t _let212 = copyable__row_224; int16_t can_pay__r_234 = _let212; (({ int32_t _lo213 = 0; bool _r216 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_235 = _lo213, _end214 = 8; can_pay__t_235 < _end214; can_pay__t_235++) if (!((can_pay__held_233[can_pay__t_235] >= ({ int16_t _let215 = can_pay__r_234; int16_t attack_cost__r_236 = _let215; (can_pay__t_235 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_236, 790)] : (can_pay__t_235 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_236, 790)] : (can_pay__t_235 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_236, 790)] : (can_pay__t_235 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_236, 790)] : (can_pay__t_235 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_236, 790)] : (can_pay__t_235 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_236, 790)] : (can_pay__t_235 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_236, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_236, 790)]))))))); })))) { _r216 = false; break; } _r216; }) && (({ int32_t _r219 = 0; for (int32_t _j218 = 0; _j218 < 8; _j218++) _r219 = _wadd(_r219, can_pay__held_233[_j218]); _r219; }) >= _wadd(({ int32_t _r223 = 0; for (int32_t _j221 = 0; _j221 < 8; _j221++) _r223 = _wadd(_r223, ({ int16_t _let222 = can_pay__r_234; int16_t attack_cost__r_237 = _let222; (_j221 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_237, 790)] : (_j221 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_237, 790)] : (_j221 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_237, 790)] : (_j221 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_237, 790)] : (_j221 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_237, 790)] : (_j221 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_237, 790)] : (_j221 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_237, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_237, 790)]))))))); })); _r223; }), ATTACKS__cost_colorless[_ix(can_pay__r_234, 790)]))); }); }))); }); }); }); });
-    choice__options_2[7] = ({ int32_t _let225 = p_; int32_t copyable__p_238 = _let225; ({ int32_t _let226 = r; int32_t copyable__r_239 = _let226; ({ int16_t _let227 = s->card[_ix(_wsub(1, copyable__p_238), 2) * 4 + 3]; int16_t copyable__c_240 = _let227; ({ int16_t _let228 = ((int16_t)(_wadd(((int16_t)(_wmul(2, copyable__c_240))), 1))); int16_t copyable__row_241 = _let228; ((((((ATTACKS__copy_from[_ix(copyable__r_239, 790)] > 0) && (copyable__c_240 >= 0)) && ((ATTACKS__copy_from[_ix(copyable__r_239, 790)] == 2) || false)) && (1 < CARDS__attacks[_ix(copyable__c_240, 395)])) && (ATTACKS__copy_from[_ix(copyable__row_241, 790)] == 0)) && ((!ATTACKS__copy_energy[_ix(copyable__r_239, 790)]) || ({ int8_t _let229[8]; for (int32_t _i230 = 0; _i230 < 8; _i230++) _let229[_i230] = ({ int32_t _let231 = copyable__p_238; int32_t power__p_242 = _let231; ({ int32_t _let232 = ({ int32_t _lo233 = 0; int32_t _r235 = 0; int32_t _best237 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_243 = _lo233, _end234 = 4; power__s_243 < _end234; power__s_243++) { int32_t _x236 = ((int32_t)(((s->card[_ix(power__p_242, 2) * 4 + power__s_243] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_242, 2) * 4 + power__s_243], 395)] >= 0)))); if (power__s_243 == _lo233 || _x236 > _best237) { _best237 = _x236; _r235 = power__s_243; } } _r235; }); int32_t power__src_244 = _let232; ({ int16_t _let238 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_242, 2) * 4 + _ix(power__src_244, 4)], 395)]; int16_t power__t_245 = _let238; ({ int16_t _let239 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_242, 2) * 4 + _ix(power__src_244, 4)], 395)]; int16_t power__f_246 = _let239; ({ int16_t _let240 = s->card[_ix(power__p_242, 2) * 4]; int16_t power__c_247 = _let240; ({ bool _let241 = ((((s->card[_ix(power__p_242, 2) * 4 + _ix(power__src_244, 4)] >= 0) && (power__t_245 >= 0)) && (power__c_247 >= 0)) && ((power__f_246 < 0) || (CARDS__type[_ix(power__c_247, 395)] == power__f_246))); bool power__on_248 = _let241; ({ int8_t _let242[8]; for (int32_t _i243 = 0; _i243 < 8; _i243++) _let242[_i243] = s->energy[_ix(power__p_242, 2) * 32 + _i243]; int8_t power__held_249[8]; memcpy(power__held_249, _let242, sizeof power__held_249); ((int8_t)(_wadd(power__held_249[_i230], ((power__on_248 && (TYPE_IDS[_i230] == power__t_245)) ? power__held_249[_i230] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_250[8]; memcpy(can_pay__held_250, _let229, sizeof can_pay__held_250); ({ int16_t _let244 = copyable__row_241; int16_t can_pay__r_251 = _let244; (({ int32_t _lo245 = 0; bool _r248 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_252 = _lo245, _end246 = 8; can_pay__t_252 < _end246; can_pay__t_252++) if (!((can_pay__held_250[can_pay__t_252] >= ({ int16_t _let247 = can_pay__r_251; int16_t attack_cost__r_253 = _let247; (can_pay__t_252 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_253, 790)] : (can_pay__t_252 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_253, 790)] : (can_pay__t_252 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_253, 790)] : (can_pay__t_252 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_253, 790)] : (can_pay__t_252 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_253, 790)] : (can_pay__t_252 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_253, 790)] : (can_pay__t_252 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_253, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_253, 790)]))))))); })))) { _r248 = false; break; } _r248; }) && (({ int32_t _r251 = 0; for (int32_t _j250 = 0; _j250 < 8; _j250++) _r251 = _wadd(_r251, can_pay__held_250[_j250]); _r251; }) >= _wadd(({ int32_t _r255 = 0; for (int32_t _j253 = 0; _j253 < 8; _j253++) _r255 = _wadd(_r255, ({ int16_t _let254 = can_pay__r_251; int16_t attack_cost__r_254 = _let254; (_j253 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_254, 790)] : (_j253 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_254, 790)] : (_j253 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_254, 790)] : (_j253 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_254, 790)] : (_j253 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_254, 790)] : (_j253 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_254, 790)] : (_j253 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_254, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_254, 790)]))))))); })); _r255; }), ATTACKS__cost_colorless[_ix(can_pay__r_251, 790)]))); }); }))); }); }); }); });
-    src = (-1);
-    if (({ bool _r258 = false; for (int32_t _j257 = 0; _j257 < 8; _j257++) if (choice__options_2[_j257]) { _r258 = true; break; } _r258; })) {
-        s->choice__p = p_;
-        s->choice__o = o;
-        s->choice__a = a;
-        s->choice__r = r;
-        for (int32_t _i260 = 0; _i260 < 8; _i260++) s->choice__mask[_i260] = choice__options_2[_i260];
-        s->choice__player = s->current_player;
-        s->current_player = p_;
-        s->choice__pending = 2;
+    if ((src != 8)) {
+        r = _wadd(((int16_t)(_wmul(2, s->card[_ix(o, 2) * 4 + _ix(_floordiv(src, 2), 4)]))), _pymod(src, 2));
     }
-    if ((s->choice__pending == 0)) {
-        if ((src >= 0)) {
-            r = _wadd(((int16_t)(_wmul(2, s->card[_ix(o, 2) * 4 + _ix(_floordiv(src, 2), 4)]))), _pymod(src, 2));
-        }
-        lands = true;
-        if ((s->condition[_ix(p_, 2)] == 3)) {
-            lands = _flip(random_word_at(key, 0));
-        }
-        bits = _roll(random_word_at(key, 1), 65536);
-        coins = (ATTACKS__coins_energy[_ix(r, 790)] ? ({ int32_t _r275 = 0; for (int32_t _j261 = 0; _j261 < 8; _j261++) _r275 = _wadd(_r275, ({ int32_t _let262 = p_; int32_t power__p_255 = _let262; ({ int32_t _let263 = ({ int32_t _lo264 = 0; int32_t _r266 = 0; int32_t _best268 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_256 = _lo264, _end265 = 4; power__s_256 < _end265; power__s_256++) { int32_t _x267 = ((int32_t)(((s->card[_ix(power__p_255, 2) * 4 + power__s_256] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_255, 2) * 4 + power__s_256], 395)] >= 0)))); if (power__s_256 == _lo264 || _x267 > _best268) { _best268 = _x267; _r266 = power__s_256; } } _r266; }); int32_t power__src_257 = _let263; ({ int16_t _let269 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_255, 2) * 4 + _ix(power__src_257, 4)], 395)]; int16_t power__t_258 = _let269; ({ int16_t _let270 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_255, 2) * 4 + _ix(power__src_257, 4)], 395)]; int16_t power__f_259 = _let270; ({ int16_t _let271 = s->card[_ix(power__p_255, 2) * 4]; int16_t power__c_260 = _let271; ({ bool _let272 = ((((s->card[_ix(power__p_255, 2) * 4 + _ix(power__src_257, 4)] >= 0) && (power__t_258 >= 0)) && (power__c_260 >= 0)) && ((power__f_259 < 0) || (CARDS__type[_ix(power__c_260, 395)] == power__f_259))); bool power__on_261 = _let272; ({ int8_t _let273[8]; for (int32_t _i274 = 0; _i274 < 8; _i274++) _let273[_i274] = s->energy[_ix(power__p_255, 2) * 32 + _i274]; int8_t power__held_262[8]; memcpy(power__held_262, _let273, sizeof power__held_262); ((int8_t)(_wadd(power__held_262[_j261], ((power__on_261 && (TYPE_IDS[_j261] == power__t_258)) ? power__held_262[_j261] : ((int8_t)(0)))))); }); }); }); }); }); }); })); _r275; }) : ((int32_t)(ATTACKS__coins[_ix(r, 790)])));
-        heads = ({ int32_t _lo277 = 0; int32_t _r279 = 0; for (int32_t i = _lo277, _end278 = 16; i < _end278; i++) _r279 += (((i < coins) && (_pymod(_floordiv(bits, _ipow(2, i)), 2) == 1))) ? 1 : 0; _r279; });
-        if (ATTACKS__until_tails[_ix(r, 790)]) {
-            heads = 0;
-            repeat__going_263 = true;
-            for (int32_t repeat__i_264 = 0, _end281 = 16; repeat__i_264 < _end281; repeat__i_264++) {
-                if (repeat__going_263) {
-                    repeat__going_263 = _flip(random_word(fold_in(fold_in(key, 16), (uint32_t)repeat__i_264)));
-                    if (repeat__going_263) {
-                        heads = _wadd(heads, 1);
-                    }
+    lands = true;
+    if ((s->condition[_ix(p_, 2)] == 3)) {
+        lands = _flip(random_word_at(key, 0));
+    }
+    bits = _roll(random_word_at(key, 1), 65536);
+    coins = (ATTACKS__coins_energy[_ix(r, 790)] ? ({ int32_t _r15 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r15 = _wadd(_r15, ({ int32_t _let2 = p_; int32_t power__p_162 = _let2; ({ int32_t _let3 = ({ int32_t _lo4 = 0; int32_t _r6 = 0; int32_t _best8 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_163 = _lo4, _end5 = 4; power__s_163 < _end5; power__s_163++) { int32_t _x7 = ((int32_t)(((s->card[_ix(power__p_162, 2) * 4 + power__s_163] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_162, 2) * 4 + power__s_163], 395)] >= 0)))); if (power__s_163 == _lo4 || _x7 > _best8) { _best8 = _x7; _r6 = power__s_163; } } _r6; }); int32_t power__src_164 = _let3; ({ int16_t _let9 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_162, 2) * 4 + _ix(power__src_164, 4)], 395)]; int16_t power__t_165 = _let9; ({ int16_t _let10 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_162, 2) * 4 + _ix(power__src_164, 4)], 395)]; int16_t power__f_166 = _let10; ({ int16_t _let11 = s->card[_ix(power__p_162, 2) * 4]; int16_t power__c_167 = _let11; ({ bool _let12 = ((((s->card[_ix(power__p_162, 2) * 4 + _ix(power__src_164, 4)] >= 0) && (power__t_165 >= 0)) && (power__c_167 >= 0)) && ((power__f_166 < 0) || (CARDS__type[_ix(power__c_167, 395)] == power__f_166))); bool power__on_168 = _let12; ({ int8_t _let13[8]; for (int32_t _i14 = 0; _i14 < 8; _i14++) _let13[_i14] = s->energy[_ix(power__p_162, 2) * 32 + _i14]; int8_t power__held_169[8]; memcpy(power__held_169, _let13, sizeof power__held_169); ((int8_t)(_wadd(power__held_169[_j1], ((power__on_168 && (TYPE_IDS[_j1] == power__t_165)) ? power__held_169[_j1] : ((int8_t)(0)))))); }); }); }); }); }); }); })); _r15; }) : ((int32_t)(ATTACKS__coins[_ix(r, 790)])));
+    heads = ({ int32_t _lo17 = 0; int32_t _r19 = 0; for (int32_t i = _lo17, _end18 = 16; i < _end18; i++) _r19 += (((i < coins) && (_pymod(_floordiv(bits, _ipow(2, i)), 2) == 1))) ? 1 : 0; _r19; });
+    if (ATTACKS__until_tails[_ix(r, 790)]) {
+        heads = 0;
+        repeat__going_170 = true;
+        for (int32_t repeat__i_171 = 0, _end21 = 16; repeat__i_171 < _end21; repeat__i_171++) {
+            if (repeat__going_170) {
+                repeat__going_170 = _flip(random_word(fold_in(fold_in(key, 16), (uint32_t)repeat__i_171)));
+                if (repeat__going_170) {
+                    heads = _wadd(heads, 1);
                 }
             }
         }
-        first_heads = (_pymod(bits, 2) == 1);
-        all_heads = (heads == coins);
-        if (({ int32_t _let282 = p_; int32_t lasts__q_265 = _let282; (s->turn <= s->lasting_until[_ix(lasts__q_265, 2) * 8 + 7]); })) {
-            lands = (lands && _flip(random_word_at(key, 2)));
+    }
+    first_heads = (_pymod(bits, 2) == 1);
+    all_heads = (heads == coins);
+    if (({ int32_t _let22 = p_; int32_t lasts__q_172 = _let22; (s->turn <= s->lasting_until[_ix(lasts__q_172, 2) * 8 + 7]); })) {
+        lands = (lands && _flip(random_word_at(key, 2)));
+    }
+    if ((lands && (!(ATTACKS__fails_tails[_ix(r, 790)] && (!first_heads))))) {
+        dmg = ((int32_t)(ATTACKS__damage[_ix(r, 790)]));
+        if ((ATTACKS__per_heads[_ix(r, 790)] > 0)) {
+            dmg = _wmul(ATTACKS__per_heads[_ix(r, 790)], heads);
         }
-        if ((lands && (!(ATTACKS__fails_tails[_ix(r, 790)] && (!first_heads))))) {
-            dmg = ((int32_t)(ATTACKS__damage[_ix(r, 790)]));
-            if ((ATTACKS__per_heads[_ix(r, 790)] > 0)) {
-                dmg = _wmul(ATTACKS__per_heads[_ix(r, 790)], heads);
+        if (((ATTACKS__bonus[_ix(r, 790)] > 0) && ({ int16_t _let23 = ATTACKS__bonus_if[_ix(r, 790)]; int16_t holds__c_173 = _let23; ({ int32_t _let24 = p_; int32_t holds__p_174 = _let24; ({ int32_t _let25 = r; int32_t holds__r_175 = _let25; ({ bool _let26 = first_heads; bool holds__first_heads_176 = _let26; ({ bool _let27 = all_heads; bool holds__all_heads_177 = _let27; ({ int32_t _let28 = _wsub(1, holds__p_174); int32_t holds__o_178 = _let28; ((((((((((holds__c_173 == 0) || ((holds__c_173 == 1) && holds__first_heads_176)) || ((holds__c_173 == 2) && (!holds__first_heads_176))) || ((holds__c_173 == 3) && holds__all_heads_177)) || ((holds__c_173 == 4) && (({ int32_t _let29 = holds__p_174; int32_t extra_energy__p_179 = _let29; ({ int32_t _let30 = holds__r_175; int32_t extra_energy__r_180 = _let30; ({ int16_t _let31 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_175, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_181 = _let31; ({ int8_t _let32[8]; for (int32_t _i33 = 0; _i33 < 8; _i33++) _let32[_i33] = ({ int32_t _let34 = extra_energy__p_179; int32_t power__p_182 = _let34; ({ int32_t _let35 = ({ int32_t _lo36 = 0; int32_t _r38 = 0; int32_t _best40 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_183 = _lo36, _end37 = 4; power__s_183 < _end37; power__s_183++) { int32_t _x39 = ((int32_t)(((s->card[_ix(power__p_182, 2) * 4 + power__s_183] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_182, 2) * 4 + power__s_183], 395)] >= 0)))); if (power__s_183 == _lo36 || _x39 > _best40) { _best40 = _x39; _r38 = power__s_183; } } _r38; }); int32_t power__src_184 = _let35; ({ int16_t _let41 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_182, 2) * 4 + _ix(power__src_184, 4)], 395)]; int16_t power__t_185 = _let41; ({ int16_t _let42 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_182, 2) * 4 + _ix(power__src_184, 4)], 395)]; int16_t power__f_186 = _let42; ({ int16_t _let43 = s->card[_ix(power__p_182, 2) * 4]; int16_t power__c_187 = _let43; ({ bool _let44 = ((((s->card[_ix(power__p_182, 2) * 4 + _ix(power__src_184, 4)] >= 0) && (power__t_185 >= 0)) && (power__c_187 >= 0)) && ((power__f_186 < 0) || (CARDS__type[_ix(power__c_187, 395)] == power__f_186))); bool power__on_188 = _let44; ({ int8_t _let45[8]; for (int32_t _i46 = 0; _i46 < 8; _i46++) _let45[_i46] = s->energy[_ix(power__p_182, 2) * 32 + _i46]; int8_t power__held_189[8]; memcpy(power__held_189, _let45, sizeof power__held_189); ((int8_t)(_wadd(power__held_189[_i33], ((power__on_188 && (TYPE_IDS[_i33] == power__t_185)) ? power__held_189[_i33] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_190[8]; memcpy(extra_energy__held_190, _let32, sizeof extra_energy__held_190); ({ int8_t _let47[8]; for (int32_t _i48 = 0; _i48 < 8; _i48++) _let47[_i48] = ({ int32_t _let49 = extra_energy__r_180; int32_t attack_cost__r_191 = _let49; (_i48 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_191, 790)] : (_i48 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_191, 790)] : (_i48 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_191, 790)] : (_i48 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_191, 790)] : (_i48 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_191, 790)] : (_i48 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_191, 790)] : (_i48 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_191, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_191, 790)]))))))); }); int8_t extra_energy__cost_192[8]; memcpy(extra_energy__cost_192, _let47, sizeof extra_energy__cost_192); ({ int32_t _let50 = _wsub(_wsub(({ int32_t _r52 = 0; for (int32_t _j51 = 0; _j51 < 8; _j51++) _r52 = _wadd(_r52, extra_energy__held_190[_j51]); _r52; }), ((int32_t)(extra_energy__held_190[_ix(extra_energy__t_181, 8)]))), _wsub(({ int32_t _r55 = 0; for (int32_t _j54 = 0; _j54 < 8; _j54++) _r55 = _wadd(_r55, extra_energy__cost_192[_j54]); _r55; }), ((int32_t)(extra_energy__cost_192[_ix(extra_energy__t_181, 8)])))); int32_t extra_energy__others_193 = _let50; _wsub(_wsub(((int32_t)(extra_energy__held_190[_ix(extra_energy__t_181, 8)])), ((int32_t)(extra_energy__cost_192[_ix(extra_energy__t_181, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_180, 790)])), extra_energy__others_193), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_175, 790)]))) || ((holds__c_173 == 5) && (s->damage[_ix(holds__o_178, 2) * 4] > 0))) || ((holds__c_173 == 6) && (s->damage[_ix(holds__p_174, 2) * 4] > 0))) || ((holds__c_173 == 7) && s->poisoned[_ix(holds__o_178, 2)])) || ((holds__c_173 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_178, 2) * 4], 395)])) || (((holds__c_173 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_174, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            dmg = _wadd(dmg, ATTACKS__bonus[_ix(r, 790)]);
+        }
+        if ((ATTACKS__per[_ix(r, 790)] > 0)) {
+            dmg = _wadd((ATTACKS__per_add[_ix(r, 790)] ? dmg : 0), _wmul(ATTACKS__per[_ix(r, 790)], ({ int32_t _let57 = p_; int32_t per_count__p_194 = _let57; ({ int32_t _let58 = r; int32_t per_count__r_195 = _let58; ({ int32_t _let59 = _wsub(1, per_count__p_194); int32_t per_count__o_196 = _let59; ({ int16_t _let60 = ATTACKS__per_count[_ix(per_count__r_195, 790)]; int16_t per_count__k_197 = _let60; ({ int32_t _let61 = ({ int32_t _lo62 = 1; int32_t _r69 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_198 = _lo62, _end63 = 4; per_count__bs_198 < _end63; per_count__bs_198++) _r69 += (({ int16_t _let64 = s->card[_ix(per_count__p_194, 2) * 4 + per_count__bs_198]; int16_t matches__c_199 = _let64; ({ int16_t _let65 = ATTACKS__per_type[_ix(per_count__r_195, 790)]; int16_t matches__ftype_200 = _let65; ({ int8_t _let66 = ATTACKS__per_group[_ix(per_count__r_195, 790)]; int8_t matches__fgroup_201 = _let66; (((((matches__c_199 >= 0) && (CARDS__kind[_ix(matches__c_199, 395)] == 0)) && ((matches__ftype_200 < 0) || (CARDS__type[_ix(matches__c_199, 395)] == matches__ftype_200))) && ((matches__fgroup_201 < 0) || ({ int16_t _let67 = matches__c_199; int16_t in_group__c_202 = _let67; ({ int8_t _let68 = matches__fgroup_201; int8_t in_group__g_203 = _let68; ((in_group__g_203 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_202, 395)], _ipow(2, ((int32_t)(in_group__g_203)))), 2) == 1)); }); }))) && (true || (CARDS__stage[_ix(matches__c_199, 395)] == (-1)))); }); }); })) ? 1 : 0; _r69; }); int32_t per_count__own_204 = _let61; ((per_count__k_197 == 1) ? per_count__own_204 : ((per_count__k_197 == 2) ? ({ int32_t _r72 = 0; for (int32_t _j71 = 0; _j71 < 8; _j71++) _r72 = _wadd(_r72, s->energy[_ix(per_count__o_196, 2) * 32 + _j71]); _r72; }) : ((per_count__k_197 == 3) ? ({ int32_t _lo74 = 1; int32_t _r76 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_205 = _lo74, _end75 = 4; per_count__bs_205 < _end75; per_count__bs_205++) _r76 += ((s->card[_ix(per_count__o_196, 2) * 4 + per_count__bs_205] >= 0)) ? 1 : 0; _r76; }) : 0))); }); }); }); }); })));
+        }
+        if ((((dmg > 0) && (s->dealt_bonus > 0)) && ((s->dealt_group < 0) || ({ int16_t _let78 = a; int16_t in_group__c_206 = _let78; ({ int8_t _let79 = s->dealt_group; int8_t in_group__g_207 = _let79; ((in_group__g_207 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_206, 395)], _ipow(2, ((int32_t)(in_group__g_207)))), 2) == 1)); }); })))) {
+            dmg = _wadd(dmg, s->dealt_bonus);
+        }
+        if (((dmg > 0) && ({ int32_t _let80 = p_; int32_t lasts__q_208 = _let80; (s->turn <= s->lasting_until[_ix(lasts__q_208, 2) * 8 + 6]); }))) {
+            dmg = _imax(_wsub(dmg, s->lasting_n[_ix(p_, 2) * 8 + 6]), 0);
+        }
+        hit__p_209 = p_;
+        hit__q_210 = o;
+        hit__x_211 = dmg;
+        hit__weak_212 = (((hit__q_210 != hit__p_209) && true) && (CARDS__weakness[_ix(s->card[_ix(hit__q_210, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_209, 2) * 4], 395)]));
+        hit__d_218 = ({ int32_t _let81 = hit__q_210; int32_t taken__q_213 = _let81; ({ int32_t _let82 = _wadd(hit__x_211, ((hit__weak_212 && (hit__x_211 > 0)) ? 20 : 0)); int32_t taken__x_214 = _let82; ({ int32_t _let83 = ((s->turn <= s->taken_until[_ix(taken__q_213, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_213, 2)])) : 0); int32_t taken__cut_215 = _let83; ({ int32_t _let84 = _wadd(taken__cut_215, ((true && ({ int32_t _let85 = taken__q_213; int32_t lasts__q_216 = _let85; (s->turn <= s->lasting_until[_ix(lasts__q_216, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_213, 2) * 8 + 4])) : 0)); int32_t taken__cut_215 = _let84; ({ int32_t _let86 = _wadd(taken__cut_215, ((s->card[_ix(taken__q_213, 2) * 4] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_213, 2) * 4], 395)])) : 0)); int32_t taken__cut_215 = _let86; ((true && ({ int32_t _let87 = taken__q_213; int32_t lasts__q_217 = _let87; (s->turn <= s->lasting_until[_ix(lasts__q_217, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_214, taken__cut_215), 0)); }); }); }); }); });
+        int32_t _w88 = _wx(hit__q_210, 2);
+        if (_w88 >= 0) {
+            s->damage[_w88 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__q_210, 2) * 4], hit__d_218)));
+        }
+        if (((((hit__q_210 != hit__p_209) && true) && (hit__d_218 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_210, 2) * 4], 395)] > 0))) {
+            int32_t _w89 = _wx(hit__p_209, 2);
+            if (_w89 >= 0) {
+                s->damage[_w89 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_209, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_210, 2) * 4], 395)])));
             }
-            if (((ATTACKS__bonus[_ix(r, 790)] > 0) && ({ int16_t _let283 = ATTACKS__bonus_if[_ix(r, 790)]; int16_t holds__c_266 = _let283; ({ int32_t _let284 = p_; int32_t holds__p_267 = _let284; ({ int32_t _let285 = r; int32_t holds__r_268 = _let285; ({ bool _let286 = first_heads; bool holds__first_heads_269 = _let286; ({ bool _let287 = all_heads; bool holds__all_heads_270 = _let287; ({ int32_t _let288 = _wsub(1, holds__p_267); int32_t holds__o_271 = _let288; ((((((((((holds__c_266 == 0) || ((holds__c_266 == 1) && holds__first_heads_269)) || ((holds__c_266 == 2) && (!holds__first_heads_269))) || ((holds__c_266 == 3) && holds__all_heads_270)) || ((holds__c_266 == 4) && (({ int32_t _let289 = holds__p_267; int32_t extra_energy__p_272 = _let289; ({ int32_t _let290 = holds__r_268; int32_t extra_energy__r_273 = _let290; ({ int16_t _let291 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_268, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_274 = _let291; ({ int8_t _let292[8]; for (int32_t _i293 = 0; _i293 < 8; _i293++) _let292[_i293] = ({ int32_t _let294 = extra_energy__p_272; int32_t power__p_275 = _let294; ({ int32_t _let295 = ({ int32_t _lo296 = 0; int32_t _r298 = 0; int32_t _best300 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_276 = _lo296, _end297 = 4; power__s_276 < _end297; power__s_276++) { int32_t _x299 = ((int32_t)(((s->card[_ix(power__p_275, 2) * 4 + power__s_276] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_275, 2) * 4 + power__s_276], 395)] >= 0)))); if (power__s_276 == _lo296 || _x299 > _best300) { _best300 = _x299; _r298 = power__s_276; } } _r298; }); int32_t power__src_277 = _let295; ({ int16_t _let301 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_275, 2) * 4 + _ix(power__src_277, 4)], 395)]; int16_t power__t_278 = _let301; ({ int16_t _let302 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_275, 2) * 4 + _ix(power__src_277, 4)], 395)]; int16_t power__f_279 = _let302; ({ int16_t _let303 = s->card[_ix(power__p_275, 2) * 4]; int16_t power__c_280 = _let303; ({ bool _let304 = ((((s->card[_ix(power__p_275, 2) * 4 + _ix(power__src_277, 4)] >= 0) && (power__t_278 >= 0)) && (power__c_280 >= 0)) && ((power__f_279 < 0) || (CARDS__type[_ix(power__c_280, 395)] == power__f_279))); bool power__on_281 = _let304; ({ int8_t _let305[8]; for (int32_t _i306 = 0; _i306 < 8; _i306++) _let305[_i306] = s->energy[_ix(power__p_275, 2) * 32 + _i306]; int8_t power__held_282[8]; memcpy(power__held_282, _let305, sizeof power__held_282); ((int8_t)(_wadd(power__held_282[_i293], ((power__on_281 && (TYPE_IDS[_i293] == power__t_278)) ? power__held_282[_i293] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_283[8]; memcpy(extra_energy__held_283, _let292, sizeof extra_energy__held_283); ({ int8_t _let307[8]; for (int32_t _i308 = 0; _i308 < 8; _i308++) _let307[_i308] = ({ int32_t _let309 = extra_energy__r_273; int32_t attack_cost__r_284 = _let309; (_i308 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_284, 790)] : (_i308 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_284, 790)] : (_i308 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_284, 790)] : (_i308 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_284, 790)] : (_i308 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_284, 790)] : (_i308 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_284, 790)] : (_i308 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_284, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_284, 790)]))))))); }); int8_t extra_energy__cost_285[8]; memcpy(extra_energy__cost_285, _let307, sizeof extra_energy__cost_285); ({ int32_t _let310 = _wsub(_wsub(({ int32_t _r312 = 0; for (int32_t _j311 = 0; _j311 < 8; _j311++) _r312 = _wadd(_r312, extra_energy__held_283[_j311]); _r312; }), ((int32_t)(extra_energy__held_283[_ix(extra_energy__t_274, 8)]))), _wsub(({ int32_t _r315 = 0; for (int32_t _j314 = 0; _j314 < 8; _j314++) _r315 = _wadd(_r315, extra_energy__cost_285[_j314]); _r315; }), ((int32_t)(extra_energy__cost_285[_ix(extra_energy__t_274, 8)])))); int32_t extra_energy__others_286 = _let310; _wsub(_wsub(((int32_t)(extra_energy__held_283[_ix(extra_energy__t_274, 8)])), ((int32_t)(extra_energy__cost_285[_ix(extra_energy__t_274, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_273, 790)])), extra_energy__others_286), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_268, 790)]))) || ((holds__c_266 == 5) && (s->damage[_ix(holds__o_271, 2) * 4] > 0))) || ((holds__c_266 == 6) && (s->damage[_ix(holds__p_267, 2) * 4] > 0))) || ((holds__c_266 == 7) && s->poisoned[_ix(holds__o_271, 2)])) || ((holds__c_266 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_271, 2) * 4], 395)])) || (((holds__c_266 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_267, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                dmg = _wadd(dmg, ATTACKS__bonus[_ix(r, 790)]);
-            }
-            if ((ATTACKS__per[_ix(r, 790)] > 0)) {
-                dmg = _wadd((ATTACKS__per_add[_ix(r, 790)] ? dmg : 0), _wmul(ATTACKS__per[_ix(r, 790)], ({ int32_t _let317 = p_; int32_t per_count__p_287 = _let317; ({ int32_t _let318 = r; int32_t per_count__r_288 = _let318; ({ int32_t _let319 = _wsub(1, per_count__p_287); int32_t per_count__o_289 = _let319; ({ int16_t _let320 = ATTACKS__per_count[_ix(per_count__r_288, 790)]; int16_t per_count__k_290 = _let320; ({ int32_t _let321 = ({ int32_t _lo322 = 1; int32_t _r329 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_291 = _lo322, _end323 = 4; per_count__bs_291 < _end323; per_count__bs_291++) _r329 += (({ int16_t _let324 = s->card[_ix(per_count__p_287, 2) * 4 + per_count__bs_291]; int16_t matches__c_292 = _let324; ({ int16_t _let325 = ATTACKS__per_type[_ix(per_count__r_288, 790)]; int16_t matches__ftype_293 = _let325; ({ int8_t _let326 = ATTACKS__per_group[_ix(per_count__r_288, 790)]; int8_t matches__fgroup_294 = _let326; (((((matches__c_292 >= 0) && (CARDS__kind[_ix(matches__c_292, 395)] == 0)) && ((matches__ftype_293 < 0) || (CARDS__type[_ix(matches__c_292, 395)] == matches__ftype_293))) && ((matches__fgroup_294 < 0) || ({ int16_t _let327 = matches__c_292; int16_t in_group__c_295 = _let327; ({ int8_t _let328 = matches__fgroup_294; int8_t in_group__g_296 = _let328; ((in_group__g_296 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_295, 395)], _ipow(2, ((int32_t)(in_group__g_296)))), 2) == 1)); }); }))) && (true || (CARDS__stage[_ix(matches__c_292, 395)] == (-1)))); }); }); })) ? 1 : 0; _r329; }); int32_t per_count__own_297 = _let321; ((per_count__k_290 == 1) ? per_count__own_297 : ((per_count__k_290 == 2) ? ({ int32_t _r332 = 0; for (int32_t _j331 = 0; _j331 < 8; _j331++) _r332 = _wadd(_r332, s->energy[_ix(per_count__o_289, 2) * 32 + _j331]); _r332; }) : ((per_count__k_290 == 3) ? ({ int32_t _lo334 = 1; int32_t _r336 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_298 = _lo334, _end335 = 4; per_count__bs_298 < _end335; per_count__bs_298++) _r336 += ((s->card[_ix(per_count__o_289, 2) * 4 + per_count__bs_298] >= 0)) ? 1 : 0; _r336; }) : 0))); }); }); }); }); })));
-            }
-            if ((((dmg > 0) && (s->dealt_bonus > 0)) && ((s->dealt_group < 0) || ({ int16_t _let338 = a; int16_t in_group__c_299 = _let338; ({ int8_t _let339 = s->dealt_group; int8_t in_group__g_300 = _let339; ((in_group__g_300 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_299, 395)], _ipow(2, ((int32_t)(in_group__g_300)))), 2) == 1)); }); })))) {
-                dmg = _wadd(dmg, s->dealt_bonus);
-            }
-            if (((dmg > 0) && ({ int32_t _let340 = p_; int32_t lasts__q_301 = _let340; (s->turn <= s->lasting_until[_ix(lasts__q_301, 2) * 8 + 6]); }))) {
-                dmg = _imax(_wsub(dmg, s->lasting_n[_ix(p_, 2) * 8 + 6]), 0);
-            }
-            hit__p_302 = p_;
-            hit__q_303 = o;
-            hit__x_304 = dmg;
-            hit__weak_305 = (((hit__q_303 != hit__p_302) && true) && (CARDS__weakness[_ix(s->card[_ix(hit__q_303, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_302, 2) * 4], 395)]));
-            hit__d_311 = ({ int32_t _let341 = hit__q_303; int32_t taken__q_306 = _let341; ({ int32_t _let342 = _wadd(hit__x_304, ((hit__weak_305 && (hit__x_304 > 0)) ? 20 : 0)); int32_t taken__x_307 = _let342; ({ int32_t _let343 = ((s->turn <= s->taken_until[_ix(taken__q_306, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_306, 2)])) : 0); int32_t taken__cut_308 = _let343; ({ int32_t _let344 = _wadd(taken__cut_308, ((true && ({ int32_t _let345 = taken__q_306; int32_t lasts__q_309 = _let345; (s->turn <= s->lasting_until[_ix(lasts__q_309, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_306, 2) * 8 + 4])) : 0)); int32_t taken__cut_308 = _let344; ({ int32_t _let346 = _wadd(taken__cut_308, ((s->card[_ix(taken__q_306, 2) * 4] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_306, 2) * 4], 395)])) : 0)); int32_t taken__cut_308 = _let346; ((true && ({ int32_t _let347 = taken__q_306; int32_t lasts__q_310 = _let347; (s->turn <= s->lasting_until[_ix(lasts__q_310, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_307, taken__cut_308), 0)); }); }); }); }); });
-            int32_t _w348 = _wx(hit__q_303, 2);
-            if (_w348 >= 0) {
-                s->damage[_w348 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__q_303, 2) * 4], hit__d_311)));
-            }
-            if (((((hit__q_303 != hit__p_302) && true) && (hit__d_311 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_303, 2) * 4], 395)] > 0))) {
-                int32_t _w349 = _wx(hit__p_302, 2);
-                if (_w349 >= 0) {
-                    s->damage[_w349 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_302, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_303, 2) * 4], 395)])));
-                }
-            }
-            hit__result_312 = hit__d_311;
-            dmg = hit__result_312;
-            for (int32_t _i350 = 0; _i350 < 4; _i350++) choice__options_3[_i350] = ({ int32_t _let351 = p_; int32_t attack_targets__p_313 = _let351; ({ int32_t _let352 = r; int32_t attack_targets__r_314 = _let352; ({ int32_t _let353 = _wsub(1, attack_targets__p_313); int32_t attack_targets__o_315 = _let353; ({ int16_t _let354 = ATTACKS__snipe_to[_ix(attack_targets__r_314, 790)]; int16_t attack_targets__to_316 = _let354; ({ int32_t _let355 = ((((attack_targets__to_316 == 3) || ATTACKS__switch_self[_ix(attack_targets__r_314, 790)]) || (ATTACKS__pick_attach_n[_ix(attack_targets__r_314, 790)] > 0)) ? attack_targets__p_313 : attack_targets__o_315); int32_t attack_targets__side_317 = _let355; ({ bool _let356[4]; for (int32_t _i357 = 0; _i357 < 4; _i357++) _let356[_i357] = (s->card[_ix(attack_targets__side_317, 2) * 4 + _i357] >= 0); bool attack_targets__held_318[4]; memcpy(attack_targets__held_318, _let356, sizeof attack_targets__held_318); ({ int16_t _let358 = ATTACKS__pick_type[_ix(attack_targets__r_314, 790)]; int16_t attack_targets__ftype_319 = _let358; ({ bool _let359[4]; for (int32_t _i360 = 0; _i360 < 4; _i360++) _let359[_i360] = (attack_targets__held_318[_i360] && ((attack_targets__ftype_319 < 0) || (CARDS__type[_ix(s->card[_ix(attack_targets__side_317, 2) * 4 + _i360], 395)] == attack_targets__ftype_319))); bool attack_targets__typed_320[4]; memcpy(attack_targets__typed_320, _let359, sizeof attack_targets__typed_320); ({ bool _let361 = ((s->damage[_ix(attack_targets__o_315, 2) * 4] < CARDS__hp[_ix(s->card[_ix(attack_targets__o_315, 2) * 4], 395)]) && (!({ int32_t _let362 = attack_targets__o_315; int32_t lasts__q_321 = _let362; (s->turn <= s->lasting_until[_ix(lasts__q_321, 2) * 8 + 5]); }))); bool attack_targets__standing_322 = _let361; ((attack_targets__to_316 == 1) ? attack_targets__held_318[_i350] : ((((attack_targets__to_316 == 2) || (attack_targets__to_316 == 3)) || ATTACKS__switch_self[_ix(attack_targets__r_314, 790)]) ? (attack_targets__held_318[_i350] && BENCH_MASK[_i350]) : (ATTACKS__switch_opp[_ix(attack_targets__r_314, 790)] ? ((attack_targets__held_318[_i350] && BENCH_MASK[_i350]) && attack_targets__standing_322) : ((ATTACKS__pick_attach_n[_ix(attack_targets__r_314, 790)] > 0) ? (attack_targets__typed_320[_i350] && BENCH_MASK[_i350]) : false)))); }); }); }); }); }); }); }); }); });
-            pick = (-1);
-            if (({ bool _r364 = false; for (int32_t _j363 = 0; _j363 < 4; _j363++) if (choice__options_3[_j363]) { _r364 = true; break; } _r364; })) {
-                s->choice__p = p_;
-                s->choice__r = r;
-                s->choice__first_heads = first_heads;
-                s->choice__all_heads = all_heads;
-                s->choice__dmg = dmg;
-                for (int32_t _i366 = 0; _i366 < 8; _i366++) s->choice__mask[_i366] = (_i366 < 4 ? choice__options_3[_i366] : (_i366 < 5 ? false : (_i366 < 6 ? false : (_i366 < 7 ? false : false))));
-                s->choice__player = s->current_player;
-                s->current_player = (ATTACKS__switch_opp[_ix(r, 790)] ? o : p_);
-                s->choice__pending = 3;
-            }
-            if ((s->choice__pending == 0)) {
-                attack_effects__p_323 = p_;
-                attack_effects__r_324 = r;
-                attack_effects__dmg_325 = dmg;
-                attack_effects__first_heads_326 = first_heads;
-                attack_effects__all_heads_327 = all_heads;
-                attack_effects__pick_328 = pick;
-                attack_effects__o_329 = _wsub(1, attack_effects__p_323);
-                attack_effects__exposed_331 = (!({ int32_t _let367 = attack_effects__o_329; int32_t lasts__q_330 = _let367; (s->turn <= s->lasting_until[_ix(lasts__q_330, 2) * 8 + 5]); }));
-                if (((ATTACKS__snipe[_ix(attack_effects__r_324, 790)] > 0) && (attack_effects__pick_328 >= 0))) {
-                    hit__p_332 = attack_effects__p_323;
-                    hit__q_333 = ((ATTACKS__snipe_to[_ix(attack_effects__r_324, 790)] == 3) ? attack_effects__p_323 : attack_effects__o_329);
-                    hit__slot_334 = attack_effects__pick_328;
-                    hit__x_335 = ATTACKS__snipe[_ix(attack_effects__r_324, 790)];
-                    hit__weak_336 = (((hit__q_333 != hit__p_332) && (hit__slot_334 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_333, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_332, 2) * 4], 395)]));
-                    hit__d_343 = ({ int32_t _let368 = hit__q_333; int32_t taken__q_337 = _let368; ({ int32_t _let369 = hit__slot_334; int32_t taken__slot_338 = _let369; ({ int32_t _let370 = _wadd(hit__x_335, ((hit__weak_336 && (hit__x_335 > 0)) ? 20 : 0)); int32_t taken__x_339 = _let370; ({ int32_t _let371 = ((s->turn <= s->taken_until[_ix(taken__q_337, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_337, 2)])) : 0); int32_t taken__cut_340 = _let371; ({ int32_t _let372 = _wadd(taken__cut_340, (((taken__slot_338 == 0) && ({ int32_t _let373 = taken__q_337; int32_t lasts__q_341 = _let373; (s->turn <= s->lasting_until[_ix(lasts__q_341, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_337, 2) * 8 + 4])) : 0)); int32_t taken__cut_340 = _let372; ({ int32_t _let374 = _wadd(taken__cut_340, ((s->card[_ix(taken__q_337, 2) * 4 + _ix(taken__slot_338, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_337, 2) * 4 + _ix(taken__slot_338, 4)], 395)])) : 0)); int32_t taken__cut_340 = _let374; (((taken__slot_338 == 0) && ({ int32_t _let375 = taken__q_337; int32_t lasts__q_342 = _let375; (s->turn <= s->lasting_until[_ix(lasts__q_342, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_339, taken__cut_340), 0)); }); }); }); }); }); });
-                    int32_t _w376 = _wx(hit__q_333, 2);
-                    int32_t _w377 = _wx(hit__slot_334, 4);
-                    if (_w376 >= 0 && _w377 >= 0) {
-                        s->damage[_w376 * 4 + _w377] = ((int16_t)(_wadd(s->damage[_ix(hit__q_333, 2) * 4 + _ix(hit__slot_334, 4)], hit__d_343)));
-                    }
-                    if (((((hit__q_333 != hit__p_332) && (hit__slot_334 == 0)) && (hit__d_343 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_333, 2) * 4], 395)] > 0))) {
-                        int32_t _w378 = _wx(hit__p_332, 2);
-                        if (_w378 >= 0) {
-                            s->damage[_w378 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_332, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_333, 2) * 4], 395)])));
-                        }
-                    }
-                }
-                if ((ATTACKS__switch_self[_ix(attack_effects__r_324, 790)] && (attack_effects__pick_328 >= 0))) {
-                    swap_active__p_344 = attack_effects__p_323;
-                    swap_active__b_345 = attack_effects__pick_328;
-                    for (int32_t _i379 = 0; _i379 < 4; _i379++) swap_active__perm_346[_i379] = SWAP[_ix(swap_active__b_345, 4) * 4 + _i379];
-                    int32_t _w380 = _wx(swap_active__p_344, 2);
-                    if (_w380 >= 0) {
-                        {
-                            int16_t _t381[4];
-                            for (int32_t _i382 = 0; _i382 < 4; _i382++) _t381[_i382] = s->card[_ix(swap_active__p_344, 2) * 4 + _ix(swap_active__perm_346[_i382], 4)];
-                            memcpy(s->card + _w380 * 4, _t381, sizeof _t381);
-                        }
-                    }
-                    int32_t _w383 = _wx(swap_active__p_344, 2);
-                    if (_w383 >= 0) {
-                        {
-                            int16_t _t384[4];
-                            for (int32_t _i385 = 0; _i385 < 4; _i385++) _t384[_i385] = s->damage[_ix(swap_active__p_344, 2) * 4 + _ix(swap_active__perm_346[_i385], 4)];
-                            memcpy(s->damage + _w383 * 4, _t384, sizeof _t384);
-                        }
-                    }
-                    int32_t _w386 = _wx(swap_active__p_344, 2);
-                    if (_w386 >= 0) {
-                        {
-                            int8_t _t387[32];
-                            for (int32_t _i388 = 0; _i388 < 4; _i388++) for (int32_t _i389 = 0; _i389 < 8; _i389++) _t387[_i388 * 8 + _i389] = s->energy[_ix(swap_active__p_344, 2) * 32 + _ix(swap_active__perm_346[_i388], 4) * 8 + _i389];
-                            memcpy(s->energy + _w386 * 32, _t387, sizeof _t387);
-                        }
-                    }
-                    int32_t _w390 = _wx(swap_active__p_344, 2);
-                    if (_w390 >= 0) {
-                        {
-                            int8_t _t391[4];
-                            for (int32_t _i392 = 0; _i392 < 4; _i392++) _t391[_i392] = s->entered[_ix(swap_active__p_344, 2) * 4 + _ix(swap_active__perm_346[_i392], 4)];
-                            memcpy(s->entered + _w390 * 4, _t391, sizeof _t391);
-                        }
-                    }
-                    int32_t _w393 = _wx(swap_active__p_344, 2);
-                    if (_w393 >= 0) {
-                        {
-                            int16_t _t394[8];
-                            for (int32_t _i395 = 0; _i395 < 4; _i395++) for (int32_t _i396 = 0; _i396 < 2; _i396++) _t394[_i395 * 2 + _i396] = s->under[_ix(swap_active__p_344, 2) * 8 + _ix(swap_active__perm_346[_i395], 4) * 2 + _i396];
-                            memcpy(s->under + _w393 * 8, _t394, sizeof _t394);
-                        }
-                    }
-                    int32_t _w397 = _wx(swap_active__p_344, 2);
-                    if (_w397 >= 0) {
-                        {
-                            bool _t398[4];
-                            for (int32_t _i399 = 0; _i399 < 4; _i399++) _t398[_i399] = s->used_ability[_ix(swap_active__p_344, 2) * 4 + _ix(swap_active__perm_346[_i399], 4)];
-                            memcpy(s->used_ability + _w397 * 4, _t398, sizeof _t398);
-                        }
-                    }
-                    clear_conditions__p_347 = swap_active__p_344;
-                    int32_t _w400 = _wx(clear_conditions__p_347, 2);
-                    if (_w400 >= 0) {
-                        s->poisoned[_w400] = false;
-                    }
-                    int32_t _w401 = _wx(clear_conditions__p_347, 2);
-                    if (_w401 >= 0) {
-                        s->burned[_w401] = false;
-                    }
-                    int32_t _w402 = _wx(clear_conditions__p_347, 2);
-                    if (_w402 >= 0) {
-                        s->condition[_w402] = ((int8_t)(0));
-                    }
-                    int32_t _w403 = _wx(clear_conditions__p_347, 2);
-                    if (_w403 >= 0) {
-                        {
-                            int16_t _t404[8];
-                            for (int32_t _i405 = 0; _i405 < 8; _i405++) _t404[_i405] = (ACTIVE_BOUND[_i405] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_347, 2) * 8 + _i405]);
-                            memcpy(s->lasting_until + _w403 * 8, _t404, sizeof _t404);
-                        }
-                    }
-                }
-                if ((ATTACKS__switch_opp[_ix(attack_effects__r_324, 790)] && (attack_effects__pick_328 >= 0))) {
-                    swap_active__p_348 = attack_effects__o_329;
-                    swap_active__b_349 = attack_effects__pick_328;
-                    for (int32_t _i406 = 0; _i406 < 4; _i406++) swap_active__perm_350[_i406] = SWAP[_ix(swap_active__b_349, 4) * 4 + _i406];
-                    int32_t _w407 = _wx(swap_active__p_348, 2);
-                    if (_w407 >= 0) {
-                        {
-                            int16_t _t408[4];
-                            for (int32_t _i409 = 0; _i409 < 4; _i409++) _t408[_i409] = s->card[_ix(swap_active__p_348, 2) * 4 + _ix(swap_active__perm_350[_i409], 4)];
-                            memcpy(s->card + _w407 * 4, _t408, sizeof _t408);
-                        }
-                    }
-                    int32_t _w410 = _wx(swap_active__p_348, 2);
-                    if (_w410 >= 0) {
-                        {
-                            int16_t _t411[4];
-                            for (int32_t _i412 = 0; _i412 < 4; _i412++) _t411[_i412] = s->damage[_ix(swap_active__p_348, 2) * 4 + _ix(swap_active__perm_350[_i412], 4)];
-                            memcpy(s->damage + _w410 * 4, _t411, sizeof _t411);
-                        }
-                    }
-                    int32_t _w413 = _wx(swap_active__p_348, 2);
-                    if (_w413 >= 0) {
-                        {
-                            int8_t _t414[32];
-                            for (int32_t _i415 = 0; _i415 < 4; _i415++) for (int32_t _i416 = 0; _i416 < 8; _i416++) _t414[_i415 * 8 + _i416] = s->energy[_ix(swap_active__p_348, 2) * 32 + _ix(swap_active__perm_350[_i415], 4) * 8 + _i416];
-                            memcpy(s->energy + _w413 * 32, _t414, sizeof _t414);
-                        }
-                    }
-                    int32_t _w417 = _wx(swap_active__p_348, 2);
-                    if (_w417 >= 0) {
-                        {
-                            int8_t _t418[4];
-                            for (int32_t _i419 = 0; _i419 < 4; _i419++) _t418[_i419] = s->entered[_ix(swap_active__p_348, 2) * 4 + _ix(swap_active__perm_350[_i419], 4)];
-                            memcpy(s->entered + _w417 * 4, _t418, sizeof _t418);
-                        }
-                    }
-                    int32_t _w420 = _wx(swap_active__p_348, 2);
-                    if (_w420 >= 0) {
-                        {
-                            int16_t _t421[8];
-                            for (int32_t _i422 = 0; _i422 < 4; _i422++) for (int32_t _i423 = 0; _i423 < 2; _i423++) _t421[_i422 * 2 + _i423] = s->under[_ix(swap_active__p_348, 2) * 8 + _ix(swap_active__perm_350[_i422], 4) * 2 + _i423];
-                            memcpy(s->under + _w420 * 8, _t421, sizeof _t421);
-                        }
-                    }
-                    int32_t _w424 = _wx(swap_active__p_348, 2);
-                    if (_w424 >= 0) {
-                        {
-                            bool _t425[4];
-                            for (int32_t _i426 = 0; _i426 < 4; _i426++) _t425[_i426] = s->used_ability[_ix(swap_active__p_348, 2) * 4 + _ix(swap_active__perm_350[_i426], 4)];
-                            memcpy(s->used_ability + _w424 * 4, _t425, sizeof _t425);
-                        }
-                    }
-                    clear_conditions__p_351 = swap_active__p_348;
-                    int32_t _w427 = _wx(clear_conditions__p_351, 2);
-                    if (_w427 >= 0) {
-                        s->poisoned[_w427] = false;
-                    }
-                    int32_t _w428 = _wx(clear_conditions__p_351, 2);
-                    if (_w428 >= 0) {
-                        s->burned[_w428] = false;
-                    }
-                    int32_t _w429 = _wx(clear_conditions__p_351, 2);
-                    if (_w429 >= 0) {
-                        s->condition[_w429] = ((int8_t)(0));
-                    }
-                    int32_t _w430 = _wx(clear_conditions__p_351, 2);
-                    if (_w430 >= 0) {
-                        {
-                            int16_t _t431[8];
-                            for (int32_t _i432 = 0; _i432 < 8; _i432++) _t431[_i432] = (ACTIVE_BOUND[_i432] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_351, 2) * 8 + _i432]);
-                            memcpy(s->lasting_until + _w430 * 8, _t431, sizeof _t431);
-                        }
-                    }
-                }
-                if (((ATTACKS__pick_attach_n[_ix(attack_effects__r_324, 790)] > 0) && (attack_effects__pick_328 >= 0))) {
-                    int32_t _w433 = _wx(attack_effects__p_323, 2);
-                    int32_t _w434 = _wx(attack_effects__pick_328, 4);
-                    int32_t _w435 = _wx(ATTACKS__pick_attach_type[_ix(attack_effects__r_324, 790)], 8);
-                    if (_w433 >= 0 && _w434 >= 0 && _w435 >= 0) {
-                        s->energy[_w433 * 32 + _w434 * 8 + _w435] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_323, 2) * 32 + _ix(attack_effects__pick_328, 4) * 8 + _ix(ATTACKS__pick_attach_type[_ix(attack_effects__r_324, 790)], 8)], ATTACKS__pick_attach_n[_ix(attack_effects__r_324, 790)])));
-                    }
-                }
-                for (int32_t attack_effects__i_352 = 0, _end436 = 4; attack_effects__i_352 < _end436; attack_effects__i_352++) {
-                    if ((attack_effects__i_352 < ATTACKS__hits[_ix(attack_effects__r_324, 790)])) {
-                        attack_effects__j_353 = ({ bool _m437[4]; for (int32_t _j438 = 0; _j438 < 4; _j438++) _m437[_j438] = ((s->card[_ix(attack_effects__o_329, 2) * 4 + _j438] >= 0) && (s->damage[_ix(attack_effects__o_329, 2) * 4 + _j438] < CARDS__hp[_ix(s->card[_ix(attack_effects__o_329, 2) * 4 + _j438], 395)])); _choose(random_word(fold_in(fold_in(key, 18), (uint32_t)attack_effects__i_352)), _m437, 4); });
-                        if ((attack_effects__j_353 >= 0)) {
-                            hit__p_354 = attack_effects__p_323;
-                            hit__q_355 = attack_effects__o_329;
-                            hit__slot_356 = attack_effects__j_353;
-                            hit__x_357 = ATTACKS__hit_amount[_ix(attack_effects__r_324, 790)];
-                            hit__weak_358 = (((hit__q_355 != hit__p_354) && (hit__slot_356 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_355, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_354, 2) * 4], 395)]));
-                            hit__d_365 = ({ int32_t _let439 = hit__q_355; int32_t taken__q_359 = _let439; ({ int32_t _let440 = hit__slot_356; int32_t taken__slot_360 = _let440; ({ int32_t _let441 = _wadd(hit__x_357, ((hit__weak_358 && (hit__x_357 > 0)) ? 20 : 0)); int32_t taken__x_361 = _let441; ({ int32_t _let442 = ((s->turn <= s->taken_until[_ix(taken__q_359, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_359, 2)])) : 0); int32_t taken__cut_362 = _let442; ({ int32_t _let443 = _wadd(taken__cut_362, (((taken__slot_360 == 0) && ({ int32_t _let444 = taken__q_359; int32_t lasts__q_363 = _let444; (s->turn <= s->lasting_until[_ix(lasts__q_363, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_359, 2) * 8 + 4])) : 0)); int32_t taken__cut_362 = _let443; ({ int32_t _let445 = _wadd(taken__cut_362, ((s->card[_ix(taken__q_359, 2) * 4 + _ix(taken__slot_360, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_359, 2) * 4 + _ix(taken__slot_360, 4)], 395)])) : 0)); int32_t taken__cut_362 = _let445; (((taken__slot_360 == 0) && ({ int32_t _let446 = taken__q_359; int32_t lasts__q_364 = _let446; (s->turn <= s->lasting_until[_ix(lasts__q_364, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_361, taken__cut_362), 0)); }); }); }); }); }); });
-                            int32_t _w447 = _wx(hit__q_355, 2);
-                            int32_t _w448 = _wx(hit__slot_356, 4);
-                            if (_w447 >= 0 && _w448 >= 0) {
-                                s->damage[_w447 * 4 + _w448] = ((int16_t)(_wadd(s->damage[_ix(hit__q_355, 2) * 4 + _ix(hit__slot_356, 4)], hit__d_365)));
-                            }
-                            if (((((hit__q_355 != hit__p_354) && (hit__slot_356 == 0)) && (hit__d_365 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_355, 2) * 4], 395)] > 0))) {
-                                int32_t _w449 = _wx(hit__p_354, 2);
-                                if (_w449 >= 0) {
-                                    s->damage[_w449 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_354, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_355, 2) * 4], 395)])));
-                                }
-                            }
-                        }
-                    }
-                }
-                if ((ATTACKS__discard_hand[_ix(attack_effects__r_324, 790)] && ({ int16_t _let450 = ATTACKS__discard_hand_if[_ix(attack_effects__r_324, 790)]; int16_t holds__c_366 = _let450; ({ int32_t _let451 = attack_effects__p_323; int32_t holds__p_367 = _let451; ({ int32_t _let452 = attack_effects__r_324; int32_t holds__r_368 = _let452; ({ bool _let453 = attack_effects__first_heads_326; bool holds__first_heads_369 = _let453; ({ bool _let454 = attack_effects__all_heads_327; bool holds__all_heads_370 = _let454; ({ int32_t _let455 = _wsub(1, holds__p_367); int32_t holds__o_371 = _let455; ((((((((((holds__c_366 == 0) || ((holds__c_366 == 1) && holds__first_heads_369)) || ((holds__c_366 == 2) && (!holds__first_heads_369))) || ((holds__c_366 == 3) && holds__all_heads_370)) || ((holds__c_366 == 4) && (({ int32_t _let456 = holds__p_367; int32_t extra_energy__p_372 = _let456; ({ int32_t _let457 = holds__r_368; int32_t extra_energy__r_373 = _let457; ({ int16_t _let458 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_368, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_374 = _let458; ({ int8_t _let459[8]; for (int32_t _i460 = 0; _i460 < 8; _i460++) _let459[_i460] = ({ int32_t _let461 = extra_energy__p_372; int32_t power__p_375 = _let461; ({ int32_t _let462 = ({ int32_t _lo463 = 0; int32_t _r465 = 0; int32_t _best467 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_376 = _lo463, _end464 = 4; power__s_376 < _end464; power__s_376++) { int32_t _x466 = ((int32_t)(((s->card[_ix(power__p_375, 2) * 4 + power__s_376] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_375, 2) * 4 + power__s_376], 395)] >= 0)))); if (power__s_376 == _lo463 || _x466 > _best467) { _best467 = _x466; _r465 = power__s_376; } } _r465; }); int32_t power__src_377 = _let462; ({ int16_t _let468 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_375, 2) * 4 + _ix(power__src_377, 4)], 395)]; int16_t power__t_378 = _let468; ({ int16_t _let469 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_375, 2) * 4 + _ix(power__src_377, 4)], 395)]; int16_t power__f_379 = _let469; ({ int16_t _let470 = s->card[_ix(power__p_375, 2) * 4]; int16_t power__c_380 = _let470; ({ bool _let471 = ((((s->card[_ix(power__p_375, 2) * 4 + _ix(power__src_377, 4)] >= 0) && (power__t_378 >= 0)) && (power__c_380 >= 0)) && ((power__f_379 < 0) || (CARDS__type[_ix(power__c_380, 395)] == power__f_379))); bool power__on_381 = _let471; ({ int8_t _let472[8]; for (int32_t _i473 = 0; _i473 < 8; _i473++) _let472[_i473] = s->energy[_ix(power__p_375, 2) * 32 + _i473]; int8_t power__held_382[8]; memcpy(power__held_382, _let472, sizeof power__held_382); ((int8_t)(_wadd(power__held_382[_i460], ((power__on_381 && (TYPE_IDS[_i460] == power__t_378)) ? power__held_382[_i460] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_383[8]; memcpy(extra_energy__held_383, _let459, sizeof extra_energy__held_383); ({ int8_t _let474[8]; for (int32_t _i475 = 0; _i475 < 8; _i475++) _let474[_i475] = ({ int32_t _let476 = extra_energy__r_373; int32_t attack_cost__r_384 = _let476; (_i475 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_384, 790)] : (_i475 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_384, 790)] : (_i475 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_384, 790)] : (_i475 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_384, 790)] : (_i475 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_384, 790)] : (_i475 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_384, 790)] : (_i475 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_384, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_384, 790)]))))))); }); int8_t extra_energy__cost_385[8]; memcpy(extra_energy__cost_385, _let474, sizeof extra_energy__cost_385); ({ int32_t _let477 = _wsub(_wsub(({ int32_t _r479 = 0; for (int32_t _j478 = 0; _j478 < 8; _j478++) _r479 = _wadd(_r479, extra_energy__held_383[_j478]); _r479; }), ((int32_t)(extra_energy__held_383[_ix(extra_energy__t_374, 8)]))), _wsub(({ int32_t _r482 = 0; for (int32_t _j481 = 0; _j481 < 8; _j481++) _r482 = _wadd(_r482, extra_energy__cost_385[_j481]); _r482; }), ((int32_t)(extra_energy__cost_385[_ix(extra_energy__t_374, 8)])))); int32_t extra_energy__others_386 = _let477; _wsub(_wsub(((int32_t)(extra_energy__held_383[_ix(extra_energy__t_374, 8)])), ((int32_t)(extra_energy__cost_385[_ix(extra_energy__t_374, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_373, 790)])), extra_energy__others_386), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_368, 790)]))) || ((holds__c_366 == 5) && (s->damage[_ix(holds__o_371, 2) * 4] > 0))) || ((holds__c_366 == 6) && (s->damage[_ix(holds__p_367, 2) * 4] > 0))) || ((holds__c_366 == 7) && s->poisoned[_ix(holds__o_371, 2)])) || ((holds__c_366 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_371, 2) * 4], 395)])) || (((holds__c_366 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_367, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                    attack_effects__j_387 = ({ bool _m484[10]; for (int32_t _j485 = 0; _j485 < 10; _j485++) _m484[_j485] = (s->hand[_ix(attack_effects__o_329, 2) * 10 + _j485] >= 0); _choose(random_word_at(key, 3), _m484, 10); });
-                    if ((attack_effects__j_387 >= 0)) {
-                        int32_t _w486 = _wx(attack_effects__o_329, 2);
-                        if (_w486 >= 0) {
-                            _remove_int16(s->hand + _w486 * 10, 10, attack_effects__j_387);
-                        }
-                        int32_t _w487 = _wx(attack_effects__o_329, 2);
-                        if (_w487 >= 0) {
-                            s->hand_count[_w487] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_329, 2)], 1)));
-                        }
-                        int32_t _w488 = _wx(attack_effects__o_329, 2);
-                        if (_w488 >= 0) {
-                            s->discard_count[_w488] = ((int8_t)(_wadd(s->discard_count[_ix(attack_effects__o_329, 2)], 1)));
-                        }
-                    }
-                }
-                if (((ATTACKS__shuffle_def[_ix(attack_effects__r_324, 790)] && attack_effects__exposed_331) && ({ int16_t _let489 = ATTACKS__shuffle_def_if[_ix(attack_effects__r_324, 790)]; int16_t holds__c_388 = _let489; ({ int32_t _let490 = attack_effects__p_323; int32_t holds__p_389 = _let490; ({ int32_t _let491 = attack_effects__r_324; int32_t holds__r_390 = _let491; ({ bool _let492 = attack_effects__first_heads_326; bool holds__first_heads_391 = _let492; ({ bool _let493 = attack_effects__all_heads_327; bool holds__all_heads_392 = _let493; ({ int32_t _let494 = _wsub(1, holds__p_389); int32_t holds__o_393 = _let494; ((((((((((holds__c_388 == 0) || ((holds__c_388 == 1) && holds__first_heads_391)) || ((holds__c_388 == 2) && (!holds__first_heads_391))) || ((holds__c_388 == 3) && holds__all_heads_392)) || ((holds__c_388 == 4) && (({ int32_t _let495 = holds__p_389; int32_t extra_energy__p_394 = _let495; ({ int32_t _let496 = holds__r_390; int32_t extra_energy__r_395 = _let496; ({ int16_t _let497 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_390, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_396 = _let497; ({ int8_t _let498[8]; for (int32_t _i499 = 0; _i499 < 8; _i499++) _let498[_i499] = ({ int32_t _let500 = extra_energy__p_394; int32_t power__p_397 = _let500; ({ int32_t _let501 = ({ int32_t _lo502 = 0; int32_t _r504 = 0; int32_t _best506 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_398 = _lo502, _end503 = 4; power__s_398 < _end503; power__s_398++) { int32_t _x505 = ((int32_t)(((s->card[_ix(power__p_397, 2) * 4 + power__s_398] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_397, 2) * 4 + power__s_398], 395)] >= 0)))); if (power__s_398 == _lo502 || _x505 > _best506) { _best506 = _x505; _r504 = power__s_398; } } _r504; }); int32_t power__src_399 = _let501; ({ int16_t _let507 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_397, 2) * 4 + _ix(power__src_399, 4)], 395)]; int16_t power__t_400 = _let507; ({ int16_t _let508 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_397, 2) * 4 + _ix(power__src_399, 4)], 395)]; int16_t power__f_401 = _let508; ({ int16_t _let509 = s->card[_ix(power__p_397, 2) * 4]; int16_t power__c_402 = _let509; ({ bool _let510 = ((((s->card[_ix(power__p_397, 2) * 4 + _ix(power__src_399, 4)] >= 0) && (power__t_400 >= 0)) && (power__c_402 >= 0)) && ((power__f_401 < 0) || (CARDS__type[_ix(power__c_402, 395)] == power__f_401))); bool power__on_403 = _let510; ({ int8_t _let511[8]; for (int32_t _i512 = 0; _i512 < 8; _i512++) _let511[_i512] = s->energy[_ix(power__p_397, 2) * 32 + _i512]; int8_t power__held_404[8]; memcpy(power__held_404, _let511, sizeof power__held_404); ((int8_t)(_wadd(power__held_404[_i499], ((power__on_403 && (TYPE_IDS[_i499] == power__t_400)) ? power__held_404[_i499] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_405[8]; memcpy(extra_energy__held_405, _let498, sizeof extra_energy__held_405); ({ int8_t _let513[8]; for (int32_t _i514 = 0; _i514 < 8; _i514++) _let513[_i514] = ({ int32_t _let515 = extra_energy__r_395; int32_t attack_cost__r_406 = _let515; (_i514 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_406, 790)] : (_i514 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_406, 790)] : (_i514 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_406, 790)] : (_i514 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_406, 790)] : (_i514 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_406, 790)] : (_i514 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_406, 790)] : (_i514 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_406, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_406, 790)]))))))); }); int8_t extra_energy__cost_407[8]; memcpy(extra_energy__cost_407, _let513, sizeof extra_energy__cost_407); ({ int32_t _let516 = _wsub(_wsub(({ int32_t _r518 = 0; for (int32_t _j517 = 0; _j517 < 8; _j517++) _r518 = _wadd(_r518, extra_energy__held_405[_j517]); _r518; }), ((int32_t)(extra_energy__held_405[_ix(extra_energy__t_396, 8)]))), _wsub(({ int32_t _r521 = 0; for (int32_t _j520 = 0; _j520 < 8; _j520++) _r521 = _wadd(_r521, extra_energy__cost_407[_j520]); _r521; }), ((int32_t)(extra_energy__cost_407[_ix(extra_energy__t_396, 8)])))); int32_t extra_energy__others_408 = _let516; _wsub(_wsub(((int32_t)(extra_energy__held_405[_ix(extra_energy__t_396, 8)])), ((int32_t)(extra_energy__cost_407[_ix(extra_energy__t_396, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_395, 790)])), extra_energy__others_408), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_390, 790)]))) || ((holds__c_388 == 5) && (s->damage[_ix(holds__o_393, 2) * 4] > 0))) || ((holds__c_388 == 6) && (s->damage[_ix(holds__p_389, 2) * 4] > 0))) || ((holds__c_388 == 7) && s->poisoned[_ix(holds__o_393, 2)])) || ((holds__c_388 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_393, 2) * 4], 395)])) || (((holds__c_388 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_389, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                    shuffle_defender__q_409 = attack_effects__o_329;
-                    shuffle_defender__held_410[0] = s->card[_ix(shuffle_defender__q_409, 2) * 4];
-                    shuffle_defender__held_410[1] = s->under[_ix(shuffle_defender__q_409, 2) * 8];
-                    shuffle_defender__held_410[2] = s->under[_ix(shuffle_defender__q_409, 2) * 8 + 1];
-                    for (int32_t shuffle_defender__i_411 = 0, _end523 = 3; shuffle_defender__i_411 < _end523; shuffle_defender__i_411++) {
-                        if ((shuffle_defender__held_410[shuffle_defender__i_411] >= 0)) {
-                            int32_t _w524 = _wx(shuffle_defender__q_409, 2);
-                            if (_w524 >= 0) {
-                                _push_int16(s->deck + _w524 * 20, 20, shuffle_defender__held_410[shuffle_defender__i_411]);
-                            }
-                            int32_t _w525 = _wx(shuffle_defender__q_409, 2);
-                            if (_w525 >= 0) {
-                                s->deck_count[_w525] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_409, 2)], 1)));
-                            }
-                        }
-                    }
-                    int32_t _w526 = _wx(shuffle_defender__q_409, 2);
-                    if (_w526 >= 0) {
-                        {
-                            int16_t _t527[20];
-                            for (int32_t _i528 = 0; _i528 < 20; _i528++) _t527[_i528] = s->deck[_ix(shuffle_defender__q_409, 2) * 20 + _i528];
-                            _shuffle_int16(_t527, 20, fold_in(key, 20));
-                            memcpy(s->deck + _w526 * 20, _t527, sizeof _t527);
-                        }
-                    }
-                    clear_slot__p_412 = shuffle_defender__q_409;
-                    int32_t _w529 = _wx(clear_slot__p_412, 2);
-                    if (_w529 >= 0) {
-                        s->card[_w529 * 4 + 0] = ((int16_t)((-1)));
-                    }
-                    int32_t _w530 = _wx(clear_slot__p_412, 2);
-                    if (_w530 >= 0) {
-                        s->damage[_w530 * 4 + 0] = ((int16_t)(0));
-                    }
-                    int32_t _w531 = _wx(clear_slot__p_412, 2);
-                    if (_w531 >= 0) {
-                        {
-                            int8_t *_d = s->energy + _w531 * 32 + 0 * 8;
-                            for (int32_t _i532 = 0; _i532 < 8; _i532++) _d[_i532] = ((int8_t)(0));
-                        }
-                    }
-                    int32_t _w533 = _wx(clear_slot__p_412, 2);
-                    if (_w533 >= 0) {
-                        s->entered[_w533 * 4 + 0] = ((int8_t)(0));
-                    }
-                    int32_t _w534 = _wx(clear_slot__p_412, 2);
-                    if (_w534 >= 0) {
-                        {
-                            int16_t *_d = s->under + _w534 * 8 + 0 * 2;
-                            for (int32_t _i535 = 0; _i535 < 2; _i535++) _d[_i535] = ((int16_t)((-1)));
-                        }
-                    }
-                    int32_t _w536 = _wx(clear_slot__p_412, 2);
-                    if (_w536 >= 0) {
-                        s->used_ability[_w536 * 4 + 0] = false;
-                    }
-                    clear_conditions__p_413 = shuffle_defender__q_409;
-                    int32_t _w537 = _wx(clear_conditions__p_413, 2);
-                    if (_w537 >= 0) {
-                        s->poisoned[_w537] = false;
-                    }
-                    int32_t _w538 = _wx(clear_conditions__p_413, 2);
-                    if (_w538 >= 0) {
-                        s->burned[_w538] = false;
-                    }
-                    int32_t _w539 = _wx(clear_conditions__p_413, 2);
-                    if (_w539 >= 0) {
-                        s->condition[_w539] = ((int8_t)(0));
-                    }
-                    int32_t _w540 = _wx(clear_conditions__p_413, 2);
-                    if (_w540 >= 0) {
-                        {
-                            int16_t _t541[8];
-                            for (int32_t _i542 = 0; _i542 < 8; _i542++) _t541[_i542] = (ACTIVE_BOUND[_i542] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_413, 2) * 8 + _i542]);
-                            memcpy(s->lasting_until + _w540 * 8, _t541, sizeof _t541);
-                        }
-                    }
-                    if (({ int32_t _lo543 = 1; bool _r545 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_414 = _lo543, _end544 = 4; shuffle_defender__bs_414 < _end544; shuffle_defender__bs_414++) if ((s->card[_ix(shuffle_defender__q_409, 2) * 4 + shuffle_defender__bs_414] >= 0)) { _r545 = true; break; } _r545; })) {
-                        int32_t _w547 = _wx(shuffle_defender__q_409, 2);
-                        if (_w547 >= 0) {
-                            s->promote_pending[_w547] = true;
-                        }
-                    } else {
-                        _win(s, _wsub(1, shuffle_defender__q_409));
-                        s->terminated = true;
-                        s->phase = ((int8_t)(3));
-                    }
-                }
-                attack_effects__k_415 = ATTACKS__lasting[_ix(attack_effects__r_324, 790)];
-                attack_effects__on_defender_416 = (((attack_effects__k_415 != 4) && (attack_effects__k_415 != 5)) && (attack_effects__k_415 != 3));
-                if ((((attack_effects__k_415 > 0) && (attack_effects__exposed_331 || (!attack_effects__on_defender_416))) && ({ int16_t _let548 = ATTACKS__lasting_if[_ix(attack_effects__r_324, 790)]; int16_t holds__c_417 = _let548; ({ int32_t _let549 = attack_effects__p_323; int32_t holds__p_418 = _let549; ({ int32_t _let550 = attack_effects__r_324; int32_t holds__r_419 = _let550; ({ bool _let551 = attack_effects__first_heads_326; bool holds__first_heads_420 = _let551; ({ bool _let552 = attack_effects__all_heads_327; bool holds__all_heads_421 = _let552; ({ int32_t _let553 = _wsub(1, holds__p_418); int32_t holds__o_422 = _let553; ((((((((((holds__c_417 == 0) || ((holds__c_417 == 1) && holds__first_heads_420)) || ((holds__c_417 == 2) && (!holds__first_heads_420))) || ((holds__c_417 == 3) && holds__all_heads_421)) || ((holds__c_417 == 4) && (({ int32_t _let554 = holds__p_418; int32_t extra_energy__p_423 = _let554; ({ int32_t _let555 = holds__r_419; int32_t extra_energy__r_424 = _let555; ({ int16_t _let556 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_419, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_425 = _let556; ({ int8_t _let557[8]; for (int32_t _i558 = 0; _i558 < 8; _i558++) _let557[_i558] = ({ int32_t _let559 = extra_energy__p_423; int32_t power__p_426 = _let559; ({ int32_t _let560 = ({ int32_t _lo561 = 0; int32_t _r563 = 0; int32_t _best565 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_427 = _lo561, _end562 = 4; power__s_427 < _end562; power__s_427++) { int32_t _x564 = ((int32_t)(((s->card[_ix(power__p_426, 2) * 4 + power__s_427] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_426, 2) * 4 + power__s_427], 395)] >= 0)))); if (power__s_427 == _lo561 || _x564 > _best565) { _best565 = _x564; _r563 = power__s_427; } } _r563; }); int32_t power__src_428 = _let560; ({ int16_t _let566 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_426, 2) * 4 + _ix(power__src_428, 4)], 395)]; int16_t power__t_429 = _let566; ({ int16_t _let567 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_426, 2) * 4 + _ix(power__src_428, 4)], 395)]; int16_t power__f_430 = _let567; ({ int16_t _let568 = s->card[_ix(power__p_426, 2) * 4]; int16_t power__c_431 = _let568; ({ bool _let569 = ((((s->card[_ix(power__p_426, 2) * 4 + _ix(power__src_428, 4)] >= 0) && (power__t_429 >= 0)) && (power__c_431 >= 0)) && ((power__f_430 < 0) || (CARDS__type[_ix(power__c_431, 395)] == power__f_430))); bool power__on_432 = _let569; ({ int8_t _let570[8]; for (int32_t _i571 = 0; _i571 < 8; _i571++) _let570[_i571] = s->energy[_ix(power__p_426, 2) * 32 + _i571]; int8_t power__held_433[8]; memcpy(power__held_433, _let570, sizeof power__held_433); ((int8_t)(_wadd(power__held_433[_i558], ((power__on_432 && (TYPE_IDS[_i558] == power__t_429)) ? power__held_433[_i558] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_434[8]; memcpy(extra_energy__held_434, _let557, sizeof extra_energy__held_434); ({ int8_t _let572[8]; for (int32_t _i573 = 0; _i573 < 8; _i573++) _let572[_i573] = ({ int32_t _let574 = extra_energy__r_424; int32_t attack_cost__r_435 = _let574; (_i573 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_435, 790)] : (_i573 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_435, 790)] : (_i573 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_435, 790)] : (_i573 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_435, 790)] : (_i573 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_435, 790)] : (_i573 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_435, 790)] : (_i573 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_435, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_435, 790)]))))))); }); int8_t extra_energy__cost_436[8]; memcpy(extra_energy__cost_436, _let572, sizeof extra_energy__cost_436); ({ int32_t _let575 = _wsub(_wsub(({ int32_t _r577 = 0; for (int32_t _j576 = 0; _j576 < 8; _j576++) _r577 = _wadd(_r577, extra_energy__held_434[_j576]); _r577; }), ((int32_t)(extra_energy__held_434[_ix(extra_energy__t_425, 8)]))), _wsub(({ int32_t _r580 = 0; for (int32_t _j579 = 0; _j579 < 8; _j579++) _r580 = _wadd(_r580, extra_energy__cost_436[_j579]); _r580; }), ((int32_t)(extra_energy__cost_436[_ix(extra_energy__t_425, 8)])))); int32_t extra_energy__others_437 = _let575; _wsub(_wsub(((int32_t)(extra_energy__held_434[_ix(extra_energy__t_425, 8)])), ((int32_t)(extra_energy__cost_436[_ix(extra_energy__t_425, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_424, 790)])), extra_energy__others_437), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_419, 790)]))) || ((holds__c_417 == 5) && (s->damage[_ix(holds__o_422, 2) * 4] > 0))) || ((holds__c_417 == 6) && (s->damage[_ix(holds__p_418, 2) * 4] > 0))) || ((holds__c_417 == 7) && s->poisoned[_ix(holds__o_422, 2)])) || ((holds__c_417 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_422, 2) * 4], 395)])) || (((holds__c_417 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_418, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                    lasting__p_438 = attack_effects__p_323;
-                    lasting__k_439 = attack_effects__k_415;
-                    lasting__n_440 = ATTACKS__lasting_n[_ix(attack_effects__r_324, 790)];
-                    lasting__q_441 = (((lasting__k_439 == 4) || (lasting__k_439 == 5)) ? lasting__p_438 : _wsub(1, lasting__p_438));
-                    int32_t _w582 = _wx(lasting__q_441, 2);
-                    int32_t _w583 = _wx(lasting__k_439, 8);
-                    if (_w582 >= 0 && _w583 >= 0) {
-                        s->lasting_until[_w582 * 8 + _w583] = ((int16_t)(_wadd(s->turn, 1)));
-                    }
-                    int32_t _w584 = _wx(lasting__q_441, 2);
-                    int32_t _w585 = _wx(lasting__k_439, 8);
-                    if (_w584 >= 0 && _w585 >= 0) {
-                        s->lasting_n[_w584 * 8 + _w585] = lasting__n_440;
-                    }
-                }
-                for (int32_t attack_effects__bs_442 = 1, _end586 = 4; attack_effects__bs_442 < _end586; attack_effects__bs_442++) {
-                    if (((ATTACKS__bench_damage[_ix(attack_effects__r_324, 790)] > 0) && (s->card[_ix(attack_effects__o_329, 2) * 4 + attack_effects__bs_442] >= 0))) {
-                        hit__p_443 = attack_effects__p_323;
-                        hit__q_444 = attack_effects__o_329;
-                        hit__slot_445 = attack_effects__bs_442;
-                        hit__x_446 = ATTACKS__bench_damage[_ix(attack_effects__r_324, 790)];
-                        hit__weak_447 = (((hit__q_444 != hit__p_443) && (hit__slot_445 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_444, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_443, 2) * 4], 395)]));
-                        hit__d_454 = ({ int32_t _let587 = hit__q_444; int32_t taken__q_448 = _let587; ({ int32_t _let588 = hit__slot_445; int32_t taken__slot_449 = _let588; ({ int32_t _let589 = _wadd(hit__x_446, ((hit__weak_447 && (hit__x_446 > 0)) ? 20 : 0)); int32_t taken__x_450 = _let589; ({ int32_t _let590 = ((s->turn <= s->taken_until[_ix(taken__q_448, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_448, 2)])) : 0); int32_t taken__cut_451 = _let590; ({ int32_t _let591 = _wadd(taken__cut_451, (((taken__slot_449 == 0) && ({ int32_t _let592 = taken__q_448; int32_t lasts__q_452 = _let592; (s->turn <= s->lasting_until[_ix(lasts__q_452, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_448, 2) * 8 + 4])) : 0)); int32_t taken__cut_451 = _let591; ({ int32_t _let593 = _wadd(taken__cut_451, ((s->card[_ix(taken__q_448, 2) * 4 + _ix(taken__slot_449, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_448, 2) * 4 + _ix(taken__slot_449, 4)], 395)])) : 0)); int32_t taken__cut_451 = _let593; (((taken__slot_449 == 0) && ({ int32_t _let594 = taken__q_448; int32_t lasts__q_453 = _let594; (s->turn <= s->lasting_until[_ix(lasts__q_453, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_450, taken__cut_451), 0)); }); }); }); }); }); });
-                        int32_t _w595 = _wx(hit__q_444, 2);
-                        int32_t _w596 = _wx(hit__slot_445, 4);
-                        if (_w595 >= 0 && _w596 >= 0) {
-                            s->damage[_w595 * 4 + _w596] = ((int16_t)(_wadd(s->damage[_ix(hit__q_444, 2) * 4 + _ix(hit__slot_445, 4)], hit__d_454)));
-                        }
-                        if (((((hit__q_444 != hit__p_443) && (hit__slot_445 == 0)) && (hit__d_454 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_444, 2) * 4], 395)] > 0))) {
-                            int32_t _w597 = _wx(hit__p_443, 2);
-                            if (_w597 >= 0) {
-                                s->damage[_w597 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_443, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_444, 2) * 4], 395)])));
-                            }
-                        }
-                    }
-                }
-                if ((((ATTACKS__status[_ix(attack_effects__r_324, 790)] > 0) && attack_effects__exposed_331) && ({ int16_t _let598 = ATTACKS__status_if[_ix(attack_effects__r_324, 790)]; int16_t holds__c_455 = _let598; ({ int32_t _let599 = attack_effects__p_323; int32_t holds__p_456 = _let599; ({ int32_t _let600 = attack_effects__r_324; int32_t holds__r_457 = _let600; ({ bool _let601 = attack_effects__first_heads_326; bool holds__first_heads_458 = _let601; ({ bool _let602 = attack_effects__all_heads_327; bool holds__all_heads_459 = _let602; ({ int32_t _let603 = _wsub(1, holds__p_456); int32_t holds__o_460 = _let603; ((((((((((holds__c_455 == 0) || ((holds__c_455 == 1) && holds__first_heads_458)) || ((holds__c_455 == 2) && (!holds__first_heads_458))) || ((holds__c_455 == 3) && holds__all_heads_459)) || ((holds__c_455 == 4) && (({ int32_t _let604 = holds__p_456; int32_t extra_energy__p_461 = _let604; ({ int32_t _let605 = holds__r_457; int32_t extra_energy__r_462 = _let605; ({ int16_t _let606 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_457, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_463 = _let606; ({ int8_t _let607[8]; for (int32_t _i608 = 0; _i608 < 8; _i608++) _let607[_i608] = ({ int32_t _let609 = extra_energy__p_461; int32_t power__p_464 = _let609; ({ int32_t _let610 = ({ int32_t _lo611 = 0; int32_t _r613 = 0; int32_t _best615 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_465 = _lo611, _end612 = 4; power__s_465 < _end612; power__s_465++) { int32_t _x614 = ((int32_t)(((s->card[_ix(power__p_464, 2) * 4 + power__s_465] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_464, 2) * 4 + power__s_465], 395)] >= 0)))); if (power__s_465 == _lo611 || _x614 > _best615) { _best615 = _x614; _r613 = power__s_465; } } _r613; }); int32_t power__src_466 = _let610; ({ int16_t _let616 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_464, 2) * 4 + _ix(power__src_466, 4)], 395)]; int16_t power__t_467 = _let616; ({ int16_t _let617 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_464, 2) * 4 + _ix(power__src_466, 4)], 395)]; int16_t power__f_468 = _let617; ({ int16_t _let618 = s->card[_ix(power__p_464, 2) * 4]; int16_t power__c_469 = _let618; ({ bool _let619 = ((((s->card[_ix(power__p_464, 2) * 4 + _ix(power__src_466, 4)] >= 0) && (power__t_467 >= 0)) && (power__c_469 >= 0)) && ((power__f_468 < 0) || (CARDS__type[_ix(power__c_469, 395)] == power__f_468))); bool power__on_470 = _let619; ({ int8_t _let620[8]; for (int32_t _i621 = 0; _i621 < 8; _i621++) _let620[_i621] = s->energy[_ix(power__p_464, 2) * 32 + _i621]; int8_t power__held_471[8]; memcpy(power__held_471, _let620, sizeof power__held_471); ((int8_t)(_wadd(power__held_471[_i608], ((power__on_470 && (TYPE_IDS[_i608] == power__t_467)) ? power__held_471[_i608] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_472[8]; memcpy(extra_energy__held_472, _let607, sizeof extra_energy__held_472); ({ int8_t _let622[8]; for (int32_t _i623 = 0; _i623 < 8; _i623++) _let622[_i623] = ({ int32_t _let624 = extra_energy__r_462; int32_t attack_cost__r_473 = _let624; (_i623 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_473, 790)] : (_i623 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_473, 790)] : (_i623 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_473, 790)] : (_i623 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_473, 790)] : (_i623 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_473, 790)] : (_i623 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_473, 790)] : (_i623 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_473, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_473, 790)]))))))); }); int8_t extra_energy__cost_474[8]; memcpy(extra_energy__cost_474, _let622, sizeof extra_energy__cost_474); ({ int32_t _let625 = _wsub(_wsub(({ int32_t _r627 = 0; for (int32_t _j626 = 0; _j626 < 8; _j626++) _r627 = _wadd(_r627, extra_energy__held_472[_j626]); _r627; }), ((int32_t)(extra_energy__held_472[_ix(extra_energy__t_463, 8)]))), _wsub(({ int32_t _r630 = 0; for (int32_t _j629 = 0; _j629 < 8; _j629++) _r630 = _wadd(_r630, extra_energy__cost_474[_j629]); _r630; }), ((int32_t)(extra_energy__cost_474[_ix(extra_energy__t_463, 8)])))); int32_t extra_energy__others_475 = _let625; _wsub(_wsub(((int32_t)(extra_energy__held_472[_ix(extra_energy__t_463, 8)])), ((int32_t)(extra_energy__cost_474[_ix(extra_energy__t_463, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_462, 790)])), extra_energy__others_475), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_457, 790)]))) || ((holds__c_455 == 5) && (s->damage[_ix(holds__o_460, 2) * 4] > 0))) || ((holds__c_455 == 6) && (s->damage[_ix(holds__p_456, 2) * 4] > 0))) || ((holds__c_455 == 7) && s->poisoned[_ix(holds__o_460, 2)])) || ((holds__c_455 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_460, 2) * 4], 395)])) || (((holds__c_455 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_456, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                    give_status__q_476 = attack_effects__o_329;
-                    give_status__st_477 = ATTACKS__status[_ix(attack_effects__r_324, 790)];
-                    if ((give_status__st_477 == 1)) {
-                        int32_t _w632 = _wx(give_status__q_476, 2);
-                        if (_w632 >= 0) {
-                            s->poisoned[_w632] = true;
-                        }
-                    } else if ((give_status__st_477 == 2)) {
-                        int32_t _w633 = _wx(give_status__q_476, 2);
-                        if (_w633 >= 0) {
-                            s->burned[_w633] = true;
-                        }
-                    } else if ((give_status__st_477 == 3)) {
-                        int32_t _w634 = _wx(give_status__q_476, 2);
-                        if (_w634 >= 0) {
-                            s->condition[_w634] = ((int8_t)(1));
-                        }
-                    } else if ((give_status__st_477 == 4)) {
-                        int32_t _w635 = _wx(give_status__q_476, 2);
-                        if (_w635 >= 0) {
-                            s->condition[_w635] = ((int8_t)(2));
-                        }
-                    } else if ((give_status__st_477 == 5)) {
-                        int32_t _w636 = _wx(give_status__q_476, 2);
-                        if (_w636 >= 0) {
-                            s->condition[_w636] = ((int8_t)(3));
-                        }
-                    }
-                }
-                if ((ATTACKS__heal_self[_ix(attack_effects__r_324, 790)] > 0)) {
-                    int32_t _w637 = _wx(attack_effects__p_323, 2);
-                    if (_w637 >= 0) {
-                        s->damage[_w637 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_323, 2) * 4], ATTACKS__heal_self[_ix(attack_effects__r_324, 790)]))), ((int16_t)(0)))));
-                    }
-                }
-                if ((ATTACKS__heal_all[_ix(attack_effects__r_324, 790)] > 0)) {
-                    int32_t _w638 = _wx(attack_effects__p_323, 2);
-                    if (_w638 >= 0) {
-                        {
-                            int16_t _t639[4];
-                            for (int32_t _i640 = 0; _i640 < 4; _i640++) _t639[_i640] = ((s->damage[_ix(attack_effects__p_323, 2) * 4 + _i640] > ATTACKS__heal_all[_ix(attack_effects__r_324, 790)]) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_323, 2) * 4 + _i640], ATTACKS__heal_all[_ix(attack_effects__r_324, 790)]))) : ((int16_t)(0)));
-                            memcpy(s->damage + _w638 * 4, _t639, sizeof _t639);
-                        }
-                    }
-                }
-                if (ATTACKS__drain[_ix(attack_effects__r_324, 790)]) {
-                    int32_t _w641 = _wx(attack_effects__p_323, 2);
-                    if (_w641 >= 0) {
-                        s->damage[_w641 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_323, 2) * 4], attack_effects__dmg_325), 0)));
-                    }
-                }
-                if (((ATTACKS__recoil[_ix(attack_effects__r_324, 790)] > 0) && ({ int16_t _let642 = ATTACKS__recoil_if[_ix(attack_effects__r_324, 790)]; int16_t holds__c_478 = _let642; ({ int32_t _let643 = attack_effects__p_323; int32_t holds__p_479 = _let643; ({ int32_t _let644 = attack_effects__r_324; int32_t holds__r_480 = _let644; ({ bool _let645 = attack_effects__first_heads_326; bool holds__first_heads_481 = _let645; ({ bool _let646 = attack_effects__all_heads_327; bool holds__all_heads_482 = _let646; ({ int32_t _let647 = _wsub(1, holds__p_479); int32_t holds__o_483 = _let647; ((((((((((holds__c_478 == 0) || ((holds__c_478 == 1) && holds__first_heads_481)) || ((holds__c_478 == 2) && (!holds__first_heads_481))) || ((holds__c_478 == 3) && holds__all_heads_482)) || ((holds__c_478 == 4) && (({ int32_t _let648 = holds__p_479; int32_t extra_energy__p_484 = _let648; ({ int32_t _let649 = holds__r_480; int32_t extra_energy__r_485 = _let649; ({ int16_t _let650 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_480, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_486 = _let650; ({ int8_t _let651[8]; for (int32_t _i652 = 0; _i652 < 8; _i652++) _let651[_i652] = ({ int32_t _let653 = extra_energy__p_484; int32_t power__p_487 = _let653; ({ int32_t _let654 = ({ int32_t _lo655 = 0; int32_t _r657 = 0; int32_t _best659 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_488 = _lo655, _end656 = 4; power__s_488 < _end656; power__s_488++) { int32_t _x658 = ((int32_t)(((s->card[_ix(power__p_487, 2) * 4 + power__s_488] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_487, 2) * 4 + power__s_488], 395)] >= 0)))); if (power__s_488 == _lo655 || _x658 > _best659) { _best659 = _x658; _r657 = power__s_488; } } _r657; }); int32_t power__src_489 = _let654; ({ int16_t _let660 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_487, 2) * 4 + _ix(power__src_489, 4)], 395)]; int16_t power__t_490 = _let660; ({ int16_t _let661 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_487, 2) * 4 + _ix(power__src_489, 4)], 395)]; int16_t power__f_491 = _let661; ({ int16_t _let662 = s->card[_ix(power__p_487, 2) * 4]; int16_t power__c_492 = _let662; ({ bool _let663 = ((((s->card[_ix(power__p_487, 2) * 4 + _ix(power__src_489, 4)] >= 0) && (power__t_490 >= 0)) && (power__c_492 >= 0)) && ((power__f_491 < 0) || (CARDS__type[_ix(power__c_492, 395)] == power__f_491))); bool power__on_493 = _let663; ({ int8_t _let664[8]; for (int32_t _i665 = 0; _i665 < 8; _i665++) _let664[_i665] = s->energy[_ix(power__p_487, 2) * 32 + _i665]; int8_t power__held_494[8]; memcpy(power__held_494, _let664, sizeof power__held_494); ((int8_t)(_wadd(power__held_494[_i652], ((power__on_493 && (TYPE_IDS[_i652] == power__t_490)) ? power__held_494[_i652] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_495[8]; memcpy(extra_energy__held_495, _let651, sizeof extra_energy__held_495); ({ int8_t _let666[8]; for (int32_t _i667 = 0; _i667 < 8; _i667++) _let666[_i667] = ({ int32_t _let668 = extra_energy__r_485; int32_t attack_cost__r_496 = _let668; (_i667 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_496, 790)] : (_i667 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_496, 790)] : (_i667 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_496, 790)] : (_i667 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_496, 790)] : (_i667 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_496, 790)] : (_i667 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_496, 790)] : (_i667 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_496, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_496, 790)]))))))); }); int8_t extra_energy__cost_497[8]; memcpy(extra_energy__cost_497, _let666, sizeof extra_energy__cost_497); ({ int32_t _let669 = _wsub(_wsub(({ int32_t _r671 = 0; for (int32_t _j670 = 0; _j670 < 8; _j670++) _r671 = _wadd(_r671, extra_energy__held_495[_j670]); _r671; }), ((int32_t)(extra_energy__held_495[_ix(extra_energy__t_486, 8)]))), _wsub(({ int32_t _r674 = 0; for (int32_t _j673 = 0; _j673 < 8; _j673++) _r674 = _wadd(_r674, extra_energy__cost_497[_j673]); _r674; }), ((int32_t)(extra_energy__cost_497[_ix(extra_energy__t_486, 8)])))); int32_t extra_energy__others_498 = _let669; _wsub(_wsub(((int32_t)(extra_energy__held_495[_ix(extra_energy__t_486, 8)])), ((int32_t)(extra_energy__cost_497[_ix(extra_energy__t_486, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_485, 790)])), extra_energy__others_498), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_480, 790)]))) || ((holds__c_478 == 5) && (s->damage[_ix(holds__o_483, 2) * 4] > 0))) || ((holds__c_478 == 6) && (s->damage[_ix(holds__p_479, 2) * 4] > 0))) || ((holds__c_478 == 7) && s->poisoned[_ix(holds__o_483, 2)])) || ((holds__c_478 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_483, 2) * 4], 395)])) || (((holds__c_478 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_479, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                    int32_t _w676 = _wx(attack_effects__p_323, 2);
-                    if (_w676 >= 0) {
-                        s->damage[_w676 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_323, 2) * 4], ATTACKS__recoil[_ix(attack_effects__r_324, 790)])));
-                    }
-                }
-                if ((ATTACKS__discard_self_n[_ix(attack_effects__r_324, 790)] > 0)) {
-                    discard_typed__p_499 = attack_effects__p_323;
-                    discard_typed__t_500 = ATTACKS__discard_self_type[_ix(attack_effects__r_324, 790)];
-                    discard_typed__n_501 = ATTACKS__discard_self_n[_ix(attack_effects__r_324, 790)];
-                    if ((discard_typed__t_500 < 0)) {
-                        int32_t _w677 = _wx(discard_typed__p_499, 2);
-                        if (_w677 >= 0) {
-                            {
-                                int8_t _t678[8];
-                                for (int32_t _i679 = 0; _i679 < 8; _i679++) _t678[_i679] = ((TYPE_IDS[_i679] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_499, 2) * 32 + _i679]);
-                                memcpy(s->energy + _w677 * 32 + 0 * 8, _t678, sizeof _t678);
-                            }
-                        }
-                    } else {
-                        int32_t _w680 = _wx(discard_typed__p_499, 2);
-                        int32_t _w681 = _wx(discard_typed__t_500, 8);
-                        if (_w680 >= 0 && _w681 >= 0) {
-                            s->energy[_w680 * 32 + 0 * 8 + _w681] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_499, 2) * 32 + _ix(discard_typed__t_500, 8)], ((int8_t)(_imin(discard_typed__n_501, s->energy[_ix(discard_typed__p_499, 2) * 32 + _ix(discard_typed__t_500, 8)]))))));
-                        }
-                    }
-                }
-                if ((((ATTACKS__discard_def[_ix(attack_effects__r_324, 790)] > 0) && attack_effects__exposed_331) && ({ int16_t _let682 = ATTACKS__discard_def_if[_ix(attack_effects__r_324, 790)]; int16_t holds__c_502 = _let682; ({ int32_t _let683 = attack_effects__p_323; int32_t holds__p_503 = _let683; ({ int32_t _let684 = attack_effects__r_324; int32_t holds__r_504 = _let684; ({ bool _let685 = attack_effects__first_heads_326; bool holds__first_heads_505 = _let685; ({ bool _let686 = attack_effects__all_heads_327; bool holds__all_heads_506 = _let686; ({ int32_t _let687 = _wsub(1, holds__p_503); int32_t holds__o_507 = _let687; ((((((((((holds__c_502 == 0) || ((holds__c_502 == 1) && holds__first_heads_505)) || ((holds__c_502 == 2) && (!holds__first_heads_505))) || ((holds__c_502 == 3) && holds__all_heads_506)) || ((holds__c_502 == 4) && (({ int32_t _let688 = holds__p_503; int32_t extra_energy__p_508 = _let688; ({ int32_t _let689 = holds__r_504; int32_t extra_energy__r_509 = _let689; ({ int16_t _let690 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_504, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_510 = _let690; ({ int8_t _let691[8]; for (int32_t _i692 = 0; _i692 < 8; _i692++) _let691[_i692] = ({ int32_t _let693 = extra_energy__p_508; int32_t power__p_511 = _let693; ({ int32_t _let694 = ({ int32_t _lo695 = 0; int32_t _r697 = 0; int32_t _best699 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_512 = _lo695, _end696 = 4; power__s_512 < _end696; power__s_512++) { int32_t _x698 = ((int32_t)(((s->card[_ix(power__p_511, 2) * 4 + power__s_512] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_511, 2) * 4 + power__s_512], 395)] >= 0)))); if (power__s_512 == _lo695 || _x698 > _best699) { _best699 = _x698; _r697 = power__s_512; } } _r697; }); int32_t power__src_513 = _let694; ({ int16_t _let700 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_511, 2) * 4 + _ix(power__src_513, 4)], 395)]; int16_t power__t_514 = _let700; ({ int16_t _let701 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_511, 2) * 4 + _ix(power__src_513, 4)], 395)]; int16_t power__f_515 = _let701; ({ int16_t _let702 = s->card[_ix(power__p_511, 2) * 4]; int16_t power__c_516 = _let702; ({ bool _let703 = ((((s->card[_ix(power__p_511, 2) * 4 + _ix(power__src_513, 4)] >= 0) && (power__t_514 >= 0)) && (power__c_516 >= 0)) && ((power__f_515 < 0) || (CARDS__type[_ix(power__c_516, 395)] == power__f_515))); bool power__on_517 = _let703; ({ int8_t _let704[8]; for (int32_t _i705 = 0; _i705 < 8; _i705++) _let704[_i705] = s->energy[_ix(power__p_511, 2) * 32 + _i705]; int8_t power__held_518[8]; memcpy(power__held_518, _let704, sizeof power__held_518); ((int8_t)(_wadd(power__held_518[_i692], ((power__on_517 && (TYPE_IDS[_i692] == power__t_514)) ? power__held_518[_i692] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_519[8]; memcpy(extra_energy__held_519, _let691, sizeof extra_energy__held_519); ({ int8_t _let706[8]; for (int32_t _i707 = 0; _i707 < 8; _i707++) _let706[_i707] = ({ int32_t _let708 = extra_energy__r_509; int32_t attack_cost__r_520 = _let708; (_i707 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_520, 790)] : (_i707 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_520, 790)] : (_i707 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_520, 790)] : (_i707 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_520, 790)] : (_i707 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_520, 790)] : (_i707 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_520, 790)] : (_i707 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_520, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_520, 790)]))))))); }); int8_t extra_energy__cost_521[8]; memcpy(extra_energy__cost_521, _let706, sizeof extra_energy__cost_521); ({ int32_t _let709 = _wsub(_wsub(({ int32_t _r711 = 0; for (int32_t _j710 = 0; _j710 < 8; _j710++) _r711 = _wadd(_r711, extra_energy__held_519[_j710]); _r711; }), ((int32_t)(extra_energy__held_519[_ix(extra_energy__t_510, 8)]))), _wsub(({ int32_t _r714 = 0; for (int32_t _j713 = 0; _j713 < 8; _j713++) _r714 = _wadd(_r714, extra_energy__cost_521[_j713]); _r714; }), ((int32_t)(extra_energy__cost_521[_ix(extra_energy__t_510, 8)])))); int32_t extra_energy__others_522 = _let709; _wsub(_wsub(((int32_t)(extra_energy__held_519[_ix(extra_energy__t_510, 8)])), ((int32_t)(extra_energy__cost_521[_ix(extra_energy__t_510, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_509, 790)])), extra_energy__others_522), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_504, 790)]))) || ((holds__c_502 == 5) && (s->damage[_ix(holds__o_507, 2) * 4] > 0))) || ((holds__c_502 == 6) && (s->damage[_ix(holds__p_503, 2) * 4] > 0))) || ((holds__c_502 == 7) && s->poisoned[_ix(holds__o_507, 2)])) || ((holds__c_502 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_507, 2) * 4], 395)])) || (((holds__c_502 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_503, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                    discard_random__q_523 = attack_effects__o_329;
-                    for (int32_t _i716 = 0; _i716 < 8; _i716++) discard_random__held_524[_i716] = s->energy[_ix(discard_random__q_523, 2) * 32 + _i716];
-                    discard_random__x_525 = _roll(random_word_at(key, 4), ({ int32_t _r718 = 0; for (int32_t _j717 = 0; _j717 < 8; _j717++) _r718 = _wadd(_r718, discard_random__held_524[_j717]); _r718; }));
-                    discard_random__t_528 = ({ int32_t _lo720 = 0; int32_t _r726 = 0; int32_t _best728 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_526 = _lo720, _end721 = 8; discard_random__u_526 < _end721; discard_random__u_526++) { int32_t _x727 = ((int32_t)((({ int32_t _lo722 = 0; int32_t _r724 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_527 = _lo722, _end723 = 8; discard_random__v_527 < _end723; discard_random__v_527++) _r724 = _wadd(_r724, ((discard_random__v_527 <= discard_random__u_526) ? ((int32_t)(discard_random__held_524[discard_random__v_527])) : 0)); _r724; }) > discard_random__x_525))); if (discard_random__u_526 == _lo720 || _x727 > _best728) { _best728 = _x727; _r726 = discard_random__u_526; } } _r726; });
-                    if ((({ int32_t _r730 = 0; for (int32_t _j729 = 0; _j729 < 8; _j729++) _r730 = _wadd(_r730, discard_random__held_524[_j729]); _r730; }) > 0)) {
-                        int32_t _w732 = _wx(discard_random__q_523, 2);
-                        int32_t _w733 = _wx(discard_random__t_528, 8);
-                        if (_w732 >= 0 && _w733 >= 0) {
-                            s->energy[_w732 * 32 + 0 * 8 + _w733] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_523, 2) * 32 + _ix(discard_random__t_528, 8)], 1)));
-                        }
-                    }
-                }
-                if ((ATTACKS__discard_all[_ix(attack_effects__r_324, 790)] > 0)) {
-                    for (int32_t _i734 = 0; _i734 < 64; _i734++) discard_random_in_play__flat_529[_i734] = s->energy[(_i734) / 32 * 32 + ((_i734) / 8) % 4 * 8 + ((_i734)) % 8];
-                    discard_random_in_play__x_530 = _roll(random_word_at(key, 5), ({ int32_t _r736 = 0; for (int32_t _j735 = 0; _j735 < 64; _j735++) _r736 = _wadd(_r736, discard_random_in_play__flat_529[_j735]); _r736; }));
-                    discard_random_in_play__u_533 = ({ int32_t _lo738 = 0; int32_t _r744 = 0; int32_t _best746 = 0; for (int32_t discard_random_in_play__w_531 = _lo738, _end739 = 64; discard_random_in_play__w_531 < _end739; discard_random_in_play__w_531++) { int32_t _x745 = ((int32_t)((({ int32_t _lo740 = 0; int32_t _r742 = 0; for (int32_t discard_random_in_play__v_532 = _lo740, _end741 = 64; discard_random_in_play__v_532 < _end741; discard_random_in_play__v_532++) _r742 = _wadd(_r742, ((discard_random_in_play__v_532 <= discard_random_in_play__w_531) ? ((int32_t)(discard_random_in_play__flat_529[discard_random_in_play__v_532])) : 0)); _r742; }) > discard_random_in_play__x_530))); if (discard_random_in_play__w_531 == _lo738 || _x745 > _best746) { _best746 = _x745; _r744 = discard_random_in_play__w_531; } } _r744; });
-                    if ((({ int32_t _r748 = 0; for (int32_t _j747 = 0; _j747 < 64; _j747++) _r748 = _wadd(_r748, discard_random_in_play__flat_529[_j747]); _r748; }) > 0)) {
-                        int32_t _w750 = _wx(_floordiv(discard_random_in_play__u_533, 32), 2);
-                        int32_t _w751 = _wx(_pymod(_floordiv(discard_random_in_play__u_533, 8), 4), 4);
-                        int32_t _w752 = _wx(_pymod(discard_random_in_play__u_533, 8), 8);
-                        if (_w750 >= 0 && _w751 >= 0 && _w752 >= 0) {
-                            s->energy[_w750 * 32 + _w751 * 8 + _w752] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_533, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_533, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_533, 8), 8)], 1)));
-                        }
-                    }
-                }
-                if ((ATTACKS__attach_n[_ix(attack_effects__r_324, 790)] > 0)) {
-                    int32_t _w753 = _wx(attack_effects__p_323, 2);
-                    int32_t _w754 = _wx(ATTACKS__attach_type[_ix(attack_effects__r_324, 790)], 8);
-                    if (_w753 >= 0 && _w754 >= 0) {
-                        s->energy[_w753 * 32 + 0 * 8 + _w754] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_323, 2) * 32 + _ix(ATTACKS__attach_type[_ix(attack_effects__r_324, 790)], 8)], ATTACKS__attach_n[_ix(attack_effects__r_324, 790)])));
-                    }
-                }
-                if ((ATTACKS__draw[_ix(attack_effects__r_324, 790)] > 0)) {
-                    draw_cards__p_534 = attack_effects__p_323;
-                    draw_cards__n_535 = ATTACKS__draw[_ix(attack_effects__r_324, 790)];
-                    draw_cards__have_536 = s->hand_count[_ix(draw_cards__p_534, 2)];
-                    draw_cards__k_537 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_535, s->deck_count[_ix(draw_cards__p_534, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_536))))));
-                    int32_t _w755 = _wx(draw_cards__p_534, 2);
-                    if (_w755 >= 0) {
-                        {
-                            int16_t _t756[10];
-                            for (int32_t _i757 = 0; _i757 < 10; _i757++) _t756[_i757] = (((HAND_SLOTS[_i757] >= draw_cards__have_536) && (HAND_SLOTS[_i757] < ((int8_t)(_wadd(draw_cards__have_536, draw_cards__k_537))))) ? s->deck[_ix(draw_cards__p_534, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i757], draw_cards__have_536), 0), 19), 20)] : s->hand[_ix(draw_cards__p_534, 2) * 10 + _i757]);
-                            memcpy(s->hand + _w755 * 10, _t756, sizeof _t756);
-                        }
-                    }
-                    int32_t _w758 = _wx(draw_cards__p_534, 2);
-                    if (_w758 >= 0) {
-                        {
-                            int16_t _t759[20];
-                            for (int32_t _i760 = 0; _i760 < 20; _i760++) _t759[_i760] = ((_wadd(DECK_SLOTS[_i760], draw_cards__k_537) < 20) ? s->deck[_ix(draw_cards__p_534, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i760], draw_cards__k_537), 0), 19), 20)] : ((int16_t)((-1))));
-                            memcpy(s->deck + _w758 * 20, _t759, sizeof _t759);
-                        }
-                    }
-                    int32_t _w761 = _wx(draw_cards__p_534, 2);
-                    if (_w761 >= 0) {
-                        s->hand_count[_w761] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_534, 2)], draw_cards__k_537)));
-                    }
-                    int32_t _w762 = _wx(draw_cards__p_534, 2);
-                    if (_w762 >= 0) {
-                        s->deck_count[_w762] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_534, 2)], draw_cards__k_537)));
-                    }
-                }
-                if ((ATTACKS__search_n[_ix(attack_effects__r_324, 790)] > 0)) {
-                    search_deck__p_538 = attack_effects__p_323;
-                    search_deck__to_bench_539 = ATTACKS__search_bench[_ix(attack_effects__r_324, 790)];
-                    search_deck__ftype_540 = ATTACKS__search_type[_ix(attack_effects__r_324, 790)];
-                    search_deck__fgroup_541 = ATTACKS__search_group[_ix(attack_effects__r_324, 790)];
-                    search_deck__fstage_542 = ATTACKS__search_stage[_ix(attack_effects__r_324, 790)];
-                    for (int32_t _i763 = 0; _i763 < 20; _i763++) search_deck__d_543[_i763] = s->deck[_ix(search_deck__p_538, 2) * 20 + _i763];
-                    search_deck__i_544 = ({ bool _m764[20]; for (int32_t _j765 = 0; _j765 < 20; _j765++) _m764[_j765] = (((((search_deck__d_543[_j765] >= 0) && (CARDS__kind[_ix(search_deck__d_543[_j765], 395)] == 0)) && ((search_deck__ftype_540 < 0) || (CARDS__type[_ix(search_deck__d_543[_j765], 395)] == search_deck__ftype_540))) && ((search_deck__fgroup_541 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_543[_j765], 395)], _ipow(2, ((int32_t)(search_deck__fgroup_541)))), 2) == 1))) && ((search_deck__fstage_542 < 0) || (CARDS__stage[_ix(search_deck__d_543[_j765], 395)] == search_deck__fstage_542))); _choose(random_word_at(key, 6), _m764, 20); });
-                    search_deck__room_546 = (search_deck__to_bench_539 ? ({ int32_t _lo766 = 1; bool _r768 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_545 = _lo766, _end767 = 4; search_deck__bs_545 < _end767; search_deck__bs_545++) if ((s->card[_ix(search_deck__p_538, 2) * 4 + search_deck__bs_545] < 0)) { _r768 = true; break; } _r768; }) : (s->hand_count[_ix(search_deck__p_538, 2)] < 10));
-                    if (((search_deck__i_544 >= 0) && search_deck__room_546)) {
-                        search_deck__c_547 = s->deck[_ix(search_deck__p_538, 2) * 20 + _ix(search_deck__i_544, 20)];
-                        int32_t _w770 = _wx(search_deck__p_538, 2);
-                        if (_w770 >= 0) {
-                            {
-                                int16_t _t771[20];
-                                for (int32_t _i772 = 0; _i772 < 20; _i772++) _t771[_i772] = s->deck[_ix(search_deck__p_538, 2) * 20 + _i772];
-                                _remove_int16(_t771, 20, search_deck__i_544);
-                                _shuffle_int16(_t771, 20, fold_in(key, 24));
-                                memcpy(s->deck + _w770 * 20, _t771, sizeof _t771);
-                            }
-                        }
-                        int32_t _w773 = _wx(search_deck__p_538, 2);
-                        if (_w773 >= 0) {
-                            s->deck_count[_w773] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_538, 2)], 1)));
-                        }
-                        if (search_deck__to_bench_539) {
-                            put_in_play__p_549 = search_deck__p_538;
-                            put_in_play__slot_550 = ({ int32_t _lo774 = 1; int32_t _r776 = 0; int32_t _best778 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_548 = _lo774, _end775 = 4; search_deck__bs_548 < _end775; search_deck__bs_548++) { int32_t _x777 = ((int32_t)((s->card[_ix(search_deck__p_538, 2) * 4 + search_deck__bs_548] < 0))); if (search_deck__bs_548 == _lo774 || _x777 > _best778) { _best778 = _x777; _r776 = search_deck__bs_548; } } _r776; });
-                            put_in_play__c_551 = search_deck__c_547;
-                            int32_t _w779 = _wx(put_in_play__p_549, 2);
-                            int32_t _w780 = _wx(put_in_play__slot_550, 4);
-                            if (_w779 >= 0 && _w780 >= 0) {
-                                s->card[_w779 * 4 + _w780] = put_in_play__c_551;
-                            }
-                            int32_t _w781 = _wx(put_in_play__p_549, 2);
-                            int32_t _w782 = _wx(put_in_play__slot_550, 4);
-                            if (_w781 >= 0 && _w782 >= 0) {
-                                s->damage[_w781 * 4 + _w782] = ((int16_t)(0));
-                            }
-                            int32_t _w783 = _wx(put_in_play__p_549, 2);
-                            int32_t _w784 = _wx(put_in_play__slot_550, 4);
-                            if (_w783 >= 0 && _w784 >= 0) {
-                                {
-                                    int8_t *_d = s->energy + _w783 * 32 + _w784 * 8;
-                                    for (int32_t _i785 = 0; _i785 < 8; _i785++) _d[_i785] = ((int8_t)(0));
-                                }
-                            }
-                            int32_t _w786 = _wx(put_in_play__p_549, 2);
-                            int32_t _w787 = _wx(put_in_play__slot_550, 4);
-                            if (_w786 >= 0 && _w787 >= 0) {
-                                s->entered[_w786 * 4 + _w787] = ((int8_t)(s->turn));
-                            }
-                            int32_t _w788 = _wx(put_in_play__p_549, 2);
-                            int32_t _w789 = _wx(put_in_play__slot_550, 4);
-                            if (_w788 >= 0 && _w789 >= 0) {
-                                {
-                                    int16_t *_d = s->under + _w788 * 8 + _w789 * 2;
-                                    for (int32_t _i790 = 0; _i790 < 2; _i790++) _d[_i790] = ((int16_t)((-1)));
-                                }
-                            }
-                            int32_t _w791 = _wx(put_in_play__p_549, 2);
-                            int32_t _w792 = _wx(put_in_play__slot_550, 4);
-                            if (_w791 >= 0 && _w792 >= 0) {
-                                s->used_ability[_w791 * 4 + _w792] = false;
-                            }
-                        } else {
-                            int32_t _w793 = _wx(search_deck__p_538, 2);
-                            if (_w793 >= 0) {
-                                _push_int16(s->hand + _w793 * 10, 10, search_deck__c_547);
-                            }
-                            int32_t _w794 = _wx(search_deck__p_538, 2);
-                            if (_w794 >= 0) {
-                                s->hand_count[_w794] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_538, 2)], 1)));
-                            }
-                        }
-                    }
-                }
-                if (ATTACKS__shuffle_hand[_ix(attack_effects__r_324, 790)]) {
-                    shuffle_hand_in__p_552 = attack_effects__p_323;
-                    shuffle_hand_in__dc_553 = s->deck_count[_ix(shuffle_hand_in__p_552, 2)];
-                    for (int32_t _i795 = 0; _i795 < 20; _i795++) shuffle_hand_in__merged_554[_i795] = ((DECK_SLOTS[_i795] < shuffle_hand_in__dc_553) ? s->deck[_ix(shuffle_hand_in__p_552, 2) * 20 + _i795] : s->hand[_ix(shuffle_hand_in__p_552, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i795], shuffle_hand_in__dc_553), 0), 9), 10)]);
-                    int32_t _w796 = _wx(shuffle_hand_in__p_552, 2);
-                    if (_w796 >= 0) {
-                        {
-                            int16_t *_d = s->deck + _w796 * 20;
-                            for (int32_t _i797 = 0; _i797 < 20; _i797++) _d[_i797] = ((DECK_SLOTS[_i797] < ((int8_t)(_wadd(shuffle_hand_in__dc_553, s->hand_count[_ix(shuffle_hand_in__p_552, 2)])))) ? shuffle_hand_in__merged_554[_i797] : ((int16_t)((-1))));
-                            _shuffle_int16(_d, 20, fold_in(key, 25));
-                        }
-                    }
-                    int32_t _w798 = _wx(shuffle_hand_in__p_552, 2);
-                    if (_w798 >= 0) {
-                        s->deck_count[_w798] = ((int8_t)(_wadd(shuffle_hand_in__dc_553, s->hand_count[_ix(shuffle_hand_in__p_552, 2)])));
-                    }
-                    int32_t _w799 = _wx(shuffle_hand_in__p_552, 2);
-                    if (_w799 >= 0) {
-                        {
-                            int16_t _t800[10];
-                            for (int32_t _i801 = 0; _i801 < 10; _i801++) _t800[_i801] = ((HAND_SLOTS[_i801] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_552, 2) * 10 + _i801]);
-                            memcpy(s->hand + _w799 * 10, _t800, sizeof _t800);
-                        }
-                    }
-                    int32_t _w802 = _wx(shuffle_hand_in__p_552, 2);
-                    if (_w802 >= 0) {
-                        s->hand_count[_w802] = ((int8_t)(0));
-                    }
-                }
-                if (ATTACKS__reveal_hand[_ix(attack_effects__r_324, 790)]) {
-                    int32_t _w803 = _wx(attack_effects__p_323, 2);
-                    if (_w803 >= 0) {
-                        {
-                            int16_t *_d = s->seen + _w803 * 10;
-                            for (int32_t _i804 = 0; _i804 < 10; _i804++) _d[_i804] = s->hand[_ix(attack_effects__o_329, 2) * 10 + _i804];
-                        }
-                    }
-                }
-                if (ATTACKS__draw_opp_hand[_ix(attack_effects__r_324, 790)]) {
-                    draw_cards__p_555 = attack_effects__p_323;
-                    draw_cards__n_556 = s->hand_count[_ix(attack_effects__o_329, 2)];
-                    draw_cards__have_557 = s->hand_count[_ix(draw_cards__p_555, 2)];
-                    draw_cards__k_558 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_556, s->deck_count[_ix(draw_cards__p_555, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_557))))));
-                    int32_t _w805 = _wx(draw_cards__p_555, 2);
-                    if (_w805 >= 0) {
-                        {
-                            int16_t _t806[10];
-                            for (int32_t _i807 = 0; _i807 < 10; _i807++) _t806[_i807] = (((HAND_SLOTS[_i807] >= draw_cards__have_557) && (HAND_SLOTS[_i807] < ((int8_t)(_wadd(draw_cards__have_557, draw_cards__k_558))))) ? s->deck[_ix(draw_cards__p_555, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i807], draw_cards__have_557), 0), 19), 20)] : s->hand[_ix(draw_cards__p_555, 2) * 10 + _i807]);
-                            memcpy(s->hand + _w805 * 10, _t806, sizeof _t806);
-                        }
-                    }
-                    int32_t _w808 = _wx(draw_cards__p_555, 2);
-                    if (_w808 >= 0) {
-                        {
-                            int16_t _t809[20];
-                            for (int32_t _i810 = 0; _i810 < 20; _i810++) _t809[_i810] = ((_wadd(DECK_SLOTS[_i810], draw_cards__k_558) < 20) ? s->deck[_ix(draw_cards__p_555, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i810], draw_cards__k_558), 0), 19), 20)] : ((int16_t)((-1))));
-                            memcpy(s->deck + _w808 * 20, _t809, sizeof _t809);
-                        }
-                    }
-                    int32_t _w811 = _wx(draw_cards__p_555, 2);
-                    if (_w811 >= 0) {
-                        s->hand_count[_w811] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_555, 2)], draw_cards__k_558)));
-                    }
-                    int32_t _w812 = _wx(draw_cards__p_555, 2);
-                    if (_w812 >= 0) {
-                        s->deck_count[_w812] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_555, 2)], draw_cards__k_558)));
-                    }
-                }
-                for (int32_t _i813 = 0; _i813 < 2; _i813++) for (int32_t _i814 = 0; _i814 < 4; _i814++) knockouts__ko_559[_i813 * 4 + _i814] = ((s->card[_i813 * 4 + _i814] >= 0) && (s->damage[_i813 * 4 + _i814] >= CARDS__hp[_ix(s->card[_i813 * 4 + _i814], 395)]));
-                for (int32_t _i815 = 0; _i815 < 2; _i815++) for (int32_t _i816 = 0; _i816 < 4; _i816++) knockouts__ko_cards_560[_i815 * 4 + _i816] = (knockouts__ko_559[_i815 * 4 + _i816] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i815 * 4 + _i816], 395)]))) : 0);
-                {
-                    int8_t _t817[2];
-                    for (int32_t _i818 = 0; _i818 < 2; _i818++) _t817[_i818] = ((int8_t)(_wadd(s->discard_count[_i818], (_i818 == 0 ? ({ int32_t _r820 = 0; for (int32_t _j819 = 0; _j819 < 4; _j819++) _r820 = _wadd(_r820, knockouts__ko_cards_560[_j819]); _r820; }) : ({ int32_t _r823 = 0; for (int32_t _j822 = 0; _j822 < 4; _j822++) _r823 = _wadd(_r823, knockouts__ko_cards_560[1 * 4 + _j822]); _r823; })))));
-                    memcpy(s->discard_count, _t817, sizeof _t817);
-                }
-                for (int32_t _i825 = 0; _i825 < 2; _i825++) for (int32_t _i826 = 0; _i826 < 4; _i826++) knockouts__ko_value_561[_i825 * 4 + _i826] = (knockouts__ko_559[_i825 * 4 + _i826] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i825 * 4 + _i826], 395)]))) : 0);
-                {
-                    int8_t _t827[2];
-                    for (int32_t _i828 = 0; _i828 < 2; _i828++) _t827[_i828] = ((int8_t)(_wadd(s->points[_i828], (_i828 == 0 ? ({ int32_t _r830 = 0; for (int32_t _j829 = 0; _j829 < 4; _j829++) _r830 = _wadd(_r830, knockouts__ko_value_561[1 * 4 + _j829]); _r830; }) : ({ int32_t _r833 = 0; for (int32_t _j832 = 0; _j832 < 4; _j832++) _r833 = _wadd(_r833, knockouts__ko_value_561[_j832]); _r833; })))));
-                    memcpy(s->points, _t827, sizeof _t827);
-                }
-                if (true) {
-                    {
-                        int16_t _t835[2];
-                        for (int32_t _i836 = 0; _i836 < 2; _i836++) _t835[_i836] = ((_i836 == 0 ? ({ bool _r838 = false; for (int32_t _j837 = 0; _j837 < 4; _j837++) if (knockouts__ko_559[_j837]) { _r838 = true; break; } _r838; }) : ({ bool _r841 = false; for (int32_t _j840 = 0; _j840 < 4; _j840++) if (knockouts__ko_559[1 * 4 + _j840]) { _r841 = true; break; } _r841; })) ? s->turn : s->ko_turn[_i836]);
-                        memcpy(s->ko_turn, _t835, sizeof _t835);
-                    }
-                }
-                {
-                    int16_t _t843[8];
-                    for (int32_t _i844 = 0; _i844 < 2; _i844++) for (int32_t _i845 = 0; _i845 < 4; _i845++) _t843[_i844 * 4 + _i845] = (knockouts__ko_559[_i844 * 4 + _i845] ? ((int16_t)((-1))) : s->card[_i844 * 4 + _i845]);
-                    memcpy(s->card, _t843, sizeof _t843);
-                }
-                {
-                    int16_t _t846[8];
-                    for (int32_t _i847 = 0; _i847 < 2; _i847++) for (int32_t _i848 = 0; _i848 < 4; _i848++) _t846[_i847 * 4 + _i848] = (knockouts__ko_559[_i847 * 4 + _i848] ? ((int16_t)(0)) : s->damage[_i847 * 4 + _i848]);
-                    memcpy(s->damage, _t846, sizeof _t846);
-                }
-                {
-                    int8_t _t849[64];
-                    for (int32_t _i850 = 0; _i850 < 2; _i850++) for (int32_t _i851 = 0; _i851 < 4; _i851++) for (int32_t _i852 = 0; _i852 < 8; _i852++) _t849[_i850 * 32 + _i851 * 8 + _i852] = (knockouts__ko_559[(_i850 * 4 + _i851) / 4 * 4 + ((_i850 * 4 + _i851)) % 4] ? ((int8_t)(0)) : s->energy[_i850 * 32 + _i851 * 8 + _i852]);
-                    memcpy(s->energy, _t849, sizeof _t849);
-                }
-                {
-                    int8_t _t853[8];
-                    for (int32_t _i854 = 0; _i854 < 2; _i854++) for (int32_t _i855 = 0; _i855 < 4; _i855++) _t853[_i854 * 4 + _i855] = (knockouts__ko_559[_i854 * 4 + _i855] ? ((int8_t)(0)) : s->entered[_i854 * 4 + _i855]);
-                    memcpy(s->entered, _t853, sizeof _t853);
-                }
-                {
-                    int16_t _t856[16];
-                    for (int32_t _i857 = 0; _i857 < 2; _i857++) for (int32_t _i858 = 0; _i858 < 4; _i858++) for (int32_t _i859 = 0; _i859 < 2; _i859++) _t856[_i857 * 8 + _i858 * 2 + _i859] = (knockouts__ko_559[(_i857 * 4 + _i858) / 4 * 4 + ((_i857 * 4 + _i858)) % 4] ? ((int16_t)((-1))) : s->under[_i857 * 8 + _i858 * 2 + _i859]);
-                    memcpy(s->under, _t856, sizeof _t856);
-                }
-                {
-                    bool _t860[8];
-                    for (int32_t _i861 = 0; _i861 < 2; _i861++) for (int32_t _i862 = 0; _i862 < 4; _i862++) _t860[_i861 * 4 + _i862] = (s->used_ability[_i861 * 4 + _i862] && (!knockouts__ko_559[_i861 * 4 + _i862]));
-                    memcpy(s->used_ability, _t860, sizeof _t860);
-                }
-                knockouts__ko_active_562[0] = knockouts__ko_559[0];
-                knockouts__ko_active_562[1] = knockouts__ko_559[1 * 4];
-                {
-                    bool _t863[2];
-                    for (int32_t _i864 = 0; _i864 < 2; _i864++) _t863[_i864] = (s->poisoned[_i864] && (!knockouts__ko_active_562[_i864]));
-                    memcpy(s->poisoned, _t863, sizeof _t863);
-                }
-                {
-                    bool _t865[2];
-                    for (int32_t _i866 = 0; _i866 < 2; _i866++) _t865[_i866] = (s->burned[_i866] && (!knockouts__ko_active_562[_i866]));
-                    memcpy(s->burned, _t865, sizeof _t865);
-                }
-                {
-                    int8_t _t867[2];
-                    for (int32_t _i868 = 0; _i868 < 2; _i868++) _t867[_i868] = (knockouts__ko_active_562[_i868] ? ((int8_t)(0)) : s->condition[_i868]);
-                    memcpy(s->condition, _t867, sizeof _t867);
-                }
-                knockouts__has_bench_565[0] = ({ int32_t _lo869 = 1; bool _r871 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_563 = _lo869, _end870 = 4; knockouts__ks_563 < _end870; knockouts__ks_563++) if ((s->card[knockouts__ks_563] >= 0)) { _r871 = true; break; } _r871; });
-                knockouts__has_bench_565[1] = ({ int32_t _lo873 = 1; bool _r875 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_564 = _lo873, _end874 = 4; knockouts__ks_564 < _end874; knockouts__ks_564++) if ((s->card[1 * 4 + knockouts__ks_564] >= 0)) { _r875 = true; break; } _r875; });
-                {
-                    bool _t877[2];
-                    for (int32_t _i878 = 0; _i878 < 2; _i878++) _t877[_i878] = (s->promote_pending[_i878] || (knockouts__ko_active_562[_i878] && knockouts__has_bench_565[_i878]));
-                    memcpy(s->promote_pending, _t877, sizeof _t877);
-                }
-                for (int32_t _i879 = 0; _i879 < 2; _i879++) knockouts__won_566[_i879] = ((s->points[_i879] >= 3) || (_i879 == 0 ? (knockouts__ko_active_562[1] && (!knockouts__has_bench_565[1])) : (knockouts__ko_active_562[0] && (!knockouts__has_bench_565[0]))));
-                if ((knockouts__won_566[0] && knockouts__won_566[1])) {
-                    memset(s->rewards, 0, sizeof s->rewards);
-                    s->terminated = true;
-                    s->phase = ((int8_t)(3));
-                } else if ((knockouts__won_566[0] || knockouts__won_566[1])) {
-                    _win(s, (knockouts__won_566[0] ? 0 : 1));
-                    s->terminated = true;
-                    s->phase = ((int8_t)(3));
-                }
-            }
+        }
+        hit__result_219 = hit__d_218;
+        dmg = hit__result_219;
+        for (int32_t _i90 = 0; _i90 < 4; _i90++) choice__options_2[_i90] = ({ int32_t _let91 = p_; int32_t attack_targets__p_220 = _let91; ({ int32_t _let92 = r; int32_t attack_targets__r_221 = _let92; ({ int32_t _let93 = _wsub(1, attack_targets__p_220); int32_t attack_targets__o_222 = _let93; ({ int16_t _let94 = ATTACKS__snipe_to[_ix(attack_targets__r_221, 790)]; int16_t attack_targets__to_223 = _let94; ({ int32_t _let95 = ((((attack_targets__to_223 == 3) || ATTACKS__switch_self[_ix(attack_targets__r_221, 790)]) || (ATTACKS__pick_attach_n[_ix(attack_targets__r_221, 790)] > 0)) ? attack_targets__p_220 : attack_targets__o_222); int32_t attack_targets__side_224 = _let95; ({ bool _let96[4]; for (int32_t _i97 = 0; _i97 < 4; _i97++) _let96[_i97] = (s->card[_ix(attack_targets__side_224, 2) * 4 + _i97] >= 0); bool attack_targets__held_225[4]; memcpy(attack_targets__held_225, _let96, sizeof attack_targets__held_225); ({ int16_t _let98 = ATTACKS__pick_type[_ix(attack_targets__r_221, 790)]; int16_t attack_targets__ftype_226 = _let98; ({ bool _let99[4]; for (int32_t _i100 = 0; _i100 < 4; _i100++) _let99[_i100] = (attack_targets__held_225[_i100] && ((attack_targets__ftype_226 < 0) || (CARDS__type[_ix(s->card[_ix(attack_targets__side_224, 2) * 4 + _i100], 395)] == attack_targets__ftype_226))); bool attack_targets__typed_227[4]; memcpy(attack_targets__typed_227, _let99, sizeof attack_targets__typed_227); ({ bool _let101 = ((s->damage[_ix(attack_targets__o_222, 2) * 4] < CARDS__hp[_ix(s->card[_ix(attack_targets__o_222, 2) * 4], 395)]) && (!({ int32_t _let102 = attack_targets__o_222; int32_t lasts__q_228 = _let102; (s->turn <= s->lasting_until[_ix(lasts__q_228, 2) * 8 + 5]); }))); bool attack_targets__standing_229 = _let101; ((attack_targets__to_223 == 1) ? attack_targets__held_225[_i90] : ((((attack_targets__to_223 == 2) || (attack_targets__to_223 == 3)) || ATTACKS__switch_self[_ix(attack_targets__r_221, 790)]) ? (attack_targets__held_225[_i90] && BENCH_MASK[_i90]) : (ATTACKS__switch_opp[_ix(attack_targets__r_221, 790)] ? ((attack_targets__held_225[_i90] && BENCH_MASK[_i90]) && attack_targets__standing_229) : ((ATTACKS__pick_attach_n[_ix(attack_targets__r_221, 790)] > 0) ? (attack_targets__typed_227[_i90] && BENCH_MASK[_i90]) : false)))); }); }); }); }); }); }); }); }); });
+        pick = (-1);
+        if (({ bool _r104 = false; for (int32_t _j103 = 0; _j103 < 4; _j103++) if (choice__options_2[_j103]) { _r104 = true; break; } _r104; })) {
+            s->choice__p = p_;
+            s->choice__r = r;
+            s->choice__first_heads = first_heads;
+            s->choice__all_heads = all_heads;
+            s->choice__dmg = dmg;
+            for (int32_t _i106 = 0; _i106 < 4; _i106++) s->choice__mask[_i106] = choice__options_2[_i106];
+            s->choice__player = s->current_player;
+            s->current_player = (ATTACKS__switch_opp[_ix(r, 790)] ? o : p_);
+            s->choice__pending = 2;
         }
         if ((s->choice__pending == 0)) {
-            end_of_turn__p_567 = s->current_player;
-            int32_t _w880 = _wx(end_of_turn__p_567, 2);
-            if (_w880 >= 0) {
-                s->energy_now[_w880] = ((int8_t)((-1)));
+            attack_effects__p_230 = p_;
+            attack_effects__r_231 = r;
+            attack_effects__dmg_232 = dmg;
+            attack_effects__first_heads_233 = first_heads;
+            attack_effects__all_heads_234 = all_heads;
+            attack_effects__pick_235 = pick;
+            attack_effects__o_236 = _wsub(1, attack_effects__p_230);
+            attack_effects__exposed_238 = (!({ int32_t _let107 = attack_effects__o_236; int32_t lasts__q_237 = _let107; (s->turn <= s->lasting_until[_ix(lasts__q_237, 2) * 8 + 5]); }));
+            if (((ATTACKS__snipe[_ix(attack_effects__r_231, 790)] > 0) && (attack_effects__pick_235 >= 0))) {
+                hit__p_239 = attack_effects__p_230;
+                hit__q_240 = ((ATTACKS__snipe_to[_ix(attack_effects__r_231, 790)] == 3) ? attack_effects__p_230 : attack_effects__o_236);
+                hit__slot_241 = attack_effects__pick_235;
+                hit__x_242 = ATTACKS__snipe[_ix(attack_effects__r_231, 790)];
+                hit__weak_243 = (((hit__q_240 != hit__p_239) && (hit__slot_241 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_240, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_239, 2) * 4], 395)]));
+                hit__d_250 = ({ int32_t _let108 = hit__q_240; int32_t taken__q_244 = _let108; ({ int32_t _let109 = hit__slot_241; int32_t taken__slot_245 = _let109; ({ int32_t _let110 = _wadd(hit__x_242, ((hit__weak_243 && (hit__x_242 > 0)) ? 20 : 0)); int32_t taken__x_246 = _let110; ({ int32_t _let111 = ((s->turn <= s->taken_until[_ix(taken__q_244, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_244, 2)])) : 0); int32_t taken__cut_247 = _let111; ({ int32_t _let112 = _wadd(taken__cut_247, (((taken__slot_245 == 0) && ({ int32_t _let113 = taken__q_244; int32_t lasts__q_248 = _let113; (s->turn <= s->lasting_until[_ix(lasts__q_248, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_244, 2) * 8 + 4])) : 0)); int32_t taken__cut_247 = _let112; ({ int32_t _let114 = _wadd(taken__cut_247, ((s->card[_ix(taken__q_244, 2) * 4 + _ix(taken__slot_245, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_244, 2) * 4 + _ix(taken__slot_245, 4)], 395)])) : 0)); int32_t taken__cut_247 = _let114; (((taken__slot_245 == 0) && ({ int32_t _let115 = taken__q_244; int32_t lasts__q_249 = _let115; (s->turn <= s->lasting_until[_ix(lasts__q_249, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_246, taken__cut_247), 0)); }); }); }); }); }); });
+                int32_t _w116 = _wx(hit__q_240, 2);
+                int32_t _w117 = _wx(hit__slot_241, 4);
+                if (_w116 >= 0 && _w117 >= 0) {
+                    s->damage[_w116 * 4 + _w117] = ((int16_t)(_wadd(s->damage[_ix(hit__q_240, 2) * 4 + _ix(hit__slot_241, 4)], hit__d_250)));
+                }
+                if (((((hit__q_240 != hit__p_239) && (hit__slot_241 == 0)) && (hit__d_250 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_240, 2) * 4], 395)] > 0))) {
+                    int32_t _w118 = _wx(hit__p_239, 2);
+                    if (_w118 >= 0) {
+                        s->damage[_w118 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_239, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_240, 2) * 4], 395)])));
+                    }
+                }
             }
-            if ((s->phase != 3)) {
-                checkup__q_568 = end_of_turn__p_567;
-                checkup__owner_569 = end_of_turn__p_567;
-                if (((s->card[_ix(checkup__q_568, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_568, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_568, 2) * 4], 395)]))) {
-                    if (s->poisoned[_ix(checkup__q_568, 2)]) {
-                        int32_t _w881 = _wx(checkup__q_568, 2);
-                        if (_w881 >= 0) {
-                            s->damage[_w881 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_568, 2) * 4], 10)));
-                        }
-                    }
-                    if (s->burned[_ix(checkup__q_568, 2)]) {
-                        int32_t _w882 = _wx(checkup__q_568, 2);
-                        if (_w882 >= 0) {
-                            s->damage[_w882 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_568, 2) * 4], 20)));
-                        }
-                        if (_flip(random_word_at(key, 7))) {
-                            int32_t _w883 = _wx(checkup__q_568, 2);
-                            if (_w883 >= 0) {
-                                s->burned[_w883] = false;
-                            }
-                        }
-                    }
-                    if (((s->condition[_ix(checkup__q_568, 2)] == 1) && _flip(random_word_at(key, 8)))) {
-                        int32_t _w884 = _wx(checkup__q_568, 2);
-                        if (_w884 >= 0) {
-                            s->condition[_w884] = ((int8_t)(0));
-                        }
-                    }
-                    if (((s->condition[_ix(checkup__q_568, 2)] == 2) && (checkup__q_568 == checkup__owner_569))) {
-                        int32_t _w885 = _wx(checkup__q_568, 2);
-                        if (_w885 >= 0) {
-                            s->condition[_w885] = ((int8_t)(0));
-                        }
-                    }
-                }
-                checkup__q_570 = _wsub(1, end_of_turn__p_567);
-                checkup__owner_571 = end_of_turn__p_567;
-                if (((s->card[_ix(checkup__q_570, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_570, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_570, 2) * 4], 395)]))) {
-                    if (s->poisoned[_ix(checkup__q_570, 2)]) {
-                        int32_t _w886 = _wx(checkup__q_570, 2);
-                        if (_w886 >= 0) {
-                            s->damage[_w886 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_570, 2) * 4], 10)));
-                        }
-                    }
-                    if (s->burned[_ix(checkup__q_570, 2)]) {
-                        int32_t _w887 = _wx(checkup__q_570, 2);
-                        if (_w887 >= 0) {
-                            s->damage[_w887 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_570, 2) * 4], 20)));
-                        }
-                        if (_flip(random_word_at(key, 9))) {
-                            int32_t _w888 = _wx(checkup__q_570, 2);
-                            if (_w888 >= 0) {
-                                s->burned[_w888] = false;
-                            }
-                        }
-                    }
-                    if (((s->condition[_ix(checkup__q_570, 2)] == 1) && _flip(random_word_at(key, 10)))) {
-                        int32_t _w889 = _wx(checkup__q_570, 2);
-                        if (_w889 >= 0) {
-                            s->condition[_w889] = ((int8_t)(0));
-                        }
-                    }
-                    if (((s->condition[_ix(checkup__q_570, 2)] == 2) && (checkup__q_570 == checkup__owner_571))) {
-                        int32_t _w890 = _wx(checkup__q_570, 2);
-                        if (_w890 >= 0) {
-                            s->condition[_w890] = ((int8_t)(0));
-                        }
-                    }
-                }
-                for (int32_t _i891 = 0; _i891 < 2; _i891++) for (int32_t _i892 = 0; _i892 < 4; _i892++) knockouts__ko_572[_i891 * 4 + _i892] = ((s->card[_i891 * 4 + _i892] >= 0) && (s->damage[_i891 * 4 + _i892] >= CARDS__hp[_ix(s->card[_i891 * 4 + _i892], 395)]));
-                for (int32_t _i893 = 0; _i893 < 2; _i893++) for (int32_t _i894 = 0; _i894 < 4; _i894++) knockouts__ko_cards_573[_i893 * 4 + _i894] = (knockouts__ko_572[_i893 * 4 + _i894] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i893 * 4 + _i894], 395)]))) : 0);
-                {
-                    int8_t _t895[2];
-                    for (int32_t _i896 = 0; _i896 < 2; _i896++) _t895[_i896] = ((int8_t)(_wadd(s->discard_count[_i896], (_i896 == 0 ? ({ int32_t _r898 = 0; for (int32_t _j897 = 0; _j897 < 4; _j897++) _r898 = _wadd(_r898, knockouts__ko_cards_573[_j897]); _r898; }) : ({ int32_t _r901 = 0; for (int32_t _j900 = 0; _j900 < 4; _j900++) _r901 = _wadd(_r901, knockouts__ko_cards_573[1 * 4 + _j900]); _r901; })))));
-                    memcpy(s->discard_count, _t895, sizeof _t895);
-                }
-                for (int32_t _i903 = 0; _i903 < 2; _i903++) for (int32_t _i904 = 0; _i904 < 4; _i904++) knockouts__ko_value_574[_i903 * 4 + _i904] = (knockouts__ko_572[_i903 * 4 + _i904] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i903 * 4 + _i904], 395)]))) : 0);
-                {
-                    int8_t _t905[2];
-                    for (int32_t _i906 = 0; _i906 < 2; _i906++) _t905[_i906] = ((int8_t)(_wadd(s->points[_i906], (_i906 == 0 ? ({ int32_t _r908 = 0; for (int32_t _j907 = 0; _j907 < 4; _j907++) _r908 = _wadd(_r908, knockouts__ko_value_574[1 * 4 + _j907]); _r908; }) : ({ int32_t _r911 = 0; for (int32_t _j910 = 0; _j910 < 4; _j910++) _r911 = _wadd(_r911, knockouts__ko_value_574[_j910]); _r911; })))));
-                    memcpy(s->points, _t905, sizeof _t905);
-                }
-                if (false) {
+            if ((ATTACKS__switch_self[_ix(attack_effects__r_231, 790)] && (attack_effects__pick_235 >= 0))) {
+                swap_active__p_251 = attack_effects__p_230;
+                swap_active__b_252 = attack_effects__pick_235;
+                for (int32_t _i119 = 0; _i119 < 4; _i119++) swap_active__perm_253[_i119] = SWAP[_ix(swap_active__b_252, 4) * 4 + _i119];
+                int32_t _w120 = _wx(swap_active__p_251, 2);
+                if (_w120 >= 0) {
                     {
-                        int16_t _t913[2];
-                        for (int32_t _i914 = 0; _i914 < 2; _i914++) _t913[_i914] = ((_i914 == 0 ? ({ bool _r916 = false; for (int32_t _j915 = 0; _j915 < 4; _j915++) if (knockouts__ko_572[_j915]) { _r916 = true; break; } _r916; }) : ({ bool _r919 = false; for (int32_t _j918 = 0; _j918 < 4; _j918++) if (knockouts__ko_572[1 * 4 + _j918]) { _r919 = true; break; } _r919; })) ? s->turn : s->ko_turn[_i914]);
-                        memcpy(s->ko_turn, _t913, sizeof _t913);
+                        int16_t _t121[4];
+                        for (int32_t _i122 = 0; _i122 < 4; _i122++) _t121[_i122] = s->card[_ix(swap_active__p_251, 2) * 4 + _ix(swap_active__perm_253[_i122], 4)];
+                        memcpy(s->card + _w120 * 4, _t121, sizeof _t121);
                     }
                 }
-                {
-                    int16_t _t921[8];
-                    for (int32_t _i922 = 0; _i922 < 2; _i922++) for (int32_t _i923 = 0; _i923 < 4; _i923++) _t921[_i922 * 4 + _i923] = (knockouts__ko_572[_i922 * 4 + _i923] ? ((int16_t)((-1))) : s->card[_i922 * 4 + _i923]);
-                    memcpy(s->card, _t921, sizeof _t921);
+                int32_t _w123 = _wx(swap_active__p_251, 2);
+                if (_w123 >= 0) {
+                    {
+                        int16_t _t124[4];
+                        for (int32_t _i125 = 0; _i125 < 4; _i125++) _t124[_i125] = s->damage[_ix(swap_active__p_251, 2) * 4 + _ix(swap_active__perm_253[_i125], 4)];
+                        memcpy(s->damage + _w123 * 4, _t124, sizeof _t124);
+                    }
                 }
-                {
-                    int16_t _t924[8];
-                    for (int32_t _i925 = 0; _i925 < 2; _i925++) for (int32_t _i926 = 0; _i926 < 4; _i926++) _t924[_i925 * 4 + _i926] = (knockouts__ko_572[_i925 * 4 + _i926] ? ((int16_t)(0)) : s->damage[_i925 * 4 + _i926]);
-                    memcpy(s->damage, _t924, sizeof _t924);
+                int32_t _w126 = _wx(swap_active__p_251, 2);
+                if (_w126 >= 0) {
+                    {
+                        int8_t _t127[32];
+                        for (int32_t _i128 = 0; _i128 < 4; _i128++) for (int32_t _i129 = 0; _i129 < 8; _i129++) _t127[_i128 * 8 + _i129] = s->energy[_ix(swap_active__p_251, 2) * 32 + _ix(swap_active__perm_253[_i128], 4) * 8 + _i129];
+                        memcpy(s->energy + _w126 * 32, _t127, sizeof _t127);
+                    }
                 }
-                {
-                    int8_t _t927[64];
-                    for (int32_t _i928 = 0; _i928 < 2; _i928++) for (int32_t _i929 = 0; _i929 < 4; _i929++) for (int32_t _i930 = 0; _i930 < 8; _i930++) _t927[_i928 * 32 + _i929 * 8 + _i930] = (knockouts__ko_572[(_i928 * 4 + _i929) / 4 * 4 + ((_i928 * 4 + _i929)) % 4] ? ((int8_t)(0)) : s->energy[_i928 * 32 + _i929 * 8 + _i930]);
-                    memcpy(s->energy, _t927, sizeof _t927);
+                int32_t _w130 = _wx(swap_active__p_251, 2);
+                if (_w130 >= 0) {
+                    {
+                        int8_t _t131[4];
+                        for (int32_t _i132 = 0; _i132 < 4; _i132++) _t131[_i132] = s->entered[_ix(swap_active__p_251, 2) * 4 + _ix(swap_active__perm_253[_i132], 4)];
+                        memcpy(s->entered + _w130 * 4, _t131, sizeof _t131);
+                    }
                 }
-                {
-                    int8_t _t931[8];
-                    for (int32_t _i932 = 0; _i932 < 2; _i932++) for (int32_t _i933 = 0; _i933 < 4; _i933++) _t931[_i932 * 4 + _i933] = (knockouts__ko_572[_i932 * 4 + _i933] ? ((int8_t)(0)) : s->entered[_i932 * 4 + _i933]);
-                    memcpy(s->entered, _t931, sizeof _t931);
+                int32_t _w133 = _wx(swap_active__p_251, 2);
+                if (_w133 >= 0) {
+                    {
+                        int16_t _t134[8];
+                        for (int32_t _i135 = 0; _i135 < 4; _i135++) for (int32_t _i136 = 0; _i136 < 2; _i136++) _t134[_i135 * 2 + _i136] = s->under[_ix(swap_active__p_251, 2) * 8 + _ix(swap_active__perm_253[_i135], 4) * 2 + _i136];
+                        memcpy(s->under + _w133 * 8, _t134, sizeof _t134);
+                    }
                 }
-                {
-                    int16_t _t934[16];
-                    for (int32_t _i935 = 0; _i935 < 2; _i935++) for (int32_t _i936 = 0; _i936 < 4; _i936++) for (int32_t _i937 = 0; _i937 < 2; _i937++) _t934[_i935 * 8 + _i936 * 2 + _i937] = (knockouts__ko_572[(_i935 * 4 + _i936) / 4 * 4 + ((_i935 * 4 + _i936)) % 4] ? ((int16_t)((-1))) : s->under[_i935 * 8 + _i936 * 2 + _i937]);
-                    memcpy(s->under, _t934, sizeof _t934);
+                int32_t _w137 = _wx(swap_active__p_251, 2);
+                if (_w137 >= 0) {
+                    {
+                        bool _t138[4];
+                        for (int32_t _i139 = 0; _i139 < 4; _i139++) _t138[_i139] = s->used_ability[_ix(swap_active__p_251, 2) * 4 + _ix(swap_active__perm_253[_i139], 4)];
+                        memcpy(s->used_ability + _w137 * 4, _t138, sizeof _t138);
+                    }
                 }
-                {
-                    bool _t938[8];
-                    for (int32_t _i939 = 0; _i939 < 2; _i939++) for (int32_t _i940 = 0; _i940 < 4; _i940++) _t938[_i939 * 4 + _i940] = (s->used_ability[_i939 * 4 + _i940] && (!knockouts__ko_572[_i939 * 4 + _i940]));
-                    memcpy(s->used_ability, _t938, sizeof _t938);
+                clear_conditions__p_254 = swap_active__p_251;
+                int32_t _w140 = _wx(clear_conditions__p_254, 2);
+                if (_w140 >= 0) {
+                    s->poisoned[_w140] = false;
                 }
-                knockouts__ko_active_575[0] = knockouts__ko_572[0];
-                knockouts__ko_active_575[1] = knockouts__ko_572[1 * 4];
-                {
-                    bool _t941[2];
-                    for (int32_t _i942 = 0; _i942 < 2; _i942++) _t941[_i942] = (s->poisoned[_i942] && (!knockouts__ko_active_575[_i942]));
-                    memcpy(s->poisoned, _t941, sizeof _t941);
+                int32_t _w141 = _wx(clear_conditions__p_254, 2);
+                if (_w141 >= 0) {
+                    s->burned[_w141] = false;
                 }
-                {
-                    bool _t943[2];
-                    for (int32_t _i944 = 0; _i944 < 2; _i944++) _t943[_i944] = (s->burned[_i944] && (!knockouts__ko_active_575[_i944]));
-                    memcpy(s->burned, _t943, sizeof _t943);
+                int32_t _w142 = _wx(clear_conditions__p_254, 2);
+                if (_w142 >= 0) {
+                    s->condition[_w142] = ((int8_t)(0));
                 }
-                {
-                    int8_t _t945[2];
-                    for (int32_t _i946 = 0; _i946 < 2; _i946++) _t945[_i946] = (knockouts__ko_active_575[_i946] ? ((int8_t)(0)) : s->condition[_i946]);
-                    memcpy(s->condition, _t945, sizeof _t945);
-                }
-                knockouts__has_bench_578[0] = ({ int32_t _lo947 = 1; bool _r949 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_576 = _lo947, _end948 = 4; knockouts__ks_576 < _end948; knockouts__ks_576++) if ((s->card[knockouts__ks_576] >= 0)) { _r949 = true; break; } _r949; });
-                knockouts__has_bench_578[1] = ({ int32_t _lo951 = 1; bool _r953 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_577 = _lo951, _end952 = 4; knockouts__ks_577 < _end952; knockouts__ks_577++) if ((s->card[1 * 4 + knockouts__ks_577] >= 0)) { _r953 = true; break; } _r953; });
-                {
-                    bool _t955[2];
-                    for (int32_t _i956 = 0; _i956 < 2; _i956++) _t955[_i956] = (s->promote_pending[_i956] || (knockouts__ko_active_575[_i956] && knockouts__has_bench_578[_i956]));
-                    memcpy(s->promote_pending, _t955, sizeof _t955);
-                }
-                for (int32_t _i957 = 0; _i957 < 2; _i957++) knockouts__won_579[_i957] = ((s->points[_i957] >= 3) || (_i957 == 0 ? (knockouts__ko_active_575[1] && (!knockouts__has_bench_578[1])) : (knockouts__ko_active_575[0] && (!knockouts__has_bench_578[0]))));
-                if ((knockouts__won_579[0] && knockouts__won_579[1])) {
-                    memset(s->rewards, 0, sizeof s->rewards);
-                    s->terminated = true;
-                    s->phase = ((int8_t)(3));
-                } else if ((knockouts__won_579[0] || knockouts__won_579[1])) {
-                    _win(s, (knockouts__won_579[0] ? 0 : 1));
-                    s->terminated = true;
-                    s->phase = ((int8_t)(3));
+                int32_t _w143 = _wx(clear_conditions__p_254, 2);
+                if (_w143 >= 0) {
+                    {
+                        int16_t _t144[8];
+                        for (int32_t _i145 = 0; _i145 < 8; _i145++) _t144[_i145] = (ACTIVE_BOUND[_i145] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_254, 2) * 8 + _i145]);
+                        memcpy(s->lasting_until + _w143 * 8, _t144, sizeof _t144);
+                    }
                 }
             }
-            if ((s->phase != 3)) {
-                if ((s->turn >= 30)) {
-                    memset(s->rewards, 0, sizeof s->rewards);
-                    s->terminated = true;
-                    s->phase = ((int8_t)(3));
-                } else if (s->promote_pending[_ix(end_of_turn__p_567, 2)]) {
-                    s->phase = ((int8_t)(2));
-                } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_567), 2)]) {
-                    s->phase = ((int8_t)(2));
-                    s->current_player = _wsub(1, end_of_turn__p_567);
+            if ((ATTACKS__switch_opp[_ix(attack_effects__r_231, 790)] && (attack_effects__pick_235 >= 0))) {
+                swap_active__p_255 = attack_effects__o_236;
+                swap_active__b_256 = attack_effects__pick_235;
+                for (int32_t _i146 = 0; _i146 < 4; _i146++) swap_active__perm_257[_i146] = SWAP[_ix(swap_active__b_256, 4) * 4 + _i146];
+                int32_t _w147 = _wx(swap_active__p_255, 2);
+                if (_w147 >= 0) {
+                    {
+                        int16_t _t148[4];
+                        for (int32_t _i149 = 0; _i149 < 4; _i149++) _t148[_i149] = s->card[_ix(swap_active__p_255, 2) * 4 + _ix(swap_active__perm_257[_i149], 4)];
+                        memcpy(s->card + _w147 * 4, _t148, sizeof _t148);
+                    }
+                }
+                int32_t _w150 = _wx(swap_active__p_255, 2);
+                if (_w150 >= 0) {
+                    {
+                        int16_t _t151[4];
+                        for (int32_t _i152 = 0; _i152 < 4; _i152++) _t151[_i152] = s->damage[_ix(swap_active__p_255, 2) * 4 + _ix(swap_active__perm_257[_i152], 4)];
+                        memcpy(s->damage + _w150 * 4, _t151, sizeof _t151);
+                    }
+                }
+                int32_t _w153 = _wx(swap_active__p_255, 2);
+                if (_w153 >= 0) {
+                    {
+                        int8_t _t154[32];
+                        for (int32_t _i155 = 0; _i155 < 4; _i155++) for (int32_t _i156 = 0; _i156 < 8; _i156++) _t154[_i155 * 8 + _i156] = s->energy[_ix(swap_active__p_255, 2) * 32 + _ix(swap_active__perm_257[_i155], 4) * 8 + _i156];
+                        memcpy(s->energy + _w153 * 32, _t154, sizeof _t154);
+                    }
+                }
+                int32_t _w157 = _wx(swap_active__p_255, 2);
+                if (_w157 >= 0) {
+                    {
+                        int8_t _t158[4];
+                        for (int32_t _i159 = 0; _i159 < 4; _i159++) _t158[_i159] = s->entered[_ix(swap_active__p_255, 2) * 4 + _ix(swap_active__perm_257[_i159], 4)];
+                        memcpy(s->entered + _w157 * 4, _t158, sizeof _t158);
+                    }
+                }
+                int32_t _w160 = _wx(swap_active__p_255, 2);
+                if (_w160 >= 0) {
+                    {
+                        int16_t _t161[8];
+                        for (int32_t _i162 = 0; _i162 < 4; _i162++) for (int32_t _i163 = 0; _i163 < 2; _i163++) _t161[_i162 * 2 + _i163] = s->under[_ix(swap_active__p_255, 2) * 8 + _ix(swap_active__perm_257[_i162], 4) * 2 + _i163];
+                        memcpy(s->under + _w160 * 8, _t161, sizeof _t161);
+                    }
+                }
+                int32_t _w164 = _wx(swap_active__p_255, 2);
+                if (_w164 >= 0) {
+                    {
+                        bool _t165[4];
+                        for (int32_t _i166 = 0; _i166 < 4; _i166++) _t165[_i166] = s->used_ability[_ix(swap_active__p_255, 2) * 4 + _ix(swap_active__perm_257[_i166], 4)];
+                        memcpy(s->used_ability + _w164 * 4, _t165, sizeof _t165);
+                    }
+                }
+                clear_conditions__p_258 = swap_active__p_255;
+                int32_t _w167 = _wx(clear_conditions__p_258, 2);
+                if (_w167 >= 0) {
+                    s->poisoned[_w167] = false;
+                }
+                int32_t _w168 = _wx(clear_conditions__p_258, 2);
+                if (_w168 >= 0) {
+                    s->burned[_w168] = false;
+                }
+                int32_t _w169 = _wx(clear_conditions__p_258, 2);
+                if (_w169 >= 0) {
+                    s->condition[_w169] = ((int8_t)(0));
+                }
+                int32_t _w170 = _wx(clear_conditions__p_258, 2);
+                if (_w170 >= 0) {
+                    {
+                        int16_t _t171[8];
+                        for (int32_t _i172 = 0; _i172 < 8; _i172++) _t171[_i172] = (ACTIVE_BOUND[_i172] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_258, 2) * 8 + _i172]);
+                        memcpy(s->lasting_until + _w170 * 8, _t171, sizeof _t171);
+                    }
+                }
+            }
+            if (((ATTACKS__pick_attach_n[_ix(attack_effects__r_231, 790)] > 0) && (attack_effects__pick_235 >= 0))) {
+                int32_t _w173 = _wx(attack_effects__p_230, 2);
+                int32_t _w174 = _wx(attack_effects__pick_235, 4);
+                int32_t _w175 = _wx(ATTACKS__pick_attach_type[_ix(attack_effects__r_231, 790)], 8);
+                if (_w173 >= 0 && _w174 >= 0 && _w175 >= 0) {
+                    s->energy[_w173 * 32 + _w174 * 8 + _w175] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_230, 2) * 32 + _ix(attack_effects__pick_235, 4) * 8 + _ix(ATTACKS__pick_attach_type[_ix(attack_effects__r_231, 790)], 8)], ATTACKS__pick_attach_n[_ix(attack_effects__r_231, 790)])));
+                }
+            }
+            for (int32_t attack_effects__i_259 = 0, _end176 = 4; attack_effects__i_259 < _end176; attack_effects__i_259++) {
+                if ((attack_effects__i_259 < ATTACKS__hits[_ix(attack_effects__r_231, 790)])) {
+                    attack_effects__j_260 = ({ bool _m177[4]; for (int32_t _j178 = 0; _j178 < 4; _j178++) _m177[_j178] = ((s->card[_ix(attack_effects__o_236, 2) * 4 + _j178] >= 0) && (s->damage[_ix(attack_effects__o_236, 2) * 4 + _j178] < CARDS__hp[_ix(s->card[_ix(attack_effects__o_236, 2) * 4 + _j178], 395)])); _choose(random_word(fold_in(fold_in(key, 18), (uint32_t)attack_effects__i_259)), _m177, 4); });
+                    if ((attack_effects__j_260 >= 0)) {
+                        hit__p_261 = attack_effects__p_230;
+                        hit__q_262 = attack_effects__o_236;
+                        hit__slot_263 = attack_effects__j_260;
+                        hit__x_264 = ATTACKS__hit_amount[_ix(attack_effects__r_231, 790)];
+                        hit__weak_265 = (((hit__q_262 != hit__p_261) && (hit__slot_263 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_262, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_261, 2) * 4], 395)]));
+                        hit__d_272 = ({ int32_t _let179 = hit__q_262; int32_t taken__q_266 = _let179; ({ int32_t _let180 = hit__slot_263; int32_t taken__slot_267 = _let180; ({ int32_t _let181 = _wadd(hit__x_264, ((hit__weak_265 && (hit__x_264 > 0)) ? 20 : 0)); int32_t taken__x_268 = _let181; ({ int32_t _let182 = ((s->turn <= s->taken_until[_ix(taken__q_266, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_266, 2)])) : 0); int32_t taken__cut_269 = _let182; ({ int32_t _let183 = _wadd(taken__cut_269, (((taken__slot_267 == 0) && ({ int32_t _let184 = taken__q_266; int32_t lasts__q_270 = _let184; (s->turn <= s->lasting_until[_ix(lasts__q_270, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_266, 2) * 8 + 4])) : 0)); int32_t taken__cut_269 = _let183; ({ int32_t _let185 = _wadd(taken__cut_269, ((s->card[_ix(taken__q_266, 2) * 4 + _ix(taken__slot_267, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_266, 2) * 4 + _ix(taken__slot_267, 4)], 395)])) : 0)); int32_t taken__cut_269 = _let185; (((taken__slot_267 == 0) && ({ int32_t _let186 = taken__q_266; int32_t lasts__q_271 = _let186; (s->turn <= s->lasting_until[_ix(lasts__q_271, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_268, taken__cut_269), 0)); }); }); }); }); }); });
+                        int32_t _w187 = _wx(hit__q_262, 2);
+                        int32_t _w188 = _wx(hit__slot_263, 4);
+                        if (_w187 >= 0 && _w188 >= 0) {
+                            s->damage[_w187 * 4 + _w188] = ((int16_t)(_wadd(s->damage[_ix(hit__q_262, 2) * 4 + _ix(hit__slot_263, 4)], hit__d_272)));
+                        }
+                        if (((((hit__q_262 != hit__p_261) && (hit__slot_263 == 0)) && (hit__d_272 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_262, 2) * 4], 395)] > 0))) {
+                            int32_t _w189 = _wx(hit__p_261, 2);
+                            if (_w189 >= 0) {
+                                s->damage[_w189 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_261, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_262, 2) * 4], 395)])));
+                            }
+                        }
+                    }
+                }
+            }
+            if ((ATTACKS__discard_hand[_ix(attack_effects__r_231, 790)] && ({ int16_t _let190 = ATTACKS__discard_hand_if[_ix(attack_effects__r_231, 790)]; int16_t holds__c_273 = _let190; ({ int32_t _let191 = attack_effects__p_230; int32_t holds__p_274 = _let191; ({ int32_t _let192 = attack_effects__r_231; int32_t holds__r_275 = _let192; ({ bool _let193 = attack_effects__first_heads_233; bool holds__first_heads_276 = _let193; ({ bool _let194 = attack_effects__all_heads_234; bool holds__all_heads_277 = _let194; ({ int32_t _let195 = _wsub(1, holds__p_274); int32_t holds__o_278 = _let195; ((((((((((holds__c_273 == 0) || ((holds__c_273 == 1) && holds__first_heads_276)) || ((holds__c_273 == 2) && (!holds__first_heads_276))) || ((holds__c_273 == 3) && holds__all_heads_277)) || ((holds__c_273 == 4) && (({ int32_t _let196 = holds__p_274; int32_t extra_energy__p_279 = _let196; ({ int32_t _let197 = holds__r_275; int32_t extra_energy__r_280 = _let197; ({ int16_t _let198 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_275, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_281 = _let198; ({ int8_t _let199[8]; for (int32_t _i200 = 0; _i200 < 8; _i200++) _let199[_i200] = ({ int32_t _let201 = extra_energy__p_279; int32_t power__p_282 = _let201; ({ int32_t _let202 = ({ int32_t _lo203 = 0; int32_t _r205 = 0; int32_t _best207 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_283 = _lo203, _end204 = 4; power__s_283 < _end204; power__s_283++) { int32_t _x206 = ((int32_t)(((s->card[_ix(power__p_282, 2) * 4 + power__s_283] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_282, 2) * 4 + power__s_283], 395)] >= 0)))); if (power__s_283 == _lo203 || _x206 > _best207) { _best207 = _x206; _r205 = power__s_283; } } _r205; }); int32_t power__src_284 = _let202; ({ int16_t _let208 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_282, 2) * 4 + _ix(power__src_284, 4)], 395)]; int16_t power__t_285 = _let208; ({ int16_t _let209 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_282, 2) * 4 + _ix(power__src_284, 4)], 395)]; int16_t power__f_286 = _let209; ({ int16_t _let210 = s->card[_ix(power__p_282, 2) * 4]; int16_t power__c_287 = _let210; ({ bool _let211 = ((((s->card[_ix(power__p_282, 2) * 4 + _ix(power__src_284, 4)] >= 0) && (power__t_285 >= 0)) && (power__c_287 >= 0)) && ((power__f_286 < 0) || (CARDS__type[_ix(power__c_287, 395)] == power__f_286))); bool power__on_288 = _let211; ({ int8_t _let212[8]; for (int32_t _i213 = 0; _i213 < 8; _i213++) _let212[_i213] = s->energy[_ix(power__p_282, 2) * 32 + _i213]; int8_t power__held_289[8]; memcpy(power__held_289, _let212, sizeof power__held_289); ((int8_t)(_wadd(power__held_289[_i200], ((power__on_288 && (TYPE_IDS[_i200] == power__t_285)) ? power__held_289[_i200] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_290[8]; memcpy(extra_energy__held_290, _let199, sizeof extra_energy__held_290); ({ int8_t _let214[8]; for (int32_t _i215 = 0; _i215 < 8; _i215++) _let214[_i215] = ({ int32_t _let216 = extra_energy__r_280; int32_t attack_cost__r_291 = _let216; (_i215 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_291, 790)] : (_i215 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_291, 790)] : (_i215 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_291, 790)] : (_i215 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_291, 790)] : (_i215 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_291, 790)] : (_i215 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_291, 790)] : (_i215 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_291, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_291, 790)]))))))); }); int8_t extra_energy__cost_292[8]; memcpy(extra_energy__cost_292, _let214, sizeof extra_energy__cost_292); ({ int32_t _let217 = _wsub(_wsub(({ int32_t _r219 = 0; for (int32_t _j218 = 0; _j218 < 8; _j218++) _r219 = _wadd(_r219, extra_energy__held_290[_j218]); _r219; }), ((int32_t)(extra_energy__held_290[_ix(extra_energy__t_281, 8)]))), _wsub(({ int32_t _r222 = 0; for (int32_t _j221 = 0; _j221 < 8; _j221++) _r222 = _wadd(_r222, extra_energy__cost_292[_j221]); _r222; }), ((int32_t)(extra_energy__cost_292[_ix(extra_energy__t_281, 8)])))); int32_t extra_energy__others_293 = _let217; _wsub(_wsub(((int32_t)(extra_energy__held_290[_ix(extra_energy__t_281, 8)])), ((int32_t)(extra_energy__cost_292[_ix(extra_energy__t_281, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_280, 790)])), extra_energy__others_293), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_275, 790)]))) || ((holds__c_273 == 5) && (s->damage[_ix(holds__o_278, 2) * 4] > 0))) || ((holds__c_273 == 6) && (s->damage[_ix(holds__p_274, 2) * 4] > 0))) || ((holds__c_273 == 7) && s->poisoned[_ix(holds__o_278, 2)])) || ((holds__c_273 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_278, 2) * 4], 395)])) || (((holds__c_273 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_274, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                attack_effects__j_294 = ({ bool _m224[10]; for (int32_t _j225 = 0; _j225 < 10; _j225++) _m224[_j225] = (s->hand[_ix(attack_effects__o_236, 2) * 10 + _j225] >= 0); _choose(random_word_at(key, 3), _m224, 10); });
+                if ((attack_effects__j_294 >= 0)) {
+                    int32_t _w226 = _wx(attack_effects__o_236, 2);
+                    if (_w226 >= 0) {
+                        _remove_int16(s->hand + _w226 * 10, 10, attack_effects__j_294);
+                    }
+                    int32_t _w227 = _wx(attack_effects__o_236, 2);
+                    if (_w227 >= 0) {
+                        s->hand_count[_w227] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_236, 2)], 1)));
+                    }
+                    int32_t _w228 = _wx(attack_effects__o_236, 2);
+                    if (_w228 >= 0) {
+                        s->discard_count[_w228] = ((int8_t)(_wadd(s->discard_count[_ix(attack_effects__o_236, 2)], 1)));
+                    }
+                }
+            }
+            if (((ATTACKS__shuffle_def[_ix(attack_effects__r_231, 790)] && attack_effects__exposed_238) && ({ int16_t _let229 = ATTACKS__shuffle_def_if[_ix(attack_effects__r_231, 790)]; int16_t holds__c_295 = _let229; ({ int32_t _let230 = attack_effects__p_230; int32_t holds__p_296 = _let230; ({ int32_t _let231 = attack_effects__r_231; int32_t holds__r_297 = _let231; ({ bool _let232 = attack_effects__first_heads_233; bool holds__first_heads_298 = _let232; ({ bool _let233 = attack_effects__all_heads_234; bool holds__all_heads_299 = _let233; ({ int32_t _let234 = _wsub(1, holds__p_296); int32_t holds__o_300 = _let234; ((((((((((holds__c_295 == 0) || ((holds__c_295 == 1) && holds__first_heads_298)) || ((holds__c_295 == 2) && (!holds__first_heads_298))) || ((holds__c_295 == 3) && holds__all_heads_299)) || ((holds__c_295 == 4) && (({ int32_t _let235 = holds__p_296; int32_t extra_energy__p_301 = _let235; ({ int32_t _let236 = holds__r_297; int32_t extra_energy__r_302 = _let236; ({ int16_t _let237 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_297, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_303 = _let237; ({ int8_t _let238[8]; for (int32_t _i239 = 0; _i239 < 8; _i239++) _let238[_i239] = ({ int32_t _let240 = extra_energy__p_301; int32_t power__p_304 = _let240; ({ int32_t _let241 = ({ int32_t _lo242 = 0; int32_t _r244 = 0; int32_t _best246 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_305 = _lo242, _end243 = 4; power__s_305 < _end243; power__s_305++) { int32_t _x245 = ((int32_t)(((s->card[_ix(power__p_304, 2) * 4 + power__s_305] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_304, 2) * 4 + power__s_305], 395)] >= 0)))); if (power__s_305 == _lo242 || _x245 > _best246) { _best246 = _x245; _r244 = power__s_305; } } _r244; }); int32_t power__src_306 = _let241; ({ int16_t _let247 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_304, 2) * 4 + _ix(power__src_306, 4)], 395)]; int16_t power__t_307 = _let247; ({ int16_t _let248 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_304, 2) * 4 + _ix(power__src_306, 4)], 395)]; int16_t power__f_308 = _let248; ({ int16_t _let249 = s->card[_ix(power__p_304, 2) * 4]; int16_t power__c_309 = _let249; ({ bool _let250 = ((((s->card[_ix(power__p_304, 2) * 4 + _ix(power__src_306, 4)] >= 0) && (power__t_307 >= 0)) && (power__c_309 >= 0)) && ((power__f_308 < 0) || (CARDS__type[_ix(power__c_309, 395)] == power__f_308))); bool power__on_310 = _let250; ({ int8_t _let251[8]; for (int32_t _i252 = 0; _i252 < 8; _i252++) _let251[_i252] = s->energy[_ix(power__p_304, 2) * 32 + _i252]; int8_t power__held_311[8]; memcpy(power__held_311, _let251, sizeof power__held_311); ((int8_t)(_wadd(power__held_311[_i239], ((power__on_310 && (TYPE_IDS[_i239] == power__t_307)) ? power__held_311[_i239] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_312[8]; memcpy(extra_energy__held_312, _let238, sizeof extra_energy__held_312); ({ int8_t _let253[8]; for (int32_t _i254 = 0; _i254 < 8; _i254++) _let253[_i254] = ({ int32_t _let255 = extra_energy__r_302; int32_t attack_cost__r_313 = _let255; (_i254 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_313, 790)] : (_i254 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_313, 790)] : (_i254 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_313, 790)] : (_i254 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_313, 790)] : (_i254 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_313, 790)] : (_i254 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_313, 790)] : (_i254 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_313, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_313, 790)]))))))); }); int8_t extra_energy__cost_314[8]; memcpy(extra_energy__cost_314, _let253, sizeof extra_energy__cost_314); ({ int32_t _let256 = _wsub(_wsub(({ int32_t _r258 = 0; for (int32_t _j257 = 0; _j257 < 8; _j257++) _r258 = _wadd(_r258, extra_energy__held_312[_j257]); _r258; }), ((int32_t)(extra_energy__held_312[_ix(extra_energy__t_303, 8)]))), _wsub(({ int32_t _r261 = 0; for (int32_t _j260 = 0; _j260 < 8; _j260++) _r261 = _wadd(_r261, extra_energy__cost_314[_j260]); _r261; }), ((int32_t)(extra_energy__cost_314[_ix(extra_energy__t_303, 8)])))); int32_t extra_energy__others_315 = _let256; _wsub(_wsub(((int32_t)(extra_energy__held_312[_ix(extra_energy__t_303, 8)])), ((int32_t)(extra_energy__cost_314[_ix(extra_energy__t_303, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_302, 790)])), extra_energy__others_315), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_297, 790)]))) || ((holds__c_295 == 5) && (s->damage[_ix(holds__o_300, 2) * 4] > 0))) || ((holds__c_295 == 6) && (s->damage[_ix(holds__p_296, 2) * 4] > 0))) || ((holds__c_295 == 7) && s->poisoned[_ix(holds__o_300, 2)])) || ((holds__c_295 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_300, 2) * 4], 395)])) || (((holds__c_295 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_296, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                shuffle_defender__q_316 = attack_effects__o_236;
+                shuffle_defender__held_317[0] = s->card[_ix(shuffle_defender__q_316, 2) * 4];
+                shuffle_defender__held_317[1] = s->under[_ix(shuffle_defender__q_316, 2) * 8];
+                shuffle_defender__held_317[2] = s->under[_ix(shuffle_defender__q_316, 2) * 8 + 1];
+                for (int32_t shuffle_defender__i_318 = 0, _end263 = 3; shuffle_defender__i_318 < _end263; shuffle_defender__i_318++) {
+                    if ((shuffle_defender__held_317[shuffle_defender__i_318] >= 0)) {
+                        int32_t _w264 = _wx(shuffle_defender__q_316, 2);
+                        if (_w264 >= 0) {
+                            _push_int16(s->deck + _w264 * 20, 20, shuffle_defender__held_317[shuffle_defender__i_318]);
+                        }
+                        int32_t _w265 = _wx(shuffle_defender__q_316, 2);
+                        if (_w265 >= 0) {
+                            s->deck_count[_w265] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_316, 2)], 1)));
+                        }
+                    }
+                }
+                int32_t _w266 = _wx(shuffle_defender__q_316, 2);
+                if (_w266 >= 0) {
+                    {
+                        int16_t _t267[20];
+                        for (int32_t _i268 = 0; _i268 < 20; _i268++) _t267[_i268] = s->deck[_ix(shuffle_defender__q_316, 2) * 20 + _i268];
+                        _shuffle_int16(_t267, 20, fold_in(key, 20));
+                        memcpy(s->deck + _w266 * 20, _t267, sizeof _t267);
+                    }
+                }
+                clear_slot__p_319 = shuffle_defender__q_316;
+                int32_t _w269 = _wx(clear_slot__p_319, 2);
+                if (_w269 >= 0) {
+                    s->card[_w269 * 4 + 0] = ((int16_t)((-1)));
+                }
+                int32_t _w270 = _wx(clear_slot__p_319, 2);
+                if (_w270 >= 0) {
+                    s->damage[_w270 * 4 + 0] = ((int16_t)(0));
+                }
+                int32_t _w271 = _wx(clear_slot__p_319, 2);
+                if (_w271 >= 0) {
+                    {
+                        int8_t *_d = s->energy + _w271 * 32 + 0 * 8;
+                        for (int32_t _i272 = 0; _i272 < 8; _i272++) _d[_i272] = ((int8_t)(0));
+                    }
+                }
+                int32_t _w273 = _wx(clear_slot__p_319, 2);
+                if (_w273 >= 0) {
+                    s->entered[_w273 * 4 + 0] = ((int8_t)(0));
+                }
+                int32_t _w274 = _wx(clear_slot__p_319, 2);
+                if (_w274 >= 0) {
+                    {
+                        int16_t *_d = s->under + _w274 * 8 + 0 * 2;
+                        for (int32_t _i275 = 0; _i275 < 2; _i275++) _d[_i275] = ((int16_t)((-1)));
+                    }
+                }
+                int32_t _w276 = _wx(clear_slot__p_319, 2);
+                if (_w276 >= 0) {
+                    s->used_ability[_w276 * 4 + 0] = false;
+                }
+                clear_conditions__p_320 = shuffle_defender__q_316;
+                int32_t _w277 = _wx(clear_conditions__p_320, 2);
+                if (_w277 >= 0) {
+                    s->poisoned[_w277] = false;
+                }
+                int32_t _w278 = _wx(clear_conditions__p_320, 2);
+                if (_w278 >= 0) {
+                    s->burned[_w278] = false;
+                }
+                int32_t _w279 = _wx(clear_conditions__p_320, 2);
+                if (_w279 >= 0) {
+                    s->condition[_w279] = ((int8_t)(0));
+                }
+                int32_t _w280 = _wx(clear_conditions__p_320, 2);
+                if (_w280 >= 0) {
+                    {
+                        int16_t _t281[8];
+                        for (int32_t _i282 = 0; _i282 < 8; _i282++) _t281[_i282] = (ACTIVE_BOUND[_i282] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_320, 2) * 8 + _i282]);
+                        memcpy(s->lasting_until + _w280 * 8, _t281, sizeof _t281);
+                    }
+                }
+                if (({ int32_t _lo283 = 1; bool _r285 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_321 = _lo283, _end284 = 4; shuffle_defender__bs_321 < _end284; shuffle_defender__bs_321++) if ((s->card[_ix(shuffle_defender__q_316, 2) * 4 + shuffle_defender__bs_321] >= 0)) { _r285 = true; break; } _r285; })) {
+                    int32_t _w287 = _wx(shuffle_defender__q_316, 2);
+                    if (_w287 >= 0) {
+                        s->promote_pending[_w287] = true;
+                    }
                 } else {
-                    start_turn__p_580 = _wsub(1, end_of_turn__p_567);
-                    s->current_player = start_turn__p_580;
-                    s->phase = ((int8_t)(1));
-                    s->turn = ((int16_t)(_wadd(s->turn, 1)));
-                    s->supporter_played = false;
-                    s->retreated = false;
-                    s->retreat_cut = ((int8_t)(0));
-                    s->dealt_bonus = ((int16_t)(0));
-                    s->dealt_group = ((int8_t)((-1)));
+                    _win(s, _wsub(1, shuffle_defender__q_316));
+                    s->terminated = true;
+                    s->phase = ((int8_t)(3));
+                }
+            }
+            attack_effects__k_322 = ATTACKS__lasting[_ix(attack_effects__r_231, 790)];
+            attack_effects__on_defender_323 = (((attack_effects__k_322 != 4) && (attack_effects__k_322 != 5)) && (attack_effects__k_322 != 3));
+            if ((((attack_effects__k_322 > 0) && (attack_effects__exposed_238 || (!attack_effects__on_defender_323))) && ({ int16_t _let288 = ATTACKS__lasting_if[_ix(attack_effects__r_231, 790)]; int16_t holds__c_324 = _let288; ({ int32_t _let289 = attack_effects__p_230; int32_t holds__p_325 = _let289; ({ int32_t _let290 = attack_effects__r_231; int32_t holds__r_326 = _let290; ({ bool _let291 = attack_effects__first_heads_233; bool holds__first_heads_327 = _let291; ({ bool _let292 = attack_effects__all_heads_234; bool holds__all_heads_328 = _let292; ({ int32_t _let293 = _wsub(1, holds__p_325); int32_t holds__o_329 = _let293; ((((((((((holds__c_324 == 0) || ((holds__c_324 == 1) && holds__first_heads_327)) || ((holds__c_324 == 2) && (!holds__first_heads_327))) || ((holds__c_324 == 3) && holds__all_heads_328)) || ((holds__c_324 == 4) && (({ int32_t _let294 = holds__p_325; int32_t extra_energy__p_330 = _let294; ({ int32_t _let295 = holds__r_326; int32_t extra_energy__r_331 = _let295; ({ int16_t _let296 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_326, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_332 = _let296; ({ int8_t _let297[8]; for (int32_t _i298 = 0; _i298 < 8; _i298++) _let297[_i298] = ({ int32_t _let299 = extra_energy__p_330; int32_t power__p_333 = _let299; ({ int32_t _let300 = ({ int32_t _lo301 = 0; int32_t _r303 = 0; int32_t _best305 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_334 = _lo301, _end302 = 4; power__s_334 < _end302; power__s_334++) { int32_t _x304 = ((int32_t)(((s->card[_ix(power__p_333, 2) * 4 + power__s_334] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_333, 2) * 4 + power__s_334], 395)] >= 0)))); if (power__s_334 == _lo301 || _x304 > _best305) { _best305 = _x304; _r303 = power__s_334; } } _r303; }); int32_t power__src_335 = _let300; ({ int16_t _let306 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_333, 2) * 4 + _ix(power__src_335, 4)], 395)]; int16_t power__t_336 = _let306; ({ int16_t _let307 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_333, 2) * 4 + _ix(power__src_335, 4)], 395)]; int16_t power__f_337 = _let307; ({ int16_t _let308 = s->card[_ix(power__p_333, 2) * 4]; int16_t power__c_338 = _let308; ({ bool _let309 = ((((s->card[_ix(power__p_333, 2) * 4 + _ix(power__src_335, 4)] >= 0) && (power__t_336 >= 0)) && (power__c_338 >= 0)) && ((power__f_337 < 0) || (CARDS__type[_ix(power__c_338, 395)] == power__f_337))); bool power__on_339 = _let309; ({ int8_t _let310[8]; for (int32_t _i311 = 0; _i311 < 8; _i311++) _let310[_i311] = s->energy[_ix(power__p_333, 2) * 32 + _i311]; int8_t power__held_340[8]; memcpy(power__held_340, _let310, sizeof power__held_340); ((int8_t)(_wadd(power__held_340[_i298], ((power__on_339 && (TYPE_IDS[_i298] == power__t_336)) ? power__held_340[_i298] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_341[8]; memcpy(extra_energy__held_341, _let297, sizeof extra_energy__held_341); ({ int8_t _let312[8]; for (int32_t _i313 = 0; _i313 < 8; _i313++) _let312[_i313] = ({ int32_t _let314 = extra_energy__r_331; int32_t attack_cost__r_342 = _let314; (_i313 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_342, 790)] : (_i313 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_342, 790)] : (_i313 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_342, 790)] : (_i313 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_342, 790)] : (_i313 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_342, 790)] : (_i313 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_342, 790)] : (_i313 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_342, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_342, 790)]))))))); }); int8_t extra_energy__cost_343[8]; memcpy(extra_energy__cost_343, _let312, sizeof extra_energy__cost_343); ({ int32_t _let315 = _wsub(_wsub(({ int32_t _r317 = 0; for (int32_t _j316 = 0; _j316 < 8; _j316++) _r317 = _wadd(_r317, extra_energy__held_341[_j316]); _r317; }), ((int32_t)(extra_energy__held_341[_ix(extra_energy__t_332, 8)]))), _wsub(({ int32_t _r320 = 0; for (int32_t _j319 = 0; _j319 < 8; _j319++) _r320 = _wadd(_r320, extra_energy__cost_343[_j319]); _r320; }), ((int32_t)(extra_energy__cost_343[_ix(extra_energy__t_332, 8)])))); int32_t extra_energy__others_344 = _let315; _wsub(_wsub(((int32_t)(extra_energy__held_341[_ix(extra_energy__t_332, 8)])), ((int32_t)(extra_energy__cost_343[_ix(extra_energy__t_332, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_331, 790)])), extra_energy__others_344), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_326, 790)]))) || ((holds__c_324 == 5) && (s->damage[_ix(holds__o_329, 2) * 4] > 0))) || ((holds__c_324 == 6) && (s->damage[_ix(holds__p_325, 2) * 4] > 0))) || ((holds__c_324 == 7) && s->poisoned[_ix(holds__o_329, 2)])) || ((holds__c_324 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_329, 2) * 4], 395)])) || (((holds__c_324 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_325, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                lasting__p_345 = attack_effects__p_230;
+                lasting__k_346 = attack_effects__k_322;
+                lasting__n_347 = ATTACKS__lasting_n[_ix(attack_effects__r_231, 790)];
+                lasting__q_348 = (((lasting__k_346 == 4) || (lasting__k_346 == 5)) ? lasting__p_345 : _wsub(1, lasting__p_345));
+                int32_t _w322 = _wx(lasting__q_348, 2);
+                int32_t _w323 = _wx(lasting__k_346, 8);
+                if (_w322 >= 0 && _w323 >= 0) {
+                    s->lasting_until[_w322 * 8 + _w323] = ((int16_t)(_wadd(s->turn, 1)));
+                }
+                int32_t _w324 = _wx(lasting__q_348, 2);
+                int32_t _w325 = _wx(lasting__k_346, 8);
+                if (_w324 >= 0 && _w325 >= 0) {
+                    s->lasting_n[_w324 * 8 + _w325] = lasting__n_347;
+                }
+            }
+            for (int32_t attack_effects__bs_349 = 1, _end326 = 4; attack_effects__bs_349 < _end326; attack_effects__bs_349++) {
+                if (((ATTACKS__bench_damage[_ix(attack_effects__r_231, 790)] > 0) && (s->card[_ix(attack_effects__o_236, 2) * 4 + attack_effects__bs_349] >= 0))) {
+                    hit__p_350 = attack_effects__p_230;
+                    hit__q_351 = attack_effects__o_236;
+                    hit__slot_352 = attack_effects__bs_349;
+                    hit__x_353 = ATTACKS__bench_damage[_ix(attack_effects__r_231, 790)];
+                    hit__weak_354 = (((hit__q_351 != hit__p_350) && (hit__slot_352 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_351, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_350, 2) * 4], 395)]));
+                    hit__d_361 = ({ int32_t _let327 = hit__q_351; int32_t taken__q_355 = _let327; ({ int32_t _let328 = hit__slot_352; int32_t taken__slot_356 = _let328; ({ int32_t _let329 = _wadd(hit__x_353, ((hit__weak_354 && (hit__x_353 > 0)) ? 20 : 0)); int32_t taken__x_357 = _let329; ({ int32_t _let330 = ((s->turn <= s->taken_until[_ix(taken__q_355, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_355, 2)])) : 0); int32_t taken__cut_358 = _let330; ({ int32_t _let331 = _wadd(taken__cut_358, (((taken__slot_356 == 0) && ({ int32_t _let332 = taken__q_355; int32_t lasts__q_359 = _let332; (s->turn <= s->lasting_until[_ix(lasts__q_359, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_355, 2) * 8 + 4])) : 0)); int32_t taken__cut_358 = _let331; ({ int32_t _let333 = _wadd(taken__cut_358, ((s->card[_ix(taken__q_355, 2) * 4 + _ix(taken__slot_356, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_355, 2) * 4 + _ix(taken__slot_356, 4)], 395)])) : 0)); int32_t taken__cut_358 = _let333; (((taken__slot_356 == 0) && ({ int32_t _let334 = taken__q_355; int32_t lasts__q_360 = _let334; (s->turn <= s->lasting_until[_ix(lasts__q_360, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_357, taken__cut_358), 0)); }); }); }); }); }); });
+                    int32_t _w335 = _wx(hit__q_351, 2);
+                    int32_t _w336 = _wx(hit__slot_352, 4);
+                    if (_w335 >= 0 && _w336 >= 0) {
+                        s->damage[_w335 * 4 + _w336] = ((int16_t)(_wadd(s->damage[_ix(hit__q_351, 2) * 4 + _ix(hit__slot_352, 4)], hit__d_361)));
+                    }
+                    if (((((hit__q_351 != hit__p_350) && (hit__slot_352 == 0)) && (hit__d_361 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_351, 2) * 4], 395)] > 0))) {
+                        int32_t _w337 = _wx(hit__p_350, 2);
+                        if (_w337 >= 0) {
+                            s->damage[_w337 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_350, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_351, 2) * 4], 395)])));
+                        }
+                    }
+                }
+            }
+            if ((((ATTACKS__status[_ix(attack_effects__r_231, 790)] > 0) && attack_effects__exposed_238) && ({ int16_t _let338 = ATTACKS__status_if[_ix(attack_effects__r_231, 790)]; int16_t holds__c_362 = _let338; ({ int32_t _let339 = attack_effects__p_230; int32_t holds__p_363 = _let339; ({ int32_t _let340 = attack_effects__r_231; int32_t holds__r_364 = _let340; ({ bool _let341 = attack_effects__first_heads_233; bool holds__first_heads_365 = _let341; ({ bool _let342 = attack_effects__all_heads_234; bool holds__all_heads_366 = _let342; ({ int32_t _let343 = _wsub(1, holds__p_363); int32_t holds__o_367 = _let343; ((((((((((holds__c_362 == 0) || ((holds__c_362 == 1) && holds__first_heads_365)) || ((holds__c_362 == 2) && (!holds__first_heads_365))) || ((holds__c_362 == 3) && holds__all_heads_366)) || ((holds__c_362 == 4) && (({ int32_t _let344 = holds__p_363; int32_t extra_energy__p_368 = _let344; ({ int32_t _let345 = holds__r_364; int32_t extra_energy__r_369 = _let345; ({ int16_t _let346 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_364, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_370 = _let346; ({ int8_t _let347[8]; for (int32_t _i348 = 0; _i348 < 8; _i348++) _let347[_i348] = ({ int32_t _let349 = extra_energy__p_368; int32_t power__p_371 = _let349; ({ int32_t _let350 = ({ int32_t _lo351 = 0; int32_t _r353 = 0; int32_t _best355 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_372 = _lo351, _end352 = 4; power__s_372 < _end352; power__s_372++) { int32_t _x354 = ((int32_t)(((s->card[_ix(power__p_371, 2) * 4 + power__s_372] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_371, 2) * 4 + power__s_372], 395)] >= 0)))); if (power__s_372 == _lo351 || _x354 > _best355) { _best355 = _x354; _r353 = power__s_372; } } _r353; }); int32_t power__src_373 = _let350; ({ int16_t _let356 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_371, 2) * 4 + _ix(power__src_373, 4)], 395)]; int16_t power__t_374 = _let356; ({ int16_t _let357 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_371, 2) * 4 + _ix(power__src_373, 4)], 395)]; int16_t power__f_375 = _let357; ({ int16_t _let358 = s->card[_ix(power__p_371, 2) * 4]; int16_t power__c_376 = _let358; ({ bool _let359 = ((((s->card[_ix(power__p_371, 2) * 4 + _ix(power__src_373, 4)] >= 0) && (power__t_374 >= 0)) && (power__c_376 >= 0)) && ((power__f_375 < 0) || (CARDS__type[_ix(power__c_376, 395)] == power__f_375))); bool power__on_377 = _let359; ({ int8_t _let360[8]; for (int32_t _i361 = 0; _i361 < 8; _i361++) _let360[_i361] = s->energy[_ix(power__p_371, 2) * 32 + _i361]; int8_t power__held_378[8]; memcpy(power__held_378, _let360, sizeof power__held_378); ((int8_t)(_wadd(power__held_378[_i348], ((power__on_377 && (TYPE_IDS[_i348] == power__t_374)) ? power__held_378[_i348] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_379[8]; memcpy(extra_energy__held_379, _let347, sizeof extra_energy__held_379); ({ int8_t _let362[8]; for (int32_t _i363 = 0; _i363 < 8; _i363++) _let362[_i363] = ({ int32_t _let364 = extra_energy__r_369; int32_t attack_cost__r_380 = _let364; (_i363 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_380, 790)] : (_i363 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_380, 790)] : (_i363 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_380, 790)] : (_i363 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_380, 790)] : (_i363 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_380, 790)] : (_i363 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_380, 790)] : (_i363 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_380, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_380, 790)]))))))); }); int8_t extra_energy__cost_381[8]; memcpy(extra_energy__cost_381, _let362, sizeof extra_energy__cost_381); ({ int32_t _let365 = _wsub(_wsub(({ int32_t _r367 = 0; for (int32_t _j366 = 0; _j366 < 8; _j366++) _r367 = _wadd(_r367, extra_energy__held_379[_j366]); _r367; }), ((int32_t)(extra_energy__held_379[_ix(extra_energy__t_370, 8)]))), _wsub(({ int32_t _r370 = 0; for (int32_t _j369 = 0; _j369 < 8; _j369++) _r370 = _wadd(_r370, extra_energy__cost_381[_j369]); _r370; }), ((int32_t)(extra_energy__cost_381[_ix(extra_energy__t_370, 8)])))); int32_t extra_energy__others_382 = _let365; _wsub(_wsub(((int32_t)(extra_energy__held_379[_ix(extra_energy__t_370, 8)])), ((int32_t)(extra_energy__cost_381[_ix(extra_energy__t_370, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_369, 790)])), extra_energy__others_382), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_364, 790)]))) || ((holds__c_362 == 5) && (s->damage[_ix(holds__o_367, 2) * 4] > 0))) || ((holds__c_362 == 6) && (s->damage[_ix(holds__p_363, 2) * 4] > 0))) || ((holds__c_362 == 7) && s->poisoned[_ix(holds__o_367, 2)])) || ((holds__c_362 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_367, 2) * 4], 395)])) || (((holds__c_362 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_363, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                give_status__q_383 = attack_effects__o_236;
+                give_status__st_384 = ATTACKS__status[_ix(attack_effects__r_231, 790)];
+                if ((give_status__st_384 == 1)) {
+                    int32_t _w372 = _wx(give_status__q_383, 2);
+                    if (_w372 >= 0) {
+                        s->poisoned[_w372] = true;
+                    }
+                } else if ((give_status__st_384 == 2)) {
+                    int32_t _w373 = _wx(give_status__q_383, 2);
+                    if (_w373 >= 0) {
+                        s->burned[_w373] = true;
+                    }
+                } else if ((give_status__st_384 == 3)) {
+                    int32_t _w374 = _wx(give_status__q_383, 2);
+                    if (_w374 >= 0) {
+                        s->condition[_w374] = ((int8_t)(1));
+                    }
+                } else if ((give_status__st_384 == 4)) {
+                    int32_t _w375 = _wx(give_status__q_383, 2);
+                    if (_w375 >= 0) {
+                        s->condition[_w375] = ((int8_t)(2));
+                    }
+                } else if ((give_status__st_384 == 5)) {
+                    int32_t _w376 = _wx(give_status__q_383, 2);
+                    if (_w376 >= 0) {
+                        s->condition[_w376] = ((int8_t)(3));
+                    }
+                }
+            }
+            if ((ATTACKS__heal_self[_ix(attack_effects__r_231, 790)] > 0)) {
+                int32_t _w377 = _wx(attack_effects__p_230, 2);
+                if (_w377 >= 0) {
+                    s->damage[_w377 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_230, 2) * 4], ATTACKS__heal_self[_ix(attack_effects__r_231, 790)]))), ((int16_t)(0)))));
+                }
+            }
+            if ((ATTACKS__heal_all[_ix(attack_effects__r_231, 790)] > 0)) {
+                int32_t _w378 = _wx(attack_effects__p_230, 2);
+                if (_w378 >= 0) {
                     {
-                        bool _t958[8];
-                        for (int32_t _i959 = 0; _i959 < 2; _i959++) for (int32_t _i960 = 0; _i960 < 4; _i960++) _t958[_i959 * 4 + _i960] = (s->used_ability[_i959 * 4 + _i960] && false);
-                        memcpy(s->used_ability, _t958, sizeof _t958);
+                        int16_t _t379[4];
+                        for (int32_t _i380 = 0; _i380 < 4; _i380++) _t379[_i380] = ((s->damage[_ix(attack_effects__p_230, 2) * 4 + _i380] > ATTACKS__heal_all[_ix(attack_effects__r_231, 790)]) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_230, 2) * 4 + _i380], ATTACKS__heal_all[_ix(attack_effects__r_231, 790)]))) : ((int16_t)(0)));
+                        memcpy(s->damage + _w378 * 4, _t379, sizeof _t379);
                     }
-                    draw_cards__p_581 = start_turn__p_580;
-                    draw_cards__have_582 = s->hand_count[_ix(draw_cards__p_581, 2)];
-                    draw_cards__k_583 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_581, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_582))))));
-                    int32_t _w961 = _wx(draw_cards__p_581, 2);
-                    if (_w961 >= 0) {
+                }
+            }
+            if (ATTACKS__drain[_ix(attack_effects__r_231, 790)]) {
+                int32_t _w381 = _wx(attack_effects__p_230, 2);
+                if (_w381 >= 0) {
+                    s->damage[_w381 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_230, 2) * 4], attack_effects__dmg_232), 0)));
+                }
+            }
+            if (((ATTACKS__recoil[_ix(attack_effects__r_231, 790)] > 0) && ({ int16_t _let382 = ATTACKS__recoil_if[_ix(attack_effects__r_231, 790)]; int16_t holds__c_385 = _let382; ({ int32_t _let383 = attack_effects__p_230; int32_t holds__p_386 = _let383; ({ int32_t _let384 = attack_effects__r_231; int32_t holds__r_387 = _let384; ({ bool _let385 = attack_effects__first_heads_233; bool holds__first_heads_388 = _let385; ({ bool _let386 = attack_effects__all_heads_234; bool holds__all_heads_389 = _let386; ({ int32_t _let387 = _wsub(1, holds__p_386); int32_t holds__o_390 = _let387; ((((((((((holds__c_385 == 0) || ((holds__c_385 == 1) && holds__first_heads_388)) || ((holds__c_385 == 2) && (!holds__first_heads_388))) || ((holds__c_385 == 3) && holds__all_heads_389)) || ((holds__c_385 == 4) && (({ int32_t _let388 = holds__p_386; int32_t extra_energy__p_391 = _let388; ({ int32_t _let389 = holds__r_387; int32_t extra_energy__r_392 = _let389; ({ int16_t _let390 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_387, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_393 = _let390; ({ int8_t _let391[8]; for (int32_t _i392 = 0; _i392 < 8; _i392++) _let391[_i392] = ({ int32_t _let393 = extra_energy__p_391; int32_t power__p_394 = _let393; ({ int32_t _let394 = ({ int32_t _lo395 = 0; int32_t _r397 = 0; int32_t _best399 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_395 = _lo395, _end396 = 4; power__s_395 < _end396; power__s_395++) { int32_t _x398 = ((int32_t)(((s->card[_ix(power__p_394, 2) * 4 + power__s_395] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_394, 2) * 4 + power__s_395], 395)] >= 0)))); if (power__s_395 == _lo395 || _x398 > _best399) { _best399 = _x398; _r397 = power__s_395; } } _r397; }); int32_t power__src_396 = _let394; ({ int16_t _let400 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_394, 2) * 4 + _ix(power__src_396, 4)], 395)]; int16_t power__t_397 = _let400; ({ int16_t _let401 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_394, 2) * 4 + _ix(power__src_396, 4)], 395)]; int16_t power__f_398 = _let401; ({ int16_t _let402 = s->card[_ix(power__p_394, 2) * 4]; int16_t power__c_399 = _let402; ({ bool _let403 = ((((s->card[_ix(power__p_394, 2) * 4 + _ix(power__src_396, 4)] >= 0) && (power__t_397 >= 0)) && (power__c_399 >= 0)) && ((power__f_398 < 0) || (CARDS__type[_ix(power__c_399, 395)] == power__f_398))); bool power__on_400 = _let403; ({ int8_t _let404[8]; for (int32_t _i405 = 0; _i405 < 8; _i405++) _let404[_i405] = s->energy[_ix(power__p_394, 2) * 32 + _i405]; int8_t power__held_401[8]; memcpy(power__held_401, _let404, sizeof power__held_401); ((int8_t)(_wadd(power__held_401[_i392], ((power__on_400 && (TYPE_IDS[_i392] == power__t_397)) ? power__held_401[_i392] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_402[8]; memcpy(extra_energy__held_402, _let391, sizeof extra_energy__held_402); ({ int8_t _let406[8]; for (int32_t _i407 = 0; _i407 < 8; _i407++) _let406[_i407] = ({ int32_t _let408 = extra_energy__r_392; int32_t attack_cost__r_403 = _let408; (_i407 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_403, 790)] : (_i407 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_403, 790)] : (_i407 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_403, 790)] : (_i407 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_403, 790)] : (_i407 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_403, 790)] : (_i407 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_403, 790)] : (_i407 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_403, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_403, 790)]))))))); }); int8_t extra_energy__cost_404[8]; memcpy(extra_energy__cost_404, _let406, sizeof extra_energy__cost_404); ({ int32_t _let409 = _wsub(_wsub(({ int32_t _r411 = 0; for (int32_t _j410 = 0; _j410 < 8; _j410++) _r411 = _wadd(_r411, extra_energy__held_402[_j410]); _r411; }), ((int32_t)(extra_energy__held_402[_ix(extra_energy__t_393, 8)]))), _wsub(({ int32_t _r414 = 0; for (int32_t _j413 = 0; _j413 < 8; _j413++) _r414 = _wadd(_r414, extra_energy__cost_404[_j413]); _r414; }), ((int32_t)(extra_energy__cost_404[_ix(extra_energy__t_393, 8)])))); int32_t extra_energy__others_405 = _let409; _wsub(_wsub(((int32_t)(extra_energy__held_402[_ix(extra_energy__t_393, 8)])), ((int32_t)(extra_energy__cost_404[_ix(extra_energy__t_393, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_392, 790)])), extra_energy__others_405), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_387, 790)]))) || ((holds__c_385 == 5) && (s->damage[_ix(holds__o_390, 2) * 4] > 0))) || ((holds__c_385 == 6) && (s->damage[_ix(holds__p_386, 2) * 4] > 0))) || ((holds__c_385 == 7) && s->poisoned[_ix(holds__o_390, 2)])) || ((holds__c_385 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_390, 2) * 4], 395)])) || (((holds__c_385 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_386, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                int32_t _w416 = _wx(attack_effects__p_230, 2);
+                if (_w416 >= 0) {
+                    s->damage[_w416 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_230, 2) * 4], ATTACKS__recoil[_ix(attack_effects__r_231, 790)])));
+                }
+            }
+            if ((ATTACKS__discard_self_n[_ix(attack_effects__r_231, 790)] > 0)) {
+                discard_typed__p_406 = attack_effects__p_230;
+                discard_typed__t_407 = ATTACKS__discard_self_type[_ix(attack_effects__r_231, 790)];
+                discard_typed__n_408 = ATTACKS__discard_self_n[_ix(attack_effects__r_231, 790)];
+                if ((discard_typed__t_407 < 0)) {
+                    int32_t _w417 = _wx(discard_typed__p_406, 2);
+                    if (_w417 >= 0) {
                         {
-                            int16_t _t962[10];
-                            for (int32_t _i963 = 0; _i963 < 10; _i963++) _t962[_i963] = (((HAND_SLOTS[_i963] >= draw_cards__have_582) && (HAND_SLOTS[_i963] < ((int8_t)(_wadd(draw_cards__have_582, draw_cards__k_583))))) ? s->deck[_ix(draw_cards__p_581, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i963], draw_cards__have_582), 0), 19), 20)] : s->hand[_ix(draw_cards__p_581, 2) * 10 + _i963]);
-                            memcpy(s->hand + _w961 * 10, _t962, sizeof _t962);
+                            int8_t _t418[8];
+                            for (int32_t _i419 = 0; _i419 < 8; _i419++) _t418[_i419] = ((TYPE_IDS[_i419] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_406, 2) * 32 + _i419]);
+                            memcpy(s->energy + _w417 * 32 + 0 * 8, _t418, sizeof _t418);
                         }
                     }
-                    int32_t _w964 = _wx(draw_cards__p_581, 2);
-                    if (_w964 >= 0) {
+                } else {
+                    int32_t _w420 = _wx(discard_typed__p_406, 2);
+                    int32_t _w421 = _wx(discard_typed__t_407, 8);
+                    if (_w420 >= 0 && _w421 >= 0) {
+                        s->energy[_w420 * 32 + 0 * 8 + _w421] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_406, 2) * 32 + _ix(discard_typed__t_407, 8)], ((int8_t)(_imin(discard_typed__n_408, s->energy[_ix(discard_typed__p_406, 2) * 32 + _ix(discard_typed__t_407, 8)]))))));
+                    }
+                }
+            }
+            if ((((ATTACKS__discard_def[_ix(attack_effects__r_231, 790)] > 0) && attack_effects__exposed_238) && ({ int16_t _let422 = ATTACKS__discard_def_if[_ix(attack_effects__r_231, 790)]; int16_t holds__c_409 = _let422; ({ int32_t _let423 = attack_effects__p_230; int32_t holds__p_410 = _let423; ({ int32_t _let424 = attack_effects__r_231; int32_t holds__r_411 = _let424; ({ bool _let425 = attack_effects__first_heads_233; bool holds__first_heads_412 = _let425; ({ bool _let426 = attack_effects__all_heads_234; bool holds__all_heads_413 = _let426; ({ int32_t _let427 = _wsub(1, holds__p_410); int32_t holds__o_414 = _let427; ((((((((((holds__c_409 == 0) || ((holds__c_409 == 1) && holds__first_heads_412)) || ((holds__c_409 == 2) && (!holds__first_heads_412))) || ((holds__c_409 == 3) && holds__all_heads_413)) || ((holds__c_409 == 4) && (({ int32_t _let428 = holds__p_410; int32_t extra_energy__p_415 = _let428; ({ int32_t _let429 = holds__r_411; int32_t extra_energy__r_416 = _let429; ({ int16_t _let430 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_411, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_417 = _let430; ({ int8_t _let431[8]; for (int32_t _i432 = 0; _i432 < 8; _i432++) _let431[_i432] = ({ int32_t _let433 = extra_energy__p_415; int32_t power__p_418 = _let433; ({ int32_t _let434 = ({ int32_t _lo435 = 0; int32_t _r437 = 0; int32_t _best439 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_419 = _lo435, _end436 = 4; power__s_419 < _end436; power__s_419++) { int32_t _x438 = ((int32_t)(((s->card[_ix(power__p_418, 2) * 4 + power__s_419] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_418, 2) * 4 + power__s_419], 395)] >= 0)))); if (power__s_419 == _lo435 || _x438 > _best439) { _best439 = _x438; _r437 = power__s_419; } } _r437; }); int32_t power__src_420 = _let434; ({ int16_t _let440 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_418, 2) * 4 + _ix(power__src_420, 4)], 395)]; int16_t power__t_421 = _let440; ({ int16_t _let441 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_418, 2) * 4 + _ix(power__src_420, 4)], 395)]; int16_t power__f_422 = _let441; ({ int16_t _let442 = s->card[_ix(power__p_418, 2) * 4]; int16_t power__c_423 = _let442; ({ bool _let443 = ((((s->card[_ix(power__p_418, 2) * 4 + _ix(power__src_420, 4)] >= 0) && (power__t_421 >= 0)) && (power__c_423 >= 0)) && ((power__f_422 < 0) || (CARDS__type[_ix(power__c_423, 395)] == power__f_422))); bool power__on_424 = _let443; ({ int8_t _let444[8]; for (int32_t _i445 = 0; _i445 < 8; _i445++) _let444[_i445] = s->energy[_ix(power__p_418, 2) * 32 + _i445]; int8_t power__held_425[8]; memcpy(power__held_425, _let444, sizeof power__held_425); ((int8_t)(_wadd(power__held_425[_i432], ((power__on_424 && (TYPE_IDS[_i432] == power__t_421)) ? power__held_425[_i432] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_426[8]; memcpy(extra_energy__held_426, _let431, sizeof extra_energy__held_426); ({ int8_t _let446[8]; for (int32_t _i447 = 0; _i447 < 8; _i447++) _let446[_i447] = ({ int32_t _let448 = extra_energy__r_416; int32_t attack_cost__r_427 = _let448; (_i447 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_427, 790)] : (_i447 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_427, 790)] : (_i447 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_427, 790)] : (_i447 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_427, 790)] : (_i447 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_427, 790)] : (_i447 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_427, 790)] : (_i447 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_427, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_427, 790)]))))))); }); int8_t extra_energy__cost_428[8]; memcpy(extra_energy__cost_428, _let446, sizeof extra_energy__cost_428); ({ int32_t _let449 = _wsub(_wsub(({ int32_t _r451 = 0; for (int32_t _j450 = 0; _j450 < 8; _j450++) _r451 = _wadd(_r451, extra_energy__held_426[_j450]); _r451; }), ((int32_t)(extra_energy__held_426[_ix(extra_energy__t_417, 8)]))), _wsub(({ int32_t _r454 = 0; for (int32_t _j453 = 0; _j453 < 8; _j453++) _r454 = _wadd(_r454, extra_energy__cost_428[_j453]); _r454; }), ((int32_t)(extra_energy__cost_428[_ix(extra_energy__t_417, 8)])))); int32_t extra_energy__others_429 = _let449; _wsub(_wsub(((int32_t)(extra_energy__held_426[_ix(extra_energy__t_417, 8)])), ((int32_t)(extra_energy__cost_428[_ix(extra_energy__t_417, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_416, 790)])), extra_energy__others_429), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_411, 790)]))) || ((holds__c_409 == 5) && (s->damage[_ix(holds__o_414, 2) * 4] > 0))) || ((holds__c_409 == 6) && (s->damage[_ix(holds__p_410, 2) * 4] > 0))) || ((holds__c_409 == 7) && s->poisoned[_ix(holds__o_414, 2)])) || ((holds__c_409 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_414, 2) * 4], 395)])) || (((holds__c_409 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_410, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                discard_random__q_430 = attack_effects__o_236;
+                for (int32_t _i456 = 0; _i456 < 8; _i456++) discard_random__held_431[_i456] = s->energy[_ix(discard_random__q_430, 2) * 32 + _i456];
+                discard_random__x_432 = _roll(random_word_at(key, 4), ({ int32_t _r458 = 0; for (int32_t _j457 = 0; _j457 < 8; _j457++) _r458 = _wadd(_r458, discard_random__held_431[_j457]); _r458; }));
+                discard_random__t_435 = ({ int32_t _lo460 = 0; int32_t _r466 = 0; int32_t _best468 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_433 = _lo460, _end461 = 8; discard_random__u_433 < _end461; discard_random__u_433++) { int32_t _x467 = ((int32_t)((({ int32_t _lo462 = 0; int32_t _r464 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_434 = _lo462, _end463 = 8; discard_random__v_434 < _end463; discard_random__v_434++) _r464 = _wadd(_r464, ((discard_random__v_434 <= discard_random__u_433) ? ((int32_t)(discard_random__held_431[discard_random__v_434])) : 0)); _r464; }) > discard_random__x_432))); if (discard_random__u_433 == _lo460 || _x467 > _best468) { _best468 = _x467; _r466 = discard_random__u_433; } } _r466; });
+                if ((({ int32_t _r470 = 0; for (int32_t _j469 = 0; _j469 < 8; _j469++) _r470 = _wadd(_r470, discard_random__held_431[_j469]); _r470; }) > 0)) {
+                    int32_t _w472 = _wx(discard_random__q_430, 2);
+                    int32_t _w473 = _wx(discard_random__t_435, 8);
+                    if (_w472 >= 0 && _w473 >= 0) {
+                        s->energy[_w472 * 32 + 0 * 8 + _w473] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_430, 2) * 32 + _ix(discard_random__t_435, 8)], 1)));
+                    }
+                }
+            }
+            if ((ATTACKS__discard_all[_ix(attack_effects__r_231, 790)] > 0)) {
+                for (int32_t _i474 = 0; _i474 < 64; _i474++) discard_random_in_play__flat_436[_i474] = s->energy[(_i474) / 32 * 32 + ((_i474) / 8) % 4 * 8 + ((_i474)) % 8];
+                discard_random_in_play__x_437 = _roll(random_word_at(key, 5), ({ int32_t _r476 = 0; for (int32_t _j475 = 0; _j475 < 64; _j475++) _r476 = _wadd(_r476, discard_random_in_play__flat_436[_j475]); _r476; }));
+                discard_random_in_play__u_440 = ({ int32_t _lo478 = 0; int32_t _r484 = 0; int32_t _best486 = 0; for (int32_t discard_random_in_play__w_438 = _lo478, _end479 = 64; discard_random_in_play__w_438 < _end479; discard_random_in_play__w_438++) { int32_t _x485 = ((int32_t)((({ int32_t _lo480 = 0; int32_t _r482 = 0; for (int32_t discard_random_in_play__v_439 = _lo480, _end481 = 64; discard_random_in_play__v_439 < _end481; discard_random_in_play__v_439++) _r482 = _wadd(_r482, ((discard_random_in_play__v_439 <= discard_random_in_play__w_438) ? ((int32_t)(discard_random_in_play__flat_436[discard_random_in_play__v_439])) : 0)); _r482; }) > discard_random_in_play__x_437))); if (discard_random_in_play__w_438 == _lo478 || _x485 > _best486) { _best486 = _x485; _r484 = discard_random_in_play__w_438; } } _r484; });
+                if ((({ int32_t _r488 = 0; for (int32_t _j487 = 0; _j487 < 64; _j487++) _r488 = _wadd(_r488, discard_random_in_play__flat_436[_j487]); _r488; }) > 0)) {
+                    int32_t _w490 = _wx(_floordiv(discard_random_in_play__u_440, 32), 2);
+                    int32_t _w491 = _wx(_pymod(_floordiv(discard_random_in_play__u_440, 8), 4), 4);
+                    int32_t _w492 = _wx(_pymod(discard_random_in_play__u_440, 8), 8);
+                    if (_w490 >= 0 && _w491 >= 0 && _w492 >= 0) {
+                        s->energy[_w490 * 32 + _w491 * 8 + _w492] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_440, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_440, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_440, 8), 8)], 1)));
+                    }
+                }
+            }
+            if ((ATTACKS__attach_n[_ix(attack_effects__r_231, 790)] > 0)) {
+                int32_t _w493 = _wx(attack_effects__p_230, 2);
+                int32_t _w494 = _wx(ATTACKS__attach_type[_ix(attack_effects__r_231, 790)], 8);
+                if (_w493 >= 0 && _w494 >= 0) {
+                    s->energy[_w493 * 32 + 0 * 8 + _w494] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_230, 2) * 32 + _ix(ATTACKS__attach_type[_ix(attack_effects__r_231, 790)], 8)], ATTACKS__attach_n[_ix(attack_effects__r_231, 790)])));
+                }
+            }
+            if ((ATTACKS__draw[_ix(attack_effects__r_231, 790)] > 0)) {
+                draw_cards__p_441 = attack_effects__p_230;
+                draw_cards__n_442 = ATTACKS__draw[_ix(attack_effects__r_231, 790)];
+                draw_cards__have_443 = s->hand_count[_ix(draw_cards__p_441, 2)];
+                draw_cards__k_444 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_442, s->deck_count[_ix(draw_cards__p_441, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_443))))));
+                int32_t _w495 = _wx(draw_cards__p_441, 2);
+                if (_w495 >= 0) {
+                    {
+                        int16_t _t496[10];
+                        for (int32_t _i497 = 0; _i497 < 10; _i497++) _t496[_i497] = (((HAND_SLOTS[_i497] >= draw_cards__have_443) && (HAND_SLOTS[_i497] < ((int8_t)(_wadd(draw_cards__have_443, draw_cards__k_444))))) ? s->deck[_ix(draw_cards__p_441, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i497], draw_cards__have_443), 0), 19), 20)] : s->hand[_ix(draw_cards__p_441, 2) * 10 + _i497]);
+                        memcpy(s->hand + _w495 * 10, _t496, sizeof _t496);
+                    }
+                }
+                int32_t _w498 = _wx(draw_cards__p_441, 2);
+                if (_w498 >= 0) {
+                    {
+                        int16_t _t499[20];
+                        for (int32_t _i500 = 0; _i500 < 20; _i500++) _t499[_i500] = ((_wadd(DECK_SLOTS[_i500], draw_cards__k_444) < 20) ? s->deck[_ix(draw_cards__p_441, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i500], draw_cards__k_444), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w498 * 20, _t499, sizeof _t499);
+                    }
+                }
+                int32_t _w501 = _wx(draw_cards__p_441, 2);
+                if (_w501 >= 0) {
+                    s->hand_count[_w501] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_441, 2)], draw_cards__k_444)));
+                }
+                int32_t _w502 = _wx(draw_cards__p_441, 2);
+                if (_w502 >= 0) {
+                    s->deck_count[_w502] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_441, 2)], draw_cards__k_444)));
+                }
+            }
+            if ((ATTACKS__search_n[_ix(attack_effects__r_231, 790)] > 0)) {
+                search_deck__p_445 = attack_effects__p_230;
+                search_deck__to_bench_446 = ATTACKS__search_bench[_ix(attack_effects__r_231, 790)];
+                search_deck__ftype_447 = ATTACKS__search_type[_ix(attack_effects__r_231, 790)];
+                search_deck__fgroup_448 = ATTACKS__search_group[_ix(attack_effects__r_231, 790)];
+                search_deck__fstage_449 = ATTACKS__search_stage[_ix(attack_effects__r_231, 790)];
+                for (int32_t _i503 = 0; _i503 < 20; _i503++) search_deck__d_450[_i503] = s->deck[_ix(search_deck__p_445, 2) * 20 + _i503];
+                search_deck__i_451 = ({ bool _m504[20]; for (int32_t _j505 = 0; _j505 < 20; _j505++) _m504[_j505] = (((((search_deck__d_450[_j505] >= 0) && (CARDS__kind[_ix(search_deck__d_450[_j505], 395)] == 0)) && ((search_deck__ftype_447 < 0) || (CARDS__type[_ix(search_deck__d_450[_j505], 395)] == search_deck__ftype_447))) && ((search_deck__fgroup_448 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_450[_j505], 395)], _ipow(2, ((int32_t)(search_deck__fgroup_448)))), 2) == 1))) && ((search_deck__fstage_449 < 0) || (CARDS__stage[_ix(search_deck__d_450[_j505], 395)] == search_deck__fstage_449))); _choose(random_word_at(key, 6), _m504, 20); });
+                search_deck__room_453 = (search_deck__to_bench_446 ? ({ int32_t _lo506 = 1; bool _r508 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_452 = _lo506, _end507 = 4; search_deck__bs_452 < _end507; search_deck__bs_452++) if ((s->card[_ix(search_deck__p_445, 2) * 4 + search_deck__bs_452] < 0)) { _r508 = true; break; } _r508; }) : (s->hand_count[_ix(search_deck__p_445, 2)] < 10));
+                if (((search_deck__i_451 >= 0) && search_deck__room_453)) {
+                    search_deck__c_454 = s->deck[_ix(search_deck__p_445, 2) * 20 + _ix(search_deck__i_451, 20)];
+                    int32_t _w510 = _wx(search_deck__p_445, 2);
+                    if (_w510 >= 0) {
                         {
-                            int16_t _t965[20];
-                            for (int32_t _i966 = 0; _i966 < 20; _i966++) _t965[_i966] = ((_wadd(DECK_SLOTS[_i966], draw_cards__k_583) < 20) ? s->deck[_ix(draw_cards__p_581, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i966], draw_cards__k_583), 0), 19), 20)] : ((int16_t)((-1))));
-                            memcpy(s->deck + _w964 * 20, _t965, sizeof _t965);
+                            int16_t _t511[20];
+                            for (int32_t _i512 = 0; _i512 < 20; _i512++) _t511[_i512] = s->deck[_ix(search_deck__p_445, 2) * 20 + _i512];
+                            _remove_int16(_t511, 20, search_deck__i_451);
+                            _shuffle_int16(_t511, 20, fold_in(key, 24));
+                            memcpy(s->deck + _w510 * 20, _t511, sizeof _t511);
                         }
                     }
-                    int32_t _w967 = _wx(draw_cards__p_581, 2);
-                    if (_w967 >= 0) {
-                        s->hand_count[_w967] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_581, 2)], draw_cards__k_583)));
+                    int32_t _w513 = _wx(search_deck__p_445, 2);
+                    if (_w513 >= 0) {
+                        s->deck_count[_w513] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_445, 2)], 1)));
                     }
-                    int32_t _w968 = _wx(draw_cards__p_581, 2);
-                    if (_w968 >= 0) {
-                        s->deck_count[_w968] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_581, 2)], draw_cards__k_583)));
+                    if (search_deck__to_bench_446) {
+                        put_in_play__p_456 = search_deck__p_445;
+                        put_in_play__slot_457 = ({ int32_t _lo514 = 1; int32_t _r516 = 0; int32_t _best518 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_455 = _lo514, _end515 = 4; search_deck__bs_455 < _end515; search_deck__bs_455++) { int32_t _x517 = ((int32_t)((s->card[_ix(search_deck__p_445, 2) * 4 + search_deck__bs_455] < 0))); if (search_deck__bs_455 == _lo514 || _x517 > _best518) { _best518 = _x517; _r516 = search_deck__bs_455; } } _r516; });
+                        put_in_play__c_458 = search_deck__c_454;
+                        int32_t _w519 = _wx(put_in_play__p_456, 2);
+                        int32_t _w520 = _wx(put_in_play__slot_457, 4);
+                        if (_w519 >= 0 && _w520 >= 0) {
+                            s->card[_w519 * 4 + _w520] = put_in_play__c_458;
+                        }
+                        int32_t _w521 = _wx(put_in_play__p_456, 2);
+                        int32_t _w522 = _wx(put_in_play__slot_457, 4);
+                        if (_w521 >= 0 && _w522 >= 0) {
+                            s->damage[_w521 * 4 + _w522] = ((int16_t)(0));
+                        }
+                        int32_t _w523 = _wx(put_in_play__p_456, 2);
+                        int32_t _w524 = _wx(put_in_play__slot_457, 4);
+                        if (_w523 >= 0 && _w524 >= 0) {
+                            {
+                                int8_t *_d = s->energy + _w523 * 32 + _w524 * 8;
+                                for (int32_t _i525 = 0; _i525 < 8; _i525++) _d[_i525] = ((int8_t)(0));
+                            }
+                        }
+                        int32_t _w526 = _wx(put_in_play__p_456, 2);
+                        int32_t _w527 = _wx(put_in_play__slot_457, 4);
+                        if (_w526 >= 0 && _w527 >= 0) {
+                            s->entered[_w526 * 4 + _w527] = ((int8_t)(s->turn));
+                        }
+                        int32_t _w528 = _wx(put_in_play__p_456, 2);
+                        int32_t _w529 = _wx(put_in_play__slot_457, 4);
+                        if (_w528 >= 0 && _w529 >= 0) {
+                            {
+                                int16_t *_d = s->under + _w528 * 8 + _w529 * 2;
+                                for (int32_t _i530 = 0; _i530 < 2; _i530++) _d[_i530] = ((int16_t)((-1)));
+                            }
+                        }
+                        int32_t _w531 = _wx(put_in_play__p_456, 2);
+                        int32_t _w532 = _wx(put_in_play__slot_457, 4);
+                        if (_w531 >= 0 && _w532 >= 0) {
+                            s->used_ability[_w531 * 4 + _w532] = false;
+                        }
+                    } else {
+                        int32_t _w533 = _wx(search_deck__p_445, 2);
+                        if (_w533 >= 0) {
+                            _push_int16(s->hand + _w533 * 10, 10, search_deck__c_454);
+                        }
+                        int32_t _w534 = _wx(search_deck__p_445, 2);
+                        if (_w534 >= 0) {
+                            s->hand_count[_w534] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_445, 2)], 1)));
+                        }
                     }
-                    if ((s->turn > 1)) {
-                        int32_t _w969 = _wx(start_turn__p_580, 2);
-                        if (_w969 >= 0) {
-                            s->energy_now[_w969] = s->energy_next[_ix(start_turn__p_580, 2)];
+                }
+            }
+            if (ATTACKS__shuffle_hand[_ix(attack_effects__r_231, 790)]) {
+                shuffle_hand_in__p_459 = attack_effects__p_230;
+                shuffle_hand_in__dc_460 = s->deck_count[_ix(shuffle_hand_in__p_459, 2)];
+                for (int32_t _i535 = 0; _i535 < 20; _i535++) shuffle_hand_in__merged_461[_i535] = ((DECK_SLOTS[_i535] < shuffle_hand_in__dc_460) ? s->deck[_ix(shuffle_hand_in__p_459, 2) * 20 + _i535] : s->hand[_ix(shuffle_hand_in__p_459, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i535], shuffle_hand_in__dc_460), 0), 9), 10)]);
+                int32_t _w536 = _wx(shuffle_hand_in__p_459, 2);
+                if (_w536 >= 0) {
+                    {
+                        int16_t *_d = s->deck + _w536 * 20;
+                        for (int32_t _i537 = 0; _i537 < 20; _i537++) _d[_i537] = ((DECK_SLOTS[_i537] < ((int8_t)(_wadd(shuffle_hand_in__dc_460, s->hand_count[_ix(shuffle_hand_in__p_459, 2)])))) ? shuffle_hand_in__merged_461[_i537] : ((int16_t)((-1))));
+                        _shuffle_int16(_d, 20, fold_in(key, 25));
+                    }
+                }
+                int32_t _w538 = _wx(shuffle_hand_in__p_459, 2);
+                if (_w538 >= 0) {
+                    s->deck_count[_w538] = ((int8_t)(_wadd(shuffle_hand_in__dc_460, s->hand_count[_ix(shuffle_hand_in__p_459, 2)])));
+                }
+                int32_t _w539 = _wx(shuffle_hand_in__p_459, 2);
+                if (_w539 >= 0) {
+                    {
+                        int16_t _t540[10];
+                        for (int32_t _i541 = 0; _i541 < 10; _i541++) _t540[_i541] = ((HAND_SLOTS[_i541] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_459, 2) * 10 + _i541]);
+                        memcpy(s->hand + _w539 * 10, _t540, sizeof _t540);
+                    }
+                }
+                int32_t _w542 = _wx(shuffle_hand_in__p_459, 2);
+                if (_w542 >= 0) {
+                    s->hand_count[_w542] = ((int8_t)(0));
+                }
+            }
+            if (ATTACKS__reveal_hand[_ix(attack_effects__r_231, 790)]) {
+                int32_t _w543 = _wx(attack_effects__p_230, 2);
+                if (_w543 >= 0) {
+                    {
+                        int16_t *_d = s->seen + _w543 * 10;
+                        for (int32_t _i544 = 0; _i544 < 10; _i544++) _d[_i544] = s->hand[_ix(attack_effects__o_236, 2) * 10 + _i544];
+                    }
+                }
+            }
+            if (ATTACKS__draw_opp_hand[_ix(attack_effects__r_231, 790)]) {
+                draw_cards__p_462 = attack_effects__p_230;
+                draw_cards__n_463 = s->hand_count[_ix(attack_effects__o_236, 2)];
+                draw_cards__have_464 = s->hand_count[_ix(draw_cards__p_462, 2)];
+                draw_cards__k_465 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_463, s->deck_count[_ix(draw_cards__p_462, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_464))))));
+                int32_t _w545 = _wx(draw_cards__p_462, 2);
+                if (_w545 >= 0) {
+                    {
+                        int16_t _t546[10];
+                        for (int32_t _i547 = 0; _i547 < 10; _i547++) _t546[_i547] = (((HAND_SLOTS[_i547] >= draw_cards__have_464) && (HAND_SLOTS[_i547] < ((int8_t)(_wadd(draw_cards__have_464, draw_cards__k_465))))) ? s->deck[_ix(draw_cards__p_462, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i547], draw_cards__have_464), 0), 19), 20)] : s->hand[_ix(draw_cards__p_462, 2) * 10 + _i547]);
+                        memcpy(s->hand + _w545 * 10, _t546, sizeof _t546);
+                    }
+                }
+                int32_t _w548 = _wx(draw_cards__p_462, 2);
+                if (_w548 >= 0) {
+                    {
+                        int16_t _t549[20];
+                        for (int32_t _i550 = 0; _i550 < 20; _i550++) _t549[_i550] = ((_wadd(DECK_SLOTS[_i550], draw_cards__k_465) < 20) ? s->deck[_ix(draw_cards__p_462, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i550], draw_cards__k_465), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w548 * 20, _t549, sizeof _t549);
+                    }
+                }
+                int32_t _w551 = _wx(draw_cards__p_462, 2);
+                if (_w551 >= 0) {
+                    s->hand_count[_w551] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_462, 2)], draw_cards__k_465)));
+                }
+                int32_t _w552 = _wx(draw_cards__p_462, 2);
+                if (_w552 >= 0) {
+                    s->deck_count[_w552] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_462, 2)], draw_cards__k_465)));
+                }
+            }
+            for (int32_t _i553 = 0; _i553 < 2; _i553++) for (int32_t _i554 = 0; _i554 < 4; _i554++) knockouts__ko_466[_i553 * 4 + _i554] = ((s->card[_i553 * 4 + _i554] >= 0) && (s->damage[_i553 * 4 + _i554] >= CARDS__hp[_ix(s->card[_i553 * 4 + _i554], 395)]));
+            for (int32_t _i555 = 0; _i555 < 2; _i555++) for (int32_t _i556 = 0; _i556 < 4; _i556++) knockouts__ko_cards_467[_i555 * 4 + _i556] = (knockouts__ko_466[_i555 * 4 + _i556] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i555 * 4 + _i556], 395)]))) : 0);
+            {
+                int8_t _t557[2];
+                for (int32_t _i558 = 0; _i558 < 2; _i558++) _t557[_i558] = ((int8_t)(_wadd(s->discard_count[_i558], (_i558 == 0 ? ({ int32_t _r560 = 0; for (int32_t _j559 = 0; _j559 < 4; _j559++) _r560 = _wadd(_r560, knockouts__ko_cards_467[_j559]); _r560; }) : ({ int32_t _r563 = 0; for (int32_t _j562 = 0; _j562 < 4; _j562++) _r563 = _wadd(_r563, knockouts__ko_cards_467[1 * 4 + _j562]); _r563; })))));
+                memcpy(s->discard_count, _t557, sizeof _t557);
+            }
+            for (int32_t _i565 = 0; _i565 < 2; _i565++) for (int32_t _i566 = 0; _i566 < 4; _i566++) knockouts__ko_value_468[_i565 * 4 + _i566] = (knockouts__ko_466[_i565 * 4 + _i566] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i565 * 4 + _i566], 395)]))) : 0);
+            {
+                int8_t _t567[2];
+                for (int32_t _i568 = 0; _i568 < 2; _i568++) _t567[_i568] = ((int8_t)(_wadd(s->points[_i568], (_i568 == 0 ? ({ int32_t _r570 = 0; for (int32_t _j569 = 0; _j569 < 4; _j569++) _r570 = _wadd(_r570, knockouts__ko_value_468[1 * 4 + _j569]); _r570; }) : ({ int32_t _r573 = 0; for (int32_t _j572 = 0; _j572 < 4; _j572++) _r573 = _wadd(_r573, knockouts__ko_value_468[_j572]); _r573; })))));
+                memcpy(s->points, _t567, sizeof _t567);
+            }
+            if (true) {
+                {
+                    int16_t _t575[2];
+                    for (int32_t _i576 = 0; _i576 < 2; _i576++) _t575[_i576] = ((_i576 == 0 ? ({ bool _r578 = false; for (int32_t _j577 = 0; _j577 < 4; _j577++) if (knockouts__ko_466[_j577]) { _r578 = true; break; } _r578; }) : ({ bool _r581 = false; for (int32_t _j580 = 0; _j580 < 4; _j580++) if (knockouts__ko_466[1 * 4 + _j580]) { _r581 = true; break; } _r581; })) ? s->turn : s->ko_turn[_i576]);
+                    memcpy(s->ko_turn, _t575, sizeof _t575);
+                }
+            }
+            {
+                int16_t _t583[8];
+                for (int32_t _i584 = 0; _i584 < 2; _i584++) for (int32_t _i585 = 0; _i585 < 4; _i585++) _t583[_i584 * 4 + _i585] = (knockouts__ko_466[_i584 * 4 + _i585] ? ((int16_t)((-1))) : s->card[_i584 * 4 + _i585]);
+                memcpy(s->card, _t583, sizeof _t583);
+            }
+            {
+                int16_t _t586[8];
+                for (int32_t _i587 = 0; _i587 < 2; _i587++) for (int32_t _i588 = 0; _i588 < 4; _i588++) _t586[_i587 * 4 + _i588] = (knockouts__ko_466[_i587 * 4 + _i588] ? ((int16_t)(0)) : s->damage[_i587 * 4 + _i588]);
+                memcpy(s->damage, _t586, sizeof _t586);
+            }
+            {
+                int8_t _t589[64];
+                for (int32_t _i590 = 0; _i590 < 2; _i590++) for (int32_t _i591 = 0; _i591 < 4; _i591++) for (int32_t _i592 = 0; _i592 < 8; _i592++) _t589[_i590 * 32 + _i591 * 8 + _i592] = (knockouts__ko_466[(_i590 * 4 + _i591) / 4 * 4 + ((_i590 * 4 + _i591)) % 4] ? ((int8_t)(0)) : s->energy[_i590 * 32 + _i591 * 8 + _i592]);
+                memcpy(s->energy, _t589, sizeof _t589);
+            }
+            {
+                int8_t _t593[8];
+                for (int32_t _i594 = 0; _i594 < 2; _i594++) for (int32_t _i595 = 0; _i595 < 4; _i595++) _t593[_i594 * 4 + _i595] = (knockouts__ko_466[_i594 * 4 + _i595] ? ((int8_t)(0)) : s->entered[_i594 * 4 + _i595]);
+                memcpy(s->entered, _t593, sizeof _t593);
+            }
+            {
+                int16_t _t596[16];
+                for (int32_t _i597 = 0; _i597 < 2; _i597++) for (int32_t _i598 = 0; _i598 < 4; _i598++) for (int32_t _i599 = 0; _i599 < 2; _i599++) _t596[_i597 * 8 + _i598 * 2 + _i599] = (knockouts__ko_466[(_i597 * 4 + _i598) / 4 * 4 + ((_i597 * 4 + _i598)) % 4] ? ((int16_t)((-1))) : s->under[_i597 * 8 + _i598 * 2 + _i599]);
+                memcpy(s->under, _t596, sizeof _t596);
+            }
+            {
+                bool _t600[8];
+                for (int32_t _i601 = 0; _i601 < 2; _i601++) for (int32_t _i602 = 0; _i602 < 4; _i602++) _t600[_i601 * 4 + _i602] = (s->used_ability[_i601 * 4 + _i602] && (!knockouts__ko_466[_i601 * 4 + _i602]));
+                memcpy(s->used_ability, _t600, sizeof _t600);
+            }
+            knockouts__ko_active_469[0] = knockouts__ko_466[0];
+            knockouts__ko_active_469[1] = knockouts__ko_466[1 * 4];
+            {
+                bool _t603[2];
+                for (int32_t _i604 = 0; _i604 < 2; _i604++) _t603[_i604] = (s->poisoned[_i604] && (!knockouts__ko_active_469[_i604]));
+                memcpy(s->poisoned, _t603, sizeof _t603);
+            }
+            {
+                bool _t605[2];
+                for (int32_t _i606 = 0; _i606 < 2; _i606++) _t605[_i606] = (s->burned[_i606] && (!knockouts__ko_active_469[_i606]));
+                memcpy(s->burned, _t605, sizeof _t605);
+            }
+            {
+                int8_t _t607[2];
+                for (int32_t _i608 = 0; _i608 < 2; _i608++) _t607[_i608] = (knockouts__ko_active_469[_i608] ? ((int8_t)(0)) : s->condition[_i608]);
+                memcpy(s->condition, _t607, sizeof _t607);
+            }
+            knockouts__has_bench_472[0] = ({ int32_t _lo609 = 1; bool _r611 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_470 = _lo609, _end610 = 4; knockouts__ks_470 < _end610; knockouts__ks_470++) if ((s->card[knockouts__ks_470] >= 0)) { _r611 = true; break; } _r611; });
+            knockouts__has_bench_472[1] = ({ int32_t _lo613 = 1; bool _r615 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_471 = _lo613, _end614 = 4; knockouts__ks_471 < _end614; knockouts__ks_471++) if ((s->card[1 * 4 + knockouts__ks_471] >= 0)) { _r615 = true; break; } _r615; });
+            {
+                bool _t617[2];
+                for (int32_t _i618 = 0; _i618 < 2; _i618++) _t617[_i618] = (s->promote_pending[_i618] || (knockouts__ko_active_469[_i618] && knockouts__has_bench_472[_i618]));
+                memcpy(s->promote_pending, _t617, sizeof _t617);
+            }
+            for (int32_t _i619 = 0; _i619 < 2; _i619++) knockouts__won_473[_i619] = ((s->points[_i619] >= 3) || (_i619 == 0 ? (knockouts__ko_active_469[1] && (!knockouts__has_bench_472[1])) : (knockouts__ko_active_469[0] && (!knockouts__has_bench_472[0]))));
+            if ((knockouts__won_473[0] && knockouts__won_473[1])) {
+                memset(s->rewards, 0, sizeof s->rewards);
+                s->terminated = true;
+                s->phase = ((int8_t)(3));
+            } else if ((knockouts__won_473[0] || knockouts__won_473[1])) {
+                _win(s, (knockouts__won_473[0] ? 0 : 1));
+                s->terminated = true;
+                s->phase = ((int8_t)(3));
+            }
+        }
+    }
+    if ((s->choice__pending == 0)) {
+        end_of_turn__p_474 = s->current_player;
+        int32_t _w620 = _wx(end_of_turn__p_474, 2);
+        if (_w620 >= 0) {
+            s->energy_now[_w620] = ((int8_t)((-1)));
+        }
+        if ((s->phase != 3)) {
+            checkup__q_475 = end_of_turn__p_474;
+            checkup__owner_476 = end_of_turn__p_474;
+            if (((s->card[_ix(checkup__q_475, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_475, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_475, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_475, 2)]) {
+                    int32_t _w621 = _wx(checkup__q_475, 2);
+                    if (_w621 >= 0) {
+                        s->damage[_w621 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_475, 2) * 4], 10)));
+                    }
+                }
+                if (s->burned[_ix(checkup__q_475, 2)]) {
+                    int32_t _w622 = _wx(checkup__q_475, 2);
+                    if (_w622 >= 0) {
+                        s->damage[_w622 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_475, 2) * 4], 20)));
+                    }
+                    if (_flip(random_word_at(key, 7))) {
+                        int32_t _w623 = _wx(checkup__q_475, 2);
+                        if (_w623 >= 0) {
+                            s->burned[_w623] = false;
                         }
-                        int32_t _w970 = _wx(start_turn__p_580, 2);
-                        if (_w970 >= 0) {
-                            s->energy_next[_w970] = ({ int32_t _let971 = start_turn__p_580; int32_t next_energy__p_584 = _let971; ({ int8_t _let972 = s->deck_id[_ix(next_energy__p_584, 2)]; int8_t next_energy__d_585 = _let972; ({ int32_t _let973 = _roll(random_word_at(key, 11), DECK_INFO__types[_ix(next_energy__d_585, 14)]); int32_t next_energy__j_586 = _let973; ((next_energy__j_586 == 0) ? DECK_INFO__type0[_ix(next_energy__d_585, 14)] : ((next_energy__j_586 == 1) ? DECK_INFO__type1[_ix(next_energy__d_585, 14)] : DECK_INFO__type2[_ix(next_energy__d_585, 14)])); }); }); });
+                    }
+                }
+                if (((s->condition[_ix(checkup__q_475, 2)] == 1) && _flip(random_word_at(key, 8)))) {
+                    int32_t _w624 = _wx(checkup__q_475, 2);
+                    if (_w624 >= 0) {
+                        s->condition[_w624] = ((int8_t)(0));
+                    }
+                }
+                if (((s->condition[_ix(checkup__q_475, 2)] == 2) && (checkup__q_475 == checkup__owner_476))) {
+                    int32_t _w625 = _wx(checkup__q_475, 2);
+                    if (_w625 >= 0) {
+                        s->condition[_w625] = ((int8_t)(0));
+                    }
+                }
+            }
+            checkup__q_477 = _wsub(1, end_of_turn__p_474);
+            checkup__owner_478 = end_of_turn__p_474;
+            if (((s->card[_ix(checkup__q_477, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_477, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_477, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_477, 2)]) {
+                    int32_t _w626 = _wx(checkup__q_477, 2);
+                    if (_w626 >= 0) {
+                        s->damage[_w626 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_477, 2) * 4], 10)));
+                    }
+                }
+                if (s->burned[_ix(checkup__q_477, 2)]) {
+                    int32_t _w627 = _wx(checkup__q_477, 2);
+                    if (_w627 >= 0) {
+                        s->damage[_w627 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_477, 2) * 4], 20)));
+                    }
+                    if (_flip(random_word_at(key, 9))) {
+                        int32_t _w628 = _wx(checkup__q_477, 2);
+                        if (_w628 >= 0) {
+                            s->burned[_w628] = false;
                         }
+                    }
+                }
+                if (((s->condition[_ix(checkup__q_477, 2)] == 1) && _flip(random_word_at(key, 10)))) {
+                    int32_t _w629 = _wx(checkup__q_477, 2);
+                    if (_w629 >= 0) {
+                        s->condition[_w629] = ((int8_t)(0));
+                    }
+                }
+                if (((s->condition[_ix(checkup__q_477, 2)] == 2) && (checkup__q_477 == checkup__owner_478))) {
+                    int32_t _w630 = _wx(checkup__q_477, 2);
+                    if (_w630 >= 0) {
+                        s->condition[_w630] = ((int8_t)(0));
+                    }
+                }
+            }
+            for (int32_t _i631 = 0; _i631 < 2; _i631++) for (int32_t _i632 = 0; _i632 < 4; _i632++) knockouts__ko_479[_i631 * 4 + _i632] = ((s->card[_i631 * 4 + _i632] >= 0) && (s->damage[_i631 * 4 + _i632] >= CARDS__hp[_ix(s->card[_i631 * 4 + _i632], 395)]));
+            for (int32_t _i633 = 0; _i633 < 2; _i633++) for (int32_t _i634 = 0; _i634 < 4; _i634++) knockouts__ko_cards_480[_i633 * 4 + _i634] = (knockouts__ko_479[_i633 * 4 + _i634] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i633 * 4 + _i634], 395)]))) : 0);
+            {
+                int8_t _t635[2];
+                for (int32_t _i636 = 0; _i636 < 2; _i636++) _t635[_i636] = ((int8_t)(_wadd(s->discard_count[_i636], (_i636 == 0 ? ({ int32_t _r638 = 0; for (int32_t _j637 = 0; _j637 < 4; _j637++) _r638 = _wadd(_r638, knockouts__ko_cards_480[_j637]); _r638; }) : ({ int32_t _r641 = 0; for (int32_t _j640 = 0; _j640 < 4; _j640++) _r641 = _wadd(_r641, knockouts__ko_cards_480[1 * 4 + _j640]); _r641; })))));
+                memcpy(s->discard_count, _t635, sizeof _t635);
+            }
+            for (int32_t _i643 = 0; _i643 < 2; _i643++) for (int32_t _i644 = 0; _i644 < 4; _i644++) knockouts__ko_value_481[_i643 * 4 + _i644] = (knockouts__ko_479[_i643 * 4 + _i644] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i643 * 4 + _i644], 395)]))) : 0);
+            {
+                int8_t _t645[2];
+                for (int32_t _i646 = 0; _i646 < 2; _i646++) _t645[_i646] = ((int8_t)(_wadd(s->points[_i646], (_i646 == 0 ? ({ int32_t _r648 = 0; for (int32_t _j647 = 0; _j647 < 4; _j647++) _r648 = _wadd(_r648, knockouts__ko_value_481[1 * 4 + _j647]); _r648; }) : ({ int32_t _r651 = 0; for (int32_t _j650 = 0; _j650 < 4; _j650++) _r651 = _wadd(_r651, knockouts__ko_value_481[_j650]); _r651; })))));
+                memcpy(s->points, _t645, sizeof _t645);
+            }
+            if (false) {
+                {
+                    int16_t _t653[2];
+                    for (int32_t _i654 = 0; _i654 < 2; _i654++) _t653[_i654] = ((_i654 == 0 ? ({ bool _r656 = false; for (int32_t _j655 = 0; _j655 < 4; _j655++) if (knockouts__ko_479[_j655]) { _r656 = true; break; } _r656; }) : ({ bool _r659 = false; for (int32_t _j658 = 0; _j658 < 4; _j658++) if (knockouts__ko_479[1 * 4 + _j658]) { _r659 = true; break; } _r659; })) ? s->turn : s->ko_turn[_i654]);
+                    memcpy(s->ko_turn, _t653, sizeof _t653);
+                }
+            }
+            {
+                int16_t _t661[8];
+                for (int32_t _i662 = 0; _i662 < 2; _i662++) for (int32_t _i663 = 0; _i663 < 4; _i663++) _t661[_i662 * 4 + _i663] = (knockouts__ko_479[_i662 * 4 + _i663] ? ((int16_t)((-1))) : s->card[_i662 * 4 + _i663]);
+                memcpy(s->card, _t661, sizeof _t661);
+            }
+            {
+                int16_t _t664[8];
+                for (int32_t _i665 = 0; _i665 < 2; _i665++) for (int32_t _i666 = 0; _i666 < 4; _i666++) _t664[_i665 * 4 + _i666] = (knockouts__ko_479[_i665 * 4 + _i666] ? ((int16_t)(0)) : s->damage[_i665 * 4 + _i666]);
+                memcpy(s->damage, _t664, sizeof _t664);
+            }
+            {
+                int8_t _t667[64];
+                for (int32_t _i668 = 0; _i668 < 2; _i668++) for (int32_t _i669 = 0; _i669 < 4; _i669++) for (int32_t _i670 = 0; _i670 < 8; _i670++) _t667[_i668 * 32 + _i669 * 8 + _i670] = (knockouts__ko_479[(_i668 * 4 + _i669) / 4 * 4 + ((_i668 * 4 + _i669)) % 4] ? ((int8_t)(0)) : s->energy[_i668 * 32 + _i669 * 8 + _i670]);
+                memcpy(s->energy, _t667, sizeof _t667);
+            }
+            {
+                int8_t _t671[8];
+                for (int32_t _i672 = 0; _i672 < 2; _i672++) for (int32_t _i673 = 0; _i673 < 4; _i673++) _t671[_i672 * 4 + _i673] = (knockouts__ko_479[_i672 * 4 + _i673] ? ((int8_t)(0)) : s->entered[_i672 * 4 + _i673]);
+                memcpy(s->entered, _t671, sizeof _t671);
+            }
+            {
+                int16_t _t674[16];
+                for (int32_t _i675 = 0; _i675 < 2; _i675++) for (int32_t _i676 = 0; _i676 < 4; _i676++) for (int32_t _i677 = 0; _i677 < 2; _i677++) _t674[_i675 * 8 + _i676 * 2 + _i677] = (knockouts__ko_479[(_i675 * 4 + _i676) / 4 * 4 + ((_i675 * 4 + _i676)) % 4] ? ((int16_t)((-1))) : s->under[_i675 * 8 + _i676 * 2 + _i677]);
+                memcpy(s->under, _t674, sizeof _t674);
+            }
+            {
+                bool _t678[8];
+                for (int32_t _i679 = 0; _i679 < 2; _i679++) for (int32_t _i680 = 0; _i680 < 4; _i680++) _t678[_i679 * 4 + _i680] = (s->used_ability[_i679 * 4 + _i680] && (!knockouts__ko_479[_i679 * 4 + _i680]));
+                memcpy(s->used_ability, _t678, sizeof _t678);
+            }
+            knockouts__ko_active_482[0] = knockouts__ko_479[0];
+            knockouts__ko_active_482[1] = knockouts__ko_479[1 * 4];
+            {
+                bool _t681[2];
+                for (int32_t _i682 = 0; _i682 < 2; _i682++) _t681[_i682] = (s->poisoned[_i682] && (!knockouts__ko_active_482[_i682]));
+                memcpy(s->poisoned, _t681, sizeof _t681);
+            }
+            {
+                bool _t683[2];
+                for (int32_t _i684 = 0; _i684 < 2; _i684++) _t683[_i684] = (s->burned[_i684] && (!knockouts__ko_active_482[_i684]));
+                memcpy(s->burned, _t683, sizeof _t683);
+            }
+            {
+                int8_t _t685[2];
+                for (int32_t _i686 = 0; _i686 < 2; _i686++) _t685[_i686] = (knockouts__ko_active_482[_i686] ? ((int8_t)(0)) : s->condition[_i686]);
+                memcpy(s->condition, _t685, sizeof _t685);
+            }
+            knockouts__has_bench_485[0] = ({ int32_t _lo687 = 1; bool _r689 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_483 = _lo687, _end688 = 4; knockouts__ks_483 < _end688; knockouts__ks_483++) if ((s->card[knockouts__ks_483] >= 0)) { _r689 = true; break; } _r689; });
+            knockouts__has_bench_485[1] = ({ int32_t _lo691 = 1; bool _r693 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_484 = _lo691, _end692 = 4; knockouts__ks_484 < _end692; knockouts__ks_484++) if ((s->card[1 * 4 + knockouts__ks_484] >= 0)) { _r693 = true; break; } _r693; });
+            {
+                bool _t695[2];
+                for (int32_t _i696 = 0; _i696 < 2; _i696++) _t695[_i696] = (s->promote_pending[_i696] || (knockouts__ko_active_482[_i696] && knockouts__has_bench_485[_i696]));
+                memcpy(s->promote_pending, _t695, sizeof _t695);
+            }
+            for (int32_t _i697 = 0; _i697 < 2; _i697++) knockouts__won_486[_i697] = ((s->points[_i697] >= 3) || (_i697 == 0 ? (knockouts__ko_active_482[1] && (!knockouts__has_bench_485[1])) : (knockouts__ko_active_482[0] && (!knockouts__has_bench_485[0]))));
+            if ((knockouts__won_486[0] && knockouts__won_486[1])) {
+                memset(s->rewards, 0, sizeof s->rewards);
+                s->terminated = true;
+                s->phase = ((int8_t)(3));
+            } else if ((knockouts__won_486[0] || knockouts__won_486[1])) {
+                _win(s, (knockouts__won_486[0] ? 0 : 1));
+                s->terminated = true;
+                s->phase = ((int8_t)(3));
+            }
+        }
+        if ((s->phase != 3)) {
+            if ((s->turn >= 30)) {
+                memset(s->rewards, 0, sizeof s->rewards);
+                s->terminated = true;
+                s->phase = ((int8_t)(3));
+            } else if (s->promote_pending[_ix(end_of_turn__p_474, 2)]) {
+                s->phase = ((int8_t)(2));
+            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_474), 2)]) {
+                s->phase = ((int8_t)(2));
+                s->current_player = _wsub(1, end_of_turn__p_474);
+            } else {
+                start_turn__p_487 = _wsub(1, end_of_turn__p_474);
+                s->current_player = start_turn__p_487;
+                s->phase = ((int8_t)(1));
+                s->turn = ((int16_t)(_wadd(s->turn, 1)));
+                s->supporter_played = false;
+                s->retreated = false;
+                s->retreat_cut = ((int8_t)(0));
+                s->dealt_bonus = ((int16_t)(0));
+                s->dealt_group = ((int8_t)((-1)));
+                {
+                    bool _t698[8];
+                    for (int32_t _i699 = 0; _i699 < 2; _i699++) for (int32_t _i700 = 0; _i700 < 4; _i700++) _t698[_i699 * 4 + _i700] = (s->used_ability[_i699 * 4 + _i700] && false);
+                    memcpy(s->used_ability, _t698, sizeof _t698);
+                }
+                draw_cards__p_488 = start_turn__p_487;
+                draw_cards__have_489 = s->hand_count[_ix(draw_cards__p_488, 2)];
+                draw_cards__k_490 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_488, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_489))))));
+                int32_t _w701 = _wx(draw_cards__p_488, 2);
+                if (_w701 >= 0) {
+                    {
+                        int16_t _t702[10];
+                        for (int32_t _i703 = 0; _i703 < 10; _i703++) _t702[_i703] = (((HAND_SLOTS[_i703] >= draw_cards__have_489) && (HAND_SLOTS[_i703] < ((int8_t)(_wadd(draw_cards__have_489, draw_cards__k_490))))) ? s->deck[_ix(draw_cards__p_488, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i703], draw_cards__have_489), 0), 19), 20)] : s->hand[_ix(draw_cards__p_488, 2) * 10 + _i703]);
+                        memcpy(s->hand + _w701 * 10, _t702, sizeof _t702);
+                    }
+                }
+                int32_t _w704 = _wx(draw_cards__p_488, 2);
+                if (_w704 >= 0) {
+                    {
+                        int16_t _t705[20];
+                        for (int32_t _i706 = 0; _i706 < 20; _i706++) _t705[_i706] = ((_wadd(DECK_SLOTS[_i706], draw_cards__k_490) < 20) ? s->deck[_ix(draw_cards__p_488, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i706], draw_cards__k_490), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w704 * 20, _t705, sizeof _t705);
+                    }
+                }
+                int32_t _w707 = _wx(draw_cards__p_488, 2);
+                if (_w707 >= 0) {
+                    s->hand_count[_w707] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_488, 2)], draw_cards__k_490)));
+                }
+                int32_t _w708 = _wx(draw_cards__p_488, 2);
+                if (_w708 >= 0) {
+                    s->deck_count[_w708] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_488, 2)], draw_cards__k_490)));
+                }
+                if ((s->turn > 1)) {
+                    int32_t _w709 = _wx(start_turn__p_487, 2);
+                    if (_w709 >= 0) {
+                        s->energy_now[_w709] = s->energy_next[_ix(start_turn__p_487, 2)];
+                    }
+                    int32_t _w710 = _wx(start_turn__p_487, 2);
+                    if (_w710 >= 0) {
+                        s->energy_next[_w710] = ({ int32_t _let711 = start_turn__p_487; int32_t next_energy__p_491 = _let711; ({ int8_t _let712 = s->deck_id[_ix(next_energy__p_491, 2)]; int8_t next_energy__d_492 = _let712; ({ int32_t _let713 = _roll(random_word_at(key, 11), DECK_INFO__types[_ix(next_energy__d_492, 14)]); int32_t next_energy__j_493 = _let713; ((next_energy__j_493 == 0) ? DECK_INFO__type0[_ix(next_energy__d_492, 14)] : ((next_energy__j_493 == 1) ? DECK_INFO__type1[_ix(next_energy__d_492, 14)] : DECK_INFO__type2[_ix(next_energy__d_492, 14)])); }); }); });
                     }
                 }
             }
@@ -2836,27 +2812,27 @@ static void effect_use_ability(State *s, int32_t slot, Key key)
     int32_t p_ = 0;
     int32_t o = 0;
     int16_t c = 0;
-    bool choice__options_4[4] = {0};
+    bool choice__options_3[4] = {0};
     int32_t t = 0;
-    int32_t swap_active__p_616 = 0;
-    int32_t swap_active__b_617 = 0;
-    int32_t swap_active__perm_618[4] = {0};
-    int32_t clear_conditions__p_619 = 0;
+    int32_t swap_active__p_523 = 0;
+    int32_t swap_active__b_524 = 0;
+    int32_t swap_active__perm_525[4] = {0};
+    int32_t clear_conditions__p_526 = 0;
     bool heads = 0;
-    int32_t give_status__q_620 = 0;
-    int16_t give_status__st_621 = 0;
-    bool knockouts__ko_622[8] = {0};
-    int32_t knockouts__ko_cards_623[8] = {0};
-    int32_t knockouts__ko_value_624[8] = {0};
-    bool knockouts__ko_active_625[2] = {0};
-    bool knockouts__has_bench_628[2] = {0};
-    bool knockouts__won_629[2] = {0};
-    bool choice__options_5[4] = {0};
+    int32_t give_status__q_527 = 0;
+    int16_t give_status__st_528 = 0;
+    bool knockouts__ko_529[8] = {0};
+    int32_t knockouts__ko_cards_530[8] = {0};
+    int32_t knockouts__ko_value_531[8] = {0};
+    bool knockouts__ko_active_532[2] = {0};
+    bool knockouts__has_bench_535[2] = {0};
+    bool knockouts__won_536[2] = {0};
+    bool choice__options_4[4] = {0};
     int32_t b = 0;
-    int32_t swap_active__p_630 = 0;
-    int32_t swap_active__b_631 = 0;
-    int32_t swap_active__perm_632[4] = {0};
-    int32_t clear_conditions__p_633 = 0;
+    int32_t swap_active__p_537 = 0;
+    int32_t swap_active__b_538 = 0;
+    int32_t swap_active__perm_539[4] = {0};
+    int32_t clear_conditions__p_540 = 0;
     choice__mover = s->current_player;
     p_ = s->current_player;
     o = _wsub(1, p_);
@@ -2865,17 +2841,17 @@ static void effect_use_ability(State *s, int32_t slot, Key key)
     if (_w1 >= 0) {
         s->used_ability[_w1 * 4 + slot] = true;
     }
-    for (int32_t _i2 = 0; _i2 < 4; _i2++) choice__options_4[_i2] = ({ int32_t _let3 = p_; int32_t ability_targets__p_608 = _let3; ({ int32_t _let4 = slot; int32_t ability_targets__slot_609 = _let4; ({ int32_t _let5 = _wsub(1, ability_targets__p_608); int32_t ability_targets__o_610 = _let5; ({ int16_t _let6 = s->card[_ix(ability_targets__p_608, 2) * 4 + _ix(ability_targets__slot_609, 4)]; int16_t ability_targets__c_611 = _let6; ({ bool _let7[4]; for (int32_t _i8 = 0; _i8 < 4; _i8++) _let7[_i8] = (s->card[_ix(ability_targets__o_610, 2) * 4 + _i8] >= 0); bool ability_targets__theirs_612[4]; memcpy(ability_targets__theirs_612, _let7, sizeof ability_targets__theirs_612); ({ bool _let9[4]; for (int32_t _i10 = 0; _i10 < 4; _i10++) _let9[_i10] = ((ability_targets__theirs_612[_i10] && (CARDS__kind[_ix(s->card[_ix(ability_targets__o_610, 2) * 4 + _i10], 395)] == 0)) && (CARDS__stage[_ix(s->card[_ix(ability_targets__o_610, 2) * 4 + _i10], 395)] == CARDS__ab_gust_stage[_ix(ability_targets__c_611, 395)])); bool ability_targets__staged_613[4]; memcpy(ability_targets__staged_613, _let9, sizeof ability_targets__staged_613); ({ int16_t _let11 = ((int16_t)(_imin(_imax(CARDS__ab_move_type[_ix(ability_targets__c_611, 395)], ((int16_t)(0))), ((int16_t)(7))))); int16_t ability_targets__t_614 = _let11; ({ bool _let12[4]; for (int32_t _i13 = 0; _i13 < 4; _i13++) _let12[_i13] = (((s->card[_ix(ability_targets__p_608, 2) * 4 + _i13] >= 0) && (CARDS__type[_ix(s->card[_ix(ability_targets__p_608, 2) * 4 + _i13], 395)] == CARDS__ab_move_filter[_ix(ability_targets__c_611, 395)])) && (_i13 == 0 ? (s->energy[_ix(ability_targets__p_608, 2) * 32 + _ix(ability_targets__t_614, 8)] > 0) : (_i13 == 1 ? (s->energy[_ix(ability_targets__p_608, 2) * 32 + 1 * 8 + _ix(ability_targets__t_614, 8)] > 0) : (_i13 == 2 ? (s->energy[_ix(ability_targets__p_608, 2) * 32 + 2 * 8 + _ix(ability_targets__t_614, 8)] > 0) : (s->energy[_ix(ability_targets__p_608, 2) * 32 + 3 * 8 + _ix(ability_targets__t_614, 8)] > 0))))); bool ability_targets__wet_615[4]; memcpy(ability_targets__wet_615, _let12, sizeof ability_targets__wet_615); (CARDS__ab_gust[_ix(ability_targets__c_611, 395)] ? (ability_targets__staged_613[_i2] && BENCH_MASK[_i2]) : (CARDS__ab_drive_off[_ix(ability_targets__c_611, 395)] ? (ability_targets__theirs_612[_i2] && BENCH_MASK[_i2]) : ((CARDS__ab_snipe[_ix(ability_targets__c_611, 395)] > 0) ? ability_targets__theirs_612[_i2] : ((CARDS__ab_move_type[_ix(ability_targets__c_611, 395)] >= 0) ? (ability_targets__wet_615[_i2] && BENCH_MASK[_i2]) : false)))); }); }); }); }); }); }); }); });
+    for (int32_t _i2 = 0; _i2 < 4; _i2++) choice__options_3[_i2] = ({ int32_t _let3 = p_; int32_t ability_targets__p_515 = _let3; ({ int32_t _let4 = slot; int32_t ability_targets__slot_516 = _let4; ({ int32_t _let5 = _wsub(1, ability_targets__p_515); int32_t ability_targets__o_517 = _let5; ({ int16_t _let6 = s->card[_ix(ability_targets__p_515, 2) * 4 + _ix(ability_targets__slot_516, 4)]; int16_t ability_targets__c_518 = _let6; ({ bool _let7[4]; for (int32_t _i8 = 0; _i8 < 4; _i8++) _let7[_i8] = (s->card[_ix(ability_targets__o_517, 2) * 4 + _i8] >= 0); bool ability_targets__theirs_519[4]; memcpy(ability_targets__theirs_519, _let7, sizeof ability_targets__theirs_519); ({ bool _let9[4]; for (int32_t _i10 = 0; _i10 < 4; _i10++) _let9[_i10] = ((ability_targets__theirs_519[_i10] && (CARDS__kind[_ix(s->card[_ix(ability_targets__o_517, 2) * 4 + _i10], 395)] == 0)) && (CARDS__stage[_ix(s->card[_ix(ability_targets__o_517, 2) * 4 + _i10], 395)] == CARDS__ab_gust_stage[_ix(ability_targets__c_518, 395)])); bool ability_targets__staged_520[4]; memcpy(ability_targets__staged_520, _let9, sizeof ability_targets__staged_520); ({ int16_t _let11 = ((int16_t)(_imin(_imax(CARDS__ab_move_type[_ix(ability_targets__c_518, 395)], ((int16_t)(0))), ((int16_t)(7))))); int16_t ability_targets__t_521 = _let11; ({ bool _let12[4]; for (int32_t _i13 = 0; _i13 < 4; _i13++) _let12[_i13] = (((s->card[_ix(ability_targets__p_515, 2) * 4 + _i13] >= 0) && (CARDS__type[_ix(s->card[_ix(ability_targets__p_515, 2) * 4 + _i13], 395)] == CARDS__ab_move_filter[_ix(ability_targets__c_518, 395)])) && (_i13 == 0 ? (s->energy[_ix(ability_targets__p_515, 2) * 32 + _ix(ability_targets__t_521, 8)] > 0) : (_i13 == 1 ? (s->energy[_ix(ability_targets__p_515, 2) * 32 + 1 * 8 + _ix(ability_targets__t_521, 8)] > 0) : (_i13 == 2 ? (s->energy[_ix(ability_targets__p_515, 2) * 32 + 2 * 8 + _ix(ability_targets__t_521, 8)] > 0) : (s->energy[_ix(ability_targets__p_515, 2) * 32 + 3 * 8 + _ix(ability_targets__t_521, 8)] > 0))))); bool ability_targets__wet_522[4]; memcpy(ability_targets__wet_522, _let12, sizeof ability_targets__wet_522); (CARDS__ab_gust[_ix(ability_targets__c_518, 395)] ? (ability_targets__staged_520[_i2] && BENCH_MASK[_i2]) : (CARDS__ab_drive_off[_ix(ability_targets__c_518, 395)] ? (ability_targets__theirs_519[_i2] && BENCH_MASK[_i2]) : ((CARDS__ab_snipe[_ix(ability_targets__c_518, 395)] > 0) ? ability_targets__theirs_519[_i2] : ((CARDS__ab_move_type[_ix(ability_targets__c_518, 395)] >= 0) ? (ability_targets__wet_522[_i2] && BENCH_MASK[_i2]) : false)))); }); }); }); }); }); }); }); });
     t = (-1);
-    if (({ bool _r15 = false; for (int32_t _j14 = 0; _j14 < 4; _j14++) if (choice__options_4[_j14]) { _r15 = true; break; } _r15; })) {
+    if (({ bool _r15 = false; for (int32_t _j14 = 0; _j14 < 4; _j14++) if (choice__options_3[_j14]) { _r15 = true; break; } _r15; })) {
         s->choice__slot = slot;
         s->choice__p = p_;
         s->choice__o = o;
         s->choice__c = c;
-        for (int32_t _i17 = 0; _i17 < 8; _i17++) s->choice__mask[_i17] = (_i17 < 4 ? choice__options_4[_i17] : (_i17 < 5 ? false : (_i17 < 6 ? false : (_i17 < 7 ? false : false))));
+        for (int32_t _i17 = 0; _i17 < 4; _i17++) s->choice__mask[_i17] = choice__options_3[_i17];
         s->choice__player = s->current_player;
         s->current_player = (CARDS__ab_drive_off[_ix(c, 395)] ? o : p_);
-        s->choice__pending = 4;
+        s->choice__pending = 3;
     }
     if ((s->choice__pending == 0)) {
         if ((CARDS__ab_heal_all[_ix(c, 395)] > 0)) {
@@ -2889,75 +2865,75 @@ static void effect_use_ability(State *s, int32_t slot, Key key)
             }
         }
         if (((CARDS__ab_gust[_ix(c, 395)] || CARDS__ab_drive_off[_ix(c, 395)]) && (t >= 0))) {
-            swap_active__p_616 = o;
-            swap_active__b_617 = t;
-            for (int32_t _i21 = 0; _i21 < 4; _i21++) swap_active__perm_618[_i21] = SWAP[_ix(swap_active__b_617, 4) * 4 + _i21];
-            int32_t _w22 = _wx(swap_active__p_616, 2);
+            swap_active__p_523 = o;
+            swap_active__b_524 = t;
+            for (int32_t _i21 = 0; _i21 < 4; _i21++) swap_active__perm_525[_i21] = SWAP[_ix(swap_active__b_524, 4) * 4 + _i21];
+            int32_t _w22 = _wx(swap_active__p_523, 2);
             if (_w22 >= 0) {
                 {
                     int16_t _t23[4];
-                    for (int32_t _i24 = 0; _i24 < 4; _i24++) _t23[_i24] = s->card[_ix(swap_active__p_616, 2) * 4 + _ix(swap_active__perm_618[_i24], 4)];
+                    for (int32_t _i24 = 0; _i24 < 4; _i24++) _t23[_i24] = s->card[_ix(swap_active__p_523, 2) * 4 + _ix(swap_active__perm_525[_i24], 4)];
                     memcpy(s->card + _w22 * 4, _t23, sizeof _t23);
                 }
             }
-            int32_t _w25 = _wx(swap_active__p_616, 2);
+            int32_t _w25 = _wx(swap_active__p_523, 2);
             if (_w25 >= 0) {
                 {
                     int16_t _t26[4];
-                    for (int32_t _i27 = 0; _i27 < 4; _i27++) _t26[_i27] = s->damage[_ix(swap_active__p_616, 2) * 4 + _ix(swap_active__perm_618[_i27], 4)];
+                    for (int32_t _i27 = 0; _i27 < 4; _i27++) _t26[_i27] = s->damage[_ix(swap_active__p_523, 2) * 4 + _ix(swap_active__perm_525[_i27], 4)];
                     memcpy(s->damage + _w25 * 4, _t26, sizeof _t26);
                 }
             }
-            int32_t _w28 = _wx(swap_active__p_616, 2);
+            int32_t _w28 = _wx(swap_active__p_523, 2);
             if (_w28 >= 0) {
                 {
                     int8_t _t29[32];
-                    for (int32_t _i30 = 0; _i30 < 4; _i30++) for (int32_t _i31 = 0; _i31 < 8; _i31++) _t29[_i30 * 8 + _i31] = s->energy[_ix(swap_active__p_616, 2) * 32 + _ix(swap_active__perm_618[_i30], 4) * 8 + _i31];
+                    for (int32_t _i30 = 0; _i30 < 4; _i30++) for (int32_t _i31 = 0; _i31 < 8; _i31++) _t29[_i30 * 8 + _i31] = s->energy[_ix(swap_active__p_523, 2) * 32 + _ix(swap_active__perm_525[_i30], 4) * 8 + _i31];
                     memcpy(s->energy + _w28 * 32, _t29, sizeof _t29);
                 }
             }
-            int32_t _w32 = _wx(swap_active__p_616, 2);
+            int32_t _w32 = _wx(swap_active__p_523, 2);
             if (_w32 >= 0) {
                 {
                     int8_t _t33[4];
-                    for (int32_t _i34 = 0; _i34 < 4; _i34++) _t33[_i34] = s->entered[_ix(swap_active__p_616, 2) * 4 + _ix(swap_active__perm_618[_i34], 4)];
+                    for (int32_t _i34 = 0; _i34 < 4; _i34++) _t33[_i34] = s->entered[_ix(swap_active__p_523, 2) * 4 + _ix(swap_active__perm_525[_i34], 4)];
                     memcpy(s->entered + _w32 * 4, _t33, sizeof _t33);
                 }
             }
-            int32_t _w35 = _wx(swap_active__p_616, 2);
+            int32_t _w35 = _wx(swap_active__p_523, 2);
             if (_w35 >= 0) {
                 {
                     int16_t _t36[8];
-                    for (int32_t _i37 = 0; _i37 < 4; _i37++) for (int32_t _i38 = 0; _i38 < 2; _i38++) _t36[_i37 * 2 + _i38] = s->under[_ix(swap_active__p_616, 2) * 8 + _ix(swap_active__perm_618[_i37], 4) * 2 + _i38];
+                    for (int32_t _i37 = 0; _i37 < 4; _i37++) for (int32_t _i38 = 0; _i38 < 2; _i38++) _t36[_i37 * 2 + _i38] = s->under[_ix(swap_active__p_523, 2) * 8 + _ix(swap_active__perm_525[_i37], 4) * 2 + _i38];
                     memcpy(s->under + _w35 * 8, _t36, sizeof _t36);
                 }
             }
-            int32_t _w39 = _wx(swap_active__p_616, 2);
+            int32_t _w39 = _wx(swap_active__p_523, 2);
             if (_w39 >= 0) {
                 {
                     bool _t40[4];
-                    for (int32_t _i41 = 0; _i41 < 4; _i41++) _t40[_i41] = s->used_ability[_ix(swap_active__p_616, 2) * 4 + _ix(swap_active__perm_618[_i41], 4)];
+                    for (int32_t _i41 = 0; _i41 < 4; _i41++) _t40[_i41] = s->used_ability[_ix(swap_active__p_523, 2) * 4 + _ix(swap_active__perm_525[_i41], 4)];
                     memcpy(s->used_ability + _w39 * 4, _t40, sizeof _t40);
                 }
             }
-            clear_conditions__p_619 = swap_active__p_616;
-            int32_t _w42 = _wx(clear_conditions__p_619, 2);
+            clear_conditions__p_526 = swap_active__p_523;
+            int32_t _w42 = _wx(clear_conditions__p_526, 2);
             if (_w42 >= 0) {
                 s->poisoned[_w42] = false;
             }
-            int32_t _w43 = _wx(clear_conditions__p_619, 2);
+            int32_t _w43 = _wx(clear_conditions__p_526, 2);
             if (_w43 >= 0) {
                 s->burned[_w43] = false;
             }
-            int32_t _w44 = _wx(clear_conditions__p_619, 2);
+            int32_t _w44 = _wx(clear_conditions__p_526, 2);
             if (_w44 >= 0) {
                 s->condition[_w44] = ((int8_t)(0));
             }
-            int32_t _w45 = _wx(clear_conditions__p_619, 2);
+            int32_t _w45 = _wx(clear_conditions__p_526, 2);
             if (_w45 >= 0) {
                 {
                     int16_t _t46[8];
-                    for (int32_t _i47 = 0; _i47 < 8; _i47++) _t46[_i47] = (ACTIVE_BOUND[_i47] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_619, 2) * 8 + _i47]);
+                    for (int32_t _i47 = 0; _i47 < 8; _i47++) _t46[_i47] = (ACTIVE_BOUND[_i47] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_526, 2) * 8 + _i47]);
                     memcpy(s->lasting_until + _w45 * 8, _t46, sizeof _t46);
                 }
             }
@@ -2979,30 +2955,30 @@ static void effect_use_ability(State *s, int32_t slot, Key key)
         }
         heads = _flip(random_word_at(key, 0));
         if (((CARDS__ab_status[_ix(c, 395)] > 0) && ((CARDS__ab_status_if[_ix(c, 395)] == 0) || ((CARDS__ab_coins[_ix(c, 395)] > 0) && heads)))) {
-            give_status__q_620 = o;
-            give_status__st_621 = CARDS__ab_status[_ix(c, 395)];
-            if ((give_status__st_621 == 1)) {
-                int32_t _w53 = _wx(give_status__q_620, 2);
+            give_status__q_527 = o;
+            give_status__st_528 = CARDS__ab_status[_ix(c, 395)];
+            if ((give_status__st_528 == 1)) {
+                int32_t _w53 = _wx(give_status__q_527, 2);
                 if (_w53 >= 0) {
                     s->poisoned[_w53] = true;
                 }
-            } else if ((give_status__st_621 == 2)) {
-                int32_t _w54 = _wx(give_status__q_620, 2);
+            } else if ((give_status__st_528 == 2)) {
+                int32_t _w54 = _wx(give_status__q_527, 2);
                 if (_w54 >= 0) {
                     s->burned[_w54] = true;
                 }
-            } else if ((give_status__st_621 == 3)) {
-                int32_t _w55 = _wx(give_status__q_620, 2);
+            } else if ((give_status__st_528 == 3)) {
+                int32_t _w55 = _wx(give_status__q_527, 2);
                 if (_w55 >= 0) {
                     s->condition[_w55] = ((int8_t)(1));
                 }
-            } else if ((give_status__st_621 == 4)) {
-                int32_t _w56 = _wx(give_status__q_620, 2);
+            } else if ((give_status__st_528 == 4)) {
+                int32_t _w56 = _wx(give_status__q_527, 2);
                 if (_w56 >= 0) {
                     s->condition[_w56] = ((int8_t)(2));
                 }
-            } else if ((give_status__st_621 == 5)) {
-                int32_t _w57 = _wx(give_status__q_620, 2);
+            } else if ((give_status__st_528 == 5)) {
+                int32_t _w57 = _wx(give_status__q_527, 2);
                 if (_w57 >= 0) {
                     s->condition[_w57] = ((int8_t)(3));
                 }
@@ -3030,170 +3006,170 @@ static void effect_use_ability(State *s, int32_t slot, Key key)
                 s->energy[_w63 * 32 + 0 * 8 + _w64] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix(CARDS__ab_move_type[_ix(c, 395)], 8)], 1)));
             }
         }
-        for (int32_t _i65 = 0; _i65 < 2; _i65++) for (int32_t _i66 = 0; _i66 < 4; _i66++) knockouts__ko_622[_i65 * 4 + _i66] = ((s->card[_i65 * 4 + _i66] >= 0) && (s->damage[_i65 * 4 + _i66] >= CARDS__hp[_ix(s->card[_i65 * 4 + _i66], 395)]));
-        for (int32_t _i67 = 0; _i67 < 2; _i67++) for (int32_t _i68 = 0; _i68 < 4; _i68++) knockouts__ko_cards_623[_i67 * 4 + _i68] = (knockouts__ko_622[_i67 * 4 + _i68] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i67 * 4 + _i68], 395)]))) : 0);
+        for (int32_t _i65 = 0; _i65 < 2; _i65++) for (int32_t _i66 = 0; _i66 < 4; _i66++) knockouts__ko_529[_i65 * 4 + _i66] = ((s->card[_i65 * 4 + _i66] >= 0) && (s->damage[_i65 * 4 + _i66] >= CARDS__hp[_ix(s->card[_i65 * 4 + _i66], 395)]));
+        for (int32_t _i67 = 0; _i67 < 2; _i67++) for (int32_t _i68 = 0; _i68 < 4; _i68++) knockouts__ko_cards_530[_i67 * 4 + _i68] = (knockouts__ko_529[_i67 * 4 + _i68] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i67 * 4 + _i68], 395)]))) : 0);
         {
             int8_t _t69[2];
-            for (int32_t _i70 = 0; _i70 < 2; _i70++) _t69[_i70] = ((int8_t)(_wadd(s->discard_count[_i70], (_i70 == 0 ? ({ int32_t _r72 = 0; for (int32_t _j71 = 0; _j71 < 4; _j71++) _r72 = _wadd(_r72, knockouts__ko_cards_623[_j71]); _r72; }) : ({ int32_t _r75 = 0; for (int32_t _j74 = 0; _j74 < 4; _j74++) _r75 = _wadd(_r75, knockouts__ko_cards_623[1 * 4 + _j74]); _r75; })))));
+            for (int32_t _i70 = 0; _i70 < 2; _i70++) _t69[_i70] = ((int8_t)(_wadd(s->discard_count[_i70], (_i70 == 0 ? ({ int32_t _r72 = 0; for (int32_t _j71 = 0; _j71 < 4; _j71++) _r72 = _wadd(_r72, knockouts__ko_cards_530[_j71]); _r72; }) : ({ int32_t _r75 = 0; for (int32_t _j74 = 0; _j74 < 4; _j74++) _r75 = _wadd(_r75, knockouts__ko_cards_530[1 * 4 + _j74]); _r75; })))));
             memcpy(s->discard_count, _t69, sizeof _t69);
         }
-        for (int32_t _i77 = 0; _i77 < 2; _i77++) for (int32_t _i78 = 0; _i78 < 4; _i78++) knockouts__ko_value_624[_i77 * 4 + _i78] = (knockouts__ko_622[_i77 * 4 + _i78] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i77 * 4 + _i78], 395)]))) : 0);
+        for (int32_t _i77 = 0; _i77 < 2; _i77++) for (int32_t _i78 = 0; _i78 < 4; _i78++) knockouts__ko_value_531[_i77 * 4 + _i78] = (knockouts__ko_529[_i77 * 4 + _i78] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i77 * 4 + _i78], 395)]))) : 0);
         {
             int8_t _t79[2];
-            for (int32_t _i80 = 0; _i80 < 2; _i80++) _t79[_i80] = ((int8_t)(_wadd(s->points[_i80], (_i80 == 0 ? ({ int32_t _r82 = 0; for (int32_t _j81 = 0; _j81 < 4; _j81++) _r82 = _wadd(_r82, knockouts__ko_value_624[1 * 4 + _j81]); _r82; }) : ({ int32_t _r85 = 0; for (int32_t _j84 = 0; _j84 < 4; _j84++) _r85 = _wadd(_r85, knockouts__ko_value_624[_j84]); _r85; })))));
+            for (int32_t _i80 = 0; _i80 < 2; _i80++) _t79[_i80] = ((int8_t)(_wadd(s->points[_i80], (_i80 == 0 ? ({ int32_t _r82 = 0; for (int32_t _j81 = 0; _j81 < 4; _j81++) _r82 = _wadd(_r82, knockouts__ko_value_531[1 * 4 + _j81]); _r82; }) : ({ int32_t _r85 = 0; for (int32_t _j84 = 0; _j84 < 4; _j84++) _r85 = _wadd(_r85, knockouts__ko_value_531[_j84]); _r85; })))));
             memcpy(s->points, _t79, sizeof _t79);
         }
         if (false) {
             {
                 int16_t _t87[2];
-                for (int32_t _i88 = 0; _i88 < 2; _i88++) _t87[_i88] = ((_i88 == 0 ? ({ bool _r90 = false; for (int32_t _j89 = 0; _j89 < 4; _j89++) if (knockouts__ko_622[_j89]) { _r90 = true; break; } _r90; }) : ({ bool _r93 = false; for (int32_t _j92 = 0; _j92 < 4; _j92++) if (knockouts__ko_622[1 * 4 + _j92]) { _r93 = true; break; } _r93; })) ? s->turn : s->ko_turn[_i88]);
+                for (int32_t _i88 = 0; _i88 < 2; _i88++) _t87[_i88] = ((_i88 == 0 ? ({ bool _r90 = false; for (int32_t _j89 = 0; _j89 < 4; _j89++) if (knockouts__ko_529[_j89]) { _r90 = true; break; } _r90; }) : ({ bool _r93 = false; for (int32_t _j92 = 0; _j92 < 4; _j92++) if (knockouts__ko_529[1 * 4 + _j92]) { _r93 = true; break; } _r93; })) ? s->turn : s->ko_turn[_i88]);
                 memcpy(s->ko_turn, _t87, sizeof _t87);
             }
         }
         {
             int16_t _t95[8];
-            for (int32_t _i96 = 0; _i96 < 2; _i96++) for (int32_t _i97 = 0; _i97 < 4; _i97++) _t95[_i96 * 4 + _i97] = (knockouts__ko_622[_i96 * 4 + _i97] ? ((int16_t)((-1))) : s->card[_i96 * 4 + _i97]);
+            for (int32_t _i96 = 0; _i96 < 2; _i96++) for (int32_t _i97 = 0; _i97 < 4; _i97++) _t95[_i96 * 4 + _i97] = (knockouts__ko_529[_i96 * 4 + _i97] ? ((int16_t)((-1))) : s->card[_i96 * 4 + _i97]);
             memcpy(s->card, _t95, sizeof _t95);
         }
         {
             int16_t _t98[8];
-            for (int32_t _i99 = 0; _i99 < 2; _i99++) for (int32_t _i100 = 0; _i100 < 4; _i100++) _t98[_i99 * 4 + _i100] = (knockouts__ko_622[_i99 * 4 + _i100] ? ((int16_t)(0)) : s->damage[_i99 * 4 + _i100]);
+            for (int32_t _i99 = 0; _i99 < 2; _i99++) for (int32_t _i100 = 0; _i100 < 4; _i100++) _t98[_i99 * 4 + _i100] = (knockouts__ko_529[_i99 * 4 + _i100] ? ((int16_t)(0)) : s->damage[_i99 * 4 + _i100]);
             memcpy(s->damage, _t98, sizeof _t98);
         }
         {
             int8_t _t101[64];
-            for (int32_t _i102 = 0; _i102 < 2; _i102++) for (int32_t _i103 = 0; _i103 < 4; _i103++) for (int32_t _i104 = 0; _i104 < 8; _i104++) _t101[_i102 * 32 + _i103 * 8 + _i104] = (knockouts__ko_622[(_i102 * 4 + _i103) / 4 * 4 + ((_i102 * 4 + _i103)) % 4] ? ((int8_t)(0)) : s->energy[_i102 * 32 + _i103 * 8 + _i104]);
+            for (int32_t _i102 = 0; _i102 < 2; _i102++) for (int32_t _i103 = 0; _i103 < 4; _i103++) for (int32_t _i104 = 0; _i104 < 8; _i104++) _t101[_i102 * 32 + _i103 * 8 + _i104] = (knockouts__ko_529[(_i102 * 4 + _i103) / 4 * 4 + ((_i102 * 4 + _i103)) % 4] ? ((int8_t)(0)) : s->energy[_i102 * 32 + _i103 * 8 + _i104]);
             memcpy(s->energy, _t101, sizeof _t101);
         }
         {
             int8_t _t105[8];
-            for (int32_t _i106 = 0; _i106 < 2; _i106++) for (int32_t _i107 = 0; _i107 < 4; _i107++) _t105[_i106 * 4 + _i107] = (knockouts__ko_622[_i106 * 4 + _i107] ? ((int8_t)(0)) : s->entered[_i106 * 4 + _i107]);
+            for (int32_t _i106 = 0; _i106 < 2; _i106++) for (int32_t _i107 = 0; _i107 < 4; _i107++) _t105[_i106 * 4 + _i107] = (knockouts__ko_529[_i106 * 4 + _i107] ? ((int8_t)(0)) : s->entered[_i106 * 4 + _i107]);
             memcpy(s->entered, _t105, sizeof _t105);
         }
         {
             int16_t _t108[16];
-            for (int32_t _i109 = 0; _i109 < 2; _i109++) for (int32_t _i110 = 0; _i110 < 4; _i110++) for (int32_t _i111 = 0; _i111 < 2; _i111++) _t108[_i109 * 8 + _i110 * 2 + _i111] = (knockouts__ko_622[(_i109 * 4 + _i110) / 4 * 4 + ((_i109 * 4 + _i110)) % 4] ? ((int16_t)((-1))) : s->under[_i109 * 8 + _i110 * 2 + _i111]);
+            for (int32_t _i109 = 0; _i109 < 2; _i109++) for (int32_t _i110 = 0; _i110 < 4; _i110++) for (int32_t _i111 = 0; _i111 < 2; _i111++) _t108[_i109 * 8 + _i110 * 2 + _i111] = (knockouts__ko_529[(_i109 * 4 + _i110) / 4 * 4 + ((_i109 * 4 + _i110)) % 4] ? ((int16_t)((-1))) : s->under[_i109 * 8 + _i110 * 2 + _i111]);
             memcpy(s->under, _t108, sizeof _t108);
         }
         {
             bool _t112[8];
-            for (int32_t _i113 = 0; _i113 < 2; _i113++) for (int32_t _i114 = 0; _i114 < 4; _i114++) _t112[_i113 * 4 + _i114] = (s->used_ability[_i113 * 4 + _i114] && (!knockouts__ko_622[_i113 * 4 + _i114]));
+            for (int32_t _i113 = 0; _i113 < 2; _i113++) for (int32_t _i114 = 0; _i114 < 4; _i114++) _t112[_i113 * 4 + _i114] = (s->used_ability[_i113 * 4 + _i114] && (!knockouts__ko_529[_i113 * 4 + _i114]));
             memcpy(s->used_ability, _t112, sizeof _t112);
         }
-        knockouts__ko_active_625[0] = knockouts__ko_622[0];
-        knockouts__ko_active_625[1] = knockouts__ko_622[1 * 4];
+        knockouts__ko_active_532[0] = knockouts__ko_529[0];
+        knockouts__ko_active_532[1] = knockouts__ko_529[1 * 4];
         {
             bool _t115[2];
-            for (int32_t _i116 = 0; _i116 < 2; _i116++) _t115[_i116] = (s->poisoned[_i116] && (!knockouts__ko_active_625[_i116]));
+            for (int32_t _i116 = 0; _i116 < 2; _i116++) _t115[_i116] = (s->poisoned[_i116] && (!knockouts__ko_active_532[_i116]));
             memcpy(s->poisoned, _t115, sizeof _t115);
         }
         {
             bool _t117[2];
-            for (int32_t _i118 = 0; _i118 < 2; _i118++) _t117[_i118] = (s->burned[_i118] && (!knockouts__ko_active_625[_i118]));
+            for (int32_t _i118 = 0; _i118 < 2; _i118++) _t117[_i118] = (s->burned[_i118] && (!knockouts__ko_active_532[_i118]));
             memcpy(s->burned, _t117, sizeof _t117);
         }
         {
             int8_t _t119[2];
-            for (int32_t _i120 = 0; _i120 < 2; _i120++) _t119[_i120] = (knockouts__ko_active_625[_i120] ? ((int8_t)(0)) : s->condition[_i120]);
+            for (int32_t _i120 = 0; _i120 < 2; _i120++) _t119[_i120] = (knockouts__ko_active_532[_i120] ? ((int8_t)(0)) : s->condition[_i120]);
             memcpy(s->condition, _t119, sizeof _t119);
         }
-        knockouts__has_bench_628[0] = ({ int32_t _lo121 = 1; bool _r123 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_626 = _lo121, _end122 = 4; knockouts__ks_626 < _end122; knockouts__ks_626++) if ((s->card[knockouts__ks_626] >= 0)) { _r123 = true; break; } _r123; });
-        knockouts__has_bench_628[1] = ({ int32_t _lo125 = 1; bool _r127 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_627 = _lo125, _end126 = 4; knockouts__ks_627 < _end126; knockouts__ks_627++) if ((s->card[1 * 4 + knockouts__ks_627] >= 0)) { _r127 = true; break; } _r127; });
+        knockouts__has_bench_535[0] = ({ int32_t _lo121 = 1; bool _r123 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_533 = _lo121, _end122 = 4; knockouts__ks_533 < _end122; knockouts__ks_533++) if ((s->card[knockouts__ks_533] >= 0)) { _r123 = true; break; } _r123; });
+        knockouts__has_bench_535[1] = ({ int32_t _lo125 = 1; bool _r127 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_534 = _lo125, _end126 = 4; knockouts__ks_534 < _end126; knockouts__ks_534++) if ((s->card[1 * 4 + knockouts__ks_534] >= 0)) { _r127 = true; break; } _r127; });
         {
             bool _t129[2];
-            for (int32_t _i130 = 0; _i130 < 2; _i130++) _t129[_i130] = (s->promote_pending[_i130] || (knockouts__ko_active_625[_i130] && knockouts__has_bench_628[_i130]));
+            for (int32_t _i130 = 0; _i130 < 2; _i130++) _t129[_i130] = (s->promote_pending[_i130] || (knockouts__ko_active_532[_i130] && knockouts__has_bench_535[_i130]));
             memcpy(s->promote_pending, _t129, sizeof _t129);
         }
-        for (int32_t _i131 = 0; _i131 < 2; _i131++) knockouts__won_629[_i131] = ((s->points[_i131] >= 3) || (_i131 == 0 ? (knockouts__ko_active_625[1] && (!knockouts__has_bench_628[1])) : (knockouts__ko_active_625[0] && (!knockouts__has_bench_628[0]))));
-        if ((knockouts__won_629[0] && knockouts__won_629[1])) {
+        for (int32_t _i131 = 0; _i131 < 2; _i131++) knockouts__won_536[_i131] = ((s->points[_i131] >= 3) || (_i131 == 0 ? (knockouts__ko_active_532[1] && (!knockouts__has_bench_535[1])) : (knockouts__ko_active_532[0] && (!knockouts__has_bench_535[0]))));
+        if ((knockouts__won_536[0] && knockouts__won_536[1])) {
             memset(s->rewards, 0, sizeof s->rewards);
             s->terminated = true;
             s->phase = ((int8_t)(3));
-        } else if ((knockouts__won_629[0] || knockouts__won_629[1])) {
-            _win(s, (knockouts__won_629[0] ? 0 : 1));
+        } else if ((knockouts__won_536[0] || knockouts__won_536[1])) {
+            _win(s, (knockouts__won_536[0] ? 0 : 1));
             s->terminated = true;
             s->phase = ((int8_t)(3));
         }
         if (((s->phase == 1) && s->promote_pending[_ix(o, 2)])) {
-            for (int32_t _i132 = 0; _i132 < 4; _i132++) choice__options_5[_i132] = (BENCH_MASK[_i132] && (s->card[_ix(o, 2) * 4 + _i132] >= 0));
+            for (int32_t _i132 = 0; _i132 < 4; _i132++) choice__options_4[_i132] = (BENCH_MASK[_i132] && (s->card[_ix(o, 2) * 4 + _i132] >= 0));
             b = (-1);
-            if (({ bool _r134 = false; for (int32_t _j133 = 0; _j133 < 4; _j133++) if (choice__options_5[_j133]) { _r134 = true; break; } _r134; })) {
+            if (({ bool _r134 = false; for (int32_t _j133 = 0; _j133 < 4; _j133++) if (choice__options_4[_j133]) { _r134 = true; break; } _r134; })) {
                 s->choice__o = o;
-                for (int32_t _i136 = 0; _i136 < 8; _i136++) s->choice__mask[_i136] = (_i136 < 4 ? choice__options_5[_i136] : (_i136 < 5 ? false : (_i136 < 6 ? false : (_i136 < 7 ? false : false))));
+                for (int32_t _i136 = 0; _i136 < 4; _i136++) s->choice__mask[_i136] = choice__options_4[_i136];
                 s->choice__player = s->current_player;
                 s->current_player = o;
-                s->choice__pending = 5;
+                s->choice__pending = 4;
             }
             if ((s->choice__pending == 0)) {
-                swap_active__p_630 = o;
-                swap_active__b_631 = b;
-                for (int32_t _i137 = 0; _i137 < 4; _i137++) swap_active__perm_632[_i137] = SWAP[_ix(swap_active__b_631, 4) * 4 + _i137];
-                int32_t _w138 = _wx(swap_active__p_630, 2);
+                swap_active__p_537 = o;
+                swap_active__b_538 = b;
+                for (int32_t _i137 = 0; _i137 < 4; _i137++) swap_active__perm_539[_i137] = SWAP[_ix(swap_active__b_538, 4) * 4 + _i137];
+                int32_t _w138 = _wx(swap_active__p_537, 2);
                 if (_w138 >= 0) {
                     {
                         int16_t _t139[4];
-                        for (int32_t _i140 = 0; _i140 < 4; _i140++) _t139[_i140] = s->card[_ix(swap_active__p_630, 2) * 4 + _ix(swap_active__perm_632[_i140], 4)];
+                        for (int32_t _i140 = 0; _i140 < 4; _i140++) _t139[_i140] = s->card[_ix(swap_active__p_537, 2) * 4 + _ix(swap_active__perm_539[_i140], 4)];
                         memcpy(s->card + _w138 * 4, _t139, sizeof _t139);
                     }
                 }
-                int32_t _w141 = _wx(swap_active__p_630, 2);
+                int32_t _w141 = _wx(swap_active__p_537, 2);
                 if (_w141 >= 0) {
                     {
                         int16_t _t142[4];
-                        for (int32_t _i143 = 0; _i143 < 4; _i143++) _t142[_i143] = s->damage[_ix(swap_active__p_630, 2) * 4 + _ix(swap_active__perm_632[_i143], 4)];
+                        for (int32_t _i143 = 0; _i143 < 4; _i143++) _t142[_i143] = s->damage[_ix(swap_active__p_537, 2) * 4 + _ix(swap_active__perm_539[_i143], 4)];
                         memcpy(s->damage + _w141 * 4, _t142, sizeof _t142);
                     }
                 }
-                int32_t _w144 = _wx(swap_active__p_630, 2);
+                int32_t _w144 = _wx(swap_active__p_537, 2);
                 if (_w144 >= 0) {
                     {
                         int8_t _t145[32];
-                        for (int32_t _i146 = 0; _i146 < 4; _i146++) for (int32_t _i147 = 0; _i147 < 8; _i147++) _t145[_i146 * 8 + _i147] = s->energy[_ix(swap_active__p_630, 2) * 32 + _ix(swap_active__perm_632[_i146], 4) * 8 + _i147];
+                        for (int32_t _i146 = 0; _i146 < 4; _i146++) for (int32_t _i147 = 0; _i147 < 8; _i147++) _t145[_i146 * 8 + _i147] = s->energy[_ix(swap_active__p_537, 2) * 32 + _ix(swap_active__perm_539[_i146], 4) * 8 + _i147];
                         memcpy(s->energy + _w144 * 32, _t145, sizeof _t145);
                     }
                 }
-                int32_t _w148 = _wx(swap_active__p_630, 2);
+                int32_t _w148 = _wx(swap_active__p_537, 2);
                 if (_w148 >= 0) {
                     {
                         int8_t _t149[4];
-                        for (int32_t _i150 = 0; _i150 < 4; _i150++) _t149[_i150] = s->entered[_ix(swap_active__p_630, 2) * 4 + _ix(swap_active__perm_632[_i150], 4)];
+                        for (int32_t _i150 = 0; _i150 < 4; _i150++) _t149[_i150] = s->entered[_ix(swap_active__p_537, 2) * 4 + _ix(swap_active__perm_539[_i150], 4)];
                         memcpy(s->entered + _w148 * 4, _t149, sizeof _t149);
                     }
                 }
-                int32_t _w151 = _wx(swap_active__p_630, 2);
+                int32_t _w151 = _wx(swap_active__p_537, 2);
                 if (_w151 >= 0) {
                     {
                         int16_t _t152[8];
-                        for (int32_t _i153 = 0; _i153 < 4; _i153++) for (int32_t _i154 = 0; _i154 < 2; _i154++) _t152[_i153 * 2 + _i154] = s->under[_ix(swap_active__p_630, 2) * 8 + _ix(swap_active__perm_632[_i153], 4) * 2 + _i154];
+                        for (int32_t _i153 = 0; _i153 < 4; _i153++) for (int32_t _i154 = 0; _i154 < 2; _i154++) _t152[_i153 * 2 + _i154] = s->under[_ix(swap_active__p_537, 2) * 8 + _ix(swap_active__perm_539[_i153], 4) * 2 + _i154];
                         memcpy(s->under + _w151 * 8, _t152, sizeof _t152);
                     }
                 }
-                int32_t _w155 = _wx(swap_active__p_630, 2);
+                int32_t _w155 = _wx(swap_active__p_537, 2);
                 if (_w155 >= 0) {
                     {
                         bool _t156[4];
-                        for (int32_t _i157 = 0; _i157 < 4; _i157++) _t156[_i157] = s->used_ability[_ix(swap_active__p_630, 2) * 4 + _ix(swap_active__perm_632[_i157], 4)];
+                        for (int32_t _i157 = 0; _i157 < 4; _i157++) _t156[_i157] = s->used_ability[_ix(swap_active__p_537, 2) * 4 + _ix(swap_active__perm_539[_i157], 4)];
                         memcpy(s->used_ability + _w155 * 4, _t156, sizeof _t156);
                     }
                 }
-                clear_conditions__p_633 = swap_active__p_630;
-                int32_t _w158 = _wx(clear_conditions__p_633, 2);
+                clear_conditions__p_540 = swap_active__p_537;
+                int32_t _w158 = _wx(clear_conditions__p_540, 2);
                 if (_w158 >= 0) {
                     s->poisoned[_w158] = false;
                 }
-                int32_t _w159 = _wx(clear_conditions__p_633, 2);
+                int32_t _w159 = _wx(clear_conditions__p_540, 2);
                 if (_w159 >= 0) {
                     s->burned[_w159] = false;
                 }
-                int32_t _w160 = _wx(clear_conditions__p_633, 2);
+                int32_t _w160 = _wx(clear_conditions__p_540, 2);
                 if (_w160 >= 0) {
                     s->condition[_w160] = ((int8_t)(0));
                 }
-                int32_t _w161 = _wx(clear_conditions__p_633, 2);
+                int32_t _w161 = _wx(clear_conditions__p_540, 2);
                 if (_w161 >= 0) {
                     {
                         int16_t _t162[8];
-                        for (int32_t _i163 = 0; _i163 < 8; _i163++) _t162[_i163] = (ACTIVE_BOUND[_i163] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_633, 2) * 8 + _i163]);
+                        for (int32_t _i163 = 0; _i163 < 8; _i163++) _t162[_i163] = (ACTIVE_BOUND[_i163] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_540, 2) * 8 + _i163]);
                         memcpy(s->lasting_until + _w161 * 8, _t162, sizeof _t162);
                     }
                 }
@@ -3209,84 +3185,84 @@ static void effect_use_ability(State *s, int32_t slot, Key key)
 static void effect_promote(State *s, int32_t b, Key key)
 {
     int32_t p_ = 0;
-    int32_t swap_active__p_634 = 0;
-    int32_t swap_active__b_635 = 0;
-    int32_t swap_active__perm_636[4] = {0};
-    int32_t clear_conditions__p_637 = 0;
-    int8_t start_turn__p_638 = 0;
-    int8_t draw_cards__p_639 = 0;
-    int8_t draw_cards__have_640 = 0;
-    int8_t draw_cards__k_641 = 0;
+    int32_t swap_active__p_541 = 0;
+    int32_t swap_active__b_542 = 0;
+    int32_t swap_active__perm_543[4] = {0};
+    int32_t clear_conditions__p_544 = 0;
+    int8_t start_turn__p_545 = 0;
+    int8_t draw_cards__p_546 = 0;
+    int8_t draw_cards__have_547 = 0;
+    int8_t draw_cards__k_548 = 0;
     p_ = s->current_player;
-    swap_active__p_634 = p_;
-    swap_active__b_635 = b;
-    for (int32_t _i1 = 0; _i1 < 4; _i1++) swap_active__perm_636[_i1] = SWAP[_ix(swap_active__b_635, 4) * 4 + _i1];
-    int32_t _w2 = _wx(swap_active__p_634, 2);
+    swap_active__p_541 = p_;
+    swap_active__b_542 = b;
+    for (int32_t _i1 = 0; _i1 < 4; _i1++) swap_active__perm_543[_i1] = SWAP[_ix(swap_active__b_542, 4) * 4 + _i1];
+    int32_t _w2 = _wx(swap_active__p_541, 2);
     if (_w2 >= 0) {
         {
             int16_t _t3[4];
-            for (int32_t _i4 = 0; _i4 < 4; _i4++) _t3[_i4] = s->card[_ix(swap_active__p_634, 2) * 4 + _ix(swap_active__perm_636[_i4], 4)];
+            for (int32_t _i4 = 0; _i4 < 4; _i4++) _t3[_i4] = s->card[_ix(swap_active__p_541, 2) * 4 + _ix(swap_active__perm_543[_i4], 4)];
             memcpy(s->card + _w2 * 4, _t3, sizeof _t3);
         }
     }
-    int32_t _w5 = _wx(swap_active__p_634, 2);
+    int32_t _w5 = _wx(swap_active__p_541, 2);
     if (_w5 >= 0) {
         {
             int16_t _t6[4];
-            for (int32_t _i7 = 0; _i7 < 4; _i7++) _t6[_i7] = s->damage[_ix(swap_active__p_634, 2) * 4 + _ix(swap_active__perm_636[_i7], 4)];
+            for (int32_t _i7 = 0; _i7 < 4; _i7++) _t6[_i7] = s->damage[_ix(swap_active__p_541, 2) * 4 + _ix(swap_active__perm_543[_i7], 4)];
             memcpy(s->damage + _w5 * 4, _t6, sizeof _t6);
         }
     }
-    int32_t _w8 = _wx(swap_active__p_634, 2);
+    int32_t _w8 = _wx(swap_active__p_541, 2);
     if (_w8 >= 0) {
         {
             int8_t _t9[32];
-            for (int32_t _i10 = 0; _i10 < 4; _i10++) for (int32_t _i11 = 0; _i11 < 8; _i11++) _t9[_i10 * 8 + _i11] = s->energy[_ix(swap_active__p_634, 2) * 32 + _ix(swap_active__perm_636[_i10], 4) * 8 + _i11];
+            for (int32_t _i10 = 0; _i10 < 4; _i10++) for (int32_t _i11 = 0; _i11 < 8; _i11++) _t9[_i10 * 8 + _i11] = s->energy[_ix(swap_active__p_541, 2) * 32 + _ix(swap_active__perm_543[_i10], 4) * 8 + _i11];
             memcpy(s->energy + _w8 * 32, _t9, sizeof _t9);
         }
     }
-    int32_t _w12 = _wx(swap_active__p_634, 2);
+    int32_t _w12 = _wx(swap_active__p_541, 2);
     if (_w12 >= 0) {
         {
             int8_t _t13[4];
-            for (int32_t _i14 = 0; _i14 < 4; _i14++) _t13[_i14] = s->entered[_ix(swap_active__p_634, 2) * 4 + _ix(swap_active__perm_636[_i14], 4)];
+            for (int32_t _i14 = 0; _i14 < 4; _i14++) _t13[_i14] = s->entered[_ix(swap_active__p_541, 2) * 4 + _ix(swap_active__perm_543[_i14], 4)];
             memcpy(s->entered + _w12 * 4, _t13, sizeof _t13);
         }
     }
-    int32_t _w15 = _wx(swap_active__p_634, 2);
+    int32_t _w15 = _wx(swap_active__p_541, 2);
     if (_w15 >= 0) {
         {
             int16_t _t16[8];
-            for (int32_t _i17 = 0; _i17 < 4; _i17++) for (int32_t _i18 = 0; _i18 < 2; _i18++) _t16[_i17 * 2 + _i18] = s->under[_ix(swap_active__p_634, 2) * 8 + _ix(swap_active__perm_636[_i17], 4) * 2 + _i18];
+            for (int32_t _i17 = 0; _i17 < 4; _i17++) for (int32_t _i18 = 0; _i18 < 2; _i18++) _t16[_i17 * 2 + _i18] = s->under[_ix(swap_active__p_541, 2) * 8 + _ix(swap_active__perm_543[_i17], 4) * 2 + _i18];
             memcpy(s->under + _w15 * 8, _t16, sizeof _t16);
         }
     }
-    int32_t _w19 = _wx(swap_active__p_634, 2);
+    int32_t _w19 = _wx(swap_active__p_541, 2);
     if (_w19 >= 0) {
         {
             bool _t20[4];
-            for (int32_t _i21 = 0; _i21 < 4; _i21++) _t20[_i21] = s->used_ability[_ix(swap_active__p_634, 2) * 4 + _ix(swap_active__perm_636[_i21], 4)];
+            for (int32_t _i21 = 0; _i21 < 4; _i21++) _t20[_i21] = s->used_ability[_ix(swap_active__p_541, 2) * 4 + _ix(swap_active__perm_543[_i21], 4)];
             memcpy(s->used_ability + _w19 * 4, _t20, sizeof _t20);
         }
     }
-    clear_conditions__p_637 = swap_active__p_634;
-    int32_t _w22 = _wx(clear_conditions__p_637, 2);
+    clear_conditions__p_544 = swap_active__p_541;
+    int32_t _w22 = _wx(clear_conditions__p_544, 2);
     if (_w22 >= 0) {
         s->poisoned[_w22] = false;
     }
-    int32_t _w23 = _wx(clear_conditions__p_637, 2);
+    int32_t _w23 = _wx(clear_conditions__p_544, 2);
     if (_w23 >= 0) {
         s->burned[_w23] = false;
     }
-    int32_t _w24 = _wx(clear_conditions__p_637, 2);
+    int32_t _w24 = _wx(clear_conditions__p_544, 2);
     if (_w24 >= 0) {
         s->condition[_w24] = ((int8_t)(0));
     }
-    int32_t _w25 = _wx(clear_conditions__p_637, 2);
+    int32_t _w25 = _wx(clear_conditions__p_544, 2);
     if (_w25 >= 0) {
         {
             int16_t _t26[8];
-            for (int32_t _i27 = 0; _i27 < 8; _i27++) _t26[_i27] = (ACTIVE_BOUND[_i27] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_637, 2) * 8 + _i27]);
+            for (int32_t _i27 = 0; _i27 < 8; _i27++) _t26[_i27] = (ACTIVE_BOUND[_i27] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_544, 2) * 8 + _i27]);
             memcpy(s->lasting_until + _w25 * 8, _t26, sizeof _t26);
         }
     }
@@ -3297,8 +3273,8 @@ static void effect_promote(State *s, int32_t b, Key key)
     if (s->promote_pending[_ix(_wsub(1, p_), 2)]) {
         s->current_player = _wsub(1, p_);
     } else {
-        start_turn__p_638 = ((((int16_t)(_pymod(s->turn, 2))) == 0) ? s->first : ((int8_t)(_wsub(1, s->first))));
-        s->current_player = ((int32_t)(start_turn__p_638));
+        start_turn__p_545 = ((((int16_t)(_pymod(s->turn, 2))) == 0) ? s->first : ((int8_t)(_wsub(1, s->first))));
+        s->current_player = ((int32_t)(start_turn__p_545));
         s->phase = ((int8_t)(1));
         s->turn = ((int16_t)(_wadd(s->turn, 1)));
         s->supporter_played = false;
@@ -3311,41 +3287,41 @@ static void effect_promote(State *s, int32_t b, Key key)
             for (int32_t _i30 = 0; _i30 < 2; _i30++) for (int32_t _i31 = 0; _i31 < 4; _i31++) _t29[_i30 * 4 + _i31] = (s->used_ability[_i30 * 4 + _i31] && false);
             memcpy(s->used_ability, _t29, sizeof _t29);
         }
-        draw_cards__p_639 = start_turn__p_638;
-        draw_cards__have_640 = s->hand_count[_ix(draw_cards__p_639, 2)];
-        draw_cards__k_641 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_639, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_640))))));
-        int32_t _w32 = _wx(draw_cards__p_639, 2);
+        draw_cards__p_546 = start_turn__p_545;
+        draw_cards__have_547 = s->hand_count[_ix(draw_cards__p_546, 2)];
+        draw_cards__k_548 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_546, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_547))))));
+        int32_t _w32 = _wx(draw_cards__p_546, 2);
         if (_w32 >= 0) {
             {
                 int16_t _t33[10];
-                for (int32_t _i34 = 0; _i34 < 10; _i34++) _t33[_i34] = (((HAND_SLOTS[_i34] >= draw_cards__have_640) && (HAND_SLOTS[_i34] < ((int8_t)(_wadd(draw_cards__have_640, draw_cards__k_641))))) ? s->deck[_ix(draw_cards__p_639, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i34], draw_cards__have_640), 0), 19), 20)] : s->hand[_ix(draw_cards__p_639, 2) * 10 + _i34]);
+                for (int32_t _i34 = 0; _i34 < 10; _i34++) _t33[_i34] = (((HAND_SLOTS[_i34] >= draw_cards__have_547) && (HAND_SLOTS[_i34] < ((int8_t)(_wadd(draw_cards__have_547, draw_cards__k_548))))) ? s->deck[_ix(draw_cards__p_546, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i34], draw_cards__have_547), 0), 19), 20)] : s->hand[_ix(draw_cards__p_546, 2) * 10 + _i34]);
                 memcpy(s->hand + _w32 * 10, _t33, sizeof _t33);
             }
         }
-        int32_t _w35 = _wx(draw_cards__p_639, 2);
+        int32_t _w35 = _wx(draw_cards__p_546, 2);
         if (_w35 >= 0) {
             {
                 int16_t _t36[20];
-                for (int32_t _i37 = 0; _i37 < 20; _i37++) _t36[_i37] = ((_wadd(DECK_SLOTS[_i37], draw_cards__k_641) < 20) ? s->deck[_ix(draw_cards__p_639, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i37], draw_cards__k_641), 0), 19), 20)] : ((int16_t)((-1))));
+                for (int32_t _i37 = 0; _i37 < 20; _i37++) _t36[_i37] = ((_wadd(DECK_SLOTS[_i37], draw_cards__k_548) < 20) ? s->deck[_ix(draw_cards__p_546, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i37], draw_cards__k_548), 0), 19), 20)] : ((int16_t)((-1))));
                 memcpy(s->deck + _w35 * 20, _t36, sizeof _t36);
             }
         }
-        int32_t _w38 = _wx(draw_cards__p_639, 2);
+        int32_t _w38 = _wx(draw_cards__p_546, 2);
         if (_w38 >= 0) {
-            s->hand_count[_w38] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_639, 2)], draw_cards__k_641)));
+            s->hand_count[_w38] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_546, 2)], draw_cards__k_548)));
         }
-        int32_t _w39 = _wx(draw_cards__p_639, 2);
+        int32_t _w39 = _wx(draw_cards__p_546, 2);
         if (_w39 >= 0) {
-            s->deck_count[_w39] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_639, 2)], draw_cards__k_641)));
+            s->deck_count[_w39] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_546, 2)], draw_cards__k_548)));
         }
         if ((s->turn > 1)) {
-            int32_t _w40 = _wx(start_turn__p_638, 2);
+            int32_t _w40 = _wx(start_turn__p_545, 2);
             if (_w40 >= 0) {
-                s->energy_now[_w40] = s->energy_next[_ix(start_turn__p_638, 2)];
+                s->energy_now[_w40] = s->energy_next[_ix(start_turn__p_545, 2)];
             }
-            int32_t _w41 = _wx(start_turn__p_638, 2);
+            int32_t _w41 = _wx(start_turn__p_545, 2);
             if (_w41 >= 0) {
-                s->energy_next[_w41] = ({ int8_t _let42 = start_turn__p_638; int8_t next_energy__p_642 = _let42; ({ int8_t _let43 = s->deck_id[_ix(next_energy__p_642, 2)]; int8_t next_energy__d_643 = _let43; ({ int32_t _let44 = _roll(random_word_at(key, 0), DECK_INFO__types[_ix(next_energy__d_643, 14)]); int32_t next_energy__j_644 = _let44; ((next_energy__j_644 == 0) ? DECK_INFO__type0[_ix(next_energy__d_643, 14)] : ((next_energy__j_644 == 1) ? DECK_INFO__type1[_ix(next_energy__d_643, 14)] : DECK_INFO__type2[_ix(next_energy__d_643, 14)])); }); }); });
+                s->energy_next[_w41] = ({ int8_t _let42 = start_turn__p_545; int8_t next_energy__p_549 = _let42; ({ int8_t _let43 = s->deck_id[_ix(next_energy__p_549, 2)]; int8_t next_energy__d_550 = _let43; ({ int32_t _let44 = _roll(random_word_at(key, 0), DECK_INFO__types[_ix(next_energy__d_550, 14)]); int32_t next_energy__j_551 = _let44; ((next_energy__j_551 == 0) ? DECK_INFO__type0[_ix(next_energy__d_550, 14)] : ((next_energy__j_551 == 1) ? DECK_INFO__type1[_ix(next_energy__d_550, 14)] : DECK_INFO__type2[_ix(next_energy__d_550, 14)])); }); }); });
             }
         }
     }
@@ -3356,136 +3332,136 @@ static void effect_discard_fossil(State *s, int32_t slot, Key key)
     (void)key;  /* no chance here */
     int32_t choice__mover = 0;
     int32_t p_ = 0;
-    bool choice__options_6[4] = {0};
+    bool choice__options_5[4] = {0};
     int32_t b = 0;
-    int32_t swap_active__p_645 = 0;
-    int32_t swap_active__b_646 = 0;
-    int32_t swap_active__perm_647[4] = {0};
-    int32_t clear_conditions__p_648 = 0;
-    int32_t clear_slot__p_649 = 0;
-    int32_t clear_slot__slot_650 = 0;
+    int32_t swap_active__p_552 = 0;
+    int32_t swap_active__b_553 = 0;
+    int32_t swap_active__perm_554[4] = {0};
+    int32_t clear_conditions__p_555 = 0;
+    int32_t clear_slot__p_556 = 0;
+    int32_t clear_slot__slot_557 = 0;
     choice__mover = s->current_player;
     p_ = s->current_player;
-    for (int32_t _i1 = 0; _i1 < 4; _i1++) choice__options_6[_i1] = ((slot == 0) ? (BENCH_MASK[_i1] && (s->card[_ix(p_, 2) * 4 + _i1] >= 0)) : false);
+    for (int32_t _i1 = 0; _i1 < 4; _i1++) choice__options_5[_i1] = ((slot == 0) ? (BENCH_MASK[_i1] && (s->card[_ix(p_, 2) * 4 + _i1] >= 0)) : false);
     b = (-1);
-    if (({ bool _r3 = false; for (int32_t _j2 = 0; _j2 < 4; _j2++) if (choice__options_6[_j2]) { _r3 = true; break; } _r3; })) {
+    if (({ bool _r3 = false; for (int32_t _j2 = 0; _j2 < 4; _j2++) if (choice__options_5[_j2]) { _r3 = true; break; } _r3; })) {
         s->choice__slot = slot;
         s->choice__p = p_;
-        for (int32_t _i5 = 0; _i5 < 8; _i5++) s->choice__mask[_i5] = (_i5 < 4 ? choice__options_6[_i5] : (_i5 < 5 ? false : (_i5 < 6 ? false : (_i5 < 7 ? false : false))));
+        for (int32_t _i5 = 0; _i5 < 4; _i5++) s->choice__mask[_i5] = choice__options_5[_i5];
         s->choice__player = s->current_player;
         s->current_player = p_;
-        s->choice__pending = 6;
+        s->choice__pending = 5;
     }
     if ((s->choice__pending == 0)) {
         if ((b > 0)) {
-            swap_active__p_645 = p_;
-            swap_active__b_646 = b;
-            for (int32_t _i6 = 0; _i6 < 4; _i6++) swap_active__perm_647[_i6] = SWAP[_ix(swap_active__b_646, 4) * 4 + _i6];
-            int32_t _w7 = _wx(swap_active__p_645, 2);
+            swap_active__p_552 = p_;
+            swap_active__b_553 = b;
+            for (int32_t _i6 = 0; _i6 < 4; _i6++) swap_active__perm_554[_i6] = SWAP[_ix(swap_active__b_553, 4) * 4 + _i6];
+            int32_t _w7 = _wx(swap_active__p_552, 2);
             if (_w7 >= 0) {
                 {
                     int16_t _t8[4];
-                    for (int32_t _i9 = 0; _i9 < 4; _i9++) _t8[_i9] = s->card[_ix(swap_active__p_645, 2) * 4 + _ix(swap_active__perm_647[_i9], 4)];
+                    for (int32_t _i9 = 0; _i9 < 4; _i9++) _t8[_i9] = s->card[_ix(swap_active__p_552, 2) * 4 + _ix(swap_active__perm_554[_i9], 4)];
                     memcpy(s->card + _w7 * 4, _t8, sizeof _t8);
                 }
             }
-            int32_t _w10 = _wx(swap_active__p_645, 2);
+            int32_t _w10 = _wx(swap_active__p_552, 2);
             if (_w10 >= 0) {
                 {
                     int16_t _t11[4];
-                    for (int32_t _i12 = 0; _i12 < 4; _i12++) _t11[_i12] = s->damage[_ix(swap_active__p_645, 2) * 4 + _ix(swap_active__perm_647[_i12], 4)];
+                    for (int32_t _i12 = 0; _i12 < 4; _i12++) _t11[_i12] = s->damage[_ix(swap_active__p_552, 2) * 4 + _ix(swap_active__perm_554[_i12], 4)];
                     memcpy(s->damage + _w10 * 4, _t11, sizeof _t11);
                 }
             }
-            int32_t _w13 = _wx(swap_active__p_645, 2);
+            int32_t _w13 = _wx(swap_active__p_552, 2);
             if (_w13 >= 0) {
                 {
                     int8_t _t14[32];
-                    for (int32_t _i15 = 0; _i15 < 4; _i15++) for (int32_t _i16 = 0; _i16 < 8; _i16++) _t14[_i15 * 8 + _i16] = s->energy[_ix(swap_active__p_645, 2) * 32 + _ix(swap_active__perm_647[_i15], 4) * 8 + _i16];
+                    for (int32_t _i15 = 0; _i15 < 4; _i15++) for (int32_t _i16 = 0; _i16 < 8; _i16++) _t14[_i15 * 8 + _i16] = s->energy[_ix(swap_active__p_552, 2) * 32 + _ix(swap_active__perm_554[_i15], 4) * 8 + _i16];
                     memcpy(s->energy + _w13 * 32, _t14, sizeof _t14);
                 }
             }
-            int32_t _w17 = _wx(swap_active__p_645, 2);
+            int32_t _w17 = _wx(swap_active__p_552, 2);
             if (_w17 >= 0) {
                 {
                     int8_t _t18[4];
-                    for (int32_t _i19 = 0; _i19 < 4; _i19++) _t18[_i19] = s->entered[_ix(swap_active__p_645, 2) * 4 + _ix(swap_active__perm_647[_i19], 4)];
+                    for (int32_t _i19 = 0; _i19 < 4; _i19++) _t18[_i19] = s->entered[_ix(swap_active__p_552, 2) * 4 + _ix(swap_active__perm_554[_i19], 4)];
                     memcpy(s->entered + _w17 * 4, _t18, sizeof _t18);
                 }
             }
-            int32_t _w20 = _wx(swap_active__p_645, 2);
+            int32_t _w20 = _wx(swap_active__p_552, 2);
             if (_w20 >= 0) {
                 {
                     int16_t _t21[8];
-                    for (int32_t _i22 = 0; _i22 < 4; _i22++) for (int32_t _i23 = 0; _i23 < 2; _i23++) _t21[_i22 * 2 + _i23] = s->under[_ix(swap_active__p_645, 2) * 8 + _ix(swap_active__perm_647[_i22], 4) * 2 + _i23];
+                    for (int32_t _i22 = 0; _i22 < 4; _i22++) for (int32_t _i23 = 0; _i23 < 2; _i23++) _t21[_i22 * 2 + _i23] = s->under[_ix(swap_active__p_552, 2) * 8 + _ix(swap_active__perm_554[_i22], 4) * 2 + _i23];
                     memcpy(s->under + _w20 * 8, _t21, sizeof _t21);
                 }
             }
-            int32_t _w24 = _wx(swap_active__p_645, 2);
+            int32_t _w24 = _wx(swap_active__p_552, 2);
             if (_w24 >= 0) {
                 {
                     bool _t25[4];
-                    for (int32_t _i26 = 0; _i26 < 4; _i26++) _t25[_i26] = s->used_ability[_ix(swap_active__p_645, 2) * 4 + _ix(swap_active__perm_647[_i26], 4)];
+                    for (int32_t _i26 = 0; _i26 < 4; _i26++) _t25[_i26] = s->used_ability[_ix(swap_active__p_552, 2) * 4 + _ix(swap_active__perm_554[_i26], 4)];
                     memcpy(s->used_ability + _w24 * 4, _t25, sizeof _t25);
                 }
             }
-            clear_conditions__p_648 = swap_active__p_645;
-            int32_t _w27 = _wx(clear_conditions__p_648, 2);
+            clear_conditions__p_555 = swap_active__p_552;
+            int32_t _w27 = _wx(clear_conditions__p_555, 2);
             if (_w27 >= 0) {
                 s->poisoned[_w27] = false;
             }
-            int32_t _w28 = _wx(clear_conditions__p_648, 2);
+            int32_t _w28 = _wx(clear_conditions__p_555, 2);
             if (_w28 >= 0) {
                 s->burned[_w28] = false;
             }
-            int32_t _w29 = _wx(clear_conditions__p_648, 2);
+            int32_t _w29 = _wx(clear_conditions__p_555, 2);
             if (_w29 >= 0) {
                 s->condition[_w29] = ((int8_t)(0));
             }
-            int32_t _w30 = _wx(clear_conditions__p_648, 2);
+            int32_t _w30 = _wx(clear_conditions__p_555, 2);
             if (_w30 >= 0) {
                 {
                     int16_t _t31[8];
-                    for (int32_t _i32 = 0; _i32 < 8; _i32++) _t31[_i32] = (ACTIVE_BOUND[_i32] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_648, 2) * 8 + _i32]);
+                    for (int32_t _i32 = 0; _i32 < 8; _i32++) _t31[_i32] = (ACTIVE_BOUND[_i32] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_555, 2) * 8 + _i32]);
                     memcpy(s->lasting_until + _w30 * 8, _t31, sizeof _t31);
                 }
             }
         }
-        clear_slot__p_649 = p_;
-        clear_slot__slot_650 = ((b > 0) ? b : slot);
-        int32_t _w33 = _wx(clear_slot__p_649, 2);
-        int32_t _w34 = _wx(clear_slot__slot_650, 4);
+        clear_slot__p_556 = p_;
+        clear_slot__slot_557 = ((b > 0) ? b : slot);
+        int32_t _w33 = _wx(clear_slot__p_556, 2);
+        int32_t _w34 = _wx(clear_slot__slot_557, 4);
         if (_w33 >= 0 && _w34 >= 0) {
             s->card[_w33 * 4 + _w34] = ((int16_t)((-1)));
         }
-        int32_t _w35 = _wx(clear_slot__p_649, 2);
-        int32_t _w36 = _wx(clear_slot__slot_650, 4);
+        int32_t _w35 = _wx(clear_slot__p_556, 2);
+        int32_t _w36 = _wx(clear_slot__slot_557, 4);
         if (_w35 >= 0 && _w36 >= 0) {
             s->damage[_w35 * 4 + _w36] = ((int16_t)(0));
         }
-        int32_t _w37 = _wx(clear_slot__p_649, 2);
-        int32_t _w38 = _wx(clear_slot__slot_650, 4);
+        int32_t _w37 = _wx(clear_slot__p_556, 2);
+        int32_t _w38 = _wx(clear_slot__slot_557, 4);
         if (_w37 >= 0 && _w38 >= 0) {
             {
                 int8_t *_d = s->energy + _w37 * 32 + _w38 * 8;
                 for (int32_t _i39 = 0; _i39 < 8; _i39++) _d[_i39] = ((int8_t)(0));
             }
         }
-        int32_t _w40 = _wx(clear_slot__p_649, 2);
-        int32_t _w41 = _wx(clear_slot__slot_650, 4);
+        int32_t _w40 = _wx(clear_slot__p_556, 2);
+        int32_t _w41 = _wx(clear_slot__slot_557, 4);
         if (_w40 >= 0 && _w41 >= 0) {
             s->entered[_w40 * 4 + _w41] = ((int8_t)(0));
         }
-        int32_t _w42 = _wx(clear_slot__p_649, 2);
-        int32_t _w43 = _wx(clear_slot__slot_650, 4);
+        int32_t _w42 = _wx(clear_slot__p_556, 2);
+        int32_t _w43 = _wx(clear_slot__slot_557, 4);
         if (_w42 >= 0 && _w43 >= 0) {
             {
                 int16_t *_d = s->under + _w42 * 8 + _w43 * 2;
                 for (int32_t _i44 = 0; _i44 < 2; _i44++) _d[_i44] = ((int16_t)((-1)));
             }
         }
-        int32_t _w45 = _wx(clear_slot__p_649, 2);
-        int32_t _w46 = _wx(clear_slot__slot_650, 4);
+        int32_t _w45 = _wx(clear_slot__p_556, 2);
+        int32_t _w46 = _wx(clear_slot__slot_557, 4);
         if (_w45 >= 0 && _w46 >= 0) {
             s->used_ability[_w45 * 4 + _w46] = false;
         }
@@ -3498,31 +3474,31 @@ static void effect_discard_fossil(State *s, int32_t slot, Key key)
 
 static void effect_end_turn(State *s, Key key)
 {
-    int8_t start_turn__p_651 = 0;
-    int8_t draw_cards__p_652 = 0;
-    int8_t draw_cards__have_653 = 0;
-    int8_t draw_cards__k_654 = 0;
-    int32_t end_of_turn__p_658 = 0;
-    int32_t checkup__q_659 = 0;
-    int32_t checkup__owner_660 = 0;
-    int32_t checkup__q_661 = 0;
-    int32_t checkup__owner_662 = 0;
-    bool knockouts__ko_663[8] = {0};
-    int32_t knockouts__ko_cards_664[8] = {0};
-    int32_t knockouts__ko_value_665[8] = {0};
-    bool knockouts__ko_active_666[2] = {0};
-    bool knockouts__has_bench_669[2] = {0};
-    bool knockouts__won_670[2] = {0};
-    int32_t start_turn__p_671 = 0;
-    int32_t draw_cards__p_672 = 0;
-    int8_t draw_cards__have_673 = 0;
-    int8_t draw_cards__k_674 = 0;
+    int8_t start_turn__p_558 = 0;
+    int8_t draw_cards__p_559 = 0;
+    int8_t draw_cards__have_560 = 0;
+    int8_t draw_cards__k_561 = 0;
+    int32_t end_of_turn__p_565 = 0;
+    int32_t checkup__q_566 = 0;
+    int32_t checkup__owner_567 = 0;
+    int32_t checkup__q_568 = 0;
+    int32_t checkup__owner_569 = 0;
+    bool knockouts__ko_570[8] = {0};
+    int32_t knockouts__ko_cards_571[8] = {0};
+    int32_t knockouts__ko_value_572[8] = {0};
+    bool knockouts__ko_active_573[2] = {0};
+    bool knockouts__has_bench_576[2] = {0};
+    bool knockouts__won_577[2] = {0};
+    int32_t start_turn__p_578 = 0;
+    int32_t draw_cards__p_579 = 0;
+    int8_t draw_cards__have_580 = 0;
+    int8_t draw_cards__k_581 = 0;
     if ((s->phase == 0)) {
         if ((s->current_player == s->first)) {
             s->current_player = ((int32_t)(((int8_t)(_wsub(1, s->first)))));
         } else {
-            start_turn__p_651 = s->first;
-            s->current_player = ((int32_t)(start_turn__p_651));
+            start_turn__p_558 = s->first;
+            s->current_player = ((int32_t)(start_turn__p_558));
             s->phase = ((int8_t)(1));
             s->turn = ((int16_t)(_wadd(s->turn, 1)));
             s->supporter_played = false;
@@ -3535,200 +3511,200 @@ static void effect_end_turn(State *s, Key key)
                 for (int32_t _i2 = 0; _i2 < 2; _i2++) for (int32_t _i3 = 0; _i3 < 4; _i3++) _t1[_i2 * 4 + _i3] = (s->used_ability[_i2 * 4 + _i3] && false);
                 memcpy(s->used_ability, _t1, sizeof _t1);
             }
-            draw_cards__p_652 = start_turn__p_651;
-            draw_cards__have_653 = s->hand_count[_ix(draw_cards__p_652, 2)];
-            draw_cards__k_654 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_652, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_653))))));
-            int32_t _w4 = _wx(draw_cards__p_652, 2);
+            draw_cards__p_559 = start_turn__p_558;
+            draw_cards__have_560 = s->hand_count[_ix(draw_cards__p_559, 2)];
+            draw_cards__k_561 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_559, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_560))))));
+            int32_t _w4 = _wx(draw_cards__p_559, 2);
             if (_w4 >= 0) {
                 {
                     int16_t _t5[10];
-                    for (int32_t _i6 = 0; _i6 < 10; _i6++) _t5[_i6] = (((HAND_SLOTS[_i6] >= draw_cards__have_653) && (HAND_SLOTS[_i6] < ((int8_t)(_wadd(draw_cards__have_653, draw_cards__k_654))))) ? s->deck[_ix(draw_cards__p_652, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i6], draw_cards__have_653), 0), 19), 20)] : s->hand[_ix(draw_cards__p_652, 2) * 10 + _i6]);
+                    for (int32_t _i6 = 0; _i6 < 10; _i6++) _t5[_i6] = (((HAND_SLOTS[_i6] >= draw_cards__have_560) && (HAND_SLOTS[_i6] < ((int8_t)(_wadd(draw_cards__have_560, draw_cards__k_561))))) ? s->deck[_ix(draw_cards__p_559, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i6], draw_cards__have_560), 0), 19), 20)] : s->hand[_ix(draw_cards__p_559, 2) * 10 + _i6]);
                     memcpy(s->hand + _w4 * 10, _t5, sizeof _t5);
                 }
             }
-            int32_t _w7 = _wx(draw_cards__p_652, 2);
+            int32_t _w7 = _wx(draw_cards__p_559, 2);
             if (_w7 >= 0) {
                 {
                     int16_t _t8[20];
-                    for (int32_t _i9 = 0; _i9 < 20; _i9++) _t8[_i9] = ((_wadd(DECK_SLOTS[_i9], draw_cards__k_654) < 20) ? s->deck[_ix(draw_cards__p_652, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i9], draw_cards__k_654), 0), 19), 20)] : ((int16_t)((-1))));
+                    for (int32_t _i9 = 0; _i9 < 20; _i9++) _t8[_i9] = ((_wadd(DECK_SLOTS[_i9], draw_cards__k_561) < 20) ? s->deck[_ix(draw_cards__p_559, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i9], draw_cards__k_561), 0), 19), 20)] : ((int16_t)((-1))));
                     memcpy(s->deck + _w7 * 20, _t8, sizeof _t8);
                 }
             }
-            int32_t _w10 = _wx(draw_cards__p_652, 2);
+            int32_t _w10 = _wx(draw_cards__p_559, 2);
             if (_w10 >= 0) {
-                s->hand_count[_w10] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_652, 2)], draw_cards__k_654)));
+                s->hand_count[_w10] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_559, 2)], draw_cards__k_561)));
             }
-            int32_t _w11 = _wx(draw_cards__p_652, 2);
+            int32_t _w11 = _wx(draw_cards__p_559, 2);
             if (_w11 >= 0) {
-                s->deck_count[_w11] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_652, 2)], draw_cards__k_654)));
+                s->deck_count[_w11] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_559, 2)], draw_cards__k_561)));
             }
             if ((s->turn > 1)) {
-                int32_t _w12 = _wx(start_turn__p_651, 2);
+                int32_t _w12 = _wx(start_turn__p_558, 2);
                 if (_w12 >= 0) {
-                    s->energy_now[_w12] = s->energy_next[_ix(start_turn__p_651, 2)];
+                    s->energy_now[_w12] = s->energy_next[_ix(start_turn__p_558, 2)];
                 }
-                int32_t _w13 = _wx(start_turn__p_651, 2);
+                int32_t _w13 = _wx(start_turn__p_558, 2);
                 if (_w13 >= 0) {
-                    s->energy_next[_w13] = ({ int8_t _let14 = start_turn__p_651; int8_t next_energy__p_655 = _let14; ({ int8_t _let15 = s->deck_id[_ix(next_energy__p_655, 2)]; int8_t next_energy__d_656 = _let15; ({ int32_t _let16 = _roll(random_word_at(key, 0), DECK_INFO__types[_ix(next_energy__d_656, 14)]); int32_t next_energy__j_657 = _let16; ((next_energy__j_657 == 0) ? DECK_INFO__type0[_ix(next_energy__d_656, 14)] : ((next_energy__j_657 == 1) ? DECK_INFO__type1[_ix(next_energy__d_656, 14)] : DECK_INFO__type2[_ix(next_energy__d_656, 14)])); }); }); });
+                    s->energy_next[_w13] = ({ int8_t _let14 = start_turn__p_558; int8_t next_energy__p_562 = _let14; ({ int8_t _let15 = s->deck_id[_ix(next_energy__p_562, 2)]; int8_t next_energy__d_563 = _let15; ({ int32_t _let16 = _roll(random_word_at(key, 0), DECK_INFO__types[_ix(next_energy__d_563, 14)]); int32_t next_energy__j_564 = _let16; ((next_energy__j_564 == 0) ? DECK_INFO__type0[_ix(next_energy__d_563, 14)] : ((next_energy__j_564 == 1) ? DECK_INFO__type1[_ix(next_energy__d_563, 14)] : DECK_INFO__type2[_ix(next_energy__d_563, 14)])); }); }); });
                 }
             }
         }
     } else {
-        end_of_turn__p_658 = s->current_player;
-        int32_t _w17 = _wx(end_of_turn__p_658, 2);
+        end_of_turn__p_565 = s->current_player;
+        int32_t _w17 = _wx(end_of_turn__p_565, 2);
         if (_w17 >= 0) {
             s->energy_now[_w17] = ((int8_t)((-1)));
         }
         if ((s->phase != 3)) {
-            checkup__q_659 = end_of_turn__p_658;
-            checkup__owner_660 = end_of_turn__p_658;
-            if (((s->card[_ix(checkup__q_659, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_659, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_659, 2) * 4], 395)]))) {
-                if (s->poisoned[_ix(checkup__q_659, 2)]) {
-                    int32_t _w18 = _wx(checkup__q_659, 2);
+            checkup__q_566 = end_of_turn__p_565;
+            checkup__owner_567 = end_of_turn__p_565;
+            if (((s->card[_ix(checkup__q_566, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_566, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_566, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_566, 2)]) {
+                    int32_t _w18 = _wx(checkup__q_566, 2);
                     if (_w18 >= 0) {
-                        s->damage[_w18 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_659, 2) * 4], 10)));
+                        s->damage[_w18 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_566, 2) * 4], 10)));
                     }
                 }
-                if (s->burned[_ix(checkup__q_659, 2)]) {
-                    int32_t _w19 = _wx(checkup__q_659, 2);
+                if (s->burned[_ix(checkup__q_566, 2)]) {
+                    int32_t _w19 = _wx(checkup__q_566, 2);
                     if (_w19 >= 0) {
-                        s->damage[_w19 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_659, 2) * 4], 20)));
+                        s->damage[_w19 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_566, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 1))) {
-                        int32_t _w20 = _wx(checkup__q_659, 2);
+                        int32_t _w20 = _wx(checkup__q_566, 2);
                         if (_w20 >= 0) {
                             s->burned[_w20] = false;
                         }
                     }
                 }
-                if (((s->condition[_ix(checkup__q_659, 2)] == 1) && _flip(random_word_at(key, 2)))) {
-                    int32_t _w21 = _wx(checkup__q_659, 2);
+                if (((s->condition[_ix(checkup__q_566, 2)] == 1) && _flip(random_word_at(key, 2)))) {
+                    int32_t _w21 = _wx(checkup__q_566, 2);
                     if (_w21 >= 0) {
                         s->condition[_w21] = ((int8_t)(0));
                     }
                 }
-                if (((s->condition[_ix(checkup__q_659, 2)] == 2) && (checkup__q_659 == checkup__owner_660))) {
-                    int32_t _w22 = _wx(checkup__q_659, 2);
+                if (((s->condition[_ix(checkup__q_566, 2)] == 2) && (checkup__q_566 == checkup__owner_567))) {
+                    int32_t _w22 = _wx(checkup__q_566, 2);
                     if (_w22 >= 0) {
                         s->condition[_w22] = ((int8_t)(0));
                     }
                 }
             }
-            checkup__q_661 = _wsub(1, end_of_turn__p_658);
-            checkup__owner_662 = end_of_turn__p_658;
-            if (((s->card[_ix(checkup__q_661, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_661, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_661, 2) * 4], 395)]))) {
-                if (s->poisoned[_ix(checkup__q_661, 2)]) {
-                    int32_t _w23 = _wx(checkup__q_661, 2);
+            checkup__q_568 = _wsub(1, end_of_turn__p_565);
+            checkup__owner_569 = end_of_turn__p_565;
+            if (((s->card[_ix(checkup__q_568, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_568, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_568, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_568, 2)]) {
+                    int32_t _w23 = _wx(checkup__q_568, 2);
                     if (_w23 >= 0) {
-                        s->damage[_w23 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_661, 2) * 4], 10)));
+                        s->damage[_w23 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_568, 2) * 4], 10)));
                     }
                 }
-                if (s->burned[_ix(checkup__q_661, 2)]) {
-                    int32_t _w24 = _wx(checkup__q_661, 2);
+                if (s->burned[_ix(checkup__q_568, 2)]) {
+                    int32_t _w24 = _wx(checkup__q_568, 2);
                     if (_w24 >= 0) {
-                        s->damage[_w24 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_661, 2) * 4], 20)));
+                        s->damage[_w24 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_568, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 3))) {
-                        int32_t _w25 = _wx(checkup__q_661, 2);
+                        int32_t _w25 = _wx(checkup__q_568, 2);
                         if (_w25 >= 0) {
                             s->burned[_w25] = false;
                         }
                     }
                 }
-                if (((s->condition[_ix(checkup__q_661, 2)] == 1) && _flip(random_word_at(key, 4)))) {
-                    int32_t _w26 = _wx(checkup__q_661, 2);
+                if (((s->condition[_ix(checkup__q_568, 2)] == 1) && _flip(random_word_at(key, 4)))) {
+                    int32_t _w26 = _wx(checkup__q_568, 2);
                     if (_w26 >= 0) {
                         s->condition[_w26] = ((int8_t)(0));
                     }
                 }
-                if (((s->condition[_ix(checkup__q_661, 2)] == 2) && (checkup__q_661 == checkup__owner_662))) {
-                    int32_t _w27 = _wx(checkup__q_661, 2);
+                if (((s->condition[_ix(checkup__q_568, 2)] == 2) && (checkup__q_568 == checkup__owner_569))) {
+                    int32_t _w27 = _wx(checkup__q_568, 2);
                     if (_w27 >= 0) {
                         s->condition[_w27] = ((int8_t)(0));
                     }
                 }
             }
-            for (int32_t _i28 = 0; _i28 < 2; _i28++) for (int32_t _i29 = 0; _i29 < 4; _i29++) knockouts__ko_663[_i28 * 4 + _i29] = ((s->card[_i28 * 4 + _i29] >= 0) && (s->damage[_i28 * 4 + _i29] >= CARDS__hp[_ix(s->card[_i28 * 4 + _i29], 395)]));
-            for (int32_t _i30 = 0; _i30 < 2; _i30++) for (int32_t _i31 = 0; _i31 < 4; _i31++) knockouts__ko_cards_664[_i30 * 4 + _i31] = (knockouts__ko_663[_i30 * 4 + _i31] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i30 * 4 + _i31], 395)]))) : 0);
+            for (int32_t _i28 = 0; _i28 < 2; _i28++) for (int32_t _i29 = 0; _i29 < 4; _i29++) knockouts__ko_570[_i28 * 4 + _i29] = ((s->card[_i28 * 4 + _i29] >= 0) && (s->damage[_i28 * 4 + _i29] >= CARDS__hp[_ix(s->card[_i28 * 4 + _i29], 395)]));
+            for (int32_t _i30 = 0; _i30 < 2; _i30++) for (int32_t _i31 = 0; _i31 < 4; _i31++) knockouts__ko_cards_571[_i30 * 4 + _i31] = (knockouts__ko_570[_i30 * 4 + _i31] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i30 * 4 + _i31], 395)]))) : 0);
             {
                 int8_t _t32[2];
-                for (int32_t _i33 = 0; _i33 < 2; _i33++) _t32[_i33] = ((int8_t)(_wadd(s->discard_count[_i33], (_i33 == 0 ? ({ int32_t _r35 = 0; for (int32_t _j34 = 0; _j34 < 4; _j34++) _r35 = _wadd(_r35, knockouts__ko_cards_664[_j34]); _r35; }) : ({ int32_t _r38 = 0; for (int32_t _j37 = 0; _j37 < 4; _j37++) _r38 = _wadd(_r38, knockouts__ko_cards_664[1 * 4 + _j37]); _r38; })))));
+                for (int32_t _i33 = 0; _i33 < 2; _i33++) _t32[_i33] = ((int8_t)(_wadd(s->discard_count[_i33], (_i33 == 0 ? ({ int32_t _r35 = 0; for (int32_t _j34 = 0; _j34 < 4; _j34++) _r35 = _wadd(_r35, knockouts__ko_cards_571[_j34]); _r35; }) : ({ int32_t _r38 = 0; for (int32_t _j37 = 0; _j37 < 4; _j37++) _r38 = _wadd(_r38, knockouts__ko_cards_571[1 * 4 + _j37]); _r38; })))));
                 memcpy(s->discard_count, _t32, sizeof _t32);
             }
-            for (int32_t _i40 = 0; _i40 < 2; _i40++) for (int32_t _i41 = 0; _i41 < 4; _i41++) knockouts__ko_value_665[_i40 * 4 + _i41] = (knockouts__ko_663[_i40 * 4 + _i41] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i40 * 4 + _i41], 395)]))) : 0);
+            for (int32_t _i40 = 0; _i40 < 2; _i40++) for (int32_t _i41 = 0; _i41 < 4; _i41++) knockouts__ko_value_572[_i40 * 4 + _i41] = (knockouts__ko_570[_i40 * 4 + _i41] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i40 * 4 + _i41], 395)]))) : 0);
             {
                 int8_t _t42[2];
-                for (int32_t _i43 = 0; _i43 < 2; _i43++) _t42[_i43] = ((int8_t)(_wadd(s->points[_i43], (_i43 == 0 ? ({ int32_t _r45 = 0; for (int32_t _j44 = 0; _j44 < 4; _j44++) _r45 = _wadd(_r45, knockouts__ko_value_665[1 * 4 + _j44]); _r45; }) : ({ int32_t _r48 = 0; for (int32_t _j47 = 0; _j47 < 4; _j47++) _r48 = _wadd(_r48, knockouts__ko_value_665[_j47]); _r48; })))));
+                for (int32_t _i43 = 0; _i43 < 2; _i43++) _t42[_i43] = ((int8_t)(_wadd(s->points[_i43], (_i43 == 0 ? ({ int32_t _r45 = 0; for (int32_t _j44 = 0; _j44 < 4; _j44++) _r45 = _wadd(_r45, knockouts__ko_value_572[1 * 4 + _j44]); _r45; }) : ({ int32_t _r48 = 0; for (int32_t _j47 = 0; _j47 < 4; _j47++) _r48 = _wadd(_r48, knockouts__ko_value_572[_j47]); _r48; })))));
                 memcpy(s->points, _t42, sizeof _t42);
             }
             if (false) {
                 {
                     int16_t _t50[2];
-                    for (int32_t _i51 = 0; _i51 < 2; _i51++) _t50[_i51] = ((_i51 == 0 ? ({ bool _r53 = false; for (int32_t _j52 = 0; _j52 < 4; _j52++) if (knockouts__ko_663[_j52]) { _r53 = true; break; } _r53; }) : ({ bool _r56 = false; for (int32_t _j55 = 0; _j55 < 4; _j55++) if (knockouts__ko_663[1 * 4 + _j55]) { _r56 = true; break; } _r56; })) ? s->turn : s->ko_turn[_i51]);
+                    for (int32_t _i51 = 0; _i51 < 2; _i51++) _t50[_i51] = ((_i51 == 0 ? ({ bool _r53 = false; for (int32_t _j52 = 0; _j52 < 4; _j52++) if (knockouts__ko_570[_j52]) { _r53 = true; break; } _r53; }) : ({ bool _r56 = false; for (int32_t _j55 = 0; _j55 < 4; _j55++) if (knockouts__ko_570[1 * 4 + _j55]) { _r56 = true; break; } _r56; })) ? s->turn : s->ko_turn[_i51]);
                     memcpy(s->ko_turn, _t50, sizeof _t50);
                 }
             }
             {
                 int16_t _t58[8];
-                for (int32_t _i59 = 0; _i59 < 2; _i59++) for (int32_t _i60 = 0; _i60 < 4; _i60++) _t58[_i59 * 4 + _i60] = (knockouts__ko_663[_i59 * 4 + _i60] ? ((int16_t)((-1))) : s->card[_i59 * 4 + _i60]);
+                for (int32_t _i59 = 0; _i59 < 2; _i59++) for (int32_t _i60 = 0; _i60 < 4; _i60++) _t58[_i59 * 4 + _i60] = (knockouts__ko_570[_i59 * 4 + _i60] ? ((int16_t)((-1))) : s->card[_i59 * 4 + _i60]);
                 memcpy(s->card, _t58, sizeof _t58);
             }
             {
                 int16_t _t61[8];
-                for (int32_t _i62 = 0; _i62 < 2; _i62++) for (int32_t _i63 = 0; _i63 < 4; _i63++) _t61[_i62 * 4 + _i63] = (knockouts__ko_663[_i62 * 4 + _i63] ? ((int16_t)(0)) : s->damage[_i62 * 4 + _i63]);
+                for (int32_t _i62 = 0; _i62 < 2; _i62++) for (int32_t _i63 = 0; _i63 < 4; _i63++) _t61[_i62 * 4 + _i63] = (knockouts__ko_570[_i62 * 4 + _i63] ? ((int16_t)(0)) : s->damage[_i62 * 4 + _i63]);
                 memcpy(s->damage, _t61, sizeof _t61);
             }
             {
                 int8_t _t64[64];
-                for (int32_t _i65 = 0; _i65 < 2; _i65++) for (int32_t _i66 = 0; _i66 < 4; _i66++) for (int32_t _i67 = 0; _i67 < 8; _i67++) _t64[_i65 * 32 + _i66 * 8 + _i67] = (knockouts__ko_663[(_i65 * 4 + _i66) / 4 * 4 + ((_i65 * 4 + _i66)) % 4] ? ((int8_t)(0)) : s->energy[_i65 * 32 + _i66 * 8 + _i67]);
+                for (int32_t _i65 = 0; _i65 < 2; _i65++) for (int32_t _i66 = 0; _i66 < 4; _i66++) for (int32_t _i67 = 0; _i67 < 8; _i67++) _t64[_i65 * 32 + _i66 * 8 + _i67] = (knockouts__ko_570[(_i65 * 4 + _i66) / 4 * 4 + ((_i65 * 4 + _i66)) % 4] ? ((int8_t)(0)) : s->energy[_i65 * 32 + _i66 * 8 + _i67]);
                 memcpy(s->energy, _t64, sizeof _t64);
             }
             {
                 int8_t _t68[8];
-                for (int32_t _i69 = 0; _i69 < 2; _i69++) for (int32_t _i70 = 0; _i70 < 4; _i70++) _t68[_i69 * 4 + _i70] = (knockouts__ko_663[_i69 * 4 + _i70] ? ((int8_t)(0)) : s->entered[_i69 * 4 + _i70]);
+                for (int32_t _i69 = 0; _i69 < 2; _i69++) for (int32_t _i70 = 0; _i70 < 4; _i70++) _t68[_i69 * 4 + _i70] = (knockouts__ko_570[_i69 * 4 + _i70] ? ((int8_t)(0)) : s->entered[_i69 * 4 + _i70]);
                 memcpy(s->entered, _t68, sizeof _t68);
             }
             {
                 int16_t _t71[16];
-                for (int32_t _i72 = 0; _i72 < 2; _i72++) for (int32_t _i73 = 0; _i73 < 4; _i73++) for (int32_t _i74 = 0; _i74 < 2; _i74++) _t71[_i72 * 8 + _i73 * 2 + _i74] = (knockouts__ko_663[(_i72 * 4 + _i73) / 4 * 4 + ((_i72 * 4 + _i73)) % 4] ? ((int16_t)((-1))) : s->under[_i72 * 8 + _i73 * 2 + _i74]);
+                for (int32_t _i72 = 0; _i72 < 2; _i72++) for (int32_t _i73 = 0; _i73 < 4; _i73++) for (int32_t _i74 = 0; _i74 < 2; _i74++) _t71[_i72 * 8 + _i73 * 2 + _i74] = (knockouts__ko_570[(_i72 * 4 + _i73) / 4 * 4 + ((_i72 * 4 + _i73)) % 4] ? ((int16_t)((-1))) : s->under[_i72 * 8 + _i73 * 2 + _i74]);
                 memcpy(s->under, _t71, sizeof _t71);
             }
             {
                 bool _t75[8];
-                for (int32_t _i76 = 0; _i76 < 2; _i76++) for (int32_t _i77 = 0; _i77 < 4; _i77++) _t75[_i76 * 4 + _i77] = (s->used_ability[_i76 * 4 + _i77] && (!knockouts__ko_663[_i76 * 4 + _i77]));
+                for (int32_t _i76 = 0; _i76 < 2; _i76++) for (int32_t _i77 = 0; _i77 < 4; _i77++) _t75[_i76 * 4 + _i77] = (s->used_ability[_i76 * 4 + _i77] && (!knockouts__ko_570[_i76 * 4 + _i77]));
                 memcpy(s->used_ability, _t75, sizeof _t75);
             }
-            knockouts__ko_active_666[0] = knockouts__ko_663[0];
-            knockouts__ko_active_666[1] = knockouts__ko_663[1 * 4];
+            knockouts__ko_active_573[0] = knockouts__ko_570[0];
+            knockouts__ko_active_573[1] = knockouts__ko_570[1 * 4];
             {
                 bool _t78[2];
-                for (int32_t _i79 = 0; _i79 < 2; _i79++) _t78[_i79] = (s->poisoned[_i79] && (!knockouts__ko_active_666[_i79]));
+                for (int32_t _i79 = 0; _i79 < 2; _i79++) _t78[_i79] = (s->poisoned[_i79] && (!knockouts__ko_active_573[_i79]));
                 memcpy(s->poisoned, _t78, sizeof _t78);
             }
             {
                 bool _t80[2];
-                for (int32_t _i81 = 0; _i81 < 2; _i81++) _t80[_i81] = (s->burned[_i81] && (!knockouts__ko_active_666[_i81]));
+                for (int32_t _i81 = 0; _i81 < 2; _i81++) _t80[_i81] = (s->burned[_i81] && (!knockouts__ko_active_573[_i81]));
                 memcpy(s->burned, _t80, sizeof _t80);
             }
             {
                 int8_t _t82[2];
-                for (int32_t _i83 = 0; _i83 < 2; _i83++) _t82[_i83] = (knockouts__ko_active_666[_i83] ? ((int8_t)(0)) : s->condition[_i83]);
+                for (int32_t _i83 = 0; _i83 < 2; _i83++) _t82[_i83] = (knockouts__ko_active_573[_i83] ? ((int8_t)(0)) : s->condition[_i83]);
                 memcpy(s->condition, _t82, sizeof _t82);
             }
-            knockouts__has_bench_669[0] = ({ int32_t _lo84 = 1; bool _r86 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_667 = _lo84, _end85 = 4; knockouts__ks_667 < _end85; knockouts__ks_667++) if ((s->card[knockouts__ks_667] >= 0)) { _r86 = true; break; } _r86; });
-            knockouts__has_bench_669[1] = ({ int32_t _lo88 = 1; bool _r90 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_668 = _lo88, _end89 = 4; knockouts__ks_668 < _end89; knockouts__ks_668++) if ((s->card[1 * 4 + knockouts__ks_668] >= 0)) { _r90 = true; break; } _r90; });
+            knockouts__has_bench_576[0] = ({ int32_t _lo84 = 1; bool _r86 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_574 = _lo84, _end85 = 4; knockouts__ks_574 < _end85; knockouts__ks_574++) if ((s->card[knockouts__ks_574] >= 0)) { _r86 = true; break; } _r86; });
+            knockouts__has_bench_576[1] = ({ int32_t _lo88 = 1; bool _r90 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_575 = _lo88, _end89 = 4; knockouts__ks_575 < _end89; knockouts__ks_575++) if ((s->card[1 * 4 + knockouts__ks_575] >= 0)) { _r90 = true; break; } _r90; });
             {
                 bool _t92[2];
-                for (int32_t _i93 = 0; _i93 < 2; _i93++) _t92[_i93] = (s->promote_pending[_i93] || (knockouts__ko_active_666[_i93] && knockouts__has_bench_669[_i93]));
+                for (int32_t _i93 = 0; _i93 < 2; _i93++) _t92[_i93] = (s->promote_pending[_i93] || (knockouts__ko_active_573[_i93] && knockouts__has_bench_576[_i93]));
                 memcpy(s->promote_pending, _t92, sizeof _t92);
             }
-            for (int32_t _i94 = 0; _i94 < 2; _i94++) knockouts__won_670[_i94] = ((s->points[_i94] >= 3) || (_i94 == 0 ? (knockouts__ko_active_666[1] && (!knockouts__has_bench_669[1])) : (knockouts__ko_active_666[0] && (!knockouts__has_bench_669[0]))));
-            if ((knockouts__won_670[0] && knockouts__won_670[1])) {
+            for (int32_t _i94 = 0; _i94 < 2; _i94++) knockouts__won_577[_i94] = ((s->points[_i94] >= 3) || (_i94 == 0 ? (knockouts__ko_active_573[1] && (!knockouts__has_bench_576[1])) : (knockouts__ko_active_573[0] && (!knockouts__has_bench_576[0]))));
+            if ((knockouts__won_577[0] && knockouts__won_577[1])) {
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if ((knockouts__won_670[0] || knockouts__won_670[1])) {
-                _win(s, (knockouts__won_670[0] ? 0 : 1));
+            } else if ((knockouts__won_577[0] || knockouts__won_577[1])) {
+                _win(s, (knockouts__won_577[0] ? 0 : 1));
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
             }
@@ -3738,14 +3714,14 @@ static void effect_end_turn(State *s, Key key)
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if (s->promote_pending[_ix(end_of_turn__p_658, 2)]) {
+            } else if (s->promote_pending[_ix(end_of_turn__p_565, 2)]) {
                 s->phase = ((int8_t)(2));
-            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_658), 2)]) {
+            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_565), 2)]) {
                 s->phase = ((int8_t)(2));
-                s->current_player = _wsub(1, end_of_turn__p_658);
+                s->current_player = _wsub(1, end_of_turn__p_565);
             } else {
-                start_turn__p_671 = _wsub(1, end_of_turn__p_658);
-                s->current_player = start_turn__p_671;
+                start_turn__p_578 = _wsub(1, end_of_turn__p_565);
+                s->current_player = start_turn__p_578;
                 s->phase = ((int8_t)(1));
                 s->turn = ((int16_t)(_wadd(s->turn, 1)));
                 s->supporter_played = false;
@@ -3758,41 +3734,41 @@ static void effect_end_turn(State *s, Key key)
                     for (int32_t _i96 = 0; _i96 < 2; _i96++) for (int32_t _i97 = 0; _i97 < 4; _i97++) _t95[_i96 * 4 + _i97] = (s->used_ability[_i96 * 4 + _i97] && false);
                     memcpy(s->used_ability, _t95, sizeof _t95);
                 }
-                draw_cards__p_672 = start_turn__p_671;
-                draw_cards__have_673 = s->hand_count[_ix(draw_cards__p_672, 2)];
-                draw_cards__k_674 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_672, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_673))))));
-                int32_t _w98 = _wx(draw_cards__p_672, 2);
+                draw_cards__p_579 = start_turn__p_578;
+                draw_cards__have_580 = s->hand_count[_ix(draw_cards__p_579, 2)];
+                draw_cards__k_581 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_579, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_580))))));
+                int32_t _w98 = _wx(draw_cards__p_579, 2);
                 if (_w98 >= 0) {
                     {
                         int16_t _t99[10];
-                        for (int32_t _i100 = 0; _i100 < 10; _i100++) _t99[_i100] = (((HAND_SLOTS[_i100] >= draw_cards__have_673) && (HAND_SLOTS[_i100] < ((int8_t)(_wadd(draw_cards__have_673, draw_cards__k_674))))) ? s->deck[_ix(draw_cards__p_672, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i100], draw_cards__have_673), 0), 19), 20)] : s->hand[_ix(draw_cards__p_672, 2) * 10 + _i100]);
+                        for (int32_t _i100 = 0; _i100 < 10; _i100++) _t99[_i100] = (((HAND_SLOTS[_i100] >= draw_cards__have_580) && (HAND_SLOTS[_i100] < ((int8_t)(_wadd(draw_cards__have_580, draw_cards__k_581))))) ? s->deck[_ix(draw_cards__p_579, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i100], draw_cards__have_580), 0), 19), 20)] : s->hand[_ix(draw_cards__p_579, 2) * 10 + _i100]);
                         memcpy(s->hand + _w98 * 10, _t99, sizeof _t99);
                     }
                 }
-                int32_t _w101 = _wx(draw_cards__p_672, 2);
+                int32_t _w101 = _wx(draw_cards__p_579, 2);
                 if (_w101 >= 0) {
                     {
                         int16_t _t102[20];
-                        for (int32_t _i103 = 0; _i103 < 20; _i103++) _t102[_i103] = ((_wadd(DECK_SLOTS[_i103], draw_cards__k_674) < 20) ? s->deck[_ix(draw_cards__p_672, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i103], draw_cards__k_674), 0), 19), 20)] : ((int16_t)((-1))));
+                        for (int32_t _i103 = 0; _i103 < 20; _i103++) _t102[_i103] = ((_wadd(DECK_SLOTS[_i103], draw_cards__k_581) < 20) ? s->deck[_ix(draw_cards__p_579, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i103], draw_cards__k_581), 0), 19), 20)] : ((int16_t)((-1))));
                         memcpy(s->deck + _w101 * 20, _t102, sizeof _t102);
                     }
                 }
-                int32_t _w104 = _wx(draw_cards__p_672, 2);
+                int32_t _w104 = _wx(draw_cards__p_579, 2);
                 if (_w104 >= 0) {
-                    s->hand_count[_w104] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_672, 2)], draw_cards__k_674)));
+                    s->hand_count[_w104] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_579, 2)], draw_cards__k_581)));
                 }
-                int32_t _w105 = _wx(draw_cards__p_672, 2);
+                int32_t _w105 = _wx(draw_cards__p_579, 2);
                 if (_w105 >= 0) {
-                    s->deck_count[_w105] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_672, 2)], draw_cards__k_674)));
+                    s->deck_count[_w105] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_579, 2)], draw_cards__k_581)));
                 }
                 if ((s->turn > 1)) {
-                    int32_t _w106 = _wx(start_turn__p_671, 2);
+                    int32_t _w106 = _wx(start_turn__p_578, 2);
                     if (_w106 >= 0) {
-                        s->energy_now[_w106] = s->energy_next[_ix(start_turn__p_671, 2)];
+                        s->energy_now[_w106] = s->energy_next[_ix(start_turn__p_578, 2)];
                     }
-                    int32_t _w107 = _wx(start_turn__p_671, 2);
+                    int32_t _w107 = _wx(start_turn__p_578, 2);
                     if (_w107 >= 0) {
-                        s->energy_next[_w107] = ({ int32_t _let108 = start_turn__p_671; int32_t next_energy__p_675 = _let108; ({ int8_t _let109 = s->deck_id[_ix(next_energy__p_675, 2)]; int8_t next_energy__d_676 = _let109; ({ int32_t _let110 = _roll(random_word_at(key, 5), DECK_INFO__types[_ix(next_energy__d_676, 14)]); int32_t next_energy__j_677 = _let110; ((next_energy__j_677 == 0) ? DECK_INFO__type0[_ix(next_energy__d_676, 14)] : ((next_energy__j_677 == 1) ? DECK_INFO__type1[_ix(next_energy__d_676, 14)] : DECK_INFO__type2[_ix(next_energy__d_676, 14)])); }); }); });
+                        s->energy_next[_w107] = ({ int32_t _let108 = start_turn__p_578; int32_t next_energy__p_582 = _let108; ({ int8_t _let109 = s->deck_id[_ix(next_energy__p_582, 2)]; int8_t next_energy__d_583 = _let109; ({ int32_t _let110 = _roll(random_word_at(key, 5), DECK_INFO__types[_ix(next_energy__d_583, 14)]); int32_t next_energy__j_584 = _let110; ((next_energy__j_584 == 0) ? DECK_INFO__type0[_ix(next_energy__d_583, 14)] : ((next_energy__j_584 == 1) ? DECK_INFO__type1[_ix(next_energy__d_583, 14)] : DECK_INFO__type2[_ix(next_energy__d_583, 14)])); }); }); });
                     }
                 }
             }
@@ -3849,152 +3825,139 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
     int8_t draw_cards__n_87 = 0;
     int8_t draw_cards__have_88 = 0;
     int8_t draw_cards__k_89 = 0;
-    int16_t a = 0;
     int32_t r = 0;
-    int32_t src = 0;
-    bool lands = 0;
-    int32_t bits = 0;
-    int32_t coins = 0;
-    bool repeat__going_263 = 0;
     bool first_heads = 0;
     bool all_heads = 0;
     int32_t dmg = 0;
-    int32_t hit__p_302 = 0;
-    int32_t hit__q_303 = 0;
-    int32_t hit__x_304 = 0;
-    bool hit__weak_305 = 0;
-    int32_t hit__d_311 = 0;
-    int32_t hit__result_312 = 0;
-    bool choice__options_3[4] = {0};
     int32_t pick = 0;
-    int32_t attack_effects__p_323 = 0;
-    int32_t attack_effects__r_324 = 0;
-    int32_t attack_effects__dmg_325 = 0;
-    bool attack_effects__first_heads_326 = 0;
-    bool attack_effects__all_heads_327 = 0;
-    int32_t attack_effects__pick_328 = 0;
-    int32_t attack_effects__o_329 = 0;
-    bool attack_effects__exposed_331 = 0;
-    int32_t hit__p_332 = 0;
-    int32_t hit__q_333 = 0;
-    int32_t hit__slot_334 = 0;
-    int16_t hit__x_335 = 0;
-    bool hit__weak_336 = 0;
-    int32_t hit__d_343 = 0;
-    int32_t swap_active__p_344 = 0;
-    int32_t swap_active__b_345 = 0;
-    int32_t swap_active__perm_346[4] = {0};
-    int32_t clear_conditions__p_347 = 0;
-    int32_t swap_active__p_348 = 0;
-    int32_t swap_active__b_349 = 0;
-    int32_t swap_active__perm_350[4] = {0};
-    int32_t clear_conditions__p_351 = 0;
-    int32_t attack_effects__j_353 = 0;
-    int32_t hit__p_354 = 0;
-    int32_t hit__q_355 = 0;
-    int32_t hit__slot_356 = 0;
-    int16_t hit__x_357 = 0;
-    bool hit__weak_358 = 0;
-    int32_t hit__d_365 = 0;
-    int32_t attack_effects__j_387 = 0;
-    int32_t shuffle_defender__q_409 = 0;
-    int16_t shuffle_defender__held_410[3] = {0};
-    int32_t clear_slot__p_412 = 0;
-    int32_t clear_conditions__p_413 = 0;
-    int16_t attack_effects__k_415 = 0;
-    bool attack_effects__on_defender_416 = 0;
-    int32_t lasting__p_438 = 0;
-    int16_t lasting__k_439 = 0;
-    int16_t lasting__n_440 = 0;
-    int32_t lasting__q_441 = 0;
-    int32_t hit__p_443 = 0;
-    int32_t hit__q_444 = 0;
-    int32_t hit__slot_445 = 0;
-    int16_t hit__x_446 = 0;
-    bool hit__weak_447 = 0;
-    int32_t hit__d_454 = 0;
-    int32_t give_status__q_476 = 0;
-    int16_t give_status__st_477 = 0;
-    int32_t discard_typed__p_499 = 0;
-    int16_t discard_typed__t_500 = 0;
-    int8_t discard_typed__n_501 = 0;
-    int32_t discard_random__q_523 = 0;
-    int8_t discard_random__held_524[8] = {0};
-    int32_t discard_random__x_525 = 0;
-    int32_t discard_random__t_528 = 0;
-    int8_t discard_random_in_play__flat_529[64] = {0};
-    int32_t discard_random_in_play__x_530 = 0;
-    int32_t discard_random_in_play__u_533 = 0;
-    int32_t draw_cards__p_534 = 0;
-    int8_t draw_cards__n_535 = 0;
-    int8_t draw_cards__have_536 = 0;
-    int8_t draw_cards__k_537 = 0;
-    int32_t search_deck__p_538 = 0;
-    bool search_deck__to_bench_539 = 0;
-    int16_t search_deck__ftype_540 = 0;
-    int8_t search_deck__fgroup_541 = 0;
-    int16_t search_deck__fstage_542 = 0;
-    int16_t search_deck__d_543[20] = {0};
-    int32_t search_deck__i_544 = 0;
-    bool search_deck__room_546 = 0;
-    int16_t search_deck__c_547 = 0;
-    int32_t put_in_play__p_549 = 0;
-    int32_t put_in_play__slot_550 = 0;
-    int16_t put_in_play__c_551 = 0;
-    int32_t shuffle_hand_in__p_552 = 0;
-    int8_t shuffle_hand_in__dc_553 = 0;
-    int16_t shuffle_hand_in__merged_554[20] = {0};
-    int32_t draw_cards__p_555 = 0;
-    int8_t draw_cards__n_556 = 0;
-    int8_t draw_cards__have_557 = 0;
-    int8_t draw_cards__k_558 = 0;
-    bool knockouts__ko_559[8] = {0};
-    int32_t knockouts__ko_cards_560[8] = {0};
-    int32_t knockouts__ko_value_561[8] = {0};
-    bool knockouts__ko_active_562[2] = {0};
-    bool knockouts__has_bench_565[2] = {0};
-    bool knockouts__won_566[2] = {0};
-    int32_t end_of_turn__p_567 = 0;
-    int32_t checkup__q_568 = 0;
-    int32_t checkup__owner_569 = 0;
-    int32_t checkup__q_570 = 0;
-    int32_t checkup__owner_571 = 0;
-    bool knockouts__ko_572[8] = {0};
-    int32_t knockouts__ko_cards_573[8] = {0};
-    int32_t knockouts__ko_value_574[8] = {0};
-    bool knockouts__ko_active_575[2] = {0};
-    bool knockouts__has_bench_578[2] = {0};
-    bool knockouts__won_579[2] = {0};
-    int32_t start_turn__p_580 = 0;
-    int32_t draw_cards__p_581 = 0;
-    int8_t draw_cards__have_582 = 0;
-    int8_t draw_cards__k_583 = 0;
+    int32_t attack_effects__p_230 = 0;
+    int32_t attack_effects__r_231 = 0;
+    int32_t attack_effects__dmg_232 = 0;
+    bool attack_effects__first_heads_233 = 0;
+    bool attack_effects__all_heads_234 = 0;
+    int32_t attack_effects__pick_235 = 0;
+    int32_t attack_effects__o_236 = 0;
+    bool attack_effects__exposed_238 = 0;
+    int32_t hit__p_239 = 0;
+    int32_t hit__q_240 = 0;
+    int32_t hit__slot_241 = 0;
+    int16_t hit__x_242 = 0;
+    bool hit__weak_243 = 0;
+    int32_t hit__d_250 = 0;
+    int32_t swap_active__p_251 = 0;
+    int32_t swap_active__b_252 = 0;
+    int32_t swap_active__perm_253[4] = {0};
+    int32_t clear_conditions__p_254 = 0;
+    int32_t swap_active__p_255 = 0;
+    int32_t swap_active__b_256 = 0;
+    int32_t swap_active__perm_257[4] = {0};
+    int32_t clear_conditions__p_258 = 0;
+    int32_t attack_effects__j_260 = 0;
+    int32_t hit__p_261 = 0;
+    int32_t hit__q_262 = 0;
+    int32_t hit__slot_263 = 0;
+    int16_t hit__x_264 = 0;
+    bool hit__weak_265 = 0;
+    int32_t hit__d_272 = 0;
+    int32_t attack_effects__j_294 = 0;
+    int32_t shuffle_defender__q_316 = 0;
+    int16_t shuffle_defender__held_317[3] = {0};
+    int32_t clear_slot__p_319 = 0;
+    int32_t clear_conditions__p_320 = 0;
+    int16_t attack_effects__k_322 = 0;
+    bool attack_effects__on_defender_323 = 0;
+    int32_t lasting__p_345 = 0;
+    int16_t lasting__k_346 = 0;
+    int16_t lasting__n_347 = 0;
+    int32_t lasting__q_348 = 0;
+    int32_t hit__p_350 = 0;
+    int32_t hit__q_351 = 0;
+    int32_t hit__slot_352 = 0;
+    int16_t hit__x_353 = 0;
+    bool hit__weak_354 = 0;
+    int32_t hit__d_361 = 0;
+    int32_t give_status__q_383 = 0;
+    int16_t give_status__st_384 = 0;
+    int32_t discard_typed__p_406 = 0;
+    int16_t discard_typed__t_407 = 0;
+    int8_t discard_typed__n_408 = 0;
+    int32_t discard_random__q_430 = 0;
+    int8_t discard_random__held_431[8] = {0};
+    int32_t discard_random__x_432 = 0;
+    int32_t discard_random__t_435 = 0;
+    int8_t discard_random_in_play__flat_436[64] = {0};
+    int32_t discard_random_in_play__x_437 = 0;
+    int32_t discard_random_in_play__u_440 = 0;
+    int32_t draw_cards__p_441 = 0;
+    int8_t draw_cards__n_442 = 0;
+    int8_t draw_cards__have_443 = 0;
+    int8_t draw_cards__k_444 = 0;
+    int32_t search_deck__p_445 = 0;
+    bool search_deck__to_bench_446 = 0;
+    int16_t search_deck__ftype_447 = 0;
+    int8_t search_deck__fgroup_448 = 0;
+    int16_t search_deck__fstage_449 = 0;
+    int16_t search_deck__d_450[20] = {0};
+    int32_t search_deck__i_451 = 0;
+    bool search_deck__room_453 = 0;
+    int16_t search_deck__c_454 = 0;
+    int32_t put_in_play__p_456 = 0;
+    int32_t put_in_play__slot_457 = 0;
+    int16_t put_in_play__c_458 = 0;
+    int32_t shuffle_hand_in__p_459 = 0;
+    int8_t shuffle_hand_in__dc_460 = 0;
+    int16_t shuffle_hand_in__merged_461[20] = {0};
+    int32_t draw_cards__p_462 = 0;
+    int8_t draw_cards__n_463 = 0;
+    int8_t draw_cards__have_464 = 0;
+    int8_t draw_cards__k_465 = 0;
+    bool knockouts__ko_466[8] = {0};
+    int32_t knockouts__ko_cards_467[8] = {0};
+    int32_t knockouts__ko_value_468[8] = {0};
+    bool knockouts__ko_active_469[2] = {0};
+    bool knockouts__has_bench_472[2] = {0};
+    bool knockouts__won_473[2] = {0};
+    int32_t end_of_turn__p_474 = 0;
+    int32_t checkup__q_475 = 0;
+    int32_t checkup__owner_476 = 0;
+    int32_t checkup__q_477 = 0;
+    int32_t checkup__owner_478 = 0;
+    bool knockouts__ko_479[8] = {0};
+    int32_t knockouts__ko_cards_480[8] = {0};
+    int32_t knockouts__ko_value_481[8] = {0};
+    bool knockouts__ko_active_482[2] = {0};
+    bool knockouts__has_bench_485[2] = {0};
+    bool knockouts__won_486[2] = {0};
+    int32_t start_turn__p_487 = 0;
+    int32_t draw_cards__p_488 = 0;
+    int8_t draw_cards__have_489 = 0;
+    int8_t draw_cards__k_490 = 0;
     int32_t slot = 0;
-    int32_t swap_active__p_616 = 0;
-    int32_t swap_active__b_617 = 0;
-    int32_t swap_active__perm_618[4] = {0};
-    int32_t clear_conditions__p_619 = 0;
-    bool heads_bool172 = 0;
-    int32_t give_status__q_620 = 0;
-    int16_t give_status__st_621 = 0;
-    bool knockouts__ko_622[8] = {0};
-    int32_t knockouts__ko_cards_623[8] = {0};
-    int32_t knockouts__ko_value_624[8] = {0};
-    bool knockouts__ko_active_625[2] = {0};
-    bool knockouts__has_bench_628[2] = {0};
-    bool knockouts__won_629[2] = {0};
-    bool choice__options_5[4] = {0};
+    int32_t swap_active__p_523 = 0;
+    int32_t swap_active__b_524 = 0;
+    int32_t swap_active__perm_525[4] = {0};
+    int32_t clear_conditions__p_526 = 0;
+    bool heads_bool159 = 0;
+    int32_t give_status__q_527 = 0;
+    int16_t give_status__st_528 = 0;
+    bool knockouts__ko_529[8] = {0};
+    int32_t knockouts__ko_cards_530[8] = {0};
+    int32_t knockouts__ko_value_531[8] = {0};
+    bool knockouts__ko_active_532[2] = {0};
+    bool knockouts__has_bench_535[2] = {0};
+    bool knockouts__won_536[2] = {0};
+    bool choice__options_4[4] = {0};
     int32_t b = 0;
-    int32_t swap_active__p_630 = 0;
-    int32_t swap_active__b_631 = 0;
-    int32_t swap_active__perm_632[4] = {0};
-    int32_t clear_conditions__p_633 = 0;
-    int32_t swap_active__p_645 = 0;
-    int32_t swap_active__b_646 = 0;
-    int32_t swap_active__perm_647[4] = {0};
-    int32_t clear_conditions__p_648 = 0;
-    int32_t clear_slot__p_649 = 0;
-    int32_t clear_slot__slot_650 = 0;
+    int32_t swap_active__p_537 = 0;
+    int32_t swap_active__b_538 = 0;
+    int32_t swap_active__perm_539[4] = {0};
+    int32_t clear_conditions__p_540 = 0;
+    int32_t swap_active__p_552 = 0;
+    int32_t swap_active__b_553 = 0;
+    int32_t swap_active__perm_554[4] = {0};
+    int32_t clear_conditions__p_555 = 0;
+    int32_t clear_slot__p_556 = 0;
+    int32_t clear_slot__slot_557 = 0;
     choice__resume = s->choice__pending;
     s->choice__pending = 0;
     s->current_player = s->choice__player;
@@ -4498,1920 +4461,889 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
         }
     } else if ((choice__resume == 2)) {
         p_ = s->choice__p;
-        o = s->choice__o;
-        a = s->choice__a;
-        r = s->choice__r;
-        src = choice__option;
-        if ((src >= 0)) {
-            r = _wadd(((int16_t)(_wmul(2, s->card[_ix(o, 2) * 4 + _ix(_floordiv(src, 2), 4)]))), _pymod(src, 2));
-        }
-        lands = true;
-        if ((s->condition[_ix(p_, 2)] == 3)) {
-            lands = _flip(random_word_at(key, 1));
-        }
-        bits = _roll(random_word_at(key, 2), 65536);
-        coins = (ATTACKS__coins_energy[_ix(r, 790)] ? ({ int32_t _r175 = 0; for (int32_t _j161 = 0; _j161 < 8; _j161++) _r175 = _wadd(_r175, ({ int32_t _let162 = p_; int32_t power__p_255 = _let162; ({ int32_t _let163 = ({ int32_t _lo164 = 0; int32_t _r166 = 0; int32_t _best168 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_256 = _lo164, _end165 = 4; power__s_256 < _end165; power__s_256++) { int32_t _x167 = ((int32_t)(((s->card[_ix(power__p_255, 2) * 4 + power__s_256] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_255, 2) * 4 + power__s_256], 395)] >= 0)))); if (power__s_256 == _lo164 || _x167 > _best168) { _best168 = _x167; _r166 = power__s_256; } } _r166; }); int32_t power__src_257 = _let163; ({ int16_t _let169 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_255, 2) * 4 + _ix(power__src_257, 4)], 395)]; int16_t power__t_258 = _let169; ({ int16_t _let170 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_255, 2) * 4 + _ix(power__src_257, 4)], 395)]; int16_t power__f_259 = _let170; ({ int16_t _let171 = s->card[_ix(power__p_255, 2) * 4]; int16_t power__c_260 = _let171; ({ bool _let172 = ((((s->card[_ix(power__p_255, 2) * 4 + _ix(power__src_257, 4)] >= 0) && (power__t_258 >= 0)) && (power__c_260 >= 0)) && ((power__f_259 < 0) || (CARDS__type[_ix(power__c_260, 395)] == power__f_259))); bool power__on_261 = _let172; ({ int8_t _let173[8]; for (int32_t _i174 = 0; _i174 < 8; _i174++) _let173[_i174] = s->energy[_ix(power__p_255, 2) * 32 + _i174]; int8_t power__held_262[8]; memcpy(power__held_262, _let173, sizeof power__held_262); ((int8_t)(_wadd(power__held_262[_j161], ((power__on_261 && (TYPE_IDS[_j161] == power__t_258)) ? power__held_262[_j161] : ((int8_t)(0)))))); }); }); }); }); }); }); })); _r175; }) : ((int32_t)(ATTACKS__coins[_ix(r, 790)])));
-        heads = ({ int32_t _lo177 = 0; int32_t _r179 = 0; for (int32_t i = _lo177, _end178 = 16; i < _end178; i++) _r179 += (((i < coins) && (_pymod(_floordiv(bits, _ipow(2, i)), 2) == 1))) ? 1 : 0; _r179; });
-        if (ATTACKS__until_tails[_ix(r, 790)]) {
-            heads = 0;
-            repeat__going_263 = true;
-            for (int32_t repeat__i_264 = 0, _end181 = 16; repeat__i_264 < _end181; repeat__i_264++) {
-                if (repeat__going_263) {
-                    repeat__going_263 = _flip(random_word(fold_in(fold_in(key, 16), (uint32_t)repeat__i_264)));
-                    if (repeat__going_263) {
-                        heads = _wadd(heads, 1);
-                    }
-                }
-            }
-        }
-        first_heads = (_pymod(bits, 2) == 1);
-        all_heads = (heads == coins);
-        if (({ int32_t _let182 = p_; int32_t lasts__q_265 = _let182; (s->turn <= s->lasting_until[_ix(lasts__q_265, 2) * 8 + 7]); })) {
-            lands = (lands && _flip(random_word_at(key, 3)));
-        }
-        if ((lands && (!(ATTACKS__fails_tails[_ix(r, 790)] && (!first_heads))))) {
-            dmg = ((int32_t)(ATTACKS__damage[_ix(r, 790)]));
-            if ((ATTACKS__per_heads[_ix(r, 790)] > 0)) {
-                dmg = _wmul(ATTACKS__per_heads[_ix(r, 790)], heads);
-            }
-            if (((ATTACKS__bonus[_ix(r, 790)] > 0) && ({ int16_t _let183 = ATTACKS__bonus_if[_ix(r, 790)]; int16_t holds__c_266 = _let183; ({ int32_t _let184 = p_; int32_t holds__p_267 = _let184; ({ int32_t _let185 = r; int32_t holds__r_268 = _let185; ({ bool _let186 = first_heads; bool holds__first_heads_269 = _let186; ({ bool _let187 = all_heads; bool holds__all_heads_270 = _let187; ({ int32_t _let188 = _wsub(1, holds__p_267); int32_t holds__o_271 = _let188; ((((((((((holds__c_266 == 0) || ((holds__c_266 == 1) && holds__first_heads_269)) || ((holds__c_266 == 2) && (!holds__first_heads_269))) || ((holds__c_266 == 3) && holds__all_heads_270)) || ((holds__c_266 == 4) && (({ int32_t _let189 = holds__p_267; int32_t extra_energy__p_272 = _let189; ({ int32_t _let190 = holds__r_268; int32_t extra_energy__r_273 = _let190; ({ int16_t _let191 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_268, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_274 = _let191; ({ int8_t _let192[8]; for (int32_t _i193 = 0; _i193 < 8; _i193++) _let192[_i193] = ({ int32_t _let194 = extra_energy__p_272; int32_t power__p_275 = _let194; ({ int32_t _let195 = ({ int32_t _lo196 = 0; int32_t _r198 = 0; int32_t _best200 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_276 = _lo196, _end197 = 4; power__s_276 < _end197; power__s_276++) { int32_t _x199 = ((int32_t)(((s->card[_ix(power__p_275, 2) * 4 + power__s_276] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_275, 2) * 4 + power__s_276], 395)] >= 0)))); if (power__s_276 == _lo196 || _x199 > _best200) { _best200 = _x199; _r198 = power__s_276; } } _r198; }); int32_t power__src_277 = _let195; ({ int16_t _let201 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_275, 2) * 4 + _ix(power__src_277, 4)], 395)]; int16_t power__t_278 = _let201; ({ int16_t _let202 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_275, 2) * 4 + _ix(power__src_277, 4)], 395)]; int16_t power__f_279 = _let202; ({ int16_t _let203 = s->card[_ix(power__p_275, 2) * 4]; int16_t power__c_280 = _let203; ({ bool _let204 = ((((s->card[_ix(power__p_275, 2) * 4 + _ix(power__src_277, 4)] >= 0) && (power__t_278 >= 0)) && (power__c_280 >= 0)) && ((power__f_279 < 0) || (CARDS__type[_ix(power__c_280, 395)] == power__f_279))); bool power__on_281 = _let204; ({ int8_t _let205[8]; for (int32_t _i206 = 0; _i206 < 8; _i206++) _let205[_i206] = s->energy[_ix(power__p_275, 2) * 32 + _i206]; int8_t power__held_282[8]; memcpy(power__held_282, _let205, sizeof power__held_282); ((int8_t)(_wadd(power__held_282[_i193], ((power__on_281 && (TYPE_IDS[_i193] == power__t_278)) ? power__held_282[_i193] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_283[8]; memcpy(extra_energy__held_283, _let192, sizeof extra_energy__held_283); ({ int8_t _let207[8]; for (int32_t _i208 = 0; _i208 < 8; _i208++) _let207[_i208] = ({ int32_t _let209 = extra_energy__r_273; int32_t attack_cost__r_284 = _let209; (_i208 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_284, 790)] : (_i208 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_284, 790)] : (_i208 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_284, 790)] : (_i208 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_284, 790)] : (_i208 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_284, 790)] : (_i208 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_284, 790)] : (_i208 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_284, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_284, 790)]))))))); }); int8_t extra_energy__cost_285[8]; memcpy(extra_energy__cost_285, _let207, sizeof extra_energy__cost_285); ({ int32_t _let210 = _wsub(_wsub(({ int32_t _r212 = 0; for (int32_t _j211 = 0; _j211 < 8; _j211++) _r212 = _wadd(_r212, extra_energy__held_283[_j211]); _r212; }), ((int32_t)(extra_energy__held_283[_ix(extra_energy__t_274, 8)]))), _wsub(({ int32_t _r215 = 0; for (int32_t _j214 = 0; _j214 < 8; _j214++) _r215 = _wadd(_r215, extra_energy__cost_285[_j214]); _r215; }), ((int32_t)(extra_energy__cost_285[_ix(extra_energy__t_274, 8)])))); int32_t extra_energy__others_286 = _let210; _wsub(_wsub(((int32_t)(extra_energy__held_283[_ix(extra_energy__t_274, 8)])), ((int32_t)(extra_energy__cost_285[_ix(extra_energy__t_274, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_273, 790)])), extra_energy__others_286), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_268, 790)]))) || ((holds__c_266 == 5) && (s->damage[_ix(holds__o_271, 2) * 4] > 0))) || ((holds__c_266 == 6) && (s->damage[_ix(holds__p_267, 2) * 4] > 0))) || ((holds__c_266 == 7) && s->poisoned[_ix(holds__o_271, 2)])) || ((holds__c_266 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_271, 2) * 4], 395)])) || (((holds__c_266 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_267, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                dmg = _wadd(dmg, ATTACKS__bonus[_ix(r, 790)]);
-            }
-            if ((ATTACKS__per[_ix(r, 790)] > 0)) {
-                dmg = _wadd((ATTACKS__per_add[_ix(r, 790)] ? dmg : 0), _wmul(ATTACKS__per[_ix(r, 790)], ({ int32_t _let217 = p_; int32_t per_count__p_287 = _let217; ({ int32_t _let218 = r; int32_t per_count__r_288 = _let218; ({ int32_t _let219 = _wsub(1, per_count__p_287); int32_t per_count__o_289 = _let219; ({ int16_t _let220 = ATTACKS__per_count[_ix(per_count__r_288, 790)]; int16_t per_count__k_290 = _let220; ({ int32_t _let221 = ({ int32_t _lo222 = 1; int32_t _r229 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_291 = _lo222, _end223 = 4; per_count__bs_291 < _end223; per_count__bs_291++) _r229 += (({ int16_t _let224 = s->card[_ix(per_count__p_287, 2) * 4 + per_count__bs_291]; int16_t matches__c_292 = _let224; ({ int16_t _let225 = ATTACKS__per_type[_ix(per_count__r_288, 790)]; int16_t matches__ftype_293 = _let225; ({ int8_t _let226 = ATTACKS__per_group[_ix(per_count__r_288, 790)]; int8_t matches__fgroup_294 = _let226; (((((matches__c_292 >= 0) && (CARDS__kind[_ix(matches__c_292, 395)] == 0)) && ((matches__ftype_293 < 0) || (CARDS__type[_ix(matches__c_292, 395)] == matches__ftype_293))) && ((matches__fgroup_294 < 0) || ({ int16_t _let227 = matches__c_292; int16_t in_group__c_295 = _let227; ({ int8_t _let228 = matches__fgroup_294; int8_t in_group__g_296 = _let228; ((in_group__g_296 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_295, 395)], _ipow(2, ((int32_t)(in_group__g_296)))), 2) == 1)); }); }))) && (true || (CARDS__stage[_ix(matches__c_292, 395)] == (-1)))); }); }); })) ? 1 : 0; _r229; }); int32_t per_count__own_297 = _let221; ((per_count__k_290 == 1) ? per_count__own_297 : ((per_count__k_290 == 2) ? ({ int32_t _r232 = 0; for (int32_t _j231 = 0; _j231 < 8; _j231++) _r232 = _wadd(_r232, s->energy[_ix(per_count__o_289, 2) * 32 + _j231]); _r232; }) : ((per_count__k_290 == 3) ? ({ int32_t _lo234 = 1; int32_t _r236 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_298 = _lo234, _end235 = 4; per_count__bs_298 < _end235; per_count__bs_298++) _r236 += ((s->card[_ix(per_count__o_289, 2) * 4 + per_count__bs_298] >= 0)) ? 1 : 0; _r236; }) : 0))); }); }); }); }); })));
-            }
-            if ((((dmg > 0) && (s->dealt_bonus > 0)) && ((s->dealt_group < 0) || ({ int16_t _let238 = a; int16_t in_group__c_299 = _let238; ({ int8_t _let239 = s->dealt_group; int8_t in_group__g_300 = _let239; ((in_group__g_300 >= 0) && (_pymod(_floordiv(CARDS__groups[_ix(in_group__c_299, 395)], _ipow(2, ((int32_t)(in_group__g_300)))), 2) == 1)); }); })))) {
-                dmg = _wadd(dmg, s->dealt_bonus);
-            }
-            if (((dmg > 0) && ({ int32_t _let240 = p_; int32_t lasts__q_301 = _let240; (s->turn <= s->lasting_until[_ix(lasts__q_301, 2) * 8 + 6]); }))) {
-                dmg = _imax(_wsub(dmg, s->lasting_n[_ix(p_, 2) * 8 + 6]), 0);
-            }
-            hit__p_302 = p_;
-            hit__q_303 = o;
-            hit__x_304 = dmg;
-            hit__weak_305 = (((hit__q_303 != hit__p_302) && true) && (CARDS__weakness[_ix(s->card[_ix(hit__q_303, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_302, 2) * 4], 395)]));
-            hit__d_311 = ({ int32_t _let241 = hit__q_303; int32_t taken__q_306 = _let241; ({ int32_t _let242 = _wadd(hit__x_304, ((hit__weak_305 && (hit__x_304 > 0)) ? 20 : 0)); int32_t taken__x_307 = _let242; ({ int32_t _let243 = ((s->turn <= s->taken_until[_ix(taken__q_306, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_306, 2)])) : 0); int32_t taken__cut_308 = _let243; ({ int32_t _let244 = _wadd(taken__cut_308, ((true && ({ int32_t _let245 = taken__q_306; int32_t lasts__q_309 = _let245; (s->turn <= s->lasting_until[_ix(lasts__q_309, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_306, 2) * 8 + 4])) : 0)); int32_t taken__cut_308 = _let244; ({ int32_t _let246 = _wadd(taken__cut_308, ((s->card[_ix(taken__q_306, 2) * 4] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_306, 2) * 4], 395)])) : 0)); int32_t taken__cut_308 = _let246; ((true && ({ int32_t _let247 = taken__q_306; int32_t lasts__q_310 = _let247; (s->turn <= s->lasting_until[_ix(lasts__q_310, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_307, taken__cut_308), 0)); }); }); }); }); });
-            int32_t _w248 = _wx(hit__q_303, 2);
-            if (_w248 >= 0) {
-                s->damage[_w248 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__q_303, 2) * 4], hit__d_311)));
-            }
-            if (((((hit__q_303 != hit__p_302) && true) && (hit__d_311 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_303, 2) * 4], 395)] > 0))) {
-                int32_t _w249 = _wx(hit__p_302, 2);
-                if (_w249 >= 0) {
-                    s->damage[_w249 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_302, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_303, 2) * 4], 395)])));
-                }
-            }
-            hit__result_312 = hit__d_311;
-            dmg = hit__result_312;
-            for (int32_t _i250 = 0; _i250 < 4; _i250++) choice__options_3[_i250] = ({ int32_t _let251 = p_; int32_t attack_targets__p_313 = _let251; ({ int32_t _let252 = r; int32_t attack_targets__r_314 = _let252; ({ int32_t _let253 = _wsub(1, attack_targets__p_313); int32_t attack_targets__o_315 = _let253; ({ int16_t _let254 = ATTACKS__snipe_to[_ix(attack_targets__r_314, 790)]; int16_t attack_targets__to_316 = _let254; ({ int32_t _let255 = ((((attack_targets__to_316 == 3) || ATTACKS__switch_self[_ix(attack_targets__r_314, 790)]) || (ATTACKS__pick_attach_n[_ix(attack_targets__r_314, 790)] > 0)) ? attack_targets__p_313 : attack_targets__o_315); int32_t attack_targets__side_317 = _let255; ({ bool _let256[4]; for (int32_t _i257 = 0; _i257 < 4; _i257++) _let256[_i257] = (s->card[_ix(attack_targets__side_317, 2) * 4 + _i257] >= 0); bool attack_targets__held_318[4]; memcpy(attack_targets__held_318, _let256, sizeof attack_targets__held_318); ({ int16_t _let258 = ATTACKS__pick_type[_ix(attack_targets__r_314, 790)]; int16_t attack_targets__ftype_319 = _let258; ({ bool _let259[4]; for (int32_t _i260 = 0; _i260 < 4; _i260++) _let259[_i260] = (attack_targets__held_318[_i260] && ((attack_targets__ftype_319 < 0) || (CARDS__type[_ix(s->card[_ix(attack_targets__side_317, 2) * 4 + _i260], 395)] == attack_targets__ftype_319))); bool attack_targets__typed_320[4]; memcpy(attack_targets__typed_320, _let259, sizeof attack_targets__typed_320); ({ bool _let261 = ((s->damage[_ix(attack_targets__o_315, 2) * 4] < CARDS__hp[_ix(s->card[_ix(attack_targets__o_315, 2) * 4], 395)]) && (!({ int32_t _let262 = attack_targets__o_315; int32_t lasts__q_321 = _let262; (s->turn <= s->lasting_until[_ix(lasts__q_321, 2) * 8 + 5]); }))); bool attack_targets__standing_322 = _let261; ((attack_targets__to_316 == 1) ? attack_targets__held_318[_i250] : ((((attack_targets__to_316 == 2) || (attack_targets__to_316 == 3)) || ATTACKS__switch_self[_ix(attack_targets__r_314, 790)]) ? (attack_targets__held_318[_i250] && BENCH_MASK[_i250]) : (ATTACKS__switch_opp[_ix(attack_targets__r_314, 790)] ? ((attack_targets__held_318[_i250] && BENCH_MASK[_i250]) && attack_targets__standing_322) : ((ATTACKS__pick_attach_n[_ix(attack_targets__r_314, 790)] > 0) ? (attack_targets__typed_320[_i250] && BENCH_MASK[_i250]) : false)))); }); }); }); }); }); }); }); }); });
-            pick = (-1);
-            if (({ bool _r264 = false; for (int32_t _j263 = 0; _j263 < 4; _j263++) if (choice__options_3[_j263]) { _r264 = true; break; } _r264; })) {
-                s->choice__p = p_;
-                s->choice__r = r;
-                s->choice__first_heads = first_heads;
-                s->choice__all_heads = all_heads;
-                s->choice__dmg = dmg;
-                for (int32_t _i266 = 0; _i266 < 8; _i266++) s->choice__mask[_i266] = (_i266 < 4 ? choice__options_3[_i266] : (_i266 < 5 ? false : (_i266 < 6 ? false : (_i266 < 7 ? false : false))));
-                s->choice__player = s->current_player;
-                s->current_player = (ATTACKS__switch_opp[_ix(r, 790)] ? o : p_);
-                s->choice__pending = 3;
-            }
-            if ((s->choice__pending == 0)) {
-                attack_effects__p_323 = p_;
-                attack_effects__r_324 = r;
-                attack_effects__dmg_325 = dmg;
-                attack_effects__first_heads_326 = first_heads;
-                attack_effects__all_heads_327 = all_heads;
-                attack_effects__pick_328 = pick;
-                attack_effects__o_329 = _wsub(1, attack_effects__p_323);
-                attack_effects__exposed_331 = (!({ int32_t _let267 = attack_effects__o_329; int32_t lasts__q_330 = _let267; (s->turn <= s->lasting_until[_ix(lasts__q_330, 2) * 8 + 5]); }));
-                if (((ATTACKS__snipe[_ix(attack_effects__r_324, 790)] > 0) && (attack_effects__pick_328 >= 0))) {
-                    hit__p_332 = attack_effects__p_323;
-                    hit__q_333 = ((ATTACKS__snipe_to[_ix(attack_effects__r_324, 790)] == 3) ? attack_effects__p_323 : attack_effects__o_329);
-                    hit__slot_334 = attack_effects__pick_328;
-                    hit__x_335 = ATTACKS__snipe[_ix(attack_effects__r_324, 790)];
-                    hit__weak_336 = (((hit__q_333 != hit__p_332) && (hit__slot_334 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_333, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_332, 2) * 4], 395)]));
-                    hit__d_343 = ({ int32_t _let268 = hit__q_333; int32_t taken__q_337 = _let268; ({ int32_t _let269 = hit__slot_334; int32_t taken__slot_338 = _let269; ({ int32_t _let270 = _wadd(hit__x_335, ((hit__weak_336 && (hit__x_335 > 0)) ? 20 : 0)); int32_t taken__x_339 = _let270; ({ int32_t _let271 = ((s->turn <= s->taken_until[_ix(taken__q_337, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_337, 2)])) : 0); int32_t taken__cut_340 = _let271; ({ int32_t _let272 = _wadd(taken__cut_340, (((taken__slot_338 == 0) && ({ int32_t _let273 = taken__q_337; int32_t lasts__q_341 = _let273; (s->turn <= s->lasting_until[_ix(lasts__q_341, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_337, 2) * 8 + 4])) : 0)); int32_t taken__cut_340 = _let272; ({ int32_t _let274 = _wadd(taken__cut_340, ((s->card[_ix(taken__q_337, 2) * 4 + _ix(taken__slot_338, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_337, 2) * 4 + _ix(taken__slot_338, 4)], 395)])) : 0)); int32_t taken__cut_340 = _let274; (((taken__slot_338 == 0) && ({ int32_t _let275 = taken__q_337; int32_t lasts__q_342 = _let275; (s->turn <= s->lasting_until[_ix(lasts__q_342, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_339, taken__cut_340), 0)); }); }); }); }); }); });
-                    int32_t _w276 = _wx(hit__q_333, 2);
-                    int32_t _w277 = _wx(hit__slot_334, 4);
-                    if (_w276 >= 0 && _w277 >= 0) {
-                        s->damage[_w276 * 4 + _w277] = ((int16_t)(_wadd(s->damage[_ix(hit__q_333, 2) * 4 + _ix(hit__slot_334, 4)], hit__d_343)));
-                    }
-                    if (((((hit__q_333 != hit__p_332) && (hit__slot_334 == 0)) && (hit__d_343 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_333, 2) * 4], 395)] > 0))) {
-                        int32_t _w278 = _wx(hit__p_332, 2);
-                        if (_w278 >= 0) {
-                            s->damage[_w278 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_332, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_333, 2) * 4], 395)])));
-                        }
-                    }
-                }
-                if ((ATTACKS__switch_self[_ix(attack_effects__r_324, 790)] && (attack_effects__pick_328 >= 0))) {
-                    swap_active__p_344 = attack_effects__p_323;
-                    swap_active__b_345 = attack_effects__pick_328;
-                    for (int32_t _i279 = 0; _i279 < 4; _i279++) swap_active__perm_346[_i279] = SWAP[_ix(swap_active__b_345, 4) * 4 + _i279];
-                    int32_t _w280 = _wx(swap_active__p_344, 2);
-                    if (_w280 >= 0) {
-                        {
-                            int16_t _t281[4];
-                            for (int32_t _i282 = 0; _i282 < 4; _i282++) _t281[_i282] = s->card[_ix(swap_active__p_344, 2) * 4 + _ix(swap_active__perm_346[_i282], 4)];
-                            memcpy(s->card + _w280 * 4, _t281, sizeof _t281);
-                        }
-                    }
-                    int32_t _w283 = _wx(swap_active__p_344, 2);
-                    if (_w283 >= 0) {
-                        {
-                            int16_t _t284[4];
-                            for (int32_t _i285 = 0; _i285 < 4; _i285++) _t284[_i285] = s->damage[_ix(swap_active__p_344, 2) * 4 + _ix(swap_active__perm_346[_i285], 4)];
-                            memcpy(s->damage + _w283 * 4, _t284, sizeof _t284);
-                        }
-                    }
-                    int32_t _w286 = _wx(swap_active__p_344, 2);
-                    if (_w286 >= 0) {
-                        {
-                            int8_t _t287[32];
-                            for (int32_t _i288 = 0; _i288 < 4; _i288++) for (int32_t _i289 = 0; _i289 < 8; _i289++) _t287[_i288 * 8 + _i289] = s->energy[_ix(swap_active__p_344, 2) * 32 + _ix(swap_active__perm_346[_i288], 4) * 8 + _i289];
-                            memcpy(s->energy + _w286 * 32, _t287, sizeof _t287);
-                        }
-                    }
-                    int32_t _w290 = _wx(swap_active__p_344, 2);
-                    if (_w290 >= 0) {
-                        {
-                            int8_t _t291[4];
-                            for (int32_t _i292 = 0; _i292 < 4; _i292++) _t291[_i292] = s->entered[_ix(swap_active__p_344, 2) * 4 + _ix(swap_active__perm_346[_i292], 4)];
-                            memcpy(s->entered + _w290 * 4, _t291, sizeof _t291);
-                        }
-                    }
-                    int32_t _w293 = _wx(swap_active__p_344, 2);
-                    if (_w293 >= 0) {
-                        {
-                            int16_t _t294[8];
-                            for (int32_t _i295 = 0; _i295 < 4; _i295++) for (int32_t _i296 = 0; _i296 < 2; _i296++) _t294[_i295 * 2 + _i296] = s->under[_ix(swap_active__p_344, 2) * 8 + _ix(swap_active__perm_346[_i295], 4) * 2 + _i296];
-                            memcpy(s->under + _w293 * 8, _t294, sizeof _t294);
-                        }
-                    }
-                    int32_t _w297 = _wx(swap_active__p_344, 2);
-                    if (_w297 >= 0) {
-                        {
-                            bool _t298[4];
-                            for (int32_t _i299 = 0; _i299 < 4; _i299++) _t298[_i299] = s->used_ability[_ix(swap_active__p_344, 2) * 4 + _ix(swap_active__perm_346[_i299], 4)];
-                            memcpy(s->used_ability + _w297 * 4, _t298, sizeof _t298);
-                        }
-                    }
-                    clear_conditions__p_347 = swap_active__p_344;
-                    int32_t _w300 = _wx(clear_conditions__p_347, 2);
-                    if (_w300 >= 0) {
-                        s->poisoned[_w300] = false;
-                    }
-                    int32_t _w301 = _wx(clear_conditions__p_347, 2);
-                    if (_w301 >= 0) {
-                        s->burned[_w301] = false;
-                    }
-                    int32_t _w302 = _wx(clear_conditions__p_347, 2);
-                    if (_w302 >= 0) {
-                        s->condition[_w302] = ((int8_t)(0));
-                    }
-                    int32_t _w303 = _wx(clear_conditions__p_347, 2);
-                    if (_w303 >= 0) {
-                        {
-                            int16_t _t304[8];
-                            for (int32_t _i305 = 0; _i305 < 8; _i305++) _t304[_i305] = (ACTIVE_BOUND[_i305] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_347, 2) * 8 + _i305]);
-                            memcpy(s->lasting_until + _w303 * 8, _t304, sizeof _t304);
-                        }
-                    }
-                }
-                if ((ATTACKS__switch_opp[_ix(attack_effects__r_324, 790)] && (attack_effects__pick_328 >= 0))) {
-                    swap_active__p_348 = attack_effects__o_329;
-                    swap_active__b_349 = attack_effects__pick_328;
-                    for (int32_t _i306 = 0; _i306 < 4; _i306++) swap_active__perm_350[_i306] = SWAP[_ix(swap_active__b_349, 4) * 4 + _i306];
-                    int32_t _w307 = _wx(swap_active__p_348, 2);
-                    if (_w307 >= 0) {
-                        {
-                            int16_t _t308[4];
-                            for (int32_t _i309 = 0; _i309 < 4; _i309++) _t308[_i309] = s->card[_ix(swap_active__p_348, 2) * 4 + _ix(swap_active__perm_350[_i309], 4)];
-                            memcpy(s->card + _w307 * 4, _t308, sizeof _t308);
-                        }
-                    }
-                    int32_t _w310 = _wx(swap_active__p_348, 2);
-                    if (_w310 >= 0) {
-                        {
-                            int16_t _t311[4];
-                            for (int32_t _i312 = 0; _i312 < 4; _i312++) _t311[_i312] = s->damage[_ix(swap_active__p_348, 2) * 4 + _ix(swap_active__perm_350[_i312], 4)];
-                            memcpy(s->damage + _w310 * 4, _t311, sizeof _t311);
-                        }
-                    }
-                    int32_t _w313 = _wx(swap_active__p_348, 2);
-                    if (_w313 >= 0) {
-                        {
-                            int8_t _t314[32];
-                            for (int32_t _i315 = 0; _i315 < 4; _i315++) for (int32_t _i316 = 0; _i316 < 8; _i316++) _t314[_i315 * 8 + _i316] = s->energy[_ix(swap_active__p_348, 2) * 32 + _ix(swap_active__perm_350[_i315], 4) * 8 + _i316];
-                            memcpy(s->energy + _w313 * 32, _t314, sizeof _t314);
-                        }
-                    }
-                    int32_t _w317 = _wx(swap_active__p_348, 2);
-                    if (_w317 >= 0) {
-                        {
-                            int8_t _t318[4];
-                            for (int32_t _i319 = 0; _i319 < 4; _i319++) _t318[_i319] = s->entered[_ix(swap_active__p_348, 2) * 4 + _ix(swap_active__perm_350[_i319], 4)];
-                            memcpy(s->entered + _w317 * 4, _t318, sizeof _t318);
-                        }
-                    }
-                    int32_t _w320 = _wx(swap_active__p_348, 2);
-                    if (_w320 >= 0) {
-                        {
-                            int16_t _t321[8];
-                            for (int32_t _i322 = 0; _i322 < 4; _i322++) for (int32_t _i323 = 0; _i323 < 2; _i323++) _t321[_i322 * 2 + _i323] = s->under[_ix(swap_active__p_348, 2) * 8 + _ix(swap_active__perm_350[_i322], 4) * 2 + _i323];
-                            memcpy(s->under + _w320 * 8, _t321, sizeof _t321);
-                        }
-                    }
-                    int32_t _w324 = _wx(swap_active__p_348, 2);
-                    if (_w324 >= 0) {
-                        {
-                            bool _t325[4];
-                            for (int32_t _i326 = 0; _i326 < 4; _i326++) _t325[_i326] = s->used_ability[_ix(swap_active__p_348, 2) * 4 + _ix(swap_active__perm_350[_i326], 4)];
-                            memcpy(s->used_ability + _w324 * 4, _t325, sizeof _t325);
-                        }
-                    }
-                    clear_conditions__p_351 = swap_active__p_348;
-                    int32_t _w327 = _wx(clear_conditions__p_351, 2);
-                    if (_w327 >= 0) {
-                        s->poisoned[_w327] = false;
-                    }
-                    int32_t _w328 = _wx(clear_conditions__p_351, 2);
-                    if (_w328 >= 0) {
-                        s->burned[_w328] = false;
-                    }
-                    int32_t _w329 = _wx(clear_conditions__p_351, 2);
-                    if (_w329 >= 0) {
-                        s->condition[_w329] = ((int8_t)(0));
-                    }
-                    int32_t _w330 = _wx(clear_conditions__p_351, 2);
-                    if (_w330 >= 0) {
-                        {
-                            int16_t _t331[8];
-                            for (int32_t _i332 = 0; _i332 < 8; _i332++) _t331[_i332] = (ACTIVE_BOUND[_i332] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_351, 2) * 8 + _i332]);
-                            memcpy(s->lasting_until + _w330 * 8, _t331, sizeof _t331);
-                        }
-                    }
-                }
-                if (((ATTACKS__pick_attach_n[_ix(attack_effects__r_324, 790)] > 0) && (attack_effects__pick_328 >= 0))) {
-                    int32_t _w333 = _wx(attack_effects__p_323, 2);
-                    int32_t _w334 = _wx(attack_effects__pick_328, 4);
-                    int32_t _w335 = _wx(ATTACKS__pick_attach_type[_ix(attack_effects__r_324, 790)], 8);
-                    if (_w333 >= 0 && _w334 >= 0 && _w335 >= 0) {
-                        s->energy[_w333 * 32 + _w334 * 8 + _w335] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_323, 2) * 32 + _ix(attack_effects__pick_328, 4) * 8 + _ix(ATTACKS__pick_attach_type[_ix(attack_effects__r_324, 790)], 8)], ATTACKS__pick_attach_n[_ix(attack_effects__r_324, 790)])));
-                    }
-                }
-                for (int32_t attack_effects__i_352 = 0, _end336 = 4; attack_effects__i_352 < _end336; attack_effects__i_352++) {
-                    if ((attack_effects__i_352 < ATTACKS__hits[_ix(attack_effects__r_324, 790)])) {
-                        attack_effects__j_353 = ({ bool _m337[4]; for (int32_t _j338 = 0; _j338 < 4; _j338++) _m337[_j338] = ((s->card[_ix(attack_effects__o_329, 2) * 4 + _j338] >= 0) && (s->damage[_ix(attack_effects__o_329, 2) * 4 + _j338] < CARDS__hp[_ix(s->card[_ix(attack_effects__o_329, 2) * 4 + _j338], 395)])); _choose(random_word(fold_in(fold_in(key, 18), (uint32_t)attack_effects__i_352)), _m337, 4); });
-                        if ((attack_effects__j_353 >= 0)) {
-                            hit__p_354 = attack_effects__p_323;
-                            hit__q_355 = attack_effects__o_329;
-                            hit__slot_356 = attack_effects__j_353;
-                            hit__x_357 = ATTACKS__hit_amount[_ix(attack_effects__r_324, 790)];
-                            hit__weak_358 = (((hit__q_355 != hit__p_354) && (hit__slot_356 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_355, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_354, 2) * 4], 395)]));
-                            hit__d_365 = ({ int32_t _let339 = hit__q_355; int32_t taken__q_359 = _let339; ({ int32_t _let340 = hit__slot_356; int32_t taken__slot_360 = _let340; ({ int32_t _let341 = _wadd(hit__x_357, ((hit__weak_358 && (hit__x_357 > 0)) ? 20 : 0)); int32_t taken__x_361 = _let341; ({ int32_t _let342 = ((s->turn <= s->taken_until[_ix(taken__q_359, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_359, 2)])) : 0); int32_t taken__cut_362 = _let342; ({ int32_t _let343 = _wadd(taken__cut_362, (((taken__slot_360 == 0) && ({ int32_t _let344 = taken__q_359; int32_t lasts__q_363 = _let344; (s->turn <= s->lasting_until[_ix(lasts__q_363, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_359, 2) * 8 + 4])) : 0)); int32_t taken__cut_362 = _let343; ({ int32_t _let345 = _wadd(taken__cut_362, ((s->card[_ix(taken__q_359, 2) * 4 + _ix(taken__slot_360, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_359, 2) * 4 + _ix(taken__slot_360, 4)], 395)])) : 0)); int32_t taken__cut_362 = _let345; (((taken__slot_360 == 0) && ({ int32_t _let346 = taken__q_359; int32_t lasts__q_364 = _let346; (s->turn <= s->lasting_until[_ix(lasts__q_364, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_361, taken__cut_362), 0)); }); }); }); }); }); });
-                            int32_t _w347 = _wx(hit__q_355, 2);
-                            int32_t _w348 = _wx(hit__slot_356, 4);
-                            if (_w347 >= 0 && _w348 >= 0) {
-                                s->damage[_w347 * 4 + _w348] = ((int16_t)(_wadd(s->damage[_ix(hit__q_355, 2) * 4 + _ix(hit__slot_356, 4)], hit__d_365)));
-                            }
-                            if (((((hit__q_355 != hit__p_354) && (hit__slot_356 == 0)) && (hit__d_365 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_355, 2) * 4], 395)] > 0))) {
-                                int32_t _w349 = _wx(hit__p_354, 2);
-                                if (_w349 >= 0) {
-                                    s->damage[_w349 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_354, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_355, 2) * 4], 395)])));
-                                }
-                            }
-                        }
-                    }
-                }
-                if ((ATTACKS__discard_hand[_ix(attack_effects__r_324, 790)] && ({ int16_t _let350 = ATTACKS__discard_hand_if[_ix(attack_effects__r_324, 790)]; int16_t holds__c_366 = _let350; ({ int32_t _let351 = attack_effects__p_323; int32_t holds__p_367 = _let351; ({ int32_t _let352 = attack_effects__r_324; int32_t holds__r_368 = _let352; ({ bool _let353 = attack_effects__first_heads_326; bool holds__first_heads_369 = _let353; ({ bool _let354 = attack_effects__all_heads_327; bool holds__all_heads_370 = _let354; ({ int32_t _let355 = _wsub(1, holds__p_367); int32_t holds__o_371 = _let355; ((((((((((holds__c_366 == 0) || ((holds__c_366 == 1) && holds__first_heads_369)) || ((holds__c_366 == 2) && (!holds__first_heads_369))) || ((holds__c_366 == 3) && holds__all_heads_370)) || ((holds__c_366 == 4) && (({ int32_t _let356 = holds__p_367; int32_t extra_energy__p_372 = _let356; ({ int32_t _let357 = holds__r_368; int32_t extra_energy__r_373 = _let357; ({ int16_t _let358 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_368, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_374 = _let358; ({ int8_t _let359[8]; for (int32_t _i360 = 0; _i360 < 8; _i360++) _let359[_i360] = ({ int32_t _let361 = extra_energy__p_372; int32_t power__p_375 = _let361; ({ int32_t _let362 = ({ int32_t _lo363 = 0; int32_t _r365 = 0; int32_t _best367 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_376 = _lo363, _end364 = 4; power__s_376 < _end364; power__s_376++) { int32_t _x366 = ((int32_t)(((s->card[_ix(power__p_375, 2) * 4 + power__s_376] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_375, 2) * 4 + power__s_376], 395)] >= 0)))); if (power__s_376 == _lo363 || _x366 > _best367) { _best367 = _x366; _r365 = power__s_376; } } _r365; }); int32_t power__src_377 = _let362; ({ int16_t _let368 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_375, 2) * 4 + _ix(power__src_377, 4)], 395)]; int16_t power__t_378 = _let368; ({ int16_t _let369 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_375, 2) * 4 + _ix(power__src_377, 4)], 395)]; int16_t power__f_379 = _let369; ({ int16_t _let370 = s->card[_ix(power__p_375, 2) * 4]; int16_t power__c_380 = _let370; ({ bool _let371 = ((((s->card[_ix(power__p_375, 2) * 4 + _ix(power__src_377, 4)] >= 0) && (power__t_378 >= 0)) && (power__c_380 >= 0)) && ((power__f_379 < 0) || (CARDS__type[_ix(power__c_380, 395)] == power__f_379))); bool power__on_381 = _let371; ({ int8_t _let372[8]; for (int32_t _i373 = 0; _i373 < 8; _i373++) _let372[_i373] = s->energy[_ix(power__p_375, 2) * 32 + _i373]; int8_t power__held_382[8]; memcpy(power__held_382, _let372, sizeof power__held_382); ((int8_t)(_wadd(power__held_382[_i360], ((power__on_381 && (TYPE_IDS[_i360] == power__t_378)) ? power__held_382[_i360] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_383[8]; memcpy(extra_energy__held_383, _let359, sizeof extra_energy__held_383); ({ int8_t _let374[8]; for (int32_t _i375 = 0; _i375 < 8; _i375++) _let374[_i375] = ({ int32_t _let376 = extra_energy__r_373; int32_t attack_cost__r_384 = _let376; (_i375 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_384, 790)] : (_i375 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_384, 790)] : (_i375 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_384, 790)] : (_i375 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_384, 790)] : (_i375 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_384, 790)] : (_i375 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_384, 790)] : (_i375 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_384, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_384, 790)]))))))); }); int8_t extra_energy__cost_385[8]; memcpy(extra_energy__cost_385, _let374, sizeof extra_energy__cost_385); ({ int32_t _let377 = _wsub(_wsub(({ int32_t _r379 = 0; for (int32_t _j378 = 0; _j378 < 8; _j378++) _r379 = _wadd(_r379, extra_energy__held_383[_j378]); _r379; }), ((int32_t)(extra_energy__held_383[_ix(extra_energy__t_374, 8)]))), _wsub(({ int32_t _r382 = 0; for (int32_t _j381 = 0; _j381 < 8; _j381++) _r382 = _wadd(_r382, extra_energy__cost_385[_j381]); _r382; }), ((int32_t)(extra_energy__cost_385[_ix(extra_energy__t_374, 8)])))); int32_t extra_energy__others_386 = _let377; _wsub(_wsub(((int32_t)(extra_energy__held_383[_ix(extra_energy__t_374, 8)])), ((int32_t)(extra_energy__cost_385[_ix(extra_energy__t_374, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_373, 790)])), extra_energy__others_386), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_368, 790)]))) || ((holds__c_366 == 5) && (s->damage[_ix(holds__o_371, 2) * 4] > 0))) || ((holds__c_366 == 6) && (s->damage[_ix(holds__p_367, 2) * 4] > 0))) || ((holds__c_366 == 7) && s->poisoned[_ix(holds__o_371, 2)])) || ((holds__c_366 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_371, 2) * 4], 395)])) || (((holds__c_366 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_367, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                    attack_effects__j_387 = ({ bool _m384[10]; for (int32_t _j385 = 0; _j385 < 10; _j385++) _m384[_j385] = (s->hand[_ix(attack_effects__o_329, 2) * 10 + _j385] >= 0); _choose(random_word_at(key, 4), _m384, 10); });
-                    if ((attack_effects__j_387 >= 0)) {
-                        int32_t _w386 = _wx(attack_effects__o_329, 2);
-                        if (_w386 >= 0) {
-                            _remove_int16(s->hand + _w386 * 10, 10, attack_effects__j_387);
-                        }
-                        int32_t _w387 = _wx(attack_effects__o_329, 2);
-                        if (_w387 >= 0) {
-                            s->hand_count[_w387] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_329, 2)], 1)));
-                        }
-                        int32_t _w388 = _wx(attack_effects__o_329, 2);
-                        if (_w388 >= 0) {
-                            s->discard_count[_w388] = ((int8_t)(_wadd(s->discard_count[_ix(attack_effects__o_329, 2)], 1)));
-                        }
-                    }
-                }
-                if (((ATTACKS__shuffle_def[_ix(attack_effects__r_324, 790)] && attack_effects__exposed_331) && ({ int16_t _let389 = ATTACKS__shuffle_def_if[_ix(attack_effects__r_324, 790)]; int16_t holds__c_388 = _let389; ({ int32_t _let390 = attack_effects__p_323; int32_t holds__p_389 = _let390; ({ int32_t _let391 = attack_effects__r_324; int32_t holds__r_390 = _let391; ({ bool _let392 = attack_effects__first_heads_326; bool holds__first_heads_391 = _let392; ({ bool _let393 = attack_effects__all_heads_327; bool holds__all_heads_392 = _let393; ({ int32_t _let394 = _wsub(1, holds__p_389); int32_t holds__o_393 = _let394; ((((((((((holds__c_388 == 0) || ((holds__c_388 == 1) && holds__first_heads_391)) || ((holds__c_388 == 2) && (!holds__first_heads_391))) || ((holds__c_388 == 3) && holds__all_heads_392)) || ((holds__c_388 == 4) && (({ int32_t _let395 = holds__p_389; int32_t extra_energy__p_394 = _let395; ({ int32_t _let396 = holds__r_390; int32_t extra_energy__r_395 = _let396; ({ int16_t _let397 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_390, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_396 = _let397; ({ int8_t _let398[8]; for (int32_t _i399 = 0; _i399 < 8; _i399++) _let398[_i399] = ({ int32_t _let400 = extra_energy__p_394; int32_t power__p_397 = _let400; ({ int32_t _let401 = ({ int32_t _lo402 = 0; int32_t _r404 = 0; int32_t _best406 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_398 = _lo402, _end403 = 4; power__s_398 < _end403; power__s_398++) { int32_t _x405 = ((int32_t)(((s->card[_ix(power__p_397, 2) * 4 + power__s_398] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_397, 2) * 4 + power__s_398], 395)] >= 0)))); if (power__s_398 == _lo402 || _x405 > _best406) { _best406 = _x405; _r404 = power__s_398; } } _r404; }); int32_t power__src_399 = _let401; ({ int16_t _let407 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_397, 2) * 4 + _ix(power__src_399, 4)], 395)]; int16_t power__t_400 = _let407; ({ int16_t _let408 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_397, 2) * 4 + _ix(power__src_399, 4)], 395)]; int16_t power__f_401 = _let408; ({ int16_t _let409 = s->card[_ix(power__p_397, 2) * 4]; int16_t power__c_402 = _let409; ({ bool _let410 = ((((s->card[_ix(power__p_397, 2) * 4 + _ix(power__src_399, 4)] >= 0) && (power__t_400 >= 0)) && (power__c_402 >= 0)) && ((power__f_401 < 0) || (CARDS__type[_ix(power__c_402, 395)] == power__f_401))); bool power__on_403 = _let410; ({ int8_t _let411[8]; for (int32_t _i412 = 0; _i412 < 8; _i412++) _let411[_i412] = s->energy[_ix(power__p_397, 2) * 32 + _i412]; int8_t power__held_404[8]; memcpy(power__held_404, _let411, sizeof power__held_404); ((int8_t)(_wadd(power__held_404[_i399], ((power__on_403 && (TYPE_IDS[_i399] == power__t_400)) ? power__held_404[_i399] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_405[8]; memcpy(extra_energy__held_405, _let398, sizeof extra_energy__held_405); ({ int8_t _let413[8]; for (int32_t _i414 = 0; _i414 < 8; _i414++) _let413[_i414] = ({ int32_t _let415 = extra_energy__r_395; int32_t attack_cost__r_406 = _let415; (_i414 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_406, 790)] : (_i414 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_406, 790)] : (_i414 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_406, 790)] : (_i414 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_406, 790)] : (_i414 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_406, 790)] : (_i414 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_406, 790)] : (_i414 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_406, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_406, 790)]))))))); }); int8_t extra_energy__cost_407[8]; memcpy(extra_energy__cost_407, _let413, sizeof extra_energy__cost_407); ({ int32_t _let416 = _wsub(_wsub(({ int32_t _r418 = 0; for (int32_t _j417 = 0; _j417 < 8; _j417++) _r418 = _wadd(_r418, extra_energy__held_405[_j417]); _r418; }), ((int32_t)(extra_energy__held_405[_ix(extra_energy__t_396, 8)]))), _wsub(({ int32_t _r421 = 0; for (int32_t _j420 = 0; _j420 < 8; _j420++) _r421 = _wadd(_r421, extra_energy__cost_407[_j420]); _r421; }), ((int32_t)(extra_energy__cost_407[_ix(extra_energy__t_396, 8)])))); int32_t extra_energy__others_408 = _let416; _wsub(_wsub(((int32_t)(extra_energy__held_405[_ix(extra_energy__t_396, 8)])), ((int32_t)(extra_energy__cost_407[_ix(extra_energy__t_396, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_395, 790)])), extra_energy__others_408), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_390, 790)]))) || ((holds__c_388 == 5) && (s->damage[_ix(holds__o_393, 2) * 4] > 0))) || ((holds__c_388 == 6) && (s->damage[_ix(holds__p_389, 2) * 4] > 0))) || ((holds__c_388 == 7) && s->poisoned[_ix(holds__o_393, 2)])) || ((holds__c_388 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_393, 2) * 4], 395)])) || (((holds__c_388 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_389, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                    shuffle_defender__q_409 = attack_effects__o_329;
-                    shuffle_defender__held_410[0] = s->card[_ix(shuffle_defender__q_409, 2) * 4];
-                    shuffle_defender__held_410[1] = s->under[_ix(shuffle_defender__q_409, 2) * 8];
-                    shuffle_defender__held_410[2] = s->under[_ix(shuffle_defender__q_409, 2) * 8 + 1];
-                    for (int32_t shuffle_defender__i_411 = 0, _end423 = 3; shuffle_defender__i_411 < _end423; shuffle_defender__i_411++) {
-                        if ((shuffle_defender__held_410[shuffle_defender__i_411] >= 0)) {
-                            int32_t _w424 = _wx(shuffle_defender__q_409, 2);
-                            if (_w424 >= 0) {
-                                _push_int16(s->deck + _w424 * 20, 20, shuffle_defender__held_410[shuffle_defender__i_411]);
-                            }
-                            int32_t _w425 = _wx(shuffle_defender__q_409, 2);
-                            if (_w425 >= 0) {
-                                s->deck_count[_w425] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_409, 2)], 1)));
-                            }
-                        }
-                    }
-                    int32_t _w426 = _wx(shuffle_defender__q_409, 2);
-                    if (_w426 >= 0) {
-                        {
-                            int16_t _t427[20];
-                            for (int32_t _i428 = 0; _i428 < 20; _i428++) _t427[_i428] = s->deck[_ix(shuffle_defender__q_409, 2) * 20 + _i428];
-                            _shuffle_int16(_t427, 20, fold_in(key, 20));
-                            memcpy(s->deck + _w426 * 20, _t427, sizeof _t427);
-                        }
-                    }
-                    clear_slot__p_412 = shuffle_defender__q_409;
-                    int32_t _w429 = _wx(clear_slot__p_412, 2);
-                    if (_w429 >= 0) {
-                        s->card[_w429 * 4 + 0] = ((int16_t)((-1)));
-                    }
-                    int32_t _w430 = _wx(clear_slot__p_412, 2);
-                    if (_w430 >= 0) {
-                        s->damage[_w430 * 4 + 0] = ((int16_t)(0));
-                    }
-                    int32_t _w431 = _wx(clear_slot__p_412, 2);
-                    if (_w431 >= 0) {
-                        {
-                            int8_t *_d = s->energy + _w431 * 32 + 0 * 8;
-                            for (int32_t _i432 = 0; _i432 < 8; _i432++) _d[_i432] = ((int8_t)(0));
-                        }
-                    }
-                    int32_t _w433 = _wx(clear_slot__p_412, 2);
-                    if (_w433 >= 0) {
-                        s->entered[_w433 * 4 + 0] = ((int8_t)(0));
-                    }
-                    int32_t _w434 = _wx(clear_slot__p_412, 2);
-                    if (_w434 >= 0) {
-                        {
-                            int16_t *_d = s->under + _w434 * 8 + 0 * 2;
-                            for (int32_t _i435 = 0; _i435 < 2; _i435++) _d[_i435] = ((int16_t)((-1)));
-                        }
-                    }
-                    int32_t _w436 = _wx(clear_slot__p_412, 2);
-                    if (_w436 >= 0) {
-                        s->used_ability[_w436 * 4 + 0] = false;
-                    }
-                    clear_conditions__p_413 = shuffle_defender__q_409;
-                    int32_t _w437 = _wx(clear_conditions__p_413, 2);
-                    if (_w437 >= 0) {
-                        s->poisoned[_w437] = false;
-                    }
-                    int32_t _w438 = _wx(clear_conditions__p_413, 2);
-                    if (_w438 >= 0) {
-                        s->burned[_w438] = false;
-                    }
-                    int32_t _w439 = _wx(clear_conditions__p_413, 2);
-                    if (_w439 >= 0) {
-                        s->condition[_w439] = ((int8_t)(0));
-                    }
-                    int32_t _w440 = _wx(clear_conditions__p_413, 2);
-                    if (_w440 >= 0) {
-                        {
-                            int16_t _t441[8];
-                            for (int32_t _i442 = 0; _i442 < 8; _i442++) _t441[_i442] = (ACTIVE_BOUND[_i442] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_413, 2) * 8 + _i442]);
-                            memcpy(s->lasting_until + _w440 * 8, _t441, sizeof _t441);
-                        }
-                    }
-                    if (({ int32_t _lo443 = 1; bool _r445 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_414 = _lo443, _end444 = 4; shuffle_defender__bs_414 < _end444; shuffle_defender__bs_414++) if ((s->card[_ix(shuffle_defender__q_409, 2) * 4 + shuffle_defender__bs_414] >= 0)) { _r445 = true; break; } _r445; })) {
-                        int32_t _w447 = _wx(shuffle_defender__q_409, 2);
-                        if (_w447 >= 0) {
-                            s->promote_pending[_w447] = true;
-                        }
-                    } else {
-                        _win(s, _wsub(1, shuffle_defender__q_409));
-                        s->terminated = true;
-                        s->phase = ((int8_t)(3));
-                    }
-                }
-                attack_effects__k_415 = ATTACKS__lasting[_ix(attack_effects__r_324, 790)];
-                attack_effects__on_defender_416 = (((attack_effects__k_415 != 4) && (attack_effects__k_415 != 5)) && (attack_effects__k_415 != 3));
-                if ((((attack_effects__k_415 > 0) && (attack_effects__exposed_331 || (!attack_effects__on_defender_416))) && ({ int16_t _let448 = ATTACKS__lasting_if[_ix(attack_effects__r_324, 790)]; int16_t holds__c_417 = _let448; ({ int32_t _let449 = attack_effects__p_323; int32_t holds__p_418 = _let449; ({ int32_t _let450 = attack_effects__r_324; int32_t holds__r_419 = _let450; ({ bool _let451 = attack_effects__first_heads_326; bool holds__first_heads_420 = _let451; ({ bool _let452 = attack_effects__all_heads_327; bool holds__all_heads_421 = _let452; ({ int32_t _let453 = _wsub(1, holds__p_418); int32_t holds__o_422 = _let453; ((((((((((holds__c_417 == 0) || ((holds__c_417 == 1) && holds__first_heads_420)) || ((holds__c_417 == 2) && (!holds__first_heads_420))) || ((holds__c_417 == 3) && holds__all_heads_421)) || ((holds__c_417 == 4) && (({ int32_t _let454 = holds__p_418; int32_t extra_energy__p_423 = _let454; ({ int32_t _let455 = holds__r_419; int32_t extra_energy__r_424 = _let455; ({ int16_t _let456 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_419, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_425 = _let456; ({ int8_t _let457[8]; for (int32_t _i458 = 0; _i458 < 8; _i458++) _let457[_i458] = ({ int32_t _let459 = extra_energy__p_423; int32_t power__p_426 = _let459; ({ int32_t _let460 = ({ int32_t _lo461 = 0; int32_t _r463 = 0; int32_t _best465 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_427 = _lo461, _end462 = 4; power__s_427 < _end462; power__s_427++) { int32_t _x464 = ((int32_t)(((s->card[_ix(power__p_426, 2) * 4 + power__s_427] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_426, 2) * 4 + power__s_427], 395)] >= 0)))); if (power__s_427 == _lo461 || _x464 > _best465) { _best465 = _x464; _r463 = power__s_427; } } _r463; }); int32_t power__src_428 = _let460; ({ int16_t _let466 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_426, 2) * 4 + _ix(power__src_428, 4)], 395)]; int16_t power__t_429 = _let466; ({ int16_t _let467 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_426, 2) * 4 + _ix(power__src_428, 4)], 395)]; int16_t power__f_430 = _let467; ({ int16_t _let468 = s->card[_ix(power__p_426, 2) * 4]; int16_t power__c_431 = _let468; ({ bool _let469 = ((((s->card[_ix(power__p_426, 2) * 4 + _ix(power__src_428, 4)] >= 0) && (power__t_429 >= 0)) && (power__c_431 >= 0)) && ((power__f_430 < 0) || (CARDS__type[_ix(power__c_431, 395)] == power__f_430))); bool power__on_432 = _let469; ({ int8_t _let470[8]; for (int32_t _i471 = 0; _i471 < 8; _i471++) _let470[_i471] = s->energy[_ix(power__p_426, 2) * 32 + _i471]; int8_t power__held_433[8]; memcpy(power__held_433, _let470, sizeof power__held_433); ((int8_t)(_wadd(power__held_433[_i458], ((power__on_432 && (TYPE_IDS[_i458] == power__t_429)) ? power__held_433[_i458] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_434[8]; memcpy(extra_energy__held_434, _let457, sizeof extra_energy__held_434); ({ int8_t _let472[8]; for (int32_t _i473 = 0; _i473 < 8; _i473++) _let472[_i473] = ({ int32_t _let474 = extra_energy__r_424; int32_t attack_cost__r_435 = _let474; (_i473 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_435, 790)] : (_i473 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_435, 790)] : (_i473 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_435, 790)] : (_i473 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_435, 790)] : (_i473 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_435, 790)] : (_i473 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_435, 790)] : (_i473 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_435, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_435, 790)]))))))); }); int8_t extra_energy__cost_436[8]; memcpy(extra_energy__cost_436, _let472, sizeof extra_energy__cost_436); ({ int32_t _let475 = _wsub(_wsub(({ int32_t _r477 = 0; for (int32_t _j476 = 0; _j476 < 8; _j476++) _r477 = _wadd(_r477, extra_energy__held_434[_j476]); _r477; }), ((int32_t)(extra_energy__held_434[_ix(extra_energy__t_425, 8)]))), _wsub(({ int32_t _r480 = 0; for (int32_t _j479 = 0; _j479 < 8; _j479++) _r480 = _wadd(_r480, extra_energy__cost_436[_j479]); _r480; }), ((int32_t)(extra_energy__cost_436[_ix(extra_energy__t_425, 8)])))); int32_t extra_energy__others_437 = _let475; _wsub(_wsub(((int32_t)(extra_energy__held_434[_ix(extra_energy__t_425, 8)])), ((int32_t)(extra_energy__cost_436[_ix(extra_energy__t_425, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_424, 790)])), extra_energy__others_437), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_419, 790)]))) || ((holds__c_417 == 5) && (s->damage[_ix(holds__o_422, 2) * 4] > 0))) || ((holds__c_417 == 6) && (s->damage[_ix(holds__p_418, 2) * 4] > 0))) || ((holds__c_417 == 7) && s->poisoned[_ix(holds__o_422, 2)])) || ((holds__c_417 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_422, 2) * 4], 395)])) || (((holds__c_417 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_418, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                    lasting__p_438 = attack_effects__p_323;
-                    lasting__k_439 = attack_effects__k_415;
-                    lasting__n_440 = ATTACKS__lasting_n[_ix(attack_effects__r_324, 790)];
-                    lasting__q_441 = (((lasting__k_439 == 4) || (lasting__k_439 == 5)) ? lasting__p_438 : _wsub(1, lasting__p_438));
-                    int32_t _w482 = _wx(lasting__q_441, 2);
-                    int32_t _w483 = _wx(lasting__k_439, 8);
-                    if (_w482 >= 0 && _w483 >= 0) {
-                        s->lasting_until[_w482 * 8 + _w483] = ((int16_t)(_wadd(s->turn, 1)));
-                    }
-                    int32_t _w484 = _wx(lasting__q_441, 2);
-                    int32_t _w485 = _wx(lasting__k_439, 8);
-                    if (_w484 >= 0 && _w485 >= 0) {
-                        s->lasting_n[_w484 * 8 + _w485] = lasting__n_440;
-                    }
-                }
-                for (int32_t attack_effects__bs_442 = 1, _end486 = 4; attack_effects__bs_442 < _end486; attack_effects__bs_442++) {
-                    if (((ATTACKS__bench_damage[_ix(attack_effects__r_324, 790)] > 0) && (s->card[_ix(attack_effects__o_329, 2) * 4 + attack_effects__bs_442] >= 0))) {
-                        hit__p_443 = attack_effects__p_323;
-                        hit__q_444 = attack_effects__o_329;
-                        hit__slot_445 = attack_effects__bs_442;
-                        hit__x_446 = ATTACKS__bench_damage[_ix(attack_effects__r_324, 790)];
-                        hit__weak_447 = (((hit__q_444 != hit__p_443) && (hit__slot_445 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_444, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_443, 2) * 4], 395)]));
-                        hit__d_454 = ({ int32_t _let487 = hit__q_444; int32_t taken__q_448 = _let487; ({ int32_t _let488 = hit__slot_445; int32_t taken__slot_449 = _let488; ({ int32_t _let489 = _wadd(hit__x_446, ((hit__weak_447 && (hit__x_446 > 0)) ? 20 : 0)); int32_t taken__x_450 = _let489; ({ int32_t _let490 = ((s->turn <= s->taken_until[_ix(taken__q_448, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_448, 2)])) : 0); int32_t taken__cut_451 = _let490; ({ int32_t _let491 = _wadd(taken__cut_451, (((taken__slot_449 == 0) && ({ int32_t _let492 = taken__q_448; int32_t lasts__q_452 = _let492; (s->turn <= s->lasting_until[_ix(lasts__q_452, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_448, 2) * 8 + 4])) : 0)); int32_t taken__cut_451 = _let491; ({ int32_t _let493 = _wadd(taken__cut_451, ((s->card[_ix(taken__q_448, 2) * 4 + _ix(taken__slot_449, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_448, 2) * 4 + _ix(taken__slot_449, 4)], 395)])) : 0)); int32_t taken__cut_451 = _let493; (((taken__slot_449 == 0) && ({ int32_t _let494 = taken__q_448; int32_t lasts__q_453 = _let494; (s->turn <= s->lasting_until[_ix(lasts__q_453, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_450, taken__cut_451), 0)); }); }); }); }); }); });
-                        int32_t _w495 = _wx(hit__q_444, 2);
-                        int32_t _w496 = _wx(hit__slot_445, 4);
-                        if (_w495 >= 0 && _w496 >= 0) {
-                            s->damage[_w495 * 4 + _w496] = ((int16_t)(_wadd(s->damage[_ix(hit__q_444, 2) * 4 + _ix(hit__slot_445, 4)], hit__d_454)));
-                        }
-                        if (((((hit__q_444 != hit__p_443) && (hit__slot_445 == 0)) && (hit__d_454 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_444, 2) * 4], 395)] > 0))) {
-                            int32_t _w497 = _wx(hit__p_443, 2);
-                            if (_w497 >= 0) {
-                                s->damage[_w497 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_443, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_444, 2) * 4], 395)])));
-                            }
-                        }
-                    }
-                }
-                if ((((ATTACKS__status[_ix(attack_effects__r_324, 790)] > 0) && attack_effects__exposed_331) && ({ int16_t _let498 = ATTACKS__status_if[_ix(attack_effects__r_324, 790)]; int16_t holds__c_455 = _let498; ({ int32_t _let499 = attack_effects__p_323; int32_t holds__p_456 = _let499; ({ int32_t _let500 = attack_effects__r_324; int32_t holds__r_457 = _let500; ({ bool _let501 = attack_effects__first_heads_326; bool holds__first_heads_458 = _let501; ({ bool _let502 = attack_effects__all_heads_327; bool holds__all_heads_459 = _let502; ({ int32_t _let503 = _wsub(1, holds__p_456); int32_t holds__o_460 = _let503; ((((((((((holds__c_455 == 0) || ((holds__c_455 == 1) && holds__first_heads_458)) || ((holds__c_455 == 2) && (!holds__first_heads_458))) || ((holds__c_455 == 3) && holds__all_heads_459)) || ((holds__c_455 == 4) && (({ int32_t _let504 = holds__p_456; int32_t extra_energy__p_461 = _let504; ({ int32_t _let505 = holds__r_457; int32_t extra_energy__r_462 = _let505; ({ int16_t _let506 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_457, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_463 = _let506; ({ int8_t _let507[8]; for (int32_t _i508 = 0; _i508 < 8; _i508++) _let507[_i508] = ({ int32_t _let509 = extra_energy__p_461; int32_t power__p_464 = _let509; ({ int32_t _let510 = ({ int32_t _lo511 = 0; int32_t _r513 = 0; int32_t _best515 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_465 = _lo511, _end512 = 4; power__s_465 < _end512; power__s_465++) { int32_t _x514 = ((int32_t)(((s->card[_ix(power__p_464, 2) * 4 + power__s_465] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_464, 2) * 4 + power__s_465], 395)] >= 0)))); if (power__s_465 == _lo511 || _x514 > _best515) { _best515 = _x514; _r513 = power__s_465; } } _r513; }); int32_t power__src_466 = _let510; ({ int16_t _let516 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_464, 2) * 4 + _ix(power__src_466, 4)], 395)]; int16_t power__t_467 = _let516; ({ int16_t _let517 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_464, 2) * 4 + _ix(power__src_466, 4)], 395)]; int16_t power__f_468 = _let517; ({ int16_t _let518 = s->card[_ix(power__p_464, 2) * 4]; int16_t power__c_469 = _let518; ({ bool _let519 = ((((s->card[_ix(power__p_464, 2) * 4 + _ix(power__src_466, 4)] >= 0) && (power__t_467 >= 0)) && (power__c_469 >= 0)) && ((power__f_468 < 0) || (CARDS__type[_ix(power__c_469, 395)] == power__f_468))); bool power__on_470 = _let519; ({ int8_t _let520[8]; for (int32_t _i521 = 0; _i521 < 8; _i521++) _let520[_i521] = s->energy[_ix(power__p_464, 2) * 32 + _i521]; int8_t power__held_471[8]; memcpy(power__held_471, _let520, sizeof power__held_471); ((int8_t)(_wadd(power__held_471[_i508], ((power__on_470 && (TYPE_IDS[_i508] == power__t_467)) ? power__held_471[_i508] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_472[8]; memcpy(extra_energy__held_472, _let507, sizeof extra_energy__held_472); ({ int8_t _let522[8]; for (int32_t _i523 = 0; _i523 < 8; _i523++) _let522[_i523] = ({ int32_t _let524 = extra_energy__r_462; int32_t attack_cost__r_473 = _let524; (_i523 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_473, 790)] : (_i523 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_473, 790)] : (_i523 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_473, 790)] : (_i523 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_473, 790)] : (_i523 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_473, 790)] : (_i523 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_473, 790)] : (_i523 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_473, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_473, 790)]))))))); }); int8_t extra_energy__cost_474[8]; memcpy(extra_energy__cost_474, _let522, sizeof extra_energy__cost_474); ({ int32_t _let525 = _wsub(_wsub(({ int32_t _r527 = 0; for (int32_t _j526 = 0; _j526 < 8; _j526++) _r527 = _wadd(_r527, extra_energy__held_472[_j526]); _r527; }), ((int32_t)(extra_energy__held_472[_ix(extra_energy__t_463, 8)]))), _wsub(({ int32_t _r530 = 0; for (int32_t _j529 = 0; _j529 < 8; _j529++) _r530 = _wadd(_r530, extra_energy__cost_474[_j529]); _r530; }), ((int32_t)(extra_energy__cost_474[_ix(extra_energy__t_463, 8)])))); int32_t extra_energy__others_475 = _let525; _wsub(_wsub(((int32_t)(extra_energy__held_472[_ix(extra_energy__t_463, 8)])), ((int32_t)(extra_energy__cost_474[_ix(extra_energy__t_463, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_462, 790)])), extra_energy__others_475), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_457, 790)]))) || ((holds__c_455 == 5) && (s->damage[_ix(holds__o_460, 2) * 4] > 0))) || ((holds__c_455 == 6) && (s->damage[_ix(holds__p_456, 2) * 4] > 0))) || ((holds__c_455 == 7) && s->poisoned[_ix(holds__o_460, 2)])) || ((holds__c_455 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_460, 2) * 4], 395)])) || (((holds__c_455 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_456, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                    give_status__q_476 = attack_effects__o_329;
-                    give_status__st_477 = ATTACKS__status[_ix(attack_effects__r_324, 790)];
-                    if ((give_status__st_477 == 1)) {
-                        int32_t _w532 = _wx(give_status__q_476, 2);
-                        if (_w532 >= 0) {
-                            s->poisoned[_w532] = true;
-                        }
-                    } else if ((give_status__st_477 == 2)) {
-                        int32_t _w533 = _wx(give_status__q_476, 2);
-                        if (_w533 >= 0) {
-                            s->burned[_w533] = true;
-                        }
-                    } else if ((give_status__st_477 == 3)) {
-                        int32_t _w534 = _wx(give_status__q_476, 2);
-                        if (_w534 >= 0) {
-                            s->condition[_w534] = ((int8_t)(1));
-                        }
-                    } else if ((give_status__st_477 == 4)) {
-                        int32_t _w535 = _wx(give_status__q_476, 2);
-                        if (_w535 >= 0) {
-                            s->condition[_w535] = ((int8_t)(2));
-                        }
-                    } else if ((give_status__st_477 == 5)) {
-                        int32_t _w536 = _wx(give_status__q_476, 2);
-                        if (_w536 >= 0) {
-                            s->condition[_w536] = ((int8_t)(3));
-                        }
-                    }
-                }
-                if ((ATTACKS__heal_self[_ix(attack_effects__r_324, 790)] > 0)) {
-                    int32_t _w537 = _wx(attack_effects__p_323, 2);
-                    if (_w537 >= 0) {
-                        s->damage[_w537 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_323, 2) * 4], ATTACKS__heal_self[_ix(attack_effects__r_324, 790)]))), ((int16_t)(0)))));
-                    }
-                }
-                if ((ATTACKS__heal_all[_ix(attack_effects__r_324, 790)] > 0)) {
-                    int32_t _w538 = _wx(attack_effects__p_323, 2);
-                    if (_w538 >= 0) {
-                        {
-                            int16_t _t539[4];
-                            for (int32_t _i540 = 0; _i540 < 4; _i540++) _t539[_i540] = ((s->damage[_ix(attack_effects__p_323, 2) * 4 + _i540] > ATTACKS__heal_all[_ix(attack_effects__r_324, 790)]) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_323, 2) * 4 + _i540], ATTACKS__heal_all[_ix(attack_effects__r_324, 790)]))) : ((int16_t)(0)));
-                            memcpy(s->damage + _w538 * 4, _t539, sizeof _t539);
-                        }
-                    }
-                }
-                if (ATTACKS__drain[_ix(attack_effects__r_324, 790)]) {
-                    int32_t _w541 = _wx(attack_effects__p_323, 2);
-                    if (_w541 >= 0) {
-                        s->damage[_w541 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_323, 2) * 4], attack_effects__dmg_325), 0)));
-                    }
-                }
-                if (((ATTACKS__recoil[_ix(attack_effects__r_324, 790)] > 0) && ({ int16_t _let542 = ATTACKS__recoil_if[_ix(attack_effects__r_324, 790)]; int16_t holds__c_478 = _let542; ({ int32_t _let543 = attack_effects__p_323; int32_t holds__p_479 = _let543; ({ int32_t _let544 = attack_effects__r_324; int32_t holds__r_480 = _let544; ({ bool _let545 = attack_effects__first_heads_326; bool holds__first_heads_481 = _let545; ({ bool _let546 = attack_effects__all_heads_327; bool holds__all_heads_482 = _let546; ({ int32_t _let547 = _wsub(1, holds__p_479); int32_t holds__o_483 = _let547; ((((((((((holds__c_478 == 0) || ((holds__c_478 == 1) && holds__first_heads_481)) || ((holds__c_478 == 2) && (!holds__first_heads_481))) || ((holds__c_478 == 3) && holds__all_heads_482)) || ((holds__c_478 == 4) && (({ int32_t _let548 = holds__p_479; int32_t extra_energy__p_484 = _let548; ({ int32_t _let549 = holds__r_480; int32_t extra_energy__r_485 = _let549; ({ int16_t _let550 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_480, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_486 = _let550; ({ int8_t _let551[8]; for (int32_t _i552 = 0; _i552 < 8; _i552++) _let551[_i552] = ({ int32_t _let553 = extra_energy__p_484; int32_t power__p_487 = _let553; ({ int32_t _let554 = ({ int32_t _lo555 = 0; int32_t _r557 = 0; int32_t _best559 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_488 = _lo555, _end556 = 4; power__s_488 < _end556; power__s_488++) { int32_t _x558 = ((int32_t)(((s->card[_ix(power__p_487, 2) * 4 + power__s_488] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_487, 2) * 4 + power__s_488], 395)] >= 0)))); if (power__s_488 == _lo555 || _x558 > _best559) { _best559 = _x558; _r557 = power__s_488; } } _r557; }); int32_t power__src_489 = _let554; ({ int16_t _let560 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_487, 2) * 4 + _ix(power__src_489, 4)], 395)]; int16_t power__t_490 = _let560; ({ int16_t _let561 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_487, 2) * 4 + _ix(power__src_489, 4)], 395)]; int16_t power__f_491 = _let561; ({ int16_t _let562 = s->card[_ix(power__p_487, 2) * 4]; int16_t power__c_492 = _let562; ({ bool _let563 = ((((s->card[_ix(power__p_487, 2) * 4 + _ix(power__src_489, 4)] >= 0) && (power__t_490 >= 0)) && (power__c_492 >= 0)) && ((power__f_491 < 0) || (CARDS__type[_ix(power__c_492, 395)] == power__f_491))); bool power__on_493 = _let563; ({ int8_t _let564[8]; for (int32_t _i565 = 0; _i565 < 8; _i565++) _let564[_i565] = s->energy[_ix(power__p_487, 2) * 32 + _i565]; int8_t power__held_494[8]; memcpy(power__held_494, _let564, sizeof power__held_494); ((int8_t)(_wadd(power__held_494[_i552], ((power__on_493 && (TYPE_IDS[_i552] == power__t_490)) ? power__held_494[_i552] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_495[8]; memcpy(extra_energy__held_495, _let551, sizeof extra_energy__held_495); ({ int8_t _let566[8]; for (int32_t _i567 = 0; _i567 < 8; _i567++) _let566[_i567] = ({ int32_t _let568 = extra_energy__r_485; int32_t attack_cost__r_496 = _let568; (_i567 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_496, 790)] : (_i567 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_496, 790)] : (_i567 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_496, 790)] : (_i567 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_496, 790)] : (_i567 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_496, 790)] : (_i567 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_496, 790)] : (_i567 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_496, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_496, 790)]))))))); }); int8_t extra_energy__cost_497[8]; memcpy(extra_energy__cost_497, _let566, sizeof extra_energy__cost_497); ({ int32_t _let569 = _wsub(_wsub(({ int32_t _r571 = 0; for (int32_t _j570 = 0; _j570 < 8; _j570++) _r571 = _wadd(_r571, extra_energy__held_495[_j570]); _r571; }), ((int32_t)(extra_energy__held_495[_ix(extra_energy__t_486, 8)]))), _wsub(({ int32_t _r574 = 0; for (int32_t _j573 = 0; _j573 < 8; _j573++) _r574 = _wadd(_r574, extra_energy__cost_497[_j573]); _r574; }), ((int32_t)(extra_energy__cost_497[_ix(extra_energy__t_486, 8)])))); int32_t extra_energy__others_498 = _let569; _wsub(_wsub(((int32_t)(extra_energy__held_495[_ix(extra_energy__t_486, 8)])), ((int32_t)(extra_energy__cost_497[_ix(extra_energy__t_486, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_485, 790)])), extra_energy__others_498), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_480, 790)]))) || ((holds__c_478 == 5) && (s->damage[_ix(holds__o_483, 2) * 4] > 0))) || ((holds__c_478 == 6) && (s->damage[_ix(holds__p_479, 2) * 4] > 0))) || ((holds__c_478 == 7) && s->poisoned[_ix(holds__o_483, 2)])) || ((holds__c_478 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_483, 2) * 4], 395)])) || (((holds__c_478 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_479, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                    int32_t _w576 = _wx(attack_effects__p_323, 2);
-                    if (_w576 >= 0) {
-                        s->damage[_w576 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_323, 2) * 4], ATTACKS__recoil[_ix(attack_effects__r_324, 790)])));
-                    }
-                }
-                if ((ATTACKS__discard_self_n[_ix(attack_effects__r_324, 790)] > 0)) {
-                    discard_typed__p_499 = attack_effects__p_323;
-                    discard_typed__t_500 = ATTACKS__discard_self_type[_ix(attack_effects__r_324, 790)];
-                    discard_typed__n_501 = ATTACKS__discard_self_n[_ix(attack_effects__r_324, 790)];
-                    if ((discard_typed__t_500 < 0)) {
-                        int32_t _w577 = _wx(discard_typed__p_499, 2);
-                        if (_w577 >= 0) {
-                            {
-                                int8_t _t578[8];
-                                for (int32_t _i579 = 0; _i579 < 8; _i579++) _t578[_i579] = ((TYPE_IDS[_i579] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_499, 2) * 32 + _i579]);
-                                memcpy(s->energy + _w577 * 32 + 0 * 8, _t578, sizeof _t578);
-                            }
-                        }
-                    } else {
-                        int32_t _w580 = _wx(discard_typed__p_499, 2);
-                        int32_t _w581 = _wx(discard_typed__t_500, 8);
-                        if (_w580 >= 0 && _w581 >= 0) {
-                            s->energy[_w580 * 32 + 0 * 8 + _w581] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_499, 2) * 32 + _ix(discard_typed__t_500, 8)], ((int8_t)(_imin(discard_typed__n_501, s->energy[_ix(discard_typed__p_499, 2) * 32 + _ix(discard_typed__t_500, 8)]))))));
-                        }
-                    }
-                }
-                if ((((ATTACKS__discard_def[_ix(attack_effects__r_324, 790)] > 0) && attack_effects__exposed_331) && ({ int16_t _let582 = ATTACKS__discard_def_if[_ix(attack_effects__r_324, 790)]; int16_t holds__c_502 = _let582; ({ int32_t _let583 = attack_effects__p_323; int32_t holds__p_503 = _let583; ({ int32_t _let584 = attack_effects__r_324; int32_t holds__r_504 = _let584; ({ bool _let585 = attack_effects__first_heads_326; bool holds__first_heads_505 = _let585; ({ bool _let586 = attack_effects__all_heads_327; bool holds__all_heads_506 = _let586; ({ int32_t _let587 = _wsub(1, holds__p_503); int32_t holds__o_507 = _let587; ((((((((((holds__c_502 == 0) || ((holds__c_502 == 1) && holds__first_heads_505)) || ((holds__c_502 == 2) && (!holds__first_heads_505))) || ((holds__c_502 == 3) && holds__all_heads_506)) || ((holds__c_502 == 4) && (({ int32_t _let588 = holds__p_503; int32_t extra_energy__p_508 = _let588; ({ int32_t _let589 = holds__r_504; int32_t extra_energy__r_509 = _let589; ({ int16_t _let590 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_504, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_510 = _let590; ({ int8_t _let591[8]; for (int32_t _i592 = 0; _i592 < 8; _i592++) _let591[_i592] = ({ int32_t _let593 = extra_energy__p_508; int32_t power__p_511 = _let593; ({ int32_t _let594 = ({ int32_t _lo595 = 0; int32_t _r597 = 0; int32_t _best599 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_512 = _lo595, _end596 = 4; power__s_512 < _end596; power__s_512++) { int32_t _x598 = ((int32_t)(((s->card[_ix(power__p_511, 2) * 4 + power__s_512] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_511, 2) * 4 + power__s_512], 395)] >= 0)))); if (power__s_512 == _lo595 || _x598 > _best599) { _best599 = _x598; _r597 = power__s_512; } } _r597; }); int32_t power__src_513 = _let594; ({ int16_t _let600 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_511, 2) * 4 + _ix(power__src_513, 4)], 395)]; int16_t power__t_514 = _let600; ({ int16_t _let601 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_511, 2) * 4 + _ix(power__src_513, 4)], 395)]; int16_t power__f_515 = _let601; ({ int16_t _let602 = s->card[_ix(power__p_511, 2) * 4]; int16_t power__c_516 = _let602; ({ bool _let603 = ((((s->card[_ix(power__p_511, 2) * 4 + _ix(power__src_513, 4)] >= 0) && (power__t_514 >= 0)) && (power__c_516 >= 0)) && ((power__f_515 < 0) || (CARDS__type[_ix(power__c_516, 395)] == power__f_515))); bool power__on_517 = _let603; ({ int8_t _let604[8]; for (int32_t _i605 = 0; _i605 < 8; _i605++) _let604[_i605] = s->energy[_ix(power__p_511, 2) * 32 + _i605]; int8_t power__held_518[8]; memcpy(power__held_518, _let604, sizeof power__held_518); ((int8_t)(_wadd(power__held_518[_i592], ((power__on_517 && (TYPE_IDS[_i592] == power__t_514)) ? power__held_518[_i592] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_519[8]; memcpy(extra_energy__held_519, _let591, sizeof extra_energy__held_519); ({ int8_t _let606[8]; for (int32_t _i607 = 0; _i607 < 8; _i607++) _let606[_i607] = ({ int32_t _let608 = extra_energy__r_509; int32_t attack_cost__r_520 = _let608; (_i607 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_520, 790)] : (_i607 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_520, 790)] : (_i607 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_520, 790)] : (_i607 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_520, 790)] : (_i607 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_520, 790)] : (_i607 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_520, 790)] : (_i607 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_520, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_520, 790)]))))))); }); int8_t extra_energy__cost_521[8]; memcpy(extra_energy__cost_521, _let606, sizeof extra_energy__cost_521); ({ int32_t _let609 = _wsub(_wsub(({ int32_t _r611 = 0; for (int32_t _j610 = 0; _j610 < 8; _j610++) _r611 = _wadd(_r611, extra_energy__held_519[_j610]); _r611; }), ((int32_t)(extra_energy__held_519[_ix(extra_energy__t_510, 8)]))), _wsub(({ int32_t _r614 = 0; for (int32_t _j613 = 0; _j613 < 8; _j613++) _r614 = _wadd(_r614, extra_energy__cost_521[_j613]); _r614; }), ((int32_t)(extra_energy__cost_521[_ix(extra_energy__t_510, 8)])))); int32_t extra_energy__others_522 = _let609; _wsub(_wsub(((int32_t)(extra_energy__held_519[_ix(extra_energy__t_510, 8)])), ((int32_t)(extra_energy__cost_521[_ix(extra_energy__t_510, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_509, 790)])), extra_energy__others_522), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_504, 790)]))) || ((holds__c_502 == 5) && (s->damage[_ix(holds__o_507, 2) * 4] > 0))) || ((holds__c_502 == 6) && (s->damage[_ix(holds__p_503, 2) * 4] > 0))) || ((holds__c_502 == 7) && s->poisoned[_ix(holds__o_507, 2)])) || ((holds__c_502 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_507, 2) * 4], 395)])) || (((holds__c_502 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_503, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                    discard_random__q_523 = attack_effects__o_329;
-                    for (int32_t _i616 = 0; _i616 < 8; _i616++) discard_random__held_524[_i616] = s->energy[_ix(discard_random__q_523, 2) * 32 + _i616];
-                    discard_random__x_525 = _roll(random_word_at(key, 5), ({ int32_t _r618 = 0; for (int32_t _j617 = 0; _j617 < 8; _j617++) _r618 = _wadd(_r618, discard_random__held_524[_j617]); _r618; }));
-                    discard_random__t_528 = ({ int32_t _lo620 = 0; int32_t _r626 = 0; int32_t _best628 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_526 = _lo620, _end621 = 8; discard_random__u_526 < _end621; discard_random__u_526++) { int32_t _x627 = ((int32_t)((({ int32_t _lo622 = 0; int32_t _r624 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_527 = _lo622, _end623 = 8; discard_random__v_527 < _end623; discard_random__v_527++) _r624 = _wadd(_r624, ((discard_random__v_527 <= discard_random__u_526) ? ((int32_t)(discard_random__held_524[discard_random__v_527])) : 0)); _r624; }) > discard_random__x_525))); if (discard_random__u_526 == _lo620 || _x627 > _best628) { _best628 = _x627; _r626 = discard_random__u_526; } } _r626; });
-                    if ((({ int32_t _r630 = 0; for (int32_t _j629 = 0; _j629 < 8; _j629++) _r630 = _wadd(_r630, discard_random__held_524[_j629]); _r630; }) > 0)) {
-                        int32_t _w632 = _wx(discard_random__q_523, 2);
-                        int32_t _w633 = _wx(discard_random__t_528, 8);
-                        if (_w632 >= 0 && _w633 >= 0) {
-                            s->energy[_w632 * 32 + 0 * 8 + _w633] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_523, 2) * 32 + _ix(discard_random__t_528, 8)], 1)));
-                        }
-                    }
-                }
-                if ((ATTACKS__discard_all[_ix(attack_effects__r_324, 790)] > 0)) {
-                    for (int32_t _i634 = 0; _i634 < 64; _i634++) discard_random_in_play__flat_529[_i634] = s->energy[(_i634) / 32 * 32 + ((_i634) / 8) % 4 * 8 + ((_i634)) % 8];
-                    discard_random_in_play__x_530 = _roll(random_word_at(key, 6), ({ int32_t _r636 = 0; for (int32_t _j635 = 0; _j635 < 64; _j635++) _r636 = _wadd(_r636, discard_random_in_play__flat_529[_j635]); _r636; }));
-                    discard_random_in_play__u_533 = ({ int32_t _lo638 = 0; int32_t _r644 = 0; int32_t _best646 = 0; for (int32_t discard_random_in_play__w_531 = _lo638, _end639 = 64; discard_random_in_play__w_531 < _end639; discard_random_in_play__w_531++) { int32_t _x645 = ((int32_t)((({ int32_t _lo640 = 0; int32_t _r642 = 0; for (int32_t discard_random_in_play__v_532 = _lo640, _end641 = 64; discard_random_in_play__v_532 < _end641; discard_random_in_play__v_532++) _r642 = _wadd(_r642, ((discard_random_in_play__v_532 <= discard_random_in_play__w_531) ? ((int32_t)(discard_random_in_play__flat_529[discard_random_in_play__v_532])) : 0)); _r642; }) > discard_random_in_play__x_530))); if (discard_random_in_play__w_531 == _lo638 || _x645 > _best646) { _best646 = _x645; _r644 = discard_random_in_play__w_531; } } _r644; });
-                    if ((({ int32_t _r648 = 0; for (int32_t _j647 = 0; _j647 < 64; _j647++) _r648 = _wadd(_r648, discard_random_in_play__flat_529[_j647]); _r648; }) > 0)) {
-                        int32_t _w650 = _wx(_floordiv(discard_random_in_play__u_533, 32), 2);
-                        int32_t _w651 = _wx(_pymod(_floordiv(discard_random_in_play__u_533, 8), 4), 4);
-                        int32_t _w652 = _wx(_pymod(discard_random_in_play__u_533, 8), 8);
-                        if (_w650 >= 0 && _w651 >= 0 && _w652 >= 0) {
-                            s->energy[_w650 * 32 + _w651 * 8 + _w652] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_533, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_533, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_533, 8), 8)], 1)));
-                        }
-                    }
-                }
-                if ((ATTACKS__attach_n[_ix(attack_effects__r_324, 790)] > 0)) {
-                    int32_t _w653 = _wx(attack_effects__p_323, 2);
-                    int32_t _w654 = _wx(ATTACKS__attach_type[_ix(attack_effects__r_324, 790)], 8);
-                    if (_w653 >= 0 && _w654 >= 0) {
-                        s->energy[_w653 * 32 + 0 * 8 + _w654] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_323, 2) * 32 + _ix(ATTACKS__attach_type[_ix(attack_effects__r_324, 790)], 8)], ATTACKS__attach_n[_ix(attack_effects__r_324, 790)])));
-                    }
-                }
-                if ((ATTACKS__draw[_ix(attack_effects__r_324, 790)] > 0)) {
-                    draw_cards__p_534 = attack_effects__p_323;
-                    draw_cards__n_535 = ATTACKS__draw[_ix(attack_effects__r_324, 790)];
-                    draw_cards__have_536 = s->hand_count[_ix(draw_cards__p_534, 2)];
-                    draw_cards__k_537 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_535, s->deck_count[_ix(draw_cards__p_534, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_536))))));
-                    int32_t _w655 = _wx(draw_cards__p_534, 2);
-                    if (_w655 >= 0) {
-                        {
-                            int16_t _t656[10];
-                            for (int32_t _i657 = 0; _i657 < 10; _i657++) _t656[_i657] = (((HAND_SLOTS[_i657] >= draw_cards__have_536) && (HAND_SLOTS[_i657] < ((int8_t)(_wadd(draw_cards__have_536, draw_cards__k_537))))) ? s->deck[_ix(draw_cards__p_534, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i657], draw_cards__have_536), 0), 19), 20)] : s->hand[_ix(draw_cards__p_534, 2) * 10 + _i657]);
-                            memcpy(s->hand + _w655 * 10, _t656, sizeof _t656);
-                        }
-                    }
-                    int32_t _w658 = _wx(draw_cards__p_534, 2);
-                    if (_w658 >= 0) {
-                        {
-                            int16_t _t659[20];
-                            for (int32_t _i660 = 0; _i660 < 20; _i660++) _t659[_i660] = ((_wadd(DECK_SLOTS[_i660], draw_cards__k_537) < 20) ? s->deck[_ix(draw_cards__p_534, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i660], draw_cards__k_537), 0), 19), 20)] : ((int16_t)((-1))));
-                            memcpy(s->deck + _w658 * 20, _t659, sizeof _t659);
-                        }
-                    }
-                    int32_t _w661 = _wx(draw_cards__p_534, 2);
-                    if (_w661 >= 0) {
-                        s->hand_count[_w661] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_534, 2)], draw_cards__k_537)));
-                    }
-                    int32_t _w662 = _wx(draw_cards__p_534, 2);
-                    if (_w662 >= 0) {
-                        s->deck_count[_w662] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_534, 2)], draw_cards__k_537)));
-                    }
-                }
-                if ((ATTACKS__search_n[_ix(attack_effects__r_324, 790)] > 0)) {
-                    search_deck__p_538 = attack_effects__p_323;
-                    search_deck__to_bench_539 = ATTACKS__search_bench[_ix(attack_effects__r_324, 790)];
-                    search_deck__ftype_540 = ATTACKS__search_type[_ix(attack_effects__r_324, 790)];
-                    search_deck__fgroup_541 = ATTACKS__search_group[_ix(attack_effects__r_324, 790)];
-                    search_deck__fstage_542 = ATTACKS__search_stage[_ix(attack_effects__r_324, 790)];
-                    for (int32_t _i663 = 0; _i663 < 20; _i663++) search_deck__d_543[_i663] = s->deck[_ix(search_deck__p_538, 2) * 20 + _i663];
-                    search_deck__i_544 = ({ bool _m664[20]; for (int32_t _j665 = 0; _j665 < 20; _j665++) _m664[_j665] = (((((search_deck__d_543[_j665] >= 0) && (CARDS__kind[_ix(search_deck__d_543[_j665], 395)] == 0)) && ((search_deck__ftype_540 < 0) || (CARDS__type[_ix(search_deck__d_543[_j665], 395)] == search_deck__ftype_540))) && ((search_deck__fgroup_541 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_543[_j665], 395)], _ipow(2, ((int32_t)(search_deck__fgroup_541)))), 2) == 1))) && ((search_deck__fstage_542 < 0) || (CARDS__stage[_ix(search_deck__d_543[_j665], 395)] == search_deck__fstage_542))); _choose(random_word_at(key, 7), _m664, 20); });
-                    search_deck__room_546 = (search_deck__to_bench_539 ? ({ int32_t _lo666 = 1; bool _r668 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_545 = _lo666, _end667 = 4; search_deck__bs_545 < _end667; search_deck__bs_545++) if ((s->card[_ix(search_deck__p_538, 2) * 4 + search_deck__bs_545] < 0)) { _r668 = true; break; } _r668; }) : (s->hand_count[_ix(search_deck__p_538, 2)] < 10));
-                    if (((search_deck__i_544 >= 0) && search_deck__room_546)) {
-                        search_deck__c_547 = s->deck[_ix(search_deck__p_538, 2) * 20 + _ix(search_deck__i_544, 20)];
-                        int32_t _w670 = _wx(search_deck__p_538, 2);
-                        if (_w670 >= 0) {
-                            {
-                                int16_t _t671[20];
-                                for (int32_t _i672 = 0; _i672 < 20; _i672++) _t671[_i672] = s->deck[_ix(search_deck__p_538, 2) * 20 + _i672];
-                                _remove_int16(_t671, 20, search_deck__i_544);
-                                _shuffle_int16(_t671, 20, fold_in(key, 24));
-                                memcpy(s->deck + _w670 * 20, _t671, sizeof _t671);
-                            }
-                        }
-                        int32_t _w673 = _wx(search_deck__p_538, 2);
-                        if (_w673 >= 0) {
-                            s->deck_count[_w673] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_538, 2)], 1)));
-                        }
-                        if (search_deck__to_bench_539) {
-                            put_in_play__p_549 = search_deck__p_538;
-                            put_in_play__slot_550 = ({ int32_t _lo674 = 1; int32_t _r676 = 0; int32_t _best678 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_548 = _lo674, _end675 = 4; search_deck__bs_548 < _end675; search_deck__bs_548++) { int32_t _x677 = ((int32_t)((s->card[_ix(search_deck__p_538, 2) * 4 + search_deck__bs_548] < 0))); if (search_deck__bs_548 == _lo674 || _x677 > _best678) { _best678 = _x677; _r676 = search_deck__bs_548; } } _r676; });
-                            put_in_play__c_551 = search_deck__c_547;
-                            int32_t _w679 = _wx(put_in_play__p_549, 2);
-                            int32_t _w680 = _wx(put_in_play__slot_550, 4);
-                            if (_w679 >= 0 && _w680 >= 0) {
-                                s->card[_w679 * 4 + _w680] = put_in_play__c_551;
-                            }
-                            int32_t _w681 = _wx(put_in_play__p_549, 2);
-                            int32_t _w682 = _wx(put_in_play__slot_550, 4);
-                            if (_w681 >= 0 && _w682 >= 0) {
-                                s->damage[_w681 * 4 + _w682] = ((int16_t)(0));
-                            }
-                            int32_t _w683 = _wx(put_in_play__p_549, 2);
-                            int32_t _w684 = _wx(put_in_play__slot_550, 4);
-                            if (_w683 >= 0 && _w684 >= 0) {
-                                {
-                                    int8_t *_d = s->energy + _w683 * 32 + _w684 * 8;
-                                    for (int32_t _i685 = 0; _i685 < 8; _i685++) _d[_i685] = ((int8_t)(0));
-                                }
-                            }
-                            int32_t _w686 = _wx(put_in_play__p_549, 2);
-                            int32_t _w687 = _wx(put_in_play__slot_550, 4);
-                            if (_w686 >= 0 && _w687 >= 0) {
-                                s->entered[_w686 * 4 + _w687] = ((int8_t)(s->turn));
-                            }
-                            int32_t _w688 = _wx(put_in_play__p_549, 2);
-                            int32_t _w689 = _wx(put_in_play__slot_550, 4);
-                            if (_w688 >= 0 && _w689 >= 0) {
-                                {
-                                    int16_t *_d = s->under + _w688 * 8 + _w689 * 2;
-                                    for (int32_t _i690 = 0; _i690 < 2; _i690++) _d[_i690] = ((int16_t)((-1)));
-                                }
-                            }
-                            int32_t _w691 = _wx(put_in_play__p_549, 2);
-                            int32_t _w692 = _wx(put_in_play__slot_550, 4);
-                            if (_w691 >= 0 && _w692 >= 0) {
-                                s->used_ability[_w691 * 4 + _w692] = false;
-                            }
-                        } else {
-                            int32_t _w693 = _wx(search_deck__p_538, 2);
-                            if (_w693 >= 0) {
-                                _push_int16(s->hand + _w693 * 10, 10, search_deck__c_547);
-                            }
-                            int32_t _w694 = _wx(search_deck__p_538, 2);
-                            if (_w694 >= 0) {
-                                s->hand_count[_w694] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_538, 2)], 1)));
-                            }
-                        }
-                    }
-                }
-                if (ATTACKS__shuffle_hand[_ix(attack_effects__r_324, 790)]) {
-                    shuffle_hand_in__p_552 = attack_effects__p_323;
-                    shuffle_hand_in__dc_553 = s->deck_count[_ix(shuffle_hand_in__p_552, 2)];
-                    for (int32_t _i695 = 0; _i695 < 20; _i695++) shuffle_hand_in__merged_554[_i695] = ((DECK_SLOTS[_i695] < shuffle_hand_in__dc_553) ? s->deck[_ix(shuffle_hand_in__p_552, 2) * 20 + _i695] : s->hand[_ix(shuffle_hand_in__p_552, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i695], shuffle_hand_in__dc_553), 0), 9), 10)]);
-                    int32_t _w696 = _wx(shuffle_hand_in__p_552, 2);
-                    if (_w696 >= 0) {
-                        {
-                            int16_t *_d = s->deck + _w696 * 20;
-                            for (int32_t _i697 = 0; _i697 < 20; _i697++) _d[_i697] = ((DECK_SLOTS[_i697] < ((int8_t)(_wadd(shuffle_hand_in__dc_553, s->hand_count[_ix(shuffle_hand_in__p_552, 2)])))) ? shuffle_hand_in__merged_554[_i697] : ((int16_t)((-1))));
-                            _shuffle_int16(_d, 20, fold_in(key, 25));
-                        }
-                    }
-                    int32_t _w698 = _wx(shuffle_hand_in__p_552, 2);
-                    if (_w698 >= 0) {
-                        s->deck_count[_w698] = ((int8_t)(_wadd(shuffle_hand_in__dc_553, s->hand_count[_ix(shuffle_hand_in__p_552, 2)])));
-                    }
-                    int32_t _w699 = _wx(shuffle_hand_in__p_552, 2);
-                    if (_w699 >= 0) {
-                        {
-                            int16_t _t700[10];
-                            for (int32_t _i701 = 0; _i701 < 10; _i701++) _t700[_i701] = ((HAND_SLOTS[_i701] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_552, 2) * 10 + _i701]);
-                            memcpy(s->hand + _w699 * 10, _t700, sizeof _t700);
-                        }
-                    }
-                    int32_t _w702 = _wx(shuffle_hand_in__p_552, 2);
-                    if (_w702 >= 0) {
-                        s->hand_count[_w702] = ((int8_t)(0));
-                    }
-                }
-                if (ATTACKS__reveal_hand[_ix(attack_effects__r_324, 790)]) {
-                    int32_t _w703 = _wx(attack_effects__p_323, 2);
-                    if (_w703 >= 0) {
-                        {
-                            int16_t *_d = s->seen + _w703 * 10;
-                            for (int32_t _i704 = 0; _i704 < 10; _i704++) _d[_i704] = s->hand[_ix(attack_effects__o_329, 2) * 10 + _i704];
-                        }
-                    }
-                }
-                if (ATTACKS__draw_opp_hand[_ix(attack_effects__r_324, 790)]) {
-                    draw_cards__p_555 = attack_effects__p_323;
-                    draw_cards__n_556 = s->hand_count[_ix(attack_effects__o_329, 2)];
-                    draw_cards__have_557 = s->hand_count[_ix(draw_cards__p_555, 2)];
-                    draw_cards__k_558 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_556, s->deck_count[_ix(draw_cards__p_555, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_557))))));
-                    int32_t _w705 = _wx(draw_cards__p_555, 2);
-                    if (_w705 >= 0) {
-                        {
-                            int16_t _t706[10];
-                            for (int32_t _i707 = 0; _i707 < 10; _i707++) _t706[_i707] = (((HAND_SLOTS[_i707] >= draw_cards__have_557) && (HAND_SLOTS[_i707] < ((int8_t)(_wadd(draw_cards__have_557, draw_cards__k_558))))) ? s->deck[_ix(draw_cards__p_555, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i707], draw_cards__have_557), 0), 19), 20)] : s->hand[_ix(draw_cards__p_555, 2) * 10 + _i707]);
-                            memcpy(s->hand + _w705 * 10, _t706, sizeof _t706);
-                        }
-                    }
-                    int32_t _w708 = _wx(draw_cards__p_555, 2);
-                    if (_w708 >= 0) {
-                        {
-                            int16_t _t709[20];
-                            for (int32_t _i710 = 0; _i710 < 20; _i710++) _t709[_i710] = ((_wadd(DECK_SLOTS[_i710], draw_cards__k_558) < 20) ? s->deck[_ix(draw_cards__p_555, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i710], draw_cards__k_558), 0), 19), 20)] : ((int16_t)((-1))));
-                            memcpy(s->deck + _w708 * 20, _t709, sizeof _t709);
-                        }
-                    }
-                    int32_t _w711 = _wx(draw_cards__p_555, 2);
-                    if (_w711 >= 0) {
-                        s->hand_count[_w711] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_555, 2)], draw_cards__k_558)));
-                    }
-                    int32_t _w712 = _wx(draw_cards__p_555, 2);
-                    if (_w712 >= 0) {
-                        s->deck_count[_w712] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_555, 2)], draw_cards__k_558)));
-                    }
-                }
-                for (int32_t _i713 = 0; _i713 < 2; _i713++) for (int32_t _i714 = 0; _i714 < 4; _i714++) knockouts__ko_559[_i713 * 4 + _i714] = ((s->card[_i713 * 4 + _i714] >= 0) && (s->damage[_i713 * 4 + _i714] >= CARDS__hp[_ix(s->card[_i713 * 4 + _i714], 395)]));
-                for (int32_t _i715 = 0; _i715 < 2; _i715++) for (int32_t _i716 = 0; _i716 < 4; _i716++) knockouts__ko_cards_560[_i715 * 4 + _i716] = (knockouts__ko_559[_i715 * 4 + _i716] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i715 * 4 + _i716], 395)]))) : 0);
-                {
-                    int8_t _t717[2];
-                    for (int32_t _i718 = 0; _i718 < 2; _i718++) _t717[_i718] = ((int8_t)(_wadd(s->discard_count[_i718], (_i718 == 0 ? ({ int32_t _r720 = 0; for (int32_t _j719 = 0; _j719 < 4; _j719++) _r720 = _wadd(_r720, knockouts__ko_cards_560[_j719]); _r720; }) : ({ int32_t _r723 = 0; for (int32_t _j722 = 0; _j722 < 4; _j722++) _r723 = _wadd(_r723, knockouts__ko_cards_560[1 * 4 + _j722]); _r723; })))));
-                    memcpy(s->discard_count, _t717, sizeof _t717);
-                }
-                for (int32_t _i725 = 0; _i725 < 2; _i725++) for (int32_t _i726 = 0; _i726 < 4; _i726++) knockouts__ko_value_561[_i725 * 4 + _i726] = (knockouts__ko_559[_i725 * 4 + _i726] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i725 * 4 + _i726], 395)]))) : 0);
-                {
-                    int8_t _t727[2];
-                    for (int32_t _i728 = 0; _i728 < 2; _i728++) _t727[_i728] = ((int8_t)(_wadd(s->points[_i728], (_i728 == 0 ? ({ int32_t _r730 = 0; for (int32_t _j729 = 0; _j729 < 4; _j729++) _r730 = _wadd(_r730, knockouts__ko_value_561[1 * 4 + _j729]); _r730; }) : ({ int32_t _r733 = 0; for (int32_t _j732 = 0; _j732 < 4; _j732++) _r733 = _wadd(_r733, knockouts__ko_value_561[_j732]); _r733; })))));
-                    memcpy(s->points, _t727, sizeof _t727);
-                }
-                if (true) {
-                    {
-                        int16_t _t735[2];
-                        for (int32_t _i736 = 0; _i736 < 2; _i736++) _t735[_i736] = ((_i736 == 0 ? ({ bool _r738 = false; for (int32_t _j737 = 0; _j737 < 4; _j737++) if (knockouts__ko_559[_j737]) { _r738 = true; break; } _r738; }) : ({ bool _r741 = false; for (int32_t _j740 = 0; _j740 < 4; _j740++) if (knockouts__ko_559[1 * 4 + _j740]) { _r741 = true; break; } _r741; })) ? s->turn : s->ko_turn[_i736]);
-                        memcpy(s->ko_turn, _t735, sizeof _t735);
-                    }
-                }
-                {
-                    int16_t _t743[8];
-                    for (int32_t _i744 = 0; _i744 < 2; _i744++) for (int32_t _i745 = 0; _i745 < 4; _i745++) _t743[_i744 * 4 + _i745] = (knockouts__ko_559[_i744 * 4 + _i745] ? ((int16_t)((-1))) : s->card[_i744 * 4 + _i745]);
-                    memcpy(s->card, _t743, sizeof _t743);
-                }
-                {
-                    int16_t _t746[8];
-                    for (int32_t _i747 = 0; _i747 < 2; _i747++) for (int32_t _i748 = 0; _i748 < 4; _i748++) _t746[_i747 * 4 + _i748] = (knockouts__ko_559[_i747 * 4 + _i748] ? ((int16_t)(0)) : s->damage[_i747 * 4 + _i748]);
-                    memcpy(s->damage, _t746, sizeof _t746);
-                }
-                {
-                    int8_t _t749[64];
-                    for (int32_t _i750 = 0; _i750 < 2; _i750++) for (int32_t _i751 = 0; _i751 < 4; _i751++) for (int32_t _i752 = 0; _i752 < 8; _i752++) _t749[_i750 * 32 + _i751 * 8 + _i752] = (knockouts__ko_559[(_i750 * 4 + _i751) / 4 * 4 + ((_i750 * 4 + _i751)) % 4] ? ((int8_t)(0)) : s->energy[_i750 * 32 + _i751 * 8 + _i752]);
-                    memcpy(s->energy, _t749, sizeof _t749);
-                }
-                {
-                    int8_t _t753[8];
-                    for (int32_t _i754 = 0; _i754 < 2; _i754++) for (int32_t _i755 = 0; _i755 < 4; _i755++) _t753[_i754 * 4 + _i755] = (knockouts__ko_559[_i754 * 4 + _i755] ? ((int8_t)(0)) : s->entered[_i754 * 4 + _i755]);
-                    memcpy(s->entered, _t753, sizeof _t753);
-                }
-                {
-                    int16_t _t756[16];
-                    for (int32_t _i757 = 0; _i757 < 2; _i757++) for (int32_t _i758 = 0; _i758 < 4; _i758++) for (int32_t _i759 = 0; _i759 < 2; _i759++) _t756[_i757 * 8 + _i758 * 2 + _i759] = (knockouts__ko_559[(_i757 * 4 + _i758) / 4 * 4 + ((_i757 * 4 + _i758)) % 4] ? ((int16_t)((-1))) : s->under[_i757 * 8 + _i758 * 2 + _i759]);
-                    memcpy(s->under, _t756, sizeof _t756);
-                }
-                {
-                    bool _t760[8];
-                    for (int32_t _i761 = 0; _i761 < 2; _i761++) for (int32_t _i762 = 0; _i762 < 4; _i762++) _t760[_i761 * 4 + _i762] = (s->used_ability[_i761 * 4 + _i762] && (!knockouts__ko_559[_i761 * 4 + _i762]));
-                    memcpy(s->used_ability, _t760, sizeof _t760);
-                }
-                knockouts__ko_active_562[0] = knockouts__ko_559[0];
-                knockouts__ko_active_562[1] = knockouts__ko_559[1 * 4];
-                {
-                    bool _t763[2];
-                    for (int32_t _i764 = 0; _i764 < 2; _i764++) _t763[_i764] = (s->poisoned[_i764] && (!knockouts__ko_active_562[_i764]));
-                    memcpy(s->poisoned, _t763, sizeof _t763);
-                }
-                {
-                    bool _t765[2];
-                    for (int32_t _i766 = 0; _i766 < 2; _i766++) _t765[_i766] = (s->burned[_i766] && (!knockouts__ko_active_562[_i766]));
-                    memcpy(s->burned, _t765, sizeof _t765);
-                }
-                {
-                    int8_t _t767[2];
-                    for (int32_t _i768 = 0; _i768 < 2; _i768++) _t767[_i768] = (knockouts__ko_active_562[_i768] ? ((int8_t)(0)) : s->condition[_i768]);
-                    memcpy(s->condition, _t767, sizeof _t767);
-                }
-                knockouts__has_bench_565[0] = ({ int32_t _lo769 = 1; bool _r771 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_563 = _lo769, _end770 = 4; knockouts__ks_563 < _end770; knockouts__ks_563++) if ((s->card[knockouts__ks_563] >= 0)) { _r771 = true; break; } _r771; });
-                knockouts__has_bench_565[1] = ({ int32_t _lo773 = 1; bool _r775 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_564 = _lo773, _end774 = 4; knockouts__ks_564 < _end774; knockouts__ks_564++) if ((s->card[1 * 4 + knockouts__ks_564] >= 0)) { _r775 = true; break; } _r775; });
-                {
-                    bool _t777[2];
-                    for (int32_t _i778 = 0; _i778 < 2; _i778++) _t777[_i778] = (s->promote_pending[_i778] || (knockouts__ko_active_562[_i778] && knockouts__has_bench_565[_i778]));
-                    memcpy(s->promote_pending, _t777, sizeof _t777);
-                }
-                for (int32_t _i779 = 0; _i779 < 2; _i779++) knockouts__won_566[_i779] = ((s->points[_i779] >= 3) || (_i779 == 0 ? (knockouts__ko_active_562[1] && (!knockouts__has_bench_565[1])) : (knockouts__ko_active_562[0] && (!knockouts__has_bench_565[0]))));
-                if ((knockouts__won_566[0] && knockouts__won_566[1])) {
-                    memset(s->rewards, 0, sizeof s->rewards);
-                    s->terminated = true;
-                    s->phase = ((int8_t)(3));
-                } else if ((knockouts__won_566[0] || knockouts__won_566[1])) {
-                    _win(s, (knockouts__won_566[0] ? 0 : 1));
-                    s->terminated = true;
-                    s->phase = ((int8_t)(3));
-                }
-            }
-        }
-        if ((s->choice__pending == 0)) {
-            end_of_turn__p_567 = s->current_player;
-            int32_t _w780 = _wx(end_of_turn__p_567, 2);
-            if (_w780 >= 0) {
-                s->energy_now[_w780] = ((int8_t)((-1)));
-            }
-            if ((s->phase != 3)) {
-                checkup__q_568 = end_of_turn__p_567;
-                checkup__owner_569 = end_of_turn__p_567;
-                if (((s->card[_ix(checkup__q_568, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_568, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_568, 2) * 4], 395)]))) {
-                    if (s->poisoned[_ix(checkup__q_568, 2)]) {
-                        int32_t _w781 = _wx(checkup__q_568, 2);
-                        if (_w781 >= 0) {
-                            s->damage[_w781 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_568, 2) * 4], 10)));
-                        }
-                    }
-                    if (s->burned[_ix(checkup__q_568, 2)]) {
-                        int32_t _w782 = _wx(checkup__q_568, 2);
-                        if (_w782 >= 0) {
-                            s->damage[_w782 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_568, 2) * 4], 20)));
-                        }
-                        if (_flip(random_word_at(key, 8))) {
-                            int32_t _w783 = _wx(checkup__q_568, 2);
-                            if (_w783 >= 0) {
-                                s->burned[_w783] = false;
-                            }
-                        }
-                    }
-                    if (((s->condition[_ix(checkup__q_568, 2)] == 1) && _flip(random_word_at(key, 9)))) {
-                        int32_t _w784 = _wx(checkup__q_568, 2);
-                        if (_w784 >= 0) {
-                            s->condition[_w784] = ((int8_t)(0));
-                        }
-                    }
-                    if (((s->condition[_ix(checkup__q_568, 2)] == 2) && (checkup__q_568 == checkup__owner_569))) {
-                        int32_t _w785 = _wx(checkup__q_568, 2);
-                        if (_w785 >= 0) {
-                            s->condition[_w785] = ((int8_t)(0));
-                        }
-                    }
-                }
-                checkup__q_570 = _wsub(1, end_of_turn__p_567);
-                checkup__owner_571 = end_of_turn__p_567;
-                if (((s->card[_ix(checkup__q_570, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_570, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_570, 2) * 4], 395)]))) {
-                    if (s->poisoned[_ix(checkup__q_570, 2)]) {
-                        int32_t _w786 = _wx(checkup__q_570, 2);
-                        if (_w786 >= 0) {
-                            s->damage[_w786 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_570, 2) * 4], 10)));
-                        }
-                    }
-                    if (s->burned[_ix(checkup__q_570, 2)]) {
-                        int32_t _w787 = _wx(checkup__q_570, 2);
-                        if (_w787 >= 0) {
-                            s->damage[_w787 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_570, 2) * 4], 20)));
-                        }
-                        if (_flip(random_word_at(key, 10))) {
-                            int32_t _w788 = _wx(checkup__q_570, 2);
-                            if (_w788 >= 0) {
-                                s->burned[_w788] = false;
-                            }
-                        }
-                    }
-                    if (((s->condition[_ix(checkup__q_570, 2)] == 1) && _flip(random_word_at(key, 11)))) {
-                        int32_t _w789 = _wx(checkup__q_570, 2);
-                        if (_w789 >= 0) {
-                            s->condition[_w789] = ((int8_t)(0));
-                        }
-                    }
-                    if (((s->condition[_ix(checkup__q_570, 2)] == 2) && (checkup__q_570 == checkup__owner_571))) {
-                        int32_t _w790 = _wx(checkup__q_570, 2);
-                        if (_w790 >= 0) {
-                            s->condition[_w790] = ((int8_t)(0));
-                        }
-                    }
-                }
-                for (int32_t _i791 = 0; _i791 < 2; _i791++) for (int32_t _i792 = 0; _i792 < 4; _i792++) knockouts__ko_572[_i791 * 4 + _i792] = ((s->card[_i791 * 4 + _i792] >= 0) && (s->damage[_i791 * 4 + _i792] >= CARDS__hp[_ix(s->card[_i791 * 4 + _i792], 395)]));
-                for (int32_t _i793 = 0; _i793 < 2; _i793++) for (int32_t _i794 = 0; _i794 < 4; _i794++) knockouts__ko_cards_573[_i793 * 4 + _i794] = (knockouts__ko_572[_i793 * 4 + _i794] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i793 * 4 + _i794], 395)]))) : 0);
-                {
-                    int8_t _t795[2];
-                    for (int32_t _i796 = 0; _i796 < 2; _i796++) _t795[_i796] = ((int8_t)(_wadd(s->discard_count[_i796], (_i796 == 0 ? ({ int32_t _r798 = 0; for (int32_t _j797 = 0; _j797 < 4; _j797++) _r798 = _wadd(_r798, knockouts__ko_cards_573[_j797]); _r798; }) : ({ int32_t _r801 = 0; for (int32_t _j800 = 0; _j800 < 4; _j800++) _r801 = _wadd(_r801, knockouts__ko_cards_573[1 * 4 + _j800]); _r801; })))));
-                    memcpy(s->discard_count, _t795, sizeof _t795);
-                }
-                for (int32_t _i803 = 0; _i803 < 2; _i803++) for (int32_t _i804 = 0; _i804 < 4; _i804++) knockouts__ko_value_574[_i803 * 4 + _i804] = (knockouts__ko_572[_i803 * 4 + _i804] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i803 * 4 + _i804], 395)]))) : 0);
-                {
-                    int8_t _t805[2];
-                    for (int32_t _i806 = 0; _i806 < 2; _i806++) _t805[_i806] = ((int8_t)(_wadd(s->points[_i806], (_i806 == 0 ? ({ int32_t _r808 = 0; for (int32_t _j807 = 0; _j807 < 4; _j807++) _r808 = _wadd(_r808, knockouts__ko_value_574[1 * 4 + _j807]); _r808; }) : ({ int32_t _r811 = 0; for (int32_t _j810 = 0; _j810 < 4; _j810++) _r811 = _wadd(_r811, knockouts__ko_value_574[_j810]); _r811; })))));
-                    memcpy(s->points, _t805, sizeof _t805);
-                }
-                if (false) {
-                    {
-                        int16_t _t813[2];
-                        for (int32_t _i814 = 0; _i814 < 2; _i814++) _t813[_i814] = ((_i814 == 0 ? ({ bool _r816 = false; for (int32_t _j815 = 0; _j815 < 4; _j815++) if (knockouts__ko_572[_j815]) { _r816 = true; break; } _r816; }) : ({ bool _r819 = false; for (int32_t _j818 = 0; _j818 < 4; _j818++) if (knockouts__ko_572[1 * 4 + _j818]) { _r819 = true; break; } _r819; })) ? s->turn : s->ko_turn[_i814]);
-                        memcpy(s->ko_turn, _t813, sizeof _t813);
-                    }
-                }
-                {
-                    int16_t _t821[8];
-                    for (int32_t _i822 = 0; _i822 < 2; _i822++) for (int32_t _i823 = 0; _i823 < 4; _i823++) _t821[_i822 * 4 + _i823] = (knockouts__ko_572[_i822 * 4 + _i823] ? ((int16_t)((-1))) : s->card[_i822 * 4 + _i823]);
-                    memcpy(s->card, _t821, sizeof _t821);
-                }
-                {
-                    int16_t _t824[8];
-                    for (int32_t _i825 = 0; _i825 < 2; _i825++) for (int32_t _i826 = 0; _i826 < 4; _i826++) _t824[_i825 * 4 + _i826] = (knockouts__ko_572[_i825 * 4 + _i826] ? ((int16_t)(0)) : s->damage[_i825 * 4 + _i826]);
-                    memcpy(s->damage, _t824, sizeof _t824);
-                }
-                {
-                    int8_t _t827[64];
-                    for (int32_t _i828 = 0; _i828 < 2; _i828++) for (int32_t _i829 = 0; _i829 < 4; _i829++) for (int32_t _i830 = 0; _i830 < 8; _i830++) _t827[_i828 * 32 + _i829 * 8 + _i830] = (knockouts__ko_572[(_i828 * 4 + _i829) / 4 * 4 + ((_i828 * 4 + _i829)) % 4] ? ((int8_t)(0)) : s->energy[_i828 * 32 + _i829 * 8 + _i830]);
-                    memcpy(s->energy, _t827, sizeof _t827);
-                }
-                {
-                    int8_t _t831[8];
-                    for (int32_t _i832 = 0; _i832 < 2; _i832++) for (int32_t _i833 = 0; _i833 < 4; _i833++) _t831[_i832 * 4 + _i833] = (knockouts__ko_572[_i832 * 4 + _i833] ? ((int8_t)(0)) : s->entered[_i832 * 4 + _i833]);
-                    memcpy(s->entered, _t831, sizeof _t831);
-                }
-                {
-                    int16_t _t834[16];
-                    for (int32_t _i835 = 0; _i835 < 2; _i835++) for (int32_t _i836 = 0; _i836 < 4; _i836++) for (int32_t _i837 = 0; _i837 < 2; _i837++) _t834[_i835 * 8 + _i836 * 2 + _i837] = (knockouts__ko_572[(_i835 * 4 + _i836) / 4 * 4 + ((_i835 * 4 + _i836)) % 4] ? ((int16_t)((-1))) : s->under[_i835 * 8 + _i836 * 2 + _i837]);
-                    memcpy(s->under, _t834, sizeof _t834);
-                }
-                {
-                    bool _t838[8];
-                    for (int32_t _i839 = 0; _i839 < 2; _i839++) for (int32_t _i840 = 0; _i840 < 4; _i840++) _t838[_i839 * 4 + _i840] = (s->used_ability[_i839 * 4 + _i840] && (!knockouts__ko_572[_i839 * 4 + _i840]));
-                    memcpy(s->used_ability, _t838, sizeof _t838);
-                }
-                knockouts__ko_active_575[0] = knockouts__ko_572[0];
-                knockouts__ko_active_575[1] = knockouts__ko_572[1 * 4];
-                {
-                    bool _t841[2];
-                    for (int32_t _i842 = 0; _i842 < 2; _i842++) _t841[_i842] = (s->poisoned[_i842] && (!knockouts__ko_active_575[_i842]));
-                    memcpy(s->poisoned, _t841, sizeof _t841);
-                }
-                {
-                    bool _t843[2];
-                    for (int32_t _i844 = 0; _i844 < 2; _i844++) _t843[_i844] = (s->burned[_i844] && (!knockouts__ko_active_575[_i844]));
-                    memcpy(s->burned, _t843, sizeof _t843);
-                }
-                {
-                    int8_t _t845[2];
-                    for (int32_t _i846 = 0; _i846 < 2; _i846++) _t845[_i846] = (knockouts__ko_active_575[_i846] ? ((int8_t)(0)) : s->condition[_i846]);
-                    memcpy(s->condition, _t845, sizeof _t845);
-                }
-                knockouts__has_bench_578[0] = ({ int32_t _lo847 = 1; bool _r849 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_576 = _lo847, _end848 = 4; knockouts__ks_576 < _end848; knockouts__ks_576++) if ((s->card[knockouts__ks_576] >= 0)) { _r849 = true; break; } _r849; });
-                knockouts__has_bench_578[1] = ({ int32_t _lo851 = 1; bool _r853 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_577 = _lo851, _end852 = 4; knockouts__ks_577 < _end852; knockouts__ks_577++) if ((s->card[1 * 4 + knockouts__ks_577] >= 0)) { _r853 = true; break; } _r853; });
-                {
-                    bool _t855[2];
-                    for (int32_t _i856 = 0; _i856 < 2; _i856++) _t855[_i856] = (s->promote_pending[_i856] || (knockouts__ko_active_575[_i856] && knockouts__has_bench_578[_i856]));
-                    memcpy(s->promote_pending, _t855, sizeof _t855);
-                }
-                for (int32_t _i857 = 0; _i857 < 2; _i857++) knockouts__won_579[_i857] = ((s->points[_i857] >= 3) || (_i857 == 0 ? (knockouts__ko_active_575[1] && (!knockouts__has_bench_578[1])) : (knockouts__ko_active_575[0] && (!knockouts__has_bench_578[0]))));
-                if ((knockouts__won_579[0] && knockouts__won_579[1])) {
-                    memset(s->rewards, 0, sizeof s->rewards);
-                    s->terminated = true;
-                    s->phase = ((int8_t)(3));
-                } else if ((knockouts__won_579[0] || knockouts__won_579[1])) {
-                    _win(s, (knockouts__won_579[0] ? 0 : 1));
-                    s->terminated = true;
-                    s->phase = ((int8_t)(3));
-                }
-            }
-            if ((s->phase != 3)) {
-                if ((s->turn >= 30)) {
-                    memset(s->rewards, 0, sizeof s->rewards);
-                    s->terminated = true;
-                    s->phase = ((int8_t)(3));
-                } else if (s->promote_pending[_ix(end_of_turn__p_567, 2)]) {
-                    s->phase = ((int8_t)(2));
-                } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_567), 2)]) {
-                    s->phase = ((int8_t)(2));
-                    s->current_player = _wsub(1, end_of_turn__p_567);
-                } else {
-                    start_turn__p_580 = _wsub(1, end_of_turn__p_567);
-                    s->current_player = start_turn__p_580;
-                    s->phase = ((int8_t)(1));
-                    s->turn = ((int16_t)(_wadd(s->turn, 1)));
-                    s->supporter_played = false;
-                    s->retreated = false;
-                    s->retreat_cut = ((int8_t)(0));
-                    s->dealt_bonus = ((int16_t)(0));
-                    s->dealt_group = ((int8_t)((-1)));
-                    {
-                        bool _t858[8];
-                        for (int32_t _i859 = 0; _i859 < 2; _i859++) for (int32_t _i860 = 0; _i860 < 4; _i860++) _t858[_i859 * 4 + _i860] = (s->used_ability[_i859 * 4 + _i860] && false);
-                        memcpy(s->used_ability, _t858, sizeof _t858);
-                    }
-                    draw_cards__p_581 = start_turn__p_580;
-                    draw_cards__have_582 = s->hand_count[_ix(draw_cards__p_581, 2)];
-                    draw_cards__k_583 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_581, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_582))))));
-                    int32_t _w861 = _wx(draw_cards__p_581, 2);
-                    if (_w861 >= 0) {
-                        {
-                            int16_t _t862[10];
-                            for (int32_t _i863 = 0; _i863 < 10; _i863++) _t862[_i863] = (((HAND_SLOTS[_i863] >= draw_cards__have_582) && (HAND_SLOTS[_i863] < ((int8_t)(_wadd(draw_cards__have_582, draw_cards__k_583))))) ? s->deck[_ix(draw_cards__p_581, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i863], draw_cards__have_582), 0), 19), 20)] : s->hand[_ix(draw_cards__p_581, 2) * 10 + _i863]);
-                            memcpy(s->hand + _w861 * 10, _t862, sizeof _t862);
-                        }
-                    }
-                    int32_t _w864 = _wx(draw_cards__p_581, 2);
-                    if (_w864 >= 0) {
-                        {
-                            int16_t _t865[20];
-                            for (int32_t _i866 = 0; _i866 < 20; _i866++) _t865[_i866] = ((_wadd(DECK_SLOTS[_i866], draw_cards__k_583) < 20) ? s->deck[_ix(draw_cards__p_581, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i866], draw_cards__k_583), 0), 19), 20)] : ((int16_t)((-1))));
-                            memcpy(s->deck + _w864 * 20, _t865, sizeof _t865);
-                        }
-                    }
-                    int32_t _w867 = _wx(draw_cards__p_581, 2);
-                    if (_w867 >= 0) {
-                        s->hand_count[_w867] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_581, 2)], draw_cards__k_583)));
-                    }
-                    int32_t _w868 = _wx(draw_cards__p_581, 2);
-                    if (_w868 >= 0) {
-                        s->deck_count[_w868] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_581, 2)], draw_cards__k_583)));
-                    }
-                    if ((s->turn > 1)) {
-                        int32_t _w869 = _wx(start_turn__p_580, 2);
-                        if (_w869 >= 0) {
-                            s->energy_now[_w869] = s->energy_next[_ix(start_turn__p_580, 2)];
-                        }
-                        int32_t _w870 = _wx(start_turn__p_580, 2);
-                        if (_w870 >= 0) {
-                            s->energy_next[_w870] = ({ int32_t _let871 = start_turn__p_580; int32_t next_energy__p_584 = _let871; ({ int8_t _let872 = s->deck_id[_ix(next_energy__p_584, 2)]; int8_t next_energy__d_585 = _let872; ({ int32_t _let873 = _roll(random_word_at(key, 12), DECK_INFO__types[_ix(next_energy__d_585, 14)]); int32_t next_energy__j_586 = _let873; ((next_energy__j_586 == 0) ? DECK_INFO__type0[_ix(next_energy__d_585, 14)] : ((next_energy__j_586 == 1) ? DECK_INFO__type1[_ix(next_energy__d_585, 14)] : DECK_INFO__type2[_ix(next_energy__d_585, 14)])); }); }); });
-                        }
-                    }
-                }
-            }
-        }
-    } else if ((choice__resume == 3)) {
-        p_ = s->choice__p;
         r = s->choice__r;
         first_heads = s->choice__first_heads;
         all_heads = s->choice__all_heads;
         dmg = s->choice__dmg;
         pick = choice__option;
-        attack_effects__p_323 = p_;
-        attack_effects__r_324 = r;
-        attack_effects__dmg_325 = dmg;
-        attack_effects__first_heads_326 = first_heads;
-        attack_effects__all_heads_327 = all_heads;
-        attack_effects__pick_328 = pick;
-        attack_effects__o_329 = _wsub(1, attack_effects__p_323);
-        attack_effects__exposed_331 = (!({ int32_t _let874 = attack_effects__o_329; int32_t lasts__q_330 = _let874; (s->turn <= s->lasting_until[_ix(lasts__q_330, 2) * 8 + 5]); }));
-        if (((ATTACKS__snipe[_ix(attack_effects__r_324, 790)] > 0) && (attack_effects__pick_328 >= 0))) {
-            hit__p_332 = attack_effects__p_323;
-            hit__q_333 = ((ATTACKS__snipe_to[_ix(attack_effects__r_324, 790)] == 3) ? attack_effects__p_323 : attack_effects__o_329);
-            hit__slot_334 = attack_effects__pick_328;
-            hit__x_335 = ATTACKS__snipe[_ix(attack_effects__r_324, 790)];
-            hit__weak_336 = (((hit__q_333 != hit__p_332) && (hit__slot_334 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_333, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_332, 2) * 4], 395)]));
-            hit__d_343 = ({ int32_t _let875 = hit__q_333; int32_t taken__q_337 = _let875; ({ int32_t _let876 = hit__slot_334; int32_t taken__slot_338 = _let876; ({ int32_t _let877 = _wadd(hit__x_335, ((hit__weak_336 && (hit__x_335 > 0)) ? 20 : 0)); int32_t taken__x_339 = _let877; ({ int32_t _let878 = ((s->turn <= s->taken_until[_ix(taken__q_337, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_337, 2)])) : 0); int32_t taken__cut_340 = _let878; ({ int32_t _let879 = _wadd(taken__cut_340, (((taken__slot_338 == 0) && ({ int32_t _let880 = taken__q_337; int32_t lasts__q_341 = _let880; (s->turn <= s->lasting_until[_ix(lasts__q_341, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_337, 2) * 8 + 4])) : 0)); int32_t taken__cut_340 = _let879; ({ int32_t _let881 = _wadd(taken__cut_340, ((s->card[_ix(taken__q_337, 2) * 4 + _ix(taken__slot_338, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_337, 2) * 4 + _ix(taken__slot_338, 4)], 395)])) : 0)); int32_t taken__cut_340 = _let881; (((taken__slot_338 == 0) && ({ int32_t _let882 = taken__q_337; int32_t lasts__q_342 = _let882; (s->turn <= s->lasting_until[_ix(lasts__q_342, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_339, taken__cut_340), 0)); }); }); }); }); }); });
-            int32_t _w883 = _wx(hit__q_333, 2);
-            int32_t _w884 = _wx(hit__slot_334, 4);
-            if (_w883 >= 0 && _w884 >= 0) {
-                s->damage[_w883 * 4 + _w884] = ((int16_t)(_wadd(s->damage[_ix(hit__q_333, 2) * 4 + _ix(hit__slot_334, 4)], hit__d_343)));
+        attack_effects__p_230 = p_;
+        attack_effects__r_231 = r;
+        attack_effects__dmg_232 = dmg;
+        attack_effects__first_heads_233 = first_heads;
+        attack_effects__all_heads_234 = all_heads;
+        attack_effects__pick_235 = pick;
+        attack_effects__o_236 = _wsub(1, attack_effects__p_230);
+        attack_effects__exposed_238 = (!({ int32_t _let161 = attack_effects__o_236; int32_t lasts__q_237 = _let161; (s->turn <= s->lasting_until[_ix(lasts__q_237, 2) * 8 + 5]); }));
+        if (((ATTACKS__snipe[_ix(attack_effects__r_231, 790)] > 0) && (attack_effects__pick_235 >= 0))) {
+            hit__p_239 = attack_effects__p_230;
+            hit__q_240 = ((ATTACKS__snipe_to[_ix(attack_effects__r_231, 790)] == 3) ? attack_effects__p_230 : attack_effects__o_236);
+            hit__slot_241 = attack_effects__pick_235;
+            hit__x_242 = ATTACKS__snipe[_ix(attack_effects__r_231, 790)];
+            hit__weak_243 = (((hit__q_240 != hit__p_239) && (hit__slot_241 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_240, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_239, 2) * 4], 395)]));
+            hit__d_250 = ({ int32_t _let162 = hit__q_240; int32_t taken__q_244 = _let162; ({ int32_t _let163 = hit__slot_241; int32_t taken__slot_245 = _let163; ({ int32_t _let164 = _wadd(hit__x_242, ((hit__weak_243 && (hit__x_242 > 0)) ? 20 : 0)); int32_t taken__x_246 = _let164; ({ int32_t _let165 = ((s->turn <= s->taken_until[_ix(taken__q_244, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_244, 2)])) : 0); int32_t taken__cut_247 = _let165; ({ int32_t _let166 = _wadd(taken__cut_247, (((taken__slot_245 == 0) && ({ int32_t _let167 = taken__q_244; int32_t lasts__q_248 = _let167; (s->turn <= s->lasting_until[_ix(lasts__q_248, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_244, 2) * 8 + 4])) : 0)); int32_t taken__cut_247 = _let166; ({ int32_t _let168 = _wadd(taken__cut_247, ((s->card[_ix(taken__q_244, 2) * 4 + _ix(taken__slot_245, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_244, 2) * 4 + _ix(taken__slot_245, 4)], 395)])) : 0)); int32_t taken__cut_247 = _let168; (((taken__slot_245 == 0) && ({ int32_t _let169 = taken__q_244; int32_t lasts__q_249 = _let169; (s->turn <= s->lasting_until[_ix(lasts__q_249, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_246, taken__cut_247), 0)); }); }); }); }); }); });
+            int32_t _w170 = _wx(hit__q_240, 2);
+            int32_t _w171 = _wx(hit__slot_241, 4);
+            if (_w170 >= 0 && _w171 >= 0) {
+                s->damage[_w170 * 4 + _w171] = ((int16_t)(_wadd(s->damage[_ix(hit__q_240, 2) * 4 + _ix(hit__slot_241, 4)], hit__d_250)));
             }
-            if (((((hit__q_333 != hit__p_332) && (hit__slot_334 == 0)) && (hit__d_343 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_333, 2) * 4], 395)] > 0))) {
-                int32_t _w885 = _wx(hit__p_332, 2);
-                if (_w885 >= 0) {
-                    s->damage[_w885 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_332, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_333, 2) * 4], 395)])));
+            if (((((hit__q_240 != hit__p_239) && (hit__slot_241 == 0)) && (hit__d_250 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_240, 2) * 4], 395)] > 0))) {
+                int32_t _w172 = _wx(hit__p_239, 2);
+                if (_w172 >= 0) {
+                    s->damage[_w172 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_239, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_240, 2) * 4], 395)])));
                 }
             }
         }
-        if ((ATTACKS__switch_self[_ix(attack_effects__r_324, 790)] && (attack_effects__pick_328 >= 0))) {
-            swap_active__p_344 = attack_effects__p_323;
-            swap_active__b_345 = attack_effects__pick_328;
-            for (int32_t _i886 = 0; _i886 < 4; _i886++) swap_active__perm_346[_i886] = SWAP[_ix(swap_active__b_345, 4) * 4 + _i886];
-            int32_t _w887 = _wx(swap_active__p_344, 2);
-            if (_w887 >= 0) {
+        if ((ATTACKS__switch_self[_ix(attack_effects__r_231, 790)] && (attack_effects__pick_235 >= 0))) {
+            swap_active__p_251 = attack_effects__p_230;
+            swap_active__b_252 = attack_effects__pick_235;
+            for (int32_t _i173 = 0; _i173 < 4; _i173++) swap_active__perm_253[_i173] = SWAP[_ix(swap_active__b_252, 4) * 4 + _i173];
+            int32_t _w174 = _wx(swap_active__p_251, 2);
+            if (_w174 >= 0) {
                 {
-                    int16_t _t888[4];
-                    for (int32_t _i889 = 0; _i889 < 4; _i889++) _t888[_i889] = s->card[_ix(swap_active__p_344, 2) * 4 + _ix(swap_active__perm_346[_i889], 4)];
-                    memcpy(s->card + _w887 * 4, _t888, sizeof _t888);
+                    int16_t _t175[4];
+                    for (int32_t _i176 = 0; _i176 < 4; _i176++) _t175[_i176] = s->card[_ix(swap_active__p_251, 2) * 4 + _ix(swap_active__perm_253[_i176], 4)];
+                    memcpy(s->card + _w174 * 4, _t175, sizeof _t175);
                 }
             }
-            int32_t _w890 = _wx(swap_active__p_344, 2);
-            if (_w890 >= 0) {
+            int32_t _w177 = _wx(swap_active__p_251, 2);
+            if (_w177 >= 0) {
                 {
-                    int16_t _t891[4];
-                    for (int32_t _i892 = 0; _i892 < 4; _i892++) _t891[_i892] = s->damage[_ix(swap_active__p_344, 2) * 4 + _ix(swap_active__perm_346[_i892], 4)];
-                    memcpy(s->damage + _w890 * 4, _t891, sizeof _t891);
+                    int16_t _t178[4];
+                    for (int32_t _i179 = 0; _i179 < 4; _i179++) _t178[_i179] = s->damage[_ix(swap_active__p_251, 2) * 4 + _ix(swap_active__perm_253[_i179], 4)];
+                    memcpy(s->damage + _w177 * 4, _t178, sizeof _t178);
                 }
             }
-            int32_t _w893 = _wx(swap_active__p_344, 2);
-            if (_w893 >= 0) {
+            int32_t _w180 = _wx(swap_active__p_251, 2);
+            if (_w180 >= 0) {
                 {
-                    int8_t _t894[32];
-                    for (int32_t _i895 = 0; _i895 < 4; _i895++) for (int32_t _i896 = 0; _i896 < 8; _i896++) _t894[_i895 * 8 + _i896] = s->energy[_ix(swap_active__p_344, 2) * 32 + _ix(swap_active__perm_346[_i895], 4) * 8 + _i896];
-                    memcpy(s->energy + _w893 * 32, _t894, sizeof _t894);
+                    int8_t _t181[32];
+                    for (int32_t _i182 = 0; _i182 < 4; _i182++) for (int32_t _i183 = 0; _i183 < 8; _i183++) _t181[_i182 * 8 + _i183] = s->energy[_ix(swap_active__p_251, 2) * 32 + _ix(swap_active__perm_253[_i182], 4) * 8 + _i183];
+                    memcpy(s->energy + _w180 * 32, _t181, sizeof _t181);
                 }
             }
-            int32_t _w897 = _wx(swap_active__p_344, 2);
-            if (_w897 >= 0) {
+            int32_t _w184 = _wx(swap_active__p_251, 2);
+            if (_w184 >= 0) {
                 {
-                    int8_t _t898[4];
-                    for (int32_t _i899 = 0; _i899 < 4; _i899++) _t898[_i899] = s->entered[_ix(swap_active__p_344, 2) * 4 + _ix(swap_active__perm_346[_i899], 4)];
-                    memcpy(s->entered + _w897 * 4, _t898, sizeof _t898);
+                    int8_t _t185[4];
+                    for (int32_t _i186 = 0; _i186 < 4; _i186++) _t185[_i186] = s->entered[_ix(swap_active__p_251, 2) * 4 + _ix(swap_active__perm_253[_i186], 4)];
+                    memcpy(s->entered + _w184 * 4, _t185, sizeof _t185);
                 }
             }
-            int32_t _w900 = _wx(swap_active__p_344, 2);
-            if (_w900 >= 0) {
+            int32_t _w187 = _wx(swap_active__p_251, 2);
+            if (_w187 >= 0) {
                 {
-                    int16_t _t901[8];
-                    for (int32_t _i902 = 0; _i902 < 4; _i902++) for (int32_t _i903 = 0; _i903 < 2; _i903++) _t901[_i902 * 2 + _i903] = s->under[_ix(swap_active__p_344, 2) * 8 + _ix(swap_active__perm_346[_i902], 4) * 2 + _i903];
-                    memcpy(s->under + _w900 * 8, _t901, sizeof _t901);
+                    int16_t _t188[8];
+                    for (int32_t _i189 = 0; _i189 < 4; _i189++) for (int32_t _i190 = 0; _i190 < 2; _i190++) _t188[_i189 * 2 + _i190] = s->under[_ix(swap_active__p_251, 2) * 8 + _ix(swap_active__perm_253[_i189], 4) * 2 + _i190];
+                    memcpy(s->under + _w187 * 8, _t188, sizeof _t188);
                 }
             }
-            int32_t _w904 = _wx(swap_active__p_344, 2);
-            if (_w904 >= 0) {
+            int32_t _w191 = _wx(swap_active__p_251, 2);
+            if (_w191 >= 0) {
                 {
-                    bool _t905[4];
-                    for (int32_t _i906 = 0; _i906 < 4; _i906++) _t905[_i906] = s->used_ability[_ix(swap_active__p_344, 2) * 4 + _ix(swap_active__perm_346[_i906], 4)];
-                    memcpy(s->used_ability + _w904 * 4, _t905, sizeof _t905);
+                    bool _t192[4];
+                    for (int32_t _i193 = 0; _i193 < 4; _i193++) _t192[_i193] = s->used_ability[_ix(swap_active__p_251, 2) * 4 + _ix(swap_active__perm_253[_i193], 4)];
+                    memcpy(s->used_ability + _w191 * 4, _t192, sizeof _t192);
                 }
             }
-            clear_conditions__p_347 = swap_active__p_344;
-            int32_t _w907 = _wx(clear_conditions__p_347, 2);
-            if (_w907 >= 0) {
-                s->poisoned[_w907] = false;
+            clear_conditions__p_254 = swap_active__p_251;
+            int32_t _w194 = _wx(clear_conditions__p_254, 2);
+            if (_w194 >= 0) {
+                s->poisoned[_w194] = false;
             }
-            int32_t _w908 = _wx(clear_conditions__p_347, 2);
-            if (_w908 >= 0) {
-                s->burned[_w908] = false;
+            int32_t _w195 = _wx(clear_conditions__p_254, 2);
+            if (_w195 >= 0) {
+                s->burned[_w195] = false;
             }
-            int32_t _w909 = _wx(clear_conditions__p_347, 2);
-            if (_w909 >= 0) {
-                s->condition[_w909] = ((int8_t)(0));
+            int32_t _w196 = _wx(clear_conditions__p_254, 2);
+            if (_w196 >= 0) {
+                s->condition[_w196] = ((int8_t)(0));
             }
-            int32_t _w910 = _wx(clear_conditions__p_347, 2);
-            if (_w910 >= 0) {
+            int32_t _w197 = _wx(clear_conditions__p_254, 2);
+            if (_w197 >= 0) {
                 {
-                    int16_t _t911[8];
-                    for (int32_t _i912 = 0; _i912 < 8; _i912++) _t911[_i912] = (ACTIVE_BOUND[_i912] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_347, 2) * 8 + _i912]);
-                    memcpy(s->lasting_until + _w910 * 8, _t911, sizeof _t911);
-                }
-            }
-        }
-        if ((ATTACKS__switch_opp[_ix(attack_effects__r_324, 790)] && (attack_effects__pick_328 >= 0))) {
-            swap_active__p_348 = attack_effects__o_329;
-            swap_active__b_349 = attack_effects__pick_328;
-            for (int32_t _i913 = 0; _i913 < 4; _i913++) swap_active__perm_350[_i913] = SWAP[_ix(swap_active__b_349, 4) * 4 + _i913];
-            int32_t _w914 = _wx(swap_active__p_348, 2);
-            if (_w914 >= 0) {
-                {
-                    int16_t _t915[4];
-                    for (int32_t _i916 = 0; _i916 < 4; _i916++) _t915[_i916] = s->card[_ix(swap_active__p_348, 2) * 4 + _ix(swap_active__perm_350[_i916], 4)];
-                    memcpy(s->card + _w914 * 4, _t915, sizeof _t915);
-                }
-            }
-            int32_t _w917 = _wx(swap_active__p_348, 2);
-            if (_w917 >= 0) {
-                {
-                    int16_t _t918[4];
-                    for (int32_t _i919 = 0; _i919 < 4; _i919++) _t918[_i919] = s->damage[_ix(swap_active__p_348, 2) * 4 + _ix(swap_active__perm_350[_i919], 4)];
-                    memcpy(s->damage + _w917 * 4, _t918, sizeof _t918);
-                }
-            }
-            int32_t _w920 = _wx(swap_active__p_348, 2);
-            if (_w920 >= 0) {
-                {
-                    int8_t _t921[32];
-                    for (int32_t _i922 = 0; _i922 < 4; _i922++) for (int32_t _i923 = 0; _i923 < 8; _i923++) _t921[_i922 * 8 + _i923] = s->energy[_ix(swap_active__p_348, 2) * 32 + _ix(swap_active__perm_350[_i922], 4) * 8 + _i923];
-                    memcpy(s->energy + _w920 * 32, _t921, sizeof _t921);
-                }
-            }
-            int32_t _w924 = _wx(swap_active__p_348, 2);
-            if (_w924 >= 0) {
-                {
-                    int8_t _t925[4];
-                    for (int32_t _i926 = 0; _i926 < 4; _i926++) _t925[_i926] = s->entered[_ix(swap_active__p_348, 2) * 4 + _ix(swap_active__perm_350[_i926], 4)];
-                    memcpy(s->entered + _w924 * 4, _t925, sizeof _t925);
-                }
-            }
-            int32_t _w927 = _wx(swap_active__p_348, 2);
-            if (_w927 >= 0) {
-                {
-                    int16_t _t928[8];
-                    for (int32_t _i929 = 0; _i929 < 4; _i929++) for (int32_t _i930 = 0; _i930 < 2; _i930++) _t928[_i929 * 2 + _i930] = s->under[_ix(swap_active__p_348, 2) * 8 + _ix(swap_active__perm_350[_i929], 4) * 2 + _i930];
-                    memcpy(s->under + _w927 * 8, _t928, sizeof _t928);
-                }
-            }
-            int32_t _w931 = _wx(swap_active__p_348, 2);
-            if (_w931 >= 0) {
-                {
-                    bool _t932[4];
-                    for (int32_t _i933 = 0; _i933 < 4; _i933++) _t932[_i933] = s->used_ability[_ix(swap_active__p_348, 2) * 4 + _ix(swap_active__perm_350[_i933], 4)];
-                    memcpy(s->used_ability + _w931 * 4, _t932, sizeof _t932);
-                }
-            }
-            clear_conditions__p_351 = swap_active__p_348;
-            int32_t _w934 = _wx(clear_conditions__p_351, 2);
-            if (_w934 >= 0) {
-                s->poisoned[_w934] = false;
-            }
-            int32_t _w935 = _wx(clear_conditions__p_351, 2);
-            if (_w935 >= 0) {
-                s->burned[_w935] = false;
-            }
-            int32_t _w936 = _wx(clear_conditions__p_351, 2);
-            if (_w936 >= 0) {
-                s->condition[_w936] = ((int8_t)(0));
-            }
-            int32_t _w937 = _wx(clear_conditions__p_351, 2);
-            if (_w937 >= 0) {
-                {
-                    int16_t _t938[8];
-                    for (int32_t _i939 = 0; _i939 < 8; _i939++) _t938[_i939] = (ACTIVE_BOUND[_i939] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_351, 2) * 8 + _i939]);
-                    memcpy(s->lasting_until + _w937 * 8, _t938, sizeof _t938);
+                    int16_t _t198[8];
+                    for (int32_t _i199 = 0; _i199 < 8; _i199++) _t198[_i199] = (ACTIVE_BOUND[_i199] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_254, 2) * 8 + _i199]);
+                    memcpy(s->lasting_until + _w197 * 8, _t198, sizeof _t198);
                 }
             }
         }
-        if (((ATTACKS__pick_attach_n[_ix(attack_effects__r_324, 790)] > 0) && (attack_effects__pick_328 >= 0))) {
-            int32_t _w940 = _wx(attack_effects__p_323, 2);
-            int32_t _w941 = _wx(attack_effects__pick_328, 4);
-            int32_t _w942 = _wx(ATTACKS__pick_attach_type[_ix(attack_effects__r_324, 790)], 8);
-            if (_w940 >= 0 && _w941 >= 0 && _w942 >= 0) {
-                s->energy[_w940 * 32 + _w941 * 8 + _w942] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_323, 2) * 32 + _ix(attack_effects__pick_328, 4) * 8 + _ix(ATTACKS__pick_attach_type[_ix(attack_effects__r_324, 790)], 8)], ATTACKS__pick_attach_n[_ix(attack_effects__r_324, 790)])));
+        if ((ATTACKS__switch_opp[_ix(attack_effects__r_231, 790)] && (attack_effects__pick_235 >= 0))) {
+            swap_active__p_255 = attack_effects__o_236;
+            swap_active__b_256 = attack_effects__pick_235;
+            for (int32_t _i200 = 0; _i200 < 4; _i200++) swap_active__perm_257[_i200] = SWAP[_ix(swap_active__b_256, 4) * 4 + _i200];
+            int32_t _w201 = _wx(swap_active__p_255, 2);
+            if (_w201 >= 0) {
+                {
+                    int16_t _t202[4];
+                    for (int32_t _i203 = 0; _i203 < 4; _i203++) _t202[_i203] = s->card[_ix(swap_active__p_255, 2) * 4 + _ix(swap_active__perm_257[_i203], 4)];
+                    memcpy(s->card + _w201 * 4, _t202, sizeof _t202);
+                }
+            }
+            int32_t _w204 = _wx(swap_active__p_255, 2);
+            if (_w204 >= 0) {
+                {
+                    int16_t _t205[4];
+                    for (int32_t _i206 = 0; _i206 < 4; _i206++) _t205[_i206] = s->damage[_ix(swap_active__p_255, 2) * 4 + _ix(swap_active__perm_257[_i206], 4)];
+                    memcpy(s->damage + _w204 * 4, _t205, sizeof _t205);
+                }
+            }
+            int32_t _w207 = _wx(swap_active__p_255, 2);
+            if (_w207 >= 0) {
+                {
+                    int8_t _t208[32];
+                    for (int32_t _i209 = 0; _i209 < 4; _i209++) for (int32_t _i210 = 0; _i210 < 8; _i210++) _t208[_i209 * 8 + _i210] = s->energy[_ix(swap_active__p_255, 2) * 32 + _ix(swap_active__perm_257[_i209], 4) * 8 + _i210];
+                    memcpy(s->energy + _w207 * 32, _t208, sizeof _t208);
+                }
+            }
+            int32_t _w211 = _wx(swap_active__p_255, 2);
+            if (_w211 >= 0) {
+                {
+                    int8_t _t212[4];
+                    for (int32_t _i213 = 0; _i213 < 4; _i213++) _t212[_i213] = s->entered[_ix(swap_active__p_255, 2) * 4 + _ix(swap_active__perm_257[_i213], 4)];
+                    memcpy(s->entered + _w211 * 4, _t212, sizeof _t212);
+                }
+            }
+            int32_t _w214 = _wx(swap_active__p_255, 2);
+            if (_w214 >= 0) {
+                {
+                    int16_t _t215[8];
+                    for (int32_t _i216 = 0; _i216 < 4; _i216++) for (int32_t _i217 = 0; _i217 < 2; _i217++) _t215[_i216 * 2 + _i217] = s->under[_ix(swap_active__p_255, 2) * 8 + _ix(swap_active__perm_257[_i216], 4) * 2 + _i217];
+                    memcpy(s->under + _w214 * 8, _t215, sizeof _t215);
+                }
+            }
+            int32_t _w218 = _wx(swap_active__p_255, 2);
+            if (_w218 >= 0) {
+                {
+                    bool _t219[4];
+                    for (int32_t _i220 = 0; _i220 < 4; _i220++) _t219[_i220] = s->used_ability[_ix(swap_active__p_255, 2) * 4 + _ix(swap_active__perm_257[_i220], 4)];
+                    memcpy(s->used_ability + _w218 * 4, _t219, sizeof _t219);
+                }
+            }
+            clear_conditions__p_258 = swap_active__p_255;
+            int32_t _w221 = _wx(clear_conditions__p_258, 2);
+            if (_w221 >= 0) {
+                s->poisoned[_w221] = false;
+            }
+            int32_t _w222 = _wx(clear_conditions__p_258, 2);
+            if (_w222 >= 0) {
+                s->burned[_w222] = false;
+            }
+            int32_t _w223 = _wx(clear_conditions__p_258, 2);
+            if (_w223 >= 0) {
+                s->condition[_w223] = ((int8_t)(0));
+            }
+            int32_t _w224 = _wx(clear_conditions__p_258, 2);
+            if (_w224 >= 0) {
+                {
+                    int16_t _t225[8];
+                    for (int32_t _i226 = 0; _i226 < 8; _i226++) _t225[_i226] = (ACTIVE_BOUND[_i226] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_258, 2) * 8 + _i226]);
+                    memcpy(s->lasting_until + _w224 * 8, _t225, sizeof _t225);
+                }
             }
         }
-        for (int32_t attack_effects__i_352 = 0, _end943 = 4; attack_effects__i_352 < _end943; attack_effects__i_352++) {
-            if ((attack_effects__i_352 < ATTACKS__hits[_ix(attack_effects__r_324, 790)])) {
-                attack_effects__j_353 = ({ bool _m944[4]; for (int32_t _j945 = 0; _j945 < 4; _j945++) _m944[_j945] = ((s->card[_ix(attack_effects__o_329, 2) * 4 + _j945] >= 0) && (s->damage[_ix(attack_effects__o_329, 2) * 4 + _j945] < CARDS__hp[_ix(s->card[_ix(attack_effects__o_329, 2) * 4 + _j945], 395)])); _choose(random_word(fold_in(fold_in(key, 18), (uint32_t)attack_effects__i_352)), _m944, 4); });
-                if ((attack_effects__j_353 >= 0)) {
-                    hit__p_354 = attack_effects__p_323;
-                    hit__q_355 = attack_effects__o_329;
-                    hit__slot_356 = attack_effects__j_353;
-                    hit__x_357 = ATTACKS__hit_amount[_ix(attack_effects__r_324, 790)];
-                    hit__weak_358 = (((hit__q_355 != hit__p_354) && (hit__slot_356 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_355, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_354, 2) * 4], 395)]));
-                    hit__d_365 = ({ int32_t _let946 = hit__q_355; int32_t taken__q_359 = _let946; ({ int32_t _let947 = hit__slot_356; int32_t taken__slot_360 = _let947; ({ int32_t _let948 = _wadd(hit__x_357, ((hit__weak_358 && (hit__x_357 > 0)) ? 20 : 0)); int32_t taken__x_361 = _let948; ({ int32_t _let949 = ((s->turn <= s->taken_until[_ix(taken__q_359, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_359, 2)])) : 0); int32_t taken__cut_362 = _let949; ({ int32_t _let950 = _wadd(taken__cut_362, (((taken__slot_360 == 0) && ({ int32_t _let951 = taken__q_359; int32_t lasts__q_363 = _let951; (s->turn <= s->lasting_until[_ix(lasts__q_363, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_359, 2) * 8 + 4])) : 0)); int32_t taken__cut_362 = _let950; ({ int32_t _let952 = _wadd(taken__cut_362, ((s->card[_ix(taken__q_359, 2) * 4 + _ix(taken__slot_360, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_359, 2) * 4 + _ix(taken__slot_360, 4)], 395)])) : 0)); int32_t taken__cut_362 = _let952; (((taken__slot_360 == 0) && ({ int32_t _let953 = taken__q_359; int32_t lasts__q_364 = _let953; (s->turn <= s->lasting_until[_ix(lasts__q_364, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_361, taken__cut_362), 0)); }); }); }); }); }); });
-                    int32_t _w954 = _wx(hit__q_355, 2);
-                    int32_t _w955 = _wx(hit__slot_356, 4);
-                    if (_w954 >= 0 && _w955 >= 0) {
-                        s->damage[_w954 * 4 + _w955] = ((int16_t)(_wadd(s->damage[_ix(hit__q_355, 2) * 4 + _ix(hit__slot_356, 4)], hit__d_365)));
+        if (((ATTACKS__pick_attach_n[_ix(attack_effects__r_231, 790)] > 0) && (attack_effects__pick_235 >= 0))) {
+            int32_t _w227 = _wx(attack_effects__p_230, 2);
+            int32_t _w228 = _wx(attack_effects__pick_235, 4);
+            int32_t _w229 = _wx(ATTACKS__pick_attach_type[_ix(attack_effects__r_231, 790)], 8);
+            if (_w227 >= 0 && _w228 >= 0 && _w229 >= 0) {
+                s->energy[_w227 * 32 + _w228 * 8 + _w229] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_230, 2) * 32 + _ix(attack_effects__pick_235, 4) * 8 + _ix(ATTACKS__pick_attach_type[_ix(attack_effects__r_231, 790)], 8)], ATTACKS__pick_attach_n[_ix(attack_effects__r_231, 790)])));
+            }
+        }
+        for (int32_t attack_effects__i_259 = 0, _end230 = 4; attack_effects__i_259 < _end230; attack_effects__i_259++) {
+            if ((attack_effects__i_259 < ATTACKS__hits[_ix(attack_effects__r_231, 790)])) {
+                attack_effects__j_260 = ({ bool _m231[4]; for (int32_t _j232 = 0; _j232 < 4; _j232++) _m231[_j232] = ((s->card[_ix(attack_effects__o_236, 2) * 4 + _j232] >= 0) && (s->damage[_ix(attack_effects__o_236, 2) * 4 + _j232] < CARDS__hp[_ix(s->card[_ix(attack_effects__o_236, 2) * 4 + _j232], 395)])); _choose(random_word(fold_in(fold_in(key, 18), (uint32_t)attack_effects__i_259)), _m231, 4); });
+                if ((attack_effects__j_260 >= 0)) {
+                    hit__p_261 = attack_effects__p_230;
+                    hit__q_262 = attack_effects__o_236;
+                    hit__slot_263 = attack_effects__j_260;
+                    hit__x_264 = ATTACKS__hit_amount[_ix(attack_effects__r_231, 790)];
+                    hit__weak_265 = (((hit__q_262 != hit__p_261) && (hit__slot_263 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_262, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_261, 2) * 4], 395)]));
+                    hit__d_272 = ({ int32_t _let233 = hit__q_262; int32_t taken__q_266 = _let233; ({ int32_t _let234 = hit__slot_263; int32_t taken__slot_267 = _let234; ({ int32_t _let235 = _wadd(hit__x_264, ((hit__weak_265 && (hit__x_264 > 0)) ? 20 : 0)); int32_t taken__x_268 = _let235; ({ int32_t _let236 = ((s->turn <= s->taken_until[_ix(taken__q_266, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_266, 2)])) : 0); int32_t taken__cut_269 = _let236; ({ int32_t _let237 = _wadd(taken__cut_269, (((taken__slot_267 == 0) && ({ int32_t _let238 = taken__q_266; int32_t lasts__q_270 = _let238; (s->turn <= s->lasting_until[_ix(lasts__q_270, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_266, 2) * 8 + 4])) : 0)); int32_t taken__cut_269 = _let237; ({ int32_t _let239 = _wadd(taken__cut_269, ((s->card[_ix(taken__q_266, 2) * 4 + _ix(taken__slot_267, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_266, 2) * 4 + _ix(taken__slot_267, 4)], 395)])) : 0)); int32_t taken__cut_269 = _let239; (((taken__slot_267 == 0) && ({ int32_t _let240 = taken__q_266; int32_t lasts__q_271 = _let240; (s->turn <= s->lasting_until[_ix(lasts__q_271, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_268, taken__cut_269), 0)); }); }); }); }); }); });
+                    int32_t _w241 = _wx(hit__q_262, 2);
+                    int32_t _w242 = _wx(hit__slot_263, 4);
+                    if (_w241 >= 0 && _w242 >= 0) {
+                        s->damage[_w241 * 4 + _w242] = ((int16_t)(_wadd(s->damage[_ix(hit__q_262, 2) * 4 + _ix(hit__slot_263, 4)], hit__d_272)));
                     }
-                    if (((((hit__q_355 != hit__p_354) && (hit__slot_356 == 0)) && (hit__d_365 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_355, 2) * 4], 395)] > 0))) {
-                        int32_t _w956 = _wx(hit__p_354, 2);
-                        if (_w956 >= 0) {
-                            s->damage[_w956 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_354, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_355, 2) * 4], 395)])));
+                    if (((((hit__q_262 != hit__p_261) && (hit__slot_263 == 0)) && (hit__d_272 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_262, 2) * 4], 395)] > 0))) {
+                        int32_t _w243 = _wx(hit__p_261, 2);
+                        if (_w243 >= 0) {
+                            s->damage[_w243 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_261, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_262, 2) * 4], 395)])));
                         }
                     }
                 }
             }
         }
-        if ((ATTACKS__discard_hand[_ix(attack_effects__r_324, 790)] && ({ int16_t _let957 = ATTACKS__discard_hand_if[_ix(attack_effects__r_324, 790)]; int16_t holds__c_366 = _let957; ({ int32_t _let958 = attack_effects__p_323; int32_t holds__p_367 = _let958; ({ int32_t _let959 = attack_effects__r_324; int32_t holds__r_368 = _let959; ({ bool _let960 = attack_effects__first_heads_326; bool holds__first_heads_369 = _let960; ({ bool _let961 = attack_effects__all_heads_327; bool holds__all_heads_370 = _let961; ({ int32_t _let962 = _wsub(1, holds__p_367); int32_t holds__o_371 = _let962; ((((((((((holds__c_366 == 0) || ((holds__c_366 == 1) && holds__first_heads_369)) || ((holds__c_366 == 2) && (!holds__first_heads_369))) || ((holds__c_366 == 3) && holds__all_heads_370)) || ((holds__c_366 == 4) && (({ int32_t _let963 = holds__p_367; int32_t extra_energy__p_372 = _let963; ({ int32_t _let964 = holds__r_368; int32_t extra_energy__r_373 = _let964; ({ int16_t _let965 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_368, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_374 = _let965; ({ int8_t _let966[8]; for (int32_t _i967 = 0; _i967 < 8; _i967++) _let966[_i967] = ({ int32_t _let968 = extra_energy__p_372; int32_t power__p_375 = _let968; ({ int32_t _let969 = ({ int32_t _lo970 = 0; int32_t _r972 = 0; int32_t _best974 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_376 = _lo970, _end971 = 4; power__s_376 < _end971; power__s_376++) { int32_t _x973 = ((int32_t)(((s->card[_ix(power__p_375, 2) * 4 + power__s_376] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_375, 2) * 4 + power__s_376], 395)] >= 0)))); if (power__s_376 == _lo970 || _x973 > _best974) { _best974 = _x973; _r972 = power__s_376; } } _r972; }); int32_t power__src_377 = _let969; ({ int16_t _let975 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_375, 2) * 4 + _ix(power__src_377, 4)], 395)]; int16_t power__t_378 = _let975; ({ int16_t _let976 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_375, 2) * 4 + _ix(power__src_377, 4)], 395)]; int16_t power__f_379 = _let976; ({ int16_t _let977 = s->card[_ix(power__p_375, 2) * 4]; int16_t power__c_380 = _let977; ({ bool _let978 = ((((s->card[_ix(power__p_375, 2) * 4 + _ix(power__src_377, 4)] >= 0) && (power__t_378 >= 0)) && (power__c_380 >= 0)) && ((power__f_379 < 0) || (CARDS__type[_ix(power__c_380, 395)] == power__f_379))); bool power__on_381 = _let978; ({ int8_t _let979[8]; for (int32_t _i980 = 0; _i980 < 8; _i980++) _let979[_i980] = s->energy[_ix(power__p_375, 2) * 32 + _i980]; int8_t power__held_382[8]; memcpy(power__held_382, _let979, sizeof power__held_382); ((int8_t)(_wadd(power__held_382[_i967], ((power__on_381 && (TYPE_IDS[_i967] == power__t_378)) ? power__held_382[_i967] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_383[8]; memcpy(extra_energy__held_383, _let966, sizeof extra_energy__held_383); ({ int8_t _let981[8]; for (int32_t _i982 = 0; _i982 < 8; _i982++) _let981[_i982] = ({ int32_t _let983 = extra_energy__r_373; int32_t attack_cost__r_384 = _let983; (_i982 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_384, 790)] : (_i982 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_384, 790)] : (_i982 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_384, 790)] : (_i982 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_384, 790)] : (_i982 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_384, 790)] : (_i982 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_384, 790)] : (_i982 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_384, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_384, 790)]))))))); }); int8_t extra_energy__cost_385[8]; memcpy(extra_energy__cost_385, _let981, sizeof extra_energy__cost_385); ({ int32_t _let984 = _wsub(_wsub(({ int32_t _r986 = 0; for (int32_t _j985 = 0; _j985 < 8; _j985++) _r986 = _wadd(_r986, extra_energy__held_383[_j985]); _r986; }), ((int32_t)(extra_energy__held_383[_ix(extra_energy__t_374, 8)]))), _wsub(({ int32_t _r989 = 0; for (int32_t _j988 = 0; _j988 < 8; _j988++) _r989 = _wadd(_r989, extra_energy__cost_385[_j988]); _r989; }), ((int32_t)(extra_energy__cost_385[_ix(extra_energy__t_374, 8)])))); int32_t extra_energy__others_386 = _let984; _wsub(_wsub(((int32_t)(extra_energy__held_383[_ix(extra_energy__t_374, 8)])), ((int32_t)(extra_energy__cost_385[_ix(extra_energy__t_374, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_373, 790)])), extra_energy__others_386), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_368, 790)]))) || ((holds__c_366 == 5) && (s->damage[_ix(holds__o_371, 2) * 4] > 0))) || ((holds__c_366 == 6) && (s->damage[_ix(holds__p_367, 2) * 4] > 0))) || ((holds__c_366 == 7) && s->poisoned[_ix(holds__o_371, 2)])) || ((holds__c_366 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_371, 2) * 4], 395)])) || (((holds__c_366 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_367, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            attack_effects__j_387 = ({ bool _m991[10]; for (int32_t _j992 = 0; _j992 < 10; _j992++) _m991[_j992] = (s->hand[_ix(attack_effects__o_329, 2) * 10 + _j992] >= 0); _choose(random_word_at(key, 4), _m991, 10); });
-            if ((attack_effects__j_387 >= 0)) {
-                int32_t _w993 = _wx(attack_effects__o_329, 2);
-                if (_w993 >= 0) {
-                    _remove_int16(s->hand + _w993 * 10, 10, attack_effects__j_387);
+        if ((ATTACKS__discard_hand[_ix(attack_effects__r_231, 790)] && ({ int16_t _let244 = ATTACKS__discard_hand_if[_ix(attack_effects__r_231, 790)]; int16_t holds__c_273 = _let244; ({ int32_t _let245 = attack_effects__p_230; int32_t holds__p_274 = _let245; ({ int32_t _let246 = attack_effects__r_231; int32_t holds__r_275 = _let246; ({ bool _let247 = attack_effects__first_heads_233; bool holds__first_heads_276 = _let247; ({ bool _let248 = attack_effects__all_heads_234; bool holds__all_heads_277 = _let248; ({ int32_t _let249 = _wsub(1, holds__p_274); int32_t holds__o_278 = _let249; ((((((((((holds__c_273 == 0) || ((holds__c_273 == 1) && holds__first_heads_276)) || ((holds__c_273 == 2) && (!holds__first_heads_276))) || ((holds__c_273 == 3) && holds__all_heads_277)) || ((holds__c_273 == 4) && (({ int32_t _let250 = holds__p_274; int32_t extra_energy__p_279 = _let250; ({ int32_t _let251 = holds__r_275; int32_t extra_energy__r_280 = _let251; ({ int16_t _let252 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_275, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_281 = _let252; ({ int8_t _let253[8]; for (int32_t _i254 = 0; _i254 < 8; _i254++) _let253[_i254] = ({ int32_t _let255 = extra_energy__p_279; int32_t power__p_282 = _let255; ({ int32_t _let256 = ({ int32_t _lo257 = 0; int32_t _r259 = 0; int32_t _best261 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_283 = _lo257, _end258 = 4; power__s_283 < _end258; power__s_283++) { int32_t _x260 = ((int32_t)(((s->card[_ix(power__p_282, 2) * 4 + power__s_283] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_282, 2) * 4 + power__s_283], 395)] >= 0)))); if (power__s_283 == _lo257 || _x260 > _best261) { _best261 = _x260; _r259 = power__s_283; } } _r259; }); int32_t power__src_284 = _let256; ({ int16_t _let262 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_282, 2) * 4 + _ix(power__src_284, 4)], 395)]; int16_t power__t_285 = _let262; ({ int16_t _let263 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_282, 2) * 4 + _ix(power__src_284, 4)], 395)]; int16_t power__f_286 = _let263; ({ int16_t _let264 = s->card[_ix(power__p_282, 2) * 4]; int16_t power__c_287 = _let264; ({ bool _let265 = ((((s->card[_ix(power__p_282, 2) * 4 + _ix(power__src_284, 4)] >= 0) && (power__t_285 >= 0)) && (power__c_287 >= 0)) && ((power__f_286 < 0) || (CARDS__type[_ix(power__c_287, 395)] == power__f_286))); bool power__on_288 = _let265; ({ int8_t _let266[8]; for (int32_t _i267 = 0; _i267 < 8; _i267++) _let266[_i267] = s->energy[_ix(power__p_282, 2) * 32 + _i267]; int8_t power__held_289[8]; memcpy(power__held_289, _let266, sizeof power__held_289); ((int8_t)(_wadd(power__held_289[_i254], ((power__on_288 && (TYPE_IDS[_i254] == power__t_285)) ? power__held_289[_i254] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_290[8]; memcpy(extra_energy__held_290, _let253, sizeof extra_energy__held_290); ({ int8_t _let268[8]; for (int32_t _i269 = 0; _i269 < 8; _i269++) _let268[_i269] = ({ int32_t _let270 = extra_energy__r_280; int32_t attack_cost__r_291 = _let270; (_i269 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_291, 790)] : (_i269 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_291, 790)] : (_i269 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_291, 790)] : (_i269 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_291, 790)] : (_i269 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_291, 790)] : (_i269 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_291, 790)] : (_i269 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_291, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_291, 790)]))))))); }); int8_t extra_energy__cost_292[8]; memcpy(extra_energy__cost_292, _let268, sizeof extra_energy__cost_292); ({ int32_t _let271 = _wsub(_wsub(({ int32_t _r273 = 0; for (int32_t _j272 = 0; _j272 < 8; _j272++) _r273 = _wadd(_r273, extra_energy__held_290[_j272]); _r273; }), ((int32_t)(extra_energy__held_290[_ix(extra_energy__t_281, 8)]))), _wsub(({ int32_t _r276 = 0; for (int32_t _j275 = 0; _j275 < 8; _j275++) _r276 = _wadd(_r276, extra_energy__cost_292[_j275]); _r276; }), ((int32_t)(extra_energy__cost_292[_ix(extra_energy__t_281, 8)])))); int32_t extra_energy__others_293 = _let271; _wsub(_wsub(((int32_t)(extra_energy__held_290[_ix(extra_energy__t_281, 8)])), ((int32_t)(extra_energy__cost_292[_ix(extra_energy__t_281, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_280, 790)])), extra_energy__others_293), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_275, 790)]))) || ((holds__c_273 == 5) && (s->damage[_ix(holds__o_278, 2) * 4] > 0))) || ((holds__c_273 == 6) && (s->damage[_ix(holds__p_274, 2) * 4] > 0))) || ((holds__c_273 == 7) && s->poisoned[_ix(holds__o_278, 2)])) || ((holds__c_273 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_278, 2) * 4], 395)])) || (((holds__c_273 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_274, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            attack_effects__j_294 = ({ bool _m278[10]; for (int32_t _j279 = 0; _j279 < 10; _j279++) _m278[_j279] = (s->hand[_ix(attack_effects__o_236, 2) * 10 + _j279] >= 0); _choose(random_word_at(key, 1), _m278, 10); });
+            if ((attack_effects__j_294 >= 0)) {
+                int32_t _w280 = _wx(attack_effects__o_236, 2);
+                if (_w280 >= 0) {
+                    _remove_int16(s->hand + _w280 * 10, 10, attack_effects__j_294);
                 }
-                int32_t _w994 = _wx(attack_effects__o_329, 2);
-                if (_w994 >= 0) {
-                    s->hand_count[_w994] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_329, 2)], 1)));
+                int32_t _w281 = _wx(attack_effects__o_236, 2);
+                if (_w281 >= 0) {
+                    s->hand_count[_w281] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_236, 2)], 1)));
                 }
-                int32_t _w995 = _wx(attack_effects__o_329, 2);
-                if (_w995 >= 0) {
-                    s->discard_count[_w995] = ((int8_t)(_wadd(s->discard_count[_ix(attack_effects__o_329, 2)], 1)));
+                int32_t _w282 = _wx(attack_effects__o_236, 2);
+                if (_w282 >= 0) {
+                    s->discard_count[_w282] = ((int8_t)(_wadd(s->discard_count[_ix(attack_effects__o_236, 2)], 1)));
                 }
             }
         }
-        if (((ATTACKS__shuffle_def[_ix(attack_effects__r_324, 790)] && attack_effects__exposed_331) && ({ int16_t _let996 = ATTACKS__shuffle_def_if[_ix(attack_effects__r_324, 790)]; int16_t holds__c_388 = _let996; ({ int32_t _let997 = attack_effects__p_323; int32_t holds__p_389 = _let997; ({ int32_t _let998 = attack_effects__r_324; int32_t holds__r_390 = _let998; ({ bool _let999 = attack_effects__first_heads_326; bool holds__first_heads_391 = _let999; ({ bool _let1000 = attack_effects__all_heads_327; bool holds__all_heads_392 = _let1000; ({ int32_t _let1001 = _wsub(1, holds__p_389); int32_t holds__o_393 = _let1001; ((((((((((holds__c_388 == 0) || ((holds__c_388 == 1) && holds__first_heads_391)) || ((holds__c_388 == 2) && (!holds__first_heads_391))) || ((holds__c_388 == 3) && holds__all_heads_392)) || ((holds__c_388 == 4) && (({ int32_t _let1002 = holds__p_389; int32_t extra_energy__p_394 = _let1002; ({ int32_t _let1003 = holds__r_390; int32_t extra_energy__r_395 = _let1003; ({ int16_t _let1004 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_390, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_396 = _let1004; ({ int8_t _let1005[8]; for (int32_t _i1006 = 0; _i1006 < 8; _i1006++) _let1005[_i1006] = ({ int32_t _let1007 = extra_energy__p_394; int32_t power__p_397 = _let1007; ({ int32_t _let1008 = ({ int32_t _lo1009 = 0; int32_t _r1011 = 0; int32_t _best1013 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_398 = _lo1009, _end1010 = 4; power__s_398 < _end1010; power__s_398++) { int32_t _x1012 = ((int32_t)(((s->card[_ix(power__p_397, 2) * 4 + power__s_398] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_397, 2) * 4 + power__s_398], 395)] >= 0)))); if (power__s_398 == _lo1009 || _x1012 > _best1013) { _best1013 = _x1012; _r1011 = power__s_398; } } _r1011; }); int32_t power__src_399 = _let1008; ({ int16_t _let1014 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_397, 2) * 4 + _ix(power__src_399, 4)], 395)]; int16_t power__t_400 = _let1014; ({ int16_t _let1015 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_397, 2) * 4 + _ix(power__src_399, 4)], 395)]; int16_t power__f_401 = _let1015; ({ int16_t _let1016 = s->card[_ix(power__p_397, 2) * 4]; int16_t power__c_402 = _let1016; ({ bool _let1017 = ((((s->card[_ix(power__p_397, 2) * 4 + _ix(power__src_399, 4)] >= 0) && (power__t_400 >= 0)) && (power__c_402 >= 0)) && ((power__f_401 < 0) || (CARDS__type[_ix(power__c_402, 395)] == power__f_401))); bool power__on_403 = _let1017; ({ int8_t _let1018[8]; for (int32_t _i1019 = 0; _i1019 < 8; _i1019++) _let1018[_i1019] = s->energy[_ix(power__p_397, 2) * 32 + _i1019]; int8_t power__held_404[8]; memcpy(power__held_404, _let1018, sizeof power__held_404); ((int8_t)(_wadd(power__held_404[_i1006], ((power__on_403 && (TYPE_IDS[_i1006] == power__t_400)) ? power__held_404[_i1006] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_405[8]; memcpy(extra_energy__held_405, _let1005, sizeof extra_energy__held_405); ({ int8_t _let1020[8]; for (int32_t _i1021 = 0; _i1021 < 8; _i1021++) _let1020[_i1021] = ({ int32_t _let1022 = extra_energy__r_395; int32_t attack_cost__r_406 = _let1022; (_i1021 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_406, 790)] : (_i1021 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_406, 790)] : (_i1021 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_406, 790)] : (_i1021 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_406, 790)] : (_i1021 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_406, 790)] : (_i1021 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_406, 790)] : (_i1021 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_406, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_406, 790)]))))))); }); int8_t extra_energy__cost_407[8]; memcpy(extra_energy__cost_407, _let1020, sizeof extra_energy__cost_407); ({ int32_t _let1023 = _wsub(_wsub(({ int32_t _r1025 = 0; for (int32_t _j1024 = 0; _j1024 < 8; _j1024++) _r1025 = _wadd(_r1025, extra_energy__held_405[_j1024]); _r1025; }), ((int32_t)(extra_energy__held_405[_ix(extra_energy__t_396, 8)]))), _wsub(({ int32_t _r1028 = 0; for (int32_t _j1027 = 0; _j1027 < 8; _j1027++) _r1028 = _wadd(_r1028, extra_energy__cost_407[_j1027]); _r1028; }), ((int32_t)(extra_energy__cost_407[_ix(extra_energy__t_396, 8)])))); int32_t extra_energy__others_408 = _let1023; _wsub(_wsub(((int32_t)(extra_energy__held_405[_ix(extra_energy__t_396, 8)])), ((int32_t)(extra_energy__cost_407[_ix(extra_energy__t_396, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_395, 790)])), extra_energy__others_408), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_390, 790)]))) || ((holds__c_388 == 5) && (s->damage[_ix(holds__o_393, 2) * 4] > 0))) || ((holds__c_388 == 6) && (s->damage[_ix(holds__p_389, 2) * 4] > 0))) || ((holds__c_388 == 7) && s->poisoned[_ix(holds__o_393, 2)])) || ((holds__c_388 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_393, 2) * 4], 395)])) || (((holds__c_388 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_389, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            shuffle_defender__q_409 = attack_effects__o_329;
-            shuffle_defender__held_410[0] = s->card[_ix(shuffle_defender__q_409, 2) * 4];
-            shuffle_defender__held_410[1] = s->under[_ix(shuffle_defender__q_409, 2) * 8];
-            shuffle_defender__held_410[2] = s->under[_ix(shuffle_defender__q_409, 2) * 8 + 1];
-            for (int32_t shuffle_defender__i_411 = 0, _end1030 = 3; shuffle_defender__i_411 < _end1030; shuffle_defender__i_411++) {
-                if ((shuffle_defender__held_410[shuffle_defender__i_411] >= 0)) {
-                    int32_t _w1031 = _wx(shuffle_defender__q_409, 2);
-                    if (_w1031 >= 0) {
-                        _push_int16(s->deck + _w1031 * 20, 20, shuffle_defender__held_410[shuffle_defender__i_411]);
+        if (((ATTACKS__shuffle_def[_ix(attack_effects__r_231, 790)] && attack_effects__exposed_238) && ({ int16_t _let283 = ATTACKS__shuffle_def_if[_ix(attack_effects__r_231, 790)]; int16_t holds__c_295 = _let283; ({ int32_t _let284 = attack_effects__p_230; int32_t holds__p_296 = _let284; ({ int32_t _let285 = attack_effects__r_231; int32_t holds__r_297 = _let285; ({ bool _let286 = attack_effects__first_heads_233; bool holds__first_heads_298 = _let286; ({ bool _let287 = attack_effects__all_heads_234; bool holds__all_heads_299 = _let287; ({ int32_t _let288 = _wsub(1, holds__p_296); int32_t holds__o_300 = _let288; ((((((((((holds__c_295 == 0) || ((holds__c_295 == 1) && holds__first_heads_298)) || ((holds__c_295 == 2) && (!holds__first_heads_298))) || ((holds__c_295 == 3) && holds__all_heads_299)) || ((holds__c_295 == 4) && (({ int32_t _let289 = holds__p_296; int32_t extra_energy__p_301 = _let289; ({ int32_t _let290 = holds__r_297; int32_t extra_energy__r_302 = _let290; ({ int16_t _let291 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_297, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_303 = _let291; ({ int8_t _let292[8]; for (int32_t _i293 = 0; _i293 < 8; _i293++) _let292[_i293] = ({ int32_t _let294 = extra_energy__p_301; int32_t power__p_304 = _let294; ({ int32_t _let295 = ({ int32_t _lo296 = 0; int32_t _r298 = 0; int32_t _best300 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_305 = _lo296, _end297 = 4; power__s_305 < _end297; power__s_305++) { int32_t _x299 = ((int32_t)(((s->card[_ix(power__p_304, 2) * 4 + power__s_305] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_304, 2) * 4 + power__s_305], 395)] >= 0)))); if (power__s_305 == _lo296 || _x299 > _best300) { _best300 = _x299; _r298 = power__s_305; } } _r298; }); int32_t power__src_306 = _let295; ({ int16_t _let301 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_304, 2) * 4 + _ix(power__src_306, 4)], 395)]; int16_t power__t_307 = _let301; ({ int16_t _let302 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_304, 2) * 4 + _ix(power__src_306, 4)], 395)]; int16_t power__f_308 = _let302; ({ int16_t _let303 = s->card[_ix(power__p_304, 2) * 4]; int16_t power__c_309 = _let303; ({ bool _let304 = ((((s->card[_ix(power__p_304, 2) * 4 + _ix(power__src_306, 4)] >= 0) && (power__t_307 >= 0)) && (power__c_309 >= 0)) && ((power__f_308 < 0) || (CARDS__type[_ix(power__c_309, 395)] == power__f_308))); bool power__on_310 = _let304; ({ int8_t _let305[8]; for (int32_t _i306 = 0; _i306 < 8; _i306++) _let305[_i306] = s->energy[_ix(power__p_304, 2) * 32 + _i306]; int8_t power__held_311[8]; memcpy(power__held_311, _let305, sizeof power__held_311); ((int8_t)(_wadd(power__held_311[_i293], ((power__on_310 && (TYPE_IDS[_i293] == power__t_307)) ? power__held_311[_i293] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_312[8]; memcpy(extra_energy__held_312, _let292, sizeof extra_energy__held_312); ({ int8_t _let307[8]; for (int32_t _i308 = 0; _i308 < 8; _i308++) _let307[_i308] = ({ int32_t _let309 = extra_energy__r_302; int32_t attack_cost__r_313 = _let309; (_i308 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_313, 790)] : (_i308 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_313, 790)] : (_i308 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_313, 790)] : (_i308 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_313, 790)] : (_i308 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_313, 790)] : (_i308 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_313, 790)] : (_i308 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_313, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_313, 790)]))))))); }); int8_t extra_energy__cost_314[8]; memcpy(extra_energy__cost_314, _let307, sizeof extra_energy__cost_314); ({ int32_t _let310 = _wsub(_wsub(({ int32_t _r312 = 0; for (int32_t _j311 = 0; _j311 < 8; _j311++) _r312 = _wadd(_r312, extra_energy__held_312[_j311]); _r312; }), ((int32_t)(extra_energy__held_312[_ix(extra_energy__t_303, 8)]))), _wsub(({ int32_t _r315 = 0; for (int32_t _j314 = 0; _j314 < 8; _j314++) _r315 = _wadd(_r315, extra_energy__cost_314[_j314]); _r315; }), ((int32_t)(extra_energy__cost_314[_ix(extra_energy__t_303, 8)])))); int32_t extra_energy__others_315 = _let310; _wsub(_wsub(((int32_t)(extra_energy__held_312[_ix(extra_energy__t_303, 8)])), ((int32_t)(extra_energy__cost_314[_ix(extra_energy__t_303, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_302, 790)])), extra_energy__others_315), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_297, 790)]))) || ((holds__c_295 == 5) && (s->damage[_ix(holds__o_300, 2) * 4] > 0))) || ((holds__c_295 == 6) && (s->damage[_ix(holds__p_296, 2) * 4] > 0))) || ((holds__c_295 == 7) && s->poisoned[_ix(holds__o_300, 2)])) || ((holds__c_295 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_300, 2) * 4], 395)])) || (((holds__c_295 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_296, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            shuffle_defender__q_316 = attack_effects__o_236;
+            shuffle_defender__held_317[0] = s->card[_ix(shuffle_defender__q_316, 2) * 4];
+            shuffle_defender__held_317[1] = s->under[_ix(shuffle_defender__q_316, 2) * 8];
+            shuffle_defender__held_317[2] = s->under[_ix(shuffle_defender__q_316, 2) * 8 + 1];
+            for (int32_t shuffle_defender__i_318 = 0, _end317 = 3; shuffle_defender__i_318 < _end317; shuffle_defender__i_318++) {
+                if ((shuffle_defender__held_317[shuffle_defender__i_318] >= 0)) {
+                    int32_t _w318 = _wx(shuffle_defender__q_316, 2);
+                    if (_w318 >= 0) {
+                        _push_int16(s->deck + _w318 * 20, 20, shuffle_defender__held_317[shuffle_defender__i_318]);
                     }
-                    int32_t _w1032 = _wx(shuffle_defender__q_409, 2);
-                    if (_w1032 >= 0) {
-                        s->deck_count[_w1032] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_409, 2)], 1)));
+                    int32_t _w319 = _wx(shuffle_defender__q_316, 2);
+                    if (_w319 >= 0) {
+                        s->deck_count[_w319] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_316, 2)], 1)));
                     }
                 }
             }
-            int32_t _w1033 = _wx(shuffle_defender__q_409, 2);
-            if (_w1033 >= 0) {
+            int32_t _w320 = _wx(shuffle_defender__q_316, 2);
+            if (_w320 >= 0) {
                 {
-                    int16_t _t1034[20];
-                    for (int32_t _i1035 = 0; _i1035 < 20; _i1035++) _t1034[_i1035] = s->deck[_ix(shuffle_defender__q_409, 2) * 20 + _i1035];
-                    _shuffle_int16(_t1034, 20, fold_in(key, 20));
-                    memcpy(s->deck + _w1033 * 20, _t1034, sizeof _t1034);
+                    int16_t _t321[20];
+                    for (int32_t _i322 = 0; _i322 < 20; _i322++) _t321[_i322] = s->deck[_ix(shuffle_defender__q_316, 2) * 20 + _i322];
+                    _shuffle_int16(_t321, 20, fold_in(key, 20));
+                    memcpy(s->deck + _w320 * 20, _t321, sizeof _t321);
                 }
             }
-            clear_slot__p_412 = shuffle_defender__q_409;
-            int32_t _w1036 = _wx(clear_slot__p_412, 2);
-            if (_w1036 >= 0) {
-                s->card[_w1036 * 4 + 0] = ((int16_t)((-1)));
+            clear_slot__p_319 = shuffle_defender__q_316;
+            int32_t _w323 = _wx(clear_slot__p_319, 2);
+            if (_w323 >= 0) {
+                s->card[_w323 * 4 + 0] = ((int16_t)((-1)));
             }
-            int32_t _w1037 = _wx(clear_slot__p_412, 2);
-            if (_w1037 >= 0) {
-                s->damage[_w1037 * 4 + 0] = ((int16_t)(0));
+            int32_t _w324 = _wx(clear_slot__p_319, 2);
+            if (_w324 >= 0) {
+                s->damage[_w324 * 4 + 0] = ((int16_t)(0));
             }
-            int32_t _w1038 = _wx(clear_slot__p_412, 2);
-            if (_w1038 >= 0) {
+            int32_t _w325 = _wx(clear_slot__p_319, 2);
+            if (_w325 >= 0) {
                 {
-                    int8_t *_d = s->energy + _w1038 * 32 + 0 * 8;
-                    for (int32_t _i1039 = 0; _i1039 < 8; _i1039++) _d[_i1039] = ((int8_t)(0));
+                    int8_t *_d = s->energy + _w325 * 32 + 0 * 8;
+                    for (int32_t _i326 = 0; _i326 < 8; _i326++) _d[_i326] = ((int8_t)(0));
                 }
             }
-            int32_t _w1040 = _wx(clear_slot__p_412, 2);
-            if (_w1040 >= 0) {
-                s->entered[_w1040 * 4 + 0] = ((int8_t)(0));
+            int32_t _w327 = _wx(clear_slot__p_319, 2);
+            if (_w327 >= 0) {
+                s->entered[_w327 * 4 + 0] = ((int8_t)(0));
             }
-            int32_t _w1041 = _wx(clear_slot__p_412, 2);
-            if (_w1041 >= 0) {
+            int32_t _w328 = _wx(clear_slot__p_319, 2);
+            if (_w328 >= 0) {
                 {
-                    int16_t *_d = s->under + _w1041 * 8 + 0 * 2;
-                    for (int32_t _i1042 = 0; _i1042 < 2; _i1042++) _d[_i1042] = ((int16_t)((-1)));
+                    int16_t *_d = s->under + _w328 * 8 + 0 * 2;
+                    for (int32_t _i329 = 0; _i329 < 2; _i329++) _d[_i329] = ((int16_t)((-1)));
                 }
             }
-            int32_t _w1043 = _wx(clear_slot__p_412, 2);
-            if (_w1043 >= 0) {
-                s->used_ability[_w1043 * 4 + 0] = false;
+            int32_t _w330 = _wx(clear_slot__p_319, 2);
+            if (_w330 >= 0) {
+                s->used_ability[_w330 * 4 + 0] = false;
             }
-            clear_conditions__p_413 = shuffle_defender__q_409;
-            int32_t _w1044 = _wx(clear_conditions__p_413, 2);
-            if (_w1044 >= 0) {
-                s->poisoned[_w1044] = false;
+            clear_conditions__p_320 = shuffle_defender__q_316;
+            int32_t _w331 = _wx(clear_conditions__p_320, 2);
+            if (_w331 >= 0) {
+                s->poisoned[_w331] = false;
             }
-            int32_t _w1045 = _wx(clear_conditions__p_413, 2);
-            if (_w1045 >= 0) {
-                s->burned[_w1045] = false;
+            int32_t _w332 = _wx(clear_conditions__p_320, 2);
+            if (_w332 >= 0) {
+                s->burned[_w332] = false;
             }
-            int32_t _w1046 = _wx(clear_conditions__p_413, 2);
-            if (_w1046 >= 0) {
-                s->condition[_w1046] = ((int8_t)(0));
+            int32_t _w333 = _wx(clear_conditions__p_320, 2);
+            if (_w333 >= 0) {
+                s->condition[_w333] = ((int8_t)(0));
             }
-            int32_t _w1047 = _wx(clear_conditions__p_413, 2);
-            if (_w1047 >= 0) {
+            int32_t _w334 = _wx(clear_conditions__p_320, 2);
+            if (_w334 >= 0) {
                 {
-                    int16_t _t1048[8];
-                    for (int32_t _i1049 = 0; _i1049 < 8; _i1049++) _t1048[_i1049] = (ACTIVE_BOUND[_i1049] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_413, 2) * 8 + _i1049]);
-                    memcpy(s->lasting_until + _w1047 * 8, _t1048, sizeof _t1048);
+                    int16_t _t335[8];
+                    for (int32_t _i336 = 0; _i336 < 8; _i336++) _t335[_i336] = (ACTIVE_BOUND[_i336] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_320, 2) * 8 + _i336]);
+                    memcpy(s->lasting_until + _w334 * 8, _t335, sizeof _t335);
                 }
             }
-            if (({ int32_t _lo1050 = 1; bool _r1052 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_414 = _lo1050, _end1051 = 4; shuffle_defender__bs_414 < _end1051; shuffle_defender__bs_414++) if ((s->card[_ix(shuffle_defender__q_409, 2) * 4 + shuffle_defender__bs_414] >= 0)) { _r1052 = true; break; } _r1052; })) {
-                int32_t _w1054 = _wx(shuffle_defender__q_409, 2);
-                if (_w1054 >= 0) {
-                    s->promote_pending[_w1054] = true;
+            if (({ int32_t _lo337 = 1; bool _r339 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_321 = _lo337, _end338 = 4; shuffle_defender__bs_321 < _end338; shuffle_defender__bs_321++) if ((s->card[_ix(shuffle_defender__q_316, 2) * 4 + shuffle_defender__bs_321] >= 0)) { _r339 = true; break; } _r339; })) {
+                int32_t _w341 = _wx(shuffle_defender__q_316, 2);
+                if (_w341 >= 0) {
+                    s->promote_pending[_w341] = true;
                 }
             } else {
-                _win(s, _wsub(1, shuffle_defender__q_409));
+                _win(s, _wsub(1, shuffle_defender__q_316));
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
             }
         }
-        attack_effects__k_415 = ATTACKS__lasting[_ix(attack_effects__r_324, 790)];
-        attack_effects__on_defender_416 = (((attack_effects__k_415 != 4) && (attack_effects__k_415 != 5)) && (attack_effects__k_415 != 3));
-        if ((((attack_effects__k_415 > 0) && (attack_effects__exposed_331 || (!attack_effects__on_defender_416))) && ({ int16_t _let1055 = ATTACKS__lasting_if[_ix(attack_effects__r_324, 790)]; int16_t holds__c_417 = _let1055; ({ int32_t _let1056 = attack_effects__p_323; int32_t holds__p_418 = _let1056; ({ int32_t _let1057 = attack_effects__r_324; int32_t holds__r_419 = _let1057; ({ bool _let1058 = attack_effects__first_heads_326; bool holds__first_heads_420 = _let1058; ({ bool _let1059 = attack_effects__all_heads_327; bool holds__all_heads_421 = _let1059; ({ int32_t _let1060 = _wsub(1, holds__p_418); int32_t holds__o_422 = _let1060; ((((((((((holds__c_417 == 0) || ((holds__c_417 == 1) && holds__first_heads_420)) || ((holds__c_417 == 2) && (!holds__first_heads_420))) || ((holds__c_417 == 3) && holds__all_heads_421)) || ((holds__c_417 == 4) && (({ int32_t _let1061 = holds__p_418; int32_t extra_energy__p_423 = _let1061; ({ int32_t _let1062 = holds__r_419; int32_t extra_energy__r_424 = _let1062; ({ int16_t _let1063 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_419, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_425 = _let1063; ({ int8_t _let1064[8]; for (int32_t _i1065 = 0; _i1065 < 8; _i1065++) _let1064[_i1065] = ({ int32_t _let1066 = extra_energy__p_423; int32_t power__p_426 = _let1066; ({ int32_t _let1067 = ({ int32_t _lo1068 = 0; int32_t _r1070 = 0; int32_t _best1072 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_427 = _lo1068, _end1069 = 4; power__s_427 < _end1069; power__s_427++) { int32_t _x1071 = ((int32_t)(((s->card[_ix(power__p_426, 2) * 4 + power__s_427] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_426, 2) * 4 + power__s_427], 395)] >= 0)))); if (power__s_427 == _lo1068 || _x1071 > _best1072) { _best1072 = _x1071; _r1070 = power__s_427; } } _r1070; }); int32_t power__src_428 = _let1067; ({ int16_t _let1073 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_426, 2) * 4 + _ix(power__src_428, 4)], 395)]; int16_t power__t_429 = _let1073; ({ int16_t _let1074 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_426, 2) * 4 + _ix(power__src_428, 4)], 395)]; int16_t power__f_430 = _let1074; ({ int16_t _let1075 = s->card[_ix(power__p_426, 2) * 4]; int16_t power__c_431 = _let1075; ({ bool _let1076 = ((((s->card[_ix(power__p_426, 2) * 4 + _ix(power__src_428, 4)] >= 0) && (power__t_429 >= 0)) && (power__c_431 >= 0)) && ((power__f_430 < 0) || (CARDS__type[_ix(power__c_431, 395)] == power__f_430))); bool power__on_432 = _let1076; ({ int8_t _let1077[8]; for (int32_t _i1078 = 0; _i1078 < 8; _i1078++) _let1077[_i1078] = s->energy[_ix(power__p_426, 2) * 32 + _i1078]; int8_t power__held_433[8]; memcpy(power__held_433, _let1077, sizeof power__held_433); ((int8_t)(_wadd(power__held_433[_i1065], ((power__on_432 && (TYPE_IDS[_i1065] == power__t_429)) ? power__held_433[_i1065] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_434[8]; memcpy(extra_energy__held_434, _let1064, sizeof extra_energy__held_434); ({ int8_t _let1079[8]; for (int32_t _i1080 = 0; _i1080 < 8; _i1080++) _let1079[_i1080] = ({ int32_t _let1081 = extra_energy__r_424; int32_t attack_cost__r_435 = _let1081; (_i1080 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_435, 790)] : (_i1080 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_435, 790)] : (_i1080 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_435, 790)] : (_i1080 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_435, 790)] : (_i1080 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_435, 790)] : (_i1080 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_435, 790)] : (_i1080 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_435, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_435, 790)]))))))); }); int8_t extra_energy__cost_436[8]; memcpy(extra_energy__cost_436, _let1079, sizeof extra_energy__cost_436); ({ int32_t _let1082 = _wsub(_wsub(({ int32_t _r1084 = 0; for (int32_t _j1083 = 0; _j1083 < 8; _j1083++) _r1084 = _wadd(_r1084, extra_energy__held_434[_j1083]); _r1084; }), ((int32_t)(extra_energy__held_434[_ix(extra_energy__t_425, 8)]))), _wsub(({ int32_t _r1087 = 0; for (int32_t _j1086 = 0; _j1086 < 8; _j1086++) _r1087 = _wadd(_r1087, extra_energy__cost_436[_j1086]); _r1087; }), ((int32_t)(extra_energy__cost_436[_ix(extra_energy__t_425, 8)])))); int32_t extra_energy__others_437 = _let1082; _wsub(_wsub(((int32_t)(extra_energy__held_434[_ix(extra_energy__t_425, 8)])), ((int32_t)(extra_energy__cost_436[_ix(extra_energy__t_425, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_424, 790)])), extra_energy__others_437), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_419, 790)]))) || ((holds__c_417 == 5) && (s->damage[_ix(holds__o_422, 2) * 4] > 0))) || ((holds__c_417 == 6) && (s->damage[_ix(holds__p_418, 2) * 4] > 0))) || ((holds__c_417 == 7) && s->poisoned[_ix(holds__o_422, 2)])) || ((holds__c_417 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_422, 2) * 4], 395)])) || (((holds__c_417 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_418, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            lasting__p_438 = attack_effects__p_323;
-            lasting__k_439 = attack_effects__k_415;
-            lasting__n_440 = ATTACKS__lasting_n[_ix(attack_effects__r_324, 790)];
-            lasting__q_441 = (((lasting__k_439 == 4) || (lasting__k_439 == 5)) ? lasting__p_438 : _wsub(1, lasting__p_438));
-            int32_t _w1089 = _wx(lasting__q_441, 2);
-            int32_t _w1090 = _wx(lasting__k_439, 8);
-            if (_w1089 >= 0 && _w1090 >= 0) {
-                s->lasting_until[_w1089 * 8 + _w1090] = ((int16_t)(_wadd(s->turn, 1)));
+        attack_effects__k_322 = ATTACKS__lasting[_ix(attack_effects__r_231, 790)];
+        attack_effects__on_defender_323 = (((attack_effects__k_322 != 4) && (attack_effects__k_322 != 5)) && (attack_effects__k_322 != 3));
+        if ((((attack_effects__k_322 > 0) && (attack_effects__exposed_238 || (!attack_effects__on_defender_323))) && ({ int16_t _let342 = ATTACKS__lasting_if[_ix(attack_effects__r_231, 790)]; int16_t holds__c_324 = _let342; ({ int32_t _let343 = attack_effects__p_230; int32_t holds__p_325 = _let343; ({ int32_t _let344 = attack_effects__r_231; int32_t holds__r_326 = _let344; ({ bool _let345 = attack_effects__first_heads_233; bool holds__first_heads_327 = _let345; ({ bool _let346 = attack_effects__all_heads_234; bool holds__all_heads_328 = _let346; ({ int32_t _let347 = _wsub(1, holds__p_325); int32_t holds__o_329 = _let347; ((((((((((holds__c_324 == 0) || ((holds__c_324 == 1) && holds__first_heads_327)) || ((holds__c_324 == 2) && (!holds__first_heads_327))) || ((holds__c_324 == 3) && holds__all_heads_328)) || ((holds__c_324 == 4) && (({ int32_t _let348 = holds__p_325; int32_t extra_energy__p_330 = _let348; ({ int32_t _let349 = holds__r_326; int32_t extra_energy__r_331 = _let349; ({ int16_t _let350 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_326, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_332 = _let350; ({ int8_t _let351[8]; for (int32_t _i352 = 0; _i352 < 8; _i352++) _let351[_i352] = ({ int32_t _let353 = extra_energy__p_330; int32_t power__p_333 = _let353; ({ int32_t _let354 = ({ int32_t _lo355 = 0; int32_t _r357 = 0; int32_t _best359 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_334 = _lo355, _end356 = 4; power__s_334 < _end356; power__s_334++) { int32_t _x358 = ((int32_t)(((s->card[_ix(power__p_333, 2) * 4 + power__s_334] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_333, 2) * 4 + power__s_334], 395)] >= 0)))); if (power__s_334 == _lo355 || _x358 > _best359) { _best359 = _x358; _r357 = power__s_334; } } _r357; }); int32_t power__src_335 = _let354; ({ int16_t _let360 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_333, 2) * 4 + _ix(power__src_335, 4)], 395)]; int16_t power__t_336 = _let360; ({ int16_t _let361 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_333, 2) * 4 + _ix(power__src_335, 4)], 395)]; int16_t power__f_337 = _let361; ({ int16_t _let362 = s->card[_ix(power__p_333, 2) * 4]; int16_t power__c_338 = _let362; ({ bool _let363 = ((((s->card[_ix(power__p_333, 2) * 4 + _ix(power__src_335, 4)] >= 0) && (power__t_336 >= 0)) && (power__c_338 >= 0)) && ((power__f_337 < 0) || (CARDS__type[_ix(power__c_338, 395)] == power__f_337))); bool power__on_339 = _let363; ({ int8_t _let364[8]; for (int32_t _i365 = 0; _i365 < 8; _i365++) _let364[_i365] = s->energy[_ix(power__p_333, 2) * 32 + _i365]; int8_t power__held_340[8]; memcpy(power__held_340, _let364, sizeof power__held_340); ((int8_t)(_wadd(power__held_340[_i352], ((power__on_339 && (TYPE_IDS[_i352] == power__t_336)) ? power__held_340[_i352] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_341[8]; memcpy(extra_energy__held_341, _let351, sizeof extra_energy__held_341); ({ int8_t _let366[8]; for (int32_t _i367 = 0; _i367 < 8; _i367++) _let366[_i367] = ({ int32_t _let368 = extra_energy__r_331; int32_t attack_cost__r_342 = _let368; (_i367 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_342, 790)] : (_i367 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_342, 790)] : (_i367 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_342, 790)] : (_i367 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_342, 790)] : (_i367 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_342, 790)] : (_i367 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_342, 790)] : (_i367 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_342, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_342, 790)]))))))); }); int8_t extra_energy__cost_343[8]; memcpy(extra_energy__cost_343, _let366, sizeof extra_energy__cost_343); ({ int32_t _let369 = _wsub(_wsub(({ int32_t _r371 = 0; for (int32_t _j370 = 0; _j370 < 8; _j370++) _r371 = _wadd(_r371, extra_energy__held_341[_j370]); _r371; }), ((int32_t)(extra_energy__held_341[_ix(extra_energy__t_332, 8)]))), _wsub(({ int32_t _r374 = 0; for (int32_t _j373 = 0; _j373 < 8; _j373++) _r374 = _wadd(_r374, extra_energy__cost_343[_j373]); _r374; }), ((int32_t)(extra_energy__cost_343[_ix(extra_energy__t_332, 8)])))); int32_t extra_energy__others_344 = _let369; _wsub(_wsub(((int32_t)(extra_energy__held_341[_ix(extra_energy__t_332, 8)])), ((int32_t)(extra_energy__cost_343[_ix(extra_energy__t_332, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_331, 790)])), extra_energy__others_344), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_326, 790)]))) || ((holds__c_324 == 5) && (s->damage[_ix(holds__o_329, 2) * 4] > 0))) || ((holds__c_324 == 6) && (s->damage[_ix(holds__p_325, 2) * 4] > 0))) || ((holds__c_324 == 7) && s->poisoned[_ix(holds__o_329, 2)])) || ((holds__c_324 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_329, 2) * 4], 395)])) || (((holds__c_324 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_325, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            lasting__p_345 = attack_effects__p_230;
+            lasting__k_346 = attack_effects__k_322;
+            lasting__n_347 = ATTACKS__lasting_n[_ix(attack_effects__r_231, 790)];
+            lasting__q_348 = (((lasting__k_346 == 4) || (lasting__k_346 == 5)) ? lasting__p_345 : _wsub(1, lasting__p_345));
+            int32_t _w376 = _wx(lasting__q_348, 2);
+            int32_t _w377 = _wx(lasting__k_346, 8);
+            if (_w376 >= 0 && _w377 >= 0) {
+                s->lasting_until[_w376 * 8 + _w377] = ((int16_t)(_wadd(s->turn, 1)));
             }
-            int32_t _w1091 = _wx(lasting__q_441, 2);
-            int32_t _w1092 = _wx(lasting__k_439, 8);
-            if (_w1091 >= 0 && _w1092 >= 0) {
-                s->lasting_n[_w1091 * 8 + _w1092] = lasting__n_440;
+            int32_t _w378 = _wx(lasting__q_348, 2);
+            int32_t _w379 = _wx(lasting__k_346, 8);
+            if (_w378 >= 0 && _w379 >= 0) {
+                s->lasting_n[_w378 * 8 + _w379] = lasting__n_347;
             }
         }
-        for (int32_t attack_effects__bs_442 = 1, _end1093 = 4; attack_effects__bs_442 < _end1093; attack_effects__bs_442++) {
-            if (((ATTACKS__bench_damage[_ix(attack_effects__r_324, 790)] > 0) && (s->card[_ix(attack_effects__o_329, 2) * 4 + attack_effects__bs_442] >= 0))) {
-                hit__p_443 = attack_effects__p_323;
-                hit__q_444 = attack_effects__o_329;
-                hit__slot_445 = attack_effects__bs_442;
-                hit__x_446 = ATTACKS__bench_damage[_ix(attack_effects__r_324, 790)];
-                hit__weak_447 = (((hit__q_444 != hit__p_443) && (hit__slot_445 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_444, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_443, 2) * 4], 395)]));
-                hit__d_454 = ({ int32_t _let1094 = hit__q_444; int32_t taken__q_448 = _let1094; ({ int32_t _let1095 = hit__slot_445; int32_t taken__slot_449 = _let1095; ({ int32_t _let1096 = _wadd(hit__x_446, ((hit__weak_447 && (hit__x_446 > 0)) ? 20 : 0)); int32_t taken__x_450 = _let1096; ({ int32_t _let1097 = ((s->turn <= s->taken_until[_ix(taken__q_448, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_448, 2)])) : 0); int32_t taken__cut_451 = _let1097; ({ int32_t _let1098 = _wadd(taken__cut_451, (((taken__slot_449 == 0) && ({ int32_t _let1099 = taken__q_448; int32_t lasts__q_452 = _let1099; (s->turn <= s->lasting_until[_ix(lasts__q_452, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_448, 2) * 8 + 4])) : 0)); int32_t taken__cut_451 = _let1098; ({ int32_t _let1100 = _wadd(taken__cut_451, ((s->card[_ix(taken__q_448, 2) * 4 + _ix(taken__slot_449, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_448, 2) * 4 + _ix(taken__slot_449, 4)], 395)])) : 0)); int32_t taken__cut_451 = _let1100; (((taken__slot_449 == 0) && ({ int32_t _let1101 = taken__q_448; int32_t lasts__q_453 = _let1101; (s->turn <= s->lasting_until[_ix(lasts__q_453, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_450, taken__cut_451), 0)); }); }); }); }); }); });
-                int32_t _w1102 = _wx(hit__q_444, 2);
-                int32_t _w1103 = _wx(hit__slot_445, 4);
-                if (_w1102 >= 0 && _w1103 >= 0) {
-                    s->damage[_w1102 * 4 + _w1103] = ((int16_t)(_wadd(s->damage[_ix(hit__q_444, 2) * 4 + _ix(hit__slot_445, 4)], hit__d_454)));
+        for (int32_t attack_effects__bs_349 = 1, _end380 = 4; attack_effects__bs_349 < _end380; attack_effects__bs_349++) {
+            if (((ATTACKS__bench_damage[_ix(attack_effects__r_231, 790)] > 0) && (s->card[_ix(attack_effects__o_236, 2) * 4 + attack_effects__bs_349] >= 0))) {
+                hit__p_350 = attack_effects__p_230;
+                hit__q_351 = attack_effects__o_236;
+                hit__slot_352 = attack_effects__bs_349;
+                hit__x_353 = ATTACKS__bench_damage[_ix(attack_effects__r_231, 790)];
+                hit__weak_354 = (((hit__q_351 != hit__p_350) && (hit__slot_352 == 0)) && (CARDS__weakness[_ix(s->card[_ix(hit__q_351, 2) * 4], 395)] == CARDS__type[_ix(s->card[_ix(hit__p_350, 2) * 4], 395)]));
+                hit__d_361 = ({ int32_t _let381 = hit__q_351; int32_t taken__q_355 = _let381; ({ int32_t _let382 = hit__slot_352; int32_t taken__slot_356 = _let382; ({ int32_t _let383 = _wadd(hit__x_353, ((hit__weak_354 && (hit__x_353 > 0)) ? 20 : 0)); int32_t taken__x_357 = _let383; ({ int32_t _let384 = ((s->turn <= s->taken_until[_ix(taken__q_355, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_355, 2)])) : 0); int32_t taken__cut_358 = _let384; ({ int32_t _let385 = _wadd(taken__cut_358, (((taken__slot_356 == 0) && ({ int32_t _let386 = taken__q_355; int32_t lasts__q_359 = _let386; (s->turn <= s->lasting_until[_ix(lasts__q_359, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_355, 2) * 8 + 4])) : 0)); int32_t taken__cut_358 = _let385; ({ int32_t _let387 = _wadd(taken__cut_358, ((s->card[_ix(taken__q_355, 2) * 4 + _ix(taken__slot_356, 4)] >= 0) ? ((int32_t)(CARDS__ab_guard[_ix(s->card[_ix(taken__q_355, 2) * 4 + _ix(taken__slot_356, 4)], 395)])) : 0)); int32_t taken__cut_358 = _let387; (((taken__slot_356 == 0) && ({ int32_t _let388 = taken__q_355; int32_t lasts__q_360 = _let388; (s->turn <= s->lasting_until[_ix(lasts__q_360, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_357, taken__cut_358), 0)); }); }); }); }); }); });
+                int32_t _w389 = _wx(hit__q_351, 2);
+                int32_t _w390 = _wx(hit__slot_352, 4);
+                if (_w389 >= 0 && _w390 >= 0) {
+                    s->damage[_w389 * 4 + _w390] = ((int16_t)(_wadd(s->damage[_ix(hit__q_351, 2) * 4 + _ix(hit__slot_352, 4)], hit__d_361)));
                 }
-                if (((((hit__q_444 != hit__p_443) && (hit__slot_445 == 0)) && (hit__d_454 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_444, 2) * 4], 395)] > 0))) {
-                    int32_t _w1104 = _wx(hit__p_443, 2);
-                    if (_w1104 >= 0) {
-                        s->damage[_w1104 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_443, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_444, 2) * 4], 395)])));
+                if (((((hit__q_351 != hit__p_350) && (hit__slot_352 == 0)) && (hit__d_361 > 0)) && (CARDS__ab_counter[_ix(s->card[_ix(hit__q_351, 2) * 4], 395)] > 0))) {
+                    int32_t _w391 = _wx(hit__p_350, 2);
+                    if (_w391 >= 0) {
+                        s->damage[_w391 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_350, 2) * 4], CARDS__ab_counter[_ix(s->card[_ix(hit__q_351, 2) * 4], 395)])));
                     }
                 }
             }
         }
-        if ((((ATTACKS__status[_ix(attack_effects__r_324, 790)] > 0) && attack_effects__exposed_331) && ({ int16_t _let1105 = ATTACKS__status_if[_ix(attack_effects__r_324, 790)]; int16_t holds__c_455 = _let1105; ({ int32_t _let1106 = attack_effects__p_323; int32_t holds__p_456 = _let1106; ({ int32_t _let1107 = attack_effects__r_324; int32_t holds__r_457 = _let1107; ({ bool _let1108 = attack_effects__first_heads_326; bool holds__first_heads_458 = _let1108; ({ bool _let1109 = attack_effects__all_heads_327; bool holds__all_heads_459 = _let1109; ({ int32_t _let1110 = _wsub(1, holds__p_456); int32_t holds__o_460 = _let1110; ((((((((((holds__c_455 == 0) || ((holds__c_455 == 1) && holds__first_heads_458)) || ((holds__c_455 == 2) && (!holds__first_heads_458))) || ((holds__c_455 == 3) && holds__all_heads_459)) || ((holds__c_455 == 4) && (({ int32_t _let1111 = holds__p_456; int32_t extra_energy__p_461 = _let1111; ({ int32_t _let1112 = holds__r_457; int32_t extra_energy__r_462 = _let1112; ({ int16_t _let1113 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_457, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_463 = _let1113; ({ int8_t _let1114[8]; for (int32_t _i1115 = 0; _i1115 < 8; _i1115++) _let1114[_i1115] = ({ int32_t _let1116 = extra_energy__p_461; int32_t power__p_464 = _let1116; ({ int32_t _let1117 = ({ int32_t _lo1118 = 0; int32_t _r1120 = 0; int32_t _best1122 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_465 = _lo1118, _end1119 = 4; power__s_465 < _end1119; power__s_465++) { int32_t _x1121 = ((int32_t)(((s->card[_ix(power__p_464, 2) * 4 + power__s_465] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_464, 2) * 4 + power__s_465], 395)] >= 0)))); if (power__s_465 == _lo1118 || _x1121 > _best1122) { _best1122 = _x1121; _r1120 = power__s_465; } } _r1120; }); int32_t power__src_466 = _let1117; ({ int16_t _let1123 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_464, 2) * 4 + _ix(power__src_466, 4)], 395)]; int16_t power__t_467 = _let1123; ({ int16_t _let1124 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_464, 2) * 4 + _ix(power__src_466, 4)], 395)]; int16_t power__f_468 = _let1124; ({ int16_t _let1125 = s->card[_ix(power__p_464, 2) * 4]; int16_t power__c_469 = _let1125; ({ bool _let1126 = ((((s->card[_ix(power__p_464, 2) * 4 + _ix(power__src_466, 4)] >= 0) && (power__t_467 >= 0)) && (power__c_469 >= 0)) && ((power__f_468 < 0) || (CARDS__type[_ix(power__c_469, 395)] == power__f_468))); bool power__on_470 = _let1126; ({ int8_t _let1127[8]; for (int32_t _i1128 = 0; _i1128 < 8; _i1128++) _let1127[_i1128] = s->energy[_ix(power__p_464, 2) * 32 + _i1128]; int8_t power__held_471[8]; memcpy(power__held_471, _let1127, sizeof power__held_471); ((int8_t)(_wadd(power__held_471[_i1115], ((power__on_470 && (TYPE_IDS[_i1115] == power__t_467)) ? power__held_471[_i1115] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_472[8]; memcpy(extra_energy__held_472, _let1114, sizeof extra_energy__held_472); ({ int8_t _let1129[8]; for (int32_t _i1130 = 0; _i1130 < 8; _i1130++) _let1129[_i1130] = ({ int32_t _let1131 = extra_energy__r_462; int32_t attack_cost__r_473 = _let1131; (_i1130 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_473, 790)] : (_i1130 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_473, 790)] : (_i1130 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_473, 790)] : (_i1130 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_473, 790)] : (_i1130 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_473, 790)] : (_i1130 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_473, 790)] : (_i1130 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_473, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_473, 790)]))))))); }); int8_t extra_energy__cost_474[8]; memcpy(extra_energy__cost_474, _let1129, sizeof extra_energy__cost_474); ({ int32_t _let1132 = _wsub(_wsub(({ int32_t _r1134 = 0; for (int32_t _j1133 = 0; _j1133 < 8; _j1133++) _r1134 = _wadd(_r1134, extra_energy__held_472[_j1133]); _r1134; }), ((int32_t)(extra_energy__held_472[_ix(extra_energy__t_463, 8)]))), _wsub(({ int32_t _r1137 = 0; for (int32_t _j1136 = 0; _j1136 < 8; _j1136++) _r1137 = _wadd(_r1137, extra_energy__cost_474[_j1136]); _r1137; }), ((int32_t)(extra_energy__cost_474[_ix(extra_energy__t_463, 8)])))); int32_t extra_energy__others_475 = _let1132; _wsub(_wsub(((int32_t)(extra_energy__held_472[_ix(extra_energy__t_463, 8)])), ((int32_t)(extra_energy__cost_474[_ix(extra_energy__t_463, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_462, 790)])), extra_energy__others_475), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_457, 790)]))) || ((holds__c_455 == 5) && (s->damage[_ix(holds__o_460, 2) * 4] > 0))) || ((holds__c_455 == 6) && (s->damage[_ix(holds__p_456, 2) * 4] > 0))) || ((holds__c_455 == 7) && s->poisoned[_ix(holds__o_460, 2)])) || ((holds__c_455 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_460, 2) * 4], 395)])) || (((holds__c_455 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_456, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            give_status__q_476 = attack_effects__o_329;
-            give_status__st_477 = ATTACKS__status[_ix(attack_effects__r_324, 790)];
-            if ((give_status__st_477 == 1)) {
-                int32_t _w1139 = _wx(give_status__q_476, 2);
-                if (_w1139 >= 0) {
-                    s->poisoned[_w1139] = true;
+        if ((((ATTACKS__status[_ix(attack_effects__r_231, 790)] > 0) && attack_effects__exposed_238) && ({ int16_t _let392 = ATTACKS__status_if[_ix(attack_effects__r_231, 790)]; int16_t holds__c_362 = _let392; ({ int32_t _let393 = attack_effects__p_230; int32_t holds__p_363 = _let393; ({ int32_t _let394 = attack_effects__r_231; int32_t holds__r_364 = _let394; ({ bool _let395 = attack_effects__first_heads_233; bool holds__first_heads_365 = _let395; ({ bool _let396 = attack_effects__all_heads_234; bool holds__all_heads_366 = _let396; ({ int32_t _let397 = _wsub(1, holds__p_363); int32_t holds__o_367 = _let397; ((((((((((holds__c_362 == 0) || ((holds__c_362 == 1) && holds__first_heads_365)) || ((holds__c_362 == 2) && (!holds__first_heads_365))) || ((holds__c_362 == 3) && holds__all_heads_366)) || ((holds__c_362 == 4) && (({ int32_t _let398 = holds__p_363; int32_t extra_energy__p_368 = _let398; ({ int32_t _let399 = holds__r_364; int32_t extra_energy__r_369 = _let399; ({ int16_t _let400 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_364, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_370 = _let400; ({ int8_t _let401[8]; for (int32_t _i402 = 0; _i402 < 8; _i402++) _let401[_i402] = ({ int32_t _let403 = extra_energy__p_368; int32_t power__p_371 = _let403; ({ int32_t _let404 = ({ int32_t _lo405 = 0; int32_t _r407 = 0; int32_t _best409 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_372 = _lo405, _end406 = 4; power__s_372 < _end406; power__s_372++) { int32_t _x408 = ((int32_t)(((s->card[_ix(power__p_371, 2) * 4 + power__s_372] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_371, 2) * 4 + power__s_372], 395)] >= 0)))); if (power__s_372 == _lo405 || _x408 > _best409) { _best409 = _x408; _r407 = power__s_372; } } _r407; }); int32_t power__src_373 = _let404; ({ int16_t _let410 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_371, 2) * 4 + _ix(power__src_373, 4)], 395)]; int16_t power__t_374 = _let410; ({ int16_t _let411 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_371, 2) * 4 + _ix(power__src_373, 4)], 395)]; int16_t power__f_375 = _let411; ({ int16_t _let412 = s->card[_ix(power__p_371, 2) * 4]; int16_t power__c_376 = _let412; ({ bool _let413 = ((((s->card[_ix(power__p_371, 2) * 4 + _ix(power__src_373, 4)] >= 0) && (power__t_374 >= 0)) && (power__c_376 >= 0)) && ((power__f_375 < 0) || (CARDS__type[_ix(power__c_376, 395)] == power__f_375))); bool power__on_377 = _let413; ({ int8_t _let414[8]; for (int32_t _i415 = 0; _i415 < 8; _i415++) _let414[_i415] = s->energy[_ix(power__p_371, 2) * 32 + _i415]; int8_t power__held_378[8]; memcpy(power__held_378, _let414, sizeof power__held_378); ((int8_t)(_wadd(power__held_378[_i402], ((power__on_377 && (TYPE_IDS[_i402] == power__t_374)) ? power__held_378[_i402] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_379[8]; memcpy(extra_energy__held_379, _let401, sizeof extra_energy__held_379); ({ int8_t _let416[8]; for (int32_t _i417 = 0; _i417 < 8; _i417++) _let416[_i417] = ({ int32_t _let418 = extra_energy__r_369; int32_t attack_cost__r_380 = _let418; (_i417 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_380, 790)] : (_i417 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_380, 790)] : (_i417 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_380, 790)] : (_i417 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_380, 790)] : (_i417 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_380, 790)] : (_i417 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_380, 790)] : (_i417 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_380, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_380, 790)]))))))); }); int8_t extra_energy__cost_381[8]; memcpy(extra_energy__cost_381, _let416, sizeof extra_energy__cost_381); ({ int32_t _let419 = _wsub(_wsub(({ int32_t _r421 = 0; for (int32_t _j420 = 0; _j420 < 8; _j420++) _r421 = _wadd(_r421, extra_energy__held_379[_j420]); _r421; }), ((int32_t)(extra_energy__held_379[_ix(extra_energy__t_370, 8)]))), _wsub(({ int32_t _r424 = 0; for (int32_t _j423 = 0; _j423 < 8; _j423++) _r424 = _wadd(_r424, extra_energy__cost_381[_j423]); _r424; }), ((int32_t)(extra_energy__cost_381[_ix(extra_energy__t_370, 8)])))); int32_t extra_energy__others_382 = _let419; _wsub(_wsub(((int32_t)(extra_energy__held_379[_ix(extra_energy__t_370, 8)])), ((int32_t)(extra_energy__cost_381[_ix(extra_energy__t_370, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_369, 790)])), extra_energy__others_382), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_364, 790)]))) || ((holds__c_362 == 5) && (s->damage[_ix(holds__o_367, 2) * 4] > 0))) || ((holds__c_362 == 6) && (s->damage[_ix(holds__p_363, 2) * 4] > 0))) || ((holds__c_362 == 7) && s->poisoned[_ix(holds__o_367, 2)])) || ((holds__c_362 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_367, 2) * 4], 395)])) || (((holds__c_362 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_363, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            give_status__q_383 = attack_effects__o_236;
+            give_status__st_384 = ATTACKS__status[_ix(attack_effects__r_231, 790)];
+            if ((give_status__st_384 == 1)) {
+                int32_t _w426 = _wx(give_status__q_383, 2);
+                if (_w426 >= 0) {
+                    s->poisoned[_w426] = true;
                 }
-            } else if ((give_status__st_477 == 2)) {
-                int32_t _w1140 = _wx(give_status__q_476, 2);
-                if (_w1140 >= 0) {
-                    s->burned[_w1140] = true;
+            } else if ((give_status__st_384 == 2)) {
+                int32_t _w427 = _wx(give_status__q_383, 2);
+                if (_w427 >= 0) {
+                    s->burned[_w427] = true;
                 }
-            } else if ((give_status__st_477 == 3)) {
-                int32_t _w1141 = _wx(give_status__q_476, 2);
-                if (_w1141 >= 0) {
-                    s->condition[_w1141] = ((int8_t)(1));
+            } else if ((give_status__st_384 == 3)) {
+                int32_t _w428 = _wx(give_status__q_383, 2);
+                if (_w428 >= 0) {
+                    s->condition[_w428] = ((int8_t)(1));
                 }
-            } else if ((give_status__st_477 == 4)) {
-                int32_t _w1142 = _wx(give_status__q_476, 2);
-                if (_w1142 >= 0) {
-                    s->condition[_w1142] = ((int8_t)(2));
+            } else if ((give_status__st_384 == 4)) {
+                int32_t _w429 = _wx(give_status__q_383, 2);
+                if (_w429 >= 0) {
+                    s->condition[_w429] = ((int8_t)(2));
                 }
-            } else if ((give_status__st_477 == 5)) {
-                int32_t _w1143 = _wx(give_status__q_476, 2);
-                if (_w1143 >= 0) {
-                    s->condition[_w1143] = ((int8_t)(3));
+            } else if ((give_status__st_384 == 5)) {
+                int32_t _w430 = _wx(give_status__q_383, 2);
+                if (_w430 >= 0) {
+                    s->condition[_w430] = ((int8_t)(3));
                 }
             }
         }
-        if ((ATTACKS__heal_self[_ix(attack_effects__r_324, 790)] > 0)) {
-            int32_t _w1144 = _wx(attack_effects__p_323, 2);
-            if (_w1144 >= 0) {
-                s->damage[_w1144 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_323, 2) * 4], ATTACKS__heal_self[_ix(attack_effects__r_324, 790)]))), ((int16_t)(0)))));
+        if ((ATTACKS__heal_self[_ix(attack_effects__r_231, 790)] > 0)) {
+            int32_t _w431 = _wx(attack_effects__p_230, 2);
+            if (_w431 >= 0) {
+                s->damage[_w431 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_230, 2) * 4], ATTACKS__heal_self[_ix(attack_effects__r_231, 790)]))), ((int16_t)(0)))));
             }
         }
-        if ((ATTACKS__heal_all[_ix(attack_effects__r_324, 790)] > 0)) {
-            int32_t _w1145 = _wx(attack_effects__p_323, 2);
-            if (_w1145 >= 0) {
+        if ((ATTACKS__heal_all[_ix(attack_effects__r_231, 790)] > 0)) {
+            int32_t _w432 = _wx(attack_effects__p_230, 2);
+            if (_w432 >= 0) {
                 {
-                    int16_t _t1146[4];
-                    for (int32_t _i1147 = 0; _i1147 < 4; _i1147++) _t1146[_i1147] = ((s->damage[_ix(attack_effects__p_323, 2) * 4 + _i1147] > ATTACKS__heal_all[_ix(attack_effects__r_324, 790)]) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_323, 2) * 4 + _i1147], ATTACKS__heal_all[_ix(attack_effects__r_324, 790)]))) : ((int16_t)(0)));
-                    memcpy(s->damage + _w1145 * 4, _t1146, sizeof _t1146);
+                    int16_t _t433[4];
+                    for (int32_t _i434 = 0; _i434 < 4; _i434++) _t433[_i434] = ((s->damage[_ix(attack_effects__p_230, 2) * 4 + _i434] > ATTACKS__heal_all[_ix(attack_effects__r_231, 790)]) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_230, 2) * 4 + _i434], ATTACKS__heal_all[_ix(attack_effects__r_231, 790)]))) : ((int16_t)(0)));
+                    memcpy(s->damage + _w432 * 4, _t433, sizeof _t433);
                 }
             }
         }
-        if (ATTACKS__drain[_ix(attack_effects__r_324, 790)]) {
-            int32_t _w1148 = _wx(attack_effects__p_323, 2);
-            if (_w1148 >= 0) {
-                s->damage[_w1148 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_323, 2) * 4], attack_effects__dmg_325), 0)));
+        if (ATTACKS__drain[_ix(attack_effects__r_231, 790)]) {
+            int32_t _w435 = _wx(attack_effects__p_230, 2);
+            if (_w435 >= 0) {
+                s->damage[_w435 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_230, 2) * 4], attack_effects__dmg_232), 0)));
             }
         }
-        if (((ATTACKS__recoil[_ix(attack_effects__r_324, 790)] > 0) && ({ int16_t _let1149 = ATTACKS__recoil_if[_ix(attack_effects__r_324, 790)]; int16_t holds__c_478 = _let1149; ({ int32_t _let1150 = attack_effects__p_323; int32_t holds__p_479 = _let1150; ({ int32_t _let1151 = attack_effects__r_324; int32_t holds__r_480 = _let1151; ({ bool _let1152 = attack_effects__first_heads_326; bool holds__first_heads_481 = _let1152; ({ bool _let1153 = attack_effects__all_heads_327; bool holds__all_heads_482 = _let1153; ({ int32_t _let1154 = _wsub(1, holds__p_479); int32_t holds__o_483 = _let1154; ((((((((((holds__c_478 == 0) || ((holds__c_478 == 1) && holds__first_heads_481)) || ((holds__c_478 == 2) && (!holds__first_heads_481))) || ((holds__c_478 == 3) && holds__all_heads_482)) || ((holds__c_478 == 4) && (({ int32_t _let1155 = holds__p_479; int32_t extra_energy__p_484 = _let1155; ({ int32_t _let1156 = holds__r_480; int32_t extra_energy__r_485 = _let1156; ({ int16_t _let1157 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_480, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_486 = _let1157; ({ int8_t _let1158[8]; for (int32_t _i1159 = 0; _i1159 < 8; _i1159++) _let1158[_i1159] = ({ int32_t _let1160 = extra_energy__p_484; int32_t power__p_487 = _let1160; ({ int32_t _let1161 = ({ int32_t _lo1162 = 0; int32_t _r1164 = 0; int32_t _best1166 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_488 = _lo1162, _end1163 = 4; power__s_488 < _end1163; power__s_488++) { int32_t _x1165 = ((int32_t)(((s->card[_ix(power__p_487, 2) * 4 + power__s_488] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_487, 2) * 4 + power__s_488], 395)] >= 0)))); if (power__s_488 == _lo1162 || _x1165 > _best1166) { _best1166 = _x1165; _r1164 = power__s_488; } } _r1164; }); int32_t power__src_489 = _let1161; ({ int16_t _let1167 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_487, 2) * 4 + _ix(power__src_489, 4)], 395)]; int16_t power__t_490 = _let1167; ({ int16_t _let1168 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_487, 2) * 4 + _ix(power__src_489, 4)], 395)]; int16_t power__f_491 = _let1168; ({ int16_t _let1169 = s->card[_ix(power__p_487, 2) * 4]; int16_t power__c_492 = _let1169; ({ bool _let1170 = ((((s->card[_ix(power__p_487, 2) * 4 + _ix(power__src_489, 4)] >= 0) && (power__t_490 >= 0)) && (power__c_492 >= 0)) && ((power__f_491 < 0) || (CARDS__type[_ix(power__c_492, 395)] == power__f_491))); bool power__on_493 = _let1170; ({ int8_t _let1171[8]; for (int32_t _i1172 = 0; _i1172 < 8; _i1172++) _let1171[_i1172] = s->energy[_ix(power__p_487, 2) * 32 + _i1172]; int8_t power__held_494[8]; memcpy(power__held_494, _let1171, sizeof power__held_494); ((int8_t)(_wadd(power__held_494[_i1159], ((power__on_493 && (TYPE_IDS[_i1159] == power__t_490)) ? power__held_494[_i1159] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_495[8]; memcpy(extra_energy__held_495, _let1158, sizeof extra_energy__held_495); ({ int8_t _let1173[8]; for (int32_t _i1174 = 0; _i1174 < 8; _i1174++) _let1173[_i1174] = ({ int32_t _let1175 = extra_energy__r_485; int32_t attack_cost__r_496 = _let1175; (_i1174 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_496, 790)] : (_i1174 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_496, 790)] : (_i1174 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_496, 790)] : (_i1174 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_496, 790)] : (_i1174 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_496, 790)] : (_i1174 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_496, 790)] : (_i1174 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_496, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_496, 790)]))))))); }); int8_t extra_energy__cost_497[8]; memcpy(extra_energy__cost_497, _let1173, sizeof extra_energy__cost_497); ({ int32_t _let1176 = _wsub(_wsub(({ int32_t _r1178 = 0; for (int32_t _j1177 = 0; _j1177 < 8; _j1177++) _r1178 = _wadd(_r1178, extra_energy__held_495[_j1177]); _r1178; }), ((int32_t)(extra_energy__held_495[_ix(extra_energy__t_486, 8)]))), _wsub(({ int32_t _r1181 = 0; for (int32_t _j1180 = 0; _j1180 < 8; _j1180++) _r1181 = _wadd(_r1181, extra_energy__cost_497[_j1180]); _r1181; }), ((int32_t)(extra_energy__cost_497[_ix(extra_energy__t_486, 8)])))); int32_t extra_energy__others_498 = _let1176; _wsub(_wsub(((int32_t)(extra_energy__held_495[_ix(extra_energy__t_486, 8)])), ((int32_t)(extra_energy__cost_497[_ix(extra_energy__t_486, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_485, 790)])), extra_energy__others_498), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_480, 790)]))) || ((holds__c_478 == 5) && (s->damage[_ix(holds__o_483, 2) * 4] > 0))) || ((holds__c_478 == 6) && (s->damage[_ix(holds__p_479, 2) * 4] > 0))) || ((holds__c_478 == 7) && s->poisoned[_ix(holds__o_483, 2)])) || ((holds__c_478 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_483, 2) * 4], 395)])) || (((holds__c_478 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_479, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            int32_t _w1183 = _wx(attack_effects__p_323, 2);
-            if (_w1183 >= 0) {
-                s->damage[_w1183 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_323, 2) * 4], ATTACKS__recoil[_ix(attack_effects__r_324, 790)])));
+        if (((ATTACKS__recoil[_ix(attack_effects__r_231, 790)] > 0) && ({ int16_t _let436 = ATTACKS__recoil_if[_ix(attack_effects__r_231, 790)]; int16_t holds__c_385 = _let436; ({ int32_t _let437 = attack_effects__p_230; int32_t holds__p_386 = _let437; ({ int32_t _let438 = attack_effects__r_231; int32_t holds__r_387 = _let438; ({ bool _let439 = attack_effects__first_heads_233; bool holds__first_heads_388 = _let439; ({ bool _let440 = attack_effects__all_heads_234; bool holds__all_heads_389 = _let440; ({ int32_t _let441 = _wsub(1, holds__p_386); int32_t holds__o_390 = _let441; ((((((((((holds__c_385 == 0) || ((holds__c_385 == 1) && holds__first_heads_388)) || ((holds__c_385 == 2) && (!holds__first_heads_388))) || ((holds__c_385 == 3) && holds__all_heads_389)) || ((holds__c_385 == 4) && (({ int32_t _let442 = holds__p_386; int32_t extra_energy__p_391 = _let442; ({ int32_t _let443 = holds__r_387; int32_t extra_energy__r_392 = _let443; ({ int16_t _let444 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_387, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_393 = _let444; ({ int8_t _let445[8]; for (int32_t _i446 = 0; _i446 < 8; _i446++) _let445[_i446] = ({ int32_t _let447 = extra_energy__p_391; int32_t power__p_394 = _let447; ({ int32_t _let448 = ({ int32_t _lo449 = 0; int32_t _r451 = 0; int32_t _best453 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_395 = _lo449, _end450 = 4; power__s_395 < _end450; power__s_395++) { int32_t _x452 = ((int32_t)(((s->card[_ix(power__p_394, 2) * 4 + power__s_395] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_394, 2) * 4 + power__s_395], 395)] >= 0)))); if (power__s_395 == _lo449 || _x452 > _best453) { _best453 = _x452; _r451 = power__s_395; } } _r451; }); int32_t power__src_396 = _let448; ({ int16_t _let454 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_394, 2) * 4 + _ix(power__src_396, 4)], 395)]; int16_t power__t_397 = _let454; ({ int16_t _let455 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_394, 2) * 4 + _ix(power__src_396, 4)], 395)]; int16_t power__f_398 = _let455; ({ int16_t _let456 = s->card[_ix(power__p_394, 2) * 4]; int16_t power__c_399 = _let456; ({ bool _let457 = ((((s->card[_ix(power__p_394, 2) * 4 + _ix(power__src_396, 4)] >= 0) && (power__t_397 >= 0)) && (power__c_399 >= 0)) && ((power__f_398 < 0) || (CARDS__type[_ix(power__c_399, 395)] == power__f_398))); bool power__on_400 = _let457; ({ int8_t _let458[8]; for (int32_t _i459 = 0; _i459 < 8; _i459++) _let458[_i459] = s->energy[_ix(power__p_394, 2) * 32 + _i459]; int8_t power__held_401[8]; memcpy(power__held_401, _let458, sizeof power__held_401); ((int8_t)(_wadd(power__held_401[_i446], ((power__on_400 && (TYPE_IDS[_i446] == power__t_397)) ? power__held_401[_i446] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_402[8]; memcpy(extra_energy__held_402, _let445, sizeof extra_energy__held_402); ({ int8_t _let460[8]; for (int32_t _i461 = 0; _i461 < 8; _i461++) _let460[_i461] = ({ int32_t _let462 = extra_energy__r_392; int32_t attack_cost__r_403 = _let462; (_i461 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_403, 790)] : (_i461 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_403, 790)] : (_i461 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_403, 790)] : (_i461 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_403, 790)] : (_i461 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_403, 790)] : (_i461 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_403, 790)] : (_i461 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_403, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_403, 790)]))))))); }); int8_t extra_energy__cost_404[8]; memcpy(extra_energy__cost_404, _let460, sizeof extra_energy__cost_404); ({ int32_t _let463 = _wsub(_wsub(({ int32_t _r465 = 0; for (int32_t _j464 = 0; _j464 < 8; _j464++) _r465 = _wadd(_r465, extra_energy__held_402[_j464]); _r465; }), ((int32_t)(extra_energy__held_402[_ix(extra_energy__t_393, 8)]))), _wsub(({ int32_t _r468 = 0; for (int32_t _j467 = 0; _j467 < 8; _j467++) _r468 = _wadd(_r468, extra_energy__cost_404[_j467]); _r468; }), ((int32_t)(extra_energy__cost_404[_ix(extra_energy__t_393, 8)])))); int32_t extra_energy__others_405 = _let463; _wsub(_wsub(((int32_t)(extra_energy__held_402[_ix(extra_energy__t_393, 8)])), ((int32_t)(extra_energy__cost_404[_ix(extra_energy__t_393, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_392, 790)])), extra_energy__others_405), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_387, 790)]))) || ((holds__c_385 == 5) && (s->damage[_ix(holds__o_390, 2) * 4] > 0))) || ((holds__c_385 == 6) && (s->damage[_ix(holds__p_386, 2) * 4] > 0))) || ((holds__c_385 == 7) && s->poisoned[_ix(holds__o_390, 2)])) || ((holds__c_385 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_390, 2) * 4], 395)])) || (((holds__c_385 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_386, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            int32_t _w470 = _wx(attack_effects__p_230, 2);
+            if (_w470 >= 0) {
+                s->damage[_w470 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_230, 2) * 4], ATTACKS__recoil[_ix(attack_effects__r_231, 790)])));
             }
         }
-        if ((ATTACKS__discard_self_n[_ix(attack_effects__r_324, 790)] > 0)) {
-            discard_typed__p_499 = attack_effects__p_323;
-            discard_typed__t_500 = ATTACKS__discard_self_type[_ix(attack_effects__r_324, 790)];
-            discard_typed__n_501 = ATTACKS__discard_self_n[_ix(attack_effects__r_324, 790)];
-            if ((discard_typed__t_500 < 0)) {
-                int32_t _w1184 = _wx(discard_typed__p_499, 2);
-                if (_w1184 >= 0) {
+        if ((ATTACKS__discard_self_n[_ix(attack_effects__r_231, 790)] > 0)) {
+            discard_typed__p_406 = attack_effects__p_230;
+            discard_typed__t_407 = ATTACKS__discard_self_type[_ix(attack_effects__r_231, 790)];
+            discard_typed__n_408 = ATTACKS__discard_self_n[_ix(attack_effects__r_231, 790)];
+            if ((discard_typed__t_407 < 0)) {
+                int32_t _w471 = _wx(discard_typed__p_406, 2);
+                if (_w471 >= 0) {
                     {
-                        int8_t _t1185[8];
-                        for (int32_t _i1186 = 0; _i1186 < 8; _i1186++) _t1185[_i1186] = ((TYPE_IDS[_i1186] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_499, 2) * 32 + _i1186]);
-                        memcpy(s->energy + _w1184 * 32 + 0 * 8, _t1185, sizeof _t1185);
+                        int8_t _t472[8];
+                        for (int32_t _i473 = 0; _i473 < 8; _i473++) _t472[_i473] = ((TYPE_IDS[_i473] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_406, 2) * 32 + _i473]);
+                        memcpy(s->energy + _w471 * 32 + 0 * 8, _t472, sizeof _t472);
                     }
                 }
             } else {
-                int32_t _w1187 = _wx(discard_typed__p_499, 2);
-                int32_t _w1188 = _wx(discard_typed__t_500, 8);
-                if (_w1187 >= 0 && _w1188 >= 0) {
-                    s->energy[_w1187 * 32 + 0 * 8 + _w1188] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_499, 2) * 32 + _ix(discard_typed__t_500, 8)], ((int8_t)(_imin(discard_typed__n_501, s->energy[_ix(discard_typed__p_499, 2) * 32 + _ix(discard_typed__t_500, 8)]))))));
+                int32_t _w474 = _wx(discard_typed__p_406, 2);
+                int32_t _w475 = _wx(discard_typed__t_407, 8);
+                if (_w474 >= 0 && _w475 >= 0) {
+                    s->energy[_w474 * 32 + 0 * 8 + _w475] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_406, 2) * 32 + _ix(discard_typed__t_407, 8)], ((int8_t)(_imin(discard_typed__n_408, s->energy[_ix(discard_typed__p_406, 2) * 32 + _ix(discard_typed__t_407, 8)]))))));
                 }
             }
         }
-        if ((((ATTACKS__discard_def[_ix(attack_effects__r_324, 790)] > 0) && attack_effects__exposed_331) && ({ int16_t _let1189 = ATTACKS__discard_def_if[_ix(attack_effects__r_324, 790)]; int16_t holds__c_502 = _let1189; ({ int32_t _let1190 = attack_effects__p_323; int32_t holds__p_503 = _let1190; ({ int32_t _let1191 = attack_effects__r_324; int32_t holds__r_504 = _let1191; ({ bool _let1192 = attack_effects__first_heads_326; bool holds__first_heads_505 = _let1192; ({ bool _let1193 = attack_effects__all_heads_327; bool holds__all_heads_506 = _let1193; ({ int32_t _let1194 = _wsub(1, holds__p_503); int32_t holds__o_507 = _let1194; ((((((((((holds__c_502 == 0) || ((holds__c_502 == 1) && holds__first_heads_505)) || ((holds__c_502 == 2) && (!holds__first_heads_505))) || ((holds__c_502 == 3) && holds__all_heads_506)) || ((holds__c_502 == 4) && (({ int32_t _let1195 = holds__p_503; int32_t extra_energy__p_508 = _let1195; ({ int32_t _let1196 = holds__r_504; int32_t extra_energy__r_509 = _let1196; ({ int16_t _let1197 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_504, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_510 = _let1197; ({ int8_t _let1198[8]; for (int32_t _i1199 = 0; _i1199 < 8; _i1199++) _let1198[_i1199] = ({ int32_t _let1200 = extra_energy__p_508; int32_t power__p_511 = _let1200; ({ int32_t _let1201 = ({ int32_t _lo1202 = 0; int32_t _r1204 = 0; int32_t _best1206 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_512 = _lo1202, _end1203 = 4; power__s_512 < _end1203; power__s_512++) { int32_t _x1205 = ((int32_t)(((s->card[_ix(power__p_511, 2) * 4 + power__s_512] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_511, 2) * 4 + power__s_512], 395)] >= 0)))); if (power__s_512 == _lo1202 || _x1205 > _best1206) { _best1206 = _x1205; _r1204 = power__s_512; } } _r1204; }); int32_t power__src_513 = _let1201; ({ int16_t _let1207 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_511, 2) * 4 + _ix(power__src_513, 4)], 395)]; int16_t power__t_514 = _let1207; ({ int16_t _let1208 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_511, 2) * 4 + _ix(power__src_513, 4)], 395)]; int16_t power__f_515 = _let1208; ({ int16_t _let1209 = s->card[_ix(power__p_511, 2) * 4]; int16_t power__c_516 = _let1209; ({ bool _let1210 = ((((s->card[_ix(power__p_511, 2) * 4 + _ix(power__src_513, 4)] >= 0) && (power__t_514 >= 0)) && (power__c_516 >= 0)) && ((power__f_515 < 0) || (CARDS__type[_ix(power__c_516, 395)] == power__f_515))); bool power__on_517 = _let1210; ({ int8_t _let1211[8]; for (int32_t _i1212 = 0; _i1212 < 8; _i1212++) _let1211[_i1212] = s->energy[_ix(power__p_511, 2) * 32 + _i1212]; int8_t power__held_518[8]; memcpy(power__held_518, _let1211, sizeof power__held_518); ((int8_t)(_wadd(power__held_518[_i1199], ((power__on_517 && (TYPE_IDS[_i1199] == power__t_514)) ? power__held_518[_i1199] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_519[8]; memcpy(extra_energy__held_519, _let1198, sizeof extra_energy__held_519); ({ int8_t _let1213[8]; for (int32_t _i1214 = 0; _i1214 < 8; _i1214++) _let1213[_i1214] = ({ int32_t _let1215 = extra_energy__r_509; int32_t attack_cost__r_520 = _let1215; (_i1214 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_520, 790)] : (_i1214 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_520, 790)] : (_i1214 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_520, 790)] : (_i1214 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_520, 790)] : (_i1214 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_520, 790)] : (_i1214 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_520, 790)] : (_i1214 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_520, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_520, 790)]))))))); }); int8_t extra_energy__cost_521[8]; memcpy(extra_energy__cost_521, _let1213, sizeof extra_energy__cost_521); ({ int32_t _let1216 = _wsub(_wsub(({ int32_t _r1218 = 0; for (int32_t _j1217 = 0; _j1217 < 8; _j1217++) _r1218 = _wadd(_r1218, extra_energy__held_519[_j1217]); _r1218; }), ((int32_t)(extra_energy__held_519[_ix(extra_energy__t_510, 8)]))), _wsub(({ int32_t _r1221 = 0; for (int32_t _j1220 = 0; _j1220 < 8; _j1220++) _r1221 = _wadd(_r1221, extra_energy__cost_521[_j1220]); _r1221; }), ((int32_t)(extra_energy__cost_521[_ix(extra_energy__t_510, 8)])))); int32_t extra_energy__others_522 = _let1216; _wsub(_wsub(((int32_t)(extra_energy__held_519[_ix(extra_energy__t_510, 8)])), ((int32_t)(extra_energy__cost_521[_ix(extra_energy__t_510, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_509, 790)])), extra_energy__others_522), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_504, 790)]))) || ((holds__c_502 == 5) && (s->damage[_ix(holds__o_507, 2) * 4] > 0))) || ((holds__c_502 == 6) && (s->damage[_ix(holds__p_503, 2) * 4] > 0))) || ((holds__c_502 == 7) && s->poisoned[_ix(holds__o_507, 2)])) || ((holds__c_502 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_507, 2) * 4], 395)])) || (((holds__c_502 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_503, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            discard_random__q_523 = attack_effects__o_329;
-            for (int32_t _i1223 = 0; _i1223 < 8; _i1223++) discard_random__held_524[_i1223] = s->energy[_ix(discard_random__q_523, 2) * 32 + _i1223];
-            discard_random__x_525 = _roll(random_word_at(key, 5), ({ int32_t _r1225 = 0; for (int32_t _j1224 = 0; _j1224 < 8; _j1224++) _r1225 = _wadd(_r1225, discard_random__held_524[_j1224]); _r1225; }));
-            discard_random__t_528 = ({ int32_t _lo1227 = 0; int32_t _r1233 = 0; int32_t _best1235 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_526 = _lo1227, _end1228 = 8; discard_random__u_526 < _end1228; discard_random__u_526++) { int32_t _x1234 = ((int32_t)((({ int32_t _lo1229 = 0; int32_t _r1231 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_527 = _lo1229, _end1230 = 8; discard_random__v_527 < _end1230; discard_random__v_527++) _r1231 = _wadd(_r1231, ((discard_random__v_527 <= discard_random__u_526) ? ((int32_t)(discard_random__held_524[discard_random__v_527])) : 0)); _r1231; }) > discard_random__x_525))); if (discard_random__u_526 == _lo1227 || _x1234 > _best1235) { _best1235 = _x1234; _r1233 = discard_random__u_526; } } _r1233; });
-            if ((({ int32_t _r1237 = 0; for (int32_t _j1236 = 0; _j1236 < 8; _j1236++) _r1237 = _wadd(_r1237, discard_random__held_524[_j1236]); _r1237; }) > 0)) {
-                int32_t _w1239 = _wx(discard_random__q_523, 2);
-                int32_t _w1240 = _wx(discard_random__t_528, 8);
-                if (_w1239 >= 0 && _w1240 >= 0) {
-                    s->energy[_w1239 * 32 + 0 * 8 + _w1240] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_523, 2) * 32 + _ix(discard_random__t_528, 8)], 1)));
+        if ((((ATTACKS__discard_def[_ix(attack_effects__r_231, 790)] > 0) && attack_effects__exposed_238) && ({ int16_t _let476 = ATTACKS__discard_def_if[_ix(attack_effects__r_231, 790)]; int16_t holds__c_409 = _let476; ({ int32_t _let477 = attack_effects__p_230; int32_t holds__p_410 = _let477; ({ int32_t _let478 = attack_effects__r_231; int32_t holds__r_411 = _let478; ({ bool _let479 = attack_effects__first_heads_233; bool holds__first_heads_412 = _let479; ({ bool _let480 = attack_effects__all_heads_234; bool holds__all_heads_413 = _let480; ({ int32_t _let481 = _wsub(1, holds__p_410); int32_t holds__o_414 = _let481; ((((((((((holds__c_409 == 0) || ((holds__c_409 == 1) && holds__first_heads_412)) || ((holds__c_409 == 2) && (!holds__first_heads_412))) || ((holds__c_409 == 3) && holds__all_heads_413)) || ((holds__c_409 == 4) && (({ int32_t _let482 = holds__p_410; int32_t extra_energy__p_415 = _let482; ({ int32_t _let483 = holds__r_411; int32_t extra_energy__r_416 = _let483; ({ int16_t _let484 = ((int16_t)(_imin(_imax(ATTACKS__bonus_type[_ix(holds__r_411, 790)], ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_417 = _let484; ({ int8_t _let485[8]; for (int32_t _i486 = 0; _i486 < 8; _i486++) _let485[_i486] = ({ int32_t _let487 = extra_energy__p_415; int32_t power__p_418 = _let487; ({ int32_t _let488 = ({ int32_t _lo489 = 0; int32_t _r491 = 0; int32_t _best493 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_419 = _lo489, _end490 = 4; power__s_419 < _end490; power__s_419++) { int32_t _x492 = ((int32_t)(((s->card[_ix(power__p_418, 2) * 4 + power__s_419] >= 0) && (CARDS__ab_double_type[_ix(s->card[_ix(power__p_418, 2) * 4 + power__s_419], 395)] >= 0)))); if (power__s_419 == _lo489 || _x492 > _best493) { _best493 = _x492; _r491 = power__s_419; } } _r491; }); int32_t power__src_420 = _let488; ({ int16_t _let494 = CARDS__ab_double_type[_ix(s->card[_ix(power__p_418, 2) * 4 + _ix(power__src_420, 4)], 395)]; int16_t power__t_421 = _let494; ({ int16_t _let495 = CARDS__ab_double_filter[_ix(s->card[_ix(power__p_418, 2) * 4 + _ix(power__src_420, 4)], 395)]; int16_t power__f_422 = _let495; ({ int16_t _let496 = s->card[_ix(power__p_418, 2) * 4]; int16_t power__c_423 = _let496; ({ bool _let497 = ((((s->card[_ix(power__p_418, 2) * 4 + _ix(power__src_420, 4)] >= 0) && (power__t_421 >= 0)) && (power__c_423 >= 0)) && ((power__f_422 < 0) || (CARDS__type[_ix(power__c_423, 395)] == power__f_422))); bool power__on_424 = _let497; ({ int8_t _let498[8]; for (int32_t _i499 = 0; _i499 < 8; _i499++) _let498[_i499] = s->energy[_ix(power__p_418, 2) * 32 + _i499]; int8_t power__held_425[8]; memcpy(power__held_425, _let498, sizeof power__held_425); ((int8_t)(_wadd(power__held_425[_i486], ((power__on_424 && (TYPE_IDS[_i486] == power__t_421)) ? power__held_425[_i486] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_426[8]; memcpy(extra_energy__held_426, _let485, sizeof extra_energy__held_426); ({ int8_t _let500[8]; for (int32_t _i501 = 0; _i501 < 8; _i501++) _let500[_i501] = ({ int32_t _let502 = extra_energy__r_416; int32_t attack_cost__r_427 = _let502; (_i501 == 0 ? ATTACKS__cost_grass[_ix(attack_cost__r_427, 790)] : (_i501 == 1 ? ATTACKS__cost_fire[_ix(attack_cost__r_427, 790)] : (_i501 == 2 ? ATTACKS__cost_water[_ix(attack_cost__r_427, 790)] : (_i501 == 3 ? ATTACKS__cost_lightning[_ix(attack_cost__r_427, 790)] : (_i501 == 4 ? ATTACKS__cost_psychic[_ix(attack_cost__r_427, 790)] : (_i501 == 5 ? ATTACKS__cost_fighting[_ix(attack_cost__r_427, 790)] : (_i501 == 6 ? ATTACKS__cost_darkness[_ix(attack_cost__r_427, 790)] : ATTACKS__cost_metal[_ix(attack_cost__r_427, 790)]))))))); }); int8_t extra_energy__cost_428[8]; memcpy(extra_energy__cost_428, _let500, sizeof extra_energy__cost_428); ({ int32_t _let503 = _wsub(_wsub(({ int32_t _r505 = 0; for (int32_t _j504 = 0; _j504 < 8; _j504++) _r505 = _wadd(_r505, extra_energy__held_426[_j504]); _r505; }), ((int32_t)(extra_energy__held_426[_ix(extra_energy__t_417, 8)]))), _wsub(({ int32_t _r508 = 0; for (int32_t _j507 = 0; _j507 < 8; _j507++) _r508 = _wadd(_r508, extra_energy__cost_428[_j507]); _r508; }), ((int32_t)(extra_energy__cost_428[_ix(extra_energy__t_417, 8)])))); int32_t extra_energy__others_429 = _let503; _wsub(_wsub(((int32_t)(extra_energy__held_426[_ix(extra_energy__t_417, 8)])), ((int32_t)(extra_energy__cost_428[_ix(extra_energy__t_417, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__cost_colorless[_ix(extra_energy__r_416, 790)])), extra_energy__others_429), 0)); }); }); }); }); }); }) >= ATTACKS__bonus_n[_ix(holds__r_411, 790)]))) || ((holds__c_409 == 5) && (s->damage[_ix(holds__o_414, 2) * 4] > 0))) || ((holds__c_409 == 6) && (s->damage[_ix(holds__p_410, 2) * 4] > 0))) || ((holds__c_409 == 7) && s->poisoned[_ix(holds__o_414, 2)])) || ((holds__c_409 == 8) && CARDS__ex[_ix(s->card[_ix(holds__o_414, 2) * 4], 395)])) || (((holds__c_409 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_410, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+            discard_random__q_430 = attack_effects__o_236;
+            for (int32_t _i510 = 0; _i510 < 8; _i510++) discard_random__held_431[_i510] = s->energy[_ix(discard_random__q_430, 2) * 32 + _i510];
+            discard_random__x_432 = _roll(random_word_at(key, 2), ({ int32_t _r512 = 0; for (int32_t _j511 = 0; _j511 < 8; _j511++) _r512 = _wadd(_r512, discard_random__held_431[_j511]); _r512; }));
+            discard_random__t_435 = ({ int32_t _lo514 = 0; int32_t _r520 = 0; int32_t _best522 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_433 = _lo514, _end515 = 8; discard_random__u_433 < _end515; discard_random__u_433++) { int32_t _x521 = ((int32_t)((({ int32_t _lo516 = 0; int32_t _r518 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_434 = _lo516, _end517 = 8; discard_random__v_434 < _end517; discard_random__v_434++) _r518 = _wadd(_r518, ((discard_random__v_434 <= discard_random__u_433) ? ((int32_t)(discard_random__held_431[discard_random__v_434])) : 0)); _r518; }) > discard_random__x_432))); if (discard_random__u_433 == _lo514 || _x521 > _best522) { _best522 = _x521; _r520 = discard_random__u_433; } } _r520; });
+            if ((({ int32_t _r524 = 0; for (int32_t _j523 = 0; _j523 < 8; _j523++) _r524 = _wadd(_r524, discard_random__held_431[_j523]); _r524; }) > 0)) {
+                int32_t _w526 = _wx(discard_random__q_430, 2);
+                int32_t _w527 = _wx(discard_random__t_435, 8);
+                if (_w526 >= 0 && _w527 >= 0) {
+                    s->energy[_w526 * 32 + 0 * 8 + _w527] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_430, 2) * 32 + _ix(discard_random__t_435, 8)], 1)));
                 }
             }
         }
-        if ((ATTACKS__discard_all[_ix(attack_effects__r_324, 790)] > 0)) {
-            for (int32_t _i1241 = 0; _i1241 < 64; _i1241++) discard_random_in_play__flat_529[_i1241] = s->energy[(_i1241) / 32 * 32 + ((_i1241) / 8) % 4 * 8 + ((_i1241)) % 8];
-            discard_random_in_play__x_530 = _roll(random_word_at(key, 6), ({ int32_t _r1243 = 0; for (int32_t _j1242 = 0; _j1242 < 64; _j1242++) _r1243 = _wadd(_r1243, discard_random_in_play__flat_529[_j1242]); _r1243; }));
-            discard_random_in_play__u_533 = ({ int32_t _lo1245 = 0; int32_t _r1251 = 0; int32_t _best1253 = 0; for (int32_t discard_random_in_play__w_531 = _lo1245, _end1246 = 64; discard_random_in_play__w_531 < _end1246; discard_random_in_play__w_531++) { int32_t _x1252 = ((int32_t)((({ int32_t _lo1247 = 0; int32_t _r1249 = 0; for (int32_t discard_random_in_play__v_532 = _lo1247, _end1248 = 64; discard_random_in_play__v_532 < _end1248; discard_random_in_play__v_532++) _r1249 = _wadd(_r1249, ((discard_random_in_play__v_532 <= discard_random_in_play__w_531) ? ((int32_t)(discard_random_in_play__flat_529[discard_random_in_play__v_532])) : 0)); _r1249; }) > discard_random_in_play__x_530))); if (discard_random_in_play__w_531 == _lo1245 || _x1252 > _best1253) { _best1253 = _x1252; _r1251 = discard_random_in_play__w_531; } } _r1251; });
-            if ((({ int32_t _r1255 = 0; for (int32_t _j1254 = 0; _j1254 < 64; _j1254++) _r1255 = _wadd(_r1255, discard_random_in_play__flat_529[_j1254]); _r1255; }) > 0)) {
-                int32_t _w1257 = _wx(_floordiv(discard_random_in_play__u_533, 32), 2);
-                int32_t _w1258 = _wx(_pymod(_floordiv(discard_random_in_play__u_533, 8), 4), 4);
-                int32_t _w1259 = _wx(_pymod(discard_random_in_play__u_533, 8), 8);
-                if (_w1257 >= 0 && _w1258 >= 0 && _w1259 >= 0) {
-                    s->energy[_w1257 * 32 + _w1258 * 8 + _w1259] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_533, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_533, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_533, 8), 8)], 1)));
+        if ((ATTACKS__discard_all[_ix(attack_effects__r_231, 790)] > 0)) {
+            for (int32_t _i528 = 0; _i528 < 64; _i528++) discard_random_in_play__flat_436[_i528] = s->energy[(_i528) / 32 * 32 + ((_i528) / 8) % 4 * 8 + ((_i528)) % 8];
+            discard_random_in_play__x_437 = _roll(random_word_at(key, 3), ({ int32_t _r530 = 0; for (int32_t _j529 = 0; _j529 < 64; _j529++) _r530 = _wadd(_r530, discard_random_in_play__flat_436[_j529]); _r530; }));
+            discard_random_in_play__u_440 = ({ int32_t _lo532 = 0; int32_t _r538 = 0; int32_t _best540 = 0; for (int32_t discard_random_in_play__w_438 = _lo532, _end533 = 64; discard_random_in_play__w_438 < _end533; discard_random_in_play__w_438++) { int32_t _x539 = ((int32_t)((({ int32_t _lo534 = 0; int32_t _r536 = 0; for (int32_t discard_random_in_play__v_439 = _lo534, _end535 = 64; discard_random_in_play__v_439 < _end535; discard_random_in_play__v_439++) _r536 = _wadd(_r536, ((discard_random_in_play__v_439 <= discard_random_in_play__w_438) ? ((int32_t)(discard_random_in_play__flat_436[discard_random_in_play__v_439])) : 0)); _r536; }) > discard_random_in_play__x_437))); if (discard_random_in_play__w_438 == _lo532 || _x539 > _best540) { _best540 = _x539; _r538 = discard_random_in_play__w_438; } } _r538; });
+            if ((({ int32_t _r542 = 0; for (int32_t _j541 = 0; _j541 < 64; _j541++) _r542 = _wadd(_r542, discard_random_in_play__flat_436[_j541]); _r542; }) > 0)) {
+                int32_t _w544 = _wx(_floordiv(discard_random_in_play__u_440, 32), 2);
+                int32_t _w545 = _wx(_pymod(_floordiv(discard_random_in_play__u_440, 8), 4), 4);
+                int32_t _w546 = _wx(_pymod(discard_random_in_play__u_440, 8), 8);
+                if (_w544 >= 0 && _w545 >= 0 && _w546 >= 0) {
+                    s->energy[_w544 * 32 + _w545 * 8 + _w546] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_440, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_440, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_440, 8), 8)], 1)));
                 }
             }
         }
-        if ((ATTACKS__attach_n[_ix(attack_effects__r_324, 790)] > 0)) {
-            int32_t _w1260 = _wx(attack_effects__p_323, 2);
-            int32_t _w1261 = _wx(ATTACKS__attach_type[_ix(attack_effects__r_324, 790)], 8);
-            if (_w1260 >= 0 && _w1261 >= 0) {
-                s->energy[_w1260 * 32 + 0 * 8 + _w1261] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_323, 2) * 32 + _ix(ATTACKS__attach_type[_ix(attack_effects__r_324, 790)], 8)], ATTACKS__attach_n[_ix(attack_effects__r_324, 790)])));
+        if ((ATTACKS__attach_n[_ix(attack_effects__r_231, 790)] > 0)) {
+            int32_t _w547 = _wx(attack_effects__p_230, 2);
+            int32_t _w548 = _wx(ATTACKS__attach_type[_ix(attack_effects__r_231, 790)], 8);
+            if (_w547 >= 0 && _w548 >= 0) {
+                s->energy[_w547 * 32 + 0 * 8 + _w548] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_230, 2) * 32 + _ix(ATTACKS__attach_type[_ix(attack_effects__r_231, 790)], 8)], ATTACKS__attach_n[_ix(attack_effects__r_231, 790)])));
             }
         }
-        if ((ATTACKS__draw[_ix(attack_effects__r_324, 790)] > 0)) {
-            draw_cards__p_534 = attack_effects__p_323;
-            draw_cards__n_535 = ATTACKS__draw[_ix(attack_effects__r_324, 790)];
-            draw_cards__have_536 = s->hand_count[_ix(draw_cards__p_534, 2)];
-            draw_cards__k_537 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_535, s->deck_count[_ix(draw_cards__p_534, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_536))))));
-            int32_t _w1262 = _wx(draw_cards__p_534, 2);
-            if (_w1262 >= 0) {
+        if ((ATTACKS__draw[_ix(attack_effects__r_231, 790)] > 0)) {
+            draw_cards__p_441 = attack_effects__p_230;
+            draw_cards__n_442 = ATTACKS__draw[_ix(attack_effects__r_231, 790)];
+            draw_cards__have_443 = s->hand_count[_ix(draw_cards__p_441, 2)];
+            draw_cards__k_444 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_442, s->deck_count[_ix(draw_cards__p_441, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_443))))));
+            int32_t _w549 = _wx(draw_cards__p_441, 2);
+            if (_w549 >= 0) {
                 {
-                    int16_t _t1263[10];
-                    for (int32_t _i1264 = 0; _i1264 < 10; _i1264++) _t1263[_i1264] = (((HAND_SLOTS[_i1264] >= draw_cards__have_536) && (HAND_SLOTS[_i1264] < ((int8_t)(_wadd(draw_cards__have_536, draw_cards__k_537))))) ? s->deck[_ix(draw_cards__p_534, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i1264], draw_cards__have_536), 0), 19), 20)] : s->hand[_ix(draw_cards__p_534, 2) * 10 + _i1264]);
-                    memcpy(s->hand + _w1262 * 10, _t1263, sizeof _t1263);
+                    int16_t _t550[10];
+                    for (int32_t _i551 = 0; _i551 < 10; _i551++) _t550[_i551] = (((HAND_SLOTS[_i551] >= draw_cards__have_443) && (HAND_SLOTS[_i551] < ((int8_t)(_wadd(draw_cards__have_443, draw_cards__k_444))))) ? s->deck[_ix(draw_cards__p_441, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i551], draw_cards__have_443), 0), 19), 20)] : s->hand[_ix(draw_cards__p_441, 2) * 10 + _i551]);
+                    memcpy(s->hand + _w549 * 10, _t550, sizeof _t550);
                 }
             }
-            int32_t _w1265 = _wx(draw_cards__p_534, 2);
-            if (_w1265 >= 0) {
+            int32_t _w552 = _wx(draw_cards__p_441, 2);
+            if (_w552 >= 0) {
                 {
-                    int16_t _t1266[20];
-                    for (int32_t _i1267 = 0; _i1267 < 20; _i1267++) _t1266[_i1267] = ((_wadd(DECK_SLOTS[_i1267], draw_cards__k_537) < 20) ? s->deck[_ix(draw_cards__p_534, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i1267], draw_cards__k_537), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w1265 * 20, _t1266, sizeof _t1266);
+                    int16_t _t553[20];
+                    for (int32_t _i554 = 0; _i554 < 20; _i554++) _t553[_i554] = ((_wadd(DECK_SLOTS[_i554], draw_cards__k_444) < 20) ? s->deck[_ix(draw_cards__p_441, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i554], draw_cards__k_444), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w552 * 20, _t553, sizeof _t553);
                 }
             }
-            int32_t _w1268 = _wx(draw_cards__p_534, 2);
-            if (_w1268 >= 0) {
-                s->hand_count[_w1268] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_534, 2)], draw_cards__k_537)));
+            int32_t _w555 = _wx(draw_cards__p_441, 2);
+            if (_w555 >= 0) {
+                s->hand_count[_w555] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_441, 2)], draw_cards__k_444)));
             }
-            int32_t _w1269 = _wx(draw_cards__p_534, 2);
-            if (_w1269 >= 0) {
-                s->deck_count[_w1269] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_534, 2)], draw_cards__k_537)));
+            int32_t _w556 = _wx(draw_cards__p_441, 2);
+            if (_w556 >= 0) {
+                s->deck_count[_w556] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_441, 2)], draw_cards__k_444)));
             }
         }
-        if ((ATTACKS__search_n[_ix(attack_effects__r_324, 790)] > 0)) {
-            search_deck__p_538 = attack_effects__p_323;
-            search_deck__to_bench_539 = ATTACKS__search_bench[_ix(attack_effects__r_324, 790)];
-            search_deck__ftype_540 = ATTACKS__search_type[_ix(attack_effects__r_324, 790)];
-            search_deck__fgroup_541 = ATTACKS__search_group[_ix(attack_effects__r_324, 790)];
-            search_deck__fstage_542 = ATTACKS__search_stage[_ix(attack_effects__r_324, 790)];
-            for (int32_t _i1270 = 0; _i1270 < 20; _i1270++) search_deck__d_543[_i1270] = s->deck[_ix(search_deck__p_538, 2) * 20 + _i1270];
-            search_deck__i_544 = ({ bool _m1271[20]; for (int32_t _j1272 = 0; _j1272 < 20; _j1272++) _m1271[_j1272] = (((((search_deck__d_543[_j1272] >= 0) && (CARDS__kind[_ix(search_deck__d_543[_j1272], 395)] == 0)) && ((search_deck__ftype_540 < 0) || (CARDS__type[_ix(search_deck__d_543[_j1272], 395)] == search_deck__ftype_540))) && ((search_deck__fgroup_541 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_543[_j1272], 395)], _ipow(2, ((int32_t)(search_deck__fgroup_541)))), 2) == 1))) && ((search_deck__fstage_542 < 0) || (CARDS__stage[_ix(search_deck__d_543[_j1272], 395)] == search_deck__fstage_542))); _choose(random_word_at(key, 7), _m1271, 20); });
-            search_deck__room_546 = (search_deck__to_bench_539 ? ({ int32_t _lo1273 = 1; bool _r1275 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_545 = _lo1273, _end1274 = 4; search_deck__bs_545 < _end1274; search_deck__bs_545++) if ((s->card[_ix(search_deck__p_538, 2) * 4 + search_deck__bs_545] < 0)) { _r1275 = true; break; } _r1275; }) : (s->hand_count[_ix(search_deck__p_538, 2)] < 10));
-            if (((search_deck__i_544 >= 0) && search_deck__room_546)) {
-                search_deck__c_547 = s->deck[_ix(search_deck__p_538, 2) * 20 + _ix(search_deck__i_544, 20)];
-                int32_t _w1277 = _wx(search_deck__p_538, 2);
-                if (_w1277 >= 0) {
+        if ((ATTACKS__search_n[_ix(attack_effects__r_231, 790)] > 0)) {
+            search_deck__p_445 = attack_effects__p_230;
+            search_deck__to_bench_446 = ATTACKS__search_bench[_ix(attack_effects__r_231, 790)];
+            search_deck__ftype_447 = ATTACKS__search_type[_ix(attack_effects__r_231, 790)];
+            search_deck__fgroup_448 = ATTACKS__search_group[_ix(attack_effects__r_231, 790)];
+            search_deck__fstage_449 = ATTACKS__search_stage[_ix(attack_effects__r_231, 790)];
+            for (int32_t _i557 = 0; _i557 < 20; _i557++) search_deck__d_450[_i557] = s->deck[_ix(search_deck__p_445, 2) * 20 + _i557];
+            search_deck__i_451 = ({ bool _m558[20]; for (int32_t _j559 = 0; _j559 < 20; _j559++) _m558[_j559] = (((((search_deck__d_450[_j559] >= 0) && (CARDS__kind[_ix(search_deck__d_450[_j559], 395)] == 0)) && ((search_deck__ftype_447 < 0) || (CARDS__type[_ix(search_deck__d_450[_j559], 395)] == search_deck__ftype_447))) && ((search_deck__fgroup_448 < 0) || (_pymod(_floordiv(CARDS__groups[_ix(search_deck__d_450[_j559], 395)], _ipow(2, ((int32_t)(search_deck__fgroup_448)))), 2) == 1))) && ((search_deck__fstage_449 < 0) || (CARDS__stage[_ix(search_deck__d_450[_j559], 395)] == search_deck__fstage_449))); _choose(random_word_at(key, 4), _m558, 20); });
+            search_deck__room_453 = (search_deck__to_bench_446 ? ({ int32_t _lo560 = 1; bool _r562 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_452 = _lo560, _end561 = 4; search_deck__bs_452 < _end561; search_deck__bs_452++) if ((s->card[_ix(search_deck__p_445, 2) * 4 + search_deck__bs_452] < 0)) { _r562 = true; break; } _r562; }) : (s->hand_count[_ix(search_deck__p_445, 2)] < 10));
+            if (((search_deck__i_451 >= 0) && search_deck__room_453)) {
+                search_deck__c_454 = s->deck[_ix(search_deck__p_445, 2) * 20 + _ix(search_deck__i_451, 20)];
+                int32_t _w564 = _wx(search_deck__p_445, 2);
+                if (_w564 >= 0) {
                     {
-                        int16_t _t1278[20];
-                        for (int32_t _i1279 = 0; _i1279 < 20; _i1279++) _t1278[_i1279] = s->deck[_ix(search_deck__p_538, 2) * 20 + _i1279];
-                        _remove_int16(_t1278, 20, search_deck__i_544);
-                        _shuffle_int16(_t1278, 20, fold_in(key, 24));
-                        memcpy(s->deck + _w1277 * 20, _t1278, sizeof _t1278);
+                        int16_t _t565[20];
+                        for (int32_t _i566 = 0; _i566 < 20; _i566++) _t565[_i566] = s->deck[_ix(search_deck__p_445, 2) * 20 + _i566];
+                        _remove_int16(_t565, 20, search_deck__i_451);
+                        _shuffle_int16(_t565, 20, fold_in(key, 24));
+                        memcpy(s->deck + _w564 * 20, _t565, sizeof _t565);
                     }
                 }
-                int32_t _w1280 = _wx(search_deck__p_538, 2);
-                if (_w1280 >= 0) {
-                    s->deck_count[_w1280] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_538, 2)], 1)));
+                int32_t _w567 = _wx(search_deck__p_445, 2);
+                if (_w567 >= 0) {
+                    s->deck_count[_w567] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_445, 2)], 1)));
                 }
-                if (search_deck__to_bench_539) {
-                    put_in_play__p_549 = search_deck__p_538;
-                    put_in_play__slot_550 = ({ int32_t _lo1281 = 1; int32_t _r1283 = 0; int32_t _best1285 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_548 = _lo1281, _end1282 = 4; search_deck__bs_548 < _end1282; search_deck__bs_548++) { int32_t _x1284 = ((int32_t)((s->card[_ix(search_deck__p_538, 2) * 4 + search_deck__bs_548] < 0))); if (search_deck__bs_548 == _lo1281 || _x1284 > _best1285) { _best1285 = _x1284; _r1283 = search_deck__bs_548; } } _r1283; });
-                    put_in_play__c_551 = search_deck__c_547;
-                    int32_t _w1286 = _wx(put_in_play__p_549, 2);
-                    int32_t _w1287 = _wx(put_in_play__slot_550, 4);
-                    if (_w1286 >= 0 && _w1287 >= 0) {
-                        s->card[_w1286 * 4 + _w1287] = put_in_play__c_551;
+                if (search_deck__to_bench_446) {
+                    put_in_play__p_456 = search_deck__p_445;
+                    put_in_play__slot_457 = ({ int32_t _lo568 = 1; int32_t _r570 = 0; int32_t _best572 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_455 = _lo568, _end569 = 4; search_deck__bs_455 < _end569; search_deck__bs_455++) { int32_t _x571 = ((int32_t)((s->card[_ix(search_deck__p_445, 2) * 4 + search_deck__bs_455] < 0))); if (search_deck__bs_455 == _lo568 || _x571 > _best572) { _best572 = _x571; _r570 = search_deck__bs_455; } } _r570; });
+                    put_in_play__c_458 = search_deck__c_454;
+                    int32_t _w573 = _wx(put_in_play__p_456, 2);
+                    int32_t _w574 = _wx(put_in_play__slot_457, 4);
+                    if (_w573 >= 0 && _w574 >= 0) {
+                        s->card[_w573 * 4 + _w574] = put_in_play__c_458;
                     }
-                    int32_t _w1288 = _wx(put_in_play__p_549, 2);
-                    int32_t _w1289 = _wx(put_in_play__slot_550, 4);
-                    if (_w1288 >= 0 && _w1289 >= 0) {
-                        s->damage[_w1288 * 4 + _w1289] = ((int16_t)(0));
+                    int32_t _w575 = _wx(put_in_play__p_456, 2);
+                    int32_t _w576 = _wx(put_in_play__slot_457, 4);
+                    if (_w575 >= 0 && _w576 >= 0) {
+                        s->damage[_w575 * 4 + _w576] = ((int16_t)(0));
                     }
-                    int32_t _w1290 = _wx(put_in_play__p_549, 2);
-                    int32_t _w1291 = _wx(put_in_play__slot_550, 4);
-                    if (_w1290 >= 0 && _w1291 >= 0) {
+                    int32_t _w577 = _wx(put_in_play__p_456, 2);
+                    int32_t _w578 = _wx(put_in_play__slot_457, 4);
+                    if (_w577 >= 0 && _w578 >= 0) {
                         {
-                            int8_t *_d = s->energy + _w1290 * 32 + _w1291 * 8;
-                            for (int32_t _i1292 = 0; _i1292 < 8; _i1292++) _d[_i1292] = ((int8_t)(0));
+                            int8_t *_d = s->energy + _w577 * 32 + _w578 * 8;
+                            for (int32_t _i579 = 0; _i579 < 8; _i579++) _d[_i579] = ((int8_t)(0));
                         }
                     }
-                    int32_t _w1293 = _wx(put_in_play__p_549, 2);
-                    int32_t _w1294 = _wx(put_in_play__slot_550, 4);
-                    if (_w1293 >= 0 && _w1294 >= 0) {
-                        s->entered[_w1293 * 4 + _w1294] = ((int8_t)(s->turn));
+                    int32_t _w580 = _wx(put_in_play__p_456, 2);
+                    int32_t _w581 = _wx(put_in_play__slot_457, 4);
+                    if (_w580 >= 0 && _w581 >= 0) {
+                        s->entered[_w580 * 4 + _w581] = ((int8_t)(s->turn));
                     }
-                    int32_t _w1295 = _wx(put_in_play__p_549, 2);
-                    int32_t _w1296 = _wx(put_in_play__slot_550, 4);
-                    if (_w1295 >= 0 && _w1296 >= 0) {
+                    int32_t _w582 = _wx(put_in_play__p_456, 2);
+                    int32_t _w583 = _wx(put_in_play__slot_457, 4);
+                    if (_w582 >= 0 && _w583 >= 0) {
                         {
-                            int16_t *_d = s->under + _w1295 * 8 + _w1296 * 2;
-                            for (int32_t _i1297 = 0; _i1297 < 2; _i1297++) _d[_i1297] = ((int16_t)((-1)));
+                            int16_t *_d = s->under + _w582 * 8 + _w583 * 2;
+                            for (int32_t _i584 = 0; _i584 < 2; _i584++) _d[_i584] = ((int16_t)((-1)));
                         }
                     }
-                    int32_t _w1298 = _wx(put_in_play__p_549, 2);
-                    int32_t _w1299 = _wx(put_in_play__slot_550, 4);
-                    if (_w1298 >= 0 && _w1299 >= 0) {
-                        s->used_ability[_w1298 * 4 + _w1299] = false;
+                    int32_t _w585 = _wx(put_in_play__p_456, 2);
+                    int32_t _w586 = _wx(put_in_play__slot_457, 4);
+                    if (_w585 >= 0 && _w586 >= 0) {
+                        s->used_ability[_w585 * 4 + _w586] = false;
                     }
                 } else {
-                    int32_t _w1300 = _wx(search_deck__p_538, 2);
-                    if (_w1300 >= 0) {
-                        _push_int16(s->hand + _w1300 * 10, 10, search_deck__c_547);
+                    int32_t _w587 = _wx(search_deck__p_445, 2);
+                    if (_w587 >= 0) {
+                        _push_int16(s->hand + _w587 * 10, 10, search_deck__c_454);
                     }
-                    int32_t _w1301 = _wx(search_deck__p_538, 2);
-                    if (_w1301 >= 0) {
-                        s->hand_count[_w1301] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_538, 2)], 1)));
+                    int32_t _w588 = _wx(search_deck__p_445, 2);
+                    if (_w588 >= 0) {
+                        s->hand_count[_w588] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_445, 2)], 1)));
                     }
                 }
             }
         }
-        if (ATTACKS__shuffle_hand[_ix(attack_effects__r_324, 790)]) {
-            shuffle_hand_in__p_552 = attack_effects__p_323;
-            shuffle_hand_in__dc_553 = s->deck_count[_ix(shuffle_hand_in__p_552, 2)];
-            for (int32_t _i1302 = 0; _i1302 < 20; _i1302++) shuffle_hand_in__merged_554[_i1302] = ((DECK_SLOTS[_i1302] < shuffle_hand_in__dc_553) ? s->deck[_ix(shuffle_hand_in__p_552, 2) * 20 + _i1302] : s->hand[_ix(shuffle_hand_in__p_552, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i1302], shuffle_hand_in__dc_553), 0), 9), 10)]);
-            int32_t _w1303 = _wx(shuffle_hand_in__p_552, 2);
-            if (_w1303 >= 0) {
+        if (ATTACKS__shuffle_hand[_ix(attack_effects__r_231, 790)]) {
+            shuffle_hand_in__p_459 = attack_effects__p_230;
+            shuffle_hand_in__dc_460 = s->deck_count[_ix(shuffle_hand_in__p_459, 2)];
+            for (int32_t _i589 = 0; _i589 < 20; _i589++) shuffle_hand_in__merged_461[_i589] = ((DECK_SLOTS[_i589] < shuffle_hand_in__dc_460) ? s->deck[_ix(shuffle_hand_in__p_459, 2) * 20 + _i589] : s->hand[_ix(shuffle_hand_in__p_459, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i589], shuffle_hand_in__dc_460), 0), 9), 10)]);
+            int32_t _w590 = _wx(shuffle_hand_in__p_459, 2);
+            if (_w590 >= 0) {
                 {
-                    int16_t *_d = s->deck + _w1303 * 20;
-                    for (int32_t _i1304 = 0; _i1304 < 20; _i1304++) _d[_i1304] = ((DECK_SLOTS[_i1304] < ((int8_t)(_wadd(shuffle_hand_in__dc_553, s->hand_count[_ix(shuffle_hand_in__p_552, 2)])))) ? shuffle_hand_in__merged_554[_i1304] : ((int16_t)((-1))));
+                    int16_t *_d = s->deck + _w590 * 20;
+                    for (int32_t _i591 = 0; _i591 < 20; _i591++) _d[_i591] = ((DECK_SLOTS[_i591] < ((int8_t)(_wadd(shuffle_hand_in__dc_460, s->hand_count[_ix(shuffle_hand_in__p_459, 2)])))) ? shuffle_hand_in__merged_461[_i591] : ((int16_t)((-1))));
                     _shuffle_int16(_d, 20, fold_in(key, 25));
                 }
             }
-            int32_t _w1305 = _wx(shuffle_hand_in__p_552, 2);
-            if (_w1305 >= 0) {
-                s->deck_count[_w1305] = ((int8_t)(_wadd(shuffle_hand_in__dc_553, s->hand_count[_ix(shuffle_hand_in__p_552, 2)])));
+            int32_t _w592 = _wx(shuffle_hand_in__p_459, 2);
+            if (_w592 >= 0) {
+                s->deck_count[_w592] = ((int8_t)(_wadd(shuffle_hand_in__dc_460, s->hand_count[_ix(shuffle_hand_in__p_459, 2)])));
             }
-            int32_t _w1306 = _wx(shuffle_hand_in__p_552, 2);
-            if (_w1306 >= 0) {
+            int32_t _w593 = _wx(shuffle_hand_in__p_459, 2);
+            if (_w593 >= 0) {
                 {
-                    int16_t _t1307[10];
-                    for (int32_t _i1308 = 0; _i1308 < 10; _i1308++) _t1307[_i1308] = ((HAND_SLOTS[_i1308] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_552, 2) * 10 + _i1308]);
-                    memcpy(s->hand + _w1306 * 10, _t1307, sizeof _t1307);
+                    int16_t _t594[10];
+                    for (int32_t _i595 = 0; _i595 < 10; _i595++) _t594[_i595] = ((HAND_SLOTS[_i595] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_459, 2) * 10 + _i595]);
+                    memcpy(s->hand + _w593 * 10, _t594, sizeof _t594);
                 }
             }
-            int32_t _w1309 = _wx(shuffle_hand_in__p_552, 2);
-            if (_w1309 >= 0) {
-                s->hand_count[_w1309] = ((int8_t)(0));
+            int32_t _w596 = _wx(shuffle_hand_in__p_459, 2);
+            if (_w596 >= 0) {
+                s->hand_count[_w596] = ((int8_t)(0));
             }
         }
-        if (ATTACKS__reveal_hand[_ix(attack_effects__r_324, 790)]) {
-            int32_t _w1310 = _wx(attack_effects__p_323, 2);
-            if (_w1310 >= 0) {
+        if (ATTACKS__reveal_hand[_ix(attack_effects__r_231, 790)]) {
+            int32_t _w597 = _wx(attack_effects__p_230, 2);
+            if (_w597 >= 0) {
                 {
-                    int16_t *_d = s->seen + _w1310 * 10;
-                    for (int32_t _i1311 = 0; _i1311 < 10; _i1311++) _d[_i1311] = s->hand[_ix(attack_effects__o_329, 2) * 10 + _i1311];
+                    int16_t *_d = s->seen + _w597 * 10;
+                    for (int32_t _i598 = 0; _i598 < 10; _i598++) _d[_i598] = s->hand[_ix(attack_effects__o_236, 2) * 10 + _i598];
                 }
             }
         }
-        if (ATTACKS__draw_opp_hand[_ix(attack_effects__r_324, 790)]) {
-            draw_cards__p_555 = attack_effects__p_323;
-            draw_cards__n_556 = s->hand_count[_ix(attack_effects__o_329, 2)];
-            draw_cards__have_557 = s->hand_count[_ix(draw_cards__p_555, 2)];
-            draw_cards__k_558 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_556, s->deck_count[_ix(draw_cards__p_555, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_557))))));
-            int32_t _w1312 = _wx(draw_cards__p_555, 2);
-            if (_w1312 >= 0) {
+        if (ATTACKS__draw_opp_hand[_ix(attack_effects__r_231, 790)]) {
+            draw_cards__p_462 = attack_effects__p_230;
+            draw_cards__n_463 = s->hand_count[_ix(attack_effects__o_236, 2)];
+            draw_cards__have_464 = s->hand_count[_ix(draw_cards__p_462, 2)];
+            draw_cards__k_465 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_463, s->deck_count[_ix(draw_cards__p_462, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_464))))));
+            int32_t _w599 = _wx(draw_cards__p_462, 2);
+            if (_w599 >= 0) {
                 {
-                    int16_t _t1313[10];
-                    for (int32_t _i1314 = 0; _i1314 < 10; _i1314++) _t1313[_i1314] = (((HAND_SLOTS[_i1314] >= draw_cards__have_557) && (HAND_SLOTS[_i1314] < ((int8_t)(_wadd(draw_cards__have_557, draw_cards__k_558))))) ? s->deck[_ix(draw_cards__p_555, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i1314], draw_cards__have_557), 0), 19), 20)] : s->hand[_ix(draw_cards__p_555, 2) * 10 + _i1314]);
-                    memcpy(s->hand + _w1312 * 10, _t1313, sizeof _t1313);
+                    int16_t _t600[10];
+                    for (int32_t _i601 = 0; _i601 < 10; _i601++) _t600[_i601] = (((HAND_SLOTS[_i601] >= draw_cards__have_464) && (HAND_SLOTS[_i601] < ((int8_t)(_wadd(draw_cards__have_464, draw_cards__k_465))))) ? s->deck[_ix(draw_cards__p_462, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i601], draw_cards__have_464), 0), 19), 20)] : s->hand[_ix(draw_cards__p_462, 2) * 10 + _i601]);
+                    memcpy(s->hand + _w599 * 10, _t600, sizeof _t600);
                 }
             }
-            int32_t _w1315 = _wx(draw_cards__p_555, 2);
-            if (_w1315 >= 0) {
+            int32_t _w602 = _wx(draw_cards__p_462, 2);
+            if (_w602 >= 0) {
                 {
-                    int16_t _t1316[20];
-                    for (int32_t _i1317 = 0; _i1317 < 20; _i1317++) _t1316[_i1317] = ((_wadd(DECK_SLOTS[_i1317], draw_cards__k_558) < 20) ? s->deck[_ix(draw_cards__p_555, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i1317], draw_cards__k_558), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w1315 * 20, _t1316, sizeof _t1316);
+                    int16_t _t603[20];
+                    for (int32_t _i604 = 0; _i604 < 20; _i604++) _t603[_i604] = ((_wadd(DECK_SLOTS[_i604], draw_cards__k_465) < 20) ? s->deck[_ix(draw_cards__p_462, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i604], draw_cards__k_465), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w602 * 20, _t603, sizeof _t603);
                 }
             }
-            int32_t _w1318 = _wx(draw_cards__p_555, 2);
-            if (_w1318 >= 0) {
-                s->hand_count[_w1318] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_555, 2)], draw_cards__k_558)));
+            int32_t _w605 = _wx(draw_cards__p_462, 2);
+            if (_w605 >= 0) {
+                s->hand_count[_w605] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_462, 2)], draw_cards__k_465)));
             }
-            int32_t _w1319 = _wx(draw_cards__p_555, 2);
-            if (_w1319 >= 0) {
-                s->deck_count[_w1319] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_555, 2)], draw_cards__k_558)));
+            int32_t _w606 = _wx(draw_cards__p_462, 2);
+            if (_w606 >= 0) {
+                s->deck_count[_w606] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_462, 2)], draw_cards__k_465)));
             }
         }
-        for (int32_t _i1320 = 0; _i1320 < 2; _i1320++) for (int32_t _i1321 = 0; _i1321 < 4; _i1321++) knockouts__ko_559[_i1320 * 4 + _i1321] = ((s->card[_i1320 * 4 + _i1321] >= 0) && (s->damage[_i1320 * 4 + _i1321] >= CARDS__hp[_ix(s->card[_i1320 * 4 + _i1321], 395)]));
-        for (int32_t _i1322 = 0; _i1322 < 2; _i1322++) for (int32_t _i1323 = 0; _i1323 < 4; _i1323++) knockouts__ko_cards_560[_i1322 * 4 + _i1323] = (knockouts__ko_559[_i1322 * 4 + _i1323] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i1322 * 4 + _i1323], 395)]))) : 0);
+        for (int32_t _i607 = 0; _i607 < 2; _i607++) for (int32_t _i608 = 0; _i608 < 4; _i608++) knockouts__ko_466[_i607 * 4 + _i608] = ((s->card[_i607 * 4 + _i608] >= 0) && (s->damage[_i607 * 4 + _i608] >= CARDS__hp[_ix(s->card[_i607 * 4 + _i608], 395)]));
+        for (int32_t _i609 = 0; _i609 < 2; _i609++) for (int32_t _i610 = 0; _i610 < 4; _i610++) knockouts__ko_cards_467[_i609 * 4 + _i610] = (knockouts__ko_466[_i609 * 4 + _i610] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i609 * 4 + _i610], 395)]))) : 0);
         {
-            int8_t _t1324[2];
-            for (int32_t _i1325 = 0; _i1325 < 2; _i1325++) _t1324[_i1325] = ((int8_t)(_wadd(s->discard_count[_i1325], (_i1325 == 0 ? ({ int32_t _r1327 = 0; for (int32_t _j1326 = 0; _j1326 < 4; _j1326++) _r1327 = _wadd(_r1327, knockouts__ko_cards_560[_j1326]); _r1327; }) : ({ int32_t _r1330 = 0; for (int32_t _j1329 = 0; _j1329 < 4; _j1329++) _r1330 = _wadd(_r1330, knockouts__ko_cards_560[1 * 4 + _j1329]); _r1330; })))));
-            memcpy(s->discard_count, _t1324, sizeof _t1324);
+            int8_t _t611[2];
+            for (int32_t _i612 = 0; _i612 < 2; _i612++) _t611[_i612] = ((int8_t)(_wadd(s->discard_count[_i612], (_i612 == 0 ? ({ int32_t _r614 = 0; for (int32_t _j613 = 0; _j613 < 4; _j613++) _r614 = _wadd(_r614, knockouts__ko_cards_467[_j613]); _r614; }) : ({ int32_t _r617 = 0; for (int32_t _j616 = 0; _j616 < 4; _j616++) _r617 = _wadd(_r617, knockouts__ko_cards_467[1 * 4 + _j616]); _r617; })))));
+            memcpy(s->discard_count, _t611, sizeof _t611);
         }
-        for (int32_t _i1332 = 0; _i1332 < 2; _i1332++) for (int32_t _i1333 = 0; _i1333 < 4; _i1333++) knockouts__ko_value_561[_i1332 * 4 + _i1333] = (knockouts__ko_559[_i1332 * 4 + _i1333] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i1332 * 4 + _i1333], 395)]))) : 0);
+        for (int32_t _i619 = 0; _i619 < 2; _i619++) for (int32_t _i620 = 0; _i620 < 4; _i620++) knockouts__ko_value_468[_i619 * 4 + _i620] = (knockouts__ko_466[_i619 * 4 + _i620] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i619 * 4 + _i620], 395)]))) : 0);
         {
-            int8_t _t1334[2];
-            for (int32_t _i1335 = 0; _i1335 < 2; _i1335++) _t1334[_i1335] = ((int8_t)(_wadd(s->points[_i1335], (_i1335 == 0 ? ({ int32_t _r1337 = 0; for (int32_t _j1336 = 0; _j1336 < 4; _j1336++) _r1337 = _wadd(_r1337, knockouts__ko_value_561[1 * 4 + _j1336]); _r1337; }) : ({ int32_t _r1340 = 0; for (int32_t _j1339 = 0; _j1339 < 4; _j1339++) _r1340 = _wadd(_r1340, knockouts__ko_value_561[_j1339]); _r1340; })))));
-            memcpy(s->points, _t1334, sizeof _t1334);
+            int8_t _t621[2];
+            for (int32_t _i622 = 0; _i622 < 2; _i622++) _t621[_i622] = ((int8_t)(_wadd(s->points[_i622], (_i622 == 0 ? ({ int32_t _r624 = 0; for (int32_t _j623 = 0; _j623 < 4; _j623++) _r624 = _wadd(_r624, knockouts__ko_value_468[1 * 4 + _j623]); _r624; }) : ({ int32_t _r627 = 0; for (int32_t _j626 = 0; _j626 < 4; _j626++) _r627 = _wadd(_r627, knockouts__ko_value_468[_j626]); _r627; })))));
+            memcpy(s->points, _t621, sizeof _t621);
         }
         if (true) {
             {
-                int16_t _t1342[2];
-                for (int32_t _i1343 = 0; _i1343 < 2; _i1343++) _t1342[_i1343] = ((_i1343 == 0 ? ({ bool _r1345 = false; for (int32_t _j1344 = 0; _j1344 < 4; _j1344++) if (knockouts__ko_559[_j1344]) { _r1345 = true; break; } _r1345; }) : ({ bool _r1348 = false; for (int32_t _j1347 = 0; _j1347 < 4; _j1347++) if (knockouts__ko_559[1 * 4 + _j1347]) { _r1348 = true; break; } _r1348; })) ? s->turn : s->ko_turn[_i1343]);
-                memcpy(s->ko_turn, _t1342, sizeof _t1342);
+                int16_t _t629[2];
+                for (int32_t _i630 = 0; _i630 < 2; _i630++) _t629[_i630] = ((_i630 == 0 ? ({ bool _r632 = false; for (int32_t _j631 = 0; _j631 < 4; _j631++) if (knockouts__ko_466[_j631]) { _r632 = true; break; } _r632; }) : ({ bool _r635 = false; for (int32_t _j634 = 0; _j634 < 4; _j634++) if (knockouts__ko_466[1 * 4 + _j634]) { _r635 = true; break; } _r635; })) ? s->turn : s->ko_turn[_i630]);
+                memcpy(s->ko_turn, _t629, sizeof _t629);
             }
         }
         {
-            int16_t _t1350[8];
-            for (int32_t _i1351 = 0; _i1351 < 2; _i1351++) for (int32_t _i1352 = 0; _i1352 < 4; _i1352++) _t1350[_i1351 * 4 + _i1352] = (knockouts__ko_559[_i1351 * 4 + _i1352] ? ((int16_t)((-1))) : s->card[_i1351 * 4 + _i1352]);
-            memcpy(s->card, _t1350, sizeof _t1350);
+            int16_t _t637[8];
+            for (int32_t _i638 = 0; _i638 < 2; _i638++) for (int32_t _i639 = 0; _i639 < 4; _i639++) _t637[_i638 * 4 + _i639] = (knockouts__ko_466[_i638 * 4 + _i639] ? ((int16_t)((-1))) : s->card[_i638 * 4 + _i639]);
+            memcpy(s->card, _t637, sizeof _t637);
         }
         {
-            int16_t _t1353[8];
-            for (int32_t _i1354 = 0; _i1354 < 2; _i1354++) for (int32_t _i1355 = 0; _i1355 < 4; _i1355++) _t1353[_i1354 * 4 + _i1355] = (knockouts__ko_559[_i1354 * 4 + _i1355] ? ((int16_t)(0)) : s->damage[_i1354 * 4 + _i1355]);
-            memcpy(s->damage, _t1353, sizeof _t1353);
+            int16_t _t640[8];
+            for (int32_t _i641 = 0; _i641 < 2; _i641++) for (int32_t _i642 = 0; _i642 < 4; _i642++) _t640[_i641 * 4 + _i642] = (knockouts__ko_466[_i641 * 4 + _i642] ? ((int16_t)(0)) : s->damage[_i641 * 4 + _i642]);
+            memcpy(s->damage, _t640, sizeof _t640);
         }
         {
-            int8_t _t1356[64];
-            for (int32_t _i1357 = 0; _i1357 < 2; _i1357++) for (int32_t _i1358 = 0; _i1358 < 4; _i1358++) for (int32_t _i1359 = 0; _i1359 < 8; _i1359++) _t1356[_i1357 * 32 + _i1358 * 8 + _i1359] = (knockouts__ko_559[(_i1357 * 4 + _i1358) / 4 * 4 + ((_i1357 * 4 + _i1358)) % 4] ? ((int8_t)(0)) : s->energy[_i1357 * 32 + _i1358 * 8 + _i1359]);
-            memcpy(s->energy, _t1356, sizeof _t1356);
+            int8_t _t643[64];
+            for (int32_t _i644 = 0; _i644 < 2; _i644++) for (int32_t _i645 = 0; _i645 < 4; _i645++) for (int32_t _i646 = 0; _i646 < 8; _i646++) _t643[_i644 * 32 + _i645 * 8 + _i646] = (knockouts__ko_466[(_i644 * 4 + _i645) / 4 * 4 + ((_i644 * 4 + _i645)) % 4] ? ((int8_t)(0)) : s->energy[_i644 * 32 + _i645 * 8 + _i646]);
+            memcpy(s->energy, _t643, sizeof _t643);
         }
         {
-            int8_t _t1360[8];
-            for (int32_t _i1361 = 0; _i1361 < 2; _i1361++) for (int32_t _i1362 = 0; _i1362 < 4; _i1362++) _t1360[_i1361 * 4 + _i1362] = (knockouts__ko_559[_i1361 * 4 + _i1362] ? ((int8_t)(0)) : s->entered[_i1361 * 4 + _i1362]);
-            memcpy(s->entered, _t1360, sizeof _t1360);
+            int8_t _t647[8];
+            for (int32_t _i648 = 0; _i648 < 2; _i648++) for (int32_t _i649 = 0; _i649 < 4; _i649++) _t647[_i648 * 4 + _i649] = (knockouts__ko_466[_i648 * 4 + _i649] ? ((int8_t)(0)) : s->entered[_i648 * 4 + _i649]);
+            memcpy(s->entered, _t647, sizeof _t647);
         }
         {
-            int16_t _t1363[16];
-            for (int32_t _i1364 = 0; _i1364 < 2; _i1364++) for (int32_t _i1365 = 0; _i1365 < 4; _i1365++) for (int32_t _i1366 = 0; _i1366 < 2; _i1366++) _t1363[_i1364 * 8 + _i1365 * 2 + _i1366] = (knockouts__ko_559[(_i1364 * 4 + _i1365) / 4 * 4 + ((_i1364 * 4 + _i1365)) % 4] ? ((int16_t)((-1))) : s->under[_i1364 * 8 + _i1365 * 2 + _i1366]);
-            memcpy(s->under, _t1363, sizeof _t1363);
+            int16_t _t650[16];
+            for (int32_t _i651 = 0; _i651 < 2; _i651++) for (int32_t _i652 = 0; _i652 < 4; _i652++) for (int32_t _i653 = 0; _i653 < 2; _i653++) _t650[_i651 * 8 + _i652 * 2 + _i653] = (knockouts__ko_466[(_i651 * 4 + _i652) / 4 * 4 + ((_i651 * 4 + _i652)) % 4] ? ((int16_t)((-1))) : s->under[_i651 * 8 + _i652 * 2 + _i653]);
+            memcpy(s->under, _t650, sizeof _t650);
         }
         {
-            bool _t1367[8];
-            for (int32_t _i1368 = 0; _i1368 < 2; _i1368++) for (int32_t _i1369 = 0; _i1369 < 4; _i1369++) _t1367[_i1368 * 4 + _i1369] = (s->used_ability[_i1368 * 4 + _i1369] && (!knockouts__ko_559[_i1368 * 4 + _i1369]));
-            memcpy(s->used_ability, _t1367, sizeof _t1367);
+            bool _t654[8];
+            for (int32_t _i655 = 0; _i655 < 2; _i655++) for (int32_t _i656 = 0; _i656 < 4; _i656++) _t654[_i655 * 4 + _i656] = (s->used_ability[_i655 * 4 + _i656] && (!knockouts__ko_466[_i655 * 4 + _i656]));
+            memcpy(s->used_ability, _t654, sizeof _t654);
         }
-        knockouts__ko_active_562[0] = knockouts__ko_559[0];
-        knockouts__ko_active_562[1] = knockouts__ko_559[1 * 4];
+        knockouts__ko_active_469[0] = knockouts__ko_466[0];
+        knockouts__ko_active_469[1] = knockouts__ko_466[1 * 4];
         {
-            bool _t1370[2];
-            for (int32_t _i1371 = 0; _i1371 < 2; _i1371++) _t1370[_i1371] = (s->poisoned[_i1371] && (!knockouts__ko_active_562[_i1371]));
-            memcpy(s->poisoned, _t1370, sizeof _t1370);
-        }
-        {
-            bool _t1372[2];
-            for (int32_t _i1373 = 0; _i1373 < 2; _i1373++) _t1372[_i1373] = (s->burned[_i1373] && (!knockouts__ko_active_562[_i1373]));
-            memcpy(s->burned, _t1372, sizeof _t1372);
+            bool _t657[2];
+            for (int32_t _i658 = 0; _i658 < 2; _i658++) _t657[_i658] = (s->poisoned[_i658] && (!knockouts__ko_active_469[_i658]));
+            memcpy(s->poisoned, _t657, sizeof _t657);
         }
         {
-            int8_t _t1374[2];
-            for (int32_t _i1375 = 0; _i1375 < 2; _i1375++) _t1374[_i1375] = (knockouts__ko_active_562[_i1375] ? ((int8_t)(0)) : s->condition[_i1375]);
-            memcpy(s->condition, _t1374, sizeof _t1374);
+            bool _t659[2];
+            for (int32_t _i660 = 0; _i660 < 2; _i660++) _t659[_i660] = (s->burned[_i660] && (!knockouts__ko_active_469[_i660]));
+            memcpy(s->burned, _t659, sizeof _t659);
         }
-        knockouts__has_bench_565[0] = ({ int32_t _lo1376 = 1; bool _r1378 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_563 = _lo1376, _end1377 = 4; knockouts__ks_563 < _end1377; knockouts__ks_563++) if ((s->card[knockouts__ks_563] >= 0)) { _r1378 = true; break; } _r1378; });
-        knockouts__has_bench_565[1] = ({ int32_t _lo1380 = 1; bool _r1382 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_564 = _lo1380, _end1381 = 4; knockouts__ks_564 < _end1381; knockouts__ks_564++) if ((s->card[1 * 4 + knockouts__ks_564] >= 0)) { _r1382 = true; break; } _r1382; });
         {
-            bool _t1384[2];
-            for (int32_t _i1385 = 0; _i1385 < 2; _i1385++) _t1384[_i1385] = (s->promote_pending[_i1385] || (knockouts__ko_active_562[_i1385] && knockouts__has_bench_565[_i1385]));
-            memcpy(s->promote_pending, _t1384, sizeof _t1384);
+            int8_t _t661[2];
+            for (int32_t _i662 = 0; _i662 < 2; _i662++) _t661[_i662] = (knockouts__ko_active_469[_i662] ? ((int8_t)(0)) : s->condition[_i662]);
+            memcpy(s->condition, _t661, sizeof _t661);
         }
-        for (int32_t _i1386 = 0; _i1386 < 2; _i1386++) knockouts__won_566[_i1386] = ((s->points[_i1386] >= 3) || (_i1386 == 0 ? (knockouts__ko_active_562[1] && (!knockouts__has_bench_565[1])) : (knockouts__ko_active_562[0] && (!knockouts__has_bench_565[0]))));
-        if ((knockouts__won_566[0] && knockouts__won_566[1])) {
+        knockouts__has_bench_472[0] = ({ int32_t _lo663 = 1; bool _r665 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_470 = _lo663, _end664 = 4; knockouts__ks_470 < _end664; knockouts__ks_470++) if ((s->card[knockouts__ks_470] >= 0)) { _r665 = true; break; } _r665; });
+        knockouts__has_bench_472[1] = ({ int32_t _lo667 = 1; bool _r669 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_471 = _lo667, _end668 = 4; knockouts__ks_471 < _end668; knockouts__ks_471++) if ((s->card[1 * 4 + knockouts__ks_471] >= 0)) { _r669 = true; break; } _r669; });
+        {
+            bool _t671[2];
+            for (int32_t _i672 = 0; _i672 < 2; _i672++) _t671[_i672] = (s->promote_pending[_i672] || (knockouts__ko_active_469[_i672] && knockouts__has_bench_472[_i672]));
+            memcpy(s->promote_pending, _t671, sizeof _t671);
+        }
+        for (int32_t _i673 = 0; _i673 < 2; _i673++) knockouts__won_473[_i673] = ((s->points[_i673] >= 3) || (_i673 == 0 ? (knockouts__ko_active_469[1] && (!knockouts__has_bench_472[1])) : (knockouts__ko_active_469[0] && (!knockouts__has_bench_472[0]))));
+        if ((knockouts__won_473[0] && knockouts__won_473[1])) {
             memset(s->rewards, 0, sizeof s->rewards);
             s->terminated = true;
             s->phase = ((int8_t)(3));
-        } else if ((knockouts__won_566[0] || knockouts__won_566[1])) {
-            _win(s, (knockouts__won_566[0] ? 0 : 1));
+        } else if ((knockouts__won_473[0] || knockouts__won_473[1])) {
+            _win(s, (knockouts__won_473[0] ? 0 : 1));
             s->terminated = true;
             s->phase = ((int8_t)(3));
         }
-        end_of_turn__p_567 = s->current_player;
-        int32_t _w1387 = _wx(end_of_turn__p_567, 2);
-        if (_w1387 >= 0) {
-            s->energy_now[_w1387] = ((int8_t)((-1)));
+        end_of_turn__p_474 = s->current_player;
+        int32_t _w674 = _wx(end_of_turn__p_474, 2);
+        if (_w674 >= 0) {
+            s->energy_now[_w674] = ((int8_t)((-1)));
         }
         if ((s->phase != 3)) {
-            checkup__q_568 = end_of_turn__p_567;
-            checkup__owner_569 = end_of_turn__p_567;
-            if (((s->card[_ix(checkup__q_568, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_568, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_568, 2) * 4], 395)]))) {
-                if (s->poisoned[_ix(checkup__q_568, 2)]) {
-                    int32_t _w1388 = _wx(checkup__q_568, 2);
-                    if (_w1388 >= 0) {
-                        s->damage[_w1388 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_568, 2) * 4], 10)));
+            checkup__q_475 = end_of_turn__p_474;
+            checkup__owner_476 = end_of_turn__p_474;
+            if (((s->card[_ix(checkup__q_475, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_475, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_475, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_475, 2)]) {
+                    int32_t _w675 = _wx(checkup__q_475, 2);
+                    if (_w675 >= 0) {
+                        s->damage[_w675 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_475, 2) * 4], 10)));
                     }
                 }
-                if (s->burned[_ix(checkup__q_568, 2)]) {
-                    int32_t _w1389 = _wx(checkup__q_568, 2);
-                    if (_w1389 >= 0) {
-                        s->damage[_w1389 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_568, 2) * 4], 20)));
+                if (s->burned[_ix(checkup__q_475, 2)]) {
+                    int32_t _w676 = _wx(checkup__q_475, 2);
+                    if (_w676 >= 0) {
+                        s->damage[_w676 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_475, 2) * 4], 20)));
                     }
-                    if (_flip(random_word_at(key, 8))) {
-                        int32_t _w1390 = _wx(checkup__q_568, 2);
-                        if (_w1390 >= 0) {
-                            s->burned[_w1390] = false;
+                    if (_flip(random_word_at(key, 5))) {
+                        int32_t _w677 = _wx(checkup__q_475, 2);
+                        if (_w677 >= 0) {
+                            s->burned[_w677] = false;
                         }
                     }
                 }
-                if (((s->condition[_ix(checkup__q_568, 2)] == 1) && _flip(random_word_at(key, 9)))) {
-                    int32_t _w1391 = _wx(checkup__q_568, 2);
-                    if (_w1391 >= 0) {
-                        s->condition[_w1391] = ((int8_t)(0));
+                if (((s->condition[_ix(checkup__q_475, 2)] == 1) && _flip(random_word_at(key, 6)))) {
+                    int32_t _w678 = _wx(checkup__q_475, 2);
+                    if (_w678 >= 0) {
+                        s->condition[_w678] = ((int8_t)(0));
                     }
                 }
-                if (((s->condition[_ix(checkup__q_568, 2)] == 2) && (checkup__q_568 == checkup__owner_569))) {
-                    int32_t _w1392 = _wx(checkup__q_568, 2);
-                    if (_w1392 >= 0) {
-                        s->condition[_w1392] = ((int8_t)(0));
+                if (((s->condition[_ix(checkup__q_475, 2)] == 2) && (checkup__q_475 == checkup__owner_476))) {
+                    int32_t _w679 = _wx(checkup__q_475, 2);
+                    if (_w679 >= 0) {
+                        s->condition[_w679] = ((int8_t)(0));
                     }
                 }
             }
-            checkup__q_570 = _wsub(1, end_of_turn__p_567);
-            checkup__owner_571 = end_of_turn__p_567;
-            if (((s->card[_ix(checkup__q_570, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_570, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_570, 2) * 4], 395)]))) {
-                if (s->poisoned[_ix(checkup__q_570, 2)]) {
-                    int32_t _w1393 = _wx(checkup__q_570, 2);
-                    if (_w1393 >= 0) {
-                        s->damage[_w1393 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_570, 2) * 4], 10)));
+            checkup__q_477 = _wsub(1, end_of_turn__p_474);
+            checkup__owner_478 = end_of_turn__p_474;
+            if (((s->card[_ix(checkup__q_477, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_477, 2) * 4] < CARDS__hp[_ix(s->card[_ix(checkup__q_477, 2) * 4], 395)]))) {
+                if (s->poisoned[_ix(checkup__q_477, 2)]) {
+                    int32_t _w680 = _wx(checkup__q_477, 2);
+                    if (_w680 >= 0) {
+                        s->damage[_w680 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_477, 2) * 4], 10)));
                     }
                 }
-                if (s->burned[_ix(checkup__q_570, 2)]) {
-                    int32_t _w1394 = _wx(checkup__q_570, 2);
-                    if (_w1394 >= 0) {
-                        s->damage[_w1394 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_570, 2) * 4], 20)));
+                if (s->burned[_ix(checkup__q_477, 2)]) {
+                    int32_t _w681 = _wx(checkup__q_477, 2);
+                    if (_w681 >= 0) {
+                        s->damage[_w681 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_477, 2) * 4], 20)));
                     }
-                    if (_flip(random_word_at(key, 10))) {
-                        int32_t _w1395 = _wx(checkup__q_570, 2);
-                        if (_w1395 >= 0) {
-                            s->burned[_w1395] = false;
+                    if (_flip(random_word_at(key, 7))) {
+                        int32_t _w682 = _wx(checkup__q_477, 2);
+                        if (_w682 >= 0) {
+                            s->burned[_w682] = false;
                         }
                     }
                 }
-                if (((s->condition[_ix(checkup__q_570, 2)] == 1) && _flip(random_word_at(key, 11)))) {
-                    int32_t _w1396 = _wx(checkup__q_570, 2);
-                    if (_w1396 >= 0) {
-                        s->condition[_w1396] = ((int8_t)(0));
+                if (((s->condition[_ix(checkup__q_477, 2)] == 1) && _flip(random_word_at(key, 8)))) {
+                    int32_t _w683 = _wx(checkup__q_477, 2);
+                    if (_w683 >= 0) {
+                        s->condition[_w683] = ((int8_t)(0));
                     }
                 }
-                if (((s->condition[_ix(checkup__q_570, 2)] == 2) && (checkup__q_570 == checkup__owner_571))) {
-                    int32_t _w1397 = _wx(checkup__q_570, 2);
-                    if (_w1397 >= 0) {
-                        s->condition[_w1397] = ((int8_t)(0));
+                if (((s->condition[_ix(checkup__q_477, 2)] == 2) && (checkup__q_477 == checkup__owner_478))) {
+                    int32_t _w684 = _wx(checkup__q_477, 2);
+                    if (_w684 >= 0) {
+                        s->condition[_w684] = ((int8_t)(0));
                     }
                 }
             }
-            for (int32_t _i1398 = 0; _i1398 < 2; _i1398++) for (int32_t _i1399 = 0; _i1399 < 4; _i1399++) knockouts__ko_572[_i1398 * 4 + _i1399] = ((s->card[_i1398 * 4 + _i1399] >= 0) && (s->damage[_i1398 * 4 + _i1399] >= CARDS__hp[_ix(s->card[_i1398 * 4 + _i1399], 395)]));
-            for (int32_t _i1400 = 0; _i1400 < 2; _i1400++) for (int32_t _i1401 = 0; _i1401 < 4; _i1401++) knockouts__ko_cards_573[_i1400 * 4 + _i1401] = (knockouts__ko_572[_i1400 * 4 + _i1401] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i1400 * 4 + _i1401], 395)]))) : 0);
+            for (int32_t _i685 = 0; _i685 < 2; _i685++) for (int32_t _i686 = 0; _i686 < 4; _i686++) knockouts__ko_479[_i685 * 4 + _i686] = ((s->card[_i685 * 4 + _i686] >= 0) && (s->damage[_i685 * 4 + _i686] >= CARDS__hp[_ix(s->card[_i685 * 4 + _i686], 395)]));
+            for (int32_t _i687 = 0; _i687 < 2; _i687++) for (int32_t _i688 = 0; _i688 < 4; _i688++) knockouts__ko_cards_480[_i687 * 4 + _i688] = (knockouts__ko_479[_i687 * 4 + _i688] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i687 * 4 + _i688], 395)]))) : 0);
             {
-                int8_t _t1402[2];
-                for (int32_t _i1403 = 0; _i1403 < 2; _i1403++) _t1402[_i1403] = ((int8_t)(_wadd(s->discard_count[_i1403], (_i1403 == 0 ? ({ int32_t _r1405 = 0; for (int32_t _j1404 = 0; _j1404 < 4; _j1404++) _r1405 = _wadd(_r1405, knockouts__ko_cards_573[_j1404]); _r1405; }) : ({ int32_t _r1408 = 0; for (int32_t _j1407 = 0; _j1407 < 4; _j1407++) _r1408 = _wadd(_r1408, knockouts__ko_cards_573[1 * 4 + _j1407]); _r1408; })))));
-                memcpy(s->discard_count, _t1402, sizeof _t1402);
+                int8_t _t689[2];
+                for (int32_t _i690 = 0; _i690 < 2; _i690++) _t689[_i690] = ((int8_t)(_wadd(s->discard_count[_i690], (_i690 == 0 ? ({ int32_t _r692 = 0; for (int32_t _j691 = 0; _j691 < 4; _j691++) _r692 = _wadd(_r692, knockouts__ko_cards_480[_j691]); _r692; }) : ({ int32_t _r695 = 0; for (int32_t _j694 = 0; _j694 < 4; _j694++) _r695 = _wadd(_r695, knockouts__ko_cards_480[1 * 4 + _j694]); _r695; })))));
+                memcpy(s->discard_count, _t689, sizeof _t689);
             }
-            for (int32_t _i1410 = 0; _i1410 < 2; _i1410++) for (int32_t _i1411 = 0; _i1411 < 4; _i1411++) knockouts__ko_value_574[_i1410 * 4 + _i1411] = (knockouts__ko_572[_i1410 * 4 + _i1411] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i1410 * 4 + _i1411], 395)]))) : 0);
+            for (int32_t _i697 = 0; _i697 < 2; _i697++) for (int32_t _i698 = 0; _i698 < 4; _i698++) knockouts__ko_value_481[_i697 * 4 + _i698] = (knockouts__ko_479[_i697 * 4 + _i698] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i697 * 4 + _i698], 395)]))) : 0);
             {
-                int8_t _t1412[2];
-                for (int32_t _i1413 = 0; _i1413 < 2; _i1413++) _t1412[_i1413] = ((int8_t)(_wadd(s->points[_i1413], (_i1413 == 0 ? ({ int32_t _r1415 = 0; for (int32_t _j1414 = 0; _j1414 < 4; _j1414++) _r1415 = _wadd(_r1415, knockouts__ko_value_574[1 * 4 + _j1414]); _r1415; }) : ({ int32_t _r1418 = 0; for (int32_t _j1417 = 0; _j1417 < 4; _j1417++) _r1418 = _wadd(_r1418, knockouts__ko_value_574[_j1417]); _r1418; })))));
-                memcpy(s->points, _t1412, sizeof _t1412);
+                int8_t _t699[2];
+                for (int32_t _i700 = 0; _i700 < 2; _i700++) _t699[_i700] = ((int8_t)(_wadd(s->points[_i700], (_i700 == 0 ? ({ int32_t _r702 = 0; for (int32_t _j701 = 0; _j701 < 4; _j701++) _r702 = _wadd(_r702, knockouts__ko_value_481[1 * 4 + _j701]); _r702; }) : ({ int32_t _r705 = 0; for (int32_t _j704 = 0; _j704 < 4; _j704++) _r705 = _wadd(_r705, knockouts__ko_value_481[_j704]); _r705; })))));
+                memcpy(s->points, _t699, sizeof _t699);
             }
             if (false) {
                 {
-                    int16_t _t1420[2];
-                    for (int32_t _i1421 = 0; _i1421 < 2; _i1421++) _t1420[_i1421] = ((_i1421 == 0 ? ({ bool _r1423 = false; for (int32_t _j1422 = 0; _j1422 < 4; _j1422++) if (knockouts__ko_572[_j1422]) { _r1423 = true; break; } _r1423; }) : ({ bool _r1426 = false; for (int32_t _j1425 = 0; _j1425 < 4; _j1425++) if (knockouts__ko_572[1 * 4 + _j1425]) { _r1426 = true; break; } _r1426; })) ? s->turn : s->ko_turn[_i1421]);
-                    memcpy(s->ko_turn, _t1420, sizeof _t1420);
+                    int16_t _t707[2];
+                    for (int32_t _i708 = 0; _i708 < 2; _i708++) _t707[_i708] = ((_i708 == 0 ? ({ bool _r710 = false; for (int32_t _j709 = 0; _j709 < 4; _j709++) if (knockouts__ko_479[_j709]) { _r710 = true; break; } _r710; }) : ({ bool _r713 = false; for (int32_t _j712 = 0; _j712 < 4; _j712++) if (knockouts__ko_479[1 * 4 + _j712]) { _r713 = true; break; } _r713; })) ? s->turn : s->ko_turn[_i708]);
+                    memcpy(s->ko_turn, _t707, sizeof _t707);
                 }
             }
             {
-                int16_t _t1428[8];
-                for (int32_t _i1429 = 0; _i1429 < 2; _i1429++) for (int32_t _i1430 = 0; _i1430 < 4; _i1430++) _t1428[_i1429 * 4 + _i1430] = (knockouts__ko_572[_i1429 * 4 + _i1430] ? ((int16_t)((-1))) : s->card[_i1429 * 4 + _i1430]);
-                memcpy(s->card, _t1428, sizeof _t1428);
+                int16_t _t715[8];
+                for (int32_t _i716 = 0; _i716 < 2; _i716++) for (int32_t _i717 = 0; _i717 < 4; _i717++) _t715[_i716 * 4 + _i717] = (knockouts__ko_479[_i716 * 4 + _i717] ? ((int16_t)((-1))) : s->card[_i716 * 4 + _i717]);
+                memcpy(s->card, _t715, sizeof _t715);
             }
             {
-                int16_t _t1431[8];
-                for (int32_t _i1432 = 0; _i1432 < 2; _i1432++) for (int32_t _i1433 = 0; _i1433 < 4; _i1433++) _t1431[_i1432 * 4 + _i1433] = (knockouts__ko_572[_i1432 * 4 + _i1433] ? ((int16_t)(0)) : s->damage[_i1432 * 4 + _i1433]);
-                memcpy(s->damage, _t1431, sizeof _t1431);
+                int16_t _t718[8];
+                for (int32_t _i719 = 0; _i719 < 2; _i719++) for (int32_t _i720 = 0; _i720 < 4; _i720++) _t718[_i719 * 4 + _i720] = (knockouts__ko_479[_i719 * 4 + _i720] ? ((int16_t)(0)) : s->damage[_i719 * 4 + _i720]);
+                memcpy(s->damage, _t718, sizeof _t718);
             }
             {
-                int8_t _t1434[64];
-                for (int32_t _i1435 = 0; _i1435 < 2; _i1435++) for (int32_t _i1436 = 0; _i1436 < 4; _i1436++) for (int32_t _i1437 = 0; _i1437 < 8; _i1437++) _t1434[_i1435 * 32 + _i1436 * 8 + _i1437] = (knockouts__ko_572[(_i1435 * 4 + _i1436) / 4 * 4 + ((_i1435 * 4 + _i1436)) % 4] ? ((int8_t)(0)) : s->energy[_i1435 * 32 + _i1436 * 8 + _i1437]);
-                memcpy(s->energy, _t1434, sizeof _t1434);
+                int8_t _t721[64];
+                for (int32_t _i722 = 0; _i722 < 2; _i722++) for (int32_t _i723 = 0; _i723 < 4; _i723++) for (int32_t _i724 = 0; _i724 < 8; _i724++) _t721[_i722 * 32 + _i723 * 8 + _i724] = (knockouts__ko_479[(_i722 * 4 + _i723) / 4 * 4 + ((_i722 * 4 + _i723)) % 4] ? ((int8_t)(0)) : s->energy[_i722 * 32 + _i723 * 8 + _i724]);
+                memcpy(s->energy, _t721, sizeof _t721);
             }
             {
-                int8_t _t1438[8];
-                for (int32_t _i1439 = 0; _i1439 < 2; _i1439++) for (int32_t _i1440 = 0; _i1440 < 4; _i1440++) _t1438[_i1439 * 4 + _i1440] = (knockouts__ko_572[_i1439 * 4 + _i1440] ? ((int8_t)(0)) : s->entered[_i1439 * 4 + _i1440]);
-                memcpy(s->entered, _t1438, sizeof _t1438);
+                int8_t _t725[8];
+                for (int32_t _i726 = 0; _i726 < 2; _i726++) for (int32_t _i727 = 0; _i727 < 4; _i727++) _t725[_i726 * 4 + _i727] = (knockouts__ko_479[_i726 * 4 + _i727] ? ((int8_t)(0)) : s->entered[_i726 * 4 + _i727]);
+                memcpy(s->entered, _t725, sizeof _t725);
             }
             {
-                int16_t _t1441[16];
-                for (int32_t _i1442 = 0; _i1442 < 2; _i1442++) for (int32_t _i1443 = 0; _i1443 < 4; _i1443++) for (int32_t _i1444 = 0; _i1444 < 2; _i1444++) _t1441[_i1442 * 8 + _i1443 * 2 + _i1444] = (knockouts__ko_572[(_i1442 * 4 + _i1443) / 4 * 4 + ((_i1442 * 4 + _i1443)) % 4] ? ((int16_t)((-1))) : s->under[_i1442 * 8 + _i1443 * 2 + _i1444]);
-                memcpy(s->under, _t1441, sizeof _t1441);
+                int16_t _t728[16];
+                for (int32_t _i729 = 0; _i729 < 2; _i729++) for (int32_t _i730 = 0; _i730 < 4; _i730++) for (int32_t _i731 = 0; _i731 < 2; _i731++) _t728[_i729 * 8 + _i730 * 2 + _i731] = (knockouts__ko_479[(_i729 * 4 + _i730) / 4 * 4 + ((_i729 * 4 + _i730)) % 4] ? ((int16_t)((-1))) : s->under[_i729 * 8 + _i730 * 2 + _i731]);
+                memcpy(s->under, _t728, sizeof _t728);
             }
             {
-                bool _t1445[8];
-                for (int32_t _i1446 = 0; _i1446 < 2; _i1446++) for (int32_t _i1447 = 0; _i1447 < 4; _i1447++) _t1445[_i1446 * 4 + _i1447] = (s->used_ability[_i1446 * 4 + _i1447] && (!knockouts__ko_572[_i1446 * 4 + _i1447]));
-                memcpy(s->used_ability, _t1445, sizeof _t1445);
+                bool _t732[8];
+                for (int32_t _i733 = 0; _i733 < 2; _i733++) for (int32_t _i734 = 0; _i734 < 4; _i734++) _t732[_i733 * 4 + _i734] = (s->used_ability[_i733 * 4 + _i734] && (!knockouts__ko_479[_i733 * 4 + _i734]));
+                memcpy(s->used_ability, _t732, sizeof _t732);
             }
-            knockouts__ko_active_575[0] = knockouts__ko_572[0];
-            knockouts__ko_active_575[1] = knockouts__ko_572[1 * 4];
+            knockouts__ko_active_482[0] = knockouts__ko_479[0];
+            knockouts__ko_active_482[1] = knockouts__ko_479[1 * 4];
             {
-                bool _t1448[2];
-                for (int32_t _i1449 = 0; _i1449 < 2; _i1449++) _t1448[_i1449] = (s->poisoned[_i1449] && (!knockouts__ko_active_575[_i1449]));
-                memcpy(s->poisoned, _t1448, sizeof _t1448);
-            }
-            {
-                bool _t1450[2];
-                for (int32_t _i1451 = 0; _i1451 < 2; _i1451++) _t1450[_i1451] = (s->burned[_i1451] && (!knockouts__ko_active_575[_i1451]));
-                memcpy(s->burned, _t1450, sizeof _t1450);
+                bool _t735[2];
+                for (int32_t _i736 = 0; _i736 < 2; _i736++) _t735[_i736] = (s->poisoned[_i736] && (!knockouts__ko_active_482[_i736]));
+                memcpy(s->poisoned, _t735, sizeof _t735);
             }
             {
-                int8_t _t1452[2];
-                for (int32_t _i1453 = 0; _i1453 < 2; _i1453++) _t1452[_i1453] = (knockouts__ko_active_575[_i1453] ? ((int8_t)(0)) : s->condition[_i1453]);
-                memcpy(s->condition, _t1452, sizeof _t1452);
+                bool _t737[2];
+                for (int32_t _i738 = 0; _i738 < 2; _i738++) _t737[_i738] = (s->burned[_i738] && (!knockouts__ko_active_482[_i738]));
+                memcpy(s->burned, _t737, sizeof _t737);
             }
-            knockouts__has_bench_578[0] = ({ int32_t _lo1454 = 1; bool _r1456 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_576 = _lo1454, _end1455 = 4; knockouts__ks_576 < _end1455; knockouts__ks_576++) if ((s->card[knockouts__ks_576] >= 0)) { _r1456 = true; break; } _r1456; });
-            knockouts__has_bench_578[1] = ({ int32_t _lo1458 = 1; bool _r1460 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_577 = _lo1458, _end1459 = 4; knockouts__ks_577 < _end1459; knockouts__ks_577++) if ((s->card[1 * 4 + knockouts__ks_577] >= 0)) { _r1460 = true; break; } _r1460; });
             {
-                bool _t1462[2];
-                for (int32_t _i1463 = 0; _i1463 < 2; _i1463++) _t1462[_i1463] = (s->promote_pending[_i1463] || (knockouts__ko_active_575[_i1463] && knockouts__has_bench_578[_i1463]));
-                memcpy(s->promote_pending, _t1462, sizeof _t1462);
+                int8_t _t739[2];
+                for (int32_t _i740 = 0; _i740 < 2; _i740++) _t739[_i740] = (knockouts__ko_active_482[_i740] ? ((int8_t)(0)) : s->condition[_i740]);
+                memcpy(s->condition, _t739, sizeof _t739);
             }
-            for (int32_t _i1464 = 0; _i1464 < 2; _i1464++) knockouts__won_579[_i1464] = ((s->points[_i1464] >= 3) || (_i1464 == 0 ? (knockouts__ko_active_575[1] && (!knockouts__has_bench_578[1])) : (knockouts__ko_active_575[0] && (!knockouts__has_bench_578[0]))));
-            if ((knockouts__won_579[0] && knockouts__won_579[1])) {
+            knockouts__has_bench_485[0] = ({ int32_t _lo741 = 1; bool _r743 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_483 = _lo741, _end742 = 4; knockouts__ks_483 < _end742; knockouts__ks_483++) if ((s->card[knockouts__ks_483] >= 0)) { _r743 = true; break; } _r743; });
+            knockouts__has_bench_485[1] = ({ int32_t _lo745 = 1; bool _r747 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_484 = _lo745, _end746 = 4; knockouts__ks_484 < _end746; knockouts__ks_484++) if ((s->card[1 * 4 + knockouts__ks_484] >= 0)) { _r747 = true; break; } _r747; });
+            {
+                bool _t749[2];
+                for (int32_t _i750 = 0; _i750 < 2; _i750++) _t749[_i750] = (s->promote_pending[_i750] || (knockouts__ko_active_482[_i750] && knockouts__has_bench_485[_i750]));
+                memcpy(s->promote_pending, _t749, sizeof _t749);
+            }
+            for (int32_t _i751 = 0; _i751 < 2; _i751++) knockouts__won_486[_i751] = ((s->points[_i751] >= 3) || (_i751 == 0 ? (knockouts__ko_active_482[1] && (!knockouts__has_bench_485[1])) : (knockouts__ko_active_482[0] && (!knockouts__has_bench_485[0]))));
+            if ((knockouts__won_486[0] && knockouts__won_486[1])) {
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if ((knockouts__won_579[0] || knockouts__won_579[1])) {
-                _win(s, (knockouts__won_579[0] ? 0 : 1));
+            } else if ((knockouts__won_486[0] || knockouts__won_486[1])) {
+                _win(s, (knockouts__won_486[0] ? 0 : 1));
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
             }
@@ -6421,14 +5353,14 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
                 s->phase = ((int8_t)(3));
-            } else if (s->promote_pending[_ix(end_of_turn__p_567, 2)]) {
+            } else if (s->promote_pending[_ix(end_of_turn__p_474, 2)]) {
                 s->phase = ((int8_t)(2));
-            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_567), 2)]) {
+            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_474), 2)]) {
                 s->phase = ((int8_t)(2));
-                s->current_player = _wsub(1, end_of_turn__p_567);
+                s->current_player = _wsub(1, end_of_turn__p_474);
             } else {
-                start_turn__p_580 = _wsub(1, end_of_turn__p_567);
-                s->current_player = start_turn__p_580;
+                start_turn__p_487 = _wsub(1, end_of_turn__p_474);
+                s->current_player = start_turn__p_487;
                 s->phase = ((int8_t)(1));
                 s->turn = ((int16_t)(_wadd(s->turn, 1)));
                 s->supporter_played = false;
@@ -6437,578 +5369,578 @@ static void effect_choice(State *s, int32_t choice__option, Key key)
                 s->dealt_bonus = ((int16_t)(0));
                 s->dealt_group = ((int8_t)((-1)));
                 {
-                    bool _t1465[8];
-                    for (int32_t _i1466 = 0; _i1466 < 2; _i1466++) for (int32_t _i1467 = 0; _i1467 < 4; _i1467++) _t1465[_i1466 * 4 + _i1467] = (s->used_ability[_i1466 * 4 + _i1467] && false);
-                    memcpy(s->used_ability, _t1465, sizeof _t1465);
+                    bool _t752[8];
+                    for (int32_t _i753 = 0; _i753 < 2; _i753++) for (int32_t _i754 = 0; _i754 < 4; _i754++) _t752[_i753 * 4 + _i754] = (s->used_ability[_i753 * 4 + _i754] && false);
+                    memcpy(s->used_ability, _t752, sizeof _t752);
                 }
-                draw_cards__p_581 = start_turn__p_580;
-                draw_cards__have_582 = s->hand_count[_ix(draw_cards__p_581, 2)];
-                draw_cards__k_583 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_581, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_582))))));
-                int32_t _w1468 = _wx(draw_cards__p_581, 2);
-                if (_w1468 >= 0) {
+                draw_cards__p_488 = start_turn__p_487;
+                draw_cards__have_489 = s->hand_count[_ix(draw_cards__p_488, 2)];
+                draw_cards__k_490 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_488, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_489))))));
+                int32_t _w755 = _wx(draw_cards__p_488, 2);
+                if (_w755 >= 0) {
                     {
-                        int16_t _t1469[10];
-                        for (int32_t _i1470 = 0; _i1470 < 10; _i1470++) _t1469[_i1470] = (((HAND_SLOTS[_i1470] >= draw_cards__have_582) && (HAND_SLOTS[_i1470] < ((int8_t)(_wadd(draw_cards__have_582, draw_cards__k_583))))) ? s->deck[_ix(draw_cards__p_581, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i1470], draw_cards__have_582), 0), 19), 20)] : s->hand[_ix(draw_cards__p_581, 2) * 10 + _i1470]);
-                        memcpy(s->hand + _w1468 * 10, _t1469, sizeof _t1469);
+                        int16_t _t756[10];
+                        for (int32_t _i757 = 0; _i757 < 10; _i757++) _t756[_i757] = (((HAND_SLOTS[_i757] >= draw_cards__have_489) && (HAND_SLOTS[_i757] < ((int8_t)(_wadd(draw_cards__have_489, draw_cards__k_490))))) ? s->deck[_ix(draw_cards__p_488, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i757], draw_cards__have_489), 0), 19), 20)] : s->hand[_ix(draw_cards__p_488, 2) * 10 + _i757]);
+                        memcpy(s->hand + _w755 * 10, _t756, sizeof _t756);
                     }
                 }
-                int32_t _w1471 = _wx(draw_cards__p_581, 2);
-                if (_w1471 >= 0) {
+                int32_t _w758 = _wx(draw_cards__p_488, 2);
+                if (_w758 >= 0) {
                     {
-                        int16_t _t1472[20];
-                        for (int32_t _i1473 = 0; _i1473 < 20; _i1473++) _t1472[_i1473] = ((_wadd(DECK_SLOTS[_i1473], draw_cards__k_583) < 20) ? s->deck[_ix(draw_cards__p_581, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i1473], draw_cards__k_583), 0), 19), 20)] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w1471 * 20, _t1472, sizeof _t1472);
+                        int16_t _t759[20];
+                        for (int32_t _i760 = 0; _i760 < 20; _i760++) _t759[_i760] = ((_wadd(DECK_SLOTS[_i760], draw_cards__k_490) < 20) ? s->deck[_ix(draw_cards__p_488, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i760], draw_cards__k_490), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w758 * 20, _t759, sizeof _t759);
                     }
                 }
-                int32_t _w1474 = _wx(draw_cards__p_581, 2);
-                if (_w1474 >= 0) {
-                    s->hand_count[_w1474] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_581, 2)], draw_cards__k_583)));
+                int32_t _w761 = _wx(draw_cards__p_488, 2);
+                if (_w761 >= 0) {
+                    s->hand_count[_w761] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_488, 2)], draw_cards__k_490)));
                 }
-                int32_t _w1475 = _wx(draw_cards__p_581, 2);
-                if (_w1475 >= 0) {
-                    s->deck_count[_w1475] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_581, 2)], draw_cards__k_583)));
+                int32_t _w762 = _wx(draw_cards__p_488, 2);
+                if (_w762 >= 0) {
+                    s->deck_count[_w762] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_488, 2)], draw_cards__k_490)));
                 }
                 if ((s->turn > 1)) {
-                    int32_t _w1476 = _wx(start_turn__p_580, 2);
-                    if (_w1476 >= 0) {
-                        s->energy_now[_w1476] = s->energy_next[_ix(start_turn__p_580, 2)];
+                    int32_t _w763 = _wx(start_turn__p_487, 2);
+                    if (_w763 >= 0) {
+                        s->energy_now[_w763] = s->energy_next[_ix(start_turn__p_487, 2)];
                     }
-                    int32_t _w1477 = _wx(start_turn__p_580, 2);
-                    if (_w1477 >= 0) {
-                        s->energy_next[_w1477] = ({ int32_t _let1478 = start_turn__p_580; int32_t next_energy__p_584 = _let1478; ({ int8_t _let1479 = s->deck_id[_ix(next_energy__p_584, 2)]; int8_t next_energy__d_585 = _let1479; ({ int32_t _let1480 = _roll(random_word_at(key, 12), DECK_INFO__types[_ix(next_energy__d_585, 14)]); int32_t next_energy__j_586 = _let1480; ((next_energy__j_586 == 0) ? DECK_INFO__type0[_ix(next_energy__d_585, 14)] : ((next_energy__j_586 == 1) ? DECK_INFO__type1[_ix(next_energy__d_585, 14)] : DECK_INFO__type2[_ix(next_energy__d_585, 14)])); }); }); });
+                    int32_t _w764 = _wx(start_turn__p_487, 2);
+                    if (_w764 >= 0) {
+                        s->energy_next[_w764] = ({ int32_t _let765 = start_turn__p_487; int32_t next_energy__p_491 = _let765; ({ int8_t _let766 = s->deck_id[_ix(next_energy__p_491, 2)]; int8_t next_energy__d_492 = _let766; ({ int32_t _let767 = _roll(random_word_at(key, 9), DECK_INFO__types[_ix(next_energy__d_492, 14)]); int32_t next_energy__j_493 = _let767; ((next_energy__j_493 == 0) ? DECK_INFO__type0[_ix(next_energy__d_492, 14)] : ((next_energy__j_493 == 1) ? DECK_INFO__type1[_ix(next_energy__d_492, 14)] : DECK_INFO__type2[_ix(next_energy__d_492, 14)])); }); }); });
                     }
                 }
             }
         }
-    } else if ((choice__resume == 4)) {
+    } else if ((choice__resume == 3)) {
         slot = s->choice__slot;
         p_ = s->choice__p;
         o = s->choice__o;
         c = s->choice__c;
         t = choice__option;
         if ((CARDS__ab_heal_all[_ix(c, 395)] > 0)) {
-            int32_t _w1481 = _wx(p_, 2);
-            if (_w1481 >= 0) {
+            int32_t _w768 = _wx(p_, 2);
+            if (_w768 >= 0) {
                 {
-                    int16_t _t1482[4];
-                    for (int32_t _i1483 = 0; _i1483 < 4; _i1483++) _t1482[_i1483] = ((s->damage[_ix(p_, 2) * 4 + _i1483] > CARDS__ab_heal_all[_ix(c, 395)]) ? ((int16_t)(_wsub(s->damage[_ix(p_, 2) * 4 + _i1483], CARDS__ab_heal_all[_ix(c, 395)]))) : ((int16_t)(0)));
-                    memcpy(s->damage + _w1481 * 4, _t1482, sizeof _t1482);
+                    int16_t _t769[4];
+                    for (int32_t _i770 = 0; _i770 < 4; _i770++) _t769[_i770] = ((s->damage[_ix(p_, 2) * 4 + _i770] > CARDS__ab_heal_all[_ix(c, 395)]) ? ((int16_t)(_wsub(s->damage[_ix(p_, 2) * 4 + _i770], CARDS__ab_heal_all[_ix(c, 395)]))) : ((int16_t)(0)));
+                    memcpy(s->damage + _w768 * 4, _t769, sizeof _t769);
                 }
             }
         }
         if (((CARDS__ab_gust[_ix(c, 395)] || CARDS__ab_drive_off[_ix(c, 395)]) && (t >= 0))) {
-            swap_active__p_616 = o;
-            swap_active__b_617 = t;
-            for (int32_t _i1484 = 0; _i1484 < 4; _i1484++) swap_active__perm_618[_i1484] = SWAP[_ix(swap_active__b_617, 4) * 4 + _i1484];
-            int32_t _w1485 = _wx(swap_active__p_616, 2);
-            if (_w1485 >= 0) {
+            swap_active__p_523 = o;
+            swap_active__b_524 = t;
+            for (int32_t _i771 = 0; _i771 < 4; _i771++) swap_active__perm_525[_i771] = SWAP[_ix(swap_active__b_524, 4) * 4 + _i771];
+            int32_t _w772 = _wx(swap_active__p_523, 2);
+            if (_w772 >= 0) {
                 {
-                    int16_t _t1486[4];
-                    for (int32_t _i1487 = 0; _i1487 < 4; _i1487++) _t1486[_i1487] = s->card[_ix(swap_active__p_616, 2) * 4 + _ix(swap_active__perm_618[_i1487], 4)];
-                    memcpy(s->card + _w1485 * 4, _t1486, sizeof _t1486);
+                    int16_t _t773[4];
+                    for (int32_t _i774 = 0; _i774 < 4; _i774++) _t773[_i774] = s->card[_ix(swap_active__p_523, 2) * 4 + _ix(swap_active__perm_525[_i774], 4)];
+                    memcpy(s->card + _w772 * 4, _t773, sizeof _t773);
                 }
             }
-            int32_t _w1488 = _wx(swap_active__p_616, 2);
-            if (_w1488 >= 0) {
+            int32_t _w775 = _wx(swap_active__p_523, 2);
+            if (_w775 >= 0) {
                 {
-                    int16_t _t1489[4];
-                    for (int32_t _i1490 = 0; _i1490 < 4; _i1490++) _t1489[_i1490] = s->damage[_ix(swap_active__p_616, 2) * 4 + _ix(swap_active__perm_618[_i1490], 4)];
-                    memcpy(s->damage + _w1488 * 4, _t1489, sizeof _t1489);
+                    int16_t _t776[4];
+                    for (int32_t _i777 = 0; _i777 < 4; _i777++) _t776[_i777] = s->damage[_ix(swap_active__p_523, 2) * 4 + _ix(swap_active__perm_525[_i777], 4)];
+                    memcpy(s->damage + _w775 * 4, _t776, sizeof _t776);
                 }
             }
-            int32_t _w1491 = _wx(swap_active__p_616, 2);
-            if (_w1491 >= 0) {
+            int32_t _w778 = _wx(swap_active__p_523, 2);
+            if (_w778 >= 0) {
                 {
-                    int8_t _t1492[32];
-                    for (int32_t _i1493 = 0; _i1493 < 4; _i1493++) for (int32_t _i1494 = 0; _i1494 < 8; _i1494++) _t1492[_i1493 * 8 + _i1494] = s->energy[_ix(swap_active__p_616, 2) * 32 + _ix(swap_active__perm_618[_i1493], 4) * 8 + _i1494];
-                    memcpy(s->energy + _w1491 * 32, _t1492, sizeof _t1492);
+                    int8_t _t779[32];
+                    for (int32_t _i780 = 0; _i780 < 4; _i780++) for (int32_t _i781 = 0; _i781 < 8; _i781++) _t779[_i780 * 8 + _i781] = s->energy[_ix(swap_active__p_523, 2) * 32 + _ix(swap_active__perm_525[_i780], 4) * 8 + _i781];
+                    memcpy(s->energy + _w778 * 32, _t779, sizeof _t779);
                 }
             }
-            int32_t _w1495 = _wx(swap_active__p_616, 2);
-            if (_w1495 >= 0) {
+            int32_t _w782 = _wx(swap_active__p_523, 2);
+            if (_w782 >= 0) {
                 {
-                    int8_t _t1496[4];
-                    for (int32_t _i1497 = 0; _i1497 < 4; _i1497++) _t1496[_i1497] = s->entered[_ix(swap_active__p_616, 2) * 4 + _ix(swap_active__perm_618[_i1497], 4)];
-                    memcpy(s->entered + _w1495 * 4, _t1496, sizeof _t1496);
+                    int8_t _t783[4];
+                    for (int32_t _i784 = 0; _i784 < 4; _i784++) _t783[_i784] = s->entered[_ix(swap_active__p_523, 2) * 4 + _ix(swap_active__perm_525[_i784], 4)];
+                    memcpy(s->entered + _w782 * 4, _t783, sizeof _t783);
                 }
             }
-            int32_t _w1498 = _wx(swap_active__p_616, 2);
-            if (_w1498 >= 0) {
+            int32_t _w785 = _wx(swap_active__p_523, 2);
+            if (_w785 >= 0) {
                 {
-                    int16_t _t1499[8];
-                    for (int32_t _i1500 = 0; _i1500 < 4; _i1500++) for (int32_t _i1501 = 0; _i1501 < 2; _i1501++) _t1499[_i1500 * 2 + _i1501] = s->under[_ix(swap_active__p_616, 2) * 8 + _ix(swap_active__perm_618[_i1500], 4) * 2 + _i1501];
-                    memcpy(s->under + _w1498 * 8, _t1499, sizeof _t1499);
+                    int16_t _t786[8];
+                    for (int32_t _i787 = 0; _i787 < 4; _i787++) for (int32_t _i788 = 0; _i788 < 2; _i788++) _t786[_i787 * 2 + _i788] = s->under[_ix(swap_active__p_523, 2) * 8 + _ix(swap_active__perm_525[_i787], 4) * 2 + _i788];
+                    memcpy(s->under + _w785 * 8, _t786, sizeof _t786);
                 }
             }
-            int32_t _w1502 = _wx(swap_active__p_616, 2);
-            if (_w1502 >= 0) {
+            int32_t _w789 = _wx(swap_active__p_523, 2);
+            if (_w789 >= 0) {
                 {
-                    bool _t1503[4];
-                    for (int32_t _i1504 = 0; _i1504 < 4; _i1504++) _t1503[_i1504] = s->used_ability[_ix(swap_active__p_616, 2) * 4 + _ix(swap_active__perm_618[_i1504], 4)];
-                    memcpy(s->used_ability + _w1502 * 4, _t1503, sizeof _t1503);
+                    bool _t790[4];
+                    for (int32_t _i791 = 0; _i791 < 4; _i791++) _t790[_i791] = s->used_ability[_ix(swap_active__p_523, 2) * 4 + _ix(swap_active__perm_525[_i791], 4)];
+                    memcpy(s->used_ability + _w789 * 4, _t790, sizeof _t790);
                 }
             }
-            clear_conditions__p_619 = swap_active__p_616;
-            int32_t _w1505 = _wx(clear_conditions__p_619, 2);
-            if (_w1505 >= 0) {
-                s->poisoned[_w1505] = false;
+            clear_conditions__p_526 = swap_active__p_523;
+            int32_t _w792 = _wx(clear_conditions__p_526, 2);
+            if (_w792 >= 0) {
+                s->poisoned[_w792] = false;
             }
-            int32_t _w1506 = _wx(clear_conditions__p_619, 2);
-            if (_w1506 >= 0) {
-                s->burned[_w1506] = false;
+            int32_t _w793 = _wx(clear_conditions__p_526, 2);
+            if (_w793 >= 0) {
+                s->burned[_w793] = false;
             }
-            int32_t _w1507 = _wx(clear_conditions__p_619, 2);
-            if (_w1507 >= 0) {
-                s->condition[_w1507] = ((int8_t)(0));
+            int32_t _w794 = _wx(clear_conditions__p_526, 2);
+            if (_w794 >= 0) {
+                s->condition[_w794] = ((int8_t)(0));
             }
-            int32_t _w1508 = _wx(clear_conditions__p_619, 2);
-            if (_w1508 >= 0) {
+            int32_t _w795 = _wx(clear_conditions__p_526, 2);
+            if (_w795 >= 0) {
                 {
-                    int16_t _t1509[8];
-                    for (int32_t _i1510 = 0; _i1510 < 8; _i1510++) _t1509[_i1510] = (ACTIVE_BOUND[_i1510] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_619, 2) * 8 + _i1510]);
-                    memcpy(s->lasting_until + _w1508 * 8, _t1509, sizeof _t1509);
+                    int16_t _t796[8];
+                    for (int32_t _i797 = 0; _i797 < 8; _i797++) _t796[_i797] = (ACTIVE_BOUND[_i797] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_526, 2) * 8 + _i797]);
+                    memcpy(s->lasting_until + _w795 * 8, _t796, sizeof _t796);
                 }
             }
         }
         if (((CARDS__ab_snipe[_ix(c, 395)] > 0) && (t >= 0))) {
-            int32_t _w1511 = _wx(o, 2);
-            int32_t _w1512 = _wx(t, 4);
-            if (_w1511 >= 0 && _w1512 >= 0) {
-                s->damage[_w1511 * 4 + _w1512] = ((int16_t)(_wadd(s->damage[_ix(o, 2) * 4 + _ix(t, 4)], CARDS__ab_snipe[_ix(c, 395)])));
+            int32_t _w798 = _wx(o, 2);
+            int32_t _w799 = _wx(t, 4);
+            if (_w798 >= 0 && _w799 >= 0) {
+                s->damage[_w798 * 4 + _w799] = ((int16_t)(_wadd(s->damage[_ix(o, 2) * 4 + _ix(t, 4)], CARDS__ab_snipe[_ix(c, 395)])));
             }
         }
         if ((CARDS__ab_attach_type[_ix(c, 395)] >= 0)) {
-            int32_t _w1513 = _wx(p_, 2);
-            int32_t _w1514 = _wx((CARDS__ab_attach_active[_ix(c, 395)] ? 0 : slot), 4);
-            int32_t _w1515 = _wx(CARDS__ab_attach_type[_ix(c, 395)], 8);
-            if (_w1513 >= 0 && _w1514 >= 0 && _w1515 >= 0) {
-                s->energy[_w1513 * 32 + _w1514 * 8 + _w1515] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix((CARDS__ab_attach_active[_ix(c, 395)] ? 0 : slot), 4) * 8 + _ix(CARDS__ab_attach_type[_ix(c, 395)], 8)], 1)));
+            int32_t _w800 = _wx(p_, 2);
+            int32_t _w801 = _wx((CARDS__ab_attach_active[_ix(c, 395)] ? 0 : slot), 4);
+            int32_t _w802 = _wx(CARDS__ab_attach_type[_ix(c, 395)], 8);
+            if (_w800 >= 0 && _w801 >= 0 && _w802 >= 0) {
+                s->energy[_w800 * 32 + _w801 * 8 + _w802] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix((CARDS__ab_attach_active[_ix(c, 395)] ? 0 : slot), 4) * 8 + _ix(CARDS__ab_attach_type[_ix(c, 395)], 8)], 1)));
             }
         }
-        heads_bool172 = _flip(random_word_at(key, 13));
-        if (((CARDS__ab_status[_ix(c, 395)] > 0) && ((CARDS__ab_status_if[_ix(c, 395)] == 0) || ((CARDS__ab_coins[_ix(c, 395)] > 0) && heads_bool172)))) {
-            give_status__q_620 = o;
-            give_status__st_621 = CARDS__ab_status[_ix(c, 395)];
-            if ((give_status__st_621 == 1)) {
-                int32_t _w1516 = _wx(give_status__q_620, 2);
-                if (_w1516 >= 0) {
-                    s->poisoned[_w1516] = true;
+        heads_bool159 = _flip(random_word_at(key, 10));
+        if (((CARDS__ab_status[_ix(c, 395)] > 0) && ((CARDS__ab_status_if[_ix(c, 395)] == 0) || ((CARDS__ab_coins[_ix(c, 395)] > 0) && heads_bool159)))) {
+            give_status__q_527 = o;
+            give_status__st_528 = CARDS__ab_status[_ix(c, 395)];
+            if ((give_status__st_528 == 1)) {
+                int32_t _w803 = _wx(give_status__q_527, 2);
+                if (_w803 >= 0) {
+                    s->poisoned[_w803] = true;
                 }
-            } else if ((give_status__st_621 == 2)) {
-                int32_t _w1517 = _wx(give_status__q_620, 2);
-                if (_w1517 >= 0) {
-                    s->burned[_w1517] = true;
+            } else if ((give_status__st_528 == 2)) {
+                int32_t _w804 = _wx(give_status__q_527, 2);
+                if (_w804 >= 0) {
+                    s->burned[_w804] = true;
                 }
-            } else if ((give_status__st_621 == 3)) {
-                int32_t _w1518 = _wx(give_status__q_620, 2);
-                if (_w1518 >= 0) {
-                    s->condition[_w1518] = ((int8_t)(1));
+            } else if ((give_status__st_528 == 3)) {
+                int32_t _w805 = _wx(give_status__q_527, 2);
+                if (_w805 >= 0) {
+                    s->condition[_w805] = ((int8_t)(1));
                 }
-            } else if ((give_status__st_621 == 4)) {
-                int32_t _w1519 = _wx(give_status__q_620, 2);
-                if (_w1519 >= 0) {
-                    s->condition[_w1519] = ((int8_t)(2));
+            } else if ((give_status__st_528 == 4)) {
+                int32_t _w806 = _wx(give_status__q_527, 2);
+                if (_w806 >= 0) {
+                    s->condition[_w806] = ((int8_t)(2));
                 }
-            } else if ((give_status__st_621 == 5)) {
-                int32_t _w1520 = _wx(give_status__q_620, 2);
-                if (_w1520 >= 0) {
-                    s->condition[_w1520] = ((int8_t)(3));
+            } else if ((give_status__st_528 == 5)) {
+                int32_t _w807 = _wx(give_status__q_527, 2);
+                if (_w807 >= 0) {
+                    s->condition[_w807] = ((int8_t)(3));
                 }
             }
         }
         if ((CARDS__ab_look_n[_ix(c, 395)] > 0)) {
-            int32_t _w1521 = _wx(p_, 2);
-            if (_w1521 >= 0) {
+            int32_t _w808 = _wx(p_, 2);
+            if (_w808 >= 0) {
                 {
-                    int16_t *_d = s->seen + _w1521 * 10;
-                    for (int32_t _i1522 = 0; _i1522 < 10; _i1522++) _d[_i1522] = ((HAND_SLOTS[_i1522] < CARDS__ab_look_n[_ix(c, 395)]) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i1522], 0), 19), 20)] : ((int16_t)((-1))));
+                    int16_t *_d = s->seen + _w808 * 10;
+                    for (int32_t _i809 = 0; _i809 < 10; _i809++) _d[_i809] = ((HAND_SLOTS[_i809] < CARDS__ab_look_n[_ix(c, 395)]) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i809], 0), 19), 20)] : ((int16_t)((-1))));
                 }
             }
         }
         if (((CARDS__ab_move_type[_ix(c, 395)] >= 0) && (t >= 0))) {
-            int32_t _w1523 = _wx(p_, 2);
-            int32_t _w1524 = _wx(t, 4);
-            int32_t _w1525 = _wx(CARDS__ab_move_type[_ix(c, 395)], 8);
-            if (_w1523 >= 0 && _w1524 >= 0 && _w1525 >= 0) {
-                s->energy[_w1523 * 32 + _w1524 * 8 + _w1525] = ((int8_t)(_wsub(s->energy[_ix(p_, 2) * 32 + _ix(t, 4) * 8 + _ix(CARDS__ab_move_type[_ix(c, 395)], 8)], 1)));
+            int32_t _w810 = _wx(p_, 2);
+            int32_t _w811 = _wx(t, 4);
+            int32_t _w812 = _wx(CARDS__ab_move_type[_ix(c, 395)], 8);
+            if (_w810 >= 0 && _w811 >= 0 && _w812 >= 0) {
+                s->energy[_w810 * 32 + _w811 * 8 + _w812] = ((int8_t)(_wsub(s->energy[_ix(p_, 2) * 32 + _ix(t, 4) * 8 + _ix(CARDS__ab_move_type[_ix(c, 395)], 8)], 1)));
             }
-            int32_t _w1526 = _wx(p_, 2);
-            int32_t _w1527 = _wx(CARDS__ab_move_type[_ix(c, 395)], 8);
-            if (_w1526 >= 0 && _w1527 >= 0) {
-                s->energy[_w1526 * 32 + 0 * 8 + _w1527] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix(CARDS__ab_move_type[_ix(c, 395)], 8)], 1)));
+            int32_t _w813 = _wx(p_, 2);
+            int32_t _w814 = _wx(CARDS__ab_move_type[_ix(c, 395)], 8);
+            if (_w813 >= 0 && _w814 >= 0) {
+                s->energy[_w813 * 32 + 0 * 8 + _w814] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix(CARDS__ab_move_type[_ix(c, 395)], 8)], 1)));
             }
         }
-        for (int32_t _i1528 = 0; _i1528 < 2; _i1528++) for (int32_t _i1529 = 0; _i1529 < 4; _i1529++) knockouts__ko_622[_i1528 * 4 + _i1529] = ((s->card[_i1528 * 4 + _i1529] >= 0) && (s->damage[_i1528 * 4 + _i1529] >= CARDS__hp[_ix(s->card[_i1528 * 4 + _i1529], 395)]));
-        for (int32_t _i1530 = 0; _i1530 < 2; _i1530++) for (int32_t _i1531 = 0; _i1531 < 4; _i1531++) knockouts__ko_cards_623[_i1530 * 4 + _i1531] = (knockouts__ko_622[_i1530 * 4 + _i1531] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i1530 * 4 + _i1531], 395)]))) : 0);
+        for (int32_t _i815 = 0; _i815 < 2; _i815++) for (int32_t _i816 = 0; _i816 < 4; _i816++) knockouts__ko_529[_i815 * 4 + _i816] = ((s->card[_i815 * 4 + _i816] >= 0) && (s->damage[_i815 * 4 + _i816] >= CARDS__hp[_ix(s->card[_i815 * 4 + _i816], 395)]));
+        for (int32_t _i817 = 0; _i817 < 2; _i817++) for (int32_t _i818 = 0; _i818 < 4; _i818++) knockouts__ko_cards_530[_i817 * 4 + _i818] = (knockouts__ko_529[_i817 * 4 + _i818] ? _wadd(1, ((int32_t)(CARDS__stage[_ix(s->card[_i817 * 4 + _i818], 395)]))) : 0);
         {
-            int8_t _t1532[2];
-            for (int32_t _i1533 = 0; _i1533 < 2; _i1533++) _t1532[_i1533] = ((int8_t)(_wadd(s->discard_count[_i1533], (_i1533 == 0 ? ({ int32_t _r1535 = 0; for (int32_t _j1534 = 0; _j1534 < 4; _j1534++) _r1535 = _wadd(_r1535, knockouts__ko_cards_623[_j1534]); _r1535; }) : ({ int32_t _r1538 = 0; for (int32_t _j1537 = 0; _j1537 < 4; _j1537++) _r1538 = _wadd(_r1538, knockouts__ko_cards_623[1 * 4 + _j1537]); _r1538; })))));
-            memcpy(s->discard_count, _t1532, sizeof _t1532);
+            int8_t _t819[2];
+            for (int32_t _i820 = 0; _i820 < 2; _i820++) _t819[_i820] = ((int8_t)(_wadd(s->discard_count[_i820], (_i820 == 0 ? ({ int32_t _r822 = 0; for (int32_t _j821 = 0; _j821 < 4; _j821++) _r822 = _wadd(_r822, knockouts__ko_cards_530[_j821]); _r822; }) : ({ int32_t _r825 = 0; for (int32_t _j824 = 0; _j824 < 4; _j824++) _r825 = _wadd(_r825, knockouts__ko_cards_530[1 * 4 + _j824]); _r825; })))));
+            memcpy(s->discard_count, _t819, sizeof _t819);
         }
-        for (int32_t _i1540 = 0; _i1540 < 2; _i1540++) for (int32_t _i1541 = 0; _i1541 < 4; _i1541++) knockouts__ko_value_624[_i1540 * 4 + _i1541] = (knockouts__ko_622[_i1540 * 4 + _i1541] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i1540 * 4 + _i1541], 395)]))) : 0);
+        for (int32_t _i827 = 0; _i827 < 2; _i827++) for (int32_t _i828 = 0; _i828 < 4; _i828++) knockouts__ko_value_531[_i827 * 4 + _i828] = (knockouts__ko_529[_i827 * 4 + _i828] ? _wadd(1, ((int32_t)(CARDS__ex[_ix(s->card[_i827 * 4 + _i828], 395)]))) : 0);
         {
-            int8_t _t1542[2];
-            for (int32_t _i1543 = 0; _i1543 < 2; _i1543++) _t1542[_i1543] = ((int8_t)(_wadd(s->points[_i1543], (_i1543 == 0 ? ({ int32_t _r1545 = 0; for (int32_t _j1544 = 0; _j1544 < 4; _j1544++) _r1545 = _wadd(_r1545, knockouts__ko_value_624[1 * 4 + _j1544]); _r1545; }) : ({ int32_t _r1548 = 0; for (int32_t _j1547 = 0; _j1547 < 4; _j1547++) _r1548 = _wadd(_r1548, knockouts__ko_value_624[_j1547]); _r1548; })))));
-            memcpy(s->points, _t1542, sizeof _t1542);
+            int8_t _t829[2];
+            for (int32_t _i830 = 0; _i830 < 2; _i830++) _t829[_i830] = ((int8_t)(_wadd(s->points[_i830], (_i830 == 0 ? ({ int32_t _r832 = 0; for (int32_t _j831 = 0; _j831 < 4; _j831++) _r832 = _wadd(_r832, knockouts__ko_value_531[1 * 4 + _j831]); _r832; }) : ({ int32_t _r835 = 0; for (int32_t _j834 = 0; _j834 < 4; _j834++) _r835 = _wadd(_r835, knockouts__ko_value_531[_j834]); _r835; })))));
+            memcpy(s->points, _t829, sizeof _t829);
         }
         if (false) {
             {
-                int16_t _t1550[2];
-                for (int32_t _i1551 = 0; _i1551 < 2; _i1551++) _t1550[_i1551] = ((_i1551 == 0 ? ({ bool _r1553 = false; for (int32_t _j1552 = 0; _j1552 < 4; _j1552++) if (knockouts__ko_622[_j1552]) { _r1553 = true; break; } _r1553; }) : ({ bool _r1556 = false; for (int32_t _j1555 = 0; _j1555 < 4; _j1555++) if (knockouts__ko_622[1 * 4 + _j1555]) { _r1556 = true; break; } _r1556; })) ? s->turn : s->ko_turn[_i1551]);
-                memcpy(s->ko_turn, _t1550, sizeof _t1550);
+                int16_t _t837[2];
+                for (int32_t _i838 = 0; _i838 < 2; _i838++) _t837[_i838] = ((_i838 == 0 ? ({ bool _r840 = false; for (int32_t _j839 = 0; _j839 < 4; _j839++) if (knockouts__ko_529[_j839]) { _r840 = true; break; } _r840; }) : ({ bool _r843 = false; for (int32_t _j842 = 0; _j842 < 4; _j842++) if (knockouts__ko_529[1 * 4 + _j842]) { _r843 = true; break; } _r843; })) ? s->turn : s->ko_turn[_i838]);
+                memcpy(s->ko_turn, _t837, sizeof _t837);
             }
         }
         {
-            int16_t _t1558[8];
-            for (int32_t _i1559 = 0; _i1559 < 2; _i1559++) for (int32_t _i1560 = 0; _i1560 < 4; _i1560++) _t1558[_i1559 * 4 + _i1560] = (knockouts__ko_622[_i1559 * 4 + _i1560] ? ((int16_t)((-1))) : s->card[_i1559 * 4 + _i1560]);
-            memcpy(s->card, _t1558, sizeof _t1558);
+            int16_t _t845[8];
+            for (int32_t _i846 = 0; _i846 < 2; _i846++) for (int32_t _i847 = 0; _i847 < 4; _i847++) _t845[_i846 * 4 + _i847] = (knockouts__ko_529[_i846 * 4 + _i847] ? ((int16_t)((-1))) : s->card[_i846 * 4 + _i847]);
+            memcpy(s->card, _t845, sizeof _t845);
         }
         {
-            int16_t _t1561[8];
-            for (int32_t _i1562 = 0; _i1562 < 2; _i1562++) for (int32_t _i1563 = 0; _i1563 < 4; _i1563++) _t1561[_i1562 * 4 + _i1563] = (knockouts__ko_622[_i1562 * 4 + _i1563] ? ((int16_t)(0)) : s->damage[_i1562 * 4 + _i1563]);
-            memcpy(s->damage, _t1561, sizeof _t1561);
+            int16_t _t848[8];
+            for (int32_t _i849 = 0; _i849 < 2; _i849++) for (int32_t _i850 = 0; _i850 < 4; _i850++) _t848[_i849 * 4 + _i850] = (knockouts__ko_529[_i849 * 4 + _i850] ? ((int16_t)(0)) : s->damage[_i849 * 4 + _i850]);
+            memcpy(s->damage, _t848, sizeof _t848);
         }
         {
-            int8_t _t1564[64];
-            for (int32_t _i1565 = 0; _i1565 < 2; _i1565++) for (int32_t _i1566 = 0; _i1566 < 4; _i1566++) for (int32_t _i1567 = 0; _i1567 < 8; _i1567++) _t1564[_i1565 * 32 + _i1566 * 8 + _i1567] = (knockouts__ko_622[(_i1565 * 4 + _i1566) / 4 * 4 + ((_i1565 * 4 + _i1566)) % 4] ? ((int8_t)(0)) : s->energy[_i1565 * 32 + _i1566 * 8 + _i1567]);
-            memcpy(s->energy, _t1564, sizeof _t1564);
+            int8_t _t851[64];
+            for (int32_t _i852 = 0; _i852 < 2; _i852++) for (int32_t _i853 = 0; _i853 < 4; _i853++) for (int32_t _i854 = 0; _i854 < 8; _i854++) _t851[_i852 * 32 + _i853 * 8 + _i854] = (knockouts__ko_529[(_i852 * 4 + _i853) / 4 * 4 + ((_i852 * 4 + _i853)) % 4] ? ((int8_t)(0)) : s->energy[_i852 * 32 + _i853 * 8 + _i854]);
+            memcpy(s->energy, _t851, sizeof _t851);
         }
         {
-            int8_t _t1568[8];
-            for (int32_t _i1569 = 0; _i1569 < 2; _i1569++) for (int32_t _i1570 = 0; _i1570 < 4; _i1570++) _t1568[_i1569 * 4 + _i1570] = (knockouts__ko_622[_i1569 * 4 + _i1570] ? ((int8_t)(0)) : s->entered[_i1569 * 4 + _i1570]);
-            memcpy(s->entered, _t1568, sizeof _t1568);
+            int8_t _t855[8];
+            for (int32_t _i856 = 0; _i856 < 2; _i856++) for (int32_t _i857 = 0; _i857 < 4; _i857++) _t855[_i856 * 4 + _i857] = (knockouts__ko_529[_i856 * 4 + _i857] ? ((int8_t)(0)) : s->entered[_i856 * 4 + _i857]);
+            memcpy(s->entered, _t855, sizeof _t855);
         }
         {
-            int16_t _t1571[16];
-            for (int32_t _i1572 = 0; _i1572 < 2; _i1572++) for (int32_t _i1573 = 0; _i1573 < 4; _i1573++) for (int32_t _i1574 = 0; _i1574 < 2; _i1574++) _t1571[_i1572 * 8 + _i1573 * 2 + _i1574] = (knockouts__ko_622[(_i1572 * 4 + _i1573) / 4 * 4 + ((_i1572 * 4 + _i1573)) % 4] ? ((int16_t)((-1))) : s->under[_i1572 * 8 + _i1573 * 2 + _i1574]);
-            memcpy(s->under, _t1571, sizeof _t1571);
+            int16_t _t858[16];
+            for (int32_t _i859 = 0; _i859 < 2; _i859++) for (int32_t _i860 = 0; _i860 < 4; _i860++) for (int32_t _i861 = 0; _i861 < 2; _i861++) _t858[_i859 * 8 + _i860 * 2 + _i861] = (knockouts__ko_529[(_i859 * 4 + _i860) / 4 * 4 + ((_i859 * 4 + _i860)) % 4] ? ((int16_t)((-1))) : s->under[_i859 * 8 + _i860 * 2 + _i861]);
+            memcpy(s->under, _t858, sizeof _t858);
         }
         {
-            bool _t1575[8];
-            for (int32_t _i1576 = 0; _i1576 < 2; _i1576++) for (int32_t _i1577 = 0; _i1577 < 4; _i1577++) _t1575[_i1576 * 4 + _i1577] = (s->used_ability[_i1576 * 4 + _i1577] && (!knockouts__ko_622[_i1576 * 4 + _i1577]));
-            memcpy(s->used_ability, _t1575, sizeof _t1575);
+            bool _t862[8];
+            for (int32_t _i863 = 0; _i863 < 2; _i863++) for (int32_t _i864 = 0; _i864 < 4; _i864++) _t862[_i863 * 4 + _i864] = (s->used_ability[_i863 * 4 + _i864] && (!knockouts__ko_529[_i863 * 4 + _i864]));
+            memcpy(s->used_ability, _t862, sizeof _t862);
         }
-        knockouts__ko_active_625[0] = knockouts__ko_622[0];
-        knockouts__ko_active_625[1] = knockouts__ko_622[1 * 4];
+        knockouts__ko_active_532[0] = knockouts__ko_529[0];
+        knockouts__ko_active_532[1] = knockouts__ko_529[1 * 4];
         {
-            bool _t1578[2];
-            for (int32_t _i1579 = 0; _i1579 < 2; _i1579++) _t1578[_i1579] = (s->poisoned[_i1579] && (!knockouts__ko_active_625[_i1579]));
-            memcpy(s->poisoned, _t1578, sizeof _t1578);
-        }
-        {
-            bool _t1580[2];
-            for (int32_t _i1581 = 0; _i1581 < 2; _i1581++) _t1580[_i1581] = (s->burned[_i1581] && (!knockouts__ko_active_625[_i1581]));
-            memcpy(s->burned, _t1580, sizeof _t1580);
+            bool _t865[2];
+            for (int32_t _i866 = 0; _i866 < 2; _i866++) _t865[_i866] = (s->poisoned[_i866] && (!knockouts__ko_active_532[_i866]));
+            memcpy(s->poisoned, _t865, sizeof _t865);
         }
         {
-            int8_t _t1582[2];
-            for (int32_t _i1583 = 0; _i1583 < 2; _i1583++) _t1582[_i1583] = (knockouts__ko_active_625[_i1583] ? ((int8_t)(0)) : s->condition[_i1583]);
-            memcpy(s->condition, _t1582, sizeof _t1582);
+            bool _t867[2];
+            for (int32_t _i868 = 0; _i868 < 2; _i868++) _t867[_i868] = (s->burned[_i868] && (!knockouts__ko_active_532[_i868]));
+            memcpy(s->burned, _t867, sizeof _t867);
         }
-        knockouts__has_bench_628[0] = ({ int32_t _lo1584 = 1; bool _r1586 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_626 = _lo1584, _end1585 = 4; knockouts__ks_626 < _end1585; knockouts__ks_626++) if ((s->card[knockouts__ks_626] >= 0)) { _r1586 = true; break; } _r1586; });
-        knockouts__has_bench_628[1] = ({ int32_t _lo1588 = 1; bool _r1590 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_627 = _lo1588, _end1589 = 4; knockouts__ks_627 < _end1589; knockouts__ks_627++) if ((s->card[1 * 4 + knockouts__ks_627] >= 0)) { _r1590 = true; break; } _r1590; });
         {
-            bool _t1592[2];
-            for (int32_t _i1593 = 0; _i1593 < 2; _i1593++) _t1592[_i1593] = (s->promote_pending[_i1593] || (knockouts__ko_active_625[_i1593] && knockouts__has_bench_628[_i1593]));
-            memcpy(s->promote_pending, _t1592, sizeof _t1592);
+            int8_t _t869[2];
+            for (int32_t _i870 = 0; _i870 < 2; _i870++) _t869[_i870] = (knockouts__ko_active_532[_i870] ? ((int8_t)(0)) : s->condition[_i870]);
+            memcpy(s->condition, _t869, sizeof _t869);
         }
-        for (int32_t _i1594 = 0; _i1594 < 2; _i1594++) knockouts__won_629[_i1594] = ((s->points[_i1594] >= 3) || (_i1594 == 0 ? (knockouts__ko_active_625[1] && (!knockouts__has_bench_628[1])) : (knockouts__ko_active_625[0] && (!knockouts__has_bench_628[0]))));
-        if ((knockouts__won_629[0] && knockouts__won_629[1])) {
+        knockouts__has_bench_535[0] = ({ int32_t _lo871 = 1; bool _r873 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_533 = _lo871, _end872 = 4; knockouts__ks_533 < _end872; knockouts__ks_533++) if ((s->card[knockouts__ks_533] >= 0)) { _r873 = true; break; } _r873; });
+        knockouts__has_bench_535[1] = ({ int32_t _lo875 = 1; bool _r877 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_534 = _lo875, _end876 = 4; knockouts__ks_534 < _end876; knockouts__ks_534++) if ((s->card[1 * 4 + knockouts__ks_534] >= 0)) { _r877 = true; break; } _r877; });
+        {
+            bool _t879[2];
+            for (int32_t _i880 = 0; _i880 < 2; _i880++) _t879[_i880] = (s->promote_pending[_i880] || (knockouts__ko_active_532[_i880] && knockouts__has_bench_535[_i880]));
+            memcpy(s->promote_pending, _t879, sizeof _t879);
+        }
+        for (int32_t _i881 = 0; _i881 < 2; _i881++) knockouts__won_536[_i881] = ((s->points[_i881] >= 3) || (_i881 == 0 ? (knockouts__ko_active_532[1] && (!knockouts__has_bench_535[1])) : (knockouts__ko_active_532[0] && (!knockouts__has_bench_535[0]))));
+        if ((knockouts__won_536[0] && knockouts__won_536[1])) {
             memset(s->rewards, 0, sizeof s->rewards);
             s->terminated = true;
             s->phase = ((int8_t)(3));
-        } else if ((knockouts__won_629[0] || knockouts__won_629[1])) {
-            _win(s, (knockouts__won_629[0] ? 0 : 1));
+        } else if ((knockouts__won_536[0] || knockouts__won_536[1])) {
+            _win(s, (knockouts__won_536[0] ? 0 : 1));
             s->terminated = true;
             s->phase = ((int8_t)(3));
         }
         if (((s->phase == 1) && s->promote_pending[_ix(o, 2)])) {
-            for (int32_t _i1595 = 0; _i1595 < 4; _i1595++) choice__options_5[_i1595] = (BENCH_MASK[_i1595] && (s->card[_ix(o, 2) * 4 + _i1595] >= 0));
+            for (int32_t _i882 = 0; _i882 < 4; _i882++) choice__options_4[_i882] = (BENCH_MASK[_i882] && (s->card[_ix(o, 2) * 4 + _i882] >= 0));
             b = (-1);
-            if (({ bool _r1597 = false; for (int32_t _j1596 = 0; _j1596 < 4; _j1596++) if (choice__options_5[_j1596]) { _r1597 = true; break; } _r1597; })) {
+            if (({ bool _r884 = false; for (int32_t _j883 = 0; _j883 < 4; _j883++) if (choice__options_4[_j883]) { _r884 = true; break; } _r884; })) {
                 s->choice__o = o;
-                for (int32_t _i1599 = 0; _i1599 < 8; _i1599++) s->choice__mask[_i1599] = (_i1599 < 4 ? choice__options_5[_i1599] : (_i1599 < 5 ? false : (_i1599 < 6 ? false : (_i1599 < 7 ? false : false))));
+                for (int32_t _i886 = 0; _i886 < 4; _i886++) s->choice__mask[_i886] = choice__options_4[_i886];
                 s->choice__player = s->current_player;
                 s->current_player = o;
-                s->choice__pending = 5;
+                s->choice__pending = 4;
             }
             if ((s->choice__pending == 0)) {
-                swap_active__p_630 = o;
-                swap_active__b_631 = b;
-                for (int32_t _i1600 = 0; _i1600 < 4; _i1600++) swap_active__perm_632[_i1600] = SWAP[_ix(swap_active__b_631, 4) * 4 + _i1600];
-                int32_t _w1601 = _wx(swap_active__p_630, 2);
-                if (_w1601 >= 0) {
+                swap_active__p_537 = o;
+                swap_active__b_538 = b;
+                for (int32_t _i887 = 0; _i887 < 4; _i887++) swap_active__perm_539[_i887] = SWAP[_ix(swap_active__b_538, 4) * 4 + _i887];
+                int32_t _w888 = _wx(swap_active__p_537, 2);
+                if (_w888 >= 0) {
                     {
-                        int16_t _t1602[4];
-                        for (int32_t _i1603 = 0; _i1603 < 4; _i1603++) _t1602[_i1603] = s->card[_ix(swap_active__p_630, 2) * 4 + _ix(swap_active__perm_632[_i1603], 4)];
-                        memcpy(s->card + _w1601 * 4, _t1602, sizeof _t1602);
+                        int16_t _t889[4];
+                        for (int32_t _i890 = 0; _i890 < 4; _i890++) _t889[_i890] = s->card[_ix(swap_active__p_537, 2) * 4 + _ix(swap_active__perm_539[_i890], 4)];
+                        memcpy(s->card + _w888 * 4, _t889, sizeof _t889);
                     }
                 }
-                int32_t _w1604 = _wx(swap_active__p_630, 2);
-                if (_w1604 >= 0) {
+                int32_t _w891 = _wx(swap_active__p_537, 2);
+                if (_w891 >= 0) {
                     {
-                        int16_t _t1605[4];
-                        for (int32_t _i1606 = 0; _i1606 < 4; _i1606++) _t1605[_i1606] = s->damage[_ix(swap_active__p_630, 2) * 4 + _ix(swap_active__perm_632[_i1606], 4)];
-                        memcpy(s->damage + _w1604 * 4, _t1605, sizeof _t1605);
+                        int16_t _t892[4];
+                        for (int32_t _i893 = 0; _i893 < 4; _i893++) _t892[_i893] = s->damage[_ix(swap_active__p_537, 2) * 4 + _ix(swap_active__perm_539[_i893], 4)];
+                        memcpy(s->damage + _w891 * 4, _t892, sizeof _t892);
                     }
                 }
-                int32_t _w1607 = _wx(swap_active__p_630, 2);
-                if (_w1607 >= 0) {
+                int32_t _w894 = _wx(swap_active__p_537, 2);
+                if (_w894 >= 0) {
                     {
-                        int8_t _t1608[32];
-                        for (int32_t _i1609 = 0; _i1609 < 4; _i1609++) for (int32_t _i1610 = 0; _i1610 < 8; _i1610++) _t1608[_i1609 * 8 + _i1610] = s->energy[_ix(swap_active__p_630, 2) * 32 + _ix(swap_active__perm_632[_i1609], 4) * 8 + _i1610];
-                        memcpy(s->energy + _w1607 * 32, _t1608, sizeof _t1608);
+                        int8_t _t895[32];
+                        for (int32_t _i896 = 0; _i896 < 4; _i896++) for (int32_t _i897 = 0; _i897 < 8; _i897++) _t895[_i896 * 8 + _i897] = s->energy[_ix(swap_active__p_537, 2) * 32 + _ix(swap_active__perm_539[_i896], 4) * 8 + _i897];
+                        memcpy(s->energy + _w894 * 32, _t895, sizeof _t895);
                     }
                 }
-                int32_t _w1611 = _wx(swap_active__p_630, 2);
-                if (_w1611 >= 0) {
+                int32_t _w898 = _wx(swap_active__p_537, 2);
+                if (_w898 >= 0) {
                     {
-                        int8_t _t1612[4];
-                        for (int32_t _i1613 = 0; _i1613 < 4; _i1613++) _t1612[_i1613] = s->entered[_ix(swap_active__p_630, 2) * 4 + _ix(swap_active__perm_632[_i1613], 4)];
-                        memcpy(s->entered + _w1611 * 4, _t1612, sizeof _t1612);
+                        int8_t _t899[4];
+                        for (int32_t _i900 = 0; _i900 < 4; _i900++) _t899[_i900] = s->entered[_ix(swap_active__p_537, 2) * 4 + _ix(swap_active__perm_539[_i900], 4)];
+                        memcpy(s->entered + _w898 * 4, _t899, sizeof _t899);
                     }
                 }
-                int32_t _w1614 = _wx(swap_active__p_630, 2);
-                if (_w1614 >= 0) {
+                int32_t _w901 = _wx(swap_active__p_537, 2);
+                if (_w901 >= 0) {
                     {
-                        int16_t _t1615[8];
-                        for (int32_t _i1616 = 0; _i1616 < 4; _i1616++) for (int32_t _i1617 = 0; _i1617 < 2; _i1617++) _t1615[_i1616 * 2 + _i1617] = s->under[_ix(swap_active__p_630, 2) * 8 + _ix(swap_active__perm_632[_i1616], 4) * 2 + _i1617];
-                        memcpy(s->under + _w1614 * 8, _t1615, sizeof _t1615);
+                        int16_t _t902[8];
+                        for (int32_t _i903 = 0; _i903 < 4; _i903++) for (int32_t _i904 = 0; _i904 < 2; _i904++) _t902[_i903 * 2 + _i904] = s->under[_ix(swap_active__p_537, 2) * 8 + _ix(swap_active__perm_539[_i903], 4) * 2 + _i904];
+                        memcpy(s->under + _w901 * 8, _t902, sizeof _t902);
                     }
                 }
-                int32_t _w1618 = _wx(swap_active__p_630, 2);
-                if (_w1618 >= 0) {
+                int32_t _w905 = _wx(swap_active__p_537, 2);
+                if (_w905 >= 0) {
                     {
-                        bool _t1619[4];
-                        for (int32_t _i1620 = 0; _i1620 < 4; _i1620++) _t1619[_i1620] = s->used_ability[_ix(swap_active__p_630, 2) * 4 + _ix(swap_active__perm_632[_i1620], 4)];
-                        memcpy(s->used_ability + _w1618 * 4, _t1619, sizeof _t1619);
+                        bool _t906[4];
+                        for (int32_t _i907 = 0; _i907 < 4; _i907++) _t906[_i907] = s->used_ability[_ix(swap_active__p_537, 2) * 4 + _ix(swap_active__perm_539[_i907], 4)];
+                        memcpy(s->used_ability + _w905 * 4, _t906, sizeof _t906);
                     }
                 }
-                clear_conditions__p_633 = swap_active__p_630;
-                int32_t _w1621 = _wx(clear_conditions__p_633, 2);
-                if (_w1621 >= 0) {
-                    s->poisoned[_w1621] = false;
+                clear_conditions__p_540 = swap_active__p_537;
+                int32_t _w908 = _wx(clear_conditions__p_540, 2);
+                if (_w908 >= 0) {
+                    s->poisoned[_w908] = false;
                 }
-                int32_t _w1622 = _wx(clear_conditions__p_633, 2);
-                if (_w1622 >= 0) {
-                    s->burned[_w1622] = false;
+                int32_t _w909 = _wx(clear_conditions__p_540, 2);
+                if (_w909 >= 0) {
+                    s->burned[_w909] = false;
                 }
-                int32_t _w1623 = _wx(clear_conditions__p_633, 2);
-                if (_w1623 >= 0) {
-                    s->condition[_w1623] = ((int8_t)(0));
+                int32_t _w910 = _wx(clear_conditions__p_540, 2);
+                if (_w910 >= 0) {
+                    s->condition[_w910] = ((int8_t)(0));
                 }
-                int32_t _w1624 = _wx(clear_conditions__p_633, 2);
-                if (_w1624 >= 0) {
+                int32_t _w911 = _wx(clear_conditions__p_540, 2);
+                if (_w911 >= 0) {
                     {
-                        int16_t _t1625[8];
-                        for (int32_t _i1626 = 0; _i1626 < 8; _i1626++) _t1625[_i1626] = (ACTIVE_BOUND[_i1626] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_633, 2) * 8 + _i1626]);
-                        memcpy(s->lasting_until + _w1624 * 8, _t1625, sizeof _t1625);
+                        int16_t _t912[8];
+                        for (int32_t _i913 = 0; _i913 < 8; _i913++) _t912[_i913] = (ACTIVE_BOUND[_i913] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_540, 2) * 8 + _i913]);
+                        memcpy(s->lasting_until + _w911 * 8, _t912, sizeof _t912);
                     }
                 }
-                int32_t _w1627 = _wx(o, 2);
-                if (_w1627 >= 0) {
-                    s->promote_pending[_w1627] = false;
+                int32_t _w914 = _wx(o, 2);
+                if (_w914 >= 0) {
+                    s->promote_pending[_w914] = false;
                 }
             }
         }
-    } else if ((choice__resume == 5)) {
+    } else if ((choice__resume == 4)) {
         o = s->choice__o;
         b = choice__option;
-        swap_active__p_630 = o;
-        swap_active__b_631 = b;
-        for (int32_t _i1628 = 0; _i1628 < 4; _i1628++) swap_active__perm_632[_i1628] = SWAP[_ix(swap_active__b_631, 4) * 4 + _i1628];
-        int32_t _w1629 = _wx(swap_active__p_630, 2);
-        if (_w1629 >= 0) {
+        swap_active__p_537 = o;
+        swap_active__b_538 = b;
+        for (int32_t _i915 = 0; _i915 < 4; _i915++) swap_active__perm_539[_i915] = SWAP[_ix(swap_active__b_538, 4) * 4 + _i915];
+        int32_t _w916 = _wx(swap_active__p_537, 2);
+        if (_w916 >= 0) {
             {
-                int16_t _t1630[4];
-                for (int32_t _i1631 = 0; _i1631 < 4; _i1631++) _t1630[_i1631] = s->card[_ix(swap_active__p_630, 2) * 4 + _ix(swap_active__perm_632[_i1631], 4)];
-                memcpy(s->card + _w1629 * 4, _t1630, sizeof _t1630);
+                int16_t _t917[4];
+                for (int32_t _i918 = 0; _i918 < 4; _i918++) _t917[_i918] = s->card[_ix(swap_active__p_537, 2) * 4 + _ix(swap_active__perm_539[_i918], 4)];
+                memcpy(s->card + _w916 * 4, _t917, sizeof _t917);
             }
         }
-        int32_t _w1632 = _wx(swap_active__p_630, 2);
-        if (_w1632 >= 0) {
+        int32_t _w919 = _wx(swap_active__p_537, 2);
+        if (_w919 >= 0) {
             {
-                int16_t _t1633[4];
-                for (int32_t _i1634 = 0; _i1634 < 4; _i1634++) _t1633[_i1634] = s->damage[_ix(swap_active__p_630, 2) * 4 + _ix(swap_active__perm_632[_i1634], 4)];
-                memcpy(s->damage + _w1632 * 4, _t1633, sizeof _t1633);
+                int16_t _t920[4];
+                for (int32_t _i921 = 0; _i921 < 4; _i921++) _t920[_i921] = s->damage[_ix(swap_active__p_537, 2) * 4 + _ix(swap_active__perm_539[_i921], 4)];
+                memcpy(s->damage + _w919 * 4, _t920, sizeof _t920);
             }
         }
-        int32_t _w1635 = _wx(swap_active__p_630, 2);
-        if (_w1635 >= 0) {
+        int32_t _w922 = _wx(swap_active__p_537, 2);
+        if (_w922 >= 0) {
             {
-                int8_t _t1636[32];
-                for (int32_t _i1637 = 0; _i1637 < 4; _i1637++) for (int32_t _i1638 = 0; _i1638 < 8; _i1638++) _t1636[_i1637 * 8 + _i1638] = s->energy[_ix(swap_active__p_630, 2) * 32 + _ix(swap_active__perm_632[_i1637], 4) * 8 + _i1638];
-                memcpy(s->energy + _w1635 * 32, _t1636, sizeof _t1636);
+                int8_t _t923[32];
+                for (int32_t _i924 = 0; _i924 < 4; _i924++) for (int32_t _i925 = 0; _i925 < 8; _i925++) _t923[_i924 * 8 + _i925] = s->energy[_ix(swap_active__p_537, 2) * 32 + _ix(swap_active__perm_539[_i924], 4) * 8 + _i925];
+                memcpy(s->energy + _w922 * 32, _t923, sizeof _t923);
             }
         }
-        int32_t _w1639 = _wx(swap_active__p_630, 2);
-        if (_w1639 >= 0) {
+        int32_t _w926 = _wx(swap_active__p_537, 2);
+        if (_w926 >= 0) {
             {
-                int8_t _t1640[4];
-                for (int32_t _i1641 = 0; _i1641 < 4; _i1641++) _t1640[_i1641] = s->entered[_ix(swap_active__p_630, 2) * 4 + _ix(swap_active__perm_632[_i1641], 4)];
-                memcpy(s->entered + _w1639 * 4, _t1640, sizeof _t1640);
+                int8_t _t927[4];
+                for (int32_t _i928 = 0; _i928 < 4; _i928++) _t927[_i928] = s->entered[_ix(swap_active__p_537, 2) * 4 + _ix(swap_active__perm_539[_i928], 4)];
+                memcpy(s->entered + _w926 * 4, _t927, sizeof _t927);
             }
         }
-        int32_t _w1642 = _wx(swap_active__p_630, 2);
-        if (_w1642 >= 0) {
+        int32_t _w929 = _wx(swap_active__p_537, 2);
+        if (_w929 >= 0) {
             {
-                int16_t _t1643[8];
-                for (int32_t _i1644 = 0; _i1644 < 4; _i1644++) for (int32_t _i1645 = 0; _i1645 < 2; _i1645++) _t1643[_i1644 * 2 + _i1645] = s->under[_ix(swap_active__p_630, 2) * 8 + _ix(swap_active__perm_632[_i1644], 4) * 2 + _i1645];
-                memcpy(s->under + _w1642 * 8, _t1643, sizeof _t1643);
+                int16_t _t930[8];
+                for (int32_t _i931 = 0; _i931 < 4; _i931++) for (int32_t _i932 = 0; _i932 < 2; _i932++) _t930[_i931 * 2 + _i932] = s->under[_ix(swap_active__p_537, 2) * 8 + _ix(swap_active__perm_539[_i931], 4) * 2 + _i932];
+                memcpy(s->under + _w929 * 8, _t930, sizeof _t930);
             }
         }
-        int32_t _w1646 = _wx(swap_active__p_630, 2);
-        if (_w1646 >= 0) {
+        int32_t _w933 = _wx(swap_active__p_537, 2);
+        if (_w933 >= 0) {
             {
-                bool _t1647[4];
-                for (int32_t _i1648 = 0; _i1648 < 4; _i1648++) _t1647[_i1648] = s->used_ability[_ix(swap_active__p_630, 2) * 4 + _ix(swap_active__perm_632[_i1648], 4)];
-                memcpy(s->used_ability + _w1646 * 4, _t1647, sizeof _t1647);
+                bool _t934[4];
+                for (int32_t _i935 = 0; _i935 < 4; _i935++) _t934[_i935] = s->used_ability[_ix(swap_active__p_537, 2) * 4 + _ix(swap_active__perm_539[_i935], 4)];
+                memcpy(s->used_ability + _w933 * 4, _t934, sizeof _t934);
             }
         }
-        clear_conditions__p_633 = swap_active__p_630;
-        int32_t _w1649 = _wx(clear_conditions__p_633, 2);
-        if (_w1649 >= 0) {
-            s->poisoned[_w1649] = false;
+        clear_conditions__p_540 = swap_active__p_537;
+        int32_t _w936 = _wx(clear_conditions__p_540, 2);
+        if (_w936 >= 0) {
+            s->poisoned[_w936] = false;
         }
-        int32_t _w1650 = _wx(clear_conditions__p_633, 2);
-        if (_w1650 >= 0) {
-            s->burned[_w1650] = false;
+        int32_t _w937 = _wx(clear_conditions__p_540, 2);
+        if (_w937 >= 0) {
+            s->burned[_w937] = false;
         }
-        int32_t _w1651 = _wx(clear_conditions__p_633, 2);
-        if (_w1651 >= 0) {
-            s->condition[_w1651] = ((int8_t)(0));
+        int32_t _w938 = _wx(clear_conditions__p_540, 2);
+        if (_w938 >= 0) {
+            s->condition[_w938] = ((int8_t)(0));
         }
-        int32_t _w1652 = _wx(clear_conditions__p_633, 2);
-        if (_w1652 >= 0) {
+        int32_t _w939 = _wx(clear_conditions__p_540, 2);
+        if (_w939 >= 0) {
             {
-                int16_t _t1653[8];
-                for (int32_t _i1654 = 0; _i1654 < 8; _i1654++) _t1653[_i1654] = (ACTIVE_BOUND[_i1654] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_633, 2) * 8 + _i1654]);
-                memcpy(s->lasting_until + _w1652 * 8, _t1653, sizeof _t1653);
+                int16_t _t940[8];
+                for (int32_t _i941 = 0; _i941 < 8; _i941++) _t940[_i941] = (ACTIVE_BOUND[_i941] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_540, 2) * 8 + _i941]);
+                memcpy(s->lasting_until + _w939 * 8, _t940, sizeof _t940);
             }
         }
-        int32_t _w1655 = _wx(o, 2);
-        if (_w1655 >= 0) {
-            s->promote_pending[_w1655] = false;
+        int32_t _w942 = _wx(o, 2);
+        if (_w942 >= 0) {
+            s->promote_pending[_w942] = false;
         }
-    } else if ((choice__resume == 6)) {
+    } else if ((choice__resume == 5)) {
         slot = s->choice__slot;
         p_ = s->choice__p;
         b = choice__option;
         if ((b > 0)) {
-            swap_active__p_645 = p_;
-            swap_active__b_646 = b;
-            for (int32_t _i1656 = 0; _i1656 < 4; _i1656++) swap_active__perm_647[_i1656] = SWAP[_ix(swap_active__b_646, 4) * 4 + _i1656];
-            int32_t _w1657 = _wx(swap_active__p_645, 2);
-            if (_w1657 >= 0) {
+            swap_active__p_552 = p_;
+            swap_active__b_553 = b;
+            for (int32_t _i943 = 0; _i943 < 4; _i943++) swap_active__perm_554[_i943] = SWAP[_ix(swap_active__b_553, 4) * 4 + _i943];
+            int32_t _w944 = _wx(swap_active__p_552, 2);
+            if (_w944 >= 0) {
                 {
-                    int16_t _t1658[4];
-                    for (int32_t _i1659 = 0; _i1659 < 4; _i1659++) _t1658[_i1659] = s->card[_ix(swap_active__p_645, 2) * 4 + _ix(swap_active__perm_647[_i1659], 4)];
-                    memcpy(s->card + _w1657 * 4, _t1658, sizeof _t1658);
+                    int16_t _t945[4];
+                    for (int32_t _i946 = 0; _i946 < 4; _i946++) _t945[_i946] = s->card[_ix(swap_active__p_552, 2) * 4 + _ix(swap_active__perm_554[_i946], 4)];
+                    memcpy(s->card + _w944 * 4, _t945, sizeof _t945);
                 }
             }
-            int32_t _w1660 = _wx(swap_active__p_645, 2);
-            if (_w1660 >= 0) {
+            int32_t _w947 = _wx(swap_active__p_552, 2);
+            if (_w947 >= 0) {
                 {
-                    int16_t _t1661[4];
-                    for (int32_t _i1662 = 0; _i1662 < 4; _i1662++) _t1661[_i1662] = s->damage[_ix(swap_active__p_645, 2) * 4 + _ix(swap_active__perm_647[_i1662], 4)];
-                    memcpy(s->damage + _w1660 * 4, _t1661, sizeof _t1661);
+                    int16_t _t948[4];
+                    for (int32_t _i949 = 0; _i949 < 4; _i949++) _t948[_i949] = s->damage[_ix(swap_active__p_552, 2) * 4 + _ix(swap_active__perm_554[_i949], 4)];
+                    memcpy(s->damage + _w947 * 4, _t948, sizeof _t948);
                 }
             }
-            int32_t _w1663 = _wx(swap_active__p_645, 2);
-            if (_w1663 >= 0) {
+            int32_t _w950 = _wx(swap_active__p_552, 2);
+            if (_w950 >= 0) {
                 {
-                    int8_t _t1664[32];
-                    for (int32_t _i1665 = 0; _i1665 < 4; _i1665++) for (int32_t _i1666 = 0; _i1666 < 8; _i1666++) _t1664[_i1665 * 8 + _i1666] = s->energy[_ix(swap_active__p_645, 2) * 32 + _ix(swap_active__perm_647[_i1665], 4) * 8 + _i1666];
-                    memcpy(s->energy + _w1663 * 32, _t1664, sizeof _t1664);
+                    int8_t _t951[32];
+                    for (int32_t _i952 = 0; _i952 < 4; _i952++) for (int32_t _i953 = 0; _i953 < 8; _i953++) _t951[_i952 * 8 + _i953] = s->energy[_ix(swap_active__p_552, 2) * 32 + _ix(swap_active__perm_554[_i952], 4) * 8 + _i953];
+                    memcpy(s->energy + _w950 * 32, _t951, sizeof _t951);
                 }
             }
-            int32_t _w1667 = _wx(swap_active__p_645, 2);
-            if (_w1667 >= 0) {
+            int32_t _w954 = _wx(swap_active__p_552, 2);
+            if (_w954 >= 0) {
                 {
-                    int8_t _t1668[4];
-                    for (int32_t _i1669 = 0; _i1669 < 4; _i1669++) _t1668[_i1669] = s->entered[_ix(swap_active__p_645, 2) * 4 + _ix(swap_active__perm_647[_i1669], 4)];
-                    memcpy(s->entered + _w1667 * 4, _t1668, sizeof _t1668);
+                    int8_t _t955[4];
+                    for (int32_t _i956 = 0; _i956 < 4; _i956++) _t955[_i956] = s->entered[_ix(swap_active__p_552, 2) * 4 + _ix(swap_active__perm_554[_i956], 4)];
+                    memcpy(s->entered + _w954 * 4, _t955, sizeof _t955);
                 }
             }
-            int32_t _w1670 = _wx(swap_active__p_645, 2);
-            if (_w1670 >= 0) {
+            int32_t _w957 = _wx(swap_active__p_552, 2);
+            if (_w957 >= 0) {
                 {
-                    int16_t _t1671[8];
-                    for (int32_t _i1672 = 0; _i1672 < 4; _i1672++) for (int32_t _i1673 = 0; _i1673 < 2; _i1673++) _t1671[_i1672 * 2 + _i1673] = s->under[_ix(swap_active__p_645, 2) * 8 + _ix(swap_active__perm_647[_i1672], 4) * 2 + _i1673];
-                    memcpy(s->under + _w1670 * 8, _t1671, sizeof _t1671);
+                    int16_t _t958[8];
+                    for (int32_t _i959 = 0; _i959 < 4; _i959++) for (int32_t _i960 = 0; _i960 < 2; _i960++) _t958[_i959 * 2 + _i960] = s->under[_ix(swap_active__p_552, 2) * 8 + _ix(swap_active__perm_554[_i959], 4) * 2 + _i960];
+                    memcpy(s->under + _w957 * 8, _t958, sizeof _t958);
                 }
             }
-            int32_t _w1674 = _wx(swap_active__p_645, 2);
-            if (_w1674 >= 0) {
+            int32_t _w961 = _wx(swap_active__p_552, 2);
+            if (_w961 >= 0) {
                 {
-                    bool _t1675[4];
-                    for (int32_t _i1676 = 0; _i1676 < 4; _i1676++) _t1675[_i1676] = s->used_ability[_ix(swap_active__p_645, 2) * 4 + _ix(swap_active__perm_647[_i1676], 4)];
-                    memcpy(s->used_ability + _w1674 * 4, _t1675, sizeof _t1675);
+                    bool _t962[4];
+                    for (int32_t _i963 = 0; _i963 < 4; _i963++) _t962[_i963] = s->used_ability[_ix(swap_active__p_552, 2) * 4 + _ix(swap_active__perm_554[_i963], 4)];
+                    memcpy(s->used_ability + _w961 * 4, _t962, sizeof _t962);
                 }
             }
-            clear_conditions__p_648 = swap_active__p_645;
-            int32_t _w1677 = _wx(clear_conditions__p_648, 2);
-            if (_w1677 >= 0) {
-                s->poisoned[_w1677] = false;
+            clear_conditions__p_555 = swap_active__p_552;
+            int32_t _w964 = _wx(clear_conditions__p_555, 2);
+            if (_w964 >= 0) {
+                s->poisoned[_w964] = false;
             }
-            int32_t _w1678 = _wx(clear_conditions__p_648, 2);
-            if (_w1678 >= 0) {
-                s->burned[_w1678] = false;
+            int32_t _w965 = _wx(clear_conditions__p_555, 2);
+            if (_w965 >= 0) {
+                s->burned[_w965] = false;
             }
-            int32_t _w1679 = _wx(clear_conditions__p_648, 2);
-            if (_w1679 >= 0) {
-                s->condition[_w1679] = ((int8_t)(0));
+            int32_t _w966 = _wx(clear_conditions__p_555, 2);
+            if (_w966 >= 0) {
+                s->condition[_w966] = ((int8_t)(0));
             }
-            int32_t _w1680 = _wx(clear_conditions__p_648, 2);
-            if (_w1680 >= 0) {
+            int32_t _w967 = _wx(clear_conditions__p_555, 2);
+            if (_w967 >= 0) {
                 {
-                    int16_t _t1681[8];
-                    for (int32_t _i1682 = 0; _i1682 < 8; _i1682++) _t1681[_i1682] = (ACTIVE_BOUND[_i1682] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_648, 2) * 8 + _i1682]);
-                    memcpy(s->lasting_until + _w1680 * 8, _t1681, sizeof _t1681);
+                    int16_t _t968[8];
+                    for (int32_t _i969 = 0; _i969 < 8; _i969++) _t968[_i969] = (ACTIVE_BOUND[_i969] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_555, 2) * 8 + _i969]);
+                    memcpy(s->lasting_until + _w967 * 8, _t968, sizeof _t968);
                 }
             }
         }
-        clear_slot__p_649 = p_;
-        clear_slot__slot_650 = ((b > 0) ? b : slot);
-        int32_t _w1683 = _wx(clear_slot__p_649, 2);
-        int32_t _w1684 = _wx(clear_slot__slot_650, 4);
-        if (_w1683 >= 0 && _w1684 >= 0) {
-            s->card[_w1683 * 4 + _w1684] = ((int16_t)((-1)));
+        clear_slot__p_556 = p_;
+        clear_slot__slot_557 = ((b > 0) ? b : slot);
+        int32_t _w970 = _wx(clear_slot__p_556, 2);
+        int32_t _w971 = _wx(clear_slot__slot_557, 4);
+        if (_w970 >= 0 && _w971 >= 0) {
+            s->card[_w970 * 4 + _w971] = ((int16_t)((-1)));
         }
-        int32_t _w1685 = _wx(clear_slot__p_649, 2);
-        int32_t _w1686 = _wx(clear_slot__slot_650, 4);
-        if (_w1685 >= 0 && _w1686 >= 0) {
-            s->damage[_w1685 * 4 + _w1686] = ((int16_t)(0));
+        int32_t _w972 = _wx(clear_slot__p_556, 2);
+        int32_t _w973 = _wx(clear_slot__slot_557, 4);
+        if (_w972 >= 0 && _w973 >= 0) {
+            s->damage[_w972 * 4 + _w973] = ((int16_t)(0));
         }
-        int32_t _w1687 = _wx(clear_slot__p_649, 2);
-        int32_t _w1688 = _wx(clear_slot__slot_650, 4);
-        if (_w1687 >= 0 && _w1688 >= 0) {
+        int32_t _w974 = _wx(clear_slot__p_556, 2);
+        int32_t _w975 = _wx(clear_slot__slot_557, 4);
+        if (_w974 >= 0 && _w975 >= 0) {
             {
-                int8_t *_d = s->energy + _w1687 * 32 + _w1688 * 8;
-                for (int32_t _i1689 = 0; _i1689 < 8; _i1689++) _d[_i1689] = ((int8_t)(0));
+                int8_t *_d = s->energy + _w974 * 32 + _w975 * 8;
+                for (int32_t _i976 = 0; _i976 < 8; _i976++) _d[_i976] = ((int8_t)(0));
             }
         }
-        int32_t _w1690 = _wx(clear_slot__p_649, 2);
-        int32_t _w1691 = _wx(clear_slot__slot_650, 4);
-        if (_w1690 >= 0 && _w1691 >= 0) {
-            s->entered[_w1690 * 4 + _w1691] = ((int8_t)(0));
+        int32_t _w977 = _wx(clear_slot__p_556, 2);
+        int32_t _w978 = _wx(clear_slot__slot_557, 4);
+        if (_w977 >= 0 && _w978 >= 0) {
+            s->entered[_w977 * 4 + _w978] = ((int8_t)(0));
         }
-        int32_t _w1692 = _wx(clear_slot__p_649, 2);
-        int32_t _w1693 = _wx(clear_slot__slot_650, 4);
-        if (_w1692 >= 0 && _w1693 >= 0) {
+        int32_t _w979 = _wx(clear_slot__p_556, 2);
+        int32_t _w980 = _wx(clear_slot__slot_557, 4);
+        if (_w979 >= 0 && _w980 >= 0) {
             {
-                int16_t *_d = s->under + _w1692 * 8 + _w1693 * 2;
-                for (int32_t _i1694 = 0; _i1694 < 2; _i1694++) _d[_i1694] = ((int16_t)((-1)));
+                int16_t *_d = s->under + _w979 * 8 + _w980 * 2;
+                for (int32_t _i981 = 0; _i981 < 2; _i981++) _d[_i981] = ((int16_t)((-1)));
             }
         }
-        int32_t _w1695 = _wx(clear_slot__p_649, 2);
-        int32_t _w1696 = _wx(clear_slot__slot_650, 4);
-        if (_w1695 >= 0 && _w1696 >= 0) {
-            s->used_ability[_w1695 * 4 + _w1696] = false;
+        int32_t _w982 = _wx(clear_slot__p_556, 2);
+        int32_t _w983 = _wx(clear_slot__slot_557, 4);
+        if (_w982 >= 0 && _w983 >= 0) {
+            s->used_ability[_w982 * 4 + _w983] = false;
         }
-        int32_t _w1697 = _wx(p_, 2);
-        if (_w1697 >= 0) {
-            s->discard_count[_w1697] = ((int8_t)(_wadd(s->discard_count[_ix(p_, 2)], 1)));
+        int32_t _w984 = _wx(p_, 2);
+        if (_w984 >= 0) {
+            s->discard_count[_w984] = ((int8_t)(_wadd(s->discard_count[_ix(p_, 2)], 1)));
         }
     }
 }
@@ -7066,11 +5998,10 @@ static void init(State *s, Key key)
     for (int32_t _i37 = 0; _i37 < 2; _i37++) for (int32_t _i38 = 0; _i38 < 10; _i38++) s->seen[_i37 * 10 + _i38] = ((int16_t)((-1)));
     s->choice__pending = 0;
     s->choice__player = 0;
-    for (int32_t _i39 = 0; _i39 < 8; _i39++) s->choice__mask[_i39] = false;
+    for (int32_t _i39 = 0; _i39 < 4; _i39++) s->choice__mask[_i39] = false;
     s->choice__p = 0;
     s->choice__o = 0;
     s->choice__c = ((int16_t)(0));
-    s->choice__a = ((int16_t)(0));
     s->choice__r = 0;
     s->choice__first_heads = false;
     s->choice__all_heads = false;
@@ -7170,7 +6101,7 @@ static void step(const State *in, State *s, int64_t action, Key key)
         effect_retreat(s, p[0], k);
         break;
     case 5:
-        effect_attack(s, p[0], k);
+        effect_attack(s, p[0], p[1], k);
         break;
     case 6:
         effect_use_ability(s, p[0], k);
@@ -7293,7 +6224,6 @@ EXPORT void specc_offsets(int64_t *out)
     out[i++] = offsetof(State, choice__p);
     out[i++] = offsetof(State, choice__o);
     out[i++] = offsetof(State, choice__c);
-    out[i++] = offsetof(State, choice__a);
     out[i++] = offsetof(State, choice__r);
     out[i++] = offsetof(State, choice__first_heads);
     out[i++] = offsetof(State, choice__all_heads);
