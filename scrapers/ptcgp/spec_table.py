@@ -31,6 +31,7 @@ SNIPES = ("none", "opp_any", "opp_bench", "own_bench")  # whose Pokémon a snipe
 # effects of an attack lasting through the opponent's next turn (duration=next_turn), on the defender
 # (cant_attack, cant_retreat, weaken: deals less, attack_coin), the opponent (no_supporter) or the
 # attacker (guard: takes less, invulnerable)
+COPIES = ("none", "defender", "opp_any")  # copy_attack: whose attacks may be copied
 LASTING = ("none", "cant_attack", "cant_retreat", "no_supporter", "guard", "invulnerable", "weaken", "attack_coin")
 NEXT_TURN = {("cant_attack", "defender"): "cant_attack", ("cant_retreat", "defender"): "cant_retreat",
              ("no_supporter", "opponent"): "no_supporter", ("damage_taken", "self"): "guard",
@@ -52,7 +53,7 @@ ATTACK_COLUMNS = {
     "until_tails": 0, "snipe": 0, "snipe_to": 0, "switch_self": 0, "switch_opp": 0, "pick_attach_n": 0,
     "pick_attach_type": -1, "pick_type": -1, "hits": 0, "hit_amount": 0, "discard_hand": 0, "discard_hand_if": 0,
     "shuffle_def": 0, "shuffle_def_if": 0, "lasting": 0, "lasting_if": 0, "lasting_n": 0,
-    "reveal_hand": 0,
+    "reveal_hand": 0, "copy_from": 0, "copy_energy": 0,
 }  # fmt: skip
 TRAINER_COLUMNS = {
     "draw": 0, "search_n": 0, "search_stage": -1, "retreat_cut": 0, "dealt": 0, "dealt_group": -1,
@@ -72,7 +73,7 @@ ABILITY_COLUMNS = {
 NAMED = {"bonus_if": CONDS, "status_if": CONDS, "recoil_if": CONDS, "discard_def_if": CONDS, "status": STATUSES,
          "per_count": COUNTS, "snipe_to": SNIPES, "pick_attach_type": TYPES, "pick_type": TYPES,
          "discard_hand_if": CONDS, "shuffle_def_if": CONDS, "lasting": LASTING, "lasting_if": CONDS,
-         "bonus_type": TYPES, "per_type": TYPES,
+         "copy_from": COPIES, "bonus_type": TYPES, "per_type": TYPES,
          "discard_self_type": TYPES, "attach_type": TYPES, "search_type": TYPES, "search_stage": STAGES,
          "target_type": TYPES, "move_type": TYPES, "top_type": TYPES, "when": WHENS, "gust_stage": STAGES,
          "attach_filter": TYPES, "move_filter": TYPES, "double_type": TYPES, "double_filter": TYPES}  # fmt: skip
@@ -205,6 +206,8 @@ def encode_attack(steps: list[Step], groups: Groups) -> tuple[dict[str, int], li
             amount = -int(p["amount"]) if "amount" in p else 0
             if kind != "weaken" or p.get("before_weakness") == "yes":
                 got = {"lasting": LASTING.index(kind), "lasting_if": c, "lasting_n": amount}
+        elif m == "copy_attack" and p.get("source") in COPIES and p.get("chooser") == "self" and cond == "always":
+            got = {"copy_from": COPIES.index(p["source"]), "copy_energy": int(p.get("need_energy") == "yes")}
         elif m == "reveal_hand" and p.get("target") == "opponent" and cond == "always":
             got = {"reveal_hand": 1}
         elif m == "promote" and p.get("target") == "opponent" and p.get("chooser") == "opponent":
