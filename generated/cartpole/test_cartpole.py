@@ -348,8 +348,14 @@ def test_legal_mask_shows_only_what_the_mover_may_see(seed, picks, noise):
     """The legal mask is handed to the mover (PettingZoo's action_mask, Gymnasium's
     info["action_mask"]), so it is part of what the mover sees: scrambling what the mover
     may not see (the other players' rows of `owner` fields, every `none` field) changes
-    nothing in it, in every state of a sequence played to the horizon."""
-    hidden = {name: v for name, v in env.VISIBILITY.items() if v != "all"}
+    nothing in it, in every state of a sequence played to the horizon. A pending choice's
+    fields (`choice__*`) are the chooser's own decision, shown to it as the mask by design
+    (docs/language.md, Choices), so they stay."""
+    hidden = {
+        name: v
+        for name, v in env.VISIBILITY.items()
+        if v != "all" and not name.startswith("choice__")
+    }
     if not hidden:
         return  # everything is public in this game
     picks = list(picks) or [0]
