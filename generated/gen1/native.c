@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/gen1.yaml
- * (sha256 1074a5417280da59ff1b20b7c047970828461cc918c4565cf948ad4742d18667).
+ * (sha256 4fb625b1cb776466a3210a938cc487a90f91dba20b377eeff8f85c9cf52e1e26).
  * Do not edit: change the spec and run `specc compile specs/gen1.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -62,6 +62,7 @@ typedef struct {
     bool flinch[2];
     bool reflect[2];
     bool light_screen[2];
+    int16_t sub_hp[2];
     bool charging[2];
     bool recharge[2];
     int32_t draws[64];
@@ -574,7 +575,7 @@ static bool legal_move(const State *s, int32_t m)
 
 static bool legal_switch(const State *s, int32_t slot)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_382 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_383 = _let2; ({ bool _let3 = (s->need[_ix(can_switch__p_382, 2)] || ((s->phase == 0) && (!({ int32_t _let4 = can_switch__p_382; int32_t locked__p_384 = _let4; (s->recharge[_ix(locked__p_384, 2)] || s->charging[_ix(locked__p_384, 2)]); })))); bool can_switch__free_385 = _let3; (((can_switch__free_385 && (can_switch__s_383 != s->active[_ix(can_switch__p_382, 2)])) && (s->species[_ix(can_switch__p_382, 2) * 6 + _ix(can_switch__s_383, 6)] >= 0)) && (s->hp[_ix(can_switch__p_382, 2) * 6 + _ix(can_switch__s_383, 6)] > 0)); }); }); });
+    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_405 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_406 = _let2; ({ bool _let3 = (s->need[_ix(can_switch__p_405, 2)] || ((s->phase == 0) && (!({ int32_t _let4 = can_switch__p_405; int32_t locked__p_407 = _let4; (s->recharge[_ix(locked__p_407, 2)] || s->charging[_ix(locked__p_407, 2)]); })))); bool can_switch__free_408 = _let3; (((can_switch__free_408 && (can_switch__s_406 != s->active[_ix(can_switch__p_405, 2)])) && (s->species[_ix(can_switch__p_405, 2) * 6 + _ix(can_switch__s_406, 6)] >= 0)) && (s->hp[_ix(can_switch__p_405, 2) * 6 + _ix(can_switch__s_406, 6)] > 0)); }); }); });
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -607,257 +608,285 @@ static void effect_move(State *s, int32_t m, Key key)
     int32_t goes_first__a1_83 = 0;
     int32_t goes_first__o0_84 = 0;
     int32_t goes_first__o1_85 = 0;
-    int32_t goes_first__pr0_91 = 0;
-    int32_t goes_first__pr1_97 = 0;
-    int32_t goes_first__k0_98 = 0;
-    int32_t goes_first__k1_99 = 0;
-    int32_t goes_first__first_100 = 0;
-    int16_t goes_first__s0_101 = 0;
-    int16_t goes_first__s1_102 = 0;
-    int32_t rand__v_103 = 0;
-    int32_t log_draw__v_104 = 0;
-    int32_t rand__result_105 = 0;
-    int32_t goes_first__result_106 = 0;
-    int32_t resolve_turn__first_107 = 0;
-    int32_t rand__v_108 = 0;
-    int32_t log_draw__v_109 = 0;
-    int32_t rand__result_110 = 0;
-    int32_t tie_draw__v_111 = 0;
-    int32_t rand__v_112 = 0;
-    int32_t log_draw__v_113 = 0;
-    int32_t rand__result_114 = 0;
-    int32_t tie_draw__v_115 = 0;
-    bool resolve_turn__over_116 = 0;
-    int32_t resolve_turn__p_118 = 0;
-    int32_t resolve_turn__act_119 = 0;
-    int32_t send_in__p_120 = 0;
-    int32_t send_in__s_121 = 0;
-    int8_t send_in__old_122 = 0;
-    int32_t rand__v_125 = 0;
-    int32_t log_draw__v_126 = 0;
-    int32_t rand__result_127 = 0;
-    int32_t tie_draw__v_128 = 0;
-    int32_t switch_in_damage__p_129 = 0;
-    int8_t switch_in_damage__a_130 = 0;
-    int32_t after_faint__left0_133 = 0;
-    int32_t after_faint__left1_135 = 0;
-    int32_t rand__v_136 = 0;
-    int32_t log_draw__v_137 = 0;
-    int32_t rand__result_138 = 0;
-    int32_t tie_draw__v_139 = 0;
-    int32_t use_move__p_142 = 0;
-    int32_t use_move__m_143 = 0;
-    int32_t use_move__q_144 = 0;
-    int8_t use_move__a_145 = 0;
-    int8_t use_move__d_146 = 0;
-    int8_t use_move__st_147 = 0;
-    bool use_move__can_148 = 0;
-    int32_t chance__v_149 = 0;
-    int32_t log_draw__v_150 = 0;
-    bool chance__result_151 = 0;
-    bool use_move__acts_152 = 0;
-    int32_t confusion_hit__p_153 = 0;
-    int8_t confusion_hit__a_154 = 0;
-    int32_t confusion_hit__dmg_155 = 0;
-    int32_t chance__v_156 = 0;
-    int32_t log_draw__v_157 = 0;
-    bool chance__result_158 = 0;
-    bool use_move__full_159 = 0;
-    bool use_move__again_160 = 0;
-    int32_t use_move__slot_161 = 0;
-    int32_t use_move__mv_162 = 0;
-    int32_t use_move_hit__p_163 = 0;
-    int32_t use_move_hit__m_164 = 0;
-    int32_t use_move_hit__mv_165 = 0;
-    int32_t use_move_hit__q_166 = 0;
-    int8_t use_move_hit__a_167 = 0;
-    int8_t use_move_hit__d_168 = 0;
-    int16_t use_move_hit__sd_169 = 0;
-    bool use_move_hit__immune_176 = 0;
-    int16_t use_move_hit__kind_177 = 0;
-    bool use_move_hit__hit_179 = 0;
-    bool use_move_hit__sure_180 = 0;
-    int32_t use_move_hit__acc_181 = 0;
-    int32_t chance__num_182 = 0;
-    int32_t chance__v_183 = 0;
-    int32_t log_draw__v_184 = 0;
-    bool chance__result_185 = 0;
-    int32_t set_status__q_186 = 0;
-    int16_t set_status__st_187 = 0;
-    int8_t set_status__d_188 = 0;
-    int16_t set_status__sd_189 = 0;
-    bool set_status__poison_190 = 0;
-    bool set_status__blocked_191 = 0;
-    int32_t rand__v_192 = 0;
-    int32_t log_draw__v_193 = 0;
-    int32_t rand__result_194 = 0;
-    int32_t use_move_hit__tgt_195 = 0;
-    int32_t apply_boosts__q_196 = 0;
-    int32_t apply_boosts__f_197 = 0;
-    int8_t apply_boosts__da_198 = 0;
-    int8_t apply_boosts__dd_199 = 0;
-    int8_t apply_boosts__ds_200 = 0;
-    int8_t apply_boosts__dsp_201 = 0;
-    int8_t apply_boosts__dacc_202 = 0;
-    int8_t apply_boosts__deva_203 = 0;
-    int8_t apply_boosts__deltas_204[6] = {0};
-    bool apply_boosts__any_ok_205 = 0;
-    int32_t boost_stat__q_207 = 0;
-    int32_t boost_stat__k_208 = 0;
-    int8_t boost_stat__delta_209 = 0;
-    int8_t boost_stat__a_210 = 0;
-    int32_t boost_stat__b_211 = 0;
-    int32_t boost_stat__nb_212 = 0;
-    bool boost_stat__ok_213 = 0;
-    int32_t boost_stat__m_214 = 0;
-    bool boost_stat__result_215 = 0;
-    bool apply_boosts__ok_216 = 0;
-    int32_t heal_self__p_217 = 0;
-    bool heal_self__rest_218 = 0;
-    int8_t heal_self__a_219 = 0;
-    int32_t heal_self__h_220 = 0;
-    int32_t heal_self__mh_221 = 0;
-    bool heal_self__fails_222 = 0;
-    int32_t rand__v_223 = 0;
-    int32_t log_draw__v_224 = 0;
-    int32_t rand__result_225 = 0;
-    int32_t heal_self__v_226 = 0;
-    int32_t confuse__q_227 = 0;
-    int32_t rand__v_228 = 0;
-    int32_t log_draw__v_229 = 0;
-    int32_t rand__result_230 = 0;
-    int32_t use_move_hit__nhits_231 = 0;
-    int32_t rand__v_232 = 0;
-    int32_t log_draw__v_233 = 0;
-    int32_t rand__result_234 = 0;
-    int32_t use_move_hit__k_235 = 0;
-    int32_t move_damage__p_236 = 0;
-    int32_t move_damage__mv_237 = 0;
-    int32_t move_damage__q_238 = 0;
-    int16_t move_damage__kind_239 = 0;
-    int32_t move_damage__dmg_240 = 0;
-    int32_t move_damage__u_241 = 0;
-    bool move_damage__ok_242 = 0;
-    int32_t damage_of__p_243 = 0;
-    int32_t damage_of__mv_244 = 0;
-    int32_t damage_of__q_245 = 0;
-    int8_t damage_of__a_246 = 0;
-    int8_t damage_of__d_247 = 0;
-    int16_t damage_of__sa_248 = 0;
-    int16_t damage_of__sd_249 = 0;
-    int16_t damage_of__c_250 = 0;
-    int16_t chance__num_251 = 0;
-    int32_t chance__v_252 = 0;
-    int32_t log_draw__v_253 = 0;
-    bool chance__result_254 = 0;
-    bool damage_of__crit_255 = 0;
-    bool damage_of__special_256 = 0;
-    int32_t damage_of__si_257 = 0;
-    int32_t damage_of__di_258 = 0;
-    int32_t damage_of__at_259 = 0;
-    int32_t damage_of__df_260 = 0;
-    int32_t damage_of__lvl_261 = 0;
-    int32_t damage_of__dmg_262 = 0;
-    int16_t damage_of__mt_263 = 0;
-    int16_t damage_of__e1_267 = 0;
-    int16_t damage_of__e2_271 = 0;
-    int32_t rand__v_272 = 0;
-    int32_t log_draw__v_273 = 0;
-    int32_t rand__result_274 = 0;
-    int32_t damage_of__r_275 = 0;
-    int32_t damage_of__result_276 = 0;
-    int32_t move_damage__result_277 = 0;
-    int32_t use_move_hit__first_278 = 0;
-    int32_t use_move_hit__dmg_279 = 0;
-    int32_t use_move_hit__rec_281 = 0;
-    int32_t use_move_hit__gain_282 = 0;
-    int16_t use_move_hit__sec_283 = 0;
-    bool use_move_hit__same_type_287 = 0;
-    int32_t chance__num_288 = 0;
-    int32_t chance__v_289 = 0;
-    int32_t log_draw__v_290 = 0;
-    bool chance__result_291 = 0;
-    bool use_move_hit__lands_292 = 0;
-    int32_t set_status__q_293 = 0;
-    int16_t set_status__st_294 = 0;
-    int8_t set_status__d_295 = 0;
-    int16_t set_status__sd_296 = 0;
-    bool set_status__poison_297 = 0;
-    bool set_status__blocked_298 = 0;
-    int32_t rand__v_299 = 0;
-    int32_t log_draw__v_300 = 0;
-    int32_t rand__result_301 = 0;
-    int8_t use_move_hit__sb_302[6] = {0};
-    int32_t chance__num_304 = 0;
-    int32_t chance__v_305 = 0;
-    int32_t log_draw__v_306 = 0;
-    bool chance__result_307 = 0;
-    bool use_move_hit__drop_308 = 0;
-    int32_t apply_boosts__q_309 = 0;
-    int32_t apply_boosts__f_310 = 0;
-    int8_t apply_boosts__da_311 = 0;
-    int8_t apply_boosts__dd_312 = 0;
-    int8_t apply_boosts__ds_313 = 0;
-    int8_t apply_boosts__dsp_314 = 0;
-    int8_t apply_boosts__dacc_315 = 0;
-    int8_t apply_boosts__deva_316 = 0;
-    int8_t apply_boosts__deltas_317[6] = {0};
-    bool apply_boosts__any_ok_318 = 0;
-    int32_t boost_stat__q_320 = 0;
-    int32_t boost_stat__k_321 = 0;
-    int8_t boost_stat__delta_322 = 0;
-    int8_t boost_stat__a_323 = 0;
-    int32_t boost_stat__b_324 = 0;
-    int32_t boost_stat__nb_325 = 0;
-    bool boost_stat__ok_326 = 0;
-    int32_t boost_stat__m_327 = 0;
-    bool boost_stat__result_328 = 0;
-    bool apply_boosts__ok_329 = 0;
-    int16_t use_move_hit__sv_330 = 0;
-    int32_t use_move_hit__vc_331 = 0;
-    int32_t chance__num_332 = 0;
-    int32_t chance__v_333 = 0;
-    int32_t log_draw__v_334 = 0;
-    bool chance__result_335 = 0;
-    bool use_move_hit__lands_336 = 0;
-    int32_t confuse__q_337 = 0;
-    int32_t rand__v_338 = 0;
-    int32_t log_draw__v_339 = 0;
-    int32_t rand__result_340 = 0;
-    int32_t after_faint__left0_342 = 0;
-    int32_t after_faint__left1_344 = 0;
-    int32_t rand__v_345 = 0;
-    int32_t log_draw__v_346 = 0;
-    int32_t rand__result_347 = 0;
-    int32_t tie_draw__v_348 = 0;
-    int32_t rand__v_350 = 0;
-    int32_t log_draw__v_351 = 0;
-    int32_t rand__result_352 = 0;
-    int32_t tie_draw__v_353 = 0;
-    int32_t resolve_forced__first_355 = 0;
-    int32_t rand__v_356 = 0;
-    int32_t log_draw__v_357 = 0;
-    int32_t rand__result_358 = 0;
-    int32_t resolve_forced__p_360 = 0;
-    int32_t send_in__p_361 = 0;
-    int32_t send_in__s_362 = 0;
-    int8_t send_in__old_363 = 0;
-    int32_t rand__v_366 = 0;
-    int32_t log_draw__v_367 = 0;
-    int32_t rand__result_368 = 0;
-    int32_t tie_draw__v_369 = 0;
-    int32_t rand__v_370 = 0;
-    int32_t log_draw__v_371 = 0;
-    int32_t rand__result_372 = 0;
-    int32_t tie_draw__v_373 = 0;
-    int32_t rand__v_374 = 0;
-    int32_t log_draw__v_375 = 0;
-    int32_t rand__result_376 = 0;
-    int32_t tie_draw__v_377 = 0;
-    int32_t rand__v_378 = 0;
-    int32_t log_draw__v_379 = 0;
-    int32_t rand__result_380 = 0;
-    int32_t tie_draw__v_381 = 0;
+    int32_t goes_first__pr0_88 = 0;
+    int32_t goes_first__pr1_91 = 0;
+    int32_t goes_first__k0_92 = 0;
+    int32_t goes_first__k1_93 = 0;
+    int32_t goes_first__first_94 = 0;
+    int16_t goes_first__s0_95 = 0;
+    int16_t goes_first__s1_96 = 0;
+    int32_t rand__v_97 = 0;
+    int32_t log_draw__v_98 = 0;
+    int32_t rand__result_99 = 0;
+    int32_t goes_first__result_100 = 0;
+    int32_t resolve_turn__first_101 = 0;
+    int32_t rand__v_102 = 0;
+    int32_t log_draw__v_103 = 0;
+    int32_t rand__result_104 = 0;
+    int32_t tie_draw__v_105 = 0;
+    int32_t rand__v_106 = 0;
+    int32_t log_draw__v_107 = 0;
+    int32_t rand__result_108 = 0;
+    int32_t tie_draw__v_109 = 0;
+    bool resolve_turn__over_110 = 0;
+    int32_t resolve_turn__p_112 = 0;
+    int32_t resolve_turn__act_113 = 0;
+    int32_t send_in__p_114 = 0;
+    int32_t send_in__s_115 = 0;
+    int8_t send_in__old_116 = 0;
+    int32_t rand__v_119 = 0;
+    int32_t log_draw__v_120 = 0;
+    int32_t rand__result_121 = 0;
+    int32_t tie_draw__v_122 = 0;
+    int32_t switch_in_damage__p_123 = 0;
+    int8_t switch_in_damage__a_124 = 0;
+    int32_t after_faint__left0_127 = 0;
+    int32_t after_faint__left1_129 = 0;
+    int32_t rand__v_130 = 0;
+    int32_t log_draw__v_131 = 0;
+    int32_t rand__result_132 = 0;
+    int32_t tie_draw__v_133 = 0;
+    int32_t use_move__p_136 = 0;
+    int32_t use_move__m_137 = 0;
+    int32_t use_move__q_138 = 0;
+    int8_t use_move__a_139 = 0;
+    int8_t use_move__d_140 = 0;
+    int8_t use_move__st_141 = 0;
+    bool use_move__can_142 = 0;
+    int32_t chance__v_143 = 0;
+    int32_t log_draw__v_144 = 0;
+    bool chance__result_145 = 0;
+    bool use_move__acts_146 = 0;
+    int32_t confusion_hit__p_147 = 0;
+    int8_t confusion_hit__a_148 = 0;
+    int32_t confusion_hit__dmg_149 = 0;
+    int32_t self_damage__p_150 = 0;
+    int32_t self_damage__dmg_151 = 0;
+    int32_t self_damage__q_152 = 0;
+    int8_t self_damage__a_153 = 0;
+    int32_t chance__v_154 = 0;
+    int32_t log_draw__v_155 = 0;
+    bool chance__result_156 = 0;
+    bool use_move__full_157 = 0;
+    bool use_move__again_158 = 0;
+    int32_t use_move__slot_159 = 0;
+    int32_t use_move__mv_160 = 0;
+    int32_t use_move_hit__p_161 = 0;
+    int32_t use_move_hit__m_162 = 0;
+    int32_t use_move_hit__mv_163 = 0;
+    int32_t use_move_hit__q_164 = 0;
+    int8_t use_move_hit__a_165 = 0;
+    int8_t use_move_hit__d_166 = 0;
+    int16_t use_move_hit__sd_167 = 0;
+    bool use_move_hit__immune_174 = 0;
+    int16_t use_move_hit__kind_175 = 0;
+    bool use_move_hit__broke_176 = 0;
+    bool use_move_hit__hit_178 = 0;
+    bool use_move_hit__sure_179 = 0;
+    int32_t use_move_hit__acc_180 = 0;
+    int32_t chance__num_181 = 0;
+    int32_t chance__v_182 = 0;
+    int32_t log_draw__v_183 = 0;
+    bool chance__result_184 = 0;
+    bool use_move_hit__foe_move_185 = 0;
+    bool use_move_hit__stages_186 = 0;
+    bool use_move_hit__blocked_187 = 0;
+    int32_t set_status__q_188 = 0;
+    int16_t set_status__st_189 = 0;
+    int8_t set_status__d_190 = 0;
+    int16_t set_status__sd_191 = 0;
+    bool set_status__poison_192 = 0;
+    bool set_status__blocked_193 = 0;
+    int32_t rand__v_194 = 0;
+    int32_t log_draw__v_195 = 0;
+    int32_t rand__result_196 = 0;
+    int32_t use_move_hit__tgt_197 = 0;
+    int32_t apply_boosts__q_198 = 0;
+    int32_t apply_boosts__f_199 = 0;
+    int8_t apply_boosts__da_200 = 0;
+    int8_t apply_boosts__dd_201 = 0;
+    int8_t apply_boosts__ds_202 = 0;
+    int8_t apply_boosts__dsp_203 = 0;
+    int8_t apply_boosts__dacc_204 = 0;
+    int8_t apply_boosts__deva_205 = 0;
+    int8_t apply_boosts__deltas_206[6] = {0};
+    bool apply_boosts__any_ok_207 = 0;
+    int32_t boost_stat__q_209 = 0;
+    int32_t boost_stat__k_210 = 0;
+    int8_t boost_stat__delta_211 = 0;
+    int8_t boost_stat__a_212 = 0;
+    int32_t boost_stat__b_213 = 0;
+    int32_t boost_stat__nb_214 = 0;
+    bool boost_stat__ok_215 = 0;
+    int32_t boost_stat__m_216 = 0;
+    bool boost_stat__result_217 = 0;
+    bool apply_boosts__ok_218 = 0;
+    int32_t heal_self__p_219 = 0;
+    bool heal_self__rest_220 = 0;
+    int8_t heal_self__a_221 = 0;
+    int32_t heal_self__h_222 = 0;
+    int32_t heal_self__mh_223 = 0;
+    bool heal_self__fails_224 = 0;
+    int32_t rand__v_225 = 0;
+    int32_t log_draw__v_226 = 0;
+    int32_t rand__result_227 = 0;
+    int32_t heal_self__v_228 = 0;
+    int32_t confuse__q_229 = 0;
+    int32_t rand__v_230 = 0;
+    int32_t log_draw__v_231 = 0;
+    int32_t rand__result_232 = 0;
+    int32_t make_substitute__p_233 = 0;
+    int8_t make_substitute__a_234 = 0;
+    int32_t self_damage__p_235 = 0;
+    int32_t self_damage__q_236 = 0;
+    int8_t self_damage__a_237 = 0;
+    int32_t use_move_hit__nhits_238 = 0;
+    int32_t rand__v_239 = 0;
+    int32_t log_draw__v_240 = 0;
+    int32_t rand__result_241 = 0;
+    int32_t use_move_hit__k_242 = 0;
+    int32_t move_damage__p_243 = 0;
+    int32_t move_damage__mv_244 = 0;
+    int32_t move_damage__q_245 = 0;
+    int16_t move_damage__kind_246 = 0;
+    int32_t move_damage__dmg_247 = 0;
+    int32_t move_damage__u_248 = 0;
+    bool move_damage__ok_249 = 0;
+    int32_t damage_of__p_250 = 0;
+    int32_t damage_of__mv_251 = 0;
+    int32_t damage_of__q_252 = 0;
+    int8_t damage_of__a_253 = 0;
+    int8_t damage_of__d_254 = 0;
+    int16_t damage_of__sa_255 = 0;
+    int16_t damage_of__sd_256 = 0;
+    int16_t damage_of__c_257 = 0;
+    int16_t chance__num_258 = 0;
+    int32_t chance__v_259 = 0;
+    int32_t log_draw__v_260 = 0;
+    bool chance__result_261 = 0;
+    bool damage_of__crit_262 = 0;
+    bool damage_of__special_263 = 0;
+    int32_t damage_of__si_264 = 0;
+    int32_t damage_of__di_265 = 0;
+    int32_t damage_of__at_266 = 0;
+    int32_t damage_of__df_267 = 0;
+    int32_t damage_of__lvl_268 = 0;
+    int32_t damage_of__dmg_269 = 0;
+    int16_t damage_of__mt_270 = 0;
+    int16_t damage_of__e1_274 = 0;
+    int16_t damage_of__e2_278 = 0;
+    int32_t rand__v_279 = 0;
+    int32_t log_draw__v_280 = 0;
+    int32_t rand__result_281 = 0;
+    int32_t damage_of__r_282 = 0;
+    int32_t damage_of__result_283 = 0;
+    int32_t move_damage__result_284 = 0;
+    int32_t use_move_hit__first_285 = 0;
+    int32_t use_move_hit__dmg_286 = 0;
+    bool use_move_hit__behind_287 = 0;
+    int32_t hit_substitute__p_288 = 0;
+    int32_t hit_substitute__mv_289 = 0;
+    int32_t hit_substitute__first_290 = 0;
+    int32_t hit_substitute__nhits_291 = 0;
+    int32_t hit_substitute__q_292 = 0;
+    int8_t hit_substitute__a_293 = 0;
+    bool hit_substitute__broke_294 = 0;
+    int32_t hit_substitute__rec_296 = 0;
+    int32_t hit_substitute__gain_297 = 0;
+    bool hit_substitute__result_298 = 0;
+    int32_t use_move_hit__rec_300 = 0;
+    int32_t use_move_hit__gain_301 = 0;
+    int16_t use_move_hit__sec_302 = 0;
+    bool use_move_hit__same_type_306 = 0;
+    int32_t chance__num_307 = 0;
+    int32_t chance__v_308 = 0;
+    int32_t log_draw__v_309 = 0;
+    bool chance__result_310 = 0;
+    bool use_move_hit__lands_311 = 0;
+    int32_t set_status__q_312 = 0;
+    int16_t set_status__st_313 = 0;
+    int8_t set_status__d_314 = 0;
+    int16_t set_status__sd_315 = 0;
+    bool set_status__poison_316 = 0;
+    bool set_status__blocked_317 = 0;
+    int32_t rand__v_318 = 0;
+    int32_t log_draw__v_319 = 0;
+    int32_t rand__result_320 = 0;
+    int8_t use_move_hit__sb_321[6] = {0};
+    int32_t chance__num_323 = 0;
+    int32_t chance__v_324 = 0;
+    int32_t log_draw__v_325 = 0;
+    bool chance__result_326 = 0;
+    bool use_move_hit__drop_327 = 0;
+    int32_t apply_boosts__q_328 = 0;
+    int32_t apply_boosts__f_329 = 0;
+    int8_t apply_boosts__da_330 = 0;
+    int8_t apply_boosts__dd_331 = 0;
+    int8_t apply_boosts__ds_332 = 0;
+    int8_t apply_boosts__dsp_333 = 0;
+    int8_t apply_boosts__dacc_334 = 0;
+    int8_t apply_boosts__deva_335 = 0;
+    int8_t apply_boosts__deltas_336[6] = {0};
+    bool apply_boosts__any_ok_337 = 0;
+    int32_t boost_stat__q_339 = 0;
+    int32_t boost_stat__k_340 = 0;
+    int8_t boost_stat__delta_341 = 0;
+    int8_t boost_stat__a_342 = 0;
+    int32_t boost_stat__b_343 = 0;
+    int32_t boost_stat__nb_344 = 0;
+    bool boost_stat__ok_345 = 0;
+    int32_t boost_stat__m_346 = 0;
+    bool boost_stat__result_347 = 0;
+    bool apply_boosts__ok_348 = 0;
+    int16_t use_move_hit__sv_349 = 0;
+    bool use_move_hit__through_350 = 0;
+    int32_t use_move_hit__vc_351 = 0;
+    int32_t chance__num_352 = 0;
+    int32_t chance__v_353 = 0;
+    int32_t log_draw__v_354 = 0;
+    bool chance__result_355 = 0;
+    bool use_move_hit__lands_356 = 0;
+    int32_t confuse__q_357 = 0;
+    int32_t rand__v_358 = 0;
+    int32_t log_draw__v_359 = 0;
+    int32_t rand__result_360 = 0;
+    int32_t self_damage__p_361 = 0;
+    int32_t self_damage__q_362 = 0;
+    int8_t self_damage__a_363 = 0;
+    int32_t after_faint__left0_365 = 0;
+    int32_t after_faint__left1_367 = 0;
+    int32_t rand__v_368 = 0;
+    int32_t log_draw__v_369 = 0;
+    int32_t rand__result_370 = 0;
+    int32_t tie_draw__v_371 = 0;
+    int32_t rand__v_373 = 0;
+    int32_t log_draw__v_374 = 0;
+    int32_t rand__result_375 = 0;
+    int32_t tie_draw__v_376 = 0;
+    int32_t resolve_forced__first_378 = 0;
+    int32_t rand__v_379 = 0;
+    int32_t log_draw__v_380 = 0;
+    int32_t rand__result_381 = 0;
+    int32_t resolve_forced__p_383 = 0;
+    int32_t send_in__p_384 = 0;
+    int32_t send_in__s_385 = 0;
+    int8_t send_in__old_386 = 0;
+    int32_t rand__v_389 = 0;
+    int32_t log_draw__v_390 = 0;
+    int32_t rand__result_391 = 0;
+    int32_t tie_draw__v_392 = 0;
+    int32_t rand__v_393 = 0;
+    int32_t log_draw__v_394 = 0;
+    int32_t rand__result_395 = 0;
+    int32_t tie_draw__v_396 = 0;
+    int32_t rand__v_397 = 0;
+    int32_t log_draw__v_398 = 0;
+    int32_t rand__result_399 = 0;
+    int32_t tie_draw__v_400 = 0;
+    int32_t rand__v_401 = 0;
+    int32_t log_draw__v_402 = 0;
+    int32_t rand__result_403 = 0;
+    int32_t tie_draw__v_404 = 0;
     submit__act_70 = m;
     s->ndraws = 0;
     submit__p_71 = s->current_player;
@@ -899,199 +928,203 @@ static void effect_move(State *s, int32_t m, Key key)
             goes_first__a1_83 = ((int32_t)(s->pending[1]));
             goes_first__o0_84 = ((goes_first__a0_82 >= 4) ? 0 : 1);
             goes_first__o1_85 = ((goes_first__a1_83 >= 4) ? 0 : 1);
-            goes_first__pr0_91 = ({ int32_t _let17 = goes_first__a0_82; int32_t action_priority__a_86 = _let17; ({ int8_t _let18 = s->status[_ix(s->active[0], 6)]; int8_t action_priority__st_87 = _let18; ({ bool _let19 = ((action_priority__st_87 == 5) || (action_priority__st_87 == 2)); bool action_priority__held_88 = _let19; ({ int32_t _let20 = ((!({ int32_t _lo21 = 0; bool _r23 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_89 = _lo21, _end22 = 4; has_pp__k_89 < _end22; has_pp__k_89++) if (((s->moves[_ix(s->active[0], 6) * 4 + has_pp__k_89] >= 0) && (s->pp[_ix(s->active[0], 6) * 4 + has_pp__k_89] > 0))) { _r23 = true; break; } _r23; })) ? 164 : ((int32_t)(s->moves[_ix(s->active[0], 6) * 4 + _ix(action_priority__a_86, 4)]))); int32_t action_priority__mv_90 = _let20; ((((action_priority__a_86 >= 4) || action_priority__held_88) || (s->recharge[0] || s->charging[0])) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_90, 165)]))); }); }); }); });
-            goes_first__pr1_97 = ({ int32_t _let25 = goes_first__a1_83; int32_t action_priority__a_92 = _let25; ({ int8_t _let26 = s->status[1 * 6 + _ix(s->active[1], 6)]; int8_t action_priority__st_93 = _let26; ({ bool _let27 = ((action_priority__st_93 == 5) || (action_priority__st_93 == 2)); bool action_priority__held_94 = _let27; ({ int32_t _let28 = ((!({ int32_t _lo29 = 0; bool _r31 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_95 = _lo29, _end30 = 4; has_pp__k_95 < _end30; has_pp__k_95++) if (((s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_95] >= 0) && (s->pp[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_95] > 0))) { _r31 = true; break; } _r31; })) ? 164 : ((int32_t)(s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + _ix(action_priority__a_92, 4)]))); int32_t action_priority__mv_96 = _let28; ((((action_priority__a_92 >= 4) || action_priority__held_94) || (s->recharge[1] || s->charging[1])) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_96, 165)]))); }); }); }); });
-            goes_first__k0_98 = _wsub(_wmul(goes_first__o0_84, 1000), _wmul(goes_first__pr0_91, 100));
-            goes_first__k1_99 = _wsub(_wmul(goes_first__o1_85, 1000), _wmul(goes_first__pr1_97, 100));
-            goes_first__first_100 = 0;
-            if ((goes_first__k0_98 > goes_first__k1_99)) {
-                goes_first__first_100 = 1;
-            } else if ((goes_first__k0_98 == goes_first__k1_99)) {
-                goes_first__s0_101 = s->mod[3];
-                goes_first__s1_102 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_102 > goes_first__s0_101)) {
-                    goes_first__first_100 = 1;
-                } else if ((goes_first__s0_101 == goes_first__s1_102)) {
-                    rand__v_103 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_104 = rand__v_103;
-                    int32_t _w33 = _wx(s->ndraws, 64);
-                    if (_w33 >= 0) {
-                        s->draws[_w33] = log_draw__v_104;
+            goes_first__pr0_88 = ({ int32_t _let17 = goes_first__a0_82; int32_t action_priority__a_86 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_87 = _let18; (((action_priority__a_86 >= 4) || (action_priority__mv_87 < 0)) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_87, 165)]))); }); });
+            goes_first__pr1_91 = ({ int32_t _let19 = goes_first__a1_83; int32_t action_priority__a_89 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_90 = _let20; (((action_priority__a_89 >= 4) || (action_priority__mv_90 < 0)) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_90, 165)]))); }); });
+            goes_first__k0_92 = _wsub(_wmul(goes_first__o0_84, 1000), _wmul(goes_first__pr0_88, 100));
+            goes_first__k1_93 = _wsub(_wmul(goes_first__o1_85, 1000), _wmul(goes_first__pr1_91, 100));
+            goes_first__first_94 = 0;
+            if ((goes_first__k0_92 > goes_first__k1_93)) {
+                goes_first__first_94 = 1;
+            } else if ((goes_first__k0_92 == goes_first__k1_93)) {
+                goes_first__s0_95 = s->mod[3];
+                goes_first__s1_96 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_96 > goes_first__s0_95)) {
+                    goes_first__first_94 = 1;
+                } else if ((goes_first__s0_95 == goes_first__s1_96)) {
+                    rand__v_97 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    log_draw__v_98 = rand__v_97;
+                    int32_t _w21 = _wx(s->ndraws, 64);
+                    if (_w21 >= 0) {
+                        s->draws[_w21] = log_draw__v_98;
                     }
-                    int32_t _w34 = _wx(s->ndraws, 64);
-                    if (_w34 >= 0) {
-                        s->draw_lo[_w34] = 0;
+                    int32_t _w22 = _wx(s->ndraws, 64);
+                    if (_w22 >= 0) {
+                        s->draw_lo[_w22] = 0;
                     }
-                    int32_t _w35 = _wx(s->ndraws, 64);
-                    if (_w35 >= 0) {
-                        s->draw_hi[_w35] = 2;
+                    int32_t _w23 = _wx(s->ndraws, 64);
+                    if (_w23 >= 0) {
+                        s->draw_hi[_w23] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_105 = rand__v_103;
-                    goes_first__first_100 = rand__result_105;
+                    rand__result_99 = rand__v_97;
+                    goes_first__first_94 = rand__result_99;
                 }
             }
-            goes_first__result_106 = goes_first__first_100;
-            resolve_turn__first_107 = goes_first__result_106;
+            goes_first__result_100 = goes_first__first_94;
+            resolve_turn__first_101 = goes_first__result_100;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_108 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_109 = rand__v_108;
-                int32_t _w36 = _wx(s->ndraws, 64);
-                if (_w36 >= 0) {
-                    s->draws[_w36] = log_draw__v_109;
+                rand__v_102 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                log_draw__v_103 = rand__v_102;
+                int32_t _w24 = _wx(s->ndraws, 64);
+                if (_w24 >= 0) {
+                    s->draws[_w24] = log_draw__v_103;
                 }
-                int32_t _w37 = _wx(s->ndraws, 64);
-                if (_w37 >= 0) {
-                    s->draw_lo[_w37] = 0;
+                int32_t _w25 = _wx(s->ndraws, 64);
+                if (_w25 >= 0) {
+                    s->draw_lo[_w25] = 0;
                 }
-                int32_t _w38 = _wx(s->ndraws, 64);
-                if (_w38 >= 0) {
-                    s->draw_hi[_w38] = 2;
+                int32_t _w26 = _wx(s->ndraws, 64);
+                if (_w26 >= 0) {
+                    s->draw_hi[_w26] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_110 = rand__v_108;
-                tie_draw__v_111 = rand__result_110;
+                rand__result_104 = rand__v_102;
+                tie_draw__v_105 = rand__result_104;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_112 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_113 = rand__v_112;
-                int32_t _w39 = _wx(s->ndraws, 64);
-                if (_w39 >= 0) {
-                    s->draws[_w39] = log_draw__v_113;
+                rand__v_106 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                log_draw__v_107 = rand__v_106;
+                int32_t _w27 = _wx(s->ndraws, 64);
+                if (_w27 >= 0) {
+                    s->draws[_w27] = log_draw__v_107;
                 }
-                int32_t _w40 = _wx(s->ndraws, 64);
-                if (_w40 >= 0) {
-                    s->draw_lo[_w40] = 0;
+                int32_t _w28 = _wx(s->ndraws, 64);
+                if (_w28 >= 0) {
+                    s->draw_lo[_w28] = 0;
                 }
-                int32_t _w41 = _wx(s->ndraws, 64);
-                if (_w41 >= 0) {
-                    s->draw_hi[_w41] = 2;
+                int32_t _w29 = _wx(s->ndraws, 64);
+                if (_w29 >= 0) {
+                    s->draw_hi[_w29] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_114 = rand__v_112;
-                tie_draw__v_115 = rand__result_114;
+                rand__result_108 = rand__v_106;
+                tie_draw__v_109 = rand__result_108;
             }
-            resolve_turn__over_116 = false;
-            for (int32_t resolve_turn__k_117 = 0, _end42 = 2; resolve_turn__k_117 < _end42; resolve_turn__k_117++) {
-                resolve_turn__p_118 = ((resolve_turn__k_117 == 0) ? resolve_turn__first_107 : _wsub(1, resolve_turn__first_107));
-                resolve_turn__act_119 = ((int32_t)(s->pending[_ix(resolve_turn__p_118, 2)]));
-                if ((!resolve_turn__over_116)) {
-                    if ((resolve_turn__act_119 >= 4)) {
-                        send_in__p_120 = resolve_turn__p_118;
-                        send_in__s_121 = _wsub(resolve_turn__act_119, 4);
-                        send_in__old_122 = s->active[_ix(send_in__p_120, 2)];
-                        if ((s->hp[_ix(send_in__p_120, 2) * 6 + _ix(send_in__old_122, 6)] > 0)) {
-                            int32_t _w43 = _wx(send_in__p_120, 2);
-                            int32_t _w44 = _wx(send_in__old_122, 6);
-                            if (_w43 >= 0 && _w44 >= 0) {
-                                s->speed[_w43 * 6 + _w44] = s->stats[_ix(send_in__p_120, 2) * 24 + _ix(send_in__old_122, 6) * 4 + 3];
+            resolve_turn__over_110 = false;
+            for (int32_t resolve_turn__k_111 = 0, _end30 = 2; resolve_turn__k_111 < _end30; resolve_turn__k_111++) {
+                resolve_turn__p_112 = ((resolve_turn__k_111 == 0) ? resolve_turn__first_101 : _wsub(1, resolve_turn__first_101));
+                resolve_turn__act_113 = ((int32_t)(s->pending[_ix(resolve_turn__p_112, 2)]));
+                if ((!resolve_turn__over_110)) {
+                    if ((resolve_turn__act_113 >= 4)) {
+                        send_in__p_114 = resolve_turn__p_112;
+                        send_in__s_115 = _wsub(resolve_turn__act_113, 4);
+                        send_in__old_116 = s->active[_ix(send_in__p_114, 2)];
+                        if ((s->hp[_ix(send_in__p_114, 2) * 6 + _ix(send_in__old_116, 6)] > 0)) {
+                            int32_t _w31 = _wx(send_in__p_114, 2);
+                            int32_t _w32 = _wx(send_in__old_116, 6);
+                            if (_w31 >= 0 && _w32 >= 0) {
+                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_114, 2) * 24 + _ix(send_in__old_116, 6) * 4 + 3];
                             }
                         }
-                        int32_t _w45 = _wx(send_in__p_120, 2);
-                        if (_w45 >= 0) {
-                            s->active[_w45] = ((int8_t)(send_in__s_121));
+                        int32_t _w33 = _wx(send_in__p_114, 2);
+                        if (_w33 >= 0) {
+                            s->active[_w33] = ((int8_t)(send_in__s_115));
                         }
-                        int32_t _w46 = _wx(send_in__p_120, 2);
-                        if (_w46 >= 0) {
-                            s->recharge[_w46] = false;
+                        int32_t _w34 = _wx(send_in__p_114, 2);
+                        if (_w34 >= 0) {
+                            s->sub_hp[_w34] = ((int16_t)(0));
                         }
-                        int32_t _w47 = _wx(send_in__p_120, 2);
-                        if (_w47 >= 0) {
-                            s->charging[_w47] = false;
+                        int32_t _w35 = _wx(send_in__p_114, 2);
+                        if (_w35 >= 0) {
+                            s->recharge[_w35] = false;
                         }
-                        int32_t _w48 = _wx(send_in__p_120, 2);
-                        if (_w48 >= 0) {
-                            s->confused[_w48] = ((int8_t)(0));
+                        int32_t _w36 = _wx(send_in__p_114, 2);
+                        if (_w36 >= 0) {
+                            s->charging[_w36] = false;
                         }
-                        int32_t _w49 = _wx(send_in__p_120, 2);
-                        if (_w49 >= 0) {
-                            s->flinch[_w49] = false;
+                        int32_t _w37 = _wx(send_in__p_114, 2);
+                        if (_w37 >= 0) {
+                            s->confused[_w37] = ((int8_t)(0));
                         }
-                        int32_t _w50 = _wx(send_in__p_120, 2);
-                        if (_w50 >= 0) {
-                            s->reflect[_w50] = false;
+                        int32_t _w38 = _wx(send_in__p_114, 2);
+                        if (_w38 >= 0) {
+                            s->flinch[_w38] = false;
                         }
-                        int32_t _w51 = _wx(send_in__p_120, 2);
-                        if (_w51 >= 0) {
-                            s->light_screen[_w51] = false;
+                        int32_t _w39 = _wx(send_in__p_114, 2);
+                        if (_w39 >= 0) {
+                            s->reflect[_w39] = false;
                         }
-                        int32_t _w52 = _wx(send_in__p_120, 2);
-                        if (_w52 >= 0) {
-                            s->last_slot[_w52] = ((int8_t)(0));
+                        int32_t _w40 = _wx(send_in__p_114, 2);
+                        if (_w40 >= 0) {
+                            s->light_screen[_w40] = false;
                         }
-                        int32_t _w53 = _wx(send_in__p_120, 2);
-                        int32_t _w54 = _wx(send_in__s_121, 6);
-                        if (_w53 >= 0 && _w54 >= 0) {
-                            s->seen[_w53 * 6 + _w54] = s->species[_ix(send_in__p_120, 2) * 6 + _ix(send_in__s_121, 6)];
+                        int32_t _w41 = _wx(send_in__p_114, 2);
+                        if (_w41 >= 0) {
+                            s->last_slot[_w41] = ((int8_t)(0));
                         }
-                        for (int32_t send_in__k_123 = 0, _end55 = 6; send_in__k_123 < _end55; send_in__k_123++) {
-                            int32_t _w56 = _wx(send_in__p_120, 2);
-                            if (_w56 >= 0) {
-                                s->boosts[_w56 * 6 + send_in__k_123] = ((int8_t)(0));
+                        int32_t _w42 = _wx(send_in__p_114, 2);
+                        int32_t _w43 = _wx(send_in__s_115, 6);
+                        if (_w42 >= 0 && _w43 >= 0) {
+                            s->seen[_w42 * 6 + _w43] = s->species[_ix(send_in__p_114, 2) * 6 + _ix(send_in__s_115, 6)];
+                        }
+                        for (int32_t send_in__k_117 = 0, _end44 = 6; send_in__k_117 < _end44; send_in__k_117++) {
+                            int32_t _w45 = _wx(send_in__p_114, 2);
+                            if (_w45 >= 0) {
+                                s->boosts[_w45 * 6 + send_in__k_117] = ((int8_t)(0));
                             }
                         }
-                        for (int32_t send_in__k_124 = 0, _end57 = 4; send_in__k_124 < _end57; send_in__k_124++) {
-                            int32_t _w58 = _wx(send_in__p_120, 2);
-                            if (_w58 >= 0) {
-                                s->mod[_w58 * 4 + send_in__k_124] = s->stats[_ix(send_in__p_120, 2) * 24 + _ix(send_in__s_121, 6) * 4 + send_in__k_124];
+                        for (int32_t send_in__k_118 = 0, _end46 = 4; send_in__k_118 < _end46; send_in__k_118++) {
+                            int32_t _w47 = _wx(send_in__p_114, 2);
+                            if (_w47 >= 0) {
+                                s->mod[_w47 * 4 + send_in__k_118] = s->stats[_ix(send_in__p_114, 2) * 24 + _ix(send_in__s_115, 6) * 4 + send_in__k_118];
                             }
                         }
-                        if ((s->status[_ix(send_in__p_120, 2) * 6 + _ix(send_in__s_121, 6)] == 3)) {
-                            int32_t _w59 = _wx(send_in__p_120, 2);
-                            if (_w59 >= 0) {
-                                s->mod[_w59 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_120, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        if ((s->status[_ix(send_in__p_114, 2) * 6 + _ix(send_in__s_115, 6)] == 3)) {
+                            int32_t _w48 = _wx(send_in__p_114, 2);
+                            if (_w48 >= 0) {
+                                s->mod[_w48 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_114, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                             }
                         }
-                        if ((s->status[_ix(send_in__p_120, 2) * 6 + _ix(send_in__s_121, 6)] == 1)) {
-                            int32_t _w60 = _wx(send_in__p_120, 2);
-                            if (_w60 >= 0) {
-                                s->mod[_w60 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_120, 2) * 4], 2))), ((int16_t)(1)))));
+                        if ((s->status[_ix(send_in__p_114, 2) * 6 + _ix(send_in__s_115, 6)] == 1)) {
+                            int32_t _w49 = _wx(send_in__p_114, 2);
+                            if (_w49 >= 0) {
+                                s->mod[_w49 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_114, 2) * 4], 2))), ((int16_t)(1)))));
                             }
                         }
-                        int32_t _w61 = _wx(send_in__p_120, 2);
-                        int32_t _w62 = _wx(send_in__s_121, 6);
-                        if (_w61 >= 0 && _w62 >= 0) {
-                            s->speed[_w61 * 6 + _w62] = s->mod[_ix(send_in__p_120, 2) * 4 + 3];
+                        int32_t _w50 = _wx(send_in__p_114, 2);
+                        int32_t _w51 = _wx(send_in__s_115, 6);
+                        if (_w50 >= 0 && _w51 >= 0) {
+                            s->speed[_w50 * 6 + _w51] = s->mod[_ix(send_in__p_114, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_125 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 8), (uint32_t)resolve_turn__k_117)), 2));
-                            log_draw__v_126 = rand__v_125;
-                            int32_t _w63 = _wx(s->ndraws, 64);
-                            if (_w63 >= 0) {
-                                s->draws[_w63] = log_draw__v_126;
+                            rand__v_119 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 8), (uint32_t)resolve_turn__k_111)), 2));
+                            log_draw__v_120 = rand__v_119;
+                            int32_t _w52 = _wx(s->ndraws, 64);
+                            if (_w52 >= 0) {
+                                s->draws[_w52] = log_draw__v_120;
                             }
-                            int32_t _w64 = _wx(s->ndraws, 64);
-                            if (_w64 >= 0) {
-                                s->draw_lo[_w64] = 0;
+                            int32_t _w53 = _wx(s->ndraws, 64);
+                            if (_w53 >= 0) {
+                                s->draw_lo[_w53] = 0;
                             }
-                            int32_t _w65 = _wx(s->ndraws, 64);
-                            if (_w65 >= 0) {
-                                s->draw_hi[_w65] = 2;
+                            int32_t _w54 = _wx(s->ndraws, 64);
+                            if (_w54 >= 0) {
+                                s->draw_hi[_w54] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_127 = rand__v_125;
-                            tie_draw__v_128 = rand__result_127;
+                            rand__result_121 = rand__v_119;
+                            tie_draw__v_122 = rand__result_121;
                         }
-                        switch_in_damage__p_129 = resolve_turn__p_118;
-                        switch_in_damage__a_130 = s->active[_ix(switch_in_damage__p_129, 2)];
-                        if (((s->status[_ix(switch_in_damage__p_129, 2) * 6 + _ix(switch_in_damage__a_130, 6)] == 4) || (s->status[_ix(switch_in_damage__p_129, 2) * 6 + _ix(switch_in_damage__a_130, 6)] == 1))) {
-                            int32_t _w66 = _wx(switch_in_damage__p_129, 2);
-                            int32_t _w67 = _wx(switch_in_damage__a_130, 6);
-                            if (_w66 >= 0 && _w67 >= 0) {
-                                s->hp[_w66 * 6 + _w67] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_129, 2) * 6 + _ix(switch_in_damage__a_130, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_129, 2) * 6 + _ix(switch_in_damage__a_130, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                        switch_in_damage__p_123 = resolve_turn__p_112;
+                        switch_in_damage__a_124 = s->active[_ix(switch_in_damage__p_123, 2)];
+                        if (((s->status[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)] == 4) || (s->status[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)] == 1))) {
+                            int32_t _w55 = _wx(switch_in_damage__p_123, 2);
+                            int32_t _w56 = _wx(switch_in_damage__a_124, 6);
+                            if (_w55 >= 0 && _w56 >= 0) {
+                                s->hp[_w55 * 6 + _w56] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let68 = resolve_turn__p_118; int32_t is_fainted__p_131 = _let68; (s->hp[_ix(is_fainted__p_131, 2) * 6 + _ix(s->active[_ix(is_fainted__p_131, 2)], 6)] <= 0); })) {
-                            resolve_turn__over_116 = true;
-                            after_faint__left0_133 = ({ int32_t _lo69 = 0; int32_t _r71 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_132 = _lo69, _end70 = 6; after_faint__i_132 < _end70; after_faint__i_132++) _r71 += ((s->hp[after_faint__i_132] > 0)) ? 1 : 0; _r71; });
-                            after_faint__left1_135 = ({ int32_t _lo73 = 0; int32_t _r75 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_134 = _lo73, _end74 = 6; after_faint__i_134 < _end74; after_faint__i_134++) _r75 += ((s->hp[1 * 6 + after_faint__i_134] > 0)) ? 1 : 0; _r75; });
-                            if (((after_faint__left0_133 == 0) && (after_faint__left1_135 == 0))) {
+                        if (({ int32_t _let57 = resolve_turn__p_112; int32_t is_fainted__p_125 = _let57; (s->hp[_ix(is_fainted__p_125, 2) * 6 + _ix(s->active[_ix(is_fainted__p_125, 2)], 6)] <= 0); })) {
+                            resolve_turn__over_110 = true;
+                            after_faint__left0_127 = ({ int32_t _lo58 = 0; int32_t _r60 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_126 = _lo58, _end59 = 6; after_faint__i_126 < _end59; after_faint__i_126++) _r60 += ((s->hp[after_faint__i_126] > 0)) ? 1 : 0; _r60; });
+                            after_faint__left1_129 = ({ int32_t _lo62 = 0; int32_t _r64 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_128 = _lo62, _end63 = 6; after_faint__i_128 < _end63; after_faint__i_128++) _r64 += ((s->hp[1 * 6 + after_faint__i_128] > 0)) ? 1 : 0; _r64; });
+                            if (((after_faint__left0_127 == 0) && (after_faint__left1_129 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_133 == 0)) {
+                            } else if ((after_faint__left0_127 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_135 == 0)) {
+                            } else if ((after_faint__left1_129 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -1100,868 +1133,976 @@ static void effect_move(State *s, int32_t m, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_136 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 9), (uint32_t)resolve_turn__k_117)), 2));
-                            log_draw__v_137 = rand__v_136;
-                            int32_t _w77 = _wx(s->ndraws, 64);
-                            if (_w77 >= 0) {
-                                s->draws[_w77] = log_draw__v_137;
+                            rand__v_130 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 9), (uint32_t)resolve_turn__k_111)), 2));
+                            log_draw__v_131 = rand__v_130;
+                            int32_t _w66 = _wx(s->ndraws, 64);
+                            if (_w66 >= 0) {
+                                s->draws[_w66] = log_draw__v_131;
                             }
-                            int32_t _w78 = _wx(s->ndraws, 64);
-                            if (_w78 >= 0) {
-                                s->draw_lo[_w78] = 0;
+                            int32_t _w67 = _wx(s->ndraws, 64);
+                            if (_w67 >= 0) {
+                                s->draw_lo[_w67] = 0;
                             }
-                            int32_t _w79 = _wx(s->ndraws, 64);
-                            if (_w79 >= 0) {
-                                s->draw_hi[_w79] = 2;
+                            int32_t _w68 = _wx(s->ndraws, 64);
+                            if (_w68 >= 0) {
+                                s->draw_hi[_w68] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_138 = rand__v_136;
-                            tie_draw__v_139 = rand__result_138;
+                            rand__result_132 = rand__v_130;
+                            tie_draw__v_133 = rand__result_132;
                         }
                     } else {
-                        use_move__p_142 = resolve_turn__p_118;
-                        use_move__m_143 = (({ int32_t _let80 = resolve_turn__p_118; int32_t has_pp__p_140 = _let80; ({ int32_t _lo81 = 0; bool _r83 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_141 = _lo81, _end82 = 4; has_pp__k_141 < _end82; has_pp__k_141++) if (((s->moves[_ix(has_pp__p_140, 2) * 24 + _ix(s->active[_ix(has_pp__p_140, 2)], 6) * 4 + has_pp__k_141] >= 0) && (s->pp[_ix(has_pp__p_140, 2) * 24 + _ix(s->active[_ix(has_pp__p_140, 2)], 6) * 4 + has_pp__k_141] > 0))) { _r83 = true; break; } _r83; }); }) ? resolve_turn__act_119 : (-1));
-                        use_move__q_144 = _wsub(1, use_move__p_142);
-                        use_move__a_145 = s->active[_ix(use_move__p_142, 2)];
-                        use_move__d_146 = s->active[_ix(use_move__q_144, 2)];
-                        use_move__st_147 = s->status[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)];
-                        use_move__can_148 = true;
-                        if ((use_move__st_147 == 2)) {
-                            use_move__can_148 = false;
-                        } else if ((use_move__st_147 == 5)) {
-                            int32_t _w85 = _wx(use_move__p_142, 2);
-                            int32_t _w86 = _wx(use_move__a_145, 6);
-                            if (_w85 >= 0 && _w86 >= 0) {
-                                s->sleep[_w85 * 6 + _w86] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)], 1)));
+                        use_move__p_136 = resolve_turn__p_112;
+                        use_move__m_137 = (({ int32_t _let69 = resolve_turn__p_112; int32_t has_pp__p_134 = _let69; ({ int32_t _lo70 = 0; bool _r72 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_135 = _lo70, _end71 = 4; has_pp__k_135 < _end71; has_pp__k_135++) if (((s->moves[_ix(has_pp__p_134, 2) * 24 + _ix(s->active[_ix(has_pp__p_134, 2)], 6) * 4 + has_pp__k_135] >= 0) && (s->pp[_ix(has_pp__p_134, 2) * 24 + _ix(s->active[_ix(has_pp__p_134, 2)], 6) * 4 + has_pp__k_135] > 0))) { _r72 = true; break; } _r72; }); }) ? resolve_turn__act_113 : (-1));
+                        use_move__q_138 = _wsub(1, use_move__p_136);
+                        use_move__a_139 = s->active[_ix(use_move__p_136, 2)];
+                        use_move__d_140 = s->active[_ix(use_move__q_138, 2)];
+                        use_move__st_141 = s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)];
+                        use_move__can_142 = true;
+                        if ((use_move__st_141 == 2)) {
+                            use_move__can_142 = false;
+                        } else if ((use_move__st_141 == 5)) {
+                            int32_t _w74 = _wx(use_move__p_136, 2);
+                            int32_t _w75 = _wx(use_move__a_139, 6);
+                            if (_w74 >= 0 && _w75 >= 0) {
+                                s->sleep[_w74 * 6 + _w75] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], 1)));
                             }
-                            use_move__can_148 = false;
-                        } else if (s->flinch[_ix(use_move__p_142, 2)]) {
-                            use_move__can_148 = false;
-                        } else if (s->recharge[_ix(use_move__p_142, 2)]) {
-                            int32_t _w87 = _wx(use_move__p_142, 2);
-                            if (_w87 >= 0) {
-                                s->recharge[_w87] = false;
+                            use_move__can_142 = false;
+                        } else if (s->flinch[_ix(use_move__p_136, 2)]) {
+                            use_move__can_142 = false;
+                        } else if (s->recharge[_ix(use_move__p_136, 2)]) {
+                            int32_t _w76 = _wx(use_move__p_136, 2);
+                            if (_w76 >= 0) {
+                                s->recharge[_w76] = false;
                             }
-                            use_move__can_148 = false;
+                            use_move__can_142 = false;
                         } else {
-                            if ((s->confused[_ix(use_move__p_142, 2)] > 0)) {
-                                int32_t _w88 = _wx(use_move__p_142, 2);
-                                if (_w88 >= 0) {
-                                    s->confused[_w88] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_142, 2)], 1)));
+                            if ((s->confused[_ix(use_move__p_136, 2)] > 0)) {
+                                int32_t _w77 = _wx(use_move__p_136, 2);
+                                if (_w77 >= 0) {
+                                    s->confused[_w77] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_136, 2)], 1)));
                                 }
-                                if ((s->confused[_ix(use_move__p_142, 2)] > 0)) {
-                                    chance__v_149 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_117)), 256);
-                                    log_draw__v_150 = chance__v_149;
-                                    int32_t _w89 = _wx(s->ndraws, 64);
-                                    if (_w89 >= 0) {
-                                        s->draws[_w89] = log_draw__v_150;
+                                if ((s->confused[_ix(use_move__p_136, 2)] > 0)) {
+                                    chance__v_143 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_111)), 256);
+                                    log_draw__v_144 = chance__v_143;
+                                    int32_t _w78 = _wx(s->ndraws, 64);
+                                    if (_w78 >= 0) {
+                                        s->draws[_w78] = log_draw__v_144;
                                     }
-                                    int32_t _w90 = _wx(s->ndraws, 64);
-                                    if (_w90 >= 0) {
-                                        s->draw_lo[_w90] = 0;
+                                    int32_t _w79 = _wx(s->ndraws, 64);
+                                    if (_w79 >= 0) {
+                                        s->draw_lo[_w79] = 0;
                                     }
-                                    int32_t _w91 = _wx(s->ndraws, 64);
-                                    if (_w91 >= 0) {
-                                        s->draw_hi[_w91] = 256;
+                                    int32_t _w80 = _wx(s->ndraws, 64);
+                                    if (_w80 >= 0) {
+                                        s->draw_hi[_w80] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_151 = (chance__v_149 < 128);
-                                    use_move__acts_152 = chance__result_151;
-                                    if ((!use_move__acts_152)) {
-                                        confusion_hit__p_153 = use_move__p_142;
-                                        confusion_hit__a_154 = s->active[_ix(confusion_hit__p_153, 2)];
-                                        confusion_hit__dmg_155 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_153, 2) * 6 + _ix(confusion_hit__a_154, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_153, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_153, 2) * 4 + 1]))), 50), 2);
-                                        int32_t _w92 = _wx(confusion_hit__p_153, 2);
-                                        int32_t _w93 = _wx(confusion_hit__a_154, 6);
-                                        if (_w92 >= 0 && _w93 >= 0) {
-                                            s->hp[_w92 * 6 + _w93] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(confusion_hit__p_153, 2) * 6 + _ix(confusion_hit__a_154, 6)])), confusion_hit__dmg_155), 0)));
+                                    chance__result_145 = (chance__v_143 < 128);
+                                    use_move__acts_146 = chance__result_145;
+                                    if ((!use_move__acts_146)) {
+                                        confusion_hit__p_147 = use_move__p_136;
+                                        confusion_hit__a_148 = s->active[_ix(confusion_hit__p_147, 2)];
+                                        confusion_hit__dmg_149 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_147, 2) * 6 + _ix(confusion_hit__a_148, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_147, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_147, 2) * 4 + 1]))), 50), 2);
+                                        self_damage__p_150 = confusion_hit__p_147;
+                                        self_damage__dmg_151 = confusion_hit__dmg_149;
+                                        self_damage__q_152 = _wsub(1, self_damage__p_150);
+                                        self_damage__a_153 = s->active[_ix(self_damage__p_150, 2)];
+                                        s->last_damage = self_damage__dmg_151;
+                                        if ((s->sub_hp[_ix(self_damage__p_150, 2)] > 0)) {
+                                            if ((s->sub_hp[_ix(self_damage__q_152, 2)] > 0)) {
+                                                int32_t _w81 = _wx(self_damage__q_152, 2);
+                                                if (_w81 >= 0) {
+                                                    s->sub_hp[_w81] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_152, 2)])), self_damage__dmg_151), 0)));
+                                                }
+                                            }
+                                        } else {
+                                            int32_t _w82 = _wx(self_damage__p_150, 2);
+                                            int32_t _w83 = _wx(self_damage__a_153, 6);
+                                            if (_w82 >= 0 && _w83 >= 0) {
+                                                s->hp[_w82 * 6 + _w83] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_150, 2) * 6 + _ix(self_damage__a_153, 6)])), self_damage__dmg_151), 0)));
+                                            }
                                         }
-                                        s->last_damage = confusion_hit__dmg_155;
-                                        int32_t _w94 = _wx(use_move__p_142, 2);
-                                        if (_w94 >= 0) {
-                                            s->charging[_w94] = false;
+                                        int32_t _w84 = _wx(use_move__p_136, 2);
+                                        if (_w84 >= 0) {
+                                            s->charging[_w84] = false;
                                         }
-                                        use_move__can_148 = false;
+                                        use_move__can_142 = false;
                                     }
                                 }
                             }
-                            if ((use_move__can_148 && (use_move__st_147 == 3))) {
-                                chance__v_156 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_117)), 256);
-                                log_draw__v_157 = chance__v_156;
-                                int32_t _w95 = _wx(s->ndraws, 64);
-                                if (_w95 >= 0) {
-                                    s->draws[_w95] = log_draw__v_157;
+                            if ((use_move__can_142 && (use_move__st_141 == 3))) {
+                                chance__v_154 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_111)), 256);
+                                log_draw__v_155 = chance__v_154;
+                                int32_t _w85 = _wx(s->ndraws, 64);
+                                if (_w85 >= 0) {
+                                    s->draws[_w85] = log_draw__v_155;
                                 }
-                                int32_t _w96 = _wx(s->ndraws, 64);
-                                if (_w96 >= 0) {
-                                    s->draw_lo[_w96] = 0;
+                                int32_t _w86 = _wx(s->ndraws, 64);
+                                if (_w86 >= 0) {
+                                    s->draw_lo[_w86] = 0;
                                 }
-                                int32_t _w97 = _wx(s->ndraws, 64);
-                                if (_w97 >= 0) {
-                                    s->draw_hi[_w97] = 256;
+                                int32_t _w87 = _wx(s->ndraws, 64);
+                                if (_w87 >= 0) {
+                                    s->draw_hi[_w87] = 256;
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_158 = (chance__v_156 < 63);
-                                use_move__full_159 = chance__result_158;
-                                use_move__can_148 = (!use_move__full_159);
-                                if (use_move__full_159) {
-                                    int32_t _w98 = _wx(use_move__p_142, 2);
-                                    if (_w98 >= 0) {
-                                        s->charging[_w98] = false;
+                                chance__result_156 = (chance__v_154 < 63);
+                                use_move__full_157 = chance__result_156;
+                                use_move__can_142 = (!use_move__full_157);
+                                if (use_move__full_157) {
+                                    int32_t _w88 = _wx(use_move__p_136, 2);
+                                    if (_w88 >= 0) {
+                                        s->charging[_w88] = false;
                                     }
                                 }
                             }
                         }
-                        use_move__again_160 = (s->fight[_ix(use_move__p_142, 2)] || s->charging[_ix(use_move__p_142, 2)]);
-                        use_move__slot_161 = (use_move__again_160 ? ((int32_t)(s->last_slot[_ix(use_move__p_142, 2)])) : use_move__m_143);
-                        use_move__mv_162 = (use_move__again_160 ? ((int32_t)(s->last_move[_ix(use_move__p_142, 2)])) : ((use_move__m_143 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_142, 2) * 24 + _ix(use_move__a_145, 6) * 4 + _ix(use_move__m_143, 4)]))));
-                        if ((use_move__again_160 && (use_move__mv_162 == 164))) {
-                            use_move__slot_161 = (-1);
+                        use_move__again_158 = (s->fight[_ix(use_move__p_136, 2)] || s->charging[_ix(use_move__p_136, 2)]);
+                        use_move__slot_159 = (use_move__again_158 ? ((int32_t)(s->last_slot[_ix(use_move__p_136, 2)])) : use_move__m_137);
+                        use_move__mv_160 = (use_move__again_158 ? ((int32_t)(s->last_move[_ix(use_move__p_136, 2)])) : ((use_move__m_137 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_136, 2) * 24 + _ix(use_move__a_139, 6) * 4 + _ix(use_move__m_137, 4)]))));
+                        if ((use_move__again_158 && (use_move__mv_160 == 164))) {
+                            use_move__slot_159 = (-1);
                         }
-                        if ((use_move__can_148 && (use_move__mv_162 >= 0))) {
-                            int32_t _w99 = _wx(use_move__p_142, 2);
-                            if (_w99 >= 0) {
-                                s->used_move[_w99] = ((int16_t)(use_move__mv_162));
+                        if ((use_move__can_142 && (use_move__mv_160 >= 0))) {
+                            int32_t _w89 = _wx(use_move__p_136, 2);
+                            if (_w89 >= 0) {
+                                s->used_move[_w89] = ((int16_t)(use_move__mv_160));
                             }
-                            if (((MOVES__kind[_ix(use_move__mv_162, 165)] == 17) && (!s->charging[_ix(use_move__p_142, 2)]))) {
-                                int32_t _w100 = _wx(use_move__p_142, 2);
-                                if (_w100 >= 0) {
-                                    s->charging[_w100] = true;
+                            if (((MOVES__kind[_ix(use_move__mv_160, 165)] == 17) && (!s->charging[_ix(use_move__p_136, 2)]))) {
+                                int32_t _w90 = _wx(use_move__p_136, 2);
+                                if (_w90 >= 0) {
+                                    s->charging[_w90] = true;
                                 }
                             } else {
-                                int32_t _w101 = _wx(use_move__p_142, 2);
-                                if (_w101 >= 0) {
-                                    s->charging[_w101] = false;
+                                int32_t _w91 = _wx(use_move__p_136, 2);
+                                if (_w91 >= 0) {
+                                    s->charging[_w91] = false;
                                 }
-                                use_move_hit__p_163 = use_move__p_142;
-                                use_move_hit__m_164 = use_move__slot_161;
-                                use_move_hit__mv_165 = use_move__mv_162;
-                                use_move_hit__q_166 = _wsub(1, use_move_hit__p_163);
-                                use_move_hit__a_167 = s->active[_ix(use_move_hit__p_163, 2)];
-                                use_move_hit__d_168 = s->active[_ix(use_move_hit__q_166, 2)];
-                                if (((use_move_hit__m_164 >= 0) && (s->moves[_ix(use_move_hit__p_163, 2) * 24 + _ix(use_move_hit__a_167, 6) * 4 + _ix(use_move_hit__m_164, 4)] >= 0))) {
-                                    int32_t _w102 = _wx(use_move_hit__p_163, 2);
-                                    int32_t _w103 = _wx(use_move_hit__a_167, 6);
-                                    int32_t _w104 = _wx(use_move_hit__m_164, 4);
-                                    if (_w102 >= 0 && _w103 >= 0 && _w104 >= 0) {
-                                        s->pp[_w102 * 24 + _w103 * 4 + _w104] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_163, 2) * 24 + _ix(use_move_hit__a_167, 6) * 4 + _ix(use_move_hit__m_164, 4)], 63))), 64)));
+                                use_move_hit__p_161 = use_move__p_136;
+                                use_move_hit__m_162 = use_move__slot_159;
+                                use_move_hit__mv_163 = use_move__mv_160;
+                                use_move_hit__q_164 = _wsub(1, use_move_hit__p_161);
+                                use_move_hit__a_165 = s->active[_ix(use_move_hit__p_161, 2)];
+                                use_move_hit__d_166 = s->active[_ix(use_move_hit__q_164, 2)];
+                                if (((use_move_hit__m_162 >= 0) && (s->moves[_ix(use_move_hit__p_161, 2) * 24 + _ix(use_move_hit__a_165, 6) * 4 + _ix(use_move_hit__m_162, 4)] >= 0))) {
+                                    int32_t _w92 = _wx(use_move_hit__p_161, 2);
+                                    int32_t _w93 = _wx(use_move_hit__a_165, 6);
+                                    int32_t _w94 = _wx(use_move_hit__m_162, 4);
+                                    if (_w92 >= 0 && _w93 >= 0 && _w94 >= 0) {
+                                        s->pp[_w92 * 24 + _w93 * 4 + _w94] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_161, 2) * 24 + _ix(use_move_hit__a_165, 6) * 4 + _ix(use_move_hit__m_162, 4)], 63))), 64)));
                                     }
-                                    int32_t _w105 = _wx(use_move_hit__p_163, 2);
-                                    int32_t _w106 = _wx(use_move_hit__a_167, 6);
-                                    int32_t _w107 = _wx(use_move_hit__m_164, 4);
-                                    if (_w105 >= 0 && _w106 >= 0 && _w107 >= 0) {
-                                        s->seen_moves[_w105 * 24 + _w106 * 4 + _w107] = s->moves[_ix(use_move_hit__p_163, 2) * 24 + _ix(use_move_hit__a_167, 6) * 4 + _ix(use_move_hit__m_164, 4)];
+                                    int32_t _w95 = _wx(use_move_hit__p_161, 2);
+                                    int32_t _w96 = _wx(use_move_hit__a_165, 6);
+                                    int32_t _w97 = _wx(use_move_hit__m_162, 4);
+                                    if (_w95 >= 0 && _w96 >= 0 && _w97 >= 0) {
+                                        s->seen_moves[_w95 * 24 + _w96 * 4 + _w97] = s->moves[_ix(use_move_hit__p_161, 2) * 24 + _ix(use_move_hit__a_165, 6) * 4 + _ix(use_move_hit__m_162, 4)];
                                     }
                                 }
-                                use_move_hit__sd_169 = s->species[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)];
-                                use_move_hit__immune_176 = (MOVES__type_immunity[_ix(use_move_hit__mv_165, 165)] && ((({ int16_t _let108 = MOVES__type[_ix(use_move_hit__mv_165, 165)]; int16_t effectiveness__mt_170 = _let108; ({ int16_t _let109 = SPECIES__type1[_ix(use_move_hit__sd_169, 151)]; int16_t effectiveness__dt_171 = _let109; ({ int16_t _let110[15]; _let110[0] = TC__bug[_ix(effectiveness__mt_170, 15)]; _let110[1] = TC__fire[_ix(effectiveness__mt_170, 15)]; _let110[2] = TC__ghost[_ix(effectiveness__mt_170, 15)]; _let110[3] = TC__ice[_ix(effectiveness__mt_170, 15)]; _let110[4] = TC__poison[_ix(effectiveness__mt_170, 15)]; _let110[5] = TC__psychic[_ix(effectiveness__mt_170, 15)]; _let110[6] = TC__electric[_ix(effectiveness__mt_170, 15)]; _let110[7] = TC__grass[_ix(effectiveness__mt_170, 15)]; _let110[8] = TC__dragon[_ix(effectiveness__mt_170, 15)]; _let110[9] = TC__fighting[_ix(effectiveness__mt_170, 15)]; _let110[10] = TC__flying[_ix(effectiveness__mt_170, 15)]; _let110[11] = TC__ground[_ix(effectiveness__mt_170, 15)]; _let110[12] = TC__normal[_ix(effectiveness__mt_170, 15)]; _let110[13] = TC__rock[_ix(effectiveness__mt_170, 15)]; _let110[14] = TC__water[_ix(effectiveness__mt_170, 15)]; int16_t effectiveness__row_172[15]; memcpy(effectiveness__row_172, _let110, sizeof effectiveness__row_172); (((effectiveness__dt_171 < 0) || (effectiveness__mt_170 == 15)) ? ((int16_t)(10)) : effectiveness__row_172[_ix(effectiveness__dt_171, 15)]); }); }); }) == 0) || (({ int16_t _let111 = MOVES__type[_ix(use_move_hit__mv_165, 165)]; int16_t effectiveness__mt_173 = _let111; ({ int16_t _let112 = SPECIES__type2[_ix(use_move_hit__sd_169, 151)]; int16_t effectiveness__dt_174 = _let112; ({ int16_t _let113[15]; _let113[0] = TC__bug[_ix(effectiveness__mt_173, 15)]; _let113[1] = TC__fire[_ix(effectiveness__mt_173, 15)]; _let113[2] = TC__ghost[_ix(effectiveness__mt_173, 15)]; _let113[3] = TC__ice[_ix(effectiveness__mt_173, 15)]; _let113[4] = TC__poison[_ix(effectiveness__mt_173, 15)]; _let113[5] = TC__psychic[_ix(effectiveness__mt_173, 15)]; _let113[6] = TC__electric[_ix(effectiveness__mt_173, 15)]; _let113[7] = TC__grass[_ix(effectiveness__mt_173, 15)]; _let113[8] = TC__dragon[_ix(effectiveness__mt_173, 15)]; _let113[9] = TC__fighting[_ix(effectiveness__mt_173, 15)]; _let113[10] = TC__flying[_ix(effectiveness__mt_173, 15)]; _let113[11] = TC__ground[_ix(effectiveness__mt_173, 15)]; _let113[12] = TC__normal[_ix(effectiveness__mt_173, 15)]; _let113[13] = TC__rock[_ix(effectiveness__mt_173, 15)]; _let113[14] = TC__water[_ix(effectiveness__mt_173, 15)]; int16_t effectiveness__row_175[15]; memcpy(effectiveness__row_175, _let113, sizeof effectiveness__row_175); (((effectiveness__dt_174 < 0) || (effectiveness__mt_173 == 15)) ? ((int16_t)(10)) : effectiveness__row_175[_ix(effectiveness__dt_174, 15)]); }); }); }) == 0)));
-                                use_move_hit__kind_177 = MOVES__kind[_ix(use_move_hit__mv_165, 165)];
-                                if ((!({ int32_t _lo114 = 0; bool _r116 = false; for (int32_t use_move_hit__i_178 = _lo114, _end115 = 24; use_move_hit__i_178 < _end115; use_move_hit__i_178++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_178] == use_move_hit__mv_165)) { _r116 = true; break; } _r116; }))) {
+                                use_move_hit__sd_167 = s->species[_ix(use_move_hit__q_164, 2) * 6 + _ix(use_move_hit__d_166, 6)];
+                                use_move_hit__immune_174 = (MOVES__type_immunity[_ix(use_move_hit__mv_163, 165)] && ((({ int16_t _let98 = MOVES__type[_ix(use_move_hit__mv_163, 165)]; int16_t effectiveness__mt_168 = _let98; ({ int16_t _let99 = SPECIES__type1[_ix(use_move_hit__sd_167, 151)]; int16_t effectiveness__dt_169 = _let99; ({ int16_t _let100[15]; _let100[0] = TC__bug[_ix(effectiveness__mt_168, 15)]; _let100[1] = TC__fire[_ix(effectiveness__mt_168, 15)]; _let100[2] = TC__ghost[_ix(effectiveness__mt_168, 15)]; _let100[3] = TC__ice[_ix(effectiveness__mt_168, 15)]; _let100[4] = TC__poison[_ix(effectiveness__mt_168, 15)]; _let100[5] = TC__psychic[_ix(effectiveness__mt_168, 15)]; _let100[6] = TC__electric[_ix(effectiveness__mt_168, 15)]; _let100[7] = TC__grass[_ix(effectiveness__mt_168, 15)]; _let100[8] = TC__dragon[_ix(effectiveness__mt_168, 15)]; _let100[9] = TC__fighting[_ix(effectiveness__mt_168, 15)]; _let100[10] = TC__flying[_ix(effectiveness__mt_168, 15)]; _let100[11] = TC__ground[_ix(effectiveness__mt_168, 15)]; _let100[12] = TC__normal[_ix(effectiveness__mt_168, 15)]; _let100[13] = TC__rock[_ix(effectiveness__mt_168, 15)]; _let100[14] = TC__water[_ix(effectiveness__mt_168, 15)]; int16_t effectiveness__row_170[15]; memcpy(effectiveness__row_170, _let100, sizeof effectiveness__row_170); (((effectiveness__dt_169 < 0) || (effectiveness__mt_168 == 15)) ? ((int16_t)(10)) : effectiveness__row_170[_ix(effectiveness__dt_169, 15)]); }); }); }) == 0) || (({ int16_t _let101 = MOVES__type[_ix(use_move_hit__mv_163, 165)]; int16_t effectiveness__mt_171 = _let101; ({ int16_t _let102 = SPECIES__type2[_ix(use_move_hit__sd_167, 151)]; int16_t effectiveness__dt_172 = _let102; ({ int16_t _let103[15]; _let103[0] = TC__bug[_ix(effectiveness__mt_171, 15)]; _let103[1] = TC__fire[_ix(effectiveness__mt_171, 15)]; _let103[2] = TC__ghost[_ix(effectiveness__mt_171, 15)]; _let103[3] = TC__ice[_ix(effectiveness__mt_171, 15)]; _let103[4] = TC__poison[_ix(effectiveness__mt_171, 15)]; _let103[5] = TC__psychic[_ix(effectiveness__mt_171, 15)]; _let103[6] = TC__electric[_ix(effectiveness__mt_171, 15)]; _let103[7] = TC__grass[_ix(effectiveness__mt_171, 15)]; _let103[8] = TC__dragon[_ix(effectiveness__mt_171, 15)]; _let103[9] = TC__fighting[_ix(effectiveness__mt_171, 15)]; _let103[10] = TC__flying[_ix(effectiveness__mt_171, 15)]; _let103[11] = TC__ground[_ix(effectiveness__mt_171, 15)]; _let103[12] = TC__normal[_ix(effectiveness__mt_171, 15)]; _let103[13] = TC__rock[_ix(effectiveness__mt_171, 15)]; _let103[14] = TC__water[_ix(effectiveness__mt_171, 15)]; int16_t effectiveness__row_173[15]; memcpy(effectiveness__row_173, _let103, sizeof effectiveness__row_173); (((effectiveness__dt_172 < 0) || (effectiveness__mt_171 == 15)) ? ((int16_t)(10)) : effectiveness__row_173[_ix(effectiveness__dt_172, 15)]); }); }); }) == 0)));
+                                use_move_hit__kind_175 = MOVES__kind[_ix(use_move_hit__mv_163, 165)];
+                                use_move_hit__broke_176 = false;
+                                if ((!({ int32_t _lo104 = 0; bool _r106 = false; for (int32_t use_move_hit__i_177 = _lo104, _end105 = 24; use_move_hit__i_177 < _end105; use_move_hit__i_177++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_177] == use_move_hit__mv_163)) { _r106 = true; break; } _r106; }))) {
                                     s->last_damage = 0;
                                 }
-                                if ((!use_move_hit__immune_176)) {
-                                    use_move_hit__hit_179 = true;
-                                    use_move_hit__sure_180 = ((MOVES__status[_ix(use_move_hit__mv_165, 165)] == 5) && s->recharge[_ix(use_move_hit__q_166, 2)]);
-                                    if (((!MOVES__always_hits[_ix(use_move_hit__mv_165, 165)]) && (!use_move_hit__sure_180))) {
-                                        use_move_hit__acc_181 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_165, 165)])), 255), 100);
-                                        use_move_hit__acc_181 = _floordiv(_wmul(use_move_hit__acc_181, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_163, 2) * 6 + 4], 6))), 13)]), 100);
-                                        use_move_hit__acc_181 = _floordiv(_wmul(use_move_hit__acc_181, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_166, 2) * 6 + 5]))), 13)]), 100);
-                                        chance__num_182 = _imin(_imax(use_move_hit__acc_181, 1), 255);
-                                        chance__v_183 = _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_117)), 256);
-                                        log_draw__v_184 = chance__v_183;
-                                        int32_t _w118 = _wx(s->ndraws, 64);
-                                        if (_w118 >= 0) {
-                                            s->draws[_w118] = log_draw__v_184;
+                                if ((!use_move_hit__immune_174)) {
+                                    use_move_hit__hit_178 = true;
+                                    use_move_hit__sure_179 = ((MOVES__status[_ix(use_move_hit__mv_163, 165)] == 5) && s->recharge[_ix(use_move_hit__q_164, 2)]);
+                                    if (((!MOVES__always_hits[_ix(use_move_hit__mv_163, 165)]) && (!use_move_hit__sure_179))) {
+                                        use_move_hit__acc_180 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_163, 165)])), 255), 100);
+                                        use_move_hit__acc_180 = _floordiv(_wmul(use_move_hit__acc_180, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_161, 2) * 6 + 4], 6))), 13)]), 100);
+                                        use_move_hit__acc_180 = _floordiv(_wmul(use_move_hit__acc_180, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_164, 2) * 6 + 5]))), 13)]), 100);
+                                        chance__num_181 = _imin(_imax(use_move_hit__acc_180, 1), 255);
+                                        chance__v_182 = _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_111)), 256);
+                                        log_draw__v_183 = chance__v_182;
+                                        int32_t _w108 = _wx(s->ndraws, 64);
+                                        if (_w108 >= 0) {
+                                            s->draws[_w108] = log_draw__v_183;
                                         }
-                                        int32_t _w119 = _wx(s->ndraws, 64);
-                                        if (_w119 >= 0) {
-                                            s->draw_lo[_w119] = 0;
+                                        int32_t _w109 = _wx(s->ndraws, 64);
+                                        if (_w109 >= 0) {
+                                            s->draw_lo[_w109] = 0;
                                         }
-                                        int32_t _w120 = _wx(s->ndraws, 64);
-                                        if (_w120 >= 0) {
-                                            s->draw_hi[_w120] = 256;
+                                        int32_t _w110 = _wx(s->ndraws, 64);
+                                        if (_w110 >= 0) {
+                                            s->draw_hi[_w110] = 256;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        chance__result_185 = (chance__v_183 < chance__num_182);
-                                        use_move_hit__hit_179 = chance__result_185;
-                                        if ((!use_move_hit__hit_179)) {
+                                        chance__result_184 = (chance__v_182 < chance__num_181);
+                                        use_move_hit__hit_178 = chance__result_184;
+                                        if ((!use_move_hit__hit_178)) {
                                             s->last_damage = 0;
                                         }
                                     }
-                                    if (((use_move_hit__hit_179 && (MOVES__power[_ix(use_move_hit__mv_165, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_165, 165)] >= 0))) {
-                                        if (use_move_hit__sure_180) {
-                                            int32_t _w121 = _wx(use_move_hit__q_166, 2);
-                                            int32_t _w122 = _wx(use_move_hit__d_168, 6);
-                                            if (_w121 >= 0 && _w122 >= 0) {
-                                                s->status[_w121 * 6 + _w122] = ((int8_t)(0));
+                                    use_move_hit__foe_move_185 = (MOVES__target[_ix(use_move_hit__mv_163, 165)] != 1);
+                                    use_move_hit__stages_186 = ((((((MOVES__boost_atk[_ix(use_move_hit__mv_163, 165)] != 0) || (MOVES__boost_def[_ix(use_move_hit__mv_163, 165)] != 0)) || (MOVES__boost_spc[_ix(use_move_hit__mv_163, 165)] != 0)) || (MOVES__boost_spe[_ix(use_move_hit__mv_163, 165)] != 0)) || (MOVES__boost_accuracy[_ix(use_move_hit__mv_163, 165)] != 0)) || (MOVES__boost_evasion[_ix(use_move_hit__mv_163, 165)] != 0));
+                                    use_move_hit__blocked_187 = ((((s->sub_hp[_ix(use_move_hit__q_164, 2)] > 0) && use_move_hit__foe_move_185) && (MOVES__power[_ix(use_move_hit__mv_163, 165)] == 0)) && ((((MOVES__status[_ix(use_move_hit__mv_163, 165)] == 4) || (MOVES__status[_ix(use_move_hit__mv_163, 165)] == 6)) || use_move_hit__stages_186) || (MOVES__volatile[_ix(use_move_hit__mv_163, 165)] == 1)));
+                                    use_move_hit__hit_178 = (use_move_hit__hit_178 && (!use_move_hit__blocked_187));
+                                    if (((use_move_hit__hit_178 && (MOVES__power[_ix(use_move_hit__mv_163, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_163, 165)] >= 0))) {
+                                        if (use_move_hit__sure_179) {
+                                            int32_t _w111 = _wx(use_move_hit__q_164, 2);
+                                            int32_t _w112 = _wx(use_move_hit__d_166, 6);
+                                            if (_w111 >= 0 && _w112 >= 0) {
+                                                s->status[_w111 * 6 + _w112] = ((int8_t)(0));
                                             }
-                                            int32_t _w123 = _wx(use_move_hit__q_166, 2);
-                                            if (_w123 >= 0) {
-                                                s->recharge[_w123] = false;
+                                            int32_t _w113 = _wx(use_move_hit__q_164, 2);
+                                            if (_w113 >= 0) {
+                                                s->recharge[_w113] = false;
                                             }
                                         }
-                                        set_status__q_186 = use_move_hit__q_166;
-                                        set_status__st_187 = MOVES__status[_ix(use_move_hit__mv_165, 165)];
-                                        set_status__d_188 = s->active[_ix(set_status__q_186, 2)];
-                                        set_status__sd_189 = s->species[_ix(set_status__q_186, 2) * 6 + _ix(set_status__d_188, 6)];
-                                        set_status__poison_190 = ((set_status__st_187 == 4) || (set_status__st_187 == 6));
-                                        set_status__blocked_191 = (set_status__poison_190 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_189, 151)]] || ((SPECIES__type2[_ix(set_status__sd_189, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_189, 151)], 15)])));
-                                        if ((((s->status[_ix(set_status__q_186, 2) * 6 + _ix(set_status__d_188, 6)] == 0) && (s->hp[_ix(set_status__q_186, 2) * 6 + _ix(set_status__d_188, 6)] > 0)) && (!set_status__blocked_191))) {
-                                            int32_t _w124 = _wx(set_status__q_186, 2);
-                                            int32_t _w125 = _wx(set_status__d_188, 6);
-                                            if (_w124 >= 0 && _w125 >= 0) {
-                                                s->status[_w124 * 6 + _w125] = ((int8_t)(set_status__st_187));
+                                        set_status__q_188 = use_move_hit__q_164;
+                                        set_status__st_189 = MOVES__status[_ix(use_move_hit__mv_163, 165)];
+                                        set_status__d_190 = s->active[_ix(set_status__q_188, 2)];
+                                        set_status__sd_191 = s->species[_ix(set_status__q_188, 2) * 6 + _ix(set_status__d_190, 6)];
+                                        set_status__poison_192 = ((set_status__st_189 == 4) || (set_status__st_189 == 6));
+                                        set_status__blocked_193 = (set_status__poison_192 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_191, 151)]] || ((SPECIES__type2[_ix(set_status__sd_191, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_191, 151)], 15)])));
+                                        if ((((s->status[_ix(set_status__q_188, 2) * 6 + _ix(set_status__d_190, 6)] == 0) && (s->hp[_ix(set_status__q_188, 2) * 6 + _ix(set_status__d_190, 6)] > 0)) && (!set_status__blocked_193))) {
+                                            int32_t _w114 = _wx(set_status__q_188, 2);
+                                            int32_t _w115 = _wx(set_status__d_190, 6);
+                                            if (_w114 >= 0 && _w115 >= 0) {
+                                                s->status[_w114 * 6 + _w115] = ((int8_t)(set_status__st_189));
                                             }
-                                            if ((set_status__st_187 == 5)) {
-                                                rand__v_192 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_117)), 7));
-                                                log_draw__v_193 = rand__v_192;
-                                                int32_t _w126 = _wx(s->ndraws, 64);
-                                                if (_w126 >= 0) {
-                                                    s->draws[_w126] = log_draw__v_193;
+                                            if ((set_status__st_189 == 5)) {
+                                                rand__v_194 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_111)), 7));
+                                                log_draw__v_195 = rand__v_194;
+                                                int32_t _w116 = _wx(s->ndraws, 64);
+                                                if (_w116 >= 0) {
+                                                    s->draws[_w116] = log_draw__v_195;
                                                 }
-                                                int32_t _w127 = _wx(s->ndraws, 64);
-                                                if (_w127 >= 0) {
-                                                    s->draw_lo[_w127] = 1;
+                                                int32_t _w117 = _wx(s->ndraws, 64);
+                                                if (_w117 >= 0) {
+                                                    s->draw_lo[_w117] = 1;
                                                 }
-                                                int32_t _w128 = _wx(s->ndraws, 64);
-                                                if (_w128 >= 0) {
-                                                    s->draw_hi[_w128] = 8;
+                                                int32_t _w118 = _wx(s->ndraws, 64);
+                                                if (_w118 >= 0) {
+                                                    s->draw_hi[_w118] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_194 = rand__v_192;
-                                                int32_t _w129 = _wx(set_status__q_186, 2);
-                                                int32_t _w130 = _wx(set_status__d_188, 6);
-                                                if (_w129 >= 0 && _w130 >= 0) {
-                                                    s->sleep[_w129 * 6 + _w130] = ((int8_t)(rand__result_194));
+                                                rand__result_196 = rand__v_194;
+                                                int32_t _w119 = _wx(set_status__q_188, 2);
+                                                int32_t _w120 = _wx(set_status__d_190, 6);
+                                                if (_w119 >= 0 && _w120 >= 0) {
+                                                    s->sleep[_w119 * 6 + _w120] = ((int8_t)(rand__result_196));
                                                 }
                                             }
-                                            if ((set_status__st_187 == 3)) {
-                                                int32_t _w131 = _wx(set_status__q_186, 2);
-                                                if (_w131 >= 0) {
-                                                    s->mod[_w131 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_186, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                            if ((set_status__st_189 == 3)) {
+                                                int32_t _w121 = _wx(set_status__q_188, 2);
+                                                if (_w121 >= 0) {
+                                                    s->mod[_w121 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_188, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((set_status__st_187 == 1)) {
-                                                int32_t _w132 = _wx(set_status__q_186, 2);
-                                                if (_w132 >= 0) {
-                                                    s->mod[_w132 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_186, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((set_status__st_189 == 1)) {
+                                                int32_t _w122 = _wx(set_status__q_188, 2);
+                                                if (_w122 >= 0) {
+                                                    s->mod[_w122 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_188, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_179 && (MOVES__power[_ix(use_move_hit__mv_165, 165)] == 0))) {
-                                        use_move_hit__tgt_195 = ((MOVES__target[_ix(use_move_hit__mv_165, 165)] == 1) ? use_move_hit__p_163 : use_move_hit__q_166);
-                                        apply_boosts__q_196 = use_move_hit__tgt_195;
-                                        apply_boosts__f_197 = use_move_hit__q_166;
-                                        apply_boosts__da_198 = MOVES__boost_atk[_ix(use_move_hit__mv_165, 165)];
-                                        apply_boosts__dd_199 = MOVES__boost_def[_ix(use_move_hit__mv_165, 165)];
-                                        apply_boosts__ds_200 = MOVES__boost_spc[_ix(use_move_hit__mv_165, 165)];
-                                        apply_boosts__dsp_201 = MOVES__boost_spe[_ix(use_move_hit__mv_165, 165)];
-                                        apply_boosts__dacc_202 = MOVES__boost_accuracy[_ix(use_move_hit__mv_165, 165)];
-                                        apply_boosts__deva_203 = MOVES__boost_evasion[_ix(use_move_hit__mv_165, 165)];
-                                        apply_boosts__deltas_204[0] = apply_boosts__da_198;
-                                        apply_boosts__deltas_204[1] = apply_boosts__dd_199;
-                                        apply_boosts__deltas_204[2] = apply_boosts__ds_200;
-                                        apply_boosts__deltas_204[3] = apply_boosts__dsp_201;
-                                        apply_boosts__deltas_204[4] = apply_boosts__dacc_202;
-                                        apply_boosts__deltas_204[5] = apply_boosts__deva_203;
-                                        apply_boosts__any_ok_205 = false;
-                                        for (int32_t apply_boosts__k_206 = 0, _end133 = 6; apply_boosts__k_206 < _end133; apply_boosts__k_206++) {
-                                            boost_stat__q_207 = apply_boosts__q_196;
-                                            boost_stat__k_208 = apply_boosts__k_206;
-                                            boost_stat__delta_209 = apply_boosts__deltas_204[apply_boosts__k_206];
-                                            boost_stat__a_210 = s->active[_ix(boost_stat__q_207, 2)];
-                                            boost_stat__b_211 = ((int32_t)(s->boosts[_ix(boost_stat__q_207, 2) * 6 + _ix(boost_stat__k_208, 6)]));
-                                            boost_stat__nb_212 = _imin(_imax(_wadd(boost_stat__b_211, boost_stat__delta_209), (-6)), 6);
-                                            boost_stat__ok_213 = false;
-                                            if (((((boost_stat__delta_209 != 0) && (s->hp[_ix(boost_stat__q_207, 2) * 6 + _ix(boost_stat__a_210, 6)] > 0)) && (!((boost_stat__delta_209 > 0) && (boost_stat__b_211 >= 6)))) && (!((boost_stat__delta_209 < 0) && (boost_stat__b_211 <= (-6)))))) {
-                                                if ((boost_stat__k_208 >= 4)) {
-                                                    int32_t _w134 = _wx(boost_stat__q_207, 2);
-                                                    int32_t _w135 = _wx(boost_stat__k_208, 6);
-                                                    if (_w134 >= 0 && _w135 >= 0) {
-                                                        s->boosts[_w134 * 6 + _w135] = ((int8_t)(boost_stat__nb_212));
+                                    if ((use_move_hit__hit_178 && (MOVES__power[_ix(use_move_hit__mv_163, 165)] == 0))) {
+                                        use_move_hit__tgt_197 = ((MOVES__target[_ix(use_move_hit__mv_163, 165)] == 1) ? use_move_hit__p_161 : use_move_hit__q_164);
+                                        apply_boosts__q_198 = use_move_hit__tgt_197;
+                                        apply_boosts__f_199 = use_move_hit__q_164;
+                                        apply_boosts__da_200 = MOVES__boost_atk[_ix(use_move_hit__mv_163, 165)];
+                                        apply_boosts__dd_201 = MOVES__boost_def[_ix(use_move_hit__mv_163, 165)];
+                                        apply_boosts__ds_202 = MOVES__boost_spc[_ix(use_move_hit__mv_163, 165)];
+                                        apply_boosts__dsp_203 = MOVES__boost_spe[_ix(use_move_hit__mv_163, 165)];
+                                        apply_boosts__dacc_204 = MOVES__boost_accuracy[_ix(use_move_hit__mv_163, 165)];
+                                        apply_boosts__deva_205 = MOVES__boost_evasion[_ix(use_move_hit__mv_163, 165)];
+                                        apply_boosts__deltas_206[0] = apply_boosts__da_200;
+                                        apply_boosts__deltas_206[1] = apply_boosts__dd_201;
+                                        apply_boosts__deltas_206[2] = apply_boosts__ds_202;
+                                        apply_boosts__deltas_206[3] = apply_boosts__dsp_203;
+                                        apply_boosts__deltas_206[4] = apply_boosts__dacc_204;
+                                        apply_boosts__deltas_206[5] = apply_boosts__deva_205;
+                                        apply_boosts__any_ok_207 = false;
+                                        for (int32_t apply_boosts__k_208 = 0, _end123 = 6; apply_boosts__k_208 < _end123; apply_boosts__k_208++) {
+                                            boost_stat__q_209 = apply_boosts__q_198;
+                                            boost_stat__k_210 = apply_boosts__k_208;
+                                            boost_stat__delta_211 = apply_boosts__deltas_206[apply_boosts__k_208];
+                                            boost_stat__a_212 = s->active[_ix(boost_stat__q_209, 2)];
+                                            boost_stat__b_213 = ((int32_t)(s->boosts[_ix(boost_stat__q_209, 2) * 6 + _ix(boost_stat__k_210, 6)]));
+                                            boost_stat__nb_214 = _imin(_imax(_wadd(boost_stat__b_213, boost_stat__delta_211), (-6)), 6);
+                                            boost_stat__ok_215 = false;
+                                            if (((((boost_stat__delta_211 != 0) && (s->hp[_ix(boost_stat__q_209, 2) * 6 + _ix(boost_stat__a_212, 6)] > 0)) && (!((boost_stat__delta_211 > 0) && (boost_stat__b_213 >= 6)))) && (!((boost_stat__delta_211 < 0) && (boost_stat__b_213 <= (-6)))))) {
+                                                if ((boost_stat__k_210 >= 4)) {
+                                                    int32_t _w124 = _wx(boost_stat__q_209, 2);
+                                                    int32_t _w125 = _wx(boost_stat__k_210, 6);
+                                                    if (_w124 >= 0 && _w125 >= 0) {
+                                                        s->boosts[_w124 * 6 + _w125] = ((int8_t)(boost_stat__nb_214));
                                                     }
-                                                    boost_stat__ok_213 = true;
-                                                } else if ((((boost_stat__delta_209 > 0) && (s->mod[_ix(boost_stat__q_207, 2) * 4 + _ix(boost_stat__k_208, 4)] == 999)) || ((boost_stat__delta_209 < 0) && (s->mod[_ix(boost_stat__q_207, 2) * 4 + _ix(boost_stat__k_208, 4)] == 1)))) {
-                                                    int32_t _w136 = _wx(boost_stat__q_207, 2);
-                                                    int32_t _w137 = _wx(boost_stat__k_208, 6);
-                                                    if (_w136 >= 0 && _w137 >= 0) {
-                                                        s->boosts[_w136 * 6 + _w137] = ((int8_t)(((boost_stat__delta_209 > 0) ? _wsub(boost_stat__nb_212, 1) : _wadd(boost_stat__nb_212, 1))));
+                                                    boost_stat__ok_215 = true;
+                                                } else if ((((boost_stat__delta_211 > 0) && (s->mod[_ix(boost_stat__q_209, 2) * 4 + _ix(boost_stat__k_210, 4)] == 999)) || ((boost_stat__delta_211 < 0) && (s->mod[_ix(boost_stat__q_209, 2) * 4 + _ix(boost_stat__k_210, 4)] == 1)))) {
+                                                    int32_t _w126 = _wx(boost_stat__q_209, 2);
+                                                    int32_t _w127 = _wx(boost_stat__k_210, 6);
+                                                    if (_w126 >= 0 && _w127 >= 0) {
+                                                        s->boosts[_w126 * 6 + _w127] = ((int8_t)(((boost_stat__delta_211 > 0) ? _wsub(boost_stat__nb_214, 1) : _wadd(boost_stat__nb_214, 1))));
                                                     }
                                                 } else {
-                                                    int32_t _w138 = _wx(boost_stat__q_207, 2);
-                                                    int32_t _w139 = _wx(boost_stat__k_208, 6);
-                                                    if (_w138 >= 0 && _w139 >= 0) {
-                                                        s->boosts[_w138 * 6 + _w139] = ((int8_t)(boost_stat__nb_212));
+                                                    int32_t _w128 = _wx(boost_stat__q_209, 2);
+                                                    int32_t _w129 = _wx(boost_stat__k_210, 6);
+                                                    if (_w128 >= 0 && _w129 >= 0) {
+                                                        s->boosts[_w128 * 6 + _w129] = ((int8_t)(boost_stat__nb_214));
                                                     }
-                                                    boost_stat__ok_213 = true;
-                                                    boost_stat__m_214 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_207, 2) * 24 + _ix(boost_stat__a_210, 6) * 4 + _ix(boost_stat__k_208, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_212, 6), 13)]), 100), 1);
-                                                    int32_t _w140 = _wx(boost_stat__q_207, 2);
-                                                    int32_t _w141 = _wx(boost_stat__k_208, 4);
-                                                    if (_w140 >= 0 && _w141 >= 0) {
-                                                        s->mod[_w140 * 4 + _w141] = ((int16_t)(((boost_stat__delta_209 > 0) ? _imin(boost_stat__m_214, 999) : boost_stat__m_214)));
+                                                    boost_stat__ok_215 = true;
+                                                    boost_stat__m_216 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_209, 2) * 24 + _ix(boost_stat__a_212, 6) * 4 + _ix(boost_stat__k_210, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_214, 6), 13)]), 100), 1);
+                                                    int32_t _w130 = _wx(boost_stat__q_209, 2);
+                                                    int32_t _w131 = _wx(boost_stat__k_210, 4);
+                                                    if (_w130 >= 0 && _w131 >= 0) {
+                                                        s->mod[_w130 * 4 + _w131] = ((int16_t)(((boost_stat__delta_211 > 0) ? _imin(boost_stat__m_216, 999) : boost_stat__m_216)));
                                                     }
                                                 }
                                             }
-                                            boost_stat__result_215 = boost_stat__ok_213;
-                                            apply_boosts__ok_216 = boost_stat__result_215;
-                                            apply_boosts__any_ok_205 = (apply_boosts__any_ok_205 || apply_boosts__ok_216);
+                                            boost_stat__result_217 = boost_stat__ok_215;
+                                            apply_boosts__ok_218 = boost_stat__result_217;
+                                            apply_boosts__any_ok_207 = (apply_boosts__any_ok_207 || apply_boosts__ok_218);
                                         }
-                                        if (apply_boosts__any_ok_205) {
-                                            if ((s->status[_ix(apply_boosts__f_197, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_197, 2)], 6)] == 3)) {
-                                                int32_t _w142 = _wx(apply_boosts__f_197, 2);
-                                                if (_w142 >= 0) {
-                                                    s->mod[_w142 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_197, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                        if (apply_boosts__any_ok_207) {
+                                            if ((s->status[_ix(apply_boosts__f_199, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_199, 2)], 6)] == 3)) {
+                                                int32_t _w132 = _wx(apply_boosts__f_199, 2);
+                                                if (_w132 >= 0) {
+                                                    s->mod[_w132 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_199, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((s->status[_ix(apply_boosts__f_197, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_197, 2)], 6)] == 1)) {
-                                                int32_t _w143 = _wx(apply_boosts__f_197, 2);
-                                                if (_w143 >= 0) {
-                                                    s->mod[_w143 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_197, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((s->status[_ix(apply_boosts__f_199, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_199, 2)], 6)] == 1)) {
+                                                int32_t _w133 = _wx(apply_boosts__f_199, 2);
+                                                if (_w133 >= 0) {
+                                                    s->mod[_w133 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_199, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_179 && ((use_move_hit__kind_177 == 10) || (use_move_hit__kind_177 == 11)))) {
-                                        heal_self__p_217 = use_move_hit__p_163;
-                                        heal_self__rest_218 = (use_move_hit__kind_177 == 10);
-                                        heal_self__a_219 = s->active[_ix(heal_self__p_217, 2)];
-                                        heal_self__h_220 = ((int32_t)(s->hp[_ix(heal_self__p_217, 2) * 6 + _ix(heal_self__a_219, 6)]));
-                                        heal_self__mh_221 = ((int32_t)(s->maxhp[_ix(heal_self__p_217, 2) * 6 + _ix(heal_self__a_219, 6)]));
-                                        heal_self__fails_222 = ((heal_self__h_220 == heal_self__mh_221) || (((heal_self__h_220 == _wsub(heal_self__mh_221, 255)) || (heal_self__h_220 == _wsub(heal_self__mh_221, 511))) && (_pymod(heal_self__h_220, 256) != 0)));
-                                        if ((!heal_self__fails_222)) {
-                                            if (heal_self__rest_218) {
-                                                int32_t _w144 = _wx(heal_self__p_217, 2);
-                                                int32_t _w145 = _wx(heal_self__a_219, 6);
-                                                if (_w144 >= 0 && _w145 >= 0) {
-                                                    s->status[_w144 * 6 + _w145] = ((int8_t)(5));
+                                    if ((use_move_hit__hit_178 && ((use_move_hit__kind_175 == 10) || (use_move_hit__kind_175 == 11)))) {
+                                        heal_self__p_219 = use_move_hit__p_161;
+                                        heal_self__rest_220 = (use_move_hit__kind_175 == 10);
+                                        heal_self__a_221 = s->active[_ix(heal_self__p_219, 2)];
+                                        heal_self__h_222 = ((int32_t)(s->hp[_ix(heal_self__p_219, 2) * 6 + _ix(heal_self__a_221, 6)]));
+                                        heal_self__mh_223 = ((int32_t)(s->maxhp[_ix(heal_self__p_219, 2) * 6 + _ix(heal_self__a_221, 6)]));
+                                        heal_self__fails_224 = ((heal_self__h_222 == heal_self__mh_223) || (((heal_self__h_222 == _wsub(heal_self__mh_223, 255)) || (heal_self__h_222 == _wsub(heal_self__mh_223, 511))) && (_pymod(heal_self__h_222, 256) != 0)));
+                                        if ((!heal_self__fails_224)) {
+                                            if (heal_self__rest_220) {
+                                                int32_t _w134 = _wx(heal_self__p_219, 2);
+                                                int32_t _w135 = _wx(heal_self__a_221, 6);
+                                                if (_w134 >= 0 && _w135 >= 0) {
+                                                    s->status[_w134 * 6 + _w135] = ((int8_t)(5));
                                                 }
-                                                rand__v_223 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_117)), 7));
-                                                log_draw__v_224 = rand__v_223;
-                                                int32_t _w146 = _wx(s->ndraws, 64);
-                                                if (_w146 >= 0) {
-                                                    s->draws[_w146] = log_draw__v_224;
+                                                rand__v_225 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_111)), 7));
+                                                log_draw__v_226 = rand__v_225;
+                                                int32_t _w136 = _wx(s->ndraws, 64);
+                                                if (_w136 >= 0) {
+                                                    s->draws[_w136] = log_draw__v_226;
                                                 }
-                                                int32_t _w147 = _wx(s->ndraws, 64);
-                                                if (_w147 >= 0) {
-                                                    s->draw_lo[_w147] = 1;
+                                                int32_t _w137 = _wx(s->ndraws, 64);
+                                                if (_w137 >= 0) {
+                                                    s->draw_lo[_w137] = 1;
                                                 }
-                                                int32_t _w148 = _wx(s->ndraws, 64);
-                                                if (_w148 >= 0) {
-                                                    s->draw_hi[_w148] = 8;
+                                                int32_t _w138 = _wx(s->ndraws, 64);
+                                                if (_w138 >= 0) {
+                                                    s->draw_hi[_w138] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_225 = rand__v_223;
-                                                heal_self__v_226 = rand__result_225;
-                                                int32_t _w149 = _wx(heal_self__p_217, 2);
-                                                int32_t _w150 = _wx(heal_self__a_219, 6);
-                                                if (_w149 >= 0 && _w150 >= 0) {
-                                                    s->sleep[_w149 * 6 + _w150] = ((int8_t)(2));
+                                                rand__result_227 = rand__v_225;
+                                                heal_self__v_228 = rand__result_227;
+                                                int32_t _w139 = _wx(heal_self__p_219, 2);
+                                                int32_t _w140 = _wx(heal_self__a_221, 6);
+                                                if (_w139 >= 0 && _w140 >= 0) {
+                                                    s->sleep[_w139 * 6 + _w140] = ((int8_t)(2));
                                                 }
-                                                int32_t _w151 = _wx(heal_self__p_217, 2);
-                                                int32_t _w152 = _wx(heal_self__a_219, 6);
-                                                if (_w151 >= 0 && _w152 >= 0) {
-                                                    s->hp[_w151 * 6 + _w152] = s->maxhp[_ix(heal_self__p_217, 2) * 6 + _ix(heal_self__a_219, 6)];
+                                                int32_t _w141 = _wx(heal_self__p_219, 2);
+                                                int32_t _w142 = _wx(heal_self__a_221, 6);
+                                                if (_w141 >= 0 && _w142 >= 0) {
+                                                    s->hp[_w141 * 6 + _w142] = s->maxhp[_ix(heal_self__p_219, 2) * 6 + _ix(heal_self__a_221, 6)];
                                                 }
                                             } else {
-                                                int32_t _w153 = _wx(heal_self__p_217, 2);
-                                                int32_t _w154 = _wx(heal_self__a_219, 6);
-                                                if (_w153 >= 0 && _w154 >= 0) {
-                                                    s->hp[_w153 * 6 + _w154] = ((int16_t)(_imin(_wadd(heal_self__h_220, _floordiv(heal_self__mh_221, 2)), heal_self__mh_221)));
+                                                int32_t _w143 = _wx(heal_self__p_219, 2);
+                                                int32_t _w144 = _wx(heal_self__a_221, 6);
+                                                if (_w143 >= 0 && _w144 >= 0) {
+                                                    s->hp[_w143 * 6 + _w144] = ((int16_t)(_imin(_wadd(heal_self__h_222, _floordiv(heal_self__mh_223, 2)), heal_self__mh_223)));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_179 && (use_move_hit__kind_177 == 15))) {
-                                        int32_t _w155 = _wx(use_move_hit__p_163, 2);
-                                        if (_w155 >= 0) {
-                                            s->reflect[_w155] = true;
+                                    if ((use_move_hit__hit_178 && (use_move_hit__kind_175 == 15))) {
+                                        int32_t _w145 = _wx(use_move_hit__p_161, 2);
+                                        if (_w145 >= 0) {
+                                            s->reflect[_w145] = true;
                                         }
                                     }
-                                    if ((use_move_hit__hit_179 && (use_move_hit__kind_177 == 16))) {
-                                        int32_t _w156 = _wx(use_move_hit__p_163, 2);
-                                        if (_w156 >= 0) {
-                                            s->light_screen[_w156] = true;
+                                    if ((use_move_hit__hit_178 && (use_move_hit__kind_175 == 16))) {
+                                        int32_t _w146 = _wx(use_move_hit__p_161, 2);
+                                        if (_w146 >= 0) {
+                                            s->light_screen[_w146] = true;
                                         }
                                     }
-                                    if (((use_move_hit__hit_179 && (MOVES__power[_ix(use_move_hit__mv_165, 165)] == 0)) && (MOVES__volatile[_ix(use_move_hit__mv_165, 165)] == 1))) {
-                                        confuse__q_227 = use_move_hit__q_166;
-                                        if (((s->confused[_ix(confuse__q_227, 2)] == 0) && (s->hp[_ix(confuse__q_227, 2) * 6 + _ix(s->active[_ix(confuse__q_227, 2)], 6)] > 0))) {
-                                            rand__v_228 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_117)), 4));
-                                            log_draw__v_229 = rand__v_228;
+                                    if (((use_move_hit__hit_178 && (MOVES__power[_ix(use_move_hit__mv_163, 165)] == 0)) && (MOVES__volatile[_ix(use_move_hit__mv_163, 165)] == 1))) {
+                                        confuse__q_229 = use_move_hit__q_164;
+                                        if (((s->confused[_ix(confuse__q_229, 2)] == 0) && (s->hp[_ix(confuse__q_229, 2) * 6 + _ix(s->active[_ix(confuse__q_229, 2)], 6)] > 0))) {
+                                            rand__v_230 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_111)), 4));
+                                            log_draw__v_231 = rand__v_230;
+                                            int32_t _w147 = _wx(s->ndraws, 64);
+                                            if (_w147 >= 0) {
+                                                s->draws[_w147] = log_draw__v_231;
+                                            }
+                                            int32_t _w148 = _wx(s->ndraws, 64);
+                                            if (_w148 >= 0) {
+                                                s->draw_lo[_w148] = 2;
+                                            }
+                                            int32_t _w149 = _wx(s->ndraws, 64);
+                                            if (_w149 >= 0) {
+                                                s->draw_hi[_w149] = 6;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_232 = rand__v_230;
+                                            int32_t _w150 = _wx(confuse__q_229, 2);
+                                            if (_w150 >= 0) {
+                                                s->confused[_w150] = ((int8_t)(rand__result_232));
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_178 && (use_move_hit__kind_175 == 13))) {
+                                        make_substitute__p_233 = use_move_hit__p_161;
+                                        make_substitute__a_234 = s->active[_ix(make_substitute__p_233, 2)];
+                                        if (((s->sub_hp[_ix(make_substitute__p_233, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_233, 2) * 6 + _ix(make_substitute__a_234, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_233, 2) * 6 + _ix(make_substitute__a_234, 6)]))))) {
+                                            int32_t _w151 = _wx(make_substitute__p_233, 2);
+                                            if (_w151 >= 0) {
+                                                s->sub_hp[_w151] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_233, 2) * 6 + _ix(make_substitute__a_234, 6)], 4))), 1)));
+                                            }
+                                            if ((s->maxhp[_ix(make_substitute__p_233, 2) * 6 + _ix(make_substitute__a_234, 6)] > 3)) {
+                                                int32_t _w152 = _wx(make_substitute__p_233, 2);
+                                                int32_t _w153 = _wx(make_substitute__a_234, 6);
+                                                if (_w152 >= 0 && _w153 >= 0) {
+                                                    s->hp[_w152 * 6 + _w153] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_233, 2) * 6 + _ix(make_substitute__a_234, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_233, 2) * 6 + _ix(make_substitute__a_234, 6)], 4)))))), ((int16_t)(0)))));
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if ((((!use_move_hit__hit_178) && (!use_move_hit__blocked_187)) && MOVES__crash[_ix(use_move_hit__mv_163, 165)])) {
+                                        self_damage__p_235 = use_move_hit__p_161;
+                                        self_damage__q_236 = _wsub(1, self_damage__p_235);
+                                        self_damage__a_237 = s->active[_ix(self_damage__p_235, 2)];
+                                        s->last_damage = 1;
+                                        if ((s->sub_hp[_ix(self_damage__p_235, 2)] > 0)) {
+                                            if ((s->sub_hp[_ix(self_damage__q_236, 2)] > 0)) {
+                                                int32_t _w154 = _wx(self_damage__q_236, 2);
+                                                if (_w154 >= 0) {
+                                                    s->sub_hp[_w154] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_236, 2)])), 1), 0)));
+                                                }
+                                            }
+                                        } else {
+                                            int32_t _w155 = _wx(self_damage__p_235, 2);
+                                            int32_t _w156 = _wx(self_damage__a_237, 6);
+                                            if (_w155 >= 0 && _w156 >= 0) {
+                                                s->hp[_w155 * 6 + _w156] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_235, 2) * 6 + _ix(self_damage__a_237, 6)])), 1), 0)));
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_178 && (MOVES__power[_ix(use_move_hit__mv_163, 165)] > 0))) {
+                                        use_move_hit__nhits_238 = ((int32_t)(MOVES__hits_min[_ix(use_move_hit__mv_163, 165)]));
+                                        if ((MOVES__hits_max[_ix(use_move_hit__mv_163, 165)] > MOVES__hits_min[_ix(use_move_hit__mv_163, 165)])) {
+                                            rand__v_239 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_111)), 8));
+                                            log_draw__v_240 = rand__v_239;
                                             int32_t _w157 = _wx(s->ndraws, 64);
                                             if (_w157 >= 0) {
-                                                s->draws[_w157] = log_draw__v_229;
+                                                s->draws[_w157] = log_draw__v_240;
                                             }
                                             int32_t _w158 = _wx(s->ndraws, 64);
                                             if (_w158 >= 0) {
-                                                s->draw_lo[_w158] = 2;
+                                                s->draw_lo[_w158] = 0;
                                             }
                                             int32_t _w159 = _wx(s->ndraws, 64);
                                             if (_w159 >= 0) {
-                                                s->draw_hi[_w159] = 6;
+                                                s->draw_hi[_w159] = 8;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_230 = rand__v_228;
-                                            int32_t _w160 = _wx(confuse__q_227, 2);
-                                            if (_w160 >= 0) {
-                                                s->confused[_w160] = ((int8_t)(rand__result_230));
-                                            }
+                                            rand__result_241 = rand__v_239;
+                                            use_move_hit__k_242 = rand__result_241;
+                                            use_move_hit__nhits_238 = HITS[_ix(use_move_hit__k_242, 8)];
                                         }
-                                    }
-                                    if (((!use_move_hit__hit_179) && MOVES__crash[_ix(use_move_hit__mv_165, 165)])) {
-                                        int32_t _w161 = _wx(use_move_hit__p_163, 2);
-                                        int32_t _w162 = _wx(use_move_hit__a_167, 6);
-                                        if (_w161 >= 0 && _w162 >= 0) {
-                                            s->hp[_w161 * 6 + _w162] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move_hit__p_163, 2) * 6 + _ix(use_move_hit__a_167, 6)], 1))), ((int16_t)(0)))));
-                                        }
-                                        s->last_damage = 1;
-                                    }
-                                    if ((use_move_hit__hit_179 && (MOVES__power[_ix(use_move_hit__mv_165, 165)] > 0))) {
-                                        use_move_hit__nhits_231 = ((int32_t)(MOVES__hits_min[_ix(use_move_hit__mv_165, 165)]));
-                                        if ((MOVES__hits_max[_ix(use_move_hit__mv_165, 165)] > MOVES__hits_min[_ix(use_move_hit__mv_165, 165)])) {
-                                            rand__v_232 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_117)), 8));
-                                            log_draw__v_233 = rand__v_232;
-                                            int32_t _w163 = _wx(s->ndraws, 64);
-                                            if (_w163 >= 0) {
-                                                s->draws[_w163] = log_draw__v_233;
-                                            }
-                                            int32_t _w164 = _wx(s->ndraws, 64);
-                                            if (_w164 >= 0) {
-                                                s->draw_lo[_w164] = 0;
-                                            }
-                                            int32_t _w165 = _wx(s->ndraws, 64);
-                                            if (_w165 >= 0) {
-                                                s->draw_hi[_w165] = 8;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_234 = rand__v_232;
-                                            use_move_hit__k_235 = rand__result_234;
-                                            use_move_hit__nhits_231 = HITS[_ix(use_move_hit__k_235, 8)];
-                                        }
-                                        move_damage__p_236 = use_move_hit__p_163;
-                                        move_damage__mv_237 = use_move_hit__mv_165;
-                                        move_damage__q_238 = _wsub(1, move_damage__p_236);
-                                        move_damage__kind_239 = MOVES__kind[_ix(move_damage__mv_237, 165)];
-                                        move_damage__dmg_240 = 0;
-                                        if ((move_damage__kind_239 == 5)) {
-                                            move_damage__dmg_240 = ((int32_t)(s->level[_ix(move_damage__p_236, 2) * 6 + _ix(s->active[_ix(move_damage__p_236, 2)], 6)]));
-                                        } else if ((move_damage__kind_239 == 6)) {
-                                            move_damage__dmg_240 = ((int32_t)(MOVES__fixed_damage[_ix(move_damage__mv_237, 165)]));
-                                        } else if ((move_damage__kind_239 == 7)) {
-                                            move_damage__dmg_240 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_238, 2) * 6 + _ix(s->active[_ix(move_damage__q_238, 2)], 6)])), 2), 1);
-                                        } else if ((move_damage__kind_239 == 12)) {
-                                            move_damage__u_241 = ((int32_t)(s->used_move[_ix(move_damage__q_238, 2)]));
-                                            move_damage__ok_242 = (((move_damage__u_241 >= 0) && (s->shown_move[_ix(move_damage__q_238, 2)] != 67)) && (s->last_damage > 0));
-                                            move_damage__ok_242 = ((move_damage__ok_242 && ((MOVES__type[_ix(move_damage__u_241, 165)] == 12) || (MOVES__type[_ix(move_damage__u_241, 165)] == 9))) && (MOVES__power[_ix(move_damage__u_241, 165)] > 0));
-                                            move_damage__dmg_240 = (move_damage__ok_242 ? _wmul(2, s->last_damage) : 0);
+                                        move_damage__p_243 = use_move_hit__p_161;
+                                        move_damage__mv_244 = use_move_hit__mv_163;
+                                        move_damage__q_245 = _wsub(1, move_damage__p_243);
+                                        move_damage__kind_246 = MOVES__kind[_ix(move_damage__mv_244, 165)];
+                                        move_damage__dmg_247 = 0;
+                                        if ((move_damage__kind_246 == 5)) {
+                                            move_damage__dmg_247 = ((int32_t)(s->level[_ix(move_damage__p_243, 2) * 6 + _ix(s->active[_ix(move_damage__p_243, 2)], 6)]));
+                                        } else if ((move_damage__kind_246 == 6)) {
+                                            move_damage__dmg_247 = ((int32_t)(MOVES__fixed_damage[_ix(move_damage__mv_244, 165)]));
+                                        } else if ((move_damage__kind_246 == 7)) {
+                                            move_damage__dmg_247 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_245, 2) * 6 + _ix(s->active[_ix(move_damage__q_245, 2)], 6)])), 2), 1);
+                                        } else if ((move_damage__kind_246 == 12)) {
+                                            move_damage__u_248 = ((int32_t)(s->used_move[_ix(move_damage__q_245, 2)]));
+                                            move_damage__ok_249 = (((move_damage__u_248 >= 0) && (s->shown_move[_ix(move_damage__q_245, 2)] != 67)) && (s->last_damage > 0));
+                                            move_damage__ok_249 = ((move_damage__ok_249 && ((MOVES__type[_ix(move_damage__u_248, 165)] == 12) || (MOVES__type[_ix(move_damage__u_248, 165)] == 9))) && (MOVES__power[_ix(move_damage__u_248, 165)] > 0));
+                                            move_damage__dmg_247 = (move_damage__ok_249 ? _wmul(2, s->last_damage) : 0);
                                         } else {
-                                            damage_of__p_243 = move_damage__p_236;
-                                            damage_of__mv_244 = move_damage__mv_237;
-                                            damage_of__q_245 = _wsub(1, damage_of__p_243);
-                                            damage_of__a_246 = s->active[_ix(damage_of__p_243, 2)];
-                                            damage_of__d_247 = s->active[_ix(damage_of__q_245, 2)];
-                                            damage_of__sa_248 = s->species[_ix(damage_of__p_243, 2) * 6 + _ix(damage_of__a_246, 6)];
-                                            damage_of__sd_249 = s->species[_ix(damage_of__q_245, 2) * 6 + _ix(damage_of__d_247, 6)];
-                                            damage_of__c_250 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_248, 151)], 2))), 2))), ((int16_t)(255)))));
-                                            damage_of__c_250 = ((MOVES__crit_ratio[_ix(damage_of__mv_244, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_250, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_250, 4))), ((int16_t)(255))))));
-                                            chance__num_251 = damage_of__c_250;
-                                            chance__v_252 = _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_117)), 256);
-                                            log_draw__v_253 = chance__v_252;
-                                            int32_t _w166 = _wx(s->ndraws, 64);
-                                            if (_w166 >= 0) {
-                                                s->draws[_w166] = log_draw__v_253;
+                                            damage_of__p_250 = move_damage__p_243;
+                                            damage_of__mv_251 = move_damage__mv_244;
+                                            damage_of__q_252 = _wsub(1, damage_of__p_250);
+                                            damage_of__a_253 = s->active[_ix(damage_of__p_250, 2)];
+                                            damage_of__d_254 = s->active[_ix(damage_of__q_252, 2)];
+                                            damage_of__sa_255 = s->species[_ix(damage_of__p_250, 2) * 6 + _ix(damage_of__a_253, 6)];
+                                            damage_of__sd_256 = s->species[_ix(damage_of__q_252, 2) * 6 + _ix(damage_of__d_254, 6)];
+                                            damage_of__c_257 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_255, 151)], 2))), 2))), ((int16_t)(255)))));
+                                            damage_of__c_257 = ((MOVES__crit_ratio[_ix(damage_of__mv_251, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_257, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_257, 4))), ((int16_t)(255))))));
+                                            chance__num_258 = damage_of__c_257;
+                                            chance__v_259 = _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_111)), 256);
+                                            log_draw__v_260 = chance__v_259;
+                                            int32_t _w160 = _wx(s->ndraws, 64);
+                                            if (_w160 >= 0) {
+                                                s->draws[_w160] = log_draw__v_260;
                                             }
-                                            int32_t _w167 = _wx(s->ndraws, 64);
-                                            if (_w167 >= 0) {
-                                                s->draw_lo[_w167] = 0;
+                                            int32_t _w161 = _wx(s->ndraws, 64);
+                                            if (_w161 >= 0) {
+                                                s->draw_lo[_w161] = 0;
                                             }
-                                            int32_t _w168 = _wx(s->ndraws, 64);
-                                            if (_w168 >= 0) {
-                                                s->draw_hi[_w168] = 256;
+                                            int32_t _w162 = _wx(s->ndraws, 64);
+                                            if (_w162 >= 0) {
+                                                s->draw_hi[_w162] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_254 = (chance__v_252 < chance__num_251);
-                                            damage_of__crit_255 = chance__result_254;
-                                            damage_of__special_256 = (MOVES__category[_ix(damage_of__mv_244, 165)] == 1);
-                                            damage_of__si_257 = (damage_of__special_256 ? 2 : 0);
-                                            damage_of__di_258 = (damage_of__special_256 ? 2 : 1);
-                                            damage_of__at_259 = ((int32_t)((damage_of__crit_255 ? s->stats[_ix(damage_of__p_243, 2) * 24 + _ix(damage_of__a_246, 6) * 4 + _ix(damage_of__si_257, 4)] : s->mod[_ix(damage_of__p_243, 2) * 4 + _ix(damage_of__si_257, 4)])));
-                                            damage_of__df_260 = ((int32_t)((damage_of__crit_255 ? s->stats[_ix(damage_of__q_245, 2) * 24 + _ix(damage_of__d_247, 6) * 4 + _ix(damage_of__di_258, 4)] : s->mod[_ix(damage_of__q_245, 2) * 4 + _ix(damage_of__di_258, 4)])));
-                                            if (((!damage_of__crit_255) && ((damage_of__special_256 && s->light_screen[_ix(damage_of__q_245, 2)]) || ((!damage_of__special_256) && s->reflect[_ix(damage_of__q_245, 2)])))) {
-                                                damage_of__df_260 = _wmul(damage_of__df_260, 2);
+                                            chance__result_261 = (chance__v_259 < chance__num_258);
+                                            damage_of__crit_262 = chance__result_261;
+                                            damage_of__special_263 = (MOVES__category[_ix(damage_of__mv_251, 165)] == 1);
+                                            damage_of__si_264 = (damage_of__special_263 ? 2 : 0);
+                                            damage_of__di_265 = (damage_of__special_263 ? 2 : 1);
+                                            damage_of__at_266 = ((int32_t)((damage_of__crit_262 ? s->stats[_ix(damage_of__p_250, 2) * 24 + _ix(damage_of__a_253, 6) * 4 + _ix(damage_of__si_264, 4)] : s->mod[_ix(damage_of__p_250, 2) * 4 + _ix(damage_of__si_264, 4)])));
+                                            damage_of__df_267 = ((int32_t)((damage_of__crit_262 ? s->stats[_ix(damage_of__q_252, 2) * 24 + _ix(damage_of__d_254, 6) * 4 + _ix(damage_of__di_265, 4)] : s->mod[_ix(damage_of__q_252, 2) * 4 + _ix(damage_of__di_265, 4)])));
+                                            if (((!damage_of__crit_262) && ((damage_of__special_263 && s->light_screen[_ix(damage_of__q_252, 2)]) || ((!damage_of__special_263) && s->reflect[_ix(damage_of__q_252, 2)])))) {
+                                                damage_of__df_267 = _wmul(damage_of__df_267, 2);
                                             }
-                                            damage_of__lvl_261 = _wmul(((int32_t)(s->level[_ix(damage_of__p_243, 2) * 6 + _ix(damage_of__a_246, 6)])), (damage_of__crit_255 ? 2 : 1));
-                                            if (((damage_of__at_259 >= 256) || (damage_of__df_260 >= 256))) {
-                                                damage_of__at_259 = _imax(_pymod(_floordiv(damage_of__at_259, 4), 256), 1);
-                                                damage_of__df_260 = _imax(_pymod(_floordiv(damage_of__df_260, 4), 256), 1);
+                                            damage_of__lvl_268 = _wmul(((int32_t)(s->level[_ix(damage_of__p_250, 2) * 6 + _ix(damage_of__a_253, 6)])), (damage_of__crit_262 ? 2 : 1));
+                                            if (((damage_of__at_266 >= 256) || (damage_of__df_267 >= 256))) {
+                                                damage_of__at_266 = _imax(_pymod(_floordiv(damage_of__at_266, 4), 256), 1);
+                                                damage_of__df_267 = _imax(_pymod(_floordiv(damage_of__df_267, 4), 256), 1);
                                             }
-                                            if ((MOVES__self_destruct[_ix(damage_of__mv_244, 165)] && (!damage_of__special_256))) {
-                                                damage_of__df_260 = _imax(_floordiv(damage_of__df_260, 2), 1);
+                                            if ((MOVES__self_destruct[_ix(damage_of__mv_251, 165)] && (!damage_of__special_263))) {
+                                                damage_of__df_267 = _imax(_floordiv(damage_of__df_267, 2), 1);
                                             }
-                                            damage_of__dmg_262 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_261, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_244, 165)]))), damage_of__at_259), damage_of__df_260);
-                                            damage_of__dmg_262 = _wadd(_imin(_floordiv(damage_of__dmg_262, 50), 997), 2);
-                                            damage_of__mt_263 = MOVES__type[_ix(damage_of__mv_244, 165)];
-                                            if (((damage_of__mt_263 == SPECIES__type1[_ix(damage_of__sa_248, 151)]) || (damage_of__mt_263 == SPECIES__type2[_ix(damage_of__sa_248, 151)]))) {
-                                                damage_of__dmg_262 = _wadd(damage_of__dmg_262, _floordiv(damage_of__dmg_262, 2));
+                                            damage_of__dmg_269 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_268, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_251, 165)]))), damage_of__at_266), damage_of__df_267);
+                                            damage_of__dmg_269 = _wadd(_imin(_floordiv(damage_of__dmg_269, 50), 997), 2);
+                                            damage_of__mt_270 = MOVES__type[_ix(damage_of__mv_251, 165)];
+                                            if (((damage_of__mt_270 == SPECIES__type1[_ix(damage_of__sa_255, 151)]) || (damage_of__mt_270 == SPECIES__type2[_ix(damage_of__sa_255, 151)]))) {
+                                                damage_of__dmg_269 = _wadd(damage_of__dmg_269, _floordiv(damage_of__dmg_269, 2));
                                             }
-                                            damage_of__e1_267 = ({ int16_t _let169 = damage_of__mt_263; int16_t effectiveness__mt_264 = _let169; ({ int16_t _let170 = SPECIES__type1[_ix(damage_of__sd_249, 151)]; int16_t effectiveness__dt_265 = _let170; ({ int16_t _let171[15]; _let171[0] = TC__bug[_ix(effectiveness__mt_264, 15)]; _let171[1] = TC__fire[_ix(effectiveness__mt_264, 15)]; _let171[2] = TC__ghost[_ix(effectiveness__mt_264, 15)]; _let171[3] = TC__ice[_ix(effectiveness__mt_264, 15)]; _let171[4] = TC__poison[_ix(effectiveness__mt_264, 15)]; _let171[5] = TC__psychic[_ix(effectiveness__mt_264, 15)]; _let171[6] = TC__electric[_ix(effectiveness__mt_264, 15)]; _let171[7] = TC__grass[_ix(effectiveness__mt_264, 15)]; _let171[8] = TC__dragon[_ix(effectiveness__mt_264, 15)]; _let171[9] = TC__fighting[_ix(effectiveness__mt_264, 15)]; _let171[10] = TC__flying[_ix(effectiveness__mt_264, 15)]; _let171[11] = TC__ground[_ix(effectiveness__mt_264, 15)]; _let171[12] = TC__normal[_ix(effectiveness__mt_264, 15)]; _let171[13] = TC__rock[_ix(effectiveness__mt_264, 15)]; _let171[14] = TC__water[_ix(effectiveness__mt_264, 15)]; int16_t effectiveness__row_266[15]; memcpy(effectiveness__row_266, _let171, sizeof effectiveness__row_266); (((effectiveness__dt_265 < 0) || (effectiveness__mt_264 == 15)) ? ((int16_t)(10)) : effectiveness__row_266[_ix(effectiveness__dt_265, 15)]); }); }); });
-                                            if ((damage_of__e1_267 > 10)) {
-                                                damage_of__dmg_262 = _floordiv(_wmul(damage_of__dmg_262, 20), 10);
+                                            damage_of__e1_274 = ({ int16_t _let163 = damage_of__mt_270; int16_t effectiveness__mt_271 = _let163; ({ int16_t _let164 = SPECIES__type1[_ix(damage_of__sd_256, 151)]; int16_t effectiveness__dt_272 = _let164; ({ int16_t _let165[15]; _let165[0] = TC__bug[_ix(effectiveness__mt_271, 15)]; _let165[1] = TC__fire[_ix(effectiveness__mt_271, 15)]; _let165[2] = TC__ghost[_ix(effectiveness__mt_271, 15)]; _let165[3] = TC__ice[_ix(effectiveness__mt_271, 15)]; _let165[4] = TC__poison[_ix(effectiveness__mt_271, 15)]; _let165[5] = TC__psychic[_ix(effectiveness__mt_271, 15)]; _let165[6] = TC__electric[_ix(effectiveness__mt_271, 15)]; _let165[7] = TC__grass[_ix(effectiveness__mt_271, 15)]; _let165[8] = TC__dragon[_ix(effectiveness__mt_271, 15)]; _let165[9] = TC__fighting[_ix(effectiveness__mt_271, 15)]; _let165[10] = TC__flying[_ix(effectiveness__mt_271, 15)]; _let165[11] = TC__ground[_ix(effectiveness__mt_271, 15)]; _let165[12] = TC__normal[_ix(effectiveness__mt_271, 15)]; _let165[13] = TC__rock[_ix(effectiveness__mt_271, 15)]; _let165[14] = TC__water[_ix(effectiveness__mt_271, 15)]; int16_t effectiveness__row_273[15]; memcpy(effectiveness__row_273, _let165, sizeof effectiveness__row_273); (((effectiveness__dt_272 < 0) || (effectiveness__mt_271 == 15)) ? ((int16_t)(10)) : effectiveness__row_273[_ix(effectiveness__dt_272, 15)]); }); }); });
+                                            if ((damage_of__e1_274 > 10)) {
+                                                damage_of__dmg_269 = _floordiv(_wmul(damage_of__dmg_269, 20), 10);
                                             }
-                                            if ((damage_of__e1_267 < 10)) {
-                                                damage_of__dmg_262 = _floordiv(_wmul(damage_of__dmg_262, 5), 10);
+                                            if ((damage_of__e1_274 < 10)) {
+                                                damage_of__dmg_269 = _floordiv(_wmul(damage_of__dmg_269, 5), 10);
                                             }
-                                            damage_of__e2_271 = ({ int16_t _let172 = damage_of__mt_263; int16_t effectiveness__mt_268 = _let172; ({ int16_t _let173 = SPECIES__type2[_ix(damage_of__sd_249, 151)]; int16_t effectiveness__dt_269 = _let173; ({ int16_t _let174[15]; _let174[0] = TC__bug[_ix(effectiveness__mt_268, 15)]; _let174[1] = TC__fire[_ix(effectiveness__mt_268, 15)]; _let174[2] = TC__ghost[_ix(effectiveness__mt_268, 15)]; _let174[3] = TC__ice[_ix(effectiveness__mt_268, 15)]; _let174[4] = TC__poison[_ix(effectiveness__mt_268, 15)]; _let174[5] = TC__psychic[_ix(effectiveness__mt_268, 15)]; _let174[6] = TC__electric[_ix(effectiveness__mt_268, 15)]; _let174[7] = TC__grass[_ix(effectiveness__mt_268, 15)]; _let174[8] = TC__dragon[_ix(effectiveness__mt_268, 15)]; _let174[9] = TC__fighting[_ix(effectiveness__mt_268, 15)]; _let174[10] = TC__flying[_ix(effectiveness__mt_268, 15)]; _let174[11] = TC__ground[_ix(effectiveness__mt_268, 15)]; _let174[12] = TC__normal[_ix(effectiveness__mt_268, 15)]; _let174[13] = TC__rock[_ix(effectiveness__mt_268, 15)]; _let174[14] = TC__water[_ix(effectiveness__mt_268, 15)]; int16_t effectiveness__row_270[15]; memcpy(effectiveness__row_270, _let174, sizeof effectiveness__row_270); (((effectiveness__dt_269 < 0) || (effectiveness__mt_268 == 15)) ? ((int16_t)(10)) : effectiveness__row_270[_ix(effectiveness__dt_269, 15)]); }); }); });
-                                            if ((damage_of__e2_271 > 10)) {
-                                                damage_of__dmg_262 = _floordiv(_wmul(damage_of__dmg_262, 20), 10);
+                                            damage_of__e2_278 = ({ int16_t _let166 = damage_of__mt_270; int16_t effectiveness__mt_275 = _let166; ({ int16_t _let167 = SPECIES__type2[_ix(damage_of__sd_256, 151)]; int16_t effectiveness__dt_276 = _let167; ({ int16_t _let168[15]; _let168[0] = TC__bug[_ix(effectiveness__mt_275, 15)]; _let168[1] = TC__fire[_ix(effectiveness__mt_275, 15)]; _let168[2] = TC__ghost[_ix(effectiveness__mt_275, 15)]; _let168[3] = TC__ice[_ix(effectiveness__mt_275, 15)]; _let168[4] = TC__poison[_ix(effectiveness__mt_275, 15)]; _let168[5] = TC__psychic[_ix(effectiveness__mt_275, 15)]; _let168[6] = TC__electric[_ix(effectiveness__mt_275, 15)]; _let168[7] = TC__grass[_ix(effectiveness__mt_275, 15)]; _let168[8] = TC__dragon[_ix(effectiveness__mt_275, 15)]; _let168[9] = TC__fighting[_ix(effectiveness__mt_275, 15)]; _let168[10] = TC__flying[_ix(effectiveness__mt_275, 15)]; _let168[11] = TC__ground[_ix(effectiveness__mt_275, 15)]; _let168[12] = TC__normal[_ix(effectiveness__mt_275, 15)]; _let168[13] = TC__rock[_ix(effectiveness__mt_275, 15)]; _let168[14] = TC__water[_ix(effectiveness__mt_275, 15)]; int16_t effectiveness__row_277[15]; memcpy(effectiveness__row_277, _let168, sizeof effectiveness__row_277); (((effectiveness__dt_276 < 0) || (effectiveness__mt_275 == 15)) ? ((int16_t)(10)) : effectiveness__row_277[_ix(effectiveness__dt_276, 15)]); }); }); });
+                                            if ((damage_of__e2_278 > 10)) {
+                                                damage_of__dmg_269 = _floordiv(_wmul(damage_of__dmg_269, 20), 10);
                                             }
-                                            if ((damage_of__e2_271 < 10)) {
-                                                damage_of__dmg_262 = _floordiv(_wmul(damage_of__dmg_262, 5), 10);
+                                            if ((damage_of__e2_278 < 10)) {
+                                                damage_of__dmg_269 = _floordiv(_wmul(damage_of__dmg_269, 5), 10);
                                             }
-                                            if ((damage_of__dmg_262 > 1)) {
-                                                rand__v_272 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_117)), 39));
-                                                log_draw__v_273 = rand__v_272;
-                                                int32_t _w175 = _wx(s->ndraws, 64);
-                                                if (_w175 >= 0) {
-                                                    s->draws[_w175] = log_draw__v_273;
+                                            if ((damage_of__dmg_269 > 1)) {
+                                                rand__v_279 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_111)), 39));
+                                                log_draw__v_280 = rand__v_279;
+                                                int32_t _w169 = _wx(s->ndraws, 64);
+                                                if (_w169 >= 0) {
+                                                    s->draws[_w169] = log_draw__v_280;
                                                 }
-                                                int32_t _w176 = _wx(s->ndraws, 64);
-                                                if (_w176 >= 0) {
-                                                    s->draw_lo[_w176] = 217;
+                                                int32_t _w170 = _wx(s->ndraws, 64);
+                                                if (_w170 >= 0) {
+                                                    s->draw_lo[_w170] = 217;
                                                 }
-                                                int32_t _w177 = _wx(s->ndraws, 64);
-                                                if (_w177 >= 0) {
-                                                    s->draw_hi[_w177] = 256;
+                                                int32_t _w171 = _wx(s->ndraws, 64);
+                                                if (_w171 >= 0) {
+                                                    s->draw_hi[_w171] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_274 = rand__v_272;
-                                                damage_of__r_275 = rand__result_274;
-                                                damage_of__dmg_262 = _floordiv(_wmul(damage_of__dmg_262, damage_of__r_275), 255);
+                                                rand__result_281 = rand__v_279;
+                                                damage_of__r_282 = rand__result_281;
+                                                damage_of__dmg_269 = _floordiv(_wmul(damage_of__dmg_269, damage_of__r_282), 255);
                                             }
-                                            damage_of__result_276 = damage_of__dmg_262;
-                                            move_damage__dmg_240 = damage_of__result_276;
+                                            damage_of__result_283 = damage_of__dmg_269;
+                                            move_damage__dmg_247 = damage_of__result_283;
                                         }
-                                        move_damage__result_277 = move_damage__dmg_240;
-                                        use_move_hit__first_278 = move_damage__result_277;
-                                        use_move_hit__dmg_279 = 0;
-                                        for (int32_t use_move_hit__h_280 = 0, _end178 = 5; use_move_hit__h_280 < _end178; use_move_hit__h_280++) {
-                                            if (((((use_move_hit__h_280 < use_move_hit__nhits_231) && (s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_163, 2) * 6 + _ix(use_move_hit__a_167, 6)] > 0)) && (use_move_hit__first_278 > 0))) {
-                                                use_move_hit__dmg_279 = _imin(use_move_hit__first_278, ((int32_t)(s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)])));
-                                                int32_t _w179 = _wx(use_move_hit__q_166, 2);
-                                                int32_t _w180 = _wx(use_move_hit__d_168, 6);
-                                                if (_w179 >= 0 && _w180 >= 0) {
-                                                    s->hp[_w179 * 6 + _w180] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)], use_move_hit__dmg_279)));
+                                        move_damage__result_284 = move_damage__dmg_247;
+                                        use_move_hit__first_285 = move_damage__result_284;
+                                        use_move_hit__dmg_286 = 0;
+                                        use_move_hit__behind_287 = (s->sub_hp[_ix(use_move_hit__q_164, 2)] > 0);
+                                        if (use_move_hit__behind_287) {
+                                            hit_substitute__p_288 = use_move_hit__p_161;
+                                            hit_substitute__mv_289 = use_move_hit__mv_163;
+                                            hit_substitute__first_290 = use_move_hit__first_285;
+                                            hit_substitute__nhits_291 = use_move_hit__nhits_238;
+                                            hit_substitute__q_292 = _wsub(1, hit_substitute__p_288);
+                                            hit_substitute__a_293 = s->active[_ix(hit_substitute__p_288, 2)];
+                                            hit_substitute__broke_294 = false;
+                                            for (int32_t hit_substitute__h_295 = 0, _end172 = 5; hit_substitute__h_295 < _end172; hit_substitute__h_295++) {
+                                                if (((((hit_substitute__h_295 < hit_substitute__nhits_291) && (!hit_substitute__broke_294)) && (s->hp[_ix(hit_substitute__p_288, 2) * 6 + _ix(hit_substitute__a_293, 6)] > 0)) && (hit_substitute__first_290 > 0))) {
+                                                    s->last_damage = hit_substitute__first_290;
+                                                    int32_t _w173 = _wx(hit_substitute__q_292, 2);
+                                                    if (_w173 >= 0) {
+                                                        s->sub_hp[_w173] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_292, 2)], _imin(hit_substitute__first_290, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_292, 2)]))))));
+                                                    }
+                                                    if ((s->sub_hp[_ix(hit_substitute__q_292, 2)] <= 0)) {
+                                                        hit_substitute__broke_294 = true;
+                                                    } else {
+                                                        if ((MOVES__recoil_num[_ix(hit_substitute__mv_289, 165)] > 0)) {
+                                                            hit_substitute__rec_296 = _imax(_floordiv(_wmul(hit_substitute__first_290, MOVES__recoil_num[_ix(hit_substitute__mv_289, 165)]), MOVES__recoil_den[_ix(hit_substitute__mv_289, 165)]), 1);
+                                                            int32_t _w174 = _wx(hit_substitute__p_288, 2);
+                                                            int32_t _w175 = _wx(hit_substitute__a_293, 6);
+                                                            if (_w174 >= 0 && _w175 >= 0) {
+                                                                s->hp[_w174 * 6 + _w175] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_288, 2) * 6 + _ix(hit_substitute__a_293, 6)], hit_substitute__rec_296), 0)));
+                                                            }
+                                                        }
+                                                        if ((MOVES__drain_num[_ix(hit_substitute__mv_289, 165)] > 0)) {
+                                                            hit_substitute__gain_297 = _imax(_floordiv(_wmul(hit_substitute__first_290, MOVES__drain_num[_ix(hit_substitute__mv_289, 165)]), MOVES__drain_den[_ix(hit_substitute__mv_289, 165)]), 1);
+                                                            s->last_damage = hit_substitute__gain_297;
+                                                            int32_t _w176 = _wx(hit_substitute__p_288, 2);
+                                                            int32_t _w177 = _wx(hit_substitute__a_293, 6);
+                                                            if (_w176 >= 0 && _w177 >= 0) {
+                                                                s->hp[_w176 * 6 + _w177] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_288, 2) * 6 + _ix(hit_substitute__a_293, 6)])), hit_substitute__gain_297), ((int32_t)(s->maxhp[_ix(hit_substitute__p_288, 2) * 6 + _ix(hit_substitute__a_293, 6)])))));
+                                                            }
+                                                        }
+                                                    }
                                                 }
-                                                s->last_damage = use_move_hit__dmg_279;
+                                            }
+                                            hit_substitute__result_298 = hit_substitute__broke_294;
+                                            use_move_hit__broke_176 = hit_substitute__result_298;
+                                            if (((use_move_hit__kind_175 == 4) && (!use_move_hit__broke_176))) {
+                                                int32_t _w178 = _wx(use_move_hit__p_161, 2);
+                                                if (_w178 >= 0) {
+                                                    s->recharge[_w178] = true;
+                                                }
                                             }
                                         }
-                                        if ((use_move_hit__dmg_279 > 0)) {
-                                            if ((MOVES__recoil_num[_ix(use_move_hit__mv_165, 165)] > 0)) {
-                                                use_move_hit__rec_281 = _imax(_floordiv(_wmul(use_move_hit__dmg_279, MOVES__recoil_num[_ix(use_move_hit__mv_165, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_165, 165)]), 1);
-                                                int32_t _w181 = _wx(use_move_hit__p_163, 2);
-                                                int32_t _w182 = _wx(use_move_hit__a_167, 6);
-                                                if (_w181 >= 0 && _w182 >= 0) {
-                                                    s->hp[_w181 * 6 + _w182] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_163, 2) * 6 + _ix(use_move_hit__a_167, 6)], use_move_hit__rec_281), 0)));
+                                        for (int32_t use_move_hit__h_299 = 0, _end179 = 5; use_move_hit__h_299 < _end179; use_move_hit__h_299++) {
+                                            if ((((((use_move_hit__h_299 < use_move_hit__nhits_238) && (s->hp[_ix(use_move_hit__q_164, 2) * 6 + _ix(use_move_hit__d_166, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_161, 2) * 6 + _ix(use_move_hit__a_165, 6)] > 0)) && (use_move_hit__first_285 > 0)) && (!use_move_hit__behind_287))) {
+                                                use_move_hit__dmg_286 = _imin(use_move_hit__first_285, ((int32_t)(s->hp[_ix(use_move_hit__q_164, 2) * 6 + _ix(use_move_hit__d_166, 6)])));
+                                                int32_t _w180 = _wx(use_move_hit__q_164, 2);
+                                                int32_t _w181 = _wx(use_move_hit__d_166, 6);
+                                                if (_w180 >= 0 && _w181 >= 0) {
+                                                    s->hp[_w180 * 6 + _w181] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_164, 2) * 6 + _ix(use_move_hit__d_166, 6)], use_move_hit__dmg_286)));
+                                                }
+                                                s->last_damage = use_move_hit__dmg_286;
+                                            }
+                                        }
+                                        if ((use_move_hit__dmg_286 > 0)) {
+                                            if ((MOVES__recoil_num[_ix(use_move_hit__mv_163, 165)] > 0)) {
+                                                use_move_hit__rec_300 = _imax(_floordiv(_wmul(use_move_hit__dmg_286, MOVES__recoil_num[_ix(use_move_hit__mv_163, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_163, 165)]), 1);
+                                                int32_t _w182 = _wx(use_move_hit__p_161, 2);
+                                                int32_t _w183 = _wx(use_move_hit__a_165, 6);
+                                                if (_w182 >= 0 && _w183 >= 0) {
+                                                    s->hp[_w182 * 6 + _w183] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_161, 2) * 6 + _ix(use_move_hit__a_165, 6)], use_move_hit__rec_300), 0)));
                                                 }
                                             }
-                                            if ((MOVES__drain_num[_ix(use_move_hit__mv_165, 165)] > 0)) {
-                                                use_move_hit__gain_282 = _imax(_floordiv(_wmul(use_move_hit__dmg_279, MOVES__drain_num[_ix(use_move_hit__mv_165, 165)]), MOVES__drain_den[_ix(use_move_hit__mv_165, 165)]), 1);
-                                                s->last_damage = use_move_hit__gain_282;
-                                                int32_t _w183 = _wx(use_move_hit__p_163, 2);
-                                                int32_t _w184 = _wx(use_move_hit__a_167, 6);
-                                                if (_w183 >= 0 && _w184 >= 0) {
-                                                    s->hp[_w183 * 6 + _w184] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_163, 2) * 6 + _ix(use_move_hit__a_167, 6)])), use_move_hit__gain_282), ((int32_t)(s->maxhp[_ix(use_move_hit__p_163, 2) * 6 + _ix(use_move_hit__a_167, 6)])))));
+                                            if ((MOVES__drain_num[_ix(use_move_hit__mv_163, 165)] > 0)) {
+                                                use_move_hit__gain_301 = _imax(_floordiv(_wmul(use_move_hit__dmg_286, MOVES__drain_num[_ix(use_move_hit__mv_163, 165)]), MOVES__drain_den[_ix(use_move_hit__mv_163, 165)]), 1);
+                                                s->last_damage = use_move_hit__gain_301;
+                                                int32_t _w184 = _wx(use_move_hit__p_161, 2);
+                                                int32_t _w185 = _wx(use_move_hit__a_165, 6);
+                                                if (_w184 >= 0 && _w185 >= 0) {
+                                                    s->hp[_w184 * 6 + _w185] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_161, 2) * 6 + _ix(use_move_hit__a_165, 6)])), use_move_hit__gain_301), ((int32_t)(s->maxhp[_ix(use_move_hit__p_161, 2) * 6 + _ix(use_move_hit__a_165, 6)])))));
                                                 }
                                             }
                                         }
-                                        if (((use_move_hit__kind_177 == 4) && (s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)] > 0))) {
-                                            int32_t _w185 = _wx(use_move_hit__p_163, 2);
-                                            if (_w185 >= 0) {
-                                                s->recharge[_w185] = true;
+                                        if ((((use_move_hit__kind_175 == 4) && (s->hp[_ix(use_move_hit__q_164, 2) * 6 + _ix(use_move_hit__d_166, 6)] > 0)) && (!use_move_hit__behind_287))) {
+                                            int32_t _w186 = _wx(use_move_hit__p_161, 2);
+                                            if (_w186 >= 0) {
+                                                s->recharge[_w186] = true;
                                             }
                                         }
-                                        use_move_hit__sec_283 = MOVES__sec_status[_ix(use_move_hit__mv_165, 165)];
-                                        if (((use_move_hit__sec_283 >= 0) && (s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)] > 0))) {
-                                            use_move_hit__same_type_287 = (({ int32_t _let186 = use_move_hit__q_166; int32_t has_type__p_284 = _let186; ({ int16_t _let187 = MOVES__type[_ix(use_move_hit__mv_165, 165)]; int16_t has_type__t_285 = _let187; ({ int16_t _let188 = s->species[_ix(has_type__p_284, 2) * 6 + _ix(s->active[_ix(has_type__p_284, 2)], 6)]; int16_t has_type__sp_286 = _let188; ((has_type__t_285 == SPECIES__type1[_ix(has_type__sp_286, 151)]) || (has_type__t_285 == SPECIES__type2[_ix(has_type__sp_286, 151)])); }); }); }) && (use_move_hit__sec_283 != 4));
-                                            if ((!use_move_hit__same_type_287)) {
-                                                chance__num_288 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_165, 165)])), 256), 99), 100);
-                                                chance__v_289 = _roll(random_word(fold_in(fold_in(key, 19), (uint32_t)resolve_turn__k_117)), 256);
-                                                log_draw__v_290 = chance__v_289;
-                                                int32_t _w189 = _wx(s->ndraws, 64);
-                                                if (_w189 >= 0) {
-                                                    s->draws[_w189] = log_draw__v_290;
-                                                }
+                                        use_move_hit__sec_302 = MOVES__sec_status[_ix(use_move_hit__mv_163, 165)];
+                                        if ((((use_move_hit__sec_302 >= 0) && (s->hp[_ix(use_move_hit__q_164, 2) * 6 + _ix(use_move_hit__d_166, 6)] > 0)) && (!use_move_hit__behind_287))) {
+                                            use_move_hit__same_type_306 = (({ int32_t _let187 = use_move_hit__q_164; int32_t has_type__p_303 = _let187; ({ int16_t _let188 = MOVES__type[_ix(use_move_hit__mv_163, 165)]; int16_t has_type__t_304 = _let188; ({ int16_t _let189 = s->species[_ix(has_type__p_303, 2) * 6 + _ix(s->active[_ix(has_type__p_303, 2)], 6)]; int16_t has_type__sp_305 = _let189; ((has_type__t_304 == SPECIES__type1[_ix(has_type__sp_305, 151)]) || (has_type__t_304 == SPECIES__type2[_ix(has_type__sp_305, 151)])); }); }); }) && (use_move_hit__sec_302 != 4));
+                                            if ((!use_move_hit__same_type_306)) {
+                                                chance__num_307 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_163, 165)])), 256), 99), 100);
+                                                chance__v_308 = _roll(random_word(fold_in(fold_in(key, 19), (uint32_t)resolve_turn__k_111)), 256);
+                                                log_draw__v_309 = chance__v_308;
                                                 int32_t _w190 = _wx(s->ndraws, 64);
                                                 if (_w190 >= 0) {
-                                                    s->draw_lo[_w190] = 0;
+                                                    s->draws[_w190] = log_draw__v_309;
                                                 }
                                                 int32_t _w191 = _wx(s->ndraws, 64);
                                                 if (_w191 >= 0) {
-                                                    s->draw_hi[_w191] = 256;
+                                                    s->draw_lo[_w191] = 0;
+                                                }
+                                                int32_t _w192 = _wx(s->ndraws, 64);
+                                                if (_w192 >= 0) {
+                                                    s->draw_hi[_w192] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                chance__result_291 = (chance__v_289 < chance__num_288);
-                                                use_move_hit__lands_292 = chance__result_291;
-                                                if (use_move_hit__lands_292) {
-                                                    set_status__q_293 = use_move_hit__q_166;
-                                                    set_status__st_294 = use_move_hit__sec_283;
-                                                    set_status__d_295 = s->active[_ix(set_status__q_293, 2)];
-                                                    set_status__sd_296 = s->species[_ix(set_status__q_293, 2) * 6 + _ix(set_status__d_295, 6)];
-                                                    set_status__poison_297 = ((set_status__st_294 == 4) || (set_status__st_294 == 6));
-                                                    set_status__blocked_298 = (set_status__poison_297 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_296, 151)]] || ((SPECIES__type2[_ix(set_status__sd_296, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_296, 151)], 15)])));
-                                                    if ((((s->status[_ix(set_status__q_293, 2) * 6 + _ix(set_status__d_295, 6)] == 0) && (s->hp[_ix(set_status__q_293, 2) * 6 + _ix(set_status__d_295, 6)] > 0)) && (!set_status__blocked_298))) {
-                                                        int32_t _w192 = _wx(set_status__q_293, 2);
-                                                        int32_t _w193 = _wx(set_status__d_295, 6);
-                                                        if (_w192 >= 0 && _w193 >= 0) {
-                                                            s->status[_w192 * 6 + _w193] = ((int8_t)(set_status__st_294));
+                                                chance__result_310 = (chance__v_308 < chance__num_307);
+                                                use_move_hit__lands_311 = chance__result_310;
+                                                if (use_move_hit__lands_311) {
+                                                    set_status__q_312 = use_move_hit__q_164;
+                                                    set_status__st_313 = use_move_hit__sec_302;
+                                                    set_status__d_314 = s->active[_ix(set_status__q_312, 2)];
+                                                    set_status__sd_315 = s->species[_ix(set_status__q_312, 2) * 6 + _ix(set_status__d_314, 6)];
+                                                    set_status__poison_316 = ((set_status__st_313 == 4) || (set_status__st_313 == 6));
+                                                    set_status__blocked_317 = (set_status__poison_316 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_315, 151)]] || ((SPECIES__type2[_ix(set_status__sd_315, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_315, 151)], 15)])));
+                                                    if ((((s->status[_ix(set_status__q_312, 2) * 6 + _ix(set_status__d_314, 6)] == 0) && (s->hp[_ix(set_status__q_312, 2) * 6 + _ix(set_status__d_314, 6)] > 0)) && (!set_status__blocked_317))) {
+                                                        int32_t _w193 = _wx(set_status__q_312, 2);
+                                                        int32_t _w194 = _wx(set_status__d_314, 6);
+                                                        if (_w193 >= 0 && _w194 >= 0) {
+                                                            s->status[_w193 * 6 + _w194] = ((int8_t)(set_status__st_313));
                                                         }
-                                                        if ((set_status__st_294 == 5)) {
-                                                            rand__v_299 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 20), (uint32_t)resolve_turn__k_117)), 7));
-                                                            log_draw__v_300 = rand__v_299;
-                                                            int32_t _w194 = _wx(s->ndraws, 64);
-                                                            if (_w194 >= 0) {
-                                                                s->draws[_w194] = log_draw__v_300;
-                                                            }
+                                                        if ((set_status__st_313 == 5)) {
+                                                            rand__v_318 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 20), (uint32_t)resolve_turn__k_111)), 7));
+                                                            log_draw__v_319 = rand__v_318;
                                                             int32_t _w195 = _wx(s->ndraws, 64);
                                                             if (_w195 >= 0) {
-                                                                s->draw_lo[_w195] = 1;
+                                                                s->draws[_w195] = log_draw__v_319;
                                                             }
                                                             int32_t _w196 = _wx(s->ndraws, 64);
                                                             if (_w196 >= 0) {
-                                                                s->draw_hi[_w196] = 8;
+                                                                s->draw_lo[_w196] = 1;
+                                                            }
+                                                            int32_t _w197 = _wx(s->ndraws, 64);
+                                                            if (_w197 >= 0) {
+                                                                s->draw_hi[_w197] = 8;
                                                             }
                                                             s->ndraws = _wadd(s->ndraws, 1);
-                                                            rand__result_301 = rand__v_299;
-                                                            int32_t _w197 = _wx(set_status__q_293, 2);
-                                                            int32_t _w198 = _wx(set_status__d_295, 6);
-                                                            if (_w197 >= 0 && _w198 >= 0) {
-                                                                s->sleep[_w197 * 6 + _w198] = ((int8_t)(rand__result_301));
+                                                            rand__result_320 = rand__v_318;
+                                                            int32_t _w198 = _wx(set_status__q_312, 2);
+                                                            int32_t _w199 = _wx(set_status__d_314, 6);
+                                                            if (_w198 >= 0 && _w199 >= 0) {
+                                                                s->sleep[_w198 * 6 + _w199] = ((int8_t)(rand__result_320));
                                                             }
                                                         }
-                                                        if ((set_status__st_294 == 3)) {
-                                                            int32_t _w199 = _wx(set_status__q_293, 2);
-                                                            if (_w199 >= 0) {
-                                                                s->mod[_w199 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_293, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                            }
-                                                        }
-                                                        if ((set_status__st_294 == 1)) {
-                                                            int32_t _w200 = _wx(set_status__q_293, 2);
+                                                        if ((set_status__st_313 == 3)) {
+                                                            int32_t _w200 = _wx(set_status__q_312, 2);
                                                             if (_w200 >= 0) {
-                                                                s->mod[_w200 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_293, 2) * 4], 2))), ((int16_t)(1)))));
+                                                                s->mod[_w200 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_312, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                            }
+                                                        }
+                                                        if ((set_status__st_313 == 1)) {
+                                                            int32_t _w201 = _wx(set_status__q_312, 2);
+                                                            if (_w201 >= 0) {
+                                                                s->mod[_w201 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_312, 2) * 4], 2))), ((int16_t)(1)))));
                                                             }
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sb_302[0] = MOVES__sec_boost_atk[_ix(use_move_hit__mv_165, 165)];
-                                        use_move_hit__sb_302[1] = MOVES__sec_boost_def[_ix(use_move_hit__mv_165, 165)];
-                                        use_move_hit__sb_302[2] = MOVES__sec_boost_spc[_ix(use_move_hit__mv_165, 165)];
-                                        use_move_hit__sb_302[3] = MOVES__sec_boost_spe[_ix(use_move_hit__mv_165, 165)];
-                                        use_move_hit__sb_302[4] = MOVES__sec_boost_accuracy[_ix(use_move_hit__mv_165, 165)];
-                                        use_move_hit__sb_302[5] = MOVES__sec_boost_evasion[_ix(use_move_hit__mv_165, 165)];
-                                        if ((({ int32_t _lo201 = 0; bool _r203 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_303 = _lo201, _end202 = 6; use_move_hit__k_303 < _end202; use_move_hit__k_303++) if ((use_move_hit__sb_302[use_move_hit__k_303] != 0)) { _r203 = true; break; } _r203; }) && (s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)] > 0))) {
-                                            chance__num_304 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_165, 165)])), 256), 99), 100);
-                                            chance__v_305 = _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_117)), 256);
-                                            log_draw__v_306 = chance__v_305;
-                                            int32_t _w205 = _wx(s->ndraws, 64);
-                                            if (_w205 >= 0) {
-                                                s->draws[_w205] = log_draw__v_306;
-                                            }
+                                        use_move_hit__sb_321[0] = MOVES__sec_boost_atk[_ix(use_move_hit__mv_163, 165)];
+                                        use_move_hit__sb_321[1] = MOVES__sec_boost_def[_ix(use_move_hit__mv_163, 165)];
+                                        use_move_hit__sb_321[2] = MOVES__sec_boost_spc[_ix(use_move_hit__mv_163, 165)];
+                                        use_move_hit__sb_321[3] = MOVES__sec_boost_spe[_ix(use_move_hit__mv_163, 165)];
+                                        use_move_hit__sb_321[4] = MOVES__sec_boost_accuracy[_ix(use_move_hit__mv_163, 165)];
+                                        use_move_hit__sb_321[5] = MOVES__sec_boost_evasion[_ix(use_move_hit__mv_163, 165)];
+                                        if (((({ int32_t _lo202 = 0; bool _r204 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_322 = _lo202, _end203 = 6; use_move_hit__k_322 < _end203; use_move_hit__k_322++) if ((use_move_hit__sb_321[use_move_hit__k_322] != 0)) { _r204 = true; break; } _r204; }) && (s->hp[_ix(use_move_hit__q_164, 2) * 6 + _ix(use_move_hit__d_166, 6)] > 0)) && (!use_move_hit__behind_287))) {
+                                            chance__num_323 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_163, 165)])), 256), 99), 100);
+                                            chance__v_324 = _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_111)), 256);
+                                            log_draw__v_325 = chance__v_324;
                                             int32_t _w206 = _wx(s->ndraws, 64);
                                             if (_w206 >= 0) {
-                                                s->draw_lo[_w206] = 0;
+                                                s->draws[_w206] = log_draw__v_325;
                                             }
                                             int32_t _w207 = _wx(s->ndraws, 64);
                                             if (_w207 >= 0) {
-                                                s->draw_hi[_w207] = 256;
+                                                s->draw_lo[_w207] = 0;
+                                            }
+                                            int32_t _w208 = _wx(s->ndraws, 64);
+                                            if (_w208 >= 0) {
+                                                s->draw_hi[_w208] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_307 = (chance__v_305 < chance__num_304);
-                                            use_move_hit__drop_308 = chance__result_307;
-                                            if (use_move_hit__drop_308) {
-                                                apply_boosts__q_309 = use_move_hit__q_166;
-                                                apply_boosts__f_310 = use_move_hit__q_166;
-                                                apply_boosts__da_311 = use_move_hit__sb_302[0];
-                                                apply_boosts__dd_312 = use_move_hit__sb_302[1];
-                                                apply_boosts__ds_313 = use_move_hit__sb_302[2];
-                                                apply_boosts__dsp_314 = use_move_hit__sb_302[3];
-                                                apply_boosts__dacc_315 = use_move_hit__sb_302[4];
-                                                apply_boosts__deva_316 = use_move_hit__sb_302[5];
-                                                apply_boosts__deltas_317[0] = apply_boosts__da_311;
-                                                apply_boosts__deltas_317[1] = apply_boosts__dd_312;
-                                                apply_boosts__deltas_317[2] = apply_boosts__ds_313;
-                                                apply_boosts__deltas_317[3] = apply_boosts__dsp_314;
-                                                apply_boosts__deltas_317[4] = apply_boosts__dacc_315;
-                                                apply_boosts__deltas_317[5] = apply_boosts__deva_316;
-                                                apply_boosts__any_ok_318 = false;
-                                                for (int32_t apply_boosts__k_319 = 0, _end208 = 6; apply_boosts__k_319 < _end208; apply_boosts__k_319++) {
-                                                    boost_stat__q_320 = apply_boosts__q_309;
-                                                    boost_stat__k_321 = apply_boosts__k_319;
-                                                    boost_stat__delta_322 = apply_boosts__deltas_317[apply_boosts__k_319];
-                                                    boost_stat__a_323 = s->active[_ix(boost_stat__q_320, 2)];
-                                                    boost_stat__b_324 = ((int32_t)(s->boosts[_ix(boost_stat__q_320, 2) * 6 + _ix(boost_stat__k_321, 6)]));
-                                                    boost_stat__nb_325 = _imin(_imax(_wadd(boost_stat__b_324, boost_stat__delta_322), (-6)), 6);
-                                                    boost_stat__ok_326 = false;
-                                                    if (((((boost_stat__delta_322 != 0) && (s->hp[_ix(boost_stat__q_320, 2) * 6 + _ix(boost_stat__a_323, 6)] > 0)) && (!((boost_stat__delta_322 > 0) && (boost_stat__b_324 >= 6)))) && (!((boost_stat__delta_322 < 0) && (boost_stat__b_324 <= (-6)))))) {
-                                                        if ((boost_stat__k_321 >= 4)) {
-                                                            int32_t _w209 = _wx(boost_stat__q_320, 2);
-                                                            int32_t _w210 = _wx(boost_stat__k_321, 6);
-                                                            if (_w209 >= 0 && _w210 >= 0) {
-                                                                s->boosts[_w209 * 6 + _w210] = ((int8_t)(boost_stat__nb_325));
+                                            chance__result_326 = (chance__v_324 < chance__num_323);
+                                            use_move_hit__drop_327 = chance__result_326;
+                                            if (use_move_hit__drop_327) {
+                                                apply_boosts__q_328 = use_move_hit__q_164;
+                                                apply_boosts__f_329 = use_move_hit__q_164;
+                                                apply_boosts__da_330 = use_move_hit__sb_321[0];
+                                                apply_boosts__dd_331 = use_move_hit__sb_321[1];
+                                                apply_boosts__ds_332 = use_move_hit__sb_321[2];
+                                                apply_boosts__dsp_333 = use_move_hit__sb_321[3];
+                                                apply_boosts__dacc_334 = use_move_hit__sb_321[4];
+                                                apply_boosts__deva_335 = use_move_hit__sb_321[5];
+                                                apply_boosts__deltas_336[0] = apply_boosts__da_330;
+                                                apply_boosts__deltas_336[1] = apply_boosts__dd_331;
+                                                apply_boosts__deltas_336[2] = apply_boosts__ds_332;
+                                                apply_boosts__deltas_336[3] = apply_boosts__dsp_333;
+                                                apply_boosts__deltas_336[4] = apply_boosts__dacc_334;
+                                                apply_boosts__deltas_336[5] = apply_boosts__deva_335;
+                                                apply_boosts__any_ok_337 = false;
+                                                for (int32_t apply_boosts__k_338 = 0, _end209 = 6; apply_boosts__k_338 < _end209; apply_boosts__k_338++) {
+                                                    boost_stat__q_339 = apply_boosts__q_328;
+                                                    boost_stat__k_340 = apply_boosts__k_338;
+                                                    boost_stat__delta_341 = apply_boosts__deltas_336[apply_boosts__k_338];
+                                                    boost_stat__a_342 = s->active[_ix(boost_stat__q_339, 2)];
+                                                    boost_stat__b_343 = ((int32_t)(s->boosts[_ix(boost_stat__q_339, 2) * 6 + _ix(boost_stat__k_340, 6)]));
+                                                    boost_stat__nb_344 = _imin(_imax(_wadd(boost_stat__b_343, boost_stat__delta_341), (-6)), 6);
+                                                    boost_stat__ok_345 = false;
+                                                    if (((((boost_stat__delta_341 != 0) && (s->hp[_ix(boost_stat__q_339, 2) * 6 + _ix(boost_stat__a_342, 6)] > 0)) && (!((boost_stat__delta_341 > 0) && (boost_stat__b_343 >= 6)))) && (!((boost_stat__delta_341 < 0) && (boost_stat__b_343 <= (-6)))))) {
+                                                        if ((boost_stat__k_340 >= 4)) {
+                                                            int32_t _w210 = _wx(boost_stat__q_339, 2);
+                                                            int32_t _w211 = _wx(boost_stat__k_340, 6);
+                                                            if (_w210 >= 0 && _w211 >= 0) {
+                                                                s->boosts[_w210 * 6 + _w211] = ((int8_t)(boost_stat__nb_344));
                                                             }
-                                                            boost_stat__ok_326 = true;
-                                                        } else if ((((boost_stat__delta_322 > 0) && (s->mod[_ix(boost_stat__q_320, 2) * 4 + _ix(boost_stat__k_321, 4)] == 999)) || ((boost_stat__delta_322 < 0) && (s->mod[_ix(boost_stat__q_320, 2) * 4 + _ix(boost_stat__k_321, 4)] == 1)))) {
-                                                            int32_t _w211 = _wx(boost_stat__q_320, 2);
-                                                            int32_t _w212 = _wx(boost_stat__k_321, 6);
-                                                            if (_w211 >= 0 && _w212 >= 0) {
-                                                                s->boosts[_w211 * 6 + _w212] = ((int8_t)(((boost_stat__delta_322 > 0) ? _wsub(boost_stat__nb_325, 1) : _wadd(boost_stat__nb_325, 1))));
+                                                            boost_stat__ok_345 = true;
+                                                        } else if ((((boost_stat__delta_341 > 0) && (s->mod[_ix(boost_stat__q_339, 2) * 4 + _ix(boost_stat__k_340, 4)] == 999)) || ((boost_stat__delta_341 < 0) && (s->mod[_ix(boost_stat__q_339, 2) * 4 + _ix(boost_stat__k_340, 4)] == 1)))) {
+                                                            int32_t _w212 = _wx(boost_stat__q_339, 2);
+                                                            int32_t _w213 = _wx(boost_stat__k_340, 6);
+                                                            if (_w212 >= 0 && _w213 >= 0) {
+                                                                s->boosts[_w212 * 6 + _w213] = ((int8_t)(((boost_stat__delta_341 > 0) ? _wsub(boost_stat__nb_344, 1) : _wadd(boost_stat__nb_344, 1))));
                                                             }
                                                         } else {
-                                                            int32_t _w213 = _wx(boost_stat__q_320, 2);
-                                                            int32_t _w214 = _wx(boost_stat__k_321, 6);
-                                                            if (_w213 >= 0 && _w214 >= 0) {
-                                                                s->boosts[_w213 * 6 + _w214] = ((int8_t)(boost_stat__nb_325));
+                                                            int32_t _w214 = _wx(boost_stat__q_339, 2);
+                                                            int32_t _w215 = _wx(boost_stat__k_340, 6);
+                                                            if (_w214 >= 0 && _w215 >= 0) {
+                                                                s->boosts[_w214 * 6 + _w215] = ((int8_t)(boost_stat__nb_344));
                                                             }
-                                                            boost_stat__ok_326 = true;
-                                                            boost_stat__m_327 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_320, 2) * 24 + _ix(boost_stat__a_323, 6) * 4 + _ix(boost_stat__k_321, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_325, 6), 13)]), 100), 1);
-                                                            int32_t _w215 = _wx(boost_stat__q_320, 2);
-                                                            int32_t _w216 = _wx(boost_stat__k_321, 4);
-                                                            if (_w215 >= 0 && _w216 >= 0) {
-                                                                s->mod[_w215 * 4 + _w216] = ((int16_t)(((boost_stat__delta_322 > 0) ? _imin(boost_stat__m_327, 999) : boost_stat__m_327)));
+                                                            boost_stat__ok_345 = true;
+                                                            boost_stat__m_346 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_339, 2) * 24 + _ix(boost_stat__a_342, 6) * 4 + _ix(boost_stat__k_340, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_344, 6), 13)]), 100), 1);
+                                                            int32_t _w216 = _wx(boost_stat__q_339, 2);
+                                                            int32_t _w217 = _wx(boost_stat__k_340, 4);
+                                                            if (_w216 >= 0 && _w217 >= 0) {
+                                                                s->mod[_w216 * 4 + _w217] = ((int16_t)(((boost_stat__delta_341 > 0) ? _imin(boost_stat__m_346, 999) : boost_stat__m_346)));
                                                             }
                                                         }
                                                     }
-                                                    boost_stat__result_328 = boost_stat__ok_326;
-                                                    apply_boosts__ok_329 = boost_stat__result_328;
-                                                    apply_boosts__any_ok_318 = (apply_boosts__any_ok_318 || apply_boosts__ok_329);
+                                                    boost_stat__result_347 = boost_stat__ok_345;
+                                                    apply_boosts__ok_348 = boost_stat__result_347;
+                                                    apply_boosts__any_ok_337 = (apply_boosts__any_ok_337 || apply_boosts__ok_348);
                                                 }
-                                                if (apply_boosts__any_ok_318) {
-                                                    if ((s->status[_ix(apply_boosts__f_310, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_310, 2)], 6)] == 3)) {
-                                                        int32_t _w217 = _wx(apply_boosts__f_310, 2);
-                                                        if (_w217 >= 0) {
-                                                            s->mod[_w217 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_310, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                if (apply_boosts__any_ok_337) {
+                                                    if ((s->status[_ix(apply_boosts__f_329, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_329, 2)], 6)] == 3)) {
+                                                        int32_t _w218 = _wx(apply_boosts__f_329, 2);
+                                                        if (_w218 >= 0) {
+                                                            s->mod[_w218 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_329, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                         }
                                                     }
-                                                    if ((s->status[_ix(apply_boosts__f_310, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_310, 2)], 6)] == 1)) {
-                                                        int32_t _w218 = _wx(apply_boosts__f_310, 2);
-                                                        if (_w218 >= 0) {
-                                                            s->mod[_w218 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_310, 2) * 4], 2))), ((int16_t)(1)))));
+                                                    if ((s->status[_ix(apply_boosts__f_329, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_329, 2)], 6)] == 1)) {
+                                                        int32_t _w219 = _wx(apply_boosts__f_329, 2);
+                                                        if (_w219 >= 0) {
+                                                            s->mod[_w219 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_329, 2) * 4], 2))), ((int16_t)(1)))));
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sv_330 = MOVES__sec_volatile[_ix(use_move_hit__mv_165, 165)];
-                                        if (((use_move_hit__sv_330 >= 0) && (s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)] > 0))) {
-                                            use_move_hit__vc_331 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_165, 165)])), 256), 99), 100), ((use_move_hit__sv_330 == 1) ? 1 : 0));
-                                            chance__num_332 = use_move_hit__vc_331;
-                                            chance__v_333 = _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_117)), 256);
-                                            log_draw__v_334 = chance__v_333;
-                                            int32_t _w219 = _wx(s->ndraws, 64);
-                                            if (_w219 >= 0) {
-                                                s->draws[_w219] = log_draw__v_334;
-                                            }
+                                        use_move_hit__sv_349 = MOVES__sec_volatile[_ix(use_move_hit__mv_163, 165)];
+                                        use_move_hit__through_350 = ((!use_move_hit__behind_287) || ((use_move_hit__sv_349 == 1) && (!use_move_hit__broke_176)));
+                                        if ((((use_move_hit__sv_349 >= 0) && (s->hp[_ix(use_move_hit__q_164, 2) * 6 + _ix(use_move_hit__d_166, 6)] > 0)) && use_move_hit__through_350)) {
+                                            use_move_hit__vc_351 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_163, 165)])), 256), 99), 100), ((use_move_hit__sv_349 == 1) ? 1 : 0));
+                                            chance__num_352 = use_move_hit__vc_351;
+                                            chance__v_353 = _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_111)), 256);
+                                            log_draw__v_354 = chance__v_353;
                                             int32_t _w220 = _wx(s->ndraws, 64);
                                             if (_w220 >= 0) {
-                                                s->draw_lo[_w220] = 0;
+                                                s->draws[_w220] = log_draw__v_354;
                                             }
                                             int32_t _w221 = _wx(s->ndraws, 64);
                                             if (_w221 >= 0) {
-                                                s->draw_hi[_w221] = 256;
+                                                s->draw_lo[_w221] = 0;
+                                            }
+                                            int32_t _w222 = _wx(s->ndraws, 64);
+                                            if (_w222 >= 0) {
+                                                s->draw_hi[_w222] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_335 = (chance__v_333 < chance__num_332);
-                                            use_move_hit__lands_336 = chance__result_335;
-                                            if ((use_move_hit__lands_336 && (use_move_hit__sv_330 == 12))) {
-                                                int32_t _w222 = _wx(use_move_hit__q_166, 2);
-                                                if (_w222 >= 0) {
-                                                    s->flinch[_w222] = true;
-                                                }
-                                                int32_t _w223 = _wx(use_move_hit__q_166, 2);
+                                            chance__result_355 = (chance__v_353 < chance__num_352);
+                                            use_move_hit__lands_356 = chance__result_355;
+                                            if ((use_move_hit__lands_356 && (use_move_hit__sv_349 == 12))) {
+                                                int32_t _w223 = _wx(use_move_hit__q_164, 2);
                                                 if (_w223 >= 0) {
-                                                    s->recharge[_w223] = false;
+                                                    s->flinch[_w223] = true;
+                                                }
+                                                int32_t _w224 = _wx(use_move_hit__q_164, 2);
+                                                if (_w224 >= 0) {
+                                                    s->recharge[_w224] = false;
                                                 }
                                             }
-                                            if ((use_move_hit__lands_336 && (use_move_hit__sv_330 == 1))) {
-                                                confuse__q_337 = use_move_hit__q_166;
-                                                if (((s->confused[_ix(confuse__q_337, 2)] == 0) && (s->hp[_ix(confuse__q_337, 2) * 6 + _ix(s->active[_ix(confuse__q_337, 2)], 6)] > 0))) {
-                                                    rand__v_338 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_117)), 4));
-                                                    log_draw__v_339 = rand__v_338;
-                                                    int32_t _w224 = _wx(s->ndraws, 64);
-                                                    if (_w224 >= 0) {
-                                                        s->draws[_w224] = log_draw__v_339;
-                                                    }
+                                            if ((use_move_hit__lands_356 && (use_move_hit__sv_349 == 1))) {
+                                                confuse__q_357 = use_move_hit__q_164;
+                                                if (((s->confused[_ix(confuse__q_357, 2)] == 0) && (s->hp[_ix(confuse__q_357, 2) * 6 + _ix(s->active[_ix(confuse__q_357, 2)], 6)] > 0))) {
+                                                    rand__v_358 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_111)), 4));
+                                                    log_draw__v_359 = rand__v_358;
                                                     int32_t _w225 = _wx(s->ndraws, 64);
                                                     if (_w225 >= 0) {
-                                                        s->draw_lo[_w225] = 2;
+                                                        s->draws[_w225] = log_draw__v_359;
                                                     }
                                                     int32_t _w226 = _wx(s->ndraws, 64);
                                                     if (_w226 >= 0) {
-                                                        s->draw_hi[_w226] = 6;
+                                                        s->draw_lo[_w226] = 2;
+                                                    }
+                                                    int32_t _w227 = _wx(s->ndraws, 64);
+                                                    if (_w227 >= 0) {
+                                                        s->draw_hi[_w227] = 6;
                                                     }
                                                     s->ndraws = _wadd(s->ndraws, 1);
-                                                    rand__result_340 = rand__v_338;
-                                                    int32_t _w227 = _wx(confuse__q_337, 2);
-                                                    if (_w227 >= 0) {
-                                                        s->confused[_w227] = ((int8_t)(rand__result_340));
+                                                    rand__result_360 = rand__v_358;
+                                                    int32_t _w228 = _wx(confuse__q_357, 2);
+                                                    if (_w228 >= 0) {
+                                                        s->confused[_w228] = ((int8_t)(rand__result_360));
                                                     }
                                                 }
                                             }
                                         }
-                                        if (((use_move_hit__sec_283 == 1) && (s->status[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)] == 2))) {
-                                            int32_t _w228 = _wx(use_move_hit__q_166, 2);
-                                            int32_t _w229 = _wx(use_move_hit__d_168, 6);
-                                            if (_w228 >= 0 && _w229 >= 0) {
-                                                s->status[_w228 * 6 + _w229] = ((int8_t)(0));
+                                        if (((use_move_hit__sec_302 == 1) && (s->status[_ix(use_move_hit__q_164, 2) * 6 + _ix(use_move_hit__d_166, 6)] == 2))) {
+                                            int32_t _w229 = _wx(use_move_hit__q_164, 2);
+                                            int32_t _w230 = _wx(use_move_hit__d_166, 6);
+                                            if (_w229 >= 0 && _w230 >= 0) {
+                                                s->status[_w229 * 6 + _w230] = ((int8_t)(0));
                                             }
                                         }
                                     }
-                                } else if (MOVES__crash[_ix(use_move_hit__mv_165, 165)]) {
-                                    int32_t _w230 = _wx(use_move_hit__p_163, 2);
-                                    int32_t _w231 = _wx(use_move_hit__a_167, 6);
-                                    if (_w230 >= 0 && _w231 >= 0) {
-                                        s->hp[_w230 * 6 + _w231] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move_hit__p_163, 2) * 6 + _ix(use_move_hit__a_167, 6)], 1))), ((int16_t)(0)))));
-                                    }
+                                } else if (MOVES__crash[_ix(use_move_hit__mv_163, 165)]) {
+                                    self_damage__p_361 = use_move_hit__p_161;
+                                    self_damage__q_362 = _wsub(1, self_damage__p_361);
+                                    self_damage__a_363 = s->active[_ix(self_damage__p_361, 2)];
                                     s->last_damage = 1;
+                                    if ((s->sub_hp[_ix(self_damage__p_361, 2)] > 0)) {
+                                        if ((s->sub_hp[_ix(self_damage__q_362, 2)] > 0)) {
+                                            int32_t _w231 = _wx(self_damage__q_362, 2);
+                                            if (_w231 >= 0) {
+                                                s->sub_hp[_w231] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_362, 2)])), 1), 0)));
+                                            }
+                                        }
+                                    } else {
+                                        int32_t _w232 = _wx(self_damage__p_361, 2);
+                                        int32_t _w233 = _wx(self_damage__a_363, 6);
+                                        if (_w232 >= 0 && _w233 >= 0) {
+                                            s->hp[_w232 * 6 + _w233] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_361, 2) * 6 + _ix(self_damage__a_363, 6)])), 1), 0)));
+                                        }
+                                    }
                                 }
-                                if (MOVES__self_destruct[_ix(use_move_hit__mv_165, 165)]) {
-                                    int32_t _w232 = _wx(use_move_hit__p_163, 2);
-                                    int32_t _w233 = _wx(use_move_hit__a_167, 6);
-                                    if (_w232 >= 0 && _w233 >= 0) {
-                                        s->hp[_w232 * 6 + _w233] = ((int16_t)(0));
+                                if ((MOVES__self_destruct[_ix(use_move_hit__mv_163, 165)] && (!use_move_hit__broke_176))) {
+                                    int32_t _w234 = _wx(use_move_hit__p_161, 2);
+                                    int32_t _w235 = _wx(use_move_hit__a_165, 6);
+                                    if (_w234 >= 0 && _w235 >= 0) {
+                                        s->hp[_w234 * 6 + _w235] = ((int16_t)(0));
                                     }
                                 }
                             }
                         }
-                        if ((((!use_move__can_148) || (s->hp[_ix(use_move__q_144, 2) * 6 + _ix(use_move__d_146, 6)] > 0)) && (s->hp[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)] > 0))) {
-                            if (((s->status[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)] == 5) && (s->sleep[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)] <= 0))) {
-                                int32_t _w234 = _wx(use_move__p_142, 2);
-                                int32_t _w235 = _wx(use_move__a_145, 6);
-                                if (_w234 >= 0 && _w235 >= 0) {
-                                    s->status[_w234 * 6 + _w235] = ((int8_t)(0));
+                        if ((((!use_move__can_142) || (s->hp[_ix(use_move__q_138, 2) * 6 + _ix(use_move__d_140, 6)] > 0)) && (s->hp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] > 0))) {
+                            if (((s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] == 5) && (s->sleep[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] <= 0))) {
+                                int32_t _w236 = _wx(use_move__p_136, 2);
+                                int32_t _w237 = _wx(use_move__a_139, 6);
+                                if (_w236 >= 0 && _w237 >= 0) {
+                                    s->status[_w236 * 6 + _w237] = ((int8_t)(0));
                                 }
                             }
-                            if (((s->status[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)] == 4) || (s->status[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)] == 1))) {
-                                int32_t _w236 = _wx(use_move__p_142, 2);
-                                int32_t _w237 = _wx(use_move__a_145, 6);
-                                if (_w236 >= 0 && _w237 >= 0) {
-                                    s->hp[_w236 * 6 + _w237] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                            if (((s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] == 4) || (s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] == 1))) {
+                                int32_t _w238 = _wx(use_move__p_136, 2);
+                                int32_t _w239 = _wx(use_move__a_139, 6);
+                                if (_w238 >= 0 && _w239 >= 0) {
+                                    s->hp[_w238 * 6 + _w239] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_116 = true;
-                            after_faint__left0_342 = ({ int32_t _lo238 = 0; int32_t _r240 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_341 = _lo238, _end239 = 6; after_faint__i_341 < _end239; after_faint__i_341++) _r240 += ((s->hp[after_faint__i_341] > 0)) ? 1 : 0; _r240; });
-                            after_faint__left1_344 = ({ int32_t _lo242 = 0; int32_t _r244 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_343 = _lo242, _end243 = 6; after_faint__i_343 < _end243; after_faint__i_343++) _r244 += ((s->hp[1 * 6 + after_faint__i_343] > 0)) ? 1 : 0; _r244; });
-                            if (((after_faint__left0_342 == 0) && (after_faint__left1_344 == 0))) {
+                            resolve_turn__over_110 = true;
+                            after_faint__left0_365 = ({ int32_t _lo240 = 0; int32_t _r242 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_364 = _lo240, _end241 = 6; after_faint__i_364 < _end241; after_faint__i_364++) _r242 += ((s->hp[after_faint__i_364] > 0)) ? 1 : 0; _r242; });
+                            after_faint__left1_367 = ({ int32_t _lo244 = 0; int32_t _r246 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_366 = _lo244, _end245 = 6; after_faint__i_366 < _end245; after_faint__i_366++) _r246 += ((s->hp[1 * 6 + after_faint__i_366] > 0)) ? 1 : 0; _r246; });
+                            if (((after_faint__left0_365 == 0) && (after_faint__left1_367 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_342 == 0)) {
+                            } else if ((after_faint__left0_365 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_344 == 0)) {
+                            } else if ((after_faint__left1_367 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -1970,199 +2111,184 @@ static void effect_move(State *s, int32_t m, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_345 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_117)), 2));
-                            log_draw__v_346 = rand__v_345;
-                            int32_t _w246 = _wx(s->ndraws, 64);
-                            if (_w246 >= 0) {
-                                s->draws[_w246] = log_draw__v_346;
-                            }
-                            int32_t _w247 = _wx(s->ndraws, 64);
-                            if (_w247 >= 0) {
-                                s->draw_lo[_w247] = 0;
-                            }
+                            rand__v_368 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_111)), 2));
+                            log_draw__v_369 = rand__v_368;
                             int32_t _w248 = _wx(s->ndraws, 64);
                             if (_w248 >= 0) {
-                                s->draw_hi[_w248] = 2;
+                                s->draws[_w248] = log_draw__v_369;
+                            }
+                            int32_t _w249 = _wx(s->ndraws, 64);
+                            if (_w249 >= 0) {
+                                s->draw_lo[_w249] = 0;
+                            }
+                            int32_t _w250 = _wx(s->ndraws, 64);
+                            if (_w250 >= 0) {
+                                s->draw_hi[_w250] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_347 = rand__v_345;
-                            tie_draw__v_348 = rand__result_347;
+                            rand__result_370 = rand__v_368;
+                            tie_draw__v_371 = rand__result_370;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_116)) {
+            if ((!resolve_turn__over_110)) {
                 s->flinch[0] = false;
                 s->flinch[1] = false;
-                for (int32_t update_speed__p_349 = 0, _end249 = 2; update_speed__p_349 < _end249; update_speed__p_349++) {
-                    if ((s->hp[update_speed__p_349 * 6 + _ix(s->active[update_speed__p_349], 6)] > 0)) {
-                        int32_t _w250 = _wx(s->active[update_speed__p_349], 6);
-                        if (_w250 >= 0) {
-                            s->speed[update_speed__p_349 * 6 + _w250] = s->mod[update_speed__p_349 * 4 + 3];
+                for (int32_t update_speed__p_372 = 0, _end251 = 2; update_speed__p_372 < _end251; update_speed__p_372++) {
+                    if ((s->hp[update_speed__p_372 * 6 + _ix(s->active[update_speed__p_372], 6)] > 0)) {
+                        int32_t _w252 = _wx(s->active[update_speed__p_372], 6);
+                        if (_w252 >= 0) {
+                            s->speed[update_speed__p_372 * 6 + _w252] = s->mod[update_speed__p_372 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_350 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_351 = rand__v_350;
-                    int32_t _w251 = _wx(s->ndraws, 64);
-                    if (_w251 >= 0) {
-                        s->draws[_w251] = log_draw__v_351;
-                    }
-                    int32_t _w252 = _wx(s->ndraws, 64);
-                    if (_w252 >= 0) {
-                        s->draw_lo[_w252] = 0;
-                    }
+                    rand__v_373 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_374 = rand__v_373;
                     int32_t _w253 = _wx(s->ndraws, 64);
                     if (_w253 >= 0) {
-                        s->draw_hi[_w253] = 2;
+                        s->draws[_w253] = log_draw__v_374;
+                    }
+                    int32_t _w254 = _wx(s->ndraws, 64);
+                    if (_w254 >= 0) {
+                        s->draw_lo[_w254] = 0;
+                    }
+                    int32_t _w255 = _wx(s->ndraws, 64);
+                    if (_w255 >= 0) {
+                        s->draw_hi[_w255] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_352 = rand__v_350;
-                    tie_draw__v_353 = rand__result_352;
+                    rand__result_375 = rand__v_373;
+                    tie_draw__v_376 = rand__result_375;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_354 = 0, _end254 = 2; update_speed__p_354 < _end254; update_speed__p_354++) {
-                if ((s->hp[update_speed__p_354 * 6 + _ix(s->active[update_speed__p_354], 6)] > 0)) {
-                    int32_t _w255 = _wx(s->active[update_speed__p_354], 6);
-                    if (_w255 >= 0) {
-                        s->speed[update_speed__p_354 * 6 + _w255] = s->mod[update_speed__p_354 * 4 + 3];
+            for (int32_t update_speed__p_377 = 0, _end256 = 2; update_speed__p_377 < _end256; update_speed__p_377++) {
+                if ((s->hp[update_speed__p_377 * 6 + _ix(s->active[update_speed__p_377], 6)] > 0)) {
+                    int32_t _w257 = _wx(s->active[update_speed__p_377], 6);
+                    if (_w257 >= 0) {
+                        s->speed[update_speed__p_377 * 6 + _w257] = s->mod[update_speed__p_377 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_355 = 0;
+            resolve_forced__first_378 = 0;
             if ((s->need[0] && s->need[1])) {
                 if ((s->mod[1 * 4 + 3] > s->mod[3])) {
-                    resolve_forced__first_355 = 1;
+                    resolve_forced__first_378 = 1;
                 } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_356 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_357 = rand__v_356;
-                    int32_t _w256 = _wx(s->ndraws, 64);
-                    if (_w256 >= 0) {
-                        s->draws[_w256] = log_draw__v_357;
-                    }
-                    int32_t _w257 = _wx(s->ndraws, 64);
-                    if (_w257 >= 0) {
-                        s->draw_lo[_w257] = 0;
-                    }
+                    rand__v_379 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_380 = rand__v_379;
                     int32_t _w258 = _wx(s->ndraws, 64);
                     if (_w258 >= 0) {
-                        s->draw_hi[_w258] = 2;
+                        s->draws[_w258] = log_draw__v_380;
+                    }
+                    int32_t _w259 = _wx(s->ndraws, 64);
+                    if (_w259 >= 0) {
+                        s->draw_lo[_w259] = 0;
+                    }
+                    int32_t _w260 = _wx(s->ndraws, 64);
+                    if (_w260 >= 0) {
+                        s->draw_hi[_w260] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_358 = rand__v_356;
-                    resolve_forced__first_355 = rand__result_358;
+                    rand__result_381 = rand__v_379;
+                    resolve_forced__first_378 = rand__result_381;
                 }
             }
-            for (int32_t resolve_forced__k_359 = 0, _end259 = 2; resolve_forced__k_359 < _end259; resolve_forced__k_359++) {
-                resolve_forced__p_360 = ((resolve_forced__k_359 == 0) ? resolve_forced__first_355 : _wsub(1, resolve_forced__first_355));
-                if (s->need[_ix(resolve_forced__p_360, 2)]) {
-                    send_in__p_361 = resolve_forced__p_360;
-                    send_in__s_362 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_360, 2)])), 4);
-                    send_in__old_363 = s->active[_ix(send_in__p_361, 2)];
-                    if ((s->hp[_ix(send_in__p_361, 2) * 6 + _ix(send_in__old_363, 6)] > 0)) {
-                        int32_t _w260 = _wx(send_in__p_361, 2);
-                        int32_t _w261 = _wx(send_in__old_363, 6);
-                        if (_w260 >= 0 && _w261 >= 0) {
-                            s->speed[_w260 * 6 + _w261] = s->stats[_ix(send_in__p_361, 2) * 24 + _ix(send_in__old_363, 6) * 4 + 3];
+            for (int32_t resolve_forced__k_382 = 0, _end261 = 2; resolve_forced__k_382 < _end261; resolve_forced__k_382++) {
+                resolve_forced__p_383 = ((resolve_forced__k_382 == 0) ? resolve_forced__first_378 : _wsub(1, resolve_forced__first_378));
+                if (s->need[_ix(resolve_forced__p_383, 2)]) {
+                    send_in__p_384 = resolve_forced__p_383;
+                    send_in__s_385 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_383, 2)])), 4);
+                    send_in__old_386 = s->active[_ix(send_in__p_384, 2)];
+                    if ((s->hp[_ix(send_in__p_384, 2) * 6 + _ix(send_in__old_386, 6)] > 0)) {
+                        int32_t _w262 = _wx(send_in__p_384, 2);
+                        int32_t _w263 = _wx(send_in__old_386, 6);
+                        if (_w262 >= 0 && _w263 >= 0) {
+                            s->speed[_w262 * 6 + _w263] = s->stats[_ix(send_in__p_384, 2) * 24 + _ix(send_in__old_386, 6) * 4 + 3];
                         }
                     }
-                    int32_t _w262 = _wx(send_in__p_361, 2);
-                    if (_w262 >= 0) {
-                        s->active[_w262] = ((int8_t)(send_in__s_362));
-                    }
-                    int32_t _w263 = _wx(send_in__p_361, 2);
-                    if (_w263 >= 0) {
-                        s->recharge[_w263] = false;
-                    }
-                    int32_t _w264 = _wx(send_in__p_361, 2);
+                    int32_t _w264 = _wx(send_in__p_384, 2);
                     if (_w264 >= 0) {
-                        s->charging[_w264] = false;
+                        s->active[_w264] = ((int8_t)(send_in__s_385));
                     }
-                    int32_t _w265 = _wx(send_in__p_361, 2);
+                    int32_t _w265 = _wx(send_in__p_384, 2);
                     if (_w265 >= 0) {
-                        s->confused[_w265] = ((int8_t)(0));
+                        s->sub_hp[_w265] = ((int16_t)(0));
                     }
-                    int32_t _w266 = _wx(send_in__p_361, 2);
+                    int32_t _w266 = _wx(send_in__p_384, 2);
                     if (_w266 >= 0) {
-                        s->flinch[_w266] = false;
+                        s->recharge[_w266] = false;
                     }
-                    int32_t _w267 = _wx(send_in__p_361, 2);
+                    int32_t _w267 = _wx(send_in__p_384, 2);
                     if (_w267 >= 0) {
-                        s->reflect[_w267] = false;
+                        s->charging[_w267] = false;
                     }
-                    int32_t _w268 = _wx(send_in__p_361, 2);
+                    int32_t _w268 = _wx(send_in__p_384, 2);
                     if (_w268 >= 0) {
-                        s->light_screen[_w268] = false;
+                        s->confused[_w268] = ((int8_t)(0));
                     }
-                    int32_t _w269 = _wx(send_in__p_361, 2);
+                    int32_t _w269 = _wx(send_in__p_384, 2);
                     if (_w269 >= 0) {
-                        s->last_slot[_w269] = ((int8_t)(0));
+                        s->flinch[_w269] = false;
                     }
-                    int32_t _w270 = _wx(send_in__p_361, 2);
-                    int32_t _w271 = _wx(send_in__s_362, 6);
-                    if (_w270 >= 0 && _w271 >= 0) {
-                        s->seen[_w270 * 6 + _w271] = s->species[_ix(send_in__p_361, 2) * 6 + _ix(send_in__s_362, 6)];
+                    int32_t _w270 = _wx(send_in__p_384, 2);
+                    if (_w270 >= 0) {
+                        s->reflect[_w270] = false;
                     }
-                    for (int32_t send_in__k_364 = 0, _end272 = 6; send_in__k_364 < _end272; send_in__k_364++) {
-                        int32_t _w273 = _wx(send_in__p_361, 2);
-                        if (_w273 >= 0) {
-                            s->boosts[_w273 * 6 + send_in__k_364] = ((int8_t)(0));
-                        }
+                    int32_t _w271 = _wx(send_in__p_384, 2);
+                    if (_w271 >= 0) {
+                        s->light_screen[_w271] = false;
                     }
-                    for (int32_t send_in__k_365 = 0, _end274 = 4; send_in__k_365 < _end274; send_in__k_365++) {
-                        int32_t _w275 = _wx(send_in__p_361, 2);
-                        if (_w275 >= 0) {
-                            s->mod[_w275 * 4 + send_in__k_365] = s->stats[_ix(send_in__p_361, 2) * 24 + _ix(send_in__s_362, 6) * 4 + send_in__k_365];
-                        }
+                    int32_t _w272 = _wx(send_in__p_384, 2);
+                    if (_w272 >= 0) {
+                        s->last_slot[_w272] = ((int8_t)(0));
                     }
-                    if ((s->status[_ix(send_in__p_361, 2) * 6 + _ix(send_in__s_362, 6)] == 3)) {
-                        int32_t _w276 = _wx(send_in__p_361, 2);
+                    int32_t _w273 = _wx(send_in__p_384, 2);
+                    int32_t _w274 = _wx(send_in__s_385, 6);
+                    if (_w273 >= 0 && _w274 >= 0) {
+                        s->seen[_w273 * 6 + _w274] = s->species[_ix(send_in__p_384, 2) * 6 + _ix(send_in__s_385, 6)];
+                    }
+                    for (int32_t send_in__k_387 = 0, _end275 = 6; send_in__k_387 < _end275; send_in__k_387++) {
+                        int32_t _w276 = _wx(send_in__p_384, 2);
                         if (_w276 >= 0) {
-                            s->mod[_w276 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_361, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                            s->boosts[_w276 * 6 + send_in__k_387] = ((int8_t)(0));
                         }
                     }
-                    if ((s->status[_ix(send_in__p_361, 2) * 6 + _ix(send_in__s_362, 6)] == 1)) {
-                        int32_t _w277 = _wx(send_in__p_361, 2);
-                        if (_w277 >= 0) {
-                            s->mod[_w277 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_361, 2) * 4], 2))), ((int16_t)(1)))));
+                    for (int32_t send_in__k_388 = 0, _end277 = 4; send_in__k_388 < _end277; send_in__k_388++) {
+                        int32_t _w278 = _wx(send_in__p_384, 2);
+                        if (_w278 >= 0) {
+                            s->mod[_w278 * 4 + send_in__k_388] = s->stats[_ix(send_in__p_384, 2) * 24 + _ix(send_in__s_385, 6) * 4 + send_in__k_388];
                         }
                     }
-                    int32_t _w278 = _wx(send_in__p_361, 2);
-                    int32_t _w279 = _wx(send_in__s_362, 6);
-                    if (_w278 >= 0 && _w279 >= 0) {
-                        s->speed[_w278 * 6 + _w279] = s->mod[_ix(send_in__p_361, 2) * 4 + 3];
+                    if ((s->status[_ix(send_in__p_384, 2) * 6 + _ix(send_in__s_385, 6)] == 3)) {
+                        int32_t _w279 = _wx(send_in__p_384, 2);
+                        if (_w279 >= 0) {
+                            s->mod[_w279 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_384, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_384, 2) * 6 + _ix(send_in__s_385, 6)] == 1)) {
+                        int32_t _w280 = _wx(send_in__p_384, 2);
+                        if (_w280 >= 0) {
+                            s->mod[_w280 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_384, 2) * 4], 2))), ((int16_t)(1)))));
+                        }
+                    }
+                    int32_t _w281 = _wx(send_in__p_384, 2);
+                    int32_t _w282 = _wx(send_in__s_385, 6);
+                    if (_w281 >= 0 && _w282 >= 0) {
+                        s->speed[_w281 * 6 + _w282] = s->mod[_ix(send_in__p_384, 2) * 4 + 3];
                     }
                 }
             }
             if ((s->need[0] && s->need[1])) {
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_366 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                    log_draw__v_367 = rand__v_366;
-                    int32_t _w280 = _wx(s->ndraws, 64);
-                    if (_w280 >= 0) {
-                        s->draws[_w280] = log_draw__v_367;
-                    }
-                    int32_t _w281 = _wx(s->ndraws, 64);
-                    if (_w281 >= 0) {
-                        s->draw_lo[_w281] = 0;
-                    }
-                    int32_t _w282 = _wx(s->ndraws, 64);
-                    if (_w282 >= 0) {
-                        s->draw_hi[_w282] = 2;
-                    }
-                    s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_368 = rand__v_366;
-                    tie_draw__v_369 = rand__result_368;
-                }
-                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_370 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                    log_draw__v_371 = rand__v_370;
+                    rand__v_389 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    log_draw__v_390 = rand__v_389;
                     int32_t _w283 = _wx(s->ndraws, 64);
                     if (_w283 >= 0) {
-                        s->draws[_w283] = log_draw__v_371;
+                        s->draws[_w283] = log_draw__v_390;
                     }
                     int32_t _w284 = _wx(s->ndraws, 64);
                     if (_w284 >= 0) {
@@ -2173,38 +2299,38 @@ static void effect_move(State *s, int32_t m, Key key)
                         s->draw_hi[_w285] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_372 = rand__v_370;
-                    tie_draw__v_373 = rand__result_372;
+                    rand__result_391 = rand__v_389;
+                    tie_draw__v_392 = rand__result_391;
+                }
+                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                    rand__v_393 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    log_draw__v_394 = rand__v_393;
+                    int32_t _w286 = _wx(s->ndraws, 64);
+                    if (_w286 >= 0) {
+                        s->draws[_w286] = log_draw__v_394;
+                    }
+                    int32_t _w287 = _wx(s->ndraws, 64);
+                    if (_w287 >= 0) {
+                        s->draw_lo[_w287] = 0;
+                    }
+                    int32_t _w288 = _wx(s->ndraws, 64);
+                    if (_w288 >= 0) {
+                        s->draw_hi[_w288] = 2;
+                    }
+                    s->ndraws = _wadd(s->ndraws, 1);
+                    rand__result_395 = rand__v_393;
+                    tie_draw__v_396 = rand__result_395;
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_374 = _wadd(0, _roll(random_word_at(key, 7), 2));
-                log_draw__v_375 = rand__v_374;
-                int32_t _w286 = _wx(s->ndraws, 64);
-                if (_w286 >= 0) {
-                    s->draws[_w286] = log_draw__v_375;
-                }
-                int32_t _w287 = _wx(s->ndraws, 64);
-                if (_w287 >= 0) {
-                    s->draw_lo[_w287] = 0;
-                }
-                int32_t _w288 = _wx(s->ndraws, 64);
-                if (_w288 >= 0) {
-                    s->draw_hi[_w288] = 2;
-                }
-                s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_376 = rand__v_374;
-                tie_draw__v_377 = rand__result_376;
-            }
-            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_378 = _wadd(0, _roll(random_word_at(key, 8), 2));
-                log_draw__v_379 = rand__v_378;
+                rand__v_397 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                log_draw__v_398 = rand__v_397;
                 int32_t _w289 = _wx(s->ndraws, 64);
                 if (_w289 >= 0) {
-                    s->draws[_w289] = log_draw__v_379;
+                    s->draws[_w289] = log_draw__v_398;
                 }
                 int32_t _w290 = _wx(s->ndraws, 64);
                 if (_w290 >= 0) {
@@ -2215,8 +2341,27 @@ static void effect_move(State *s, int32_t m, Key key)
                     s->draw_hi[_w291] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_380 = rand__v_378;
-                tie_draw__v_381 = rand__result_380;
+                rand__result_399 = rand__v_397;
+                tie_draw__v_400 = rand__result_399;
+            }
+            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                rand__v_401 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                log_draw__v_402 = rand__v_401;
+                int32_t _w292 = _wx(s->ndraws, 64);
+                if (_w292 >= 0) {
+                    s->draws[_w292] = log_draw__v_402;
+                }
+                int32_t _w293 = _wx(s->ndraws, 64);
+                if (_w293 >= 0) {
+                    s->draw_lo[_w293] = 0;
+                }
+                int32_t _w294 = _wx(s->ndraws, 64);
+                if (_w294 >= 0) {
+                    s->draw_hi[_w294] = 2;
+                }
+                s->ndraws = _wadd(s->ndraws, 1);
+                rand__result_403 = rand__v_401;
+                tie_draw__v_404 = rand__result_403;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -2227,499 +2372,531 @@ static void effect_move(State *s, int32_t m, Key key)
 
 static void effect_switch(State *s, int32_t slot, Key key)
 {
-    int32_t submit__act_386 = 0;
-    int32_t submit__p_387 = 0;
-    int32_t commit_choices__act_389 = 0;
-    int8_t commit_choices__a_390 = 0;
-    int32_t goes_first__a0_398 = 0;
-    int32_t goes_first__a1_399 = 0;
-    int32_t goes_first__o0_400 = 0;
-    int32_t goes_first__o1_401 = 0;
-    int32_t goes_first__pr0_407 = 0;
-    int32_t goes_first__pr1_413 = 0;
-    int32_t goes_first__k0_414 = 0;
-    int32_t goes_first__k1_415 = 0;
-    int32_t goes_first__first_416 = 0;
-    int16_t goes_first__s0_417 = 0;
-    int16_t goes_first__s1_418 = 0;
-    int32_t rand__v_419 = 0;
-    int32_t log_draw__v_420 = 0;
-    int32_t rand__result_421 = 0;
-    int32_t goes_first__result_422 = 0;
-    int32_t resolve_turn__first_423 = 0;
-    int32_t rand__v_424 = 0;
-    int32_t log_draw__v_425 = 0;
-    int32_t rand__result_426 = 0;
-    int32_t tie_draw__v_427 = 0;
-    int32_t rand__v_428 = 0;
-    int32_t log_draw__v_429 = 0;
-    int32_t rand__result_430 = 0;
-    int32_t tie_draw__v_431 = 0;
-    bool resolve_turn__over_432 = 0;
-    int32_t resolve_turn__p_434 = 0;
-    int32_t resolve_turn__act_435 = 0;
-    int32_t send_in__p_436 = 0;
-    int32_t send_in__s_437 = 0;
-    int8_t send_in__old_438 = 0;
+    int32_t submit__act_409 = 0;
+    int32_t submit__p_410 = 0;
+    int32_t commit_choices__act_412 = 0;
+    int8_t commit_choices__a_413 = 0;
+    int32_t goes_first__a0_421 = 0;
+    int32_t goes_first__a1_422 = 0;
+    int32_t goes_first__o0_423 = 0;
+    int32_t goes_first__o1_424 = 0;
+    int32_t goes_first__pr0_427 = 0;
+    int32_t goes_first__pr1_430 = 0;
+    int32_t goes_first__k0_431 = 0;
+    int32_t goes_first__k1_432 = 0;
+    int32_t goes_first__first_433 = 0;
+    int16_t goes_first__s0_434 = 0;
+    int16_t goes_first__s1_435 = 0;
+    int32_t rand__v_436 = 0;
+    int32_t log_draw__v_437 = 0;
+    int32_t rand__result_438 = 0;
+    int32_t goes_first__result_439 = 0;
+    int32_t resolve_turn__first_440 = 0;
     int32_t rand__v_441 = 0;
     int32_t log_draw__v_442 = 0;
     int32_t rand__result_443 = 0;
     int32_t tie_draw__v_444 = 0;
-    int32_t switch_in_damage__p_445 = 0;
-    int8_t switch_in_damage__a_446 = 0;
-    int32_t after_faint__left0_449 = 0;
-    int32_t after_faint__left1_451 = 0;
-    int32_t rand__v_452 = 0;
-    int32_t log_draw__v_453 = 0;
-    int32_t rand__result_454 = 0;
-    int32_t tie_draw__v_455 = 0;
-    int32_t use_move__p_458 = 0;
-    int32_t use_move__m_459 = 0;
-    int32_t use_move__q_460 = 0;
-    int8_t use_move__a_461 = 0;
-    int8_t use_move__d_462 = 0;
-    int8_t use_move__st_463 = 0;
-    bool use_move__can_464 = 0;
-    int32_t chance__v_465 = 0;
-    int32_t log_draw__v_466 = 0;
-    bool chance__result_467 = 0;
-    bool use_move__acts_468 = 0;
-    int32_t confusion_hit__p_469 = 0;
-    int8_t confusion_hit__a_470 = 0;
-    int32_t confusion_hit__dmg_471 = 0;
-    int32_t chance__v_472 = 0;
-    int32_t log_draw__v_473 = 0;
-    bool chance__result_474 = 0;
-    bool use_move__full_475 = 0;
-    bool use_move__again_476 = 0;
-    int32_t use_move__slot_477 = 0;
-    int32_t use_move__mv_478 = 0;
-    int32_t use_move_hit__p_479 = 0;
-    int32_t use_move_hit__m_480 = 0;
-    int32_t use_move_hit__mv_481 = 0;
-    int32_t use_move_hit__q_482 = 0;
-    int8_t use_move_hit__a_483 = 0;
-    int8_t use_move_hit__d_484 = 0;
-    int16_t use_move_hit__sd_485 = 0;
-    bool use_move_hit__immune_492 = 0;
-    int16_t use_move_hit__kind_493 = 0;
-    bool use_move_hit__hit_495 = 0;
-    bool use_move_hit__sure_496 = 0;
-    int32_t use_move_hit__acc_497 = 0;
-    int32_t chance__num_498 = 0;
-    int32_t chance__v_499 = 0;
-    int32_t log_draw__v_500 = 0;
-    bool chance__result_501 = 0;
-    int32_t set_status__q_502 = 0;
-    int16_t set_status__st_503 = 0;
-    int8_t set_status__d_504 = 0;
-    int16_t set_status__sd_505 = 0;
-    bool set_status__poison_506 = 0;
-    bool set_status__blocked_507 = 0;
-    int32_t rand__v_508 = 0;
-    int32_t log_draw__v_509 = 0;
-    int32_t rand__result_510 = 0;
-    int32_t use_move_hit__tgt_511 = 0;
-    int32_t apply_boosts__q_512 = 0;
-    int32_t apply_boosts__f_513 = 0;
-    int8_t apply_boosts__da_514 = 0;
-    int8_t apply_boosts__dd_515 = 0;
-    int8_t apply_boosts__ds_516 = 0;
-    int8_t apply_boosts__dsp_517 = 0;
-    int8_t apply_boosts__dacc_518 = 0;
-    int8_t apply_boosts__deva_519 = 0;
-    int8_t apply_boosts__deltas_520[6] = {0};
-    bool apply_boosts__any_ok_521 = 0;
-    int32_t boost_stat__q_523 = 0;
-    int32_t boost_stat__k_524 = 0;
-    int8_t boost_stat__delta_525 = 0;
-    int8_t boost_stat__a_526 = 0;
-    int32_t boost_stat__b_527 = 0;
-    int32_t boost_stat__nb_528 = 0;
-    bool boost_stat__ok_529 = 0;
-    int32_t boost_stat__m_530 = 0;
-    bool boost_stat__result_531 = 0;
-    bool apply_boosts__ok_532 = 0;
-    int32_t heal_self__p_533 = 0;
-    bool heal_self__rest_534 = 0;
-    int8_t heal_self__a_535 = 0;
-    int32_t heal_self__h_536 = 0;
-    int32_t heal_self__mh_537 = 0;
-    bool heal_self__fails_538 = 0;
-    int32_t rand__v_539 = 0;
-    int32_t log_draw__v_540 = 0;
-    int32_t rand__result_541 = 0;
-    int32_t heal_self__v_542 = 0;
-    int32_t confuse__q_543 = 0;
-    int32_t rand__v_544 = 0;
-    int32_t log_draw__v_545 = 0;
-    int32_t rand__result_546 = 0;
-    int32_t use_move_hit__nhits_547 = 0;
-    int32_t rand__v_548 = 0;
-    int32_t log_draw__v_549 = 0;
-    int32_t rand__result_550 = 0;
-    int32_t use_move_hit__k_551 = 0;
-    int32_t move_damage__p_552 = 0;
-    int32_t move_damage__mv_553 = 0;
-    int32_t move_damage__q_554 = 0;
-    int16_t move_damage__kind_555 = 0;
-    int32_t move_damage__dmg_556 = 0;
-    int32_t move_damage__u_557 = 0;
-    bool move_damage__ok_558 = 0;
-    int32_t damage_of__p_559 = 0;
-    int32_t damage_of__mv_560 = 0;
-    int32_t damage_of__q_561 = 0;
-    int8_t damage_of__a_562 = 0;
-    int8_t damage_of__d_563 = 0;
-    int16_t damage_of__sa_564 = 0;
-    int16_t damage_of__sd_565 = 0;
-    int16_t damage_of__c_566 = 0;
-    int16_t chance__num_567 = 0;
-    int32_t chance__v_568 = 0;
-    int32_t log_draw__v_569 = 0;
-    bool chance__result_570 = 0;
-    bool damage_of__crit_571 = 0;
-    bool damage_of__special_572 = 0;
-    int32_t damage_of__si_573 = 0;
-    int32_t damage_of__di_574 = 0;
-    int32_t damage_of__at_575 = 0;
-    int32_t damage_of__df_576 = 0;
-    int32_t damage_of__lvl_577 = 0;
-    int32_t damage_of__dmg_578 = 0;
-    int16_t damage_of__mt_579 = 0;
-    int16_t damage_of__e1_583 = 0;
-    int16_t damage_of__e2_587 = 0;
-    int32_t rand__v_588 = 0;
-    int32_t log_draw__v_589 = 0;
-    int32_t rand__result_590 = 0;
-    int32_t damage_of__r_591 = 0;
-    int32_t damage_of__result_592 = 0;
-    int32_t move_damage__result_593 = 0;
-    int32_t use_move_hit__first_594 = 0;
-    int32_t use_move_hit__dmg_595 = 0;
-    int32_t use_move_hit__rec_597 = 0;
-    int32_t use_move_hit__gain_598 = 0;
-    int16_t use_move_hit__sec_599 = 0;
-    bool use_move_hit__same_type_603 = 0;
-    int32_t chance__num_604 = 0;
-    int32_t chance__v_605 = 0;
-    int32_t log_draw__v_606 = 0;
-    bool chance__result_607 = 0;
-    bool use_move_hit__lands_608 = 0;
-    int32_t set_status__q_609 = 0;
-    int16_t set_status__st_610 = 0;
-    int8_t set_status__d_611 = 0;
-    int16_t set_status__sd_612 = 0;
-    bool set_status__poison_613 = 0;
-    bool set_status__blocked_614 = 0;
-    int32_t rand__v_615 = 0;
-    int32_t log_draw__v_616 = 0;
-    int32_t rand__result_617 = 0;
-    int8_t use_move_hit__sb_618[6] = {0};
-    int32_t chance__num_620 = 0;
-    int32_t chance__v_621 = 0;
-    int32_t log_draw__v_622 = 0;
-    bool chance__result_623 = 0;
-    bool use_move_hit__drop_624 = 0;
-    int32_t apply_boosts__q_625 = 0;
-    int32_t apply_boosts__f_626 = 0;
-    int8_t apply_boosts__da_627 = 0;
-    int8_t apply_boosts__dd_628 = 0;
-    int8_t apply_boosts__ds_629 = 0;
-    int8_t apply_boosts__dsp_630 = 0;
-    int8_t apply_boosts__dacc_631 = 0;
-    int8_t apply_boosts__deva_632 = 0;
-    int8_t apply_boosts__deltas_633[6] = {0};
-    bool apply_boosts__any_ok_634 = 0;
-    int32_t boost_stat__q_636 = 0;
-    int32_t boost_stat__k_637 = 0;
-    int8_t boost_stat__delta_638 = 0;
-    int8_t boost_stat__a_639 = 0;
-    int32_t boost_stat__b_640 = 0;
-    int32_t boost_stat__nb_641 = 0;
-    bool boost_stat__ok_642 = 0;
-    int32_t boost_stat__m_643 = 0;
-    bool boost_stat__result_644 = 0;
-    bool apply_boosts__ok_645 = 0;
-    int16_t use_move_hit__sv_646 = 0;
-    int32_t use_move_hit__vc_647 = 0;
-    int32_t chance__num_648 = 0;
-    int32_t chance__v_649 = 0;
-    int32_t log_draw__v_650 = 0;
-    bool chance__result_651 = 0;
-    bool use_move_hit__lands_652 = 0;
-    int32_t confuse__q_653 = 0;
-    int32_t rand__v_654 = 0;
-    int32_t log_draw__v_655 = 0;
-    int32_t rand__result_656 = 0;
-    int32_t after_faint__left0_658 = 0;
-    int32_t after_faint__left1_660 = 0;
-    int32_t rand__v_661 = 0;
-    int32_t log_draw__v_662 = 0;
-    int32_t rand__result_663 = 0;
-    int32_t tie_draw__v_664 = 0;
-    int32_t rand__v_666 = 0;
-    int32_t log_draw__v_667 = 0;
-    int32_t rand__result_668 = 0;
-    int32_t tie_draw__v_669 = 0;
-    int32_t resolve_forced__first_671 = 0;
-    int32_t rand__v_672 = 0;
-    int32_t log_draw__v_673 = 0;
-    int32_t rand__result_674 = 0;
-    int32_t resolve_forced__p_676 = 0;
-    int32_t send_in__p_677 = 0;
-    int32_t send_in__s_678 = 0;
-    int8_t send_in__old_679 = 0;
-    int32_t rand__v_682 = 0;
-    int32_t log_draw__v_683 = 0;
-    int32_t rand__result_684 = 0;
-    int32_t tie_draw__v_685 = 0;
-    int32_t rand__v_686 = 0;
-    int32_t log_draw__v_687 = 0;
-    int32_t rand__result_688 = 0;
-    int32_t tie_draw__v_689 = 0;
-    int32_t rand__v_690 = 0;
-    int32_t log_draw__v_691 = 0;
-    int32_t rand__result_692 = 0;
-    int32_t tie_draw__v_693 = 0;
-    int32_t rand__v_694 = 0;
-    int32_t log_draw__v_695 = 0;
-    int32_t rand__result_696 = 0;
-    int32_t tie_draw__v_697 = 0;
-    submit__act_386 = _wadd(slot, 4);
+    int32_t rand__v_445 = 0;
+    int32_t log_draw__v_446 = 0;
+    int32_t rand__result_447 = 0;
+    int32_t tie_draw__v_448 = 0;
+    bool resolve_turn__over_449 = 0;
+    int32_t resolve_turn__p_451 = 0;
+    int32_t resolve_turn__act_452 = 0;
+    int32_t send_in__p_453 = 0;
+    int32_t send_in__s_454 = 0;
+    int8_t send_in__old_455 = 0;
+    int32_t rand__v_458 = 0;
+    int32_t log_draw__v_459 = 0;
+    int32_t rand__result_460 = 0;
+    int32_t tie_draw__v_461 = 0;
+    int32_t switch_in_damage__p_462 = 0;
+    int8_t switch_in_damage__a_463 = 0;
+    int32_t after_faint__left0_466 = 0;
+    int32_t after_faint__left1_468 = 0;
+    int32_t rand__v_469 = 0;
+    int32_t log_draw__v_470 = 0;
+    int32_t rand__result_471 = 0;
+    int32_t tie_draw__v_472 = 0;
+    int32_t use_move__p_475 = 0;
+    int32_t use_move__m_476 = 0;
+    int32_t use_move__q_477 = 0;
+    int8_t use_move__a_478 = 0;
+    int8_t use_move__d_479 = 0;
+    int8_t use_move__st_480 = 0;
+    bool use_move__can_481 = 0;
+    int32_t chance__v_482 = 0;
+    int32_t log_draw__v_483 = 0;
+    bool chance__result_484 = 0;
+    bool use_move__acts_485 = 0;
+    int32_t confusion_hit__p_486 = 0;
+    int8_t confusion_hit__a_487 = 0;
+    int32_t confusion_hit__dmg_488 = 0;
+    int32_t self_damage__p_489 = 0;
+    int32_t self_damage__dmg_490 = 0;
+    int32_t self_damage__q_491 = 0;
+    int8_t self_damage__a_492 = 0;
+    int32_t chance__v_493 = 0;
+    int32_t log_draw__v_494 = 0;
+    bool chance__result_495 = 0;
+    bool use_move__full_496 = 0;
+    bool use_move__again_497 = 0;
+    int32_t use_move__slot_498 = 0;
+    int32_t use_move__mv_499 = 0;
+    int32_t use_move_hit__p_500 = 0;
+    int32_t use_move_hit__m_501 = 0;
+    int32_t use_move_hit__mv_502 = 0;
+    int32_t use_move_hit__q_503 = 0;
+    int8_t use_move_hit__a_504 = 0;
+    int8_t use_move_hit__d_505 = 0;
+    int16_t use_move_hit__sd_506 = 0;
+    bool use_move_hit__immune_513 = 0;
+    int16_t use_move_hit__kind_514 = 0;
+    bool use_move_hit__broke_515 = 0;
+    bool use_move_hit__hit_517 = 0;
+    bool use_move_hit__sure_518 = 0;
+    int32_t use_move_hit__acc_519 = 0;
+    int32_t chance__num_520 = 0;
+    int32_t chance__v_521 = 0;
+    int32_t log_draw__v_522 = 0;
+    bool chance__result_523 = 0;
+    bool use_move_hit__foe_move_524 = 0;
+    bool use_move_hit__stages_525 = 0;
+    bool use_move_hit__blocked_526 = 0;
+    int32_t set_status__q_527 = 0;
+    int16_t set_status__st_528 = 0;
+    int8_t set_status__d_529 = 0;
+    int16_t set_status__sd_530 = 0;
+    bool set_status__poison_531 = 0;
+    bool set_status__blocked_532 = 0;
+    int32_t rand__v_533 = 0;
+    int32_t log_draw__v_534 = 0;
+    int32_t rand__result_535 = 0;
+    int32_t use_move_hit__tgt_536 = 0;
+    int32_t apply_boosts__q_537 = 0;
+    int32_t apply_boosts__f_538 = 0;
+    int8_t apply_boosts__da_539 = 0;
+    int8_t apply_boosts__dd_540 = 0;
+    int8_t apply_boosts__ds_541 = 0;
+    int8_t apply_boosts__dsp_542 = 0;
+    int8_t apply_boosts__dacc_543 = 0;
+    int8_t apply_boosts__deva_544 = 0;
+    int8_t apply_boosts__deltas_545[6] = {0};
+    bool apply_boosts__any_ok_546 = 0;
+    int32_t boost_stat__q_548 = 0;
+    int32_t boost_stat__k_549 = 0;
+    int8_t boost_stat__delta_550 = 0;
+    int8_t boost_stat__a_551 = 0;
+    int32_t boost_stat__b_552 = 0;
+    int32_t boost_stat__nb_553 = 0;
+    bool boost_stat__ok_554 = 0;
+    int32_t boost_stat__m_555 = 0;
+    bool boost_stat__result_556 = 0;
+    bool apply_boosts__ok_557 = 0;
+    int32_t heal_self__p_558 = 0;
+    bool heal_self__rest_559 = 0;
+    int8_t heal_self__a_560 = 0;
+    int32_t heal_self__h_561 = 0;
+    int32_t heal_self__mh_562 = 0;
+    bool heal_self__fails_563 = 0;
+    int32_t rand__v_564 = 0;
+    int32_t log_draw__v_565 = 0;
+    int32_t rand__result_566 = 0;
+    int32_t heal_self__v_567 = 0;
+    int32_t confuse__q_568 = 0;
+    int32_t rand__v_569 = 0;
+    int32_t log_draw__v_570 = 0;
+    int32_t rand__result_571 = 0;
+    int32_t make_substitute__p_572 = 0;
+    int8_t make_substitute__a_573 = 0;
+    int32_t self_damage__p_574 = 0;
+    int32_t self_damage__q_575 = 0;
+    int8_t self_damage__a_576 = 0;
+    int32_t use_move_hit__nhits_577 = 0;
+    int32_t rand__v_578 = 0;
+    int32_t log_draw__v_579 = 0;
+    int32_t rand__result_580 = 0;
+    int32_t use_move_hit__k_581 = 0;
+    int32_t move_damage__p_582 = 0;
+    int32_t move_damage__mv_583 = 0;
+    int32_t move_damage__q_584 = 0;
+    int16_t move_damage__kind_585 = 0;
+    int32_t move_damage__dmg_586 = 0;
+    int32_t move_damage__u_587 = 0;
+    bool move_damage__ok_588 = 0;
+    int32_t damage_of__p_589 = 0;
+    int32_t damage_of__mv_590 = 0;
+    int32_t damage_of__q_591 = 0;
+    int8_t damage_of__a_592 = 0;
+    int8_t damage_of__d_593 = 0;
+    int16_t damage_of__sa_594 = 0;
+    int16_t damage_of__sd_595 = 0;
+    int16_t damage_of__c_596 = 0;
+    int16_t chance__num_597 = 0;
+    int32_t chance__v_598 = 0;
+    int32_t log_draw__v_599 = 0;
+    bool chance__result_600 = 0;
+    bool damage_of__crit_601 = 0;
+    bool damage_of__special_602 = 0;
+    int32_t damage_of__si_603 = 0;
+    int32_t damage_of__di_604 = 0;
+    int32_t damage_of__at_605 = 0;
+    int32_t damage_of__df_606 = 0;
+    int32_t damage_of__lvl_607 = 0;
+    int32_t damage_of__dmg_608 = 0;
+    int16_t damage_of__mt_609 = 0;
+    int16_t damage_of__e1_613 = 0;
+    int16_t damage_of__e2_617 = 0;
+    int32_t rand__v_618 = 0;
+    int32_t log_draw__v_619 = 0;
+    int32_t rand__result_620 = 0;
+    int32_t damage_of__r_621 = 0;
+    int32_t damage_of__result_622 = 0;
+    int32_t move_damage__result_623 = 0;
+    int32_t use_move_hit__first_624 = 0;
+    int32_t use_move_hit__dmg_625 = 0;
+    bool use_move_hit__behind_626 = 0;
+    int32_t hit_substitute__p_627 = 0;
+    int32_t hit_substitute__mv_628 = 0;
+    int32_t hit_substitute__first_629 = 0;
+    int32_t hit_substitute__nhits_630 = 0;
+    int32_t hit_substitute__q_631 = 0;
+    int8_t hit_substitute__a_632 = 0;
+    bool hit_substitute__broke_633 = 0;
+    int32_t hit_substitute__rec_635 = 0;
+    int32_t hit_substitute__gain_636 = 0;
+    bool hit_substitute__result_637 = 0;
+    int32_t use_move_hit__rec_639 = 0;
+    int32_t use_move_hit__gain_640 = 0;
+    int16_t use_move_hit__sec_641 = 0;
+    bool use_move_hit__same_type_645 = 0;
+    int32_t chance__num_646 = 0;
+    int32_t chance__v_647 = 0;
+    int32_t log_draw__v_648 = 0;
+    bool chance__result_649 = 0;
+    bool use_move_hit__lands_650 = 0;
+    int32_t set_status__q_651 = 0;
+    int16_t set_status__st_652 = 0;
+    int8_t set_status__d_653 = 0;
+    int16_t set_status__sd_654 = 0;
+    bool set_status__poison_655 = 0;
+    bool set_status__blocked_656 = 0;
+    int32_t rand__v_657 = 0;
+    int32_t log_draw__v_658 = 0;
+    int32_t rand__result_659 = 0;
+    int8_t use_move_hit__sb_660[6] = {0};
+    int32_t chance__num_662 = 0;
+    int32_t chance__v_663 = 0;
+    int32_t log_draw__v_664 = 0;
+    bool chance__result_665 = 0;
+    bool use_move_hit__drop_666 = 0;
+    int32_t apply_boosts__q_667 = 0;
+    int32_t apply_boosts__f_668 = 0;
+    int8_t apply_boosts__da_669 = 0;
+    int8_t apply_boosts__dd_670 = 0;
+    int8_t apply_boosts__ds_671 = 0;
+    int8_t apply_boosts__dsp_672 = 0;
+    int8_t apply_boosts__dacc_673 = 0;
+    int8_t apply_boosts__deva_674 = 0;
+    int8_t apply_boosts__deltas_675[6] = {0};
+    bool apply_boosts__any_ok_676 = 0;
+    int32_t boost_stat__q_678 = 0;
+    int32_t boost_stat__k_679 = 0;
+    int8_t boost_stat__delta_680 = 0;
+    int8_t boost_stat__a_681 = 0;
+    int32_t boost_stat__b_682 = 0;
+    int32_t boost_stat__nb_683 = 0;
+    bool boost_stat__ok_684 = 0;
+    int32_t boost_stat__m_685 = 0;
+    bool boost_stat__result_686 = 0;
+    bool apply_boosts__ok_687 = 0;
+    int16_t use_move_hit__sv_688 = 0;
+    bool use_move_hit__through_689 = 0;
+    int32_t use_move_hit__vc_690 = 0;
+    int32_t chance__num_691 = 0;
+    int32_t chance__v_692 = 0;
+    int32_t log_draw__v_693 = 0;
+    bool chance__result_694 = 0;
+    bool use_move_hit__lands_695 = 0;
+    int32_t confuse__q_696 = 0;
+    int32_t rand__v_697 = 0;
+    int32_t log_draw__v_698 = 0;
+    int32_t rand__result_699 = 0;
+    int32_t self_damage__p_700 = 0;
+    int32_t self_damage__q_701 = 0;
+    int8_t self_damage__a_702 = 0;
+    int32_t after_faint__left0_704 = 0;
+    int32_t after_faint__left1_706 = 0;
+    int32_t rand__v_707 = 0;
+    int32_t log_draw__v_708 = 0;
+    int32_t rand__result_709 = 0;
+    int32_t tie_draw__v_710 = 0;
+    int32_t rand__v_712 = 0;
+    int32_t log_draw__v_713 = 0;
+    int32_t rand__result_714 = 0;
+    int32_t tie_draw__v_715 = 0;
+    int32_t resolve_forced__first_717 = 0;
+    int32_t rand__v_718 = 0;
+    int32_t log_draw__v_719 = 0;
+    int32_t rand__result_720 = 0;
+    int32_t resolve_forced__p_722 = 0;
+    int32_t send_in__p_723 = 0;
+    int32_t send_in__s_724 = 0;
+    int8_t send_in__old_725 = 0;
+    int32_t rand__v_728 = 0;
+    int32_t log_draw__v_729 = 0;
+    int32_t rand__result_730 = 0;
+    int32_t tie_draw__v_731 = 0;
+    int32_t rand__v_732 = 0;
+    int32_t log_draw__v_733 = 0;
+    int32_t rand__result_734 = 0;
+    int32_t tie_draw__v_735 = 0;
+    int32_t rand__v_736 = 0;
+    int32_t log_draw__v_737 = 0;
+    int32_t rand__result_738 = 0;
+    int32_t tie_draw__v_739 = 0;
+    int32_t rand__v_740 = 0;
+    int32_t log_draw__v_741 = 0;
+    int32_t rand__result_742 = 0;
+    int32_t tie_draw__v_743 = 0;
+    submit__act_409 = _wadd(slot, 4);
     s->ndraws = 0;
-    submit__p_387 = s->current_player;
-    int32_t _w1 = _wx(submit__p_387, 2);
+    submit__p_410 = s->current_player;
+    int32_t _w1 = _wx(submit__p_410, 2);
     if (_w1 >= 0) {
-        s->pending[_w1] = ((int8_t)(submit__act_386));
+        s->pending[_w1] = ((int8_t)(submit__act_409));
     }
-    if (((submit__p_387 == 0) && ((s->phase == 0) || s->need[1]))) {
+    if (((submit__p_410 == 0) && ((s->phase == 0) || s->need[1]))) {
         s->current_player = 1;
     } else {
         if ((s->phase == 0)) {
-            for (int32_t commit_choices__p_388 = 0, _end2 = 2; commit_choices__p_388 < _end2; commit_choices__p_388++) {
-                commit_choices__act_389 = ((int32_t)(s->pending[commit_choices__p_388]));
-                commit_choices__a_390 = s->active[commit_choices__p_388];
-                s->fight[commit_choices__p_388] = false;
-                if (((commit_choices__act_389 < 4) && (!({ int32_t _let3 = commit_choices__p_388; int32_t locked__p_391 = _let3; (s->recharge[_ix(locked__p_391, 2)] || s->charging[_ix(locked__p_391, 2)]); })))) {
-                    if (((s->status[commit_choices__p_388 * 6 + _ix(commit_choices__a_390, 6)] == 2) || (s->status[commit_choices__p_388 * 6 + _ix(commit_choices__a_390, 6)] == 5))) {
-                        s->fight[commit_choices__p_388] = true;
-                    } else if ((!({ int32_t _let4 = commit_choices__p_388; int32_t has_pp__p_392 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_393 = _lo5, _end6 = 4; has_pp__k_393 < _end6; has_pp__k_393++) if (((s->moves[_ix(has_pp__p_392, 2) * 24 + _ix(s->active[_ix(has_pp__p_392, 2)], 6) * 4 + has_pp__k_393] >= 0) && (s->pp[_ix(has_pp__p_392, 2) * 24 + _ix(s->active[_ix(has_pp__p_392, 2)], 6) * 4 + has_pp__k_393] > 0))) { _r7 = true; break; } _r7; }); }))) {
-                        s->last_move[commit_choices__p_388] = ((int16_t)(164));
+            for (int32_t commit_choices__p_411 = 0, _end2 = 2; commit_choices__p_411 < _end2; commit_choices__p_411++) {
+                commit_choices__act_412 = ((int32_t)(s->pending[commit_choices__p_411]));
+                commit_choices__a_413 = s->active[commit_choices__p_411];
+                s->fight[commit_choices__p_411] = false;
+                if (((commit_choices__act_412 < 4) && (!({ int32_t _let3 = commit_choices__p_411; int32_t locked__p_414 = _let3; (s->recharge[_ix(locked__p_414, 2)] || s->charging[_ix(locked__p_414, 2)]); })))) {
+                    if (((s->status[commit_choices__p_411 * 6 + _ix(commit_choices__a_413, 6)] == 2) || (s->status[commit_choices__p_411 * 6 + _ix(commit_choices__a_413, 6)] == 5))) {
+                        s->fight[commit_choices__p_411] = true;
+                    } else if ((!({ int32_t _let4 = commit_choices__p_411; int32_t has_pp__p_415 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_416 = _lo5, _end6 = 4; has_pp__k_416 < _end6; has_pp__k_416++) if (((s->moves[_ix(has_pp__p_415, 2) * 24 + _ix(s->active[_ix(has_pp__p_415, 2)], 6) * 4 + has_pp__k_416] >= 0) && (s->pp[_ix(has_pp__p_415, 2) * 24 + _ix(s->active[_ix(has_pp__p_415, 2)], 6) * 4 + has_pp__k_416] > 0))) { _r7 = true; break; } _r7; }); }))) {
+                        s->last_move[commit_choices__p_411] = ((int16_t)(164));
                     } else {
-                        s->last_move[commit_choices__p_388] = s->moves[commit_choices__p_388 * 24 + _ix(commit_choices__a_390, 6) * 4 + _ix(commit_choices__act_389, 4)];
-                        s->last_slot[commit_choices__p_388] = ((int8_t)(commit_choices__act_389));
+                        s->last_move[commit_choices__p_411] = s->moves[commit_choices__p_411 * 24 + _ix(commit_choices__a_413, 6) * 4 + _ix(commit_choices__act_412, 4)];
+                        s->last_slot[commit_choices__p_411] = ((int8_t)(commit_choices__act_412));
                     }
                 }
-                if ((commit_choices__act_389 < 4)) {
-                    s->shown_move[commit_choices__p_388] = ((((!({ int32_t _let9 = commit_choices__p_388; int32_t has_pp__p_394 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_395 = _lo10, _end11 = 4; has_pp__k_395 < _end11; has_pp__k_395++) if (((s->moves[_ix(has_pp__p_394, 2) * 24 + _ix(s->active[_ix(has_pp__p_394, 2)], 6) * 4 + has_pp__k_395] >= 0) && (s->pp[_ix(has_pp__p_394, 2) * 24 + _ix(s->active[_ix(has_pp__p_394, 2)], 6) * 4 + has_pp__k_395] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_388])) && (!({ int32_t _let14 = commit_choices__p_388; int32_t locked__p_396 = _let14; (s->recharge[_ix(locked__p_396, 2)] || s->charging[_ix(locked__p_396, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_388 * 24 + _ix(commit_choices__a_390, 6) * 4 + _ix(s->last_slot[commit_choices__p_388], 4)]);
+                if ((commit_choices__act_412 < 4)) {
+                    s->shown_move[commit_choices__p_411] = ((((!({ int32_t _let9 = commit_choices__p_411; int32_t has_pp__p_417 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_418 = _lo10, _end11 = 4; has_pp__k_418 < _end11; has_pp__k_418++) if (((s->moves[_ix(has_pp__p_417, 2) * 24 + _ix(s->active[_ix(has_pp__p_417, 2)], 6) * 4 + has_pp__k_418] >= 0) && (s->pp[_ix(has_pp__p_417, 2) * 24 + _ix(s->active[_ix(has_pp__p_417, 2)], 6) * 4 + has_pp__k_418] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_411])) && (!({ int32_t _let14 = commit_choices__p_411; int32_t locked__p_419 = _let14; (s->recharge[_ix(locked__p_419, 2)] || s->charging[_ix(locked__p_419, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_411 * 24 + _ix(commit_choices__a_413, 6) * 4 + _ix(s->last_slot[commit_choices__p_411], 4)]);
                 }
             }
-            for (int32_t update_speed__p_397 = 0, _end15 = 2; update_speed__p_397 < _end15; update_speed__p_397++) {
-                if ((s->hp[update_speed__p_397 * 6 + _ix(s->active[update_speed__p_397], 6)] > 0)) {
-                    int32_t _w16 = _wx(s->active[update_speed__p_397], 6);
+            for (int32_t update_speed__p_420 = 0, _end15 = 2; update_speed__p_420 < _end15; update_speed__p_420++) {
+                if ((s->hp[update_speed__p_420 * 6 + _ix(s->active[update_speed__p_420], 6)] > 0)) {
+                    int32_t _w16 = _wx(s->active[update_speed__p_420], 6);
                     if (_w16 >= 0) {
-                        s->speed[update_speed__p_397 * 6 + _w16] = s->mod[update_speed__p_397 * 4 + 3];
+                        s->speed[update_speed__p_420 * 6 + _w16] = s->mod[update_speed__p_420 * 4 + 3];
                     }
                 }
             }
-            goes_first__a0_398 = ((int32_t)(s->pending[0]));
-            goes_first__a1_399 = ((int32_t)(s->pending[1]));
-            goes_first__o0_400 = ((goes_first__a0_398 >= 4) ? 0 : 1);
-            goes_first__o1_401 = ((goes_first__a1_399 >= 4) ? 0 : 1);
-            goes_first__pr0_407 = ({ int32_t _let17 = goes_first__a0_398; int32_t action_priority__a_402 = _let17; ({ int8_t _let18 = s->status[_ix(s->active[0], 6)]; int8_t action_priority__st_403 = _let18; ({ bool _let19 = ((action_priority__st_403 == 5) || (action_priority__st_403 == 2)); bool action_priority__held_404 = _let19; ({ int32_t _let20 = ((!({ int32_t _lo21 = 0; bool _r23 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_405 = _lo21, _end22 = 4; has_pp__k_405 < _end22; has_pp__k_405++) if (((s->moves[_ix(s->active[0], 6) * 4 + has_pp__k_405] >= 0) && (s->pp[_ix(s->active[0], 6) * 4 + has_pp__k_405] > 0))) { _r23 = true; break; } _r23; })) ? 164 : ((int32_t)(s->moves[_ix(s->active[0], 6) * 4 + _ix(action_priority__a_402, 4)]))); int32_t action_priority__mv_406 = _let20; ((((action_priority__a_402 >= 4) || action_priority__held_404) || (s->recharge[0] || s->charging[0])) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_406, 165)]))); }); }); }); });
-            goes_first__pr1_413 = ({ int32_t _let25 = goes_first__a1_399; int32_t action_priority__a_408 = _let25; ({ int8_t _let26 = s->status[1 * 6 + _ix(s->active[1], 6)]; int8_t action_priority__st_409 = _let26; ({ bool _let27 = ((action_priority__st_409 == 5) || (action_priority__st_409 == 2)); bool action_priority__held_410 = _let27; ({ int32_t _let28 = ((!({ int32_t _lo29 = 0; bool _r31 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_411 = _lo29, _end30 = 4; has_pp__k_411 < _end30; has_pp__k_411++) if (((s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_411] >= 0) && (s->pp[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_411] > 0))) { _r31 = true; break; } _r31; })) ? 164 : ((int32_t)(s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + _ix(action_priority__a_408, 4)]))); int32_t action_priority__mv_412 = _let28; ((((action_priority__a_408 >= 4) || action_priority__held_410) || (s->recharge[1] || s->charging[1])) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_412, 165)]))); }); }); }); });
-            goes_first__k0_414 = _wsub(_wmul(goes_first__o0_400, 1000), _wmul(goes_first__pr0_407, 100));
-            goes_first__k1_415 = _wsub(_wmul(goes_first__o1_401, 1000), _wmul(goes_first__pr1_413, 100));
-            goes_first__first_416 = 0;
-            if ((goes_first__k0_414 > goes_first__k1_415)) {
-                goes_first__first_416 = 1;
-            } else if ((goes_first__k0_414 == goes_first__k1_415)) {
-                goes_first__s0_417 = s->mod[3];
-                goes_first__s1_418 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_418 > goes_first__s0_417)) {
-                    goes_first__first_416 = 1;
-                } else if ((goes_first__s0_417 == goes_first__s1_418)) {
-                    rand__v_419 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_420 = rand__v_419;
-                    int32_t _w33 = _wx(s->ndraws, 64);
-                    if (_w33 >= 0) {
-                        s->draws[_w33] = log_draw__v_420;
+            goes_first__a0_421 = ((int32_t)(s->pending[0]));
+            goes_first__a1_422 = ((int32_t)(s->pending[1]));
+            goes_first__o0_423 = ((goes_first__a0_421 >= 4) ? 0 : 1);
+            goes_first__o1_424 = ((goes_first__a1_422 >= 4) ? 0 : 1);
+            goes_first__pr0_427 = ({ int32_t _let17 = goes_first__a0_421; int32_t action_priority__a_425 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_426 = _let18; (((action_priority__a_425 >= 4) || (action_priority__mv_426 < 0)) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_426, 165)]))); }); });
+            goes_first__pr1_430 = ({ int32_t _let19 = goes_first__a1_422; int32_t action_priority__a_428 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_429 = _let20; (((action_priority__a_428 >= 4) || (action_priority__mv_429 < 0)) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_429, 165)]))); }); });
+            goes_first__k0_431 = _wsub(_wmul(goes_first__o0_423, 1000), _wmul(goes_first__pr0_427, 100));
+            goes_first__k1_432 = _wsub(_wmul(goes_first__o1_424, 1000), _wmul(goes_first__pr1_430, 100));
+            goes_first__first_433 = 0;
+            if ((goes_first__k0_431 > goes_first__k1_432)) {
+                goes_first__first_433 = 1;
+            } else if ((goes_first__k0_431 == goes_first__k1_432)) {
+                goes_first__s0_434 = s->mod[3];
+                goes_first__s1_435 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_435 > goes_first__s0_434)) {
+                    goes_first__first_433 = 1;
+                } else if ((goes_first__s0_434 == goes_first__s1_435)) {
+                    rand__v_436 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    log_draw__v_437 = rand__v_436;
+                    int32_t _w21 = _wx(s->ndraws, 64);
+                    if (_w21 >= 0) {
+                        s->draws[_w21] = log_draw__v_437;
                     }
-                    int32_t _w34 = _wx(s->ndraws, 64);
-                    if (_w34 >= 0) {
-                        s->draw_lo[_w34] = 0;
+                    int32_t _w22 = _wx(s->ndraws, 64);
+                    if (_w22 >= 0) {
+                        s->draw_lo[_w22] = 0;
                     }
-                    int32_t _w35 = _wx(s->ndraws, 64);
-                    if (_w35 >= 0) {
-                        s->draw_hi[_w35] = 2;
+                    int32_t _w23 = _wx(s->ndraws, 64);
+                    if (_w23 >= 0) {
+                        s->draw_hi[_w23] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_421 = rand__v_419;
-                    goes_first__first_416 = rand__result_421;
+                    rand__result_438 = rand__v_436;
+                    goes_first__first_433 = rand__result_438;
                 }
             }
-            goes_first__result_422 = goes_first__first_416;
-            resolve_turn__first_423 = goes_first__result_422;
+            goes_first__result_439 = goes_first__first_433;
+            resolve_turn__first_440 = goes_first__result_439;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_424 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_425 = rand__v_424;
-                int32_t _w36 = _wx(s->ndraws, 64);
-                if (_w36 >= 0) {
-                    s->draws[_w36] = log_draw__v_425;
+                rand__v_441 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                log_draw__v_442 = rand__v_441;
+                int32_t _w24 = _wx(s->ndraws, 64);
+                if (_w24 >= 0) {
+                    s->draws[_w24] = log_draw__v_442;
                 }
-                int32_t _w37 = _wx(s->ndraws, 64);
-                if (_w37 >= 0) {
-                    s->draw_lo[_w37] = 0;
+                int32_t _w25 = _wx(s->ndraws, 64);
+                if (_w25 >= 0) {
+                    s->draw_lo[_w25] = 0;
                 }
-                int32_t _w38 = _wx(s->ndraws, 64);
-                if (_w38 >= 0) {
-                    s->draw_hi[_w38] = 2;
+                int32_t _w26 = _wx(s->ndraws, 64);
+                if (_w26 >= 0) {
+                    s->draw_hi[_w26] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_426 = rand__v_424;
-                tie_draw__v_427 = rand__result_426;
+                rand__result_443 = rand__v_441;
+                tie_draw__v_444 = rand__result_443;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_428 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_429 = rand__v_428;
-                int32_t _w39 = _wx(s->ndraws, 64);
-                if (_w39 >= 0) {
-                    s->draws[_w39] = log_draw__v_429;
+                rand__v_445 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                log_draw__v_446 = rand__v_445;
+                int32_t _w27 = _wx(s->ndraws, 64);
+                if (_w27 >= 0) {
+                    s->draws[_w27] = log_draw__v_446;
                 }
-                int32_t _w40 = _wx(s->ndraws, 64);
-                if (_w40 >= 0) {
-                    s->draw_lo[_w40] = 0;
+                int32_t _w28 = _wx(s->ndraws, 64);
+                if (_w28 >= 0) {
+                    s->draw_lo[_w28] = 0;
                 }
-                int32_t _w41 = _wx(s->ndraws, 64);
-                if (_w41 >= 0) {
-                    s->draw_hi[_w41] = 2;
+                int32_t _w29 = _wx(s->ndraws, 64);
+                if (_w29 >= 0) {
+                    s->draw_hi[_w29] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_430 = rand__v_428;
-                tie_draw__v_431 = rand__result_430;
+                rand__result_447 = rand__v_445;
+                tie_draw__v_448 = rand__result_447;
             }
-            resolve_turn__over_432 = false;
-            for (int32_t resolve_turn__k_433 = 0, _end42 = 2; resolve_turn__k_433 < _end42; resolve_turn__k_433++) {
-                resolve_turn__p_434 = ((resolve_turn__k_433 == 0) ? resolve_turn__first_423 : _wsub(1, resolve_turn__first_423));
-                resolve_turn__act_435 = ((int32_t)(s->pending[_ix(resolve_turn__p_434, 2)]));
-                if ((!resolve_turn__over_432)) {
-                    if ((resolve_turn__act_435 >= 4)) {
-                        send_in__p_436 = resolve_turn__p_434;
-                        send_in__s_437 = _wsub(resolve_turn__act_435, 4);
-                        send_in__old_438 = s->active[_ix(send_in__p_436, 2)];
-                        if ((s->hp[_ix(send_in__p_436, 2) * 6 + _ix(send_in__old_438, 6)] > 0)) {
-                            int32_t _w43 = _wx(send_in__p_436, 2);
-                            int32_t _w44 = _wx(send_in__old_438, 6);
-                            if (_w43 >= 0 && _w44 >= 0) {
-                                s->speed[_w43 * 6 + _w44] = s->stats[_ix(send_in__p_436, 2) * 24 + _ix(send_in__old_438, 6) * 4 + 3];
+            resolve_turn__over_449 = false;
+            for (int32_t resolve_turn__k_450 = 0, _end30 = 2; resolve_turn__k_450 < _end30; resolve_turn__k_450++) {
+                resolve_turn__p_451 = ((resolve_turn__k_450 == 0) ? resolve_turn__first_440 : _wsub(1, resolve_turn__first_440));
+                resolve_turn__act_452 = ((int32_t)(s->pending[_ix(resolve_turn__p_451, 2)]));
+                if ((!resolve_turn__over_449)) {
+                    if ((resolve_turn__act_452 >= 4)) {
+                        send_in__p_453 = resolve_turn__p_451;
+                        send_in__s_454 = _wsub(resolve_turn__act_452, 4);
+                        send_in__old_455 = s->active[_ix(send_in__p_453, 2)];
+                        if ((s->hp[_ix(send_in__p_453, 2) * 6 + _ix(send_in__old_455, 6)] > 0)) {
+                            int32_t _w31 = _wx(send_in__p_453, 2);
+                            int32_t _w32 = _wx(send_in__old_455, 6);
+                            if (_w31 >= 0 && _w32 >= 0) {
+                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_453, 2) * 24 + _ix(send_in__old_455, 6) * 4 + 3];
                             }
                         }
-                        int32_t _w45 = _wx(send_in__p_436, 2);
-                        if (_w45 >= 0) {
-                            s->active[_w45] = ((int8_t)(send_in__s_437));
+                        int32_t _w33 = _wx(send_in__p_453, 2);
+                        if (_w33 >= 0) {
+                            s->active[_w33] = ((int8_t)(send_in__s_454));
                         }
-                        int32_t _w46 = _wx(send_in__p_436, 2);
-                        if (_w46 >= 0) {
-                            s->recharge[_w46] = false;
+                        int32_t _w34 = _wx(send_in__p_453, 2);
+                        if (_w34 >= 0) {
+                            s->sub_hp[_w34] = ((int16_t)(0));
                         }
-                        int32_t _w47 = _wx(send_in__p_436, 2);
-                        if (_w47 >= 0) {
-                            s->charging[_w47] = false;
+                        int32_t _w35 = _wx(send_in__p_453, 2);
+                        if (_w35 >= 0) {
+                            s->recharge[_w35] = false;
                         }
-                        int32_t _w48 = _wx(send_in__p_436, 2);
-                        if (_w48 >= 0) {
-                            s->confused[_w48] = ((int8_t)(0));
+                        int32_t _w36 = _wx(send_in__p_453, 2);
+                        if (_w36 >= 0) {
+                            s->charging[_w36] = false;
                         }
-                        int32_t _w49 = _wx(send_in__p_436, 2);
-                        if (_w49 >= 0) {
-                            s->flinch[_w49] = false;
+                        int32_t _w37 = _wx(send_in__p_453, 2);
+                        if (_w37 >= 0) {
+                            s->confused[_w37] = ((int8_t)(0));
                         }
-                        int32_t _w50 = _wx(send_in__p_436, 2);
-                        if (_w50 >= 0) {
-                            s->reflect[_w50] = false;
+                        int32_t _w38 = _wx(send_in__p_453, 2);
+                        if (_w38 >= 0) {
+                            s->flinch[_w38] = false;
                         }
-                        int32_t _w51 = _wx(send_in__p_436, 2);
-                        if (_w51 >= 0) {
-                            s->light_screen[_w51] = false;
+                        int32_t _w39 = _wx(send_in__p_453, 2);
+                        if (_w39 >= 0) {
+                            s->reflect[_w39] = false;
                         }
-                        int32_t _w52 = _wx(send_in__p_436, 2);
-                        if (_w52 >= 0) {
-                            s->last_slot[_w52] = ((int8_t)(0));
+                        int32_t _w40 = _wx(send_in__p_453, 2);
+                        if (_w40 >= 0) {
+                            s->light_screen[_w40] = false;
                         }
-                        int32_t _w53 = _wx(send_in__p_436, 2);
-                        int32_t _w54 = _wx(send_in__s_437, 6);
-                        if (_w53 >= 0 && _w54 >= 0) {
-                            s->seen[_w53 * 6 + _w54] = s->species[_ix(send_in__p_436, 2) * 6 + _ix(send_in__s_437, 6)];
+                        int32_t _w41 = _wx(send_in__p_453, 2);
+                        if (_w41 >= 0) {
+                            s->last_slot[_w41] = ((int8_t)(0));
                         }
-                        for (int32_t send_in__k_439 = 0, _end55 = 6; send_in__k_439 < _end55; send_in__k_439++) {
-                            int32_t _w56 = _wx(send_in__p_436, 2);
-                            if (_w56 >= 0) {
-                                s->boosts[_w56 * 6 + send_in__k_439] = ((int8_t)(0));
+                        int32_t _w42 = _wx(send_in__p_453, 2);
+                        int32_t _w43 = _wx(send_in__s_454, 6);
+                        if (_w42 >= 0 && _w43 >= 0) {
+                            s->seen[_w42 * 6 + _w43] = s->species[_ix(send_in__p_453, 2) * 6 + _ix(send_in__s_454, 6)];
+                        }
+                        for (int32_t send_in__k_456 = 0, _end44 = 6; send_in__k_456 < _end44; send_in__k_456++) {
+                            int32_t _w45 = _wx(send_in__p_453, 2);
+                            if (_w45 >= 0) {
+                                s->boosts[_w45 * 6 + send_in__k_456] = ((int8_t)(0));
                             }
                         }
-                        for (int32_t send_in__k_440 = 0, _end57 = 4; send_in__k_440 < _end57; send_in__k_440++) {
-                            int32_t _w58 = _wx(send_in__p_436, 2);
-                            if (_w58 >= 0) {
-                                s->mod[_w58 * 4 + send_in__k_440] = s->stats[_ix(send_in__p_436, 2) * 24 + _ix(send_in__s_437, 6) * 4 + send_in__k_440];
+                        for (int32_t send_in__k_457 = 0, _end46 = 4; send_in__k_457 < _end46; send_in__k_457++) {
+                            int32_t _w47 = _wx(send_in__p_453, 2);
+                            if (_w47 >= 0) {
+                                s->mod[_w47 * 4 + send_in__k_457] = s->stats[_ix(send_in__p_453, 2) * 24 + _ix(send_in__s_454, 6) * 4 + send_in__k_457];
                             }
                         }
-                        if ((s->status[_ix(send_in__p_436, 2) * 6 + _ix(send_in__s_437, 6)] == 3)) {
-                            int32_t _w59 = _wx(send_in__p_436, 2);
-                            if (_w59 >= 0) {
-                                s->mod[_w59 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_436, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        if ((s->status[_ix(send_in__p_453, 2) * 6 + _ix(send_in__s_454, 6)] == 3)) {
+                            int32_t _w48 = _wx(send_in__p_453, 2);
+                            if (_w48 >= 0) {
+                                s->mod[_w48 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_453, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                             }
                         }
-                        if ((s->status[_ix(send_in__p_436, 2) * 6 + _ix(send_in__s_437, 6)] == 1)) {
-                            int32_t _w60 = _wx(send_in__p_436, 2);
-                            if (_w60 >= 0) {
-                                s->mod[_w60 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_436, 2) * 4], 2))), ((int16_t)(1)))));
+                        if ((s->status[_ix(send_in__p_453, 2) * 6 + _ix(send_in__s_454, 6)] == 1)) {
+                            int32_t _w49 = _wx(send_in__p_453, 2);
+                            if (_w49 >= 0) {
+                                s->mod[_w49 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_453, 2) * 4], 2))), ((int16_t)(1)))));
                             }
                         }
-                        int32_t _w61 = _wx(send_in__p_436, 2);
-                        int32_t _w62 = _wx(send_in__s_437, 6);
-                        if (_w61 >= 0 && _w62 >= 0) {
-                            s->speed[_w61 * 6 + _w62] = s->mod[_ix(send_in__p_436, 2) * 4 + 3];
+                        int32_t _w50 = _wx(send_in__p_453, 2);
+                        int32_t _w51 = _wx(send_in__s_454, 6);
+                        if (_w50 >= 0 && _w51 >= 0) {
+                            s->speed[_w50 * 6 + _w51] = s->mod[_ix(send_in__p_453, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_441 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_433)), 2));
-                            log_draw__v_442 = rand__v_441;
-                            int32_t _w63 = _wx(s->ndraws, 64);
-                            if (_w63 >= 0) {
-                                s->draws[_w63] = log_draw__v_442;
+                            rand__v_458 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_450)), 2));
+                            log_draw__v_459 = rand__v_458;
+                            int32_t _w52 = _wx(s->ndraws, 64);
+                            if (_w52 >= 0) {
+                                s->draws[_w52] = log_draw__v_459;
                             }
-                            int32_t _w64 = _wx(s->ndraws, 64);
-                            if (_w64 >= 0) {
-                                s->draw_lo[_w64] = 0;
+                            int32_t _w53 = _wx(s->ndraws, 64);
+                            if (_w53 >= 0) {
+                                s->draw_lo[_w53] = 0;
                             }
-                            int32_t _w65 = _wx(s->ndraws, 64);
-                            if (_w65 >= 0) {
-                                s->draw_hi[_w65] = 2;
+                            int32_t _w54 = _wx(s->ndraws, 64);
+                            if (_w54 >= 0) {
+                                s->draw_hi[_w54] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_443 = rand__v_441;
-                            tie_draw__v_444 = rand__result_443;
+                            rand__result_460 = rand__v_458;
+                            tie_draw__v_461 = rand__result_460;
                         }
-                        switch_in_damage__p_445 = resolve_turn__p_434;
-                        switch_in_damage__a_446 = s->active[_ix(switch_in_damage__p_445, 2)];
-                        if (((s->status[_ix(switch_in_damage__p_445, 2) * 6 + _ix(switch_in_damage__a_446, 6)] == 4) || (s->status[_ix(switch_in_damage__p_445, 2) * 6 + _ix(switch_in_damage__a_446, 6)] == 1))) {
-                            int32_t _w66 = _wx(switch_in_damage__p_445, 2);
-                            int32_t _w67 = _wx(switch_in_damage__a_446, 6);
-                            if (_w66 >= 0 && _w67 >= 0) {
-                                s->hp[_w66 * 6 + _w67] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_445, 2) * 6 + _ix(switch_in_damage__a_446, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_445, 2) * 6 + _ix(switch_in_damage__a_446, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                        switch_in_damage__p_462 = resolve_turn__p_451;
+                        switch_in_damage__a_463 = s->active[_ix(switch_in_damage__p_462, 2)];
+                        if (((s->status[_ix(switch_in_damage__p_462, 2) * 6 + _ix(switch_in_damage__a_463, 6)] == 4) || (s->status[_ix(switch_in_damage__p_462, 2) * 6 + _ix(switch_in_damage__a_463, 6)] == 1))) {
+                            int32_t _w55 = _wx(switch_in_damage__p_462, 2);
+                            int32_t _w56 = _wx(switch_in_damage__a_463, 6);
+                            if (_w55 >= 0 && _w56 >= 0) {
+                                s->hp[_w55 * 6 + _w56] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_462, 2) * 6 + _ix(switch_in_damage__a_463, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_462, 2) * 6 + _ix(switch_in_damage__a_463, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let68 = resolve_turn__p_434; int32_t is_fainted__p_447 = _let68; (s->hp[_ix(is_fainted__p_447, 2) * 6 + _ix(s->active[_ix(is_fainted__p_447, 2)], 6)] <= 0); })) {
-                            resolve_turn__over_432 = true;
-                            after_faint__left0_449 = ({ int32_t _lo69 = 0; int32_t _r71 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_448 = _lo69, _end70 = 6; after_faint__i_448 < _end70; after_faint__i_448++) _r71 += ((s->hp[after_faint__i_448] > 0)) ? 1 : 0; _r71; });
-                            after_faint__left1_451 = ({ int32_t _lo73 = 0; int32_t _r75 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_450 = _lo73, _end74 = 6; after_faint__i_450 < _end74; after_faint__i_450++) _r75 += ((s->hp[1 * 6 + after_faint__i_450] > 0)) ? 1 : 0; _r75; });
-                            if (((after_faint__left0_449 == 0) && (after_faint__left1_451 == 0))) {
+                        if (({ int32_t _let57 = resolve_turn__p_451; int32_t is_fainted__p_464 = _let57; (s->hp[_ix(is_fainted__p_464, 2) * 6 + _ix(s->active[_ix(is_fainted__p_464, 2)], 6)] <= 0); })) {
+                            resolve_turn__over_449 = true;
+                            after_faint__left0_466 = ({ int32_t _lo58 = 0; int32_t _r60 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_465 = _lo58, _end59 = 6; after_faint__i_465 < _end59; after_faint__i_465++) _r60 += ((s->hp[after_faint__i_465] > 0)) ? 1 : 0; _r60; });
+                            after_faint__left1_468 = ({ int32_t _lo62 = 0; int32_t _r64 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_467 = _lo62, _end63 = 6; after_faint__i_467 < _end63; after_faint__i_467++) _r64 += ((s->hp[1 * 6 + after_faint__i_467] > 0)) ? 1 : 0; _r64; });
+                            if (((after_faint__left0_466 == 0) && (after_faint__left1_468 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_449 == 0)) {
+                            } else if ((after_faint__left0_466 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_451 == 0)) {
+                            } else if ((after_faint__left1_468 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -2728,868 +2905,976 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_452 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 35), (uint32_t)resolve_turn__k_433)), 2));
-                            log_draw__v_453 = rand__v_452;
-                            int32_t _w77 = _wx(s->ndraws, 64);
-                            if (_w77 >= 0) {
-                                s->draws[_w77] = log_draw__v_453;
+                            rand__v_469 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 35), (uint32_t)resolve_turn__k_450)), 2));
+                            log_draw__v_470 = rand__v_469;
+                            int32_t _w66 = _wx(s->ndraws, 64);
+                            if (_w66 >= 0) {
+                                s->draws[_w66] = log_draw__v_470;
                             }
-                            int32_t _w78 = _wx(s->ndraws, 64);
-                            if (_w78 >= 0) {
-                                s->draw_lo[_w78] = 0;
+                            int32_t _w67 = _wx(s->ndraws, 64);
+                            if (_w67 >= 0) {
+                                s->draw_lo[_w67] = 0;
                             }
-                            int32_t _w79 = _wx(s->ndraws, 64);
-                            if (_w79 >= 0) {
-                                s->draw_hi[_w79] = 2;
+                            int32_t _w68 = _wx(s->ndraws, 64);
+                            if (_w68 >= 0) {
+                                s->draw_hi[_w68] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_454 = rand__v_452;
-                            tie_draw__v_455 = rand__result_454;
+                            rand__result_471 = rand__v_469;
+                            tie_draw__v_472 = rand__result_471;
                         }
                     } else {
-                        use_move__p_458 = resolve_turn__p_434;
-                        use_move__m_459 = (({ int32_t _let80 = resolve_turn__p_434; int32_t has_pp__p_456 = _let80; ({ int32_t _lo81 = 0; bool _r83 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_457 = _lo81, _end82 = 4; has_pp__k_457 < _end82; has_pp__k_457++) if (((s->moves[_ix(has_pp__p_456, 2) * 24 + _ix(s->active[_ix(has_pp__p_456, 2)], 6) * 4 + has_pp__k_457] >= 0) && (s->pp[_ix(has_pp__p_456, 2) * 24 + _ix(s->active[_ix(has_pp__p_456, 2)], 6) * 4 + has_pp__k_457] > 0))) { _r83 = true; break; } _r83; }); }) ? resolve_turn__act_435 : (-1));
-                        use_move__q_460 = _wsub(1, use_move__p_458);
-                        use_move__a_461 = s->active[_ix(use_move__p_458, 2)];
-                        use_move__d_462 = s->active[_ix(use_move__q_460, 2)];
-                        use_move__st_463 = s->status[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)];
-                        use_move__can_464 = true;
-                        if ((use_move__st_463 == 2)) {
-                            use_move__can_464 = false;
-                        } else if ((use_move__st_463 == 5)) {
-                            int32_t _w85 = _wx(use_move__p_458, 2);
-                            int32_t _w86 = _wx(use_move__a_461, 6);
-                            if (_w85 >= 0 && _w86 >= 0) {
-                                s->sleep[_w85 * 6 + _w86] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)], 1)));
+                        use_move__p_475 = resolve_turn__p_451;
+                        use_move__m_476 = (({ int32_t _let69 = resolve_turn__p_451; int32_t has_pp__p_473 = _let69; ({ int32_t _lo70 = 0; bool _r72 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_474 = _lo70, _end71 = 4; has_pp__k_474 < _end71; has_pp__k_474++) if (((s->moves[_ix(has_pp__p_473, 2) * 24 + _ix(s->active[_ix(has_pp__p_473, 2)], 6) * 4 + has_pp__k_474] >= 0) && (s->pp[_ix(has_pp__p_473, 2) * 24 + _ix(s->active[_ix(has_pp__p_473, 2)], 6) * 4 + has_pp__k_474] > 0))) { _r72 = true; break; } _r72; }); }) ? resolve_turn__act_452 : (-1));
+                        use_move__q_477 = _wsub(1, use_move__p_475);
+                        use_move__a_478 = s->active[_ix(use_move__p_475, 2)];
+                        use_move__d_479 = s->active[_ix(use_move__q_477, 2)];
+                        use_move__st_480 = s->status[_ix(use_move__p_475, 2) * 6 + _ix(use_move__a_478, 6)];
+                        use_move__can_481 = true;
+                        if ((use_move__st_480 == 2)) {
+                            use_move__can_481 = false;
+                        } else if ((use_move__st_480 == 5)) {
+                            int32_t _w74 = _wx(use_move__p_475, 2);
+                            int32_t _w75 = _wx(use_move__a_478, 6);
+                            if (_w74 >= 0 && _w75 >= 0) {
+                                s->sleep[_w74 * 6 + _w75] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_475, 2) * 6 + _ix(use_move__a_478, 6)], 1)));
                             }
-                            use_move__can_464 = false;
-                        } else if (s->flinch[_ix(use_move__p_458, 2)]) {
-                            use_move__can_464 = false;
-                        } else if (s->recharge[_ix(use_move__p_458, 2)]) {
-                            int32_t _w87 = _wx(use_move__p_458, 2);
-                            if (_w87 >= 0) {
-                                s->recharge[_w87] = false;
+                            use_move__can_481 = false;
+                        } else if (s->flinch[_ix(use_move__p_475, 2)]) {
+                            use_move__can_481 = false;
+                        } else if (s->recharge[_ix(use_move__p_475, 2)]) {
+                            int32_t _w76 = _wx(use_move__p_475, 2);
+                            if (_w76 >= 0) {
+                                s->recharge[_w76] = false;
                             }
-                            use_move__can_464 = false;
+                            use_move__can_481 = false;
                         } else {
-                            if ((s->confused[_ix(use_move__p_458, 2)] > 0)) {
-                                int32_t _w88 = _wx(use_move__p_458, 2);
-                                if (_w88 >= 0) {
-                                    s->confused[_w88] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_458, 2)], 1)));
+                            if ((s->confused[_ix(use_move__p_475, 2)] > 0)) {
+                                int32_t _w77 = _wx(use_move__p_475, 2);
+                                if (_w77 >= 0) {
+                                    s->confused[_w77] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_475, 2)], 1)));
                                 }
-                                if ((s->confused[_ix(use_move__p_458, 2)] > 0)) {
-                                    chance__v_465 = _roll(random_word(fold_in(fold_in(key, 36), (uint32_t)resolve_turn__k_433)), 256);
-                                    log_draw__v_466 = chance__v_465;
-                                    int32_t _w89 = _wx(s->ndraws, 64);
-                                    if (_w89 >= 0) {
-                                        s->draws[_w89] = log_draw__v_466;
+                                if ((s->confused[_ix(use_move__p_475, 2)] > 0)) {
+                                    chance__v_482 = _roll(random_word(fold_in(fold_in(key, 36), (uint32_t)resolve_turn__k_450)), 256);
+                                    log_draw__v_483 = chance__v_482;
+                                    int32_t _w78 = _wx(s->ndraws, 64);
+                                    if (_w78 >= 0) {
+                                        s->draws[_w78] = log_draw__v_483;
                                     }
-                                    int32_t _w90 = _wx(s->ndraws, 64);
-                                    if (_w90 >= 0) {
-                                        s->draw_lo[_w90] = 0;
+                                    int32_t _w79 = _wx(s->ndraws, 64);
+                                    if (_w79 >= 0) {
+                                        s->draw_lo[_w79] = 0;
                                     }
-                                    int32_t _w91 = _wx(s->ndraws, 64);
-                                    if (_w91 >= 0) {
-                                        s->draw_hi[_w91] = 256;
+                                    int32_t _w80 = _wx(s->ndraws, 64);
+                                    if (_w80 >= 0) {
+                                        s->draw_hi[_w80] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_467 = (chance__v_465 < 128);
-                                    use_move__acts_468 = chance__result_467;
-                                    if ((!use_move__acts_468)) {
-                                        confusion_hit__p_469 = use_move__p_458;
-                                        confusion_hit__a_470 = s->active[_ix(confusion_hit__p_469, 2)];
-                                        confusion_hit__dmg_471 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_469, 2) * 6 + _ix(confusion_hit__a_470, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_469, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_469, 2) * 4 + 1]))), 50), 2);
-                                        int32_t _w92 = _wx(confusion_hit__p_469, 2);
-                                        int32_t _w93 = _wx(confusion_hit__a_470, 6);
-                                        if (_w92 >= 0 && _w93 >= 0) {
-                                            s->hp[_w92 * 6 + _w93] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(confusion_hit__p_469, 2) * 6 + _ix(confusion_hit__a_470, 6)])), confusion_hit__dmg_471), 0)));
+                                    chance__result_484 = (chance__v_482 < 128);
+                                    use_move__acts_485 = chance__result_484;
+                                    if ((!use_move__acts_485)) {
+                                        confusion_hit__p_486 = use_move__p_475;
+                                        confusion_hit__a_487 = s->active[_ix(confusion_hit__p_486, 2)];
+                                        confusion_hit__dmg_488 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_486, 2) * 6 + _ix(confusion_hit__a_487, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_486, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_486, 2) * 4 + 1]))), 50), 2);
+                                        self_damage__p_489 = confusion_hit__p_486;
+                                        self_damage__dmg_490 = confusion_hit__dmg_488;
+                                        self_damage__q_491 = _wsub(1, self_damage__p_489);
+                                        self_damage__a_492 = s->active[_ix(self_damage__p_489, 2)];
+                                        s->last_damage = self_damage__dmg_490;
+                                        if ((s->sub_hp[_ix(self_damage__p_489, 2)] > 0)) {
+                                            if ((s->sub_hp[_ix(self_damage__q_491, 2)] > 0)) {
+                                                int32_t _w81 = _wx(self_damage__q_491, 2);
+                                                if (_w81 >= 0) {
+                                                    s->sub_hp[_w81] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_491, 2)])), self_damage__dmg_490), 0)));
+                                                }
+                                            }
+                                        } else {
+                                            int32_t _w82 = _wx(self_damage__p_489, 2);
+                                            int32_t _w83 = _wx(self_damage__a_492, 6);
+                                            if (_w82 >= 0 && _w83 >= 0) {
+                                                s->hp[_w82 * 6 + _w83] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_489, 2) * 6 + _ix(self_damage__a_492, 6)])), self_damage__dmg_490), 0)));
+                                            }
                                         }
-                                        s->last_damage = confusion_hit__dmg_471;
-                                        int32_t _w94 = _wx(use_move__p_458, 2);
-                                        if (_w94 >= 0) {
-                                            s->charging[_w94] = false;
+                                        int32_t _w84 = _wx(use_move__p_475, 2);
+                                        if (_w84 >= 0) {
+                                            s->charging[_w84] = false;
                                         }
-                                        use_move__can_464 = false;
+                                        use_move__can_481 = false;
                                     }
                                 }
                             }
-                            if ((use_move__can_464 && (use_move__st_463 == 3))) {
-                                chance__v_472 = _roll(random_word(fold_in(fold_in(key, 37), (uint32_t)resolve_turn__k_433)), 256);
-                                log_draw__v_473 = chance__v_472;
-                                int32_t _w95 = _wx(s->ndraws, 64);
-                                if (_w95 >= 0) {
-                                    s->draws[_w95] = log_draw__v_473;
+                            if ((use_move__can_481 && (use_move__st_480 == 3))) {
+                                chance__v_493 = _roll(random_word(fold_in(fold_in(key, 37), (uint32_t)resolve_turn__k_450)), 256);
+                                log_draw__v_494 = chance__v_493;
+                                int32_t _w85 = _wx(s->ndraws, 64);
+                                if (_w85 >= 0) {
+                                    s->draws[_w85] = log_draw__v_494;
                                 }
-                                int32_t _w96 = _wx(s->ndraws, 64);
-                                if (_w96 >= 0) {
-                                    s->draw_lo[_w96] = 0;
+                                int32_t _w86 = _wx(s->ndraws, 64);
+                                if (_w86 >= 0) {
+                                    s->draw_lo[_w86] = 0;
                                 }
-                                int32_t _w97 = _wx(s->ndraws, 64);
-                                if (_w97 >= 0) {
-                                    s->draw_hi[_w97] = 256;
+                                int32_t _w87 = _wx(s->ndraws, 64);
+                                if (_w87 >= 0) {
+                                    s->draw_hi[_w87] = 256;
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_474 = (chance__v_472 < 63);
-                                use_move__full_475 = chance__result_474;
-                                use_move__can_464 = (!use_move__full_475);
-                                if (use_move__full_475) {
-                                    int32_t _w98 = _wx(use_move__p_458, 2);
-                                    if (_w98 >= 0) {
-                                        s->charging[_w98] = false;
+                                chance__result_495 = (chance__v_493 < 63);
+                                use_move__full_496 = chance__result_495;
+                                use_move__can_481 = (!use_move__full_496);
+                                if (use_move__full_496) {
+                                    int32_t _w88 = _wx(use_move__p_475, 2);
+                                    if (_w88 >= 0) {
+                                        s->charging[_w88] = false;
                                     }
                                 }
                             }
                         }
-                        use_move__again_476 = (s->fight[_ix(use_move__p_458, 2)] || s->charging[_ix(use_move__p_458, 2)]);
-                        use_move__slot_477 = (use_move__again_476 ? ((int32_t)(s->last_slot[_ix(use_move__p_458, 2)])) : use_move__m_459);
-                        use_move__mv_478 = (use_move__again_476 ? ((int32_t)(s->last_move[_ix(use_move__p_458, 2)])) : ((use_move__m_459 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_458, 2) * 24 + _ix(use_move__a_461, 6) * 4 + _ix(use_move__m_459, 4)]))));
-                        if ((use_move__again_476 && (use_move__mv_478 == 164))) {
-                            use_move__slot_477 = (-1);
+                        use_move__again_497 = (s->fight[_ix(use_move__p_475, 2)] || s->charging[_ix(use_move__p_475, 2)]);
+                        use_move__slot_498 = (use_move__again_497 ? ((int32_t)(s->last_slot[_ix(use_move__p_475, 2)])) : use_move__m_476);
+                        use_move__mv_499 = (use_move__again_497 ? ((int32_t)(s->last_move[_ix(use_move__p_475, 2)])) : ((use_move__m_476 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_475, 2) * 24 + _ix(use_move__a_478, 6) * 4 + _ix(use_move__m_476, 4)]))));
+                        if ((use_move__again_497 && (use_move__mv_499 == 164))) {
+                            use_move__slot_498 = (-1);
                         }
-                        if ((use_move__can_464 && (use_move__mv_478 >= 0))) {
-                            int32_t _w99 = _wx(use_move__p_458, 2);
-                            if (_w99 >= 0) {
-                                s->used_move[_w99] = ((int16_t)(use_move__mv_478));
+                        if ((use_move__can_481 && (use_move__mv_499 >= 0))) {
+                            int32_t _w89 = _wx(use_move__p_475, 2);
+                            if (_w89 >= 0) {
+                                s->used_move[_w89] = ((int16_t)(use_move__mv_499));
                             }
-                            if (((MOVES__kind[_ix(use_move__mv_478, 165)] == 17) && (!s->charging[_ix(use_move__p_458, 2)]))) {
-                                int32_t _w100 = _wx(use_move__p_458, 2);
-                                if (_w100 >= 0) {
-                                    s->charging[_w100] = true;
+                            if (((MOVES__kind[_ix(use_move__mv_499, 165)] == 17) && (!s->charging[_ix(use_move__p_475, 2)]))) {
+                                int32_t _w90 = _wx(use_move__p_475, 2);
+                                if (_w90 >= 0) {
+                                    s->charging[_w90] = true;
                                 }
                             } else {
-                                int32_t _w101 = _wx(use_move__p_458, 2);
-                                if (_w101 >= 0) {
-                                    s->charging[_w101] = false;
+                                int32_t _w91 = _wx(use_move__p_475, 2);
+                                if (_w91 >= 0) {
+                                    s->charging[_w91] = false;
                                 }
-                                use_move_hit__p_479 = use_move__p_458;
-                                use_move_hit__m_480 = use_move__slot_477;
-                                use_move_hit__mv_481 = use_move__mv_478;
-                                use_move_hit__q_482 = _wsub(1, use_move_hit__p_479);
-                                use_move_hit__a_483 = s->active[_ix(use_move_hit__p_479, 2)];
-                                use_move_hit__d_484 = s->active[_ix(use_move_hit__q_482, 2)];
-                                if (((use_move_hit__m_480 >= 0) && (s->moves[_ix(use_move_hit__p_479, 2) * 24 + _ix(use_move_hit__a_483, 6) * 4 + _ix(use_move_hit__m_480, 4)] >= 0))) {
-                                    int32_t _w102 = _wx(use_move_hit__p_479, 2);
-                                    int32_t _w103 = _wx(use_move_hit__a_483, 6);
-                                    int32_t _w104 = _wx(use_move_hit__m_480, 4);
-                                    if (_w102 >= 0 && _w103 >= 0 && _w104 >= 0) {
-                                        s->pp[_w102 * 24 + _w103 * 4 + _w104] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_479, 2) * 24 + _ix(use_move_hit__a_483, 6) * 4 + _ix(use_move_hit__m_480, 4)], 63))), 64)));
+                                use_move_hit__p_500 = use_move__p_475;
+                                use_move_hit__m_501 = use_move__slot_498;
+                                use_move_hit__mv_502 = use_move__mv_499;
+                                use_move_hit__q_503 = _wsub(1, use_move_hit__p_500);
+                                use_move_hit__a_504 = s->active[_ix(use_move_hit__p_500, 2)];
+                                use_move_hit__d_505 = s->active[_ix(use_move_hit__q_503, 2)];
+                                if (((use_move_hit__m_501 >= 0) && (s->moves[_ix(use_move_hit__p_500, 2) * 24 + _ix(use_move_hit__a_504, 6) * 4 + _ix(use_move_hit__m_501, 4)] >= 0))) {
+                                    int32_t _w92 = _wx(use_move_hit__p_500, 2);
+                                    int32_t _w93 = _wx(use_move_hit__a_504, 6);
+                                    int32_t _w94 = _wx(use_move_hit__m_501, 4);
+                                    if (_w92 >= 0 && _w93 >= 0 && _w94 >= 0) {
+                                        s->pp[_w92 * 24 + _w93 * 4 + _w94] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_500, 2) * 24 + _ix(use_move_hit__a_504, 6) * 4 + _ix(use_move_hit__m_501, 4)], 63))), 64)));
                                     }
-                                    int32_t _w105 = _wx(use_move_hit__p_479, 2);
-                                    int32_t _w106 = _wx(use_move_hit__a_483, 6);
-                                    int32_t _w107 = _wx(use_move_hit__m_480, 4);
-                                    if (_w105 >= 0 && _w106 >= 0 && _w107 >= 0) {
-                                        s->seen_moves[_w105 * 24 + _w106 * 4 + _w107] = s->moves[_ix(use_move_hit__p_479, 2) * 24 + _ix(use_move_hit__a_483, 6) * 4 + _ix(use_move_hit__m_480, 4)];
+                                    int32_t _w95 = _wx(use_move_hit__p_500, 2);
+                                    int32_t _w96 = _wx(use_move_hit__a_504, 6);
+                                    int32_t _w97 = _wx(use_move_hit__m_501, 4);
+                                    if (_w95 >= 0 && _w96 >= 0 && _w97 >= 0) {
+                                        s->seen_moves[_w95 * 24 + _w96 * 4 + _w97] = s->moves[_ix(use_move_hit__p_500, 2) * 24 + _ix(use_move_hit__a_504, 6) * 4 + _ix(use_move_hit__m_501, 4)];
                                     }
                                 }
-                                use_move_hit__sd_485 = s->species[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)];
-                                use_move_hit__immune_492 = (MOVES__type_immunity[_ix(use_move_hit__mv_481, 165)] && ((({ int16_t _let108 = MOVES__type[_ix(use_move_hit__mv_481, 165)]; int16_t effectiveness__mt_486 = _let108; ({ int16_t _let109 = SPECIES__type1[_ix(use_move_hit__sd_485, 151)]; int16_t effectiveness__dt_487 = _let109; ({ int16_t _let110[15]; _let110[0] = TC__bug[_ix(effectiveness__mt_486, 15)]; _let110[1] = TC__fire[_ix(effectiveness__mt_486, 15)]; _let110[2] = TC__ghost[_ix(effectiveness__mt_486, 15)]; _let110[3] = TC__ice[_ix(effectiveness__mt_486, 15)]; _let110[4] = TC__poison[_ix(effectiveness__mt_486, 15)]; _let110[5] = TC__psychic[_ix(effectiveness__mt_486, 15)]; _let110[6] = TC__electric[_ix(effectiveness__mt_486, 15)]; _let110[7] = TC__grass[_ix(effectiveness__mt_486, 15)]; _let110[8] = TC__dragon[_ix(effectiveness__mt_486, 15)]; _let110[9] = TC__fighting[_ix(effectiveness__mt_486, 15)]; _let110[10] = TC__flying[_ix(effectiveness__mt_486, 15)]; _let110[11] = TC__ground[_ix(effectiveness__mt_486, 15)]; _let110[12] = TC__normal[_ix(effectiveness__mt_486, 15)]; _let110[13] = TC__rock[_ix(effectiveness__mt_486, 15)]; _let110[14] = TC__water[_ix(effectiveness__mt_486, 15)]; int16_t effectiveness__row_488[15]; memcpy(effectiveness__row_488, _let110, sizeof effectiveness__row_488); (((effectiveness__dt_487 < 0) || (effectiveness__mt_486 == 15)) ? ((int16_t)(10)) : effectiveness__row_488[_ix(effectiveness__dt_487, 15)]); }); }); }) == 0) || (({ int16_t _let111 = MOVES__type[_ix(use_move_hit__mv_481, 165)]; int16_t effectiveness__mt_489 = _let111; ({ int16_t _let112 = SPECIES__type2[_ix(use_move_hit__sd_485, 151)]; int16_t effectiveness__dt_490 = _let112; ({ int16_t _let113[15]; _let113[0] = TC__bug[_ix(effectiveness__mt_489, 15)]; _let113[1] = TC__fire[_ix(effectiveness__mt_489, 15)]; _let113[2] = TC__ghost[_ix(effectiveness__mt_489, 15)]; _let113[3] = TC__ice[_ix(effectiveness__mt_489, 15)]; _let113[4] = TC__poison[_ix(effectiveness__mt_489, 15)]; _let113[5] = TC__psychic[_ix(effectiveness__mt_489, 15)]; _let113[6] = TC__electric[_ix(effectiveness__mt_489, 15)]; _let113[7] = TC__grass[_ix(effectiveness__mt_489, 15)]; _let113[8] = TC__dragon[_ix(effectiveness__mt_489, 15)]; _let113[9] = TC__fighting[_ix(effectiveness__mt_489, 15)]; _let113[10] = TC__flying[_ix(effectiveness__mt_489, 15)]; _let113[11] = TC__ground[_ix(effectiveness__mt_489, 15)]; _let113[12] = TC__normal[_ix(effectiveness__mt_489, 15)]; _let113[13] = TC__rock[_ix(effectiveness__mt_489, 15)]; _let113[14] = TC__water[_ix(effectiveness__mt_489, 15)]; int16_t effectiveness__row_491[15]; memcpy(effectiveness__row_491, _let113, sizeof effectiveness__row_491); (((effectiveness__dt_490 < 0) || (effectiveness__mt_489 == 15)) ? ((int16_t)(10)) : effectiveness__row_491[_ix(effectiveness__dt_490, 15)]); }); }); }) == 0)));
-                                use_move_hit__kind_493 = MOVES__kind[_ix(use_move_hit__mv_481, 165)];
-                                if ((!({ int32_t _lo114 = 0; bool _r116 = false; for (int32_t use_move_hit__i_494 = _lo114, _end115 = 24; use_move_hit__i_494 < _end115; use_move_hit__i_494++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_494] == use_move_hit__mv_481)) { _r116 = true; break; } _r116; }))) {
+                                use_move_hit__sd_506 = s->species[_ix(use_move_hit__q_503, 2) * 6 + _ix(use_move_hit__d_505, 6)];
+                                use_move_hit__immune_513 = (MOVES__type_immunity[_ix(use_move_hit__mv_502, 165)] && ((({ int16_t _let98 = MOVES__type[_ix(use_move_hit__mv_502, 165)]; int16_t effectiveness__mt_507 = _let98; ({ int16_t _let99 = SPECIES__type1[_ix(use_move_hit__sd_506, 151)]; int16_t effectiveness__dt_508 = _let99; ({ int16_t _let100[15]; _let100[0] = TC__bug[_ix(effectiveness__mt_507, 15)]; _let100[1] = TC__fire[_ix(effectiveness__mt_507, 15)]; _let100[2] = TC__ghost[_ix(effectiveness__mt_507, 15)]; _let100[3] = TC__ice[_ix(effectiveness__mt_507, 15)]; _let100[4] = TC__poison[_ix(effectiveness__mt_507, 15)]; _let100[5] = TC__psychic[_ix(effectiveness__mt_507, 15)]; _let100[6] = TC__electric[_ix(effectiveness__mt_507, 15)]; _let100[7] = TC__grass[_ix(effectiveness__mt_507, 15)]; _let100[8] = TC__dragon[_ix(effectiveness__mt_507, 15)]; _let100[9] = TC__fighting[_ix(effectiveness__mt_507, 15)]; _let100[10] = TC__flying[_ix(effectiveness__mt_507, 15)]; _let100[11] = TC__ground[_ix(effectiveness__mt_507, 15)]; _let100[12] = TC__normal[_ix(effectiveness__mt_507, 15)]; _let100[13] = TC__rock[_ix(effectiveness__mt_507, 15)]; _let100[14] = TC__water[_ix(effectiveness__mt_507, 15)]; int16_t effectiveness__row_509[15]; memcpy(effectiveness__row_509, _let100, sizeof effectiveness__row_509); (((effectiveness__dt_508 < 0) || (effectiveness__mt_507 == 15)) ? ((int16_t)(10)) : effectiveness__row_509[_ix(effectiveness__dt_508, 15)]); }); }); }) == 0) || (({ int16_t _let101 = MOVES__type[_ix(use_move_hit__mv_502, 165)]; int16_t effectiveness__mt_510 = _let101; ({ int16_t _let102 = SPECIES__type2[_ix(use_move_hit__sd_506, 151)]; int16_t effectiveness__dt_511 = _let102; ({ int16_t _let103[15]; _let103[0] = TC__bug[_ix(effectiveness__mt_510, 15)]; _let103[1] = TC__fire[_ix(effectiveness__mt_510, 15)]; _let103[2] = TC__ghost[_ix(effectiveness__mt_510, 15)]; _let103[3] = TC__ice[_ix(effectiveness__mt_510, 15)]; _let103[4] = TC__poison[_ix(effectiveness__mt_510, 15)]; _let103[5] = TC__psychic[_ix(effectiveness__mt_510, 15)]; _let103[6] = TC__electric[_ix(effectiveness__mt_510, 15)]; _let103[7] = TC__grass[_ix(effectiveness__mt_510, 15)]; _let103[8] = TC__dragon[_ix(effectiveness__mt_510, 15)]; _let103[9] = TC__fighting[_ix(effectiveness__mt_510, 15)]; _let103[10] = TC__flying[_ix(effectiveness__mt_510, 15)]; _let103[11] = TC__ground[_ix(effectiveness__mt_510, 15)]; _let103[12] = TC__normal[_ix(effectiveness__mt_510, 15)]; _let103[13] = TC__rock[_ix(effectiveness__mt_510, 15)]; _let103[14] = TC__water[_ix(effectiveness__mt_510, 15)]; int16_t effectiveness__row_512[15]; memcpy(effectiveness__row_512, _let103, sizeof effectiveness__row_512); (((effectiveness__dt_511 < 0) || (effectiveness__mt_510 == 15)) ? ((int16_t)(10)) : effectiveness__row_512[_ix(effectiveness__dt_511, 15)]); }); }); }) == 0)));
+                                use_move_hit__kind_514 = MOVES__kind[_ix(use_move_hit__mv_502, 165)];
+                                use_move_hit__broke_515 = false;
+                                if ((!({ int32_t _lo104 = 0; bool _r106 = false; for (int32_t use_move_hit__i_516 = _lo104, _end105 = 24; use_move_hit__i_516 < _end105; use_move_hit__i_516++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_516] == use_move_hit__mv_502)) { _r106 = true; break; } _r106; }))) {
                                     s->last_damage = 0;
                                 }
-                                if ((!use_move_hit__immune_492)) {
-                                    use_move_hit__hit_495 = true;
-                                    use_move_hit__sure_496 = ((MOVES__status[_ix(use_move_hit__mv_481, 165)] == 5) && s->recharge[_ix(use_move_hit__q_482, 2)]);
-                                    if (((!MOVES__always_hits[_ix(use_move_hit__mv_481, 165)]) && (!use_move_hit__sure_496))) {
-                                        use_move_hit__acc_497 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_481, 165)])), 255), 100);
-                                        use_move_hit__acc_497 = _floordiv(_wmul(use_move_hit__acc_497, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_479, 2) * 6 + 4], 6))), 13)]), 100);
-                                        use_move_hit__acc_497 = _floordiv(_wmul(use_move_hit__acc_497, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_482, 2) * 6 + 5]))), 13)]), 100);
-                                        chance__num_498 = _imin(_imax(use_move_hit__acc_497, 1), 255);
-                                        chance__v_499 = _roll(random_word(fold_in(fold_in(key, 38), (uint32_t)resolve_turn__k_433)), 256);
-                                        log_draw__v_500 = chance__v_499;
-                                        int32_t _w118 = _wx(s->ndraws, 64);
-                                        if (_w118 >= 0) {
-                                            s->draws[_w118] = log_draw__v_500;
+                                if ((!use_move_hit__immune_513)) {
+                                    use_move_hit__hit_517 = true;
+                                    use_move_hit__sure_518 = ((MOVES__status[_ix(use_move_hit__mv_502, 165)] == 5) && s->recharge[_ix(use_move_hit__q_503, 2)]);
+                                    if (((!MOVES__always_hits[_ix(use_move_hit__mv_502, 165)]) && (!use_move_hit__sure_518))) {
+                                        use_move_hit__acc_519 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_502, 165)])), 255), 100);
+                                        use_move_hit__acc_519 = _floordiv(_wmul(use_move_hit__acc_519, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_500, 2) * 6 + 4], 6))), 13)]), 100);
+                                        use_move_hit__acc_519 = _floordiv(_wmul(use_move_hit__acc_519, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_503, 2) * 6 + 5]))), 13)]), 100);
+                                        chance__num_520 = _imin(_imax(use_move_hit__acc_519, 1), 255);
+                                        chance__v_521 = _roll(random_word(fold_in(fold_in(key, 38), (uint32_t)resolve_turn__k_450)), 256);
+                                        log_draw__v_522 = chance__v_521;
+                                        int32_t _w108 = _wx(s->ndraws, 64);
+                                        if (_w108 >= 0) {
+                                            s->draws[_w108] = log_draw__v_522;
                                         }
-                                        int32_t _w119 = _wx(s->ndraws, 64);
-                                        if (_w119 >= 0) {
-                                            s->draw_lo[_w119] = 0;
+                                        int32_t _w109 = _wx(s->ndraws, 64);
+                                        if (_w109 >= 0) {
+                                            s->draw_lo[_w109] = 0;
                                         }
-                                        int32_t _w120 = _wx(s->ndraws, 64);
-                                        if (_w120 >= 0) {
-                                            s->draw_hi[_w120] = 256;
+                                        int32_t _w110 = _wx(s->ndraws, 64);
+                                        if (_w110 >= 0) {
+                                            s->draw_hi[_w110] = 256;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        chance__result_501 = (chance__v_499 < chance__num_498);
-                                        use_move_hit__hit_495 = chance__result_501;
-                                        if ((!use_move_hit__hit_495)) {
+                                        chance__result_523 = (chance__v_521 < chance__num_520);
+                                        use_move_hit__hit_517 = chance__result_523;
+                                        if ((!use_move_hit__hit_517)) {
                                             s->last_damage = 0;
                                         }
                                     }
-                                    if (((use_move_hit__hit_495 && (MOVES__power[_ix(use_move_hit__mv_481, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_481, 165)] >= 0))) {
-                                        if (use_move_hit__sure_496) {
-                                            int32_t _w121 = _wx(use_move_hit__q_482, 2);
-                                            int32_t _w122 = _wx(use_move_hit__d_484, 6);
-                                            if (_w121 >= 0 && _w122 >= 0) {
-                                                s->status[_w121 * 6 + _w122] = ((int8_t)(0));
+                                    use_move_hit__foe_move_524 = (MOVES__target[_ix(use_move_hit__mv_502, 165)] != 1);
+                                    use_move_hit__stages_525 = ((((((MOVES__boost_atk[_ix(use_move_hit__mv_502, 165)] != 0) || (MOVES__boost_def[_ix(use_move_hit__mv_502, 165)] != 0)) || (MOVES__boost_spc[_ix(use_move_hit__mv_502, 165)] != 0)) || (MOVES__boost_spe[_ix(use_move_hit__mv_502, 165)] != 0)) || (MOVES__boost_accuracy[_ix(use_move_hit__mv_502, 165)] != 0)) || (MOVES__boost_evasion[_ix(use_move_hit__mv_502, 165)] != 0));
+                                    use_move_hit__blocked_526 = ((((s->sub_hp[_ix(use_move_hit__q_503, 2)] > 0) && use_move_hit__foe_move_524) && (MOVES__power[_ix(use_move_hit__mv_502, 165)] == 0)) && ((((MOVES__status[_ix(use_move_hit__mv_502, 165)] == 4) || (MOVES__status[_ix(use_move_hit__mv_502, 165)] == 6)) || use_move_hit__stages_525) || (MOVES__volatile[_ix(use_move_hit__mv_502, 165)] == 1)));
+                                    use_move_hit__hit_517 = (use_move_hit__hit_517 && (!use_move_hit__blocked_526));
+                                    if (((use_move_hit__hit_517 && (MOVES__power[_ix(use_move_hit__mv_502, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_502, 165)] >= 0))) {
+                                        if (use_move_hit__sure_518) {
+                                            int32_t _w111 = _wx(use_move_hit__q_503, 2);
+                                            int32_t _w112 = _wx(use_move_hit__d_505, 6);
+                                            if (_w111 >= 0 && _w112 >= 0) {
+                                                s->status[_w111 * 6 + _w112] = ((int8_t)(0));
                                             }
-                                            int32_t _w123 = _wx(use_move_hit__q_482, 2);
-                                            if (_w123 >= 0) {
-                                                s->recharge[_w123] = false;
+                                            int32_t _w113 = _wx(use_move_hit__q_503, 2);
+                                            if (_w113 >= 0) {
+                                                s->recharge[_w113] = false;
                                             }
                                         }
-                                        set_status__q_502 = use_move_hit__q_482;
-                                        set_status__st_503 = MOVES__status[_ix(use_move_hit__mv_481, 165)];
-                                        set_status__d_504 = s->active[_ix(set_status__q_502, 2)];
-                                        set_status__sd_505 = s->species[_ix(set_status__q_502, 2) * 6 + _ix(set_status__d_504, 6)];
-                                        set_status__poison_506 = ((set_status__st_503 == 4) || (set_status__st_503 == 6));
-                                        set_status__blocked_507 = (set_status__poison_506 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_505, 151)]] || ((SPECIES__type2[_ix(set_status__sd_505, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_505, 151)], 15)])));
-                                        if ((((s->status[_ix(set_status__q_502, 2) * 6 + _ix(set_status__d_504, 6)] == 0) && (s->hp[_ix(set_status__q_502, 2) * 6 + _ix(set_status__d_504, 6)] > 0)) && (!set_status__blocked_507))) {
-                                            int32_t _w124 = _wx(set_status__q_502, 2);
-                                            int32_t _w125 = _wx(set_status__d_504, 6);
-                                            if (_w124 >= 0 && _w125 >= 0) {
-                                                s->status[_w124 * 6 + _w125] = ((int8_t)(set_status__st_503));
+                                        set_status__q_527 = use_move_hit__q_503;
+                                        set_status__st_528 = MOVES__status[_ix(use_move_hit__mv_502, 165)];
+                                        set_status__d_529 = s->active[_ix(set_status__q_527, 2)];
+                                        set_status__sd_530 = s->species[_ix(set_status__q_527, 2) * 6 + _ix(set_status__d_529, 6)];
+                                        set_status__poison_531 = ((set_status__st_528 == 4) || (set_status__st_528 == 6));
+                                        set_status__blocked_532 = (set_status__poison_531 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_530, 151)]] || ((SPECIES__type2[_ix(set_status__sd_530, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_530, 151)], 15)])));
+                                        if ((((s->status[_ix(set_status__q_527, 2) * 6 + _ix(set_status__d_529, 6)] == 0) && (s->hp[_ix(set_status__q_527, 2) * 6 + _ix(set_status__d_529, 6)] > 0)) && (!set_status__blocked_532))) {
+                                            int32_t _w114 = _wx(set_status__q_527, 2);
+                                            int32_t _w115 = _wx(set_status__d_529, 6);
+                                            if (_w114 >= 0 && _w115 >= 0) {
+                                                s->status[_w114 * 6 + _w115] = ((int8_t)(set_status__st_528));
                                             }
-                                            if ((set_status__st_503 == 5)) {
-                                                rand__v_508 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_433)), 7));
-                                                log_draw__v_509 = rand__v_508;
-                                                int32_t _w126 = _wx(s->ndraws, 64);
-                                                if (_w126 >= 0) {
-                                                    s->draws[_w126] = log_draw__v_509;
+                                            if ((set_status__st_528 == 5)) {
+                                                rand__v_533 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_450)), 7));
+                                                log_draw__v_534 = rand__v_533;
+                                                int32_t _w116 = _wx(s->ndraws, 64);
+                                                if (_w116 >= 0) {
+                                                    s->draws[_w116] = log_draw__v_534;
                                                 }
-                                                int32_t _w127 = _wx(s->ndraws, 64);
-                                                if (_w127 >= 0) {
-                                                    s->draw_lo[_w127] = 1;
+                                                int32_t _w117 = _wx(s->ndraws, 64);
+                                                if (_w117 >= 0) {
+                                                    s->draw_lo[_w117] = 1;
                                                 }
-                                                int32_t _w128 = _wx(s->ndraws, 64);
-                                                if (_w128 >= 0) {
-                                                    s->draw_hi[_w128] = 8;
+                                                int32_t _w118 = _wx(s->ndraws, 64);
+                                                if (_w118 >= 0) {
+                                                    s->draw_hi[_w118] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_510 = rand__v_508;
-                                                int32_t _w129 = _wx(set_status__q_502, 2);
-                                                int32_t _w130 = _wx(set_status__d_504, 6);
-                                                if (_w129 >= 0 && _w130 >= 0) {
-                                                    s->sleep[_w129 * 6 + _w130] = ((int8_t)(rand__result_510));
+                                                rand__result_535 = rand__v_533;
+                                                int32_t _w119 = _wx(set_status__q_527, 2);
+                                                int32_t _w120 = _wx(set_status__d_529, 6);
+                                                if (_w119 >= 0 && _w120 >= 0) {
+                                                    s->sleep[_w119 * 6 + _w120] = ((int8_t)(rand__result_535));
                                                 }
                                             }
-                                            if ((set_status__st_503 == 3)) {
-                                                int32_t _w131 = _wx(set_status__q_502, 2);
-                                                if (_w131 >= 0) {
-                                                    s->mod[_w131 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_502, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                            if ((set_status__st_528 == 3)) {
+                                                int32_t _w121 = _wx(set_status__q_527, 2);
+                                                if (_w121 >= 0) {
+                                                    s->mod[_w121 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_527, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((set_status__st_503 == 1)) {
-                                                int32_t _w132 = _wx(set_status__q_502, 2);
-                                                if (_w132 >= 0) {
-                                                    s->mod[_w132 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_502, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((set_status__st_528 == 1)) {
+                                                int32_t _w122 = _wx(set_status__q_527, 2);
+                                                if (_w122 >= 0) {
+                                                    s->mod[_w122 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_527, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_495 && (MOVES__power[_ix(use_move_hit__mv_481, 165)] == 0))) {
-                                        use_move_hit__tgt_511 = ((MOVES__target[_ix(use_move_hit__mv_481, 165)] == 1) ? use_move_hit__p_479 : use_move_hit__q_482);
-                                        apply_boosts__q_512 = use_move_hit__tgt_511;
-                                        apply_boosts__f_513 = use_move_hit__q_482;
-                                        apply_boosts__da_514 = MOVES__boost_atk[_ix(use_move_hit__mv_481, 165)];
-                                        apply_boosts__dd_515 = MOVES__boost_def[_ix(use_move_hit__mv_481, 165)];
-                                        apply_boosts__ds_516 = MOVES__boost_spc[_ix(use_move_hit__mv_481, 165)];
-                                        apply_boosts__dsp_517 = MOVES__boost_spe[_ix(use_move_hit__mv_481, 165)];
-                                        apply_boosts__dacc_518 = MOVES__boost_accuracy[_ix(use_move_hit__mv_481, 165)];
-                                        apply_boosts__deva_519 = MOVES__boost_evasion[_ix(use_move_hit__mv_481, 165)];
-                                        apply_boosts__deltas_520[0] = apply_boosts__da_514;
-                                        apply_boosts__deltas_520[1] = apply_boosts__dd_515;
-                                        apply_boosts__deltas_520[2] = apply_boosts__ds_516;
-                                        apply_boosts__deltas_520[3] = apply_boosts__dsp_517;
-                                        apply_boosts__deltas_520[4] = apply_boosts__dacc_518;
-                                        apply_boosts__deltas_520[5] = apply_boosts__deva_519;
-                                        apply_boosts__any_ok_521 = false;
-                                        for (int32_t apply_boosts__k_522 = 0, _end133 = 6; apply_boosts__k_522 < _end133; apply_boosts__k_522++) {
-                                            boost_stat__q_523 = apply_boosts__q_512;
-                                            boost_stat__k_524 = apply_boosts__k_522;
-                                            boost_stat__delta_525 = apply_boosts__deltas_520[apply_boosts__k_522];
-                                            boost_stat__a_526 = s->active[_ix(boost_stat__q_523, 2)];
-                                            boost_stat__b_527 = ((int32_t)(s->boosts[_ix(boost_stat__q_523, 2) * 6 + _ix(boost_stat__k_524, 6)]));
-                                            boost_stat__nb_528 = _imin(_imax(_wadd(boost_stat__b_527, boost_stat__delta_525), (-6)), 6);
-                                            boost_stat__ok_529 = false;
-                                            if (((((boost_stat__delta_525 != 0) && (s->hp[_ix(boost_stat__q_523, 2) * 6 + _ix(boost_stat__a_526, 6)] > 0)) && (!((boost_stat__delta_525 > 0) && (boost_stat__b_527 >= 6)))) && (!((boost_stat__delta_525 < 0) && (boost_stat__b_527 <= (-6)))))) {
-                                                if ((boost_stat__k_524 >= 4)) {
-                                                    int32_t _w134 = _wx(boost_stat__q_523, 2);
-                                                    int32_t _w135 = _wx(boost_stat__k_524, 6);
-                                                    if (_w134 >= 0 && _w135 >= 0) {
-                                                        s->boosts[_w134 * 6 + _w135] = ((int8_t)(boost_stat__nb_528));
+                                    if ((use_move_hit__hit_517 && (MOVES__power[_ix(use_move_hit__mv_502, 165)] == 0))) {
+                                        use_move_hit__tgt_536 = ((MOVES__target[_ix(use_move_hit__mv_502, 165)] == 1) ? use_move_hit__p_500 : use_move_hit__q_503);
+                                        apply_boosts__q_537 = use_move_hit__tgt_536;
+                                        apply_boosts__f_538 = use_move_hit__q_503;
+                                        apply_boosts__da_539 = MOVES__boost_atk[_ix(use_move_hit__mv_502, 165)];
+                                        apply_boosts__dd_540 = MOVES__boost_def[_ix(use_move_hit__mv_502, 165)];
+                                        apply_boosts__ds_541 = MOVES__boost_spc[_ix(use_move_hit__mv_502, 165)];
+                                        apply_boosts__dsp_542 = MOVES__boost_spe[_ix(use_move_hit__mv_502, 165)];
+                                        apply_boosts__dacc_543 = MOVES__boost_accuracy[_ix(use_move_hit__mv_502, 165)];
+                                        apply_boosts__deva_544 = MOVES__boost_evasion[_ix(use_move_hit__mv_502, 165)];
+                                        apply_boosts__deltas_545[0] = apply_boosts__da_539;
+                                        apply_boosts__deltas_545[1] = apply_boosts__dd_540;
+                                        apply_boosts__deltas_545[2] = apply_boosts__ds_541;
+                                        apply_boosts__deltas_545[3] = apply_boosts__dsp_542;
+                                        apply_boosts__deltas_545[4] = apply_boosts__dacc_543;
+                                        apply_boosts__deltas_545[5] = apply_boosts__deva_544;
+                                        apply_boosts__any_ok_546 = false;
+                                        for (int32_t apply_boosts__k_547 = 0, _end123 = 6; apply_boosts__k_547 < _end123; apply_boosts__k_547++) {
+                                            boost_stat__q_548 = apply_boosts__q_537;
+                                            boost_stat__k_549 = apply_boosts__k_547;
+                                            boost_stat__delta_550 = apply_boosts__deltas_545[apply_boosts__k_547];
+                                            boost_stat__a_551 = s->active[_ix(boost_stat__q_548, 2)];
+                                            boost_stat__b_552 = ((int32_t)(s->boosts[_ix(boost_stat__q_548, 2) * 6 + _ix(boost_stat__k_549, 6)]));
+                                            boost_stat__nb_553 = _imin(_imax(_wadd(boost_stat__b_552, boost_stat__delta_550), (-6)), 6);
+                                            boost_stat__ok_554 = false;
+                                            if (((((boost_stat__delta_550 != 0) && (s->hp[_ix(boost_stat__q_548, 2) * 6 + _ix(boost_stat__a_551, 6)] > 0)) && (!((boost_stat__delta_550 > 0) && (boost_stat__b_552 >= 6)))) && (!((boost_stat__delta_550 < 0) && (boost_stat__b_552 <= (-6)))))) {
+                                                if ((boost_stat__k_549 >= 4)) {
+                                                    int32_t _w124 = _wx(boost_stat__q_548, 2);
+                                                    int32_t _w125 = _wx(boost_stat__k_549, 6);
+                                                    if (_w124 >= 0 && _w125 >= 0) {
+                                                        s->boosts[_w124 * 6 + _w125] = ((int8_t)(boost_stat__nb_553));
                                                     }
-                                                    boost_stat__ok_529 = true;
-                                                } else if ((((boost_stat__delta_525 > 0) && (s->mod[_ix(boost_stat__q_523, 2) * 4 + _ix(boost_stat__k_524, 4)] == 999)) || ((boost_stat__delta_525 < 0) && (s->mod[_ix(boost_stat__q_523, 2) * 4 + _ix(boost_stat__k_524, 4)] == 1)))) {
-                                                    int32_t _w136 = _wx(boost_stat__q_523, 2);
-                                                    int32_t _w137 = _wx(boost_stat__k_524, 6);
-                                                    if (_w136 >= 0 && _w137 >= 0) {
-                                                        s->boosts[_w136 * 6 + _w137] = ((int8_t)(((boost_stat__delta_525 > 0) ? _wsub(boost_stat__nb_528, 1) : _wadd(boost_stat__nb_528, 1))));
+                                                    boost_stat__ok_554 = true;
+                                                } else if ((((boost_stat__delta_550 > 0) && (s->mod[_ix(boost_stat__q_548, 2) * 4 + _ix(boost_stat__k_549, 4)] == 999)) || ((boost_stat__delta_550 < 0) && (s->mod[_ix(boost_stat__q_548, 2) * 4 + _ix(boost_stat__k_549, 4)] == 1)))) {
+                                                    int32_t _w126 = _wx(boost_stat__q_548, 2);
+                                                    int32_t _w127 = _wx(boost_stat__k_549, 6);
+                                                    if (_w126 >= 0 && _w127 >= 0) {
+                                                        s->boosts[_w126 * 6 + _w127] = ((int8_t)(((boost_stat__delta_550 > 0) ? _wsub(boost_stat__nb_553, 1) : _wadd(boost_stat__nb_553, 1))));
                                                     }
                                                 } else {
-                                                    int32_t _w138 = _wx(boost_stat__q_523, 2);
-                                                    int32_t _w139 = _wx(boost_stat__k_524, 6);
-                                                    if (_w138 >= 0 && _w139 >= 0) {
-                                                        s->boosts[_w138 * 6 + _w139] = ((int8_t)(boost_stat__nb_528));
+                                                    int32_t _w128 = _wx(boost_stat__q_548, 2);
+                                                    int32_t _w129 = _wx(boost_stat__k_549, 6);
+                                                    if (_w128 >= 0 && _w129 >= 0) {
+                                                        s->boosts[_w128 * 6 + _w129] = ((int8_t)(boost_stat__nb_553));
                                                     }
-                                                    boost_stat__ok_529 = true;
-                                                    boost_stat__m_530 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_523, 2) * 24 + _ix(boost_stat__a_526, 6) * 4 + _ix(boost_stat__k_524, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_528, 6), 13)]), 100), 1);
-                                                    int32_t _w140 = _wx(boost_stat__q_523, 2);
-                                                    int32_t _w141 = _wx(boost_stat__k_524, 4);
-                                                    if (_w140 >= 0 && _w141 >= 0) {
-                                                        s->mod[_w140 * 4 + _w141] = ((int16_t)(((boost_stat__delta_525 > 0) ? _imin(boost_stat__m_530, 999) : boost_stat__m_530)));
+                                                    boost_stat__ok_554 = true;
+                                                    boost_stat__m_555 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_548, 2) * 24 + _ix(boost_stat__a_551, 6) * 4 + _ix(boost_stat__k_549, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_553, 6), 13)]), 100), 1);
+                                                    int32_t _w130 = _wx(boost_stat__q_548, 2);
+                                                    int32_t _w131 = _wx(boost_stat__k_549, 4);
+                                                    if (_w130 >= 0 && _w131 >= 0) {
+                                                        s->mod[_w130 * 4 + _w131] = ((int16_t)(((boost_stat__delta_550 > 0) ? _imin(boost_stat__m_555, 999) : boost_stat__m_555)));
                                                     }
                                                 }
                                             }
-                                            boost_stat__result_531 = boost_stat__ok_529;
-                                            apply_boosts__ok_532 = boost_stat__result_531;
-                                            apply_boosts__any_ok_521 = (apply_boosts__any_ok_521 || apply_boosts__ok_532);
+                                            boost_stat__result_556 = boost_stat__ok_554;
+                                            apply_boosts__ok_557 = boost_stat__result_556;
+                                            apply_boosts__any_ok_546 = (apply_boosts__any_ok_546 || apply_boosts__ok_557);
                                         }
-                                        if (apply_boosts__any_ok_521) {
-                                            if ((s->status[_ix(apply_boosts__f_513, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_513, 2)], 6)] == 3)) {
-                                                int32_t _w142 = _wx(apply_boosts__f_513, 2);
-                                                if (_w142 >= 0) {
-                                                    s->mod[_w142 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_513, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                        if (apply_boosts__any_ok_546) {
+                                            if ((s->status[_ix(apply_boosts__f_538, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_538, 2)], 6)] == 3)) {
+                                                int32_t _w132 = _wx(apply_boosts__f_538, 2);
+                                                if (_w132 >= 0) {
+                                                    s->mod[_w132 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_538, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((s->status[_ix(apply_boosts__f_513, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_513, 2)], 6)] == 1)) {
-                                                int32_t _w143 = _wx(apply_boosts__f_513, 2);
-                                                if (_w143 >= 0) {
-                                                    s->mod[_w143 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_513, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((s->status[_ix(apply_boosts__f_538, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_538, 2)], 6)] == 1)) {
+                                                int32_t _w133 = _wx(apply_boosts__f_538, 2);
+                                                if (_w133 >= 0) {
+                                                    s->mod[_w133 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_538, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_495 && ((use_move_hit__kind_493 == 10) || (use_move_hit__kind_493 == 11)))) {
-                                        heal_self__p_533 = use_move_hit__p_479;
-                                        heal_self__rest_534 = (use_move_hit__kind_493 == 10);
-                                        heal_self__a_535 = s->active[_ix(heal_self__p_533, 2)];
-                                        heal_self__h_536 = ((int32_t)(s->hp[_ix(heal_self__p_533, 2) * 6 + _ix(heal_self__a_535, 6)]));
-                                        heal_self__mh_537 = ((int32_t)(s->maxhp[_ix(heal_self__p_533, 2) * 6 + _ix(heal_self__a_535, 6)]));
-                                        heal_self__fails_538 = ((heal_self__h_536 == heal_self__mh_537) || (((heal_self__h_536 == _wsub(heal_self__mh_537, 255)) || (heal_self__h_536 == _wsub(heal_self__mh_537, 511))) && (_pymod(heal_self__h_536, 256) != 0)));
-                                        if ((!heal_self__fails_538)) {
-                                            if (heal_self__rest_534) {
-                                                int32_t _w144 = _wx(heal_self__p_533, 2);
-                                                int32_t _w145 = _wx(heal_self__a_535, 6);
-                                                if (_w144 >= 0 && _w145 >= 0) {
-                                                    s->status[_w144 * 6 + _w145] = ((int8_t)(5));
+                                    if ((use_move_hit__hit_517 && ((use_move_hit__kind_514 == 10) || (use_move_hit__kind_514 == 11)))) {
+                                        heal_self__p_558 = use_move_hit__p_500;
+                                        heal_self__rest_559 = (use_move_hit__kind_514 == 10);
+                                        heal_self__a_560 = s->active[_ix(heal_self__p_558, 2)];
+                                        heal_self__h_561 = ((int32_t)(s->hp[_ix(heal_self__p_558, 2) * 6 + _ix(heal_self__a_560, 6)]));
+                                        heal_self__mh_562 = ((int32_t)(s->maxhp[_ix(heal_self__p_558, 2) * 6 + _ix(heal_self__a_560, 6)]));
+                                        heal_self__fails_563 = ((heal_self__h_561 == heal_self__mh_562) || (((heal_self__h_561 == _wsub(heal_self__mh_562, 255)) || (heal_self__h_561 == _wsub(heal_self__mh_562, 511))) && (_pymod(heal_self__h_561, 256) != 0)));
+                                        if ((!heal_self__fails_563)) {
+                                            if (heal_self__rest_559) {
+                                                int32_t _w134 = _wx(heal_self__p_558, 2);
+                                                int32_t _w135 = _wx(heal_self__a_560, 6);
+                                                if (_w134 >= 0 && _w135 >= 0) {
+                                                    s->status[_w134 * 6 + _w135] = ((int8_t)(5));
                                                 }
-                                                rand__v_539 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_433)), 7));
-                                                log_draw__v_540 = rand__v_539;
-                                                int32_t _w146 = _wx(s->ndraws, 64);
-                                                if (_w146 >= 0) {
-                                                    s->draws[_w146] = log_draw__v_540;
+                                                rand__v_564 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_450)), 7));
+                                                log_draw__v_565 = rand__v_564;
+                                                int32_t _w136 = _wx(s->ndraws, 64);
+                                                if (_w136 >= 0) {
+                                                    s->draws[_w136] = log_draw__v_565;
                                                 }
-                                                int32_t _w147 = _wx(s->ndraws, 64);
-                                                if (_w147 >= 0) {
-                                                    s->draw_lo[_w147] = 1;
+                                                int32_t _w137 = _wx(s->ndraws, 64);
+                                                if (_w137 >= 0) {
+                                                    s->draw_lo[_w137] = 1;
                                                 }
-                                                int32_t _w148 = _wx(s->ndraws, 64);
-                                                if (_w148 >= 0) {
-                                                    s->draw_hi[_w148] = 8;
+                                                int32_t _w138 = _wx(s->ndraws, 64);
+                                                if (_w138 >= 0) {
+                                                    s->draw_hi[_w138] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_541 = rand__v_539;
-                                                heal_self__v_542 = rand__result_541;
-                                                int32_t _w149 = _wx(heal_self__p_533, 2);
-                                                int32_t _w150 = _wx(heal_self__a_535, 6);
-                                                if (_w149 >= 0 && _w150 >= 0) {
-                                                    s->sleep[_w149 * 6 + _w150] = ((int8_t)(2));
+                                                rand__result_566 = rand__v_564;
+                                                heal_self__v_567 = rand__result_566;
+                                                int32_t _w139 = _wx(heal_self__p_558, 2);
+                                                int32_t _w140 = _wx(heal_self__a_560, 6);
+                                                if (_w139 >= 0 && _w140 >= 0) {
+                                                    s->sleep[_w139 * 6 + _w140] = ((int8_t)(2));
                                                 }
-                                                int32_t _w151 = _wx(heal_self__p_533, 2);
-                                                int32_t _w152 = _wx(heal_self__a_535, 6);
-                                                if (_w151 >= 0 && _w152 >= 0) {
-                                                    s->hp[_w151 * 6 + _w152] = s->maxhp[_ix(heal_self__p_533, 2) * 6 + _ix(heal_self__a_535, 6)];
+                                                int32_t _w141 = _wx(heal_self__p_558, 2);
+                                                int32_t _w142 = _wx(heal_self__a_560, 6);
+                                                if (_w141 >= 0 && _w142 >= 0) {
+                                                    s->hp[_w141 * 6 + _w142] = s->maxhp[_ix(heal_self__p_558, 2) * 6 + _ix(heal_self__a_560, 6)];
                                                 }
                                             } else {
-                                                int32_t _w153 = _wx(heal_self__p_533, 2);
-                                                int32_t _w154 = _wx(heal_self__a_535, 6);
-                                                if (_w153 >= 0 && _w154 >= 0) {
-                                                    s->hp[_w153 * 6 + _w154] = ((int16_t)(_imin(_wadd(heal_self__h_536, _floordiv(heal_self__mh_537, 2)), heal_self__mh_537)));
+                                                int32_t _w143 = _wx(heal_self__p_558, 2);
+                                                int32_t _w144 = _wx(heal_self__a_560, 6);
+                                                if (_w143 >= 0 && _w144 >= 0) {
+                                                    s->hp[_w143 * 6 + _w144] = ((int16_t)(_imin(_wadd(heal_self__h_561, _floordiv(heal_self__mh_562, 2)), heal_self__mh_562)));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_495 && (use_move_hit__kind_493 == 15))) {
-                                        int32_t _w155 = _wx(use_move_hit__p_479, 2);
-                                        if (_w155 >= 0) {
-                                            s->reflect[_w155] = true;
+                                    if ((use_move_hit__hit_517 && (use_move_hit__kind_514 == 15))) {
+                                        int32_t _w145 = _wx(use_move_hit__p_500, 2);
+                                        if (_w145 >= 0) {
+                                            s->reflect[_w145] = true;
                                         }
                                     }
-                                    if ((use_move_hit__hit_495 && (use_move_hit__kind_493 == 16))) {
-                                        int32_t _w156 = _wx(use_move_hit__p_479, 2);
-                                        if (_w156 >= 0) {
-                                            s->light_screen[_w156] = true;
+                                    if ((use_move_hit__hit_517 && (use_move_hit__kind_514 == 16))) {
+                                        int32_t _w146 = _wx(use_move_hit__p_500, 2);
+                                        if (_w146 >= 0) {
+                                            s->light_screen[_w146] = true;
                                         }
                                     }
-                                    if (((use_move_hit__hit_495 && (MOVES__power[_ix(use_move_hit__mv_481, 165)] == 0)) && (MOVES__volatile[_ix(use_move_hit__mv_481, 165)] == 1))) {
-                                        confuse__q_543 = use_move_hit__q_482;
-                                        if (((s->confused[_ix(confuse__q_543, 2)] == 0) && (s->hp[_ix(confuse__q_543, 2) * 6 + _ix(s->active[_ix(confuse__q_543, 2)], 6)] > 0))) {
-                                            rand__v_544 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_433)), 4));
-                                            log_draw__v_545 = rand__v_544;
+                                    if (((use_move_hit__hit_517 && (MOVES__power[_ix(use_move_hit__mv_502, 165)] == 0)) && (MOVES__volatile[_ix(use_move_hit__mv_502, 165)] == 1))) {
+                                        confuse__q_568 = use_move_hit__q_503;
+                                        if (((s->confused[_ix(confuse__q_568, 2)] == 0) && (s->hp[_ix(confuse__q_568, 2) * 6 + _ix(s->active[_ix(confuse__q_568, 2)], 6)] > 0))) {
+                                            rand__v_569 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_450)), 4));
+                                            log_draw__v_570 = rand__v_569;
+                                            int32_t _w147 = _wx(s->ndraws, 64);
+                                            if (_w147 >= 0) {
+                                                s->draws[_w147] = log_draw__v_570;
+                                            }
+                                            int32_t _w148 = _wx(s->ndraws, 64);
+                                            if (_w148 >= 0) {
+                                                s->draw_lo[_w148] = 2;
+                                            }
+                                            int32_t _w149 = _wx(s->ndraws, 64);
+                                            if (_w149 >= 0) {
+                                                s->draw_hi[_w149] = 6;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_571 = rand__v_569;
+                                            int32_t _w150 = _wx(confuse__q_568, 2);
+                                            if (_w150 >= 0) {
+                                                s->confused[_w150] = ((int8_t)(rand__result_571));
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_517 && (use_move_hit__kind_514 == 13))) {
+                                        make_substitute__p_572 = use_move_hit__p_500;
+                                        make_substitute__a_573 = s->active[_ix(make_substitute__p_572, 2)];
+                                        if (((s->sub_hp[_ix(make_substitute__p_572, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_572, 2) * 6 + _ix(make_substitute__a_573, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_572, 2) * 6 + _ix(make_substitute__a_573, 6)]))))) {
+                                            int32_t _w151 = _wx(make_substitute__p_572, 2);
+                                            if (_w151 >= 0) {
+                                                s->sub_hp[_w151] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_572, 2) * 6 + _ix(make_substitute__a_573, 6)], 4))), 1)));
+                                            }
+                                            if ((s->maxhp[_ix(make_substitute__p_572, 2) * 6 + _ix(make_substitute__a_573, 6)] > 3)) {
+                                                int32_t _w152 = _wx(make_substitute__p_572, 2);
+                                                int32_t _w153 = _wx(make_substitute__a_573, 6);
+                                                if (_w152 >= 0 && _w153 >= 0) {
+                                                    s->hp[_w152 * 6 + _w153] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_572, 2) * 6 + _ix(make_substitute__a_573, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_572, 2) * 6 + _ix(make_substitute__a_573, 6)], 4)))))), ((int16_t)(0)))));
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if ((((!use_move_hit__hit_517) && (!use_move_hit__blocked_526)) && MOVES__crash[_ix(use_move_hit__mv_502, 165)])) {
+                                        self_damage__p_574 = use_move_hit__p_500;
+                                        self_damage__q_575 = _wsub(1, self_damage__p_574);
+                                        self_damage__a_576 = s->active[_ix(self_damage__p_574, 2)];
+                                        s->last_damage = 1;
+                                        if ((s->sub_hp[_ix(self_damage__p_574, 2)] > 0)) {
+                                            if ((s->sub_hp[_ix(self_damage__q_575, 2)] > 0)) {
+                                                int32_t _w154 = _wx(self_damage__q_575, 2);
+                                                if (_w154 >= 0) {
+                                                    s->sub_hp[_w154] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_575, 2)])), 1), 0)));
+                                                }
+                                            }
+                                        } else {
+                                            int32_t _w155 = _wx(self_damage__p_574, 2);
+                                            int32_t _w156 = _wx(self_damage__a_576, 6);
+                                            if (_w155 >= 0 && _w156 >= 0) {
+                                                s->hp[_w155 * 6 + _w156] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_574, 2) * 6 + _ix(self_damage__a_576, 6)])), 1), 0)));
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_517 && (MOVES__power[_ix(use_move_hit__mv_502, 165)] > 0))) {
+                                        use_move_hit__nhits_577 = ((int32_t)(MOVES__hits_min[_ix(use_move_hit__mv_502, 165)]));
+                                        if ((MOVES__hits_max[_ix(use_move_hit__mv_502, 165)] > MOVES__hits_min[_ix(use_move_hit__mv_502, 165)])) {
+                                            rand__v_578 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_450)), 8));
+                                            log_draw__v_579 = rand__v_578;
                                             int32_t _w157 = _wx(s->ndraws, 64);
                                             if (_w157 >= 0) {
-                                                s->draws[_w157] = log_draw__v_545;
+                                                s->draws[_w157] = log_draw__v_579;
                                             }
                                             int32_t _w158 = _wx(s->ndraws, 64);
                                             if (_w158 >= 0) {
-                                                s->draw_lo[_w158] = 2;
+                                                s->draw_lo[_w158] = 0;
                                             }
                                             int32_t _w159 = _wx(s->ndraws, 64);
                                             if (_w159 >= 0) {
-                                                s->draw_hi[_w159] = 6;
+                                                s->draw_hi[_w159] = 8;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_546 = rand__v_544;
-                                            int32_t _w160 = _wx(confuse__q_543, 2);
-                                            if (_w160 >= 0) {
-                                                s->confused[_w160] = ((int8_t)(rand__result_546));
-                                            }
+                                            rand__result_580 = rand__v_578;
+                                            use_move_hit__k_581 = rand__result_580;
+                                            use_move_hit__nhits_577 = HITS[_ix(use_move_hit__k_581, 8)];
                                         }
-                                    }
-                                    if (((!use_move_hit__hit_495) && MOVES__crash[_ix(use_move_hit__mv_481, 165)])) {
-                                        int32_t _w161 = _wx(use_move_hit__p_479, 2);
-                                        int32_t _w162 = _wx(use_move_hit__a_483, 6);
-                                        if (_w161 >= 0 && _w162 >= 0) {
-                                            s->hp[_w161 * 6 + _w162] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move_hit__p_479, 2) * 6 + _ix(use_move_hit__a_483, 6)], 1))), ((int16_t)(0)))));
-                                        }
-                                        s->last_damage = 1;
-                                    }
-                                    if ((use_move_hit__hit_495 && (MOVES__power[_ix(use_move_hit__mv_481, 165)] > 0))) {
-                                        use_move_hit__nhits_547 = ((int32_t)(MOVES__hits_min[_ix(use_move_hit__mv_481, 165)]));
-                                        if ((MOVES__hits_max[_ix(use_move_hit__mv_481, 165)] > MOVES__hits_min[_ix(use_move_hit__mv_481, 165)])) {
-                                            rand__v_548 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_433)), 8));
-                                            log_draw__v_549 = rand__v_548;
-                                            int32_t _w163 = _wx(s->ndraws, 64);
-                                            if (_w163 >= 0) {
-                                                s->draws[_w163] = log_draw__v_549;
-                                            }
-                                            int32_t _w164 = _wx(s->ndraws, 64);
-                                            if (_w164 >= 0) {
-                                                s->draw_lo[_w164] = 0;
-                                            }
-                                            int32_t _w165 = _wx(s->ndraws, 64);
-                                            if (_w165 >= 0) {
-                                                s->draw_hi[_w165] = 8;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_550 = rand__v_548;
-                                            use_move_hit__k_551 = rand__result_550;
-                                            use_move_hit__nhits_547 = HITS[_ix(use_move_hit__k_551, 8)];
-                                        }
-                                        move_damage__p_552 = use_move_hit__p_479;
-                                        move_damage__mv_553 = use_move_hit__mv_481;
-                                        move_damage__q_554 = _wsub(1, move_damage__p_552);
-                                        move_damage__kind_555 = MOVES__kind[_ix(move_damage__mv_553, 165)];
-                                        move_damage__dmg_556 = 0;
-                                        if ((move_damage__kind_555 == 5)) {
-                                            move_damage__dmg_556 = ((int32_t)(s->level[_ix(move_damage__p_552, 2) * 6 + _ix(s->active[_ix(move_damage__p_552, 2)], 6)]));
-                                        } else if ((move_damage__kind_555 == 6)) {
-                                            move_damage__dmg_556 = ((int32_t)(MOVES__fixed_damage[_ix(move_damage__mv_553, 165)]));
-                                        } else if ((move_damage__kind_555 == 7)) {
-                                            move_damage__dmg_556 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_554, 2) * 6 + _ix(s->active[_ix(move_damage__q_554, 2)], 6)])), 2), 1);
-                                        } else if ((move_damage__kind_555 == 12)) {
-                                            move_damage__u_557 = ((int32_t)(s->used_move[_ix(move_damage__q_554, 2)]));
-                                            move_damage__ok_558 = (((move_damage__u_557 >= 0) && (s->shown_move[_ix(move_damage__q_554, 2)] != 67)) && (s->last_damage > 0));
-                                            move_damage__ok_558 = ((move_damage__ok_558 && ((MOVES__type[_ix(move_damage__u_557, 165)] == 12) || (MOVES__type[_ix(move_damage__u_557, 165)] == 9))) && (MOVES__power[_ix(move_damage__u_557, 165)] > 0));
-                                            move_damage__dmg_556 = (move_damage__ok_558 ? _wmul(2, s->last_damage) : 0);
+                                        move_damage__p_582 = use_move_hit__p_500;
+                                        move_damage__mv_583 = use_move_hit__mv_502;
+                                        move_damage__q_584 = _wsub(1, move_damage__p_582);
+                                        move_damage__kind_585 = MOVES__kind[_ix(move_damage__mv_583, 165)];
+                                        move_damage__dmg_586 = 0;
+                                        if ((move_damage__kind_585 == 5)) {
+                                            move_damage__dmg_586 = ((int32_t)(s->level[_ix(move_damage__p_582, 2) * 6 + _ix(s->active[_ix(move_damage__p_582, 2)], 6)]));
+                                        } else if ((move_damage__kind_585 == 6)) {
+                                            move_damage__dmg_586 = ((int32_t)(MOVES__fixed_damage[_ix(move_damage__mv_583, 165)]));
+                                        } else if ((move_damage__kind_585 == 7)) {
+                                            move_damage__dmg_586 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_584, 2) * 6 + _ix(s->active[_ix(move_damage__q_584, 2)], 6)])), 2), 1);
+                                        } else if ((move_damage__kind_585 == 12)) {
+                                            move_damage__u_587 = ((int32_t)(s->used_move[_ix(move_damage__q_584, 2)]));
+                                            move_damage__ok_588 = (((move_damage__u_587 >= 0) && (s->shown_move[_ix(move_damage__q_584, 2)] != 67)) && (s->last_damage > 0));
+                                            move_damage__ok_588 = ((move_damage__ok_588 && ((MOVES__type[_ix(move_damage__u_587, 165)] == 12) || (MOVES__type[_ix(move_damage__u_587, 165)] == 9))) && (MOVES__power[_ix(move_damage__u_587, 165)] > 0));
+                                            move_damage__dmg_586 = (move_damage__ok_588 ? _wmul(2, s->last_damage) : 0);
                                         } else {
-                                            damage_of__p_559 = move_damage__p_552;
-                                            damage_of__mv_560 = move_damage__mv_553;
-                                            damage_of__q_561 = _wsub(1, damage_of__p_559);
-                                            damage_of__a_562 = s->active[_ix(damage_of__p_559, 2)];
-                                            damage_of__d_563 = s->active[_ix(damage_of__q_561, 2)];
-                                            damage_of__sa_564 = s->species[_ix(damage_of__p_559, 2) * 6 + _ix(damage_of__a_562, 6)];
-                                            damage_of__sd_565 = s->species[_ix(damage_of__q_561, 2) * 6 + _ix(damage_of__d_563, 6)];
-                                            damage_of__c_566 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_564, 151)], 2))), 2))), ((int16_t)(255)))));
-                                            damage_of__c_566 = ((MOVES__crit_ratio[_ix(damage_of__mv_560, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_566, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_566, 4))), ((int16_t)(255))))));
-                                            chance__num_567 = damage_of__c_566;
-                                            chance__v_568 = _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_433)), 256);
-                                            log_draw__v_569 = chance__v_568;
-                                            int32_t _w166 = _wx(s->ndraws, 64);
-                                            if (_w166 >= 0) {
-                                                s->draws[_w166] = log_draw__v_569;
+                                            damage_of__p_589 = move_damage__p_582;
+                                            damage_of__mv_590 = move_damage__mv_583;
+                                            damage_of__q_591 = _wsub(1, damage_of__p_589);
+                                            damage_of__a_592 = s->active[_ix(damage_of__p_589, 2)];
+                                            damage_of__d_593 = s->active[_ix(damage_of__q_591, 2)];
+                                            damage_of__sa_594 = s->species[_ix(damage_of__p_589, 2) * 6 + _ix(damage_of__a_592, 6)];
+                                            damage_of__sd_595 = s->species[_ix(damage_of__q_591, 2) * 6 + _ix(damage_of__d_593, 6)];
+                                            damage_of__c_596 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_594, 151)], 2))), 2))), ((int16_t)(255)))));
+                                            damage_of__c_596 = ((MOVES__crit_ratio[_ix(damage_of__mv_590, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_596, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_596, 4))), ((int16_t)(255))))));
+                                            chance__num_597 = damage_of__c_596;
+                                            chance__v_598 = _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_450)), 256);
+                                            log_draw__v_599 = chance__v_598;
+                                            int32_t _w160 = _wx(s->ndraws, 64);
+                                            if (_w160 >= 0) {
+                                                s->draws[_w160] = log_draw__v_599;
                                             }
-                                            int32_t _w167 = _wx(s->ndraws, 64);
-                                            if (_w167 >= 0) {
-                                                s->draw_lo[_w167] = 0;
+                                            int32_t _w161 = _wx(s->ndraws, 64);
+                                            if (_w161 >= 0) {
+                                                s->draw_lo[_w161] = 0;
                                             }
-                                            int32_t _w168 = _wx(s->ndraws, 64);
-                                            if (_w168 >= 0) {
-                                                s->draw_hi[_w168] = 256;
+                                            int32_t _w162 = _wx(s->ndraws, 64);
+                                            if (_w162 >= 0) {
+                                                s->draw_hi[_w162] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_570 = (chance__v_568 < chance__num_567);
-                                            damage_of__crit_571 = chance__result_570;
-                                            damage_of__special_572 = (MOVES__category[_ix(damage_of__mv_560, 165)] == 1);
-                                            damage_of__si_573 = (damage_of__special_572 ? 2 : 0);
-                                            damage_of__di_574 = (damage_of__special_572 ? 2 : 1);
-                                            damage_of__at_575 = ((int32_t)((damage_of__crit_571 ? s->stats[_ix(damage_of__p_559, 2) * 24 + _ix(damage_of__a_562, 6) * 4 + _ix(damage_of__si_573, 4)] : s->mod[_ix(damage_of__p_559, 2) * 4 + _ix(damage_of__si_573, 4)])));
-                                            damage_of__df_576 = ((int32_t)((damage_of__crit_571 ? s->stats[_ix(damage_of__q_561, 2) * 24 + _ix(damage_of__d_563, 6) * 4 + _ix(damage_of__di_574, 4)] : s->mod[_ix(damage_of__q_561, 2) * 4 + _ix(damage_of__di_574, 4)])));
-                                            if (((!damage_of__crit_571) && ((damage_of__special_572 && s->light_screen[_ix(damage_of__q_561, 2)]) || ((!damage_of__special_572) && s->reflect[_ix(damage_of__q_561, 2)])))) {
-                                                damage_of__df_576 = _wmul(damage_of__df_576, 2);
+                                            chance__result_600 = (chance__v_598 < chance__num_597);
+                                            damage_of__crit_601 = chance__result_600;
+                                            damage_of__special_602 = (MOVES__category[_ix(damage_of__mv_590, 165)] == 1);
+                                            damage_of__si_603 = (damage_of__special_602 ? 2 : 0);
+                                            damage_of__di_604 = (damage_of__special_602 ? 2 : 1);
+                                            damage_of__at_605 = ((int32_t)((damage_of__crit_601 ? s->stats[_ix(damage_of__p_589, 2) * 24 + _ix(damage_of__a_592, 6) * 4 + _ix(damage_of__si_603, 4)] : s->mod[_ix(damage_of__p_589, 2) * 4 + _ix(damage_of__si_603, 4)])));
+                                            damage_of__df_606 = ((int32_t)((damage_of__crit_601 ? s->stats[_ix(damage_of__q_591, 2) * 24 + _ix(damage_of__d_593, 6) * 4 + _ix(damage_of__di_604, 4)] : s->mod[_ix(damage_of__q_591, 2) * 4 + _ix(damage_of__di_604, 4)])));
+                                            if (((!damage_of__crit_601) && ((damage_of__special_602 && s->light_screen[_ix(damage_of__q_591, 2)]) || ((!damage_of__special_602) && s->reflect[_ix(damage_of__q_591, 2)])))) {
+                                                damage_of__df_606 = _wmul(damage_of__df_606, 2);
                                             }
-                                            damage_of__lvl_577 = _wmul(((int32_t)(s->level[_ix(damage_of__p_559, 2) * 6 + _ix(damage_of__a_562, 6)])), (damage_of__crit_571 ? 2 : 1));
-                                            if (((damage_of__at_575 >= 256) || (damage_of__df_576 >= 256))) {
-                                                damage_of__at_575 = _imax(_pymod(_floordiv(damage_of__at_575, 4), 256), 1);
-                                                damage_of__df_576 = _imax(_pymod(_floordiv(damage_of__df_576, 4), 256), 1);
+                                            damage_of__lvl_607 = _wmul(((int32_t)(s->level[_ix(damage_of__p_589, 2) * 6 + _ix(damage_of__a_592, 6)])), (damage_of__crit_601 ? 2 : 1));
+                                            if (((damage_of__at_605 >= 256) || (damage_of__df_606 >= 256))) {
+                                                damage_of__at_605 = _imax(_pymod(_floordiv(damage_of__at_605, 4), 256), 1);
+                                                damage_of__df_606 = _imax(_pymod(_floordiv(damage_of__df_606, 4), 256), 1);
                                             }
-                                            if ((MOVES__self_destruct[_ix(damage_of__mv_560, 165)] && (!damage_of__special_572))) {
-                                                damage_of__df_576 = _imax(_floordiv(damage_of__df_576, 2), 1);
+                                            if ((MOVES__self_destruct[_ix(damage_of__mv_590, 165)] && (!damage_of__special_602))) {
+                                                damage_of__df_606 = _imax(_floordiv(damage_of__df_606, 2), 1);
                                             }
-                                            damage_of__dmg_578 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_577, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_560, 165)]))), damage_of__at_575), damage_of__df_576);
-                                            damage_of__dmg_578 = _wadd(_imin(_floordiv(damage_of__dmg_578, 50), 997), 2);
-                                            damage_of__mt_579 = MOVES__type[_ix(damage_of__mv_560, 165)];
-                                            if (((damage_of__mt_579 == SPECIES__type1[_ix(damage_of__sa_564, 151)]) || (damage_of__mt_579 == SPECIES__type2[_ix(damage_of__sa_564, 151)]))) {
-                                                damage_of__dmg_578 = _wadd(damage_of__dmg_578, _floordiv(damage_of__dmg_578, 2));
+                                            damage_of__dmg_608 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_607, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_590, 165)]))), damage_of__at_605), damage_of__df_606);
+                                            damage_of__dmg_608 = _wadd(_imin(_floordiv(damage_of__dmg_608, 50), 997), 2);
+                                            damage_of__mt_609 = MOVES__type[_ix(damage_of__mv_590, 165)];
+                                            if (((damage_of__mt_609 == SPECIES__type1[_ix(damage_of__sa_594, 151)]) || (damage_of__mt_609 == SPECIES__type2[_ix(damage_of__sa_594, 151)]))) {
+                                                damage_of__dmg_608 = _wadd(damage_of__dmg_608, _floordiv(damage_of__dmg_608, 2));
                                             }
-                                            damage_of__e1_583 = ({ int16_t _let169 = damage_of__mt_579; int16_t effectiveness__mt_580 = _let169; ({ int16_t _let170 = SPECIES__type1[_ix(damage_of__sd_565, 151)]; int16_t effectiveness__dt_581 = _let170; ({ int16_t _let171[15]; _let171[0] = TC__bug[_ix(effectiveness__mt_580, 15)]; _let171[1] = TC__fire[_ix(effectiveness__mt_580, 15)]; _let171[2] = TC__ghost[_ix(effectiveness__mt_580, 15)]; _let171[3] = TC__ice[_ix(effectiveness__mt_580, 15)]; _let171[4] = TC__poison[_ix(effectiveness__mt_580, 15)]; _let171[5] = TC__psychic[_ix(effectiveness__mt_580, 15)]; _let171[6] = TC__electric[_ix(effectiveness__mt_580, 15)]; _let171[7] = TC__grass[_ix(effectiveness__mt_580, 15)]; _let171[8] = TC__dragon[_ix(effectiveness__mt_580, 15)]; _let171[9] = TC__fighting[_ix(effectiveness__mt_580, 15)]; _let171[10] = TC__flying[_ix(effectiveness__mt_580, 15)]; _let171[11] = TC__ground[_ix(effectiveness__mt_580, 15)]; _let171[12] = TC__normal[_ix(effectiveness__mt_580, 15)]; _let171[13] = TC__rock[_ix(effectiveness__mt_580, 15)]; _let171[14] = TC__water[_ix(effectiveness__mt_580, 15)]; int16_t effectiveness__row_582[15]; memcpy(effectiveness__row_582, _let171, sizeof effectiveness__row_582); (((effectiveness__dt_581 < 0) || (effectiveness__mt_580 == 15)) ? ((int16_t)(10)) : effectiveness__row_582[_ix(effectiveness__dt_581, 15)]); }); }); });
-                                            if ((damage_of__e1_583 > 10)) {
-                                                damage_of__dmg_578 = _floordiv(_wmul(damage_of__dmg_578, 20), 10);
+                                            damage_of__e1_613 = ({ int16_t _let163 = damage_of__mt_609; int16_t effectiveness__mt_610 = _let163; ({ int16_t _let164 = SPECIES__type1[_ix(damage_of__sd_595, 151)]; int16_t effectiveness__dt_611 = _let164; ({ int16_t _let165[15]; _let165[0] = TC__bug[_ix(effectiveness__mt_610, 15)]; _let165[1] = TC__fire[_ix(effectiveness__mt_610, 15)]; _let165[2] = TC__ghost[_ix(effectiveness__mt_610, 15)]; _let165[3] = TC__ice[_ix(effectiveness__mt_610, 15)]; _let165[4] = TC__poison[_ix(effectiveness__mt_610, 15)]; _let165[5] = TC__psychic[_ix(effectiveness__mt_610, 15)]; _let165[6] = TC__electric[_ix(effectiveness__mt_610, 15)]; _let165[7] = TC__grass[_ix(effectiveness__mt_610, 15)]; _let165[8] = TC__dragon[_ix(effectiveness__mt_610, 15)]; _let165[9] = TC__fighting[_ix(effectiveness__mt_610, 15)]; _let165[10] = TC__flying[_ix(effectiveness__mt_610, 15)]; _let165[11] = TC__ground[_ix(effectiveness__mt_610, 15)]; _let165[12] = TC__normal[_ix(effectiveness__mt_610, 15)]; _let165[13] = TC__rock[_ix(effectiveness__mt_610, 15)]; _let165[14] = TC__water[_ix(effectiveness__mt_610, 15)]; int16_t effectiveness__row_612[15]; memcpy(effectiveness__row_612, _let165, sizeof effectiveness__row_612); (((effectiveness__dt_611 < 0) || (effectiveness__mt_610 == 15)) ? ((int16_t)(10)) : effectiveness__row_612[_ix(effectiveness__dt_611, 15)]); }); }); });
+                                            if ((damage_of__e1_613 > 10)) {
+                                                damage_of__dmg_608 = _floordiv(_wmul(damage_of__dmg_608, 20), 10);
                                             }
-                                            if ((damage_of__e1_583 < 10)) {
-                                                damage_of__dmg_578 = _floordiv(_wmul(damage_of__dmg_578, 5), 10);
+                                            if ((damage_of__e1_613 < 10)) {
+                                                damage_of__dmg_608 = _floordiv(_wmul(damage_of__dmg_608, 5), 10);
                                             }
-                                            damage_of__e2_587 = ({ int16_t _let172 = damage_of__mt_579; int16_t effectiveness__mt_584 = _let172; ({ int16_t _let173 = SPECIES__type2[_ix(damage_of__sd_565, 151)]; int16_t effectiveness__dt_585 = _let173; ({ int16_t _let174[15]; _let174[0] = TC__bug[_ix(effectiveness__mt_584, 15)]; _let174[1] = TC__fire[_ix(effectiveness__mt_584, 15)]; _let174[2] = TC__ghost[_ix(effectiveness__mt_584, 15)]; _let174[3] = TC__ice[_ix(effectiveness__mt_584, 15)]; _let174[4] = TC__poison[_ix(effectiveness__mt_584, 15)]; _let174[5] = TC__psychic[_ix(effectiveness__mt_584, 15)]; _let174[6] = TC__electric[_ix(effectiveness__mt_584, 15)]; _let174[7] = TC__grass[_ix(effectiveness__mt_584, 15)]; _let174[8] = TC__dragon[_ix(effectiveness__mt_584, 15)]; _let174[9] = TC__fighting[_ix(effectiveness__mt_584, 15)]; _let174[10] = TC__flying[_ix(effectiveness__mt_584, 15)]; _let174[11] = TC__ground[_ix(effectiveness__mt_584, 15)]; _let174[12] = TC__normal[_ix(effectiveness__mt_584, 15)]; _let174[13] = TC__rock[_ix(effectiveness__mt_584, 15)]; _let174[14] = TC__water[_ix(effectiveness__mt_584, 15)]; int16_t effectiveness__row_586[15]; memcpy(effectiveness__row_586, _let174, sizeof effectiveness__row_586); (((effectiveness__dt_585 < 0) || (effectiveness__mt_584 == 15)) ? ((int16_t)(10)) : effectiveness__row_586[_ix(effectiveness__dt_585, 15)]); }); }); });
-                                            if ((damage_of__e2_587 > 10)) {
-                                                damage_of__dmg_578 = _floordiv(_wmul(damage_of__dmg_578, 20), 10);
+                                            damage_of__e2_617 = ({ int16_t _let166 = damage_of__mt_609; int16_t effectiveness__mt_614 = _let166; ({ int16_t _let167 = SPECIES__type2[_ix(damage_of__sd_595, 151)]; int16_t effectiveness__dt_615 = _let167; ({ int16_t _let168[15]; _let168[0] = TC__bug[_ix(effectiveness__mt_614, 15)]; _let168[1] = TC__fire[_ix(effectiveness__mt_614, 15)]; _let168[2] = TC__ghost[_ix(effectiveness__mt_614, 15)]; _let168[3] = TC__ice[_ix(effectiveness__mt_614, 15)]; _let168[4] = TC__poison[_ix(effectiveness__mt_614, 15)]; _let168[5] = TC__psychic[_ix(effectiveness__mt_614, 15)]; _let168[6] = TC__electric[_ix(effectiveness__mt_614, 15)]; _let168[7] = TC__grass[_ix(effectiveness__mt_614, 15)]; _let168[8] = TC__dragon[_ix(effectiveness__mt_614, 15)]; _let168[9] = TC__fighting[_ix(effectiveness__mt_614, 15)]; _let168[10] = TC__flying[_ix(effectiveness__mt_614, 15)]; _let168[11] = TC__ground[_ix(effectiveness__mt_614, 15)]; _let168[12] = TC__normal[_ix(effectiveness__mt_614, 15)]; _let168[13] = TC__rock[_ix(effectiveness__mt_614, 15)]; _let168[14] = TC__water[_ix(effectiveness__mt_614, 15)]; int16_t effectiveness__row_616[15]; memcpy(effectiveness__row_616, _let168, sizeof effectiveness__row_616); (((effectiveness__dt_615 < 0) || (effectiveness__mt_614 == 15)) ? ((int16_t)(10)) : effectiveness__row_616[_ix(effectiveness__dt_615, 15)]); }); }); });
+                                            if ((damage_of__e2_617 > 10)) {
+                                                damage_of__dmg_608 = _floordiv(_wmul(damage_of__dmg_608, 20), 10);
                                             }
-                                            if ((damage_of__e2_587 < 10)) {
-                                                damage_of__dmg_578 = _floordiv(_wmul(damage_of__dmg_578, 5), 10);
+                                            if ((damage_of__e2_617 < 10)) {
+                                                damage_of__dmg_608 = _floordiv(_wmul(damage_of__dmg_608, 5), 10);
                                             }
-                                            if ((damage_of__dmg_578 > 1)) {
-                                                rand__v_588 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_433)), 39));
-                                                log_draw__v_589 = rand__v_588;
-                                                int32_t _w175 = _wx(s->ndraws, 64);
-                                                if (_w175 >= 0) {
-                                                    s->draws[_w175] = log_draw__v_589;
+                                            if ((damage_of__dmg_608 > 1)) {
+                                                rand__v_618 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_450)), 39));
+                                                log_draw__v_619 = rand__v_618;
+                                                int32_t _w169 = _wx(s->ndraws, 64);
+                                                if (_w169 >= 0) {
+                                                    s->draws[_w169] = log_draw__v_619;
                                                 }
-                                                int32_t _w176 = _wx(s->ndraws, 64);
-                                                if (_w176 >= 0) {
-                                                    s->draw_lo[_w176] = 217;
+                                                int32_t _w170 = _wx(s->ndraws, 64);
+                                                if (_w170 >= 0) {
+                                                    s->draw_lo[_w170] = 217;
                                                 }
-                                                int32_t _w177 = _wx(s->ndraws, 64);
-                                                if (_w177 >= 0) {
-                                                    s->draw_hi[_w177] = 256;
+                                                int32_t _w171 = _wx(s->ndraws, 64);
+                                                if (_w171 >= 0) {
+                                                    s->draw_hi[_w171] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_590 = rand__v_588;
-                                                damage_of__r_591 = rand__result_590;
-                                                damage_of__dmg_578 = _floordiv(_wmul(damage_of__dmg_578, damage_of__r_591), 255);
+                                                rand__result_620 = rand__v_618;
+                                                damage_of__r_621 = rand__result_620;
+                                                damage_of__dmg_608 = _floordiv(_wmul(damage_of__dmg_608, damage_of__r_621), 255);
                                             }
-                                            damage_of__result_592 = damage_of__dmg_578;
-                                            move_damage__dmg_556 = damage_of__result_592;
+                                            damage_of__result_622 = damage_of__dmg_608;
+                                            move_damage__dmg_586 = damage_of__result_622;
                                         }
-                                        move_damage__result_593 = move_damage__dmg_556;
-                                        use_move_hit__first_594 = move_damage__result_593;
-                                        use_move_hit__dmg_595 = 0;
-                                        for (int32_t use_move_hit__h_596 = 0, _end178 = 5; use_move_hit__h_596 < _end178; use_move_hit__h_596++) {
-                                            if (((((use_move_hit__h_596 < use_move_hit__nhits_547) && (s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_479, 2) * 6 + _ix(use_move_hit__a_483, 6)] > 0)) && (use_move_hit__first_594 > 0))) {
-                                                use_move_hit__dmg_595 = _imin(use_move_hit__first_594, ((int32_t)(s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)])));
-                                                int32_t _w179 = _wx(use_move_hit__q_482, 2);
-                                                int32_t _w180 = _wx(use_move_hit__d_484, 6);
-                                                if (_w179 >= 0 && _w180 >= 0) {
-                                                    s->hp[_w179 * 6 + _w180] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)], use_move_hit__dmg_595)));
+                                        move_damage__result_623 = move_damage__dmg_586;
+                                        use_move_hit__first_624 = move_damage__result_623;
+                                        use_move_hit__dmg_625 = 0;
+                                        use_move_hit__behind_626 = (s->sub_hp[_ix(use_move_hit__q_503, 2)] > 0);
+                                        if (use_move_hit__behind_626) {
+                                            hit_substitute__p_627 = use_move_hit__p_500;
+                                            hit_substitute__mv_628 = use_move_hit__mv_502;
+                                            hit_substitute__first_629 = use_move_hit__first_624;
+                                            hit_substitute__nhits_630 = use_move_hit__nhits_577;
+                                            hit_substitute__q_631 = _wsub(1, hit_substitute__p_627);
+                                            hit_substitute__a_632 = s->active[_ix(hit_substitute__p_627, 2)];
+                                            hit_substitute__broke_633 = false;
+                                            for (int32_t hit_substitute__h_634 = 0, _end172 = 5; hit_substitute__h_634 < _end172; hit_substitute__h_634++) {
+                                                if (((((hit_substitute__h_634 < hit_substitute__nhits_630) && (!hit_substitute__broke_633)) && (s->hp[_ix(hit_substitute__p_627, 2) * 6 + _ix(hit_substitute__a_632, 6)] > 0)) && (hit_substitute__first_629 > 0))) {
+                                                    s->last_damage = hit_substitute__first_629;
+                                                    int32_t _w173 = _wx(hit_substitute__q_631, 2);
+                                                    if (_w173 >= 0) {
+                                                        s->sub_hp[_w173] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_631, 2)], _imin(hit_substitute__first_629, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_631, 2)]))))));
+                                                    }
+                                                    if ((s->sub_hp[_ix(hit_substitute__q_631, 2)] <= 0)) {
+                                                        hit_substitute__broke_633 = true;
+                                                    } else {
+                                                        if ((MOVES__recoil_num[_ix(hit_substitute__mv_628, 165)] > 0)) {
+                                                            hit_substitute__rec_635 = _imax(_floordiv(_wmul(hit_substitute__first_629, MOVES__recoil_num[_ix(hit_substitute__mv_628, 165)]), MOVES__recoil_den[_ix(hit_substitute__mv_628, 165)]), 1);
+                                                            int32_t _w174 = _wx(hit_substitute__p_627, 2);
+                                                            int32_t _w175 = _wx(hit_substitute__a_632, 6);
+                                                            if (_w174 >= 0 && _w175 >= 0) {
+                                                                s->hp[_w174 * 6 + _w175] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_627, 2) * 6 + _ix(hit_substitute__a_632, 6)], hit_substitute__rec_635), 0)));
+                                                            }
+                                                        }
+                                                        if ((MOVES__drain_num[_ix(hit_substitute__mv_628, 165)] > 0)) {
+                                                            hit_substitute__gain_636 = _imax(_floordiv(_wmul(hit_substitute__first_629, MOVES__drain_num[_ix(hit_substitute__mv_628, 165)]), MOVES__drain_den[_ix(hit_substitute__mv_628, 165)]), 1);
+                                                            s->last_damage = hit_substitute__gain_636;
+                                                            int32_t _w176 = _wx(hit_substitute__p_627, 2);
+                                                            int32_t _w177 = _wx(hit_substitute__a_632, 6);
+                                                            if (_w176 >= 0 && _w177 >= 0) {
+                                                                s->hp[_w176 * 6 + _w177] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_627, 2) * 6 + _ix(hit_substitute__a_632, 6)])), hit_substitute__gain_636), ((int32_t)(s->maxhp[_ix(hit_substitute__p_627, 2) * 6 + _ix(hit_substitute__a_632, 6)])))));
+                                                            }
+                                                        }
+                                                    }
                                                 }
-                                                s->last_damage = use_move_hit__dmg_595;
+                                            }
+                                            hit_substitute__result_637 = hit_substitute__broke_633;
+                                            use_move_hit__broke_515 = hit_substitute__result_637;
+                                            if (((use_move_hit__kind_514 == 4) && (!use_move_hit__broke_515))) {
+                                                int32_t _w178 = _wx(use_move_hit__p_500, 2);
+                                                if (_w178 >= 0) {
+                                                    s->recharge[_w178] = true;
+                                                }
                                             }
                                         }
-                                        if ((use_move_hit__dmg_595 > 0)) {
-                                            if ((MOVES__recoil_num[_ix(use_move_hit__mv_481, 165)] > 0)) {
-                                                use_move_hit__rec_597 = _imax(_floordiv(_wmul(use_move_hit__dmg_595, MOVES__recoil_num[_ix(use_move_hit__mv_481, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_481, 165)]), 1);
-                                                int32_t _w181 = _wx(use_move_hit__p_479, 2);
-                                                int32_t _w182 = _wx(use_move_hit__a_483, 6);
-                                                if (_w181 >= 0 && _w182 >= 0) {
-                                                    s->hp[_w181 * 6 + _w182] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_479, 2) * 6 + _ix(use_move_hit__a_483, 6)], use_move_hit__rec_597), 0)));
+                                        for (int32_t use_move_hit__h_638 = 0, _end179 = 5; use_move_hit__h_638 < _end179; use_move_hit__h_638++) {
+                                            if ((((((use_move_hit__h_638 < use_move_hit__nhits_577) && (s->hp[_ix(use_move_hit__q_503, 2) * 6 + _ix(use_move_hit__d_505, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_500, 2) * 6 + _ix(use_move_hit__a_504, 6)] > 0)) && (use_move_hit__first_624 > 0)) && (!use_move_hit__behind_626))) {
+                                                use_move_hit__dmg_625 = _imin(use_move_hit__first_624, ((int32_t)(s->hp[_ix(use_move_hit__q_503, 2) * 6 + _ix(use_move_hit__d_505, 6)])));
+                                                int32_t _w180 = _wx(use_move_hit__q_503, 2);
+                                                int32_t _w181 = _wx(use_move_hit__d_505, 6);
+                                                if (_w180 >= 0 && _w181 >= 0) {
+                                                    s->hp[_w180 * 6 + _w181] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_503, 2) * 6 + _ix(use_move_hit__d_505, 6)], use_move_hit__dmg_625)));
+                                                }
+                                                s->last_damage = use_move_hit__dmg_625;
+                                            }
+                                        }
+                                        if ((use_move_hit__dmg_625 > 0)) {
+                                            if ((MOVES__recoil_num[_ix(use_move_hit__mv_502, 165)] > 0)) {
+                                                use_move_hit__rec_639 = _imax(_floordiv(_wmul(use_move_hit__dmg_625, MOVES__recoil_num[_ix(use_move_hit__mv_502, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_502, 165)]), 1);
+                                                int32_t _w182 = _wx(use_move_hit__p_500, 2);
+                                                int32_t _w183 = _wx(use_move_hit__a_504, 6);
+                                                if (_w182 >= 0 && _w183 >= 0) {
+                                                    s->hp[_w182 * 6 + _w183] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_500, 2) * 6 + _ix(use_move_hit__a_504, 6)], use_move_hit__rec_639), 0)));
                                                 }
                                             }
-                                            if ((MOVES__drain_num[_ix(use_move_hit__mv_481, 165)] > 0)) {
-                                                use_move_hit__gain_598 = _imax(_floordiv(_wmul(use_move_hit__dmg_595, MOVES__drain_num[_ix(use_move_hit__mv_481, 165)]), MOVES__drain_den[_ix(use_move_hit__mv_481, 165)]), 1);
-                                                s->last_damage = use_move_hit__gain_598;
-                                                int32_t _w183 = _wx(use_move_hit__p_479, 2);
-                                                int32_t _w184 = _wx(use_move_hit__a_483, 6);
-                                                if (_w183 >= 0 && _w184 >= 0) {
-                                                    s->hp[_w183 * 6 + _w184] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_479, 2) * 6 + _ix(use_move_hit__a_483, 6)])), use_move_hit__gain_598), ((int32_t)(s->maxhp[_ix(use_move_hit__p_479, 2) * 6 + _ix(use_move_hit__a_483, 6)])))));
+                                            if ((MOVES__drain_num[_ix(use_move_hit__mv_502, 165)] > 0)) {
+                                                use_move_hit__gain_640 = _imax(_floordiv(_wmul(use_move_hit__dmg_625, MOVES__drain_num[_ix(use_move_hit__mv_502, 165)]), MOVES__drain_den[_ix(use_move_hit__mv_502, 165)]), 1);
+                                                s->last_damage = use_move_hit__gain_640;
+                                                int32_t _w184 = _wx(use_move_hit__p_500, 2);
+                                                int32_t _w185 = _wx(use_move_hit__a_504, 6);
+                                                if (_w184 >= 0 && _w185 >= 0) {
+                                                    s->hp[_w184 * 6 + _w185] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_500, 2) * 6 + _ix(use_move_hit__a_504, 6)])), use_move_hit__gain_640), ((int32_t)(s->maxhp[_ix(use_move_hit__p_500, 2) * 6 + _ix(use_move_hit__a_504, 6)])))));
                                                 }
                                             }
                                         }
-                                        if (((use_move_hit__kind_493 == 4) && (s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)] > 0))) {
-                                            int32_t _w185 = _wx(use_move_hit__p_479, 2);
-                                            if (_w185 >= 0) {
-                                                s->recharge[_w185] = true;
+                                        if ((((use_move_hit__kind_514 == 4) && (s->hp[_ix(use_move_hit__q_503, 2) * 6 + _ix(use_move_hit__d_505, 6)] > 0)) && (!use_move_hit__behind_626))) {
+                                            int32_t _w186 = _wx(use_move_hit__p_500, 2);
+                                            if (_w186 >= 0) {
+                                                s->recharge[_w186] = true;
                                             }
                                         }
-                                        use_move_hit__sec_599 = MOVES__sec_status[_ix(use_move_hit__mv_481, 165)];
-                                        if (((use_move_hit__sec_599 >= 0) && (s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)] > 0))) {
-                                            use_move_hit__same_type_603 = (({ int32_t _let186 = use_move_hit__q_482; int32_t has_type__p_600 = _let186; ({ int16_t _let187 = MOVES__type[_ix(use_move_hit__mv_481, 165)]; int16_t has_type__t_601 = _let187; ({ int16_t _let188 = s->species[_ix(has_type__p_600, 2) * 6 + _ix(s->active[_ix(has_type__p_600, 2)], 6)]; int16_t has_type__sp_602 = _let188; ((has_type__t_601 == SPECIES__type1[_ix(has_type__sp_602, 151)]) || (has_type__t_601 == SPECIES__type2[_ix(has_type__sp_602, 151)])); }); }); }) && (use_move_hit__sec_599 != 4));
-                                            if ((!use_move_hit__same_type_603)) {
-                                                chance__num_604 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_481, 165)])), 256), 99), 100);
-                                                chance__v_605 = _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_433)), 256);
-                                                log_draw__v_606 = chance__v_605;
-                                                int32_t _w189 = _wx(s->ndraws, 64);
-                                                if (_w189 >= 0) {
-                                                    s->draws[_w189] = log_draw__v_606;
-                                                }
+                                        use_move_hit__sec_641 = MOVES__sec_status[_ix(use_move_hit__mv_502, 165)];
+                                        if ((((use_move_hit__sec_641 >= 0) && (s->hp[_ix(use_move_hit__q_503, 2) * 6 + _ix(use_move_hit__d_505, 6)] > 0)) && (!use_move_hit__behind_626))) {
+                                            use_move_hit__same_type_645 = (({ int32_t _let187 = use_move_hit__q_503; int32_t has_type__p_642 = _let187; ({ int16_t _let188 = MOVES__type[_ix(use_move_hit__mv_502, 165)]; int16_t has_type__t_643 = _let188; ({ int16_t _let189 = s->species[_ix(has_type__p_642, 2) * 6 + _ix(s->active[_ix(has_type__p_642, 2)], 6)]; int16_t has_type__sp_644 = _let189; ((has_type__t_643 == SPECIES__type1[_ix(has_type__sp_644, 151)]) || (has_type__t_643 == SPECIES__type2[_ix(has_type__sp_644, 151)])); }); }); }) && (use_move_hit__sec_641 != 4));
+                                            if ((!use_move_hit__same_type_645)) {
+                                                chance__num_646 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_502, 165)])), 256), 99), 100);
+                                                chance__v_647 = _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_450)), 256);
+                                                log_draw__v_648 = chance__v_647;
                                                 int32_t _w190 = _wx(s->ndraws, 64);
                                                 if (_w190 >= 0) {
-                                                    s->draw_lo[_w190] = 0;
+                                                    s->draws[_w190] = log_draw__v_648;
                                                 }
                                                 int32_t _w191 = _wx(s->ndraws, 64);
                                                 if (_w191 >= 0) {
-                                                    s->draw_hi[_w191] = 256;
+                                                    s->draw_lo[_w191] = 0;
+                                                }
+                                                int32_t _w192 = _wx(s->ndraws, 64);
+                                                if (_w192 >= 0) {
+                                                    s->draw_hi[_w192] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                chance__result_607 = (chance__v_605 < chance__num_604);
-                                                use_move_hit__lands_608 = chance__result_607;
-                                                if (use_move_hit__lands_608) {
-                                                    set_status__q_609 = use_move_hit__q_482;
-                                                    set_status__st_610 = use_move_hit__sec_599;
-                                                    set_status__d_611 = s->active[_ix(set_status__q_609, 2)];
-                                                    set_status__sd_612 = s->species[_ix(set_status__q_609, 2) * 6 + _ix(set_status__d_611, 6)];
-                                                    set_status__poison_613 = ((set_status__st_610 == 4) || (set_status__st_610 == 6));
-                                                    set_status__blocked_614 = (set_status__poison_613 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_612, 151)]] || ((SPECIES__type2[_ix(set_status__sd_612, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_612, 151)], 15)])));
-                                                    if ((((s->status[_ix(set_status__q_609, 2) * 6 + _ix(set_status__d_611, 6)] == 0) && (s->hp[_ix(set_status__q_609, 2) * 6 + _ix(set_status__d_611, 6)] > 0)) && (!set_status__blocked_614))) {
-                                                        int32_t _w192 = _wx(set_status__q_609, 2);
-                                                        int32_t _w193 = _wx(set_status__d_611, 6);
-                                                        if (_w192 >= 0 && _w193 >= 0) {
-                                                            s->status[_w192 * 6 + _w193] = ((int8_t)(set_status__st_610));
+                                                chance__result_649 = (chance__v_647 < chance__num_646);
+                                                use_move_hit__lands_650 = chance__result_649;
+                                                if (use_move_hit__lands_650) {
+                                                    set_status__q_651 = use_move_hit__q_503;
+                                                    set_status__st_652 = use_move_hit__sec_641;
+                                                    set_status__d_653 = s->active[_ix(set_status__q_651, 2)];
+                                                    set_status__sd_654 = s->species[_ix(set_status__q_651, 2) * 6 + _ix(set_status__d_653, 6)];
+                                                    set_status__poison_655 = ((set_status__st_652 == 4) || (set_status__st_652 == 6));
+                                                    set_status__blocked_656 = (set_status__poison_655 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_654, 151)]] || ((SPECIES__type2[_ix(set_status__sd_654, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_654, 151)], 15)])));
+                                                    if ((((s->status[_ix(set_status__q_651, 2) * 6 + _ix(set_status__d_653, 6)] == 0) && (s->hp[_ix(set_status__q_651, 2) * 6 + _ix(set_status__d_653, 6)] > 0)) && (!set_status__blocked_656))) {
+                                                        int32_t _w193 = _wx(set_status__q_651, 2);
+                                                        int32_t _w194 = _wx(set_status__d_653, 6);
+                                                        if (_w193 >= 0 && _w194 >= 0) {
+                                                            s->status[_w193 * 6 + _w194] = ((int8_t)(set_status__st_652));
                                                         }
-                                                        if ((set_status__st_610 == 5)) {
-                                                            rand__v_615 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_433)), 7));
-                                                            log_draw__v_616 = rand__v_615;
-                                                            int32_t _w194 = _wx(s->ndraws, 64);
-                                                            if (_w194 >= 0) {
-                                                                s->draws[_w194] = log_draw__v_616;
-                                                            }
+                                                        if ((set_status__st_652 == 5)) {
+                                                            rand__v_657 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_450)), 7));
+                                                            log_draw__v_658 = rand__v_657;
                                                             int32_t _w195 = _wx(s->ndraws, 64);
                                                             if (_w195 >= 0) {
-                                                                s->draw_lo[_w195] = 1;
+                                                                s->draws[_w195] = log_draw__v_658;
                                                             }
                                                             int32_t _w196 = _wx(s->ndraws, 64);
                                                             if (_w196 >= 0) {
-                                                                s->draw_hi[_w196] = 8;
+                                                                s->draw_lo[_w196] = 1;
+                                                            }
+                                                            int32_t _w197 = _wx(s->ndraws, 64);
+                                                            if (_w197 >= 0) {
+                                                                s->draw_hi[_w197] = 8;
                                                             }
                                                             s->ndraws = _wadd(s->ndraws, 1);
-                                                            rand__result_617 = rand__v_615;
-                                                            int32_t _w197 = _wx(set_status__q_609, 2);
-                                                            int32_t _w198 = _wx(set_status__d_611, 6);
-                                                            if (_w197 >= 0 && _w198 >= 0) {
-                                                                s->sleep[_w197 * 6 + _w198] = ((int8_t)(rand__result_617));
+                                                            rand__result_659 = rand__v_657;
+                                                            int32_t _w198 = _wx(set_status__q_651, 2);
+                                                            int32_t _w199 = _wx(set_status__d_653, 6);
+                                                            if (_w198 >= 0 && _w199 >= 0) {
+                                                                s->sleep[_w198 * 6 + _w199] = ((int8_t)(rand__result_659));
                                                             }
                                                         }
-                                                        if ((set_status__st_610 == 3)) {
-                                                            int32_t _w199 = _wx(set_status__q_609, 2);
-                                                            if (_w199 >= 0) {
-                                                                s->mod[_w199 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_609, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                            }
-                                                        }
-                                                        if ((set_status__st_610 == 1)) {
-                                                            int32_t _w200 = _wx(set_status__q_609, 2);
+                                                        if ((set_status__st_652 == 3)) {
+                                                            int32_t _w200 = _wx(set_status__q_651, 2);
                                                             if (_w200 >= 0) {
-                                                                s->mod[_w200 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_609, 2) * 4], 2))), ((int16_t)(1)))));
+                                                                s->mod[_w200 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_651, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                            }
+                                                        }
+                                                        if ((set_status__st_652 == 1)) {
+                                                            int32_t _w201 = _wx(set_status__q_651, 2);
+                                                            if (_w201 >= 0) {
+                                                                s->mod[_w201 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_651, 2) * 4], 2))), ((int16_t)(1)))));
                                                             }
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sb_618[0] = MOVES__sec_boost_atk[_ix(use_move_hit__mv_481, 165)];
-                                        use_move_hit__sb_618[1] = MOVES__sec_boost_def[_ix(use_move_hit__mv_481, 165)];
-                                        use_move_hit__sb_618[2] = MOVES__sec_boost_spc[_ix(use_move_hit__mv_481, 165)];
-                                        use_move_hit__sb_618[3] = MOVES__sec_boost_spe[_ix(use_move_hit__mv_481, 165)];
-                                        use_move_hit__sb_618[4] = MOVES__sec_boost_accuracy[_ix(use_move_hit__mv_481, 165)];
-                                        use_move_hit__sb_618[5] = MOVES__sec_boost_evasion[_ix(use_move_hit__mv_481, 165)];
-                                        if ((({ int32_t _lo201 = 0; bool _r203 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_619 = _lo201, _end202 = 6; use_move_hit__k_619 < _end202; use_move_hit__k_619++) if ((use_move_hit__sb_618[use_move_hit__k_619] != 0)) { _r203 = true; break; } _r203; }) && (s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)] > 0))) {
-                                            chance__num_620 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_481, 165)])), 256), 99), 100);
-                                            chance__v_621 = _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_433)), 256);
-                                            log_draw__v_622 = chance__v_621;
-                                            int32_t _w205 = _wx(s->ndraws, 64);
-                                            if (_w205 >= 0) {
-                                                s->draws[_w205] = log_draw__v_622;
-                                            }
+                                        use_move_hit__sb_660[0] = MOVES__sec_boost_atk[_ix(use_move_hit__mv_502, 165)];
+                                        use_move_hit__sb_660[1] = MOVES__sec_boost_def[_ix(use_move_hit__mv_502, 165)];
+                                        use_move_hit__sb_660[2] = MOVES__sec_boost_spc[_ix(use_move_hit__mv_502, 165)];
+                                        use_move_hit__sb_660[3] = MOVES__sec_boost_spe[_ix(use_move_hit__mv_502, 165)];
+                                        use_move_hit__sb_660[4] = MOVES__sec_boost_accuracy[_ix(use_move_hit__mv_502, 165)];
+                                        use_move_hit__sb_660[5] = MOVES__sec_boost_evasion[_ix(use_move_hit__mv_502, 165)];
+                                        if (((({ int32_t _lo202 = 0; bool _r204 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_661 = _lo202, _end203 = 6; use_move_hit__k_661 < _end203; use_move_hit__k_661++) if ((use_move_hit__sb_660[use_move_hit__k_661] != 0)) { _r204 = true; break; } _r204; }) && (s->hp[_ix(use_move_hit__q_503, 2) * 6 + _ix(use_move_hit__d_505, 6)] > 0)) && (!use_move_hit__behind_626))) {
+                                            chance__num_662 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_502, 165)])), 256), 99), 100);
+                                            chance__v_663 = _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_450)), 256);
+                                            log_draw__v_664 = chance__v_663;
                                             int32_t _w206 = _wx(s->ndraws, 64);
                                             if (_w206 >= 0) {
-                                                s->draw_lo[_w206] = 0;
+                                                s->draws[_w206] = log_draw__v_664;
                                             }
                                             int32_t _w207 = _wx(s->ndraws, 64);
                                             if (_w207 >= 0) {
-                                                s->draw_hi[_w207] = 256;
+                                                s->draw_lo[_w207] = 0;
+                                            }
+                                            int32_t _w208 = _wx(s->ndraws, 64);
+                                            if (_w208 >= 0) {
+                                                s->draw_hi[_w208] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_623 = (chance__v_621 < chance__num_620);
-                                            use_move_hit__drop_624 = chance__result_623;
-                                            if (use_move_hit__drop_624) {
-                                                apply_boosts__q_625 = use_move_hit__q_482;
-                                                apply_boosts__f_626 = use_move_hit__q_482;
-                                                apply_boosts__da_627 = use_move_hit__sb_618[0];
-                                                apply_boosts__dd_628 = use_move_hit__sb_618[1];
-                                                apply_boosts__ds_629 = use_move_hit__sb_618[2];
-                                                apply_boosts__dsp_630 = use_move_hit__sb_618[3];
-                                                apply_boosts__dacc_631 = use_move_hit__sb_618[4];
-                                                apply_boosts__deva_632 = use_move_hit__sb_618[5];
-                                                apply_boosts__deltas_633[0] = apply_boosts__da_627;
-                                                apply_boosts__deltas_633[1] = apply_boosts__dd_628;
-                                                apply_boosts__deltas_633[2] = apply_boosts__ds_629;
-                                                apply_boosts__deltas_633[3] = apply_boosts__dsp_630;
-                                                apply_boosts__deltas_633[4] = apply_boosts__dacc_631;
-                                                apply_boosts__deltas_633[5] = apply_boosts__deva_632;
-                                                apply_boosts__any_ok_634 = false;
-                                                for (int32_t apply_boosts__k_635 = 0, _end208 = 6; apply_boosts__k_635 < _end208; apply_boosts__k_635++) {
-                                                    boost_stat__q_636 = apply_boosts__q_625;
-                                                    boost_stat__k_637 = apply_boosts__k_635;
-                                                    boost_stat__delta_638 = apply_boosts__deltas_633[apply_boosts__k_635];
-                                                    boost_stat__a_639 = s->active[_ix(boost_stat__q_636, 2)];
-                                                    boost_stat__b_640 = ((int32_t)(s->boosts[_ix(boost_stat__q_636, 2) * 6 + _ix(boost_stat__k_637, 6)]));
-                                                    boost_stat__nb_641 = _imin(_imax(_wadd(boost_stat__b_640, boost_stat__delta_638), (-6)), 6);
-                                                    boost_stat__ok_642 = false;
-                                                    if (((((boost_stat__delta_638 != 0) && (s->hp[_ix(boost_stat__q_636, 2) * 6 + _ix(boost_stat__a_639, 6)] > 0)) && (!((boost_stat__delta_638 > 0) && (boost_stat__b_640 >= 6)))) && (!((boost_stat__delta_638 < 0) && (boost_stat__b_640 <= (-6)))))) {
-                                                        if ((boost_stat__k_637 >= 4)) {
-                                                            int32_t _w209 = _wx(boost_stat__q_636, 2);
-                                                            int32_t _w210 = _wx(boost_stat__k_637, 6);
-                                                            if (_w209 >= 0 && _w210 >= 0) {
-                                                                s->boosts[_w209 * 6 + _w210] = ((int8_t)(boost_stat__nb_641));
+                                            chance__result_665 = (chance__v_663 < chance__num_662);
+                                            use_move_hit__drop_666 = chance__result_665;
+                                            if (use_move_hit__drop_666) {
+                                                apply_boosts__q_667 = use_move_hit__q_503;
+                                                apply_boosts__f_668 = use_move_hit__q_503;
+                                                apply_boosts__da_669 = use_move_hit__sb_660[0];
+                                                apply_boosts__dd_670 = use_move_hit__sb_660[1];
+                                                apply_boosts__ds_671 = use_move_hit__sb_660[2];
+                                                apply_boosts__dsp_672 = use_move_hit__sb_660[3];
+                                                apply_boosts__dacc_673 = use_move_hit__sb_660[4];
+                                                apply_boosts__deva_674 = use_move_hit__sb_660[5];
+                                                apply_boosts__deltas_675[0] = apply_boosts__da_669;
+                                                apply_boosts__deltas_675[1] = apply_boosts__dd_670;
+                                                apply_boosts__deltas_675[2] = apply_boosts__ds_671;
+                                                apply_boosts__deltas_675[3] = apply_boosts__dsp_672;
+                                                apply_boosts__deltas_675[4] = apply_boosts__dacc_673;
+                                                apply_boosts__deltas_675[5] = apply_boosts__deva_674;
+                                                apply_boosts__any_ok_676 = false;
+                                                for (int32_t apply_boosts__k_677 = 0, _end209 = 6; apply_boosts__k_677 < _end209; apply_boosts__k_677++) {
+                                                    boost_stat__q_678 = apply_boosts__q_667;
+                                                    boost_stat__k_679 = apply_boosts__k_677;
+                                                    boost_stat__delta_680 = apply_boosts__deltas_675[apply_boosts__k_677];
+                                                    boost_stat__a_681 = s->active[_ix(boost_stat__q_678, 2)];
+                                                    boost_stat__b_682 = ((int32_t)(s->boosts[_ix(boost_stat__q_678, 2) * 6 + _ix(boost_stat__k_679, 6)]));
+                                                    boost_stat__nb_683 = _imin(_imax(_wadd(boost_stat__b_682, boost_stat__delta_680), (-6)), 6);
+                                                    boost_stat__ok_684 = false;
+                                                    if (((((boost_stat__delta_680 != 0) && (s->hp[_ix(boost_stat__q_678, 2) * 6 + _ix(boost_stat__a_681, 6)] > 0)) && (!((boost_stat__delta_680 > 0) && (boost_stat__b_682 >= 6)))) && (!((boost_stat__delta_680 < 0) && (boost_stat__b_682 <= (-6)))))) {
+                                                        if ((boost_stat__k_679 >= 4)) {
+                                                            int32_t _w210 = _wx(boost_stat__q_678, 2);
+                                                            int32_t _w211 = _wx(boost_stat__k_679, 6);
+                                                            if (_w210 >= 0 && _w211 >= 0) {
+                                                                s->boosts[_w210 * 6 + _w211] = ((int8_t)(boost_stat__nb_683));
                                                             }
-                                                            boost_stat__ok_642 = true;
-                                                        } else if ((((boost_stat__delta_638 > 0) && (s->mod[_ix(boost_stat__q_636, 2) * 4 + _ix(boost_stat__k_637, 4)] == 999)) || ((boost_stat__delta_638 < 0) && (s->mod[_ix(boost_stat__q_636, 2) * 4 + _ix(boost_stat__k_637, 4)] == 1)))) {
-                                                            int32_t _w211 = _wx(boost_stat__q_636, 2);
-                                                            int32_t _w212 = _wx(boost_stat__k_637, 6);
-                                                            if (_w211 >= 0 && _w212 >= 0) {
-                                                                s->boosts[_w211 * 6 + _w212] = ((int8_t)(((boost_stat__delta_638 > 0) ? _wsub(boost_stat__nb_641, 1) : _wadd(boost_stat__nb_641, 1))));
+                                                            boost_stat__ok_684 = true;
+                                                        } else if ((((boost_stat__delta_680 > 0) && (s->mod[_ix(boost_stat__q_678, 2) * 4 + _ix(boost_stat__k_679, 4)] == 999)) || ((boost_stat__delta_680 < 0) && (s->mod[_ix(boost_stat__q_678, 2) * 4 + _ix(boost_stat__k_679, 4)] == 1)))) {
+                                                            int32_t _w212 = _wx(boost_stat__q_678, 2);
+                                                            int32_t _w213 = _wx(boost_stat__k_679, 6);
+                                                            if (_w212 >= 0 && _w213 >= 0) {
+                                                                s->boosts[_w212 * 6 + _w213] = ((int8_t)(((boost_stat__delta_680 > 0) ? _wsub(boost_stat__nb_683, 1) : _wadd(boost_stat__nb_683, 1))));
                                                             }
                                                         } else {
-                                                            int32_t _w213 = _wx(boost_stat__q_636, 2);
-                                                            int32_t _w214 = _wx(boost_stat__k_637, 6);
-                                                            if (_w213 >= 0 && _w214 >= 0) {
-                                                                s->boosts[_w213 * 6 + _w214] = ((int8_t)(boost_stat__nb_641));
+                                                            int32_t _w214 = _wx(boost_stat__q_678, 2);
+                                                            int32_t _w215 = _wx(boost_stat__k_679, 6);
+                                                            if (_w214 >= 0 && _w215 >= 0) {
+                                                                s->boosts[_w214 * 6 + _w215] = ((int8_t)(boost_stat__nb_683));
                                                             }
-                                                            boost_stat__ok_642 = true;
-                                                            boost_stat__m_643 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_636, 2) * 24 + _ix(boost_stat__a_639, 6) * 4 + _ix(boost_stat__k_637, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_641, 6), 13)]), 100), 1);
-                                                            int32_t _w215 = _wx(boost_stat__q_636, 2);
-                                                            int32_t _w216 = _wx(boost_stat__k_637, 4);
-                                                            if (_w215 >= 0 && _w216 >= 0) {
-                                                                s->mod[_w215 * 4 + _w216] = ((int16_t)(((boost_stat__delta_638 > 0) ? _imin(boost_stat__m_643, 999) : boost_stat__m_643)));
+                                                            boost_stat__ok_684 = true;
+                                                            boost_stat__m_685 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_678, 2) * 24 + _ix(boost_stat__a_681, 6) * 4 + _ix(boost_stat__k_679, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_683, 6), 13)]), 100), 1);
+                                                            int32_t _w216 = _wx(boost_stat__q_678, 2);
+                                                            int32_t _w217 = _wx(boost_stat__k_679, 4);
+                                                            if (_w216 >= 0 && _w217 >= 0) {
+                                                                s->mod[_w216 * 4 + _w217] = ((int16_t)(((boost_stat__delta_680 > 0) ? _imin(boost_stat__m_685, 999) : boost_stat__m_685)));
                                                             }
                                                         }
                                                     }
-                                                    boost_stat__result_644 = boost_stat__ok_642;
-                                                    apply_boosts__ok_645 = boost_stat__result_644;
-                                                    apply_boosts__any_ok_634 = (apply_boosts__any_ok_634 || apply_boosts__ok_645);
+                                                    boost_stat__result_686 = boost_stat__ok_684;
+                                                    apply_boosts__ok_687 = boost_stat__result_686;
+                                                    apply_boosts__any_ok_676 = (apply_boosts__any_ok_676 || apply_boosts__ok_687);
                                                 }
-                                                if (apply_boosts__any_ok_634) {
-                                                    if ((s->status[_ix(apply_boosts__f_626, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_626, 2)], 6)] == 3)) {
-                                                        int32_t _w217 = _wx(apply_boosts__f_626, 2);
-                                                        if (_w217 >= 0) {
-                                                            s->mod[_w217 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_626, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                if (apply_boosts__any_ok_676) {
+                                                    if ((s->status[_ix(apply_boosts__f_668, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_668, 2)], 6)] == 3)) {
+                                                        int32_t _w218 = _wx(apply_boosts__f_668, 2);
+                                                        if (_w218 >= 0) {
+                                                            s->mod[_w218 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_668, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                         }
                                                     }
-                                                    if ((s->status[_ix(apply_boosts__f_626, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_626, 2)], 6)] == 1)) {
-                                                        int32_t _w218 = _wx(apply_boosts__f_626, 2);
-                                                        if (_w218 >= 0) {
-                                                            s->mod[_w218 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_626, 2) * 4], 2))), ((int16_t)(1)))));
+                                                    if ((s->status[_ix(apply_boosts__f_668, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_668, 2)], 6)] == 1)) {
+                                                        int32_t _w219 = _wx(apply_boosts__f_668, 2);
+                                                        if (_w219 >= 0) {
+                                                            s->mod[_w219 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_668, 2) * 4], 2))), ((int16_t)(1)))));
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sv_646 = MOVES__sec_volatile[_ix(use_move_hit__mv_481, 165)];
-                                        if (((use_move_hit__sv_646 >= 0) && (s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)] > 0))) {
-                                            use_move_hit__vc_647 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_481, 165)])), 256), 99), 100), ((use_move_hit__sv_646 == 1) ? 1 : 0));
-                                            chance__num_648 = use_move_hit__vc_647;
-                                            chance__v_649 = _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_433)), 256);
-                                            log_draw__v_650 = chance__v_649;
-                                            int32_t _w219 = _wx(s->ndraws, 64);
-                                            if (_w219 >= 0) {
-                                                s->draws[_w219] = log_draw__v_650;
-                                            }
+                                        use_move_hit__sv_688 = MOVES__sec_volatile[_ix(use_move_hit__mv_502, 165)];
+                                        use_move_hit__through_689 = ((!use_move_hit__behind_626) || ((use_move_hit__sv_688 == 1) && (!use_move_hit__broke_515)));
+                                        if ((((use_move_hit__sv_688 >= 0) && (s->hp[_ix(use_move_hit__q_503, 2) * 6 + _ix(use_move_hit__d_505, 6)] > 0)) && use_move_hit__through_689)) {
+                                            use_move_hit__vc_690 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_502, 165)])), 256), 99), 100), ((use_move_hit__sv_688 == 1) ? 1 : 0));
+                                            chance__num_691 = use_move_hit__vc_690;
+                                            chance__v_692 = _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_450)), 256);
+                                            log_draw__v_693 = chance__v_692;
                                             int32_t _w220 = _wx(s->ndraws, 64);
                                             if (_w220 >= 0) {
-                                                s->draw_lo[_w220] = 0;
+                                                s->draws[_w220] = log_draw__v_693;
                                             }
                                             int32_t _w221 = _wx(s->ndraws, 64);
                                             if (_w221 >= 0) {
-                                                s->draw_hi[_w221] = 256;
+                                                s->draw_lo[_w221] = 0;
+                                            }
+                                            int32_t _w222 = _wx(s->ndraws, 64);
+                                            if (_w222 >= 0) {
+                                                s->draw_hi[_w222] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_651 = (chance__v_649 < chance__num_648);
-                                            use_move_hit__lands_652 = chance__result_651;
-                                            if ((use_move_hit__lands_652 && (use_move_hit__sv_646 == 12))) {
-                                                int32_t _w222 = _wx(use_move_hit__q_482, 2);
-                                                if (_w222 >= 0) {
-                                                    s->flinch[_w222] = true;
-                                                }
-                                                int32_t _w223 = _wx(use_move_hit__q_482, 2);
+                                            chance__result_694 = (chance__v_692 < chance__num_691);
+                                            use_move_hit__lands_695 = chance__result_694;
+                                            if ((use_move_hit__lands_695 && (use_move_hit__sv_688 == 12))) {
+                                                int32_t _w223 = _wx(use_move_hit__q_503, 2);
                                                 if (_w223 >= 0) {
-                                                    s->recharge[_w223] = false;
+                                                    s->flinch[_w223] = true;
+                                                }
+                                                int32_t _w224 = _wx(use_move_hit__q_503, 2);
+                                                if (_w224 >= 0) {
+                                                    s->recharge[_w224] = false;
                                                 }
                                             }
-                                            if ((use_move_hit__lands_652 && (use_move_hit__sv_646 == 1))) {
-                                                confuse__q_653 = use_move_hit__q_482;
-                                                if (((s->confused[_ix(confuse__q_653, 2)] == 0) && (s->hp[_ix(confuse__q_653, 2) * 6 + _ix(s->active[_ix(confuse__q_653, 2)], 6)] > 0))) {
-                                                    rand__v_654 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_433)), 4));
-                                                    log_draw__v_655 = rand__v_654;
-                                                    int32_t _w224 = _wx(s->ndraws, 64);
-                                                    if (_w224 >= 0) {
-                                                        s->draws[_w224] = log_draw__v_655;
-                                                    }
+                                            if ((use_move_hit__lands_695 && (use_move_hit__sv_688 == 1))) {
+                                                confuse__q_696 = use_move_hit__q_503;
+                                                if (((s->confused[_ix(confuse__q_696, 2)] == 0) && (s->hp[_ix(confuse__q_696, 2) * 6 + _ix(s->active[_ix(confuse__q_696, 2)], 6)] > 0))) {
+                                                    rand__v_697 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_450)), 4));
+                                                    log_draw__v_698 = rand__v_697;
                                                     int32_t _w225 = _wx(s->ndraws, 64);
                                                     if (_w225 >= 0) {
-                                                        s->draw_lo[_w225] = 2;
+                                                        s->draws[_w225] = log_draw__v_698;
                                                     }
                                                     int32_t _w226 = _wx(s->ndraws, 64);
                                                     if (_w226 >= 0) {
-                                                        s->draw_hi[_w226] = 6;
+                                                        s->draw_lo[_w226] = 2;
+                                                    }
+                                                    int32_t _w227 = _wx(s->ndraws, 64);
+                                                    if (_w227 >= 0) {
+                                                        s->draw_hi[_w227] = 6;
                                                     }
                                                     s->ndraws = _wadd(s->ndraws, 1);
-                                                    rand__result_656 = rand__v_654;
-                                                    int32_t _w227 = _wx(confuse__q_653, 2);
-                                                    if (_w227 >= 0) {
-                                                        s->confused[_w227] = ((int8_t)(rand__result_656));
+                                                    rand__result_699 = rand__v_697;
+                                                    int32_t _w228 = _wx(confuse__q_696, 2);
+                                                    if (_w228 >= 0) {
+                                                        s->confused[_w228] = ((int8_t)(rand__result_699));
                                                     }
                                                 }
                                             }
                                         }
-                                        if (((use_move_hit__sec_599 == 1) && (s->status[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)] == 2))) {
-                                            int32_t _w228 = _wx(use_move_hit__q_482, 2);
-                                            int32_t _w229 = _wx(use_move_hit__d_484, 6);
-                                            if (_w228 >= 0 && _w229 >= 0) {
-                                                s->status[_w228 * 6 + _w229] = ((int8_t)(0));
+                                        if (((use_move_hit__sec_641 == 1) && (s->status[_ix(use_move_hit__q_503, 2) * 6 + _ix(use_move_hit__d_505, 6)] == 2))) {
+                                            int32_t _w229 = _wx(use_move_hit__q_503, 2);
+                                            int32_t _w230 = _wx(use_move_hit__d_505, 6);
+                                            if (_w229 >= 0 && _w230 >= 0) {
+                                                s->status[_w229 * 6 + _w230] = ((int8_t)(0));
                                             }
                                         }
                                     }
-                                } else if (MOVES__crash[_ix(use_move_hit__mv_481, 165)]) {
-                                    int32_t _w230 = _wx(use_move_hit__p_479, 2);
-                                    int32_t _w231 = _wx(use_move_hit__a_483, 6);
-                                    if (_w230 >= 0 && _w231 >= 0) {
-                                        s->hp[_w230 * 6 + _w231] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move_hit__p_479, 2) * 6 + _ix(use_move_hit__a_483, 6)], 1))), ((int16_t)(0)))));
-                                    }
+                                } else if (MOVES__crash[_ix(use_move_hit__mv_502, 165)]) {
+                                    self_damage__p_700 = use_move_hit__p_500;
+                                    self_damage__q_701 = _wsub(1, self_damage__p_700);
+                                    self_damage__a_702 = s->active[_ix(self_damage__p_700, 2)];
                                     s->last_damage = 1;
+                                    if ((s->sub_hp[_ix(self_damage__p_700, 2)] > 0)) {
+                                        if ((s->sub_hp[_ix(self_damage__q_701, 2)] > 0)) {
+                                            int32_t _w231 = _wx(self_damage__q_701, 2);
+                                            if (_w231 >= 0) {
+                                                s->sub_hp[_w231] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_701, 2)])), 1), 0)));
+                                            }
+                                        }
+                                    } else {
+                                        int32_t _w232 = _wx(self_damage__p_700, 2);
+                                        int32_t _w233 = _wx(self_damage__a_702, 6);
+                                        if (_w232 >= 0 && _w233 >= 0) {
+                                            s->hp[_w232 * 6 + _w233] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_700, 2) * 6 + _ix(self_damage__a_702, 6)])), 1), 0)));
+                                        }
+                                    }
                                 }
-                                if (MOVES__self_destruct[_ix(use_move_hit__mv_481, 165)]) {
-                                    int32_t _w232 = _wx(use_move_hit__p_479, 2);
-                                    int32_t _w233 = _wx(use_move_hit__a_483, 6);
-                                    if (_w232 >= 0 && _w233 >= 0) {
-                                        s->hp[_w232 * 6 + _w233] = ((int16_t)(0));
+                                if ((MOVES__self_destruct[_ix(use_move_hit__mv_502, 165)] && (!use_move_hit__broke_515))) {
+                                    int32_t _w234 = _wx(use_move_hit__p_500, 2);
+                                    int32_t _w235 = _wx(use_move_hit__a_504, 6);
+                                    if (_w234 >= 0 && _w235 >= 0) {
+                                        s->hp[_w234 * 6 + _w235] = ((int16_t)(0));
                                     }
                                 }
                             }
                         }
-                        if ((((!use_move__can_464) || (s->hp[_ix(use_move__q_460, 2) * 6 + _ix(use_move__d_462, 6)] > 0)) && (s->hp[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)] > 0))) {
-                            if (((s->status[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)] == 5) && (s->sleep[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)] <= 0))) {
-                                int32_t _w234 = _wx(use_move__p_458, 2);
-                                int32_t _w235 = _wx(use_move__a_461, 6);
-                                if (_w234 >= 0 && _w235 >= 0) {
-                                    s->status[_w234 * 6 + _w235] = ((int8_t)(0));
+                        if ((((!use_move__can_481) || (s->hp[_ix(use_move__q_477, 2) * 6 + _ix(use_move__d_479, 6)] > 0)) && (s->hp[_ix(use_move__p_475, 2) * 6 + _ix(use_move__a_478, 6)] > 0))) {
+                            if (((s->status[_ix(use_move__p_475, 2) * 6 + _ix(use_move__a_478, 6)] == 5) && (s->sleep[_ix(use_move__p_475, 2) * 6 + _ix(use_move__a_478, 6)] <= 0))) {
+                                int32_t _w236 = _wx(use_move__p_475, 2);
+                                int32_t _w237 = _wx(use_move__a_478, 6);
+                                if (_w236 >= 0 && _w237 >= 0) {
+                                    s->status[_w236 * 6 + _w237] = ((int8_t)(0));
                                 }
                             }
-                            if (((s->status[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)] == 4) || (s->status[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)] == 1))) {
-                                int32_t _w236 = _wx(use_move__p_458, 2);
-                                int32_t _w237 = _wx(use_move__a_461, 6);
-                                if (_w236 >= 0 && _w237 >= 0) {
-                                    s->hp[_w236 * 6 + _w237] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                            if (((s->status[_ix(use_move__p_475, 2) * 6 + _ix(use_move__a_478, 6)] == 4) || (s->status[_ix(use_move__p_475, 2) * 6 + _ix(use_move__a_478, 6)] == 1))) {
+                                int32_t _w238 = _wx(use_move__p_475, 2);
+                                int32_t _w239 = _wx(use_move__a_478, 6);
+                                if (_w238 >= 0 && _w239 >= 0) {
+                                    s->hp[_w238 * 6 + _w239] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_475, 2) * 6 + _ix(use_move__a_478, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_475, 2) * 6 + _ix(use_move__a_478, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_432 = true;
-                            after_faint__left0_658 = ({ int32_t _lo238 = 0; int32_t _r240 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_657 = _lo238, _end239 = 6; after_faint__i_657 < _end239; after_faint__i_657++) _r240 += ((s->hp[after_faint__i_657] > 0)) ? 1 : 0; _r240; });
-                            after_faint__left1_660 = ({ int32_t _lo242 = 0; int32_t _r244 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_659 = _lo242, _end243 = 6; after_faint__i_659 < _end243; after_faint__i_659++) _r244 += ((s->hp[1 * 6 + after_faint__i_659] > 0)) ? 1 : 0; _r244; });
-                            if (((after_faint__left0_658 == 0) && (after_faint__left1_660 == 0))) {
+                            resolve_turn__over_449 = true;
+                            after_faint__left0_704 = ({ int32_t _lo240 = 0; int32_t _r242 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_703 = _lo240, _end241 = 6; after_faint__i_703 < _end241; after_faint__i_703++) _r242 += ((s->hp[after_faint__i_703] > 0)) ? 1 : 0; _r242; });
+                            after_faint__left1_706 = ({ int32_t _lo244 = 0; int32_t _r246 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_705 = _lo244, _end245 = 6; after_faint__i_705 < _end245; after_faint__i_705++) _r246 += ((s->hp[1 * 6 + after_faint__i_705] > 0)) ? 1 : 0; _r246; });
+                            if (((after_faint__left0_704 == 0) && (after_faint__left1_706 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_658 == 0)) {
+                            } else if ((after_faint__left0_704 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_660 == 0)) {
+                            } else if ((after_faint__left1_706 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -3598,199 +3883,184 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_661 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_433)), 2));
-                            log_draw__v_662 = rand__v_661;
-                            int32_t _w246 = _wx(s->ndraws, 64);
-                            if (_w246 >= 0) {
-                                s->draws[_w246] = log_draw__v_662;
-                            }
-                            int32_t _w247 = _wx(s->ndraws, 64);
-                            if (_w247 >= 0) {
-                                s->draw_lo[_w247] = 0;
-                            }
+                            rand__v_707 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_450)), 2));
+                            log_draw__v_708 = rand__v_707;
                             int32_t _w248 = _wx(s->ndraws, 64);
                             if (_w248 >= 0) {
-                                s->draw_hi[_w248] = 2;
+                                s->draws[_w248] = log_draw__v_708;
+                            }
+                            int32_t _w249 = _wx(s->ndraws, 64);
+                            if (_w249 >= 0) {
+                                s->draw_lo[_w249] = 0;
+                            }
+                            int32_t _w250 = _wx(s->ndraws, 64);
+                            if (_w250 >= 0) {
+                                s->draw_hi[_w250] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_663 = rand__v_661;
-                            tie_draw__v_664 = rand__result_663;
+                            rand__result_709 = rand__v_707;
+                            tie_draw__v_710 = rand__result_709;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_432)) {
+            if ((!resolve_turn__over_449)) {
                 s->flinch[0] = false;
                 s->flinch[1] = false;
-                for (int32_t update_speed__p_665 = 0, _end249 = 2; update_speed__p_665 < _end249; update_speed__p_665++) {
-                    if ((s->hp[update_speed__p_665 * 6 + _ix(s->active[update_speed__p_665], 6)] > 0)) {
-                        int32_t _w250 = _wx(s->active[update_speed__p_665], 6);
-                        if (_w250 >= 0) {
-                            s->speed[update_speed__p_665 * 6 + _w250] = s->mod[update_speed__p_665 * 4 + 3];
+                for (int32_t update_speed__p_711 = 0, _end251 = 2; update_speed__p_711 < _end251; update_speed__p_711++) {
+                    if ((s->hp[update_speed__p_711 * 6 + _ix(s->active[update_speed__p_711], 6)] > 0)) {
+                        int32_t _w252 = _wx(s->active[update_speed__p_711], 6);
+                        if (_w252 >= 0) {
+                            s->speed[update_speed__p_711 * 6 + _w252] = s->mod[update_speed__p_711 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_666 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_667 = rand__v_666;
-                    int32_t _w251 = _wx(s->ndraws, 64);
-                    if (_w251 >= 0) {
-                        s->draws[_w251] = log_draw__v_667;
-                    }
-                    int32_t _w252 = _wx(s->ndraws, 64);
-                    if (_w252 >= 0) {
-                        s->draw_lo[_w252] = 0;
-                    }
+                    rand__v_712 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_713 = rand__v_712;
                     int32_t _w253 = _wx(s->ndraws, 64);
                     if (_w253 >= 0) {
-                        s->draw_hi[_w253] = 2;
+                        s->draws[_w253] = log_draw__v_713;
+                    }
+                    int32_t _w254 = _wx(s->ndraws, 64);
+                    if (_w254 >= 0) {
+                        s->draw_lo[_w254] = 0;
+                    }
+                    int32_t _w255 = _wx(s->ndraws, 64);
+                    if (_w255 >= 0) {
+                        s->draw_hi[_w255] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_668 = rand__v_666;
-                    tie_draw__v_669 = rand__result_668;
+                    rand__result_714 = rand__v_712;
+                    tie_draw__v_715 = rand__result_714;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_670 = 0, _end254 = 2; update_speed__p_670 < _end254; update_speed__p_670++) {
-                if ((s->hp[update_speed__p_670 * 6 + _ix(s->active[update_speed__p_670], 6)] > 0)) {
-                    int32_t _w255 = _wx(s->active[update_speed__p_670], 6);
-                    if (_w255 >= 0) {
-                        s->speed[update_speed__p_670 * 6 + _w255] = s->mod[update_speed__p_670 * 4 + 3];
+            for (int32_t update_speed__p_716 = 0, _end256 = 2; update_speed__p_716 < _end256; update_speed__p_716++) {
+                if ((s->hp[update_speed__p_716 * 6 + _ix(s->active[update_speed__p_716], 6)] > 0)) {
+                    int32_t _w257 = _wx(s->active[update_speed__p_716], 6);
+                    if (_w257 >= 0) {
+                        s->speed[update_speed__p_716 * 6 + _w257] = s->mod[update_speed__p_716 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_671 = 0;
+            resolve_forced__first_717 = 0;
             if ((s->need[0] && s->need[1])) {
                 if ((s->mod[1 * 4 + 3] > s->mod[3])) {
-                    resolve_forced__first_671 = 1;
+                    resolve_forced__first_717 = 1;
                 } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_672 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_673 = rand__v_672;
-                    int32_t _w256 = _wx(s->ndraws, 64);
-                    if (_w256 >= 0) {
-                        s->draws[_w256] = log_draw__v_673;
-                    }
-                    int32_t _w257 = _wx(s->ndraws, 64);
-                    if (_w257 >= 0) {
-                        s->draw_lo[_w257] = 0;
-                    }
+                    rand__v_718 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_719 = rand__v_718;
                     int32_t _w258 = _wx(s->ndraws, 64);
                     if (_w258 >= 0) {
-                        s->draw_hi[_w258] = 2;
+                        s->draws[_w258] = log_draw__v_719;
+                    }
+                    int32_t _w259 = _wx(s->ndraws, 64);
+                    if (_w259 >= 0) {
+                        s->draw_lo[_w259] = 0;
+                    }
+                    int32_t _w260 = _wx(s->ndraws, 64);
+                    if (_w260 >= 0) {
+                        s->draw_hi[_w260] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_674 = rand__v_672;
-                    resolve_forced__first_671 = rand__result_674;
+                    rand__result_720 = rand__v_718;
+                    resolve_forced__first_717 = rand__result_720;
                 }
             }
-            for (int32_t resolve_forced__k_675 = 0, _end259 = 2; resolve_forced__k_675 < _end259; resolve_forced__k_675++) {
-                resolve_forced__p_676 = ((resolve_forced__k_675 == 0) ? resolve_forced__first_671 : _wsub(1, resolve_forced__first_671));
-                if (s->need[_ix(resolve_forced__p_676, 2)]) {
-                    send_in__p_677 = resolve_forced__p_676;
-                    send_in__s_678 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_676, 2)])), 4);
-                    send_in__old_679 = s->active[_ix(send_in__p_677, 2)];
-                    if ((s->hp[_ix(send_in__p_677, 2) * 6 + _ix(send_in__old_679, 6)] > 0)) {
-                        int32_t _w260 = _wx(send_in__p_677, 2);
-                        int32_t _w261 = _wx(send_in__old_679, 6);
-                        if (_w260 >= 0 && _w261 >= 0) {
-                            s->speed[_w260 * 6 + _w261] = s->stats[_ix(send_in__p_677, 2) * 24 + _ix(send_in__old_679, 6) * 4 + 3];
+            for (int32_t resolve_forced__k_721 = 0, _end261 = 2; resolve_forced__k_721 < _end261; resolve_forced__k_721++) {
+                resolve_forced__p_722 = ((resolve_forced__k_721 == 0) ? resolve_forced__first_717 : _wsub(1, resolve_forced__first_717));
+                if (s->need[_ix(resolve_forced__p_722, 2)]) {
+                    send_in__p_723 = resolve_forced__p_722;
+                    send_in__s_724 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_722, 2)])), 4);
+                    send_in__old_725 = s->active[_ix(send_in__p_723, 2)];
+                    if ((s->hp[_ix(send_in__p_723, 2) * 6 + _ix(send_in__old_725, 6)] > 0)) {
+                        int32_t _w262 = _wx(send_in__p_723, 2);
+                        int32_t _w263 = _wx(send_in__old_725, 6);
+                        if (_w262 >= 0 && _w263 >= 0) {
+                            s->speed[_w262 * 6 + _w263] = s->stats[_ix(send_in__p_723, 2) * 24 + _ix(send_in__old_725, 6) * 4 + 3];
                         }
                     }
-                    int32_t _w262 = _wx(send_in__p_677, 2);
-                    if (_w262 >= 0) {
-                        s->active[_w262] = ((int8_t)(send_in__s_678));
-                    }
-                    int32_t _w263 = _wx(send_in__p_677, 2);
-                    if (_w263 >= 0) {
-                        s->recharge[_w263] = false;
-                    }
-                    int32_t _w264 = _wx(send_in__p_677, 2);
+                    int32_t _w264 = _wx(send_in__p_723, 2);
                     if (_w264 >= 0) {
-                        s->charging[_w264] = false;
+                        s->active[_w264] = ((int8_t)(send_in__s_724));
                     }
-                    int32_t _w265 = _wx(send_in__p_677, 2);
+                    int32_t _w265 = _wx(send_in__p_723, 2);
                     if (_w265 >= 0) {
-                        s->confused[_w265] = ((int8_t)(0));
+                        s->sub_hp[_w265] = ((int16_t)(0));
                     }
-                    int32_t _w266 = _wx(send_in__p_677, 2);
+                    int32_t _w266 = _wx(send_in__p_723, 2);
                     if (_w266 >= 0) {
-                        s->flinch[_w266] = false;
+                        s->recharge[_w266] = false;
                     }
-                    int32_t _w267 = _wx(send_in__p_677, 2);
+                    int32_t _w267 = _wx(send_in__p_723, 2);
                     if (_w267 >= 0) {
-                        s->reflect[_w267] = false;
+                        s->charging[_w267] = false;
                     }
-                    int32_t _w268 = _wx(send_in__p_677, 2);
+                    int32_t _w268 = _wx(send_in__p_723, 2);
                     if (_w268 >= 0) {
-                        s->light_screen[_w268] = false;
+                        s->confused[_w268] = ((int8_t)(0));
                     }
-                    int32_t _w269 = _wx(send_in__p_677, 2);
+                    int32_t _w269 = _wx(send_in__p_723, 2);
                     if (_w269 >= 0) {
-                        s->last_slot[_w269] = ((int8_t)(0));
+                        s->flinch[_w269] = false;
                     }
-                    int32_t _w270 = _wx(send_in__p_677, 2);
-                    int32_t _w271 = _wx(send_in__s_678, 6);
-                    if (_w270 >= 0 && _w271 >= 0) {
-                        s->seen[_w270 * 6 + _w271] = s->species[_ix(send_in__p_677, 2) * 6 + _ix(send_in__s_678, 6)];
+                    int32_t _w270 = _wx(send_in__p_723, 2);
+                    if (_w270 >= 0) {
+                        s->reflect[_w270] = false;
                     }
-                    for (int32_t send_in__k_680 = 0, _end272 = 6; send_in__k_680 < _end272; send_in__k_680++) {
-                        int32_t _w273 = _wx(send_in__p_677, 2);
-                        if (_w273 >= 0) {
-                            s->boosts[_w273 * 6 + send_in__k_680] = ((int8_t)(0));
-                        }
+                    int32_t _w271 = _wx(send_in__p_723, 2);
+                    if (_w271 >= 0) {
+                        s->light_screen[_w271] = false;
                     }
-                    for (int32_t send_in__k_681 = 0, _end274 = 4; send_in__k_681 < _end274; send_in__k_681++) {
-                        int32_t _w275 = _wx(send_in__p_677, 2);
-                        if (_w275 >= 0) {
-                            s->mod[_w275 * 4 + send_in__k_681] = s->stats[_ix(send_in__p_677, 2) * 24 + _ix(send_in__s_678, 6) * 4 + send_in__k_681];
-                        }
+                    int32_t _w272 = _wx(send_in__p_723, 2);
+                    if (_w272 >= 0) {
+                        s->last_slot[_w272] = ((int8_t)(0));
                     }
-                    if ((s->status[_ix(send_in__p_677, 2) * 6 + _ix(send_in__s_678, 6)] == 3)) {
-                        int32_t _w276 = _wx(send_in__p_677, 2);
+                    int32_t _w273 = _wx(send_in__p_723, 2);
+                    int32_t _w274 = _wx(send_in__s_724, 6);
+                    if (_w273 >= 0 && _w274 >= 0) {
+                        s->seen[_w273 * 6 + _w274] = s->species[_ix(send_in__p_723, 2) * 6 + _ix(send_in__s_724, 6)];
+                    }
+                    for (int32_t send_in__k_726 = 0, _end275 = 6; send_in__k_726 < _end275; send_in__k_726++) {
+                        int32_t _w276 = _wx(send_in__p_723, 2);
                         if (_w276 >= 0) {
-                            s->mod[_w276 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_677, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                            s->boosts[_w276 * 6 + send_in__k_726] = ((int8_t)(0));
                         }
                     }
-                    if ((s->status[_ix(send_in__p_677, 2) * 6 + _ix(send_in__s_678, 6)] == 1)) {
-                        int32_t _w277 = _wx(send_in__p_677, 2);
-                        if (_w277 >= 0) {
-                            s->mod[_w277 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_677, 2) * 4], 2))), ((int16_t)(1)))));
+                    for (int32_t send_in__k_727 = 0, _end277 = 4; send_in__k_727 < _end277; send_in__k_727++) {
+                        int32_t _w278 = _wx(send_in__p_723, 2);
+                        if (_w278 >= 0) {
+                            s->mod[_w278 * 4 + send_in__k_727] = s->stats[_ix(send_in__p_723, 2) * 24 + _ix(send_in__s_724, 6) * 4 + send_in__k_727];
                         }
                     }
-                    int32_t _w278 = _wx(send_in__p_677, 2);
-                    int32_t _w279 = _wx(send_in__s_678, 6);
-                    if (_w278 >= 0 && _w279 >= 0) {
-                        s->speed[_w278 * 6 + _w279] = s->mod[_ix(send_in__p_677, 2) * 4 + 3];
+                    if ((s->status[_ix(send_in__p_723, 2) * 6 + _ix(send_in__s_724, 6)] == 3)) {
+                        int32_t _w279 = _wx(send_in__p_723, 2);
+                        if (_w279 >= 0) {
+                            s->mod[_w279 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_723, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_723, 2) * 6 + _ix(send_in__s_724, 6)] == 1)) {
+                        int32_t _w280 = _wx(send_in__p_723, 2);
+                        if (_w280 >= 0) {
+                            s->mod[_w280 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_723, 2) * 4], 2))), ((int16_t)(1)))));
+                        }
+                    }
+                    int32_t _w281 = _wx(send_in__p_723, 2);
+                    int32_t _w282 = _wx(send_in__s_724, 6);
+                    if (_w281 >= 0 && _w282 >= 0) {
+                        s->speed[_w281 * 6 + _w282] = s->mod[_ix(send_in__p_723, 2) * 4 + 3];
                     }
                 }
             }
             if ((s->need[0] && s->need[1])) {
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_682 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                    log_draw__v_683 = rand__v_682;
-                    int32_t _w280 = _wx(s->ndraws, 64);
-                    if (_w280 >= 0) {
-                        s->draws[_w280] = log_draw__v_683;
-                    }
-                    int32_t _w281 = _wx(s->ndraws, 64);
-                    if (_w281 >= 0) {
-                        s->draw_lo[_w281] = 0;
-                    }
-                    int32_t _w282 = _wx(s->ndraws, 64);
-                    if (_w282 >= 0) {
-                        s->draw_hi[_w282] = 2;
-                    }
-                    s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_684 = rand__v_682;
-                    tie_draw__v_685 = rand__result_684;
-                }
-                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_686 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                    log_draw__v_687 = rand__v_686;
+                    rand__v_728 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    log_draw__v_729 = rand__v_728;
                     int32_t _w283 = _wx(s->ndraws, 64);
                     if (_w283 >= 0) {
-                        s->draws[_w283] = log_draw__v_687;
+                        s->draws[_w283] = log_draw__v_729;
                     }
                     int32_t _w284 = _wx(s->ndraws, 64);
                     if (_w284 >= 0) {
@@ -3801,38 +4071,38 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         s->draw_hi[_w285] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_688 = rand__v_686;
-                    tie_draw__v_689 = rand__result_688;
+                    rand__result_730 = rand__v_728;
+                    tie_draw__v_731 = rand__result_730;
+                }
+                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                    rand__v_732 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    log_draw__v_733 = rand__v_732;
+                    int32_t _w286 = _wx(s->ndraws, 64);
+                    if (_w286 >= 0) {
+                        s->draws[_w286] = log_draw__v_733;
+                    }
+                    int32_t _w287 = _wx(s->ndraws, 64);
+                    if (_w287 >= 0) {
+                        s->draw_lo[_w287] = 0;
+                    }
+                    int32_t _w288 = _wx(s->ndraws, 64);
+                    if (_w288 >= 0) {
+                        s->draw_hi[_w288] = 2;
+                    }
+                    s->ndraws = _wadd(s->ndraws, 1);
+                    rand__result_734 = rand__v_732;
+                    tie_draw__v_735 = rand__result_734;
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_690 = _wadd(0, _roll(random_word_at(key, 7), 2));
-                log_draw__v_691 = rand__v_690;
-                int32_t _w286 = _wx(s->ndraws, 64);
-                if (_w286 >= 0) {
-                    s->draws[_w286] = log_draw__v_691;
-                }
-                int32_t _w287 = _wx(s->ndraws, 64);
-                if (_w287 >= 0) {
-                    s->draw_lo[_w287] = 0;
-                }
-                int32_t _w288 = _wx(s->ndraws, 64);
-                if (_w288 >= 0) {
-                    s->draw_hi[_w288] = 2;
-                }
-                s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_692 = rand__v_690;
-                tie_draw__v_693 = rand__result_692;
-            }
-            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_694 = _wadd(0, _roll(random_word_at(key, 8), 2));
-                log_draw__v_695 = rand__v_694;
+                rand__v_736 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                log_draw__v_737 = rand__v_736;
                 int32_t _w289 = _wx(s->ndraws, 64);
                 if (_w289 >= 0) {
-                    s->draws[_w289] = log_draw__v_695;
+                    s->draws[_w289] = log_draw__v_737;
                 }
                 int32_t _w290 = _wx(s->ndraws, 64);
                 if (_w290 >= 0) {
@@ -3843,8 +4113,27 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w291] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_696 = rand__v_694;
-                tie_draw__v_697 = rand__result_696;
+                rand__result_738 = rand__v_736;
+                tie_draw__v_739 = rand__result_738;
+            }
+            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                rand__v_740 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                log_draw__v_741 = rand__v_740;
+                int32_t _w292 = _wx(s->ndraws, 64);
+                if (_w292 >= 0) {
+                    s->draws[_w292] = log_draw__v_741;
+                }
+                int32_t _w293 = _wx(s->ndraws, 64);
+                if (_w293 >= 0) {
+                    s->draw_lo[_w293] = 0;
+                }
+                int32_t _w294 = _wx(s->ndraws, 64);
+                if (_w294 >= 0) {
+                    s->draw_hi[_w294] = 2;
+                }
+                s->ndraws = _wadd(s->ndraws, 1);
+                rand__result_742 = rand__v_740;
+                tie_draw__v_743 = rand__result_742;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -3919,16 +4208,17 @@ static void init(State *s, Key key)
     for (int32_t _i43 = 0; _i43 < 2; _i43++) s->flinch[_i43] = false;
     for (int32_t _i44 = 0; _i44 < 2; _i44++) s->reflect[_i44] = false;
     for (int32_t _i45 = 0; _i45 < 2; _i45++) s->light_screen[_i45] = false;
-    for (int32_t _i46 = 0; _i46 < 2; _i46++) s->charging[_i46] = false;
-    for (int32_t _i47 = 0; _i47 < 2; _i47++) s->recharge[_i47] = false;
-    for (int32_t _i48 = 0; _i48 < 64; _i48++) s->draws[_i48] = 0;
-    for (int32_t _i49 = 0; _i49 < 64; _i49++) s->draw_lo[_i49] = 0;
-    for (int32_t _i50 = 0; _i50 < 64; _i50++) s->draw_hi[_i50] = 0;
+    for (int32_t _i46 = 0; _i46 < 2; _i46++) s->sub_hp[_i46] = ((int16_t)(0));
+    for (int32_t _i47 = 0; _i47 < 2; _i47++) s->charging[_i47] = false;
+    for (int32_t _i48 = 0; _i48 < 2; _i48++) s->recharge[_i48] = false;
+    for (int32_t _i49 = 0; _i49 < 64; _i49++) s->draws[_i49] = 0;
+    for (int32_t _i50 = 0; _i50 < 64; _i50++) s->draw_lo[_i50] = 0;
+    for (int32_t _i51 = 0; _i51 < 64; _i51++) s->draw_hi[_i51] = 0;
     s->ndraws = 0;
     s->team[0] = ((int16_t)(_roll(random_word_at(key, 0), 200)));
     s->team[1] = ((int16_t)(_roll(random_word_at(key, 1), 200)));
     load_team__t_1 = s->team[0];
-    for (int32_t load_team__i_2 = 0, _end51 = 6; load_team__i_2 < _end51; load_team__i_2++) {
+    for (int32_t load_team__i_2 = 0, _end52 = 6; load_team__i_2 < _end52; load_team__i_2++) {
         load_team__r_3 = _wadd(((int16_t)(_wmul(load_team__t_1, 6))), load_team__i_2);
         load_team__sp_4 = ((int16_t)(_wsub(TEAMS__species_num[_ix(load_team__r_3, 1200)], 1)));
         load_team__lvl_5 = TEAMS__level[_ix(load_team__r_3, 1200)];
@@ -3936,23 +4226,23 @@ static void init(State *s, Key key)
         s->level[0 * 6 + load_team__i_2] = load_team__lvl_5;
         s->maxhp[0 * 6 + load_team__i_2] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__hp[_ix(load_team__sp_4, 151)]))), TEAMS__iv_hp[_ix(load_team__r_3, 1200)]), ((int16_t)(_floordiv(TEAMS__ev_hp[_ix(load_team__r_3, 1200)], 4)))), 100), load_team__lvl_5), 100), 10)));
         s->hp[0 * 6 + load_team__i_2] = s->maxhp[load_team__i_2];
-        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let52 = SPECIES__atk[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_6 = _let52; ({ int16_t _let53 = TEAMS__iv_atk[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_7 = _let53; ({ int16_t _let54 = TEAMS__ev_atk[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_8 = _let54; ({ int16_t _let55 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let55; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let56 = SPECIES__def[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_10 = _let56; ({ int16_t _let57 = TEAMS__iv_def[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_11 = _let57; ({ int16_t _let58 = TEAMS__ev_def[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_12 = _let58; ({ int16_t _let59 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let59; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let60 = SPECIES__spc[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_14 = _let60; ({ int16_t _let61 = TEAMS__iv_spc[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_15 = _let61; ({ int16_t _let62 = TEAMS__ev_spc[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_16 = _let62; ({ int16_t _let63 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let63; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let64 = SPECIES__spe[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_18 = _let64; ({ int16_t _let65 = TEAMS__iv_spe[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_19 = _let65; ({ int16_t _let66 = TEAMS__ev_spe[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_20 = _let66; ({ int16_t _let67 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let67; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let53 = SPECIES__atk[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_6 = _let53; ({ int16_t _let54 = TEAMS__iv_atk[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_7 = _let54; ({ int16_t _let55 = TEAMS__ev_atk[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_8 = _let55; ({ int16_t _let56 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let56; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let57 = SPECIES__def[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_10 = _let57; ({ int16_t _let58 = TEAMS__iv_def[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_11 = _let58; ({ int16_t _let59 = TEAMS__ev_def[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_12 = _let59; ({ int16_t _let60 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let60; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let61 = SPECIES__spc[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_14 = _let61; ({ int16_t _let62 = TEAMS__iv_spc[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_15 = _let62; ({ int16_t _let63 = TEAMS__ev_spc[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_16 = _let63; ({ int16_t _let64 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let64; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let65 = SPECIES__spe[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_18 = _let65; ({ int16_t _let66 = TEAMS__iv_spe[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_19 = _let66; ({ int16_t _let67 = TEAMS__ev_spe[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_20 = _let67; ({ int16_t _let68 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let68; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
         s->speed[0 * 6 + load_team__i_2] = s->stats[load_team__i_2 * 4 + 3];
         load_team__nums_22[0] = TEAMS__move1_num[_ix(load_team__r_3, 1200)];
         load_team__nums_22[1] = TEAMS__move2_num[_ix(load_team__r_3, 1200)];
         load_team__nums_22[2] = TEAMS__move3_num[_ix(load_team__r_3, 1200)];
         load_team__nums_22[3] = TEAMS__move4_num[_ix(load_team__r_3, 1200)];
-        for (int32_t load_team__k_23 = 0, _end68 = 4; load_team__k_23 < _end68; load_team__k_23++) {
+        for (int32_t load_team__k_23 = 0, _end69 = 4; load_team__k_23 < _end69; load_team__k_23++) {
             load_team__mv_24 = ((int16_t)(_wsub(load_team__nums_22[load_team__k_23], 1)));
             s->moves[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = load_team__mv_24;
             s->pp[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = ((int8_t)(((load_team__mv_24 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__pp[_ix(load_team__mv_24, 165)], 8))), 5))), ((MOVES__pp[_ix(load_team__mv_24, 165)] == 40) ? 3 : 0)))))));
         }
     }
     load_team__t_25 = s->team[1];
-    for (int32_t load_team__i_26 = 0, _end69 = 6; load_team__i_26 < _end69; load_team__i_26++) {
+    for (int32_t load_team__i_26 = 0, _end70 = 6; load_team__i_26 < _end70; load_team__i_26++) {
         load_team__r_27 = _wadd(((int16_t)(_wmul(load_team__t_25, 6))), load_team__i_26);
         load_team__sp_28 = ((int16_t)(_wsub(TEAMS__species_num[_ix(load_team__r_27, 1200)], 1)));
         load_team__lvl_29 = TEAMS__level[_ix(load_team__r_27, 1200)];
@@ -3960,16 +4250,16 @@ static void init(State *s, Key key)
         s->level[1 * 6 + load_team__i_26] = load_team__lvl_29;
         s->maxhp[1 * 6 + load_team__i_26] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__hp[_ix(load_team__sp_28, 151)]))), TEAMS__iv_hp[_ix(load_team__r_27, 1200)]), ((int16_t)(_floordiv(TEAMS__ev_hp[_ix(load_team__r_27, 1200)], 4)))), 100), load_team__lvl_29), 100), 10)));
         s->hp[1 * 6 + load_team__i_26] = s->maxhp[1 * 6 + load_team__i_26];
-        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let70 = SPECIES__atk[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_30 = _let70; ({ int16_t _let71 = TEAMS__iv_atk[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_31 = _let71; ({ int16_t _let72 = TEAMS__ev_atk[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_32 = _let72; ({ int16_t _let73 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let73; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let74 = SPECIES__def[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_34 = _let74; ({ int16_t _let75 = TEAMS__iv_def[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_35 = _let75; ({ int16_t _let76 = TEAMS__ev_def[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_36 = _let76; ({ int16_t _let77 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let77; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let78 = SPECIES__spc[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_38 = _let78; ({ int16_t _let79 = TEAMS__iv_spc[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_39 = _let79; ({ int16_t _let80 = TEAMS__ev_spc[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_40 = _let80; ({ int16_t _let81 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let81; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let82 = SPECIES__spe[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_42 = _let82; ({ int16_t _let83 = TEAMS__iv_spe[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_43 = _let83; ({ int16_t _let84 = TEAMS__ev_spe[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_44 = _let84; ({ int16_t _let85 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let85; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let71 = SPECIES__atk[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_30 = _let71; ({ int16_t _let72 = TEAMS__iv_atk[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_31 = _let72; ({ int16_t _let73 = TEAMS__ev_atk[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_32 = _let73; ({ int16_t _let74 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let74; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let75 = SPECIES__def[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_34 = _let75; ({ int16_t _let76 = TEAMS__iv_def[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_35 = _let76; ({ int16_t _let77 = TEAMS__ev_def[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_36 = _let77; ({ int16_t _let78 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let78; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let79 = SPECIES__spc[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_38 = _let79; ({ int16_t _let80 = TEAMS__iv_spc[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_39 = _let80; ({ int16_t _let81 = TEAMS__ev_spc[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_40 = _let81; ({ int16_t _let82 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let82; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let83 = SPECIES__spe[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_42 = _let83; ({ int16_t _let84 = TEAMS__iv_spe[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_43 = _let84; ({ int16_t _let85 = TEAMS__ev_spe[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_44 = _let85; ({ int16_t _let86 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let86; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
         s->speed[1 * 6 + load_team__i_26] = s->stats[1 * 24 + load_team__i_26 * 4 + 3];
         load_team__nums_46[0] = TEAMS__move1_num[_ix(load_team__r_27, 1200)];
         load_team__nums_46[1] = TEAMS__move2_num[_ix(load_team__r_27, 1200)];
         load_team__nums_46[2] = TEAMS__move3_num[_ix(load_team__r_27, 1200)];
         load_team__nums_46[3] = TEAMS__move4_num[_ix(load_team__r_27, 1200)];
-        for (int32_t load_team__k_47 = 0, _end86 = 4; load_team__k_47 < _end86; load_team__k_47++) {
+        for (int32_t load_team__k_47 = 0, _end87 = 4; load_team__k_47 < _end87; load_team__k_47++) {
             load_team__mv_48 = ((int16_t)(_wsub(load_team__nums_46[load_team__k_47], 1)));
             s->moves[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = load_team__mv_48;
             s->pp[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = ((int8_t)(((load_team__mv_48 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__pp[_ix(load_team__mv_48, 165)], 8))), 5))), ((MOVES__pp[_ix(load_team__mv_48, 165)] == 40) ? 3 : 0)))))));
@@ -3977,12 +4267,13 @@ static void init(State *s, Key key)
     }
     send_in__old_49 = s->active[0];
     if ((s->hp[_ix(send_in__old_49, 6)] > 0)) {
-        int32_t _w87 = _wx(send_in__old_49, 6);
-        if (_w87 >= 0) {
-            s->speed[0 * 6 + _w87] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
+        int32_t _w88 = _wx(send_in__old_49, 6);
+        if (_w88 >= 0) {
+            s->speed[0 * 6 + _w88] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
         }
     }
     s->active[0] = ((int8_t)(0));
+    s->sub_hp[0] = ((int16_t)(0));
     s->recharge[0] = false;
     s->charging[0] = false;
     s->confused[0] = ((int8_t)(0));
@@ -3991,10 +4282,10 @@ static void init(State *s, Key key)
     s->light_screen[0] = false;
     s->last_slot[0] = ((int8_t)(0));
     s->seen[0 * 6 + 0] = s->species[0];
-    for (int32_t send_in__k_50 = 0, _end88 = 6; send_in__k_50 < _end88; send_in__k_50++) {
+    for (int32_t send_in__k_50 = 0, _end89 = 6; send_in__k_50 < _end89; send_in__k_50++) {
         s->boosts[0 * 6 + send_in__k_50] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_51 = 0, _end89 = 4; send_in__k_51 < _end89; send_in__k_51++) {
+    for (int32_t send_in__k_51 = 0, _end90 = 4; send_in__k_51 < _end90; send_in__k_51++) {
         s->mod[0 * 4 + send_in__k_51] = s->stats[send_in__k_51];
     }
     if ((s->status[0] == 3)) {
@@ -4006,12 +4297,13 @@ static void init(State *s, Key key)
     s->speed[0 * 6 + 0] = s->mod[3];
     send_in__old_52 = s->active[1];
     if ((s->hp[1 * 6 + _ix(send_in__old_52, 6)] > 0)) {
-        int32_t _w90 = _wx(send_in__old_52, 6);
-        if (_w90 >= 0) {
-            s->speed[1 * 6 + _w90] = s->stats[1 * 24 + _ix(send_in__old_52, 6) * 4 + 3];
+        int32_t _w91 = _wx(send_in__old_52, 6);
+        if (_w91 >= 0) {
+            s->speed[1 * 6 + _w91] = s->stats[1 * 24 + _ix(send_in__old_52, 6) * 4 + 3];
         }
     }
     s->active[1] = ((int8_t)(0));
+    s->sub_hp[1] = ((int16_t)(0));
     s->recharge[1] = false;
     s->charging[1] = false;
     s->confused[1] = ((int8_t)(0));
@@ -4020,10 +4312,10 @@ static void init(State *s, Key key)
     s->light_screen[1] = false;
     s->last_slot[1] = ((int8_t)(0));
     s->seen[1 * 6 + 0] = s->species[1 * 6];
-    for (int32_t send_in__k_53 = 0, _end91 = 6; send_in__k_53 < _end91; send_in__k_53++) {
+    for (int32_t send_in__k_53 = 0, _end92 = 6; send_in__k_53 < _end92; send_in__k_53++) {
         s->boosts[1 * 6 + send_in__k_53] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_54 = 0, _end92 = 4; send_in__k_54 < _end92; send_in__k_54++) {
+    for (int32_t send_in__k_54 = 0, _end93 = 4; send_in__k_54 < _end93; send_in__k_54++) {
         s->mod[1 * 4 + send_in__k_54] = s->stats[1 * 24 + send_in__k_54];
     }
     if ((s->status[1 * 6] == 3)) {
@@ -4036,35 +4328,35 @@ static void init(State *s, Key key)
     if ((s->speed[0] == s->speed[1 * 6])) {
         rand__v_55 = _wadd(0, _roll(random_word_at(key, 2), 2));
         log_draw__v_56 = rand__v_55;
-        int32_t _w93 = _wx(s->ndraws, 64);
-        if (_w93 >= 0) {
-            s->draws[_w93] = log_draw__v_56;
-        }
         int32_t _w94 = _wx(s->ndraws, 64);
         if (_w94 >= 0) {
-            s->draw_lo[_w94] = 0;
+            s->draws[_w94] = log_draw__v_56;
         }
         int32_t _w95 = _wx(s->ndraws, 64);
         if (_w95 >= 0) {
-            s->draw_hi[_w95] = 2;
+            s->draw_lo[_w95] = 0;
+        }
+        int32_t _w96 = _wx(s->ndraws, 64);
+        if (_w96 >= 0) {
+            s->draw_hi[_w96] = 2;
         }
         s->ndraws = _wadd(s->ndraws, 1);
         rand__result_57 = rand__v_55;
         v = rand__result_57;
-        for (int32_t k_ = 0, _end96 = 3; k_ < _end96; k_++) {
+        for (int32_t k_ = 0, _end97 = 3; k_ < _end97; k_++) {
             rand__v_58 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 4), (uint32_t)k_)), 2));
             log_draw__v_59 = rand__v_58;
-            int32_t _w97 = _wx(s->ndraws, 64);
-            if (_w97 >= 0) {
-                s->draws[_w97] = log_draw__v_59;
-            }
             int32_t _w98 = _wx(s->ndraws, 64);
             if (_w98 >= 0) {
-                s->draw_lo[_w98] = 0;
+                s->draws[_w98] = log_draw__v_59;
             }
             int32_t _w99 = _wx(s->ndraws, 64);
             if (_w99 >= 0) {
-                s->draw_hi[_w99] = 2;
+                s->draw_lo[_w99] = 0;
+            }
+            int32_t _w100 = _wx(s->ndraws, 64);
+            if (_w100 >= 0) {
+                s->draw_hi[_w100] = 2;
             }
             s->ndraws = _wadd(s->ndraws, 1);
             rand__result_60 = rand__v_58;
@@ -4200,6 +4492,7 @@ EXPORT void specc_offsets(int64_t *out)
     out[i++] = offsetof(State, flinch);
     out[i++] = offsetof(State, reflect);
     out[i++] = offsetof(State, light_screen);
+    out[i++] = offsetof(State, sub_hp);
     out[i++] = offsetof(State, charging);
     out[i++] = offsetof(State, recharge);
     out[i++] = offsetof(State, draws);
