@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/gen1.yaml
- * (sha256 4fb625b1cb776466a3210a938cc487a90f91dba20b377eeff8f85c9cf52e1e26).
+ * (sha256 dc707ab66877325be0d0e95898a9a60c632e74a4497efa35901e7a7eb688419d).
  * Do not edit: change the spec and run `specc compile specs/gen1.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -57,6 +57,7 @@ typedef struct {
     bool fight[2];
     int32_t last_damage;
     int16_t used_move[2];
+    int16_t last_used[2];
     int16_t shown_move[2];
     int8_t confused[2];
     bool flinch[2];
@@ -575,7 +576,7 @@ static bool legal_move(const State *s, int32_t m)
 
 static bool legal_switch(const State *s, int32_t slot)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_405 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_406 = _let2; ({ bool _let3 = (s->need[_ix(can_switch__p_405, 2)] || ((s->phase == 0) && (!({ int32_t _let4 = can_switch__p_405; int32_t locked__p_407 = _let4; (s->recharge[_ix(locked__p_407, 2)] || s->charging[_ix(locked__p_407, 2)]); })))); bool can_switch__free_408 = _let3; (((can_switch__free_408 && (can_switch__s_406 != s->active[_ix(can_switch__p_405, 2)])) && (s->species[_ix(can_switch__p_405, 2) * 6 + _ix(can_switch__s_406, 6)] >= 0)) && (s->hp[_ix(can_switch__p_405, 2) * 6 + _ix(can_switch__s_406, 6)] > 0)); }); }); });
+    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_410 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_411 = _let2; ({ bool _let3 = (s->need[_ix(can_switch__p_410, 2)] || ((s->phase == 0) && (!({ int32_t _let4 = can_switch__p_410; int32_t locked__p_412 = _let4; (s->recharge[_ix(locked__p_412, 2)] || s->charging[_ix(locked__p_412, 2)]); })))); bool can_switch__free_413 = _let3; (((can_switch__free_413 && (can_switch__s_411 != s->active[_ix(can_switch__p_410, 2)])) && (s->species[_ix(can_switch__p_410, 2) * 6 + _ix(can_switch__s_411, 6)] >= 0)) && (s->hp[_ix(can_switch__p_410, 2) * 6 + _ix(can_switch__s_411, 6)] > 0)); }); }); });
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -671,222 +672,227 @@ static void effect_move(State *s, int32_t m, Key key)
     bool use_move__again_158 = 0;
     int32_t use_move__slot_159 = 0;
     int32_t use_move__mv_160 = 0;
-    int32_t use_move_hit__p_161 = 0;
-    int32_t use_move_hit__m_162 = 0;
-    int32_t use_move_hit__mv_163 = 0;
-    int32_t use_move_hit__q_164 = 0;
-    int8_t use_move_hit__a_165 = 0;
-    int8_t use_move_hit__d_166 = 0;
-    int16_t use_move_hit__sd_167 = 0;
-    bool use_move_hit__immune_174 = 0;
-    int16_t use_move_hit__kind_175 = 0;
-    bool use_move_hit__broke_176 = 0;
-    bool use_move_hit__hit_178 = 0;
-    bool use_move_hit__sure_179 = 0;
-    int32_t use_move_hit__acc_180 = 0;
-    int32_t chance__num_181 = 0;
-    int32_t chance__v_182 = 0;
-    int32_t log_draw__v_183 = 0;
-    bool chance__result_184 = 0;
-    bool use_move_hit__foe_move_185 = 0;
-    bool use_move_hit__stages_186 = 0;
-    bool use_move_hit__blocked_187 = 0;
-    int32_t set_status__q_188 = 0;
-    int16_t set_status__st_189 = 0;
-    int8_t set_status__d_190 = 0;
-    int16_t set_status__sd_191 = 0;
-    bool set_status__poison_192 = 0;
-    bool set_status__blocked_193 = 0;
-    int32_t rand__v_194 = 0;
-    int32_t log_draw__v_195 = 0;
-    int32_t rand__result_196 = 0;
-    int32_t use_move_hit__tgt_197 = 0;
-    int32_t apply_boosts__q_198 = 0;
-    int32_t apply_boosts__f_199 = 0;
-    int8_t apply_boosts__da_200 = 0;
-    int8_t apply_boosts__dd_201 = 0;
-    int8_t apply_boosts__ds_202 = 0;
-    int8_t apply_boosts__dsp_203 = 0;
-    int8_t apply_boosts__dacc_204 = 0;
-    int8_t apply_boosts__deva_205 = 0;
-    int8_t apply_boosts__deltas_206[6] = {0};
-    bool apply_boosts__any_ok_207 = 0;
-    int32_t boost_stat__q_209 = 0;
-    int32_t boost_stat__k_210 = 0;
-    int8_t boost_stat__delta_211 = 0;
-    int8_t boost_stat__a_212 = 0;
-    int32_t boost_stat__b_213 = 0;
-    int32_t boost_stat__nb_214 = 0;
-    bool boost_stat__ok_215 = 0;
-    int32_t boost_stat__m_216 = 0;
-    bool boost_stat__result_217 = 0;
-    bool apply_boosts__ok_218 = 0;
-    int32_t heal_self__p_219 = 0;
-    bool heal_self__rest_220 = 0;
-    int8_t heal_self__a_221 = 0;
-    int32_t heal_self__h_222 = 0;
-    int32_t heal_self__mh_223 = 0;
-    bool heal_self__fails_224 = 0;
-    int32_t rand__v_225 = 0;
-    int32_t log_draw__v_226 = 0;
-    int32_t rand__result_227 = 0;
-    int32_t heal_self__v_228 = 0;
-    int32_t confuse__q_229 = 0;
+    int32_t mirror_move__p_161 = 0;
+    int32_t mirror_move__m_162 = 0;
+    int8_t mirror_move__a_163 = 0;
+    int32_t mirror_move__copied_164 = 0;
+    int32_t mirror_move__result_165 = 0;
+    int32_t use_move_hit__p_166 = 0;
+    int32_t use_move_hit__m_167 = 0;
+    int32_t use_move_hit__mv_168 = 0;
+    int32_t use_move_hit__q_169 = 0;
+    int8_t use_move_hit__a_170 = 0;
+    int8_t use_move_hit__d_171 = 0;
+    int16_t use_move_hit__sd_172 = 0;
+    bool use_move_hit__immune_179 = 0;
+    int16_t use_move_hit__kind_180 = 0;
+    bool use_move_hit__broke_181 = 0;
+    bool use_move_hit__hit_183 = 0;
+    bool use_move_hit__sure_184 = 0;
+    int32_t use_move_hit__acc_185 = 0;
+    int32_t chance__num_186 = 0;
+    int32_t chance__v_187 = 0;
+    int32_t log_draw__v_188 = 0;
+    bool chance__result_189 = 0;
+    bool use_move_hit__foe_move_190 = 0;
+    bool use_move_hit__stages_191 = 0;
+    bool use_move_hit__blocked_192 = 0;
+    int32_t set_status__q_193 = 0;
+    int16_t set_status__st_194 = 0;
+    int8_t set_status__d_195 = 0;
+    int16_t set_status__sd_196 = 0;
+    bool set_status__poison_197 = 0;
+    bool set_status__blocked_198 = 0;
+    int32_t rand__v_199 = 0;
+    int32_t log_draw__v_200 = 0;
+    int32_t rand__result_201 = 0;
+    int32_t use_move_hit__tgt_202 = 0;
+    int32_t apply_boosts__q_203 = 0;
+    int32_t apply_boosts__f_204 = 0;
+    int8_t apply_boosts__da_205 = 0;
+    int8_t apply_boosts__dd_206 = 0;
+    int8_t apply_boosts__ds_207 = 0;
+    int8_t apply_boosts__dsp_208 = 0;
+    int8_t apply_boosts__dacc_209 = 0;
+    int8_t apply_boosts__deva_210 = 0;
+    int8_t apply_boosts__deltas_211[6] = {0};
+    bool apply_boosts__any_ok_212 = 0;
+    int32_t boost_stat__q_214 = 0;
+    int32_t boost_stat__k_215 = 0;
+    int8_t boost_stat__delta_216 = 0;
+    int8_t boost_stat__a_217 = 0;
+    int32_t boost_stat__b_218 = 0;
+    int32_t boost_stat__nb_219 = 0;
+    bool boost_stat__ok_220 = 0;
+    int32_t boost_stat__m_221 = 0;
+    bool boost_stat__result_222 = 0;
+    bool apply_boosts__ok_223 = 0;
+    int32_t heal_self__p_224 = 0;
+    bool heal_self__rest_225 = 0;
+    int8_t heal_self__a_226 = 0;
+    int32_t heal_self__h_227 = 0;
+    int32_t heal_self__mh_228 = 0;
+    bool heal_self__fails_229 = 0;
     int32_t rand__v_230 = 0;
     int32_t log_draw__v_231 = 0;
     int32_t rand__result_232 = 0;
-    int32_t make_substitute__p_233 = 0;
-    int8_t make_substitute__a_234 = 0;
-    int32_t self_damage__p_235 = 0;
-    int32_t self_damage__q_236 = 0;
-    int8_t self_damage__a_237 = 0;
-    int32_t use_move_hit__nhits_238 = 0;
-    int32_t rand__v_239 = 0;
-    int32_t log_draw__v_240 = 0;
-    int32_t rand__result_241 = 0;
-    int32_t use_move_hit__k_242 = 0;
-    int32_t move_damage__p_243 = 0;
-    int32_t move_damage__mv_244 = 0;
-    int32_t move_damage__q_245 = 0;
-    int16_t move_damage__kind_246 = 0;
-    int32_t move_damage__dmg_247 = 0;
-    int32_t move_damage__u_248 = 0;
-    bool move_damage__ok_249 = 0;
-    int32_t damage_of__p_250 = 0;
-    int32_t damage_of__mv_251 = 0;
-    int32_t damage_of__q_252 = 0;
-    int8_t damage_of__a_253 = 0;
-    int8_t damage_of__d_254 = 0;
-    int16_t damage_of__sa_255 = 0;
-    int16_t damage_of__sd_256 = 0;
-    int16_t damage_of__c_257 = 0;
-    int16_t chance__num_258 = 0;
-    int32_t chance__v_259 = 0;
-    int32_t log_draw__v_260 = 0;
-    bool chance__result_261 = 0;
-    bool damage_of__crit_262 = 0;
-    bool damage_of__special_263 = 0;
-    int32_t damage_of__si_264 = 0;
-    int32_t damage_of__di_265 = 0;
-    int32_t damage_of__at_266 = 0;
-    int32_t damage_of__df_267 = 0;
-    int32_t damage_of__lvl_268 = 0;
-    int32_t damage_of__dmg_269 = 0;
-    int16_t damage_of__mt_270 = 0;
-    int16_t damage_of__e1_274 = 0;
-    int16_t damage_of__e2_278 = 0;
-    int32_t rand__v_279 = 0;
-    int32_t log_draw__v_280 = 0;
-    int32_t rand__result_281 = 0;
-    int32_t damage_of__r_282 = 0;
-    int32_t damage_of__result_283 = 0;
-    int32_t move_damage__result_284 = 0;
-    int32_t use_move_hit__first_285 = 0;
-    int32_t use_move_hit__dmg_286 = 0;
-    bool use_move_hit__behind_287 = 0;
-    int32_t hit_substitute__p_288 = 0;
-    int32_t hit_substitute__mv_289 = 0;
-    int32_t hit_substitute__first_290 = 0;
-    int32_t hit_substitute__nhits_291 = 0;
-    int32_t hit_substitute__q_292 = 0;
-    int8_t hit_substitute__a_293 = 0;
-    bool hit_substitute__broke_294 = 0;
-    int32_t hit_substitute__rec_296 = 0;
-    int32_t hit_substitute__gain_297 = 0;
-    bool hit_substitute__result_298 = 0;
-    int32_t use_move_hit__rec_300 = 0;
-    int32_t use_move_hit__gain_301 = 0;
-    int16_t use_move_hit__sec_302 = 0;
-    bool use_move_hit__same_type_306 = 0;
-    int32_t chance__num_307 = 0;
-    int32_t chance__v_308 = 0;
-    int32_t log_draw__v_309 = 0;
-    bool chance__result_310 = 0;
-    bool use_move_hit__lands_311 = 0;
-    int32_t set_status__q_312 = 0;
-    int16_t set_status__st_313 = 0;
-    int8_t set_status__d_314 = 0;
-    int16_t set_status__sd_315 = 0;
-    bool set_status__poison_316 = 0;
-    bool set_status__blocked_317 = 0;
-    int32_t rand__v_318 = 0;
-    int32_t log_draw__v_319 = 0;
-    int32_t rand__result_320 = 0;
-    int8_t use_move_hit__sb_321[6] = {0};
-    int32_t chance__num_323 = 0;
-    int32_t chance__v_324 = 0;
-    int32_t log_draw__v_325 = 0;
-    bool chance__result_326 = 0;
-    bool use_move_hit__drop_327 = 0;
-    int32_t apply_boosts__q_328 = 0;
-    int32_t apply_boosts__f_329 = 0;
-    int8_t apply_boosts__da_330 = 0;
-    int8_t apply_boosts__dd_331 = 0;
-    int8_t apply_boosts__ds_332 = 0;
-    int8_t apply_boosts__dsp_333 = 0;
-    int8_t apply_boosts__dacc_334 = 0;
-    int8_t apply_boosts__deva_335 = 0;
-    int8_t apply_boosts__deltas_336[6] = {0};
-    bool apply_boosts__any_ok_337 = 0;
-    int32_t boost_stat__q_339 = 0;
-    int32_t boost_stat__k_340 = 0;
-    int8_t boost_stat__delta_341 = 0;
-    int8_t boost_stat__a_342 = 0;
-    int32_t boost_stat__b_343 = 0;
-    int32_t boost_stat__nb_344 = 0;
-    bool boost_stat__ok_345 = 0;
-    int32_t boost_stat__m_346 = 0;
-    bool boost_stat__result_347 = 0;
-    bool apply_boosts__ok_348 = 0;
-    int16_t use_move_hit__sv_349 = 0;
-    bool use_move_hit__through_350 = 0;
-    int32_t use_move_hit__vc_351 = 0;
-    int32_t chance__num_352 = 0;
-    int32_t chance__v_353 = 0;
-    int32_t log_draw__v_354 = 0;
-    bool chance__result_355 = 0;
-    bool use_move_hit__lands_356 = 0;
-    int32_t confuse__q_357 = 0;
-    int32_t rand__v_358 = 0;
+    int32_t heal_self__v_233 = 0;
+    int32_t confuse__q_234 = 0;
+    int32_t rand__v_235 = 0;
+    int32_t log_draw__v_236 = 0;
+    int32_t rand__result_237 = 0;
+    int32_t make_substitute__p_238 = 0;
+    int8_t make_substitute__a_239 = 0;
+    int32_t self_damage__p_240 = 0;
+    int32_t self_damage__q_241 = 0;
+    int8_t self_damage__a_242 = 0;
+    int32_t use_move_hit__nhits_243 = 0;
+    int32_t rand__v_244 = 0;
+    int32_t log_draw__v_245 = 0;
+    int32_t rand__result_246 = 0;
+    int32_t use_move_hit__k_247 = 0;
+    int32_t move_damage__p_248 = 0;
+    int32_t move_damage__mv_249 = 0;
+    int32_t move_damage__q_250 = 0;
+    int16_t move_damage__kind_251 = 0;
+    int32_t move_damage__dmg_252 = 0;
+    int32_t move_damage__u_253 = 0;
+    bool move_damage__ok_254 = 0;
+    int32_t damage_of__p_255 = 0;
+    int32_t damage_of__mv_256 = 0;
+    int32_t damage_of__q_257 = 0;
+    int8_t damage_of__a_258 = 0;
+    int8_t damage_of__d_259 = 0;
+    int16_t damage_of__sa_260 = 0;
+    int16_t damage_of__sd_261 = 0;
+    int16_t damage_of__c_262 = 0;
+    int16_t chance__num_263 = 0;
+    int32_t chance__v_264 = 0;
+    int32_t log_draw__v_265 = 0;
+    bool chance__result_266 = 0;
+    bool damage_of__crit_267 = 0;
+    bool damage_of__special_268 = 0;
+    int32_t damage_of__si_269 = 0;
+    int32_t damage_of__di_270 = 0;
+    int32_t damage_of__at_271 = 0;
+    int32_t damage_of__df_272 = 0;
+    int32_t damage_of__lvl_273 = 0;
+    int32_t damage_of__dmg_274 = 0;
+    int16_t damage_of__mt_275 = 0;
+    int16_t damage_of__e1_279 = 0;
+    int16_t damage_of__e2_283 = 0;
+    int32_t rand__v_284 = 0;
+    int32_t log_draw__v_285 = 0;
+    int32_t rand__result_286 = 0;
+    int32_t damage_of__r_287 = 0;
+    int32_t damage_of__result_288 = 0;
+    int32_t move_damage__result_289 = 0;
+    int32_t use_move_hit__first_290 = 0;
+    int32_t use_move_hit__dmg_291 = 0;
+    bool use_move_hit__behind_292 = 0;
+    int32_t hit_substitute__p_293 = 0;
+    int32_t hit_substitute__mv_294 = 0;
+    int32_t hit_substitute__first_295 = 0;
+    int32_t hit_substitute__nhits_296 = 0;
+    int32_t hit_substitute__q_297 = 0;
+    int8_t hit_substitute__a_298 = 0;
+    bool hit_substitute__broke_299 = 0;
+    int32_t hit_substitute__rec_301 = 0;
+    int32_t hit_substitute__gain_302 = 0;
+    bool hit_substitute__result_303 = 0;
+    int32_t use_move_hit__rec_305 = 0;
+    int32_t use_move_hit__gain_306 = 0;
+    int16_t use_move_hit__sec_307 = 0;
+    bool use_move_hit__same_type_311 = 0;
+    int32_t chance__num_312 = 0;
+    int32_t chance__v_313 = 0;
+    int32_t log_draw__v_314 = 0;
+    bool chance__result_315 = 0;
+    bool use_move_hit__lands_316 = 0;
+    int32_t set_status__q_317 = 0;
+    int16_t set_status__st_318 = 0;
+    int8_t set_status__d_319 = 0;
+    int16_t set_status__sd_320 = 0;
+    bool set_status__poison_321 = 0;
+    bool set_status__blocked_322 = 0;
+    int32_t rand__v_323 = 0;
+    int32_t log_draw__v_324 = 0;
+    int32_t rand__result_325 = 0;
+    int8_t use_move_hit__sb_326[6] = {0};
+    int32_t chance__num_328 = 0;
+    int32_t chance__v_329 = 0;
+    int32_t log_draw__v_330 = 0;
+    bool chance__result_331 = 0;
+    bool use_move_hit__drop_332 = 0;
+    int32_t apply_boosts__q_333 = 0;
+    int32_t apply_boosts__f_334 = 0;
+    int8_t apply_boosts__da_335 = 0;
+    int8_t apply_boosts__dd_336 = 0;
+    int8_t apply_boosts__ds_337 = 0;
+    int8_t apply_boosts__dsp_338 = 0;
+    int8_t apply_boosts__dacc_339 = 0;
+    int8_t apply_boosts__deva_340 = 0;
+    int8_t apply_boosts__deltas_341[6] = {0};
+    bool apply_boosts__any_ok_342 = 0;
+    int32_t boost_stat__q_344 = 0;
+    int32_t boost_stat__k_345 = 0;
+    int8_t boost_stat__delta_346 = 0;
+    int8_t boost_stat__a_347 = 0;
+    int32_t boost_stat__b_348 = 0;
+    int32_t boost_stat__nb_349 = 0;
+    bool boost_stat__ok_350 = 0;
+    int32_t boost_stat__m_351 = 0;
+    bool boost_stat__result_352 = 0;
+    bool apply_boosts__ok_353 = 0;
+    int16_t use_move_hit__sv_354 = 0;
+    bool use_move_hit__through_355 = 0;
+    int32_t use_move_hit__vc_356 = 0;
+    int32_t chance__num_357 = 0;
+    int32_t chance__v_358 = 0;
     int32_t log_draw__v_359 = 0;
-    int32_t rand__result_360 = 0;
-    int32_t self_damage__p_361 = 0;
-    int32_t self_damage__q_362 = 0;
-    int8_t self_damage__a_363 = 0;
-    int32_t after_faint__left0_365 = 0;
-    int32_t after_faint__left1_367 = 0;
-    int32_t rand__v_368 = 0;
-    int32_t log_draw__v_369 = 0;
-    int32_t rand__result_370 = 0;
-    int32_t tie_draw__v_371 = 0;
+    bool chance__result_360 = 0;
+    bool use_move_hit__lands_361 = 0;
+    int32_t confuse__q_362 = 0;
+    int32_t rand__v_363 = 0;
+    int32_t log_draw__v_364 = 0;
+    int32_t rand__result_365 = 0;
+    int32_t self_damage__p_366 = 0;
+    int32_t self_damage__q_367 = 0;
+    int8_t self_damage__a_368 = 0;
+    int32_t after_faint__left0_370 = 0;
+    int32_t after_faint__left1_372 = 0;
     int32_t rand__v_373 = 0;
     int32_t log_draw__v_374 = 0;
     int32_t rand__result_375 = 0;
     int32_t tie_draw__v_376 = 0;
-    int32_t resolve_forced__first_378 = 0;
-    int32_t rand__v_379 = 0;
-    int32_t log_draw__v_380 = 0;
-    int32_t rand__result_381 = 0;
-    int32_t resolve_forced__p_383 = 0;
-    int32_t send_in__p_384 = 0;
-    int32_t send_in__s_385 = 0;
-    int8_t send_in__old_386 = 0;
-    int32_t rand__v_389 = 0;
-    int32_t log_draw__v_390 = 0;
-    int32_t rand__result_391 = 0;
-    int32_t tie_draw__v_392 = 0;
-    int32_t rand__v_393 = 0;
-    int32_t log_draw__v_394 = 0;
-    int32_t rand__result_395 = 0;
-    int32_t tie_draw__v_396 = 0;
-    int32_t rand__v_397 = 0;
-    int32_t log_draw__v_398 = 0;
-    int32_t rand__result_399 = 0;
-    int32_t tie_draw__v_400 = 0;
-    int32_t rand__v_401 = 0;
-    int32_t log_draw__v_402 = 0;
-    int32_t rand__result_403 = 0;
-    int32_t tie_draw__v_404 = 0;
+    int32_t rand__v_378 = 0;
+    int32_t log_draw__v_379 = 0;
+    int32_t rand__result_380 = 0;
+    int32_t tie_draw__v_381 = 0;
+    int32_t resolve_forced__first_383 = 0;
+    int32_t rand__v_384 = 0;
+    int32_t log_draw__v_385 = 0;
+    int32_t rand__result_386 = 0;
+    int32_t resolve_forced__p_388 = 0;
+    int32_t send_in__p_389 = 0;
+    int32_t send_in__s_390 = 0;
+    int8_t send_in__old_391 = 0;
+    int32_t rand__v_394 = 0;
+    int32_t log_draw__v_395 = 0;
+    int32_t rand__result_396 = 0;
+    int32_t tie_draw__v_397 = 0;
+    int32_t rand__v_398 = 0;
+    int32_t log_draw__v_399 = 0;
+    int32_t rand__result_400 = 0;
+    int32_t tie_draw__v_401 = 0;
+    int32_t rand__v_402 = 0;
+    int32_t log_draw__v_403 = 0;
+    int32_t rand__result_404 = 0;
+    int32_t tie_draw__v_405 = 0;
+    int32_t rand__v_406 = 0;
+    int32_t log_draw__v_407 = 0;
+    int32_t rand__result_408 = 0;
+    int32_t tie_draw__v_409 = 0;
     submit__act_70 = m;
     s->ndraws = 0;
     submit__p_71 = s->current_player;
@@ -1024,6 +1030,8 @@ static void effect_move(State *s, int32_t m, Key key)
                         if (_w34 >= 0) {
                             s->sub_hp[_w34] = ((int16_t)(0));
                         }
+                        s->last_used[0] = ((int16_t)((-1)));
+                        s->last_used[1] = ((int16_t)((-1)));
                         int32_t _w35 = _wx(send_in__p_114, 2);
                         if (_w35 >= 0) {
                             s->recharge[_w35] = false;
@@ -1160,42 +1168,50 @@ static void effect_move(State *s, int32_t m, Key key)
                         use_move__st_141 = s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)];
                         use_move__can_142 = true;
                         if ((use_move__st_141 == 2)) {
+                            int32_t _w74 = _wx(use_move__p_136, 2);
+                            if (_w74 >= 0) {
+                                s->last_used[_w74] = ((int16_t)((-1)));
+                            }
                             use_move__can_142 = false;
                         } else if ((use_move__st_141 == 5)) {
-                            int32_t _w74 = _wx(use_move__p_136, 2);
-                            int32_t _w75 = _wx(use_move__a_139, 6);
-                            if (_w74 >= 0 && _w75 >= 0) {
-                                s->sleep[_w74 * 6 + _w75] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], 1)));
+                            int32_t _w75 = _wx(use_move__p_136, 2);
+                            int32_t _w76 = _wx(use_move__a_139, 6);
+                            if (_w75 >= 0 && _w76 >= 0) {
+                                s->sleep[_w75 * 6 + _w76] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], 1)));
+                            }
+                            int32_t _w77 = _wx(use_move__p_136, 2);
+                            if (_w77 >= 0) {
+                                s->last_used[_w77] = ((int16_t)((-1)));
                             }
                             use_move__can_142 = false;
                         } else if (s->flinch[_ix(use_move__p_136, 2)]) {
                             use_move__can_142 = false;
                         } else if (s->recharge[_ix(use_move__p_136, 2)]) {
-                            int32_t _w76 = _wx(use_move__p_136, 2);
-                            if (_w76 >= 0) {
-                                s->recharge[_w76] = false;
+                            int32_t _w78 = _wx(use_move__p_136, 2);
+                            if (_w78 >= 0) {
+                                s->recharge[_w78] = false;
                             }
                             use_move__can_142 = false;
                         } else {
                             if ((s->confused[_ix(use_move__p_136, 2)] > 0)) {
-                                int32_t _w77 = _wx(use_move__p_136, 2);
-                                if (_w77 >= 0) {
-                                    s->confused[_w77] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_136, 2)], 1)));
+                                int32_t _w79 = _wx(use_move__p_136, 2);
+                                if (_w79 >= 0) {
+                                    s->confused[_w79] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_136, 2)], 1)));
                                 }
                                 if ((s->confused[_ix(use_move__p_136, 2)] > 0)) {
                                     chance__v_143 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_111)), 256);
                                     log_draw__v_144 = chance__v_143;
-                                    int32_t _w78 = _wx(s->ndraws, 64);
-                                    if (_w78 >= 0) {
-                                        s->draws[_w78] = log_draw__v_144;
-                                    }
-                                    int32_t _w79 = _wx(s->ndraws, 64);
-                                    if (_w79 >= 0) {
-                                        s->draw_lo[_w79] = 0;
-                                    }
                                     int32_t _w80 = _wx(s->ndraws, 64);
                                     if (_w80 >= 0) {
-                                        s->draw_hi[_w80] = 256;
+                                        s->draws[_w80] = log_draw__v_144;
+                                    }
+                                    int32_t _w81 = _wx(s->ndraws, 64);
+                                    if (_w81 >= 0) {
+                                        s->draw_lo[_w81] = 0;
+                                    }
+                                    int32_t _w82 = _wx(s->ndraws, 64);
+                                    if (_w82 >= 0) {
+                                        s->draw_hi[_w82] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
                                     chance__result_145 = (chance__v_143 < 128);
@@ -1211,21 +1227,21 @@ static void effect_move(State *s, int32_t m, Key key)
                                         s->last_damage = self_damage__dmg_151;
                                         if ((s->sub_hp[_ix(self_damage__p_150, 2)] > 0)) {
                                             if ((s->sub_hp[_ix(self_damage__q_152, 2)] > 0)) {
-                                                int32_t _w81 = _wx(self_damage__q_152, 2);
-                                                if (_w81 >= 0) {
-                                                    s->sub_hp[_w81] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_152, 2)])), self_damage__dmg_151), 0)));
+                                                int32_t _w83 = _wx(self_damage__q_152, 2);
+                                                if (_w83 >= 0) {
+                                                    s->sub_hp[_w83] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_152, 2)])), self_damage__dmg_151), 0)));
                                                 }
                                             }
                                         } else {
-                                            int32_t _w82 = _wx(self_damage__p_150, 2);
-                                            int32_t _w83 = _wx(self_damage__a_153, 6);
-                                            if (_w82 >= 0 && _w83 >= 0) {
-                                                s->hp[_w82 * 6 + _w83] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_150, 2) * 6 + _ix(self_damage__a_153, 6)])), self_damage__dmg_151), 0)));
+                                            int32_t _w84 = _wx(self_damage__p_150, 2);
+                                            int32_t _w85 = _wx(self_damage__a_153, 6);
+                                            if (_w84 >= 0 && _w85 >= 0) {
+                                                s->hp[_w84 * 6 + _w85] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_150, 2) * 6 + _ix(self_damage__a_153, 6)])), self_damage__dmg_151), 0)));
                                             }
                                         }
-                                        int32_t _w84 = _wx(use_move__p_136, 2);
-                                        if (_w84 >= 0) {
-                                            s->charging[_w84] = false;
+                                        int32_t _w86 = _wx(use_move__p_136, 2);
+                                        if (_w86 >= 0) {
+                                            s->charging[_w86] = false;
                                         }
                                         use_move__can_142 = false;
                                     }
@@ -1234,26 +1250,26 @@ static void effect_move(State *s, int32_t m, Key key)
                             if ((use_move__can_142 && (use_move__st_141 == 3))) {
                                 chance__v_154 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_111)), 256);
                                 log_draw__v_155 = chance__v_154;
-                                int32_t _w85 = _wx(s->ndraws, 64);
-                                if (_w85 >= 0) {
-                                    s->draws[_w85] = log_draw__v_155;
-                                }
-                                int32_t _w86 = _wx(s->ndraws, 64);
-                                if (_w86 >= 0) {
-                                    s->draw_lo[_w86] = 0;
-                                }
                                 int32_t _w87 = _wx(s->ndraws, 64);
                                 if (_w87 >= 0) {
-                                    s->draw_hi[_w87] = 256;
+                                    s->draws[_w87] = log_draw__v_155;
+                                }
+                                int32_t _w88 = _wx(s->ndraws, 64);
+                                if (_w88 >= 0) {
+                                    s->draw_lo[_w88] = 0;
+                                }
+                                int32_t _w89 = _wx(s->ndraws, 64);
+                                if (_w89 >= 0) {
+                                    s->draw_hi[_w89] = 256;
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
                                 chance__result_156 = (chance__v_154 < 63);
                                 use_move__full_157 = chance__result_156;
                                 use_move__can_142 = (!use_move__full_157);
                                 if (use_move__full_157) {
-                                    int32_t _w88 = _wx(use_move__p_136, 2);
-                                    if (_w88 >= 0) {
-                                        s->charging[_w88] = false;
+                                    int32_t _w90 = _wx(use_move__p_136, 2);
+                                    if (_w90 >= 0) {
+                                        s->charging[_w90] = false;
                                     }
                                 }
                             }
@@ -1264,845 +1280,894 @@ static void effect_move(State *s, int32_t m, Key key)
                         if ((use_move__again_158 && (use_move__mv_160 == 164))) {
                             use_move__slot_159 = (-1);
                         }
+                        if ((use_move__can_142 && (use_move__mv_160 == 118))) {
+                            mirror_move__p_161 = use_move__p_136;
+                            mirror_move__m_162 = use_move__slot_159;
+                            mirror_move__a_163 = s->active[_ix(mirror_move__p_161, 2)];
+                            mirror_move__copied_164 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_161), 2)]));
+                            if (((mirror_move__m_162 >= 0) && (!((mirror_move__copied_164 >= 0) && (MOVES__kind[_ix(mirror_move__copied_164, 165)] == 17))))) {
+                                int32_t _w91 = _wx(mirror_move__p_161, 2);
+                                int32_t _w92 = _wx(mirror_move__a_163, 6);
+                                int32_t _w93 = _wx(mirror_move__m_162, 4);
+                                if (_w91 >= 0 && _w92 >= 0 && _w93 >= 0) {
+                                    s->pp[_w91 * 24 + _w92 * 4 + _w93] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_161, 2) * 24 + _ix(mirror_move__a_163, 6) * 4 + _ix(mirror_move__m_162, 4)], 63))), 64)));
+                                }
+                                int32_t _w94 = _wx(mirror_move__p_161, 2);
+                                int32_t _w95 = _wx(mirror_move__a_163, 6);
+                                int32_t _w96 = _wx(mirror_move__m_162, 4);
+                                if (_w94 >= 0 && _w95 >= 0 && _w96 >= 0) {
+                                    s->seen_moves[_w94 * 24 + _w95 * 4 + _w96] = s->moves[_ix(mirror_move__p_161, 2) * 24 + _ix(mirror_move__a_163, 6) * 4 + _ix(mirror_move__m_162, 4)];
+                                }
+                            }
+                            s->last_damage = 0;
+                            int32_t _w97 = _wx(mirror_move__p_161, 2);
+                            if (_w97 >= 0) {
+                                s->used_move[_w97] = ((int16_t)(118));
+                            }
+                            int32_t _w98 = _wx(mirror_move__p_161, 2);
+                            if (_w98 >= 0) {
+                                s->last_used[_w98] = ((int16_t)(118));
+                            }
+                            if ((mirror_move__copied_164 == 118)) {
+                                mirror_move__copied_164 = (-1);
+                            }
+                            if ((mirror_move__copied_164 >= 0)) {
+                                int32_t _w99 = _wx(mirror_move__p_161, 2);
+                                if (_w99 >= 0) {
+                                    s->last_move[_w99] = ((int16_t)(mirror_move__copied_164));
+                                }
+                                int32_t _w100 = _wx(mirror_move__p_161, 2);
+                                if (_w100 >= 0) {
+                                    s->shown_move[_w100] = ((int16_t)(mirror_move__copied_164));
+                                }
+                            }
+                            mirror_move__result_165 = mirror_move__copied_164;
+                            use_move__mv_160 = mirror_move__result_165;
+                            use_move__slot_159 = (-1);
+                        }
                         if ((use_move__can_142 && (use_move__mv_160 >= 0))) {
-                            int32_t _w89 = _wx(use_move__p_136, 2);
-                            if (_w89 >= 0) {
-                                s->used_move[_w89] = ((int16_t)(use_move__mv_160));
+                            int32_t _w101 = _wx(use_move__p_136, 2);
+                            if (_w101 >= 0) {
+                                s->used_move[_w101] = ((int16_t)(use_move__mv_160));
                             }
                             if (((MOVES__kind[_ix(use_move__mv_160, 165)] == 17) && (!s->charging[_ix(use_move__p_136, 2)]))) {
-                                int32_t _w90 = _wx(use_move__p_136, 2);
-                                if (_w90 >= 0) {
-                                    s->charging[_w90] = true;
+                                int32_t _w102 = _wx(use_move__p_136, 2);
+                                if (_w102 >= 0) {
+                                    s->charging[_w102] = true;
                                 }
                             } else {
-                                int32_t _w91 = _wx(use_move__p_136, 2);
-                                if (_w91 >= 0) {
-                                    s->charging[_w91] = false;
+                                int32_t _w103 = _wx(use_move__p_136, 2);
+                                if (_w103 >= 0) {
+                                    s->charging[_w103] = false;
                                 }
-                                use_move_hit__p_161 = use_move__p_136;
-                                use_move_hit__m_162 = use_move__slot_159;
-                                use_move_hit__mv_163 = use_move__mv_160;
-                                use_move_hit__q_164 = _wsub(1, use_move_hit__p_161);
-                                use_move_hit__a_165 = s->active[_ix(use_move_hit__p_161, 2)];
-                                use_move_hit__d_166 = s->active[_ix(use_move_hit__q_164, 2)];
-                                if (((use_move_hit__m_162 >= 0) && (s->moves[_ix(use_move_hit__p_161, 2) * 24 + _ix(use_move_hit__a_165, 6) * 4 + _ix(use_move_hit__m_162, 4)] >= 0))) {
-                                    int32_t _w92 = _wx(use_move_hit__p_161, 2);
-                                    int32_t _w93 = _wx(use_move_hit__a_165, 6);
-                                    int32_t _w94 = _wx(use_move_hit__m_162, 4);
-                                    if (_w92 >= 0 && _w93 >= 0 && _w94 >= 0) {
-                                        s->pp[_w92 * 24 + _w93 * 4 + _w94] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_161, 2) * 24 + _ix(use_move_hit__a_165, 6) * 4 + _ix(use_move_hit__m_162, 4)], 63))), 64)));
+                                int32_t _w104 = _wx(use_move__p_136, 2);
+                                if (_w104 >= 0) {
+                                    s->last_used[_w104] = ((int16_t)(use_move__mv_160));
+                                }
+                                use_move_hit__p_166 = use_move__p_136;
+                                use_move_hit__m_167 = use_move__slot_159;
+                                use_move_hit__mv_168 = use_move__mv_160;
+                                use_move_hit__q_169 = _wsub(1, use_move_hit__p_166);
+                                use_move_hit__a_170 = s->active[_ix(use_move_hit__p_166, 2)];
+                                use_move_hit__d_171 = s->active[_ix(use_move_hit__q_169, 2)];
+                                if (((use_move_hit__m_167 >= 0) && (s->moves[_ix(use_move_hit__p_166, 2) * 24 + _ix(use_move_hit__a_170, 6) * 4 + _ix(use_move_hit__m_167, 4)] >= 0))) {
+                                    int32_t _w105 = _wx(use_move_hit__p_166, 2);
+                                    int32_t _w106 = _wx(use_move_hit__a_170, 6);
+                                    int32_t _w107 = _wx(use_move_hit__m_167, 4);
+                                    if (_w105 >= 0 && _w106 >= 0 && _w107 >= 0) {
+                                        s->pp[_w105 * 24 + _w106 * 4 + _w107] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_166, 2) * 24 + _ix(use_move_hit__a_170, 6) * 4 + _ix(use_move_hit__m_167, 4)], 63))), 64)));
                                     }
-                                    int32_t _w95 = _wx(use_move_hit__p_161, 2);
-                                    int32_t _w96 = _wx(use_move_hit__a_165, 6);
-                                    int32_t _w97 = _wx(use_move_hit__m_162, 4);
-                                    if (_w95 >= 0 && _w96 >= 0 && _w97 >= 0) {
-                                        s->seen_moves[_w95 * 24 + _w96 * 4 + _w97] = s->moves[_ix(use_move_hit__p_161, 2) * 24 + _ix(use_move_hit__a_165, 6) * 4 + _ix(use_move_hit__m_162, 4)];
+                                    int32_t _w108 = _wx(use_move_hit__p_166, 2);
+                                    int32_t _w109 = _wx(use_move_hit__a_170, 6);
+                                    int32_t _w110 = _wx(use_move_hit__m_167, 4);
+                                    if (_w108 >= 0 && _w109 >= 0 && _w110 >= 0) {
+                                        s->seen_moves[_w108 * 24 + _w109 * 4 + _w110] = s->moves[_ix(use_move_hit__p_166, 2) * 24 + _ix(use_move_hit__a_170, 6) * 4 + _ix(use_move_hit__m_167, 4)];
                                     }
                                 }
-                                use_move_hit__sd_167 = s->species[_ix(use_move_hit__q_164, 2) * 6 + _ix(use_move_hit__d_166, 6)];
-                                use_move_hit__immune_174 = (MOVES__type_immunity[_ix(use_move_hit__mv_163, 165)] && ((({ int16_t _let98 = MOVES__type[_ix(use_move_hit__mv_163, 165)]; int16_t effectiveness__mt_168 = _let98; ({ int16_t _let99 = SPECIES__type1[_ix(use_move_hit__sd_167, 151)]; int16_t effectiveness__dt_169 = _let99; ({ int16_t _let100[15]; _let100[0] = TC__bug[_ix(effectiveness__mt_168, 15)]; _let100[1] = TC__fire[_ix(effectiveness__mt_168, 15)]; _let100[2] = TC__ghost[_ix(effectiveness__mt_168, 15)]; _let100[3] = TC__ice[_ix(effectiveness__mt_168, 15)]; _let100[4] = TC__poison[_ix(effectiveness__mt_168, 15)]; _let100[5] = TC__psychic[_ix(effectiveness__mt_168, 15)]; _let100[6] = TC__electric[_ix(effectiveness__mt_168, 15)]; _let100[7] = TC__grass[_ix(effectiveness__mt_168, 15)]; _let100[8] = TC__dragon[_ix(effectiveness__mt_168, 15)]; _let100[9] = TC__fighting[_ix(effectiveness__mt_168, 15)]; _let100[10] = TC__flying[_ix(effectiveness__mt_168, 15)]; _let100[11] = TC__ground[_ix(effectiveness__mt_168, 15)]; _let100[12] = TC__normal[_ix(effectiveness__mt_168, 15)]; _let100[13] = TC__rock[_ix(effectiveness__mt_168, 15)]; _let100[14] = TC__water[_ix(effectiveness__mt_168, 15)]; int16_t effectiveness__row_170[15]; memcpy(effectiveness__row_170, _let100, sizeof effectiveness__row_170); (((effectiveness__dt_169 < 0) || (effectiveness__mt_168 == 15)) ? ((int16_t)(10)) : effectiveness__row_170[_ix(effectiveness__dt_169, 15)]); }); }); }) == 0) || (({ int16_t _let101 = MOVES__type[_ix(use_move_hit__mv_163, 165)]; int16_t effectiveness__mt_171 = _let101; ({ int16_t _let102 = SPECIES__type2[_ix(use_move_hit__sd_167, 151)]; int16_t effectiveness__dt_172 = _let102; ({ int16_t _let103[15]; _let103[0] = TC__bug[_ix(effectiveness__mt_171, 15)]; _let103[1] = TC__fire[_ix(effectiveness__mt_171, 15)]; _let103[2] = TC__ghost[_ix(effectiveness__mt_171, 15)]; _let103[3] = TC__ice[_ix(effectiveness__mt_171, 15)]; _let103[4] = TC__poison[_ix(effectiveness__mt_171, 15)]; _let103[5] = TC__psychic[_ix(effectiveness__mt_171, 15)]; _let103[6] = TC__electric[_ix(effectiveness__mt_171, 15)]; _let103[7] = TC__grass[_ix(effectiveness__mt_171, 15)]; _let103[8] = TC__dragon[_ix(effectiveness__mt_171, 15)]; _let103[9] = TC__fighting[_ix(effectiveness__mt_171, 15)]; _let103[10] = TC__flying[_ix(effectiveness__mt_171, 15)]; _let103[11] = TC__ground[_ix(effectiveness__mt_171, 15)]; _let103[12] = TC__normal[_ix(effectiveness__mt_171, 15)]; _let103[13] = TC__rock[_ix(effectiveness__mt_171, 15)]; _let103[14] = TC__water[_ix(effectiveness__mt_171, 15)]; int16_t effectiveness__row_173[15]; memcpy(effectiveness__row_173, _let103, sizeof effectiveness__row_173); (((effectiveness__dt_172 < 0) || (effectiveness__mt_171 == 15)) ? ((int16_t)(10)) : effectiveness__row_173[_ix(effectiveness__dt_172, 15)]); }); }); }) == 0)));
-                                use_move_hit__kind_175 = MOVES__kind[_ix(use_move_hit__mv_163, 165)];
-                                use_move_hit__broke_176 = false;
-                                if ((!({ int32_t _lo104 = 0; bool _r106 = false; for (int32_t use_move_hit__i_177 = _lo104, _end105 = 24; use_move_hit__i_177 < _end105; use_move_hit__i_177++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_177] == use_move_hit__mv_163)) { _r106 = true; break; } _r106; }))) {
+                                use_move_hit__sd_172 = s->species[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)];
+                                use_move_hit__immune_179 = (MOVES__type_immunity[_ix(use_move_hit__mv_168, 165)] && ((({ int16_t _let111 = MOVES__type[_ix(use_move_hit__mv_168, 165)]; int16_t effectiveness__mt_173 = _let111; ({ int16_t _let112 = SPECIES__type1[_ix(use_move_hit__sd_172, 151)]; int16_t effectiveness__dt_174 = _let112; ({ int16_t _let113[15]; _let113[0] = TC__bug[_ix(effectiveness__mt_173, 15)]; _let113[1] = TC__fire[_ix(effectiveness__mt_173, 15)]; _let113[2] = TC__ghost[_ix(effectiveness__mt_173, 15)]; _let113[3] = TC__ice[_ix(effectiveness__mt_173, 15)]; _let113[4] = TC__poison[_ix(effectiveness__mt_173, 15)]; _let113[5] = TC__psychic[_ix(effectiveness__mt_173, 15)]; _let113[6] = TC__electric[_ix(effectiveness__mt_173, 15)]; _let113[7] = TC__grass[_ix(effectiveness__mt_173, 15)]; _let113[8] = TC__dragon[_ix(effectiveness__mt_173, 15)]; _let113[9] = TC__fighting[_ix(effectiveness__mt_173, 15)]; _let113[10] = TC__flying[_ix(effectiveness__mt_173, 15)]; _let113[11] = TC__ground[_ix(effectiveness__mt_173, 15)]; _let113[12] = TC__normal[_ix(effectiveness__mt_173, 15)]; _let113[13] = TC__rock[_ix(effectiveness__mt_173, 15)]; _let113[14] = TC__water[_ix(effectiveness__mt_173, 15)]; int16_t effectiveness__row_175[15]; memcpy(effectiveness__row_175, _let113, sizeof effectiveness__row_175); (((effectiveness__dt_174 < 0) || (effectiveness__mt_173 == 15)) ? ((int16_t)(10)) : effectiveness__row_175[_ix(effectiveness__dt_174, 15)]); }); }); }) == 0) || (({ int16_t _let114 = MOVES__type[_ix(use_move_hit__mv_168, 165)]; int16_t effectiveness__mt_176 = _let114; ({ int16_t _let115 = SPECIES__type2[_ix(use_move_hit__sd_172, 151)]; int16_t effectiveness__dt_177 = _let115; ({ int16_t _let116[15]; _let116[0] = TC__bug[_ix(effectiveness__mt_176, 15)]; _let116[1] = TC__fire[_ix(effectiveness__mt_176, 15)]; _let116[2] = TC__ghost[_ix(effectiveness__mt_176, 15)]; _let116[3] = TC__ice[_ix(effectiveness__mt_176, 15)]; _let116[4] = TC__poison[_ix(effectiveness__mt_176, 15)]; _let116[5] = TC__psychic[_ix(effectiveness__mt_176, 15)]; _let116[6] = TC__electric[_ix(effectiveness__mt_176, 15)]; _let116[7] = TC__grass[_ix(effectiveness__mt_176, 15)]; _let116[8] = TC__dragon[_ix(effectiveness__mt_176, 15)]; _let116[9] = TC__fighting[_ix(effectiveness__mt_176, 15)]; _let116[10] = TC__flying[_ix(effectiveness__mt_176, 15)]; _let116[11] = TC__ground[_ix(effectiveness__mt_176, 15)]; _let116[12] = TC__normal[_ix(effectiveness__mt_176, 15)]; _let116[13] = TC__rock[_ix(effectiveness__mt_176, 15)]; _let116[14] = TC__water[_ix(effectiveness__mt_176, 15)]; int16_t effectiveness__row_178[15]; memcpy(effectiveness__row_178, _let116, sizeof effectiveness__row_178); (((effectiveness__dt_177 < 0) || (effectiveness__mt_176 == 15)) ? ((int16_t)(10)) : effectiveness__row_178[_ix(effectiveness__dt_177, 15)]); }); }); }) == 0)));
+                                use_move_hit__kind_180 = MOVES__kind[_ix(use_move_hit__mv_168, 165)];
+                                use_move_hit__broke_181 = false;
+                                if ((!({ int32_t _lo117 = 0; bool _r119 = false; for (int32_t use_move_hit__i_182 = _lo117, _end118 = 24; use_move_hit__i_182 < _end118; use_move_hit__i_182++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_182] == use_move_hit__mv_168)) { _r119 = true; break; } _r119; }))) {
                                     s->last_damage = 0;
                                 }
-                                if ((!use_move_hit__immune_174)) {
-                                    use_move_hit__hit_178 = true;
-                                    use_move_hit__sure_179 = ((MOVES__status[_ix(use_move_hit__mv_163, 165)] == 5) && s->recharge[_ix(use_move_hit__q_164, 2)]);
-                                    if (((!MOVES__always_hits[_ix(use_move_hit__mv_163, 165)]) && (!use_move_hit__sure_179))) {
-                                        use_move_hit__acc_180 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_163, 165)])), 255), 100);
-                                        use_move_hit__acc_180 = _floordiv(_wmul(use_move_hit__acc_180, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_161, 2) * 6 + 4], 6))), 13)]), 100);
-                                        use_move_hit__acc_180 = _floordiv(_wmul(use_move_hit__acc_180, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_164, 2) * 6 + 5]))), 13)]), 100);
-                                        chance__num_181 = _imin(_imax(use_move_hit__acc_180, 1), 255);
-                                        chance__v_182 = _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_111)), 256);
-                                        log_draw__v_183 = chance__v_182;
-                                        int32_t _w108 = _wx(s->ndraws, 64);
-                                        if (_w108 >= 0) {
-                                            s->draws[_w108] = log_draw__v_183;
+                                if ((!use_move_hit__immune_179)) {
+                                    use_move_hit__hit_183 = true;
+                                    use_move_hit__sure_184 = ((MOVES__status[_ix(use_move_hit__mv_168, 165)] == 5) && s->recharge[_ix(use_move_hit__q_169, 2)]);
+                                    if (((!MOVES__always_hits[_ix(use_move_hit__mv_168, 165)]) && (!use_move_hit__sure_184))) {
+                                        use_move_hit__acc_185 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_168, 165)])), 255), 100);
+                                        use_move_hit__acc_185 = _floordiv(_wmul(use_move_hit__acc_185, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_166, 2) * 6 + 4], 6))), 13)]), 100);
+                                        use_move_hit__acc_185 = _floordiv(_wmul(use_move_hit__acc_185, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_169, 2) * 6 + 5]))), 13)]), 100);
+                                        chance__num_186 = _imin(_imax(use_move_hit__acc_185, 1), 255);
+                                        chance__v_187 = _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_111)), 256);
+                                        log_draw__v_188 = chance__v_187;
+                                        int32_t _w121 = _wx(s->ndraws, 64);
+                                        if (_w121 >= 0) {
+                                            s->draws[_w121] = log_draw__v_188;
                                         }
-                                        int32_t _w109 = _wx(s->ndraws, 64);
-                                        if (_w109 >= 0) {
-                                            s->draw_lo[_w109] = 0;
+                                        int32_t _w122 = _wx(s->ndraws, 64);
+                                        if (_w122 >= 0) {
+                                            s->draw_lo[_w122] = 0;
                                         }
-                                        int32_t _w110 = _wx(s->ndraws, 64);
-                                        if (_w110 >= 0) {
-                                            s->draw_hi[_w110] = 256;
+                                        int32_t _w123 = _wx(s->ndraws, 64);
+                                        if (_w123 >= 0) {
+                                            s->draw_hi[_w123] = 256;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        chance__result_184 = (chance__v_182 < chance__num_181);
-                                        use_move_hit__hit_178 = chance__result_184;
-                                        if ((!use_move_hit__hit_178)) {
+                                        chance__result_189 = (chance__v_187 < chance__num_186);
+                                        use_move_hit__hit_183 = chance__result_189;
+                                        if ((!use_move_hit__hit_183)) {
                                             s->last_damage = 0;
                                         }
                                     }
-                                    use_move_hit__foe_move_185 = (MOVES__target[_ix(use_move_hit__mv_163, 165)] != 1);
-                                    use_move_hit__stages_186 = ((((((MOVES__boost_atk[_ix(use_move_hit__mv_163, 165)] != 0) || (MOVES__boost_def[_ix(use_move_hit__mv_163, 165)] != 0)) || (MOVES__boost_spc[_ix(use_move_hit__mv_163, 165)] != 0)) || (MOVES__boost_spe[_ix(use_move_hit__mv_163, 165)] != 0)) || (MOVES__boost_accuracy[_ix(use_move_hit__mv_163, 165)] != 0)) || (MOVES__boost_evasion[_ix(use_move_hit__mv_163, 165)] != 0));
-                                    use_move_hit__blocked_187 = ((((s->sub_hp[_ix(use_move_hit__q_164, 2)] > 0) && use_move_hit__foe_move_185) && (MOVES__power[_ix(use_move_hit__mv_163, 165)] == 0)) && ((((MOVES__status[_ix(use_move_hit__mv_163, 165)] == 4) || (MOVES__status[_ix(use_move_hit__mv_163, 165)] == 6)) || use_move_hit__stages_186) || (MOVES__volatile[_ix(use_move_hit__mv_163, 165)] == 1)));
-                                    use_move_hit__hit_178 = (use_move_hit__hit_178 && (!use_move_hit__blocked_187));
-                                    if (((use_move_hit__hit_178 && (MOVES__power[_ix(use_move_hit__mv_163, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_163, 165)] >= 0))) {
-                                        if (use_move_hit__sure_179) {
-                                            int32_t _w111 = _wx(use_move_hit__q_164, 2);
-                                            int32_t _w112 = _wx(use_move_hit__d_166, 6);
-                                            if (_w111 >= 0 && _w112 >= 0) {
-                                                s->status[_w111 * 6 + _w112] = ((int8_t)(0));
+                                    use_move_hit__foe_move_190 = (MOVES__target[_ix(use_move_hit__mv_168, 165)] != 1);
+                                    use_move_hit__stages_191 = ((((((MOVES__boost_atk[_ix(use_move_hit__mv_168, 165)] != 0) || (MOVES__boost_def[_ix(use_move_hit__mv_168, 165)] != 0)) || (MOVES__boost_spc[_ix(use_move_hit__mv_168, 165)] != 0)) || (MOVES__boost_spe[_ix(use_move_hit__mv_168, 165)] != 0)) || (MOVES__boost_accuracy[_ix(use_move_hit__mv_168, 165)] != 0)) || (MOVES__boost_evasion[_ix(use_move_hit__mv_168, 165)] != 0));
+                                    use_move_hit__blocked_192 = ((((s->sub_hp[_ix(use_move_hit__q_169, 2)] > 0) && use_move_hit__foe_move_190) && (MOVES__power[_ix(use_move_hit__mv_168, 165)] == 0)) && ((((MOVES__status[_ix(use_move_hit__mv_168, 165)] == 4) || (MOVES__status[_ix(use_move_hit__mv_168, 165)] == 6)) || use_move_hit__stages_191) || (MOVES__volatile[_ix(use_move_hit__mv_168, 165)] == 1)));
+                                    use_move_hit__hit_183 = (use_move_hit__hit_183 && (!use_move_hit__blocked_192));
+                                    if (((use_move_hit__hit_183 && (MOVES__power[_ix(use_move_hit__mv_168, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_168, 165)] >= 0))) {
+                                        if (use_move_hit__sure_184) {
+                                            int32_t _w124 = _wx(use_move_hit__q_169, 2);
+                                            int32_t _w125 = _wx(use_move_hit__d_171, 6);
+                                            if (_w124 >= 0 && _w125 >= 0) {
+                                                s->status[_w124 * 6 + _w125] = ((int8_t)(0));
                                             }
-                                            int32_t _w113 = _wx(use_move_hit__q_164, 2);
-                                            if (_w113 >= 0) {
-                                                s->recharge[_w113] = false;
+                                            int32_t _w126 = _wx(use_move_hit__q_169, 2);
+                                            if (_w126 >= 0) {
+                                                s->recharge[_w126] = false;
                                             }
                                         }
-                                        set_status__q_188 = use_move_hit__q_164;
-                                        set_status__st_189 = MOVES__status[_ix(use_move_hit__mv_163, 165)];
-                                        set_status__d_190 = s->active[_ix(set_status__q_188, 2)];
-                                        set_status__sd_191 = s->species[_ix(set_status__q_188, 2) * 6 + _ix(set_status__d_190, 6)];
-                                        set_status__poison_192 = ((set_status__st_189 == 4) || (set_status__st_189 == 6));
-                                        set_status__blocked_193 = (set_status__poison_192 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_191, 151)]] || ((SPECIES__type2[_ix(set_status__sd_191, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_191, 151)], 15)])));
-                                        if ((((s->status[_ix(set_status__q_188, 2) * 6 + _ix(set_status__d_190, 6)] == 0) && (s->hp[_ix(set_status__q_188, 2) * 6 + _ix(set_status__d_190, 6)] > 0)) && (!set_status__blocked_193))) {
-                                            int32_t _w114 = _wx(set_status__q_188, 2);
-                                            int32_t _w115 = _wx(set_status__d_190, 6);
-                                            if (_w114 >= 0 && _w115 >= 0) {
-                                                s->status[_w114 * 6 + _w115] = ((int8_t)(set_status__st_189));
+                                        set_status__q_193 = use_move_hit__q_169;
+                                        set_status__st_194 = MOVES__status[_ix(use_move_hit__mv_168, 165)];
+                                        set_status__d_195 = s->active[_ix(set_status__q_193, 2)];
+                                        set_status__sd_196 = s->species[_ix(set_status__q_193, 2) * 6 + _ix(set_status__d_195, 6)];
+                                        set_status__poison_197 = ((set_status__st_194 == 4) || (set_status__st_194 == 6));
+                                        set_status__blocked_198 = (set_status__poison_197 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_196, 151)]] || ((SPECIES__type2[_ix(set_status__sd_196, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_196, 151)], 15)])));
+                                        if ((((s->status[_ix(set_status__q_193, 2) * 6 + _ix(set_status__d_195, 6)] == 0) && (s->hp[_ix(set_status__q_193, 2) * 6 + _ix(set_status__d_195, 6)] > 0)) && (!set_status__blocked_198))) {
+                                            int32_t _w127 = _wx(set_status__q_193, 2);
+                                            int32_t _w128 = _wx(set_status__d_195, 6);
+                                            if (_w127 >= 0 && _w128 >= 0) {
+                                                s->status[_w127 * 6 + _w128] = ((int8_t)(set_status__st_194));
                                             }
-                                            if ((set_status__st_189 == 5)) {
-                                                rand__v_194 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_111)), 7));
-                                                log_draw__v_195 = rand__v_194;
-                                                int32_t _w116 = _wx(s->ndraws, 64);
-                                                if (_w116 >= 0) {
-                                                    s->draws[_w116] = log_draw__v_195;
+                                            if ((set_status__st_194 == 5)) {
+                                                rand__v_199 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_111)), 7));
+                                                log_draw__v_200 = rand__v_199;
+                                                int32_t _w129 = _wx(s->ndraws, 64);
+                                                if (_w129 >= 0) {
+                                                    s->draws[_w129] = log_draw__v_200;
                                                 }
-                                                int32_t _w117 = _wx(s->ndraws, 64);
-                                                if (_w117 >= 0) {
-                                                    s->draw_lo[_w117] = 1;
+                                                int32_t _w130 = _wx(s->ndraws, 64);
+                                                if (_w130 >= 0) {
+                                                    s->draw_lo[_w130] = 1;
                                                 }
-                                                int32_t _w118 = _wx(s->ndraws, 64);
-                                                if (_w118 >= 0) {
-                                                    s->draw_hi[_w118] = 8;
+                                                int32_t _w131 = _wx(s->ndraws, 64);
+                                                if (_w131 >= 0) {
+                                                    s->draw_hi[_w131] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_196 = rand__v_194;
-                                                int32_t _w119 = _wx(set_status__q_188, 2);
-                                                int32_t _w120 = _wx(set_status__d_190, 6);
-                                                if (_w119 >= 0 && _w120 >= 0) {
-                                                    s->sleep[_w119 * 6 + _w120] = ((int8_t)(rand__result_196));
+                                                rand__result_201 = rand__v_199;
+                                                int32_t _w132 = _wx(set_status__q_193, 2);
+                                                int32_t _w133 = _wx(set_status__d_195, 6);
+                                                if (_w132 >= 0 && _w133 >= 0) {
+                                                    s->sleep[_w132 * 6 + _w133] = ((int8_t)(rand__result_201));
                                                 }
                                             }
-                                            if ((set_status__st_189 == 3)) {
-                                                int32_t _w121 = _wx(set_status__q_188, 2);
-                                                if (_w121 >= 0) {
-                                                    s->mod[_w121 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_188, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                            if ((set_status__st_194 == 3)) {
+                                                int32_t _w134 = _wx(set_status__q_193, 2);
+                                                if (_w134 >= 0) {
+                                                    s->mod[_w134 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_193, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((set_status__st_189 == 1)) {
-                                                int32_t _w122 = _wx(set_status__q_188, 2);
-                                                if (_w122 >= 0) {
-                                                    s->mod[_w122 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_188, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((set_status__st_194 == 1)) {
+                                                int32_t _w135 = _wx(set_status__q_193, 2);
+                                                if (_w135 >= 0) {
+                                                    s->mod[_w135 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_193, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_178 && (MOVES__power[_ix(use_move_hit__mv_163, 165)] == 0))) {
-                                        use_move_hit__tgt_197 = ((MOVES__target[_ix(use_move_hit__mv_163, 165)] == 1) ? use_move_hit__p_161 : use_move_hit__q_164);
-                                        apply_boosts__q_198 = use_move_hit__tgt_197;
-                                        apply_boosts__f_199 = use_move_hit__q_164;
-                                        apply_boosts__da_200 = MOVES__boost_atk[_ix(use_move_hit__mv_163, 165)];
-                                        apply_boosts__dd_201 = MOVES__boost_def[_ix(use_move_hit__mv_163, 165)];
-                                        apply_boosts__ds_202 = MOVES__boost_spc[_ix(use_move_hit__mv_163, 165)];
-                                        apply_boosts__dsp_203 = MOVES__boost_spe[_ix(use_move_hit__mv_163, 165)];
-                                        apply_boosts__dacc_204 = MOVES__boost_accuracy[_ix(use_move_hit__mv_163, 165)];
-                                        apply_boosts__deva_205 = MOVES__boost_evasion[_ix(use_move_hit__mv_163, 165)];
-                                        apply_boosts__deltas_206[0] = apply_boosts__da_200;
-                                        apply_boosts__deltas_206[1] = apply_boosts__dd_201;
-                                        apply_boosts__deltas_206[2] = apply_boosts__ds_202;
-                                        apply_boosts__deltas_206[3] = apply_boosts__dsp_203;
-                                        apply_boosts__deltas_206[4] = apply_boosts__dacc_204;
-                                        apply_boosts__deltas_206[5] = apply_boosts__deva_205;
-                                        apply_boosts__any_ok_207 = false;
-                                        for (int32_t apply_boosts__k_208 = 0, _end123 = 6; apply_boosts__k_208 < _end123; apply_boosts__k_208++) {
-                                            boost_stat__q_209 = apply_boosts__q_198;
-                                            boost_stat__k_210 = apply_boosts__k_208;
-                                            boost_stat__delta_211 = apply_boosts__deltas_206[apply_boosts__k_208];
-                                            boost_stat__a_212 = s->active[_ix(boost_stat__q_209, 2)];
-                                            boost_stat__b_213 = ((int32_t)(s->boosts[_ix(boost_stat__q_209, 2) * 6 + _ix(boost_stat__k_210, 6)]));
-                                            boost_stat__nb_214 = _imin(_imax(_wadd(boost_stat__b_213, boost_stat__delta_211), (-6)), 6);
-                                            boost_stat__ok_215 = false;
-                                            if (((((boost_stat__delta_211 != 0) && (s->hp[_ix(boost_stat__q_209, 2) * 6 + _ix(boost_stat__a_212, 6)] > 0)) && (!((boost_stat__delta_211 > 0) && (boost_stat__b_213 >= 6)))) && (!((boost_stat__delta_211 < 0) && (boost_stat__b_213 <= (-6)))))) {
-                                                if ((boost_stat__k_210 >= 4)) {
-                                                    int32_t _w124 = _wx(boost_stat__q_209, 2);
-                                                    int32_t _w125 = _wx(boost_stat__k_210, 6);
-                                                    if (_w124 >= 0 && _w125 >= 0) {
-                                                        s->boosts[_w124 * 6 + _w125] = ((int8_t)(boost_stat__nb_214));
+                                    if ((use_move_hit__hit_183 && (MOVES__power[_ix(use_move_hit__mv_168, 165)] == 0))) {
+                                        use_move_hit__tgt_202 = ((MOVES__target[_ix(use_move_hit__mv_168, 165)] == 1) ? use_move_hit__p_166 : use_move_hit__q_169);
+                                        apply_boosts__q_203 = use_move_hit__tgt_202;
+                                        apply_boosts__f_204 = use_move_hit__q_169;
+                                        apply_boosts__da_205 = MOVES__boost_atk[_ix(use_move_hit__mv_168, 165)];
+                                        apply_boosts__dd_206 = MOVES__boost_def[_ix(use_move_hit__mv_168, 165)];
+                                        apply_boosts__ds_207 = MOVES__boost_spc[_ix(use_move_hit__mv_168, 165)];
+                                        apply_boosts__dsp_208 = MOVES__boost_spe[_ix(use_move_hit__mv_168, 165)];
+                                        apply_boosts__dacc_209 = MOVES__boost_accuracy[_ix(use_move_hit__mv_168, 165)];
+                                        apply_boosts__deva_210 = MOVES__boost_evasion[_ix(use_move_hit__mv_168, 165)];
+                                        apply_boosts__deltas_211[0] = apply_boosts__da_205;
+                                        apply_boosts__deltas_211[1] = apply_boosts__dd_206;
+                                        apply_boosts__deltas_211[2] = apply_boosts__ds_207;
+                                        apply_boosts__deltas_211[3] = apply_boosts__dsp_208;
+                                        apply_boosts__deltas_211[4] = apply_boosts__dacc_209;
+                                        apply_boosts__deltas_211[5] = apply_boosts__deva_210;
+                                        apply_boosts__any_ok_212 = false;
+                                        for (int32_t apply_boosts__k_213 = 0, _end136 = 6; apply_boosts__k_213 < _end136; apply_boosts__k_213++) {
+                                            boost_stat__q_214 = apply_boosts__q_203;
+                                            boost_stat__k_215 = apply_boosts__k_213;
+                                            boost_stat__delta_216 = apply_boosts__deltas_211[apply_boosts__k_213];
+                                            boost_stat__a_217 = s->active[_ix(boost_stat__q_214, 2)];
+                                            boost_stat__b_218 = ((int32_t)(s->boosts[_ix(boost_stat__q_214, 2) * 6 + _ix(boost_stat__k_215, 6)]));
+                                            boost_stat__nb_219 = _imin(_imax(_wadd(boost_stat__b_218, boost_stat__delta_216), (-6)), 6);
+                                            boost_stat__ok_220 = false;
+                                            if (((((boost_stat__delta_216 != 0) && (s->hp[_ix(boost_stat__q_214, 2) * 6 + _ix(boost_stat__a_217, 6)] > 0)) && (!((boost_stat__delta_216 > 0) && (boost_stat__b_218 >= 6)))) && (!((boost_stat__delta_216 < 0) && (boost_stat__b_218 <= (-6)))))) {
+                                                if ((boost_stat__k_215 >= 4)) {
+                                                    int32_t _w137 = _wx(boost_stat__q_214, 2);
+                                                    int32_t _w138 = _wx(boost_stat__k_215, 6);
+                                                    if (_w137 >= 0 && _w138 >= 0) {
+                                                        s->boosts[_w137 * 6 + _w138] = ((int8_t)(boost_stat__nb_219));
                                                     }
-                                                    boost_stat__ok_215 = true;
-                                                } else if ((((boost_stat__delta_211 > 0) && (s->mod[_ix(boost_stat__q_209, 2) * 4 + _ix(boost_stat__k_210, 4)] == 999)) || ((boost_stat__delta_211 < 0) && (s->mod[_ix(boost_stat__q_209, 2) * 4 + _ix(boost_stat__k_210, 4)] == 1)))) {
-                                                    int32_t _w126 = _wx(boost_stat__q_209, 2);
-                                                    int32_t _w127 = _wx(boost_stat__k_210, 6);
-                                                    if (_w126 >= 0 && _w127 >= 0) {
-                                                        s->boosts[_w126 * 6 + _w127] = ((int8_t)(((boost_stat__delta_211 > 0) ? _wsub(boost_stat__nb_214, 1) : _wadd(boost_stat__nb_214, 1))));
+                                                    boost_stat__ok_220 = true;
+                                                } else if ((((boost_stat__delta_216 > 0) && (s->mod[_ix(boost_stat__q_214, 2) * 4 + _ix(boost_stat__k_215, 4)] == 999)) || ((boost_stat__delta_216 < 0) && (s->mod[_ix(boost_stat__q_214, 2) * 4 + _ix(boost_stat__k_215, 4)] == 1)))) {
+                                                    int32_t _w139 = _wx(boost_stat__q_214, 2);
+                                                    int32_t _w140 = _wx(boost_stat__k_215, 6);
+                                                    if (_w139 >= 0 && _w140 >= 0) {
+                                                        s->boosts[_w139 * 6 + _w140] = ((int8_t)(((boost_stat__delta_216 > 0) ? _wsub(boost_stat__nb_219, 1) : _wadd(boost_stat__nb_219, 1))));
                                                     }
                                                 } else {
-                                                    int32_t _w128 = _wx(boost_stat__q_209, 2);
-                                                    int32_t _w129 = _wx(boost_stat__k_210, 6);
-                                                    if (_w128 >= 0 && _w129 >= 0) {
-                                                        s->boosts[_w128 * 6 + _w129] = ((int8_t)(boost_stat__nb_214));
+                                                    int32_t _w141 = _wx(boost_stat__q_214, 2);
+                                                    int32_t _w142 = _wx(boost_stat__k_215, 6);
+                                                    if (_w141 >= 0 && _w142 >= 0) {
+                                                        s->boosts[_w141 * 6 + _w142] = ((int8_t)(boost_stat__nb_219));
                                                     }
-                                                    boost_stat__ok_215 = true;
-                                                    boost_stat__m_216 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_209, 2) * 24 + _ix(boost_stat__a_212, 6) * 4 + _ix(boost_stat__k_210, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_214, 6), 13)]), 100), 1);
-                                                    int32_t _w130 = _wx(boost_stat__q_209, 2);
-                                                    int32_t _w131 = _wx(boost_stat__k_210, 4);
-                                                    if (_w130 >= 0 && _w131 >= 0) {
-                                                        s->mod[_w130 * 4 + _w131] = ((int16_t)(((boost_stat__delta_211 > 0) ? _imin(boost_stat__m_216, 999) : boost_stat__m_216)));
+                                                    boost_stat__ok_220 = true;
+                                                    boost_stat__m_221 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_214, 2) * 24 + _ix(boost_stat__a_217, 6) * 4 + _ix(boost_stat__k_215, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_219, 6), 13)]), 100), 1);
+                                                    int32_t _w143 = _wx(boost_stat__q_214, 2);
+                                                    int32_t _w144 = _wx(boost_stat__k_215, 4);
+                                                    if (_w143 >= 0 && _w144 >= 0) {
+                                                        s->mod[_w143 * 4 + _w144] = ((int16_t)(((boost_stat__delta_216 > 0) ? _imin(boost_stat__m_221, 999) : boost_stat__m_221)));
                                                     }
                                                 }
                                             }
-                                            boost_stat__result_217 = boost_stat__ok_215;
-                                            apply_boosts__ok_218 = boost_stat__result_217;
-                                            apply_boosts__any_ok_207 = (apply_boosts__any_ok_207 || apply_boosts__ok_218);
+                                            boost_stat__result_222 = boost_stat__ok_220;
+                                            apply_boosts__ok_223 = boost_stat__result_222;
+                                            apply_boosts__any_ok_212 = (apply_boosts__any_ok_212 || apply_boosts__ok_223);
                                         }
-                                        if (apply_boosts__any_ok_207) {
-                                            if ((s->status[_ix(apply_boosts__f_199, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_199, 2)], 6)] == 3)) {
-                                                int32_t _w132 = _wx(apply_boosts__f_199, 2);
-                                                if (_w132 >= 0) {
-                                                    s->mod[_w132 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_199, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                        if (apply_boosts__any_ok_212) {
+                                            if ((s->status[_ix(apply_boosts__f_204, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_204, 2)], 6)] == 3)) {
+                                                int32_t _w145 = _wx(apply_boosts__f_204, 2);
+                                                if (_w145 >= 0) {
+                                                    s->mod[_w145 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_204, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((s->status[_ix(apply_boosts__f_199, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_199, 2)], 6)] == 1)) {
-                                                int32_t _w133 = _wx(apply_boosts__f_199, 2);
-                                                if (_w133 >= 0) {
-                                                    s->mod[_w133 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_199, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((s->status[_ix(apply_boosts__f_204, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_204, 2)], 6)] == 1)) {
+                                                int32_t _w146 = _wx(apply_boosts__f_204, 2);
+                                                if (_w146 >= 0) {
+                                                    s->mod[_w146 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_204, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_178 && ((use_move_hit__kind_175 == 10) || (use_move_hit__kind_175 == 11)))) {
-                                        heal_self__p_219 = use_move_hit__p_161;
-                                        heal_self__rest_220 = (use_move_hit__kind_175 == 10);
-                                        heal_self__a_221 = s->active[_ix(heal_self__p_219, 2)];
-                                        heal_self__h_222 = ((int32_t)(s->hp[_ix(heal_self__p_219, 2) * 6 + _ix(heal_self__a_221, 6)]));
-                                        heal_self__mh_223 = ((int32_t)(s->maxhp[_ix(heal_self__p_219, 2) * 6 + _ix(heal_self__a_221, 6)]));
-                                        heal_self__fails_224 = ((heal_self__h_222 == heal_self__mh_223) || (((heal_self__h_222 == _wsub(heal_self__mh_223, 255)) || (heal_self__h_222 == _wsub(heal_self__mh_223, 511))) && (_pymod(heal_self__h_222, 256) != 0)));
-                                        if ((!heal_self__fails_224)) {
-                                            if (heal_self__rest_220) {
-                                                int32_t _w134 = _wx(heal_self__p_219, 2);
-                                                int32_t _w135 = _wx(heal_self__a_221, 6);
-                                                if (_w134 >= 0 && _w135 >= 0) {
-                                                    s->status[_w134 * 6 + _w135] = ((int8_t)(5));
+                                    if ((use_move_hit__hit_183 && ((use_move_hit__kind_180 == 10) || (use_move_hit__kind_180 == 11)))) {
+                                        heal_self__p_224 = use_move_hit__p_166;
+                                        heal_self__rest_225 = (use_move_hit__kind_180 == 10);
+                                        heal_self__a_226 = s->active[_ix(heal_self__p_224, 2)];
+                                        heal_self__h_227 = ((int32_t)(s->hp[_ix(heal_self__p_224, 2) * 6 + _ix(heal_self__a_226, 6)]));
+                                        heal_self__mh_228 = ((int32_t)(s->maxhp[_ix(heal_self__p_224, 2) * 6 + _ix(heal_self__a_226, 6)]));
+                                        heal_self__fails_229 = ((heal_self__h_227 == heal_self__mh_228) || (((heal_self__h_227 == _wsub(heal_self__mh_228, 255)) || (heal_self__h_227 == _wsub(heal_self__mh_228, 511))) && (_pymod(heal_self__h_227, 256) != 0)));
+                                        if ((!heal_self__fails_229)) {
+                                            if (heal_self__rest_225) {
+                                                int32_t _w147 = _wx(heal_self__p_224, 2);
+                                                int32_t _w148 = _wx(heal_self__a_226, 6);
+                                                if (_w147 >= 0 && _w148 >= 0) {
+                                                    s->status[_w147 * 6 + _w148] = ((int8_t)(5));
                                                 }
-                                                rand__v_225 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_111)), 7));
-                                                log_draw__v_226 = rand__v_225;
-                                                int32_t _w136 = _wx(s->ndraws, 64);
-                                                if (_w136 >= 0) {
-                                                    s->draws[_w136] = log_draw__v_226;
+                                                rand__v_230 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_111)), 7));
+                                                log_draw__v_231 = rand__v_230;
+                                                int32_t _w149 = _wx(s->ndraws, 64);
+                                                if (_w149 >= 0) {
+                                                    s->draws[_w149] = log_draw__v_231;
                                                 }
-                                                int32_t _w137 = _wx(s->ndraws, 64);
-                                                if (_w137 >= 0) {
-                                                    s->draw_lo[_w137] = 1;
+                                                int32_t _w150 = _wx(s->ndraws, 64);
+                                                if (_w150 >= 0) {
+                                                    s->draw_lo[_w150] = 1;
                                                 }
-                                                int32_t _w138 = _wx(s->ndraws, 64);
-                                                if (_w138 >= 0) {
-                                                    s->draw_hi[_w138] = 8;
+                                                int32_t _w151 = _wx(s->ndraws, 64);
+                                                if (_w151 >= 0) {
+                                                    s->draw_hi[_w151] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_227 = rand__v_225;
-                                                heal_self__v_228 = rand__result_227;
-                                                int32_t _w139 = _wx(heal_self__p_219, 2);
-                                                int32_t _w140 = _wx(heal_self__a_221, 6);
-                                                if (_w139 >= 0 && _w140 >= 0) {
-                                                    s->sleep[_w139 * 6 + _w140] = ((int8_t)(2));
+                                                rand__result_232 = rand__v_230;
+                                                heal_self__v_233 = rand__result_232;
+                                                int32_t _w152 = _wx(heal_self__p_224, 2);
+                                                int32_t _w153 = _wx(heal_self__a_226, 6);
+                                                if (_w152 >= 0 && _w153 >= 0) {
+                                                    s->sleep[_w152 * 6 + _w153] = ((int8_t)(2));
                                                 }
-                                                int32_t _w141 = _wx(heal_self__p_219, 2);
-                                                int32_t _w142 = _wx(heal_self__a_221, 6);
-                                                if (_w141 >= 0 && _w142 >= 0) {
-                                                    s->hp[_w141 * 6 + _w142] = s->maxhp[_ix(heal_self__p_219, 2) * 6 + _ix(heal_self__a_221, 6)];
+                                                int32_t _w154 = _wx(heal_self__p_224, 2);
+                                                int32_t _w155 = _wx(heal_self__a_226, 6);
+                                                if (_w154 >= 0 && _w155 >= 0) {
+                                                    s->hp[_w154 * 6 + _w155] = s->maxhp[_ix(heal_self__p_224, 2) * 6 + _ix(heal_self__a_226, 6)];
                                                 }
                                             } else {
-                                                int32_t _w143 = _wx(heal_self__p_219, 2);
-                                                int32_t _w144 = _wx(heal_self__a_221, 6);
-                                                if (_w143 >= 0 && _w144 >= 0) {
-                                                    s->hp[_w143 * 6 + _w144] = ((int16_t)(_imin(_wadd(heal_self__h_222, _floordiv(heal_self__mh_223, 2)), heal_self__mh_223)));
+                                                int32_t _w156 = _wx(heal_self__p_224, 2);
+                                                int32_t _w157 = _wx(heal_self__a_226, 6);
+                                                if (_w156 >= 0 && _w157 >= 0) {
+                                                    s->hp[_w156 * 6 + _w157] = ((int16_t)(_imin(_wadd(heal_self__h_227, _floordiv(heal_self__mh_228, 2)), heal_self__mh_228)));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_178 && (use_move_hit__kind_175 == 15))) {
-                                        int32_t _w145 = _wx(use_move_hit__p_161, 2);
-                                        if (_w145 >= 0) {
-                                            s->reflect[_w145] = true;
+                                    if ((use_move_hit__hit_183 && (use_move_hit__kind_180 == 15))) {
+                                        int32_t _w158 = _wx(use_move_hit__p_166, 2);
+                                        if (_w158 >= 0) {
+                                            s->reflect[_w158] = true;
                                         }
                                     }
-                                    if ((use_move_hit__hit_178 && (use_move_hit__kind_175 == 16))) {
-                                        int32_t _w146 = _wx(use_move_hit__p_161, 2);
-                                        if (_w146 >= 0) {
-                                            s->light_screen[_w146] = true;
+                                    if ((use_move_hit__hit_183 && (use_move_hit__kind_180 == 16))) {
+                                        int32_t _w159 = _wx(use_move_hit__p_166, 2);
+                                        if (_w159 >= 0) {
+                                            s->light_screen[_w159] = true;
                                         }
                                     }
-                                    if (((use_move_hit__hit_178 && (MOVES__power[_ix(use_move_hit__mv_163, 165)] == 0)) && (MOVES__volatile[_ix(use_move_hit__mv_163, 165)] == 1))) {
-                                        confuse__q_229 = use_move_hit__q_164;
-                                        if (((s->confused[_ix(confuse__q_229, 2)] == 0) && (s->hp[_ix(confuse__q_229, 2) * 6 + _ix(s->active[_ix(confuse__q_229, 2)], 6)] > 0))) {
-                                            rand__v_230 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_111)), 4));
-                                            log_draw__v_231 = rand__v_230;
-                                            int32_t _w147 = _wx(s->ndraws, 64);
-                                            if (_w147 >= 0) {
-                                                s->draws[_w147] = log_draw__v_231;
-                                            }
-                                            int32_t _w148 = _wx(s->ndraws, 64);
-                                            if (_w148 >= 0) {
-                                                s->draw_lo[_w148] = 2;
-                                            }
-                                            int32_t _w149 = _wx(s->ndraws, 64);
-                                            if (_w149 >= 0) {
-                                                s->draw_hi[_w149] = 6;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_232 = rand__v_230;
-                                            int32_t _w150 = _wx(confuse__q_229, 2);
-                                            if (_w150 >= 0) {
-                                                s->confused[_w150] = ((int8_t)(rand__result_232));
-                                            }
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_178 && (use_move_hit__kind_175 == 13))) {
-                                        make_substitute__p_233 = use_move_hit__p_161;
-                                        make_substitute__a_234 = s->active[_ix(make_substitute__p_233, 2)];
-                                        if (((s->sub_hp[_ix(make_substitute__p_233, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_233, 2) * 6 + _ix(make_substitute__a_234, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_233, 2) * 6 + _ix(make_substitute__a_234, 6)]))))) {
-                                            int32_t _w151 = _wx(make_substitute__p_233, 2);
-                                            if (_w151 >= 0) {
-                                                s->sub_hp[_w151] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_233, 2) * 6 + _ix(make_substitute__a_234, 6)], 4))), 1)));
-                                            }
-                                            if ((s->maxhp[_ix(make_substitute__p_233, 2) * 6 + _ix(make_substitute__a_234, 6)] > 3)) {
-                                                int32_t _w152 = _wx(make_substitute__p_233, 2);
-                                                int32_t _w153 = _wx(make_substitute__a_234, 6);
-                                                if (_w152 >= 0 && _w153 >= 0) {
-                                                    s->hp[_w152 * 6 + _w153] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_233, 2) * 6 + _ix(make_substitute__a_234, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_233, 2) * 6 + _ix(make_substitute__a_234, 6)], 4)))))), ((int16_t)(0)))));
-                                                }
-                                            }
-                                        }
-                                    }
-                                    if ((((!use_move_hit__hit_178) && (!use_move_hit__blocked_187)) && MOVES__crash[_ix(use_move_hit__mv_163, 165)])) {
-                                        self_damage__p_235 = use_move_hit__p_161;
-                                        self_damage__q_236 = _wsub(1, self_damage__p_235);
-                                        self_damage__a_237 = s->active[_ix(self_damage__p_235, 2)];
-                                        s->last_damage = 1;
-                                        if ((s->sub_hp[_ix(self_damage__p_235, 2)] > 0)) {
-                                            if ((s->sub_hp[_ix(self_damage__q_236, 2)] > 0)) {
-                                                int32_t _w154 = _wx(self_damage__q_236, 2);
-                                                if (_w154 >= 0) {
-                                                    s->sub_hp[_w154] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_236, 2)])), 1), 0)));
-                                                }
-                                            }
-                                        } else {
-                                            int32_t _w155 = _wx(self_damage__p_235, 2);
-                                            int32_t _w156 = _wx(self_damage__a_237, 6);
-                                            if (_w155 >= 0 && _w156 >= 0) {
-                                                s->hp[_w155 * 6 + _w156] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_235, 2) * 6 + _ix(self_damage__a_237, 6)])), 1), 0)));
-                                            }
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_178 && (MOVES__power[_ix(use_move_hit__mv_163, 165)] > 0))) {
-                                        use_move_hit__nhits_238 = ((int32_t)(MOVES__hits_min[_ix(use_move_hit__mv_163, 165)]));
-                                        if ((MOVES__hits_max[_ix(use_move_hit__mv_163, 165)] > MOVES__hits_min[_ix(use_move_hit__mv_163, 165)])) {
-                                            rand__v_239 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_111)), 8));
-                                            log_draw__v_240 = rand__v_239;
-                                            int32_t _w157 = _wx(s->ndraws, 64);
-                                            if (_w157 >= 0) {
-                                                s->draws[_w157] = log_draw__v_240;
-                                            }
-                                            int32_t _w158 = _wx(s->ndraws, 64);
-                                            if (_w158 >= 0) {
-                                                s->draw_lo[_w158] = 0;
-                                            }
-                                            int32_t _w159 = _wx(s->ndraws, 64);
-                                            if (_w159 >= 0) {
-                                                s->draw_hi[_w159] = 8;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_241 = rand__v_239;
-                                            use_move_hit__k_242 = rand__result_241;
-                                            use_move_hit__nhits_238 = HITS[_ix(use_move_hit__k_242, 8)];
-                                        }
-                                        move_damage__p_243 = use_move_hit__p_161;
-                                        move_damage__mv_244 = use_move_hit__mv_163;
-                                        move_damage__q_245 = _wsub(1, move_damage__p_243);
-                                        move_damage__kind_246 = MOVES__kind[_ix(move_damage__mv_244, 165)];
-                                        move_damage__dmg_247 = 0;
-                                        if ((move_damage__kind_246 == 5)) {
-                                            move_damage__dmg_247 = ((int32_t)(s->level[_ix(move_damage__p_243, 2) * 6 + _ix(s->active[_ix(move_damage__p_243, 2)], 6)]));
-                                        } else if ((move_damage__kind_246 == 6)) {
-                                            move_damage__dmg_247 = ((int32_t)(MOVES__fixed_damage[_ix(move_damage__mv_244, 165)]));
-                                        } else if ((move_damage__kind_246 == 7)) {
-                                            move_damage__dmg_247 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_245, 2) * 6 + _ix(s->active[_ix(move_damage__q_245, 2)], 6)])), 2), 1);
-                                        } else if ((move_damage__kind_246 == 12)) {
-                                            move_damage__u_248 = ((int32_t)(s->used_move[_ix(move_damage__q_245, 2)]));
-                                            move_damage__ok_249 = (((move_damage__u_248 >= 0) && (s->shown_move[_ix(move_damage__q_245, 2)] != 67)) && (s->last_damage > 0));
-                                            move_damage__ok_249 = ((move_damage__ok_249 && ((MOVES__type[_ix(move_damage__u_248, 165)] == 12) || (MOVES__type[_ix(move_damage__u_248, 165)] == 9))) && (MOVES__power[_ix(move_damage__u_248, 165)] > 0));
-                                            move_damage__dmg_247 = (move_damage__ok_249 ? _wmul(2, s->last_damage) : 0);
-                                        } else {
-                                            damage_of__p_250 = move_damage__p_243;
-                                            damage_of__mv_251 = move_damage__mv_244;
-                                            damage_of__q_252 = _wsub(1, damage_of__p_250);
-                                            damage_of__a_253 = s->active[_ix(damage_of__p_250, 2)];
-                                            damage_of__d_254 = s->active[_ix(damage_of__q_252, 2)];
-                                            damage_of__sa_255 = s->species[_ix(damage_of__p_250, 2) * 6 + _ix(damage_of__a_253, 6)];
-                                            damage_of__sd_256 = s->species[_ix(damage_of__q_252, 2) * 6 + _ix(damage_of__d_254, 6)];
-                                            damage_of__c_257 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_255, 151)], 2))), 2))), ((int16_t)(255)))));
-                                            damage_of__c_257 = ((MOVES__crit_ratio[_ix(damage_of__mv_251, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_257, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_257, 4))), ((int16_t)(255))))));
-                                            chance__num_258 = damage_of__c_257;
-                                            chance__v_259 = _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_111)), 256);
-                                            log_draw__v_260 = chance__v_259;
+                                    if (((use_move_hit__hit_183 && (MOVES__power[_ix(use_move_hit__mv_168, 165)] == 0)) && (MOVES__volatile[_ix(use_move_hit__mv_168, 165)] == 1))) {
+                                        confuse__q_234 = use_move_hit__q_169;
+                                        if (((s->confused[_ix(confuse__q_234, 2)] == 0) && (s->hp[_ix(confuse__q_234, 2) * 6 + _ix(s->active[_ix(confuse__q_234, 2)], 6)] > 0))) {
+                                            rand__v_235 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_111)), 4));
+                                            log_draw__v_236 = rand__v_235;
                                             int32_t _w160 = _wx(s->ndraws, 64);
                                             if (_w160 >= 0) {
-                                                s->draws[_w160] = log_draw__v_260;
+                                                s->draws[_w160] = log_draw__v_236;
                                             }
                                             int32_t _w161 = _wx(s->ndraws, 64);
                                             if (_w161 >= 0) {
-                                                s->draw_lo[_w161] = 0;
+                                                s->draw_lo[_w161] = 2;
                                             }
                                             int32_t _w162 = _wx(s->ndraws, 64);
                                             if (_w162 >= 0) {
-                                                s->draw_hi[_w162] = 256;
+                                                s->draw_hi[_w162] = 6;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_261 = (chance__v_259 < chance__num_258);
-                                            damage_of__crit_262 = chance__result_261;
-                                            damage_of__special_263 = (MOVES__category[_ix(damage_of__mv_251, 165)] == 1);
-                                            damage_of__si_264 = (damage_of__special_263 ? 2 : 0);
-                                            damage_of__di_265 = (damage_of__special_263 ? 2 : 1);
-                                            damage_of__at_266 = ((int32_t)((damage_of__crit_262 ? s->stats[_ix(damage_of__p_250, 2) * 24 + _ix(damage_of__a_253, 6) * 4 + _ix(damage_of__si_264, 4)] : s->mod[_ix(damage_of__p_250, 2) * 4 + _ix(damage_of__si_264, 4)])));
-                                            damage_of__df_267 = ((int32_t)((damage_of__crit_262 ? s->stats[_ix(damage_of__q_252, 2) * 24 + _ix(damage_of__d_254, 6) * 4 + _ix(damage_of__di_265, 4)] : s->mod[_ix(damage_of__q_252, 2) * 4 + _ix(damage_of__di_265, 4)])));
-                                            if (((!damage_of__crit_262) && ((damage_of__special_263 && s->light_screen[_ix(damage_of__q_252, 2)]) || ((!damage_of__special_263) && s->reflect[_ix(damage_of__q_252, 2)])))) {
-                                                damage_of__df_267 = _wmul(damage_of__df_267, 2);
+                                            rand__result_237 = rand__v_235;
+                                            int32_t _w163 = _wx(confuse__q_234, 2);
+                                            if (_w163 >= 0) {
+                                                s->confused[_w163] = ((int8_t)(rand__result_237));
                                             }
-                                            damage_of__lvl_268 = _wmul(((int32_t)(s->level[_ix(damage_of__p_250, 2) * 6 + _ix(damage_of__a_253, 6)])), (damage_of__crit_262 ? 2 : 1));
-                                            if (((damage_of__at_266 >= 256) || (damage_of__df_267 >= 256))) {
-                                                damage_of__at_266 = _imax(_pymod(_floordiv(damage_of__at_266, 4), 256), 1);
-                                                damage_of__df_267 = _imax(_pymod(_floordiv(damage_of__df_267, 4), 256), 1);
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_183 && (use_move_hit__kind_180 == 13))) {
+                                        make_substitute__p_238 = use_move_hit__p_166;
+                                        make_substitute__a_239 = s->active[_ix(make_substitute__p_238, 2)];
+                                        if (((s->sub_hp[_ix(make_substitute__p_238, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)]))))) {
+                                            int32_t _w164 = _wx(make_substitute__p_238, 2);
+                                            if (_w164 >= 0) {
+                                                s->sub_hp[_w164] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)], 4))), 1)));
                                             }
-                                            if ((MOVES__self_destruct[_ix(damage_of__mv_251, 165)] && (!damage_of__special_263))) {
-                                                damage_of__df_267 = _imax(_floordiv(damage_of__df_267, 2), 1);
-                                            }
-                                            damage_of__dmg_269 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_268, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_251, 165)]))), damage_of__at_266), damage_of__df_267);
-                                            damage_of__dmg_269 = _wadd(_imin(_floordiv(damage_of__dmg_269, 50), 997), 2);
-                                            damage_of__mt_270 = MOVES__type[_ix(damage_of__mv_251, 165)];
-                                            if (((damage_of__mt_270 == SPECIES__type1[_ix(damage_of__sa_255, 151)]) || (damage_of__mt_270 == SPECIES__type2[_ix(damage_of__sa_255, 151)]))) {
-                                                damage_of__dmg_269 = _wadd(damage_of__dmg_269, _floordiv(damage_of__dmg_269, 2));
-                                            }
-                                            damage_of__e1_274 = ({ int16_t _let163 = damage_of__mt_270; int16_t effectiveness__mt_271 = _let163; ({ int16_t _let164 = SPECIES__type1[_ix(damage_of__sd_256, 151)]; int16_t effectiveness__dt_272 = _let164; ({ int16_t _let165[15]; _let165[0] = TC__bug[_ix(effectiveness__mt_271, 15)]; _let165[1] = TC__fire[_ix(effectiveness__mt_271, 15)]; _let165[2] = TC__ghost[_ix(effectiveness__mt_271, 15)]; _let165[3] = TC__ice[_ix(effectiveness__mt_271, 15)]; _let165[4] = TC__poison[_ix(effectiveness__mt_271, 15)]; _let165[5] = TC__psychic[_ix(effectiveness__mt_271, 15)]; _let165[6] = TC__electric[_ix(effectiveness__mt_271, 15)]; _let165[7] = TC__grass[_ix(effectiveness__mt_271, 15)]; _let165[8] = TC__dragon[_ix(effectiveness__mt_271, 15)]; _let165[9] = TC__fighting[_ix(effectiveness__mt_271, 15)]; _let165[10] = TC__flying[_ix(effectiveness__mt_271, 15)]; _let165[11] = TC__ground[_ix(effectiveness__mt_271, 15)]; _let165[12] = TC__normal[_ix(effectiveness__mt_271, 15)]; _let165[13] = TC__rock[_ix(effectiveness__mt_271, 15)]; _let165[14] = TC__water[_ix(effectiveness__mt_271, 15)]; int16_t effectiveness__row_273[15]; memcpy(effectiveness__row_273, _let165, sizeof effectiveness__row_273); (((effectiveness__dt_272 < 0) || (effectiveness__mt_271 == 15)) ? ((int16_t)(10)) : effectiveness__row_273[_ix(effectiveness__dt_272, 15)]); }); }); });
-                                            if ((damage_of__e1_274 > 10)) {
-                                                damage_of__dmg_269 = _floordiv(_wmul(damage_of__dmg_269, 20), 10);
-                                            }
-                                            if ((damage_of__e1_274 < 10)) {
-                                                damage_of__dmg_269 = _floordiv(_wmul(damage_of__dmg_269, 5), 10);
-                                            }
-                                            damage_of__e2_278 = ({ int16_t _let166 = damage_of__mt_270; int16_t effectiveness__mt_275 = _let166; ({ int16_t _let167 = SPECIES__type2[_ix(damage_of__sd_256, 151)]; int16_t effectiveness__dt_276 = _let167; ({ int16_t _let168[15]; _let168[0] = TC__bug[_ix(effectiveness__mt_275, 15)]; _let168[1] = TC__fire[_ix(effectiveness__mt_275, 15)]; _let168[2] = TC__ghost[_ix(effectiveness__mt_275, 15)]; _let168[3] = TC__ice[_ix(effectiveness__mt_275, 15)]; _let168[4] = TC__poison[_ix(effectiveness__mt_275, 15)]; _let168[5] = TC__psychic[_ix(effectiveness__mt_275, 15)]; _let168[6] = TC__electric[_ix(effectiveness__mt_275, 15)]; _let168[7] = TC__grass[_ix(effectiveness__mt_275, 15)]; _let168[8] = TC__dragon[_ix(effectiveness__mt_275, 15)]; _let168[9] = TC__fighting[_ix(effectiveness__mt_275, 15)]; _let168[10] = TC__flying[_ix(effectiveness__mt_275, 15)]; _let168[11] = TC__ground[_ix(effectiveness__mt_275, 15)]; _let168[12] = TC__normal[_ix(effectiveness__mt_275, 15)]; _let168[13] = TC__rock[_ix(effectiveness__mt_275, 15)]; _let168[14] = TC__water[_ix(effectiveness__mt_275, 15)]; int16_t effectiveness__row_277[15]; memcpy(effectiveness__row_277, _let168, sizeof effectiveness__row_277); (((effectiveness__dt_276 < 0) || (effectiveness__mt_275 == 15)) ? ((int16_t)(10)) : effectiveness__row_277[_ix(effectiveness__dt_276, 15)]); }); }); });
-                                            if ((damage_of__e2_278 > 10)) {
-                                                damage_of__dmg_269 = _floordiv(_wmul(damage_of__dmg_269, 20), 10);
-                                            }
-                                            if ((damage_of__e2_278 < 10)) {
-                                                damage_of__dmg_269 = _floordiv(_wmul(damage_of__dmg_269, 5), 10);
-                                            }
-                                            if ((damage_of__dmg_269 > 1)) {
-                                                rand__v_279 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_111)), 39));
-                                                log_draw__v_280 = rand__v_279;
-                                                int32_t _w169 = _wx(s->ndraws, 64);
-                                                if (_w169 >= 0) {
-                                                    s->draws[_w169] = log_draw__v_280;
+                                            if ((s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)] > 3)) {
+                                                int32_t _w165 = _wx(make_substitute__p_238, 2);
+                                                int32_t _w166 = _wx(make_substitute__a_239, 6);
+                                                if (_w165 >= 0 && _w166 >= 0) {
+                                                    s->hp[_w165 * 6 + _w166] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)], 4)))))), ((int16_t)(0)))));
                                                 }
-                                                int32_t _w170 = _wx(s->ndraws, 64);
-                                                if (_w170 >= 0) {
-                                                    s->draw_lo[_w170] = 217;
+                                            }
+                                        }
+                                    }
+                                    if ((((!use_move_hit__hit_183) && (!use_move_hit__blocked_192)) && MOVES__crash[_ix(use_move_hit__mv_168, 165)])) {
+                                        self_damage__p_240 = use_move_hit__p_166;
+                                        self_damage__q_241 = _wsub(1, self_damage__p_240);
+                                        self_damage__a_242 = s->active[_ix(self_damage__p_240, 2)];
+                                        s->last_damage = 1;
+                                        if ((s->sub_hp[_ix(self_damage__p_240, 2)] > 0)) {
+                                            if ((s->sub_hp[_ix(self_damage__q_241, 2)] > 0)) {
+                                                int32_t _w167 = _wx(self_damage__q_241, 2);
+                                                if (_w167 >= 0) {
+                                                    s->sub_hp[_w167] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_241, 2)])), 1), 0)));
                                                 }
-                                                int32_t _w171 = _wx(s->ndraws, 64);
-                                                if (_w171 >= 0) {
-                                                    s->draw_hi[_w171] = 256;
+                                            }
+                                        } else {
+                                            int32_t _w168 = _wx(self_damage__p_240, 2);
+                                            int32_t _w169 = _wx(self_damage__a_242, 6);
+                                            if (_w168 >= 0 && _w169 >= 0) {
+                                                s->hp[_w168 * 6 + _w169] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_240, 2) * 6 + _ix(self_damage__a_242, 6)])), 1), 0)));
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_183 && (MOVES__power[_ix(use_move_hit__mv_168, 165)] > 0))) {
+                                        use_move_hit__nhits_243 = ((int32_t)(MOVES__hits_min[_ix(use_move_hit__mv_168, 165)]));
+                                        if ((MOVES__hits_max[_ix(use_move_hit__mv_168, 165)] > MOVES__hits_min[_ix(use_move_hit__mv_168, 165)])) {
+                                            rand__v_244 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_111)), 8));
+                                            log_draw__v_245 = rand__v_244;
+                                            int32_t _w170 = _wx(s->ndraws, 64);
+                                            if (_w170 >= 0) {
+                                                s->draws[_w170] = log_draw__v_245;
+                                            }
+                                            int32_t _w171 = _wx(s->ndraws, 64);
+                                            if (_w171 >= 0) {
+                                                s->draw_lo[_w171] = 0;
+                                            }
+                                            int32_t _w172 = _wx(s->ndraws, 64);
+                                            if (_w172 >= 0) {
+                                                s->draw_hi[_w172] = 8;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_246 = rand__v_244;
+                                            use_move_hit__k_247 = rand__result_246;
+                                            use_move_hit__nhits_243 = HITS[_ix(use_move_hit__k_247, 8)];
+                                        }
+                                        move_damage__p_248 = use_move_hit__p_166;
+                                        move_damage__mv_249 = use_move_hit__mv_168;
+                                        move_damage__q_250 = _wsub(1, move_damage__p_248);
+                                        move_damage__kind_251 = MOVES__kind[_ix(move_damage__mv_249, 165)];
+                                        move_damage__dmg_252 = 0;
+                                        if ((move_damage__kind_251 == 5)) {
+                                            move_damage__dmg_252 = ((int32_t)(s->level[_ix(move_damage__p_248, 2) * 6 + _ix(s->active[_ix(move_damage__p_248, 2)], 6)]));
+                                        } else if ((move_damage__kind_251 == 6)) {
+                                            move_damage__dmg_252 = ((int32_t)(MOVES__fixed_damage[_ix(move_damage__mv_249, 165)]));
+                                        } else if ((move_damage__kind_251 == 7)) {
+                                            move_damage__dmg_252 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_250, 2) * 6 + _ix(s->active[_ix(move_damage__q_250, 2)], 6)])), 2), 1);
+                                        } else if ((move_damage__kind_251 == 12)) {
+                                            move_damage__u_253 = ((int32_t)(s->used_move[_ix(move_damage__q_250, 2)]));
+                                            move_damage__ok_254 = (((move_damage__u_253 >= 0) && (s->shown_move[_ix(move_damage__q_250, 2)] != 67)) && (s->last_damage > 0));
+                                            move_damage__ok_254 = ((move_damage__ok_254 && ((MOVES__type[_ix(move_damage__u_253, 165)] == 12) || (MOVES__type[_ix(move_damage__u_253, 165)] == 9))) && (MOVES__power[_ix(move_damage__u_253, 165)] > 0));
+                                            move_damage__dmg_252 = (move_damage__ok_254 ? _wmul(2, s->last_damage) : 0);
+                                        } else {
+                                            damage_of__p_255 = move_damage__p_248;
+                                            damage_of__mv_256 = move_damage__mv_249;
+                                            damage_of__q_257 = _wsub(1, damage_of__p_255);
+                                            damage_of__a_258 = s->active[_ix(damage_of__p_255, 2)];
+                                            damage_of__d_259 = s->active[_ix(damage_of__q_257, 2)];
+                                            damage_of__sa_260 = s->species[_ix(damage_of__p_255, 2) * 6 + _ix(damage_of__a_258, 6)];
+                                            damage_of__sd_261 = s->species[_ix(damage_of__q_257, 2) * 6 + _ix(damage_of__d_259, 6)];
+                                            damage_of__c_262 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_260, 151)], 2))), 2))), ((int16_t)(255)))));
+                                            damage_of__c_262 = ((MOVES__crit_ratio[_ix(damage_of__mv_256, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_262, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_262, 4))), ((int16_t)(255))))));
+                                            chance__num_263 = damage_of__c_262;
+                                            chance__v_264 = _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_111)), 256);
+                                            log_draw__v_265 = chance__v_264;
+                                            int32_t _w173 = _wx(s->ndraws, 64);
+                                            if (_w173 >= 0) {
+                                                s->draws[_w173] = log_draw__v_265;
+                                            }
+                                            int32_t _w174 = _wx(s->ndraws, 64);
+                                            if (_w174 >= 0) {
+                                                s->draw_lo[_w174] = 0;
+                                            }
+                                            int32_t _w175 = _wx(s->ndraws, 64);
+                                            if (_w175 >= 0) {
+                                                s->draw_hi[_w175] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_266 = (chance__v_264 < chance__num_263);
+                                            damage_of__crit_267 = chance__result_266;
+                                            damage_of__special_268 = (MOVES__category[_ix(damage_of__mv_256, 165)] == 1);
+                                            damage_of__si_269 = (damage_of__special_268 ? 2 : 0);
+                                            damage_of__di_270 = (damage_of__special_268 ? 2 : 1);
+                                            damage_of__at_271 = ((int32_t)((damage_of__crit_267 ? s->stats[_ix(damage_of__p_255, 2) * 24 + _ix(damage_of__a_258, 6) * 4 + _ix(damage_of__si_269, 4)] : s->mod[_ix(damage_of__p_255, 2) * 4 + _ix(damage_of__si_269, 4)])));
+                                            damage_of__df_272 = ((int32_t)((damage_of__crit_267 ? s->stats[_ix(damage_of__q_257, 2) * 24 + _ix(damage_of__d_259, 6) * 4 + _ix(damage_of__di_270, 4)] : s->mod[_ix(damage_of__q_257, 2) * 4 + _ix(damage_of__di_270, 4)])));
+                                            if (((!damage_of__crit_267) && ((damage_of__special_268 && s->light_screen[_ix(damage_of__q_257, 2)]) || ((!damage_of__special_268) && s->reflect[_ix(damage_of__q_257, 2)])))) {
+                                                damage_of__df_272 = _wmul(damage_of__df_272, 2);
+                                            }
+                                            damage_of__lvl_273 = _wmul(((int32_t)(s->level[_ix(damage_of__p_255, 2) * 6 + _ix(damage_of__a_258, 6)])), (damage_of__crit_267 ? 2 : 1));
+                                            if (((damage_of__at_271 >= 256) || (damage_of__df_272 >= 256))) {
+                                                damage_of__at_271 = _imax(_pymod(_floordiv(damage_of__at_271, 4), 256), 1);
+                                                damage_of__df_272 = _imax(_pymod(_floordiv(damage_of__df_272, 4), 256), 1);
+                                            }
+                                            if ((MOVES__self_destruct[_ix(damage_of__mv_256, 165)] && (!damage_of__special_268))) {
+                                                damage_of__df_272 = _imax(_floordiv(damage_of__df_272, 2), 1);
+                                            }
+                                            damage_of__dmg_274 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_273, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_256, 165)]))), damage_of__at_271), damage_of__df_272);
+                                            damage_of__dmg_274 = _wadd(_imin(_floordiv(damage_of__dmg_274, 50), 997), 2);
+                                            damage_of__mt_275 = MOVES__type[_ix(damage_of__mv_256, 165)];
+                                            if (((damage_of__mt_275 == SPECIES__type1[_ix(damage_of__sa_260, 151)]) || (damage_of__mt_275 == SPECIES__type2[_ix(damage_of__sa_260, 151)]))) {
+                                                damage_of__dmg_274 = _wadd(damage_of__dmg_274, _floordiv(damage_of__dmg_274, 2));
+                                            }
+                                            damage_of__e1_279 = ({ int16_t _let176 = damage_of__mt_275; int16_t effectiveness__mt_276 = _let176; ({ int16_t _let177 = SPECIES__type1[_ix(damage_of__sd_261, 151)]; int16_t effectiveness__dt_277 = _let177; ({ int16_t _let178[15]; _let178[0] = TC__bug[_ix(effectiveness__mt_276, 15)]; _let178[1] = TC__fire[_ix(effectiveness__mt_276, 15)]; _let178[2] = TC__ghost[_ix(effectiveness__mt_276, 15)]; _let178[3] = TC__ice[_ix(effectiveness__mt_276, 15)]; _let178[4] = TC__poison[_ix(effectiveness__mt_276, 15)]; _let178[5] = TC__psychic[_ix(effectiveness__mt_276, 15)]; _let178[6] = TC__electric[_ix(effectiveness__mt_276, 15)]; _let178[7] = TC__grass[_ix(effectiveness__mt_276, 15)]; _let178[8] = TC__dragon[_ix(effectiveness__mt_276, 15)]; _let178[9] = TC__fighting[_ix(effectiveness__mt_276, 15)]; _let178[10] = TC__flying[_ix(effectiveness__mt_276, 15)]; _let178[11] = TC__ground[_ix(effectiveness__mt_276, 15)]; _let178[12] = TC__normal[_ix(effectiveness__mt_276, 15)]; _let178[13] = TC__rock[_ix(effectiveness__mt_276, 15)]; _let178[14] = TC__water[_ix(effectiveness__mt_276, 15)]; int16_t effectiveness__row_278[15]; memcpy(effectiveness__row_278, _let178, sizeof effectiveness__row_278); (((effectiveness__dt_277 < 0) || (effectiveness__mt_276 == 15)) ? ((int16_t)(10)) : effectiveness__row_278[_ix(effectiveness__dt_277, 15)]); }); }); });
+                                            if ((damage_of__e1_279 > 10)) {
+                                                damage_of__dmg_274 = _floordiv(_wmul(damage_of__dmg_274, 20), 10);
+                                            }
+                                            if ((damage_of__e1_279 < 10)) {
+                                                damage_of__dmg_274 = _floordiv(_wmul(damage_of__dmg_274, 5), 10);
+                                            }
+                                            damage_of__e2_283 = ({ int16_t _let179 = damage_of__mt_275; int16_t effectiveness__mt_280 = _let179; ({ int16_t _let180 = SPECIES__type2[_ix(damage_of__sd_261, 151)]; int16_t effectiveness__dt_281 = _let180; ({ int16_t _let181[15]; _let181[0] = TC__bug[_ix(effectiveness__mt_280, 15)]; _let181[1] = TC__fire[_ix(effectiveness__mt_280, 15)]; _let181[2] = TC__ghost[_ix(effectiveness__mt_280, 15)]; _let181[3] = TC__ice[_ix(effectiveness__mt_280, 15)]; _let181[4] = TC__poison[_ix(effectiveness__mt_280, 15)]; _let181[5] = TC__psychic[_ix(effectiveness__mt_280, 15)]; _let181[6] = TC__electric[_ix(effectiveness__mt_280, 15)]; _let181[7] = TC__grass[_ix(effectiveness__mt_280, 15)]; _let181[8] = TC__dragon[_ix(effectiveness__mt_280, 15)]; _let181[9] = TC__fighting[_ix(effectiveness__mt_280, 15)]; _let181[10] = TC__flying[_ix(effectiveness__mt_280, 15)]; _let181[11] = TC__ground[_ix(effectiveness__mt_280, 15)]; _let181[12] = TC__normal[_ix(effectiveness__mt_280, 15)]; _let181[13] = TC__rock[_ix(effectiveness__mt_280, 15)]; _let181[14] = TC__water[_ix(effectiveness__mt_280, 15)]; int16_t effectiveness__row_282[15]; memcpy(effectiveness__row_282, _let181, sizeof effectiveness__row_282); (((effectiveness__dt_281 < 0) || (effectiveness__mt_280 == 15)) ? ((int16_t)(10)) : effectiveness__row_282[_ix(effectiveness__dt_281, 15)]); }); }); });
+                                            if ((damage_of__e2_283 > 10)) {
+                                                damage_of__dmg_274 = _floordiv(_wmul(damage_of__dmg_274, 20), 10);
+                                            }
+                                            if ((damage_of__e2_283 < 10)) {
+                                                damage_of__dmg_274 = _floordiv(_wmul(damage_of__dmg_274, 5), 10);
+                                            }
+                                            if ((damage_of__dmg_274 > 1)) {
+                                                rand__v_284 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_111)), 39));
+                                                log_draw__v_285 = rand__v_284;
+                                                int32_t _w182 = _wx(s->ndraws, 64);
+                                                if (_w182 >= 0) {
+                                                    s->draws[_w182] = log_draw__v_285;
+                                                }
+                                                int32_t _w183 = _wx(s->ndraws, 64);
+                                                if (_w183 >= 0) {
+                                                    s->draw_lo[_w183] = 217;
+                                                }
+                                                int32_t _w184 = _wx(s->ndraws, 64);
+                                                if (_w184 >= 0) {
+                                                    s->draw_hi[_w184] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_281 = rand__v_279;
-                                                damage_of__r_282 = rand__result_281;
-                                                damage_of__dmg_269 = _floordiv(_wmul(damage_of__dmg_269, damage_of__r_282), 255);
+                                                rand__result_286 = rand__v_284;
+                                                damage_of__r_287 = rand__result_286;
+                                                damage_of__dmg_274 = _floordiv(_wmul(damage_of__dmg_274, damage_of__r_287), 255);
                                             }
-                                            damage_of__result_283 = damage_of__dmg_269;
-                                            move_damage__dmg_247 = damage_of__result_283;
+                                            damage_of__result_288 = damage_of__dmg_274;
+                                            move_damage__dmg_252 = damage_of__result_288;
                                         }
-                                        move_damage__result_284 = move_damage__dmg_247;
-                                        use_move_hit__first_285 = move_damage__result_284;
-                                        use_move_hit__dmg_286 = 0;
-                                        use_move_hit__behind_287 = (s->sub_hp[_ix(use_move_hit__q_164, 2)] > 0);
-                                        if (use_move_hit__behind_287) {
-                                            hit_substitute__p_288 = use_move_hit__p_161;
-                                            hit_substitute__mv_289 = use_move_hit__mv_163;
-                                            hit_substitute__first_290 = use_move_hit__first_285;
-                                            hit_substitute__nhits_291 = use_move_hit__nhits_238;
-                                            hit_substitute__q_292 = _wsub(1, hit_substitute__p_288);
-                                            hit_substitute__a_293 = s->active[_ix(hit_substitute__p_288, 2)];
-                                            hit_substitute__broke_294 = false;
-                                            for (int32_t hit_substitute__h_295 = 0, _end172 = 5; hit_substitute__h_295 < _end172; hit_substitute__h_295++) {
-                                                if (((((hit_substitute__h_295 < hit_substitute__nhits_291) && (!hit_substitute__broke_294)) && (s->hp[_ix(hit_substitute__p_288, 2) * 6 + _ix(hit_substitute__a_293, 6)] > 0)) && (hit_substitute__first_290 > 0))) {
-                                                    s->last_damage = hit_substitute__first_290;
-                                                    int32_t _w173 = _wx(hit_substitute__q_292, 2);
-                                                    if (_w173 >= 0) {
-                                                        s->sub_hp[_w173] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_292, 2)], _imin(hit_substitute__first_290, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_292, 2)]))))));
+                                        move_damage__result_289 = move_damage__dmg_252;
+                                        use_move_hit__first_290 = move_damage__result_289;
+                                        use_move_hit__dmg_291 = 0;
+                                        use_move_hit__behind_292 = (s->sub_hp[_ix(use_move_hit__q_169, 2)] > 0);
+                                        if (use_move_hit__behind_292) {
+                                            hit_substitute__p_293 = use_move_hit__p_166;
+                                            hit_substitute__mv_294 = use_move_hit__mv_168;
+                                            hit_substitute__first_295 = use_move_hit__first_290;
+                                            hit_substitute__nhits_296 = use_move_hit__nhits_243;
+                                            hit_substitute__q_297 = _wsub(1, hit_substitute__p_293);
+                                            hit_substitute__a_298 = s->active[_ix(hit_substitute__p_293, 2)];
+                                            hit_substitute__broke_299 = false;
+                                            for (int32_t hit_substitute__h_300 = 0, _end185 = 5; hit_substitute__h_300 < _end185; hit_substitute__h_300++) {
+                                                if (((((hit_substitute__h_300 < hit_substitute__nhits_296) && (!hit_substitute__broke_299)) && (s->hp[_ix(hit_substitute__p_293, 2) * 6 + _ix(hit_substitute__a_298, 6)] > 0)) && (hit_substitute__first_295 > 0))) {
+                                                    s->last_damage = hit_substitute__first_295;
+                                                    int32_t _w186 = _wx(hit_substitute__q_297, 2);
+                                                    if (_w186 >= 0) {
+                                                        s->sub_hp[_w186] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_297, 2)], _imin(hit_substitute__first_295, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_297, 2)]))))));
                                                     }
-                                                    if ((s->sub_hp[_ix(hit_substitute__q_292, 2)] <= 0)) {
-                                                        hit_substitute__broke_294 = true;
+                                                    if ((s->sub_hp[_ix(hit_substitute__q_297, 2)] <= 0)) {
+                                                        hit_substitute__broke_299 = true;
                                                     } else {
-                                                        if ((MOVES__recoil_num[_ix(hit_substitute__mv_289, 165)] > 0)) {
-                                                            hit_substitute__rec_296 = _imax(_floordiv(_wmul(hit_substitute__first_290, MOVES__recoil_num[_ix(hit_substitute__mv_289, 165)]), MOVES__recoil_den[_ix(hit_substitute__mv_289, 165)]), 1);
-                                                            int32_t _w174 = _wx(hit_substitute__p_288, 2);
-                                                            int32_t _w175 = _wx(hit_substitute__a_293, 6);
-                                                            if (_w174 >= 0 && _w175 >= 0) {
-                                                                s->hp[_w174 * 6 + _w175] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_288, 2) * 6 + _ix(hit_substitute__a_293, 6)], hit_substitute__rec_296), 0)));
+                                                        if ((MOVES__recoil_num[_ix(hit_substitute__mv_294, 165)] > 0)) {
+                                                            hit_substitute__rec_301 = _imax(_floordiv(_wmul(hit_substitute__first_295, MOVES__recoil_num[_ix(hit_substitute__mv_294, 165)]), MOVES__recoil_den[_ix(hit_substitute__mv_294, 165)]), 1);
+                                                            int32_t _w187 = _wx(hit_substitute__p_293, 2);
+                                                            int32_t _w188 = _wx(hit_substitute__a_298, 6);
+                                                            if (_w187 >= 0 && _w188 >= 0) {
+                                                                s->hp[_w187 * 6 + _w188] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_293, 2) * 6 + _ix(hit_substitute__a_298, 6)], hit_substitute__rec_301), 0)));
                                                             }
                                                         }
-                                                        if ((MOVES__drain_num[_ix(hit_substitute__mv_289, 165)] > 0)) {
-                                                            hit_substitute__gain_297 = _imax(_floordiv(_wmul(hit_substitute__first_290, MOVES__drain_num[_ix(hit_substitute__mv_289, 165)]), MOVES__drain_den[_ix(hit_substitute__mv_289, 165)]), 1);
-                                                            s->last_damage = hit_substitute__gain_297;
-                                                            int32_t _w176 = _wx(hit_substitute__p_288, 2);
-                                                            int32_t _w177 = _wx(hit_substitute__a_293, 6);
-                                                            if (_w176 >= 0 && _w177 >= 0) {
-                                                                s->hp[_w176 * 6 + _w177] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_288, 2) * 6 + _ix(hit_substitute__a_293, 6)])), hit_substitute__gain_297), ((int32_t)(s->maxhp[_ix(hit_substitute__p_288, 2) * 6 + _ix(hit_substitute__a_293, 6)])))));
+                                                        if ((MOVES__drain_num[_ix(hit_substitute__mv_294, 165)] > 0)) {
+                                                            hit_substitute__gain_302 = _imax(_floordiv(_wmul(hit_substitute__first_295, MOVES__drain_num[_ix(hit_substitute__mv_294, 165)]), MOVES__drain_den[_ix(hit_substitute__mv_294, 165)]), 1);
+                                                            s->last_damage = hit_substitute__gain_302;
+                                                            int32_t _w189 = _wx(hit_substitute__p_293, 2);
+                                                            int32_t _w190 = _wx(hit_substitute__a_298, 6);
+                                                            if (_w189 >= 0 && _w190 >= 0) {
+                                                                s->hp[_w189 * 6 + _w190] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_293, 2) * 6 + _ix(hit_substitute__a_298, 6)])), hit_substitute__gain_302), ((int32_t)(s->maxhp[_ix(hit_substitute__p_293, 2) * 6 + _ix(hit_substitute__a_298, 6)])))));
                                                             }
                                                         }
                                                     }
                                                 }
                                             }
-                                            hit_substitute__result_298 = hit_substitute__broke_294;
-                                            use_move_hit__broke_176 = hit_substitute__result_298;
-                                            if (((use_move_hit__kind_175 == 4) && (!use_move_hit__broke_176))) {
-                                                int32_t _w178 = _wx(use_move_hit__p_161, 2);
-                                                if (_w178 >= 0) {
-                                                    s->recharge[_w178] = true;
-                                                }
-                                            }
-                                        }
-                                        for (int32_t use_move_hit__h_299 = 0, _end179 = 5; use_move_hit__h_299 < _end179; use_move_hit__h_299++) {
-                                            if ((((((use_move_hit__h_299 < use_move_hit__nhits_238) && (s->hp[_ix(use_move_hit__q_164, 2) * 6 + _ix(use_move_hit__d_166, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_161, 2) * 6 + _ix(use_move_hit__a_165, 6)] > 0)) && (use_move_hit__first_285 > 0)) && (!use_move_hit__behind_287))) {
-                                                use_move_hit__dmg_286 = _imin(use_move_hit__first_285, ((int32_t)(s->hp[_ix(use_move_hit__q_164, 2) * 6 + _ix(use_move_hit__d_166, 6)])));
-                                                int32_t _w180 = _wx(use_move_hit__q_164, 2);
-                                                int32_t _w181 = _wx(use_move_hit__d_166, 6);
-                                                if (_w180 >= 0 && _w181 >= 0) {
-                                                    s->hp[_w180 * 6 + _w181] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_164, 2) * 6 + _ix(use_move_hit__d_166, 6)], use_move_hit__dmg_286)));
-                                                }
-                                                s->last_damage = use_move_hit__dmg_286;
-                                            }
-                                        }
-                                        if ((use_move_hit__dmg_286 > 0)) {
-                                            if ((MOVES__recoil_num[_ix(use_move_hit__mv_163, 165)] > 0)) {
-                                                use_move_hit__rec_300 = _imax(_floordiv(_wmul(use_move_hit__dmg_286, MOVES__recoil_num[_ix(use_move_hit__mv_163, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_163, 165)]), 1);
-                                                int32_t _w182 = _wx(use_move_hit__p_161, 2);
-                                                int32_t _w183 = _wx(use_move_hit__a_165, 6);
-                                                if (_w182 >= 0 && _w183 >= 0) {
-                                                    s->hp[_w182 * 6 + _w183] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_161, 2) * 6 + _ix(use_move_hit__a_165, 6)], use_move_hit__rec_300), 0)));
-                                                }
-                                            }
-                                            if ((MOVES__drain_num[_ix(use_move_hit__mv_163, 165)] > 0)) {
-                                                use_move_hit__gain_301 = _imax(_floordiv(_wmul(use_move_hit__dmg_286, MOVES__drain_num[_ix(use_move_hit__mv_163, 165)]), MOVES__drain_den[_ix(use_move_hit__mv_163, 165)]), 1);
-                                                s->last_damage = use_move_hit__gain_301;
-                                                int32_t _w184 = _wx(use_move_hit__p_161, 2);
-                                                int32_t _w185 = _wx(use_move_hit__a_165, 6);
-                                                if (_w184 >= 0 && _w185 >= 0) {
-                                                    s->hp[_w184 * 6 + _w185] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_161, 2) * 6 + _ix(use_move_hit__a_165, 6)])), use_move_hit__gain_301), ((int32_t)(s->maxhp[_ix(use_move_hit__p_161, 2) * 6 + _ix(use_move_hit__a_165, 6)])))));
-                                                }
-                                            }
-                                        }
-                                        if ((((use_move_hit__kind_175 == 4) && (s->hp[_ix(use_move_hit__q_164, 2) * 6 + _ix(use_move_hit__d_166, 6)] > 0)) && (!use_move_hit__behind_287))) {
-                                            int32_t _w186 = _wx(use_move_hit__p_161, 2);
-                                            if (_w186 >= 0) {
-                                                s->recharge[_w186] = true;
-                                            }
-                                        }
-                                        use_move_hit__sec_302 = MOVES__sec_status[_ix(use_move_hit__mv_163, 165)];
-                                        if ((((use_move_hit__sec_302 >= 0) && (s->hp[_ix(use_move_hit__q_164, 2) * 6 + _ix(use_move_hit__d_166, 6)] > 0)) && (!use_move_hit__behind_287))) {
-                                            use_move_hit__same_type_306 = (({ int32_t _let187 = use_move_hit__q_164; int32_t has_type__p_303 = _let187; ({ int16_t _let188 = MOVES__type[_ix(use_move_hit__mv_163, 165)]; int16_t has_type__t_304 = _let188; ({ int16_t _let189 = s->species[_ix(has_type__p_303, 2) * 6 + _ix(s->active[_ix(has_type__p_303, 2)], 6)]; int16_t has_type__sp_305 = _let189; ((has_type__t_304 == SPECIES__type1[_ix(has_type__sp_305, 151)]) || (has_type__t_304 == SPECIES__type2[_ix(has_type__sp_305, 151)])); }); }); }) && (use_move_hit__sec_302 != 4));
-                                            if ((!use_move_hit__same_type_306)) {
-                                                chance__num_307 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_163, 165)])), 256), 99), 100);
-                                                chance__v_308 = _roll(random_word(fold_in(fold_in(key, 19), (uint32_t)resolve_turn__k_111)), 256);
-                                                log_draw__v_309 = chance__v_308;
-                                                int32_t _w190 = _wx(s->ndraws, 64);
-                                                if (_w190 >= 0) {
-                                                    s->draws[_w190] = log_draw__v_309;
-                                                }
-                                                int32_t _w191 = _wx(s->ndraws, 64);
+                                            hit_substitute__result_303 = hit_substitute__broke_299;
+                                            use_move_hit__broke_181 = hit_substitute__result_303;
+                                            if (((use_move_hit__kind_180 == 4) && (!use_move_hit__broke_181))) {
+                                                int32_t _w191 = _wx(use_move_hit__p_166, 2);
                                                 if (_w191 >= 0) {
-                                                    s->draw_lo[_w191] = 0;
+                                                    s->recharge[_w191] = true;
                                                 }
-                                                int32_t _w192 = _wx(s->ndraws, 64);
-                                                if (_w192 >= 0) {
-                                                    s->draw_hi[_w192] = 256;
+                                            }
+                                        }
+                                        for (int32_t use_move_hit__h_304 = 0, _end192 = 5; use_move_hit__h_304 < _end192; use_move_hit__h_304++) {
+                                            if ((((((use_move_hit__h_304 < use_move_hit__nhits_243) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)] > 0)) && (use_move_hit__first_290 > 0)) && (!use_move_hit__behind_292))) {
+                                                use_move_hit__dmg_291 = _imin(use_move_hit__first_290, ((int32_t)(s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)])));
+                                                int32_t _w193 = _wx(use_move_hit__q_169, 2);
+                                                int32_t _w194 = _wx(use_move_hit__d_171, 6);
+                                                if (_w193 >= 0 && _w194 >= 0) {
+                                                    s->hp[_w193 * 6 + _w194] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)], use_move_hit__dmg_291)));
+                                                }
+                                                s->last_damage = use_move_hit__dmg_291;
+                                            }
+                                        }
+                                        if ((use_move_hit__dmg_291 > 0)) {
+                                            if ((MOVES__recoil_num[_ix(use_move_hit__mv_168, 165)] > 0)) {
+                                                use_move_hit__rec_305 = _imax(_floordiv(_wmul(use_move_hit__dmg_291, MOVES__recoil_num[_ix(use_move_hit__mv_168, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_168, 165)]), 1);
+                                                int32_t _w195 = _wx(use_move_hit__p_166, 2);
+                                                int32_t _w196 = _wx(use_move_hit__a_170, 6);
+                                                if (_w195 >= 0 && _w196 >= 0) {
+                                                    s->hp[_w195 * 6 + _w196] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)], use_move_hit__rec_305), 0)));
+                                                }
+                                            }
+                                            if ((MOVES__drain_num[_ix(use_move_hit__mv_168, 165)] > 0)) {
+                                                use_move_hit__gain_306 = _imax(_floordiv(_wmul(use_move_hit__dmg_291, MOVES__drain_num[_ix(use_move_hit__mv_168, 165)]), MOVES__drain_den[_ix(use_move_hit__mv_168, 165)]), 1);
+                                                s->last_damage = use_move_hit__gain_306;
+                                                int32_t _w197 = _wx(use_move_hit__p_166, 2);
+                                                int32_t _w198 = _wx(use_move_hit__a_170, 6);
+                                                if (_w197 >= 0 && _w198 >= 0) {
+                                                    s->hp[_w197 * 6 + _w198] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)])), use_move_hit__gain_306), ((int32_t)(s->maxhp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)])))));
+                                                }
+                                            }
+                                        }
+                                        if ((((use_move_hit__kind_180 == 4) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (!use_move_hit__behind_292))) {
+                                            int32_t _w199 = _wx(use_move_hit__p_166, 2);
+                                            if (_w199 >= 0) {
+                                                s->recharge[_w199] = true;
+                                            }
+                                        }
+                                        use_move_hit__sec_307 = MOVES__sec_status[_ix(use_move_hit__mv_168, 165)];
+                                        if ((((use_move_hit__sec_307 >= 0) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (!use_move_hit__behind_292))) {
+                                            use_move_hit__same_type_311 = (({ int32_t _let200 = use_move_hit__q_169; int32_t has_type__p_308 = _let200; ({ int16_t _let201 = MOVES__type[_ix(use_move_hit__mv_168, 165)]; int16_t has_type__t_309 = _let201; ({ int16_t _let202 = s->species[_ix(has_type__p_308, 2) * 6 + _ix(s->active[_ix(has_type__p_308, 2)], 6)]; int16_t has_type__sp_310 = _let202; ((has_type__t_309 == SPECIES__type1[_ix(has_type__sp_310, 151)]) || (has_type__t_309 == SPECIES__type2[_ix(has_type__sp_310, 151)])); }); }); }) && (use_move_hit__sec_307 != 4));
+                                            if ((!use_move_hit__same_type_311)) {
+                                                chance__num_312 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_168, 165)])), 256), 99), 100);
+                                                chance__v_313 = _roll(random_word(fold_in(fold_in(key, 19), (uint32_t)resolve_turn__k_111)), 256);
+                                                log_draw__v_314 = chance__v_313;
+                                                int32_t _w203 = _wx(s->ndraws, 64);
+                                                if (_w203 >= 0) {
+                                                    s->draws[_w203] = log_draw__v_314;
+                                                }
+                                                int32_t _w204 = _wx(s->ndraws, 64);
+                                                if (_w204 >= 0) {
+                                                    s->draw_lo[_w204] = 0;
+                                                }
+                                                int32_t _w205 = _wx(s->ndraws, 64);
+                                                if (_w205 >= 0) {
+                                                    s->draw_hi[_w205] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                chance__result_310 = (chance__v_308 < chance__num_307);
-                                                use_move_hit__lands_311 = chance__result_310;
-                                                if (use_move_hit__lands_311) {
-                                                    set_status__q_312 = use_move_hit__q_164;
-                                                    set_status__st_313 = use_move_hit__sec_302;
-                                                    set_status__d_314 = s->active[_ix(set_status__q_312, 2)];
-                                                    set_status__sd_315 = s->species[_ix(set_status__q_312, 2) * 6 + _ix(set_status__d_314, 6)];
-                                                    set_status__poison_316 = ((set_status__st_313 == 4) || (set_status__st_313 == 6));
-                                                    set_status__blocked_317 = (set_status__poison_316 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_315, 151)]] || ((SPECIES__type2[_ix(set_status__sd_315, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_315, 151)], 15)])));
-                                                    if ((((s->status[_ix(set_status__q_312, 2) * 6 + _ix(set_status__d_314, 6)] == 0) && (s->hp[_ix(set_status__q_312, 2) * 6 + _ix(set_status__d_314, 6)] > 0)) && (!set_status__blocked_317))) {
-                                                        int32_t _w193 = _wx(set_status__q_312, 2);
-                                                        int32_t _w194 = _wx(set_status__d_314, 6);
-                                                        if (_w193 >= 0 && _w194 >= 0) {
-                                                            s->status[_w193 * 6 + _w194] = ((int8_t)(set_status__st_313));
+                                                chance__result_315 = (chance__v_313 < chance__num_312);
+                                                use_move_hit__lands_316 = chance__result_315;
+                                                if (use_move_hit__lands_316) {
+                                                    set_status__q_317 = use_move_hit__q_169;
+                                                    set_status__st_318 = use_move_hit__sec_307;
+                                                    set_status__d_319 = s->active[_ix(set_status__q_317, 2)];
+                                                    set_status__sd_320 = s->species[_ix(set_status__q_317, 2) * 6 + _ix(set_status__d_319, 6)];
+                                                    set_status__poison_321 = ((set_status__st_318 == 4) || (set_status__st_318 == 6));
+                                                    set_status__blocked_322 = (set_status__poison_321 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_320, 151)]] || ((SPECIES__type2[_ix(set_status__sd_320, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_320, 151)], 15)])));
+                                                    if ((((s->status[_ix(set_status__q_317, 2) * 6 + _ix(set_status__d_319, 6)] == 0) && (s->hp[_ix(set_status__q_317, 2) * 6 + _ix(set_status__d_319, 6)] > 0)) && (!set_status__blocked_322))) {
+                                                        int32_t _w206 = _wx(set_status__q_317, 2);
+                                                        int32_t _w207 = _wx(set_status__d_319, 6);
+                                                        if (_w206 >= 0 && _w207 >= 0) {
+                                                            s->status[_w206 * 6 + _w207] = ((int8_t)(set_status__st_318));
                                                         }
-                                                        if ((set_status__st_313 == 5)) {
-                                                            rand__v_318 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 20), (uint32_t)resolve_turn__k_111)), 7));
-                                                            log_draw__v_319 = rand__v_318;
-                                                            int32_t _w195 = _wx(s->ndraws, 64);
-                                                            if (_w195 >= 0) {
-                                                                s->draws[_w195] = log_draw__v_319;
+                                                        if ((set_status__st_318 == 5)) {
+                                                            rand__v_323 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 20), (uint32_t)resolve_turn__k_111)), 7));
+                                                            log_draw__v_324 = rand__v_323;
+                                                            int32_t _w208 = _wx(s->ndraws, 64);
+                                                            if (_w208 >= 0) {
+                                                                s->draws[_w208] = log_draw__v_324;
                                                             }
-                                                            int32_t _w196 = _wx(s->ndraws, 64);
-                                                            if (_w196 >= 0) {
-                                                                s->draw_lo[_w196] = 1;
+                                                            int32_t _w209 = _wx(s->ndraws, 64);
+                                                            if (_w209 >= 0) {
+                                                                s->draw_lo[_w209] = 1;
                                                             }
-                                                            int32_t _w197 = _wx(s->ndraws, 64);
-                                                            if (_w197 >= 0) {
-                                                                s->draw_hi[_w197] = 8;
+                                                            int32_t _w210 = _wx(s->ndraws, 64);
+                                                            if (_w210 >= 0) {
+                                                                s->draw_hi[_w210] = 8;
                                                             }
                                                             s->ndraws = _wadd(s->ndraws, 1);
-                                                            rand__result_320 = rand__v_318;
-                                                            int32_t _w198 = _wx(set_status__q_312, 2);
-                                                            int32_t _w199 = _wx(set_status__d_314, 6);
-                                                            if (_w198 >= 0 && _w199 >= 0) {
-                                                                s->sleep[_w198 * 6 + _w199] = ((int8_t)(rand__result_320));
+                                                            rand__result_325 = rand__v_323;
+                                                            int32_t _w211 = _wx(set_status__q_317, 2);
+                                                            int32_t _w212 = _wx(set_status__d_319, 6);
+                                                            if (_w211 >= 0 && _w212 >= 0) {
+                                                                s->sleep[_w211 * 6 + _w212] = ((int8_t)(rand__result_325));
                                                             }
                                                         }
-                                                        if ((set_status__st_313 == 3)) {
-                                                            int32_t _w200 = _wx(set_status__q_312, 2);
-                                                            if (_w200 >= 0) {
-                                                                s->mod[_w200 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_312, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        if ((set_status__st_318 == 3)) {
+                                                            int32_t _w213 = _wx(set_status__q_317, 2);
+                                                            if (_w213 >= 0) {
+                                                                s->mod[_w213 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_317, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                             }
                                                         }
-                                                        if ((set_status__st_313 == 1)) {
-                                                            int32_t _w201 = _wx(set_status__q_312, 2);
-                                                            if (_w201 >= 0) {
-                                                                s->mod[_w201 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_312, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        if ((set_status__st_318 == 1)) {
+                                                            int32_t _w214 = _wx(set_status__q_317, 2);
+                                                            if (_w214 >= 0) {
+                                                                s->mod[_w214 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_317, 2) * 4], 2))), ((int16_t)(1)))));
                                                             }
-                                                        }
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        use_move_hit__sb_321[0] = MOVES__sec_boost_atk[_ix(use_move_hit__mv_163, 165)];
-                                        use_move_hit__sb_321[1] = MOVES__sec_boost_def[_ix(use_move_hit__mv_163, 165)];
-                                        use_move_hit__sb_321[2] = MOVES__sec_boost_spc[_ix(use_move_hit__mv_163, 165)];
-                                        use_move_hit__sb_321[3] = MOVES__sec_boost_spe[_ix(use_move_hit__mv_163, 165)];
-                                        use_move_hit__sb_321[4] = MOVES__sec_boost_accuracy[_ix(use_move_hit__mv_163, 165)];
-                                        use_move_hit__sb_321[5] = MOVES__sec_boost_evasion[_ix(use_move_hit__mv_163, 165)];
-                                        if (((({ int32_t _lo202 = 0; bool _r204 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_322 = _lo202, _end203 = 6; use_move_hit__k_322 < _end203; use_move_hit__k_322++) if ((use_move_hit__sb_321[use_move_hit__k_322] != 0)) { _r204 = true; break; } _r204; }) && (s->hp[_ix(use_move_hit__q_164, 2) * 6 + _ix(use_move_hit__d_166, 6)] > 0)) && (!use_move_hit__behind_287))) {
-                                            chance__num_323 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_163, 165)])), 256), 99), 100);
-                                            chance__v_324 = _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_111)), 256);
-                                            log_draw__v_325 = chance__v_324;
-                                            int32_t _w206 = _wx(s->ndraws, 64);
-                                            if (_w206 >= 0) {
-                                                s->draws[_w206] = log_draw__v_325;
-                                            }
-                                            int32_t _w207 = _wx(s->ndraws, 64);
-                                            if (_w207 >= 0) {
-                                                s->draw_lo[_w207] = 0;
-                                            }
-                                            int32_t _w208 = _wx(s->ndraws, 64);
-                                            if (_w208 >= 0) {
-                                                s->draw_hi[_w208] = 256;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_326 = (chance__v_324 < chance__num_323);
-                                            use_move_hit__drop_327 = chance__result_326;
-                                            if (use_move_hit__drop_327) {
-                                                apply_boosts__q_328 = use_move_hit__q_164;
-                                                apply_boosts__f_329 = use_move_hit__q_164;
-                                                apply_boosts__da_330 = use_move_hit__sb_321[0];
-                                                apply_boosts__dd_331 = use_move_hit__sb_321[1];
-                                                apply_boosts__ds_332 = use_move_hit__sb_321[2];
-                                                apply_boosts__dsp_333 = use_move_hit__sb_321[3];
-                                                apply_boosts__dacc_334 = use_move_hit__sb_321[4];
-                                                apply_boosts__deva_335 = use_move_hit__sb_321[5];
-                                                apply_boosts__deltas_336[0] = apply_boosts__da_330;
-                                                apply_boosts__deltas_336[1] = apply_boosts__dd_331;
-                                                apply_boosts__deltas_336[2] = apply_boosts__ds_332;
-                                                apply_boosts__deltas_336[3] = apply_boosts__dsp_333;
-                                                apply_boosts__deltas_336[4] = apply_boosts__dacc_334;
-                                                apply_boosts__deltas_336[5] = apply_boosts__deva_335;
-                                                apply_boosts__any_ok_337 = false;
-                                                for (int32_t apply_boosts__k_338 = 0, _end209 = 6; apply_boosts__k_338 < _end209; apply_boosts__k_338++) {
-                                                    boost_stat__q_339 = apply_boosts__q_328;
-                                                    boost_stat__k_340 = apply_boosts__k_338;
-                                                    boost_stat__delta_341 = apply_boosts__deltas_336[apply_boosts__k_338];
-                                                    boost_stat__a_342 = s->active[_ix(boost_stat__q_339, 2)];
-                                                    boost_stat__b_343 = ((int32_t)(s->boosts[_ix(boost_stat__q_339, 2) * 6 + _ix(boost_stat__k_340, 6)]));
-                                                    boost_stat__nb_344 = _imin(_imax(_wadd(boost_stat__b_343, boost_stat__delta_341), (-6)), 6);
-                                                    boost_stat__ok_345 = false;
-                                                    if (((((boost_stat__delta_341 != 0) && (s->hp[_ix(boost_stat__q_339, 2) * 6 + _ix(boost_stat__a_342, 6)] > 0)) && (!((boost_stat__delta_341 > 0) && (boost_stat__b_343 >= 6)))) && (!((boost_stat__delta_341 < 0) && (boost_stat__b_343 <= (-6)))))) {
-                                                        if ((boost_stat__k_340 >= 4)) {
-                                                            int32_t _w210 = _wx(boost_stat__q_339, 2);
-                                                            int32_t _w211 = _wx(boost_stat__k_340, 6);
-                                                            if (_w210 >= 0 && _w211 >= 0) {
-                                                                s->boosts[_w210 * 6 + _w211] = ((int8_t)(boost_stat__nb_344));
-                                                            }
-                                                            boost_stat__ok_345 = true;
-                                                        } else if ((((boost_stat__delta_341 > 0) && (s->mod[_ix(boost_stat__q_339, 2) * 4 + _ix(boost_stat__k_340, 4)] == 999)) || ((boost_stat__delta_341 < 0) && (s->mod[_ix(boost_stat__q_339, 2) * 4 + _ix(boost_stat__k_340, 4)] == 1)))) {
-                                                            int32_t _w212 = _wx(boost_stat__q_339, 2);
-                                                            int32_t _w213 = _wx(boost_stat__k_340, 6);
-                                                            if (_w212 >= 0 && _w213 >= 0) {
-                                                                s->boosts[_w212 * 6 + _w213] = ((int8_t)(((boost_stat__delta_341 > 0) ? _wsub(boost_stat__nb_344, 1) : _wadd(boost_stat__nb_344, 1))));
-                                                            }
-                                                        } else {
-                                                            int32_t _w214 = _wx(boost_stat__q_339, 2);
-                                                            int32_t _w215 = _wx(boost_stat__k_340, 6);
-                                                            if (_w214 >= 0 && _w215 >= 0) {
-                                                                s->boosts[_w214 * 6 + _w215] = ((int8_t)(boost_stat__nb_344));
-                                                            }
-                                                            boost_stat__ok_345 = true;
-                                                            boost_stat__m_346 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_339, 2) * 24 + _ix(boost_stat__a_342, 6) * 4 + _ix(boost_stat__k_340, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_344, 6), 13)]), 100), 1);
-                                                            int32_t _w216 = _wx(boost_stat__q_339, 2);
-                                                            int32_t _w217 = _wx(boost_stat__k_340, 4);
-                                                            if (_w216 >= 0 && _w217 >= 0) {
-                                                                s->mod[_w216 * 4 + _w217] = ((int16_t)(((boost_stat__delta_341 > 0) ? _imin(boost_stat__m_346, 999) : boost_stat__m_346)));
-                                                            }
-                                                        }
-                                                    }
-                                                    boost_stat__result_347 = boost_stat__ok_345;
-                                                    apply_boosts__ok_348 = boost_stat__result_347;
-                                                    apply_boosts__any_ok_337 = (apply_boosts__any_ok_337 || apply_boosts__ok_348);
-                                                }
-                                                if (apply_boosts__any_ok_337) {
-                                                    if ((s->status[_ix(apply_boosts__f_329, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_329, 2)], 6)] == 3)) {
-                                                        int32_t _w218 = _wx(apply_boosts__f_329, 2);
-                                                        if (_w218 >= 0) {
-                                                            s->mod[_w218 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_329, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                        }
-                                                    }
-                                                    if ((s->status[_ix(apply_boosts__f_329, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_329, 2)], 6)] == 1)) {
-                                                        int32_t _w219 = _wx(apply_boosts__f_329, 2);
-                                                        if (_w219 >= 0) {
-                                                            s->mod[_w219 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_329, 2) * 4], 2))), ((int16_t)(1)))));
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sv_349 = MOVES__sec_volatile[_ix(use_move_hit__mv_163, 165)];
-                                        use_move_hit__through_350 = ((!use_move_hit__behind_287) || ((use_move_hit__sv_349 == 1) && (!use_move_hit__broke_176)));
-                                        if ((((use_move_hit__sv_349 >= 0) && (s->hp[_ix(use_move_hit__q_164, 2) * 6 + _ix(use_move_hit__d_166, 6)] > 0)) && use_move_hit__through_350)) {
-                                            use_move_hit__vc_351 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_163, 165)])), 256), 99), 100), ((use_move_hit__sv_349 == 1) ? 1 : 0));
-                                            chance__num_352 = use_move_hit__vc_351;
-                                            chance__v_353 = _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_111)), 256);
-                                            log_draw__v_354 = chance__v_353;
+                                        use_move_hit__sb_326[0] = MOVES__sec_boost_atk[_ix(use_move_hit__mv_168, 165)];
+                                        use_move_hit__sb_326[1] = MOVES__sec_boost_def[_ix(use_move_hit__mv_168, 165)];
+                                        use_move_hit__sb_326[2] = MOVES__sec_boost_spc[_ix(use_move_hit__mv_168, 165)];
+                                        use_move_hit__sb_326[3] = MOVES__sec_boost_spe[_ix(use_move_hit__mv_168, 165)];
+                                        use_move_hit__sb_326[4] = MOVES__sec_boost_accuracy[_ix(use_move_hit__mv_168, 165)];
+                                        use_move_hit__sb_326[5] = MOVES__sec_boost_evasion[_ix(use_move_hit__mv_168, 165)];
+                                        if (((({ int32_t _lo215 = 0; bool _r217 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_327 = _lo215, _end216 = 6; use_move_hit__k_327 < _end216; use_move_hit__k_327++) if ((use_move_hit__sb_326[use_move_hit__k_327] != 0)) { _r217 = true; break; } _r217; }) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (!use_move_hit__behind_292))) {
+                                            chance__num_328 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_168, 165)])), 256), 99), 100);
+                                            chance__v_329 = _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_111)), 256);
+                                            log_draw__v_330 = chance__v_329;
+                                            int32_t _w219 = _wx(s->ndraws, 64);
+                                            if (_w219 >= 0) {
+                                                s->draws[_w219] = log_draw__v_330;
+                                            }
                                             int32_t _w220 = _wx(s->ndraws, 64);
                                             if (_w220 >= 0) {
-                                                s->draws[_w220] = log_draw__v_354;
+                                                s->draw_lo[_w220] = 0;
                                             }
                                             int32_t _w221 = _wx(s->ndraws, 64);
                                             if (_w221 >= 0) {
-                                                s->draw_lo[_w221] = 0;
-                                            }
-                                            int32_t _w222 = _wx(s->ndraws, 64);
-                                            if (_w222 >= 0) {
-                                                s->draw_hi[_w222] = 256;
+                                                s->draw_hi[_w221] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_355 = (chance__v_353 < chance__num_352);
-                                            use_move_hit__lands_356 = chance__result_355;
-                                            if ((use_move_hit__lands_356 && (use_move_hit__sv_349 == 12))) {
-                                                int32_t _w223 = _wx(use_move_hit__q_164, 2);
-                                                if (_w223 >= 0) {
-                                                    s->flinch[_w223] = true;
+                                            chance__result_331 = (chance__v_329 < chance__num_328);
+                                            use_move_hit__drop_332 = chance__result_331;
+                                            if (use_move_hit__drop_332) {
+                                                apply_boosts__q_333 = use_move_hit__q_169;
+                                                apply_boosts__f_334 = use_move_hit__q_169;
+                                                apply_boosts__da_335 = use_move_hit__sb_326[0];
+                                                apply_boosts__dd_336 = use_move_hit__sb_326[1];
+                                                apply_boosts__ds_337 = use_move_hit__sb_326[2];
+                                                apply_boosts__dsp_338 = use_move_hit__sb_326[3];
+                                                apply_boosts__dacc_339 = use_move_hit__sb_326[4];
+                                                apply_boosts__deva_340 = use_move_hit__sb_326[5];
+                                                apply_boosts__deltas_341[0] = apply_boosts__da_335;
+                                                apply_boosts__deltas_341[1] = apply_boosts__dd_336;
+                                                apply_boosts__deltas_341[2] = apply_boosts__ds_337;
+                                                apply_boosts__deltas_341[3] = apply_boosts__dsp_338;
+                                                apply_boosts__deltas_341[4] = apply_boosts__dacc_339;
+                                                apply_boosts__deltas_341[5] = apply_boosts__deva_340;
+                                                apply_boosts__any_ok_342 = false;
+                                                for (int32_t apply_boosts__k_343 = 0, _end222 = 6; apply_boosts__k_343 < _end222; apply_boosts__k_343++) {
+                                                    boost_stat__q_344 = apply_boosts__q_333;
+                                                    boost_stat__k_345 = apply_boosts__k_343;
+                                                    boost_stat__delta_346 = apply_boosts__deltas_341[apply_boosts__k_343];
+                                                    boost_stat__a_347 = s->active[_ix(boost_stat__q_344, 2)];
+                                                    boost_stat__b_348 = ((int32_t)(s->boosts[_ix(boost_stat__q_344, 2) * 6 + _ix(boost_stat__k_345, 6)]));
+                                                    boost_stat__nb_349 = _imin(_imax(_wadd(boost_stat__b_348, boost_stat__delta_346), (-6)), 6);
+                                                    boost_stat__ok_350 = false;
+                                                    if (((((boost_stat__delta_346 != 0) && (s->hp[_ix(boost_stat__q_344, 2) * 6 + _ix(boost_stat__a_347, 6)] > 0)) && (!((boost_stat__delta_346 > 0) && (boost_stat__b_348 >= 6)))) && (!((boost_stat__delta_346 < 0) && (boost_stat__b_348 <= (-6)))))) {
+                                                        if ((boost_stat__k_345 >= 4)) {
+                                                            int32_t _w223 = _wx(boost_stat__q_344, 2);
+                                                            int32_t _w224 = _wx(boost_stat__k_345, 6);
+                                                            if (_w223 >= 0 && _w224 >= 0) {
+                                                                s->boosts[_w223 * 6 + _w224] = ((int8_t)(boost_stat__nb_349));
+                                                            }
+                                                            boost_stat__ok_350 = true;
+                                                        } else if ((((boost_stat__delta_346 > 0) && (s->mod[_ix(boost_stat__q_344, 2) * 4 + _ix(boost_stat__k_345, 4)] == 999)) || ((boost_stat__delta_346 < 0) && (s->mod[_ix(boost_stat__q_344, 2) * 4 + _ix(boost_stat__k_345, 4)] == 1)))) {
+                                                            int32_t _w225 = _wx(boost_stat__q_344, 2);
+                                                            int32_t _w226 = _wx(boost_stat__k_345, 6);
+                                                            if (_w225 >= 0 && _w226 >= 0) {
+                                                                s->boosts[_w225 * 6 + _w226] = ((int8_t)(((boost_stat__delta_346 > 0) ? _wsub(boost_stat__nb_349, 1) : _wadd(boost_stat__nb_349, 1))));
+                                                            }
+                                                        } else {
+                                                            int32_t _w227 = _wx(boost_stat__q_344, 2);
+                                                            int32_t _w228 = _wx(boost_stat__k_345, 6);
+                                                            if (_w227 >= 0 && _w228 >= 0) {
+                                                                s->boosts[_w227 * 6 + _w228] = ((int8_t)(boost_stat__nb_349));
+                                                            }
+                                                            boost_stat__ok_350 = true;
+                                                            boost_stat__m_351 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_344, 2) * 24 + _ix(boost_stat__a_347, 6) * 4 + _ix(boost_stat__k_345, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_349, 6), 13)]), 100), 1);
+                                                            int32_t _w229 = _wx(boost_stat__q_344, 2);
+                                                            int32_t _w230 = _wx(boost_stat__k_345, 4);
+                                                            if (_w229 >= 0 && _w230 >= 0) {
+                                                                s->mod[_w229 * 4 + _w230] = ((int16_t)(((boost_stat__delta_346 > 0) ? _imin(boost_stat__m_351, 999) : boost_stat__m_351)));
+                                                            }
+                                                        }
+                                                    }
+                                                    boost_stat__result_352 = boost_stat__ok_350;
+                                                    apply_boosts__ok_353 = boost_stat__result_352;
+                                                    apply_boosts__any_ok_342 = (apply_boosts__any_ok_342 || apply_boosts__ok_353);
                                                 }
-                                                int32_t _w224 = _wx(use_move_hit__q_164, 2);
-                                                if (_w224 >= 0) {
-                                                    s->recharge[_w224] = false;
-                                                }
-                                            }
-                                            if ((use_move_hit__lands_356 && (use_move_hit__sv_349 == 1))) {
-                                                confuse__q_357 = use_move_hit__q_164;
-                                                if (((s->confused[_ix(confuse__q_357, 2)] == 0) && (s->hp[_ix(confuse__q_357, 2) * 6 + _ix(s->active[_ix(confuse__q_357, 2)], 6)] > 0))) {
-                                                    rand__v_358 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_111)), 4));
-                                                    log_draw__v_359 = rand__v_358;
-                                                    int32_t _w225 = _wx(s->ndraws, 64);
-                                                    if (_w225 >= 0) {
-                                                        s->draws[_w225] = log_draw__v_359;
+                                                if (apply_boosts__any_ok_342) {
+                                                    if ((s->status[_ix(apply_boosts__f_334, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_334, 2)], 6)] == 3)) {
+                                                        int32_t _w231 = _wx(apply_boosts__f_334, 2);
+                                                        if (_w231 >= 0) {
+                                                            s->mod[_w231 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_334, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        }
                                                     }
-                                                    int32_t _w226 = _wx(s->ndraws, 64);
-                                                    if (_w226 >= 0) {
-                                                        s->draw_lo[_w226] = 2;
-                                                    }
-                                                    int32_t _w227 = _wx(s->ndraws, 64);
-                                                    if (_w227 >= 0) {
-                                                        s->draw_hi[_w227] = 6;
-                                                    }
-                                                    s->ndraws = _wadd(s->ndraws, 1);
-                                                    rand__result_360 = rand__v_358;
-                                                    int32_t _w228 = _wx(confuse__q_357, 2);
-                                                    if (_w228 >= 0) {
-                                                        s->confused[_w228] = ((int8_t)(rand__result_360));
+                                                    if ((s->status[_ix(apply_boosts__f_334, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_334, 2)], 6)] == 1)) {
+                                                        int32_t _w232 = _wx(apply_boosts__f_334, 2);
+                                                        if (_w232 >= 0) {
+                                                            s->mod[_w232 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_334, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        }
                                                     }
                                                 }
                                             }
                                         }
-                                        if (((use_move_hit__sec_302 == 1) && (s->status[_ix(use_move_hit__q_164, 2) * 6 + _ix(use_move_hit__d_166, 6)] == 2))) {
-                                            int32_t _w229 = _wx(use_move_hit__q_164, 2);
-                                            int32_t _w230 = _wx(use_move_hit__d_166, 6);
-                                            if (_w229 >= 0 && _w230 >= 0) {
-                                                s->status[_w229 * 6 + _w230] = ((int8_t)(0));
+                                        use_move_hit__sv_354 = MOVES__sec_volatile[_ix(use_move_hit__mv_168, 165)];
+                                        use_move_hit__through_355 = ((!use_move_hit__behind_292) || ((use_move_hit__sv_354 == 1) && (!use_move_hit__broke_181)));
+                                        if ((((use_move_hit__sv_354 >= 0) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && use_move_hit__through_355)) {
+                                            use_move_hit__vc_356 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_168, 165)])), 256), 99), 100), ((use_move_hit__sv_354 == 1) ? 1 : 0));
+                                            chance__num_357 = use_move_hit__vc_356;
+                                            chance__v_358 = _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_111)), 256);
+                                            log_draw__v_359 = chance__v_358;
+                                            int32_t _w233 = _wx(s->ndraws, 64);
+                                            if (_w233 >= 0) {
+                                                s->draws[_w233] = log_draw__v_359;
+                                            }
+                                            int32_t _w234 = _wx(s->ndraws, 64);
+                                            if (_w234 >= 0) {
+                                                s->draw_lo[_w234] = 0;
+                                            }
+                                            int32_t _w235 = _wx(s->ndraws, 64);
+                                            if (_w235 >= 0) {
+                                                s->draw_hi[_w235] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_360 = (chance__v_358 < chance__num_357);
+                                            use_move_hit__lands_361 = chance__result_360;
+                                            if ((use_move_hit__lands_361 && (use_move_hit__sv_354 == 12))) {
+                                                int32_t _w236 = _wx(use_move_hit__q_169, 2);
+                                                if (_w236 >= 0) {
+                                                    s->flinch[_w236] = true;
+                                                }
+                                                int32_t _w237 = _wx(use_move_hit__q_169, 2);
+                                                if (_w237 >= 0) {
+                                                    s->recharge[_w237] = false;
+                                                }
+                                            }
+                                            if ((use_move_hit__lands_361 && (use_move_hit__sv_354 == 1))) {
+                                                confuse__q_362 = use_move_hit__q_169;
+                                                if (((s->confused[_ix(confuse__q_362, 2)] == 0) && (s->hp[_ix(confuse__q_362, 2) * 6 + _ix(s->active[_ix(confuse__q_362, 2)], 6)] > 0))) {
+                                                    rand__v_363 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_111)), 4));
+                                                    log_draw__v_364 = rand__v_363;
+                                                    int32_t _w238 = _wx(s->ndraws, 64);
+                                                    if (_w238 >= 0) {
+                                                        s->draws[_w238] = log_draw__v_364;
+                                                    }
+                                                    int32_t _w239 = _wx(s->ndraws, 64);
+                                                    if (_w239 >= 0) {
+                                                        s->draw_lo[_w239] = 2;
+                                                    }
+                                                    int32_t _w240 = _wx(s->ndraws, 64);
+                                                    if (_w240 >= 0) {
+                                                        s->draw_hi[_w240] = 6;
+                                                    }
+                                                    s->ndraws = _wadd(s->ndraws, 1);
+                                                    rand__result_365 = rand__v_363;
+                                                    int32_t _w241 = _wx(confuse__q_362, 2);
+                                                    if (_w241 >= 0) {
+                                                        s->confused[_w241] = ((int8_t)(rand__result_365));
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        if (((use_move_hit__sec_307 == 1) && (s->status[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] == 2))) {
+                                            int32_t _w242 = _wx(use_move_hit__q_169, 2);
+                                            int32_t _w243 = _wx(use_move_hit__d_171, 6);
+                                            if (_w242 >= 0 && _w243 >= 0) {
+                                                s->status[_w242 * 6 + _w243] = ((int8_t)(0));
                                             }
                                         }
                                     }
-                                } else if (MOVES__crash[_ix(use_move_hit__mv_163, 165)]) {
-                                    self_damage__p_361 = use_move_hit__p_161;
-                                    self_damage__q_362 = _wsub(1, self_damage__p_361);
-                                    self_damage__a_363 = s->active[_ix(self_damage__p_361, 2)];
+                                } else if (MOVES__crash[_ix(use_move_hit__mv_168, 165)]) {
+                                    self_damage__p_366 = use_move_hit__p_166;
+                                    self_damage__q_367 = _wsub(1, self_damage__p_366);
+                                    self_damage__a_368 = s->active[_ix(self_damage__p_366, 2)];
                                     s->last_damage = 1;
-                                    if ((s->sub_hp[_ix(self_damage__p_361, 2)] > 0)) {
-                                        if ((s->sub_hp[_ix(self_damage__q_362, 2)] > 0)) {
-                                            int32_t _w231 = _wx(self_damage__q_362, 2);
-                                            if (_w231 >= 0) {
-                                                s->sub_hp[_w231] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_362, 2)])), 1), 0)));
+                                    if ((s->sub_hp[_ix(self_damage__p_366, 2)] > 0)) {
+                                        if ((s->sub_hp[_ix(self_damage__q_367, 2)] > 0)) {
+                                            int32_t _w244 = _wx(self_damage__q_367, 2);
+                                            if (_w244 >= 0) {
+                                                s->sub_hp[_w244] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_367, 2)])), 1), 0)));
                                             }
                                         }
                                     } else {
-                                        int32_t _w232 = _wx(self_damage__p_361, 2);
-                                        int32_t _w233 = _wx(self_damage__a_363, 6);
-                                        if (_w232 >= 0 && _w233 >= 0) {
-                                            s->hp[_w232 * 6 + _w233] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_361, 2) * 6 + _ix(self_damage__a_363, 6)])), 1), 0)));
+                                        int32_t _w245 = _wx(self_damage__p_366, 2);
+                                        int32_t _w246 = _wx(self_damage__a_368, 6);
+                                        if (_w245 >= 0 && _w246 >= 0) {
+                                            s->hp[_w245 * 6 + _w246] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_366, 2) * 6 + _ix(self_damage__a_368, 6)])), 1), 0)));
                                         }
                                     }
                                 }
-                                if ((MOVES__self_destruct[_ix(use_move_hit__mv_163, 165)] && (!use_move_hit__broke_176))) {
-                                    int32_t _w234 = _wx(use_move_hit__p_161, 2);
-                                    int32_t _w235 = _wx(use_move_hit__a_165, 6);
-                                    if (_w234 >= 0 && _w235 >= 0) {
-                                        s->hp[_w234 * 6 + _w235] = ((int16_t)(0));
+                                if ((MOVES__self_destruct[_ix(use_move_hit__mv_168, 165)] && (!use_move_hit__broke_181))) {
+                                    int32_t _w247 = _wx(use_move_hit__p_166, 2);
+                                    int32_t _w248 = _wx(use_move_hit__a_170, 6);
+                                    if (_w247 >= 0 && _w248 >= 0) {
+                                        s->hp[_w247 * 6 + _w248] = ((int16_t)(0));
                                     }
                                 }
                             }
                         }
                         if ((((!use_move__can_142) || (s->hp[_ix(use_move__q_138, 2) * 6 + _ix(use_move__d_140, 6)] > 0)) && (s->hp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] > 0))) {
                             if (((s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] == 5) && (s->sleep[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] <= 0))) {
-                                int32_t _w236 = _wx(use_move__p_136, 2);
-                                int32_t _w237 = _wx(use_move__a_139, 6);
-                                if (_w236 >= 0 && _w237 >= 0) {
-                                    s->status[_w236 * 6 + _w237] = ((int8_t)(0));
+                                int32_t _w249 = _wx(use_move__p_136, 2);
+                                int32_t _w250 = _wx(use_move__a_139, 6);
+                                if (_w249 >= 0 && _w250 >= 0) {
+                                    s->status[_w249 * 6 + _w250] = ((int8_t)(0));
                                 }
                             }
                             if (((s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] == 4) || (s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] == 1))) {
-                                int32_t _w238 = _wx(use_move__p_136, 2);
-                                int32_t _w239 = _wx(use_move__a_139, 6);
-                                if (_w238 >= 0 && _w239 >= 0) {
-                                    s->hp[_w238 * 6 + _w239] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                                int32_t _w251 = _wx(use_move__p_136, 2);
+                                int32_t _w252 = _wx(use_move__a_139, 6);
+                                if (_w251 >= 0 && _w252 >= 0) {
+                                    s->hp[_w251 * 6 + _w252] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
                             resolve_turn__over_110 = true;
-                            after_faint__left0_365 = ({ int32_t _lo240 = 0; int32_t _r242 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_364 = _lo240, _end241 = 6; after_faint__i_364 < _end241; after_faint__i_364++) _r242 += ((s->hp[after_faint__i_364] > 0)) ? 1 : 0; _r242; });
-                            after_faint__left1_367 = ({ int32_t _lo244 = 0; int32_t _r246 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_366 = _lo244, _end245 = 6; after_faint__i_366 < _end245; after_faint__i_366++) _r246 += ((s->hp[1 * 6 + after_faint__i_366] > 0)) ? 1 : 0; _r246; });
-                            if (((after_faint__left0_365 == 0) && (after_faint__left1_367 == 0))) {
+                            after_faint__left0_370 = ({ int32_t _lo253 = 0; int32_t _r255 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_369 = _lo253, _end254 = 6; after_faint__i_369 < _end254; after_faint__i_369++) _r255 += ((s->hp[after_faint__i_369] > 0)) ? 1 : 0; _r255; });
+                            after_faint__left1_372 = ({ int32_t _lo257 = 0; int32_t _r259 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_371 = _lo257, _end258 = 6; after_faint__i_371 < _end258; after_faint__i_371++) _r259 += ((s->hp[1 * 6 + after_faint__i_371] > 0)) ? 1 : 0; _r259; });
+                            if (((after_faint__left0_370 == 0) && (after_faint__left1_372 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_365 == 0)) {
+                            } else if ((after_faint__left0_370 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_367 == 0)) {
+                            } else if ((after_faint__left1_372 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -2111,23 +2176,23 @@ static void effect_move(State *s, int32_t m, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_368 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_111)), 2));
-                            log_draw__v_369 = rand__v_368;
-                            int32_t _w248 = _wx(s->ndraws, 64);
-                            if (_w248 >= 0) {
-                                s->draws[_w248] = log_draw__v_369;
+                            rand__v_373 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_111)), 2));
+                            log_draw__v_374 = rand__v_373;
+                            int32_t _w261 = _wx(s->ndraws, 64);
+                            if (_w261 >= 0) {
+                                s->draws[_w261] = log_draw__v_374;
                             }
-                            int32_t _w249 = _wx(s->ndraws, 64);
-                            if (_w249 >= 0) {
-                                s->draw_lo[_w249] = 0;
+                            int32_t _w262 = _wx(s->ndraws, 64);
+                            if (_w262 >= 0) {
+                                s->draw_lo[_w262] = 0;
                             }
-                            int32_t _w250 = _wx(s->ndraws, 64);
-                            if (_w250 >= 0) {
-                                s->draw_hi[_w250] = 2;
+                            int32_t _w263 = _wx(s->ndraws, 64);
+                            if (_w263 >= 0) {
+                                s->draw_hi[_w263] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_370 = rand__v_368;
-                            tie_draw__v_371 = rand__result_370;
+                            rand__result_375 = rand__v_373;
+                            tie_draw__v_376 = rand__result_375;
                         }
                     }
                 }
@@ -2135,233 +2200,235 @@ static void effect_move(State *s, int32_t m, Key key)
             if ((!resolve_turn__over_110)) {
                 s->flinch[0] = false;
                 s->flinch[1] = false;
-                for (int32_t update_speed__p_372 = 0, _end251 = 2; update_speed__p_372 < _end251; update_speed__p_372++) {
-                    if ((s->hp[update_speed__p_372 * 6 + _ix(s->active[update_speed__p_372], 6)] > 0)) {
-                        int32_t _w252 = _wx(s->active[update_speed__p_372], 6);
-                        if (_w252 >= 0) {
-                            s->speed[update_speed__p_372 * 6 + _w252] = s->mod[update_speed__p_372 * 4 + 3];
+                for (int32_t update_speed__p_377 = 0, _end264 = 2; update_speed__p_377 < _end264; update_speed__p_377++) {
+                    if ((s->hp[update_speed__p_377 * 6 + _ix(s->active[update_speed__p_377], 6)] > 0)) {
+                        int32_t _w265 = _wx(s->active[update_speed__p_377], 6);
+                        if (_w265 >= 0) {
+                            s->speed[update_speed__p_377 * 6 + _w265] = s->mod[update_speed__p_377 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_373 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_374 = rand__v_373;
-                    int32_t _w253 = _wx(s->ndraws, 64);
-                    if (_w253 >= 0) {
-                        s->draws[_w253] = log_draw__v_374;
+                    rand__v_378 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_379 = rand__v_378;
+                    int32_t _w266 = _wx(s->ndraws, 64);
+                    if (_w266 >= 0) {
+                        s->draws[_w266] = log_draw__v_379;
                     }
-                    int32_t _w254 = _wx(s->ndraws, 64);
-                    if (_w254 >= 0) {
-                        s->draw_lo[_w254] = 0;
+                    int32_t _w267 = _wx(s->ndraws, 64);
+                    if (_w267 >= 0) {
+                        s->draw_lo[_w267] = 0;
                     }
-                    int32_t _w255 = _wx(s->ndraws, 64);
-                    if (_w255 >= 0) {
-                        s->draw_hi[_w255] = 2;
+                    int32_t _w268 = _wx(s->ndraws, 64);
+                    if (_w268 >= 0) {
+                        s->draw_hi[_w268] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_375 = rand__v_373;
-                    tie_draw__v_376 = rand__result_375;
+                    rand__result_380 = rand__v_378;
+                    tie_draw__v_381 = rand__result_380;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_377 = 0, _end256 = 2; update_speed__p_377 < _end256; update_speed__p_377++) {
-                if ((s->hp[update_speed__p_377 * 6 + _ix(s->active[update_speed__p_377], 6)] > 0)) {
-                    int32_t _w257 = _wx(s->active[update_speed__p_377], 6);
-                    if (_w257 >= 0) {
-                        s->speed[update_speed__p_377 * 6 + _w257] = s->mod[update_speed__p_377 * 4 + 3];
+            for (int32_t update_speed__p_382 = 0, _end269 = 2; update_speed__p_382 < _end269; update_speed__p_382++) {
+                if ((s->hp[update_speed__p_382 * 6 + _ix(s->active[update_speed__p_382], 6)] > 0)) {
+                    int32_t _w270 = _wx(s->active[update_speed__p_382], 6);
+                    if (_w270 >= 0) {
+                        s->speed[update_speed__p_382 * 6 + _w270] = s->mod[update_speed__p_382 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_378 = 0;
+            resolve_forced__first_383 = 0;
             if ((s->need[0] && s->need[1])) {
                 if ((s->mod[1 * 4 + 3] > s->mod[3])) {
-                    resolve_forced__first_378 = 1;
+                    resolve_forced__first_383 = 1;
                 } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_379 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_380 = rand__v_379;
-                    int32_t _w258 = _wx(s->ndraws, 64);
-                    if (_w258 >= 0) {
-                        s->draws[_w258] = log_draw__v_380;
+                    rand__v_384 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_385 = rand__v_384;
+                    int32_t _w271 = _wx(s->ndraws, 64);
+                    if (_w271 >= 0) {
+                        s->draws[_w271] = log_draw__v_385;
                     }
-                    int32_t _w259 = _wx(s->ndraws, 64);
-                    if (_w259 >= 0) {
-                        s->draw_lo[_w259] = 0;
+                    int32_t _w272 = _wx(s->ndraws, 64);
+                    if (_w272 >= 0) {
+                        s->draw_lo[_w272] = 0;
                     }
-                    int32_t _w260 = _wx(s->ndraws, 64);
-                    if (_w260 >= 0) {
-                        s->draw_hi[_w260] = 2;
+                    int32_t _w273 = _wx(s->ndraws, 64);
+                    if (_w273 >= 0) {
+                        s->draw_hi[_w273] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_381 = rand__v_379;
-                    resolve_forced__first_378 = rand__result_381;
+                    rand__result_386 = rand__v_384;
+                    resolve_forced__first_383 = rand__result_386;
                 }
             }
-            for (int32_t resolve_forced__k_382 = 0, _end261 = 2; resolve_forced__k_382 < _end261; resolve_forced__k_382++) {
-                resolve_forced__p_383 = ((resolve_forced__k_382 == 0) ? resolve_forced__first_378 : _wsub(1, resolve_forced__first_378));
-                if (s->need[_ix(resolve_forced__p_383, 2)]) {
-                    send_in__p_384 = resolve_forced__p_383;
-                    send_in__s_385 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_383, 2)])), 4);
-                    send_in__old_386 = s->active[_ix(send_in__p_384, 2)];
-                    if ((s->hp[_ix(send_in__p_384, 2) * 6 + _ix(send_in__old_386, 6)] > 0)) {
-                        int32_t _w262 = _wx(send_in__p_384, 2);
-                        int32_t _w263 = _wx(send_in__old_386, 6);
-                        if (_w262 >= 0 && _w263 >= 0) {
-                            s->speed[_w262 * 6 + _w263] = s->stats[_ix(send_in__p_384, 2) * 24 + _ix(send_in__old_386, 6) * 4 + 3];
+            for (int32_t resolve_forced__k_387 = 0, _end274 = 2; resolve_forced__k_387 < _end274; resolve_forced__k_387++) {
+                resolve_forced__p_388 = ((resolve_forced__k_387 == 0) ? resolve_forced__first_383 : _wsub(1, resolve_forced__first_383));
+                if (s->need[_ix(resolve_forced__p_388, 2)]) {
+                    send_in__p_389 = resolve_forced__p_388;
+                    send_in__s_390 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_388, 2)])), 4);
+                    send_in__old_391 = s->active[_ix(send_in__p_389, 2)];
+                    if ((s->hp[_ix(send_in__p_389, 2) * 6 + _ix(send_in__old_391, 6)] > 0)) {
+                        int32_t _w275 = _wx(send_in__p_389, 2);
+                        int32_t _w276 = _wx(send_in__old_391, 6);
+                        if (_w275 >= 0 && _w276 >= 0) {
+                            s->speed[_w275 * 6 + _w276] = s->stats[_ix(send_in__p_389, 2) * 24 + _ix(send_in__old_391, 6) * 4 + 3];
                         }
                     }
-                    int32_t _w264 = _wx(send_in__p_384, 2);
-                    if (_w264 >= 0) {
-                        s->active[_w264] = ((int8_t)(send_in__s_385));
+                    int32_t _w277 = _wx(send_in__p_389, 2);
+                    if (_w277 >= 0) {
+                        s->active[_w277] = ((int8_t)(send_in__s_390));
                     }
-                    int32_t _w265 = _wx(send_in__p_384, 2);
-                    if (_w265 >= 0) {
-                        s->sub_hp[_w265] = ((int16_t)(0));
+                    int32_t _w278 = _wx(send_in__p_389, 2);
+                    if (_w278 >= 0) {
+                        s->sub_hp[_w278] = ((int16_t)(0));
                     }
-                    int32_t _w266 = _wx(send_in__p_384, 2);
-                    if (_w266 >= 0) {
-                        s->recharge[_w266] = false;
+                    s->last_used[0] = ((int16_t)((-1)));
+                    s->last_used[1] = ((int16_t)((-1)));
+                    int32_t _w279 = _wx(send_in__p_389, 2);
+                    if (_w279 >= 0) {
+                        s->recharge[_w279] = false;
                     }
-                    int32_t _w267 = _wx(send_in__p_384, 2);
-                    if (_w267 >= 0) {
-                        s->charging[_w267] = false;
+                    int32_t _w280 = _wx(send_in__p_389, 2);
+                    if (_w280 >= 0) {
+                        s->charging[_w280] = false;
                     }
-                    int32_t _w268 = _wx(send_in__p_384, 2);
-                    if (_w268 >= 0) {
-                        s->confused[_w268] = ((int8_t)(0));
+                    int32_t _w281 = _wx(send_in__p_389, 2);
+                    if (_w281 >= 0) {
+                        s->confused[_w281] = ((int8_t)(0));
                     }
-                    int32_t _w269 = _wx(send_in__p_384, 2);
-                    if (_w269 >= 0) {
-                        s->flinch[_w269] = false;
+                    int32_t _w282 = _wx(send_in__p_389, 2);
+                    if (_w282 >= 0) {
+                        s->flinch[_w282] = false;
                     }
-                    int32_t _w270 = _wx(send_in__p_384, 2);
-                    if (_w270 >= 0) {
-                        s->reflect[_w270] = false;
+                    int32_t _w283 = _wx(send_in__p_389, 2);
+                    if (_w283 >= 0) {
+                        s->reflect[_w283] = false;
                     }
-                    int32_t _w271 = _wx(send_in__p_384, 2);
-                    if (_w271 >= 0) {
-                        s->light_screen[_w271] = false;
+                    int32_t _w284 = _wx(send_in__p_389, 2);
+                    if (_w284 >= 0) {
+                        s->light_screen[_w284] = false;
                     }
-                    int32_t _w272 = _wx(send_in__p_384, 2);
-                    if (_w272 >= 0) {
-                        s->last_slot[_w272] = ((int8_t)(0));
+                    int32_t _w285 = _wx(send_in__p_389, 2);
+                    if (_w285 >= 0) {
+                        s->last_slot[_w285] = ((int8_t)(0));
                     }
-                    int32_t _w273 = _wx(send_in__p_384, 2);
-                    int32_t _w274 = _wx(send_in__s_385, 6);
-                    if (_w273 >= 0 && _w274 >= 0) {
-                        s->seen[_w273 * 6 + _w274] = s->species[_ix(send_in__p_384, 2) * 6 + _ix(send_in__s_385, 6)];
+                    int32_t _w286 = _wx(send_in__p_389, 2);
+                    int32_t _w287 = _wx(send_in__s_390, 6);
+                    if (_w286 >= 0 && _w287 >= 0) {
+                        s->seen[_w286 * 6 + _w287] = s->species[_ix(send_in__p_389, 2) * 6 + _ix(send_in__s_390, 6)];
                     }
-                    for (int32_t send_in__k_387 = 0, _end275 = 6; send_in__k_387 < _end275; send_in__k_387++) {
-                        int32_t _w276 = _wx(send_in__p_384, 2);
-                        if (_w276 >= 0) {
-                            s->boosts[_w276 * 6 + send_in__k_387] = ((int8_t)(0));
+                    for (int32_t send_in__k_392 = 0, _end288 = 6; send_in__k_392 < _end288; send_in__k_392++) {
+                        int32_t _w289 = _wx(send_in__p_389, 2);
+                        if (_w289 >= 0) {
+                            s->boosts[_w289 * 6 + send_in__k_392] = ((int8_t)(0));
                         }
                     }
-                    for (int32_t send_in__k_388 = 0, _end277 = 4; send_in__k_388 < _end277; send_in__k_388++) {
-                        int32_t _w278 = _wx(send_in__p_384, 2);
-                        if (_w278 >= 0) {
-                            s->mod[_w278 * 4 + send_in__k_388] = s->stats[_ix(send_in__p_384, 2) * 24 + _ix(send_in__s_385, 6) * 4 + send_in__k_388];
+                    for (int32_t send_in__k_393 = 0, _end290 = 4; send_in__k_393 < _end290; send_in__k_393++) {
+                        int32_t _w291 = _wx(send_in__p_389, 2);
+                        if (_w291 >= 0) {
+                            s->mod[_w291 * 4 + send_in__k_393] = s->stats[_ix(send_in__p_389, 2) * 24 + _ix(send_in__s_390, 6) * 4 + send_in__k_393];
                         }
                     }
-                    if ((s->status[_ix(send_in__p_384, 2) * 6 + _ix(send_in__s_385, 6)] == 3)) {
-                        int32_t _w279 = _wx(send_in__p_384, 2);
-                        if (_w279 >= 0) {
-                            s->mod[_w279 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_384, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_389, 2) * 6 + _ix(send_in__s_390, 6)] == 3)) {
+                        int32_t _w292 = _wx(send_in__p_389, 2);
+                        if (_w292 >= 0) {
+                            s->mod[_w292 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_389, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                         }
                     }
-                    if ((s->status[_ix(send_in__p_384, 2) * 6 + _ix(send_in__s_385, 6)] == 1)) {
-                        int32_t _w280 = _wx(send_in__p_384, 2);
-                        if (_w280 >= 0) {
-                            s->mod[_w280 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_384, 2) * 4], 2))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_389, 2) * 6 + _ix(send_in__s_390, 6)] == 1)) {
+                        int32_t _w293 = _wx(send_in__p_389, 2);
+                        if (_w293 >= 0) {
+                            s->mod[_w293 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_389, 2) * 4], 2))), ((int16_t)(1)))));
                         }
                     }
-                    int32_t _w281 = _wx(send_in__p_384, 2);
-                    int32_t _w282 = _wx(send_in__s_385, 6);
-                    if (_w281 >= 0 && _w282 >= 0) {
-                        s->speed[_w281 * 6 + _w282] = s->mod[_ix(send_in__p_384, 2) * 4 + 3];
+                    int32_t _w294 = _wx(send_in__p_389, 2);
+                    int32_t _w295 = _wx(send_in__s_390, 6);
+                    if (_w294 >= 0 && _w295 >= 0) {
+                        s->speed[_w294 * 6 + _w295] = s->mod[_ix(send_in__p_389, 2) * 4 + 3];
                     }
                 }
             }
             if ((s->need[0] && s->need[1])) {
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_389 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                    log_draw__v_390 = rand__v_389;
-                    int32_t _w283 = _wx(s->ndraws, 64);
-                    if (_w283 >= 0) {
-                        s->draws[_w283] = log_draw__v_390;
+                    rand__v_394 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    log_draw__v_395 = rand__v_394;
+                    int32_t _w296 = _wx(s->ndraws, 64);
+                    if (_w296 >= 0) {
+                        s->draws[_w296] = log_draw__v_395;
                     }
-                    int32_t _w284 = _wx(s->ndraws, 64);
-                    if (_w284 >= 0) {
-                        s->draw_lo[_w284] = 0;
+                    int32_t _w297 = _wx(s->ndraws, 64);
+                    if (_w297 >= 0) {
+                        s->draw_lo[_w297] = 0;
                     }
-                    int32_t _w285 = _wx(s->ndraws, 64);
-                    if (_w285 >= 0) {
-                        s->draw_hi[_w285] = 2;
+                    int32_t _w298 = _wx(s->ndraws, 64);
+                    if (_w298 >= 0) {
+                        s->draw_hi[_w298] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_391 = rand__v_389;
-                    tie_draw__v_392 = rand__result_391;
+                    rand__result_396 = rand__v_394;
+                    tie_draw__v_397 = rand__result_396;
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_393 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                    log_draw__v_394 = rand__v_393;
-                    int32_t _w286 = _wx(s->ndraws, 64);
-                    if (_w286 >= 0) {
-                        s->draws[_w286] = log_draw__v_394;
+                    rand__v_398 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    log_draw__v_399 = rand__v_398;
+                    int32_t _w299 = _wx(s->ndraws, 64);
+                    if (_w299 >= 0) {
+                        s->draws[_w299] = log_draw__v_399;
                     }
-                    int32_t _w287 = _wx(s->ndraws, 64);
-                    if (_w287 >= 0) {
-                        s->draw_lo[_w287] = 0;
+                    int32_t _w300 = _wx(s->ndraws, 64);
+                    if (_w300 >= 0) {
+                        s->draw_lo[_w300] = 0;
                     }
-                    int32_t _w288 = _wx(s->ndraws, 64);
-                    if (_w288 >= 0) {
-                        s->draw_hi[_w288] = 2;
+                    int32_t _w301 = _wx(s->ndraws, 64);
+                    if (_w301 >= 0) {
+                        s->draw_hi[_w301] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_395 = rand__v_393;
-                    tie_draw__v_396 = rand__result_395;
+                    rand__result_400 = rand__v_398;
+                    tie_draw__v_401 = rand__result_400;
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_397 = _wadd(0, _roll(random_word_at(key, 7), 2));
-                log_draw__v_398 = rand__v_397;
-                int32_t _w289 = _wx(s->ndraws, 64);
-                if (_w289 >= 0) {
-                    s->draws[_w289] = log_draw__v_398;
+                rand__v_402 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                log_draw__v_403 = rand__v_402;
+                int32_t _w302 = _wx(s->ndraws, 64);
+                if (_w302 >= 0) {
+                    s->draws[_w302] = log_draw__v_403;
                 }
-                int32_t _w290 = _wx(s->ndraws, 64);
-                if (_w290 >= 0) {
-                    s->draw_lo[_w290] = 0;
+                int32_t _w303 = _wx(s->ndraws, 64);
+                if (_w303 >= 0) {
+                    s->draw_lo[_w303] = 0;
                 }
-                int32_t _w291 = _wx(s->ndraws, 64);
-                if (_w291 >= 0) {
-                    s->draw_hi[_w291] = 2;
+                int32_t _w304 = _wx(s->ndraws, 64);
+                if (_w304 >= 0) {
+                    s->draw_hi[_w304] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_399 = rand__v_397;
-                tie_draw__v_400 = rand__result_399;
+                rand__result_404 = rand__v_402;
+                tie_draw__v_405 = rand__result_404;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_401 = _wadd(0, _roll(random_word_at(key, 8), 2));
-                log_draw__v_402 = rand__v_401;
-                int32_t _w292 = _wx(s->ndraws, 64);
-                if (_w292 >= 0) {
-                    s->draws[_w292] = log_draw__v_402;
+                rand__v_406 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                log_draw__v_407 = rand__v_406;
+                int32_t _w305 = _wx(s->ndraws, 64);
+                if (_w305 >= 0) {
+                    s->draws[_w305] = log_draw__v_407;
                 }
-                int32_t _w293 = _wx(s->ndraws, 64);
-                if (_w293 >= 0) {
-                    s->draw_lo[_w293] = 0;
+                int32_t _w306 = _wx(s->ndraws, 64);
+                if (_w306 >= 0) {
+                    s->draw_lo[_w306] = 0;
                 }
-                int32_t _w294 = _wx(s->ndraws, 64);
-                if (_w294 >= 0) {
-                    s->draw_hi[_w294] = 2;
+                int32_t _w307 = _wx(s->ndraws, 64);
+                if (_w307 >= 0) {
+                    s->draw_hi[_w307] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_403 = rand__v_401;
-                tie_draw__v_404 = rand__result_403;
+                rand__result_408 = rand__v_406;
+                tie_draw__v_409 = rand__result_408;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -2372,352 +2439,357 @@ static void effect_move(State *s, int32_t m, Key key)
 
 static void effect_switch(State *s, int32_t slot, Key key)
 {
-    int32_t submit__act_409 = 0;
-    int32_t submit__p_410 = 0;
-    int32_t commit_choices__act_412 = 0;
-    int8_t commit_choices__a_413 = 0;
-    int32_t goes_first__a0_421 = 0;
-    int32_t goes_first__a1_422 = 0;
-    int32_t goes_first__o0_423 = 0;
-    int32_t goes_first__o1_424 = 0;
-    int32_t goes_first__pr0_427 = 0;
-    int32_t goes_first__pr1_430 = 0;
-    int32_t goes_first__k0_431 = 0;
-    int32_t goes_first__k1_432 = 0;
-    int32_t goes_first__first_433 = 0;
-    int16_t goes_first__s0_434 = 0;
-    int16_t goes_first__s1_435 = 0;
-    int32_t rand__v_436 = 0;
-    int32_t log_draw__v_437 = 0;
-    int32_t rand__result_438 = 0;
-    int32_t goes_first__result_439 = 0;
-    int32_t resolve_turn__first_440 = 0;
+    int32_t submit__act_414 = 0;
+    int32_t submit__p_415 = 0;
+    int32_t commit_choices__act_417 = 0;
+    int8_t commit_choices__a_418 = 0;
+    int32_t goes_first__a0_426 = 0;
+    int32_t goes_first__a1_427 = 0;
+    int32_t goes_first__o0_428 = 0;
+    int32_t goes_first__o1_429 = 0;
+    int32_t goes_first__pr0_432 = 0;
+    int32_t goes_first__pr1_435 = 0;
+    int32_t goes_first__k0_436 = 0;
+    int32_t goes_first__k1_437 = 0;
+    int32_t goes_first__first_438 = 0;
+    int16_t goes_first__s0_439 = 0;
+    int16_t goes_first__s1_440 = 0;
     int32_t rand__v_441 = 0;
     int32_t log_draw__v_442 = 0;
     int32_t rand__result_443 = 0;
-    int32_t tie_draw__v_444 = 0;
-    int32_t rand__v_445 = 0;
-    int32_t log_draw__v_446 = 0;
-    int32_t rand__result_447 = 0;
-    int32_t tie_draw__v_448 = 0;
-    bool resolve_turn__over_449 = 0;
-    int32_t resolve_turn__p_451 = 0;
-    int32_t resolve_turn__act_452 = 0;
-    int32_t send_in__p_453 = 0;
-    int32_t send_in__s_454 = 0;
-    int8_t send_in__old_455 = 0;
-    int32_t rand__v_458 = 0;
-    int32_t log_draw__v_459 = 0;
-    int32_t rand__result_460 = 0;
-    int32_t tie_draw__v_461 = 0;
-    int32_t switch_in_damage__p_462 = 0;
-    int8_t switch_in_damage__a_463 = 0;
-    int32_t after_faint__left0_466 = 0;
-    int32_t after_faint__left1_468 = 0;
-    int32_t rand__v_469 = 0;
-    int32_t log_draw__v_470 = 0;
-    int32_t rand__result_471 = 0;
-    int32_t tie_draw__v_472 = 0;
-    int32_t use_move__p_475 = 0;
-    int32_t use_move__m_476 = 0;
-    int32_t use_move__q_477 = 0;
-    int8_t use_move__a_478 = 0;
-    int8_t use_move__d_479 = 0;
-    int8_t use_move__st_480 = 0;
-    bool use_move__can_481 = 0;
-    int32_t chance__v_482 = 0;
-    int32_t log_draw__v_483 = 0;
-    bool chance__result_484 = 0;
-    bool use_move__acts_485 = 0;
-    int32_t confusion_hit__p_486 = 0;
-    int8_t confusion_hit__a_487 = 0;
-    int32_t confusion_hit__dmg_488 = 0;
-    int32_t self_damage__p_489 = 0;
-    int32_t self_damage__dmg_490 = 0;
-    int32_t self_damage__q_491 = 0;
-    int8_t self_damage__a_492 = 0;
-    int32_t chance__v_493 = 0;
-    int32_t log_draw__v_494 = 0;
-    bool chance__result_495 = 0;
-    bool use_move__full_496 = 0;
-    bool use_move__again_497 = 0;
-    int32_t use_move__slot_498 = 0;
-    int32_t use_move__mv_499 = 0;
-    int32_t use_move_hit__p_500 = 0;
-    int32_t use_move_hit__m_501 = 0;
-    int32_t use_move_hit__mv_502 = 0;
-    int32_t use_move_hit__q_503 = 0;
-    int8_t use_move_hit__a_504 = 0;
-    int8_t use_move_hit__d_505 = 0;
-    int16_t use_move_hit__sd_506 = 0;
-    bool use_move_hit__immune_513 = 0;
-    int16_t use_move_hit__kind_514 = 0;
-    bool use_move_hit__broke_515 = 0;
-    bool use_move_hit__hit_517 = 0;
-    bool use_move_hit__sure_518 = 0;
-    int32_t use_move_hit__acc_519 = 0;
-    int32_t chance__num_520 = 0;
-    int32_t chance__v_521 = 0;
-    int32_t log_draw__v_522 = 0;
-    bool chance__result_523 = 0;
-    bool use_move_hit__foe_move_524 = 0;
-    bool use_move_hit__stages_525 = 0;
-    bool use_move_hit__blocked_526 = 0;
-    int32_t set_status__q_527 = 0;
-    int16_t set_status__st_528 = 0;
-    int8_t set_status__d_529 = 0;
-    int16_t set_status__sd_530 = 0;
-    bool set_status__poison_531 = 0;
-    bool set_status__blocked_532 = 0;
-    int32_t rand__v_533 = 0;
-    int32_t log_draw__v_534 = 0;
-    int32_t rand__result_535 = 0;
-    int32_t use_move_hit__tgt_536 = 0;
-    int32_t apply_boosts__q_537 = 0;
-    int32_t apply_boosts__f_538 = 0;
-    int8_t apply_boosts__da_539 = 0;
-    int8_t apply_boosts__dd_540 = 0;
-    int8_t apply_boosts__ds_541 = 0;
-    int8_t apply_boosts__dsp_542 = 0;
-    int8_t apply_boosts__dacc_543 = 0;
-    int8_t apply_boosts__deva_544 = 0;
-    int8_t apply_boosts__deltas_545[6] = {0};
-    bool apply_boosts__any_ok_546 = 0;
-    int32_t boost_stat__q_548 = 0;
-    int32_t boost_stat__k_549 = 0;
-    int8_t boost_stat__delta_550 = 0;
-    int8_t boost_stat__a_551 = 0;
-    int32_t boost_stat__b_552 = 0;
-    int32_t boost_stat__nb_553 = 0;
-    bool boost_stat__ok_554 = 0;
-    int32_t boost_stat__m_555 = 0;
-    bool boost_stat__result_556 = 0;
-    bool apply_boosts__ok_557 = 0;
-    int32_t heal_self__p_558 = 0;
-    bool heal_self__rest_559 = 0;
-    int8_t heal_self__a_560 = 0;
-    int32_t heal_self__h_561 = 0;
-    int32_t heal_self__mh_562 = 0;
-    bool heal_self__fails_563 = 0;
-    int32_t rand__v_564 = 0;
-    int32_t log_draw__v_565 = 0;
-    int32_t rand__result_566 = 0;
-    int32_t heal_self__v_567 = 0;
-    int32_t confuse__q_568 = 0;
-    int32_t rand__v_569 = 0;
-    int32_t log_draw__v_570 = 0;
-    int32_t rand__result_571 = 0;
-    int32_t make_substitute__p_572 = 0;
-    int8_t make_substitute__a_573 = 0;
-    int32_t self_damage__p_574 = 0;
-    int32_t self_damage__q_575 = 0;
-    int8_t self_damage__a_576 = 0;
-    int32_t use_move_hit__nhits_577 = 0;
-    int32_t rand__v_578 = 0;
-    int32_t log_draw__v_579 = 0;
-    int32_t rand__result_580 = 0;
-    int32_t use_move_hit__k_581 = 0;
-    int32_t move_damage__p_582 = 0;
-    int32_t move_damage__mv_583 = 0;
-    int32_t move_damage__q_584 = 0;
-    int16_t move_damage__kind_585 = 0;
-    int32_t move_damage__dmg_586 = 0;
-    int32_t move_damage__u_587 = 0;
-    bool move_damage__ok_588 = 0;
-    int32_t damage_of__p_589 = 0;
-    int32_t damage_of__mv_590 = 0;
-    int32_t damage_of__q_591 = 0;
-    int8_t damage_of__a_592 = 0;
-    int8_t damage_of__d_593 = 0;
-    int16_t damage_of__sa_594 = 0;
-    int16_t damage_of__sd_595 = 0;
-    int16_t damage_of__c_596 = 0;
-    int16_t chance__num_597 = 0;
-    int32_t chance__v_598 = 0;
-    int32_t log_draw__v_599 = 0;
-    bool chance__result_600 = 0;
-    bool damage_of__crit_601 = 0;
-    bool damage_of__special_602 = 0;
-    int32_t damage_of__si_603 = 0;
-    int32_t damage_of__di_604 = 0;
-    int32_t damage_of__at_605 = 0;
-    int32_t damage_of__df_606 = 0;
-    int32_t damage_of__lvl_607 = 0;
-    int32_t damage_of__dmg_608 = 0;
-    int16_t damage_of__mt_609 = 0;
-    int16_t damage_of__e1_613 = 0;
-    int16_t damage_of__e2_617 = 0;
-    int32_t rand__v_618 = 0;
-    int32_t log_draw__v_619 = 0;
-    int32_t rand__result_620 = 0;
-    int32_t damage_of__r_621 = 0;
-    int32_t damage_of__result_622 = 0;
-    int32_t move_damage__result_623 = 0;
-    int32_t use_move_hit__first_624 = 0;
-    int32_t use_move_hit__dmg_625 = 0;
-    bool use_move_hit__behind_626 = 0;
-    int32_t hit_substitute__p_627 = 0;
-    int32_t hit_substitute__mv_628 = 0;
-    int32_t hit_substitute__first_629 = 0;
-    int32_t hit_substitute__nhits_630 = 0;
-    int32_t hit_substitute__q_631 = 0;
-    int8_t hit_substitute__a_632 = 0;
-    bool hit_substitute__broke_633 = 0;
-    int32_t hit_substitute__rec_635 = 0;
-    int32_t hit_substitute__gain_636 = 0;
-    bool hit_substitute__result_637 = 0;
-    int32_t use_move_hit__rec_639 = 0;
-    int32_t use_move_hit__gain_640 = 0;
-    int16_t use_move_hit__sec_641 = 0;
-    bool use_move_hit__same_type_645 = 0;
-    int32_t chance__num_646 = 0;
-    int32_t chance__v_647 = 0;
-    int32_t log_draw__v_648 = 0;
-    bool chance__result_649 = 0;
-    bool use_move_hit__lands_650 = 0;
-    int32_t set_status__q_651 = 0;
-    int16_t set_status__st_652 = 0;
-    int8_t set_status__d_653 = 0;
-    int16_t set_status__sd_654 = 0;
-    bool set_status__poison_655 = 0;
-    bool set_status__blocked_656 = 0;
-    int32_t rand__v_657 = 0;
+    int32_t goes_first__result_444 = 0;
+    int32_t resolve_turn__first_445 = 0;
+    int32_t rand__v_446 = 0;
+    int32_t log_draw__v_447 = 0;
+    int32_t rand__result_448 = 0;
+    int32_t tie_draw__v_449 = 0;
+    int32_t rand__v_450 = 0;
+    int32_t log_draw__v_451 = 0;
+    int32_t rand__result_452 = 0;
+    int32_t tie_draw__v_453 = 0;
+    bool resolve_turn__over_454 = 0;
+    int32_t resolve_turn__p_456 = 0;
+    int32_t resolve_turn__act_457 = 0;
+    int32_t send_in__p_458 = 0;
+    int32_t send_in__s_459 = 0;
+    int8_t send_in__old_460 = 0;
+    int32_t rand__v_463 = 0;
+    int32_t log_draw__v_464 = 0;
+    int32_t rand__result_465 = 0;
+    int32_t tie_draw__v_466 = 0;
+    int32_t switch_in_damage__p_467 = 0;
+    int8_t switch_in_damage__a_468 = 0;
+    int32_t after_faint__left0_471 = 0;
+    int32_t after_faint__left1_473 = 0;
+    int32_t rand__v_474 = 0;
+    int32_t log_draw__v_475 = 0;
+    int32_t rand__result_476 = 0;
+    int32_t tie_draw__v_477 = 0;
+    int32_t use_move__p_480 = 0;
+    int32_t use_move__m_481 = 0;
+    int32_t use_move__q_482 = 0;
+    int8_t use_move__a_483 = 0;
+    int8_t use_move__d_484 = 0;
+    int8_t use_move__st_485 = 0;
+    bool use_move__can_486 = 0;
+    int32_t chance__v_487 = 0;
+    int32_t log_draw__v_488 = 0;
+    bool chance__result_489 = 0;
+    bool use_move__acts_490 = 0;
+    int32_t confusion_hit__p_491 = 0;
+    int8_t confusion_hit__a_492 = 0;
+    int32_t confusion_hit__dmg_493 = 0;
+    int32_t self_damage__p_494 = 0;
+    int32_t self_damage__dmg_495 = 0;
+    int32_t self_damage__q_496 = 0;
+    int8_t self_damage__a_497 = 0;
+    int32_t chance__v_498 = 0;
+    int32_t log_draw__v_499 = 0;
+    bool chance__result_500 = 0;
+    bool use_move__full_501 = 0;
+    bool use_move__again_502 = 0;
+    int32_t use_move__slot_503 = 0;
+    int32_t use_move__mv_504 = 0;
+    int32_t mirror_move__p_505 = 0;
+    int32_t mirror_move__m_506 = 0;
+    int8_t mirror_move__a_507 = 0;
+    int32_t mirror_move__copied_508 = 0;
+    int32_t mirror_move__result_509 = 0;
+    int32_t use_move_hit__p_510 = 0;
+    int32_t use_move_hit__m_511 = 0;
+    int32_t use_move_hit__mv_512 = 0;
+    int32_t use_move_hit__q_513 = 0;
+    int8_t use_move_hit__a_514 = 0;
+    int8_t use_move_hit__d_515 = 0;
+    int16_t use_move_hit__sd_516 = 0;
+    bool use_move_hit__immune_523 = 0;
+    int16_t use_move_hit__kind_524 = 0;
+    bool use_move_hit__broke_525 = 0;
+    bool use_move_hit__hit_527 = 0;
+    bool use_move_hit__sure_528 = 0;
+    int32_t use_move_hit__acc_529 = 0;
+    int32_t chance__num_530 = 0;
+    int32_t chance__v_531 = 0;
+    int32_t log_draw__v_532 = 0;
+    bool chance__result_533 = 0;
+    bool use_move_hit__foe_move_534 = 0;
+    bool use_move_hit__stages_535 = 0;
+    bool use_move_hit__blocked_536 = 0;
+    int32_t set_status__q_537 = 0;
+    int16_t set_status__st_538 = 0;
+    int8_t set_status__d_539 = 0;
+    int16_t set_status__sd_540 = 0;
+    bool set_status__poison_541 = 0;
+    bool set_status__blocked_542 = 0;
+    int32_t rand__v_543 = 0;
+    int32_t log_draw__v_544 = 0;
+    int32_t rand__result_545 = 0;
+    int32_t use_move_hit__tgt_546 = 0;
+    int32_t apply_boosts__q_547 = 0;
+    int32_t apply_boosts__f_548 = 0;
+    int8_t apply_boosts__da_549 = 0;
+    int8_t apply_boosts__dd_550 = 0;
+    int8_t apply_boosts__ds_551 = 0;
+    int8_t apply_boosts__dsp_552 = 0;
+    int8_t apply_boosts__dacc_553 = 0;
+    int8_t apply_boosts__deva_554 = 0;
+    int8_t apply_boosts__deltas_555[6] = {0};
+    bool apply_boosts__any_ok_556 = 0;
+    int32_t boost_stat__q_558 = 0;
+    int32_t boost_stat__k_559 = 0;
+    int8_t boost_stat__delta_560 = 0;
+    int8_t boost_stat__a_561 = 0;
+    int32_t boost_stat__b_562 = 0;
+    int32_t boost_stat__nb_563 = 0;
+    bool boost_stat__ok_564 = 0;
+    int32_t boost_stat__m_565 = 0;
+    bool boost_stat__result_566 = 0;
+    bool apply_boosts__ok_567 = 0;
+    int32_t heal_self__p_568 = 0;
+    bool heal_self__rest_569 = 0;
+    int8_t heal_self__a_570 = 0;
+    int32_t heal_self__h_571 = 0;
+    int32_t heal_self__mh_572 = 0;
+    bool heal_self__fails_573 = 0;
+    int32_t rand__v_574 = 0;
+    int32_t log_draw__v_575 = 0;
+    int32_t rand__result_576 = 0;
+    int32_t heal_self__v_577 = 0;
+    int32_t confuse__q_578 = 0;
+    int32_t rand__v_579 = 0;
+    int32_t log_draw__v_580 = 0;
+    int32_t rand__result_581 = 0;
+    int32_t make_substitute__p_582 = 0;
+    int8_t make_substitute__a_583 = 0;
+    int32_t self_damage__p_584 = 0;
+    int32_t self_damage__q_585 = 0;
+    int8_t self_damage__a_586 = 0;
+    int32_t use_move_hit__nhits_587 = 0;
+    int32_t rand__v_588 = 0;
+    int32_t log_draw__v_589 = 0;
+    int32_t rand__result_590 = 0;
+    int32_t use_move_hit__k_591 = 0;
+    int32_t move_damage__p_592 = 0;
+    int32_t move_damage__mv_593 = 0;
+    int32_t move_damage__q_594 = 0;
+    int16_t move_damage__kind_595 = 0;
+    int32_t move_damage__dmg_596 = 0;
+    int32_t move_damage__u_597 = 0;
+    bool move_damage__ok_598 = 0;
+    int32_t damage_of__p_599 = 0;
+    int32_t damage_of__mv_600 = 0;
+    int32_t damage_of__q_601 = 0;
+    int8_t damage_of__a_602 = 0;
+    int8_t damage_of__d_603 = 0;
+    int16_t damage_of__sa_604 = 0;
+    int16_t damage_of__sd_605 = 0;
+    int16_t damage_of__c_606 = 0;
+    int16_t chance__num_607 = 0;
+    int32_t chance__v_608 = 0;
+    int32_t log_draw__v_609 = 0;
+    bool chance__result_610 = 0;
+    bool damage_of__crit_611 = 0;
+    bool damage_of__special_612 = 0;
+    int32_t damage_of__si_613 = 0;
+    int32_t damage_of__di_614 = 0;
+    int32_t damage_of__at_615 = 0;
+    int32_t damage_of__df_616 = 0;
+    int32_t damage_of__lvl_617 = 0;
+    int32_t damage_of__dmg_618 = 0;
+    int16_t damage_of__mt_619 = 0;
+    int16_t damage_of__e1_623 = 0;
+    int16_t damage_of__e2_627 = 0;
+    int32_t rand__v_628 = 0;
+    int32_t log_draw__v_629 = 0;
+    int32_t rand__result_630 = 0;
+    int32_t damage_of__r_631 = 0;
+    int32_t damage_of__result_632 = 0;
+    int32_t move_damage__result_633 = 0;
+    int32_t use_move_hit__first_634 = 0;
+    int32_t use_move_hit__dmg_635 = 0;
+    bool use_move_hit__behind_636 = 0;
+    int32_t hit_substitute__p_637 = 0;
+    int32_t hit_substitute__mv_638 = 0;
+    int32_t hit_substitute__first_639 = 0;
+    int32_t hit_substitute__nhits_640 = 0;
+    int32_t hit_substitute__q_641 = 0;
+    int8_t hit_substitute__a_642 = 0;
+    bool hit_substitute__broke_643 = 0;
+    int32_t hit_substitute__rec_645 = 0;
+    int32_t hit_substitute__gain_646 = 0;
+    bool hit_substitute__result_647 = 0;
+    int32_t use_move_hit__rec_649 = 0;
+    int32_t use_move_hit__gain_650 = 0;
+    int16_t use_move_hit__sec_651 = 0;
+    bool use_move_hit__same_type_655 = 0;
+    int32_t chance__num_656 = 0;
+    int32_t chance__v_657 = 0;
     int32_t log_draw__v_658 = 0;
-    int32_t rand__result_659 = 0;
-    int8_t use_move_hit__sb_660[6] = {0};
-    int32_t chance__num_662 = 0;
-    int32_t chance__v_663 = 0;
-    int32_t log_draw__v_664 = 0;
-    bool chance__result_665 = 0;
-    bool use_move_hit__drop_666 = 0;
-    int32_t apply_boosts__q_667 = 0;
-    int32_t apply_boosts__f_668 = 0;
-    int8_t apply_boosts__da_669 = 0;
-    int8_t apply_boosts__dd_670 = 0;
-    int8_t apply_boosts__ds_671 = 0;
-    int8_t apply_boosts__dsp_672 = 0;
-    int8_t apply_boosts__dacc_673 = 0;
-    int8_t apply_boosts__deva_674 = 0;
-    int8_t apply_boosts__deltas_675[6] = {0};
-    bool apply_boosts__any_ok_676 = 0;
-    int32_t boost_stat__q_678 = 0;
-    int32_t boost_stat__k_679 = 0;
-    int8_t boost_stat__delta_680 = 0;
-    int8_t boost_stat__a_681 = 0;
-    int32_t boost_stat__b_682 = 0;
-    int32_t boost_stat__nb_683 = 0;
-    bool boost_stat__ok_684 = 0;
-    int32_t boost_stat__m_685 = 0;
-    bool boost_stat__result_686 = 0;
-    bool apply_boosts__ok_687 = 0;
-    int16_t use_move_hit__sv_688 = 0;
-    bool use_move_hit__through_689 = 0;
-    int32_t use_move_hit__vc_690 = 0;
-    int32_t chance__num_691 = 0;
-    int32_t chance__v_692 = 0;
-    int32_t log_draw__v_693 = 0;
-    bool chance__result_694 = 0;
-    bool use_move_hit__lands_695 = 0;
-    int32_t confuse__q_696 = 0;
-    int32_t rand__v_697 = 0;
-    int32_t log_draw__v_698 = 0;
-    int32_t rand__result_699 = 0;
-    int32_t self_damage__p_700 = 0;
-    int32_t self_damage__q_701 = 0;
-    int8_t self_damage__a_702 = 0;
-    int32_t after_faint__left0_704 = 0;
-    int32_t after_faint__left1_706 = 0;
+    bool chance__result_659 = 0;
+    bool use_move_hit__lands_660 = 0;
+    int32_t set_status__q_661 = 0;
+    int16_t set_status__st_662 = 0;
+    int8_t set_status__d_663 = 0;
+    int16_t set_status__sd_664 = 0;
+    bool set_status__poison_665 = 0;
+    bool set_status__blocked_666 = 0;
+    int32_t rand__v_667 = 0;
+    int32_t log_draw__v_668 = 0;
+    int32_t rand__result_669 = 0;
+    int8_t use_move_hit__sb_670[6] = {0};
+    int32_t chance__num_672 = 0;
+    int32_t chance__v_673 = 0;
+    int32_t log_draw__v_674 = 0;
+    bool chance__result_675 = 0;
+    bool use_move_hit__drop_676 = 0;
+    int32_t apply_boosts__q_677 = 0;
+    int32_t apply_boosts__f_678 = 0;
+    int8_t apply_boosts__da_679 = 0;
+    int8_t apply_boosts__dd_680 = 0;
+    int8_t apply_boosts__ds_681 = 0;
+    int8_t apply_boosts__dsp_682 = 0;
+    int8_t apply_boosts__dacc_683 = 0;
+    int8_t apply_boosts__deva_684 = 0;
+    int8_t apply_boosts__deltas_685[6] = {0};
+    bool apply_boosts__any_ok_686 = 0;
+    int32_t boost_stat__q_688 = 0;
+    int32_t boost_stat__k_689 = 0;
+    int8_t boost_stat__delta_690 = 0;
+    int8_t boost_stat__a_691 = 0;
+    int32_t boost_stat__b_692 = 0;
+    int32_t boost_stat__nb_693 = 0;
+    bool boost_stat__ok_694 = 0;
+    int32_t boost_stat__m_695 = 0;
+    bool boost_stat__result_696 = 0;
+    bool apply_boosts__ok_697 = 0;
+    int16_t use_move_hit__sv_698 = 0;
+    bool use_move_hit__through_699 = 0;
+    int32_t use_move_hit__vc_700 = 0;
+    int32_t chance__num_701 = 0;
+    int32_t chance__v_702 = 0;
+    int32_t log_draw__v_703 = 0;
+    bool chance__result_704 = 0;
+    bool use_move_hit__lands_705 = 0;
+    int32_t confuse__q_706 = 0;
     int32_t rand__v_707 = 0;
     int32_t log_draw__v_708 = 0;
     int32_t rand__result_709 = 0;
-    int32_t tie_draw__v_710 = 0;
-    int32_t rand__v_712 = 0;
-    int32_t log_draw__v_713 = 0;
-    int32_t rand__result_714 = 0;
-    int32_t tie_draw__v_715 = 0;
-    int32_t resolve_forced__first_717 = 0;
-    int32_t rand__v_718 = 0;
-    int32_t log_draw__v_719 = 0;
-    int32_t rand__result_720 = 0;
-    int32_t resolve_forced__p_722 = 0;
-    int32_t send_in__p_723 = 0;
-    int32_t send_in__s_724 = 0;
-    int8_t send_in__old_725 = 0;
+    int32_t self_damage__p_710 = 0;
+    int32_t self_damage__q_711 = 0;
+    int8_t self_damage__a_712 = 0;
+    int32_t after_faint__left0_714 = 0;
+    int32_t after_faint__left1_716 = 0;
+    int32_t rand__v_717 = 0;
+    int32_t log_draw__v_718 = 0;
+    int32_t rand__result_719 = 0;
+    int32_t tie_draw__v_720 = 0;
+    int32_t rand__v_722 = 0;
+    int32_t log_draw__v_723 = 0;
+    int32_t rand__result_724 = 0;
+    int32_t tie_draw__v_725 = 0;
+    int32_t resolve_forced__first_727 = 0;
     int32_t rand__v_728 = 0;
     int32_t log_draw__v_729 = 0;
     int32_t rand__result_730 = 0;
-    int32_t tie_draw__v_731 = 0;
-    int32_t rand__v_732 = 0;
-    int32_t log_draw__v_733 = 0;
-    int32_t rand__result_734 = 0;
-    int32_t tie_draw__v_735 = 0;
-    int32_t rand__v_736 = 0;
-    int32_t log_draw__v_737 = 0;
-    int32_t rand__result_738 = 0;
-    int32_t tie_draw__v_739 = 0;
-    int32_t rand__v_740 = 0;
-    int32_t log_draw__v_741 = 0;
-    int32_t rand__result_742 = 0;
-    int32_t tie_draw__v_743 = 0;
-    submit__act_409 = _wadd(slot, 4);
+    int32_t resolve_forced__p_732 = 0;
+    int32_t send_in__p_733 = 0;
+    int32_t send_in__s_734 = 0;
+    int8_t send_in__old_735 = 0;
+    int32_t rand__v_738 = 0;
+    int32_t log_draw__v_739 = 0;
+    int32_t rand__result_740 = 0;
+    int32_t tie_draw__v_741 = 0;
+    int32_t rand__v_742 = 0;
+    int32_t log_draw__v_743 = 0;
+    int32_t rand__result_744 = 0;
+    int32_t tie_draw__v_745 = 0;
+    int32_t rand__v_746 = 0;
+    int32_t log_draw__v_747 = 0;
+    int32_t rand__result_748 = 0;
+    int32_t tie_draw__v_749 = 0;
+    int32_t rand__v_750 = 0;
+    int32_t log_draw__v_751 = 0;
+    int32_t rand__result_752 = 0;
+    int32_t tie_draw__v_753 = 0;
+    submit__act_414 = _wadd(slot, 4);
     s->ndraws = 0;
-    submit__p_410 = s->current_player;
-    int32_t _w1 = _wx(submit__p_410, 2);
+    submit__p_415 = s->current_player;
+    int32_t _w1 = _wx(submit__p_415, 2);
     if (_w1 >= 0) {
-        s->pending[_w1] = ((int8_t)(submit__act_409));
+        s->pending[_w1] = ((int8_t)(submit__act_414));
     }
-    if (((submit__p_410 == 0) && ((s->phase == 0) || s->need[1]))) {
+    if (((submit__p_415 == 0) && ((s->phase == 0) || s->need[1]))) {
         s->current_player = 1;
     } else {
         if ((s->phase == 0)) {
-            for (int32_t commit_choices__p_411 = 0, _end2 = 2; commit_choices__p_411 < _end2; commit_choices__p_411++) {
-                commit_choices__act_412 = ((int32_t)(s->pending[commit_choices__p_411]));
-                commit_choices__a_413 = s->active[commit_choices__p_411];
-                s->fight[commit_choices__p_411] = false;
-                if (((commit_choices__act_412 < 4) && (!({ int32_t _let3 = commit_choices__p_411; int32_t locked__p_414 = _let3; (s->recharge[_ix(locked__p_414, 2)] || s->charging[_ix(locked__p_414, 2)]); })))) {
-                    if (((s->status[commit_choices__p_411 * 6 + _ix(commit_choices__a_413, 6)] == 2) || (s->status[commit_choices__p_411 * 6 + _ix(commit_choices__a_413, 6)] == 5))) {
-                        s->fight[commit_choices__p_411] = true;
-                    } else if ((!({ int32_t _let4 = commit_choices__p_411; int32_t has_pp__p_415 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_416 = _lo5, _end6 = 4; has_pp__k_416 < _end6; has_pp__k_416++) if (((s->moves[_ix(has_pp__p_415, 2) * 24 + _ix(s->active[_ix(has_pp__p_415, 2)], 6) * 4 + has_pp__k_416] >= 0) && (s->pp[_ix(has_pp__p_415, 2) * 24 + _ix(s->active[_ix(has_pp__p_415, 2)], 6) * 4 + has_pp__k_416] > 0))) { _r7 = true; break; } _r7; }); }))) {
-                        s->last_move[commit_choices__p_411] = ((int16_t)(164));
+            for (int32_t commit_choices__p_416 = 0, _end2 = 2; commit_choices__p_416 < _end2; commit_choices__p_416++) {
+                commit_choices__act_417 = ((int32_t)(s->pending[commit_choices__p_416]));
+                commit_choices__a_418 = s->active[commit_choices__p_416];
+                s->fight[commit_choices__p_416] = false;
+                if (((commit_choices__act_417 < 4) && (!({ int32_t _let3 = commit_choices__p_416; int32_t locked__p_419 = _let3; (s->recharge[_ix(locked__p_419, 2)] || s->charging[_ix(locked__p_419, 2)]); })))) {
+                    if (((s->status[commit_choices__p_416 * 6 + _ix(commit_choices__a_418, 6)] == 2) || (s->status[commit_choices__p_416 * 6 + _ix(commit_choices__a_418, 6)] == 5))) {
+                        s->fight[commit_choices__p_416] = true;
+                    } else if ((!({ int32_t _let4 = commit_choices__p_416; int32_t has_pp__p_420 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_421 = _lo5, _end6 = 4; has_pp__k_421 < _end6; has_pp__k_421++) if (((s->moves[_ix(has_pp__p_420, 2) * 24 + _ix(s->active[_ix(has_pp__p_420, 2)], 6) * 4 + has_pp__k_421] >= 0) && (s->pp[_ix(has_pp__p_420, 2) * 24 + _ix(s->active[_ix(has_pp__p_420, 2)], 6) * 4 + has_pp__k_421] > 0))) { _r7 = true; break; } _r7; }); }))) {
+                        s->last_move[commit_choices__p_416] = ((int16_t)(164));
                     } else {
-                        s->last_move[commit_choices__p_411] = s->moves[commit_choices__p_411 * 24 + _ix(commit_choices__a_413, 6) * 4 + _ix(commit_choices__act_412, 4)];
-                        s->last_slot[commit_choices__p_411] = ((int8_t)(commit_choices__act_412));
+                        s->last_move[commit_choices__p_416] = s->moves[commit_choices__p_416 * 24 + _ix(commit_choices__a_418, 6) * 4 + _ix(commit_choices__act_417, 4)];
+                        s->last_slot[commit_choices__p_416] = ((int8_t)(commit_choices__act_417));
                     }
                 }
-                if ((commit_choices__act_412 < 4)) {
-                    s->shown_move[commit_choices__p_411] = ((((!({ int32_t _let9 = commit_choices__p_411; int32_t has_pp__p_417 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_418 = _lo10, _end11 = 4; has_pp__k_418 < _end11; has_pp__k_418++) if (((s->moves[_ix(has_pp__p_417, 2) * 24 + _ix(s->active[_ix(has_pp__p_417, 2)], 6) * 4 + has_pp__k_418] >= 0) && (s->pp[_ix(has_pp__p_417, 2) * 24 + _ix(s->active[_ix(has_pp__p_417, 2)], 6) * 4 + has_pp__k_418] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_411])) && (!({ int32_t _let14 = commit_choices__p_411; int32_t locked__p_419 = _let14; (s->recharge[_ix(locked__p_419, 2)] || s->charging[_ix(locked__p_419, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_411 * 24 + _ix(commit_choices__a_413, 6) * 4 + _ix(s->last_slot[commit_choices__p_411], 4)]);
+                if ((commit_choices__act_417 < 4)) {
+                    s->shown_move[commit_choices__p_416] = ((((!({ int32_t _let9 = commit_choices__p_416; int32_t has_pp__p_422 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_423 = _lo10, _end11 = 4; has_pp__k_423 < _end11; has_pp__k_423++) if (((s->moves[_ix(has_pp__p_422, 2) * 24 + _ix(s->active[_ix(has_pp__p_422, 2)], 6) * 4 + has_pp__k_423] >= 0) && (s->pp[_ix(has_pp__p_422, 2) * 24 + _ix(s->active[_ix(has_pp__p_422, 2)], 6) * 4 + has_pp__k_423] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_416])) && (!({ int32_t _let14 = commit_choices__p_416; int32_t locked__p_424 = _let14; (s->recharge[_ix(locked__p_424, 2)] || s->charging[_ix(locked__p_424, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_416 * 24 + _ix(commit_choices__a_418, 6) * 4 + _ix(s->last_slot[commit_choices__p_416], 4)]);
                 }
             }
-            for (int32_t update_speed__p_420 = 0, _end15 = 2; update_speed__p_420 < _end15; update_speed__p_420++) {
-                if ((s->hp[update_speed__p_420 * 6 + _ix(s->active[update_speed__p_420], 6)] > 0)) {
-                    int32_t _w16 = _wx(s->active[update_speed__p_420], 6);
+            for (int32_t update_speed__p_425 = 0, _end15 = 2; update_speed__p_425 < _end15; update_speed__p_425++) {
+                if ((s->hp[update_speed__p_425 * 6 + _ix(s->active[update_speed__p_425], 6)] > 0)) {
+                    int32_t _w16 = _wx(s->active[update_speed__p_425], 6);
                     if (_w16 >= 0) {
-                        s->speed[update_speed__p_420 * 6 + _w16] = s->mod[update_speed__p_420 * 4 + 3];
+                        s->speed[update_speed__p_425 * 6 + _w16] = s->mod[update_speed__p_425 * 4 + 3];
                     }
                 }
             }
-            goes_first__a0_421 = ((int32_t)(s->pending[0]));
-            goes_first__a1_422 = ((int32_t)(s->pending[1]));
-            goes_first__o0_423 = ((goes_first__a0_421 >= 4) ? 0 : 1);
-            goes_first__o1_424 = ((goes_first__a1_422 >= 4) ? 0 : 1);
-            goes_first__pr0_427 = ({ int32_t _let17 = goes_first__a0_421; int32_t action_priority__a_425 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_426 = _let18; (((action_priority__a_425 >= 4) || (action_priority__mv_426 < 0)) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_426, 165)]))); }); });
-            goes_first__pr1_430 = ({ int32_t _let19 = goes_first__a1_422; int32_t action_priority__a_428 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_429 = _let20; (((action_priority__a_428 >= 4) || (action_priority__mv_429 < 0)) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_429, 165)]))); }); });
-            goes_first__k0_431 = _wsub(_wmul(goes_first__o0_423, 1000), _wmul(goes_first__pr0_427, 100));
-            goes_first__k1_432 = _wsub(_wmul(goes_first__o1_424, 1000), _wmul(goes_first__pr1_430, 100));
-            goes_first__first_433 = 0;
-            if ((goes_first__k0_431 > goes_first__k1_432)) {
-                goes_first__first_433 = 1;
-            } else if ((goes_first__k0_431 == goes_first__k1_432)) {
-                goes_first__s0_434 = s->mod[3];
-                goes_first__s1_435 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_435 > goes_first__s0_434)) {
-                    goes_first__first_433 = 1;
-                } else if ((goes_first__s0_434 == goes_first__s1_435)) {
-                    rand__v_436 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_437 = rand__v_436;
+            goes_first__a0_426 = ((int32_t)(s->pending[0]));
+            goes_first__a1_427 = ((int32_t)(s->pending[1]));
+            goes_first__o0_428 = ((goes_first__a0_426 >= 4) ? 0 : 1);
+            goes_first__o1_429 = ((goes_first__a1_427 >= 4) ? 0 : 1);
+            goes_first__pr0_432 = ({ int32_t _let17 = goes_first__a0_426; int32_t action_priority__a_430 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_431 = _let18; (((action_priority__a_430 >= 4) || (action_priority__mv_431 < 0)) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_431, 165)]))); }); });
+            goes_first__pr1_435 = ({ int32_t _let19 = goes_first__a1_427; int32_t action_priority__a_433 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_434 = _let20; (((action_priority__a_433 >= 4) || (action_priority__mv_434 < 0)) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_434, 165)]))); }); });
+            goes_first__k0_436 = _wsub(_wmul(goes_first__o0_428, 1000), _wmul(goes_first__pr0_432, 100));
+            goes_first__k1_437 = _wsub(_wmul(goes_first__o1_429, 1000), _wmul(goes_first__pr1_435, 100));
+            goes_first__first_438 = 0;
+            if ((goes_first__k0_436 > goes_first__k1_437)) {
+                goes_first__first_438 = 1;
+            } else if ((goes_first__k0_436 == goes_first__k1_437)) {
+                goes_first__s0_439 = s->mod[3];
+                goes_first__s1_440 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_440 > goes_first__s0_439)) {
+                    goes_first__first_438 = 1;
+                } else if ((goes_first__s0_439 == goes_first__s1_440)) {
+                    rand__v_441 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    log_draw__v_442 = rand__v_441;
                     int32_t _w21 = _wx(s->ndraws, 64);
                     if (_w21 >= 0) {
-                        s->draws[_w21] = log_draw__v_437;
+                        s->draws[_w21] = log_draw__v_442;
                     }
                     int32_t _w22 = _wx(s->ndraws, 64);
                     if (_w22 >= 0) {
@@ -2728,18 +2800,18 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         s->draw_hi[_w23] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_438 = rand__v_436;
-                    goes_first__first_433 = rand__result_438;
+                    rand__result_443 = rand__v_441;
+                    goes_first__first_438 = rand__result_443;
                 }
             }
-            goes_first__result_439 = goes_first__first_433;
-            resolve_turn__first_440 = goes_first__result_439;
+            goes_first__result_444 = goes_first__first_438;
+            resolve_turn__first_445 = goes_first__result_444;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_441 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_442 = rand__v_441;
+                rand__v_446 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                log_draw__v_447 = rand__v_446;
                 int32_t _w24 = _wx(s->ndraws, 64);
                 if (_w24 >= 0) {
-                    s->draws[_w24] = log_draw__v_442;
+                    s->draws[_w24] = log_draw__v_447;
                 }
                 int32_t _w25 = _wx(s->ndraws, 64);
                 if (_w25 >= 0) {
@@ -2750,15 +2822,15 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w26] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_443 = rand__v_441;
-                tie_draw__v_444 = rand__result_443;
+                rand__result_448 = rand__v_446;
+                tie_draw__v_449 = rand__result_448;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_445 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_446 = rand__v_445;
+                rand__v_450 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                log_draw__v_451 = rand__v_450;
                 int32_t _w27 = _wx(s->ndraws, 64);
                 if (_w27 >= 0) {
-                    s->draws[_w27] = log_draw__v_446;
+                    s->draws[_w27] = log_draw__v_451;
                 }
                 int32_t _w28 = _wx(s->ndraws, 64);
                 if (_w28 >= 0) {
@@ -2769,101 +2841,103 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w29] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_447 = rand__v_445;
-                tie_draw__v_448 = rand__result_447;
+                rand__result_452 = rand__v_450;
+                tie_draw__v_453 = rand__result_452;
             }
-            resolve_turn__over_449 = false;
-            for (int32_t resolve_turn__k_450 = 0, _end30 = 2; resolve_turn__k_450 < _end30; resolve_turn__k_450++) {
-                resolve_turn__p_451 = ((resolve_turn__k_450 == 0) ? resolve_turn__first_440 : _wsub(1, resolve_turn__first_440));
-                resolve_turn__act_452 = ((int32_t)(s->pending[_ix(resolve_turn__p_451, 2)]));
-                if ((!resolve_turn__over_449)) {
-                    if ((resolve_turn__act_452 >= 4)) {
-                        send_in__p_453 = resolve_turn__p_451;
-                        send_in__s_454 = _wsub(resolve_turn__act_452, 4);
-                        send_in__old_455 = s->active[_ix(send_in__p_453, 2)];
-                        if ((s->hp[_ix(send_in__p_453, 2) * 6 + _ix(send_in__old_455, 6)] > 0)) {
-                            int32_t _w31 = _wx(send_in__p_453, 2);
-                            int32_t _w32 = _wx(send_in__old_455, 6);
+            resolve_turn__over_454 = false;
+            for (int32_t resolve_turn__k_455 = 0, _end30 = 2; resolve_turn__k_455 < _end30; resolve_turn__k_455++) {
+                resolve_turn__p_456 = ((resolve_turn__k_455 == 0) ? resolve_turn__first_445 : _wsub(1, resolve_turn__first_445));
+                resolve_turn__act_457 = ((int32_t)(s->pending[_ix(resolve_turn__p_456, 2)]));
+                if ((!resolve_turn__over_454)) {
+                    if ((resolve_turn__act_457 >= 4)) {
+                        send_in__p_458 = resolve_turn__p_456;
+                        send_in__s_459 = _wsub(resolve_turn__act_457, 4);
+                        send_in__old_460 = s->active[_ix(send_in__p_458, 2)];
+                        if ((s->hp[_ix(send_in__p_458, 2) * 6 + _ix(send_in__old_460, 6)] > 0)) {
+                            int32_t _w31 = _wx(send_in__p_458, 2);
+                            int32_t _w32 = _wx(send_in__old_460, 6);
                             if (_w31 >= 0 && _w32 >= 0) {
-                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_453, 2) * 24 + _ix(send_in__old_455, 6) * 4 + 3];
+                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_458, 2) * 24 + _ix(send_in__old_460, 6) * 4 + 3];
                             }
                         }
-                        int32_t _w33 = _wx(send_in__p_453, 2);
+                        int32_t _w33 = _wx(send_in__p_458, 2);
                         if (_w33 >= 0) {
-                            s->active[_w33] = ((int8_t)(send_in__s_454));
+                            s->active[_w33] = ((int8_t)(send_in__s_459));
                         }
-                        int32_t _w34 = _wx(send_in__p_453, 2);
+                        int32_t _w34 = _wx(send_in__p_458, 2);
                         if (_w34 >= 0) {
                             s->sub_hp[_w34] = ((int16_t)(0));
                         }
-                        int32_t _w35 = _wx(send_in__p_453, 2);
+                        s->last_used[0] = ((int16_t)((-1)));
+                        s->last_used[1] = ((int16_t)((-1)));
+                        int32_t _w35 = _wx(send_in__p_458, 2);
                         if (_w35 >= 0) {
                             s->recharge[_w35] = false;
                         }
-                        int32_t _w36 = _wx(send_in__p_453, 2);
+                        int32_t _w36 = _wx(send_in__p_458, 2);
                         if (_w36 >= 0) {
                             s->charging[_w36] = false;
                         }
-                        int32_t _w37 = _wx(send_in__p_453, 2);
+                        int32_t _w37 = _wx(send_in__p_458, 2);
                         if (_w37 >= 0) {
                             s->confused[_w37] = ((int8_t)(0));
                         }
-                        int32_t _w38 = _wx(send_in__p_453, 2);
+                        int32_t _w38 = _wx(send_in__p_458, 2);
                         if (_w38 >= 0) {
                             s->flinch[_w38] = false;
                         }
-                        int32_t _w39 = _wx(send_in__p_453, 2);
+                        int32_t _w39 = _wx(send_in__p_458, 2);
                         if (_w39 >= 0) {
                             s->reflect[_w39] = false;
                         }
-                        int32_t _w40 = _wx(send_in__p_453, 2);
+                        int32_t _w40 = _wx(send_in__p_458, 2);
                         if (_w40 >= 0) {
                             s->light_screen[_w40] = false;
                         }
-                        int32_t _w41 = _wx(send_in__p_453, 2);
+                        int32_t _w41 = _wx(send_in__p_458, 2);
                         if (_w41 >= 0) {
                             s->last_slot[_w41] = ((int8_t)(0));
                         }
-                        int32_t _w42 = _wx(send_in__p_453, 2);
-                        int32_t _w43 = _wx(send_in__s_454, 6);
+                        int32_t _w42 = _wx(send_in__p_458, 2);
+                        int32_t _w43 = _wx(send_in__s_459, 6);
                         if (_w42 >= 0 && _w43 >= 0) {
-                            s->seen[_w42 * 6 + _w43] = s->species[_ix(send_in__p_453, 2) * 6 + _ix(send_in__s_454, 6)];
+                            s->seen[_w42 * 6 + _w43] = s->species[_ix(send_in__p_458, 2) * 6 + _ix(send_in__s_459, 6)];
                         }
-                        for (int32_t send_in__k_456 = 0, _end44 = 6; send_in__k_456 < _end44; send_in__k_456++) {
-                            int32_t _w45 = _wx(send_in__p_453, 2);
+                        for (int32_t send_in__k_461 = 0, _end44 = 6; send_in__k_461 < _end44; send_in__k_461++) {
+                            int32_t _w45 = _wx(send_in__p_458, 2);
                             if (_w45 >= 0) {
-                                s->boosts[_w45 * 6 + send_in__k_456] = ((int8_t)(0));
+                                s->boosts[_w45 * 6 + send_in__k_461] = ((int8_t)(0));
                             }
                         }
-                        for (int32_t send_in__k_457 = 0, _end46 = 4; send_in__k_457 < _end46; send_in__k_457++) {
-                            int32_t _w47 = _wx(send_in__p_453, 2);
+                        for (int32_t send_in__k_462 = 0, _end46 = 4; send_in__k_462 < _end46; send_in__k_462++) {
+                            int32_t _w47 = _wx(send_in__p_458, 2);
                             if (_w47 >= 0) {
-                                s->mod[_w47 * 4 + send_in__k_457] = s->stats[_ix(send_in__p_453, 2) * 24 + _ix(send_in__s_454, 6) * 4 + send_in__k_457];
+                                s->mod[_w47 * 4 + send_in__k_462] = s->stats[_ix(send_in__p_458, 2) * 24 + _ix(send_in__s_459, 6) * 4 + send_in__k_462];
                             }
                         }
-                        if ((s->status[_ix(send_in__p_453, 2) * 6 + _ix(send_in__s_454, 6)] == 3)) {
-                            int32_t _w48 = _wx(send_in__p_453, 2);
+                        if ((s->status[_ix(send_in__p_458, 2) * 6 + _ix(send_in__s_459, 6)] == 3)) {
+                            int32_t _w48 = _wx(send_in__p_458, 2);
                             if (_w48 >= 0) {
-                                s->mod[_w48 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_453, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                s->mod[_w48 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_458, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                             }
                         }
-                        if ((s->status[_ix(send_in__p_453, 2) * 6 + _ix(send_in__s_454, 6)] == 1)) {
-                            int32_t _w49 = _wx(send_in__p_453, 2);
+                        if ((s->status[_ix(send_in__p_458, 2) * 6 + _ix(send_in__s_459, 6)] == 1)) {
+                            int32_t _w49 = _wx(send_in__p_458, 2);
                             if (_w49 >= 0) {
-                                s->mod[_w49 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_453, 2) * 4], 2))), ((int16_t)(1)))));
+                                s->mod[_w49 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_458, 2) * 4], 2))), ((int16_t)(1)))));
                             }
                         }
-                        int32_t _w50 = _wx(send_in__p_453, 2);
-                        int32_t _w51 = _wx(send_in__s_454, 6);
+                        int32_t _w50 = _wx(send_in__p_458, 2);
+                        int32_t _w51 = _wx(send_in__s_459, 6);
                         if (_w50 >= 0 && _w51 >= 0) {
-                            s->speed[_w50 * 6 + _w51] = s->mod[_ix(send_in__p_453, 2) * 4 + 3];
+                            s->speed[_w50 * 6 + _w51] = s->mod[_ix(send_in__p_458, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_458 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_450)), 2));
-                            log_draw__v_459 = rand__v_458;
+                            rand__v_463 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_455)), 2));
+                            log_draw__v_464 = rand__v_463;
                             int32_t _w52 = _wx(s->ndraws, 64);
                             if (_w52 >= 0) {
-                                s->draws[_w52] = log_draw__v_459;
+                                s->draws[_w52] = log_draw__v_464;
                             }
                             int32_t _w53 = _wx(s->ndraws, 64);
                             if (_w53 >= 0) {
@@ -2874,29 +2948,29 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->draw_hi[_w54] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_460 = rand__v_458;
-                            tie_draw__v_461 = rand__result_460;
+                            rand__result_465 = rand__v_463;
+                            tie_draw__v_466 = rand__result_465;
                         }
-                        switch_in_damage__p_462 = resolve_turn__p_451;
-                        switch_in_damage__a_463 = s->active[_ix(switch_in_damage__p_462, 2)];
-                        if (((s->status[_ix(switch_in_damage__p_462, 2) * 6 + _ix(switch_in_damage__a_463, 6)] == 4) || (s->status[_ix(switch_in_damage__p_462, 2) * 6 + _ix(switch_in_damage__a_463, 6)] == 1))) {
-                            int32_t _w55 = _wx(switch_in_damage__p_462, 2);
-                            int32_t _w56 = _wx(switch_in_damage__a_463, 6);
+                        switch_in_damage__p_467 = resolve_turn__p_456;
+                        switch_in_damage__a_468 = s->active[_ix(switch_in_damage__p_467, 2)];
+                        if (((s->status[_ix(switch_in_damage__p_467, 2) * 6 + _ix(switch_in_damage__a_468, 6)] == 4) || (s->status[_ix(switch_in_damage__p_467, 2) * 6 + _ix(switch_in_damage__a_468, 6)] == 1))) {
+                            int32_t _w55 = _wx(switch_in_damage__p_467, 2);
+                            int32_t _w56 = _wx(switch_in_damage__a_468, 6);
                             if (_w55 >= 0 && _w56 >= 0) {
-                                s->hp[_w55 * 6 + _w56] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_462, 2) * 6 + _ix(switch_in_damage__a_463, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_462, 2) * 6 + _ix(switch_in_damage__a_463, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                                s->hp[_w55 * 6 + _w56] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_467, 2) * 6 + _ix(switch_in_damage__a_468, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_467, 2) * 6 + _ix(switch_in_damage__a_468, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let57 = resolve_turn__p_451; int32_t is_fainted__p_464 = _let57; (s->hp[_ix(is_fainted__p_464, 2) * 6 + _ix(s->active[_ix(is_fainted__p_464, 2)], 6)] <= 0); })) {
-                            resolve_turn__over_449 = true;
-                            after_faint__left0_466 = ({ int32_t _lo58 = 0; int32_t _r60 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_465 = _lo58, _end59 = 6; after_faint__i_465 < _end59; after_faint__i_465++) _r60 += ((s->hp[after_faint__i_465] > 0)) ? 1 : 0; _r60; });
-                            after_faint__left1_468 = ({ int32_t _lo62 = 0; int32_t _r64 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_467 = _lo62, _end63 = 6; after_faint__i_467 < _end63; after_faint__i_467++) _r64 += ((s->hp[1 * 6 + after_faint__i_467] > 0)) ? 1 : 0; _r64; });
-                            if (((after_faint__left0_466 == 0) && (after_faint__left1_468 == 0))) {
+                        if (({ int32_t _let57 = resolve_turn__p_456; int32_t is_fainted__p_469 = _let57; (s->hp[_ix(is_fainted__p_469, 2) * 6 + _ix(s->active[_ix(is_fainted__p_469, 2)], 6)] <= 0); })) {
+                            resolve_turn__over_454 = true;
+                            after_faint__left0_471 = ({ int32_t _lo58 = 0; int32_t _r60 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_470 = _lo58, _end59 = 6; after_faint__i_470 < _end59; after_faint__i_470++) _r60 += ((s->hp[after_faint__i_470] > 0)) ? 1 : 0; _r60; });
+                            after_faint__left1_473 = ({ int32_t _lo62 = 0; int32_t _r64 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_472 = _lo62, _end63 = 6; after_faint__i_472 < _end63; after_faint__i_472++) _r64 += ((s->hp[1 * 6 + after_faint__i_472] > 0)) ? 1 : 0; _r64; });
+                            if (((after_faint__left0_471 == 0) && (after_faint__left1_473 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_466 == 0)) {
+                            } else if ((after_faint__left0_471 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_468 == 0)) {
+                            } else if ((after_faint__left1_473 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -2905,11 +2979,11 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_469 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 35), (uint32_t)resolve_turn__k_450)), 2));
-                            log_draw__v_470 = rand__v_469;
+                            rand__v_474 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 35), (uint32_t)resolve_turn__k_455)), 2));
+                            log_draw__v_475 = rand__v_474;
                             int32_t _w66 = _wx(s->ndraws, 64);
                             if (_w66 >= 0) {
-                                s->draws[_w66] = log_draw__v_470;
+                                s->draws[_w66] = log_draw__v_475;
                             }
                             int32_t _w67 = _wx(s->ndraws, 64);
                             if (_w67 >= 0) {
@@ -2920,961 +2994,1018 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->draw_hi[_w68] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_471 = rand__v_469;
-                            tie_draw__v_472 = rand__result_471;
+                            rand__result_476 = rand__v_474;
+                            tie_draw__v_477 = rand__result_476;
                         }
                     } else {
-                        use_move__p_475 = resolve_turn__p_451;
-                        use_move__m_476 = (({ int32_t _let69 = resolve_turn__p_451; int32_t has_pp__p_473 = _let69; ({ int32_t _lo70 = 0; bool _r72 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_474 = _lo70, _end71 = 4; has_pp__k_474 < _end71; has_pp__k_474++) if (((s->moves[_ix(has_pp__p_473, 2) * 24 + _ix(s->active[_ix(has_pp__p_473, 2)], 6) * 4 + has_pp__k_474] >= 0) && (s->pp[_ix(has_pp__p_473, 2) * 24 + _ix(s->active[_ix(has_pp__p_473, 2)], 6) * 4 + has_pp__k_474] > 0))) { _r72 = true; break; } _r72; }); }) ? resolve_turn__act_452 : (-1));
-                        use_move__q_477 = _wsub(1, use_move__p_475);
-                        use_move__a_478 = s->active[_ix(use_move__p_475, 2)];
-                        use_move__d_479 = s->active[_ix(use_move__q_477, 2)];
-                        use_move__st_480 = s->status[_ix(use_move__p_475, 2) * 6 + _ix(use_move__a_478, 6)];
-                        use_move__can_481 = true;
-                        if ((use_move__st_480 == 2)) {
-                            use_move__can_481 = false;
-                        } else if ((use_move__st_480 == 5)) {
-                            int32_t _w74 = _wx(use_move__p_475, 2);
-                            int32_t _w75 = _wx(use_move__a_478, 6);
-                            if (_w74 >= 0 && _w75 >= 0) {
-                                s->sleep[_w74 * 6 + _w75] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_475, 2) * 6 + _ix(use_move__a_478, 6)], 1)));
+                        use_move__p_480 = resolve_turn__p_456;
+                        use_move__m_481 = (({ int32_t _let69 = resolve_turn__p_456; int32_t has_pp__p_478 = _let69; ({ int32_t _lo70 = 0; bool _r72 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_479 = _lo70, _end71 = 4; has_pp__k_479 < _end71; has_pp__k_479++) if (((s->moves[_ix(has_pp__p_478, 2) * 24 + _ix(s->active[_ix(has_pp__p_478, 2)], 6) * 4 + has_pp__k_479] >= 0) && (s->pp[_ix(has_pp__p_478, 2) * 24 + _ix(s->active[_ix(has_pp__p_478, 2)], 6) * 4 + has_pp__k_479] > 0))) { _r72 = true; break; } _r72; }); }) ? resolve_turn__act_457 : (-1));
+                        use_move__q_482 = _wsub(1, use_move__p_480);
+                        use_move__a_483 = s->active[_ix(use_move__p_480, 2)];
+                        use_move__d_484 = s->active[_ix(use_move__q_482, 2)];
+                        use_move__st_485 = s->status[_ix(use_move__p_480, 2) * 6 + _ix(use_move__a_483, 6)];
+                        use_move__can_486 = true;
+                        if ((use_move__st_485 == 2)) {
+                            int32_t _w74 = _wx(use_move__p_480, 2);
+                            if (_w74 >= 0) {
+                                s->last_used[_w74] = ((int16_t)((-1)));
                             }
-                            use_move__can_481 = false;
-                        } else if (s->flinch[_ix(use_move__p_475, 2)]) {
-                            use_move__can_481 = false;
-                        } else if (s->recharge[_ix(use_move__p_475, 2)]) {
-                            int32_t _w76 = _wx(use_move__p_475, 2);
-                            if (_w76 >= 0) {
-                                s->recharge[_w76] = false;
+                            use_move__can_486 = false;
+                        } else if ((use_move__st_485 == 5)) {
+                            int32_t _w75 = _wx(use_move__p_480, 2);
+                            int32_t _w76 = _wx(use_move__a_483, 6);
+                            if (_w75 >= 0 && _w76 >= 0) {
+                                s->sleep[_w75 * 6 + _w76] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_480, 2) * 6 + _ix(use_move__a_483, 6)], 1)));
                             }
-                            use_move__can_481 = false;
+                            int32_t _w77 = _wx(use_move__p_480, 2);
+                            if (_w77 >= 0) {
+                                s->last_used[_w77] = ((int16_t)((-1)));
+                            }
+                            use_move__can_486 = false;
+                        } else if (s->flinch[_ix(use_move__p_480, 2)]) {
+                            use_move__can_486 = false;
+                        } else if (s->recharge[_ix(use_move__p_480, 2)]) {
+                            int32_t _w78 = _wx(use_move__p_480, 2);
+                            if (_w78 >= 0) {
+                                s->recharge[_w78] = false;
+                            }
+                            use_move__can_486 = false;
                         } else {
-                            if ((s->confused[_ix(use_move__p_475, 2)] > 0)) {
-                                int32_t _w77 = _wx(use_move__p_475, 2);
-                                if (_w77 >= 0) {
-                                    s->confused[_w77] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_475, 2)], 1)));
+                            if ((s->confused[_ix(use_move__p_480, 2)] > 0)) {
+                                int32_t _w79 = _wx(use_move__p_480, 2);
+                                if (_w79 >= 0) {
+                                    s->confused[_w79] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_480, 2)], 1)));
                                 }
-                                if ((s->confused[_ix(use_move__p_475, 2)] > 0)) {
-                                    chance__v_482 = _roll(random_word(fold_in(fold_in(key, 36), (uint32_t)resolve_turn__k_450)), 256);
-                                    log_draw__v_483 = chance__v_482;
-                                    int32_t _w78 = _wx(s->ndraws, 64);
-                                    if (_w78 >= 0) {
-                                        s->draws[_w78] = log_draw__v_483;
-                                    }
-                                    int32_t _w79 = _wx(s->ndraws, 64);
-                                    if (_w79 >= 0) {
-                                        s->draw_lo[_w79] = 0;
-                                    }
+                                if ((s->confused[_ix(use_move__p_480, 2)] > 0)) {
+                                    chance__v_487 = _roll(random_word(fold_in(fold_in(key, 36), (uint32_t)resolve_turn__k_455)), 256);
+                                    log_draw__v_488 = chance__v_487;
                                     int32_t _w80 = _wx(s->ndraws, 64);
                                     if (_w80 >= 0) {
-                                        s->draw_hi[_w80] = 256;
+                                        s->draws[_w80] = log_draw__v_488;
+                                    }
+                                    int32_t _w81 = _wx(s->ndraws, 64);
+                                    if (_w81 >= 0) {
+                                        s->draw_lo[_w81] = 0;
+                                    }
+                                    int32_t _w82 = _wx(s->ndraws, 64);
+                                    if (_w82 >= 0) {
+                                        s->draw_hi[_w82] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_484 = (chance__v_482 < 128);
-                                    use_move__acts_485 = chance__result_484;
-                                    if ((!use_move__acts_485)) {
-                                        confusion_hit__p_486 = use_move__p_475;
-                                        confusion_hit__a_487 = s->active[_ix(confusion_hit__p_486, 2)];
-                                        confusion_hit__dmg_488 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_486, 2) * 6 + _ix(confusion_hit__a_487, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_486, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_486, 2) * 4 + 1]))), 50), 2);
-                                        self_damage__p_489 = confusion_hit__p_486;
-                                        self_damage__dmg_490 = confusion_hit__dmg_488;
-                                        self_damage__q_491 = _wsub(1, self_damage__p_489);
-                                        self_damage__a_492 = s->active[_ix(self_damage__p_489, 2)];
-                                        s->last_damage = self_damage__dmg_490;
-                                        if ((s->sub_hp[_ix(self_damage__p_489, 2)] > 0)) {
-                                            if ((s->sub_hp[_ix(self_damage__q_491, 2)] > 0)) {
-                                                int32_t _w81 = _wx(self_damage__q_491, 2);
-                                                if (_w81 >= 0) {
-                                                    s->sub_hp[_w81] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_491, 2)])), self_damage__dmg_490), 0)));
+                                    chance__result_489 = (chance__v_487 < 128);
+                                    use_move__acts_490 = chance__result_489;
+                                    if ((!use_move__acts_490)) {
+                                        confusion_hit__p_491 = use_move__p_480;
+                                        confusion_hit__a_492 = s->active[_ix(confusion_hit__p_491, 2)];
+                                        confusion_hit__dmg_493 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_491, 2) * 6 + _ix(confusion_hit__a_492, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_491, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_491, 2) * 4 + 1]))), 50), 2);
+                                        self_damage__p_494 = confusion_hit__p_491;
+                                        self_damage__dmg_495 = confusion_hit__dmg_493;
+                                        self_damage__q_496 = _wsub(1, self_damage__p_494);
+                                        self_damage__a_497 = s->active[_ix(self_damage__p_494, 2)];
+                                        s->last_damage = self_damage__dmg_495;
+                                        if ((s->sub_hp[_ix(self_damage__p_494, 2)] > 0)) {
+                                            if ((s->sub_hp[_ix(self_damage__q_496, 2)] > 0)) {
+                                                int32_t _w83 = _wx(self_damage__q_496, 2);
+                                                if (_w83 >= 0) {
+                                                    s->sub_hp[_w83] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_496, 2)])), self_damage__dmg_495), 0)));
                                                 }
                                             }
                                         } else {
-                                            int32_t _w82 = _wx(self_damage__p_489, 2);
-                                            int32_t _w83 = _wx(self_damage__a_492, 6);
-                                            if (_w82 >= 0 && _w83 >= 0) {
-                                                s->hp[_w82 * 6 + _w83] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_489, 2) * 6 + _ix(self_damage__a_492, 6)])), self_damage__dmg_490), 0)));
+                                            int32_t _w84 = _wx(self_damage__p_494, 2);
+                                            int32_t _w85 = _wx(self_damage__a_497, 6);
+                                            if (_w84 >= 0 && _w85 >= 0) {
+                                                s->hp[_w84 * 6 + _w85] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_494, 2) * 6 + _ix(self_damage__a_497, 6)])), self_damage__dmg_495), 0)));
                                             }
                                         }
-                                        int32_t _w84 = _wx(use_move__p_475, 2);
-                                        if (_w84 >= 0) {
-                                            s->charging[_w84] = false;
+                                        int32_t _w86 = _wx(use_move__p_480, 2);
+                                        if (_w86 >= 0) {
+                                            s->charging[_w86] = false;
                                         }
-                                        use_move__can_481 = false;
+                                        use_move__can_486 = false;
                                     }
                                 }
                             }
-                            if ((use_move__can_481 && (use_move__st_480 == 3))) {
-                                chance__v_493 = _roll(random_word(fold_in(fold_in(key, 37), (uint32_t)resolve_turn__k_450)), 256);
-                                log_draw__v_494 = chance__v_493;
-                                int32_t _w85 = _wx(s->ndraws, 64);
-                                if (_w85 >= 0) {
-                                    s->draws[_w85] = log_draw__v_494;
-                                }
-                                int32_t _w86 = _wx(s->ndraws, 64);
-                                if (_w86 >= 0) {
-                                    s->draw_lo[_w86] = 0;
-                                }
+                            if ((use_move__can_486 && (use_move__st_485 == 3))) {
+                                chance__v_498 = _roll(random_word(fold_in(fold_in(key, 37), (uint32_t)resolve_turn__k_455)), 256);
+                                log_draw__v_499 = chance__v_498;
                                 int32_t _w87 = _wx(s->ndraws, 64);
                                 if (_w87 >= 0) {
-                                    s->draw_hi[_w87] = 256;
+                                    s->draws[_w87] = log_draw__v_499;
+                                }
+                                int32_t _w88 = _wx(s->ndraws, 64);
+                                if (_w88 >= 0) {
+                                    s->draw_lo[_w88] = 0;
+                                }
+                                int32_t _w89 = _wx(s->ndraws, 64);
+                                if (_w89 >= 0) {
+                                    s->draw_hi[_w89] = 256;
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_495 = (chance__v_493 < 63);
-                                use_move__full_496 = chance__result_495;
-                                use_move__can_481 = (!use_move__full_496);
-                                if (use_move__full_496) {
-                                    int32_t _w88 = _wx(use_move__p_475, 2);
-                                    if (_w88 >= 0) {
-                                        s->charging[_w88] = false;
+                                chance__result_500 = (chance__v_498 < 63);
+                                use_move__full_501 = chance__result_500;
+                                use_move__can_486 = (!use_move__full_501);
+                                if (use_move__full_501) {
+                                    int32_t _w90 = _wx(use_move__p_480, 2);
+                                    if (_w90 >= 0) {
+                                        s->charging[_w90] = false;
                                     }
                                 }
                             }
                         }
-                        use_move__again_497 = (s->fight[_ix(use_move__p_475, 2)] || s->charging[_ix(use_move__p_475, 2)]);
-                        use_move__slot_498 = (use_move__again_497 ? ((int32_t)(s->last_slot[_ix(use_move__p_475, 2)])) : use_move__m_476);
-                        use_move__mv_499 = (use_move__again_497 ? ((int32_t)(s->last_move[_ix(use_move__p_475, 2)])) : ((use_move__m_476 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_475, 2) * 24 + _ix(use_move__a_478, 6) * 4 + _ix(use_move__m_476, 4)]))));
-                        if ((use_move__again_497 && (use_move__mv_499 == 164))) {
-                            use_move__slot_498 = (-1);
+                        use_move__again_502 = (s->fight[_ix(use_move__p_480, 2)] || s->charging[_ix(use_move__p_480, 2)]);
+                        use_move__slot_503 = (use_move__again_502 ? ((int32_t)(s->last_slot[_ix(use_move__p_480, 2)])) : use_move__m_481);
+                        use_move__mv_504 = (use_move__again_502 ? ((int32_t)(s->last_move[_ix(use_move__p_480, 2)])) : ((use_move__m_481 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_480, 2) * 24 + _ix(use_move__a_483, 6) * 4 + _ix(use_move__m_481, 4)]))));
+                        if ((use_move__again_502 && (use_move__mv_504 == 164))) {
+                            use_move__slot_503 = (-1);
                         }
-                        if ((use_move__can_481 && (use_move__mv_499 >= 0))) {
-                            int32_t _w89 = _wx(use_move__p_475, 2);
-                            if (_w89 >= 0) {
-                                s->used_move[_w89] = ((int16_t)(use_move__mv_499));
+                        if ((use_move__can_486 && (use_move__mv_504 == 118))) {
+                            mirror_move__p_505 = use_move__p_480;
+                            mirror_move__m_506 = use_move__slot_503;
+                            mirror_move__a_507 = s->active[_ix(mirror_move__p_505, 2)];
+                            mirror_move__copied_508 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_505), 2)]));
+                            if (((mirror_move__m_506 >= 0) && (!((mirror_move__copied_508 >= 0) && (MOVES__kind[_ix(mirror_move__copied_508, 165)] == 17))))) {
+                                int32_t _w91 = _wx(mirror_move__p_505, 2);
+                                int32_t _w92 = _wx(mirror_move__a_507, 6);
+                                int32_t _w93 = _wx(mirror_move__m_506, 4);
+                                if (_w91 >= 0 && _w92 >= 0 && _w93 >= 0) {
+                                    s->pp[_w91 * 24 + _w92 * 4 + _w93] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_505, 2) * 24 + _ix(mirror_move__a_507, 6) * 4 + _ix(mirror_move__m_506, 4)], 63))), 64)));
+                                }
+                                int32_t _w94 = _wx(mirror_move__p_505, 2);
+                                int32_t _w95 = _wx(mirror_move__a_507, 6);
+                                int32_t _w96 = _wx(mirror_move__m_506, 4);
+                                if (_w94 >= 0 && _w95 >= 0 && _w96 >= 0) {
+                                    s->seen_moves[_w94 * 24 + _w95 * 4 + _w96] = s->moves[_ix(mirror_move__p_505, 2) * 24 + _ix(mirror_move__a_507, 6) * 4 + _ix(mirror_move__m_506, 4)];
+                                }
                             }
-                            if (((MOVES__kind[_ix(use_move__mv_499, 165)] == 17) && (!s->charging[_ix(use_move__p_475, 2)]))) {
-                                int32_t _w90 = _wx(use_move__p_475, 2);
-                                if (_w90 >= 0) {
-                                    s->charging[_w90] = true;
+                            s->last_damage = 0;
+                            int32_t _w97 = _wx(mirror_move__p_505, 2);
+                            if (_w97 >= 0) {
+                                s->used_move[_w97] = ((int16_t)(118));
+                            }
+                            int32_t _w98 = _wx(mirror_move__p_505, 2);
+                            if (_w98 >= 0) {
+                                s->last_used[_w98] = ((int16_t)(118));
+                            }
+                            if ((mirror_move__copied_508 == 118)) {
+                                mirror_move__copied_508 = (-1);
+                            }
+                            if ((mirror_move__copied_508 >= 0)) {
+                                int32_t _w99 = _wx(mirror_move__p_505, 2);
+                                if (_w99 >= 0) {
+                                    s->last_move[_w99] = ((int16_t)(mirror_move__copied_508));
+                                }
+                                int32_t _w100 = _wx(mirror_move__p_505, 2);
+                                if (_w100 >= 0) {
+                                    s->shown_move[_w100] = ((int16_t)(mirror_move__copied_508));
+                                }
+                            }
+                            mirror_move__result_509 = mirror_move__copied_508;
+                            use_move__mv_504 = mirror_move__result_509;
+                            use_move__slot_503 = (-1);
+                        }
+                        if ((use_move__can_486 && (use_move__mv_504 >= 0))) {
+                            int32_t _w101 = _wx(use_move__p_480, 2);
+                            if (_w101 >= 0) {
+                                s->used_move[_w101] = ((int16_t)(use_move__mv_504));
+                            }
+                            if (((MOVES__kind[_ix(use_move__mv_504, 165)] == 17) && (!s->charging[_ix(use_move__p_480, 2)]))) {
+                                int32_t _w102 = _wx(use_move__p_480, 2);
+                                if (_w102 >= 0) {
+                                    s->charging[_w102] = true;
                                 }
                             } else {
-                                int32_t _w91 = _wx(use_move__p_475, 2);
-                                if (_w91 >= 0) {
-                                    s->charging[_w91] = false;
+                                int32_t _w103 = _wx(use_move__p_480, 2);
+                                if (_w103 >= 0) {
+                                    s->charging[_w103] = false;
                                 }
-                                use_move_hit__p_500 = use_move__p_475;
-                                use_move_hit__m_501 = use_move__slot_498;
-                                use_move_hit__mv_502 = use_move__mv_499;
-                                use_move_hit__q_503 = _wsub(1, use_move_hit__p_500);
-                                use_move_hit__a_504 = s->active[_ix(use_move_hit__p_500, 2)];
-                                use_move_hit__d_505 = s->active[_ix(use_move_hit__q_503, 2)];
-                                if (((use_move_hit__m_501 >= 0) && (s->moves[_ix(use_move_hit__p_500, 2) * 24 + _ix(use_move_hit__a_504, 6) * 4 + _ix(use_move_hit__m_501, 4)] >= 0))) {
-                                    int32_t _w92 = _wx(use_move_hit__p_500, 2);
-                                    int32_t _w93 = _wx(use_move_hit__a_504, 6);
-                                    int32_t _w94 = _wx(use_move_hit__m_501, 4);
-                                    if (_w92 >= 0 && _w93 >= 0 && _w94 >= 0) {
-                                        s->pp[_w92 * 24 + _w93 * 4 + _w94] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_500, 2) * 24 + _ix(use_move_hit__a_504, 6) * 4 + _ix(use_move_hit__m_501, 4)], 63))), 64)));
+                                int32_t _w104 = _wx(use_move__p_480, 2);
+                                if (_w104 >= 0) {
+                                    s->last_used[_w104] = ((int16_t)(use_move__mv_504));
+                                }
+                                use_move_hit__p_510 = use_move__p_480;
+                                use_move_hit__m_511 = use_move__slot_503;
+                                use_move_hit__mv_512 = use_move__mv_504;
+                                use_move_hit__q_513 = _wsub(1, use_move_hit__p_510);
+                                use_move_hit__a_514 = s->active[_ix(use_move_hit__p_510, 2)];
+                                use_move_hit__d_515 = s->active[_ix(use_move_hit__q_513, 2)];
+                                if (((use_move_hit__m_511 >= 0) && (s->moves[_ix(use_move_hit__p_510, 2) * 24 + _ix(use_move_hit__a_514, 6) * 4 + _ix(use_move_hit__m_511, 4)] >= 0))) {
+                                    int32_t _w105 = _wx(use_move_hit__p_510, 2);
+                                    int32_t _w106 = _wx(use_move_hit__a_514, 6);
+                                    int32_t _w107 = _wx(use_move_hit__m_511, 4);
+                                    if (_w105 >= 0 && _w106 >= 0 && _w107 >= 0) {
+                                        s->pp[_w105 * 24 + _w106 * 4 + _w107] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_510, 2) * 24 + _ix(use_move_hit__a_514, 6) * 4 + _ix(use_move_hit__m_511, 4)], 63))), 64)));
                                     }
-                                    int32_t _w95 = _wx(use_move_hit__p_500, 2);
-                                    int32_t _w96 = _wx(use_move_hit__a_504, 6);
-                                    int32_t _w97 = _wx(use_move_hit__m_501, 4);
-                                    if (_w95 >= 0 && _w96 >= 0 && _w97 >= 0) {
-                                        s->seen_moves[_w95 * 24 + _w96 * 4 + _w97] = s->moves[_ix(use_move_hit__p_500, 2) * 24 + _ix(use_move_hit__a_504, 6) * 4 + _ix(use_move_hit__m_501, 4)];
+                                    int32_t _w108 = _wx(use_move_hit__p_510, 2);
+                                    int32_t _w109 = _wx(use_move_hit__a_514, 6);
+                                    int32_t _w110 = _wx(use_move_hit__m_511, 4);
+                                    if (_w108 >= 0 && _w109 >= 0 && _w110 >= 0) {
+                                        s->seen_moves[_w108 * 24 + _w109 * 4 + _w110] = s->moves[_ix(use_move_hit__p_510, 2) * 24 + _ix(use_move_hit__a_514, 6) * 4 + _ix(use_move_hit__m_511, 4)];
                                     }
                                 }
-                                use_move_hit__sd_506 = s->species[_ix(use_move_hit__q_503, 2) * 6 + _ix(use_move_hit__d_505, 6)];
-                                use_move_hit__immune_513 = (MOVES__type_immunity[_ix(use_move_hit__mv_502, 165)] && ((({ int16_t _let98 = MOVES__type[_ix(use_move_hit__mv_502, 165)]; int16_t effectiveness__mt_507 = _let98; ({ int16_t _let99 = SPECIES__type1[_ix(use_move_hit__sd_506, 151)]; int16_t effectiveness__dt_508 = _let99; ({ int16_t _let100[15]; _let100[0] = TC__bug[_ix(effectiveness__mt_507, 15)]; _let100[1] = TC__fire[_ix(effectiveness__mt_507, 15)]; _let100[2] = TC__ghost[_ix(effectiveness__mt_507, 15)]; _let100[3] = TC__ice[_ix(effectiveness__mt_507, 15)]; _let100[4] = TC__poison[_ix(effectiveness__mt_507, 15)]; _let100[5] = TC__psychic[_ix(effectiveness__mt_507, 15)]; _let100[6] = TC__electric[_ix(effectiveness__mt_507, 15)]; _let100[7] = TC__grass[_ix(effectiveness__mt_507, 15)]; _let100[8] = TC__dragon[_ix(effectiveness__mt_507, 15)]; _let100[9] = TC__fighting[_ix(effectiveness__mt_507, 15)]; _let100[10] = TC__flying[_ix(effectiveness__mt_507, 15)]; _let100[11] = TC__ground[_ix(effectiveness__mt_507, 15)]; _let100[12] = TC__normal[_ix(effectiveness__mt_507, 15)]; _let100[13] = TC__rock[_ix(effectiveness__mt_507, 15)]; _let100[14] = TC__water[_ix(effectiveness__mt_507, 15)]; int16_t effectiveness__row_509[15]; memcpy(effectiveness__row_509, _let100, sizeof effectiveness__row_509); (((effectiveness__dt_508 < 0) || (effectiveness__mt_507 == 15)) ? ((int16_t)(10)) : effectiveness__row_509[_ix(effectiveness__dt_508, 15)]); }); }); }) == 0) || (({ int16_t _let101 = MOVES__type[_ix(use_move_hit__mv_502, 165)]; int16_t effectiveness__mt_510 = _let101; ({ int16_t _let102 = SPECIES__type2[_ix(use_move_hit__sd_506, 151)]; int16_t effectiveness__dt_511 = _let102; ({ int16_t _let103[15]; _let103[0] = TC__bug[_ix(effectiveness__mt_510, 15)]; _let103[1] = TC__fire[_ix(effectiveness__mt_510, 15)]; _let103[2] = TC__ghost[_ix(effectiveness__mt_510, 15)]; _let103[3] = TC__ice[_ix(effectiveness__mt_510, 15)]; _let103[4] = TC__poison[_ix(effectiveness__mt_510, 15)]; _let103[5] = TC__psychic[_ix(effectiveness__mt_510, 15)]; _let103[6] = TC__electric[_ix(effectiveness__mt_510, 15)]; _let103[7] = TC__grass[_ix(effectiveness__mt_510, 15)]; _let103[8] = TC__dragon[_ix(effectiveness__mt_510, 15)]; _let103[9] = TC__fighting[_ix(effectiveness__mt_510, 15)]; _let103[10] = TC__flying[_ix(effectiveness__mt_510, 15)]; _let103[11] = TC__ground[_ix(effectiveness__mt_510, 15)]; _let103[12] = TC__normal[_ix(effectiveness__mt_510, 15)]; _let103[13] = TC__rock[_ix(effectiveness__mt_510, 15)]; _let103[14] = TC__water[_ix(effectiveness__mt_510, 15)]; int16_t effectiveness__row_512[15]; memcpy(effectiveness__row_512, _let103, sizeof effectiveness__row_512); (((effectiveness__dt_511 < 0) || (effectiveness__mt_510 == 15)) ? ((int16_t)(10)) : effectiveness__row_512[_ix(effectiveness__dt_511, 15)]); }); }); }) == 0)));
-                                use_move_hit__kind_514 = MOVES__kind[_ix(use_move_hit__mv_502, 165)];
-                                use_move_hit__broke_515 = false;
-                                if ((!({ int32_t _lo104 = 0; bool _r106 = false; for (int32_t use_move_hit__i_516 = _lo104, _end105 = 24; use_move_hit__i_516 < _end105; use_move_hit__i_516++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_516] == use_move_hit__mv_502)) { _r106 = true; break; } _r106; }))) {
+                                use_move_hit__sd_516 = s->species[_ix(use_move_hit__q_513, 2) * 6 + _ix(use_move_hit__d_515, 6)];
+                                use_move_hit__immune_523 = (MOVES__type_immunity[_ix(use_move_hit__mv_512, 165)] && ((({ int16_t _let111 = MOVES__type[_ix(use_move_hit__mv_512, 165)]; int16_t effectiveness__mt_517 = _let111; ({ int16_t _let112 = SPECIES__type1[_ix(use_move_hit__sd_516, 151)]; int16_t effectiveness__dt_518 = _let112; ({ int16_t _let113[15]; _let113[0] = TC__bug[_ix(effectiveness__mt_517, 15)]; _let113[1] = TC__fire[_ix(effectiveness__mt_517, 15)]; _let113[2] = TC__ghost[_ix(effectiveness__mt_517, 15)]; _let113[3] = TC__ice[_ix(effectiveness__mt_517, 15)]; _let113[4] = TC__poison[_ix(effectiveness__mt_517, 15)]; _let113[5] = TC__psychic[_ix(effectiveness__mt_517, 15)]; _let113[6] = TC__electric[_ix(effectiveness__mt_517, 15)]; _let113[7] = TC__grass[_ix(effectiveness__mt_517, 15)]; _let113[8] = TC__dragon[_ix(effectiveness__mt_517, 15)]; _let113[9] = TC__fighting[_ix(effectiveness__mt_517, 15)]; _let113[10] = TC__flying[_ix(effectiveness__mt_517, 15)]; _let113[11] = TC__ground[_ix(effectiveness__mt_517, 15)]; _let113[12] = TC__normal[_ix(effectiveness__mt_517, 15)]; _let113[13] = TC__rock[_ix(effectiveness__mt_517, 15)]; _let113[14] = TC__water[_ix(effectiveness__mt_517, 15)]; int16_t effectiveness__row_519[15]; memcpy(effectiveness__row_519, _let113, sizeof effectiveness__row_519); (((effectiveness__dt_518 < 0) || (effectiveness__mt_517 == 15)) ? ((int16_t)(10)) : effectiveness__row_519[_ix(effectiveness__dt_518, 15)]); }); }); }) == 0) || (({ int16_t _let114 = MOVES__type[_ix(use_move_hit__mv_512, 165)]; int16_t effectiveness__mt_520 = _let114; ({ int16_t _let115 = SPECIES__type2[_ix(use_move_hit__sd_516, 151)]; int16_t effectiveness__dt_521 = _let115; ({ int16_t _let116[15]; _let116[0] = TC__bug[_ix(effectiveness__mt_520, 15)]; _let116[1] = TC__fire[_ix(effectiveness__mt_520, 15)]; _let116[2] = TC__ghost[_ix(effectiveness__mt_520, 15)]; _let116[3] = TC__ice[_ix(effectiveness__mt_520, 15)]; _let116[4] = TC__poison[_ix(effectiveness__mt_520, 15)]; _let116[5] = TC__psychic[_ix(effectiveness__mt_520, 15)]; _let116[6] = TC__electric[_ix(effectiveness__mt_520, 15)]; _let116[7] = TC__grass[_ix(effectiveness__mt_520, 15)]; _let116[8] = TC__dragon[_ix(effectiveness__mt_520, 15)]; _let116[9] = TC__fighting[_ix(effectiveness__mt_520, 15)]; _let116[10] = TC__flying[_ix(effectiveness__mt_520, 15)]; _let116[11] = TC__ground[_ix(effectiveness__mt_520, 15)]; _let116[12] = TC__normal[_ix(effectiveness__mt_520, 15)]; _let116[13] = TC__rock[_ix(effectiveness__mt_520, 15)]; _let116[14] = TC__water[_ix(effectiveness__mt_520, 15)]; int16_t effectiveness__row_522[15]; memcpy(effectiveness__row_522, _let116, sizeof effectiveness__row_522); (((effectiveness__dt_521 < 0) || (effectiveness__mt_520 == 15)) ? ((int16_t)(10)) : effectiveness__row_522[_ix(effectiveness__dt_521, 15)]); }); }); }) == 0)));
+                                use_move_hit__kind_524 = MOVES__kind[_ix(use_move_hit__mv_512, 165)];
+                                use_move_hit__broke_525 = false;
+                                if ((!({ int32_t _lo117 = 0; bool _r119 = false; for (int32_t use_move_hit__i_526 = _lo117, _end118 = 24; use_move_hit__i_526 < _end118; use_move_hit__i_526++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_526] == use_move_hit__mv_512)) { _r119 = true; break; } _r119; }))) {
                                     s->last_damage = 0;
                                 }
-                                if ((!use_move_hit__immune_513)) {
-                                    use_move_hit__hit_517 = true;
-                                    use_move_hit__sure_518 = ((MOVES__status[_ix(use_move_hit__mv_502, 165)] == 5) && s->recharge[_ix(use_move_hit__q_503, 2)]);
-                                    if (((!MOVES__always_hits[_ix(use_move_hit__mv_502, 165)]) && (!use_move_hit__sure_518))) {
-                                        use_move_hit__acc_519 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_502, 165)])), 255), 100);
-                                        use_move_hit__acc_519 = _floordiv(_wmul(use_move_hit__acc_519, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_500, 2) * 6 + 4], 6))), 13)]), 100);
-                                        use_move_hit__acc_519 = _floordiv(_wmul(use_move_hit__acc_519, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_503, 2) * 6 + 5]))), 13)]), 100);
-                                        chance__num_520 = _imin(_imax(use_move_hit__acc_519, 1), 255);
-                                        chance__v_521 = _roll(random_word(fold_in(fold_in(key, 38), (uint32_t)resolve_turn__k_450)), 256);
-                                        log_draw__v_522 = chance__v_521;
-                                        int32_t _w108 = _wx(s->ndraws, 64);
-                                        if (_w108 >= 0) {
-                                            s->draws[_w108] = log_draw__v_522;
+                                if ((!use_move_hit__immune_523)) {
+                                    use_move_hit__hit_527 = true;
+                                    use_move_hit__sure_528 = ((MOVES__status[_ix(use_move_hit__mv_512, 165)] == 5) && s->recharge[_ix(use_move_hit__q_513, 2)]);
+                                    if (((!MOVES__always_hits[_ix(use_move_hit__mv_512, 165)]) && (!use_move_hit__sure_528))) {
+                                        use_move_hit__acc_529 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_512, 165)])), 255), 100);
+                                        use_move_hit__acc_529 = _floordiv(_wmul(use_move_hit__acc_529, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_510, 2) * 6 + 4], 6))), 13)]), 100);
+                                        use_move_hit__acc_529 = _floordiv(_wmul(use_move_hit__acc_529, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_513, 2) * 6 + 5]))), 13)]), 100);
+                                        chance__num_530 = _imin(_imax(use_move_hit__acc_529, 1), 255);
+                                        chance__v_531 = _roll(random_word(fold_in(fold_in(key, 38), (uint32_t)resolve_turn__k_455)), 256);
+                                        log_draw__v_532 = chance__v_531;
+                                        int32_t _w121 = _wx(s->ndraws, 64);
+                                        if (_w121 >= 0) {
+                                            s->draws[_w121] = log_draw__v_532;
                                         }
-                                        int32_t _w109 = _wx(s->ndraws, 64);
-                                        if (_w109 >= 0) {
-                                            s->draw_lo[_w109] = 0;
+                                        int32_t _w122 = _wx(s->ndraws, 64);
+                                        if (_w122 >= 0) {
+                                            s->draw_lo[_w122] = 0;
                                         }
-                                        int32_t _w110 = _wx(s->ndraws, 64);
-                                        if (_w110 >= 0) {
-                                            s->draw_hi[_w110] = 256;
+                                        int32_t _w123 = _wx(s->ndraws, 64);
+                                        if (_w123 >= 0) {
+                                            s->draw_hi[_w123] = 256;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        chance__result_523 = (chance__v_521 < chance__num_520);
-                                        use_move_hit__hit_517 = chance__result_523;
-                                        if ((!use_move_hit__hit_517)) {
+                                        chance__result_533 = (chance__v_531 < chance__num_530);
+                                        use_move_hit__hit_527 = chance__result_533;
+                                        if ((!use_move_hit__hit_527)) {
                                             s->last_damage = 0;
                                         }
                                     }
-                                    use_move_hit__foe_move_524 = (MOVES__target[_ix(use_move_hit__mv_502, 165)] != 1);
-                                    use_move_hit__stages_525 = ((((((MOVES__boost_atk[_ix(use_move_hit__mv_502, 165)] != 0) || (MOVES__boost_def[_ix(use_move_hit__mv_502, 165)] != 0)) || (MOVES__boost_spc[_ix(use_move_hit__mv_502, 165)] != 0)) || (MOVES__boost_spe[_ix(use_move_hit__mv_502, 165)] != 0)) || (MOVES__boost_accuracy[_ix(use_move_hit__mv_502, 165)] != 0)) || (MOVES__boost_evasion[_ix(use_move_hit__mv_502, 165)] != 0));
-                                    use_move_hit__blocked_526 = ((((s->sub_hp[_ix(use_move_hit__q_503, 2)] > 0) && use_move_hit__foe_move_524) && (MOVES__power[_ix(use_move_hit__mv_502, 165)] == 0)) && ((((MOVES__status[_ix(use_move_hit__mv_502, 165)] == 4) || (MOVES__status[_ix(use_move_hit__mv_502, 165)] == 6)) || use_move_hit__stages_525) || (MOVES__volatile[_ix(use_move_hit__mv_502, 165)] == 1)));
-                                    use_move_hit__hit_517 = (use_move_hit__hit_517 && (!use_move_hit__blocked_526));
-                                    if (((use_move_hit__hit_517 && (MOVES__power[_ix(use_move_hit__mv_502, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_502, 165)] >= 0))) {
-                                        if (use_move_hit__sure_518) {
-                                            int32_t _w111 = _wx(use_move_hit__q_503, 2);
-                                            int32_t _w112 = _wx(use_move_hit__d_505, 6);
-                                            if (_w111 >= 0 && _w112 >= 0) {
-                                                s->status[_w111 * 6 + _w112] = ((int8_t)(0));
+                                    use_move_hit__foe_move_534 = (MOVES__target[_ix(use_move_hit__mv_512, 165)] != 1);
+                                    use_move_hit__stages_535 = ((((((MOVES__boost_atk[_ix(use_move_hit__mv_512, 165)] != 0) || (MOVES__boost_def[_ix(use_move_hit__mv_512, 165)] != 0)) || (MOVES__boost_spc[_ix(use_move_hit__mv_512, 165)] != 0)) || (MOVES__boost_spe[_ix(use_move_hit__mv_512, 165)] != 0)) || (MOVES__boost_accuracy[_ix(use_move_hit__mv_512, 165)] != 0)) || (MOVES__boost_evasion[_ix(use_move_hit__mv_512, 165)] != 0));
+                                    use_move_hit__blocked_536 = ((((s->sub_hp[_ix(use_move_hit__q_513, 2)] > 0) && use_move_hit__foe_move_534) && (MOVES__power[_ix(use_move_hit__mv_512, 165)] == 0)) && ((((MOVES__status[_ix(use_move_hit__mv_512, 165)] == 4) || (MOVES__status[_ix(use_move_hit__mv_512, 165)] == 6)) || use_move_hit__stages_535) || (MOVES__volatile[_ix(use_move_hit__mv_512, 165)] == 1)));
+                                    use_move_hit__hit_527 = (use_move_hit__hit_527 && (!use_move_hit__blocked_536));
+                                    if (((use_move_hit__hit_527 && (MOVES__power[_ix(use_move_hit__mv_512, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_512, 165)] >= 0))) {
+                                        if (use_move_hit__sure_528) {
+                                            int32_t _w124 = _wx(use_move_hit__q_513, 2);
+                                            int32_t _w125 = _wx(use_move_hit__d_515, 6);
+                                            if (_w124 >= 0 && _w125 >= 0) {
+                                                s->status[_w124 * 6 + _w125] = ((int8_t)(0));
                                             }
-                                            int32_t _w113 = _wx(use_move_hit__q_503, 2);
-                                            if (_w113 >= 0) {
-                                                s->recharge[_w113] = false;
+                                            int32_t _w126 = _wx(use_move_hit__q_513, 2);
+                                            if (_w126 >= 0) {
+                                                s->recharge[_w126] = false;
                                             }
                                         }
-                                        set_status__q_527 = use_move_hit__q_503;
-                                        set_status__st_528 = MOVES__status[_ix(use_move_hit__mv_502, 165)];
-                                        set_status__d_529 = s->active[_ix(set_status__q_527, 2)];
-                                        set_status__sd_530 = s->species[_ix(set_status__q_527, 2) * 6 + _ix(set_status__d_529, 6)];
-                                        set_status__poison_531 = ((set_status__st_528 == 4) || (set_status__st_528 == 6));
-                                        set_status__blocked_532 = (set_status__poison_531 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_530, 151)]] || ((SPECIES__type2[_ix(set_status__sd_530, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_530, 151)], 15)])));
-                                        if ((((s->status[_ix(set_status__q_527, 2) * 6 + _ix(set_status__d_529, 6)] == 0) && (s->hp[_ix(set_status__q_527, 2) * 6 + _ix(set_status__d_529, 6)] > 0)) && (!set_status__blocked_532))) {
-                                            int32_t _w114 = _wx(set_status__q_527, 2);
-                                            int32_t _w115 = _wx(set_status__d_529, 6);
-                                            if (_w114 >= 0 && _w115 >= 0) {
-                                                s->status[_w114 * 6 + _w115] = ((int8_t)(set_status__st_528));
+                                        set_status__q_537 = use_move_hit__q_513;
+                                        set_status__st_538 = MOVES__status[_ix(use_move_hit__mv_512, 165)];
+                                        set_status__d_539 = s->active[_ix(set_status__q_537, 2)];
+                                        set_status__sd_540 = s->species[_ix(set_status__q_537, 2) * 6 + _ix(set_status__d_539, 6)];
+                                        set_status__poison_541 = ((set_status__st_538 == 4) || (set_status__st_538 == 6));
+                                        set_status__blocked_542 = (set_status__poison_541 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_540, 151)]] || ((SPECIES__type2[_ix(set_status__sd_540, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_540, 151)], 15)])));
+                                        if ((((s->status[_ix(set_status__q_537, 2) * 6 + _ix(set_status__d_539, 6)] == 0) && (s->hp[_ix(set_status__q_537, 2) * 6 + _ix(set_status__d_539, 6)] > 0)) && (!set_status__blocked_542))) {
+                                            int32_t _w127 = _wx(set_status__q_537, 2);
+                                            int32_t _w128 = _wx(set_status__d_539, 6);
+                                            if (_w127 >= 0 && _w128 >= 0) {
+                                                s->status[_w127 * 6 + _w128] = ((int8_t)(set_status__st_538));
                                             }
-                                            if ((set_status__st_528 == 5)) {
-                                                rand__v_533 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_450)), 7));
-                                                log_draw__v_534 = rand__v_533;
-                                                int32_t _w116 = _wx(s->ndraws, 64);
-                                                if (_w116 >= 0) {
-                                                    s->draws[_w116] = log_draw__v_534;
+                                            if ((set_status__st_538 == 5)) {
+                                                rand__v_543 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_455)), 7));
+                                                log_draw__v_544 = rand__v_543;
+                                                int32_t _w129 = _wx(s->ndraws, 64);
+                                                if (_w129 >= 0) {
+                                                    s->draws[_w129] = log_draw__v_544;
                                                 }
-                                                int32_t _w117 = _wx(s->ndraws, 64);
-                                                if (_w117 >= 0) {
-                                                    s->draw_lo[_w117] = 1;
+                                                int32_t _w130 = _wx(s->ndraws, 64);
+                                                if (_w130 >= 0) {
+                                                    s->draw_lo[_w130] = 1;
                                                 }
-                                                int32_t _w118 = _wx(s->ndraws, 64);
-                                                if (_w118 >= 0) {
-                                                    s->draw_hi[_w118] = 8;
+                                                int32_t _w131 = _wx(s->ndraws, 64);
+                                                if (_w131 >= 0) {
+                                                    s->draw_hi[_w131] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_535 = rand__v_533;
-                                                int32_t _w119 = _wx(set_status__q_527, 2);
-                                                int32_t _w120 = _wx(set_status__d_529, 6);
-                                                if (_w119 >= 0 && _w120 >= 0) {
-                                                    s->sleep[_w119 * 6 + _w120] = ((int8_t)(rand__result_535));
+                                                rand__result_545 = rand__v_543;
+                                                int32_t _w132 = _wx(set_status__q_537, 2);
+                                                int32_t _w133 = _wx(set_status__d_539, 6);
+                                                if (_w132 >= 0 && _w133 >= 0) {
+                                                    s->sleep[_w132 * 6 + _w133] = ((int8_t)(rand__result_545));
                                                 }
                                             }
-                                            if ((set_status__st_528 == 3)) {
-                                                int32_t _w121 = _wx(set_status__q_527, 2);
-                                                if (_w121 >= 0) {
-                                                    s->mod[_w121 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_527, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                            if ((set_status__st_538 == 3)) {
+                                                int32_t _w134 = _wx(set_status__q_537, 2);
+                                                if (_w134 >= 0) {
+                                                    s->mod[_w134 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_537, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((set_status__st_528 == 1)) {
-                                                int32_t _w122 = _wx(set_status__q_527, 2);
-                                                if (_w122 >= 0) {
-                                                    s->mod[_w122 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_527, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((set_status__st_538 == 1)) {
+                                                int32_t _w135 = _wx(set_status__q_537, 2);
+                                                if (_w135 >= 0) {
+                                                    s->mod[_w135 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_537, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_517 && (MOVES__power[_ix(use_move_hit__mv_502, 165)] == 0))) {
-                                        use_move_hit__tgt_536 = ((MOVES__target[_ix(use_move_hit__mv_502, 165)] == 1) ? use_move_hit__p_500 : use_move_hit__q_503);
-                                        apply_boosts__q_537 = use_move_hit__tgt_536;
-                                        apply_boosts__f_538 = use_move_hit__q_503;
-                                        apply_boosts__da_539 = MOVES__boost_atk[_ix(use_move_hit__mv_502, 165)];
-                                        apply_boosts__dd_540 = MOVES__boost_def[_ix(use_move_hit__mv_502, 165)];
-                                        apply_boosts__ds_541 = MOVES__boost_spc[_ix(use_move_hit__mv_502, 165)];
-                                        apply_boosts__dsp_542 = MOVES__boost_spe[_ix(use_move_hit__mv_502, 165)];
-                                        apply_boosts__dacc_543 = MOVES__boost_accuracy[_ix(use_move_hit__mv_502, 165)];
-                                        apply_boosts__deva_544 = MOVES__boost_evasion[_ix(use_move_hit__mv_502, 165)];
-                                        apply_boosts__deltas_545[0] = apply_boosts__da_539;
-                                        apply_boosts__deltas_545[1] = apply_boosts__dd_540;
-                                        apply_boosts__deltas_545[2] = apply_boosts__ds_541;
-                                        apply_boosts__deltas_545[3] = apply_boosts__dsp_542;
-                                        apply_boosts__deltas_545[4] = apply_boosts__dacc_543;
-                                        apply_boosts__deltas_545[5] = apply_boosts__deva_544;
-                                        apply_boosts__any_ok_546 = false;
-                                        for (int32_t apply_boosts__k_547 = 0, _end123 = 6; apply_boosts__k_547 < _end123; apply_boosts__k_547++) {
-                                            boost_stat__q_548 = apply_boosts__q_537;
-                                            boost_stat__k_549 = apply_boosts__k_547;
-                                            boost_stat__delta_550 = apply_boosts__deltas_545[apply_boosts__k_547];
-                                            boost_stat__a_551 = s->active[_ix(boost_stat__q_548, 2)];
-                                            boost_stat__b_552 = ((int32_t)(s->boosts[_ix(boost_stat__q_548, 2) * 6 + _ix(boost_stat__k_549, 6)]));
-                                            boost_stat__nb_553 = _imin(_imax(_wadd(boost_stat__b_552, boost_stat__delta_550), (-6)), 6);
-                                            boost_stat__ok_554 = false;
-                                            if (((((boost_stat__delta_550 != 0) && (s->hp[_ix(boost_stat__q_548, 2) * 6 + _ix(boost_stat__a_551, 6)] > 0)) && (!((boost_stat__delta_550 > 0) && (boost_stat__b_552 >= 6)))) && (!((boost_stat__delta_550 < 0) && (boost_stat__b_552 <= (-6)))))) {
-                                                if ((boost_stat__k_549 >= 4)) {
-                                                    int32_t _w124 = _wx(boost_stat__q_548, 2);
-                                                    int32_t _w125 = _wx(boost_stat__k_549, 6);
-                                                    if (_w124 >= 0 && _w125 >= 0) {
-                                                        s->boosts[_w124 * 6 + _w125] = ((int8_t)(boost_stat__nb_553));
+                                    if ((use_move_hit__hit_527 && (MOVES__power[_ix(use_move_hit__mv_512, 165)] == 0))) {
+                                        use_move_hit__tgt_546 = ((MOVES__target[_ix(use_move_hit__mv_512, 165)] == 1) ? use_move_hit__p_510 : use_move_hit__q_513);
+                                        apply_boosts__q_547 = use_move_hit__tgt_546;
+                                        apply_boosts__f_548 = use_move_hit__q_513;
+                                        apply_boosts__da_549 = MOVES__boost_atk[_ix(use_move_hit__mv_512, 165)];
+                                        apply_boosts__dd_550 = MOVES__boost_def[_ix(use_move_hit__mv_512, 165)];
+                                        apply_boosts__ds_551 = MOVES__boost_spc[_ix(use_move_hit__mv_512, 165)];
+                                        apply_boosts__dsp_552 = MOVES__boost_spe[_ix(use_move_hit__mv_512, 165)];
+                                        apply_boosts__dacc_553 = MOVES__boost_accuracy[_ix(use_move_hit__mv_512, 165)];
+                                        apply_boosts__deva_554 = MOVES__boost_evasion[_ix(use_move_hit__mv_512, 165)];
+                                        apply_boosts__deltas_555[0] = apply_boosts__da_549;
+                                        apply_boosts__deltas_555[1] = apply_boosts__dd_550;
+                                        apply_boosts__deltas_555[2] = apply_boosts__ds_551;
+                                        apply_boosts__deltas_555[3] = apply_boosts__dsp_552;
+                                        apply_boosts__deltas_555[4] = apply_boosts__dacc_553;
+                                        apply_boosts__deltas_555[5] = apply_boosts__deva_554;
+                                        apply_boosts__any_ok_556 = false;
+                                        for (int32_t apply_boosts__k_557 = 0, _end136 = 6; apply_boosts__k_557 < _end136; apply_boosts__k_557++) {
+                                            boost_stat__q_558 = apply_boosts__q_547;
+                                            boost_stat__k_559 = apply_boosts__k_557;
+                                            boost_stat__delta_560 = apply_boosts__deltas_555[apply_boosts__k_557];
+                                            boost_stat__a_561 = s->active[_ix(boost_stat__q_558, 2)];
+                                            boost_stat__b_562 = ((int32_t)(s->boosts[_ix(boost_stat__q_558, 2) * 6 + _ix(boost_stat__k_559, 6)]));
+                                            boost_stat__nb_563 = _imin(_imax(_wadd(boost_stat__b_562, boost_stat__delta_560), (-6)), 6);
+                                            boost_stat__ok_564 = false;
+                                            if (((((boost_stat__delta_560 != 0) && (s->hp[_ix(boost_stat__q_558, 2) * 6 + _ix(boost_stat__a_561, 6)] > 0)) && (!((boost_stat__delta_560 > 0) && (boost_stat__b_562 >= 6)))) && (!((boost_stat__delta_560 < 0) && (boost_stat__b_562 <= (-6)))))) {
+                                                if ((boost_stat__k_559 >= 4)) {
+                                                    int32_t _w137 = _wx(boost_stat__q_558, 2);
+                                                    int32_t _w138 = _wx(boost_stat__k_559, 6);
+                                                    if (_w137 >= 0 && _w138 >= 0) {
+                                                        s->boosts[_w137 * 6 + _w138] = ((int8_t)(boost_stat__nb_563));
                                                     }
-                                                    boost_stat__ok_554 = true;
-                                                } else if ((((boost_stat__delta_550 > 0) && (s->mod[_ix(boost_stat__q_548, 2) * 4 + _ix(boost_stat__k_549, 4)] == 999)) || ((boost_stat__delta_550 < 0) && (s->mod[_ix(boost_stat__q_548, 2) * 4 + _ix(boost_stat__k_549, 4)] == 1)))) {
-                                                    int32_t _w126 = _wx(boost_stat__q_548, 2);
-                                                    int32_t _w127 = _wx(boost_stat__k_549, 6);
-                                                    if (_w126 >= 0 && _w127 >= 0) {
-                                                        s->boosts[_w126 * 6 + _w127] = ((int8_t)(((boost_stat__delta_550 > 0) ? _wsub(boost_stat__nb_553, 1) : _wadd(boost_stat__nb_553, 1))));
+                                                    boost_stat__ok_564 = true;
+                                                } else if ((((boost_stat__delta_560 > 0) && (s->mod[_ix(boost_stat__q_558, 2) * 4 + _ix(boost_stat__k_559, 4)] == 999)) || ((boost_stat__delta_560 < 0) && (s->mod[_ix(boost_stat__q_558, 2) * 4 + _ix(boost_stat__k_559, 4)] == 1)))) {
+                                                    int32_t _w139 = _wx(boost_stat__q_558, 2);
+                                                    int32_t _w140 = _wx(boost_stat__k_559, 6);
+                                                    if (_w139 >= 0 && _w140 >= 0) {
+                                                        s->boosts[_w139 * 6 + _w140] = ((int8_t)(((boost_stat__delta_560 > 0) ? _wsub(boost_stat__nb_563, 1) : _wadd(boost_stat__nb_563, 1))));
                                                     }
                                                 } else {
-                                                    int32_t _w128 = _wx(boost_stat__q_548, 2);
-                                                    int32_t _w129 = _wx(boost_stat__k_549, 6);
-                                                    if (_w128 >= 0 && _w129 >= 0) {
-                                                        s->boosts[_w128 * 6 + _w129] = ((int8_t)(boost_stat__nb_553));
+                                                    int32_t _w141 = _wx(boost_stat__q_558, 2);
+                                                    int32_t _w142 = _wx(boost_stat__k_559, 6);
+                                                    if (_w141 >= 0 && _w142 >= 0) {
+                                                        s->boosts[_w141 * 6 + _w142] = ((int8_t)(boost_stat__nb_563));
                                                     }
-                                                    boost_stat__ok_554 = true;
-                                                    boost_stat__m_555 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_548, 2) * 24 + _ix(boost_stat__a_551, 6) * 4 + _ix(boost_stat__k_549, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_553, 6), 13)]), 100), 1);
-                                                    int32_t _w130 = _wx(boost_stat__q_548, 2);
-                                                    int32_t _w131 = _wx(boost_stat__k_549, 4);
-                                                    if (_w130 >= 0 && _w131 >= 0) {
-                                                        s->mod[_w130 * 4 + _w131] = ((int16_t)(((boost_stat__delta_550 > 0) ? _imin(boost_stat__m_555, 999) : boost_stat__m_555)));
+                                                    boost_stat__ok_564 = true;
+                                                    boost_stat__m_565 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_558, 2) * 24 + _ix(boost_stat__a_561, 6) * 4 + _ix(boost_stat__k_559, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_563, 6), 13)]), 100), 1);
+                                                    int32_t _w143 = _wx(boost_stat__q_558, 2);
+                                                    int32_t _w144 = _wx(boost_stat__k_559, 4);
+                                                    if (_w143 >= 0 && _w144 >= 0) {
+                                                        s->mod[_w143 * 4 + _w144] = ((int16_t)(((boost_stat__delta_560 > 0) ? _imin(boost_stat__m_565, 999) : boost_stat__m_565)));
                                                     }
                                                 }
                                             }
-                                            boost_stat__result_556 = boost_stat__ok_554;
-                                            apply_boosts__ok_557 = boost_stat__result_556;
-                                            apply_boosts__any_ok_546 = (apply_boosts__any_ok_546 || apply_boosts__ok_557);
+                                            boost_stat__result_566 = boost_stat__ok_564;
+                                            apply_boosts__ok_567 = boost_stat__result_566;
+                                            apply_boosts__any_ok_556 = (apply_boosts__any_ok_556 || apply_boosts__ok_567);
                                         }
-                                        if (apply_boosts__any_ok_546) {
-                                            if ((s->status[_ix(apply_boosts__f_538, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_538, 2)], 6)] == 3)) {
-                                                int32_t _w132 = _wx(apply_boosts__f_538, 2);
-                                                if (_w132 >= 0) {
-                                                    s->mod[_w132 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_538, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                        if (apply_boosts__any_ok_556) {
+                                            if ((s->status[_ix(apply_boosts__f_548, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_548, 2)], 6)] == 3)) {
+                                                int32_t _w145 = _wx(apply_boosts__f_548, 2);
+                                                if (_w145 >= 0) {
+                                                    s->mod[_w145 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_548, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((s->status[_ix(apply_boosts__f_538, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_538, 2)], 6)] == 1)) {
-                                                int32_t _w133 = _wx(apply_boosts__f_538, 2);
-                                                if (_w133 >= 0) {
-                                                    s->mod[_w133 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_538, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((s->status[_ix(apply_boosts__f_548, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_548, 2)], 6)] == 1)) {
+                                                int32_t _w146 = _wx(apply_boosts__f_548, 2);
+                                                if (_w146 >= 0) {
+                                                    s->mod[_w146 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_548, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_517 && ((use_move_hit__kind_514 == 10) || (use_move_hit__kind_514 == 11)))) {
-                                        heal_self__p_558 = use_move_hit__p_500;
-                                        heal_self__rest_559 = (use_move_hit__kind_514 == 10);
-                                        heal_self__a_560 = s->active[_ix(heal_self__p_558, 2)];
-                                        heal_self__h_561 = ((int32_t)(s->hp[_ix(heal_self__p_558, 2) * 6 + _ix(heal_self__a_560, 6)]));
-                                        heal_self__mh_562 = ((int32_t)(s->maxhp[_ix(heal_self__p_558, 2) * 6 + _ix(heal_self__a_560, 6)]));
-                                        heal_self__fails_563 = ((heal_self__h_561 == heal_self__mh_562) || (((heal_self__h_561 == _wsub(heal_self__mh_562, 255)) || (heal_self__h_561 == _wsub(heal_self__mh_562, 511))) && (_pymod(heal_self__h_561, 256) != 0)));
-                                        if ((!heal_self__fails_563)) {
-                                            if (heal_self__rest_559) {
-                                                int32_t _w134 = _wx(heal_self__p_558, 2);
-                                                int32_t _w135 = _wx(heal_self__a_560, 6);
-                                                if (_w134 >= 0 && _w135 >= 0) {
-                                                    s->status[_w134 * 6 + _w135] = ((int8_t)(5));
+                                    if ((use_move_hit__hit_527 && ((use_move_hit__kind_524 == 10) || (use_move_hit__kind_524 == 11)))) {
+                                        heal_self__p_568 = use_move_hit__p_510;
+                                        heal_self__rest_569 = (use_move_hit__kind_524 == 10);
+                                        heal_self__a_570 = s->active[_ix(heal_self__p_568, 2)];
+                                        heal_self__h_571 = ((int32_t)(s->hp[_ix(heal_self__p_568, 2) * 6 + _ix(heal_self__a_570, 6)]));
+                                        heal_self__mh_572 = ((int32_t)(s->maxhp[_ix(heal_self__p_568, 2) * 6 + _ix(heal_self__a_570, 6)]));
+                                        heal_self__fails_573 = ((heal_self__h_571 == heal_self__mh_572) || (((heal_self__h_571 == _wsub(heal_self__mh_572, 255)) || (heal_self__h_571 == _wsub(heal_self__mh_572, 511))) && (_pymod(heal_self__h_571, 256) != 0)));
+                                        if ((!heal_self__fails_573)) {
+                                            if (heal_self__rest_569) {
+                                                int32_t _w147 = _wx(heal_self__p_568, 2);
+                                                int32_t _w148 = _wx(heal_self__a_570, 6);
+                                                if (_w147 >= 0 && _w148 >= 0) {
+                                                    s->status[_w147 * 6 + _w148] = ((int8_t)(5));
                                                 }
-                                                rand__v_564 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_450)), 7));
-                                                log_draw__v_565 = rand__v_564;
-                                                int32_t _w136 = _wx(s->ndraws, 64);
-                                                if (_w136 >= 0) {
-                                                    s->draws[_w136] = log_draw__v_565;
+                                                rand__v_574 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_455)), 7));
+                                                log_draw__v_575 = rand__v_574;
+                                                int32_t _w149 = _wx(s->ndraws, 64);
+                                                if (_w149 >= 0) {
+                                                    s->draws[_w149] = log_draw__v_575;
                                                 }
-                                                int32_t _w137 = _wx(s->ndraws, 64);
-                                                if (_w137 >= 0) {
-                                                    s->draw_lo[_w137] = 1;
+                                                int32_t _w150 = _wx(s->ndraws, 64);
+                                                if (_w150 >= 0) {
+                                                    s->draw_lo[_w150] = 1;
                                                 }
-                                                int32_t _w138 = _wx(s->ndraws, 64);
-                                                if (_w138 >= 0) {
-                                                    s->draw_hi[_w138] = 8;
+                                                int32_t _w151 = _wx(s->ndraws, 64);
+                                                if (_w151 >= 0) {
+                                                    s->draw_hi[_w151] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_566 = rand__v_564;
-                                                heal_self__v_567 = rand__result_566;
-                                                int32_t _w139 = _wx(heal_self__p_558, 2);
-                                                int32_t _w140 = _wx(heal_self__a_560, 6);
-                                                if (_w139 >= 0 && _w140 >= 0) {
-                                                    s->sleep[_w139 * 6 + _w140] = ((int8_t)(2));
+                                                rand__result_576 = rand__v_574;
+                                                heal_self__v_577 = rand__result_576;
+                                                int32_t _w152 = _wx(heal_self__p_568, 2);
+                                                int32_t _w153 = _wx(heal_self__a_570, 6);
+                                                if (_w152 >= 0 && _w153 >= 0) {
+                                                    s->sleep[_w152 * 6 + _w153] = ((int8_t)(2));
                                                 }
-                                                int32_t _w141 = _wx(heal_self__p_558, 2);
-                                                int32_t _w142 = _wx(heal_self__a_560, 6);
-                                                if (_w141 >= 0 && _w142 >= 0) {
-                                                    s->hp[_w141 * 6 + _w142] = s->maxhp[_ix(heal_self__p_558, 2) * 6 + _ix(heal_self__a_560, 6)];
+                                                int32_t _w154 = _wx(heal_self__p_568, 2);
+                                                int32_t _w155 = _wx(heal_self__a_570, 6);
+                                                if (_w154 >= 0 && _w155 >= 0) {
+                                                    s->hp[_w154 * 6 + _w155] = s->maxhp[_ix(heal_self__p_568, 2) * 6 + _ix(heal_self__a_570, 6)];
                                                 }
                                             } else {
-                                                int32_t _w143 = _wx(heal_self__p_558, 2);
-                                                int32_t _w144 = _wx(heal_self__a_560, 6);
-                                                if (_w143 >= 0 && _w144 >= 0) {
-                                                    s->hp[_w143 * 6 + _w144] = ((int16_t)(_imin(_wadd(heal_self__h_561, _floordiv(heal_self__mh_562, 2)), heal_self__mh_562)));
+                                                int32_t _w156 = _wx(heal_self__p_568, 2);
+                                                int32_t _w157 = _wx(heal_self__a_570, 6);
+                                                if (_w156 >= 0 && _w157 >= 0) {
+                                                    s->hp[_w156 * 6 + _w157] = ((int16_t)(_imin(_wadd(heal_self__h_571, _floordiv(heal_self__mh_572, 2)), heal_self__mh_572)));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_517 && (use_move_hit__kind_514 == 15))) {
-                                        int32_t _w145 = _wx(use_move_hit__p_500, 2);
-                                        if (_w145 >= 0) {
-                                            s->reflect[_w145] = true;
+                                    if ((use_move_hit__hit_527 && (use_move_hit__kind_524 == 15))) {
+                                        int32_t _w158 = _wx(use_move_hit__p_510, 2);
+                                        if (_w158 >= 0) {
+                                            s->reflect[_w158] = true;
                                         }
                                     }
-                                    if ((use_move_hit__hit_517 && (use_move_hit__kind_514 == 16))) {
-                                        int32_t _w146 = _wx(use_move_hit__p_500, 2);
-                                        if (_w146 >= 0) {
-                                            s->light_screen[_w146] = true;
+                                    if ((use_move_hit__hit_527 && (use_move_hit__kind_524 == 16))) {
+                                        int32_t _w159 = _wx(use_move_hit__p_510, 2);
+                                        if (_w159 >= 0) {
+                                            s->light_screen[_w159] = true;
                                         }
                                     }
-                                    if (((use_move_hit__hit_517 && (MOVES__power[_ix(use_move_hit__mv_502, 165)] == 0)) && (MOVES__volatile[_ix(use_move_hit__mv_502, 165)] == 1))) {
-                                        confuse__q_568 = use_move_hit__q_503;
-                                        if (((s->confused[_ix(confuse__q_568, 2)] == 0) && (s->hp[_ix(confuse__q_568, 2) * 6 + _ix(s->active[_ix(confuse__q_568, 2)], 6)] > 0))) {
-                                            rand__v_569 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_450)), 4));
-                                            log_draw__v_570 = rand__v_569;
-                                            int32_t _w147 = _wx(s->ndraws, 64);
-                                            if (_w147 >= 0) {
-                                                s->draws[_w147] = log_draw__v_570;
-                                            }
-                                            int32_t _w148 = _wx(s->ndraws, 64);
-                                            if (_w148 >= 0) {
-                                                s->draw_lo[_w148] = 2;
-                                            }
-                                            int32_t _w149 = _wx(s->ndraws, 64);
-                                            if (_w149 >= 0) {
-                                                s->draw_hi[_w149] = 6;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_571 = rand__v_569;
-                                            int32_t _w150 = _wx(confuse__q_568, 2);
-                                            if (_w150 >= 0) {
-                                                s->confused[_w150] = ((int8_t)(rand__result_571));
-                                            }
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_517 && (use_move_hit__kind_514 == 13))) {
-                                        make_substitute__p_572 = use_move_hit__p_500;
-                                        make_substitute__a_573 = s->active[_ix(make_substitute__p_572, 2)];
-                                        if (((s->sub_hp[_ix(make_substitute__p_572, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_572, 2) * 6 + _ix(make_substitute__a_573, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_572, 2) * 6 + _ix(make_substitute__a_573, 6)]))))) {
-                                            int32_t _w151 = _wx(make_substitute__p_572, 2);
-                                            if (_w151 >= 0) {
-                                                s->sub_hp[_w151] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_572, 2) * 6 + _ix(make_substitute__a_573, 6)], 4))), 1)));
-                                            }
-                                            if ((s->maxhp[_ix(make_substitute__p_572, 2) * 6 + _ix(make_substitute__a_573, 6)] > 3)) {
-                                                int32_t _w152 = _wx(make_substitute__p_572, 2);
-                                                int32_t _w153 = _wx(make_substitute__a_573, 6);
-                                                if (_w152 >= 0 && _w153 >= 0) {
-                                                    s->hp[_w152 * 6 + _w153] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_572, 2) * 6 + _ix(make_substitute__a_573, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_572, 2) * 6 + _ix(make_substitute__a_573, 6)], 4)))))), ((int16_t)(0)))));
-                                                }
-                                            }
-                                        }
-                                    }
-                                    if ((((!use_move_hit__hit_517) && (!use_move_hit__blocked_526)) && MOVES__crash[_ix(use_move_hit__mv_502, 165)])) {
-                                        self_damage__p_574 = use_move_hit__p_500;
-                                        self_damage__q_575 = _wsub(1, self_damage__p_574);
-                                        self_damage__a_576 = s->active[_ix(self_damage__p_574, 2)];
-                                        s->last_damage = 1;
-                                        if ((s->sub_hp[_ix(self_damage__p_574, 2)] > 0)) {
-                                            if ((s->sub_hp[_ix(self_damage__q_575, 2)] > 0)) {
-                                                int32_t _w154 = _wx(self_damage__q_575, 2);
-                                                if (_w154 >= 0) {
-                                                    s->sub_hp[_w154] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_575, 2)])), 1), 0)));
-                                                }
-                                            }
-                                        } else {
-                                            int32_t _w155 = _wx(self_damage__p_574, 2);
-                                            int32_t _w156 = _wx(self_damage__a_576, 6);
-                                            if (_w155 >= 0 && _w156 >= 0) {
-                                                s->hp[_w155 * 6 + _w156] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_574, 2) * 6 + _ix(self_damage__a_576, 6)])), 1), 0)));
-                                            }
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_517 && (MOVES__power[_ix(use_move_hit__mv_502, 165)] > 0))) {
-                                        use_move_hit__nhits_577 = ((int32_t)(MOVES__hits_min[_ix(use_move_hit__mv_502, 165)]));
-                                        if ((MOVES__hits_max[_ix(use_move_hit__mv_502, 165)] > MOVES__hits_min[_ix(use_move_hit__mv_502, 165)])) {
-                                            rand__v_578 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_450)), 8));
-                                            log_draw__v_579 = rand__v_578;
-                                            int32_t _w157 = _wx(s->ndraws, 64);
-                                            if (_w157 >= 0) {
-                                                s->draws[_w157] = log_draw__v_579;
-                                            }
-                                            int32_t _w158 = _wx(s->ndraws, 64);
-                                            if (_w158 >= 0) {
-                                                s->draw_lo[_w158] = 0;
-                                            }
-                                            int32_t _w159 = _wx(s->ndraws, 64);
-                                            if (_w159 >= 0) {
-                                                s->draw_hi[_w159] = 8;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_580 = rand__v_578;
-                                            use_move_hit__k_581 = rand__result_580;
-                                            use_move_hit__nhits_577 = HITS[_ix(use_move_hit__k_581, 8)];
-                                        }
-                                        move_damage__p_582 = use_move_hit__p_500;
-                                        move_damage__mv_583 = use_move_hit__mv_502;
-                                        move_damage__q_584 = _wsub(1, move_damage__p_582);
-                                        move_damage__kind_585 = MOVES__kind[_ix(move_damage__mv_583, 165)];
-                                        move_damage__dmg_586 = 0;
-                                        if ((move_damage__kind_585 == 5)) {
-                                            move_damage__dmg_586 = ((int32_t)(s->level[_ix(move_damage__p_582, 2) * 6 + _ix(s->active[_ix(move_damage__p_582, 2)], 6)]));
-                                        } else if ((move_damage__kind_585 == 6)) {
-                                            move_damage__dmg_586 = ((int32_t)(MOVES__fixed_damage[_ix(move_damage__mv_583, 165)]));
-                                        } else if ((move_damage__kind_585 == 7)) {
-                                            move_damage__dmg_586 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_584, 2) * 6 + _ix(s->active[_ix(move_damage__q_584, 2)], 6)])), 2), 1);
-                                        } else if ((move_damage__kind_585 == 12)) {
-                                            move_damage__u_587 = ((int32_t)(s->used_move[_ix(move_damage__q_584, 2)]));
-                                            move_damage__ok_588 = (((move_damage__u_587 >= 0) && (s->shown_move[_ix(move_damage__q_584, 2)] != 67)) && (s->last_damage > 0));
-                                            move_damage__ok_588 = ((move_damage__ok_588 && ((MOVES__type[_ix(move_damage__u_587, 165)] == 12) || (MOVES__type[_ix(move_damage__u_587, 165)] == 9))) && (MOVES__power[_ix(move_damage__u_587, 165)] > 0));
-                                            move_damage__dmg_586 = (move_damage__ok_588 ? _wmul(2, s->last_damage) : 0);
-                                        } else {
-                                            damage_of__p_589 = move_damage__p_582;
-                                            damage_of__mv_590 = move_damage__mv_583;
-                                            damage_of__q_591 = _wsub(1, damage_of__p_589);
-                                            damage_of__a_592 = s->active[_ix(damage_of__p_589, 2)];
-                                            damage_of__d_593 = s->active[_ix(damage_of__q_591, 2)];
-                                            damage_of__sa_594 = s->species[_ix(damage_of__p_589, 2) * 6 + _ix(damage_of__a_592, 6)];
-                                            damage_of__sd_595 = s->species[_ix(damage_of__q_591, 2) * 6 + _ix(damage_of__d_593, 6)];
-                                            damage_of__c_596 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_594, 151)], 2))), 2))), ((int16_t)(255)))));
-                                            damage_of__c_596 = ((MOVES__crit_ratio[_ix(damage_of__mv_590, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_596, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_596, 4))), ((int16_t)(255))))));
-                                            chance__num_597 = damage_of__c_596;
-                                            chance__v_598 = _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_450)), 256);
-                                            log_draw__v_599 = chance__v_598;
+                                    if (((use_move_hit__hit_527 && (MOVES__power[_ix(use_move_hit__mv_512, 165)] == 0)) && (MOVES__volatile[_ix(use_move_hit__mv_512, 165)] == 1))) {
+                                        confuse__q_578 = use_move_hit__q_513;
+                                        if (((s->confused[_ix(confuse__q_578, 2)] == 0) && (s->hp[_ix(confuse__q_578, 2) * 6 + _ix(s->active[_ix(confuse__q_578, 2)], 6)] > 0))) {
+                                            rand__v_579 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_455)), 4));
+                                            log_draw__v_580 = rand__v_579;
                                             int32_t _w160 = _wx(s->ndraws, 64);
                                             if (_w160 >= 0) {
-                                                s->draws[_w160] = log_draw__v_599;
+                                                s->draws[_w160] = log_draw__v_580;
                                             }
                                             int32_t _w161 = _wx(s->ndraws, 64);
                                             if (_w161 >= 0) {
-                                                s->draw_lo[_w161] = 0;
+                                                s->draw_lo[_w161] = 2;
                                             }
                                             int32_t _w162 = _wx(s->ndraws, 64);
                                             if (_w162 >= 0) {
-                                                s->draw_hi[_w162] = 256;
+                                                s->draw_hi[_w162] = 6;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_600 = (chance__v_598 < chance__num_597);
-                                            damage_of__crit_601 = chance__result_600;
-                                            damage_of__special_602 = (MOVES__category[_ix(damage_of__mv_590, 165)] == 1);
-                                            damage_of__si_603 = (damage_of__special_602 ? 2 : 0);
-                                            damage_of__di_604 = (damage_of__special_602 ? 2 : 1);
-                                            damage_of__at_605 = ((int32_t)((damage_of__crit_601 ? s->stats[_ix(damage_of__p_589, 2) * 24 + _ix(damage_of__a_592, 6) * 4 + _ix(damage_of__si_603, 4)] : s->mod[_ix(damage_of__p_589, 2) * 4 + _ix(damage_of__si_603, 4)])));
-                                            damage_of__df_606 = ((int32_t)((damage_of__crit_601 ? s->stats[_ix(damage_of__q_591, 2) * 24 + _ix(damage_of__d_593, 6) * 4 + _ix(damage_of__di_604, 4)] : s->mod[_ix(damage_of__q_591, 2) * 4 + _ix(damage_of__di_604, 4)])));
-                                            if (((!damage_of__crit_601) && ((damage_of__special_602 && s->light_screen[_ix(damage_of__q_591, 2)]) || ((!damage_of__special_602) && s->reflect[_ix(damage_of__q_591, 2)])))) {
-                                                damage_of__df_606 = _wmul(damage_of__df_606, 2);
+                                            rand__result_581 = rand__v_579;
+                                            int32_t _w163 = _wx(confuse__q_578, 2);
+                                            if (_w163 >= 0) {
+                                                s->confused[_w163] = ((int8_t)(rand__result_581));
                                             }
-                                            damage_of__lvl_607 = _wmul(((int32_t)(s->level[_ix(damage_of__p_589, 2) * 6 + _ix(damage_of__a_592, 6)])), (damage_of__crit_601 ? 2 : 1));
-                                            if (((damage_of__at_605 >= 256) || (damage_of__df_606 >= 256))) {
-                                                damage_of__at_605 = _imax(_pymod(_floordiv(damage_of__at_605, 4), 256), 1);
-                                                damage_of__df_606 = _imax(_pymod(_floordiv(damage_of__df_606, 4), 256), 1);
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_527 && (use_move_hit__kind_524 == 13))) {
+                                        make_substitute__p_582 = use_move_hit__p_510;
+                                        make_substitute__a_583 = s->active[_ix(make_substitute__p_582, 2)];
+                                        if (((s->sub_hp[_ix(make_substitute__p_582, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_582, 2) * 6 + _ix(make_substitute__a_583, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_582, 2) * 6 + _ix(make_substitute__a_583, 6)]))))) {
+                                            int32_t _w164 = _wx(make_substitute__p_582, 2);
+                                            if (_w164 >= 0) {
+                                                s->sub_hp[_w164] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_582, 2) * 6 + _ix(make_substitute__a_583, 6)], 4))), 1)));
                                             }
-                                            if ((MOVES__self_destruct[_ix(damage_of__mv_590, 165)] && (!damage_of__special_602))) {
-                                                damage_of__df_606 = _imax(_floordiv(damage_of__df_606, 2), 1);
-                                            }
-                                            damage_of__dmg_608 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_607, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_590, 165)]))), damage_of__at_605), damage_of__df_606);
-                                            damage_of__dmg_608 = _wadd(_imin(_floordiv(damage_of__dmg_608, 50), 997), 2);
-                                            damage_of__mt_609 = MOVES__type[_ix(damage_of__mv_590, 165)];
-                                            if (((damage_of__mt_609 == SPECIES__type1[_ix(damage_of__sa_594, 151)]) || (damage_of__mt_609 == SPECIES__type2[_ix(damage_of__sa_594, 151)]))) {
-                                                damage_of__dmg_608 = _wadd(damage_of__dmg_608, _floordiv(damage_of__dmg_608, 2));
-                                            }
-                                            damage_of__e1_613 = ({ int16_t _let163 = damage_of__mt_609; int16_t effectiveness__mt_610 = _let163; ({ int16_t _let164 = SPECIES__type1[_ix(damage_of__sd_595, 151)]; int16_t effectiveness__dt_611 = _let164; ({ int16_t _let165[15]; _let165[0] = TC__bug[_ix(effectiveness__mt_610, 15)]; _let165[1] = TC__fire[_ix(effectiveness__mt_610, 15)]; _let165[2] = TC__ghost[_ix(effectiveness__mt_610, 15)]; _let165[3] = TC__ice[_ix(effectiveness__mt_610, 15)]; _let165[4] = TC__poison[_ix(effectiveness__mt_610, 15)]; _let165[5] = TC__psychic[_ix(effectiveness__mt_610, 15)]; _let165[6] = TC__electric[_ix(effectiveness__mt_610, 15)]; _let165[7] = TC__grass[_ix(effectiveness__mt_610, 15)]; _let165[8] = TC__dragon[_ix(effectiveness__mt_610, 15)]; _let165[9] = TC__fighting[_ix(effectiveness__mt_610, 15)]; _let165[10] = TC__flying[_ix(effectiveness__mt_610, 15)]; _let165[11] = TC__ground[_ix(effectiveness__mt_610, 15)]; _let165[12] = TC__normal[_ix(effectiveness__mt_610, 15)]; _let165[13] = TC__rock[_ix(effectiveness__mt_610, 15)]; _let165[14] = TC__water[_ix(effectiveness__mt_610, 15)]; int16_t effectiveness__row_612[15]; memcpy(effectiveness__row_612, _let165, sizeof effectiveness__row_612); (((effectiveness__dt_611 < 0) || (effectiveness__mt_610 == 15)) ? ((int16_t)(10)) : effectiveness__row_612[_ix(effectiveness__dt_611, 15)]); }); }); });
-                                            if ((damage_of__e1_613 > 10)) {
-                                                damage_of__dmg_608 = _floordiv(_wmul(damage_of__dmg_608, 20), 10);
-                                            }
-                                            if ((damage_of__e1_613 < 10)) {
-                                                damage_of__dmg_608 = _floordiv(_wmul(damage_of__dmg_608, 5), 10);
-                                            }
-                                            damage_of__e2_617 = ({ int16_t _let166 = damage_of__mt_609; int16_t effectiveness__mt_614 = _let166; ({ int16_t _let167 = SPECIES__type2[_ix(damage_of__sd_595, 151)]; int16_t effectiveness__dt_615 = _let167; ({ int16_t _let168[15]; _let168[0] = TC__bug[_ix(effectiveness__mt_614, 15)]; _let168[1] = TC__fire[_ix(effectiveness__mt_614, 15)]; _let168[2] = TC__ghost[_ix(effectiveness__mt_614, 15)]; _let168[3] = TC__ice[_ix(effectiveness__mt_614, 15)]; _let168[4] = TC__poison[_ix(effectiveness__mt_614, 15)]; _let168[5] = TC__psychic[_ix(effectiveness__mt_614, 15)]; _let168[6] = TC__electric[_ix(effectiveness__mt_614, 15)]; _let168[7] = TC__grass[_ix(effectiveness__mt_614, 15)]; _let168[8] = TC__dragon[_ix(effectiveness__mt_614, 15)]; _let168[9] = TC__fighting[_ix(effectiveness__mt_614, 15)]; _let168[10] = TC__flying[_ix(effectiveness__mt_614, 15)]; _let168[11] = TC__ground[_ix(effectiveness__mt_614, 15)]; _let168[12] = TC__normal[_ix(effectiveness__mt_614, 15)]; _let168[13] = TC__rock[_ix(effectiveness__mt_614, 15)]; _let168[14] = TC__water[_ix(effectiveness__mt_614, 15)]; int16_t effectiveness__row_616[15]; memcpy(effectiveness__row_616, _let168, sizeof effectiveness__row_616); (((effectiveness__dt_615 < 0) || (effectiveness__mt_614 == 15)) ? ((int16_t)(10)) : effectiveness__row_616[_ix(effectiveness__dt_615, 15)]); }); }); });
-                                            if ((damage_of__e2_617 > 10)) {
-                                                damage_of__dmg_608 = _floordiv(_wmul(damage_of__dmg_608, 20), 10);
-                                            }
-                                            if ((damage_of__e2_617 < 10)) {
-                                                damage_of__dmg_608 = _floordiv(_wmul(damage_of__dmg_608, 5), 10);
-                                            }
-                                            if ((damage_of__dmg_608 > 1)) {
-                                                rand__v_618 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_450)), 39));
-                                                log_draw__v_619 = rand__v_618;
-                                                int32_t _w169 = _wx(s->ndraws, 64);
-                                                if (_w169 >= 0) {
-                                                    s->draws[_w169] = log_draw__v_619;
+                                            if ((s->maxhp[_ix(make_substitute__p_582, 2) * 6 + _ix(make_substitute__a_583, 6)] > 3)) {
+                                                int32_t _w165 = _wx(make_substitute__p_582, 2);
+                                                int32_t _w166 = _wx(make_substitute__a_583, 6);
+                                                if (_w165 >= 0 && _w166 >= 0) {
+                                                    s->hp[_w165 * 6 + _w166] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_582, 2) * 6 + _ix(make_substitute__a_583, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_582, 2) * 6 + _ix(make_substitute__a_583, 6)], 4)))))), ((int16_t)(0)))));
                                                 }
-                                                int32_t _w170 = _wx(s->ndraws, 64);
-                                                if (_w170 >= 0) {
-                                                    s->draw_lo[_w170] = 217;
+                                            }
+                                        }
+                                    }
+                                    if ((((!use_move_hit__hit_527) && (!use_move_hit__blocked_536)) && MOVES__crash[_ix(use_move_hit__mv_512, 165)])) {
+                                        self_damage__p_584 = use_move_hit__p_510;
+                                        self_damage__q_585 = _wsub(1, self_damage__p_584);
+                                        self_damage__a_586 = s->active[_ix(self_damage__p_584, 2)];
+                                        s->last_damage = 1;
+                                        if ((s->sub_hp[_ix(self_damage__p_584, 2)] > 0)) {
+                                            if ((s->sub_hp[_ix(self_damage__q_585, 2)] > 0)) {
+                                                int32_t _w167 = _wx(self_damage__q_585, 2);
+                                                if (_w167 >= 0) {
+                                                    s->sub_hp[_w167] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_585, 2)])), 1), 0)));
                                                 }
-                                                int32_t _w171 = _wx(s->ndraws, 64);
-                                                if (_w171 >= 0) {
-                                                    s->draw_hi[_w171] = 256;
+                                            }
+                                        } else {
+                                            int32_t _w168 = _wx(self_damage__p_584, 2);
+                                            int32_t _w169 = _wx(self_damage__a_586, 6);
+                                            if (_w168 >= 0 && _w169 >= 0) {
+                                                s->hp[_w168 * 6 + _w169] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_584, 2) * 6 + _ix(self_damage__a_586, 6)])), 1), 0)));
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_527 && (MOVES__power[_ix(use_move_hit__mv_512, 165)] > 0))) {
+                                        use_move_hit__nhits_587 = ((int32_t)(MOVES__hits_min[_ix(use_move_hit__mv_512, 165)]));
+                                        if ((MOVES__hits_max[_ix(use_move_hit__mv_512, 165)] > MOVES__hits_min[_ix(use_move_hit__mv_512, 165)])) {
+                                            rand__v_588 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_455)), 8));
+                                            log_draw__v_589 = rand__v_588;
+                                            int32_t _w170 = _wx(s->ndraws, 64);
+                                            if (_w170 >= 0) {
+                                                s->draws[_w170] = log_draw__v_589;
+                                            }
+                                            int32_t _w171 = _wx(s->ndraws, 64);
+                                            if (_w171 >= 0) {
+                                                s->draw_lo[_w171] = 0;
+                                            }
+                                            int32_t _w172 = _wx(s->ndraws, 64);
+                                            if (_w172 >= 0) {
+                                                s->draw_hi[_w172] = 8;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_590 = rand__v_588;
+                                            use_move_hit__k_591 = rand__result_590;
+                                            use_move_hit__nhits_587 = HITS[_ix(use_move_hit__k_591, 8)];
+                                        }
+                                        move_damage__p_592 = use_move_hit__p_510;
+                                        move_damage__mv_593 = use_move_hit__mv_512;
+                                        move_damage__q_594 = _wsub(1, move_damage__p_592);
+                                        move_damage__kind_595 = MOVES__kind[_ix(move_damage__mv_593, 165)];
+                                        move_damage__dmg_596 = 0;
+                                        if ((move_damage__kind_595 == 5)) {
+                                            move_damage__dmg_596 = ((int32_t)(s->level[_ix(move_damage__p_592, 2) * 6 + _ix(s->active[_ix(move_damage__p_592, 2)], 6)]));
+                                        } else if ((move_damage__kind_595 == 6)) {
+                                            move_damage__dmg_596 = ((int32_t)(MOVES__fixed_damage[_ix(move_damage__mv_593, 165)]));
+                                        } else if ((move_damage__kind_595 == 7)) {
+                                            move_damage__dmg_596 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_594, 2) * 6 + _ix(s->active[_ix(move_damage__q_594, 2)], 6)])), 2), 1);
+                                        } else if ((move_damage__kind_595 == 12)) {
+                                            move_damage__u_597 = ((int32_t)(s->used_move[_ix(move_damage__q_594, 2)]));
+                                            move_damage__ok_598 = (((move_damage__u_597 >= 0) && (s->shown_move[_ix(move_damage__q_594, 2)] != 67)) && (s->last_damage > 0));
+                                            move_damage__ok_598 = ((move_damage__ok_598 && ((MOVES__type[_ix(move_damage__u_597, 165)] == 12) || (MOVES__type[_ix(move_damage__u_597, 165)] == 9))) && (MOVES__power[_ix(move_damage__u_597, 165)] > 0));
+                                            move_damage__dmg_596 = (move_damage__ok_598 ? _wmul(2, s->last_damage) : 0);
+                                        } else {
+                                            damage_of__p_599 = move_damage__p_592;
+                                            damage_of__mv_600 = move_damage__mv_593;
+                                            damage_of__q_601 = _wsub(1, damage_of__p_599);
+                                            damage_of__a_602 = s->active[_ix(damage_of__p_599, 2)];
+                                            damage_of__d_603 = s->active[_ix(damage_of__q_601, 2)];
+                                            damage_of__sa_604 = s->species[_ix(damage_of__p_599, 2) * 6 + _ix(damage_of__a_602, 6)];
+                                            damage_of__sd_605 = s->species[_ix(damage_of__q_601, 2) * 6 + _ix(damage_of__d_603, 6)];
+                                            damage_of__c_606 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_604, 151)], 2))), 2))), ((int16_t)(255)))));
+                                            damage_of__c_606 = ((MOVES__crit_ratio[_ix(damage_of__mv_600, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_606, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_606, 4))), ((int16_t)(255))))));
+                                            chance__num_607 = damage_of__c_606;
+                                            chance__v_608 = _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_455)), 256);
+                                            log_draw__v_609 = chance__v_608;
+                                            int32_t _w173 = _wx(s->ndraws, 64);
+                                            if (_w173 >= 0) {
+                                                s->draws[_w173] = log_draw__v_609;
+                                            }
+                                            int32_t _w174 = _wx(s->ndraws, 64);
+                                            if (_w174 >= 0) {
+                                                s->draw_lo[_w174] = 0;
+                                            }
+                                            int32_t _w175 = _wx(s->ndraws, 64);
+                                            if (_w175 >= 0) {
+                                                s->draw_hi[_w175] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_610 = (chance__v_608 < chance__num_607);
+                                            damage_of__crit_611 = chance__result_610;
+                                            damage_of__special_612 = (MOVES__category[_ix(damage_of__mv_600, 165)] == 1);
+                                            damage_of__si_613 = (damage_of__special_612 ? 2 : 0);
+                                            damage_of__di_614 = (damage_of__special_612 ? 2 : 1);
+                                            damage_of__at_615 = ((int32_t)((damage_of__crit_611 ? s->stats[_ix(damage_of__p_599, 2) * 24 + _ix(damage_of__a_602, 6) * 4 + _ix(damage_of__si_613, 4)] : s->mod[_ix(damage_of__p_599, 2) * 4 + _ix(damage_of__si_613, 4)])));
+                                            damage_of__df_616 = ((int32_t)((damage_of__crit_611 ? s->stats[_ix(damage_of__q_601, 2) * 24 + _ix(damage_of__d_603, 6) * 4 + _ix(damage_of__di_614, 4)] : s->mod[_ix(damage_of__q_601, 2) * 4 + _ix(damage_of__di_614, 4)])));
+                                            if (((!damage_of__crit_611) && ((damage_of__special_612 && s->light_screen[_ix(damage_of__q_601, 2)]) || ((!damage_of__special_612) && s->reflect[_ix(damage_of__q_601, 2)])))) {
+                                                damage_of__df_616 = _wmul(damage_of__df_616, 2);
+                                            }
+                                            damage_of__lvl_617 = _wmul(((int32_t)(s->level[_ix(damage_of__p_599, 2) * 6 + _ix(damage_of__a_602, 6)])), (damage_of__crit_611 ? 2 : 1));
+                                            if (((damage_of__at_615 >= 256) || (damage_of__df_616 >= 256))) {
+                                                damage_of__at_615 = _imax(_pymod(_floordiv(damage_of__at_615, 4), 256), 1);
+                                                damage_of__df_616 = _imax(_pymod(_floordiv(damage_of__df_616, 4), 256), 1);
+                                            }
+                                            if ((MOVES__self_destruct[_ix(damage_of__mv_600, 165)] && (!damage_of__special_612))) {
+                                                damage_of__df_616 = _imax(_floordiv(damage_of__df_616, 2), 1);
+                                            }
+                                            damage_of__dmg_618 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_617, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_600, 165)]))), damage_of__at_615), damage_of__df_616);
+                                            damage_of__dmg_618 = _wadd(_imin(_floordiv(damage_of__dmg_618, 50), 997), 2);
+                                            damage_of__mt_619 = MOVES__type[_ix(damage_of__mv_600, 165)];
+                                            if (((damage_of__mt_619 == SPECIES__type1[_ix(damage_of__sa_604, 151)]) || (damage_of__mt_619 == SPECIES__type2[_ix(damage_of__sa_604, 151)]))) {
+                                                damage_of__dmg_618 = _wadd(damage_of__dmg_618, _floordiv(damage_of__dmg_618, 2));
+                                            }
+                                            damage_of__e1_623 = ({ int16_t _let176 = damage_of__mt_619; int16_t effectiveness__mt_620 = _let176; ({ int16_t _let177 = SPECIES__type1[_ix(damage_of__sd_605, 151)]; int16_t effectiveness__dt_621 = _let177; ({ int16_t _let178[15]; _let178[0] = TC__bug[_ix(effectiveness__mt_620, 15)]; _let178[1] = TC__fire[_ix(effectiveness__mt_620, 15)]; _let178[2] = TC__ghost[_ix(effectiveness__mt_620, 15)]; _let178[3] = TC__ice[_ix(effectiveness__mt_620, 15)]; _let178[4] = TC__poison[_ix(effectiveness__mt_620, 15)]; _let178[5] = TC__psychic[_ix(effectiveness__mt_620, 15)]; _let178[6] = TC__electric[_ix(effectiveness__mt_620, 15)]; _let178[7] = TC__grass[_ix(effectiveness__mt_620, 15)]; _let178[8] = TC__dragon[_ix(effectiveness__mt_620, 15)]; _let178[9] = TC__fighting[_ix(effectiveness__mt_620, 15)]; _let178[10] = TC__flying[_ix(effectiveness__mt_620, 15)]; _let178[11] = TC__ground[_ix(effectiveness__mt_620, 15)]; _let178[12] = TC__normal[_ix(effectiveness__mt_620, 15)]; _let178[13] = TC__rock[_ix(effectiveness__mt_620, 15)]; _let178[14] = TC__water[_ix(effectiveness__mt_620, 15)]; int16_t effectiveness__row_622[15]; memcpy(effectiveness__row_622, _let178, sizeof effectiveness__row_622); (((effectiveness__dt_621 < 0) || (effectiveness__mt_620 == 15)) ? ((int16_t)(10)) : effectiveness__row_622[_ix(effectiveness__dt_621, 15)]); }); }); });
+                                            if ((damage_of__e1_623 > 10)) {
+                                                damage_of__dmg_618 = _floordiv(_wmul(damage_of__dmg_618, 20), 10);
+                                            }
+                                            if ((damage_of__e1_623 < 10)) {
+                                                damage_of__dmg_618 = _floordiv(_wmul(damage_of__dmg_618, 5), 10);
+                                            }
+                                            damage_of__e2_627 = ({ int16_t _let179 = damage_of__mt_619; int16_t effectiveness__mt_624 = _let179; ({ int16_t _let180 = SPECIES__type2[_ix(damage_of__sd_605, 151)]; int16_t effectiveness__dt_625 = _let180; ({ int16_t _let181[15]; _let181[0] = TC__bug[_ix(effectiveness__mt_624, 15)]; _let181[1] = TC__fire[_ix(effectiveness__mt_624, 15)]; _let181[2] = TC__ghost[_ix(effectiveness__mt_624, 15)]; _let181[3] = TC__ice[_ix(effectiveness__mt_624, 15)]; _let181[4] = TC__poison[_ix(effectiveness__mt_624, 15)]; _let181[5] = TC__psychic[_ix(effectiveness__mt_624, 15)]; _let181[6] = TC__electric[_ix(effectiveness__mt_624, 15)]; _let181[7] = TC__grass[_ix(effectiveness__mt_624, 15)]; _let181[8] = TC__dragon[_ix(effectiveness__mt_624, 15)]; _let181[9] = TC__fighting[_ix(effectiveness__mt_624, 15)]; _let181[10] = TC__flying[_ix(effectiveness__mt_624, 15)]; _let181[11] = TC__ground[_ix(effectiveness__mt_624, 15)]; _let181[12] = TC__normal[_ix(effectiveness__mt_624, 15)]; _let181[13] = TC__rock[_ix(effectiveness__mt_624, 15)]; _let181[14] = TC__water[_ix(effectiveness__mt_624, 15)]; int16_t effectiveness__row_626[15]; memcpy(effectiveness__row_626, _let181, sizeof effectiveness__row_626); (((effectiveness__dt_625 < 0) || (effectiveness__mt_624 == 15)) ? ((int16_t)(10)) : effectiveness__row_626[_ix(effectiveness__dt_625, 15)]); }); }); });
+                                            if ((damage_of__e2_627 > 10)) {
+                                                damage_of__dmg_618 = _floordiv(_wmul(damage_of__dmg_618, 20), 10);
+                                            }
+                                            if ((damage_of__e2_627 < 10)) {
+                                                damage_of__dmg_618 = _floordiv(_wmul(damage_of__dmg_618, 5), 10);
+                                            }
+                                            if ((damage_of__dmg_618 > 1)) {
+                                                rand__v_628 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_455)), 39));
+                                                log_draw__v_629 = rand__v_628;
+                                                int32_t _w182 = _wx(s->ndraws, 64);
+                                                if (_w182 >= 0) {
+                                                    s->draws[_w182] = log_draw__v_629;
+                                                }
+                                                int32_t _w183 = _wx(s->ndraws, 64);
+                                                if (_w183 >= 0) {
+                                                    s->draw_lo[_w183] = 217;
+                                                }
+                                                int32_t _w184 = _wx(s->ndraws, 64);
+                                                if (_w184 >= 0) {
+                                                    s->draw_hi[_w184] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_620 = rand__v_618;
-                                                damage_of__r_621 = rand__result_620;
-                                                damage_of__dmg_608 = _floordiv(_wmul(damage_of__dmg_608, damage_of__r_621), 255);
+                                                rand__result_630 = rand__v_628;
+                                                damage_of__r_631 = rand__result_630;
+                                                damage_of__dmg_618 = _floordiv(_wmul(damage_of__dmg_618, damage_of__r_631), 255);
                                             }
-                                            damage_of__result_622 = damage_of__dmg_608;
-                                            move_damage__dmg_586 = damage_of__result_622;
+                                            damage_of__result_632 = damage_of__dmg_618;
+                                            move_damage__dmg_596 = damage_of__result_632;
                                         }
-                                        move_damage__result_623 = move_damage__dmg_586;
-                                        use_move_hit__first_624 = move_damage__result_623;
-                                        use_move_hit__dmg_625 = 0;
-                                        use_move_hit__behind_626 = (s->sub_hp[_ix(use_move_hit__q_503, 2)] > 0);
-                                        if (use_move_hit__behind_626) {
-                                            hit_substitute__p_627 = use_move_hit__p_500;
-                                            hit_substitute__mv_628 = use_move_hit__mv_502;
-                                            hit_substitute__first_629 = use_move_hit__first_624;
-                                            hit_substitute__nhits_630 = use_move_hit__nhits_577;
-                                            hit_substitute__q_631 = _wsub(1, hit_substitute__p_627);
-                                            hit_substitute__a_632 = s->active[_ix(hit_substitute__p_627, 2)];
-                                            hit_substitute__broke_633 = false;
-                                            for (int32_t hit_substitute__h_634 = 0, _end172 = 5; hit_substitute__h_634 < _end172; hit_substitute__h_634++) {
-                                                if (((((hit_substitute__h_634 < hit_substitute__nhits_630) && (!hit_substitute__broke_633)) && (s->hp[_ix(hit_substitute__p_627, 2) * 6 + _ix(hit_substitute__a_632, 6)] > 0)) && (hit_substitute__first_629 > 0))) {
-                                                    s->last_damage = hit_substitute__first_629;
-                                                    int32_t _w173 = _wx(hit_substitute__q_631, 2);
-                                                    if (_w173 >= 0) {
-                                                        s->sub_hp[_w173] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_631, 2)], _imin(hit_substitute__first_629, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_631, 2)]))))));
+                                        move_damage__result_633 = move_damage__dmg_596;
+                                        use_move_hit__first_634 = move_damage__result_633;
+                                        use_move_hit__dmg_635 = 0;
+                                        use_move_hit__behind_636 = (s->sub_hp[_ix(use_move_hit__q_513, 2)] > 0);
+                                        if (use_move_hit__behind_636) {
+                                            hit_substitute__p_637 = use_move_hit__p_510;
+                                            hit_substitute__mv_638 = use_move_hit__mv_512;
+                                            hit_substitute__first_639 = use_move_hit__first_634;
+                                            hit_substitute__nhits_640 = use_move_hit__nhits_587;
+                                            hit_substitute__q_641 = _wsub(1, hit_substitute__p_637);
+                                            hit_substitute__a_642 = s->active[_ix(hit_substitute__p_637, 2)];
+                                            hit_substitute__broke_643 = false;
+                                            for (int32_t hit_substitute__h_644 = 0, _end185 = 5; hit_substitute__h_644 < _end185; hit_substitute__h_644++) {
+                                                if (((((hit_substitute__h_644 < hit_substitute__nhits_640) && (!hit_substitute__broke_643)) && (s->hp[_ix(hit_substitute__p_637, 2) * 6 + _ix(hit_substitute__a_642, 6)] > 0)) && (hit_substitute__first_639 > 0))) {
+                                                    s->last_damage = hit_substitute__first_639;
+                                                    int32_t _w186 = _wx(hit_substitute__q_641, 2);
+                                                    if (_w186 >= 0) {
+                                                        s->sub_hp[_w186] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_641, 2)], _imin(hit_substitute__first_639, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_641, 2)]))))));
                                                     }
-                                                    if ((s->sub_hp[_ix(hit_substitute__q_631, 2)] <= 0)) {
-                                                        hit_substitute__broke_633 = true;
+                                                    if ((s->sub_hp[_ix(hit_substitute__q_641, 2)] <= 0)) {
+                                                        hit_substitute__broke_643 = true;
                                                     } else {
-                                                        if ((MOVES__recoil_num[_ix(hit_substitute__mv_628, 165)] > 0)) {
-                                                            hit_substitute__rec_635 = _imax(_floordiv(_wmul(hit_substitute__first_629, MOVES__recoil_num[_ix(hit_substitute__mv_628, 165)]), MOVES__recoil_den[_ix(hit_substitute__mv_628, 165)]), 1);
-                                                            int32_t _w174 = _wx(hit_substitute__p_627, 2);
-                                                            int32_t _w175 = _wx(hit_substitute__a_632, 6);
-                                                            if (_w174 >= 0 && _w175 >= 0) {
-                                                                s->hp[_w174 * 6 + _w175] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_627, 2) * 6 + _ix(hit_substitute__a_632, 6)], hit_substitute__rec_635), 0)));
+                                                        if ((MOVES__recoil_num[_ix(hit_substitute__mv_638, 165)] > 0)) {
+                                                            hit_substitute__rec_645 = _imax(_floordiv(_wmul(hit_substitute__first_639, MOVES__recoil_num[_ix(hit_substitute__mv_638, 165)]), MOVES__recoil_den[_ix(hit_substitute__mv_638, 165)]), 1);
+                                                            int32_t _w187 = _wx(hit_substitute__p_637, 2);
+                                                            int32_t _w188 = _wx(hit_substitute__a_642, 6);
+                                                            if (_w187 >= 0 && _w188 >= 0) {
+                                                                s->hp[_w187 * 6 + _w188] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_637, 2) * 6 + _ix(hit_substitute__a_642, 6)], hit_substitute__rec_645), 0)));
                                                             }
                                                         }
-                                                        if ((MOVES__drain_num[_ix(hit_substitute__mv_628, 165)] > 0)) {
-                                                            hit_substitute__gain_636 = _imax(_floordiv(_wmul(hit_substitute__first_629, MOVES__drain_num[_ix(hit_substitute__mv_628, 165)]), MOVES__drain_den[_ix(hit_substitute__mv_628, 165)]), 1);
-                                                            s->last_damage = hit_substitute__gain_636;
-                                                            int32_t _w176 = _wx(hit_substitute__p_627, 2);
-                                                            int32_t _w177 = _wx(hit_substitute__a_632, 6);
-                                                            if (_w176 >= 0 && _w177 >= 0) {
-                                                                s->hp[_w176 * 6 + _w177] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_627, 2) * 6 + _ix(hit_substitute__a_632, 6)])), hit_substitute__gain_636), ((int32_t)(s->maxhp[_ix(hit_substitute__p_627, 2) * 6 + _ix(hit_substitute__a_632, 6)])))));
+                                                        if ((MOVES__drain_num[_ix(hit_substitute__mv_638, 165)] > 0)) {
+                                                            hit_substitute__gain_646 = _imax(_floordiv(_wmul(hit_substitute__first_639, MOVES__drain_num[_ix(hit_substitute__mv_638, 165)]), MOVES__drain_den[_ix(hit_substitute__mv_638, 165)]), 1);
+                                                            s->last_damage = hit_substitute__gain_646;
+                                                            int32_t _w189 = _wx(hit_substitute__p_637, 2);
+                                                            int32_t _w190 = _wx(hit_substitute__a_642, 6);
+                                                            if (_w189 >= 0 && _w190 >= 0) {
+                                                                s->hp[_w189 * 6 + _w190] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_637, 2) * 6 + _ix(hit_substitute__a_642, 6)])), hit_substitute__gain_646), ((int32_t)(s->maxhp[_ix(hit_substitute__p_637, 2) * 6 + _ix(hit_substitute__a_642, 6)])))));
                                                             }
                                                         }
                                                     }
                                                 }
                                             }
-                                            hit_substitute__result_637 = hit_substitute__broke_633;
-                                            use_move_hit__broke_515 = hit_substitute__result_637;
-                                            if (((use_move_hit__kind_514 == 4) && (!use_move_hit__broke_515))) {
-                                                int32_t _w178 = _wx(use_move_hit__p_500, 2);
-                                                if (_w178 >= 0) {
-                                                    s->recharge[_w178] = true;
-                                                }
-                                            }
-                                        }
-                                        for (int32_t use_move_hit__h_638 = 0, _end179 = 5; use_move_hit__h_638 < _end179; use_move_hit__h_638++) {
-                                            if ((((((use_move_hit__h_638 < use_move_hit__nhits_577) && (s->hp[_ix(use_move_hit__q_503, 2) * 6 + _ix(use_move_hit__d_505, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_500, 2) * 6 + _ix(use_move_hit__a_504, 6)] > 0)) && (use_move_hit__first_624 > 0)) && (!use_move_hit__behind_626))) {
-                                                use_move_hit__dmg_625 = _imin(use_move_hit__first_624, ((int32_t)(s->hp[_ix(use_move_hit__q_503, 2) * 6 + _ix(use_move_hit__d_505, 6)])));
-                                                int32_t _w180 = _wx(use_move_hit__q_503, 2);
-                                                int32_t _w181 = _wx(use_move_hit__d_505, 6);
-                                                if (_w180 >= 0 && _w181 >= 0) {
-                                                    s->hp[_w180 * 6 + _w181] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_503, 2) * 6 + _ix(use_move_hit__d_505, 6)], use_move_hit__dmg_625)));
-                                                }
-                                                s->last_damage = use_move_hit__dmg_625;
-                                            }
-                                        }
-                                        if ((use_move_hit__dmg_625 > 0)) {
-                                            if ((MOVES__recoil_num[_ix(use_move_hit__mv_502, 165)] > 0)) {
-                                                use_move_hit__rec_639 = _imax(_floordiv(_wmul(use_move_hit__dmg_625, MOVES__recoil_num[_ix(use_move_hit__mv_502, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_502, 165)]), 1);
-                                                int32_t _w182 = _wx(use_move_hit__p_500, 2);
-                                                int32_t _w183 = _wx(use_move_hit__a_504, 6);
-                                                if (_w182 >= 0 && _w183 >= 0) {
-                                                    s->hp[_w182 * 6 + _w183] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_500, 2) * 6 + _ix(use_move_hit__a_504, 6)], use_move_hit__rec_639), 0)));
-                                                }
-                                            }
-                                            if ((MOVES__drain_num[_ix(use_move_hit__mv_502, 165)] > 0)) {
-                                                use_move_hit__gain_640 = _imax(_floordiv(_wmul(use_move_hit__dmg_625, MOVES__drain_num[_ix(use_move_hit__mv_502, 165)]), MOVES__drain_den[_ix(use_move_hit__mv_502, 165)]), 1);
-                                                s->last_damage = use_move_hit__gain_640;
-                                                int32_t _w184 = _wx(use_move_hit__p_500, 2);
-                                                int32_t _w185 = _wx(use_move_hit__a_504, 6);
-                                                if (_w184 >= 0 && _w185 >= 0) {
-                                                    s->hp[_w184 * 6 + _w185] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_500, 2) * 6 + _ix(use_move_hit__a_504, 6)])), use_move_hit__gain_640), ((int32_t)(s->maxhp[_ix(use_move_hit__p_500, 2) * 6 + _ix(use_move_hit__a_504, 6)])))));
-                                                }
-                                            }
-                                        }
-                                        if ((((use_move_hit__kind_514 == 4) && (s->hp[_ix(use_move_hit__q_503, 2) * 6 + _ix(use_move_hit__d_505, 6)] > 0)) && (!use_move_hit__behind_626))) {
-                                            int32_t _w186 = _wx(use_move_hit__p_500, 2);
-                                            if (_w186 >= 0) {
-                                                s->recharge[_w186] = true;
-                                            }
-                                        }
-                                        use_move_hit__sec_641 = MOVES__sec_status[_ix(use_move_hit__mv_502, 165)];
-                                        if ((((use_move_hit__sec_641 >= 0) && (s->hp[_ix(use_move_hit__q_503, 2) * 6 + _ix(use_move_hit__d_505, 6)] > 0)) && (!use_move_hit__behind_626))) {
-                                            use_move_hit__same_type_645 = (({ int32_t _let187 = use_move_hit__q_503; int32_t has_type__p_642 = _let187; ({ int16_t _let188 = MOVES__type[_ix(use_move_hit__mv_502, 165)]; int16_t has_type__t_643 = _let188; ({ int16_t _let189 = s->species[_ix(has_type__p_642, 2) * 6 + _ix(s->active[_ix(has_type__p_642, 2)], 6)]; int16_t has_type__sp_644 = _let189; ((has_type__t_643 == SPECIES__type1[_ix(has_type__sp_644, 151)]) || (has_type__t_643 == SPECIES__type2[_ix(has_type__sp_644, 151)])); }); }); }) && (use_move_hit__sec_641 != 4));
-                                            if ((!use_move_hit__same_type_645)) {
-                                                chance__num_646 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_502, 165)])), 256), 99), 100);
-                                                chance__v_647 = _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_450)), 256);
-                                                log_draw__v_648 = chance__v_647;
-                                                int32_t _w190 = _wx(s->ndraws, 64);
-                                                if (_w190 >= 0) {
-                                                    s->draws[_w190] = log_draw__v_648;
-                                                }
-                                                int32_t _w191 = _wx(s->ndraws, 64);
+                                            hit_substitute__result_647 = hit_substitute__broke_643;
+                                            use_move_hit__broke_525 = hit_substitute__result_647;
+                                            if (((use_move_hit__kind_524 == 4) && (!use_move_hit__broke_525))) {
+                                                int32_t _w191 = _wx(use_move_hit__p_510, 2);
                                                 if (_w191 >= 0) {
-                                                    s->draw_lo[_w191] = 0;
+                                                    s->recharge[_w191] = true;
                                                 }
-                                                int32_t _w192 = _wx(s->ndraws, 64);
-                                                if (_w192 >= 0) {
-                                                    s->draw_hi[_w192] = 256;
+                                            }
+                                        }
+                                        for (int32_t use_move_hit__h_648 = 0, _end192 = 5; use_move_hit__h_648 < _end192; use_move_hit__h_648++) {
+                                            if ((((((use_move_hit__h_648 < use_move_hit__nhits_587) && (s->hp[_ix(use_move_hit__q_513, 2) * 6 + _ix(use_move_hit__d_515, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_510, 2) * 6 + _ix(use_move_hit__a_514, 6)] > 0)) && (use_move_hit__first_634 > 0)) && (!use_move_hit__behind_636))) {
+                                                use_move_hit__dmg_635 = _imin(use_move_hit__first_634, ((int32_t)(s->hp[_ix(use_move_hit__q_513, 2) * 6 + _ix(use_move_hit__d_515, 6)])));
+                                                int32_t _w193 = _wx(use_move_hit__q_513, 2);
+                                                int32_t _w194 = _wx(use_move_hit__d_515, 6);
+                                                if (_w193 >= 0 && _w194 >= 0) {
+                                                    s->hp[_w193 * 6 + _w194] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_513, 2) * 6 + _ix(use_move_hit__d_515, 6)], use_move_hit__dmg_635)));
+                                                }
+                                                s->last_damage = use_move_hit__dmg_635;
+                                            }
+                                        }
+                                        if ((use_move_hit__dmg_635 > 0)) {
+                                            if ((MOVES__recoil_num[_ix(use_move_hit__mv_512, 165)] > 0)) {
+                                                use_move_hit__rec_649 = _imax(_floordiv(_wmul(use_move_hit__dmg_635, MOVES__recoil_num[_ix(use_move_hit__mv_512, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_512, 165)]), 1);
+                                                int32_t _w195 = _wx(use_move_hit__p_510, 2);
+                                                int32_t _w196 = _wx(use_move_hit__a_514, 6);
+                                                if (_w195 >= 0 && _w196 >= 0) {
+                                                    s->hp[_w195 * 6 + _w196] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_510, 2) * 6 + _ix(use_move_hit__a_514, 6)], use_move_hit__rec_649), 0)));
+                                                }
+                                            }
+                                            if ((MOVES__drain_num[_ix(use_move_hit__mv_512, 165)] > 0)) {
+                                                use_move_hit__gain_650 = _imax(_floordiv(_wmul(use_move_hit__dmg_635, MOVES__drain_num[_ix(use_move_hit__mv_512, 165)]), MOVES__drain_den[_ix(use_move_hit__mv_512, 165)]), 1);
+                                                s->last_damage = use_move_hit__gain_650;
+                                                int32_t _w197 = _wx(use_move_hit__p_510, 2);
+                                                int32_t _w198 = _wx(use_move_hit__a_514, 6);
+                                                if (_w197 >= 0 && _w198 >= 0) {
+                                                    s->hp[_w197 * 6 + _w198] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_510, 2) * 6 + _ix(use_move_hit__a_514, 6)])), use_move_hit__gain_650), ((int32_t)(s->maxhp[_ix(use_move_hit__p_510, 2) * 6 + _ix(use_move_hit__a_514, 6)])))));
+                                                }
+                                            }
+                                        }
+                                        if ((((use_move_hit__kind_524 == 4) && (s->hp[_ix(use_move_hit__q_513, 2) * 6 + _ix(use_move_hit__d_515, 6)] > 0)) && (!use_move_hit__behind_636))) {
+                                            int32_t _w199 = _wx(use_move_hit__p_510, 2);
+                                            if (_w199 >= 0) {
+                                                s->recharge[_w199] = true;
+                                            }
+                                        }
+                                        use_move_hit__sec_651 = MOVES__sec_status[_ix(use_move_hit__mv_512, 165)];
+                                        if ((((use_move_hit__sec_651 >= 0) && (s->hp[_ix(use_move_hit__q_513, 2) * 6 + _ix(use_move_hit__d_515, 6)] > 0)) && (!use_move_hit__behind_636))) {
+                                            use_move_hit__same_type_655 = (({ int32_t _let200 = use_move_hit__q_513; int32_t has_type__p_652 = _let200; ({ int16_t _let201 = MOVES__type[_ix(use_move_hit__mv_512, 165)]; int16_t has_type__t_653 = _let201; ({ int16_t _let202 = s->species[_ix(has_type__p_652, 2) * 6 + _ix(s->active[_ix(has_type__p_652, 2)], 6)]; int16_t has_type__sp_654 = _let202; ((has_type__t_653 == SPECIES__type1[_ix(has_type__sp_654, 151)]) || (has_type__t_653 == SPECIES__type2[_ix(has_type__sp_654, 151)])); }); }); }) && (use_move_hit__sec_651 != 4));
+                                            if ((!use_move_hit__same_type_655)) {
+                                                chance__num_656 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_512, 165)])), 256), 99), 100);
+                                                chance__v_657 = _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_455)), 256);
+                                                log_draw__v_658 = chance__v_657;
+                                                int32_t _w203 = _wx(s->ndraws, 64);
+                                                if (_w203 >= 0) {
+                                                    s->draws[_w203] = log_draw__v_658;
+                                                }
+                                                int32_t _w204 = _wx(s->ndraws, 64);
+                                                if (_w204 >= 0) {
+                                                    s->draw_lo[_w204] = 0;
+                                                }
+                                                int32_t _w205 = _wx(s->ndraws, 64);
+                                                if (_w205 >= 0) {
+                                                    s->draw_hi[_w205] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                chance__result_649 = (chance__v_647 < chance__num_646);
-                                                use_move_hit__lands_650 = chance__result_649;
-                                                if (use_move_hit__lands_650) {
-                                                    set_status__q_651 = use_move_hit__q_503;
-                                                    set_status__st_652 = use_move_hit__sec_641;
-                                                    set_status__d_653 = s->active[_ix(set_status__q_651, 2)];
-                                                    set_status__sd_654 = s->species[_ix(set_status__q_651, 2) * 6 + _ix(set_status__d_653, 6)];
-                                                    set_status__poison_655 = ((set_status__st_652 == 4) || (set_status__st_652 == 6));
-                                                    set_status__blocked_656 = (set_status__poison_655 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_654, 151)]] || ((SPECIES__type2[_ix(set_status__sd_654, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_654, 151)], 15)])));
-                                                    if ((((s->status[_ix(set_status__q_651, 2) * 6 + _ix(set_status__d_653, 6)] == 0) && (s->hp[_ix(set_status__q_651, 2) * 6 + _ix(set_status__d_653, 6)] > 0)) && (!set_status__blocked_656))) {
-                                                        int32_t _w193 = _wx(set_status__q_651, 2);
-                                                        int32_t _w194 = _wx(set_status__d_653, 6);
-                                                        if (_w193 >= 0 && _w194 >= 0) {
-                                                            s->status[_w193 * 6 + _w194] = ((int8_t)(set_status__st_652));
+                                                chance__result_659 = (chance__v_657 < chance__num_656);
+                                                use_move_hit__lands_660 = chance__result_659;
+                                                if (use_move_hit__lands_660) {
+                                                    set_status__q_661 = use_move_hit__q_513;
+                                                    set_status__st_662 = use_move_hit__sec_651;
+                                                    set_status__d_663 = s->active[_ix(set_status__q_661, 2)];
+                                                    set_status__sd_664 = s->species[_ix(set_status__q_661, 2) * 6 + _ix(set_status__d_663, 6)];
+                                                    set_status__poison_665 = ((set_status__st_662 == 4) || (set_status__st_662 == 6));
+                                                    set_status__blocked_666 = (set_status__poison_665 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_664, 151)]] || ((SPECIES__type2[_ix(set_status__sd_664, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_664, 151)], 15)])));
+                                                    if ((((s->status[_ix(set_status__q_661, 2) * 6 + _ix(set_status__d_663, 6)] == 0) && (s->hp[_ix(set_status__q_661, 2) * 6 + _ix(set_status__d_663, 6)] > 0)) && (!set_status__blocked_666))) {
+                                                        int32_t _w206 = _wx(set_status__q_661, 2);
+                                                        int32_t _w207 = _wx(set_status__d_663, 6);
+                                                        if (_w206 >= 0 && _w207 >= 0) {
+                                                            s->status[_w206 * 6 + _w207] = ((int8_t)(set_status__st_662));
                                                         }
-                                                        if ((set_status__st_652 == 5)) {
-                                                            rand__v_657 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_450)), 7));
-                                                            log_draw__v_658 = rand__v_657;
-                                                            int32_t _w195 = _wx(s->ndraws, 64);
-                                                            if (_w195 >= 0) {
-                                                                s->draws[_w195] = log_draw__v_658;
+                                                        if ((set_status__st_662 == 5)) {
+                                                            rand__v_667 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_455)), 7));
+                                                            log_draw__v_668 = rand__v_667;
+                                                            int32_t _w208 = _wx(s->ndraws, 64);
+                                                            if (_w208 >= 0) {
+                                                                s->draws[_w208] = log_draw__v_668;
                                                             }
-                                                            int32_t _w196 = _wx(s->ndraws, 64);
-                                                            if (_w196 >= 0) {
-                                                                s->draw_lo[_w196] = 1;
+                                                            int32_t _w209 = _wx(s->ndraws, 64);
+                                                            if (_w209 >= 0) {
+                                                                s->draw_lo[_w209] = 1;
                                                             }
-                                                            int32_t _w197 = _wx(s->ndraws, 64);
-                                                            if (_w197 >= 0) {
-                                                                s->draw_hi[_w197] = 8;
+                                                            int32_t _w210 = _wx(s->ndraws, 64);
+                                                            if (_w210 >= 0) {
+                                                                s->draw_hi[_w210] = 8;
                                                             }
                                                             s->ndraws = _wadd(s->ndraws, 1);
-                                                            rand__result_659 = rand__v_657;
-                                                            int32_t _w198 = _wx(set_status__q_651, 2);
-                                                            int32_t _w199 = _wx(set_status__d_653, 6);
-                                                            if (_w198 >= 0 && _w199 >= 0) {
-                                                                s->sleep[_w198 * 6 + _w199] = ((int8_t)(rand__result_659));
+                                                            rand__result_669 = rand__v_667;
+                                                            int32_t _w211 = _wx(set_status__q_661, 2);
+                                                            int32_t _w212 = _wx(set_status__d_663, 6);
+                                                            if (_w211 >= 0 && _w212 >= 0) {
+                                                                s->sleep[_w211 * 6 + _w212] = ((int8_t)(rand__result_669));
                                                             }
                                                         }
-                                                        if ((set_status__st_652 == 3)) {
-                                                            int32_t _w200 = _wx(set_status__q_651, 2);
-                                                            if (_w200 >= 0) {
-                                                                s->mod[_w200 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_651, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        if ((set_status__st_662 == 3)) {
+                                                            int32_t _w213 = _wx(set_status__q_661, 2);
+                                                            if (_w213 >= 0) {
+                                                                s->mod[_w213 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_661, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                             }
                                                         }
-                                                        if ((set_status__st_652 == 1)) {
-                                                            int32_t _w201 = _wx(set_status__q_651, 2);
-                                                            if (_w201 >= 0) {
-                                                                s->mod[_w201 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_651, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        if ((set_status__st_662 == 1)) {
+                                                            int32_t _w214 = _wx(set_status__q_661, 2);
+                                                            if (_w214 >= 0) {
+                                                                s->mod[_w214 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_661, 2) * 4], 2))), ((int16_t)(1)))));
                                                             }
-                                                        }
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        use_move_hit__sb_660[0] = MOVES__sec_boost_atk[_ix(use_move_hit__mv_502, 165)];
-                                        use_move_hit__sb_660[1] = MOVES__sec_boost_def[_ix(use_move_hit__mv_502, 165)];
-                                        use_move_hit__sb_660[2] = MOVES__sec_boost_spc[_ix(use_move_hit__mv_502, 165)];
-                                        use_move_hit__sb_660[3] = MOVES__sec_boost_spe[_ix(use_move_hit__mv_502, 165)];
-                                        use_move_hit__sb_660[4] = MOVES__sec_boost_accuracy[_ix(use_move_hit__mv_502, 165)];
-                                        use_move_hit__sb_660[5] = MOVES__sec_boost_evasion[_ix(use_move_hit__mv_502, 165)];
-                                        if (((({ int32_t _lo202 = 0; bool _r204 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_661 = _lo202, _end203 = 6; use_move_hit__k_661 < _end203; use_move_hit__k_661++) if ((use_move_hit__sb_660[use_move_hit__k_661] != 0)) { _r204 = true; break; } _r204; }) && (s->hp[_ix(use_move_hit__q_503, 2) * 6 + _ix(use_move_hit__d_505, 6)] > 0)) && (!use_move_hit__behind_626))) {
-                                            chance__num_662 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_502, 165)])), 256), 99), 100);
-                                            chance__v_663 = _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_450)), 256);
-                                            log_draw__v_664 = chance__v_663;
-                                            int32_t _w206 = _wx(s->ndraws, 64);
-                                            if (_w206 >= 0) {
-                                                s->draws[_w206] = log_draw__v_664;
-                                            }
-                                            int32_t _w207 = _wx(s->ndraws, 64);
-                                            if (_w207 >= 0) {
-                                                s->draw_lo[_w207] = 0;
-                                            }
-                                            int32_t _w208 = _wx(s->ndraws, 64);
-                                            if (_w208 >= 0) {
-                                                s->draw_hi[_w208] = 256;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_665 = (chance__v_663 < chance__num_662);
-                                            use_move_hit__drop_666 = chance__result_665;
-                                            if (use_move_hit__drop_666) {
-                                                apply_boosts__q_667 = use_move_hit__q_503;
-                                                apply_boosts__f_668 = use_move_hit__q_503;
-                                                apply_boosts__da_669 = use_move_hit__sb_660[0];
-                                                apply_boosts__dd_670 = use_move_hit__sb_660[1];
-                                                apply_boosts__ds_671 = use_move_hit__sb_660[2];
-                                                apply_boosts__dsp_672 = use_move_hit__sb_660[3];
-                                                apply_boosts__dacc_673 = use_move_hit__sb_660[4];
-                                                apply_boosts__deva_674 = use_move_hit__sb_660[5];
-                                                apply_boosts__deltas_675[0] = apply_boosts__da_669;
-                                                apply_boosts__deltas_675[1] = apply_boosts__dd_670;
-                                                apply_boosts__deltas_675[2] = apply_boosts__ds_671;
-                                                apply_boosts__deltas_675[3] = apply_boosts__dsp_672;
-                                                apply_boosts__deltas_675[4] = apply_boosts__dacc_673;
-                                                apply_boosts__deltas_675[5] = apply_boosts__deva_674;
-                                                apply_boosts__any_ok_676 = false;
-                                                for (int32_t apply_boosts__k_677 = 0, _end209 = 6; apply_boosts__k_677 < _end209; apply_boosts__k_677++) {
-                                                    boost_stat__q_678 = apply_boosts__q_667;
-                                                    boost_stat__k_679 = apply_boosts__k_677;
-                                                    boost_stat__delta_680 = apply_boosts__deltas_675[apply_boosts__k_677];
-                                                    boost_stat__a_681 = s->active[_ix(boost_stat__q_678, 2)];
-                                                    boost_stat__b_682 = ((int32_t)(s->boosts[_ix(boost_stat__q_678, 2) * 6 + _ix(boost_stat__k_679, 6)]));
-                                                    boost_stat__nb_683 = _imin(_imax(_wadd(boost_stat__b_682, boost_stat__delta_680), (-6)), 6);
-                                                    boost_stat__ok_684 = false;
-                                                    if (((((boost_stat__delta_680 != 0) && (s->hp[_ix(boost_stat__q_678, 2) * 6 + _ix(boost_stat__a_681, 6)] > 0)) && (!((boost_stat__delta_680 > 0) && (boost_stat__b_682 >= 6)))) && (!((boost_stat__delta_680 < 0) && (boost_stat__b_682 <= (-6)))))) {
-                                                        if ((boost_stat__k_679 >= 4)) {
-                                                            int32_t _w210 = _wx(boost_stat__q_678, 2);
-                                                            int32_t _w211 = _wx(boost_stat__k_679, 6);
-                                                            if (_w210 >= 0 && _w211 >= 0) {
-                                                                s->boosts[_w210 * 6 + _w211] = ((int8_t)(boost_stat__nb_683));
-                                                            }
-                                                            boost_stat__ok_684 = true;
-                                                        } else if ((((boost_stat__delta_680 > 0) && (s->mod[_ix(boost_stat__q_678, 2) * 4 + _ix(boost_stat__k_679, 4)] == 999)) || ((boost_stat__delta_680 < 0) && (s->mod[_ix(boost_stat__q_678, 2) * 4 + _ix(boost_stat__k_679, 4)] == 1)))) {
-                                                            int32_t _w212 = _wx(boost_stat__q_678, 2);
-                                                            int32_t _w213 = _wx(boost_stat__k_679, 6);
-                                                            if (_w212 >= 0 && _w213 >= 0) {
-                                                                s->boosts[_w212 * 6 + _w213] = ((int8_t)(((boost_stat__delta_680 > 0) ? _wsub(boost_stat__nb_683, 1) : _wadd(boost_stat__nb_683, 1))));
-                                                            }
-                                                        } else {
-                                                            int32_t _w214 = _wx(boost_stat__q_678, 2);
-                                                            int32_t _w215 = _wx(boost_stat__k_679, 6);
-                                                            if (_w214 >= 0 && _w215 >= 0) {
-                                                                s->boosts[_w214 * 6 + _w215] = ((int8_t)(boost_stat__nb_683));
-                                                            }
-                                                            boost_stat__ok_684 = true;
-                                                            boost_stat__m_685 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_678, 2) * 24 + _ix(boost_stat__a_681, 6) * 4 + _ix(boost_stat__k_679, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_683, 6), 13)]), 100), 1);
-                                                            int32_t _w216 = _wx(boost_stat__q_678, 2);
-                                                            int32_t _w217 = _wx(boost_stat__k_679, 4);
-                                                            if (_w216 >= 0 && _w217 >= 0) {
-                                                                s->mod[_w216 * 4 + _w217] = ((int16_t)(((boost_stat__delta_680 > 0) ? _imin(boost_stat__m_685, 999) : boost_stat__m_685)));
-                                                            }
-                                                        }
-                                                    }
-                                                    boost_stat__result_686 = boost_stat__ok_684;
-                                                    apply_boosts__ok_687 = boost_stat__result_686;
-                                                    apply_boosts__any_ok_676 = (apply_boosts__any_ok_676 || apply_boosts__ok_687);
-                                                }
-                                                if (apply_boosts__any_ok_676) {
-                                                    if ((s->status[_ix(apply_boosts__f_668, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_668, 2)], 6)] == 3)) {
-                                                        int32_t _w218 = _wx(apply_boosts__f_668, 2);
-                                                        if (_w218 >= 0) {
-                                                            s->mod[_w218 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_668, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                        }
-                                                    }
-                                                    if ((s->status[_ix(apply_boosts__f_668, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_668, 2)], 6)] == 1)) {
-                                                        int32_t _w219 = _wx(apply_boosts__f_668, 2);
-                                                        if (_w219 >= 0) {
-                                                            s->mod[_w219 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_668, 2) * 4], 2))), ((int16_t)(1)))));
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sv_688 = MOVES__sec_volatile[_ix(use_move_hit__mv_502, 165)];
-                                        use_move_hit__through_689 = ((!use_move_hit__behind_626) || ((use_move_hit__sv_688 == 1) && (!use_move_hit__broke_515)));
-                                        if ((((use_move_hit__sv_688 >= 0) && (s->hp[_ix(use_move_hit__q_503, 2) * 6 + _ix(use_move_hit__d_505, 6)] > 0)) && use_move_hit__through_689)) {
-                                            use_move_hit__vc_690 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_502, 165)])), 256), 99), 100), ((use_move_hit__sv_688 == 1) ? 1 : 0));
-                                            chance__num_691 = use_move_hit__vc_690;
-                                            chance__v_692 = _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_450)), 256);
-                                            log_draw__v_693 = chance__v_692;
+                                        use_move_hit__sb_670[0] = MOVES__sec_boost_atk[_ix(use_move_hit__mv_512, 165)];
+                                        use_move_hit__sb_670[1] = MOVES__sec_boost_def[_ix(use_move_hit__mv_512, 165)];
+                                        use_move_hit__sb_670[2] = MOVES__sec_boost_spc[_ix(use_move_hit__mv_512, 165)];
+                                        use_move_hit__sb_670[3] = MOVES__sec_boost_spe[_ix(use_move_hit__mv_512, 165)];
+                                        use_move_hit__sb_670[4] = MOVES__sec_boost_accuracy[_ix(use_move_hit__mv_512, 165)];
+                                        use_move_hit__sb_670[5] = MOVES__sec_boost_evasion[_ix(use_move_hit__mv_512, 165)];
+                                        if (((({ int32_t _lo215 = 0; bool _r217 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_671 = _lo215, _end216 = 6; use_move_hit__k_671 < _end216; use_move_hit__k_671++) if ((use_move_hit__sb_670[use_move_hit__k_671] != 0)) { _r217 = true; break; } _r217; }) && (s->hp[_ix(use_move_hit__q_513, 2) * 6 + _ix(use_move_hit__d_515, 6)] > 0)) && (!use_move_hit__behind_636))) {
+                                            chance__num_672 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_512, 165)])), 256), 99), 100);
+                                            chance__v_673 = _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_455)), 256);
+                                            log_draw__v_674 = chance__v_673;
+                                            int32_t _w219 = _wx(s->ndraws, 64);
+                                            if (_w219 >= 0) {
+                                                s->draws[_w219] = log_draw__v_674;
+                                            }
                                             int32_t _w220 = _wx(s->ndraws, 64);
                                             if (_w220 >= 0) {
-                                                s->draws[_w220] = log_draw__v_693;
+                                                s->draw_lo[_w220] = 0;
                                             }
                                             int32_t _w221 = _wx(s->ndraws, 64);
                                             if (_w221 >= 0) {
-                                                s->draw_lo[_w221] = 0;
-                                            }
-                                            int32_t _w222 = _wx(s->ndraws, 64);
-                                            if (_w222 >= 0) {
-                                                s->draw_hi[_w222] = 256;
+                                                s->draw_hi[_w221] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_694 = (chance__v_692 < chance__num_691);
-                                            use_move_hit__lands_695 = chance__result_694;
-                                            if ((use_move_hit__lands_695 && (use_move_hit__sv_688 == 12))) {
-                                                int32_t _w223 = _wx(use_move_hit__q_503, 2);
-                                                if (_w223 >= 0) {
-                                                    s->flinch[_w223] = true;
+                                            chance__result_675 = (chance__v_673 < chance__num_672);
+                                            use_move_hit__drop_676 = chance__result_675;
+                                            if (use_move_hit__drop_676) {
+                                                apply_boosts__q_677 = use_move_hit__q_513;
+                                                apply_boosts__f_678 = use_move_hit__q_513;
+                                                apply_boosts__da_679 = use_move_hit__sb_670[0];
+                                                apply_boosts__dd_680 = use_move_hit__sb_670[1];
+                                                apply_boosts__ds_681 = use_move_hit__sb_670[2];
+                                                apply_boosts__dsp_682 = use_move_hit__sb_670[3];
+                                                apply_boosts__dacc_683 = use_move_hit__sb_670[4];
+                                                apply_boosts__deva_684 = use_move_hit__sb_670[5];
+                                                apply_boosts__deltas_685[0] = apply_boosts__da_679;
+                                                apply_boosts__deltas_685[1] = apply_boosts__dd_680;
+                                                apply_boosts__deltas_685[2] = apply_boosts__ds_681;
+                                                apply_boosts__deltas_685[3] = apply_boosts__dsp_682;
+                                                apply_boosts__deltas_685[4] = apply_boosts__dacc_683;
+                                                apply_boosts__deltas_685[5] = apply_boosts__deva_684;
+                                                apply_boosts__any_ok_686 = false;
+                                                for (int32_t apply_boosts__k_687 = 0, _end222 = 6; apply_boosts__k_687 < _end222; apply_boosts__k_687++) {
+                                                    boost_stat__q_688 = apply_boosts__q_677;
+                                                    boost_stat__k_689 = apply_boosts__k_687;
+                                                    boost_stat__delta_690 = apply_boosts__deltas_685[apply_boosts__k_687];
+                                                    boost_stat__a_691 = s->active[_ix(boost_stat__q_688, 2)];
+                                                    boost_stat__b_692 = ((int32_t)(s->boosts[_ix(boost_stat__q_688, 2) * 6 + _ix(boost_stat__k_689, 6)]));
+                                                    boost_stat__nb_693 = _imin(_imax(_wadd(boost_stat__b_692, boost_stat__delta_690), (-6)), 6);
+                                                    boost_stat__ok_694 = false;
+                                                    if (((((boost_stat__delta_690 != 0) && (s->hp[_ix(boost_stat__q_688, 2) * 6 + _ix(boost_stat__a_691, 6)] > 0)) && (!((boost_stat__delta_690 > 0) && (boost_stat__b_692 >= 6)))) && (!((boost_stat__delta_690 < 0) && (boost_stat__b_692 <= (-6)))))) {
+                                                        if ((boost_stat__k_689 >= 4)) {
+                                                            int32_t _w223 = _wx(boost_stat__q_688, 2);
+                                                            int32_t _w224 = _wx(boost_stat__k_689, 6);
+                                                            if (_w223 >= 0 && _w224 >= 0) {
+                                                                s->boosts[_w223 * 6 + _w224] = ((int8_t)(boost_stat__nb_693));
+                                                            }
+                                                            boost_stat__ok_694 = true;
+                                                        } else if ((((boost_stat__delta_690 > 0) && (s->mod[_ix(boost_stat__q_688, 2) * 4 + _ix(boost_stat__k_689, 4)] == 999)) || ((boost_stat__delta_690 < 0) && (s->mod[_ix(boost_stat__q_688, 2) * 4 + _ix(boost_stat__k_689, 4)] == 1)))) {
+                                                            int32_t _w225 = _wx(boost_stat__q_688, 2);
+                                                            int32_t _w226 = _wx(boost_stat__k_689, 6);
+                                                            if (_w225 >= 0 && _w226 >= 0) {
+                                                                s->boosts[_w225 * 6 + _w226] = ((int8_t)(((boost_stat__delta_690 > 0) ? _wsub(boost_stat__nb_693, 1) : _wadd(boost_stat__nb_693, 1))));
+                                                            }
+                                                        } else {
+                                                            int32_t _w227 = _wx(boost_stat__q_688, 2);
+                                                            int32_t _w228 = _wx(boost_stat__k_689, 6);
+                                                            if (_w227 >= 0 && _w228 >= 0) {
+                                                                s->boosts[_w227 * 6 + _w228] = ((int8_t)(boost_stat__nb_693));
+                                                            }
+                                                            boost_stat__ok_694 = true;
+                                                            boost_stat__m_695 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_688, 2) * 24 + _ix(boost_stat__a_691, 6) * 4 + _ix(boost_stat__k_689, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_693, 6), 13)]), 100), 1);
+                                                            int32_t _w229 = _wx(boost_stat__q_688, 2);
+                                                            int32_t _w230 = _wx(boost_stat__k_689, 4);
+                                                            if (_w229 >= 0 && _w230 >= 0) {
+                                                                s->mod[_w229 * 4 + _w230] = ((int16_t)(((boost_stat__delta_690 > 0) ? _imin(boost_stat__m_695, 999) : boost_stat__m_695)));
+                                                            }
+                                                        }
+                                                    }
+                                                    boost_stat__result_696 = boost_stat__ok_694;
+                                                    apply_boosts__ok_697 = boost_stat__result_696;
+                                                    apply_boosts__any_ok_686 = (apply_boosts__any_ok_686 || apply_boosts__ok_697);
                                                 }
-                                                int32_t _w224 = _wx(use_move_hit__q_503, 2);
-                                                if (_w224 >= 0) {
-                                                    s->recharge[_w224] = false;
-                                                }
-                                            }
-                                            if ((use_move_hit__lands_695 && (use_move_hit__sv_688 == 1))) {
-                                                confuse__q_696 = use_move_hit__q_503;
-                                                if (((s->confused[_ix(confuse__q_696, 2)] == 0) && (s->hp[_ix(confuse__q_696, 2) * 6 + _ix(s->active[_ix(confuse__q_696, 2)], 6)] > 0))) {
-                                                    rand__v_697 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_450)), 4));
-                                                    log_draw__v_698 = rand__v_697;
-                                                    int32_t _w225 = _wx(s->ndraws, 64);
-                                                    if (_w225 >= 0) {
-                                                        s->draws[_w225] = log_draw__v_698;
+                                                if (apply_boosts__any_ok_686) {
+                                                    if ((s->status[_ix(apply_boosts__f_678, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_678, 2)], 6)] == 3)) {
+                                                        int32_t _w231 = _wx(apply_boosts__f_678, 2);
+                                                        if (_w231 >= 0) {
+                                                            s->mod[_w231 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_678, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        }
                                                     }
-                                                    int32_t _w226 = _wx(s->ndraws, 64);
-                                                    if (_w226 >= 0) {
-                                                        s->draw_lo[_w226] = 2;
-                                                    }
-                                                    int32_t _w227 = _wx(s->ndraws, 64);
-                                                    if (_w227 >= 0) {
-                                                        s->draw_hi[_w227] = 6;
-                                                    }
-                                                    s->ndraws = _wadd(s->ndraws, 1);
-                                                    rand__result_699 = rand__v_697;
-                                                    int32_t _w228 = _wx(confuse__q_696, 2);
-                                                    if (_w228 >= 0) {
-                                                        s->confused[_w228] = ((int8_t)(rand__result_699));
+                                                    if ((s->status[_ix(apply_boosts__f_678, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_678, 2)], 6)] == 1)) {
+                                                        int32_t _w232 = _wx(apply_boosts__f_678, 2);
+                                                        if (_w232 >= 0) {
+                                                            s->mod[_w232 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_678, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        }
                                                     }
                                                 }
                                             }
                                         }
-                                        if (((use_move_hit__sec_641 == 1) && (s->status[_ix(use_move_hit__q_503, 2) * 6 + _ix(use_move_hit__d_505, 6)] == 2))) {
-                                            int32_t _w229 = _wx(use_move_hit__q_503, 2);
-                                            int32_t _w230 = _wx(use_move_hit__d_505, 6);
-                                            if (_w229 >= 0 && _w230 >= 0) {
-                                                s->status[_w229 * 6 + _w230] = ((int8_t)(0));
+                                        use_move_hit__sv_698 = MOVES__sec_volatile[_ix(use_move_hit__mv_512, 165)];
+                                        use_move_hit__through_699 = ((!use_move_hit__behind_636) || ((use_move_hit__sv_698 == 1) && (!use_move_hit__broke_525)));
+                                        if ((((use_move_hit__sv_698 >= 0) && (s->hp[_ix(use_move_hit__q_513, 2) * 6 + _ix(use_move_hit__d_515, 6)] > 0)) && use_move_hit__through_699)) {
+                                            use_move_hit__vc_700 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_512, 165)])), 256), 99), 100), ((use_move_hit__sv_698 == 1) ? 1 : 0));
+                                            chance__num_701 = use_move_hit__vc_700;
+                                            chance__v_702 = _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_455)), 256);
+                                            log_draw__v_703 = chance__v_702;
+                                            int32_t _w233 = _wx(s->ndraws, 64);
+                                            if (_w233 >= 0) {
+                                                s->draws[_w233] = log_draw__v_703;
+                                            }
+                                            int32_t _w234 = _wx(s->ndraws, 64);
+                                            if (_w234 >= 0) {
+                                                s->draw_lo[_w234] = 0;
+                                            }
+                                            int32_t _w235 = _wx(s->ndraws, 64);
+                                            if (_w235 >= 0) {
+                                                s->draw_hi[_w235] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_704 = (chance__v_702 < chance__num_701);
+                                            use_move_hit__lands_705 = chance__result_704;
+                                            if ((use_move_hit__lands_705 && (use_move_hit__sv_698 == 12))) {
+                                                int32_t _w236 = _wx(use_move_hit__q_513, 2);
+                                                if (_w236 >= 0) {
+                                                    s->flinch[_w236] = true;
+                                                }
+                                                int32_t _w237 = _wx(use_move_hit__q_513, 2);
+                                                if (_w237 >= 0) {
+                                                    s->recharge[_w237] = false;
+                                                }
+                                            }
+                                            if ((use_move_hit__lands_705 && (use_move_hit__sv_698 == 1))) {
+                                                confuse__q_706 = use_move_hit__q_513;
+                                                if (((s->confused[_ix(confuse__q_706, 2)] == 0) && (s->hp[_ix(confuse__q_706, 2) * 6 + _ix(s->active[_ix(confuse__q_706, 2)], 6)] > 0))) {
+                                                    rand__v_707 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_455)), 4));
+                                                    log_draw__v_708 = rand__v_707;
+                                                    int32_t _w238 = _wx(s->ndraws, 64);
+                                                    if (_w238 >= 0) {
+                                                        s->draws[_w238] = log_draw__v_708;
+                                                    }
+                                                    int32_t _w239 = _wx(s->ndraws, 64);
+                                                    if (_w239 >= 0) {
+                                                        s->draw_lo[_w239] = 2;
+                                                    }
+                                                    int32_t _w240 = _wx(s->ndraws, 64);
+                                                    if (_w240 >= 0) {
+                                                        s->draw_hi[_w240] = 6;
+                                                    }
+                                                    s->ndraws = _wadd(s->ndraws, 1);
+                                                    rand__result_709 = rand__v_707;
+                                                    int32_t _w241 = _wx(confuse__q_706, 2);
+                                                    if (_w241 >= 0) {
+                                                        s->confused[_w241] = ((int8_t)(rand__result_709));
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        if (((use_move_hit__sec_651 == 1) && (s->status[_ix(use_move_hit__q_513, 2) * 6 + _ix(use_move_hit__d_515, 6)] == 2))) {
+                                            int32_t _w242 = _wx(use_move_hit__q_513, 2);
+                                            int32_t _w243 = _wx(use_move_hit__d_515, 6);
+                                            if (_w242 >= 0 && _w243 >= 0) {
+                                                s->status[_w242 * 6 + _w243] = ((int8_t)(0));
                                             }
                                         }
                                     }
-                                } else if (MOVES__crash[_ix(use_move_hit__mv_502, 165)]) {
-                                    self_damage__p_700 = use_move_hit__p_500;
-                                    self_damage__q_701 = _wsub(1, self_damage__p_700);
-                                    self_damage__a_702 = s->active[_ix(self_damage__p_700, 2)];
+                                } else if (MOVES__crash[_ix(use_move_hit__mv_512, 165)]) {
+                                    self_damage__p_710 = use_move_hit__p_510;
+                                    self_damage__q_711 = _wsub(1, self_damage__p_710);
+                                    self_damage__a_712 = s->active[_ix(self_damage__p_710, 2)];
                                     s->last_damage = 1;
-                                    if ((s->sub_hp[_ix(self_damage__p_700, 2)] > 0)) {
-                                        if ((s->sub_hp[_ix(self_damage__q_701, 2)] > 0)) {
-                                            int32_t _w231 = _wx(self_damage__q_701, 2);
-                                            if (_w231 >= 0) {
-                                                s->sub_hp[_w231] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_701, 2)])), 1), 0)));
+                                    if ((s->sub_hp[_ix(self_damage__p_710, 2)] > 0)) {
+                                        if ((s->sub_hp[_ix(self_damage__q_711, 2)] > 0)) {
+                                            int32_t _w244 = _wx(self_damage__q_711, 2);
+                                            if (_w244 >= 0) {
+                                                s->sub_hp[_w244] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_711, 2)])), 1), 0)));
                                             }
                                         }
                                     } else {
-                                        int32_t _w232 = _wx(self_damage__p_700, 2);
-                                        int32_t _w233 = _wx(self_damage__a_702, 6);
-                                        if (_w232 >= 0 && _w233 >= 0) {
-                                            s->hp[_w232 * 6 + _w233] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_700, 2) * 6 + _ix(self_damage__a_702, 6)])), 1), 0)));
+                                        int32_t _w245 = _wx(self_damage__p_710, 2);
+                                        int32_t _w246 = _wx(self_damage__a_712, 6);
+                                        if (_w245 >= 0 && _w246 >= 0) {
+                                            s->hp[_w245 * 6 + _w246] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_710, 2) * 6 + _ix(self_damage__a_712, 6)])), 1), 0)));
                                         }
                                     }
                                 }
-                                if ((MOVES__self_destruct[_ix(use_move_hit__mv_502, 165)] && (!use_move_hit__broke_515))) {
-                                    int32_t _w234 = _wx(use_move_hit__p_500, 2);
-                                    int32_t _w235 = _wx(use_move_hit__a_504, 6);
-                                    if (_w234 >= 0 && _w235 >= 0) {
-                                        s->hp[_w234 * 6 + _w235] = ((int16_t)(0));
+                                if ((MOVES__self_destruct[_ix(use_move_hit__mv_512, 165)] && (!use_move_hit__broke_525))) {
+                                    int32_t _w247 = _wx(use_move_hit__p_510, 2);
+                                    int32_t _w248 = _wx(use_move_hit__a_514, 6);
+                                    if (_w247 >= 0 && _w248 >= 0) {
+                                        s->hp[_w247 * 6 + _w248] = ((int16_t)(0));
                                     }
                                 }
                             }
                         }
-                        if ((((!use_move__can_481) || (s->hp[_ix(use_move__q_477, 2) * 6 + _ix(use_move__d_479, 6)] > 0)) && (s->hp[_ix(use_move__p_475, 2) * 6 + _ix(use_move__a_478, 6)] > 0))) {
-                            if (((s->status[_ix(use_move__p_475, 2) * 6 + _ix(use_move__a_478, 6)] == 5) && (s->sleep[_ix(use_move__p_475, 2) * 6 + _ix(use_move__a_478, 6)] <= 0))) {
-                                int32_t _w236 = _wx(use_move__p_475, 2);
-                                int32_t _w237 = _wx(use_move__a_478, 6);
-                                if (_w236 >= 0 && _w237 >= 0) {
-                                    s->status[_w236 * 6 + _w237] = ((int8_t)(0));
+                        if ((((!use_move__can_486) || (s->hp[_ix(use_move__q_482, 2) * 6 + _ix(use_move__d_484, 6)] > 0)) && (s->hp[_ix(use_move__p_480, 2) * 6 + _ix(use_move__a_483, 6)] > 0))) {
+                            if (((s->status[_ix(use_move__p_480, 2) * 6 + _ix(use_move__a_483, 6)] == 5) && (s->sleep[_ix(use_move__p_480, 2) * 6 + _ix(use_move__a_483, 6)] <= 0))) {
+                                int32_t _w249 = _wx(use_move__p_480, 2);
+                                int32_t _w250 = _wx(use_move__a_483, 6);
+                                if (_w249 >= 0 && _w250 >= 0) {
+                                    s->status[_w249 * 6 + _w250] = ((int8_t)(0));
                                 }
                             }
-                            if (((s->status[_ix(use_move__p_475, 2) * 6 + _ix(use_move__a_478, 6)] == 4) || (s->status[_ix(use_move__p_475, 2) * 6 + _ix(use_move__a_478, 6)] == 1))) {
-                                int32_t _w238 = _wx(use_move__p_475, 2);
-                                int32_t _w239 = _wx(use_move__a_478, 6);
-                                if (_w238 >= 0 && _w239 >= 0) {
-                                    s->hp[_w238 * 6 + _w239] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_475, 2) * 6 + _ix(use_move__a_478, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_475, 2) * 6 + _ix(use_move__a_478, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                            if (((s->status[_ix(use_move__p_480, 2) * 6 + _ix(use_move__a_483, 6)] == 4) || (s->status[_ix(use_move__p_480, 2) * 6 + _ix(use_move__a_483, 6)] == 1))) {
+                                int32_t _w251 = _wx(use_move__p_480, 2);
+                                int32_t _w252 = _wx(use_move__a_483, 6);
+                                if (_w251 >= 0 && _w252 >= 0) {
+                                    s->hp[_w251 * 6 + _w252] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_480, 2) * 6 + _ix(use_move__a_483, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_480, 2) * 6 + _ix(use_move__a_483, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_449 = true;
-                            after_faint__left0_704 = ({ int32_t _lo240 = 0; int32_t _r242 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_703 = _lo240, _end241 = 6; after_faint__i_703 < _end241; after_faint__i_703++) _r242 += ((s->hp[after_faint__i_703] > 0)) ? 1 : 0; _r242; });
-                            after_faint__left1_706 = ({ int32_t _lo244 = 0; int32_t _r246 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_705 = _lo244, _end245 = 6; after_faint__i_705 < _end245; after_faint__i_705++) _r246 += ((s->hp[1 * 6 + after_faint__i_705] > 0)) ? 1 : 0; _r246; });
-                            if (((after_faint__left0_704 == 0) && (after_faint__left1_706 == 0))) {
+                            resolve_turn__over_454 = true;
+                            after_faint__left0_714 = ({ int32_t _lo253 = 0; int32_t _r255 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_713 = _lo253, _end254 = 6; after_faint__i_713 < _end254; after_faint__i_713++) _r255 += ((s->hp[after_faint__i_713] > 0)) ? 1 : 0; _r255; });
+                            after_faint__left1_716 = ({ int32_t _lo257 = 0; int32_t _r259 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_715 = _lo257, _end258 = 6; after_faint__i_715 < _end258; after_faint__i_715++) _r259 += ((s->hp[1 * 6 + after_faint__i_715] > 0)) ? 1 : 0; _r259; });
+                            if (((after_faint__left0_714 == 0) && (after_faint__left1_716 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_704 == 0)) {
+                            } else if ((after_faint__left0_714 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_706 == 0)) {
+                            } else if ((after_faint__left1_716 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -3883,257 +4014,259 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_707 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_450)), 2));
-                            log_draw__v_708 = rand__v_707;
-                            int32_t _w248 = _wx(s->ndraws, 64);
-                            if (_w248 >= 0) {
-                                s->draws[_w248] = log_draw__v_708;
+                            rand__v_717 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_455)), 2));
+                            log_draw__v_718 = rand__v_717;
+                            int32_t _w261 = _wx(s->ndraws, 64);
+                            if (_w261 >= 0) {
+                                s->draws[_w261] = log_draw__v_718;
                             }
-                            int32_t _w249 = _wx(s->ndraws, 64);
-                            if (_w249 >= 0) {
-                                s->draw_lo[_w249] = 0;
+                            int32_t _w262 = _wx(s->ndraws, 64);
+                            if (_w262 >= 0) {
+                                s->draw_lo[_w262] = 0;
                             }
-                            int32_t _w250 = _wx(s->ndraws, 64);
-                            if (_w250 >= 0) {
-                                s->draw_hi[_w250] = 2;
+                            int32_t _w263 = _wx(s->ndraws, 64);
+                            if (_w263 >= 0) {
+                                s->draw_hi[_w263] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_709 = rand__v_707;
-                            tie_draw__v_710 = rand__result_709;
+                            rand__result_719 = rand__v_717;
+                            tie_draw__v_720 = rand__result_719;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_449)) {
+            if ((!resolve_turn__over_454)) {
                 s->flinch[0] = false;
                 s->flinch[1] = false;
-                for (int32_t update_speed__p_711 = 0, _end251 = 2; update_speed__p_711 < _end251; update_speed__p_711++) {
-                    if ((s->hp[update_speed__p_711 * 6 + _ix(s->active[update_speed__p_711], 6)] > 0)) {
-                        int32_t _w252 = _wx(s->active[update_speed__p_711], 6);
-                        if (_w252 >= 0) {
-                            s->speed[update_speed__p_711 * 6 + _w252] = s->mod[update_speed__p_711 * 4 + 3];
+                for (int32_t update_speed__p_721 = 0, _end264 = 2; update_speed__p_721 < _end264; update_speed__p_721++) {
+                    if ((s->hp[update_speed__p_721 * 6 + _ix(s->active[update_speed__p_721], 6)] > 0)) {
+                        int32_t _w265 = _wx(s->active[update_speed__p_721], 6);
+                        if (_w265 >= 0) {
+                            s->speed[update_speed__p_721 * 6 + _w265] = s->mod[update_speed__p_721 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_712 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_713 = rand__v_712;
-                    int32_t _w253 = _wx(s->ndraws, 64);
-                    if (_w253 >= 0) {
-                        s->draws[_w253] = log_draw__v_713;
+                    rand__v_722 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_723 = rand__v_722;
+                    int32_t _w266 = _wx(s->ndraws, 64);
+                    if (_w266 >= 0) {
+                        s->draws[_w266] = log_draw__v_723;
                     }
-                    int32_t _w254 = _wx(s->ndraws, 64);
-                    if (_w254 >= 0) {
-                        s->draw_lo[_w254] = 0;
+                    int32_t _w267 = _wx(s->ndraws, 64);
+                    if (_w267 >= 0) {
+                        s->draw_lo[_w267] = 0;
                     }
-                    int32_t _w255 = _wx(s->ndraws, 64);
-                    if (_w255 >= 0) {
-                        s->draw_hi[_w255] = 2;
+                    int32_t _w268 = _wx(s->ndraws, 64);
+                    if (_w268 >= 0) {
+                        s->draw_hi[_w268] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_714 = rand__v_712;
-                    tie_draw__v_715 = rand__result_714;
+                    rand__result_724 = rand__v_722;
+                    tie_draw__v_725 = rand__result_724;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_716 = 0, _end256 = 2; update_speed__p_716 < _end256; update_speed__p_716++) {
-                if ((s->hp[update_speed__p_716 * 6 + _ix(s->active[update_speed__p_716], 6)] > 0)) {
-                    int32_t _w257 = _wx(s->active[update_speed__p_716], 6);
-                    if (_w257 >= 0) {
-                        s->speed[update_speed__p_716 * 6 + _w257] = s->mod[update_speed__p_716 * 4 + 3];
+            for (int32_t update_speed__p_726 = 0, _end269 = 2; update_speed__p_726 < _end269; update_speed__p_726++) {
+                if ((s->hp[update_speed__p_726 * 6 + _ix(s->active[update_speed__p_726], 6)] > 0)) {
+                    int32_t _w270 = _wx(s->active[update_speed__p_726], 6);
+                    if (_w270 >= 0) {
+                        s->speed[update_speed__p_726 * 6 + _w270] = s->mod[update_speed__p_726 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_717 = 0;
+            resolve_forced__first_727 = 0;
             if ((s->need[0] && s->need[1])) {
                 if ((s->mod[1 * 4 + 3] > s->mod[3])) {
-                    resolve_forced__first_717 = 1;
+                    resolve_forced__first_727 = 1;
                 } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_718 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_719 = rand__v_718;
-                    int32_t _w258 = _wx(s->ndraws, 64);
-                    if (_w258 >= 0) {
-                        s->draws[_w258] = log_draw__v_719;
-                    }
-                    int32_t _w259 = _wx(s->ndraws, 64);
-                    if (_w259 >= 0) {
-                        s->draw_lo[_w259] = 0;
-                    }
-                    int32_t _w260 = _wx(s->ndraws, 64);
-                    if (_w260 >= 0) {
-                        s->draw_hi[_w260] = 2;
-                    }
-                    s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_720 = rand__v_718;
-                    resolve_forced__first_717 = rand__result_720;
-                }
-            }
-            for (int32_t resolve_forced__k_721 = 0, _end261 = 2; resolve_forced__k_721 < _end261; resolve_forced__k_721++) {
-                resolve_forced__p_722 = ((resolve_forced__k_721 == 0) ? resolve_forced__first_717 : _wsub(1, resolve_forced__first_717));
-                if (s->need[_ix(resolve_forced__p_722, 2)]) {
-                    send_in__p_723 = resolve_forced__p_722;
-                    send_in__s_724 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_722, 2)])), 4);
-                    send_in__old_725 = s->active[_ix(send_in__p_723, 2)];
-                    if ((s->hp[_ix(send_in__p_723, 2) * 6 + _ix(send_in__old_725, 6)] > 0)) {
-                        int32_t _w262 = _wx(send_in__p_723, 2);
-                        int32_t _w263 = _wx(send_in__old_725, 6);
-                        if (_w262 >= 0 && _w263 >= 0) {
-                            s->speed[_w262 * 6 + _w263] = s->stats[_ix(send_in__p_723, 2) * 24 + _ix(send_in__old_725, 6) * 4 + 3];
-                        }
-                    }
-                    int32_t _w264 = _wx(send_in__p_723, 2);
-                    if (_w264 >= 0) {
-                        s->active[_w264] = ((int8_t)(send_in__s_724));
-                    }
-                    int32_t _w265 = _wx(send_in__p_723, 2);
-                    if (_w265 >= 0) {
-                        s->sub_hp[_w265] = ((int16_t)(0));
-                    }
-                    int32_t _w266 = _wx(send_in__p_723, 2);
-                    if (_w266 >= 0) {
-                        s->recharge[_w266] = false;
-                    }
-                    int32_t _w267 = _wx(send_in__p_723, 2);
-                    if (_w267 >= 0) {
-                        s->charging[_w267] = false;
-                    }
-                    int32_t _w268 = _wx(send_in__p_723, 2);
-                    if (_w268 >= 0) {
-                        s->confused[_w268] = ((int8_t)(0));
-                    }
-                    int32_t _w269 = _wx(send_in__p_723, 2);
-                    if (_w269 >= 0) {
-                        s->flinch[_w269] = false;
-                    }
-                    int32_t _w270 = _wx(send_in__p_723, 2);
-                    if (_w270 >= 0) {
-                        s->reflect[_w270] = false;
-                    }
-                    int32_t _w271 = _wx(send_in__p_723, 2);
-                    if (_w271 >= 0) {
-                        s->light_screen[_w271] = false;
-                    }
-                    int32_t _w272 = _wx(send_in__p_723, 2);
-                    if (_w272 >= 0) {
-                        s->last_slot[_w272] = ((int8_t)(0));
-                    }
-                    int32_t _w273 = _wx(send_in__p_723, 2);
-                    int32_t _w274 = _wx(send_in__s_724, 6);
-                    if (_w273 >= 0 && _w274 >= 0) {
-                        s->seen[_w273 * 6 + _w274] = s->species[_ix(send_in__p_723, 2) * 6 + _ix(send_in__s_724, 6)];
-                    }
-                    for (int32_t send_in__k_726 = 0, _end275 = 6; send_in__k_726 < _end275; send_in__k_726++) {
-                        int32_t _w276 = _wx(send_in__p_723, 2);
-                        if (_w276 >= 0) {
-                            s->boosts[_w276 * 6 + send_in__k_726] = ((int8_t)(0));
-                        }
-                    }
-                    for (int32_t send_in__k_727 = 0, _end277 = 4; send_in__k_727 < _end277; send_in__k_727++) {
-                        int32_t _w278 = _wx(send_in__p_723, 2);
-                        if (_w278 >= 0) {
-                            s->mod[_w278 * 4 + send_in__k_727] = s->stats[_ix(send_in__p_723, 2) * 24 + _ix(send_in__s_724, 6) * 4 + send_in__k_727];
-                        }
-                    }
-                    if ((s->status[_ix(send_in__p_723, 2) * 6 + _ix(send_in__s_724, 6)] == 3)) {
-                        int32_t _w279 = _wx(send_in__p_723, 2);
-                        if (_w279 >= 0) {
-                            s->mod[_w279 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_723, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                        }
-                    }
-                    if ((s->status[_ix(send_in__p_723, 2) * 6 + _ix(send_in__s_724, 6)] == 1)) {
-                        int32_t _w280 = _wx(send_in__p_723, 2);
-                        if (_w280 >= 0) {
-                            s->mod[_w280 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_723, 2) * 4], 2))), ((int16_t)(1)))));
-                        }
-                    }
-                    int32_t _w281 = _wx(send_in__p_723, 2);
-                    int32_t _w282 = _wx(send_in__s_724, 6);
-                    if (_w281 >= 0 && _w282 >= 0) {
-                        s->speed[_w281 * 6 + _w282] = s->mod[_ix(send_in__p_723, 2) * 4 + 3];
-                    }
-                }
-            }
-            if ((s->need[0] && s->need[1])) {
-                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_728 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    rand__v_728 = _wadd(0, _roll(random_word_at(key, 4), 2));
                     log_draw__v_729 = rand__v_728;
-                    int32_t _w283 = _wx(s->ndraws, 64);
-                    if (_w283 >= 0) {
-                        s->draws[_w283] = log_draw__v_729;
+                    int32_t _w271 = _wx(s->ndraws, 64);
+                    if (_w271 >= 0) {
+                        s->draws[_w271] = log_draw__v_729;
                     }
-                    int32_t _w284 = _wx(s->ndraws, 64);
-                    if (_w284 >= 0) {
-                        s->draw_lo[_w284] = 0;
+                    int32_t _w272 = _wx(s->ndraws, 64);
+                    if (_w272 >= 0) {
+                        s->draw_lo[_w272] = 0;
                     }
-                    int32_t _w285 = _wx(s->ndraws, 64);
-                    if (_w285 >= 0) {
-                        s->draw_hi[_w285] = 2;
+                    int32_t _w273 = _wx(s->ndraws, 64);
+                    if (_w273 >= 0) {
+                        s->draw_hi[_w273] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
                     rand__result_730 = rand__v_728;
-                    tie_draw__v_731 = rand__result_730;
+                    resolve_forced__first_727 = rand__result_730;
                 }
+            }
+            for (int32_t resolve_forced__k_731 = 0, _end274 = 2; resolve_forced__k_731 < _end274; resolve_forced__k_731++) {
+                resolve_forced__p_732 = ((resolve_forced__k_731 == 0) ? resolve_forced__first_727 : _wsub(1, resolve_forced__first_727));
+                if (s->need[_ix(resolve_forced__p_732, 2)]) {
+                    send_in__p_733 = resolve_forced__p_732;
+                    send_in__s_734 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_732, 2)])), 4);
+                    send_in__old_735 = s->active[_ix(send_in__p_733, 2)];
+                    if ((s->hp[_ix(send_in__p_733, 2) * 6 + _ix(send_in__old_735, 6)] > 0)) {
+                        int32_t _w275 = _wx(send_in__p_733, 2);
+                        int32_t _w276 = _wx(send_in__old_735, 6);
+                        if (_w275 >= 0 && _w276 >= 0) {
+                            s->speed[_w275 * 6 + _w276] = s->stats[_ix(send_in__p_733, 2) * 24 + _ix(send_in__old_735, 6) * 4 + 3];
+                        }
+                    }
+                    int32_t _w277 = _wx(send_in__p_733, 2);
+                    if (_w277 >= 0) {
+                        s->active[_w277] = ((int8_t)(send_in__s_734));
+                    }
+                    int32_t _w278 = _wx(send_in__p_733, 2);
+                    if (_w278 >= 0) {
+                        s->sub_hp[_w278] = ((int16_t)(0));
+                    }
+                    s->last_used[0] = ((int16_t)((-1)));
+                    s->last_used[1] = ((int16_t)((-1)));
+                    int32_t _w279 = _wx(send_in__p_733, 2);
+                    if (_w279 >= 0) {
+                        s->recharge[_w279] = false;
+                    }
+                    int32_t _w280 = _wx(send_in__p_733, 2);
+                    if (_w280 >= 0) {
+                        s->charging[_w280] = false;
+                    }
+                    int32_t _w281 = _wx(send_in__p_733, 2);
+                    if (_w281 >= 0) {
+                        s->confused[_w281] = ((int8_t)(0));
+                    }
+                    int32_t _w282 = _wx(send_in__p_733, 2);
+                    if (_w282 >= 0) {
+                        s->flinch[_w282] = false;
+                    }
+                    int32_t _w283 = _wx(send_in__p_733, 2);
+                    if (_w283 >= 0) {
+                        s->reflect[_w283] = false;
+                    }
+                    int32_t _w284 = _wx(send_in__p_733, 2);
+                    if (_w284 >= 0) {
+                        s->light_screen[_w284] = false;
+                    }
+                    int32_t _w285 = _wx(send_in__p_733, 2);
+                    if (_w285 >= 0) {
+                        s->last_slot[_w285] = ((int8_t)(0));
+                    }
+                    int32_t _w286 = _wx(send_in__p_733, 2);
+                    int32_t _w287 = _wx(send_in__s_734, 6);
+                    if (_w286 >= 0 && _w287 >= 0) {
+                        s->seen[_w286 * 6 + _w287] = s->species[_ix(send_in__p_733, 2) * 6 + _ix(send_in__s_734, 6)];
+                    }
+                    for (int32_t send_in__k_736 = 0, _end288 = 6; send_in__k_736 < _end288; send_in__k_736++) {
+                        int32_t _w289 = _wx(send_in__p_733, 2);
+                        if (_w289 >= 0) {
+                            s->boosts[_w289 * 6 + send_in__k_736] = ((int8_t)(0));
+                        }
+                    }
+                    for (int32_t send_in__k_737 = 0, _end290 = 4; send_in__k_737 < _end290; send_in__k_737++) {
+                        int32_t _w291 = _wx(send_in__p_733, 2);
+                        if (_w291 >= 0) {
+                            s->mod[_w291 * 4 + send_in__k_737] = s->stats[_ix(send_in__p_733, 2) * 24 + _ix(send_in__s_734, 6) * 4 + send_in__k_737];
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_733, 2) * 6 + _ix(send_in__s_734, 6)] == 3)) {
+                        int32_t _w292 = _wx(send_in__p_733, 2);
+                        if (_w292 >= 0) {
+                            s->mod[_w292 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_733, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_733, 2) * 6 + _ix(send_in__s_734, 6)] == 1)) {
+                        int32_t _w293 = _wx(send_in__p_733, 2);
+                        if (_w293 >= 0) {
+                            s->mod[_w293 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_733, 2) * 4], 2))), ((int16_t)(1)))));
+                        }
+                    }
+                    int32_t _w294 = _wx(send_in__p_733, 2);
+                    int32_t _w295 = _wx(send_in__s_734, 6);
+                    if (_w294 >= 0 && _w295 >= 0) {
+                        s->speed[_w294 * 6 + _w295] = s->mod[_ix(send_in__p_733, 2) * 4 + 3];
+                    }
+                }
+            }
+            if ((s->need[0] && s->need[1])) {
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_732 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                    log_draw__v_733 = rand__v_732;
-                    int32_t _w286 = _wx(s->ndraws, 64);
-                    if (_w286 >= 0) {
-                        s->draws[_w286] = log_draw__v_733;
+                    rand__v_738 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    log_draw__v_739 = rand__v_738;
+                    int32_t _w296 = _wx(s->ndraws, 64);
+                    if (_w296 >= 0) {
+                        s->draws[_w296] = log_draw__v_739;
                     }
-                    int32_t _w287 = _wx(s->ndraws, 64);
-                    if (_w287 >= 0) {
-                        s->draw_lo[_w287] = 0;
+                    int32_t _w297 = _wx(s->ndraws, 64);
+                    if (_w297 >= 0) {
+                        s->draw_lo[_w297] = 0;
                     }
-                    int32_t _w288 = _wx(s->ndraws, 64);
-                    if (_w288 >= 0) {
-                        s->draw_hi[_w288] = 2;
+                    int32_t _w298 = _wx(s->ndraws, 64);
+                    if (_w298 >= 0) {
+                        s->draw_hi[_w298] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_734 = rand__v_732;
-                    tie_draw__v_735 = rand__result_734;
+                    rand__result_740 = rand__v_738;
+                    tie_draw__v_741 = rand__result_740;
+                }
+                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                    rand__v_742 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    log_draw__v_743 = rand__v_742;
+                    int32_t _w299 = _wx(s->ndraws, 64);
+                    if (_w299 >= 0) {
+                        s->draws[_w299] = log_draw__v_743;
+                    }
+                    int32_t _w300 = _wx(s->ndraws, 64);
+                    if (_w300 >= 0) {
+                        s->draw_lo[_w300] = 0;
+                    }
+                    int32_t _w301 = _wx(s->ndraws, 64);
+                    if (_w301 >= 0) {
+                        s->draw_hi[_w301] = 2;
+                    }
+                    s->ndraws = _wadd(s->ndraws, 1);
+                    rand__result_744 = rand__v_742;
+                    tie_draw__v_745 = rand__result_744;
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_736 = _wadd(0, _roll(random_word_at(key, 7), 2));
-                log_draw__v_737 = rand__v_736;
-                int32_t _w289 = _wx(s->ndraws, 64);
-                if (_w289 >= 0) {
-                    s->draws[_w289] = log_draw__v_737;
+                rand__v_746 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                log_draw__v_747 = rand__v_746;
+                int32_t _w302 = _wx(s->ndraws, 64);
+                if (_w302 >= 0) {
+                    s->draws[_w302] = log_draw__v_747;
                 }
-                int32_t _w290 = _wx(s->ndraws, 64);
-                if (_w290 >= 0) {
-                    s->draw_lo[_w290] = 0;
+                int32_t _w303 = _wx(s->ndraws, 64);
+                if (_w303 >= 0) {
+                    s->draw_lo[_w303] = 0;
                 }
-                int32_t _w291 = _wx(s->ndraws, 64);
-                if (_w291 >= 0) {
-                    s->draw_hi[_w291] = 2;
+                int32_t _w304 = _wx(s->ndraws, 64);
+                if (_w304 >= 0) {
+                    s->draw_hi[_w304] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_738 = rand__v_736;
-                tie_draw__v_739 = rand__result_738;
+                rand__result_748 = rand__v_746;
+                tie_draw__v_749 = rand__result_748;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_740 = _wadd(0, _roll(random_word_at(key, 8), 2));
-                log_draw__v_741 = rand__v_740;
-                int32_t _w292 = _wx(s->ndraws, 64);
-                if (_w292 >= 0) {
-                    s->draws[_w292] = log_draw__v_741;
+                rand__v_750 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                log_draw__v_751 = rand__v_750;
+                int32_t _w305 = _wx(s->ndraws, 64);
+                if (_w305 >= 0) {
+                    s->draws[_w305] = log_draw__v_751;
                 }
-                int32_t _w293 = _wx(s->ndraws, 64);
-                if (_w293 >= 0) {
-                    s->draw_lo[_w293] = 0;
+                int32_t _w306 = _wx(s->ndraws, 64);
+                if (_w306 >= 0) {
+                    s->draw_lo[_w306] = 0;
                 }
-                int32_t _w294 = _wx(s->ndraws, 64);
-                if (_w294 >= 0) {
-                    s->draw_hi[_w294] = 2;
+                int32_t _w307 = _wx(s->ndraws, 64);
+                if (_w307 >= 0) {
+                    s->draw_hi[_w307] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_742 = rand__v_740;
-                tie_draw__v_743 = rand__result_742;
+                rand__result_752 = rand__v_750;
+                tie_draw__v_753 = rand__result_752;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -4203,22 +4336,23 @@ static void init(State *s, Key key)
     for (int32_t _i39 = 0; _i39 < 2; _i39++) s->fight[_i39] = false;
     s->last_damage = 0;
     for (int32_t _i40 = 0; _i40 < 2; _i40++) s->used_move[_i40] = ((int16_t)((-1)));
-    for (int32_t _i41 = 0; _i41 < 2; _i41++) s->shown_move[_i41] = ((int16_t)((-1)));
-    for (int32_t _i42 = 0; _i42 < 2; _i42++) s->confused[_i42] = ((int8_t)(0));
-    for (int32_t _i43 = 0; _i43 < 2; _i43++) s->flinch[_i43] = false;
-    for (int32_t _i44 = 0; _i44 < 2; _i44++) s->reflect[_i44] = false;
-    for (int32_t _i45 = 0; _i45 < 2; _i45++) s->light_screen[_i45] = false;
-    for (int32_t _i46 = 0; _i46 < 2; _i46++) s->sub_hp[_i46] = ((int16_t)(0));
-    for (int32_t _i47 = 0; _i47 < 2; _i47++) s->charging[_i47] = false;
-    for (int32_t _i48 = 0; _i48 < 2; _i48++) s->recharge[_i48] = false;
-    for (int32_t _i49 = 0; _i49 < 64; _i49++) s->draws[_i49] = 0;
-    for (int32_t _i50 = 0; _i50 < 64; _i50++) s->draw_lo[_i50] = 0;
-    for (int32_t _i51 = 0; _i51 < 64; _i51++) s->draw_hi[_i51] = 0;
+    for (int32_t _i41 = 0; _i41 < 2; _i41++) s->last_used[_i41] = ((int16_t)((-1)));
+    for (int32_t _i42 = 0; _i42 < 2; _i42++) s->shown_move[_i42] = ((int16_t)((-1)));
+    for (int32_t _i43 = 0; _i43 < 2; _i43++) s->confused[_i43] = ((int8_t)(0));
+    for (int32_t _i44 = 0; _i44 < 2; _i44++) s->flinch[_i44] = false;
+    for (int32_t _i45 = 0; _i45 < 2; _i45++) s->reflect[_i45] = false;
+    for (int32_t _i46 = 0; _i46 < 2; _i46++) s->light_screen[_i46] = false;
+    for (int32_t _i47 = 0; _i47 < 2; _i47++) s->sub_hp[_i47] = ((int16_t)(0));
+    for (int32_t _i48 = 0; _i48 < 2; _i48++) s->charging[_i48] = false;
+    for (int32_t _i49 = 0; _i49 < 2; _i49++) s->recharge[_i49] = false;
+    for (int32_t _i50 = 0; _i50 < 64; _i50++) s->draws[_i50] = 0;
+    for (int32_t _i51 = 0; _i51 < 64; _i51++) s->draw_lo[_i51] = 0;
+    for (int32_t _i52 = 0; _i52 < 64; _i52++) s->draw_hi[_i52] = 0;
     s->ndraws = 0;
     s->team[0] = ((int16_t)(_roll(random_word_at(key, 0), 200)));
     s->team[1] = ((int16_t)(_roll(random_word_at(key, 1), 200)));
     load_team__t_1 = s->team[0];
-    for (int32_t load_team__i_2 = 0, _end52 = 6; load_team__i_2 < _end52; load_team__i_2++) {
+    for (int32_t load_team__i_2 = 0, _end53 = 6; load_team__i_2 < _end53; load_team__i_2++) {
         load_team__r_3 = _wadd(((int16_t)(_wmul(load_team__t_1, 6))), load_team__i_2);
         load_team__sp_4 = ((int16_t)(_wsub(TEAMS__species_num[_ix(load_team__r_3, 1200)], 1)));
         load_team__lvl_5 = TEAMS__level[_ix(load_team__r_3, 1200)];
@@ -4226,23 +4360,23 @@ static void init(State *s, Key key)
         s->level[0 * 6 + load_team__i_2] = load_team__lvl_5;
         s->maxhp[0 * 6 + load_team__i_2] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__hp[_ix(load_team__sp_4, 151)]))), TEAMS__iv_hp[_ix(load_team__r_3, 1200)]), ((int16_t)(_floordiv(TEAMS__ev_hp[_ix(load_team__r_3, 1200)], 4)))), 100), load_team__lvl_5), 100), 10)));
         s->hp[0 * 6 + load_team__i_2] = s->maxhp[load_team__i_2];
-        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let53 = SPECIES__atk[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_6 = _let53; ({ int16_t _let54 = TEAMS__iv_atk[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_7 = _let54; ({ int16_t _let55 = TEAMS__ev_atk[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_8 = _let55; ({ int16_t _let56 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let56; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let57 = SPECIES__def[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_10 = _let57; ({ int16_t _let58 = TEAMS__iv_def[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_11 = _let58; ({ int16_t _let59 = TEAMS__ev_def[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_12 = _let59; ({ int16_t _let60 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let60; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let61 = SPECIES__spc[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_14 = _let61; ({ int16_t _let62 = TEAMS__iv_spc[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_15 = _let62; ({ int16_t _let63 = TEAMS__ev_spc[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_16 = _let63; ({ int16_t _let64 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let64; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let65 = SPECIES__spe[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_18 = _let65; ({ int16_t _let66 = TEAMS__iv_spe[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_19 = _let66; ({ int16_t _let67 = TEAMS__ev_spe[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_20 = _let67; ({ int16_t _let68 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let68; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let54 = SPECIES__atk[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_6 = _let54; ({ int16_t _let55 = TEAMS__iv_atk[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_7 = _let55; ({ int16_t _let56 = TEAMS__ev_atk[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_8 = _let56; ({ int16_t _let57 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let57; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let58 = SPECIES__def[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_10 = _let58; ({ int16_t _let59 = TEAMS__iv_def[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_11 = _let59; ({ int16_t _let60 = TEAMS__ev_def[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_12 = _let60; ({ int16_t _let61 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let61; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let62 = SPECIES__spc[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_14 = _let62; ({ int16_t _let63 = TEAMS__iv_spc[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_15 = _let63; ({ int16_t _let64 = TEAMS__ev_spc[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_16 = _let64; ({ int16_t _let65 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let65; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let66 = SPECIES__spe[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_18 = _let66; ({ int16_t _let67 = TEAMS__iv_spe[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_19 = _let67; ({ int16_t _let68 = TEAMS__ev_spe[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_20 = _let68; ({ int16_t _let69 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let69; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
         s->speed[0 * 6 + load_team__i_2] = s->stats[load_team__i_2 * 4 + 3];
         load_team__nums_22[0] = TEAMS__move1_num[_ix(load_team__r_3, 1200)];
         load_team__nums_22[1] = TEAMS__move2_num[_ix(load_team__r_3, 1200)];
         load_team__nums_22[2] = TEAMS__move3_num[_ix(load_team__r_3, 1200)];
         load_team__nums_22[3] = TEAMS__move4_num[_ix(load_team__r_3, 1200)];
-        for (int32_t load_team__k_23 = 0, _end69 = 4; load_team__k_23 < _end69; load_team__k_23++) {
+        for (int32_t load_team__k_23 = 0, _end70 = 4; load_team__k_23 < _end70; load_team__k_23++) {
             load_team__mv_24 = ((int16_t)(_wsub(load_team__nums_22[load_team__k_23], 1)));
             s->moves[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = load_team__mv_24;
             s->pp[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = ((int8_t)(((load_team__mv_24 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__pp[_ix(load_team__mv_24, 165)], 8))), 5))), ((MOVES__pp[_ix(load_team__mv_24, 165)] == 40) ? 3 : 0)))))));
         }
     }
     load_team__t_25 = s->team[1];
-    for (int32_t load_team__i_26 = 0, _end70 = 6; load_team__i_26 < _end70; load_team__i_26++) {
+    for (int32_t load_team__i_26 = 0, _end71 = 6; load_team__i_26 < _end71; load_team__i_26++) {
         load_team__r_27 = _wadd(((int16_t)(_wmul(load_team__t_25, 6))), load_team__i_26);
         load_team__sp_28 = ((int16_t)(_wsub(TEAMS__species_num[_ix(load_team__r_27, 1200)], 1)));
         load_team__lvl_29 = TEAMS__level[_ix(load_team__r_27, 1200)];
@@ -4250,16 +4384,16 @@ static void init(State *s, Key key)
         s->level[1 * 6 + load_team__i_26] = load_team__lvl_29;
         s->maxhp[1 * 6 + load_team__i_26] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__hp[_ix(load_team__sp_28, 151)]))), TEAMS__iv_hp[_ix(load_team__r_27, 1200)]), ((int16_t)(_floordiv(TEAMS__ev_hp[_ix(load_team__r_27, 1200)], 4)))), 100), load_team__lvl_29), 100), 10)));
         s->hp[1 * 6 + load_team__i_26] = s->maxhp[1 * 6 + load_team__i_26];
-        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let71 = SPECIES__atk[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_30 = _let71; ({ int16_t _let72 = TEAMS__iv_atk[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_31 = _let72; ({ int16_t _let73 = TEAMS__ev_atk[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_32 = _let73; ({ int16_t _let74 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let74; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let75 = SPECIES__def[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_34 = _let75; ({ int16_t _let76 = TEAMS__iv_def[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_35 = _let76; ({ int16_t _let77 = TEAMS__ev_def[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_36 = _let77; ({ int16_t _let78 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let78; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let79 = SPECIES__spc[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_38 = _let79; ({ int16_t _let80 = TEAMS__iv_spc[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_39 = _let80; ({ int16_t _let81 = TEAMS__ev_spc[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_40 = _let81; ({ int16_t _let82 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let82; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let83 = SPECIES__spe[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_42 = _let83; ({ int16_t _let84 = TEAMS__iv_spe[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_43 = _let84; ({ int16_t _let85 = TEAMS__ev_spe[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_44 = _let85; ({ int16_t _let86 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let86; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let72 = SPECIES__atk[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_30 = _let72; ({ int16_t _let73 = TEAMS__iv_atk[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_31 = _let73; ({ int16_t _let74 = TEAMS__ev_atk[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_32 = _let74; ({ int16_t _let75 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let75; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let76 = SPECIES__def[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_34 = _let76; ({ int16_t _let77 = TEAMS__iv_def[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_35 = _let77; ({ int16_t _let78 = TEAMS__ev_def[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_36 = _let78; ({ int16_t _let79 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let79; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let80 = SPECIES__spc[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_38 = _let80; ({ int16_t _let81 = TEAMS__iv_spc[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_39 = _let81; ({ int16_t _let82 = TEAMS__ev_spc[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_40 = _let82; ({ int16_t _let83 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let83; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let84 = SPECIES__spe[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_42 = _let84; ({ int16_t _let85 = TEAMS__iv_spe[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_43 = _let85; ({ int16_t _let86 = TEAMS__ev_spe[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_44 = _let86; ({ int16_t _let87 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let87; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
         s->speed[1 * 6 + load_team__i_26] = s->stats[1 * 24 + load_team__i_26 * 4 + 3];
         load_team__nums_46[0] = TEAMS__move1_num[_ix(load_team__r_27, 1200)];
         load_team__nums_46[1] = TEAMS__move2_num[_ix(load_team__r_27, 1200)];
         load_team__nums_46[2] = TEAMS__move3_num[_ix(load_team__r_27, 1200)];
         load_team__nums_46[3] = TEAMS__move4_num[_ix(load_team__r_27, 1200)];
-        for (int32_t load_team__k_47 = 0, _end87 = 4; load_team__k_47 < _end87; load_team__k_47++) {
+        for (int32_t load_team__k_47 = 0, _end88 = 4; load_team__k_47 < _end88; load_team__k_47++) {
             load_team__mv_48 = ((int16_t)(_wsub(load_team__nums_46[load_team__k_47], 1)));
             s->moves[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = load_team__mv_48;
             s->pp[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = ((int8_t)(((load_team__mv_48 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__pp[_ix(load_team__mv_48, 165)], 8))), 5))), ((MOVES__pp[_ix(load_team__mv_48, 165)] == 40) ? 3 : 0)))))));
@@ -4267,13 +4401,15 @@ static void init(State *s, Key key)
     }
     send_in__old_49 = s->active[0];
     if ((s->hp[_ix(send_in__old_49, 6)] > 0)) {
-        int32_t _w88 = _wx(send_in__old_49, 6);
-        if (_w88 >= 0) {
-            s->speed[0 * 6 + _w88] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
+        int32_t _w89 = _wx(send_in__old_49, 6);
+        if (_w89 >= 0) {
+            s->speed[0 * 6 + _w89] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
         }
     }
     s->active[0] = ((int8_t)(0));
     s->sub_hp[0] = ((int16_t)(0));
+    s->last_used[0] = ((int16_t)((-1)));
+    s->last_used[1] = ((int16_t)((-1)));
     s->recharge[0] = false;
     s->charging[0] = false;
     s->confused[0] = ((int8_t)(0));
@@ -4282,10 +4418,10 @@ static void init(State *s, Key key)
     s->light_screen[0] = false;
     s->last_slot[0] = ((int8_t)(0));
     s->seen[0 * 6 + 0] = s->species[0];
-    for (int32_t send_in__k_50 = 0, _end89 = 6; send_in__k_50 < _end89; send_in__k_50++) {
+    for (int32_t send_in__k_50 = 0, _end90 = 6; send_in__k_50 < _end90; send_in__k_50++) {
         s->boosts[0 * 6 + send_in__k_50] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_51 = 0, _end90 = 4; send_in__k_51 < _end90; send_in__k_51++) {
+    for (int32_t send_in__k_51 = 0, _end91 = 4; send_in__k_51 < _end91; send_in__k_51++) {
         s->mod[0 * 4 + send_in__k_51] = s->stats[send_in__k_51];
     }
     if ((s->status[0] == 3)) {
@@ -4297,13 +4433,15 @@ static void init(State *s, Key key)
     s->speed[0 * 6 + 0] = s->mod[3];
     send_in__old_52 = s->active[1];
     if ((s->hp[1 * 6 + _ix(send_in__old_52, 6)] > 0)) {
-        int32_t _w91 = _wx(send_in__old_52, 6);
-        if (_w91 >= 0) {
-            s->speed[1 * 6 + _w91] = s->stats[1 * 24 + _ix(send_in__old_52, 6) * 4 + 3];
+        int32_t _w92 = _wx(send_in__old_52, 6);
+        if (_w92 >= 0) {
+            s->speed[1 * 6 + _w92] = s->stats[1 * 24 + _ix(send_in__old_52, 6) * 4 + 3];
         }
     }
     s->active[1] = ((int8_t)(0));
     s->sub_hp[1] = ((int16_t)(0));
+    s->last_used[0] = ((int16_t)((-1)));
+    s->last_used[1] = ((int16_t)((-1)));
     s->recharge[1] = false;
     s->charging[1] = false;
     s->confused[1] = ((int8_t)(0));
@@ -4312,10 +4450,10 @@ static void init(State *s, Key key)
     s->light_screen[1] = false;
     s->last_slot[1] = ((int8_t)(0));
     s->seen[1 * 6 + 0] = s->species[1 * 6];
-    for (int32_t send_in__k_53 = 0, _end92 = 6; send_in__k_53 < _end92; send_in__k_53++) {
+    for (int32_t send_in__k_53 = 0, _end93 = 6; send_in__k_53 < _end93; send_in__k_53++) {
         s->boosts[1 * 6 + send_in__k_53] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_54 = 0, _end93 = 4; send_in__k_54 < _end93; send_in__k_54++) {
+    for (int32_t send_in__k_54 = 0, _end94 = 4; send_in__k_54 < _end94; send_in__k_54++) {
         s->mod[1 * 4 + send_in__k_54] = s->stats[1 * 24 + send_in__k_54];
     }
     if ((s->status[1 * 6] == 3)) {
@@ -4328,35 +4466,35 @@ static void init(State *s, Key key)
     if ((s->speed[0] == s->speed[1 * 6])) {
         rand__v_55 = _wadd(0, _roll(random_word_at(key, 2), 2));
         log_draw__v_56 = rand__v_55;
-        int32_t _w94 = _wx(s->ndraws, 64);
-        if (_w94 >= 0) {
-            s->draws[_w94] = log_draw__v_56;
-        }
         int32_t _w95 = _wx(s->ndraws, 64);
         if (_w95 >= 0) {
-            s->draw_lo[_w95] = 0;
+            s->draws[_w95] = log_draw__v_56;
         }
         int32_t _w96 = _wx(s->ndraws, 64);
         if (_w96 >= 0) {
-            s->draw_hi[_w96] = 2;
+            s->draw_lo[_w96] = 0;
+        }
+        int32_t _w97 = _wx(s->ndraws, 64);
+        if (_w97 >= 0) {
+            s->draw_hi[_w97] = 2;
         }
         s->ndraws = _wadd(s->ndraws, 1);
         rand__result_57 = rand__v_55;
         v = rand__result_57;
-        for (int32_t k_ = 0, _end97 = 3; k_ < _end97; k_++) {
+        for (int32_t k_ = 0, _end98 = 3; k_ < _end98; k_++) {
             rand__v_58 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 4), (uint32_t)k_)), 2));
             log_draw__v_59 = rand__v_58;
-            int32_t _w98 = _wx(s->ndraws, 64);
-            if (_w98 >= 0) {
-                s->draws[_w98] = log_draw__v_59;
-            }
             int32_t _w99 = _wx(s->ndraws, 64);
             if (_w99 >= 0) {
-                s->draw_lo[_w99] = 0;
+                s->draws[_w99] = log_draw__v_59;
             }
             int32_t _w100 = _wx(s->ndraws, 64);
             if (_w100 >= 0) {
-                s->draw_hi[_w100] = 2;
+                s->draw_lo[_w100] = 0;
+            }
+            int32_t _w101 = _wx(s->ndraws, 64);
+            if (_w101 >= 0) {
+                s->draw_hi[_w101] = 2;
             }
             s->ndraws = _wadd(s->ndraws, 1);
             rand__result_60 = rand__v_58;
@@ -4487,6 +4625,7 @@ EXPORT void specc_offsets(int64_t *out)
     out[i++] = offsetof(State, fight);
     out[i++] = offsetof(State, last_damage);
     out[i++] = offsetof(State, used_move);
+    out[i++] = offsetof(State, last_used);
     out[i++] = offsetof(State, shown_move);
     out[i++] = offsetof(State, confused);
     out[i++] = offsetof(State, flinch);
