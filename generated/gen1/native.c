@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/gen1.yaml
- * (sha256 dc707ab66877325be0d0e95898a9a60c632e74a4497efa35901e7a7eb688419d).
+ * (sha256 5185c139fb0797f3a42b93a1f6923d6df01ef0226a810b128b5cfcbdc860e712).
  * Do not edit: change the spec and run `specc compile specs/gen1.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -63,6 +63,8 @@ typedef struct {
     bool flinch[2];
     bool reflect[2];
     bool light_screen[2];
+    int8_t mimic_slot[2];
+    int16_t mimic_orig[2];
     int16_t sub_hp[2];
     bool charging[2];
     bool recharge[2];
@@ -576,7 +578,7 @@ static bool legal_move(const State *s, int32_t m)
 
 static bool legal_switch(const State *s, int32_t slot)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_410 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_411 = _let2; ({ bool _let3 = (s->need[_ix(can_switch__p_410, 2)] || ((s->phase == 0) && (!({ int32_t _let4 = can_switch__p_410; int32_t locked__p_412 = _let4; (s->recharge[_ix(locked__p_412, 2)] || s->charging[_ix(locked__p_412, 2)]); })))); bool can_switch__free_413 = _let3; (((can_switch__free_413 && (can_switch__s_411 != s->active[_ix(can_switch__p_410, 2)])) && (s->species[_ix(can_switch__p_410, 2) * 6 + _ix(can_switch__s_411, 6)] >= 0)) && (s->hp[_ix(can_switch__p_410, 2) * 6 + _ix(can_switch__s_411, 6)] > 0)); }); }); });
+    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_420 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_421 = _let2; ({ bool _let3 = (s->need[_ix(can_switch__p_420, 2)] || ((s->phase == 0) && (!({ int32_t _let4 = can_switch__p_420; int32_t locked__p_422 = _let4; (s->recharge[_ix(locked__p_422, 2)] || s->charging[_ix(locked__p_422, 2)]); })))); bool can_switch__free_423 = _let3; (((can_switch__free_423 && (can_switch__s_421 != s->active[_ix(can_switch__p_420, 2)])) && (s->species[_ix(can_switch__p_420, 2) * 6 + _ix(can_switch__s_421, 6)] >= 0)) && (s->hp[_ix(can_switch__p_420, 2) * 6 + _ix(can_switch__s_421, 6)] > 0)); }); }); });
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -747,152 +749,161 @@ static void effect_move(State *s, int32_t m, Key key)
     int32_t self_damage__q_241 = 0;
     int8_t self_damage__a_242 = 0;
     int32_t use_move_hit__nhits_243 = 0;
-    int32_t rand__v_244 = 0;
-    int32_t log_draw__v_245 = 0;
-    int32_t rand__result_246 = 0;
-    int32_t use_move_hit__k_247 = 0;
-    int32_t move_damage__p_248 = 0;
-    int32_t move_damage__mv_249 = 0;
-    int32_t move_damage__q_250 = 0;
-    int16_t move_damage__kind_251 = 0;
-    int32_t move_damage__dmg_252 = 0;
-    int32_t move_damage__u_253 = 0;
-    bool move_damage__ok_254 = 0;
-    int32_t damage_of__p_255 = 0;
-    int32_t damage_of__mv_256 = 0;
-    int32_t damage_of__q_257 = 0;
-    int8_t damage_of__a_258 = 0;
-    int8_t damage_of__d_259 = 0;
-    int16_t damage_of__sa_260 = 0;
-    int16_t damage_of__sd_261 = 0;
-    int16_t damage_of__c_262 = 0;
-    int16_t chance__num_263 = 0;
-    int32_t chance__v_264 = 0;
-    int32_t log_draw__v_265 = 0;
-    bool chance__result_266 = 0;
-    bool damage_of__crit_267 = 0;
-    bool damage_of__special_268 = 0;
-    int32_t damage_of__si_269 = 0;
-    int32_t damage_of__di_270 = 0;
-    int32_t damage_of__at_271 = 0;
-    int32_t damage_of__df_272 = 0;
-    int32_t damage_of__lvl_273 = 0;
-    int32_t damage_of__dmg_274 = 0;
-    int16_t damage_of__mt_275 = 0;
-    int16_t damage_of__e1_279 = 0;
-    int16_t damage_of__e2_283 = 0;
-    int32_t rand__v_284 = 0;
-    int32_t log_draw__v_285 = 0;
-    int32_t rand__result_286 = 0;
-    int32_t damage_of__r_287 = 0;
-    int32_t damage_of__result_288 = 0;
-    int32_t move_damage__result_289 = 0;
-    int32_t use_move_hit__first_290 = 0;
-    int32_t use_move_hit__dmg_291 = 0;
-    bool use_move_hit__behind_292 = 0;
-    int32_t hit_substitute__p_293 = 0;
-    int32_t hit_substitute__mv_294 = 0;
-    int32_t hit_substitute__first_295 = 0;
-    int32_t hit_substitute__nhits_296 = 0;
-    int32_t hit_substitute__q_297 = 0;
-    int8_t hit_substitute__a_298 = 0;
-    bool hit_substitute__broke_299 = 0;
-    int32_t hit_substitute__rec_301 = 0;
-    int32_t hit_substitute__gain_302 = 0;
-    bool hit_substitute__result_303 = 0;
-    int32_t use_move_hit__rec_305 = 0;
-    int32_t use_move_hit__gain_306 = 0;
-    int16_t use_move_hit__sec_307 = 0;
-    bool use_move_hit__same_type_311 = 0;
-    int32_t chance__num_312 = 0;
-    int32_t chance__v_313 = 0;
-    int32_t log_draw__v_314 = 0;
-    bool chance__result_315 = 0;
-    bool use_move_hit__lands_316 = 0;
-    int32_t set_status__q_317 = 0;
-    int16_t set_status__st_318 = 0;
-    int8_t set_status__d_319 = 0;
-    int16_t set_status__sd_320 = 0;
-    bool set_status__poison_321 = 0;
-    bool set_status__blocked_322 = 0;
-    int32_t rand__v_323 = 0;
+    int32_t use_move_hit__pick_244 = 0;
+    int32_t use_move_hit__ns_246 = 0;
+    int32_t rand__hi_247 = 0;
+    int32_t rand__v_248 = 0;
+    int32_t log_draw__v_249 = 0;
+    int32_t log_draw__hi_250 = 0;
+    int32_t rand__result_251 = 0;
+    int32_t mimic__p_252 = 0;
+    int32_t mimic__k_253 = 0;
+    int32_t mimic__q_254 = 0;
+    int8_t mimic__a_255 = 0;
+    int8_t mimic__d_256 = 0;
+    int32_t mimic__sl_257 = 0;
+    int32_t move_damage__p_258 = 0;
+    int32_t move_damage__mv_259 = 0;
+    int32_t move_damage__q_260 = 0;
+    int16_t move_damage__kind_261 = 0;
+    int32_t move_damage__dmg_262 = 0;
+    int32_t move_damage__u_263 = 0;
+    bool move_damage__ok_264 = 0;
+    int32_t damage_of__p_265 = 0;
+    int32_t damage_of__mv_266 = 0;
+    int32_t damage_of__q_267 = 0;
+    int8_t damage_of__a_268 = 0;
+    int8_t damage_of__d_269 = 0;
+    int16_t damage_of__sa_270 = 0;
+    int16_t damage_of__sd_271 = 0;
+    int16_t damage_of__c_272 = 0;
+    int16_t chance__num_273 = 0;
+    int32_t chance__v_274 = 0;
+    int32_t log_draw__v_275 = 0;
+    bool chance__result_276 = 0;
+    bool damage_of__crit_277 = 0;
+    bool damage_of__special_278 = 0;
+    int32_t damage_of__si_279 = 0;
+    int32_t damage_of__di_280 = 0;
+    int32_t damage_of__at_281 = 0;
+    int32_t damage_of__df_282 = 0;
+    int32_t damage_of__lvl_283 = 0;
+    int32_t damage_of__dmg_284 = 0;
+    int16_t damage_of__mt_285 = 0;
+    int16_t damage_of__e1_289 = 0;
+    int16_t damage_of__e2_293 = 0;
+    int32_t rand__v_294 = 0;
+    int32_t log_draw__v_295 = 0;
+    int32_t rand__result_296 = 0;
+    int32_t damage_of__r_297 = 0;
+    int32_t damage_of__result_298 = 0;
+    int32_t move_damage__result_299 = 0;
+    int32_t use_move_hit__first_300 = 0;
+    int32_t use_move_hit__dmg_301 = 0;
+    bool use_move_hit__behind_302 = 0;
+    int32_t hit_substitute__p_303 = 0;
+    int32_t hit_substitute__mv_304 = 0;
+    int32_t hit_substitute__first_305 = 0;
+    int32_t hit_substitute__nhits_306 = 0;
+    int32_t hit_substitute__q_307 = 0;
+    int8_t hit_substitute__a_308 = 0;
+    bool hit_substitute__broke_309 = 0;
+    int32_t hit_substitute__rec_311 = 0;
+    int32_t hit_substitute__gain_312 = 0;
+    bool hit_substitute__result_313 = 0;
+    int32_t use_move_hit__rec_315 = 0;
+    int32_t use_move_hit__gain_316 = 0;
+    int16_t use_move_hit__sec_317 = 0;
+    bool use_move_hit__same_type_321 = 0;
+    int32_t chance__num_322 = 0;
+    int32_t chance__v_323 = 0;
     int32_t log_draw__v_324 = 0;
-    int32_t rand__result_325 = 0;
-    int8_t use_move_hit__sb_326[6] = {0};
-    int32_t chance__num_328 = 0;
-    int32_t chance__v_329 = 0;
-    int32_t log_draw__v_330 = 0;
-    bool chance__result_331 = 0;
-    bool use_move_hit__drop_332 = 0;
-    int32_t apply_boosts__q_333 = 0;
-    int32_t apply_boosts__f_334 = 0;
-    int8_t apply_boosts__da_335 = 0;
-    int8_t apply_boosts__dd_336 = 0;
-    int8_t apply_boosts__ds_337 = 0;
-    int8_t apply_boosts__dsp_338 = 0;
-    int8_t apply_boosts__dacc_339 = 0;
-    int8_t apply_boosts__deva_340 = 0;
-    int8_t apply_boosts__deltas_341[6] = {0};
-    bool apply_boosts__any_ok_342 = 0;
-    int32_t boost_stat__q_344 = 0;
-    int32_t boost_stat__k_345 = 0;
-    int8_t boost_stat__delta_346 = 0;
-    int8_t boost_stat__a_347 = 0;
-    int32_t boost_stat__b_348 = 0;
-    int32_t boost_stat__nb_349 = 0;
-    bool boost_stat__ok_350 = 0;
-    int32_t boost_stat__m_351 = 0;
-    bool boost_stat__result_352 = 0;
-    bool apply_boosts__ok_353 = 0;
-    int16_t use_move_hit__sv_354 = 0;
-    bool use_move_hit__through_355 = 0;
-    int32_t use_move_hit__vc_356 = 0;
-    int32_t chance__num_357 = 0;
-    int32_t chance__v_358 = 0;
-    int32_t log_draw__v_359 = 0;
-    bool chance__result_360 = 0;
-    bool use_move_hit__lands_361 = 0;
-    int32_t confuse__q_362 = 0;
-    int32_t rand__v_363 = 0;
-    int32_t log_draw__v_364 = 0;
-    int32_t rand__result_365 = 0;
-    int32_t self_damage__p_366 = 0;
-    int32_t self_damage__q_367 = 0;
-    int8_t self_damage__a_368 = 0;
-    int32_t after_faint__left0_370 = 0;
-    int32_t after_faint__left1_372 = 0;
+    bool chance__result_325 = 0;
+    bool use_move_hit__lands_326 = 0;
+    int32_t set_status__q_327 = 0;
+    int16_t set_status__st_328 = 0;
+    int8_t set_status__d_329 = 0;
+    int16_t set_status__sd_330 = 0;
+    bool set_status__poison_331 = 0;
+    bool set_status__blocked_332 = 0;
+    int32_t rand__v_333 = 0;
+    int32_t log_draw__v_334 = 0;
+    int32_t rand__result_335 = 0;
+    int8_t use_move_hit__sb_336[6] = {0};
+    int32_t chance__num_338 = 0;
+    int32_t chance__v_339 = 0;
+    int32_t log_draw__v_340 = 0;
+    bool chance__result_341 = 0;
+    bool use_move_hit__drop_342 = 0;
+    int32_t apply_boosts__q_343 = 0;
+    int32_t apply_boosts__f_344 = 0;
+    int8_t apply_boosts__da_345 = 0;
+    int8_t apply_boosts__dd_346 = 0;
+    int8_t apply_boosts__ds_347 = 0;
+    int8_t apply_boosts__dsp_348 = 0;
+    int8_t apply_boosts__dacc_349 = 0;
+    int8_t apply_boosts__deva_350 = 0;
+    int8_t apply_boosts__deltas_351[6] = {0};
+    bool apply_boosts__any_ok_352 = 0;
+    int32_t boost_stat__q_354 = 0;
+    int32_t boost_stat__k_355 = 0;
+    int8_t boost_stat__delta_356 = 0;
+    int8_t boost_stat__a_357 = 0;
+    int32_t boost_stat__b_358 = 0;
+    int32_t boost_stat__nb_359 = 0;
+    bool boost_stat__ok_360 = 0;
+    int32_t boost_stat__m_361 = 0;
+    bool boost_stat__result_362 = 0;
+    bool apply_boosts__ok_363 = 0;
+    int16_t use_move_hit__sv_364 = 0;
+    bool use_move_hit__through_365 = 0;
+    int32_t use_move_hit__vc_366 = 0;
+    int32_t chance__num_367 = 0;
+    int32_t chance__v_368 = 0;
+    int32_t log_draw__v_369 = 0;
+    bool chance__result_370 = 0;
+    bool use_move_hit__lands_371 = 0;
+    int32_t confuse__q_372 = 0;
     int32_t rand__v_373 = 0;
     int32_t log_draw__v_374 = 0;
     int32_t rand__result_375 = 0;
-    int32_t tie_draw__v_376 = 0;
-    int32_t rand__v_378 = 0;
-    int32_t log_draw__v_379 = 0;
-    int32_t rand__result_380 = 0;
-    int32_t tie_draw__v_381 = 0;
-    int32_t resolve_forced__first_383 = 0;
-    int32_t rand__v_384 = 0;
-    int32_t log_draw__v_385 = 0;
-    int32_t rand__result_386 = 0;
-    int32_t resolve_forced__p_388 = 0;
-    int32_t send_in__p_389 = 0;
-    int32_t send_in__s_390 = 0;
-    int8_t send_in__old_391 = 0;
+    int32_t self_damage__p_376 = 0;
+    int32_t self_damage__q_377 = 0;
+    int8_t self_damage__a_378 = 0;
+    int32_t after_faint__left0_380 = 0;
+    int32_t after_faint__left1_382 = 0;
+    int32_t rand__v_383 = 0;
+    int32_t log_draw__v_384 = 0;
+    int32_t rand__result_385 = 0;
+    int32_t tie_draw__v_386 = 0;
+    int32_t rand__v_388 = 0;
+    int32_t log_draw__v_389 = 0;
+    int32_t rand__result_390 = 0;
+    int32_t tie_draw__v_391 = 0;
+    int32_t resolve_forced__first_393 = 0;
     int32_t rand__v_394 = 0;
     int32_t log_draw__v_395 = 0;
     int32_t rand__result_396 = 0;
-    int32_t tie_draw__v_397 = 0;
-    int32_t rand__v_398 = 0;
-    int32_t log_draw__v_399 = 0;
-    int32_t rand__result_400 = 0;
-    int32_t tie_draw__v_401 = 0;
-    int32_t rand__v_402 = 0;
-    int32_t log_draw__v_403 = 0;
-    int32_t rand__result_404 = 0;
-    int32_t tie_draw__v_405 = 0;
-    int32_t rand__v_406 = 0;
-    int32_t log_draw__v_407 = 0;
-    int32_t rand__result_408 = 0;
-    int32_t tie_draw__v_409 = 0;
+    int32_t resolve_forced__p_398 = 0;
+    int32_t send_in__p_399 = 0;
+    int32_t send_in__s_400 = 0;
+    int8_t send_in__old_401 = 0;
+    int32_t rand__v_404 = 0;
+    int32_t log_draw__v_405 = 0;
+    int32_t rand__result_406 = 0;
+    int32_t tie_draw__v_407 = 0;
+    int32_t rand__v_408 = 0;
+    int32_t log_draw__v_409 = 0;
+    int32_t rand__result_410 = 0;
+    int32_t tie_draw__v_411 = 0;
+    int32_t rand__v_412 = 0;
+    int32_t log_draw__v_413 = 0;
+    int32_t rand__result_414 = 0;
+    int32_t tie_draw__v_415 = 0;
+    int32_t rand__v_416 = 0;
+    int32_t log_draw__v_417 = 0;
+    int32_t rand__result_418 = 0;
+    int32_t tie_draw__v_419 = 0;
     submit__act_70 = m;
     s->ndraws = 0;
     submit__p_71 = s->current_player;
@@ -1022,92 +1033,104 @@ static void effect_move(State *s, int32_t m, Key key)
                                 s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_114, 2) * 24 + _ix(send_in__old_116, 6) * 4 + 3];
                             }
                         }
-                        int32_t _w33 = _wx(send_in__p_114, 2);
-                        if (_w33 >= 0) {
-                            s->active[_w33] = ((int8_t)(send_in__s_115));
-                        }
-                        int32_t _w34 = _wx(send_in__p_114, 2);
-                        if (_w34 >= 0) {
-                            s->sub_hp[_w34] = ((int16_t)(0));
-                        }
-                        s->last_used[0] = ((int16_t)((-1)));
-                        s->last_used[1] = ((int16_t)((-1)));
-                        int32_t _w35 = _wx(send_in__p_114, 2);
-                        if (_w35 >= 0) {
-                            s->recharge[_w35] = false;
-                        }
-                        int32_t _w36 = _wx(send_in__p_114, 2);
-                        if (_w36 >= 0) {
-                            s->charging[_w36] = false;
+                        if ((s->mimic_slot[_ix(send_in__p_114, 2)] >= 0)) {
+                            int32_t _w33 = _wx(send_in__p_114, 2);
+                            int32_t _w34 = _wx(send_in__old_116, 6);
+                            int32_t _w35 = _wx(s->mimic_slot[_ix(send_in__p_114, 2)], 4);
+                            if (_w33 >= 0 && _w34 >= 0 && _w35 >= 0) {
+                                s->moves[_w33 * 24 + _w34 * 4 + _w35] = s->mimic_orig[_ix(send_in__p_114, 2)];
+                            }
+                            int32_t _w36 = _wx(send_in__p_114, 2);
+                            if (_w36 >= 0) {
+                                s->mimic_slot[_w36] = ((int8_t)((-1)));
+                            }
                         }
                         int32_t _w37 = _wx(send_in__p_114, 2);
                         if (_w37 >= 0) {
-                            s->confused[_w37] = ((int8_t)(0));
+                            s->active[_w37] = ((int8_t)(send_in__s_115));
                         }
                         int32_t _w38 = _wx(send_in__p_114, 2);
                         if (_w38 >= 0) {
-                            s->flinch[_w38] = false;
+                            s->sub_hp[_w38] = ((int16_t)(0));
                         }
+                        s->last_used[0] = ((int16_t)((-1)));
+                        s->last_used[1] = ((int16_t)((-1)));
                         int32_t _w39 = _wx(send_in__p_114, 2);
                         if (_w39 >= 0) {
-                            s->reflect[_w39] = false;
+                            s->recharge[_w39] = false;
                         }
                         int32_t _w40 = _wx(send_in__p_114, 2);
                         if (_w40 >= 0) {
-                            s->light_screen[_w40] = false;
+                            s->charging[_w40] = false;
                         }
                         int32_t _w41 = _wx(send_in__p_114, 2);
                         if (_w41 >= 0) {
-                            s->last_slot[_w41] = ((int8_t)(0));
+                            s->confused[_w41] = ((int8_t)(0));
                         }
                         int32_t _w42 = _wx(send_in__p_114, 2);
-                        int32_t _w43 = _wx(send_in__s_115, 6);
-                        if (_w42 >= 0 && _w43 >= 0) {
-                            s->seen[_w42 * 6 + _w43] = s->species[_ix(send_in__p_114, 2) * 6 + _ix(send_in__s_115, 6)];
+                        if (_w42 >= 0) {
+                            s->flinch[_w42] = false;
                         }
-                        for (int32_t send_in__k_117 = 0, _end44 = 6; send_in__k_117 < _end44; send_in__k_117++) {
-                            int32_t _w45 = _wx(send_in__p_114, 2);
-                            if (_w45 >= 0) {
-                                s->boosts[_w45 * 6 + send_in__k_117] = ((int8_t)(0));
+                        int32_t _w43 = _wx(send_in__p_114, 2);
+                        if (_w43 >= 0) {
+                            s->reflect[_w43] = false;
+                        }
+                        int32_t _w44 = _wx(send_in__p_114, 2);
+                        if (_w44 >= 0) {
+                            s->light_screen[_w44] = false;
+                        }
+                        int32_t _w45 = _wx(send_in__p_114, 2);
+                        if (_w45 >= 0) {
+                            s->last_slot[_w45] = ((int8_t)(0));
+                        }
+                        int32_t _w46 = _wx(send_in__p_114, 2);
+                        int32_t _w47 = _wx(send_in__s_115, 6);
+                        if (_w46 >= 0 && _w47 >= 0) {
+                            s->seen[_w46 * 6 + _w47] = s->species[_ix(send_in__p_114, 2) * 6 + _ix(send_in__s_115, 6)];
+                        }
+                        for (int32_t send_in__k_117 = 0, _end48 = 6; send_in__k_117 < _end48; send_in__k_117++) {
+                            int32_t _w49 = _wx(send_in__p_114, 2);
+                            if (_w49 >= 0) {
+                                s->boosts[_w49 * 6 + send_in__k_117] = ((int8_t)(0));
                             }
                         }
-                        for (int32_t send_in__k_118 = 0, _end46 = 4; send_in__k_118 < _end46; send_in__k_118++) {
-                            int32_t _w47 = _wx(send_in__p_114, 2);
-                            if (_w47 >= 0) {
-                                s->mod[_w47 * 4 + send_in__k_118] = s->stats[_ix(send_in__p_114, 2) * 24 + _ix(send_in__s_115, 6) * 4 + send_in__k_118];
+                        for (int32_t send_in__k_118 = 0, _end50 = 4; send_in__k_118 < _end50; send_in__k_118++) {
+                            int32_t _w51 = _wx(send_in__p_114, 2);
+                            if (_w51 >= 0) {
+                                s->mod[_w51 * 4 + send_in__k_118] = s->stats[_ix(send_in__p_114, 2) * 24 + _ix(send_in__s_115, 6) * 4 + send_in__k_118];
                             }
                         }
                         if ((s->status[_ix(send_in__p_114, 2) * 6 + _ix(send_in__s_115, 6)] == 3)) {
-                            int32_t _w48 = _wx(send_in__p_114, 2);
-                            if (_w48 >= 0) {
-                                s->mod[_w48 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_114, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                            int32_t _w52 = _wx(send_in__p_114, 2);
+                            if (_w52 >= 0) {
+                                s->mod[_w52 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_114, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                             }
                         }
                         if ((s->status[_ix(send_in__p_114, 2) * 6 + _ix(send_in__s_115, 6)] == 1)) {
-                            int32_t _w49 = _wx(send_in__p_114, 2);
-                            if (_w49 >= 0) {
-                                s->mod[_w49 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_114, 2) * 4], 2))), ((int16_t)(1)))));
+                            int32_t _w53 = _wx(send_in__p_114, 2);
+                            if (_w53 >= 0) {
+                                s->mod[_w53 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_114, 2) * 4], 2))), ((int16_t)(1)))));
                             }
                         }
-                        int32_t _w50 = _wx(send_in__p_114, 2);
-                        int32_t _w51 = _wx(send_in__s_115, 6);
-                        if (_w50 >= 0 && _w51 >= 0) {
-                            s->speed[_w50 * 6 + _w51] = s->mod[_ix(send_in__p_114, 2) * 4 + 3];
+                        int32_t _w54 = _wx(send_in__p_114, 2);
+                        int32_t _w55 = _wx(send_in__s_115, 6);
+                        if (_w54 >= 0 && _w55 >= 0) {
+                            s->speed[_w54 * 6 + _w55] = s->mod[_ix(send_in__p_114, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                             rand__v_119 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 8), (uint32_t)resolve_turn__k_111)), 2));
                             log_draw__v_120 = rand__v_119;
-                            int32_t _w52 = _wx(s->ndraws, 64);
-                            if (_w52 >= 0) {
-                                s->draws[_w52] = log_draw__v_120;
+                            int32_t _w56 = _wx(s->ndraws, 64);
+                            if (_w56 >= 0) {
+                                s->draws[_w56] = log_draw__v_120;
                             }
-                            int32_t _w53 = _wx(s->ndraws, 64);
-                            if (_w53 >= 0) {
-                                s->draw_lo[_w53] = 0;
+                            int32_t _w57 = _wx(s->ndraws, 64);
+                            if (_w57 >= 0) {
+                                s->draw_lo[_w57] = 0;
                             }
-                            int32_t _w54 = _wx(s->ndraws, 64);
-                            if (_w54 >= 0) {
-                                s->draw_hi[_w54] = 2;
+                            int32_t _w58 = _wx(s->ndraws, 64);
+                            if (_w58 >= 0) {
+                                s->draw_hi[_w58] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
                             rand__result_121 = rand__v_119;
@@ -1116,16 +1139,16 @@ static void effect_move(State *s, int32_t m, Key key)
                         switch_in_damage__p_123 = resolve_turn__p_112;
                         switch_in_damage__a_124 = s->active[_ix(switch_in_damage__p_123, 2)];
                         if (((s->status[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)] == 4) || (s->status[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)] == 1))) {
-                            int32_t _w55 = _wx(switch_in_damage__p_123, 2);
-                            int32_t _w56 = _wx(switch_in_damage__a_124, 6);
-                            if (_w55 >= 0 && _w56 >= 0) {
-                                s->hp[_w55 * 6 + _w56] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                            int32_t _w59 = _wx(switch_in_damage__p_123, 2);
+                            int32_t _w60 = _wx(switch_in_damage__a_124, 6);
+                            if (_w59 >= 0 && _w60 >= 0) {
+                                s->hp[_w59 * 6 + _w60] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let57 = resolve_turn__p_112; int32_t is_fainted__p_125 = _let57; (s->hp[_ix(is_fainted__p_125, 2) * 6 + _ix(s->active[_ix(is_fainted__p_125, 2)], 6)] <= 0); })) {
+                        if (({ int32_t _let61 = resolve_turn__p_112; int32_t is_fainted__p_125 = _let61; (s->hp[_ix(is_fainted__p_125, 2) * 6 + _ix(s->active[_ix(is_fainted__p_125, 2)], 6)] <= 0); })) {
                             resolve_turn__over_110 = true;
-                            after_faint__left0_127 = ({ int32_t _lo58 = 0; int32_t _r60 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_126 = _lo58, _end59 = 6; after_faint__i_126 < _end59; after_faint__i_126++) _r60 += ((s->hp[after_faint__i_126] > 0)) ? 1 : 0; _r60; });
-                            after_faint__left1_129 = ({ int32_t _lo62 = 0; int32_t _r64 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_128 = _lo62, _end63 = 6; after_faint__i_128 < _end63; after_faint__i_128++) _r64 += ((s->hp[1 * 6 + after_faint__i_128] > 0)) ? 1 : 0; _r64; });
+                            after_faint__left0_127 = ({ int32_t _lo62 = 0; int32_t _r64 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_126 = _lo62, _end63 = 6; after_faint__i_126 < _end63; after_faint__i_126++) _r64 += ((s->hp[after_faint__i_126] > 0)) ? 1 : 0; _r64; });
+                            after_faint__left1_129 = ({ int32_t _lo66 = 0; int32_t _r68 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_128 = _lo66, _end67 = 6; after_faint__i_128 < _end67; after_faint__i_128++) _r68 += ((s->hp[1 * 6 + after_faint__i_128] > 0)) ? 1 : 0; _r68; });
                             if (((after_faint__left0_127 == 0) && (after_faint__left1_129 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
@@ -1143,17 +1166,17 @@ static void effect_move(State *s, int32_t m, Key key)
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                             rand__v_130 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 9), (uint32_t)resolve_turn__k_111)), 2));
                             log_draw__v_131 = rand__v_130;
-                            int32_t _w66 = _wx(s->ndraws, 64);
-                            if (_w66 >= 0) {
-                                s->draws[_w66] = log_draw__v_131;
+                            int32_t _w70 = _wx(s->ndraws, 64);
+                            if (_w70 >= 0) {
+                                s->draws[_w70] = log_draw__v_131;
                             }
-                            int32_t _w67 = _wx(s->ndraws, 64);
-                            if (_w67 >= 0) {
-                                s->draw_lo[_w67] = 0;
+                            int32_t _w71 = _wx(s->ndraws, 64);
+                            if (_w71 >= 0) {
+                                s->draw_lo[_w71] = 0;
                             }
-                            int32_t _w68 = _wx(s->ndraws, 64);
-                            if (_w68 >= 0) {
-                                s->draw_hi[_w68] = 2;
+                            int32_t _w72 = _wx(s->ndraws, 64);
+                            if (_w72 >= 0) {
+                                s->draw_hi[_w72] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
                             rand__result_132 = rand__v_130;
@@ -1161,57 +1184,57 @@ static void effect_move(State *s, int32_t m, Key key)
                         }
                     } else {
                         use_move__p_136 = resolve_turn__p_112;
-                        use_move__m_137 = (({ int32_t _let69 = resolve_turn__p_112; int32_t has_pp__p_134 = _let69; ({ int32_t _lo70 = 0; bool _r72 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_135 = _lo70, _end71 = 4; has_pp__k_135 < _end71; has_pp__k_135++) if (((s->moves[_ix(has_pp__p_134, 2) * 24 + _ix(s->active[_ix(has_pp__p_134, 2)], 6) * 4 + has_pp__k_135] >= 0) && (s->pp[_ix(has_pp__p_134, 2) * 24 + _ix(s->active[_ix(has_pp__p_134, 2)], 6) * 4 + has_pp__k_135] > 0))) { _r72 = true; break; } _r72; }); }) ? resolve_turn__act_113 : (-1));
+                        use_move__m_137 = (({ int32_t _let73 = resolve_turn__p_112; int32_t has_pp__p_134 = _let73; ({ int32_t _lo74 = 0; bool _r76 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_135 = _lo74, _end75 = 4; has_pp__k_135 < _end75; has_pp__k_135++) if (((s->moves[_ix(has_pp__p_134, 2) * 24 + _ix(s->active[_ix(has_pp__p_134, 2)], 6) * 4 + has_pp__k_135] >= 0) && (s->pp[_ix(has_pp__p_134, 2) * 24 + _ix(s->active[_ix(has_pp__p_134, 2)], 6) * 4 + has_pp__k_135] > 0))) { _r76 = true; break; } _r76; }); }) ? resolve_turn__act_113 : (-1));
                         use_move__q_138 = _wsub(1, use_move__p_136);
                         use_move__a_139 = s->active[_ix(use_move__p_136, 2)];
                         use_move__d_140 = s->active[_ix(use_move__q_138, 2)];
                         use_move__st_141 = s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)];
                         use_move__can_142 = true;
                         if ((use_move__st_141 == 2)) {
-                            int32_t _w74 = _wx(use_move__p_136, 2);
-                            if (_w74 >= 0) {
-                                s->last_used[_w74] = ((int16_t)((-1)));
+                            int32_t _w78 = _wx(use_move__p_136, 2);
+                            if (_w78 >= 0) {
+                                s->last_used[_w78] = ((int16_t)((-1)));
                             }
                             use_move__can_142 = false;
                         } else if ((use_move__st_141 == 5)) {
-                            int32_t _w75 = _wx(use_move__p_136, 2);
-                            int32_t _w76 = _wx(use_move__a_139, 6);
-                            if (_w75 >= 0 && _w76 >= 0) {
-                                s->sleep[_w75 * 6 + _w76] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], 1)));
+                            int32_t _w79 = _wx(use_move__p_136, 2);
+                            int32_t _w80 = _wx(use_move__a_139, 6);
+                            if (_w79 >= 0 && _w80 >= 0) {
+                                s->sleep[_w79 * 6 + _w80] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], 1)));
                             }
-                            int32_t _w77 = _wx(use_move__p_136, 2);
-                            if (_w77 >= 0) {
-                                s->last_used[_w77] = ((int16_t)((-1)));
+                            int32_t _w81 = _wx(use_move__p_136, 2);
+                            if (_w81 >= 0) {
+                                s->last_used[_w81] = ((int16_t)((-1)));
                             }
                             use_move__can_142 = false;
                         } else if (s->flinch[_ix(use_move__p_136, 2)]) {
                             use_move__can_142 = false;
                         } else if (s->recharge[_ix(use_move__p_136, 2)]) {
-                            int32_t _w78 = _wx(use_move__p_136, 2);
-                            if (_w78 >= 0) {
-                                s->recharge[_w78] = false;
+                            int32_t _w82 = _wx(use_move__p_136, 2);
+                            if (_w82 >= 0) {
+                                s->recharge[_w82] = false;
                             }
                             use_move__can_142 = false;
                         } else {
                             if ((s->confused[_ix(use_move__p_136, 2)] > 0)) {
-                                int32_t _w79 = _wx(use_move__p_136, 2);
-                                if (_w79 >= 0) {
-                                    s->confused[_w79] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_136, 2)], 1)));
+                                int32_t _w83 = _wx(use_move__p_136, 2);
+                                if (_w83 >= 0) {
+                                    s->confused[_w83] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_136, 2)], 1)));
                                 }
                                 if ((s->confused[_ix(use_move__p_136, 2)] > 0)) {
                                     chance__v_143 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_111)), 256);
                                     log_draw__v_144 = chance__v_143;
-                                    int32_t _w80 = _wx(s->ndraws, 64);
-                                    if (_w80 >= 0) {
-                                        s->draws[_w80] = log_draw__v_144;
+                                    int32_t _w84 = _wx(s->ndraws, 64);
+                                    if (_w84 >= 0) {
+                                        s->draws[_w84] = log_draw__v_144;
                                     }
-                                    int32_t _w81 = _wx(s->ndraws, 64);
-                                    if (_w81 >= 0) {
-                                        s->draw_lo[_w81] = 0;
+                                    int32_t _w85 = _wx(s->ndraws, 64);
+                                    if (_w85 >= 0) {
+                                        s->draw_lo[_w85] = 0;
                                     }
-                                    int32_t _w82 = _wx(s->ndraws, 64);
-                                    if (_w82 >= 0) {
-                                        s->draw_hi[_w82] = 256;
+                                    int32_t _w86 = _wx(s->ndraws, 64);
+                                    if (_w86 >= 0) {
+                                        s->draw_hi[_w86] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
                                     chance__result_145 = (chance__v_143 < 128);
@@ -1227,21 +1250,21 @@ static void effect_move(State *s, int32_t m, Key key)
                                         s->last_damage = self_damage__dmg_151;
                                         if ((s->sub_hp[_ix(self_damage__p_150, 2)] > 0)) {
                                             if ((s->sub_hp[_ix(self_damage__q_152, 2)] > 0)) {
-                                                int32_t _w83 = _wx(self_damage__q_152, 2);
-                                                if (_w83 >= 0) {
-                                                    s->sub_hp[_w83] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_152, 2)])), self_damage__dmg_151), 0)));
+                                                int32_t _w87 = _wx(self_damage__q_152, 2);
+                                                if (_w87 >= 0) {
+                                                    s->sub_hp[_w87] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_152, 2)])), self_damage__dmg_151), 0)));
                                                 }
                                             }
                                         } else {
-                                            int32_t _w84 = _wx(self_damage__p_150, 2);
-                                            int32_t _w85 = _wx(self_damage__a_153, 6);
-                                            if (_w84 >= 0 && _w85 >= 0) {
-                                                s->hp[_w84 * 6 + _w85] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_150, 2) * 6 + _ix(self_damage__a_153, 6)])), self_damage__dmg_151), 0)));
+                                            int32_t _w88 = _wx(self_damage__p_150, 2);
+                                            int32_t _w89 = _wx(self_damage__a_153, 6);
+                                            if (_w88 >= 0 && _w89 >= 0) {
+                                                s->hp[_w88 * 6 + _w89] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_150, 2) * 6 + _ix(self_damage__a_153, 6)])), self_damage__dmg_151), 0)));
                                             }
                                         }
-                                        int32_t _w86 = _wx(use_move__p_136, 2);
-                                        if (_w86 >= 0) {
-                                            s->charging[_w86] = false;
+                                        int32_t _w90 = _wx(use_move__p_136, 2);
+                                        if (_w90 >= 0) {
+                                            s->charging[_w90] = false;
                                         }
                                         use_move__can_142 = false;
                                     }
@@ -1250,26 +1273,26 @@ static void effect_move(State *s, int32_t m, Key key)
                             if ((use_move__can_142 && (use_move__st_141 == 3))) {
                                 chance__v_154 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_111)), 256);
                                 log_draw__v_155 = chance__v_154;
-                                int32_t _w87 = _wx(s->ndraws, 64);
-                                if (_w87 >= 0) {
-                                    s->draws[_w87] = log_draw__v_155;
+                                int32_t _w91 = _wx(s->ndraws, 64);
+                                if (_w91 >= 0) {
+                                    s->draws[_w91] = log_draw__v_155;
                                 }
-                                int32_t _w88 = _wx(s->ndraws, 64);
-                                if (_w88 >= 0) {
-                                    s->draw_lo[_w88] = 0;
+                                int32_t _w92 = _wx(s->ndraws, 64);
+                                if (_w92 >= 0) {
+                                    s->draw_lo[_w92] = 0;
                                 }
-                                int32_t _w89 = _wx(s->ndraws, 64);
-                                if (_w89 >= 0) {
-                                    s->draw_hi[_w89] = 256;
+                                int32_t _w93 = _wx(s->ndraws, 64);
+                                if (_w93 >= 0) {
+                                    s->draw_hi[_w93] = 256;
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
                                 chance__result_156 = (chance__v_154 < 63);
                                 use_move__full_157 = chance__result_156;
                                 use_move__can_142 = (!use_move__full_157);
                                 if (use_move__full_157) {
-                                    int32_t _w90 = _wx(use_move__p_136, 2);
-                                    if (_w90 >= 0) {
-                                        s->charging[_w90] = false;
+                                    int32_t _w94 = _wx(use_move__p_136, 2);
+                                    if (_w94 >= 0) {
+                                        s->charging[_w94] = false;
                                     }
                                 }
                             }
@@ -1286,39 +1309,39 @@ static void effect_move(State *s, int32_t m, Key key)
                             mirror_move__a_163 = s->active[_ix(mirror_move__p_161, 2)];
                             mirror_move__copied_164 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_161), 2)]));
                             if (((mirror_move__m_162 >= 0) && (!((mirror_move__copied_164 >= 0) && (MOVES__kind[_ix(mirror_move__copied_164, 165)] == 17))))) {
-                                int32_t _w91 = _wx(mirror_move__p_161, 2);
-                                int32_t _w92 = _wx(mirror_move__a_163, 6);
-                                int32_t _w93 = _wx(mirror_move__m_162, 4);
-                                if (_w91 >= 0 && _w92 >= 0 && _w93 >= 0) {
-                                    s->pp[_w91 * 24 + _w92 * 4 + _w93] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_161, 2) * 24 + _ix(mirror_move__a_163, 6) * 4 + _ix(mirror_move__m_162, 4)], 63))), 64)));
+                                int32_t _w95 = _wx(mirror_move__p_161, 2);
+                                int32_t _w96 = _wx(mirror_move__a_163, 6);
+                                int32_t _w97 = _wx(mirror_move__m_162, 4);
+                                if (_w95 >= 0 && _w96 >= 0 && _w97 >= 0) {
+                                    s->pp[_w95 * 24 + _w96 * 4 + _w97] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_161, 2) * 24 + _ix(mirror_move__a_163, 6) * 4 + _ix(mirror_move__m_162, 4)], 63))), 64)));
                                 }
-                                int32_t _w94 = _wx(mirror_move__p_161, 2);
-                                int32_t _w95 = _wx(mirror_move__a_163, 6);
-                                int32_t _w96 = _wx(mirror_move__m_162, 4);
-                                if (_w94 >= 0 && _w95 >= 0 && _w96 >= 0) {
-                                    s->seen_moves[_w94 * 24 + _w95 * 4 + _w96] = s->moves[_ix(mirror_move__p_161, 2) * 24 + _ix(mirror_move__a_163, 6) * 4 + _ix(mirror_move__m_162, 4)];
+                                int32_t _w98 = _wx(mirror_move__p_161, 2);
+                                int32_t _w99 = _wx(mirror_move__a_163, 6);
+                                int32_t _w100 = _wx(mirror_move__m_162, 4);
+                                if (_w98 >= 0 && _w99 >= 0 && _w100 >= 0) {
+                                    s->seen_moves[_w98 * 24 + _w99 * 4 + _w100] = s->moves[_ix(mirror_move__p_161, 2) * 24 + _ix(mirror_move__a_163, 6) * 4 + _ix(mirror_move__m_162, 4)];
                                 }
                             }
                             s->last_damage = 0;
-                            int32_t _w97 = _wx(mirror_move__p_161, 2);
-                            if (_w97 >= 0) {
-                                s->used_move[_w97] = ((int16_t)(118));
+                            int32_t _w101 = _wx(mirror_move__p_161, 2);
+                            if (_w101 >= 0) {
+                                s->used_move[_w101] = ((int16_t)(118));
                             }
-                            int32_t _w98 = _wx(mirror_move__p_161, 2);
-                            if (_w98 >= 0) {
-                                s->last_used[_w98] = ((int16_t)(118));
+                            int32_t _w102 = _wx(mirror_move__p_161, 2);
+                            if (_w102 >= 0) {
+                                s->last_used[_w102] = ((int16_t)(118));
                             }
                             if ((mirror_move__copied_164 == 118)) {
                                 mirror_move__copied_164 = (-1);
                             }
                             if ((mirror_move__copied_164 >= 0)) {
-                                int32_t _w99 = _wx(mirror_move__p_161, 2);
-                                if (_w99 >= 0) {
-                                    s->last_move[_w99] = ((int16_t)(mirror_move__copied_164));
+                                int32_t _w103 = _wx(mirror_move__p_161, 2);
+                                if (_w103 >= 0) {
+                                    s->last_move[_w103] = ((int16_t)(mirror_move__copied_164));
                                 }
-                                int32_t _w100 = _wx(mirror_move__p_161, 2);
-                                if (_w100 >= 0) {
-                                    s->shown_move[_w100] = ((int16_t)(mirror_move__copied_164));
+                                int32_t _w104 = _wx(mirror_move__p_161, 2);
+                                if (_w104 >= 0) {
+                                    s->shown_move[_w104] = ((int16_t)(mirror_move__copied_164));
                                 }
                             }
                             mirror_move__result_165 = mirror_move__copied_164;
@@ -1326,23 +1349,23 @@ static void effect_move(State *s, int32_t m, Key key)
                             use_move__slot_159 = (-1);
                         }
                         if ((use_move__can_142 && (use_move__mv_160 >= 0))) {
-                            int32_t _w101 = _wx(use_move__p_136, 2);
-                            if (_w101 >= 0) {
-                                s->used_move[_w101] = ((int16_t)(use_move__mv_160));
+                            int32_t _w105 = _wx(use_move__p_136, 2);
+                            if (_w105 >= 0) {
+                                s->used_move[_w105] = ((int16_t)(use_move__mv_160));
                             }
                             if (((MOVES__kind[_ix(use_move__mv_160, 165)] == 17) && (!s->charging[_ix(use_move__p_136, 2)]))) {
-                                int32_t _w102 = _wx(use_move__p_136, 2);
-                                if (_w102 >= 0) {
-                                    s->charging[_w102] = true;
+                                int32_t _w106 = _wx(use_move__p_136, 2);
+                                if (_w106 >= 0) {
+                                    s->charging[_w106] = true;
                                 }
                             } else {
-                                int32_t _w103 = _wx(use_move__p_136, 2);
-                                if (_w103 >= 0) {
-                                    s->charging[_w103] = false;
+                                int32_t _w107 = _wx(use_move__p_136, 2);
+                                if (_w107 >= 0) {
+                                    s->charging[_w107] = false;
                                 }
-                                int32_t _w104 = _wx(use_move__p_136, 2);
-                                if (_w104 >= 0) {
-                                    s->last_used[_w104] = ((int16_t)(use_move__mv_160));
+                                int32_t _w108 = _wx(use_move__p_136, 2);
+                                if (_w108 >= 0) {
+                                    s->last_used[_w108] = ((int16_t)(use_move__mv_160));
                                 }
                                 use_move_hit__p_166 = use_move__p_136;
                                 use_move_hit__m_167 = use_move__slot_159;
@@ -1351,24 +1374,24 @@ static void effect_move(State *s, int32_t m, Key key)
                                 use_move_hit__a_170 = s->active[_ix(use_move_hit__p_166, 2)];
                                 use_move_hit__d_171 = s->active[_ix(use_move_hit__q_169, 2)];
                                 if (((use_move_hit__m_167 >= 0) && (s->moves[_ix(use_move_hit__p_166, 2) * 24 + _ix(use_move_hit__a_170, 6) * 4 + _ix(use_move_hit__m_167, 4)] >= 0))) {
-                                    int32_t _w105 = _wx(use_move_hit__p_166, 2);
-                                    int32_t _w106 = _wx(use_move_hit__a_170, 6);
-                                    int32_t _w107 = _wx(use_move_hit__m_167, 4);
-                                    if (_w105 >= 0 && _w106 >= 0 && _w107 >= 0) {
-                                        s->pp[_w105 * 24 + _w106 * 4 + _w107] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_166, 2) * 24 + _ix(use_move_hit__a_170, 6) * 4 + _ix(use_move_hit__m_167, 4)], 63))), 64)));
+                                    int32_t _w109 = _wx(use_move_hit__p_166, 2);
+                                    int32_t _w110 = _wx(use_move_hit__a_170, 6);
+                                    int32_t _w111 = _wx(use_move_hit__m_167, 4);
+                                    if (_w109 >= 0 && _w110 >= 0 && _w111 >= 0) {
+                                        s->pp[_w109 * 24 + _w110 * 4 + _w111] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_166, 2) * 24 + _ix(use_move_hit__a_170, 6) * 4 + _ix(use_move_hit__m_167, 4)], 63))), 64)));
                                     }
-                                    int32_t _w108 = _wx(use_move_hit__p_166, 2);
-                                    int32_t _w109 = _wx(use_move_hit__a_170, 6);
-                                    int32_t _w110 = _wx(use_move_hit__m_167, 4);
-                                    if (_w108 >= 0 && _w109 >= 0 && _w110 >= 0) {
-                                        s->seen_moves[_w108 * 24 + _w109 * 4 + _w110] = s->moves[_ix(use_move_hit__p_166, 2) * 24 + _ix(use_move_hit__a_170, 6) * 4 + _ix(use_move_hit__m_167, 4)];
+                                    int32_t _w112 = _wx(use_move_hit__p_166, 2);
+                                    int32_t _w113 = _wx(use_move_hit__a_170, 6);
+                                    int32_t _w114 = _wx(use_move_hit__m_167, 4);
+                                    if (_w112 >= 0 && _w113 >= 0 && _w114 >= 0) {
+                                        s->seen_moves[_w112 * 24 + _w113 * 4 + _w114] = s->moves[_ix(use_move_hit__p_166, 2) * 24 + _ix(use_move_hit__a_170, 6) * 4 + _ix(use_move_hit__m_167, 4)];
                                     }
                                 }
                                 use_move_hit__sd_172 = s->species[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)];
-                                use_move_hit__immune_179 = (MOVES__type_immunity[_ix(use_move_hit__mv_168, 165)] && ((({ int16_t _let111 = MOVES__type[_ix(use_move_hit__mv_168, 165)]; int16_t effectiveness__mt_173 = _let111; ({ int16_t _let112 = SPECIES__type1[_ix(use_move_hit__sd_172, 151)]; int16_t effectiveness__dt_174 = _let112; ({ int16_t _let113[15]; _let113[0] = TC__bug[_ix(effectiveness__mt_173, 15)]; _let113[1] = TC__fire[_ix(effectiveness__mt_173, 15)]; _let113[2] = TC__ghost[_ix(effectiveness__mt_173, 15)]; _let113[3] = TC__ice[_ix(effectiveness__mt_173, 15)]; _let113[4] = TC__poison[_ix(effectiveness__mt_173, 15)]; _let113[5] = TC__psychic[_ix(effectiveness__mt_173, 15)]; _let113[6] = TC__electric[_ix(effectiveness__mt_173, 15)]; _let113[7] = TC__grass[_ix(effectiveness__mt_173, 15)]; _let113[8] = TC__dragon[_ix(effectiveness__mt_173, 15)]; _let113[9] = TC__fighting[_ix(effectiveness__mt_173, 15)]; _let113[10] = TC__flying[_ix(effectiveness__mt_173, 15)]; _let113[11] = TC__ground[_ix(effectiveness__mt_173, 15)]; _let113[12] = TC__normal[_ix(effectiveness__mt_173, 15)]; _let113[13] = TC__rock[_ix(effectiveness__mt_173, 15)]; _let113[14] = TC__water[_ix(effectiveness__mt_173, 15)]; int16_t effectiveness__row_175[15]; memcpy(effectiveness__row_175, _let113, sizeof effectiveness__row_175); (((effectiveness__dt_174 < 0) || (effectiveness__mt_173 == 15)) ? ((int16_t)(10)) : effectiveness__row_175[_ix(effectiveness__dt_174, 15)]); }); }); }) == 0) || (({ int16_t _let114 = MOVES__type[_ix(use_move_hit__mv_168, 165)]; int16_t effectiveness__mt_176 = _let114; ({ int16_t _let115 = SPECIES__type2[_ix(use_move_hit__sd_172, 151)]; int16_t effectiveness__dt_177 = _let115; ({ int16_t _let116[15]; _let116[0] = TC__bug[_ix(effectiveness__mt_176, 15)]; _let116[1] = TC__fire[_ix(effectiveness__mt_176, 15)]; _let116[2] = TC__ghost[_ix(effectiveness__mt_176, 15)]; _let116[3] = TC__ice[_ix(effectiveness__mt_176, 15)]; _let116[4] = TC__poison[_ix(effectiveness__mt_176, 15)]; _let116[5] = TC__psychic[_ix(effectiveness__mt_176, 15)]; _let116[6] = TC__electric[_ix(effectiveness__mt_176, 15)]; _let116[7] = TC__grass[_ix(effectiveness__mt_176, 15)]; _let116[8] = TC__dragon[_ix(effectiveness__mt_176, 15)]; _let116[9] = TC__fighting[_ix(effectiveness__mt_176, 15)]; _let116[10] = TC__flying[_ix(effectiveness__mt_176, 15)]; _let116[11] = TC__ground[_ix(effectiveness__mt_176, 15)]; _let116[12] = TC__normal[_ix(effectiveness__mt_176, 15)]; _let116[13] = TC__rock[_ix(effectiveness__mt_176, 15)]; _let116[14] = TC__water[_ix(effectiveness__mt_176, 15)]; int16_t effectiveness__row_178[15]; memcpy(effectiveness__row_178, _let116, sizeof effectiveness__row_178); (((effectiveness__dt_177 < 0) || (effectiveness__mt_176 == 15)) ? ((int16_t)(10)) : effectiveness__row_178[_ix(effectiveness__dt_177, 15)]); }); }); }) == 0)));
+                                use_move_hit__immune_179 = (MOVES__type_immunity[_ix(use_move_hit__mv_168, 165)] && ((({ int16_t _let115 = MOVES__type[_ix(use_move_hit__mv_168, 165)]; int16_t effectiveness__mt_173 = _let115; ({ int16_t _let116 = SPECIES__type1[_ix(use_move_hit__sd_172, 151)]; int16_t effectiveness__dt_174 = _let116; ({ int16_t _let117[15]; _let117[0] = TC__bug[_ix(effectiveness__mt_173, 15)]; _let117[1] = TC__fire[_ix(effectiveness__mt_173, 15)]; _let117[2] = TC__ghost[_ix(effectiveness__mt_173, 15)]; _let117[3] = TC__ice[_ix(effectiveness__mt_173, 15)]; _let117[4] = TC__poison[_ix(effectiveness__mt_173, 15)]; _let117[5] = TC__psychic[_ix(effectiveness__mt_173, 15)]; _let117[6] = TC__electric[_ix(effectiveness__mt_173, 15)]; _let117[7] = TC__grass[_ix(effectiveness__mt_173, 15)]; _let117[8] = TC__dragon[_ix(effectiveness__mt_173, 15)]; _let117[9] = TC__fighting[_ix(effectiveness__mt_173, 15)]; _let117[10] = TC__flying[_ix(effectiveness__mt_173, 15)]; _let117[11] = TC__ground[_ix(effectiveness__mt_173, 15)]; _let117[12] = TC__normal[_ix(effectiveness__mt_173, 15)]; _let117[13] = TC__rock[_ix(effectiveness__mt_173, 15)]; _let117[14] = TC__water[_ix(effectiveness__mt_173, 15)]; int16_t effectiveness__row_175[15]; memcpy(effectiveness__row_175, _let117, sizeof effectiveness__row_175); (((effectiveness__dt_174 < 0) || (effectiveness__mt_173 == 15)) ? ((int16_t)(10)) : effectiveness__row_175[_ix(effectiveness__dt_174, 15)]); }); }); }) == 0) || (({ int16_t _let118 = MOVES__type[_ix(use_move_hit__mv_168, 165)]; int16_t effectiveness__mt_176 = _let118; ({ int16_t _let119 = SPECIES__type2[_ix(use_move_hit__sd_172, 151)]; int16_t effectiveness__dt_177 = _let119; ({ int16_t _let120[15]; _let120[0] = TC__bug[_ix(effectiveness__mt_176, 15)]; _let120[1] = TC__fire[_ix(effectiveness__mt_176, 15)]; _let120[2] = TC__ghost[_ix(effectiveness__mt_176, 15)]; _let120[3] = TC__ice[_ix(effectiveness__mt_176, 15)]; _let120[4] = TC__poison[_ix(effectiveness__mt_176, 15)]; _let120[5] = TC__psychic[_ix(effectiveness__mt_176, 15)]; _let120[6] = TC__electric[_ix(effectiveness__mt_176, 15)]; _let120[7] = TC__grass[_ix(effectiveness__mt_176, 15)]; _let120[8] = TC__dragon[_ix(effectiveness__mt_176, 15)]; _let120[9] = TC__fighting[_ix(effectiveness__mt_176, 15)]; _let120[10] = TC__flying[_ix(effectiveness__mt_176, 15)]; _let120[11] = TC__ground[_ix(effectiveness__mt_176, 15)]; _let120[12] = TC__normal[_ix(effectiveness__mt_176, 15)]; _let120[13] = TC__rock[_ix(effectiveness__mt_176, 15)]; _let120[14] = TC__water[_ix(effectiveness__mt_176, 15)]; int16_t effectiveness__row_178[15]; memcpy(effectiveness__row_178, _let120, sizeof effectiveness__row_178); (((effectiveness__dt_177 < 0) || (effectiveness__mt_176 == 15)) ? ((int16_t)(10)) : effectiveness__row_178[_ix(effectiveness__dt_177, 15)]); }); }); }) == 0)));
                                 use_move_hit__kind_180 = MOVES__kind[_ix(use_move_hit__mv_168, 165)];
                                 use_move_hit__broke_181 = false;
-                                if ((!({ int32_t _lo117 = 0; bool _r119 = false; for (int32_t use_move_hit__i_182 = _lo117, _end118 = 24; use_move_hit__i_182 < _end118; use_move_hit__i_182++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_182] == use_move_hit__mv_168)) { _r119 = true; break; } _r119; }))) {
+                                if ((!({ int32_t _lo121 = 0; bool _r123 = false; for (int32_t use_move_hit__i_182 = _lo121, _end122 = 24; use_move_hit__i_182 < _end122; use_move_hit__i_182++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_182] == use_move_hit__mv_168)) { _r123 = true; break; } _r123; }))) {
                                     s->last_damage = 0;
                                 }
                                 if ((!use_move_hit__immune_179)) {
@@ -1381,17 +1404,17 @@ static void effect_move(State *s, int32_t m, Key key)
                                         chance__num_186 = _imin(_imax(use_move_hit__acc_185, 1), 255);
                                         chance__v_187 = _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_111)), 256);
                                         log_draw__v_188 = chance__v_187;
-                                        int32_t _w121 = _wx(s->ndraws, 64);
-                                        if (_w121 >= 0) {
-                                            s->draws[_w121] = log_draw__v_188;
+                                        int32_t _w125 = _wx(s->ndraws, 64);
+                                        if (_w125 >= 0) {
+                                            s->draws[_w125] = log_draw__v_188;
                                         }
-                                        int32_t _w122 = _wx(s->ndraws, 64);
-                                        if (_w122 >= 0) {
-                                            s->draw_lo[_w122] = 0;
+                                        int32_t _w126 = _wx(s->ndraws, 64);
+                                        if (_w126 >= 0) {
+                                            s->draw_lo[_w126] = 0;
                                         }
-                                        int32_t _w123 = _wx(s->ndraws, 64);
-                                        if (_w123 >= 0) {
-                                            s->draw_hi[_w123] = 256;
+                                        int32_t _w127 = _wx(s->ndraws, 64);
+                                        if (_w127 >= 0) {
+                                            s->draw_hi[_w127] = 256;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
                                         chance__result_189 = (chance__v_187 < chance__num_186);
@@ -1406,14 +1429,14 @@ static void effect_move(State *s, int32_t m, Key key)
                                     use_move_hit__hit_183 = (use_move_hit__hit_183 && (!use_move_hit__blocked_192));
                                     if (((use_move_hit__hit_183 && (MOVES__power[_ix(use_move_hit__mv_168, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_168, 165)] >= 0))) {
                                         if (use_move_hit__sure_184) {
-                                            int32_t _w124 = _wx(use_move_hit__q_169, 2);
-                                            int32_t _w125 = _wx(use_move_hit__d_171, 6);
-                                            if (_w124 >= 0 && _w125 >= 0) {
-                                                s->status[_w124 * 6 + _w125] = ((int8_t)(0));
+                                            int32_t _w128 = _wx(use_move_hit__q_169, 2);
+                                            int32_t _w129 = _wx(use_move_hit__d_171, 6);
+                                            if (_w128 >= 0 && _w129 >= 0) {
+                                                s->status[_w128 * 6 + _w129] = ((int8_t)(0));
                                             }
-                                            int32_t _w126 = _wx(use_move_hit__q_169, 2);
-                                            if (_w126 >= 0) {
-                                                s->recharge[_w126] = false;
+                                            int32_t _w130 = _wx(use_move_hit__q_169, 2);
+                                            if (_w130 >= 0) {
+                                                s->recharge[_w130] = false;
                                             }
                                         }
                                         set_status__q_193 = use_move_hit__q_169;
@@ -1423,44 +1446,44 @@ static void effect_move(State *s, int32_t m, Key key)
                                         set_status__poison_197 = ((set_status__st_194 == 4) || (set_status__st_194 == 6));
                                         set_status__blocked_198 = (set_status__poison_197 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_196, 151)]] || ((SPECIES__type2[_ix(set_status__sd_196, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_196, 151)], 15)])));
                                         if ((((s->status[_ix(set_status__q_193, 2) * 6 + _ix(set_status__d_195, 6)] == 0) && (s->hp[_ix(set_status__q_193, 2) * 6 + _ix(set_status__d_195, 6)] > 0)) && (!set_status__blocked_198))) {
-                                            int32_t _w127 = _wx(set_status__q_193, 2);
-                                            int32_t _w128 = _wx(set_status__d_195, 6);
-                                            if (_w127 >= 0 && _w128 >= 0) {
-                                                s->status[_w127 * 6 + _w128] = ((int8_t)(set_status__st_194));
+                                            int32_t _w131 = _wx(set_status__q_193, 2);
+                                            int32_t _w132 = _wx(set_status__d_195, 6);
+                                            if (_w131 >= 0 && _w132 >= 0) {
+                                                s->status[_w131 * 6 + _w132] = ((int8_t)(set_status__st_194));
                                             }
                                             if ((set_status__st_194 == 5)) {
                                                 rand__v_199 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_111)), 7));
                                                 log_draw__v_200 = rand__v_199;
-                                                int32_t _w129 = _wx(s->ndraws, 64);
-                                                if (_w129 >= 0) {
-                                                    s->draws[_w129] = log_draw__v_200;
+                                                int32_t _w133 = _wx(s->ndraws, 64);
+                                                if (_w133 >= 0) {
+                                                    s->draws[_w133] = log_draw__v_200;
                                                 }
-                                                int32_t _w130 = _wx(s->ndraws, 64);
-                                                if (_w130 >= 0) {
-                                                    s->draw_lo[_w130] = 1;
+                                                int32_t _w134 = _wx(s->ndraws, 64);
+                                                if (_w134 >= 0) {
+                                                    s->draw_lo[_w134] = 1;
                                                 }
-                                                int32_t _w131 = _wx(s->ndraws, 64);
-                                                if (_w131 >= 0) {
-                                                    s->draw_hi[_w131] = 8;
+                                                int32_t _w135 = _wx(s->ndraws, 64);
+                                                if (_w135 >= 0) {
+                                                    s->draw_hi[_w135] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
                                                 rand__result_201 = rand__v_199;
-                                                int32_t _w132 = _wx(set_status__q_193, 2);
-                                                int32_t _w133 = _wx(set_status__d_195, 6);
-                                                if (_w132 >= 0 && _w133 >= 0) {
-                                                    s->sleep[_w132 * 6 + _w133] = ((int8_t)(rand__result_201));
+                                                int32_t _w136 = _wx(set_status__q_193, 2);
+                                                int32_t _w137 = _wx(set_status__d_195, 6);
+                                                if (_w136 >= 0 && _w137 >= 0) {
+                                                    s->sleep[_w136 * 6 + _w137] = ((int8_t)(rand__result_201));
                                                 }
                                             }
                                             if ((set_status__st_194 == 3)) {
-                                                int32_t _w134 = _wx(set_status__q_193, 2);
-                                                if (_w134 >= 0) {
-                                                    s->mod[_w134 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_193, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                int32_t _w138 = _wx(set_status__q_193, 2);
+                                                if (_w138 >= 0) {
+                                                    s->mod[_w138 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_193, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
                                             if ((set_status__st_194 == 1)) {
-                                                int32_t _w135 = _wx(set_status__q_193, 2);
-                                                if (_w135 >= 0) {
-                                                    s->mod[_w135 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_193, 2) * 4], 2))), ((int16_t)(1)))));
+                                                int32_t _w139 = _wx(set_status__q_193, 2);
+                                                if (_w139 >= 0) {
+                                                    s->mod[_w139 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_193, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
@@ -1482,7 +1505,7 @@ static void effect_move(State *s, int32_t m, Key key)
                                         apply_boosts__deltas_211[4] = apply_boosts__dacc_209;
                                         apply_boosts__deltas_211[5] = apply_boosts__deva_210;
                                         apply_boosts__any_ok_212 = false;
-                                        for (int32_t apply_boosts__k_213 = 0, _end136 = 6; apply_boosts__k_213 < _end136; apply_boosts__k_213++) {
+                                        for (int32_t apply_boosts__k_213 = 0, _end140 = 6; apply_boosts__k_213 < _end140; apply_boosts__k_213++) {
                                             boost_stat__q_214 = apply_boosts__q_203;
                                             boost_stat__k_215 = apply_boosts__k_213;
                                             boost_stat__delta_216 = apply_boosts__deltas_211[apply_boosts__k_213];
@@ -1492,30 +1515,30 @@ static void effect_move(State *s, int32_t m, Key key)
                                             boost_stat__ok_220 = false;
                                             if (((((boost_stat__delta_216 != 0) && (s->hp[_ix(boost_stat__q_214, 2) * 6 + _ix(boost_stat__a_217, 6)] > 0)) && (!((boost_stat__delta_216 > 0) && (boost_stat__b_218 >= 6)))) && (!((boost_stat__delta_216 < 0) && (boost_stat__b_218 <= (-6)))))) {
                                                 if ((boost_stat__k_215 >= 4)) {
-                                                    int32_t _w137 = _wx(boost_stat__q_214, 2);
-                                                    int32_t _w138 = _wx(boost_stat__k_215, 6);
-                                                    if (_w137 >= 0 && _w138 >= 0) {
-                                                        s->boosts[_w137 * 6 + _w138] = ((int8_t)(boost_stat__nb_219));
-                                                    }
-                                                    boost_stat__ok_220 = true;
-                                                } else if ((((boost_stat__delta_216 > 0) && (s->mod[_ix(boost_stat__q_214, 2) * 4 + _ix(boost_stat__k_215, 4)] == 999)) || ((boost_stat__delta_216 < 0) && (s->mod[_ix(boost_stat__q_214, 2) * 4 + _ix(boost_stat__k_215, 4)] == 1)))) {
-                                                    int32_t _w139 = _wx(boost_stat__q_214, 2);
-                                                    int32_t _w140 = _wx(boost_stat__k_215, 6);
-                                                    if (_w139 >= 0 && _w140 >= 0) {
-                                                        s->boosts[_w139 * 6 + _w140] = ((int8_t)(((boost_stat__delta_216 > 0) ? _wsub(boost_stat__nb_219, 1) : _wadd(boost_stat__nb_219, 1))));
-                                                    }
-                                                } else {
                                                     int32_t _w141 = _wx(boost_stat__q_214, 2);
                                                     int32_t _w142 = _wx(boost_stat__k_215, 6);
                                                     if (_w141 >= 0 && _w142 >= 0) {
                                                         s->boosts[_w141 * 6 + _w142] = ((int8_t)(boost_stat__nb_219));
                                                     }
                                                     boost_stat__ok_220 = true;
-                                                    boost_stat__m_221 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_214, 2) * 24 + _ix(boost_stat__a_217, 6) * 4 + _ix(boost_stat__k_215, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_219, 6), 13)]), 100), 1);
+                                                } else if ((((boost_stat__delta_216 > 0) && (s->mod[_ix(boost_stat__q_214, 2) * 4 + _ix(boost_stat__k_215, 4)] == 999)) || ((boost_stat__delta_216 < 0) && (s->mod[_ix(boost_stat__q_214, 2) * 4 + _ix(boost_stat__k_215, 4)] == 1)))) {
                                                     int32_t _w143 = _wx(boost_stat__q_214, 2);
-                                                    int32_t _w144 = _wx(boost_stat__k_215, 4);
+                                                    int32_t _w144 = _wx(boost_stat__k_215, 6);
                                                     if (_w143 >= 0 && _w144 >= 0) {
-                                                        s->mod[_w143 * 4 + _w144] = ((int16_t)(((boost_stat__delta_216 > 0) ? _imin(boost_stat__m_221, 999) : boost_stat__m_221)));
+                                                        s->boosts[_w143 * 6 + _w144] = ((int8_t)(((boost_stat__delta_216 > 0) ? _wsub(boost_stat__nb_219, 1) : _wadd(boost_stat__nb_219, 1))));
+                                                    }
+                                                } else {
+                                                    int32_t _w145 = _wx(boost_stat__q_214, 2);
+                                                    int32_t _w146 = _wx(boost_stat__k_215, 6);
+                                                    if (_w145 >= 0 && _w146 >= 0) {
+                                                        s->boosts[_w145 * 6 + _w146] = ((int8_t)(boost_stat__nb_219));
+                                                    }
+                                                    boost_stat__ok_220 = true;
+                                                    boost_stat__m_221 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_214, 2) * 24 + _ix(boost_stat__a_217, 6) * 4 + _ix(boost_stat__k_215, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_219, 6), 13)]), 100), 1);
+                                                    int32_t _w147 = _wx(boost_stat__q_214, 2);
+                                                    int32_t _w148 = _wx(boost_stat__k_215, 4);
+                                                    if (_w147 >= 0 && _w148 >= 0) {
+                                                        s->mod[_w147 * 4 + _w148] = ((int16_t)(((boost_stat__delta_216 > 0) ? _imin(boost_stat__m_221, 999) : boost_stat__m_221)));
                                                     }
                                                 }
                                             }
@@ -1525,15 +1548,15 @@ static void effect_move(State *s, int32_t m, Key key)
                                         }
                                         if (apply_boosts__any_ok_212) {
                                             if ((s->status[_ix(apply_boosts__f_204, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_204, 2)], 6)] == 3)) {
-                                                int32_t _w145 = _wx(apply_boosts__f_204, 2);
-                                                if (_w145 >= 0) {
-                                                    s->mod[_w145 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_204, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                int32_t _w149 = _wx(apply_boosts__f_204, 2);
+                                                if (_w149 >= 0) {
+                                                    s->mod[_w149 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_204, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
                                             if ((s->status[_ix(apply_boosts__f_204, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_204, 2)], 6)] == 1)) {
-                                                int32_t _w146 = _wx(apply_boosts__f_204, 2);
-                                                if (_w146 >= 0) {
-                                                    s->mod[_w146 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_204, 2) * 4], 2))), ((int16_t)(1)))));
+                                                int32_t _w150 = _wx(apply_boosts__f_204, 2);
+                                                if (_w150 >= 0) {
+                                                    s->mod[_w150 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_204, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
@@ -1547,57 +1570,57 @@ static void effect_move(State *s, int32_t m, Key key)
                                         heal_self__fails_229 = ((heal_self__h_227 == heal_self__mh_228) || (((heal_self__h_227 == _wsub(heal_self__mh_228, 255)) || (heal_self__h_227 == _wsub(heal_self__mh_228, 511))) && (_pymod(heal_self__h_227, 256) != 0)));
                                         if ((!heal_self__fails_229)) {
                                             if (heal_self__rest_225) {
-                                                int32_t _w147 = _wx(heal_self__p_224, 2);
-                                                int32_t _w148 = _wx(heal_self__a_226, 6);
-                                                if (_w147 >= 0 && _w148 >= 0) {
-                                                    s->status[_w147 * 6 + _w148] = ((int8_t)(5));
+                                                int32_t _w151 = _wx(heal_self__p_224, 2);
+                                                int32_t _w152 = _wx(heal_self__a_226, 6);
+                                                if (_w151 >= 0 && _w152 >= 0) {
+                                                    s->status[_w151 * 6 + _w152] = ((int8_t)(5));
                                                 }
                                                 rand__v_230 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_111)), 7));
                                                 log_draw__v_231 = rand__v_230;
-                                                int32_t _w149 = _wx(s->ndraws, 64);
-                                                if (_w149 >= 0) {
-                                                    s->draws[_w149] = log_draw__v_231;
+                                                int32_t _w153 = _wx(s->ndraws, 64);
+                                                if (_w153 >= 0) {
+                                                    s->draws[_w153] = log_draw__v_231;
                                                 }
-                                                int32_t _w150 = _wx(s->ndraws, 64);
-                                                if (_w150 >= 0) {
-                                                    s->draw_lo[_w150] = 1;
+                                                int32_t _w154 = _wx(s->ndraws, 64);
+                                                if (_w154 >= 0) {
+                                                    s->draw_lo[_w154] = 1;
                                                 }
-                                                int32_t _w151 = _wx(s->ndraws, 64);
-                                                if (_w151 >= 0) {
-                                                    s->draw_hi[_w151] = 8;
+                                                int32_t _w155 = _wx(s->ndraws, 64);
+                                                if (_w155 >= 0) {
+                                                    s->draw_hi[_w155] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
                                                 rand__result_232 = rand__v_230;
                                                 heal_self__v_233 = rand__result_232;
-                                                int32_t _w152 = _wx(heal_self__p_224, 2);
-                                                int32_t _w153 = _wx(heal_self__a_226, 6);
-                                                if (_w152 >= 0 && _w153 >= 0) {
-                                                    s->sleep[_w152 * 6 + _w153] = ((int8_t)(2));
-                                                }
-                                                int32_t _w154 = _wx(heal_self__p_224, 2);
-                                                int32_t _w155 = _wx(heal_self__a_226, 6);
-                                                if (_w154 >= 0 && _w155 >= 0) {
-                                                    s->hp[_w154 * 6 + _w155] = s->maxhp[_ix(heal_self__p_224, 2) * 6 + _ix(heal_self__a_226, 6)];
-                                                }
-                                            } else {
                                                 int32_t _w156 = _wx(heal_self__p_224, 2);
                                                 int32_t _w157 = _wx(heal_self__a_226, 6);
                                                 if (_w156 >= 0 && _w157 >= 0) {
-                                                    s->hp[_w156 * 6 + _w157] = ((int16_t)(_imin(_wadd(heal_self__h_227, _floordiv(heal_self__mh_228, 2)), heal_self__mh_228)));
+                                                    s->sleep[_w156 * 6 + _w157] = ((int8_t)(2));
+                                                }
+                                                int32_t _w158 = _wx(heal_self__p_224, 2);
+                                                int32_t _w159 = _wx(heal_self__a_226, 6);
+                                                if (_w158 >= 0 && _w159 >= 0) {
+                                                    s->hp[_w158 * 6 + _w159] = s->maxhp[_ix(heal_self__p_224, 2) * 6 + _ix(heal_self__a_226, 6)];
+                                                }
+                                            } else {
+                                                int32_t _w160 = _wx(heal_self__p_224, 2);
+                                                int32_t _w161 = _wx(heal_self__a_226, 6);
+                                                if (_w160 >= 0 && _w161 >= 0) {
+                                                    s->hp[_w160 * 6 + _w161] = ((int16_t)(_imin(_wadd(heal_self__h_227, _floordiv(heal_self__mh_228, 2)), heal_self__mh_228)));
                                                 }
                                             }
                                         }
                                     }
                                     if ((use_move_hit__hit_183 && (use_move_hit__kind_180 == 15))) {
-                                        int32_t _w158 = _wx(use_move_hit__p_166, 2);
-                                        if (_w158 >= 0) {
-                                            s->reflect[_w158] = true;
+                                        int32_t _w162 = _wx(use_move_hit__p_166, 2);
+                                        if (_w162 >= 0) {
+                                            s->reflect[_w162] = true;
                                         }
                                     }
                                     if ((use_move_hit__hit_183 && (use_move_hit__kind_180 == 16))) {
-                                        int32_t _w159 = _wx(use_move_hit__p_166, 2);
-                                        if (_w159 >= 0) {
-                                            s->light_screen[_w159] = true;
+                                        int32_t _w163 = _wx(use_move_hit__p_166, 2);
+                                        if (_w163 >= 0) {
+                                            s->light_screen[_w163] = true;
                                         }
                                     }
                                     if (((use_move_hit__hit_183 && (MOVES__power[_ix(use_move_hit__mv_168, 165)] == 0)) && (MOVES__volatile[_ix(use_move_hit__mv_168, 165)] == 1))) {
@@ -1605,23 +1628,23 @@ static void effect_move(State *s, int32_t m, Key key)
                                         if (((s->confused[_ix(confuse__q_234, 2)] == 0) && (s->hp[_ix(confuse__q_234, 2) * 6 + _ix(s->active[_ix(confuse__q_234, 2)], 6)] > 0))) {
                                             rand__v_235 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_111)), 4));
                                             log_draw__v_236 = rand__v_235;
-                                            int32_t _w160 = _wx(s->ndraws, 64);
-                                            if (_w160 >= 0) {
-                                                s->draws[_w160] = log_draw__v_236;
+                                            int32_t _w164 = _wx(s->ndraws, 64);
+                                            if (_w164 >= 0) {
+                                                s->draws[_w164] = log_draw__v_236;
                                             }
-                                            int32_t _w161 = _wx(s->ndraws, 64);
-                                            if (_w161 >= 0) {
-                                                s->draw_lo[_w161] = 2;
+                                            int32_t _w165 = _wx(s->ndraws, 64);
+                                            if (_w165 >= 0) {
+                                                s->draw_lo[_w165] = 2;
                                             }
-                                            int32_t _w162 = _wx(s->ndraws, 64);
-                                            if (_w162 >= 0) {
-                                                s->draw_hi[_w162] = 6;
+                                            int32_t _w166 = _wx(s->ndraws, 64);
+                                            if (_w166 >= 0) {
+                                                s->draw_hi[_w166] = 6;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
                                             rand__result_237 = rand__v_235;
-                                            int32_t _w163 = _wx(confuse__q_234, 2);
-                                            if (_w163 >= 0) {
-                                                s->confused[_w163] = ((int8_t)(rand__result_237));
+                                            int32_t _w167 = _wx(confuse__q_234, 2);
+                                            if (_w167 >= 0) {
+                                                s->confused[_w167] = ((int8_t)(rand__result_237));
                                             }
                                         }
                                     }
@@ -1629,15 +1652,15 @@ static void effect_move(State *s, int32_t m, Key key)
                                         make_substitute__p_238 = use_move_hit__p_166;
                                         make_substitute__a_239 = s->active[_ix(make_substitute__p_238, 2)];
                                         if (((s->sub_hp[_ix(make_substitute__p_238, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)]))))) {
-                                            int32_t _w164 = _wx(make_substitute__p_238, 2);
-                                            if (_w164 >= 0) {
-                                                s->sub_hp[_w164] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)], 4))), 1)));
+                                            int32_t _w168 = _wx(make_substitute__p_238, 2);
+                                            if (_w168 >= 0) {
+                                                s->sub_hp[_w168] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)], 4))), 1)));
                                             }
                                             if ((s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)] > 3)) {
-                                                int32_t _w165 = _wx(make_substitute__p_238, 2);
-                                                int32_t _w166 = _wx(make_substitute__a_239, 6);
-                                                if (_w165 >= 0 && _w166 >= 0) {
-                                                    s->hp[_w165 * 6 + _w166] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)], 4)))))), ((int16_t)(0)))));
+                                                int32_t _w169 = _wx(make_substitute__p_238, 2);
+                                                int32_t _w170 = _wx(make_substitute__a_239, 6);
+                                                if (_w169 >= 0 && _w170 >= 0) {
+                                                    s->hp[_w169 * 6 + _w170] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)], 4)))))), ((int16_t)(0)))));
                                                 }
                                             }
                                         }
@@ -1649,525 +1672,553 @@ static void effect_move(State *s, int32_t m, Key key)
                                         s->last_damage = 1;
                                         if ((s->sub_hp[_ix(self_damage__p_240, 2)] > 0)) {
                                             if ((s->sub_hp[_ix(self_damage__q_241, 2)] > 0)) {
-                                                int32_t _w167 = _wx(self_damage__q_241, 2);
-                                                if (_w167 >= 0) {
-                                                    s->sub_hp[_w167] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_241, 2)])), 1), 0)));
+                                                int32_t _w171 = _wx(self_damage__q_241, 2);
+                                                if (_w171 >= 0) {
+                                                    s->sub_hp[_w171] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_241, 2)])), 1), 0)));
                                                 }
                                             }
                                         } else {
-                                            int32_t _w168 = _wx(self_damage__p_240, 2);
-                                            int32_t _w169 = _wx(self_damage__a_242, 6);
-                                            if (_w168 >= 0 && _w169 >= 0) {
-                                                s->hp[_w168 * 6 + _w169] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_240, 2) * 6 + _ix(self_damage__a_242, 6)])), 1), 0)));
+                                            int32_t _w172 = _wx(self_damage__p_240, 2);
+                                            int32_t _w173 = _wx(self_damage__a_242, 6);
+                                            if (_w172 >= 0 && _w173 >= 0) {
+                                                s->hp[_w172 * 6 + _w173] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_240, 2) * 6 + _ix(self_damage__a_242, 6)])), 1), 0)));
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_183 && (MOVES__power[_ix(use_move_hit__mv_168, 165)] > 0))) {
-                                        use_move_hit__nhits_243 = ((int32_t)(MOVES__hits_min[_ix(use_move_hit__mv_168, 165)]));
-                                        if ((MOVES__hits_max[_ix(use_move_hit__mv_168, 165)] > MOVES__hits_min[_ix(use_move_hit__mv_168, 165)])) {
-                                            rand__v_244 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_111)), 8));
-                                            log_draw__v_245 = rand__v_244;
-                                            int32_t _w170 = _wx(s->ndraws, 64);
-                                            if (_w170 >= 0) {
-                                                s->draws[_w170] = log_draw__v_245;
-                                            }
-                                            int32_t _w171 = _wx(s->ndraws, 64);
-                                            if (_w171 >= 0) {
-                                                s->draw_lo[_w171] = 0;
-                                            }
-                                            int32_t _w172 = _wx(s->ndraws, 64);
-                                            if (_w172 >= 0) {
-                                                s->draw_hi[_w172] = 8;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_246 = rand__v_244;
-                                            use_move_hit__k_247 = rand__result_246;
-                                            use_move_hit__nhits_243 = HITS[_ix(use_move_hit__k_247, 8)];
+                                    use_move_hit__nhits_243 = ((int32_t)(MOVES__hits_min[_ix(use_move_hit__mv_168, 165)]));
+                                    use_move_hit__pick_244 = 0;
+                                    use_move_hit__ns_246 = ((MOVES__hits_max[_ix(use_move_hit__mv_168, 165)] > MOVES__hits_min[_ix(use_move_hit__mv_168, 165)]) ? 8 : ({ int32_t _lo174 = 0; int32_t _r176 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_245 = _lo174, _end175 = 4; use_move_hit__k_245 < _end175; use_move_hit__k_245++) _r176 += ((s->moves[_ix(use_move_hit__q_169, 2) * 24 + _ix(use_move_hit__d_171, 6) * 4 + use_move_hit__k_245] >= 0)) ? 1 : 0; _r176; }));
+                                    if ((use_move_hit__hit_183 && ((MOVES__hits_max[_ix(use_move_hit__mv_168, 165)] > MOVES__hits_min[_ix(use_move_hit__mv_168, 165)]) || (use_move_hit__kind_180 == 21)))) {
+                                        rand__hi_247 = use_move_hit__ns_246;
+                                        rand__v_248 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_111)), _wsub(rand__hi_247, 0)));
+                                        log_draw__v_249 = rand__v_248;
+                                        log_draw__hi_250 = rand__hi_247;
+                                        int32_t _w178 = _wx(s->ndraws, 64);
+                                        if (_w178 >= 0) {
+                                            s->draws[_w178] = log_draw__v_249;
                                         }
-                                        move_damage__p_248 = use_move_hit__p_166;
-                                        move_damage__mv_249 = use_move_hit__mv_168;
-                                        move_damage__q_250 = _wsub(1, move_damage__p_248);
-                                        move_damage__kind_251 = MOVES__kind[_ix(move_damage__mv_249, 165)];
-                                        move_damage__dmg_252 = 0;
-                                        if ((move_damage__kind_251 == 5)) {
-                                            move_damage__dmg_252 = ((int32_t)(s->level[_ix(move_damage__p_248, 2) * 6 + _ix(s->active[_ix(move_damage__p_248, 2)], 6)]));
-                                        } else if ((move_damage__kind_251 == 6)) {
-                                            move_damage__dmg_252 = ((int32_t)(MOVES__fixed_damage[_ix(move_damage__mv_249, 165)]));
-                                        } else if ((move_damage__kind_251 == 7)) {
-                                            move_damage__dmg_252 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_250, 2) * 6 + _ix(s->active[_ix(move_damage__q_250, 2)], 6)])), 2), 1);
-                                        } else if ((move_damage__kind_251 == 12)) {
-                                            move_damage__u_253 = ((int32_t)(s->used_move[_ix(move_damage__q_250, 2)]));
-                                            move_damage__ok_254 = (((move_damage__u_253 >= 0) && (s->shown_move[_ix(move_damage__q_250, 2)] != 67)) && (s->last_damage > 0));
-                                            move_damage__ok_254 = ((move_damage__ok_254 && ((MOVES__type[_ix(move_damage__u_253, 165)] == 12) || (MOVES__type[_ix(move_damage__u_253, 165)] == 9))) && (MOVES__power[_ix(move_damage__u_253, 165)] > 0));
-                                            move_damage__dmg_252 = (move_damage__ok_254 ? _wmul(2, s->last_damage) : 0);
+                                        int32_t _w179 = _wx(s->ndraws, 64);
+                                        if (_w179 >= 0) {
+                                            s->draw_lo[_w179] = 0;
+                                        }
+                                        int32_t _w180 = _wx(s->ndraws, 64);
+                                        if (_w180 >= 0) {
+                                            s->draw_hi[_w180] = log_draw__hi_250;
+                                        }
+                                        s->ndraws = _wadd(s->ndraws, 1);
+                                        rand__result_251 = rand__v_248;
+                                        use_move_hit__pick_244 = rand__result_251;
+                                        use_move_hit__nhits_243 = HITS[_ix(use_move_hit__pick_244, 8)];
+                                    }
+                                    if ((use_move_hit__hit_183 && (use_move_hit__kind_180 == 21))) {
+                                        mimic__p_252 = use_move_hit__p_166;
+                                        mimic__k_253 = use_move_hit__pick_244;
+                                        mimic__q_254 = _wsub(1, mimic__p_252);
+                                        mimic__a_255 = s->active[_ix(mimic__p_252, 2)];
+                                        mimic__d_256 = s->active[_ix(mimic__q_254, 2)];
+                                        mimic__sl_257 = ((int32_t)(s->last_slot[_ix(mimic__p_252, 2)]));
+                                        if ((s->mimic_slot[_ix(mimic__p_252, 2)] < 0)) {
+                                            int32_t _w181 = _wx(mimic__p_252, 2);
+                                            if (_w181 >= 0) {
+                                                s->mimic_slot[_w181] = ((int8_t)(mimic__sl_257));
+                                            }
+                                            int32_t _w182 = _wx(mimic__p_252, 2);
+                                            if (_w182 >= 0) {
+                                                s->mimic_orig[_w182] = s->moves[_ix(mimic__p_252, 2) * 24 + _ix(mimic__a_255, 6) * 4 + _ix(mimic__sl_257, 4)];
+                                            }
+                                        }
+                                        int32_t _w183 = _wx(mimic__p_252, 2);
+                                        int32_t _w184 = _wx(mimic__a_255, 6);
+                                        int32_t _w185 = _wx(mimic__sl_257, 4);
+                                        if (_w183 >= 0 && _w184 >= 0 && _w185 >= 0) {
+                                            s->moves[_w183 * 24 + _w184 * 4 + _w185] = s->moves[_ix(mimic__q_254, 2) * 24 + _ix(mimic__d_256, 6) * 4 + _ix(mimic__k_253, 4)];
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_183 && (MOVES__power[_ix(use_move_hit__mv_168, 165)] > 0))) {
+                                        move_damage__p_258 = use_move_hit__p_166;
+                                        move_damage__mv_259 = use_move_hit__mv_168;
+                                        move_damage__q_260 = _wsub(1, move_damage__p_258);
+                                        move_damage__kind_261 = MOVES__kind[_ix(move_damage__mv_259, 165)];
+                                        move_damage__dmg_262 = 0;
+                                        if ((move_damage__kind_261 == 5)) {
+                                            move_damage__dmg_262 = ((int32_t)(s->level[_ix(move_damage__p_258, 2) * 6 + _ix(s->active[_ix(move_damage__p_258, 2)], 6)]));
+                                        } else if ((move_damage__kind_261 == 6)) {
+                                            move_damage__dmg_262 = ((int32_t)(MOVES__fixed_damage[_ix(move_damage__mv_259, 165)]));
+                                        } else if ((move_damage__kind_261 == 7)) {
+                                            move_damage__dmg_262 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_260, 2) * 6 + _ix(s->active[_ix(move_damage__q_260, 2)], 6)])), 2), 1);
+                                        } else if ((move_damage__kind_261 == 12)) {
+                                            move_damage__u_263 = ((int32_t)(s->used_move[_ix(move_damage__q_260, 2)]));
+                                            move_damage__ok_264 = (((move_damage__u_263 >= 0) && (s->shown_move[_ix(move_damage__q_260, 2)] != 67)) && (s->last_damage > 0));
+                                            move_damage__ok_264 = ((move_damage__ok_264 && ((MOVES__type[_ix(move_damage__u_263, 165)] == 12) || (MOVES__type[_ix(move_damage__u_263, 165)] == 9))) && (MOVES__power[_ix(move_damage__u_263, 165)] > 0));
+                                            move_damage__dmg_262 = (move_damage__ok_264 ? _wmul(2, s->last_damage) : 0);
                                         } else {
-                                            damage_of__p_255 = move_damage__p_248;
-                                            damage_of__mv_256 = move_damage__mv_249;
-                                            damage_of__q_257 = _wsub(1, damage_of__p_255);
-                                            damage_of__a_258 = s->active[_ix(damage_of__p_255, 2)];
-                                            damage_of__d_259 = s->active[_ix(damage_of__q_257, 2)];
-                                            damage_of__sa_260 = s->species[_ix(damage_of__p_255, 2) * 6 + _ix(damage_of__a_258, 6)];
-                                            damage_of__sd_261 = s->species[_ix(damage_of__q_257, 2) * 6 + _ix(damage_of__d_259, 6)];
-                                            damage_of__c_262 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_260, 151)], 2))), 2))), ((int16_t)(255)))));
-                                            damage_of__c_262 = ((MOVES__crit_ratio[_ix(damage_of__mv_256, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_262, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_262, 4))), ((int16_t)(255))))));
-                                            chance__num_263 = damage_of__c_262;
-                                            chance__v_264 = _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_111)), 256);
-                                            log_draw__v_265 = chance__v_264;
-                                            int32_t _w173 = _wx(s->ndraws, 64);
-                                            if (_w173 >= 0) {
-                                                s->draws[_w173] = log_draw__v_265;
+                                            damage_of__p_265 = move_damage__p_258;
+                                            damage_of__mv_266 = move_damage__mv_259;
+                                            damage_of__q_267 = _wsub(1, damage_of__p_265);
+                                            damage_of__a_268 = s->active[_ix(damage_of__p_265, 2)];
+                                            damage_of__d_269 = s->active[_ix(damage_of__q_267, 2)];
+                                            damage_of__sa_270 = s->species[_ix(damage_of__p_265, 2) * 6 + _ix(damage_of__a_268, 6)];
+                                            damage_of__sd_271 = s->species[_ix(damage_of__q_267, 2) * 6 + _ix(damage_of__d_269, 6)];
+                                            damage_of__c_272 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_270, 151)], 2))), 2))), ((int16_t)(255)))));
+                                            damage_of__c_272 = ((MOVES__crit_ratio[_ix(damage_of__mv_266, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_272, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_272, 4))), ((int16_t)(255))))));
+                                            chance__num_273 = damage_of__c_272;
+                                            chance__v_274 = _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_111)), 256);
+                                            log_draw__v_275 = chance__v_274;
+                                            int32_t _w186 = _wx(s->ndraws, 64);
+                                            if (_w186 >= 0) {
+                                                s->draws[_w186] = log_draw__v_275;
                                             }
-                                            int32_t _w174 = _wx(s->ndraws, 64);
-                                            if (_w174 >= 0) {
-                                                s->draw_lo[_w174] = 0;
+                                            int32_t _w187 = _wx(s->ndraws, 64);
+                                            if (_w187 >= 0) {
+                                                s->draw_lo[_w187] = 0;
                                             }
-                                            int32_t _w175 = _wx(s->ndraws, 64);
-                                            if (_w175 >= 0) {
-                                                s->draw_hi[_w175] = 256;
+                                            int32_t _w188 = _wx(s->ndraws, 64);
+                                            if (_w188 >= 0) {
+                                                s->draw_hi[_w188] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_266 = (chance__v_264 < chance__num_263);
-                                            damage_of__crit_267 = chance__result_266;
-                                            damage_of__special_268 = (MOVES__category[_ix(damage_of__mv_256, 165)] == 1);
-                                            damage_of__si_269 = (damage_of__special_268 ? 2 : 0);
-                                            damage_of__di_270 = (damage_of__special_268 ? 2 : 1);
-                                            damage_of__at_271 = ((int32_t)((damage_of__crit_267 ? s->stats[_ix(damage_of__p_255, 2) * 24 + _ix(damage_of__a_258, 6) * 4 + _ix(damage_of__si_269, 4)] : s->mod[_ix(damage_of__p_255, 2) * 4 + _ix(damage_of__si_269, 4)])));
-                                            damage_of__df_272 = ((int32_t)((damage_of__crit_267 ? s->stats[_ix(damage_of__q_257, 2) * 24 + _ix(damage_of__d_259, 6) * 4 + _ix(damage_of__di_270, 4)] : s->mod[_ix(damage_of__q_257, 2) * 4 + _ix(damage_of__di_270, 4)])));
-                                            if (((!damage_of__crit_267) && ((damage_of__special_268 && s->light_screen[_ix(damage_of__q_257, 2)]) || ((!damage_of__special_268) && s->reflect[_ix(damage_of__q_257, 2)])))) {
-                                                damage_of__df_272 = _wmul(damage_of__df_272, 2);
+                                            chance__result_276 = (chance__v_274 < chance__num_273);
+                                            damage_of__crit_277 = chance__result_276;
+                                            damage_of__special_278 = (MOVES__category[_ix(damage_of__mv_266, 165)] == 1);
+                                            damage_of__si_279 = (damage_of__special_278 ? 2 : 0);
+                                            damage_of__di_280 = (damage_of__special_278 ? 2 : 1);
+                                            damage_of__at_281 = ((int32_t)((damage_of__crit_277 ? s->stats[_ix(damage_of__p_265, 2) * 24 + _ix(damage_of__a_268, 6) * 4 + _ix(damage_of__si_279, 4)] : s->mod[_ix(damage_of__p_265, 2) * 4 + _ix(damage_of__si_279, 4)])));
+                                            damage_of__df_282 = ((int32_t)((damage_of__crit_277 ? s->stats[_ix(damage_of__q_267, 2) * 24 + _ix(damage_of__d_269, 6) * 4 + _ix(damage_of__di_280, 4)] : s->mod[_ix(damage_of__q_267, 2) * 4 + _ix(damage_of__di_280, 4)])));
+                                            if (((!damage_of__crit_277) && ((damage_of__special_278 && s->light_screen[_ix(damage_of__q_267, 2)]) || ((!damage_of__special_278) && s->reflect[_ix(damage_of__q_267, 2)])))) {
+                                                damage_of__df_282 = _wmul(damage_of__df_282, 2);
                                             }
-                                            damage_of__lvl_273 = _wmul(((int32_t)(s->level[_ix(damage_of__p_255, 2) * 6 + _ix(damage_of__a_258, 6)])), (damage_of__crit_267 ? 2 : 1));
-                                            if (((damage_of__at_271 >= 256) || (damage_of__df_272 >= 256))) {
-                                                damage_of__at_271 = _imax(_pymod(_floordiv(damage_of__at_271, 4), 256), 1);
-                                                damage_of__df_272 = _imax(_pymod(_floordiv(damage_of__df_272, 4), 256), 1);
+                                            damage_of__lvl_283 = _wmul(((int32_t)(s->level[_ix(damage_of__p_265, 2) * 6 + _ix(damage_of__a_268, 6)])), (damage_of__crit_277 ? 2 : 1));
+                                            if (((damage_of__at_281 >= 256) || (damage_of__df_282 >= 256))) {
+                                                damage_of__at_281 = _imax(_pymod(_floordiv(damage_of__at_281, 4), 256), 1);
+                                                damage_of__df_282 = _imax(_pymod(_floordiv(damage_of__df_282, 4), 256), 1);
                                             }
-                                            if ((MOVES__self_destruct[_ix(damage_of__mv_256, 165)] && (!damage_of__special_268))) {
-                                                damage_of__df_272 = _imax(_floordiv(damage_of__df_272, 2), 1);
+                                            if ((MOVES__self_destruct[_ix(damage_of__mv_266, 165)] && (!damage_of__special_278))) {
+                                                damage_of__df_282 = _imax(_floordiv(damage_of__df_282, 2), 1);
                                             }
-                                            damage_of__dmg_274 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_273, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_256, 165)]))), damage_of__at_271), damage_of__df_272);
-                                            damage_of__dmg_274 = _wadd(_imin(_floordiv(damage_of__dmg_274, 50), 997), 2);
-                                            damage_of__mt_275 = MOVES__type[_ix(damage_of__mv_256, 165)];
-                                            if (((damage_of__mt_275 == SPECIES__type1[_ix(damage_of__sa_260, 151)]) || (damage_of__mt_275 == SPECIES__type2[_ix(damage_of__sa_260, 151)]))) {
-                                                damage_of__dmg_274 = _wadd(damage_of__dmg_274, _floordiv(damage_of__dmg_274, 2));
+                                            damage_of__dmg_284 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_283, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_266, 165)]))), damage_of__at_281), damage_of__df_282);
+                                            damage_of__dmg_284 = _wadd(_imin(_floordiv(damage_of__dmg_284, 50), 997), 2);
+                                            damage_of__mt_285 = MOVES__type[_ix(damage_of__mv_266, 165)];
+                                            if (((damage_of__mt_285 == SPECIES__type1[_ix(damage_of__sa_270, 151)]) || (damage_of__mt_285 == SPECIES__type2[_ix(damage_of__sa_270, 151)]))) {
+                                                damage_of__dmg_284 = _wadd(damage_of__dmg_284, _floordiv(damage_of__dmg_284, 2));
                                             }
-                                            damage_of__e1_279 = ({ int16_t _let176 = damage_of__mt_275; int16_t effectiveness__mt_276 = _let176; ({ int16_t _let177 = SPECIES__type1[_ix(damage_of__sd_261, 151)]; int16_t effectiveness__dt_277 = _let177; ({ int16_t _let178[15]; _let178[0] = TC__bug[_ix(effectiveness__mt_276, 15)]; _let178[1] = TC__fire[_ix(effectiveness__mt_276, 15)]; _let178[2] = TC__ghost[_ix(effectiveness__mt_276, 15)]; _let178[3] = TC__ice[_ix(effectiveness__mt_276, 15)]; _let178[4] = TC__poison[_ix(effectiveness__mt_276, 15)]; _let178[5] = TC__psychic[_ix(effectiveness__mt_276, 15)]; _let178[6] = TC__electric[_ix(effectiveness__mt_276, 15)]; _let178[7] = TC__grass[_ix(effectiveness__mt_276, 15)]; _let178[8] = TC__dragon[_ix(effectiveness__mt_276, 15)]; _let178[9] = TC__fighting[_ix(effectiveness__mt_276, 15)]; _let178[10] = TC__flying[_ix(effectiveness__mt_276, 15)]; _let178[11] = TC__ground[_ix(effectiveness__mt_276, 15)]; _let178[12] = TC__normal[_ix(effectiveness__mt_276, 15)]; _let178[13] = TC__rock[_ix(effectiveness__mt_276, 15)]; _let178[14] = TC__water[_ix(effectiveness__mt_276, 15)]; int16_t effectiveness__row_278[15]; memcpy(effectiveness__row_278, _let178, sizeof effectiveness__row_278); (((effectiveness__dt_277 < 0) || (effectiveness__mt_276 == 15)) ? ((int16_t)(10)) : effectiveness__row_278[_ix(effectiveness__dt_277, 15)]); }); }); });
-                                            if ((damage_of__e1_279 > 10)) {
-                                                damage_of__dmg_274 = _floordiv(_wmul(damage_of__dmg_274, 20), 10);
+                                            damage_of__e1_289 = ({ int16_t _let189 = damage_of__mt_285; int16_t effectiveness__mt_286 = _let189; ({ int16_t _let190 = SPECIES__type1[_ix(damage_of__sd_271, 151)]; int16_t effectiveness__dt_287 = _let190; ({ int16_t _let191[15]; _let191[0] = TC__bug[_ix(effectiveness__mt_286, 15)]; _let191[1] = TC__fire[_ix(effectiveness__mt_286, 15)]; _let191[2] = TC__ghost[_ix(effectiveness__mt_286, 15)]; _let191[3] = TC__ice[_ix(effectiveness__mt_286, 15)]; _let191[4] = TC__poison[_ix(effectiveness__mt_286, 15)]; _let191[5] = TC__psychic[_ix(effectiveness__mt_286, 15)]; _let191[6] = TC__electric[_ix(effectiveness__mt_286, 15)]; _let191[7] = TC__grass[_ix(effectiveness__mt_286, 15)]; _let191[8] = TC__dragon[_ix(effectiveness__mt_286, 15)]; _let191[9] = TC__fighting[_ix(effectiveness__mt_286, 15)]; _let191[10] = TC__flying[_ix(effectiveness__mt_286, 15)]; _let191[11] = TC__ground[_ix(effectiveness__mt_286, 15)]; _let191[12] = TC__normal[_ix(effectiveness__mt_286, 15)]; _let191[13] = TC__rock[_ix(effectiveness__mt_286, 15)]; _let191[14] = TC__water[_ix(effectiveness__mt_286, 15)]; int16_t effectiveness__row_288[15]; memcpy(effectiveness__row_288, _let191, sizeof effectiveness__row_288); (((effectiveness__dt_287 < 0) || (effectiveness__mt_286 == 15)) ? ((int16_t)(10)) : effectiveness__row_288[_ix(effectiveness__dt_287, 15)]); }); }); });
+                                            if ((damage_of__e1_289 > 10)) {
+                                                damage_of__dmg_284 = _floordiv(_wmul(damage_of__dmg_284, 20), 10);
                                             }
-                                            if ((damage_of__e1_279 < 10)) {
-                                                damage_of__dmg_274 = _floordiv(_wmul(damage_of__dmg_274, 5), 10);
+                                            if ((damage_of__e1_289 < 10)) {
+                                                damage_of__dmg_284 = _floordiv(_wmul(damage_of__dmg_284, 5), 10);
                                             }
-                                            damage_of__e2_283 = ({ int16_t _let179 = damage_of__mt_275; int16_t effectiveness__mt_280 = _let179; ({ int16_t _let180 = SPECIES__type2[_ix(damage_of__sd_261, 151)]; int16_t effectiveness__dt_281 = _let180; ({ int16_t _let181[15]; _let181[0] = TC__bug[_ix(effectiveness__mt_280, 15)]; _let181[1] = TC__fire[_ix(effectiveness__mt_280, 15)]; _let181[2] = TC__ghost[_ix(effectiveness__mt_280, 15)]; _let181[3] = TC__ice[_ix(effectiveness__mt_280, 15)]; _let181[4] = TC__poison[_ix(effectiveness__mt_280, 15)]; _let181[5] = TC__psychic[_ix(effectiveness__mt_280, 15)]; _let181[6] = TC__electric[_ix(effectiveness__mt_280, 15)]; _let181[7] = TC__grass[_ix(effectiveness__mt_280, 15)]; _let181[8] = TC__dragon[_ix(effectiveness__mt_280, 15)]; _let181[9] = TC__fighting[_ix(effectiveness__mt_280, 15)]; _let181[10] = TC__flying[_ix(effectiveness__mt_280, 15)]; _let181[11] = TC__ground[_ix(effectiveness__mt_280, 15)]; _let181[12] = TC__normal[_ix(effectiveness__mt_280, 15)]; _let181[13] = TC__rock[_ix(effectiveness__mt_280, 15)]; _let181[14] = TC__water[_ix(effectiveness__mt_280, 15)]; int16_t effectiveness__row_282[15]; memcpy(effectiveness__row_282, _let181, sizeof effectiveness__row_282); (((effectiveness__dt_281 < 0) || (effectiveness__mt_280 == 15)) ? ((int16_t)(10)) : effectiveness__row_282[_ix(effectiveness__dt_281, 15)]); }); }); });
-                                            if ((damage_of__e2_283 > 10)) {
-                                                damage_of__dmg_274 = _floordiv(_wmul(damage_of__dmg_274, 20), 10);
+                                            damage_of__e2_293 = ({ int16_t _let192 = damage_of__mt_285; int16_t effectiveness__mt_290 = _let192; ({ int16_t _let193 = SPECIES__type2[_ix(damage_of__sd_271, 151)]; int16_t effectiveness__dt_291 = _let193; ({ int16_t _let194[15]; _let194[0] = TC__bug[_ix(effectiveness__mt_290, 15)]; _let194[1] = TC__fire[_ix(effectiveness__mt_290, 15)]; _let194[2] = TC__ghost[_ix(effectiveness__mt_290, 15)]; _let194[3] = TC__ice[_ix(effectiveness__mt_290, 15)]; _let194[4] = TC__poison[_ix(effectiveness__mt_290, 15)]; _let194[5] = TC__psychic[_ix(effectiveness__mt_290, 15)]; _let194[6] = TC__electric[_ix(effectiveness__mt_290, 15)]; _let194[7] = TC__grass[_ix(effectiveness__mt_290, 15)]; _let194[8] = TC__dragon[_ix(effectiveness__mt_290, 15)]; _let194[9] = TC__fighting[_ix(effectiveness__mt_290, 15)]; _let194[10] = TC__flying[_ix(effectiveness__mt_290, 15)]; _let194[11] = TC__ground[_ix(effectiveness__mt_290, 15)]; _let194[12] = TC__normal[_ix(effectiveness__mt_290, 15)]; _let194[13] = TC__rock[_ix(effectiveness__mt_290, 15)]; _let194[14] = TC__water[_ix(effectiveness__mt_290, 15)]; int16_t effectiveness__row_292[15]; memcpy(effectiveness__row_292, _let194, sizeof effectiveness__row_292); (((effectiveness__dt_291 < 0) || (effectiveness__mt_290 == 15)) ? ((int16_t)(10)) : effectiveness__row_292[_ix(effectiveness__dt_291, 15)]); }); }); });
+                                            if ((damage_of__e2_293 > 10)) {
+                                                damage_of__dmg_284 = _floordiv(_wmul(damage_of__dmg_284, 20), 10);
                                             }
-                                            if ((damage_of__e2_283 < 10)) {
-                                                damage_of__dmg_274 = _floordiv(_wmul(damage_of__dmg_274, 5), 10);
+                                            if ((damage_of__e2_293 < 10)) {
+                                                damage_of__dmg_284 = _floordiv(_wmul(damage_of__dmg_284, 5), 10);
                                             }
-                                            if ((damage_of__dmg_274 > 1)) {
-                                                rand__v_284 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_111)), 39));
-                                                log_draw__v_285 = rand__v_284;
-                                                int32_t _w182 = _wx(s->ndraws, 64);
-                                                if (_w182 >= 0) {
-                                                    s->draws[_w182] = log_draw__v_285;
+                                            if ((damage_of__dmg_284 > 1)) {
+                                                rand__v_294 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_111)), 39));
+                                                log_draw__v_295 = rand__v_294;
+                                                int32_t _w195 = _wx(s->ndraws, 64);
+                                                if (_w195 >= 0) {
+                                                    s->draws[_w195] = log_draw__v_295;
                                                 }
-                                                int32_t _w183 = _wx(s->ndraws, 64);
-                                                if (_w183 >= 0) {
-                                                    s->draw_lo[_w183] = 217;
+                                                int32_t _w196 = _wx(s->ndraws, 64);
+                                                if (_w196 >= 0) {
+                                                    s->draw_lo[_w196] = 217;
                                                 }
-                                                int32_t _w184 = _wx(s->ndraws, 64);
-                                                if (_w184 >= 0) {
-                                                    s->draw_hi[_w184] = 256;
+                                                int32_t _w197 = _wx(s->ndraws, 64);
+                                                if (_w197 >= 0) {
+                                                    s->draw_hi[_w197] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_286 = rand__v_284;
-                                                damage_of__r_287 = rand__result_286;
-                                                damage_of__dmg_274 = _floordiv(_wmul(damage_of__dmg_274, damage_of__r_287), 255);
+                                                rand__result_296 = rand__v_294;
+                                                damage_of__r_297 = rand__result_296;
+                                                damage_of__dmg_284 = _floordiv(_wmul(damage_of__dmg_284, damage_of__r_297), 255);
                                             }
-                                            damage_of__result_288 = damage_of__dmg_274;
-                                            move_damage__dmg_252 = damage_of__result_288;
+                                            damage_of__result_298 = damage_of__dmg_284;
+                                            move_damage__dmg_262 = damage_of__result_298;
                                         }
-                                        move_damage__result_289 = move_damage__dmg_252;
-                                        use_move_hit__first_290 = move_damage__result_289;
-                                        use_move_hit__dmg_291 = 0;
-                                        use_move_hit__behind_292 = (s->sub_hp[_ix(use_move_hit__q_169, 2)] > 0);
-                                        if (use_move_hit__behind_292) {
-                                            hit_substitute__p_293 = use_move_hit__p_166;
-                                            hit_substitute__mv_294 = use_move_hit__mv_168;
-                                            hit_substitute__first_295 = use_move_hit__first_290;
-                                            hit_substitute__nhits_296 = use_move_hit__nhits_243;
-                                            hit_substitute__q_297 = _wsub(1, hit_substitute__p_293);
-                                            hit_substitute__a_298 = s->active[_ix(hit_substitute__p_293, 2)];
-                                            hit_substitute__broke_299 = false;
-                                            for (int32_t hit_substitute__h_300 = 0, _end185 = 5; hit_substitute__h_300 < _end185; hit_substitute__h_300++) {
-                                                if (((((hit_substitute__h_300 < hit_substitute__nhits_296) && (!hit_substitute__broke_299)) && (s->hp[_ix(hit_substitute__p_293, 2) * 6 + _ix(hit_substitute__a_298, 6)] > 0)) && (hit_substitute__first_295 > 0))) {
-                                                    s->last_damage = hit_substitute__first_295;
-                                                    int32_t _w186 = _wx(hit_substitute__q_297, 2);
-                                                    if (_w186 >= 0) {
-                                                        s->sub_hp[_w186] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_297, 2)], _imin(hit_substitute__first_295, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_297, 2)]))))));
+                                        move_damage__result_299 = move_damage__dmg_262;
+                                        use_move_hit__first_300 = move_damage__result_299;
+                                        use_move_hit__dmg_301 = 0;
+                                        use_move_hit__behind_302 = (s->sub_hp[_ix(use_move_hit__q_169, 2)] > 0);
+                                        if (use_move_hit__behind_302) {
+                                            hit_substitute__p_303 = use_move_hit__p_166;
+                                            hit_substitute__mv_304 = use_move_hit__mv_168;
+                                            hit_substitute__first_305 = use_move_hit__first_300;
+                                            hit_substitute__nhits_306 = use_move_hit__nhits_243;
+                                            hit_substitute__q_307 = _wsub(1, hit_substitute__p_303);
+                                            hit_substitute__a_308 = s->active[_ix(hit_substitute__p_303, 2)];
+                                            hit_substitute__broke_309 = false;
+                                            for (int32_t hit_substitute__h_310 = 0, _end198 = 5; hit_substitute__h_310 < _end198; hit_substitute__h_310++) {
+                                                if (((((hit_substitute__h_310 < hit_substitute__nhits_306) && (!hit_substitute__broke_309)) && (s->hp[_ix(hit_substitute__p_303, 2) * 6 + _ix(hit_substitute__a_308, 6)] > 0)) && (hit_substitute__first_305 > 0))) {
+                                                    s->last_damage = hit_substitute__first_305;
+                                                    int32_t _w199 = _wx(hit_substitute__q_307, 2);
+                                                    if (_w199 >= 0) {
+                                                        s->sub_hp[_w199] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_307, 2)], _imin(hit_substitute__first_305, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_307, 2)]))))));
                                                     }
-                                                    if ((s->sub_hp[_ix(hit_substitute__q_297, 2)] <= 0)) {
-                                                        hit_substitute__broke_299 = true;
+                                                    if ((s->sub_hp[_ix(hit_substitute__q_307, 2)] <= 0)) {
+                                                        hit_substitute__broke_309 = true;
                                                     } else {
-                                                        if ((MOVES__recoil_num[_ix(hit_substitute__mv_294, 165)] > 0)) {
-                                                            hit_substitute__rec_301 = _imax(_floordiv(_wmul(hit_substitute__first_295, MOVES__recoil_num[_ix(hit_substitute__mv_294, 165)]), MOVES__recoil_den[_ix(hit_substitute__mv_294, 165)]), 1);
-                                                            int32_t _w187 = _wx(hit_substitute__p_293, 2);
-                                                            int32_t _w188 = _wx(hit_substitute__a_298, 6);
-                                                            if (_w187 >= 0 && _w188 >= 0) {
-                                                                s->hp[_w187 * 6 + _w188] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_293, 2) * 6 + _ix(hit_substitute__a_298, 6)], hit_substitute__rec_301), 0)));
+                                                        if ((MOVES__recoil_num[_ix(hit_substitute__mv_304, 165)] > 0)) {
+                                                            hit_substitute__rec_311 = _imax(_floordiv(_wmul(hit_substitute__first_305, MOVES__recoil_num[_ix(hit_substitute__mv_304, 165)]), MOVES__recoil_den[_ix(hit_substitute__mv_304, 165)]), 1);
+                                                            int32_t _w200 = _wx(hit_substitute__p_303, 2);
+                                                            int32_t _w201 = _wx(hit_substitute__a_308, 6);
+                                                            if (_w200 >= 0 && _w201 >= 0) {
+                                                                s->hp[_w200 * 6 + _w201] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_303, 2) * 6 + _ix(hit_substitute__a_308, 6)], hit_substitute__rec_311), 0)));
                                                             }
                                                         }
-                                                        if ((MOVES__drain_num[_ix(hit_substitute__mv_294, 165)] > 0)) {
-                                                            hit_substitute__gain_302 = _imax(_floordiv(_wmul(hit_substitute__first_295, MOVES__drain_num[_ix(hit_substitute__mv_294, 165)]), MOVES__drain_den[_ix(hit_substitute__mv_294, 165)]), 1);
-                                                            s->last_damage = hit_substitute__gain_302;
-                                                            int32_t _w189 = _wx(hit_substitute__p_293, 2);
-                                                            int32_t _w190 = _wx(hit_substitute__a_298, 6);
-                                                            if (_w189 >= 0 && _w190 >= 0) {
-                                                                s->hp[_w189 * 6 + _w190] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_293, 2) * 6 + _ix(hit_substitute__a_298, 6)])), hit_substitute__gain_302), ((int32_t)(s->maxhp[_ix(hit_substitute__p_293, 2) * 6 + _ix(hit_substitute__a_298, 6)])))));
+                                                        if ((MOVES__drain_num[_ix(hit_substitute__mv_304, 165)] > 0)) {
+                                                            hit_substitute__gain_312 = _imax(_floordiv(_wmul(hit_substitute__first_305, MOVES__drain_num[_ix(hit_substitute__mv_304, 165)]), MOVES__drain_den[_ix(hit_substitute__mv_304, 165)]), 1);
+                                                            s->last_damage = hit_substitute__gain_312;
+                                                            int32_t _w202 = _wx(hit_substitute__p_303, 2);
+                                                            int32_t _w203 = _wx(hit_substitute__a_308, 6);
+                                                            if (_w202 >= 0 && _w203 >= 0) {
+                                                                s->hp[_w202 * 6 + _w203] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_303, 2) * 6 + _ix(hit_substitute__a_308, 6)])), hit_substitute__gain_312), ((int32_t)(s->maxhp[_ix(hit_substitute__p_303, 2) * 6 + _ix(hit_substitute__a_308, 6)])))));
                                                             }
                                                         }
                                                     }
                                                 }
                                             }
-                                            hit_substitute__result_303 = hit_substitute__broke_299;
-                                            use_move_hit__broke_181 = hit_substitute__result_303;
+                                            hit_substitute__result_313 = hit_substitute__broke_309;
+                                            use_move_hit__broke_181 = hit_substitute__result_313;
                                             if (((use_move_hit__kind_180 == 4) && (!use_move_hit__broke_181))) {
-                                                int32_t _w191 = _wx(use_move_hit__p_166, 2);
-                                                if (_w191 >= 0) {
-                                                    s->recharge[_w191] = true;
+                                                int32_t _w204 = _wx(use_move_hit__p_166, 2);
+                                                if (_w204 >= 0) {
+                                                    s->recharge[_w204] = true;
                                                 }
                                             }
                                         }
-                                        for (int32_t use_move_hit__h_304 = 0, _end192 = 5; use_move_hit__h_304 < _end192; use_move_hit__h_304++) {
-                                            if ((((((use_move_hit__h_304 < use_move_hit__nhits_243) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)] > 0)) && (use_move_hit__first_290 > 0)) && (!use_move_hit__behind_292))) {
-                                                use_move_hit__dmg_291 = _imin(use_move_hit__first_290, ((int32_t)(s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)])));
-                                                int32_t _w193 = _wx(use_move_hit__q_169, 2);
-                                                int32_t _w194 = _wx(use_move_hit__d_171, 6);
-                                                if (_w193 >= 0 && _w194 >= 0) {
-                                                    s->hp[_w193 * 6 + _w194] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)], use_move_hit__dmg_291)));
+                                        for (int32_t use_move_hit__h_314 = 0, _end205 = 5; use_move_hit__h_314 < _end205; use_move_hit__h_314++) {
+                                            if ((((((use_move_hit__h_314 < use_move_hit__nhits_243) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)] > 0)) && (use_move_hit__first_300 > 0)) && (!use_move_hit__behind_302))) {
+                                                use_move_hit__dmg_301 = _imin(use_move_hit__first_300, ((int32_t)(s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)])));
+                                                int32_t _w206 = _wx(use_move_hit__q_169, 2);
+                                                int32_t _w207 = _wx(use_move_hit__d_171, 6);
+                                                if (_w206 >= 0 && _w207 >= 0) {
+                                                    s->hp[_w206 * 6 + _w207] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)], use_move_hit__dmg_301)));
                                                 }
-                                                s->last_damage = use_move_hit__dmg_291;
+                                                s->last_damage = use_move_hit__dmg_301;
                                             }
                                         }
-                                        if ((use_move_hit__dmg_291 > 0)) {
+                                        if ((use_move_hit__dmg_301 > 0)) {
                                             if ((MOVES__recoil_num[_ix(use_move_hit__mv_168, 165)] > 0)) {
-                                                use_move_hit__rec_305 = _imax(_floordiv(_wmul(use_move_hit__dmg_291, MOVES__recoil_num[_ix(use_move_hit__mv_168, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_168, 165)]), 1);
-                                                int32_t _w195 = _wx(use_move_hit__p_166, 2);
-                                                int32_t _w196 = _wx(use_move_hit__a_170, 6);
-                                                if (_w195 >= 0 && _w196 >= 0) {
-                                                    s->hp[_w195 * 6 + _w196] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)], use_move_hit__rec_305), 0)));
+                                                use_move_hit__rec_315 = _imax(_floordiv(_wmul(use_move_hit__dmg_301, MOVES__recoil_num[_ix(use_move_hit__mv_168, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_168, 165)]), 1);
+                                                int32_t _w208 = _wx(use_move_hit__p_166, 2);
+                                                int32_t _w209 = _wx(use_move_hit__a_170, 6);
+                                                if (_w208 >= 0 && _w209 >= 0) {
+                                                    s->hp[_w208 * 6 + _w209] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)], use_move_hit__rec_315), 0)));
                                                 }
                                             }
                                             if ((MOVES__drain_num[_ix(use_move_hit__mv_168, 165)] > 0)) {
-                                                use_move_hit__gain_306 = _imax(_floordiv(_wmul(use_move_hit__dmg_291, MOVES__drain_num[_ix(use_move_hit__mv_168, 165)]), MOVES__drain_den[_ix(use_move_hit__mv_168, 165)]), 1);
-                                                s->last_damage = use_move_hit__gain_306;
-                                                int32_t _w197 = _wx(use_move_hit__p_166, 2);
-                                                int32_t _w198 = _wx(use_move_hit__a_170, 6);
-                                                if (_w197 >= 0 && _w198 >= 0) {
-                                                    s->hp[_w197 * 6 + _w198] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)])), use_move_hit__gain_306), ((int32_t)(s->maxhp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)])))));
+                                                use_move_hit__gain_316 = _imax(_floordiv(_wmul(use_move_hit__dmg_301, MOVES__drain_num[_ix(use_move_hit__mv_168, 165)]), MOVES__drain_den[_ix(use_move_hit__mv_168, 165)]), 1);
+                                                s->last_damage = use_move_hit__gain_316;
+                                                int32_t _w210 = _wx(use_move_hit__p_166, 2);
+                                                int32_t _w211 = _wx(use_move_hit__a_170, 6);
+                                                if (_w210 >= 0 && _w211 >= 0) {
+                                                    s->hp[_w210 * 6 + _w211] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)])), use_move_hit__gain_316), ((int32_t)(s->maxhp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)])))));
                                                 }
                                             }
                                         }
-                                        if ((((use_move_hit__kind_180 == 4) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (!use_move_hit__behind_292))) {
-                                            int32_t _w199 = _wx(use_move_hit__p_166, 2);
-                                            if (_w199 >= 0) {
-                                                s->recharge[_w199] = true;
+                                        if ((((use_move_hit__kind_180 == 4) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (!use_move_hit__behind_302))) {
+                                            int32_t _w212 = _wx(use_move_hit__p_166, 2);
+                                            if (_w212 >= 0) {
+                                                s->recharge[_w212] = true;
                                             }
                                         }
-                                        use_move_hit__sec_307 = MOVES__sec_status[_ix(use_move_hit__mv_168, 165)];
-                                        if ((((use_move_hit__sec_307 >= 0) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (!use_move_hit__behind_292))) {
-                                            use_move_hit__same_type_311 = (({ int32_t _let200 = use_move_hit__q_169; int32_t has_type__p_308 = _let200; ({ int16_t _let201 = MOVES__type[_ix(use_move_hit__mv_168, 165)]; int16_t has_type__t_309 = _let201; ({ int16_t _let202 = s->species[_ix(has_type__p_308, 2) * 6 + _ix(s->active[_ix(has_type__p_308, 2)], 6)]; int16_t has_type__sp_310 = _let202; ((has_type__t_309 == SPECIES__type1[_ix(has_type__sp_310, 151)]) || (has_type__t_309 == SPECIES__type2[_ix(has_type__sp_310, 151)])); }); }); }) && (use_move_hit__sec_307 != 4));
-                                            if ((!use_move_hit__same_type_311)) {
-                                                chance__num_312 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_168, 165)])), 256), 99), 100);
-                                                chance__v_313 = _roll(random_word(fold_in(fold_in(key, 19), (uint32_t)resolve_turn__k_111)), 256);
-                                                log_draw__v_314 = chance__v_313;
-                                                int32_t _w203 = _wx(s->ndraws, 64);
-                                                if (_w203 >= 0) {
-                                                    s->draws[_w203] = log_draw__v_314;
+                                        use_move_hit__sec_317 = MOVES__sec_status[_ix(use_move_hit__mv_168, 165)];
+                                        if ((((use_move_hit__sec_317 >= 0) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (!use_move_hit__behind_302))) {
+                                            use_move_hit__same_type_321 = (({ int32_t _let213 = use_move_hit__q_169; int32_t has_type__p_318 = _let213; ({ int16_t _let214 = MOVES__type[_ix(use_move_hit__mv_168, 165)]; int16_t has_type__t_319 = _let214; ({ int16_t _let215 = s->species[_ix(has_type__p_318, 2) * 6 + _ix(s->active[_ix(has_type__p_318, 2)], 6)]; int16_t has_type__sp_320 = _let215; ((has_type__t_319 == SPECIES__type1[_ix(has_type__sp_320, 151)]) || (has_type__t_319 == SPECIES__type2[_ix(has_type__sp_320, 151)])); }); }); }) && (use_move_hit__sec_317 != 4));
+                                            if ((!use_move_hit__same_type_321)) {
+                                                chance__num_322 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_168, 165)])), 256), 99), 100);
+                                                chance__v_323 = _roll(random_word(fold_in(fold_in(key, 19), (uint32_t)resolve_turn__k_111)), 256);
+                                                log_draw__v_324 = chance__v_323;
+                                                int32_t _w216 = _wx(s->ndraws, 64);
+                                                if (_w216 >= 0) {
+                                                    s->draws[_w216] = log_draw__v_324;
                                                 }
-                                                int32_t _w204 = _wx(s->ndraws, 64);
-                                                if (_w204 >= 0) {
-                                                    s->draw_lo[_w204] = 0;
+                                                int32_t _w217 = _wx(s->ndraws, 64);
+                                                if (_w217 >= 0) {
+                                                    s->draw_lo[_w217] = 0;
                                                 }
-                                                int32_t _w205 = _wx(s->ndraws, 64);
-                                                if (_w205 >= 0) {
-                                                    s->draw_hi[_w205] = 256;
+                                                int32_t _w218 = _wx(s->ndraws, 64);
+                                                if (_w218 >= 0) {
+                                                    s->draw_hi[_w218] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                chance__result_315 = (chance__v_313 < chance__num_312);
-                                                use_move_hit__lands_316 = chance__result_315;
-                                                if (use_move_hit__lands_316) {
-                                                    set_status__q_317 = use_move_hit__q_169;
-                                                    set_status__st_318 = use_move_hit__sec_307;
-                                                    set_status__d_319 = s->active[_ix(set_status__q_317, 2)];
-                                                    set_status__sd_320 = s->species[_ix(set_status__q_317, 2) * 6 + _ix(set_status__d_319, 6)];
-                                                    set_status__poison_321 = ((set_status__st_318 == 4) || (set_status__st_318 == 6));
-                                                    set_status__blocked_322 = (set_status__poison_321 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_320, 151)]] || ((SPECIES__type2[_ix(set_status__sd_320, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_320, 151)], 15)])));
-                                                    if ((((s->status[_ix(set_status__q_317, 2) * 6 + _ix(set_status__d_319, 6)] == 0) && (s->hp[_ix(set_status__q_317, 2) * 6 + _ix(set_status__d_319, 6)] > 0)) && (!set_status__blocked_322))) {
-                                                        int32_t _w206 = _wx(set_status__q_317, 2);
-                                                        int32_t _w207 = _wx(set_status__d_319, 6);
-                                                        if (_w206 >= 0 && _w207 >= 0) {
-                                                            s->status[_w206 * 6 + _w207] = ((int8_t)(set_status__st_318));
+                                                chance__result_325 = (chance__v_323 < chance__num_322);
+                                                use_move_hit__lands_326 = chance__result_325;
+                                                if (use_move_hit__lands_326) {
+                                                    set_status__q_327 = use_move_hit__q_169;
+                                                    set_status__st_328 = use_move_hit__sec_317;
+                                                    set_status__d_329 = s->active[_ix(set_status__q_327, 2)];
+                                                    set_status__sd_330 = s->species[_ix(set_status__q_327, 2) * 6 + _ix(set_status__d_329, 6)];
+                                                    set_status__poison_331 = ((set_status__st_328 == 4) || (set_status__st_328 == 6));
+                                                    set_status__blocked_332 = (set_status__poison_331 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_330, 151)]] || ((SPECIES__type2[_ix(set_status__sd_330, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_330, 151)], 15)])));
+                                                    if ((((s->status[_ix(set_status__q_327, 2) * 6 + _ix(set_status__d_329, 6)] == 0) && (s->hp[_ix(set_status__q_327, 2) * 6 + _ix(set_status__d_329, 6)] > 0)) && (!set_status__blocked_332))) {
+                                                        int32_t _w219 = _wx(set_status__q_327, 2);
+                                                        int32_t _w220 = _wx(set_status__d_329, 6);
+                                                        if (_w219 >= 0 && _w220 >= 0) {
+                                                            s->status[_w219 * 6 + _w220] = ((int8_t)(set_status__st_328));
                                                         }
-                                                        if ((set_status__st_318 == 5)) {
-                                                            rand__v_323 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 20), (uint32_t)resolve_turn__k_111)), 7));
-                                                            log_draw__v_324 = rand__v_323;
-                                                            int32_t _w208 = _wx(s->ndraws, 64);
-                                                            if (_w208 >= 0) {
-                                                                s->draws[_w208] = log_draw__v_324;
+                                                        if ((set_status__st_328 == 5)) {
+                                                            rand__v_333 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 20), (uint32_t)resolve_turn__k_111)), 7));
+                                                            log_draw__v_334 = rand__v_333;
+                                                            int32_t _w221 = _wx(s->ndraws, 64);
+                                                            if (_w221 >= 0) {
+                                                                s->draws[_w221] = log_draw__v_334;
                                                             }
-                                                            int32_t _w209 = _wx(s->ndraws, 64);
-                                                            if (_w209 >= 0) {
-                                                                s->draw_lo[_w209] = 1;
+                                                            int32_t _w222 = _wx(s->ndraws, 64);
+                                                            if (_w222 >= 0) {
+                                                                s->draw_lo[_w222] = 1;
                                                             }
-                                                            int32_t _w210 = _wx(s->ndraws, 64);
-                                                            if (_w210 >= 0) {
-                                                                s->draw_hi[_w210] = 8;
+                                                            int32_t _w223 = _wx(s->ndraws, 64);
+                                                            if (_w223 >= 0) {
+                                                                s->draw_hi[_w223] = 8;
                                                             }
                                                             s->ndraws = _wadd(s->ndraws, 1);
-                                                            rand__result_325 = rand__v_323;
-                                                            int32_t _w211 = _wx(set_status__q_317, 2);
-                                                            int32_t _w212 = _wx(set_status__d_319, 6);
-                                                            if (_w211 >= 0 && _w212 >= 0) {
-                                                                s->sleep[_w211 * 6 + _w212] = ((int8_t)(rand__result_325));
+                                                            rand__result_335 = rand__v_333;
+                                                            int32_t _w224 = _wx(set_status__q_327, 2);
+                                                            int32_t _w225 = _wx(set_status__d_329, 6);
+                                                            if (_w224 >= 0 && _w225 >= 0) {
+                                                                s->sleep[_w224 * 6 + _w225] = ((int8_t)(rand__result_335));
                                                             }
                                                         }
-                                                        if ((set_status__st_318 == 3)) {
-                                                            int32_t _w213 = _wx(set_status__q_317, 2);
-                                                            if (_w213 >= 0) {
-                                                                s->mod[_w213 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_317, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        if ((set_status__st_328 == 3)) {
+                                                            int32_t _w226 = _wx(set_status__q_327, 2);
+                                                            if (_w226 >= 0) {
+                                                                s->mod[_w226 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_327, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                             }
                                                         }
-                                                        if ((set_status__st_318 == 1)) {
-                                                            int32_t _w214 = _wx(set_status__q_317, 2);
-                                                            if (_w214 >= 0) {
-                                                                s->mod[_w214 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_317, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        if ((set_status__st_328 == 1)) {
+                                                            int32_t _w227 = _wx(set_status__q_327, 2);
+                                                            if (_w227 >= 0) {
+                                                                s->mod[_w227 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_327, 2) * 4], 2))), ((int16_t)(1)))));
                                                             }
-                                                        }
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        use_move_hit__sb_326[0] = MOVES__sec_boost_atk[_ix(use_move_hit__mv_168, 165)];
-                                        use_move_hit__sb_326[1] = MOVES__sec_boost_def[_ix(use_move_hit__mv_168, 165)];
-                                        use_move_hit__sb_326[2] = MOVES__sec_boost_spc[_ix(use_move_hit__mv_168, 165)];
-                                        use_move_hit__sb_326[3] = MOVES__sec_boost_spe[_ix(use_move_hit__mv_168, 165)];
-                                        use_move_hit__sb_326[4] = MOVES__sec_boost_accuracy[_ix(use_move_hit__mv_168, 165)];
-                                        use_move_hit__sb_326[5] = MOVES__sec_boost_evasion[_ix(use_move_hit__mv_168, 165)];
-                                        if (((({ int32_t _lo215 = 0; bool _r217 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_327 = _lo215, _end216 = 6; use_move_hit__k_327 < _end216; use_move_hit__k_327++) if ((use_move_hit__sb_326[use_move_hit__k_327] != 0)) { _r217 = true; break; } _r217; }) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (!use_move_hit__behind_292))) {
-                                            chance__num_328 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_168, 165)])), 256), 99), 100);
-                                            chance__v_329 = _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_111)), 256);
-                                            log_draw__v_330 = chance__v_329;
-                                            int32_t _w219 = _wx(s->ndraws, 64);
-                                            if (_w219 >= 0) {
-                                                s->draws[_w219] = log_draw__v_330;
-                                            }
-                                            int32_t _w220 = _wx(s->ndraws, 64);
-                                            if (_w220 >= 0) {
-                                                s->draw_lo[_w220] = 0;
-                                            }
-                                            int32_t _w221 = _wx(s->ndraws, 64);
-                                            if (_w221 >= 0) {
-                                                s->draw_hi[_w221] = 256;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_331 = (chance__v_329 < chance__num_328);
-                                            use_move_hit__drop_332 = chance__result_331;
-                                            if (use_move_hit__drop_332) {
-                                                apply_boosts__q_333 = use_move_hit__q_169;
-                                                apply_boosts__f_334 = use_move_hit__q_169;
-                                                apply_boosts__da_335 = use_move_hit__sb_326[0];
-                                                apply_boosts__dd_336 = use_move_hit__sb_326[1];
-                                                apply_boosts__ds_337 = use_move_hit__sb_326[2];
-                                                apply_boosts__dsp_338 = use_move_hit__sb_326[3];
-                                                apply_boosts__dacc_339 = use_move_hit__sb_326[4];
-                                                apply_boosts__deva_340 = use_move_hit__sb_326[5];
-                                                apply_boosts__deltas_341[0] = apply_boosts__da_335;
-                                                apply_boosts__deltas_341[1] = apply_boosts__dd_336;
-                                                apply_boosts__deltas_341[2] = apply_boosts__ds_337;
-                                                apply_boosts__deltas_341[3] = apply_boosts__dsp_338;
-                                                apply_boosts__deltas_341[4] = apply_boosts__dacc_339;
-                                                apply_boosts__deltas_341[5] = apply_boosts__deva_340;
-                                                apply_boosts__any_ok_342 = false;
-                                                for (int32_t apply_boosts__k_343 = 0, _end222 = 6; apply_boosts__k_343 < _end222; apply_boosts__k_343++) {
-                                                    boost_stat__q_344 = apply_boosts__q_333;
-                                                    boost_stat__k_345 = apply_boosts__k_343;
-                                                    boost_stat__delta_346 = apply_boosts__deltas_341[apply_boosts__k_343];
-                                                    boost_stat__a_347 = s->active[_ix(boost_stat__q_344, 2)];
-                                                    boost_stat__b_348 = ((int32_t)(s->boosts[_ix(boost_stat__q_344, 2) * 6 + _ix(boost_stat__k_345, 6)]));
-                                                    boost_stat__nb_349 = _imin(_imax(_wadd(boost_stat__b_348, boost_stat__delta_346), (-6)), 6);
-                                                    boost_stat__ok_350 = false;
-                                                    if (((((boost_stat__delta_346 != 0) && (s->hp[_ix(boost_stat__q_344, 2) * 6 + _ix(boost_stat__a_347, 6)] > 0)) && (!((boost_stat__delta_346 > 0) && (boost_stat__b_348 >= 6)))) && (!((boost_stat__delta_346 < 0) && (boost_stat__b_348 <= (-6)))))) {
-                                                        if ((boost_stat__k_345 >= 4)) {
-                                                            int32_t _w223 = _wx(boost_stat__q_344, 2);
-                                                            int32_t _w224 = _wx(boost_stat__k_345, 6);
-                                                            if (_w223 >= 0 && _w224 >= 0) {
-                                                                s->boosts[_w223 * 6 + _w224] = ((int8_t)(boost_stat__nb_349));
-                                                            }
-                                                            boost_stat__ok_350 = true;
-                                                        } else if ((((boost_stat__delta_346 > 0) && (s->mod[_ix(boost_stat__q_344, 2) * 4 + _ix(boost_stat__k_345, 4)] == 999)) || ((boost_stat__delta_346 < 0) && (s->mod[_ix(boost_stat__q_344, 2) * 4 + _ix(boost_stat__k_345, 4)] == 1)))) {
-                                                            int32_t _w225 = _wx(boost_stat__q_344, 2);
-                                                            int32_t _w226 = _wx(boost_stat__k_345, 6);
-                                                            if (_w225 >= 0 && _w226 >= 0) {
-                                                                s->boosts[_w225 * 6 + _w226] = ((int8_t)(((boost_stat__delta_346 > 0) ? _wsub(boost_stat__nb_349, 1) : _wadd(boost_stat__nb_349, 1))));
-                                                            }
-                                                        } else {
-                                                            int32_t _w227 = _wx(boost_stat__q_344, 2);
-                                                            int32_t _w228 = _wx(boost_stat__k_345, 6);
-                                                            if (_w227 >= 0 && _w228 >= 0) {
-                                                                s->boosts[_w227 * 6 + _w228] = ((int8_t)(boost_stat__nb_349));
-                                                            }
-                                                            boost_stat__ok_350 = true;
-                                                            boost_stat__m_351 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_344, 2) * 24 + _ix(boost_stat__a_347, 6) * 4 + _ix(boost_stat__k_345, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_349, 6), 13)]), 100), 1);
-                                                            int32_t _w229 = _wx(boost_stat__q_344, 2);
-                                                            int32_t _w230 = _wx(boost_stat__k_345, 4);
-                                                            if (_w229 >= 0 && _w230 >= 0) {
-                                                                s->mod[_w229 * 4 + _w230] = ((int16_t)(((boost_stat__delta_346 > 0) ? _imin(boost_stat__m_351, 999) : boost_stat__m_351)));
-                                                            }
-                                                        }
-                                                    }
-                                                    boost_stat__result_352 = boost_stat__ok_350;
-                                                    apply_boosts__ok_353 = boost_stat__result_352;
-                                                    apply_boosts__any_ok_342 = (apply_boosts__any_ok_342 || apply_boosts__ok_353);
-                                                }
-                                                if (apply_boosts__any_ok_342) {
-                                                    if ((s->status[_ix(apply_boosts__f_334, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_334, 2)], 6)] == 3)) {
-                                                        int32_t _w231 = _wx(apply_boosts__f_334, 2);
-                                                        if (_w231 >= 0) {
-                                                            s->mod[_w231 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_334, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                        }
-                                                    }
-                                                    if ((s->status[_ix(apply_boosts__f_334, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_334, 2)], 6)] == 1)) {
-                                                        int32_t _w232 = _wx(apply_boosts__f_334, 2);
-                                                        if (_w232 >= 0) {
-                                                            s->mod[_w232 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_334, 2) * 4], 2))), ((int16_t)(1)))));
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sv_354 = MOVES__sec_volatile[_ix(use_move_hit__mv_168, 165)];
-                                        use_move_hit__through_355 = ((!use_move_hit__behind_292) || ((use_move_hit__sv_354 == 1) && (!use_move_hit__broke_181)));
-                                        if ((((use_move_hit__sv_354 >= 0) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && use_move_hit__through_355)) {
-                                            use_move_hit__vc_356 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_168, 165)])), 256), 99), 100), ((use_move_hit__sv_354 == 1) ? 1 : 0));
-                                            chance__num_357 = use_move_hit__vc_356;
-                                            chance__v_358 = _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_111)), 256);
-                                            log_draw__v_359 = chance__v_358;
+                                        use_move_hit__sb_336[0] = MOVES__sec_boost_atk[_ix(use_move_hit__mv_168, 165)];
+                                        use_move_hit__sb_336[1] = MOVES__sec_boost_def[_ix(use_move_hit__mv_168, 165)];
+                                        use_move_hit__sb_336[2] = MOVES__sec_boost_spc[_ix(use_move_hit__mv_168, 165)];
+                                        use_move_hit__sb_336[3] = MOVES__sec_boost_spe[_ix(use_move_hit__mv_168, 165)];
+                                        use_move_hit__sb_336[4] = MOVES__sec_boost_accuracy[_ix(use_move_hit__mv_168, 165)];
+                                        use_move_hit__sb_336[5] = MOVES__sec_boost_evasion[_ix(use_move_hit__mv_168, 165)];
+                                        if (((({ int32_t _lo228 = 0; bool _r230 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_337 = _lo228, _end229 = 6; use_move_hit__k_337 < _end229; use_move_hit__k_337++) if ((use_move_hit__sb_336[use_move_hit__k_337] != 0)) { _r230 = true; break; } _r230; }) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (!use_move_hit__behind_302))) {
+                                            chance__num_338 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_168, 165)])), 256), 99), 100);
+                                            chance__v_339 = _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_111)), 256);
+                                            log_draw__v_340 = chance__v_339;
+                                            int32_t _w232 = _wx(s->ndraws, 64);
+                                            if (_w232 >= 0) {
+                                                s->draws[_w232] = log_draw__v_340;
+                                            }
                                             int32_t _w233 = _wx(s->ndraws, 64);
                                             if (_w233 >= 0) {
-                                                s->draws[_w233] = log_draw__v_359;
+                                                s->draw_lo[_w233] = 0;
                                             }
                                             int32_t _w234 = _wx(s->ndraws, 64);
                                             if (_w234 >= 0) {
-                                                s->draw_lo[_w234] = 0;
-                                            }
-                                            int32_t _w235 = _wx(s->ndraws, 64);
-                                            if (_w235 >= 0) {
-                                                s->draw_hi[_w235] = 256;
+                                                s->draw_hi[_w234] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_360 = (chance__v_358 < chance__num_357);
-                                            use_move_hit__lands_361 = chance__result_360;
-                                            if ((use_move_hit__lands_361 && (use_move_hit__sv_354 == 12))) {
-                                                int32_t _w236 = _wx(use_move_hit__q_169, 2);
-                                                if (_w236 >= 0) {
-                                                    s->flinch[_w236] = true;
+                                            chance__result_341 = (chance__v_339 < chance__num_338);
+                                            use_move_hit__drop_342 = chance__result_341;
+                                            if (use_move_hit__drop_342) {
+                                                apply_boosts__q_343 = use_move_hit__q_169;
+                                                apply_boosts__f_344 = use_move_hit__q_169;
+                                                apply_boosts__da_345 = use_move_hit__sb_336[0];
+                                                apply_boosts__dd_346 = use_move_hit__sb_336[1];
+                                                apply_boosts__ds_347 = use_move_hit__sb_336[2];
+                                                apply_boosts__dsp_348 = use_move_hit__sb_336[3];
+                                                apply_boosts__dacc_349 = use_move_hit__sb_336[4];
+                                                apply_boosts__deva_350 = use_move_hit__sb_336[5];
+                                                apply_boosts__deltas_351[0] = apply_boosts__da_345;
+                                                apply_boosts__deltas_351[1] = apply_boosts__dd_346;
+                                                apply_boosts__deltas_351[2] = apply_boosts__ds_347;
+                                                apply_boosts__deltas_351[3] = apply_boosts__dsp_348;
+                                                apply_boosts__deltas_351[4] = apply_boosts__dacc_349;
+                                                apply_boosts__deltas_351[5] = apply_boosts__deva_350;
+                                                apply_boosts__any_ok_352 = false;
+                                                for (int32_t apply_boosts__k_353 = 0, _end235 = 6; apply_boosts__k_353 < _end235; apply_boosts__k_353++) {
+                                                    boost_stat__q_354 = apply_boosts__q_343;
+                                                    boost_stat__k_355 = apply_boosts__k_353;
+                                                    boost_stat__delta_356 = apply_boosts__deltas_351[apply_boosts__k_353];
+                                                    boost_stat__a_357 = s->active[_ix(boost_stat__q_354, 2)];
+                                                    boost_stat__b_358 = ((int32_t)(s->boosts[_ix(boost_stat__q_354, 2) * 6 + _ix(boost_stat__k_355, 6)]));
+                                                    boost_stat__nb_359 = _imin(_imax(_wadd(boost_stat__b_358, boost_stat__delta_356), (-6)), 6);
+                                                    boost_stat__ok_360 = false;
+                                                    if (((((boost_stat__delta_356 != 0) && (s->hp[_ix(boost_stat__q_354, 2) * 6 + _ix(boost_stat__a_357, 6)] > 0)) && (!((boost_stat__delta_356 > 0) && (boost_stat__b_358 >= 6)))) && (!((boost_stat__delta_356 < 0) && (boost_stat__b_358 <= (-6)))))) {
+                                                        if ((boost_stat__k_355 >= 4)) {
+                                                            int32_t _w236 = _wx(boost_stat__q_354, 2);
+                                                            int32_t _w237 = _wx(boost_stat__k_355, 6);
+                                                            if (_w236 >= 0 && _w237 >= 0) {
+                                                                s->boosts[_w236 * 6 + _w237] = ((int8_t)(boost_stat__nb_359));
+                                                            }
+                                                            boost_stat__ok_360 = true;
+                                                        } else if ((((boost_stat__delta_356 > 0) && (s->mod[_ix(boost_stat__q_354, 2) * 4 + _ix(boost_stat__k_355, 4)] == 999)) || ((boost_stat__delta_356 < 0) && (s->mod[_ix(boost_stat__q_354, 2) * 4 + _ix(boost_stat__k_355, 4)] == 1)))) {
+                                                            int32_t _w238 = _wx(boost_stat__q_354, 2);
+                                                            int32_t _w239 = _wx(boost_stat__k_355, 6);
+                                                            if (_w238 >= 0 && _w239 >= 0) {
+                                                                s->boosts[_w238 * 6 + _w239] = ((int8_t)(((boost_stat__delta_356 > 0) ? _wsub(boost_stat__nb_359, 1) : _wadd(boost_stat__nb_359, 1))));
+                                                            }
+                                                        } else {
+                                                            int32_t _w240 = _wx(boost_stat__q_354, 2);
+                                                            int32_t _w241 = _wx(boost_stat__k_355, 6);
+                                                            if (_w240 >= 0 && _w241 >= 0) {
+                                                                s->boosts[_w240 * 6 + _w241] = ((int8_t)(boost_stat__nb_359));
+                                                            }
+                                                            boost_stat__ok_360 = true;
+                                                            boost_stat__m_361 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_354, 2) * 24 + _ix(boost_stat__a_357, 6) * 4 + _ix(boost_stat__k_355, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_359, 6), 13)]), 100), 1);
+                                                            int32_t _w242 = _wx(boost_stat__q_354, 2);
+                                                            int32_t _w243 = _wx(boost_stat__k_355, 4);
+                                                            if (_w242 >= 0 && _w243 >= 0) {
+                                                                s->mod[_w242 * 4 + _w243] = ((int16_t)(((boost_stat__delta_356 > 0) ? _imin(boost_stat__m_361, 999) : boost_stat__m_361)));
+                                                            }
+                                                        }
+                                                    }
+                                                    boost_stat__result_362 = boost_stat__ok_360;
+                                                    apply_boosts__ok_363 = boost_stat__result_362;
+                                                    apply_boosts__any_ok_352 = (apply_boosts__any_ok_352 || apply_boosts__ok_363);
                                                 }
-                                                int32_t _w237 = _wx(use_move_hit__q_169, 2);
-                                                if (_w237 >= 0) {
-                                                    s->recharge[_w237] = false;
-                                                }
-                                            }
-                                            if ((use_move_hit__lands_361 && (use_move_hit__sv_354 == 1))) {
-                                                confuse__q_362 = use_move_hit__q_169;
-                                                if (((s->confused[_ix(confuse__q_362, 2)] == 0) && (s->hp[_ix(confuse__q_362, 2) * 6 + _ix(s->active[_ix(confuse__q_362, 2)], 6)] > 0))) {
-                                                    rand__v_363 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_111)), 4));
-                                                    log_draw__v_364 = rand__v_363;
-                                                    int32_t _w238 = _wx(s->ndraws, 64);
-                                                    if (_w238 >= 0) {
-                                                        s->draws[_w238] = log_draw__v_364;
+                                                if (apply_boosts__any_ok_352) {
+                                                    if ((s->status[_ix(apply_boosts__f_344, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_344, 2)], 6)] == 3)) {
+                                                        int32_t _w244 = _wx(apply_boosts__f_344, 2);
+                                                        if (_w244 >= 0) {
+                                                            s->mod[_w244 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_344, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        }
                                                     }
-                                                    int32_t _w239 = _wx(s->ndraws, 64);
-                                                    if (_w239 >= 0) {
-                                                        s->draw_lo[_w239] = 2;
-                                                    }
-                                                    int32_t _w240 = _wx(s->ndraws, 64);
-                                                    if (_w240 >= 0) {
-                                                        s->draw_hi[_w240] = 6;
-                                                    }
-                                                    s->ndraws = _wadd(s->ndraws, 1);
-                                                    rand__result_365 = rand__v_363;
-                                                    int32_t _w241 = _wx(confuse__q_362, 2);
-                                                    if (_w241 >= 0) {
-                                                        s->confused[_w241] = ((int8_t)(rand__result_365));
+                                                    if ((s->status[_ix(apply_boosts__f_344, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_344, 2)], 6)] == 1)) {
+                                                        int32_t _w245 = _wx(apply_boosts__f_344, 2);
+                                                        if (_w245 >= 0) {
+                                                            s->mod[_w245 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_344, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        }
                                                     }
                                                 }
                                             }
                                         }
-                                        if (((use_move_hit__sec_307 == 1) && (s->status[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] == 2))) {
-                                            int32_t _w242 = _wx(use_move_hit__q_169, 2);
-                                            int32_t _w243 = _wx(use_move_hit__d_171, 6);
-                                            if (_w242 >= 0 && _w243 >= 0) {
-                                                s->status[_w242 * 6 + _w243] = ((int8_t)(0));
+                                        use_move_hit__sv_364 = MOVES__sec_volatile[_ix(use_move_hit__mv_168, 165)];
+                                        use_move_hit__through_365 = ((!use_move_hit__behind_302) || ((use_move_hit__sv_364 == 1) && (!use_move_hit__broke_181)));
+                                        if ((((use_move_hit__sv_364 >= 0) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && use_move_hit__through_365)) {
+                                            use_move_hit__vc_366 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_168, 165)])), 256), 99), 100), ((use_move_hit__sv_364 == 1) ? 1 : 0));
+                                            chance__num_367 = use_move_hit__vc_366;
+                                            chance__v_368 = _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_111)), 256);
+                                            log_draw__v_369 = chance__v_368;
+                                            int32_t _w246 = _wx(s->ndraws, 64);
+                                            if (_w246 >= 0) {
+                                                s->draws[_w246] = log_draw__v_369;
+                                            }
+                                            int32_t _w247 = _wx(s->ndraws, 64);
+                                            if (_w247 >= 0) {
+                                                s->draw_lo[_w247] = 0;
+                                            }
+                                            int32_t _w248 = _wx(s->ndraws, 64);
+                                            if (_w248 >= 0) {
+                                                s->draw_hi[_w248] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_370 = (chance__v_368 < chance__num_367);
+                                            use_move_hit__lands_371 = chance__result_370;
+                                            if ((use_move_hit__lands_371 && (use_move_hit__sv_364 == 12))) {
+                                                int32_t _w249 = _wx(use_move_hit__q_169, 2);
+                                                if (_w249 >= 0) {
+                                                    s->flinch[_w249] = true;
+                                                }
+                                                int32_t _w250 = _wx(use_move_hit__q_169, 2);
+                                                if (_w250 >= 0) {
+                                                    s->recharge[_w250] = false;
+                                                }
+                                            }
+                                            if ((use_move_hit__lands_371 && (use_move_hit__sv_364 == 1))) {
+                                                confuse__q_372 = use_move_hit__q_169;
+                                                if (((s->confused[_ix(confuse__q_372, 2)] == 0) && (s->hp[_ix(confuse__q_372, 2) * 6 + _ix(s->active[_ix(confuse__q_372, 2)], 6)] > 0))) {
+                                                    rand__v_373 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_111)), 4));
+                                                    log_draw__v_374 = rand__v_373;
+                                                    int32_t _w251 = _wx(s->ndraws, 64);
+                                                    if (_w251 >= 0) {
+                                                        s->draws[_w251] = log_draw__v_374;
+                                                    }
+                                                    int32_t _w252 = _wx(s->ndraws, 64);
+                                                    if (_w252 >= 0) {
+                                                        s->draw_lo[_w252] = 2;
+                                                    }
+                                                    int32_t _w253 = _wx(s->ndraws, 64);
+                                                    if (_w253 >= 0) {
+                                                        s->draw_hi[_w253] = 6;
+                                                    }
+                                                    s->ndraws = _wadd(s->ndraws, 1);
+                                                    rand__result_375 = rand__v_373;
+                                                    int32_t _w254 = _wx(confuse__q_372, 2);
+                                                    if (_w254 >= 0) {
+                                                        s->confused[_w254] = ((int8_t)(rand__result_375));
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        if (((use_move_hit__sec_317 == 1) && (s->status[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] == 2))) {
+                                            int32_t _w255 = _wx(use_move_hit__q_169, 2);
+                                            int32_t _w256 = _wx(use_move_hit__d_171, 6);
+                                            if (_w255 >= 0 && _w256 >= 0) {
+                                                s->status[_w255 * 6 + _w256] = ((int8_t)(0));
                                             }
                                         }
                                     }
                                 } else if (MOVES__crash[_ix(use_move_hit__mv_168, 165)]) {
-                                    self_damage__p_366 = use_move_hit__p_166;
-                                    self_damage__q_367 = _wsub(1, self_damage__p_366);
-                                    self_damage__a_368 = s->active[_ix(self_damage__p_366, 2)];
+                                    self_damage__p_376 = use_move_hit__p_166;
+                                    self_damage__q_377 = _wsub(1, self_damage__p_376);
+                                    self_damage__a_378 = s->active[_ix(self_damage__p_376, 2)];
                                     s->last_damage = 1;
-                                    if ((s->sub_hp[_ix(self_damage__p_366, 2)] > 0)) {
-                                        if ((s->sub_hp[_ix(self_damage__q_367, 2)] > 0)) {
-                                            int32_t _w244 = _wx(self_damage__q_367, 2);
-                                            if (_w244 >= 0) {
-                                                s->sub_hp[_w244] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_367, 2)])), 1), 0)));
+                                    if ((s->sub_hp[_ix(self_damage__p_376, 2)] > 0)) {
+                                        if ((s->sub_hp[_ix(self_damage__q_377, 2)] > 0)) {
+                                            int32_t _w257 = _wx(self_damage__q_377, 2);
+                                            if (_w257 >= 0) {
+                                                s->sub_hp[_w257] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_377, 2)])), 1), 0)));
                                             }
                                         }
                                     } else {
-                                        int32_t _w245 = _wx(self_damage__p_366, 2);
-                                        int32_t _w246 = _wx(self_damage__a_368, 6);
-                                        if (_w245 >= 0 && _w246 >= 0) {
-                                            s->hp[_w245 * 6 + _w246] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_366, 2) * 6 + _ix(self_damage__a_368, 6)])), 1), 0)));
+                                        int32_t _w258 = _wx(self_damage__p_376, 2);
+                                        int32_t _w259 = _wx(self_damage__a_378, 6);
+                                        if (_w258 >= 0 && _w259 >= 0) {
+                                            s->hp[_w258 * 6 + _w259] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_376, 2) * 6 + _ix(self_damage__a_378, 6)])), 1), 0)));
                                         }
                                     }
                                 }
                                 if ((MOVES__self_destruct[_ix(use_move_hit__mv_168, 165)] && (!use_move_hit__broke_181))) {
-                                    int32_t _w247 = _wx(use_move_hit__p_166, 2);
-                                    int32_t _w248 = _wx(use_move_hit__a_170, 6);
-                                    if (_w247 >= 0 && _w248 >= 0) {
-                                        s->hp[_w247 * 6 + _w248] = ((int16_t)(0));
+                                    int32_t _w260 = _wx(use_move_hit__p_166, 2);
+                                    int32_t _w261 = _wx(use_move_hit__a_170, 6);
+                                    if (_w260 >= 0 && _w261 >= 0) {
+                                        s->hp[_w260 * 6 + _w261] = ((int16_t)(0));
                                     }
                                 }
                             }
                         }
                         if ((((!use_move__can_142) || (s->hp[_ix(use_move__q_138, 2) * 6 + _ix(use_move__d_140, 6)] > 0)) && (s->hp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] > 0))) {
                             if (((s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] == 5) && (s->sleep[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] <= 0))) {
-                                int32_t _w249 = _wx(use_move__p_136, 2);
-                                int32_t _w250 = _wx(use_move__a_139, 6);
-                                if (_w249 >= 0 && _w250 >= 0) {
-                                    s->status[_w249 * 6 + _w250] = ((int8_t)(0));
+                                int32_t _w262 = _wx(use_move__p_136, 2);
+                                int32_t _w263 = _wx(use_move__a_139, 6);
+                                if (_w262 >= 0 && _w263 >= 0) {
+                                    s->status[_w262 * 6 + _w263] = ((int8_t)(0));
                                 }
                             }
                             if (((s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] == 4) || (s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] == 1))) {
-                                int32_t _w251 = _wx(use_move__p_136, 2);
-                                int32_t _w252 = _wx(use_move__a_139, 6);
-                                if (_w251 >= 0 && _w252 >= 0) {
-                                    s->hp[_w251 * 6 + _w252] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                                int32_t _w264 = _wx(use_move__p_136, 2);
+                                int32_t _w265 = _wx(use_move__a_139, 6);
+                                if (_w264 >= 0 && _w265 >= 0) {
+                                    s->hp[_w264 * 6 + _w265] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
                             resolve_turn__over_110 = true;
-                            after_faint__left0_370 = ({ int32_t _lo253 = 0; int32_t _r255 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_369 = _lo253, _end254 = 6; after_faint__i_369 < _end254; after_faint__i_369++) _r255 += ((s->hp[after_faint__i_369] > 0)) ? 1 : 0; _r255; });
-                            after_faint__left1_372 = ({ int32_t _lo257 = 0; int32_t _r259 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_371 = _lo257, _end258 = 6; after_faint__i_371 < _end258; after_faint__i_371++) _r259 += ((s->hp[1 * 6 + after_faint__i_371] > 0)) ? 1 : 0; _r259; });
-                            if (((after_faint__left0_370 == 0) && (after_faint__left1_372 == 0))) {
+                            after_faint__left0_380 = ({ int32_t _lo266 = 0; int32_t _r268 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_379 = _lo266, _end267 = 6; after_faint__i_379 < _end267; after_faint__i_379++) _r268 += ((s->hp[after_faint__i_379] > 0)) ? 1 : 0; _r268; });
+                            after_faint__left1_382 = ({ int32_t _lo270 = 0; int32_t _r272 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_381 = _lo270, _end271 = 6; after_faint__i_381 < _end271; after_faint__i_381++) _r272 += ((s->hp[1 * 6 + after_faint__i_381] > 0)) ? 1 : 0; _r272; });
+                            if (((after_faint__left0_380 == 0) && (after_faint__left1_382 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_370 == 0)) {
+                            } else if ((after_faint__left0_380 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_372 == 0)) {
+                            } else if ((after_faint__left1_382 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -2176,23 +2227,23 @@ static void effect_move(State *s, int32_t m, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_373 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_111)), 2));
-                            log_draw__v_374 = rand__v_373;
-                            int32_t _w261 = _wx(s->ndraws, 64);
-                            if (_w261 >= 0) {
-                                s->draws[_w261] = log_draw__v_374;
+                            rand__v_383 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_111)), 2));
+                            log_draw__v_384 = rand__v_383;
+                            int32_t _w274 = _wx(s->ndraws, 64);
+                            if (_w274 >= 0) {
+                                s->draws[_w274] = log_draw__v_384;
                             }
-                            int32_t _w262 = _wx(s->ndraws, 64);
-                            if (_w262 >= 0) {
-                                s->draw_lo[_w262] = 0;
+                            int32_t _w275 = _wx(s->ndraws, 64);
+                            if (_w275 >= 0) {
+                                s->draw_lo[_w275] = 0;
                             }
-                            int32_t _w263 = _wx(s->ndraws, 64);
-                            if (_w263 >= 0) {
-                                s->draw_hi[_w263] = 2;
+                            int32_t _w276 = _wx(s->ndraws, 64);
+                            if (_w276 >= 0) {
+                                s->draw_hi[_w276] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_375 = rand__v_373;
-                            tie_draw__v_376 = rand__result_375;
+                            rand__result_385 = rand__v_383;
+                            tie_draw__v_386 = rand__result_385;
                         }
                     }
                 }
@@ -2200,235 +2251,247 @@ static void effect_move(State *s, int32_t m, Key key)
             if ((!resolve_turn__over_110)) {
                 s->flinch[0] = false;
                 s->flinch[1] = false;
-                for (int32_t update_speed__p_377 = 0, _end264 = 2; update_speed__p_377 < _end264; update_speed__p_377++) {
-                    if ((s->hp[update_speed__p_377 * 6 + _ix(s->active[update_speed__p_377], 6)] > 0)) {
-                        int32_t _w265 = _wx(s->active[update_speed__p_377], 6);
-                        if (_w265 >= 0) {
-                            s->speed[update_speed__p_377 * 6 + _w265] = s->mod[update_speed__p_377 * 4 + 3];
+                for (int32_t update_speed__p_387 = 0, _end277 = 2; update_speed__p_387 < _end277; update_speed__p_387++) {
+                    if ((s->hp[update_speed__p_387 * 6 + _ix(s->active[update_speed__p_387], 6)] > 0)) {
+                        int32_t _w278 = _wx(s->active[update_speed__p_387], 6);
+                        if (_w278 >= 0) {
+                            s->speed[update_speed__p_387 * 6 + _w278] = s->mod[update_speed__p_387 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_378 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_379 = rand__v_378;
-                    int32_t _w266 = _wx(s->ndraws, 64);
-                    if (_w266 >= 0) {
-                        s->draws[_w266] = log_draw__v_379;
+                    rand__v_388 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_389 = rand__v_388;
+                    int32_t _w279 = _wx(s->ndraws, 64);
+                    if (_w279 >= 0) {
+                        s->draws[_w279] = log_draw__v_389;
                     }
-                    int32_t _w267 = _wx(s->ndraws, 64);
-                    if (_w267 >= 0) {
-                        s->draw_lo[_w267] = 0;
+                    int32_t _w280 = _wx(s->ndraws, 64);
+                    if (_w280 >= 0) {
+                        s->draw_lo[_w280] = 0;
                     }
-                    int32_t _w268 = _wx(s->ndraws, 64);
-                    if (_w268 >= 0) {
-                        s->draw_hi[_w268] = 2;
+                    int32_t _w281 = _wx(s->ndraws, 64);
+                    if (_w281 >= 0) {
+                        s->draw_hi[_w281] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_380 = rand__v_378;
-                    tie_draw__v_381 = rand__result_380;
+                    rand__result_390 = rand__v_388;
+                    tie_draw__v_391 = rand__result_390;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_382 = 0, _end269 = 2; update_speed__p_382 < _end269; update_speed__p_382++) {
-                if ((s->hp[update_speed__p_382 * 6 + _ix(s->active[update_speed__p_382], 6)] > 0)) {
-                    int32_t _w270 = _wx(s->active[update_speed__p_382], 6);
-                    if (_w270 >= 0) {
-                        s->speed[update_speed__p_382 * 6 + _w270] = s->mod[update_speed__p_382 * 4 + 3];
+            for (int32_t update_speed__p_392 = 0, _end282 = 2; update_speed__p_392 < _end282; update_speed__p_392++) {
+                if ((s->hp[update_speed__p_392 * 6 + _ix(s->active[update_speed__p_392], 6)] > 0)) {
+                    int32_t _w283 = _wx(s->active[update_speed__p_392], 6);
+                    if (_w283 >= 0) {
+                        s->speed[update_speed__p_392 * 6 + _w283] = s->mod[update_speed__p_392 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_383 = 0;
+            resolve_forced__first_393 = 0;
             if ((s->need[0] && s->need[1])) {
                 if ((s->mod[1 * 4 + 3] > s->mod[3])) {
-                    resolve_forced__first_383 = 1;
+                    resolve_forced__first_393 = 1;
                 } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_384 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_385 = rand__v_384;
-                    int32_t _w271 = _wx(s->ndraws, 64);
-                    if (_w271 >= 0) {
-                        s->draws[_w271] = log_draw__v_385;
-                    }
-                    int32_t _w272 = _wx(s->ndraws, 64);
-                    if (_w272 >= 0) {
-                        s->draw_lo[_w272] = 0;
-                    }
-                    int32_t _w273 = _wx(s->ndraws, 64);
-                    if (_w273 >= 0) {
-                        s->draw_hi[_w273] = 2;
-                    }
-                    s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_386 = rand__v_384;
-                    resolve_forced__first_383 = rand__result_386;
-                }
-            }
-            for (int32_t resolve_forced__k_387 = 0, _end274 = 2; resolve_forced__k_387 < _end274; resolve_forced__k_387++) {
-                resolve_forced__p_388 = ((resolve_forced__k_387 == 0) ? resolve_forced__first_383 : _wsub(1, resolve_forced__first_383));
-                if (s->need[_ix(resolve_forced__p_388, 2)]) {
-                    send_in__p_389 = resolve_forced__p_388;
-                    send_in__s_390 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_388, 2)])), 4);
-                    send_in__old_391 = s->active[_ix(send_in__p_389, 2)];
-                    if ((s->hp[_ix(send_in__p_389, 2) * 6 + _ix(send_in__old_391, 6)] > 0)) {
-                        int32_t _w275 = _wx(send_in__p_389, 2);
-                        int32_t _w276 = _wx(send_in__old_391, 6);
-                        if (_w275 >= 0 && _w276 >= 0) {
-                            s->speed[_w275 * 6 + _w276] = s->stats[_ix(send_in__p_389, 2) * 24 + _ix(send_in__old_391, 6) * 4 + 3];
-                        }
-                    }
-                    int32_t _w277 = _wx(send_in__p_389, 2);
-                    if (_w277 >= 0) {
-                        s->active[_w277] = ((int8_t)(send_in__s_390));
-                    }
-                    int32_t _w278 = _wx(send_in__p_389, 2);
-                    if (_w278 >= 0) {
-                        s->sub_hp[_w278] = ((int16_t)(0));
-                    }
-                    s->last_used[0] = ((int16_t)((-1)));
-                    s->last_used[1] = ((int16_t)((-1)));
-                    int32_t _w279 = _wx(send_in__p_389, 2);
-                    if (_w279 >= 0) {
-                        s->recharge[_w279] = false;
-                    }
-                    int32_t _w280 = _wx(send_in__p_389, 2);
-                    if (_w280 >= 0) {
-                        s->charging[_w280] = false;
-                    }
-                    int32_t _w281 = _wx(send_in__p_389, 2);
-                    if (_w281 >= 0) {
-                        s->confused[_w281] = ((int8_t)(0));
-                    }
-                    int32_t _w282 = _wx(send_in__p_389, 2);
-                    if (_w282 >= 0) {
-                        s->flinch[_w282] = false;
-                    }
-                    int32_t _w283 = _wx(send_in__p_389, 2);
-                    if (_w283 >= 0) {
-                        s->reflect[_w283] = false;
-                    }
-                    int32_t _w284 = _wx(send_in__p_389, 2);
-                    if (_w284 >= 0) {
-                        s->light_screen[_w284] = false;
-                    }
-                    int32_t _w285 = _wx(send_in__p_389, 2);
-                    if (_w285 >= 0) {
-                        s->last_slot[_w285] = ((int8_t)(0));
-                    }
-                    int32_t _w286 = _wx(send_in__p_389, 2);
-                    int32_t _w287 = _wx(send_in__s_390, 6);
-                    if (_w286 >= 0 && _w287 >= 0) {
-                        s->seen[_w286 * 6 + _w287] = s->species[_ix(send_in__p_389, 2) * 6 + _ix(send_in__s_390, 6)];
-                    }
-                    for (int32_t send_in__k_392 = 0, _end288 = 6; send_in__k_392 < _end288; send_in__k_392++) {
-                        int32_t _w289 = _wx(send_in__p_389, 2);
-                        if (_w289 >= 0) {
-                            s->boosts[_w289 * 6 + send_in__k_392] = ((int8_t)(0));
-                        }
-                    }
-                    for (int32_t send_in__k_393 = 0, _end290 = 4; send_in__k_393 < _end290; send_in__k_393++) {
-                        int32_t _w291 = _wx(send_in__p_389, 2);
-                        if (_w291 >= 0) {
-                            s->mod[_w291 * 4 + send_in__k_393] = s->stats[_ix(send_in__p_389, 2) * 24 + _ix(send_in__s_390, 6) * 4 + send_in__k_393];
-                        }
-                    }
-                    if ((s->status[_ix(send_in__p_389, 2) * 6 + _ix(send_in__s_390, 6)] == 3)) {
-                        int32_t _w292 = _wx(send_in__p_389, 2);
-                        if (_w292 >= 0) {
-                            s->mod[_w292 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_389, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                        }
-                    }
-                    if ((s->status[_ix(send_in__p_389, 2) * 6 + _ix(send_in__s_390, 6)] == 1)) {
-                        int32_t _w293 = _wx(send_in__p_389, 2);
-                        if (_w293 >= 0) {
-                            s->mod[_w293 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_389, 2) * 4], 2))), ((int16_t)(1)))));
-                        }
-                    }
-                    int32_t _w294 = _wx(send_in__p_389, 2);
-                    int32_t _w295 = _wx(send_in__s_390, 6);
-                    if (_w294 >= 0 && _w295 >= 0) {
-                        s->speed[_w294 * 6 + _w295] = s->mod[_ix(send_in__p_389, 2) * 4 + 3];
-                    }
-                }
-            }
-            if ((s->need[0] && s->need[1])) {
-                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_394 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    rand__v_394 = _wadd(0, _roll(random_word_at(key, 4), 2));
                     log_draw__v_395 = rand__v_394;
-                    int32_t _w296 = _wx(s->ndraws, 64);
-                    if (_w296 >= 0) {
-                        s->draws[_w296] = log_draw__v_395;
+                    int32_t _w284 = _wx(s->ndraws, 64);
+                    if (_w284 >= 0) {
+                        s->draws[_w284] = log_draw__v_395;
                     }
-                    int32_t _w297 = _wx(s->ndraws, 64);
-                    if (_w297 >= 0) {
-                        s->draw_lo[_w297] = 0;
+                    int32_t _w285 = _wx(s->ndraws, 64);
+                    if (_w285 >= 0) {
+                        s->draw_lo[_w285] = 0;
                     }
-                    int32_t _w298 = _wx(s->ndraws, 64);
-                    if (_w298 >= 0) {
-                        s->draw_hi[_w298] = 2;
+                    int32_t _w286 = _wx(s->ndraws, 64);
+                    if (_w286 >= 0) {
+                        s->draw_hi[_w286] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
                     rand__result_396 = rand__v_394;
-                    tie_draw__v_397 = rand__result_396;
+                    resolve_forced__first_393 = rand__result_396;
                 }
-                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_398 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                    log_draw__v_399 = rand__v_398;
-                    int32_t _w299 = _wx(s->ndraws, 64);
+            }
+            for (int32_t resolve_forced__k_397 = 0, _end287 = 2; resolve_forced__k_397 < _end287; resolve_forced__k_397++) {
+                resolve_forced__p_398 = ((resolve_forced__k_397 == 0) ? resolve_forced__first_393 : _wsub(1, resolve_forced__first_393));
+                if (s->need[_ix(resolve_forced__p_398, 2)]) {
+                    send_in__p_399 = resolve_forced__p_398;
+                    send_in__s_400 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_398, 2)])), 4);
+                    send_in__old_401 = s->active[_ix(send_in__p_399, 2)];
+                    if ((s->hp[_ix(send_in__p_399, 2) * 6 + _ix(send_in__old_401, 6)] > 0)) {
+                        int32_t _w288 = _wx(send_in__p_399, 2);
+                        int32_t _w289 = _wx(send_in__old_401, 6);
+                        if (_w288 >= 0 && _w289 >= 0) {
+                            s->speed[_w288 * 6 + _w289] = s->stats[_ix(send_in__p_399, 2) * 24 + _ix(send_in__old_401, 6) * 4 + 3];
+                        }
+                    }
+                    if ((s->mimic_slot[_ix(send_in__p_399, 2)] >= 0)) {
+                        int32_t _w290 = _wx(send_in__p_399, 2);
+                        int32_t _w291 = _wx(send_in__old_401, 6);
+                        int32_t _w292 = _wx(s->mimic_slot[_ix(send_in__p_399, 2)], 4);
+                        if (_w290 >= 0 && _w291 >= 0 && _w292 >= 0) {
+                            s->moves[_w290 * 24 + _w291 * 4 + _w292] = s->mimic_orig[_ix(send_in__p_399, 2)];
+                        }
+                        int32_t _w293 = _wx(send_in__p_399, 2);
+                        if (_w293 >= 0) {
+                            s->mimic_slot[_w293] = ((int8_t)((-1)));
+                        }
+                    }
+                    int32_t _w294 = _wx(send_in__p_399, 2);
+                    if (_w294 >= 0) {
+                        s->active[_w294] = ((int8_t)(send_in__s_400));
+                    }
+                    int32_t _w295 = _wx(send_in__p_399, 2);
+                    if (_w295 >= 0) {
+                        s->sub_hp[_w295] = ((int16_t)(0));
+                    }
+                    s->last_used[0] = ((int16_t)((-1)));
+                    s->last_used[1] = ((int16_t)((-1)));
+                    int32_t _w296 = _wx(send_in__p_399, 2);
+                    if (_w296 >= 0) {
+                        s->recharge[_w296] = false;
+                    }
+                    int32_t _w297 = _wx(send_in__p_399, 2);
+                    if (_w297 >= 0) {
+                        s->charging[_w297] = false;
+                    }
+                    int32_t _w298 = _wx(send_in__p_399, 2);
+                    if (_w298 >= 0) {
+                        s->confused[_w298] = ((int8_t)(0));
+                    }
+                    int32_t _w299 = _wx(send_in__p_399, 2);
                     if (_w299 >= 0) {
-                        s->draws[_w299] = log_draw__v_399;
+                        s->flinch[_w299] = false;
                     }
-                    int32_t _w300 = _wx(s->ndraws, 64);
+                    int32_t _w300 = _wx(send_in__p_399, 2);
                     if (_w300 >= 0) {
-                        s->draw_lo[_w300] = 0;
+                        s->reflect[_w300] = false;
                     }
-                    int32_t _w301 = _wx(s->ndraws, 64);
+                    int32_t _w301 = _wx(send_in__p_399, 2);
                     if (_w301 >= 0) {
-                        s->draw_hi[_w301] = 2;
+                        s->light_screen[_w301] = false;
+                    }
+                    int32_t _w302 = _wx(send_in__p_399, 2);
+                    if (_w302 >= 0) {
+                        s->last_slot[_w302] = ((int8_t)(0));
+                    }
+                    int32_t _w303 = _wx(send_in__p_399, 2);
+                    int32_t _w304 = _wx(send_in__s_400, 6);
+                    if (_w303 >= 0 && _w304 >= 0) {
+                        s->seen[_w303 * 6 + _w304] = s->species[_ix(send_in__p_399, 2) * 6 + _ix(send_in__s_400, 6)];
+                    }
+                    for (int32_t send_in__k_402 = 0, _end305 = 6; send_in__k_402 < _end305; send_in__k_402++) {
+                        int32_t _w306 = _wx(send_in__p_399, 2);
+                        if (_w306 >= 0) {
+                            s->boosts[_w306 * 6 + send_in__k_402] = ((int8_t)(0));
+                        }
+                    }
+                    for (int32_t send_in__k_403 = 0, _end307 = 4; send_in__k_403 < _end307; send_in__k_403++) {
+                        int32_t _w308 = _wx(send_in__p_399, 2);
+                        if (_w308 >= 0) {
+                            s->mod[_w308 * 4 + send_in__k_403] = s->stats[_ix(send_in__p_399, 2) * 24 + _ix(send_in__s_400, 6) * 4 + send_in__k_403];
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_399, 2) * 6 + _ix(send_in__s_400, 6)] == 3)) {
+                        int32_t _w309 = _wx(send_in__p_399, 2);
+                        if (_w309 >= 0) {
+                            s->mod[_w309 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_399, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_399, 2) * 6 + _ix(send_in__s_400, 6)] == 1)) {
+                        int32_t _w310 = _wx(send_in__p_399, 2);
+                        if (_w310 >= 0) {
+                            s->mod[_w310 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_399, 2) * 4], 2))), ((int16_t)(1)))));
+                        }
+                    }
+                    int32_t _w311 = _wx(send_in__p_399, 2);
+                    int32_t _w312 = _wx(send_in__s_400, 6);
+                    if (_w311 >= 0 && _w312 >= 0) {
+                        s->speed[_w311 * 6 + _w312] = s->mod[_ix(send_in__p_399, 2) * 4 + 3];
+                    }
+                }
+            }
+            if ((s->need[0] && s->need[1])) {
+                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                    rand__v_404 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    log_draw__v_405 = rand__v_404;
+                    int32_t _w313 = _wx(s->ndraws, 64);
+                    if (_w313 >= 0) {
+                        s->draws[_w313] = log_draw__v_405;
+                    }
+                    int32_t _w314 = _wx(s->ndraws, 64);
+                    if (_w314 >= 0) {
+                        s->draw_lo[_w314] = 0;
+                    }
+                    int32_t _w315 = _wx(s->ndraws, 64);
+                    if (_w315 >= 0) {
+                        s->draw_hi[_w315] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_400 = rand__v_398;
-                    tie_draw__v_401 = rand__result_400;
+                    rand__result_406 = rand__v_404;
+                    tie_draw__v_407 = rand__result_406;
+                }
+                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                    rand__v_408 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    log_draw__v_409 = rand__v_408;
+                    int32_t _w316 = _wx(s->ndraws, 64);
+                    if (_w316 >= 0) {
+                        s->draws[_w316] = log_draw__v_409;
+                    }
+                    int32_t _w317 = _wx(s->ndraws, 64);
+                    if (_w317 >= 0) {
+                        s->draw_lo[_w317] = 0;
+                    }
+                    int32_t _w318 = _wx(s->ndraws, 64);
+                    if (_w318 >= 0) {
+                        s->draw_hi[_w318] = 2;
+                    }
+                    s->ndraws = _wadd(s->ndraws, 1);
+                    rand__result_410 = rand__v_408;
+                    tie_draw__v_411 = rand__result_410;
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_402 = _wadd(0, _roll(random_word_at(key, 7), 2));
-                log_draw__v_403 = rand__v_402;
-                int32_t _w302 = _wx(s->ndraws, 64);
-                if (_w302 >= 0) {
-                    s->draws[_w302] = log_draw__v_403;
+                rand__v_412 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                log_draw__v_413 = rand__v_412;
+                int32_t _w319 = _wx(s->ndraws, 64);
+                if (_w319 >= 0) {
+                    s->draws[_w319] = log_draw__v_413;
                 }
-                int32_t _w303 = _wx(s->ndraws, 64);
-                if (_w303 >= 0) {
-                    s->draw_lo[_w303] = 0;
+                int32_t _w320 = _wx(s->ndraws, 64);
+                if (_w320 >= 0) {
+                    s->draw_lo[_w320] = 0;
                 }
-                int32_t _w304 = _wx(s->ndraws, 64);
-                if (_w304 >= 0) {
-                    s->draw_hi[_w304] = 2;
+                int32_t _w321 = _wx(s->ndraws, 64);
+                if (_w321 >= 0) {
+                    s->draw_hi[_w321] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_404 = rand__v_402;
-                tie_draw__v_405 = rand__result_404;
+                rand__result_414 = rand__v_412;
+                tie_draw__v_415 = rand__result_414;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_406 = _wadd(0, _roll(random_word_at(key, 8), 2));
-                log_draw__v_407 = rand__v_406;
-                int32_t _w305 = _wx(s->ndraws, 64);
-                if (_w305 >= 0) {
-                    s->draws[_w305] = log_draw__v_407;
+                rand__v_416 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                log_draw__v_417 = rand__v_416;
+                int32_t _w322 = _wx(s->ndraws, 64);
+                if (_w322 >= 0) {
+                    s->draws[_w322] = log_draw__v_417;
                 }
-                int32_t _w306 = _wx(s->ndraws, 64);
-                if (_w306 >= 0) {
-                    s->draw_lo[_w306] = 0;
+                int32_t _w323 = _wx(s->ndraws, 64);
+                if (_w323 >= 0) {
+                    s->draw_lo[_w323] = 0;
                 }
-                int32_t _w307 = _wx(s->ndraws, 64);
-                if (_w307 >= 0) {
-                    s->draw_hi[_w307] = 2;
+                int32_t _w324 = _wx(s->ndraws, 64);
+                if (_w324 >= 0) {
+                    s->draw_hi[_w324] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_408 = rand__v_406;
-                tie_draw__v_409 = rand__result_408;
+                rand__result_418 = rand__v_416;
+                tie_draw__v_419 = rand__result_418;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -2439,357 +2502,366 @@ static void effect_move(State *s, int32_t m, Key key)
 
 static void effect_switch(State *s, int32_t slot, Key key)
 {
-    int32_t submit__act_414 = 0;
-    int32_t submit__p_415 = 0;
-    int32_t commit_choices__act_417 = 0;
-    int8_t commit_choices__a_418 = 0;
-    int32_t goes_first__a0_426 = 0;
-    int32_t goes_first__a1_427 = 0;
-    int32_t goes_first__o0_428 = 0;
-    int32_t goes_first__o1_429 = 0;
-    int32_t goes_first__pr0_432 = 0;
-    int32_t goes_first__pr1_435 = 0;
-    int32_t goes_first__k0_436 = 0;
-    int32_t goes_first__k1_437 = 0;
-    int32_t goes_first__first_438 = 0;
-    int16_t goes_first__s0_439 = 0;
-    int16_t goes_first__s1_440 = 0;
-    int32_t rand__v_441 = 0;
-    int32_t log_draw__v_442 = 0;
-    int32_t rand__result_443 = 0;
-    int32_t goes_first__result_444 = 0;
-    int32_t resolve_turn__first_445 = 0;
-    int32_t rand__v_446 = 0;
-    int32_t log_draw__v_447 = 0;
-    int32_t rand__result_448 = 0;
-    int32_t tie_draw__v_449 = 0;
-    int32_t rand__v_450 = 0;
-    int32_t log_draw__v_451 = 0;
-    int32_t rand__result_452 = 0;
-    int32_t tie_draw__v_453 = 0;
-    bool resolve_turn__over_454 = 0;
-    int32_t resolve_turn__p_456 = 0;
-    int32_t resolve_turn__act_457 = 0;
-    int32_t send_in__p_458 = 0;
-    int32_t send_in__s_459 = 0;
-    int8_t send_in__old_460 = 0;
-    int32_t rand__v_463 = 0;
-    int32_t log_draw__v_464 = 0;
-    int32_t rand__result_465 = 0;
-    int32_t tie_draw__v_466 = 0;
-    int32_t switch_in_damage__p_467 = 0;
-    int8_t switch_in_damage__a_468 = 0;
-    int32_t after_faint__left0_471 = 0;
-    int32_t after_faint__left1_473 = 0;
-    int32_t rand__v_474 = 0;
-    int32_t log_draw__v_475 = 0;
-    int32_t rand__result_476 = 0;
-    int32_t tie_draw__v_477 = 0;
-    int32_t use_move__p_480 = 0;
-    int32_t use_move__m_481 = 0;
-    int32_t use_move__q_482 = 0;
-    int8_t use_move__a_483 = 0;
-    int8_t use_move__d_484 = 0;
-    int8_t use_move__st_485 = 0;
-    bool use_move__can_486 = 0;
-    int32_t chance__v_487 = 0;
-    int32_t log_draw__v_488 = 0;
-    bool chance__result_489 = 0;
-    bool use_move__acts_490 = 0;
-    int32_t confusion_hit__p_491 = 0;
-    int8_t confusion_hit__a_492 = 0;
-    int32_t confusion_hit__dmg_493 = 0;
-    int32_t self_damage__p_494 = 0;
-    int32_t self_damage__dmg_495 = 0;
-    int32_t self_damage__q_496 = 0;
-    int8_t self_damage__a_497 = 0;
-    int32_t chance__v_498 = 0;
-    int32_t log_draw__v_499 = 0;
-    bool chance__result_500 = 0;
-    bool use_move__full_501 = 0;
-    bool use_move__again_502 = 0;
-    int32_t use_move__slot_503 = 0;
-    int32_t use_move__mv_504 = 0;
-    int32_t mirror_move__p_505 = 0;
-    int32_t mirror_move__m_506 = 0;
-    int8_t mirror_move__a_507 = 0;
-    int32_t mirror_move__copied_508 = 0;
-    int32_t mirror_move__result_509 = 0;
-    int32_t use_move_hit__p_510 = 0;
-    int32_t use_move_hit__m_511 = 0;
-    int32_t use_move_hit__mv_512 = 0;
-    int32_t use_move_hit__q_513 = 0;
-    int8_t use_move_hit__a_514 = 0;
-    int8_t use_move_hit__d_515 = 0;
-    int16_t use_move_hit__sd_516 = 0;
-    bool use_move_hit__immune_523 = 0;
-    int16_t use_move_hit__kind_524 = 0;
-    bool use_move_hit__broke_525 = 0;
-    bool use_move_hit__hit_527 = 0;
-    bool use_move_hit__sure_528 = 0;
-    int32_t use_move_hit__acc_529 = 0;
-    int32_t chance__num_530 = 0;
-    int32_t chance__v_531 = 0;
-    int32_t log_draw__v_532 = 0;
-    bool chance__result_533 = 0;
-    bool use_move_hit__foe_move_534 = 0;
-    bool use_move_hit__stages_535 = 0;
-    bool use_move_hit__blocked_536 = 0;
-    int32_t set_status__q_537 = 0;
-    int16_t set_status__st_538 = 0;
-    int8_t set_status__d_539 = 0;
-    int16_t set_status__sd_540 = 0;
-    bool set_status__poison_541 = 0;
-    bool set_status__blocked_542 = 0;
-    int32_t rand__v_543 = 0;
-    int32_t log_draw__v_544 = 0;
-    int32_t rand__result_545 = 0;
-    int32_t use_move_hit__tgt_546 = 0;
-    int32_t apply_boosts__q_547 = 0;
-    int32_t apply_boosts__f_548 = 0;
-    int8_t apply_boosts__da_549 = 0;
-    int8_t apply_boosts__dd_550 = 0;
-    int8_t apply_boosts__ds_551 = 0;
-    int8_t apply_boosts__dsp_552 = 0;
-    int8_t apply_boosts__dacc_553 = 0;
-    int8_t apply_boosts__deva_554 = 0;
-    int8_t apply_boosts__deltas_555[6] = {0};
-    bool apply_boosts__any_ok_556 = 0;
-    int32_t boost_stat__q_558 = 0;
-    int32_t boost_stat__k_559 = 0;
-    int8_t boost_stat__delta_560 = 0;
-    int8_t boost_stat__a_561 = 0;
-    int32_t boost_stat__b_562 = 0;
-    int32_t boost_stat__nb_563 = 0;
-    bool boost_stat__ok_564 = 0;
-    int32_t boost_stat__m_565 = 0;
-    bool boost_stat__result_566 = 0;
-    bool apply_boosts__ok_567 = 0;
-    int32_t heal_self__p_568 = 0;
-    bool heal_self__rest_569 = 0;
-    int8_t heal_self__a_570 = 0;
-    int32_t heal_self__h_571 = 0;
-    int32_t heal_self__mh_572 = 0;
-    bool heal_self__fails_573 = 0;
-    int32_t rand__v_574 = 0;
-    int32_t log_draw__v_575 = 0;
-    int32_t rand__result_576 = 0;
-    int32_t heal_self__v_577 = 0;
-    int32_t confuse__q_578 = 0;
-    int32_t rand__v_579 = 0;
-    int32_t log_draw__v_580 = 0;
-    int32_t rand__result_581 = 0;
-    int32_t make_substitute__p_582 = 0;
-    int8_t make_substitute__a_583 = 0;
-    int32_t self_damage__p_584 = 0;
-    int32_t self_damage__q_585 = 0;
-    int8_t self_damage__a_586 = 0;
-    int32_t use_move_hit__nhits_587 = 0;
-    int32_t rand__v_588 = 0;
-    int32_t log_draw__v_589 = 0;
-    int32_t rand__result_590 = 0;
-    int32_t use_move_hit__k_591 = 0;
-    int32_t move_damage__p_592 = 0;
-    int32_t move_damage__mv_593 = 0;
-    int32_t move_damage__q_594 = 0;
-    int16_t move_damage__kind_595 = 0;
-    int32_t move_damage__dmg_596 = 0;
-    int32_t move_damage__u_597 = 0;
-    bool move_damage__ok_598 = 0;
-    int32_t damage_of__p_599 = 0;
-    int32_t damage_of__mv_600 = 0;
-    int32_t damage_of__q_601 = 0;
-    int8_t damage_of__a_602 = 0;
-    int8_t damage_of__d_603 = 0;
-    int16_t damage_of__sa_604 = 0;
-    int16_t damage_of__sd_605 = 0;
-    int16_t damage_of__c_606 = 0;
-    int16_t chance__num_607 = 0;
-    int32_t chance__v_608 = 0;
-    int32_t log_draw__v_609 = 0;
-    bool chance__result_610 = 0;
-    bool damage_of__crit_611 = 0;
-    bool damage_of__special_612 = 0;
-    int32_t damage_of__si_613 = 0;
-    int32_t damage_of__di_614 = 0;
-    int32_t damage_of__at_615 = 0;
-    int32_t damage_of__df_616 = 0;
-    int32_t damage_of__lvl_617 = 0;
-    int32_t damage_of__dmg_618 = 0;
-    int16_t damage_of__mt_619 = 0;
-    int16_t damage_of__e1_623 = 0;
-    int16_t damage_of__e2_627 = 0;
-    int32_t rand__v_628 = 0;
+    int32_t submit__act_424 = 0;
+    int32_t submit__p_425 = 0;
+    int32_t commit_choices__act_427 = 0;
+    int8_t commit_choices__a_428 = 0;
+    int32_t goes_first__a0_436 = 0;
+    int32_t goes_first__a1_437 = 0;
+    int32_t goes_first__o0_438 = 0;
+    int32_t goes_first__o1_439 = 0;
+    int32_t goes_first__pr0_442 = 0;
+    int32_t goes_first__pr1_445 = 0;
+    int32_t goes_first__k0_446 = 0;
+    int32_t goes_first__k1_447 = 0;
+    int32_t goes_first__first_448 = 0;
+    int16_t goes_first__s0_449 = 0;
+    int16_t goes_first__s1_450 = 0;
+    int32_t rand__v_451 = 0;
+    int32_t log_draw__v_452 = 0;
+    int32_t rand__result_453 = 0;
+    int32_t goes_first__result_454 = 0;
+    int32_t resolve_turn__first_455 = 0;
+    int32_t rand__v_456 = 0;
+    int32_t log_draw__v_457 = 0;
+    int32_t rand__result_458 = 0;
+    int32_t tie_draw__v_459 = 0;
+    int32_t rand__v_460 = 0;
+    int32_t log_draw__v_461 = 0;
+    int32_t rand__result_462 = 0;
+    int32_t tie_draw__v_463 = 0;
+    bool resolve_turn__over_464 = 0;
+    int32_t resolve_turn__p_466 = 0;
+    int32_t resolve_turn__act_467 = 0;
+    int32_t send_in__p_468 = 0;
+    int32_t send_in__s_469 = 0;
+    int8_t send_in__old_470 = 0;
+    int32_t rand__v_473 = 0;
+    int32_t log_draw__v_474 = 0;
+    int32_t rand__result_475 = 0;
+    int32_t tie_draw__v_476 = 0;
+    int32_t switch_in_damage__p_477 = 0;
+    int8_t switch_in_damage__a_478 = 0;
+    int32_t after_faint__left0_481 = 0;
+    int32_t after_faint__left1_483 = 0;
+    int32_t rand__v_484 = 0;
+    int32_t log_draw__v_485 = 0;
+    int32_t rand__result_486 = 0;
+    int32_t tie_draw__v_487 = 0;
+    int32_t use_move__p_490 = 0;
+    int32_t use_move__m_491 = 0;
+    int32_t use_move__q_492 = 0;
+    int8_t use_move__a_493 = 0;
+    int8_t use_move__d_494 = 0;
+    int8_t use_move__st_495 = 0;
+    bool use_move__can_496 = 0;
+    int32_t chance__v_497 = 0;
+    int32_t log_draw__v_498 = 0;
+    bool chance__result_499 = 0;
+    bool use_move__acts_500 = 0;
+    int32_t confusion_hit__p_501 = 0;
+    int8_t confusion_hit__a_502 = 0;
+    int32_t confusion_hit__dmg_503 = 0;
+    int32_t self_damage__p_504 = 0;
+    int32_t self_damage__dmg_505 = 0;
+    int32_t self_damage__q_506 = 0;
+    int8_t self_damage__a_507 = 0;
+    int32_t chance__v_508 = 0;
+    int32_t log_draw__v_509 = 0;
+    bool chance__result_510 = 0;
+    bool use_move__full_511 = 0;
+    bool use_move__again_512 = 0;
+    int32_t use_move__slot_513 = 0;
+    int32_t use_move__mv_514 = 0;
+    int32_t mirror_move__p_515 = 0;
+    int32_t mirror_move__m_516 = 0;
+    int8_t mirror_move__a_517 = 0;
+    int32_t mirror_move__copied_518 = 0;
+    int32_t mirror_move__result_519 = 0;
+    int32_t use_move_hit__p_520 = 0;
+    int32_t use_move_hit__m_521 = 0;
+    int32_t use_move_hit__mv_522 = 0;
+    int32_t use_move_hit__q_523 = 0;
+    int8_t use_move_hit__a_524 = 0;
+    int8_t use_move_hit__d_525 = 0;
+    int16_t use_move_hit__sd_526 = 0;
+    bool use_move_hit__immune_533 = 0;
+    int16_t use_move_hit__kind_534 = 0;
+    bool use_move_hit__broke_535 = 0;
+    bool use_move_hit__hit_537 = 0;
+    bool use_move_hit__sure_538 = 0;
+    int32_t use_move_hit__acc_539 = 0;
+    int32_t chance__num_540 = 0;
+    int32_t chance__v_541 = 0;
+    int32_t log_draw__v_542 = 0;
+    bool chance__result_543 = 0;
+    bool use_move_hit__foe_move_544 = 0;
+    bool use_move_hit__stages_545 = 0;
+    bool use_move_hit__blocked_546 = 0;
+    int32_t set_status__q_547 = 0;
+    int16_t set_status__st_548 = 0;
+    int8_t set_status__d_549 = 0;
+    int16_t set_status__sd_550 = 0;
+    bool set_status__poison_551 = 0;
+    bool set_status__blocked_552 = 0;
+    int32_t rand__v_553 = 0;
+    int32_t log_draw__v_554 = 0;
+    int32_t rand__result_555 = 0;
+    int32_t use_move_hit__tgt_556 = 0;
+    int32_t apply_boosts__q_557 = 0;
+    int32_t apply_boosts__f_558 = 0;
+    int8_t apply_boosts__da_559 = 0;
+    int8_t apply_boosts__dd_560 = 0;
+    int8_t apply_boosts__ds_561 = 0;
+    int8_t apply_boosts__dsp_562 = 0;
+    int8_t apply_boosts__dacc_563 = 0;
+    int8_t apply_boosts__deva_564 = 0;
+    int8_t apply_boosts__deltas_565[6] = {0};
+    bool apply_boosts__any_ok_566 = 0;
+    int32_t boost_stat__q_568 = 0;
+    int32_t boost_stat__k_569 = 0;
+    int8_t boost_stat__delta_570 = 0;
+    int8_t boost_stat__a_571 = 0;
+    int32_t boost_stat__b_572 = 0;
+    int32_t boost_stat__nb_573 = 0;
+    bool boost_stat__ok_574 = 0;
+    int32_t boost_stat__m_575 = 0;
+    bool boost_stat__result_576 = 0;
+    bool apply_boosts__ok_577 = 0;
+    int32_t heal_self__p_578 = 0;
+    bool heal_self__rest_579 = 0;
+    int8_t heal_self__a_580 = 0;
+    int32_t heal_self__h_581 = 0;
+    int32_t heal_self__mh_582 = 0;
+    bool heal_self__fails_583 = 0;
+    int32_t rand__v_584 = 0;
+    int32_t log_draw__v_585 = 0;
+    int32_t rand__result_586 = 0;
+    int32_t heal_self__v_587 = 0;
+    int32_t confuse__q_588 = 0;
+    int32_t rand__v_589 = 0;
+    int32_t log_draw__v_590 = 0;
+    int32_t rand__result_591 = 0;
+    int32_t make_substitute__p_592 = 0;
+    int8_t make_substitute__a_593 = 0;
+    int32_t self_damage__p_594 = 0;
+    int32_t self_damage__q_595 = 0;
+    int8_t self_damage__a_596 = 0;
+    int32_t use_move_hit__nhits_597 = 0;
+    int32_t use_move_hit__pick_598 = 0;
+    int32_t use_move_hit__ns_600 = 0;
+    int32_t rand__hi_601 = 0;
+    int32_t rand__v_602 = 0;
+    int32_t log_draw__v_603 = 0;
+    int32_t log_draw__hi_604 = 0;
+    int32_t rand__result_605 = 0;
+    int32_t mimic__p_606 = 0;
+    int32_t mimic__k_607 = 0;
+    int32_t mimic__q_608 = 0;
+    int8_t mimic__a_609 = 0;
+    int8_t mimic__d_610 = 0;
+    int32_t mimic__sl_611 = 0;
+    int32_t move_damage__p_612 = 0;
+    int32_t move_damage__mv_613 = 0;
+    int32_t move_damage__q_614 = 0;
+    int16_t move_damage__kind_615 = 0;
+    int32_t move_damage__dmg_616 = 0;
+    int32_t move_damage__u_617 = 0;
+    bool move_damage__ok_618 = 0;
+    int32_t damage_of__p_619 = 0;
+    int32_t damage_of__mv_620 = 0;
+    int32_t damage_of__q_621 = 0;
+    int8_t damage_of__a_622 = 0;
+    int8_t damage_of__d_623 = 0;
+    int16_t damage_of__sa_624 = 0;
+    int16_t damage_of__sd_625 = 0;
+    int16_t damage_of__c_626 = 0;
+    int16_t chance__num_627 = 0;
+    int32_t chance__v_628 = 0;
     int32_t log_draw__v_629 = 0;
-    int32_t rand__result_630 = 0;
-    int32_t damage_of__r_631 = 0;
-    int32_t damage_of__result_632 = 0;
-    int32_t move_damage__result_633 = 0;
-    int32_t use_move_hit__first_634 = 0;
-    int32_t use_move_hit__dmg_635 = 0;
-    bool use_move_hit__behind_636 = 0;
-    int32_t hit_substitute__p_637 = 0;
-    int32_t hit_substitute__mv_638 = 0;
-    int32_t hit_substitute__first_639 = 0;
-    int32_t hit_substitute__nhits_640 = 0;
-    int32_t hit_substitute__q_641 = 0;
-    int8_t hit_substitute__a_642 = 0;
-    bool hit_substitute__broke_643 = 0;
-    int32_t hit_substitute__rec_645 = 0;
-    int32_t hit_substitute__gain_646 = 0;
-    bool hit_substitute__result_647 = 0;
-    int32_t use_move_hit__rec_649 = 0;
-    int32_t use_move_hit__gain_650 = 0;
-    int16_t use_move_hit__sec_651 = 0;
-    bool use_move_hit__same_type_655 = 0;
-    int32_t chance__num_656 = 0;
-    int32_t chance__v_657 = 0;
-    int32_t log_draw__v_658 = 0;
-    bool chance__result_659 = 0;
-    bool use_move_hit__lands_660 = 0;
-    int32_t set_status__q_661 = 0;
-    int16_t set_status__st_662 = 0;
-    int8_t set_status__d_663 = 0;
-    int16_t set_status__sd_664 = 0;
-    bool set_status__poison_665 = 0;
-    bool set_status__blocked_666 = 0;
-    int32_t rand__v_667 = 0;
-    int32_t log_draw__v_668 = 0;
-    int32_t rand__result_669 = 0;
-    int8_t use_move_hit__sb_670[6] = {0};
-    int32_t chance__num_672 = 0;
-    int32_t chance__v_673 = 0;
-    int32_t log_draw__v_674 = 0;
-    bool chance__result_675 = 0;
-    bool use_move_hit__drop_676 = 0;
-    int32_t apply_boosts__q_677 = 0;
-    int32_t apply_boosts__f_678 = 0;
-    int8_t apply_boosts__da_679 = 0;
-    int8_t apply_boosts__dd_680 = 0;
-    int8_t apply_boosts__ds_681 = 0;
-    int8_t apply_boosts__dsp_682 = 0;
-    int8_t apply_boosts__dacc_683 = 0;
-    int8_t apply_boosts__deva_684 = 0;
-    int8_t apply_boosts__deltas_685[6] = {0};
-    bool apply_boosts__any_ok_686 = 0;
-    int32_t boost_stat__q_688 = 0;
-    int32_t boost_stat__k_689 = 0;
-    int8_t boost_stat__delta_690 = 0;
-    int8_t boost_stat__a_691 = 0;
-    int32_t boost_stat__b_692 = 0;
-    int32_t boost_stat__nb_693 = 0;
-    bool boost_stat__ok_694 = 0;
-    int32_t boost_stat__m_695 = 0;
-    bool boost_stat__result_696 = 0;
-    bool apply_boosts__ok_697 = 0;
-    int16_t use_move_hit__sv_698 = 0;
-    bool use_move_hit__through_699 = 0;
-    int32_t use_move_hit__vc_700 = 0;
-    int32_t chance__num_701 = 0;
-    int32_t chance__v_702 = 0;
-    int32_t log_draw__v_703 = 0;
-    bool chance__result_704 = 0;
-    bool use_move_hit__lands_705 = 0;
-    int32_t confuse__q_706 = 0;
-    int32_t rand__v_707 = 0;
-    int32_t log_draw__v_708 = 0;
-    int32_t rand__result_709 = 0;
-    int32_t self_damage__p_710 = 0;
-    int32_t self_damage__q_711 = 0;
-    int8_t self_damage__a_712 = 0;
-    int32_t after_faint__left0_714 = 0;
-    int32_t after_faint__left1_716 = 0;
-    int32_t rand__v_717 = 0;
-    int32_t log_draw__v_718 = 0;
-    int32_t rand__result_719 = 0;
-    int32_t tie_draw__v_720 = 0;
-    int32_t rand__v_722 = 0;
+    bool chance__result_630 = 0;
+    bool damage_of__crit_631 = 0;
+    bool damage_of__special_632 = 0;
+    int32_t damage_of__si_633 = 0;
+    int32_t damage_of__di_634 = 0;
+    int32_t damage_of__at_635 = 0;
+    int32_t damage_of__df_636 = 0;
+    int32_t damage_of__lvl_637 = 0;
+    int32_t damage_of__dmg_638 = 0;
+    int16_t damage_of__mt_639 = 0;
+    int16_t damage_of__e1_643 = 0;
+    int16_t damage_of__e2_647 = 0;
+    int32_t rand__v_648 = 0;
+    int32_t log_draw__v_649 = 0;
+    int32_t rand__result_650 = 0;
+    int32_t damage_of__r_651 = 0;
+    int32_t damage_of__result_652 = 0;
+    int32_t move_damage__result_653 = 0;
+    int32_t use_move_hit__first_654 = 0;
+    int32_t use_move_hit__dmg_655 = 0;
+    bool use_move_hit__behind_656 = 0;
+    int32_t hit_substitute__p_657 = 0;
+    int32_t hit_substitute__mv_658 = 0;
+    int32_t hit_substitute__first_659 = 0;
+    int32_t hit_substitute__nhits_660 = 0;
+    int32_t hit_substitute__q_661 = 0;
+    int8_t hit_substitute__a_662 = 0;
+    bool hit_substitute__broke_663 = 0;
+    int32_t hit_substitute__rec_665 = 0;
+    int32_t hit_substitute__gain_666 = 0;
+    bool hit_substitute__result_667 = 0;
+    int32_t use_move_hit__rec_669 = 0;
+    int32_t use_move_hit__gain_670 = 0;
+    int16_t use_move_hit__sec_671 = 0;
+    bool use_move_hit__same_type_675 = 0;
+    int32_t chance__num_676 = 0;
+    int32_t chance__v_677 = 0;
+    int32_t log_draw__v_678 = 0;
+    bool chance__result_679 = 0;
+    bool use_move_hit__lands_680 = 0;
+    int32_t set_status__q_681 = 0;
+    int16_t set_status__st_682 = 0;
+    int8_t set_status__d_683 = 0;
+    int16_t set_status__sd_684 = 0;
+    bool set_status__poison_685 = 0;
+    bool set_status__blocked_686 = 0;
+    int32_t rand__v_687 = 0;
+    int32_t log_draw__v_688 = 0;
+    int32_t rand__result_689 = 0;
+    int8_t use_move_hit__sb_690[6] = {0};
+    int32_t chance__num_692 = 0;
+    int32_t chance__v_693 = 0;
+    int32_t log_draw__v_694 = 0;
+    bool chance__result_695 = 0;
+    bool use_move_hit__drop_696 = 0;
+    int32_t apply_boosts__q_697 = 0;
+    int32_t apply_boosts__f_698 = 0;
+    int8_t apply_boosts__da_699 = 0;
+    int8_t apply_boosts__dd_700 = 0;
+    int8_t apply_boosts__ds_701 = 0;
+    int8_t apply_boosts__dsp_702 = 0;
+    int8_t apply_boosts__dacc_703 = 0;
+    int8_t apply_boosts__deva_704 = 0;
+    int8_t apply_boosts__deltas_705[6] = {0};
+    bool apply_boosts__any_ok_706 = 0;
+    int32_t boost_stat__q_708 = 0;
+    int32_t boost_stat__k_709 = 0;
+    int8_t boost_stat__delta_710 = 0;
+    int8_t boost_stat__a_711 = 0;
+    int32_t boost_stat__b_712 = 0;
+    int32_t boost_stat__nb_713 = 0;
+    bool boost_stat__ok_714 = 0;
+    int32_t boost_stat__m_715 = 0;
+    bool boost_stat__result_716 = 0;
+    bool apply_boosts__ok_717 = 0;
+    int16_t use_move_hit__sv_718 = 0;
+    bool use_move_hit__through_719 = 0;
+    int32_t use_move_hit__vc_720 = 0;
+    int32_t chance__num_721 = 0;
+    int32_t chance__v_722 = 0;
     int32_t log_draw__v_723 = 0;
-    int32_t rand__result_724 = 0;
-    int32_t tie_draw__v_725 = 0;
-    int32_t resolve_forced__first_727 = 0;
-    int32_t rand__v_728 = 0;
-    int32_t log_draw__v_729 = 0;
-    int32_t rand__result_730 = 0;
-    int32_t resolve_forced__p_732 = 0;
-    int32_t send_in__p_733 = 0;
-    int32_t send_in__s_734 = 0;
-    int8_t send_in__old_735 = 0;
-    int32_t rand__v_738 = 0;
-    int32_t log_draw__v_739 = 0;
-    int32_t rand__result_740 = 0;
-    int32_t tie_draw__v_741 = 0;
+    bool chance__result_724 = 0;
+    bool use_move_hit__lands_725 = 0;
+    int32_t confuse__q_726 = 0;
+    int32_t rand__v_727 = 0;
+    int32_t log_draw__v_728 = 0;
+    int32_t rand__result_729 = 0;
+    int32_t self_damage__p_730 = 0;
+    int32_t self_damage__q_731 = 0;
+    int8_t self_damage__a_732 = 0;
+    int32_t after_faint__left0_734 = 0;
+    int32_t after_faint__left1_736 = 0;
+    int32_t rand__v_737 = 0;
+    int32_t log_draw__v_738 = 0;
+    int32_t rand__result_739 = 0;
+    int32_t tie_draw__v_740 = 0;
     int32_t rand__v_742 = 0;
     int32_t log_draw__v_743 = 0;
     int32_t rand__result_744 = 0;
     int32_t tie_draw__v_745 = 0;
-    int32_t rand__v_746 = 0;
-    int32_t log_draw__v_747 = 0;
-    int32_t rand__result_748 = 0;
-    int32_t tie_draw__v_749 = 0;
-    int32_t rand__v_750 = 0;
-    int32_t log_draw__v_751 = 0;
-    int32_t rand__result_752 = 0;
-    int32_t tie_draw__v_753 = 0;
-    submit__act_414 = _wadd(slot, 4);
+    int32_t resolve_forced__first_747 = 0;
+    int32_t rand__v_748 = 0;
+    int32_t log_draw__v_749 = 0;
+    int32_t rand__result_750 = 0;
+    int32_t resolve_forced__p_752 = 0;
+    int32_t send_in__p_753 = 0;
+    int32_t send_in__s_754 = 0;
+    int8_t send_in__old_755 = 0;
+    int32_t rand__v_758 = 0;
+    int32_t log_draw__v_759 = 0;
+    int32_t rand__result_760 = 0;
+    int32_t tie_draw__v_761 = 0;
+    int32_t rand__v_762 = 0;
+    int32_t log_draw__v_763 = 0;
+    int32_t rand__result_764 = 0;
+    int32_t tie_draw__v_765 = 0;
+    int32_t rand__v_766 = 0;
+    int32_t log_draw__v_767 = 0;
+    int32_t rand__result_768 = 0;
+    int32_t tie_draw__v_769 = 0;
+    int32_t rand__v_770 = 0;
+    int32_t log_draw__v_771 = 0;
+    int32_t rand__result_772 = 0;
+    int32_t tie_draw__v_773 = 0;
+    submit__act_424 = _wadd(slot, 4);
     s->ndraws = 0;
-    submit__p_415 = s->current_player;
-    int32_t _w1 = _wx(submit__p_415, 2);
+    submit__p_425 = s->current_player;
+    int32_t _w1 = _wx(submit__p_425, 2);
     if (_w1 >= 0) {
-        s->pending[_w1] = ((int8_t)(submit__act_414));
+        s->pending[_w1] = ((int8_t)(submit__act_424));
     }
-    if (((submit__p_415 == 0) && ((s->phase == 0) || s->need[1]))) {
+    if (((submit__p_425 == 0) && ((s->phase == 0) || s->need[1]))) {
         s->current_player = 1;
     } else {
         if ((s->phase == 0)) {
-            for (int32_t commit_choices__p_416 = 0, _end2 = 2; commit_choices__p_416 < _end2; commit_choices__p_416++) {
-                commit_choices__act_417 = ((int32_t)(s->pending[commit_choices__p_416]));
-                commit_choices__a_418 = s->active[commit_choices__p_416];
-                s->fight[commit_choices__p_416] = false;
-                if (((commit_choices__act_417 < 4) && (!({ int32_t _let3 = commit_choices__p_416; int32_t locked__p_419 = _let3; (s->recharge[_ix(locked__p_419, 2)] || s->charging[_ix(locked__p_419, 2)]); })))) {
-                    if (((s->status[commit_choices__p_416 * 6 + _ix(commit_choices__a_418, 6)] == 2) || (s->status[commit_choices__p_416 * 6 + _ix(commit_choices__a_418, 6)] == 5))) {
-                        s->fight[commit_choices__p_416] = true;
-                    } else if ((!({ int32_t _let4 = commit_choices__p_416; int32_t has_pp__p_420 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_421 = _lo5, _end6 = 4; has_pp__k_421 < _end6; has_pp__k_421++) if (((s->moves[_ix(has_pp__p_420, 2) * 24 + _ix(s->active[_ix(has_pp__p_420, 2)], 6) * 4 + has_pp__k_421] >= 0) && (s->pp[_ix(has_pp__p_420, 2) * 24 + _ix(s->active[_ix(has_pp__p_420, 2)], 6) * 4 + has_pp__k_421] > 0))) { _r7 = true; break; } _r7; }); }))) {
-                        s->last_move[commit_choices__p_416] = ((int16_t)(164));
+            for (int32_t commit_choices__p_426 = 0, _end2 = 2; commit_choices__p_426 < _end2; commit_choices__p_426++) {
+                commit_choices__act_427 = ((int32_t)(s->pending[commit_choices__p_426]));
+                commit_choices__a_428 = s->active[commit_choices__p_426];
+                s->fight[commit_choices__p_426] = false;
+                if (((commit_choices__act_427 < 4) && (!({ int32_t _let3 = commit_choices__p_426; int32_t locked__p_429 = _let3; (s->recharge[_ix(locked__p_429, 2)] || s->charging[_ix(locked__p_429, 2)]); })))) {
+                    if (((s->status[commit_choices__p_426 * 6 + _ix(commit_choices__a_428, 6)] == 2) || (s->status[commit_choices__p_426 * 6 + _ix(commit_choices__a_428, 6)] == 5))) {
+                        s->fight[commit_choices__p_426] = true;
+                    } else if ((!({ int32_t _let4 = commit_choices__p_426; int32_t has_pp__p_430 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_431 = _lo5, _end6 = 4; has_pp__k_431 < _end6; has_pp__k_431++) if (((s->moves[_ix(has_pp__p_430, 2) * 24 + _ix(s->active[_ix(has_pp__p_430, 2)], 6) * 4 + has_pp__k_431] >= 0) && (s->pp[_ix(has_pp__p_430, 2) * 24 + _ix(s->active[_ix(has_pp__p_430, 2)], 6) * 4 + has_pp__k_431] > 0))) { _r7 = true; break; } _r7; }); }))) {
+                        s->last_move[commit_choices__p_426] = ((int16_t)(164));
                     } else {
-                        s->last_move[commit_choices__p_416] = s->moves[commit_choices__p_416 * 24 + _ix(commit_choices__a_418, 6) * 4 + _ix(commit_choices__act_417, 4)];
-                        s->last_slot[commit_choices__p_416] = ((int8_t)(commit_choices__act_417));
+                        s->last_move[commit_choices__p_426] = s->moves[commit_choices__p_426 * 24 + _ix(commit_choices__a_428, 6) * 4 + _ix(commit_choices__act_427, 4)];
+                        s->last_slot[commit_choices__p_426] = ((int8_t)(commit_choices__act_427));
                     }
                 }
-                if ((commit_choices__act_417 < 4)) {
-                    s->shown_move[commit_choices__p_416] = ((((!({ int32_t _let9 = commit_choices__p_416; int32_t has_pp__p_422 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_423 = _lo10, _end11 = 4; has_pp__k_423 < _end11; has_pp__k_423++) if (((s->moves[_ix(has_pp__p_422, 2) * 24 + _ix(s->active[_ix(has_pp__p_422, 2)], 6) * 4 + has_pp__k_423] >= 0) && (s->pp[_ix(has_pp__p_422, 2) * 24 + _ix(s->active[_ix(has_pp__p_422, 2)], 6) * 4 + has_pp__k_423] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_416])) && (!({ int32_t _let14 = commit_choices__p_416; int32_t locked__p_424 = _let14; (s->recharge[_ix(locked__p_424, 2)] || s->charging[_ix(locked__p_424, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_416 * 24 + _ix(commit_choices__a_418, 6) * 4 + _ix(s->last_slot[commit_choices__p_416], 4)]);
+                if ((commit_choices__act_427 < 4)) {
+                    s->shown_move[commit_choices__p_426] = ((((!({ int32_t _let9 = commit_choices__p_426; int32_t has_pp__p_432 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_433 = _lo10, _end11 = 4; has_pp__k_433 < _end11; has_pp__k_433++) if (((s->moves[_ix(has_pp__p_432, 2) * 24 + _ix(s->active[_ix(has_pp__p_432, 2)], 6) * 4 + has_pp__k_433] >= 0) && (s->pp[_ix(has_pp__p_432, 2) * 24 + _ix(s->active[_ix(has_pp__p_432, 2)], 6) * 4 + has_pp__k_433] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_426])) && (!({ int32_t _let14 = commit_choices__p_426; int32_t locked__p_434 = _let14; (s->recharge[_ix(locked__p_434, 2)] || s->charging[_ix(locked__p_434, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_426 * 24 + _ix(commit_choices__a_428, 6) * 4 + _ix(s->last_slot[commit_choices__p_426], 4)]);
                 }
             }
-            for (int32_t update_speed__p_425 = 0, _end15 = 2; update_speed__p_425 < _end15; update_speed__p_425++) {
-                if ((s->hp[update_speed__p_425 * 6 + _ix(s->active[update_speed__p_425], 6)] > 0)) {
-                    int32_t _w16 = _wx(s->active[update_speed__p_425], 6);
+            for (int32_t update_speed__p_435 = 0, _end15 = 2; update_speed__p_435 < _end15; update_speed__p_435++) {
+                if ((s->hp[update_speed__p_435 * 6 + _ix(s->active[update_speed__p_435], 6)] > 0)) {
+                    int32_t _w16 = _wx(s->active[update_speed__p_435], 6);
                     if (_w16 >= 0) {
-                        s->speed[update_speed__p_425 * 6 + _w16] = s->mod[update_speed__p_425 * 4 + 3];
+                        s->speed[update_speed__p_435 * 6 + _w16] = s->mod[update_speed__p_435 * 4 + 3];
                     }
                 }
             }
-            goes_first__a0_426 = ((int32_t)(s->pending[0]));
-            goes_first__a1_427 = ((int32_t)(s->pending[1]));
-            goes_first__o0_428 = ((goes_first__a0_426 >= 4) ? 0 : 1);
-            goes_first__o1_429 = ((goes_first__a1_427 >= 4) ? 0 : 1);
-            goes_first__pr0_432 = ({ int32_t _let17 = goes_first__a0_426; int32_t action_priority__a_430 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_431 = _let18; (((action_priority__a_430 >= 4) || (action_priority__mv_431 < 0)) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_431, 165)]))); }); });
-            goes_first__pr1_435 = ({ int32_t _let19 = goes_first__a1_427; int32_t action_priority__a_433 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_434 = _let20; (((action_priority__a_433 >= 4) || (action_priority__mv_434 < 0)) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_434, 165)]))); }); });
-            goes_first__k0_436 = _wsub(_wmul(goes_first__o0_428, 1000), _wmul(goes_first__pr0_432, 100));
-            goes_first__k1_437 = _wsub(_wmul(goes_first__o1_429, 1000), _wmul(goes_first__pr1_435, 100));
-            goes_first__first_438 = 0;
-            if ((goes_first__k0_436 > goes_first__k1_437)) {
-                goes_first__first_438 = 1;
-            } else if ((goes_first__k0_436 == goes_first__k1_437)) {
-                goes_first__s0_439 = s->mod[3];
-                goes_first__s1_440 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_440 > goes_first__s0_439)) {
-                    goes_first__first_438 = 1;
-                } else if ((goes_first__s0_439 == goes_first__s1_440)) {
-                    rand__v_441 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_442 = rand__v_441;
+            goes_first__a0_436 = ((int32_t)(s->pending[0]));
+            goes_first__a1_437 = ((int32_t)(s->pending[1]));
+            goes_first__o0_438 = ((goes_first__a0_436 >= 4) ? 0 : 1);
+            goes_first__o1_439 = ((goes_first__a1_437 >= 4) ? 0 : 1);
+            goes_first__pr0_442 = ({ int32_t _let17 = goes_first__a0_436; int32_t action_priority__a_440 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_441 = _let18; (((action_priority__a_440 >= 4) || (action_priority__mv_441 < 0)) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_441, 165)]))); }); });
+            goes_first__pr1_445 = ({ int32_t _let19 = goes_first__a1_437; int32_t action_priority__a_443 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_444 = _let20; (((action_priority__a_443 >= 4) || (action_priority__mv_444 < 0)) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_444, 165)]))); }); });
+            goes_first__k0_446 = _wsub(_wmul(goes_first__o0_438, 1000), _wmul(goes_first__pr0_442, 100));
+            goes_first__k1_447 = _wsub(_wmul(goes_first__o1_439, 1000), _wmul(goes_first__pr1_445, 100));
+            goes_first__first_448 = 0;
+            if ((goes_first__k0_446 > goes_first__k1_447)) {
+                goes_first__first_448 = 1;
+            } else if ((goes_first__k0_446 == goes_first__k1_447)) {
+                goes_first__s0_449 = s->mod[3];
+                goes_first__s1_450 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_450 > goes_first__s0_449)) {
+                    goes_first__first_448 = 1;
+                } else if ((goes_first__s0_449 == goes_first__s1_450)) {
+                    rand__v_451 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    log_draw__v_452 = rand__v_451;
                     int32_t _w21 = _wx(s->ndraws, 64);
                     if (_w21 >= 0) {
-                        s->draws[_w21] = log_draw__v_442;
+                        s->draws[_w21] = log_draw__v_452;
                     }
                     int32_t _w22 = _wx(s->ndraws, 64);
                     if (_w22 >= 0) {
@@ -2800,18 +2872,18 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         s->draw_hi[_w23] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_443 = rand__v_441;
-                    goes_first__first_438 = rand__result_443;
+                    rand__result_453 = rand__v_451;
+                    goes_first__first_448 = rand__result_453;
                 }
             }
-            goes_first__result_444 = goes_first__first_438;
-            resolve_turn__first_445 = goes_first__result_444;
+            goes_first__result_454 = goes_first__first_448;
+            resolve_turn__first_455 = goes_first__result_454;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_446 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_447 = rand__v_446;
+                rand__v_456 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                log_draw__v_457 = rand__v_456;
                 int32_t _w24 = _wx(s->ndraws, 64);
                 if (_w24 >= 0) {
-                    s->draws[_w24] = log_draw__v_447;
+                    s->draws[_w24] = log_draw__v_457;
                 }
                 int32_t _w25 = _wx(s->ndraws, 64);
                 if (_w25 >= 0) {
@@ -2822,15 +2894,15 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w26] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_448 = rand__v_446;
-                tie_draw__v_449 = rand__result_448;
+                rand__result_458 = rand__v_456;
+                tie_draw__v_459 = rand__result_458;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_450 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_451 = rand__v_450;
+                rand__v_460 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                log_draw__v_461 = rand__v_460;
                 int32_t _w27 = _wx(s->ndraws, 64);
                 if (_w27 >= 0) {
-                    s->draws[_w27] = log_draw__v_451;
+                    s->draws[_w27] = log_draw__v_461;
                 }
                 int32_t _w28 = _wx(s->ndraws, 64);
                 if (_w28 >= 0) {
@@ -2841,136 +2913,148 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w29] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_452 = rand__v_450;
-                tie_draw__v_453 = rand__result_452;
+                rand__result_462 = rand__v_460;
+                tie_draw__v_463 = rand__result_462;
             }
-            resolve_turn__over_454 = false;
-            for (int32_t resolve_turn__k_455 = 0, _end30 = 2; resolve_turn__k_455 < _end30; resolve_turn__k_455++) {
-                resolve_turn__p_456 = ((resolve_turn__k_455 == 0) ? resolve_turn__first_445 : _wsub(1, resolve_turn__first_445));
-                resolve_turn__act_457 = ((int32_t)(s->pending[_ix(resolve_turn__p_456, 2)]));
-                if ((!resolve_turn__over_454)) {
-                    if ((resolve_turn__act_457 >= 4)) {
-                        send_in__p_458 = resolve_turn__p_456;
-                        send_in__s_459 = _wsub(resolve_turn__act_457, 4);
-                        send_in__old_460 = s->active[_ix(send_in__p_458, 2)];
-                        if ((s->hp[_ix(send_in__p_458, 2) * 6 + _ix(send_in__old_460, 6)] > 0)) {
-                            int32_t _w31 = _wx(send_in__p_458, 2);
-                            int32_t _w32 = _wx(send_in__old_460, 6);
+            resolve_turn__over_464 = false;
+            for (int32_t resolve_turn__k_465 = 0, _end30 = 2; resolve_turn__k_465 < _end30; resolve_turn__k_465++) {
+                resolve_turn__p_466 = ((resolve_turn__k_465 == 0) ? resolve_turn__first_455 : _wsub(1, resolve_turn__first_455));
+                resolve_turn__act_467 = ((int32_t)(s->pending[_ix(resolve_turn__p_466, 2)]));
+                if ((!resolve_turn__over_464)) {
+                    if ((resolve_turn__act_467 >= 4)) {
+                        send_in__p_468 = resolve_turn__p_466;
+                        send_in__s_469 = _wsub(resolve_turn__act_467, 4);
+                        send_in__old_470 = s->active[_ix(send_in__p_468, 2)];
+                        if ((s->hp[_ix(send_in__p_468, 2) * 6 + _ix(send_in__old_470, 6)] > 0)) {
+                            int32_t _w31 = _wx(send_in__p_468, 2);
+                            int32_t _w32 = _wx(send_in__old_470, 6);
                             if (_w31 >= 0 && _w32 >= 0) {
-                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_458, 2) * 24 + _ix(send_in__old_460, 6) * 4 + 3];
+                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_468, 2) * 24 + _ix(send_in__old_470, 6) * 4 + 3];
                             }
                         }
-                        int32_t _w33 = _wx(send_in__p_458, 2);
-                        if (_w33 >= 0) {
-                            s->active[_w33] = ((int8_t)(send_in__s_459));
+                        if ((s->mimic_slot[_ix(send_in__p_468, 2)] >= 0)) {
+                            int32_t _w33 = _wx(send_in__p_468, 2);
+                            int32_t _w34 = _wx(send_in__old_470, 6);
+                            int32_t _w35 = _wx(s->mimic_slot[_ix(send_in__p_468, 2)], 4);
+                            if (_w33 >= 0 && _w34 >= 0 && _w35 >= 0) {
+                                s->moves[_w33 * 24 + _w34 * 4 + _w35] = s->mimic_orig[_ix(send_in__p_468, 2)];
+                            }
+                            int32_t _w36 = _wx(send_in__p_468, 2);
+                            if (_w36 >= 0) {
+                                s->mimic_slot[_w36] = ((int8_t)((-1)));
+                            }
                         }
-                        int32_t _w34 = _wx(send_in__p_458, 2);
-                        if (_w34 >= 0) {
-                            s->sub_hp[_w34] = ((int16_t)(0));
+                        int32_t _w37 = _wx(send_in__p_468, 2);
+                        if (_w37 >= 0) {
+                            s->active[_w37] = ((int8_t)(send_in__s_469));
+                        }
+                        int32_t _w38 = _wx(send_in__p_468, 2);
+                        if (_w38 >= 0) {
+                            s->sub_hp[_w38] = ((int16_t)(0));
                         }
                         s->last_used[0] = ((int16_t)((-1)));
                         s->last_used[1] = ((int16_t)((-1)));
-                        int32_t _w35 = _wx(send_in__p_458, 2);
-                        if (_w35 >= 0) {
-                            s->recharge[_w35] = false;
-                        }
-                        int32_t _w36 = _wx(send_in__p_458, 2);
-                        if (_w36 >= 0) {
-                            s->charging[_w36] = false;
-                        }
-                        int32_t _w37 = _wx(send_in__p_458, 2);
-                        if (_w37 >= 0) {
-                            s->confused[_w37] = ((int8_t)(0));
-                        }
-                        int32_t _w38 = _wx(send_in__p_458, 2);
-                        if (_w38 >= 0) {
-                            s->flinch[_w38] = false;
-                        }
-                        int32_t _w39 = _wx(send_in__p_458, 2);
+                        int32_t _w39 = _wx(send_in__p_468, 2);
                         if (_w39 >= 0) {
-                            s->reflect[_w39] = false;
+                            s->recharge[_w39] = false;
                         }
-                        int32_t _w40 = _wx(send_in__p_458, 2);
+                        int32_t _w40 = _wx(send_in__p_468, 2);
                         if (_w40 >= 0) {
-                            s->light_screen[_w40] = false;
+                            s->charging[_w40] = false;
                         }
-                        int32_t _w41 = _wx(send_in__p_458, 2);
+                        int32_t _w41 = _wx(send_in__p_468, 2);
                         if (_w41 >= 0) {
-                            s->last_slot[_w41] = ((int8_t)(0));
+                            s->confused[_w41] = ((int8_t)(0));
                         }
-                        int32_t _w42 = _wx(send_in__p_458, 2);
-                        int32_t _w43 = _wx(send_in__s_459, 6);
-                        if (_w42 >= 0 && _w43 >= 0) {
-                            s->seen[_w42 * 6 + _w43] = s->species[_ix(send_in__p_458, 2) * 6 + _ix(send_in__s_459, 6)];
+                        int32_t _w42 = _wx(send_in__p_468, 2);
+                        if (_w42 >= 0) {
+                            s->flinch[_w42] = false;
                         }
-                        for (int32_t send_in__k_461 = 0, _end44 = 6; send_in__k_461 < _end44; send_in__k_461++) {
-                            int32_t _w45 = _wx(send_in__p_458, 2);
-                            if (_w45 >= 0) {
-                                s->boosts[_w45 * 6 + send_in__k_461] = ((int8_t)(0));
-                            }
+                        int32_t _w43 = _wx(send_in__p_468, 2);
+                        if (_w43 >= 0) {
+                            s->reflect[_w43] = false;
                         }
-                        for (int32_t send_in__k_462 = 0, _end46 = 4; send_in__k_462 < _end46; send_in__k_462++) {
-                            int32_t _w47 = _wx(send_in__p_458, 2);
-                            if (_w47 >= 0) {
-                                s->mod[_w47 * 4 + send_in__k_462] = s->stats[_ix(send_in__p_458, 2) * 24 + _ix(send_in__s_459, 6) * 4 + send_in__k_462];
-                            }
+                        int32_t _w44 = _wx(send_in__p_468, 2);
+                        if (_w44 >= 0) {
+                            s->light_screen[_w44] = false;
                         }
-                        if ((s->status[_ix(send_in__p_458, 2) * 6 + _ix(send_in__s_459, 6)] == 3)) {
-                            int32_t _w48 = _wx(send_in__p_458, 2);
-                            if (_w48 >= 0) {
-                                s->mod[_w48 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_458, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                            }
+                        int32_t _w45 = _wx(send_in__p_468, 2);
+                        if (_w45 >= 0) {
+                            s->last_slot[_w45] = ((int8_t)(0));
                         }
-                        if ((s->status[_ix(send_in__p_458, 2) * 6 + _ix(send_in__s_459, 6)] == 1)) {
-                            int32_t _w49 = _wx(send_in__p_458, 2);
+                        int32_t _w46 = _wx(send_in__p_468, 2);
+                        int32_t _w47 = _wx(send_in__s_469, 6);
+                        if (_w46 >= 0 && _w47 >= 0) {
+                            s->seen[_w46 * 6 + _w47] = s->species[_ix(send_in__p_468, 2) * 6 + _ix(send_in__s_469, 6)];
+                        }
+                        for (int32_t send_in__k_471 = 0, _end48 = 6; send_in__k_471 < _end48; send_in__k_471++) {
+                            int32_t _w49 = _wx(send_in__p_468, 2);
                             if (_w49 >= 0) {
-                                s->mod[_w49 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_458, 2) * 4], 2))), ((int16_t)(1)))));
+                                s->boosts[_w49 * 6 + send_in__k_471] = ((int8_t)(0));
                             }
                         }
-                        int32_t _w50 = _wx(send_in__p_458, 2);
-                        int32_t _w51 = _wx(send_in__s_459, 6);
-                        if (_w50 >= 0 && _w51 >= 0) {
-                            s->speed[_w50 * 6 + _w51] = s->mod[_ix(send_in__p_458, 2) * 4 + 3];
+                        for (int32_t send_in__k_472 = 0, _end50 = 4; send_in__k_472 < _end50; send_in__k_472++) {
+                            int32_t _w51 = _wx(send_in__p_468, 2);
+                            if (_w51 >= 0) {
+                                s->mod[_w51 * 4 + send_in__k_472] = s->stats[_ix(send_in__p_468, 2) * 24 + _ix(send_in__s_469, 6) * 4 + send_in__k_472];
+                            }
+                        }
+                        if ((s->status[_ix(send_in__p_468, 2) * 6 + _ix(send_in__s_469, 6)] == 3)) {
+                            int32_t _w52 = _wx(send_in__p_468, 2);
+                            if (_w52 >= 0) {
+                                s->mod[_w52 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_468, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                            }
+                        }
+                        if ((s->status[_ix(send_in__p_468, 2) * 6 + _ix(send_in__s_469, 6)] == 1)) {
+                            int32_t _w53 = _wx(send_in__p_468, 2);
+                            if (_w53 >= 0) {
+                                s->mod[_w53 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_468, 2) * 4], 2))), ((int16_t)(1)))));
+                            }
+                        }
+                        int32_t _w54 = _wx(send_in__p_468, 2);
+                        int32_t _w55 = _wx(send_in__s_469, 6);
+                        if (_w54 >= 0 && _w55 >= 0) {
+                            s->speed[_w54 * 6 + _w55] = s->mod[_ix(send_in__p_468, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_463 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_455)), 2));
-                            log_draw__v_464 = rand__v_463;
-                            int32_t _w52 = _wx(s->ndraws, 64);
-                            if (_w52 >= 0) {
-                                s->draws[_w52] = log_draw__v_464;
+                            rand__v_473 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_465)), 2));
+                            log_draw__v_474 = rand__v_473;
+                            int32_t _w56 = _wx(s->ndraws, 64);
+                            if (_w56 >= 0) {
+                                s->draws[_w56] = log_draw__v_474;
                             }
-                            int32_t _w53 = _wx(s->ndraws, 64);
-                            if (_w53 >= 0) {
-                                s->draw_lo[_w53] = 0;
+                            int32_t _w57 = _wx(s->ndraws, 64);
+                            if (_w57 >= 0) {
+                                s->draw_lo[_w57] = 0;
                             }
-                            int32_t _w54 = _wx(s->ndraws, 64);
-                            if (_w54 >= 0) {
-                                s->draw_hi[_w54] = 2;
+                            int32_t _w58 = _wx(s->ndraws, 64);
+                            if (_w58 >= 0) {
+                                s->draw_hi[_w58] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_465 = rand__v_463;
-                            tie_draw__v_466 = rand__result_465;
+                            rand__result_475 = rand__v_473;
+                            tie_draw__v_476 = rand__result_475;
                         }
-                        switch_in_damage__p_467 = resolve_turn__p_456;
-                        switch_in_damage__a_468 = s->active[_ix(switch_in_damage__p_467, 2)];
-                        if (((s->status[_ix(switch_in_damage__p_467, 2) * 6 + _ix(switch_in_damage__a_468, 6)] == 4) || (s->status[_ix(switch_in_damage__p_467, 2) * 6 + _ix(switch_in_damage__a_468, 6)] == 1))) {
-                            int32_t _w55 = _wx(switch_in_damage__p_467, 2);
-                            int32_t _w56 = _wx(switch_in_damage__a_468, 6);
-                            if (_w55 >= 0 && _w56 >= 0) {
-                                s->hp[_w55 * 6 + _w56] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_467, 2) * 6 + _ix(switch_in_damage__a_468, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_467, 2) * 6 + _ix(switch_in_damage__a_468, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                        switch_in_damage__p_477 = resolve_turn__p_466;
+                        switch_in_damage__a_478 = s->active[_ix(switch_in_damage__p_477, 2)];
+                        if (((s->status[_ix(switch_in_damage__p_477, 2) * 6 + _ix(switch_in_damage__a_478, 6)] == 4) || (s->status[_ix(switch_in_damage__p_477, 2) * 6 + _ix(switch_in_damage__a_478, 6)] == 1))) {
+                            int32_t _w59 = _wx(switch_in_damage__p_477, 2);
+                            int32_t _w60 = _wx(switch_in_damage__a_478, 6);
+                            if (_w59 >= 0 && _w60 >= 0) {
+                                s->hp[_w59 * 6 + _w60] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_477, 2) * 6 + _ix(switch_in_damage__a_478, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_477, 2) * 6 + _ix(switch_in_damage__a_478, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let57 = resolve_turn__p_456; int32_t is_fainted__p_469 = _let57; (s->hp[_ix(is_fainted__p_469, 2) * 6 + _ix(s->active[_ix(is_fainted__p_469, 2)], 6)] <= 0); })) {
-                            resolve_turn__over_454 = true;
-                            after_faint__left0_471 = ({ int32_t _lo58 = 0; int32_t _r60 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_470 = _lo58, _end59 = 6; after_faint__i_470 < _end59; after_faint__i_470++) _r60 += ((s->hp[after_faint__i_470] > 0)) ? 1 : 0; _r60; });
-                            after_faint__left1_473 = ({ int32_t _lo62 = 0; int32_t _r64 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_472 = _lo62, _end63 = 6; after_faint__i_472 < _end63; after_faint__i_472++) _r64 += ((s->hp[1 * 6 + after_faint__i_472] > 0)) ? 1 : 0; _r64; });
-                            if (((after_faint__left0_471 == 0) && (after_faint__left1_473 == 0))) {
+                        if (({ int32_t _let61 = resolve_turn__p_466; int32_t is_fainted__p_479 = _let61; (s->hp[_ix(is_fainted__p_479, 2) * 6 + _ix(s->active[_ix(is_fainted__p_479, 2)], 6)] <= 0); })) {
+                            resolve_turn__over_464 = true;
+                            after_faint__left0_481 = ({ int32_t _lo62 = 0; int32_t _r64 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_480 = _lo62, _end63 = 6; after_faint__i_480 < _end63; after_faint__i_480++) _r64 += ((s->hp[after_faint__i_480] > 0)) ? 1 : 0; _r64; });
+                            after_faint__left1_483 = ({ int32_t _lo66 = 0; int32_t _r68 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_482 = _lo66, _end67 = 6; after_faint__i_482 < _end67; after_faint__i_482++) _r68 += ((s->hp[1 * 6 + after_faint__i_482] > 0)) ? 1 : 0; _r68; });
+                            if (((after_faint__left0_481 == 0) && (after_faint__left1_483 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_471 == 0)) {
+                            } else if ((after_faint__left0_481 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_473 == 0)) {
+                            } else if ((after_faint__left1_483 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -2979,1033 +3063,1061 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_474 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 35), (uint32_t)resolve_turn__k_455)), 2));
-                            log_draw__v_475 = rand__v_474;
-                            int32_t _w66 = _wx(s->ndraws, 64);
-                            if (_w66 >= 0) {
-                                s->draws[_w66] = log_draw__v_475;
+                            rand__v_484 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 35), (uint32_t)resolve_turn__k_465)), 2));
+                            log_draw__v_485 = rand__v_484;
+                            int32_t _w70 = _wx(s->ndraws, 64);
+                            if (_w70 >= 0) {
+                                s->draws[_w70] = log_draw__v_485;
                             }
-                            int32_t _w67 = _wx(s->ndraws, 64);
-                            if (_w67 >= 0) {
-                                s->draw_lo[_w67] = 0;
+                            int32_t _w71 = _wx(s->ndraws, 64);
+                            if (_w71 >= 0) {
+                                s->draw_lo[_w71] = 0;
                             }
-                            int32_t _w68 = _wx(s->ndraws, 64);
-                            if (_w68 >= 0) {
-                                s->draw_hi[_w68] = 2;
+                            int32_t _w72 = _wx(s->ndraws, 64);
+                            if (_w72 >= 0) {
+                                s->draw_hi[_w72] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_476 = rand__v_474;
-                            tie_draw__v_477 = rand__result_476;
+                            rand__result_486 = rand__v_484;
+                            tie_draw__v_487 = rand__result_486;
                         }
                     } else {
-                        use_move__p_480 = resolve_turn__p_456;
-                        use_move__m_481 = (({ int32_t _let69 = resolve_turn__p_456; int32_t has_pp__p_478 = _let69; ({ int32_t _lo70 = 0; bool _r72 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_479 = _lo70, _end71 = 4; has_pp__k_479 < _end71; has_pp__k_479++) if (((s->moves[_ix(has_pp__p_478, 2) * 24 + _ix(s->active[_ix(has_pp__p_478, 2)], 6) * 4 + has_pp__k_479] >= 0) && (s->pp[_ix(has_pp__p_478, 2) * 24 + _ix(s->active[_ix(has_pp__p_478, 2)], 6) * 4 + has_pp__k_479] > 0))) { _r72 = true; break; } _r72; }); }) ? resolve_turn__act_457 : (-1));
-                        use_move__q_482 = _wsub(1, use_move__p_480);
-                        use_move__a_483 = s->active[_ix(use_move__p_480, 2)];
-                        use_move__d_484 = s->active[_ix(use_move__q_482, 2)];
-                        use_move__st_485 = s->status[_ix(use_move__p_480, 2) * 6 + _ix(use_move__a_483, 6)];
-                        use_move__can_486 = true;
-                        if ((use_move__st_485 == 2)) {
-                            int32_t _w74 = _wx(use_move__p_480, 2);
-                            if (_w74 >= 0) {
-                                s->last_used[_w74] = ((int16_t)((-1)));
-                            }
-                            use_move__can_486 = false;
-                        } else if ((use_move__st_485 == 5)) {
-                            int32_t _w75 = _wx(use_move__p_480, 2);
-                            int32_t _w76 = _wx(use_move__a_483, 6);
-                            if (_w75 >= 0 && _w76 >= 0) {
-                                s->sleep[_w75 * 6 + _w76] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_480, 2) * 6 + _ix(use_move__a_483, 6)], 1)));
-                            }
-                            int32_t _w77 = _wx(use_move__p_480, 2);
-                            if (_w77 >= 0) {
-                                s->last_used[_w77] = ((int16_t)((-1)));
-                            }
-                            use_move__can_486 = false;
-                        } else if (s->flinch[_ix(use_move__p_480, 2)]) {
-                            use_move__can_486 = false;
-                        } else if (s->recharge[_ix(use_move__p_480, 2)]) {
-                            int32_t _w78 = _wx(use_move__p_480, 2);
+                        use_move__p_490 = resolve_turn__p_466;
+                        use_move__m_491 = (({ int32_t _let73 = resolve_turn__p_466; int32_t has_pp__p_488 = _let73; ({ int32_t _lo74 = 0; bool _r76 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_489 = _lo74, _end75 = 4; has_pp__k_489 < _end75; has_pp__k_489++) if (((s->moves[_ix(has_pp__p_488, 2) * 24 + _ix(s->active[_ix(has_pp__p_488, 2)], 6) * 4 + has_pp__k_489] >= 0) && (s->pp[_ix(has_pp__p_488, 2) * 24 + _ix(s->active[_ix(has_pp__p_488, 2)], 6) * 4 + has_pp__k_489] > 0))) { _r76 = true; break; } _r76; }); }) ? resolve_turn__act_467 : (-1));
+                        use_move__q_492 = _wsub(1, use_move__p_490);
+                        use_move__a_493 = s->active[_ix(use_move__p_490, 2)];
+                        use_move__d_494 = s->active[_ix(use_move__q_492, 2)];
+                        use_move__st_495 = s->status[_ix(use_move__p_490, 2) * 6 + _ix(use_move__a_493, 6)];
+                        use_move__can_496 = true;
+                        if ((use_move__st_495 == 2)) {
+                            int32_t _w78 = _wx(use_move__p_490, 2);
                             if (_w78 >= 0) {
-                                s->recharge[_w78] = false;
+                                s->last_used[_w78] = ((int16_t)((-1)));
                             }
-                            use_move__can_486 = false;
+                            use_move__can_496 = false;
+                        } else if ((use_move__st_495 == 5)) {
+                            int32_t _w79 = _wx(use_move__p_490, 2);
+                            int32_t _w80 = _wx(use_move__a_493, 6);
+                            if (_w79 >= 0 && _w80 >= 0) {
+                                s->sleep[_w79 * 6 + _w80] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_490, 2) * 6 + _ix(use_move__a_493, 6)], 1)));
+                            }
+                            int32_t _w81 = _wx(use_move__p_490, 2);
+                            if (_w81 >= 0) {
+                                s->last_used[_w81] = ((int16_t)((-1)));
+                            }
+                            use_move__can_496 = false;
+                        } else if (s->flinch[_ix(use_move__p_490, 2)]) {
+                            use_move__can_496 = false;
+                        } else if (s->recharge[_ix(use_move__p_490, 2)]) {
+                            int32_t _w82 = _wx(use_move__p_490, 2);
+                            if (_w82 >= 0) {
+                                s->recharge[_w82] = false;
+                            }
+                            use_move__can_496 = false;
                         } else {
-                            if ((s->confused[_ix(use_move__p_480, 2)] > 0)) {
-                                int32_t _w79 = _wx(use_move__p_480, 2);
-                                if (_w79 >= 0) {
-                                    s->confused[_w79] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_480, 2)], 1)));
+                            if ((s->confused[_ix(use_move__p_490, 2)] > 0)) {
+                                int32_t _w83 = _wx(use_move__p_490, 2);
+                                if (_w83 >= 0) {
+                                    s->confused[_w83] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_490, 2)], 1)));
                                 }
-                                if ((s->confused[_ix(use_move__p_480, 2)] > 0)) {
-                                    chance__v_487 = _roll(random_word(fold_in(fold_in(key, 36), (uint32_t)resolve_turn__k_455)), 256);
-                                    log_draw__v_488 = chance__v_487;
-                                    int32_t _w80 = _wx(s->ndraws, 64);
-                                    if (_w80 >= 0) {
-                                        s->draws[_w80] = log_draw__v_488;
+                                if ((s->confused[_ix(use_move__p_490, 2)] > 0)) {
+                                    chance__v_497 = _roll(random_word(fold_in(fold_in(key, 36), (uint32_t)resolve_turn__k_465)), 256);
+                                    log_draw__v_498 = chance__v_497;
+                                    int32_t _w84 = _wx(s->ndraws, 64);
+                                    if (_w84 >= 0) {
+                                        s->draws[_w84] = log_draw__v_498;
                                     }
-                                    int32_t _w81 = _wx(s->ndraws, 64);
-                                    if (_w81 >= 0) {
-                                        s->draw_lo[_w81] = 0;
+                                    int32_t _w85 = _wx(s->ndraws, 64);
+                                    if (_w85 >= 0) {
+                                        s->draw_lo[_w85] = 0;
                                     }
-                                    int32_t _w82 = _wx(s->ndraws, 64);
-                                    if (_w82 >= 0) {
-                                        s->draw_hi[_w82] = 256;
+                                    int32_t _w86 = _wx(s->ndraws, 64);
+                                    if (_w86 >= 0) {
+                                        s->draw_hi[_w86] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_489 = (chance__v_487 < 128);
-                                    use_move__acts_490 = chance__result_489;
-                                    if ((!use_move__acts_490)) {
-                                        confusion_hit__p_491 = use_move__p_480;
-                                        confusion_hit__a_492 = s->active[_ix(confusion_hit__p_491, 2)];
-                                        confusion_hit__dmg_493 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_491, 2) * 6 + _ix(confusion_hit__a_492, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_491, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_491, 2) * 4 + 1]))), 50), 2);
-                                        self_damage__p_494 = confusion_hit__p_491;
-                                        self_damage__dmg_495 = confusion_hit__dmg_493;
-                                        self_damage__q_496 = _wsub(1, self_damage__p_494);
-                                        self_damage__a_497 = s->active[_ix(self_damage__p_494, 2)];
-                                        s->last_damage = self_damage__dmg_495;
-                                        if ((s->sub_hp[_ix(self_damage__p_494, 2)] > 0)) {
-                                            if ((s->sub_hp[_ix(self_damage__q_496, 2)] > 0)) {
-                                                int32_t _w83 = _wx(self_damage__q_496, 2);
-                                                if (_w83 >= 0) {
-                                                    s->sub_hp[_w83] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_496, 2)])), self_damage__dmg_495), 0)));
+                                    chance__result_499 = (chance__v_497 < 128);
+                                    use_move__acts_500 = chance__result_499;
+                                    if ((!use_move__acts_500)) {
+                                        confusion_hit__p_501 = use_move__p_490;
+                                        confusion_hit__a_502 = s->active[_ix(confusion_hit__p_501, 2)];
+                                        confusion_hit__dmg_503 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_501, 2) * 6 + _ix(confusion_hit__a_502, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_501, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_501, 2) * 4 + 1]))), 50), 2);
+                                        self_damage__p_504 = confusion_hit__p_501;
+                                        self_damage__dmg_505 = confusion_hit__dmg_503;
+                                        self_damage__q_506 = _wsub(1, self_damage__p_504);
+                                        self_damage__a_507 = s->active[_ix(self_damage__p_504, 2)];
+                                        s->last_damage = self_damage__dmg_505;
+                                        if ((s->sub_hp[_ix(self_damage__p_504, 2)] > 0)) {
+                                            if ((s->sub_hp[_ix(self_damage__q_506, 2)] > 0)) {
+                                                int32_t _w87 = _wx(self_damage__q_506, 2);
+                                                if (_w87 >= 0) {
+                                                    s->sub_hp[_w87] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_506, 2)])), self_damage__dmg_505), 0)));
                                                 }
                                             }
                                         } else {
-                                            int32_t _w84 = _wx(self_damage__p_494, 2);
-                                            int32_t _w85 = _wx(self_damage__a_497, 6);
-                                            if (_w84 >= 0 && _w85 >= 0) {
-                                                s->hp[_w84 * 6 + _w85] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_494, 2) * 6 + _ix(self_damage__a_497, 6)])), self_damage__dmg_495), 0)));
+                                            int32_t _w88 = _wx(self_damage__p_504, 2);
+                                            int32_t _w89 = _wx(self_damage__a_507, 6);
+                                            if (_w88 >= 0 && _w89 >= 0) {
+                                                s->hp[_w88 * 6 + _w89] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_504, 2) * 6 + _ix(self_damage__a_507, 6)])), self_damage__dmg_505), 0)));
                                             }
                                         }
-                                        int32_t _w86 = _wx(use_move__p_480, 2);
-                                        if (_w86 >= 0) {
-                                            s->charging[_w86] = false;
+                                        int32_t _w90 = _wx(use_move__p_490, 2);
+                                        if (_w90 >= 0) {
+                                            s->charging[_w90] = false;
                                         }
-                                        use_move__can_486 = false;
+                                        use_move__can_496 = false;
                                     }
                                 }
                             }
-                            if ((use_move__can_486 && (use_move__st_485 == 3))) {
-                                chance__v_498 = _roll(random_word(fold_in(fold_in(key, 37), (uint32_t)resolve_turn__k_455)), 256);
-                                log_draw__v_499 = chance__v_498;
-                                int32_t _w87 = _wx(s->ndraws, 64);
-                                if (_w87 >= 0) {
-                                    s->draws[_w87] = log_draw__v_499;
+                            if ((use_move__can_496 && (use_move__st_495 == 3))) {
+                                chance__v_508 = _roll(random_word(fold_in(fold_in(key, 37), (uint32_t)resolve_turn__k_465)), 256);
+                                log_draw__v_509 = chance__v_508;
+                                int32_t _w91 = _wx(s->ndraws, 64);
+                                if (_w91 >= 0) {
+                                    s->draws[_w91] = log_draw__v_509;
                                 }
-                                int32_t _w88 = _wx(s->ndraws, 64);
-                                if (_w88 >= 0) {
-                                    s->draw_lo[_w88] = 0;
+                                int32_t _w92 = _wx(s->ndraws, 64);
+                                if (_w92 >= 0) {
+                                    s->draw_lo[_w92] = 0;
                                 }
-                                int32_t _w89 = _wx(s->ndraws, 64);
-                                if (_w89 >= 0) {
-                                    s->draw_hi[_w89] = 256;
+                                int32_t _w93 = _wx(s->ndraws, 64);
+                                if (_w93 >= 0) {
+                                    s->draw_hi[_w93] = 256;
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_500 = (chance__v_498 < 63);
-                                use_move__full_501 = chance__result_500;
-                                use_move__can_486 = (!use_move__full_501);
-                                if (use_move__full_501) {
-                                    int32_t _w90 = _wx(use_move__p_480, 2);
-                                    if (_w90 >= 0) {
-                                        s->charging[_w90] = false;
+                                chance__result_510 = (chance__v_508 < 63);
+                                use_move__full_511 = chance__result_510;
+                                use_move__can_496 = (!use_move__full_511);
+                                if (use_move__full_511) {
+                                    int32_t _w94 = _wx(use_move__p_490, 2);
+                                    if (_w94 >= 0) {
+                                        s->charging[_w94] = false;
                                     }
                                 }
                             }
                         }
-                        use_move__again_502 = (s->fight[_ix(use_move__p_480, 2)] || s->charging[_ix(use_move__p_480, 2)]);
-                        use_move__slot_503 = (use_move__again_502 ? ((int32_t)(s->last_slot[_ix(use_move__p_480, 2)])) : use_move__m_481);
-                        use_move__mv_504 = (use_move__again_502 ? ((int32_t)(s->last_move[_ix(use_move__p_480, 2)])) : ((use_move__m_481 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_480, 2) * 24 + _ix(use_move__a_483, 6) * 4 + _ix(use_move__m_481, 4)]))));
-                        if ((use_move__again_502 && (use_move__mv_504 == 164))) {
-                            use_move__slot_503 = (-1);
+                        use_move__again_512 = (s->fight[_ix(use_move__p_490, 2)] || s->charging[_ix(use_move__p_490, 2)]);
+                        use_move__slot_513 = (use_move__again_512 ? ((int32_t)(s->last_slot[_ix(use_move__p_490, 2)])) : use_move__m_491);
+                        use_move__mv_514 = (use_move__again_512 ? ((int32_t)(s->last_move[_ix(use_move__p_490, 2)])) : ((use_move__m_491 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_490, 2) * 24 + _ix(use_move__a_493, 6) * 4 + _ix(use_move__m_491, 4)]))));
+                        if ((use_move__again_512 && (use_move__mv_514 == 164))) {
+                            use_move__slot_513 = (-1);
                         }
-                        if ((use_move__can_486 && (use_move__mv_504 == 118))) {
-                            mirror_move__p_505 = use_move__p_480;
-                            mirror_move__m_506 = use_move__slot_503;
-                            mirror_move__a_507 = s->active[_ix(mirror_move__p_505, 2)];
-                            mirror_move__copied_508 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_505), 2)]));
-                            if (((mirror_move__m_506 >= 0) && (!((mirror_move__copied_508 >= 0) && (MOVES__kind[_ix(mirror_move__copied_508, 165)] == 17))))) {
-                                int32_t _w91 = _wx(mirror_move__p_505, 2);
-                                int32_t _w92 = _wx(mirror_move__a_507, 6);
-                                int32_t _w93 = _wx(mirror_move__m_506, 4);
-                                if (_w91 >= 0 && _w92 >= 0 && _w93 >= 0) {
-                                    s->pp[_w91 * 24 + _w92 * 4 + _w93] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_505, 2) * 24 + _ix(mirror_move__a_507, 6) * 4 + _ix(mirror_move__m_506, 4)], 63))), 64)));
+                        if ((use_move__can_496 && (use_move__mv_514 == 118))) {
+                            mirror_move__p_515 = use_move__p_490;
+                            mirror_move__m_516 = use_move__slot_513;
+                            mirror_move__a_517 = s->active[_ix(mirror_move__p_515, 2)];
+                            mirror_move__copied_518 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_515), 2)]));
+                            if (((mirror_move__m_516 >= 0) && (!((mirror_move__copied_518 >= 0) && (MOVES__kind[_ix(mirror_move__copied_518, 165)] == 17))))) {
+                                int32_t _w95 = _wx(mirror_move__p_515, 2);
+                                int32_t _w96 = _wx(mirror_move__a_517, 6);
+                                int32_t _w97 = _wx(mirror_move__m_516, 4);
+                                if (_w95 >= 0 && _w96 >= 0 && _w97 >= 0) {
+                                    s->pp[_w95 * 24 + _w96 * 4 + _w97] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_515, 2) * 24 + _ix(mirror_move__a_517, 6) * 4 + _ix(mirror_move__m_516, 4)], 63))), 64)));
                                 }
-                                int32_t _w94 = _wx(mirror_move__p_505, 2);
-                                int32_t _w95 = _wx(mirror_move__a_507, 6);
-                                int32_t _w96 = _wx(mirror_move__m_506, 4);
-                                if (_w94 >= 0 && _w95 >= 0 && _w96 >= 0) {
-                                    s->seen_moves[_w94 * 24 + _w95 * 4 + _w96] = s->moves[_ix(mirror_move__p_505, 2) * 24 + _ix(mirror_move__a_507, 6) * 4 + _ix(mirror_move__m_506, 4)];
+                                int32_t _w98 = _wx(mirror_move__p_515, 2);
+                                int32_t _w99 = _wx(mirror_move__a_517, 6);
+                                int32_t _w100 = _wx(mirror_move__m_516, 4);
+                                if (_w98 >= 0 && _w99 >= 0 && _w100 >= 0) {
+                                    s->seen_moves[_w98 * 24 + _w99 * 4 + _w100] = s->moves[_ix(mirror_move__p_515, 2) * 24 + _ix(mirror_move__a_517, 6) * 4 + _ix(mirror_move__m_516, 4)];
                                 }
                             }
                             s->last_damage = 0;
-                            int32_t _w97 = _wx(mirror_move__p_505, 2);
-                            if (_w97 >= 0) {
-                                s->used_move[_w97] = ((int16_t)(118));
-                            }
-                            int32_t _w98 = _wx(mirror_move__p_505, 2);
-                            if (_w98 >= 0) {
-                                s->last_used[_w98] = ((int16_t)(118));
-                            }
-                            if ((mirror_move__copied_508 == 118)) {
-                                mirror_move__copied_508 = (-1);
-                            }
-                            if ((mirror_move__copied_508 >= 0)) {
-                                int32_t _w99 = _wx(mirror_move__p_505, 2);
-                                if (_w99 >= 0) {
-                                    s->last_move[_w99] = ((int16_t)(mirror_move__copied_508));
-                                }
-                                int32_t _w100 = _wx(mirror_move__p_505, 2);
-                                if (_w100 >= 0) {
-                                    s->shown_move[_w100] = ((int16_t)(mirror_move__copied_508));
-                                }
-                            }
-                            mirror_move__result_509 = mirror_move__copied_508;
-                            use_move__mv_504 = mirror_move__result_509;
-                            use_move__slot_503 = (-1);
-                        }
-                        if ((use_move__can_486 && (use_move__mv_504 >= 0))) {
-                            int32_t _w101 = _wx(use_move__p_480, 2);
+                            int32_t _w101 = _wx(mirror_move__p_515, 2);
                             if (_w101 >= 0) {
-                                s->used_move[_w101] = ((int16_t)(use_move__mv_504));
+                                s->used_move[_w101] = ((int16_t)(118));
                             }
-                            if (((MOVES__kind[_ix(use_move__mv_504, 165)] == 17) && (!s->charging[_ix(use_move__p_480, 2)]))) {
-                                int32_t _w102 = _wx(use_move__p_480, 2);
-                                if (_w102 >= 0) {
-                                    s->charging[_w102] = true;
+                            int32_t _w102 = _wx(mirror_move__p_515, 2);
+                            if (_w102 >= 0) {
+                                s->last_used[_w102] = ((int16_t)(118));
+                            }
+                            if ((mirror_move__copied_518 == 118)) {
+                                mirror_move__copied_518 = (-1);
+                            }
+                            if ((mirror_move__copied_518 >= 0)) {
+                                int32_t _w103 = _wx(mirror_move__p_515, 2);
+                                if (_w103 >= 0) {
+                                    s->last_move[_w103] = ((int16_t)(mirror_move__copied_518));
+                                }
+                                int32_t _w104 = _wx(mirror_move__p_515, 2);
+                                if (_w104 >= 0) {
+                                    s->shown_move[_w104] = ((int16_t)(mirror_move__copied_518));
+                                }
+                            }
+                            mirror_move__result_519 = mirror_move__copied_518;
+                            use_move__mv_514 = mirror_move__result_519;
+                            use_move__slot_513 = (-1);
+                        }
+                        if ((use_move__can_496 && (use_move__mv_514 >= 0))) {
+                            int32_t _w105 = _wx(use_move__p_490, 2);
+                            if (_w105 >= 0) {
+                                s->used_move[_w105] = ((int16_t)(use_move__mv_514));
+                            }
+                            if (((MOVES__kind[_ix(use_move__mv_514, 165)] == 17) && (!s->charging[_ix(use_move__p_490, 2)]))) {
+                                int32_t _w106 = _wx(use_move__p_490, 2);
+                                if (_w106 >= 0) {
+                                    s->charging[_w106] = true;
                                 }
                             } else {
-                                int32_t _w103 = _wx(use_move__p_480, 2);
-                                if (_w103 >= 0) {
-                                    s->charging[_w103] = false;
+                                int32_t _w107 = _wx(use_move__p_490, 2);
+                                if (_w107 >= 0) {
+                                    s->charging[_w107] = false;
                                 }
-                                int32_t _w104 = _wx(use_move__p_480, 2);
-                                if (_w104 >= 0) {
-                                    s->last_used[_w104] = ((int16_t)(use_move__mv_504));
+                                int32_t _w108 = _wx(use_move__p_490, 2);
+                                if (_w108 >= 0) {
+                                    s->last_used[_w108] = ((int16_t)(use_move__mv_514));
                                 }
-                                use_move_hit__p_510 = use_move__p_480;
-                                use_move_hit__m_511 = use_move__slot_503;
-                                use_move_hit__mv_512 = use_move__mv_504;
-                                use_move_hit__q_513 = _wsub(1, use_move_hit__p_510);
-                                use_move_hit__a_514 = s->active[_ix(use_move_hit__p_510, 2)];
-                                use_move_hit__d_515 = s->active[_ix(use_move_hit__q_513, 2)];
-                                if (((use_move_hit__m_511 >= 0) && (s->moves[_ix(use_move_hit__p_510, 2) * 24 + _ix(use_move_hit__a_514, 6) * 4 + _ix(use_move_hit__m_511, 4)] >= 0))) {
-                                    int32_t _w105 = _wx(use_move_hit__p_510, 2);
-                                    int32_t _w106 = _wx(use_move_hit__a_514, 6);
-                                    int32_t _w107 = _wx(use_move_hit__m_511, 4);
-                                    if (_w105 >= 0 && _w106 >= 0 && _w107 >= 0) {
-                                        s->pp[_w105 * 24 + _w106 * 4 + _w107] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_510, 2) * 24 + _ix(use_move_hit__a_514, 6) * 4 + _ix(use_move_hit__m_511, 4)], 63))), 64)));
+                                use_move_hit__p_520 = use_move__p_490;
+                                use_move_hit__m_521 = use_move__slot_513;
+                                use_move_hit__mv_522 = use_move__mv_514;
+                                use_move_hit__q_523 = _wsub(1, use_move_hit__p_520);
+                                use_move_hit__a_524 = s->active[_ix(use_move_hit__p_520, 2)];
+                                use_move_hit__d_525 = s->active[_ix(use_move_hit__q_523, 2)];
+                                if (((use_move_hit__m_521 >= 0) && (s->moves[_ix(use_move_hit__p_520, 2) * 24 + _ix(use_move_hit__a_524, 6) * 4 + _ix(use_move_hit__m_521, 4)] >= 0))) {
+                                    int32_t _w109 = _wx(use_move_hit__p_520, 2);
+                                    int32_t _w110 = _wx(use_move_hit__a_524, 6);
+                                    int32_t _w111 = _wx(use_move_hit__m_521, 4);
+                                    if (_w109 >= 0 && _w110 >= 0 && _w111 >= 0) {
+                                        s->pp[_w109 * 24 + _w110 * 4 + _w111] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_520, 2) * 24 + _ix(use_move_hit__a_524, 6) * 4 + _ix(use_move_hit__m_521, 4)], 63))), 64)));
                                     }
-                                    int32_t _w108 = _wx(use_move_hit__p_510, 2);
-                                    int32_t _w109 = _wx(use_move_hit__a_514, 6);
-                                    int32_t _w110 = _wx(use_move_hit__m_511, 4);
-                                    if (_w108 >= 0 && _w109 >= 0 && _w110 >= 0) {
-                                        s->seen_moves[_w108 * 24 + _w109 * 4 + _w110] = s->moves[_ix(use_move_hit__p_510, 2) * 24 + _ix(use_move_hit__a_514, 6) * 4 + _ix(use_move_hit__m_511, 4)];
+                                    int32_t _w112 = _wx(use_move_hit__p_520, 2);
+                                    int32_t _w113 = _wx(use_move_hit__a_524, 6);
+                                    int32_t _w114 = _wx(use_move_hit__m_521, 4);
+                                    if (_w112 >= 0 && _w113 >= 0 && _w114 >= 0) {
+                                        s->seen_moves[_w112 * 24 + _w113 * 4 + _w114] = s->moves[_ix(use_move_hit__p_520, 2) * 24 + _ix(use_move_hit__a_524, 6) * 4 + _ix(use_move_hit__m_521, 4)];
                                     }
                                 }
-                                use_move_hit__sd_516 = s->species[_ix(use_move_hit__q_513, 2) * 6 + _ix(use_move_hit__d_515, 6)];
-                                use_move_hit__immune_523 = (MOVES__type_immunity[_ix(use_move_hit__mv_512, 165)] && ((({ int16_t _let111 = MOVES__type[_ix(use_move_hit__mv_512, 165)]; int16_t effectiveness__mt_517 = _let111; ({ int16_t _let112 = SPECIES__type1[_ix(use_move_hit__sd_516, 151)]; int16_t effectiveness__dt_518 = _let112; ({ int16_t _let113[15]; _let113[0] = TC__bug[_ix(effectiveness__mt_517, 15)]; _let113[1] = TC__fire[_ix(effectiveness__mt_517, 15)]; _let113[2] = TC__ghost[_ix(effectiveness__mt_517, 15)]; _let113[3] = TC__ice[_ix(effectiveness__mt_517, 15)]; _let113[4] = TC__poison[_ix(effectiveness__mt_517, 15)]; _let113[5] = TC__psychic[_ix(effectiveness__mt_517, 15)]; _let113[6] = TC__electric[_ix(effectiveness__mt_517, 15)]; _let113[7] = TC__grass[_ix(effectiveness__mt_517, 15)]; _let113[8] = TC__dragon[_ix(effectiveness__mt_517, 15)]; _let113[9] = TC__fighting[_ix(effectiveness__mt_517, 15)]; _let113[10] = TC__flying[_ix(effectiveness__mt_517, 15)]; _let113[11] = TC__ground[_ix(effectiveness__mt_517, 15)]; _let113[12] = TC__normal[_ix(effectiveness__mt_517, 15)]; _let113[13] = TC__rock[_ix(effectiveness__mt_517, 15)]; _let113[14] = TC__water[_ix(effectiveness__mt_517, 15)]; int16_t effectiveness__row_519[15]; memcpy(effectiveness__row_519, _let113, sizeof effectiveness__row_519); (((effectiveness__dt_518 < 0) || (effectiveness__mt_517 == 15)) ? ((int16_t)(10)) : effectiveness__row_519[_ix(effectiveness__dt_518, 15)]); }); }); }) == 0) || (({ int16_t _let114 = MOVES__type[_ix(use_move_hit__mv_512, 165)]; int16_t effectiveness__mt_520 = _let114; ({ int16_t _let115 = SPECIES__type2[_ix(use_move_hit__sd_516, 151)]; int16_t effectiveness__dt_521 = _let115; ({ int16_t _let116[15]; _let116[0] = TC__bug[_ix(effectiveness__mt_520, 15)]; _let116[1] = TC__fire[_ix(effectiveness__mt_520, 15)]; _let116[2] = TC__ghost[_ix(effectiveness__mt_520, 15)]; _let116[3] = TC__ice[_ix(effectiveness__mt_520, 15)]; _let116[4] = TC__poison[_ix(effectiveness__mt_520, 15)]; _let116[5] = TC__psychic[_ix(effectiveness__mt_520, 15)]; _let116[6] = TC__electric[_ix(effectiveness__mt_520, 15)]; _let116[7] = TC__grass[_ix(effectiveness__mt_520, 15)]; _let116[8] = TC__dragon[_ix(effectiveness__mt_520, 15)]; _let116[9] = TC__fighting[_ix(effectiveness__mt_520, 15)]; _let116[10] = TC__flying[_ix(effectiveness__mt_520, 15)]; _let116[11] = TC__ground[_ix(effectiveness__mt_520, 15)]; _let116[12] = TC__normal[_ix(effectiveness__mt_520, 15)]; _let116[13] = TC__rock[_ix(effectiveness__mt_520, 15)]; _let116[14] = TC__water[_ix(effectiveness__mt_520, 15)]; int16_t effectiveness__row_522[15]; memcpy(effectiveness__row_522, _let116, sizeof effectiveness__row_522); (((effectiveness__dt_521 < 0) || (effectiveness__mt_520 == 15)) ? ((int16_t)(10)) : effectiveness__row_522[_ix(effectiveness__dt_521, 15)]); }); }); }) == 0)));
-                                use_move_hit__kind_524 = MOVES__kind[_ix(use_move_hit__mv_512, 165)];
-                                use_move_hit__broke_525 = false;
-                                if ((!({ int32_t _lo117 = 0; bool _r119 = false; for (int32_t use_move_hit__i_526 = _lo117, _end118 = 24; use_move_hit__i_526 < _end118; use_move_hit__i_526++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_526] == use_move_hit__mv_512)) { _r119 = true; break; } _r119; }))) {
+                                use_move_hit__sd_526 = s->species[_ix(use_move_hit__q_523, 2) * 6 + _ix(use_move_hit__d_525, 6)];
+                                use_move_hit__immune_533 = (MOVES__type_immunity[_ix(use_move_hit__mv_522, 165)] && ((({ int16_t _let115 = MOVES__type[_ix(use_move_hit__mv_522, 165)]; int16_t effectiveness__mt_527 = _let115; ({ int16_t _let116 = SPECIES__type1[_ix(use_move_hit__sd_526, 151)]; int16_t effectiveness__dt_528 = _let116; ({ int16_t _let117[15]; _let117[0] = TC__bug[_ix(effectiveness__mt_527, 15)]; _let117[1] = TC__fire[_ix(effectiveness__mt_527, 15)]; _let117[2] = TC__ghost[_ix(effectiveness__mt_527, 15)]; _let117[3] = TC__ice[_ix(effectiveness__mt_527, 15)]; _let117[4] = TC__poison[_ix(effectiveness__mt_527, 15)]; _let117[5] = TC__psychic[_ix(effectiveness__mt_527, 15)]; _let117[6] = TC__electric[_ix(effectiveness__mt_527, 15)]; _let117[7] = TC__grass[_ix(effectiveness__mt_527, 15)]; _let117[8] = TC__dragon[_ix(effectiveness__mt_527, 15)]; _let117[9] = TC__fighting[_ix(effectiveness__mt_527, 15)]; _let117[10] = TC__flying[_ix(effectiveness__mt_527, 15)]; _let117[11] = TC__ground[_ix(effectiveness__mt_527, 15)]; _let117[12] = TC__normal[_ix(effectiveness__mt_527, 15)]; _let117[13] = TC__rock[_ix(effectiveness__mt_527, 15)]; _let117[14] = TC__water[_ix(effectiveness__mt_527, 15)]; int16_t effectiveness__row_529[15]; memcpy(effectiveness__row_529, _let117, sizeof effectiveness__row_529); (((effectiveness__dt_528 < 0) || (effectiveness__mt_527 == 15)) ? ((int16_t)(10)) : effectiveness__row_529[_ix(effectiveness__dt_528, 15)]); }); }); }) == 0) || (({ int16_t _let118 = MOVES__type[_ix(use_move_hit__mv_522, 165)]; int16_t effectiveness__mt_530 = _let118; ({ int16_t _let119 = SPECIES__type2[_ix(use_move_hit__sd_526, 151)]; int16_t effectiveness__dt_531 = _let119; ({ int16_t _let120[15]; _let120[0] = TC__bug[_ix(effectiveness__mt_530, 15)]; _let120[1] = TC__fire[_ix(effectiveness__mt_530, 15)]; _let120[2] = TC__ghost[_ix(effectiveness__mt_530, 15)]; _let120[3] = TC__ice[_ix(effectiveness__mt_530, 15)]; _let120[4] = TC__poison[_ix(effectiveness__mt_530, 15)]; _let120[5] = TC__psychic[_ix(effectiveness__mt_530, 15)]; _let120[6] = TC__electric[_ix(effectiveness__mt_530, 15)]; _let120[7] = TC__grass[_ix(effectiveness__mt_530, 15)]; _let120[8] = TC__dragon[_ix(effectiveness__mt_530, 15)]; _let120[9] = TC__fighting[_ix(effectiveness__mt_530, 15)]; _let120[10] = TC__flying[_ix(effectiveness__mt_530, 15)]; _let120[11] = TC__ground[_ix(effectiveness__mt_530, 15)]; _let120[12] = TC__normal[_ix(effectiveness__mt_530, 15)]; _let120[13] = TC__rock[_ix(effectiveness__mt_530, 15)]; _let120[14] = TC__water[_ix(effectiveness__mt_530, 15)]; int16_t effectiveness__row_532[15]; memcpy(effectiveness__row_532, _let120, sizeof effectiveness__row_532); (((effectiveness__dt_531 < 0) || (effectiveness__mt_530 == 15)) ? ((int16_t)(10)) : effectiveness__row_532[_ix(effectiveness__dt_531, 15)]); }); }); }) == 0)));
+                                use_move_hit__kind_534 = MOVES__kind[_ix(use_move_hit__mv_522, 165)];
+                                use_move_hit__broke_535 = false;
+                                if ((!({ int32_t _lo121 = 0; bool _r123 = false; for (int32_t use_move_hit__i_536 = _lo121, _end122 = 24; use_move_hit__i_536 < _end122; use_move_hit__i_536++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_536] == use_move_hit__mv_522)) { _r123 = true; break; } _r123; }))) {
                                     s->last_damage = 0;
                                 }
-                                if ((!use_move_hit__immune_523)) {
-                                    use_move_hit__hit_527 = true;
-                                    use_move_hit__sure_528 = ((MOVES__status[_ix(use_move_hit__mv_512, 165)] == 5) && s->recharge[_ix(use_move_hit__q_513, 2)]);
-                                    if (((!MOVES__always_hits[_ix(use_move_hit__mv_512, 165)]) && (!use_move_hit__sure_528))) {
-                                        use_move_hit__acc_529 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_512, 165)])), 255), 100);
-                                        use_move_hit__acc_529 = _floordiv(_wmul(use_move_hit__acc_529, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_510, 2) * 6 + 4], 6))), 13)]), 100);
-                                        use_move_hit__acc_529 = _floordiv(_wmul(use_move_hit__acc_529, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_513, 2) * 6 + 5]))), 13)]), 100);
-                                        chance__num_530 = _imin(_imax(use_move_hit__acc_529, 1), 255);
-                                        chance__v_531 = _roll(random_word(fold_in(fold_in(key, 38), (uint32_t)resolve_turn__k_455)), 256);
-                                        log_draw__v_532 = chance__v_531;
-                                        int32_t _w121 = _wx(s->ndraws, 64);
-                                        if (_w121 >= 0) {
-                                            s->draws[_w121] = log_draw__v_532;
+                                if ((!use_move_hit__immune_533)) {
+                                    use_move_hit__hit_537 = true;
+                                    use_move_hit__sure_538 = ((MOVES__status[_ix(use_move_hit__mv_522, 165)] == 5) && s->recharge[_ix(use_move_hit__q_523, 2)]);
+                                    if (((!MOVES__always_hits[_ix(use_move_hit__mv_522, 165)]) && (!use_move_hit__sure_538))) {
+                                        use_move_hit__acc_539 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_522, 165)])), 255), 100);
+                                        use_move_hit__acc_539 = _floordiv(_wmul(use_move_hit__acc_539, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_520, 2) * 6 + 4], 6))), 13)]), 100);
+                                        use_move_hit__acc_539 = _floordiv(_wmul(use_move_hit__acc_539, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_523, 2) * 6 + 5]))), 13)]), 100);
+                                        chance__num_540 = _imin(_imax(use_move_hit__acc_539, 1), 255);
+                                        chance__v_541 = _roll(random_word(fold_in(fold_in(key, 38), (uint32_t)resolve_turn__k_465)), 256);
+                                        log_draw__v_542 = chance__v_541;
+                                        int32_t _w125 = _wx(s->ndraws, 64);
+                                        if (_w125 >= 0) {
+                                            s->draws[_w125] = log_draw__v_542;
                                         }
-                                        int32_t _w122 = _wx(s->ndraws, 64);
-                                        if (_w122 >= 0) {
-                                            s->draw_lo[_w122] = 0;
+                                        int32_t _w126 = _wx(s->ndraws, 64);
+                                        if (_w126 >= 0) {
+                                            s->draw_lo[_w126] = 0;
                                         }
-                                        int32_t _w123 = _wx(s->ndraws, 64);
-                                        if (_w123 >= 0) {
-                                            s->draw_hi[_w123] = 256;
+                                        int32_t _w127 = _wx(s->ndraws, 64);
+                                        if (_w127 >= 0) {
+                                            s->draw_hi[_w127] = 256;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        chance__result_533 = (chance__v_531 < chance__num_530);
-                                        use_move_hit__hit_527 = chance__result_533;
-                                        if ((!use_move_hit__hit_527)) {
+                                        chance__result_543 = (chance__v_541 < chance__num_540);
+                                        use_move_hit__hit_537 = chance__result_543;
+                                        if ((!use_move_hit__hit_537)) {
                                             s->last_damage = 0;
                                         }
                                     }
-                                    use_move_hit__foe_move_534 = (MOVES__target[_ix(use_move_hit__mv_512, 165)] != 1);
-                                    use_move_hit__stages_535 = ((((((MOVES__boost_atk[_ix(use_move_hit__mv_512, 165)] != 0) || (MOVES__boost_def[_ix(use_move_hit__mv_512, 165)] != 0)) || (MOVES__boost_spc[_ix(use_move_hit__mv_512, 165)] != 0)) || (MOVES__boost_spe[_ix(use_move_hit__mv_512, 165)] != 0)) || (MOVES__boost_accuracy[_ix(use_move_hit__mv_512, 165)] != 0)) || (MOVES__boost_evasion[_ix(use_move_hit__mv_512, 165)] != 0));
-                                    use_move_hit__blocked_536 = ((((s->sub_hp[_ix(use_move_hit__q_513, 2)] > 0) && use_move_hit__foe_move_534) && (MOVES__power[_ix(use_move_hit__mv_512, 165)] == 0)) && ((((MOVES__status[_ix(use_move_hit__mv_512, 165)] == 4) || (MOVES__status[_ix(use_move_hit__mv_512, 165)] == 6)) || use_move_hit__stages_535) || (MOVES__volatile[_ix(use_move_hit__mv_512, 165)] == 1)));
-                                    use_move_hit__hit_527 = (use_move_hit__hit_527 && (!use_move_hit__blocked_536));
-                                    if (((use_move_hit__hit_527 && (MOVES__power[_ix(use_move_hit__mv_512, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_512, 165)] >= 0))) {
-                                        if (use_move_hit__sure_528) {
-                                            int32_t _w124 = _wx(use_move_hit__q_513, 2);
-                                            int32_t _w125 = _wx(use_move_hit__d_515, 6);
-                                            if (_w124 >= 0 && _w125 >= 0) {
-                                                s->status[_w124 * 6 + _w125] = ((int8_t)(0));
+                                    use_move_hit__foe_move_544 = (MOVES__target[_ix(use_move_hit__mv_522, 165)] != 1);
+                                    use_move_hit__stages_545 = ((((((MOVES__boost_atk[_ix(use_move_hit__mv_522, 165)] != 0) || (MOVES__boost_def[_ix(use_move_hit__mv_522, 165)] != 0)) || (MOVES__boost_spc[_ix(use_move_hit__mv_522, 165)] != 0)) || (MOVES__boost_spe[_ix(use_move_hit__mv_522, 165)] != 0)) || (MOVES__boost_accuracy[_ix(use_move_hit__mv_522, 165)] != 0)) || (MOVES__boost_evasion[_ix(use_move_hit__mv_522, 165)] != 0));
+                                    use_move_hit__blocked_546 = ((((s->sub_hp[_ix(use_move_hit__q_523, 2)] > 0) && use_move_hit__foe_move_544) && (MOVES__power[_ix(use_move_hit__mv_522, 165)] == 0)) && ((((MOVES__status[_ix(use_move_hit__mv_522, 165)] == 4) || (MOVES__status[_ix(use_move_hit__mv_522, 165)] == 6)) || use_move_hit__stages_545) || (MOVES__volatile[_ix(use_move_hit__mv_522, 165)] == 1)));
+                                    use_move_hit__hit_537 = (use_move_hit__hit_537 && (!use_move_hit__blocked_546));
+                                    if (((use_move_hit__hit_537 && (MOVES__power[_ix(use_move_hit__mv_522, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_522, 165)] >= 0))) {
+                                        if (use_move_hit__sure_538) {
+                                            int32_t _w128 = _wx(use_move_hit__q_523, 2);
+                                            int32_t _w129 = _wx(use_move_hit__d_525, 6);
+                                            if (_w128 >= 0 && _w129 >= 0) {
+                                                s->status[_w128 * 6 + _w129] = ((int8_t)(0));
                                             }
-                                            int32_t _w126 = _wx(use_move_hit__q_513, 2);
-                                            if (_w126 >= 0) {
-                                                s->recharge[_w126] = false;
+                                            int32_t _w130 = _wx(use_move_hit__q_523, 2);
+                                            if (_w130 >= 0) {
+                                                s->recharge[_w130] = false;
                                             }
                                         }
-                                        set_status__q_537 = use_move_hit__q_513;
-                                        set_status__st_538 = MOVES__status[_ix(use_move_hit__mv_512, 165)];
-                                        set_status__d_539 = s->active[_ix(set_status__q_537, 2)];
-                                        set_status__sd_540 = s->species[_ix(set_status__q_537, 2) * 6 + _ix(set_status__d_539, 6)];
-                                        set_status__poison_541 = ((set_status__st_538 == 4) || (set_status__st_538 == 6));
-                                        set_status__blocked_542 = (set_status__poison_541 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_540, 151)]] || ((SPECIES__type2[_ix(set_status__sd_540, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_540, 151)], 15)])));
-                                        if ((((s->status[_ix(set_status__q_537, 2) * 6 + _ix(set_status__d_539, 6)] == 0) && (s->hp[_ix(set_status__q_537, 2) * 6 + _ix(set_status__d_539, 6)] > 0)) && (!set_status__blocked_542))) {
-                                            int32_t _w127 = _wx(set_status__q_537, 2);
-                                            int32_t _w128 = _wx(set_status__d_539, 6);
-                                            if (_w127 >= 0 && _w128 >= 0) {
-                                                s->status[_w127 * 6 + _w128] = ((int8_t)(set_status__st_538));
+                                        set_status__q_547 = use_move_hit__q_523;
+                                        set_status__st_548 = MOVES__status[_ix(use_move_hit__mv_522, 165)];
+                                        set_status__d_549 = s->active[_ix(set_status__q_547, 2)];
+                                        set_status__sd_550 = s->species[_ix(set_status__q_547, 2) * 6 + _ix(set_status__d_549, 6)];
+                                        set_status__poison_551 = ((set_status__st_548 == 4) || (set_status__st_548 == 6));
+                                        set_status__blocked_552 = (set_status__poison_551 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_550, 151)]] || ((SPECIES__type2[_ix(set_status__sd_550, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_550, 151)], 15)])));
+                                        if ((((s->status[_ix(set_status__q_547, 2) * 6 + _ix(set_status__d_549, 6)] == 0) && (s->hp[_ix(set_status__q_547, 2) * 6 + _ix(set_status__d_549, 6)] > 0)) && (!set_status__blocked_552))) {
+                                            int32_t _w131 = _wx(set_status__q_547, 2);
+                                            int32_t _w132 = _wx(set_status__d_549, 6);
+                                            if (_w131 >= 0 && _w132 >= 0) {
+                                                s->status[_w131 * 6 + _w132] = ((int8_t)(set_status__st_548));
                                             }
-                                            if ((set_status__st_538 == 5)) {
-                                                rand__v_543 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_455)), 7));
-                                                log_draw__v_544 = rand__v_543;
-                                                int32_t _w129 = _wx(s->ndraws, 64);
-                                                if (_w129 >= 0) {
-                                                    s->draws[_w129] = log_draw__v_544;
+                                            if ((set_status__st_548 == 5)) {
+                                                rand__v_553 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_465)), 7));
+                                                log_draw__v_554 = rand__v_553;
+                                                int32_t _w133 = _wx(s->ndraws, 64);
+                                                if (_w133 >= 0) {
+                                                    s->draws[_w133] = log_draw__v_554;
                                                 }
-                                                int32_t _w130 = _wx(s->ndraws, 64);
-                                                if (_w130 >= 0) {
-                                                    s->draw_lo[_w130] = 1;
+                                                int32_t _w134 = _wx(s->ndraws, 64);
+                                                if (_w134 >= 0) {
+                                                    s->draw_lo[_w134] = 1;
                                                 }
-                                                int32_t _w131 = _wx(s->ndraws, 64);
-                                                if (_w131 >= 0) {
-                                                    s->draw_hi[_w131] = 8;
+                                                int32_t _w135 = _wx(s->ndraws, 64);
+                                                if (_w135 >= 0) {
+                                                    s->draw_hi[_w135] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_545 = rand__v_543;
-                                                int32_t _w132 = _wx(set_status__q_537, 2);
-                                                int32_t _w133 = _wx(set_status__d_539, 6);
-                                                if (_w132 >= 0 && _w133 >= 0) {
-                                                    s->sleep[_w132 * 6 + _w133] = ((int8_t)(rand__result_545));
+                                                rand__result_555 = rand__v_553;
+                                                int32_t _w136 = _wx(set_status__q_547, 2);
+                                                int32_t _w137 = _wx(set_status__d_549, 6);
+                                                if (_w136 >= 0 && _w137 >= 0) {
+                                                    s->sleep[_w136 * 6 + _w137] = ((int8_t)(rand__result_555));
                                                 }
                                             }
-                                            if ((set_status__st_538 == 3)) {
-                                                int32_t _w134 = _wx(set_status__q_537, 2);
-                                                if (_w134 >= 0) {
-                                                    s->mod[_w134 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_537, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                            if ((set_status__st_548 == 3)) {
+                                                int32_t _w138 = _wx(set_status__q_547, 2);
+                                                if (_w138 >= 0) {
+                                                    s->mod[_w138 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_547, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((set_status__st_538 == 1)) {
-                                                int32_t _w135 = _wx(set_status__q_537, 2);
-                                                if (_w135 >= 0) {
-                                                    s->mod[_w135 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_537, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((set_status__st_548 == 1)) {
+                                                int32_t _w139 = _wx(set_status__q_547, 2);
+                                                if (_w139 >= 0) {
+                                                    s->mod[_w139 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_547, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_527 && (MOVES__power[_ix(use_move_hit__mv_512, 165)] == 0))) {
-                                        use_move_hit__tgt_546 = ((MOVES__target[_ix(use_move_hit__mv_512, 165)] == 1) ? use_move_hit__p_510 : use_move_hit__q_513);
-                                        apply_boosts__q_547 = use_move_hit__tgt_546;
-                                        apply_boosts__f_548 = use_move_hit__q_513;
-                                        apply_boosts__da_549 = MOVES__boost_atk[_ix(use_move_hit__mv_512, 165)];
-                                        apply_boosts__dd_550 = MOVES__boost_def[_ix(use_move_hit__mv_512, 165)];
-                                        apply_boosts__ds_551 = MOVES__boost_spc[_ix(use_move_hit__mv_512, 165)];
-                                        apply_boosts__dsp_552 = MOVES__boost_spe[_ix(use_move_hit__mv_512, 165)];
-                                        apply_boosts__dacc_553 = MOVES__boost_accuracy[_ix(use_move_hit__mv_512, 165)];
-                                        apply_boosts__deva_554 = MOVES__boost_evasion[_ix(use_move_hit__mv_512, 165)];
-                                        apply_boosts__deltas_555[0] = apply_boosts__da_549;
-                                        apply_boosts__deltas_555[1] = apply_boosts__dd_550;
-                                        apply_boosts__deltas_555[2] = apply_boosts__ds_551;
-                                        apply_boosts__deltas_555[3] = apply_boosts__dsp_552;
-                                        apply_boosts__deltas_555[4] = apply_boosts__dacc_553;
-                                        apply_boosts__deltas_555[5] = apply_boosts__deva_554;
-                                        apply_boosts__any_ok_556 = false;
-                                        for (int32_t apply_boosts__k_557 = 0, _end136 = 6; apply_boosts__k_557 < _end136; apply_boosts__k_557++) {
-                                            boost_stat__q_558 = apply_boosts__q_547;
-                                            boost_stat__k_559 = apply_boosts__k_557;
-                                            boost_stat__delta_560 = apply_boosts__deltas_555[apply_boosts__k_557];
-                                            boost_stat__a_561 = s->active[_ix(boost_stat__q_558, 2)];
-                                            boost_stat__b_562 = ((int32_t)(s->boosts[_ix(boost_stat__q_558, 2) * 6 + _ix(boost_stat__k_559, 6)]));
-                                            boost_stat__nb_563 = _imin(_imax(_wadd(boost_stat__b_562, boost_stat__delta_560), (-6)), 6);
-                                            boost_stat__ok_564 = false;
-                                            if (((((boost_stat__delta_560 != 0) && (s->hp[_ix(boost_stat__q_558, 2) * 6 + _ix(boost_stat__a_561, 6)] > 0)) && (!((boost_stat__delta_560 > 0) && (boost_stat__b_562 >= 6)))) && (!((boost_stat__delta_560 < 0) && (boost_stat__b_562 <= (-6)))))) {
-                                                if ((boost_stat__k_559 >= 4)) {
-                                                    int32_t _w137 = _wx(boost_stat__q_558, 2);
-                                                    int32_t _w138 = _wx(boost_stat__k_559, 6);
-                                                    if (_w137 >= 0 && _w138 >= 0) {
-                                                        s->boosts[_w137 * 6 + _w138] = ((int8_t)(boost_stat__nb_563));
+                                    if ((use_move_hit__hit_537 && (MOVES__power[_ix(use_move_hit__mv_522, 165)] == 0))) {
+                                        use_move_hit__tgt_556 = ((MOVES__target[_ix(use_move_hit__mv_522, 165)] == 1) ? use_move_hit__p_520 : use_move_hit__q_523);
+                                        apply_boosts__q_557 = use_move_hit__tgt_556;
+                                        apply_boosts__f_558 = use_move_hit__q_523;
+                                        apply_boosts__da_559 = MOVES__boost_atk[_ix(use_move_hit__mv_522, 165)];
+                                        apply_boosts__dd_560 = MOVES__boost_def[_ix(use_move_hit__mv_522, 165)];
+                                        apply_boosts__ds_561 = MOVES__boost_spc[_ix(use_move_hit__mv_522, 165)];
+                                        apply_boosts__dsp_562 = MOVES__boost_spe[_ix(use_move_hit__mv_522, 165)];
+                                        apply_boosts__dacc_563 = MOVES__boost_accuracy[_ix(use_move_hit__mv_522, 165)];
+                                        apply_boosts__deva_564 = MOVES__boost_evasion[_ix(use_move_hit__mv_522, 165)];
+                                        apply_boosts__deltas_565[0] = apply_boosts__da_559;
+                                        apply_boosts__deltas_565[1] = apply_boosts__dd_560;
+                                        apply_boosts__deltas_565[2] = apply_boosts__ds_561;
+                                        apply_boosts__deltas_565[3] = apply_boosts__dsp_562;
+                                        apply_boosts__deltas_565[4] = apply_boosts__dacc_563;
+                                        apply_boosts__deltas_565[5] = apply_boosts__deva_564;
+                                        apply_boosts__any_ok_566 = false;
+                                        for (int32_t apply_boosts__k_567 = 0, _end140 = 6; apply_boosts__k_567 < _end140; apply_boosts__k_567++) {
+                                            boost_stat__q_568 = apply_boosts__q_557;
+                                            boost_stat__k_569 = apply_boosts__k_567;
+                                            boost_stat__delta_570 = apply_boosts__deltas_565[apply_boosts__k_567];
+                                            boost_stat__a_571 = s->active[_ix(boost_stat__q_568, 2)];
+                                            boost_stat__b_572 = ((int32_t)(s->boosts[_ix(boost_stat__q_568, 2) * 6 + _ix(boost_stat__k_569, 6)]));
+                                            boost_stat__nb_573 = _imin(_imax(_wadd(boost_stat__b_572, boost_stat__delta_570), (-6)), 6);
+                                            boost_stat__ok_574 = false;
+                                            if (((((boost_stat__delta_570 != 0) && (s->hp[_ix(boost_stat__q_568, 2) * 6 + _ix(boost_stat__a_571, 6)] > 0)) && (!((boost_stat__delta_570 > 0) && (boost_stat__b_572 >= 6)))) && (!((boost_stat__delta_570 < 0) && (boost_stat__b_572 <= (-6)))))) {
+                                                if ((boost_stat__k_569 >= 4)) {
+                                                    int32_t _w141 = _wx(boost_stat__q_568, 2);
+                                                    int32_t _w142 = _wx(boost_stat__k_569, 6);
+                                                    if (_w141 >= 0 && _w142 >= 0) {
+                                                        s->boosts[_w141 * 6 + _w142] = ((int8_t)(boost_stat__nb_573));
                                                     }
-                                                    boost_stat__ok_564 = true;
-                                                } else if ((((boost_stat__delta_560 > 0) && (s->mod[_ix(boost_stat__q_558, 2) * 4 + _ix(boost_stat__k_559, 4)] == 999)) || ((boost_stat__delta_560 < 0) && (s->mod[_ix(boost_stat__q_558, 2) * 4 + _ix(boost_stat__k_559, 4)] == 1)))) {
-                                                    int32_t _w139 = _wx(boost_stat__q_558, 2);
-                                                    int32_t _w140 = _wx(boost_stat__k_559, 6);
-                                                    if (_w139 >= 0 && _w140 >= 0) {
-                                                        s->boosts[_w139 * 6 + _w140] = ((int8_t)(((boost_stat__delta_560 > 0) ? _wsub(boost_stat__nb_563, 1) : _wadd(boost_stat__nb_563, 1))));
+                                                    boost_stat__ok_574 = true;
+                                                } else if ((((boost_stat__delta_570 > 0) && (s->mod[_ix(boost_stat__q_568, 2) * 4 + _ix(boost_stat__k_569, 4)] == 999)) || ((boost_stat__delta_570 < 0) && (s->mod[_ix(boost_stat__q_568, 2) * 4 + _ix(boost_stat__k_569, 4)] == 1)))) {
+                                                    int32_t _w143 = _wx(boost_stat__q_568, 2);
+                                                    int32_t _w144 = _wx(boost_stat__k_569, 6);
+                                                    if (_w143 >= 0 && _w144 >= 0) {
+                                                        s->boosts[_w143 * 6 + _w144] = ((int8_t)(((boost_stat__delta_570 > 0) ? _wsub(boost_stat__nb_573, 1) : _wadd(boost_stat__nb_573, 1))));
                                                     }
                                                 } else {
-                                                    int32_t _w141 = _wx(boost_stat__q_558, 2);
-                                                    int32_t _w142 = _wx(boost_stat__k_559, 6);
-                                                    if (_w141 >= 0 && _w142 >= 0) {
-                                                        s->boosts[_w141 * 6 + _w142] = ((int8_t)(boost_stat__nb_563));
+                                                    int32_t _w145 = _wx(boost_stat__q_568, 2);
+                                                    int32_t _w146 = _wx(boost_stat__k_569, 6);
+                                                    if (_w145 >= 0 && _w146 >= 0) {
+                                                        s->boosts[_w145 * 6 + _w146] = ((int8_t)(boost_stat__nb_573));
                                                     }
-                                                    boost_stat__ok_564 = true;
-                                                    boost_stat__m_565 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_558, 2) * 24 + _ix(boost_stat__a_561, 6) * 4 + _ix(boost_stat__k_559, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_563, 6), 13)]), 100), 1);
-                                                    int32_t _w143 = _wx(boost_stat__q_558, 2);
-                                                    int32_t _w144 = _wx(boost_stat__k_559, 4);
-                                                    if (_w143 >= 0 && _w144 >= 0) {
-                                                        s->mod[_w143 * 4 + _w144] = ((int16_t)(((boost_stat__delta_560 > 0) ? _imin(boost_stat__m_565, 999) : boost_stat__m_565)));
+                                                    boost_stat__ok_574 = true;
+                                                    boost_stat__m_575 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_568, 2) * 24 + _ix(boost_stat__a_571, 6) * 4 + _ix(boost_stat__k_569, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_573, 6), 13)]), 100), 1);
+                                                    int32_t _w147 = _wx(boost_stat__q_568, 2);
+                                                    int32_t _w148 = _wx(boost_stat__k_569, 4);
+                                                    if (_w147 >= 0 && _w148 >= 0) {
+                                                        s->mod[_w147 * 4 + _w148] = ((int16_t)(((boost_stat__delta_570 > 0) ? _imin(boost_stat__m_575, 999) : boost_stat__m_575)));
                                                     }
                                                 }
                                             }
-                                            boost_stat__result_566 = boost_stat__ok_564;
-                                            apply_boosts__ok_567 = boost_stat__result_566;
-                                            apply_boosts__any_ok_556 = (apply_boosts__any_ok_556 || apply_boosts__ok_567);
+                                            boost_stat__result_576 = boost_stat__ok_574;
+                                            apply_boosts__ok_577 = boost_stat__result_576;
+                                            apply_boosts__any_ok_566 = (apply_boosts__any_ok_566 || apply_boosts__ok_577);
                                         }
-                                        if (apply_boosts__any_ok_556) {
-                                            if ((s->status[_ix(apply_boosts__f_548, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_548, 2)], 6)] == 3)) {
-                                                int32_t _w145 = _wx(apply_boosts__f_548, 2);
-                                                if (_w145 >= 0) {
-                                                    s->mod[_w145 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_548, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                        if (apply_boosts__any_ok_566) {
+                                            if ((s->status[_ix(apply_boosts__f_558, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_558, 2)], 6)] == 3)) {
+                                                int32_t _w149 = _wx(apply_boosts__f_558, 2);
+                                                if (_w149 >= 0) {
+                                                    s->mod[_w149 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_558, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((s->status[_ix(apply_boosts__f_548, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_548, 2)], 6)] == 1)) {
-                                                int32_t _w146 = _wx(apply_boosts__f_548, 2);
-                                                if (_w146 >= 0) {
-                                                    s->mod[_w146 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_548, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((s->status[_ix(apply_boosts__f_558, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_558, 2)], 6)] == 1)) {
+                                                int32_t _w150 = _wx(apply_boosts__f_558, 2);
+                                                if (_w150 >= 0) {
+                                                    s->mod[_w150 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_558, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_527 && ((use_move_hit__kind_524 == 10) || (use_move_hit__kind_524 == 11)))) {
-                                        heal_self__p_568 = use_move_hit__p_510;
-                                        heal_self__rest_569 = (use_move_hit__kind_524 == 10);
-                                        heal_self__a_570 = s->active[_ix(heal_self__p_568, 2)];
-                                        heal_self__h_571 = ((int32_t)(s->hp[_ix(heal_self__p_568, 2) * 6 + _ix(heal_self__a_570, 6)]));
-                                        heal_self__mh_572 = ((int32_t)(s->maxhp[_ix(heal_self__p_568, 2) * 6 + _ix(heal_self__a_570, 6)]));
-                                        heal_self__fails_573 = ((heal_self__h_571 == heal_self__mh_572) || (((heal_self__h_571 == _wsub(heal_self__mh_572, 255)) || (heal_self__h_571 == _wsub(heal_self__mh_572, 511))) && (_pymod(heal_self__h_571, 256) != 0)));
-                                        if ((!heal_self__fails_573)) {
-                                            if (heal_self__rest_569) {
-                                                int32_t _w147 = _wx(heal_self__p_568, 2);
-                                                int32_t _w148 = _wx(heal_self__a_570, 6);
-                                                if (_w147 >= 0 && _w148 >= 0) {
-                                                    s->status[_w147 * 6 + _w148] = ((int8_t)(5));
+                                    if ((use_move_hit__hit_537 && ((use_move_hit__kind_534 == 10) || (use_move_hit__kind_534 == 11)))) {
+                                        heal_self__p_578 = use_move_hit__p_520;
+                                        heal_self__rest_579 = (use_move_hit__kind_534 == 10);
+                                        heal_self__a_580 = s->active[_ix(heal_self__p_578, 2)];
+                                        heal_self__h_581 = ((int32_t)(s->hp[_ix(heal_self__p_578, 2) * 6 + _ix(heal_self__a_580, 6)]));
+                                        heal_self__mh_582 = ((int32_t)(s->maxhp[_ix(heal_self__p_578, 2) * 6 + _ix(heal_self__a_580, 6)]));
+                                        heal_self__fails_583 = ((heal_self__h_581 == heal_self__mh_582) || (((heal_self__h_581 == _wsub(heal_self__mh_582, 255)) || (heal_self__h_581 == _wsub(heal_self__mh_582, 511))) && (_pymod(heal_self__h_581, 256) != 0)));
+                                        if ((!heal_self__fails_583)) {
+                                            if (heal_self__rest_579) {
+                                                int32_t _w151 = _wx(heal_self__p_578, 2);
+                                                int32_t _w152 = _wx(heal_self__a_580, 6);
+                                                if (_w151 >= 0 && _w152 >= 0) {
+                                                    s->status[_w151 * 6 + _w152] = ((int8_t)(5));
                                                 }
-                                                rand__v_574 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_455)), 7));
-                                                log_draw__v_575 = rand__v_574;
-                                                int32_t _w149 = _wx(s->ndraws, 64);
-                                                if (_w149 >= 0) {
-                                                    s->draws[_w149] = log_draw__v_575;
+                                                rand__v_584 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_465)), 7));
+                                                log_draw__v_585 = rand__v_584;
+                                                int32_t _w153 = _wx(s->ndraws, 64);
+                                                if (_w153 >= 0) {
+                                                    s->draws[_w153] = log_draw__v_585;
                                                 }
-                                                int32_t _w150 = _wx(s->ndraws, 64);
-                                                if (_w150 >= 0) {
-                                                    s->draw_lo[_w150] = 1;
+                                                int32_t _w154 = _wx(s->ndraws, 64);
+                                                if (_w154 >= 0) {
+                                                    s->draw_lo[_w154] = 1;
                                                 }
-                                                int32_t _w151 = _wx(s->ndraws, 64);
-                                                if (_w151 >= 0) {
-                                                    s->draw_hi[_w151] = 8;
+                                                int32_t _w155 = _wx(s->ndraws, 64);
+                                                if (_w155 >= 0) {
+                                                    s->draw_hi[_w155] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_576 = rand__v_574;
-                                                heal_self__v_577 = rand__result_576;
-                                                int32_t _w152 = _wx(heal_self__p_568, 2);
-                                                int32_t _w153 = _wx(heal_self__a_570, 6);
-                                                if (_w152 >= 0 && _w153 >= 0) {
-                                                    s->sleep[_w152 * 6 + _w153] = ((int8_t)(2));
+                                                rand__result_586 = rand__v_584;
+                                                heal_self__v_587 = rand__result_586;
+                                                int32_t _w156 = _wx(heal_self__p_578, 2);
+                                                int32_t _w157 = _wx(heal_self__a_580, 6);
+                                                if (_w156 >= 0 && _w157 >= 0) {
+                                                    s->sleep[_w156 * 6 + _w157] = ((int8_t)(2));
                                                 }
-                                                int32_t _w154 = _wx(heal_self__p_568, 2);
-                                                int32_t _w155 = _wx(heal_self__a_570, 6);
-                                                if (_w154 >= 0 && _w155 >= 0) {
-                                                    s->hp[_w154 * 6 + _w155] = s->maxhp[_ix(heal_self__p_568, 2) * 6 + _ix(heal_self__a_570, 6)];
+                                                int32_t _w158 = _wx(heal_self__p_578, 2);
+                                                int32_t _w159 = _wx(heal_self__a_580, 6);
+                                                if (_w158 >= 0 && _w159 >= 0) {
+                                                    s->hp[_w158 * 6 + _w159] = s->maxhp[_ix(heal_self__p_578, 2) * 6 + _ix(heal_self__a_580, 6)];
                                                 }
                                             } else {
-                                                int32_t _w156 = _wx(heal_self__p_568, 2);
-                                                int32_t _w157 = _wx(heal_self__a_570, 6);
-                                                if (_w156 >= 0 && _w157 >= 0) {
-                                                    s->hp[_w156 * 6 + _w157] = ((int16_t)(_imin(_wadd(heal_self__h_571, _floordiv(heal_self__mh_572, 2)), heal_self__mh_572)));
+                                                int32_t _w160 = _wx(heal_self__p_578, 2);
+                                                int32_t _w161 = _wx(heal_self__a_580, 6);
+                                                if (_w160 >= 0 && _w161 >= 0) {
+                                                    s->hp[_w160 * 6 + _w161] = ((int16_t)(_imin(_wadd(heal_self__h_581, _floordiv(heal_self__mh_582, 2)), heal_self__mh_582)));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_527 && (use_move_hit__kind_524 == 15))) {
-                                        int32_t _w158 = _wx(use_move_hit__p_510, 2);
-                                        if (_w158 >= 0) {
-                                            s->reflect[_w158] = true;
+                                    if ((use_move_hit__hit_537 && (use_move_hit__kind_534 == 15))) {
+                                        int32_t _w162 = _wx(use_move_hit__p_520, 2);
+                                        if (_w162 >= 0) {
+                                            s->reflect[_w162] = true;
                                         }
                                     }
-                                    if ((use_move_hit__hit_527 && (use_move_hit__kind_524 == 16))) {
-                                        int32_t _w159 = _wx(use_move_hit__p_510, 2);
-                                        if (_w159 >= 0) {
-                                            s->light_screen[_w159] = true;
+                                    if ((use_move_hit__hit_537 && (use_move_hit__kind_534 == 16))) {
+                                        int32_t _w163 = _wx(use_move_hit__p_520, 2);
+                                        if (_w163 >= 0) {
+                                            s->light_screen[_w163] = true;
                                         }
                                     }
-                                    if (((use_move_hit__hit_527 && (MOVES__power[_ix(use_move_hit__mv_512, 165)] == 0)) && (MOVES__volatile[_ix(use_move_hit__mv_512, 165)] == 1))) {
-                                        confuse__q_578 = use_move_hit__q_513;
-                                        if (((s->confused[_ix(confuse__q_578, 2)] == 0) && (s->hp[_ix(confuse__q_578, 2) * 6 + _ix(s->active[_ix(confuse__q_578, 2)], 6)] > 0))) {
-                                            rand__v_579 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_455)), 4));
-                                            log_draw__v_580 = rand__v_579;
-                                            int32_t _w160 = _wx(s->ndraws, 64);
-                                            if (_w160 >= 0) {
-                                                s->draws[_w160] = log_draw__v_580;
-                                            }
-                                            int32_t _w161 = _wx(s->ndraws, 64);
-                                            if (_w161 >= 0) {
-                                                s->draw_lo[_w161] = 2;
-                                            }
-                                            int32_t _w162 = _wx(s->ndraws, 64);
-                                            if (_w162 >= 0) {
-                                                s->draw_hi[_w162] = 6;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_581 = rand__v_579;
-                                            int32_t _w163 = _wx(confuse__q_578, 2);
-                                            if (_w163 >= 0) {
-                                                s->confused[_w163] = ((int8_t)(rand__result_581));
-                                            }
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_527 && (use_move_hit__kind_524 == 13))) {
-                                        make_substitute__p_582 = use_move_hit__p_510;
-                                        make_substitute__a_583 = s->active[_ix(make_substitute__p_582, 2)];
-                                        if (((s->sub_hp[_ix(make_substitute__p_582, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_582, 2) * 6 + _ix(make_substitute__a_583, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_582, 2) * 6 + _ix(make_substitute__a_583, 6)]))))) {
-                                            int32_t _w164 = _wx(make_substitute__p_582, 2);
+                                    if (((use_move_hit__hit_537 && (MOVES__power[_ix(use_move_hit__mv_522, 165)] == 0)) && (MOVES__volatile[_ix(use_move_hit__mv_522, 165)] == 1))) {
+                                        confuse__q_588 = use_move_hit__q_523;
+                                        if (((s->confused[_ix(confuse__q_588, 2)] == 0) && (s->hp[_ix(confuse__q_588, 2) * 6 + _ix(s->active[_ix(confuse__q_588, 2)], 6)] > 0))) {
+                                            rand__v_589 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_465)), 4));
+                                            log_draw__v_590 = rand__v_589;
+                                            int32_t _w164 = _wx(s->ndraws, 64);
                                             if (_w164 >= 0) {
-                                                s->sub_hp[_w164] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_582, 2) * 6 + _ix(make_substitute__a_583, 6)], 4))), 1)));
+                                                s->draws[_w164] = log_draw__v_590;
                                             }
-                                            if ((s->maxhp[_ix(make_substitute__p_582, 2) * 6 + _ix(make_substitute__a_583, 6)] > 3)) {
-                                                int32_t _w165 = _wx(make_substitute__p_582, 2);
-                                                int32_t _w166 = _wx(make_substitute__a_583, 6);
-                                                if (_w165 >= 0 && _w166 >= 0) {
-                                                    s->hp[_w165 * 6 + _w166] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_582, 2) * 6 + _ix(make_substitute__a_583, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_582, 2) * 6 + _ix(make_substitute__a_583, 6)], 4)))))), ((int16_t)(0)))));
+                                            int32_t _w165 = _wx(s->ndraws, 64);
+                                            if (_w165 >= 0) {
+                                                s->draw_lo[_w165] = 2;
+                                            }
+                                            int32_t _w166 = _wx(s->ndraws, 64);
+                                            if (_w166 >= 0) {
+                                                s->draw_hi[_w166] = 6;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_591 = rand__v_589;
+                                            int32_t _w167 = _wx(confuse__q_588, 2);
+                                            if (_w167 >= 0) {
+                                                s->confused[_w167] = ((int8_t)(rand__result_591));
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_537 && (use_move_hit__kind_534 == 13))) {
+                                        make_substitute__p_592 = use_move_hit__p_520;
+                                        make_substitute__a_593 = s->active[_ix(make_substitute__p_592, 2)];
+                                        if (((s->sub_hp[_ix(make_substitute__p_592, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_592, 2) * 6 + _ix(make_substitute__a_593, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_592, 2) * 6 + _ix(make_substitute__a_593, 6)]))))) {
+                                            int32_t _w168 = _wx(make_substitute__p_592, 2);
+                                            if (_w168 >= 0) {
+                                                s->sub_hp[_w168] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_592, 2) * 6 + _ix(make_substitute__a_593, 6)], 4))), 1)));
+                                            }
+                                            if ((s->maxhp[_ix(make_substitute__p_592, 2) * 6 + _ix(make_substitute__a_593, 6)] > 3)) {
+                                                int32_t _w169 = _wx(make_substitute__p_592, 2);
+                                                int32_t _w170 = _wx(make_substitute__a_593, 6);
+                                                if (_w169 >= 0 && _w170 >= 0) {
+                                                    s->hp[_w169 * 6 + _w170] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_592, 2) * 6 + _ix(make_substitute__a_593, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_592, 2) * 6 + _ix(make_substitute__a_593, 6)], 4)))))), ((int16_t)(0)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((((!use_move_hit__hit_527) && (!use_move_hit__blocked_536)) && MOVES__crash[_ix(use_move_hit__mv_512, 165)])) {
-                                        self_damage__p_584 = use_move_hit__p_510;
-                                        self_damage__q_585 = _wsub(1, self_damage__p_584);
-                                        self_damage__a_586 = s->active[_ix(self_damage__p_584, 2)];
+                                    if ((((!use_move_hit__hit_537) && (!use_move_hit__blocked_546)) && MOVES__crash[_ix(use_move_hit__mv_522, 165)])) {
+                                        self_damage__p_594 = use_move_hit__p_520;
+                                        self_damage__q_595 = _wsub(1, self_damage__p_594);
+                                        self_damage__a_596 = s->active[_ix(self_damage__p_594, 2)];
                                         s->last_damage = 1;
-                                        if ((s->sub_hp[_ix(self_damage__p_584, 2)] > 0)) {
-                                            if ((s->sub_hp[_ix(self_damage__q_585, 2)] > 0)) {
-                                                int32_t _w167 = _wx(self_damage__q_585, 2);
-                                                if (_w167 >= 0) {
-                                                    s->sub_hp[_w167] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_585, 2)])), 1), 0)));
+                                        if ((s->sub_hp[_ix(self_damage__p_594, 2)] > 0)) {
+                                            if ((s->sub_hp[_ix(self_damage__q_595, 2)] > 0)) {
+                                                int32_t _w171 = _wx(self_damage__q_595, 2);
+                                                if (_w171 >= 0) {
+                                                    s->sub_hp[_w171] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_595, 2)])), 1), 0)));
                                                 }
                                             }
                                         } else {
-                                            int32_t _w168 = _wx(self_damage__p_584, 2);
-                                            int32_t _w169 = _wx(self_damage__a_586, 6);
-                                            if (_w168 >= 0 && _w169 >= 0) {
-                                                s->hp[_w168 * 6 + _w169] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_584, 2) * 6 + _ix(self_damage__a_586, 6)])), 1), 0)));
+                                            int32_t _w172 = _wx(self_damage__p_594, 2);
+                                            int32_t _w173 = _wx(self_damage__a_596, 6);
+                                            if (_w172 >= 0 && _w173 >= 0) {
+                                                s->hp[_w172 * 6 + _w173] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_594, 2) * 6 + _ix(self_damage__a_596, 6)])), 1), 0)));
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_527 && (MOVES__power[_ix(use_move_hit__mv_512, 165)] > 0))) {
-                                        use_move_hit__nhits_587 = ((int32_t)(MOVES__hits_min[_ix(use_move_hit__mv_512, 165)]));
-                                        if ((MOVES__hits_max[_ix(use_move_hit__mv_512, 165)] > MOVES__hits_min[_ix(use_move_hit__mv_512, 165)])) {
-                                            rand__v_588 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_455)), 8));
-                                            log_draw__v_589 = rand__v_588;
-                                            int32_t _w170 = _wx(s->ndraws, 64);
-                                            if (_w170 >= 0) {
-                                                s->draws[_w170] = log_draw__v_589;
-                                            }
-                                            int32_t _w171 = _wx(s->ndraws, 64);
-                                            if (_w171 >= 0) {
-                                                s->draw_lo[_w171] = 0;
-                                            }
-                                            int32_t _w172 = _wx(s->ndraws, 64);
-                                            if (_w172 >= 0) {
-                                                s->draw_hi[_w172] = 8;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_590 = rand__v_588;
-                                            use_move_hit__k_591 = rand__result_590;
-                                            use_move_hit__nhits_587 = HITS[_ix(use_move_hit__k_591, 8)];
+                                    use_move_hit__nhits_597 = ((int32_t)(MOVES__hits_min[_ix(use_move_hit__mv_522, 165)]));
+                                    use_move_hit__pick_598 = 0;
+                                    use_move_hit__ns_600 = ((MOVES__hits_max[_ix(use_move_hit__mv_522, 165)] > MOVES__hits_min[_ix(use_move_hit__mv_522, 165)]) ? 8 : ({ int32_t _lo174 = 0; int32_t _r176 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_599 = _lo174, _end175 = 4; use_move_hit__k_599 < _end175; use_move_hit__k_599++) _r176 += ((s->moves[_ix(use_move_hit__q_523, 2) * 24 + _ix(use_move_hit__d_525, 6) * 4 + use_move_hit__k_599] >= 0)) ? 1 : 0; _r176; }));
+                                    if ((use_move_hit__hit_537 && ((MOVES__hits_max[_ix(use_move_hit__mv_522, 165)] > MOVES__hits_min[_ix(use_move_hit__mv_522, 165)]) || (use_move_hit__kind_534 == 21)))) {
+                                        rand__hi_601 = use_move_hit__ns_600;
+                                        rand__v_602 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_465)), _wsub(rand__hi_601, 0)));
+                                        log_draw__v_603 = rand__v_602;
+                                        log_draw__hi_604 = rand__hi_601;
+                                        int32_t _w178 = _wx(s->ndraws, 64);
+                                        if (_w178 >= 0) {
+                                            s->draws[_w178] = log_draw__v_603;
                                         }
-                                        move_damage__p_592 = use_move_hit__p_510;
-                                        move_damage__mv_593 = use_move_hit__mv_512;
-                                        move_damage__q_594 = _wsub(1, move_damage__p_592);
-                                        move_damage__kind_595 = MOVES__kind[_ix(move_damage__mv_593, 165)];
-                                        move_damage__dmg_596 = 0;
-                                        if ((move_damage__kind_595 == 5)) {
-                                            move_damage__dmg_596 = ((int32_t)(s->level[_ix(move_damage__p_592, 2) * 6 + _ix(s->active[_ix(move_damage__p_592, 2)], 6)]));
-                                        } else if ((move_damage__kind_595 == 6)) {
-                                            move_damage__dmg_596 = ((int32_t)(MOVES__fixed_damage[_ix(move_damage__mv_593, 165)]));
-                                        } else if ((move_damage__kind_595 == 7)) {
-                                            move_damage__dmg_596 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_594, 2) * 6 + _ix(s->active[_ix(move_damage__q_594, 2)], 6)])), 2), 1);
-                                        } else if ((move_damage__kind_595 == 12)) {
-                                            move_damage__u_597 = ((int32_t)(s->used_move[_ix(move_damage__q_594, 2)]));
-                                            move_damage__ok_598 = (((move_damage__u_597 >= 0) && (s->shown_move[_ix(move_damage__q_594, 2)] != 67)) && (s->last_damage > 0));
-                                            move_damage__ok_598 = ((move_damage__ok_598 && ((MOVES__type[_ix(move_damage__u_597, 165)] == 12) || (MOVES__type[_ix(move_damage__u_597, 165)] == 9))) && (MOVES__power[_ix(move_damage__u_597, 165)] > 0));
-                                            move_damage__dmg_596 = (move_damage__ok_598 ? _wmul(2, s->last_damage) : 0);
+                                        int32_t _w179 = _wx(s->ndraws, 64);
+                                        if (_w179 >= 0) {
+                                            s->draw_lo[_w179] = 0;
+                                        }
+                                        int32_t _w180 = _wx(s->ndraws, 64);
+                                        if (_w180 >= 0) {
+                                            s->draw_hi[_w180] = log_draw__hi_604;
+                                        }
+                                        s->ndraws = _wadd(s->ndraws, 1);
+                                        rand__result_605 = rand__v_602;
+                                        use_move_hit__pick_598 = rand__result_605;
+                                        use_move_hit__nhits_597 = HITS[_ix(use_move_hit__pick_598, 8)];
+                                    }
+                                    if ((use_move_hit__hit_537 && (use_move_hit__kind_534 == 21))) {
+                                        mimic__p_606 = use_move_hit__p_520;
+                                        mimic__k_607 = use_move_hit__pick_598;
+                                        mimic__q_608 = _wsub(1, mimic__p_606);
+                                        mimic__a_609 = s->active[_ix(mimic__p_606, 2)];
+                                        mimic__d_610 = s->active[_ix(mimic__q_608, 2)];
+                                        mimic__sl_611 = ((int32_t)(s->last_slot[_ix(mimic__p_606, 2)]));
+                                        if ((s->mimic_slot[_ix(mimic__p_606, 2)] < 0)) {
+                                            int32_t _w181 = _wx(mimic__p_606, 2);
+                                            if (_w181 >= 0) {
+                                                s->mimic_slot[_w181] = ((int8_t)(mimic__sl_611));
+                                            }
+                                            int32_t _w182 = _wx(mimic__p_606, 2);
+                                            if (_w182 >= 0) {
+                                                s->mimic_orig[_w182] = s->moves[_ix(mimic__p_606, 2) * 24 + _ix(mimic__a_609, 6) * 4 + _ix(mimic__sl_611, 4)];
+                                            }
+                                        }
+                                        int32_t _w183 = _wx(mimic__p_606, 2);
+                                        int32_t _w184 = _wx(mimic__a_609, 6);
+                                        int32_t _w185 = _wx(mimic__sl_611, 4);
+                                        if (_w183 >= 0 && _w184 >= 0 && _w185 >= 0) {
+                                            s->moves[_w183 * 24 + _w184 * 4 + _w185] = s->moves[_ix(mimic__q_608, 2) * 24 + _ix(mimic__d_610, 6) * 4 + _ix(mimic__k_607, 4)];
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_537 && (MOVES__power[_ix(use_move_hit__mv_522, 165)] > 0))) {
+                                        move_damage__p_612 = use_move_hit__p_520;
+                                        move_damage__mv_613 = use_move_hit__mv_522;
+                                        move_damage__q_614 = _wsub(1, move_damage__p_612);
+                                        move_damage__kind_615 = MOVES__kind[_ix(move_damage__mv_613, 165)];
+                                        move_damage__dmg_616 = 0;
+                                        if ((move_damage__kind_615 == 5)) {
+                                            move_damage__dmg_616 = ((int32_t)(s->level[_ix(move_damage__p_612, 2) * 6 + _ix(s->active[_ix(move_damage__p_612, 2)], 6)]));
+                                        } else if ((move_damage__kind_615 == 6)) {
+                                            move_damage__dmg_616 = ((int32_t)(MOVES__fixed_damage[_ix(move_damage__mv_613, 165)]));
+                                        } else if ((move_damage__kind_615 == 7)) {
+                                            move_damage__dmg_616 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_614, 2) * 6 + _ix(s->active[_ix(move_damage__q_614, 2)], 6)])), 2), 1);
+                                        } else if ((move_damage__kind_615 == 12)) {
+                                            move_damage__u_617 = ((int32_t)(s->used_move[_ix(move_damage__q_614, 2)]));
+                                            move_damage__ok_618 = (((move_damage__u_617 >= 0) && (s->shown_move[_ix(move_damage__q_614, 2)] != 67)) && (s->last_damage > 0));
+                                            move_damage__ok_618 = ((move_damage__ok_618 && ((MOVES__type[_ix(move_damage__u_617, 165)] == 12) || (MOVES__type[_ix(move_damage__u_617, 165)] == 9))) && (MOVES__power[_ix(move_damage__u_617, 165)] > 0));
+                                            move_damage__dmg_616 = (move_damage__ok_618 ? _wmul(2, s->last_damage) : 0);
                                         } else {
-                                            damage_of__p_599 = move_damage__p_592;
-                                            damage_of__mv_600 = move_damage__mv_593;
-                                            damage_of__q_601 = _wsub(1, damage_of__p_599);
-                                            damage_of__a_602 = s->active[_ix(damage_of__p_599, 2)];
-                                            damage_of__d_603 = s->active[_ix(damage_of__q_601, 2)];
-                                            damage_of__sa_604 = s->species[_ix(damage_of__p_599, 2) * 6 + _ix(damage_of__a_602, 6)];
-                                            damage_of__sd_605 = s->species[_ix(damage_of__q_601, 2) * 6 + _ix(damage_of__d_603, 6)];
-                                            damage_of__c_606 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_604, 151)], 2))), 2))), ((int16_t)(255)))));
-                                            damage_of__c_606 = ((MOVES__crit_ratio[_ix(damage_of__mv_600, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_606, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_606, 4))), ((int16_t)(255))))));
-                                            chance__num_607 = damage_of__c_606;
-                                            chance__v_608 = _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_455)), 256);
-                                            log_draw__v_609 = chance__v_608;
-                                            int32_t _w173 = _wx(s->ndraws, 64);
-                                            if (_w173 >= 0) {
-                                                s->draws[_w173] = log_draw__v_609;
+                                            damage_of__p_619 = move_damage__p_612;
+                                            damage_of__mv_620 = move_damage__mv_613;
+                                            damage_of__q_621 = _wsub(1, damage_of__p_619);
+                                            damage_of__a_622 = s->active[_ix(damage_of__p_619, 2)];
+                                            damage_of__d_623 = s->active[_ix(damage_of__q_621, 2)];
+                                            damage_of__sa_624 = s->species[_ix(damage_of__p_619, 2) * 6 + _ix(damage_of__a_622, 6)];
+                                            damage_of__sd_625 = s->species[_ix(damage_of__q_621, 2) * 6 + _ix(damage_of__d_623, 6)];
+                                            damage_of__c_626 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_624, 151)], 2))), 2))), ((int16_t)(255)))));
+                                            damage_of__c_626 = ((MOVES__crit_ratio[_ix(damage_of__mv_620, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_626, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_626, 4))), ((int16_t)(255))))));
+                                            chance__num_627 = damage_of__c_626;
+                                            chance__v_628 = _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_465)), 256);
+                                            log_draw__v_629 = chance__v_628;
+                                            int32_t _w186 = _wx(s->ndraws, 64);
+                                            if (_w186 >= 0) {
+                                                s->draws[_w186] = log_draw__v_629;
                                             }
-                                            int32_t _w174 = _wx(s->ndraws, 64);
-                                            if (_w174 >= 0) {
-                                                s->draw_lo[_w174] = 0;
+                                            int32_t _w187 = _wx(s->ndraws, 64);
+                                            if (_w187 >= 0) {
+                                                s->draw_lo[_w187] = 0;
                                             }
-                                            int32_t _w175 = _wx(s->ndraws, 64);
-                                            if (_w175 >= 0) {
-                                                s->draw_hi[_w175] = 256;
+                                            int32_t _w188 = _wx(s->ndraws, 64);
+                                            if (_w188 >= 0) {
+                                                s->draw_hi[_w188] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_610 = (chance__v_608 < chance__num_607);
-                                            damage_of__crit_611 = chance__result_610;
-                                            damage_of__special_612 = (MOVES__category[_ix(damage_of__mv_600, 165)] == 1);
-                                            damage_of__si_613 = (damage_of__special_612 ? 2 : 0);
-                                            damage_of__di_614 = (damage_of__special_612 ? 2 : 1);
-                                            damage_of__at_615 = ((int32_t)((damage_of__crit_611 ? s->stats[_ix(damage_of__p_599, 2) * 24 + _ix(damage_of__a_602, 6) * 4 + _ix(damage_of__si_613, 4)] : s->mod[_ix(damage_of__p_599, 2) * 4 + _ix(damage_of__si_613, 4)])));
-                                            damage_of__df_616 = ((int32_t)((damage_of__crit_611 ? s->stats[_ix(damage_of__q_601, 2) * 24 + _ix(damage_of__d_603, 6) * 4 + _ix(damage_of__di_614, 4)] : s->mod[_ix(damage_of__q_601, 2) * 4 + _ix(damage_of__di_614, 4)])));
-                                            if (((!damage_of__crit_611) && ((damage_of__special_612 && s->light_screen[_ix(damage_of__q_601, 2)]) || ((!damage_of__special_612) && s->reflect[_ix(damage_of__q_601, 2)])))) {
-                                                damage_of__df_616 = _wmul(damage_of__df_616, 2);
+                                            chance__result_630 = (chance__v_628 < chance__num_627);
+                                            damage_of__crit_631 = chance__result_630;
+                                            damage_of__special_632 = (MOVES__category[_ix(damage_of__mv_620, 165)] == 1);
+                                            damage_of__si_633 = (damage_of__special_632 ? 2 : 0);
+                                            damage_of__di_634 = (damage_of__special_632 ? 2 : 1);
+                                            damage_of__at_635 = ((int32_t)((damage_of__crit_631 ? s->stats[_ix(damage_of__p_619, 2) * 24 + _ix(damage_of__a_622, 6) * 4 + _ix(damage_of__si_633, 4)] : s->mod[_ix(damage_of__p_619, 2) * 4 + _ix(damage_of__si_633, 4)])));
+                                            damage_of__df_636 = ((int32_t)((damage_of__crit_631 ? s->stats[_ix(damage_of__q_621, 2) * 24 + _ix(damage_of__d_623, 6) * 4 + _ix(damage_of__di_634, 4)] : s->mod[_ix(damage_of__q_621, 2) * 4 + _ix(damage_of__di_634, 4)])));
+                                            if (((!damage_of__crit_631) && ((damage_of__special_632 && s->light_screen[_ix(damage_of__q_621, 2)]) || ((!damage_of__special_632) && s->reflect[_ix(damage_of__q_621, 2)])))) {
+                                                damage_of__df_636 = _wmul(damage_of__df_636, 2);
                                             }
-                                            damage_of__lvl_617 = _wmul(((int32_t)(s->level[_ix(damage_of__p_599, 2) * 6 + _ix(damage_of__a_602, 6)])), (damage_of__crit_611 ? 2 : 1));
-                                            if (((damage_of__at_615 >= 256) || (damage_of__df_616 >= 256))) {
-                                                damage_of__at_615 = _imax(_pymod(_floordiv(damage_of__at_615, 4), 256), 1);
-                                                damage_of__df_616 = _imax(_pymod(_floordiv(damage_of__df_616, 4), 256), 1);
+                                            damage_of__lvl_637 = _wmul(((int32_t)(s->level[_ix(damage_of__p_619, 2) * 6 + _ix(damage_of__a_622, 6)])), (damage_of__crit_631 ? 2 : 1));
+                                            if (((damage_of__at_635 >= 256) || (damage_of__df_636 >= 256))) {
+                                                damage_of__at_635 = _imax(_pymod(_floordiv(damage_of__at_635, 4), 256), 1);
+                                                damage_of__df_636 = _imax(_pymod(_floordiv(damage_of__df_636, 4), 256), 1);
                                             }
-                                            if ((MOVES__self_destruct[_ix(damage_of__mv_600, 165)] && (!damage_of__special_612))) {
-                                                damage_of__df_616 = _imax(_floordiv(damage_of__df_616, 2), 1);
+                                            if ((MOVES__self_destruct[_ix(damage_of__mv_620, 165)] && (!damage_of__special_632))) {
+                                                damage_of__df_636 = _imax(_floordiv(damage_of__df_636, 2), 1);
                                             }
-                                            damage_of__dmg_618 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_617, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_600, 165)]))), damage_of__at_615), damage_of__df_616);
-                                            damage_of__dmg_618 = _wadd(_imin(_floordiv(damage_of__dmg_618, 50), 997), 2);
-                                            damage_of__mt_619 = MOVES__type[_ix(damage_of__mv_600, 165)];
-                                            if (((damage_of__mt_619 == SPECIES__type1[_ix(damage_of__sa_604, 151)]) || (damage_of__mt_619 == SPECIES__type2[_ix(damage_of__sa_604, 151)]))) {
-                                                damage_of__dmg_618 = _wadd(damage_of__dmg_618, _floordiv(damage_of__dmg_618, 2));
+                                            damage_of__dmg_638 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_637, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_620, 165)]))), damage_of__at_635), damage_of__df_636);
+                                            damage_of__dmg_638 = _wadd(_imin(_floordiv(damage_of__dmg_638, 50), 997), 2);
+                                            damage_of__mt_639 = MOVES__type[_ix(damage_of__mv_620, 165)];
+                                            if (((damage_of__mt_639 == SPECIES__type1[_ix(damage_of__sa_624, 151)]) || (damage_of__mt_639 == SPECIES__type2[_ix(damage_of__sa_624, 151)]))) {
+                                                damage_of__dmg_638 = _wadd(damage_of__dmg_638, _floordiv(damage_of__dmg_638, 2));
                                             }
-                                            damage_of__e1_623 = ({ int16_t _let176 = damage_of__mt_619; int16_t effectiveness__mt_620 = _let176; ({ int16_t _let177 = SPECIES__type1[_ix(damage_of__sd_605, 151)]; int16_t effectiveness__dt_621 = _let177; ({ int16_t _let178[15]; _let178[0] = TC__bug[_ix(effectiveness__mt_620, 15)]; _let178[1] = TC__fire[_ix(effectiveness__mt_620, 15)]; _let178[2] = TC__ghost[_ix(effectiveness__mt_620, 15)]; _let178[3] = TC__ice[_ix(effectiveness__mt_620, 15)]; _let178[4] = TC__poison[_ix(effectiveness__mt_620, 15)]; _let178[5] = TC__psychic[_ix(effectiveness__mt_620, 15)]; _let178[6] = TC__electric[_ix(effectiveness__mt_620, 15)]; _let178[7] = TC__grass[_ix(effectiveness__mt_620, 15)]; _let178[8] = TC__dragon[_ix(effectiveness__mt_620, 15)]; _let178[9] = TC__fighting[_ix(effectiveness__mt_620, 15)]; _let178[10] = TC__flying[_ix(effectiveness__mt_620, 15)]; _let178[11] = TC__ground[_ix(effectiveness__mt_620, 15)]; _let178[12] = TC__normal[_ix(effectiveness__mt_620, 15)]; _let178[13] = TC__rock[_ix(effectiveness__mt_620, 15)]; _let178[14] = TC__water[_ix(effectiveness__mt_620, 15)]; int16_t effectiveness__row_622[15]; memcpy(effectiveness__row_622, _let178, sizeof effectiveness__row_622); (((effectiveness__dt_621 < 0) || (effectiveness__mt_620 == 15)) ? ((int16_t)(10)) : effectiveness__row_622[_ix(effectiveness__dt_621, 15)]); }); }); });
-                                            if ((damage_of__e1_623 > 10)) {
-                                                damage_of__dmg_618 = _floordiv(_wmul(damage_of__dmg_618, 20), 10);
+                                            damage_of__e1_643 = ({ int16_t _let189 = damage_of__mt_639; int16_t effectiveness__mt_640 = _let189; ({ int16_t _let190 = SPECIES__type1[_ix(damage_of__sd_625, 151)]; int16_t effectiveness__dt_641 = _let190; ({ int16_t _let191[15]; _let191[0] = TC__bug[_ix(effectiveness__mt_640, 15)]; _let191[1] = TC__fire[_ix(effectiveness__mt_640, 15)]; _let191[2] = TC__ghost[_ix(effectiveness__mt_640, 15)]; _let191[3] = TC__ice[_ix(effectiveness__mt_640, 15)]; _let191[4] = TC__poison[_ix(effectiveness__mt_640, 15)]; _let191[5] = TC__psychic[_ix(effectiveness__mt_640, 15)]; _let191[6] = TC__electric[_ix(effectiveness__mt_640, 15)]; _let191[7] = TC__grass[_ix(effectiveness__mt_640, 15)]; _let191[8] = TC__dragon[_ix(effectiveness__mt_640, 15)]; _let191[9] = TC__fighting[_ix(effectiveness__mt_640, 15)]; _let191[10] = TC__flying[_ix(effectiveness__mt_640, 15)]; _let191[11] = TC__ground[_ix(effectiveness__mt_640, 15)]; _let191[12] = TC__normal[_ix(effectiveness__mt_640, 15)]; _let191[13] = TC__rock[_ix(effectiveness__mt_640, 15)]; _let191[14] = TC__water[_ix(effectiveness__mt_640, 15)]; int16_t effectiveness__row_642[15]; memcpy(effectiveness__row_642, _let191, sizeof effectiveness__row_642); (((effectiveness__dt_641 < 0) || (effectiveness__mt_640 == 15)) ? ((int16_t)(10)) : effectiveness__row_642[_ix(effectiveness__dt_641, 15)]); }); }); });
+                                            if ((damage_of__e1_643 > 10)) {
+                                                damage_of__dmg_638 = _floordiv(_wmul(damage_of__dmg_638, 20), 10);
                                             }
-                                            if ((damage_of__e1_623 < 10)) {
-                                                damage_of__dmg_618 = _floordiv(_wmul(damage_of__dmg_618, 5), 10);
+                                            if ((damage_of__e1_643 < 10)) {
+                                                damage_of__dmg_638 = _floordiv(_wmul(damage_of__dmg_638, 5), 10);
                                             }
-                                            damage_of__e2_627 = ({ int16_t _let179 = damage_of__mt_619; int16_t effectiveness__mt_624 = _let179; ({ int16_t _let180 = SPECIES__type2[_ix(damage_of__sd_605, 151)]; int16_t effectiveness__dt_625 = _let180; ({ int16_t _let181[15]; _let181[0] = TC__bug[_ix(effectiveness__mt_624, 15)]; _let181[1] = TC__fire[_ix(effectiveness__mt_624, 15)]; _let181[2] = TC__ghost[_ix(effectiveness__mt_624, 15)]; _let181[3] = TC__ice[_ix(effectiveness__mt_624, 15)]; _let181[4] = TC__poison[_ix(effectiveness__mt_624, 15)]; _let181[5] = TC__psychic[_ix(effectiveness__mt_624, 15)]; _let181[6] = TC__electric[_ix(effectiveness__mt_624, 15)]; _let181[7] = TC__grass[_ix(effectiveness__mt_624, 15)]; _let181[8] = TC__dragon[_ix(effectiveness__mt_624, 15)]; _let181[9] = TC__fighting[_ix(effectiveness__mt_624, 15)]; _let181[10] = TC__flying[_ix(effectiveness__mt_624, 15)]; _let181[11] = TC__ground[_ix(effectiveness__mt_624, 15)]; _let181[12] = TC__normal[_ix(effectiveness__mt_624, 15)]; _let181[13] = TC__rock[_ix(effectiveness__mt_624, 15)]; _let181[14] = TC__water[_ix(effectiveness__mt_624, 15)]; int16_t effectiveness__row_626[15]; memcpy(effectiveness__row_626, _let181, sizeof effectiveness__row_626); (((effectiveness__dt_625 < 0) || (effectiveness__mt_624 == 15)) ? ((int16_t)(10)) : effectiveness__row_626[_ix(effectiveness__dt_625, 15)]); }); }); });
-                                            if ((damage_of__e2_627 > 10)) {
-                                                damage_of__dmg_618 = _floordiv(_wmul(damage_of__dmg_618, 20), 10);
+                                            damage_of__e2_647 = ({ int16_t _let192 = damage_of__mt_639; int16_t effectiveness__mt_644 = _let192; ({ int16_t _let193 = SPECIES__type2[_ix(damage_of__sd_625, 151)]; int16_t effectiveness__dt_645 = _let193; ({ int16_t _let194[15]; _let194[0] = TC__bug[_ix(effectiveness__mt_644, 15)]; _let194[1] = TC__fire[_ix(effectiveness__mt_644, 15)]; _let194[2] = TC__ghost[_ix(effectiveness__mt_644, 15)]; _let194[3] = TC__ice[_ix(effectiveness__mt_644, 15)]; _let194[4] = TC__poison[_ix(effectiveness__mt_644, 15)]; _let194[5] = TC__psychic[_ix(effectiveness__mt_644, 15)]; _let194[6] = TC__electric[_ix(effectiveness__mt_644, 15)]; _let194[7] = TC__grass[_ix(effectiveness__mt_644, 15)]; _let194[8] = TC__dragon[_ix(effectiveness__mt_644, 15)]; _let194[9] = TC__fighting[_ix(effectiveness__mt_644, 15)]; _let194[10] = TC__flying[_ix(effectiveness__mt_644, 15)]; _let194[11] = TC__ground[_ix(effectiveness__mt_644, 15)]; _let194[12] = TC__normal[_ix(effectiveness__mt_644, 15)]; _let194[13] = TC__rock[_ix(effectiveness__mt_644, 15)]; _let194[14] = TC__water[_ix(effectiveness__mt_644, 15)]; int16_t effectiveness__row_646[15]; memcpy(effectiveness__row_646, _let194, sizeof effectiveness__row_646); (((effectiveness__dt_645 < 0) || (effectiveness__mt_644 == 15)) ? ((int16_t)(10)) : effectiveness__row_646[_ix(effectiveness__dt_645, 15)]); }); }); });
+                                            if ((damage_of__e2_647 > 10)) {
+                                                damage_of__dmg_638 = _floordiv(_wmul(damage_of__dmg_638, 20), 10);
                                             }
-                                            if ((damage_of__e2_627 < 10)) {
-                                                damage_of__dmg_618 = _floordiv(_wmul(damage_of__dmg_618, 5), 10);
+                                            if ((damage_of__e2_647 < 10)) {
+                                                damage_of__dmg_638 = _floordiv(_wmul(damage_of__dmg_638, 5), 10);
                                             }
-                                            if ((damage_of__dmg_618 > 1)) {
-                                                rand__v_628 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_455)), 39));
-                                                log_draw__v_629 = rand__v_628;
-                                                int32_t _w182 = _wx(s->ndraws, 64);
-                                                if (_w182 >= 0) {
-                                                    s->draws[_w182] = log_draw__v_629;
+                                            if ((damage_of__dmg_638 > 1)) {
+                                                rand__v_648 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_465)), 39));
+                                                log_draw__v_649 = rand__v_648;
+                                                int32_t _w195 = _wx(s->ndraws, 64);
+                                                if (_w195 >= 0) {
+                                                    s->draws[_w195] = log_draw__v_649;
                                                 }
-                                                int32_t _w183 = _wx(s->ndraws, 64);
-                                                if (_w183 >= 0) {
-                                                    s->draw_lo[_w183] = 217;
+                                                int32_t _w196 = _wx(s->ndraws, 64);
+                                                if (_w196 >= 0) {
+                                                    s->draw_lo[_w196] = 217;
                                                 }
-                                                int32_t _w184 = _wx(s->ndraws, 64);
-                                                if (_w184 >= 0) {
-                                                    s->draw_hi[_w184] = 256;
+                                                int32_t _w197 = _wx(s->ndraws, 64);
+                                                if (_w197 >= 0) {
+                                                    s->draw_hi[_w197] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_630 = rand__v_628;
-                                                damage_of__r_631 = rand__result_630;
-                                                damage_of__dmg_618 = _floordiv(_wmul(damage_of__dmg_618, damage_of__r_631), 255);
+                                                rand__result_650 = rand__v_648;
+                                                damage_of__r_651 = rand__result_650;
+                                                damage_of__dmg_638 = _floordiv(_wmul(damage_of__dmg_638, damage_of__r_651), 255);
                                             }
-                                            damage_of__result_632 = damage_of__dmg_618;
-                                            move_damage__dmg_596 = damage_of__result_632;
+                                            damage_of__result_652 = damage_of__dmg_638;
+                                            move_damage__dmg_616 = damage_of__result_652;
                                         }
-                                        move_damage__result_633 = move_damage__dmg_596;
-                                        use_move_hit__first_634 = move_damage__result_633;
-                                        use_move_hit__dmg_635 = 0;
-                                        use_move_hit__behind_636 = (s->sub_hp[_ix(use_move_hit__q_513, 2)] > 0);
-                                        if (use_move_hit__behind_636) {
-                                            hit_substitute__p_637 = use_move_hit__p_510;
-                                            hit_substitute__mv_638 = use_move_hit__mv_512;
-                                            hit_substitute__first_639 = use_move_hit__first_634;
-                                            hit_substitute__nhits_640 = use_move_hit__nhits_587;
-                                            hit_substitute__q_641 = _wsub(1, hit_substitute__p_637);
-                                            hit_substitute__a_642 = s->active[_ix(hit_substitute__p_637, 2)];
-                                            hit_substitute__broke_643 = false;
-                                            for (int32_t hit_substitute__h_644 = 0, _end185 = 5; hit_substitute__h_644 < _end185; hit_substitute__h_644++) {
-                                                if (((((hit_substitute__h_644 < hit_substitute__nhits_640) && (!hit_substitute__broke_643)) && (s->hp[_ix(hit_substitute__p_637, 2) * 6 + _ix(hit_substitute__a_642, 6)] > 0)) && (hit_substitute__first_639 > 0))) {
-                                                    s->last_damage = hit_substitute__first_639;
-                                                    int32_t _w186 = _wx(hit_substitute__q_641, 2);
-                                                    if (_w186 >= 0) {
-                                                        s->sub_hp[_w186] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_641, 2)], _imin(hit_substitute__first_639, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_641, 2)]))))));
+                                        move_damage__result_653 = move_damage__dmg_616;
+                                        use_move_hit__first_654 = move_damage__result_653;
+                                        use_move_hit__dmg_655 = 0;
+                                        use_move_hit__behind_656 = (s->sub_hp[_ix(use_move_hit__q_523, 2)] > 0);
+                                        if (use_move_hit__behind_656) {
+                                            hit_substitute__p_657 = use_move_hit__p_520;
+                                            hit_substitute__mv_658 = use_move_hit__mv_522;
+                                            hit_substitute__first_659 = use_move_hit__first_654;
+                                            hit_substitute__nhits_660 = use_move_hit__nhits_597;
+                                            hit_substitute__q_661 = _wsub(1, hit_substitute__p_657);
+                                            hit_substitute__a_662 = s->active[_ix(hit_substitute__p_657, 2)];
+                                            hit_substitute__broke_663 = false;
+                                            for (int32_t hit_substitute__h_664 = 0, _end198 = 5; hit_substitute__h_664 < _end198; hit_substitute__h_664++) {
+                                                if (((((hit_substitute__h_664 < hit_substitute__nhits_660) && (!hit_substitute__broke_663)) && (s->hp[_ix(hit_substitute__p_657, 2) * 6 + _ix(hit_substitute__a_662, 6)] > 0)) && (hit_substitute__first_659 > 0))) {
+                                                    s->last_damage = hit_substitute__first_659;
+                                                    int32_t _w199 = _wx(hit_substitute__q_661, 2);
+                                                    if (_w199 >= 0) {
+                                                        s->sub_hp[_w199] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_661, 2)], _imin(hit_substitute__first_659, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_661, 2)]))))));
                                                     }
-                                                    if ((s->sub_hp[_ix(hit_substitute__q_641, 2)] <= 0)) {
-                                                        hit_substitute__broke_643 = true;
+                                                    if ((s->sub_hp[_ix(hit_substitute__q_661, 2)] <= 0)) {
+                                                        hit_substitute__broke_663 = true;
                                                     } else {
-                                                        if ((MOVES__recoil_num[_ix(hit_substitute__mv_638, 165)] > 0)) {
-                                                            hit_substitute__rec_645 = _imax(_floordiv(_wmul(hit_substitute__first_639, MOVES__recoil_num[_ix(hit_substitute__mv_638, 165)]), MOVES__recoil_den[_ix(hit_substitute__mv_638, 165)]), 1);
-                                                            int32_t _w187 = _wx(hit_substitute__p_637, 2);
-                                                            int32_t _w188 = _wx(hit_substitute__a_642, 6);
-                                                            if (_w187 >= 0 && _w188 >= 0) {
-                                                                s->hp[_w187 * 6 + _w188] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_637, 2) * 6 + _ix(hit_substitute__a_642, 6)], hit_substitute__rec_645), 0)));
+                                                        if ((MOVES__recoil_num[_ix(hit_substitute__mv_658, 165)] > 0)) {
+                                                            hit_substitute__rec_665 = _imax(_floordiv(_wmul(hit_substitute__first_659, MOVES__recoil_num[_ix(hit_substitute__mv_658, 165)]), MOVES__recoil_den[_ix(hit_substitute__mv_658, 165)]), 1);
+                                                            int32_t _w200 = _wx(hit_substitute__p_657, 2);
+                                                            int32_t _w201 = _wx(hit_substitute__a_662, 6);
+                                                            if (_w200 >= 0 && _w201 >= 0) {
+                                                                s->hp[_w200 * 6 + _w201] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_657, 2) * 6 + _ix(hit_substitute__a_662, 6)], hit_substitute__rec_665), 0)));
                                                             }
                                                         }
-                                                        if ((MOVES__drain_num[_ix(hit_substitute__mv_638, 165)] > 0)) {
-                                                            hit_substitute__gain_646 = _imax(_floordiv(_wmul(hit_substitute__first_639, MOVES__drain_num[_ix(hit_substitute__mv_638, 165)]), MOVES__drain_den[_ix(hit_substitute__mv_638, 165)]), 1);
-                                                            s->last_damage = hit_substitute__gain_646;
-                                                            int32_t _w189 = _wx(hit_substitute__p_637, 2);
-                                                            int32_t _w190 = _wx(hit_substitute__a_642, 6);
-                                                            if (_w189 >= 0 && _w190 >= 0) {
-                                                                s->hp[_w189 * 6 + _w190] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_637, 2) * 6 + _ix(hit_substitute__a_642, 6)])), hit_substitute__gain_646), ((int32_t)(s->maxhp[_ix(hit_substitute__p_637, 2) * 6 + _ix(hit_substitute__a_642, 6)])))));
+                                                        if ((MOVES__drain_num[_ix(hit_substitute__mv_658, 165)] > 0)) {
+                                                            hit_substitute__gain_666 = _imax(_floordiv(_wmul(hit_substitute__first_659, MOVES__drain_num[_ix(hit_substitute__mv_658, 165)]), MOVES__drain_den[_ix(hit_substitute__mv_658, 165)]), 1);
+                                                            s->last_damage = hit_substitute__gain_666;
+                                                            int32_t _w202 = _wx(hit_substitute__p_657, 2);
+                                                            int32_t _w203 = _wx(hit_substitute__a_662, 6);
+                                                            if (_w202 >= 0 && _w203 >= 0) {
+                                                                s->hp[_w202 * 6 + _w203] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_657, 2) * 6 + _ix(hit_substitute__a_662, 6)])), hit_substitute__gain_666), ((int32_t)(s->maxhp[_ix(hit_substitute__p_657, 2) * 6 + _ix(hit_substitute__a_662, 6)])))));
                                                             }
                                                         }
                                                     }
                                                 }
                                             }
-                                            hit_substitute__result_647 = hit_substitute__broke_643;
-                                            use_move_hit__broke_525 = hit_substitute__result_647;
-                                            if (((use_move_hit__kind_524 == 4) && (!use_move_hit__broke_525))) {
-                                                int32_t _w191 = _wx(use_move_hit__p_510, 2);
-                                                if (_w191 >= 0) {
-                                                    s->recharge[_w191] = true;
-                                                }
-                                            }
-                                        }
-                                        for (int32_t use_move_hit__h_648 = 0, _end192 = 5; use_move_hit__h_648 < _end192; use_move_hit__h_648++) {
-                                            if ((((((use_move_hit__h_648 < use_move_hit__nhits_587) && (s->hp[_ix(use_move_hit__q_513, 2) * 6 + _ix(use_move_hit__d_515, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_510, 2) * 6 + _ix(use_move_hit__a_514, 6)] > 0)) && (use_move_hit__first_634 > 0)) && (!use_move_hit__behind_636))) {
-                                                use_move_hit__dmg_635 = _imin(use_move_hit__first_634, ((int32_t)(s->hp[_ix(use_move_hit__q_513, 2) * 6 + _ix(use_move_hit__d_515, 6)])));
-                                                int32_t _w193 = _wx(use_move_hit__q_513, 2);
-                                                int32_t _w194 = _wx(use_move_hit__d_515, 6);
-                                                if (_w193 >= 0 && _w194 >= 0) {
-                                                    s->hp[_w193 * 6 + _w194] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_513, 2) * 6 + _ix(use_move_hit__d_515, 6)], use_move_hit__dmg_635)));
-                                                }
-                                                s->last_damage = use_move_hit__dmg_635;
-                                            }
-                                        }
-                                        if ((use_move_hit__dmg_635 > 0)) {
-                                            if ((MOVES__recoil_num[_ix(use_move_hit__mv_512, 165)] > 0)) {
-                                                use_move_hit__rec_649 = _imax(_floordiv(_wmul(use_move_hit__dmg_635, MOVES__recoil_num[_ix(use_move_hit__mv_512, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_512, 165)]), 1);
-                                                int32_t _w195 = _wx(use_move_hit__p_510, 2);
-                                                int32_t _w196 = _wx(use_move_hit__a_514, 6);
-                                                if (_w195 >= 0 && _w196 >= 0) {
-                                                    s->hp[_w195 * 6 + _w196] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_510, 2) * 6 + _ix(use_move_hit__a_514, 6)], use_move_hit__rec_649), 0)));
-                                                }
-                                            }
-                                            if ((MOVES__drain_num[_ix(use_move_hit__mv_512, 165)] > 0)) {
-                                                use_move_hit__gain_650 = _imax(_floordiv(_wmul(use_move_hit__dmg_635, MOVES__drain_num[_ix(use_move_hit__mv_512, 165)]), MOVES__drain_den[_ix(use_move_hit__mv_512, 165)]), 1);
-                                                s->last_damage = use_move_hit__gain_650;
-                                                int32_t _w197 = _wx(use_move_hit__p_510, 2);
-                                                int32_t _w198 = _wx(use_move_hit__a_514, 6);
-                                                if (_w197 >= 0 && _w198 >= 0) {
-                                                    s->hp[_w197 * 6 + _w198] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_510, 2) * 6 + _ix(use_move_hit__a_514, 6)])), use_move_hit__gain_650), ((int32_t)(s->maxhp[_ix(use_move_hit__p_510, 2) * 6 + _ix(use_move_hit__a_514, 6)])))));
-                                                }
-                                            }
-                                        }
-                                        if ((((use_move_hit__kind_524 == 4) && (s->hp[_ix(use_move_hit__q_513, 2) * 6 + _ix(use_move_hit__d_515, 6)] > 0)) && (!use_move_hit__behind_636))) {
-                                            int32_t _w199 = _wx(use_move_hit__p_510, 2);
-                                            if (_w199 >= 0) {
-                                                s->recharge[_w199] = true;
-                                            }
-                                        }
-                                        use_move_hit__sec_651 = MOVES__sec_status[_ix(use_move_hit__mv_512, 165)];
-                                        if ((((use_move_hit__sec_651 >= 0) && (s->hp[_ix(use_move_hit__q_513, 2) * 6 + _ix(use_move_hit__d_515, 6)] > 0)) && (!use_move_hit__behind_636))) {
-                                            use_move_hit__same_type_655 = (({ int32_t _let200 = use_move_hit__q_513; int32_t has_type__p_652 = _let200; ({ int16_t _let201 = MOVES__type[_ix(use_move_hit__mv_512, 165)]; int16_t has_type__t_653 = _let201; ({ int16_t _let202 = s->species[_ix(has_type__p_652, 2) * 6 + _ix(s->active[_ix(has_type__p_652, 2)], 6)]; int16_t has_type__sp_654 = _let202; ((has_type__t_653 == SPECIES__type1[_ix(has_type__sp_654, 151)]) || (has_type__t_653 == SPECIES__type2[_ix(has_type__sp_654, 151)])); }); }); }) && (use_move_hit__sec_651 != 4));
-                                            if ((!use_move_hit__same_type_655)) {
-                                                chance__num_656 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_512, 165)])), 256), 99), 100);
-                                                chance__v_657 = _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_455)), 256);
-                                                log_draw__v_658 = chance__v_657;
-                                                int32_t _w203 = _wx(s->ndraws, 64);
-                                                if (_w203 >= 0) {
-                                                    s->draws[_w203] = log_draw__v_658;
-                                                }
-                                                int32_t _w204 = _wx(s->ndraws, 64);
+                                            hit_substitute__result_667 = hit_substitute__broke_663;
+                                            use_move_hit__broke_535 = hit_substitute__result_667;
+                                            if (((use_move_hit__kind_534 == 4) && (!use_move_hit__broke_535))) {
+                                                int32_t _w204 = _wx(use_move_hit__p_520, 2);
                                                 if (_w204 >= 0) {
-                                                    s->draw_lo[_w204] = 0;
+                                                    s->recharge[_w204] = true;
                                                 }
-                                                int32_t _w205 = _wx(s->ndraws, 64);
-                                                if (_w205 >= 0) {
-                                                    s->draw_hi[_w205] = 256;
+                                            }
+                                        }
+                                        for (int32_t use_move_hit__h_668 = 0, _end205 = 5; use_move_hit__h_668 < _end205; use_move_hit__h_668++) {
+                                            if ((((((use_move_hit__h_668 < use_move_hit__nhits_597) && (s->hp[_ix(use_move_hit__q_523, 2) * 6 + _ix(use_move_hit__d_525, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_520, 2) * 6 + _ix(use_move_hit__a_524, 6)] > 0)) && (use_move_hit__first_654 > 0)) && (!use_move_hit__behind_656))) {
+                                                use_move_hit__dmg_655 = _imin(use_move_hit__first_654, ((int32_t)(s->hp[_ix(use_move_hit__q_523, 2) * 6 + _ix(use_move_hit__d_525, 6)])));
+                                                int32_t _w206 = _wx(use_move_hit__q_523, 2);
+                                                int32_t _w207 = _wx(use_move_hit__d_525, 6);
+                                                if (_w206 >= 0 && _w207 >= 0) {
+                                                    s->hp[_w206 * 6 + _w207] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_523, 2) * 6 + _ix(use_move_hit__d_525, 6)], use_move_hit__dmg_655)));
+                                                }
+                                                s->last_damage = use_move_hit__dmg_655;
+                                            }
+                                        }
+                                        if ((use_move_hit__dmg_655 > 0)) {
+                                            if ((MOVES__recoil_num[_ix(use_move_hit__mv_522, 165)] > 0)) {
+                                                use_move_hit__rec_669 = _imax(_floordiv(_wmul(use_move_hit__dmg_655, MOVES__recoil_num[_ix(use_move_hit__mv_522, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_522, 165)]), 1);
+                                                int32_t _w208 = _wx(use_move_hit__p_520, 2);
+                                                int32_t _w209 = _wx(use_move_hit__a_524, 6);
+                                                if (_w208 >= 0 && _w209 >= 0) {
+                                                    s->hp[_w208 * 6 + _w209] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_520, 2) * 6 + _ix(use_move_hit__a_524, 6)], use_move_hit__rec_669), 0)));
+                                                }
+                                            }
+                                            if ((MOVES__drain_num[_ix(use_move_hit__mv_522, 165)] > 0)) {
+                                                use_move_hit__gain_670 = _imax(_floordiv(_wmul(use_move_hit__dmg_655, MOVES__drain_num[_ix(use_move_hit__mv_522, 165)]), MOVES__drain_den[_ix(use_move_hit__mv_522, 165)]), 1);
+                                                s->last_damage = use_move_hit__gain_670;
+                                                int32_t _w210 = _wx(use_move_hit__p_520, 2);
+                                                int32_t _w211 = _wx(use_move_hit__a_524, 6);
+                                                if (_w210 >= 0 && _w211 >= 0) {
+                                                    s->hp[_w210 * 6 + _w211] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_520, 2) * 6 + _ix(use_move_hit__a_524, 6)])), use_move_hit__gain_670), ((int32_t)(s->maxhp[_ix(use_move_hit__p_520, 2) * 6 + _ix(use_move_hit__a_524, 6)])))));
+                                                }
+                                            }
+                                        }
+                                        if ((((use_move_hit__kind_534 == 4) && (s->hp[_ix(use_move_hit__q_523, 2) * 6 + _ix(use_move_hit__d_525, 6)] > 0)) && (!use_move_hit__behind_656))) {
+                                            int32_t _w212 = _wx(use_move_hit__p_520, 2);
+                                            if (_w212 >= 0) {
+                                                s->recharge[_w212] = true;
+                                            }
+                                        }
+                                        use_move_hit__sec_671 = MOVES__sec_status[_ix(use_move_hit__mv_522, 165)];
+                                        if ((((use_move_hit__sec_671 >= 0) && (s->hp[_ix(use_move_hit__q_523, 2) * 6 + _ix(use_move_hit__d_525, 6)] > 0)) && (!use_move_hit__behind_656))) {
+                                            use_move_hit__same_type_675 = (({ int32_t _let213 = use_move_hit__q_523; int32_t has_type__p_672 = _let213; ({ int16_t _let214 = MOVES__type[_ix(use_move_hit__mv_522, 165)]; int16_t has_type__t_673 = _let214; ({ int16_t _let215 = s->species[_ix(has_type__p_672, 2) * 6 + _ix(s->active[_ix(has_type__p_672, 2)], 6)]; int16_t has_type__sp_674 = _let215; ((has_type__t_673 == SPECIES__type1[_ix(has_type__sp_674, 151)]) || (has_type__t_673 == SPECIES__type2[_ix(has_type__sp_674, 151)])); }); }); }) && (use_move_hit__sec_671 != 4));
+                                            if ((!use_move_hit__same_type_675)) {
+                                                chance__num_676 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_522, 165)])), 256), 99), 100);
+                                                chance__v_677 = _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_465)), 256);
+                                                log_draw__v_678 = chance__v_677;
+                                                int32_t _w216 = _wx(s->ndraws, 64);
+                                                if (_w216 >= 0) {
+                                                    s->draws[_w216] = log_draw__v_678;
+                                                }
+                                                int32_t _w217 = _wx(s->ndraws, 64);
+                                                if (_w217 >= 0) {
+                                                    s->draw_lo[_w217] = 0;
+                                                }
+                                                int32_t _w218 = _wx(s->ndraws, 64);
+                                                if (_w218 >= 0) {
+                                                    s->draw_hi[_w218] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                chance__result_659 = (chance__v_657 < chance__num_656);
-                                                use_move_hit__lands_660 = chance__result_659;
-                                                if (use_move_hit__lands_660) {
-                                                    set_status__q_661 = use_move_hit__q_513;
-                                                    set_status__st_662 = use_move_hit__sec_651;
-                                                    set_status__d_663 = s->active[_ix(set_status__q_661, 2)];
-                                                    set_status__sd_664 = s->species[_ix(set_status__q_661, 2) * 6 + _ix(set_status__d_663, 6)];
-                                                    set_status__poison_665 = ((set_status__st_662 == 4) || (set_status__st_662 == 6));
-                                                    set_status__blocked_666 = (set_status__poison_665 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_664, 151)]] || ((SPECIES__type2[_ix(set_status__sd_664, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_664, 151)], 15)])));
-                                                    if ((((s->status[_ix(set_status__q_661, 2) * 6 + _ix(set_status__d_663, 6)] == 0) && (s->hp[_ix(set_status__q_661, 2) * 6 + _ix(set_status__d_663, 6)] > 0)) && (!set_status__blocked_666))) {
-                                                        int32_t _w206 = _wx(set_status__q_661, 2);
-                                                        int32_t _w207 = _wx(set_status__d_663, 6);
-                                                        if (_w206 >= 0 && _w207 >= 0) {
-                                                            s->status[_w206 * 6 + _w207] = ((int8_t)(set_status__st_662));
+                                                chance__result_679 = (chance__v_677 < chance__num_676);
+                                                use_move_hit__lands_680 = chance__result_679;
+                                                if (use_move_hit__lands_680) {
+                                                    set_status__q_681 = use_move_hit__q_523;
+                                                    set_status__st_682 = use_move_hit__sec_671;
+                                                    set_status__d_683 = s->active[_ix(set_status__q_681, 2)];
+                                                    set_status__sd_684 = s->species[_ix(set_status__q_681, 2) * 6 + _ix(set_status__d_683, 6)];
+                                                    set_status__poison_685 = ((set_status__st_682 == 4) || (set_status__st_682 == 6));
+                                                    set_status__blocked_686 = (set_status__poison_685 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_684, 151)]] || ((SPECIES__type2[_ix(set_status__sd_684, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_684, 151)], 15)])));
+                                                    if ((((s->status[_ix(set_status__q_681, 2) * 6 + _ix(set_status__d_683, 6)] == 0) && (s->hp[_ix(set_status__q_681, 2) * 6 + _ix(set_status__d_683, 6)] > 0)) && (!set_status__blocked_686))) {
+                                                        int32_t _w219 = _wx(set_status__q_681, 2);
+                                                        int32_t _w220 = _wx(set_status__d_683, 6);
+                                                        if (_w219 >= 0 && _w220 >= 0) {
+                                                            s->status[_w219 * 6 + _w220] = ((int8_t)(set_status__st_682));
                                                         }
-                                                        if ((set_status__st_662 == 5)) {
-                                                            rand__v_667 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_455)), 7));
-                                                            log_draw__v_668 = rand__v_667;
-                                                            int32_t _w208 = _wx(s->ndraws, 64);
-                                                            if (_w208 >= 0) {
-                                                                s->draws[_w208] = log_draw__v_668;
+                                                        if ((set_status__st_682 == 5)) {
+                                                            rand__v_687 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_465)), 7));
+                                                            log_draw__v_688 = rand__v_687;
+                                                            int32_t _w221 = _wx(s->ndraws, 64);
+                                                            if (_w221 >= 0) {
+                                                                s->draws[_w221] = log_draw__v_688;
                                                             }
-                                                            int32_t _w209 = _wx(s->ndraws, 64);
-                                                            if (_w209 >= 0) {
-                                                                s->draw_lo[_w209] = 1;
+                                                            int32_t _w222 = _wx(s->ndraws, 64);
+                                                            if (_w222 >= 0) {
+                                                                s->draw_lo[_w222] = 1;
                                                             }
-                                                            int32_t _w210 = _wx(s->ndraws, 64);
-                                                            if (_w210 >= 0) {
-                                                                s->draw_hi[_w210] = 8;
+                                                            int32_t _w223 = _wx(s->ndraws, 64);
+                                                            if (_w223 >= 0) {
+                                                                s->draw_hi[_w223] = 8;
                                                             }
                                                             s->ndraws = _wadd(s->ndraws, 1);
-                                                            rand__result_669 = rand__v_667;
-                                                            int32_t _w211 = _wx(set_status__q_661, 2);
-                                                            int32_t _w212 = _wx(set_status__d_663, 6);
-                                                            if (_w211 >= 0 && _w212 >= 0) {
-                                                                s->sleep[_w211 * 6 + _w212] = ((int8_t)(rand__result_669));
+                                                            rand__result_689 = rand__v_687;
+                                                            int32_t _w224 = _wx(set_status__q_681, 2);
+                                                            int32_t _w225 = _wx(set_status__d_683, 6);
+                                                            if (_w224 >= 0 && _w225 >= 0) {
+                                                                s->sleep[_w224 * 6 + _w225] = ((int8_t)(rand__result_689));
                                                             }
                                                         }
-                                                        if ((set_status__st_662 == 3)) {
-                                                            int32_t _w213 = _wx(set_status__q_661, 2);
-                                                            if (_w213 >= 0) {
-                                                                s->mod[_w213 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_661, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        if ((set_status__st_682 == 3)) {
+                                                            int32_t _w226 = _wx(set_status__q_681, 2);
+                                                            if (_w226 >= 0) {
+                                                                s->mod[_w226 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_681, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                             }
                                                         }
-                                                        if ((set_status__st_662 == 1)) {
-                                                            int32_t _w214 = _wx(set_status__q_661, 2);
-                                                            if (_w214 >= 0) {
-                                                                s->mod[_w214 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_661, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        if ((set_status__st_682 == 1)) {
+                                                            int32_t _w227 = _wx(set_status__q_681, 2);
+                                                            if (_w227 >= 0) {
+                                                                s->mod[_w227 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_681, 2) * 4], 2))), ((int16_t)(1)))));
                                                             }
-                                                        }
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        use_move_hit__sb_670[0] = MOVES__sec_boost_atk[_ix(use_move_hit__mv_512, 165)];
-                                        use_move_hit__sb_670[1] = MOVES__sec_boost_def[_ix(use_move_hit__mv_512, 165)];
-                                        use_move_hit__sb_670[2] = MOVES__sec_boost_spc[_ix(use_move_hit__mv_512, 165)];
-                                        use_move_hit__sb_670[3] = MOVES__sec_boost_spe[_ix(use_move_hit__mv_512, 165)];
-                                        use_move_hit__sb_670[4] = MOVES__sec_boost_accuracy[_ix(use_move_hit__mv_512, 165)];
-                                        use_move_hit__sb_670[5] = MOVES__sec_boost_evasion[_ix(use_move_hit__mv_512, 165)];
-                                        if (((({ int32_t _lo215 = 0; bool _r217 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_671 = _lo215, _end216 = 6; use_move_hit__k_671 < _end216; use_move_hit__k_671++) if ((use_move_hit__sb_670[use_move_hit__k_671] != 0)) { _r217 = true; break; } _r217; }) && (s->hp[_ix(use_move_hit__q_513, 2) * 6 + _ix(use_move_hit__d_515, 6)] > 0)) && (!use_move_hit__behind_636))) {
-                                            chance__num_672 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_512, 165)])), 256), 99), 100);
-                                            chance__v_673 = _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_455)), 256);
-                                            log_draw__v_674 = chance__v_673;
-                                            int32_t _w219 = _wx(s->ndraws, 64);
-                                            if (_w219 >= 0) {
-                                                s->draws[_w219] = log_draw__v_674;
-                                            }
-                                            int32_t _w220 = _wx(s->ndraws, 64);
-                                            if (_w220 >= 0) {
-                                                s->draw_lo[_w220] = 0;
-                                            }
-                                            int32_t _w221 = _wx(s->ndraws, 64);
-                                            if (_w221 >= 0) {
-                                                s->draw_hi[_w221] = 256;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_675 = (chance__v_673 < chance__num_672);
-                                            use_move_hit__drop_676 = chance__result_675;
-                                            if (use_move_hit__drop_676) {
-                                                apply_boosts__q_677 = use_move_hit__q_513;
-                                                apply_boosts__f_678 = use_move_hit__q_513;
-                                                apply_boosts__da_679 = use_move_hit__sb_670[0];
-                                                apply_boosts__dd_680 = use_move_hit__sb_670[1];
-                                                apply_boosts__ds_681 = use_move_hit__sb_670[2];
-                                                apply_boosts__dsp_682 = use_move_hit__sb_670[3];
-                                                apply_boosts__dacc_683 = use_move_hit__sb_670[4];
-                                                apply_boosts__deva_684 = use_move_hit__sb_670[5];
-                                                apply_boosts__deltas_685[0] = apply_boosts__da_679;
-                                                apply_boosts__deltas_685[1] = apply_boosts__dd_680;
-                                                apply_boosts__deltas_685[2] = apply_boosts__ds_681;
-                                                apply_boosts__deltas_685[3] = apply_boosts__dsp_682;
-                                                apply_boosts__deltas_685[4] = apply_boosts__dacc_683;
-                                                apply_boosts__deltas_685[5] = apply_boosts__deva_684;
-                                                apply_boosts__any_ok_686 = false;
-                                                for (int32_t apply_boosts__k_687 = 0, _end222 = 6; apply_boosts__k_687 < _end222; apply_boosts__k_687++) {
-                                                    boost_stat__q_688 = apply_boosts__q_677;
-                                                    boost_stat__k_689 = apply_boosts__k_687;
-                                                    boost_stat__delta_690 = apply_boosts__deltas_685[apply_boosts__k_687];
-                                                    boost_stat__a_691 = s->active[_ix(boost_stat__q_688, 2)];
-                                                    boost_stat__b_692 = ((int32_t)(s->boosts[_ix(boost_stat__q_688, 2) * 6 + _ix(boost_stat__k_689, 6)]));
-                                                    boost_stat__nb_693 = _imin(_imax(_wadd(boost_stat__b_692, boost_stat__delta_690), (-6)), 6);
-                                                    boost_stat__ok_694 = false;
-                                                    if (((((boost_stat__delta_690 != 0) && (s->hp[_ix(boost_stat__q_688, 2) * 6 + _ix(boost_stat__a_691, 6)] > 0)) && (!((boost_stat__delta_690 > 0) && (boost_stat__b_692 >= 6)))) && (!((boost_stat__delta_690 < 0) && (boost_stat__b_692 <= (-6)))))) {
-                                                        if ((boost_stat__k_689 >= 4)) {
-                                                            int32_t _w223 = _wx(boost_stat__q_688, 2);
-                                                            int32_t _w224 = _wx(boost_stat__k_689, 6);
-                                                            if (_w223 >= 0 && _w224 >= 0) {
-                                                                s->boosts[_w223 * 6 + _w224] = ((int8_t)(boost_stat__nb_693));
-                                                            }
-                                                            boost_stat__ok_694 = true;
-                                                        } else if ((((boost_stat__delta_690 > 0) && (s->mod[_ix(boost_stat__q_688, 2) * 4 + _ix(boost_stat__k_689, 4)] == 999)) || ((boost_stat__delta_690 < 0) && (s->mod[_ix(boost_stat__q_688, 2) * 4 + _ix(boost_stat__k_689, 4)] == 1)))) {
-                                                            int32_t _w225 = _wx(boost_stat__q_688, 2);
-                                                            int32_t _w226 = _wx(boost_stat__k_689, 6);
-                                                            if (_w225 >= 0 && _w226 >= 0) {
-                                                                s->boosts[_w225 * 6 + _w226] = ((int8_t)(((boost_stat__delta_690 > 0) ? _wsub(boost_stat__nb_693, 1) : _wadd(boost_stat__nb_693, 1))));
-                                                            }
-                                                        } else {
-                                                            int32_t _w227 = _wx(boost_stat__q_688, 2);
-                                                            int32_t _w228 = _wx(boost_stat__k_689, 6);
-                                                            if (_w227 >= 0 && _w228 >= 0) {
-                                                                s->boosts[_w227 * 6 + _w228] = ((int8_t)(boost_stat__nb_693));
-                                                            }
-                                                            boost_stat__ok_694 = true;
-                                                            boost_stat__m_695 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_688, 2) * 24 + _ix(boost_stat__a_691, 6) * 4 + _ix(boost_stat__k_689, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_693, 6), 13)]), 100), 1);
-                                                            int32_t _w229 = _wx(boost_stat__q_688, 2);
-                                                            int32_t _w230 = _wx(boost_stat__k_689, 4);
-                                                            if (_w229 >= 0 && _w230 >= 0) {
-                                                                s->mod[_w229 * 4 + _w230] = ((int16_t)(((boost_stat__delta_690 > 0) ? _imin(boost_stat__m_695, 999) : boost_stat__m_695)));
-                                                            }
-                                                        }
-                                                    }
-                                                    boost_stat__result_696 = boost_stat__ok_694;
-                                                    apply_boosts__ok_697 = boost_stat__result_696;
-                                                    apply_boosts__any_ok_686 = (apply_boosts__any_ok_686 || apply_boosts__ok_697);
-                                                }
-                                                if (apply_boosts__any_ok_686) {
-                                                    if ((s->status[_ix(apply_boosts__f_678, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_678, 2)], 6)] == 3)) {
-                                                        int32_t _w231 = _wx(apply_boosts__f_678, 2);
-                                                        if (_w231 >= 0) {
-                                                            s->mod[_w231 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_678, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                        }
-                                                    }
-                                                    if ((s->status[_ix(apply_boosts__f_678, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_678, 2)], 6)] == 1)) {
-                                                        int32_t _w232 = _wx(apply_boosts__f_678, 2);
-                                                        if (_w232 >= 0) {
-                                                            s->mod[_w232 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_678, 2) * 4], 2))), ((int16_t)(1)))));
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sv_698 = MOVES__sec_volatile[_ix(use_move_hit__mv_512, 165)];
-                                        use_move_hit__through_699 = ((!use_move_hit__behind_636) || ((use_move_hit__sv_698 == 1) && (!use_move_hit__broke_525)));
-                                        if ((((use_move_hit__sv_698 >= 0) && (s->hp[_ix(use_move_hit__q_513, 2) * 6 + _ix(use_move_hit__d_515, 6)] > 0)) && use_move_hit__through_699)) {
-                                            use_move_hit__vc_700 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_512, 165)])), 256), 99), 100), ((use_move_hit__sv_698 == 1) ? 1 : 0));
-                                            chance__num_701 = use_move_hit__vc_700;
-                                            chance__v_702 = _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_455)), 256);
-                                            log_draw__v_703 = chance__v_702;
+                                        use_move_hit__sb_690[0] = MOVES__sec_boost_atk[_ix(use_move_hit__mv_522, 165)];
+                                        use_move_hit__sb_690[1] = MOVES__sec_boost_def[_ix(use_move_hit__mv_522, 165)];
+                                        use_move_hit__sb_690[2] = MOVES__sec_boost_spc[_ix(use_move_hit__mv_522, 165)];
+                                        use_move_hit__sb_690[3] = MOVES__sec_boost_spe[_ix(use_move_hit__mv_522, 165)];
+                                        use_move_hit__sb_690[4] = MOVES__sec_boost_accuracy[_ix(use_move_hit__mv_522, 165)];
+                                        use_move_hit__sb_690[5] = MOVES__sec_boost_evasion[_ix(use_move_hit__mv_522, 165)];
+                                        if (((({ int32_t _lo228 = 0; bool _r230 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_691 = _lo228, _end229 = 6; use_move_hit__k_691 < _end229; use_move_hit__k_691++) if ((use_move_hit__sb_690[use_move_hit__k_691] != 0)) { _r230 = true; break; } _r230; }) && (s->hp[_ix(use_move_hit__q_523, 2) * 6 + _ix(use_move_hit__d_525, 6)] > 0)) && (!use_move_hit__behind_656))) {
+                                            chance__num_692 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_522, 165)])), 256), 99), 100);
+                                            chance__v_693 = _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_465)), 256);
+                                            log_draw__v_694 = chance__v_693;
+                                            int32_t _w232 = _wx(s->ndraws, 64);
+                                            if (_w232 >= 0) {
+                                                s->draws[_w232] = log_draw__v_694;
+                                            }
                                             int32_t _w233 = _wx(s->ndraws, 64);
                                             if (_w233 >= 0) {
-                                                s->draws[_w233] = log_draw__v_703;
+                                                s->draw_lo[_w233] = 0;
                                             }
                                             int32_t _w234 = _wx(s->ndraws, 64);
                                             if (_w234 >= 0) {
-                                                s->draw_lo[_w234] = 0;
-                                            }
-                                            int32_t _w235 = _wx(s->ndraws, 64);
-                                            if (_w235 >= 0) {
-                                                s->draw_hi[_w235] = 256;
+                                                s->draw_hi[_w234] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_704 = (chance__v_702 < chance__num_701);
-                                            use_move_hit__lands_705 = chance__result_704;
-                                            if ((use_move_hit__lands_705 && (use_move_hit__sv_698 == 12))) {
-                                                int32_t _w236 = _wx(use_move_hit__q_513, 2);
-                                                if (_w236 >= 0) {
-                                                    s->flinch[_w236] = true;
+                                            chance__result_695 = (chance__v_693 < chance__num_692);
+                                            use_move_hit__drop_696 = chance__result_695;
+                                            if (use_move_hit__drop_696) {
+                                                apply_boosts__q_697 = use_move_hit__q_523;
+                                                apply_boosts__f_698 = use_move_hit__q_523;
+                                                apply_boosts__da_699 = use_move_hit__sb_690[0];
+                                                apply_boosts__dd_700 = use_move_hit__sb_690[1];
+                                                apply_boosts__ds_701 = use_move_hit__sb_690[2];
+                                                apply_boosts__dsp_702 = use_move_hit__sb_690[3];
+                                                apply_boosts__dacc_703 = use_move_hit__sb_690[4];
+                                                apply_boosts__deva_704 = use_move_hit__sb_690[5];
+                                                apply_boosts__deltas_705[0] = apply_boosts__da_699;
+                                                apply_boosts__deltas_705[1] = apply_boosts__dd_700;
+                                                apply_boosts__deltas_705[2] = apply_boosts__ds_701;
+                                                apply_boosts__deltas_705[3] = apply_boosts__dsp_702;
+                                                apply_boosts__deltas_705[4] = apply_boosts__dacc_703;
+                                                apply_boosts__deltas_705[5] = apply_boosts__deva_704;
+                                                apply_boosts__any_ok_706 = false;
+                                                for (int32_t apply_boosts__k_707 = 0, _end235 = 6; apply_boosts__k_707 < _end235; apply_boosts__k_707++) {
+                                                    boost_stat__q_708 = apply_boosts__q_697;
+                                                    boost_stat__k_709 = apply_boosts__k_707;
+                                                    boost_stat__delta_710 = apply_boosts__deltas_705[apply_boosts__k_707];
+                                                    boost_stat__a_711 = s->active[_ix(boost_stat__q_708, 2)];
+                                                    boost_stat__b_712 = ((int32_t)(s->boosts[_ix(boost_stat__q_708, 2) * 6 + _ix(boost_stat__k_709, 6)]));
+                                                    boost_stat__nb_713 = _imin(_imax(_wadd(boost_stat__b_712, boost_stat__delta_710), (-6)), 6);
+                                                    boost_stat__ok_714 = false;
+                                                    if (((((boost_stat__delta_710 != 0) && (s->hp[_ix(boost_stat__q_708, 2) * 6 + _ix(boost_stat__a_711, 6)] > 0)) && (!((boost_stat__delta_710 > 0) && (boost_stat__b_712 >= 6)))) && (!((boost_stat__delta_710 < 0) && (boost_stat__b_712 <= (-6)))))) {
+                                                        if ((boost_stat__k_709 >= 4)) {
+                                                            int32_t _w236 = _wx(boost_stat__q_708, 2);
+                                                            int32_t _w237 = _wx(boost_stat__k_709, 6);
+                                                            if (_w236 >= 0 && _w237 >= 0) {
+                                                                s->boosts[_w236 * 6 + _w237] = ((int8_t)(boost_stat__nb_713));
+                                                            }
+                                                            boost_stat__ok_714 = true;
+                                                        } else if ((((boost_stat__delta_710 > 0) && (s->mod[_ix(boost_stat__q_708, 2) * 4 + _ix(boost_stat__k_709, 4)] == 999)) || ((boost_stat__delta_710 < 0) && (s->mod[_ix(boost_stat__q_708, 2) * 4 + _ix(boost_stat__k_709, 4)] == 1)))) {
+                                                            int32_t _w238 = _wx(boost_stat__q_708, 2);
+                                                            int32_t _w239 = _wx(boost_stat__k_709, 6);
+                                                            if (_w238 >= 0 && _w239 >= 0) {
+                                                                s->boosts[_w238 * 6 + _w239] = ((int8_t)(((boost_stat__delta_710 > 0) ? _wsub(boost_stat__nb_713, 1) : _wadd(boost_stat__nb_713, 1))));
+                                                            }
+                                                        } else {
+                                                            int32_t _w240 = _wx(boost_stat__q_708, 2);
+                                                            int32_t _w241 = _wx(boost_stat__k_709, 6);
+                                                            if (_w240 >= 0 && _w241 >= 0) {
+                                                                s->boosts[_w240 * 6 + _w241] = ((int8_t)(boost_stat__nb_713));
+                                                            }
+                                                            boost_stat__ok_714 = true;
+                                                            boost_stat__m_715 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_708, 2) * 24 + _ix(boost_stat__a_711, 6) * 4 + _ix(boost_stat__k_709, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_713, 6), 13)]), 100), 1);
+                                                            int32_t _w242 = _wx(boost_stat__q_708, 2);
+                                                            int32_t _w243 = _wx(boost_stat__k_709, 4);
+                                                            if (_w242 >= 0 && _w243 >= 0) {
+                                                                s->mod[_w242 * 4 + _w243] = ((int16_t)(((boost_stat__delta_710 > 0) ? _imin(boost_stat__m_715, 999) : boost_stat__m_715)));
+                                                            }
+                                                        }
+                                                    }
+                                                    boost_stat__result_716 = boost_stat__ok_714;
+                                                    apply_boosts__ok_717 = boost_stat__result_716;
+                                                    apply_boosts__any_ok_706 = (apply_boosts__any_ok_706 || apply_boosts__ok_717);
                                                 }
-                                                int32_t _w237 = _wx(use_move_hit__q_513, 2);
-                                                if (_w237 >= 0) {
-                                                    s->recharge[_w237] = false;
-                                                }
-                                            }
-                                            if ((use_move_hit__lands_705 && (use_move_hit__sv_698 == 1))) {
-                                                confuse__q_706 = use_move_hit__q_513;
-                                                if (((s->confused[_ix(confuse__q_706, 2)] == 0) && (s->hp[_ix(confuse__q_706, 2) * 6 + _ix(s->active[_ix(confuse__q_706, 2)], 6)] > 0))) {
-                                                    rand__v_707 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_455)), 4));
-                                                    log_draw__v_708 = rand__v_707;
-                                                    int32_t _w238 = _wx(s->ndraws, 64);
-                                                    if (_w238 >= 0) {
-                                                        s->draws[_w238] = log_draw__v_708;
+                                                if (apply_boosts__any_ok_706) {
+                                                    if ((s->status[_ix(apply_boosts__f_698, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_698, 2)], 6)] == 3)) {
+                                                        int32_t _w244 = _wx(apply_boosts__f_698, 2);
+                                                        if (_w244 >= 0) {
+                                                            s->mod[_w244 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_698, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        }
                                                     }
-                                                    int32_t _w239 = _wx(s->ndraws, 64);
-                                                    if (_w239 >= 0) {
-                                                        s->draw_lo[_w239] = 2;
-                                                    }
-                                                    int32_t _w240 = _wx(s->ndraws, 64);
-                                                    if (_w240 >= 0) {
-                                                        s->draw_hi[_w240] = 6;
-                                                    }
-                                                    s->ndraws = _wadd(s->ndraws, 1);
-                                                    rand__result_709 = rand__v_707;
-                                                    int32_t _w241 = _wx(confuse__q_706, 2);
-                                                    if (_w241 >= 0) {
-                                                        s->confused[_w241] = ((int8_t)(rand__result_709));
+                                                    if ((s->status[_ix(apply_boosts__f_698, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_698, 2)], 6)] == 1)) {
+                                                        int32_t _w245 = _wx(apply_boosts__f_698, 2);
+                                                        if (_w245 >= 0) {
+                                                            s->mod[_w245 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_698, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        }
                                                     }
                                                 }
                                             }
                                         }
-                                        if (((use_move_hit__sec_651 == 1) && (s->status[_ix(use_move_hit__q_513, 2) * 6 + _ix(use_move_hit__d_515, 6)] == 2))) {
-                                            int32_t _w242 = _wx(use_move_hit__q_513, 2);
-                                            int32_t _w243 = _wx(use_move_hit__d_515, 6);
-                                            if (_w242 >= 0 && _w243 >= 0) {
-                                                s->status[_w242 * 6 + _w243] = ((int8_t)(0));
+                                        use_move_hit__sv_718 = MOVES__sec_volatile[_ix(use_move_hit__mv_522, 165)];
+                                        use_move_hit__through_719 = ((!use_move_hit__behind_656) || ((use_move_hit__sv_718 == 1) && (!use_move_hit__broke_535)));
+                                        if ((((use_move_hit__sv_718 >= 0) && (s->hp[_ix(use_move_hit__q_523, 2) * 6 + _ix(use_move_hit__d_525, 6)] > 0)) && use_move_hit__through_719)) {
+                                            use_move_hit__vc_720 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_522, 165)])), 256), 99), 100), ((use_move_hit__sv_718 == 1) ? 1 : 0));
+                                            chance__num_721 = use_move_hit__vc_720;
+                                            chance__v_722 = _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_465)), 256);
+                                            log_draw__v_723 = chance__v_722;
+                                            int32_t _w246 = _wx(s->ndraws, 64);
+                                            if (_w246 >= 0) {
+                                                s->draws[_w246] = log_draw__v_723;
+                                            }
+                                            int32_t _w247 = _wx(s->ndraws, 64);
+                                            if (_w247 >= 0) {
+                                                s->draw_lo[_w247] = 0;
+                                            }
+                                            int32_t _w248 = _wx(s->ndraws, 64);
+                                            if (_w248 >= 0) {
+                                                s->draw_hi[_w248] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_724 = (chance__v_722 < chance__num_721);
+                                            use_move_hit__lands_725 = chance__result_724;
+                                            if ((use_move_hit__lands_725 && (use_move_hit__sv_718 == 12))) {
+                                                int32_t _w249 = _wx(use_move_hit__q_523, 2);
+                                                if (_w249 >= 0) {
+                                                    s->flinch[_w249] = true;
+                                                }
+                                                int32_t _w250 = _wx(use_move_hit__q_523, 2);
+                                                if (_w250 >= 0) {
+                                                    s->recharge[_w250] = false;
+                                                }
+                                            }
+                                            if ((use_move_hit__lands_725 && (use_move_hit__sv_718 == 1))) {
+                                                confuse__q_726 = use_move_hit__q_523;
+                                                if (((s->confused[_ix(confuse__q_726, 2)] == 0) && (s->hp[_ix(confuse__q_726, 2) * 6 + _ix(s->active[_ix(confuse__q_726, 2)], 6)] > 0))) {
+                                                    rand__v_727 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_465)), 4));
+                                                    log_draw__v_728 = rand__v_727;
+                                                    int32_t _w251 = _wx(s->ndraws, 64);
+                                                    if (_w251 >= 0) {
+                                                        s->draws[_w251] = log_draw__v_728;
+                                                    }
+                                                    int32_t _w252 = _wx(s->ndraws, 64);
+                                                    if (_w252 >= 0) {
+                                                        s->draw_lo[_w252] = 2;
+                                                    }
+                                                    int32_t _w253 = _wx(s->ndraws, 64);
+                                                    if (_w253 >= 0) {
+                                                        s->draw_hi[_w253] = 6;
+                                                    }
+                                                    s->ndraws = _wadd(s->ndraws, 1);
+                                                    rand__result_729 = rand__v_727;
+                                                    int32_t _w254 = _wx(confuse__q_726, 2);
+                                                    if (_w254 >= 0) {
+                                                        s->confused[_w254] = ((int8_t)(rand__result_729));
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        if (((use_move_hit__sec_671 == 1) && (s->status[_ix(use_move_hit__q_523, 2) * 6 + _ix(use_move_hit__d_525, 6)] == 2))) {
+                                            int32_t _w255 = _wx(use_move_hit__q_523, 2);
+                                            int32_t _w256 = _wx(use_move_hit__d_525, 6);
+                                            if (_w255 >= 0 && _w256 >= 0) {
+                                                s->status[_w255 * 6 + _w256] = ((int8_t)(0));
                                             }
                                         }
                                     }
-                                } else if (MOVES__crash[_ix(use_move_hit__mv_512, 165)]) {
-                                    self_damage__p_710 = use_move_hit__p_510;
-                                    self_damage__q_711 = _wsub(1, self_damage__p_710);
-                                    self_damage__a_712 = s->active[_ix(self_damage__p_710, 2)];
+                                } else if (MOVES__crash[_ix(use_move_hit__mv_522, 165)]) {
+                                    self_damage__p_730 = use_move_hit__p_520;
+                                    self_damage__q_731 = _wsub(1, self_damage__p_730);
+                                    self_damage__a_732 = s->active[_ix(self_damage__p_730, 2)];
                                     s->last_damage = 1;
-                                    if ((s->sub_hp[_ix(self_damage__p_710, 2)] > 0)) {
-                                        if ((s->sub_hp[_ix(self_damage__q_711, 2)] > 0)) {
-                                            int32_t _w244 = _wx(self_damage__q_711, 2);
-                                            if (_w244 >= 0) {
-                                                s->sub_hp[_w244] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_711, 2)])), 1), 0)));
+                                    if ((s->sub_hp[_ix(self_damage__p_730, 2)] > 0)) {
+                                        if ((s->sub_hp[_ix(self_damage__q_731, 2)] > 0)) {
+                                            int32_t _w257 = _wx(self_damage__q_731, 2);
+                                            if (_w257 >= 0) {
+                                                s->sub_hp[_w257] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_731, 2)])), 1), 0)));
                                             }
                                         }
                                     } else {
-                                        int32_t _w245 = _wx(self_damage__p_710, 2);
-                                        int32_t _w246 = _wx(self_damage__a_712, 6);
-                                        if (_w245 >= 0 && _w246 >= 0) {
-                                            s->hp[_w245 * 6 + _w246] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_710, 2) * 6 + _ix(self_damage__a_712, 6)])), 1), 0)));
+                                        int32_t _w258 = _wx(self_damage__p_730, 2);
+                                        int32_t _w259 = _wx(self_damage__a_732, 6);
+                                        if (_w258 >= 0 && _w259 >= 0) {
+                                            s->hp[_w258 * 6 + _w259] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_730, 2) * 6 + _ix(self_damage__a_732, 6)])), 1), 0)));
                                         }
                                     }
                                 }
-                                if ((MOVES__self_destruct[_ix(use_move_hit__mv_512, 165)] && (!use_move_hit__broke_525))) {
-                                    int32_t _w247 = _wx(use_move_hit__p_510, 2);
-                                    int32_t _w248 = _wx(use_move_hit__a_514, 6);
-                                    if (_w247 >= 0 && _w248 >= 0) {
-                                        s->hp[_w247 * 6 + _w248] = ((int16_t)(0));
+                                if ((MOVES__self_destruct[_ix(use_move_hit__mv_522, 165)] && (!use_move_hit__broke_535))) {
+                                    int32_t _w260 = _wx(use_move_hit__p_520, 2);
+                                    int32_t _w261 = _wx(use_move_hit__a_524, 6);
+                                    if (_w260 >= 0 && _w261 >= 0) {
+                                        s->hp[_w260 * 6 + _w261] = ((int16_t)(0));
                                     }
                                 }
                             }
                         }
-                        if ((((!use_move__can_486) || (s->hp[_ix(use_move__q_482, 2) * 6 + _ix(use_move__d_484, 6)] > 0)) && (s->hp[_ix(use_move__p_480, 2) * 6 + _ix(use_move__a_483, 6)] > 0))) {
-                            if (((s->status[_ix(use_move__p_480, 2) * 6 + _ix(use_move__a_483, 6)] == 5) && (s->sleep[_ix(use_move__p_480, 2) * 6 + _ix(use_move__a_483, 6)] <= 0))) {
-                                int32_t _w249 = _wx(use_move__p_480, 2);
-                                int32_t _w250 = _wx(use_move__a_483, 6);
-                                if (_w249 >= 0 && _w250 >= 0) {
-                                    s->status[_w249 * 6 + _w250] = ((int8_t)(0));
+                        if ((((!use_move__can_496) || (s->hp[_ix(use_move__q_492, 2) * 6 + _ix(use_move__d_494, 6)] > 0)) && (s->hp[_ix(use_move__p_490, 2) * 6 + _ix(use_move__a_493, 6)] > 0))) {
+                            if (((s->status[_ix(use_move__p_490, 2) * 6 + _ix(use_move__a_493, 6)] == 5) && (s->sleep[_ix(use_move__p_490, 2) * 6 + _ix(use_move__a_493, 6)] <= 0))) {
+                                int32_t _w262 = _wx(use_move__p_490, 2);
+                                int32_t _w263 = _wx(use_move__a_493, 6);
+                                if (_w262 >= 0 && _w263 >= 0) {
+                                    s->status[_w262 * 6 + _w263] = ((int8_t)(0));
                                 }
                             }
-                            if (((s->status[_ix(use_move__p_480, 2) * 6 + _ix(use_move__a_483, 6)] == 4) || (s->status[_ix(use_move__p_480, 2) * 6 + _ix(use_move__a_483, 6)] == 1))) {
-                                int32_t _w251 = _wx(use_move__p_480, 2);
-                                int32_t _w252 = _wx(use_move__a_483, 6);
-                                if (_w251 >= 0 && _w252 >= 0) {
-                                    s->hp[_w251 * 6 + _w252] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_480, 2) * 6 + _ix(use_move__a_483, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_480, 2) * 6 + _ix(use_move__a_483, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                            if (((s->status[_ix(use_move__p_490, 2) * 6 + _ix(use_move__a_493, 6)] == 4) || (s->status[_ix(use_move__p_490, 2) * 6 + _ix(use_move__a_493, 6)] == 1))) {
+                                int32_t _w264 = _wx(use_move__p_490, 2);
+                                int32_t _w265 = _wx(use_move__a_493, 6);
+                                if (_w264 >= 0 && _w265 >= 0) {
+                                    s->hp[_w264 * 6 + _w265] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_490, 2) * 6 + _ix(use_move__a_493, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_490, 2) * 6 + _ix(use_move__a_493, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_454 = true;
-                            after_faint__left0_714 = ({ int32_t _lo253 = 0; int32_t _r255 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_713 = _lo253, _end254 = 6; after_faint__i_713 < _end254; after_faint__i_713++) _r255 += ((s->hp[after_faint__i_713] > 0)) ? 1 : 0; _r255; });
-                            after_faint__left1_716 = ({ int32_t _lo257 = 0; int32_t _r259 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_715 = _lo257, _end258 = 6; after_faint__i_715 < _end258; after_faint__i_715++) _r259 += ((s->hp[1 * 6 + after_faint__i_715] > 0)) ? 1 : 0; _r259; });
-                            if (((after_faint__left0_714 == 0) && (after_faint__left1_716 == 0))) {
+                            resolve_turn__over_464 = true;
+                            after_faint__left0_734 = ({ int32_t _lo266 = 0; int32_t _r268 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_733 = _lo266, _end267 = 6; after_faint__i_733 < _end267; after_faint__i_733++) _r268 += ((s->hp[after_faint__i_733] > 0)) ? 1 : 0; _r268; });
+                            after_faint__left1_736 = ({ int32_t _lo270 = 0; int32_t _r272 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_735 = _lo270, _end271 = 6; after_faint__i_735 < _end271; after_faint__i_735++) _r272 += ((s->hp[1 * 6 + after_faint__i_735] > 0)) ? 1 : 0; _r272; });
+                            if (((after_faint__left0_734 == 0) && (after_faint__left1_736 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_714 == 0)) {
+                            } else if ((after_faint__left0_734 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_716 == 0)) {
+                            } else if ((after_faint__left1_736 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -4014,259 +4126,271 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_717 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_455)), 2));
-                            log_draw__v_718 = rand__v_717;
-                            int32_t _w261 = _wx(s->ndraws, 64);
-                            if (_w261 >= 0) {
-                                s->draws[_w261] = log_draw__v_718;
+                            rand__v_737 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_465)), 2));
+                            log_draw__v_738 = rand__v_737;
+                            int32_t _w274 = _wx(s->ndraws, 64);
+                            if (_w274 >= 0) {
+                                s->draws[_w274] = log_draw__v_738;
                             }
-                            int32_t _w262 = _wx(s->ndraws, 64);
-                            if (_w262 >= 0) {
-                                s->draw_lo[_w262] = 0;
+                            int32_t _w275 = _wx(s->ndraws, 64);
+                            if (_w275 >= 0) {
+                                s->draw_lo[_w275] = 0;
                             }
-                            int32_t _w263 = _wx(s->ndraws, 64);
-                            if (_w263 >= 0) {
-                                s->draw_hi[_w263] = 2;
+                            int32_t _w276 = _wx(s->ndraws, 64);
+                            if (_w276 >= 0) {
+                                s->draw_hi[_w276] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_719 = rand__v_717;
-                            tie_draw__v_720 = rand__result_719;
+                            rand__result_739 = rand__v_737;
+                            tie_draw__v_740 = rand__result_739;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_454)) {
+            if ((!resolve_turn__over_464)) {
                 s->flinch[0] = false;
                 s->flinch[1] = false;
-                for (int32_t update_speed__p_721 = 0, _end264 = 2; update_speed__p_721 < _end264; update_speed__p_721++) {
-                    if ((s->hp[update_speed__p_721 * 6 + _ix(s->active[update_speed__p_721], 6)] > 0)) {
-                        int32_t _w265 = _wx(s->active[update_speed__p_721], 6);
-                        if (_w265 >= 0) {
-                            s->speed[update_speed__p_721 * 6 + _w265] = s->mod[update_speed__p_721 * 4 + 3];
+                for (int32_t update_speed__p_741 = 0, _end277 = 2; update_speed__p_741 < _end277; update_speed__p_741++) {
+                    if ((s->hp[update_speed__p_741 * 6 + _ix(s->active[update_speed__p_741], 6)] > 0)) {
+                        int32_t _w278 = _wx(s->active[update_speed__p_741], 6);
+                        if (_w278 >= 0) {
+                            s->speed[update_speed__p_741 * 6 + _w278] = s->mod[update_speed__p_741 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_722 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_723 = rand__v_722;
-                    int32_t _w266 = _wx(s->ndraws, 64);
-                    if (_w266 >= 0) {
-                        s->draws[_w266] = log_draw__v_723;
-                    }
-                    int32_t _w267 = _wx(s->ndraws, 64);
-                    if (_w267 >= 0) {
-                        s->draw_lo[_w267] = 0;
-                    }
-                    int32_t _w268 = _wx(s->ndraws, 64);
-                    if (_w268 >= 0) {
-                        s->draw_hi[_w268] = 2;
-                    }
-                    s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_724 = rand__v_722;
-                    tie_draw__v_725 = rand__result_724;
-                }
-            }
-            s->turn = _wadd(s->turn, 1);
-        } else {
-            for (int32_t update_speed__p_726 = 0, _end269 = 2; update_speed__p_726 < _end269; update_speed__p_726++) {
-                if ((s->hp[update_speed__p_726 * 6 + _ix(s->active[update_speed__p_726], 6)] > 0)) {
-                    int32_t _w270 = _wx(s->active[update_speed__p_726], 6);
-                    if (_w270 >= 0) {
-                        s->speed[update_speed__p_726 * 6 + _w270] = s->mod[update_speed__p_726 * 4 + 3];
-                    }
-                }
-            }
-            resolve_forced__first_727 = 0;
-            if ((s->need[0] && s->need[1])) {
-                if ((s->mod[1 * 4 + 3] > s->mod[3])) {
-                    resolve_forced__first_727 = 1;
-                } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_728 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_729 = rand__v_728;
-                    int32_t _w271 = _wx(s->ndraws, 64);
-                    if (_w271 >= 0) {
-                        s->draws[_w271] = log_draw__v_729;
-                    }
-                    int32_t _w272 = _wx(s->ndraws, 64);
-                    if (_w272 >= 0) {
-                        s->draw_lo[_w272] = 0;
-                    }
-                    int32_t _w273 = _wx(s->ndraws, 64);
-                    if (_w273 >= 0) {
-                        s->draw_hi[_w273] = 2;
-                    }
-                    s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_730 = rand__v_728;
-                    resolve_forced__first_727 = rand__result_730;
-                }
-            }
-            for (int32_t resolve_forced__k_731 = 0, _end274 = 2; resolve_forced__k_731 < _end274; resolve_forced__k_731++) {
-                resolve_forced__p_732 = ((resolve_forced__k_731 == 0) ? resolve_forced__first_727 : _wsub(1, resolve_forced__first_727));
-                if (s->need[_ix(resolve_forced__p_732, 2)]) {
-                    send_in__p_733 = resolve_forced__p_732;
-                    send_in__s_734 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_732, 2)])), 4);
-                    send_in__old_735 = s->active[_ix(send_in__p_733, 2)];
-                    if ((s->hp[_ix(send_in__p_733, 2) * 6 + _ix(send_in__old_735, 6)] > 0)) {
-                        int32_t _w275 = _wx(send_in__p_733, 2);
-                        int32_t _w276 = _wx(send_in__old_735, 6);
-                        if (_w275 >= 0 && _w276 >= 0) {
-                            s->speed[_w275 * 6 + _w276] = s->stats[_ix(send_in__p_733, 2) * 24 + _ix(send_in__old_735, 6) * 4 + 3];
-                        }
-                    }
-                    int32_t _w277 = _wx(send_in__p_733, 2);
-                    if (_w277 >= 0) {
-                        s->active[_w277] = ((int8_t)(send_in__s_734));
-                    }
-                    int32_t _w278 = _wx(send_in__p_733, 2);
-                    if (_w278 >= 0) {
-                        s->sub_hp[_w278] = ((int16_t)(0));
-                    }
-                    s->last_used[0] = ((int16_t)((-1)));
-                    s->last_used[1] = ((int16_t)((-1)));
-                    int32_t _w279 = _wx(send_in__p_733, 2);
-                    if (_w279 >= 0) {
-                        s->recharge[_w279] = false;
-                    }
-                    int32_t _w280 = _wx(send_in__p_733, 2);
-                    if (_w280 >= 0) {
-                        s->charging[_w280] = false;
-                    }
-                    int32_t _w281 = _wx(send_in__p_733, 2);
-                    if (_w281 >= 0) {
-                        s->confused[_w281] = ((int8_t)(0));
-                    }
-                    int32_t _w282 = _wx(send_in__p_733, 2);
-                    if (_w282 >= 0) {
-                        s->flinch[_w282] = false;
-                    }
-                    int32_t _w283 = _wx(send_in__p_733, 2);
-                    if (_w283 >= 0) {
-                        s->reflect[_w283] = false;
-                    }
-                    int32_t _w284 = _wx(send_in__p_733, 2);
-                    if (_w284 >= 0) {
-                        s->light_screen[_w284] = false;
-                    }
-                    int32_t _w285 = _wx(send_in__p_733, 2);
-                    if (_w285 >= 0) {
-                        s->last_slot[_w285] = ((int8_t)(0));
-                    }
-                    int32_t _w286 = _wx(send_in__p_733, 2);
-                    int32_t _w287 = _wx(send_in__s_734, 6);
-                    if (_w286 >= 0 && _w287 >= 0) {
-                        s->seen[_w286 * 6 + _w287] = s->species[_ix(send_in__p_733, 2) * 6 + _ix(send_in__s_734, 6)];
-                    }
-                    for (int32_t send_in__k_736 = 0, _end288 = 6; send_in__k_736 < _end288; send_in__k_736++) {
-                        int32_t _w289 = _wx(send_in__p_733, 2);
-                        if (_w289 >= 0) {
-                            s->boosts[_w289 * 6 + send_in__k_736] = ((int8_t)(0));
-                        }
-                    }
-                    for (int32_t send_in__k_737 = 0, _end290 = 4; send_in__k_737 < _end290; send_in__k_737++) {
-                        int32_t _w291 = _wx(send_in__p_733, 2);
-                        if (_w291 >= 0) {
-                            s->mod[_w291 * 4 + send_in__k_737] = s->stats[_ix(send_in__p_733, 2) * 24 + _ix(send_in__s_734, 6) * 4 + send_in__k_737];
-                        }
-                    }
-                    if ((s->status[_ix(send_in__p_733, 2) * 6 + _ix(send_in__s_734, 6)] == 3)) {
-                        int32_t _w292 = _wx(send_in__p_733, 2);
-                        if (_w292 >= 0) {
-                            s->mod[_w292 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_733, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                        }
-                    }
-                    if ((s->status[_ix(send_in__p_733, 2) * 6 + _ix(send_in__s_734, 6)] == 1)) {
-                        int32_t _w293 = _wx(send_in__p_733, 2);
-                        if (_w293 >= 0) {
-                            s->mod[_w293 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_733, 2) * 4], 2))), ((int16_t)(1)))));
-                        }
-                    }
-                    int32_t _w294 = _wx(send_in__p_733, 2);
-                    int32_t _w295 = _wx(send_in__s_734, 6);
-                    if (_w294 >= 0 && _w295 >= 0) {
-                        s->speed[_w294 * 6 + _w295] = s->mod[_ix(send_in__p_733, 2) * 4 + 3];
-                    }
-                }
-            }
-            if ((s->need[0] && s->need[1])) {
-                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_738 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                    log_draw__v_739 = rand__v_738;
-                    int32_t _w296 = _wx(s->ndraws, 64);
-                    if (_w296 >= 0) {
-                        s->draws[_w296] = log_draw__v_739;
-                    }
-                    int32_t _w297 = _wx(s->ndraws, 64);
-                    if (_w297 >= 0) {
-                        s->draw_lo[_w297] = 0;
-                    }
-                    int32_t _w298 = _wx(s->ndraws, 64);
-                    if (_w298 >= 0) {
-                        s->draw_hi[_w298] = 2;
-                    }
-                    s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_740 = rand__v_738;
-                    tie_draw__v_741 = rand__result_740;
-                }
-                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_742 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    rand__v_742 = _wadd(0, _roll(random_word_at(key, 3), 2));
                     log_draw__v_743 = rand__v_742;
-                    int32_t _w299 = _wx(s->ndraws, 64);
-                    if (_w299 >= 0) {
-                        s->draws[_w299] = log_draw__v_743;
+                    int32_t _w279 = _wx(s->ndraws, 64);
+                    if (_w279 >= 0) {
+                        s->draws[_w279] = log_draw__v_743;
                     }
-                    int32_t _w300 = _wx(s->ndraws, 64);
-                    if (_w300 >= 0) {
-                        s->draw_lo[_w300] = 0;
+                    int32_t _w280 = _wx(s->ndraws, 64);
+                    if (_w280 >= 0) {
+                        s->draw_lo[_w280] = 0;
                     }
-                    int32_t _w301 = _wx(s->ndraws, 64);
-                    if (_w301 >= 0) {
-                        s->draw_hi[_w301] = 2;
+                    int32_t _w281 = _wx(s->ndraws, 64);
+                    if (_w281 >= 0) {
+                        s->draw_hi[_w281] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
                     rand__result_744 = rand__v_742;
                     tie_draw__v_745 = rand__result_744;
                 }
             }
+            s->turn = _wadd(s->turn, 1);
+        } else {
+            for (int32_t update_speed__p_746 = 0, _end282 = 2; update_speed__p_746 < _end282; update_speed__p_746++) {
+                if ((s->hp[update_speed__p_746 * 6 + _ix(s->active[update_speed__p_746], 6)] > 0)) {
+                    int32_t _w283 = _wx(s->active[update_speed__p_746], 6);
+                    if (_w283 >= 0) {
+                        s->speed[update_speed__p_746 * 6 + _w283] = s->mod[update_speed__p_746 * 4 + 3];
+                    }
+                }
+            }
+            resolve_forced__first_747 = 0;
+            if ((s->need[0] && s->need[1])) {
+                if ((s->mod[1 * 4 + 3] > s->mod[3])) {
+                    resolve_forced__first_747 = 1;
+                } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
+                    rand__v_748 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_749 = rand__v_748;
+                    int32_t _w284 = _wx(s->ndraws, 64);
+                    if (_w284 >= 0) {
+                        s->draws[_w284] = log_draw__v_749;
+                    }
+                    int32_t _w285 = _wx(s->ndraws, 64);
+                    if (_w285 >= 0) {
+                        s->draw_lo[_w285] = 0;
+                    }
+                    int32_t _w286 = _wx(s->ndraws, 64);
+                    if (_w286 >= 0) {
+                        s->draw_hi[_w286] = 2;
+                    }
+                    s->ndraws = _wadd(s->ndraws, 1);
+                    rand__result_750 = rand__v_748;
+                    resolve_forced__first_747 = rand__result_750;
+                }
+            }
+            for (int32_t resolve_forced__k_751 = 0, _end287 = 2; resolve_forced__k_751 < _end287; resolve_forced__k_751++) {
+                resolve_forced__p_752 = ((resolve_forced__k_751 == 0) ? resolve_forced__first_747 : _wsub(1, resolve_forced__first_747));
+                if (s->need[_ix(resolve_forced__p_752, 2)]) {
+                    send_in__p_753 = resolve_forced__p_752;
+                    send_in__s_754 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_752, 2)])), 4);
+                    send_in__old_755 = s->active[_ix(send_in__p_753, 2)];
+                    if ((s->hp[_ix(send_in__p_753, 2) * 6 + _ix(send_in__old_755, 6)] > 0)) {
+                        int32_t _w288 = _wx(send_in__p_753, 2);
+                        int32_t _w289 = _wx(send_in__old_755, 6);
+                        if (_w288 >= 0 && _w289 >= 0) {
+                            s->speed[_w288 * 6 + _w289] = s->stats[_ix(send_in__p_753, 2) * 24 + _ix(send_in__old_755, 6) * 4 + 3];
+                        }
+                    }
+                    if ((s->mimic_slot[_ix(send_in__p_753, 2)] >= 0)) {
+                        int32_t _w290 = _wx(send_in__p_753, 2);
+                        int32_t _w291 = _wx(send_in__old_755, 6);
+                        int32_t _w292 = _wx(s->mimic_slot[_ix(send_in__p_753, 2)], 4);
+                        if (_w290 >= 0 && _w291 >= 0 && _w292 >= 0) {
+                            s->moves[_w290 * 24 + _w291 * 4 + _w292] = s->mimic_orig[_ix(send_in__p_753, 2)];
+                        }
+                        int32_t _w293 = _wx(send_in__p_753, 2);
+                        if (_w293 >= 0) {
+                            s->mimic_slot[_w293] = ((int8_t)((-1)));
+                        }
+                    }
+                    int32_t _w294 = _wx(send_in__p_753, 2);
+                    if (_w294 >= 0) {
+                        s->active[_w294] = ((int8_t)(send_in__s_754));
+                    }
+                    int32_t _w295 = _wx(send_in__p_753, 2);
+                    if (_w295 >= 0) {
+                        s->sub_hp[_w295] = ((int16_t)(0));
+                    }
+                    s->last_used[0] = ((int16_t)((-1)));
+                    s->last_used[1] = ((int16_t)((-1)));
+                    int32_t _w296 = _wx(send_in__p_753, 2);
+                    if (_w296 >= 0) {
+                        s->recharge[_w296] = false;
+                    }
+                    int32_t _w297 = _wx(send_in__p_753, 2);
+                    if (_w297 >= 0) {
+                        s->charging[_w297] = false;
+                    }
+                    int32_t _w298 = _wx(send_in__p_753, 2);
+                    if (_w298 >= 0) {
+                        s->confused[_w298] = ((int8_t)(0));
+                    }
+                    int32_t _w299 = _wx(send_in__p_753, 2);
+                    if (_w299 >= 0) {
+                        s->flinch[_w299] = false;
+                    }
+                    int32_t _w300 = _wx(send_in__p_753, 2);
+                    if (_w300 >= 0) {
+                        s->reflect[_w300] = false;
+                    }
+                    int32_t _w301 = _wx(send_in__p_753, 2);
+                    if (_w301 >= 0) {
+                        s->light_screen[_w301] = false;
+                    }
+                    int32_t _w302 = _wx(send_in__p_753, 2);
+                    if (_w302 >= 0) {
+                        s->last_slot[_w302] = ((int8_t)(0));
+                    }
+                    int32_t _w303 = _wx(send_in__p_753, 2);
+                    int32_t _w304 = _wx(send_in__s_754, 6);
+                    if (_w303 >= 0 && _w304 >= 0) {
+                        s->seen[_w303 * 6 + _w304] = s->species[_ix(send_in__p_753, 2) * 6 + _ix(send_in__s_754, 6)];
+                    }
+                    for (int32_t send_in__k_756 = 0, _end305 = 6; send_in__k_756 < _end305; send_in__k_756++) {
+                        int32_t _w306 = _wx(send_in__p_753, 2);
+                        if (_w306 >= 0) {
+                            s->boosts[_w306 * 6 + send_in__k_756] = ((int8_t)(0));
+                        }
+                    }
+                    for (int32_t send_in__k_757 = 0, _end307 = 4; send_in__k_757 < _end307; send_in__k_757++) {
+                        int32_t _w308 = _wx(send_in__p_753, 2);
+                        if (_w308 >= 0) {
+                            s->mod[_w308 * 4 + send_in__k_757] = s->stats[_ix(send_in__p_753, 2) * 24 + _ix(send_in__s_754, 6) * 4 + send_in__k_757];
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_753, 2) * 6 + _ix(send_in__s_754, 6)] == 3)) {
+                        int32_t _w309 = _wx(send_in__p_753, 2);
+                        if (_w309 >= 0) {
+                            s->mod[_w309 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_753, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_753, 2) * 6 + _ix(send_in__s_754, 6)] == 1)) {
+                        int32_t _w310 = _wx(send_in__p_753, 2);
+                        if (_w310 >= 0) {
+                            s->mod[_w310 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_753, 2) * 4], 2))), ((int16_t)(1)))));
+                        }
+                    }
+                    int32_t _w311 = _wx(send_in__p_753, 2);
+                    int32_t _w312 = _wx(send_in__s_754, 6);
+                    if (_w311 >= 0 && _w312 >= 0) {
+                        s->speed[_w311 * 6 + _w312] = s->mod[_ix(send_in__p_753, 2) * 4 + 3];
+                    }
+                }
+            }
+            if ((s->need[0] && s->need[1])) {
+                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                    rand__v_758 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    log_draw__v_759 = rand__v_758;
+                    int32_t _w313 = _wx(s->ndraws, 64);
+                    if (_w313 >= 0) {
+                        s->draws[_w313] = log_draw__v_759;
+                    }
+                    int32_t _w314 = _wx(s->ndraws, 64);
+                    if (_w314 >= 0) {
+                        s->draw_lo[_w314] = 0;
+                    }
+                    int32_t _w315 = _wx(s->ndraws, 64);
+                    if (_w315 >= 0) {
+                        s->draw_hi[_w315] = 2;
+                    }
+                    s->ndraws = _wadd(s->ndraws, 1);
+                    rand__result_760 = rand__v_758;
+                    tie_draw__v_761 = rand__result_760;
+                }
+                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                    rand__v_762 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    log_draw__v_763 = rand__v_762;
+                    int32_t _w316 = _wx(s->ndraws, 64);
+                    if (_w316 >= 0) {
+                        s->draws[_w316] = log_draw__v_763;
+                    }
+                    int32_t _w317 = _wx(s->ndraws, 64);
+                    if (_w317 >= 0) {
+                        s->draw_lo[_w317] = 0;
+                    }
+                    int32_t _w318 = _wx(s->ndraws, 64);
+                    if (_w318 >= 0) {
+                        s->draw_hi[_w318] = 2;
+                    }
+                    s->ndraws = _wadd(s->ndraws, 1);
+                    rand__result_764 = rand__v_762;
+                    tie_draw__v_765 = rand__result_764;
+                }
+            }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_746 = _wadd(0, _roll(random_word_at(key, 7), 2));
-                log_draw__v_747 = rand__v_746;
-                int32_t _w302 = _wx(s->ndraws, 64);
-                if (_w302 >= 0) {
-                    s->draws[_w302] = log_draw__v_747;
+                rand__v_766 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                log_draw__v_767 = rand__v_766;
+                int32_t _w319 = _wx(s->ndraws, 64);
+                if (_w319 >= 0) {
+                    s->draws[_w319] = log_draw__v_767;
                 }
-                int32_t _w303 = _wx(s->ndraws, 64);
-                if (_w303 >= 0) {
-                    s->draw_lo[_w303] = 0;
+                int32_t _w320 = _wx(s->ndraws, 64);
+                if (_w320 >= 0) {
+                    s->draw_lo[_w320] = 0;
                 }
-                int32_t _w304 = _wx(s->ndraws, 64);
-                if (_w304 >= 0) {
-                    s->draw_hi[_w304] = 2;
+                int32_t _w321 = _wx(s->ndraws, 64);
+                if (_w321 >= 0) {
+                    s->draw_hi[_w321] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_748 = rand__v_746;
-                tie_draw__v_749 = rand__result_748;
+                rand__result_768 = rand__v_766;
+                tie_draw__v_769 = rand__result_768;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_750 = _wadd(0, _roll(random_word_at(key, 8), 2));
-                log_draw__v_751 = rand__v_750;
-                int32_t _w305 = _wx(s->ndraws, 64);
-                if (_w305 >= 0) {
-                    s->draws[_w305] = log_draw__v_751;
+                rand__v_770 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                log_draw__v_771 = rand__v_770;
+                int32_t _w322 = _wx(s->ndraws, 64);
+                if (_w322 >= 0) {
+                    s->draws[_w322] = log_draw__v_771;
                 }
-                int32_t _w306 = _wx(s->ndraws, 64);
-                if (_w306 >= 0) {
-                    s->draw_lo[_w306] = 0;
+                int32_t _w323 = _wx(s->ndraws, 64);
+                if (_w323 >= 0) {
+                    s->draw_lo[_w323] = 0;
                 }
-                int32_t _w307 = _wx(s->ndraws, 64);
-                if (_w307 >= 0) {
-                    s->draw_hi[_w307] = 2;
+                int32_t _w324 = _wx(s->ndraws, 64);
+                if (_w324 >= 0) {
+                    s->draw_hi[_w324] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_752 = rand__v_750;
-                tie_draw__v_753 = rand__result_752;
+                rand__result_772 = rand__v_770;
+                tie_draw__v_773 = rand__result_772;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -4342,17 +4466,19 @@ static void init(State *s, Key key)
     for (int32_t _i44 = 0; _i44 < 2; _i44++) s->flinch[_i44] = false;
     for (int32_t _i45 = 0; _i45 < 2; _i45++) s->reflect[_i45] = false;
     for (int32_t _i46 = 0; _i46 < 2; _i46++) s->light_screen[_i46] = false;
-    for (int32_t _i47 = 0; _i47 < 2; _i47++) s->sub_hp[_i47] = ((int16_t)(0));
-    for (int32_t _i48 = 0; _i48 < 2; _i48++) s->charging[_i48] = false;
-    for (int32_t _i49 = 0; _i49 < 2; _i49++) s->recharge[_i49] = false;
-    for (int32_t _i50 = 0; _i50 < 64; _i50++) s->draws[_i50] = 0;
-    for (int32_t _i51 = 0; _i51 < 64; _i51++) s->draw_lo[_i51] = 0;
-    for (int32_t _i52 = 0; _i52 < 64; _i52++) s->draw_hi[_i52] = 0;
+    for (int32_t _i47 = 0; _i47 < 2; _i47++) s->mimic_slot[_i47] = ((int8_t)((-1)));
+    for (int32_t _i48 = 0; _i48 < 2; _i48++) s->mimic_orig[_i48] = ((int16_t)((-1)));
+    for (int32_t _i49 = 0; _i49 < 2; _i49++) s->sub_hp[_i49] = ((int16_t)(0));
+    for (int32_t _i50 = 0; _i50 < 2; _i50++) s->charging[_i50] = false;
+    for (int32_t _i51 = 0; _i51 < 2; _i51++) s->recharge[_i51] = false;
+    for (int32_t _i52 = 0; _i52 < 64; _i52++) s->draws[_i52] = 0;
+    for (int32_t _i53 = 0; _i53 < 64; _i53++) s->draw_lo[_i53] = 0;
+    for (int32_t _i54 = 0; _i54 < 64; _i54++) s->draw_hi[_i54] = 0;
     s->ndraws = 0;
     s->team[0] = ((int16_t)(_roll(random_word_at(key, 0), 200)));
     s->team[1] = ((int16_t)(_roll(random_word_at(key, 1), 200)));
     load_team__t_1 = s->team[0];
-    for (int32_t load_team__i_2 = 0, _end53 = 6; load_team__i_2 < _end53; load_team__i_2++) {
+    for (int32_t load_team__i_2 = 0, _end55 = 6; load_team__i_2 < _end55; load_team__i_2++) {
         load_team__r_3 = _wadd(((int16_t)(_wmul(load_team__t_1, 6))), load_team__i_2);
         load_team__sp_4 = ((int16_t)(_wsub(TEAMS__species_num[_ix(load_team__r_3, 1200)], 1)));
         load_team__lvl_5 = TEAMS__level[_ix(load_team__r_3, 1200)];
@@ -4360,23 +4486,23 @@ static void init(State *s, Key key)
         s->level[0 * 6 + load_team__i_2] = load_team__lvl_5;
         s->maxhp[0 * 6 + load_team__i_2] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__hp[_ix(load_team__sp_4, 151)]))), TEAMS__iv_hp[_ix(load_team__r_3, 1200)]), ((int16_t)(_floordiv(TEAMS__ev_hp[_ix(load_team__r_3, 1200)], 4)))), 100), load_team__lvl_5), 100), 10)));
         s->hp[0 * 6 + load_team__i_2] = s->maxhp[load_team__i_2];
-        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let54 = SPECIES__atk[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_6 = _let54; ({ int16_t _let55 = TEAMS__iv_atk[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_7 = _let55; ({ int16_t _let56 = TEAMS__ev_atk[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_8 = _let56; ({ int16_t _let57 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let57; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let58 = SPECIES__def[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_10 = _let58; ({ int16_t _let59 = TEAMS__iv_def[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_11 = _let59; ({ int16_t _let60 = TEAMS__ev_def[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_12 = _let60; ({ int16_t _let61 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let61; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let62 = SPECIES__spc[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_14 = _let62; ({ int16_t _let63 = TEAMS__iv_spc[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_15 = _let63; ({ int16_t _let64 = TEAMS__ev_spc[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_16 = _let64; ({ int16_t _let65 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let65; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let66 = SPECIES__spe[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_18 = _let66; ({ int16_t _let67 = TEAMS__iv_spe[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_19 = _let67; ({ int16_t _let68 = TEAMS__ev_spe[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_20 = _let68; ({ int16_t _let69 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let69; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let56 = SPECIES__atk[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_6 = _let56; ({ int16_t _let57 = TEAMS__iv_atk[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_7 = _let57; ({ int16_t _let58 = TEAMS__ev_atk[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_8 = _let58; ({ int16_t _let59 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let59; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let60 = SPECIES__def[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_10 = _let60; ({ int16_t _let61 = TEAMS__iv_def[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_11 = _let61; ({ int16_t _let62 = TEAMS__ev_def[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_12 = _let62; ({ int16_t _let63 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let63; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let64 = SPECIES__spc[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_14 = _let64; ({ int16_t _let65 = TEAMS__iv_spc[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_15 = _let65; ({ int16_t _let66 = TEAMS__ev_spc[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_16 = _let66; ({ int16_t _let67 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let67; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let68 = SPECIES__spe[_ix(load_team__sp_4, 151)]; int16_t stat_of__base_18 = _let68; ({ int16_t _let69 = TEAMS__iv_spe[_ix(load_team__r_3, 1200)]; int16_t stat_of__iv_19 = _let69; ({ int16_t _let70 = TEAMS__ev_spe[_ix(load_team__r_3, 1200)]; int16_t stat_of__ev_20 = _let70; ({ int16_t _let71 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let71; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
         s->speed[0 * 6 + load_team__i_2] = s->stats[load_team__i_2 * 4 + 3];
         load_team__nums_22[0] = TEAMS__move1_num[_ix(load_team__r_3, 1200)];
         load_team__nums_22[1] = TEAMS__move2_num[_ix(load_team__r_3, 1200)];
         load_team__nums_22[2] = TEAMS__move3_num[_ix(load_team__r_3, 1200)];
         load_team__nums_22[3] = TEAMS__move4_num[_ix(load_team__r_3, 1200)];
-        for (int32_t load_team__k_23 = 0, _end70 = 4; load_team__k_23 < _end70; load_team__k_23++) {
+        for (int32_t load_team__k_23 = 0, _end72 = 4; load_team__k_23 < _end72; load_team__k_23++) {
             load_team__mv_24 = ((int16_t)(_wsub(load_team__nums_22[load_team__k_23], 1)));
             s->moves[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = load_team__mv_24;
             s->pp[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = ((int8_t)(((load_team__mv_24 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__pp[_ix(load_team__mv_24, 165)], 8))), 5))), ((MOVES__pp[_ix(load_team__mv_24, 165)] == 40) ? 3 : 0)))))));
         }
     }
     load_team__t_25 = s->team[1];
-    for (int32_t load_team__i_26 = 0, _end71 = 6; load_team__i_26 < _end71; load_team__i_26++) {
+    for (int32_t load_team__i_26 = 0, _end73 = 6; load_team__i_26 < _end73; load_team__i_26++) {
         load_team__r_27 = _wadd(((int16_t)(_wmul(load_team__t_25, 6))), load_team__i_26);
         load_team__sp_28 = ((int16_t)(_wsub(TEAMS__species_num[_ix(load_team__r_27, 1200)], 1)));
         load_team__lvl_29 = TEAMS__level[_ix(load_team__r_27, 1200)];
@@ -4384,16 +4510,16 @@ static void init(State *s, Key key)
         s->level[1 * 6 + load_team__i_26] = load_team__lvl_29;
         s->maxhp[1 * 6 + load_team__i_26] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__hp[_ix(load_team__sp_28, 151)]))), TEAMS__iv_hp[_ix(load_team__r_27, 1200)]), ((int16_t)(_floordiv(TEAMS__ev_hp[_ix(load_team__r_27, 1200)], 4)))), 100), load_team__lvl_29), 100), 10)));
         s->hp[1 * 6 + load_team__i_26] = s->maxhp[1 * 6 + load_team__i_26];
-        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let72 = SPECIES__atk[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_30 = _let72; ({ int16_t _let73 = TEAMS__iv_atk[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_31 = _let73; ({ int16_t _let74 = TEAMS__ev_atk[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_32 = _let74; ({ int16_t _let75 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let75; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let76 = SPECIES__def[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_34 = _let76; ({ int16_t _let77 = TEAMS__iv_def[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_35 = _let77; ({ int16_t _let78 = TEAMS__ev_def[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_36 = _let78; ({ int16_t _let79 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let79; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let80 = SPECIES__spc[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_38 = _let80; ({ int16_t _let81 = TEAMS__iv_spc[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_39 = _let81; ({ int16_t _let82 = TEAMS__ev_spc[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_40 = _let82; ({ int16_t _let83 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let83; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let84 = SPECIES__spe[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_42 = _let84; ({ int16_t _let85 = TEAMS__iv_spe[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_43 = _let85; ({ int16_t _let86 = TEAMS__ev_spe[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_44 = _let86; ({ int16_t _let87 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let87; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let74 = SPECIES__atk[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_30 = _let74; ({ int16_t _let75 = TEAMS__iv_atk[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_31 = _let75; ({ int16_t _let76 = TEAMS__ev_atk[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_32 = _let76; ({ int16_t _let77 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let77; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let78 = SPECIES__def[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_34 = _let78; ({ int16_t _let79 = TEAMS__iv_def[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_35 = _let79; ({ int16_t _let80 = TEAMS__ev_def[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_36 = _let80; ({ int16_t _let81 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let81; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let82 = SPECIES__spc[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_38 = _let82; ({ int16_t _let83 = TEAMS__iv_spc[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_39 = _let83; ({ int16_t _let84 = TEAMS__ev_spc[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_40 = _let84; ({ int16_t _let85 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let85; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let86 = SPECIES__spe[_ix(load_team__sp_28, 151)]; int16_t stat_of__base_42 = _let86; ({ int16_t _let87 = TEAMS__iv_spe[_ix(load_team__r_27, 1200)]; int16_t stat_of__iv_43 = _let87; ({ int16_t _let88 = TEAMS__ev_spe[_ix(load_team__r_27, 1200)]; int16_t stat_of__ev_44 = _let88; ({ int16_t _let89 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let89; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
         s->speed[1 * 6 + load_team__i_26] = s->stats[1 * 24 + load_team__i_26 * 4 + 3];
         load_team__nums_46[0] = TEAMS__move1_num[_ix(load_team__r_27, 1200)];
         load_team__nums_46[1] = TEAMS__move2_num[_ix(load_team__r_27, 1200)];
         load_team__nums_46[2] = TEAMS__move3_num[_ix(load_team__r_27, 1200)];
         load_team__nums_46[3] = TEAMS__move4_num[_ix(load_team__r_27, 1200)];
-        for (int32_t load_team__k_47 = 0, _end88 = 4; load_team__k_47 < _end88; load_team__k_47++) {
+        for (int32_t load_team__k_47 = 0, _end90 = 4; load_team__k_47 < _end90; load_team__k_47++) {
             load_team__mv_48 = ((int16_t)(_wsub(load_team__nums_46[load_team__k_47], 1)));
             s->moves[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = load_team__mv_48;
             s->pp[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = ((int8_t)(((load_team__mv_48 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__pp[_ix(load_team__mv_48, 165)], 8))), 5))), ((MOVES__pp[_ix(load_team__mv_48, 165)] == 40) ? 3 : 0)))))));
@@ -4401,10 +4527,18 @@ static void init(State *s, Key key)
     }
     send_in__old_49 = s->active[0];
     if ((s->hp[_ix(send_in__old_49, 6)] > 0)) {
-        int32_t _w89 = _wx(send_in__old_49, 6);
-        if (_w89 >= 0) {
-            s->speed[0 * 6 + _w89] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
+        int32_t _w91 = _wx(send_in__old_49, 6);
+        if (_w91 >= 0) {
+            s->speed[0 * 6 + _w91] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
         }
+    }
+    if ((s->mimic_slot[0] >= 0)) {
+        int32_t _w92 = _wx(send_in__old_49, 6);
+        int32_t _w93 = _wx(s->mimic_slot[0], 4);
+        if (_w92 >= 0 && _w93 >= 0) {
+            s->moves[0 * 24 + _w92 * 4 + _w93] = s->mimic_orig[0];
+        }
+        s->mimic_slot[0] = ((int8_t)((-1)));
     }
     s->active[0] = ((int8_t)(0));
     s->sub_hp[0] = ((int16_t)(0));
@@ -4418,10 +4552,10 @@ static void init(State *s, Key key)
     s->light_screen[0] = false;
     s->last_slot[0] = ((int8_t)(0));
     s->seen[0 * 6 + 0] = s->species[0];
-    for (int32_t send_in__k_50 = 0, _end90 = 6; send_in__k_50 < _end90; send_in__k_50++) {
+    for (int32_t send_in__k_50 = 0, _end94 = 6; send_in__k_50 < _end94; send_in__k_50++) {
         s->boosts[0 * 6 + send_in__k_50] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_51 = 0, _end91 = 4; send_in__k_51 < _end91; send_in__k_51++) {
+    for (int32_t send_in__k_51 = 0, _end95 = 4; send_in__k_51 < _end95; send_in__k_51++) {
         s->mod[0 * 4 + send_in__k_51] = s->stats[send_in__k_51];
     }
     if ((s->status[0] == 3)) {
@@ -4433,10 +4567,18 @@ static void init(State *s, Key key)
     s->speed[0 * 6 + 0] = s->mod[3];
     send_in__old_52 = s->active[1];
     if ((s->hp[1 * 6 + _ix(send_in__old_52, 6)] > 0)) {
-        int32_t _w92 = _wx(send_in__old_52, 6);
-        if (_w92 >= 0) {
-            s->speed[1 * 6 + _w92] = s->stats[1 * 24 + _ix(send_in__old_52, 6) * 4 + 3];
+        int32_t _w96 = _wx(send_in__old_52, 6);
+        if (_w96 >= 0) {
+            s->speed[1 * 6 + _w96] = s->stats[1 * 24 + _ix(send_in__old_52, 6) * 4 + 3];
         }
+    }
+    if ((s->mimic_slot[1] >= 0)) {
+        int32_t _w97 = _wx(send_in__old_52, 6);
+        int32_t _w98 = _wx(s->mimic_slot[1], 4);
+        if (_w97 >= 0 && _w98 >= 0) {
+            s->moves[1 * 24 + _w97 * 4 + _w98] = s->mimic_orig[1];
+        }
+        s->mimic_slot[1] = ((int8_t)((-1)));
     }
     s->active[1] = ((int8_t)(0));
     s->sub_hp[1] = ((int16_t)(0));
@@ -4450,10 +4592,10 @@ static void init(State *s, Key key)
     s->light_screen[1] = false;
     s->last_slot[1] = ((int8_t)(0));
     s->seen[1 * 6 + 0] = s->species[1 * 6];
-    for (int32_t send_in__k_53 = 0, _end93 = 6; send_in__k_53 < _end93; send_in__k_53++) {
+    for (int32_t send_in__k_53 = 0, _end99 = 6; send_in__k_53 < _end99; send_in__k_53++) {
         s->boosts[1 * 6 + send_in__k_53] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_54 = 0, _end94 = 4; send_in__k_54 < _end94; send_in__k_54++) {
+    for (int32_t send_in__k_54 = 0, _end100 = 4; send_in__k_54 < _end100; send_in__k_54++) {
         s->mod[1 * 4 + send_in__k_54] = s->stats[1 * 24 + send_in__k_54];
     }
     if ((s->status[1 * 6] == 3)) {
@@ -4466,35 +4608,35 @@ static void init(State *s, Key key)
     if ((s->speed[0] == s->speed[1 * 6])) {
         rand__v_55 = _wadd(0, _roll(random_word_at(key, 2), 2));
         log_draw__v_56 = rand__v_55;
-        int32_t _w95 = _wx(s->ndraws, 64);
-        if (_w95 >= 0) {
-            s->draws[_w95] = log_draw__v_56;
+        int32_t _w101 = _wx(s->ndraws, 64);
+        if (_w101 >= 0) {
+            s->draws[_w101] = log_draw__v_56;
         }
-        int32_t _w96 = _wx(s->ndraws, 64);
-        if (_w96 >= 0) {
-            s->draw_lo[_w96] = 0;
+        int32_t _w102 = _wx(s->ndraws, 64);
+        if (_w102 >= 0) {
+            s->draw_lo[_w102] = 0;
         }
-        int32_t _w97 = _wx(s->ndraws, 64);
-        if (_w97 >= 0) {
-            s->draw_hi[_w97] = 2;
+        int32_t _w103 = _wx(s->ndraws, 64);
+        if (_w103 >= 0) {
+            s->draw_hi[_w103] = 2;
         }
         s->ndraws = _wadd(s->ndraws, 1);
         rand__result_57 = rand__v_55;
         v = rand__result_57;
-        for (int32_t k_ = 0, _end98 = 3; k_ < _end98; k_++) {
+        for (int32_t k_ = 0, _end104 = 3; k_ < _end104; k_++) {
             rand__v_58 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 4), (uint32_t)k_)), 2));
             log_draw__v_59 = rand__v_58;
-            int32_t _w99 = _wx(s->ndraws, 64);
-            if (_w99 >= 0) {
-                s->draws[_w99] = log_draw__v_59;
+            int32_t _w105 = _wx(s->ndraws, 64);
+            if (_w105 >= 0) {
+                s->draws[_w105] = log_draw__v_59;
             }
-            int32_t _w100 = _wx(s->ndraws, 64);
-            if (_w100 >= 0) {
-                s->draw_lo[_w100] = 0;
+            int32_t _w106 = _wx(s->ndraws, 64);
+            if (_w106 >= 0) {
+                s->draw_lo[_w106] = 0;
             }
-            int32_t _w101 = _wx(s->ndraws, 64);
-            if (_w101 >= 0) {
-                s->draw_hi[_w101] = 2;
+            int32_t _w107 = _wx(s->ndraws, 64);
+            if (_w107 >= 0) {
+                s->draw_hi[_w107] = 2;
             }
             s->ndraws = _wadd(s->ndraws, 1);
             rand__result_60 = rand__v_58;
@@ -4631,6 +4773,8 @@ EXPORT void specc_offsets(int64_t *out)
     out[i++] = offsetof(State, flinch);
     out[i++] = offsetof(State, reflect);
     out[i++] = offsetof(State, light_screen);
+    out[i++] = offsetof(State, mimic_slot);
+    out[i++] = offsetof(State, mimic_orig);
     out[i++] = offsetof(State, sub_hp);
     out[i++] = offsetof(State, charging);
     out[i++] = offsetof(State, recharge);

@@ -37,11 +37,12 @@ BOOSTS = ["atk", "def", "spa", "spe", "accuracy", "evasion"]  # spa is Gen 1's S
 # the mechanics (moves.kind) the spec covers so far
 COVERED_KINDS = {"damage", "recoil", "inflict_status", "stat_stage", "recharge", "level_damage", "fixed_damage",
                  "half_hp", "self_destruct", "drain", "rest", "heal_half", "reflect", "light_screen", "confuse",
-                 "multi_hit", "crash_on_miss", "counter", "two_turn", "substitute", "mirror_move"}  # fmt: skip
+                 "multi_hit", "crash_on_miss", "counter", "two_turn", "substitute", "mirror_move",
+                 "mimic"}  # fmt: skip
 # moves with Showdown hooks whose behaviour the spec has (Thunder's hook is about rain, not in Gen 1)
 HOOKS_COVERED = {"thunder", "superfang", "rest", "recover", "softboiled", "counter", "reflect", "lightscreen",
                  "jumpkick", "highjumpkick", "razorwind", "solarbeam", "skullbash", "skyattack",
-                 "substitute", "mirrormove"}  # fmt: skip
+                 "substitute", "mirrormove", "mimic"}  # fmt: skip
 
 
 def _rows(name: str) -> list[dict[str, str]]:
