@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/gen1.yaml
- * (sha256 5185c139fb0797f3a42b93a1f6923d6df01ef0226a810b128b5cfcbdc860e712).
+ * (sha256 0a3b4f86b53585d8ee040e3c4b23f005e5bfce62babd4d4fdcec8f049ab70d5f).
  * Do not edit: change the spec and run `specc compile specs/gen1.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -578,7 +578,7 @@ static bool legal_move(const State *s, int32_t m)
 
 static bool legal_switch(const State *s, int32_t slot)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_420 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_421 = _let2; ({ bool _let3 = (s->need[_ix(can_switch__p_420, 2)] || ((s->phase == 0) && (!({ int32_t _let4 = can_switch__p_420; int32_t locked__p_422 = _let4; (s->recharge[_ix(locked__p_422, 2)] || s->charging[_ix(locked__p_422, 2)]); })))); bool can_switch__free_423 = _let3; (((can_switch__free_423 && (can_switch__s_421 != s->active[_ix(can_switch__p_420, 2)])) && (s->species[_ix(can_switch__p_420, 2) * 6 + _ix(can_switch__s_421, 6)] >= 0)) && (s->hp[_ix(can_switch__p_420, 2) * 6 + _ix(can_switch__s_421, 6)] > 0)); }); }); });
+    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_426 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_427 = _let2; ({ bool _let3 = (s->need[_ix(can_switch__p_426, 2)] || ((s->phase == 0) && (!({ int32_t _let4 = can_switch__p_426; int32_t locked__p_428 = _let4; (s->recharge[_ix(locked__p_428, 2)] || s->charging[_ix(locked__p_428, 2)]); })))); bool can_switch__free_429 = _let3; (((can_switch__free_429 && (can_switch__s_427 != s->active[_ix(can_switch__p_426, 2)])) && (s->species[_ix(can_switch__p_426, 2) * 6 + _ix(can_switch__s_427, 6)] >= 0)) && (s->hp[_ix(can_switch__p_426, 2) * 6 + _ix(can_switch__s_427, 6)] > 0)); }); }); });
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -881,29 +881,31 @@ static void effect_move(State *s, int32_t m, Key key)
     int32_t rand__result_390 = 0;
     int32_t tie_draw__v_391 = 0;
     int32_t resolve_forced__first_393 = 0;
-    int32_t rand__v_394 = 0;
-    int32_t log_draw__v_395 = 0;
-    int32_t rand__result_396 = 0;
-    int32_t resolve_forced__p_398 = 0;
-    int32_t send_in__p_399 = 0;
-    int32_t send_in__s_400 = 0;
-    int8_t send_in__old_401 = 0;
-    int32_t rand__v_404 = 0;
-    int32_t log_draw__v_405 = 0;
-    int32_t rand__result_406 = 0;
-    int32_t tie_draw__v_407 = 0;
-    int32_t rand__v_408 = 0;
-    int32_t log_draw__v_409 = 0;
-    int32_t rand__result_410 = 0;
-    int32_t tie_draw__v_411 = 0;
-    int32_t rand__v_412 = 0;
-    int32_t log_draw__v_413 = 0;
-    int32_t rand__result_414 = 0;
-    int32_t tie_draw__v_415 = 0;
-    int32_t rand__v_416 = 0;
-    int32_t log_draw__v_417 = 0;
-    int32_t rand__result_418 = 0;
-    int32_t tie_draw__v_419 = 0;
+    int32_t resolve_forced__s0_396 = 0;
+    int32_t resolve_forced__s1_399 = 0;
+    int32_t rand__v_400 = 0;
+    int32_t log_draw__v_401 = 0;
+    int32_t rand__result_402 = 0;
+    int32_t resolve_forced__p_404 = 0;
+    int32_t send_in__p_405 = 0;
+    int32_t send_in__s_406 = 0;
+    int8_t send_in__old_407 = 0;
+    int32_t rand__v_410 = 0;
+    int32_t log_draw__v_411 = 0;
+    int32_t rand__result_412 = 0;
+    int32_t tie_draw__v_413 = 0;
+    int32_t rand__v_414 = 0;
+    int32_t log_draw__v_415 = 0;
+    int32_t rand__result_416 = 0;
+    int32_t tie_draw__v_417 = 0;
+    int32_t rand__v_418 = 0;
+    int32_t log_draw__v_419 = 0;
+    int32_t rand__result_420 = 0;
+    int32_t tie_draw__v_421 = 0;
+    int32_t rand__v_422 = 0;
+    int32_t log_draw__v_423 = 0;
+    int32_t rand__result_424 = 0;
+    int32_t tie_draw__v_425 = 0;
     submit__act_70 = m;
     s->ndraws = 0;
     submit__p_71 = s->current_player;
@@ -2291,207 +2293,209 @@ static void effect_move(State *s, int32_t m, Key key)
             }
             resolve_forced__first_393 = 0;
             if ((s->need[0] && s->need[1])) {
-                if ((s->mod[1 * 4 + 3] > s->mod[3])) {
+                resolve_forced__s0_396 = ({ int8_t _let284 = s->active[0]; int8_t fainted_speed__a_394 = _let284; ({ int32_t _let285 = ((int32_t)(s->stats[_ix(fainted_speed__a_394, 6) * 4 + 3])); int32_t fainted_speed__v_395 = _let285; ((s->status[_ix(fainted_speed__a_394, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_395, 25), 100), 1) : fainted_speed__v_395); }); });
+                resolve_forced__s1_399 = ({ int8_t _let286 = s->active[1]; int8_t fainted_speed__a_397 = _let286; ({ int32_t _let287 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_397, 6) * 4 + 3])); int32_t fainted_speed__v_398 = _let287; ((s->status[1 * 6 + _ix(fainted_speed__a_397, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_398, 25), 100), 1) : fainted_speed__v_398); }); });
+                if ((resolve_forced__s1_399 > resolve_forced__s0_396)) {
                     resolve_forced__first_393 = 1;
-                } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_394 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_395 = rand__v_394;
-                    int32_t _w284 = _wx(s->ndraws, 64);
-                    if (_w284 >= 0) {
-                        s->draws[_w284] = log_draw__v_395;
+                } else if ((resolve_forced__s1_399 == resolve_forced__s0_396)) {
+                    rand__v_400 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_401 = rand__v_400;
+                    int32_t _w288 = _wx(s->ndraws, 64);
+                    if (_w288 >= 0) {
+                        s->draws[_w288] = log_draw__v_401;
                     }
-                    int32_t _w285 = _wx(s->ndraws, 64);
-                    if (_w285 >= 0) {
-                        s->draw_lo[_w285] = 0;
+                    int32_t _w289 = _wx(s->ndraws, 64);
+                    if (_w289 >= 0) {
+                        s->draw_lo[_w289] = 0;
                     }
-                    int32_t _w286 = _wx(s->ndraws, 64);
-                    if (_w286 >= 0) {
-                        s->draw_hi[_w286] = 2;
+                    int32_t _w290 = _wx(s->ndraws, 64);
+                    if (_w290 >= 0) {
+                        s->draw_hi[_w290] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_396 = rand__v_394;
-                    resolve_forced__first_393 = rand__result_396;
+                    rand__result_402 = rand__v_400;
+                    resolve_forced__first_393 = rand__result_402;
                 }
             }
-            for (int32_t resolve_forced__k_397 = 0, _end287 = 2; resolve_forced__k_397 < _end287; resolve_forced__k_397++) {
-                resolve_forced__p_398 = ((resolve_forced__k_397 == 0) ? resolve_forced__first_393 : _wsub(1, resolve_forced__first_393));
-                if (s->need[_ix(resolve_forced__p_398, 2)]) {
-                    send_in__p_399 = resolve_forced__p_398;
-                    send_in__s_400 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_398, 2)])), 4);
-                    send_in__old_401 = s->active[_ix(send_in__p_399, 2)];
-                    if ((s->hp[_ix(send_in__p_399, 2) * 6 + _ix(send_in__old_401, 6)] > 0)) {
-                        int32_t _w288 = _wx(send_in__p_399, 2);
-                        int32_t _w289 = _wx(send_in__old_401, 6);
-                        if (_w288 >= 0 && _w289 >= 0) {
-                            s->speed[_w288 * 6 + _w289] = s->stats[_ix(send_in__p_399, 2) * 24 + _ix(send_in__old_401, 6) * 4 + 3];
+            for (int32_t resolve_forced__k_403 = 0, _end291 = 2; resolve_forced__k_403 < _end291; resolve_forced__k_403++) {
+                resolve_forced__p_404 = ((resolve_forced__k_403 == 0) ? resolve_forced__first_393 : _wsub(1, resolve_forced__first_393));
+                if (s->need[_ix(resolve_forced__p_404, 2)]) {
+                    send_in__p_405 = resolve_forced__p_404;
+                    send_in__s_406 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_404, 2)])), 4);
+                    send_in__old_407 = s->active[_ix(send_in__p_405, 2)];
+                    if ((s->hp[_ix(send_in__p_405, 2) * 6 + _ix(send_in__old_407, 6)] > 0)) {
+                        int32_t _w292 = _wx(send_in__p_405, 2);
+                        int32_t _w293 = _wx(send_in__old_407, 6);
+                        if (_w292 >= 0 && _w293 >= 0) {
+                            s->speed[_w292 * 6 + _w293] = s->stats[_ix(send_in__p_405, 2) * 24 + _ix(send_in__old_407, 6) * 4 + 3];
                         }
                     }
-                    if ((s->mimic_slot[_ix(send_in__p_399, 2)] >= 0)) {
-                        int32_t _w290 = _wx(send_in__p_399, 2);
-                        int32_t _w291 = _wx(send_in__old_401, 6);
-                        int32_t _w292 = _wx(s->mimic_slot[_ix(send_in__p_399, 2)], 4);
-                        if (_w290 >= 0 && _w291 >= 0 && _w292 >= 0) {
-                            s->moves[_w290 * 24 + _w291 * 4 + _w292] = s->mimic_orig[_ix(send_in__p_399, 2)];
+                    if ((s->mimic_slot[_ix(send_in__p_405, 2)] >= 0)) {
+                        int32_t _w294 = _wx(send_in__p_405, 2);
+                        int32_t _w295 = _wx(send_in__old_407, 6);
+                        int32_t _w296 = _wx(s->mimic_slot[_ix(send_in__p_405, 2)], 4);
+                        if (_w294 >= 0 && _w295 >= 0 && _w296 >= 0) {
+                            s->moves[_w294 * 24 + _w295 * 4 + _w296] = s->mimic_orig[_ix(send_in__p_405, 2)];
                         }
-                        int32_t _w293 = _wx(send_in__p_399, 2);
-                        if (_w293 >= 0) {
-                            s->mimic_slot[_w293] = ((int8_t)((-1)));
+                        int32_t _w297 = _wx(send_in__p_405, 2);
+                        if (_w297 >= 0) {
+                            s->mimic_slot[_w297] = ((int8_t)((-1)));
                         }
                     }
-                    int32_t _w294 = _wx(send_in__p_399, 2);
-                    if (_w294 >= 0) {
-                        s->active[_w294] = ((int8_t)(send_in__s_400));
+                    int32_t _w298 = _wx(send_in__p_405, 2);
+                    if (_w298 >= 0) {
+                        s->active[_w298] = ((int8_t)(send_in__s_406));
                     }
-                    int32_t _w295 = _wx(send_in__p_399, 2);
-                    if (_w295 >= 0) {
-                        s->sub_hp[_w295] = ((int16_t)(0));
+                    int32_t _w299 = _wx(send_in__p_405, 2);
+                    if (_w299 >= 0) {
+                        s->sub_hp[_w299] = ((int16_t)(0));
                     }
                     s->last_used[0] = ((int16_t)((-1)));
                     s->last_used[1] = ((int16_t)((-1)));
-                    int32_t _w296 = _wx(send_in__p_399, 2);
-                    if (_w296 >= 0) {
-                        s->recharge[_w296] = false;
-                    }
-                    int32_t _w297 = _wx(send_in__p_399, 2);
-                    if (_w297 >= 0) {
-                        s->charging[_w297] = false;
-                    }
-                    int32_t _w298 = _wx(send_in__p_399, 2);
-                    if (_w298 >= 0) {
-                        s->confused[_w298] = ((int8_t)(0));
-                    }
-                    int32_t _w299 = _wx(send_in__p_399, 2);
-                    if (_w299 >= 0) {
-                        s->flinch[_w299] = false;
-                    }
-                    int32_t _w300 = _wx(send_in__p_399, 2);
+                    int32_t _w300 = _wx(send_in__p_405, 2);
                     if (_w300 >= 0) {
-                        s->reflect[_w300] = false;
+                        s->recharge[_w300] = false;
                     }
-                    int32_t _w301 = _wx(send_in__p_399, 2);
+                    int32_t _w301 = _wx(send_in__p_405, 2);
                     if (_w301 >= 0) {
-                        s->light_screen[_w301] = false;
+                        s->charging[_w301] = false;
                     }
-                    int32_t _w302 = _wx(send_in__p_399, 2);
+                    int32_t _w302 = _wx(send_in__p_405, 2);
                     if (_w302 >= 0) {
-                        s->last_slot[_w302] = ((int8_t)(0));
+                        s->confused[_w302] = ((int8_t)(0));
                     }
-                    int32_t _w303 = _wx(send_in__p_399, 2);
-                    int32_t _w304 = _wx(send_in__s_400, 6);
-                    if (_w303 >= 0 && _w304 >= 0) {
-                        s->seen[_w303 * 6 + _w304] = s->species[_ix(send_in__p_399, 2) * 6 + _ix(send_in__s_400, 6)];
+                    int32_t _w303 = _wx(send_in__p_405, 2);
+                    if (_w303 >= 0) {
+                        s->flinch[_w303] = false;
                     }
-                    for (int32_t send_in__k_402 = 0, _end305 = 6; send_in__k_402 < _end305; send_in__k_402++) {
-                        int32_t _w306 = _wx(send_in__p_399, 2);
-                        if (_w306 >= 0) {
-                            s->boosts[_w306 * 6 + send_in__k_402] = ((int8_t)(0));
-                        }
+                    int32_t _w304 = _wx(send_in__p_405, 2);
+                    if (_w304 >= 0) {
+                        s->reflect[_w304] = false;
                     }
-                    for (int32_t send_in__k_403 = 0, _end307 = 4; send_in__k_403 < _end307; send_in__k_403++) {
-                        int32_t _w308 = _wx(send_in__p_399, 2);
-                        if (_w308 >= 0) {
-                            s->mod[_w308 * 4 + send_in__k_403] = s->stats[_ix(send_in__p_399, 2) * 24 + _ix(send_in__s_400, 6) * 4 + send_in__k_403];
-                        }
+                    int32_t _w305 = _wx(send_in__p_405, 2);
+                    if (_w305 >= 0) {
+                        s->light_screen[_w305] = false;
                     }
-                    if ((s->status[_ix(send_in__p_399, 2) * 6 + _ix(send_in__s_400, 6)] == 3)) {
-                        int32_t _w309 = _wx(send_in__p_399, 2);
-                        if (_w309 >= 0) {
-                            s->mod[_w309 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_399, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                        }
+                    int32_t _w306 = _wx(send_in__p_405, 2);
+                    if (_w306 >= 0) {
+                        s->last_slot[_w306] = ((int8_t)(0));
                     }
-                    if ((s->status[_ix(send_in__p_399, 2) * 6 + _ix(send_in__s_400, 6)] == 1)) {
-                        int32_t _w310 = _wx(send_in__p_399, 2);
+                    int32_t _w307 = _wx(send_in__p_405, 2);
+                    int32_t _w308 = _wx(send_in__s_406, 6);
+                    if (_w307 >= 0 && _w308 >= 0) {
+                        s->seen[_w307 * 6 + _w308] = s->species[_ix(send_in__p_405, 2) * 6 + _ix(send_in__s_406, 6)];
+                    }
+                    for (int32_t send_in__k_408 = 0, _end309 = 6; send_in__k_408 < _end309; send_in__k_408++) {
+                        int32_t _w310 = _wx(send_in__p_405, 2);
                         if (_w310 >= 0) {
-                            s->mod[_w310 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_399, 2) * 4], 2))), ((int16_t)(1)))));
+                            s->boosts[_w310 * 6 + send_in__k_408] = ((int8_t)(0));
                         }
                     }
-                    int32_t _w311 = _wx(send_in__p_399, 2);
-                    int32_t _w312 = _wx(send_in__s_400, 6);
-                    if (_w311 >= 0 && _w312 >= 0) {
-                        s->speed[_w311 * 6 + _w312] = s->mod[_ix(send_in__p_399, 2) * 4 + 3];
+                    for (int32_t send_in__k_409 = 0, _end311 = 4; send_in__k_409 < _end311; send_in__k_409++) {
+                        int32_t _w312 = _wx(send_in__p_405, 2);
+                        if (_w312 >= 0) {
+                            s->mod[_w312 * 4 + send_in__k_409] = s->stats[_ix(send_in__p_405, 2) * 24 + _ix(send_in__s_406, 6) * 4 + send_in__k_409];
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_405, 2) * 6 + _ix(send_in__s_406, 6)] == 3)) {
+                        int32_t _w313 = _wx(send_in__p_405, 2);
+                        if (_w313 >= 0) {
+                            s->mod[_w313 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_405, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_405, 2) * 6 + _ix(send_in__s_406, 6)] == 1)) {
+                        int32_t _w314 = _wx(send_in__p_405, 2);
+                        if (_w314 >= 0) {
+                            s->mod[_w314 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_405, 2) * 4], 2))), ((int16_t)(1)))));
+                        }
+                    }
+                    int32_t _w315 = _wx(send_in__p_405, 2);
+                    int32_t _w316 = _wx(send_in__s_406, 6);
+                    if (_w315 >= 0 && _w316 >= 0) {
+                        s->speed[_w315 * 6 + _w316] = s->mod[_ix(send_in__p_405, 2) * 4 + 3];
                     }
                 }
             }
             if ((s->need[0] && s->need[1])) {
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_404 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                    log_draw__v_405 = rand__v_404;
-                    int32_t _w313 = _wx(s->ndraws, 64);
-                    if (_w313 >= 0) {
-                        s->draws[_w313] = log_draw__v_405;
-                    }
-                    int32_t _w314 = _wx(s->ndraws, 64);
-                    if (_w314 >= 0) {
-                        s->draw_lo[_w314] = 0;
-                    }
-                    int32_t _w315 = _wx(s->ndraws, 64);
-                    if (_w315 >= 0) {
-                        s->draw_hi[_w315] = 2;
-                    }
-                    s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_406 = rand__v_404;
-                    tie_draw__v_407 = rand__result_406;
-                }
-                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_408 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                    log_draw__v_409 = rand__v_408;
-                    int32_t _w316 = _wx(s->ndraws, 64);
-                    if (_w316 >= 0) {
-                        s->draws[_w316] = log_draw__v_409;
-                    }
+                    rand__v_410 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    log_draw__v_411 = rand__v_410;
                     int32_t _w317 = _wx(s->ndraws, 64);
                     if (_w317 >= 0) {
-                        s->draw_lo[_w317] = 0;
+                        s->draws[_w317] = log_draw__v_411;
                     }
                     int32_t _w318 = _wx(s->ndraws, 64);
                     if (_w318 >= 0) {
-                        s->draw_hi[_w318] = 2;
+                        s->draw_lo[_w318] = 0;
+                    }
+                    int32_t _w319 = _wx(s->ndraws, 64);
+                    if (_w319 >= 0) {
+                        s->draw_hi[_w319] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_410 = rand__v_408;
-                    tie_draw__v_411 = rand__result_410;
+                    rand__result_412 = rand__v_410;
+                    tie_draw__v_413 = rand__result_412;
+                }
+                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                    rand__v_414 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    log_draw__v_415 = rand__v_414;
+                    int32_t _w320 = _wx(s->ndraws, 64);
+                    if (_w320 >= 0) {
+                        s->draws[_w320] = log_draw__v_415;
+                    }
+                    int32_t _w321 = _wx(s->ndraws, 64);
+                    if (_w321 >= 0) {
+                        s->draw_lo[_w321] = 0;
+                    }
+                    int32_t _w322 = _wx(s->ndraws, 64);
+                    if (_w322 >= 0) {
+                        s->draw_hi[_w322] = 2;
+                    }
+                    s->ndraws = _wadd(s->ndraws, 1);
+                    rand__result_416 = rand__v_414;
+                    tie_draw__v_417 = rand__result_416;
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_412 = _wadd(0, _roll(random_word_at(key, 7), 2));
-                log_draw__v_413 = rand__v_412;
-                int32_t _w319 = _wx(s->ndraws, 64);
-                if (_w319 >= 0) {
-                    s->draws[_w319] = log_draw__v_413;
-                }
-                int32_t _w320 = _wx(s->ndraws, 64);
-                if (_w320 >= 0) {
-                    s->draw_lo[_w320] = 0;
-                }
-                int32_t _w321 = _wx(s->ndraws, 64);
-                if (_w321 >= 0) {
-                    s->draw_hi[_w321] = 2;
-                }
-                s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_414 = rand__v_412;
-                tie_draw__v_415 = rand__result_414;
-            }
-            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_416 = _wadd(0, _roll(random_word_at(key, 8), 2));
-                log_draw__v_417 = rand__v_416;
-                int32_t _w322 = _wx(s->ndraws, 64);
-                if (_w322 >= 0) {
-                    s->draws[_w322] = log_draw__v_417;
-                }
+                rand__v_418 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                log_draw__v_419 = rand__v_418;
                 int32_t _w323 = _wx(s->ndraws, 64);
                 if (_w323 >= 0) {
-                    s->draw_lo[_w323] = 0;
+                    s->draws[_w323] = log_draw__v_419;
                 }
                 int32_t _w324 = _wx(s->ndraws, 64);
                 if (_w324 >= 0) {
-                    s->draw_hi[_w324] = 2;
+                    s->draw_lo[_w324] = 0;
+                }
+                int32_t _w325 = _wx(s->ndraws, 64);
+                if (_w325 >= 0) {
+                    s->draw_hi[_w325] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_418 = rand__v_416;
-                tie_draw__v_419 = rand__result_418;
+                rand__result_420 = rand__v_418;
+                tie_draw__v_421 = rand__result_420;
+            }
+            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                rand__v_422 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                log_draw__v_423 = rand__v_422;
+                int32_t _w326 = _wx(s->ndraws, 64);
+                if (_w326 >= 0) {
+                    s->draws[_w326] = log_draw__v_423;
+                }
+                int32_t _w327 = _wx(s->ndraws, 64);
+                if (_w327 >= 0) {
+                    s->draw_lo[_w327] = 0;
+                }
+                int32_t _w328 = _wx(s->ndraws, 64);
+                if (_w328 >= 0) {
+                    s->draw_hi[_w328] = 2;
+                }
+                s->ndraws = _wadd(s->ndraws, 1);
+                rand__result_424 = rand__v_422;
+                tie_draw__v_425 = rand__result_424;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -2502,366 +2506,368 @@ static void effect_move(State *s, int32_t m, Key key)
 
 static void effect_switch(State *s, int32_t slot, Key key)
 {
-    int32_t submit__act_424 = 0;
-    int32_t submit__p_425 = 0;
-    int32_t commit_choices__act_427 = 0;
-    int8_t commit_choices__a_428 = 0;
-    int32_t goes_first__a0_436 = 0;
-    int32_t goes_first__a1_437 = 0;
-    int32_t goes_first__o0_438 = 0;
-    int32_t goes_first__o1_439 = 0;
-    int32_t goes_first__pr0_442 = 0;
-    int32_t goes_first__pr1_445 = 0;
-    int32_t goes_first__k0_446 = 0;
-    int32_t goes_first__k1_447 = 0;
-    int32_t goes_first__first_448 = 0;
-    int16_t goes_first__s0_449 = 0;
-    int16_t goes_first__s1_450 = 0;
-    int32_t rand__v_451 = 0;
-    int32_t log_draw__v_452 = 0;
-    int32_t rand__result_453 = 0;
-    int32_t goes_first__result_454 = 0;
-    int32_t resolve_turn__first_455 = 0;
-    int32_t rand__v_456 = 0;
-    int32_t log_draw__v_457 = 0;
-    int32_t rand__result_458 = 0;
-    int32_t tie_draw__v_459 = 0;
-    int32_t rand__v_460 = 0;
-    int32_t log_draw__v_461 = 0;
-    int32_t rand__result_462 = 0;
-    int32_t tie_draw__v_463 = 0;
-    bool resolve_turn__over_464 = 0;
-    int32_t resolve_turn__p_466 = 0;
-    int32_t resolve_turn__act_467 = 0;
-    int32_t send_in__p_468 = 0;
-    int32_t send_in__s_469 = 0;
-    int8_t send_in__old_470 = 0;
-    int32_t rand__v_473 = 0;
-    int32_t log_draw__v_474 = 0;
-    int32_t rand__result_475 = 0;
-    int32_t tie_draw__v_476 = 0;
-    int32_t switch_in_damage__p_477 = 0;
-    int8_t switch_in_damage__a_478 = 0;
-    int32_t after_faint__left0_481 = 0;
-    int32_t after_faint__left1_483 = 0;
-    int32_t rand__v_484 = 0;
-    int32_t log_draw__v_485 = 0;
-    int32_t rand__result_486 = 0;
-    int32_t tie_draw__v_487 = 0;
-    int32_t use_move__p_490 = 0;
-    int32_t use_move__m_491 = 0;
-    int32_t use_move__q_492 = 0;
-    int8_t use_move__a_493 = 0;
-    int8_t use_move__d_494 = 0;
-    int8_t use_move__st_495 = 0;
-    bool use_move__can_496 = 0;
-    int32_t chance__v_497 = 0;
-    int32_t log_draw__v_498 = 0;
-    bool chance__result_499 = 0;
-    bool use_move__acts_500 = 0;
-    int32_t confusion_hit__p_501 = 0;
-    int8_t confusion_hit__a_502 = 0;
-    int32_t confusion_hit__dmg_503 = 0;
-    int32_t self_damage__p_504 = 0;
-    int32_t self_damage__dmg_505 = 0;
-    int32_t self_damage__q_506 = 0;
-    int8_t self_damage__a_507 = 0;
-    int32_t chance__v_508 = 0;
-    int32_t log_draw__v_509 = 0;
-    bool chance__result_510 = 0;
-    bool use_move__full_511 = 0;
-    bool use_move__again_512 = 0;
-    int32_t use_move__slot_513 = 0;
-    int32_t use_move__mv_514 = 0;
-    int32_t mirror_move__p_515 = 0;
-    int32_t mirror_move__m_516 = 0;
-    int8_t mirror_move__a_517 = 0;
-    int32_t mirror_move__copied_518 = 0;
-    int32_t mirror_move__result_519 = 0;
-    int32_t use_move_hit__p_520 = 0;
-    int32_t use_move_hit__m_521 = 0;
-    int32_t use_move_hit__mv_522 = 0;
-    int32_t use_move_hit__q_523 = 0;
-    int8_t use_move_hit__a_524 = 0;
-    int8_t use_move_hit__d_525 = 0;
-    int16_t use_move_hit__sd_526 = 0;
-    bool use_move_hit__immune_533 = 0;
-    int16_t use_move_hit__kind_534 = 0;
-    bool use_move_hit__broke_535 = 0;
-    bool use_move_hit__hit_537 = 0;
-    bool use_move_hit__sure_538 = 0;
-    int32_t use_move_hit__acc_539 = 0;
-    int32_t chance__num_540 = 0;
-    int32_t chance__v_541 = 0;
-    int32_t log_draw__v_542 = 0;
-    bool chance__result_543 = 0;
-    bool use_move_hit__foe_move_544 = 0;
-    bool use_move_hit__stages_545 = 0;
-    bool use_move_hit__blocked_546 = 0;
-    int32_t set_status__q_547 = 0;
-    int16_t set_status__st_548 = 0;
-    int8_t set_status__d_549 = 0;
-    int16_t set_status__sd_550 = 0;
-    bool set_status__poison_551 = 0;
-    bool set_status__blocked_552 = 0;
-    int32_t rand__v_553 = 0;
-    int32_t log_draw__v_554 = 0;
-    int32_t rand__result_555 = 0;
-    int32_t use_move_hit__tgt_556 = 0;
-    int32_t apply_boosts__q_557 = 0;
-    int32_t apply_boosts__f_558 = 0;
-    int8_t apply_boosts__da_559 = 0;
-    int8_t apply_boosts__dd_560 = 0;
-    int8_t apply_boosts__ds_561 = 0;
-    int8_t apply_boosts__dsp_562 = 0;
-    int8_t apply_boosts__dacc_563 = 0;
-    int8_t apply_boosts__deva_564 = 0;
-    int8_t apply_boosts__deltas_565[6] = {0};
-    bool apply_boosts__any_ok_566 = 0;
-    int32_t boost_stat__q_568 = 0;
-    int32_t boost_stat__k_569 = 0;
-    int8_t boost_stat__delta_570 = 0;
-    int8_t boost_stat__a_571 = 0;
-    int32_t boost_stat__b_572 = 0;
-    int32_t boost_stat__nb_573 = 0;
-    bool boost_stat__ok_574 = 0;
-    int32_t boost_stat__m_575 = 0;
-    bool boost_stat__result_576 = 0;
-    bool apply_boosts__ok_577 = 0;
-    int32_t heal_self__p_578 = 0;
-    bool heal_self__rest_579 = 0;
-    int8_t heal_self__a_580 = 0;
-    int32_t heal_self__h_581 = 0;
-    int32_t heal_self__mh_582 = 0;
-    bool heal_self__fails_583 = 0;
-    int32_t rand__v_584 = 0;
-    int32_t log_draw__v_585 = 0;
-    int32_t rand__result_586 = 0;
-    int32_t heal_self__v_587 = 0;
-    int32_t confuse__q_588 = 0;
-    int32_t rand__v_589 = 0;
-    int32_t log_draw__v_590 = 0;
-    int32_t rand__result_591 = 0;
-    int32_t make_substitute__p_592 = 0;
-    int8_t make_substitute__a_593 = 0;
-    int32_t self_damage__p_594 = 0;
-    int32_t self_damage__q_595 = 0;
-    int8_t self_damage__a_596 = 0;
-    int32_t use_move_hit__nhits_597 = 0;
-    int32_t use_move_hit__pick_598 = 0;
-    int32_t use_move_hit__ns_600 = 0;
-    int32_t rand__hi_601 = 0;
-    int32_t rand__v_602 = 0;
-    int32_t log_draw__v_603 = 0;
-    int32_t log_draw__hi_604 = 0;
-    int32_t rand__result_605 = 0;
-    int32_t mimic__p_606 = 0;
-    int32_t mimic__k_607 = 0;
-    int32_t mimic__q_608 = 0;
-    int8_t mimic__a_609 = 0;
-    int8_t mimic__d_610 = 0;
-    int32_t mimic__sl_611 = 0;
-    int32_t move_damage__p_612 = 0;
-    int32_t move_damage__mv_613 = 0;
-    int32_t move_damage__q_614 = 0;
-    int16_t move_damage__kind_615 = 0;
-    int32_t move_damage__dmg_616 = 0;
-    int32_t move_damage__u_617 = 0;
-    bool move_damage__ok_618 = 0;
-    int32_t damage_of__p_619 = 0;
-    int32_t damage_of__mv_620 = 0;
-    int32_t damage_of__q_621 = 0;
-    int8_t damage_of__a_622 = 0;
-    int8_t damage_of__d_623 = 0;
-    int16_t damage_of__sa_624 = 0;
-    int16_t damage_of__sd_625 = 0;
-    int16_t damage_of__c_626 = 0;
-    int16_t chance__num_627 = 0;
-    int32_t chance__v_628 = 0;
-    int32_t log_draw__v_629 = 0;
-    bool chance__result_630 = 0;
-    bool damage_of__crit_631 = 0;
-    bool damage_of__special_632 = 0;
-    int32_t damage_of__si_633 = 0;
-    int32_t damage_of__di_634 = 0;
-    int32_t damage_of__at_635 = 0;
-    int32_t damage_of__df_636 = 0;
-    int32_t damage_of__lvl_637 = 0;
-    int32_t damage_of__dmg_638 = 0;
-    int16_t damage_of__mt_639 = 0;
-    int16_t damage_of__e1_643 = 0;
-    int16_t damage_of__e2_647 = 0;
-    int32_t rand__v_648 = 0;
-    int32_t log_draw__v_649 = 0;
-    int32_t rand__result_650 = 0;
-    int32_t damage_of__r_651 = 0;
-    int32_t damage_of__result_652 = 0;
-    int32_t move_damage__result_653 = 0;
-    int32_t use_move_hit__first_654 = 0;
-    int32_t use_move_hit__dmg_655 = 0;
-    bool use_move_hit__behind_656 = 0;
-    int32_t hit_substitute__p_657 = 0;
-    int32_t hit_substitute__mv_658 = 0;
-    int32_t hit_substitute__first_659 = 0;
-    int32_t hit_substitute__nhits_660 = 0;
-    int32_t hit_substitute__q_661 = 0;
-    int8_t hit_substitute__a_662 = 0;
-    bool hit_substitute__broke_663 = 0;
-    int32_t hit_substitute__rec_665 = 0;
-    int32_t hit_substitute__gain_666 = 0;
-    bool hit_substitute__result_667 = 0;
-    int32_t use_move_hit__rec_669 = 0;
-    int32_t use_move_hit__gain_670 = 0;
-    int16_t use_move_hit__sec_671 = 0;
-    bool use_move_hit__same_type_675 = 0;
-    int32_t chance__num_676 = 0;
-    int32_t chance__v_677 = 0;
-    int32_t log_draw__v_678 = 0;
-    bool chance__result_679 = 0;
-    bool use_move_hit__lands_680 = 0;
-    int32_t set_status__q_681 = 0;
-    int16_t set_status__st_682 = 0;
-    int8_t set_status__d_683 = 0;
-    int16_t set_status__sd_684 = 0;
-    bool set_status__poison_685 = 0;
-    bool set_status__blocked_686 = 0;
-    int32_t rand__v_687 = 0;
-    int32_t log_draw__v_688 = 0;
-    int32_t rand__result_689 = 0;
-    int8_t use_move_hit__sb_690[6] = {0};
-    int32_t chance__num_692 = 0;
-    int32_t chance__v_693 = 0;
+    int32_t submit__act_430 = 0;
+    int32_t submit__p_431 = 0;
+    int32_t commit_choices__act_433 = 0;
+    int8_t commit_choices__a_434 = 0;
+    int32_t goes_first__a0_442 = 0;
+    int32_t goes_first__a1_443 = 0;
+    int32_t goes_first__o0_444 = 0;
+    int32_t goes_first__o1_445 = 0;
+    int32_t goes_first__pr0_448 = 0;
+    int32_t goes_first__pr1_451 = 0;
+    int32_t goes_first__k0_452 = 0;
+    int32_t goes_first__k1_453 = 0;
+    int32_t goes_first__first_454 = 0;
+    int16_t goes_first__s0_455 = 0;
+    int16_t goes_first__s1_456 = 0;
+    int32_t rand__v_457 = 0;
+    int32_t log_draw__v_458 = 0;
+    int32_t rand__result_459 = 0;
+    int32_t goes_first__result_460 = 0;
+    int32_t resolve_turn__first_461 = 0;
+    int32_t rand__v_462 = 0;
+    int32_t log_draw__v_463 = 0;
+    int32_t rand__result_464 = 0;
+    int32_t tie_draw__v_465 = 0;
+    int32_t rand__v_466 = 0;
+    int32_t log_draw__v_467 = 0;
+    int32_t rand__result_468 = 0;
+    int32_t tie_draw__v_469 = 0;
+    bool resolve_turn__over_470 = 0;
+    int32_t resolve_turn__p_472 = 0;
+    int32_t resolve_turn__act_473 = 0;
+    int32_t send_in__p_474 = 0;
+    int32_t send_in__s_475 = 0;
+    int8_t send_in__old_476 = 0;
+    int32_t rand__v_479 = 0;
+    int32_t log_draw__v_480 = 0;
+    int32_t rand__result_481 = 0;
+    int32_t tie_draw__v_482 = 0;
+    int32_t switch_in_damage__p_483 = 0;
+    int8_t switch_in_damage__a_484 = 0;
+    int32_t after_faint__left0_487 = 0;
+    int32_t after_faint__left1_489 = 0;
+    int32_t rand__v_490 = 0;
+    int32_t log_draw__v_491 = 0;
+    int32_t rand__result_492 = 0;
+    int32_t tie_draw__v_493 = 0;
+    int32_t use_move__p_496 = 0;
+    int32_t use_move__m_497 = 0;
+    int32_t use_move__q_498 = 0;
+    int8_t use_move__a_499 = 0;
+    int8_t use_move__d_500 = 0;
+    int8_t use_move__st_501 = 0;
+    bool use_move__can_502 = 0;
+    int32_t chance__v_503 = 0;
+    int32_t log_draw__v_504 = 0;
+    bool chance__result_505 = 0;
+    bool use_move__acts_506 = 0;
+    int32_t confusion_hit__p_507 = 0;
+    int8_t confusion_hit__a_508 = 0;
+    int32_t confusion_hit__dmg_509 = 0;
+    int32_t self_damage__p_510 = 0;
+    int32_t self_damage__dmg_511 = 0;
+    int32_t self_damage__q_512 = 0;
+    int8_t self_damage__a_513 = 0;
+    int32_t chance__v_514 = 0;
+    int32_t log_draw__v_515 = 0;
+    bool chance__result_516 = 0;
+    bool use_move__full_517 = 0;
+    bool use_move__again_518 = 0;
+    int32_t use_move__slot_519 = 0;
+    int32_t use_move__mv_520 = 0;
+    int32_t mirror_move__p_521 = 0;
+    int32_t mirror_move__m_522 = 0;
+    int8_t mirror_move__a_523 = 0;
+    int32_t mirror_move__copied_524 = 0;
+    int32_t mirror_move__result_525 = 0;
+    int32_t use_move_hit__p_526 = 0;
+    int32_t use_move_hit__m_527 = 0;
+    int32_t use_move_hit__mv_528 = 0;
+    int32_t use_move_hit__q_529 = 0;
+    int8_t use_move_hit__a_530 = 0;
+    int8_t use_move_hit__d_531 = 0;
+    int16_t use_move_hit__sd_532 = 0;
+    bool use_move_hit__immune_539 = 0;
+    int16_t use_move_hit__kind_540 = 0;
+    bool use_move_hit__broke_541 = 0;
+    bool use_move_hit__hit_543 = 0;
+    bool use_move_hit__sure_544 = 0;
+    int32_t use_move_hit__acc_545 = 0;
+    int32_t chance__num_546 = 0;
+    int32_t chance__v_547 = 0;
+    int32_t log_draw__v_548 = 0;
+    bool chance__result_549 = 0;
+    bool use_move_hit__foe_move_550 = 0;
+    bool use_move_hit__stages_551 = 0;
+    bool use_move_hit__blocked_552 = 0;
+    int32_t set_status__q_553 = 0;
+    int16_t set_status__st_554 = 0;
+    int8_t set_status__d_555 = 0;
+    int16_t set_status__sd_556 = 0;
+    bool set_status__poison_557 = 0;
+    bool set_status__blocked_558 = 0;
+    int32_t rand__v_559 = 0;
+    int32_t log_draw__v_560 = 0;
+    int32_t rand__result_561 = 0;
+    int32_t use_move_hit__tgt_562 = 0;
+    int32_t apply_boosts__q_563 = 0;
+    int32_t apply_boosts__f_564 = 0;
+    int8_t apply_boosts__da_565 = 0;
+    int8_t apply_boosts__dd_566 = 0;
+    int8_t apply_boosts__ds_567 = 0;
+    int8_t apply_boosts__dsp_568 = 0;
+    int8_t apply_boosts__dacc_569 = 0;
+    int8_t apply_boosts__deva_570 = 0;
+    int8_t apply_boosts__deltas_571[6] = {0};
+    bool apply_boosts__any_ok_572 = 0;
+    int32_t boost_stat__q_574 = 0;
+    int32_t boost_stat__k_575 = 0;
+    int8_t boost_stat__delta_576 = 0;
+    int8_t boost_stat__a_577 = 0;
+    int32_t boost_stat__b_578 = 0;
+    int32_t boost_stat__nb_579 = 0;
+    bool boost_stat__ok_580 = 0;
+    int32_t boost_stat__m_581 = 0;
+    bool boost_stat__result_582 = 0;
+    bool apply_boosts__ok_583 = 0;
+    int32_t heal_self__p_584 = 0;
+    bool heal_self__rest_585 = 0;
+    int8_t heal_self__a_586 = 0;
+    int32_t heal_self__h_587 = 0;
+    int32_t heal_self__mh_588 = 0;
+    bool heal_self__fails_589 = 0;
+    int32_t rand__v_590 = 0;
+    int32_t log_draw__v_591 = 0;
+    int32_t rand__result_592 = 0;
+    int32_t heal_self__v_593 = 0;
+    int32_t confuse__q_594 = 0;
+    int32_t rand__v_595 = 0;
+    int32_t log_draw__v_596 = 0;
+    int32_t rand__result_597 = 0;
+    int32_t make_substitute__p_598 = 0;
+    int8_t make_substitute__a_599 = 0;
+    int32_t self_damage__p_600 = 0;
+    int32_t self_damage__q_601 = 0;
+    int8_t self_damage__a_602 = 0;
+    int32_t use_move_hit__nhits_603 = 0;
+    int32_t use_move_hit__pick_604 = 0;
+    int32_t use_move_hit__ns_606 = 0;
+    int32_t rand__hi_607 = 0;
+    int32_t rand__v_608 = 0;
+    int32_t log_draw__v_609 = 0;
+    int32_t log_draw__hi_610 = 0;
+    int32_t rand__result_611 = 0;
+    int32_t mimic__p_612 = 0;
+    int32_t mimic__k_613 = 0;
+    int32_t mimic__q_614 = 0;
+    int8_t mimic__a_615 = 0;
+    int8_t mimic__d_616 = 0;
+    int32_t mimic__sl_617 = 0;
+    int32_t move_damage__p_618 = 0;
+    int32_t move_damage__mv_619 = 0;
+    int32_t move_damage__q_620 = 0;
+    int16_t move_damage__kind_621 = 0;
+    int32_t move_damage__dmg_622 = 0;
+    int32_t move_damage__u_623 = 0;
+    bool move_damage__ok_624 = 0;
+    int32_t damage_of__p_625 = 0;
+    int32_t damage_of__mv_626 = 0;
+    int32_t damage_of__q_627 = 0;
+    int8_t damage_of__a_628 = 0;
+    int8_t damage_of__d_629 = 0;
+    int16_t damage_of__sa_630 = 0;
+    int16_t damage_of__sd_631 = 0;
+    int16_t damage_of__c_632 = 0;
+    int16_t chance__num_633 = 0;
+    int32_t chance__v_634 = 0;
+    int32_t log_draw__v_635 = 0;
+    bool chance__result_636 = 0;
+    bool damage_of__crit_637 = 0;
+    bool damage_of__special_638 = 0;
+    int32_t damage_of__si_639 = 0;
+    int32_t damage_of__di_640 = 0;
+    int32_t damage_of__at_641 = 0;
+    int32_t damage_of__df_642 = 0;
+    int32_t damage_of__lvl_643 = 0;
+    int32_t damage_of__dmg_644 = 0;
+    int16_t damage_of__mt_645 = 0;
+    int16_t damage_of__e1_649 = 0;
+    int16_t damage_of__e2_653 = 0;
+    int32_t rand__v_654 = 0;
+    int32_t log_draw__v_655 = 0;
+    int32_t rand__result_656 = 0;
+    int32_t damage_of__r_657 = 0;
+    int32_t damage_of__result_658 = 0;
+    int32_t move_damage__result_659 = 0;
+    int32_t use_move_hit__first_660 = 0;
+    int32_t use_move_hit__dmg_661 = 0;
+    bool use_move_hit__behind_662 = 0;
+    int32_t hit_substitute__p_663 = 0;
+    int32_t hit_substitute__mv_664 = 0;
+    int32_t hit_substitute__first_665 = 0;
+    int32_t hit_substitute__nhits_666 = 0;
+    int32_t hit_substitute__q_667 = 0;
+    int8_t hit_substitute__a_668 = 0;
+    bool hit_substitute__broke_669 = 0;
+    int32_t hit_substitute__rec_671 = 0;
+    int32_t hit_substitute__gain_672 = 0;
+    bool hit_substitute__result_673 = 0;
+    int32_t use_move_hit__rec_675 = 0;
+    int32_t use_move_hit__gain_676 = 0;
+    int16_t use_move_hit__sec_677 = 0;
+    bool use_move_hit__same_type_681 = 0;
+    int32_t chance__num_682 = 0;
+    int32_t chance__v_683 = 0;
+    int32_t log_draw__v_684 = 0;
+    bool chance__result_685 = 0;
+    bool use_move_hit__lands_686 = 0;
+    int32_t set_status__q_687 = 0;
+    int16_t set_status__st_688 = 0;
+    int8_t set_status__d_689 = 0;
+    int16_t set_status__sd_690 = 0;
+    bool set_status__poison_691 = 0;
+    bool set_status__blocked_692 = 0;
+    int32_t rand__v_693 = 0;
     int32_t log_draw__v_694 = 0;
-    bool chance__result_695 = 0;
-    bool use_move_hit__drop_696 = 0;
-    int32_t apply_boosts__q_697 = 0;
-    int32_t apply_boosts__f_698 = 0;
-    int8_t apply_boosts__da_699 = 0;
-    int8_t apply_boosts__dd_700 = 0;
-    int8_t apply_boosts__ds_701 = 0;
-    int8_t apply_boosts__dsp_702 = 0;
-    int8_t apply_boosts__dacc_703 = 0;
-    int8_t apply_boosts__deva_704 = 0;
-    int8_t apply_boosts__deltas_705[6] = {0};
-    bool apply_boosts__any_ok_706 = 0;
-    int32_t boost_stat__q_708 = 0;
-    int32_t boost_stat__k_709 = 0;
-    int8_t boost_stat__delta_710 = 0;
-    int8_t boost_stat__a_711 = 0;
-    int32_t boost_stat__b_712 = 0;
-    int32_t boost_stat__nb_713 = 0;
-    bool boost_stat__ok_714 = 0;
-    int32_t boost_stat__m_715 = 0;
-    bool boost_stat__result_716 = 0;
-    bool apply_boosts__ok_717 = 0;
-    int16_t use_move_hit__sv_718 = 0;
-    bool use_move_hit__through_719 = 0;
-    int32_t use_move_hit__vc_720 = 0;
-    int32_t chance__num_721 = 0;
-    int32_t chance__v_722 = 0;
-    int32_t log_draw__v_723 = 0;
-    bool chance__result_724 = 0;
-    bool use_move_hit__lands_725 = 0;
-    int32_t confuse__q_726 = 0;
-    int32_t rand__v_727 = 0;
-    int32_t log_draw__v_728 = 0;
-    int32_t rand__result_729 = 0;
-    int32_t self_damage__p_730 = 0;
-    int32_t self_damage__q_731 = 0;
-    int8_t self_damage__a_732 = 0;
-    int32_t after_faint__left0_734 = 0;
-    int32_t after_faint__left1_736 = 0;
-    int32_t rand__v_737 = 0;
-    int32_t log_draw__v_738 = 0;
-    int32_t rand__result_739 = 0;
-    int32_t tie_draw__v_740 = 0;
-    int32_t rand__v_742 = 0;
-    int32_t log_draw__v_743 = 0;
-    int32_t rand__result_744 = 0;
-    int32_t tie_draw__v_745 = 0;
-    int32_t resolve_forced__first_747 = 0;
+    int32_t rand__result_695 = 0;
+    int8_t use_move_hit__sb_696[6] = {0};
+    int32_t chance__num_698 = 0;
+    int32_t chance__v_699 = 0;
+    int32_t log_draw__v_700 = 0;
+    bool chance__result_701 = 0;
+    bool use_move_hit__drop_702 = 0;
+    int32_t apply_boosts__q_703 = 0;
+    int32_t apply_boosts__f_704 = 0;
+    int8_t apply_boosts__da_705 = 0;
+    int8_t apply_boosts__dd_706 = 0;
+    int8_t apply_boosts__ds_707 = 0;
+    int8_t apply_boosts__dsp_708 = 0;
+    int8_t apply_boosts__dacc_709 = 0;
+    int8_t apply_boosts__deva_710 = 0;
+    int8_t apply_boosts__deltas_711[6] = {0};
+    bool apply_boosts__any_ok_712 = 0;
+    int32_t boost_stat__q_714 = 0;
+    int32_t boost_stat__k_715 = 0;
+    int8_t boost_stat__delta_716 = 0;
+    int8_t boost_stat__a_717 = 0;
+    int32_t boost_stat__b_718 = 0;
+    int32_t boost_stat__nb_719 = 0;
+    bool boost_stat__ok_720 = 0;
+    int32_t boost_stat__m_721 = 0;
+    bool boost_stat__result_722 = 0;
+    bool apply_boosts__ok_723 = 0;
+    int16_t use_move_hit__sv_724 = 0;
+    bool use_move_hit__through_725 = 0;
+    int32_t use_move_hit__vc_726 = 0;
+    int32_t chance__num_727 = 0;
+    int32_t chance__v_728 = 0;
+    int32_t log_draw__v_729 = 0;
+    bool chance__result_730 = 0;
+    bool use_move_hit__lands_731 = 0;
+    int32_t confuse__q_732 = 0;
+    int32_t rand__v_733 = 0;
+    int32_t log_draw__v_734 = 0;
+    int32_t rand__result_735 = 0;
+    int32_t self_damage__p_736 = 0;
+    int32_t self_damage__q_737 = 0;
+    int8_t self_damage__a_738 = 0;
+    int32_t after_faint__left0_740 = 0;
+    int32_t after_faint__left1_742 = 0;
+    int32_t rand__v_743 = 0;
+    int32_t log_draw__v_744 = 0;
+    int32_t rand__result_745 = 0;
+    int32_t tie_draw__v_746 = 0;
     int32_t rand__v_748 = 0;
     int32_t log_draw__v_749 = 0;
     int32_t rand__result_750 = 0;
-    int32_t resolve_forced__p_752 = 0;
-    int32_t send_in__p_753 = 0;
-    int32_t send_in__s_754 = 0;
-    int8_t send_in__old_755 = 0;
-    int32_t rand__v_758 = 0;
-    int32_t log_draw__v_759 = 0;
-    int32_t rand__result_760 = 0;
-    int32_t tie_draw__v_761 = 0;
-    int32_t rand__v_762 = 0;
-    int32_t log_draw__v_763 = 0;
-    int32_t rand__result_764 = 0;
-    int32_t tie_draw__v_765 = 0;
-    int32_t rand__v_766 = 0;
-    int32_t log_draw__v_767 = 0;
-    int32_t rand__result_768 = 0;
-    int32_t tie_draw__v_769 = 0;
+    int32_t tie_draw__v_751 = 0;
+    int32_t resolve_forced__first_753 = 0;
+    int32_t resolve_forced__s0_756 = 0;
+    int32_t resolve_forced__s1_759 = 0;
+    int32_t rand__v_760 = 0;
+    int32_t log_draw__v_761 = 0;
+    int32_t rand__result_762 = 0;
+    int32_t resolve_forced__p_764 = 0;
+    int32_t send_in__p_765 = 0;
+    int32_t send_in__s_766 = 0;
+    int8_t send_in__old_767 = 0;
     int32_t rand__v_770 = 0;
     int32_t log_draw__v_771 = 0;
     int32_t rand__result_772 = 0;
     int32_t tie_draw__v_773 = 0;
-    submit__act_424 = _wadd(slot, 4);
+    int32_t rand__v_774 = 0;
+    int32_t log_draw__v_775 = 0;
+    int32_t rand__result_776 = 0;
+    int32_t tie_draw__v_777 = 0;
+    int32_t rand__v_778 = 0;
+    int32_t log_draw__v_779 = 0;
+    int32_t rand__result_780 = 0;
+    int32_t tie_draw__v_781 = 0;
+    int32_t rand__v_782 = 0;
+    int32_t log_draw__v_783 = 0;
+    int32_t rand__result_784 = 0;
+    int32_t tie_draw__v_785 = 0;
+    submit__act_430 = _wadd(slot, 4);
     s->ndraws = 0;
-    submit__p_425 = s->current_player;
-    int32_t _w1 = _wx(submit__p_425, 2);
+    submit__p_431 = s->current_player;
+    int32_t _w1 = _wx(submit__p_431, 2);
     if (_w1 >= 0) {
-        s->pending[_w1] = ((int8_t)(submit__act_424));
+        s->pending[_w1] = ((int8_t)(submit__act_430));
     }
-    if (((submit__p_425 == 0) && ((s->phase == 0) || s->need[1]))) {
+    if (((submit__p_431 == 0) && ((s->phase == 0) || s->need[1]))) {
         s->current_player = 1;
     } else {
         if ((s->phase == 0)) {
-            for (int32_t commit_choices__p_426 = 0, _end2 = 2; commit_choices__p_426 < _end2; commit_choices__p_426++) {
-                commit_choices__act_427 = ((int32_t)(s->pending[commit_choices__p_426]));
-                commit_choices__a_428 = s->active[commit_choices__p_426];
-                s->fight[commit_choices__p_426] = false;
-                if (((commit_choices__act_427 < 4) && (!({ int32_t _let3 = commit_choices__p_426; int32_t locked__p_429 = _let3; (s->recharge[_ix(locked__p_429, 2)] || s->charging[_ix(locked__p_429, 2)]); })))) {
-                    if (((s->status[commit_choices__p_426 * 6 + _ix(commit_choices__a_428, 6)] == 2) || (s->status[commit_choices__p_426 * 6 + _ix(commit_choices__a_428, 6)] == 5))) {
-                        s->fight[commit_choices__p_426] = true;
-                    } else if ((!({ int32_t _let4 = commit_choices__p_426; int32_t has_pp__p_430 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_431 = _lo5, _end6 = 4; has_pp__k_431 < _end6; has_pp__k_431++) if (((s->moves[_ix(has_pp__p_430, 2) * 24 + _ix(s->active[_ix(has_pp__p_430, 2)], 6) * 4 + has_pp__k_431] >= 0) && (s->pp[_ix(has_pp__p_430, 2) * 24 + _ix(s->active[_ix(has_pp__p_430, 2)], 6) * 4 + has_pp__k_431] > 0))) { _r7 = true; break; } _r7; }); }))) {
-                        s->last_move[commit_choices__p_426] = ((int16_t)(164));
+            for (int32_t commit_choices__p_432 = 0, _end2 = 2; commit_choices__p_432 < _end2; commit_choices__p_432++) {
+                commit_choices__act_433 = ((int32_t)(s->pending[commit_choices__p_432]));
+                commit_choices__a_434 = s->active[commit_choices__p_432];
+                s->fight[commit_choices__p_432] = false;
+                if (((commit_choices__act_433 < 4) && (!({ int32_t _let3 = commit_choices__p_432; int32_t locked__p_435 = _let3; (s->recharge[_ix(locked__p_435, 2)] || s->charging[_ix(locked__p_435, 2)]); })))) {
+                    if (((s->status[commit_choices__p_432 * 6 + _ix(commit_choices__a_434, 6)] == 2) || (s->status[commit_choices__p_432 * 6 + _ix(commit_choices__a_434, 6)] == 5))) {
+                        s->fight[commit_choices__p_432] = true;
+                    } else if ((!({ int32_t _let4 = commit_choices__p_432; int32_t has_pp__p_436 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_437 = _lo5, _end6 = 4; has_pp__k_437 < _end6; has_pp__k_437++) if (((s->moves[_ix(has_pp__p_436, 2) * 24 + _ix(s->active[_ix(has_pp__p_436, 2)], 6) * 4 + has_pp__k_437] >= 0) && (s->pp[_ix(has_pp__p_436, 2) * 24 + _ix(s->active[_ix(has_pp__p_436, 2)], 6) * 4 + has_pp__k_437] > 0))) { _r7 = true; break; } _r7; }); }))) {
+                        s->last_move[commit_choices__p_432] = ((int16_t)(164));
                     } else {
-                        s->last_move[commit_choices__p_426] = s->moves[commit_choices__p_426 * 24 + _ix(commit_choices__a_428, 6) * 4 + _ix(commit_choices__act_427, 4)];
-                        s->last_slot[commit_choices__p_426] = ((int8_t)(commit_choices__act_427));
+                        s->last_move[commit_choices__p_432] = s->moves[commit_choices__p_432 * 24 + _ix(commit_choices__a_434, 6) * 4 + _ix(commit_choices__act_433, 4)];
+                        s->last_slot[commit_choices__p_432] = ((int8_t)(commit_choices__act_433));
                     }
                 }
-                if ((commit_choices__act_427 < 4)) {
-                    s->shown_move[commit_choices__p_426] = ((((!({ int32_t _let9 = commit_choices__p_426; int32_t has_pp__p_432 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_433 = _lo10, _end11 = 4; has_pp__k_433 < _end11; has_pp__k_433++) if (((s->moves[_ix(has_pp__p_432, 2) * 24 + _ix(s->active[_ix(has_pp__p_432, 2)], 6) * 4 + has_pp__k_433] >= 0) && (s->pp[_ix(has_pp__p_432, 2) * 24 + _ix(s->active[_ix(has_pp__p_432, 2)], 6) * 4 + has_pp__k_433] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_426])) && (!({ int32_t _let14 = commit_choices__p_426; int32_t locked__p_434 = _let14; (s->recharge[_ix(locked__p_434, 2)] || s->charging[_ix(locked__p_434, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_426 * 24 + _ix(commit_choices__a_428, 6) * 4 + _ix(s->last_slot[commit_choices__p_426], 4)]);
+                if ((commit_choices__act_433 < 4)) {
+                    s->shown_move[commit_choices__p_432] = ((((!({ int32_t _let9 = commit_choices__p_432; int32_t has_pp__p_438 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_439 = _lo10, _end11 = 4; has_pp__k_439 < _end11; has_pp__k_439++) if (((s->moves[_ix(has_pp__p_438, 2) * 24 + _ix(s->active[_ix(has_pp__p_438, 2)], 6) * 4 + has_pp__k_439] >= 0) && (s->pp[_ix(has_pp__p_438, 2) * 24 + _ix(s->active[_ix(has_pp__p_438, 2)], 6) * 4 + has_pp__k_439] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_432])) && (!({ int32_t _let14 = commit_choices__p_432; int32_t locked__p_440 = _let14; (s->recharge[_ix(locked__p_440, 2)] || s->charging[_ix(locked__p_440, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_432 * 24 + _ix(commit_choices__a_434, 6) * 4 + _ix(s->last_slot[commit_choices__p_432], 4)]);
                 }
             }
-            for (int32_t update_speed__p_435 = 0, _end15 = 2; update_speed__p_435 < _end15; update_speed__p_435++) {
-                if ((s->hp[update_speed__p_435 * 6 + _ix(s->active[update_speed__p_435], 6)] > 0)) {
-                    int32_t _w16 = _wx(s->active[update_speed__p_435], 6);
+            for (int32_t update_speed__p_441 = 0, _end15 = 2; update_speed__p_441 < _end15; update_speed__p_441++) {
+                if ((s->hp[update_speed__p_441 * 6 + _ix(s->active[update_speed__p_441], 6)] > 0)) {
+                    int32_t _w16 = _wx(s->active[update_speed__p_441], 6);
                     if (_w16 >= 0) {
-                        s->speed[update_speed__p_435 * 6 + _w16] = s->mod[update_speed__p_435 * 4 + 3];
+                        s->speed[update_speed__p_441 * 6 + _w16] = s->mod[update_speed__p_441 * 4 + 3];
                     }
                 }
             }
-            goes_first__a0_436 = ((int32_t)(s->pending[0]));
-            goes_first__a1_437 = ((int32_t)(s->pending[1]));
-            goes_first__o0_438 = ((goes_first__a0_436 >= 4) ? 0 : 1);
-            goes_first__o1_439 = ((goes_first__a1_437 >= 4) ? 0 : 1);
-            goes_first__pr0_442 = ({ int32_t _let17 = goes_first__a0_436; int32_t action_priority__a_440 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_441 = _let18; (((action_priority__a_440 >= 4) || (action_priority__mv_441 < 0)) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_441, 165)]))); }); });
-            goes_first__pr1_445 = ({ int32_t _let19 = goes_first__a1_437; int32_t action_priority__a_443 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_444 = _let20; (((action_priority__a_443 >= 4) || (action_priority__mv_444 < 0)) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_444, 165)]))); }); });
-            goes_first__k0_446 = _wsub(_wmul(goes_first__o0_438, 1000), _wmul(goes_first__pr0_442, 100));
-            goes_first__k1_447 = _wsub(_wmul(goes_first__o1_439, 1000), _wmul(goes_first__pr1_445, 100));
-            goes_first__first_448 = 0;
-            if ((goes_first__k0_446 > goes_first__k1_447)) {
-                goes_first__first_448 = 1;
-            } else if ((goes_first__k0_446 == goes_first__k1_447)) {
-                goes_first__s0_449 = s->mod[3];
-                goes_first__s1_450 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_450 > goes_first__s0_449)) {
-                    goes_first__first_448 = 1;
-                } else if ((goes_first__s0_449 == goes_first__s1_450)) {
-                    rand__v_451 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_452 = rand__v_451;
+            goes_first__a0_442 = ((int32_t)(s->pending[0]));
+            goes_first__a1_443 = ((int32_t)(s->pending[1]));
+            goes_first__o0_444 = ((goes_first__a0_442 >= 4) ? 0 : 1);
+            goes_first__o1_445 = ((goes_first__a1_443 >= 4) ? 0 : 1);
+            goes_first__pr0_448 = ({ int32_t _let17 = goes_first__a0_442; int32_t action_priority__a_446 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_447 = _let18; (((action_priority__a_446 >= 4) || (action_priority__mv_447 < 0)) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_447, 165)]))); }); });
+            goes_first__pr1_451 = ({ int32_t _let19 = goes_first__a1_443; int32_t action_priority__a_449 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_450 = _let20; (((action_priority__a_449 >= 4) || (action_priority__mv_450 < 0)) ? 0 : ((int32_t)(MOVES__priority[_ix(action_priority__mv_450, 165)]))); }); });
+            goes_first__k0_452 = _wsub(_wmul(goes_first__o0_444, 1000), _wmul(goes_first__pr0_448, 100));
+            goes_first__k1_453 = _wsub(_wmul(goes_first__o1_445, 1000), _wmul(goes_first__pr1_451, 100));
+            goes_first__first_454 = 0;
+            if ((goes_first__k0_452 > goes_first__k1_453)) {
+                goes_first__first_454 = 1;
+            } else if ((goes_first__k0_452 == goes_first__k1_453)) {
+                goes_first__s0_455 = s->mod[3];
+                goes_first__s1_456 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_456 > goes_first__s0_455)) {
+                    goes_first__first_454 = 1;
+                } else if ((goes_first__s0_455 == goes_first__s1_456)) {
+                    rand__v_457 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    log_draw__v_458 = rand__v_457;
                     int32_t _w21 = _wx(s->ndraws, 64);
                     if (_w21 >= 0) {
-                        s->draws[_w21] = log_draw__v_452;
+                        s->draws[_w21] = log_draw__v_458;
                     }
                     int32_t _w22 = _wx(s->ndraws, 64);
                     if (_w22 >= 0) {
@@ -2872,18 +2878,18 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         s->draw_hi[_w23] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_453 = rand__v_451;
-                    goes_first__first_448 = rand__result_453;
+                    rand__result_459 = rand__v_457;
+                    goes_first__first_454 = rand__result_459;
                 }
             }
-            goes_first__result_454 = goes_first__first_448;
-            resolve_turn__first_455 = goes_first__result_454;
+            goes_first__result_460 = goes_first__first_454;
+            resolve_turn__first_461 = goes_first__result_460;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_456 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_457 = rand__v_456;
+                rand__v_462 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                log_draw__v_463 = rand__v_462;
                 int32_t _w24 = _wx(s->ndraws, 64);
                 if (_w24 >= 0) {
-                    s->draws[_w24] = log_draw__v_457;
+                    s->draws[_w24] = log_draw__v_463;
                 }
                 int32_t _w25 = _wx(s->ndraws, 64);
                 if (_w25 >= 0) {
@@ -2894,15 +2900,15 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w26] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_458 = rand__v_456;
-                tie_draw__v_459 = rand__result_458;
+                rand__result_464 = rand__v_462;
+                tie_draw__v_465 = rand__result_464;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_460 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_461 = rand__v_460;
+                rand__v_466 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                log_draw__v_467 = rand__v_466;
                 int32_t _w27 = _wx(s->ndraws, 64);
                 if (_w27 >= 0) {
-                    s->draws[_w27] = log_draw__v_461;
+                    s->draws[_w27] = log_draw__v_467;
                 }
                 int32_t _w28 = _wx(s->ndraws, 64);
                 if (_w28 >= 0) {
@@ -2913,115 +2919,115 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w29] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_462 = rand__v_460;
-                tie_draw__v_463 = rand__result_462;
+                rand__result_468 = rand__v_466;
+                tie_draw__v_469 = rand__result_468;
             }
-            resolve_turn__over_464 = false;
-            for (int32_t resolve_turn__k_465 = 0, _end30 = 2; resolve_turn__k_465 < _end30; resolve_turn__k_465++) {
-                resolve_turn__p_466 = ((resolve_turn__k_465 == 0) ? resolve_turn__first_455 : _wsub(1, resolve_turn__first_455));
-                resolve_turn__act_467 = ((int32_t)(s->pending[_ix(resolve_turn__p_466, 2)]));
-                if ((!resolve_turn__over_464)) {
-                    if ((resolve_turn__act_467 >= 4)) {
-                        send_in__p_468 = resolve_turn__p_466;
-                        send_in__s_469 = _wsub(resolve_turn__act_467, 4);
-                        send_in__old_470 = s->active[_ix(send_in__p_468, 2)];
-                        if ((s->hp[_ix(send_in__p_468, 2) * 6 + _ix(send_in__old_470, 6)] > 0)) {
-                            int32_t _w31 = _wx(send_in__p_468, 2);
-                            int32_t _w32 = _wx(send_in__old_470, 6);
+            resolve_turn__over_470 = false;
+            for (int32_t resolve_turn__k_471 = 0, _end30 = 2; resolve_turn__k_471 < _end30; resolve_turn__k_471++) {
+                resolve_turn__p_472 = ((resolve_turn__k_471 == 0) ? resolve_turn__first_461 : _wsub(1, resolve_turn__first_461));
+                resolve_turn__act_473 = ((int32_t)(s->pending[_ix(resolve_turn__p_472, 2)]));
+                if ((!resolve_turn__over_470)) {
+                    if ((resolve_turn__act_473 >= 4)) {
+                        send_in__p_474 = resolve_turn__p_472;
+                        send_in__s_475 = _wsub(resolve_turn__act_473, 4);
+                        send_in__old_476 = s->active[_ix(send_in__p_474, 2)];
+                        if ((s->hp[_ix(send_in__p_474, 2) * 6 + _ix(send_in__old_476, 6)] > 0)) {
+                            int32_t _w31 = _wx(send_in__p_474, 2);
+                            int32_t _w32 = _wx(send_in__old_476, 6);
                             if (_w31 >= 0 && _w32 >= 0) {
-                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_468, 2) * 24 + _ix(send_in__old_470, 6) * 4 + 3];
+                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_474, 2) * 24 + _ix(send_in__old_476, 6) * 4 + 3];
                             }
                         }
-                        if ((s->mimic_slot[_ix(send_in__p_468, 2)] >= 0)) {
-                            int32_t _w33 = _wx(send_in__p_468, 2);
-                            int32_t _w34 = _wx(send_in__old_470, 6);
-                            int32_t _w35 = _wx(s->mimic_slot[_ix(send_in__p_468, 2)], 4);
+                        if ((s->mimic_slot[_ix(send_in__p_474, 2)] >= 0)) {
+                            int32_t _w33 = _wx(send_in__p_474, 2);
+                            int32_t _w34 = _wx(send_in__old_476, 6);
+                            int32_t _w35 = _wx(s->mimic_slot[_ix(send_in__p_474, 2)], 4);
                             if (_w33 >= 0 && _w34 >= 0 && _w35 >= 0) {
-                                s->moves[_w33 * 24 + _w34 * 4 + _w35] = s->mimic_orig[_ix(send_in__p_468, 2)];
+                                s->moves[_w33 * 24 + _w34 * 4 + _w35] = s->mimic_orig[_ix(send_in__p_474, 2)];
                             }
-                            int32_t _w36 = _wx(send_in__p_468, 2);
+                            int32_t _w36 = _wx(send_in__p_474, 2);
                             if (_w36 >= 0) {
                                 s->mimic_slot[_w36] = ((int8_t)((-1)));
                             }
                         }
-                        int32_t _w37 = _wx(send_in__p_468, 2);
+                        int32_t _w37 = _wx(send_in__p_474, 2);
                         if (_w37 >= 0) {
-                            s->active[_w37] = ((int8_t)(send_in__s_469));
+                            s->active[_w37] = ((int8_t)(send_in__s_475));
                         }
-                        int32_t _w38 = _wx(send_in__p_468, 2);
+                        int32_t _w38 = _wx(send_in__p_474, 2);
                         if (_w38 >= 0) {
                             s->sub_hp[_w38] = ((int16_t)(0));
                         }
                         s->last_used[0] = ((int16_t)((-1)));
                         s->last_used[1] = ((int16_t)((-1)));
-                        int32_t _w39 = _wx(send_in__p_468, 2);
+                        int32_t _w39 = _wx(send_in__p_474, 2);
                         if (_w39 >= 0) {
                             s->recharge[_w39] = false;
                         }
-                        int32_t _w40 = _wx(send_in__p_468, 2);
+                        int32_t _w40 = _wx(send_in__p_474, 2);
                         if (_w40 >= 0) {
                             s->charging[_w40] = false;
                         }
-                        int32_t _w41 = _wx(send_in__p_468, 2);
+                        int32_t _w41 = _wx(send_in__p_474, 2);
                         if (_w41 >= 0) {
                             s->confused[_w41] = ((int8_t)(0));
                         }
-                        int32_t _w42 = _wx(send_in__p_468, 2);
+                        int32_t _w42 = _wx(send_in__p_474, 2);
                         if (_w42 >= 0) {
                             s->flinch[_w42] = false;
                         }
-                        int32_t _w43 = _wx(send_in__p_468, 2);
+                        int32_t _w43 = _wx(send_in__p_474, 2);
                         if (_w43 >= 0) {
                             s->reflect[_w43] = false;
                         }
-                        int32_t _w44 = _wx(send_in__p_468, 2);
+                        int32_t _w44 = _wx(send_in__p_474, 2);
                         if (_w44 >= 0) {
                             s->light_screen[_w44] = false;
                         }
-                        int32_t _w45 = _wx(send_in__p_468, 2);
+                        int32_t _w45 = _wx(send_in__p_474, 2);
                         if (_w45 >= 0) {
                             s->last_slot[_w45] = ((int8_t)(0));
                         }
-                        int32_t _w46 = _wx(send_in__p_468, 2);
-                        int32_t _w47 = _wx(send_in__s_469, 6);
+                        int32_t _w46 = _wx(send_in__p_474, 2);
+                        int32_t _w47 = _wx(send_in__s_475, 6);
                         if (_w46 >= 0 && _w47 >= 0) {
-                            s->seen[_w46 * 6 + _w47] = s->species[_ix(send_in__p_468, 2) * 6 + _ix(send_in__s_469, 6)];
+                            s->seen[_w46 * 6 + _w47] = s->species[_ix(send_in__p_474, 2) * 6 + _ix(send_in__s_475, 6)];
                         }
-                        for (int32_t send_in__k_471 = 0, _end48 = 6; send_in__k_471 < _end48; send_in__k_471++) {
-                            int32_t _w49 = _wx(send_in__p_468, 2);
+                        for (int32_t send_in__k_477 = 0, _end48 = 6; send_in__k_477 < _end48; send_in__k_477++) {
+                            int32_t _w49 = _wx(send_in__p_474, 2);
                             if (_w49 >= 0) {
-                                s->boosts[_w49 * 6 + send_in__k_471] = ((int8_t)(0));
+                                s->boosts[_w49 * 6 + send_in__k_477] = ((int8_t)(0));
                             }
                         }
-                        for (int32_t send_in__k_472 = 0, _end50 = 4; send_in__k_472 < _end50; send_in__k_472++) {
-                            int32_t _w51 = _wx(send_in__p_468, 2);
+                        for (int32_t send_in__k_478 = 0, _end50 = 4; send_in__k_478 < _end50; send_in__k_478++) {
+                            int32_t _w51 = _wx(send_in__p_474, 2);
                             if (_w51 >= 0) {
-                                s->mod[_w51 * 4 + send_in__k_472] = s->stats[_ix(send_in__p_468, 2) * 24 + _ix(send_in__s_469, 6) * 4 + send_in__k_472];
+                                s->mod[_w51 * 4 + send_in__k_478] = s->stats[_ix(send_in__p_474, 2) * 24 + _ix(send_in__s_475, 6) * 4 + send_in__k_478];
                             }
                         }
-                        if ((s->status[_ix(send_in__p_468, 2) * 6 + _ix(send_in__s_469, 6)] == 3)) {
-                            int32_t _w52 = _wx(send_in__p_468, 2);
+                        if ((s->status[_ix(send_in__p_474, 2) * 6 + _ix(send_in__s_475, 6)] == 3)) {
+                            int32_t _w52 = _wx(send_in__p_474, 2);
                             if (_w52 >= 0) {
-                                s->mod[_w52 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_468, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                s->mod[_w52 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_474, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                             }
                         }
-                        if ((s->status[_ix(send_in__p_468, 2) * 6 + _ix(send_in__s_469, 6)] == 1)) {
-                            int32_t _w53 = _wx(send_in__p_468, 2);
+                        if ((s->status[_ix(send_in__p_474, 2) * 6 + _ix(send_in__s_475, 6)] == 1)) {
+                            int32_t _w53 = _wx(send_in__p_474, 2);
                             if (_w53 >= 0) {
-                                s->mod[_w53 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_468, 2) * 4], 2))), ((int16_t)(1)))));
+                                s->mod[_w53 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_474, 2) * 4], 2))), ((int16_t)(1)))));
                             }
                         }
-                        int32_t _w54 = _wx(send_in__p_468, 2);
-                        int32_t _w55 = _wx(send_in__s_469, 6);
+                        int32_t _w54 = _wx(send_in__p_474, 2);
+                        int32_t _w55 = _wx(send_in__s_475, 6);
                         if (_w54 >= 0 && _w55 >= 0) {
-                            s->speed[_w54 * 6 + _w55] = s->mod[_ix(send_in__p_468, 2) * 4 + 3];
+                            s->speed[_w54 * 6 + _w55] = s->mod[_ix(send_in__p_474, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_473 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_465)), 2));
-                            log_draw__v_474 = rand__v_473;
+                            rand__v_479 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_471)), 2));
+                            log_draw__v_480 = rand__v_479;
                             int32_t _w56 = _wx(s->ndraws, 64);
                             if (_w56 >= 0) {
-                                s->draws[_w56] = log_draw__v_474;
+                                s->draws[_w56] = log_draw__v_480;
                             }
                             int32_t _w57 = _wx(s->ndraws, 64);
                             if (_w57 >= 0) {
@@ -3032,29 +3038,29 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->draw_hi[_w58] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_475 = rand__v_473;
-                            tie_draw__v_476 = rand__result_475;
+                            rand__result_481 = rand__v_479;
+                            tie_draw__v_482 = rand__result_481;
                         }
-                        switch_in_damage__p_477 = resolve_turn__p_466;
-                        switch_in_damage__a_478 = s->active[_ix(switch_in_damage__p_477, 2)];
-                        if (((s->status[_ix(switch_in_damage__p_477, 2) * 6 + _ix(switch_in_damage__a_478, 6)] == 4) || (s->status[_ix(switch_in_damage__p_477, 2) * 6 + _ix(switch_in_damage__a_478, 6)] == 1))) {
-                            int32_t _w59 = _wx(switch_in_damage__p_477, 2);
-                            int32_t _w60 = _wx(switch_in_damage__a_478, 6);
+                        switch_in_damage__p_483 = resolve_turn__p_472;
+                        switch_in_damage__a_484 = s->active[_ix(switch_in_damage__p_483, 2)];
+                        if (((s->status[_ix(switch_in_damage__p_483, 2) * 6 + _ix(switch_in_damage__a_484, 6)] == 4) || (s->status[_ix(switch_in_damage__p_483, 2) * 6 + _ix(switch_in_damage__a_484, 6)] == 1))) {
+                            int32_t _w59 = _wx(switch_in_damage__p_483, 2);
+                            int32_t _w60 = _wx(switch_in_damage__a_484, 6);
                             if (_w59 >= 0 && _w60 >= 0) {
-                                s->hp[_w59 * 6 + _w60] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_477, 2) * 6 + _ix(switch_in_damage__a_478, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_477, 2) * 6 + _ix(switch_in_damage__a_478, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                                s->hp[_w59 * 6 + _w60] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_483, 2) * 6 + _ix(switch_in_damage__a_484, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_483, 2) * 6 + _ix(switch_in_damage__a_484, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let61 = resolve_turn__p_466; int32_t is_fainted__p_479 = _let61; (s->hp[_ix(is_fainted__p_479, 2) * 6 + _ix(s->active[_ix(is_fainted__p_479, 2)], 6)] <= 0); })) {
-                            resolve_turn__over_464 = true;
-                            after_faint__left0_481 = ({ int32_t _lo62 = 0; int32_t _r64 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_480 = _lo62, _end63 = 6; after_faint__i_480 < _end63; after_faint__i_480++) _r64 += ((s->hp[after_faint__i_480] > 0)) ? 1 : 0; _r64; });
-                            after_faint__left1_483 = ({ int32_t _lo66 = 0; int32_t _r68 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_482 = _lo66, _end67 = 6; after_faint__i_482 < _end67; after_faint__i_482++) _r68 += ((s->hp[1 * 6 + after_faint__i_482] > 0)) ? 1 : 0; _r68; });
-                            if (((after_faint__left0_481 == 0) && (after_faint__left1_483 == 0))) {
+                        if (({ int32_t _let61 = resolve_turn__p_472; int32_t is_fainted__p_485 = _let61; (s->hp[_ix(is_fainted__p_485, 2) * 6 + _ix(s->active[_ix(is_fainted__p_485, 2)], 6)] <= 0); })) {
+                            resolve_turn__over_470 = true;
+                            after_faint__left0_487 = ({ int32_t _lo62 = 0; int32_t _r64 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_486 = _lo62, _end63 = 6; after_faint__i_486 < _end63; after_faint__i_486++) _r64 += ((s->hp[after_faint__i_486] > 0)) ? 1 : 0; _r64; });
+                            after_faint__left1_489 = ({ int32_t _lo66 = 0; int32_t _r68 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_488 = _lo66, _end67 = 6; after_faint__i_488 < _end67; after_faint__i_488++) _r68 += ((s->hp[1 * 6 + after_faint__i_488] > 0)) ? 1 : 0; _r68; });
+                            if (((after_faint__left0_487 == 0) && (after_faint__left1_489 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_481 == 0)) {
+                            } else if ((after_faint__left0_487 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_483 == 0)) {
+                            } else if ((after_faint__left1_489 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -3063,11 +3069,11 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_484 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 35), (uint32_t)resolve_turn__k_465)), 2));
-                            log_draw__v_485 = rand__v_484;
+                            rand__v_490 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 35), (uint32_t)resolve_turn__k_471)), 2));
+                            log_draw__v_491 = rand__v_490;
                             int32_t _w70 = _wx(s->ndraws, 64);
                             if (_w70 >= 0) {
-                                s->draws[_w70] = log_draw__v_485;
+                                s->draws[_w70] = log_draw__v_491;
                             }
                             int32_t _w71 = _wx(s->ndraws, 64);
                             if (_w71 >= 0) {
@@ -3078,54 +3084,54 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->draw_hi[_w72] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_486 = rand__v_484;
-                            tie_draw__v_487 = rand__result_486;
+                            rand__result_492 = rand__v_490;
+                            tie_draw__v_493 = rand__result_492;
                         }
                     } else {
-                        use_move__p_490 = resolve_turn__p_466;
-                        use_move__m_491 = (({ int32_t _let73 = resolve_turn__p_466; int32_t has_pp__p_488 = _let73; ({ int32_t _lo74 = 0; bool _r76 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_489 = _lo74, _end75 = 4; has_pp__k_489 < _end75; has_pp__k_489++) if (((s->moves[_ix(has_pp__p_488, 2) * 24 + _ix(s->active[_ix(has_pp__p_488, 2)], 6) * 4 + has_pp__k_489] >= 0) && (s->pp[_ix(has_pp__p_488, 2) * 24 + _ix(s->active[_ix(has_pp__p_488, 2)], 6) * 4 + has_pp__k_489] > 0))) { _r76 = true; break; } _r76; }); }) ? resolve_turn__act_467 : (-1));
-                        use_move__q_492 = _wsub(1, use_move__p_490);
-                        use_move__a_493 = s->active[_ix(use_move__p_490, 2)];
-                        use_move__d_494 = s->active[_ix(use_move__q_492, 2)];
-                        use_move__st_495 = s->status[_ix(use_move__p_490, 2) * 6 + _ix(use_move__a_493, 6)];
-                        use_move__can_496 = true;
-                        if ((use_move__st_495 == 2)) {
-                            int32_t _w78 = _wx(use_move__p_490, 2);
+                        use_move__p_496 = resolve_turn__p_472;
+                        use_move__m_497 = (({ int32_t _let73 = resolve_turn__p_472; int32_t has_pp__p_494 = _let73; ({ int32_t _lo74 = 0; bool _r76 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_495 = _lo74, _end75 = 4; has_pp__k_495 < _end75; has_pp__k_495++) if (((s->moves[_ix(has_pp__p_494, 2) * 24 + _ix(s->active[_ix(has_pp__p_494, 2)], 6) * 4 + has_pp__k_495] >= 0) && (s->pp[_ix(has_pp__p_494, 2) * 24 + _ix(s->active[_ix(has_pp__p_494, 2)], 6) * 4 + has_pp__k_495] > 0))) { _r76 = true; break; } _r76; }); }) ? resolve_turn__act_473 : (-1));
+                        use_move__q_498 = _wsub(1, use_move__p_496);
+                        use_move__a_499 = s->active[_ix(use_move__p_496, 2)];
+                        use_move__d_500 = s->active[_ix(use_move__q_498, 2)];
+                        use_move__st_501 = s->status[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)];
+                        use_move__can_502 = true;
+                        if ((use_move__st_501 == 2)) {
+                            int32_t _w78 = _wx(use_move__p_496, 2);
                             if (_w78 >= 0) {
                                 s->last_used[_w78] = ((int16_t)((-1)));
                             }
-                            use_move__can_496 = false;
-                        } else if ((use_move__st_495 == 5)) {
-                            int32_t _w79 = _wx(use_move__p_490, 2);
-                            int32_t _w80 = _wx(use_move__a_493, 6);
+                            use_move__can_502 = false;
+                        } else if ((use_move__st_501 == 5)) {
+                            int32_t _w79 = _wx(use_move__p_496, 2);
+                            int32_t _w80 = _wx(use_move__a_499, 6);
                             if (_w79 >= 0 && _w80 >= 0) {
-                                s->sleep[_w79 * 6 + _w80] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_490, 2) * 6 + _ix(use_move__a_493, 6)], 1)));
+                                s->sleep[_w79 * 6 + _w80] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)], 1)));
                             }
-                            int32_t _w81 = _wx(use_move__p_490, 2);
+                            int32_t _w81 = _wx(use_move__p_496, 2);
                             if (_w81 >= 0) {
                                 s->last_used[_w81] = ((int16_t)((-1)));
                             }
-                            use_move__can_496 = false;
-                        } else if (s->flinch[_ix(use_move__p_490, 2)]) {
-                            use_move__can_496 = false;
-                        } else if (s->recharge[_ix(use_move__p_490, 2)]) {
-                            int32_t _w82 = _wx(use_move__p_490, 2);
+                            use_move__can_502 = false;
+                        } else if (s->flinch[_ix(use_move__p_496, 2)]) {
+                            use_move__can_502 = false;
+                        } else if (s->recharge[_ix(use_move__p_496, 2)]) {
+                            int32_t _w82 = _wx(use_move__p_496, 2);
                             if (_w82 >= 0) {
                                 s->recharge[_w82] = false;
                             }
-                            use_move__can_496 = false;
+                            use_move__can_502 = false;
                         } else {
-                            if ((s->confused[_ix(use_move__p_490, 2)] > 0)) {
-                                int32_t _w83 = _wx(use_move__p_490, 2);
+                            if ((s->confused[_ix(use_move__p_496, 2)] > 0)) {
+                                int32_t _w83 = _wx(use_move__p_496, 2);
                                 if (_w83 >= 0) {
-                                    s->confused[_w83] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_490, 2)], 1)));
+                                    s->confused[_w83] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_496, 2)], 1)));
                                 }
-                                if ((s->confused[_ix(use_move__p_490, 2)] > 0)) {
-                                    chance__v_497 = _roll(random_word(fold_in(fold_in(key, 36), (uint32_t)resolve_turn__k_465)), 256);
-                                    log_draw__v_498 = chance__v_497;
+                                if ((s->confused[_ix(use_move__p_496, 2)] > 0)) {
+                                    chance__v_503 = _roll(random_word(fold_in(fold_in(key, 36), (uint32_t)resolve_turn__k_471)), 256);
+                                    log_draw__v_504 = chance__v_503;
                                     int32_t _w84 = _wx(s->ndraws, 64);
                                     if (_w84 >= 0) {
-                                        s->draws[_w84] = log_draw__v_498;
+                                        s->draws[_w84] = log_draw__v_504;
                                     }
                                     int32_t _w85 = _wx(s->ndraws, 64);
                                     if (_w85 >= 0) {
@@ -3136,45 +3142,45 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         s->draw_hi[_w86] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_499 = (chance__v_497 < 128);
-                                    use_move__acts_500 = chance__result_499;
-                                    if ((!use_move__acts_500)) {
-                                        confusion_hit__p_501 = use_move__p_490;
-                                        confusion_hit__a_502 = s->active[_ix(confusion_hit__p_501, 2)];
-                                        confusion_hit__dmg_503 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_501, 2) * 6 + _ix(confusion_hit__a_502, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_501, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_501, 2) * 4 + 1]))), 50), 2);
-                                        self_damage__p_504 = confusion_hit__p_501;
-                                        self_damage__dmg_505 = confusion_hit__dmg_503;
-                                        self_damage__q_506 = _wsub(1, self_damage__p_504);
-                                        self_damage__a_507 = s->active[_ix(self_damage__p_504, 2)];
-                                        s->last_damage = self_damage__dmg_505;
-                                        if ((s->sub_hp[_ix(self_damage__p_504, 2)] > 0)) {
-                                            if ((s->sub_hp[_ix(self_damage__q_506, 2)] > 0)) {
-                                                int32_t _w87 = _wx(self_damage__q_506, 2);
+                                    chance__result_505 = (chance__v_503 < 128);
+                                    use_move__acts_506 = chance__result_505;
+                                    if ((!use_move__acts_506)) {
+                                        confusion_hit__p_507 = use_move__p_496;
+                                        confusion_hit__a_508 = s->active[_ix(confusion_hit__p_507, 2)];
+                                        confusion_hit__dmg_509 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_507, 2) * 6 + _ix(confusion_hit__a_508, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_507, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_507, 2) * 4 + 1]))), 50), 2);
+                                        self_damage__p_510 = confusion_hit__p_507;
+                                        self_damage__dmg_511 = confusion_hit__dmg_509;
+                                        self_damage__q_512 = _wsub(1, self_damage__p_510);
+                                        self_damage__a_513 = s->active[_ix(self_damage__p_510, 2)];
+                                        s->last_damage = self_damage__dmg_511;
+                                        if ((s->sub_hp[_ix(self_damage__p_510, 2)] > 0)) {
+                                            if ((s->sub_hp[_ix(self_damage__q_512, 2)] > 0)) {
+                                                int32_t _w87 = _wx(self_damage__q_512, 2);
                                                 if (_w87 >= 0) {
-                                                    s->sub_hp[_w87] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_506, 2)])), self_damage__dmg_505), 0)));
+                                                    s->sub_hp[_w87] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_512, 2)])), self_damage__dmg_511), 0)));
                                                 }
                                             }
                                         } else {
-                                            int32_t _w88 = _wx(self_damage__p_504, 2);
-                                            int32_t _w89 = _wx(self_damage__a_507, 6);
+                                            int32_t _w88 = _wx(self_damage__p_510, 2);
+                                            int32_t _w89 = _wx(self_damage__a_513, 6);
                                             if (_w88 >= 0 && _w89 >= 0) {
-                                                s->hp[_w88 * 6 + _w89] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_504, 2) * 6 + _ix(self_damage__a_507, 6)])), self_damage__dmg_505), 0)));
+                                                s->hp[_w88 * 6 + _w89] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_510, 2) * 6 + _ix(self_damage__a_513, 6)])), self_damage__dmg_511), 0)));
                                             }
                                         }
-                                        int32_t _w90 = _wx(use_move__p_490, 2);
+                                        int32_t _w90 = _wx(use_move__p_496, 2);
                                         if (_w90 >= 0) {
                                             s->charging[_w90] = false;
                                         }
-                                        use_move__can_496 = false;
+                                        use_move__can_502 = false;
                                     }
                                 }
                             }
-                            if ((use_move__can_496 && (use_move__st_495 == 3))) {
-                                chance__v_508 = _roll(random_word(fold_in(fold_in(key, 37), (uint32_t)resolve_turn__k_465)), 256);
-                                log_draw__v_509 = chance__v_508;
+                            if ((use_move__can_502 && (use_move__st_501 == 3))) {
+                                chance__v_514 = _roll(random_word(fold_in(fold_in(key, 37), (uint32_t)resolve_turn__k_471)), 256);
+                                log_draw__v_515 = chance__v_514;
                                 int32_t _w91 = _wx(s->ndraws, 64);
                                 if (_w91 >= 0) {
-                                    s->draws[_w91] = log_draw__v_509;
+                                    s->draws[_w91] = log_draw__v_515;
                                 }
                                 int32_t _w92 = _wx(s->ndraws, 64);
                                 if (_w92 >= 0) {
@@ -3185,127 +3191,127 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                     s->draw_hi[_w93] = 256;
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_510 = (chance__v_508 < 63);
-                                use_move__full_511 = chance__result_510;
-                                use_move__can_496 = (!use_move__full_511);
-                                if (use_move__full_511) {
-                                    int32_t _w94 = _wx(use_move__p_490, 2);
+                                chance__result_516 = (chance__v_514 < 63);
+                                use_move__full_517 = chance__result_516;
+                                use_move__can_502 = (!use_move__full_517);
+                                if (use_move__full_517) {
+                                    int32_t _w94 = _wx(use_move__p_496, 2);
                                     if (_w94 >= 0) {
                                         s->charging[_w94] = false;
                                     }
                                 }
                             }
                         }
-                        use_move__again_512 = (s->fight[_ix(use_move__p_490, 2)] || s->charging[_ix(use_move__p_490, 2)]);
-                        use_move__slot_513 = (use_move__again_512 ? ((int32_t)(s->last_slot[_ix(use_move__p_490, 2)])) : use_move__m_491);
-                        use_move__mv_514 = (use_move__again_512 ? ((int32_t)(s->last_move[_ix(use_move__p_490, 2)])) : ((use_move__m_491 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_490, 2) * 24 + _ix(use_move__a_493, 6) * 4 + _ix(use_move__m_491, 4)]))));
-                        if ((use_move__again_512 && (use_move__mv_514 == 164))) {
-                            use_move__slot_513 = (-1);
+                        use_move__again_518 = (s->fight[_ix(use_move__p_496, 2)] || s->charging[_ix(use_move__p_496, 2)]);
+                        use_move__slot_519 = (use_move__again_518 ? ((int32_t)(s->last_slot[_ix(use_move__p_496, 2)])) : use_move__m_497);
+                        use_move__mv_520 = (use_move__again_518 ? ((int32_t)(s->last_move[_ix(use_move__p_496, 2)])) : ((use_move__m_497 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_496, 2) * 24 + _ix(use_move__a_499, 6) * 4 + _ix(use_move__m_497, 4)]))));
+                        if ((use_move__again_518 && (use_move__mv_520 == 164))) {
+                            use_move__slot_519 = (-1);
                         }
-                        if ((use_move__can_496 && (use_move__mv_514 == 118))) {
-                            mirror_move__p_515 = use_move__p_490;
-                            mirror_move__m_516 = use_move__slot_513;
-                            mirror_move__a_517 = s->active[_ix(mirror_move__p_515, 2)];
-                            mirror_move__copied_518 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_515), 2)]));
-                            if (((mirror_move__m_516 >= 0) && (!((mirror_move__copied_518 >= 0) && (MOVES__kind[_ix(mirror_move__copied_518, 165)] == 17))))) {
-                                int32_t _w95 = _wx(mirror_move__p_515, 2);
-                                int32_t _w96 = _wx(mirror_move__a_517, 6);
-                                int32_t _w97 = _wx(mirror_move__m_516, 4);
+                        if ((use_move__can_502 && (use_move__mv_520 == 118))) {
+                            mirror_move__p_521 = use_move__p_496;
+                            mirror_move__m_522 = use_move__slot_519;
+                            mirror_move__a_523 = s->active[_ix(mirror_move__p_521, 2)];
+                            mirror_move__copied_524 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_521), 2)]));
+                            if (((mirror_move__m_522 >= 0) && (!((mirror_move__copied_524 >= 0) && (MOVES__kind[_ix(mirror_move__copied_524, 165)] == 17))))) {
+                                int32_t _w95 = _wx(mirror_move__p_521, 2);
+                                int32_t _w96 = _wx(mirror_move__a_523, 6);
+                                int32_t _w97 = _wx(mirror_move__m_522, 4);
                                 if (_w95 >= 0 && _w96 >= 0 && _w97 >= 0) {
-                                    s->pp[_w95 * 24 + _w96 * 4 + _w97] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_515, 2) * 24 + _ix(mirror_move__a_517, 6) * 4 + _ix(mirror_move__m_516, 4)], 63))), 64)));
+                                    s->pp[_w95 * 24 + _w96 * 4 + _w97] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_521, 2) * 24 + _ix(mirror_move__a_523, 6) * 4 + _ix(mirror_move__m_522, 4)], 63))), 64)));
                                 }
-                                int32_t _w98 = _wx(mirror_move__p_515, 2);
-                                int32_t _w99 = _wx(mirror_move__a_517, 6);
-                                int32_t _w100 = _wx(mirror_move__m_516, 4);
+                                int32_t _w98 = _wx(mirror_move__p_521, 2);
+                                int32_t _w99 = _wx(mirror_move__a_523, 6);
+                                int32_t _w100 = _wx(mirror_move__m_522, 4);
                                 if (_w98 >= 0 && _w99 >= 0 && _w100 >= 0) {
-                                    s->seen_moves[_w98 * 24 + _w99 * 4 + _w100] = s->moves[_ix(mirror_move__p_515, 2) * 24 + _ix(mirror_move__a_517, 6) * 4 + _ix(mirror_move__m_516, 4)];
+                                    s->seen_moves[_w98 * 24 + _w99 * 4 + _w100] = s->moves[_ix(mirror_move__p_521, 2) * 24 + _ix(mirror_move__a_523, 6) * 4 + _ix(mirror_move__m_522, 4)];
                                 }
                             }
                             s->last_damage = 0;
-                            int32_t _w101 = _wx(mirror_move__p_515, 2);
+                            int32_t _w101 = _wx(mirror_move__p_521, 2);
                             if (_w101 >= 0) {
                                 s->used_move[_w101] = ((int16_t)(118));
                             }
-                            int32_t _w102 = _wx(mirror_move__p_515, 2);
+                            int32_t _w102 = _wx(mirror_move__p_521, 2);
                             if (_w102 >= 0) {
                                 s->last_used[_w102] = ((int16_t)(118));
                             }
-                            if ((mirror_move__copied_518 == 118)) {
-                                mirror_move__copied_518 = (-1);
+                            if ((mirror_move__copied_524 == 118)) {
+                                mirror_move__copied_524 = (-1);
                             }
-                            if ((mirror_move__copied_518 >= 0)) {
-                                int32_t _w103 = _wx(mirror_move__p_515, 2);
+                            if ((mirror_move__copied_524 >= 0)) {
+                                int32_t _w103 = _wx(mirror_move__p_521, 2);
                                 if (_w103 >= 0) {
-                                    s->last_move[_w103] = ((int16_t)(mirror_move__copied_518));
+                                    s->last_move[_w103] = ((int16_t)(mirror_move__copied_524));
                                 }
-                                int32_t _w104 = _wx(mirror_move__p_515, 2);
+                                int32_t _w104 = _wx(mirror_move__p_521, 2);
                                 if (_w104 >= 0) {
-                                    s->shown_move[_w104] = ((int16_t)(mirror_move__copied_518));
+                                    s->shown_move[_w104] = ((int16_t)(mirror_move__copied_524));
                                 }
                             }
-                            mirror_move__result_519 = mirror_move__copied_518;
-                            use_move__mv_514 = mirror_move__result_519;
-                            use_move__slot_513 = (-1);
+                            mirror_move__result_525 = mirror_move__copied_524;
+                            use_move__mv_520 = mirror_move__result_525;
+                            use_move__slot_519 = (-1);
                         }
-                        if ((use_move__can_496 && (use_move__mv_514 >= 0))) {
-                            int32_t _w105 = _wx(use_move__p_490, 2);
+                        if ((use_move__can_502 && (use_move__mv_520 >= 0))) {
+                            int32_t _w105 = _wx(use_move__p_496, 2);
                             if (_w105 >= 0) {
-                                s->used_move[_w105] = ((int16_t)(use_move__mv_514));
+                                s->used_move[_w105] = ((int16_t)(use_move__mv_520));
                             }
-                            if (((MOVES__kind[_ix(use_move__mv_514, 165)] == 17) && (!s->charging[_ix(use_move__p_490, 2)]))) {
-                                int32_t _w106 = _wx(use_move__p_490, 2);
+                            if (((MOVES__kind[_ix(use_move__mv_520, 165)] == 17) && (!s->charging[_ix(use_move__p_496, 2)]))) {
+                                int32_t _w106 = _wx(use_move__p_496, 2);
                                 if (_w106 >= 0) {
                                     s->charging[_w106] = true;
                                 }
                             } else {
-                                int32_t _w107 = _wx(use_move__p_490, 2);
+                                int32_t _w107 = _wx(use_move__p_496, 2);
                                 if (_w107 >= 0) {
                                     s->charging[_w107] = false;
                                 }
-                                int32_t _w108 = _wx(use_move__p_490, 2);
+                                int32_t _w108 = _wx(use_move__p_496, 2);
                                 if (_w108 >= 0) {
-                                    s->last_used[_w108] = ((int16_t)(use_move__mv_514));
+                                    s->last_used[_w108] = ((int16_t)(use_move__mv_520));
                                 }
-                                use_move_hit__p_520 = use_move__p_490;
-                                use_move_hit__m_521 = use_move__slot_513;
-                                use_move_hit__mv_522 = use_move__mv_514;
-                                use_move_hit__q_523 = _wsub(1, use_move_hit__p_520);
-                                use_move_hit__a_524 = s->active[_ix(use_move_hit__p_520, 2)];
-                                use_move_hit__d_525 = s->active[_ix(use_move_hit__q_523, 2)];
-                                if (((use_move_hit__m_521 >= 0) && (s->moves[_ix(use_move_hit__p_520, 2) * 24 + _ix(use_move_hit__a_524, 6) * 4 + _ix(use_move_hit__m_521, 4)] >= 0))) {
-                                    int32_t _w109 = _wx(use_move_hit__p_520, 2);
-                                    int32_t _w110 = _wx(use_move_hit__a_524, 6);
-                                    int32_t _w111 = _wx(use_move_hit__m_521, 4);
+                                use_move_hit__p_526 = use_move__p_496;
+                                use_move_hit__m_527 = use_move__slot_519;
+                                use_move_hit__mv_528 = use_move__mv_520;
+                                use_move_hit__q_529 = _wsub(1, use_move_hit__p_526);
+                                use_move_hit__a_530 = s->active[_ix(use_move_hit__p_526, 2)];
+                                use_move_hit__d_531 = s->active[_ix(use_move_hit__q_529, 2)];
+                                if (((use_move_hit__m_527 >= 0) && (s->moves[_ix(use_move_hit__p_526, 2) * 24 + _ix(use_move_hit__a_530, 6) * 4 + _ix(use_move_hit__m_527, 4)] >= 0))) {
+                                    int32_t _w109 = _wx(use_move_hit__p_526, 2);
+                                    int32_t _w110 = _wx(use_move_hit__a_530, 6);
+                                    int32_t _w111 = _wx(use_move_hit__m_527, 4);
                                     if (_w109 >= 0 && _w110 >= 0 && _w111 >= 0) {
-                                        s->pp[_w109 * 24 + _w110 * 4 + _w111] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_520, 2) * 24 + _ix(use_move_hit__a_524, 6) * 4 + _ix(use_move_hit__m_521, 4)], 63))), 64)));
+                                        s->pp[_w109 * 24 + _w110 * 4 + _w111] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_526, 2) * 24 + _ix(use_move_hit__a_530, 6) * 4 + _ix(use_move_hit__m_527, 4)], 63))), 64)));
                                     }
-                                    int32_t _w112 = _wx(use_move_hit__p_520, 2);
-                                    int32_t _w113 = _wx(use_move_hit__a_524, 6);
-                                    int32_t _w114 = _wx(use_move_hit__m_521, 4);
+                                    int32_t _w112 = _wx(use_move_hit__p_526, 2);
+                                    int32_t _w113 = _wx(use_move_hit__a_530, 6);
+                                    int32_t _w114 = _wx(use_move_hit__m_527, 4);
                                     if (_w112 >= 0 && _w113 >= 0 && _w114 >= 0) {
-                                        s->seen_moves[_w112 * 24 + _w113 * 4 + _w114] = s->moves[_ix(use_move_hit__p_520, 2) * 24 + _ix(use_move_hit__a_524, 6) * 4 + _ix(use_move_hit__m_521, 4)];
+                                        s->seen_moves[_w112 * 24 + _w113 * 4 + _w114] = s->moves[_ix(use_move_hit__p_526, 2) * 24 + _ix(use_move_hit__a_530, 6) * 4 + _ix(use_move_hit__m_527, 4)];
                                     }
                                 }
-                                use_move_hit__sd_526 = s->species[_ix(use_move_hit__q_523, 2) * 6 + _ix(use_move_hit__d_525, 6)];
-                                use_move_hit__immune_533 = (MOVES__type_immunity[_ix(use_move_hit__mv_522, 165)] && ((({ int16_t _let115 = MOVES__type[_ix(use_move_hit__mv_522, 165)]; int16_t effectiveness__mt_527 = _let115; ({ int16_t _let116 = SPECIES__type1[_ix(use_move_hit__sd_526, 151)]; int16_t effectiveness__dt_528 = _let116; ({ int16_t _let117[15]; _let117[0] = TC__bug[_ix(effectiveness__mt_527, 15)]; _let117[1] = TC__fire[_ix(effectiveness__mt_527, 15)]; _let117[2] = TC__ghost[_ix(effectiveness__mt_527, 15)]; _let117[3] = TC__ice[_ix(effectiveness__mt_527, 15)]; _let117[4] = TC__poison[_ix(effectiveness__mt_527, 15)]; _let117[5] = TC__psychic[_ix(effectiveness__mt_527, 15)]; _let117[6] = TC__electric[_ix(effectiveness__mt_527, 15)]; _let117[7] = TC__grass[_ix(effectiveness__mt_527, 15)]; _let117[8] = TC__dragon[_ix(effectiveness__mt_527, 15)]; _let117[9] = TC__fighting[_ix(effectiveness__mt_527, 15)]; _let117[10] = TC__flying[_ix(effectiveness__mt_527, 15)]; _let117[11] = TC__ground[_ix(effectiveness__mt_527, 15)]; _let117[12] = TC__normal[_ix(effectiveness__mt_527, 15)]; _let117[13] = TC__rock[_ix(effectiveness__mt_527, 15)]; _let117[14] = TC__water[_ix(effectiveness__mt_527, 15)]; int16_t effectiveness__row_529[15]; memcpy(effectiveness__row_529, _let117, sizeof effectiveness__row_529); (((effectiveness__dt_528 < 0) || (effectiveness__mt_527 == 15)) ? ((int16_t)(10)) : effectiveness__row_529[_ix(effectiveness__dt_528, 15)]); }); }); }) == 0) || (({ int16_t _let118 = MOVES__type[_ix(use_move_hit__mv_522, 165)]; int16_t effectiveness__mt_530 = _let118; ({ int16_t _let119 = SPECIES__type2[_ix(use_move_hit__sd_526, 151)]; int16_t effectiveness__dt_531 = _let119; ({ int16_t _let120[15]; _let120[0] = TC__bug[_ix(effectiveness__mt_530, 15)]; _let120[1] = TC__fire[_ix(effectiveness__mt_530, 15)]; _let120[2] = TC__ghost[_ix(effectiveness__mt_530, 15)]; _let120[3] = TC__ice[_ix(effectiveness__mt_530, 15)]; _let120[4] = TC__poison[_ix(effectiveness__mt_530, 15)]; _let120[5] = TC__psychic[_ix(effectiveness__mt_530, 15)]; _let120[6] = TC__electric[_ix(effectiveness__mt_530, 15)]; _let120[7] = TC__grass[_ix(effectiveness__mt_530, 15)]; _let120[8] = TC__dragon[_ix(effectiveness__mt_530, 15)]; _let120[9] = TC__fighting[_ix(effectiveness__mt_530, 15)]; _let120[10] = TC__flying[_ix(effectiveness__mt_530, 15)]; _let120[11] = TC__ground[_ix(effectiveness__mt_530, 15)]; _let120[12] = TC__normal[_ix(effectiveness__mt_530, 15)]; _let120[13] = TC__rock[_ix(effectiveness__mt_530, 15)]; _let120[14] = TC__water[_ix(effectiveness__mt_530, 15)]; int16_t effectiveness__row_532[15]; memcpy(effectiveness__row_532, _let120, sizeof effectiveness__row_532); (((effectiveness__dt_531 < 0) || (effectiveness__mt_530 == 15)) ? ((int16_t)(10)) : effectiveness__row_532[_ix(effectiveness__dt_531, 15)]); }); }); }) == 0)));
-                                use_move_hit__kind_534 = MOVES__kind[_ix(use_move_hit__mv_522, 165)];
-                                use_move_hit__broke_535 = false;
-                                if ((!({ int32_t _lo121 = 0; bool _r123 = false; for (int32_t use_move_hit__i_536 = _lo121, _end122 = 24; use_move_hit__i_536 < _end122; use_move_hit__i_536++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_536] == use_move_hit__mv_522)) { _r123 = true; break; } _r123; }))) {
+                                use_move_hit__sd_532 = s->species[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)];
+                                use_move_hit__immune_539 = (MOVES__type_immunity[_ix(use_move_hit__mv_528, 165)] && ((({ int16_t _let115 = MOVES__type[_ix(use_move_hit__mv_528, 165)]; int16_t effectiveness__mt_533 = _let115; ({ int16_t _let116 = SPECIES__type1[_ix(use_move_hit__sd_532, 151)]; int16_t effectiveness__dt_534 = _let116; ({ int16_t _let117[15]; _let117[0] = TC__bug[_ix(effectiveness__mt_533, 15)]; _let117[1] = TC__fire[_ix(effectiveness__mt_533, 15)]; _let117[2] = TC__ghost[_ix(effectiveness__mt_533, 15)]; _let117[3] = TC__ice[_ix(effectiveness__mt_533, 15)]; _let117[4] = TC__poison[_ix(effectiveness__mt_533, 15)]; _let117[5] = TC__psychic[_ix(effectiveness__mt_533, 15)]; _let117[6] = TC__electric[_ix(effectiveness__mt_533, 15)]; _let117[7] = TC__grass[_ix(effectiveness__mt_533, 15)]; _let117[8] = TC__dragon[_ix(effectiveness__mt_533, 15)]; _let117[9] = TC__fighting[_ix(effectiveness__mt_533, 15)]; _let117[10] = TC__flying[_ix(effectiveness__mt_533, 15)]; _let117[11] = TC__ground[_ix(effectiveness__mt_533, 15)]; _let117[12] = TC__normal[_ix(effectiveness__mt_533, 15)]; _let117[13] = TC__rock[_ix(effectiveness__mt_533, 15)]; _let117[14] = TC__water[_ix(effectiveness__mt_533, 15)]; int16_t effectiveness__row_535[15]; memcpy(effectiveness__row_535, _let117, sizeof effectiveness__row_535); (((effectiveness__dt_534 < 0) || (effectiveness__mt_533 == 15)) ? ((int16_t)(10)) : effectiveness__row_535[_ix(effectiveness__dt_534, 15)]); }); }); }) == 0) || (({ int16_t _let118 = MOVES__type[_ix(use_move_hit__mv_528, 165)]; int16_t effectiveness__mt_536 = _let118; ({ int16_t _let119 = SPECIES__type2[_ix(use_move_hit__sd_532, 151)]; int16_t effectiveness__dt_537 = _let119; ({ int16_t _let120[15]; _let120[0] = TC__bug[_ix(effectiveness__mt_536, 15)]; _let120[1] = TC__fire[_ix(effectiveness__mt_536, 15)]; _let120[2] = TC__ghost[_ix(effectiveness__mt_536, 15)]; _let120[3] = TC__ice[_ix(effectiveness__mt_536, 15)]; _let120[4] = TC__poison[_ix(effectiveness__mt_536, 15)]; _let120[5] = TC__psychic[_ix(effectiveness__mt_536, 15)]; _let120[6] = TC__electric[_ix(effectiveness__mt_536, 15)]; _let120[7] = TC__grass[_ix(effectiveness__mt_536, 15)]; _let120[8] = TC__dragon[_ix(effectiveness__mt_536, 15)]; _let120[9] = TC__fighting[_ix(effectiveness__mt_536, 15)]; _let120[10] = TC__flying[_ix(effectiveness__mt_536, 15)]; _let120[11] = TC__ground[_ix(effectiveness__mt_536, 15)]; _let120[12] = TC__normal[_ix(effectiveness__mt_536, 15)]; _let120[13] = TC__rock[_ix(effectiveness__mt_536, 15)]; _let120[14] = TC__water[_ix(effectiveness__mt_536, 15)]; int16_t effectiveness__row_538[15]; memcpy(effectiveness__row_538, _let120, sizeof effectiveness__row_538); (((effectiveness__dt_537 < 0) || (effectiveness__mt_536 == 15)) ? ((int16_t)(10)) : effectiveness__row_538[_ix(effectiveness__dt_537, 15)]); }); }); }) == 0)));
+                                use_move_hit__kind_540 = MOVES__kind[_ix(use_move_hit__mv_528, 165)];
+                                use_move_hit__broke_541 = false;
+                                if ((!({ int32_t _lo121 = 0; bool _r123 = false; for (int32_t use_move_hit__i_542 = _lo121, _end122 = 24; use_move_hit__i_542 < _end122; use_move_hit__i_542++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_542] == use_move_hit__mv_528)) { _r123 = true; break; } _r123; }))) {
                                     s->last_damage = 0;
                                 }
-                                if ((!use_move_hit__immune_533)) {
-                                    use_move_hit__hit_537 = true;
-                                    use_move_hit__sure_538 = ((MOVES__status[_ix(use_move_hit__mv_522, 165)] == 5) && s->recharge[_ix(use_move_hit__q_523, 2)]);
-                                    if (((!MOVES__always_hits[_ix(use_move_hit__mv_522, 165)]) && (!use_move_hit__sure_538))) {
-                                        use_move_hit__acc_539 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_522, 165)])), 255), 100);
-                                        use_move_hit__acc_539 = _floordiv(_wmul(use_move_hit__acc_539, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_520, 2) * 6 + 4], 6))), 13)]), 100);
-                                        use_move_hit__acc_539 = _floordiv(_wmul(use_move_hit__acc_539, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_523, 2) * 6 + 5]))), 13)]), 100);
-                                        chance__num_540 = _imin(_imax(use_move_hit__acc_539, 1), 255);
-                                        chance__v_541 = _roll(random_word(fold_in(fold_in(key, 38), (uint32_t)resolve_turn__k_465)), 256);
-                                        log_draw__v_542 = chance__v_541;
+                                if ((!use_move_hit__immune_539)) {
+                                    use_move_hit__hit_543 = true;
+                                    use_move_hit__sure_544 = ((MOVES__status[_ix(use_move_hit__mv_528, 165)] == 5) && s->recharge[_ix(use_move_hit__q_529, 2)]);
+                                    if (((!MOVES__always_hits[_ix(use_move_hit__mv_528, 165)]) && (!use_move_hit__sure_544))) {
+                                        use_move_hit__acc_545 = _floordiv(_wmul(((int32_t)(MOVES__accuracy[_ix(use_move_hit__mv_528, 165)])), 255), 100);
+                                        use_move_hit__acc_545 = _floordiv(_wmul(use_move_hit__acc_545, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_526, 2) * 6 + 4], 6))), 13)]), 100);
+                                        use_move_hit__acc_545 = _floordiv(_wmul(use_move_hit__acc_545, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_529, 2) * 6 + 5]))), 13)]), 100);
+                                        chance__num_546 = _imin(_imax(use_move_hit__acc_545, 1), 255);
+                                        chance__v_547 = _roll(random_word(fold_in(fold_in(key, 38), (uint32_t)resolve_turn__k_471)), 256);
+                                        log_draw__v_548 = chance__v_547;
                                         int32_t _w125 = _wx(s->ndraws, 64);
                                         if (_w125 >= 0) {
-                                            s->draws[_w125] = log_draw__v_542;
+                                            s->draws[_w125] = log_draw__v_548;
                                         }
                                         int32_t _w126 = _wx(s->ndraws, 64);
                                         if (_w126 >= 0) {
@@ -3316,46 +3322,46 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                             s->draw_hi[_w127] = 256;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        chance__result_543 = (chance__v_541 < chance__num_540);
-                                        use_move_hit__hit_537 = chance__result_543;
-                                        if ((!use_move_hit__hit_537)) {
+                                        chance__result_549 = (chance__v_547 < chance__num_546);
+                                        use_move_hit__hit_543 = chance__result_549;
+                                        if ((!use_move_hit__hit_543)) {
                                             s->last_damage = 0;
                                         }
                                     }
-                                    use_move_hit__foe_move_544 = (MOVES__target[_ix(use_move_hit__mv_522, 165)] != 1);
-                                    use_move_hit__stages_545 = ((((((MOVES__boost_atk[_ix(use_move_hit__mv_522, 165)] != 0) || (MOVES__boost_def[_ix(use_move_hit__mv_522, 165)] != 0)) || (MOVES__boost_spc[_ix(use_move_hit__mv_522, 165)] != 0)) || (MOVES__boost_spe[_ix(use_move_hit__mv_522, 165)] != 0)) || (MOVES__boost_accuracy[_ix(use_move_hit__mv_522, 165)] != 0)) || (MOVES__boost_evasion[_ix(use_move_hit__mv_522, 165)] != 0));
-                                    use_move_hit__blocked_546 = ((((s->sub_hp[_ix(use_move_hit__q_523, 2)] > 0) && use_move_hit__foe_move_544) && (MOVES__power[_ix(use_move_hit__mv_522, 165)] == 0)) && ((((MOVES__status[_ix(use_move_hit__mv_522, 165)] == 4) || (MOVES__status[_ix(use_move_hit__mv_522, 165)] == 6)) || use_move_hit__stages_545) || (MOVES__volatile[_ix(use_move_hit__mv_522, 165)] == 1)));
-                                    use_move_hit__hit_537 = (use_move_hit__hit_537 && (!use_move_hit__blocked_546));
-                                    if (((use_move_hit__hit_537 && (MOVES__power[_ix(use_move_hit__mv_522, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_522, 165)] >= 0))) {
-                                        if (use_move_hit__sure_538) {
-                                            int32_t _w128 = _wx(use_move_hit__q_523, 2);
-                                            int32_t _w129 = _wx(use_move_hit__d_525, 6);
+                                    use_move_hit__foe_move_550 = (MOVES__target[_ix(use_move_hit__mv_528, 165)] != 1);
+                                    use_move_hit__stages_551 = ((((((MOVES__boost_atk[_ix(use_move_hit__mv_528, 165)] != 0) || (MOVES__boost_def[_ix(use_move_hit__mv_528, 165)] != 0)) || (MOVES__boost_spc[_ix(use_move_hit__mv_528, 165)] != 0)) || (MOVES__boost_spe[_ix(use_move_hit__mv_528, 165)] != 0)) || (MOVES__boost_accuracy[_ix(use_move_hit__mv_528, 165)] != 0)) || (MOVES__boost_evasion[_ix(use_move_hit__mv_528, 165)] != 0));
+                                    use_move_hit__blocked_552 = ((((s->sub_hp[_ix(use_move_hit__q_529, 2)] > 0) && use_move_hit__foe_move_550) && (MOVES__power[_ix(use_move_hit__mv_528, 165)] == 0)) && ((((MOVES__status[_ix(use_move_hit__mv_528, 165)] == 4) || (MOVES__status[_ix(use_move_hit__mv_528, 165)] == 6)) || use_move_hit__stages_551) || (MOVES__volatile[_ix(use_move_hit__mv_528, 165)] == 1)));
+                                    use_move_hit__hit_543 = (use_move_hit__hit_543 && (!use_move_hit__blocked_552));
+                                    if (((use_move_hit__hit_543 && (MOVES__power[_ix(use_move_hit__mv_528, 165)] == 0)) && (MOVES__status[_ix(use_move_hit__mv_528, 165)] >= 0))) {
+                                        if (use_move_hit__sure_544) {
+                                            int32_t _w128 = _wx(use_move_hit__q_529, 2);
+                                            int32_t _w129 = _wx(use_move_hit__d_531, 6);
                                             if (_w128 >= 0 && _w129 >= 0) {
                                                 s->status[_w128 * 6 + _w129] = ((int8_t)(0));
                                             }
-                                            int32_t _w130 = _wx(use_move_hit__q_523, 2);
+                                            int32_t _w130 = _wx(use_move_hit__q_529, 2);
                                             if (_w130 >= 0) {
                                                 s->recharge[_w130] = false;
                                             }
                                         }
-                                        set_status__q_547 = use_move_hit__q_523;
-                                        set_status__st_548 = MOVES__status[_ix(use_move_hit__mv_522, 165)];
-                                        set_status__d_549 = s->active[_ix(set_status__q_547, 2)];
-                                        set_status__sd_550 = s->species[_ix(set_status__q_547, 2) * 6 + _ix(set_status__d_549, 6)];
-                                        set_status__poison_551 = ((set_status__st_548 == 4) || (set_status__st_548 == 6));
-                                        set_status__blocked_552 = (set_status__poison_551 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_550, 151)]] || ((SPECIES__type2[_ix(set_status__sd_550, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_550, 151)], 15)])));
-                                        if ((((s->status[_ix(set_status__q_547, 2) * 6 + _ix(set_status__d_549, 6)] == 0) && (s->hp[_ix(set_status__q_547, 2) * 6 + _ix(set_status__d_549, 6)] > 0)) && (!set_status__blocked_552))) {
-                                            int32_t _w131 = _wx(set_status__q_547, 2);
-                                            int32_t _w132 = _wx(set_status__d_549, 6);
+                                        set_status__q_553 = use_move_hit__q_529;
+                                        set_status__st_554 = MOVES__status[_ix(use_move_hit__mv_528, 165)];
+                                        set_status__d_555 = s->active[_ix(set_status__q_553, 2)];
+                                        set_status__sd_556 = s->species[_ix(set_status__q_553, 2) * 6 + _ix(set_status__d_555, 6)];
+                                        set_status__poison_557 = ((set_status__st_554 == 4) || (set_status__st_554 == 6));
+                                        set_status__blocked_558 = (set_status__poison_557 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_556, 151)]] || ((SPECIES__type2[_ix(set_status__sd_556, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_556, 151)], 15)])));
+                                        if ((((s->status[_ix(set_status__q_553, 2) * 6 + _ix(set_status__d_555, 6)] == 0) && (s->hp[_ix(set_status__q_553, 2) * 6 + _ix(set_status__d_555, 6)] > 0)) && (!set_status__blocked_558))) {
+                                            int32_t _w131 = _wx(set_status__q_553, 2);
+                                            int32_t _w132 = _wx(set_status__d_555, 6);
                                             if (_w131 >= 0 && _w132 >= 0) {
-                                                s->status[_w131 * 6 + _w132] = ((int8_t)(set_status__st_548));
+                                                s->status[_w131 * 6 + _w132] = ((int8_t)(set_status__st_554));
                                             }
-                                            if ((set_status__st_548 == 5)) {
-                                                rand__v_553 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_465)), 7));
-                                                log_draw__v_554 = rand__v_553;
+                                            if ((set_status__st_554 == 5)) {
+                                                rand__v_559 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_471)), 7));
+                                                log_draw__v_560 = rand__v_559;
                                                 int32_t _w133 = _wx(s->ndraws, 64);
                                                 if (_w133 >= 0) {
-                                                    s->draws[_w133] = log_draw__v_554;
+                                                    s->draws[_w133] = log_draw__v_560;
                                                 }
                                                 int32_t _w134 = _wx(s->ndraws, 64);
                                                 if (_w134 >= 0) {
@@ -3366,119 +3372,119 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                     s->draw_hi[_w135] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_555 = rand__v_553;
-                                                int32_t _w136 = _wx(set_status__q_547, 2);
-                                                int32_t _w137 = _wx(set_status__d_549, 6);
+                                                rand__result_561 = rand__v_559;
+                                                int32_t _w136 = _wx(set_status__q_553, 2);
+                                                int32_t _w137 = _wx(set_status__d_555, 6);
                                                 if (_w136 >= 0 && _w137 >= 0) {
-                                                    s->sleep[_w136 * 6 + _w137] = ((int8_t)(rand__result_555));
+                                                    s->sleep[_w136 * 6 + _w137] = ((int8_t)(rand__result_561));
                                                 }
                                             }
-                                            if ((set_status__st_548 == 3)) {
-                                                int32_t _w138 = _wx(set_status__q_547, 2);
+                                            if ((set_status__st_554 == 3)) {
+                                                int32_t _w138 = _wx(set_status__q_553, 2);
                                                 if (_w138 >= 0) {
-                                                    s->mod[_w138 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_547, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                    s->mod[_w138 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_553, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((set_status__st_548 == 1)) {
-                                                int32_t _w139 = _wx(set_status__q_547, 2);
+                                            if ((set_status__st_554 == 1)) {
+                                                int32_t _w139 = _wx(set_status__q_553, 2);
                                                 if (_w139 >= 0) {
-                                                    s->mod[_w139 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_547, 2) * 4], 2))), ((int16_t)(1)))));
+                                                    s->mod[_w139 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_553, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_537 && (MOVES__power[_ix(use_move_hit__mv_522, 165)] == 0))) {
-                                        use_move_hit__tgt_556 = ((MOVES__target[_ix(use_move_hit__mv_522, 165)] == 1) ? use_move_hit__p_520 : use_move_hit__q_523);
-                                        apply_boosts__q_557 = use_move_hit__tgt_556;
-                                        apply_boosts__f_558 = use_move_hit__q_523;
-                                        apply_boosts__da_559 = MOVES__boost_atk[_ix(use_move_hit__mv_522, 165)];
-                                        apply_boosts__dd_560 = MOVES__boost_def[_ix(use_move_hit__mv_522, 165)];
-                                        apply_boosts__ds_561 = MOVES__boost_spc[_ix(use_move_hit__mv_522, 165)];
-                                        apply_boosts__dsp_562 = MOVES__boost_spe[_ix(use_move_hit__mv_522, 165)];
-                                        apply_boosts__dacc_563 = MOVES__boost_accuracy[_ix(use_move_hit__mv_522, 165)];
-                                        apply_boosts__deva_564 = MOVES__boost_evasion[_ix(use_move_hit__mv_522, 165)];
-                                        apply_boosts__deltas_565[0] = apply_boosts__da_559;
-                                        apply_boosts__deltas_565[1] = apply_boosts__dd_560;
-                                        apply_boosts__deltas_565[2] = apply_boosts__ds_561;
-                                        apply_boosts__deltas_565[3] = apply_boosts__dsp_562;
-                                        apply_boosts__deltas_565[4] = apply_boosts__dacc_563;
-                                        apply_boosts__deltas_565[5] = apply_boosts__deva_564;
-                                        apply_boosts__any_ok_566 = false;
-                                        for (int32_t apply_boosts__k_567 = 0, _end140 = 6; apply_boosts__k_567 < _end140; apply_boosts__k_567++) {
-                                            boost_stat__q_568 = apply_boosts__q_557;
-                                            boost_stat__k_569 = apply_boosts__k_567;
-                                            boost_stat__delta_570 = apply_boosts__deltas_565[apply_boosts__k_567];
-                                            boost_stat__a_571 = s->active[_ix(boost_stat__q_568, 2)];
-                                            boost_stat__b_572 = ((int32_t)(s->boosts[_ix(boost_stat__q_568, 2) * 6 + _ix(boost_stat__k_569, 6)]));
-                                            boost_stat__nb_573 = _imin(_imax(_wadd(boost_stat__b_572, boost_stat__delta_570), (-6)), 6);
-                                            boost_stat__ok_574 = false;
-                                            if (((((boost_stat__delta_570 != 0) && (s->hp[_ix(boost_stat__q_568, 2) * 6 + _ix(boost_stat__a_571, 6)] > 0)) && (!((boost_stat__delta_570 > 0) && (boost_stat__b_572 >= 6)))) && (!((boost_stat__delta_570 < 0) && (boost_stat__b_572 <= (-6)))))) {
-                                                if ((boost_stat__k_569 >= 4)) {
-                                                    int32_t _w141 = _wx(boost_stat__q_568, 2);
-                                                    int32_t _w142 = _wx(boost_stat__k_569, 6);
+                                    if ((use_move_hit__hit_543 && (MOVES__power[_ix(use_move_hit__mv_528, 165)] == 0))) {
+                                        use_move_hit__tgt_562 = ((MOVES__target[_ix(use_move_hit__mv_528, 165)] == 1) ? use_move_hit__p_526 : use_move_hit__q_529);
+                                        apply_boosts__q_563 = use_move_hit__tgt_562;
+                                        apply_boosts__f_564 = use_move_hit__q_529;
+                                        apply_boosts__da_565 = MOVES__boost_atk[_ix(use_move_hit__mv_528, 165)];
+                                        apply_boosts__dd_566 = MOVES__boost_def[_ix(use_move_hit__mv_528, 165)];
+                                        apply_boosts__ds_567 = MOVES__boost_spc[_ix(use_move_hit__mv_528, 165)];
+                                        apply_boosts__dsp_568 = MOVES__boost_spe[_ix(use_move_hit__mv_528, 165)];
+                                        apply_boosts__dacc_569 = MOVES__boost_accuracy[_ix(use_move_hit__mv_528, 165)];
+                                        apply_boosts__deva_570 = MOVES__boost_evasion[_ix(use_move_hit__mv_528, 165)];
+                                        apply_boosts__deltas_571[0] = apply_boosts__da_565;
+                                        apply_boosts__deltas_571[1] = apply_boosts__dd_566;
+                                        apply_boosts__deltas_571[2] = apply_boosts__ds_567;
+                                        apply_boosts__deltas_571[3] = apply_boosts__dsp_568;
+                                        apply_boosts__deltas_571[4] = apply_boosts__dacc_569;
+                                        apply_boosts__deltas_571[5] = apply_boosts__deva_570;
+                                        apply_boosts__any_ok_572 = false;
+                                        for (int32_t apply_boosts__k_573 = 0, _end140 = 6; apply_boosts__k_573 < _end140; apply_boosts__k_573++) {
+                                            boost_stat__q_574 = apply_boosts__q_563;
+                                            boost_stat__k_575 = apply_boosts__k_573;
+                                            boost_stat__delta_576 = apply_boosts__deltas_571[apply_boosts__k_573];
+                                            boost_stat__a_577 = s->active[_ix(boost_stat__q_574, 2)];
+                                            boost_stat__b_578 = ((int32_t)(s->boosts[_ix(boost_stat__q_574, 2) * 6 + _ix(boost_stat__k_575, 6)]));
+                                            boost_stat__nb_579 = _imin(_imax(_wadd(boost_stat__b_578, boost_stat__delta_576), (-6)), 6);
+                                            boost_stat__ok_580 = false;
+                                            if (((((boost_stat__delta_576 != 0) && (s->hp[_ix(boost_stat__q_574, 2) * 6 + _ix(boost_stat__a_577, 6)] > 0)) && (!((boost_stat__delta_576 > 0) && (boost_stat__b_578 >= 6)))) && (!((boost_stat__delta_576 < 0) && (boost_stat__b_578 <= (-6)))))) {
+                                                if ((boost_stat__k_575 >= 4)) {
+                                                    int32_t _w141 = _wx(boost_stat__q_574, 2);
+                                                    int32_t _w142 = _wx(boost_stat__k_575, 6);
                                                     if (_w141 >= 0 && _w142 >= 0) {
-                                                        s->boosts[_w141 * 6 + _w142] = ((int8_t)(boost_stat__nb_573));
+                                                        s->boosts[_w141 * 6 + _w142] = ((int8_t)(boost_stat__nb_579));
                                                     }
-                                                    boost_stat__ok_574 = true;
-                                                } else if ((((boost_stat__delta_570 > 0) && (s->mod[_ix(boost_stat__q_568, 2) * 4 + _ix(boost_stat__k_569, 4)] == 999)) || ((boost_stat__delta_570 < 0) && (s->mod[_ix(boost_stat__q_568, 2) * 4 + _ix(boost_stat__k_569, 4)] == 1)))) {
-                                                    int32_t _w143 = _wx(boost_stat__q_568, 2);
-                                                    int32_t _w144 = _wx(boost_stat__k_569, 6);
+                                                    boost_stat__ok_580 = true;
+                                                } else if ((((boost_stat__delta_576 > 0) && (s->mod[_ix(boost_stat__q_574, 2) * 4 + _ix(boost_stat__k_575, 4)] == 999)) || ((boost_stat__delta_576 < 0) && (s->mod[_ix(boost_stat__q_574, 2) * 4 + _ix(boost_stat__k_575, 4)] == 1)))) {
+                                                    int32_t _w143 = _wx(boost_stat__q_574, 2);
+                                                    int32_t _w144 = _wx(boost_stat__k_575, 6);
                                                     if (_w143 >= 0 && _w144 >= 0) {
-                                                        s->boosts[_w143 * 6 + _w144] = ((int8_t)(((boost_stat__delta_570 > 0) ? _wsub(boost_stat__nb_573, 1) : _wadd(boost_stat__nb_573, 1))));
+                                                        s->boosts[_w143 * 6 + _w144] = ((int8_t)(((boost_stat__delta_576 > 0) ? _wsub(boost_stat__nb_579, 1) : _wadd(boost_stat__nb_579, 1))));
                                                     }
                                                 } else {
-                                                    int32_t _w145 = _wx(boost_stat__q_568, 2);
-                                                    int32_t _w146 = _wx(boost_stat__k_569, 6);
+                                                    int32_t _w145 = _wx(boost_stat__q_574, 2);
+                                                    int32_t _w146 = _wx(boost_stat__k_575, 6);
                                                     if (_w145 >= 0 && _w146 >= 0) {
-                                                        s->boosts[_w145 * 6 + _w146] = ((int8_t)(boost_stat__nb_573));
+                                                        s->boosts[_w145 * 6 + _w146] = ((int8_t)(boost_stat__nb_579));
                                                     }
-                                                    boost_stat__ok_574 = true;
-                                                    boost_stat__m_575 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_568, 2) * 24 + _ix(boost_stat__a_571, 6) * 4 + _ix(boost_stat__k_569, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_573, 6), 13)]), 100), 1);
-                                                    int32_t _w147 = _wx(boost_stat__q_568, 2);
-                                                    int32_t _w148 = _wx(boost_stat__k_569, 4);
+                                                    boost_stat__ok_580 = true;
+                                                    boost_stat__m_581 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_574, 2) * 24 + _ix(boost_stat__a_577, 6) * 4 + _ix(boost_stat__k_575, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_579, 6), 13)]), 100), 1);
+                                                    int32_t _w147 = _wx(boost_stat__q_574, 2);
+                                                    int32_t _w148 = _wx(boost_stat__k_575, 4);
                                                     if (_w147 >= 0 && _w148 >= 0) {
-                                                        s->mod[_w147 * 4 + _w148] = ((int16_t)(((boost_stat__delta_570 > 0) ? _imin(boost_stat__m_575, 999) : boost_stat__m_575)));
+                                                        s->mod[_w147 * 4 + _w148] = ((int16_t)(((boost_stat__delta_576 > 0) ? _imin(boost_stat__m_581, 999) : boost_stat__m_581)));
                                                     }
                                                 }
                                             }
-                                            boost_stat__result_576 = boost_stat__ok_574;
-                                            apply_boosts__ok_577 = boost_stat__result_576;
-                                            apply_boosts__any_ok_566 = (apply_boosts__any_ok_566 || apply_boosts__ok_577);
+                                            boost_stat__result_582 = boost_stat__ok_580;
+                                            apply_boosts__ok_583 = boost_stat__result_582;
+                                            apply_boosts__any_ok_572 = (apply_boosts__any_ok_572 || apply_boosts__ok_583);
                                         }
-                                        if (apply_boosts__any_ok_566) {
-                                            if ((s->status[_ix(apply_boosts__f_558, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_558, 2)], 6)] == 3)) {
-                                                int32_t _w149 = _wx(apply_boosts__f_558, 2);
+                                        if (apply_boosts__any_ok_572) {
+                                            if ((s->status[_ix(apply_boosts__f_564, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_564, 2)], 6)] == 3)) {
+                                                int32_t _w149 = _wx(apply_boosts__f_564, 2);
                                                 if (_w149 >= 0) {
-                                                    s->mod[_w149 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_558, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                    s->mod[_w149 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_564, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((s->status[_ix(apply_boosts__f_558, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_558, 2)], 6)] == 1)) {
-                                                int32_t _w150 = _wx(apply_boosts__f_558, 2);
+                                            if ((s->status[_ix(apply_boosts__f_564, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_564, 2)], 6)] == 1)) {
+                                                int32_t _w150 = _wx(apply_boosts__f_564, 2);
                                                 if (_w150 >= 0) {
-                                                    s->mod[_w150 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_558, 2) * 4], 2))), ((int16_t)(1)))));
+                                                    s->mod[_w150 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_564, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_537 && ((use_move_hit__kind_534 == 10) || (use_move_hit__kind_534 == 11)))) {
-                                        heal_self__p_578 = use_move_hit__p_520;
-                                        heal_self__rest_579 = (use_move_hit__kind_534 == 10);
-                                        heal_self__a_580 = s->active[_ix(heal_self__p_578, 2)];
-                                        heal_self__h_581 = ((int32_t)(s->hp[_ix(heal_self__p_578, 2) * 6 + _ix(heal_self__a_580, 6)]));
-                                        heal_self__mh_582 = ((int32_t)(s->maxhp[_ix(heal_self__p_578, 2) * 6 + _ix(heal_self__a_580, 6)]));
-                                        heal_self__fails_583 = ((heal_self__h_581 == heal_self__mh_582) || (((heal_self__h_581 == _wsub(heal_self__mh_582, 255)) || (heal_self__h_581 == _wsub(heal_self__mh_582, 511))) && (_pymod(heal_self__h_581, 256) != 0)));
-                                        if ((!heal_self__fails_583)) {
-                                            if (heal_self__rest_579) {
-                                                int32_t _w151 = _wx(heal_self__p_578, 2);
-                                                int32_t _w152 = _wx(heal_self__a_580, 6);
+                                    if ((use_move_hit__hit_543 && ((use_move_hit__kind_540 == 10) || (use_move_hit__kind_540 == 11)))) {
+                                        heal_self__p_584 = use_move_hit__p_526;
+                                        heal_self__rest_585 = (use_move_hit__kind_540 == 10);
+                                        heal_self__a_586 = s->active[_ix(heal_self__p_584, 2)];
+                                        heal_self__h_587 = ((int32_t)(s->hp[_ix(heal_self__p_584, 2) * 6 + _ix(heal_self__a_586, 6)]));
+                                        heal_self__mh_588 = ((int32_t)(s->maxhp[_ix(heal_self__p_584, 2) * 6 + _ix(heal_self__a_586, 6)]));
+                                        heal_self__fails_589 = ((heal_self__h_587 == heal_self__mh_588) || (((heal_self__h_587 == _wsub(heal_self__mh_588, 255)) || (heal_self__h_587 == _wsub(heal_self__mh_588, 511))) && (_pymod(heal_self__h_587, 256) != 0)));
+                                        if ((!heal_self__fails_589)) {
+                                            if (heal_self__rest_585) {
+                                                int32_t _w151 = _wx(heal_self__p_584, 2);
+                                                int32_t _w152 = _wx(heal_self__a_586, 6);
                                                 if (_w151 >= 0 && _w152 >= 0) {
                                                     s->status[_w151 * 6 + _w152] = ((int8_t)(5));
                                                 }
-                                                rand__v_584 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_465)), 7));
-                                                log_draw__v_585 = rand__v_584;
+                                                rand__v_590 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_471)), 7));
+                                                log_draw__v_591 = rand__v_590;
                                                 int32_t _w153 = _wx(s->ndraws, 64);
                                                 if (_w153 >= 0) {
-                                                    s->draws[_w153] = log_draw__v_585;
+                                                    s->draws[_w153] = log_draw__v_591;
                                                 }
                                                 int32_t _w154 = _wx(s->ndraws, 64);
                                                 if (_w154 >= 0) {
@@ -3489,47 +3495,47 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                     s->draw_hi[_w155] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_586 = rand__v_584;
-                                                heal_self__v_587 = rand__result_586;
-                                                int32_t _w156 = _wx(heal_self__p_578, 2);
-                                                int32_t _w157 = _wx(heal_self__a_580, 6);
+                                                rand__result_592 = rand__v_590;
+                                                heal_self__v_593 = rand__result_592;
+                                                int32_t _w156 = _wx(heal_self__p_584, 2);
+                                                int32_t _w157 = _wx(heal_self__a_586, 6);
                                                 if (_w156 >= 0 && _w157 >= 0) {
                                                     s->sleep[_w156 * 6 + _w157] = ((int8_t)(2));
                                                 }
-                                                int32_t _w158 = _wx(heal_self__p_578, 2);
-                                                int32_t _w159 = _wx(heal_self__a_580, 6);
+                                                int32_t _w158 = _wx(heal_self__p_584, 2);
+                                                int32_t _w159 = _wx(heal_self__a_586, 6);
                                                 if (_w158 >= 0 && _w159 >= 0) {
-                                                    s->hp[_w158 * 6 + _w159] = s->maxhp[_ix(heal_self__p_578, 2) * 6 + _ix(heal_self__a_580, 6)];
+                                                    s->hp[_w158 * 6 + _w159] = s->maxhp[_ix(heal_self__p_584, 2) * 6 + _ix(heal_self__a_586, 6)];
                                                 }
                                             } else {
-                                                int32_t _w160 = _wx(heal_self__p_578, 2);
-                                                int32_t _w161 = _wx(heal_self__a_580, 6);
+                                                int32_t _w160 = _wx(heal_self__p_584, 2);
+                                                int32_t _w161 = _wx(heal_self__a_586, 6);
                                                 if (_w160 >= 0 && _w161 >= 0) {
-                                                    s->hp[_w160 * 6 + _w161] = ((int16_t)(_imin(_wadd(heal_self__h_581, _floordiv(heal_self__mh_582, 2)), heal_self__mh_582)));
+                                                    s->hp[_w160 * 6 + _w161] = ((int16_t)(_imin(_wadd(heal_self__h_587, _floordiv(heal_self__mh_588, 2)), heal_self__mh_588)));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_537 && (use_move_hit__kind_534 == 15))) {
-                                        int32_t _w162 = _wx(use_move_hit__p_520, 2);
+                                    if ((use_move_hit__hit_543 && (use_move_hit__kind_540 == 15))) {
+                                        int32_t _w162 = _wx(use_move_hit__p_526, 2);
                                         if (_w162 >= 0) {
                                             s->reflect[_w162] = true;
                                         }
                                     }
-                                    if ((use_move_hit__hit_537 && (use_move_hit__kind_534 == 16))) {
-                                        int32_t _w163 = _wx(use_move_hit__p_520, 2);
+                                    if ((use_move_hit__hit_543 && (use_move_hit__kind_540 == 16))) {
+                                        int32_t _w163 = _wx(use_move_hit__p_526, 2);
                                         if (_w163 >= 0) {
                                             s->light_screen[_w163] = true;
                                         }
                                     }
-                                    if (((use_move_hit__hit_537 && (MOVES__power[_ix(use_move_hit__mv_522, 165)] == 0)) && (MOVES__volatile[_ix(use_move_hit__mv_522, 165)] == 1))) {
-                                        confuse__q_588 = use_move_hit__q_523;
-                                        if (((s->confused[_ix(confuse__q_588, 2)] == 0) && (s->hp[_ix(confuse__q_588, 2) * 6 + _ix(s->active[_ix(confuse__q_588, 2)], 6)] > 0))) {
-                                            rand__v_589 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_465)), 4));
-                                            log_draw__v_590 = rand__v_589;
+                                    if (((use_move_hit__hit_543 && (MOVES__power[_ix(use_move_hit__mv_528, 165)] == 0)) && (MOVES__volatile[_ix(use_move_hit__mv_528, 165)] == 1))) {
+                                        confuse__q_594 = use_move_hit__q_529;
+                                        if (((s->confused[_ix(confuse__q_594, 2)] == 0) && (s->hp[_ix(confuse__q_594, 2) * 6 + _ix(s->active[_ix(confuse__q_594, 2)], 6)] > 0))) {
+                                            rand__v_595 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_471)), 4));
+                                            log_draw__v_596 = rand__v_595;
                                             int32_t _w164 = _wx(s->ndraws, 64);
                                             if (_w164 >= 0) {
-                                                s->draws[_w164] = log_draw__v_590;
+                                                s->draws[_w164] = log_draw__v_596;
                                             }
                                             int32_t _w165 = _wx(s->ndraws, 64);
                                             if (_w165 >= 0) {
@@ -3540,61 +3546,61 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                 s->draw_hi[_w166] = 6;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_591 = rand__v_589;
-                                            int32_t _w167 = _wx(confuse__q_588, 2);
+                                            rand__result_597 = rand__v_595;
+                                            int32_t _w167 = _wx(confuse__q_594, 2);
                                             if (_w167 >= 0) {
-                                                s->confused[_w167] = ((int8_t)(rand__result_591));
+                                                s->confused[_w167] = ((int8_t)(rand__result_597));
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_537 && (use_move_hit__kind_534 == 13))) {
-                                        make_substitute__p_592 = use_move_hit__p_520;
-                                        make_substitute__a_593 = s->active[_ix(make_substitute__p_592, 2)];
-                                        if (((s->sub_hp[_ix(make_substitute__p_592, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_592, 2) * 6 + _ix(make_substitute__a_593, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_592, 2) * 6 + _ix(make_substitute__a_593, 6)]))))) {
-                                            int32_t _w168 = _wx(make_substitute__p_592, 2);
+                                    if ((use_move_hit__hit_543 && (use_move_hit__kind_540 == 13))) {
+                                        make_substitute__p_598 = use_move_hit__p_526;
+                                        make_substitute__a_599 = s->active[_ix(make_substitute__p_598, 2)];
+                                        if (((s->sub_hp[_ix(make_substitute__p_598, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)]))))) {
+                                            int32_t _w168 = _wx(make_substitute__p_598, 2);
                                             if (_w168 >= 0) {
-                                                s->sub_hp[_w168] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_592, 2) * 6 + _ix(make_substitute__a_593, 6)], 4))), 1)));
+                                                s->sub_hp[_w168] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)], 4))), 1)));
                                             }
-                                            if ((s->maxhp[_ix(make_substitute__p_592, 2) * 6 + _ix(make_substitute__a_593, 6)] > 3)) {
-                                                int32_t _w169 = _wx(make_substitute__p_592, 2);
-                                                int32_t _w170 = _wx(make_substitute__a_593, 6);
+                                            if ((s->maxhp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)] > 3)) {
+                                                int32_t _w169 = _wx(make_substitute__p_598, 2);
+                                                int32_t _w170 = _wx(make_substitute__a_599, 6);
                                                 if (_w169 >= 0 && _w170 >= 0) {
-                                                    s->hp[_w169 * 6 + _w170] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_592, 2) * 6 + _ix(make_substitute__a_593, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_592, 2) * 6 + _ix(make_substitute__a_593, 6)], 4)))))), ((int16_t)(0)))));
+                                                    s->hp[_w169 * 6 + _w170] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)], 4)))))), ((int16_t)(0)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((((!use_move_hit__hit_537) && (!use_move_hit__blocked_546)) && MOVES__crash[_ix(use_move_hit__mv_522, 165)])) {
-                                        self_damage__p_594 = use_move_hit__p_520;
-                                        self_damage__q_595 = _wsub(1, self_damage__p_594);
-                                        self_damage__a_596 = s->active[_ix(self_damage__p_594, 2)];
+                                    if ((((!use_move_hit__hit_543) && (!use_move_hit__blocked_552)) && MOVES__crash[_ix(use_move_hit__mv_528, 165)])) {
+                                        self_damage__p_600 = use_move_hit__p_526;
+                                        self_damage__q_601 = _wsub(1, self_damage__p_600);
+                                        self_damage__a_602 = s->active[_ix(self_damage__p_600, 2)];
                                         s->last_damage = 1;
-                                        if ((s->sub_hp[_ix(self_damage__p_594, 2)] > 0)) {
-                                            if ((s->sub_hp[_ix(self_damage__q_595, 2)] > 0)) {
-                                                int32_t _w171 = _wx(self_damage__q_595, 2);
+                                        if ((s->sub_hp[_ix(self_damage__p_600, 2)] > 0)) {
+                                            if ((s->sub_hp[_ix(self_damage__q_601, 2)] > 0)) {
+                                                int32_t _w171 = _wx(self_damage__q_601, 2);
                                                 if (_w171 >= 0) {
-                                                    s->sub_hp[_w171] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_595, 2)])), 1), 0)));
+                                                    s->sub_hp[_w171] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_601, 2)])), 1), 0)));
                                                 }
                                             }
                                         } else {
-                                            int32_t _w172 = _wx(self_damage__p_594, 2);
-                                            int32_t _w173 = _wx(self_damage__a_596, 6);
+                                            int32_t _w172 = _wx(self_damage__p_600, 2);
+                                            int32_t _w173 = _wx(self_damage__a_602, 6);
                                             if (_w172 >= 0 && _w173 >= 0) {
-                                                s->hp[_w172 * 6 + _w173] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_594, 2) * 6 + _ix(self_damage__a_596, 6)])), 1), 0)));
+                                                s->hp[_w172 * 6 + _w173] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_600, 2) * 6 + _ix(self_damage__a_602, 6)])), 1), 0)));
                                             }
                                         }
                                     }
-                                    use_move_hit__nhits_597 = ((int32_t)(MOVES__hits_min[_ix(use_move_hit__mv_522, 165)]));
-                                    use_move_hit__pick_598 = 0;
-                                    use_move_hit__ns_600 = ((MOVES__hits_max[_ix(use_move_hit__mv_522, 165)] > MOVES__hits_min[_ix(use_move_hit__mv_522, 165)]) ? 8 : ({ int32_t _lo174 = 0; int32_t _r176 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_599 = _lo174, _end175 = 4; use_move_hit__k_599 < _end175; use_move_hit__k_599++) _r176 += ((s->moves[_ix(use_move_hit__q_523, 2) * 24 + _ix(use_move_hit__d_525, 6) * 4 + use_move_hit__k_599] >= 0)) ? 1 : 0; _r176; }));
-                                    if ((use_move_hit__hit_537 && ((MOVES__hits_max[_ix(use_move_hit__mv_522, 165)] > MOVES__hits_min[_ix(use_move_hit__mv_522, 165)]) || (use_move_hit__kind_534 == 21)))) {
-                                        rand__hi_601 = use_move_hit__ns_600;
-                                        rand__v_602 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_465)), _wsub(rand__hi_601, 0)));
-                                        log_draw__v_603 = rand__v_602;
-                                        log_draw__hi_604 = rand__hi_601;
+                                    use_move_hit__nhits_603 = ((int32_t)(MOVES__hits_min[_ix(use_move_hit__mv_528, 165)]));
+                                    use_move_hit__pick_604 = 0;
+                                    use_move_hit__ns_606 = ((MOVES__hits_max[_ix(use_move_hit__mv_528, 165)] > MOVES__hits_min[_ix(use_move_hit__mv_528, 165)]) ? 8 : ({ int32_t _lo174 = 0; int32_t _r176 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_605 = _lo174, _end175 = 4; use_move_hit__k_605 < _end175; use_move_hit__k_605++) _r176 += ((s->moves[_ix(use_move_hit__q_529, 2) * 24 + _ix(use_move_hit__d_531, 6) * 4 + use_move_hit__k_605] >= 0)) ? 1 : 0; _r176; }));
+                                    if ((use_move_hit__hit_543 && ((MOVES__hits_max[_ix(use_move_hit__mv_528, 165)] > MOVES__hits_min[_ix(use_move_hit__mv_528, 165)]) || (use_move_hit__kind_540 == 21)))) {
+                                        rand__hi_607 = use_move_hit__ns_606;
+                                        rand__v_608 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_471)), _wsub(rand__hi_607, 0)));
+                                        log_draw__v_609 = rand__v_608;
+                                        log_draw__hi_610 = rand__hi_607;
                                         int32_t _w178 = _wx(s->ndraws, 64);
                                         if (_w178 >= 0) {
-                                            s->draws[_w178] = log_draw__v_603;
+                                            s->draws[_w178] = log_draw__v_609;
                                         }
                                         int32_t _w179 = _wx(s->ndraws, 64);
                                         if (_w179 >= 0) {
@@ -3602,70 +3608,70 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         }
                                         int32_t _w180 = _wx(s->ndraws, 64);
                                         if (_w180 >= 0) {
-                                            s->draw_hi[_w180] = log_draw__hi_604;
+                                            s->draw_hi[_w180] = log_draw__hi_610;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        rand__result_605 = rand__v_602;
-                                        use_move_hit__pick_598 = rand__result_605;
-                                        use_move_hit__nhits_597 = HITS[_ix(use_move_hit__pick_598, 8)];
+                                        rand__result_611 = rand__v_608;
+                                        use_move_hit__pick_604 = rand__result_611;
+                                        use_move_hit__nhits_603 = HITS[_ix(use_move_hit__pick_604, 8)];
                                     }
-                                    if ((use_move_hit__hit_537 && (use_move_hit__kind_534 == 21))) {
-                                        mimic__p_606 = use_move_hit__p_520;
-                                        mimic__k_607 = use_move_hit__pick_598;
-                                        mimic__q_608 = _wsub(1, mimic__p_606);
-                                        mimic__a_609 = s->active[_ix(mimic__p_606, 2)];
-                                        mimic__d_610 = s->active[_ix(mimic__q_608, 2)];
-                                        mimic__sl_611 = ((int32_t)(s->last_slot[_ix(mimic__p_606, 2)]));
-                                        if ((s->mimic_slot[_ix(mimic__p_606, 2)] < 0)) {
-                                            int32_t _w181 = _wx(mimic__p_606, 2);
+                                    if ((use_move_hit__hit_543 && (use_move_hit__kind_540 == 21))) {
+                                        mimic__p_612 = use_move_hit__p_526;
+                                        mimic__k_613 = use_move_hit__pick_604;
+                                        mimic__q_614 = _wsub(1, mimic__p_612);
+                                        mimic__a_615 = s->active[_ix(mimic__p_612, 2)];
+                                        mimic__d_616 = s->active[_ix(mimic__q_614, 2)];
+                                        mimic__sl_617 = ((int32_t)(s->last_slot[_ix(mimic__p_612, 2)]));
+                                        if ((s->mimic_slot[_ix(mimic__p_612, 2)] < 0)) {
+                                            int32_t _w181 = _wx(mimic__p_612, 2);
                                             if (_w181 >= 0) {
-                                                s->mimic_slot[_w181] = ((int8_t)(mimic__sl_611));
+                                                s->mimic_slot[_w181] = ((int8_t)(mimic__sl_617));
                                             }
-                                            int32_t _w182 = _wx(mimic__p_606, 2);
+                                            int32_t _w182 = _wx(mimic__p_612, 2);
                                             if (_w182 >= 0) {
-                                                s->mimic_orig[_w182] = s->moves[_ix(mimic__p_606, 2) * 24 + _ix(mimic__a_609, 6) * 4 + _ix(mimic__sl_611, 4)];
+                                                s->mimic_orig[_w182] = s->moves[_ix(mimic__p_612, 2) * 24 + _ix(mimic__a_615, 6) * 4 + _ix(mimic__sl_617, 4)];
                                             }
                                         }
-                                        int32_t _w183 = _wx(mimic__p_606, 2);
-                                        int32_t _w184 = _wx(mimic__a_609, 6);
-                                        int32_t _w185 = _wx(mimic__sl_611, 4);
+                                        int32_t _w183 = _wx(mimic__p_612, 2);
+                                        int32_t _w184 = _wx(mimic__a_615, 6);
+                                        int32_t _w185 = _wx(mimic__sl_617, 4);
                                         if (_w183 >= 0 && _w184 >= 0 && _w185 >= 0) {
-                                            s->moves[_w183 * 24 + _w184 * 4 + _w185] = s->moves[_ix(mimic__q_608, 2) * 24 + _ix(mimic__d_610, 6) * 4 + _ix(mimic__k_607, 4)];
+                                            s->moves[_w183 * 24 + _w184 * 4 + _w185] = s->moves[_ix(mimic__q_614, 2) * 24 + _ix(mimic__d_616, 6) * 4 + _ix(mimic__k_613, 4)];
                                         }
                                     }
-                                    if ((use_move_hit__hit_537 && (MOVES__power[_ix(use_move_hit__mv_522, 165)] > 0))) {
-                                        move_damage__p_612 = use_move_hit__p_520;
-                                        move_damage__mv_613 = use_move_hit__mv_522;
-                                        move_damage__q_614 = _wsub(1, move_damage__p_612);
-                                        move_damage__kind_615 = MOVES__kind[_ix(move_damage__mv_613, 165)];
-                                        move_damage__dmg_616 = 0;
-                                        if ((move_damage__kind_615 == 5)) {
-                                            move_damage__dmg_616 = ((int32_t)(s->level[_ix(move_damage__p_612, 2) * 6 + _ix(s->active[_ix(move_damage__p_612, 2)], 6)]));
-                                        } else if ((move_damage__kind_615 == 6)) {
-                                            move_damage__dmg_616 = ((int32_t)(MOVES__fixed_damage[_ix(move_damage__mv_613, 165)]));
-                                        } else if ((move_damage__kind_615 == 7)) {
-                                            move_damage__dmg_616 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_614, 2) * 6 + _ix(s->active[_ix(move_damage__q_614, 2)], 6)])), 2), 1);
-                                        } else if ((move_damage__kind_615 == 12)) {
-                                            move_damage__u_617 = ((int32_t)(s->used_move[_ix(move_damage__q_614, 2)]));
-                                            move_damage__ok_618 = (((move_damage__u_617 >= 0) && (s->shown_move[_ix(move_damage__q_614, 2)] != 67)) && (s->last_damage > 0));
-                                            move_damage__ok_618 = ((move_damage__ok_618 && ((MOVES__type[_ix(move_damage__u_617, 165)] == 12) || (MOVES__type[_ix(move_damage__u_617, 165)] == 9))) && (MOVES__power[_ix(move_damage__u_617, 165)] > 0));
-                                            move_damage__dmg_616 = (move_damage__ok_618 ? _wmul(2, s->last_damage) : 0);
+                                    if ((use_move_hit__hit_543 && (MOVES__power[_ix(use_move_hit__mv_528, 165)] > 0))) {
+                                        move_damage__p_618 = use_move_hit__p_526;
+                                        move_damage__mv_619 = use_move_hit__mv_528;
+                                        move_damage__q_620 = _wsub(1, move_damage__p_618);
+                                        move_damage__kind_621 = MOVES__kind[_ix(move_damage__mv_619, 165)];
+                                        move_damage__dmg_622 = 0;
+                                        if ((move_damage__kind_621 == 5)) {
+                                            move_damage__dmg_622 = ((int32_t)(s->level[_ix(move_damage__p_618, 2) * 6 + _ix(s->active[_ix(move_damage__p_618, 2)], 6)]));
+                                        } else if ((move_damage__kind_621 == 6)) {
+                                            move_damage__dmg_622 = ((int32_t)(MOVES__fixed_damage[_ix(move_damage__mv_619, 165)]));
+                                        } else if ((move_damage__kind_621 == 7)) {
+                                            move_damage__dmg_622 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_620, 2) * 6 + _ix(s->active[_ix(move_damage__q_620, 2)], 6)])), 2), 1);
+                                        } else if ((move_damage__kind_621 == 12)) {
+                                            move_damage__u_623 = ((int32_t)(s->used_move[_ix(move_damage__q_620, 2)]));
+                                            move_damage__ok_624 = (((move_damage__u_623 >= 0) && (s->shown_move[_ix(move_damage__q_620, 2)] != 67)) && (s->last_damage > 0));
+                                            move_damage__ok_624 = ((move_damage__ok_624 && ((MOVES__type[_ix(move_damage__u_623, 165)] == 12) || (MOVES__type[_ix(move_damage__u_623, 165)] == 9))) && (MOVES__power[_ix(move_damage__u_623, 165)] > 0));
+                                            move_damage__dmg_622 = (move_damage__ok_624 ? _wmul(2, s->last_damage) : 0);
                                         } else {
-                                            damage_of__p_619 = move_damage__p_612;
-                                            damage_of__mv_620 = move_damage__mv_613;
-                                            damage_of__q_621 = _wsub(1, damage_of__p_619);
-                                            damage_of__a_622 = s->active[_ix(damage_of__p_619, 2)];
-                                            damage_of__d_623 = s->active[_ix(damage_of__q_621, 2)];
-                                            damage_of__sa_624 = s->species[_ix(damage_of__p_619, 2) * 6 + _ix(damage_of__a_622, 6)];
-                                            damage_of__sd_625 = s->species[_ix(damage_of__q_621, 2) * 6 + _ix(damage_of__d_623, 6)];
-                                            damage_of__c_626 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_624, 151)], 2))), 2))), ((int16_t)(255)))));
-                                            damage_of__c_626 = ((MOVES__crit_ratio[_ix(damage_of__mv_620, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_626, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_626, 4))), ((int16_t)(255))))));
-                                            chance__num_627 = damage_of__c_626;
-                                            chance__v_628 = _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_465)), 256);
-                                            log_draw__v_629 = chance__v_628;
+                                            damage_of__p_625 = move_damage__p_618;
+                                            damage_of__mv_626 = move_damage__mv_619;
+                                            damage_of__q_627 = _wsub(1, damage_of__p_625);
+                                            damage_of__a_628 = s->active[_ix(damage_of__p_625, 2)];
+                                            damage_of__d_629 = s->active[_ix(damage_of__q_627, 2)];
+                                            damage_of__sa_630 = s->species[_ix(damage_of__p_625, 2) * 6 + _ix(damage_of__a_628, 6)];
+                                            damage_of__sd_631 = s->species[_ix(damage_of__q_627, 2) * 6 + _ix(damage_of__d_629, 6)];
+                                            damage_of__c_632 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__spe[_ix(damage_of__sa_630, 151)], 2))), 2))), ((int16_t)(255)))));
+                                            damage_of__c_632 = ((MOVES__crit_ratio[_ix(damage_of__mv_626, 165)] == 1) ? ((int16_t)(_floordiv(damage_of__c_632, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_632, 4))), ((int16_t)(255))))));
+                                            chance__num_633 = damage_of__c_632;
+                                            chance__v_634 = _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_471)), 256);
+                                            log_draw__v_635 = chance__v_634;
                                             int32_t _w186 = _wx(s->ndraws, 64);
                                             if (_w186 >= 0) {
-                                                s->draws[_w186] = log_draw__v_629;
+                                                s->draws[_w186] = log_draw__v_635;
                                             }
                                             int32_t _w187 = _wx(s->ndraws, 64);
                                             if (_w187 >= 0) {
@@ -3676,50 +3682,50 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                 s->draw_hi[_w188] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_630 = (chance__v_628 < chance__num_627);
-                                            damage_of__crit_631 = chance__result_630;
-                                            damage_of__special_632 = (MOVES__category[_ix(damage_of__mv_620, 165)] == 1);
-                                            damage_of__si_633 = (damage_of__special_632 ? 2 : 0);
-                                            damage_of__di_634 = (damage_of__special_632 ? 2 : 1);
-                                            damage_of__at_635 = ((int32_t)((damage_of__crit_631 ? s->stats[_ix(damage_of__p_619, 2) * 24 + _ix(damage_of__a_622, 6) * 4 + _ix(damage_of__si_633, 4)] : s->mod[_ix(damage_of__p_619, 2) * 4 + _ix(damage_of__si_633, 4)])));
-                                            damage_of__df_636 = ((int32_t)((damage_of__crit_631 ? s->stats[_ix(damage_of__q_621, 2) * 24 + _ix(damage_of__d_623, 6) * 4 + _ix(damage_of__di_634, 4)] : s->mod[_ix(damage_of__q_621, 2) * 4 + _ix(damage_of__di_634, 4)])));
-                                            if (((!damage_of__crit_631) && ((damage_of__special_632 && s->light_screen[_ix(damage_of__q_621, 2)]) || ((!damage_of__special_632) && s->reflect[_ix(damage_of__q_621, 2)])))) {
-                                                damage_of__df_636 = _wmul(damage_of__df_636, 2);
+                                            chance__result_636 = (chance__v_634 < chance__num_633);
+                                            damage_of__crit_637 = chance__result_636;
+                                            damage_of__special_638 = (MOVES__category[_ix(damage_of__mv_626, 165)] == 1);
+                                            damage_of__si_639 = (damage_of__special_638 ? 2 : 0);
+                                            damage_of__di_640 = (damage_of__special_638 ? 2 : 1);
+                                            damage_of__at_641 = ((int32_t)((damage_of__crit_637 ? s->stats[_ix(damage_of__p_625, 2) * 24 + _ix(damage_of__a_628, 6) * 4 + _ix(damage_of__si_639, 4)] : s->mod[_ix(damage_of__p_625, 2) * 4 + _ix(damage_of__si_639, 4)])));
+                                            damage_of__df_642 = ((int32_t)((damage_of__crit_637 ? s->stats[_ix(damage_of__q_627, 2) * 24 + _ix(damage_of__d_629, 6) * 4 + _ix(damage_of__di_640, 4)] : s->mod[_ix(damage_of__q_627, 2) * 4 + _ix(damage_of__di_640, 4)])));
+                                            if (((!damage_of__crit_637) && ((damage_of__special_638 && s->light_screen[_ix(damage_of__q_627, 2)]) || ((!damage_of__special_638) && s->reflect[_ix(damage_of__q_627, 2)])))) {
+                                                damage_of__df_642 = _wmul(damage_of__df_642, 2);
                                             }
-                                            damage_of__lvl_637 = _wmul(((int32_t)(s->level[_ix(damage_of__p_619, 2) * 6 + _ix(damage_of__a_622, 6)])), (damage_of__crit_631 ? 2 : 1));
-                                            if (((damage_of__at_635 >= 256) || (damage_of__df_636 >= 256))) {
-                                                damage_of__at_635 = _imax(_pymod(_floordiv(damage_of__at_635, 4), 256), 1);
-                                                damage_of__df_636 = _imax(_pymod(_floordiv(damage_of__df_636, 4), 256), 1);
+                                            damage_of__lvl_643 = _wmul(((int32_t)(s->level[_ix(damage_of__p_625, 2) * 6 + _ix(damage_of__a_628, 6)])), (damage_of__crit_637 ? 2 : 1));
+                                            if (((damage_of__at_641 >= 256) || (damage_of__df_642 >= 256))) {
+                                                damage_of__at_641 = _imax(_pymod(_floordiv(damage_of__at_641, 4), 256), 1);
+                                                damage_of__df_642 = _imax(_pymod(_floordiv(damage_of__df_642, 4), 256), 1);
                                             }
-                                            if ((MOVES__self_destruct[_ix(damage_of__mv_620, 165)] && (!damage_of__special_632))) {
-                                                damage_of__df_636 = _imax(_floordiv(damage_of__df_636, 2), 1);
+                                            if ((MOVES__self_destruct[_ix(damage_of__mv_626, 165)] && (!damage_of__special_638))) {
+                                                damage_of__df_642 = _imax(_floordiv(damage_of__df_642, 2), 1);
                                             }
-                                            damage_of__dmg_638 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_637, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_620, 165)]))), damage_of__at_635), damage_of__df_636);
-                                            damage_of__dmg_638 = _wadd(_imin(_floordiv(damage_of__dmg_638, 50), 997), 2);
-                                            damage_of__mt_639 = MOVES__type[_ix(damage_of__mv_620, 165)];
-                                            if (((damage_of__mt_639 == SPECIES__type1[_ix(damage_of__sa_624, 151)]) || (damage_of__mt_639 == SPECIES__type2[_ix(damage_of__sa_624, 151)]))) {
-                                                damage_of__dmg_638 = _wadd(damage_of__dmg_638, _floordiv(damage_of__dmg_638, 2));
+                                            damage_of__dmg_644 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_643, 2), 5), 2), ((int32_t)(MOVES__power[_ix(damage_of__mv_626, 165)]))), damage_of__at_641), damage_of__df_642);
+                                            damage_of__dmg_644 = _wadd(_imin(_floordiv(damage_of__dmg_644, 50), 997), 2);
+                                            damage_of__mt_645 = MOVES__type[_ix(damage_of__mv_626, 165)];
+                                            if (((damage_of__mt_645 == SPECIES__type1[_ix(damage_of__sa_630, 151)]) || (damage_of__mt_645 == SPECIES__type2[_ix(damage_of__sa_630, 151)]))) {
+                                                damage_of__dmg_644 = _wadd(damage_of__dmg_644, _floordiv(damage_of__dmg_644, 2));
                                             }
-                                            damage_of__e1_643 = ({ int16_t _let189 = damage_of__mt_639; int16_t effectiveness__mt_640 = _let189; ({ int16_t _let190 = SPECIES__type1[_ix(damage_of__sd_625, 151)]; int16_t effectiveness__dt_641 = _let190; ({ int16_t _let191[15]; _let191[0] = TC__bug[_ix(effectiveness__mt_640, 15)]; _let191[1] = TC__fire[_ix(effectiveness__mt_640, 15)]; _let191[2] = TC__ghost[_ix(effectiveness__mt_640, 15)]; _let191[3] = TC__ice[_ix(effectiveness__mt_640, 15)]; _let191[4] = TC__poison[_ix(effectiveness__mt_640, 15)]; _let191[5] = TC__psychic[_ix(effectiveness__mt_640, 15)]; _let191[6] = TC__electric[_ix(effectiveness__mt_640, 15)]; _let191[7] = TC__grass[_ix(effectiveness__mt_640, 15)]; _let191[8] = TC__dragon[_ix(effectiveness__mt_640, 15)]; _let191[9] = TC__fighting[_ix(effectiveness__mt_640, 15)]; _let191[10] = TC__flying[_ix(effectiveness__mt_640, 15)]; _let191[11] = TC__ground[_ix(effectiveness__mt_640, 15)]; _let191[12] = TC__normal[_ix(effectiveness__mt_640, 15)]; _let191[13] = TC__rock[_ix(effectiveness__mt_640, 15)]; _let191[14] = TC__water[_ix(effectiveness__mt_640, 15)]; int16_t effectiveness__row_642[15]; memcpy(effectiveness__row_642, _let191, sizeof effectiveness__row_642); (((effectiveness__dt_641 < 0) || (effectiveness__mt_640 == 15)) ? ((int16_t)(10)) : effectiveness__row_642[_ix(effectiveness__dt_641, 15)]); }); }); });
-                                            if ((damage_of__e1_643 > 10)) {
-                                                damage_of__dmg_638 = _floordiv(_wmul(damage_of__dmg_638, 20), 10);
+                                            damage_of__e1_649 = ({ int16_t _let189 = damage_of__mt_645; int16_t effectiveness__mt_646 = _let189; ({ int16_t _let190 = SPECIES__type1[_ix(damage_of__sd_631, 151)]; int16_t effectiveness__dt_647 = _let190; ({ int16_t _let191[15]; _let191[0] = TC__bug[_ix(effectiveness__mt_646, 15)]; _let191[1] = TC__fire[_ix(effectiveness__mt_646, 15)]; _let191[2] = TC__ghost[_ix(effectiveness__mt_646, 15)]; _let191[3] = TC__ice[_ix(effectiveness__mt_646, 15)]; _let191[4] = TC__poison[_ix(effectiveness__mt_646, 15)]; _let191[5] = TC__psychic[_ix(effectiveness__mt_646, 15)]; _let191[6] = TC__electric[_ix(effectiveness__mt_646, 15)]; _let191[7] = TC__grass[_ix(effectiveness__mt_646, 15)]; _let191[8] = TC__dragon[_ix(effectiveness__mt_646, 15)]; _let191[9] = TC__fighting[_ix(effectiveness__mt_646, 15)]; _let191[10] = TC__flying[_ix(effectiveness__mt_646, 15)]; _let191[11] = TC__ground[_ix(effectiveness__mt_646, 15)]; _let191[12] = TC__normal[_ix(effectiveness__mt_646, 15)]; _let191[13] = TC__rock[_ix(effectiveness__mt_646, 15)]; _let191[14] = TC__water[_ix(effectiveness__mt_646, 15)]; int16_t effectiveness__row_648[15]; memcpy(effectiveness__row_648, _let191, sizeof effectiveness__row_648); (((effectiveness__dt_647 < 0) || (effectiveness__mt_646 == 15)) ? ((int16_t)(10)) : effectiveness__row_648[_ix(effectiveness__dt_647, 15)]); }); }); });
+                                            if ((damage_of__e1_649 > 10)) {
+                                                damage_of__dmg_644 = _floordiv(_wmul(damage_of__dmg_644, 20), 10);
                                             }
-                                            if ((damage_of__e1_643 < 10)) {
-                                                damage_of__dmg_638 = _floordiv(_wmul(damage_of__dmg_638, 5), 10);
+                                            if ((damage_of__e1_649 < 10)) {
+                                                damage_of__dmg_644 = _floordiv(_wmul(damage_of__dmg_644, 5), 10);
                                             }
-                                            damage_of__e2_647 = ({ int16_t _let192 = damage_of__mt_639; int16_t effectiveness__mt_644 = _let192; ({ int16_t _let193 = SPECIES__type2[_ix(damage_of__sd_625, 151)]; int16_t effectiveness__dt_645 = _let193; ({ int16_t _let194[15]; _let194[0] = TC__bug[_ix(effectiveness__mt_644, 15)]; _let194[1] = TC__fire[_ix(effectiveness__mt_644, 15)]; _let194[2] = TC__ghost[_ix(effectiveness__mt_644, 15)]; _let194[3] = TC__ice[_ix(effectiveness__mt_644, 15)]; _let194[4] = TC__poison[_ix(effectiveness__mt_644, 15)]; _let194[5] = TC__psychic[_ix(effectiveness__mt_644, 15)]; _let194[6] = TC__electric[_ix(effectiveness__mt_644, 15)]; _let194[7] = TC__grass[_ix(effectiveness__mt_644, 15)]; _let194[8] = TC__dragon[_ix(effectiveness__mt_644, 15)]; _let194[9] = TC__fighting[_ix(effectiveness__mt_644, 15)]; _let194[10] = TC__flying[_ix(effectiveness__mt_644, 15)]; _let194[11] = TC__ground[_ix(effectiveness__mt_644, 15)]; _let194[12] = TC__normal[_ix(effectiveness__mt_644, 15)]; _let194[13] = TC__rock[_ix(effectiveness__mt_644, 15)]; _let194[14] = TC__water[_ix(effectiveness__mt_644, 15)]; int16_t effectiveness__row_646[15]; memcpy(effectiveness__row_646, _let194, sizeof effectiveness__row_646); (((effectiveness__dt_645 < 0) || (effectiveness__mt_644 == 15)) ? ((int16_t)(10)) : effectiveness__row_646[_ix(effectiveness__dt_645, 15)]); }); }); });
-                                            if ((damage_of__e2_647 > 10)) {
-                                                damage_of__dmg_638 = _floordiv(_wmul(damage_of__dmg_638, 20), 10);
+                                            damage_of__e2_653 = ({ int16_t _let192 = damage_of__mt_645; int16_t effectiveness__mt_650 = _let192; ({ int16_t _let193 = SPECIES__type2[_ix(damage_of__sd_631, 151)]; int16_t effectiveness__dt_651 = _let193; ({ int16_t _let194[15]; _let194[0] = TC__bug[_ix(effectiveness__mt_650, 15)]; _let194[1] = TC__fire[_ix(effectiveness__mt_650, 15)]; _let194[2] = TC__ghost[_ix(effectiveness__mt_650, 15)]; _let194[3] = TC__ice[_ix(effectiveness__mt_650, 15)]; _let194[4] = TC__poison[_ix(effectiveness__mt_650, 15)]; _let194[5] = TC__psychic[_ix(effectiveness__mt_650, 15)]; _let194[6] = TC__electric[_ix(effectiveness__mt_650, 15)]; _let194[7] = TC__grass[_ix(effectiveness__mt_650, 15)]; _let194[8] = TC__dragon[_ix(effectiveness__mt_650, 15)]; _let194[9] = TC__fighting[_ix(effectiveness__mt_650, 15)]; _let194[10] = TC__flying[_ix(effectiveness__mt_650, 15)]; _let194[11] = TC__ground[_ix(effectiveness__mt_650, 15)]; _let194[12] = TC__normal[_ix(effectiveness__mt_650, 15)]; _let194[13] = TC__rock[_ix(effectiveness__mt_650, 15)]; _let194[14] = TC__water[_ix(effectiveness__mt_650, 15)]; int16_t effectiveness__row_652[15]; memcpy(effectiveness__row_652, _let194, sizeof effectiveness__row_652); (((effectiveness__dt_651 < 0) || (effectiveness__mt_650 == 15)) ? ((int16_t)(10)) : effectiveness__row_652[_ix(effectiveness__dt_651, 15)]); }); }); });
+                                            if ((damage_of__e2_653 > 10)) {
+                                                damage_of__dmg_644 = _floordiv(_wmul(damage_of__dmg_644, 20), 10);
                                             }
-                                            if ((damage_of__e2_647 < 10)) {
-                                                damage_of__dmg_638 = _floordiv(_wmul(damage_of__dmg_638, 5), 10);
+                                            if ((damage_of__e2_653 < 10)) {
+                                                damage_of__dmg_644 = _floordiv(_wmul(damage_of__dmg_644, 5), 10);
                                             }
-                                            if ((damage_of__dmg_638 > 1)) {
-                                                rand__v_648 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_465)), 39));
-                                                log_draw__v_649 = rand__v_648;
+                                            if ((damage_of__dmg_644 > 1)) {
+                                                rand__v_654 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_471)), 39));
+                                                log_draw__v_655 = rand__v_654;
                                                 int32_t _w195 = _wx(s->ndraws, 64);
                                                 if (_w195 >= 0) {
-                                                    s->draws[_w195] = log_draw__v_649;
+                                                    s->draws[_w195] = log_draw__v_655;
                                                 }
                                                 int32_t _w196 = _wx(s->ndraws, 64);
                                                 if (_w196 >= 0) {
@@ -3730,110 +3736,110 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                     s->draw_hi[_w197] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_650 = rand__v_648;
-                                                damage_of__r_651 = rand__result_650;
-                                                damage_of__dmg_638 = _floordiv(_wmul(damage_of__dmg_638, damage_of__r_651), 255);
+                                                rand__result_656 = rand__v_654;
+                                                damage_of__r_657 = rand__result_656;
+                                                damage_of__dmg_644 = _floordiv(_wmul(damage_of__dmg_644, damage_of__r_657), 255);
                                             }
-                                            damage_of__result_652 = damage_of__dmg_638;
-                                            move_damage__dmg_616 = damage_of__result_652;
+                                            damage_of__result_658 = damage_of__dmg_644;
+                                            move_damage__dmg_622 = damage_of__result_658;
                                         }
-                                        move_damage__result_653 = move_damage__dmg_616;
-                                        use_move_hit__first_654 = move_damage__result_653;
-                                        use_move_hit__dmg_655 = 0;
-                                        use_move_hit__behind_656 = (s->sub_hp[_ix(use_move_hit__q_523, 2)] > 0);
-                                        if (use_move_hit__behind_656) {
-                                            hit_substitute__p_657 = use_move_hit__p_520;
-                                            hit_substitute__mv_658 = use_move_hit__mv_522;
-                                            hit_substitute__first_659 = use_move_hit__first_654;
-                                            hit_substitute__nhits_660 = use_move_hit__nhits_597;
-                                            hit_substitute__q_661 = _wsub(1, hit_substitute__p_657);
-                                            hit_substitute__a_662 = s->active[_ix(hit_substitute__p_657, 2)];
-                                            hit_substitute__broke_663 = false;
-                                            for (int32_t hit_substitute__h_664 = 0, _end198 = 5; hit_substitute__h_664 < _end198; hit_substitute__h_664++) {
-                                                if (((((hit_substitute__h_664 < hit_substitute__nhits_660) && (!hit_substitute__broke_663)) && (s->hp[_ix(hit_substitute__p_657, 2) * 6 + _ix(hit_substitute__a_662, 6)] > 0)) && (hit_substitute__first_659 > 0))) {
-                                                    s->last_damage = hit_substitute__first_659;
-                                                    int32_t _w199 = _wx(hit_substitute__q_661, 2);
+                                        move_damage__result_659 = move_damage__dmg_622;
+                                        use_move_hit__first_660 = move_damage__result_659;
+                                        use_move_hit__dmg_661 = 0;
+                                        use_move_hit__behind_662 = (s->sub_hp[_ix(use_move_hit__q_529, 2)] > 0);
+                                        if (use_move_hit__behind_662) {
+                                            hit_substitute__p_663 = use_move_hit__p_526;
+                                            hit_substitute__mv_664 = use_move_hit__mv_528;
+                                            hit_substitute__first_665 = use_move_hit__first_660;
+                                            hit_substitute__nhits_666 = use_move_hit__nhits_603;
+                                            hit_substitute__q_667 = _wsub(1, hit_substitute__p_663);
+                                            hit_substitute__a_668 = s->active[_ix(hit_substitute__p_663, 2)];
+                                            hit_substitute__broke_669 = false;
+                                            for (int32_t hit_substitute__h_670 = 0, _end198 = 5; hit_substitute__h_670 < _end198; hit_substitute__h_670++) {
+                                                if (((((hit_substitute__h_670 < hit_substitute__nhits_666) && (!hit_substitute__broke_669)) && (s->hp[_ix(hit_substitute__p_663, 2) * 6 + _ix(hit_substitute__a_668, 6)] > 0)) && (hit_substitute__first_665 > 0))) {
+                                                    s->last_damage = hit_substitute__first_665;
+                                                    int32_t _w199 = _wx(hit_substitute__q_667, 2);
                                                     if (_w199 >= 0) {
-                                                        s->sub_hp[_w199] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_661, 2)], _imin(hit_substitute__first_659, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_661, 2)]))))));
+                                                        s->sub_hp[_w199] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_667, 2)], _imin(hit_substitute__first_665, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_667, 2)]))))));
                                                     }
-                                                    if ((s->sub_hp[_ix(hit_substitute__q_661, 2)] <= 0)) {
-                                                        hit_substitute__broke_663 = true;
+                                                    if ((s->sub_hp[_ix(hit_substitute__q_667, 2)] <= 0)) {
+                                                        hit_substitute__broke_669 = true;
                                                     } else {
-                                                        if ((MOVES__recoil_num[_ix(hit_substitute__mv_658, 165)] > 0)) {
-                                                            hit_substitute__rec_665 = _imax(_floordiv(_wmul(hit_substitute__first_659, MOVES__recoil_num[_ix(hit_substitute__mv_658, 165)]), MOVES__recoil_den[_ix(hit_substitute__mv_658, 165)]), 1);
-                                                            int32_t _w200 = _wx(hit_substitute__p_657, 2);
-                                                            int32_t _w201 = _wx(hit_substitute__a_662, 6);
+                                                        if ((MOVES__recoil_num[_ix(hit_substitute__mv_664, 165)] > 0)) {
+                                                            hit_substitute__rec_671 = _imax(_floordiv(_wmul(hit_substitute__first_665, MOVES__recoil_num[_ix(hit_substitute__mv_664, 165)]), MOVES__recoil_den[_ix(hit_substitute__mv_664, 165)]), 1);
+                                                            int32_t _w200 = _wx(hit_substitute__p_663, 2);
+                                                            int32_t _w201 = _wx(hit_substitute__a_668, 6);
                                                             if (_w200 >= 0 && _w201 >= 0) {
-                                                                s->hp[_w200 * 6 + _w201] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_657, 2) * 6 + _ix(hit_substitute__a_662, 6)], hit_substitute__rec_665), 0)));
+                                                                s->hp[_w200 * 6 + _w201] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_663, 2) * 6 + _ix(hit_substitute__a_668, 6)], hit_substitute__rec_671), 0)));
                                                             }
                                                         }
-                                                        if ((MOVES__drain_num[_ix(hit_substitute__mv_658, 165)] > 0)) {
-                                                            hit_substitute__gain_666 = _imax(_floordiv(_wmul(hit_substitute__first_659, MOVES__drain_num[_ix(hit_substitute__mv_658, 165)]), MOVES__drain_den[_ix(hit_substitute__mv_658, 165)]), 1);
-                                                            s->last_damage = hit_substitute__gain_666;
-                                                            int32_t _w202 = _wx(hit_substitute__p_657, 2);
-                                                            int32_t _w203 = _wx(hit_substitute__a_662, 6);
+                                                        if ((MOVES__drain_num[_ix(hit_substitute__mv_664, 165)] > 0)) {
+                                                            hit_substitute__gain_672 = _imax(_floordiv(_wmul(hit_substitute__first_665, MOVES__drain_num[_ix(hit_substitute__mv_664, 165)]), MOVES__drain_den[_ix(hit_substitute__mv_664, 165)]), 1);
+                                                            s->last_damage = hit_substitute__gain_672;
+                                                            int32_t _w202 = _wx(hit_substitute__p_663, 2);
+                                                            int32_t _w203 = _wx(hit_substitute__a_668, 6);
                                                             if (_w202 >= 0 && _w203 >= 0) {
-                                                                s->hp[_w202 * 6 + _w203] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_657, 2) * 6 + _ix(hit_substitute__a_662, 6)])), hit_substitute__gain_666), ((int32_t)(s->maxhp[_ix(hit_substitute__p_657, 2) * 6 + _ix(hit_substitute__a_662, 6)])))));
+                                                                s->hp[_w202 * 6 + _w203] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_663, 2) * 6 + _ix(hit_substitute__a_668, 6)])), hit_substitute__gain_672), ((int32_t)(s->maxhp[_ix(hit_substitute__p_663, 2) * 6 + _ix(hit_substitute__a_668, 6)])))));
                                                             }
                                                         }
                                                     }
                                                 }
                                             }
-                                            hit_substitute__result_667 = hit_substitute__broke_663;
-                                            use_move_hit__broke_535 = hit_substitute__result_667;
-                                            if (((use_move_hit__kind_534 == 4) && (!use_move_hit__broke_535))) {
-                                                int32_t _w204 = _wx(use_move_hit__p_520, 2);
+                                            hit_substitute__result_673 = hit_substitute__broke_669;
+                                            use_move_hit__broke_541 = hit_substitute__result_673;
+                                            if (((use_move_hit__kind_540 == 4) && (!use_move_hit__broke_541))) {
+                                                int32_t _w204 = _wx(use_move_hit__p_526, 2);
                                                 if (_w204 >= 0) {
                                                     s->recharge[_w204] = true;
                                                 }
                                             }
                                         }
-                                        for (int32_t use_move_hit__h_668 = 0, _end205 = 5; use_move_hit__h_668 < _end205; use_move_hit__h_668++) {
-                                            if ((((((use_move_hit__h_668 < use_move_hit__nhits_597) && (s->hp[_ix(use_move_hit__q_523, 2) * 6 + _ix(use_move_hit__d_525, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_520, 2) * 6 + _ix(use_move_hit__a_524, 6)] > 0)) && (use_move_hit__first_654 > 0)) && (!use_move_hit__behind_656))) {
-                                                use_move_hit__dmg_655 = _imin(use_move_hit__first_654, ((int32_t)(s->hp[_ix(use_move_hit__q_523, 2) * 6 + _ix(use_move_hit__d_525, 6)])));
-                                                int32_t _w206 = _wx(use_move_hit__q_523, 2);
-                                                int32_t _w207 = _wx(use_move_hit__d_525, 6);
+                                        for (int32_t use_move_hit__h_674 = 0, _end205 = 5; use_move_hit__h_674 < _end205; use_move_hit__h_674++) {
+                                            if ((((((use_move_hit__h_674 < use_move_hit__nhits_603) && (s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_526, 2) * 6 + _ix(use_move_hit__a_530, 6)] > 0)) && (use_move_hit__first_660 > 0)) && (!use_move_hit__behind_662))) {
+                                                use_move_hit__dmg_661 = _imin(use_move_hit__first_660, ((int32_t)(s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)])));
+                                                int32_t _w206 = _wx(use_move_hit__q_529, 2);
+                                                int32_t _w207 = _wx(use_move_hit__d_531, 6);
                                                 if (_w206 >= 0 && _w207 >= 0) {
-                                                    s->hp[_w206 * 6 + _w207] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_523, 2) * 6 + _ix(use_move_hit__d_525, 6)], use_move_hit__dmg_655)));
+                                                    s->hp[_w206 * 6 + _w207] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)], use_move_hit__dmg_661)));
                                                 }
-                                                s->last_damage = use_move_hit__dmg_655;
+                                                s->last_damage = use_move_hit__dmg_661;
                                             }
                                         }
-                                        if ((use_move_hit__dmg_655 > 0)) {
-                                            if ((MOVES__recoil_num[_ix(use_move_hit__mv_522, 165)] > 0)) {
-                                                use_move_hit__rec_669 = _imax(_floordiv(_wmul(use_move_hit__dmg_655, MOVES__recoil_num[_ix(use_move_hit__mv_522, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_522, 165)]), 1);
-                                                int32_t _w208 = _wx(use_move_hit__p_520, 2);
-                                                int32_t _w209 = _wx(use_move_hit__a_524, 6);
+                                        if ((use_move_hit__dmg_661 > 0)) {
+                                            if ((MOVES__recoil_num[_ix(use_move_hit__mv_528, 165)] > 0)) {
+                                                use_move_hit__rec_675 = _imax(_floordiv(_wmul(use_move_hit__dmg_661, MOVES__recoil_num[_ix(use_move_hit__mv_528, 165)]), MOVES__recoil_den[_ix(use_move_hit__mv_528, 165)]), 1);
+                                                int32_t _w208 = _wx(use_move_hit__p_526, 2);
+                                                int32_t _w209 = _wx(use_move_hit__a_530, 6);
                                                 if (_w208 >= 0 && _w209 >= 0) {
-                                                    s->hp[_w208 * 6 + _w209] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_520, 2) * 6 + _ix(use_move_hit__a_524, 6)], use_move_hit__rec_669), 0)));
+                                                    s->hp[_w208 * 6 + _w209] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_526, 2) * 6 + _ix(use_move_hit__a_530, 6)], use_move_hit__rec_675), 0)));
                                                 }
                                             }
-                                            if ((MOVES__drain_num[_ix(use_move_hit__mv_522, 165)] > 0)) {
-                                                use_move_hit__gain_670 = _imax(_floordiv(_wmul(use_move_hit__dmg_655, MOVES__drain_num[_ix(use_move_hit__mv_522, 165)]), MOVES__drain_den[_ix(use_move_hit__mv_522, 165)]), 1);
-                                                s->last_damage = use_move_hit__gain_670;
-                                                int32_t _w210 = _wx(use_move_hit__p_520, 2);
-                                                int32_t _w211 = _wx(use_move_hit__a_524, 6);
+                                            if ((MOVES__drain_num[_ix(use_move_hit__mv_528, 165)] > 0)) {
+                                                use_move_hit__gain_676 = _imax(_floordiv(_wmul(use_move_hit__dmg_661, MOVES__drain_num[_ix(use_move_hit__mv_528, 165)]), MOVES__drain_den[_ix(use_move_hit__mv_528, 165)]), 1);
+                                                s->last_damage = use_move_hit__gain_676;
+                                                int32_t _w210 = _wx(use_move_hit__p_526, 2);
+                                                int32_t _w211 = _wx(use_move_hit__a_530, 6);
                                                 if (_w210 >= 0 && _w211 >= 0) {
-                                                    s->hp[_w210 * 6 + _w211] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_520, 2) * 6 + _ix(use_move_hit__a_524, 6)])), use_move_hit__gain_670), ((int32_t)(s->maxhp[_ix(use_move_hit__p_520, 2) * 6 + _ix(use_move_hit__a_524, 6)])))));
+                                                    s->hp[_w210 * 6 + _w211] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_526, 2) * 6 + _ix(use_move_hit__a_530, 6)])), use_move_hit__gain_676), ((int32_t)(s->maxhp[_ix(use_move_hit__p_526, 2) * 6 + _ix(use_move_hit__a_530, 6)])))));
                                                 }
                                             }
                                         }
-                                        if ((((use_move_hit__kind_534 == 4) && (s->hp[_ix(use_move_hit__q_523, 2) * 6 + _ix(use_move_hit__d_525, 6)] > 0)) && (!use_move_hit__behind_656))) {
-                                            int32_t _w212 = _wx(use_move_hit__p_520, 2);
+                                        if ((((use_move_hit__kind_540 == 4) && (s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] > 0)) && (!use_move_hit__behind_662))) {
+                                            int32_t _w212 = _wx(use_move_hit__p_526, 2);
                                             if (_w212 >= 0) {
                                                 s->recharge[_w212] = true;
                                             }
                                         }
-                                        use_move_hit__sec_671 = MOVES__sec_status[_ix(use_move_hit__mv_522, 165)];
-                                        if ((((use_move_hit__sec_671 >= 0) && (s->hp[_ix(use_move_hit__q_523, 2) * 6 + _ix(use_move_hit__d_525, 6)] > 0)) && (!use_move_hit__behind_656))) {
-                                            use_move_hit__same_type_675 = (({ int32_t _let213 = use_move_hit__q_523; int32_t has_type__p_672 = _let213; ({ int16_t _let214 = MOVES__type[_ix(use_move_hit__mv_522, 165)]; int16_t has_type__t_673 = _let214; ({ int16_t _let215 = s->species[_ix(has_type__p_672, 2) * 6 + _ix(s->active[_ix(has_type__p_672, 2)], 6)]; int16_t has_type__sp_674 = _let215; ((has_type__t_673 == SPECIES__type1[_ix(has_type__sp_674, 151)]) || (has_type__t_673 == SPECIES__type2[_ix(has_type__sp_674, 151)])); }); }); }) && (use_move_hit__sec_671 != 4));
-                                            if ((!use_move_hit__same_type_675)) {
-                                                chance__num_676 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_522, 165)])), 256), 99), 100);
-                                                chance__v_677 = _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_465)), 256);
-                                                log_draw__v_678 = chance__v_677;
+                                        use_move_hit__sec_677 = MOVES__sec_status[_ix(use_move_hit__mv_528, 165)];
+                                        if ((((use_move_hit__sec_677 >= 0) && (s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] > 0)) && (!use_move_hit__behind_662))) {
+                                            use_move_hit__same_type_681 = (({ int32_t _let213 = use_move_hit__q_529; int32_t has_type__p_678 = _let213; ({ int16_t _let214 = MOVES__type[_ix(use_move_hit__mv_528, 165)]; int16_t has_type__t_679 = _let214; ({ int16_t _let215 = s->species[_ix(has_type__p_678, 2) * 6 + _ix(s->active[_ix(has_type__p_678, 2)], 6)]; int16_t has_type__sp_680 = _let215; ((has_type__t_679 == SPECIES__type1[_ix(has_type__sp_680, 151)]) || (has_type__t_679 == SPECIES__type2[_ix(has_type__sp_680, 151)])); }); }); }) && (use_move_hit__sec_677 != 4));
+                                            if ((!use_move_hit__same_type_681)) {
+                                                chance__num_682 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_528, 165)])), 256), 99), 100);
+                                                chance__v_683 = _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_471)), 256);
+                                                log_draw__v_684 = chance__v_683;
                                                 int32_t _w216 = _wx(s->ndraws, 64);
                                                 if (_w216 >= 0) {
-                                                    s->draws[_w216] = log_draw__v_678;
+                                                    s->draws[_w216] = log_draw__v_684;
                                                 }
                                                 int32_t _w217 = _wx(s->ndraws, 64);
                                                 if (_w217 >= 0) {
@@ -3844,27 +3850,27 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                     s->draw_hi[_w218] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                chance__result_679 = (chance__v_677 < chance__num_676);
-                                                use_move_hit__lands_680 = chance__result_679;
-                                                if (use_move_hit__lands_680) {
-                                                    set_status__q_681 = use_move_hit__q_523;
-                                                    set_status__st_682 = use_move_hit__sec_671;
-                                                    set_status__d_683 = s->active[_ix(set_status__q_681, 2)];
-                                                    set_status__sd_684 = s->species[_ix(set_status__q_681, 2) * 6 + _ix(set_status__d_683, 6)];
-                                                    set_status__poison_685 = ((set_status__st_682 == 4) || (set_status__st_682 == 6));
-                                                    set_status__blocked_686 = (set_status__poison_685 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_684, 151)]] || ((SPECIES__type2[_ix(set_status__sd_684, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_684, 151)], 15)])));
-                                                    if ((((s->status[_ix(set_status__q_681, 2) * 6 + _ix(set_status__d_683, 6)] == 0) && (s->hp[_ix(set_status__q_681, 2) * 6 + _ix(set_status__d_683, 6)] > 0)) && (!set_status__blocked_686))) {
-                                                        int32_t _w219 = _wx(set_status__q_681, 2);
-                                                        int32_t _w220 = _wx(set_status__d_683, 6);
+                                                chance__result_685 = (chance__v_683 < chance__num_682);
+                                                use_move_hit__lands_686 = chance__result_685;
+                                                if (use_move_hit__lands_686) {
+                                                    set_status__q_687 = use_move_hit__q_529;
+                                                    set_status__st_688 = use_move_hit__sec_677;
+                                                    set_status__d_689 = s->active[_ix(set_status__q_687, 2)];
+                                                    set_status__sd_690 = s->species[_ix(set_status__q_687, 2) * 6 + _ix(set_status__d_689, 6)];
+                                                    set_status__poison_691 = ((set_status__st_688 == 4) || (set_status__st_688 == 6));
+                                                    set_status__blocked_692 = (set_status__poison_691 && (TYPES__immune_psn[SPECIES__type1[_ix(set_status__sd_690, 151)]] || ((SPECIES__type2[_ix(set_status__sd_690, 151)] >= 0) && TYPES__immune_psn[_ix(SPECIES__type2[_ix(set_status__sd_690, 151)], 15)])));
+                                                    if ((((s->status[_ix(set_status__q_687, 2) * 6 + _ix(set_status__d_689, 6)] == 0) && (s->hp[_ix(set_status__q_687, 2) * 6 + _ix(set_status__d_689, 6)] > 0)) && (!set_status__blocked_692))) {
+                                                        int32_t _w219 = _wx(set_status__q_687, 2);
+                                                        int32_t _w220 = _wx(set_status__d_689, 6);
                                                         if (_w219 >= 0 && _w220 >= 0) {
-                                                            s->status[_w219 * 6 + _w220] = ((int8_t)(set_status__st_682));
+                                                            s->status[_w219 * 6 + _w220] = ((int8_t)(set_status__st_688));
                                                         }
-                                                        if ((set_status__st_682 == 5)) {
-                                                            rand__v_687 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_465)), 7));
-                                                            log_draw__v_688 = rand__v_687;
+                                                        if ((set_status__st_688 == 5)) {
+                                                            rand__v_693 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_471)), 7));
+                                                            log_draw__v_694 = rand__v_693;
                                                             int32_t _w221 = _wx(s->ndraws, 64);
                                                             if (_w221 >= 0) {
-                                                                s->draws[_w221] = log_draw__v_688;
+                                                                s->draws[_w221] = log_draw__v_694;
                                                             }
                                                             int32_t _w222 = _wx(s->ndraws, 64);
                                                             if (_w222 >= 0) {
@@ -3875,42 +3881,42 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                                 s->draw_hi[_w223] = 8;
                                                             }
                                                             s->ndraws = _wadd(s->ndraws, 1);
-                                                            rand__result_689 = rand__v_687;
-                                                            int32_t _w224 = _wx(set_status__q_681, 2);
-                                                            int32_t _w225 = _wx(set_status__d_683, 6);
+                                                            rand__result_695 = rand__v_693;
+                                                            int32_t _w224 = _wx(set_status__q_687, 2);
+                                                            int32_t _w225 = _wx(set_status__d_689, 6);
                                                             if (_w224 >= 0 && _w225 >= 0) {
-                                                                s->sleep[_w224 * 6 + _w225] = ((int8_t)(rand__result_689));
+                                                                s->sleep[_w224 * 6 + _w225] = ((int8_t)(rand__result_695));
                                                             }
                                                         }
-                                                        if ((set_status__st_682 == 3)) {
-                                                            int32_t _w226 = _wx(set_status__q_681, 2);
+                                                        if ((set_status__st_688 == 3)) {
+                                                            int32_t _w226 = _wx(set_status__q_687, 2);
                                                             if (_w226 >= 0) {
-                                                                s->mod[_w226 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_681, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                                s->mod[_w226 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_687, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                             }
                                                         }
-                                                        if ((set_status__st_682 == 1)) {
-                                                            int32_t _w227 = _wx(set_status__q_681, 2);
+                                                        if ((set_status__st_688 == 1)) {
+                                                            int32_t _w227 = _wx(set_status__q_687, 2);
                                                             if (_w227 >= 0) {
-                                                                s->mod[_w227 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_681, 2) * 4], 2))), ((int16_t)(1)))));
+                                                                s->mod[_w227 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_687, 2) * 4], 2))), ((int16_t)(1)))));
                                                             }
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sb_690[0] = MOVES__sec_boost_atk[_ix(use_move_hit__mv_522, 165)];
-                                        use_move_hit__sb_690[1] = MOVES__sec_boost_def[_ix(use_move_hit__mv_522, 165)];
-                                        use_move_hit__sb_690[2] = MOVES__sec_boost_spc[_ix(use_move_hit__mv_522, 165)];
-                                        use_move_hit__sb_690[3] = MOVES__sec_boost_spe[_ix(use_move_hit__mv_522, 165)];
-                                        use_move_hit__sb_690[4] = MOVES__sec_boost_accuracy[_ix(use_move_hit__mv_522, 165)];
-                                        use_move_hit__sb_690[5] = MOVES__sec_boost_evasion[_ix(use_move_hit__mv_522, 165)];
-                                        if (((({ int32_t _lo228 = 0; bool _r230 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_691 = _lo228, _end229 = 6; use_move_hit__k_691 < _end229; use_move_hit__k_691++) if ((use_move_hit__sb_690[use_move_hit__k_691] != 0)) { _r230 = true; break; } _r230; }) && (s->hp[_ix(use_move_hit__q_523, 2) * 6 + _ix(use_move_hit__d_525, 6)] > 0)) && (!use_move_hit__behind_656))) {
-                                            chance__num_692 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_522, 165)])), 256), 99), 100);
-                                            chance__v_693 = _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_465)), 256);
-                                            log_draw__v_694 = chance__v_693;
+                                        use_move_hit__sb_696[0] = MOVES__sec_boost_atk[_ix(use_move_hit__mv_528, 165)];
+                                        use_move_hit__sb_696[1] = MOVES__sec_boost_def[_ix(use_move_hit__mv_528, 165)];
+                                        use_move_hit__sb_696[2] = MOVES__sec_boost_spc[_ix(use_move_hit__mv_528, 165)];
+                                        use_move_hit__sb_696[3] = MOVES__sec_boost_spe[_ix(use_move_hit__mv_528, 165)];
+                                        use_move_hit__sb_696[4] = MOVES__sec_boost_accuracy[_ix(use_move_hit__mv_528, 165)];
+                                        use_move_hit__sb_696[5] = MOVES__sec_boost_evasion[_ix(use_move_hit__mv_528, 165)];
+                                        if (((({ int32_t _lo228 = 0; bool _r230 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_697 = _lo228, _end229 = 6; use_move_hit__k_697 < _end229; use_move_hit__k_697++) if ((use_move_hit__sb_696[use_move_hit__k_697] != 0)) { _r230 = true; break; } _r230; }) && (s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] > 0)) && (!use_move_hit__behind_662))) {
+                                            chance__num_698 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_528, 165)])), 256), 99), 100);
+                                            chance__v_699 = _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_471)), 256);
+                                            log_draw__v_700 = chance__v_699;
                                             int32_t _w232 = _wx(s->ndraws, 64);
                                             if (_w232 >= 0) {
-                                                s->draws[_w232] = log_draw__v_694;
+                                                s->draws[_w232] = log_draw__v_700;
                                             }
                                             int32_t _w233 = _wx(s->ndraws, 64);
                                             if (_w233 >= 0) {
@@ -3921,91 +3927,91 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                 s->draw_hi[_w234] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_695 = (chance__v_693 < chance__num_692);
-                                            use_move_hit__drop_696 = chance__result_695;
-                                            if (use_move_hit__drop_696) {
-                                                apply_boosts__q_697 = use_move_hit__q_523;
-                                                apply_boosts__f_698 = use_move_hit__q_523;
-                                                apply_boosts__da_699 = use_move_hit__sb_690[0];
-                                                apply_boosts__dd_700 = use_move_hit__sb_690[1];
-                                                apply_boosts__ds_701 = use_move_hit__sb_690[2];
-                                                apply_boosts__dsp_702 = use_move_hit__sb_690[3];
-                                                apply_boosts__dacc_703 = use_move_hit__sb_690[4];
-                                                apply_boosts__deva_704 = use_move_hit__sb_690[5];
-                                                apply_boosts__deltas_705[0] = apply_boosts__da_699;
-                                                apply_boosts__deltas_705[1] = apply_boosts__dd_700;
-                                                apply_boosts__deltas_705[2] = apply_boosts__ds_701;
-                                                apply_boosts__deltas_705[3] = apply_boosts__dsp_702;
-                                                apply_boosts__deltas_705[4] = apply_boosts__dacc_703;
-                                                apply_boosts__deltas_705[5] = apply_boosts__deva_704;
-                                                apply_boosts__any_ok_706 = false;
-                                                for (int32_t apply_boosts__k_707 = 0, _end235 = 6; apply_boosts__k_707 < _end235; apply_boosts__k_707++) {
-                                                    boost_stat__q_708 = apply_boosts__q_697;
-                                                    boost_stat__k_709 = apply_boosts__k_707;
-                                                    boost_stat__delta_710 = apply_boosts__deltas_705[apply_boosts__k_707];
-                                                    boost_stat__a_711 = s->active[_ix(boost_stat__q_708, 2)];
-                                                    boost_stat__b_712 = ((int32_t)(s->boosts[_ix(boost_stat__q_708, 2) * 6 + _ix(boost_stat__k_709, 6)]));
-                                                    boost_stat__nb_713 = _imin(_imax(_wadd(boost_stat__b_712, boost_stat__delta_710), (-6)), 6);
-                                                    boost_stat__ok_714 = false;
-                                                    if (((((boost_stat__delta_710 != 0) && (s->hp[_ix(boost_stat__q_708, 2) * 6 + _ix(boost_stat__a_711, 6)] > 0)) && (!((boost_stat__delta_710 > 0) && (boost_stat__b_712 >= 6)))) && (!((boost_stat__delta_710 < 0) && (boost_stat__b_712 <= (-6)))))) {
-                                                        if ((boost_stat__k_709 >= 4)) {
-                                                            int32_t _w236 = _wx(boost_stat__q_708, 2);
-                                                            int32_t _w237 = _wx(boost_stat__k_709, 6);
+                                            chance__result_701 = (chance__v_699 < chance__num_698);
+                                            use_move_hit__drop_702 = chance__result_701;
+                                            if (use_move_hit__drop_702) {
+                                                apply_boosts__q_703 = use_move_hit__q_529;
+                                                apply_boosts__f_704 = use_move_hit__q_529;
+                                                apply_boosts__da_705 = use_move_hit__sb_696[0];
+                                                apply_boosts__dd_706 = use_move_hit__sb_696[1];
+                                                apply_boosts__ds_707 = use_move_hit__sb_696[2];
+                                                apply_boosts__dsp_708 = use_move_hit__sb_696[3];
+                                                apply_boosts__dacc_709 = use_move_hit__sb_696[4];
+                                                apply_boosts__deva_710 = use_move_hit__sb_696[5];
+                                                apply_boosts__deltas_711[0] = apply_boosts__da_705;
+                                                apply_boosts__deltas_711[1] = apply_boosts__dd_706;
+                                                apply_boosts__deltas_711[2] = apply_boosts__ds_707;
+                                                apply_boosts__deltas_711[3] = apply_boosts__dsp_708;
+                                                apply_boosts__deltas_711[4] = apply_boosts__dacc_709;
+                                                apply_boosts__deltas_711[5] = apply_boosts__deva_710;
+                                                apply_boosts__any_ok_712 = false;
+                                                for (int32_t apply_boosts__k_713 = 0, _end235 = 6; apply_boosts__k_713 < _end235; apply_boosts__k_713++) {
+                                                    boost_stat__q_714 = apply_boosts__q_703;
+                                                    boost_stat__k_715 = apply_boosts__k_713;
+                                                    boost_stat__delta_716 = apply_boosts__deltas_711[apply_boosts__k_713];
+                                                    boost_stat__a_717 = s->active[_ix(boost_stat__q_714, 2)];
+                                                    boost_stat__b_718 = ((int32_t)(s->boosts[_ix(boost_stat__q_714, 2) * 6 + _ix(boost_stat__k_715, 6)]));
+                                                    boost_stat__nb_719 = _imin(_imax(_wadd(boost_stat__b_718, boost_stat__delta_716), (-6)), 6);
+                                                    boost_stat__ok_720 = false;
+                                                    if (((((boost_stat__delta_716 != 0) && (s->hp[_ix(boost_stat__q_714, 2) * 6 + _ix(boost_stat__a_717, 6)] > 0)) && (!((boost_stat__delta_716 > 0) && (boost_stat__b_718 >= 6)))) && (!((boost_stat__delta_716 < 0) && (boost_stat__b_718 <= (-6)))))) {
+                                                        if ((boost_stat__k_715 >= 4)) {
+                                                            int32_t _w236 = _wx(boost_stat__q_714, 2);
+                                                            int32_t _w237 = _wx(boost_stat__k_715, 6);
                                                             if (_w236 >= 0 && _w237 >= 0) {
-                                                                s->boosts[_w236 * 6 + _w237] = ((int8_t)(boost_stat__nb_713));
+                                                                s->boosts[_w236 * 6 + _w237] = ((int8_t)(boost_stat__nb_719));
                                                             }
-                                                            boost_stat__ok_714 = true;
-                                                        } else if ((((boost_stat__delta_710 > 0) && (s->mod[_ix(boost_stat__q_708, 2) * 4 + _ix(boost_stat__k_709, 4)] == 999)) || ((boost_stat__delta_710 < 0) && (s->mod[_ix(boost_stat__q_708, 2) * 4 + _ix(boost_stat__k_709, 4)] == 1)))) {
-                                                            int32_t _w238 = _wx(boost_stat__q_708, 2);
-                                                            int32_t _w239 = _wx(boost_stat__k_709, 6);
+                                                            boost_stat__ok_720 = true;
+                                                        } else if ((((boost_stat__delta_716 > 0) && (s->mod[_ix(boost_stat__q_714, 2) * 4 + _ix(boost_stat__k_715, 4)] == 999)) || ((boost_stat__delta_716 < 0) && (s->mod[_ix(boost_stat__q_714, 2) * 4 + _ix(boost_stat__k_715, 4)] == 1)))) {
+                                                            int32_t _w238 = _wx(boost_stat__q_714, 2);
+                                                            int32_t _w239 = _wx(boost_stat__k_715, 6);
                                                             if (_w238 >= 0 && _w239 >= 0) {
-                                                                s->boosts[_w238 * 6 + _w239] = ((int8_t)(((boost_stat__delta_710 > 0) ? _wsub(boost_stat__nb_713, 1) : _wadd(boost_stat__nb_713, 1))));
+                                                                s->boosts[_w238 * 6 + _w239] = ((int8_t)(((boost_stat__delta_716 > 0) ? _wsub(boost_stat__nb_719, 1) : _wadd(boost_stat__nb_719, 1))));
                                                             }
                                                         } else {
-                                                            int32_t _w240 = _wx(boost_stat__q_708, 2);
-                                                            int32_t _w241 = _wx(boost_stat__k_709, 6);
+                                                            int32_t _w240 = _wx(boost_stat__q_714, 2);
+                                                            int32_t _w241 = _wx(boost_stat__k_715, 6);
                                                             if (_w240 >= 0 && _w241 >= 0) {
-                                                                s->boosts[_w240 * 6 + _w241] = ((int8_t)(boost_stat__nb_713));
+                                                                s->boosts[_w240 * 6 + _w241] = ((int8_t)(boost_stat__nb_719));
                                                             }
-                                                            boost_stat__ok_714 = true;
-                                                            boost_stat__m_715 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_708, 2) * 24 + _ix(boost_stat__a_711, 6) * 4 + _ix(boost_stat__k_709, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_713, 6), 13)]), 100), 1);
-                                                            int32_t _w242 = _wx(boost_stat__q_708, 2);
-                                                            int32_t _w243 = _wx(boost_stat__k_709, 4);
+                                                            boost_stat__ok_720 = true;
+                                                            boost_stat__m_721 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_714, 2) * 24 + _ix(boost_stat__a_717, 6) * 4 + _ix(boost_stat__k_715, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_719, 6), 13)]), 100), 1);
+                                                            int32_t _w242 = _wx(boost_stat__q_714, 2);
+                                                            int32_t _w243 = _wx(boost_stat__k_715, 4);
                                                             if (_w242 >= 0 && _w243 >= 0) {
-                                                                s->mod[_w242 * 4 + _w243] = ((int16_t)(((boost_stat__delta_710 > 0) ? _imin(boost_stat__m_715, 999) : boost_stat__m_715)));
+                                                                s->mod[_w242 * 4 + _w243] = ((int16_t)(((boost_stat__delta_716 > 0) ? _imin(boost_stat__m_721, 999) : boost_stat__m_721)));
                                                             }
                                                         }
                                                     }
-                                                    boost_stat__result_716 = boost_stat__ok_714;
-                                                    apply_boosts__ok_717 = boost_stat__result_716;
-                                                    apply_boosts__any_ok_706 = (apply_boosts__any_ok_706 || apply_boosts__ok_717);
+                                                    boost_stat__result_722 = boost_stat__ok_720;
+                                                    apply_boosts__ok_723 = boost_stat__result_722;
+                                                    apply_boosts__any_ok_712 = (apply_boosts__any_ok_712 || apply_boosts__ok_723);
                                                 }
-                                                if (apply_boosts__any_ok_706) {
-                                                    if ((s->status[_ix(apply_boosts__f_698, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_698, 2)], 6)] == 3)) {
-                                                        int32_t _w244 = _wx(apply_boosts__f_698, 2);
+                                                if (apply_boosts__any_ok_712) {
+                                                    if ((s->status[_ix(apply_boosts__f_704, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_704, 2)], 6)] == 3)) {
+                                                        int32_t _w244 = _wx(apply_boosts__f_704, 2);
                                                         if (_w244 >= 0) {
-                                                            s->mod[_w244 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_698, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                            s->mod[_w244 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_704, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                         }
                                                     }
-                                                    if ((s->status[_ix(apply_boosts__f_698, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_698, 2)], 6)] == 1)) {
-                                                        int32_t _w245 = _wx(apply_boosts__f_698, 2);
+                                                    if ((s->status[_ix(apply_boosts__f_704, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_704, 2)], 6)] == 1)) {
+                                                        int32_t _w245 = _wx(apply_boosts__f_704, 2);
                                                         if (_w245 >= 0) {
-                                                            s->mod[_w245 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_698, 2) * 4], 2))), ((int16_t)(1)))));
+                                                            s->mod[_w245 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_704, 2) * 4], 2))), ((int16_t)(1)))));
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sv_718 = MOVES__sec_volatile[_ix(use_move_hit__mv_522, 165)];
-                                        use_move_hit__through_719 = ((!use_move_hit__behind_656) || ((use_move_hit__sv_718 == 1) && (!use_move_hit__broke_535)));
-                                        if ((((use_move_hit__sv_718 >= 0) && (s->hp[_ix(use_move_hit__q_523, 2) * 6 + _ix(use_move_hit__d_525, 6)] > 0)) && use_move_hit__through_719)) {
-                                            use_move_hit__vc_720 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_522, 165)])), 256), 99), 100), ((use_move_hit__sv_718 == 1) ? 1 : 0));
-                                            chance__num_721 = use_move_hit__vc_720;
-                                            chance__v_722 = _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_465)), 256);
-                                            log_draw__v_723 = chance__v_722;
+                                        use_move_hit__sv_724 = MOVES__sec_volatile[_ix(use_move_hit__mv_528, 165)];
+                                        use_move_hit__through_725 = ((!use_move_hit__behind_662) || ((use_move_hit__sv_724 == 1) && (!use_move_hit__broke_541)));
+                                        if ((((use_move_hit__sv_724 >= 0) && (s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] > 0)) && use_move_hit__through_725)) {
+                                            use_move_hit__vc_726 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__sec_chance[_ix(use_move_hit__mv_528, 165)])), 256), 99), 100), ((use_move_hit__sv_724 == 1) ? 1 : 0));
+                                            chance__num_727 = use_move_hit__vc_726;
+                                            chance__v_728 = _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_471)), 256);
+                                            log_draw__v_729 = chance__v_728;
                                             int32_t _w246 = _wx(s->ndraws, 64);
                                             if (_w246 >= 0) {
-                                                s->draws[_w246] = log_draw__v_723;
+                                                s->draws[_w246] = log_draw__v_729;
                                             }
                                             int32_t _w247 = _wx(s->ndraws, 64);
                                             if (_w247 >= 0) {
@@ -4016,26 +4022,26 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                 s->draw_hi[_w248] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_724 = (chance__v_722 < chance__num_721);
-                                            use_move_hit__lands_725 = chance__result_724;
-                                            if ((use_move_hit__lands_725 && (use_move_hit__sv_718 == 12))) {
-                                                int32_t _w249 = _wx(use_move_hit__q_523, 2);
+                                            chance__result_730 = (chance__v_728 < chance__num_727);
+                                            use_move_hit__lands_731 = chance__result_730;
+                                            if ((use_move_hit__lands_731 && (use_move_hit__sv_724 == 12))) {
+                                                int32_t _w249 = _wx(use_move_hit__q_529, 2);
                                                 if (_w249 >= 0) {
                                                     s->flinch[_w249] = true;
                                                 }
-                                                int32_t _w250 = _wx(use_move_hit__q_523, 2);
+                                                int32_t _w250 = _wx(use_move_hit__q_529, 2);
                                                 if (_w250 >= 0) {
                                                     s->recharge[_w250] = false;
                                                 }
                                             }
-                                            if ((use_move_hit__lands_725 && (use_move_hit__sv_718 == 1))) {
-                                                confuse__q_726 = use_move_hit__q_523;
-                                                if (((s->confused[_ix(confuse__q_726, 2)] == 0) && (s->hp[_ix(confuse__q_726, 2) * 6 + _ix(s->active[_ix(confuse__q_726, 2)], 6)] > 0))) {
-                                                    rand__v_727 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_465)), 4));
-                                                    log_draw__v_728 = rand__v_727;
+                                            if ((use_move_hit__lands_731 && (use_move_hit__sv_724 == 1))) {
+                                                confuse__q_732 = use_move_hit__q_529;
+                                                if (((s->confused[_ix(confuse__q_732, 2)] == 0) && (s->hp[_ix(confuse__q_732, 2) * 6 + _ix(s->active[_ix(confuse__q_732, 2)], 6)] > 0))) {
+                                                    rand__v_733 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_471)), 4));
+                                                    log_draw__v_734 = rand__v_733;
                                                     int32_t _w251 = _wx(s->ndraws, 64);
                                                     if (_w251 >= 0) {
-                                                        s->draws[_w251] = log_draw__v_728;
+                                                        s->draws[_w251] = log_draw__v_734;
                                                     }
                                                     int32_t _w252 = _wx(s->ndraws, 64);
                                                     if (_w252 >= 0) {
@@ -4046,78 +4052,78 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                         s->draw_hi[_w253] = 6;
                                                     }
                                                     s->ndraws = _wadd(s->ndraws, 1);
-                                                    rand__result_729 = rand__v_727;
-                                                    int32_t _w254 = _wx(confuse__q_726, 2);
+                                                    rand__result_735 = rand__v_733;
+                                                    int32_t _w254 = _wx(confuse__q_732, 2);
                                                     if (_w254 >= 0) {
-                                                        s->confused[_w254] = ((int8_t)(rand__result_729));
+                                                        s->confused[_w254] = ((int8_t)(rand__result_735));
                                                     }
                                                 }
                                             }
                                         }
-                                        if (((use_move_hit__sec_671 == 1) && (s->status[_ix(use_move_hit__q_523, 2) * 6 + _ix(use_move_hit__d_525, 6)] == 2))) {
-                                            int32_t _w255 = _wx(use_move_hit__q_523, 2);
-                                            int32_t _w256 = _wx(use_move_hit__d_525, 6);
+                                        if (((use_move_hit__sec_677 == 1) && (s->status[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] == 2))) {
+                                            int32_t _w255 = _wx(use_move_hit__q_529, 2);
+                                            int32_t _w256 = _wx(use_move_hit__d_531, 6);
                                             if (_w255 >= 0 && _w256 >= 0) {
                                                 s->status[_w255 * 6 + _w256] = ((int8_t)(0));
                                             }
                                         }
                                     }
-                                } else if (MOVES__crash[_ix(use_move_hit__mv_522, 165)]) {
-                                    self_damage__p_730 = use_move_hit__p_520;
-                                    self_damage__q_731 = _wsub(1, self_damage__p_730);
-                                    self_damage__a_732 = s->active[_ix(self_damage__p_730, 2)];
+                                } else if (MOVES__crash[_ix(use_move_hit__mv_528, 165)]) {
+                                    self_damage__p_736 = use_move_hit__p_526;
+                                    self_damage__q_737 = _wsub(1, self_damage__p_736);
+                                    self_damage__a_738 = s->active[_ix(self_damage__p_736, 2)];
                                     s->last_damage = 1;
-                                    if ((s->sub_hp[_ix(self_damage__p_730, 2)] > 0)) {
-                                        if ((s->sub_hp[_ix(self_damage__q_731, 2)] > 0)) {
-                                            int32_t _w257 = _wx(self_damage__q_731, 2);
+                                    if ((s->sub_hp[_ix(self_damage__p_736, 2)] > 0)) {
+                                        if ((s->sub_hp[_ix(self_damage__q_737, 2)] > 0)) {
+                                            int32_t _w257 = _wx(self_damage__q_737, 2);
                                             if (_w257 >= 0) {
-                                                s->sub_hp[_w257] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_731, 2)])), 1), 0)));
+                                                s->sub_hp[_w257] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_737, 2)])), 1), 0)));
                                             }
                                         }
                                     } else {
-                                        int32_t _w258 = _wx(self_damage__p_730, 2);
-                                        int32_t _w259 = _wx(self_damage__a_732, 6);
+                                        int32_t _w258 = _wx(self_damage__p_736, 2);
+                                        int32_t _w259 = _wx(self_damage__a_738, 6);
                                         if (_w258 >= 0 && _w259 >= 0) {
-                                            s->hp[_w258 * 6 + _w259] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_730, 2) * 6 + _ix(self_damage__a_732, 6)])), 1), 0)));
+                                            s->hp[_w258 * 6 + _w259] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_736, 2) * 6 + _ix(self_damage__a_738, 6)])), 1), 0)));
                                         }
                                     }
                                 }
-                                if ((MOVES__self_destruct[_ix(use_move_hit__mv_522, 165)] && (!use_move_hit__broke_535))) {
-                                    int32_t _w260 = _wx(use_move_hit__p_520, 2);
-                                    int32_t _w261 = _wx(use_move_hit__a_524, 6);
+                                if ((MOVES__self_destruct[_ix(use_move_hit__mv_528, 165)] && (!use_move_hit__broke_541))) {
+                                    int32_t _w260 = _wx(use_move_hit__p_526, 2);
+                                    int32_t _w261 = _wx(use_move_hit__a_530, 6);
                                     if (_w260 >= 0 && _w261 >= 0) {
                                         s->hp[_w260 * 6 + _w261] = ((int16_t)(0));
                                     }
                                 }
                             }
                         }
-                        if ((((!use_move__can_496) || (s->hp[_ix(use_move__q_492, 2) * 6 + _ix(use_move__d_494, 6)] > 0)) && (s->hp[_ix(use_move__p_490, 2) * 6 + _ix(use_move__a_493, 6)] > 0))) {
-                            if (((s->status[_ix(use_move__p_490, 2) * 6 + _ix(use_move__a_493, 6)] == 5) && (s->sleep[_ix(use_move__p_490, 2) * 6 + _ix(use_move__a_493, 6)] <= 0))) {
-                                int32_t _w262 = _wx(use_move__p_490, 2);
-                                int32_t _w263 = _wx(use_move__a_493, 6);
+                        if ((((!use_move__can_502) || (s->hp[_ix(use_move__q_498, 2) * 6 + _ix(use_move__d_500, 6)] > 0)) && (s->hp[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)] > 0))) {
+                            if (((s->status[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)] == 5) && (s->sleep[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)] <= 0))) {
+                                int32_t _w262 = _wx(use_move__p_496, 2);
+                                int32_t _w263 = _wx(use_move__a_499, 6);
                                 if (_w262 >= 0 && _w263 >= 0) {
                                     s->status[_w262 * 6 + _w263] = ((int8_t)(0));
                                 }
                             }
-                            if (((s->status[_ix(use_move__p_490, 2) * 6 + _ix(use_move__a_493, 6)] == 4) || (s->status[_ix(use_move__p_490, 2) * 6 + _ix(use_move__a_493, 6)] == 1))) {
-                                int32_t _w264 = _wx(use_move__p_490, 2);
-                                int32_t _w265 = _wx(use_move__a_493, 6);
+                            if (((s->status[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)] == 4) || (s->status[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)] == 1))) {
+                                int32_t _w264 = _wx(use_move__p_496, 2);
+                                int32_t _w265 = _wx(use_move__a_499, 6);
                                 if (_w264 >= 0 && _w265 >= 0) {
-                                    s->hp[_w264 * 6 + _w265] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_490, 2) * 6 + _ix(use_move__a_493, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_490, 2) * 6 + _ix(use_move__a_493, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                                    s->hp[_w264 * 6 + _w265] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_464 = true;
-                            after_faint__left0_734 = ({ int32_t _lo266 = 0; int32_t _r268 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_733 = _lo266, _end267 = 6; after_faint__i_733 < _end267; after_faint__i_733++) _r268 += ((s->hp[after_faint__i_733] > 0)) ? 1 : 0; _r268; });
-                            after_faint__left1_736 = ({ int32_t _lo270 = 0; int32_t _r272 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_735 = _lo270, _end271 = 6; after_faint__i_735 < _end271; after_faint__i_735++) _r272 += ((s->hp[1 * 6 + after_faint__i_735] > 0)) ? 1 : 0; _r272; });
-                            if (((after_faint__left0_734 == 0) && (after_faint__left1_736 == 0))) {
+                            resolve_turn__over_470 = true;
+                            after_faint__left0_740 = ({ int32_t _lo266 = 0; int32_t _r268 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_739 = _lo266, _end267 = 6; after_faint__i_739 < _end267; after_faint__i_739++) _r268 += ((s->hp[after_faint__i_739] > 0)) ? 1 : 0; _r268; });
+                            after_faint__left1_742 = ({ int32_t _lo270 = 0; int32_t _r272 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_741 = _lo270, _end271 = 6; after_faint__i_741 < _end271; after_faint__i_741++) _r272 += ((s->hp[1 * 6 + after_faint__i_741] > 0)) ? 1 : 0; _r272; });
+                            if (((after_faint__left0_740 == 0) && (after_faint__left1_742 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_734 == 0)) {
+                            } else if ((after_faint__left0_740 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_736 == 0)) {
+                            } else if ((after_faint__left1_742 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -4126,11 +4132,11 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_737 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_465)), 2));
-                            log_draw__v_738 = rand__v_737;
+                            rand__v_743 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_471)), 2));
+                            log_draw__v_744 = rand__v_743;
                             int32_t _w274 = _wx(s->ndraws, 64);
                             if (_w274 >= 0) {
-                                s->draws[_w274] = log_draw__v_738;
+                                s->draws[_w274] = log_draw__v_744;
                             }
                             int32_t _w275 = _wx(s->ndraws, 64);
                             if (_w275 >= 0) {
@@ -4141,29 +4147,29 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->draw_hi[_w276] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_739 = rand__v_737;
-                            tie_draw__v_740 = rand__result_739;
+                            rand__result_745 = rand__v_743;
+                            tie_draw__v_746 = rand__result_745;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_464)) {
+            if ((!resolve_turn__over_470)) {
                 s->flinch[0] = false;
                 s->flinch[1] = false;
-                for (int32_t update_speed__p_741 = 0, _end277 = 2; update_speed__p_741 < _end277; update_speed__p_741++) {
-                    if ((s->hp[update_speed__p_741 * 6 + _ix(s->active[update_speed__p_741], 6)] > 0)) {
-                        int32_t _w278 = _wx(s->active[update_speed__p_741], 6);
+                for (int32_t update_speed__p_747 = 0, _end277 = 2; update_speed__p_747 < _end277; update_speed__p_747++) {
+                    if ((s->hp[update_speed__p_747 * 6 + _ix(s->active[update_speed__p_747], 6)] > 0)) {
+                        int32_t _w278 = _wx(s->active[update_speed__p_747], 6);
                         if (_w278 >= 0) {
-                            s->speed[update_speed__p_741 * 6 + _w278] = s->mod[update_speed__p_741 * 4 + 3];
+                            s->speed[update_speed__p_747 * 6 + _w278] = s->mod[update_speed__p_747 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_742 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_743 = rand__v_742;
+                    rand__v_748 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_749 = rand__v_748;
                     int32_t _w279 = _wx(s->ndraws, 64);
                     if (_w279 >= 0) {
-                        s->draws[_w279] = log_draw__v_743;
+                        s->draws[_w279] = log_draw__v_749;
                     }
                     int32_t _w280 = _wx(s->ndraws, 64);
                     if (_w280 >= 0) {
@@ -4174,223 +4180,225 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         s->draw_hi[_w281] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_744 = rand__v_742;
-                    tie_draw__v_745 = rand__result_744;
+                    rand__result_750 = rand__v_748;
+                    tie_draw__v_751 = rand__result_750;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_746 = 0, _end282 = 2; update_speed__p_746 < _end282; update_speed__p_746++) {
-                if ((s->hp[update_speed__p_746 * 6 + _ix(s->active[update_speed__p_746], 6)] > 0)) {
-                    int32_t _w283 = _wx(s->active[update_speed__p_746], 6);
+            for (int32_t update_speed__p_752 = 0, _end282 = 2; update_speed__p_752 < _end282; update_speed__p_752++) {
+                if ((s->hp[update_speed__p_752 * 6 + _ix(s->active[update_speed__p_752], 6)] > 0)) {
+                    int32_t _w283 = _wx(s->active[update_speed__p_752], 6);
                     if (_w283 >= 0) {
-                        s->speed[update_speed__p_746 * 6 + _w283] = s->mod[update_speed__p_746 * 4 + 3];
+                        s->speed[update_speed__p_752 * 6 + _w283] = s->mod[update_speed__p_752 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_747 = 0;
+            resolve_forced__first_753 = 0;
             if ((s->need[0] && s->need[1])) {
-                if ((s->mod[1 * 4 + 3] > s->mod[3])) {
-                    resolve_forced__first_747 = 1;
-                } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_748 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_749 = rand__v_748;
-                    int32_t _w284 = _wx(s->ndraws, 64);
-                    if (_w284 >= 0) {
-                        s->draws[_w284] = log_draw__v_749;
+                resolve_forced__s0_756 = ({ int8_t _let284 = s->active[0]; int8_t fainted_speed__a_754 = _let284; ({ int32_t _let285 = ((int32_t)(s->stats[_ix(fainted_speed__a_754, 6) * 4 + 3])); int32_t fainted_speed__v_755 = _let285; ((s->status[_ix(fainted_speed__a_754, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_755, 25), 100), 1) : fainted_speed__v_755); }); });
+                resolve_forced__s1_759 = ({ int8_t _let286 = s->active[1]; int8_t fainted_speed__a_757 = _let286; ({ int32_t _let287 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_757, 6) * 4 + 3])); int32_t fainted_speed__v_758 = _let287; ((s->status[1 * 6 + _ix(fainted_speed__a_757, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_758, 25), 100), 1) : fainted_speed__v_758); }); });
+                if ((resolve_forced__s1_759 > resolve_forced__s0_756)) {
+                    resolve_forced__first_753 = 1;
+                } else if ((resolve_forced__s1_759 == resolve_forced__s0_756)) {
+                    rand__v_760 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_761 = rand__v_760;
+                    int32_t _w288 = _wx(s->ndraws, 64);
+                    if (_w288 >= 0) {
+                        s->draws[_w288] = log_draw__v_761;
                     }
-                    int32_t _w285 = _wx(s->ndraws, 64);
-                    if (_w285 >= 0) {
-                        s->draw_lo[_w285] = 0;
+                    int32_t _w289 = _wx(s->ndraws, 64);
+                    if (_w289 >= 0) {
+                        s->draw_lo[_w289] = 0;
                     }
-                    int32_t _w286 = _wx(s->ndraws, 64);
-                    if (_w286 >= 0) {
-                        s->draw_hi[_w286] = 2;
+                    int32_t _w290 = _wx(s->ndraws, 64);
+                    if (_w290 >= 0) {
+                        s->draw_hi[_w290] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_750 = rand__v_748;
-                    resolve_forced__first_747 = rand__result_750;
+                    rand__result_762 = rand__v_760;
+                    resolve_forced__first_753 = rand__result_762;
                 }
             }
-            for (int32_t resolve_forced__k_751 = 0, _end287 = 2; resolve_forced__k_751 < _end287; resolve_forced__k_751++) {
-                resolve_forced__p_752 = ((resolve_forced__k_751 == 0) ? resolve_forced__first_747 : _wsub(1, resolve_forced__first_747));
-                if (s->need[_ix(resolve_forced__p_752, 2)]) {
-                    send_in__p_753 = resolve_forced__p_752;
-                    send_in__s_754 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_752, 2)])), 4);
-                    send_in__old_755 = s->active[_ix(send_in__p_753, 2)];
-                    if ((s->hp[_ix(send_in__p_753, 2) * 6 + _ix(send_in__old_755, 6)] > 0)) {
-                        int32_t _w288 = _wx(send_in__p_753, 2);
-                        int32_t _w289 = _wx(send_in__old_755, 6);
-                        if (_w288 >= 0 && _w289 >= 0) {
-                            s->speed[_w288 * 6 + _w289] = s->stats[_ix(send_in__p_753, 2) * 24 + _ix(send_in__old_755, 6) * 4 + 3];
+            for (int32_t resolve_forced__k_763 = 0, _end291 = 2; resolve_forced__k_763 < _end291; resolve_forced__k_763++) {
+                resolve_forced__p_764 = ((resolve_forced__k_763 == 0) ? resolve_forced__first_753 : _wsub(1, resolve_forced__first_753));
+                if (s->need[_ix(resolve_forced__p_764, 2)]) {
+                    send_in__p_765 = resolve_forced__p_764;
+                    send_in__s_766 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_764, 2)])), 4);
+                    send_in__old_767 = s->active[_ix(send_in__p_765, 2)];
+                    if ((s->hp[_ix(send_in__p_765, 2) * 6 + _ix(send_in__old_767, 6)] > 0)) {
+                        int32_t _w292 = _wx(send_in__p_765, 2);
+                        int32_t _w293 = _wx(send_in__old_767, 6);
+                        if (_w292 >= 0 && _w293 >= 0) {
+                            s->speed[_w292 * 6 + _w293] = s->stats[_ix(send_in__p_765, 2) * 24 + _ix(send_in__old_767, 6) * 4 + 3];
                         }
                     }
-                    if ((s->mimic_slot[_ix(send_in__p_753, 2)] >= 0)) {
-                        int32_t _w290 = _wx(send_in__p_753, 2);
-                        int32_t _w291 = _wx(send_in__old_755, 6);
-                        int32_t _w292 = _wx(s->mimic_slot[_ix(send_in__p_753, 2)], 4);
-                        if (_w290 >= 0 && _w291 >= 0 && _w292 >= 0) {
-                            s->moves[_w290 * 24 + _w291 * 4 + _w292] = s->mimic_orig[_ix(send_in__p_753, 2)];
+                    if ((s->mimic_slot[_ix(send_in__p_765, 2)] >= 0)) {
+                        int32_t _w294 = _wx(send_in__p_765, 2);
+                        int32_t _w295 = _wx(send_in__old_767, 6);
+                        int32_t _w296 = _wx(s->mimic_slot[_ix(send_in__p_765, 2)], 4);
+                        if (_w294 >= 0 && _w295 >= 0 && _w296 >= 0) {
+                            s->moves[_w294 * 24 + _w295 * 4 + _w296] = s->mimic_orig[_ix(send_in__p_765, 2)];
                         }
-                        int32_t _w293 = _wx(send_in__p_753, 2);
-                        if (_w293 >= 0) {
-                            s->mimic_slot[_w293] = ((int8_t)((-1)));
+                        int32_t _w297 = _wx(send_in__p_765, 2);
+                        if (_w297 >= 0) {
+                            s->mimic_slot[_w297] = ((int8_t)((-1)));
                         }
                     }
-                    int32_t _w294 = _wx(send_in__p_753, 2);
-                    if (_w294 >= 0) {
-                        s->active[_w294] = ((int8_t)(send_in__s_754));
+                    int32_t _w298 = _wx(send_in__p_765, 2);
+                    if (_w298 >= 0) {
+                        s->active[_w298] = ((int8_t)(send_in__s_766));
                     }
-                    int32_t _w295 = _wx(send_in__p_753, 2);
-                    if (_w295 >= 0) {
-                        s->sub_hp[_w295] = ((int16_t)(0));
+                    int32_t _w299 = _wx(send_in__p_765, 2);
+                    if (_w299 >= 0) {
+                        s->sub_hp[_w299] = ((int16_t)(0));
                     }
                     s->last_used[0] = ((int16_t)((-1)));
                     s->last_used[1] = ((int16_t)((-1)));
-                    int32_t _w296 = _wx(send_in__p_753, 2);
-                    if (_w296 >= 0) {
-                        s->recharge[_w296] = false;
-                    }
-                    int32_t _w297 = _wx(send_in__p_753, 2);
-                    if (_w297 >= 0) {
-                        s->charging[_w297] = false;
-                    }
-                    int32_t _w298 = _wx(send_in__p_753, 2);
-                    if (_w298 >= 0) {
-                        s->confused[_w298] = ((int8_t)(0));
-                    }
-                    int32_t _w299 = _wx(send_in__p_753, 2);
-                    if (_w299 >= 0) {
-                        s->flinch[_w299] = false;
-                    }
-                    int32_t _w300 = _wx(send_in__p_753, 2);
+                    int32_t _w300 = _wx(send_in__p_765, 2);
                     if (_w300 >= 0) {
-                        s->reflect[_w300] = false;
+                        s->recharge[_w300] = false;
                     }
-                    int32_t _w301 = _wx(send_in__p_753, 2);
+                    int32_t _w301 = _wx(send_in__p_765, 2);
                     if (_w301 >= 0) {
-                        s->light_screen[_w301] = false;
+                        s->charging[_w301] = false;
                     }
-                    int32_t _w302 = _wx(send_in__p_753, 2);
+                    int32_t _w302 = _wx(send_in__p_765, 2);
                     if (_w302 >= 0) {
-                        s->last_slot[_w302] = ((int8_t)(0));
+                        s->confused[_w302] = ((int8_t)(0));
                     }
-                    int32_t _w303 = _wx(send_in__p_753, 2);
-                    int32_t _w304 = _wx(send_in__s_754, 6);
-                    if (_w303 >= 0 && _w304 >= 0) {
-                        s->seen[_w303 * 6 + _w304] = s->species[_ix(send_in__p_753, 2) * 6 + _ix(send_in__s_754, 6)];
+                    int32_t _w303 = _wx(send_in__p_765, 2);
+                    if (_w303 >= 0) {
+                        s->flinch[_w303] = false;
                     }
-                    for (int32_t send_in__k_756 = 0, _end305 = 6; send_in__k_756 < _end305; send_in__k_756++) {
-                        int32_t _w306 = _wx(send_in__p_753, 2);
-                        if (_w306 >= 0) {
-                            s->boosts[_w306 * 6 + send_in__k_756] = ((int8_t)(0));
-                        }
+                    int32_t _w304 = _wx(send_in__p_765, 2);
+                    if (_w304 >= 0) {
+                        s->reflect[_w304] = false;
                     }
-                    for (int32_t send_in__k_757 = 0, _end307 = 4; send_in__k_757 < _end307; send_in__k_757++) {
-                        int32_t _w308 = _wx(send_in__p_753, 2);
-                        if (_w308 >= 0) {
-                            s->mod[_w308 * 4 + send_in__k_757] = s->stats[_ix(send_in__p_753, 2) * 24 + _ix(send_in__s_754, 6) * 4 + send_in__k_757];
-                        }
+                    int32_t _w305 = _wx(send_in__p_765, 2);
+                    if (_w305 >= 0) {
+                        s->light_screen[_w305] = false;
                     }
-                    if ((s->status[_ix(send_in__p_753, 2) * 6 + _ix(send_in__s_754, 6)] == 3)) {
-                        int32_t _w309 = _wx(send_in__p_753, 2);
-                        if (_w309 >= 0) {
-                            s->mod[_w309 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_753, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                        }
+                    int32_t _w306 = _wx(send_in__p_765, 2);
+                    if (_w306 >= 0) {
+                        s->last_slot[_w306] = ((int8_t)(0));
                     }
-                    if ((s->status[_ix(send_in__p_753, 2) * 6 + _ix(send_in__s_754, 6)] == 1)) {
-                        int32_t _w310 = _wx(send_in__p_753, 2);
+                    int32_t _w307 = _wx(send_in__p_765, 2);
+                    int32_t _w308 = _wx(send_in__s_766, 6);
+                    if (_w307 >= 0 && _w308 >= 0) {
+                        s->seen[_w307 * 6 + _w308] = s->species[_ix(send_in__p_765, 2) * 6 + _ix(send_in__s_766, 6)];
+                    }
+                    for (int32_t send_in__k_768 = 0, _end309 = 6; send_in__k_768 < _end309; send_in__k_768++) {
+                        int32_t _w310 = _wx(send_in__p_765, 2);
                         if (_w310 >= 0) {
-                            s->mod[_w310 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_753, 2) * 4], 2))), ((int16_t)(1)))));
+                            s->boosts[_w310 * 6 + send_in__k_768] = ((int8_t)(0));
                         }
                     }
-                    int32_t _w311 = _wx(send_in__p_753, 2);
-                    int32_t _w312 = _wx(send_in__s_754, 6);
-                    if (_w311 >= 0 && _w312 >= 0) {
-                        s->speed[_w311 * 6 + _w312] = s->mod[_ix(send_in__p_753, 2) * 4 + 3];
+                    for (int32_t send_in__k_769 = 0, _end311 = 4; send_in__k_769 < _end311; send_in__k_769++) {
+                        int32_t _w312 = _wx(send_in__p_765, 2);
+                        if (_w312 >= 0) {
+                            s->mod[_w312 * 4 + send_in__k_769] = s->stats[_ix(send_in__p_765, 2) * 24 + _ix(send_in__s_766, 6) * 4 + send_in__k_769];
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_765, 2) * 6 + _ix(send_in__s_766, 6)] == 3)) {
+                        int32_t _w313 = _wx(send_in__p_765, 2);
+                        if (_w313 >= 0) {
+                            s->mod[_w313 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_765, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_765, 2) * 6 + _ix(send_in__s_766, 6)] == 1)) {
+                        int32_t _w314 = _wx(send_in__p_765, 2);
+                        if (_w314 >= 0) {
+                            s->mod[_w314 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_765, 2) * 4], 2))), ((int16_t)(1)))));
+                        }
+                    }
+                    int32_t _w315 = _wx(send_in__p_765, 2);
+                    int32_t _w316 = _wx(send_in__s_766, 6);
+                    if (_w315 >= 0 && _w316 >= 0) {
+                        s->speed[_w315 * 6 + _w316] = s->mod[_ix(send_in__p_765, 2) * 4 + 3];
                     }
                 }
             }
             if ((s->need[0] && s->need[1])) {
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_758 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                    log_draw__v_759 = rand__v_758;
-                    int32_t _w313 = _wx(s->ndraws, 64);
-                    if (_w313 >= 0) {
-                        s->draws[_w313] = log_draw__v_759;
-                    }
-                    int32_t _w314 = _wx(s->ndraws, 64);
-                    if (_w314 >= 0) {
-                        s->draw_lo[_w314] = 0;
-                    }
-                    int32_t _w315 = _wx(s->ndraws, 64);
-                    if (_w315 >= 0) {
-                        s->draw_hi[_w315] = 2;
-                    }
-                    s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_760 = rand__v_758;
-                    tie_draw__v_761 = rand__result_760;
-                }
-                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_762 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                    log_draw__v_763 = rand__v_762;
-                    int32_t _w316 = _wx(s->ndraws, 64);
-                    if (_w316 >= 0) {
-                        s->draws[_w316] = log_draw__v_763;
-                    }
+                    rand__v_770 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    log_draw__v_771 = rand__v_770;
                     int32_t _w317 = _wx(s->ndraws, 64);
                     if (_w317 >= 0) {
-                        s->draw_lo[_w317] = 0;
+                        s->draws[_w317] = log_draw__v_771;
                     }
                     int32_t _w318 = _wx(s->ndraws, 64);
                     if (_w318 >= 0) {
-                        s->draw_hi[_w318] = 2;
+                        s->draw_lo[_w318] = 0;
+                    }
+                    int32_t _w319 = _wx(s->ndraws, 64);
+                    if (_w319 >= 0) {
+                        s->draw_hi[_w319] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_764 = rand__v_762;
-                    tie_draw__v_765 = rand__result_764;
+                    rand__result_772 = rand__v_770;
+                    tie_draw__v_773 = rand__result_772;
+                }
+                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                    rand__v_774 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    log_draw__v_775 = rand__v_774;
+                    int32_t _w320 = _wx(s->ndraws, 64);
+                    if (_w320 >= 0) {
+                        s->draws[_w320] = log_draw__v_775;
+                    }
+                    int32_t _w321 = _wx(s->ndraws, 64);
+                    if (_w321 >= 0) {
+                        s->draw_lo[_w321] = 0;
+                    }
+                    int32_t _w322 = _wx(s->ndraws, 64);
+                    if (_w322 >= 0) {
+                        s->draw_hi[_w322] = 2;
+                    }
+                    s->ndraws = _wadd(s->ndraws, 1);
+                    rand__result_776 = rand__v_774;
+                    tie_draw__v_777 = rand__result_776;
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_766 = _wadd(0, _roll(random_word_at(key, 7), 2));
-                log_draw__v_767 = rand__v_766;
-                int32_t _w319 = _wx(s->ndraws, 64);
-                if (_w319 >= 0) {
-                    s->draws[_w319] = log_draw__v_767;
-                }
-                int32_t _w320 = _wx(s->ndraws, 64);
-                if (_w320 >= 0) {
-                    s->draw_lo[_w320] = 0;
-                }
-                int32_t _w321 = _wx(s->ndraws, 64);
-                if (_w321 >= 0) {
-                    s->draw_hi[_w321] = 2;
-                }
-                s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_768 = rand__v_766;
-                tie_draw__v_769 = rand__result_768;
-            }
-            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_770 = _wadd(0, _roll(random_word_at(key, 8), 2));
-                log_draw__v_771 = rand__v_770;
-                int32_t _w322 = _wx(s->ndraws, 64);
-                if (_w322 >= 0) {
-                    s->draws[_w322] = log_draw__v_771;
-                }
+                rand__v_778 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                log_draw__v_779 = rand__v_778;
                 int32_t _w323 = _wx(s->ndraws, 64);
                 if (_w323 >= 0) {
-                    s->draw_lo[_w323] = 0;
+                    s->draws[_w323] = log_draw__v_779;
                 }
                 int32_t _w324 = _wx(s->ndraws, 64);
                 if (_w324 >= 0) {
-                    s->draw_hi[_w324] = 2;
+                    s->draw_lo[_w324] = 0;
+                }
+                int32_t _w325 = _wx(s->ndraws, 64);
+                if (_w325 >= 0) {
+                    s->draw_hi[_w325] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_772 = rand__v_770;
-                tie_draw__v_773 = rand__result_772;
+                rand__result_780 = rand__v_778;
+                tie_draw__v_781 = rand__result_780;
+            }
+            if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                rand__v_782 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                log_draw__v_783 = rand__v_782;
+                int32_t _w326 = _wx(s->ndraws, 64);
+                if (_w326 >= 0) {
+                    s->draws[_w326] = log_draw__v_783;
+                }
+                int32_t _w327 = _wx(s->ndraws, 64);
+                if (_w327 >= 0) {
+                    s->draw_lo[_w327] = 0;
+                }
+                int32_t _w328 = _wx(s->ndraws, 64);
+                if (_w328 >= 0) {
+                    s->draw_hi[_w328] = 2;
+                }
+                s->ndraws = _wadd(s->ndraws, 1);
+                rand__result_784 = rand__v_782;
+                tie_draw__v_785 = rand__result_784;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
