@@ -120,3 +120,14 @@ def test_scenarios_agree_with_showdown(reference: ModuleType, bridge: ShowdownBr
         assert divergence is None, f"{scenario.name}: {divergence.describe()}"
         played += 1
     assert played >= 9
+
+
+def test_the_c_backend_against_showdown(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--backends c` lock-steps the C backend itself against Showdown (jax is refused: its state is immutable)."""
+    assert main(["verify", str(SPEC), "--level", "3", "--against", "showdown:gen1", "--backends", "jax"]) == 2
+    assert "python and c backends" in capsys.readouterr().err
+    report = verify(str(SPEC), [3], against="showdown:gen1", episodes=2, seed=1, backends=["c"],
+                    console=Console(file=io.StringIO()))  # fmt: skip
+    level = report.levels[0]
+    assert level.details["backend"] == "c" and level.details["steps"] > 50
+    assert level.failed == 0 and level.passed == 2, level.divergence

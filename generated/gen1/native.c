@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/gen1.yaml
- * (sha256 1074a5417280da59ff1b20b7c047970828461cc918c4565cf948ad4742d18667).
+ * (sha256 0a3b4f86b53585d8ee040e3c4b23f005e5bfce62babd4d4fdcec8f049ab70d5f).
  * Do not edit: change the spec and run `specc compile specs/gen1.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -58,11 +58,15 @@ typedef struct {
     bool fight[2];
     int32_t last_damage;
     int16_t used_move[2];
+    int16_t last_used[2];
     int16_t shown_move[2];
     int8_t confused[2];
     bool flinch[2];
     bool reflect[2];
     bool light_screen[2];
+    int8_t mimic_slot[2];
+    int16_t mimic_orig[2];
+    int16_t sub_hp[2];
     bool charging[2];
     bool recharge[2];
     int32_t draws[64];
@@ -2146,7 +2150,7 @@ static bool legal_move(const State *s, int32_t m)
 
 static bool legal_switch(const State *s, int32_t slot)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_382 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_383 = _let2; ({ bool _let3 = (s->need[_ix(can_switch__p_382, 2)] || ((s->phase == 0) && (!({ int32_t _let4 = can_switch__p_382; int32_t locked__p_384 = _let4; (s->recharge[_ix(locked__p_384, 2)] || s->charging[_ix(locked__p_384, 2)]); })))); bool can_switch__free_385 = _let3; (((can_switch__free_385 && (can_switch__s_383 != s->active[_ix(can_switch__p_382, 2)])) && (s->species[_ix(can_switch__p_382, 2) * 6 + _ix(can_switch__s_383, 6)] >= 0)) && (s->hp[_ix(can_switch__p_382, 2) * 6 + _ix(can_switch__s_383, 6)] > 0)); }); }); });
+    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_426 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_427 = _let2; ({ bool _let3 = (s->need[_ix(can_switch__p_426, 2)] || ((s->phase == 0) && (!({ int32_t _let4 = can_switch__p_426; int32_t locked__p_428 = _let4; (s->recharge[_ix(locked__p_428, 2)] || s->charging[_ix(locked__p_428, 2)]); })))); bool can_switch__free_429 = _let3; (((can_switch__free_429 && (can_switch__s_427 != s->active[_ix(can_switch__p_426, 2)])) && (s->species[_ix(can_switch__p_426, 2) * 6 + _ix(can_switch__s_427, 6)] >= 0)) && (s->hp[_ix(can_switch__p_426, 2) * 6 + _ix(can_switch__s_427, 6)] > 0)); }); }); });
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -2179,257 +2183,301 @@ static void effect_move(State *s, int32_t m, Key key)
     int32_t goes_first__a1_83 = 0;
     int32_t goes_first__o0_84 = 0;
     int32_t goes_first__o1_85 = 0;
-    int32_t goes_first__pr0_91 = 0;
-    int32_t goes_first__pr1_97 = 0;
-    int32_t goes_first__k0_98 = 0;
-    int32_t goes_first__k1_99 = 0;
-    int32_t goes_first__first_100 = 0;
-    int16_t goes_first__s0_101 = 0;
-    int16_t goes_first__s1_102 = 0;
-    int32_t rand__v_103 = 0;
-    int32_t log_draw__v_104 = 0;
-    int32_t rand__result_105 = 0;
-    int32_t goes_first__result_106 = 0;
-    int32_t resolve_turn__first_107 = 0;
-    int32_t rand__v_108 = 0;
-    int32_t log_draw__v_109 = 0;
-    int32_t rand__result_110 = 0;
-    int32_t tie_draw__v_111 = 0;
-    int32_t rand__v_112 = 0;
-    int32_t log_draw__v_113 = 0;
-    int32_t rand__result_114 = 0;
-    int32_t tie_draw__v_115 = 0;
-    bool resolve_turn__over_116 = 0;
-    int32_t resolve_turn__p_118 = 0;
-    int32_t resolve_turn__act_119 = 0;
-    int32_t send_in__p_120 = 0;
-    int32_t send_in__s_121 = 0;
-    int8_t send_in__old_122 = 0;
-    int32_t rand__v_125 = 0;
-    int32_t log_draw__v_126 = 0;
-    int32_t rand__result_127 = 0;
-    int32_t tie_draw__v_128 = 0;
-    int32_t switch_in_damage__p_129 = 0;
-    int8_t switch_in_damage__a_130 = 0;
-    int32_t after_faint__left0_133 = 0;
-    int32_t after_faint__left1_135 = 0;
-    int32_t rand__v_136 = 0;
-    int32_t log_draw__v_137 = 0;
-    int32_t rand__result_138 = 0;
-    int32_t tie_draw__v_139 = 0;
-    int32_t use_move__p_142 = 0;
-    int32_t use_move__m_143 = 0;
-    int32_t use_move__q_144 = 0;
-    int8_t use_move__a_145 = 0;
-    int8_t use_move__d_146 = 0;
-    int8_t use_move__st_147 = 0;
-    bool use_move__can_148 = 0;
-    int32_t chance__v_149 = 0;
-    int32_t log_draw__v_150 = 0;
-    bool chance__result_151 = 0;
-    bool use_move__acts_152 = 0;
-    int32_t confusion_hit__p_153 = 0;
-    int8_t confusion_hit__a_154 = 0;
-    int32_t confusion_hit__dmg_155 = 0;
-    int32_t chance__v_156 = 0;
-    int32_t log_draw__v_157 = 0;
-    bool chance__result_158 = 0;
-    bool use_move__full_159 = 0;
-    bool use_move__again_160 = 0;
-    int32_t use_move__slot_161 = 0;
-    int32_t use_move__mv_162 = 0;
-    int32_t use_move_hit__p_163 = 0;
-    int32_t use_move_hit__m_164 = 0;
-    int32_t use_move_hit__mv_165 = 0;
-    int32_t use_move_hit__q_166 = 0;
-    int8_t use_move_hit__a_167 = 0;
-    int8_t use_move_hit__d_168 = 0;
-    int16_t use_move_hit__sd_169 = 0;
-    bool use_move_hit__immune_176 = 0;
-    int16_t use_move_hit__kind_177 = 0;
-    bool use_move_hit__hit_179 = 0;
-    bool use_move_hit__sure_180 = 0;
-    int32_t use_move_hit__acc_181 = 0;
-    int32_t chance__num_182 = 0;
-    int32_t chance__v_183 = 0;
-    int32_t log_draw__v_184 = 0;
-    bool chance__result_185 = 0;
-    int32_t set_status__q_186 = 0;
-    int16_t set_status__st_187 = 0;
-    int8_t set_status__d_188 = 0;
-    int16_t set_status__sd_189 = 0;
-    bool set_status__poison_190 = 0;
-    bool set_status__blocked_191 = 0;
-    int32_t rand__v_192 = 0;
-    int32_t log_draw__v_193 = 0;
-    int32_t rand__result_194 = 0;
-    int32_t use_move_hit__tgt_195 = 0;
-    int32_t apply_boosts__q_196 = 0;
-    int32_t apply_boosts__f_197 = 0;
-    int8_t apply_boosts__da_198 = 0;
-    int8_t apply_boosts__dd_199 = 0;
-    int8_t apply_boosts__ds_200 = 0;
-    int8_t apply_boosts__dsp_201 = 0;
-    int8_t apply_boosts__dacc_202 = 0;
-    int8_t apply_boosts__deva_203 = 0;
-    int8_t apply_boosts__deltas_204[6] = {0};
-    bool apply_boosts__any_ok_205 = 0;
-    int32_t boost_stat__q_207 = 0;
-    int32_t boost_stat__k_208 = 0;
-    int8_t boost_stat__delta_209 = 0;
-    int8_t boost_stat__a_210 = 0;
-    int32_t boost_stat__b_211 = 0;
-    int32_t boost_stat__nb_212 = 0;
-    bool boost_stat__ok_213 = 0;
-    int32_t boost_stat__m_214 = 0;
-    bool boost_stat__result_215 = 0;
-    bool apply_boosts__ok_216 = 0;
-    int32_t heal_self__p_217 = 0;
-    bool heal_self__rest_218 = 0;
-    int8_t heal_self__a_219 = 0;
-    int32_t heal_self__h_220 = 0;
-    int32_t heal_self__mh_221 = 0;
-    bool heal_self__fails_222 = 0;
-    int32_t rand__v_223 = 0;
-    int32_t log_draw__v_224 = 0;
-    int32_t rand__result_225 = 0;
-    int32_t heal_self__v_226 = 0;
-    int32_t confuse__q_227 = 0;
-    int32_t rand__v_228 = 0;
-    int32_t log_draw__v_229 = 0;
-    int32_t rand__result_230 = 0;
-    int32_t use_move_hit__nhits_231 = 0;
-    int32_t rand__v_232 = 0;
-    int32_t log_draw__v_233 = 0;
-    int32_t rand__result_234 = 0;
-    int32_t use_move_hit__k_235 = 0;
-    int32_t move_damage__p_236 = 0;
-    int32_t move_damage__mv_237 = 0;
-    int32_t move_damage__q_238 = 0;
-    int16_t move_damage__kind_239 = 0;
-    int32_t move_damage__dmg_240 = 0;
-    int32_t move_damage__u_241 = 0;
-    bool move_damage__ok_242 = 0;
-    int32_t damage_of__p_243 = 0;
-    int32_t damage_of__mv_244 = 0;
-    int32_t damage_of__q_245 = 0;
-    int8_t damage_of__a_246 = 0;
-    int8_t damage_of__d_247 = 0;
-    int16_t damage_of__sa_248 = 0;
-    int16_t damage_of__sd_249 = 0;
-    int16_t damage_of__c_250 = 0;
-    int16_t chance__num_251 = 0;
-    int32_t chance__v_252 = 0;
-    int32_t log_draw__v_253 = 0;
-    bool chance__result_254 = 0;
-    bool damage_of__crit_255 = 0;
-    bool damage_of__special_256 = 0;
-    int32_t damage_of__si_257 = 0;
-    int32_t damage_of__di_258 = 0;
-    int32_t damage_of__at_259 = 0;
-    int32_t damage_of__df_260 = 0;
-    int32_t damage_of__lvl_261 = 0;
-    int32_t damage_of__dmg_262 = 0;
-    int16_t damage_of__mt_263 = 0;
-    int16_t damage_of__e1_267 = 0;
-    int16_t damage_of__e2_271 = 0;
-    int32_t rand__v_272 = 0;
-    int32_t log_draw__v_273 = 0;
-    int32_t rand__result_274 = 0;
-    int32_t damage_of__r_275 = 0;
-    int32_t damage_of__result_276 = 0;
-    int32_t move_damage__result_277 = 0;
-    int32_t use_move_hit__first_278 = 0;
-    int32_t use_move_hit__dmg_279 = 0;
-    int32_t use_move_hit__rec_281 = 0;
-    int32_t use_move_hit__gain_282 = 0;
-    int16_t use_move_hit__sec_283 = 0;
-    bool use_move_hit__same_type_287 = 0;
-    int32_t chance__num_288 = 0;
-    int32_t chance__v_289 = 0;
-    int32_t log_draw__v_290 = 0;
-    bool chance__result_291 = 0;
-    bool use_move_hit__lands_292 = 0;
-    int32_t set_status__q_293 = 0;
-    int16_t set_status__st_294 = 0;
-    int8_t set_status__d_295 = 0;
-    int16_t set_status__sd_296 = 0;
-    bool set_status__poison_297 = 0;
-    bool set_status__blocked_298 = 0;
-    int32_t rand__v_299 = 0;
-    int32_t log_draw__v_300 = 0;
-    int32_t rand__result_301 = 0;
-    int8_t use_move_hit__sb_302[6] = {0};
-    int32_t chance__num_304 = 0;
-    int32_t chance__v_305 = 0;
-    int32_t log_draw__v_306 = 0;
-    bool chance__result_307 = 0;
-    bool use_move_hit__drop_308 = 0;
-    int32_t apply_boosts__q_309 = 0;
-    int32_t apply_boosts__f_310 = 0;
-    int8_t apply_boosts__da_311 = 0;
-    int8_t apply_boosts__dd_312 = 0;
-    int8_t apply_boosts__ds_313 = 0;
-    int8_t apply_boosts__dsp_314 = 0;
-    int8_t apply_boosts__dacc_315 = 0;
-    int8_t apply_boosts__deva_316 = 0;
-    int8_t apply_boosts__deltas_317[6] = {0};
-    bool apply_boosts__any_ok_318 = 0;
-    int32_t boost_stat__q_320 = 0;
-    int32_t boost_stat__k_321 = 0;
-    int8_t boost_stat__delta_322 = 0;
-    int8_t boost_stat__a_323 = 0;
-    int32_t boost_stat__b_324 = 0;
-    int32_t boost_stat__nb_325 = 0;
-    bool boost_stat__ok_326 = 0;
-    int32_t boost_stat__m_327 = 0;
-    bool boost_stat__result_328 = 0;
-    bool apply_boosts__ok_329 = 0;
-    int16_t use_move_hit__sv_330 = 0;
-    int32_t use_move_hit__vc_331 = 0;
-    int32_t chance__num_332 = 0;
-    int32_t chance__v_333 = 0;
+    int32_t goes_first__pr0_88 = 0;
+    int32_t goes_first__pr1_91 = 0;
+    int32_t goes_first__k0_92 = 0;
+    int32_t goes_first__k1_93 = 0;
+    int32_t goes_first__first_94 = 0;
+    int16_t goes_first__s0_95 = 0;
+    int16_t goes_first__s1_96 = 0;
+    int32_t rand__v_97 = 0;
+    int32_t log_draw__v_98 = 0;
+    int32_t rand__result_99 = 0;
+    int32_t goes_first__result_100 = 0;
+    int32_t resolve_turn__first_101 = 0;
+    int32_t rand__v_102 = 0;
+    int32_t log_draw__v_103 = 0;
+    int32_t rand__result_104 = 0;
+    int32_t tie_draw__v_105 = 0;
+    int32_t rand__v_106 = 0;
+    int32_t log_draw__v_107 = 0;
+    int32_t rand__result_108 = 0;
+    int32_t tie_draw__v_109 = 0;
+    bool resolve_turn__over_110 = 0;
+    int32_t resolve_turn__p_112 = 0;
+    int32_t resolve_turn__act_113 = 0;
+    int32_t send_in__p_114 = 0;
+    int32_t send_in__s_115 = 0;
+    int8_t send_in__old_116 = 0;
+    int32_t rand__v_119 = 0;
+    int32_t log_draw__v_120 = 0;
+    int32_t rand__result_121 = 0;
+    int32_t tie_draw__v_122 = 0;
+    int32_t switch_in_damage__p_123 = 0;
+    int8_t switch_in_damage__a_124 = 0;
+    int32_t after_faint__left0_127 = 0;
+    int32_t after_faint__left1_129 = 0;
+    int32_t rand__v_130 = 0;
+    int32_t log_draw__v_131 = 0;
+    int32_t rand__result_132 = 0;
+    int32_t tie_draw__v_133 = 0;
+    int32_t use_move__p_136 = 0;
+    int32_t use_move__m_137 = 0;
+    int32_t use_move__q_138 = 0;
+    int8_t use_move__a_139 = 0;
+    int8_t use_move__d_140 = 0;
+    int8_t use_move__st_141 = 0;
+    bool use_move__can_142 = 0;
+    int32_t chance__v_143 = 0;
+    int32_t log_draw__v_144 = 0;
+    bool chance__result_145 = 0;
+    bool use_move__acts_146 = 0;
+    int32_t confusion_hit__p_147 = 0;
+    int8_t confusion_hit__a_148 = 0;
+    int32_t confusion_hit__dmg_149 = 0;
+    int32_t self_damage__p_150 = 0;
+    int32_t self_damage__dmg_151 = 0;
+    int32_t self_damage__q_152 = 0;
+    int8_t self_damage__a_153 = 0;
+    int32_t chance__v_154 = 0;
+    int32_t log_draw__v_155 = 0;
+    bool chance__result_156 = 0;
+    bool use_move__full_157 = 0;
+    bool use_move__again_158 = 0;
+    int32_t use_move__slot_159 = 0;
+    int32_t use_move__mv_160 = 0;
+    int32_t mirror_move__p_161 = 0;
+    int32_t mirror_move__m_162 = 0;
+    int8_t mirror_move__a_163 = 0;
+    int32_t mirror_move__copied_164 = 0;
+    int32_t mirror_move__result_165 = 0;
+    int32_t use_move_hit__p_166 = 0;
+    int32_t use_move_hit__m_167 = 0;
+    int32_t use_move_hit__mv_168 = 0;
+    int32_t use_move_hit__q_169 = 0;
+    int8_t use_move_hit__a_170 = 0;
+    int8_t use_move_hit__d_171 = 0;
+    int16_t use_move_hit__sd_172 = 0;
+    bool use_move_hit__immune_179 = 0;
+    int16_t use_move_hit__kind_180 = 0;
+    bool use_move_hit__broke_181 = 0;
+    bool use_move_hit__hit_183 = 0;
+    bool use_move_hit__sure_184 = 0;
+    int32_t use_move_hit__acc_185 = 0;
+    int32_t chance__num_186 = 0;
+    int32_t chance__v_187 = 0;
+    int32_t log_draw__v_188 = 0;
+    bool chance__result_189 = 0;
+    bool use_move_hit__foe_move_190 = 0;
+    bool use_move_hit__stages_191 = 0;
+    bool use_move_hit__blocked_192 = 0;
+    int32_t set_status__q_193 = 0;
+    int16_t set_status__st_194 = 0;
+    int8_t set_status__d_195 = 0;
+    int16_t set_status__sd_196 = 0;
+    bool set_status__poison_197 = 0;
+    bool set_status__blocked_198 = 0;
+    int32_t rand__v_199 = 0;
+    int32_t log_draw__v_200 = 0;
+    int32_t rand__result_201 = 0;
+    int32_t use_move_hit__tgt_202 = 0;
+    int32_t apply_boosts__q_203 = 0;
+    int32_t apply_boosts__f_204 = 0;
+    int8_t apply_boosts__da_205 = 0;
+    int8_t apply_boosts__dd_206 = 0;
+    int8_t apply_boosts__ds_207 = 0;
+    int8_t apply_boosts__dsp_208 = 0;
+    int8_t apply_boosts__dacc_209 = 0;
+    int8_t apply_boosts__deva_210 = 0;
+    int8_t apply_boosts__deltas_211[6] = {0};
+    bool apply_boosts__any_ok_212 = 0;
+    int32_t boost_stat__q_214 = 0;
+    int32_t boost_stat__k_215 = 0;
+    int8_t boost_stat__delta_216 = 0;
+    int8_t boost_stat__a_217 = 0;
+    int32_t boost_stat__b_218 = 0;
+    int32_t boost_stat__nb_219 = 0;
+    bool boost_stat__ok_220 = 0;
+    int32_t boost_stat__m_221 = 0;
+    bool boost_stat__result_222 = 0;
+    bool apply_boosts__ok_223 = 0;
+    int32_t heal_self__p_224 = 0;
+    bool heal_self__rest_225 = 0;
+    int8_t heal_self__a_226 = 0;
+    int32_t heal_self__h_227 = 0;
+    int32_t heal_self__mh_228 = 0;
+    bool heal_self__fails_229 = 0;
+    int32_t rand__v_230 = 0;
+    int32_t log_draw__v_231 = 0;
+    int32_t rand__result_232 = 0;
+    int32_t heal_self__v_233 = 0;
+    int32_t confuse__q_234 = 0;
+    int32_t rand__v_235 = 0;
+    int32_t log_draw__v_236 = 0;
+    int32_t rand__result_237 = 0;
+    int32_t make_substitute__p_238 = 0;
+    int8_t make_substitute__a_239 = 0;
+    int32_t self_damage__p_240 = 0;
+    int32_t self_damage__q_241 = 0;
+    int8_t self_damage__a_242 = 0;
+    int32_t use_move_hit__nhits_243 = 0;
+    int32_t use_move_hit__pick_244 = 0;
+    int32_t use_move_hit__ns_246 = 0;
+    int32_t rand__hi_247 = 0;
+    int32_t rand__v_248 = 0;
+    int32_t log_draw__v_249 = 0;
+    int32_t log_draw__hi_250 = 0;
+    int32_t rand__result_251 = 0;
+    int32_t mimic__p_252 = 0;
+    int32_t mimic__k_253 = 0;
+    int32_t mimic__q_254 = 0;
+    int8_t mimic__a_255 = 0;
+    int8_t mimic__d_256 = 0;
+    int32_t mimic__sl_257 = 0;
+    int32_t move_damage__p_258 = 0;
+    int32_t move_damage__mv_259 = 0;
+    int32_t move_damage__q_260 = 0;
+    int16_t move_damage__kind_261 = 0;
+    int32_t move_damage__dmg_262 = 0;
+    int32_t move_damage__u_263 = 0;
+    bool move_damage__ok_264 = 0;
+    int32_t damage_of__p_265 = 0;
+    int32_t damage_of__mv_266 = 0;
+    int32_t damage_of__q_267 = 0;
+    int8_t damage_of__a_268 = 0;
+    int8_t damage_of__d_269 = 0;
+    int16_t damage_of__sa_270 = 0;
+    int16_t damage_of__sd_271 = 0;
+    int16_t damage_of__c_272 = 0;
+    int16_t chance__num_273 = 0;
+    int32_t chance__v_274 = 0;
+    int32_t log_draw__v_275 = 0;
+    bool chance__result_276 = 0;
+    bool damage_of__crit_277 = 0;
+    bool damage_of__special_278 = 0;
+    int32_t damage_of__si_279 = 0;
+    int32_t damage_of__di_280 = 0;
+    int32_t damage_of__at_281 = 0;
+    int32_t damage_of__df_282 = 0;
+    int32_t damage_of__lvl_283 = 0;
+    int32_t damage_of__dmg_284 = 0;
+    int16_t damage_of__mt_285 = 0;
+    int16_t damage_of__e1_289 = 0;
+    int16_t damage_of__e2_293 = 0;
+    int32_t rand__v_294 = 0;
+    int32_t log_draw__v_295 = 0;
+    int32_t rand__result_296 = 0;
+    int32_t damage_of__r_297 = 0;
+    int32_t damage_of__result_298 = 0;
+    int32_t move_damage__result_299 = 0;
+    int32_t use_move_hit__first_300 = 0;
+    int32_t use_move_hit__dmg_301 = 0;
+    bool use_move_hit__behind_302 = 0;
+    int32_t hit_substitute__p_303 = 0;
+    int32_t hit_substitute__mv_304 = 0;
+    int32_t hit_substitute__first_305 = 0;
+    int32_t hit_substitute__nhits_306 = 0;
+    int32_t hit_substitute__q_307 = 0;
+    int8_t hit_substitute__a_308 = 0;
+    bool hit_substitute__broke_309 = 0;
+    int32_t hit_substitute__rec_311 = 0;
+    int32_t hit_substitute__gain_312 = 0;
+    bool hit_substitute__result_313 = 0;
+    int32_t use_move_hit__rec_315 = 0;
+    int32_t use_move_hit__gain_316 = 0;
+    int16_t use_move_hit__sec_317 = 0;
+    bool use_move_hit__same_type_321 = 0;
+    int32_t chance__num_322 = 0;
+    int32_t chance__v_323 = 0;
+    int32_t log_draw__v_324 = 0;
+    bool chance__result_325 = 0;
+    bool use_move_hit__lands_326 = 0;
+    int32_t set_status__q_327 = 0;
+    int16_t set_status__st_328 = 0;
+    int8_t set_status__d_329 = 0;
+    int16_t set_status__sd_330 = 0;
+    bool set_status__poison_331 = 0;
+    bool set_status__blocked_332 = 0;
+    int32_t rand__v_333 = 0;
     int32_t log_draw__v_334 = 0;
-    bool chance__result_335 = 0;
-    bool use_move_hit__lands_336 = 0;
-    int32_t confuse__q_337 = 0;
-    int32_t rand__v_338 = 0;
-    int32_t log_draw__v_339 = 0;
-    int32_t rand__result_340 = 0;
-    int32_t after_faint__left0_342 = 0;
-    int32_t after_faint__left1_344 = 0;
-    int32_t rand__v_345 = 0;
-    int32_t log_draw__v_346 = 0;
-    int32_t rand__result_347 = 0;
-    int32_t tie_draw__v_348 = 0;
-    int32_t rand__v_350 = 0;
-    int32_t log_draw__v_351 = 0;
-    int32_t rand__result_352 = 0;
-    int32_t tie_draw__v_353 = 0;
-    int32_t resolve_forced__first_355 = 0;
-    int32_t rand__v_356 = 0;
-    int32_t log_draw__v_357 = 0;
-    int32_t rand__result_358 = 0;
-    int32_t resolve_forced__p_360 = 0;
-    int32_t send_in__p_361 = 0;
-    int32_t send_in__s_362 = 0;
-    int8_t send_in__old_363 = 0;
-    int32_t rand__v_366 = 0;
-    int32_t log_draw__v_367 = 0;
-    int32_t rand__result_368 = 0;
-    int32_t tie_draw__v_369 = 0;
-    int32_t rand__v_370 = 0;
-    int32_t log_draw__v_371 = 0;
-    int32_t rand__result_372 = 0;
-    int32_t tie_draw__v_373 = 0;
-    int32_t rand__v_374 = 0;
-    int32_t log_draw__v_375 = 0;
-    int32_t rand__result_376 = 0;
-    int32_t tie_draw__v_377 = 0;
-    int32_t rand__v_378 = 0;
-    int32_t log_draw__v_379 = 0;
-    int32_t rand__result_380 = 0;
-    int32_t tie_draw__v_381 = 0;
+    int32_t rand__result_335 = 0;
+    int8_t use_move_hit__sb_336[6] = {0};
+    int32_t chance__num_338 = 0;
+    int32_t chance__v_339 = 0;
+    int32_t log_draw__v_340 = 0;
+    bool chance__result_341 = 0;
+    bool use_move_hit__drop_342 = 0;
+    int32_t apply_boosts__q_343 = 0;
+    int32_t apply_boosts__f_344 = 0;
+    int8_t apply_boosts__da_345 = 0;
+    int8_t apply_boosts__dd_346 = 0;
+    int8_t apply_boosts__ds_347 = 0;
+    int8_t apply_boosts__dsp_348 = 0;
+    int8_t apply_boosts__dacc_349 = 0;
+    int8_t apply_boosts__deva_350 = 0;
+    int8_t apply_boosts__deltas_351[6] = {0};
+    bool apply_boosts__any_ok_352 = 0;
+    int32_t boost_stat__q_354 = 0;
+    int32_t boost_stat__k_355 = 0;
+    int8_t boost_stat__delta_356 = 0;
+    int8_t boost_stat__a_357 = 0;
+    int32_t boost_stat__b_358 = 0;
+    int32_t boost_stat__nb_359 = 0;
+    bool boost_stat__ok_360 = 0;
+    int32_t boost_stat__m_361 = 0;
+    bool boost_stat__result_362 = 0;
+    bool apply_boosts__ok_363 = 0;
+    int16_t use_move_hit__sv_364 = 0;
+    bool use_move_hit__through_365 = 0;
+    int32_t use_move_hit__vc_366 = 0;
+    int32_t chance__num_367 = 0;
+    int32_t chance__v_368 = 0;
+    int32_t log_draw__v_369 = 0;
+    bool chance__result_370 = 0;
+    bool use_move_hit__lands_371 = 0;
+    int32_t confuse__q_372 = 0;
+    int32_t rand__v_373 = 0;
+    int32_t log_draw__v_374 = 0;
+    int32_t rand__result_375 = 0;
+    int32_t self_damage__p_376 = 0;
+    int32_t self_damage__q_377 = 0;
+    int8_t self_damage__a_378 = 0;
+    int32_t after_faint__left0_380 = 0;
+    int32_t after_faint__left1_382 = 0;
+    int32_t rand__v_383 = 0;
+    int32_t log_draw__v_384 = 0;
+    int32_t rand__result_385 = 0;
+    int32_t tie_draw__v_386 = 0;
+    int32_t rand__v_388 = 0;
+    int32_t log_draw__v_389 = 0;
+    int32_t rand__result_390 = 0;
+    int32_t tie_draw__v_391 = 0;
+    int32_t resolve_forced__first_393 = 0;
+    int32_t resolve_forced__s0_396 = 0;
+    int32_t resolve_forced__s1_399 = 0;
+    int32_t rand__v_400 = 0;
+    int32_t log_draw__v_401 = 0;
+    int32_t rand__result_402 = 0;
+    int32_t resolve_forced__p_404 = 0;
+    int32_t send_in__p_405 = 0;
+    int32_t send_in__s_406 = 0;
+    int8_t send_in__old_407 = 0;
+    int32_t rand__v_410 = 0;
+    int32_t log_draw__v_411 = 0;
+    int32_t rand__result_412 = 0;
+    int32_t tie_draw__v_413 = 0;
+    int32_t rand__v_414 = 0;
+    int32_t log_draw__v_415 = 0;
+    int32_t rand__result_416 = 0;
+    int32_t tie_draw__v_417 = 0;
+    int32_t rand__v_418 = 0;
+    int32_t log_draw__v_419 = 0;
+    int32_t rand__result_420 = 0;
+    int32_t tie_draw__v_421 = 0;
+    int32_t rand__v_422 = 0;
+    int32_t log_draw__v_423 = 0;
+    int32_t rand__result_424 = 0;
+    int32_t tie_draw__v_425 = 0;
     submit__act_70 = m;
     s->ndraws = 0;
     submit__p_71 = s->current_player;
@@ -2471,199 +2519,217 @@ static void effect_move(State *s, int32_t m, Key key)
             goes_first__a1_83 = ((int32_t)(s->pending[1]));
             goes_first__o0_84 = ((goes_first__a0_82 >= 4) ? 0 : 1);
             goes_first__o1_85 = ((goes_first__a1_83 >= 4) ? 0 : 1);
-            goes_first__pr0_91 = ({ int32_t _let17 = goes_first__a0_82; int32_t action_priority__a_86 = _let17; ({ int8_t _let18 = s->status[_ix(s->active[0], 6)]; int8_t action_priority__st_87 = _let18; ({ bool _let19 = ((action_priority__st_87 == 5) || (action_priority__st_87 == 2)); bool action_priority__held_88 = _let19; ({ int32_t _let20 = ((!({ int32_t _lo21 = 0; bool _r23 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_89 = _lo21, _end22 = 4; has_pp__k_89 < _end22; has_pp__k_89++) if (((s->moves[_ix(s->active[0], 6) * 4 + has_pp__k_89] >= 0) && (s->pp[_ix(s->active[0], 6) * 4 + has_pp__k_89] > 0))) { _r23 = true; break; } _r23; })) ? 164 : ((int32_t)(s->moves[_ix(s->active[0], 6) * 4 + _ix(action_priority__a_86, 4)]))); int32_t action_priority__mv_90 = _let20; ((((action_priority__a_86 >= 4) || action_priority__held_88) || (s->recharge[0] || s->charging[0])) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_90, 165)].priority))); }); }); }); });
-            goes_first__pr1_97 = ({ int32_t _let25 = goes_first__a1_83; int32_t action_priority__a_92 = _let25; ({ int8_t _let26 = s->status[1 * 6 + _ix(s->active[1], 6)]; int8_t action_priority__st_93 = _let26; ({ bool _let27 = ((action_priority__st_93 == 5) || (action_priority__st_93 == 2)); bool action_priority__held_94 = _let27; ({ int32_t _let28 = ((!({ int32_t _lo29 = 0; bool _r31 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_95 = _lo29, _end30 = 4; has_pp__k_95 < _end30; has_pp__k_95++) if (((s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_95] >= 0) && (s->pp[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_95] > 0))) { _r31 = true; break; } _r31; })) ? 164 : ((int32_t)(s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + _ix(action_priority__a_92, 4)]))); int32_t action_priority__mv_96 = _let28; ((((action_priority__a_92 >= 4) || action_priority__held_94) || (s->recharge[1] || s->charging[1])) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_96, 165)].priority))); }); }); }); });
-            goes_first__k0_98 = _wsub(_wmul(goes_first__o0_84, 1000), _wmul(goes_first__pr0_91, 100));
-            goes_first__k1_99 = _wsub(_wmul(goes_first__o1_85, 1000), _wmul(goes_first__pr1_97, 100));
-            goes_first__first_100 = 0;
-            if ((goes_first__k0_98 > goes_first__k1_99)) {
-                goes_first__first_100 = 1;
-            } else if ((goes_first__k0_98 == goes_first__k1_99)) {
-                goes_first__s0_101 = s->mod[3];
-                goes_first__s1_102 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_102 > goes_first__s0_101)) {
-                    goes_first__first_100 = 1;
-                } else if ((goes_first__s0_101 == goes_first__s1_102)) {
-                    rand__v_103 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_104 = rand__v_103;
-                    int32_t _w33 = _wx(s->ndraws, 64);
-                    if (_w33 >= 0) {
-                        s->draws[_w33] = log_draw__v_104;
+            goes_first__pr0_88 = ({ int32_t _let17 = goes_first__a0_82; int32_t action_priority__a_86 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_87 = _let18; (((action_priority__a_86 >= 4) || (action_priority__mv_87 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_87, 165)].priority))); }); });
+            goes_first__pr1_91 = ({ int32_t _let19 = goes_first__a1_83; int32_t action_priority__a_89 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_90 = _let20; (((action_priority__a_89 >= 4) || (action_priority__mv_90 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_90, 165)].priority))); }); });
+            goes_first__k0_92 = _wsub(_wmul(goes_first__o0_84, 1000), _wmul(goes_first__pr0_88, 100));
+            goes_first__k1_93 = _wsub(_wmul(goes_first__o1_85, 1000), _wmul(goes_first__pr1_91, 100));
+            goes_first__first_94 = 0;
+            if ((goes_first__k0_92 > goes_first__k1_93)) {
+                goes_first__first_94 = 1;
+            } else if ((goes_first__k0_92 == goes_first__k1_93)) {
+                goes_first__s0_95 = s->mod[3];
+                goes_first__s1_96 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_96 > goes_first__s0_95)) {
+                    goes_first__first_94 = 1;
+                } else if ((goes_first__s0_95 == goes_first__s1_96)) {
+                    rand__v_97 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    log_draw__v_98 = rand__v_97;
+                    int32_t _w21 = _wx(s->ndraws, 64);
+                    if (_w21 >= 0) {
+                        s->draws[_w21] = log_draw__v_98;
                     }
-                    int32_t _w34 = _wx(s->ndraws, 64);
-                    if (_w34 >= 0) {
-                        s->draw_lo[_w34] = 0;
+                    int32_t _w22 = _wx(s->ndraws, 64);
+                    if (_w22 >= 0) {
+                        s->draw_lo[_w22] = 0;
                     }
-                    int32_t _w35 = _wx(s->ndraws, 64);
-                    if (_w35 >= 0) {
-                        s->draw_hi[_w35] = 2;
+                    int32_t _w23 = _wx(s->ndraws, 64);
+                    if (_w23 >= 0) {
+                        s->draw_hi[_w23] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_105 = rand__v_103;
-                    goes_first__first_100 = rand__result_105;
+                    rand__result_99 = rand__v_97;
+                    goes_first__first_94 = rand__result_99;
                 }
             }
-            goes_first__result_106 = goes_first__first_100;
-            resolve_turn__first_107 = goes_first__result_106;
+            goes_first__result_100 = goes_first__first_94;
+            resolve_turn__first_101 = goes_first__result_100;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_108 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_109 = rand__v_108;
-                int32_t _w36 = _wx(s->ndraws, 64);
-                if (_w36 >= 0) {
-                    s->draws[_w36] = log_draw__v_109;
+                rand__v_102 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                log_draw__v_103 = rand__v_102;
+                int32_t _w24 = _wx(s->ndraws, 64);
+                if (_w24 >= 0) {
+                    s->draws[_w24] = log_draw__v_103;
                 }
-                int32_t _w37 = _wx(s->ndraws, 64);
-                if (_w37 >= 0) {
-                    s->draw_lo[_w37] = 0;
+                int32_t _w25 = _wx(s->ndraws, 64);
+                if (_w25 >= 0) {
+                    s->draw_lo[_w25] = 0;
                 }
-                int32_t _w38 = _wx(s->ndraws, 64);
-                if (_w38 >= 0) {
-                    s->draw_hi[_w38] = 2;
+                int32_t _w26 = _wx(s->ndraws, 64);
+                if (_w26 >= 0) {
+                    s->draw_hi[_w26] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_110 = rand__v_108;
-                tie_draw__v_111 = rand__result_110;
+                rand__result_104 = rand__v_102;
+                tie_draw__v_105 = rand__result_104;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_112 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_113 = rand__v_112;
-                int32_t _w39 = _wx(s->ndraws, 64);
-                if (_w39 >= 0) {
-                    s->draws[_w39] = log_draw__v_113;
+                rand__v_106 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                log_draw__v_107 = rand__v_106;
+                int32_t _w27 = _wx(s->ndraws, 64);
+                if (_w27 >= 0) {
+                    s->draws[_w27] = log_draw__v_107;
                 }
-                int32_t _w40 = _wx(s->ndraws, 64);
-                if (_w40 >= 0) {
-                    s->draw_lo[_w40] = 0;
+                int32_t _w28 = _wx(s->ndraws, 64);
+                if (_w28 >= 0) {
+                    s->draw_lo[_w28] = 0;
                 }
-                int32_t _w41 = _wx(s->ndraws, 64);
-                if (_w41 >= 0) {
-                    s->draw_hi[_w41] = 2;
+                int32_t _w29 = _wx(s->ndraws, 64);
+                if (_w29 >= 0) {
+                    s->draw_hi[_w29] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_114 = rand__v_112;
-                tie_draw__v_115 = rand__result_114;
+                rand__result_108 = rand__v_106;
+                tie_draw__v_109 = rand__result_108;
             }
-            resolve_turn__over_116 = false;
-            for (int32_t resolve_turn__k_117 = 0, _end42 = 2; resolve_turn__k_117 < _end42; resolve_turn__k_117++) {
-                resolve_turn__p_118 = ((resolve_turn__k_117 == 0) ? resolve_turn__first_107 : _wsub(1, resolve_turn__first_107));
-                resolve_turn__act_119 = ((int32_t)(s->pending[_ix(resolve_turn__p_118, 2)]));
-                if ((!resolve_turn__over_116)) {
-                    if ((resolve_turn__act_119 >= 4)) {
-                        send_in__p_120 = resolve_turn__p_118;
-                        send_in__s_121 = _wsub(resolve_turn__act_119, 4);
-                        send_in__old_122 = s->active[_ix(send_in__p_120, 2)];
-                        if ((s->hp[_ix(send_in__p_120, 2) * 6 + _ix(send_in__old_122, 6)] > 0)) {
-                            int32_t _w43 = _wx(send_in__p_120, 2);
-                            int32_t _w44 = _wx(send_in__old_122, 6);
-                            if (_w43 >= 0 && _w44 >= 0) {
-                                s->speed[_w43 * 6 + _w44] = s->stats[_ix(send_in__p_120, 2) * 24 + _ix(send_in__old_122, 6) * 4 + 3];
+            resolve_turn__over_110 = false;
+            for (int32_t resolve_turn__k_111 = 0, _end30 = 2; resolve_turn__k_111 < _end30; resolve_turn__k_111++) {
+                resolve_turn__p_112 = ((resolve_turn__k_111 == 0) ? resolve_turn__first_101 : _wsub(1, resolve_turn__first_101));
+                resolve_turn__act_113 = ((int32_t)(s->pending[_ix(resolve_turn__p_112, 2)]));
+                if ((!resolve_turn__over_110)) {
+                    if ((resolve_turn__act_113 >= 4)) {
+                        send_in__p_114 = resolve_turn__p_112;
+                        send_in__s_115 = _wsub(resolve_turn__act_113, 4);
+                        send_in__old_116 = s->active[_ix(send_in__p_114, 2)];
+                        if ((s->hp[_ix(send_in__p_114, 2) * 6 + _ix(send_in__old_116, 6)] > 0)) {
+                            int32_t _w31 = _wx(send_in__p_114, 2);
+                            int32_t _w32 = _wx(send_in__old_116, 6);
+                            if (_w31 >= 0 && _w32 >= 0) {
+                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_114, 2) * 24 + _ix(send_in__old_116, 6) * 4 + 3];
                             }
                         }
-                        int32_t _w45 = _wx(send_in__p_120, 2);
+                        if ((s->mimic_slot[_ix(send_in__p_114, 2)] >= 0)) {
+                            int32_t _w33 = _wx(send_in__p_114, 2);
+                            int32_t _w34 = _wx(send_in__old_116, 6);
+                            int32_t _w35 = _wx(s->mimic_slot[_ix(send_in__p_114, 2)], 4);
+                            if (_w33 >= 0 && _w34 >= 0 && _w35 >= 0) {
+                                s->moves[_w33 * 24 + _w34 * 4 + _w35] = s->mimic_orig[_ix(send_in__p_114, 2)];
+                            }
+                            int32_t _w36 = _wx(send_in__p_114, 2);
+                            if (_w36 >= 0) {
+                                s->mimic_slot[_w36] = ((int8_t)((-1)));
+                            }
+                        }
+                        int32_t _w37 = _wx(send_in__p_114, 2);
+                        if (_w37 >= 0) {
+                            s->active[_w37] = ((int8_t)(send_in__s_115));
+                        }
+                        int32_t _w38 = _wx(send_in__p_114, 2);
+                        if (_w38 >= 0) {
+                            s->sub_hp[_w38] = ((int16_t)(0));
+                        }
+                        s->last_used[0] = ((int16_t)((-1)));
+                        s->last_used[1] = ((int16_t)((-1)));
+                        int32_t _w39 = _wx(send_in__p_114, 2);
+                        if (_w39 >= 0) {
+                            s->recharge[_w39] = false;
+                        }
+                        int32_t _w40 = _wx(send_in__p_114, 2);
+                        if (_w40 >= 0) {
+                            s->charging[_w40] = false;
+                        }
+                        int32_t _w41 = _wx(send_in__p_114, 2);
+                        if (_w41 >= 0) {
+                            s->confused[_w41] = ((int8_t)(0));
+                        }
+                        int32_t _w42 = _wx(send_in__p_114, 2);
+                        if (_w42 >= 0) {
+                            s->flinch[_w42] = false;
+                        }
+                        int32_t _w43 = _wx(send_in__p_114, 2);
+                        if (_w43 >= 0) {
+                            s->reflect[_w43] = false;
+                        }
+                        int32_t _w44 = _wx(send_in__p_114, 2);
+                        if (_w44 >= 0) {
+                            s->light_screen[_w44] = false;
+                        }
+                        int32_t _w45 = _wx(send_in__p_114, 2);
                         if (_w45 >= 0) {
-                            s->active[_w45] = ((int8_t)(send_in__s_121));
+                            s->last_slot[_w45] = ((int8_t)(0));
                         }
-                        int32_t _w46 = _wx(send_in__p_120, 2);
-                        if (_w46 >= 0) {
-                            s->recharge[_w46] = false;
+                        int32_t _w46 = _wx(send_in__p_114, 2);
+                        int32_t _w47 = _wx(send_in__s_115, 6);
+                        if (_w46 >= 0 && _w47 >= 0) {
+                            s->seen[_w46 * 6 + _w47] = s->species[_ix(send_in__p_114, 2) * 6 + _ix(send_in__s_115, 6)];
                         }
-                        int32_t _w47 = _wx(send_in__p_120, 2);
-                        if (_w47 >= 0) {
-                            s->charging[_w47] = false;
-                        }
-                        int32_t _w48 = _wx(send_in__p_120, 2);
-                        if (_w48 >= 0) {
-                            s->confused[_w48] = ((int8_t)(0));
-                        }
-                        int32_t _w49 = _wx(send_in__p_120, 2);
-                        if (_w49 >= 0) {
-                            s->flinch[_w49] = false;
-                        }
-                        int32_t _w50 = _wx(send_in__p_120, 2);
-                        if (_w50 >= 0) {
-                            s->reflect[_w50] = false;
-                        }
-                        int32_t _w51 = _wx(send_in__p_120, 2);
-                        if (_w51 >= 0) {
-                            s->light_screen[_w51] = false;
-                        }
-                        int32_t _w52 = _wx(send_in__p_120, 2);
-                        if (_w52 >= 0) {
-                            s->last_slot[_w52] = ((int8_t)(0));
-                        }
-                        int32_t _w53 = _wx(send_in__p_120, 2);
-                        int32_t _w54 = _wx(send_in__s_121, 6);
-                        if (_w53 >= 0 && _w54 >= 0) {
-                            s->seen[_w53 * 6 + _w54] = s->species[_ix(send_in__p_120, 2) * 6 + _ix(send_in__s_121, 6)];
-                        }
-                        for (int32_t send_in__k_123 = 0, _end55 = 6; send_in__k_123 < _end55; send_in__k_123++) {
-                            int32_t _w56 = _wx(send_in__p_120, 2);
-                            if (_w56 >= 0) {
-                                s->boosts[_w56 * 6 + send_in__k_123] = ((int8_t)(0));
+                        for (int32_t send_in__k_117 = 0, _end48 = 6; send_in__k_117 < _end48; send_in__k_117++) {
+                            int32_t _w49 = _wx(send_in__p_114, 2);
+                            if (_w49 >= 0) {
+                                s->boosts[_w49 * 6 + send_in__k_117] = ((int8_t)(0));
                             }
                         }
-                        for (int32_t send_in__k_124 = 0, _end57 = 4; send_in__k_124 < _end57; send_in__k_124++) {
-                            int32_t _w58 = _wx(send_in__p_120, 2);
-                            if (_w58 >= 0) {
-                                s->mod[_w58 * 4 + send_in__k_124] = s->stats[_ix(send_in__p_120, 2) * 24 + _ix(send_in__s_121, 6) * 4 + send_in__k_124];
+                        for (int32_t send_in__k_118 = 0, _end50 = 4; send_in__k_118 < _end50; send_in__k_118++) {
+                            int32_t _w51 = _wx(send_in__p_114, 2);
+                            if (_w51 >= 0) {
+                                s->mod[_w51 * 4 + send_in__k_118] = s->stats[_ix(send_in__p_114, 2) * 24 + _ix(send_in__s_115, 6) * 4 + send_in__k_118];
                             }
                         }
-                        if ((s->status[_ix(send_in__p_120, 2) * 6 + _ix(send_in__s_121, 6)] == 3)) {
-                            int32_t _w59 = _wx(send_in__p_120, 2);
-                            if (_w59 >= 0) {
-                                s->mod[_w59 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_120, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        if ((s->status[_ix(send_in__p_114, 2) * 6 + _ix(send_in__s_115, 6)] == 3)) {
+                            int32_t _w52 = _wx(send_in__p_114, 2);
+                            if (_w52 >= 0) {
+                                s->mod[_w52 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_114, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                             }
                         }
-                        if ((s->status[_ix(send_in__p_120, 2) * 6 + _ix(send_in__s_121, 6)] == 1)) {
-                            int32_t _w60 = _wx(send_in__p_120, 2);
-                            if (_w60 >= 0) {
-                                s->mod[_w60 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_120, 2) * 4], 2))), ((int16_t)(1)))));
+                        if ((s->status[_ix(send_in__p_114, 2) * 6 + _ix(send_in__s_115, 6)] == 1)) {
+                            int32_t _w53 = _wx(send_in__p_114, 2);
+                            if (_w53 >= 0) {
+                                s->mod[_w53 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_114, 2) * 4], 2))), ((int16_t)(1)))));
                             }
                         }
-                        int32_t _w61 = _wx(send_in__p_120, 2);
-                        int32_t _w62 = _wx(send_in__s_121, 6);
-                        if (_w61 >= 0 && _w62 >= 0) {
-                            s->speed[_w61 * 6 + _w62] = s->mod[_ix(send_in__p_120, 2) * 4 + 3];
+                        int32_t _w54 = _wx(send_in__p_114, 2);
+                        int32_t _w55 = _wx(send_in__s_115, 6);
+                        if (_w54 >= 0 && _w55 >= 0) {
+                            s->speed[_w54 * 6 + _w55] = s->mod[_ix(send_in__p_114, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_125 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 8), (uint32_t)resolve_turn__k_117)), 2));
-                            log_draw__v_126 = rand__v_125;
-                            int32_t _w63 = _wx(s->ndraws, 64);
-                            if (_w63 >= 0) {
-                                s->draws[_w63] = log_draw__v_126;
+                            rand__v_119 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 8), (uint32_t)resolve_turn__k_111)), 2));
+                            log_draw__v_120 = rand__v_119;
+                            int32_t _w56 = _wx(s->ndraws, 64);
+                            if (_w56 >= 0) {
+                                s->draws[_w56] = log_draw__v_120;
                             }
-                            int32_t _w64 = _wx(s->ndraws, 64);
-                            if (_w64 >= 0) {
-                                s->draw_lo[_w64] = 0;
+                            int32_t _w57 = _wx(s->ndraws, 64);
+                            if (_w57 >= 0) {
+                                s->draw_lo[_w57] = 0;
                             }
-                            int32_t _w65 = _wx(s->ndraws, 64);
-                            if (_w65 >= 0) {
-                                s->draw_hi[_w65] = 2;
+                            int32_t _w58 = _wx(s->ndraws, 64);
+                            if (_w58 >= 0) {
+                                s->draw_hi[_w58] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_127 = rand__v_125;
-                            tie_draw__v_128 = rand__result_127;
+                            rand__result_121 = rand__v_119;
+                            tie_draw__v_122 = rand__result_121;
                         }
-                        switch_in_damage__p_129 = resolve_turn__p_118;
-                        switch_in_damage__a_130 = s->active[_ix(switch_in_damage__p_129, 2)];
-                        if (((s->status[_ix(switch_in_damage__p_129, 2) * 6 + _ix(switch_in_damage__a_130, 6)] == 4) || (s->status[_ix(switch_in_damage__p_129, 2) * 6 + _ix(switch_in_damage__a_130, 6)] == 1))) {
-                            int32_t _w66 = _wx(switch_in_damage__p_129, 2);
-                            int32_t _w67 = _wx(switch_in_damage__a_130, 6);
-                            if (_w66 >= 0 && _w67 >= 0) {
-                                s->hp[_w66 * 6 + _w67] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_129, 2) * 6 + _ix(switch_in_damage__a_130, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_129, 2) * 6 + _ix(switch_in_damage__a_130, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                        switch_in_damage__p_123 = resolve_turn__p_112;
+                        switch_in_damage__a_124 = s->active[_ix(switch_in_damage__p_123, 2)];
+                        if (((s->status[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)] == 4) || (s->status[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)] == 1))) {
+                            int32_t _w59 = _wx(switch_in_damage__p_123, 2);
+                            int32_t _w60 = _wx(switch_in_damage__a_124, 6);
+                            if (_w59 >= 0 && _w60 >= 0) {
+                                s->hp[_w59 * 6 + _w60] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let68 = resolve_turn__p_118; int32_t is_fainted__p_131 = _let68; (s->hp[_ix(is_fainted__p_131, 2) * 6 + _ix(s->active[_ix(is_fainted__p_131, 2)], 6)] <= 0); })) {
-                            resolve_turn__over_116 = true;
-                            after_faint__left0_133 = ({ int32_t _lo69 = 0; int32_t _r71 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_132 = _lo69, _end70 = 6; after_faint__i_132 < _end70; after_faint__i_132++) _r71 += ((s->hp[after_faint__i_132] > 0)) ? 1 : 0; _r71; });
-                            after_faint__left1_135 = ({ int32_t _lo73 = 0; int32_t _r75 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_134 = _lo73, _end74 = 6; after_faint__i_134 < _end74; after_faint__i_134++) _r75 += ((s->hp[1 * 6 + after_faint__i_134] > 0)) ? 1 : 0; _r75; });
-                            if (((after_faint__left0_133 == 0) && (after_faint__left1_135 == 0))) {
+                        if (({ int32_t _let61 = resolve_turn__p_112; int32_t is_fainted__p_125 = _let61; (s->hp[_ix(is_fainted__p_125, 2) * 6 + _ix(s->active[_ix(is_fainted__p_125, 2)], 6)] <= 0); })) {
+                            resolve_turn__over_110 = true;
+                            after_faint__left0_127 = ({ int32_t _lo62 = 0; int32_t _r64 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_126 = _lo62, _end63 = 6; after_faint__i_126 < _end63; after_faint__i_126++) _r64 += ((s->hp[after_faint__i_126] > 0)) ? 1 : 0; _r64; });
+                            after_faint__left1_129 = ({ int32_t _lo66 = 0; int32_t _r68 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_128 = _lo66, _end67 = 6; after_faint__i_128 < _end67; after_faint__i_128++) _r68 += ((s->hp[1 * 6 + after_faint__i_128] > 0)) ? 1 : 0; _r68; });
+                            if (((after_faint__left0_127 == 0) && (after_faint__left1_129 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_133 == 0)) {
+                            } else if ((after_faint__left0_127 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_135 == 0)) {
+                            } else if ((after_faint__left1_129 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -2672,868 +2738,1061 @@ static void effect_move(State *s, int32_t m, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_136 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 9), (uint32_t)resolve_turn__k_117)), 2));
-                            log_draw__v_137 = rand__v_136;
-                            int32_t _w77 = _wx(s->ndraws, 64);
-                            if (_w77 >= 0) {
-                                s->draws[_w77] = log_draw__v_137;
+                            rand__v_130 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 9), (uint32_t)resolve_turn__k_111)), 2));
+                            log_draw__v_131 = rand__v_130;
+                            int32_t _w70 = _wx(s->ndraws, 64);
+                            if (_w70 >= 0) {
+                                s->draws[_w70] = log_draw__v_131;
                             }
-                            int32_t _w78 = _wx(s->ndraws, 64);
-                            if (_w78 >= 0) {
-                                s->draw_lo[_w78] = 0;
+                            int32_t _w71 = _wx(s->ndraws, 64);
+                            if (_w71 >= 0) {
+                                s->draw_lo[_w71] = 0;
                             }
-                            int32_t _w79 = _wx(s->ndraws, 64);
-                            if (_w79 >= 0) {
-                                s->draw_hi[_w79] = 2;
+                            int32_t _w72 = _wx(s->ndraws, 64);
+                            if (_w72 >= 0) {
+                                s->draw_hi[_w72] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_138 = rand__v_136;
-                            tie_draw__v_139 = rand__result_138;
+                            rand__result_132 = rand__v_130;
+                            tie_draw__v_133 = rand__result_132;
                         }
                     } else {
-                        use_move__p_142 = resolve_turn__p_118;
-                        use_move__m_143 = (({ int32_t _let80 = resolve_turn__p_118; int32_t has_pp__p_140 = _let80; ({ int32_t _lo81 = 0; bool _r83 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_141 = _lo81, _end82 = 4; has_pp__k_141 < _end82; has_pp__k_141++) if (((s->moves[_ix(has_pp__p_140, 2) * 24 + _ix(s->active[_ix(has_pp__p_140, 2)], 6) * 4 + has_pp__k_141] >= 0) && (s->pp[_ix(has_pp__p_140, 2) * 24 + _ix(s->active[_ix(has_pp__p_140, 2)], 6) * 4 + has_pp__k_141] > 0))) { _r83 = true; break; } _r83; }); }) ? resolve_turn__act_119 : (-1));
-                        use_move__q_144 = _wsub(1, use_move__p_142);
-                        use_move__a_145 = s->active[_ix(use_move__p_142, 2)];
-                        use_move__d_146 = s->active[_ix(use_move__q_144, 2)];
-                        use_move__st_147 = s->status[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)];
-                        use_move__can_148 = true;
-                        if ((use_move__st_147 == 2)) {
-                            use_move__can_148 = false;
-                        } else if ((use_move__st_147 == 5)) {
-                            int32_t _w85 = _wx(use_move__p_142, 2);
-                            int32_t _w86 = _wx(use_move__a_145, 6);
-                            if (_w85 >= 0 && _w86 >= 0) {
-                                s->sleep[_w85 * 6 + _w86] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)], 1)));
+                        use_move__p_136 = resolve_turn__p_112;
+                        use_move__m_137 = (({ int32_t _let73 = resolve_turn__p_112; int32_t has_pp__p_134 = _let73; ({ int32_t _lo74 = 0; bool _r76 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_135 = _lo74, _end75 = 4; has_pp__k_135 < _end75; has_pp__k_135++) if (((s->moves[_ix(has_pp__p_134, 2) * 24 + _ix(s->active[_ix(has_pp__p_134, 2)], 6) * 4 + has_pp__k_135] >= 0) && (s->pp[_ix(has_pp__p_134, 2) * 24 + _ix(s->active[_ix(has_pp__p_134, 2)], 6) * 4 + has_pp__k_135] > 0))) { _r76 = true; break; } _r76; }); }) ? resolve_turn__act_113 : (-1));
+                        use_move__q_138 = _wsub(1, use_move__p_136);
+                        use_move__a_139 = s->active[_ix(use_move__p_136, 2)];
+                        use_move__d_140 = s->active[_ix(use_move__q_138, 2)];
+                        use_move__st_141 = s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)];
+                        use_move__can_142 = true;
+                        if ((use_move__st_141 == 2)) {
+                            int32_t _w78 = _wx(use_move__p_136, 2);
+                            if (_w78 >= 0) {
+                                s->last_used[_w78] = ((int16_t)((-1)));
                             }
-                            use_move__can_148 = false;
-                        } else if (s->flinch[_ix(use_move__p_142, 2)]) {
-                            use_move__can_148 = false;
-                        } else if (s->recharge[_ix(use_move__p_142, 2)]) {
-                            int32_t _w87 = _wx(use_move__p_142, 2);
-                            if (_w87 >= 0) {
-                                s->recharge[_w87] = false;
+                            use_move__can_142 = false;
+                        } else if ((use_move__st_141 == 5)) {
+                            int32_t _w79 = _wx(use_move__p_136, 2);
+                            int32_t _w80 = _wx(use_move__a_139, 6);
+                            if (_w79 >= 0 && _w80 >= 0) {
+                                s->sleep[_w79 * 6 + _w80] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], 1)));
                             }
-                            use_move__can_148 = false;
+                            int32_t _w81 = _wx(use_move__p_136, 2);
+                            if (_w81 >= 0) {
+                                s->last_used[_w81] = ((int16_t)((-1)));
+                            }
+                            use_move__can_142 = false;
+                        } else if (s->flinch[_ix(use_move__p_136, 2)]) {
+                            use_move__can_142 = false;
+                        } else if (s->recharge[_ix(use_move__p_136, 2)]) {
+                            int32_t _w82 = _wx(use_move__p_136, 2);
+                            if (_w82 >= 0) {
+                                s->recharge[_w82] = false;
+                            }
+                            use_move__can_142 = false;
                         } else {
-                            if ((s->confused[_ix(use_move__p_142, 2)] > 0)) {
-                                int32_t _w88 = _wx(use_move__p_142, 2);
-                                if (_w88 >= 0) {
-                                    s->confused[_w88] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_142, 2)], 1)));
+                            if ((s->confused[_ix(use_move__p_136, 2)] > 0)) {
+                                int32_t _w83 = _wx(use_move__p_136, 2);
+                                if (_w83 >= 0) {
+                                    s->confused[_w83] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_136, 2)], 1)));
                                 }
-                                if ((s->confused[_ix(use_move__p_142, 2)] > 0)) {
-                                    chance__v_149 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_117)), 256);
-                                    log_draw__v_150 = chance__v_149;
-                                    int32_t _w89 = _wx(s->ndraws, 64);
-                                    if (_w89 >= 0) {
-                                        s->draws[_w89] = log_draw__v_150;
+                                if ((s->confused[_ix(use_move__p_136, 2)] > 0)) {
+                                    chance__v_143 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_111)), 256);
+                                    log_draw__v_144 = chance__v_143;
+                                    int32_t _w84 = _wx(s->ndraws, 64);
+                                    if (_w84 >= 0) {
+                                        s->draws[_w84] = log_draw__v_144;
                                     }
-                                    int32_t _w90 = _wx(s->ndraws, 64);
-                                    if (_w90 >= 0) {
-                                        s->draw_lo[_w90] = 0;
+                                    int32_t _w85 = _wx(s->ndraws, 64);
+                                    if (_w85 >= 0) {
+                                        s->draw_lo[_w85] = 0;
                                     }
-                                    int32_t _w91 = _wx(s->ndraws, 64);
-                                    if (_w91 >= 0) {
-                                        s->draw_hi[_w91] = 256;
+                                    int32_t _w86 = _wx(s->ndraws, 64);
+                                    if (_w86 >= 0) {
+                                        s->draw_hi[_w86] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_151 = (chance__v_149 < 128);
-                                    use_move__acts_152 = chance__result_151;
-                                    if ((!use_move__acts_152)) {
-                                        confusion_hit__p_153 = use_move__p_142;
-                                        confusion_hit__a_154 = s->active[_ix(confusion_hit__p_153, 2)];
-                                        confusion_hit__dmg_155 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_153, 2) * 6 + _ix(confusion_hit__a_154, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_153, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_153, 2) * 4 + 1]))), 50), 2);
-                                        int32_t _w92 = _wx(confusion_hit__p_153, 2);
-                                        int32_t _w93 = _wx(confusion_hit__a_154, 6);
-                                        if (_w92 >= 0 && _w93 >= 0) {
-                                            s->hp[_w92 * 6 + _w93] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(confusion_hit__p_153, 2) * 6 + _ix(confusion_hit__a_154, 6)])), confusion_hit__dmg_155), 0)));
+                                    chance__result_145 = (chance__v_143 < 128);
+                                    use_move__acts_146 = chance__result_145;
+                                    if ((!use_move__acts_146)) {
+                                        confusion_hit__p_147 = use_move__p_136;
+                                        confusion_hit__a_148 = s->active[_ix(confusion_hit__p_147, 2)];
+                                        confusion_hit__dmg_149 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_147, 2) * 6 + _ix(confusion_hit__a_148, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_147, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_147, 2) * 4 + 1]))), 50), 2);
+                                        self_damage__p_150 = confusion_hit__p_147;
+                                        self_damage__dmg_151 = confusion_hit__dmg_149;
+                                        self_damage__q_152 = _wsub(1, self_damage__p_150);
+                                        self_damage__a_153 = s->active[_ix(self_damage__p_150, 2)];
+                                        s->last_damage = self_damage__dmg_151;
+                                        if ((s->sub_hp[_ix(self_damage__p_150, 2)] > 0)) {
+                                            if ((s->sub_hp[_ix(self_damage__q_152, 2)] > 0)) {
+                                                int32_t _w87 = _wx(self_damage__q_152, 2);
+                                                if (_w87 >= 0) {
+                                                    s->sub_hp[_w87] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_152, 2)])), self_damage__dmg_151), 0)));
+                                                }
+                                            }
+                                        } else {
+                                            int32_t _w88 = _wx(self_damage__p_150, 2);
+                                            int32_t _w89 = _wx(self_damage__a_153, 6);
+                                            if (_w88 >= 0 && _w89 >= 0) {
+                                                s->hp[_w88 * 6 + _w89] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_150, 2) * 6 + _ix(self_damage__a_153, 6)])), self_damage__dmg_151), 0)));
+                                            }
                                         }
-                                        s->last_damage = confusion_hit__dmg_155;
-                                        int32_t _w94 = _wx(use_move__p_142, 2);
-                                        if (_w94 >= 0) {
-                                            s->charging[_w94] = false;
+                                        int32_t _w90 = _wx(use_move__p_136, 2);
+                                        if (_w90 >= 0) {
+                                            s->charging[_w90] = false;
                                         }
-                                        use_move__can_148 = false;
+                                        use_move__can_142 = false;
                                     }
                                 }
                             }
-                            if ((use_move__can_148 && (use_move__st_147 == 3))) {
-                                chance__v_156 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_117)), 256);
-                                log_draw__v_157 = chance__v_156;
-                                int32_t _w95 = _wx(s->ndraws, 64);
-                                if (_w95 >= 0) {
-                                    s->draws[_w95] = log_draw__v_157;
+                            if ((use_move__can_142 && (use_move__st_141 == 3))) {
+                                chance__v_154 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_111)), 256);
+                                log_draw__v_155 = chance__v_154;
+                                int32_t _w91 = _wx(s->ndraws, 64);
+                                if (_w91 >= 0) {
+                                    s->draws[_w91] = log_draw__v_155;
                                 }
-                                int32_t _w96 = _wx(s->ndraws, 64);
-                                if (_w96 >= 0) {
-                                    s->draw_lo[_w96] = 0;
+                                int32_t _w92 = _wx(s->ndraws, 64);
+                                if (_w92 >= 0) {
+                                    s->draw_lo[_w92] = 0;
                                 }
-                                int32_t _w97 = _wx(s->ndraws, 64);
-                                if (_w97 >= 0) {
-                                    s->draw_hi[_w97] = 256;
+                                int32_t _w93 = _wx(s->ndraws, 64);
+                                if (_w93 >= 0) {
+                                    s->draw_hi[_w93] = 256;
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_158 = (chance__v_156 < 63);
-                                use_move__full_159 = chance__result_158;
-                                use_move__can_148 = (!use_move__full_159);
-                                if (use_move__full_159) {
-                                    int32_t _w98 = _wx(use_move__p_142, 2);
-                                    if (_w98 >= 0) {
-                                        s->charging[_w98] = false;
+                                chance__result_156 = (chance__v_154 < 63);
+                                use_move__full_157 = chance__result_156;
+                                use_move__can_142 = (!use_move__full_157);
+                                if (use_move__full_157) {
+                                    int32_t _w94 = _wx(use_move__p_136, 2);
+                                    if (_w94 >= 0) {
+                                        s->charging[_w94] = false;
                                     }
                                 }
                             }
                         }
-                        use_move__again_160 = (s->fight[_ix(use_move__p_142, 2)] || s->charging[_ix(use_move__p_142, 2)]);
-                        use_move__slot_161 = (use_move__again_160 ? ((int32_t)(s->last_slot[_ix(use_move__p_142, 2)])) : use_move__m_143);
-                        use_move__mv_162 = (use_move__again_160 ? ((int32_t)(s->last_move[_ix(use_move__p_142, 2)])) : ((use_move__m_143 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_142, 2) * 24 + _ix(use_move__a_145, 6) * 4 + _ix(use_move__m_143, 4)]))));
-                        if ((use_move__again_160 && (use_move__mv_162 == 164))) {
-                            use_move__slot_161 = (-1);
+                        use_move__again_158 = (s->fight[_ix(use_move__p_136, 2)] || s->charging[_ix(use_move__p_136, 2)]);
+                        use_move__slot_159 = (use_move__again_158 ? ((int32_t)(s->last_slot[_ix(use_move__p_136, 2)])) : use_move__m_137);
+                        use_move__mv_160 = (use_move__again_158 ? ((int32_t)(s->last_move[_ix(use_move__p_136, 2)])) : ((use_move__m_137 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_136, 2) * 24 + _ix(use_move__a_139, 6) * 4 + _ix(use_move__m_137, 4)]))));
+                        if ((use_move__again_158 && (use_move__mv_160 == 164))) {
+                            use_move__slot_159 = (-1);
                         }
-                        if ((use_move__can_148 && (use_move__mv_162 >= 0))) {
-                            int32_t _w99 = _wx(use_move__p_142, 2);
-                            if (_w99 >= 0) {
-                                s->used_move[_w99] = ((int16_t)(use_move__mv_162));
+                        if ((use_move__can_142 && (use_move__mv_160 == 118))) {
+                            mirror_move__p_161 = use_move__p_136;
+                            mirror_move__m_162 = use_move__slot_159;
+                            mirror_move__a_163 = s->active[_ix(mirror_move__p_161, 2)];
+                            mirror_move__copied_164 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_161), 2)]));
+                            if (((mirror_move__m_162 >= 0) && (!((mirror_move__copied_164 >= 0) && (MOVES__rows[_ix(mirror_move__copied_164, 165)].kind == 17))))) {
+                                int32_t _w95 = _wx(mirror_move__p_161, 2);
+                                int32_t _w96 = _wx(mirror_move__a_163, 6);
+                                int32_t _w97 = _wx(mirror_move__m_162, 4);
+                                if (_w95 >= 0 && _w96 >= 0 && _w97 >= 0) {
+                                    s->pp[_w95 * 24 + _w96 * 4 + _w97] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_161, 2) * 24 + _ix(mirror_move__a_163, 6) * 4 + _ix(mirror_move__m_162, 4)], 63))), 64)));
+                                }
+                                int32_t _w98 = _wx(mirror_move__p_161, 2);
+                                int32_t _w99 = _wx(mirror_move__a_163, 6);
+                                int32_t _w100 = _wx(mirror_move__m_162, 4);
+                                if (_w98 >= 0 && _w99 >= 0 && _w100 >= 0) {
+                                    s->seen_moves[_w98 * 24 + _w99 * 4 + _w100] = s->moves[_ix(mirror_move__p_161, 2) * 24 + _ix(mirror_move__a_163, 6) * 4 + _ix(mirror_move__m_162, 4)];
+                                }
                             }
-                            if (((MOVES__rows[_ix(use_move__mv_162, 165)].kind == 17) && (!s->charging[_ix(use_move__p_142, 2)]))) {
-                                int32_t _w100 = _wx(use_move__p_142, 2);
-                                if (_w100 >= 0) {
-                                    s->charging[_w100] = true;
+                            s->last_damage = 0;
+                            int32_t _w101 = _wx(mirror_move__p_161, 2);
+                            if (_w101 >= 0) {
+                                s->used_move[_w101] = ((int16_t)(118));
+                            }
+                            int32_t _w102 = _wx(mirror_move__p_161, 2);
+                            if (_w102 >= 0) {
+                                s->last_used[_w102] = ((int16_t)(118));
+                            }
+                            if ((mirror_move__copied_164 == 118)) {
+                                mirror_move__copied_164 = (-1);
+                            }
+                            if ((mirror_move__copied_164 >= 0)) {
+                                int32_t _w103 = _wx(mirror_move__p_161, 2);
+                                if (_w103 >= 0) {
+                                    s->last_move[_w103] = ((int16_t)(mirror_move__copied_164));
+                                }
+                                int32_t _w104 = _wx(mirror_move__p_161, 2);
+                                if (_w104 >= 0) {
+                                    s->shown_move[_w104] = ((int16_t)(mirror_move__copied_164));
+                                }
+                            }
+                            mirror_move__result_165 = mirror_move__copied_164;
+                            use_move__mv_160 = mirror_move__result_165;
+                            use_move__slot_159 = (-1);
+                        }
+                        if ((use_move__can_142 && (use_move__mv_160 >= 0))) {
+                            int32_t _w105 = _wx(use_move__p_136, 2);
+                            if (_w105 >= 0) {
+                                s->used_move[_w105] = ((int16_t)(use_move__mv_160));
+                            }
+                            if (((MOVES__rows[_ix(use_move__mv_160, 165)].kind == 17) && (!s->charging[_ix(use_move__p_136, 2)]))) {
+                                int32_t _w106 = _wx(use_move__p_136, 2);
+                                if (_w106 >= 0) {
+                                    s->charging[_w106] = true;
                                 }
                             } else {
-                                int32_t _w101 = _wx(use_move__p_142, 2);
-                                if (_w101 >= 0) {
-                                    s->charging[_w101] = false;
+                                int32_t _w107 = _wx(use_move__p_136, 2);
+                                if (_w107 >= 0) {
+                                    s->charging[_w107] = false;
                                 }
-                                use_move_hit__p_163 = use_move__p_142;
-                                use_move_hit__m_164 = use_move__slot_161;
-                                use_move_hit__mv_165 = use_move__mv_162;
-                                use_move_hit__q_166 = _wsub(1, use_move_hit__p_163);
-                                use_move_hit__a_167 = s->active[_ix(use_move_hit__p_163, 2)];
-                                use_move_hit__d_168 = s->active[_ix(use_move_hit__q_166, 2)];
-                                if (((use_move_hit__m_164 >= 0) && (s->moves[_ix(use_move_hit__p_163, 2) * 24 + _ix(use_move_hit__a_167, 6) * 4 + _ix(use_move_hit__m_164, 4)] >= 0))) {
-                                    int32_t _w102 = _wx(use_move_hit__p_163, 2);
-                                    int32_t _w103 = _wx(use_move_hit__a_167, 6);
-                                    int32_t _w104 = _wx(use_move_hit__m_164, 4);
-                                    if (_w102 >= 0 && _w103 >= 0 && _w104 >= 0) {
-                                        s->pp[_w102 * 24 + _w103 * 4 + _w104] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_163, 2) * 24 + _ix(use_move_hit__a_167, 6) * 4 + _ix(use_move_hit__m_164, 4)], 63))), 64)));
+                                int32_t _w108 = _wx(use_move__p_136, 2);
+                                if (_w108 >= 0) {
+                                    s->last_used[_w108] = ((int16_t)(use_move__mv_160));
+                                }
+                                use_move_hit__p_166 = use_move__p_136;
+                                use_move_hit__m_167 = use_move__slot_159;
+                                use_move_hit__mv_168 = use_move__mv_160;
+                                use_move_hit__q_169 = _wsub(1, use_move_hit__p_166);
+                                use_move_hit__a_170 = s->active[_ix(use_move_hit__p_166, 2)];
+                                use_move_hit__d_171 = s->active[_ix(use_move_hit__q_169, 2)];
+                                if (((use_move_hit__m_167 >= 0) && (s->moves[_ix(use_move_hit__p_166, 2) * 24 + _ix(use_move_hit__a_170, 6) * 4 + _ix(use_move_hit__m_167, 4)] >= 0))) {
+                                    int32_t _w109 = _wx(use_move_hit__p_166, 2);
+                                    int32_t _w110 = _wx(use_move_hit__a_170, 6);
+                                    int32_t _w111 = _wx(use_move_hit__m_167, 4);
+                                    if (_w109 >= 0 && _w110 >= 0 && _w111 >= 0) {
+                                        s->pp[_w109 * 24 + _w110 * 4 + _w111] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_166, 2) * 24 + _ix(use_move_hit__a_170, 6) * 4 + _ix(use_move_hit__m_167, 4)], 63))), 64)));
                                     }
-                                    int32_t _w105 = _wx(use_move_hit__p_163, 2);
-                                    int32_t _w106 = _wx(use_move_hit__a_167, 6);
-                                    int32_t _w107 = _wx(use_move_hit__m_164, 4);
-                                    if (_w105 >= 0 && _w106 >= 0 && _w107 >= 0) {
-                                        s->seen_moves[_w105 * 24 + _w106 * 4 + _w107] = s->moves[_ix(use_move_hit__p_163, 2) * 24 + _ix(use_move_hit__a_167, 6) * 4 + _ix(use_move_hit__m_164, 4)];
+                                    int32_t _w112 = _wx(use_move_hit__p_166, 2);
+                                    int32_t _w113 = _wx(use_move_hit__a_170, 6);
+                                    int32_t _w114 = _wx(use_move_hit__m_167, 4);
+                                    if (_w112 >= 0 && _w113 >= 0 && _w114 >= 0) {
+                                        s->seen_moves[_w112 * 24 + _w113 * 4 + _w114] = s->moves[_ix(use_move_hit__p_166, 2) * 24 + _ix(use_move_hit__a_170, 6) * 4 + _ix(use_move_hit__m_167, 4)];
                                     }
                                 }
-                                use_move_hit__sd_169 = s->species[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)];
-                                use_move_hit__immune_176 = (MOVES__rows[_ix(use_move_hit__mv_165, 165)].type_immunity && ((({ int16_t _let108 = MOVES__rows[_ix(use_move_hit__mv_165, 165)].type; int16_t effectiveness__mt_170 = _let108; ({ int16_t _let109 = SPECIES__rows[_ix(use_move_hit__sd_169, 151)].type1; int16_t effectiveness__dt_171 = _let109; ({ int16_t _let110[15]; _let110[0] = TC__rows[_ix(effectiveness__mt_170, 15)].bug; _let110[1] = TC__rows[_ix(effectiveness__mt_170, 15)].fire; _let110[2] = TC__rows[_ix(effectiveness__mt_170, 15)].ghost; _let110[3] = TC__rows[_ix(effectiveness__mt_170, 15)].ice; _let110[4] = TC__rows[_ix(effectiveness__mt_170, 15)].poison; _let110[5] = TC__rows[_ix(effectiveness__mt_170, 15)].psychic; _let110[6] = TC__rows[_ix(effectiveness__mt_170, 15)].electric; _let110[7] = TC__rows[_ix(effectiveness__mt_170, 15)].grass; _let110[8] = TC__rows[_ix(effectiveness__mt_170, 15)].dragon; _let110[9] = TC__rows[_ix(effectiveness__mt_170, 15)].fighting; _let110[10] = TC__rows[_ix(effectiveness__mt_170, 15)].flying; _let110[11] = TC__rows[_ix(effectiveness__mt_170, 15)].ground; _let110[12] = TC__rows[_ix(effectiveness__mt_170, 15)].normal; _let110[13] = TC__rows[_ix(effectiveness__mt_170, 15)].rock; _let110[14] = TC__rows[_ix(effectiveness__mt_170, 15)].water; int16_t effectiveness__row_172[15]; memcpy(effectiveness__row_172, _let110, sizeof effectiveness__row_172); (((effectiveness__dt_171 < 0) || (effectiveness__mt_170 == 15)) ? ((int16_t)(10)) : effectiveness__row_172[_ix(effectiveness__dt_171, 15)]); }); }); }) == 0) || (({ int16_t _let111 = MOVES__rows[_ix(use_move_hit__mv_165, 165)].type; int16_t effectiveness__mt_173 = _let111; ({ int16_t _let112 = SPECIES__rows[_ix(use_move_hit__sd_169, 151)].type2; int16_t effectiveness__dt_174 = _let112; ({ int16_t _let113[15]; _let113[0] = TC__rows[_ix(effectiveness__mt_173, 15)].bug; _let113[1] = TC__rows[_ix(effectiveness__mt_173, 15)].fire; _let113[2] = TC__rows[_ix(effectiveness__mt_173, 15)].ghost; _let113[3] = TC__rows[_ix(effectiveness__mt_173, 15)].ice; _let113[4] = TC__rows[_ix(effectiveness__mt_173, 15)].poison; _let113[5] = TC__rows[_ix(effectiveness__mt_173, 15)].psychic; _let113[6] = TC__rows[_ix(effectiveness__mt_173, 15)].electric; _let113[7] = TC__rows[_ix(effectiveness__mt_173, 15)].grass; _let113[8] = TC__rows[_ix(effectiveness__mt_173, 15)].dragon; _let113[9] = TC__rows[_ix(effectiveness__mt_173, 15)].fighting; _let113[10] = TC__rows[_ix(effectiveness__mt_173, 15)].flying; _let113[11] = TC__rows[_ix(effectiveness__mt_173, 15)].ground; _let113[12] = TC__rows[_ix(effectiveness__mt_173, 15)].normal; _let113[13] = TC__rows[_ix(effectiveness__mt_173, 15)].rock; _let113[14] = TC__rows[_ix(effectiveness__mt_173, 15)].water; int16_t effectiveness__row_175[15]; memcpy(effectiveness__row_175, _let113, sizeof effectiveness__row_175); (((effectiveness__dt_174 < 0) || (effectiveness__mt_173 == 15)) ? ((int16_t)(10)) : effectiveness__row_175[_ix(effectiveness__dt_174, 15)]); }); }); }) == 0)));
-                                use_move_hit__kind_177 = MOVES__rows[_ix(use_move_hit__mv_165, 165)].kind;
-                                if ((!({ int32_t _lo114 = 0; bool _r116 = false; for (int32_t use_move_hit__i_178 = _lo114, _end115 = 24; use_move_hit__i_178 < _end115; use_move_hit__i_178++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_178] == use_move_hit__mv_165)) { _r116 = true; break; } _r116; }))) {
+                                use_move_hit__sd_172 = s->species[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)];
+                                use_move_hit__immune_179 = (MOVES__rows[_ix(use_move_hit__mv_168, 165)].type_immunity && ((({ int16_t _let115 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].type; int16_t effectiveness__mt_173 = _let115; ({ int16_t _let116 = SPECIES__rows[_ix(use_move_hit__sd_172, 151)].type1; int16_t effectiveness__dt_174 = _let116; ({ int16_t _let117[15]; _let117[0] = TC__rows[_ix(effectiveness__mt_173, 15)].bug; _let117[1] = TC__rows[_ix(effectiveness__mt_173, 15)].fire; _let117[2] = TC__rows[_ix(effectiveness__mt_173, 15)].ghost; _let117[3] = TC__rows[_ix(effectiveness__mt_173, 15)].ice; _let117[4] = TC__rows[_ix(effectiveness__mt_173, 15)].poison; _let117[5] = TC__rows[_ix(effectiveness__mt_173, 15)].psychic; _let117[6] = TC__rows[_ix(effectiveness__mt_173, 15)].electric; _let117[7] = TC__rows[_ix(effectiveness__mt_173, 15)].grass; _let117[8] = TC__rows[_ix(effectiveness__mt_173, 15)].dragon; _let117[9] = TC__rows[_ix(effectiveness__mt_173, 15)].fighting; _let117[10] = TC__rows[_ix(effectiveness__mt_173, 15)].flying; _let117[11] = TC__rows[_ix(effectiveness__mt_173, 15)].ground; _let117[12] = TC__rows[_ix(effectiveness__mt_173, 15)].normal; _let117[13] = TC__rows[_ix(effectiveness__mt_173, 15)].rock; _let117[14] = TC__rows[_ix(effectiveness__mt_173, 15)].water; int16_t effectiveness__row_175[15]; memcpy(effectiveness__row_175, _let117, sizeof effectiveness__row_175); (((effectiveness__dt_174 < 0) || (effectiveness__mt_173 == 15)) ? ((int16_t)(10)) : effectiveness__row_175[_ix(effectiveness__dt_174, 15)]); }); }); }) == 0) || (({ int16_t _let118 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].type; int16_t effectiveness__mt_176 = _let118; ({ int16_t _let119 = SPECIES__rows[_ix(use_move_hit__sd_172, 151)].type2; int16_t effectiveness__dt_177 = _let119; ({ int16_t _let120[15]; _let120[0] = TC__rows[_ix(effectiveness__mt_176, 15)].bug; _let120[1] = TC__rows[_ix(effectiveness__mt_176, 15)].fire; _let120[2] = TC__rows[_ix(effectiveness__mt_176, 15)].ghost; _let120[3] = TC__rows[_ix(effectiveness__mt_176, 15)].ice; _let120[4] = TC__rows[_ix(effectiveness__mt_176, 15)].poison; _let120[5] = TC__rows[_ix(effectiveness__mt_176, 15)].psychic; _let120[6] = TC__rows[_ix(effectiveness__mt_176, 15)].electric; _let120[7] = TC__rows[_ix(effectiveness__mt_176, 15)].grass; _let120[8] = TC__rows[_ix(effectiveness__mt_176, 15)].dragon; _let120[9] = TC__rows[_ix(effectiveness__mt_176, 15)].fighting; _let120[10] = TC__rows[_ix(effectiveness__mt_176, 15)].flying; _let120[11] = TC__rows[_ix(effectiveness__mt_176, 15)].ground; _let120[12] = TC__rows[_ix(effectiveness__mt_176, 15)].normal; _let120[13] = TC__rows[_ix(effectiveness__mt_176, 15)].rock; _let120[14] = TC__rows[_ix(effectiveness__mt_176, 15)].water; int16_t effectiveness__row_178[15]; memcpy(effectiveness__row_178, _let120, sizeof effectiveness__row_178); (((effectiveness__dt_177 < 0) || (effectiveness__mt_176 == 15)) ? ((int16_t)(10)) : effectiveness__row_178[_ix(effectiveness__dt_177, 15)]); }); }); }) == 0)));
+                                use_move_hit__kind_180 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].kind;
+                                use_move_hit__broke_181 = false;
+                                if ((!({ int32_t _lo121 = 0; bool _r123 = false; for (int32_t use_move_hit__i_182 = _lo121, _end122 = 24; use_move_hit__i_182 < _end122; use_move_hit__i_182++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_182] == use_move_hit__mv_168)) { _r123 = true; break; } _r123; }))) {
                                     s->last_damage = 0;
                                 }
-                                if ((!use_move_hit__immune_176)) {
-                                    use_move_hit__hit_179 = true;
-                                    use_move_hit__sure_180 = ((MOVES__rows[_ix(use_move_hit__mv_165, 165)].status == 5) && s->recharge[_ix(use_move_hit__q_166, 2)]);
-                                    if (((!MOVES__rows[_ix(use_move_hit__mv_165, 165)].always_hits) && (!use_move_hit__sure_180))) {
-                                        use_move_hit__acc_181 = _floordiv(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_165, 165)].accuracy)), 255), 100);
-                                        use_move_hit__acc_181 = _floordiv(_wmul(use_move_hit__acc_181, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_163, 2) * 6 + 4], 6))), 13)]), 100);
-                                        use_move_hit__acc_181 = _floordiv(_wmul(use_move_hit__acc_181, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_166, 2) * 6 + 5]))), 13)]), 100);
-                                        chance__num_182 = _imin(_imax(use_move_hit__acc_181, 1), 255);
-                                        chance__v_183 = _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_117)), 256);
-                                        log_draw__v_184 = chance__v_183;
-                                        int32_t _w118 = _wx(s->ndraws, 64);
-                                        if (_w118 >= 0) {
-                                            s->draws[_w118] = log_draw__v_184;
+                                if ((!use_move_hit__immune_179)) {
+                                    use_move_hit__hit_183 = true;
+                                    use_move_hit__sure_184 = ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].status == 5) && s->recharge[_ix(use_move_hit__q_169, 2)]);
+                                    if (((!MOVES__rows[_ix(use_move_hit__mv_168, 165)].always_hits) && (!use_move_hit__sure_184))) {
+                                        use_move_hit__acc_185 = _floordiv(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_168, 165)].accuracy)), 255), 100);
+                                        use_move_hit__acc_185 = _floordiv(_wmul(use_move_hit__acc_185, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_166, 2) * 6 + 4], 6))), 13)]), 100);
+                                        use_move_hit__acc_185 = _floordiv(_wmul(use_move_hit__acc_185, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_169, 2) * 6 + 5]))), 13)]), 100);
+                                        chance__num_186 = _imin(_imax(use_move_hit__acc_185, 1), 255);
+                                        chance__v_187 = _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_111)), 256);
+                                        log_draw__v_188 = chance__v_187;
+                                        int32_t _w125 = _wx(s->ndraws, 64);
+                                        if (_w125 >= 0) {
+                                            s->draws[_w125] = log_draw__v_188;
                                         }
-                                        int32_t _w119 = _wx(s->ndraws, 64);
-                                        if (_w119 >= 0) {
-                                            s->draw_lo[_w119] = 0;
+                                        int32_t _w126 = _wx(s->ndraws, 64);
+                                        if (_w126 >= 0) {
+                                            s->draw_lo[_w126] = 0;
                                         }
-                                        int32_t _w120 = _wx(s->ndraws, 64);
-                                        if (_w120 >= 0) {
-                                            s->draw_hi[_w120] = 256;
+                                        int32_t _w127 = _wx(s->ndraws, 64);
+                                        if (_w127 >= 0) {
+                                            s->draw_hi[_w127] = 256;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        chance__result_185 = (chance__v_183 < chance__num_182);
-                                        use_move_hit__hit_179 = chance__result_185;
-                                        if ((!use_move_hit__hit_179)) {
+                                        chance__result_189 = (chance__v_187 < chance__num_186);
+                                        use_move_hit__hit_183 = chance__result_189;
+                                        if ((!use_move_hit__hit_183)) {
                                             s->last_damage = 0;
                                         }
                                     }
-                                    if (((use_move_hit__hit_179 && (MOVES__rows[_ix(use_move_hit__mv_165, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_165, 165)].status >= 0))) {
-                                        if (use_move_hit__sure_180) {
-                                            int32_t _w121 = _wx(use_move_hit__q_166, 2);
-                                            int32_t _w122 = _wx(use_move_hit__d_168, 6);
-                                            if (_w121 >= 0 && _w122 >= 0) {
-                                                s->status[_w121 * 6 + _w122] = ((int8_t)(0));
+                                    use_move_hit__foe_move_190 = (MOVES__rows[_ix(use_move_hit__mv_168, 165)].target != 1);
+                                    use_move_hit__stages_191 = ((((((MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_atk != 0) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_def != 0)) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_spc != 0)) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_spe != 0)) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_accuracy != 0)) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_evasion != 0));
+                                    use_move_hit__blocked_192 = ((((s->sub_hp[_ix(use_move_hit__q_169, 2)] > 0) && use_move_hit__foe_move_190) && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].power == 0)) && ((((MOVES__rows[_ix(use_move_hit__mv_168, 165)].status == 4) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].status == 6)) || use_move_hit__stages_191) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].volatile_ == 1)));
+                                    use_move_hit__hit_183 = (use_move_hit__hit_183 && (!use_move_hit__blocked_192));
+                                    if (((use_move_hit__hit_183 && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].status >= 0))) {
+                                        if (use_move_hit__sure_184) {
+                                            int32_t _w128 = _wx(use_move_hit__q_169, 2);
+                                            int32_t _w129 = _wx(use_move_hit__d_171, 6);
+                                            if (_w128 >= 0 && _w129 >= 0) {
+                                                s->status[_w128 * 6 + _w129] = ((int8_t)(0));
                                             }
-                                            int32_t _w123 = _wx(use_move_hit__q_166, 2);
-                                            if (_w123 >= 0) {
-                                                s->recharge[_w123] = false;
+                                            int32_t _w130 = _wx(use_move_hit__q_169, 2);
+                                            if (_w130 >= 0) {
+                                                s->recharge[_w130] = false;
                                             }
                                         }
-                                        set_status__q_186 = use_move_hit__q_166;
-                                        set_status__st_187 = MOVES__rows[_ix(use_move_hit__mv_165, 165)].status;
-                                        set_status__d_188 = s->active[_ix(set_status__q_186, 2)];
-                                        set_status__sd_189 = s->species[_ix(set_status__q_186, 2) * 6 + _ix(set_status__d_188, 6)];
-                                        set_status__poison_190 = ((set_status__st_187 == 4) || (set_status__st_187 == 6));
-                                        set_status__blocked_191 = (set_status__poison_190 && (TYPES__rows[SPECIES__rows[_ix(set_status__sd_189, 151)].type1].immune_psn || ((SPECIES__rows[_ix(set_status__sd_189, 151)].type2 >= 0) && TYPES__rows[_ix(SPECIES__rows[_ix(set_status__sd_189, 151)].type2, 15)].immune_psn)));
-                                        if ((((s->status[_ix(set_status__q_186, 2) * 6 + _ix(set_status__d_188, 6)] == 0) && (s->hp[_ix(set_status__q_186, 2) * 6 + _ix(set_status__d_188, 6)] > 0)) && (!set_status__blocked_191))) {
-                                            int32_t _w124 = _wx(set_status__q_186, 2);
-                                            int32_t _w125 = _wx(set_status__d_188, 6);
-                                            if (_w124 >= 0 && _w125 >= 0) {
-                                                s->status[_w124 * 6 + _w125] = ((int8_t)(set_status__st_187));
+                                        set_status__q_193 = use_move_hit__q_169;
+                                        set_status__st_194 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].status;
+                                        set_status__d_195 = s->active[_ix(set_status__q_193, 2)];
+                                        set_status__sd_196 = s->species[_ix(set_status__q_193, 2) * 6 + _ix(set_status__d_195, 6)];
+                                        set_status__poison_197 = ((set_status__st_194 == 4) || (set_status__st_194 == 6));
+                                        set_status__blocked_198 = (set_status__poison_197 && (TYPES__rows[SPECIES__rows[_ix(set_status__sd_196, 151)].type1].immune_psn || ((SPECIES__rows[_ix(set_status__sd_196, 151)].type2 >= 0) && TYPES__rows[_ix(SPECIES__rows[_ix(set_status__sd_196, 151)].type2, 15)].immune_psn)));
+                                        if ((((s->status[_ix(set_status__q_193, 2) * 6 + _ix(set_status__d_195, 6)] == 0) && (s->hp[_ix(set_status__q_193, 2) * 6 + _ix(set_status__d_195, 6)] > 0)) && (!set_status__blocked_198))) {
+                                            int32_t _w131 = _wx(set_status__q_193, 2);
+                                            int32_t _w132 = _wx(set_status__d_195, 6);
+                                            if (_w131 >= 0 && _w132 >= 0) {
+                                                s->status[_w131 * 6 + _w132] = ((int8_t)(set_status__st_194));
                                             }
-                                            if ((set_status__st_187 == 5)) {
-                                                rand__v_192 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_117)), 7));
-                                                log_draw__v_193 = rand__v_192;
-                                                int32_t _w126 = _wx(s->ndraws, 64);
-                                                if (_w126 >= 0) {
-                                                    s->draws[_w126] = log_draw__v_193;
+                                            if ((set_status__st_194 == 5)) {
+                                                rand__v_199 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_111)), 7));
+                                                log_draw__v_200 = rand__v_199;
+                                                int32_t _w133 = _wx(s->ndraws, 64);
+                                                if (_w133 >= 0) {
+                                                    s->draws[_w133] = log_draw__v_200;
                                                 }
-                                                int32_t _w127 = _wx(s->ndraws, 64);
-                                                if (_w127 >= 0) {
-                                                    s->draw_lo[_w127] = 1;
+                                                int32_t _w134 = _wx(s->ndraws, 64);
+                                                if (_w134 >= 0) {
+                                                    s->draw_lo[_w134] = 1;
                                                 }
-                                                int32_t _w128 = _wx(s->ndraws, 64);
-                                                if (_w128 >= 0) {
-                                                    s->draw_hi[_w128] = 8;
+                                                int32_t _w135 = _wx(s->ndraws, 64);
+                                                if (_w135 >= 0) {
+                                                    s->draw_hi[_w135] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_194 = rand__v_192;
-                                                int32_t _w129 = _wx(set_status__q_186, 2);
-                                                int32_t _w130 = _wx(set_status__d_188, 6);
-                                                if (_w129 >= 0 && _w130 >= 0) {
-                                                    s->sleep[_w129 * 6 + _w130] = ((int8_t)(rand__result_194));
+                                                rand__result_201 = rand__v_199;
+                                                int32_t _w136 = _wx(set_status__q_193, 2);
+                                                int32_t _w137 = _wx(set_status__d_195, 6);
+                                                if (_w136 >= 0 && _w137 >= 0) {
+                                                    s->sleep[_w136 * 6 + _w137] = ((int8_t)(rand__result_201));
                                                 }
                                             }
-                                            if ((set_status__st_187 == 3)) {
-                                                int32_t _w131 = _wx(set_status__q_186, 2);
-                                                if (_w131 >= 0) {
-                                                    s->mod[_w131 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_186, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                            if ((set_status__st_194 == 3)) {
+                                                int32_t _w138 = _wx(set_status__q_193, 2);
+                                                if (_w138 >= 0) {
+                                                    s->mod[_w138 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_193, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((set_status__st_187 == 1)) {
-                                                int32_t _w132 = _wx(set_status__q_186, 2);
-                                                if (_w132 >= 0) {
-                                                    s->mod[_w132 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_186, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((set_status__st_194 == 1)) {
+                                                int32_t _w139 = _wx(set_status__q_193, 2);
+                                                if (_w139 >= 0) {
+                                                    s->mod[_w139 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_193, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_179 && (MOVES__rows[_ix(use_move_hit__mv_165, 165)].power == 0))) {
-                                        use_move_hit__tgt_195 = ((MOVES__rows[_ix(use_move_hit__mv_165, 165)].target == 1) ? use_move_hit__p_163 : use_move_hit__q_166);
-                                        apply_boosts__q_196 = use_move_hit__tgt_195;
-                                        apply_boosts__f_197 = use_move_hit__q_166;
-                                        apply_boosts__da_198 = MOVES__rows[_ix(use_move_hit__mv_165, 165)].boost_atk;
-                                        apply_boosts__dd_199 = MOVES__rows[_ix(use_move_hit__mv_165, 165)].boost_def;
-                                        apply_boosts__ds_200 = MOVES__rows[_ix(use_move_hit__mv_165, 165)].boost_spc;
-                                        apply_boosts__dsp_201 = MOVES__rows[_ix(use_move_hit__mv_165, 165)].boost_spe;
-                                        apply_boosts__dacc_202 = MOVES__rows[_ix(use_move_hit__mv_165, 165)].boost_accuracy;
-                                        apply_boosts__deva_203 = MOVES__rows[_ix(use_move_hit__mv_165, 165)].boost_evasion;
-                                        apply_boosts__deltas_204[0] = apply_boosts__da_198;
-                                        apply_boosts__deltas_204[1] = apply_boosts__dd_199;
-                                        apply_boosts__deltas_204[2] = apply_boosts__ds_200;
-                                        apply_boosts__deltas_204[3] = apply_boosts__dsp_201;
-                                        apply_boosts__deltas_204[4] = apply_boosts__dacc_202;
-                                        apply_boosts__deltas_204[5] = apply_boosts__deva_203;
-                                        apply_boosts__any_ok_205 = false;
-                                        for (int32_t apply_boosts__k_206 = 0, _end133 = 6; apply_boosts__k_206 < _end133; apply_boosts__k_206++) {
-                                            boost_stat__q_207 = apply_boosts__q_196;
-                                            boost_stat__k_208 = apply_boosts__k_206;
-                                            boost_stat__delta_209 = apply_boosts__deltas_204[apply_boosts__k_206];
-                                            boost_stat__a_210 = s->active[_ix(boost_stat__q_207, 2)];
-                                            boost_stat__b_211 = ((int32_t)(s->boosts[_ix(boost_stat__q_207, 2) * 6 + _ix(boost_stat__k_208, 6)]));
-                                            boost_stat__nb_212 = _imin(_imax(_wadd(boost_stat__b_211, boost_stat__delta_209), (-6)), 6);
-                                            boost_stat__ok_213 = false;
-                                            if (((((boost_stat__delta_209 != 0) && (s->hp[_ix(boost_stat__q_207, 2) * 6 + _ix(boost_stat__a_210, 6)] > 0)) && (!((boost_stat__delta_209 > 0) && (boost_stat__b_211 >= 6)))) && (!((boost_stat__delta_209 < 0) && (boost_stat__b_211 <= (-6)))))) {
-                                                if ((boost_stat__k_208 >= 4)) {
-                                                    int32_t _w134 = _wx(boost_stat__q_207, 2);
-                                                    int32_t _w135 = _wx(boost_stat__k_208, 6);
-                                                    if (_w134 >= 0 && _w135 >= 0) {
-                                                        s->boosts[_w134 * 6 + _w135] = ((int8_t)(boost_stat__nb_212));
+                                    if ((use_move_hit__hit_183 && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].power == 0))) {
+                                        use_move_hit__tgt_202 = ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].target == 1) ? use_move_hit__p_166 : use_move_hit__q_169);
+                                        apply_boosts__q_203 = use_move_hit__tgt_202;
+                                        apply_boosts__f_204 = use_move_hit__q_169;
+                                        apply_boosts__da_205 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_atk;
+                                        apply_boosts__dd_206 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_def;
+                                        apply_boosts__ds_207 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_spc;
+                                        apply_boosts__dsp_208 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_spe;
+                                        apply_boosts__dacc_209 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_accuracy;
+                                        apply_boosts__deva_210 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_evasion;
+                                        apply_boosts__deltas_211[0] = apply_boosts__da_205;
+                                        apply_boosts__deltas_211[1] = apply_boosts__dd_206;
+                                        apply_boosts__deltas_211[2] = apply_boosts__ds_207;
+                                        apply_boosts__deltas_211[3] = apply_boosts__dsp_208;
+                                        apply_boosts__deltas_211[4] = apply_boosts__dacc_209;
+                                        apply_boosts__deltas_211[5] = apply_boosts__deva_210;
+                                        apply_boosts__any_ok_212 = false;
+                                        for (int32_t apply_boosts__k_213 = 0, _end140 = 6; apply_boosts__k_213 < _end140; apply_boosts__k_213++) {
+                                            boost_stat__q_214 = apply_boosts__q_203;
+                                            boost_stat__k_215 = apply_boosts__k_213;
+                                            boost_stat__delta_216 = apply_boosts__deltas_211[apply_boosts__k_213];
+                                            boost_stat__a_217 = s->active[_ix(boost_stat__q_214, 2)];
+                                            boost_stat__b_218 = ((int32_t)(s->boosts[_ix(boost_stat__q_214, 2) * 6 + _ix(boost_stat__k_215, 6)]));
+                                            boost_stat__nb_219 = _imin(_imax(_wadd(boost_stat__b_218, boost_stat__delta_216), (-6)), 6);
+                                            boost_stat__ok_220 = false;
+                                            if (((((boost_stat__delta_216 != 0) && (s->hp[_ix(boost_stat__q_214, 2) * 6 + _ix(boost_stat__a_217, 6)] > 0)) && (!((boost_stat__delta_216 > 0) && (boost_stat__b_218 >= 6)))) && (!((boost_stat__delta_216 < 0) && (boost_stat__b_218 <= (-6)))))) {
+                                                if ((boost_stat__k_215 >= 4)) {
+                                                    int32_t _w141 = _wx(boost_stat__q_214, 2);
+                                                    int32_t _w142 = _wx(boost_stat__k_215, 6);
+                                                    if (_w141 >= 0 && _w142 >= 0) {
+                                                        s->boosts[_w141 * 6 + _w142] = ((int8_t)(boost_stat__nb_219));
                                                     }
-                                                    boost_stat__ok_213 = true;
-                                                } else if ((((boost_stat__delta_209 > 0) && (s->mod[_ix(boost_stat__q_207, 2) * 4 + _ix(boost_stat__k_208, 4)] == 999)) || ((boost_stat__delta_209 < 0) && (s->mod[_ix(boost_stat__q_207, 2) * 4 + _ix(boost_stat__k_208, 4)] == 1)))) {
-                                                    int32_t _w136 = _wx(boost_stat__q_207, 2);
-                                                    int32_t _w137 = _wx(boost_stat__k_208, 6);
-                                                    if (_w136 >= 0 && _w137 >= 0) {
-                                                        s->boosts[_w136 * 6 + _w137] = ((int8_t)(((boost_stat__delta_209 > 0) ? _wsub(boost_stat__nb_212, 1) : _wadd(boost_stat__nb_212, 1))));
+                                                    boost_stat__ok_220 = true;
+                                                } else if ((((boost_stat__delta_216 > 0) && (s->mod[_ix(boost_stat__q_214, 2) * 4 + _ix(boost_stat__k_215, 4)] == 999)) || ((boost_stat__delta_216 < 0) && (s->mod[_ix(boost_stat__q_214, 2) * 4 + _ix(boost_stat__k_215, 4)] == 1)))) {
+                                                    int32_t _w143 = _wx(boost_stat__q_214, 2);
+                                                    int32_t _w144 = _wx(boost_stat__k_215, 6);
+                                                    if (_w143 >= 0 && _w144 >= 0) {
+                                                        s->boosts[_w143 * 6 + _w144] = ((int8_t)(((boost_stat__delta_216 > 0) ? _wsub(boost_stat__nb_219, 1) : _wadd(boost_stat__nb_219, 1))));
                                                     }
                                                 } else {
-                                                    int32_t _w138 = _wx(boost_stat__q_207, 2);
-                                                    int32_t _w139 = _wx(boost_stat__k_208, 6);
-                                                    if (_w138 >= 0 && _w139 >= 0) {
-                                                        s->boosts[_w138 * 6 + _w139] = ((int8_t)(boost_stat__nb_212));
+                                                    int32_t _w145 = _wx(boost_stat__q_214, 2);
+                                                    int32_t _w146 = _wx(boost_stat__k_215, 6);
+                                                    if (_w145 >= 0 && _w146 >= 0) {
+                                                        s->boosts[_w145 * 6 + _w146] = ((int8_t)(boost_stat__nb_219));
                                                     }
-                                                    boost_stat__ok_213 = true;
-                                                    boost_stat__m_214 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_207, 2) * 24 + _ix(boost_stat__a_210, 6) * 4 + _ix(boost_stat__k_208, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_212, 6), 13)]), 100), 1);
-                                                    int32_t _w140 = _wx(boost_stat__q_207, 2);
-                                                    int32_t _w141 = _wx(boost_stat__k_208, 4);
-                                                    if (_w140 >= 0 && _w141 >= 0) {
-                                                        s->mod[_w140 * 4 + _w141] = ((int16_t)(((boost_stat__delta_209 > 0) ? _imin(boost_stat__m_214, 999) : boost_stat__m_214)));
+                                                    boost_stat__ok_220 = true;
+                                                    boost_stat__m_221 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_214, 2) * 24 + _ix(boost_stat__a_217, 6) * 4 + _ix(boost_stat__k_215, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_219, 6), 13)]), 100), 1);
+                                                    int32_t _w147 = _wx(boost_stat__q_214, 2);
+                                                    int32_t _w148 = _wx(boost_stat__k_215, 4);
+                                                    if (_w147 >= 0 && _w148 >= 0) {
+                                                        s->mod[_w147 * 4 + _w148] = ((int16_t)(((boost_stat__delta_216 > 0) ? _imin(boost_stat__m_221, 999) : boost_stat__m_221)));
                                                     }
                                                 }
                                             }
-                                            boost_stat__result_215 = boost_stat__ok_213;
-                                            apply_boosts__ok_216 = boost_stat__result_215;
-                                            apply_boosts__any_ok_205 = (apply_boosts__any_ok_205 || apply_boosts__ok_216);
+                                            boost_stat__result_222 = boost_stat__ok_220;
+                                            apply_boosts__ok_223 = boost_stat__result_222;
+                                            apply_boosts__any_ok_212 = (apply_boosts__any_ok_212 || apply_boosts__ok_223);
                                         }
-                                        if (apply_boosts__any_ok_205) {
-                                            if ((s->status[_ix(apply_boosts__f_197, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_197, 2)], 6)] == 3)) {
-                                                int32_t _w142 = _wx(apply_boosts__f_197, 2);
-                                                if (_w142 >= 0) {
-                                                    s->mod[_w142 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_197, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                        if (apply_boosts__any_ok_212) {
+                                            if ((s->status[_ix(apply_boosts__f_204, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_204, 2)], 6)] == 3)) {
+                                                int32_t _w149 = _wx(apply_boosts__f_204, 2);
+                                                if (_w149 >= 0) {
+                                                    s->mod[_w149 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_204, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((s->status[_ix(apply_boosts__f_197, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_197, 2)], 6)] == 1)) {
-                                                int32_t _w143 = _wx(apply_boosts__f_197, 2);
-                                                if (_w143 >= 0) {
-                                                    s->mod[_w143 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_197, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((s->status[_ix(apply_boosts__f_204, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_204, 2)], 6)] == 1)) {
+                                                int32_t _w150 = _wx(apply_boosts__f_204, 2);
+                                                if (_w150 >= 0) {
+                                                    s->mod[_w150 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_204, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_179 && ((use_move_hit__kind_177 == 10) || (use_move_hit__kind_177 == 11)))) {
-                                        heal_self__p_217 = use_move_hit__p_163;
-                                        heal_self__rest_218 = (use_move_hit__kind_177 == 10);
-                                        heal_self__a_219 = s->active[_ix(heal_self__p_217, 2)];
-                                        heal_self__h_220 = ((int32_t)(s->hp[_ix(heal_self__p_217, 2) * 6 + _ix(heal_self__a_219, 6)]));
-                                        heal_self__mh_221 = ((int32_t)(s->maxhp[_ix(heal_self__p_217, 2) * 6 + _ix(heal_self__a_219, 6)]));
-                                        heal_self__fails_222 = ((heal_self__h_220 == heal_self__mh_221) || (((heal_self__h_220 == _wsub(heal_self__mh_221, 255)) || (heal_self__h_220 == _wsub(heal_self__mh_221, 511))) && (_pymod(heal_self__h_220, 256) != 0)));
-                                        if ((!heal_self__fails_222)) {
-                                            if (heal_self__rest_218) {
-                                                int32_t _w144 = _wx(heal_self__p_217, 2);
-                                                int32_t _w145 = _wx(heal_self__a_219, 6);
-                                                if (_w144 >= 0 && _w145 >= 0) {
-                                                    s->status[_w144 * 6 + _w145] = ((int8_t)(5));
+                                    if ((use_move_hit__hit_183 && ((use_move_hit__kind_180 == 10) || (use_move_hit__kind_180 == 11)))) {
+                                        heal_self__p_224 = use_move_hit__p_166;
+                                        heal_self__rest_225 = (use_move_hit__kind_180 == 10);
+                                        heal_self__a_226 = s->active[_ix(heal_self__p_224, 2)];
+                                        heal_self__h_227 = ((int32_t)(s->hp[_ix(heal_self__p_224, 2) * 6 + _ix(heal_self__a_226, 6)]));
+                                        heal_self__mh_228 = ((int32_t)(s->maxhp[_ix(heal_self__p_224, 2) * 6 + _ix(heal_self__a_226, 6)]));
+                                        heal_self__fails_229 = ((heal_self__h_227 == heal_self__mh_228) || (((heal_self__h_227 == _wsub(heal_self__mh_228, 255)) || (heal_self__h_227 == _wsub(heal_self__mh_228, 511))) && (_pymod(heal_self__h_227, 256) != 0)));
+                                        if ((!heal_self__fails_229)) {
+                                            if (heal_self__rest_225) {
+                                                int32_t _w151 = _wx(heal_self__p_224, 2);
+                                                int32_t _w152 = _wx(heal_self__a_226, 6);
+                                                if (_w151 >= 0 && _w152 >= 0) {
+                                                    s->status[_w151 * 6 + _w152] = ((int8_t)(5));
                                                 }
-                                                rand__v_223 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_117)), 7));
-                                                log_draw__v_224 = rand__v_223;
-                                                int32_t _w146 = _wx(s->ndraws, 64);
-                                                if (_w146 >= 0) {
-                                                    s->draws[_w146] = log_draw__v_224;
+                                                rand__v_230 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_111)), 7));
+                                                log_draw__v_231 = rand__v_230;
+                                                int32_t _w153 = _wx(s->ndraws, 64);
+                                                if (_w153 >= 0) {
+                                                    s->draws[_w153] = log_draw__v_231;
                                                 }
-                                                int32_t _w147 = _wx(s->ndraws, 64);
-                                                if (_w147 >= 0) {
-                                                    s->draw_lo[_w147] = 1;
+                                                int32_t _w154 = _wx(s->ndraws, 64);
+                                                if (_w154 >= 0) {
+                                                    s->draw_lo[_w154] = 1;
                                                 }
-                                                int32_t _w148 = _wx(s->ndraws, 64);
-                                                if (_w148 >= 0) {
-                                                    s->draw_hi[_w148] = 8;
+                                                int32_t _w155 = _wx(s->ndraws, 64);
+                                                if (_w155 >= 0) {
+                                                    s->draw_hi[_w155] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_225 = rand__v_223;
-                                                heal_self__v_226 = rand__result_225;
-                                                int32_t _w149 = _wx(heal_self__p_217, 2);
-                                                int32_t _w150 = _wx(heal_self__a_219, 6);
-                                                if (_w149 >= 0 && _w150 >= 0) {
-                                                    s->sleep[_w149 * 6 + _w150] = ((int8_t)(2));
+                                                rand__result_232 = rand__v_230;
+                                                heal_self__v_233 = rand__result_232;
+                                                int32_t _w156 = _wx(heal_self__p_224, 2);
+                                                int32_t _w157 = _wx(heal_self__a_226, 6);
+                                                if (_w156 >= 0 && _w157 >= 0) {
+                                                    s->sleep[_w156 * 6 + _w157] = ((int8_t)(2));
                                                 }
-                                                int32_t _w151 = _wx(heal_self__p_217, 2);
-                                                int32_t _w152 = _wx(heal_self__a_219, 6);
-                                                if (_w151 >= 0 && _w152 >= 0) {
-                                                    s->hp[_w151 * 6 + _w152] = s->maxhp[_ix(heal_self__p_217, 2) * 6 + _ix(heal_self__a_219, 6)];
+                                                int32_t _w158 = _wx(heal_self__p_224, 2);
+                                                int32_t _w159 = _wx(heal_self__a_226, 6);
+                                                if (_w158 >= 0 && _w159 >= 0) {
+                                                    s->hp[_w158 * 6 + _w159] = s->maxhp[_ix(heal_self__p_224, 2) * 6 + _ix(heal_self__a_226, 6)];
                                                 }
                                             } else {
-                                                int32_t _w153 = _wx(heal_self__p_217, 2);
-                                                int32_t _w154 = _wx(heal_self__a_219, 6);
-                                                if (_w153 >= 0 && _w154 >= 0) {
-                                                    s->hp[_w153 * 6 + _w154] = ((int16_t)(_imin(_wadd(heal_self__h_220, _floordiv(heal_self__mh_221, 2)), heal_self__mh_221)));
+                                                int32_t _w160 = _wx(heal_self__p_224, 2);
+                                                int32_t _w161 = _wx(heal_self__a_226, 6);
+                                                if (_w160 >= 0 && _w161 >= 0) {
+                                                    s->hp[_w160 * 6 + _w161] = ((int16_t)(_imin(_wadd(heal_self__h_227, _floordiv(heal_self__mh_228, 2)), heal_self__mh_228)));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_179 && (use_move_hit__kind_177 == 15))) {
-                                        int32_t _w155 = _wx(use_move_hit__p_163, 2);
-                                        if (_w155 >= 0) {
-                                            s->reflect[_w155] = true;
+                                    if ((use_move_hit__hit_183 && (use_move_hit__kind_180 == 15))) {
+                                        int32_t _w162 = _wx(use_move_hit__p_166, 2);
+                                        if (_w162 >= 0) {
+                                            s->reflect[_w162] = true;
                                         }
                                     }
-                                    if ((use_move_hit__hit_179 && (use_move_hit__kind_177 == 16))) {
-                                        int32_t _w156 = _wx(use_move_hit__p_163, 2);
-                                        if (_w156 >= 0) {
-                                            s->light_screen[_w156] = true;
+                                    if ((use_move_hit__hit_183 && (use_move_hit__kind_180 == 16))) {
+                                        int32_t _w163 = _wx(use_move_hit__p_166, 2);
+                                        if (_w163 >= 0) {
+                                            s->light_screen[_w163] = true;
                                         }
                                     }
-                                    if (((use_move_hit__hit_179 && (MOVES__rows[_ix(use_move_hit__mv_165, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_165, 165)].volatile_ == 1))) {
-                                        confuse__q_227 = use_move_hit__q_166;
-                                        if (((s->confused[_ix(confuse__q_227, 2)] == 0) && (s->hp[_ix(confuse__q_227, 2) * 6 + _ix(s->active[_ix(confuse__q_227, 2)], 6)] > 0))) {
-                                            rand__v_228 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_117)), 4));
-                                            log_draw__v_229 = rand__v_228;
-                                            int32_t _w157 = _wx(s->ndraws, 64);
-                                            if (_w157 >= 0) {
-                                                s->draws[_w157] = log_draw__v_229;
-                                            }
-                                            int32_t _w158 = _wx(s->ndraws, 64);
-                                            if (_w158 >= 0) {
-                                                s->draw_lo[_w158] = 2;
-                                            }
-                                            int32_t _w159 = _wx(s->ndraws, 64);
-                                            if (_w159 >= 0) {
-                                                s->draw_hi[_w159] = 6;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_230 = rand__v_228;
-                                            int32_t _w160 = _wx(confuse__q_227, 2);
-                                            if (_w160 >= 0) {
-                                                s->confused[_w160] = ((int8_t)(rand__result_230));
-                                            }
-                                        }
-                                    }
-                                    if (((!use_move_hit__hit_179) && MOVES__rows[_ix(use_move_hit__mv_165, 165)].crash)) {
-                                        int32_t _w161 = _wx(use_move_hit__p_163, 2);
-                                        int32_t _w162 = _wx(use_move_hit__a_167, 6);
-                                        if (_w161 >= 0 && _w162 >= 0) {
-                                            s->hp[_w161 * 6 + _w162] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move_hit__p_163, 2) * 6 + _ix(use_move_hit__a_167, 6)], 1))), ((int16_t)(0)))));
-                                        }
-                                        s->last_damage = 1;
-                                    }
-                                    if ((use_move_hit__hit_179 && (MOVES__rows[_ix(use_move_hit__mv_165, 165)].power > 0))) {
-                                        use_move_hit__nhits_231 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_165, 165)].hits_min));
-                                        if ((MOVES__rows[_ix(use_move_hit__mv_165, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_165, 165)].hits_min)) {
-                                            rand__v_232 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_117)), 8));
-                                            log_draw__v_233 = rand__v_232;
-                                            int32_t _w163 = _wx(s->ndraws, 64);
-                                            if (_w163 >= 0) {
-                                                s->draws[_w163] = log_draw__v_233;
-                                            }
+                                    if (((use_move_hit__hit_183 && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].volatile_ == 1))) {
+                                        confuse__q_234 = use_move_hit__q_169;
+                                        if (((s->confused[_ix(confuse__q_234, 2)] == 0) && (s->hp[_ix(confuse__q_234, 2) * 6 + _ix(s->active[_ix(confuse__q_234, 2)], 6)] > 0))) {
+                                            rand__v_235 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_111)), 4));
+                                            log_draw__v_236 = rand__v_235;
                                             int32_t _w164 = _wx(s->ndraws, 64);
                                             if (_w164 >= 0) {
-                                                s->draw_lo[_w164] = 0;
+                                                s->draws[_w164] = log_draw__v_236;
                                             }
                                             int32_t _w165 = _wx(s->ndraws, 64);
                                             if (_w165 >= 0) {
-                                                s->draw_hi[_w165] = 8;
+                                                s->draw_lo[_w165] = 2;
                                             }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_234 = rand__v_232;
-                                            use_move_hit__k_235 = rand__result_234;
-                                            use_move_hit__nhits_231 = HITS[_ix(use_move_hit__k_235, 8)];
-                                        }
-                                        move_damage__p_236 = use_move_hit__p_163;
-                                        move_damage__mv_237 = use_move_hit__mv_165;
-                                        move_damage__q_238 = _wsub(1, move_damage__p_236);
-                                        move_damage__kind_239 = MOVES__rows[_ix(move_damage__mv_237, 165)].kind;
-                                        move_damage__dmg_240 = 0;
-                                        if ((move_damage__kind_239 == 5)) {
-                                            move_damage__dmg_240 = ((int32_t)(s->level[_ix(move_damage__p_236, 2) * 6 + _ix(s->active[_ix(move_damage__p_236, 2)], 6)]));
-                                        } else if ((move_damage__kind_239 == 6)) {
-                                            move_damage__dmg_240 = ((int32_t)(MOVES__rows[_ix(move_damage__mv_237, 165)].fixed_damage));
-                                        } else if ((move_damage__kind_239 == 7)) {
-                                            move_damage__dmg_240 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_238, 2) * 6 + _ix(s->active[_ix(move_damage__q_238, 2)], 6)])), 2), 1);
-                                        } else if ((move_damage__kind_239 == 12)) {
-                                            move_damage__u_241 = ((int32_t)(s->used_move[_ix(move_damage__q_238, 2)]));
-                                            move_damage__ok_242 = (((move_damage__u_241 >= 0) && (s->shown_move[_ix(move_damage__q_238, 2)] != 67)) && (s->last_damage > 0));
-                                            move_damage__ok_242 = ((move_damage__ok_242 && ((MOVES__rows[_ix(move_damage__u_241, 165)].type == 12) || (MOVES__rows[_ix(move_damage__u_241, 165)].type == 9))) && (MOVES__rows[_ix(move_damage__u_241, 165)].power > 0));
-                                            move_damage__dmg_240 = (move_damage__ok_242 ? _wmul(2, s->last_damage) : 0);
-                                        } else {
-                                            damage_of__p_243 = move_damage__p_236;
-                                            damage_of__mv_244 = move_damage__mv_237;
-                                            damage_of__q_245 = _wsub(1, damage_of__p_243);
-                                            damage_of__a_246 = s->active[_ix(damage_of__p_243, 2)];
-                                            damage_of__d_247 = s->active[_ix(damage_of__q_245, 2)];
-                                            damage_of__sa_248 = s->species[_ix(damage_of__p_243, 2) * 6 + _ix(damage_of__a_246, 6)];
-                                            damage_of__sd_249 = s->species[_ix(damage_of__q_245, 2) * 6 + _ix(damage_of__d_247, 6)];
-                                            damage_of__c_250 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__rows[_ix(damage_of__sa_248, 151)].spe, 2))), 2))), ((int16_t)(255)))));
-                                            damage_of__c_250 = ((MOVES__rows[_ix(damage_of__mv_244, 165)].crit_ratio == 1) ? ((int16_t)(_floordiv(damage_of__c_250, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_250, 4))), ((int16_t)(255))))));
-                                            chance__num_251 = damage_of__c_250;
-                                            chance__v_252 = _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_117)), 256);
-                                            log_draw__v_253 = chance__v_252;
                                             int32_t _w166 = _wx(s->ndraws, 64);
                                             if (_w166 >= 0) {
-                                                s->draws[_w166] = log_draw__v_253;
-                                            }
-                                            int32_t _w167 = _wx(s->ndraws, 64);
-                                            if (_w167 >= 0) {
-                                                s->draw_lo[_w167] = 0;
-                                            }
-                                            int32_t _w168 = _wx(s->ndraws, 64);
-                                            if (_w168 >= 0) {
-                                                s->draw_hi[_w168] = 256;
+                                                s->draw_hi[_w166] = 6;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_254 = (chance__v_252 < chance__num_251);
-                                            damage_of__crit_255 = chance__result_254;
-                                            damage_of__special_256 = (MOVES__rows[_ix(damage_of__mv_244, 165)].category == 1);
-                                            damage_of__si_257 = (damage_of__special_256 ? 2 : 0);
-                                            damage_of__di_258 = (damage_of__special_256 ? 2 : 1);
-                                            damage_of__at_259 = ((int32_t)((damage_of__crit_255 ? s->stats[_ix(damage_of__p_243, 2) * 24 + _ix(damage_of__a_246, 6) * 4 + _ix(damage_of__si_257, 4)] : s->mod[_ix(damage_of__p_243, 2) * 4 + _ix(damage_of__si_257, 4)])));
-                                            damage_of__df_260 = ((int32_t)((damage_of__crit_255 ? s->stats[_ix(damage_of__q_245, 2) * 24 + _ix(damage_of__d_247, 6) * 4 + _ix(damage_of__di_258, 4)] : s->mod[_ix(damage_of__q_245, 2) * 4 + _ix(damage_of__di_258, 4)])));
-                                            if (((!damage_of__crit_255) && ((damage_of__special_256 && s->light_screen[_ix(damage_of__q_245, 2)]) || ((!damage_of__special_256) && s->reflect[_ix(damage_of__q_245, 2)])))) {
-                                                damage_of__df_260 = _wmul(damage_of__df_260, 2);
+                                            rand__result_237 = rand__v_235;
+                                            int32_t _w167 = _wx(confuse__q_234, 2);
+                                            if (_w167 >= 0) {
+                                                s->confused[_w167] = ((int8_t)(rand__result_237));
                                             }
-                                            damage_of__lvl_261 = _wmul(((int32_t)(s->level[_ix(damage_of__p_243, 2) * 6 + _ix(damage_of__a_246, 6)])), (damage_of__crit_255 ? 2 : 1));
-                                            if (((damage_of__at_259 >= 256) || (damage_of__df_260 >= 256))) {
-                                                damage_of__at_259 = _imax(_pymod(_floordiv(damage_of__at_259, 4), 256), 1);
-                                                damage_of__df_260 = _imax(_pymod(_floordiv(damage_of__df_260, 4), 256), 1);
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_183 && (use_move_hit__kind_180 == 13))) {
+                                        make_substitute__p_238 = use_move_hit__p_166;
+                                        make_substitute__a_239 = s->active[_ix(make_substitute__p_238, 2)];
+                                        if (((s->sub_hp[_ix(make_substitute__p_238, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)]))))) {
+                                            int32_t _w168 = _wx(make_substitute__p_238, 2);
+                                            if (_w168 >= 0) {
+                                                s->sub_hp[_w168] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)], 4))), 1)));
                                             }
-                                            if ((MOVES__rows[_ix(damage_of__mv_244, 165)].self_destruct && (!damage_of__special_256))) {
-                                                damage_of__df_260 = _imax(_floordiv(damage_of__df_260, 2), 1);
-                                            }
-                                            damage_of__dmg_262 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_261, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_244, 165)].power))), damage_of__at_259), damage_of__df_260);
-                                            damage_of__dmg_262 = _wadd(_imin(_floordiv(damage_of__dmg_262, 50), 997), 2);
-                                            damage_of__mt_263 = MOVES__rows[_ix(damage_of__mv_244, 165)].type;
-                                            if (((damage_of__mt_263 == SPECIES__rows[_ix(damage_of__sa_248, 151)].type1) || (damage_of__mt_263 == SPECIES__rows[_ix(damage_of__sa_248, 151)].type2))) {
-                                                damage_of__dmg_262 = _wadd(damage_of__dmg_262, _floordiv(damage_of__dmg_262, 2));
-                                            }
-                                            damage_of__e1_267 = ({ int16_t _let169 = damage_of__mt_263; int16_t effectiveness__mt_264 = _let169; ({ int16_t _let170 = SPECIES__rows[_ix(damage_of__sd_249, 151)].type1; int16_t effectiveness__dt_265 = _let170; ({ int16_t _let171[15]; _let171[0] = TC__rows[_ix(effectiveness__mt_264, 15)].bug; _let171[1] = TC__rows[_ix(effectiveness__mt_264, 15)].fire; _let171[2] = TC__rows[_ix(effectiveness__mt_264, 15)].ghost; _let171[3] = TC__rows[_ix(effectiveness__mt_264, 15)].ice; _let171[4] = TC__rows[_ix(effectiveness__mt_264, 15)].poison; _let171[5] = TC__rows[_ix(effectiveness__mt_264, 15)].psychic; _let171[6] = TC__rows[_ix(effectiveness__mt_264, 15)].electric; _let171[7] = TC__rows[_ix(effectiveness__mt_264, 15)].grass; _let171[8] = TC__rows[_ix(effectiveness__mt_264, 15)].dragon; _let171[9] = TC__rows[_ix(effectiveness__mt_264, 15)].fighting; _let171[10] = TC__rows[_ix(effectiveness__mt_264, 15)].flying; _let171[11] = TC__rows[_ix(effectiveness__mt_264, 15)].ground; _let171[12] = TC__rows[_ix(effectiveness__mt_264, 15)].normal; _let171[13] = TC__rows[_ix(effectiveness__mt_264, 15)].rock; _let171[14] = TC__rows[_ix(effectiveness__mt_264, 15)].water; int16_t effectiveness__row_266[15]; memcpy(effectiveness__row_266, _let171, sizeof effectiveness__row_266); (((effectiveness__dt_265 < 0) || (effectiveness__mt_264 == 15)) ? ((int16_t)(10)) : effectiveness__row_266[_ix(effectiveness__dt_265, 15)]); }); }); });
-                                            if ((damage_of__e1_267 > 10)) {
-                                                damage_of__dmg_262 = _floordiv(_wmul(damage_of__dmg_262, 20), 10);
-                                            }
-                                            if ((damage_of__e1_267 < 10)) {
-                                                damage_of__dmg_262 = _floordiv(_wmul(damage_of__dmg_262, 5), 10);
-                                            }
-                                            damage_of__e2_271 = ({ int16_t _let172 = damage_of__mt_263; int16_t effectiveness__mt_268 = _let172; ({ int16_t _let173 = SPECIES__rows[_ix(damage_of__sd_249, 151)].type2; int16_t effectiveness__dt_269 = _let173; ({ int16_t _let174[15]; _let174[0] = TC__rows[_ix(effectiveness__mt_268, 15)].bug; _let174[1] = TC__rows[_ix(effectiveness__mt_268, 15)].fire; _let174[2] = TC__rows[_ix(effectiveness__mt_268, 15)].ghost; _let174[3] = TC__rows[_ix(effectiveness__mt_268, 15)].ice; _let174[4] = TC__rows[_ix(effectiveness__mt_268, 15)].poison; _let174[5] = TC__rows[_ix(effectiveness__mt_268, 15)].psychic; _let174[6] = TC__rows[_ix(effectiveness__mt_268, 15)].electric; _let174[7] = TC__rows[_ix(effectiveness__mt_268, 15)].grass; _let174[8] = TC__rows[_ix(effectiveness__mt_268, 15)].dragon; _let174[9] = TC__rows[_ix(effectiveness__mt_268, 15)].fighting; _let174[10] = TC__rows[_ix(effectiveness__mt_268, 15)].flying; _let174[11] = TC__rows[_ix(effectiveness__mt_268, 15)].ground; _let174[12] = TC__rows[_ix(effectiveness__mt_268, 15)].normal; _let174[13] = TC__rows[_ix(effectiveness__mt_268, 15)].rock; _let174[14] = TC__rows[_ix(effectiveness__mt_268, 15)].water; int16_t effectiveness__row_270[15]; memcpy(effectiveness__row_270, _let174, sizeof effectiveness__row_270); (((effectiveness__dt_269 < 0) || (effectiveness__mt_268 == 15)) ? ((int16_t)(10)) : effectiveness__row_270[_ix(effectiveness__dt_269, 15)]); }); }); });
-                                            if ((damage_of__e2_271 > 10)) {
-                                                damage_of__dmg_262 = _floordiv(_wmul(damage_of__dmg_262, 20), 10);
-                                            }
-                                            if ((damage_of__e2_271 < 10)) {
-                                                damage_of__dmg_262 = _floordiv(_wmul(damage_of__dmg_262, 5), 10);
-                                            }
-                                            if ((damage_of__dmg_262 > 1)) {
-                                                rand__v_272 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_117)), 39));
-                                                log_draw__v_273 = rand__v_272;
-                                                int32_t _w175 = _wx(s->ndraws, 64);
-                                                if (_w175 >= 0) {
-                                                    s->draws[_w175] = log_draw__v_273;
+                                            if ((s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)] > 3)) {
+                                                int32_t _w169 = _wx(make_substitute__p_238, 2);
+                                                int32_t _w170 = _wx(make_substitute__a_239, 6);
+                                                if (_w169 >= 0 && _w170 >= 0) {
+                                                    s->hp[_w169 * 6 + _w170] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)], 4)))))), ((int16_t)(0)))));
                                                 }
-                                                int32_t _w176 = _wx(s->ndraws, 64);
-                                                if (_w176 >= 0) {
-                                                    s->draw_lo[_w176] = 217;
+                                            }
+                                        }
+                                    }
+                                    if ((((!use_move_hit__hit_183) && (!use_move_hit__blocked_192)) && MOVES__rows[_ix(use_move_hit__mv_168, 165)].crash)) {
+                                        self_damage__p_240 = use_move_hit__p_166;
+                                        self_damage__q_241 = _wsub(1, self_damage__p_240);
+                                        self_damage__a_242 = s->active[_ix(self_damage__p_240, 2)];
+                                        s->last_damage = 1;
+                                        if ((s->sub_hp[_ix(self_damage__p_240, 2)] > 0)) {
+                                            if ((s->sub_hp[_ix(self_damage__q_241, 2)] > 0)) {
+                                                int32_t _w171 = _wx(self_damage__q_241, 2);
+                                                if (_w171 >= 0) {
+                                                    s->sub_hp[_w171] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_241, 2)])), 1), 0)));
                                                 }
-                                                int32_t _w177 = _wx(s->ndraws, 64);
-                                                if (_w177 >= 0) {
-                                                    s->draw_hi[_w177] = 256;
+                                            }
+                                        } else {
+                                            int32_t _w172 = _wx(self_damage__p_240, 2);
+                                            int32_t _w173 = _wx(self_damage__a_242, 6);
+                                            if (_w172 >= 0 && _w173 >= 0) {
+                                                s->hp[_w172 * 6 + _w173] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_240, 2) * 6 + _ix(self_damage__a_242, 6)])), 1), 0)));
+                                            }
+                                        }
+                                    }
+                                    use_move_hit__nhits_243 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_168, 165)].hits_min));
+                                    use_move_hit__pick_244 = 0;
+                                    use_move_hit__ns_246 = ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_168, 165)].hits_min) ? 8 : ({ int32_t _lo174 = 0; int32_t _r176 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_245 = _lo174, _end175 = 4; use_move_hit__k_245 < _end175; use_move_hit__k_245++) _r176 += ((s->moves[_ix(use_move_hit__q_169, 2) * 24 + _ix(use_move_hit__d_171, 6) * 4 + use_move_hit__k_245] >= 0)) ? 1 : 0; _r176; }));
+                                    if ((use_move_hit__hit_183 && ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_168, 165)].hits_min) || (use_move_hit__kind_180 == 21)))) {
+                                        rand__hi_247 = use_move_hit__ns_246;
+                                        rand__v_248 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_111)), _wsub(rand__hi_247, 0)));
+                                        log_draw__v_249 = rand__v_248;
+                                        log_draw__hi_250 = rand__hi_247;
+                                        int32_t _w178 = _wx(s->ndraws, 64);
+                                        if (_w178 >= 0) {
+                                            s->draws[_w178] = log_draw__v_249;
+                                        }
+                                        int32_t _w179 = _wx(s->ndraws, 64);
+                                        if (_w179 >= 0) {
+                                            s->draw_lo[_w179] = 0;
+                                        }
+                                        int32_t _w180 = _wx(s->ndraws, 64);
+                                        if (_w180 >= 0) {
+                                            s->draw_hi[_w180] = log_draw__hi_250;
+                                        }
+                                        s->ndraws = _wadd(s->ndraws, 1);
+                                        rand__result_251 = rand__v_248;
+                                        use_move_hit__pick_244 = rand__result_251;
+                                        use_move_hit__nhits_243 = HITS[_ix(use_move_hit__pick_244, 8)];
+                                    }
+                                    if ((use_move_hit__hit_183 && (use_move_hit__kind_180 == 21))) {
+                                        mimic__p_252 = use_move_hit__p_166;
+                                        mimic__k_253 = use_move_hit__pick_244;
+                                        mimic__q_254 = _wsub(1, mimic__p_252);
+                                        mimic__a_255 = s->active[_ix(mimic__p_252, 2)];
+                                        mimic__d_256 = s->active[_ix(mimic__q_254, 2)];
+                                        mimic__sl_257 = ((int32_t)(s->last_slot[_ix(mimic__p_252, 2)]));
+                                        if ((s->mimic_slot[_ix(mimic__p_252, 2)] < 0)) {
+                                            int32_t _w181 = _wx(mimic__p_252, 2);
+                                            if (_w181 >= 0) {
+                                                s->mimic_slot[_w181] = ((int8_t)(mimic__sl_257));
+                                            }
+                                            int32_t _w182 = _wx(mimic__p_252, 2);
+                                            if (_w182 >= 0) {
+                                                s->mimic_orig[_w182] = s->moves[_ix(mimic__p_252, 2) * 24 + _ix(mimic__a_255, 6) * 4 + _ix(mimic__sl_257, 4)];
+                                            }
+                                        }
+                                        int32_t _w183 = _wx(mimic__p_252, 2);
+                                        int32_t _w184 = _wx(mimic__a_255, 6);
+                                        int32_t _w185 = _wx(mimic__sl_257, 4);
+                                        if (_w183 >= 0 && _w184 >= 0 && _w185 >= 0) {
+                                            s->moves[_w183 * 24 + _w184 * 4 + _w185] = s->moves[_ix(mimic__q_254, 2) * 24 + _ix(mimic__d_256, 6) * 4 + _ix(mimic__k_253, 4)];
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_183 && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].power > 0))) {
+                                        move_damage__p_258 = use_move_hit__p_166;
+                                        move_damage__mv_259 = use_move_hit__mv_168;
+                                        move_damage__q_260 = _wsub(1, move_damage__p_258);
+                                        move_damage__kind_261 = MOVES__rows[_ix(move_damage__mv_259, 165)].kind;
+                                        move_damage__dmg_262 = 0;
+                                        if ((move_damage__kind_261 == 5)) {
+                                            move_damage__dmg_262 = ((int32_t)(s->level[_ix(move_damage__p_258, 2) * 6 + _ix(s->active[_ix(move_damage__p_258, 2)], 6)]));
+                                        } else if ((move_damage__kind_261 == 6)) {
+                                            move_damage__dmg_262 = ((int32_t)(MOVES__rows[_ix(move_damage__mv_259, 165)].fixed_damage));
+                                        } else if ((move_damage__kind_261 == 7)) {
+                                            move_damage__dmg_262 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_260, 2) * 6 + _ix(s->active[_ix(move_damage__q_260, 2)], 6)])), 2), 1);
+                                        } else if ((move_damage__kind_261 == 12)) {
+                                            move_damage__u_263 = ((int32_t)(s->used_move[_ix(move_damage__q_260, 2)]));
+                                            move_damage__ok_264 = (((move_damage__u_263 >= 0) && (s->shown_move[_ix(move_damage__q_260, 2)] != 67)) && (s->last_damage > 0));
+                                            move_damage__ok_264 = ((move_damage__ok_264 && ((MOVES__rows[_ix(move_damage__u_263, 165)].type == 12) || (MOVES__rows[_ix(move_damage__u_263, 165)].type == 9))) && (MOVES__rows[_ix(move_damage__u_263, 165)].power > 0));
+                                            move_damage__dmg_262 = (move_damage__ok_264 ? _wmul(2, s->last_damage) : 0);
+                                        } else {
+                                            damage_of__p_265 = move_damage__p_258;
+                                            damage_of__mv_266 = move_damage__mv_259;
+                                            damage_of__q_267 = _wsub(1, damage_of__p_265);
+                                            damage_of__a_268 = s->active[_ix(damage_of__p_265, 2)];
+                                            damage_of__d_269 = s->active[_ix(damage_of__q_267, 2)];
+                                            damage_of__sa_270 = s->species[_ix(damage_of__p_265, 2) * 6 + _ix(damage_of__a_268, 6)];
+                                            damage_of__sd_271 = s->species[_ix(damage_of__q_267, 2) * 6 + _ix(damage_of__d_269, 6)];
+                                            damage_of__c_272 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__rows[_ix(damage_of__sa_270, 151)].spe, 2))), 2))), ((int16_t)(255)))));
+                                            damage_of__c_272 = ((MOVES__rows[_ix(damage_of__mv_266, 165)].crit_ratio == 1) ? ((int16_t)(_floordiv(damage_of__c_272, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_272, 4))), ((int16_t)(255))))));
+                                            chance__num_273 = damage_of__c_272;
+                                            chance__v_274 = _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_111)), 256);
+                                            log_draw__v_275 = chance__v_274;
+                                            int32_t _w186 = _wx(s->ndraws, 64);
+                                            if (_w186 >= 0) {
+                                                s->draws[_w186] = log_draw__v_275;
+                                            }
+                                            int32_t _w187 = _wx(s->ndraws, 64);
+                                            if (_w187 >= 0) {
+                                                s->draw_lo[_w187] = 0;
+                                            }
+                                            int32_t _w188 = _wx(s->ndraws, 64);
+                                            if (_w188 >= 0) {
+                                                s->draw_hi[_w188] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_276 = (chance__v_274 < chance__num_273);
+                                            damage_of__crit_277 = chance__result_276;
+                                            damage_of__special_278 = (MOVES__rows[_ix(damage_of__mv_266, 165)].category == 1);
+                                            damage_of__si_279 = (damage_of__special_278 ? 2 : 0);
+                                            damage_of__di_280 = (damage_of__special_278 ? 2 : 1);
+                                            damage_of__at_281 = ((int32_t)((damage_of__crit_277 ? s->stats[_ix(damage_of__p_265, 2) * 24 + _ix(damage_of__a_268, 6) * 4 + _ix(damage_of__si_279, 4)] : s->mod[_ix(damage_of__p_265, 2) * 4 + _ix(damage_of__si_279, 4)])));
+                                            damage_of__df_282 = ((int32_t)((damage_of__crit_277 ? s->stats[_ix(damage_of__q_267, 2) * 24 + _ix(damage_of__d_269, 6) * 4 + _ix(damage_of__di_280, 4)] : s->mod[_ix(damage_of__q_267, 2) * 4 + _ix(damage_of__di_280, 4)])));
+                                            if (((!damage_of__crit_277) && ((damage_of__special_278 && s->light_screen[_ix(damage_of__q_267, 2)]) || ((!damage_of__special_278) && s->reflect[_ix(damage_of__q_267, 2)])))) {
+                                                damage_of__df_282 = _wmul(damage_of__df_282, 2);
+                                            }
+                                            damage_of__lvl_283 = _wmul(((int32_t)(s->level[_ix(damage_of__p_265, 2) * 6 + _ix(damage_of__a_268, 6)])), (damage_of__crit_277 ? 2 : 1));
+                                            if (((damage_of__at_281 >= 256) || (damage_of__df_282 >= 256))) {
+                                                damage_of__at_281 = _imax(_pymod(_floordiv(damage_of__at_281, 4), 256), 1);
+                                                damage_of__df_282 = _imax(_pymod(_floordiv(damage_of__df_282, 4), 256), 1);
+                                            }
+                                            if ((MOVES__rows[_ix(damage_of__mv_266, 165)].self_destruct && (!damage_of__special_278))) {
+                                                damage_of__df_282 = _imax(_floordiv(damage_of__df_282, 2), 1);
+                                            }
+                                            damage_of__dmg_284 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_283, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_266, 165)].power))), damage_of__at_281), damage_of__df_282);
+                                            damage_of__dmg_284 = _wadd(_imin(_floordiv(damage_of__dmg_284, 50), 997), 2);
+                                            damage_of__mt_285 = MOVES__rows[_ix(damage_of__mv_266, 165)].type;
+                                            if (((damage_of__mt_285 == SPECIES__rows[_ix(damage_of__sa_270, 151)].type1) || (damage_of__mt_285 == SPECIES__rows[_ix(damage_of__sa_270, 151)].type2))) {
+                                                damage_of__dmg_284 = _wadd(damage_of__dmg_284, _floordiv(damage_of__dmg_284, 2));
+                                            }
+                                            damage_of__e1_289 = ({ int16_t _let189 = damage_of__mt_285; int16_t effectiveness__mt_286 = _let189; ({ int16_t _let190 = SPECIES__rows[_ix(damage_of__sd_271, 151)].type1; int16_t effectiveness__dt_287 = _let190; ({ int16_t _let191[15]; _let191[0] = TC__rows[_ix(effectiveness__mt_286, 15)].bug; _let191[1] = TC__rows[_ix(effectiveness__mt_286, 15)].fire; _let191[2] = TC__rows[_ix(effectiveness__mt_286, 15)].ghost; _let191[3] = TC__rows[_ix(effectiveness__mt_286, 15)].ice; _let191[4] = TC__rows[_ix(effectiveness__mt_286, 15)].poison; _let191[5] = TC__rows[_ix(effectiveness__mt_286, 15)].psychic; _let191[6] = TC__rows[_ix(effectiveness__mt_286, 15)].electric; _let191[7] = TC__rows[_ix(effectiveness__mt_286, 15)].grass; _let191[8] = TC__rows[_ix(effectiveness__mt_286, 15)].dragon; _let191[9] = TC__rows[_ix(effectiveness__mt_286, 15)].fighting; _let191[10] = TC__rows[_ix(effectiveness__mt_286, 15)].flying; _let191[11] = TC__rows[_ix(effectiveness__mt_286, 15)].ground; _let191[12] = TC__rows[_ix(effectiveness__mt_286, 15)].normal; _let191[13] = TC__rows[_ix(effectiveness__mt_286, 15)].rock; _let191[14] = TC__rows[_ix(effectiveness__mt_286, 15)].water; int16_t effectiveness__row_288[15]; memcpy(effectiveness__row_288, _let191, sizeof effectiveness__row_288); (((effectiveness__dt_287 < 0) || (effectiveness__mt_286 == 15)) ? ((int16_t)(10)) : effectiveness__row_288[_ix(effectiveness__dt_287, 15)]); }); }); });
+                                            if ((damage_of__e1_289 > 10)) {
+                                                damage_of__dmg_284 = _floordiv(_wmul(damage_of__dmg_284, 20), 10);
+                                            }
+                                            if ((damage_of__e1_289 < 10)) {
+                                                damage_of__dmg_284 = _floordiv(_wmul(damage_of__dmg_284, 5), 10);
+                                            }
+                                            damage_of__e2_293 = ({ int16_t _let192 = damage_of__mt_285; int16_t effectiveness__mt_290 = _let192; ({ int16_t _let193 = SPECIES__rows[_ix(damage_of__sd_271, 151)].type2; int16_t effectiveness__dt_291 = _let193; ({ int16_t _let194[15]; _let194[0] = TC__rows[_ix(effectiveness__mt_290, 15)].bug; _let194[1] = TC__rows[_ix(effectiveness__mt_290, 15)].fire; _let194[2] = TC__rows[_ix(effectiveness__mt_290, 15)].ghost; _let194[3] = TC__rows[_ix(effectiveness__mt_290, 15)].ice; _let194[4] = TC__rows[_ix(effectiveness__mt_290, 15)].poison; _let194[5] = TC__rows[_ix(effectiveness__mt_290, 15)].psychic; _let194[6] = TC__rows[_ix(effectiveness__mt_290, 15)].electric; _let194[7] = TC__rows[_ix(effectiveness__mt_290, 15)].grass; _let194[8] = TC__rows[_ix(effectiveness__mt_290, 15)].dragon; _let194[9] = TC__rows[_ix(effectiveness__mt_290, 15)].fighting; _let194[10] = TC__rows[_ix(effectiveness__mt_290, 15)].flying; _let194[11] = TC__rows[_ix(effectiveness__mt_290, 15)].ground; _let194[12] = TC__rows[_ix(effectiveness__mt_290, 15)].normal; _let194[13] = TC__rows[_ix(effectiveness__mt_290, 15)].rock; _let194[14] = TC__rows[_ix(effectiveness__mt_290, 15)].water; int16_t effectiveness__row_292[15]; memcpy(effectiveness__row_292, _let194, sizeof effectiveness__row_292); (((effectiveness__dt_291 < 0) || (effectiveness__mt_290 == 15)) ? ((int16_t)(10)) : effectiveness__row_292[_ix(effectiveness__dt_291, 15)]); }); }); });
+                                            if ((damage_of__e2_293 > 10)) {
+                                                damage_of__dmg_284 = _floordiv(_wmul(damage_of__dmg_284, 20), 10);
+                                            }
+                                            if ((damage_of__e2_293 < 10)) {
+                                                damage_of__dmg_284 = _floordiv(_wmul(damage_of__dmg_284, 5), 10);
+                                            }
+                                            if ((damage_of__dmg_284 > 1)) {
+                                                rand__v_294 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_111)), 39));
+                                                log_draw__v_295 = rand__v_294;
+                                                int32_t _w195 = _wx(s->ndraws, 64);
+                                                if (_w195 >= 0) {
+                                                    s->draws[_w195] = log_draw__v_295;
+                                                }
+                                                int32_t _w196 = _wx(s->ndraws, 64);
+                                                if (_w196 >= 0) {
+                                                    s->draw_lo[_w196] = 217;
+                                                }
+                                                int32_t _w197 = _wx(s->ndraws, 64);
+                                                if (_w197 >= 0) {
+                                                    s->draw_hi[_w197] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_274 = rand__v_272;
-                                                damage_of__r_275 = rand__result_274;
-                                                damage_of__dmg_262 = _floordiv(_wmul(damage_of__dmg_262, damage_of__r_275), 255);
+                                                rand__result_296 = rand__v_294;
+                                                damage_of__r_297 = rand__result_296;
+                                                damage_of__dmg_284 = _floordiv(_wmul(damage_of__dmg_284, damage_of__r_297), 255);
                                             }
-                                            damage_of__result_276 = damage_of__dmg_262;
-                                            move_damage__dmg_240 = damage_of__result_276;
+                                            damage_of__result_298 = damage_of__dmg_284;
+                                            move_damage__dmg_262 = damage_of__result_298;
                                         }
-                                        move_damage__result_277 = move_damage__dmg_240;
-                                        use_move_hit__first_278 = move_damage__result_277;
-                                        use_move_hit__dmg_279 = 0;
-                                        for (int32_t use_move_hit__h_280 = 0, _end178 = 5; use_move_hit__h_280 < _end178; use_move_hit__h_280++) {
-                                            if (((((use_move_hit__h_280 < use_move_hit__nhits_231) && (s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_163, 2) * 6 + _ix(use_move_hit__a_167, 6)] > 0)) && (use_move_hit__first_278 > 0))) {
-                                                use_move_hit__dmg_279 = _imin(use_move_hit__first_278, ((int32_t)(s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)])));
-                                                int32_t _w179 = _wx(use_move_hit__q_166, 2);
-                                                int32_t _w180 = _wx(use_move_hit__d_168, 6);
-                                                if (_w179 >= 0 && _w180 >= 0) {
-                                                    s->hp[_w179 * 6 + _w180] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)], use_move_hit__dmg_279)));
-                                                }
-                                                s->last_damage = use_move_hit__dmg_279;
-                                            }
-                                        }
-                                        if ((use_move_hit__dmg_279 > 0)) {
-                                            if ((MOVES__rows[_ix(use_move_hit__mv_165, 165)].recoil_num > 0)) {
-                                                use_move_hit__rec_281 = _imax(_floordiv(_wmul(use_move_hit__dmg_279, MOVES__rows[_ix(use_move_hit__mv_165, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_165, 165)].recoil_den), 1);
-                                                int32_t _w181 = _wx(use_move_hit__p_163, 2);
-                                                int32_t _w182 = _wx(use_move_hit__a_167, 6);
-                                                if (_w181 >= 0 && _w182 >= 0) {
-                                                    s->hp[_w181 * 6 + _w182] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_163, 2) * 6 + _ix(use_move_hit__a_167, 6)], use_move_hit__rec_281), 0)));
-                                                }
-                                            }
-                                            if ((MOVES__rows[_ix(use_move_hit__mv_165, 165)].drain_num > 0)) {
-                                                use_move_hit__gain_282 = _imax(_floordiv(_wmul(use_move_hit__dmg_279, MOVES__rows[_ix(use_move_hit__mv_165, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_165, 165)].drain_den), 1);
-                                                s->last_damage = use_move_hit__gain_282;
-                                                int32_t _w183 = _wx(use_move_hit__p_163, 2);
-                                                int32_t _w184 = _wx(use_move_hit__a_167, 6);
-                                                if (_w183 >= 0 && _w184 >= 0) {
-                                                    s->hp[_w183 * 6 + _w184] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_163, 2) * 6 + _ix(use_move_hit__a_167, 6)])), use_move_hit__gain_282), ((int32_t)(s->maxhp[_ix(use_move_hit__p_163, 2) * 6 + _ix(use_move_hit__a_167, 6)])))));
-                                                }
-                                            }
-                                        }
-                                        if (((use_move_hit__kind_177 == 4) && (s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)] > 0))) {
-                                            int32_t _w185 = _wx(use_move_hit__p_163, 2);
-                                            if (_w185 >= 0) {
-                                                s->recharge[_w185] = true;
-                                            }
-                                        }
-                                        use_move_hit__sec_283 = MOVES__rows[_ix(use_move_hit__mv_165, 165)].sec_status;
-                                        if (((use_move_hit__sec_283 >= 0) && (s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)] > 0))) {
-                                            use_move_hit__same_type_287 = (({ int32_t _let186 = use_move_hit__q_166; int32_t has_type__p_284 = _let186; ({ int16_t _let187 = MOVES__rows[_ix(use_move_hit__mv_165, 165)].type; int16_t has_type__t_285 = _let187; ({ int16_t _let188 = s->species[_ix(has_type__p_284, 2) * 6 + _ix(s->active[_ix(has_type__p_284, 2)], 6)]; int16_t has_type__sp_286 = _let188; ((has_type__t_285 == SPECIES__rows[_ix(has_type__sp_286, 151)].type1) || (has_type__t_285 == SPECIES__rows[_ix(has_type__sp_286, 151)].type2)); }); }); }) && (use_move_hit__sec_283 != 4));
-                                            if ((!use_move_hit__same_type_287)) {
-                                                chance__num_288 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_165, 165)].sec_chance)), 256), 99), 100);
-                                                chance__v_289 = _roll(random_word(fold_in(fold_in(key, 19), (uint32_t)resolve_turn__k_117)), 256);
-                                                log_draw__v_290 = chance__v_289;
-                                                int32_t _w189 = _wx(s->ndraws, 64);
-                                                if (_w189 >= 0) {
-                                                    s->draws[_w189] = log_draw__v_290;
-                                                }
-                                                int32_t _w190 = _wx(s->ndraws, 64);
-                                                if (_w190 >= 0) {
-                                                    s->draw_lo[_w190] = 0;
-                                                }
-                                                int32_t _w191 = _wx(s->ndraws, 64);
-                                                if (_w191 >= 0) {
-                                                    s->draw_hi[_w191] = 256;
-                                                }
-                                                s->ndraws = _wadd(s->ndraws, 1);
-                                                chance__result_291 = (chance__v_289 < chance__num_288);
-                                                use_move_hit__lands_292 = chance__result_291;
-                                                if (use_move_hit__lands_292) {
-                                                    set_status__q_293 = use_move_hit__q_166;
-                                                    set_status__st_294 = use_move_hit__sec_283;
-                                                    set_status__d_295 = s->active[_ix(set_status__q_293, 2)];
-                                                    set_status__sd_296 = s->species[_ix(set_status__q_293, 2) * 6 + _ix(set_status__d_295, 6)];
-                                                    set_status__poison_297 = ((set_status__st_294 == 4) || (set_status__st_294 == 6));
-                                                    set_status__blocked_298 = (set_status__poison_297 && (TYPES__rows[SPECIES__rows[_ix(set_status__sd_296, 151)].type1].immune_psn || ((SPECIES__rows[_ix(set_status__sd_296, 151)].type2 >= 0) && TYPES__rows[_ix(SPECIES__rows[_ix(set_status__sd_296, 151)].type2, 15)].immune_psn)));
-                                                    if ((((s->status[_ix(set_status__q_293, 2) * 6 + _ix(set_status__d_295, 6)] == 0) && (s->hp[_ix(set_status__q_293, 2) * 6 + _ix(set_status__d_295, 6)] > 0)) && (!set_status__blocked_298))) {
-                                                        int32_t _w192 = _wx(set_status__q_293, 2);
-                                                        int32_t _w193 = _wx(set_status__d_295, 6);
-                                                        if (_w192 >= 0 && _w193 >= 0) {
-                                                            s->status[_w192 * 6 + _w193] = ((int8_t)(set_status__st_294));
+                                        move_damage__result_299 = move_damage__dmg_262;
+                                        use_move_hit__first_300 = move_damage__result_299;
+                                        use_move_hit__dmg_301 = 0;
+                                        use_move_hit__behind_302 = (s->sub_hp[_ix(use_move_hit__q_169, 2)] > 0);
+                                        if (use_move_hit__behind_302) {
+                                            hit_substitute__p_303 = use_move_hit__p_166;
+                                            hit_substitute__mv_304 = use_move_hit__mv_168;
+                                            hit_substitute__first_305 = use_move_hit__first_300;
+                                            hit_substitute__nhits_306 = use_move_hit__nhits_243;
+                                            hit_substitute__q_307 = _wsub(1, hit_substitute__p_303);
+                                            hit_substitute__a_308 = s->active[_ix(hit_substitute__p_303, 2)];
+                                            hit_substitute__broke_309 = false;
+                                            for (int32_t hit_substitute__h_310 = 0, _end198 = 5; hit_substitute__h_310 < _end198; hit_substitute__h_310++) {
+                                                if (((((hit_substitute__h_310 < hit_substitute__nhits_306) && (!hit_substitute__broke_309)) && (s->hp[_ix(hit_substitute__p_303, 2) * 6 + _ix(hit_substitute__a_308, 6)] > 0)) && (hit_substitute__first_305 > 0))) {
+                                                    s->last_damage = hit_substitute__first_305;
+                                                    int32_t _w199 = _wx(hit_substitute__q_307, 2);
+                                                    if (_w199 >= 0) {
+                                                        s->sub_hp[_w199] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_307, 2)], _imin(hit_substitute__first_305, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_307, 2)]))))));
+                                                    }
+                                                    if ((s->sub_hp[_ix(hit_substitute__q_307, 2)] <= 0)) {
+                                                        hit_substitute__broke_309 = true;
+                                                    } else {
+                                                        if ((MOVES__rows[_ix(hit_substitute__mv_304, 165)].recoil_num > 0)) {
+                                                            hit_substitute__rec_311 = _imax(_floordiv(_wmul(hit_substitute__first_305, MOVES__rows[_ix(hit_substitute__mv_304, 165)].recoil_num), MOVES__rows[_ix(hit_substitute__mv_304, 165)].recoil_den), 1);
+                                                            int32_t _w200 = _wx(hit_substitute__p_303, 2);
+                                                            int32_t _w201 = _wx(hit_substitute__a_308, 6);
+                                                            if (_w200 >= 0 && _w201 >= 0) {
+                                                                s->hp[_w200 * 6 + _w201] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_303, 2) * 6 + _ix(hit_substitute__a_308, 6)], hit_substitute__rec_311), 0)));
+                                                            }
                                                         }
-                                                        if ((set_status__st_294 == 5)) {
-                                                            rand__v_299 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 20), (uint32_t)resolve_turn__k_117)), 7));
-                                                            log_draw__v_300 = rand__v_299;
-                                                            int32_t _w194 = _wx(s->ndraws, 64);
-                                                            if (_w194 >= 0) {
-                                                                s->draws[_w194] = log_draw__v_300;
+                                                        if ((MOVES__rows[_ix(hit_substitute__mv_304, 165)].drain_num > 0)) {
+                                                            hit_substitute__gain_312 = _imax(_floordiv(_wmul(hit_substitute__first_305, MOVES__rows[_ix(hit_substitute__mv_304, 165)].drain_num), MOVES__rows[_ix(hit_substitute__mv_304, 165)].drain_den), 1);
+                                                            s->last_damage = hit_substitute__gain_312;
+                                                            int32_t _w202 = _wx(hit_substitute__p_303, 2);
+                                                            int32_t _w203 = _wx(hit_substitute__a_308, 6);
+                                                            if (_w202 >= 0 && _w203 >= 0) {
+                                                                s->hp[_w202 * 6 + _w203] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_303, 2) * 6 + _ix(hit_substitute__a_308, 6)])), hit_substitute__gain_312), ((int32_t)(s->maxhp[_ix(hit_substitute__p_303, 2) * 6 + _ix(hit_substitute__a_308, 6)])))));
                                                             }
-                                                            int32_t _w195 = _wx(s->ndraws, 64);
-                                                            if (_w195 >= 0) {
-                                                                s->draw_lo[_w195] = 1;
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                            hit_substitute__result_313 = hit_substitute__broke_309;
+                                            use_move_hit__broke_181 = hit_substitute__result_313;
+                                            if (((use_move_hit__kind_180 == 4) && (!use_move_hit__broke_181))) {
+                                                int32_t _w204 = _wx(use_move_hit__p_166, 2);
+                                                if (_w204 >= 0) {
+                                                    s->recharge[_w204] = true;
+                                                }
+                                            }
+                                        }
+                                        for (int32_t use_move_hit__h_314 = 0, _end205 = 5; use_move_hit__h_314 < _end205; use_move_hit__h_314++) {
+                                            if ((((((use_move_hit__h_314 < use_move_hit__nhits_243) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)] > 0)) && (use_move_hit__first_300 > 0)) && (!use_move_hit__behind_302))) {
+                                                use_move_hit__dmg_301 = _imin(use_move_hit__first_300, ((int32_t)(s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)])));
+                                                int32_t _w206 = _wx(use_move_hit__q_169, 2);
+                                                int32_t _w207 = _wx(use_move_hit__d_171, 6);
+                                                if (_w206 >= 0 && _w207 >= 0) {
+                                                    s->hp[_w206 * 6 + _w207] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)], use_move_hit__dmg_301)));
+                                                }
+                                                s->last_damage = use_move_hit__dmg_301;
+                                            }
+                                        }
+                                        if ((use_move_hit__dmg_301 > 0)) {
+                                            if ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].recoil_num > 0)) {
+                                                use_move_hit__rec_315 = _imax(_floordiv(_wmul(use_move_hit__dmg_301, MOVES__rows[_ix(use_move_hit__mv_168, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_168, 165)].recoil_den), 1);
+                                                int32_t _w208 = _wx(use_move_hit__p_166, 2);
+                                                int32_t _w209 = _wx(use_move_hit__a_170, 6);
+                                                if (_w208 >= 0 && _w209 >= 0) {
+                                                    s->hp[_w208 * 6 + _w209] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)], use_move_hit__rec_315), 0)));
+                                                }
+                                            }
+                                            if ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].drain_num > 0)) {
+                                                use_move_hit__gain_316 = _imax(_floordiv(_wmul(use_move_hit__dmg_301, MOVES__rows[_ix(use_move_hit__mv_168, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_168, 165)].drain_den), 1);
+                                                s->last_damage = use_move_hit__gain_316;
+                                                int32_t _w210 = _wx(use_move_hit__p_166, 2);
+                                                int32_t _w211 = _wx(use_move_hit__a_170, 6);
+                                                if (_w210 >= 0 && _w211 >= 0) {
+                                                    s->hp[_w210 * 6 + _w211] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)])), use_move_hit__gain_316), ((int32_t)(s->maxhp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)])))));
+                                                }
+                                            }
+                                        }
+                                        if ((((use_move_hit__kind_180 == 4) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (!use_move_hit__behind_302))) {
+                                            int32_t _w212 = _wx(use_move_hit__p_166, 2);
+                                            if (_w212 >= 0) {
+                                                s->recharge[_w212] = true;
+                                            }
+                                        }
+                                        use_move_hit__sec_317 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_status;
+                                        if ((((use_move_hit__sec_317 >= 0) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (!use_move_hit__behind_302))) {
+                                            use_move_hit__same_type_321 = (({ int32_t _let213 = use_move_hit__q_169; int32_t has_type__p_318 = _let213; ({ int16_t _let214 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].type; int16_t has_type__t_319 = _let214; ({ int16_t _let215 = s->species[_ix(has_type__p_318, 2) * 6 + _ix(s->active[_ix(has_type__p_318, 2)], 6)]; int16_t has_type__sp_320 = _let215; ((has_type__t_319 == SPECIES__rows[_ix(has_type__sp_320, 151)].type1) || (has_type__t_319 == SPECIES__rows[_ix(has_type__sp_320, 151)].type2)); }); }); }) && (use_move_hit__sec_317 != 4));
+                                            if ((!use_move_hit__same_type_321)) {
+                                                chance__num_322 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_chance)), 256), 99), 100);
+                                                chance__v_323 = _roll(random_word(fold_in(fold_in(key, 19), (uint32_t)resolve_turn__k_111)), 256);
+                                                log_draw__v_324 = chance__v_323;
+                                                int32_t _w216 = _wx(s->ndraws, 64);
+                                                if (_w216 >= 0) {
+                                                    s->draws[_w216] = log_draw__v_324;
+                                                }
+                                                int32_t _w217 = _wx(s->ndraws, 64);
+                                                if (_w217 >= 0) {
+                                                    s->draw_lo[_w217] = 0;
+                                                }
+                                                int32_t _w218 = _wx(s->ndraws, 64);
+                                                if (_w218 >= 0) {
+                                                    s->draw_hi[_w218] = 256;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                chance__result_325 = (chance__v_323 < chance__num_322);
+                                                use_move_hit__lands_326 = chance__result_325;
+                                                if (use_move_hit__lands_326) {
+                                                    set_status__q_327 = use_move_hit__q_169;
+                                                    set_status__st_328 = use_move_hit__sec_317;
+                                                    set_status__d_329 = s->active[_ix(set_status__q_327, 2)];
+                                                    set_status__sd_330 = s->species[_ix(set_status__q_327, 2) * 6 + _ix(set_status__d_329, 6)];
+                                                    set_status__poison_331 = ((set_status__st_328 == 4) || (set_status__st_328 == 6));
+                                                    set_status__blocked_332 = (set_status__poison_331 && (TYPES__rows[SPECIES__rows[_ix(set_status__sd_330, 151)].type1].immune_psn || ((SPECIES__rows[_ix(set_status__sd_330, 151)].type2 >= 0) && TYPES__rows[_ix(SPECIES__rows[_ix(set_status__sd_330, 151)].type2, 15)].immune_psn)));
+                                                    if ((((s->status[_ix(set_status__q_327, 2) * 6 + _ix(set_status__d_329, 6)] == 0) && (s->hp[_ix(set_status__q_327, 2) * 6 + _ix(set_status__d_329, 6)] > 0)) && (!set_status__blocked_332))) {
+                                                        int32_t _w219 = _wx(set_status__q_327, 2);
+                                                        int32_t _w220 = _wx(set_status__d_329, 6);
+                                                        if (_w219 >= 0 && _w220 >= 0) {
+                                                            s->status[_w219 * 6 + _w220] = ((int8_t)(set_status__st_328));
+                                                        }
+                                                        if ((set_status__st_328 == 5)) {
+                                                            rand__v_333 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 20), (uint32_t)resolve_turn__k_111)), 7));
+                                                            log_draw__v_334 = rand__v_333;
+                                                            int32_t _w221 = _wx(s->ndraws, 64);
+                                                            if (_w221 >= 0) {
+                                                                s->draws[_w221] = log_draw__v_334;
                                                             }
-                                                            int32_t _w196 = _wx(s->ndraws, 64);
-                                                            if (_w196 >= 0) {
-                                                                s->draw_hi[_w196] = 8;
+                                                            int32_t _w222 = _wx(s->ndraws, 64);
+                                                            if (_w222 >= 0) {
+                                                                s->draw_lo[_w222] = 1;
+                                                            }
+                                                            int32_t _w223 = _wx(s->ndraws, 64);
+                                                            if (_w223 >= 0) {
+                                                                s->draw_hi[_w223] = 8;
                                                             }
                                                             s->ndraws = _wadd(s->ndraws, 1);
-                                                            rand__result_301 = rand__v_299;
-                                                            int32_t _w197 = _wx(set_status__q_293, 2);
-                                                            int32_t _w198 = _wx(set_status__d_295, 6);
-                                                            if (_w197 >= 0 && _w198 >= 0) {
-                                                                s->sleep[_w197 * 6 + _w198] = ((int8_t)(rand__result_301));
+                                                            rand__result_335 = rand__v_333;
+                                                            int32_t _w224 = _wx(set_status__q_327, 2);
+                                                            int32_t _w225 = _wx(set_status__d_329, 6);
+                                                            if (_w224 >= 0 && _w225 >= 0) {
+                                                                s->sleep[_w224 * 6 + _w225] = ((int8_t)(rand__result_335));
                                                             }
                                                         }
-                                                        if ((set_status__st_294 == 3)) {
-                                                            int32_t _w199 = _wx(set_status__q_293, 2);
-                                                            if (_w199 >= 0) {
-                                                                s->mod[_w199 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_293, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        if ((set_status__st_328 == 3)) {
+                                                            int32_t _w226 = _wx(set_status__q_327, 2);
+                                                            if (_w226 >= 0) {
+                                                                s->mod[_w226 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_327, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                             }
                                                         }
-                                                        if ((set_status__st_294 == 1)) {
-                                                            int32_t _w200 = _wx(set_status__q_293, 2);
-                                                            if (_w200 >= 0) {
-                                                                s->mod[_w200 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_293, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        if ((set_status__st_328 == 1)) {
+                                                            int32_t _w227 = _wx(set_status__q_327, 2);
+                                                            if (_w227 >= 0) {
+                                                                s->mod[_w227 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_327, 2) * 4], 2))), ((int16_t)(1)))));
                                                             }
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sb_302[0] = MOVES__rows[_ix(use_move_hit__mv_165, 165)].sec_boost_atk;
-                                        use_move_hit__sb_302[1] = MOVES__rows[_ix(use_move_hit__mv_165, 165)].sec_boost_def;
-                                        use_move_hit__sb_302[2] = MOVES__rows[_ix(use_move_hit__mv_165, 165)].sec_boost_spc;
-                                        use_move_hit__sb_302[3] = MOVES__rows[_ix(use_move_hit__mv_165, 165)].sec_boost_spe;
-                                        use_move_hit__sb_302[4] = MOVES__rows[_ix(use_move_hit__mv_165, 165)].sec_boost_accuracy;
-                                        use_move_hit__sb_302[5] = MOVES__rows[_ix(use_move_hit__mv_165, 165)].sec_boost_evasion;
-                                        if ((({ int32_t _lo201 = 0; bool _r203 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_303 = _lo201, _end202 = 6; use_move_hit__k_303 < _end202; use_move_hit__k_303++) if ((use_move_hit__sb_302[use_move_hit__k_303] != 0)) { _r203 = true; break; } _r203; }) && (s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)] > 0))) {
-                                            chance__num_304 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_165, 165)].sec_chance)), 256), 99), 100);
-                                            chance__v_305 = _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_117)), 256);
-                                            log_draw__v_306 = chance__v_305;
-                                            int32_t _w205 = _wx(s->ndraws, 64);
-                                            if (_w205 >= 0) {
-                                                s->draws[_w205] = log_draw__v_306;
+                                        use_move_hit__sb_336[0] = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_boost_atk;
+                                        use_move_hit__sb_336[1] = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_boost_def;
+                                        use_move_hit__sb_336[2] = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_boost_spc;
+                                        use_move_hit__sb_336[3] = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_boost_spe;
+                                        use_move_hit__sb_336[4] = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_boost_accuracy;
+                                        use_move_hit__sb_336[5] = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_boost_evasion;
+                                        if (((({ int32_t _lo228 = 0; bool _r230 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_337 = _lo228, _end229 = 6; use_move_hit__k_337 < _end229; use_move_hit__k_337++) if ((use_move_hit__sb_336[use_move_hit__k_337] != 0)) { _r230 = true; break; } _r230; }) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (!use_move_hit__behind_302))) {
+                                            chance__num_338 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_chance)), 256), 99), 100);
+                                            chance__v_339 = _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_111)), 256);
+                                            log_draw__v_340 = chance__v_339;
+                                            int32_t _w232 = _wx(s->ndraws, 64);
+                                            if (_w232 >= 0) {
+                                                s->draws[_w232] = log_draw__v_340;
                                             }
-                                            int32_t _w206 = _wx(s->ndraws, 64);
-                                            if (_w206 >= 0) {
-                                                s->draw_lo[_w206] = 0;
+                                            int32_t _w233 = _wx(s->ndraws, 64);
+                                            if (_w233 >= 0) {
+                                                s->draw_lo[_w233] = 0;
                                             }
-                                            int32_t _w207 = _wx(s->ndraws, 64);
-                                            if (_w207 >= 0) {
-                                                s->draw_hi[_w207] = 256;
+                                            int32_t _w234 = _wx(s->ndraws, 64);
+                                            if (_w234 >= 0) {
+                                                s->draw_hi[_w234] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_307 = (chance__v_305 < chance__num_304);
-                                            use_move_hit__drop_308 = chance__result_307;
-                                            if (use_move_hit__drop_308) {
-                                                apply_boosts__q_309 = use_move_hit__q_166;
-                                                apply_boosts__f_310 = use_move_hit__q_166;
-                                                apply_boosts__da_311 = use_move_hit__sb_302[0];
-                                                apply_boosts__dd_312 = use_move_hit__sb_302[1];
-                                                apply_boosts__ds_313 = use_move_hit__sb_302[2];
-                                                apply_boosts__dsp_314 = use_move_hit__sb_302[3];
-                                                apply_boosts__dacc_315 = use_move_hit__sb_302[4];
-                                                apply_boosts__deva_316 = use_move_hit__sb_302[5];
-                                                apply_boosts__deltas_317[0] = apply_boosts__da_311;
-                                                apply_boosts__deltas_317[1] = apply_boosts__dd_312;
-                                                apply_boosts__deltas_317[2] = apply_boosts__ds_313;
-                                                apply_boosts__deltas_317[3] = apply_boosts__dsp_314;
-                                                apply_boosts__deltas_317[4] = apply_boosts__dacc_315;
-                                                apply_boosts__deltas_317[5] = apply_boosts__deva_316;
-                                                apply_boosts__any_ok_318 = false;
-                                                for (int32_t apply_boosts__k_319 = 0, _end208 = 6; apply_boosts__k_319 < _end208; apply_boosts__k_319++) {
-                                                    boost_stat__q_320 = apply_boosts__q_309;
-                                                    boost_stat__k_321 = apply_boosts__k_319;
-                                                    boost_stat__delta_322 = apply_boosts__deltas_317[apply_boosts__k_319];
-                                                    boost_stat__a_323 = s->active[_ix(boost_stat__q_320, 2)];
-                                                    boost_stat__b_324 = ((int32_t)(s->boosts[_ix(boost_stat__q_320, 2) * 6 + _ix(boost_stat__k_321, 6)]));
-                                                    boost_stat__nb_325 = _imin(_imax(_wadd(boost_stat__b_324, boost_stat__delta_322), (-6)), 6);
-                                                    boost_stat__ok_326 = false;
-                                                    if (((((boost_stat__delta_322 != 0) && (s->hp[_ix(boost_stat__q_320, 2) * 6 + _ix(boost_stat__a_323, 6)] > 0)) && (!((boost_stat__delta_322 > 0) && (boost_stat__b_324 >= 6)))) && (!((boost_stat__delta_322 < 0) && (boost_stat__b_324 <= (-6)))))) {
-                                                        if ((boost_stat__k_321 >= 4)) {
-                                                            int32_t _w209 = _wx(boost_stat__q_320, 2);
-                                                            int32_t _w210 = _wx(boost_stat__k_321, 6);
-                                                            if (_w209 >= 0 && _w210 >= 0) {
-                                                                s->boosts[_w209 * 6 + _w210] = ((int8_t)(boost_stat__nb_325));
+                                            chance__result_341 = (chance__v_339 < chance__num_338);
+                                            use_move_hit__drop_342 = chance__result_341;
+                                            if (use_move_hit__drop_342) {
+                                                apply_boosts__q_343 = use_move_hit__q_169;
+                                                apply_boosts__f_344 = use_move_hit__q_169;
+                                                apply_boosts__da_345 = use_move_hit__sb_336[0];
+                                                apply_boosts__dd_346 = use_move_hit__sb_336[1];
+                                                apply_boosts__ds_347 = use_move_hit__sb_336[2];
+                                                apply_boosts__dsp_348 = use_move_hit__sb_336[3];
+                                                apply_boosts__dacc_349 = use_move_hit__sb_336[4];
+                                                apply_boosts__deva_350 = use_move_hit__sb_336[5];
+                                                apply_boosts__deltas_351[0] = apply_boosts__da_345;
+                                                apply_boosts__deltas_351[1] = apply_boosts__dd_346;
+                                                apply_boosts__deltas_351[2] = apply_boosts__ds_347;
+                                                apply_boosts__deltas_351[3] = apply_boosts__dsp_348;
+                                                apply_boosts__deltas_351[4] = apply_boosts__dacc_349;
+                                                apply_boosts__deltas_351[5] = apply_boosts__deva_350;
+                                                apply_boosts__any_ok_352 = false;
+                                                for (int32_t apply_boosts__k_353 = 0, _end235 = 6; apply_boosts__k_353 < _end235; apply_boosts__k_353++) {
+                                                    boost_stat__q_354 = apply_boosts__q_343;
+                                                    boost_stat__k_355 = apply_boosts__k_353;
+                                                    boost_stat__delta_356 = apply_boosts__deltas_351[apply_boosts__k_353];
+                                                    boost_stat__a_357 = s->active[_ix(boost_stat__q_354, 2)];
+                                                    boost_stat__b_358 = ((int32_t)(s->boosts[_ix(boost_stat__q_354, 2) * 6 + _ix(boost_stat__k_355, 6)]));
+                                                    boost_stat__nb_359 = _imin(_imax(_wadd(boost_stat__b_358, boost_stat__delta_356), (-6)), 6);
+                                                    boost_stat__ok_360 = false;
+                                                    if (((((boost_stat__delta_356 != 0) && (s->hp[_ix(boost_stat__q_354, 2) * 6 + _ix(boost_stat__a_357, 6)] > 0)) && (!((boost_stat__delta_356 > 0) && (boost_stat__b_358 >= 6)))) && (!((boost_stat__delta_356 < 0) && (boost_stat__b_358 <= (-6)))))) {
+                                                        if ((boost_stat__k_355 >= 4)) {
+                                                            int32_t _w236 = _wx(boost_stat__q_354, 2);
+                                                            int32_t _w237 = _wx(boost_stat__k_355, 6);
+                                                            if (_w236 >= 0 && _w237 >= 0) {
+                                                                s->boosts[_w236 * 6 + _w237] = ((int8_t)(boost_stat__nb_359));
                                                             }
-                                                            boost_stat__ok_326 = true;
-                                                        } else if ((((boost_stat__delta_322 > 0) && (s->mod[_ix(boost_stat__q_320, 2) * 4 + _ix(boost_stat__k_321, 4)] == 999)) || ((boost_stat__delta_322 < 0) && (s->mod[_ix(boost_stat__q_320, 2) * 4 + _ix(boost_stat__k_321, 4)] == 1)))) {
-                                                            int32_t _w211 = _wx(boost_stat__q_320, 2);
-                                                            int32_t _w212 = _wx(boost_stat__k_321, 6);
-                                                            if (_w211 >= 0 && _w212 >= 0) {
-                                                                s->boosts[_w211 * 6 + _w212] = ((int8_t)(((boost_stat__delta_322 > 0) ? _wsub(boost_stat__nb_325, 1) : _wadd(boost_stat__nb_325, 1))));
+                                                            boost_stat__ok_360 = true;
+                                                        } else if ((((boost_stat__delta_356 > 0) && (s->mod[_ix(boost_stat__q_354, 2) * 4 + _ix(boost_stat__k_355, 4)] == 999)) || ((boost_stat__delta_356 < 0) && (s->mod[_ix(boost_stat__q_354, 2) * 4 + _ix(boost_stat__k_355, 4)] == 1)))) {
+                                                            int32_t _w238 = _wx(boost_stat__q_354, 2);
+                                                            int32_t _w239 = _wx(boost_stat__k_355, 6);
+                                                            if (_w238 >= 0 && _w239 >= 0) {
+                                                                s->boosts[_w238 * 6 + _w239] = ((int8_t)(((boost_stat__delta_356 > 0) ? _wsub(boost_stat__nb_359, 1) : _wadd(boost_stat__nb_359, 1))));
                                                             }
                                                         } else {
-                                                            int32_t _w213 = _wx(boost_stat__q_320, 2);
-                                                            int32_t _w214 = _wx(boost_stat__k_321, 6);
-                                                            if (_w213 >= 0 && _w214 >= 0) {
-                                                                s->boosts[_w213 * 6 + _w214] = ((int8_t)(boost_stat__nb_325));
+                                                            int32_t _w240 = _wx(boost_stat__q_354, 2);
+                                                            int32_t _w241 = _wx(boost_stat__k_355, 6);
+                                                            if (_w240 >= 0 && _w241 >= 0) {
+                                                                s->boosts[_w240 * 6 + _w241] = ((int8_t)(boost_stat__nb_359));
                                                             }
-                                                            boost_stat__ok_326 = true;
-                                                            boost_stat__m_327 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_320, 2) * 24 + _ix(boost_stat__a_323, 6) * 4 + _ix(boost_stat__k_321, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_325, 6), 13)]), 100), 1);
-                                                            int32_t _w215 = _wx(boost_stat__q_320, 2);
-                                                            int32_t _w216 = _wx(boost_stat__k_321, 4);
-                                                            if (_w215 >= 0 && _w216 >= 0) {
-                                                                s->mod[_w215 * 4 + _w216] = ((int16_t)(((boost_stat__delta_322 > 0) ? _imin(boost_stat__m_327, 999) : boost_stat__m_327)));
+                                                            boost_stat__ok_360 = true;
+                                                            boost_stat__m_361 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_354, 2) * 24 + _ix(boost_stat__a_357, 6) * 4 + _ix(boost_stat__k_355, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_359, 6), 13)]), 100), 1);
+                                                            int32_t _w242 = _wx(boost_stat__q_354, 2);
+                                                            int32_t _w243 = _wx(boost_stat__k_355, 4);
+                                                            if (_w242 >= 0 && _w243 >= 0) {
+                                                                s->mod[_w242 * 4 + _w243] = ((int16_t)(((boost_stat__delta_356 > 0) ? _imin(boost_stat__m_361, 999) : boost_stat__m_361)));
                                                             }
                                                         }
                                                     }
-                                                    boost_stat__result_328 = boost_stat__ok_326;
-                                                    apply_boosts__ok_329 = boost_stat__result_328;
-                                                    apply_boosts__any_ok_318 = (apply_boosts__any_ok_318 || apply_boosts__ok_329);
+                                                    boost_stat__result_362 = boost_stat__ok_360;
+                                                    apply_boosts__ok_363 = boost_stat__result_362;
+                                                    apply_boosts__any_ok_352 = (apply_boosts__any_ok_352 || apply_boosts__ok_363);
                                                 }
-                                                if (apply_boosts__any_ok_318) {
-                                                    if ((s->status[_ix(apply_boosts__f_310, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_310, 2)], 6)] == 3)) {
-                                                        int32_t _w217 = _wx(apply_boosts__f_310, 2);
-                                                        if (_w217 >= 0) {
-                                                            s->mod[_w217 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_310, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                if (apply_boosts__any_ok_352) {
+                                                    if ((s->status[_ix(apply_boosts__f_344, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_344, 2)], 6)] == 3)) {
+                                                        int32_t _w244 = _wx(apply_boosts__f_344, 2);
+                                                        if (_w244 >= 0) {
+                                                            s->mod[_w244 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_344, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                         }
                                                     }
-                                                    if ((s->status[_ix(apply_boosts__f_310, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_310, 2)], 6)] == 1)) {
-                                                        int32_t _w218 = _wx(apply_boosts__f_310, 2);
-                                                        if (_w218 >= 0) {
-                                                            s->mod[_w218 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_310, 2) * 4], 2))), ((int16_t)(1)))));
+                                                    if ((s->status[_ix(apply_boosts__f_344, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_344, 2)], 6)] == 1)) {
+                                                        int32_t _w245 = _wx(apply_boosts__f_344, 2);
+                                                        if (_w245 >= 0) {
+                                                            s->mod[_w245 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_344, 2) * 4], 2))), ((int16_t)(1)))));
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sv_330 = MOVES__rows[_ix(use_move_hit__mv_165, 165)].sec_volatile;
-                                        if (((use_move_hit__sv_330 >= 0) && (s->hp[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)] > 0))) {
-                                            use_move_hit__vc_331 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_165, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_330 == 1) ? 1 : 0));
-                                            chance__num_332 = use_move_hit__vc_331;
-                                            chance__v_333 = _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_117)), 256);
-                                            log_draw__v_334 = chance__v_333;
-                                            int32_t _w219 = _wx(s->ndraws, 64);
-                                            if (_w219 >= 0) {
-                                                s->draws[_w219] = log_draw__v_334;
+                                        use_move_hit__sv_364 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_volatile;
+                                        use_move_hit__through_365 = ((!use_move_hit__behind_302) || ((use_move_hit__sv_364 == 1) && (!use_move_hit__broke_181)));
+                                        if ((((use_move_hit__sv_364 >= 0) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && use_move_hit__through_365)) {
+                                            use_move_hit__vc_366 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_364 == 1) ? 1 : 0));
+                                            chance__num_367 = use_move_hit__vc_366;
+                                            chance__v_368 = _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_111)), 256);
+                                            log_draw__v_369 = chance__v_368;
+                                            int32_t _w246 = _wx(s->ndraws, 64);
+                                            if (_w246 >= 0) {
+                                                s->draws[_w246] = log_draw__v_369;
                                             }
-                                            int32_t _w220 = _wx(s->ndraws, 64);
-                                            if (_w220 >= 0) {
-                                                s->draw_lo[_w220] = 0;
+                                            int32_t _w247 = _wx(s->ndraws, 64);
+                                            if (_w247 >= 0) {
+                                                s->draw_lo[_w247] = 0;
                                             }
-                                            int32_t _w221 = _wx(s->ndraws, 64);
-                                            if (_w221 >= 0) {
-                                                s->draw_hi[_w221] = 256;
+                                            int32_t _w248 = _wx(s->ndraws, 64);
+                                            if (_w248 >= 0) {
+                                                s->draw_hi[_w248] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_335 = (chance__v_333 < chance__num_332);
-                                            use_move_hit__lands_336 = chance__result_335;
-                                            if ((use_move_hit__lands_336 && (use_move_hit__sv_330 == 12))) {
-                                                int32_t _w222 = _wx(use_move_hit__q_166, 2);
-                                                if (_w222 >= 0) {
-                                                    s->flinch[_w222] = true;
+                                            chance__result_370 = (chance__v_368 < chance__num_367);
+                                            use_move_hit__lands_371 = chance__result_370;
+                                            if ((use_move_hit__lands_371 && (use_move_hit__sv_364 == 12))) {
+                                                int32_t _w249 = _wx(use_move_hit__q_169, 2);
+                                                if (_w249 >= 0) {
+                                                    s->flinch[_w249] = true;
                                                 }
-                                                int32_t _w223 = _wx(use_move_hit__q_166, 2);
-                                                if (_w223 >= 0) {
-                                                    s->recharge[_w223] = false;
+                                                int32_t _w250 = _wx(use_move_hit__q_169, 2);
+                                                if (_w250 >= 0) {
+                                                    s->recharge[_w250] = false;
                                                 }
                                             }
-                                            if ((use_move_hit__lands_336 && (use_move_hit__sv_330 == 1))) {
-                                                confuse__q_337 = use_move_hit__q_166;
-                                                if (((s->confused[_ix(confuse__q_337, 2)] == 0) && (s->hp[_ix(confuse__q_337, 2) * 6 + _ix(s->active[_ix(confuse__q_337, 2)], 6)] > 0))) {
-                                                    rand__v_338 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_117)), 4));
-                                                    log_draw__v_339 = rand__v_338;
-                                                    int32_t _w224 = _wx(s->ndraws, 64);
-                                                    if (_w224 >= 0) {
-                                                        s->draws[_w224] = log_draw__v_339;
+                                            if ((use_move_hit__lands_371 && (use_move_hit__sv_364 == 1))) {
+                                                confuse__q_372 = use_move_hit__q_169;
+                                                if (((s->confused[_ix(confuse__q_372, 2)] == 0) && (s->hp[_ix(confuse__q_372, 2) * 6 + _ix(s->active[_ix(confuse__q_372, 2)], 6)] > 0))) {
+                                                    rand__v_373 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_111)), 4));
+                                                    log_draw__v_374 = rand__v_373;
+                                                    int32_t _w251 = _wx(s->ndraws, 64);
+                                                    if (_w251 >= 0) {
+                                                        s->draws[_w251] = log_draw__v_374;
                                                     }
-                                                    int32_t _w225 = _wx(s->ndraws, 64);
-                                                    if (_w225 >= 0) {
-                                                        s->draw_lo[_w225] = 2;
+                                                    int32_t _w252 = _wx(s->ndraws, 64);
+                                                    if (_w252 >= 0) {
+                                                        s->draw_lo[_w252] = 2;
                                                     }
-                                                    int32_t _w226 = _wx(s->ndraws, 64);
-                                                    if (_w226 >= 0) {
-                                                        s->draw_hi[_w226] = 6;
+                                                    int32_t _w253 = _wx(s->ndraws, 64);
+                                                    if (_w253 >= 0) {
+                                                        s->draw_hi[_w253] = 6;
                                                     }
                                                     s->ndraws = _wadd(s->ndraws, 1);
-                                                    rand__result_340 = rand__v_338;
-                                                    int32_t _w227 = _wx(confuse__q_337, 2);
-                                                    if (_w227 >= 0) {
-                                                        s->confused[_w227] = ((int8_t)(rand__result_340));
+                                                    rand__result_375 = rand__v_373;
+                                                    int32_t _w254 = _wx(confuse__q_372, 2);
+                                                    if (_w254 >= 0) {
+                                                        s->confused[_w254] = ((int8_t)(rand__result_375));
                                                     }
                                                 }
                                             }
                                         }
-                                        if (((use_move_hit__sec_283 == 1) && (s->status[_ix(use_move_hit__q_166, 2) * 6 + _ix(use_move_hit__d_168, 6)] == 2))) {
-                                            int32_t _w228 = _wx(use_move_hit__q_166, 2);
-                                            int32_t _w229 = _wx(use_move_hit__d_168, 6);
-                                            if (_w228 >= 0 && _w229 >= 0) {
-                                                s->status[_w228 * 6 + _w229] = ((int8_t)(0));
+                                        if (((use_move_hit__sec_317 == 1) && (s->status[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] == 2))) {
+                                            int32_t _w255 = _wx(use_move_hit__q_169, 2);
+                                            int32_t _w256 = _wx(use_move_hit__d_171, 6);
+                                            if (_w255 >= 0 && _w256 >= 0) {
+                                                s->status[_w255 * 6 + _w256] = ((int8_t)(0));
                                             }
                                         }
                                     }
-                                } else if (MOVES__rows[_ix(use_move_hit__mv_165, 165)].crash) {
-                                    int32_t _w230 = _wx(use_move_hit__p_163, 2);
-                                    int32_t _w231 = _wx(use_move_hit__a_167, 6);
-                                    if (_w230 >= 0 && _w231 >= 0) {
-                                        s->hp[_w230 * 6 + _w231] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move_hit__p_163, 2) * 6 + _ix(use_move_hit__a_167, 6)], 1))), ((int16_t)(0)))));
-                                    }
+                                } else if (MOVES__rows[_ix(use_move_hit__mv_168, 165)].crash) {
+                                    self_damage__p_376 = use_move_hit__p_166;
+                                    self_damage__q_377 = _wsub(1, self_damage__p_376);
+                                    self_damage__a_378 = s->active[_ix(self_damage__p_376, 2)];
                                     s->last_damage = 1;
+                                    if ((s->sub_hp[_ix(self_damage__p_376, 2)] > 0)) {
+                                        if ((s->sub_hp[_ix(self_damage__q_377, 2)] > 0)) {
+                                            int32_t _w257 = _wx(self_damage__q_377, 2);
+                                            if (_w257 >= 0) {
+                                                s->sub_hp[_w257] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_377, 2)])), 1), 0)));
+                                            }
+                                        }
+                                    } else {
+                                        int32_t _w258 = _wx(self_damage__p_376, 2);
+                                        int32_t _w259 = _wx(self_damage__a_378, 6);
+                                        if (_w258 >= 0 && _w259 >= 0) {
+                                            s->hp[_w258 * 6 + _w259] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_376, 2) * 6 + _ix(self_damage__a_378, 6)])), 1), 0)));
+                                        }
+                                    }
                                 }
-                                if (MOVES__rows[_ix(use_move_hit__mv_165, 165)].self_destruct) {
-                                    int32_t _w232 = _wx(use_move_hit__p_163, 2);
-                                    int32_t _w233 = _wx(use_move_hit__a_167, 6);
-                                    if (_w232 >= 0 && _w233 >= 0) {
-                                        s->hp[_w232 * 6 + _w233] = ((int16_t)(0));
+                                if ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].self_destruct && (!use_move_hit__broke_181))) {
+                                    int32_t _w260 = _wx(use_move_hit__p_166, 2);
+                                    int32_t _w261 = _wx(use_move_hit__a_170, 6);
+                                    if (_w260 >= 0 && _w261 >= 0) {
+                                        s->hp[_w260 * 6 + _w261] = ((int16_t)(0));
                                     }
                                 }
                             }
                         }
-                        if ((((!use_move__can_148) || (s->hp[_ix(use_move__q_144, 2) * 6 + _ix(use_move__d_146, 6)] > 0)) && (s->hp[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)] > 0))) {
-                            if (((s->status[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)] == 5) && (s->sleep[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)] <= 0))) {
-                                int32_t _w234 = _wx(use_move__p_142, 2);
-                                int32_t _w235 = _wx(use_move__a_145, 6);
-                                if (_w234 >= 0 && _w235 >= 0) {
-                                    s->status[_w234 * 6 + _w235] = ((int8_t)(0));
+                        if ((((!use_move__can_142) || (s->hp[_ix(use_move__q_138, 2) * 6 + _ix(use_move__d_140, 6)] > 0)) && (s->hp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] > 0))) {
+                            if (((s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] == 5) && (s->sleep[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] <= 0))) {
+                                int32_t _w262 = _wx(use_move__p_136, 2);
+                                int32_t _w263 = _wx(use_move__a_139, 6);
+                                if (_w262 >= 0 && _w263 >= 0) {
+                                    s->status[_w262 * 6 + _w263] = ((int8_t)(0));
                                 }
                             }
-                            if (((s->status[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)] == 4) || (s->status[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)] == 1))) {
-                                int32_t _w236 = _wx(use_move__p_142, 2);
-                                int32_t _w237 = _wx(use_move__a_145, 6);
-                                if (_w236 >= 0 && _w237 >= 0) {
-                                    s->hp[_w236 * 6 + _w237] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_142, 2) * 6 + _ix(use_move__a_145, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                            if (((s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] == 4) || (s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] == 1))) {
+                                int32_t _w264 = _wx(use_move__p_136, 2);
+                                int32_t _w265 = _wx(use_move__a_139, 6);
+                                if (_w264 >= 0 && _w265 >= 0) {
+                                    s->hp[_w264 * 6 + _w265] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_116 = true;
-                            after_faint__left0_342 = ({ int32_t _lo238 = 0; int32_t _r240 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_341 = _lo238, _end239 = 6; after_faint__i_341 < _end239; after_faint__i_341++) _r240 += ((s->hp[after_faint__i_341] > 0)) ? 1 : 0; _r240; });
-                            after_faint__left1_344 = ({ int32_t _lo242 = 0; int32_t _r244 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_343 = _lo242, _end243 = 6; after_faint__i_343 < _end243; after_faint__i_343++) _r244 += ((s->hp[1 * 6 + after_faint__i_343] > 0)) ? 1 : 0; _r244; });
-                            if (((after_faint__left0_342 == 0) && (after_faint__left1_344 == 0))) {
+                            resolve_turn__over_110 = true;
+                            after_faint__left0_380 = ({ int32_t _lo266 = 0; int32_t _r268 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_379 = _lo266, _end267 = 6; after_faint__i_379 < _end267; after_faint__i_379++) _r268 += ((s->hp[after_faint__i_379] > 0)) ? 1 : 0; _r268; });
+                            after_faint__left1_382 = ({ int32_t _lo270 = 0; int32_t _r272 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_381 = _lo270, _end271 = 6; after_faint__i_381 < _end271; after_faint__i_381++) _r272 += ((s->hp[1 * 6 + after_faint__i_381] > 0)) ? 1 : 0; _r272; });
+                            if (((after_faint__left0_380 == 0) && (after_faint__left1_382 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_342 == 0)) {
+                            } else if ((after_faint__left0_380 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_344 == 0)) {
+                            } else if ((after_faint__left1_382 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -3542,253 +3801,273 @@ static void effect_move(State *s, int32_t m, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_345 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_117)), 2));
-                            log_draw__v_346 = rand__v_345;
-                            int32_t _w246 = _wx(s->ndraws, 64);
-                            if (_w246 >= 0) {
-                                s->draws[_w246] = log_draw__v_346;
+                            rand__v_383 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_111)), 2));
+                            log_draw__v_384 = rand__v_383;
+                            int32_t _w274 = _wx(s->ndraws, 64);
+                            if (_w274 >= 0) {
+                                s->draws[_w274] = log_draw__v_384;
                             }
-                            int32_t _w247 = _wx(s->ndraws, 64);
-                            if (_w247 >= 0) {
-                                s->draw_lo[_w247] = 0;
+                            int32_t _w275 = _wx(s->ndraws, 64);
+                            if (_w275 >= 0) {
+                                s->draw_lo[_w275] = 0;
                             }
-                            int32_t _w248 = _wx(s->ndraws, 64);
-                            if (_w248 >= 0) {
-                                s->draw_hi[_w248] = 2;
+                            int32_t _w276 = _wx(s->ndraws, 64);
+                            if (_w276 >= 0) {
+                                s->draw_hi[_w276] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_347 = rand__v_345;
-                            tie_draw__v_348 = rand__result_347;
+                            rand__result_385 = rand__v_383;
+                            tie_draw__v_386 = rand__result_385;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_116)) {
+            if ((!resolve_turn__over_110)) {
                 s->flinch[0] = false;
                 s->flinch[1] = false;
-                for (int32_t update_speed__p_349 = 0, _end249 = 2; update_speed__p_349 < _end249; update_speed__p_349++) {
-                    if ((s->hp[update_speed__p_349 * 6 + _ix(s->active[update_speed__p_349], 6)] > 0)) {
-                        int32_t _w250 = _wx(s->active[update_speed__p_349], 6);
-                        if (_w250 >= 0) {
-                            s->speed[update_speed__p_349 * 6 + _w250] = s->mod[update_speed__p_349 * 4 + 3];
+                for (int32_t update_speed__p_387 = 0, _end277 = 2; update_speed__p_387 < _end277; update_speed__p_387++) {
+                    if ((s->hp[update_speed__p_387 * 6 + _ix(s->active[update_speed__p_387], 6)] > 0)) {
+                        int32_t _w278 = _wx(s->active[update_speed__p_387], 6);
+                        if (_w278 >= 0) {
+                            s->speed[update_speed__p_387 * 6 + _w278] = s->mod[update_speed__p_387 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_350 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_351 = rand__v_350;
-                    int32_t _w251 = _wx(s->ndraws, 64);
-                    if (_w251 >= 0) {
-                        s->draws[_w251] = log_draw__v_351;
+                    rand__v_388 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_389 = rand__v_388;
+                    int32_t _w279 = _wx(s->ndraws, 64);
+                    if (_w279 >= 0) {
+                        s->draws[_w279] = log_draw__v_389;
                     }
-                    int32_t _w252 = _wx(s->ndraws, 64);
-                    if (_w252 >= 0) {
-                        s->draw_lo[_w252] = 0;
+                    int32_t _w280 = _wx(s->ndraws, 64);
+                    if (_w280 >= 0) {
+                        s->draw_lo[_w280] = 0;
                     }
-                    int32_t _w253 = _wx(s->ndraws, 64);
-                    if (_w253 >= 0) {
-                        s->draw_hi[_w253] = 2;
+                    int32_t _w281 = _wx(s->ndraws, 64);
+                    if (_w281 >= 0) {
+                        s->draw_hi[_w281] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_352 = rand__v_350;
-                    tie_draw__v_353 = rand__result_352;
+                    rand__result_390 = rand__v_388;
+                    tie_draw__v_391 = rand__result_390;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_354 = 0, _end254 = 2; update_speed__p_354 < _end254; update_speed__p_354++) {
-                if ((s->hp[update_speed__p_354 * 6 + _ix(s->active[update_speed__p_354], 6)] > 0)) {
-                    int32_t _w255 = _wx(s->active[update_speed__p_354], 6);
-                    if (_w255 >= 0) {
-                        s->speed[update_speed__p_354 * 6 + _w255] = s->mod[update_speed__p_354 * 4 + 3];
-                    }
-                }
-            }
-            resolve_forced__first_355 = 0;
-            if ((s->need[0] && s->need[1])) {
-                if ((s->mod[1 * 4 + 3] > s->mod[3])) {
-                    resolve_forced__first_355 = 1;
-                } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_356 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_357 = rand__v_356;
-                    int32_t _w256 = _wx(s->ndraws, 64);
-                    if (_w256 >= 0) {
-                        s->draws[_w256] = log_draw__v_357;
-                    }
-                    int32_t _w257 = _wx(s->ndraws, 64);
-                    if (_w257 >= 0) {
-                        s->draw_lo[_w257] = 0;
-                    }
-                    int32_t _w258 = _wx(s->ndraws, 64);
-                    if (_w258 >= 0) {
-                        s->draw_hi[_w258] = 2;
-                    }
-                    s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_358 = rand__v_356;
-                    resolve_forced__first_355 = rand__result_358;
-                }
-            }
-            for (int32_t resolve_forced__k_359 = 0, _end259 = 2; resolve_forced__k_359 < _end259; resolve_forced__k_359++) {
-                resolve_forced__p_360 = ((resolve_forced__k_359 == 0) ? resolve_forced__first_355 : _wsub(1, resolve_forced__first_355));
-                if (s->need[_ix(resolve_forced__p_360, 2)]) {
-                    send_in__p_361 = resolve_forced__p_360;
-                    send_in__s_362 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_360, 2)])), 4);
-                    send_in__old_363 = s->active[_ix(send_in__p_361, 2)];
-                    if ((s->hp[_ix(send_in__p_361, 2) * 6 + _ix(send_in__old_363, 6)] > 0)) {
-                        int32_t _w260 = _wx(send_in__p_361, 2);
-                        int32_t _w261 = _wx(send_in__old_363, 6);
-                        if (_w260 >= 0 && _w261 >= 0) {
-                            s->speed[_w260 * 6 + _w261] = s->stats[_ix(send_in__p_361, 2) * 24 + _ix(send_in__old_363, 6) * 4 + 3];
-                        }
-                    }
-                    int32_t _w262 = _wx(send_in__p_361, 2);
-                    if (_w262 >= 0) {
-                        s->active[_w262] = ((int8_t)(send_in__s_362));
-                    }
-                    int32_t _w263 = _wx(send_in__p_361, 2);
-                    if (_w263 >= 0) {
-                        s->recharge[_w263] = false;
-                    }
-                    int32_t _w264 = _wx(send_in__p_361, 2);
-                    if (_w264 >= 0) {
-                        s->charging[_w264] = false;
-                    }
-                    int32_t _w265 = _wx(send_in__p_361, 2);
-                    if (_w265 >= 0) {
-                        s->confused[_w265] = ((int8_t)(0));
-                    }
-                    int32_t _w266 = _wx(send_in__p_361, 2);
-                    if (_w266 >= 0) {
-                        s->flinch[_w266] = false;
-                    }
-                    int32_t _w267 = _wx(send_in__p_361, 2);
-                    if (_w267 >= 0) {
-                        s->reflect[_w267] = false;
-                    }
-                    int32_t _w268 = _wx(send_in__p_361, 2);
-                    if (_w268 >= 0) {
-                        s->light_screen[_w268] = false;
-                    }
-                    int32_t _w269 = _wx(send_in__p_361, 2);
-                    if (_w269 >= 0) {
-                        s->last_slot[_w269] = ((int8_t)(0));
-                    }
-                    int32_t _w270 = _wx(send_in__p_361, 2);
-                    int32_t _w271 = _wx(send_in__s_362, 6);
-                    if (_w270 >= 0 && _w271 >= 0) {
-                        s->seen[_w270 * 6 + _w271] = s->species[_ix(send_in__p_361, 2) * 6 + _ix(send_in__s_362, 6)];
-                    }
-                    for (int32_t send_in__k_364 = 0, _end272 = 6; send_in__k_364 < _end272; send_in__k_364++) {
-                        int32_t _w273 = _wx(send_in__p_361, 2);
-                        if (_w273 >= 0) {
-                            s->boosts[_w273 * 6 + send_in__k_364] = ((int8_t)(0));
-                        }
-                    }
-                    for (int32_t send_in__k_365 = 0, _end274 = 4; send_in__k_365 < _end274; send_in__k_365++) {
-                        int32_t _w275 = _wx(send_in__p_361, 2);
-                        if (_w275 >= 0) {
-                            s->mod[_w275 * 4 + send_in__k_365] = s->stats[_ix(send_in__p_361, 2) * 24 + _ix(send_in__s_362, 6) * 4 + send_in__k_365];
-                        }
-                    }
-                    if ((s->status[_ix(send_in__p_361, 2) * 6 + _ix(send_in__s_362, 6)] == 3)) {
-                        int32_t _w276 = _wx(send_in__p_361, 2);
-                        if (_w276 >= 0) {
-                            s->mod[_w276 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_361, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                        }
-                    }
-                    if ((s->status[_ix(send_in__p_361, 2) * 6 + _ix(send_in__s_362, 6)] == 1)) {
-                        int32_t _w277 = _wx(send_in__p_361, 2);
-                        if (_w277 >= 0) {
-                            s->mod[_w277 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_361, 2) * 4], 2))), ((int16_t)(1)))));
-                        }
-                    }
-                    int32_t _w278 = _wx(send_in__p_361, 2);
-                    int32_t _w279 = _wx(send_in__s_362, 6);
-                    if (_w278 >= 0 && _w279 >= 0) {
-                        s->speed[_w278 * 6 + _w279] = s->mod[_ix(send_in__p_361, 2) * 4 + 3];
-                    }
-                }
-            }
-            if ((s->need[0] && s->need[1])) {
-                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_366 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                    log_draw__v_367 = rand__v_366;
-                    int32_t _w280 = _wx(s->ndraws, 64);
-                    if (_w280 >= 0) {
-                        s->draws[_w280] = log_draw__v_367;
-                    }
-                    int32_t _w281 = _wx(s->ndraws, 64);
-                    if (_w281 >= 0) {
-                        s->draw_lo[_w281] = 0;
-                    }
-                    int32_t _w282 = _wx(s->ndraws, 64);
-                    if (_w282 >= 0) {
-                        s->draw_hi[_w282] = 2;
-                    }
-                    s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_368 = rand__v_366;
-                    tie_draw__v_369 = rand__result_368;
-                }
-                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_370 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                    log_draw__v_371 = rand__v_370;
-                    int32_t _w283 = _wx(s->ndraws, 64);
+            for (int32_t update_speed__p_392 = 0, _end282 = 2; update_speed__p_392 < _end282; update_speed__p_392++) {
+                if ((s->hp[update_speed__p_392 * 6 + _ix(s->active[update_speed__p_392], 6)] > 0)) {
+                    int32_t _w283 = _wx(s->active[update_speed__p_392], 6);
                     if (_w283 >= 0) {
-                        s->draws[_w283] = log_draw__v_371;
+                        s->speed[update_speed__p_392 * 6 + _w283] = s->mod[update_speed__p_392 * 4 + 3];
                     }
-                    int32_t _w284 = _wx(s->ndraws, 64);
-                    if (_w284 >= 0) {
-                        s->draw_lo[_w284] = 0;
+                }
+            }
+            resolve_forced__first_393 = 0;
+            if ((s->need[0] && s->need[1])) {
+                resolve_forced__s0_396 = ({ int8_t _let284 = s->active[0]; int8_t fainted_speed__a_394 = _let284; ({ int32_t _let285 = ((int32_t)(s->stats[_ix(fainted_speed__a_394, 6) * 4 + 3])); int32_t fainted_speed__v_395 = _let285; ((s->status[_ix(fainted_speed__a_394, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_395, 25), 100), 1) : fainted_speed__v_395); }); });
+                resolve_forced__s1_399 = ({ int8_t _let286 = s->active[1]; int8_t fainted_speed__a_397 = _let286; ({ int32_t _let287 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_397, 6) * 4 + 3])); int32_t fainted_speed__v_398 = _let287; ((s->status[1 * 6 + _ix(fainted_speed__a_397, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_398, 25), 100), 1) : fainted_speed__v_398); }); });
+                if ((resolve_forced__s1_399 > resolve_forced__s0_396)) {
+                    resolve_forced__first_393 = 1;
+                } else if ((resolve_forced__s1_399 == resolve_forced__s0_396)) {
+                    rand__v_400 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_401 = rand__v_400;
+                    int32_t _w288 = _wx(s->ndraws, 64);
+                    if (_w288 >= 0) {
+                        s->draws[_w288] = log_draw__v_401;
                     }
-                    int32_t _w285 = _wx(s->ndraws, 64);
-                    if (_w285 >= 0) {
-                        s->draw_hi[_w285] = 2;
+                    int32_t _w289 = _wx(s->ndraws, 64);
+                    if (_w289 >= 0) {
+                        s->draw_lo[_w289] = 0;
+                    }
+                    int32_t _w290 = _wx(s->ndraws, 64);
+                    if (_w290 >= 0) {
+                        s->draw_hi[_w290] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_372 = rand__v_370;
-                    tie_draw__v_373 = rand__result_372;
+                    rand__result_402 = rand__v_400;
+                    resolve_forced__first_393 = rand__result_402;
+                }
+            }
+            for (int32_t resolve_forced__k_403 = 0, _end291 = 2; resolve_forced__k_403 < _end291; resolve_forced__k_403++) {
+                resolve_forced__p_404 = ((resolve_forced__k_403 == 0) ? resolve_forced__first_393 : _wsub(1, resolve_forced__first_393));
+                if (s->need[_ix(resolve_forced__p_404, 2)]) {
+                    send_in__p_405 = resolve_forced__p_404;
+                    send_in__s_406 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_404, 2)])), 4);
+                    send_in__old_407 = s->active[_ix(send_in__p_405, 2)];
+                    if ((s->hp[_ix(send_in__p_405, 2) * 6 + _ix(send_in__old_407, 6)] > 0)) {
+                        int32_t _w292 = _wx(send_in__p_405, 2);
+                        int32_t _w293 = _wx(send_in__old_407, 6);
+                        if (_w292 >= 0 && _w293 >= 0) {
+                            s->speed[_w292 * 6 + _w293] = s->stats[_ix(send_in__p_405, 2) * 24 + _ix(send_in__old_407, 6) * 4 + 3];
+                        }
+                    }
+                    if ((s->mimic_slot[_ix(send_in__p_405, 2)] >= 0)) {
+                        int32_t _w294 = _wx(send_in__p_405, 2);
+                        int32_t _w295 = _wx(send_in__old_407, 6);
+                        int32_t _w296 = _wx(s->mimic_slot[_ix(send_in__p_405, 2)], 4);
+                        if (_w294 >= 0 && _w295 >= 0 && _w296 >= 0) {
+                            s->moves[_w294 * 24 + _w295 * 4 + _w296] = s->mimic_orig[_ix(send_in__p_405, 2)];
+                        }
+                        int32_t _w297 = _wx(send_in__p_405, 2);
+                        if (_w297 >= 0) {
+                            s->mimic_slot[_w297] = ((int8_t)((-1)));
+                        }
+                    }
+                    int32_t _w298 = _wx(send_in__p_405, 2);
+                    if (_w298 >= 0) {
+                        s->active[_w298] = ((int8_t)(send_in__s_406));
+                    }
+                    int32_t _w299 = _wx(send_in__p_405, 2);
+                    if (_w299 >= 0) {
+                        s->sub_hp[_w299] = ((int16_t)(0));
+                    }
+                    s->last_used[0] = ((int16_t)((-1)));
+                    s->last_used[1] = ((int16_t)((-1)));
+                    int32_t _w300 = _wx(send_in__p_405, 2);
+                    if (_w300 >= 0) {
+                        s->recharge[_w300] = false;
+                    }
+                    int32_t _w301 = _wx(send_in__p_405, 2);
+                    if (_w301 >= 0) {
+                        s->charging[_w301] = false;
+                    }
+                    int32_t _w302 = _wx(send_in__p_405, 2);
+                    if (_w302 >= 0) {
+                        s->confused[_w302] = ((int8_t)(0));
+                    }
+                    int32_t _w303 = _wx(send_in__p_405, 2);
+                    if (_w303 >= 0) {
+                        s->flinch[_w303] = false;
+                    }
+                    int32_t _w304 = _wx(send_in__p_405, 2);
+                    if (_w304 >= 0) {
+                        s->reflect[_w304] = false;
+                    }
+                    int32_t _w305 = _wx(send_in__p_405, 2);
+                    if (_w305 >= 0) {
+                        s->light_screen[_w305] = false;
+                    }
+                    int32_t _w306 = _wx(send_in__p_405, 2);
+                    if (_w306 >= 0) {
+                        s->last_slot[_w306] = ((int8_t)(0));
+                    }
+                    int32_t _w307 = _wx(send_in__p_405, 2);
+                    int32_t _w308 = _wx(send_in__s_406, 6);
+                    if (_w307 >= 0 && _w308 >= 0) {
+                        s->seen[_w307 * 6 + _w308] = s->species[_ix(send_in__p_405, 2) * 6 + _ix(send_in__s_406, 6)];
+                    }
+                    for (int32_t send_in__k_408 = 0, _end309 = 6; send_in__k_408 < _end309; send_in__k_408++) {
+                        int32_t _w310 = _wx(send_in__p_405, 2);
+                        if (_w310 >= 0) {
+                            s->boosts[_w310 * 6 + send_in__k_408] = ((int8_t)(0));
+                        }
+                    }
+                    for (int32_t send_in__k_409 = 0, _end311 = 4; send_in__k_409 < _end311; send_in__k_409++) {
+                        int32_t _w312 = _wx(send_in__p_405, 2);
+                        if (_w312 >= 0) {
+                            s->mod[_w312 * 4 + send_in__k_409] = s->stats[_ix(send_in__p_405, 2) * 24 + _ix(send_in__s_406, 6) * 4 + send_in__k_409];
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_405, 2) * 6 + _ix(send_in__s_406, 6)] == 3)) {
+                        int32_t _w313 = _wx(send_in__p_405, 2);
+                        if (_w313 >= 0) {
+                            s->mod[_w313 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_405, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_405, 2) * 6 + _ix(send_in__s_406, 6)] == 1)) {
+                        int32_t _w314 = _wx(send_in__p_405, 2);
+                        if (_w314 >= 0) {
+                            s->mod[_w314 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_405, 2) * 4], 2))), ((int16_t)(1)))));
+                        }
+                    }
+                    int32_t _w315 = _wx(send_in__p_405, 2);
+                    int32_t _w316 = _wx(send_in__s_406, 6);
+                    if (_w315 >= 0 && _w316 >= 0) {
+                        s->speed[_w315 * 6 + _w316] = s->mod[_ix(send_in__p_405, 2) * 4 + 3];
+                    }
+                }
+            }
+            if ((s->need[0] && s->need[1])) {
+                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                    rand__v_410 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    log_draw__v_411 = rand__v_410;
+                    int32_t _w317 = _wx(s->ndraws, 64);
+                    if (_w317 >= 0) {
+                        s->draws[_w317] = log_draw__v_411;
+                    }
+                    int32_t _w318 = _wx(s->ndraws, 64);
+                    if (_w318 >= 0) {
+                        s->draw_lo[_w318] = 0;
+                    }
+                    int32_t _w319 = _wx(s->ndraws, 64);
+                    if (_w319 >= 0) {
+                        s->draw_hi[_w319] = 2;
+                    }
+                    s->ndraws = _wadd(s->ndraws, 1);
+                    rand__result_412 = rand__v_410;
+                    tie_draw__v_413 = rand__result_412;
+                }
+                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                    rand__v_414 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    log_draw__v_415 = rand__v_414;
+                    int32_t _w320 = _wx(s->ndraws, 64);
+                    if (_w320 >= 0) {
+                        s->draws[_w320] = log_draw__v_415;
+                    }
+                    int32_t _w321 = _wx(s->ndraws, 64);
+                    if (_w321 >= 0) {
+                        s->draw_lo[_w321] = 0;
+                    }
+                    int32_t _w322 = _wx(s->ndraws, 64);
+                    if (_w322 >= 0) {
+                        s->draw_hi[_w322] = 2;
+                    }
+                    s->ndraws = _wadd(s->ndraws, 1);
+                    rand__result_416 = rand__v_414;
+                    tie_draw__v_417 = rand__result_416;
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_374 = _wadd(0, _roll(random_word_at(key, 7), 2));
-                log_draw__v_375 = rand__v_374;
-                int32_t _w286 = _wx(s->ndraws, 64);
-                if (_w286 >= 0) {
-                    s->draws[_w286] = log_draw__v_375;
+                rand__v_418 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                log_draw__v_419 = rand__v_418;
+                int32_t _w323 = _wx(s->ndraws, 64);
+                if (_w323 >= 0) {
+                    s->draws[_w323] = log_draw__v_419;
                 }
-                int32_t _w287 = _wx(s->ndraws, 64);
-                if (_w287 >= 0) {
-                    s->draw_lo[_w287] = 0;
+                int32_t _w324 = _wx(s->ndraws, 64);
+                if (_w324 >= 0) {
+                    s->draw_lo[_w324] = 0;
                 }
-                int32_t _w288 = _wx(s->ndraws, 64);
-                if (_w288 >= 0) {
-                    s->draw_hi[_w288] = 2;
+                int32_t _w325 = _wx(s->ndraws, 64);
+                if (_w325 >= 0) {
+                    s->draw_hi[_w325] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_376 = rand__v_374;
-                tie_draw__v_377 = rand__result_376;
+                rand__result_420 = rand__v_418;
+                tie_draw__v_421 = rand__result_420;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_378 = _wadd(0, _roll(random_word_at(key, 8), 2));
-                log_draw__v_379 = rand__v_378;
-                int32_t _w289 = _wx(s->ndraws, 64);
-                if (_w289 >= 0) {
-                    s->draws[_w289] = log_draw__v_379;
+                rand__v_422 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                log_draw__v_423 = rand__v_422;
+                int32_t _w326 = _wx(s->ndraws, 64);
+                if (_w326 >= 0) {
+                    s->draws[_w326] = log_draw__v_423;
                 }
-                int32_t _w290 = _wx(s->ndraws, 64);
-                if (_w290 >= 0) {
-                    s->draw_lo[_w290] = 0;
+                int32_t _w327 = _wx(s->ndraws, 64);
+                if (_w327 >= 0) {
+                    s->draw_lo[_w327] = 0;
                 }
-                int32_t _w291 = _wx(s->ndraws, 64);
-                if (_w291 >= 0) {
-                    s->draw_hi[_w291] = 2;
+                int32_t _w328 = _wx(s->ndraws, 64);
+                if (_w328 >= 0) {
+                    s->draw_hi[_w328] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_380 = rand__v_378;
-                tie_draw__v_381 = rand__result_380;
+                rand__result_424 = rand__v_422;
+                tie_draw__v_425 = rand__result_424;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -3799,499 +4078,561 @@ static void effect_move(State *s, int32_t m, Key key)
 
 static void effect_switch(State *s, int32_t slot, Key key)
 {
-    int32_t submit__act_386 = 0;
-    int32_t submit__p_387 = 0;
-    int32_t commit_choices__act_389 = 0;
-    int8_t commit_choices__a_390 = 0;
-    int32_t goes_first__a0_398 = 0;
-    int32_t goes_first__a1_399 = 0;
-    int32_t goes_first__o0_400 = 0;
-    int32_t goes_first__o1_401 = 0;
-    int32_t goes_first__pr0_407 = 0;
-    int32_t goes_first__pr1_413 = 0;
-    int32_t goes_first__k0_414 = 0;
-    int32_t goes_first__k1_415 = 0;
-    int32_t goes_first__first_416 = 0;
-    int16_t goes_first__s0_417 = 0;
-    int16_t goes_first__s1_418 = 0;
-    int32_t rand__v_419 = 0;
-    int32_t log_draw__v_420 = 0;
-    int32_t rand__result_421 = 0;
-    int32_t goes_first__result_422 = 0;
-    int32_t resolve_turn__first_423 = 0;
-    int32_t rand__v_424 = 0;
-    int32_t log_draw__v_425 = 0;
-    int32_t rand__result_426 = 0;
-    int32_t tie_draw__v_427 = 0;
-    int32_t rand__v_428 = 0;
-    int32_t log_draw__v_429 = 0;
-    int32_t rand__result_430 = 0;
-    int32_t tie_draw__v_431 = 0;
-    bool resolve_turn__over_432 = 0;
-    int32_t resolve_turn__p_434 = 0;
-    int32_t resolve_turn__act_435 = 0;
-    int32_t send_in__p_436 = 0;
-    int32_t send_in__s_437 = 0;
-    int8_t send_in__old_438 = 0;
-    int32_t rand__v_441 = 0;
-    int32_t log_draw__v_442 = 0;
-    int32_t rand__result_443 = 0;
-    int32_t tie_draw__v_444 = 0;
-    int32_t switch_in_damage__p_445 = 0;
-    int8_t switch_in_damage__a_446 = 0;
-    int32_t after_faint__left0_449 = 0;
-    int32_t after_faint__left1_451 = 0;
-    int32_t rand__v_452 = 0;
-    int32_t log_draw__v_453 = 0;
-    int32_t rand__result_454 = 0;
-    int32_t tie_draw__v_455 = 0;
-    int32_t use_move__p_458 = 0;
-    int32_t use_move__m_459 = 0;
-    int32_t use_move__q_460 = 0;
-    int8_t use_move__a_461 = 0;
-    int8_t use_move__d_462 = 0;
-    int8_t use_move__st_463 = 0;
-    bool use_move__can_464 = 0;
-    int32_t chance__v_465 = 0;
-    int32_t log_draw__v_466 = 0;
-    bool chance__result_467 = 0;
-    bool use_move__acts_468 = 0;
-    int32_t confusion_hit__p_469 = 0;
-    int8_t confusion_hit__a_470 = 0;
-    int32_t confusion_hit__dmg_471 = 0;
-    int32_t chance__v_472 = 0;
-    int32_t log_draw__v_473 = 0;
-    bool chance__result_474 = 0;
-    bool use_move__full_475 = 0;
-    bool use_move__again_476 = 0;
-    int32_t use_move__slot_477 = 0;
-    int32_t use_move__mv_478 = 0;
-    int32_t use_move_hit__p_479 = 0;
-    int32_t use_move_hit__m_480 = 0;
-    int32_t use_move_hit__mv_481 = 0;
-    int32_t use_move_hit__q_482 = 0;
-    int8_t use_move_hit__a_483 = 0;
-    int8_t use_move_hit__d_484 = 0;
-    int16_t use_move_hit__sd_485 = 0;
-    bool use_move_hit__immune_492 = 0;
-    int16_t use_move_hit__kind_493 = 0;
-    bool use_move_hit__hit_495 = 0;
-    bool use_move_hit__sure_496 = 0;
-    int32_t use_move_hit__acc_497 = 0;
-    int32_t chance__num_498 = 0;
-    int32_t chance__v_499 = 0;
-    int32_t log_draw__v_500 = 0;
-    bool chance__result_501 = 0;
-    int32_t set_status__q_502 = 0;
-    int16_t set_status__st_503 = 0;
-    int8_t set_status__d_504 = 0;
-    int16_t set_status__sd_505 = 0;
-    bool set_status__poison_506 = 0;
-    bool set_status__blocked_507 = 0;
-    int32_t rand__v_508 = 0;
-    int32_t log_draw__v_509 = 0;
-    int32_t rand__result_510 = 0;
-    int32_t use_move_hit__tgt_511 = 0;
-    int32_t apply_boosts__q_512 = 0;
-    int32_t apply_boosts__f_513 = 0;
-    int8_t apply_boosts__da_514 = 0;
-    int8_t apply_boosts__dd_515 = 0;
-    int8_t apply_boosts__ds_516 = 0;
-    int8_t apply_boosts__dsp_517 = 0;
-    int8_t apply_boosts__dacc_518 = 0;
-    int8_t apply_boosts__deva_519 = 0;
-    int8_t apply_boosts__deltas_520[6] = {0};
-    bool apply_boosts__any_ok_521 = 0;
-    int32_t boost_stat__q_523 = 0;
-    int32_t boost_stat__k_524 = 0;
-    int8_t boost_stat__delta_525 = 0;
-    int8_t boost_stat__a_526 = 0;
-    int32_t boost_stat__b_527 = 0;
-    int32_t boost_stat__nb_528 = 0;
-    bool boost_stat__ok_529 = 0;
-    int32_t boost_stat__m_530 = 0;
-    bool boost_stat__result_531 = 0;
-    bool apply_boosts__ok_532 = 0;
-    int32_t heal_self__p_533 = 0;
-    bool heal_self__rest_534 = 0;
-    int8_t heal_self__a_535 = 0;
-    int32_t heal_self__h_536 = 0;
-    int32_t heal_self__mh_537 = 0;
-    bool heal_self__fails_538 = 0;
-    int32_t rand__v_539 = 0;
-    int32_t log_draw__v_540 = 0;
-    int32_t rand__result_541 = 0;
-    int32_t heal_self__v_542 = 0;
-    int32_t confuse__q_543 = 0;
-    int32_t rand__v_544 = 0;
-    int32_t log_draw__v_545 = 0;
-    int32_t rand__result_546 = 0;
-    int32_t use_move_hit__nhits_547 = 0;
-    int32_t rand__v_548 = 0;
-    int32_t log_draw__v_549 = 0;
-    int32_t rand__result_550 = 0;
-    int32_t use_move_hit__k_551 = 0;
-    int32_t move_damage__p_552 = 0;
-    int32_t move_damage__mv_553 = 0;
-    int32_t move_damage__q_554 = 0;
-    int16_t move_damage__kind_555 = 0;
-    int32_t move_damage__dmg_556 = 0;
-    int32_t move_damage__u_557 = 0;
-    bool move_damage__ok_558 = 0;
-    int32_t damage_of__p_559 = 0;
-    int32_t damage_of__mv_560 = 0;
-    int32_t damage_of__q_561 = 0;
-    int8_t damage_of__a_562 = 0;
-    int8_t damage_of__d_563 = 0;
-    int16_t damage_of__sa_564 = 0;
-    int16_t damage_of__sd_565 = 0;
-    int16_t damage_of__c_566 = 0;
-    int16_t chance__num_567 = 0;
-    int32_t chance__v_568 = 0;
-    int32_t log_draw__v_569 = 0;
-    bool chance__result_570 = 0;
-    bool damage_of__crit_571 = 0;
-    bool damage_of__special_572 = 0;
-    int32_t damage_of__si_573 = 0;
-    int32_t damage_of__di_574 = 0;
-    int32_t damage_of__at_575 = 0;
-    int32_t damage_of__df_576 = 0;
-    int32_t damage_of__lvl_577 = 0;
-    int32_t damage_of__dmg_578 = 0;
-    int16_t damage_of__mt_579 = 0;
-    int16_t damage_of__e1_583 = 0;
-    int16_t damage_of__e2_587 = 0;
-    int32_t rand__v_588 = 0;
-    int32_t log_draw__v_589 = 0;
-    int32_t rand__result_590 = 0;
-    int32_t damage_of__r_591 = 0;
-    int32_t damage_of__result_592 = 0;
-    int32_t move_damage__result_593 = 0;
-    int32_t use_move_hit__first_594 = 0;
-    int32_t use_move_hit__dmg_595 = 0;
-    int32_t use_move_hit__rec_597 = 0;
-    int32_t use_move_hit__gain_598 = 0;
-    int16_t use_move_hit__sec_599 = 0;
-    bool use_move_hit__same_type_603 = 0;
-    int32_t chance__num_604 = 0;
-    int32_t chance__v_605 = 0;
-    int32_t log_draw__v_606 = 0;
-    bool chance__result_607 = 0;
-    bool use_move_hit__lands_608 = 0;
-    int32_t set_status__q_609 = 0;
-    int16_t set_status__st_610 = 0;
-    int8_t set_status__d_611 = 0;
-    int16_t set_status__sd_612 = 0;
-    bool set_status__poison_613 = 0;
-    bool set_status__blocked_614 = 0;
-    int32_t rand__v_615 = 0;
-    int32_t log_draw__v_616 = 0;
-    int32_t rand__result_617 = 0;
-    int8_t use_move_hit__sb_618[6] = {0};
-    int32_t chance__num_620 = 0;
-    int32_t chance__v_621 = 0;
-    int32_t log_draw__v_622 = 0;
-    bool chance__result_623 = 0;
-    bool use_move_hit__drop_624 = 0;
-    int32_t apply_boosts__q_625 = 0;
-    int32_t apply_boosts__f_626 = 0;
-    int8_t apply_boosts__da_627 = 0;
-    int8_t apply_boosts__dd_628 = 0;
-    int8_t apply_boosts__ds_629 = 0;
-    int8_t apply_boosts__dsp_630 = 0;
-    int8_t apply_boosts__dacc_631 = 0;
-    int8_t apply_boosts__deva_632 = 0;
-    int8_t apply_boosts__deltas_633[6] = {0};
-    bool apply_boosts__any_ok_634 = 0;
-    int32_t boost_stat__q_636 = 0;
-    int32_t boost_stat__k_637 = 0;
-    int8_t boost_stat__delta_638 = 0;
-    int8_t boost_stat__a_639 = 0;
-    int32_t boost_stat__b_640 = 0;
-    int32_t boost_stat__nb_641 = 0;
-    bool boost_stat__ok_642 = 0;
-    int32_t boost_stat__m_643 = 0;
-    bool boost_stat__result_644 = 0;
-    bool apply_boosts__ok_645 = 0;
-    int16_t use_move_hit__sv_646 = 0;
-    int32_t use_move_hit__vc_647 = 0;
-    int32_t chance__num_648 = 0;
-    int32_t chance__v_649 = 0;
-    int32_t log_draw__v_650 = 0;
-    bool chance__result_651 = 0;
-    bool use_move_hit__lands_652 = 0;
-    int32_t confuse__q_653 = 0;
+    int32_t submit__act_430 = 0;
+    int32_t submit__p_431 = 0;
+    int32_t commit_choices__act_433 = 0;
+    int8_t commit_choices__a_434 = 0;
+    int32_t goes_first__a0_442 = 0;
+    int32_t goes_first__a1_443 = 0;
+    int32_t goes_first__o0_444 = 0;
+    int32_t goes_first__o1_445 = 0;
+    int32_t goes_first__pr0_448 = 0;
+    int32_t goes_first__pr1_451 = 0;
+    int32_t goes_first__k0_452 = 0;
+    int32_t goes_first__k1_453 = 0;
+    int32_t goes_first__first_454 = 0;
+    int16_t goes_first__s0_455 = 0;
+    int16_t goes_first__s1_456 = 0;
+    int32_t rand__v_457 = 0;
+    int32_t log_draw__v_458 = 0;
+    int32_t rand__result_459 = 0;
+    int32_t goes_first__result_460 = 0;
+    int32_t resolve_turn__first_461 = 0;
+    int32_t rand__v_462 = 0;
+    int32_t log_draw__v_463 = 0;
+    int32_t rand__result_464 = 0;
+    int32_t tie_draw__v_465 = 0;
+    int32_t rand__v_466 = 0;
+    int32_t log_draw__v_467 = 0;
+    int32_t rand__result_468 = 0;
+    int32_t tie_draw__v_469 = 0;
+    bool resolve_turn__over_470 = 0;
+    int32_t resolve_turn__p_472 = 0;
+    int32_t resolve_turn__act_473 = 0;
+    int32_t send_in__p_474 = 0;
+    int32_t send_in__s_475 = 0;
+    int8_t send_in__old_476 = 0;
+    int32_t rand__v_479 = 0;
+    int32_t log_draw__v_480 = 0;
+    int32_t rand__result_481 = 0;
+    int32_t tie_draw__v_482 = 0;
+    int32_t switch_in_damage__p_483 = 0;
+    int8_t switch_in_damage__a_484 = 0;
+    int32_t after_faint__left0_487 = 0;
+    int32_t after_faint__left1_489 = 0;
+    int32_t rand__v_490 = 0;
+    int32_t log_draw__v_491 = 0;
+    int32_t rand__result_492 = 0;
+    int32_t tie_draw__v_493 = 0;
+    int32_t use_move__p_496 = 0;
+    int32_t use_move__m_497 = 0;
+    int32_t use_move__q_498 = 0;
+    int8_t use_move__a_499 = 0;
+    int8_t use_move__d_500 = 0;
+    int8_t use_move__st_501 = 0;
+    bool use_move__can_502 = 0;
+    int32_t chance__v_503 = 0;
+    int32_t log_draw__v_504 = 0;
+    bool chance__result_505 = 0;
+    bool use_move__acts_506 = 0;
+    int32_t confusion_hit__p_507 = 0;
+    int8_t confusion_hit__a_508 = 0;
+    int32_t confusion_hit__dmg_509 = 0;
+    int32_t self_damage__p_510 = 0;
+    int32_t self_damage__dmg_511 = 0;
+    int32_t self_damage__q_512 = 0;
+    int8_t self_damage__a_513 = 0;
+    int32_t chance__v_514 = 0;
+    int32_t log_draw__v_515 = 0;
+    bool chance__result_516 = 0;
+    bool use_move__full_517 = 0;
+    bool use_move__again_518 = 0;
+    int32_t use_move__slot_519 = 0;
+    int32_t use_move__mv_520 = 0;
+    int32_t mirror_move__p_521 = 0;
+    int32_t mirror_move__m_522 = 0;
+    int8_t mirror_move__a_523 = 0;
+    int32_t mirror_move__copied_524 = 0;
+    int32_t mirror_move__result_525 = 0;
+    int32_t use_move_hit__p_526 = 0;
+    int32_t use_move_hit__m_527 = 0;
+    int32_t use_move_hit__mv_528 = 0;
+    int32_t use_move_hit__q_529 = 0;
+    int8_t use_move_hit__a_530 = 0;
+    int8_t use_move_hit__d_531 = 0;
+    int16_t use_move_hit__sd_532 = 0;
+    bool use_move_hit__immune_539 = 0;
+    int16_t use_move_hit__kind_540 = 0;
+    bool use_move_hit__broke_541 = 0;
+    bool use_move_hit__hit_543 = 0;
+    bool use_move_hit__sure_544 = 0;
+    int32_t use_move_hit__acc_545 = 0;
+    int32_t chance__num_546 = 0;
+    int32_t chance__v_547 = 0;
+    int32_t log_draw__v_548 = 0;
+    bool chance__result_549 = 0;
+    bool use_move_hit__foe_move_550 = 0;
+    bool use_move_hit__stages_551 = 0;
+    bool use_move_hit__blocked_552 = 0;
+    int32_t set_status__q_553 = 0;
+    int16_t set_status__st_554 = 0;
+    int8_t set_status__d_555 = 0;
+    int16_t set_status__sd_556 = 0;
+    bool set_status__poison_557 = 0;
+    bool set_status__blocked_558 = 0;
+    int32_t rand__v_559 = 0;
+    int32_t log_draw__v_560 = 0;
+    int32_t rand__result_561 = 0;
+    int32_t use_move_hit__tgt_562 = 0;
+    int32_t apply_boosts__q_563 = 0;
+    int32_t apply_boosts__f_564 = 0;
+    int8_t apply_boosts__da_565 = 0;
+    int8_t apply_boosts__dd_566 = 0;
+    int8_t apply_boosts__ds_567 = 0;
+    int8_t apply_boosts__dsp_568 = 0;
+    int8_t apply_boosts__dacc_569 = 0;
+    int8_t apply_boosts__deva_570 = 0;
+    int8_t apply_boosts__deltas_571[6] = {0};
+    bool apply_boosts__any_ok_572 = 0;
+    int32_t boost_stat__q_574 = 0;
+    int32_t boost_stat__k_575 = 0;
+    int8_t boost_stat__delta_576 = 0;
+    int8_t boost_stat__a_577 = 0;
+    int32_t boost_stat__b_578 = 0;
+    int32_t boost_stat__nb_579 = 0;
+    bool boost_stat__ok_580 = 0;
+    int32_t boost_stat__m_581 = 0;
+    bool boost_stat__result_582 = 0;
+    bool apply_boosts__ok_583 = 0;
+    int32_t heal_self__p_584 = 0;
+    bool heal_self__rest_585 = 0;
+    int8_t heal_self__a_586 = 0;
+    int32_t heal_self__h_587 = 0;
+    int32_t heal_self__mh_588 = 0;
+    bool heal_self__fails_589 = 0;
+    int32_t rand__v_590 = 0;
+    int32_t log_draw__v_591 = 0;
+    int32_t rand__result_592 = 0;
+    int32_t heal_self__v_593 = 0;
+    int32_t confuse__q_594 = 0;
+    int32_t rand__v_595 = 0;
+    int32_t log_draw__v_596 = 0;
+    int32_t rand__result_597 = 0;
+    int32_t make_substitute__p_598 = 0;
+    int8_t make_substitute__a_599 = 0;
+    int32_t self_damage__p_600 = 0;
+    int32_t self_damage__q_601 = 0;
+    int8_t self_damage__a_602 = 0;
+    int32_t use_move_hit__nhits_603 = 0;
+    int32_t use_move_hit__pick_604 = 0;
+    int32_t use_move_hit__ns_606 = 0;
+    int32_t rand__hi_607 = 0;
+    int32_t rand__v_608 = 0;
+    int32_t log_draw__v_609 = 0;
+    int32_t log_draw__hi_610 = 0;
+    int32_t rand__result_611 = 0;
+    int32_t mimic__p_612 = 0;
+    int32_t mimic__k_613 = 0;
+    int32_t mimic__q_614 = 0;
+    int8_t mimic__a_615 = 0;
+    int8_t mimic__d_616 = 0;
+    int32_t mimic__sl_617 = 0;
+    int32_t move_damage__p_618 = 0;
+    int32_t move_damage__mv_619 = 0;
+    int32_t move_damage__q_620 = 0;
+    int16_t move_damage__kind_621 = 0;
+    int32_t move_damage__dmg_622 = 0;
+    int32_t move_damage__u_623 = 0;
+    bool move_damage__ok_624 = 0;
+    int32_t damage_of__p_625 = 0;
+    int32_t damage_of__mv_626 = 0;
+    int32_t damage_of__q_627 = 0;
+    int8_t damage_of__a_628 = 0;
+    int8_t damage_of__d_629 = 0;
+    int16_t damage_of__sa_630 = 0;
+    int16_t damage_of__sd_631 = 0;
+    int16_t damage_of__c_632 = 0;
+    int16_t chance__num_633 = 0;
+    int32_t chance__v_634 = 0;
+    int32_t log_draw__v_635 = 0;
+    bool chance__result_636 = 0;
+    bool damage_of__crit_637 = 0;
+    bool damage_of__special_638 = 0;
+    int32_t damage_of__si_639 = 0;
+    int32_t damage_of__di_640 = 0;
+    int32_t damage_of__at_641 = 0;
+    int32_t damage_of__df_642 = 0;
+    int32_t damage_of__lvl_643 = 0;
+    int32_t damage_of__dmg_644 = 0;
+    int16_t damage_of__mt_645 = 0;
+    int16_t damage_of__e1_649 = 0;
+    int16_t damage_of__e2_653 = 0;
     int32_t rand__v_654 = 0;
     int32_t log_draw__v_655 = 0;
     int32_t rand__result_656 = 0;
-    int32_t after_faint__left0_658 = 0;
-    int32_t after_faint__left1_660 = 0;
-    int32_t rand__v_661 = 0;
-    int32_t log_draw__v_662 = 0;
-    int32_t rand__result_663 = 0;
-    int32_t tie_draw__v_664 = 0;
-    int32_t rand__v_666 = 0;
-    int32_t log_draw__v_667 = 0;
-    int32_t rand__result_668 = 0;
-    int32_t tie_draw__v_669 = 0;
-    int32_t resolve_forced__first_671 = 0;
-    int32_t rand__v_672 = 0;
-    int32_t log_draw__v_673 = 0;
-    int32_t rand__result_674 = 0;
-    int32_t resolve_forced__p_676 = 0;
-    int32_t send_in__p_677 = 0;
-    int32_t send_in__s_678 = 0;
-    int8_t send_in__old_679 = 0;
-    int32_t rand__v_682 = 0;
-    int32_t log_draw__v_683 = 0;
-    int32_t rand__result_684 = 0;
-    int32_t tie_draw__v_685 = 0;
-    int32_t rand__v_686 = 0;
-    int32_t log_draw__v_687 = 0;
-    int32_t rand__result_688 = 0;
-    int32_t tie_draw__v_689 = 0;
-    int32_t rand__v_690 = 0;
-    int32_t log_draw__v_691 = 0;
-    int32_t rand__result_692 = 0;
-    int32_t tie_draw__v_693 = 0;
-    int32_t rand__v_694 = 0;
-    int32_t log_draw__v_695 = 0;
-    int32_t rand__result_696 = 0;
-    int32_t tie_draw__v_697 = 0;
-    submit__act_386 = _wadd(slot, 4);
+    int32_t damage_of__r_657 = 0;
+    int32_t damage_of__result_658 = 0;
+    int32_t move_damage__result_659 = 0;
+    int32_t use_move_hit__first_660 = 0;
+    int32_t use_move_hit__dmg_661 = 0;
+    bool use_move_hit__behind_662 = 0;
+    int32_t hit_substitute__p_663 = 0;
+    int32_t hit_substitute__mv_664 = 0;
+    int32_t hit_substitute__first_665 = 0;
+    int32_t hit_substitute__nhits_666 = 0;
+    int32_t hit_substitute__q_667 = 0;
+    int8_t hit_substitute__a_668 = 0;
+    bool hit_substitute__broke_669 = 0;
+    int32_t hit_substitute__rec_671 = 0;
+    int32_t hit_substitute__gain_672 = 0;
+    bool hit_substitute__result_673 = 0;
+    int32_t use_move_hit__rec_675 = 0;
+    int32_t use_move_hit__gain_676 = 0;
+    int16_t use_move_hit__sec_677 = 0;
+    bool use_move_hit__same_type_681 = 0;
+    int32_t chance__num_682 = 0;
+    int32_t chance__v_683 = 0;
+    int32_t log_draw__v_684 = 0;
+    bool chance__result_685 = 0;
+    bool use_move_hit__lands_686 = 0;
+    int32_t set_status__q_687 = 0;
+    int16_t set_status__st_688 = 0;
+    int8_t set_status__d_689 = 0;
+    int16_t set_status__sd_690 = 0;
+    bool set_status__poison_691 = 0;
+    bool set_status__blocked_692 = 0;
+    int32_t rand__v_693 = 0;
+    int32_t log_draw__v_694 = 0;
+    int32_t rand__result_695 = 0;
+    int8_t use_move_hit__sb_696[6] = {0};
+    int32_t chance__num_698 = 0;
+    int32_t chance__v_699 = 0;
+    int32_t log_draw__v_700 = 0;
+    bool chance__result_701 = 0;
+    bool use_move_hit__drop_702 = 0;
+    int32_t apply_boosts__q_703 = 0;
+    int32_t apply_boosts__f_704 = 0;
+    int8_t apply_boosts__da_705 = 0;
+    int8_t apply_boosts__dd_706 = 0;
+    int8_t apply_boosts__ds_707 = 0;
+    int8_t apply_boosts__dsp_708 = 0;
+    int8_t apply_boosts__dacc_709 = 0;
+    int8_t apply_boosts__deva_710 = 0;
+    int8_t apply_boosts__deltas_711[6] = {0};
+    bool apply_boosts__any_ok_712 = 0;
+    int32_t boost_stat__q_714 = 0;
+    int32_t boost_stat__k_715 = 0;
+    int8_t boost_stat__delta_716 = 0;
+    int8_t boost_stat__a_717 = 0;
+    int32_t boost_stat__b_718 = 0;
+    int32_t boost_stat__nb_719 = 0;
+    bool boost_stat__ok_720 = 0;
+    int32_t boost_stat__m_721 = 0;
+    bool boost_stat__result_722 = 0;
+    bool apply_boosts__ok_723 = 0;
+    int16_t use_move_hit__sv_724 = 0;
+    bool use_move_hit__through_725 = 0;
+    int32_t use_move_hit__vc_726 = 0;
+    int32_t chance__num_727 = 0;
+    int32_t chance__v_728 = 0;
+    int32_t log_draw__v_729 = 0;
+    bool chance__result_730 = 0;
+    bool use_move_hit__lands_731 = 0;
+    int32_t confuse__q_732 = 0;
+    int32_t rand__v_733 = 0;
+    int32_t log_draw__v_734 = 0;
+    int32_t rand__result_735 = 0;
+    int32_t self_damage__p_736 = 0;
+    int32_t self_damage__q_737 = 0;
+    int8_t self_damage__a_738 = 0;
+    int32_t after_faint__left0_740 = 0;
+    int32_t after_faint__left1_742 = 0;
+    int32_t rand__v_743 = 0;
+    int32_t log_draw__v_744 = 0;
+    int32_t rand__result_745 = 0;
+    int32_t tie_draw__v_746 = 0;
+    int32_t rand__v_748 = 0;
+    int32_t log_draw__v_749 = 0;
+    int32_t rand__result_750 = 0;
+    int32_t tie_draw__v_751 = 0;
+    int32_t resolve_forced__first_753 = 0;
+    int32_t resolve_forced__s0_756 = 0;
+    int32_t resolve_forced__s1_759 = 0;
+    int32_t rand__v_760 = 0;
+    int32_t log_draw__v_761 = 0;
+    int32_t rand__result_762 = 0;
+    int32_t resolve_forced__p_764 = 0;
+    int32_t send_in__p_765 = 0;
+    int32_t send_in__s_766 = 0;
+    int8_t send_in__old_767 = 0;
+    int32_t rand__v_770 = 0;
+    int32_t log_draw__v_771 = 0;
+    int32_t rand__result_772 = 0;
+    int32_t tie_draw__v_773 = 0;
+    int32_t rand__v_774 = 0;
+    int32_t log_draw__v_775 = 0;
+    int32_t rand__result_776 = 0;
+    int32_t tie_draw__v_777 = 0;
+    int32_t rand__v_778 = 0;
+    int32_t log_draw__v_779 = 0;
+    int32_t rand__result_780 = 0;
+    int32_t tie_draw__v_781 = 0;
+    int32_t rand__v_782 = 0;
+    int32_t log_draw__v_783 = 0;
+    int32_t rand__result_784 = 0;
+    int32_t tie_draw__v_785 = 0;
+    submit__act_430 = _wadd(slot, 4);
     s->ndraws = 0;
-    submit__p_387 = s->current_player;
-    int32_t _w1 = _wx(submit__p_387, 2);
+    submit__p_431 = s->current_player;
+    int32_t _w1 = _wx(submit__p_431, 2);
     if (_w1 >= 0) {
-        s->pending[_w1] = ((int8_t)(submit__act_386));
+        s->pending[_w1] = ((int8_t)(submit__act_430));
     }
-    if (((submit__p_387 == 0) && ((s->phase == 0) || s->need[1]))) {
+    if (((submit__p_431 == 0) && ((s->phase == 0) || s->need[1]))) {
         s->current_player = 1;
     } else {
         if ((s->phase == 0)) {
-            for (int32_t commit_choices__p_388 = 0, _end2 = 2; commit_choices__p_388 < _end2; commit_choices__p_388++) {
-                commit_choices__act_389 = ((int32_t)(s->pending[commit_choices__p_388]));
-                commit_choices__a_390 = s->active[commit_choices__p_388];
-                s->fight[commit_choices__p_388] = false;
-                if (((commit_choices__act_389 < 4) && (!({ int32_t _let3 = commit_choices__p_388; int32_t locked__p_391 = _let3; (s->recharge[_ix(locked__p_391, 2)] || s->charging[_ix(locked__p_391, 2)]); })))) {
-                    if (((s->status[commit_choices__p_388 * 6 + _ix(commit_choices__a_390, 6)] == 2) || (s->status[commit_choices__p_388 * 6 + _ix(commit_choices__a_390, 6)] == 5))) {
-                        s->fight[commit_choices__p_388] = true;
-                    } else if ((!({ int32_t _let4 = commit_choices__p_388; int32_t has_pp__p_392 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_393 = _lo5, _end6 = 4; has_pp__k_393 < _end6; has_pp__k_393++) if (((s->moves[_ix(has_pp__p_392, 2) * 24 + _ix(s->active[_ix(has_pp__p_392, 2)], 6) * 4 + has_pp__k_393] >= 0) && (s->pp[_ix(has_pp__p_392, 2) * 24 + _ix(s->active[_ix(has_pp__p_392, 2)], 6) * 4 + has_pp__k_393] > 0))) { _r7 = true; break; } _r7; }); }))) {
-                        s->last_move[commit_choices__p_388] = ((int16_t)(164));
+            for (int32_t commit_choices__p_432 = 0, _end2 = 2; commit_choices__p_432 < _end2; commit_choices__p_432++) {
+                commit_choices__act_433 = ((int32_t)(s->pending[commit_choices__p_432]));
+                commit_choices__a_434 = s->active[commit_choices__p_432];
+                s->fight[commit_choices__p_432] = false;
+                if (((commit_choices__act_433 < 4) && (!({ int32_t _let3 = commit_choices__p_432; int32_t locked__p_435 = _let3; (s->recharge[_ix(locked__p_435, 2)] || s->charging[_ix(locked__p_435, 2)]); })))) {
+                    if (((s->status[commit_choices__p_432 * 6 + _ix(commit_choices__a_434, 6)] == 2) || (s->status[commit_choices__p_432 * 6 + _ix(commit_choices__a_434, 6)] == 5))) {
+                        s->fight[commit_choices__p_432] = true;
+                    } else if ((!({ int32_t _let4 = commit_choices__p_432; int32_t has_pp__p_436 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_437 = _lo5, _end6 = 4; has_pp__k_437 < _end6; has_pp__k_437++) if (((s->moves[_ix(has_pp__p_436, 2) * 24 + _ix(s->active[_ix(has_pp__p_436, 2)], 6) * 4 + has_pp__k_437] >= 0) && (s->pp[_ix(has_pp__p_436, 2) * 24 + _ix(s->active[_ix(has_pp__p_436, 2)], 6) * 4 + has_pp__k_437] > 0))) { _r7 = true; break; } _r7; }); }))) {
+                        s->last_move[commit_choices__p_432] = ((int16_t)(164));
                     } else {
-                        s->last_move[commit_choices__p_388] = s->moves[commit_choices__p_388 * 24 + _ix(commit_choices__a_390, 6) * 4 + _ix(commit_choices__act_389, 4)];
-                        s->last_slot[commit_choices__p_388] = ((int8_t)(commit_choices__act_389));
+                        s->last_move[commit_choices__p_432] = s->moves[commit_choices__p_432 * 24 + _ix(commit_choices__a_434, 6) * 4 + _ix(commit_choices__act_433, 4)];
+                        s->last_slot[commit_choices__p_432] = ((int8_t)(commit_choices__act_433));
                     }
                 }
-                if ((commit_choices__act_389 < 4)) {
-                    s->shown_move[commit_choices__p_388] = ((((!({ int32_t _let9 = commit_choices__p_388; int32_t has_pp__p_394 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_395 = _lo10, _end11 = 4; has_pp__k_395 < _end11; has_pp__k_395++) if (((s->moves[_ix(has_pp__p_394, 2) * 24 + _ix(s->active[_ix(has_pp__p_394, 2)], 6) * 4 + has_pp__k_395] >= 0) && (s->pp[_ix(has_pp__p_394, 2) * 24 + _ix(s->active[_ix(has_pp__p_394, 2)], 6) * 4 + has_pp__k_395] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_388])) && (!({ int32_t _let14 = commit_choices__p_388; int32_t locked__p_396 = _let14; (s->recharge[_ix(locked__p_396, 2)] || s->charging[_ix(locked__p_396, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_388 * 24 + _ix(commit_choices__a_390, 6) * 4 + _ix(s->last_slot[commit_choices__p_388], 4)]);
+                if ((commit_choices__act_433 < 4)) {
+                    s->shown_move[commit_choices__p_432] = ((((!({ int32_t _let9 = commit_choices__p_432; int32_t has_pp__p_438 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_439 = _lo10, _end11 = 4; has_pp__k_439 < _end11; has_pp__k_439++) if (((s->moves[_ix(has_pp__p_438, 2) * 24 + _ix(s->active[_ix(has_pp__p_438, 2)], 6) * 4 + has_pp__k_439] >= 0) && (s->pp[_ix(has_pp__p_438, 2) * 24 + _ix(s->active[_ix(has_pp__p_438, 2)], 6) * 4 + has_pp__k_439] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_432])) && (!({ int32_t _let14 = commit_choices__p_432; int32_t locked__p_440 = _let14; (s->recharge[_ix(locked__p_440, 2)] || s->charging[_ix(locked__p_440, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_432 * 24 + _ix(commit_choices__a_434, 6) * 4 + _ix(s->last_slot[commit_choices__p_432], 4)]);
                 }
             }
-            for (int32_t update_speed__p_397 = 0, _end15 = 2; update_speed__p_397 < _end15; update_speed__p_397++) {
-                if ((s->hp[update_speed__p_397 * 6 + _ix(s->active[update_speed__p_397], 6)] > 0)) {
-                    int32_t _w16 = _wx(s->active[update_speed__p_397], 6);
+            for (int32_t update_speed__p_441 = 0, _end15 = 2; update_speed__p_441 < _end15; update_speed__p_441++) {
+                if ((s->hp[update_speed__p_441 * 6 + _ix(s->active[update_speed__p_441], 6)] > 0)) {
+                    int32_t _w16 = _wx(s->active[update_speed__p_441], 6);
                     if (_w16 >= 0) {
-                        s->speed[update_speed__p_397 * 6 + _w16] = s->mod[update_speed__p_397 * 4 + 3];
+                        s->speed[update_speed__p_441 * 6 + _w16] = s->mod[update_speed__p_441 * 4 + 3];
                     }
                 }
             }
-            goes_first__a0_398 = ((int32_t)(s->pending[0]));
-            goes_first__a1_399 = ((int32_t)(s->pending[1]));
-            goes_first__o0_400 = ((goes_first__a0_398 >= 4) ? 0 : 1);
-            goes_first__o1_401 = ((goes_first__a1_399 >= 4) ? 0 : 1);
-            goes_first__pr0_407 = ({ int32_t _let17 = goes_first__a0_398; int32_t action_priority__a_402 = _let17; ({ int8_t _let18 = s->status[_ix(s->active[0], 6)]; int8_t action_priority__st_403 = _let18; ({ bool _let19 = ((action_priority__st_403 == 5) || (action_priority__st_403 == 2)); bool action_priority__held_404 = _let19; ({ int32_t _let20 = ((!({ int32_t _lo21 = 0; bool _r23 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_405 = _lo21, _end22 = 4; has_pp__k_405 < _end22; has_pp__k_405++) if (((s->moves[_ix(s->active[0], 6) * 4 + has_pp__k_405] >= 0) && (s->pp[_ix(s->active[0], 6) * 4 + has_pp__k_405] > 0))) { _r23 = true; break; } _r23; })) ? 164 : ((int32_t)(s->moves[_ix(s->active[0], 6) * 4 + _ix(action_priority__a_402, 4)]))); int32_t action_priority__mv_406 = _let20; ((((action_priority__a_402 >= 4) || action_priority__held_404) || (s->recharge[0] || s->charging[0])) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_406, 165)].priority))); }); }); }); });
-            goes_first__pr1_413 = ({ int32_t _let25 = goes_first__a1_399; int32_t action_priority__a_408 = _let25; ({ int8_t _let26 = s->status[1 * 6 + _ix(s->active[1], 6)]; int8_t action_priority__st_409 = _let26; ({ bool _let27 = ((action_priority__st_409 == 5) || (action_priority__st_409 == 2)); bool action_priority__held_410 = _let27; ({ int32_t _let28 = ((!({ int32_t _lo29 = 0; bool _r31 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_411 = _lo29, _end30 = 4; has_pp__k_411 < _end30; has_pp__k_411++) if (((s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_411] >= 0) && (s->pp[1 * 24 + _ix(s->active[1], 6) * 4 + has_pp__k_411] > 0))) { _r31 = true; break; } _r31; })) ? 164 : ((int32_t)(s->moves[1 * 24 + _ix(s->active[1], 6) * 4 + _ix(action_priority__a_408, 4)]))); int32_t action_priority__mv_412 = _let28; ((((action_priority__a_408 >= 4) || action_priority__held_410) || (s->recharge[1] || s->charging[1])) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_412, 165)].priority))); }); }); }); });
-            goes_first__k0_414 = _wsub(_wmul(goes_first__o0_400, 1000), _wmul(goes_first__pr0_407, 100));
-            goes_first__k1_415 = _wsub(_wmul(goes_first__o1_401, 1000), _wmul(goes_first__pr1_413, 100));
-            goes_first__first_416 = 0;
-            if ((goes_first__k0_414 > goes_first__k1_415)) {
-                goes_first__first_416 = 1;
-            } else if ((goes_first__k0_414 == goes_first__k1_415)) {
-                goes_first__s0_417 = s->mod[3];
-                goes_first__s1_418 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_418 > goes_first__s0_417)) {
-                    goes_first__first_416 = 1;
-                } else if ((goes_first__s0_417 == goes_first__s1_418)) {
-                    rand__v_419 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_420 = rand__v_419;
-                    int32_t _w33 = _wx(s->ndraws, 64);
-                    if (_w33 >= 0) {
-                        s->draws[_w33] = log_draw__v_420;
+            goes_first__a0_442 = ((int32_t)(s->pending[0]));
+            goes_first__a1_443 = ((int32_t)(s->pending[1]));
+            goes_first__o0_444 = ((goes_first__a0_442 >= 4) ? 0 : 1);
+            goes_first__o1_445 = ((goes_first__a1_443 >= 4) ? 0 : 1);
+            goes_first__pr0_448 = ({ int32_t _let17 = goes_first__a0_442; int32_t action_priority__a_446 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_447 = _let18; (((action_priority__a_446 >= 4) || (action_priority__mv_447 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_447, 165)].priority))); }); });
+            goes_first__pr1_451 = ({ int32_t _let19 = goes_first__a1_443; int32_t action_priority__a_449 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_450 = _let20; (((action_priority__a_449 >= 4) || (action_priority__mv_450 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_450, 165)].priority))); }); });
+            goes_first__k0_452 = _wsub(_wmul(goes_first__o0_444, 1000), _wmul(goes_first__pr0_448, 100));
+            goes_first__k1_453 = _wsub(_wmul(goes_first__o1_445, 1000), _wmul(goes_first__pr1_451, 100));
+            goes_first__first_454 = 0;
+            if ((goes_first__k0_452 > goes_first__k1_453)) {
+                goes_first__first_454 = 1;
+            } else if ((goes_first__k0_452 == goes_first__k1_453)) {
+                goes_first__s0_455 = s->mod[3];
+                goes_first__s1_456 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_456 > goes_first__s0_455)) {
+                    goes_first__first_454 = 1;
+                } else if ((goes_first__s0_455 == goes_first__s1_456)) {
+                    rand__v_457 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    log_draw__v_458 = rand__v_457;
+                    int32_t _w21 = _wx(s->ndraws, 64);
+                    if (_w21 >= 0) {
+                        s->draws[_w21] = log_draw__v_458;
                     }
-                    int32_t _w34 = _wx(s->ndraws, 64);
-                    if (_w34 >= 0) {
-                        s->draw_lo[_w34] = 0;
+                    int32_t _w22 = _wx(s->ndraws, 64);
+                    if (_w22 >= 0) {
+                        s->draw_lo[_w22] = 0;
                     }
-                    int32_t _w35 = _wx(s->ndraws, 64);
-                    if (_w35 >= 0) {
-                        s->draw_hi[_w35] = 2;
+                    int32_t _w23 = _wx(s->ndraws, 64);
+                    if (_w23 >= 0) {
+                        s->draw_hi[_w23] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_421 = rand__v_419;
-                    goes_first__first_416 = rand__result_421;
+                    rand__result_459 = rand__v_457;
+                    goes_first__first_454 = rand__result_459;
                 }
             }
-            goes_first__result_422 = goes_first__first_416;
-            resolve_turn__first_423 = goes_first__result_422;
+            goes_first__result_460 = goes_first__first_454;
+            resolve_turn__first_461 = goes_first__result_460;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_424 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_425 = rand__v_424;
-                int32_t _w36 = _wx(s->ndraws, 64);
-                if (_w36 >= 0) {
-                    s->draws[_w36] = log_draw__v_425;
+                rand__v_462 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                log_draw__v_463 = rand__v_462;
+                int32_t _w24 = _wx(s->ndraws, 64);
+                if (_w24 >= 0) {
+                    s->draws[_w24] = log_draw__v_463;
                 }
-                int32_t _w37 = _wx(s->ndraws, 64);
-                if (_w37 >= 0) {
-                    s->draw_lo[_w37] = 0;
+                int32_t _w25 = _wx(s->ndraws, 64);
+                if (_w25 >= 0) {
+                    s->draw_lo[_w25] = 0;
                 }
-                int32_t _w38 = _wx(s->ndraws, 64);
-                if (_w38 >= 0) {
-                    s->draw_hi[_w38] = 2;
+                int32_t _w26 = _wx(s->ndraws, 64);
+                if (_w26 >= 0) {
+                    s->draw_hi[_w26] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_426 = rand__v_424;
-                tie_draw__v_427 = rand__result_426;
+                rand__result_464 = rand__v_462;
+                tie_draw__v_465 = rand__result_464;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_428 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_429 = rand__v_428;
-                int32_t _w39 = _wx(s->ndraws, 64);
-                if (_w39 >= 0) {
-                    s->draws[_w39] = log_draw__v_429;
+                rand__v_466 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                log_draw__v_467 = rand__v_466;
+                int32_t _w27 = _wx(s->ndraws, 64);
+                if (_w27 >= 0) {
+                    s->draws[_w27] = log_draw__v_467;
                 }
-                int32_t _w40 = _wx(s->ndraws, 64);
-                if (_w40 >= 0) {
-                    s->draw_lo[_w40] = 0;
+                int32_t _w28 = _wx(s->ndraws, 64);
+                if (_w28 >= 0) {
+                    s->draw_lo[_w28] = 0;
                 }
-                int32_t _w41 = _wx(s->ndraws, 64);
-                if (_w41 >= 0) {
-                    s->draw_hi[_w41] = 2;
+                int32_t _w29 = _wx(s->ndraws, 64);
+                if (_w29 >= 0) {
+                    s->draw_hi[_w29] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_430 = rand__v_428;
-                tie_draw__v_431 = rand__result_430;
+                rand__result_468 = rand__v_466;
+                tie_draw__v_469 = rand__result_468;
             }
-            resolve_turn__over_432 = false;
-            for (int32_t resolve_turn__k_433 = 0, _end42 = 2; resolve_turn__k_433 < _end42; resolve_turn__k_433++) {
-                resolve_turn__p_434 = ((resolve_turn__k_433 == 0) ? resolve_turn__first_423 : _wsub(1, resolve_turn__first_423));
-                resolve_turn__act_435 = ((int32_t)(s->pending[_ix(resolve_turn__p_434, 2)]));
-                if ((!resolve_turn__over_432)) {
-                    if ((resolve_turn__act_435 >= 4)) {
-                        send_in__p_436 = resolve_turn__p_434;
-                        send_in__s_437 = _wsub(resolve_turn__act_435, 4);
-                        send_in__old_438 = s->active[_ix(send_in__p_436, 2)];
-                        if ((s->hp[_ix(send_in__p_436, 2) * 6 + _ix(send_in__old_438, 6)] > 0)) {
-                            int32_t _w43 = _wx(send_in__p_436, 2);
-                            int32_t _w44 = _wx(send_in__old_438, 6);
-                            if (_w43 >= 0 && _w44 >= 0) {
-                                s->speed[_w43 * 6 + _w44] = s->stats[_ix(send_in__p_436, 2) * 24 + _ix(send_in__old_438, 6) * 4 + 3];
+            resolve_turn__over_470 = false;
+            for (int32_t resolve_turn__k_471 = 0, _end30 = 2; resolve_turn__k_471 < _end30; resolve_turn__k_471++) {
+                resolve_turn__p_472 = ((resolve_turn__k_471 == 0) ? resolve_turn__first_461 : _wsub(1, resolve_turn__first_461));
+                resolve_turn__act_473 = ((int32_t)(s->pending[_ix(resolve_turn__p_472, 2)]));
+                if ((!resolve_turn__over_470)) {
+                    if ((resolve_turn__act_473 >= 4)) {
+                        send_in__p_474 = resolve_turn__p_472;
+                        send_in__s_475 = _wsub(resolve_turn__act_473, 4);
+                        send_in__old_476 = s->active[_ix(send_in__p_474, 2)];
+                        if ((s->hp[_ix(send_in__p_474, 2) * 6 + _ix(send_in__old_476, 6)] > 0)) {
+                            int32_t _w31 = _wx(send_in__p_474, 2);
+                            int32_t _w32 = _wx(send_in__old_476, 6);
+                            if (_w31 >= 0 && _w32 >= 0) {
+                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_474, 2) * 24 + _ix(send_in__old_476, 6) * 4 + 3];
                             }
                         }
-                        int32_t _w45 = _wx(send_in__p_436, 2);
+                        if ((s->mimic_slot[_ix(send_in__p_474, 2)] >= 0)) {
+                            int32_t _w33 = _wx(send_in__p_474, 2);
+                            int32_t _w34 = _wx(send_in__old_476, 6);
+                            int32_t _w35 = _wx(s->mimic_slot[_ix(send_in__p_474, 2)], 4);
+                            if (_w33 >= 0 && _w34 >= 0 && _w35 >= 0) {
+                                s->moves[_w33 * 24 + _w34 * 4 + _w35] = s->mimic_orig[_ix(send_in__p_474, 2)];
+                            }
+                            int32_t _w36 = _wx(send_in__p_474, 2);
+                            if (_w36 >= 0) {
+                                s->mimic_slot[_w36] = ((int8_t)((-1)));
+                            }
+                        }
+                        int32_t _w37 = _wx(send_in__p_474, 2);
+                        if (_w37 >= 0) {
+                            s->active[_w37] = ((int8_t)(send_in__s_475));
+                        }
+                        int32_t _w38 = _wx(send_in__p_474, 2);
+                        if (_w38 >= 0) {
+                            s->sub_hp[_w38] = ((int16_t)(0));
+                        }
+                        s->last_used[0] = ((int16_t)((-1)));
+                        s->last_used[1] = ((int16_t)((-1)));
+                        int32_t _w39 = _wx(send_in__p_474, 2);
+                        if (_w39 >= 0) {
+                            s->recharge[_w39] = false;
+                        }
+                        int32_t _w40 = _wx(send_in__p_474, 2);
+                        if (_w40 >= 0) {
+                            s->charging[_w40] = false;
+                        }
+                        int32_t _w41 = _wx(send_in__p_474, 2);
+                        if (_w41 >= 0) {
+                            s->confused[_w41] = ((int8_t)(0));
+                        }
+                        int32_t _w42 = _wx(send_in__p_474, 2);
+                        if (_w42 >= 0) {
+                            s->flinch[_w42] = false;
+                        }
+                        int32_t _w43 = _wx(send_in__p_474, 2);
+                        if (_w43 >= 0) {
+                            s->reflect[_w43] = false;
+                        }
+                        int32_t _w44 = _wx(send_in__p_474, 2);
+                        if (_w44 >= 0) {
+                            s->light_screen[_w44] = false;
+                        }
+                        int32_t _w45 = _wx(send_in__p_474, 2);
                         if (_w45 >= 0) {
-                            s->active[_w45] = ((int8_t)(send_in__s_437));
+                            s->last_slot[_w45] = ((int8_t)(0));
                         }
-                        int32_t _w46 = _wx(send_in__p_436, 2);
-                        if (_w46 >= 0) {
-                            s->recharge[_w46] = false;
+                        int32_t _w46 = _wx(send_in__p_474, 2);
+                        int32_t _w47 = _wx(send_in__s_475, 6);
+                        if (_w46 >= 0 && _w47 >= 0) {
+                            s->seen[_w46 * 6 + _w47] = s->species[_ix(send_in__p_474, 2) * 6 + _ix(send_in__s_475, 6)];
                         }
-                        int32_t _w47 = _wx(send_in__p_436, 2);
-                        if (_w47 >= 0) {
-                            s->charging[_w47] = false;
-                        }
-                        int32_t _w48 = _wx(send_in__p_436, 2);
-                        if (_w48 >= 0) {
-                            s->confused[_w48] = ((int8_t)(0));
-                        }
-                        int32_t _w49 = _wx(send_in__p_436, 2);
-                        if (_w49 >= 0) {
-                            s->flinch[_w49] = false;
-                        }
-                        int32_t _w50 = _wx(send_in__p_436, 2);
-                        if (_w50 >= 0) {
-                            s->reflect[_w50] = false;
-                        }
-                        int32_t _w51 = _wx(send_in__p_436, 2);
-                        if (_w51 >= 0) {
-                            s->light_screen[_w51] = false;
-                        }
-                        int32_t _w52 = _wx(send_in__p_436, 2);
-                        if (_w52 >= 0) {
-                            s->last_slot[_w52] = ((int8_t)(0));
-                        }
-                        int32_t _w53 = _wx(send_in__p_436, 2);
-                        int32_t _w54 = _wx(send_in__s_437, 6);
-                        if (_w53 >= 0 && _w54 >= 0) {
-                            s->seen[_w53 * 6 + _w54] = s->species[_ix(send_in__p_436, 2) * 6 + _ix(send_in__s_437, 6)];
-                        }
-                        for (int32_t send_in__k_439 = 0, _end55 = 6; send_in__k_439 < _end55; send_in__k_439++) {
-                            int32_t _w56 = _wx(send_in__p_436, 2);
-                            if (_w56 >= 0) {
-                                s->boosts[_w56 * 6 + send_in__k_439] = ((int8_t)(0));
+                        for (int32_t send_in__k_477 = 0, _end48 = 6; send_in__k_477 < _end48; send_in__k_477++) {
+                            int32_t _w49 = _wx(send_in__p_474, 2);
+                            if (_w49 >= 0) {
+                                s->boosts[_w49 * 6 + send_in__k_477] = ((int8_t)(0));
                             }
                         }
-                        for (int32_t send_in__k_440 = 0, _end57 = 4; send_in__k_440 < _end57; send_in__k_440++) {
-                            int32_t _w58 = _wx(send_in__p_436, 2);
-                            if (_w58 >= 0) {
-                                s->mod[_w58 * 4 + send_in__k_440] = s->stats[_ix(send_in__p_436, 2) * 24 + _ix(send_in__s_437, 6) * 4 + send_in__k_440];
+                        for (int32_t send_in__k_478 = 0, _end50 = 4; send_in__k_478 < _end50; send_in__k_478++) {
+                            int32_t _w51 = _wx(send_in__p_474, 2);
+                            if (_w51 >= 0) {
+                                s->mod[_w51 * 4 + send_in__k_478] = s->stats[_ix(send_in__p_474, 2) * 24 + _ix(send_in__s_475, 6) * 4 + send_in__k_478];
                             }
                         }
-                        if ((s->status[_ix(send_in__p_436, 2) * 6 + _ix(send_in__s_437, 6)] == 3)) {
-                            int32_t _w59 = _wx(send_in__p_436, 2);
-                            if (_w59 >= 0) {
-                                s->mod[_w59 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_436, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        if ((s->status[_ix(send_in__p_474, 2) * 6 + _ix(send_in__s_475, 6)] == 3)) {
+                            int32_t _w52 = _wx(send_in__p_474, 2);
+                            if (_w52 >= 0) {
+                                s->mod[_w52 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_474, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                             }
                         }
-                        if ((s->status[_ix(send_in__p_436, 2) * 6 + _ix(send_in__s_437, 6)] == 1)) {
-                            int32_t _w60 = _wx(send_in__p_436, 2);
-                            if (_w60 >= 0) {
-                                s->mod[_w60 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_436, 2) * 4], 2))), ((int16_t)(1)))));
+                        if ((s->status[_ix(send_in__p_474, 2) * 6 + _ix(send_in__s_475, 6)] == 1)) {
+                            int32_t _w53 = _wx(send_in__p_474, 2);
+                            if (_w53 >= 0) {
+                                s->mod[_w53 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_474, 2) * 4], 2))), ((int16_t)(1)))));
                             }
                         }
-                        int32_t _w61 = _wx(send_in__p_436, 2);
-                        int32_t _w62 = _wx(send_in__s_437, 6);
-                        if (_w61 >= 0 && _w62 >= 0) {
-                            s->speed[_w61 * 6 + _w62] = s->mod[_ix(send_in__p_436, 2) * 4 + 3];
+                        int32_t _w54 = _wx(send_in__p_474, 2);
+                        int32_t _w55 = _wx(send_in__s_475, 6);
+                        if (_w54 >= 0 && _w55 >= 0) {
+                            s->speed[_w54 * 6 + _w55] = s->mod[_ix(send_in__p_474, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_441 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_433)), 2));
-                            log_draw__v_442 = rand__v_441;
-                            int32_t _w63 = _wx(s->ndraws, 64);
-                            if (_w63 >= 0) {
-                                s->draws[_w63] = log_draw__v_442;
+                            rand__v_479 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_471)), 2));
+                            log_draw__v_480 = rand__v_479;
+                            int32_t _w56 = _wx(s->ndraws, 64);
+                            if (_w56 >= 0) {
+                                s->draws[_w56] = log_draw__v_480;
                             }
-                            int32_t _w64 = _wx(s->ndraws, 64);
-                            if (_w64 >= 0) {
-                                s->draw_lo[_w64] = 0;
+                            int32_t _w57 = _wx(s->ndraws, 64);
+                            if (_w57 >= 0) {
+                                s->draw_lo[_w57] = 0;
                             }
-                            int32_t _w65 = _wx(s->ndraws, 64);
-                            if (_w65 >= 0) {
-                                s->draw_hi[_w65] = 2;
+                            int32_t _w58 = _wx(s->ndraws, 64);
+                            if (_w58 >= 0) {
+                                s->draw_hi[_w58] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_443 = rand__v_441;
-                            tie_draw__v_444 = rand__result_443;
+                            rand__result_481 = rand__v_479;
+                            tie_draw__v_482 = rand__result_481;
                         }
-                        switch_in_damage__p_445 = resolve_turn__p_434;
-                        switch_in_damage__a_446 = s->active[_ix(switch_in_damage__p_445, 2)];
-                        if (((s->status[_ix(switch_in_damage__p_445, 2) * 6 + _ix(switch_in_damage__a_446, 6)] == 4) || (s->status[_ix(switch_in_damage__p_445, 2) * 6 + _ix(switch_in_damage__a_446, 6)] == 1))) {
-                            int32_t _w66 = _wx(switch_in_damage__p_445, 2);
-                            int32_t _w67 = _wx(switch_in_damage__a_446, 6);
-                            if (_w66 >= 0 && _w67 >= 0) {
-                                s->hp[_w66 * 6 + _w67] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_445, 2) * 6 + _ix(switch_in_damage__a_446, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_445, 2) * 6 + _ix(switch_in_damage__a_446, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                        switch_in_damage__p_483 = resolve_turn__p_472;
+                        switch_in_damage__a_484 = s->active[_ix(switch_in_damage__p_483, 2)];
+                        if (((s->status[_ix(switch_in_damage__p_483, 2) * 6 + _ix(switch_in_damage__a_484, 6)] == 4) || (s->status[_ix(switch_in_damage__p_483, 2) * 6 + _ix(switch_in_damage__a_484, 6)] == 1))) {
+                            int32_t _w59 = _wx(switch_in_damage__p_483, 2);
+                            int32_t _w60 = _wx(switch_in_damage__a_484, 6);
+                            if (_w59 >= 0 && _w60 >= 0) {
+                                s->hp[_w59 * 6 + _w60] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_483, 2) * 6 + _ix(switch_in_damage__a_484, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_483, 2) * 6 + _ix(switch_in_damage__a_484, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let68 = resolve_turn__p_434; int32_t is_fainted__p_447 = _let68; (s->hp[_ix(is_fainted__p_447, 2) * 6 + _ix(s->active[_ix(is_fainted__p_447, 2)], 6)] <= 0); })) {
-                            resolve_turn__over_432 = true;
-                            after_faint__left0_449 = ({ int32_t _lo69 = 0; int32_t _r71 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_448 = _lo69, _end70 = 6; after_faint__i_448 < _end70; after_faint__i_448++) _r71 += ((s->hp[after_faint__i_448] > 0)) ? 1 : 0; _r71; });
-                            after_faint__left1_451 = ({ int32_t _lo73 = 0; int32_t _r75 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_450 = _lo73, _end74 = 6; after_faint__i_450 < _end74; after_faint__i_450++) _r75 += ((s->hp[1 * 6 + after_faint__i_450] > 0)) ? 1 : 0; _r75; });
-                            if (((after_faint__left0_449 == 0) && (after_faint__left1_451 == 0))) {
+                        if (({ int32_t _let61 = resolve_turn__p_472; int32_t is_fainted__p_485 = _let61; (s->hp[_ix(is_fainted__p_485, 2) * 6 + _ix(s->active[_ix(is_fainted__p_485, 2)], 6)] <= 0); })) {
+                            resolve_turn__over_470 = true;
+                            after_faint__left0_487 = ({ int32_t _lo62 = 0; int32_t _r64 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_486 = _lo62, _end63 = 6; after_faint__i_486 < _end63; after_faint__i_486++) _r64 += ((s->hp[after_faint__i_486] > 0)) ? 1 : 0; _r64; });
+                            after_faint__left1_489 = ({ int32_t _lo66 = 0; int32_t _r68 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_488 = _lo66, _end67 = 6; after_faint__i_488 < _end67; after_faint__i_488++) _r68 += ((s->hp[1 * 6 + after_faint__i_488] > 0)) ? 1 : 0; _r68; });
+                            if (((after_faint__left0_487 == 0) && (after_faint__left1_489 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_449 == 0)) {
+                            } else if ((after_faint__left0_487 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_451 == 0)) {
+                            } else if ((after_faint__left1_489 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -4300,868 +4641,1061 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_452 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 35), (uint32_t)resolve_turn__k_433)), 2));
-                            log_draw__v_453 = rand__v_452;
-                            int32_t _w77 = _wx(s->ndraws, 64);
-                            if (_w77 >= 0) {
-                                s->draws[_w77] = log_draw__v_453;
+                            rand__v_490 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 35), (uint32_t)resolve_turn__k_471)), 2));
+                            log_draw__v_491 = rand__v_490;
+                            int32_t _w70 = _wx(s->ndraws, 64);
+                            if (_w70 >= 0) {
+                                s->draws[_w70] = log_draw__v_491;
                             }
-                            int32_t _w78 = _wx(s->ndraws, 64);
-                            if (_w78 >= 0) {
-                                s->draw_lo[_w78] = 0;
+                            int32_t _w71 = _wx(s->ndraws, 64);
+                            if (_w71 >= 0) {
+                                s->draw_lo[_w71] = 0;
                             }
-                            int32_t _w79 = _wx(s->ndraws, 64);
-                            if (_w79 >= 0) {
-                                s->draw_hi[_w79] = 2;
+                            int32_t _w72 = _wx(s->ndraws, 64);
+                            if (_w72 >= 0) {
+                                s->draw_hi[_w72] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_454 = rand__v_452;
-                            tie_draw__v_455 = rand__result_454;
+                            rand__result_492 = rand__v_490;
+                            tie_draw__v_493 = rand__result_492;
                         }
                     } else {
-                        use_move__p_458 = resolve_turn__p_434;
-                        use_move__m_459 = (({ int32_t _let80 = resolve_turn__p_434; int32_t has_pp__p_456 = _let80; ({ int32_t _lo81 = 0; bool _r83 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_457 = _lo81, _end82 = 4; has_pp__k_457 < _end82; has_pp__k_457++) if (((s->moves[_ix(has_pp__p_456, 2) * 24 + _ix(s->active[_ix(has_pp__p_456, 2)], 6) * 4 + has_pp__k_457] >= 0) && (s->pp[_ix(has_pp__p_456, 2) * 24 + _ix(s->active[_ix(has_pp__p_456, 2)], 6) * 4 + has_pp__k_457] > 0))) { _r83 = true; break; } _r83; }); }) ? resolve_turn__act_435 : (-1));
-                        use_move__q_460 = _wsub(1, use_move__p_458);
-                        use_move__a_461 = s->active[_ix(use_move__p_458, 2)];
-                        use_move__d_462 = s->active[_ix(use_move__q_460, 2)];
-                        use_move__st_463 = s->status[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)];
-                        use_move__can_464 = true;
-                        if ((use_move__st_463 == 2)) {
-                            use_move__can_464 = false;
-                        } else if ((use_move__st_463 == 5)) {
-                            int32_t _w85 = _wx(use_move__p_458, 2);
-                            int32_t _w86 = _wx(use_move__a_461, 6);
-                            if (_w85 >= 0 && _w86 >= 0) {
-                                s->sleep[_w85 * 6 + _w86] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)], 1)));
+                        use_move__p_496 = resolve_turn__p_472;
+                        use_move__m_497 = (({ int32_t _let73 = resolve_turn__p_472; int32_t has_pp__p_494 = _let73; ({ int32_t _lo74 = 0; bool _r76 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_495 = _lo74, _end75 = 4; has_pp__k_495 < _end75; has_pp__k_495++) if (((s->moves[_ix(has_pp__p_494, 2) * 24 + _ix(s->active[_ix(has_pp__p_494, 2)], 6) * 4 + has_pp__k_495] >= 0) && (s->pp[_ix(has_pp__p_494, 2) * 24 + _ix(s->active[_ix(has_pp__p_494, 2)], 6) * 4 + has_pp__k_495] > 0))) { _r76 = true; break; } _r76; }); }) ? resolve_turn__act_473 : (-1));
+                        use_move__q_498 = _wsub(1, use_move__p_496);
+                        use_move__a_499 = s->active[_ix(use_move__p_496, 2)];
+                        use_move__d_500 = s->active[_ix(use_move__q_498, 2)];
+                        use_move__st_501 = s->status[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)];
+                        use_move__can_502 = true;
+                        if ((use_move__st_501 == 2)) {
+                            int32_t _w78 = _wx(use_move__p_496, 2);
+                            if (_w78 >= 0) {
+                                s->last_used[_w78] = ((int16_t)((-1)));
                             }
-                            use_move__can_464 = false;
-                        } else if (s->flinch[_ix(use_move__p_458, 2)]) {
-                            use_move__can_464 = false;
-                        } else if (s->recharge[_ix(use_move__p_458, 2)]) {
-                            int32_t _w87 = _wx(use_move__p_458, 2);
-                            if (_w87 >= 0) {
-                                s->recharge[_w87] = false;
+                            use_move__can_502 = false;
+                        } else if ((use_move__st_501 == 5)) {
+                            int32_t _w79 = _wx(use_move__p_496, 2);
+                            int32_t _w80 = _wx(use_move__a_499, 6);
+                            if (_w79 >= 0 && _w80 >= 0) {
+                                s->sleep[_w79 * 6 + _w80] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)], 1)));
                             }
-                            use_move__can_464 = false;
+                            int32_t _w81 = _wx(use_move__p_496, 2);
+                            if (_w81 >= 0) {
+                                s->last_used[_w81] = ((int16_t)((-1)));
+                            }
+                            use_move__can_502 = false;
+                        } else if (s->flinch[_ix(use_move__p_496, 2)]) {
+                            use_move__can_502 = false;
+                        } else if (s->recharge[_ix(use_move__p_496, 2)]) {
+                            int32_t _w82 = _wx(use_move__p_496, 2);
+                            if (_w82 >= 0) {
+                                s->recharge[_w82] = false;
+                            }
+                            use_move__can_502 = false;
                         } else {
-                            if ((s->confused[_ix(use_move__p_458, 2)] > 0)) {
-                                int32_t _w88 = _wx(use_move__p_458, 2);
-                                if (_w88 >= 0) {
-                                    s->confused[_w88] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_458, 2)], 1)));
+                            if ((s->confused[_ix(use_move__p_496, 2)] > 0)) {
+                                int32_t _w83 = _wx(use_move__p_496, 2);
+                                if (_w83 >= 0) {
+                                    s->confused[_w83] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_496, 2)], 1)));
                                 }
-                                if ((s->confused[_ix(use_move__p_458, 2)] > 0)) {
-                                    chance__v_465 = _roll(random_word(fold_in(fold_in(key, 36), (uint32_t)resolve_turn__k_433)), 256);
-                                    log_draw__v_466 = chance__v_465;
-                                    int32_t _w89 = _wx(s->ndraws, 64);
-                                    if (_w89 >= 0) {
-                                        s->draws[_w89] = log_draw__v_466;
+                                if ((s->confused[_ix(use_move__p_496, 2)] > 0)) {
+                                    chance__v_503 = _roll(random_word(fold_in(fold_in(key, 36), (uint32_t)resolve_turn__k_471)), 256);
+                                    log_draw__v_504 = chance__v_503;
+                                    int32_t _w84 = _wx(s->ndraws, 64);
+                                    if (_w84 >= 0) {
+                                        s->draws[_w84] = log_draw__v_504;
                                     }
-                                    int32_t _w90 = _wx(s->ndraws, 64);
-                                    if (_w90 >= 0) {
-                                        s->draw_lo[_w90] = 0;
+                                    int32_t _w85 = _wx(s->ndraws, 64);
+                                    if (_w85 >= 0) {
+                                        s->draw_lo[_w85] = 0;
                                     }
-                                    int32_t _w91 = _wx(s->ndraws, 64);
-                                    if (_w91 >= 0) {
-                                        s->draw_hi[_w91] = 256;
+                                    int32_t _w86 = _wx(s->ndraws, 64);
+                                    if (_w86 >= 0) {
+                                        s->draw_hi[_w86] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_467 = (chance__v_465 < 128);
-                                    use_move__acts_468 = chance__result_467;
-                                    if ((!use_move__acts_468)) {
-                                        confusion_hit__p_469 = use_move__p_458;
-                                        confusion_hit__a_470 = s->active[_ix(confusion_hit__p_469, 2)];
-                                        confusion_hit__dmg_471 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_469, 2) * 6 + _ix(confusion_hit__a_470, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_469, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_469, 2) * 4 + 1]))), 50), 2);
-                                        int32_t _w92 = _wx(confusion_hit__p_469, 2);
-                                        int32_t _w93 = _wx(confusion_hit__a_470, 6);
-                                        if (_w92 >= 0 && _w93 >= 0) {
-                                            s->hp[_w92 * 6 + _w93] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(confusion_hit__p_469, 2) * 6 + _ix(confusion_hit__a_470, 6)])), confusion_hit__dmg_471), 0)));
+                                    chance__result_505 = (chance__v_503 < 128);
+                                    use_move__acts_506 = chance__result_505;
+                                    if ((!use_move__acts_506)) {
+                                        confusion_hit__p_507 = use_move__p_496;
+                                        confusion_hit__a_508 = s->active[_ix(confusion_hit__p_507, 2)];
+                                        confusion_hit__dmg_509 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_507, 2) * 6 + _ix(confusion_hit__a_508, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_507, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_507, 2) * 4 + 1]))), 50), 2);
+                                        self_damage__p_510 = confusion_hit__p_507;
+                                        self_damage__dmg_511 = confusion_hit__dmg_509;
+                                        self_damage__q_512 = _wsub(1, self_damage__p_510);
+                                        self_damage__a_513 = s->active[_ix(self_damage__p_510, 2)];
+                                        s->last_damage = self_damage__dmg_511;
+                                        if ((s->sub_hp[_ix(self_damage__p_510, 2)] > 0)) {
+                                            if ((s->sub_hp[_ix(self_damage__q_512, 2)] > 0)) {
+                                                int32_t _w87 = _wx(self_damage__q_512, 2);
+                                                if (_w87 >= 0) {
+                                                    s->sub_hp[_w87] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_512, 2)])), self_damage__dmg_511), 0)));
+                                                }
+                                            }
+                                        } else {
+                                            int32_t _w88 = _wx(self_damage__p_510, 2);
+                                            int32_t _w89 = _wx(self_damage__a_513, 6);
+                                            if (_w88 >= 0 && _w89 >= 0) {
+                                                s->hp[_w88 * 6 + _w89] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_510, 2) * 6 + _ix(self_damage__a_513, 6)])), self_damage__dmg_511), 0)));
+                                            }
                                         }
-                                        s->last_damage = confusion_hit__dmg_471;
-                                        int32_t _w94 = _wx(use_move__p_458, 2);
-                                        if (_w94 >= 0) {
-                                            s->charging[_w94] = false;
+                                        int32_t _w90 = _wx(use_move__p_496, 2);
+                                        if (_w90 >= 0) {
+                                            s->charging[_w90] = false;
                                         }
-                                        use_move__can_464 = false;
+                                        use_move__can_502 = false;
                                     }
                                 }
                             }
-                            if ((use_move__can_464 && (use_move__st_463 == 3))) {
-                                chance__v_472 = _roll(random_word(fold_in(fold_in(key, 37), (uint32_t)resolve_turn__k_433)), 256);
-                                log_draw__v_473 = chance__v_472;
-                                int32_t _w95 = _wx(s->ndraws, 64);
-                                if (_w95 >= 0) {
-                                    s->draws[_w95] = log_draw__v_473;
+                            if ((use_move__can_502 && (use_move__st_501 == 3))) {
+                                chance__v_514 = _roll(random_word(fold_in(fold_in(key, 37), (uint32_t)resolve_turn__k_471)), 256);
+                                log_draw__v_515 = chance__v_514;
+                                int32_t _w91 = _wx(s->ndraws, 64);
+                                if (_w91 >= 0) {
+                                    s->draws[_w91] = log_draw__v_515;
                                 }
-                                int32_t _w96 = _wx(s->ndraws, 64);
-                                if (_w96 >= 0) {
-                                    s->draw_lo[_w96] = 0;
+                                int32_t _w92 = _wx(s->ndraws, 64);
+                                if (_w92 >= 0) {
+                                    s->draw_lo[_w92] = 0;
                                 }
-                                int32_t _w97 = _wx(s->ndraws, 64);
-                                if (_w97 >= 0) {
-                                    s->draw_hi[_w97] = 256;
+                                int32_t _w93 = _wx(s->ndraws, 64);
+                                if (_w93 >= 0) {
+                                    s->draw_hi[_w93] = 256;
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_474 = (chance__v_472 < 63);
-                                use_move__full_475 = chance__result_474;
-                                use_move__can_464 = (!use_move__full_475);
-                                if (use_move__full_475) {
-                                    int32_t _w98 = _wx(use_move__p_458, 2);
-                                    if (_w98 >= 0) {
-                                        s->charging[_w98] = false;
+                                chance__result_516 = (chance__v_514 < 63);
+                                use_move__full_517 = chance__result_516;
+                                use_move__can_502 = (!use_move__full_517);
+                                if (use_move__full_517) {
+                                    int32_t _w94 = _wx(use_move__p_496, 2);
+                                    if (_w94 >= 0) {
+                                        s->charging[_w94] = false;
                                     }
                                 }
                             }
                         }
-                        use_move__again_476 = (s->fight[_ix(use_move__p_458, 2)] || s->charging[_ix(use_move__p_458, 2)]);
-                        use_move__slot_477 = (use_move__again_476 ? ((int32_t)(s->last_slot[_ix(use_move__p_458, 2)])) : use_move__m_459);
-                        use_move__mv_478 = (use_move__again_476 ? ((int32_t)(s->last_move[_ix(use_move__p_458, 2)])) : ((use_move__m_459 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_458, 2) * 24 + _ix(use_move__a_461, 6) * 4 + _ix(use_move__m_459, 4)]))));
-                        if ((use_move__again_476 && (use_move__mv_478 == 164))) {
-                            use_move__slot_477 = (-1);
+                        use_move__again_518 = (s->fight[_ix(use_move__p_496, 2)] || s->charging[_ix(use_move__p_496, 2)]);
+                        use_move__slot_519 = (use_move__again_518 ? ((int32_t)(s->last_slot[_ix(use_move__p_496, 2)])) : use_move__m_497);
+                        use_move__mv_520 = (use_move__again_518 ? ((int32_t)(s->last_move[_ix(use_move__p_496, 2)])) : ((use_move__m_497 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_496, 2) * 24 + _ix(use_move__a_499, 6) * 4 + _ix(use_move__m_497, 4)]))));
+                        if ((use_move__again_518 && (use_move__mv_520 == 164))) {
+                            use_move__slot_519 = (-1);
                         }
-                        if ((use_move__can_464 && (use_move__mv_478 >= 0))) {
-                            int32_t _w99 = _wx(use_move__p_458, 2);
-                            if (_w99 >= 0) {
-                                s->used_move[_w99] = ((int16_t)(use_move__mv_478));
+                        if ((use_move__can_502 && (use_move__mv_520 == 118))) {
+                            mirror_move__p_521 = use_move__p_496;
+                            mirror_move__m_522 = use_move__slot_519;
+                            mirror_move__a_523 = s->active[_ix(mirror_move__p_521, 2)];
+                            mirror_move__copied_524 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_521), 2)]));
+                            if (((mirror_move__m_522 >= 0) && (!((mirror_move__copied_524 >= 0) && (MOVES__rows[_ix(mirror_move__copied_524, 165)].kind == 17))))) {
+                                int32_t _w95 = _wx(mirror_move__p_521, 2);
+                                int32_t _w96 = _wx(mirror_move__a_523, 6);
+                                int32_t _w97 = _wx(mirror_move__m_522, 4);
+                                if (_w95 >= 0 && _w96 >= 0 && _w97 >= 0) {
+                                    s->pp[_w95 * 24 + _w96 * 4 + _w97] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_521, 2) * 24 + _ix(mirror_move__a_523, 6) * 4 + _ix(mirror_move__m_522, 4)], 63))), 64)));
+                                }
+                                int32_t _w98 = _wx(mirror_move__p_521, 2);
+                                int32_t _w99 = _wx(mirror_move__a_523, 6);
+                                int32_t _w100 = _wx(mirror_move__m_522, 4);
+                                if (_w98 >= 0 && _w99 >= 0 && _w100 >= 0) {
+                                    s->seen_moves[_w98 * 24 + _w99 * 4 + _w100] = s->moves[_ix(mirror_move__p_521, 2) * 24 + _ix(mirror_move__a_523, 6) * 4 + _ix(mirror_move__m_522, 4)];
+                                }
                             }
-                            if (((MOVES__rows[_ix(use_move__mv_478, 165)].kind == 17) && (!s->charging[_ix(use_move__p_458, 2)]))) {
-                                int32_t _w100 = _wx(use_move__p_458, 2);
-                                if (_w100 >= 0) {
-                                    s->charging[_w100] = true;
+                            s->last_damage = 0;
+                            int32_t _w101 = _wx(mirror_move__p_521, 2);
+                            if (_w101 >= 0) {
+                                s->used_move[_w101] = ((int16_t)(118));
+                            }
+                            int32_t _w102 = _wx(mirror_move__p_521, 2);
+                            if (_w102 >= 0) {
+                                s->last_used[_w102] = ((int16_t)(118));
+                            }
+                            if ((mirror_move__copied_524 == 118)) {
+                                mirror_move__copied_524 = (-1);
+                            }
+                            if ((mirror_move__copied_524 >= 0)) {
+                                int32_t _w103 = _wx(mirror_move__p_521, 2);
+                                if (_w103 >= 0) {
+                                    s->last_move[_w103] = ((int16_t)(mirror_move__copied_524));
+                                }
+                                int32_t _w104 = _wx(mirror_move__p_521, 2);
+                                if (_w104 >= 0) {
+                                    s->shown_move[_w104] = ((int16_t)(mirror_move__copied_524));
+                                }
+                            }
+                            mirror_move__result_525 = mirror_move__copied_524;
+                            use_move__mv_520 = mirror_move__result_525;
+                            use_move__slot_519 = (-1);
+                        }
+                        if ((use_move__can_502 && (use_move__mv_520 >= 0))) {
+                            int32_t _w105 = _wx(use_move__p_496, 2);
+                            if (_w105 >= 0) {
+                                s->used_move[_w105] = ((int16_t)(use_move__mv_520));
+                            }
+                            if (((MOVES__rows[_ix(use_move__mv_520, 165)].kind == 17) && (!s->charging[_ix(use_move__p_496, 2)]))) {
+                                int32_t _w106 = _wx(use_move__p_496, 2);
+                                if (_w106 >= 0) {
+                                    s->charging[_w106] = true;
                                 }
                             } else {
-                                int32_t _w101 = _wx(use_move__p_458, 2);
-                                if (_w101 >= 0) {
-                                    s->charging[_w101] = false;
+                                int32_t _w107 = _wx(use_move__p_496, 2);
+                                if (_w107 >= 0) {
+                                    s->charging[_w107] = false;
                                 }
-                                use_move_hit__p_479 = use_move__p_458;
-                                use_move_hit__m_480 = use_move__slot_477;
-                                use_move_hit__mv_481 = use_move__mv_478;
-                                use_move_hit__q_482 = _wsub(1, use_move_hit__p_479);
-                                use_move_hit__a_483 = s->active[_ix(use_move_hit__p_479, 2)];
-                                use_move_hit__d_484 = s->active[_ix(use_move_hit__q_482, 2)];
-                                if (((use_move_hit__m_480 >= 0) && (s->moves[_ix(use_move_hit__p_479, 2) * 24 + _ix(use_move_hit__a_483, 6) * 4 + _ix(use_move_hit__m_480, 4)] >= 0))) {
-                                    int32_t _w102 = _wx(use_move_hit__p_479, 2);
-                                    int32_t _w103 = _wx(use_move_hit__a_483, 6);
-                                    int32_t _w104 = _wx(use_move_hit__m_480, 4);
-                                    if (_w102 >= 0 && _w103 >= 0 && _w104 >= 0) {
-                                        s->pp[_w102 * 24 + _w103 * 4 + _w104] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_479, 2) * 24 + _ix(use_move_hit__a_483, 6) * 4 + _ix(use_move_hit__m_480, 4)], 63))), 64)));
+                                int32_t _w108 = _wx(use_move__p_496, 2);
+                                if (_w108 >= 0) {
+                                    s->last_used[_w108] = ((int16_t)(use_move__mv_520));
+                                }
+                                use_move_hit__p_526 = use_move__p_496;
+                                use_move_hit__m_527 = use_move__slot_519;
+                                use_move_hit__mv_528 = use_move__mv_520;
+                                use_move_hit__q_529 = _wsub(1, use_move_hit__p_526);
+                                use_move_hit__a_530 = s->active[_ix(use_move_hit__p_526, 2)];
+                                use_move_hit__d_531 = s->active[_ix(use_move_hit__q_529, 2)];
+                                if (((use_move_hit__m_527 >= 0) && (s->moves[_ix(use_move_hit__p_526, 2) * 24 + _ix(use_move_hit__a_530, 6) * 4 + _ix(use_move_hit__m_527, 4)] >= 0))) {
+                                    int32_t _w109 = _wx(use_move_hit__p_526, 2);
+                                    int32_t _w110 = _wx(use_move_hit__a_530, 6);
+                                    int32_t _w111 = _wx(use_move_hit__m_527, 4);
+                                    if (_w109 >= 0 && _w110 >= 0 && _w111 >= 0) {
+                                        s->pp[_w109 * 24 + _w110 * 4 + _w111] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_526, 2) * 24 + _ix(use_move_hit__a_530, 6) * 4 + _ix(use_move_hit__m_527, 4)], 63))), 64)));
                                     }
-                                    int32_t _w105 = _wx(use_move_hit__p_479, 2);
-                                    int32_t _w106 = _wx(use_move_hit__a_483, 6);
-                                    int32_t _w107 = _wx(use_move_hit__m_480, 4);
-                                    if (_w105 >= 0 && _w106 >= 0 && _w107 >= 0) {
-                                        s->seen_moves[_w105 * 24 + _w106 * 4 + _w107] = s->moves[_ix(use_move_hit__p_479, 2) * 24 + _ix(use_move_hit__a_483, 6) * 4 + _ix(use_move_hit__m_480, 4)];
+                                    int32_t _w112 = _wx(use_move_hit__p_526, 2);
+                                    int32_t _w113 = _wx(use_move_hit__a_530, 6);
+                                    int32_t _w114 = _wx(use_move_hit__m_527, 4);
+                                    if (_w112 >= 0 && _w113 >= 0 && _w114 >= 0) {
+                                        s->seen_moves[_w112 * 24 + _w113 * 4 + _w114] = s->moves[_ix(use_move_hit__p_526, 2) * 24 + _ix(use_move_hit__a_530, 6) * 4 + _ix(use_move_hit__m_527, 4)];
                                     }
                                 }
-                                use_move_hit__sd_485 = s->species[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)];
-                                use_move_hit__immune_492 = (MOVES__rows[_ix(use_move_hit__mv_481, 165)].type_immunity && ((({ int16_t _let108 = MOVES__rows[_ix(use_move_hit__mv_481, 165)].type; int16_t effectiveness__mt_486 = _let108; ({ int16_t _let109 = SPECIES__rows[_ix(use_move_hit__sd_485, 151)].type1; int16_t effectiveness__dt_487 = _let109; ({ int16_t _let110[15]; _let110[0] = TC__rows[_ix(effectiveness__mt_486, 15)].bug; _let110[1] = TC__rows[_ix(effectiveness__mt_486, 15)].fire; _let110[2] = TC__rows[_ix(effectiveness__mt_486, 15)].ghost; _let110[3] = TC__rows[_ix(effectiveness__mt_486, 15)].ice; _let110[4] = TC__rows[_ix(effectiveness__mt_486, 15)].poison; _let110[5] = TC__rows[_ix(effectiveness__mt_486, 15)].psychic; _let110[6] = TC__rows[_ix(effectiveness__mt_486, 15)].electric; _let110[7] = TC__rows[_ix(effectiveness__mt_486, 15)].grass; _let110[8] = TC__rows[_ix(effectiveness__mt_486, 15)].dragon; _let110[9] = TC__rows[_ix(effectiveness__mt_486, 15)].fighting; _let110[10] = TC__rows[_ix(effectiveness__mt_486, 15)].flying; _let110[11] = TC__rows[_ix(effectiveness__mt_486, 15)].ground; _let110[12] = TC__rows[_ix(effectiveness__mt_486, 15)].normal; _let110[13] = TC__rows[_ix(effectiveness__mt_486, 15)].rock; _let110[14] = TC__rows[_ix(effectiveness__mt_486, 15)].water; int16_t effectiveness__row_488[15]; memcpy(effectiveness__row_488, _let110, sizeof effectiveness__row_488); (((effectiveness__dt_487 < 0) || (effectiveness__mt_486 == 15)) ? ((int16_t)(10)) : effectiveness__row_488[_ix(effectiveness__dt_487, 15)]); }); }); }) == 0) || (({ int16_t _let111 = MOVES__rows[_ix(use_move_hit__mv_481, 165)].type; int16_t effectiveness__mt_489 = _let111; ({ int16_t _let112 = SPECIES__rows[_ix(use_move_hit__sd_485, 151)].type2; int16_t effectiveness__dt_490 = _let112; ({ int16_t _let113[15]; _let113[0] = TC__rows[_ix(effectiveness__mt_489, 15)].bug; _let113[1] = TC__rows[_ix(effectiveness__mt_489, 15)].fire; _let113[2] = TC__rows[_ix(effectiveness__mt_489, 15)].ghost; _let113[3] = TC__rows[_ix(effectiveness__mt_489, 15)].ice; _let113[4] = TC__rows[_ix(effectiveness__mt_489, 15)].poison; _let113[5] = TC__rows[_ix(effectiveness__mt_489, 15)].psychic; _let113[6] = TC__rows[_ix(effectiveness__mt_489, 15)].electric; _let113[7] = TC__rows[_ix(effectiveness__mt_489, 15)].grass; _let113[8] = TC__rows[_ix(effectiveness__mt_489, 15)].dragon; _let113[9] = TC__rows[_ix(effectiveness__mt_489, 15)].fighting; _let113[10] = TC__rows[_ix(effectiveness__mt_489, 15)].flying; _let113[11] = TC__rows[_ix(effectiveness__mt_489, 15)].ground; _let113[12] = TC__rows[_ix(effectiveness__mt_489, 15)].normal; _let113[13] = TC__rows[_ix(effectiveness__mt_489, 15)].rock; _let113[14] = TC__rows[_ix(effectiveness__mt_489, 15)].water; int16_t effectiveness__row_491[15]; memcpy(effectiveness__row_491, _let113, sizeof effectiveness__row_491); (((effectiveness__dt_490 < 0) || (effectiveness__mt_489 == 15)) ? ((int16_t)(10)) : effectiveness__row_491[_ix(effectiveness__dt_490, 15)]); }); }); }) == 0)));
-                                use_move_hit__kind_493 = MOVES__rows[_ix(use_move_hit__mv_481, 165)].kind;
-                                if ((!({ int32_t _lo114 = 0; bool _r116 = false; for (int32_t use_move_hit__i_494 = _lo114, _end115 = 24; use_move_hit__i_494 < _end115; use_move_hit__i_494++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_494] == use_move_hit__mv_481)) { _r116 = true; break; } _r116; }))) {
+                                use_move_hit__sd_532 = s->species[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)];
+                                use_move_hit__immune_539 = (MOVES__rows[_ix(use_move_hit__mv_528, 165)].type_immunity && ((({ int16_t _let115 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].type; int16_t effectiveness__mt_533 = _let115; ({ int16_t _let116 = SPECIES__rows[_ix(use_move_hit__sd_532, 151)].type1; int16_t effectiveness__dt_534 = _let116; ({ int16_t _let117[15]; _let117[0] = TC__rows[_ix(effectiveness__mt_533, 15)].bug; _let117[1] = TC__rows[_ix(effectiveness__mt_533, 15)].fire; _let117[2] = TC__rows[_ix(effectiveness__mt_533, 15)].ghost; _let117[3] = TC__rows[_ix(effectiveness__mt_533, 15)].ice; _let117[4] = TC__rows[_ix(effectiveness__mt_533, 15)].poison; _let117[5] = TC__rows[_ix(effectiveness__mt_533, 15)].psychic; _let117[6] = TC__rows[_ix(effectiveness__mt_533, 15)].electric; _let117[7] = TC__rows[_ix(effectiveness__mt_533, 15)].grass; _let117[8] = TC__rows[_ix(effectiveness__mt_533, 15)].dragon; _let117[9] = TC__rows[_ix(effectiveness__mt_533, 15)].fighting; _let117[10] = TC__rows[_ix(effectiveness__mt_533, 15)].flying; _let117[11] = TC__rows[_ix(effectiveness__mt_533, 15)].ground; _let117[12] = TC__rows[_ix(effectiveness__mt_533, 15)].normal; _let117[13] = TC__rows[_ix(effectiveness__mt_533, 15)].rock; _let117[14] = TC__rows[_ix(effectiveness__mt_533, 15)].water; int16_t effectiveness__row_535[15]; memcpy(effectiveness__row_535, _let117, sizeof effectiveness__row_535); (((effectiveness__dt_534 < 0) || (effectiveness__mt_533 == 15)) ? ((int16_t)(10)) : effectiveness__row_535[_ix(effectiveness__dt_534, 15)]); }); }); }) == 0) || (({ int16_t _let118 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].type; int16_t effectiveness__mt_536 = _let118; ({ int16_t _let119 = SPECIES__rows[_ix(use_move_hit__sd_532, 151)].type2; int16_t effectiveness__dt_537 = _let119; ({ int16_t _let120[15]; _let120[0] = TC__rows[_ix(effectiveness__mt_536, 15)].bug; _let120[1] = TC__rows[_ix(effectiveness__mt_536, 15)].fire; _let120[2] = TC__rows[_ix(effectiveness__mt_536, 15)].ghost; _let120[3] = TC__rows[_ix(effectiveness__mt_536, 15)].ice; _let120[4] = TC__rows[_ix(effectiveness__mt_536, 15)].poison; _let120[5] = TC__rows[_ix(effectiveness__mt_536, 15)].psychic; _let120[6] = TC__rows[_ix(effectiveness__mt_536, 15)].electric; _let120[7] = TC__rows[_ix(effectiveness__mt_536, 15)].grass; _let120[8] = TC__rows[_ix(effectiveness__mt_536, 15)].dragon; _let120[9] = TC__rows[_ix(effectiveness__mt_536, 15)].fighting; _let120[10] = TC__rows[_ix(effectiveness__mt_536, 15)].flying; _let120[11] = TC__rows[_ix(effectiveness__mt_536, 15)].ground; _let120[12] = TC__rows[_ix(effectiveness__mt_536, 15)].normal; _let120[13] = TC__rows[_ix(effectiveness__mt_536, 15)].rock; _let120[14] = TC__rows[_ix(effectiveness__mt_536, 15)].water; int16_t effectiveness__row_538[15]; memcpy(effectiveness__row_538, _let120, sizeof effectiveness__row_538); (((effectiveness__dt_537 < 0) || (effectiveness__mt_536 == 15)) ? ((int16_t)(10)) : effectiveness__row_538[_ix(effectiveness__dt_537, 15)]); }); }); }) == 0)));
+                                use_move_hit__kind_540 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].kind;
+                                use_move_hit__broke_541 = false;
+                                if ((!({ int32_t _lo121 = 0; bool _r123 = false; for (int32_t use_move_hit__i_542 = _lo121, _end122 = 24; use_move_hit__i_542 < _end122; use_move_hit__i_542++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_542] == use_move_hit__mv_528)) { _r123 = true; break; } _r123; }))) {
                                     s->last_damage = 0;
                                 }
-                                if ((!use_move_hit__immune_492)) {
-                                    use_move_hit__hit_495 = true;
-                                    use_move_hit__sure_496 = ((MOVES__rows[_ix(use_move_hit__mv_481, 165)].status == 5) && s->recharge[_ix(use_move_hit__q_482, 2)]);
-                                    if (((!MOVES__rows[_ix(use_move_hit__mv_481, 165)].always_hits) && (!use_move_hit__sure_496))) {
-                                        use_move_hit__acc_497 = _floordiv(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_481, 165)].accuracy)), 255), 100);
-                                        use_move_hit__acc_497 = _floordiv(_wmul(use_move_hit__acc_497, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_479, 2) * 6 + 4], 6))), 13)]), 100);
-                                        use_move_hit__acc_497 = _floordiv(_wmul(use_move_hit__acc_497, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_482, 2) * 6 + 5]))), 13)]), 100);
-                                        chance__num_498 = _imin(_imax(use_move_hit__acc_497, 1), 255);
-                                        chance__v_499 = _roll(random_word(fold_in(fold_in(key, 38), (uint32_t)resolve_turn__k_433)), 256);
-                                        log_draw__v_500 = chance__v_499;
-                                        int32_t _w118 = _wx(s->ndraws, 64);
-                                        if (_w118 >= 0) {
-                                            s->draws[_w118] = log_draw__v_500;
+                                if ((!use_move_hit__immune_539)) {
+                                    use_move_hit__hit_543 = true;
+                                    use_move_hit__sure_544 = ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].status == 5) && s->recharge[_ix(use_move_hit__q_529, 2)]);
+                                    if (((!MOVES__rows[_ix(use_move_hit__mv_528, 165)].always_hits) && (!use_move_hit__sure_544))) {
+                                        use_move_hit__acc_545 = _floordiv(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_528, 165)].accuracy)), 255), 100);
+                                        use_move_hit__acc_545 = _floordiv(_wmul(use_move_hit__acc_545, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_526, 2) * 6 + 4], 6))), 13)]), 100);
+                                        use_move_hit__acc_545 = _floordiv(_wmul(use_move_hit__acc_545, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_529, 2) * 6 + 5]))), 13)]), 100);
+                                        chance__num_546 = _imin(_imax(use_move_hit__acc_545, 1), 255);
+                                        chance__v_547 = _roll(random_word(fold_in(fold_in(key, 38), (uint32_t)resolve_turn__k_471)), 256);
+                                        log_draw__v_548 = chance__v_547;
+                                        int32_t _w125 = _wx(s->ndraws, 64);
+                                        if (_w125 >= 0) {
+                                            s->draws[_w125] = log_draw__v_548;
                                         }
-                                        int32_t _w119 = _wx(s->ndraws, 64);
-                                        if (_w119 >= 0) {
-                                            s->draw_lo[_w119] = 0;
+                                        int32_t _w126 = _wx(s->ndraws, 64);
+                                        if (_w126 >= 0) {
+                                            s->draw_lo[_w126] = 0;
                                         }
-                                        int32_t _w120 = _wx(s->ndraws, 64);
-                                        if (_w120 >= 0) {
-                                            s->draw_hi[_w120] = 256;
+                                        int32_t _w127 = _wx(s->ndraws, 64);
+                                        if (_w127 >= 0) {
+                                            s->draw_hi[_w127] = 256;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        chance__result_501 = (chance__v_499 < chance__num_498);
-                                        use_move_hit__hit_495 = chance__result_501;
-                                        if ((!use_move_hit__hit_495)) {
+                                        chance__result_549 = (chance__v_547 < chance__num_546);
+                                        use_move_hit__hit_543 = chance__result_549;
+                                        if ((!use_move_hit__hit_543)) {
                                             s->last_damage = 0;
                                         }
                                     }
-                                    if (((use_move_hit__hit_495 && (MOVES__rows[_ix(use_move_hit__mv_481, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_481, 165)].status >= 0))) {
-                                        if (use_move_hit__sure_496) {
-                                            int32_t _w121 = _wx(use_move_hit__q_482, 2);
-                                            int32_t _w122 = _wx(use_move_hit__d_484, 6);
-                                            if (_w121 >= 0 && _w122 >= 0) {
-                                                s->status[_w121 * 6 + _w122] = ((int8_t)(0));
+                                    use_move_hit__foe_move_550 = (MOVES__rows[_ix(use_move_hit__mv_528, 165)].target != 1);
+                                    use_move_hit__stages_551 = ((((((MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_atk != 0) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_def != 0)) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_spc != 0)) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_spe != 0)) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_accuracy != 0)) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_evasion != 0));
+                                    use_move_hit__blocked_552 = ((((s->sub_hp[_ix(use_move_hit__q_529, 2)] > 0) && use_move_hit__foe_move_550) && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].power == 0)) && ((((MOVES__rows[_ix(use_move_hit__mv_528, 165)].status == 4) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].status == 6)) || use_move_hit__stages_551) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].volatile_ == 1)));
+                                    use_move_hit__hit_543 = (use_move_hit__hit_543 && (!use_move_hit__blocked_552));
+                                    if (((use_move_hit__hit_543 && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].status >= 0))) {
+                                        if (use_move_hit__sure_544) {
+                                            int32_t _w128 = _wx(use_move_hit__q_529, 2);
+                                            int32_t _w129 = _wx(use_move_hit__d_531, 6);
+                                            if (_w128 >= 0 && _w129 >= 0) {
+                                                s->status[_w128 * 6 + _w129] = ((int8_t)(0));
                                             }
-                                            int32_t _w123 = _wx(use_move_hit__q_482, 2);
-                                            if (_w123 >= 0) {
-                                                s->recharge[_w123] = false;
+                                            int32_t _w130 = _wx(use_move_hit__q_529, 2);
+                                            if (_w130 >= 0) {
+                                                s->recharge[_w130] = false;
                                             }
                                         }
-                                        set_status__q_502 = use_move_hit__q_482;
-                                        set_status__st_503 = MOVES__rows[_ix(use_move_hit__mv_481, 165)].status;
-                                        set_status__d_504 = s->active[_ix(set_status__q_502, 2)];
-                                        set_status__sd_505 = s->species[_ix(set_status__q_502, 2) * 6 + _ix(set_status__d_504, 6)];
-                                        set_status__poison_506 = ((set_status__st_503 == 4) || (set_status__st_503 == 6));
-                                        set_status__blocked_507 = (set_status__poison_506 && (TYPES__rows[SPECIES__rows[_ix(set_status__sd_505, 151)].type1].immune_psn || ((SPECIES__rows[_ix(set_status__sd_505, 151)].type2 >= 0) && TYPES__rows[_ix(SPECIES__rows[_ix(set_status__sd_505, 151)].type2, 15)].immune_psn)));
-                                        if ((((s->status[_ix(set_status__q_502, 2) * 6 + _ix(set_status__d_504, 6)] == 0) && (s->hp[_ix(set_status__q_502, 2) * 6 + _ix(set_status__d_504, 6)] > 0)) && (!set_status__blocked_507))) {
-                                            int32_t _w124 = _wx(set_status__q_502, 2);
-                                            int32_t _w125 = _wx(set_status__d_504, 6);
-                                            if (_w124 >= 0 && _w125 >= 0) {
-                                                s->status[_w124 * 6 + _w125] = ((int8_t)(set_status__st_503));
+                                        set_status__q_553 = use_move_hit__q_529;
+                                        set_status__st_554 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].status;
+                                        set_status__d_555 = s->active[_ix(set_status__q_553, 2)];
+                                        set_status__sd_556 = s->species[_ix(set_status__q_553, 2) * 6 + _ix(set_status__d_555, 6)];
+                                        set_status__poison_557 = ((set_status__st_554 == 4) || (set_status__st_554 == 6));
+                                        set_status__blocked_558 = (set_status__poison_557 && (TYPES__rows[SPECIES__rows[_ix(set_status__sd_556, 151)].type1].immune_psn || ((SPECIES__rows[_ix(set_status__sd_556, 151)].type2 >= 0) && TYPES__rows[_ix(SPECIES__rows[_ix(set_status__sd_556, 151)].type2, 15)].immune_psn)));
+                                        if ((((s->status[_ix(set_status__q_553, 2) * 6 + _ix(set_status__d_555, 6)] == 0) && (s->hp[_ix(set_status__q_553, 2) * 6 + _ix(set_status__d_555, 6)] > 0)) && (!set_status__blocked_558))) {
+                                            int32_t _w131 = _wx(set_status__q_553, 2);
+                                            int32_t _w132 = _wx(set_status__d_555, 6);
+                                            if (_w131 >= 0 && _w132 >= 0) {
+                                                s->status[_w131 * 6 + _w132] = ((int8_t)(set_status__st_554));
                                             }
-                                            if ((set_status__st_503 == 5)) {
-                                                rand__v_508 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_433)), 7));
-                                                log_draw__v_509 = rand__v_508;
-                                                int32_t _w126 = _wx(s->ndraws, 64);
-                                                if (_w126 >= 0) {
-                                                    s->draws[_w126] = log_draw__v_509;
+                                            if ((set_status__st_554 == 5)) {
+                                                rand__v_559 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_471)), 7));
+                                                log_draw__v_560 = rand__v_559;
+                                                int32_t _w133 = _wx(s->ndraws, 64);
+                                                if (_w133 >= 0) {
+                                                    s->draws[_w133] = log_draw__v_560;
                                                 }
-                                                int32_t _w127 = _wx(s->ndraws, 64);
-                                                if (_w127 >= 0) {
-                                                    s->draw_lo[_w127] = 1;
+                                                int32_t _w134 = _wx(s->ndraws, 64);
+                                                if (_w134 >= 0) {
+                                                    s->draw_lo[_w134] = 1;
                                                 }
-                                                int32_t _w128 = _wx(s->ndraws, 64);
-                                                if (_w128 >= 0) {
-                                                    s->draw_hi[_w128] = 8;
+                                                int32_t _w135 = _wx(s->ndraws, 64);
+                                                if (_w135 >= 0) {
+                                                    s->draw_hi[_w135] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_510 = rand__v_508;
-                                                int32_t _w129 = _wx(set_status__q_502, 2);
-                                                int32_t _w130 = _wx(set_status__d_504, 6);
-                                                if (_w129 >= 0 && _w130 >= 0) {
-                                                    s->sleep[_w129 * 6 + _w130] = ((int8_t)(rand__result_510));
+                                                rand__result_561 = rand__v_559;
+                                                int32_t _w136 = _wx(set_status__q_553, 2);
+                                                int32_t _w137 = _wx(set_status__d_555, 6);
+                                                if (_w136 >= 0 && _w137 >= 0) {
+                                                    s->sleep[_w136 * 6 + _w137] = ((int8_t)(rand__result_561));
                                                 }
                                             }
-                                            if ((set_status__st_503 == 3)) {
-                                                int32_t _w131 = _wx(set_status__q_502, 2);
-                                                if (_w131 >= 0) {
-                                                    s->mod[_w131 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_502, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                            if ((set_status__st_554 == 3)) {
+                                                int32_t _w138 = _wx(set_status__q_553, 2);
+                                                if (_w138 >= 0) {
+                                                    s->mod[_w138 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_553, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((set_status__st_503 == 1)) {
-                                                int32_t _w132 = _wx(set_status__q_502, 2);
-                                                if (_w132 >= 0) {
-                                                    s->mod[_w132 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_502, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((set_status__st_554 == 1)) {
+                                                int32_t _w139 = _wx(set_status__q_553, 2);
+                                                if (_w139 >= 0) {
+                                                    s->mod[_w139 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_553, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_495 && (MOVES__rows[_ix(use_move_hit__mv_481, 165)].power == 0))) {
-                                        use_move_hit__tgt_511 = ((MOVES__rows[_ix(use_move_hit__mv_481, 165)].target == 1) ? use_move_hit__p_479 : use_move_hit__q_482);
-                                        apply_boosts__q_512 = use_move_hit__tgt_511;
-                                        apply_boosts__f_513 = use_move_hit__q_482;
-                                        apply_boosts__da_514 = MOVES__rows[_ix(use_move_hit__mv_481, 165)].boost_atk;
-                                        apply_boosts__dd_515 = MOVES__rows[_ix(use_move_hit__mv_481, 165)].boost_def;
-                                        apply_boosts__ds_516 = MOVES__rows[_ix(use_move_hit__mv_481, 165)].boost_spc;
-                                        apply_boosts__dsp_517 = MOVES__rows[_ix(use_move_hit__mv_481, 165)].boost_spe;
-                                        apply_boosts__dacc_518 = MOVES__rows[_ix(use_move_hit__mv_481, 165)].boost_accuracy;
-                                        apply_boosts__deva_519 = MOVES__rows[_ix(use_move_hit__mv_481, 165)].boost_evasion;
-                                        apply_boosts__deltas_520[0] = apply_boosts__da_514;
-                                        apply_boosts__deltas_520[1] = apply_boosts__dd_515;
-                                        apply_boosts__deltas_520[2] = apply_boosts__ds_516;
-                                        apply_boosts__deltas_520[3] = apply_boosts__dsp_517;
-                                        apply_boosts__deltas_520[4] = apply_boosts__dacc_518;
-                                        apply_boosts__deltas_520[5] = apply_boosts__deva_519;
-                                        apply_boosts__any_ok_521 = false;
-                                        for (int32_t apply_boosts__k_522 = 0, _end133 = 6; apply_boosts__k_522 < _end133; apply_boosts__k_522++) {
-                                            boost_stat__q_523 = apply_boosts__q_512;
-                                            boost_stat__k_524 = apply_boosts__k_522;
-                                            boost_stat__delta_525 = apply_boosts__deltas_520[apply_boosts__k_522];
-                                            boost_stat__a_526 = s->active[_ix(boost_stat__q_523, 2)];
-                                            boost_stat__b_527 = ((int32_t)(s->boosts[_ix(boost_stat__q_523, 2) * 6 + _ix(boost_stat__k_524, 6)]));
-                                            boost_stat__nb_528 = _imin(_imax(_wadd(boost_stat__b_527, boost_stat__delta_525), (-6)), 6);
-                                            boost_stat__ok_529 = false;
-                                            if (((((boost_stat__delta_525 != 0) && (s->hp[_ix(boost_stat__q_523, 2) * 6 + _ix(boost_stat__a_526, 6)] > 0)) && (!((boost_stat__delta_525 > 0) && (boost_stat__b_527 >= 6)))) && (!((boost_stat__delta_525 < 0) && (boost_stat__b_527 <= (-6)))))) {
-                                                if ((boost_stat__k_524 >= 4)) {
-                                                    int32_t _w134 = _wx(boost_stat__q_523, 2);
-                                                    int32_t _w135 = _wx(boost_stat__k_524, 6);
-                                                    if (_w134 >= 0 && _w135 >= 0) {
-                                                        s->boosts[_w134 * 6 + _w135] = ((int8_t)(boost_stat__nb_528));
+                                    if ((use_move_hit__hit_543 && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].power == 0))) {
+                                        use_move_hit__tgt_562 = ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].target == 1) ? use_move_hit__p_526 : use_move_hit__q_529);
+                                        apply_boosts__q_563 = use_move_hit__tgt_562;
+                                        apply_boosts__f_564 = use_move_hit__q_529;
+                                        apply_boosts__da_565 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_atk;
+                                        apply_boosts__dd_566 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_def;
+                                        apply_boosts__ds_567 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_spc;
+                                        apply_boosts__dsp_568 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_spe;
+                                        apply_boosts__dacc_569 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_accuracy;
+                                        apply_boosts__deva_570 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_evasion;
+                                        apply_boosts__deltas_571[0] = apply_boosts__da_565;
+                                        apply_boosts__deltas_571[1] = apply_boosts__dd_566;
+                                        apply_boosts__deltas_571[2] = apply_boosts__ds_567;
+                                        apply_boosts__deltas_571[3] = apply_boosts__dsp_568;
+                                        apply_boosts__deltas_571[4] = apply_boosts__dacc_569;
+                                        apply_boosts__deltas_571[5] = apply_boosts__deva_570;
+                                        apply_boosts__any_ok_572 = false;
+                                        for (int32_t apply_boosts__k_573 = 0, _end140 = 6; apply_boosts__k_573 < _end140; apply_boosts__k_573++) {
+                                            boost_stat__q_574 = apply_boosts__q_563;
+                                            boost_stat__k_575 = apply_boosts__k_573;
+                                            boost_stat__delta_576 = apply_boosts__deltas_571[apply_boosts__k_573];
+                                            boost_stat__a_577 = s->active[_ix(boost_stat__q_574, 2)];
+                                            boost_stat__b_578 = ((int32_t)(s->boosts[_ix(boost_stat__q_574, 2) * 6 + _ix(boost_stat__k_575, 6)]));
+                                            boost_stat__nb_579 = _imin(_imax(_wadd(boost_stat__b_578, boost_stat__delta_576), (-6)), 6);
+                                            boost_stat__ok_580 = false;
+                                            if (((((boost_stat__delta_576 != 0) && (s->hp[_ix(boost_stat__q_574, 2) * 6 + _ix(boost_stat__a_577, 6)] > 0)) && (!((boost_stat__delta_576 > 0) && (boost_stat__b_578 >= 6)))) && (!((boost_stat__delta_576 < 0) && (boost_stat__b_578 <= (-6)))))) {
+                                                if ((boost_stat__k_575 >= 4)) {
+                                                    int32_t _w141 = _wx(boost_stat__q_574, 2);
+                                                    int32_t _w142 = _wx(boost_stat__k_575, 6);
+                                                    if (_w141 >= 0 && _w142 >= 0) {
+                                                        s->boosts[_w141 * 6 + _w142] = ((int8_t)(boost_stat__nb_579));
                                                     }
-                                                    boost_stat__ok_529 = true;
-                                                } else if ((((boost_stat__delta_525 > 0) && (s->mod[_ix(boost_stat__q_523, 2) * 4 + _ix(boost_stat__k_524, 4)] == 999)) || ((boost_stat__delta_525 < 0) && (s->mod[_ix(boost_stat__q_523, 2) * 4 + _ix(boost_stat__k_524, 4)] == 1)))) {
-                                                    int32_t _w136 = _wx(boost_stat__q_523, 2);
-                                                    int32_t _w137 = _wx(boost_stat__k_524, 6);
-                                                    if (_w136 >= 0 && _w137 >= 0) {
-                                                        s->boosts[_w136 * 6 + _w137] = ((int8_t)(((boost_stat__delta_525 > 0) ? _wsub(boost_stat__nb_528, 1) : _wadd(boost_stat__nb_528, 1))));
+                                                    boost_stat__ok_580 = true;
+                                                } else if ((((boost_stat__delta_576 > 0) && (s->mod[_ix(boost_stat__q_574, 2) * 4 + _ix(boost_stat__k_575, 4)] == 999)) || ((boost_stat__delta_576 < 0) && (s->mod[_ix(boost_stat__q_574, 2) * 4 + _ix(boost_stat__k_575, 4)] == 1)))) {
+                                                    int32_t _w143 = _wx(boost_stat__q_574, 2);
+                                                    int32_t _w144 = _wx(boost_stat__k_575, 6);
+                                                    if (_w143 >= 0 && _w144 >= 0) {
+                                                        s->boosts[_w143 * 6 + _w144] = ((int8_t)(((boost_stat__delta_576 > 0) ? _wsub(boost_stat__nb_579, 1) : _wadd(boost_stat__nb_579, 1))));
                                                     }
                                                 } else {
-                                                    int32_t _w138 = _wx(boost_stat__q_523, 2);
-                                                    int32_t _w139 = _wx(boost_stat__k_524, 6);
-                                                    if (_w138 >= 0 && _w139 >= 0) {
-                                                        s->boosts[_w138 * 6 + _w139] = ((int8_t)(boost_stat__nb_528));
+                                                    int32_t _w145 = _wx(boost_stat__q_574, 2);
+                                                    int32_t _w146 = _wx(boost_stat__k_575, 6);
+                                                    if (_w145 >= 0 && _w146 >= 0) {
+                                                        s->boosts[_w145 * 6 + _w146] = ((int8_t)(boost_stat__nb_579));
                                                     }
-                                                    boost_stat__ok_529 = true;
-                                                    boost_stat__m_530 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_523, 2) * 24 + _ix(boost_stat__a_526, 6) * 4 + _ix(boost_stat__k_524, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_528, 6), 13)]), 100), 1);
-                                                    int32_t _w140 = _wx(boost_stat__q_523, 2);
-                                                    int32_t _w141 = _wx(boost_stat__k_524, 4);
-                                                    if (_w140 >= 0 && _w141 >= 0) {
-                                                        s->mod[_w140 * 4 + _w141] = ((int16_t)(((boost_stat__delta_525 > 0) ? _imin(boost_stat__m_530, 999) : boost_stat__m_530)));
+                                                    boost_stat__ok_580 = true;
+                                                    boost_stat__m_581 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_574, 2) * 24 + _ix(boost_stat__a_577, 6) * 4 + _ix(boost_stat__k_575, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_579, 6), 13)]), 100), 1);
+                                                    int32_t _w147 = _wx(boost_stat__q_574, 2);
+                                                    int32_t _w148 = _wx(boost_stat__k_575, 4);
+                                                    if (_w147 >= 0 && _w148 >= 0) {
+                                                        s->mod[_w147 * 4 + _w148] = ((int16_t)(((boost_stat__delta_576 > 0) ? _imin(boost_stat__m_581, 999) : boost_stat__m_581)));
                                                     }
                                                 }
                                             }
-                                            boost_stat__result_531 = boost_stat__ok_529;
-                                            apply_boosts__ok_532 = boost_stat__result_531;
-                                            apply_boosts__any_ok_521 = (apply_boosts__any_ok_521 || apply_boosts__ok_532);
+                                            boost_stat__result_582 = boost_stat__ok_580;
+                                            apply_boosts__ok_583 = boost_stat__result_582;
+                                            apply_boosts__any_ok_572 = (apply_boosts__any_ok_572 || apply_boosts__ok_583);
                                         }
-                                        if (apply_boosts__any_ok_521) {
-                                            if ((s->status[_ix(apply_boosts__f_513, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_513, 2)], 6)] == 3)) {
-                                                int32_t _w142 = _wx(apply_boosts__f_513, 2);
-                                                if (_w142 >= 0) {
-                                                    s->mod[_w142 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_513, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                        if (apply_boosts__any_ok_572) {
+                                            if ((s->status[_ix(apply_boosts__f_564, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_564, 2)], 6)] == 3)) {
+                                                int32_t _w149 = _wx(apply_boosts__f_564, 2);
+                                                if (_w149 >= 0) {
+                                                    s->mod[_w149 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_564, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((s->status[_ix(apply_boosts__f_513, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_513, 2)], 6)] == 1)) {
-                                                int32_t _w143 = _wx(apply_boosts__f_513, 2);
-                                                if (_w143 >= 0) {
-                                                    s->mod[_w143 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_513, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((s->status[_ix(apply_boosts__f_564, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_564, 2)], 6)] == 1)) {
+                                                int32_t _w150 = _wx(apply_boosts__f_564, 2);
+                                                if (_w150 >= 0) {
+                                                    s->mod[_w150 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_564, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_495 && ((use_move_hit__kind_493 == 10) || (use_move_hit__kind_493 == 11)))) {
-                                        heal_self__p_533 = use_move_hit__p_479;
-                                        heal_self__rest_534 = (use_move_hit__kind_493 == 10);
-                                        heal_self__a_535 = s->active[_ix(heal_self__p_533, 2)];
-                                        heal_self__h_536 = ((int32_t)(s->hp[_ix(heal_self__p_533, 2) * 6 + _ix(heal_self__a_535, 6)]));
-                                        heal_self__mh_537 = ((int32_t)(s->maxhp[_ix(heal_self__p_533, 2) * 6 + _ix(heal_self__a_535, 6)]));
-                                        heal_self__fails_538 = ((heal_self__h_536 == heal_self__mh_537) || (((heal_self__h_536 == _wsub(heal_self__mh_537, 255)) || (heal_self__h_536 == _wsub(heal_self__mh_537, 511))) && (_pymod(heal_self__h_536, 256) != 0)));
-                                        if ((!heal_self__fails_538)) {
-                                            if (heal_self__rest_534) {
-                                                int32_t _w144 = _wx(heal_self__p_533, 2);
-                                                int32_t _w145 = _wx(heal_self__a_535, 6);
-                                                if (_w144 >= 0 && _w145 >= 0) {
-                                                    s->status[_w144 * 6 + _w145] = ((int8_t)(5));
+                                    if ((use_move_hit__hit_543 && ((use_move_hit__kind_540 == 10) || (use_move_hit__kind_540 == 11)))) {
+                                        heal_self__p_584 = use_move_hit__p_526;
+                                        heal_self__rest_585 = (use_move_hit__kind_540 == 10);
+                                        heal_self__a_586 = s->active[_ix(heal_self__p_584, 2)];
+                                        heal_self__h_587 = ((int32_t)(s->hp[_ix(heal_self__p_584, 2) * 6 + _ix(heal_self__a_586, 6)]));
+                                        heal_self__mh_588 = ((int32_t)(s->maxhp[_ix(heal_self__p_584, 2) * 6 + _ix(heal_self__a_586, 6)]));
+                                        heal_self__fails_589 = ((heal_self__h_587 == heal_self__mh_588) || (((heal_self__h_587 == _wsub(heal_self__mh_588, 255)) || (heal_self__h_587 == _wsub(heal_self__mh_588, 511))) && (_pymod(heal_self__h_587, 256) != 0)));
+                                        if ((!heal_self__fails_589)) {
+                                            if (heal_self__rest_585) {
+                                                int32_t _w151 = _wx(heal_self__p_584, 2);
+                                                int32_t _w152 = _wx(heal_self__a_586, 6);
+                                                if (_w151 >= 0 && _w152 >= 0) {
+                                                    s->status[_w151 * 6 + _w152] = ((int8_t)(5));
                                                 }
-                                                rand__v_539 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_433)), 7));
-                                                log_draw__v_540 = rand__v_539;
-                                                int32_t _w146 = _wx(s->ndraws, 64);
-                                                if (_w146 >= 0) {
-                                                    s->draws[_w146] = log_draw__v_540;
+                                                rand__v_590 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_471)), 7));
+                                                log_draw__v_591 = rand__v_590;
+                                                int32_t _w153 = _wx(s->ndraws, 64);
+                                                if (_w153 >= 0) {
+                                                    s->draws[_w153] = log_draw__v_591;
                                                 }
-                                                int32_t _w147 = _wx(s->ndraws, 64);
-                                                if (_w147 >= 0) {
-                                                    s->draw_lo[_w147] = 1;
+                                                int32_t _w154 = _wx(s->ndraws, 64);
+                                                if (_w154 >= 0) {
+                                                    s->draw_lo[_w154] = 1;
                                                 }
-                                                int32_t _w148 = _wx(s->ndraws, 64);
-                                                if (_w148 >= 0) {
-                                                    s->draw_hi[_w148] = 8;
+                                                int32_t _w155 = _wx(s->ndraws, 64);
+                                                if (_w155 >= 0) {
+                                                    s->draw_hi[_w155] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_541 = rand__v_539;
-                                                heal_self__v_542 = rand__result_541;
-                                                int32_t _w149 = _wx(heal_self__p_533, 2);
-                                                int32_t _w150 = _wx(heal_self__a_535, 6);
-                                                if (_w149 >= 0 && _w150 >= 0) {
-                                                    s->sleep[_w149 * 6 + _w150] = ((int8_t)(2));
+                                                rand__result_592 = rand__v_590;
+                                                heal_self__v_593 = rand__result_592;
+                                                int32_t _w156 = _wx(heal_self__p_584, 2);
+                                                int32_t _w157 = _wx(heal_self__a_586, 6);
+                                                if (_w156 >= 0 && _w157 >= 0) {
+                                                    s->sleep[_w156 * 6 + _w157] = ((int8_t)(2));
                                                 }
-                                                int32_t _w151 = _wx(heal_self__p_533, 2);
-                                                int32_t _w152 = _wx(heal_self__a_535, 6);
-                                                if (_w151 >= 0 && _w152 >= 0) {
-                                                    s->hp[_w151 * 6 + _w152] = s->maxhp[_ix(heal_self__p_533, 2) * 6 + _ix(heal_self__a_535, 6)];
+                                                int32_t _w158 = _wx(heal_self__p_584, 2);
+                                                int32_t _w159 = _wx(heal_self__a_586, 6);
+                                                if (_w158 >= 0 && _w159 >= 0) {
+                                                    s->hp[_w158 * 6 + _w159] = s->maxhp[_ix(heal_self__p_584, 2) * 6 + _ix(heal_self__a_586, 6)];
                                                 }
                                             } else {
-                                                int32_t _w153 = _wx(heal_self__p_533, 2);
-                                                int32_t _w154 = _wx(heal_self__a_535, 6);
-                                                if (_w153 >= 0 && _w154 >= 0) {
-                                                    s->hp[_w153 * 6 + _w154] = ((int16_t)(_imin(_wadd(heal_self__h_536, _floordiv(heal_self__mh_537, 2)), heal_self__mh_537)));
+                                                int32_t _w160 = _wx(heal_self__p_584, 2);
+                                                int32_t _w161 = _wx(heal_self__a_586, 6);
+                                                if (_w160 >= 0 && _w161 >= 0) {
+                                                    s->hp[_w160 * 6 + _w161] = ((int16_t)(_imin(_wadd(heal_self__h_587, _floordiv(heal_self__mh_588, 2)), heal_self__mh_588)));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_495 && (use_move_hit__kind_493 == 15))) {
-                                        int32_t _w155 = _wx(use_move_hit__p_479, 2);
-                                        if (_w155 >= 0) {
-                                            s->reflect[_w155] = true;
+                                    if ((use_move_hit__hit_543 && (use_move_hit__kind_540 == 15))) {
+                                        int32_t _w162 = _wx(use_move_hit__p_526, 2);
+                                        if (_w162 >= 0) {
+                                            s->reflect[_w162] = true;
                                         }
                                     }
-                                    if ((use_move_hit__hit_495 && (use_move_hit__kind_493 == 16))) {
-                                        int32_t _w156 = _wx(use_move_hit__p_479, 2);
-                                        if (_w156 >= 0) {
-                                            s->light_screen[_w156] = true;
+                                    if ((use_move_hit__hit_543 && (use_move_hit__kind_540 == 16))) {
+                                        int32_t _w163 = _wx(use_move_hit__p_526, 2);
+                                        if (_w163 >= 0) {
+                                            s->light_screen[_w163] = true;
                                         }
                                     }
-                                    if (((use_move_hit__hit_495 && (MOVES__rows[_ix(use_move_hit__mv_481, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_481, 165)].volatile_ == 1))) {
-                                        confuse__q_543 = use_move_hit__q_482;
-                                        if (((s->confused[_ix(confuse__q_543, 2)] == 0) && (s->hp[_ix(confuse__q_543, 2) * 6 + _ix(s->active[_ix(confuse__q_543, 2)], 6)] > 0))) {
-                                            rand__v_544 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_433)), 4));
-                                            log_draw__v_545 = rand__v_544;
-                                            int32_t _w157 = _wx(s->ndraws, 64);
-                                            if (_w157 >= 0) {
-                                                s->draws[_w157] = log_draw__v_545;
-                                            }
-                                            int32_t _w158 = _wx(s->ndraws, 64);
-                                            if (_w158 >= 0) {
-                                                s->draw_lo[_w158] = 2;
-                                            }
-                                            int32_t _w159 = _wx(s->ndraws, 64);
-                                            if (_w159 >= 0) {
-                                                s->draw_hi[_w159] = 6;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_546 = rand__v_544;
-                                            int32_t _w160 = _wx(confuse__q_543, 2);
-                                            if (_w160 >= 0) {
-                                                s->confused[_w160] = ((int8_t)(rand__result_546));
-                                            }
-                                        }
-                                    }
-                                    if (((!use_move_hit__hit_495) && MOVES__rows[_ix(use_move_hit__mv_481, 165)].crash)) {
-                                        int32_t _w161 = _wx(use_move_hit__p_479, 2);
-                                        int32_t _w162 = _wx(use_move_hit__a_483, 6);
-                                        if (_w161 >= 0 && _w162 >= 0) {
-                                            s->hp[_w161 * 6 + _w162] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move_hit__p_479, 2) * 6 + _ix(use_move_hit__a_483, 6)], 1))), ((int16_t)(0)))));
-                                        }
-                                        s->last_damage = 1;
-                                    }
-                                    if ((use_move_hit__hit_495 && (MOVES__rows[_ix(use_move_hit__mv_481, 165)].power > 0))) {
-                                        use_move_hit__nhits_547 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_481, 165)].hits_min));
-                                        if ((MOVES__rows[_ix(use_move_hit__mv_481, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_481, 165)].hits_min)) {
-                                            rand__v_548 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_433)), 8));
-                                            log_draw__v_549 = rand__v_548;
-                                            int32_t _w163 = _wx(s->ndraws, 64);
-                                            if (_w163 >= 0) {
-                                                s->draws[_w163] = log_draw__v_549;
-                                            }
+                                    if (((use_move_hit__hit_543 && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].volatile_ == 1))) {
+                                        confuse__q_594 = use_move_hit__q_529;
+                                        if (((s->confused[_ix(confuse__q_594, 2)] == 0) && (s->hp[_ix(confuse__q_594, 2) * 6 + _ix(s->active[_ix(confuse__q_594, 2)], 6)] > 0))) {
+                                            rand__v_595 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_471)), 4));
+                                            log_draw__v_596 = rand__v_595;
                                             int32_t _w164 = _wx(s->ndraws, 64);
                                             if (_w164 >= 0) {
-                                                s->draw_lo[_w164] = 0;
+                                                s->draws[_w164] = log_draw__v_596;
                                             }
                                             int32_t _w165 = _wx(s->ndraws, 64);
                                             if (_w165 >= 0) {
-                                                s->draw_hi[_w165] = 8;
+                                                s->draw_lo[_w165] = 2;
                                             }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_550 = rand__v_548;
-                                            use_move_hit__k_551 = rand__result_550;
-                                            use_move_hit__nhits_547 = HITS[_ix(use_move_hit__k_551, 8)];
-                                        }
-                                        move_damage__p_552 = use_move_hit__p_479;
-                                        move_damage__mv_553 = use_move_hit__mv_481;
-                                        move_damage__q_554 = _wsub(1, move_damage__p_552);
-                                        move_damage__kind_555 = MOVES__rows[_ix(move_damage__mv_553, 165)].kind;
-                                        move_damage__dmg_556 = 0;
-                                        if ((move_damage__kind_555 == 5)) {
-                                            move_damage__dmg_556 = ((int32_t)(s->level[_ix(move_damage__p_552, 2) * 6 + _ix(s->active[_ix(move_damage__p_552, 2)], 6)]));
-                                        } else if ((move_damage__kind_555 == 6)) {
-                                            move_damage__dmg_556 = ((int32_t)(MOVES__rows[_ix(move_damage__mv_553, 165)].fixed_damage));
-                                        } else if ((move_damage__kind_555 == 7)) {
-                                            move_damage__dmg_556 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_554, 2) * 6 + _ix(s->active[_ix(move_damage__q_554, 2)], 6)])), 2), 1);
-                                        } else if ((move_damage__kind_555 == 12)) {
-                                            move_damage__u_557 = ((int32_t)(s->used_move[_ix(move_damage__q_554, 2)]));
-                                            move_damage__ok_558 = (((move_damage__u_557 >= 0) && (s->shown_move[_ix(move_damage__q_554, 2)] != 67)) && (s->last_damage > 0));
-                                            move_damage__ok_558 = ((move_damage__ok_558 && ((MOVES__rows[_ix(move_damage__u_557, 165)].type == 12) || (MOVES__rows[_ix(move_damage__u_557, 165)].type == 9))) && (MOVES__rows[_ix(move_damage__u_557, 165)].power > 0));
-                                            move_damage__dmg_556 = (move_damage__ok_558 ? _wmul(2, s->last_damage) : 0);
-                                        } else {
-                                            damage_of__p_559 = move_damage__p_552;
-                                            damage_of__mv_560 = move_damage__mv_553;
-                                            damage_of__q_561 = _wsub(1, damage_of__p_559);
-                                            damage_of__a_562 = s->active[_ix(damage_of__p_559, 2)];
-                                            damage_of__d_563 = s->active[_ix(damage_of__q_561, 2)];
-                                            damage_of__sa_564 = s->species[_ix(damage_of__p_559, 2) * 6 + _ix(damage_of__a_562, 6)];
-                                            damage_of__sd_565 = s->species[_ix(damage_of__q_561, 2) * 6 + _ix(damage_of__d_563, 6)];
-                                            damage_of__c_566 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__rows[_ix(damage_of__sa_564, 151)].spe, 2))), 2))), ((int16_t)(255)))));
-                                            damage_of__c_566 = ((MOVES__rows[_ix(damage_of__mv_560, 165)].crit_ratio == 1) ? ((int16_t)(_floordiv(damage_of__c_566, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_566, 4))), ((int16_t)(255))))));
-                                            chance__num_567 = damage_of__c_566;
-                                            chance__v_568 = _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_433)), 256);
-                                            log_draw__v_569 = chance__v_568;
                                             int32_t _w166 = _wx(s->ndraws, 64);
                                             if (_w166 >= 0) {
-                                                s->draws[_w166] = log_draw__v_569;
-                                            }
-                                            int32_t _w167 = _wx(s->ndraws, 64);
-                                            if (_w167 >= 0) {
-                                                s->draw_lo[_w167] = 0;
-                                            }
-                                            int32_t _w168 = _wx(s->ndraws, 64);
-                                            if (_w168 >= 0) {
-                                                s->draw_hi[_w168] = 256;
+                                                s->draw_hi[_w166] = 6;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_570 = (chance__v_568 < chance__num_567);
-                                            damage_of__crit_571 = chance__result_570;
-                                            damage_of__special_572 = (MOVES__rows[_ix(damage_of__mv_560, 165)].category == 1);
-                                            damage_of__si_573 = (damage_of__special_572 ? 2 : 0);
-                                            damage_of__di_574 = (damage_of__special_572 ? 2 : 1);
-                                            damage_of__at_575 = ((int32_t)((damage_of__crit_571 ? s->stats[_ix(damage_of__p_559, 2) * 24 + _ix(damage_of__a_562, 6) * 4 + _ix(damage_of__si_573, 4)] : s->mod[_ix(damage_of__p_559, 2) * 4 + _ix(damage_of__si_573, 4)])));
-                                            damage_of__df_576 = ((int32_t)((damage_of__crit_571 ? s->stats[_ix(damage_of__q_561, 2) * 24 + _ix(damage_of__d_563, 6) * 4 + _ix(damage_of__di_574, 4)] : s->mod[_ix(damage_of__q_561, 2) * 4 + _ix(damage_of__di_574, 4)])));
-                                            if (((!damage_of__crit_571) && ((damage_of__special_572 && s->light_screen[_ix(damage_of__q_561, 2)]) || ((!damage_of__special_572) && s->reflect[_ix(damage_of__q_561, 2)])))) {
-                                                damage_of__df_576 = _wmul(damage_of__df_576, 2);
+                                            rand__result_597 = rand__v_595;
+                                            int32_t _w167 = _wx(confuse__q_594, 2);
+                                            if (_w167 >= 0) {
+                                                s->confused[_w167] = ((int8_t)(rand__result_597));
                                             }
-                                            damage_of__lvl_577 = _wmul(((int32_t)(s->level[_ix(damage_of__p_559, 2) * 6 + _ix(damage_of__a_562, 6)])), (damage_of__crit_571 ? 2 : 1));
-                                            if (((damage_of__at_575 >= 256) || (damage_of__df_576 >= 256))) {
-                                                damage_of__at_575 = _imax(_pymod(_floordiv(damage_of__at_575, 4), 256), 1);
-                                                damage_of__df_576 = _imax(_pymod(_floordiv(damage_of__df_576, 4), 256), 1);
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_543 && (use_move_hit__kind_540 == 13))) {
+                                        make_substitute__p_598 = use_move_hit__p_526;
+                                        make_substitute__a_599 = s->active[_ix(make_substitute__p_598, 2)];
+                                        if (((s->sub_hp[_ix(make_substitute__p_598, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)]))))) {
+                                            int32_t _w168 = _wx(make_substitute__p_598, 2);
+                                            if (_w168 >= 0) {
+                                                s->sub_hp[_w168] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)], 4))), 1)));
                                             }
-                                            if ((MOVES__rows[_ix(damage_of__mv_560, 165)].self_destruct && (!damage_of__special_572))) {
-                                                damage_of__df_576 = _imax(_floordiv(damage_of__df_576, 2), 1);
-                                            }
-                                            damage_of__dmg_578 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_577, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_560, 165)].power))), damage_of__at_575), damage_of__df_576);
-                                            damage_of__dmg_578 = _wadd(_imin(_floordiv(damage_of__dmg_578, 50), 997), 2);
-                                            damage_of__mt_579 = MOVES__rows[_ix(damage_of__mv_560, 165)].type;
-                                            if (((damage_of__mt_579 == SPECIES__rows[_ix(damage_of__sa_564, 151)].type1) || (damage_of__mt_579 == SPECIES__rows[_ix(damage_of__sa_564, 151)].type2))) {
-                                                damage_of__dmg_578 = _wadd(damage_of__dmg_578, _floordiv(damage_of__dmg_578, 2));
-                                            }
-                                            damage_of__e1_583 = ({ int16_t _let169 = damage_of__mt_579; int16_t effectiveness__mt_580 = _let169; ({ int16_t _let170 = SPECIES__rows[_ix(damage_of__sd_565, 151)].type1; int16_t effectiveness__dt_581 = _let170; ({ int16_t _let171[15]; _let171[0] = TC__rows[_ix(effectiveness__mt_580, 15)].bug; _let171[1] = TC__rows[_ix(effectiveness__mt_580, 15)].fire; _let171[2] = TC__rows[_ix(effectiveness__mt_580, 15)].ghost; _let171[3] = TC__rows[_ix(effectiveness__mt_580, 15)].ice; _let171[4] = TC__rows[_ix(effectiveness__mt_580, 15)].poison; _let171[5] = TC__rows[_ix(effectiveness__mt_580, 15)].psychic; _let171[6] = TC__rows[_ix(effectiveness__mt_580, 15)].electric; _let171[7] = TC__rows[_ix(effectiveness__mt_580, 15)].grass; _let171[8] = TC__rows[_ix(effectiveness__mt_580, 15)].dragon; _let171[9] = TC__rows[_ix(effectiveness__mt_580, 15)].fighting; _let171[10] = TC__rows[_ix(effectiveness__mt_580, 15)].flying; _let171[11] = TC__rows[_ix(effectiveness__mt_580, 15)].ground; _let171[12] = TC__rows[_ix(effectiveness__mt_580, 15)].normal; _let171[13] = TC__rows[_ix(effectiveness__mt_580, 15)].rock; _let171[14] = TC__rows[_ix(effectiveness__mt_580, 15)].water; int16_t effectiveness__row_582[15]; memcpy(effectiveness__row_582, _let171, sizeof effectiveness__row_582); (((effectiveness__dt_581 < 0) || (effectiveness__mt_580 == 15)) ? ((int16_t)(10)) : effectiveness__row_582[_ix(effectiveness__dt_581, 15)]); }); }); });
-                                            if ((damage_of__e1_583 > 10)) {
-                                                damage_of__dmg_578 = _floordiv(_wmul(damage_of__dmg_578, 20), 10);
-                                            }
-                                            if ((damage_of__e1_583 < 10)) {
-                                                damage_of__dmg_578 = _floordiv(_wmul(damage_of__dmg_578, 5), 10);
-                                            }
-                                            damage_of__e2_587 = ({ int16_t _let172 = damage_of__mt_579; int16_t effectiveness__mt_584 = _let172; ({ int16_t _let173 = SPECIES__rows[_ix(damage_of__sd_565, 151)].type2; int16_t effectiveness__dt_585 = _let173; ({ int16_t _let174[15]; _let174[0] = TC__rows[_ix(effectiveness__mt_584, 15)].bug; _let174[1] = TC__rows[_ix(effectiveness__mt_584, 15)].fire; _let174[2] = TC__rows[_ix(effectiveness__mt_584, 15)].ghost; _let174[3] = TC__rows[_ix(effectiveness__mt_584, 15)].ice; _let174[4] = TC__rows[_ix(effectiveness__mt_584, 15)].poison; _let174[5] = TC__rows[_ix(effectiveness__mt_584, 15)].psychic; _let174[6] = TC__rows[_ix(effectiveness__mt_584, 15)].electric; _let174[7] = TC__rows[_ix(effectiveness__mt_584, 15)].grass; _let174[8] = TC__rows[_ix(effectiveness__mt_584, 15)].dragon; _let174[9] = TC__rows[_ix(effectiveness__mt_584, 15)].fighting; _let174[10] = TC__rows[_ix(effectiveness__mt_584, 15)].flying; _let174[11] = TC__rows[_ix(effectiveness__mt_584, 15)].ground; _let174[12] = TC__rows[_ix(effectiveness__mt_584, 15)].normal; _let174[13] = TC__rows[_ix(effectiveness__mt_584, 15)].rock; _let174[14] = TC__rows[_ix(effectiveness__mt_584, 15)].water; int16_t effectiveness__row_586[15]; memcpy(effectiveness__row_586, _let174, sizeof effectiveness__row_586); (((effectiveness__dt_585 < 0) || (effectiveness__mt_584 == 15)) ? ((int16_t)(10)) : effectiveness__row_586[_ix(effectiveness__dt_585, 15)]); }); }); });
-                                            if ((damage_of__e2_587 > 10)) {
-                                                damage_of__dmg_578 = _floordiv(_wmul(damage_of__dmg_578, 20), 10);
-                                            }
-                                            if ((damage_of__e2_587 < 10)) {
-                                                damage_of__dmg_578 = _floordiv(_wmul(damage_of__dmg_578, 5), 10);
-                                            }
-                                            if ((damage_of__dmg_578 > 1)) {
-                                                rand__v_588 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_433)), 39));
-                                                log_draw__v_589 = rand__v_588;
-                                                int32_t _w175 = _wx(s->ndraws, 64);
-                                                if (_w175 >= 0) {
-                                                    s->draws[_w175] = log_draw__v_589;
+                                            if ((s->maxhp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)] > 3)) {
+                                                int32_t _w169 = _wx(make_substitute__p_598, 2);
+                                                int32_t _w170 = _wx(make_substitute__a_599, 6);
+                                                if (_w169 >= 0 && _w170 >= 0) {
+                                                    s->hp[_w169 * 6 + _w170] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)], 4)))))), ((int16_t)(0)))));
                                                 }
-                                                int32_t _w176 = _wx(s->ndraws, 64);
-                                                if (_w176 >= 0) {
-                                                    s->draw_lo[_w176] = 217;
+                                            }
+                                        }
+                                    }
+                                    if ((((!use_move_hit__hit_543) && (!use_move_hit__blocked_552)) && MOVES__rows[_ix(use_move_hit__mv_528, 165)].crash)) {
+                                        self_damage__p_600 = use_move_hit__p_526;
+                                        self_damage__q_601 = _wsub(1, self_damage__p_600);
+                                        self_damage__a_602 = s->active[_ix(self_damage__p_600, 2)];
+                                        s->last_damage = 1;
+                                        if ((s->sub_hp[_ix(self_damage__p_600, 2)] > 0)) {
+                                            if ((s->sub_hp[_ix(self_damage__q_601, 2)] > 0)) {
+                                                int32_t _w171 = _wx(self_damage__q_601, 2);
+                                                if (_w171 >= 0) {
+                                                    s->sub_hp[_w171] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_601, 2)])), 1), 0)));
                                                 }
-                                                int32_t _w177 = _wx(s->ndraws, 64);
-                                                if (_w177 >= 0) {
-                                                    s->draw_hi[_w177] = 256;
+                                            }
+                                        } else {
+                                            int32_t _w172 = _wx(self_damage__p_600, 2);
+                                            int32_t _w173 = _wx(self_damage__a_602, 6);
+                                            if (_w172 >= 0 && _w173 >= 0) {
+                                                s->hp[_w172 * 6 + _w173] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_600, 2) * 6 + _ix(self_damage__a_602, 6)])), 1), 0)));
+                                            }
+                                        }
+                                    }
+                                    use_move_hit__nhits_603 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_528, 165)].hits_min));
+                                    use_move_hit__pick_604 = 0;
+                                    use_move_hit__ns_606 = ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_528, 165)].hits_min) ? 8 : ({ int32_t _lo174 = 0; int32_t _r176 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_605 = _lo174, _end175 = 4; use_move_hit__k_605 < _end175; use_move_hit__k_605++) _r176 += ((s->moves[_ix(use_move_hit__q_529, 2) * 24 + _ix(use_move_hit__d_531, 6) * 4 + use_move_hit__k_605] >= 0)) ? 1 : 0; _r176; }));
+                                    if ((use_move_hit__hit_543 && ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_528, 165)].hits_min) || (use_move_hit__kind_540 == 21)))) {
+                                        rand__hi_607 = use_move_hit__ns_606;
+                                        rand__v_608 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_471)), _wsub(rand__hi_607, 0)));
+                                        log_draw__v_609 = rand__v_608;
+                                        log_draw__hi_610 = rand__hi_607;
+                                        int32_t _w178 = _wx(s->ndraws, 64);
+                                        if (_w178 >= 0) {
+                                            s->draws[_w178] = log_draw__v_609;
+                                        }
+                                        int32_t _w179 = _wx(s->ndraws, 64);
+                                        if (_w179 >= 0) {
+                                            s->draw_lo[_w179] = 0;
+                                        }
+                                        int32_t _w180 = _wx(s->ndraws, 64);
+                                        if (_w180 >= 0) {
+                                            s->draw_hi[_w180] = log_draw__hi_610;
+                                        }
+                                        s->ndraws = _wadd(s->ndraws, 1);
+                                        rand__result_611 = rand__v_608;
+                                        use_move_hit__pick_604 = rand__result_611;
+                                        use_move_hit__nhits_603 = HITS[_ix(use_move_hit__pick_604, 8)];
+                                    }
+                                    if ((use_move_hit__hit_543 && (use_move_hit__kind_540 == 21))) {
+                                        mimic__p_612 = use_move_hit__p_526;
+                                        mimic__k_613 = use_move_hit__pick_604;
+                                        mimic__q_614 = _wsub(1, mimic__p_612);
+                                        mimic__a_615 = s->active[_ix(mimic__p_612, 2)];
+                                        mimic__d_616 = s->active[_ix(mimic__q_614, 2)];
+                                        mimic__sl_617 = ((int32_t)(s->last_slot[_ix(mimic__p_612, 2)]));
+                                        if ((s->mimic_slot[_ix(mimic__p_612, 2)] < 0)) {
+                                            int32_t _w181 = _wx(mimic__p_612, 2);
+                                            if (_w181 >= 0) {
+                                                s->mimic_slot[_w181] = ((int8_t)(mimic__sl_617));
+                                            }
+                                            int32_t _w182 = _wx(mimic__p_612, 2);
+                                            if (_w182 >= 0) {
+                                                s->mimic_orig[_w182] = s->moves[_ix(mimic__p_612, 2) * 24 + _ix(mimic__a_615, 6) * 4 + _ix(mimic__sl_617, 4)];
+                                            }
+                                        }
+                                        int32_t _w183 = _wx(mimic__p_612, 2);
+                                        int32_t _w184 = _wx(mimic__a_615, 6);
+                                        int32_t _w185 = _wx(mimic__sl_617, 4);
+                                        if (_w183 >= 0 && _w184 >= 0 && _w185 >= 0) {
+                                            s->moves[_w183 * 24 + _w184 * 4 + _w185] = s->moves[_ix(mimic__q_614, 2) * 24 + _ix(mimic__d_616, 6) * 4 + _ix(mimic__k_613, 4)];
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_543 && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].power > 0))) {
+                                        move_damage__p_618 = use_move_hit__p_526;
+                                        move_damage__mv_619 = use_move_hit__mv_528;
+                                        move_damage__q_620 = _wsub(1, move_damage__p_618);
+                                        move_damage__kind_621 = MOVES__rows[_ix(move_damage__mv_619, 165)].kind;
+                                        move_damage__dmg_622 = 0;
+                                        if ((move_damage__kind_621 == 5)) {
+                                            move_damage__dmg_622 = ((int32_t)(s->level[_ix(move_damage__p_618, 2) * 6 + _ix(s->active[_ix(move_damage__p_618, 2)], 6)]));
+                                        } else if ((move_damage__kind_621 == 6)) {
+                                            move_damage__dmg_622 = ((int32_t)(MOVES__rows[_ix(move_damage__mv_619, 165)].fixed_damage));
+                                        } else if ((move_damage__kind_621 == 7)) {
+                                            move_damage__dmg_622 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_620, 2) * 6 + _ix(s->active[_ix(move_damage__q_620, 2)], 6)])), 2), 1);
+                                        } else if ((move_damage__kind_621 == 12)) {
+                                            move_damage__u_623 = ((int32_t)(s->used_move[_ix(move_damage__q_620, 2)]));
+                                            move_damage__ok_624 = (((move_damage__u_623 >= 0) && (s->shown_move[_ix(move_damage__q_620, 2)] != 67)) && (s->last_damage > 0));
+                                            move_damage__ok_624 = ((move_damage__ok_624 && ((MOVES__rows[_ix(move_damage__u_623, 165)].type == 12) || (MOVES__rows[_ix(move_damage__u_623, 165)].type == 9))) && (MOVES__rows[_ix(move_damage__u_623, 165)].power > 0));
+                                            move_damage__dmg_622 = (move_damage__ok_624 ? _wmul(2, s->last_damage) : 0);
+                                        } else {
+                                            damage_of__p_625 = move_damage__p_618;
+                                            damage_of__mv_626 = move_damage__mv_619;
+                                            damage_of__q_627 = _wsub(1, damage_of__p_625);
+                                            damage_of__a_628 = s->active[_ix(damage_of__p_625, 2)];
+                                            damage_of__d_629 = s->active[_ix(damage_of__q_627, 2)];
+                                            damage_of__sa_630 = s->species[_ix(damage_of__p_625, 2) * 6 + _ix(damage_of__a_628, 6)];
+                                            damage_of__sd_631 = s->species[_ix(damage_of__q_627, 2) * 6 + _ix(damage_of__d_629, 6)];
+                                            damage_of__c_632 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__rows[_ix(damage_of__sa_630, 151)].spe, 2))), 2))), ((int16_t)(255)))));
+                                            damage_of__c_632 = ((MOVES__rows[_ix(damage_of__mv_626, 165)].crit_ratio == 1) ? ((int16_t)(_floordiv(damage_of__c_632, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_632, 4))), ((int16_t)(255))))));
+                                            chance__num_633 = damage_of__c_632;
+                                            chance__v_634 = _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_471)), 256);
+                                            log_draw__v_635 = chance__v_634;
+                                            int32_t _w186 = _wx(s->ndraws, 64);
+                                            if (_w186 >= 0) {
+                                                s->draws[_w186] = log_draw__v_635;
+                                            }
+                                            int32_t _w187 = _wx(s->ndraws, 64);
+                                            if (_w187 >= 0) {
+                                                s->draw_lo[_w187] = 0;
+                                            }
+                                            int32_t _w188 = _wx(s->ndraws, 64);
+                                            if (_w188 >= 0) {
+                                                s->draw_hi[_w188] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_636 = (chance__v_634 < chance__num_633);
+                                            damage_of__crit_637 = chance__result_636;
+                                            damage_of__special_638 = (MOVES__rows[_ix(damage_of__mv_626, 165)].category == 1);
+                                            damage_of__si_639 = (damage_of__special_638 ? 2 : 0);
+                                            damage_of__di_640 = (damage_of__special_638 ? 2 : 1);
+                                            damage_of__at_641 = ((int32_t)((damage_of__crit_637 ? s->stats[_ix(damage_of__p_625, 2) * 24 + _ix(damage_of__a_628, 6) * 4 + _ix(damage_of__si_639, 4)] : s->mod[_ix(damage_of__p_625, 2) * 4 + _ix(damage_of__si_639, 4)])));
+                                            damage_of__df_642 = ((int32_t)((damage_of__crit_637 ? s->stats[_ix(damage_of__q_627, 2) * 24 + _ix(damage_of__d_629, 6) * 4 + _ix(damage_of__di_640, 4)] : s->mod[_ix(damage_of__q_627, 2) * 4 + _ix(damage_of__di_640, 4)])));
+                                            if (((!damage_of__crit_637) && ((damage_of__special_638 && s->light_screen[_ix(damage_of__q_627, 2)]) || ((!damage_of__special_638) && s->reflect[_ix(damage_of__q_627, 2)])))) {
+                                                damage_of__df_642 = _wmul(damage_of__df_642, 2);
+                                            }
+                                            damage_of__lvl_643 = _wmul(((int32_t)(s->level[_ix(damage_of__p_625, 2) * 6 + _ix(damage_of__a_628, 6)])), (damage_of__crit_637 ? 2 : 1));
+                                            if (((damage_of__at_641 >= 256) || (damage_of__df_642 >= 256))) {
+                                                damage_of__at_641 = _imax(_pymod(_floordiv(damage_of__at_641, 4), 256), 1);
+                                                damage_of__df_642 = _imax(_pymod(_floordiv(damage_of__df_642, 4), 256), 1);
+                                            }
+                                            if ((MOVES__rows[_ix(damage_of__mv_626, 165)].self_destruct && (!damage_of__special_638))) {
+                                                damage_of__df_642 = _imax(_floordiv(damage_of__df_642, 2), 1);
+                                            }
+                                            damage_of__dmg_644 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_643, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_626, 165)].power))), damage_of__at_641), damage_of__df_642);
+                                            damage_of__dmg_644 = _wadd(_imin(_floordiv(damage_of__dmg_644, 50), 997), 2);
+                                            damage_of__mt_645 = MOVES__rows[_ix(damage_of__mv_626, 165)].type;
+                                            if (((damage_of__mt_645 == SPECIES__rows[_ix(damage_of__sa_630, 151)].type1) || (damage_of__mt_645 == SPECIES__rows[_ix(damage_of__sa_630, 151)].type2))) {
+                                                damage_of__dmg_644 = _wadd(damage_of__dmg_644, _floordiv(damage_of__dmg_644, 2));
+                                            }
+                                            damage_of__e1_649 = ({ int16_t _let189 = damage_of__mt_645; int16_t effectiveness__mt_646 = _let189; ({ int16_t _let190 = SPECIES__rows[_ix(damage_of__sd_631, 151)].type1; int16_t effectiveness__dt_647 = _let190; ({ int16_t _let191[15]; _let191[0] = TC__rows[_ix(effectiveness__mt_646, 15)].bug; _let191[1] = TC__rows[_ix(effectiveness__mt_646, 15)].fire; _let191[2] = TC__rows[_ix(effectiveness__mt_646, 15)].ghost; _let191[3] = TC__rows[_ix(effectiveness__mt_646, 15)].ice; _let191[4] = TC__rows[_ix(effectiveness__mt_646, 15)].poison; _let191[5] = TC__rows[_ix(effectiveness__mt_646, 15)].psychic; _let191[6] = TC__rows[_ix(effectiveness__mt_646, 15)].electric; _let191[7] = TC__rows[_ix(effectiveness__mt_646, 15)].grass; _let191[8] = TC__rows[_ix(effectiveness__mt_646, 15)].dragon; _let191[9] = TC__rows[_ix(effectiveness__mt_646, 15)].fighting; _let191[10] = TC__rows[_ix(effectiveness__mt_646, 15)].flying; _let191[11] = TC__rows[_ix(effectiveness__mt_646, 15)].ground; _let191[12] = TC__rows[_ix(effectiveness__mt_646, 15)].normal; _let191[13] = TC__rows[_ix(effectiveness__mt_646, 15)].rock; _let191[14] = TC__rows[_ix(effectiveness__mt_646, 15)].water; int16_t effectiveness__row_648[15]; memcpy(effectiveness__row_648, _let191, sizeof effectiveness__row_648); (((effectiveness__dt_647 < 0) || (effectiveness__mt_646 == 15)) ? ((int16_t)(10)) : effectiveness__row_648[_ix(effectiveness__dt_647, 15)]); }); }); });
+                                            if ((damage_of__e1_649 > 10)) {
+                                                damage_of__dmg_644 = _floordiv(_wmul(damage_of__dmg_644, 20), 10);
+                                            }
+                                            if ((damage_of__e1_649 < 10)) {
+                                                damage_of__dmg_644 = _floordiv(_wmul(damage_of__dmg_644, 5), 10);
+                                            }
+                                            damage_of__e2_653 = ({ int16_t _let192 = damage_of__mt_645; int16_t effectiveness__mt_650 = _let192; ({ int16_t _let193 = SPECIES__rows[_ix(damage_of__sd_631, 151)].type2; int16_t effectiveness__dt_651 = _let193; ({ int16_t _let194[15]; _let194[0] = TC__rows[_ix(effectiveness__mt_650, 15)].bug; _let194[1] = TC__rows[_ix(effectiveness__mt_650, 15)].fire; _let194[2] = TC__rows[_ix(effectiveness__mt_650, 15)].ghost; _let194[3] = TC__rows[_ix(effectiveness__mt_650, 15)].ice; _let194[4] = TC__rows[_ix(effectiveness__mt_650, 15)].poison; _let194[5] = TC__rows[_ix(effectiveness__mt_650, 15)].psychic; _let194[6] = TC__rows[_ix(effectiveness__mt_650, 15)].electric; _let194[7] = TC__rows[_ix(effectiveness__mt_650, 15)].grass; _let194[8] = TC__rows[_ix(effectiveness__mt_650, 15)].dragon; _let194[9] = TC__rows[_ix(effectiveness__mt_650, 15)].fighting; _let194[10] = TC__rows[_ix(effectiveness__mt_650, 15)].flying; _let194[11] = TC__rows[_ix(effectiveness__mt_650, 15)].ground; _let194[12] = TC__rows[_ix(effectiveness__mt_650, 15)].normal; _let194[13] = TC__rows[_ix(effectiveness__mt_650, 15)].rock; _let194[14] = TC__rows[_ix(effectiveness__mt_650, 15)].water; int16_t effectiveness__row_652[15]; memcpy(effectiveness__row_652, _let194, sizeof effectiveness__row_652); (((effectiveness__dt_651 < 0) || (effectiveness__mt_650 == 15)) ? ((int16_t)(10)) : effectiveness__row_652[_ix(effectiveness__dt_651, 15)]); }); }); });
+                                            if ((damage_of__e2_653 > 10)) {
+                                                damage_of__dmg_644 = _floordiv(_wmul(damage_of__dmg_644, 20), 10);
+                                            }
+                                            if ((damage_of__e2_653 < 10)) {
+                                                damage_of__dmg_644 = _floordiv(_wmul(damage_of__dmg_644, 5), 10);
+                                            }
+                                            if ((damage_of__dmg_644 > 1)) {
+                                                rand__v_654 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_471)), 39));
+                                                log_draw__v_655 = rand__v_654;
+                                                int32_t _w195 = _wx(s->ndraws, 64);
+                                                if (_w195 >= 0) {
+                                                    s->draws[_w195] = log_draw__v_655;
+                                                }
+                                                int32_t _w196 = _wx(s->ndraws, 64);
+                                                if (_w196 >= 0) {
+                                                    s->draw_lo[_w196] = 217;
+                                                }
+                                                int32_t _w197 = _wx(s->ndraws, 64);
+                                                if (_w197 >= 0) {
+                                                    s->draw_hi[_w197] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_590 = rand__v_588;
-                                                damage_of__r_591 = rand__result_590;
-                                                damage_of__dmg_578 = _floordiv(_wmul(damage_of__dmg_578, damage_of__r_591), 255);
+                                                rand__result_656 = rand__v_654;
+                                                damage_of__r_657 = rand__result_656;
+                                                damage_of__dmg_644 = _floordiv(_wmul(damage_of__dmg_644, damage_of__r_657), 255);
                                             }
-                                            damage_of__result_592 = damage_of__dmg_578;
-                                            move_damage__dmg_556 = damage_of__result_592;
+                                            damage_of__result_658 = damage_of__dmg_644;
+                                            move_damage__dmg_622 = damage_of__result_658;
                                         }
-                                        move_damage__result_593 = move_damage__dmg_556;
-                                        use_move_hit__first_594 = move_damage__result_593;
-                                        use_move_hit__dmg_595 = 0;
-                                        for (int32_t use_move_hit__h_596 = 0, _end178 = 5; use_move_hit__h_596 < _end178; use_move_hit__h_596++) {
-                                            if (((((use_move_hit__h_596 < use_move_hit__nhits_547) && (s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_479, 2) * 6 + _ix(use_move_hit__a_483, 6)] > 0)) && (use_move_hit__first_594 > 0))) {
-                                                use_move_hit__dmg_595 = _imin(use_move_hit__first_594, ((int32_t)(s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)])));
-                                                int32_t _w179 = _wx(use_move_hit__q_482, 2);
-                                                int32_t _w180 = _wx(use_move_hit__d_484, 6);
-                                                if (_w179 >= 0 && _w180 >= 0) {
-                                                    s->hp[_w179 * 6 + _w180] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)], use_move_hit__dmg_595)));
-                                                }
-                                                s->last_damage = use_move_hit__dmg_595;
-                                            }
-                                        }
-                                        if ((use_move_hit__dmg_595 > 0)) {
-                                            if ((MOVES__rows[_ix(use_move_hit__mv_481, 165)].recoil_num > 0)) {
-                                                use_move_hit__rec_597 = _imax(_floordiv(_wmul(use_move_hit__dmg_595, MOVES__rows[_ix(use_move_hit__mv_481, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_481, 165)].recoil_den), 1);
-                                                int32_t _w181 = _wx(use_move_hit__p_479, 2);
-                                                int32_t _w182 = _wx(use_move_hit__a_483, 6);
-                                                if (_w181 >= 0 && _w182 >= 0) {
-                                                    s->hp[_w181 * 6 + _w182] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_479, 2) * 6 + _ix(use_move_hit__a_483, 6)], use_move_hit__rec_597), 0)));
-                                                }
-                                            }
-                                            if ((MOVES__rows[_ix(use_move_hit__mv_481, 165)].drain_num > 0)) {
-                                                use_move_hit__gain_598 = _imax(_floordiv(_wmul(use_move_hit__dmg_595, MOVES__rows[_ix(use_move_hit__mv_481, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_481, 165)].drain_den), 1);
-                                                s->last_damage = use_move_hit__gain_598;
-                                                int32_t _w183 = _wx(use_move_hit__p_479, 2);
-                                                int32_t _w184 = _wx(use_move_hit__a_483, 6);
-                                                if (_w183 >= 0 && _w184 >= 0) {
-                                                    s->hp[_w183 * 6 + _w184] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_479, 2) * 6 + _ix(use_move_hit__a_483, 6)])), use_move_hit__gain_598), ((int32_t)(s->maxhp[_ix(use_move_hit__p_479, 2) * 6 + _ix(use_move_hit__a_483, 6)])))));
-                                                }
-                                            }
-                                        }
-                                        if (((use_move_hit__kind_493 == 4) && (s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)] > 0))) {
-                                            int32_t _w185 = _wx(use_move_hit__p_479, 2);
-                                            if (_w185 >= 0) {
-                                                s->recharge[_w185] = true;
-                                            }
-                                        }
-                                        use_move_hit__sec_599 = MOVES__rows[_ix(use_move_hit__mv_481, 165)].sec_status;
-                                        if (((use_move_hit__sec_599 >= 0) && (s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)] > 0))) {
-                                            use_move_hit__same_type_603 = (({ int32_t _let186 = use_move_hit__q_482; int32_t has_type__p_600 = _let186; ({ int16_t _let187 = MOVES__rows[_ix(use_move_hit__mv_481, 165)].type; int16_t has_type__t_601 = _let187; ({ int16_t _let188 = s->species[_ix(has_type__p_600, 2) * 6 + _ix(s->active[_ix(has_type__p_600, 2)], 6)]; int16_t has_type__sp_602 = _let188; ((has_type__t_601 == SPECIES__rows[_ix(has_type__sp_602, 151)].type1) || (has_type__t_601 == SPECIES__rows[_ix(has_type__sp_602, 151)].type2)); }); }); }) && (use_move_hit__sec_599 != 4));
-                                            if ((!use_move_hit__same_type_603)) {
-                                                chance__num_604 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_481, 165)].sec_chance)), 256), 99), 100);
-                                                chance__v_605 = _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_433)), 256);
-                                                log_draw__v_606 = chance__v_605;
-                                                int32_t _w189 = _wx(s->ndraws, 64);
-                                                if (_w189 >= 0) {
-                                                    s->draws[_w189] = log_draw__v_606;
-                                                }
-                                                int32_t _w190 = _wx(s->ndraws, 64);
-                                                if (_w190 >= 0) {
-                                                    s->draw_lo[_w190] = 0;
-                                                }
-                                                int32_t _w191 = _wx(s->ndraws, 64);
-                                                if (_w191 >= 0) {
-                                                    s->draw_hi[_w191] = 256;
-                                                }
-                                                s->ndraws = _wadd(s->ndraws, 1);
-                                                chance__result_607 = (chance__v_605 < chance__num_604);
-                                                use_move_hit__lands_608 = chance__result_607;
-                                                if (use_move_hit__lands_608) {
-                                                    set_status__q_609 = use_move_hit__q_482;
-                                                    set_status__st_610 = use_move_hit__sec_599;
-                                                    set_status__d_611 = s->active[_ix(set_status__q_609, 2)];
-                                                    set_status__sd_612 = s->species[_ix(set_status__q_609, 2) * 6 + _ix(set_status__d_611, 6)];
-                                                    set_status__poison_613 = ((set_status__st_610 == 4) || (set_status__st_610 == 6));
-                                                    set_status__blocked_614 = (set_status__poison_613 && (TYPES__rows[SPECIES__rows[_ix(set_status__sd_612, 151)].type1].immune_psn || ((SPECIES__rows[_ix(set_status__sd_612, 151)].type2 >= 0) && TYPES__rows[_ix(SPECIES__rows[_ix(set_status__sd_612, 151)].type2, 15)].immune_psn)));
-                                                    if ((((s->status[_ix(set_status__q_609, 2) * 6 + _ix(set_status__d_611, 6)] == 0) && (s->hp[_ix(set_status__q_609, 2) * 6 + _ix(set_status__d_611, 6)] > 0)) && (!set_status__blocked_614))) {
-                                                        int32_t _w192 = _wx(set_status__q_609, 2);
-                                                        int32_t _w193 = _wx(set_status__d_611, 6);
-                                                        if (_w192 >= 0 && _w193 >= 0) {
-                                                            s->status[_w192 * 6 + _w193] = ((int8_t)(set_status__st_610));
+                                        move_damage__result_659 = move_damage__dmg_622;
+                                        use_move_hit__first_660 = move_damage__result_659;
+                                        use_move_hit__dmg_661 = 0;
+                                        use_move_hit__behind_662 = (s->sub_hp[_ix(use_move_hit__q_529, 2)] > 0);
+                                        if (use_move_hit__behind_662) {
+                                            hit_substitute__p_663 = use_move_hit__p_526;
+                                            hit_substitute__mv_664 = use_move_hit__mv_528;
+                                            hit_substitute__first_665 = use_move_hit__first_660;
+                                            hit_substitute__nhits_666 = use_move_hit__nhits_603;
+                                            hit_substitute__q_667 = _wsub(1, hit_substitute__p_663);
+                                            hit_substitute__a_668 = s->active[_ix(hit_substitute__p_663, 2)];
+                                            hit_substitute__broke_669 = false;
+                                            for (int32_t hit_substitute__h_670 = 0, _end198 = 5; hit_substitute__h_670 < _end198; hit_substitute__h_670++) {
+                                                if (((((hit_substitute__h_670 < hit_substitute__nhits_666) && (!hit_substitute__broke_669)) && (s->hp[_ix(hit_substitute__p_663, 2) * 6 + _ix(hit_substitute__a_668, 6)] > 0)) && (hit_substitute__first_665 > 0))) {
+                                                    s->last_damage = hit_substitute__first_665;
+                                                    int32_t _w199 = _wx(hit_substitute__q_667, 2);
+                                                    if (_w199 >= 0) {
+                                                        s->sub_hp[_w199] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_667, 2)], _imin(hit_substitute__first_665, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_667, 2)]))))));
+                                                    }
+                                                    if ((s->sub_hp[_ix(hit_substitute__q_667, 2)] <= 0)) {
+                                                        hit_substitute__broke_669 = true;
+                                                    } else {
+                                                        if ((MOVES__rows[_ix(hit_substitute__mv_664, 165)].recoil_num > 0)) {
+                                                            hit_substitute__rec_671 = _imax(_floordiv(_wmul(hit_substitute__first_665, MOVES__rows[_ix(hit_substitute__mv_664, 165)].recoil_num), MOVES__rows[_ix(hit_substitute__mv_664, 165)].recoil_den), 1);
+                                                            int32_t _w200 = _wx(hit_substitute__p_663, 2);
+                                                            int32_t _w201 = _wx(hit_substitute__a_668, 6);
+                                                            if (_w200 >= 0 && _w201 >= 0) {
+                                                                s->hp[_w200 * 6 + _w201] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_663, 2) * 6 + _ix(hit_substitute__a_668, 6)], hit_substitute__rec_671), 0)));
+                                                            }
                                                         }
-                                                        if ((set_status__st_610 == 5)) {
-                                                            rand__v_615 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_433)), 7));
-                                                            log_draw__v_616 = rand__v_615;
-                                                            int32_t _w194 = _wx(s->ndraws, 64);
-                                                            if (_w194 >= 0) {
-                                                                s->draws[_w194] = log_draw__v_616;
+                                                        if ((MOVES__rows[_ix(hit_substitute__mv_664, 165)].drain_num > 0)) {
+                                                            hit_substitute__gain_672 = _imax(_floordiv(_wmul(hit_substitute__first_665, MOVES__rows[_ix(hit_substitute__mv_664, 165)].drain_num), MOVES__rows[_ix(hit_substitute__mv_664, 165)].drain_den), 1);
+                                                            s->last_damage = hit_substitute__gain_672;
+                                                            int32_t _w202 = _wx(hit_substitute__p_663, 2);
+                                                            int32_t _w203 = _wx(hit_substitute__a_668, 6);
+                                                            if (_w202 >= 0 && _w203 >= 0) {
+                                                                s->hp[_w202 * 6 + _w203] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_663, 2) * 6 + _ix(hit_substitute__a_668, 6)])), hit_substitute__gain_672), ((int32_t)(s->maxhp[_ix(hit_substitute__p_663, 2) * 6 + _ix(hit_substitute__a_668, 6)])))));
                                                             }
-                                                            int32_t _w195 = _wx(s->ndraws, 64);
-                                                            if (_w195 >= 0) {
-                                                                s->draw_lo[_w195] = 1;
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                            hit_substitute__result_673 = hit_substitute__broke_669;
+                                            use_move_hit__broke_541 = hit_substitute__result_673;
+                                            if (((use_move_hit__kind_540 == 4) && (!use_move_hit__broke_541))) {
+                                                int32_t _w204 = _wx(use_move_hit__p_526, 2);
+                                                if (_w204 >= 0) {
+                                                    s->recharge[_w204] = true;
+                                                }
+                                            }
+                                        }
+                                        for (int32_t use_move_hit__h_674 = 0, _end205 = 5; use_move_hit__h_674 < _end205; use_move_hit__h_674++) {
+                                            if ((((((use_move_hit__h_674 < use_move_hit__nhits_603) && (s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_526, 2) * 6 + _ix(use_move_hit__a_530, 6)] > 0)) && (use_move_hit__first_660 > 0)) && (!use_move_hit__behind_662))) {
+                                                use_move_hit__dmg_661 = _imin(use_move_hit__first_660, ((int32_t)(s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)])));
+                                                int32_t _w206 = _wx(use_move_hit__q_529, 2);
+                                                int32_t _w207 = _wx(use_move_hit__d_531, 6);
+                                                if (_w206 >= 0 && _w207 >= 0) {
+                                                    s->hp[_w206 * 6 + _w207] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)], use_move_hit__dmg_661)));
+                                                }
+                                                s->last_damage = use_move_hit__dmg_661;
+                                            }
+                                        }
+                                        if ((use_move_hit__dmg_661 > 0)) {
+                                            if ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].recoil_num > 0)) {
+                                                use_move_hit__rec_675 = _imax(_floordiv(_wmul(use_move_hit__dmg_661, MOVES__rows[_ix(use_move_hit__mv_528, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_528, 165)].recoil_den), 1);
+                                                int32_t _w208 = _wx(use_move_hit__p_526, 2);
+                                                int32_t _w209 = _wx(use_move_hit__a_530, 6);
+                                                if (_w208 >= 0 && _w209 >= 0) {
+                                                    s->hp[_w208 * 6 + _w209] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_526, 2) * 6 + _ix(use_move_hit__a_530, 6)], use_move_hit__rec_675), 0)));
+                                                }
+                                            }
+                                            if ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].drain_num > 0)) {
+                                                use_move_hit__gain_676 = _imax(_floordiv(_wmul(use_move_hit__dmg_661, MOVES__rows[_ix(use_move_hit__mv_528, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_528, 165)].drain_den), 1);
+                                                s->last_damage = use_move_hit__gain_676;
+                                                int32_t _w210 = _wx(use_move_hit__p_526, 2);
+                                                int32_t _w211 = _wx(use_move_hit__a_530, 6);
+                                                if (_w210 >= 0 && _w211 >= 0) {
+                                                    s->hp[_w210 * 6 + _w211] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_526, 2) * 6 + _ix(use_move_hit__a_530, 6)])), use_move_hit__gain_676), ((int32_t)(s->maxhp[_ix(use_move_hit__p_526, 2) * 6 + _ix(use_move_hit__a_530, 6)])))));
+                                                }
+                                            }
+                                        }
+                                        if ((((use_move_hit__kind_540 == 4) && (s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] > 0)) && (!use_move_hit__behind_662))) {
+                                            int32_t _w212 = _wx(use_move_hit__p_526, 2);
+                                            if (_w212 >= 0) {
+                                                s->recharge[_w212] = true;
+                                            }
+                                        }
+                                        use_move_hit__sec_677 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_status;
+                                        if ((((use_move_hit__sec_677 >= 0) && (s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] > 0)) && (!use_move_hit__behind_662))) {
+                                            use_move_hit__same_type_681 = (({ int32_t _let213 = use_move_hit__q_529; int32_t has_type__p_678 = _let213; ({ int16_t _let214 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].type; int16_t has_type__t_679 = _let214; ({ int16_t _let215 = s->species[_ix(has_type__p_678, 2) * 6 + _ix(s->active[_ix(has_type__p_678, 2)], 6)]; int16_t has_type__sp_680 = _let215; ((has_type__t_679 == SPECIES__rows[_ix(has_type__sp_680, 151)].type1) || (has_type__t_679 == SPECIES__rows[_ix(has_type__sp_680, 151)].type2)); }); }); }) && (use_move_hit__sec_677 != 4));
+                                            if ((!use_move_hit__same_type_681)) {
+                                                chance__num_682 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_chance)), 256), 99), 100);
+                                                chance__v_683 = _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_471)), 256);
+                                                log_draw__v_684 = chance__v_683;
+                                                int32_t _w216 = _wx(s->ndraws, 64);
+                                                if (_w216 >= 0) {
+                                                    s->draws[_w216] = log_draw__v_684;
+                                                }
+                                                int32_t _w217 = _wx(s->ndraws, 64);
+                                                if (_w217 >= 0) {
+                                                    s->draw_lo[_w217] = 0;
+                                                }
+                                                int32_t _w218 = _wx(s->ndraws, 64);
+                                                if (_w218 >= 0) {
+                                                    s->draw_hi[_w218] = 256;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                chance__result_685 = (chance__v_683 < chance__num_682);
+                                                use_move_hit__lands_686 = chance__result_685;
+                                                if (use_move_hit__lands_686) {
+                                                    set_status__q_687 = use_move_hit__q_529;
+                                                    set_status__st_688 = use_move_hit__sec_677;
+                                                    set_status__d_689 = s->active[_ix(set_status__q_687, 2)];
+                                                    set_status__sd_690 = s->species[_ix(set_status__q_687, 2) * 6 + _ix(set_status__d_689, 6)];
+                                                    set_status__poison_691 = ((set_status__st_688 == 4) || (set_status__st_688 == 6));
+                                                    set_status__blocked_692 = (set_status__poison_691 && (TYPES__rows[SPECIES__rows[_ix(set_status__sd_690, 151)].type1].immune_psn || ((SPECIES__rows[_ix(set_status__sd_690, 151)].type2 >= 0) && TYPES__rows[_ix(SPECIES__rows[_ix(set_status__sd_690, 151)].type2, 15)].immune_psn)));
+                                                    if ((((s->status[_ix(set_status__q_687, 2) * 6 + _ix(set_status__d_689, 6)] == 0) && (s->hp[_ix(set_status__q_687, 2) * 6 + _ix(set_status__d_689, 6)] > 0)) && (!set_status__blocked_692))) {
+                                                        int32_t _w219 = _wx(set_status__q_687, 2);
+                                                        int32_t _w220 = _wx(set_status__d_689, 6);
+                                                        if (_w219 >= 0 && _w220 >= 0) {
+                                                            s->status[_w219 * 6 + _w220] = ((int8_t)(set_status__st_688));
+                                                        }
+                                                        if ((set_status__st_688 == 5)) {
+                                                            rand__v_693 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_471)), 7));
+                                                            log_draw__v_694 = rand__v_693;
+                                                            int32_t _w221 = _wx(s->ndraws, 64);
+                                                            if (_w221 >= 0) {
+                                                                s->draws[_w221] = log_draw__v_694;
                                                             }
-                                                            int32_t _w196 = _wx(s->ndraws, 64);
-                                                            if (_w196 >= 0) {
-                                                                s->draw_hi[_w196] = 8;
+                                                            int32_t _w222 = _wx(s->ndraws, 64);
+                                                            if (_w222 >= 0) {
+                                                                s->draw_lo[_w222] = 1;
+                                                            }
+                                                            int32_t _w223 = _wx(s->ndraws, 64);
+                                                            if (_w223 >= 0) {
+                                                                s->draw_hi[_w223] = 8;
                                                             }
                                                             s->ndraws = _wadd(s->ndraws, 1);
-                                                            rand__result_617 = rand__v_615;
-                                                            int32_t _w197 = _wx(set_status__q_609, 2);
-                                                            int32_t _w198 = _wx(set_status__d_611, 6);
-                                                            if (_w197 >= 0 && _w198 >= 0) {
-                                                                s->sleep[_w197 * 6 + _w198] = ((int8_t)(rand__result_617));
+                                                            rand__result_695 = rand__v_693;
+                                                            int32_t _w224 = _wx(set_status__q_687, 2);
+                                                            int32_t _w225 = _wx(set_status__d_689, 6);
+                                                            if (_w224 >= 0 && _w225 >= 0) {
+                                                                s->sleep[_w224 * 6 + _w225] = ((int8_t)(rand__result_695));
                                                             }
                                                         }
-                                                        if ((set_status__st_610 == 3)) {
-                                                            int32_t _w199 = _wx(set_status__q_609, 2);
-                                                            if (_w199 >= 0) {
-                                                                s->mod[_w199 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_609, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        if ((set_status__st_688 == 3)) {
+                                                            int32_t _w226 = _wx(set_status__q_687, 2);
+                                                            if (_w226 >= 0) {
+                                                                s->mod[_w226 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_687, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                             }
                                                         }
-                                                        if ((set_status__st_610 == 1)) {
-                                                            int32_t _w200 = _wx(set_status__q_609, 2);
-                                                            if (_w200 >= 0) {
-                                                                s->mod[_w200 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_609, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        if ((set_status__st_688 == 1)) {
+                                                            int32_t _w227 = _wx(set_status__q_687, 2);
+                                                            if (_w227 >= 0) {
+                                                                s->mod[_w227 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_687, 2) * 4], 2))), ((int16_t)(1)))));
                                                             }
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sb_618[0] = MOVES__rows[_ix(use_move_hit__mv_481, 165)].sec_boost_atk;
-                                        use_move_hit__sb_618[1] = MOVES__rows[_ix(use_move_hit__mv_481, 165)].sec_boost_def;
-                                        use_move_hit__sb_618[2] = MOVES__rows[_ix(use_move_hit__mv_481, 165)].sec_boost_spc;
-                                        use_move_hit__sb_618[3] = MOVES__rows[_ix(use_move_hit__mv_481, 165)].sec_boost_spe;
-                                        use_move_hit__sb_618[4] = MOVES__rows[_ix(use_move_hit__mv_481, 165)].sec_boost_accuracy;
-                                        use_move_hit__sb_618[5] = MOVES__rows[_ix(use_move_hit__mv_481, 165)].sec_boost_evasion;
-                                        if ((({ int32_t _lo201 = 0; bool _r203 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_619 = _lo201, _end202 = 6; use_move_hit__k_619 < _end202; use_move_hit__k_619++) if ((use_move_hit__sb_618[use_move_hit__k_619] != 0)) { _r203 = true; break; } _r203; }) && (s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)] > 0))) {
-                                            chance__num_620 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_481, 165)].sec_chance)), 256), 99), 100);
-                                            chance__v_621 = _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_433)), 256);
-                                            log_draw__v_622 = chance__v_621;
-                                            int32_t _w205 = _wx(s->ndraws, 64);
-                                            if (_w205 >= 0) {
-                                                s->draws[_w205] = log_draw__v_622;
+                                        use_move_hit__sb_696[0] = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_boost_atk;
+                                        use_move_hit__sb_696[1] = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_boost_def;
+                                        use_move_hit__sb_696[2] = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_boost_spc;
+                                        use_move_hit__sb_696[3] = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_boost_spe;
+                                        use_move_hit__sb_696[4] = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_boost_accuracy;
+                                        use_move_hit__sb_696[5] = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_boost_evasion;
+                                        if (((({ int32_t _lo228 = 0; bool _r230 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_697 = _lo228, _end229 = 6; use_move_hit__k_697 < _end229; use_move_hit__k_697++) if ((use_move_hit__sb_696[use_move_hit__k_697] != 0)) { _r230 = true; break; } _r230; }) && (s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] > 0)) && (!use_move_hit__behind_662))) {
+                                            chance__num_698 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_chance)), 256), 99), 100);
+                                            chance__v_699 = _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_471)), 256);
+                                            log_draw__v_700 = chance__v_699;
+                                            int32_t _w232 = _wx(s->ndraws, 64);
+                                            if (_w232 >= 0) {
+                                                s->draws[_w232] = log_draw__v_700;
                                             }
-                                            int32_t _w206 = _wx(s->ndraws, 64);
-                                            if (_w206 >= 0) {
-                                                s->draw_lo[_w206] = 0;
+                                            int32_t _w233 = _wx(s->ndraws, 64);
+                                            if (_w233 >= 0) {
+                                                s->draw_lo[_w233] = 0;
                                             }
-                                            int32_t _w207 = _wx(s->ndraws, 64);
-                                            if (_w207 >= 0) {
-                                                s->draw_hi[_w207] = 256;
+                                            int32_t _w234 = _wx(s->ndraws, 64);
+                                            if (_w234 >= 0) {
+                                                s->draw_hi[_w234] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_623 = (chance__v_621 < chance__num_620);
-                                            use_move_hit__drop_624 = chance__result_623;
-                                            if (use_move_hit__drop_624) {
-                                                apply_boosts__q_625 = use_move_hit__q_482;
-                                                apply_boosts__f_626 = use_move_hit__q_482;
-                                                apply_boosts__da_627 = use_move_hit__sb_618[0];
-                                                apply_boosts__dd_628 = use_move_hit__sb_618[1];
-                                                apply_boosts__ds_629 = use_move_hit__sb_618[2];
-                                                apply_boosts__dsp_630 = use_move_hit__sb_618[3];
-                                                apply_boosts__dacc_631 = use_move_hit__sb_618[4];
-                                                apply_boosts__deva_632 = use_move_hit__sb_618[5];
-                                                apply_boosts__deltas_633[0] = apply_boosts__da_627;
-                                                apply_boosts__deltas_633[1] = apply_boosts__dd_628;
-                                                apply_boosts__deltas_633[2] = apply_boosts__ds_629;
-                                                apply_boosts__deltas_633[3] = apply_boosts__dsp_630;
-                                                apply_boosts__deltas_633[4] = apply_boosts__dacc_631;
-                                                apply_boosts__deltas_633[5] = apply_boosts__deva_632;
-                                                apply_boosts__any_ok_634 = false;
-                                                for (int32_t apply_boosts__k_635 = 0, _end208 = 6; apply_boosts__k_635 < _end208; apply_boosts__k_635++) {
-                                                    boost_stat__q_636 = apply_boosts__q_625;
-                                                    boost_stat__k_637 = apply_boosts__k_635;
-                                                    boost_stat__delta_638 = apply_boosts__deltas_633[apply_boosts__k_635];
-                                                    boost_stat__a_639 = s->active[_ix(boost_stat__q_636, 2)];
-                                                    boost_stat__b_640 = ((int32_t)(s->boosts[_ix(boost_stat__q_636, 2) * 6 + _ix(boost_stat__k_637, 6)]));
-                                                    boost_stat__nb_641 = _imin(_imax(_wadd(boost_stat__b_640, boost_stat__delta_638), (-6)), 6);
-                                                    boost_stat__ok_642 = false;
-                                                    if (((((boost_stat__delta_638 != 0) && (s->hp[_ix(boost_stat__q_636, 2) * 6 + _ix(boost_stat__a_639, 6)] > 0)) && (!((boost_stat__delta_638 > 0) && (boost_stat__b_640 >= 6)))) && (!((boost_stat__delta_638 < 0) && (boost_stat__b_640 <= (-6)))))) {
-                                                        if ((boost_stat__k_637 >= 4)) {
-                                                            int32_t _w209 = _wx(boost_stat__q_636, 2);
-                                                            int32_t _w210 = _wx(boost_stat__k_637, 6);
-                                                            if (_w209 >= 0 && _w210 >= 0) {
-                                                                s->boosts[_w209 * 6 + _w210] = ((int8_t)(boost_stat__nb_641));
+                                            chance__result_701 = (chance__v_699 < chance__num_698);
+                                            use_move_hit__drop_702 = chance__result_701;
+                                            if (use_move_hit__drop_702) {
+                                                apply_boosts__q_703 = use_move_hit__q_529;
+                                                apply_boosts__f_704 = use_move_hit__q_529;
+                                                apply_boosts__da_705 = use_move_hit__sb_696[0];
+                                                apply_boosts__dd_706 = use_move_hit__sb_696[1];
+                                                apply_boosts__ds_707 = use_move_hit__sb_696[2];
+                                                apply_boosts__dsp_708 = use_move_hit__sb_696[3];
+                                                apply_boosts__dacc_709 = use_move_hit__sb_696[4];
+                                                apply_boosts__deva_710 = use_move_hit__sb_696[5];
+                                                apply_boosts__deltas_711[0] = apply_boosts__da_705;
+                                                apply_boosts__deltas_711[1] = apply_boosts__dd_706;
+                                                apply_boosts__deltas_711[2] = apply_boosts__ds_707;
+                                                apply_boosts__deltas_711[3] = apply_boosts__dsp_708;
+                                                apply_boosts__deltas_711[4] = apply_boosts__dacc_709;
+                                                apply_boosts__deltas_711[5] = apply_boosts__deva_710;
+                                                apply_boosts__any_ok_712 = false;
+                                                for (int32_t apply_boosts__k_713 = 0, _end235 = 6; apply_boosts__k_713 < _end235; apply_boosts__k_713++) {
+                                                    boost_stat__q_714 = apply_boosts__q_703;
+                                                    boost_stat__k_715 = apply_boosts__k_713;
+                                                    boost_stat__delta_716 = apply_boosts__deltas_711[apply_boosts__k_713];
+                                                    boost_stat__a_717 = s->active[_ix(boost_stat__q_714, 2)];
+                                                    boost_stat__b_718 = ((int32_t)(s->boosts[_ix(boost_stat__q_714, 2) * 6 + _ix(boost_stat__k_715, 6)]));
+                                                    boost_stat__nb_719 = _imin(_imax(_wadd(boost_stat__b_718, boost_stat__delta_716), (-6)), 6);
+                                                    boost_stat__ok_720 = false;
+                                                    if (((((boost_stat__delta_716 != 0) && (s->hp[_ix(boost_stat__q_714, 2) * 6 + _ix(boost_stat__a_717, 6)] > 0)) && (!((boost_stat__delta_716 > 0) && (boost_stat__b_718 >= 6)))) && (!((boost_stat__delta_716 < 0) && (boost_stat__b_718 <= (-6)))))) {
+                                                        if ((boost_stat__k_715 >= 4)) {
+                                                            int32_t _w236 = _wx(boost_stat__q_714, 2);
+                                                            int32_t _w237 = _wx(boost_stat__k_715, 6);
+                                                            if (_w236 >= 0 && _w237 >= 0) {
+                                                                s->boosts[_w236 * 6 + _w237] = ((int8_t)(boost_stat__nb_719));
                                                             }
-                                                            boost_stat__ok_642 = true;
-                                                        } else if ((((boost_stat__delta_638 > 0) && (s->mod[_ix(boost_stat__q_636, 2) * 4 + _ix(boost_stat__k_637, 4)] == 999)) || ((boost_stat__delta_638 < 0) && (s->mod[_ix(boost_stat__q_636, 2) * 4 + _ix(boost_stat__k_637, 4)] == 1)))) {
-                                                            int32_t _w211 = _wx(boost_stat__q_636, 2);
-                                                            int32_t _w212 = _wx(boost_stat__k_637, 6);
-                                                            if (_w211 >= 0 && _w212 >= 0) {
-                                                                s->boosts[_w211 * 6 + _w212] = ((int8_t)(((boost_stat__delta_638 > 0) ? _wsub(boost_stat__nb_641, 1) : _wadd(boost_stat__nb_641, 1))));
+                                                            boost_stat__ok_720 = true;
+                                                        } else if ((((boost_stat__delta_716 > 0) && (s->mod[_ix(boost_stat__q_714, 2) * 4 + _ix(boost_stat__k_715, 4)] == 999)) || ((boost_stat__delta_716 < 0) && (s->mod[_ix(boost_stat__q_714, 2) * 4 + _ix(boost_stat__k_715, 4)] == 1)))) {
+                                                            int32_t _w238 = _wx(boost_stat__q_714, 2);
+                                                            int32_t _w239 = _wx(boost_stat__k_715, 6);
+                                                            if (_w238 >= 0 && _w239 >= 0) {
+                                                                s->boosts[_w238 * 6 + _w239] = ((int8_t)(((boost_stat__delta_716 > 0) ? _wsub(boost_stat__nb_719, 1) : _wadd(boost_stat__nb_719, 1))));
                                                             }
                                                         } else {
-                                                            int32_t _w213 = _wx(boost_stat__q_636, 2);
-                                                            int32_t _w214 = _wx(boost_stat__k_637, 6);
-                                                            if (_w213 >= 0 && _w214 >= 0) {
-                                                                s->boosts[_w213 * 6 + _w214] = ((int8_t)(boost_stat__nb_641));
+                                                            int32_t _w240 = _wx(boost_stat__q_714, 2);
+                                                            int32_t _w241 = _wx(boost_stat__k_715, 6);
+                                                            if (_w240 >= 0 && _w241 >= 0) {
+                                                                s->boosts[_w240 * 6 + _w241] = ((int8_t)(boost_stat__nb_719));
                                                             }
-                                                            boost_stat__ok_642 = true;
-                                                            boost_stat__m_643 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_636, 2) * 24 + _ix(boost_stat__a_639, 6) * 4 + _ix(boost_stat__k_637, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_641, 6), 13)]), 100), 1);
-                                                            int32_t _w215 = _wx(boost_stat__q_636, 2);
-                                                            int32_t _w216 = _wx(boost_stat__k_637, 4);
-                                                            if (_w215 >= 0 && _w216 >= 0) {
-                                                                s->mod[_w215 * 4 + _w216] = ((int16_t)(((boost_stat__delta_638 > 0) ? _imin(boost_stat__m_643, 999) : boost_stat__m_643)));
+                                                            boost_stat__ok_720 = true;
+                                                            boost_stat__m_721 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_714, 2) * 24 + _ix(boost_stat__a_717, 6) * 4 + _ix(boost_stat__k_715, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_719, 6), 13)]), 100), 1);
+                                                            int32_t _w242 = _wx(boost_stat__q_714, 2);
+                                                            int32_t _w243 = _wx(boost_stat__k_715, 4);
+                                                            if (_w242 >= 0 && _w243 >= 0) {
+                                                                s->mod[_w242 * 4 + _w243] = ((int16_t)(((boost_stat__delta_716 > 0) ? _imin(boost_stat__m_721, 999) : boost_stat__m_721)));
                                                             }
                                                         }
                                                     }
-                                                    boost_stat__result_644 = boost_stat__ok_642;
-                                                    apply_boosts__ok_645 = boost_stat__result_644;
-                                                    apply_boosts__any_ok_634 = (apply_boosts__any_ok_634 || apply_boosts__ok_645);
+                                                    boost_stat__result_722 = boost_stat__ok_720;
+                                                    apply_boosts__ok_723 = boost_stat__result_722;
+                                                    apply_boosts__any_ok_712 = (apply_boosts__any_ok_712 || apply_boosts__ok_723);
                                                 }
-                                                if (apply_boosts__any_ok_634) {
-                                                    if ((s->status[_ix(apply_boosts__f_626, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_626, 2)], 6)] == 3)) {
-                                                        int32_t _w217 = _wx(apply_boosts__f_626, 2);
-                                                        if (_w217 >= 0) {
-                                                            s->mod[_w217 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_626, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                if (apply_boosts__any_ok_712) {
+                                                    if ((s->status[_ix(apply_boosts__f_704, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_704, 2)], 6)] == 3)) {
+                                                        int32_t _w244 = _wx(apply_boosts__f_704, 2);
+                                                        if (_w244 >= 0) {
+                                                            s->mod[_w244 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_704, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                         }
                                                     }
-                                                    if ((s->status[_ix(apply_boosts__f_626, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_626, 2)], 6)] == 1)) {
-                                                        int32_t _w218 = _wx(apply_boosts__f_626, 2);
-                                                        if (_w218 >= 0) {
-                                                            s->mod[_w218 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_626, 2) * 4], 2))), ((int16_t)(1)))));
+                                                    if ((s->status[_ix(apply_boosts__f_704, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_704, 2)], 6)] == 1)) {
+                                                        int32_t _w245 = _wx(apply_boosts__f_704, 2);
+                                                        if (_w245 >= 0) {
+                                                            s->mod[_w245 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_704, 2) * 4], 2))), ((int16_t)(1)))));
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sv_646 = MOVES__rows[_ix(use_move_hit__mv_481, 165)].sec_volatile;
-                                        if (((use_move_hit__sv_646 >= 0) && (s->hp[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)] > 0))) {
-                                            use_move_hit__vc_647 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_481, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_646 == 1) ? 1 : 0));
-                                            chance__num_648 = use_move_hit__vc_647;
-                                            chance__v_649 = _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_433)), 256);
-                                            log_draw__v_650 = chance__v_649;
-                                            int32_t _w219 = _wx(s->ndraws, 64);
-                                            if (_w219 >= 0) {
-                                                s->draws[_w219] = log_draw__v_650;
+                                        use_move_hit__sv_724 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_volatile;
+                                        use_move_hit__through_725 = ((!use_move_hit__behind_662) || ((use_move_hit__sv_724 == 1) && (!use_move_hit__broke_541)));
+                                        if ((((use_move_hit__sv_724 >= 0) && (s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] > 0)) && use_move_hit__through_725)) {
+                                            use_move_hit__vc_726 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_724 == 1) ? 1 : 0));
+                                            chance__num_727 = use_move_hit__vc_726;
+                                            chance__v_728 = _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_471)), 256);
+                                            log_draw__v_729 = chance__v_728;
+                                            int32_t _w246 = _wx(s->ndraws, 64);
+                                            if (_w246 >= 0) {
+                                                s->draws[_w246] = log_draw__v_729;
                                             }
-                                            int32_t _w220 = _wx(s->ndraws, 64);
-                                            if (_w220 >= 0) {
-                                                s->draw_lo[_w220] = 0;
+                                            int32_t _w247 = _wx(s->ndraws, 64);
+                                            if (_w247 >= 0) {
+                                                s->draw_lo[_w247] = 0;
                                             }
-                                            int32_t _w221 = _wx(s->ndraws, 64);
-                                            if (_w221 >= 0) {
-                                                s->draw_hi[_w221] = 256;
+                                            int32_t _w248 = _wx(s->ndraws, 64);
+                                            if (_w248 >= 0) {
+                                                s->draw_hi[_w248] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_651 = (chance__v_649 < chance__num_648);
-                                            use_move_hit__lands_652 = chance__result_651;
-                                            if ((use_move_hit__lands_652 && (use_move_hit__sv_646 == 12))) {
-                                                int32_t _w222 = _wx(use_move_hit__q_482, 2);
-                                                if (_w222 >= 0) {
-                                                    s->flinch[_w222] = true;
+                                            chance__result_730 = (chance__v_728 < chance__num_727);
+                                            use_move_hit__lands_731 = chance__result_730;
+                                            if ((use_move_hit__lands_731 && (use_move_hit__sv_724 == 12))) {
+                                                int32_t _w249 = _wx(use_move_hit__q_529, 2);
+                                                if (_w249 >= 0) {
+                                                    s->flinch[_w249] = true;
                                                 }
-                                                int32_t _w223 = _wx(use_move_hit__q_482, 2);
-                                                if (_w223 >= 0) {
-                                                    s->recharge[_w223] = false;
+                                                int32_t _w250 = _wx(use_move_hit__q_529, 2);
+                                                if (_w250 >= 0) {
+                                                    s->recharge[_w250] = false;
                                                 }
                                             }
-                                            if ((use_move_hit__lands_652 && (use_move_hit__sv_646 == 1))) {
-                                                confuse__q_653 = use_move_hit__q_482;
-                                                if (((s->confused[_ix(confuse__q_653, 2)] == 0) && (s->hp[_ix(confuse__q_653, 2) * 6 + _ix(s->active[_ix(confuse__q_653, 2)], 6)] > 0))) {
-                                                    rand__v_654 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_433)), 4));
-                                                    log_draw__v_655 = rand__v_654;
-                                                    int32_t _w224 = _wx(s->ndraws, 64);
-                                                    if (_w224 >= 0) {
-                                                        s->draws[_w224] = log_draw__v_655;
+                                            if ((use_move_hit__lands_731 && (use_move_hit__sv_724 == 1))) {
+                                                confuse__q_732 = use_move_hit__q_529;
+                                                if (((s->confused[_ix(confuse__q_732, 2)] == 0) && (s->hp[_ix(confuse__q_732, 2) * 6 + _ix(s->active[_ix(confuse__q_732, 2)], 6)] > 0))) {
+                                                    rand__v_733 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_471)), 4));
+                                                    log_draw__v_734 = rand__v_733;
+                                                    int32_t _w251 = _wx(s->ndraws, 64);
+                                                    if (_w251 >= 0) {
+                                                        s->draws[_w251] = log_draw__v_734;
                                                     }
-                                                    int32_t _w225 = _wx(s->ndraws, 64);
-                                                    if (_w225 >= 0) {
-                                                        s->draw_lo[_w225] = 2;
+                                                    int32_t _w252 = _wx(s->ndraws, 64);
+                                                    if (_w252 >= 0) {
+                                                        s->draw_lo[_w252] = 2;
                                                     }
-                                                    int32_t _w226 = _wx(s->ndraws, 64);
-                                                    if (_w226 >= 0) {
-                                                        s->draw_hi[_w226] = 6;
+                                                    int32_t _w253 = _wx(s->ndraws, 64);
+                                                    if (_w253 >= 0) {
+                                                        s->draw_hi[_w253] = 6;
                                                     }
                                                     s->ndraws = _wadd(s->ndraws, 1);
-                                                    rand__result_656 = rand__v_654;
-                                                    int32_t _w227 = _wx(confuse__q_653, 2);
-                                                    if (_w227 >= 0) {
-                                                        s->confused[_w227] = ((int8_t)(rand__result_656));
+                                                    rand__result_735 = rand__v_733;
+                                                    int32_t _w254 = _wx(confuse__q_732, 2);
+                                                    if (_w254 >= 0) {
+                                                        s->confused[_w254] = ((int8_t)(rand__result_735));
                                                     }
                                                 }
                                             }
                                         }
-                                        if (((use_move_hit__sec_599 == 1) && (s->status[_ix(use_move_hit__q_482, 2) * 6 + _ix(use_move_hit__d_484, 6)] == 2))) {
-                                            int32_t _w228 = _wx(use_move_hit__q_482, 2);
-                                            int32_t _w229 = _wx(use_move_hit__d_484, 6);
-                                            if (_w228 >= 0 && _w229 >= 0) {
-                                                s->status[_w228 * 6 + _w229] = ((int8_t)(0));
+                                        if (((use_move_hit__sec_677 == 1) && (s->status[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] == 2))) {
+                                            int32_t _w255 = _wx(use_move_hit__q_529, 2);
+                                            int32_t _w256 = _wx(use_move_hit__d_531, 6);
+                                            if (_w255 >= 0 && _w256 >= 0) {
+                                                s->status[_w255 * 6 + _w256] = ((int8_t)(0));
                                             }
                                         }
                                     }
-                                } else if (MOVES__rows[_ix(use_move_hit__mv_481, 165)].crash) {
-                                    int32_t _w230 = _wx(use_move_hit__p_479, 2);
-                                    int32_t _w231 = _wx(use_move_hit__a_483, 6);
-                                    if (_w230 >= 0 && _w231 >= 0) {
-                                        s->hp[_w230 * 6 + _w231] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move_hit__p_479, 2) * 6 + _ix(use_move_hit__a_483, 6)], 1))), ((int16_t)(0)))));
-                                    }
+                                } else if (MOVES__rows[_ix(use_move_hit__mv_528, 165)].crash) {
+                                    self_damage__p_736 = use_move_hit__p_526;
+                                    self_damage__q_737 = _wsub(1, self_damage__p_736);
+                                    self_damage__a_738 = s->active[_ix(self_damage__p_736, 2)];
                                     s->last_damage = 1;
+                                    if ((s->sub_hp[_ix(self_damage__p_736, 2)] > 0)) {
+                                        if ((s->sub_hp[_ix(self_damage__q_737, 2)] > 0)) {
+                                            int32_t _w257 = _wx(self_damage__q_737, 2);
+                                            if (_w257 >= 0) {
+                                                s->sub_hp[_w257] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_737, 2)])), 1), 0)));
+                                            }
+                                        }
+                                    } else {
+                                        int32_t _w258 = _wx(self_damage__p_736, 2);
+                                        int32_t _w259 = _wx(self_damage__a_738, 6);
+                                        if (_w258 >= 0 && _w259 >= 0) {
+                                            s->hp[_w258 * 6 + _w259] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_736, 2) * 6 + _ix(self_damage__a_738, 6)])), 1), 0)));
+                                        }
+                                    }
                                 }
-                                if (MOVES__rows[_ix(use_move_hit__mv_481, 165)].self_destruct) {
-                                    int32_t _w232 = _wx(use_move_hit__p_479, 2);
-                                    int32_t _w233 = _wx(use_move_hit__a_483, 6);
-                                    if (_w232 >= 0 && _w233 >= 0) {
-                                        s->hp[_w232 * 6 + _w233] = ((int16_t)(0));
+                                if ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].self_destruct && (!use_move_hit__broke_541))) {
+                                    int32_t _w260 = _wx(use_move_hit__p_526, 2);
+                                    int32_t _w261 = _wx(use_move_hit__a_530, 6);
+                                    if (_w260 >= 0 && _w261 >= 0) {
+                                        s->hp[_w260 * 6 + _w261] = ((int16_t)(0));
                                     }
                                 }
                             }
                         }
-                        if ((((!use_move__can_464) || (s->hp[_ix(use_move__q_460, 2) * 6 + _ix(use_move__d_462, 6)] > 0)) && (s->hp[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)] > 0))) {
-                            if (((s->status[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)] == 5) && (s->sleep[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)] <= 0))) {
-                                int32_t _w234 = _wx(use_move__p_458, 2);
-                                int32_t _w235 = _wx(use_move__a_461, 6);
-                                if (_w234 >= 0 && _w235 >= 0) {
-                                    s->status[_w234 * 6 + _w235] = ((int8_t)(0));
+                        if ((((!use_move__can_502) || (s->hp[_ix(use_move__q_498, 2) * 6 + _ix(use_move__d_500, 6)] > 0)) && (s->hp[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)] > 0))) {
+                            if (((s->status[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)] == 5) && (s->sleep[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)] <= 0))) {
+                                int32_t _w262 = _wx(use_move__p_496, 2);
+                                int32_t _w263 = _wx(use_move__a_499, 6);
+                                if (_w262 >= 0 && _w263 >= 0) {
+                                    s->status[_w262 * 6 + _w263] = ((int8_t)(0));
                                 }
                             }
-                            if (((s->status[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)] == 4) || (s->status[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)] == 1))) {
-                                int32_t _w236 = _wx(use_move__p_458, 2);
-                                int32_t _w237 = _wx(use_move__a_461, 6);
-                                if (_w236 >= 0 && _w237 >= 0) {
-                                    s->hp[_w236 * 6 + _w237] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_458, 2) * 6 + _ix(use_move__a_461, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                            if (((s->status[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)] == 4) || (s->status[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)] == 1))) {
+                                int32_t _w264 = _wx(use_move__p_496, 2);
+                                int32_t _w265 = _wx(use_move__a_499, 6);
+                                if (_w264 >= 0 && _w265 >= 0) {
+                                    s->hp[_w264 * 6 + _w265] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_432 = true;
-                            after_faint__left0_658 = ({ int32_t _lo238 = 0; int32_t _r240 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_657 = _lo238, _end239 = 6; after_faint__i_657 < _end239; after_faint__i_657++) _r240 += ((s->hp[after_faint__i_657] > 0)) ? 1 : 0; _r240; });
-                            after_faint__left1_660 = ({ int32_t _lo242 = 0; int32_t _r244 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_659 = _lo242, _end243 = 6; after_faint__i_659 < _end243; after_faint__i_659++) _r244 += ((s->hp[1 * 6 + after_faint__i_659] > 0)) ? 1 : 0; _r244; });
-                            if (((after_faint__left0_658 == 0) && (after_faint__left1_660 == 0))) {
+                            resolve_turn__over_470 = true;
+                            after_faint__left0_740 = ({ int32_t _lo266 = 0; int32_t _r268 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_739 = _lo266, _end267 = 6; after_faint__i_739 < _end267; after_faint__i_739++) _r268 += ((s->hp[after_faint__i_739] > 0)) ? 1 : 0; _r268; });
+                            after_faint__left1_742 = ({ int32_t _lo270 = 0; int32_t _r272 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_741 = _lo270, _end271 = 6; after_faint__i_741 < _end271; after_faint__i_741++) _r272 += ((s->hp[1 * 6 + after_faint__i_741] > 0)) ? 1 : 0; _r272; });
+                            if (((after_faint__left0_740 == 0) && (after_faint__left1_742 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_658 == 0)) {
+                            } else if ((after_faint__left0_740 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_660 == 0)) {
+                            } else if ((after_faint__left1_742 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -5170,253 +5704,273 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_661 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_433)), 2));
-                            log_draw__v_662 = rand__v_661;
-                            int32_t _w246 = _wx(s->ndraws, 64);
-                            if (_w246 >= 0) {
-                                s->draws[_w246] = log_draw__v_662;
+                            rand__v_743 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_471)), 2));
+                            log_draw__v_744 = rand__v_743;
+                            int32_t _w274 = _wx(s->ndraws, 64);
+                            if (_w274 >= 0) {
+                                s->draws[_w274] = log_draw__v_744;
                             }
-                            int32_t _w247 = _wx(s->ndraws, 64);
-                            if (_w247 >= 0) {
-                                s->draw_lo[_w247] = 0;
+                            int32_t _w275 = _wx(s->ndraws, 64);
+                            if (_w275 >= 0) {
+                                s->draw_lo[_w275] = 0;
                             }
-                            int32_t _w248 = _wx(s->ndraws, 64);
-                            if (_w248 >= 0) {
-                                s->draw_hi[_w248] = 2;
+                            int32_t _w276 = _wx(s->ndraws, 64);
+                            if (_w276 >= 0) {
+                                s->draw_hi[_w276] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_663 = rand__v_661;
-                            tie_draw__v_664 = rand__result_663;
+                            rand__result_745 = rand__v_743;
+                            tie_draw__v_746 = rand__result_745;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_432)) {
+            if ((!resolve_turn__over_470)) {
                 s->flinch[0] = false;
                 s->flinch[1] = false;
-                for (int32_t update_speed__p_665 = 0, _end249 = 2; update_speed__p_665 < _end249; update_speed__p_665++) {
-                    if ((s->hp[update_speed__p_665 * 6 + _ix(s->active[update_speed__p_665], 6)] > 0)) {
-                        int32_t _w250 = _wx(s->active[update_speed__p_665], 6);
-                        if (_w250 >= 0) {
-                            s->speed[update_speed__p_665 * 6 + _w250] = s->mod[update_speed__p_665 * 4 + 3];
+                for (int32_t update_speed__p_747 = 0, _end277 = 2; update_speed__p_747 < _end277; update_speed__p_747++) {
+                    if ((s->hp[update_speed__p_747 * 6 + _ix(s->active[update_speed__p_747], 6)] > 0)) {
+                        int32_t _w278 = _wx(s->active[update_speed__p_747], 6);
+                        if (_w278 >= 0) {
+                            s->speed[update_speed__p_747 * 6 + _w278] = s->mod[update_speed__p_747 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_666 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_667 = rand__v_666;
-                    int32_t _w251 = _wx(s->ndraws, 64);
-                    if (_w251 >= 0) {
-                        s->draws[_w251] = log_draw__v_667;
+                    rand__v_748 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_749 = rand__v_748;
+                    int32_t _w279 = _wx(s->ndraws, 64);
+                    if (_w279 >= 0) {
+                        s->draws[_w279] = log_draw__v_749;
                     }
-                    int32_t _w252 = _wx(s->ndraws, 64);
-                    if (_w252 >= 0) {
-                        s->draw_lo[_w252] = 0;
+                    int32_t _w280 = _wx(s->ndraws, 64);
+                    if (_w280 >= 0) {
+                        s->draw_lo[_w280] = 0;
                     }
-                    int32_t _w253 = _wx(s->ndraws, 64);
-                    if (_w253 >= 0) {
-                        s->draw_hi[_w253] = 2;
+                    int32_t _w281 = _wx(s->ndraws, 64);
+                    if (_w281 >= 0) {
+                        s->draw_hi[_w281] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_668 = rand__v_666;
-                    tie_draw__v_669 = rand__result_668;
+                    rand__result_750 = rand__v_748;
+                    tie_draw__v_751 = rand__result_750;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_670 = 0, _end254 = 2; update_speed__p_670 < _end254; update_speed__p_670++) {
-                if ((s->hp[update_speed__p_670 * 6 + _ix(s->active[update_speed__p_670], 6)] > 0)) {
-                    int32_t _w255 = _wx(s->active[update_speed__p_670], 6);
-                    if (_w255 >= 0) {
-                        s->speed[update_speed__p_670 * 6 + _w255] = s->mod[update_speed__p_670 * 4 + 3];
-                    }
-                }
-            }
-            resolve_forced__first_671 = 0;
-            if ((s->need[0] && s->need[1])) {
-                if ((s->mod[1 * 4 + 3] > s->mod[3])) {
-                    resolve_forced__first_671 = 1;
-                } else if ((s->mod[1 * 4 + 3] == s->mod[3])) {
-                    rand__v_672 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_673 = rand__v_672;
-                    int32_t _w256 = _wx(s->ndraws, 64);
-                    if (_w256 >= 0) {
-                        s->draws[_w256] = log_draw__v_673;
-                    }
-                    int32_t _w257 = _wx(s->ndraws, 64);
-                    if (_w257 >= 0) {
-                        s->draw_lo[_w257] = 0;
-                    }
-                    int32_t _w258 = _wx(s->ndraws, 64);
-                    if (_w258 >= 0) {
-                        s->draw_hi[_w258] = 2;
-                    }
-                    s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_674 = rand__v_672;
-                    resolve_forced__first_671 = rand__result_674;
-                }
-            }
-            for (int32_t resolve_forced__k_675 = 0, _end259 = 2; resolve_forced__k_675 < _end259; resolve_forced__k_675++) {
-                resolve_forced__p_676 = ((resolve_forced__k_675 == 0) ? resolve_forced__first_671 : _wsub(1, resolve_forced__first_671));
-                if (s->need[_ix(resolve_forced__p_676, 2)]) {
-                    send_in__p_677 = resolve_forced__p_676;
-                    send_in__s_678 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_676, 2)])), 4);
-                    send_in__old_679 = s->active[_ix(send_in__p_677, 2)];
-                    if ((s->hp[_ix(send_in__p_677, 2) * 6 + _ix(send_in__old_679, 6)] > 0)) {
-                        int32_t _w260 = _wx(send_in__p_677, 2);
-                        int32_t _w261 = _wx(send_in__old_679, 6);
-                        if (_w260 >= 0 && _w261 >= 0) {
-                            s->speed[_w260 * 6 + _w261] = s->stats[_ix(send_in__p_677, 2) * 24 + _ix(send_in__old_679, 6) * 4 + 3];
-                        }
-                    }
-                    int32_t _w262 = _wx(send_in__p_677, 2);
-                    if (_w262 >= 0) {
-                        s->active[_w262] = ((int8_t)(send_in__s_678));
-                    }
-                    int32_t _w263 = _wx(send_in__p_677, 2);
-                    if (_w263 >= 0) {
-                        s->recharge[_w263] = false;
-                    }
-                    int32_t _w264 = _wx(send_in__p_677, 2);
-                    if (_w264 >= 0) {
-                        s->charging[_w264] = false;
-                    }
-                    int32_t _w265 = _wx(send_in__p_677, 2);
-                    if (_w265 >= 0) {
-                        s->confused[_w265] = ((int8_t)(0));
-                    }
-                    int32_t _w266 = _wx(send_in__p_677, 2);
-                    if (_w266 >= 0) {
-                        s->flinch[_w266] = false;
-                    }
-                    int32_t _w267 = _wx(send_in__p_677, 2);
-                    if (_w267 >= 0) {
-                        s->reflect[_w267] = false;
-                    }
-                    int32_t _w268 = _wx(send_in__p_677, 2);
-                    if (_w268 >= 0) {
-                        s->light_screen[_w268] = false;
-                    }
-                    int32_t _w269 = _wx(send_in__p_677, 2);
-                    if (_w269 >= 0) {
-                        s->last_slot[_w269] = ((int8_t)(0));
-                    }
-                    int32_t _w270 = _wx(send_in__p_677, 2);
-                    int32_t _w271 = _wx(send_in__s_678, 6);
-                    if (_w270 >= 0 && _w271 >= 0) {
-                        s->seen[_w270 * 6 + _w271] = s->species[_ix(send_in__p_677, 2) * 6 + _ix(send_in__s_678, 6)];
-                    }
-                    for (int32_t send_in__k_680 = 0, _end272 = 6; send_in__k_680 < _end272; send_in__k_680++) {
-                        int32_t _w273 = _wx(send_in__p_677, 2);
-                        if (_w273 >= 0) {
-                            s->boosts[_w273 * 6 + send_in__k_680] = ((int8_t)(0));
-                        }
-                    }
-                    for (int32_t send_in__k_681 = 0, _end274 = 4; send_in__k_681 < _end274; send_in__k_681++) {
-                        int32_t _w275 = _wx(send_in__p_677, 2);
-                        if (_w275 >= 0) {
-                            s->mod[_w275 * 4 + send_in__k_681] = s->stats[_ix(send_in__p_677, 2) * 24 + _ix(send_in__s_678, 6) * 4 + send_in__k_681];
-                        }
-                    }
-                    if ((s->status[_ix(send_in__p_677, 2) * 6 + _ix(send_in__s_678, 6)] == 3)) {
-                        int32_t _w276 = _wx(send_in__p_677, 2);
-                        if (_w276 >= 0) {
-                            s->mod[_w276 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_677, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                        }
-                    }
-                    if ((s->status[_ix(send_in__p_677, 2) * 6 + _ix(send_in__s_678, 6)] == 1)) {
-                        int32_t _w277 = _wx(send_in__p_677, 2);
-                        if (_w277 >= 0) {
-                            s->mod[_w277 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_677, 2) * 4], 2))), ((int16_t)(1)))));
-                        }
-                    }
-                    int32_t _w278 = _wx(send_in__p_677, 2);
-                    int32_t _w279 = _wx(send_in__s_678, 6);
-                    if (_w278 >= 0 && _w279 >= 0) {
-                        s->speed[_w278 * 6 + _w279] = s->mod[_ix(send_in__p_677, 2) * 4 + 3];
-                    }
-                }
-            }
-            if ((s->need[0] && s->need[1])) {
-                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_682 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                    log_draw__v_683 = rand__v_682;
-                    int32_t _w280 = _wx(s->ndraws, 64);
-                    if (_w280 >= 0) {
-                        s->draws[_w280] = log_draw__v_683;
-                    }
-                    int32_t _w281 = _wx(s->ndraws, 64);
-                    if (_w281 >= 0) {
-                        s->draw_lo[_w281] = 0;
-                    }
-                    int32_t _w282 = _wx(s->ndraws, 64);
-                    if (_w282 >= 0) {
-                        s->draw_hi[_w282] = 2;
-                    }
-                    s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_684 = rand__v_682;
-                    tie_draw__v_685 = rand__result_684;
-                }
-                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_686 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                    log_draw__v_687 = rand__v_686;
-                    int32_t _w283 = _wx(s->ndraws, 64);
+            for (int32_t update_speed__p_752 = 0, _end282 = 2; update_speed__p_752 < _end282; update_speed__p_752++) {
+                if ((s->hp[update_speed__p_752 * 6 + _ix(s->active[update_speed__p_752], 6)] > 0)) {
+                    int32_t _w283 = _wx(s->active[update_speed__p_752], 6);
                     if (_w283 >= 0) {
-                        s->draws[_w283] = log_draw__v_687;
+                        s->speed[update_speed__p_752 * 6 + _w283] = s->mod[update_speed__p_752 * 4 + 3];
                     }
-                    int32_t _w284 = _wx(s->ndraws, 64);
-                    if (_w284 >= 0) {
-                        s->draw_lo[_w284] = 0;
+                }
+            }
+            resolve_forced__first_753 = 0;
+            if ((s->need[0] && s->need[1])) {
+                resolve_forced__s0_756 = ({ int8_t _let284 = s->active[0]; int8_t fainted_speed__a_754 = _let284; ({ int32_t _let285 = ((int32_t)(s->stats[_ix(fainted_speed__a_754, 6) * 4 + 3])); int32_t fainted_speed__v_755 = _let285; ((s->status[_ix(fainted_speed__a_754, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_755, 25), 100), 1) : fainted_speed__v_755); }); });
+                resolve_forced__s1_759 = ({ int8_t _let286 = s->active[1]; int8_t fainted_speed__a_757 = _let286; ({ int32_t _let287 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_757, 6) * 4 + 3])); int32_t fainted_speed__v_758 = _let287; ((s->status[1 * 6 + _ix(fainted_speed__a_757, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_758, 25), 100), 1) : fainted_speed__v_758); }); });
+                if ((resolve_forced__s1_759 > resolve_forced__s0_756)) {
+                    resolve_forced__first_753 = 1;
+                } else if ((resolve_forced__s1_759 == resolve_forced__s0_756)) {
+                    rand__v_760 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_761 = rand__v_760;
+                    int32_t _w288 = _wx(s->ndraws, 64);
+                    if (_w288 >= 0) {
+                        s->draws[_w288] = log_draw__v_761;
                     }
-                    int32_t _w285 = _wx(s->ndraws, 64);
-                    if (_w285 >= 0) {
-                        s->draw_hi[_w285] = 2;
+                    int32_t _w289 = _wx(s->ndraws, 64);
+                    if (_w289 >= 0) {
+                        s->draw_lo[_w289] = 0;
+                    }
+                    int32_t _w290 = _wx(s->ndraws, 64);
+                    if (_w290 >= 0) {
+                        s->draw_hi[_w290] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_688 = rand__v_686;
-                    tie_draw__v_689 = rand__result_688;
+                    rand__result_762 = rand__v_760;
+                    resolve_forced__first_753 = rand__result_762;
+                }
+            }
+            for (int32_t resolve_forced__k_763 = 0, _end291 = 2; resolve_forced__k_763 < _end291; resolve_forced__k_763++) {
+                resolve_forced__p_764 = ((resolve_forced__k_763 == 0) ? resolve_forced__first_753 : _wsub(1, resolve_forced__first_753));
+                if (s->need[_ix(resolve_forced__p_764, 2)]) {
+                    send_in__p_765 = resolve_forced__p_764;
+                    send_in__s_766 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_764, 2)])), 4);
+                    send_in__old_767 = s->active[_ix(send_in__p_765, 2)];
+                    if ((s->hp[_ix(send_in__p_765, 2) * 6 + _ix(send_in__old_767, 6)] > 0)) {
+                        int32_t _w292 = _wx(send_in__p_765, 2);
+                        int32_t _w293 = _wx(send_in__old_767, 6);
+                        if (_w292 >= 0 && _w293 >= 0) {
+                            s->speed[_w292 * 6 + _w293] = s->stats[_ix(send_in__p_765, 2) * 24 + _ix(send_in__old_767, 6) * 4 + 3];
+                        }
+                    }
+                    if ((s->mimic_slot[_ix(send_in__p_765, 2)] >= 0)) {
+                        int32_t _w294 = _wx(send_in__p_765, 2);
+                        int32_t _w295 = _wx(send_in__old_767, 6);
+                        int32_t _w296 = _wx(s->mimic_slot[_ix(send_in__p_765, 2)], 4);
+                        if (_w294 >= 0 && _w295 >= 0 && _w296 >= 0) {
+                            s->moves[_w294 * 24 + _w295 * 4 + _w296] = s->mimic_orig[_ix(send_in__p_765, 2)];
+                        }
+                        int32_t _w297 = _wx(send_in__p_765, 2);
+                        if (_w297 >= 0) {
+                            s->mimic_slot[_w297] = ((int8_t)((-1)));
+                        }
+                    }
+                    int32_t _w298 = _wx(send_in__p_765, 2);
+                    if (_w298 >= 0) {
+                        s->active[_w298] = ((int8_t)(send_in__s_766));
+                    }
+                    int32_t _w299 = _wx(send_in__p_765, 2);
+                    if (_w299 >= 0) {
+                        s->sub_hp[_w299] = ((int16_t)(0));
+                    }
+                    s->last_used[0] = ((int16_t)((-1)));
+                    s->last_used[1] = ((int16_t)((-1)));
+                    int32_t _w300 = _wx(send_in__p_765, 2);
+                    if (_w300 >= 0) {
+                        s->recharge[_w300] = false;
+                    }
+                    int32_t _w301 = _wx(send_in__p_765, 2);
+                    if (_w301 >= 0) {
+                        s->charging[_w301] = false;
+                    }
+                    int32_t _w302 = _wx(send_in__p_765, 2);
+                    if (_w302 >= 0) {
+                        s->confused[_w302] = ((int8_t)(0));
+                    }
+                    int32_t _w303 = _wx(send_in__p_765, 2);
+                    if (_w303 >= 0) {
+                        s->flinch[_w303] = false;
+                    }
+                    int32_t _w304 = _wx(send_in__p_765, 2);
+                    if (_w304 >= 0) {
+                        s->reflect[_w304] = false;
+                    }
+                    int32_t _w305 = _wx(send_in__p_765, 2);
+                    if (_w305 >= 0) {
+                        s->light_screen[_w305] = false;
+                    }
+                    int32_t _w306 = _wx(send_in__p_765, 2);
+                    if (_w306 >= 0) {
+                        s->last_slot[_w306] = ((int8_t)(0));
+                    }
+                    int32_t _w307 = _wx(send_in__p_765, 2);
+                    int32_t _w308 = _wx(send_in__s_766, 6);
+                    if (_w307 >= 0 && _w308 >= 0) {
+                        s->seen[_w307 * 6 + _w308] = s->species[_ix(send_in__p_765, 2) * 6 + _ix(send_in__s_766, 6)];
+                    }
+                    for (int32_t send_in__k_768 = 0, _end309 = 6; send_in__k_768 < _end309; send_in__k_768++) {
+                        int32_t _w310 = _wx(send_in__p_765, 2);
+                        if (_w310 >= 0) {
+                            s->boosts[_w310 * 6 + send_in__k_768] = ((int8_t)(0));
+                        }
+                    }
+                    for (int32_t send_in__k_769 = 0, _end311 = 4; send_in__k_769 < _end311; send_in__k_769++) {
+                        int32_t _w312 = _wx(send_in__p_765, 2);
+                        if (_w312 >= 0) {
+                            s->mod[_w312 * 4 + send_in__k_769] = s->stats[_ix(send_in__p_765, 2) * 24 + _ix(send_in__s_766, 6) * 4 + send_in__k_769];
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_765, 2) * 6 + _ix(send_in__s_766, 6)] == 3)) {
+                        int32_t _w313 = _wx(send_in__p_765, 2);
+                        if (_w313 >= 0) {
+                            s->mod[_w313 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_765, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_765, 2) * 6 + _ix(send_in__s_766, 6)] == 1)) {
+                        int32_t _w314 = _wx(send_in__p_765, 2);
+                        if (_w314 >= 0) {
+                            s->mod[_w314 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_765, 2) * 4], 2))), ((int16_t)(1)))));
+                        }
+                    }
+                    int32_t _w315 = _wx(send_in__p_765, 2);
+                    int32_t _w316 = _wx(send_in__s_766, 6);
+                    if (_w315 >= 0 && _w316 >= 0) {
+                        s->speed[_w315 * 6 + _w316] = s->mod[_ix(send_in__p_765, 2) * 4 + 3];
+                    }
+                }
+            }
+            if ((s->need[0] && s->need[1])) {
+                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                    rand__v_770 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    log_draw__v_771 = rand__v_770;
+                    int32_t _w317 = _wx(s->ndraws, 64);
+                    if (_w317 >= 0) {
+                        s->draws[_w317] = log_draw__v_771;
+                    }
+                    int32_t _w318 = _wx(s->ndraws, 64);
+                    if (_w318 >= 0) {
+                        s->draw_lo[_w318] = 0;
+                    }
+                    int32_t _w319 = _wx(s->ndraws, 64);
+                    if (_w319 >= 0) {
+                        s->draw_hi[_w319] = 2;
+                    }
+                    s->ndraws = _wadd(s->ndraws, 1);
+                    rand__result_772 = rand__v_770;
+                    tie_draw__v_773 = rand__result_772;
+                }
+                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                    rand__v_774 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    log_draw__v_775 = rand__v_774;
+                    int32_t _w320 = _wx(s->ndraws, 64);
+                    if (_w320 >= 0) {
+                        s->draws[_w320] = log_draw__v_775;
+                    }
+                    int32_t _w321 = _wx(s->ndraws, 64);
+                    if (_w321 >= 0) {
+                        s->draw_lo[_w321] = 0;
+                    }
+                    int32_t _w322 = _wx(s->ndraws, 64);
+                    if (_w322 >= 0) {
+                        s->draw_hi[_w322] = 2;
+                    }
+                    s->ndraws = _wadd(s->ndraws, 1);
+                    rand__result_776 = rand__v_774;
+                    tie_draw__v_777 = rand__result_776;
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_690 = _wadd(0, _roll(random_word_at(key, 7), 2));
-                log_draw__v_691 = rand__v_690;
-                int32_t _w286 = _wx(s->ndraws, 64);
-                if (_w286 >= 0) {
-                    s->draws[_w286] = log_draw__v_691;
+                rand__v_778 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                log_draw__v_779 = rand__v_778;
+                int32_t _w323 = _wx(s->ndraws, 64);
+                if (_w323 >= 0) {
+                    s->draws[_w323] = log_draw__v_779;
                 }
-                int32_t _w287 = _wx(s->ndraws, 64);
-                if (_w287 >= 0) {
-                    s->draw_lo[_w287] = 0;
+                int32_t _w324 = _wx(s->ndraws, 64);
+                if (_w324 >= 0) {
+                    s->draw_lo[_w324] = 0;
                 }
-                int32_t _w288 = _wx(s->ndraws, 64);
-                if (_w288 >= 0) {
-                    s->draw_hi[_w288] = 2;
+                int32_t _w325 = _wx(s->ndraws, 64);
+                if (_w325 >= 0) {
+                    s->draw_hi[_w325] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_692 = rand__v_690;
-                tie_draw__v_693 = rand__result_692;
+                rand__result_780 = rand__v_778;
+                tie_draw__v_781 = rand__result_780;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_694 = _wadd(0, _roll(random_word_at(key, 8), 2));
-                log_draw__v_695 = rand__v_694;
-                int32_t _w289 = _wx(s->ndraws, 64);
-                if (_w289 >= 0) {
-                    s->draws[_w289] = log_draw__v_695;
+                rand__v_782 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                log_draw__v_783 = rand__v_782;
+                int32_t _w326 = _wx(s->ndraws, 64);
+                if (_w326 >= 0) {
+                    s->draws[_w326] = log_draw__v_783;
                 }
-                int32_t _w290 = _wx(s->ndraws, 64);
-                if (_w290 >= 0) {
-                    s->draw_lo[_w290] = 0;
+                int32_t _w327 = _wx(s->ndraws, 64);
+                if (_w327 >= 0) {
+                    s->draw_lo[_w327] = 0;
                 }
-                int32_t _w291 = _wx(s->ndraws, 64);
-                if (_w291 >= 0) {
-                    s->draw_hi[_w291] = 2;
+                int32_t _w328 = _wx(s->ndraws, 64);
+                if (_w328 >= 0) {
+                    s->draw_hi[_w328] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_696 = rand__v_694;
-                tie_draw__v_697 = rand__result_696;
+                rand__result_784 = rand__v_782;
+                tie_draw__v_785 = rand__result_784;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -5486,21 +6040,25 @@ static void init(State *s, Key key)
     for (int32_t _i39 = 0; _i39 < 2; _i39++) s->fight[_i39] = false;
     s->last_damage = 0;
     for (int32_t _i40 = 0; _i40 < 2; _i40++) s->used_move[_i40] = ((int16_t)((-1)));
-    for (int32_t _i41 = 0; _i41 < 2; _i41++) s->shown_move[_i41] = ((int16_t)((-1)));
-    for (int32_t _i42 = 0; _i42 < 2; _i42++) s->confused[_i42] = ((int8_t)(0));
-    for (int32_t _i43 = 0; _i43 < 2; _i43++) s->flinch[_i43] = false;
-    for (int32_t _i44 = 0; _i44 < 2; _i44++) s->reflect[_i44] = false;
-    for (int32_t _i45 = 0; _i45 < 2; _i45++) s->light_screen[_i45] = false;
-    for (int32_t _i46 = 0; _i46 < 2; _i46++) s->charging[_i46] = false;
-    for (int32_t _i47 = 0; _i47 < 2; _i47++) s->recharge[_i47] = false;
-    for (int32_t _i48 = 0; _i48 < 64; _i48++) s->draws[_i48] = 0;
-    for (int32_t _i49 = 0; _i49 < 64; _i49++) s->draw_lo[_i49] = 0;
-    for (int32_t _i50 = 0; _i50 < 64; _i50++) s->draw_hi[_i50] = 0;
+    for (int32_t _i41 = 0; _i41 < 2; _i41++) s->last_used[_i41] = ((int16_t)((-1)));
+    for (int32_t _i42 = 0; _i42 < 2; _i42++) s->shown_move[_i42] = ((int16_t)((-1)));
+    for (int32_t _i43 = 0; _i43 < 2; _i43++) s->confused[_i43] = ((int8_t)(0));
+    for (int32_t _i44 = 0; _i44 < 2; _i44++) s->flinch[_i44] = false;
+    for (int32_t _i45 = 0; _i45 < 2; _i45++) s->reflect[_i45] = false;
+    for (int32_t _i46 = 0; _i46 < 2; _i46++) s->light_screen[_i46] = false;
+    for (int32_t _i47 = 0; _i47 < 2; _i47++) s->mimic_slot[_i47] = ((int8_t)((-1)));
+    for (int32_t _i48 = 0; _i48 < 2; _i48++) s->mimic_orig[_i48] = ((int16_t)((-1)));
+    for (int32_t _i49 = 0; _i49 < 2; _i49++) s->sub_hp[_i49] = ((int16_t)(0));
+    for (int32_t _i50 = 0; _i50 < 2; _i50++) s->charging[_i50] = false;
+    for (int32_t _i51 = 0; _i51 < 2; _i51++) s->recharge[_i51] = false;
+    for (int32_t _i52 = 0; _i52 < 64; _i52++) s->draws[_i52] = 0;
+    for (int32_t _i53 = 0; _i53 < 64; _i53++) s->draw_lo[_i53] = 0;
+    for (int32_t _i54 = 0; _i54 < 64; _i54++) s->draw_hi[_i54] = 0;
     s->ndraws = 0;
     s->team[0] = ((int16_t)(_roll(random_word_at(key, 0), 200)));
     s->team[1] = ((int16_t)(_roll(random_word_at(key, 1), 200)));
     load_team__t_1 = s->team[0];
-    for (int32_t load_team__i_2 = 0, _end51 = 6; load_team__i_2 < _end51; load_team__i_2++) {
+    for (int32_t load_team__i_2 = 0, _end55 = 6; load_team__i_2 < _end55; load_team__i_2++) {
         load_team__r_3 = _wadd(((int16_t)(_wmul(load_team__t_1, 6))), load_team__i_2);
         load_team__sp_4 = ((int16_t)(_wsub(TEAMS__rows[_ix(load_team__r_3, 1200)].species_num, 1)));
         load_team__lvl_5 = TEAMS__rows[_ix(load_team__r_3, 1200)].level;
@@ -5508,23 +6066,23 @@ static void init(State *s, Key key)
         s->level[0 * 6 + load_team__i_2] = load_team__lvl_5;
         s->maxhp[0 * 6 + load_team__i_2] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__rows[_ix(load_team__sp_4, 151)].hp))), TEAMS__rows[_ix(load_team__r_3, 1200)].iv_hp), ((int16_t)(_floordiv(TEAMS__rows[_ix(load_team__r_3, 1200)].ev_hp, 4)))), 100), load_team__lvl_5), 100), 10)));
         s->hp[0 * 6 + load_team__i_2] = s->maxhp[load_team__i_2];
-        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let52 = SPECIES__rows[_ix(load_team__sp_4, 151)].atk; int16_t stat_of__base_6 = _let52; ({ int16_t _let53 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_atk; int16_t stat_of__iv_7 = _let53; ({ int16_t _let54 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_atk; int16_t stat_of__ev_8 = _let54; ({ int16_t _let55 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let55; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let56 = SPECIES__rows[_ix(load_team__sp_4, 151)].def; int16_t stat_of__base_10 = _let56; ({ int16_t _let57 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_def; int16_t stat_of__iv_11 = _let57; ({ int16_t _let58 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_def; int16_t stat_of__ev_12 = _let58; ({ int16_t _let59 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let59; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let60 = SPECIES__rows[_ix(load_team__sp_4, 151)].spc; int16_t stat_of__base_14 = _let60; ({ int16_t _let61 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spc; int16_t stat_of__iv_15 = _let61; ({ int16_t _let62 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spc; int16_t stat_of__ev_16 = _let62; ({ int16_t _let63 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let63; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let64 = SPECIES__rows[_ix(load_team__sp_4, 151)].spe; int16_t stat_of__base_18 = _let64; ({ int16_t _let65 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spe; int16_t stat_of__iv_19 = _let65; ({ int16_t _let66 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spe; int16_t stat_of__ev_20 = _let66; ({ int16_t _let67 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let67; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let56 = SPECIES__rows[_ix(load_team__sp_4, 151)].atk; int16_t stat_of__base_6 = _let56; ({ int16_t _let57 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_atk; int16_t stat_of__iv_7 = _let57; ({ int16_t _let58 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_atk; int16_t stat_of__ev_8 = _let58; ({ int16_t _let59 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let59; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let60 = SPECIES__rows[_ix(load_team__sp_4, 151)].def; int16_t stat_of__base_10 = _let60; ({ int16_t _let61 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_def; int16_t stat_of__iv_11 = _let61; ({ int16_t _let62 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_def; int16_t stat_of__ev_12 = _let62; ({ int16_t _let63 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let63; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let64 = SPECIES__rows[_ix(load_team__sp_4, 151)].spc; int16_t stat_of__base_14 = _let64; ({ int16_t _let65 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spc; int16_t stat_of__iv_15 = _let65; ({ int16_t _let66 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spc; int16_t stat_of__ev_16 = _let66; ({ int16_t _let67 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let67; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let68 = SPECIES__rows[_ix(load_team__sp_4, 151)].spe; int16_t stat_of__base_18 = _let68; ({ int16_t _let69 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spe; int16_t stat_of__iv_19 = _let69; ({ int16_t _let70 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spe; int16_t stat_of__ev_20 = _let70; ({ int16_t _let71 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let71; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
         s->speed[0 * 6 + load_team__i_2] = s->stats[load_team__i_2 * 4 + 3];
         load_team__nums_22[0] = TEAMS__rows[_ix(load_team__r_3, 1200)].move1_num;
         load_team__nums_22[1] = TEAMS__rows[_ix(load_team__r_3, 1200)].move2_num;
         load_team__nums_22[2] = TEAMS__rows[_ix(load_team__r_3, 1200)].move3_num;
         load_team__nums_22[3] = TEAMS__rows[_ix(load_team__r_3, 1200)].move4_num;
-        for (int32_t load_team__k_23 = 0, _end68 = 4; load_team__k_23 < _end68; load_team__k_23++) {
+        for (int32_t load_team__k_23 = 0, _end72 = 4; load_team__k_23 < _end72; load_team__k_23++) {
             load_team__mv_24 = ((int16_t)(_wsub(load_team__nums_22[load_team__k_23], 1)));
             s->moves[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = load_team__mv_24;
             s->pp[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = ((int8_t)(((load_team__mv_24 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__rows[_ix(load_team__mv_24, 165)].pp, 8))), 5))), ((MOVES__rows[_ix(load_team__mv_24, 165)].pp == 40) ? 3 : 0)))))));
         }
     }
     load_team__t_25 = s->team[1];
-    for (int32_t load_team__i_26 = 0, _end69 = 6; load_team__i_26 < _end69; load_team__i_26++) {
+    for (int32_t load_team__i_26 = 0, _end73 = 6; load_team__i_26 < _end73; load_team__i_26++) {
         load_team__r_27 = _wadd(((int16_t)(_wmul(load_team__t_25, 6))), load_team__i_26);
         load_team__sp_28 = ((int16_t)(_wsub(TEAMS__rows[_ix(load_team__r_27, 1200)].species_num, 1)));
         load_team__lvl_29 = TEAMS__rows[_ix(load_team__r_27, 1200)].level;
@@ -5532,16 +6090,16 @@ static void init(State *s, Key key)
         s->level[1 * 6 + load_team__i_26] = load_team__lvl_29;
         s->maxhp[1 * 6 + load_team__i_26] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__rows[_ix(load_team__sp_28, 151)].hp))), TEAMS__rows[_ix(load_team__r_27, 1200)].iv_hp), ((int16_t)(_floordiv(TEAMS__rows[_ix(load_team__r_27, 1200)].ev_hp, 4)))), 100), load_team__lvl_29), 100), 10)));
         s->hp[1 * 6 + load_team__i_26] = s->maxhp[1 * 6 + load_team__i_26];
-        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let70 = SPECIES__rows[_ix(load_team__sp_28, 151)].atk; int16_t stat_of__base_30 = _let70; ({ int16_t _let71 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_atk; int16_t stat_of__iv_31 = _let71; ({ int16_t _let72 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_atk; int16_t stat_of__ev_32 = _let72; ({ int16_t _let73 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let73; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let74 = SPECIES__rows[_ix(load_team__sp_28, 151)].def; int16_t stat_of__base_34 = _let74; ({ int16_t _let75 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_def; int16_t stat_of__iv_35 = _let75; ({ int16_t _let76 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_def; int16_t stat_of__ev_36 = _let76; ({ int16_t _let77 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let77; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let78 = SPECIES__rows[_ix(load_team__sp_28, 151)].spc; int16_t stat_of__base_38 = _let78; ({ int16_t _let79 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spc; int16_t stat_of__iv_39 = _let79; ({ int16_t _let80 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spc; int16_t stat_of__ev_40 = _let80; ({ int16_t _let81 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let81; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let82 = SPECIES__rows[_ix(load_team__sp_28, 151)].spe; int16_t stat_of__base_42 = _let82; ({ int16_t _let83 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spe; int16_t stat_of__iv_43 = _let83; ({ int16_t _let84 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spe; int16_t stat_of__ev_44 = _let84; ({ int16_t _let85 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let85; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let74 = SPECIES__rows[_ix(load_team__sp_28, 151)].atk; int16_t stat_of__base_30 = _let74; ({ int16_t _let75 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_atk; int16_t stat_of__iv_31 = _let75; ({ int16_t _let76 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_atk; int16_t stat_of__ev_32 = _let76; ({ int16_t _let77 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let77; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let78 = SPECIES__rows[_ix(load_team__sp_28, 151)].def; int16_t stat_of__base_34 = _let78; ({ int16_t _let79 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_def; int16_t stat_of__iv_35 = _let79; ({ int16_t _let80 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_def; int16_t stat_of__ev_36 = _let80; ({ int16_t _let81 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let81; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let82 = SPECIES__rows[_ix(load_team__sp_28, 151)].spc; int16_t stat_of__base_38 = _let82; ({ int16_t _let83 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spc; int16_t stat_of__iv_39 = _let83; ({ int16_t _let84 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spc; int16_t stat_of__ev_40 = _let84; ({ int16_t _let85 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let85; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let86 = SPECIES__rows[_ix(load_team__sp_28, 151)].spe; int16_t stat_of__base_42 = _let86; ({ int16_t _let87 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spe; int16_t stat_of__iv_43 = _let87; ({ int16_t _let88 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spe; int16_t stat_of__ev_44 = _let88; ({ int16_t _let89 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let89; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
         s->speed[1 * 6 + load_team__i_26] = s->stats[1 * 24 + load_team__i_26 * 4 + 3];
         load_team__nums_46[0] = TEAMS__rows[_ix(load_team__r_27, 1200)].move1_num;
         load_team__nums_46[1] = TEAMS__rows[_ix(load_team__r_27, 1200)].move2_num;
         load_team__nums_46[2] = TEAMS__rows[_ix(load_team__r_27, 1200)].move3_num;
         load_team__nums_46[3] = TEAMS__rows[_ix(load_team__r_27, 1200)].move4_num;
-        for (int32_t load_team__k_47 = 0, _end86 = 4; load_team__k_47 < _end86; load_team__k_47++) {
+        for (int32_t load_team__k_47 = 0, _end90 = 4; load_team__k_47 < _end90; load_team__k_47++) {
             load_team__mv_48 = ((int16_t)(_wsub(load_team__nums_46[load_team__k_47], 1)));
             s->moves[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = load_team__mv_48;
             s->pp[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = ((int8_t)(((load_team__mv_48 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__rows[_ix(load_team__mv_48, 165)].pp, 8))), 5))), ((MOVES__rows[_ix(load_team__mv_48, 165)].pp == 40) ? 3 : 0)))))));
@@ -5549,12 +6107,23 @@ static void init(State *s, Key key)
     }
     send_in__old_49 = s->active[0];
     if ((s->hp[_ix(send_in__old_49, 6)] > 0)) {
-        int32_t _w87 = _wx(send_in__old_49, 6);
-        if (_w87 >= 0) {
-            s->speed[0 * 6 + _w87] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
+        int32_t _w91 = _wx(send_in__old_49, 6);
+        if (_w91 >= 0) {
+            s->speed[0 * 6 + _w91] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
         }
     }
+    if ((s->mimic_slot[0] >= 0)) {
+        int32_t _w92 = _wx(send_in__old_49, 6);
+        int32_t _w93 = _wx(s->mimic_slot[0], 4);
+        if (_w92 >= 0 && _w93 >= 0) {
+            s->moves[0 * 24 + _w92 * 4 + _w93] = s->mimic_orig[0];
+        }
+        s->mimic_slot[0] = ((int8_t)((-1)));
+    }
     s->active[0] = ((int8_t)(0));
+    s->sub_hp[0] = ((int16_t)(0));
+    s->last_used[0] = ((int16_t)((-1)));
+    s->last_used[1] = ((int16_t)((-1)));
     s->recharge[0] = false;
     s->charging[0] = false;
     s->confused[0] = ((int8_t)(0));
@@ -5563,10 +6132,10 @@ static void init(State *s, Key key)
     s->light_screen[0] = false;
     s->last_slot[0] = ((int8_t)(0));
     s->seen[0 * 6 + 0] = s->species[0];
-    for (int32_t send_in__k_50 = 0, _end88 = 6; send_in__k_50 < _end88; send_in__k_50++) {
+    for (int32_t send_in__k_50 = 0, _end94 = 6; send_in__k_50 < _end94; send_in__k_50++) {
         s->boosts[0 * 6 + send_in__k_50] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_51 = 0, _end89 = 4; send_in__k_51 < _end89; send_in__k_51++) {
+    for (int32_t send_in__k_51 = 0, _end95 = 4; send_in__k_51 < _end95; send_in__k_51++) {
         s->mod[0 * 4 + send_in__k_51] = s->stats[send_in__k_51];
     }
     if ((s->status[0] == 3)) {
@@ -5578,12 +6147,23 @@ static void init(State *s, Key key)
     s->speed[0 * 6 + 0] = s->mod[3];
     send_in__old_52 = s->active[1];
     if ((s->hp[1 * 6 + _ix(send_in__old_52, 6)] > 0)) {
-        int32_t _w90 = _wx(send_in__old_52, 6);
-        if (_w90 >= 0) {
-            s->speed[1 * 6 + _w90] = s->stats[1 * 24 + _ix(send_in__old_52, 6) * 4 + 3];
+        int32_t _w96 = _wx(send_in__old_52, 6);
+        if (_w96 >= 0) {
+            s->speed[1 * 6 + _w96] = s->stats[1 * 24 + _ix(send_in__old_52, 6) * 4 + 3];
         }
     }
+    if ((s->mimic_slot[1] >= 0)) {
+        int32_t _w97 = _wx(send_in__old_52, 6);
+        int32_t _w98 = _wx(s->mimic_slot[1], 4);
+        if (_w97 >= 0 && _w98 >= 0) {
+            s->moves[1 * 24 + _w97 * 4 + _w98] = s->mimic_orig[1];
+        }
+        s->mimic_slot[1] = ((int8_t)((-1)));
+    }
     s->active[1] = ((int8_t)(0));
+    s->sub_hp[1] = ((int16_t)(0));
+    s->last_used[0] = ((int16_t)((-1)));
+    s->last_used[1] = ((int16_t)((-1)));
     s->recharge[1] = false;
     s->charging[1] = false;
     s->confused[1] = ((int8_t)(0));
@@ -5592,10 +6172,10 @@ static void init(State *s, Key key)
     s->light_screen[1] = false;
     s->last_slot[1] = ((int8_t)(0));
     s->seen[1 * 6 + 0] = s->species[1 * 6];
-    for (int32_t send_in__k_53 = 0, _end91 = 6; send_in__k_53 < _end91; send_in__k_53++) {
+    for (int32_t send_in__k_53 = 0, _end99 = 6; send_in__k_53 < _end99; send_in__k_53++) {
         s->boosts[1 * 6 + send_in__k_53] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_54 = 0, _end92 = 4; send_in__k_54 < _end92; send_in__k_54++) {
+    for (int32_t send_in__k_54 = 0, _end100 = 4; send_in__k_54 < _end100; send_in__k_54++) {
         s->mod[1 * 4 + send_in__k_54] = s->stats[1 * 24 + send_in__k_54];
     }
     if ((s->status[1 * 6] == 3)) {
@@ -5608,35 +6188,35 @@ static void init(State *s, Key key)
     if ((s->speed[0] == s->speed[1 * 6])) {
         rand__v_55 = _wadd(0, _roll(random_word_at(key, 2), 2));
         log_draw__v_56 = rand__v_55;
-        int32_t _w93 = _wx(s->ndraws, 64);
-        if (_w93 >= 0) {
-            s->draws[_w93] = log_draw__v_56;
+        int32_t _w101 = _wx(s->ndraws, 64);
+        if (_w101 >= 0) {
+            s->draws[_w101] = log_draw__v_56;
         }
-        int32_t _w94 = _wx(s->ndraws, 64);
-        if (_w94 >= 0) {
-            s->draw_lo[_w94] = 0;
+        int32_t _w102 = _wx(s->ndraws, 64);
+        if (_w102 >= 0) {
+            s->draw_lo[_w102] = 0;
         }
-        int32_t _w95 = _wx(s->ndraws, 64);
-        if (_w95 >= 0) {
-            s->draw_hi[_w95] = 2;
+        int32_t _w103 = _wx(s->ndraws, 64);
+        if (_w103 >= 0) {
+            s->draw_hi[_w103] = 2;
         }
         s->ndraws = _wadd(s->ndraws, 1);
         rand__result_57 = rand__v_55;
         v = rand__result_57;
-        for (int32_t k_ = 0, _end96 = 3; k_ < _end96; k_++) {
+        for (int32_t k_ = 0, _end104 = 3; k_ < _end104; k_++) {
             rand__v_58 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 4), (uint32_t)k_)), 2));
             log_draw__v_59 = rand__v_58;
-            int32_t _w97 = _wx(s->ndraws, 64);
-            if (_w97 >= 0) {
-                s->draws[_w97] = log_draw__v_59;
+            int32_t _w105 = _wx(s->ndraws, 64);
+            if (_w105 >= 0) {
+                s->draws[_w105] = log_draw__v_59;
             }
-            int32_t _w98 = _wx(s->ndraws, 64);
-            if (_w98 >= 0) {
-                s->draw_lo[_w98] = 0;
+            int32_t _w106 = _wx(s->ndraws, 64);
+            if (_w106 >= 0) {
+                s->draw_lo[_w106] = 0;
             }
-            int32_t _w99 = _wx(s->ndraws, 64);
-            if (_w99 >= 0) {
-                s->draw_hi[_w99] = 2;
+            int32_t _w107 = _wx(s->ndraws, 64);
+            if (_w107 >= 0) {
+                s->draw_hi[_w107] = 2;
             }
             s->ndraws = _wadd(s->ndraws, 1);
             rand__result_60 = rand__v_58;
@@ -5767,11 +6347,15 @@ EXPORT void specc_offsets(int64_t *out)
     out[i++] = offsetof(State, fight);
     out[i++] = offsetof(State, last_damage);
     out[i++] = offsetof(State, used_move);
+    out[i++] = offsetof(State, last_used);
     out[i++] = offsetof(State, shown_move);
     out[i++] = offsetof(State, confused);
     out[i++] = offsetof(State, flinch);
     out[i++] = offsetof(State, reflect);
     out[i++] = offsetof(State, light_screen);
+    out[i++] = offsetof(State, mimic_slot);
+    out[i++] = offsetof(State, mimic_orig);
+    out[i++] = offsetof(State, sub_hp);
     out[i++] = offsetof(State, charging);
     out[i++] = offsetof(State, recharge);
     out[i++] = offsetof(State, draws);

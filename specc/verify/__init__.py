@@ -239,13 +239,15 @@ def verify(
         from .showdown import require_showdown
 
         require_showdown()  # node and the package, before any work
+        if backends is not None and "jax" in backends:
+            raise SpecError("--against showdown:gen1 lock-steps the python and c backends, not jax")
     if against and 3 in levels and not showdown:  # a bad --against or chance declaration stops before any work
         from .peers import chance_cells, make_peer
 
         peer = make_peer(against, chance_cells(spec, source, program, against))
     if against and 4 in levels and against.partition(":")[0] not in ("pgx", "gymnax"):
         raise SpecError(f"level 4 compares against pgx:ID or gymnax:ID, not {against!r}")
-    if 3 in levels and backends is not None and len(backends) < 2:
+    if 3 in levels and backends is not None and len(backends) < 2 and not showdown:
         raise SpecError(f"level 3 lock-steps two backends or more; --backends names {','.join(backends)}")
     env, ref = environments(spec_path, generated)
     out_dir = Path(env.module.__file__).parent
@@ -278,8 +280,10 @@ def verify(
         from .gen1_showdown import lockstep_showdown
 
         count = 1 if battle is not None else episodes
-        with status(f"level 3: lock-step against {against}, {count} battle(s)"):
-            report.levels.append(lockstep_showdown(ref.module, episodes, seed, only=battle))
+        # each chosen backend against Showdown (default the Python reference); JAX's state is immutable
+        for name in [n for n in (backends or ["python"]) if n in modules]:
+            with status(f"level 3: lock-step of {name} against {against}, {count} battle(s)"):
+                report.levels.append(lockstep_showdown(modules[name], episodes, seed, only=battle, backend=name))
     elif 3 in levels:
         # with --generated, an edited reference.py is what is checked (rule coverage then needs the compiled one)
         own_ref = "reference.py" in edited

@@ -37,10 +37,12 @@ BOOSTS = ["atk", "def", "spa", "spe", "accuracy", "evasion"]  # spa is Gen 1's S
 # the mechanics (moves.kind) the spec covers so far
 COVERED_KINDS = {"damage", "recoil", "inflict_status", "stat_stage", "recharge", "level_damage", "fixed_damage",
                  "half_hp", "self_destruct", "drain", "rest", "heal_half", "reflect", "light_screen", "confuse",
-                 "multi_hit", "crash_on_miss", "counter", "two_turn"}  # fmt: skip
+                 "multi_hit", "crash_on_miss", "counter", "two_turn", "substitute", "mirror_move",
+                 "mimic"}  # fmt: skip
 # moves with Showdown hooks whose behaviour the spec has (Thunder's hook is about rain, not in Gen 1)
 HOOKS_COVERED = {"thunder", "superfang", "rest", "recover", "softboiled", "counter", "reflect", "lightscreen",
-                 "jumpkick", "highjumpkick", "razorwind", "solarbeam", "skullbash", "skyattack"}  # fmt: skip
+                 "jumpkick", "highjumpkick", "razorwind", "solarbeam", "skullbash", "skyattack",
+                 "substitute", "mirrormove", "mimic"}  # fmt: skip
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -155,7 +157,7 @@ def legal_choices(state: Any, side: Any, p: int) -> list[str]:
 
 
 def play_battle(module: ModuleType, bridge: ShowdownBridge, tables: Gen1Tables, seed: int, battle: int,
-                max_turns: int = 1000) -> tuple[int, Divergence | None]:  # fmt: skip
+                max_turns: int = 1000, backend: str = "python") -> tuple[int, Divergence | None]:  # fmt: skip
     """One battle in lock-step; (spec steps played, the first divergence or None)."""
     key = episode_key(seed, battle)
     rng = np.random.default_rng([seed, battle])
@@ -165,6 +167,7 @@ def play_battle(module: ModuleType, bridge: ShowdownBridge, tables: Gen1Tables, 
         return None if int(state.turn) >= max_turns else choose(rng, np.asarray(state.legal_action_mask))
 
     replay = f"specc verify specs/gen1.yaml --level 3 --against showdown:gen1 --seed {seed} --battle {battle}"
+    replay += "" if backend == "python" else f" --backends {backend}"
     return lockstep(module, bridge, tables, key, state, pick, seed, battle, replay)
 
 
@@ -255,17 +258,18 @@ def check_draws(pending: list[tuple[int, int, int]], snap: Snapshot) -> list[tup
 
 
 def lockstep_showdown(module: ModuleType, battles: int, seed: int = 0, only: int | None = None,
-                      bridge: ShowdownBridge | None = None) -> LevelResult:  # fmt: skip
-    """`battles` random battles (or only battle `only`) on the spec's module and on Showdown."""
+                      bridge: ShowdownBridge | None = None, backend: str = "python") -> LevelResult:  # fmt: skip
+    """`battles` random battles (or only battle `only`) on the spec's module (the `backend` it is, for
+    the report: python or c, whose states are the reference's) and on Showdown."""
     tables = Gen1Tables()
-    result = LevelResult(3, "rollouts vs showdown:gen1")
+    result = LevelResult(3, "rollouts vs showdown:gen1" if backend == "python" else f"{backend} vs showdown:gen1")
     start = time.perf_counter()
     own = bridge is None
     bridge = bridge or ShowdownBridge()
     steps = 0
     try:
         for b in [only] if only is not None else range(battles):
-            played, divergence = play_battle(module, bridge, tables, seed, b)
+            played, divergence = play_battle(module, bridge, tables, seed, b, backend=backend)
             steps += played
             result.record(divergence is None, "" if divergence is None else f"battle {b}: {divergence.field}")
             if divergence is not None and result.divergence is None:
@@ -275,7 +279,7 @@ def lockstep_showdown(module: ModuleType, battles: int, seed: int = 0, only: int
             bridge.close()
     result.seconds = time.perf_counter() - start
     result.details = {"battles": 1 if only is not None else battles, "steps": steps, "peer": "showdown:gen1",
-                      "covered_moves": len(tables.covered)}  # fmt: skip
+                      "covered_moves": len(tables.covered), "backend": backend}  # fmt: skip
     return result
 
 
