@@ -1711,7 +1711,7 @@ DECK_CARDS__slot = jnp.array(_TABLE_DECK_CARDS[:, 1], dtype=jnp.int8)
 DECK_CARDS__card = jnp.array(_TABLE_DECK_CARDS[:, 2], dtype=jnp.int16)
 FIXED_DECKS = jnp.array([-1, -1], dtype=jnp.int32)
 SWAP = jnp.array([[0, 1, 2, 3], [1, 0, 2, 3], [2, 1, 0, 3], [3, 1, 2, 0]], dtype=jnp.int32)
-BENCH_MASK = jnp.array([0, 1, 1, 1], dtype=jnp.bool_)
+BENCH_MASK = jnp.array([False, True, True, True], dtype=jnp.bool_)
 HAND_SLOTS = jnp.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], dtype=jnp.int32)
 # fmt: off
 DECK_SLOTS = jnp.array([

@@ -270,7 +270,7 @@ DECKS = jnp.array([
 DECK_TYPES = jnp.array([[0, -1, -1], [2, 3, -1], [1, 4, -1], [5, 6, 2]], dtype=jnp.int32)
 DECK_TYPE_COUNT = jnp.array([1, 2, 2, 3], dtype=jnp.int32)
 SWAP = jnp.array([[0, 1, 2, 3], [1, 0, 2, 3], [2, 1, 0, 3], [3, 1, 2, 0]], dtype=jnp.int32)
-BENCH_MASK = jnp.array([0, 1, 1, 1], dtype=jnp.bool_)
+BENCH_MASK = jnp.array([False, True, True, True], dtype=jnp.bool_)
 HAND_SLOTS = jnp.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], dtype=jnp.int32)
 # fmt: off
 DECK_SLOTS = jnp.array([
