@@ -46,6 +46,8 @@ state:
   c8: {type: int8, init: 0}
   e: {type: int32, init: 0}
   pw: {type: int32, init: 0}
+  p2: {type: int32, init: 0}
+  p2_8: {type: int8, init: 0}
   n: {type: int32, init: 1}
   rolled: {type: int32, init: 0}
   least: {type: float32, init: 0.0}
@@ -80,6 +82,8 @@ actions:
       c16 = int16(f)
       c8 = int8(f)
       pw = a ** e
+      p2 = 2 ** e
+      p2_8 = 2 ** int8(e)
       rolled = roll(n)
       least = min(f, g)
       most = max(k in 0..2: where(k == 0, f, g))
@@ -358,6 +362,16 @@ def test_float_to_int_casts_of_constants_saturate(make, c32, c16, c8, want) -> N
 )
 def test_integer_power_with_any_exponent(make, a, e, pw) -> None:
     expect(make(EDGES).run(GO, a=a, e=e), pw=pw)
+
+
+@pytest.mark.parametrize(
+    ("e", "p2", "p2_8"),
+    [(-1, 0, 0), (0, 1, 1), (7, 128, -128), (8, 256, 0), (30, 2**30, 0), (31, INT_MIN, 0), (32, 0, 0),
+     (40, 0, 0), (INT_MIN, 0, 1)],  # int8(INT_MIN) is 0
+)  # fmt: skip
+def test_powers_of_two_wrap(make, e, p2, p2_8) -> None:
+    """2 ** e, which JAX computes as a shift (see _pow2), wraps as any integer power does."""
+    expect(make(EDGES).run(GO, e=e), p2=p2, p2_8=p2_8)
 
 
 def test_roll_of_less_than_one_is_zero(make) -> None:

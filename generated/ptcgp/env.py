@@ -1911,6 +1911,15 @@ def _mod(a, b):
     return jnp.where(zero, 0, a % jnp.where(zero, 1, b))
 
 
+def _pow2(n, dtype):
+    """Integer 2 ** n in dtype, wrapping, as a shift: 1 << n (the sign bit for n = width - 1,
+    0 from n = width on, as wrapping gives); 0 for n < 0 (1 / 2 ** -n truncated)."""
+    n = jnp.asarray(n, jnp.int32)
+    width = jnp.iinfo(dtype).bits
+    shifted = jnp.left_shift(jnp.asarray(1, dtype), jnp.clip(n, 0, width - 1).astype(dtype))
+    return jnp.where(jnp.logical_or(n < 0, n >= width), jnp.asarray(0, dtype), shifted)
+
+
 def _ipow(x, n):
     """Integer x ** n in x's dtype, wrapping; n < 0 gives 1 / x ** -n truncated: 1 for x = 1,
     +-1 for x = -1, else 0 (jnp.power would use only n's low 6 bits under jit and fail eagerly)."""
@@ -2691,7 +2700,7 @@ def _effect_play_trainer(s: State, params, key) -> State:
                         (
                             _floordiv(
                                 CARDS__groups[search_deck__d_22__15],
-                                _ipow(jnp.asarray(2, jnp.int32), jnp.asarray(-1).astype(jnp.int32)),
+                                _pow2(jnp.asarray(-1).astype(jnp.int32), jnp.int32),
                             )
                             % 2
                         )
@@ -3067,7 +3076,7 @@ def _effect_attack(s: State, params, key) -> State:
         jnp.asarray(ATTACKS__coins[r]).astype(jnp.int32),
     )
     heads = jnp.sum(
-        jax.vmap(lambda i: jnp.logical_and((i < coins), ((bits // (2**i) % 2) == 1)))(
+        jax.vmap(lambda i: jnp.logical_and((i < coins), ((bits // _pow2(i, jnp.int32) % 2) == 1)))(
             jnp.arange(0, 16, dtype=jnp.int32)
         ),
         axis=0,
@@ -3351,16 +3360,13 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                         CARDS__groups[
                                                                                             in_group__c_78
                                                                                         ],
-                                                                                        _ipow(
-                                                                                            jnp.asarray(
-                                                                                                2,
-                                                                                                jnp.int32,
-                                                                                            ),
+                                                                                        _pow2(
                                                                                             jnp.asarray(
                                                                                                 in_group__g_79
                                                                                             ).astype(
                                                                                                 jnp.int32
                                                                                             ),
+                                                                                            jnp.int32,
                                                                                         ),
                                                                                     )
                                                                                     % 2
@@ -3403,10 +3409,7 @@ def _effect_attack(s: State, params, key) -> State:
                             (
                                 _floordiv(
                                     CARDS__groups[in_group__c_82],
-                                    _ipow(
-                                        jnp.asarray(2, jnp.int32),
-                                        jnp.asarray(in_group__g_83).astype(jnp.int32),
-                                    ),
+                                    _pow2(jnp.asarray(in_group__g_83).astype(jnp.int32), jnp.int32),
                                 )
                                 % 2
                             )
@@ -4338,9 +4341,9 @@ def _effect_attack(s: State, params, key) -> State:
                         (
                             _floordiv(
                                 CARDS__groups[search_deck__d_154__114],
-                                _ipow(
-                                    jnp.asarray(2, jnp.int32),
+                                _pow2(
                                     jnp.asarray(search_deck__fgroup_152__112).astype(jnp.int32),
+                                    jnp.int32,
                                 ),
                             )
                             % 2

@@ -83,6 +83,8 @@ class JaxExpr(ExprGen):
             return f"jnp.logical_or({left}, {right})"
         if e.type.is_int and e.op in ("//", "%") and not nonzero(e.right, self.known):
             return f"{'_floordiv' if e.op == '//' else '_mod'}({left}, {right})"  # x // 0 == x % 0 == 0
+        if e.type.is_int and e.op == "**" and isinstance(e.left, ir.Literal) and e.left.value == 2:
+            return f"_pow2({right}, {JNP_DTYPE[e.type.dtype]})"  # a shift, not _ipow's 31 squarings
         if e.type.is_int and e.op == "**" and not _small_power(e.right, self.known):
             return f"_ipow(jnp.asarray({left}, {JNP_DTYPE[e.type.dtype]}), {right})"
         if e.op == "*" and e.left == e.right:  # a square: see _square
