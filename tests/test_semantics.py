@@ -48,6 +48,10 @@ state:
   pw: {type: int32, init: 0}
   p2: {type: int32, init: 0}
   p2_8: {type: int8, init: 0}
+  q8: {type: int32, init: 0}
+  r8: {type: int32, init: 0}
+  q1: {type: int8, init: 0}
+  r2: {type: int8, init: 0}
   n: {type: int32, init: 1}
   rolled: {type: int32, init: 0}
   least: {type: float32, init: 0.0}
@@ -84,6 +88,10 @@ actions:
       pw = a ** e
       p2 = 2 ** e
       p2_8 = 2 ** int8(e)
+      q8 = a // 8
+      r8 = a % 8
+      q1 = w8 // 1
+      r2 = w8 % 2
       rolled = roll(n)
       least = min(f, g)
       most = max(k in 0..2: where(k == 0, f, g))
@@ -372,6 +380,16 @@ def test_integer_power_with_any_exponent(make, a, e, pw) -> None:
 def test_powers_of_two_wrap(make, e, p2, p2_8) -> None:
     """2 ** e, which JAX computes as a shift (see _pow2), wraps as any integer power does."""
     expect(make(EDGES).run(GO, e=e), p2=p2, p2_8=p2_8)
+
+
+@pytest.mark.parametrize(
+    ("a", "w8", "q8", "r8", "q1", "r2"),
+    [(0, 0, 0, 0, 0, 0), (17, 5, 2, 1, 5, 1), (-17, -5, -3, 7, -5, 1), (-8, -128, -1, 0, -128, 0),
+     (INT_MIN, 127, -(2**28), 0, 127, 1), (INT_MAX, -1, 2**28 - 1, 7, -1, 1)],
+)  # fmt: skip
+def test_division_by_a_power_of_two_floors(make, a, w8, q8, r8, q1, r2) -> None:
+    """a // 8 and a % 8, which JAX computes as a shift and a mask, floor as any // and % do."""
+    expect(make(EDGES).run(GO, a=a, w8=w8), q8=q8, r8=r8, q1=q1, r2=r2)
 
 
 def test_roll_of_less_than_one_is_zero(make) -> None:

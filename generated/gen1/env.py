@@ -2387,7 +2387,12 @@ def _effect_move(s: State, params, key) -> State:
         mod__104 = jnp.where(cond__102, mod__103, mod__101)
         cond__105 = status[send_in__p_109__88, send_in__s_110__89] == 1
         mod__106 = mod__104.at[send_in__p_109__88, 0].set(
-            jnp.asarray(jnp.maximum((mod__104[send_in__p_109__88, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(jnp.asarray(mod__104[send_in__p_109__88, 0], jnp.int16), 1), 1
+                ),
+                jnp.int16,
+            )
         )
         mod__107 = jnp.where(cond__105, mod__106, mod__104)
         speed__108 = speed__93.at[send_in__p_109__88, send_in__s_110__89].set(
@@ -2426,9 +2431,14 @@ def _effect_move(s: State, params, key) -> State:
                     (
                         hp[switch_in_damage__p_118__122, switch_in_damage__a_119__123]
                         - jnp.maximum(
-                            (
-                                s.maxhp[switch_in_damage__p_118__122, switch_in_damage__a_119__123]
-                                // 16
+                            jnp.right_shift(
+                                jnp.asarray(
+                                    s.maxhp[
+                                        switch_in_damage__p_118__122, switch_in_damage__a_119__123
+                                    ],
+                                    jnp.int16,
+                                ),
+                                4,
                             ),
                             1,
                         )
@@ -2782,7 +2792,13 @@ def _effect_move(s: State, params, key) -> State:
         mod__275 = jnp.where(cond__273, mod__274, mod)
         cond__276 = set_status__st_163__252 == 1
         mod__277 = mod__275.at[set_status__q_162__251, 0].set(
-            jnp.asarray(jnp.maximum((mod__275[set_status__q_162__251, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(jnp.asarray(mod__275[set_status__q_162__251, 0], jnp.int16), 1),
+                    1,
+                ),
+                jnp.int16,
+            )
         )
         mod__278 = jnp.where(cond__276, mod__277, mod__275)
         status__279 = jnp.where(cond__257, status__258, status)
@@ -2957,7 +2973,15 @@ def _effect_move(s: State, params, key) -> State:
         mod__341 = jnp.where(cond__339, mod__340, mod__336)
         cond__342 = status__286[apply_boosts__f_173__296, active[apply_boosts__f_173__296]] == 1
         mod__343 = mod__341.at[apply_boosts__f_173__296, 0].set(
-            jnp.asarray(jnp.maximum((mod__341[apply_boosts__f_173__296, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(
+                        jnp.asarray(mod__341[apply_boosts__f_173__296, 0], jnp.int16), 1
+                    ),
+                    1,
+                ),
+                jnp.int16,
+            )
         )
         mod__344 = jnp.where(cond__342, mod__343, mod__341)
         mod__345 = jnp.where(cond__338, mod__344, mod__336)
@@ -2973,10 +2997,13 @@ def _effect_move(s: State, params, key) -> State:
         damage_of__d_197__353 = active[damage_of__q_195__351]
         damage_of__sa_198__354 = s.species[damage_of__p_193__349, damage_of__a_196__352]
         damage_of__sd_199__355 = s.species[damage_of__q_195__351, damage_of__d_197__353]
-        damage_of__c_200__356 = jnp.minimum((SPECIES__spe[damage_of__sa_198__354] // 2 * 2), 255)
+        damage_of__c_200__356 = jnp.minimum(
+            (jnp.right_shift(jnp.asarray(SPECIES__spe[damage_of__sa_198__354], jnp.int16), 1) * 2),
+            255,
+        )
         damage_of__c_200__357 = jnp.where(
             (MOVES__crit_ratio[damage_of__mv_194__350] == 1),
-            (damage_of__c_200__356 // 2),
+            jnp.right_shift(jnp.asarray(damage_of__c_200__356, jnp.int16), 1),
             jnp.minimum((damage_of__c_200__356 * 4), 255),
         )
         chance__num_201__358 = damage_of__c_200__357
@@ -3015,8 +3042,24 @@ def _effect_move(s: State, params, key) -> State:
             s.level[damage_of__p_193__349, damage_of__a_196__352]
         ).astype(jnp.int32) * jnp.where(damage_of__crit_205__366, 2, 1)
         cond__373 = jnp.logical_or((damage_of__at_209__370 >= 256), (damage_of__df_210__371 >= 256))
-        damage_of__at_209__374 = jnp.maximum((damage_of__at_209__370 // 4 % 256), 1)
-        damage_of__df_210__375 = jnp.maximum((damage_of__df_210__371 // 4 % 256), 1)
+        damage_of__at_209__374 = jnp.maximum(
+            jnp.bitwise_and(
+                jnp.asarray(
+                    jnp.right_shift(jnp.asarray(damage_of__at_209__370, jnp.int32), 2), jnp.int32
+                ),
+                255,
+            ),
+            1,
+        )
+        damage_of__df_210__375 = jnp.maximum(
+            jnp.bitwise_and(
+                jnp.asarray(
+                    jnp.right_shift(jnp.asarray(damage_of__df_210__371, jnp.int32), 2), jnp.int32
+                ),
+                255,
+            ),
+            1,
+        )
         damage_of__at_209__376 = jnp.where(
             cond__373, damage_of__at_209__374, damage_of__at_209__370
         )
@@ -3039,7 +3082,9 @@ def _effect_move(s: State, params, key) -> State:
             (damage_of__mt_213__380 == SPECIES__type1[damage_of__sa_198__354]),
             (damage_of__mt_213__380 == SPECIES__type2[damage_of__sa_198__354]),
         )
-        damage_of__dmg_212__382 = damage_of__dmg_212__379 + (damage_of__dmg_212__379 // 2)
+        damage_of__dmg_212__382 = damage_of__dmg_212__379 + jnp.right_shift(
+            jnp.asarray(damage_of__dmg_212__379, jnp.int32), 1
+        )
         damage_of__dmg_212__383 = jnp.where(
             cond__381, damage_of__dmg_212__382, damage_of__dmg_212__379
         )
@@ -3276,7 +3321,13 @@ def _effect_move(s: State, params, key) -> State:
         mod__461 = jnp.where(cond__459, mod__460, mod__347)
         cond__462 = set_status__st_240__438 == 1
         mod__463 = mod__461.at[set_status__q_239__437, 0].set(
-            jnp.asarray(jnp.maximum((mod__461[set_status__q_239__437, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(jnp.asarray(mod__461[set_status__q_239__437, 0], jnp.int16), 1),
+                    1,
+                ),
+                jnp.int16,
+            )
         )
         mod__464 = jnp.where(cond__462, mod__463, mod__461)
         status__465 = jnp.where(cond__443, status__444, status__286)
@@ -3499,7 +3550,15 @@ def _effect_move(s: State, params, key) -> State:
         mod__551 = jnp.where(cond__549, mod__550, mod__546)
         cond__552 = status__486[apply_boosts__f_256__506, active[apply_boosts__f_256__506]] == 1
         mod__553 = mod__551.at[apply_boosts__f_256__506, 0].set(
-            jnp.asarray(jnp.maximum((mod__551[apply_boosts__f_256__506, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(
+                        jnp.asarray(mod__551[apply_boosts__f_256__506, 0], jnp.int16), 1
+                    ),
+                    1,
+                ),
+                jnp.int16,
+            )
         )
         mod__554 = jnp.where(cond__552, mod__553, mod__551)
         mod__555 = jnp.where(cond__548, mod__554, mod__546)
@@ -3573,7 +3632,13 @@ def _effect_move(s: State, params, key) -> State:
                     (
                         hp__585[use_move__p_131__177, use_move__a_134__180]
                         - jnp.maximum(
-                            (s.maxhp[use_move__p_131__177, use_move__a_134__180] // 16), 1
+                            jnp.right_shift(
+                                jnp.asarray(
+                                    s.maxhp[use_move__p_131__177, use_move__a_134__180], jnp.int16
+                                ),
+                                4,
+                            ),
+                            1,
                         )
                     ),
                     0,
@@ -3898,7 +3963,12 @@ def _effect_move(s: State, params, key) -> State:
         mod__789 = jnp.where(cond__787, mod__788, mod__786)
         cond__790 = status[send_in__p_296__773, send_in__s_297__774] == 1
         mod__791 = mod__789.at[send_in__p_296__773, 0].set(
-            jnp.asarray(jnp.maximum((mod__789[send_in__p_296__773, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(jnp.asarray(mod__789[send_in__p_296__773, 0], jnp.int16), 1), 1
+                ),
+                jnp.int16,
+            )
         )
         mod__792 = jnp.where(cond__790, mod__791, mod__789)
         speed__793 = speed__778.at[send_in__p_296__773, send_in__s_297__774].set(
@@ -4288,7 +4358,12 @@ def _effect_switch(s: State, params, key) -> State:
         mod__104 = jnp.where(cond__102, mod__103, mod__101)
         cond__105 = status[send_in__p_352__88, send_in__s_353__89] == 1
         mod__106 = mod__104.at[send_in__p_352__88, 0].set(
-            jnp.asarray(jnp.maximum((mod__104[send_in__p_352__88, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(jnp.asarray(mod__104[send_in__p_352__88, 0], jnp.int16), 1), 1
+                ),
+                jnp.int16,
+            )
         )
         mod__107 = jnp.where(cond__105, mod__106, mod__104)
         speed__108 = speed__93.at[send_in__p_352__88, send_in__s_353__89].set(
@@ -4327,9 +4402,14 @@ def _effect_switch(s: State, params, key) -> State:
                     (
                         hp[switch_in_damage__p_361__122, switch_in_damage__a_362__123]
                         - jnp.maximum(
-                            (
-                                s.maxhp[switch_in_damage__p_361__122, switch_in_damage__a_362__123]
-                                // 16
+                            jnp.right_shift(
+                                jnp.asarray(
+                                    s.maxhp[
+                                        switch_in_damage__p_361__122, switch_in_damage__a_362__123
+                                    ],
+                                    jnp.int16,
+                                ),
+                                4,
                             ),
                             1,
                         )
@@ -4683,7 +4763,13 @@ def _effect_switch(s: State, params, key) -> State:
         mod__275 = jnp.where(cond__273, mod__274, mod)
         cond__276 = set_status__st_406__252 == 1
         mod__277 = mod__275.at[set_status__q_405__251, 0].set(
-            jnp.asarray(jnp.maximum((mod__275[set_status__q_405__251, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(jnp.asarray(mod__275[set_status__q_405__251, 0], jnp.int16), 1),
+                    1,
+                ),
+                jnp.int16,
+            )
         )
         mod__278 = jnp.where(cond__276, mod__277, mod__275)
         status__279 = jnp.where(cond__257, status__258, status)
@@ -4858,7 +4944,15 @@ def _effect_switch(s: State, params, key) -> State:
         mod__341 = jnp.where(cond__339, mod__340, mod__336)
         cond__342 = status__286[apply_boosts__f_416__296, active[apply_boosts__f_416__296]] == 1
         mod__343 = mod__341.at[apply_boosts__f_416__296, 0].set(
-            jnp.asarray(jnp.maximum((mod__341[apply_boosts__f_416__296, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(
+                        jnp.asarray(mod__341[apply_boosts__f_416__296, 0], jnp.int16), 1
+                    ),
+                    1,
+                ),
+                jnp.int16,
+            )
         )
         mod__344 = jnp.where(cond__342, mod__343, mod__341)
         mod__345 = jnp.where(cond__338, mod__344, mod__336)
@@ -4874,10 +4968,13 @@ def _effect_switch(s: State, params, key) -> State:
         damage_of__d_440__353 = active[damage_of__q_438__351]
         damage_of__sa_441__354 = s.species[damage_of__p_436__349, damage_of__a_439__352]
         damage_of__sd_442__355 = s.species[damage_of__q_438__351, damage_of__d_440__353]
-        damage_of__c_443__356 = jnp.minimum((SPECIES__spe[damage_of__sa_441__354] // 2 * 2), 255)
+        damage_of__c_443__356 = jnp.minimum(
+            (jnp.right_shift(jnp.asarray(SPECIES__spe[damage_of__sa_441__354], jnp.int16), 1) * 2),
+            255,
+        )
         damage_of__c_443__357 = jnp.where(
             (MOVES__crit_ratio[damage_of__mv_437__350] == 1),
-            (damage_of__c_443__356 // 2),
+            jnp.right_shift(jnp.asarray(damage_of__c_443__356, jnp.int16), 1),
             jnp.minimum((damage_of__c_443__356 * 4), 255),
         )
         chance__num_444__358 = damage_of__c_443__357
@@ -4916,8 +5013,24 @@ def _effect_switch(s: State, params, key) -> State:
             s.level[damage_of__p_436__349, damage_of__a_439__352]
         ).astype(jnp.int32) * jnp.where(damage_of__crit_448__366, 2, 1)
         cond__373 = jnp.logical_or((damage_of__at_452__370 >= 256), (damage_of__df_453__371 >= 256))
-        damage_of__at_452__374 = jnp.maximum((damage_of__at_452__370 // 4 % 256), 1)
-        damage_of__df_453__375 = jnp.maximum((damage_of__df_453__371 // 4 % 256), 1)
+        damage_of__at_452__374 = jnp.maximum(
+            jnp.bitwise_and(
+                jnp.asarray(
+                    jnp.right_shift(jnp.asarray(damage_of__at_452__370, jnp.int32), 2), jnp.int32
+                ),
+                255,
+            ),
+            1,
+        )
+        damage_of__df_453__375 = jnp.maximum(
+            jnp.bitwise_and(
+                jnp.asarray(
+                    jnp.right_shift(jnp.asarray(damage_of__df_453__371, jnp.int32), 2), jnp.int32
+                ),
+                255,
+            ),
+            1,
+        )
         damage_of__at_452__376 = jnp.where(
             cond__373, damage_of__at_452__374, damage_of__at_452__370
         )
@@ -4940,7 +5053,9 @@ def _effect_switch(s: State, params, key) -> State:
             (damage_of__mt_456__380 == SPECIES__type1[damage_of__sa_441__354]),
             (damage_of__mt_456__380 == SPECIES__type2[damage_of__sa_441__354]),
         )
-        damage_of__dmg_455__382 = damage_of__dmg_455__379 + (damage_of__dmg_455__379 // 2)
+        damage_of__dmg_455__382 = damage_of__dmg_455__379 + jnp.right_shift(
+            jnp.asarray(damage_of__dmg_455__379, jnp.int32), 1
+        )
         damage_of__dmg_455__383 = jnp.where(
             cond__381, damage_of__dmg_455__382, damage_of__dmg_455__379
         )
@@ -5177,7 +5292,13 @@ def _effect_switch(s: State, params, key) -> State:
         mod__461 = jnp.where(cond__459, mod__460, mod__347)
         cond__462 = set_status__st_483__438 == 1
         mod__463 = mod__461.at[set_status__q_482__437, 0].set(
-            jnp.asarray(jnp.maximum((mod__461[set_status__q_482__437, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(jnp.asarray(mod__461[set_status__q_482__437, 0], jnp.int16), 1),
+                    1,
+                ),
+                jnp.int16,
+            )
         )
         mod__464 = jnp.where(cond__462, mod__463, mod__461)
         status__465 = jnp.where(cond__443, status__444, status__286)
@@ -5400,7 +5521,15 @@ def _effect_switch(s: State, params, key) -> State:
         mod__551 = jnp.where(cond__549, mod__550, mod__546)
         cond__552 = status__486[apply_boosts__f_499__506, active[apply_boosts__f_499__506]] == 1
         mod__553 = mod__551.at[apply_boosts__f_499__506, 0].set(
-            jnp.asarray(jnp.maximum((mod__551[apply_boosts__f_499__506, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(
+                        jnp.asarray(mod__551[apply_boosts__f_499__506, 0], jnp.int16), 1
+                    ),
+                    1,
+                ),
+                jnp.int16,
+            )
         )
         mod__554 = jnp.where(cond__552, mod__553, mod__551)
         mod__555 = jnp.where(cond__548, mod__554, mod__546)
@@ -5474,7 +5603,13 @@ def _effect_switch(s: State, params, key) -> State:
                     (
                         hp__585[use_move__p_374__177, use_move__a_377__180]
                         - jnp.maximum(
-                            (s.maxhp[use_move__p_374__177, use_move__a_377__180] // 16), 1
+                            jnp.right_shift(
+                                jnp.asarray(
+                                    s.maxhp[use_move__p_374__177, use_move__a_377__180], jnp.int16
+                                ),
+                                4,
+                            ),
+                            1,
                         )
                     ),
                     0,
@@ -5799,7 +5934,12 @@ def _effect_switch(s: State, params, key) -> State:
         mod__789 = jnp.where(cond__787, mod__788, mod__786)
         cond__790 = status[send_in__p_539__773, send_in__s_540__774] == 1
         mod__791 = mod__789.at[send_in__p_539__773, 0].set(
-            jnp.asarray(jnp.maximum((mod__789[send_in__p_539__773, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(jnp.asarray(mod__789[send_in__p_539__773, 0], jnp.int16), 1), 1
+                ),
+                jnp.int16,
+            )
         )
         mod__792 = jnp.where(cond__790, mod__791, mod__789)
         speed__793 = speed__778.at[send_in__p_539__773, send_in__s_540__774].set(
@@ -6011,7 +6151,9 @@ def init(key) -> State:
                         (
                             (2 * jnp.asarray(SPECIES__hp[load_team__sp_4__3]).astype(jnp.int32))
                             + TEAMS__iv_hp[load_team__r_3__2]
-                            + (TEAMS__ev_hp[load_team__r_3__2] // 4)
+                            + jnp.right_shift(
+                                jnp.asarray(TEAMS__ev_hp[load_team__r_3__2], jnp.int16), 2
+                            )
                             + 100
                         )
                         * load_team__lvl_5__4
@@ -6041,7 +6183,9 @@ def init(key) -> State:
                                                         )
                                                     )
                                                     + stat_of__iv_7
-                                                    + (stat_of__ev_8 // 4)
+                                                    + jnp.right_shift(
+                                                        jnp.asarray(stat_of__ev_8, jnp.int16), 2
+                                                    )
                                                 )
                                                 * jnp.asarray(stat_of__lvl_9).astype(jnp.int32)
                                             )
@@ -6075,7 +6219,9 @@ def init(key) -> State:
                                                         )
                                                     )
                                                     + stat_of__iv_11
-                                                    + (stat_of__ev_12 // 4)
+                                                    + jnp.right_shift(
+                                                        jnp.asarray(stat_of__ev_12, jnp.int16), 2
+                                                    )
                                                 )
                                                 * jnp.asarray(stat_of__lvl_13).astype(jnp.int32)
                                             )
@@ -6109,7 +6255,9 @@ def init(key) -> State:
                                                         )
                                                     )
                                                     + stat_of__iv_15
-                                                    + (stat_of__ev_16 // 4)
+                                                    + jnp.right_shift(
+                                                        jnp.asarray(stat_of__ev_16, jnp.int16), 2
+                                                    )
                                                 )
                                                 * jnp.asarray(stat_of__lvl_17).astype(jnp.int32)
                                             )
@@ -6143,7 +6291,9 @@ def init(key) -> State:
                                                         )
                                                     )
                                                     + stat_of__iv_19
-                                                    + (stat_of__ev_20 // 4)
+                                                    + jnp.right_shift(
+                                                        jnp.asarray(stat_of__ev_20, jnp.int16), 2
+                                                    )
                                                 )
                                                 * jnp.asarray(stat_of__lvl_21).astype(jnp.int32)
                                             )
@@ -6225,7 +6375,9 @@ def init(key) -> State:
                         (
                             (2 * jnp.asarray(SPECIES__hp[load_team__sp_28__23]).astype(jnp.int32))
                             + TEAMS__iv_hp[load_team__r_27__22]
-                            + (TEAMS__ev_hp[load_team__r_27__22] // 4)
+                            + jnp.right_shift(
+                                jnp.asarray(TEAMS__ev_hp[load_team__r_27__22], jnp.int16), 2
+                            )
                             + 100
                         )
                         * load_team__lvl_29__24
@@ -6257,7 +6409,9 @@ def init(key) -> State:
                                                         )
                                                     )
                                                     + stat_of__iv_31
-                                                    + (stat_of__ev_32 // 4)
+                                                    + jnp.right_shift(
+                                                        jnp.asarray(stat_of__ev_32, jnp.int16), 2
+                                                    )
                                                 )
                                                 * jnp.asarray(stat_of__lvl_33).astype(jnp.int32)
                                             )
@@ -6291,7 +6445,9 @@ def init(key) -> State:
                                                         )
                                                     )
                                                     + stat_of__iv_35
-                                                    + (stat_of__ev_36 // 4)
+                                                    + jnp.right_shift(
+                                                        jnp.asarray(stat_of__ev_36, jnp.int16), 2
+                                                    )
                                                 )
                                                 * jnp.asarray(stat_of__lvl_37).astype(jnp.int32)
                                             )
@@ -6325,7 +6481,9 @@ def init(key) -> State:
                                                         )
                                                     )
                                                     + stat_of__iv_39
-                                                    + (stat_of__ev_40 // 4)
+                                                    + jnp.right_shift(
+                                                        jnp.asarray(stat_of__ev_40, jnp.int16), 2
+                                                    )
                                                 )
                                                 * jnp.asarray(stat_of__lvl_41).astype(jnp.int32)
                                             )
@@ -6359,7 +6517,9 @@ def init(key) -> State:
                                                         )
                                                     )
                                                     + stat_of__iv_43
-                                                    + (stat_of__ev_44 // 4)
+                                                    + jnp.right_shift(
+                                                        jnp.asarray(stat_of__ev_44, jnp.int16), 2
+                                                    )
                                                 )
                                                 * jnp.asarray(stat_of__lvl_45).astype(jnp.int32)
                                             )
@@ -6449,7 +6609,11 @@ def init(key) -> State:
     mod__48 = mod.at[0, 3].set(jnp.asarray(jnp.maximum((mod[0, 3] * 25 // 100), 1), jnp.int16))
     mod = jnp.where(cond__47, mod__48, mod)
     cond__49 = s.status[0, 0] == 1
-    mod__50 = mod.at[0, 0].set(jnp.asarray(jnp.maximum((mod[0, 0] // 2), 1), jnp.int16))
+    mod__50 = mod.at[0, 0].set(
+        jnp.asarray(
+            jnp.maximum(jnp.right_shift(jnp.asarray(mod[0, 0], jnp.int16), 1), 1), jnp.int16
+        )
+    )
     mod = jnp.where(cond__49, mod__50, mod)
     speed = speed.at[0, 0].set(jnp.asarray(mod[0, 3], jnp.int16))
     send_in__old_52 = active[1]
@@ -6478,7 +6642,11 @@ def init(key) -> State:
     mod__58 = mod.at[1, 3].set(jnp.asarray(jnp.maximum((mod[1, 3] * 25 // 100), 1), jnp.int16))
     mod = jnp.where(cond__57, mod__58, mod)
     cond__59 = s.status[1, 0] == 1
-    mod__60 = mod.at[1, 0].set(jnp.asarray(jnp.maximum((mod[1, 0] // 2), 1), jnp.int16))
+    mod__60 = mod.at[1, 0].set(
+        jnp.asarray(
+            jnp.maximum(jnp.right_shift(jnp.asarray(mod[1, 0], jnp.int16), 1), 1), jnp.int16
+        )
+    )
     mod = jnp.where(cond__59, mod__60, mod)
     speed = speed.at[1, 0].set(jnp.asarray(mod[1, 3], jnp.int16))
     cond__61 = speed[0, 0] == speed[1, 0]

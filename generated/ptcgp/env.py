@@ -2697,12 +2697,15 @@ def _effect_play_trainer(s: State, params, key) -> State:
                 jnp.logical_or(
                     True,
                     (
-                        (
-                            _floordiv(
-                                CARDS__groups[search_deck__d_22__15],
-                                _pow2(jnp.asarray(-1).astype(jnp.int32), jnp.int32),
-                            )
-                            % 2
+                        jnp.bitwise_and(
+                            jnp.asarray(
+                                _floordiv(
+                                    CARDS__groups[search_deck__d_22__15],
+                                    _pow2(jnp.asarray(-1).astype(jnp.int32), jnp.int32),
+                                ),
+                                jnp.int32,
+                            ),
+                            1,
                         )
                         == 1
                     ),
@@ -3076,13 +3079,16 @@ def _effect_attack(s: State, params, key) -> State:
         jnp.asarray(ATTACKS__coins[r]).astype(jnp.int32),
     )
     heads = jnp.sum(
-        jax.vmap(lambda i: jnp.logical_and((i < coins), ((bits // _pow2(i, jnp.int32) % 2) == 1)))(
-            jnp.arange(0, 16, dtype=jnp.int32)
-        ),
+        jax.vmap(
+            lambda i: jnp.logical_and(
+                (i < coins),
+                (jnp.bitwise_and(jnp.asarray((bits // _pow2(i, jnp.int32)), jnp.int32), 1) == 1),
+            )
+        )(jnp.arange(0, 16, dtype=jnp.int32)),
         axis=0,
         dtype=jnp.int32,
     )
-    first_heads = (bits % 2) == 1
+    first_heads = jnp.bitwise_and(jnp.asarray(bits, jnp.int32), 1) == 1
     all_heads = heads == coins
     cond__3 = jnp.logical_and(
         lands,
@@ -3355,21 +3361,24 @@ def _effect_attack(s: State, params, key) -> State:
                                                                         jnp.logical_and(
                                                                             (in_group__g_79 >= 0),
                                                                             (
-                                                                                (
-                                                                                    _floordiv(
-                                                                                        CARDS__groups[
-                                                                                            in_group__c_78
-                                                                                        ],
-                                                                                        _pow2(
-                                                                                            jnp.asarray(
-                                                                                                in_group__g_79
-                                                                                            ).astype(
-                                                                                                jnp.int32
+                                                                                jnp.bitwise_and(
+                                                                                    jnp.asarray(
+                                                                                        _floordiv(
+                                                                                            CARDS__groups[
+                                                                                                in_group__c_78
+                                                                                            ],
+                                                                                            _pow2(
+                                                                                                jnp.asarray(
+                                                                                                    in_group__g_79
+                                                                                                ).astype(
+                                                                                                    jnp.int32
+                                                                                                ),
+                                                                                                jnp.int32,
                                                                                             ),
-                                                                                            jnp.int32,
                                                                                         ),
-                                                                                    )
-                                                                                    % 2
+                                                                                        jnp.int32,
+                                                                                    ),
+                                                                                    1,
                                                                                 )
                                                                                 == 1
                                                                             ),
@@ -3406,12 +3415,17 @@ def _effect_attack(s: State, params, key) -> State:
                     lambda in_group__g_83: jnp.logical_and(
                         (in_group__g_83 >= 0),
                         (
-                            (
-                                _floordiv(
-                                    CARDS__groups[in_group__c_82],
-                                    _pow2(jnp.asarray(in_group__g_83).astype(jnp.int32), jnp.int32),
-                                )
-                                % 2
+                            jnp.bitwise_and(
+                                jnp.asarray(
+                                    _floordiv(
+                                        CARDS__groups[in_group__c_82],
+                                        _pow2(
+                                            jnp.asarray(in_group__g_83).astype(jnp.int32), jnp.int32
+                                        ),
+                                    ),
+                                    jnp.int32,
+                                ),
+                                1,
                             )
                             == 1
                         ),
@@ -4236,16 +4250,30 @@ def _effect_attack(s: State, params, key) -> State:
     )
     cond__88 = jnp.sum(discard_random_in_play__flat_140__85, dtype=jnp.int32) > 0
     energy__89 = energy__83.at[
-        (discard_random_in_play__u_144__87 // 32),
-        (discard_random_in_play__u_144__87 // 8 % 4),
-        (discard_random_in_play__u_144__87 % 8),
+        jnp.right_shift(jnp.asarray(discard_random_in_play__u_144__87, jnp.int32), 5),
+        jnp.bitwise_and(
+            jnp.asarray(
+                jnp.right_shift(jnp.asarray(discard_random_in_play__u_144__87, jnp.int32), 3),
+                jnp.int32,
+            ),
+            3,
+        ),
+        jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_144__87, jnp.int32), 7),
     ].set(
         jnp.asarray(
             (
                 energy__83[
-                    (discard_random_in_play__u_144__87 // 32),
-                    (discard_random_in_play__u_144__87 // 8 % 4),
-                    (discard_random_in_play__u_144__87 % 8),
+                    jnp.right_shift(jnp.asarray(discard_random_in_play__u_144__87, jnp.int32), 5),
+                    jnp.bitwise_and(
+                        jnp.asarray(
+                            jnp.right_shift(
+                                jnp.asarray(discard_random_in_play__u_144__87, jnp.int32), 3
+                            ),
+                            jnp.int32,
+                        ),
+                        3,
+                    ),
+                    jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_144__87, jnp.int32), 7),
                 ]
                 - 1
             ),
@@ -4338,15 +4366,18 @@ def _effect_attack(s: State, params, key) -> State:
                 jnp.logical_or(
                     (search_deck__fgroup_152__112 < 0),
                     (
-                        (
-                            _floordiv(
-                                CARDS__groups[search_deck__d_154__114],
-                                _pow2(
-                                    jnp.asarray(search_deck__fgroup_152__112).astype(jnp.int32),
-                                    jnp.int32,
+                        jnp.bitwise_and(
+                            jnp.asarray(
+                                _floordiv(
+                                    CARDS__groups[search_deck__d_154__114],
+                                    _pow2(
+                                        jnp.asarray(search_deck__fgroup_152__112).astype(jnp.int32),
+                                        jnp.int32,
+                                    ),
                                 ),
-                            )
-                            % 2
+                                jnp.int32,
+                            ),
+                            1,
                         )
                         == 1
                     ),
@@ -5241,7 +5272,9 @@ def _effect_promote(s: State, params, key) -> State:
     promote_pending = promote_pending.at[p].set(jnp.asarray(False, jnp.bool_))
     cond__1 = promote_pending[(1 - p)]
     current_player__2 = 1 - p
-    start_turn__p_202__3 = jnp.where(((turn % 2) == 0), s.first, (1 - s.first))
+    start_turn__p_202__3 = jnp.where(
+        (jnp.bitwise_and(jnp.asarray(turn, jnp.int16), 1) == 0), s.first, (1 - s.first)
+    )
     current_player__4 = jnp.asarray(start_turn__p_202__3, jnp.int32)
     phase__5 = jnp.asarray(1, jnp.int8)
     turn__6 = turn + 1

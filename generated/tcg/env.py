@@ -1740,7 +1740,13 @@ def _effect_attack(s: State, params, key) -> State:
     coins__6 = _roll(_words[1], 8)
     dmg__7 = dmg__4 * jnp.sum(
         jax.vmap(
-            lambda k: jnp.logical_and((k < amt), ((coins__6 // _pow2(k, jnp.int32) % 2) == 1))
+            lambda k: jnp.logical_and(
+                (k < amt),
+                (
+                    jnp.bitwise_and(jnp.asarray((coins__6 // _pow2(k, jnp.int32)), jnp.int32), 1)
+                    == 1
+                ),
+            )
         )(jnp.arange(0, 3, dtype=jnp.int32)),
         axis=0,
         dtype=jnp.int32,
@@ -2785,7 +2791,9 @@ def _effect_promote(s: State, params, key) -> State:
     promote_pending = promote_pending.at[p].set(jnp.asarray(False, jnp.bool_))
     cond__1 = promote_pending[(1 - p)]
     current_player__2 = 1 - p
-    start_turn__p_122__3 = jnp.where(((turn % 2) == 0), s.first, (1 - s.first))
+    start_turn__p_122__3 = jnp.where(
+        (jnp.bitwise_and(jnp.asarray(turn, jnp.int16), 1) == 0), s.first, (1 - s.first)
+    )
     current_player__4 = jnp.asarray(start_turn__p_122__3, jnp.int32)
     phase__5 = jnp.asarray(1, jnp.int8)
     turn__6 = turn + 1
