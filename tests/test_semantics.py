@@ -590,7 +590,8 @@ def test_generated_code_guards_only_what_can_reach_an_edge() -> None:
         assert "observation=_observe(s, s.current_player)" in Path(f"generated/{spec}/env.py").read_text()
     tcg = Path("generated/tcg/env.py").read_text()
     assert "observation=observe(s, s.current_player)" in tcg  # `current_player = first`: checked
-    assert "(turn % 2)" in tcg and " // (2**k)" in tcg  # a literal, and a power of 2 in 1..2**MAX_COINS
+    # `turn % 2`: a literal power of 2, a mask; `coins // 2 ** k`: a power of 2 in 1..2**MAX_COINS
+    assert "jnp.bitwise_and(jnp.asarray(turn, " in tcg and " // _pow2(k, jnp.int32)" in tcg
 
 
 def test_semantics_section_is_generated_from_the_table() -> None:
