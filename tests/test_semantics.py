@@ -46,6 +46,12 @@ state:
   c8: {type: int8, init: 0}
   e: {type: int32, init: 0}
   pw: {type: int32, init: 0}
+  p2: {type: int32, init: 0}
+  p2_8: {type: int8, init: 0}
+  q8: {type: int32, init: 0}
+  r8: {type: int32, init: 0}
+  q1: {type: int8, init: 0}
+  r2: {type: int8, init: 0}
   n: {type: int32, init: 1}
   rolled: {type: int32, init: 0}
   least: {type: float32, init: 0.0}
@@ -80,6 +86,12 @@ actions:
       c16 = int16(f)
       c8 = int8(f)
       pw = a ** e
+      p2 = 2 ** e
+      p2_8 = 2 ** int8(e)
+      q8 = a // 8
+      r8 = a % 8
+      q1 = w8 // 1
+      r2 = w8 % 2
       rolled = roll(n)
       least = min(f, g)
       most = max(k in 0..2: where(k == 0, f, g))
@@ -360,6 +372,26 @@ def test_integer_power_with_any_exponent(make, a, e, pw) -> None:
     expect(make(EDGES).run(GO, a=a, e=e), pw=pw)
 
 
+@pytest.mark.parametrize(
+    ("e", "p2", "p2_8"),
+    [(-1, 0, 0), (0, 1, 1), (7, 128, -128), (8, 256, 0), (30, 2**30, 0), (31, INT_MIN, 0), (32, 0, 0),
+     (40, 0, 0), (INT_MIN, 0, 1)],  # int8(INT_MIN) is 0
+)  # fmt: skip
+def test_powers_of_two_wrap(make, e, p2, p2_8) -> None:
+    """2 ** e, which JAX computes as a shift (see _pow2), wraps as any integer power does."""
+    expect(make(EDGES).run(GO, e=e), p2=p2, p2_8=p2_8)
+
+
+@pytest.mark.parametrize(
+    ("a", "w8", "q8", "r8", "q1", "r2"),
+    [(0, 0, 0, 0, 0, 0), (17, 5, 2, 1, 5, 1), (-17, -5, -3, 7, -5, 1), (-8, -128, -1, 0, -128, 0),
+     (INT_MIN, 127, -(2**28), 0, 127, 1), (INT_MAX, -1, 2**28 - 1, 7, -1, 1)],
+)  # fmt: skip
+def test_division_by_a_power_of_two_floors(make, a, w8, q8, r8, q1, r2) -> None:
+    """a // 8 and a % 8, which JAX computes as a shift and a mask, floor as any // and % do."""
+    expect(make(EDGES).run(GO, a=a, w8=w8), q8=q8, r8=r8, q1=q1, r2=r2)
+
+
 def test_roll_of_less_than_one_is_zero(make) -> None:
     for n in (0, -5, INT_MIN):
         expect(make(EDGES).run(GO, n=n), rolled=0)
@@ -558,7 +590,8 @@ def test_generated_code_guards_only_what_can_reach_an_edge() -> None:
         assert "observation=_observe(s, s.current_player)" in Path(f"generated/{spec}/env.py").read_text()
     tcg = Path("generated/tcg/env.py").read_text()
     assert "observation=observe(s, s.current_player)" in tcg  # `current_player = first`: checked
-    assert "(turn % 2)" in tcg and " // (2**k)" in tcg  # a literal, and a power of 2 in 1..2**MAX_COINS
+    # `turn % 2`: a literal power of 2, a mask; `coins // 2 ** k`: a power of 2 in 1..2**MAX_COINS
+    assert "jnp.bitwise_and(jnp.asarray(turn, " in tcg and " // _pow2(k, jnp.int32)" in tcg
 
 
 def test_semantics_section_is_generated_from_the_table() -> None:

@@ -1978,6 +1978,15 @@ def _mod(a, b):
     return jnp.where(zero, 0, a % jnp.where(zero, 1, b))
 
 
+def _pow2(n, dtype):
+    """Integer 2 ** n in dtype, wrapping, as a shift: 1 << n (the sign bit for n = width - 1,
+    0 from n = width on, as wrapping gives); 0 for n < 0 (1 / 2 ** -n truncated)."""
+    n = jnp.asarray(n, jnp.int32)
+    width = jnp.iinfo(dtype).bits
+    shifted = jnp.left_shift(jnp.asarray(1, dtype), jnp.clip(n, 0, width - 1).astype(dtype))
+    return jnp.where(jnp.logical_or(n < 0, n >= width), jnp.asarray(0, dtype), shifted)
+
+
 def _ipow(x, n):
     """Integer x ** n in x's dtype, wrapping; n < 0 gives 1 / x ** -n truncated: 1 for x = 1,
     +-1 for x = -1, else 0 (jnp.power would use only n's low 6 bits under jit and fail eagerly)."""
@@ -2603,7 +2612,12 @@ def _effect_move(s: State, params, key) -> State:
         mod__145 = jnp.where(cond__143, mod__144, mod__142)
         cond__146 = status[send_in__p_114__114, send_in__s_115__115] == 1
         mod__147 = mod__145.at[send_in__p_114__114, 0].set(
-            jnp.asarray(jnp.maximum((mod__145[send_in__p_114__114, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(jnp.asarray(mod__145[send_in__p_114__114, 0], jnp.int16), 1), 1
+                ),
+                jnp.int16,
+            )
         )
         mod__148 = jnp.where(cond__146, mod__147, mod__145)
         speed__149 = speed__119.at[send_in__p_114__114, send_in__s_115__115].set(
@@ -2642,9 +2656,14 @@ def _effect_move(s: State, params, key) -> State:
                     (
                         hp[switch_in_damage__p_123__163, switch_in_damage__a_124__164]
                         - jnp.maximum(
-                            (
-                                s.maxhp[switch_in_damage__p_123__163, switch_in_damage__a_124__164]
-                                // 16
+                            jnp.right_shift(
+                                jnp.asarray(
+                                    s.maxhp[
+                                        switch_in_damage__p_123__163, switch_in_damage__a_124__164
+                                    ],
+                                    jnp.int16,
+                                ),
+                                4,
                             ),
                             1,
                         )
@@ -3001,16 +3020,19 @@ def _effect_move(s: State, params, key) -> State:
             mirror_move__p_161__364, mirror_move__a_163__366, mirror_move__m_162__365
         ].set(
             jnp.asarray(
-                (
-                    (
-                        pp[
-                            mirror_move__p_161__364,
-                            mirror_move__a_163__366,
-                            mirror_move__m_162__365,
-                        ]
-                        + 63
-                    )
-                    % 64
+                jnp.bitwise_and(
+                    jnp.asarray(
+                        (
+                            pp[
+                                mirror_move__p_161__364,
+                                mirror_move__a_163__366,
+                                mirror_move__m_162__365,
+                            ]
+                            + 63
+                        ),
+                        jnp.int8,
+                    ),
+                    63,
                 ),
                 jnp.int8,
             )
@@ -3086,16 +3108,19 @@ def _effect_move(s: State, params, key) -> State:
             use_move_hit__p_166__402, use_move_hit__a_170__406, use_move_hit__m_167__403
         ].set(
             jnp.asarray(
-                (
-                    (
-                        pp__387[
-                            use_move_hit__p_166__402,
-                            use_move_hit__a_170__406,
-                            use_move_hit__m_167__403,
-                        ]
-                        + 63
-                    )
-                    % 64
+                jnp.bitwise_and(
+                    jnp.asarray(
+                        (
+                            pp__387[
+                                use_move_hit__p_166__402,
+                                use_move_hit__a_170__406,
+                                use_move_hit__m_167__403,
+                            ]
+                            + 63
+                        ),
+                        jnp.int8,
+                    ),
+                    63,
                 ),
                 jnp.int8,
             )
@@ -3353,7 +3378,13 @@ def _effect_move(s: State, params, key) -> State:
         mod__479 = jnp.where(cond__477, mod__478, mod)
         cond__480 = set_status__st_194__456 == 1
         mod__481 = mod__479.at[set_status__q_193__455, 0].set(
-            jnp.asarray(jnp.maximum((mod__479[set_status__q_193__455, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(jnp.asarray(mod__479[set_status__q_193__455, 0], jnp.int16), 1),
+                    1,
+                ),
+                jnp.int16,
+            )
         )
         mod__482 = jnp.where(cond__480, mod__481, mod__479)
         status__483 = jnp.where(cond__461, status__462, status__453)
@@ -3529,7 +3560,15 @@ def _effect_move(s: State, params, key) -> State:
         mod__546 = jnp.where(cond__544, mod__545, mod__541)
         cond__547 = status__490[apply_boosts__f_204__501, active[apply_boosts__f_204__501]] == 1
         mod__548 = mod__546.at[apply_boosts__f_204__501, 0].set(
-            jnp.asarray(jnp.maximum((mod__546[apply_boosts__f_204__501, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(
+                        jnp.asarray(mod__546[apply_boosts__f_204__501, 0], jnp.int16), 1
+                    ),
+                    1,
+                ),
+                jnp.int16,
+            )
         )
         mod__549 = jnp.where(cond__547, mod__548, mod__546)
         mod__550 = jnp.where(cond__543, mod__549, mod__541)
@@ -3557,7 +3596,7 @@ def _effect_move(s: State, params, key) -> State:
                     (heal_self__h_227__557 == (heal_self__mh_228__558 - 255)),
                     (heal_self__h_227__557 == (heal_self__mh_228__558 - 511)),
                 ),
-                ((heal_self__h_227__557 % 256) != 0),
+                (jnp.bitwise_and(jnp.asarray(heal_self__h_227__557, jnp.int32), 255) != 0),
             ),
         )
         cond__560 = jnp.logical_not(heal_self__fails_229__559)
@@ -3584,7 +3623,11 @@ def _effect_move(s: State, params, key) -> State:
         hp__573 = hp__344.at[heal_self__p_224__554, heal_self__a_226__556].set(
             jnp.asarray(
                 jnp.minimum(
-                    (heal_self__h_227__557 + (heal_self__mh_228__558 // 2)), heal_self__mh_228__558
+                    (
+                        heal_self__h_227__557
+                        + jnp.right_shift(jnp.asarray(heal_self__mh_228__558, jnp.int32), 1)
+                    ),
+                    heal_self__mh_228__558,
                 ),
                 jnp.int16,
             )
@@ -3670,7 +3713,16 @@ def _effect_move(s: State, params, key) -> State:
         )
         sub_hp__626 = sub_hp__349.at[make_substitute__p_238__623].set(
             jnp.asarray(
-                ((s.maxhp[make_substitute__p_238__623, make_substitute__a_239__624] // 4) + 1),
+                (
+                    jnp.right_shift(
+                        jnp.asarray(
+                            s.maxhp[make_substitute__p_238__623, make_substitute__a_239__624],
+                            jnp.int16,
+                        ),
+                        2,
+                    )
+                    + 1
+                ),
                 jnp.int16,
             )
         )
@@ -3680,7 +3732,13 @@ def _effect_move(s: State, params, key) -> State:
                 jnp.maximum(
                     (
                         hp__588[make_substitute__p_238__623, make_substitute__a_239__624]
-                        - (s.maxhp[make_substitute__p_238__623, make_substitute__a_239__624] // 4)
+                        - jnp.right_shift(
+                            jnp.asarray(
+                                s.maxhp[make_substitute__p_238__623, make_substitute__a_239__624],
+                                jnp.int16,
+                            ),
+                            2,
+                        )
                     ),
                     0,
                 ),
@@ -3832,11 +3890,14 @@ def _effect_move(s: State, params, key) -> State:
         ).astype(jnp.int32)
         cond__696 = move_damage__kind_261__690 == 7
         move_damage__dmg_262__697 = jnp.maximum(
-            (
+            jnp.right_shift(
                 jnp.asarray(
-                    hp__646[move_damage__q_260__689, active[move_damage__q_260__689]]
-                ).astype(jnp.int32)
-                // 2
+                    jnp.asarray(
+                        hp__646[move_damage__q_260__689, active[move_damage__q_260__689]]
+                    ).astype(jnp.int32),
+                    jnp.int32,
+                ),
+                1,
             ),
             1,
         )
@@ -3868,10 +3929,13 @@ def _effect_move(s: State, params, key) -> State:
         damage_of__d_269__707 = active[damage_of__q_267__705]
         damage_of__sa_270__708 = s.species[damage_of__p_265__703, damage_of__a_268__706]
         damage_of__sd_271__709 = s.species[damage_of__q_267__705, damage_of__d_269__707]
-        damage_of__c_272__710 = jnp.minimum((SPECIES__spe[damage_of__sa_270__708] // 2 * 2), 255)
+        damage_of__c_272__710 = jnp.minimum(
+            (jnp.right_shift(jnp.asarray(SPECIES__spe[damage_of__sa_270__708], jnp.int16), 1) * 2),
+            255,
+        )
         damage_of__c_272__711 = jnp.where(
             (MOVES__crit_ratio[damage_of__mv_266__704] == 1),
-            (damage_of__c_272__710 // 2),
+            jnp.right_shift(jnp.asarray(damage_of__c_272__710, jnp.int16), 1),
             jnp.minimum((damage_of__c_272__710 * 4), 255),
         )
         chance__num_273__712 = damage_of__c_272__711
@@ -3926,8 +3990,24 @@ def _effect_move(s: State, params, key) -> State:
             s.level[damage_of__p_265__703, damage_of__a_268__706]
         ).astype(jnp.int32) * jnp.where(damage_of__crit_277__720, 2, 1)
         cond__730 = jnp.logical_or((damage_of__at_281__724 >= 256), (damage_of__df_282__728 >= 256))
-        damage_of__at_281__731 = jnp.maximum((damage_of__at_281__724 // 4 % 256), 1)
-        damage_of__df_282__732 = jnp.maximum((damage_of__df_282__728 // 4 % 256), 1)
+        damage_of__at_281__731 = jnp.maximum(
+            jnp.bitwise_and(
+                jnp.asarray(
+                    jnp.right_shift(jnp.asarray(damage_of__at_281__724, jnp.int32), 2), jnp.int32
+                ),
+                255,
+            ),
+            1,
+        )
+        damage_of__df_282__732 = jnp.maximum(
+            jnp.bitwise_and(
+                jnp.asarray(
+                    jnp.right_shift(jnp.asarray(damage_of__df_282__728, jnp.int32), 2), jnp.int32
+                ),
+                255,
+            ),
+            1,
+        )
         damage_of__at_281__733 = jnp.where(
             cond__730, damage_of__at_281__731, damage_of__at_281__724
         )
@@ -3938,7 +4018,9 @@ def _effect_move(s: State, params, key) -> State:
             MOVES__self_destruct[damage_of__mv_266__704],
             jnp.logical_not(damage_of__special_278__721),
         )
-        damage_of__df_282__736 = jnp.maximum((damage_of__df_282__734 // 2), 1)
+        damage_of__df_282__736 = jnp.maximum(
+            jnp.right_shift(jnp.asarray(damage_of__df_282__734, jnp.int32), 1), 1
+        )
         damage_of__df_282__737 = jnp.where(
             cond__735, damage_of__df_282__736, damage_of__df_282__734
         )
@@ -3958,7 +4040,9 @@ def _effect_move(s: State, params, key) -> State:
             (damage_of__mt_285__740 == SPECIES__type1[damage_of__sa_270__708]),
             (damage_of__mt_285__740 == SPECIES__type2[damage_of__sa_270__708]),
         )
-        damage_of__dmg_284__742 = damage_of__dmg_284__739 + (damage_of__dmg_284__739 // 2)
+        damage_of__dmg_284__742 = damage_of__dmg_284__739 + jnp.right_shift(
+            jnp.asarray(damage_of__dmg_284__739, jnp.int32), 1
+        )
         damage_of__dmg_284__743 = jnp.where(
             cond__741, damage_of__dmg_284__742, damage_of__dmg_284__739
         )
@@ -4418,7 +4502,13 @@ def _effect_move(s: State, params, key) -> State:
         mod__909 = jnp.where(cond__907, mod__908, mod__552)
         cond__910 = set_status__st_328__886 == 1
         mod__911 = mod__909.at[set_status__q_327__885, 0].set(
-            jnp.asarray(jnp.maximum((mod__909[set_status__q_327__885, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(jnp.asarray(mod__909[set_status__q_327__885, 0], jnp.int16), 1),
+                    1,
+                ),
+                jnp.int16,
+            )
         )
         mod__912 = jnp.where(cond__910, mod__911, mod__909)
         status__913 = jnp.where(cond__891, status__892, status__589)
@@ -4646,7 +4736,15 @@ def _effect_move(s: State, params, key) -> State:
         mod__999 = jnp.where(cond__997, mod__998, mod__994)
         cond__1000 = status__934[apply_boosts__f_344__954, active[apply_boosts__f_344__954]] == 1
         mod__1001 = mod__999.at[apply_boosts__f_344__954, 0].set(
-            jnp.asarray(jnp.maximum((mod__999[apply_boosts__f_344__954, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(
+                        jnp.asarray(mod__999[apply_boosts__f_344__954, 0], jnp.int16), 1
+                    ),
+                    1,
+                ),
+                jnp.int16,
+            )
         )
         mod__1002 = jnp.where(cond__1000, mod__1001, mod__999)
         mod__1003 = jnp.where(cond__996, mod__1002, mod__994)
@@ -4902,7 +5000,13 @@ def _effect_move(s: State, params, key) -> State:
                     (
                         hp__1137[use_move__p_136__218, use_move__a_139__221]
                         - jnp.maximum(
-                            (s.maxhp[use_move__p_136__218, use_move__a_139__221] // 16), 1
+                            jnp.right_shift(
+                                jnp.asarray(
+                                    s.maxhp[use_move__p_136__218, use_move__a_139__221], jnp.int16
+                                ),
+                                4,
+                            ),
+                            1,
                         )
                     ),
                     0,
@@ -5370,7 +5474,13 @@ def _effect_move(s: State, params, key) -> State:
         mod__1422 = jnp.where(cond__1420, mod__1421, mod__1419)
         cond__1423 = status[send_in__p_405__1391, send_in__s_406__1392] == 1
         mod__1424 = mod__1422.at[send_in__p_405__1391, 0].set(
-            jnp.asarray(jnp.maximum((mod__1422[send_in__p_405__1391, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(jnp.asarray(mod__1422[send_in__p_405__1391, 0], jnp.int16), 1),
+                    1,
+                ),
+                jnp.int16,
+            )
         )
         mod__1425 = jnp.where(cond__1423, mod__1424, mod__1422)
         speed__1426 = speed__1396.at[send_in__p_405__1391, send_in__s_406__1392].set(
@@ -6040,7 +6150,12 @@ def _effect_switch(s: State, params, key) -> State:
         mod__145 = jnp.where(cond__143, mod__144, mod__142)
         cond__146 = status[send_in__p_474__114, send_in__s_475__115] == 1
         mod__147 = mod__145.at[send_in__p_474__114, 0].set(
-            jnp.asarray(jnp.maximum((mod__145[send_in__p_474__114, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(jnp.asarray(mod__145[send_in__p_474__114, 0], jnp.int16), 1), 1
+                ),
+                jnp.int16,
+            )
         )
         mod__148 = jnp.where(cond__146, mod__147, mod__145)
         speed__149 = speed__119.at[send_in__p_474__114, send_in__s_475__115].set(
@@ -6079,9 +6194,14 @@ def _effect_switch(s: State, params, key) -> State:
                     (
                         hp[switch_in_damage__p_483__163, switch_in_damage__a_484__164]
                         - jnp.maximum(
-                            (
-                                s.maxhp[switch_in_damage__p_483__163, switch_in_damage__a_484__164]
-                                // 16
+                            jnp.right_shift(
+                                jnp.asarray(
+                                    s.maxhp[
+                                        switch_in_damage__p_483__163, switch_in_damage__a_484__164
+                                    ],
+                                    jnp.int16,
+                                ),
+                                4,
                             ),
                             1,
                         )
@@ -6438,16 +6558,19 @@ def _effect_switch(s: State, params, key) -> State:
             mirror_move__p_521__364, mirror_move__a_523__366, mirror_move__m_522__365
         ].set(
             jnp.asarray(
-                (
-                    (
-                        pp[
-                            mirror_move__p_521__364,
-                            mirror_move__a_523__366,
-                            mirror_move__m_522__365,
-                        ]
-                        + 63
-                    )
-                    % 64
+                jnp.bitwise_and(
+                    jnp.asarray(
+                        (
+                            pp[
+                                mirror_move__p_521__364,
+                                mirror_move__a_523__366,
+                                mirror_move__m_522__365,
+                            ]
+                            + 63
+                        ),
+                        jnp.int8,
+                    ),
+                    63,
                 ),
                 jnp.int8,
             )
@@ -6523,16 +6646,19 @@ def _effect_switch(s: State, params, key) -> State:
             use_move_hit__p_526__402, use_move_hit__a_530__406, use_move_hit__m_527__403
         ].set(
             jnp.asarray(
-                (
-                    (
-                        pp__387[
-                            use_move_hit__p_526__402,
-                            use_move_hit__a_530__406,
-                            use_move_hit__m_527__403,
-                        ]
-                        + 63
-                    )
-                    % 64
+                jnp.bitwise_and(
+                    jnp.asarray(
+                        (
+                            pp__387[
+                                use_move_hit__p_526__402,
+                                use_move_hit__a_530__406,
+                                use_move_hit__m_527__403,
+                            ]
+                            + 63
+                        ),
+                        jnp.int8,
+                    ),
+                    63,
                 ),
                 jnp.int8,
             )
@@ -6790,7 +6916,13 @@ def _effect_switch(s: State, params, key) -> State:
         mod__479 = jnp.where(cond__477, mod__478, mod)
         cond__480 = set_status__st_554__456 == 1
         mod__481 = mod__479.at[set_status__q_553__455, 0].set(
-            jnp.asarray(jnp.maximum((mod__479[set_status__q_553__455, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(jnp.asarray(mod__479[set_status__q_553__455, 0], jnp.int16), 1),
+                    1,
+                ),
+                jnp.int16,
+            )
         )
         mod__482 = jnp.where(cond__480, mod__481, mod__479)
         status__483 = jnp.where(cond__461, status__462, status__453)
@@ -6966,7 +7098,15 @@ def _effect_switch(s: State, params, key) -> State:
         mod__546 = jnp.where(cond__544, mod__545, mod__541)
         cond__547 = status__490[apply_boosts__f_564__501, active[apply_boosts__f_564__501]] == 1
         mod__548 = mod__546.at[apply_boosts__f_564__501, 0].set(
-            jnp.asarray(jnp.maximum((mod__546[apply_boosts__f_564__501, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(
+                        jnp.asarray(mod__546[apply_boosts__f_564__501, 0], jnp.int16), 1
+                    ),
+                    1,
+                ),
+                jnp.int16,
+            )
         )
         mod__549 = jnp.where(cond__547, mod__548, mod__546)
         mod__550 = jnp.where(cond__543, mod__549, mod__541)
@@ -6994,7 +7134,7 @@ def _effect_switch(s: State, params, key) -> State:
                     (heal_self__h_587__557 == (heal_self__mh_588__558 - 255)),
                     (heal_self__h_587__557 == (heal_self__mh_588__558 - 511)),
                 ),
-                ((heal_self__h_587__557 % 256) != 0),
+                (jnp.bitwise_and(jnp.asarray(heal_self__h_587__557, jnp.int32), 255) != 0),
             ),
         )
         cond__560 = jnp.logical_not(heal_self__fails_589__559)
@@ -7021,7 +7161,11 @@ def _effect_switch(s: State, params, key) -> State:
         hp__573 = hp__344.at[heal_self__p_584__554, heal_self__a_586__556].set(
             jnp.asarray(
                 jnp.minimum(
-                    (heal_self__h_587__557 + (heal_self__mh_588__558 // 2)), heal_self__mh_588__558
+                    (
+                        heal_self__h_587__557
+                        + jnp.right_shift(jnp.asarray(heal_self__mh_588__558, jnp.int32), 1)
+                    ),
+                    heal_self__mh_588__558,
                 ),
                 jnp.int16,
             )
@@ -7107,7 +7251,16 @@ def _effect_switch(s: State, params, key) -> State:
         )
         sub_hp__626 = sub_hp__349.at[make_substitute__p_598__623].set(
             jnp.asarray(
-                ((s.maxhp[make_substitute__p_598__623, make_substitute__a_599__624] // 4) + 1),
+                (
+                    jnp.right_shift(
+                        jnp.asarray(
+                            s.maxhp[make_substitute__p_598__623, make_substitute__a_599__624],
+                            jnp.int16,
+                        ),
+                        2,
+                    )
+                    + 1
+                ),
                 jnp.int16,
             )
         )
@@ -7117,7 +7270,13 @@ def _effect_switch(s: State, params, key) -> State:
                 jnp.maximum(
                     (
                         hp__588[make_substitute__p_598__623, make_substitute__a_599__624]
-                        - (s.maxhp[make_substitute__p_598__623, make_substitute__a_599__624] // 4)
+                        - jnp.right_shift(
+                            jnp.asarray(
+                                s.maxhp[make_substitute__p_598__623, make_substitute__a_599__624],
+                                jnp.int16,
+                            ),
+                            2,
+                        )
                     ),
                     0,
                 ),
@@ -7269,11 +7428,14 @@ def _effect_switch(s: State, params, key) -> State:
         ).astype(jnp.int32)
         cond__696 = move_damage__kind_621__690 == 7
         move_damage__dmg_622__697 = jnp.maximum(
-            (
+            jnp.right_shift(
                 jnp.asarray(
-                    hp__646[move_damage__q_620__689, active[move_damage__q_620__689]]
-                ).astype(jnp.int32)
-                // 2
+                    jnp.asarray(
+                        hp__646[move_damage__q_620__689, active[move_damage__q_620__689]]
+                    ).astype(jnp.int32),
+                    jnp.int32,
+                ),
+                1,
             ),
             1,
         )
@@ -7305,10 +7467,13 @@ def _effect_switch(s: State, params, key) -> State:
         damage_of__d_629__707 = active[damage_of__q_627__705]
         damage_of__sa_630__708 = s.species[damage_of__p_625__703, damage_of__a_628__706]
         damage_of__sd_631__709 = s.species[damage_of__q_627__705, damage_of__d_629__707]
-        damage_of__c_632__710 = jnp.minimum((SPECIES__spe[damage_of__sa_630__708] // 2 * 2), 255)
+        damage_of__c_632__710 = jnp.minimum(
+            (jnp.right_shift(jnp.asarray(SPECIES__spe[damage_of__sa_630__708], jnp.int16), 1) * 2),
+            255,
+        )
         damage_of__c_632__711 = jnp.where(
             (MOVES__crit_ratio[damage_of__mv_626__704] == 1),
-            (damage_of__c_632__710 // 2),
+            jnp.right_shift(jnp.asarray(damage_of__c_632__710, jnp.int16), 1),
             jnp.minimum((damage_of__c_632__710 * 4), 255),
         )
         chance__num_633__712 = damage_of__c_632__711
@@ -7363,8 +7528,24 @@ def _effect_switch(s: State, params, key) -> State:
             s.level[damage_of__p_625__703, damage_of__a_628__706]
         ).astype(jnp.int32) * jnp.where(damage_of__crit_637__720, 2, 1)
         cond__730 = jnp.logical_or((damage_of__at_641__724 >= 256), (damage_of__df_642__728 >= 256))
-        damage_of__at_641__731 = jnp.maximum((damage_of__at_641__724 // 4 % 256), 1)
-        damage_of__df_642__732 = jnp.maximum((damage_of__df_642__728 // 4 % 256), 1)
+        damage_of__at_641__731 = jnp.maximum(
+            jnp.bitwise_and(
+                jnp.asarray(
+                    jnp.right_shift(jnp.asarray(damage_of__at_641__724, jnp.int32), 2), jnp.int32
+                ),
+                255,
+            ),
+            1,
+        )
+        damage_of__df_642__732 = jnp.maximum(
+            jnp.bitwise_and(
+                jnp.asarray(
+                    jnp.right_shift(jnp.asarray(damage_of__df_642__728, jnp.int32), 2), jnp.int32
+                ),
+                255,
+            ),
+            1,
+        )
         damage_of__at_641__733 = jnp.where(
             cond__730, damage_of__at_641__731, damage_of__at_641__724
         )
@@ -7375,7 +7556,9 @@ def _effect_switch(s: State, params, key) -> State:
             MOVES__self_destruct[damage_of__mv_626__704],
             jnp.logical_not(damage_of__special_638__721),
         )
-        damage_of__df_642__736 = jnp.maximum((damage_of__df_642__734 // 2), 1)
+        damage_of__df_642__736 = jnp.maximum(
+            jnp.right_shift(jnp.asarray(damage_of__df_642__734, jnp.int32), 1), 1
+        )
         damage_of__df_642__737 = jnp.where(
             cond__735, damage_of__df_642__736, damage_of__df_642__734
         )
@@ -7395,7 +7578,9 @@ def _effect_switch(s: State, params, key) -> State:
             (damage_of__mt_645__740 == SPECIES__type1[damage_of__sa_630__708]),
             (damage_of__mt_645__740 == SPECIES__type2[damage_of__sa_630__708]),
         )
-        damage_of__dmg_644__742 = damage_of__dmg_644__739 + (damage_of__dmg_644__739 // 2)
+        damage_of__dmg_644__742 = damage_of__dmg_644__739 + jnp.right_shift(
+            jnp.asarray(damage_of__dmg_644__739, jnp.int32), 1
+        )
         damage_of__dmg_644__743 = jnp.where(
             cond__741, damage_of__dmg_644__742, damage_of__dmg_644__739
         )
@@ -7855,7 +8040,13 @@ def _effect_switch(s: State, params, key) -> State:
         mod__909 = jnp.where(cond__907, mod__908, mod__552)
         cond__910 = set_status__st_688__886 == 1
         mod__911 = mod__909.at[set_status__q_687__885, 0].set(
-            jnp.asarray(jnp.maximum((mod__909[set_status__q_687__885, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(jnp.asarray(mod__909[set_status__q_687__885, 0], jnp.int16), 1),
+                    1,
+                ),
+                jnp.int16,
+            )
         )
         mod__912 = jnp.where(cond__910, mod__911, mod__909)
         status__913 = jnp.where(cond__891, status__892, status__589)
@@ -8083,7 +8274,15 @@ def _effect_switch(s: State, params, key) -> State:
         mod__999 = jnp.where(cond__997, mod__998, mod__994)
         cond__1000 = status__934[apply_boosts__f_704__954, active[apply_boosts__f_704__954]] == 1
         mod__1001 = mod__999.at[apply_boosts__f_704__954, 0].set(
-            jnp.asarray(jnp.maximum((mod__999[apply_boosts__f_704__954, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(
+                        jnp.asarray(mod__999[apply_boosts__f_704__954, 0], jnp.int16), 1
+                    ),
+                    1,
+                ),
+                jnp.int16,
+            )
         )
         mod__1002 = jnp.where(cond__1000, mod__1001, mod__999)
         mod__1003 = jnp.where(cond__996, mod__1002, mod__994)
@@ -8339,7 +8538,13 @@ def _effect_switch(s: State, params, key) -> State:
                     (
                         hp__1137[use_move__p_496__218, use_move__a_499__221]
                         - jnp.maximum(
-                            (s.maxhp[use_move__p_496__218, use_move__a_499__221] // 16), 1
+                            jnp.right_shift(
+                                jnp.asarray(
+                                    s.maxhp[use_move__p_496__218, use_move__a_499__221], jnp.int16
+                                ),
+                                4,
+                            ),
+                            1,
                         )
                     ),
                     0,
@@ -8807,7 +9012,13 @@ def _effect_switch(s: State, params, key) -> State:
         mod__1422 = jnp.where(cond__1420, mod__1421, mod__1419)
         cond__1423 = status[send_in__p_765__1391, send_in__s_766__1392] == 1
         mod__1424 = mod__1422.at[send_in__p_765__1391, 0].set(
-            jnp.asarray(jnp.maximum((mod__1422[send_in__p_765__1391, 0] // 2), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum(
+                    jnp.right_shift(jnp.asarray(mod__1422[send_in__p_765__1391, 0], jnp.int16), 1),
+                    1,
+                ),
+                jnp.int16,
+            )
         )
         mod__1425 = jnp.where(cond__1423, mod__1424, mod__1422)
         speed__1426 = speed__1396.at[send_in__p_765__1391, send_in__s_766__1392].set(
@@ -9204,7 +9415,9 @@ def init(key) -> State:
                         (
                             (2 * jnp.asarray(SPECIES__hp[load_team__sp_4__3]).astype(jnp.int32))
                             + TEAMS__iv_hp[load_team__r_3__2]
-                            + (TEAMS__ev_hp[load_team__r_3__2] // 4)
+                            + jnp.right_shift(
+                                jnp.asarray(TEAMS__ev_hp[load_team__r_3__2], jnp.int16), 2
+                            )
                             + 100
                         )
                         * load_team__lvl_5__4
@@ -9234,7 +9447,9 @@ def init(key) -> State:
                                                         )
                                                     )
                                                     + stat_of__iv_7
-                                                    + (stat_of__ev_8 // 4)
+                                                    + jnp.right_shift(
+                                                        jnp.asarray(stat_of__ev_8, jnp.int16), 2
+                                                    )
                                                 )
                                                 * jnp.asarray(stat_of__lvl_9).astype(jnp.int32)
                                             )
@@ -9268,7 +9483,9 @@ def init(key) -> State:
                                                         )
                                                     )
                                                     + stat_of__iv_11
-                                                    + (stat_of__ev_12 // 4)
+                                                    + jnp.right_shift(
+                                                        jnp.asarray(stat_of__ev_12, jnp.int16), 2
+                                                    )
                                                 )
                                                 * jnp.asarray(stat_of__lvl_13).astype(jnp.int32)
                                             )
@@ -9302,7 +9519,9 @@ def init(key) -> State:
                                                         )
                                                     )
                                                     + stat_of__iv_15
-                                                    + (stat_of__ev_16 // 4)
+                                                    + jnp.right_shift(
+                                                        jnp.asarray(stat_of__ev_16, jnp.int16), 2
+                                                    )
                                                 )
                                                 * jnp.asarray(stat_of__lvl_17).astype(jnp.int32)
                                             )
@@ -9336,7 +9555,9 @@ def init(key) -> State:
                                                         )
                                                     )
                                                     + stat_of__iv_19
-                                                    + (stat_of__ev_20 // 4)
+                                                    + jnp.right_shift(
+                                                        jnp.asarray(stat_of__ev_20, jnp.int16), 2
+                                                    )
                                                 )
                                                 * jnp.asarray(stat_of__lvl_21).astype(jnp.int32)
                                             )
@@ -9418,7 +9639,9 @@ def init(key) -> State:
                         (
                             (2 * jnp.asarray(SPECIES__hp[load_team__sp_28__23]).astype(jnp.int32))
                             + TEAMS__iv_hp[load_team__r_27__22]
-                            + (TEAMS__ev_hp[load_team__r_27__22] // 4)
+                            + jnp.right_shift(
+                                jnp.asarray(TEAMS__ev_hp[load_team__r_27__22], jnp.int16), 2
+                            )
                             + 100
                         )
                         * load_team__lvl_29__24
@@ -9450,7 +9673,9 @@ def init(key) -> State:
                                                         )
                                                     )
                                                     + stat_of__iv_31
-                                                    + (stat_of__ev_32 // 4)
+                                                    + jnp.right_shift(
+                                                        jnp.asarray(stat_of__ev_32, jnp.int16), 2
+                                                    )
                                                 )
                                                 * jnp.asarray(stat_of__lvl_33).astype(jnp.int32)
                                             )
@@ -9484,7 +9709,9 @@ def init(key) -> State:
                                                         )
                                                     )
                                                     + stat_of__iv_35
-                                                    + (stat_of__ev_36 // 4)
+                                                    + jnp.right_shift(
+                                                        jnp.asarray(stat_of__ev_36, jnp.int16), 2
+                                                    )
                                                 )
                                                 * jnp.asarray(stat_of__lvl_37).astype(jnp.int32)
                                             )
@@ -9518,7 +9745,9 @@ def init(key) -> State:
                                                         )
                                                     )
                                                     + stat_of__iv_39
-                                                    + (stat_of__ev_40 // 4)
+                                                    + jnp.right_shift(
+                                                        jnp.asarray(stat_of__ev_40, jnp.int16), 2
+                                                    )
                                                 )
                                                 * jnp.asarray(stat_of__lvl_41).astype(jnp.int32)
                                             )
@@ -9552,7 +9781,9 @@ def init(key) -> State:
                                                         )
                                                     )
                                                     + stat_of__iv_43
-                                                    + (stat_of__ev_44 // 4)
+                                                    + jnp.right_shift(
+                                                        jnp.asarray(stat_of__ev_44, jnp.int16), 2
+                                                    )
                                                 )
                                                 * jnp.asarray(stat_of__lvl_45).astype(jnp.int32)
                                             )
@@ -9659,7 +9890,11 @@ def init(key) -> State:
     mod__51 = mod.at[0, 3].set(jnp.asarray(jnp.maximum((mod[0, 3] * 25 // 100), 1), jnp.int16))
     mod = jnp.where(cond__50, mod__51, mod)
     cond__52 = s.status[0, 0] == 1
-    mod__53 = mod.at[0, 0].set(jnp.asarray(jnp.maximum((mod[0, 0] // 2), 1), jnp.int16))
+    mod__53 = mod.at[0, 0].set(
+        jnp.asarray(
+            jnp.maximum(jnp.right_shift(jnp.asarray(mod[0, 0], jnp.int16), 1), 1), jnp.int16
+        )
+    )
     mod = jnp.where(cond__52, mod__53, mod)
     speed = speed.at[0, 0].set(jnp.asarray(mod[0, 3], jnp.int16))
     send_in__old_52 = active[1]
@@ -9705,7 +9940,11 @@ def init(key) -> State:
     mod__64 = mod.at[1, 3].set(jnp.asarray(jnp.maximum((mod[1, 3] * 25 // 100), 1), jnp.int16))
     mod = jnp.where(cond__63, mod__64, mod)
     cond__65 = s.status[1, 0] == 1
-    mod__66 = mod.at[1, 0].set(jnp.asarray(jnp.maximum((mod[1, 0] // 2), 1), jnp.int16))
+    mod__66 = mod.at[1, 0].set(
+        jnp.asarray(
+            jnp.maximum(jnp.right_shift(jnp.asarray(mod[1, 0], jnp.int16), 1), 1), jnp.int16
+        )
+    )
     mod = jnp.where(cond__65, mod__66, mod)
     speed = speed.at[1, 0].set(jnp.asarray(mod[1, 3], jnp.int16))
     cond__67 = speed[0, 0] == speed[1, 0]

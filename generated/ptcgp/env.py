@@ -1817,7 +1817,7 @@ DECK_CARDS__slot = jnp.array(_TABLE_DECK_CARDS[:, 1], dtype=jnp.int8)
 DECK_CARDS__card = jnp.array(_TABLE_DECK_CARDS[:, 2], dtype=jnp.int16)
 FIXED_DECKS = jnp.array([-1, -1], dtype=jnp.int32)
 SWAP = jnp.array([[0, 1, 2, 3], [1, 0, 2, 3], [2, 1, 0, 3], [3, 1, 2, 0]], dtype=jnp.int32)
-BENCH_MASK = jnp.array([0, 1, 1, 1], dtype=jnp.bool_)
+BENCH_MASK = jnp.array([False, True, True, True], dtype=jnp.bool_)
 HAND_SLOTS = jnp.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], dtype=jnp.int32)
 # fmt: off
 DECK_SLOTS = jnp.array([
@@ -1825,7 +1825,7 @@ DECK_SLOTS = jnp.array([
 ], dtype=jnp.int32)
 # fmt: on
 TYPE_IDS = jnp.array([0, 1, 2, 3, 4, 5, 6, 7], dtype=jnp.int32)
-ACTIVE_BOUND = jnp.array([0, 1, 1, 0, 1, 1, 1, 1], dtype=jnp.bool_)
+ACTIVE_BOUND = jnp.array([False, True, True, False, True, True, True, True], dtype=jnp.bool_)
 
 # flat action index -> action kind and parameter values (row-major, last parameter fastest)
 # fmt: off
@@ -2037,6 +2037,15 @@ def _mod(a, b):
     """Integer a % b (the divisor's sign), 0 where b is 0."""
     zero = b == 0
     return jnp.where(zero, 0, a % jnp.where(zero, 1, b))
+
+
+def _pow2(n, dtype):
+    """Integer 2 ** n in dtype, wrapping, as a shift: 1 << n (the sign bit for n = width - 1,
+    0 from n = width on, as wrapping gives); 0 for n < 0 (1 / 2 ** -n truncated)."""
+    n = jnp.asarray(n, jnp.int32)
+    width = jnp.iinfo(dtype).bits
+    shifted = jnp.left_shift(jnp.asarray(1, dtype), jnp.clip(n, 0, width - 1).astype(dtype))
+    return jnp.where(jnp.logical_or(n < 0, n >= width), jnp.asarray(0, dtype), shifted)
 
 
 def _ipow(x, n):
@@ -2703,24 +2712,24 @@ def legal_action_mask(s: State) -> jax.Array:
                                                                                 < 0
                                                                             ),
                                                                             (
-                                                                                (
-                                                                                    _floordiv(
-                                                                                        CARDS__groups[
-                                                                                            trainer_targets__held_28
-                                                                                        ],
-                                                                                        _ipow(
-                                                                                            jnp.asarray(
-                                                                                                2,
+                                                                                jnp.bitwise_and(
+                                                                                    jnp.asarray(
+                                                                                        _floordiv(
+                                                                                            CARDS__groups[
+                                                                                                trainer_targets__held_28
+                                                                                            ],
+                                                                                            _pow2(
+                                                                                                jnp.asarray(
+                                                                                                    trainer_targets__fgroup_27
+                                                                                                ).astype(
+                                                                                                    jnp.int32
+                                                                                                ),
                                                                                                 jnp.int32,
                                                                                             ),
-                                                                                            jnp.asarray(
-                                                                                                trainer_targets__fgroup_27
-                                                                                            ).astype(
-                                                                                                jnp.int32
-                                                                                            ),
                                                                                         ),
-                                                                                    )
-                                                                                    % 2
+                                                                                        jnp.int32,
+                                                                                    ),
+                                                                                    1,
                                                                                 )
                                                                                 == 1
                                                                             ),
@@ -2756,17 +2765,20 @@ def legal_action_mask(s: State) -> jax.Array:
                                             lambda in_group__g_21: jnp.logical_and(
                                                 (in_group__g_21 >= 0),
                                                 (
-                                                    (
-                                                        _floordiv(
-                                                            CARDS__groups[in_group__c_20],
-                                                            _ipow(
-                                                                jnp.asarray(2, jnp.int32),
-                                                                jnp.asarray(in_group__g_21).astype(
-                                                                    jnp.int32
+                                                    jnp.bitwise_and(
+                                                        jnp.asarray(
+                                                            _floordiv(
+                                                                CARDS__groups[in_group__c_20],
+                                                                _pow2(
+                                                                    jnp.asarray(
+                                                                        in_group__g_21
+                                                                    ).astype(jnp.int32),
+                                                                    jnp.int32,
                                                                 ),
                                                             ),
-                                                        )
-                                                        % 2
+                                                            jnp.int32,
+                                                        ),
+                                                        1,
                                                     )
                                                     == 1
                                                 ),
@@ -3307,8 +3319,16 @@ def legal_action_mask(s: State) -> jax.Array:
                                                             (1 - copyable__p_143), copyable__s_145
                                                         ]
                                                     )
-                                                )((copy_ok__src_121 % 2))
-                                            )((copy_ok__src_121 // 2))
+                                                )(
+                                                    jnp.bitwise_and(
+                                                        jnp.asarray(copy_ok__src_121, jnp.int32), 1
+                                                    )
+                                                )
+                                            )(
+                                                jnp.right_shift(
+                                                    jnp.asarray(copy_ok__src_121, jnp.int32), 1
+                                                )
+                                            )
                                         )(copy_ok__r_120)
                                     )(copy_ok__p_119),
                                 ),
@@ -3643,8 +3663,16 @@ def legal_action_mask(s: State) -> jax.Array:
                                                             (1 - copyable__p_123), copyable__s_125
                                                         ]
                                                     )
-                                                )((copy_ok__j_122 % 2))
-                                            )((copy_ok__j_122 // 2))
+                                                )(
+                                                    jnp.bitwise_and(
+                                                        jnp.asarray(copy_ok__j_122, jnp.int32), 1
+                                                    )
+                                                )
+                                            )(
+                                                jnp.right_shift(
+                                                    jnp.asarray(copy_ok__j_122, jnp.int32), 1
+                                                )
+                                            )
                                         )(copy_ok__r_120)
                                     )(copy_ok__p_119)
                                 )(jnp.arange(0, 8, dtype=jnp.int32)),
@@ -3912,24 +3940,24 @@ def legal_action_mask(s: State) -> jax.Array:
                                                                         jnp.logical_and(
                                                                             False,
                                                                             (
-                                                                                (
-                                                                                    _floordiv(
-                                                                                        CARDS__groups[
-                                                                                            in_group__c_505
-                                                                                        ],
-                                                                                        _ipow(
-                                                                                            jnp.asarray(
-                                                                                                2,
+                                                                                jnp.bitwise_and(
+                                                                                    jnp.asarray(
+                                                                                        _floordiv(
+                                                                                            CARDS__groups[
+                                                                                                in_group__c_505
+                                                                                            ],
+                                                                                            _pow2(
+                                                                                                jnp.asarray(
+                                                                                                    -1
+                                                                                                ).astype(
+                                                                                                    jnp.int32
+                                                                                                ),
                                                                                                 jnp.int32,
                                                                                             ),
-                                                                                            jnp.asarray(
-                                                                                                -1
-                                                                                            ).astype(
-                                                                                                jnp.int32
-                                                                                            ),
                                                                                         ),
-                                                                                    )
-                                                                                    % 2
+                                                                                        jnp.int32,
+                                                                                    ),
+                                                                                    1,
                                                                                 )
                                                                                 == 1
                                                                             ),
@@ -3979,24 +4007,24 @@ def legal_action_mask(s: State) -> jax.Array:
                                                                     jnp.logical_and(
                                                                         False,
                                                                         (
-                                                                            (
-                                                                                _floordiv(
-                                                                                    CARDS__groups[
-                                                                                        in_group__c_501
-                                                                                    ],
-                                                                                    _ipow(
-                                                                                        jnp.asarray(
-                                                                                            2,
+                                                                            jnp.bitwise_and(
+                                                                                jnp.asarray(
+                                                                                    _floordiv(
+                                                                                        CARDS__groups[
+                                                                                            in_group__c_501
+                                                                                        ],
+                                                                                        _pow2(
+                                                                                            jnp.asarray(
+                                                                                                -1
+                                                                                            ).astype(
+                                                                                                jnp.int32
+                                                                                            ),
                                                                                             jnp.int32,
                                                                                         ),
-                                                                                        jnp.asarray(
-                                                                                            -1
-                                                                                        ).astype(
-                                                                                            jnp.int32
-                                                                                        ),
                                                                                     ),
-                                                                                )
-                                                                                % 2
+                                                                                    jnp.int32,
+                                                                                ),
+                                                                                1,
                                                                             )
                                                                             == 1
                                                                         ),
@@ -4299,17 +4327,22 @@ def _effect_play_trainer(s: State, params, key) -> State:
                                             jnp.logical_or(
                                                 (trainer_targets__fgroup_35 < 0),
                                                 (
-                                                    (
-                                                        _floordiv(
-                                                            CARDS__groups[trainer_targets__held_36],
-                                                            _ipow(
-                                                                jnp.asarray(2, jnp.int32),
-                                                                jnp.asarray(
-                                                                    trainer_targets__fgroup_35
-                                                                ).astype(jnp.int32),
+                                                    jnp.bitwise_and(
+                                                        jnp.asarray(
+                                                            _floordiv(
+                                                                CARDS__groups[
+                                                                    trainer_targets__held_36
+                                                                ],
+                                                                _pow2(
+                                                                    jnp.asarray(
+                                                                        trainer_targets__fgroup_35
+                                                                    ).astype(jnp.int32),
+                                                                    jnp.int32,
+                                                                ),
                                                             ),
-                                                        )
-                                                        % 2
+                                                            jnp.int32,
+                                                        ),
+                                                        1,
                                                     )
                                                     == 1
                                                 ),
@@ -4555,15 +4588,17 @@ def _effect_play_trainer(s: State, params, key) -> State:
                     lambda in_group__g_60: jnp.logical_and(
                         (in_group__g_60 >= 0),
                         (
-                            (
-                                _floordiv(
-                                    CARDS__groups[in_group__c_59],
-                                    _ipow(
-                                        jnp.asarray(2, jnp.int32),
-                                        jnp.asarray(in_group__g_60).astype(jnp.int32),
+                            jnp.bitwise_and(
+                                jnp.asarray(
+                                    _floordiv(
+                                        CARDS__groups[in_group__c_59],
+                                        _pow2(
+                                            jnp.asarray(in_group__g_60).astype(jnp.int32), jnp.int32
+                                        ),
                                     ),
-                                )
-                                % 2
+                                    jnp.int32,
+                                ),
+                                1,
                             )
                             == 1
                         ),
@@ -4633,15 +4668,18 @@ def _effect_play_trainer(s: State, params, key) -> State:
                                     lambda in_group__c_67: jnp.logical_and(
                                         False,
                                         (
-                                            (
-                                                _floordiv(
-                                                    CARDS__groups[in_group__c_67],
-                                                    _ipow(
-                                                        jnp.asarray(2, jnp.int32),
-                                                        jnp.asarray(-1).astype(jnp.int32),
+                                            jnp.bitwise_and(
+                                                jnp.asarray(
+                                                    _floordiv(
+                                                        CARDS__groups[in_group__c_67],
+                                                        _pow2(
+                                                            jnp.asarray(-1).astype(jnp.int32),
+                                                            jnp.int32,
+                                                        ),
                                                     ),
-                                                )
-                                                % 2
+                                                    jnp.int32,
+                                                ),
+                                                1,
                                             )
                                             == 1
                                         ),
@@ -4761,12 +4799,15 @@ def _effect_play_trainer(s: State, params, key) -> State:
                 jnp.logical_or(
                     True,
                     (
-                        (
-                            _floordiv(
-                                CARDS__groups[search_deck__d_74__169],
-                                _ipow(jnp.asarray(2, jnp.int32), jnp.asarray(-1).astype(jnp.int32)),
-                            )
-                            % 2
+                        jnp.bitwise_and(
+                            jnp.asarray(
+                                _floordiv(
+                                    CARDS__groups[search_deck__d_74__169],
+                                    _pow2(jnp.asarray(-1).astype(jnp.int32), jnp.int32),
+                                ),
+                                jnp.int32,
+                            ),
+                            1,
                         )
                         == 1
                     ),
@@ -5224,7 +5265,9 @@ def _effect_attack(s: State, params, key) -> State:
     a = card[p, 0]
     r = (2 * a) + k
     cond__1 = src != 8
-    r__2 = (2 * card[o, (src // 2)]) + (src % 2)
+    r__2 = (2 * card[o, jnp.right_shift(jnp.asarray(src, jnp.int32), 1)]) + jnp.bitwise_and(
+        jnp.asarray(src, jnp.int32), 1
+    )
     r = jnp.where(cond__1, r__2, r)
     lands = True
     cond__3 = condition[p] == 3
@@ -5295,9 +5338,12 @@ def _effect_attack(s: State, params, key) -> State:
         jnp.asarray(ATTACKS__coins[r]).astype(jnp.int32),
     )
     heads = jnp.sum(
-        jax.vmap(lambda i: jnp.logical_and((i < coins), ((bits // (2**i) % 2) == 1)))(
-            jnp.arange(0, 16, dtype=jnp.int32)
-        ),
+        jax.vmap(
+            lambda i: jnp.logical_and(
+                (i < coins),
+                (jnp.bitwise_and(jnp.asarray((bits // _pow2(i, jnp.int32)), jnp.int32), 1) == 1),
+            )
+        )(jnp.arange(0, 16, dtype=jnp.int32)),
         axis=0,
         dtype=jnp.int32,
     )
@@ -5322,7 +5368,7 @@ def _effect_attack(s: State, params, key) -> State:
         0, 16, loop_body__8, (repeat__going_170__7, heads__6)
     )
     heads = jnp.where(cond__5, heads__17, heads)
-    first_heads = (bits % 2) == 1
+    first_heads = jnp.bitwise_and(jnp.asarray(bits, jnp.int32), 1) == 1
     all_heads = heads == coins
     cond__18 = (lambda lasts__q_172: turn <= lasting_until[lasts__q_172, 7])(p)
     lands__19 = jnp.logical_and(lands, _flip(_words[2]))
@@ -5738,24 +5784,24 @@ def _effect_attack(s: State, params, key) -> State:
                                                                         jnp.logical_and(
                                                                             (in_group__g_203 >= 0),
                                                                             (
-                                                                                (
-                                                                                    _floordiv(
-                                                                                        CARDS__groups[
-                                                                                            in_group__c_202
-                                                                                        ],
-                                                                                        _ipow(
-                                                                                            jnp.asarray(
-                                                                                                2,
+                                                                                jnp.bitwise_and(
+                                                                                    jnp.asarray(
+                                                                                        _floordiv(
+                                                                                            CARDS__groups[
+                                                                                                in_group__c_202
+                                                                                            ],
+                                                                                            _pow2(
+                                                                                                jnp.asarray(
+                                                                                                    in_group__g_203
+                                                                                                ).astype(
+                                                                                                    jnp.int32
+                                                                                                ),
                                                                                                 jnp.int32,
                                                                                             ),
-                                                                                            jnp.asarray(
-                                                                                                in_group__g_203
-                                                                                            ).astype(
-                                                                                                jnp.int32
-                                                                                            ),
                                                                                         ),
-                                                                                    )
-                                                                                    % 2
+                                                                                        jnp.int32,
+                                                                                    ),
+                                                                                    1,
                                                                                 )
                                                                                 == 1
                                                                             ),
@@ -5792,15 +5838,18 @@ def _effect_attack(s: State, params, key) -> State:
                     lambda in_group__g_207: jnp.logical_and(
                         (in_group__g_207 >= 0),
                         (
-                            (
-                                _floordiv(
-                                    CARDS__groups[in_group__c_206],
-                                    _ipow(
-                                        jnp.asarray(2, jnp.int32),
-                                        jnp.asarray(in_group__g_207).astype(jnp.int32),
+                            jnp.bitwise_and(
+                                jnp.asarray(
+                                    _floordiv(
+                                        CARDS__groups[in_group__c_206],
+                                        _pow2(
+                                            jnp.asarray(in_group__g_207).astype(jnp.int32),
+                                            jnp.int32,
+                                        ),
                                     ),
-                                )
-                                % 2
+                                    jnp.int32,
+                                ),
+                                1,
                             )
                             == 1
                         ),
@@ -8874,16 +8923,30 @@ def _effect_attack(s: State, params, key) -> State:
     )
     cond__304 = jnp.sum(discard_random_in_play__flat_436__301, dtype=jnp.int32) > 0
     energy__305 = energy__299.at[
-        (discard_random_in_play__u_440__303 // 32),
-        (discard_random_in_play__u_440__303 // 8 % 4),
-        (discard_random_in_play__u_440__303 % 8),
+        jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__303, jnp.int32), 5),
+        jnp.bitwise_and(
+            jnp.asarray(
+                jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__303, jnp.int32), 3),
+                jnp.int32,
+            ),
+            3,
+        ),
+        jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_440__303, jnp.int32), 7),
     ].set(
         jnp.asarray(
             (
                 energy__299[
-                    (discard_random_in_play__u_440__303 // 32),
-                    (discard_random_in_play__u_440__303 // 8 % 4),
-                    (discard_random_in_play__u_440__303 % 8),
+                    jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__303, jnp.int32), 5),
+                    jnp.bitwise_and(
+                        jnp.asarray(
+                            jnp.right_shift(
+                                jnp.asarray(discard_random_in_play__u_440__303, jnp.int32), 3
+                            ),
+                            jnp.int32,
+                        ),
+                        3,
+                    ),
+                    jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_440__303, jnp.int32), 7),
                 ]
                 - 1
             ),
@@ -8978,15 +9041,18 @@ def _effect_attack(s: State, params, key) -> State:
                 jnp.logical_or(
                     (search_deck__fgroup_448__328 < 0),
                     (
-                        (
-                            _floordiv(
-                                CARDS__groups[search_deck__d_450__330],
-                                _ipow(
-                                    jnp.asarray(2, jnp.int32),
-                                    jnp.asarray(search_deck__fgroup_448__328).astype(jnp.int32),
+                        jnp.bitwise_and(
+                            jnp.asarray(
+                                _floordiv(
+                                    CARDS__groups[search_deck__d_450__330],
+                                    _pow2(
+                                        jnp.asarray(search_deck__fgroup_448__328).astype(jnp.int32),
+                                        jnp.int32,
+                                    ),
                                 ),
-                            )
-                            % 2
+                                jnp.int32,
+                            ),
+                            1,
                         )
                         == 1
                     ),
@@ -10655,7 +10721,9 @@ def _effect_promote(s: State, params, key) -> State:
     promote_pending = promote_pending.at[p].set(jnp.asarray(False, jnp.bool_))
     cond__1 = promote_pending[(1 - p)]
     current_player__2 = 1 - p
-    start_turn__p_545__3 = jnp.where(((turn % 2) == 0), s.first, (1 - s.first))
+    start_turn__p_545__3 = jnp.where(
+        (jnp.bitwise_and(jnp.asarray(turn, jnp.int16), 1) == 0), s.first, (1 - s.first)
+    )
     current_player__4 = jnp.asarray(start_turn__p_545__3, jnp.int32)
     phase__5 = jnp.asarray(1, jnp.int8)
     turn__6 = turn + 1
@@ -11788,15 +11856,17 @@ def _effect_choice(s: State, params, key) -> State:
                     lambda in_group__g_60: jnp.logical_and(
                         (in_group__g_60 >= 0),
                         (
-                            (
-                                _floordiv(
-                                    CARDS__groups[in_group__c_59],
-                                    _ipow(
-                                        jnp.asarray(2, jnp.int32),
-                                        jnp.asarray(in_group__g_60).astype(jnp.int32),
+                            jnp.bitwise_and(
+                                jnp.asarray(
+                                    _floordiv(
+                                        CARDS__groups[in_group__c_59],
+                                        _pow2(
+                                            jnp.asarray(in_group__g_60).astype(jnp.int32), jnp.int32
+                                        ),
                                     ),
-                                )
-                                % 2
+                                    jnp.int32,
+                                ),
+                                1,
                             )
                             == 1
                         ),
@@ -11868,15 +11938,18 @@ def _effect_choice(s: State, params, key) -> State:
                                     lambda in_group__c_67: jnp.logical_and(
                                         False,
                                         (
-                                            (
-                                                _floordiv(
-                                                    CARDS__groups[in_group__c_67],
-                                                    _ipow(
-                                                        jnp.asarray(2, jnp.int32),
-                                                        jnp.asarray(-1).astype(jnp.int32),
+                                            jnp.bitwise_and(
+                                                jnp.asarray(
+                                                    _floordiv(
+                                                        CARDS__groups[in_group__c_67],
+                                                        _pow2(
+                                                            jnp.asarray(-1).astype(jnp.int32),
+                                                            jnp.int32,
+                                                        ),
                                                     ),
-                                                )
-                                                % 2
+                                                    jnp.int32,
+                                                ),
+                                                1,
                                             )
                                             == 1
                                         ),
@@ -11996,12 +12069,15 @@ def _effect_choice(s: State, params, key) -> State:
                 jnp.logical_or(
                     True,
                     (
-                        (
-                            _floordiv(
-                                CARDS__groups[search_deck__d_74__163],
-                                _ipow(jnp.asarray(2, jnp.int32), jnp.asarray(-1).astype(jnp.int32)),
-                            )
-                            % 2
+                        jnp.bitwise_and(
+                            jnp.asarray(
+                                _floordiv(
+                                    CARDS__groups[search_deck__d_74__163],
+                                    _pow2(jnp.asarray(-1).astype(jnp.int32), jnp.int32),
+                                ),
+                                jnp.int32,
+                            ),
+                            1,
                         )
                         == 1
                     ),
@@ -15066,16 +15142,30 @@ def _effect_choice(s: State, params, key) -> State:
     )
     cond__484 = jnp.sum(discard_random_in_play__flat_436__481, dtype=jnp.int32) > 0
     energy__485 = energy__479.at[
-        (discard_random_in_play__u_440__483 // 32),
-        (discard_random_in_play__u_440__483 // 8 % 4),
-        (discard_random_in_play__u_440__483 % 8),
+        jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__483, jnp.int32), 5),
+        jnp.bitwise_and(
+            jnp.asarray(
+                jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__483, jnp.int32), 3),
+                jnp.int32,
+            ),
+            3,
+        ),
+        jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_440__483, jnp.int32), 7),
     ].set(
         jnp.asarray(
             (
                 energy__479[
-                    (discard_random_in_play__u_440__483 // 32),
-                    (discard_random_in_play__u_440__483 // 8 % 4),
-                    (discard_random_in_play__u_440__483 % 8),
+                    jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__483, jnp.int32), 5),
+                    jnp.bitwise_and(
+                        jnp.asarray(
+                            jnp.right_shift(
+                                jnp.asarray(discard_random_in_play__u_440__483, jnp.int32), 3
+                            ),
+                            jnp.int32,
+                        ),
+                        3,
+                    ),
+                    jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_440__483, jnp.int32), 7),
                 ]
                 - 1
             ),
@@ -15170,15 +15260,18 @@ def _effect_choice(s: State, params, key) -> State:
                 jnp.logical_or(
                     (search_deck__fgroup_448__508 < 0),
                     (
-                        (
-                            _floordiv(
-                                CARDS__groups[search_deck__d_450__510],
-                                _ipow(
-                                    jnp.asarray(2, jnp.int32),
-                                    jnp.asarray(search_deck__fgroup_448__508).astype(jnp.int32),
+                        jnp.bitwise_and(
+                            jnp.asarray(
+                                _floordiv(
+                                    CARDS__groups[search_deck__d_450__510],
+                                    _pow2(
+                                        jnp.asarray(search_deck__fgroup_448__508).astype(jnp.int32),
+                                        jnp.int32,
+                                    ),
                                 ),
-                            )
-                            % 2
+                                jnp.int32,
+                            ),
+                            1,
                         )
                         == 1
                     ),

@@ -1817,7 +1817,7 @@ DECK_CARDS__slot = np.array(_TABLE_DECK_CARDS[:, 1], dtype=np.int8)
 DECK_CARDS__card = np.array(_TABLE_DECK_CARDS[:, 2], dtype=np.int16)
 FIXED_DECKS = np.array([-1, -1], dtype=np.int32)
 SWAP = np.array([[0, 1, 2, 3], [1, 0, 2, 3], [2, 1, 0, 3], [3, 1, 2, 0]], dtype=np.int32)
-BENCH_MASK = np.array([0, 1, 1, 1], dtype=np.bool_)
+BENCH_MASK = np.array([False, True, True, True], dtype=np.bool_)
 HAND_SLOTS = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], dtype=np.int32)
 # fmt: off
 DECK_SLOTS = np.array([
@@ -1825,7 +1825,7 @@ DECK_SLOTS = np.array([
 ], dtype=np.int32)
 # fmt: on
 TYPE_IDS = np.array([0, 1, 2, 3, 4, 5, 6, 7], dtype=np.int32)
-ACTIVE_BOUND = np.array([0, 1, 1, 0, 1, 1, 1, 1], dtype=np.bool_)
+ACTIVE_BOUND = np.array([False, True, True, False, True, True, True, True], dtype=np.bool_)
 
 # flat action index -> (action kind, parameter values)
 # fmt: off

@@ -270,7 +270,7 @@ DECKS = jnp.array([
 DECK_TYPES = jnp.array([[0, -1, -1], [2, 3, -1], [1, 4, -1], [5, 6, 2]], dtype=jnp.int32)
 DECK_TYPE_COUNT = jnp.array([1, 2, 2, 3], dtype=jnp.int32)
 SWAP = jnp.array([[0, 1, 2, 3], [1, 0, 2, 3], [2, 1, 0, 3], [3, 1, 2, 0]], dtype=jnp.int32)
-BENCH_MASK = jnp.array([0, 1, 1, 1], dtype=jnp.bool_)
+BENCH_MASK = jnp.array([False, True, True, True], dtype=jnp.bool_)
 HAND_SLOTS = jnp.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], dtype=jnp.int32)
 # fmt: off
 DECK_SLOTS = jnp.array([
@@ -463,6 +463,15 @@ def _mod(a, b):
     """Integer a % b (the divisor's sign), 0 where b is 0."""
     zero = b == 0
     return jnp.where(zero, 0, a % jnp.where(zero, 1, b))
+
+
+def _pow2(n, dtype):
+    """Integer 2 ** n in dtype, wrapping, as a shift: 1 << n (the sign bit for n = width - 1,
+    0 from n = width on, as wrapping gives); 0 for n < 0 (1 / 2 ** -n truncated)."""
+    n = jnp.asarray(n, jnp.int32)
+    width = jnp.iinfo(dtype).bits
+    shifted = jnp.left_shift(jnp.asarray(1, dtype), jnp.clip(n, 0, width - 1).astype(dtype))
+    return jnp.where(jnp.logical_or(n < 0, n >= width), jnp.asarray(0, dtype), shifted)
 
 
 def _ipow(x, n):
@@ -1732,9 +1741,15 @@ def _effect_attack(s: State, params, key) -> State:
     cond__5 = eff == 1
     coins__6 = _roll(_words[1], 8)
     dmg__7 = dmg__4 * jnp.sum(
-        jax.vmap(lambda k: jnp.logical_and((k < amt), ((coins__6 // (2**k) % 2) == 1)))(
-            jnp.arange(0, 3, dtype=jnp.int32)
-        ),
+        jax.vmap(
+            lambda k: jnp.logical_and(
+                (k < amt),
+                (
+                    jnp.bitwise_and(jnp.asarray((coins__6 // _pow2(k, jnp.int32)), jnp.int32), 1)
+                    == 1
+                ),
+            )
+        )(jnp.arange(0, 3, dtype=jnp.int32)),
         axis=0,
         dtype=jnp.int32,
     )
@@ -2778,7 +2793,9 @@ def _effect_promote(s: State, params, key) -> State:
     promote_pending = promote_pending.at[p].set(jnp.asarray(False, jnp.bool_))
     cond__1 = promote_pending[(1 - p)]
     current_player__2 = 1 - p
-    start_turn__p_122__3 = jnp.where(((turn % 2) == 0), s.first, (1 - s.first))
+    start_turn__p_122__3 = jnp.where(
+        (jnp.bitwise_and(jnp.asarray(turn, jnp.int16), 1) == 0), s.first, (1 - s.first)
+    )
     current_player__4 = jnp.asarray(start_turn__p_122__3, jnp.int32)
     phase__5 = jnp.asarray(1, jnp.int8)
     turn__6 = turn + 1

@@ -270,7 +270,7 @@ DECKS = np.array([
 DECK_TYPES = np.array([[0, -1, -1], [2, 3, -1], [1, 4, -1], [5, 6, 2]], dtype=np.int32)
 DECK_TYPE_COUNT = np.array([1, 2, 2, 3], dtype=np.int32)
 SWAP = np.array([[0, 1, 2, 3], [1, 0, 2, 3], [2, 1, 0, 3], [3, 1, 2, 0]], dtype=np.int32)
-BENCH_MASK = np.array([0, 1, 1, 1], dtype=np.bool_)
+BENCH_MASK = np.array([False, True, True, True], dtype=np.bool_)
 HAND_SLOTS = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], dtype=np.int32)
 # fmt: off
 DECK_SLOTS = np.array([

@@ -195,6 +195,15 @@ def _mod(a, b):
     return jnp.where(zero, 0, a % jnp.where(zero, 1, b))
 
 
+def _pow2(n, dtype):
+    """Integer 2 ** n in dtype, wrapping, as a shift: 1 << n (the sign bit for n = width - 1,
+    0 from n = width on, as wrapping gives); 0 for n < 0 (1 / 2 ** -n truncated)."""
+    n = jnp.asarray(n, jnp.int32)
+    width = jnp.iinfo(dtype).bits
+    shifted = jnp.left_shift(jnp.asarray(1, dtype), jnp.clip(n, 0, width - 1).astype(dtype))
+    return jnp.where(jnp.logical_or(n < 0, n >= width), jnp.asarray(0, dtype), shifted)
+
+
 def _ipow(x, n):
     """Integer x ** n in x's dtype, wrapping; n < 0 gives 1 / x ** -n truncated: 1 for x = 1,
     +-1 for x = -1, else 0 (jnp.power would use only n's low 6 bits under jit and fail eagerly)."""

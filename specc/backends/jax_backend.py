@@ -81,8 +81,15 @@ class JaxExpr(ExprGen):
             return f"jnp.logical_and({left}, {right})"
         if e.op == "or":
             return f"jnp.logical_or({left}, {right})"
+        shift = _power_of_two(e.right)
+        if e.type.is_int and e.op in ("//", "%") and shift is not None:  # exact in two's complement
+            if e.op == "//":  # floor division by 2**k: an arithmetic shift right
+                return f"jnp.right_shift({self.typed(left, e)}, {shift})"
+            return f"jnp.bitwise_and({self.typed(left, e)}, {2**shift - 1})"  # the floor remainder
         if e.type.is_int and e.op in ("//", "%") and not nonzero(e.right, self.known):
             return f"{'_floordiv' if e.op == '//' else '_mod'}({left}, {right})"  # x // 0 == x % 0 == 0
+        if e.type.is_int and e.op == "**" and isinstance(e.left, ir.Literal) and e.left.value == 2:
+            return f"_pow2({right}, {JNP_DTYPE[e.type.dtype]})"  # a shift, not _ipow's 31 squarings
         if e.type.is_int and e.op == "**" and not _small_power(e.right, self.known):
             return f"_ipow(jnp.asarray({left}, {JNP_DTYPE[e.type.dtype]}), {right})"
         if e.op == "*" and e.left == e.right:  # a square: see _square
@@ -165,6 +172,14 @@ class JaxExpr(ExprGen):
         if word is None:  # inside a loop: a key per site and iteration
             word = f"jax.random.bits(_site_key({self.key}, {e.site}{path}), (), jnp.uint32)"
         return f"_{f}({', '.join([word] + args)})"
+
+
+def _power_of_two(divisor: ir.Expr) -> int | None:
+    """k where the divisor is the literal 2**k (1, 2, 4, ...), else None."""
+    v = divisor.value if isinstance(divisor, ir.Literal) else None
+    if isinstance(v, int) and not isinstance(v, bool) and v >= 1 and v & (v - 1) == 0:
+        return v.bit_length() - 1
+    return None
 
 
 def _even_literal(exponent: ir.Expr) -> bool:

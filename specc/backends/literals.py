@@ -75,10 +75,8 @@ def column_comment(title: str, columns: list[str]) -> list[str]:
 
 
 def py_scalar(value: object) -> str:
-    """A table or array entry as Python text: bools as 0/1 (converted by the column's dtype),
-    strings in double quotes where they can be (as the formatter would write them)."""
-    if isinstance(value, bool):
-        return str(int(value))
+    """An array entry as Python text: strings in double quotes where they can be (as the
+    formatter would write them)."""
     text = repr(value)
     if isinstance(value, str) and text[0] == "'" and '"' not in text and "\\" not in text:
         text = '"' + text[1:-1] + '"'
@@ -104,7 +102,9 @@ def py_constants(constants: tuple[ir.Constant, ...], array: str, dtypes: dict[st
             c = group[0]
             out.append(py_statement(f"{c.name} = {array}(", c.value, f", dtype={dtypes[c.type.dtype]})"))
             continue
-        rows = [", ".join(py_scalar(c.value[r]) for c in group) for r in range(len(group[0].value))]
+        # a row's bools as 0/1 (their column's dtype converts them back): short rows
+        rows = [", ".join(py_scalar(int(v) if isinstance(v := c.value[r], bool) else v) for c in group)
+                for r in range(len(group[0].value))]  # fmt: skip
         out += ["# fmt: off", *column_comment(f"table {table}, one row per line; columns:", [c.column for c in group])]
         out.append(f"_TABLE_{table} = np.array([")
         out += [f"{INDENT}[{row}]," for row in rows]
