@@ -169,10 +169,10 @@ def test_level_1_runs_the_files_on_disk_each_time(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, script, TTT, first_player, first_player + " + 2"], cwd=tmp_path,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)  # fmt: skip
     lines = run.stdout.strip().splitlines()[-2:]
-    assert lines[0] == "0 10 0", run.stdout  # ten properties, all hold
+    assert lines[0] == "0 11 0", run.stdout  # eleven properties, all hold
     second, checks, failed = map(int, lines[1].split())
     # player 2 or 3 moves first: out of range in every example, so this fails whatever hypothesis draws
-    assert second == 1 and checks == 10 and failed >= 1, run.stdout
+    assert second == 1 and checks == 11 and failed >= 1, run.stdout
 
 
 DATA = Path(__file__).resolve().parent / "data" / "verify"
@@ -189,7 +189,7 @@ def test_level_1_checks_hidden_fields_in_every_state_of_a_sequence(tmp_path: Pat
     run = specc("verify", spec.name, "--level", "1", "--examples", 3, "--report", report, cwd=tmp_path)
     level = json.loads(report.read_text())["levels"][0]
     assert level["details"]["backends"] == ["jax", "python", "c"], run.stdout
-    assert level["checks"] == 10 + 8 + 10, run.stdout  # the reference has no batched step and no compile
+    assert level["checks"] == 11 + 9 + 11, run.stdout  # the reference has no batched step and no compile
     if not leaks:
         assert run.returncode == 0 and level["failed"] == 0, run.stdout
         return
@@ -218,7 +218,7 @@ def test_a_bug_in_the_c_build_only_fails_levels_1_and_3_on_c(tmp_path: Path) -> 
     assert run.returncode == 1, run.stdout
     assert "it differs from what the spec compiles to now: native.c" in " ".join(run.stdout.split())
     properties, rollouts = json.loads(report.read_text())["levels"]
-    assert properties["details"]["backends"] == ["jax", "c"] and properties["checks"] == 20
+    assert properties["details"]["backends"] == ["jax", "c"] and properties["checks"] == 22
     assert properties["failed"] >= 1 and all(f.startswith("c: ") for f in properties["failures"]), properties
     assert any(f.startswith("c: test_fields_keep_their_type_and_range") for f in properties["failures"])
     assert rollouts["details"]["backends"] == ["specc-jax", "specc-c"] and rollouts["failed"] == 20  # every episode
