@@ -13,7 +13,7 @@ import math
 from .. import __version__, ir
 from ..errors import SpecError
 from .c_expr import CTYPE, CExpr, Temps, cast, literal, local_key, mangle, reads, unravel
-from .common import Emitter, action_table, chance_sites, illegal_rewards, max_params, player_always_valid
+from .common import Emitter, action_table, chance_sites, float_fields, illegal_rewards, max_params, player_always_valid
 from .literals import c_array, c_column, c_constants, flatten
 
 RESET_SITE = 0x7E5E7  # specc.api.RESET_SITE: the next episode's key is fold_in(key, RESET_SITE)
@@ -364,7 +364,7 @@ def _generate(program: ir.Program) -> str:
         dims = f"[{math.prod(f.type.shape)}]" if f.type.shape else ""
         fields.append({"name": f.name, "decl": f"{CTYPE[f.type.dtype]} {f.name}{dims}"})
     table = action_table(program)
-    floats = [f for f in program.fields if f.type.is_float]
+    floats = float_fields(program)
     width = max_params(program)
     rows = ["{" + ", ".join(map(str, list(v) + [0] * (width - len(v)))) + "}" for _, v in table]
     actions = []

@@ -327,6 +327,12 @@ def _int_range(e: ir.Expr, known: Bounds) -> tuple[int, int] | None:
     return None
 
 
+def float_fields(program: ir.Program) -> list[ir.StateField]:
+    """The float state fields: every backend flushes their subnormal values as step and observe
+    read them (docs/language.md, Semantics: subnormal floats)."""
+    return [f for f in program.fields if f.type.is_float]
+
+
 def player_always_valid(program: ir.Program) -> bool:
     """Whether current_player is a player (0..players-1) in every state init and step reach:
     it starts at 0, and every assignment to it provably gives a player when it was one.

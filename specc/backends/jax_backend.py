@@ -19,6 +19,7 @@ from .common import (
     assigned,
     chance_sites,
     constant_bounds,
+    float_fields,
     illegal_rewards,
     int_range,
     max_params,
@@ -402,7 +403,7 @@ def generate(program: ir.Program) -> str:
     return render(
         "jax_env.py.j2",
         program=program,
-        float_fields=[f.name for f in program.fields if f.type.is_float],
+        float_fields=[f.name for f in float_fields(program)],
         version=__version__,
         labels_code=py_list("ACTION_LABELS", [py_scalar(label) for label in action_labels(program)]),
         jnp_dtype=JNP_DTYPE,

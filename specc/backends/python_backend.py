@@ -20,6 +20,7 @@ from .common import (
     chance_sites,
     constant_bounds,
     fits,
+    float_fields,
     illegal_rewards,
     int_range,
     player_always_valid,
@@ -400,6 +401,6 @@ def generate(program: ir.Program, coverage: bool = False) -> str:
         invariants=[PyExpr(names, known=known).gen(inv) for inv in program.invariants],
         illegal_rewards=illegal_rewards(program),
         cover=cover,
-        float_fields=[f.name for f in program.fields if f.type.is_float],
+        float_fields=[f.name for f in float_fields(program)],
         float_math=uses_float_math(program),
     )
