@@ -2048,10 +2048,13 @@ def _pay(rewards, player, value):
 
 
 def _site_key(key, site, *path):
-    """The key of one chance call site: fold_in(key, site), then each loop index."""
+    """The key of one chance call site: fold_in(key, site), then each loop index.
+
+    An index folds in as its int32 bits (-1 as 0xFFFFFFFF), as on the other backends; a bare
+    Python -1 (an unrolled loop's counter) would make jax.random.fold_in raise instead."""
     key = jax.random.fold_in(key, site)
     for index in path:
-        key = jax.random.fold_in(key, index)
+        key = jax.random.fold_in(key, jnp.asarray(index, jnp.int32).astype(jnp.uint32))
     return key
 
 
