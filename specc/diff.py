@@ -163,11 +163,29 @@ def _scalar_detail(a: Any, b: Any) -> str:
     return ""
 
 
+def _row_key(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[str]:
+    """The columns that name a row: `name` if it is unique on both sides, else the fewest
+    leading columns that are (a card's id and attack number), else none (rows by position)."""
+    columns = list(before[0]) if before else list(after[0]) if after else []
+
+    def unique(key: list[str]) -> bool:
+        return all(len({tuple(r.get(c) for c in key) for r in rows}) == len(rows) for rows in (before, after))
+
+    if "name" in columns and unique(["name"]):
+        return ["name"]
+    for n in range(1, min(len(columns), 4) + 1):
+        if unique(columns[:n]):
+            return columns[:n]
+    return []
+
+
 def _row_changes(old_file: Path, new_file: Path, columns: dict[str, str], shown: int = 8) -> str:
     """': row NAME: column a -> b; ...' for the rows of a table whose used columns changed.
 
-    Rows are matched by their `name` cell (else by position); only the columns the spec
-    declares are compared, since the others cannot change the environment."""
+    Rows are matched by their key (`_row_key`: the `name` cell where names are unique, else
+    the leading columns that are, else position) and named by the key and, beside it, their
+    `name`; only the columns the spec declares are compared, since the others cannot change
+    the environment."""
     from .ir import Pos
     from .tables import read_rows
 
@@ -176,9 +194,14 @@ def _row_changes(old_file: Path, new_file: Path, columns: dict[str, str], shown:
         after = read_rows(new_file, Pos(str(new_file), 1, 1))
     except SpecError:
         return ""
+    key = _row_key(before, after)
+
+    def label(i: int, r: dict[str, Any]) -> str:
+        text = " ".join(str(r.get(c)) for c in key) if key else str(i)
+        return f"{text} ({r['name']})" if "name" not in key and r.get("name") else text
 
     def keyed(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        return {str(r.get("name", i)): r for i, r in enumerate(rows)}
+        return {label(i, r): r for i, r in enumerate(rows)}
 
     a, b = keyed(before), keyed(after)
     parts = [f"row {k} added" for k in b if k not in a] + [f"row {k} removed" for k in a if k not in b]

@@ -112,6 +112,23 @@ def test_a_table_diff_names_added_removed_and_unused_rows(tmp_path):
     assert detail == "the data in cards.csv (no column the spec uses)"
 
 
+def test_rows_with_repeated_names_are_named_by_their_leading_columns(tmp_path):
+    """A card's attacks share names across cards (and empty ones): rows are then keyed by the
+    fewest leading columns that are unique (card id and attack number) and named beside it.
+    Keyed by name alone, a later row with the same name hid the edit (found on ptcgp)."""
+    from specc.diff import _row_changes
+
+    columns = {"damage": "int16"}
+    header = "id,attack,name,damage\n"
+    rows = "A1 001,1,Vine Whip,40\nA1 001,2,,0\nA1 018,1,Vine Whip,20\nA1 018,2,,0\n"
+    old, new = tmp_path / "old.csv", tmp_path / "new.csv"
+    old.write_text(header + rows)
+    new.write_text(header + rows.replace("Vine Whip,40", "Vine Whip,50"))
+    assert _row_changes(old, new, columns) == ": row A1 001 1 (Vine Whip): damage 40 -> 50"
+    new.write_text(header + rows.replace("A1 018,2,,0", "A1 018,2,,30"))
+    assert _row_changes(old, new, columns) == ": row A1 018 2: damage 0 -> 30"
+
+
 def test_diff_of_one_spec_compares_with_git(tmp_path, capsys, monkeypatch):
     """`specc diff SPEC`: the spec and its tables against git's HEAD (or --since REV)."""
     import subprocess
