@@ -59,7 +59,7 @@ TRAINER_COLUMNS = {
     "draw": 0, "search_n": 0, "search_stage": -1, "retreat_cut": 0, "dealt": 0, "dealt_group": -1,
     "shuffle_opp": 0, "draw_opp": 0, "heal": 0, "until_tails": 0, "attach_n": 0, "attach_type": -1,
     "target_type": -1, "target_group": -1, "switch_opp": 0, "return_group": -1, "move_type": -1,
-    "move_group": -1, "taken_cut": 0, "reveal_hand": 0, "look_n": 0, "top_type": -1,
+    "move_group": -1, "taken_cut": 0, "reveal_hand": 0, "look_n": 0, "top_type": -1, "revive_opp": 0,
 }  # fmt: skip
 
 ABILITY_COLUMNS = {
@@ -275,6 +275,9 @@ def encode_trainer(steps: list[Step], groups: Groups) -> tuple[dict[str, int], l
         elif m == "search_deck" and p.get("else") == "bottom" and p["n"] == "1":
             f = _filter(p, groups, "top")  # the top card to the hand if it passes, else to the bottom
             got = None if f is None or set(f) != {"top_type"} else f
+        elif (m == "from_discard" and p.get("target") == "opponent" and p.get("filter") == "stage:basic"
+              and p.get("to") == "bench" and p.get("chooser") == "self"):
+            got = {"revive_opp": 1}  # the player picks a Basic in the opponent's discard pile for their Bench
         if got is None:
             missing.append(m)
         else:
