@@ -12,6 +12,7 @@ picks some (by default all three, C left out with a warning where no C compiler 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 import time
@@ -92,13 +93,24 @@ def native_module(out_dir: Path, reference: ModuleType) -> tuple[ModuleType | No
         return None, f"no C backend compared: {err.message.splitlines()[0]}"
 
 
+def variant_overrides(out_dir: Path) -> dict[str, str]:
+    """The constants a folder was compiled with (`specc compile --set`), from its manifest."""
+    manifest = out_dir / "manifest.json"
+    if not manifest.is_file():
+        return {}
+    try:
+        return dict(json.loads(manifest.read_text()).get("overrides") or {})
+    except (ValueError, AttributeError):
+        return {}
+
+
 def edited_files(spec_path: str, out_dir: Path) -> list[str]:
     """env.py / reference.py / native.c in `out_dir` whose code differs from what the spec
-    compiles to now (the header comment aside: it names the spec as seen from where it was
-    compiled). A file that is not there is not edited."""
+    compiles to now (with the folder's own --set values; the header comment aside: it names
+    the spec as seen from where it was compiled). A file that is not there is not edited."""
     from ..compiler import compile_spec
 
-    files = compile_spec(spec_path).files
+    files = compile_spec(spec_path, variant_overrides(out_dir)).files
 
     def code(name: str, text: str) -> str:
         return text.split("*/", 1)[-1] if name.endswith(".c") else text.split('"""', 2)[-1]
@@ -230,7 +242,7 @@ def verify(
     from rich.console import Console
 
     console = console or Console(width=100)
-    spec, source, program = load(spec_path)
+    spec, source, program = load(spec_path, variant_overrides(Path(generated)) if generated is not None else None)
     peer = None
     showdown = bool(against) and against.partition(":")[0] == "showdown"
     if showdown and against != "showdown:gen1":

@@ -1,0 +1,162 @@
+"""Which of the real cards' effects random games reach (issue 10: every effect, ability and
+Trainer reached in random games between the real decks, or listed with the reason).
+
+    python scripts/ptcgp_reach.py [--decks real|all] [--episodes 10000] [--batch 1024] [--seed 0] [--out FILE]
+
+Plays episodes of specs/ptcgp.yaml on the C backend, each between two decks drawn at init
+(`--decks real`: among the 14 real decks, the spec's default; `all`: also among the coverage
+decks, which hold every other printing: the variant `--set DRAWN_DECKS=NUM_DECKS`), both
+players choosing uniformly among legal actions, and
+records what each chosen action runs, read from the state before the step:
+- `attack(k, src)`: attack k of the Active and, for a copy (src < 8), the copied attack;
+- `play_trainer(h)`: the Trainer in hand slot h (a Fossil: `play_basic` or `discard_fossil`);
+- `use_ability(slot)`: the ability of the Pokémon in that slot;
+- a passive or on-damaged ability counts when its Pokémon is in play, on either side, at a
+  step that chooses an attack (it is where such abilities apply).
+Then every effect of data/ptcgp/effects.csv is listed as reached (with how often) or not,
+with the reason: its card is in none of the real decks, or random play did not choose it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "specs" / "ptcgp.yaml"
+DATA = ROOT / "data" / "ptcgp"
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (DATA / name).open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def play(episodes: int, batch: int, seed: int, decks: str = "real") -> tuple[Counter, int, int]:
+    """Random legal play on the C backend. Returns the counts of what ran, keyed by
+    (card row, source, index) with source attack/trainer/ability, the steps and the episodes."""
+    import specc
+    from specc.loader import load
+
+    overrides = {"DRAWN_DECKS": "NUM_DECKS"} if decks == "all" else None
+    env = specc.make(SPEC, backend="c", overrides=overrides)
+    m = env.module
+    kinds = [m.ACTION_KINDS[k] for k, _ in m.ACTIONS]
+    params = [p for _, p in m.ACTIONS]
+    kind_of = np.array([m.ACTION_KINDS.index(k) for k in kinds])
+    ids = {k: m.ACTION_KINDS.index(k) for k in m.ACTION_KINDS}
+    when = load(SPEC)[0].enums["AbWhen"]
+    passive_when = [when.index("passive"), when.index("on_damaged")]
+    ab_when = np.asarray(m.reference.CARDS__ab_when)  # the tables: the reference module beside native.c
+    rng = np.random.default_rng(seed)
+    keys = lambda n: rng.integers(0, 2**32, size=(n, 2), dtype=np.uint32)  # noqa: E731
+    states = m.init_batch(keys(batch), threads=1)
+    counts: Counter = Counter()
+    started, finished, steps = batch, 0, 0
+    while finished < episodes:
+        mask = states["legal_action_mask"]
+        action = np.argmax(np.where(mask, rng.random(mask.shape), -1.0), axis=1)
+        live = mask.any(axis=1)
+        p = states["current_player"].astype(np.int64)
+        card, hand = states["card"], states["hand"]
+        k = kind_of[action]
+        for i in np.flatnonzero(live):
+            a, pi = int(action[i]), int(p[i])
+            if k[i] == ids["attack"]:
+                own, src = params[a]
+                counts[(int(card[i, pi, 0]), "attack", own + 1)] += 1
+                if src < 8:
+                    counts[(int(card[i, 1 - pi, src // 2]), "attack", src % 2 + 1)] += 1
+                in_play = card[i][card[i] >= 0]
+                for c in in_play[np.isin(ab_when[in_play], passive_when)]:
+                    counts[(int(c), "ability", 1)] += 1
+            elif k[i] == ids["play_trainer"]:
+                counts[(int(hand[i, pi, params[a][0]]), "trainer", 1)] += 1
+            elif k[i] in (ids["play_basic"], ids["discard_fossil"]):
+                c = int(hand[i, pi, params[a][0]]) if k[i] == ids["play_basic"] else int(card[i, pi, params[a][0]])
+                counts[(c, "trainer", 1)] += 1  # a Fossil's steps are its rules; play_basic of a Pokémon is no effect
+            elif k[i] == ids["use_ability"]:
+                counts[(int(card[i, pi, params[a][0]]), "ability", 1)] += 1
+        m.step_batch(states, np.where(live, action, 0), keys(batch), threads=1)
+        steps += int(live.sum())
+        done = np.flatnonzero(states["terminated"] | states["truncated"] | ~live)
+        finished += len(done)
+        if len(done):
+            fresh = m.init_batch(keys(len(done)), threads=1)
+            states[done] = fresh
+            started += len(done)
+    return counts, steps, finished
+
+
+def report(counts: Counter, steps: int, episodes: int, seconds: float, decks: str = "real") -> str:
+    """The effects table: reached (times) or the reason it was not."""
+    cards = _rows("spec_cards.csv")
+    row_of = {r["id"]: i for i, r in enumerate(cards)}
+    real = sum(1 for r in _rows("decks.csv"))  # the real decks: the first rows of spec_decks.csv
+    in_decks = {int(r["card"]) for r in _rows("spec_deck_cards.csv") if int(r["deck"]) < real}
+    kind = {r["id"]: r["kind"] for r in cards}
+    lines, reached, missed = [], 0, Counter()
+    seen = set()
+    for e in _rows("effects.csv"):
+        key = (e["id"], e["source"], e["index"])
+        if key in seen:
+            continue
+        seen.add(key)
+        row = row_of[e["id"]]
+        source = {"attack": "attack", "ability": "ability"}.get(e["source"], "trainer")
+        n = counts[(row, source, int(e["index"]) if source == "attack" else 1)]
+        if n:
+            reached += 1
+            why = f"reached {n:,} times"
+        elif decks == "real" and row not in in_decks:
+            why = "not reached: the card is in none of the 14 real decks"
+            missed["in no real deck"] += 1
+        else:
+            why = "not reached: in a deck, never chosen in these games"
+            missed["in a deck drawn, not chosen"] += 1
+        label = e["effect"] if e["source"] in ("attack", "ability") else kind[e["id"]]
+        lines.append(f"| {e['id']} | {e['name']} | {e['source']} {label} | {why} |")
+    head = [
+        f"# ptcgp: effects reached in {episodes:,} random games ({steps:,} steps, {seconds:.0f} s)",
+        "",
+        f"`python scripts/ptcgp_reach.py --decks {decks}` (both players uniformly random among legal",
+        "actions; each game between two decks drawn at init: "
+        + ("the 14 real decks)." if decks == "real" else "the real decks and the coverage decks)."),
+        "A passive or on-damaged ability counts when its Pokémon is in play at a step that chooses an attack.",
+        "",
+        f"Effects: {len(seen)}; reached {reached}; not reached: "
+        + (", ".join(f"{n} {k}" for k, n in missed.items()) or "none"),
+        "",
+        "| card | name | effect | in random games |",
+        "|---|---|---|---|",
+    ]
+    return "\n".join(head + lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--decks", choices=["real", "all"], default="real")
+    ap.add_argument("--episodes", type=int, default=10_000)
+    ap.add_argument("--batch", type=int, default=1024)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", help="default reports/ptcgp_reach_DECKS.md")
+    args = ap.parse_args(argv)
+    start = time.perf_counter()
+    counts, steps, episodes = play(args.episodes, args.batch, args.seed, args.decks)
+    text = report(counts, steps, episodes, time.perf_counter() - start, args.decks)
+    out = Path(args.out or ROOT / "reports" / f"ptcgp_reach_{args.decks}.md")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print("\n".join(text.splitlines()[:7]))
+    print(f"written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
