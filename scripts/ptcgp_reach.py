@@ -9,7 +9,7 @@ decks, which hold every other printing: the variant `--set DRAWN_DECKS=NUM_DECKS
 players choosing uniformly among legal actions, and
 records what each chosen action runs, read from the state before the step:
 - `attack(k, src)`: attack k of the Active and, for a copy (src < 8), the copied attack;
-- `play_trainer(h)`: the Trainer in hand slot h (a Fossil: `play_basic` or `discard_fossil`);
+- `play_trainer(h)`: the Trainer in hand slot h; `discard_fossil(slot)`: that Fossil's rule;
 - `use_ability(slot)`: the ability of the Pokémon in that slot;
 - a passive or on-damaged ability counts when its Pokémon is in play, on either side, at a
   step that chooses an attack (it is where such abilities apply).
@@ -38,63 +38,64 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def play(episodes: int, batch: int, seed: int, decks: str = "real") -> tuple[Counter, int, int]:
-    """Random legal play on the C backend. Returns the counts of what ran, keyed by
-    (card row, source, index) with source attack/trainer/ability, the steps and the episodes."""
+SOURCES = ("attack", "trainer", "ability")
+
+
+def play(episodes: int, batch: int, seed: int, decks: str = "real") -> tuple[np.ndarray, int, int]:
+    """Random legal play on the C backend. Returns how often each effect ran, an array
+    [card row, source (SOURCES), index (attack number; 1 for the others)], the steps and the
+    episodes finished."""
     import specc
     from specc.loader import load
 
     overrides = {"DRAWN_DECKS": "NUM_DECKS"} if decks == "all" else None
     env = specc.make(SPEC, backend="c", overrides=overrides)
     m = env.module
-    kinds = [m.ACTION_KINDS[k] for k, _ in m.ACTIONS]
-    params = [p for _, p in m.ACTIONS]
-    kind_of = np.array([m.ACTION_KINDS.index(k) for k in kinds])
+    kind_of = np.array([k for k, _ in m.ACTIONS])
+    first = np.array([p[0] if p else 0 for _, p in m.ACTIONS])  # the action's first parameter
+    second = np.array([p[1] if len(p) > 1 else 0 for _, p in m.ACTIONS])
     ids = {k: m.ACTION_KINDS.index(k) for k in m.ACTION_KINDS}
     when = load(SPEC)[0].enums["AbWhen"]
-    passive_when = [when.index("passive"), when.index("on_damaged")]
     ab_when = np.asarray(m.reference.CARDS__ab_when)  # the tables: the reference module beside native.c
+    passive = np.isin(ab_when, [when.index("passive"), when.index("on_damaged")])
+    counts = np.zeros((len(ab_when), len(SOURCES), 3), np.int64)
     rng = np.random.default_rng(seed)
     keys = lambda n: rng.integers(0, 2**32, size=(n, 2), dtype=np.uint32)  # noqa: E731
     states = m.init_batch(keys(batch), threads=1)
-    counts: Counter = Counter()
-    started, finished, steps = batch, 0, 0
+    finished, steps = 0, 0
     while finished < episodes:
         mask = states["legal_action_mask"]
-        action = np.argmax(np.where(mask, rng.random(mask.shape), -1.0), axis=1)
         live = mask.any(axis=1)
-        p = states["current_player"].astype(np.int64)
-        card, hand = states["card"], states["hand"]
-        k = kind_of[action]
-        for i in np.flatnonzero(live):
-            a, pi = int(action[i]), int(p[i])
-            if k[i] == ids["attack"]:
-                own, src = params[a]
-                counts[(int(card[i, pi, 0]), "attack", own + 1)] += 1
-                if src < 8:
-                    counts[(int(card[i, 1 - pi, src // 2]), "attack", src % 2 + 1)] += 1
-                in_play = card[i][card[i] >= 0]
-                for c in in_play[np.isin(ab_when[in_play], passive_when)]:
-                    counts[(int(c), "ability", 1)] += 1
-            elif k[i] == ids["play_trainer"]:
-                counts[(int(hand[i, pi, params[a][0]]), "trainer", 1)] += 1
-            elif k[i] in (ids["play_basic"], ids["discard_fossil"]):
-                c = int(hand[i, pi, params[a][0]]) if k[i] == ids["play_basic"] else int(card[i, pi, params[a][0]])
-                counts[(c, "trainer", 1)] += 1  # a Fossil's steps are its rules; play_basic of a Pokémon is no effect
-            elif k[i] == ids["use_ability"]:
-                counts[(int(card[i, pi, params[a][0]]), "ability", 1)] += 1
+        action = np.argmax(np.where(mask, rng.random(mask.shape), -1.0), axis=1)
+        i = np.flatnonzero(live)
+        a, p = action[i], states["current_player"][i].astype(np.int64)
+        card, hand, k = states["card"][i], states["hand"][i], kind_of[a]
+        def at(zone: np.ndarray, chosen: np.ndarray, side: np.ndarray, slot: np.ndarray) -> np.ndarray:
+            """zone[env, side, slot] of the chosen rows only (slot means something else elsewhere)."""
+            r = np.flatnonzero(chosen)
+            return zone[r, side[r], slot[r]]
+
+        att = k == ids["attack"]  # the Active's attack, and a copied one
+        np.add.at(counts, (at(card, att, p, 0 * a), 0, first[a][att] + 1), 1)
+        copy = att & (second[a] < 8)
+        np.add.at(counts, (at(card, copy, 1 - p, second[a] // 2), 0, second[a][copy] % 2 + 1), 1)
+        held = card[att].reshape(-1)  # passive abilities of everything in play at an attack
+        held = held[held >= 0]
+        np.add.at(counts, (held[passive[held]], 2, 1), 1)
+        np.add.at(counts, (at(hand, k == ids["play_trainer"], p, first[a]), 1, 1), 1)
+        # a Fossil's own rule (discarding it); played as a Basic it has no effect of its own
+        np.add.at(counts, (at(card, k == ids["discard_fossil"], p, first[a]), 1, 1), 1)
+        np.add.at(counts, (at(card, k == ids["use_ability"], p, first[a]), 2, 1), 1)
         m.step_batch(states, np.where(live, action, 0), keys(batch), threads=1)
-        steps += int(live.sum())
+        steps += len(i)
         done = np.flatnonzero(states["terminated"] | states["truncated"] | ~live)
         finished += len(done)
         if len(done):
-            fresh = m.init_batch(keys(len(done)), threads=1)
-            states[done] = fresh
-            started += len(done)
+            states[done] = m.init_batch(keys(len(done)), threads=1)
     return counts, steps, finished
 
 
-def report(counts: Counter, steps: int, episodes: int, seconds: float, decks: str = "real") -> str:
+def report(counts: np.ndarray, steps: int, episodes: int, seconds: float, decks: str = "real") -> str:
     """The effects table: reached (times) or the reason it was not."""
     cards = _rows("spec_cards.csv")
     row_of = {r["id"]: i for i, r in enumerate(cards)}
@@ -110,7 +111,7 @@ def report(counts: Counter, steps: int, episodes: int, seconds: float, decks: st
         seen.add(key)
         row = row_of[e["id"]]
         source = {"attack": "attack", "ability": "ability"}.get(e["source"], "trainer")
-        n = counts[(row, source, int(e["index"]) if source == "attack" else 1)]
+        n = int(counts[row, SOURCES.index(source), int(e["index"]) if source == "attack" else 1])
         if n:
             reached += 1
             why = f"reached {n:,} times"
