@@ -95,13 +95,38 @@ def play(episodes: int, batch: int, seed: int, decks: str = "real") -> tuple[np.
     return counts, steps, finished
 
 
+def _stranded(cards: list[dict[str, str]], deck_cards: list[tuple[int, int]]) -> set[int]:
+    """The card rows that no deck can bring into play: every deck holding one lacks a card of
+    the name it evolves from (e.g. a Stage 2 without its Stage 1), directly or further down."""
+    names = [r["name_id"] for r in cards]
+    held: dict[int, set[str]] = {}
+    for d, c in deck_cards:
+        held.setdefault(d, set()).add(names[c])
+    by_name = {r["name_id"]: r for r in cards}
+
+    def playable(c: int, deck: set[str]) -> bool:
+        parent = cards[c]["evolves_from"]
+        while parent not in ("-1", ""):
+            if parent not in deck:
+                return False
+            parent = by_name[parent]["evolves_from"]
+        return True
+
+    holders: dict[int, list[int]] = {}
+    for d, c in deck_cards:
+        holders.setdefault(c, []).append(d)
+    return {c for c, ds in holders.items() if not any(playable(c, held[d]) for d in ds)}
+
+
 def report(counts: np.ndarray, steps: int, episodes: int, seconds: float, decks: str = "real") -> str:
     """The effects table: reached (times) or the reason it was not."""
     cards = _rows("spec_cards.csv")
     row_of = {r["id"]: i for i, r in enumerate(cards)}
     real = sum(1 for r in _rows("decks.csv"))  # the real decks: the first rows of spec_decks.csv
-    in_decks = {int(r["card"]) for r in _rows("spec_deck_cards.csv") if int(r["deck"]) < real}
+    deck_cards = [(int(r["deck"]), int(r["card"])) for r in _rows("spec_deck_cards.csv")]
+    in_decks = {c for d, c in deck_cards if d < real}
     kind = {r["id"]: r["kind"] for r in cards}
+    stranded = _stranded(cards, [(d, c) for d, c in deck_cards if decks == "all" or d < real])
     lines, reached, missed = [], 0, Counter()
     seen = set()
     for e in _rows("effects.csv"):
@@ -115,6 +140,9 @@ def report(counts: np.ndarray, steps: int, episodes: int, seconds: float, decks:
         if n:
             reached += 1
             why = f"reached {n:,} times"
+        elif row in stranded:
+            why = "not reached: never in play (no deck that holds it holds the card it evolves from)"
+            missed["never in play"] += 1
         elif decks == "real" and row not in in_decks:
             why = "not reached: the card is in none of the 14 real decks"
             missed["in no real deck"] += 1
