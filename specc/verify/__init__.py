@@ -306,7 +306,7 @@ def verify(
             raise SpecError(f"level 3 lock-steps two backends or more; only {sides[0].name} is there ({why})")
         names = ", ".join(side.name for side in sides)
         with task(f"level 3: lock-step rollouts ({names}), {episodes} episodes", unit="steps") as t:
-            t.update(note="compiling, then a JAX pilot run for the ETA")
+            t.update(note="compiling, then a pilot run (JAX, else C) for the ETA")
             result = lockstep(
                 sides, ref.module, episodes, seed,
                 replay=lambda s, e, a: replay_command(spec_path, s, e, a, generated=generated),
