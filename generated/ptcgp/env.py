@@ -1849,6 +1849,8 @@ _PARAMS = jnp.array([
     [0, 0], [0, 0], [1, 0], [2, 0], [3, 0],
 ], dtype=jnp.int32)
 # fmt: on
+# choice__pending -> the action whose effect goes on with the pick (0: nothing pending)
+_ROUTES = jnp.array([10, 3, 5, 6, 6, 8], dtype=jnp.int32)
 
 
 @jax.tree_util.register_dataclass
@@ -4231,7 +4233,10 @@ def _effect_attach(s: State, params, key) -> State:
 
 def _effect_play_trainer(s: State, params, key) -> State:
     h = params[0]
+    choice__option = params[0]
     _words = jax.random.bits(key, (1,), jnp.uint32)
+    choice__pending = s.choice__pending
+    current_player = s.current_player
     hand = s.hand
     hand_count = s.hand_count
     discard_count = s.discard_count
@@ -4241,8 +4246,6 @@ def _effect_play_trainer(s: State, params, key) -> State:
     choice__c = s.choice__c
     choice__mask = s.choice__mask
     choice__player = s.choice__player
-    current_player = s.current_player
-    choice__pending = s.choice__pending
     damage = s.damage
     energy = s.energy
     card = s.card
@@ -4261,17 +4264,80 @@ def _effect_play_trainer(s: State, params, key) -> State:
     retreat_cut = s.retreat_cut
     dealt_bonus = s.dealt_bonus
     dealt_group = s.dealt_group
-    choice__mover = current_player
-    p = current_player
-    o = 1 - p
-    c = hand[p, h]
-    hand = hand.at[p].set(jnp.asarray(_remove(hand[p], h), jnp.int16))
-    hand_count = hand_count.at[p].set(jnp.asarray((hand_count[p] - 1), jnp.int8))
-    discard_count = discard_count.at[p].set(jnp.asarray((discard_count[p] + 1), jnp.int8))
-    cond__1 = CARDS__kind[c] == 2
-    supporter_played__2 = True
-    supporter_played = jnp.where(cond__1, supporter_played__2, supporter_played)
-    choice__options_1 = jnp.broadcast_to(
+    choice__resume = choice__pending
+    choice__pending = jnp.asarray(0, jnp.int32)
+    current_player = jnp.where((choice__resume != 0), choice__player, current_player)
+    h__arg = h
+    choice__mover = jnp.asarray(0, jnp.int32)
+    p = choice__p
+    o = choice__o
+    c = choice__c
+    t = jnp.asarray(0, jnp.int32)
+    heads = jnp.asarray(0, jnp.int32)
+    repeat__going_39 = False
+    swap_active__p_41 = jnp.asarray(0, jnp.int32)
+    swap_active__b_42 = jnp.asarray(0, jnp.int32)
+    swap_active__perm_43 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (4,))
+    clear_conditions__p_44 = jnp.asarray(0, jnp.int32)
+    swap_active__p_45 = jnp.asarray(0, jnp.int32)
+    swap_active__b_46 = jnp.asarray(0, jnp.int32)
+    swap_active__perm_47 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (4,))
+    clear_conditions__p_48 = jnp.asarray(0, jnp.int32)
+    return_to_hand__p_49 = jnp.asarray(0, jnp.int32)
+    return_to_hand__slot_50 = jnp.asarray(0, jnp.int32)
+    return_to_hand__held_51 = jnp.broadcast_to(jnp.asarray(0, jnp.int16), (3,))
+    clear_slot__p_53 = jnp.asarray(0, jnp.int32)
+    clear_slot__slot_54 = jnp.asarray(0, jnp.int32)
+    move_to_active__p_55 = jnp.asarray(0, jnp.int32)
+    move_to_active__t_56 = jnp.asarray(0, jnp.int16)
+    move_to_active__g_57 = jnp.asarray(0, jnp.int8)
+    top_to_hand__p_61 = jnp.asarray(0, jnp.int32)
+    top_to_hand__t_62 = jnp.asarray(0, jnp.int16)
+    top_to_hand__dc_63 = jnp.asarray(0, jnp.int8)
+    top_to_hand__top_64 = jnp.asarray(0, jnp.int16)
+    draw_cards__p_68 = jnp.asarray(0, jnp.int32)
+    draw_cards__n_69 = jnp.asarray(0, jnp.int8)
+    draw_cards__have_70 = jnp.asarray(0, jnp.int8)
+    draw_cards__k_71 = jnp.asarray(0, jnp.int8)
+    search_deck__p_72 = jnp.asarray(0, jnp.int32)
+    search_deck__fstage_73 = jnp.asarray(0, jnp.int16)
+    search_deck__d_74 = jnp.broadcast_to(jnp.asarray(0, jnp.int16), (20,))
+    search_deck__i_75 = jnp.asarray(0, jnp.int32)
+    search_deck__room_77 = False
+    search_deck__c_78 = jnp.asarray(0, jnp.int16)
+    put_in_play__p_80 = jnp.asarray(0, jnp.int32)
+    put_in_play__slot_81 = jnp.asarray(0, jnp.int32)
+    put_in_play__c_82 = jnp.asarray(0, jnp.int16)
+    shuffle_hand_in__p_83 = jnp.asarray(0, jnp.int32)
+    shuffle_hand_in__dc_84 = jnp.asarray(0, jnp.int8)
+    shuffle_hand_in__merged_85 = jnp.broadcast_to(jnp.asarray(0, jnp.int16), (20,))
+    draw_cards__p_86 = jnp.asarray(0, jnp.int32)
+    draw_cards__n_87 = jnp.asarray(0, jnp.int8)
+    draw_cards__have_88 = jnp.asarray(0, jnp.int8)
+    draw_cards__k_89 = jnp.asarray(0, jnp.int8)
+    cond__1 = choice__resume == 0
+    choice__mover__2 = current_player
+    p__3 = current_player
+    o__4 = 1 - p__3
+    c__5 = hand[p__3, h__arg]
+    hand__6 = hand.at[p__3].set(jnp.asarray(_remove(hand[p__3], h__arg), jnp.int16))
+    hand_count__7 = hand_count.at[p__3].set(jnp.asarray((hand_count[p__3] - 1), jnp.int8))
+    discard_count__8 = discard_count.at[p__3].set(jnp.asarray((discard_count[p__3] + 1), jnp.int8))
+    cond__9 = CARDS__kind[c__5] == 2
+    supporter_played__10 = True
+    supporter_played__11 = jnp.where(cond__9, supporter_played__10, supporter_played)
+    hand = jnp.where(cond__1, hand__6, hand)
+    hand_count = jnp.where(cond__1, hand_count__7, hand_count)
+    discard_count = jnp.where(cond__1, discard_count__8, discard_count)
+    supporter_played = jnp.where(cond__1, supporter_played__11, supporter_played)
+    choice__mover = jnp.where(cond__1, choice__mover__2, choice__mover)
+    p = jnp.where(cond__1, p__3, p)
+    o = jnp.where(cond__1, o__4, o)
+    c = jnp.where(cond__1, c__5, c)
+    cond__12 = choice__resume == 1
+    t__13 = choice__option
+    cond__14 = choice__resume == 0
+    choice__options_1__15 = jnp.broadcast_to(
         jnp.asarray(
             (
                 lambda trainer_targets__p_31: (
@@ -4368,143 +4434,167 @@ def _effect_play_trainer(s: State, params, key) -> State:
         ),
         (4,),
     )
-    t = jnp.asarray(-1, jnp.int32)
-    cond__3 = jnp.any(choice__options_1)
-    choice__p__4 = p
-    choice__o__5 = o
-    choice__c__6 = c
-    choice__mask__7 = jnp.broadcast_to(jnp.asarray(choice__options_1, jnp.bool_), (4,))
-    choice__player__8 = current_player
-    current_player__9 = jnp.where(CARDS__t_switch_opp[c], o, p)
-    choice__pending__10 = jnp.asarray(1, jnp.int32)
-    choice__pending = jnp.where(cond__3, choice__pending__10, choice__pending)
-    choice__player = jnp.where(cond__3, choice__player__8, choice__player)
-    choice__mask = jnp.where(cond__3, choice__mask__7, choice__mask)
-    choice__p = jnp.where(cond__3, choice__p__4, choice__p)
-    choice__o = jnp.where(cond__3, choice__o__5, choice__o)
-    choice__c = jnp.where(cond__3, choice__c__6, choice__c)
-    current_player = jnp.where(cond__3, current_player__9, current_player)
-    cond__11 = choice__pending == 0
-    cond__12 = jnp.logical_and((CARDS__t_heal[c] > 0), (t >= 0))
-    damage__13 = damage.at[p, t].set(
+    cond__16 = jnp.any(choice__options_1__15)
+    choice__p__17 = p
+    choice__o__18 = o
+    choice__c__19 = c
+    choice__mask__20 = jnp.broadcast_to(jnp.asarray(choice__options_1__15, jnp.bool_), (4,))
+    choice__player__21 = current_player
+    current_player__22 = jnp.where(CARDS__t_switch_opp[c], o, p)
+    choice__pending__23 = jnp.asarray(1, jnp.int32)
+    t__24 = jnp.asarray(-1, jnp.int32)
+    choice__pending__25 = jnp.where(cond__16, choice__pending__23, choice__pending)
+    choice__player__26 = jnp.where(cond__16, choice__player__21, choice__player)
+    choice__mask__27 = jnp.where(cond__16, choice__mask__20, choice__mask)
+    choice__p__28 = jnp.where(cond__16, choice__p__17, choice__p)
+    choice__o__29 = jnp.where(cond__16, choice__o__18, choice__o)
+    choice__c__30 = jnp.where(cond__16, choice__c__19, choice__c)
+    current_player__31 = jnp.where(cond__16, current_player__22, current_player)
+    t__32 = jnp.where(cond__16, t, t__24)
+    choice__pending__33 = jnp.where(cond__14, choice__pending__25, choice__pending)
+    choice__player__34 = jnp.where(cond__14, choice__player__26, choice__player)
+    choice__mask__35 = jnp.where(cond__14, choice__mask__27, choice__mask)
+    choice__p__36 = jnp.where(cond__14, choice__p__28, choice__p)
+    choice__o__37 = jnp.where(cond__14, choice__o__29, choice__o)
+    choice__c__38 = jnp.where(cond__14, choice__c__30, choice__c)
+    current_player__39 = jnp.where(cond__14, current_player__31, current_player)
+    t__40 = jnp.where(cond__14, t__32, t)
+    choice__pending = jnp.where(cond__12, choice__pending, choice__pending__33)
+    choice__player = jnp.where(cond__12, choice__player, choice__player__34)
+    choice__mask = jnp.where(cond__12, choice__mask, choice__mask__35)
+    choice__p = jnp.where(cond__12, choice__p, choice__p__36)
+    choice__o = jnp.where(cond__12, choice__o, choice__o__37)
+    choice__c = jnp.where(cond__12, choice__c, choice__c__38)
+    current_player = jnp.where(cond__12, current_player, current_player__39)
+    t = jnp.where(cond__12, t__13, t__40)
+    cond__41 = jnp.logical_and((choice__pending == 0), (choice__resume <= 1))
+    cond__42 = jnp.logical_and((CARDS__t_heal[c] > 0), (t >= 0))
+    damage__43 = damage.at[p, t].set(
         jnp.asarray(jnp.maximum((damage[p, t] - CARDS__t_heal[c]), 0), jnp.int16)
     )
-    damage__14 = jnp.where(cond__12, damage__13, damage)
-    heads__15 = jnp.asarray(0, jnp.int32)
-    cond__16 = CARDS__t_until_tails[c]
-    repeat__going_39__17 = True
+    damage__44 = jnp.where(cond__42, damage__43, damage)
+    heads__45 = jnp.asarray(0, jnp.int32)
+    cond__46 = CARDS__t_until_tails[c]
+    repeat__going_39__47 = True
 
-    def loop_body__18(repeat__i_40, carry):
+    def loop_body__48(repeat__i_40, carry):
         (repeat__going_39, heads) = carry
-        cond__19 = repeat__going_39
-        repeat__going_39__20 = _flip(
+        cond__49 = repeat__going_39
+        repeat__going_39__50 = _flip(
             jax.random.bits(_site_key(key, 10, repeat__i_40), (), jnp.uint32)
         )
-        cond__21 = repeat__going_39__20
-        heads__22 = heads + 1
-        heads__23 = jnp.where(cond__21, heads__22, heads)
-        heads__24 = jnp.where(cond__19, heads__23, heads)
-        repeat__going_39__25 = jnp.where(cond__19, repeat__going_39__20, repeat__going_39)
-        return (repeat__going_39__25, heads__24)
+        cond__51 = repeat__going_39__50
+        heads__52 = heads + 1
+        heads__53 = jnp.where(cond__51, heads__52, heads)
+        heads__54 = jnp.where(cond__49, heads__53, heads)
+        repeat__going_39__55 = jnp.where(cond__49, repeat__going_39__50, repeat__going_39)
+        return (repeat__going_39__55, heads__54)
 
-    (repeat__going_39__26, heads__27) = jax.lax.fori_loop(
-        0, 16, loop_body__18, (repeat__going_39__17, heads__15)
+    (repeat__going_39__56, heads__57) = jax.lax.fori_loop(
+        0, 16, loop_body__48, (repeat__going_39__47, heads__45)
     )
-    heads__28 = jnp.where(cond__16, heads__27, heads__15)
-    cond__29 = jnp.logical_and((CARDS__t_attach_type[c] >= 0), (t >= 0))
-    energy__30 = energy.at[p, t, CARDS__t_attach_type[c]].set(
+    heads__58 = jnp.where(cond__46, heads__57, heads__45)
+    repeat__going_39__59 = jnp.where(cond__46, repeat__going_39__56, repeat__going_39)
+    cond__60 = jnp.logical_and((CARDS__t_attach_type[c] >= 0), (t >= 0))
+    energy__61 = energy.at[p, t, CARDS__t_attach_type[c]].set(
         jnp.asarray(
-            (energy[p, t, CARDS__t_attach_type[c]] + (CARDS__t_attach_n[c] + heads__28)), jnp.int8
+            (energy[p, t, CARDS__t_attach_type[c]] + (CARDS__t_attach_n[c] + heads__58)), jnp.int8
         )
     )
-    energy__31 = jnp.where(cond__29, energy__30, energy)
-    cond__32 = jnp.logical_and(CARDS__t_switch_opp[c], (t >= 0))
-    swap_active__p_41__33 = o
-    swap_active__b_42__34 = t
-    swap_active__perm_43__35 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_42__34], jnp.int32), (4,)
+    energy__62 = jnp.where(cond__60, energy__61, energy)
+    cond__63 = jnp.logical_and(CARDS__t_switch_opp[c], (t >= 0))
+    swap_active__p_41__64 = o
+    swap_active__b_42__65 = t
+    swap_active__perm_43__66 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_42__65], jnp.int32), (4,)
     )
-    card__36 = card.at[swap_active__p_41__33].set(
-        jnp.asarray(card[swap_active__p_41__33][swap_active__perm_43__35], jnp.int16)
+    card__67 = card.at[swap_active__p_41__64].set(
+        jnp.asarray(card[swap_active__p_41__64][swap_active__perm_43__66], jnp.int16)
     )
-    damage__37 = damage__14.at[swap_active__p_41__33].set(
-        jnp.asarray(damage__14[swap_active__p_41__33][swap_active__perm_43__35], jnp.int16)
+    damage__68 = damage__44.at[swap_active__p_41__64].set(
+        jnp.asarray(damage__44[swap_active__p_41__64][swap_active__perm_43__66], jnp.int16)
     )
-    energy__38 = energy__31.at[swap_active__p_41__33].set(
-        jnp.asarray(energy__31[swap_active__p_41__33][swap_active__perm_43__35], jnp.int8)
+    energy__69 = energy__62.at[swap_active__p_41__64].set(
+        jnp.asarray(energy__62[swap_active__p_41__64][swap_active__perm_43__66], jnp.int8)
     )
-    entered__39 = entered.at[swap_active__p_41__33].set(
-        jnp.asarray(entered[swap_active__p_41__33][swap_active__perm_43__35], jnp.int8)
+    entered__70 = entered.at[swap_active__p_41__64].set(
+        jnp.asarray(entered[swap_active__p_41__64][swap_active__perm_43__66], jnp.int8)
     )
-    under__40 = under.at[swap_active__p_41__33].set(
-        jnp.asarray(under[swap_active__p_41__33][swap_active__perm_43__35], jnp.int16)
+    under__71 = under.at[swap_active__p_41__64].set(
+        jnp.asarray(under[swap_active__p_41__64][swap_active__perm_43__66], jnp.int16)
     )
-    used_ability__41 = used_ability.at[swap_active__p_41__33].set(
-        jnp.asarray(used_ability[swap_active__p_41__33][swap_active__perm_43__35], jnp.bool_)
+    used_ability__72 = used_ability.at[swap_active__p_41__64].set(
+        jnp.asarray(used_ability[swap_active__p_41__64][swap_active__perm_43__66], jnp.bool_)
     )
-    clear_conditions__p_44__42 = swap_active__p_41__33
-    poisoned__43 = poisoned.at[clear_conditions__p_44__42].set(jnp.asarray(False, jnp.bool_))
-    burned__44 = burned.at[clear_conditions__p_44__42].set(jnp.asarray(False, jnp.bool_))
-    condition__45 = condition.at[clear_conditions__p_44__42].set(jnp.asarray(0, jnp.int8))
-    lasting_until__46 = lasting_until.at[clear_conditions__p_44__42].set(
+    clear_conditions__p_44__73 = swap_active__p_41__64
+    poisoned__74 = poisoned.at[clear_conditions__p_44__73].set(jnp.asarray(False, jnp.bool_))
+    burned__75 = burned.at[clear_conditions__p_44__73].set(jnp.asarray(False, jnp.bool_))
+    condition__76 = condition.at[clear_conditions__p_44__73].set(jnp.asarray(0, jnp.int8))
+    lasting_until__77 = lasting_until.at[clear_conditions__p_44__73].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_44__42]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_44__73]), jnp.int16
         )
     )
-    card__47 = jnp.where(cond__32, card__36, card)
-    damage__48 = jnp.where(cond__32, damage__37, damage__14)
-    energy__49 = jnp.where(cond__32, energy__38, energy__31)
-    entered__50 = jnp.where(cond__32, entered__39, entered)
-    poisoned__51 = jnp.where(cond__32, poisoned__43, poisoned)
-    burned__52 = jnp.where(cond__32, burned__44, burned)
-    condition__53 = jnp.where(cond__32, condition__45, condition)
-    under__54 = jnp.where(cond__32, under__40, under)
-    lasting_until__55 = jnp.where(cond__32, lasting_until__46, lasting_until)
-    used_ability__56 = jnp.where(cond__32, used_ability__41, used_ability)
-    cond__57 = jnp.logical_and((CARDS__t_return_group[c] >= 0), (t >= 0))
-    swap_active__p_45__58 = p
-    swap_active__b_46__59 = t
-    swap_active__perm_47__60 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_46__59], jnp.int32), (4,)
+    card__78 = jnp.where(cond__63, card__67, card)
+    damage__79 = jnp.where(cond__63, damage__68, damage__44)
+    energy__80 = jnp.where(cond__63, energy__69, energy__62)
+    entered__81 = jnp.where(cond__63, entered__70, entered)
+    poisoned__82 = jnp.where(cond__63, poisoned__74, poisoned)
+    burned__83 = jnp.where(cond__63, burned__75, burned)
+    condition__84 = jnp.where(cond__63, condition__76, condition)
+    under__85 = jnp.where(cond__63, under__71, under)
+    lasting_until__86 = jnp.where(cond__63, lasting_until__77, lasting_until)
+    used_ability__87 = jnp.where(cond__63, used_ability__72, used_ability)
+    swap_active__p_41__88 = jnp.where(cond__63, swap_active__p_41__64, swap_active__p_41)
+    swap_active__b_42__89 = jnp.where(cond__63, swap_active__b_42__65, swap_active__b_42)
+    swap_active__perm_43__90 = jnp.where(cond__63, swap_active__perm_43__66, swap_active__perm_43)
+    clear_conditions__p_44__91 = jnp.where(
+        cond__63, clear_conditions__p_44__73, clear_conditions__p_44
     )
-    card__61 = card__47.at[swap_active__p_45__58].set(
-        jnp.asarray(card__47[swap_active__p_45__58][swap_active__perm_47__60], jnp.int16)
+    cond__92 = jnp.logical_and((CARDS__t_return_group[c] >= 0), (t >= 0))
+    swap_active__p_45__93 = p
+    swap_active__b_46__94 = t
+    swap_active__perm_47__95 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_46__94], jnp.int32), (4,)
     )
-    damage__62 = damage__48.at[swap_active__p_45__58].set(
-        jnp.asarray(damage__48[swap_active__p_45__58][swap_active__perm_47__60], jnp.int16)
+    card__96 = card__78.at[swap_active__p_45__93].set(
+        jnp.asarray(card__78[swap_active__p_45__93][swap_active__perm_47__95], jnp.int16)
     )
-    energy__63 = energy__49.at[swap_active__p_45__58].set(
-        jnp.asarray(energy__49[swap_active__p_45__58][swap_active__perm_47__60], jnp.int8)
+    damage__97 = damage__79.at[swap_active__p_45__93].set(
+        jnp.asarray(damage__79[swap_active__p_45__93][swap_active__perm_47__95], jnp.int16)
     )
-    entered__64 = entered__50.at[swap_active__p_45__58].set(
-        jnp.asarray(entered__50[swap_active__p_45__58][swap_active__perm_47__60], jnp.int8)
+    energy__98 = energy__80.at[swap_active__p_45__93].set(
+        jnp.asarray(energy__80[swap_active__p_45__93][swap_active__perm_47__95], jnp.int8)
     )
-    under__65 = under__54.at[swap_active__p_45__58].set(
-        jnp.asarray(under__54[swap_active__p_45__58][swap_active__perm_47__60], jnp.int16)
+    entered__99 = entered__81.at[swap_active__p_45__93].set(
+        jnp.asarray(entered__81[swap_active__p_45__93][swap_active__perm_47__95], jnp.int8)
     )
-    used_ability__66 = used_ability__56.at[swap_active__p_45__58].set(
-        jnp.asarray(used_ability__56[swap_active__p_45__58][swap_active__perm_47__60], jnp.bool_)
+    under__100 = under__85.at[swap_active__p_45__93].set(
+        jnp.asarray(under__85[swap_active__p_45__93][swap_active__perm_47__95], jnp.int16)
     )
-    clear_conditions__p_48__67 = swap_active__p_45__58
-    poisoned__68 = poisoned__51.at[clear_conditions__p_48__67].set(jnp.asarray(False, jnp.bool_))
-    burned__69 = burned__52.at[clear_conditions__p_48__67].set(jnp.asarray(False, jnp.bool_))
-    condition__70 = condition__53.at[clear_conditions__p_48__67].set(jnp.asarray(0, jnp.int8))
-    lasting_until__71 = lasting_until__55.at[clear_conditions__p_48__67].set(
+    used_ability__101 = used_ability__87.at[swap_active__p_45__93].set(
+        jnp.asarray(used_ability__87[swap_active__p_45__93][swap_active__perm_47__95], jnp.bool_)
+    )
+    clear_conditions__p_48__102 = swap_active__p_45__93
+    poisoned__103 = poisoned__82.at[clear_conditions__p_48__102].set(jnp.asarray(False, jnp.bool_))
+    burned__104 = burned__83.at[clear_conditions__p_48__102].set(jnp.asarray(False, jnp.bool_))
+    condition__105 = condition__84.at[clear_conditions__p_48__102].set(jnp.asarray(0, jnp.int8))
+    lasting_until__106 = lasting_until__86.at[clear_conditions__p_48__102].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__55[clear_conditions__p_48__67]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until__86[clear_conditions__p_48__102]), jnp.int16
         )
     )
-    return_to_hand__p_49__72 = p
-    return_to_hand__slot_50__73 = t
-    return_to_hand__held_51__74 = jnp.broadcast_to(
+    return_to_hand__p_49__107 = p
+    return_to_hand__slot_50__108 = t
+    return_to_hand__held_51__109 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.int16)
                     for x in (
-                        card__61[return_to_hand__p_49__72, return_to_hand__slot_50__73],
-                        under__65[return_to_hand__p_49__72, return_to_hand__slot_50__73, 0],
-                        under__65[return_to_hand__p_49__72, return_to_hand__slot_50__73, 1],
+                        card__96[return_to_hand__p_49__107, return_to_hand__slot_50__108],
+                        under__100[return_to_hand__p_49__107, return_to_hand__slot_50__108, 0],
+                        under__100[return_to_hand__p_49__107, return_to_hand__slot_50__108, 1],
                     )
                 ]
             ),
@@ -4513,79 +4603,94 @@ def _effect_play_trainer(s: State, params, key) -> State:
         (3,),
     )
 
-    def loop_body__75(return_to_hand__i_52, carry):
+    def loop_body__110(return_to_hand__i_52, carry):
         (hand, hand_count, discard_count) = carry
-        cond__76 = jnp.logical_and(
-            (return_to_hand__held_51__74[return_to_hand__i_52] >= 0),
-            (hand_count[return_to_hand__p_49__72] < 10),
+        cond__111 = jnp.logical_and(
+            (return_to_hand__held_51__109[return_to_hand__i_52] >= 0),
+            (hand_count[return_to_hand__p_49__107] < 10),
         )
-        hand__77 = hand.at[return_to_hand__p_49__72].set(
+        hand__112 = hand.at[return_to_hand__p_49__107].set(
             jnp.asarray(
                 _push(
-                    hand[return_to_hand__p_49__72],
-                    return_to_hand__held_51__74[return_to_hand__i_52],
+                    hand[return_to_hand__p_49__107],
+                    return_to_hand__held_51__109[return_to_hand__i_52],
                 ),
                 jnp.int16,
             )
         )
-        hand_count__78 = hand_count.at[return_to_hand__p_49__72].set(
-            jnp.asarray((hand_count[return_to_hand__p_49__72] + 1), jnp.int8)
+        hand_count__113 = hand_count.at[return_to_hand__p_49__107].set(
+            jnp.asarray((hand_count[return_to_hand__p_49__107] + 1), jnp.int8)
         )
-        cond__79 = return_to_hand__held_51__74[return_to_hand__i_52] >= 0
-        discard_count__80 = discard_count.at[return_to_hand__p_49__72].set(
-            jnp.asarray((discard_count[return_to_hand__p_49__72] + 1), jnp.int8)
+        cond__114 = return_to_hand__held_51__109[return_to_hand__i_52] >= 0
+        discard_count__115 = discard_count.at[return_to_hand__p_49__107].set(
+            jnp.asarray((discard_count[return_to_hand__p_49__107] + 1), jnp.int8)
         )
-        discard_count__81 = jnp.where(cond__79, discard_count__80, discard_count)
-        hand__82 = jnp.where(cond__76, hand__77, hand)
-        hand_count__83 = jnp.where(cond__76, hand_count__78, hand_count)
-        discard_count__84 = jnp.where(cond__76, discard_count, discard_count__81)
-        return (hand__82, hand_count__83, discard_count__84)
+        discard_count__116 = jnp.where(cond__114, discard_count__115, discard_count)
+        hand__117 = jnp.where(cond__111, hand__112, hand)
+        hand_count__118 = jnp.where(cond__111, hand_count__113, hand_count)
+        discard_count__119 = jnp.where(cond__111, discard_count, discard_count__116)
+        return (hand__117, hand_count__118, discard_count__119)
 
-    (hand__85, hand_count__86, discard_count__87) = jax.lax.fori_loop(
-        0, 3, loop_body__75, (hand, hand_count, discard_count)
+    (hand__120, hand_count__121, discard_count__122) = jax.lax.fori_loop(
+        0, 3, loop_body__110, (hand, hand_count, discard_count)
     )
-    clear_slot__p_53__88 = return_to_hand__p_49__72
-    clear_slot__slot_54__89 = return_to_hand__slot_50__73
-    card__90 = card__61.at[clear_slot__p_53__88, clear_slot__slot_54__89].set(
+    clear_slot__p_53__123 = return_to_hand__p_49__107
+    clear_slot__slot_54__124 = return_to_hand__slot_50__108
+    card__125 = card__96.at[clear_slot__p_53__123, clear_slot__slot_54__124].set(
         jnp.asarray(-1, jnp.int16)
     )
-    damage__91 = damage__62.at[clear_slot__p_53__88, clear_slot__slot_54__89].set(
+    damage__126 = damage__97.at[clear_slot__p_53__123, clear_slot__slot_54__124].set(
         jnp.asarray(0, jnp.int16)
     )
-    energy__92 = energy__63.at[clear_slot__p_53__88, clear_slot__slot_54__89].set(
+    energy__127 = energy__98.at[clear_slot__p_53__123, clear_slot__slot_54__124].set(
         jnp.asarray(0, jnp.int8)
     )
-    entered__93 = entered__64.at[clear_slot__p_53__88, clear_slot__slot_54__89].set(
+    entered__128 = entered__99.at[clear_slot__p_53__123, clear_slot__slot_54__124].set(
         jnp.asarray(0, jnp.int8)
     )
-    under__94 = under__65.at[clear_slot__p_53__88, clear_slot__slot_54__89].set(
+    under__129 = under__100.at[clear_slot__p_53__123, clear_slot__slot_54__124].set(
         jnp.asarray(-1, jnp.int16)
     )
-    used_ability__95 = used_ability__66.at[clear_slot__p_53__88, clear_slot__slot_54__89].set(
+    used_ability__130 = used_ability__101.at[clear_slot__p_53__123, clear_slot__slot_54__124].set(
         jnp.asarray(False, jnp.bool_)
     )
-    hand__96 = jnp.where(cond__57, hand__85, hand)
-    hand_count__97 = jnp.where(cond__57, hand_count__86, hand_count)
-    discard_count__98 = jnp.where(cond__57, discard_count__87, discard_count)
-    card__99 = jnp.where(cond__57, card__90, card__47)
-    damage__100 = jnp.where(cond__57, damage__91, damage__48)
-    energy__101 = jnp.where(cond__57, energy__92, energy__49)
-    entered__102 = jnp.where(cond__57, entered__93, entered__50)
-    poisoned__103 = jnp.where(cond__57, poisoned__68, poisoned__51)
-    burned__104 = jnp.where(cond__57, burned__69, burned__52)
-    condition__105 = jnp.where(cond__57, condition__70, condition__53)
-    under__106 = jnp.where(cond__57, under__94, under__54)
-    lasting_until__107 = jnp.where(cond__57, lasting_until__71, lasting_until__55)
-    used_ability__108 = jnp.where(cond__57, used_ability__95, used_ability__56)
-    cond__109 = CARDS__t_move_type[c] >= 0
-    move_to_active__p_55__110 = p
-    move_to_active__t_56__111 = CARDS__t_move_type[c]
-    move_to_active__g_57__112 = CARDS__t_move_group[c]
+    hand__131 = jnp.where(cond__92, hand__120, hand)
+    hand_count__132 = jnp.where(cond__92, hand_count__121, hand_count)
+    discard_count__133 = jnp.where(cond__92, discard_count__122, discard_count)
+    card__134 = jnp.where(cond__92, card__125, card__78)
+    damage__135 = jnp.where(cond__92, damage__126, damage__79)
+    energy__136 = jnp.where(cond__92, energy__127, energy__80)
+    entered__137 = jnp.where(cond__92, entered__128, entered__81)
+    poisoned__138 = jnp.where(cond__92, poisoned__103, poisoned__82)
+    burned__139 = jnp.where(cond__92, burned__104, burned__83)
+    condition__140 = jnp.where(cond__92, condition__105, condition__84)
+    under__141 = jnp.where(cond__92, under__129, under__85)
+    lasting_until__142 = jnp.where(cond__92, lasting_until__106, lasting_until__86)
+    used_ability__143 = jnp.where(cond__92, used_ability__130, used_ability__87)
+    swap_active__p_45__144 = jnp.where(cond__92, swap_active__p_45__93, swap_active__p_45)
+    swap_active__b_46__145 = jnp.where(cond__92, swap_active__b_46__94, swap_active__b_46)
+    swap_active__perm_47__146 = jnp.where(cond__92, swap_active__perm_47__95, swap_active__perm_47)
+    clear_conditions__p_48__147 = jnp.where(
+        cond__92, clear_conditions__p_48__102, clear_conditions__p_48
+    )
+    return_to_hand__p_49__148 = jnp.where(cond__92, return_to_hand__p_49__107, return_to_hand__p_49)
+    return_to_hand__slot_50__149 = jnp.where(
+        cond__92, return_to_hand__slot_50__108, return_to_hand__slot_50
+    )
+    return_to_hand__held_51__150 = jnp.where(
+        cond__92, return_to_hand__held_51__109, return_to_hand__held_51
+    )
+    clear_slot__p_53__151 = jnp.where(cond__92, clear_slot__p_53__123, clear_slot__p_53)
+    clear_slot__slot_54__152 = jnp.where(cond__92, clear_slot__slot_54__124, clear_slot__slot_54)
+    cond__153 = CARDS__t_move_type[c] >= 0
+    move_to_active__p_55__154 = p
+    move_to_active__t_56__155 = CARDS__t_move_type[c]
+    move_to_active__g_57__156 = CARDS__t_move_group[c]
 
-    def loop_body__113(move_to_active__bs_58, carry):
+    def loop_body__157(move_to_active__bs_58, carry):
         (energy,) = carry
-        cond__114 = jnp.logical_and(
-            (card__99[move_to_active__p_55__110, move_to_active__bs_58] >= 0),
+        cond__158 = jnp.logical_and(
+            (card__134[move_to_active__p_55__154, move_to_active__bs_58] >= 0),
             (
                 lambda in_group__c_59: (
                     lambda in_group__g_60: jnp.logical_and(
@@ -4606,52 +4711,61 @@ def _effect_play_trainer(s: State, params, key) -> State:
                             == 1
                         ),
                     )
-                )(move_to_active__g_57__112)
-            )(card__99[move_to_active__p_55__110, move_to_active__bs_58]),
+                )(move_to_active__g_57__156)
+            )(card__134[move_to_active__p_55__154, move_to_active__bs_58]),
         )
-        energy__115 = energy.at[move_to_active__p_55__110, 0, move_to_active__t_56__111].set(
+        energy__159 = energy.at[move_to_active__p_55__154, 0, move_to_active__t_56__155].set(
             jnp.asarray(
                 (
-                    energy[move_to_active__p_55__110, 0, move_to_active__t_56__111]
+                    energy[move_to_active__p_55__154, 0, move_to_active__t_56__155]
                     + energy[
-                        move_to_active__p_55__110, move_to_active__bs_58, move_to_active__t_56__111
+                        move_to_active__p_55__154, move_to_active__bs_58, move_to_active__t_56__155
                     ]
                 ),
                 jnp.int8,
             )
         )
-        energy__116 = energy__115.at[
-            move_to_active__p_55__110, move_to_active__bs_58, move_to_active__t_56__111
+        energy__160 = energy__159.at[
+            move_to_active__p_55__154, move_to_active__bs_58, move_to_active__t_56__155
         ].set(jnp.asarray(0, jnp.int8))
-        energy__117 = jnp.where(cond__114, energy__116, energy)
-        return (energy__117,)
+        energy__161 = jnp.where(cond__158, energy__160, energy)
+        return (energy__161,)
 
-    (energy__118,) = jax.lax.fori_loop(1, 4, loop_body__113, (energy__101,))
-    energy__119 = jnp.where(cond__109, energy__118, energy__101)
-    cond__120 = CARDS__t_taken_cut[c] > 0
-    taken_cut__121 = taken_cut.at[p].set(jnp.asarray(CARDS__t_taken_cut[c], jnp.int16))
-    taken_until__122 = taken_until.at[p].set(jnp.asarray((s.turn + 1), jnp.int16))
-    taken_cut__123 = jnp.where(cond__120, taken_cut__121, taken_cut)
-    taken_until__124 = jnp.where(cond__120, taken_until__122, taken_until)
-    cond__125 = CARDS__t_reveal_hand[c]
-    seen__126 = seen.at[p].set(jnp.asarray(hand__96[o], jnp.int16))
-    seen__127 = jnp.where(cond__125, seen__126, seen)
-    cond__128 = CARDS__t_look_n[c] > 0
-    seen__129 = seen__127.at[p].set(
+    (energy__162,) = jax.lax.fori_loop(1, 4, loop_body__157, (energy__136,))
+    energy__163 = jnp.where(cond__153, energy__162, energy__136)
+    move_to_active__p_55__164 = jnp.where(
+        cond__153, move_to_active__p_55__154, move_to_active__p_55
+    )
+    move_to_active__t_56__165 = jnp.where(
+        cond__153, move_to_active__t_56__155, move_to_active__t_56
+    )
+    move_to_active__g_57__166 = jnp.where(
+        cond__153, move_to_active__g_57__156, move_to_active__g_57
+    )
+    cond__167 = CARDS__t_taken_cut[c] > 0
+    taken_cut__168 = taken_cut.at[p].set(jnp.asarray(CARDS__t_taken_cut[c], jnp.int16))
+    taken_until__169 = taken_until.at[p].set(jnp.asarray((s.turn + 1), jnp.int16))
+    taken_cut__170 = jnp.where(cond__167, taken_cut__168, taken_cut)
+    taken_until__171 = jnp.where(cond__167, taken_until__169, taken_until)
+    cond__172 = CARDS__t_reveal_hand[c]
+    seen__173 = seen.at[p].set(jnp.asarray(hand__131[o], jnp.int16))
+    seen__174 = jnp.where(cond__172, seen__173, seen)
+    cond__175 = CARDS__t_look_n[c] > 0
+    seen__176 = seen__174.at[p].set(
         jnp.asarray(
             jnp.where((HAND_SLOTS < CARDS__t_look_n[c]), deck[p][jnp.clip(HAND_SLOTS, 0, 19)], -1),
             jnp.int16,
         )
     )
-    seen__130 = jnp.where(cond__128, seen__129, seen__127)
-    cond__131 = CARDS__t_top_type[c] >= 0
-    top_to_hand__p_61__132 = p
-    top_to_hand__t_62__133 = CARDS__t_top_type[c]
-    top_to_hand__dc_63__134 = deck_count[top_to_hand__p_61__132]
-    top_to_hand__top_64__135 = deck[top_to_hand__p_61__132, 0]
-    cond__136 = jnp.logical_and(
+    seen__177 = jnp.where(cond__175, seen__176, seen__174)
+    cond__178 = CARDS__t_top_type[c] >= 0
+    top_to_hand__p_61__179 = p
+    top_to_hand__t_62__180 = CARDS__t_top_type[c]
+    top_to_hand__dc_63__181 = deck_count[top_to_hand__p_61__179]
+    top_to_hand__top_64__182 = deck[top_to_hand__p_61__179, 0]
+    cond__183 = jnp.logical_and(
         jnp.logical_and(
-            (top_to_hand__dc_63__134 > 0),
+            (top_to_hand__dc_63__181 > 0),
             (
                 lambda matches__c_65: (
                     lambda matches__ftype_66: jnp.logical_and(
@@ -4692,112 +4806,120 @@ def _effect_play_trainer(s: State, params, key) -> State:
                         ),
                         jnp.logical_or(True, (CARDS__stage[matches__c_65] == -1)),
                     )
-                )(top_to_hand__t_62__133)
-            )(top_to_hand__top_64__135),
+                )(top_to_hand__t_62__180)
+            )(top_to_hand__top_64__182),
         ),
-        (hand_count__97[top_to_hand__p_61__132] < 10),
+        (hand_count__132[top_to_hand__p_61__179] < 10),
     )
-    deck__137 = deck.at[top_to_hand__p_61__132].set(
-        jnp.asarray(_remove(deck[top_to_hand__p_61__132], 0), jnp.int16)
+    deck__184 = deck.at[top_to_hand__p_61__179].set(
+        jnp.asarray(_remove(deck[top_to_hand__p_61__179], 0), jnp.int16)
     )
-    deck_count__138 = deck_count.at[top_to_hand__p_61__132].set(
-        jnp.asarray((deck_count[top_to_hand__p_61__132] - 1), jnp.int8)
+    deck_count__185 = deck_count.at[top_to_hand__p_61__179].set(
+        jnp.asarray((deck_count[top_to_hand__p_61__179] - 1), jnp.int8)
     )
-    hand__139 = hand__96.at[top_to_hand__p_61__132].set(
-        jnp.asarray(_push(hand__96[top_to_hand__p_61__132], top_to_hand__top_64__135), jnp.int16)
+    hand__186 = hand__131.at[top_to_hand__p_61__179].set(
+        jnp.asarray(_push(hand__131[top_to_hand__p_61__179], top_to_hand__top_64__182), jnp.int16)
     )
-    hand_count__140 = hand_count__97.at[top_to_hand__p_61__132].set(
-        jnp.asarray((hand_count__97[top_to_hand__p_61__132] + 1), jnp.int8)
+    hand_count__187 = hand_count__132.at[top_to_hand__p_61__179].set(
+        jnp.asarray((hand_count__132[top_to_hand__p_61__179] + 1), jnp.int8)
     )
-    cond__141 = top_to_hand__dc_63__134 > 0
-    deck__142 = deck.at[top_to_hand__p_61__132].set(
+    cond__188 = top_to_hand__dc_63__181 > 0
+    deck__189 = deck.at[top_to_hand__p_61__179].set(
         jnp.asarray(
             jnp.where(
-                (DECK_SLOTS == (top_to_hand__dc_63__134 - 1)),
-                top_to_hand__top_64__135,
-                deck[top_to_hand__p_61__132][jnp.clip((DECK_SLOTS + 1), 0, 19)],
+                (DECK_SLOTS == (top_to_hand__dc_63__181 - 1)),
+                top_to_hand__top_64__182,
+                deck[top_to_hand__p_61__179][jnp.clip((DECK_SLOTS + 1), 0, 19)],
             ),
             jnp.int16,
         )
     )
-    deck__143 = deck__142.at[top_to_hand__p_61__132].set(
+    deck__190 = deck__189.at[top_to_hand__p_61__179].set(
         jnp.asarray(
             jnp.where(
-                (DECK_SLOTS < top_to_hand__dc_63__134), deck__142[top_to_hand__p_61__132], -1
+                (DECK_SLOTS < top_to_hand__dc_63__181), deck__189[top_to_hand__p_61__179], -1
             ),
             jnp.int16,
         )
     )
-    deck__144 = jnp.where(cond__141, deck__143, deck)
-    deck__145 = jnp.where(cond__136, deck__137, deck__144)
-    deck_count__146 = jnp.where(cond__136, deck_count__138, deck_count)
-    hand__147 = jnp.where(cond__136, hand__139, hand__96)
-    hand_count__148 = jnp.where(cond__136, hand_count__140, hand_count__97)
-    deck__149 = jnp.where(cond__131, deck__145, deck)
-    deck_count__150 = jnp.where(cond__131, deck_count__146, deck_count)
-    hand__151 = jnp.where(cond__131, hand__147, hand__96)
-    hand_count__152 = jnp.where(cond__131, hand_count__148, hand_count__97)
-    cond__153 = CARDS__t_draw[c] > 0
-    draw_cards__p_68__154 = p
-    draw_cards__n_69__155 = CARDS__t_draw[c]
-    draw_cards__have_70__156 = hand_count__152[draw_cards__p_68__154]
-    draw_cards__k_71__157 = jnp.clip(
-        jnp.minimum(draw_cards__n_69__155, deck_count__150[draw_cards__p_68__154]),
+    deck__191 = jnp.where(cond__188, deck__190, deck)
+    deck__192 = jnp.where(cond__183, deck__184, deck__191)
+    deck_count__193 = jnp.where(cond__183, deck_count__185, deck_count)
+    hand__194 = jnp.where(cond__183, hand__186, hand__131)
+    hand_count__195 = jnp.where(cond__183, hand_count__187, hand_count__132)
+    deck__196 = jnp.where(cond__178, deck__192, deck)
+    deck_count__197 = jnp.where(cond__178, deck_count__193, deck_count)
+    hand__198 = jnp.where(cond__178, hand__194, hand__131)
+    hand_count__199 = jnp.where(cond__178, hand_count__195, hand_count__132)
+    top_to_hand__p_61__200 = jnp.where(cond__178, top_to_hand__p_61__179, top_to_hand__p_61)
+    top_to_hand__t_62__201 = jnp.where(cond__178, top_to_hand__t_62__180, top_to_hand__t_62)
+    top_to_hand__dc_63__202 = jnp.where(cond__178, top_to_hand__dc_63__181, top_to_hand__dc_63)
+    top_to_hand__top_64__203 = jnp.where(cond__178, top_to_hand__top_64__182, top_to_hand__top_64)
+    cond__204 = CARDS__t_draw[c] > 0
+    draw_cards__p_68__205 = p
+    draw_cards__n_69__206 = CARDS__t_draw[c]
+    draw_cards__have_70__207 = hand_count__199[draw_cards__p_68__205]
+    draw_cards__k_71__208 = jnp.clip(
+        jnp.minimum(draw_cards__n_69__206, deck_count__197[draw_cards__p_68__205]),
         0,
-        (10 - draw_cards__have_70__156),
+        (10 - draw_cards__have_70__207),
     )
-    hand__158 = hand__151.at[draw_cards__p_68__154].set(
+    hand__209 = hand__198.at[draw_cards__p_68__205].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_70__156),
-                    (HAND_SLOTS < (draw_cards__have_70__156 + draw_cards__k_71__157)),
+                    (HAND_SLOTS >= draw_cards__have_70__207),
+                    (HAND_SLOTS < (draw_cards__have_70__207 + draw_cards__k_71__208)),
                 ),
-                deck__149[draw_cards__p_68__154][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_70__156), 0, 19)
+                deck__196[draw_cards__p_68__205][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_70__207), 0, 19)
                 ],
-                hand__151[draw_cards__p_68__154],
+                hand__198[draw_cards__p_68__205],
             ),
             jnp.int16,
         )
     )
-    deck__159 = deck__149.at[draw_cards__p_68__154].set(
+    deck__210 = deck__196.at[draw_cards__p_68__205].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_71__157) < 20),
-                deck__149[draw_cards__p_68__154][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_71__157), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_71__208) < 20),
+                deck__196[draw_cards__p_68__205][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_71__208), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__160 = hand_count__152.at[draw_cards__p_68__154].set(
-        jnp.asarray((hand_count__152[draw_cards__p_68__154] + draw_cards__k_71__157), jnp.int8)
+    hand_count__211 = hand_count__199.at[draw_cards__p_68__205].set(
+        jnp.asarray((hand_count__199[draw_cards__p_68__205] + draw_cards__k_71__208), jnp.int8)
     )
-    deck_count__161 = deck_count__150.at[draw_cards__p_68__154].set(
-        jnp.asarray((deck_count__150[draw_cards__p_68__154] - draw_cards__k_71__157), jnp.int8)
+    deck_count__212 = deck_count__197.at[draw_cards__p_68__205].set(
+        jnp.asarray((deck_count__197[draw_cards__p_68__205] - draw_cards__k_71__208), jnp.int8)
     )
-    deck__162 = jnp.where(cond__153, deck__159, deck__149)
-    deck_count__163 = jnp.where(cond__153, deck_count__161, deck_count__150)
-    hand__164 = jnp.where(cond__153, hand__158, hand__151)
-    hand_count__165 = jnp.where(cond__153, hand_count__160, hand_count__152)
-    cond__166 = CARDS__t_search_n[c] > 0
-    search_deck__p_72__167 = p
-    search_deck__fstage_73__168 = CARDS__t_search_stage[c]
-    search_deck__d_74__169 = jnp.broadcast_to(
-        jnp.asarray(deck__162[search_deck__p_72__167], jnp.int16), (20,)
+    deck__213 = jnp.where(cond__204, deck__210, deck__196)
+    deck_count__214 = jnp.where(cond__204, deck_count__212, deck_count__197)
+    hand__215 = jnp.where(cond__204, hand__209, hand__198)
+    hand_count__216 = jnp.where(cond__204, hand_count__211, hand_count__199)
+    draw_cards__p_68__217 = jnp.where(cond__204, draw_cards__p_68__205, draw_cards__p_68)
+    draw_cards__n_69__218 = jnp.where(cond__204, draw_cards__n_69__206, draw_cards__n_69)
+    draw_cards__have_70__219 = jnp.where(cond__204, draw_cards__have_70__207, draw_cards__have_70)
+    draw_cards__k_71__220 = jnp.where(cond__204, draw_cards__k_71__208, draw_cards__k_71)
+    cond__221 = CARDS__t_search_n[c] > 0
+    search_deck__p_72__222 = p
+    search_deck__fstage_73__223 = CARDS__t_search_stage[c]
+    search_deck__d_74__224 = jnp.broadcast_to(
+        jnp.asarray(deck__213[search_deck__p_72__222], jnp.int16), (20,)
     )
-    search_deck__i_75__170 = _choose(
+    search_deck__i_75__225 = _choose(
         _words[0],
         jnp.logical_and(
             jnp.logical_and(
                 jnp.logical_and(
                     jnp.logical_and(
-                        (search_deck__d_74__169 >= 0), (CARDS__kind[search_deck__d_74__169] == 0)
+                        (search_deck__d_74__224 >= 0), (CARDS__kind[search_deck__d_74__224] == 0)
                     ),
-                    jnp.logical_or(True, (CARDS__type[search_deck__d_74__169] == -1)),
+                    jnp.logical_or(True, (CARDS__type[search_deck__d_74__224] == -1)),
                 ),
                 jnp.logical_or(
                     True,
@@ -4805,7 +4927,7 @@ def _effect_play_trainer(s: State, params, key) -> State:
                         jnp.bitwise_and(
                             jnp.asarray(
                                 _floordiv(
-                                    CARDS__groups[search_deck__d_74__169],
+                                    CARDS__groups[search_deck__d_74__224],
                                     _pow2(jnp.asarray(-1).astype(jnp.int32), jnp.int32),
                                 ),
                                 jnp.int32,
@@ -4817,137 +4939,163 @@ def _effect_play_trainer(s: State, params, key) -> State:
                 ),
             ),
             jnp.logical_or(
-                (search_deck__fstage_73__168 < 0),
-                (CARDS__stage[search_deck__d_74__169] == search_deck__fstage_73__168),
+                (search_deck__fstage_73__223 < 0),
+                (CARDS__stage[search_deck__d_74__224] == search_deck__fstage_73__223),
             ),
         ),
     )
-    search_deck__room_77__171 = jnp.where(
+    search_deck__room_77__226 = jnp.where(
         False,
         jnp.any(
             jax.vmap(
-                lambda search_deck__bs_76: card__99[search_deck__p_72__167, search_deck__bs_76] < 0
+                lambda search_deck__bs_76: card__134[search_deck__p_72__222, search_deck__bs_76] < 0
             )(jnp.arange(1, 4, dtype=jnp.int32)),
             axis=0,
         ),
-        (hand_count__165[search_deck__p_72__167] < 10),
+        (hand_count__216[search_deck__p_72__222] < 10),
     )
-    cond__172 = jnp.logical_and((search_deck__i_75__170 >= 0), search_deck__room_77__171)
-    search_deck__c_78__173 = deck__162[search_deck__p_72__167, search_deck__i_75__170]
-    deck__174 = deck__162.at[search_deck__p_72__167].set(
+    cond__227 = jnp.logical_and((search_deck__i_75__225 >= 0), search_deck__room_77__226)
+    search_deck__c_78__228 = deck__213[search_deck__p_72__222, search_deck__i_75__225]
+    deck__229 = deck__213.at[search_deck__p_72__222].set(
         jnp.asarray(
             _shuffle(
-                _remove(deck__162[search_deck__p_72__167], search_deck__i_75__170),
+                _remove(deck__213[search_deck__p_72__222], search_deck__i_75__225),
                 _site_key(key, 12),
             ),
             jnp.int16,
         )
     )
-    deck_count__175 = deck_count__163.at[search_deck__p_72__167].set(
-        jnp.asarray((deck_count__163[search_deck__p_72__167] - 1), jnp.int8)
+    deck_count__230 = deck_count__214.at[search_deck__p_72__222].set(
+        jnp.asarray((deck_count__214[search_deck__p_72__222] - 1), jnp.int8)
     )
-    cond__176 = False
-    put_in_play__p_80__177 = search_deck__p_72__167
-    put_in_play__slot_81__178 = (
+    cond__231 = False
+    put_in_play__p_80__232 = search_deck__p_72__222
+    put_in_play__slot_81__233 = (
         jnp.argmax(
             jax.vmap(
                 lambda search_deck__bs_79: jnp.asarray(
-                    (card__99[search_deck__p_72__167, search_deck__bs_79] < 0)
+                    (card__134[search_deck__p_72__222, search_deck__bs_79] < 0)
                 ).astype(jnp.int32)
             )(jnp.arange(1, 4, dtype=jnp.int32)),
             axis=0,
         ).astype(jnp.int32)
         + 1
     )
-    put_in_play__c_82__179 = search_deck__c_78__173
-    card__180 = card__99.at[put_in_play__p_80__177, put_in_play__slot_81__178].set(
-        jnp.asarray(put_in_play__c_82__179, jnp.int16)
+    put_in_play__c_82__234 = search_deck__c_78__228
+    card__235 = card__134.at[put_in_play__p_80__232, put_in_play__slot_81__233].set(
+        jnp.asarray(put_in_play__c_82__234, jnp.int16)
     )
-    damage__181 = damage__100.at[put_in_play__p_80__177, put_in_play__slot_81__178].set(
+    damage__236 = damage__135.at[put_in_play__p_80__232, put_in_play__slot_81__233].set(
         jnp.asarray(0, jnp.int16)
     )
-    energy__182 = energy__119.at[put_in_play__p_80__177, put_in_play__slot_81__178].set(
+    energy__237 = energy__163.at[put_in_play__p_80__232, put_in_play__slot_81__233].set(
         jnp.asarray(0, jnp.int8)
     )
-    entered__183 = entered__102.at[put_in_play__p_80__177, put_in_play__slot_81__178].set(
+    entered__238 = entered__137.at[put_in_play__p_80__232, put_in_play__slot_81__233].set(
         jnp.asarray(s.turn, jnp.int8)
     )
-    under__184 = under__106.at[put_in_play__p_80__177, put_in_play__slot_81__178].set(
+    under__239 = under__141.at[put_in_play__p_80__232, put_in_play__slot_81__233].set(
         jnp.asarray(-1, jnp.int16)
     )
-    used_ability__185 = used_ability__108.at[put_in_play__p_80__177, put_in_play__slot_81__178].set(
+    used_ability__240 = used_ability__143.at[put_in_play__p_80__232, put_in_play__slot_81__233].set(
         jnp.asarray(False, jnp.bool_)
     )
-    hand__186 = hand__164.at[search_deck__p_72__167].set(
-        jnp.asarray(_push(hand__164[search_deck__p_72__167], search_deck__c_78__173), jnp.int16)
+    hand__241 = hand__215.at[search_deck__p_72__222].set(
+        jnp.asarray(_push(hand__215[search_deck__p_72__222], search_deck__c_78__228), jnp.int16)
     )
-    hand_count__187 = hand_count__165.at[search_deck__p_72__167].set(
-        jnp.asarray((hand_count__165[search_deck__p_72__167] + 1), jnp.int8)
+    hand_count__242 = hand_count__216.at[search_deck__p_72__222].set(
+        jnp.asarray((hand_count__216[search_deck__p_72__222] + 1), jnp.int8)
     )
-    hand__188 = jnp.where(cond__176, hand__164, hand__186)
-    hand_count__189 = jnp.where(cond__176, hand_count__165, hand_count__187)
-    card__190 = jnp.where(cond__176, card__180, card__99)
-    damage__191 = jnp.where(cond__176, damage__181, damage__100)
-    energy__192 = jnp.where(cond__176, energy__182, energy__119)
-    entered__193 = jnp.where(cond__176, entered__183, entered__102)
-    under__194 = jnp.where(cond__176, under__184, under__106)
-    used_ability__195 = jnp.where(cond__176, used_ability__185, used_ability__108)
-    deck__196 = jnp.where(cond__172, deck__174, deck__162)
-    deck_count__197 = jnp.where(cond__172, deck_count__175, deck_count__163)
-    hand__198 = jnp.where(cond__172, hand__188, hand__164)
-    hand_count__199 = jnp.where(cond__172, hand_count__189, hand_count__165)
-    card__200 = jnp.where(cond__172, card__190, card__99)
-    damage__201 = jnp.where(cond__172, damage__191, damage__100)
-    energy__202 = jnp.where(cond__172, energy__192, energy__119)
-    entered__203 = jnp.where(cond__172, entered__193, entered__102)
-    under__204 = jnp.where(cond__172, under__194, under__106)
-    used_ability__205 = jnp.where(cond__172, used_ability__195, used_ability__108)
-    deck__206 = jnp.where(cond__166, deck__196, deck__162)
-    deck_count__207 = jnp.where(cond__166, deck_count__197, deck_count__163)
-    hand__208 = jnp.where(cond__166, hand__198, hand__164)
-    hand_count__209 = jnp.where(cond__166, hand_count__199, hand_count__165)
-    card__210 = jnp.where(cond__166, card__200, card__99)
-    damage__211 = jnp.where(cond__166, damage__201, damage__100)
-    energy__212 = jnp.where(cond__166, energy__202, energy__119)
-    entered__213 = jnp.where(cond__166, entered__203, entered__102)
-    under__214 = jnp.where(cond__166, under__204, under__106)
-    used_ability__215 = jnp.where(cond__166, used_ability__205, used_ability__108)
-    cond__216 = CARDS__t_retreat_cut[c] > 0
-    retreat_cut__217 = retreat_cut + CARDS__t_retreat_cut[c]
-    retreat_cut__218 = jnp.where(cond__216, retreat_cut__217, retreat_cut)
-    cond__219 = CARDS__t_dealt[c] > 0
-    dealt_bonus__220 = CARDS__t_dealt[c]
-    dealt_group__221 = CARDS__t_dealt_group[c]
-    dealt_bonus__222 = jnp.where(cond__219, dealt_bonus__220, dealt_bonus)
-    dealt_group__223 = jnp.where(cond__219, dealt_group__221, dealt_group)
-    cond__224 = CARDS__t_shuffle_opp[c]
-    shuffle_hand_in__p_83__225 = o
-    shuffle_hand_in__dc_84__226 = deck_count__207[shuffle_hand_in__p_83__225]
-    shuffle_hand_in__merged_85__227 = jnp.broadcast_to(
+    hand__243 = jnp.where(cond__231, hand__215, hand__241)
+    hand_count__244 = jnp.where(cond__231, hand_count__216, hand_count__242)
+    card__245 = jnp.where(cond__231, card__235, card__134)
+    damage__246 = jnp.where(cond__231, damage__236, damage__135)
+    energy__247 = jnp.where(cond__231, energy__237, energy__163)
+    entered__248 = jnp.where(cond__231, entered__238, entered__137)
+    under__249 = jnp.where(cond__231, under__239, under__141)
+    used_ability__250 = jnp.where(cond__231, used_ability__240, used_ability__143)
+    put_in_play__p_80__251 = jnp.where(cond__231, put_in_play__p_80__232, put_in_play__p_80)
+    put_in_play__slot_81__252 = jnp.where(
+        cond__231, put_in_play__slot_81__233, put_in_play__slot_81
+    )
+    put_in_play__c_82__253 = jnp.where(cond__231, put_in_play__c_82__234, put_in_play__c_82)
+    deck__254 = jnp.where(cond__227, deck__229, deck__213)
+    deck_count__255 = jnp.where(cond__227, deck_count__230, deck_count__214)
+    hand__256 = jnp.where(cond__227, hand__243, hand__215)
+    hand_count__257 = jnp.where(cond__227, hand_count__244, hand_count__216)
+    card__258 = jnp.where(cond__227, card__245, card__134)
+    damage__259 = jnp.where(cond__227, damage__246, damage__135)
+    energy__260 = jnp.where(cond__227, energy__247, energy__163)
+    entered__261 = jnp.where(cond__227, entered__248, entered__137)
+    under__262 = jnp.where(cond__227, under__249, under__141)
+    used_ability__263 = jnp.where(cond__227, used_ability__250, used_ability__143)
+    search_deck__c_78__264 = jnp.where(cond__227, search_deck__c_78__228, search_deck__c_78)
+    put_in_play__p_80__265 = jnp.where(cond__227, put_in_play__p_80__251, put_in_play__p_80)
+    put_in_play__slot_81__266 = jnp.where(
+        cond__227, put_in_play__slot_81__252, put_in_play__slot_81
+    )
+    put_in_play__c_82__267 = jnp.where(cond__227, put_in_play__c_82__253, put_in_play__c_82)
+    deck__268 = jnp.where(cond__221, deck__254, deck__213)
+    deck_count__269 = jnp.where(cond__221, deck_count__255, deck_count__214)
+    hand__270 = jnp.where(cond__221, hand__256, hand__215)
+    hand_count__271 = jnp.where(cond__221, hand_count__257, hand_count__216)
+    card__272 = jnp.where(cond__221, card__258, card__134)
+    damage__273 = jnp.where(cond__221, damage__259, damage__135)
+    energy__274 = jnp.where(cond__221, energy__260, energy__163)
+    entered__275 = jnp.where(cond__221, entered__261, entered__137)
+    under__276 = jnp.where(cond__221, under__262, under__141)
+    used_ability__277 = jnp.where(cond__221, used_ability__263, used_ability__143)
+    search_deck__p_72__278 = jnp.where(cond__221, search_deck__p_72__222, search_deck__p_72)
+    search_deck__fstage_73__279 = jnp.where(
+        cond__221, search_deck__fstage_73__223, search_deck__fstage_73
+    )
+    search_deck__d_74__280 = jnp.where(cond__221, search_deck__d_74__224, search_deck__d_74)
+    search_deck__i_75__281 = jnp.where(cond__221, search_deck__i_75__225, search_deck__i_75)
+    search_deck__room_77__282 = jnp.where(
+        cond__221, search_deck__room_77__226, search_deck__room_77
+    )
+    search_deck__c_78__283 = jnp.where(cond__221, search_deck__c_78__264, search_deck__c_78)
+    put_in_play__p_80__284 = jnp.where(cond__221, put_in_play__p_80__265, put_in_play__p_80)
+    put_in_play__slot_81__285 = jnp.where(
+        cond__221, put_in_play__slot_81__266, put_in_play__slot_81
+    )
+    put_in_play__c_82__286 = jnp.where(cond__221, put_in_play__c_82__267, put_in_play__c_82)
+    cond__287 = CARDS__t_retreat_cut[c] > 0
+    retreat_cut__288 = retreat_cut + CARDS__t_retreat_cut[c]
+    retreat_cut__289 = jnp.where(cond__287, retreat_cut__288, retreat_cut)
+    cond__290 = CARDS__t_dealt[c] > 0
+    dealt_bonus__291 = CARDS__t_dealt[c]
+    dealt_group__292 = CARDS__t_dealt_group[c]
+    dealt_bonus__293 = jnp.where(cond__290, dealt_bonus__291, dealt_bonus)
+    dealt_group__294 = jnp.where(cond__290, dealt_group__292, dealt_group)
+    cond__295 = CARDS__t_shuffle_opp[c]
+    shuffle_hand_in__p_83__296 = o
+    shuffle_hand_in__dc_84__297 = deck_count__269[shuffle_hand_in__p_83__296]
+    shuffle_hand_in__merged_85__298 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                (DECK_SLOTS < shuffle_hand_in__dc_84__226),
-                deck__206[shuffle_hand_in__p_83__225],
-                hand__208[shuffle_hand_in__p_83__225][
-                    jnp.clip((DECK_SLOTS - shuffle_hand_in__dc_84__226), 0, 9)
+                (DECK_SLOTS < shuffle_hand_in__dc_84__297),
+                deck__268[shuffle_hand_in__p_83__296],
+                hand__270[shuffle_hand_in__p_83__296][
+                    jnp.clip((DECK_SLOTS - shuffle_hand_in__dc_84__297), 0, 9)
                 ],
             ),
             jnp.int16,
         ),
         (20,),
     )
-    deck__228 = deck__206.at[shuffle_hand_in__p_83__225].set(
+    deck__299 = deck__268.at[shuffle_hand_in__p_83__296].set(
         jnp.asarray(
             _shuffle(
                 jnp.where(
                     (
                         DECK_SLOTS
                         < (
-                            shuffle_hand_in__dc_84__226
-                            + hand_count__209[shuffle_hand_in__p_83__225]
+                            shuffle_hand_in__dc_84__297
+                            + hand_count__271[shuffle_hand_in__p_83__296]
                         )
                     ),
-                    shuffle_hand_in__merged_85__227,
+                    shuffle_hand_in__merged_85__298,
                     -1,
                 ),
                 _site_key(key, 13),
@@ -4955,89 +5103,158 @@ def _effect_play_trainer(s: State, params, key) -> State:
             jnp.int16,
         )
     )
-    deck_count__229 = deck_count__207.at[shuffle_hand_in__p_83__225].set(
+    deck_count__300 = deck_count__269.at[shuffle_hand_in__p_83__296].set(
         jnp.asarray(
-            (shuffle_hand_in__dc_84__226 + hand_count__209[shuffle_hand_in__p_83__225]), jnp.int8
+            (shuffle_hand_in__dc_84__297 + hand_count__271[shuffle_hand_in__p_83__296]), jnp.int8
         )
     )
-    hand__230 = hand__208.at[shuffle_hand_in__p_83__225].set(
+    hand__301 = hand__270.at[shuffle_hand_in__p_83__296].set(
         jnp.asarray(
-            jnp.where((HAND_SLOTS >= 0), -1, hand__208[shuffle_hand_in__p_83__225]), jnp.int16
+            jnp.where((HAND_SLOTS >= 0), -1, hand__270[shuffle_hand_in__p_83__296]), jnp.int16
         )
     )
-    hand_count__231 = hand_count__209.at[shuffle_hand_in__p_83__225].set(jnp.asarray(0, jnp.int8))
-    deck__232 = jnp.where(cond__224, deck__228, deck__206)
-    deck_count__233 = jnp.where(cond__224, deck_count__229, deck_count__207)
-    hand__234 = jnp.where(cond__224, hand__230, hand__208)
-    hand_count__235 = jnp.where(cond__224, hand_count__231, hand_count__209)
-    cond__236 = CARDS__t_draw_opp[c] > 0
-    draw_cards__p_86__237 = o
-    draw_cards__n_87__238 = CARDS__t_draw_opp[c]
-    draw_cards__have_88__239 = hand_count__235[draw_cards__p_86__237]
-    draw_cards__k_89__240 = jnp.clip(
-        jnp.minimum(draw_cards__n_87__238, deck_count__233[draw_cards__p_86__237]),
+    hand_count__302 = hand_count__271.at[shuffle_hand_in__p_83__296].set(jnp.asarray(0, jnp.int8))
+    deck__303 = jnp.where(cond__295, deck__299, deck__268)
+    deck_count__304 = jnp.where(cond__295, deck_count__300, deck_count__269)
+    hand__305 = jnp.where(cond__295, hand__301, hand__270)
+    hand_count__306 = jnp.where(cond__295, hand_count__302, hand_count__271)
+    shuffle_hand_in__p_83__307 = jnp.where(
+        cond__295, shuffle_hand_in__p_83__296, shuffle_hand_in__p_83
+    )
+    shuffle_hand_in__dc_84__308 = jnp.where(
+        cond__295, shuffle_hand_in__dc_84__297, shuffle_hand_in__dc_84
+    )
+    shuffle_hand_in__merged_85__309 = jnp.where(
+        cond__295, shuffle_hand_in__merged_85__298, shuffle_hand_in__merged_85
+    )
+    cond__310 = CARDS__t_draw_opp[c] > 0
+    draw_cards__p_86__311 = o
+    draw_cards__n_87__312 = CARDS__t_draw_opp[c]
+    draw_cards__have_88__313 = hand_count__306[draw_cards__p_86__311]
+    draw_cards__k_89__314 = jnp.clip(
+        jnp.minimum(draw_cards__n_87__312, deck_count__304[draw_cards__p_86__311]),
         0,
-        (10 - draw_cards__have_88__239),
+        (10 - draw_cards__have_88__313),
     )
-    hand__241 = hand__234.at[draw_cards__p_86__237].set(
+    hand__315 = hand__305.at[draw_cards__p_86__311].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_88__239),
-                    (HAND_SLOTS < (draw_cards__have_88__239 + draw_cards__k_89__240)),
+                    (HAND_SLOTS >= draw_cards__have_88__313),
+                    (HAND_SLOTS < (draw_cards__have_88__313 + draw_cards__k_89__314)),
                 ),
-                deck__232[draw_cards__p_86__237][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_88__239), 0, 19)
+                deck__303[draw_cards__p_86__311][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_88__313), 0, 19)
                 ],
-                hand__234[draw_cards__p_86__237],
+                hand__305[draw_cards__p_86__311],
             ),
             jnp.int16,
         )
     )
-    deck__242 = deck__232.at[draw_cards__p_86__237].set(
+    deck__316 = deck__303.at[draw_cards__p_86__311].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_89__240) < 20),
-                deck__232[draw_cards__p_86__237][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_89__240), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_89__314) < 20),
+                deck__303[draw_cards__p_86__311][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_89__314), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__243 = hand_count__235.at[draw_cards__p_86__237].set(
-        jnp.asarray((hand_count__235[draw_cards__p_86__237] + draw_cards__k_89__240), jnp.int8)
+    hand_count__317 = hand_count__306.at[draw_cards__p_86__311].set(
+        jnp.asarray((hand_count__306[draw_cards__p_86__311] + draw_cards__k_89__314), jnp.int8)
     )
-    deck_count__244 = deck_count__233.at[draw_cards__p_86__237].set(
-        jnp.asarray((deck_count__233[draw_cards__p_86__237] - draw_cards__k_89__240), jnp.int8)
+    deck_count__318 = deck_count__304.at[draw_cards__p_86__311].set(
+        jnp.asarray((deck_count__304[draw_cards__p_86__311] - draw_cards__k_89__314), jnp.int8)
     )
-    deck__245 = jnp.where(cond__236, deck__242, deck__232)
-    deck_count__246 = jnp.where(cond__236, deck_count__244, deck_count__233)
-    hand__247 = jnp.where(cond__236, hand__241, hand__234)
-    hand_count__248 = jnp.where(cond__236, hand_count__243, hand_count__235)
-    deck = jnp.where(cond__11, deck__245, deck)
-    deck_count = jnp.where(cond__11, deck_count__246, deck_count)
-    hand = jnp.where(cond__11, hand__247, hand)
-    hand_count = jnp.where(cond__11, hand_count__248, hand_count)
-    discard_count = jnp.where(cond__11, discard_count__98, discard_count)
-    card = jnp.where(cond__11, card__210, card)
-    damage = jnp.where(cond__11, damage__211, damage)
-    energy = jnp.where(cond__11, energy__212, energy)
-    entered = jnp.where(cond__11, entered__213, entered)
-    poisoned = jnp.where(cond__11, poisoned__103, poisoned)
-    burned = jnp.where(cond__11, burned__104, burned)
-    condition = jnp.where(cond__11, condition__105, condition)
-    retreat_cut = jnp.where(cond__11, retreat_cut__218, retreat_cut)
-    dealt_bonus = jnp.where(cond__11, dealt_bonus__222, dealt_bonus)
-    dealt_group = jnp.where(cond__11, dealt_group__223, dealt_group)
-    under = jnp.where(cond__11, under__214, under)
-    taken_cut = jnp.where(cond__11, taken_cut__123, taken_cut)
-    taken_until = jnp.where(cond__11, taken_until__124, taken_until)
-    lasting_until = jnp.where(cond__11, lasting_until__107, lasting_until)
-    used_ability = jnp.where(cond__11, used_ability__215, used_ability)
-    seen = jnp.where(cond__11, seen__130, seen)
+    deck__319 = jnp.where(cond__310, deck__316, deck__303)
+    deck_count__320 = jnp.where(cond__310, deck_count__318, deck_count__304)
+    hand__321 = jnp.where(cond__310, hand__315, hand__305)
+    hand_count__322 = jnp.where(cond__310, hand_count__317, hand_count__306)
+    draw_cards__p_86__323 = jnp.where(cond__310, draw_cards__p_86__311, draw_cards__p_86)
+    draw_cards__n_87__324 = jnp.where(cond__310, draw_cards__n_87__312, draw_cards__n_87)
+    draw_cards__have_88__325 = jnp.where(cond__310, draw_cards__have_88__313, draw_cards__have_88)
+    draw_cards__k_89__326 = jnp.where(cond__310, draw_cards__k_89__314, draw_cards__k_89)
+    deck = jnp.where(cond__41, deck__319, deck)
+    deck_count = jnp.where(cond__41, deck_count__320, deck_count)
+    hand = jnp.where(cond__41, hand__321, hand)
+    hand_count = jnp.where(cond__41, hand_count__322, hand_count)
+    discard_count = jnp.where(cond__41, discard_count__133, discard_count)
+    card = jnp.where(cond__41, card__272, card)
+    damage = jnp.where(cond__41, damage__273, damage)
+    energy = jnp.where(cond__41, energy__274, energy)
+    entered = jnp.where(cond__41, entered__275, entered)
+    poisoned = jnp.where(cond__41, poisoned__138, poisoned)
+    burned = jnp.where(cond__41, burned__139, burned)
+    condition = jnp.where(cond__41, condition__140, condition)
+    retreat_cut = jnp.where(cond__41, retreat_cut__289, retreat_cut)
+    dealt_bonus = jnp.where(cond__41, dealt_bonus__293, dealt_bonus)
+    dealt_group = jnp.where(cond__41, dealt_group__294, dealt_group)
+    under = jnp.where(cond__41, under__276, under)
+    taken_cut = jnp.where(cond__41, taken_cut__170, taken_cut)
+    taken_until = jnp.where(cond__41, taken_until__171, taken_until)
+    lasting_until = jnp.where(cond__41, lasting_until__142, lasting_until)
+    used_ability = jnp.where(cond__41, used_ability__277, used_ability)
+    seen = jnp.where(cond__41, seen__177, seen)
+    heads = jnp.where(cond__41, heads__58, heads)
+    repeat__going_39 = jnp.where(cond__41, repeat__going_39__59, repeat__going_39)
+    swap_active__p_41 = jnp.where(cond__41, swap_active__p_41__88, swap_active__p_41)
+    swap_active__b_42 = jnp.where(cond__41, swap_active__b_42__89, swap_active__b_42)
+    swap_active__perm_43 = jnp.where(cond__41, swap_active__perm_43__90, swap_active__perm_43)
+    clear_conditions__p_44 = jnp.where(cond__41, clear_conditions__p_44__91, clear_conditions__p_44)
+    swap_active__p_45 = jnp.where(cond__41, swap_active__p_45__144, swap_active__p_45)
+    swap_active__b_46 = jnp.where(cond__41, swap_active__b_46__145, swap_active__b_46)
+    swap_active__perm_47 = jnp.where(cond__41, swap_active__perm_47__146, swap_active__perm_47)
+    clear_conditions__p_48 = jnp.where(
+        cond__41, clear_conditions__p_48__147, clear_conditions__p_48
+    )
+    return_to_hand__p_49 = jnp.where(cond__41, return_to_hand__p_49__148, return_to_hand__p_49)
+    return_to_hand__slot_50 = jnp.where(
+        cond__41, return_to_hand__slot_50__149, return_to_hand__slot_50
+    )
+    return_to_hand__held_51 = jnp.where(
+        cond__41, return_to_hand__held_51__150, return_to_hand__held_51
+    )
+    clear_slot__p_53 = jnp.where(cond__41, clear_slot__p_53__151, clear_slot__p_53)
+    clear_slot__slot_54 = jnp.where(cond__41, clear_slot__slot_54__152, clear_slot__slot_54)
+    move_to_active__p_55 = jnp.where(cond__41, move_to_active__p_55__164, move_to_active__p_55)
+    move_to_active__t_56 = jnp.where(cond__41, move_to_active__t_56__165, move_to_active__t_56)
+    move_to_active__g_57 = jnp.where(cond__41, move_to_active__g_57__166, move_to_active__g_57)
+    top_to_hand__p_61 = jnp.where(cond__41, top_to_hand__p_61__200, top_to_hand__p_61)
+    top_to_hand__t_62 = jnp.where(cond__41, top_to_hand__t_62__201, top_to_hand__t_62)
+    top_to_hand__dc_63 = jnp.where(cond__41, top_to_hand__dc_63__202, top_to_hand__dc_63)
+    top_to_hand__top_64 = jnp.where(cond__41, top_to_hand__top_64__203, top_to_hand__top_64)
+    draw_cards__p_68 = jnp.where(cond__41, draw_cards__p_68__217, draw_cards__p_68)
+    draw_cards__n_69 = jnp.where(cond__41, draw_cards__n_69__218, draw_cards__n_69)
+    draw_cards__have_70 = jnp.where(cond__41, draw_cards__have_70__219, draw_cards__have_70)
+    draw_cards__k_71 = jnp.where(cond__41, draw_cards__k_71__220, draw_cards__k_71)
+    search_deck__p_72 = jnp.where(cond__41, search_deck__p_72__278, search_deck__p_72)
+    search_deck__fstage_73 = jnp.where(
+        cond__41, search_deck__fstage_73__279, search_deck__fstage_73
+    )
+    search_deck__d_74 = jnp.where(cond__41, search_deck__d_74__280, search_deck__d_74)
+    search_deck__i_75 = jnp.where(cond__41, search_deck__i_75__281, search_deck__i_75)
+    search_deck__room_77 = jnp.where(cond__41, search_deck__room_77__282, search_deck__room_77)
+    search_deck__c_78 = jnp.where(cond__41, search_deck__c_78__283, search_deck__c_78)
+    put_in_play__p_80 = jnp.where(cond__41, put_in_play__p_80__284, put_in_play__p_80)
+    put_in_play__slot_81 = jnp.where(cond__41, put_in_play__slot_81__285, put_in_play__slot_81)
+    put_in_play__c_82 = jnp.where(cond__41, put_in_play__c_82__286, put_in_play__c_82)
+    shuffle_hand_in__p_83 = jnp.where(cond__41, shuffle_hand_in__p_83__307, shuffle_hand_in__p_83)
+    shuffle_hand_in__dc_84 = jnp.where(
+        cond__41, shuffle_hand_in__dc_84__308, shuffle_hand_in__dc_84
+    )
+    shuffle_hand_in__merged_85 = jnp.where(
+        cond__41, shuffle_hand_in__merged_85__309, shuffle_hand_in__merged_85
+    )
+    draw_cards__p_86 = jnp.where(cond__41, draw_cards__p_86__323, draw_cards__p_86)
+    draw_cards__n_87 = jnp.where(cond__41, draw_cards__n_87__324, draw_cards__n_87)
+    draw_cards__have_88 = jnp.where(cond__41, draw_cards__have_88__325, draw_cards__have_88)
+    draw_cards__k_89 = jnp.where(cond__41, draw_cards__k_89__326, draw_cards__k_89)
     return s.replace(
+        choice__pending=choice__pending,
+        current_player=current_player,
         hand=hand,
         hand_count=hand_count,
         discard_count=discard_count,
@@ -5047,8 +5264,6 @@ def _effect_play_trainer(s: State, params, key) -> State:
         choice__c=choice__c,
         choice__mask=choice__mask,
         choice__player=choice__player,
-        current_player=current_player,
-        choice__pending=choice__pending,
         damage=damage,
         energy=energy,
         card=card,
@@ -5221,7 +5436,10 @@ def _effect_retreat(s: State, params, key) -> State:
 def _effect_attack(s: State, params, key) -> State:
     k = params[0]
     src = params[1]
+    choice__option = params[0]
     _words = jax.random.bits(key, (12,), jnp.uint32)
+    choice__pending = s.choice__pending
+    current_player = s.current_player
     damage = s.damage
     choice__p = s.choice__p
     choice__r = s.choice__r
@@ -5230,8 +5448,6 @@ def _effect_attack(s: State, params, key) -> State:
     choice__dmg = s.choice__dmg
     choice__mask = s.choice__mask
     choice__player = s.choice__player
-    current_player = s.current_player
-    choice__pending = s.choice__pending
     card = s.card
     energy = s.energy
     entered = s.entered
@@ -5262,23 +5478,139 @@ def _effect_attack(s: State, params, key) -> State:
     dealt_bonus = s.dealt_bonus
     dealt_group = s.dealt_group
     energy_next = s.energy_next
-    choice__mover = current_player
-    p = current_player
-    o = 1 - p
-    a = card[p, 0]
-    r = (2 * a) + k
-    cond__1 = src != 8
-    r__2 = (2 * card[o, jnp.right_shift(jnp.asarray(src, jnp.int32), 1)]) + jnp.bitwise_and(
-        jnp.asarray(src, jnp.int32), 1
+    choice__resume = choice__pending
+    choice__pending = jnp.asarray(0, jnp.int32)
+    current_player = jnp.where((choice__resume != 0), choice__player, current_player)
+    k__arg = k
+    src__arg = src
+    choice__mover = jnp.asarray(0, jnp.int32)
+    p = choice__p
+    o = s.choice__o
+    a = jnp.asarray(0, jnp.int16)
+    r = choice__r
+    lands = False
+    bits = jnp.asarray(0, jnp.int32)
+    coins = jnp.asarray(0, jnp.int32)
+    heads = jnp.asarray(0, jnp.int32)
+    repeat__going_170 = False
+    first_heads = choice__first_heads
+    all_heads = choice__all_heads
+    dmg = choice__dmg
+    hit__p_209 = jnp.asarray(0, jnp.int32)
+    hit__q_210 = jnp.asarray(0, jnp.int32)
+    hit__x_211 = jnp.asarray(0, jnp.int32)
+    hit__weak_212 = False
+    hit__d_218 = jnp.asarray(0, jnp.int32)
+    hit__result_219 = jnp.asarray(0, jnp.int32)
+    pick = jnp.asarray(0, jnp.int32)
+    attack_effects__p_230 = jnp.asarray(0, jnp.int32)
+    attack_effects__r_231 = jnp.asarray(0, jnp.int32)
+    attack_effects__dmg_232 = jnp.asarray(0, jnp.int32)
+    attack_effects__first_heads_233 = False
+    attack_effects__all_heads_234 = False
+    attack_effects__pick_235 = jnp.asarray(0, jnp.int32)
+    attack_effects__o_236 = jnp.asarray(0, jnp.int32)
+    attack_effects__exposed_238 = False
+    hit__p_239 = jnp.asarray(0, jnp.int32)
+    hit__q_240 = jnp.asarray(0, jnp.int32)
+    hit__slot_241 = jnp.asarray(0, jnp.int32)
+    hit__x_242 = jnp.asarray(0, jnp.int16)
+    hit__weak_243 = False
+    hit__d_250 = jnp.asarray(0, jnp.int32)
+    swap_active__p_251 = jnp.asarray(0, jnp.int32)
+    swap_active__b_252 = jnp.asarray(0, jnp.int32)
+    swap_active__perm_253 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (4,))
+    clear_conditions__p_254 = jnp.asarray(0, jnp.int32)
+    swap_active__p_255 = jnp.asarray(0, jnp.int32)
+    swap_active__b_256 = jnp.asarray(0, jnp.int32)
+    swap_active__perm_257 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (4,))
+    clear_conditions__p_258 = jnp.asarray(0, jnp.int32)
+    attack_effects__j_294 = jnp.asarray(0, jnp.int32)
+    shuffle_defender__q_316 = jnp.asarray(0, jnp.int32)
+    shuffle_defender__held_317 = jnp.broadcast_to(jnp.asarray(0, jnp.int16), (3,))
+    clear_slot__p_319 = jnp.asarray(0, jnp.int32)
+    clear_conditions__p_320 = jnp.asarray(0, jnp.int32)
+    attack_effects__k_322 = jnp.asarray(0, jnp.int16)
+    attack_effects__on_defender_323 = False
+    lasting__p_345 = jnp.asarray(0, jnp.int32)
+    lasting__k_346 = jnp.asarray(0, jnp.int16)
+    lasting__n_347 = jnp.asarray(0, jnp.int16)
+    lasting__q_348 = jnp.asarray(0, jnp.int32)
+    give_status__q_383 = jnp.asarray(0, jnp.int32)
+    give_status__st_384 = jnp.asarray(0, jnp.int16)
+    discard_typed__p_406 = jnp.asarray(0, jnp.int32)
+    discard_typed__t_407 = jnp.asarray(0, jnp.int16)
+    discard_typed__n_408 = jnp.asarray(0, jnp.int8)
+    discard_random__q_430 = jnp.asarray(0, jnp.int32)
+    discard_random__held_431 = jnp.broadcast_to(jnp.asarray(0, jnp.int8), (8,))
+    discard_random__x_432 = jnp.asarray(0, jnp.int32)
+    discard_random__t_435 = jnp.asarray(0, jnp.int32)
+    discard_random_in_play__flat_436 = jnp.broadcast_to(jnp.asarray(0, jnp.int8), (64,))
+    discard_random_in_play__x_437 = jnp.asarray(0, jnp.int32)
+    discard_random_in_play__u_440 = jnp.asarray(0, jnp.int32)
+    draw_cards__p_441 = jnp.asarray(0, jnp.int32)
+    draw_cards__n_442 = jnp.asarray(0, jnp.int8)
+    draw_cards__have_443 = jnp.asarray(0, jnp.int8)
+    draw_cards__k_444 = jnp.asarray(0, jnp.int8)
+    search_deck__p_445 = jnp.asarray(0, jnp.int32)
+    search_deck__to_bench_446 = False
+    search_deck__ftype_447 = jnp.asarray(0, jnp.int16)
+    search_deck__fgroup_448 = jnp.asarray(0, jnp.int8)
+    search_deck__fstage_449 = jnp.asarray(0, jnp.int16)
+    search_deck__d_450 = jnp.broadcast_to(jnp.asarray(0, jnp.int16), (20,))
+    search_deck__i_451 = jnp.asarray(0, jnp.int32)
+    search_deck__room_453 = False
+    search_deck__c_454 = jnp.asarray(0, jnp.int16)
+    put_in_play__p_456 = jnp.asarray(0, jnp.int32)
+    put_in_play__slot_457 = jnp.asarray(0, jnp.int32)
+    put_in_play__c_458 = jnp.asarray(0, jnp.int16)
+    shuffle_hand_in__p_459 = jnp.asarray(0, jnp.int32)
+    shuffle_hand_in__dc_460 = jnp.asarray(0, jnp.int8)
+    shuffle_hand_in__merged_461 = jnp.broadcast_to(jnp.asarray(0, jnp.int16), (20,))
+    draw_cards__p_462 = jnp.asarray(0, jnp.int32)
+    draw_cards__n_463 = jnp.asarray(0, jnp.int8)
+    draw_cards__have_464 = jnp.asarray(0, jnp.int8)
+    draw_cards__k_465 = jnp.asarray(0, jnp.int8)
+    knockouts__ko_466 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2, 4))
+    knockouts__ko_cards_467 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (2, 4))
+    knockouts__ko_value_468 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (2, 4))
+    knockouts__ko_active_469 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2,))
+    knockouts__has_bench_472 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2,))
+    knockouts__won_473 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2,))
+    end_of_turn__p_474 = jnp.asarray(0, jnp.int32)
+    checkup__q_475 = jnp.asarray(0, jnp.int32)
+    checkup__owner_476 = jnp.asarray(0, jnp.int32)
+    checkup__q_477 = jnp.asarray(0, jnp.int32)
+    checkup__owner_478 = jnp.asarray(0, jnp.int32)
+    knockouts__ko_479 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2, 4))
+    knockouts__ko_cards_480 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (2, 4))
+    knockouts__ko_value_481 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (2, 4))
+    knockouts__ko_active_482 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2,))
+    knockouts__has_bench_485 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2,))
+    knockouts__won_486 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2,))
+    start_turn__p_487 = jnp.asarray(0, jnp.int32)
+    draw_cards__p_488 = jnp.asarray(0, jnp.int32)
+    draw_cards__have_489 = jnp.asarray(0, jnp.int8)
+    draw_cards__k_490 = jnp.asarray(0, jnp.int8)
+    choice__test_2 = False
+    cond__1 = choice__resume == 0
+    choice__mover__2 = current_player
+    p__3 = current_player
+    o__4 = 1 - p__3
+    a__5 = card[p__3, 0]
+    r__6 = (2 * a__5) + k__arg
+    cond__7 = src__arg != 8
+    r__8 = (2 * card[o__4, jnp.right_shift(jnp.asarray(src__arg, jnp.int32), 1)]) + jnp.bitwise_and(
+        jnp.asarray(src__arg, jnp.int32), 1
     )
-    r = jnp.where(cond__1, r__2, r)
-    lands = True
-    cond__3 = condition[p] == 3
-    lands__4 = _flip(_words[0])
-    lands = jnp.where(cond__3, lands__4, lands)
-    bits = _roll(_words[1], 65536)
-    coins = jnp.where(
-        ATTACKS__coins_energy[r],
+    r__9 = jnp.where(cond__7, r__8, r__6)
+    lands__10 = True
+    cond__11 = condition[p__3] == 3
+    lands__12 = _flip(_words[0])
+    lands__13 = jnp.where(cond__11, lands__12, lands__10)
+    bits__14 = _roll(_words[1], 65536)
+    coins__15 = jnp.where(
+        ATTACKS__coins_energy[r__9],
         jnp.sum(
             (
                 lambda power__p_162: (
@@ -5335,56 +5667,78 @@ def _effect_attack(s: State, params, key) -> State:
                         + 0
                     )
                 )
-            )(p),
+            )(p__3),
             dtype=jnp.int32,
         ),
-        jnp.asarray(ATTACKS__coins[r]).astype(jnp.int32),
+        jnp.asarray(ATTACKS__coins[r__9]).astype(jnp.int32),
     )
-    heads = jnp.sum(
+    heads__16 = jnp.sum(
         jax.vmap(
             lambda i: jnp.logical_and(
-                (i < coins),
-                (jnp.bitwise_and(jnp.asarray((bits // _pow2(i, jnp.int32)), jnp.int32), 1) == 1),
+                (i < coins__15),
+                (
+                    jnp.bitwise_and(jnp.asarray((bits__14 // _pow2(i, jnp.int32)), jnp.int32), 1)
+                    == 1
+                ),
             )
         )(jnp.arange(0, 16, dtype=jnp.int32)),
         axis=0,
         dtype=jnp.int32,
     )
-    cond__5 = ATTACKS__until_tails[r]
-    heads__6 = jnp.asarray(0, jnp.int32)
-    repeat__going_170__7 = True
+    cond__17 = ATTACKS__until_tails[r__9]
+    heads__18 = jnp.asarray(0, jnp.int32)
+    repeat__going_170__19 = True
 
-    def loop_body__8(repeat__i_171, carry):
+    def loop_body__20(repeat__i_171, carry):
         (repeat__going_170, heads) = carry
-        cond__9 = repeat__going_170
-        repeat__going_170__10 = _flip(
+        cond__21 = repeat__going_170
+        repeat__going_170__22 = _flip(
             jax.random.bits(_site_key(key, 16, repeat__i_171), (), jnp.uint32)
         )
-        cond__11 = repeat__going_170__10
-        heads__12 = heads + 1
-        heads__13 = jnp.where(cond__11, heads__12, heads)
-        heads__14 = jnp.where(cond__9, heads__13, heads)
-        repeat__going_170__15 = jnp.where(cond__9, repeat__going_170__10, repeat__going_170)
-        return (repeat__going_170__15, heads__14)
+        cond__23 = repeat__going_170__22
+        heads__24 = heads + 1
+        heads__25 = jnp.where(cond__23, heads__24, heads)
+        heads__26 = jnp.where(cond__21, heads__25, heads)
+        repeat__going_170__27 = jnp.where(cond__21, repeat__going_170__22, repeat__going_170)
+        return (repeat__going_170__27, heads__26)
 
-    (repeat__going_170__16, heads__17) = jax.lax.fori_loop(
-        0, 16, loop_body__8, (repeat__going_170__7, heads__6)
+    (repeat__going_170__28, heads__29) = jax.lax.fori_loop(
+        0, 16, loop_body__20, (repeat__going_170__19, heads__18)
     )
-    heads = jnp.where(cond__5, heads__17, heads)
-    first_heads = jnp.bitwise_and(jnp.asarray(bits, jnp.int32), 1) == 1
-    all_heads = heads == coins
-    cond__18 = (lambda lasts__q_172: turn <= lasting_until[lasts__q_172, 7])(p)
-    lands__19 = jnp.logical_and(lands, _flip(_words[2]))
-    lands = jnp.where(cond__18, lands__19, lands)
-    cond__20 = jnp.logical_and(
-        lands,
-        jnp.logical_not(jnp.logical_and(ATTACKS__fails_tails[r], jnp.logical_not(first_heads))),
+    heads__30 = jnp.where(cond__17, heads__29, heads__16)
+    repeat__going_170__31 = jnp.where(cond__17, repeat__going_170__28, repeat__going_170)
+    first_heads__32 = jnp.bitwise_and(jnp.asarray(bits__14, jnp.int32), 1) == 1
+    all_heads__33 = heads__30 == coins__15
+    cond__34 = (lambda lasts__q_172: turn <= lasting_until[lasts__q_172, 7])(p__3)
+    lands__35 = jnp.logical_and(lands__13, _flip(_words[2]))
+    lands__36 = jnp.where(cond__34, lands__35, lands__13)
+    choice__test_2__37 = jnp.logical_and(
+        lands__36,
+        jnp.logical_not(
+            jnp.logical_and(ATTACKS__fails_tails[r__9], jnp.logical_not(first_heads__32))
+        ),
     )
-    dmg__21 = jnp.asarray(ATTACKS__damage[r]).astype(jnp.int32)
-    cond__22 = ATTACKS__per_heads[r] > 0
-    dmg__23 = ATTACKS__per_heads[r] * heads
-    dmg__24 = jnp.where(cond__22, dmg__23, dmg__21)
-    cond__25 = jnp.logical_and(
+    choice__mover = jnp.where(cond__1, choice__mover__2, choice__mover)
+    p = jnp.where(cond__1, p__3, p)
+    o = jnp.where(cond__1, o__4, o)
+    a = jnp.where(cond__1, a__5, a)
+    r = jnp.where(cond__1, r__9, r)
+    lands = jnp.where(cond__1, lands__36, lands)
+    bits = jnp.where(cond__1, bits__14, bits)
+    coins = jnp.where(cond__1, coins__15, coins)
+    heads = jnp.where(cond__1, heads__30, heads)
+    repeat__going_170 = jnp.where(cond__1, repeat__going_170__31, repeat__going_170)
+    first_heads = jnp.where(cond__1, first_heads__32, first_heads)
+    all_heads = jnp.where(cond__1, all_heads__33, all_heads)
+    choice__test_2 = jnp.where(cond__1, choice__test_2__37, choice__test_2)
+    cond__38 = jnp.logical_or((choice__resume == 0), (choice__resume == 2))
+    cond__39 = jnp.logical_or((choice__resume == 2), choice__test_2)
+    cond__40 = choice__resume == 0
+    dmg__41 = jnp.asarray(ATTACKS__damage[r]).astype(jnp.int32)
+    cond__42 = ATTACKS__per_heads[r] > 0
+    dmg__43 = ATTACKS__per_heads[r] * heads
+    dmg__44 = jnp.where(cond__42, dmg__43, dmg__41)
+    cond__45 = jnp.logical_and(
         (ATTACKS__bonus[r] > 0),
         (
             lambda holds__c_173: (
@@ -5727,10 +6081,10 @@ def _effect_attack(s: State, params, key) -> State:
             )(p)
         )(ATTACKS__bonus_if[r]),
     )
-    dmg__26 = dmg__24 + ATTACKS__bonus[r]
-    dmg__27 = jnp.where(cond__25, dmg__26, dmg__24)
-    cond__28 = ATTACKS__per[r] > 0
-    dmg__29 = jnp.where(ATTACKS__per_add[r], dmg__27, 0) + (
+    dmg__46 = dmg__44 + ATTACKS__bonus[r]
+    dmg__47 = jnp.where(cond__45, dmg__46, dmg__44)
+    cond__48 = ATTACKS__per[r] > 0
+    dmg__49 = jnp.where(ATTACKS__per_add[r], dmg__47, 0) + (
         ATTACKS__per[r]
         * (
             lambda per_count__p_194: (
@@ -5831,9 +6185,9 @@ def _effect_attack(s: State, params, key) -> State:
             )(r)
         )(p)
     )
-    dmg__30 = jnp.where(cond__28, dmg__29, dmg__27)
-    cond__31 = jnp.logical_and(
-        jnp.logical_and((dmg__30 > 0), (dealt_bonus > 0)),
+    dmg__50 = jnp.where(cond__48, dmg__49, dmg__47)
+    cond__51 = jnp.logical_and(
+        jnp.logical_and((dmg__50 > 0), (dealt_bonus > 0)),
         jnp.logical_or(
             (dealt_group < 0),
             (
@@ -5861,21 +6215,21 @@ def _effect_attack(s: State, params, key) -> State:
             )(a),
         ),
     )
-    dmg__32 = dmg__30 + dealt_bonus
-    dmg__33 = jnp.where(cond__31, dmg__32, dmg__30)
-    cond__34 = jnp.logical_and(
-        (dmg__33 > 0), (lambda lasts__q_208: turn <= lasting_until[lasts__q_208, 6])(p)
+    dmg__52 = dmg__50 + dealt_bonus
+    dmg__53 = jnp.where(cond__51, dmg__52, dmg__50)
+    cond__54 = jnp.logical_and(
+        (dmg__53 > 0), (lambda lasts__q_208: turn <= lasting_until[lasts__q_208, 6])(p)
     )
-    dmg__35 = jnp.maximum((dmg__33 - lasting_n[p, 6]), 0)
-    dmg__36 = jnp.where(cond__34, dmg__35, dmg__33)
-    hit__p_209__37 = p
-    hit__q_210__38 = o
-    hit__x_211__39 = dmg__36
-    hit__weak_212__40 = jnp.logical_and(
-        jnp.logical_and((hit__q_210__38 != hit__p_209__37), True),
-        (CARDS__weakness[card[hit__q_210__38, 0]] == CARDS__type[card[hit__p_209__37, 0]]),
+    dmg__55 = jnp.maximum((dmg__53 - lasting_n[p, 6]), 0)
+    dmg__56 = jnp.where(cond__54, dmg__55, dmg__53)
+    hit__p_209__57 = p
+    hit__q_210__58 = o
+    hit__x_211__59 = dmg__56
+    hit__weak_212__60 = jnp.logical_and(
+        jnp.logical_and((hit__q_210__58 != hit__p_209__57), True),
+        (CARDS__weakness[card[hit__q_210__58, 0]] == CARDS__type[card[hit__p_209__57, 0]]),
     )
-    hit__d_218__41 = (
+    hit__d_218__61 = (
         lambda taken__q_213: (
             lambda taken__x_214: (
                 lambda taken__cut_215: (
@@ -5928,31 +6282,42 @@ def _effect_attack(s: State, params, key) -> State:
             )
         )(
             (
-                hit__x_211__39
-                + jnp.where(jnp.logical_and(hit__weak_212__40, (hit__x_211__39 > 0)), 20, 0).astype(
+                hit__x_211__59
+                + jnp.where(jnp.logical_and(hit__weak_212__60, (hit__x_211__59 > 0)), 20, 0).astype(
                     jnp.int32
                 )
             )
         )
-    )(hit__q_210__38)
-    damage__42 = damage.at[hit__q_210__38, 0].set(
-        jnp.asarray((damage[hit__q_210__38, 0] + hit__d_218__41), jnp.int16)
+    )(hit__q_210__58)
+    damage__62 = damage.at[hit__q_210__58, 0].set(
+        jnp.asarray((damage[hit__q_210__58, 0] + hit__d_218__61), jnp.int16)
     )
-    cond__43 = jnp.logical_and(
+    cond__63 = jnp.logical_and(
         jnp.logical_and(
-            jnp.logical_and((hit__q_210__38 != hit__p_209__37), True), (hit__d_218__41 > 0)
+            jnp.logical_and((hit__q_210__58 != hit__p_209__57), True), (hit__d_218__61 > 0)
         ),
-        (CARDS__ab_counter[card[hit__q_210__38, 0]] > 0),
+        (CARDS__ab_counter[card[hit__q_210__58, 0]] > 0),
     )
-    damage__44 = damage__42.at[hit__p_209__37, 0].set(
+    damage__64 = damage__62.at[hit__p_209__57, 0].set(
         jnp.asarray(
-            (damage__42[hit__p_209__37, 0] + CARDS__ab_counter[card[hit__q_210__38, 0]]), jnp.int16
+            (damage__62[hit__p_209__57, 0] + CARDS__ab_counter[card[hit__q_210__58, 0]]), jnp.int16
         )
     )
-    damage__45 = jnp.where(cond__43, damage__44, damage__42)
-    hit__result_219__46 = hit__d_218__41
-    dmg__47 = hit__result_219__46
-    choice__options_2__48 = jnp.broadcast_to(
+    damage__65 = jnp.where(cond__63, damage__64, damage__62)
+    hit__result_219__66 = hit__d_218__61
+    dmg__67 = hit__result_219__66
+    damage__68 = jnp.where(cond__40, damage__65, damage)
+    dmg__69 = jnp.where(cond__40, dmg__67, dmg)
+    hit__p_209__70 = jnp.where(cond__40, hit__p_209__57, hit__p_209)
+    hit__q_210__71 = jnp.where(cond__40, hit__q_210__58, hit__q_210)
+    hit__x_211__72 = jnp.where(cond__40, hit__x_211__59, hit__x_211)
+    hit__weak_212__73 = jnp.where(cond__40, hit__weak_212__60, hit__weak_212)
+    hit__d_218__74 = jnp.where(cond__40, hit__d_218__61, hit__d_218)
+    hit__result_219__75 = jnp.where(cond__40, hit__result_219__66, hit__result_219)
+    cond__76 = choice__resume == 2
+    pick__77 = choice__option
+    cond__78 = choice__resume == 0
+    choice__options_2__79 = jnp.broadcast_to(
         jnp.asarray(
             (
                 lambda attack_targets__p_220: (
@@ -6009,7 +6374,7 @@ def _effect_attack(s: State, params, key) -> State:
                                             )(
                                                 jnp.logical_and(
                                                     (
-                                                        damage__45[attack_targets__o_222, 0]
+                                                        damage__68[attack_targets__o_222, 0]
                                                         < CARDS__hp[card[attack_targets__o_222, 0]]
                                                     ),
                                                     jnp.logical_not(
@@ -6057,53 +6422,74 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (4,),
     )
-    pick__49 = jnp.asarray(-1, jnp.int32)
-    cond__50 = jnp.any(choice__options_2__48)
-    choice__p__51 = p
-    choice__r__52 = r
-    choice__first_heads__53 = first_heads
-    choice__all_heads__54 = all_heads
-    choice__dmg__55 = dmg__47
-    choice__mask__56 = jnp.broadcast_to(jnp.asarray(choice__options_2__48, jnp.bool_), (4,))
-    choice__player__57 = current_player
-    current_player__58 = jnp.where(ATTACKS__switch_opp[r], o, p)
-    choice__pending__59 = jnp.asarray(2, jnp.int32)
-    choice__pending__60 = jnp.where(cond__50, choice__pending__59, choice__pending)
-    choice__player__61 = jnp.where(cond__50, choice__player__57, choice__player)
-    choice__mask__62 = jnp.where(cond__50, choice__mask__56, choice__mask)
-    choice__p__63 = jnp.where(cond__50, choice__p__51, choice__p)
-    choice__r__64 = jnp.where(cond__50, choice__r__52, choice__r)
-    choice__first_heads__65 = jnp.where(cond__50, choice__first_heads__53, choice__first_heads)
-    choice__all_heads__66 = jnp.where(cond__50, choice__all_heads__54, choice__all_heads)
-    choice__dmg__67 = jnp.where(cond__50, choice__dmg__55, choice__dmg)
-    current_player__68 = jnp.where(cond__50, current_player__58, current_player)
-    cond__69 = choice__pending__60 == 0
-    attack_effects__p_230__70 = p
-    attack_effects__r_231__71 = r
-    attack_effects__dmg_232__72 = dmg__47
-    attack_effects__first_heads_233__73 = first_heads
-    attack_effects__all_heads_234__74 = all_heads
-    attack_effects__pick_235__75 = pick__49
-    attack_effects__o_236__76 = 1 - attack_effects__p_230__70
-    attack_effects__exposed_238__77 = jnp.logical_not(
-        (lambda lasts__q_237: turn <= lasting_until[lasts__q_237, 5])(attack_effects__o_236__76)
+    cond__80 = jnp.any(choice__options_2__79)
+    choice__p__81 = p
+    choice__r__82 = r
+    choice__first_heads__83 = first_heads
+    choice__all_heads__84 = all_heads
+    choice__dmg__85 = dmg__69
+    choice__mask__86 = jnp.broadcast_to(jnp.asarray(choice__options_2__79, jnp.bool_), (4,))
+    choice__player__87 = current_player
+    current_player__88 = jnp.where(ATTACKS__switch_opp[r], o, p)
+    choice__pending__89 = jnp.asarray(2, jnp.int32)
+    pick__90 = jnp.asarray(-1, jnp.int32)
+    choice__pending__91 = jnp.where(cond__80, choice__pending__89, choice__pending)
+    choice__player__92 = jnp.where(cond__80, choice__player__87, choice__player)
+    choice__mask__93 = jnp.where(cond__80, choice__mask__86, choice__mask)
+    choice__p__94 = jnp.where(cond__80, choice__p__81, choice__p)
+    choice__r__95 = jnp.where(cond__80, choice__r__82, choice__r)
+    choice__first_heads__96 = jnp.where(cond__80, choice__first_heads__83, choice__first_heads)
+    choice__all_heads__97 = jnp.where(cond__80, choice__all_heads__84, choice__all_heads)
+    choice__dmg__98 = jnp.where(cond__80, choice__dmg__85, choice__dmg)
+    current_player__99 = jnp.where(cond__80, current_player__88, current_player)
+    pick__100 = jnp.where(cond__80, pick, pick__90)
+    choice__pending__101 = jnp.where(cond__78, choice__pending__91, choice__pending)
+    choice__player__102 = jnp.where(cond__78, choice__player__92, choice__player)
+    choice__mask__103 = jnp.where(cond__78, choice__mask__93, choice__mask)
+    choice__p__104 = jnp.where(cond__78, choice__p__94, choice__p)
+    choice__r__105 = jnp.where(cond__78, choice__r__95, choice__r)
+    choice__first_heads__106 = jnp.where(cond__78, choice__first_heads__96, choice__first_heads)
+    choice__all_heads__107 = jnp.where(cond__78, choice__all_heads__97, choice__all_heads)
+    choice__dmg__108 = jnp.where(cond__78, choice__dmg__98, choice__dmg)
+    current_player__109 = jnp.where(cond__78, current_player__99, current_player)
+    pick__110 = jnp.where(cond__78, pick__100, pick)
+    choice__pending__111 = jnp.where(cond__76, choice__pending, choice__pending__101)
+    choice__player__112 = jnp.where(cond__76, choice__player, choice__player__102)
+    choice__mask__113 = jnp.where(cond__76, choice__mask, choice__mask__103)
+    choice__p__114 = jnp.where(cond__76, choice__p, choice__p__104)
+    choice__r__115 = jnp.where(cond__76, choice__r, choice__r__105)
+    choice__first_heads__116 = jnp.where(cond__76, choice__first_heads, choice__first_heads__106)
+    choice__all_heads__117 = jnp.where(cond__76, choice__all_heads, choice__all_heads__107)
+    choice__dmg__118 = jnp.where(cond__76, choice__dmg, choice__dmg__108)
+    current_player__119 = jnp.where(cond__76, current_player, current_player__109)
+    pick__120 = jnp.where(cond__76, pick__77, pick__110)
+    cond__121 = jnp.logical_and((choice__pending__111 == 0), (choice__resume <= 2))
+    attack_effects__p_230__122 = p
+    attack_effects__r_231__123 = r
+    attack_effects__dmg_232__124 = dmg__69
+    attack_effects__first_heads_233__125 = first_heads
+    attack_effects__all_heads_234__126 = all_heads
+    attack_effects__pick_235__127 = pick__120
+    attack_effects__o_236__128 = 1 - attack_effects__p_230__122
+    attack_effects__exposed_238__129 = jnp.logical_not(
+        (lambda lasts__q_237: turn <= lasting_until[lasts__q_237, 5])(attack_effects__o_236__128)
     )
-    cond__78 = jnp.logical_and(
-        (ATTACKS__snipe[attack_effects__r_231__71] > 0), (attack_effects__pick_235__75 >= 0)
+    cond__130 = jnp.logical_and(
+        (ATTACKS__snipe[attack_effects__r_231__123] > 0), (attack_effects__pick_235__127 >= 0)
     )
-    hit__p_239__79 = attack_effects__p_230__70
-    hit__q_240__80 = jnp.where(
-        (ATTACKS__snipe_to[attack_effects__r_231__71] == 3),
-        attack_effects__p_230__70,
-        attack_effects__o_236__76,
+    hit__p_239__131 = attack_effects__p_230__122
+    hit__q_240__132 = jnp.where(
+        (ATTACKS__snipe_to[attack_effects__r_231__123] == 3),
+        attack_effects__p_230__122,
+        attack_effects__o_236__128,
     )
-    hit__slot_241__81 = attack_effects__pick_235__75
-    hit__x_242__82 = ATTACKS__snipe[attack_effects__r_231__71]
-    hit__weak_243__83 = jnp.logical_and(
-        jnp.logical_and((hit__q_240__80 != hit__p_239__79), (hit__slot_241__81 == 0)),
-        (CARDS__weakness[card[hit__q_240__80, 0]] == CARDS__type[card[hit__p_239__79, 0]]),
+    hit__slot_241__133 = attack_effects__pick_235__127
+    hit__x_242__134 = ATTACKS__snipe[attack_effects__r_231__123]
+    hit__weak_243__135 = jnp.logical_and(
+        jnp.logical_and((hit__q_240__132 != hit__p_239__131), (hit__slot_241__133 == 0)),
+        (CARDS__weakness[card[hit__q_240__132, 0]] == CARDS__type[card[hit__p_239__131, 0]]),
     )
-    hit__d_250__84 = (
+    hit__d_250__136 = (
         lambda taken__q_244: (
             lambda taken__slot_245: (
                 lambda taken__x_246: (
@@ -6158,173 +6544,197 @@ def _effect_attack(s: State, params, key) -> State:
                 )
             )(
                 (
-                    hit__x_242__82
+                    hit__x_242__134
                     + jnp.where(
-                        jnp.logical_and(hit__weak_243__83, (hit__x_242__82 > 0)), 20, 0
+                        jnp.logical_and(hit__weak_243__135, (hit__x_242__134 > 0)), 20, 0
                     ).astype(jnp.int32)
                 )
             )
-        )(hit__slot_241__81)
-    )(hit__q_240__80)
-    damage__85 = damage__45.at[hit__q_240__80, hit__slot_241__81].set(
-        jnp.asarray((damage__45[hit__q_240__80, hit__slot_241__81] + hit__d_250__84), jnp.int16)
+        )(hit__slot_241__133)
+    )(hit__q_240__132)
+    damage__137 = damage__68.at[hit__q_240__132, hit__slot_241__133].set(
+        jnp.asarray((damage__68[hit__q_240__132, hit__slot_241__133] + hit__d_250__136), jnp.int16)
     )
-    cond__86 = jnp.logical_and(
+    cond__138 = jnp.logical_and(
         jnp.logical_and(
-            jnp.logical_and((hit__q_240__80 != hit__p_239__79), (hit__slot_241__81 == 0)),
-            (hit__d_250__84 > 0),
+            jnp.logical_and((hit__q_240__132 != hit__p_239__131), (hit__slot_241__133 == 0)),
+            (hit__d_250__136 > 0),
         ),
-        (CARDS__ab_counter[card[hit__q_240__80, 0]] > 0),
+        (CARDS__ab_counter[card[hit__q_240__132, 0]] > 0),
     )
-    damage__87 = damage__85.at[hit__p_239__79, 0].set(
+    damage__139 = damage__137.at[hit__p_239__131, 0].set(
         jnp.asarray(
-            (damage__85[hit__p_239__79, 0] + CARDS__ab_counter[card[hit__q_240__80, 0]]), jnp.int16
+            (damage__137[hit__p_239__131, 0] + CARDS__ab_counter[card[hit__q_240__132, 0]]),
+            jnp.int16,
         )
     )
-    damage__88 = jnp.where(cond__86, damage__87, damage__85)
-    damage__89 = jnp.where(cond__78, damage__88, damage__45)
-    cond__90 = jnp.logical_and(
-        ATTACKS__switch_self[attack_effects__r_231__71], (attack_effects__pick_235__75 >= 0)
+    damage__140 = jnp.where(cond__138, damage__139, damage__137)
+    damage__141 = jnp.where(cond__130, damage__140, damage__68)
+    hit__p_239__142 = jnp.where(cond__130, hit__p_239__131, hit__p_239)
+    hit__q_240__143 = jnp.where(cond__130, hit__q_240__132, hit__q_240)
+    hit__slot_241__144 = jnp.where(cond__130, hit__slot_241__133, hit__slot_241)
+    hit__x_242__145 = jnp.where(cond__130, hit__x_242__134, hit__x_242)
+    hit__weak_243__146 = jnp.where(cond__130, hit__weak_243__135, hit__weak_243)
+    hit__d_250__147 = jnp.where(cond__130, hit__d_250__136, hit__d_250)
+    cond__148 = jnp.logical_and(
+        ATTACKS__switch_self[attack_effects__r_231__123], (attack_effects__pick_235__127 >= 0)
     )
-    swap_active__p_251__91 = attack_effects__p_230__70
-    swap_active__b_252__92 = attack_effects__pick_235__75
-    swap_active__perm_253__93 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_252__92], jnp.int32), (4,)
+    swap_active__p_251__149 = attack_effects__p_230__122
+    swap_active__b_252__150 = attack_effects__pick_235__127
+    swap_active__perm_253__151 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_252__150], jnp.int32), (4,)
     )
-    card__94 = card.at[swap_active__p_251__91].set(
-        jnp.asarray(card[swap_active__p_251__91][swap_active__perm_253__93], jnp.int16)
+    card__152 = card.at[swap_active__p_251__149].set(
+        jnp.asarray(card[swap_active__p_251__149][swap_active__perm_253__151], jnp.int16)
     )
-    damage__95 = damage__89.at[swap_active__p_251__91].set(
-        jnp.asarray(damage__89[swap_active__p_251__91][swap_active__perm_253__93], jnp.int16)
+    damage__153 = damage__141.at[swap_active__p_251__149].set(
+        jnp.asarray(damage__141[swap_active__p_251__149][swap_active__perm_253__151], jnp.int16)
     )
-    energy__96 = energy.at[swap_active__p_251__91].set(
-        jnp.asarray(energy[swap_active__p_251__91][swap_active__perm_253__93], jnp.int8)
+    energy__154 = energy.at[swap_active__p_251__149].set(
+        jnp.asarray(energy[swap_active__p_251__149][swap_active__perm_253__151], jnp.int8)
     )
-    entered__97 = entered.at[swap_active__p_251__91].set(
-        jnp.asarray(entered[swap_active__p_251__91][swap_active__perm_253__93], jnp.int8)
+    entered__155 = entered.at[swap_active__p_251__149].set(
+        jnp.asarray(entered[swap_active__p_251__149][swap_active__perm_253__151], jnp.int8)
     )
-    under__98 = under.at[swap_active__p_251__91].set(
-        jnp.asarray(under[swap_active__p_251__91][swap_active__perm_253__93], jnp.int16)
+    under__156 = under.at[swap_active__p_251__149].set(
+        jnp.asarray(under[swap_active__p_251__149][swap_active__perm_253__151], jnp.int16)
     )
-    used_ability__99 = used_ability.at[swap_active__p_251__91].set(
-        jnp.asarray(used_ability[swap_active__p_251__91][swap_active__perm_253__93], jnp.bool_)
+    used_ability__157 = used_ability.at[swap_active__p_251__149].set(
+        jnp.asarray(used_ability[swap_active__p_251__149][swap_active__perm_253__151], jnp.bool_)
     )
-    clear_conditions__p_254__100 = swap_active__p_251__91
-    poisoned__101 = poisoned.at[clear_conditions__p_254__100].set(jnp.asarray(False, jnp.bool_))
-    burned__102 = burned.at[clear_conditions__p_254__100].set(jnp.asarray(False, jnp.bool_))
-    condition__103 = condition.at[clear_conditions__p_254__100].set(jnp.asarray(0, jnp.int8))
-    lasting_until__104 = lasting_until.at[clear_conditions__p_254__100].set(
+    clear_conditions__p_254__158 = swap_active__p_251__149
+    poisoned__159 = poisoned.at[clear_conditions__p_254__158].set(jnp.asarray(False, jnp.bool_))
+    burned__160 = burned.at[clear_conditions__p_254__158].set(jnp.asarray(False, jnp.bool_))
+    condition__161 = condition.at[clear_conditions__p_254__158].set(jnp.asarray(0, jnp.int8))
+    lasting_until__162 = lasting_until.at[clear_conditions__p_254__158].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_254__100]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_254__158]), jnp.int16
         )
     )
-    card__105 = jnp.where(cond__90, card__94, card)
-    damage__106 = jnp.where(cond__90, damage__95, damage__89)
-    energy__107 = jnp.where(cond__90, energy__96, energy)
-    entered__108 = jnp.where(cond__90, entered__97, entered)
-    poisoned__109 = jnp.where(cond__90, poisoned__101, poisoned)
-    burned__110 = jnp.where(cond__90, burned__102, burned)
-    condition__111 = jnp.where(cond__90, condition__103, condition)
-    under__112 = jnp.where(cond__90, under__98, under)
-    lasting_until__113 = jnp.where(cond__90, lasting_until__104, lasting_until)
-    used_ability__114 = jnp.where(cond__90, used_ability__99, used_ability)
-    cond__115 = jnp.logical_and(
-        ATTACKS__switch_opp[attack_effects__r_231__71], (attack_effects__pick_235__75 >= 0)
+    card__163 = jnp.where(cond__148, card__152, card)
+    damage__164 = jnp.where(cond__148, damage__153, damage__141)
+    energy__165 = jnp.where(cond__148, energy__154, energy)
+    entered__166 = jnp.where(cond__148, entered__155, entered)
+    poisoned__167 = jnp.where(cond__148, poisoned__159, poisoned)
+    burned__168 = jnp.where(cond__148, burned__160, burned)
+    condition__169 = jnp.where(cond__148, condition__161, condition)
+    under__170 = jnp.where(cond__148, under__156, under)
+    lasting_until__171 = jnp.where(cond__148, lasting_until__162, lasting_until)
+    used_ability__172 = jnp.where(cond__148, used_ability__157, used_ability)
+    swap_active__p_251__173 = jnp.where(cond__148, swap_active__p_251__149, swap_active__p_251)
+    swap_active__b_252__174 = jnp.where(cond__148, swap_active__b_252__150, swap_active__b_252)
+    swap_active__perm_253__175 = jnp.where(
+        cond__148, swap_active__perm_253__151, swap_active__perm_253
     )
-    swap_active__p_255__116 = attack_effects__o_236__76
-    swap_active__b_256__117 = attack_effects__pick_235__75
-    swap_active__perm_257__118 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_256__117], jnp.int32), (4,)
+    clear_conditions__p_254__176 = jnp.where(
+        cond__148, clear_conditions__p_254__158, clear_conditions__p_254
     )
-    card__119 = card__105.at[swap_active__p_255__116].set(
-        jnp.asarray(card__105[swap_active__p_255__116][swap_active__perm_257__118], jnp.int16)
+    cond__177 = jnp.logical_and(
+        ATTACKS__switch_opp[attack_effects__r_231__123], (attack_effects__pick_235__127 >= 0)
     )
-    damage__120 = damage__106.at[swap_active__p_255__116].set(
-        jnp.asarray(damage__106[swap_active__p_255__116][swap_active__perm_257__118], jnp.int16)
+    swap_active__p_255__178 = attack_effects__o_236__128
+    swap_active__b_256__179 = attack_effects__pick_235__127
+    swap_active__perm_257__180 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_256__179], jnp.int32), (4,)
     )
-    energy__121 = energy__107.at[swap_active__p_255__116].set(
-        jnp.asarray(energy__107[swap_active__p_255__116][swap_active__perm_257__118], jnp.int8)
+    card__181 = card__163.at[swap_active__p_255__178].set(
+        jnp.asarray(card__163[swap_active__p_255__178][swap_active__perm_257__180], jnp.int16)
     )
-    entered__122 = entered__108.at[swap_active__p_255__116].set(
-        jnp.asarray(entered__108[swap_active__p_255__116][swap_active__perm_257__118], jnp.int8)
+    damage__182 = damage__164.at[swap_active__p_255__178].set(
+        jnp.asarray(damage__164[swap_active__p_255__178][swap_active__perm_257__180], jnp.int16)
     )
-    under__123 = under__112.at[swap_active__p_255__116].set(
-        jnp.asarray(under__112[swap_active__p_255__116][swap_active__perm_257__118], jnp.int16)
+    energy__183 = energy__165.at[swap_active__p_255__178].set(
+        jnp.asarray(energy__165[swap_active__p_255__178][swap_active__perm_257__180], jnp.int8)
     )
-    used_ability__124 = used_ability__114.at[swap_active__p_255__116].set(
+    entered__184 = entered__166.at[swap_active__p_255__178].set(
+        jnp.asarray(entered__166[swap_active__p_255__178][swap_active__perm_257__180], jnp.int8)
+    )
+    under__185 = under__170.at[swap_active__p_255__178].set(
+        jnp.asarray(under__170[swap_active__p_255__178][swap_active__perm_257__180], jnp.int16)
+    )
+    used_ability__186 = used_ability__172.at[swap_active__p_255__178].set(
         jnp.asarray(
-            used_ability__114[swap_active__p_255__116][swap_active__perm_257__118], jnp.bool_
+            used_ability__172[swap_active__p_255__178][swap_active__perm_257__180], jnp.bool_
         )
     )
-    clear_conditions__p_258__125 = swap_active__p_255__116
-    poisoned__126 = poisoned__109.at[clear_conditions__p_258__125].set(
+    clear_conditions__p_258__187 = swap_active__p_255__178
+    poisoned__188 = poisoned__167.at[clear_conditions__p_258__187].set(
         jnp.asarray(False, jnp.bool_)
     )
-    burned__127 = burned__110.at[clear_conditions__p_258__125].set(jnp.asarray(False, jnp.bool_))
-    condition__128 = condition__111.at[clear_conditions__p_258__125].set(jnp.asarray(0, jnp.int8))
-    lasting_until__129 = lasting_until__113.at[clear_conditions__p_258__125].set(
+    burned__189 = burned__168.at[clear_conditions__p_258__187].set(jnp.asarray(False, jnp.bool_))
+    condition__190 = condition__169.at[clear_conditions__p_258__187].set(jnp.asarray(0, jnp.int8))
+    lasting_until__191 = lasting_until__171.at[clear_conditions__p_258__187].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__113[clear_conditions__p_258__125]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until__171[clear_conditions__p_258__187]), jnp.int16
         )
     )
-    card__130 = jnp.where(cond__115, card__119, card__105)
-    damage__131 = jnp.where(cond__115, damage__120, damage__106)
-    energy__132 = jnp.where(cond__115, energy__121, energy__107)
-    entered__133 = jnp.where(cond__115, entered__122, entered__108)
-    poisoned__134 = jnp.where(cond__115, poisoned__126, poisoned__109)
-    burned__135 = jnp.where(cond__115, burned__127, burned__110)
-    condition__136 = jnp.where(cond__115, condition__128, condition__111)
-    under__137 = jnp.where(cond__115, under__123, under__112)
-    lasting_until__138 = jnp.where(cond__115, lasting_until__129, lasting_until__113)
-    used_ability__139 = jnp.where(cond__115, used_ability__124, used_ability__114)
-    cond__140 = jnp.logical_and(
-        (ATTACKS__pick_attach_n[attack_effects__r_231__71] > 0), (attack_effects__pick_235__75 >= 0)
+    card__192 = jnp.where(cond__177, card__181, card__163)
+    damage__193 = jnp.where(cond__177, damage__182, damage__164)
+    energy__194 = jnp.where(cond__177, energy__183, energy__165)
+    entered__195 = jnp.where(cond__177, entered__184, entered__166)
+    poisoned__196 = jnp.where(cond__177, poisoned__188, poisoned__167)
+    burned__197 = jnp.where(cond__177, burned__189, burned__168)
+    condition__198 = jnp.where(cond__177, condition__190, condition__169)
+    under__199 = jnp.where(cond__177, under__185, under__170)
+    lasting_until__200 = jnp.where(cond__177, lasting_until__191, lasting_until__171)
+    used_ability__201 = jnp.where(cond__177, used_ability__186, used_ability__172)
+    swap_active__p_255__202 = jnp.where(cond__177, swap_active__p_255__178, swap_active__p_255)
+    swap_active__b_256__203 = jnp.where(cond__177, swap_active__b_256__179, swap_active__b_256)
+    swap_active__perm_257__204 = jnp.where(
+        cond__177, swap_active__perm_257__180, swap_active__perm_257
     )
-    energy__141 = energy__132.at[
-        attack_effects__p_230__70,
-        attack_effects__pick_235__75,
-        ATTACKS__pick_attach_type[attack_effects__r_231__71],
+    clear_conditions__p_258__205 = jnp.where(
+        cond__177, clear_conditions__p_258__187, clear_conditions__p_258
+    )
+    cond__206 = jnp.logical_and(
+        (ATTACKS__pick_attach_n[attack_effects__r_231__123] > 0),
+        (attack_effects__pick_235__127 >= 0),
+    )
+    energy__207 = energy__194.at[
+        attack_effects__p_230__122,
+        attack_effects__pick_235__127,
+        ATTACKS__pick_attach_type[attack_effects__r_231__123],
     ].set(
         jnp.asarray(
             (
-                energy__132[
-                    attack_effects__p_230__70,
-                    attack_effects__pick_235__75,
-                    ATTACKS__pick_attach_type[attack_effects__r_231__71],
+                energy__194[
+                    attack_effects__p_230__122,
+                    attack_effects__pick_235__127,
+                    ATTACKS__pick_attach_type[attack_effects__r_231__123],
                 ]
-                + ATTACKS__pick_attach_n[attack_effects__r_231__71]
+                + ATTACKS__pick_attach_n[attack_effects__r_231__123]
             ),
             jnp.int8,
         )
     )
-    energy__142 = jnp.where(cond__140, energy__141, energy__132)
+    energy__208 = jnp.where(cond__206, energy__207, energy__194)
 
-    def loop_body__143(attack_effects__i_259, carry):
+    def loop_body__209(attack_effects__i_259, carry):
         (damage,) = carry
-        cond__144 = attack_effects__i_259 < ATTACKS__hits[attack_effects__r_231__71]
-        attack_effects__j_260__145 = _choose(
+        cond__210 = attack_effects__i_259 < ATTACKS__hits[attack_effects__r_231__123]
+        attack_effects__j_260__211 = _choose(
             jax.random.bits(_site_key(key, 18, attack_effects__i_259), (), jnp.uint32),
             jnp.logical_and(
-                (card__130[attack_effects__o_236__76] >= 0),
+                (card__192[attack_effects__o_236__128] >= 0),
                 (
-                    damage[attack_effects__o_236__76]
-                    < CARDS__hp[card__130[attack_effects__o_236__76]]
+                    damage[attack_effects__o_236__128]
+                    < CARDS__hp[card__192[attack_effects__o_236__128]]
                 ),
             ),
         )
-        cond__146 = attack_effects__j_260__145 >= 0
-        hit__p_261__147 = attack_effects__p_230__70
-        hit__q_262__148 = attack_effects__o_236__76
-        hit__slot_263__149 = attack_effects__j_260__145
-        hit__x_264__150 = ATTACKS__hit_amount[attack_effects__r_231__71]
-        hit__weak_265__151 = jnp.logical_and(
-            jnp.logical_and((hit__q_262__148 != hit__p_261__147), (hit__slot_263__149 == 0)),
+        cond__212 = attack_effects__j_260__211 >= 0
+        hit__p_261__213 = attack_effects__p_230__122
+        hit__q_262__214 = attack_effects__o_236__128
+        hit__slot_263__215 = attack_effects__j_260__211
+        hit__x_264__216 = ATTACKS__hit_amount[attack_effects__r_231__123]
+        hit__weak_265__217 = jnp.logical_and(
+            jnp.logical_and((hit__q_262__214 != hit__p_261__213), (hit__slot_263__215 == 0)),
             (
-                CARDS__weakness[card__130[hit__q_262__148, 0]]
-                == CARDS__type[card__130[hit__p_261__147, 0]]
+                CARDS__weakness[card__192[hit__q_262__214, 0]]
+                == CARDS__type[card__192[hit__p_261__213, 0]]
             ),
         )
-        hit__d_272__152 = (
+        hit__d_272__218 = (
             lambda taken__q_266: (
                 lambda taken__slot_267: (
                     lambda taken__x_268: (
@@ -6335,7 +6745,7 @@ def _effect_attack(s: State, params, key) -> State:
                                         (taken__slot_267 == 0),
                                         (
                                             lambda lasts__q_271: (
-                                                turn <= lasting_until__138[lasts__q_271, 5]
+                                                turn <= lasting_until__200[lasts__q_271, 5]
                                             )
                                         )(taken__q_266),
                                     ),
@@ -6352,10 +6762,10 @@ def _effect_attack(s: State, params, key) -> State:
                                 (
                                     taken__cut_269
                                     + jnp.where(
-                                        (card__130[taken__q_266, taken__slot_267] >= 0),
+                                        (card__192[taken__q_266, taken__slot_267] >= 0),
                                         jnp.asarray(
                                             CARDS__ab_guard[
-                                                card__130[taken__q_266, taken__slot_267]
+                                                card__192[taken__q_266, taken__slot_267]
                                             ]
                                         ).astype(jnp.int32),
                                         0,
@@ -6370,7 +6780,7 @@ def _effect_attack(s: State, params, key) -> State:
                                         (taken__slot_267 == 0),
                                         (
                                             lambda lasts__q_270: (
-                                                turn <= lasting_until__138[lasts__q_270, 4]
+                                                turn <= lasting_until__200[lasts__q_270, 4]
                                             )
                                         )(taken__q_266),
                                     ),
@@ -6388,41 +6798,41 @@ def _effect_attack(s: State, params, key) -> State:
                     )
                 )(
                     (
-                        hit__x_264__150
+                        hit__x_264__216
                         + jnp.where(
-                            jnp.logical_and(hit__weak_265__151, (hit__x_264__150 > 0)), 20, 0
+                            jnp.logical_and(hit__weak_265__217, (hit__x_264__216 > 0)), 20, 0
                         ).astype(jnp.int32)
                     )
                 )
-            )(hit__slot_263__149)
-        )(hit__q_262__148)
-        damage__153 = damage.at[hit__q_262__148, hit__slot_263__149].set(
-            jnp.asarray((damage[hit__q_262__148, hit__slot_263__149] + hit__d_272__152), jnp.int16)
+            )(hit__slot_263__215)
+        )(hit__q_262__214)
+        damage__219 = damage.at[hit__q_262__214, hit__slot_263__215].set(
+            jnp.asarray((damage[hit__q_262__214, hit__slot_263__215] + hit__d_272__218), jnp.int16)
         )
-        cond__154 = jnp.logical_and(
+        cond__220 = jnp.logical_and(
             jnp.logical_and(
-                jnp.logical_and((hit__q_262__148 != hit__p_261__147), (hit__slot_263__149 == 0)),
-                (hit__d_272__152 > 0),
+                jnp.logical_and((hit__q_262__214 != hit__p_261__213), (hit__slot_263__215 == 0)),
+                (hit__d_272__218 > 0),
             ),
-            (CARDS__ab_counter[card__130[hit__q_262__148, 0]] > 0),
+            (CARDS__ab_counter[card__192[hit__q_262__214, 0]] > 0),
         )
-        damage__155 = damage__153.at[hit__p_261__147, 0].set(
+        damage__221 = damage__219.at[hit__p_261__213, 0].set(
             jnp.asarray(
                 (
-                    damage__153[hit__p_261__147, 0]
-                    + CARDS__ab_counter[card__130[hit__q_262__148, 0]]
+                    damage__219[hit__p_261__213, 0]
+                    + CARDS__ab_counter[card__192[hit__q_262__214, 0]]
                 ),
                 jnp.int16,
             )
         )
-        damage__156 = jnp.where(cond__154, damage__155, damage__153)
-        damage__157 = jnp.where(cond__146, damage__156, damage)
-        damage__158 = jnp.where(cond__144, damage__157, damage)
-        return (damage__158,)
+        damage__222 = jnp.where(cond__220, damage__221, damage__219)
+        damage__223 = jnp.where(cond__212, damage__222, damage)
+        damage__224 = jnp.where(cond__210, damage__223, damage)
+        return (damage__224,)
 
-    (damage__159,) = jax.lax.fori_loop(0, 4, loop_body__143, (damage__131,))
-    cond__160 = jnp.logical_and(
-        ATTACKS__discard_hand[attack_effects__r_231__71],
+    (damage__225,) = jax.lax.fori_loop(0, 4, loop_body__209, (damage__193,))
+    cond__226 = jnp.logical_and(
+        ATTACKS__discard_hand[attack_effects__r_231__123],
         (
             lambda holds__c_273: (
                 lambda holds__p_274: (
@@ -6603,7 +7013,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__142[
+                                                                                                                                            energy__208[
                                                                                                                                                 power__p_282,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -6614,7 +7024,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__130[
+                                                                                                                                                    card__192[
                                                                                                                                                         power__p_282,
                                                                                                                                                         power__src_284,
                                                                                                                                                     ]
@@ -6646,7 +7056,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__130[
+                                                                                                                            card__192[
                                                                                                                                 power__p_282,
                                                                                                                                 0,
                                                                                                                             ]
@@ -6654,7 +7064,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__130[
+                                                                                                                        card__192[
                                                                                                                             power__p_282,
                                                                                                                             power__src_284,
                                                                                                                         ]
@@ -6663,7 +7073,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__130[
+                                                                                                                card__192[
                                                                                                                     power__p_282,
                                                                                                                     power__src_284,
                                                                                                                 ]
@@ -6678,7 +7088,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__130[
+                                                                                                                                card__192[
                                                                                                                                     power__p_282,
                                                                                                                                     power__s_283,
                                                                                                                                 ]
@@ -6686,7 +7096,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__130[
+                                                                                                                                    card__192[
                                                                                                                                         power__p_282,
                                                                                                                                         power__s_283,
                                                                                                                                     ]
@@ -6736,21 +7146,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_273 == 5),
-                                                        (damage__159[holds__o_278, 0] > 0),
+                                                        (damage__225[holds__o_278, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_273 == 6),
-                                                    (damage__159[holds__p_274, 0] > 0),
+                                                    (damage__225[holds__p_274, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_273 == 7), poisoned__134[holds__o_278]
+                                                (holds__c_273 == 7), poisoned__196[holds__o_278]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_273 == 8),
-                                            CARDS__ex[card__130[holds__o_278, 0]],
+                                            CARDS__ex[card__192[holds__o_278, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -6759,32 +7169,37 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_274))
-                        )(attack_effects__all_heads_234__74)
-                    )(attack_effects__first_heads_233__73)
-                )(attack_effects__r_231__71)
-            )(attack_effects__p_230__70)
-        )(ATTACKS__discard_hand_if[attack_effects__r_231__71]),
+                        )(attack_effects__all_heads_234__126)
+                    )(attack_effects__first_heads_233__125)
+                )(attack_effects__r_231__123)
+            )(attack_effects__p_230__122)
+        )(ATTACKS__discard_hand_if[attack_effects__r_231__123]),
     )
-    attack_effects__j_294__161 = _choose(_words[3], (hand[attack_effects__o_236__76] >= 0))
-    cond__162 = attack_effects__j_294__161 >= 0
-    hand__163 = hand.at[attack_effects__o_236__76].set(
-        jnp.asarray(_remove(hand[attack_effects__o_236__76], attack_effects__j_294__161), jnp.int16)
+    attack_effects__j_294__227 = _choose(_words[3], (hand[attack_effects__o_236__128] >= 0))
+    cond__228 = attack_effects__j_294__227 >= 0
+    hand__229 = hand.at[attack_effects__o_236__128].set(
+        jnp.asarray(
+            _remove(hand[attack_effects__o_236__128], attack_effects__j_294__227), jnp.int16
+        )
     )
-    hand_count__164 = hand_count.at[attack_effects__o_236__76].set(
-        jnp.asarray((hand_count[attack_effects__o_236__76] - 1), jnp.int8)
+    hand_count__230 = hand_count.at[attack_effects__o_236__128].set(
+        jnp.asarray((hand_count[attack_effects__o_236__128] - 1), jnp.int8)
     )
-    discard_count__165 = discard_count.at[attack_effects__o_236__76].set(
-        jnp.asarray((discard_count[attack_effects__o_236__76] + 1), jnp.int8)
+    discard_count__231 = discard_count.at[attack_effects__o_236__128].set(
+        jnp.asarray((discard_count[attack_effects__o_236__128] + 1), jnp.int8)
     )
-    hand__166 = jnp.where(cond__162, hand__163, hand)
-    hand_count__167 = jnp.where(cond__162, hand_count__164, hand_count)
-    discard_count__168 = jnp.where(cond__162, discard_count__165, discard_count)
-    hand__169 = jnp.where(cond__160, hand__166, hand)
-    hand_count__170 = jnp.where(cond__160, hand_count__167, hand_count)
-    discard_count__171 = jnp.where(cond__160, discard_count__168, discard_count)
-    cond__172 = jnp.logical_and(
+    hand__232 = jnp.where(cond__228, hand__229, hand)
+    hand_count__233 = jnp.where(cond__228, hand_count__230, hand_count)
+    discard_count__234 = jnp.where(cond__228, discard_count__231, discard_count)
+    hand__235 = jnp.where(cond__226, hand__232, hand)
+    hand_count__236 = jnp.where(cond__226, hand_count__233, hand_count)
+    discard_count__237 = jnp.where(cond__226, discard_count__234, discard_count)
+    attack_effects__j_294__238 = jnp.where(
+        cond__226, attack_effects__j_294__227, attack_effects__j_294
+    )
+    cond__239 = jnp.logical_and(
         jnp.logical_and(
-            ATTACKS__shuffle_def[attack_effects__r_231__71], attack_effects__exposed_238__77
+            ATTACKS__shuffle_def[attack_effects__r_231__123], attack_effects__exposed_238__129
         ),
         (
             lambda holds__c_295: (
@@ -6966,7 +7381,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__142[
+                                                                                                                                            energy__208[
                                                                                                                                                 power__p_304,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -6977,7 +7392,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__130[
+                                                                                                                                                    card__192[
                                                                                                                                                         power__p_304,
                                                                                                                                                         power__src_306,
                                                                                                                                                     ]
@@ -7009,7 +7424,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__130[
+                                                                                                                            card__192[
                                                                                                                                 power__p_304,
                                                                                                                                 0,
                                                                                                                             ]
@@ -7017,7 +7432,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__130[
+                                                                                                                        card__192[
                                                                                                                             power__p_304,
                                                                                                                             power__src_306,
                                                                                                                         ]
@@ -7026,7 +7441,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__130[
+                                                                                                                card__192[
                                                                                                                     power__p_304,
                                                                                                                     power__src_306,
                                                                                                                 ]
@@ -7041,7 +7456,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__130[
+                                                                                                                                card__192[
                                                                                                                                     power__p_304,
                                                                                                                                     power__s_305,
                                                                                                                                 ]
@@ -7049,7 +7464,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__130[
+                                                                                                                                    card__192[
                                                                                                                                         power__p_304,
                                                                                                                                         power__s_305,
                                                                                                                                     ]
@@ -7099,21 +7514,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_295 == 5),
-                                                        (damage__159[holds__o_300, 0] > 0),
+                                                        (damage__225[holds__o_300, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_295 == 6),
-                                                    (damage__159[holds__p_296, 0] > 0),
+                                                    (damage__225[holds__p_296, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_295 == 7), poisoned__134[holds__o_300]
+                                                (holds__c_295 == 7), poisoned__196[holds__o_300]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_295 == 8),
-                                            CARDS__ex[card__130[holds__o_300, 0]],
+                                            CARDS__ex[card__192[holds__o_300, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -7122,22 +7537,22 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_296))
-                        )(attack_effects__all_heads_234__74)
-                    )(attack_effects__first_heads_233__73)
-                )(attack_effects__r_231__71)
-            )(attack_effects__p_230__70)
-        )(ATTACKS__shuffle_def_if[attack_effects__r_231__71]),
+                        )(attack_effects__all_heads_234__126)
+                    )(attack_effects__first_heads_233__125)
+                )(attack_effects__r_231__123)
+            )(attack_effects__p_230__122)
+        )(ATTACKS__shuffle_def_if[attack_effects__r_231__123]),
     )
-    shuffle_defender__q_316__173 = attack_effects__o_236__76
-    shuffle_defender__held_317__174 = jnp.broadcast_to(
+    shuffle_defender__q_316__240 = attack_effects__o_236__128
+    shuffle_defender__held_317__241 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.int16)
                     for x in (
-                        card__130[shuffle_defender__q_316__173, 0],
-                        under__137[shuffle_defender__q_316__173, 0, 0],
-                        under__137[shuffle_defender__q_316__173, 0, 1],
+                        card__192[shuffle_defender__q_316__240, 0],
+                        under__199[shuffle_defender__q_316__240, 0, 0],
+                        under__199[shuffle_defender__q_316__240, 0, 1],
                     )
                 ]
             ),
@@ -7146,96 +7561,106 @@ def _effect_attack(s: State, params, key) -> State:
         (3,),
     )
 
-    def loop_body__175(shuffle_defender__i_318, carry):
+    def loop_body__242(shuffle_defender__i_318, carry):
         (deck, deck_count) = carry
-        cond__176 = shuffle_defender__held_317__174[shuffle_defender__i_318] >= 0
-        deck__177 = deck.at[shuffle_defender__q_316__173].set(
+        cond__243 = shuffle_defender__held_317__241[shuffle_defender__i_318] >= 0
+        deck__244 = deck.at[shuffle_defender__q_316__240].set(
             jnp.asarray(
                 _push(
-                    deck[shuffle_defender__q_316__173],
-                    shuffle_defender__held_317__174[shuffle_defender__i_318],
+                    deck[shuffle_defender__q_316__240],
+                    shuffle_defender__held_317__241[shuffle_defender__i_318],
                 ),
                 jnp.int16,
             )
         )
-        deck_count__178 = deck_count.at[shuffle_defender__q_316__173].set(
-            jnp.asarray((deck_count[shuffle_defender__q_316__173] + 1), jnp.int8)
+        deck_count__245 = deck_count.at[shuffle_defender__q_316__240].set(
+            jnp.asarray((deck_count[shuffle_defender__q_316__240] + 1), jnp.int8)
         )
-        deck__179 = jnp.where(cond__176, deck__177, deck)
-        deck_count__180 = jnp.where(cond__176, deck_count__178, deck_count)
-        return (deck__179, deck_count__180)
+        deck__246 = jnp.where(cond__243, deck__244, deck)
+        deck_count__247 = jnp.where(cond__243, deck_count__245, deck_count)
+        return (deck__246, deck_count__247)
 
-    (deck__181, deck_count__182) = jax.lax.fori_loop(0, 3, loop_body__175, (deck, deck_count))
-    deck__183 = deck__181.at[shuffle_defender__q_316__173].set(
+    (deck__248, deck_count__249) = jax.lax.fori_loop(0, 3, loop_body__242, (deck, deck_count))
+    deck__250 = deck__248.at[shuffle_defender__q_316__240].set(
         jnp.asarray(
-            _shuffle(deck__181[shuffle_defender__q_316__173], _site_key(key, 20)), jnp.int16
+            _shuffle(deck__248[shuffle_defender__q_316__240], _site_key(key, 20)), jnp.int16
         )
     )
-    clear_slot__p_319__184 = shuffle_defender__q_316__173
-    card__185 = card__130.at[clear_slot__p_319__184, 0].set(jnp.asarray(-1, jnp.int16))
-    damage__186 = damage__159.at[clear_slot__p_319__184, 0].set(jnp.asarray(0, jnp.int16))
-    energy__187 = energy__142.at[clear_slot__p_319__184, 0].set(jnp.asarray(0, jnp.int8))
-    entered__188 = entered__133.at[clear_slot__p_319__184, 0].set(jnp.asarray(0, jnp.int8))
-    under__189 = under__137.at[clear_slot__p_319__184, 0].set(jnp.asarray(-1, jnp.int16))
-    used_ability__190 = used_ability__139.at[clear_slot__p_319__184, 0].set(
+    clear_slot__p_319__251 = shuffle_defender__q_316__240
+    card__252 = card__192.at[clear_slot__p_319__251, 0].set(jnp.asarray(-1, jnp.int16))
+    damage__253 = damage__225.at[clear_slot__p_319__251, 0].set(jnp.asarray(0, jnp.int16))
+    energy__254 = energy__208.at[clear_slot__p_319__251, 0].set(jnp.asarray(0, jnp.int8))
+    entered__255 = entered__195.at[clear_slot__p_319__251, 0].set(jnp.asarray(0, jnp.int8))
+    under__256 = under__199.at[clear_slot__p_319__251, 0].set(jnp.asarray(-1, jnp.int16))
+    used_ability__257 = used_ability__201.at[clear_slot__p_319__251, 0].set(
         jnp.asarray(False, jnp.bool_)
     )
-    clear_conditions__p_320__191 = shuffle_defender__q_316__173
-    poisoned__192 = poisoned__134.at[clear_conditions__p_320__191].set(
+    clear_conditions__p_320__258 = shuffle_defender__q_316__240
+    poisoned__259 = poisoned__196.at[clear_conditions__p_320__258].set(
         jnp.asarray(False, jnp.bool_)
     )
-    burned__193 = burned__135.at[clear_conditions__p_320__191].set(jnp.asarray(False, jnp.bool_))
-    condition__194 = condition__136.at[clear_conditions__p_320__191].set(jnp.asarray(0, jnp.int8))
-    lasting_until__195 = lasting_until__138.at[clear_conditions__p_320__191].set(
+    burned__260 = burned__197.at[clear_conditions__p_320__258].set(jnp.asarray(False, jnp.bool_))
+    condition__261 = condition__198.at[clear_conditions__p_320__258].set(jnp.asarray(0, jnp.int8))
+    lasting_until__262 = lasting_until__200.at[clear_conditions__p_320__258].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__138[clear_conditions__p_320__191]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until__200[clear_conditions__p_320__258]), jnp.int16
         )
     )
-    cond__196 = jnp.any(
+    cond__263 = jnp.any(
         jax.vmap(
             lambda shuffle_defender__bs_321: (
-                card__185[shuffle_defender__q_316__173, shuffle_defender__bs_321] >= 0
+                card__252[shuffle_defender__q_316__240, shuffle_defender__bs_321] >= 0
             )
         )(jnp.arange(1, 4, dtype=jnp.int32)),
         axis=0,
     )
-    promote_pending__197 = promote_pending.at[shuffle_defender__q_316__173].set(
+    promote_pending__264 = promote_pending.at[shuffle_defender__q_316__240].set(
         jnp.asarray(True, jnp.bool_)
     )
-    rewards__198 = _outcome((1 - shuffle_defender__q_316__173), 1.0)
-    terminated__199 = jnp.bool_(True)
-    phase__200 = jnp.asarray(3, jnp.int8)
-    phase__201 = jnp.where(cond__196, phase, phase__200)
-    promote_pending__202 = jnp.where(cond__196, promote_pending__197, promote_pending)
-    rewards__203 = jnp.where(cond__196, rewards, rewards__198)
-    terminated__204 = jnp.where(cond__196, terminated, terminated__199)
-    phase__205 = jnp.where(cond__172, phase__201, phase)
-    deck__206 = jnp.where(cond__172, deck__183, deck)
-    deck_count__207 = jnp.where(cond__172, deck_count__182, deck_count)
-    card__208 = jnp.where(cond__172, card__185, card__130)
-    damage__209 = jnp.where(cond__172, damage__186, damage__159)
-    energy__210 = jnp.where(cond__172, energy__187, energy__142)
-    entered__211 = jnp.where(cond__172, entered__188, entered__133)
-    poisoned__212 = jnp.where(cond__172, poisoned__192, poisoned__134)
-    burned__213 = jnp.where(cond__172, burned__193, burned__135)
-    condition__214 = jnp.where(cond__172, condition__194, condition__136)
-    promote_pending__215 = jnp.where(cond__172, promote_pending__202, promote_pending)
-    under__216 = jnp.where(cond__172, under__189, under__137)
-    lasting_until__217 = jnp.where(cond__172, lasting_until__195, lasting_until__138)
-    used_ability__218 = jnp.where(cond__172, used_ability__190, used_ability__139)
-    rewards__219 = jnp.where(cond__172, rewards__203, rewards)
-    terminated__220 = jnp.where(cond__172, terminated__204, terminated)
-    attack_effects__k_322__221 = ATTACKS__lasting[attack_effects__r_231__71]
-    attack_effects__on_defender_323__222 = jnp.logical_and(
-        jnp.logical_and((attack_effects__k_322__221 != 4), (attack_effects__k_322__221 != 5)),
-        (attack_effects__k_322__221 != 3),
+    rewards__265 = _outcome((1 - shuffle_defender__q_316__240), 1.0)
+    terminated__266 = jnp.bool_(True)
+    phase__267 = jnp.asarray(3, jnp.int8)
+    phase__268 = jnp.where(cond__263, phase, phase__267)
+    promote_pending__269 = jnp.where(cond__263, promote_pending__264, promote_pending)
+    rewards__270 = jnp.where(cond__263, rewards, rewards__265)
+    terminated__271 = jnp.where(cond__263, terminated, terminated__266)
+    phase__272 = jnp.where(cond__239, phase__268, phase)
+    deck__273 = jnp.where(cond__239, deck__250, deck)
+    deck_count__274 = jnp.where(cond__239, deck_count__249, deck_count)
+    card__275 = jnp.where(cond__239, card__252, card__192)
+    damage__276 = jnp.where(cond__239, damage__253, damage__225)
+    energy__277 = jnp.where(cond__239, energy__254, energy__208)
+    entered__278 = jnp.where(cond__239, entered__255, entered__195)
+    poisoned__279 = jnp.where(cond__239, poisoned__259, poisoned__196)
+    burned__280 = jnp.where(cond__239, burned__260, burned__197)
+    condition__281 = jnp.where(cond__239, condition__261, condition__198)
+    promote_pending__282 = jnp.where(cond__239, promote_pending__269, promote_pending)
+    under__283 = jnp.where(cond__239, under__256, under__199)
+    lasting_until__284 = jnp.where(cond__239, lasting_until__262, lasting_until__200)
+    used_ability__285 = jnp.where(cond__239, used_ability__257, used_ability__201)
+    rewards__286 = jnp.where(cond__239, rewards__270, rewards)
+    terminated__287 = jnp.where(cond__239, terminated__271, terminated)
+    shuffle_defender__q_316__288 = jnp.where(
+        cond__239, shuffle_defender__q_316__240, shuffle_defender__q_316
     )
-    cond__223 = jnp.logical_and(
+    shuffle_defender__held_317__289 = jnp.where(
+        cond__239, shuffle_defender__held_317__241, shuffle_defender__held_317
+    )
+    clear_slot__p_319__290 = jnp.where(cond__239, clear_slot__p_319__251, clear_slot__p_319)
+    clear_conditions__p_320__291 = jnp.where(
+        cond__239, clear_conditions__p_320__258, clear_conditions__p_320
+    )
+    attack_effects__k_322__292 = ATTACKS__lasting[attack_effects__r_231__123]
+    attack_effects__on_defender_323__293 = jnp.logical_and(
+        jnp.logical_and((attack_effects__k_322__292 != 4), (attack_effects__k_322__292 != 5)),
+        (attack_effects__k_322__292 != 3),
+    )
+    cond__294 = jnp.logical_and(
         jnp.logical_and(
-            (attack_effects__k_322__221 > 0),
+            (attack_effects__k_322__292 > 0),
             jnp.logical_or(
-                attack_effects__exposed_238__77,
-                jnp.logical_not(attack_effects__on_defender_323__222),
+                attack_effects__exposed_238__129,
+                jnp.logical_not(attack_effects__on_defender_323__293),
             ),
         ),
         (
@@ -7418,7 +7843,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__210[
+                                                                                                                                            energy__277[
                                                                                                                                                 power__p_333,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -7429,7 +7854,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__208[
+                                                                                                                                                    card__275[
                                                                                                                                                         power__p_333,
                                                                                                                                                         power__src_335,
                                                                                                                                                     ]
@@ -7461,7 +7886,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__208[
+                                                                                                                            card__275[
                                                                                                                                 power__p_333,
                                                                                                                                 0,
                                                                                                                             ]
@@ -7469,7 +7894,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__208[
+                                                                                                                        card__275[
                                                                                                                             power__p_333,
                                                                                                                             power__src_335,
                                                                                                                         ]
@@ -7478,7 +7903,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__208[
+                                                                                                                card__275[
                                                                                                                     power__p_333,
                                                                                                                     power__src_335,
                                                                                                                 ]
@@ -7493,7 +7918,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__208[
+                                                                                                                                card__275[
                                                                                                                                     power__p_333,
                                                                                                                                     power__s_334,
                                                                                                                                 ]
@@ -7501,7 +7926,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__208[
+                                                                                                                                    card__275[
                                                                                                                                         power__p_333,
                                                                                                                                         power__s_334,
                                                                                                                                     ]
@@ -7551,21 +7976,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_324 == 5),
-                                                        (damage__209[holds__o_329, 0] > 0),
+                                                        (damage__276[holds__o_329, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_324 == 6),
-                                                    (damage__209[holds__p_325, 0] > 0),
+                                                    (damage__276[holds__p_325, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_324 == 7), poisoned__212[holds__o_329]
+                                                (holds__c_324 == 7), poisoned__279[holds__o_329]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_324 == 8),
-                                            CARDS__ex[card__208[holds__o_329, 0]],
+                                            CARDS__ex[card__275[holds__o_329, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -7574,47 +7999,51 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_325))
-                        )(attack_effects__all_heads_234__74)
-                    )(attack_effects__first_heads_233__73)
-                )(attack_effects__r_231__71)
-            )(attack_effects__p_230__70)
-        )(ATTACKS__lasting_if[attack_effects__r_231__71]),
+                        )(attack_effects__all_heads_234__126)
+                    )(attack_effects__first_heads_233__125)
+                )(attack_effects__r_231__123)
+            )(attack_effects__p_230__122)
+        )(ATTACKS__lasting_if[attack_effects__r_231__123]),
     )
-    lasting__p_345__224 = attack_effects__p_230__70
-    lasting__k_346__225 = attack_effects__k_322__221
-    lasting__n_347__226 = ATTACKS__lasting_n[attack_effects__r_231__71]
-    lasting__q_348__227 = jnp.where(
-        jnp.logical_or((lasting__k_346__225 == 4), (lasting__k_346__225 == 5)),
-        lasting__p_345__224,
-        (1 - lasting__p_345__224),
+    lasting__p_345__295 = attack_effects__p_230__122
+    lasting__k_346__296 = attack_effects__k_322__292
+    lasting__n_347__297 = ATTACKS__lasting_n[attack_effects__r_231__123]
+    lasting__q_348__298 = jnp.where(
+        jnp.logical_or((lasting__k_346__296 == 4), (lasting__k_346__296 == 5)),
+        lasting__p_345__295,
+        (1 - lasting__p_345__295),
     )
-    lasting_until__228 = lasting_until__217.at[lasting__q_348__227, lasting__k_346__225].set(
+    lasting_until__299 = lasting_until__284.at[lasting__q_348__298, lasting__k_346__296].set(
         jnp.asarray((turn + 1), jnp.int16)
     )
-    lasting_n__229 = lasting_n.at[lasting__q_348__227, lasting__k_346__225].set(
-        jnp.asarray(lasting__n_347__226, jnp.int16)
+    lasting_n__300 = lasting_n.at[lasting__q_348__298, lasting__k_346__296].set(
+        jnp.asarray(lasting__n_347__297, jnp.int16)
     )
-    lasting_until__230 = jnp.where(cond__223, lasting_until__228, lasting_until__217)
-    lasting_n__231 = jnp.where(cond__223, lasting_n__229, lasting_n)
+    lasting_until__301 = jnp.where(cond__294, lasting_until__299, lasting_until__284)
+    lasting_n__302 = jnp.where(cond__294, lasting_n__300, lasting_n)
+    lasting__p_345__303 = jnp.where(cond__294, lasting__p_345__295, lasting__p_345)
+    lasting__k_346__304 = jnp.where(cond__294, lasting__k_346__296, lasting__k_346)
+    lasting__n_347__305 = jnp.where(cond__294, lasting__n_347__297, lasting__n_347)
+    lasting__q_348__306 = jnp.where(cond__294, lasting__q_348__298, lasting__q_348)
 
-    def loop_body__232(attack_effects__bs_349, carry):
+    def loop_body__307(attack_effects__bs_349, carry):
         (damage,) = carry
-        cond__233 = jnp.logical_and(
-            (ATTACKS__bench_damage[attack_effects__r_231__71] > 0),
-            (card__208[attack_effects__o_236__76, attack_effects__bs_349] >= 0),
+        cond__308 = jnp.logical_and(
+            (ATTACKS__bench_damage[attack_effects__r_231__123] > 0),
+            (card__275[attack_effects__o_236__128, attack_effects__bs_349] >= 0),
         )
-        hit__p_350__234 = attack_effects__p_230__70
-        hit__q_351__235 = attack_effects__o_236__76
-        hit__slot_352__236 = attack_effects__bs_349
-        hit__x_353__237 = ATTACKS__bench_damage[attack_effects__r_231__71]
-        hit__weak_354__238 = jnp.logical_and(
-            jnp.logical_and((hit__q_351__235 != hit__p_350__234), (hit__slot_352__236 == 0)),
+        hit__p_350__309 = attack_effects__p_230__122
+        hit__q_351__310 = attack_effects__o_236__128
+        hit__slot_352__311 = attack_effects__bs_349
+        hit__x_353__312 = ATTACKS__bench_damage[attack_effects__r_231__123]
+        hit__weak_354__313 = jnp.logical_and(
+            jnp.logical_and((hit__q_351__310 != hit__p_350__309), (hit__slot_352__311 == 0)),
             (
-                CARDS__weakness[card__208[hit__q_351__235, 0]]
-                == CARDS__type[card__208[hit__p_350__234, 0]]
+                CARDS__weakness[card__275[hit__q_351__310, 0]]
+                == CARDS__type[card__275[hit__p_350__309, 0]]
             ),
         )
-        hit__d_361__239 = (
+        hit__d_361__314 = (
             lambda taken__q_355: (
                 lambda taken__slot_356: (
                     lambda taken__x_357: (
@@ -7625,7 +8054,7 @@ def _effect_attack(s: State, params, key) -> State:
                                         (taken__slot_356 == 0),
                                         (
                                             lambda lasts__q_360: (
-                                                turn <= lasting_until__230[lasts__q_360, 5]
+                                                turn <= lasting_until__301[lasts__q_360, 5]
                                             )
                                         )(taken__q_355),
                                     ),
@@ -7642,10 +8071,10 @@ def _effect_attack(s: State, params, key) -> State:
                                 (
                                     taken__cut_358
                                     + jnp.where(
-                                        (card__208[taken__q_355, taken__slot_356] >= 0),
+                                        (card__275[taken__q_355, taken__slot_356] >= 0),
                                         jnp.asarray(
                                             CARDS__ab_guard[
-                                                card__208[taken__q_355, taken__slot_356]
+                                                card__275[taken__q_355, taken__slot_356]
                                             ]
                                         ).astype(jnp.int32),
                                         0,
@@ -7660,11 +8089,11 @@ def _effect_attack(s: State, params, key) -> State:
                                         (taken__slot_356 == 0),
                                         (
                                             lambda lasts__q_359: (
-                                                turn <= lasting_until__230[lasts__q_359, 4]
+                                                turn <= lasting_until__301[lasts__q_359, 4]
                                             )
                                         )(taken__q_355),
                                     ),
-                                    jnp.asarray(lasting_n__231[taken__q_355, 4]).astype(jnp.int32),
+                                    jnp.asarray(lasting_n__302[taken__q_355, 4]).astype(jnp.int32),
                                     0,
                                 )
                             )
@@ -7678,41 +8107,41 @@ def _effect_attack(s: State, params, key) -> State:
                     )
                 )(
                     (
-                        hit__x_353__237
+                        hit__x_353__312
                         + jnp.where(
-                            jnp.logical_and(hit__weak_354__238, (hit__x_353__237 > 0)), 20, 0
+                            jnp.logical_and(hit__weak_354__313, (hit__x_353__312 > 0)), 20, 0
                         ).astype(jnp.int32)
                     )
                 )
-            )(hit__slot_352__236)
-        )(hit__q_351__235)
-        damage__240 = damage.at[hit__q_351__235, hit__slot_352__236].set(
-            jnp.asarray((damage[hit__q_351__235, hit__slot_352__236] + hit__d_361__239), jnp.int16)
+            )(hit__slot_352__311)
+        )(hit__q_351__310)
+        damage__315 = damage.at[hit__q_351__310, hit__slot_352__311].set(
+            jnp.asarray((damage[hit__q_351__310, hit__slot_352__311] + hit__d_361__314), jnp.int16)
         )
-        cond__241 = jnp.logical_and(
+        cond__316 = jnp.logical_and(
             jnp.logical_and(
-                jnp.logical_and((hit__q_351__235 != hit__p_350__234), (hit__slot_352__236 == 0)),
-                (hit__d_361__239 > 0),
+                jnp.logical_and((hit__q_351__310 != hit__p_350__309), (hit__slot_352__311 == 0)),
+                (hit__d_361__314 > 0),
             ),
-            (CARDS__ab_counter[card__208[hit__q_351__235, 0]] > 0),
+            (CARDS__ab_counter[card__275[hit__q_351__310, 0]] > 0),
         )
-        damage__242 = damage__240.at[hit__p_350__234, 0].set(
+        damage__317 = damage__315.at[hit__p_350__309, 0].set(
             jnp.asarray(
                 (
-                    damage__240[hit__p_350__234, 0]
-                    + CARDS__ab_counter[card__208[hit__q_351__235, 0]]
+                    damage__315[hit__p_350__309, 0]
+                    + CARDS__ab_counter[card__275[hit__q_351__310, 0]]
                 ),
                 jnp.int16,
             )
         )
-        damage__243 = jnp.where(cond__241, damage__242, damage__240)
-        damage__244 = jnp.where(cond__233, damage__243, damage)
-        return (damage__244,)
+        damage__318 = jnp.where(cond__316, damage__317, damage__315)
+        damage__319 = jnp.where(cond__308, damage__318, damage)
+        return (damage__319,)
 
-    (damage__245,) = jax.lax.fori_loop(1, 4, loop_body__232, (damage__209,))
-    cond__246 = jnp.logical_and(
+    (damage__320,) = jax.lax.fori_loop(1, 4, loop_body__307, (damage__276,))
+    cond__321 = jnp.logical_and(
         jnp.logical_and(
-            (ATTACKS__status[attack_effects__r_231__71] > 0), attack_effects__exposed_238__77
+            (ATTACKS__status[attack_effects__r_231__123] > 0), attack_effects__exposed_238__129
         ),
         (
             lambda holds__c_362: (
@@ -7894,7 +8323,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__210[
+                                                                                                                                            energy__277[
                                                                                                                                                 power__p_371,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -7905,7 +8334,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__208[
+                                                                                                                                                    card__275[
                                                                                                                                                         power__p_371,
                                                                                                                                                         power__src_373,
                                                                                                                                                     ]
@@ -7937,7 +8366,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__208[
+                                                                                                                            card__275[
                                                                                                                                 power__p_371,
                                                                                                                                 0,
                                                                                                                             ]
@@ -7945,7 +8374,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__208[
+                                                                                                                        card__275[
                                                                                                                             power__p_371,
                                                                                                                             power__src_373,
                                                                                                                         ]
@@ -7954,7 +8383,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__208[
+                                                                                                                card__275[
                                                                                                                     power__p_371,
                                                                                                                     power__src_373,
                                                                                                                 ]
@@ -7969,7 +8398,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__208[
+                                                                                                                                card__275[
                                                                                                                                     power__p_371,
                                                                                                                                     power__s_372,
                                                                                                                                 ]
@@ -7977,7 +8406,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__208[
+                                                                                                                                    card__275[
                                                                                                                                         power__p_371,
                                                                                                                                         power__s_372,
                                                                                                                                     ]
@@ -8027,21 +8456,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_362 == 5),
-                                                        (damage__245[holds__o_367, 0] > 0),
+                                                        (damage__320[holds__o_367, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_362 == 6),
-                                                    (damage__245[holds__p_363, 0] > 0),
+                                                    (damage__320[holds__p_363, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_362 == 7), poisoned__212[holds__o_367]
+                                                (holds__c_362 == 7), poisoned__279[holds__o_367]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_362 == 8),
-                                            CARDS__ex[card__208[holds__o_367, 0]],
+                                            CARDS__ex[card__275[holds__o_367, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -8050,79 +8479,81 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_363))
-                        )(attack_effects__all_heads_234__74)
-                    )(attack_effects__first_heads_233__73)
-                )(attack_effects__r_231__71)
-            )(attack_effects__p_230__70)
-        )(ATTACKS__status_if[attack_effects__r_231__71]),
+                        )(attack_effects__all_heads_234__126)
+                    )(attack_effects__first_heads_233__125)
+                )(attack_effects__r_231__123)
+            )(attack_effects__p_230__122)
+        )(ATTACKS__status_if[attack_effects__r_231__123]),
     )
-    give_status__q_383__247 = attack_effects__o_236__76
-    give_status__st_384__248 = ATTACKS__status[attack_effects__r_231__71]
-    cond__249 = give_status__st_384__248 == 1
-    poisoned__250 = poisoned__212.at[give_status__q_383__247].set(jnp.asarray(True, jnp.bool_))
-    cond__251 = give_status__st_384__248 == 2
-    burned__252 = burned__213.at[give_status__q_383__247].set(jnp.asarray(True, jnp.bool_))
-    cond__253 = give_status__st_384__248 == 3
-    condition__254 = condition__214.at[give_status__q_383__247].set(jnp.asarray(1, jnp.int8))
-    cond__255 = give_status__st_384__248 == 4
-    condition__256 = condition__214.at[give_status__q_383__247].set(jnp.asarray(2, jnp.int8))
-    cond__257 = give_status__st_384__248 == 5
-    condition__258 = condition__214.at[give_status__q_383__247].set(jnp.asarray(3, jnp.int8))
-    condition__259 = jnp.where(cond__257, condition__258, condition__214)
-    condition__260 = jnp.where(cond__255, condition__256, condition__259)
-    condition__261 = jnp.where(cond__253, condition__254, condition__260)
-    burned__262 = jnp.where(cond__251, burned__252, burned__213)
-    condition__263 = jnp.where(cond__251, condition__214, condition__261)
-    poisoned__264 = jnp.where(cond__249, poisoned__250, poisoned__212)
-    burned__265 = jnp.where(cond__249, burned__213, burned__262)
-    condition__266 = jnp.where(cond__249, condition__214, condition__263)
-    poisoned__267 = jnp.where(cond__246, poisoned__264, poisoned__212)
-    burned__268 = jnp.where(cond__246, burned__265, burned__213)
-    condition__269 = jnp.where(cond__246, condition__266, condition__214)
-    cond__270 = ATTACKS__heal_self[attack_effects__r_231__71] > 0
-    damage__271 = damage__245.at[attack_effects__p_230__70, 0].set(
+    give_status__q_383__322 = attack_effects__o_236__128
+    give_status__st_384__323 = ATTACKS__status[attack_effects__r_231__123]
+    cond__324 = give_status__st_384__323 == 1
+    poisoned__325 = poisoned__279.at[give_status__q_383__322].set(jnp.asarray(True, jnp.bool_))
+    cond__326 = give_status__st_384__323 == 2
+    burned__327 = burned__280.at[give_status__q_383__322].set(jnp.asarray(True, jnp.bool_))
+    cond__328 = give_status__st_384__323 == 3
+    condition__329 = condition__281.at[give_status__q_383__322].set(jnp.asarray(1, jnp.int8))
+    cond__330 = give_status__st_384__323 == 4
+    condition__331 = condition__281.at[give_status__q_383__322].set(jnp.asarray(2, jnp.int8))
+    cond__332 = give_status__st_384__323 == 5
+    condition__333 = condition__281.at[give_status__q_383__322].set(jnp.asarray(3, jnp.int8))
+    condition__334 = jnp.where(cond__332, condition__333, condition__281)
+    condition__335 = jnp.where(cond__330, condition__331, condition__334)
+    condition__336 = jnp.where(cond__328, condition__329, condition__335)
+    burned__337 = jnp.where(cond__326, burned__327, burned__280)
+    condition__338 = jnp.where(cond__326, condition__281, condition__336)
+    poisoned__339 = jnp.where(cond__324, poisoned__325, poisoned__279)
+    burned__340 = jnp.where(cond__324, burned__280, burned__337)
+    condition__341 = jnp.where(cond__324, condition__281, condition__338)
+    poisoned__342 = jnp.where(cond__321, poisoned__339, poisoned__279)
+    burned__343 = jnp.where(cond__321, burned__340, burned__280)
+    condition__344 = jnp.where(cond__321, condition__341, condition__281)
+    give_status__q_383__345 = jnp.where(cond__321, give_status__q_383__322, give_status__q_383)
+    give_status__st_384__346 = jnp.where(cond__321, give_status__st_384__323, give_status__st_384)
+    cond__347 = ATTACKS__heal_self[attack_effects__r_231__123] > 0
+    damage__348 = damage__320.at[attack_effects__p_230__122, 0].set(
         jnp.asarray(
             jnp.maximum(
                 (
-                    damage__245[attack_effects__p_230__70, 0]
-                    - ATTACKS__heal_self[attack_effects__r_231__71]
+                    damage__320[attack_effects__p_230__122, 0]
+                    - ATTACKS__heal_self[attack_effects__r_231__123]
                 ),
                 0,
             ),
             jnp.int16,
         )
     )
-    damage__272 = jnp.where(cond__270, damage__271, damage__245)
-    cond__273 = ATTACKS__heal_all[attack_effects__r_231__71] > 0
-    damage__274 = damage__272.at[attack_effects__p_230__70].set(
+    damage__349 = jnp.where(cond__347, damage__348, damage__320)
+    cond__350 = ATTACKS__heal_all[attack_effects__r_231__123] > 0
+    damage__351 = damage__349.at[attack_effects__p_230__122].set(
         jnp.asarray(
             jnp.where(
                 (
-                    damage__272[attack_effects__p_230__70]
-                    > ATTACKS__heal_all[attack_effects__r_231__71]
+                    damage__349[attack_effects__p_230__122]
+                    > ATTACKS__heal_all[attack_effects__r_231__123]
                 ),
                 (
-                    damage__272[attack_effects__p_230__70]
-                    - ATTACKS__heal_all[attack_effects__r_231__71]
+                    damage__349[attack_effects__p_230__122]
+                    - ATTACKS__heal_all[attack_effects__r_231__123]
                 ),
                 0,
             ),
             jnp.int16,
         )
     )
-    damage__275 = jnp.where(cond__273, damage__274, damage__272)
-    cond__276 = ATTACKS__drain[attack_effects__r_231__71]
-    damage__277 = damage__275.at[attack_effects__p_230__70, 0].set(
+    damage__352 = jnp.where(cond__350, damage__351, damage__349)
+    cond__353 = ATTACKS__drain[attack_effects__r_231__123]
+    damage__354 = damage__352.at[attack_effects__p_230__122, 0].set(
         jnp.asarray(
             jnp.maximum(
-                (damage__275[attack_effects__p_230__70, 0] - attack_effects__dmg_232__72), 0
+                (damage__352[attack_effects__p_230__122, 0] - attack_effects__dmg_232__124), 0
             ),
             jnp.int16,
         )
     )
-    damage__278 = jnp.where(cond__276, damage__277, damage__275)
-    cond__279 = jnp.logical_and(
-        (ATTACKS__recoil[attack_effects__r_231__71] > 0),
+    damage__355 = jnp.where(cond__353, damage__354, damage__352)
+    cond__356 = jnp.logical_and(
+        (ATTACKS__recoil[attack_effects__r_231__123] > 0),
         (
             lambda holds__c_385: (
                 lambda holds__p_386: (
@@ -8303,7 +8734,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__210[
+                                                                                                                                            energy__277[
                                                                                                                                                 power__p_394,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -8314,7 +8745,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__208[
+                                                                                                                                                    card__275[
                                                                                                                                                         power__p_394,
                                                                                                                                                         power__src_396,
                                                                                                                                                     ]
@@ -8346,7 +8777,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__208[
+                                                                                                                            card__275[
                                                                                                                                 power__p_394,
                                                                                                                                 0,
                                                                                                                             ]
@@ -8354,7 +8785,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__208[
+                                                                                                                        card__275[
                                                                                                                             power__p_394,
                                                                                                                             power__src_396,
                                                                                                                         ]
@@ -8363,7 +8794,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__208[
+                                                                                                                card__275[
                                                                                                                     power__p_394,
                                                                                                                     power__src_396,
                                                                                                                 ]
@@ -8378,7 +8809,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__208[
+                                                                                                                                card__275[
                                                                                                                                     power__p_394,
                                                                                                                                     power__s_395,
                                                                                                                                 ]
@@ -8386,7 +8817,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__208[
+                                                                                                                                    card__275[
                                                                                                                                         power__p_394,
                                                                                                                                         power__s_395,
                                                                                                                                     ]
@@ -8436,21 +8867,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_385 == 5),
-                                                        (damage__278[holds__o_390, 0] > 0),
+                                                        (damage__355[holds__o_390, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_385 == 6),
-                                                    (damage__278[holds__p_386, 0] > 0),
+                                                    (damage__355[holds__p_386, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_385 == 7), poisoned__267[holds__o_390]
+                                                (holds__c_385 == 7), poisoned__342[holds__o_390]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_385 == 8),
-                                            CARDS__ex[card__208[holds__o_390, 0]],
+                                            CARDS__ex[card__275[holds__o_390, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -8459,49 +8890,58 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_386))
-                        )(attack_effects__all_heads_234__74)
-                    )(attack_effects__first_heads_233__73)
-                )(attack_effects__r_231__71)
-            )(attack_effects__p_230__70)
-        )(ATTACKS__recoil_if[attack_effects__r_231__71]),
+                        )(attack_effects__all_heads_234__126)
+                    )(attack_effects__first_heads_233__125)
+                )(attack_effects__r_231__123)
+            )(attack_effects__p_230__122)
+        )(ATTACKS__recoil_if[attack_effects__r_231__123]),
     )
-    damage__280 = damage__278.at[attack_effects__p_230__70, 0].set(
+    damage__357 = damage__355.at[attack_effects__p_230__122, 0].set(
         jnp.asarray(
             (
-                damage__278[attack_effects__p_230__70, 0]
-                + ATTACKS__recoil[attack_effects__r_231__71]
+                damage__355[attack_effects__p_230__122, 0]
+                + ATTACKS__recoil[attack_effects__r_231__123]
             ),
             jnp.int16,
         )
     )
-    damage__281 = jnp.where(cond__279, damage__280, damage__278)
-    cond__282 = ATTACKS__discard_self_n[attack_effects__r_231__71] > 0
-    discard_typed__p_406__283 = attack_effects__p_230__70
-    discard_typed__t_407__284 = ATTACKS__discard_self_type[attack_effects__r_231__71]
-    discard_typed__n_408__285 = ATTACKS__discard_self_n[attack_effects__r_231__71]
-    cond__286 = discard_typed__t_407__284 < 0
-    energy__287 = energy__210.at[discard_typed__p_406__283, 0].set(
+    damage__358 = jnp.where(cond__356, damage__357, damage__355)
+    cond__359 = ATTACKS__discard_self_n[attack_effects__r_231__123] > 0
+    discard_typed__p_406__360 = attack_effects__p_230__122
+    discard_typed__t_407__361 = ATTACKS__discard_self_type[attack_effects__r_231__123]
+    discard_typed__n_408__362 = ATTACKS__discard_self_n[attack_effects__r_231__123]
+    cond__363 = discard_typed__t_407__361 < 0
+    energy__364 = energy__277.at[discard_typed__p_406__360, 0].set(
         jnp.asarray(
-            jnp.where((TYPE_IDS >= 0), 0, energy__210[discard_typed__p_406__283, 0]), jnp.int8
+            jnp.where((TYPE_IDS >= 0), 0, energy__277[discard_typed__p_406__360, 0]), jnp.int8
         )
     )
-    energy__288 = energy__210.at[discard_typed__p_406__283, 0, discard_typed__t_407__284].set(
+    energy__365 = energy__277.at[discard_typed__p_406__360, 0, discard_typed__t_407__361].set(
         jnp.asarray(
             (
-                energy__210[discard_typed__p_406__283, 0, discard_typed__t_407__284]
+                energy__277[discard_typed__p_406__360, 0, discard_typed__t_407__361]
                 - jnp.minimum(
-                    discard_typed__n_408__285,
-                    energy__210[discard_typed__p_406__283, 0, discard_typed__t_407__284],
+                    discard_typed__n_408__362,
+                    energy__277[discard_typed__p_406__360, 0, discard_typed__t_407__361],
                 )
             ),
             jnp.int8,
         )
     )
-    energy__289 = jnp.where(cond__286, energy__287, energy__288)
-    energy__290 = jnp.where(cond__282, energy__289, energy__210)
-    cond__291 = jnp.logical_and(
+    energy__366 = jnp.where(cond__363, energy__364, energy__365)
+    energy__367 = jnp.where(cond__359, energy__366, energy__277)
+    discard_typed__p_406__368 = jnp.where(
+        cond__359, discard_typed__p_406__360, discard_typed__p_406
+    )
+    discard_typed__t_407__369 = jnp.where(
+        cond__359, discard_typed__t_407__361, discard_typed__t_407
+    )
+    discard_typed__n_408__370 = jnp.where(
+        cond__359, discard_typed__n_408__362, discard_typed__n_408
+    )
+    cond__371 = jnp.logical_and(
         jnp.logical_and(
-            (ATTACKS__discard_def[attack_effects__r_231__71] > 0), attack_effects__exposed_238__77
+            (ATTACKS__discard_def[attack_effects__r_231__123] > 0), attack_effects__exposed_238__129
         ),
         (
             lambda holds__c_409: (
@@ -8683,7 +9123,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__290[
+                                                                                                                                            energy__367[
                                                                                                                                                 power__p_418,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -8694,7 +9134,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__208[
+                                                                                                                                                    card__275[
                                                                                                                                                         power__p_418,
                                                                                                                                                         power__src_420,
                                                                                                                                                     ]
@@ -8726,7 +9166,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__208[
+                                                                                                                            card__275[
                                                                                                                                 power__p_418,
                                                                                                                                 0,
                                                                                                                             ]
@@ -8734,7 +9174,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__208[
+                                                                                                                        card__275[
                                                                                                                             power__p_418,
                                                                                                                             power__src_420,
                                                                                                                         ]
@@ -8743,7 +9183,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__208[
+                                                                                                                card__275[
                                                                                                                     power__p_418,
                                                                                                                     power__src_420,
                                                                                                                 ]
@@ -8758,7 +9198,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__208[
+                                                                                                                                card__275[
                                                                                                                                     power__p_418,
                                                                                                                                     power__s_419,
                                                                                                                                 ]
@@ -8766,7 +9206,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__208[
+                                                                                                                                    card__275[
                                                                                                                                         power__p_418,
                                                                                                                                         power__s_419,
                                                                                                                                     ]
@@ -8816,21 +9256,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_409 == 5),
-                                                        (damage__281[holds__o_414, 0] > 0),
+                                                        (damage__358[holds__o_414, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_409 == 6),
-                                                    (damage__281[holds__p_410, 0] > 0),
+                                                    (damage__358[holds__p_410, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_409 == 7), poisoned__267[holds__o_414]
+                                                (holds__c_409 == 7), poisoned__342[holds__o_414]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_409 == 8),
-                                            CARDS__ex[card__208[holds__o_414, 0]],
+                                            CARDS__ex[card__275[holds__o_414, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -8839,20 +9279,20 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_410))
-                        )(attack_effects__all_heads_234__74)
-                    )(attack_effects__first_heads_233__73)
-                )(attack_effects__r_231__71)
-            )(attack_effects__p_230__70)
-        )(ATTACKS__discard_def_if[attack_effects__r_231__71]),
+                        )(attack_effects__all_heads_234__126)
+                    )(attack_effects__first_heads_233__125)
+                )(attack_effects__r_231__123)
+            )(attack_effects__p_230__122)
+        )(ATTACKS__discard_def_if[attack_effects__r_231__123]),
     )
-    discard_random__q_430__292 = attack_effects__o_236__76
-    discard_random__held_431__293 = jnp.broadcast_to(
-        jnp.asarray(energy__290[discard_random__q_430__292, 0], jnp.int8), (8,)
+    discard_random__q_430__372 = attack_effects__o_236__128
+    discard_random__held_431__373 = jnp.broadcast_to(
+        jnp.asarray(energy__367[discard_random__q_430__372, 0], jnp.int8), (8,)
     )
-    discard_random__x_432__294 = _roll(
-        _words[4], jnp.sum(discard_random__held_431__293, dtype=jnp.int32)
+    discard_random__x_432__374 = _roll(
+        _words[4], jnp.sum(discard_random__held_431__373, dtype=jnp.int32)
     )
-    discard_random__t_435__295 = (
+    discard_random__t_435__375 = (
         jnp.argmax(
             jax.vmap(
                 lambda discard_random__u_433: jnp.asarray(
@@ -8862,7 +9302,7 @@ def _effect_attack(s: State, params, key) -> State:
                                 lambda discard_random__v_434: jnp.where(
                                     (discard_random__v_434 <= discard_random__u_433),
                                     jnp.asarray(
-                                        discard_random__held_431__293[discard_random__v_434]
+                                        discard_random__held_431__373[discard_random__v_434]
                                     ).astype(jnp.int32),
                                     0,
                                 )
@@ -8870,7 +9310,7 @@ def _effect_attack(s: State, params, key) -> State:
                             axis=0,
                             dtype=jnp.int32,
                         )
-                        > discard_random__x_432__294
+                        > discard_random__x_432__374
                     )
                 ).astype(jnp.int32)
             )(jnp.arange(0, 8, dtype=jnp.int32)),
@@ -8878,22 +9318,34 @@ def _effect_attack(s: State, params, key) -> State:
         ).astype(jnp.int32)
         + 0
     )
-    cond__296 = jnp.sum(discard_random__held_431__293, dtype=jnp.int32) > 0
-    energy__297 = energy__290.at[discard_random__q_430__292, 0, discard_random__t_435__295].set(
+    cond__376 = jnp.sum(discard_random__held_431__373, dtype=jnp.int32) > 0
+    energy__377 = energy__367.at[discard_random__q_430__372, 0, discard_random__t_435__375].set(
         jnp.asarray(
-            (energy__290[discard_random__q_430__292, 0, discard_random__t_435__295] - 1), jnp.int8
+            (energy__367[discard_random__q_430__372, 0, discard_random__t_435__375] - 1), jnp.int8
         )
     )
-    energy__298 = jnp.where(cond__296, energy__297, energy__290)
-    energy__299 = jnp.where(cond__291, energy__298, energy__290)
-    cond__300 = ATTACKS__discard_all[attack_effects__r_231__71] > 0
-    discard_random_in_play__flat_436__301 = jnp.broadcast_to(
-        jnp.asarray(jnp.reshape(energy__299, (64,)), jnp.int8), (64,)
+    energy__378 = jnp.where(cond__376, energy__377, energy__367)
+    energy__379 = jnp.where(cond__371, energy__378, energy__367)
+    discard_random__q_430__380 = jnp.where(
+        cond__371, discard_random__q_430__372, discard_random__q_430
     )
-    discard_random_in_play__x_437__302 = _roll(
-        _words[5], jnp.sum(discard_random_in_play__flat_436__301, dtype=jnp.int32)
+    discard_random__held_431__381 = jnp.where(
+        cond__371, discard_random__held_431__373, discard_random__held_431
     )
-    discard_random_in_play__u_440__303 = (
+    discard_random__x_432__382 = jnp.where(
+        cond__371, discard_random__x_432__374, discard_random__x_432
+    )
+    discard_random__t_435__383 = jnp.where(
+        cond__371, discard_random__t_435__375, discard_random__t_435
+    )
+    cond__384 = ATTACKS__discard_all[attack_effects__r_231__123] > 0
+    discard_random_in_play__flat_436__385 = jnp.broadcast_to(
+        jnp.asarray(jnp.reshape(energy__379, (64,)), jnp.int8), (64,)
+    )
+    discard_random_in_play__x_437__386 = _roll(
+        _words[5], jnp.sum(discard_random_in_play__flat_436__385, dtype=jnp.int32)
+    )
+    discard_random_in_play__u_440__387 = (
         jnp.argmax(
             jax.vmap(
                 lambda discard_random_in_play__w_438: jnp.asarray(
@@ -8906,7 +9358,7 @@ def _effect_attack(s: State, params, key) -> State:
                                         <= discard_random_in_play__w_438
                                     ),
                                     jnp.asarray(
-                                        discard_random_in_play__flat_436__301[
+                                        discard_random_in_play__flat_436__385[
                                             discard_random_in_play__v_439
                                         ]
                                     ).astype(jnp.int32),
@@ -8916,7 +9368,7 @@ def _effect_attack(s: State, params, key) -> State:
                             axis=0,
                             dtype=jnp.int32,
                         )
-                        > discard_random_in_play__x_437__302
+                        > discard_random_in_play__x_437__386
                     )
                 ).astype(jnp.int32)
             )(jnp.arange(0, 64, dtype=jnp.int32)),
@@ -8924,132 +9376,147 @@ def _effect_attack(s: State, params, key) -> State:
         ).astype(jnp.int32)
         + 0
     )
-    cond__304 = jnp.sum(discard_random_in_play__flat_436__301, dtype=jnp.int32) > 0
-    energy__305 = energy__299.at[
-        jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__303, jnp.int32), 5),
+    cond__388 = jnp.sum(discard_random_in_play__flat_436__385, dtype=jnp.int32) > 0
+    energy__389 = energy__379.at[
+        jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__387, jnp.int32), 5),
         jnp.bitwise_and(
             jnp.asarray(
-                jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__303, jnp.int32), 3),
+                jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__387, jnp.int32), 3),
                 jnp.int32,
             ),
             3,
         ),
-        jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_440__303, jnp.int32), 7),
+        jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_440__387, jnp.int32), 7),
     ].set(
         jnp.asarray(
             (
-                energy__299[
-                    jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__303, jnp.int32), 5),
+                energy__379[
+                    jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__387, jnp.int32), 5),
                     jnp.bitwise_and(
                         jnp.asarray(
                             jnp.right_shift(
-                                jnp.asarray(discard_random_in_play__u_440__303, jnp.int32), 3
+                                jnp.asarray(discard_random_in_play__u_440__387, jnp.int32), 3
                             ),
                             jnp.int32,
                         ),
                         3,
                     ),
-                    jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_440__303, jnp.int32), 7),
+                    jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_440__387, jnp.int32), 7),
                 ]
                 - 1
             ),
             jnp.int8,
         )
     )
-    energy__306 = jnp.where(cond__304, energy__305, energy__299)
-    energy__307 = jnp.where(cond__300, energy__306, energy__299)
-    cond__308 = ATTACKS__attach_n[attack_effects__r_231__71] > 0
-    energy__309 = energy__307.at[
-        attack_effects__p_230__70, 0, ATTACKS__attach_type[attack_effects__r_231__71]
+    energy__390 = jnp.where(cond__388, energy__389, energy__379)
+    energy__391 = jnp.where(cond__384, energy__390, energy__379)
+    discard_random_in_play__flat_436__392 = jnp.where(
+        cond__384, discard_random_in_play__flat_436__385, discard_random_in_play__flat_436
+    )
+    discard_random_in_play__x_437__393 = jnp.where(
+        cond__384, discard_random_in_play__x_437__386, discard_random_in_play__x_437
+    )
+    discard_random_in_play__u_440__394 = jnp.where(
+        cond__384, discard_random_in_play__u_440__387, discard_random_in_play__u_440
+    )
+    cond__395 = ATTACKS__attach_n[attack_effects__r_231__123] > 0
+    energy__396 = energy__391.at[
+        attack_effects__p_230__122, 0, ATTACKS__attach_type[attack_effects__r_231__123]
     ].set(
         jnp.asarray(
             (
-                energy__307[
-                    attack_effects__p_230__70, 0, ATTACKS__attach_type[attack_effects__r_231__71]
+                energy__391[
+                    attack_effects__p_230__122, 0, ATTACKS__attach_type[attack_effects__r_231__123]
                 ]
-                + ATTACKS__attach_n[attack_effects__r_231__71]
+                + ATTACKS__attach_n[attack_effects__r_231__123]
             ),
             jnp.int8,
         )
     )
-    energy__310 = jnp.where(cond__308, energy__309, energy__307)
-    cond__311 = ATTACKS__draw[attack_effects__r_231__71] > 0
-    draw_cards__p_441__312 = attack_effects__p_230__70
-    draw_cards__n_442__313 = ATTACKS__draw[attack_effects__r_231__71]
-    draw_cards__have_443__314 = hand_count__170[draw_cards__p_441__312]
-    draw_cards__k_444__315 = jnp.clip(
-        jnp.minimum(draw_cards__n_442__313, deck_count__207[draw_cards__p_441__312]),
+    energy__397 = jnp.where(cond__395, energy__396, energy__391)
+    cond__398 = ATTACKS__draw[attack_effects__r_231__123] > 0
+    draw_cards__p_441__399 = attack_effects__p_230__122
+    draw_cards__n_442__400 = ATTACKS__draw[attack_effects__r_231__123]
+    draw_cards__have_443__401 = hand_count__236[draw_cards__p_441__399]
+    draw_cards__k_444__402 = jnp.clip(
+        jnp.minimum(draw_cards__n_442__400, deck_count__274[draw_cards__p_441__399]),
         0,
-        (10 - draw_cards__have_443__314),
+        (10 - draw_cards__have_443__401),
     )
-    hand__316 = hand__169.at[draw_cards__p_441__312].set(
+    hand__403 = hand__235.at[draw_cards__p_441__399].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_443__314),
-                    (HAND_SLOTS < (draw_cards__have_443__314 + draw_cards__k_444__315)),
+                    (HAND_SLOTS >= draw_cards__have_443__401),
+                    (HAND_SLOTS < (draw_cards__have_443__401 + draw_cards__k_444__402)),
                 ),
-                deck__206[draw_cards__p_441__312][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_443__314), 0, 19)
+                deck__273[draw_cards__p_441__399][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_443__401), 0, 19)
                 ],
-                hand__169[draw_cards__p_441__312],
+                hand__235[draw_cards__p_441__399],
             ),
             jnp.int16,
         )
     )
-    deck__317 = deck__206.at[draw_cards__p_441__312].set(
+    deck__404 = deck__273.at[draw_cards__p_441__399].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_444__315) < 20),
-                deck__206[draw_cards__p_441__312][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_444__315), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_444__402) < 20),
+                deck__273[draw_cards__p_441__399][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_444__402), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__318 = hand_count__170.at[draw_cards__p_441__312].set(
-        jnp.asarray((hand_count__170[draw_cards__p_441__312] + draw_cards__k_444__315), jnp.int8)
+    hand_count__405 = hand_count__236.at[draw_cards__p_441__399].set(
+        jnp.asarray((hand_count__236[draw_cards__p_441__399] + draw_cards__k_444__402), jnp.int8)
     )
-    deck_count__319 = deck_count__207.at[draw_cards__p_441__312].set(
-        jnp.asarray((deck_count__207[draw_cards__p_441__312] - draw_cards__k_444__315), jnp.int8)
+    deck_count__406 = deck_count__274.at[draw_cards__p_441__399].set(
+        jnp.asarray((deck_count__274[draw_cards__p_441__399] - draw_cards__k_444__402), jnp.int8)
     )
-    deck__320 = jnp.where(cond__311, deck__317, deck__206)
-    deck_count__321 = jnp.where(cond__311, deck_count__319, deck_count__207)
-    hand__322 = jnp.where(cond__311, hand__316, hand__169)
-    hand_count__323 = jnp.where(cond__311, hand_count__318, hand_count__170)
-    cond__324 = ATTACKS__search_n[attack_effects__r_231__71] > 0
-    search_deck__p_445__325 = attack_effects__p_230__70
-    search_deck__to_bench_446__326 = ATTACKS__search_bench[attack_effects__r_231__71]
-    search_deck__ftype_447__327 = ATTACKS__search_type[attack_effects__r_231__71]
-    search_deck__fgroup_448__328 = ATTACKS__search_group[attack_effects__r_231__71]
-    search_deck__fstage_449__329 = ATTACKS__search_stage[attack_effects__r_231__71]
-    search_deck__d_450__330 = jnp.broadcast_to(
-        jnp.asarray(deck__320[search_deck__p_445__325], jnp.int16), (20,)
+    deck__407 = jnp.where(cond__398, deck__404, deck__273)
+    deck_count__408 = jnp.where(cond__398, deck_count__406, deck_count__274)
+    hand__409 = jnp.where(cond__398, hand__403, hand__235)
+    hand_count__410 = jnp.where(cond__398, hand_count__405, hand_count__236)
+    draw_cards__p_441__411 = jnp.where(cond__398, draw_cards__p_441__399, draw_cards__p_441)
+    draw_cards__n_442__412 = jnp.where(cond__398, draw_cards__n_442__400, draw_cards__n_442)
+    draw_cards__have_443__413 = jnp.where(
+        cond__398, draw_cards__have_443__401, draw_cards__have_443
     )
-    search_deck__i_451__331 = _choose(
+    draw_cards__k_444__414 = jnp.where(cond__398, draw_cards__k_444__402, draw_cards__k_444)
+    cond__415 = ATTACKS__search_n[attack_effects__r_231__123] > 0
+    search_deck__p_445__416 = attack_effects__p_230__122
+    search_deck__to_bench_446__417 = ATTACKS__search_bench[attack_effects__r_231__123]
+    search_deck__ftype_447__418 = ATTACKS__search_type[attack_effects__r_231__123]
+    search_deck__fgroup_448__419 = ATTACKS__search_group[attack_effects__r_231__123]
+    search_deck__fstage_449__420 = ATTACKS__search_stage[attack_effects__r_231__123]
+    search_deck__d_450__421 = jnp.broadcast_to(
+        jnp.asarray(deck__407[search_deck__p_445__416], jnp.int16), (20,)
+    )
+    search_deck__i_451__422 = _choose(
         _words[6],
         jnp.logical_and(
             jnp.logical_and(
                 jnp.logical_and(
                     jnp.logical_and(
-                        (search_deck__d_450__330 >= 0), (CARDS__kind[search_deck__d_450__330] == 0)
+                        (search_deck__d_450__421 >= 0), (CARDS__kind[search_deck__d_450__421] == 0)
                     ),
                     jnp.logical_or(
-                        (search_deck__ftype_447__327 < 0),
-                        (CARDS__type[search_deck__d_450__330] == search_deck__ftype_447__327),
+                        (search_deck__ftype_447__418 < 0),
+                        (CARDS__type[search_deck__d_450__421] == search_deck__ftype_447__418),
                     ),
                 ),
                 jnp.logical_or(
-                    (search_deck__fgroup_448__328 < 0),
+                    (search_deck__fgroup_448__419 < 0),
                     (
                         jnp.bitwise_and(
                             jnp.asarray(
                                 _floordiv(
-                                    CARDS__groups[search_deck__d_450__330],
+                                    CARDS__groups[search_deck__d_450__421],
                                     _pow2(
-                                        jnp.asarray(search_deck__fgroup_448__328).astype(jnp.int32),
+                                        jnp.asarray(search_deck__fgroup_448__419).astype(jnp.int32),
                                         jnp.int32,
                                     ),
                                 ),
@@ -9062,131 +9529,166 @@ def _effect_attack(s: State, params, key) -> State:
                 ),
             ),
             jnp.logical_or(
-                (search_deck__fstage_449__329 < 0),
-                (CARDS__stage[search_deck__d_450__330] == search_deck__fstage_449__329),
+                (search_deck__fstage_449__420 < 0),
+                (CARDS__stage[search_deck__d_450__421] == search_deck__fstage_449__420),
             ),
         ),
     )
-    search_deck__room_453__332 = jnp.where(
-        search_deck__to_bench_446__326,
+    search_deck__room_453__423 = jnp.where(
+        search_deck__to_bench_446__417,
         jnp.any(
             jax.vmap(
                 lambda search_deck__bs_452: (
-                    card__208[search_deck__p_445__325, search_deck__bs_452] < 0
+                    card__275[search_deck__p_445__416, search_deck__bs_452] < 0
                 )
             )(jnp.arange(1, 4, dtype=jnp.int32)),
             axis=0,
         ),
-        (hand_count__323[search_deck__p_445__325] < 10),
+        (hand_count__410[search_deck__p_445__416] < 10),
     )
-    cond__333 = jnp.logical_and((search_deck__i_451__331 >= 0), search_deck__room_453__332)
-    search_deck__c_454__334 = deck__320[search_deck__p_445__325, search_deck__i_451__331]
-    deck__335 = deck__320.at[search_deck__p_445__325].set(
+    cond__424 = jnp.logical_and((search_deck__i_451__422 >= 0), search_deck__room_453__423)
+    search_deck__c_454__425 = deck__407[search_deck__p_445__416, search_deck__i_451__422]
+    deck__426 = deck__407.at[search_deck__p_445__416].set(
         jnp.asarray(
             _shuffle(
-                _remove(deck__320[search_deck__p_445__325], search_deck__i_451__331),
+                _remove(deck__407[search_deck__p_445__416], search_deck__i_451__422),
                 _site_key(key, 24),
             ),
             jnp.int16,
         )
     )
-    deck_count__336 = deck_count__321.at[search_deck__p_445__325].set(
-        jnp.asarray((deck_count__321[search_deck__p_445__325] - 1), jnp.int8)
+    deck_count__427 = deck_count__408.at[search_deck__p_445__416].set(
+        jnp.asarray((deck_count__408[search_deck__p_445__416] - 1), jnp.int8)
     )
-    cond__337 = search_deck__to_bench_446__326
-    put_in_play__p_456__338 = search_deck__p_445__325
-    put_in_play__slot_457__339 = (
+    cond__428 = search_deck__to_bench_446__417
+    put_in_play__p_456__429 = search_deck__p_445__416
+    put_in_play__slot_457__430 = (
         jnp.argmax(
             jax.vmap(
                 lambda search_deck__bs_455: jnp.asarray(
-                    (card__208[search_deck__p_445__325, search_deck__bs_455] < 0)
+                    (card__275[search_deck__p_445__416, search_deck__bs_455] < 0)
                 ).astype(jnp.int32)
             )(jnp.arange(1, 4, dtype=jnp.int32)),
             axis=0,
         ).astype(jnp.int32)
         + 1
     )
-    put_in_play__c_458__340 = search_deck__c_454__334
-    card__341 = card__208.at[put_in_play__p_456__338, put_in_play__slot_457__339].set(
-        jnp.asarray(put_in_play__c_458__340, jnp.int16)
+    put_in_play__c_458__431 = search_deck__c_454__425
+    card__432 = card__275.at[put_in_play__p_456__429, put_in_play__slot_457__430].set(
+        jnp.asarray(put_in_play__c_458__431, jnp.int16)
     )
-    damage__342 = damage__281.at[put_in_play__p_456__338, put_in_play__slot_457__339].set(
+    damage__433 = damage__358.at[put_in_play__p_456__429, put_in_play__slot_457__430].set(
         jnp.asarray(0, jnp.int16)
     )
-    energy__343 = energy__310.at[put_in_play__p_456__338, put_in_play__slot_457__339].set(
+    energy__434 = energy__397.at[put_in_play__p_456__429, put_in_play__slot_457__430].set(
         jnp.asarray(0, jnp.int8)
     )
-    entered__344 = entered__211.at[put_in_play__p_456__338, put_in_play__slot_457__339].set(
+    entered__435 = entered__278.at[put_in_play__p_456__429, put_in_play__slot_457__430].set(
         jnp.asarray(turn, jnp.int8)
     )
-    under__345 = under__216.at[put_in_play__p_456__338, put_in_play__slot_457__339].set(
+    under__436 = under__283.at[put_in_play__p_456__429, put_in_play__slot_457__430].set(
         jnp.asarray(-1, jnp.int16)
     )
-    used_ability__346 = used_ability__218.at[
-        put_in_play__p_456__338, put_in_play__slot_457__339
+    used_ability__437 = used_ability__285.at[
+        put_in_play__p_456__429, put_in_play__slot_457__430
     ].set(jnp.asarray(False, jnp.bool_))
-    hand__347 = hand__322.at[search_deck__p_445__325].set(
-        jnp.asarray(_push(hand__322[search_deck__p_445__325], search_deck__c_454__334), jnp.int16)
+    hand__438 = hand__409.at[search_deck__p_445__416].set(
+        jnp.asarray(_push(hand__409[search_deck__p_445__416], search_deck__c_454__425), jnp.int16)
     )
-    hand_count__348 = hand_count__323.at[search_deck__p_445__325].set(
-        jnp.asarray((hand_count__323[search_deck__p_445__325] + 1), jnp.int8)
+    hand_count__439 = hand_count__410.at[search_deck__p_445__416].set(
+        jnp.asarray((hand_count__410[search_deck__p_445__416] + 1), jnp.int8)
     )
-    hand__349 = jnp.where(cond__337, hand__322, hand__347)
-    hand_count__350 = jnp.where(cond__337, hand_count__323, hand_count__348)
-    card__351 = jnp.where(cond__337, card__341, card__208)
-    damage__352 = jnp.where(cond__337, damage__342, damage__281)
-    energy__353 = jnp.where(cond__337, energy__343, energy__310)
-    entered__354 = jnp.where(cond__337, entered__344, entered__211)
-    under__355 = jnp.where(cond__337, under__345, under__216)
-    used_ability__356 = jnp.where(cond__337, used_ability__346, used_ability__218)
-    deck__357 = jnp.where(cond__333, deck__335, deck__320)
-    deck_count__358 = jnp.where(cond__333, deck_count__336, deck_count__321)
-    hand__359 = jnp.where(cond__333, hand__349, hand__322)
-    hand_count__360 = jnp.where(cond__333, hand_count__350, hand_count__323)
-    card__361 = jnp.where(cond__333, card__351, card__208)
-    damage__362 = jnp.where(cond__333, damage__352, damage__281)
-    energy__363 = jnp.where(cond__333, energy__353, energy__310)
-    entered__364 = jnp.where(cond__333, entered__354, entered__211)
-    under__365 = jnp.where(cond__333, under__355, under__216)
-    used_ability__366 = jnp.where(cond__333, used_ability__356, used_ability__218)
-    deck__367 = jnp.where(cond__324, deck__357, deck__320)
-    deck_count__368 = jnp.where(cond__324, deck_count__358, deck_count__321)
-    hand__369 = jnp.where(cond__324, hand__359, hand__322)
-    hand_count__370 = jnp.where(cond__324, hand_count__360, hand_count__323)
-    card__371 = jnp.where(cond__324, card__361, card__208)
-    damage__372 = jnp.where(cond__324, damage__362, damage__281)
-    energy__373 = jnp.where(cond__324, energy__363, energy__310)
-    entered__374 = jnp.where(cond__324, entered__364, entered__211)
-    under__375 = jnp.where(cond__324, under__365, under__216)
-    used_ability__376 = jnp.where(cond__324, used_ability__366, used_ability__218)
-    cond__377 = ATTACKS__shuffle_hand[attack_effects__r_231__71]
-    shuffle_hand_in__p_459__378 = attack_effects__p_230__70
-    shuffle_hand_in__dc_460__379 = deck_count__368[shuffle_hand_in__p_459__378]
-    shuffle_hand_in__merged_461__380 = jnp.broadcast_to(
+    hand__440 = jnp.where(cond__428, hand__409, hand__438)
+    hand_count__441 = jnp.where(cond__428, hand_count__410, hand_count__439)
+    card__442 = jnp.where(cond__428, card__432, card__275)
+    damage__443 = jnp.where(cond__428, damage__433, damage__358)
+    energy__444 = jnp.where(cond__428, energy__434, energy__397)
+    entered__445 = jnp.where(cond__428, entered__435, entered__278)
+    under__446 = jnp.where(cond__428, under__436, under__283)
+    used_ability__447 = jnp.where(cond__428, used_ability__437, used_ability__285)
+    put_in_play__p_456__448 = jnp.where(cond__428, put_in_play__p_456__429, put_in_play__p_456)
+    put_in_play__slot_457__449 = jnp.where(
+        cond__428, put_in_play__slot_457__430, put_in_play__slot_457
+    )
+    put_in_play__c_458__450 = jnp.where(cond__428, put_in_play__c_458__431, put_in_play__c_458)
+    deck__451 = jnp.where(cond__424, deck__426, deck__407)
+    deck_count__452 = jnp.where(cond__424, deck_count__427, deck_count__408)
+    hand__453 = jnp.where(cond__424, hand__440, hand__409)
+    hand_count__454 = jnp.where(cond__424, hand_count__441, hand_count__410)
+    card__455 = jnp.where(cond__424, card__442, card__275)
+    damage__456 = jnp.where(cond__424, damage__443, damage__358)
+    energy__457 = jnp.where(cond__424, energy__444, energy__397)
+    entered__458 = jnp.where(cond__424, entered__445, entered__278)
+    under__459 = jnp.where(cond__424, under__446, under__283)
+    used_ability__460 = jnp.where(cond__424, used_ability__447, used_ability__285)
+    search_deck__c_454__461 = jnp.where(cond__424, search_deck__c_454__425, search_deck__c_454)
+    put_in_play__p_456__462 = jnp.where(cond__424, put_in_play__p_456__448, put_in_play__p_456)
+    put_in_play__slot_457__463 = jnp.where(
+        cond__424, put_in_play__slot_457__449, put_in_play__slot_457
+    )
+    put_in_play__c_458__464 = jnp.where(cond__424, put_in_play__c_458__450, put_in_play__c_458)
+    deck__465 = jnp.where(cond__415, deck__451, deck__407)
+    deck_count__466 = jnp.where(cond__415, deck_count__452, deck_count__408)
+    hand__467 = jnp.where(cond__415, hand__453, hand__409)
+    hand_count__468 = jnp.where(cond__415, hand_count__454, hand_count__410)
+    card__469 = jnp.where(cond__415, card__455, card__275)
+    damage__470 = jnp.where(cond__415, damage__456, damage__358)
+    energy__471 = jnp.where(cond__415, energy__457, energy__397)
+    entered__472 = jnp.where(cond__415, entered__458, entered__278)
+    under__473 = jnp.where(cond__415, under__459, under__283)
+    used_ability__474 = jnp.where(cond__415, used_ability__460, used_ability__285)
+    search_deck__p_445__475 = jnp.where(cond__415, search_deck__p_445__416, search_deck__p_445)
+    search_deck__to_bench_446__476 = jnp.where(
+        cond__415, search_deck__to_bench_446__417, search_deck__to_bench_446
+    )
+    search_deck__ftype_447__477 = jnp.where(
+        cond__415, search_deck__ftype_447__418, search_deck__ftype_447
+    )
+    search_deck__fgroup_448__478 = jnp.where(
+        cond__415, search_deck__fgroup_448__419, search_deck__fgroup_448
+    )
+    search_deck__fstage_449__479 = jnp.where(
+        cond__415, search_deck__fstage_449__420, search_deck__fstage_449
+    )
+    search_deck__d_450__480 = jnp.where(cond__415, search_deck__d_450__421, search_deck__d_450)
+    search_deck__i_451__481 = jnp.where(cond__415, search_deck__i_451__422, search_deck__i_451)
+    search_deck__room_453__482 = jnp.where(
+        cond__415, search_deck__room_453__423, search_deck__room_453
+    )
+    search_deck__c_454__483 = jnp.where(cond__415, search_deck__c_454__461, search_deck__c_454)
+    put_in_play__p_456__484 = jnp.where(cond__415, put_in_play__p_456__462, put_in_play__p_456)
+    put_in_play__slot_457__485 = jnp.where(
+        cond__415, put_in_play__slot_457__463, put_in_play__slot_457
+    )
+    put_in_play__c_458__486 = jnp.where(cond__415, put_in_play__c_458__464, put_in_play__c_458)
+    cond__487 = ATTACKS__shuffle_hand[attack_effects__r_231__123]
+    shuffle_hand_in__p_459__488 = attack_effects__p_230__122
+    shuffle_hand_in__dc_460__489 = deck_count__466[shuffle_hand_in__p_459__488]
+    shuffle_hand_in__merged_461__490 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                (DECK_SLOTS < shuffle_hand_in__dc_460__379),
-                deck__367[shuffle_hand_in__p_459__378],
-                hand__369[shuffle_hand_in__p_459__378][
-                    jnp.clip((DECK_SLOTS - shuffle_hand_in__dc_460__379), 0, 9)
+                (DECK_SLOTS < shuffle_hand_in__dc_460__489),
+                deck__465[shuffle_hand_in__p_459__488],
+                hand__467[shuffle_hand_in__p_459__488][
+                    jnp.clip((DECK_SLOTS - shuffle_hand_in__dc_460__489), 0, 9)
                 ],
             ),
             jnp.int16,
         ),
         (20,),
     )
-    deck__381 = deck__367.at[shuffle_hand_in__p_459__378].set(
+    deck__491 = deck__465.at[shuffle_hand_in__p_459__488].set(
         jnp.asarray(
             _shuffle(
                 jnp.where(
                     (
                         DECK_SLOTS
                         < (
-                            shuffle_hand_in__dc_460__379
-                            + hand_count__370[shuffle_hand_in__p_459__378]
+                            shuffle_hand_in__dc_460__489
+                            + hand_count__468[shuffle_hand_in__p_459__488]
                         )
                     ),
-                    shuffle_hand_in__merged_461__380,
+                    shuffle_hand_in__merged_461__490,
                     -1,
                 ),
                 _site_key(key, 25),
@@ -9194,99 +9696,114 @@ def _effect_attack(s: State, params, key) -> State:
             jnp.int16,
         )
     )
-    deck_count__382 = deck_count__368.at[shuffle_hand_in__p_459__378].set(
+    deck_count__492 = deck_count__466.at[shuffle_hand_in__p_459__488].set(
         jnp.asarray(
-            (shuffle_hand_in__dc_460__379 + hand_count__370[shuffle_hand_in__p_459__378]), jnp.int8
+            (shuffle_hand_in__dc_460__489 + hand_count__468[shuffle_hand_in__p_459__488]), jnp.int8
         )
     )
-    hand__383 = hand__369.at[shuffle_hand_in__p_459__378].set(
+    hand__493 = hand__467.at[shuffle_hand_in__p_459__488].set(
         jnp.asarray(
-            jnp.where((HAND_SLOTS >= 0), -1, hand__369[shuffle_hand_in__p_459__378]), jnp.int16
+            jnp.where((HAND_SLOTS >= 0), -1, hand__467[shuffle_hand_in__p_459__488]), jnp.int16
         )
     )
-    hand_count__384 = hand_count__370.at[shuffle_hand_in__p_459__378].set(jnp.asarray(0, jnp.int8))
-    deck__385 = jnp.where(cond__377, deck__381, deck__367)
-    deck_count__386 = jnp.where(cond__377, deck_count__382, deck_count__368)
-    hand__387 = jnp.where(cond__377, hand__383, hand__369)
-    hand_count__388 = jnp.where(cond__377, hand_count__384, hand_count__370)
-    cond__389 = ATTACKS__reveal_hand[attack_effects__r_231__71]
-    seen__390 = seen.at[attack_effects__p_230__70].set(
-        jnp.asarray(hand__387[attack_effects__o_236__76], jnp.int16)
+    hand_count__494 = hand_count__468.at[shuffle_hand_in__p_459__488].set(jnp.asarray(0, jnp.int8))
+    deck__495 = jnp.where(cond__487, deck__491, deck__465)
+    deck_count__496 = jnp.where(cond__487, deck_count__492, deck_count__466)
+    hand__497 = jnp.where(cond__487, hand__493, hand__467)
+    hand_count__498 = jnp.where(cond__487, hand_count__494, hand_count__468)
+    shuffle_hand_in__p_459__499 = jnp.where(
+        cond__487, shuffle_hand_in__p_459__488, shuffle_hand_in__p_459
     )
-    seen__391 = jnp.where(cond__389, seen__390, seen)
-    cond__392 = ATTACKS__draw_opp_hand[attack_effects__r_231__71]
-    draw_cards__p_462__393 = attack_effects__p_230__70
-    draw_cards__n_463__394 = hand_count__388[attack_effects__o_236__76]
-    draw_cards__have_464__395 = hand_count__388[draw_cards__p_462__393]
-    draw_cards__k_465__396 = jnp.clip(
-        jnp.minimum(draw_cards__n_463__394, deck_count__386[draw_cards__p_462__393]),
+    shuffle_hand_in__dc_460__500 = jnp.where(
+        cond__487, shuffle_hand_in__dc_460__489, shuffle_hand_in__dc_460
+    )
+    shuffle_hand_in__merged_461__501 = jnp.where(
+        cond__487, shuffle_hand_in__merged_461__490, shuffle_hand_in__merged_461
+    )
+    cond__502 = ATTACKS__reveal_hand[attack_effects__r_231__123]
+    seen__503 = seen.at[attack_effects__p_230__122].set(
+        jnp.asarray(hand__497[attack_effects__o_236__128], jnp.int16)
+    )
+    seen__504 = jnp.where(cond__502, seen__503, seen)
+    cond__505 = ATTACKS__draw_opp_hand[attack_effects__r_231__123]
+    draw_cards__p_462__506 = attack_effects__p_230__122
+    draw_cards__n_463__507 = hand_count__498[attack_effects__o_236__128]
+    draw_cards__have_464__508 = hand_count__498[draw_cards__p_462__506]
+    draw_cards__k_465__509 = jnp.clip(
+        jnp.minimum(draw_cards__n_463__507, deck_count__496[draw_cards__p_462__506]),
         0,
-        (10 - draw_cards__have_464__395),
+        (10 - draw_cards__have_464__508),
     )
-    hand__397 = hand__387.at[draw_cards__p_462__393].set(
+    hand__510 = hand__497.at[draw_cards__p_462__506].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_464__395),
-                    (HAND_SLOTS < (draw_cards__have_464__395 + draw_cards__k_465__396)),
+                    (HAND_SLOTS >= draw_cards__have_464__508),
+                    (HAND_SLOTS < (draw_cards__have_464__508 + draw_cards__k_465__509)),
                 ),
-                deck__385[draw_cards__p_462__393][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_464__395), 0, 19)
+                deck__495[draw_cards__p_462__506][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_464__508), 0, 19)
                 ],
-                hand__387[draw_cards__p_462__393],
+                hand__497[draw_cards__p_462__506],
             ),
             jnp.int16,
         )
     )
-    deck__398 = deck__385.at[draw_cards__p_462__393].set(
+    deck__511 = deck__495.at[draw_cards__p_462__506].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_465__396) < 20),
-                deck__385[draw_cards__p_462__393][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_465__396), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_465__509) < 20),
+                deck__495[draw_cards__p_462__506][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_465__509), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__399 = hand_count__388.at[draw_cards__p_462__393].set(
-        jnp.asarray((hand_count__388[draw_cards__p_462__393] + draw_cards__k_465__396), jnp.int8)
+    hand_count__512 = hand_count__498.at[draw_cards__p_462__506].set(
+        jnp.asarray((hand_count__498[draw_cards__p_462__506] + draw_cards__k_465__509), jnp.int8)
     )
-    deck_count__400 = deck_count__386.at[draw_cards__p_462__393].set(
-        jnp.asarray((deck_count__386[draw_cards__p_462__393] - draw_cards__k_465__396), jnp.int8)
+    deck_count__513 = deck_count__496.at[draw_cards__p_462__506].set(
+        jnp.asarray((deck_count__496[draw_cards__p_462__506] - draw_cards__k_465__509), jnp.int8)
     )
-    deck__401 = jnp.where(cond__392, deck__398, deck__385)
-    deck_count__402 = jnp.where(cond__392, deck_count__400, deck_count__386)
-    hand__403 = jnp.where(cond__392, hand__397, hand__387)
-    hand_count__404 = jnp.where(cond__392, hand_count__399, hand_count__388)
-    knockouts__ko_466__405 = jnp.broadcast_to(
+    deck__514 = jnp.where(cond__505, deck__511, deck__495)
+    deck_count__515 = jnp.where(cond__505, deck_count__513, deck_count__496)
+    hand__516 = jnp.where(cond__505, hand__510, hand__497)
+    hand_count__517 = jnp.where(cond__505, hand_count__512, hand_count__498)
+    draw_cards__p_462__518 = jnp.where(cond__505, draw_cards__p_462__506, draw_cards__p_462)
+    draw_cards__n_463__519 = jnp.where(cond__505, draw_cards__n_463__507, draw_cards__n_463)
+    draw_cards__have_464__520 = jnp.where(
+        cond__505, draw_cards__have_464__508, draw_cards__have_464
+    )
+    draw_cards__k_465__521 = jnp.where(cond__505, draw_cards__k_465__509, draw_cards__k_465)
+    knockouts__ko_466__522 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and((card__371 >= 0), (damage__372 >= CARDS__hp[card__371])), jnp.bool_
+            jnp.logical_and((card__469 >= 0), (damage__470 >= CARDS__hp[card__469])), jnp.bool_
         ),
         (2, 4),
     )
-    knockouts__ko_cards_467__406 = jnp.broadcast_to(
+    knockouts__ko_cards_467__523 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_466__405,
-                (1 + jnp.asarray(CARDS__stage[card__371]).astype(jnp.int32)),
+                knockouts__ko_466__522,
+                (1 + jnp.asarray(CARDS__stage[card__469]).astype(jnp.int32)),
                 0,
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    discard_count__407 = jnp.broadcast_to(
+    discard_count__524 = jnp.broadcast_to(
         jnp.asarray(
             (
-                discard_count__171
+                discard_count__237
                 + jnp.stack(
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(knockouts__ko_cards_467__406[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_467__406[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_467__523[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_467__523[1], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -9295,16 +9812,16 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    knockouts__ko_value_468__408 = jnp.broadcast_to(
+    knockouts__ko_value_468__525 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_466__405, (1 + jnp.asarray(CARDS__ex[card__371]).astype(jnp.int32)), 0
+                knockouts__ko_466__522, (1 + jnp.asarray(CARDS__ex[card__469]).astype(jnp.int32)), 0
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    points__409 = jnp.broadcast_to(
+    points__526 = jnp.broadcast_to(
         jnp.asarray(
             (
                 points
@@ -9312,8 +9829,8 @@ def _effect_attack(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(knockouts__ko_value_468__408[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_468__408[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_468__525[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_468__525[0], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -9322,16 +9839,16 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__410 = True
-    ko_turn__411 = jnp.broadcast_to(
+    cond__527 = True
+    ko_turn__528 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
-                            jnp.any(knockouts__ko_466__405[0]),
-                            jnp.any(knockouts__ko_466__405[1]),
+                            jnp.any(knockouts__ko_466__522[0]),
+                            jnp.any(knockouts__ko_466__522[1]),
                         )
                     ]
                 ),
@@ -9342,63 +9859,63 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    ko_turn__412 = jnp.where(cond__410, ko_turn__411, ko_turn)
-    card__413 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_466__405, -1, card__371), jnp.int16), (2, 4)
+    ko_turn__529 = jnp.where(cond__527, ko_turn__528, ko_turn)
+    card__530 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_466__522, -1, card__469), jnp.int16), (2, 4)
     )
-    damage__414 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_466__405, 0, damage__372), jnp.int16), (2, 4)
+    damage__531 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_466__522, 0, damage__470), jnp.int16), (2, 4)
     )
-    energy__415 = jnp.broadcast_to(
+    energy__532 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_466__405, (2, 4, 1)), 0, energy__373), jnp.int8
+            jnp.where(jnp.reshape(knockouts__ko_466__522, (2, 4, 1)), 0, energy__471), jnp.int8
         ),
         (2, 4, 8),
     )
-    entered__416 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_466__405, 0, entered__374), jnp.int8), (2, 4)
+    entered__533 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_466__522, 0, entered__472), jnp.int8), (2, 4)
     )
-    under__417 = jnp.broadcast_to(
+    under__534 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_466__405, (2, 4, 1)), -1, under__375), jnp.int16
+            jnp.where(jnp.reshape(knockouts__ko_466__522, (2, 4, 1)), -1, under__473), jnp.int16
         ),
         (2, 4, 2),
     )
-    used_ability__418 = jnp.broadcast_to(
+    used_ability__535 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(used_ability__376, jnp.logical_not(knockouts__ko_466__405)), jnp.bool_
+            jnp.logical_and(used_ability__474, jnp.logical_not(knockouts__ko_466__522)), jnp.bool_
         ),
         (2, 4),
     )
-    knockouts__ko_active_469__419 = jnp.broadcast_to(
+    knockouts__ko_active_469__536 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_466__405[0, 0], knockouts__ko_466__405[1, 0])
+                    for x in (knockouts__ko_466__522[0, 0], knockouts__ko_466__522[1, 0])
                 ]
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    poisoned__420 = jnp.broadcast_to(
+    poisoned__537 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(poisoned__267, jnp.logical_not(knockouts__ko_active_469__419)),
+            jnp.logical_and(poisoned__342, jnp.logical_not(knockouts__ko_active_469__536)),
             jnp.bool_,
         ),
         (2,),
     )
-    burned__421 = jnp.broadcast_to(
+    burned__538 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(burned__268, jnp.logical_not(knockouts__ko_active_469__419)), jnp.bool_
+            jnp.logical_and(burned__343, jnp.logical_not(knockouts__ko_active_469__536)), jnp.bool_
         ),
         (2,),
     )
-    condition__422 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_469__419, 0, condition__269), jnp.int8), (2,)
+    condition__539 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_active_469__536, 0, condition__344), jnp.int8), (2,)
     )
-    knockouts__has_bench_472__423 = jnp.broadcast_to(
+    knockouts__has_bench_472__540 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
@@ -9406,13 +9923,13 @@ def _effect_attack(s: State, params, key) -> State:
                     for x in (
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_470: card__413[0, knockouts__ks_470] >= 0
+                                lambda knockouts__ks_470: card__530[0, knockouts__ks_470] >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_471: card__413[1, knockouts__ks_471] >= 0
+                                lambda knockouts__ks_471: card__530[1, knockouts__ks_471] >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
@@ -9423,31 +9940,31 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    promote_pending__424 = jnp.broadcast_to(
+    promote_pending__541 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                promote_pending__215,
-                jnp.logical_and(knockouts__ko_active_469__419, knockouts__has_bench_472__423),
+                promote_pending__282,
+                jnp.logical_and(knockouts__ko_active_469__536, knockouts__has_bench_472__540),
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    knockouts__won_473__425 = jnp.broadcast_to(
+    knockouts__won_473__542 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                (points__409 >= 3),
+                (points__526 >= 3),
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
                             jnp.logical_and(
-                                knockouts__ko_active_469__419[1],
-                                jnp.logical_not(knockouts__has_bench_472__423[1]),
+                                knockouts__ko_active_469__536[1],
+                                jnp.logical_not(knockouts__has_bench_472__540[1]),
                             ),
                             jnp.logical_and(
-                                knockouts__ko_active_469__419[0],
-                                jnp.logical_not(knockouts__has_bench_472__423[0]),
+                                knockouts__ko_active_469__536[0],
+                                jnp.logical_not(knockouts__has_bench_472__540[0]),
                             ),
                         )
                     ]
@@ -9457,155 +9974,639 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__426 = jnp.logical_and(knockouts__won_473__425[0], knockouts__won_473__425[1])
-    rewards__427 = jnp.zeros(2, jnp.float32)
-    terminated__428 = jnp.bool_(True)
-    phase__429 = jnp.asarray(3, jnp.int8)
-    cond__430 = jnp.logical_or(knockouts__won_473__425[0], knockouts__won_473__425[1])
-    rewards__431 = _outcome(jnp.where(knockouts__won_473__425[0], 0, 1), 1.0)
-    terminated__432 = jnp.bool_(True)
-    phase__433 = jnp.asarray(3, jnp.int8)
-    phase__434 = jnp.where(cond__430, phase__433, phase__205)
-    rewards__435 = jnp.where(cond__430, rewards__431, rewards__219)
-    terminated__436 = jnp.where(cond__430, terminated__432, terminated__220)
-    phase__437 = jnp.where(cond__426, phase__429, phase__434)
-    rewards__438 = jnp.where(cond__426, rewards__427, rewards__435)
-    terminated__439 = jnp.where(cond__426, terminated__428, terminated__436)
-    phase__440 = jnp.where(cond__69, phase__437, phase)
-    deck__441 = jnp.where(cond__69, deck__401, deck)
-    deck_count__442 = jnp.where(cond__69, deck_count__402, deck_count)
-    hand__443 = jnp.where(cond__69, hand__403, hand)
-    hand_count__444 = jnp.where(cond__69, hand_count__404, hand_count)
-    discard_count__445 = jnp.where(cond__69, discard_count__407, discard_count)
-    card__446 = jnp.where(cond__69, card__413, card)
-    damage__447 = jnp.where(cond__69, damage__414, damage__45)
-    energy__448 = jnp.where(cond__69, energy__415, energy)
-    entered__449 = jnp.where(cond__69, entered__416, entered)
-    poisoned__450 = jnp.where(cond__69, poisoned__420, poisoned)
-    burned__451 = jnp.where(cond__69, burned__421, burned)
-    condition__452 = jnp.where(cond__69, condition__422, condition)
-    points__453 = jnp.where(cond__69, points__409, points)
-    promote_pending__454 = jnp.where(cond__69, promote_pending__424, promote_pending)
-    ko_turn__455 = jnp.where(cond__69, ko_turn__412, ko_turn)
-    under__456 = jnp.where(cond__69, under__417, under)
-    lasting_until__457 = jnp.where(cond__69, lasting_until__230, lasting_until)
-    lasting_n__458 = jnp.where(cond__69, lasting_n__231, lasting_n)
-    used_ability__459 = jnp.where(cond__69, used_ability__418, used_ability)
-    seen__460 = jnp.where(cond__69, seen__391, seen)
-    rewards__461 = jnp.where(cond__69, rewards__438, rewards)
-    terminated__462 = jnp.where(cond__69, terminated__439, terminated)
-    phase = jnp.where(cond__20, phase__440, phase)
-    deck = jnp.where(cond__20, deck__441, deck)
-    deck_count = jnp.where(cond__20, deck_count__442, deck_count)
-    hand = jnp.where(cond__20, hand__443, hand)
-    hand_count = jnp.where(cond__20, hand_count__444, hand_count)
-    discard_count = jnp.where(cond__20, discard_count__445, discard_count)
-    card = jnp.where(cond__20, card__446, card)
-    damage = jnp.where(cond__20, damage__447, damage)
-    energy = jnp.where(cond__20, energy__448, energy)
-    entered = jnp.where(cond__20, entered__449, entered)
-    poisoned = jnp.where(cond__20, poisoned__450, poisoned)
-    burned = jnp.where(cond__20, burned__451, burned)
-    condition = jnp.where(cond__20, condition__452, condition)
-    points = jnp.where(cond__20, points__453, points)
-    promote_pending = jnp.where(cond__20, promote_pending__454, promote_pending)
-    ko_turn = jnp.where(cond__20, ko_turn__455, ko_turn)
-    under = jnp.where(cond__20, under__456, under)
-    lasting_until = jnp.where(cond__20, lasting_until__457, lasting_until)
-    lasting_n = jnp.where(cond__20, lasting_n__458, lasting_n)
-    used_ability = jnp.where(cond__20, used_ability__459, used_ability)
-    seen = jnp.where(cond__20, seen__460, seen)
-    choice__pending = jnp.where(cond__20, choice__pending__60, choice__pending)
-    choice__player = jnp.where(cond__20, choice__player__61, choice__player)
-    choice__mask = jnp.where(cond__20, choice__mask__62, choice__mask)
-    choice__p = jnp.where(cond__20, choice__p__63, choice__p)
-    choice__r = jnp.where(cond__20, choice__r__64, choice__r)
-    choice__first_heads = jnp.where(cond__20, choice__first_heads__65, choice__first_heads)
-    choice__all_heads = jnp.where(cond__20, choice__all_heads__66, choice__all_heads)
-    choice__dmg = jnp.where(cond__20, choice__dmg__67, choice__dmg)
-    current_player = jnp.where(cond__20, current_player__68, current_player)
-    rewards = jnp.where(cond__20, rewards__461, rewards)
-    terminated = jnp.where(cond__20, terminated__462, terminated)
-    cond__463 = choice__pending == 0
-    end_of_turn__p_474__464 = current_player
-    energy_now__465 = energy_now.at[end_of_turn__p_474__464].set(jnp.asarray(-1, jnp.int8))
-    cond__466 = phase != 3
-    checkup__q_475__467 = end_of_turn__p_474__464
-    checkup__owner_476__468 = end_of_turn__p_474__464
-    cond__469 = jnp.logical_and(
-        (card[checkup__q_475__467, 0] >= 0),
-        (damage[checkup__q_475__467, 0] < CARDS__hp[card[checkup__q_475__467, 0]]),
+    cond__543 = jnp.logical_and(knockouts__won_473__542[0], knockouts__won_473__542[1])
+    rewards__544 = jnp.zeros(2, jnp.float32)
+    terminated__545 = jnp.bool_(True)
+    phase__546 = jnp.asarray(3, jnp.int8)
+    cond__547 = jnp.logical_or(knockouts__won_473__542[0], knockouts__won_473__542[1])
+    rewards__548 = _outcome(jnp.where(knockouts__won_473__542[0], 0, 1), 1.0)
+    terminated__549 = jnp.bool_(True)
+    phase__550 = jnp.asarray(3, jnp.int8)
+    phase__551 = jnp.where(cond__547, phase__550, phase__272)
+    rewards__552 = jnp.where(cond__547, rewards__548, rewards__286)
+    terminated__553 = jnp.where(cond__547, terminated__549, terminated__287)
+    phase__554 = jnp.where(cond__543, phase__546, phase__551)
+    rewards__555 = jnp.where(cond__543, rewards__544, rewards__552)
+    terminated__556 = jnp.where(cond__543, terminated__545, terminated__553)
+    phase__557 = jnp.where(cond__121, phase__554, phase)
+    deck__558 = jnp.where(cond__121, deck__514, deck)
+    deck_count__559 = jnp.where(cond__121, deck_count__515, deck_count)
+    hand__560 = jnp.where(cond__121, hand__516, hand)
+    hand_count__561 = jnp.where(cond__121, hand_count__517, hand_count)
+    discard_count__562 = jnp.where(cond__121, discard_count__524, discard_count)
+    card__563 = jnp.where(cond__121, card__530, card)
+    damage__564 = jnp.where(cond__121, damage__531, damage__68)
+    energy__565 = jnp.where(cond__121, energy__532, energy)
+    entered__566 = jnp.where(cond__121, entered__533, entered)
+    poisoned__567 = jnp.where(cond__121, poisoned__537, poisoned)
+    burned__568 = jnp.where(cond__121, burned__538, burned)
+    condition__569 = jnp.where(cond__121, condition__539, condition)
+    points__570 = jnp.where(cond__121, points__526, points)
+    promote_pending__571 = jnp.where(cond__121, promote_pending__541, promote_pending)
+    ko_turn__572 = jnp.where(cond__121, ko_turn__529, ko_turn)
+    under__573 = jnp.where(cond__121, under__534, under)
+    lasting_until__574 = jnp.where(cond__121, lasting_until__301, lasting_until)
+    lasting_n__575 = jnp.where(cond__121, lasting_n__302, lasting_n)
+    used_ability__576 = jnp.where(cond__121, used_ability__535, used_ability)
+    seen__577 = jnp.where(cond__121, seen__504, seen)
+    rewards__578 = jnp.where(cond__121, rewards__555, rewards)
+    terminated__579 = jnp.where(cond__121, terminated__556, terminated)
+    attack_effects__p_230__580 = jnp.where(
+        cond__121, attack_effects__p_230__122, attack_effects__p_230
     )
-    cond__470 = poisoned[checkup__q_475__467]
-    damage__471 = damage.at[checkup__q_475__467, 0].set(
-        jnp.asarray((damage[checkup__q_475__467, 0] + 10), jnp.int16)
+    attack_effects__r_231__581 = jnp.where(
+        cond__121, attack_effects__r_231__123, attack_effects__r_231
     )
-    damage__472 = jnp.where(cond__470, damage__471, damage)
-    cond__473 = burned[checkup__q_475__467]
-    damage__474 = damage__472.at[checkup__q_475__467, 0].set(
-        jnp.asarray((damage__472[checkup__q_475__467, 0] + 20), jnp.int16)
+    attack_effects__dmg_232__582 = jnp.where(
+        cond__121, attack_effects__dmg_232__124, attack_effects__dmg_232
     )
-    cond__475 = _flip(_words[7])
-    burned__476 = burned.at[checkup__q_475__467].set(jnp.asarray(False, jnp.bool_))
-    burned__477 = jnp.where(cond__475, burned__476, burned)
-    damage__478 = jnp.where(cond__473, damage__474, damage__472)
-    burned__479 = jnp.where(cond__473, burned__477, burned)
-    cond__480 = jnp.logical_and((condition[checkup__q_475__467] == 1), _flip(_words[8]))
-    condition__481 = condition.at[checkup__q_475__467].set(jnp.asarray(0, jnp.int8))
-    condition__482 = jnp.where(cond__480, condition__481, condition)
-    cond__483 = jnp.logical_and(
-        (condition__482[checkup__q_475__467] == 2), (checkup__q_475__467 == checkup__owner_476__468)
+    attack_effects__first_heads_233__583 = jnp.where(
+        cond__121, attack_effects__first_heads_233__125, attack_effects__first_heads_233
     )
-    condition__484 = condition__482.at[checkup__q_475__467].set(jnp.asarray(0, jnp.int8))
-    condition__485 = jnp.where(cond__483, condition__484, condition__482)
-    damage__486 = jnp.where(cond__469, damage__478, damage)
-    burned__487 = jnp.where(cond__469, burned__479, burned)
-    condition__488 = jnp.where(cond__469, condition__485, condition)
-    checkup__q_477__489 = 1 - end_of_turn__p_474__464
-    checkup__owner_478__490 = end_of_turn__p_474__464
-    cond__491 = jnp.logical_and(
-        (card[checkup__q_477__489, 0] >= 0),
-        (damage__486[checkup__q_477__489, 0] < CARDS__hp[card[checkup__q_477__489, 0]]),
+    attack_effects__all_heads_234__584 = jnp.where(
+        cond__121, attack_effects__all_heads_234__126, attack_effects__all_heads_234
     )
-    cond__492 = poisoned[checkup__q_477__489]
-    damage__493 = damage__486.at[checkup__q_477__489, 0].set(
-        jnp.asarray((damage__486[checkup__q_477__489, 0] + 10), jnp.int16)
+    attack_effects__pick_235__585 = jnp.where(
+        cond__121, attack_effects__pick_235__127, attack_effects__pick_235
     )
-    damage__494 = jnp.where(cond__492, damage__493, damage__486)
-    cond__495 = burned__487[checkup__q_477__489]
-    damage__496 = damage__494.at[checkup__q_477__489, 0].set(
-        jnp.asarray((damage__494[checkup__q_477__489, 0] + 20), jnp.int16)
+    attack_effects__o_236__586 = jnp.where(
+        cond__121, attack_effects__o_236__128, attack_effects__o_236
     )
-    cond__497 = _flip(_words[9])
-    burned__498 = burned__487.at[checkup__q_477__489].set(jnp.asarray(False, jnp.bool_))
-    burned__499 = jnp.where(cond__497, burned__498, burned__487)
-    damage__500 = jnp.where(cond__495, damage__496, damage__494)
-    burned__501 = jnp.where(cond__495, burned__499, burned__487)
-    cond__502 = jnp.logical_and((condition__488[checkup__q_477__489] == 1), _flip(_words[10]))
-    condition__503 = condition__488.at[checkup__q_477__489].set(jnp.asarray(0, jnp.int8))
-    condition__504 = jnp.where(cond__502, condition__503, condition__488)
-    cond__505 = jnp.logical_and(
-        (condition__504[checkup__q_477__489] == 2), (checkup__q_477__489 == checkup__owner_478__490)
+    attack_effects__exposed_238__587 = jnp.where(
+        cond__121, attack_effects__exposed_238__129, attack_effects__exposed_238
     )
-    condition__506 = condition__504.at[checkup__q_477__489].set(jnp.asarray(0, jnp.int8))
-    condition__507 = jnp.where(cond__505, condition__506, condition__504)
-    damage__508 = jnp.where(cond__491, damage__500, damage__486)
-    burned__509 = jnp.where(cond__491, burned__501, burned__487)
-    condition__510 = jnp.where(cond__491, condition__507, condition__488)
-    knockouts__ko_479__511 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and((card >= 0), (damage__508 >= CARDS__hp[card])), jnp.bool_),
+    hit__p_239__588 = jnp.where(cond__121, hit__p_239__142, hit__p_239)
+    hit__q_240__589 = jnp.where(cond__121, hit__q_240__143, hit__q_240)
+    hit__slot_241__590 = jnp.where(cond__121, hit__slot_241__144, hit__slot_241)
+    hit__x_242__591 = jnp.where(cond__121, hit__x_242__145, hit__x_242)
+    hit__weak_243__592 = jnp.where(cond__121, hit__weak_243__146, hit__weak_243)
+    hit__d_250__593 = jnp.where(cond__121, hit__d_250__147, hit__d_250)
+    swap_active__p_251__594 = jnp.where(cond__121, swap_active__p_251__173, swap_active__p_251)
+    swap_active__b_252__595 = jnp.where(cond__121, swap_active__b_252__174, swap_active__b_252)
+    swap_active__perm_253__596 = jnp.where(
+        cond__121, swap_active__perm_253__175, swap_active__perm_253
+    )
+    clear_conditions__p_254__597 = jnp.where(
+        cond__121, clear_conditions__p_254__176, clear_conditions__p_254
+    )
+    swap_active__p_255__598 = jnp.where(cond__121, swap_active__p_255__202, swap_active__p_255)
+    swap_active__b_256__599 = jnp.where(cond__121, swap_active__b_256__203, swap_active__b_256)
+    swap_active__perm_257__600 = jnp.where(
+        cond__121, swap_active__perm_257__204, swap_active__perm_257
+    )
+    clear_conditions__p_258__601 = jnp.where(
+        cond__121, clear_conditions__p_258__205, clear_conditions__p_258
+    )
+    attack_effects__j_294__602 = jnp.where(
+        cond__121, attack_effects__j_294__238, attack_effects__j_294
+    )
+    shuffle_defender__q_316__603 = jnp.where(
+        cond__121, shuffle_defender__q_316__288, shuffle_defender__q_316
+    )
+    shuffle_defender__held_317__604 = jnp.where(
+        cond__121, shuffle_defender__held_317__289, shuffle_defender__held_317
+    )
+    clear_slot__p_319__605 = jnp.where(cond__121, clear_slot__p_319__290, clear_slot__p_319)
+    clear_conditions__p_320__606 = jnp.where(
+        cond__121, clear_conditions__p_320__291, clear_conditions__p_320
+    )
+    attack_effects__k_322__607 = jnp.where(
+        cond__121, attack_effects__k_322__292, attack_effects__k_322
+    )
+    attack_effects__on_defender_323__608 = jnp.where(
+        cond__121, attack_effects__on_defender_323__293, attack_effects__on_defender_323
+    )
+    lasting__p_345__609 = jnp.where(cond__121, lasting__p_345__303, lasting__p_345)
+    lasting__k_346__610 = jnp.where(cond__121, lasting__k_346__304, lasting__k_346)
+    lasting__n_347__611 = jnp.where(cond__121, lasting__n_347__305, lasting__n_347)
+    lasting__q_348__612 = jnp.where(cond__121, lasting__q_348__306, lasting__q_348)
+    give_status__q_383__613 = jnp.where(cond__121, give_status__q_383__345, give_status__q_383)
+    give_status__st_384__614 = jnp.where(cond__121, give_status__st_384__346, give_status__st_384)
+    discard_typed__p_406__615 = jnp.where(
+        cond__121, discard_typed__p_406__368, discard_typed__p_406
+    )
+    discard_typed__t_407__616 = jnp.where(
+        cond__121, discard_typed__t_407__369, discard_typed__t_407
+    )
+    discard_typed__n_408__617 = jnp.where(
+        cond__121, discard_typed__n_408__370, discard_typed__n_408
+    )
+    discard_random__q_430__618 = jnp.where(
+        cond__121, discard_random__q_430__380, discard_random__q_430
+    )
+    discard_random__held_431__619 = jnp.where(
+        cond__121, discard_random__held_431__381, discard_random__held_431
+    )
+    discard_random__x_432__620 = jnp.where(
+        cond__121, discard_random__x_432__382, discard_random__x_432
+    )
+    discard_random__t_435__621 = jnp.where(
+        cond__121, discard_random__t_435__383, discard_random__t_435
+    )
+    discard_random_in_play__flat_436__622 = jnp.where(
+        cond__121, discard_random_in_play__flat_436__392, discard_random_in_play__flat_436
+    )
+    discard_random_in_play__x_437__623 = jnp.where(
+        cond__121, discard_random_in_play__x_437__393, discard_random_in_play__x_437
+    )
+    discard_random_in_play__u_440__624 = jnp.where(
+        cond__121, discard_random_in_play__u_440__394, discard_random_in_play__u_440
+    )
+    draw_cards__p_441__625 = jnp.where(cond__121, draw_cards__p_441__411, draw_cards__p_441)
+    draw_cards__n_442__626 = jnp.where(cond__121, draw_cards__n_442__412, draw_cards__n_442)
+    draw_cards__have_443__627 = jnp.where(
+        cond__121, draw_cards__have_443__413, draw_cards__have_443
+    )
+    draw_cards__k_444__628 = jnp.where(cond__121, draw_cards__k_444__414, draw_cards__k_444)
+    search_deck__p_445__629 = jnp.where(cond__121, search_deck__p_445__475, search_deck__p_445)
+    search_deck__to_bench_446__630 = jnp.where(
+        cond__121, search_deck__to_bench_446__476, search_deck__to_bench_446
+    )
+    search_deck__ftype_447__631 = jnp.where(
+        cond__121, search_deck__ftype_447__477, search_deck__ftype_447
+    )
+    search_deck__fgroup_448__632 = jnp.where(
+        cond__121, search_deck__fgroup_448__478, search_deck__fgroup_448
+    )
+    search_deck__fstage_449__633 = jnp.where(
+        cond__121, search_deck__fstage_449__479, search_deck__fstage_449
+    )
+    search_deck__d_450__634 = jnp.where(cond__121, search_deck__d_450__480, search_deck__d_450)
+    search_deck__i_451__635 = jnp.where(cond__121, search_deck__i_451__481, search_deck__i_451)
+    search_deck__room_453__636 = jnp.where(
+        cond__121, search_deck__room_453__482, search_deck__room_453
+    )
+    search_deck__c_454__637 = jnp.where(cond__121, search_deck__c_454__483, search_deck__c_454)
+    put_in_play__p_456__638 = jnp.where(cond__121, put_in_play__p_456__484, put_in_play__p_456)
+    put_in_play__slot_457__639 = jnp.where(
+        cond__121, put_in_play__slot_457__485, put_in_play__slot_457
+    )
+    put_in_play__c_458__640 = jnp.where(cond__121, put_in_play__c_458__486, put_in_play__c_458)
+    shuffle_hand_in__p_459__641 = jnp.where(
+        cond__121, shuffle_hand_in__p_459__499, shuffle_hand_in__p_459
+    )
+    shuffle_hand_in__dc_460__642 = jnp.where(
+        cond__121, shuffle_hand_in__dc_460__500, shuffle_hand_in__dc_460
+    )
+    shuffle_hand_in__merged_461__643 = jnp.where(
+        cond__121, shuffle_hand_in__merged_461__501, shuffle_hand_in__merged_461
+    )
+    draw_cards__p_462__644 = jnp.where(cond__121, draw_cards__p_462__518, draw_cards__p_462)
+    draw_cards__n_463__645 = jnp.where(cond__121, draw_cards__n_463__519, draw_cards__n_463)
+    draw_cards__have_464__646 = jnp.where(
+        cond__121, draw_cards__have_464__520, draw_cards__have_464
+    )
+    draw_cards__k_465__647 = jnp.where(cond__121, draw_cards__k_465__521, draw_cards__k_465)
+    knockouts__ko_466__648 = jnp.where(cond__121, knockouts__ko_466__522, knockouts__ko_466)
+    knockouts__ko_cards_467__649 = jnp.where(
+        cond__121, knockouts__ko_cards_467__523, knockouts__ko_cards_467
+    )
+    knockouts__ko_value_468__650 = jnp.where(
+        cond__121, knockouts__ko_value_468__525, knockouts__ko_value_468
+    )
+    knockouts__ko_active_469__651 = jnp.where(
+        cond__121, knockouts__ko_active_469__536, knockouts__ko_active_469
+    )
+    knockouts__has_bench_472__652 = jnp.where(
+        cond__121, knockouts__has_bench_472__540, knockouts__has_bench_472
+    )
+    knockouts__won_473__653 = jnp.where(cond__121, knockouts__won_473__542, knockouts__won_473)
+    phase__654 = jnp.where(cond__39, phase__557, phase)
+    deck__655 = jnp.where(cond__39, deck__558, deck)
+    deck_count__656 = jnp.where(cond__39, deck_count__559, deck_count)
+    hand__657 = jnp.where(cond__39, hand__560, hand)
+    hand_count__658 = jnp.where(cond__39, hand_count__561, hand_count)
+    discard_count__659 = jnp.where(cond__39, discard_count__562, discard_count)
+    card__660 = jnp.where(cond__39, card__563, card)
+    damage__661 = jnp.where(cond__39, damage__564, damage)
+    energy__662 = jnp.where(cond__39, energy__565, energy)
+    entered__663 = jnp.where(cond__39, entered__566, entered)
+    poisoned__664 = jnp.where(cond__39, poisoned__567, poisoned)
+    burned__665 = jnp.where(cond__39, burned__568, burned)
+    condition__666 = jnp.where(cond__39, condition__569, condition)
+    points__667 = jnp.where(cond__39, points__570, points)
+    promote_pending__668 = jnp.where(cond__39, promote_pending__571, promote_pending)
+    ko_turn__669 = jnp.where(cond__39, ko_turn__572, ko_turn)
+    under__670 = jnp.where(cond__39, under__573, under)
+    lasting_until__671 = jnp.where(cond__39, lasting_until__574, lasting_until)
+    lasting_n__672 = jnp.where(cond__39, lasting_n__575, lasting_n)
+    used_ability__673 = jnp.where(cond__39, used_ability__576, used_ability)
+    seen__674 = jnp.where(cond__39, seen__577, seen)
+    choice__pending__675 = jnp.where(cond__39, choice__pending__111, choice__pending)
+    choice__player__676 = jnp.where(cond__39, choice__player__112, choice__player)
+    choice__mask__677 = jnp.where(cond__39, choice__mask__113, choice__mask)
+    choice__p__678 = jnp.where(cond__39, choice__p__114, choice__p)
+    choice__r__679 = jnp.where(cond__39, choice__r__115, choice__r)
+    choice__first_heads__680 = jnp.where(cond__39, choice__first_heads__116, choice__first_heads)
+    choice__all_heads__681 = jnp.where(cond__39, choice__all_heads__117, choice__all_heads)
+    choice__dmg__682 = jnp.where(cond__39, choice__dmg__118, choice__dmg)
+    current_player__683 = jnp.where(cond__39, current_player__119, current_player)
+    rewards__684 = jnp.where(cond__39, rewards__578, rewards)
+    terminated__685 = jnp.where(cond__39, terminated__579, terminated)
+    dmg__686 = jnp.where(cond__39, dmg__69, dmg)
+    hit__p_209__687 = jnp.where(cond__39, hit__p_209__70, hit__p_209)
+    hit__q_210__688 = jnp.where(cond__39, hit__q_210__71, hit__q_210)
+    hit__x_211__689 = jnp.where(cond__39, hit__x_211__72, hit__x_211)
+    hit__weak_212__690 = jnp.where(cond__39, hit__weak_212__73, hit__weak_212)
+    hit__d_218__691 = jnp.where(cond__39, hit__d_218__74, hit__d_218)
+    hit__result_219__692 = jnp.where(cond__39, hit__result_219__75, hit__result_219)
+    pick__693 = jnp.where(cond__39, pick__120, pick)
+    attack_effects__p_230__694 = jnp.where(
+        cond__39, attack_effects__p_230__580, attack_effects__p_230
+    )
+    attack_effects__r_231__695 = jnp.where(
+        cond__39, attack_effects__r_231__581, attack_effects__r_231
+    )
+    attack_effects__dmg_232__696 = jnp.where(
+        cond__39, attack_effects__dmg_232__582, attack_effects__dmg_232
+    )
+    attack_effects__first_heads_233__697 = jnp.where(
+        cond__39, attack_effects__first_heads_233__583, attack_effects__first_heads_233
+    )
+    attack_effects__all_heads_234__698 = jnp.where(
+        cond__39, attack_effects__all_heads_234__584, attack_effects__all_heads_234
+    )
+    attack_effects__pick_235__699 = jnp.where(
+        cond__39, attack_effects__pick_235__585, attack_effects__pick_235
+    )
+    attack_effects__o_236__700 = jnp.where(
+        cond__39, attack_effects__o_236__586, attack_effects__o_236
+    )
+    attack_effects__exposed_238__701 = jnp.where(
+        cond__39, attack_effects__exposed_238__587, attack_effects__exposed_238
+    )
+    hit__p_239__702 = jnp.where(cond__39, hit__p_239__588, hit__p_239)
+    hit__q_240__703 = jnp.where(cond__39, hit__q_240__589, hit__q_240)
+    hit__slot_241__704 = jnp.where(cond__39, hit__slot_241__590, hit__slot_241)
+    hit__x_242__705 = jnp.where(cond__39, hit__x_242__591, hit__x_242)
+    hit__weak_243__706 = jnp.where(cond__39, hit__weak_243__592, hit__weak_243)
+    hit__d_250__707 = jnp.where(cond__39, hit__d_250__593, hit__d_250)
+    swap_active__p_251__708 = jnp.where(cond__39, swap_active__p_251__594, swap_active__p_251)
+    swap_active__b_252__709 = jnp.where(cond__39, swap_active__b_252__595, swap_active__b_252)
+    swap_active__perm_253__710 = jnp.where(
+        cond__39, swap_active__perm_253__596, swap_active__perm_253
+    )
+    clear_conditions__p_254__711 = jnp.where(
+        cond__39, clear_conditions__p_254__597, clear_conditions__p_254
+    )
+    swap_active__p_255__712 = jnp.where(cond__39, swap_active__p_255__598, swap_active__p_255)
+    swap_active__b_256__713 = jnp.where(cond__39, swap_active__b_256__599, swap_active__b_256)
+    swap_active__perm_257__714 = jnp.where(
+        cond__39, swap_active__perm_257__600, swap_active__perm_257
+    )
+    clear_conditions__p_258__715 = jnp.where(
+        cond__39, clear_conditions__p_258__601, clear_conditions__p_258
+    )
+    attack_effects__j_294__716 = jnp.where(
+        cond__39, attack_effects__j_294__602, attack_effects__j_294
+    )
+    shuffle_defender__q_316__717 = jnp.where(
+        cond__39, shuffle_defender__q_316__603, shuffle_defender__q_316
+    )
+    shuffle_defender__held_317__718 = jnp.where(
+        cond__39, shuffle_defender__held_317__604, shuffle_defender__held_317
+    )
+    clear_slot__p_319__719 = jnp.where(cond__39, clear_slot__p_319__605, clear_slot__p_319)
+    clear_conditions__p_320__720 = jnp.where(
+        cond__39, clear_conditions__p_320__606, clear_conditions__p_320
+    )
+    attack_effects__k_322__721 = jnp.where(
+        cond__39, attack_effects__k_322__607, attack_effects__k_322
+    )
+    attack_effects__on_defender_323__722 = jnp.where(
+        cond__39, attack_effects__on_defender_323__608, attack_effects__on_defender_323
+    )
+    lasting__p_345__723 = jnp.where(cond__39, lasting__p_345__609, lasting__p_345)
+    lasting__k_346__724 = jnp.where(cond__39, lasting__k_346__610, lasting__k_346)
+    lasting__n_347__725 = jnp.where(cond__39, lasting__n_347__611, lasting__n_347)
+    lasting__q_348__726 = jnp.where(cond__39, lasting__q_348__612, lasting__q_348)
+    give_status__q_383__727 = jnp.where(cond__39, give_status__q_383__613, give_status__q_383)
+    give_status__st_384__728 = jnp.where(cond__39, give_status__st_384__614, give_status__st_384)
+    discard_typed__p_406__729 = jnp.where(cond__39, discard_typed__p_406__615, discard_typed__p_406)
+    discard_typed__t_407__730 = jnp.where(cond__39, discard_typed__t_407__616, discard_typed__t_407)
+    discard_typed__n_408__731 = jnp.where(cond__39, discard_typed__n_408__617, discard_typed__n_408)
+    discard_random__q_430__732 = jnp.where(
+        cond__39, discard_random__q_430__618, discard_random__q_430
+    )
+    discard_random__held_431__733 = jnp.where(
+        cond__39, discard_random__held_431__619, discard_random__held_431
+    )
+    discard_random__x_432__734 = jnp.where(
+        cond__39, discard_random__x_432__620, discard_random__x_432
+    )
+    discard_random__t_435__735 = jnp.where(
+        cond__39, discard_random__t_435__621, discard_random__t_435
+    )
+    discard_random_in_play__flat_436__736 = jnp.where(
+        cond__39, discard_random_in_play__flat_436__622, discard_random_in_play__flat_436
+    )
+    discard_random_in_play__x_437__737 = jnp.where(
+        cond__39, discard_random_in_play__x_437__623, discard_random_in_play__x_437
+    )
+    discard_random_in_play__u_440__738 = jnp.where(
+        cond__39, discard_random_in_play__u_440__624, discard_random_in_play__u_440
+    )
+    draw_cards__p_441__739 = jnp.where(cond__39, draw_cards__p_441__625, draw_cards__p_441)
+    draw_cards__n_442__740 = jnp.where(cond__39, draw_cards__n_442__626, draw_cards__n_442)
+    draw_cards__have_443__741 = jnp.where(cond__39, draw_cards__have_443__627, draw_cards__have_443)
+    draw_cards__k_444__742 = jnp.where(cond__39, draw_cards__k_444__628, draw_cards__k_444)
+    search_deck__p_445__743 = jnp.where(cond__39, search_deck__p_445__629, search_deck__p_445)
+    search_deck__to_bench_446__744 = jnp.where(
+        cond__39, search_deck__to_bench_446__630, search_deck__to_bench_446
+    )
+    search_deck__ftype_447__745 = jnp.where(
+        cond__39, search_deck__ftype_447__631, search_deck__ftype_447
+    )
+    search_deck__fgroup_448__746 = jnp.where(
+        cond__39, search_deck__fgroup_448__632, search_deck__fgroup_448
+    )
+    search_deck__fstage_449__747 = jnp.where(
+        cond__39, search_deck__fstage_449__633, search_deck__fstage_449
+    )
+    search_deck__d_450__748 = jnp.where(cond__39, search_deck__d_450__634, search_deck__d_450)
+    search_deck__i_451__749 = jnp.where(cond__39, search_deck__i_451__635, search_deck__i_451)
+    search_deck__room_453__750 = jnp.where(
+        cond__39, search_deck__room_453__636, search_deck__room_453
+    )
+    search_deck__c_454__751 = jnp.where(cond__39, search_deck__c_454__637, search_deck__c_454)
+    put_in_play__p_456__752 = jnp.where(cond__39, put_in_play__p_456__638, put_in_play__p_456)
+    put_in_play__slot_457__753 = jnp.where(
+        cond__39, put_in_play__slot_457__639, put_in_play__slot_457
+    )
+    put_in_play__c_458__754 = jnp.where(cond__39, put_in_play__c_458__640, put_in_play__c_458)
+    shuffle_hand_in__p_459__755 = jnp.where(
+        cond__39, shuffle_hand_in__p_459__641, shuffle_hand_in__p_459
+    )
+    shuffle_hand_in__dc_460__756 = jnp.where(
+        cond__39, shuffle_hand_in__dc_460__642, shuffle_hand_in__dc_460
+    )
+    shuffle_hand_in__merged_461__757 = jnp.where(
+        cond__39, shuffle_hand_in__merged_461__643, shuffle_hand_in__merged_461
+    )
+    draw_cards__p_462__758 = jnp.where(cond__39, draw_cards__p_462__644, draw_cards__p_462)
+    draw_cards__n_463__759 = jnp.where(cond__39, draw_cards__n_463__645, draw_cards__n_463)
+    draw_cards__have_464__760 = jnp.where(cond__39, draw_cards__have_464__646, draw_cards__have_464)
+    draw_cards__k_465__761 = jnp.where(cond__39, draw_cards__k_465__647, draw_cards__k_465)
+    knockouts__ko_466__762 = jnp.where(cond__39, knockouts__ko_466__648, knockouts__ko_466)
+    knockouts__ko_cards_467__763 = jnp.where(
+        cond__39, knockouts__ko_cards_467__649, knockouts__ko_cards_467
+    )
+    knockouts__ko_value_468__764 = jnp.where(
+        cond__39, knockouts__ko_value_468__650, knockouts__ko_value_468
+    )
+    knockouts__ko_active_469__765 = jnp.where(
+        cond__39, knockouts__ko_active_469__651, knockouts__ko_active_469
+    )
+    knockouts__has_bench_472__766 = jnp.where(
+        cond__39, knockouts__has_bench_472__652, knockouts__has_bench_472
+    )
+    knockouts__won_473__767 = jnp.where(cond__39, knockouts__won_473__653, knockouts__won_473)
+    phase = jnp.where(cond__38, phase__654, phase)
+    deck = jnp.where(cond__38, deck__655, deck)
+    deck_count = jnp.where(cond__38, deck_count__656, deck_count)
+    hand = jnp.where(cond__38, hand__657, hand)
+    hand_count = jnp.where(cond__38, hand_count__658, hand_count)
+    discard_count = jnp.where(cond__38, discard_count__659, discard_count)
+    card = jnp.where(cond__38, card__660, card)
+    damage = jnp.where(cond__38, damage__661, damage)
+    energy = jnp.where(cond__38, energy__662, energy)
+    entered = jnp.where(cond__38, entered__663, entered)
+    poisoned = jnp.where(cond__38, poisoned__664, poisoned)
+    burned = jnp.where(cond__38, burned__665, burned)
+    condition = jnp.where(cond__38, condition__666, condition)
+    points = jnp.where(cond__38, points__667, points)
+    promote_pending = jnp.where(cond__38, promote_pending__668, promote_pending)
+    ko_turn = jnp.where(cond__38, ko_turn__669, ko_turn)
+    under = jnp.where(cond__38, under__670, under)
+    lasting_until = jnp.where(cond__38, lasting_until__671, lasting_until)
+    lasting_n = jnp.where(cond__38, lasting_n__672, lasting_n)
+    used_ability = jnp.where(cond__38, used_ability__673, used_ability)
+    seen = jnp.where(cond__38, seen__674, seen)
+    choice__pending = jnp.where(cond__38, choice__pending__675, choice__pending)
+    choice__player = jnp.where(cond__38, choice__player__676, choice__player)
+    choice__mask = jnp.where(cond__38, choice__mask__677, choice__mask)
+    choice__p = jnp.where(cond__38, choice__p__678, choice__p)
+    choice__r = jnp.where(cond__38, choice__r__679, choice__r)
+    choice__first_heads = jnp.where(cond__38, choice__first_heads__680, choice__first_heads)
+    choice__all_heads = jnp.where(cond__38, choice__all_heads__681, choice__all_heads)
+    choice__dmg = jnp.where(cond__38, choice__dmg__682, choice__dmg)
+    current_player = jnp.where(cond__38, current_player__683, current_player)
+    rewards = jnp.where(cond__38, rewards__684, rewards)
+    terminated = jnp.where(cond__38, terminated__685, terminated)
+    dmg = jnp.where(cond__38, dmg__686, dmg)
+    hit__p_209 = jnp.where(cond__38, hit__p_209__687, hit__p_209)
+    hit__q_210 = jnp.where(cond__38, hit__q_210__688, hit__q_210)
+    hit__x_211 = jnp.where(cond__38, hit__x_211__689, hit__x_211)
+    hit__weak_212 = jnp.where(cond__38, hit__weak_212__690, hit__weak_212)
+    hit__d_218 = jnp.where(cond__38, hit__d_218__691, hit__d_218)
+    hit__result_219 = jnp.where(cond__38, hit__result_219__692, hit__result_219)
+    pick = jnp.where(cond__38, pick__693, pick)
+    attack_effects__p_230 = jnp.where(cond__38, attack_effects__p_230__694, attack_effects__p_230)
+    attack_effects__r_231 = jnp.where(cond__38, attack_effects__r_231__695, attack_effects__r_231)
+    attack_effects__dmg_232 = jnp.where(
+        cond__38, attack_effects__dmg_232__696, attack_effects__dmg_232
+    )
+    attack_effects__first_heads_233 = jnp.where(
+        cond__38, attack_effects__first_heads_233__697, attack_effects__first_heads_233
+    )
+    attack_effects__all_heads_234 = jnp.where(
+        cond__38, attack_effects__all_heads_234__698, attack_effects__all_heads_234
+    )
+    attack_effects__pick_235 = jnp.where(
+        cond__38, attack_effects__pick_235__699, attack_effects__pick_235
+    )
+    attack_effects__o_236 = jnp.where(cond__38, attack_effects__o_236__700, attack_effects__o_236)
+    attack_effects__exposed_238 = jnp.where(
+        cond__38, attack_effects__exposed_238__701, attack_effects__exposed_238
+    )
+    hit__p_239 = jnp.where(cond__38, hit__p_239__702, hit__p_239)
+    hit__q_240 = jnp.where(cond__38, hit__q_240__703, hit__q_240)
+    hit__slot_241 = jnp.where(cond__38, hit__slot_241__704, hit__slot_241)
+    hit__x_242 = jnp.where(cond__38, hit__x_242__705, hit__x_242)
+    hit__weak_243 = jnp.where(cond__38, hit__weak_243__706, hit__weak_243)
+    hit__d_250 = jnp.where(cond__38, hit__d_250__707, hit__d_250)
+    swap_active__p_251 = jnp.where(cond__38, swap_active__p_251__708, swap_active__p_251)
+    swap_active__b_252 = jnp.where(cond__38, swap_active__b_252__709, swap_active__b_252)
+    swap_active__perm_253 = jnp.where(cond__38, swap_active__perm_253__710, swap_active__perm_253)
+    clear_conditions__p_254 = jnp.where(
+        cond__38, clear_conditions__p_254__711, clear_conditions__p_254
+    )
+    swap_active__p_255 = jnp.where(cond__38, swap_active__p_255__712, swap_active__p_255)
+    swap_active__b_256 = jnp.where(cond__38, swap_active__b_256__713, swap_active__b_256)
+    swap_active__perm_257 = jnp.where(cond__38, swap_active__perm_257__714, swap_active__perm_257)
+    clear_conditions__p_258 = jnp.where(
+        cond__38, clear_conditions__p_258__715, clear_conditions__p_258
+    )
+    attack_effects__j_294 = jnp.where(cond__38, attack_effects__j_294__716, attack_effects__j_294)
+    shuffle_defender__q_316 = jnp.where(
+        cond__38, shuffle_defender__q_316__717, shuffle_defender__q_316
+    )
+    shuffle_defender__held_317 = jnp.where(
+        cond__38, shuffle_defender__held_317__718, shuffle_defender__held_317
+    )
+    clear_slot__p_319 = jnp.where(cond__38, clear_slot__p_319__719, clear_slot__p_319)
+    clear_conditions__p_320 = jnp.where(
+        cond__38, clear_conditions__p_320__720, clear_conditions__p_320
+    )
+    attack_effects__k_322 = jnp.where(cond__38, attack_effects__k_322__721, attack_effects__k_322)
+    attack_effects__on_defender_323 = jnp.where(
+        cond__38, attack_effects__on_defender_323__722, attack_effects__on_defender_323
+    )
+    lasting__p_345 = jnp.where(cond__38, lasting__p_345__723, lasting__p_345)
+    lasting__k_346 = jnp.where(cond__38, lasting__k_346__724, lasting__k_346)
+    lasting__n_347 = jnp.where(cond__38, lasting__n_347__725, lasting__n_347)
+    lasting__q_348 = jnp.where(cond__38, lasting__q_348__726, lasting__q_348)
+    give_status__q_383 = jnp.where(cond__38, give_status__q_383__727, give_status__q_383)
+    give_status__st_384 = jnp.where(cond__38, give_status__st_384__728, give_status__st_384)
+    discard_typed__p_406 = jnp.where(cond__38, discard_typed__p_406__729, discard_typed__p_406)
+    discard_typed__t_407 = jnp.where(cond__38, discard_typed__t_407__730, discard_typed__t_407)
+    discard_typed__n_408 = jnp.where(cond__38, discard_typed__n_408__731, discard_typed__n_408)
+    discard_random__q_430 = jnp.where(cond__38, discard_random__q_430__732, discard_random__q_430)
+    discard_random__held_431 = jnp.where(
+        cond__38, discard_random__held_431__733, discard_random__held_431
+    )
+    discard_random__x_432 = jnp.where(cond__38, discard_random__x_432__734, discard_random__x_432)
+    discard_random__t_435 = jnp.where(cond__38, discard_random__t_435__735, discard_random__t_435)
+    discard_random_in_play__flat_436 = jnp.where(
+        cond__38, discard_random_in_play__flat_436__736, discard_random_in_play__flat_436
+    )
+    discard_random_in_play__x_437 = jnp.where(
+        cond__38, discard_random_in_play__x_437__737, discard_random_in_play__x_437
+    )
+    discard_random_in_play__u_440 = jnp.where(
+        cond__38, discard_random_in_play__u_440__738, discard_random_in_play__u_440
+    )
+    draw_cards__p_441 = jnp.where(cond__38, draw_cards__p_441__739, draw_cards__p_441)
+    draw_cards__n_442 = jnp.where(cond__38, draw_cards__n_442__740, draw_cards__n_442)
+    draw_cards__have_443 = jnp.where(cond__38, draw_cards__have_443__741, draw_cards__have_443)
+    draw_cards__k_444 = jnp.where(cond__38, draw_cards__k_444__742, draw_cards__k_444)
+    search_deck__p_445 = jnp.where(cond__38, search_deck__p_445__743, search_deck__p_445)
+    search_deck__to_bench_446 = jnp.where(
+        cond__38, search_deck__to_bench_446__744, search_deck__to_bench_446
+    )
+    search_deck__ftype_447 = jnp.where(
+        cond__38, search_deck__ftype_447__745, search_deck__ftype_447
+    )
+    search_deck__fgroup_448 = jnp.where(
+        cond__38, search_deck__fgroup_448__746, search_deck__fgroup_448
+    )
+    search_deck__fstage_449 = jnp.where(
+        cond__38, search_deck__fstage_449__747, search_deck__fstage_449
+    )
+    search_deck__d_450 = jnp.where(cond__38, search_deck__d_450__748, search_deck__d_450)
+    search_deck__i_451 = jnp.where(cond__38, search_deck__i_451__749, search_deck__i_451)
+    search_deck__room_453 = jnp.where(cond__38, search_deck__room_453__750, search_deck__room_453)
+    search_deck__c_454 = jnp.where(cond__38, search_deck__c_454__751, search_deck__c_454)
+    put_in_play__p_456 = jnp.where(cond__38, put_in_play__p_456__752, put_in_play__p_456)
+    put_in_play__slot_457 = jnp.where(cond__38, put_in_play__slot_457__753, put_in_play__slot_457)
+    put_in_play__c_458 = jnp.where(cond__38, put_in_play__c_458__754, put_in_play__c_458)
+    shuffle_hand_in__p_459 = jnp.where(
+        cond__38, shuffle_hand_in__p_459__755, shuffle_hand_in__p_459
+    )
+    shuffle_hand_in__dc_460 = jnp.where(
+        cond__38, shuffle_hand_in__dc_460__756, shuffle_hand_in__dc_460
+    )
+    shuffle_hand_in__merged_461 = jnp.where(
+        cond__38, shuffle_hand_in__merged_461__757, shuffle_hand_in__merged_461
+    )
+    draw_cards__p_462 = jnp.where(cond__38, draw_cards__p_462__758, draw_cards__p_462)
+    draw_cards__n_463 = jnp.where(cond__38, draw_cards__n_463__759, draw_cards__n_463)
+    draw_cards__have_464 = jnp.where(cond__38, draw_cards__have_464__760, draw_cards__have_464)
+    draw_cards__k_465 = jnp.where(cond__38, draw_cards__k_465__761, draw_cards__k_465)
+    knockouts__ko_466 = jnp.where(cond__38, knockouts__ko_466__762, knockouts__ko_466)
+    knockouts__ko_cards_467 = jnp.where(
+        cond__38, knockouts__ko_cards_467__763, knockouts__ko_cards_467
+    )
+    knockouts__ko_value_468 = jnp.where(
+        cond__38, knockouts__ko_value_468__764, knockouts__ko_value_468
+    )
+    knockouts__ko_active_469 = jnp.where(
+        cond__38, knockouts__ko_active_469__765, knockouts__ko_active_469
+    )
+    knockouts__has_bench_472 = jnp.where(
+        cond__38, knockouts__has_bench_472__766, knockouts__has_bench_472
+    )
+    knockouts__won_473 = jnp.where(cond__38, knockouts__won_473__767, knockouts__won_473)
+    cond__768 = jnp.logical_and((choice__pending == 0), (choice__resume <= 2))
+    end_of_turn__p_474__769 = current_player
+    energy_now__770 = energy_now.at[end_of_turn__p_474__769].set(jnp.asarray(-1, jnp.int8))
+    cond__771 = phase != 3
+    checkup__q_475__772 = end_of_turn__p_474__769
+    checkup__owner_476__773 = end_of_turn__p_474__769
+    cond__774 = jnp.logical_and(
+        (card[checkup__q_475__772, 0] >= 0),
+        (damage[checkup__q_475__772, 0] < CARDS__hp[card[checkup__q_475__772, 0]]),
+    )
+    cond__775 = poisoned[checkup__q_475__772]
+    damage__776 = damage.at[checkup__q_475__772, 0].set(
+        jnp.asarray((damage[checkup__q_475__772, 0] + 10), jnp.int16)
+    )
+    damage__777 = jnp.where(cond__775, damage__776, damage)
+    cond__778 = burned[checkup__q_475__772]
+    damage__779 = damage__777.at[checkup__q_475__772, 0].set(
+        jnp.asarray((damage__777[checkup__q_475__772, 0] + 20), jnp.int16)
+    )
+    cond__780 = _flip(_words[7])
+    burned__781 = burned.at[checkup__q_475__772].set(jnp.asarray(False, jnp.bool_))
+    burned__782 = jnp.where(cond__780, burned__781, burned)
+    damage__783 = jnp.where(cond__778, damage__779, damage__777)
+    burned__784 = jnp.where(cond__778, burned__782, burned)
+    cond__785 = jnp.logical_and((condition[checkup__q_475__772] == 1), _flip(_words[8]))
+    condition__786 = condition.at[checkup__q_475__772].set(jnp.asarray(0, jnp.int8))
+    condition__787 = jnp.where(cond__785, condition__786, condition)
+    cond__788 = jnp.logical_and(
+        (condition__787[checkup__q_475__772] == 2), (checkup__q_475__772 == checkup__owner_476__773)
+    )
+    condition__789 = condition__787.at[checkup__q_475__772].set(jnp.asarray(0, jnp.int8))
+    condition__790 = jnp.where(cond__788, condition__789, condition__787)
+    damage__791 = jnp.where(cond__774, damage__783, damage)
+    burned__792 = jnp.where(cond__774, burned__784, burned)
+    condition__793 = jnp.where(cond__774, condition__790, condition)
+    checkup__q_477__794 = 1 - end_of_turn__p_474__769
+    checkup__owner_478__795 = end_of_turn__p_474__769
+    cond__796 = jnp.logical_and(
+        (card[checkup__q_477__794, 0] >= 0),
+        (damage__791[checkup__q_477__794, 0] < CARDS__hp[card[checkup__q_477__794, 0]]),
+    )
+    cond__797 = poisoned[checkup__q_477__794]
+    damage__798 = damage__791.at[checkup__q_477__794, 0].set(
+        jnp.asarray((damage__791[checkup__q_477__794, 0] + 10), jnp.int16)
+    )
+    damage__799 = jnp.where(cond__797, damage__798, damage__791)
+    cond__800 = burned__792[checkup__q_477__794]
+    damage__801 = damage__799.at[checkup__q_477__794, 0].set(
+        jnp.asarray((damage__799[checkup__q_477__794, 0] + 20), jnp.int16)
+    )
+    cond__802 = _flip(_words[9])
+    burned__803 = burned__792.at[checkup__q_477__794].set(jnp.asarray(False, jnp.bool_))
+    burned__804 = jnp.where(cond__802, burned__803, burned__792)
+    damage__805 = jnp.where(cond__800, damage__801, damage__799)
+    burned__806 = jnp.where(cond__800, burned__804, burned__792)
+    cond__807 = jnp.logical_and((condition__793[checkup__q_477__794] == 1), _flip(_words[10]))
+    condition__808 = condition__793.at[checkup__q_477__794].set(jnp.asarray(0, jnp.int8))
+    condition__809 = jnp.where(cond__807, condition__808, condition__793)
+    cond__810 = jnp.logical_and(
+        (condition__809[checkup__q_477__794] == 2), (checkup__q_477__794 == checkup__owner_478__795)
+    )
+    condition__811 = condition__809.at[checkup__q_477__794].set(jnp.asarray(0, jnp.int8))
+    condition__812 = jnp.where(cond__810, condition__811, condition__809)
+    damage__813 = jnp.where(cond__796, damage__805, damage__791)
+    burned__814 = jnp.where(cond__796, burned__806, burned__792)
+    condition__815 = jnp.where(cond__796, condition__812, condition__793)
+    knockouts__ko_479__816 = jnp.broadcast_to(
+        jnp.asarray(jnp.logical_and((card >= 0), (damage__813 >= CARDS__hp[card])), jnp.bool_),
         (2, 4),
     )
-    knockouts__ko_cards_480__512 = jnp.broadcast_to(
+    knockouts__ko_cards_480__817 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_479__511, (1 + jnp.asarray(CARDS__stage[card]).astype(jnp.int32)), 0
+                knockouts__ko_479__816, (1 + jnp.asarray(CARDS__stage[card]).astype(jnp.int32)), 0
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    discard_count__513 = jnp.broadcast_to(
+    discard_count__818 = jnp.broadcast_to(
         jnp.asarray(
             (
                 discard_count
@@ -9613,8 +10614,8 @@ def _effect_attack(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(knockouts__ko_cards_480__512[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_480__512[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_480__817[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_480__817[1], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -9623,16 +10624,16 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    knockouts__ko_value_481__514 = jnp.broadcast_to(
+    knockouts__ko_value_481__819 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_479__511, (1 + jnp.asarray(CARDS__ex[card]).astype(jnp.int32)), 0
+                knockouts__ko_479__816, (1 + jnp.asarray(CARDS__ex[card]).astype(jnp.int32)), 0
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    points__515 = jnp.broadcast_to(
+    points__820 = jnp.broadcast_to(
         jnp.asarray(
             (
                 points
@@ -9640,8 +10641,8 @@ def _effect_attack(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(knockouts__ko_value_481__514[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_481__514[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_481__819[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_481__819[0], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -9650,16 +10651,16 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__516 = False
-    ko_turn__517 = jnp.broadcast_to(
+    cond__821 = False
+    ko_turn__822 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
-                            jnp.any(knockouts__ko_479__511[0]),
-                            jnp.any(knockouts__ko_479__511[1]),
+                            jnp.any(knockouts__ko_479__816[0]),
+                            jnp.any(knockouts__ko_479__816[1]),
                         )
                     ]
                 ),
@@ -9670,60 +10671,60 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    ko_turn__518 = jnp.where(cond__516, ko_turn__517, ko_turn)
-    card__519 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_479__511, -1, card), jnp.int16), (2, 4)
+    ko_turn__823 = jnp.where(cond__821, ko_turn__822, ko_turn)
+    card__824 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_479__816, -1, card), jnp.int16), (2, 4)
     )
-    damage__520 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_479__511, 0, damage__508), jnp.int16), (2, 4)
+    damage__825 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_479__816, 0, damage__813), jnp.int16), (2, 4)
     )
-    energy__521 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(jnp.reshape(knockouts__ko_479__511, (2, 4, 1)), 0, energy), jnp.int8),
+    energy__826 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(jnp.reshape(knockouts__ko_479__816, (2, 4, 1)), 0, energy), jnp.int8),
         (2, 4, 8),
     )
-    entered__522 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_479__511, 0, entered), jnp.int8), (2, 4)
+    entered__827 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_479__816, 0, entered), jnp.int8), (2, 4)
     )
-    under__523 = jnp.broadcast_to(
+    under__828 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_479__511, (2, 4, 1)), -1, under), jnp.int16
+            jnp.where(jnp.reshape(knockouts__ko_479__816, (2, 4, 1)), -1, under), jnp.int16
         ),
         (2, 4, 2),
     )
-    used_ability__524 = jnp.broadcast_to(
+    used_ability__829 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(used_ability, jnp.logical_not(knockouts__ko_479__511)), jnp.bool_
+            jnp.logical_and(used_ability, jnp.logical_not(knockouts__ko_479__816)), jnp.bool_
         ),
         (2, 4),
     )
-    knockouts__ko_active_482__525 = jnp.broadcast_to(
+    knockouts__ko_active_482__830 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_479__511[0, 0], knockouts__ko_479__511[1, 0])
+                    for x in (knockouts__ko_479__816[0, 0], knockouts__ko_479__816[1, 0])
                 ]
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    poisoned__526 = jnp.broadcast_to(
+    poisoned__831 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(poisoned, jnp.logical_not(knockouts__ko_active_482__525)), jnp.bool_
+            jnp.logical_and(poisoned, jnp.logical_not(knockouts__ko_active_482__830)), jnp.bool_
         ),
         (2,),
     )
-    burned__527 = jnp.broadcast_to(
+    burned__832 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(burned__509, jnp.logical_not(knockouts__ko_active_482__525)), jnp.bool_
+            jnp.logical_and(burned__814, jnp.logical_not(knockouts__ko_active_482__830)), jnp.bool_
         ),
         (2,),
     )
-    condition__528 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_482__525, 0, condition__510), jnp.int8), (2,)
+    condition__833 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_active_482__830, 0, condition__815), jnp.int8), (2,)
     )
-    knockouts__has_bench_485__529 = jnp.broadcast_to(
+    knockouts__has_bench_485__834 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
@@ -9731,13 +10732,13 @@ def _effect_attack(s: State, params, key) -> State:
                     for x in (
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_483: card__519[0, knockouts__ks_483] >= 0
+                                lambda knockouts__ks_483: card__824[0, knockouts__ks_483] >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_484: card__519[1, knockouts__ks_484] >= 0
+                                lambda knockouts__ks_484: card__824[1, knockouts__ks_484] >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
@@ -9748,31 +10749,31 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    promote_pending__530 = jnp.broadcast_to(
+    promote_pending__835 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
                 promote_pending,
-                jnp.logical_and(knockouts__ko_active_482__525, knockouts__has_bench_485__529),
+                jnp.logical_and(knockouts__ko_active_482__830, knockouts__has_bench_485__834),
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    knockouts__won_486__531 = jnp.broadcast_to(
+    knockouts__won_486__836 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                (points__515 >= 3),
+                (points__820 >= 3),
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
                             jnp.logical_and(
-                                knockouts__ko_active_482__525[1],
-                                jnp.logical_not(knockouts__has_bench_485__529[1]),
+                                knockouts__ko_active_482__830[1],
+                                jnp.logical_not(knockouts__has_bench_485__834[1]),
                             ),
                             jnp.logical_and(
-                                knockouts__ko_active_482__525[0],
-                                jnp.logical_not(knockouts__has_bench_485__529[0]),
+                                knockouts__ko_active_482__830[0],
+                                jnp.logical_not(knockouts__has_bench_485__834[0]),
                             ),
                         )
                     ]
@@ -9782,101 +10783,119 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__532 = jnp.logical_and(knockouts__won_486__531[0], knockouts__won_486__531[1])
-    rewards__533 = jnp.zeros(2, jnp.float32)
-    terminated__534 = jnp.bool_(True)
-    phase__535 = jnp.asarray(3, jnp.int8)
-    cond__536 = jnp.logical_or(knockouts__won_486__531[0], knockouts__won_486__531[1])
-    rewards__537 = _outcome(jnp.where(knockouts__won_486__531[0], 0, 1), 1.0)
-    terminated__538 = jnp.bool_(True)
-    phase__539 = jnp.asarray(3, jnp.int8)
-    phase__540 = jnp.where(cond__536, phase__539, phase)
-    rewards__541 = jnp.where(cond__536, rewards__537, rewards)
-    terminated__542 = jnp.where(cond__536, terminated__538, terminated)
-    phase__543 = jnp.where(cond__532, phase__535, phase__540)
-    rewards__544 = jnp.where(cond__532, rewards__533, rewards__541)
-    terminated__545 = jnp.where(cond__532, terminated__534, terminated__542)
-    phase__546 = jnp.where(cond__466, phase__543, phase)
-    discard_count__547 = jnp.where(cond__466, discard_count__513, discard_count)
-    card__548 = jnp.where(cond__466, card__519, card)
-    damage__549 = jnp.where(cond__466, damage__520, damage)
-    energy__550 = jnp.where(cond__466, energy__521, energy)
-    entered__551 = jnp.where(cond__466, entered__522, entered)
-    poisoned__552 = jnp.where(cond__466, poisoned__526, poisoned)
-    burned__553 = jnp.where(cond__466, burned__527, burned)
-    condition__554 = jnp.where(cond__466, condition__528, condition)
-    points__555 = jnp.where(cond__466, points__515, points)
-    promote_pending__556 = jnp.where(cond__466, promote_pending__530, promote_pending)
-    ko_turn__557 = jnp.where(cond__466, ko_turn__518, ko_turn)
-    under__558 = jnp.where(cond__466, under__523, under)
-    used_ability__559 = jnp.where(cond__466, used_ability__524, used_ability)
-    rewards__560 = jnp.where(cond__466, rewards__544, rewards)
-    terminated__561 = jnp.where(cond__466, terminated__545, terminated)
-    cond__562 = phase__546 != 3
-    cond__563 = turn >= 30
-    rewards__564 = jnp.zeros(2, jnp.float32)
-    terminated__565 = jnp.bool_(True)
-    phase__566 = jnp.asarray(3, jnp.int8)
-    cond__567 = promote_pending__556[end_of_turn__p_474__464]
-    phase__568 = jnp.asarray(2, jnp.int8)
-    cond__569 = promote_pending__556[(1 - end_of_turn__p_474__464)]
-    phase__570 = jnp.asarray(2, jnp.int8)
-    current_player__571 = 1 - end_of_turn__p_474__464
-    start_turn__p_487__572 = 1 - end_of_turn__p_474__464
-    current_player__573 = start_turn__p_487__572
-    phase__574 = jnp.asarray(1, jnp.int8)
-    turn__575 = turn + 1
-    supporter_played__576 = False
-    retreated__577 = False
-    retreat_cut__578 = jnp.asarray(0, jnp.int8)
-    dealt_bonus__579 = jnp.asarray(0, jnp.int16)
-    dealt_group__580 = jnp.asarray(-1, jnp.int8)
-    used_ability__581 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and(used_ability__559, False), jnp.bool_), (2, 4)
+    cond__837 = jnp.logical_and(knockouts__won_486__836[0], knockouts__won_486__836[1])
+    rewards__838 = jnp.zeros(2, jnp.float32)
+    terminated__839 = jnp.bool_(True)
+    phase__840 = jnp.asarray(3, jnp.int8)
+    cond__841 = jnp.logical_or(knockouts__won_486__836[0], knockouts__won_486__836[1])
+    rewards__842 = _outcome(jnp.where(knockouts__won_486__836[0], 0, 1), 1.0)
+    terminated__843 = jnp.bool_(True)
+    phase__844 = jnp.asarray(3, jnp.int8)
+    phase__845 = jnp.where(cond__841, phase__844, phase)
+    rewards__846 = jnp.where(cond__841, rewards__842, rewards)
+    terminated__847 = jnp.where(cond__841, terminated__843, terminated)
+    phase__848 = jnp.where(cond__837, phase__840, phase__845)
+    rewards__849 = jnp.where(cond__837, rewards__838, rewards__846)
+    terminated__850 = jnp.where(cond__837, terminated__839, terminated__847)
+    phase__851 = jnp.where(cond__771, phase__848, phase)
+    discard_count__852 = jnp.where(cond__771, discard_count__818, discard_count)
+    card__853 = jnp.where(cond__771, card__824, card)
+    damage__854 = jnp.where(cond__771, damage__825, damage)
+    energy__855 = jnp.where(cond__771, energy__826, energy)
+    entered__856 = jnp.where(cond__771, entered__827, entered)
+    poisoned__857 = jnp.where(cond__771, poisoned__831, poisoned)
+    burned__858 = jnp.where(cond__771, burned__832, burned)
+    condition__859 = jnp.where(cond__771, condition__833, condition)
+    points__860 = jnp.where(cond__771, points__820, points)
+    promote_pending__861 = jnp.where(cond__771, promote_pending__835, promote_pending)
+    ko_turn__862 = jnp.where(cond__771, ko_turn__823, ko_turn)
+    under__863 = jnp.where(cond__771, under__828, under)
+    used_ability__864 = jnp.where(cond__771, used_ability__829, used_ability)
+    rewards__865 = jnp.where(cond__771, rewards__849, rewards)
+    terminated__866 = jnp.where(cond__771, terminated__850, terminated)
+    checkup__q_475__867 = jnp.where(cond__771, checkup__q_475__772, checkup__q_475)
+    checkup__owner_476__868 = jnp.where(cond__771, checkup__owner_476__773, checkup__owner_476)
+    checkup__q_477__869 = jnp.where(cond__771, checkup__q_477__794, checkup__q_477)
+    checkup__owner_478__870 = jnp.where(cond__771, checkup__owner_478__795, checkup__owner_478)
+    knockouts__ko_479__871 = jnp.where(cond__771, knockouts__ko_479__816, knockouts__ko_479)
+    knockouts__ko_cards_480__872 = jnp.where(
+        cond__771, knockouts__ko_cards_480__817, knockouts__ko_cards_480
     )
-    draw_cards__p_488__582 = start_turn__p_487__572
-    draw_cards__have_489__583 = hand_count[draw_cards__p_488__582]
-    draw_cards__k_490__584 = jnp.clip(
-        jnp.minimum(1, deck_count[draw_cards__p_488__582]), 0, (10 - draw_cards__have_489__583)
+    knockouts__ko_value_481__873 = jnp.where(
+        cond__771, knockouts__ko_value_481__819, knockouts__ko_value_481
     )
-    hand__585 = hand.at[draw_cards__p_488__582].set(
+    knockouts__ko_active_482__874 = jnp.where(
+        cond__771, knockouts__ko_active_482__830, knockouts__ko_active_482
+    )
+    knockouts__has_bench_485__875 = jnp.where(
+        cond__771, knockouts__has_bench_485__834, knockouts__has_bench_485
+    )
+    knockouts__won_486__876 = jnp.where(cond__771, knockouts__won_486__836, knockouts__won_486)
+    cond__877 = phase__851 != 3
+    cond__878 = turn >= 30
+    rewards__879 = jnp.zeros(2, jnp.float32)
+    terminated__880 = jnp.bool_(True)
+    phase__881 = jnp.asarray(3, jnp.int8)
+    cond__882 = promote_pending__861[end_of_turn__p_474__769]
+    phase__883 = jnp.asarray(2, jnp.int8)
+    cond__884 = promote_pending__861[(1 - end_of_turn__p_474__769)]
+    phase__885 = jnp.asarray(2, jnp.int8)
+    current_player__886 = 1 - end_of_turn__p_474__769
+    start_turn__p_487__887 = 1 - end_of_turn__p_474__769
+    current_player__888 = start_turn__p_487__887
+    phase__889 = jnp.asarray(1, jnp.int8)
+    turn__890 = turn + 1
+    supporter_played__891 = False
+    retreated__892 = False
+    retreat_cut__893 = jnp.asarray(0, jnp.int8)
+    dealt_bonus__894 = jnp.asarray(0, jnp.int16)
+    dealt_group__895 = jnp.asarray(-1, jnp.int8)
+    used_ability__896 = jnp.broadcast_to(
+        jnp.asarray(jnp.logical_and(used_ability__864, False), jnp.bool_), (2, 4)
+    )
+    draw_cards__p_488__897 = start_turn__p_487__887
+    draw_cards__have_489__898 = hand_count[draw_cards__p_488__897]
+    draw_cards__k_490__899 = jnp.clip(
+        jnp.minimum(1, deck_count[draw_cards__p_488__897]), 0, (10 - draw_cards__have_489__898)
+    )
+    hand__900 = hand.at[draw_cards__p_488__897].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_489__583),
-                    (HAND_SLOTS < (draw_cards__have_489__583 + draw_cards__k_490__584)),
+                    (HAND_SLOTS >= draw_cards__have_489__898),
+                    (HAND_SLOTS < (draw_cards__have_489__898 + draw_cards__k_490__899)),
                 ),
-                deck[draw_cards__p_488__582][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_489__583), 0, 19)
+                deck[draw_cards__p_488__897][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_489__898), 0, 19)
                 ],
-                hand[draw_cards__p_488__582],
+                hand[draw_cards__p_488__897],
             ),
             jnp.int16,
         )
     )
-    deck__586 = deck.at[draw_cards__p_488__582].set(
+    deck__901 = deck.at[draw_cards__p_488__897].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_490__584) < 20),
-                deck[draw_cards__p_488__582][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_490__584), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_490__899) < 20),
+                deck[draw_cards__p_488__897][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_490__899), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__587 = hand_count.at[draw_cards__p_488__582].set(
-        jnp.asarray((hand_count[draw_cards__p_488__582] + draw_cards__k_490__584), jnp.int8)
+    hand_count__902 = hand_count.at[draw_cards__p_488__897].set(
+        jnp.asarray((hand_count[draw_cards__p_488__897] + draw_cards__k_490__899), jnp.int8)
     )
-    deck_count__588 = deck_count.at[draw_cards__p_488__582].set(
-        jnp.asarray((deck_count[draw_cards__p_488__582] - draw_cards__k_490__584), jnp.int8)
+    deck_count__903 = deck_count.at[draw_cards__p_488__897].set(
+        jnp.asarray((deck_count[draw_cards__p_488__897] - draw_cards__k_490__899), jnp.int8)
     )
-    cond__589 = turn__575 > 1
-    energy_now__590 = energy_now__465.at[start_turn__p_487__572].set(
-        jnp.asarray(energy_next[start_turn__p_487__572], jnp.int8)
+    cond__904 = turn__890 > 1
+    energy_now__905 = energy_now__770.at[start_turn__p_487__887].set(
+        jnp.asarray(energy_next[start_turn__p_487__887], jnp.int8)
     )
-    energy_next__591 = energy_next.at[start_turn__p_487__572].set(
+    energy_next__906 = energy_next.at[start_turn__p_487__887].set(
         jnp.asarray(
             (
                 lambda next_energy__p_491: (
@@ -9892,106 +10911,155 @@ def _effect_attack(s: State, params, key) -> State:
                         )
                     )(_roll(_words[11], DECK_INFO__types[next_energy__d_492]))
                 )(s.deck_id[next_energy__p_491])
-            )(start_turn__p_487__572),
+            )(start_turn__p_487__887),
             jnp.int8,
         )
     )
-    energy_now__592 = jnp.where(cond__589, energy_now__590, energy_now__465)
-    energy_next__593 = jnp.where(cond__589, energy_next__591, energy_next)
-    phase__594 = jnp.where(cond__569, phase__570, phase__574)
-    turn__595 = jnp.where(cond__569, turn, turn__575)
-    deck__596 = jnp.where(cond__569, deck, deck__586)
-    deck_count__597 = jnp.where(cond__569, deck_count, deck_count__588)
-    hand__598 = jnp.where(cond__569, hand, hand__585)
-    hand_count__599 = jnp.where(cond__569, hand_count, hand_count__587)
-    energy_now__600 = jnp.where(cond__569, energy_now__465, energy_now__592)
-    energy_next__601 = jnp.where(cond__569, energy_next, energy_next__593)
-    supporter_played__602 = jnp.where(cond__569, supporter_played, supporter_played__576)
-    retreated__603 = jnp.where(cond__569, retreated, retreated__577)
-    retreat_cut__604 = jnp.where(cond__569, retreat_cut, retreat_cut__578)
-    dealt_bonus__605 = jnp.where(cond__569, dealt_bonus, dealt_bonus__579)
-    dealt_group__606 = jnp.where(cond__569, dealt_group, dealt_group__580)
-    used_ability__607 = jnp.where(cond__569, used_ability__559, used_ability__581)
-    current_player__608 = jnp.where(cond__569, current_player__571, current_player__573)
-    phase__609 = jnp.where(cond__567, phase__568, phase__594)
-    turn__610 = jnp.where(cond__567, turn, turn__595)
-    deck__611 = jnp.where(cond__567, deck, deck__596)
-    deck_count__612 = jnp.where(cond__567, deck_count, deck_count__597)
-    hand__613 = jnp.where(cond__567, hand, hand__598)
-    hand_count__614 = jnp.where(cond__567, hand_count, hand_count__599)
-    energy_now__615 = jnp.where(cond__567, energy_now__465, energy_now__600)
-    energy_next__616 = jnp.where(cond__567, energy_next, energy_next__601)
-    supporter_played__617 = jnp.where(cond__567, supporter_played, supporter_played__602)
-    retreated__618 = jnp.where(cond__567, retreated, retreated__603)
-    retreat_cut__619 = jnp.where(cond__567, retreat_cut, retreat_cut__604)
-    dealt_bonus__620 = jnp.where(cond__567, dealt_bonus, dealt_bonus__605)
-    dealt_group__621 = jnp.where(cond__567, dealt_group, dealt_group__606)
-    used_ability__622 = jnp.where(cond__567, used_ability__559, used_ability__607)
-    current_player__623 = jnp.where(cond__567, current_player, current_player__608)
-    phase__624 = jnp.where(cond__563, phase__566, phase__609)
-    turn__625 = jnp.where(cond__563, turn, turn__610)
-    deck__626 = jnp.where(cond__563, deck, deck__611)
-    deck_count__627 = jnp.where(cond__563, deck_count, deck_count__612)
-    hand__628 = jnp.where(cond__563, hand, hand__613)
-    hand_count__629 = jnp.where(cond__563, hand_count, hand_count__614)
-    energy_now__630 = jnp.where(cond__563, energy_now__465, energy_now__615)
-    energy_next__631 = jnp.where(cond__563, energy_next, energy_next__616)
-    supporter_played__632 = jnp.where(cond__563, supporter_played, supporter_played__617)
-    retreated__633 = jnp.where(cond__563, retreated, retreated__618)
-    retreat_cut__634 = jnp.where(cond__563, retreat_cut, retreat_cut__619)
-    dealt_bonus__635 = jnp.where(cond__563, dealt_bonus, dealt_bonus__620)
-    dealt_group__636 = jnp.where(cond__563, dealt_group, dealt_group__621)
-    used_ability__637 = jnp.where(cond__563, used_ability__559, used_ability__622)
-    current_player__638 = jnp.where(cond__563, current_player, current_player__623)
-    rewards__639 = jnp.where(cond__563, rewards__564, rewards__560)
-    terminated__640 = jnp.where(cond__563, terminated__565, terminated__561)
-    phase__641 = jnp.where(cond__562, phase__624, phase__546)
-    turn__642 = jnp.where(cond__562, turn__625, turn)
-    deck__643 = jnp.where(cond__562, deck__626, deck)
-    deck_count__644 = jnp.where(cond__562, deck_count__627, deck_count)
-    hand__645 = jnp.where(cond__562, hand__628, hand)
-    hand_count__646 = jnp.where(cond__562, hand_count__629, hand_count)
-    energy_now__647 = jnp.where(cond__562, energy_now__630, energy_now__465)
-    energy_next__648 = jnp.where(cond__562, energy_next__631, energy_next)
-    supporter_played__649 = jnp.where(cond__562, supporter_played__632, supporter_played)
-    retreated__650 = jnp.where(cond__562, retreated__633, retreated)
-    retreat_cut__651 = jnp.where(cond__562, retreat_cut__634, retreat_cut)
-    dealt_bonus__652 = jnp.where(cond__562, dealt_bonus__635, dealt_bonus)
-    dealt_group__653 = jnp.where(cond__562, dealt_group__636, dealt_group)
-    used_ability__654 = jnp.where(cond__562, used_ability__637, used_ability__559)
-    current_player__655 = jnp.where(cond__562, current_player__638, current_player)
-    rewards__656 = jnp.where(cond__562, rewards__639, rewards__560)
-    terminated__657 = jnp.where(cond__562, terminated__640, terminated__561)
-    phase = jnp.where(cond__463, phase__641, phase)
-    turn = jnp.where(cond__463, turn__642, turn)
-    deck = jnp.where(cond__463, deck__643, deck)
-    deck_count = jnp.where(cond__463, deck_count__644, deck_count)
-    hand = jnp.where(cond__463, hand__645, hand)
-    hand_count = jnp.where(cond__463, hand_count__646, hand_count)
-    discard_count = jnp.where(cond__463, discard_count__547, discard_count)
-    card = jnp.where(cond__463, card__548, card)
-    damage = jnp.where(cond__463, damage__549, damage)
-    energy = jnp.where(cond__463, energy__550, energy)
-    entered = jnp.where(cond__463, entered__551, entered)
-    poisoned = jnp.where(cond__463, poisoned__552, poisoned)
-    burned = jnp.where(cond__463, burned__553, burned)
-    condition = jnp.where(cond__463, condition__554, condition)
-    points = jnp.where(cond__463, points__555, points)
-    energy_now = jnp.where(cond__463, energy_now__647, energy_now)
-    energy_next = jnp.where(cond__463, energy_next__648, energy_next)
-    supporter_played = jnp.where(cond__463, supporter_played__649, supporter_played)
-    retreated = jnp.where(cond__463, retreated__650, retreated)
-    promote_pending = jnp.where(cond__463, promote_pending__556, promote_pending)
-    retreat_cut = jnp.where(cond__463, retreat_cut__651, retreat_cut)
-    dealt_bonus = jnp.where(cond__463, dealt_bonus__652, dealt_bonus)
-    dealt_group = jnp.where(cond__463, dealt_group__653, dealt_group)
-    ko_turn = jnp.where(cond__463, ko_turn__557, ko_turn)
-    under = jnp.where(cond__463, under__558, under)
-    used_ability = jnp.where(cond__463, used_ability__654, used_ability)
-    current_player = jnp.where(cond__463, current_player__655, current_player)
-    rewards = jnp.where(cond__463, rewards__656, rewards)
-    terminated = jnp.where(cond__463, terminated__657, terminated)
+    energy_now__907 = jnp.where(cond__904, energy_now__905, energy_now__770)
+    energy_next__908 = jnp.where(cond__904, energy_next__906, energy_next)
+    phase__909 = jnp.where(cond__884, phase__885, phase__889)
+    turn__910 = jnp.where(cond__884, turn, turn__890)
+    deck__911 = jnp.where(cond__884, deck, deck__901)
+    deck_count__912 = jnp.where(cond__884, deck_count, deck_count__903)
+    hand__913 = jnp.where(cond__884, hand, hand__900)
+    hand_count__914 = jnp.where(cond__884, hand_count, hand_count__902)
+    energy_now__915 = jnp.where(cond__884, energy_now__770, energy_now__907)
+    energy_next__916 = jnp.where(cond__884, energy_next, energy_next__908)
+    supporter_played__917 = jnp.where(cond__884, supporter_played, supporter_played__891)
+    retreated__918 = jnp.where(cond__884, retreated, retreated__892)
+    retreat_cut__919 = jnp.where(cond__884, retreat_cut, retreat_cut__893)
+    dealt_bonus__920 = jnp.where(cond__884, dealt_bonus, dealt_bonus__894)
+    dealt_group__921 = jnp.where(cond__884, dealt_group, dealt_group__895)
+    used_ability__922 = jnp.where(cond__884, used_ability__864, used_ability__896)
+    current_player__923 = jnp.where(cond__884, current_player__886, current_player__888)
+    start_turn__p_487__924 = jnp.where(cond__884, start_turn__p_487, start_turn__p_487__887)
+    draw_cards__p_488__925 = jnp.where(cond__884, draw_cards__p_488, draw_cards__p_488__897)
+    draw_cards__have_489__926 = jnp.where(
+        cond__884, draw_cards__have_489, draw_cards__have_489__898
+    )
+    draw_cards__k_490__927 = jnp.where(cond__884, draw_cards__k_490, draw_cards__k_490__899)
+    phase__928 = jnp.where(cond__882, phase__883, phase__909)
+    turn__929 = jnp.where(cond__882, turn, turn__910)
+    deck__930 = jnp.where(cond__882, deck, deck__911)
+    deck_count__931 = jnp.where(cond__882, deck_count, deck_count__912)
+    hand__932 = jnp.where(cond__882, hand, hand__913)
+    hand_count__933 = jnp.where(cond__882, hand_count, hand_count__914)
+    energy_now__934 = jnp.where(cond__882, energy_now__770, energy_now__915)
+    energy_next__935 = jnp.where(cond__882, energy_next, energy_next__916)
+    supporter_played__936 = jnp.where(cond__882, supporter_played, supporter_played__917)
+    retreated__937 = jnp.where(cond__882, retreated, retreated__918)
+    retreat_cut__938 = jnp.where(cond__882, retreat_cut, retreat_cut__919)
+    dealt_bonus__939 = jnp.where(cond__882, dealt_bonus, dealt_bonus__920)
+    dealt_group__940 = jnp.where(cond__882, dealt_group, dealt_group__921)
+    used_ability__941 = jnp.where(cond__882, used_ability__864, used_ability__922)
+    current_player__942 = jnp.where(cond__882, current_player, current_player__923)
+    start_turn__p_487__943 = jnp.where(cond__882, start_turn__p_487, start_turn__p_487__924)
+    draw_cards__p_488__944 = jnp.where(cond__882, draw_cards__p_488, draw_cards__p_488__925)
+    draw_cards__have_489__945 = jnp.where(
+        cond__882, draw_cards__have_489, draw_cards__have_489__926
+    )
+    draw_cards__k_490__946 = jnp.where(cond__882, draw_cards__k_490, draw_cards__k_490__927)
+    phase__947 = jnp.where(cond__878, phase__881, phase__928)
+    turn__948 = jnp.where(cond__878, turn, turn__929)
+    deck__949 = jnp.where(cond__878, deck, deck__930)
+    deck_count__950 = jnp.where(cond__878, deck_count, deck_count__931)
+    hand__951 = jnp.where(cond__878, hand, hand__932)
+    hand_count__952 = jnp.where(cond__878, hand_count, hand_count__933)
+    energy_now__953 = jnp.where(cond__878, energy_now__770, energy_now__934)
+    energy_next__954 = jnp.where(cond__878, energy_next, energy_next__935)
+    supporter_played__955 = jnp.where(cond__878, supporter_played, supporter_played__936)
+    retreated__956 = jnp.where(cond__878, retreated, retreated__937)
+    retreat_cut__957 = jnp.where(cond__878, retreat_cut, retreat_cut__938)
+    dealt_bonus__958 = jnp.where(cond__878, dealt_bonus, dealt_bonus__939)
+    dealt_group__959 = jnp.where(cond__878, dealt_group, dealt_group__940)
+    used_ability__960 = jnp.where(cond__878, used_ability__864, used_ability__941)
+    current_player__961 = jnp.where(cond__878, current_player, current_player__942)
+    rewards__962 = jnp.where(cond__878, rewards__879, rewards__865)
+    terminated__963 = jnp.where(cond__878, terminated__880, terminated__866)
+    start_turn__p_487__964 = jnp.where(cond__878, start_turn__p_487, start_turn__p_487__943)
+    draw_cards__p_488__965 = jnp.where(cond__878, draw_cards__p_488, draw_cards__p_488__944)
+    draw_cards__have_489__966 = jnp.where(
+        cond__878, draw_cards__have_489, draw_cards__have_489__945
+    )
+    draw_cards__k_490__967 = jnp.where(cond__878, draw_cards__k_490, draw_cards__k_490__946)
+    phase__968 = jnp.where(cond__877, phase__947, phase__851)
+    turn__969 = jnp.where(cond__877, turn__948, turn)
+    deck__970 = jnp.where(cond__877, deck__949, deck)
+    deck_count__971 = jnp.where(cond__877, deck_count__950, deck_count)
+    hand__972 = jnp.where(cond__877, hand__951, hand)
+    hand_count__973 = jnp.where(cond__877, hand_count__952, hand_count)
+    energy_now__974 = jnp.where(cond__877, energy_now__953, energy_now__770)
+    energy_next__975 = jnp.where(cond__877, energy_next__954, energy_next)
+    supporter_played__976 = jnp.where(cond__877, supporter_played__955, supporter_played)
+    retreated__977 = jnp.where(cond__877, retreated__956, retreated)
+    retreat_cut__978 = jnp.where(cond__877, retreat_cut__957, retreat_cut)
+    dealt_bonus__979 = jnp.where(cond__877, dealt_bonus__958, dealt_bonus)
+    dealt_group__980 = jnp.where(cond__877, dealt_group__959, dealt_group)
+    used_ability__981 = jnp.where(cond__877, used_ability__960, used_ability__864)
+    current_player__982 = jnp.where(cond__877, current_player__961, current_player)
+    rewards__983 = jnp.where(cond__877, rewards__962, rewards__865)
+    terminated__984 = jnp.where(cond__877, terminated__963, terminated__866)
+    start_turn__p_487__985 = jnp.where(cond__877, start_turn__p_487__964, start_turn__p_487)
+    draw_cards__p_488__986 = jnp.where(cond__877, draw_cards__p_488__965, draw_cards__p_488)
+    draw_cards__have_489__987 = jnp.where(
+        cond__877, draw_cards__have_489__966, draw_cards__have_489
+    )
+    draw_cards__k_490__988 = jnp.where(cond__877, draw_cards__k_490__967, draw_cards__k_490)
+    phase = jnp.where(cond__768, phase__968, phase)
+    turn = jnp.where(cond__768, turn__969, turn)
+    deck = jnp.where(cond__768, deck__970, deck)
+    deck_count = jnp.where(cond__768, deck_count__971, deck_count)
+    hand = jnp.where(cond__768, hand__972, hand)
+    hand_count = jnp.where(cond__768, hand_count__973, hand_count)
+    discard_count = jnp.where(cond__768, discard_count__852, discard_count)
+    card = jnp.where(cond__768, card__853, card)
+    damage = jnp.where(cond__768, damage__854, damage)
+    energy = jnp.where(cond__768, energy__855, energy)
+    entered = jnp.where(cond__768, entered__856, entered)
+    poisoned = jnp.where(cond__768, poisoned__857, poisoned)
+    burned = jnp.where(cond__768, burned__858, burned)
+    condition = jnp.where(cond__768, condition__859, condition)
+    points = jnp.where(cond__768, points__860, points)
+    energy_now = jnp.where(cond__768, energy_now__974, energy_now)
+    energy_next = jnp.where(cond__768, energy_next__975, energy_next)
+    supporter_played = jnp.where(cond__768, supporter_played__976, supporter_played)
+    retreated = jnp.where(cond__768, retreated__977, retreated)
+    promote_pending = jnp.where(cond__768, promote_pending__861, promote_pending)
+    retreat_cut = jnp.where(cond__768, retreat_cut__978, retreat_cut)
+    dealt_bonus = jnp.where(cond__768, dealt_bonus__979, dealt_bonus)
+    dealt_group = jnp.where(cond__768, dealt_group__980, dealt_group)
+    ko_turn = jnp.where(cond__768, ko_turn__862, ko_turn)
+    under = jnp.where(cond__768, under__863, under)
+    used_ability = jnp.where(cond__768, used_ability__981, used_ability)
+    current_player = jnp.where(cond__768, current_player__982, current_player)
+    rewards = jnp.where(cond__768, rewards__983, rewards)
+    terminated = jnp.where(cond__768, terminated__984, terminated)
+    end_of_turn__p_474 = jnp.where(cond__768, end_of_turn__p_474__769, end_of_turn__p_474)
+    checkup__q_475 = jnp.where(cond__768, checkup__q_475__867, checkup__q_475)
+    checkup__owner_476 = jnp.where(cond__768, checkup__owner_476__868, checkup__owner_476)
+    checkup__q_477 = jnp.where(cond__768, checkup__q_477__869, checkup__q_477)
+    checkup__owner_478 = jnp.where(cond__768, checkup__owner_478__870, checkup__owner_478)
+    knockouts__ko_479 = jnp.where(cond__768, knockouts__ko_479__871, knockouts__ko_479)
+    knockouts__ko_cards_480 = jnp.where(
+        cond__768, knockouts__ko_cards_480__872, knockouts__ko_cards_480
+    )
+    knockouts__ko_value_481 = jnp.where(
+        cond__768, knockouts__ko_value_481__873, knockouts__ko_value_481
+    )
+    knockouts__ko_active_482 = jnp.where(
+        cond__768, knockouts__ko_active_482__874, knockouts__ko_active_482
+    )
+    knockouts__has_bench_485 = jnp.where(
+        cond__768, knockouts__has_bench_485__875, knockouts__has_bench_485
+    )
+    knockouts__won_486 = jnp.where(cond__768, knockouts__won_486__876, knockouts__won_486)
+    start_turn__p_487 = jnp.where(cond__768, start_turn__p_487__985, start_turn__p_487)
+    draw_cards__p_488 = jnp.where(cond__768, draw_cards__p_488__986, draw_cards__p_488)
+    draw_cards__have_489 = jnp.where(cond__768, draw_cards__have_489__987, draw_cards__have_489)
+    draw_cards__k_490 = jnp.where(cond__768, draw_cards__k_490__988, draw_cards__k_490)
     return s.replace(
+        choice__pending=choice__pending,
+        current_player=current_player,
         damage=damage,
         choice__p=choice__p,
         choice__r=choice__r,
@@ -10000,8 +11068,6 @@ def _effect_attack(s: State, params, key) -> State:
         choice__dmg=choice__dmg,
         choice__mask=choice__mask,
         choice__player=choice__player,
-        current_player=current_player,
-        choice__pending=choice__pending,
         card=card,
         energy=energy,
         entered=entered,
@@ -10037,7 +11103,10 @@ def _effect_attack(s: State, params, key) -> State:
 
 def _effect_use_ability(s: State, params, key) -> State:
     slot = params[0]
+    choice__option = params[0]
     _words = jax.random.bits(key, (1,), jnp.uint32)
+    choice__pending = s.choice__pending
+    current_player = s.current_player
     used_ability = s.used_ability
     choice__slot = s.choice__slot
     choice__p = s.choice__p
@@ -10045,8 +11114,6 @@ def _effect_use_ability(s: State, params, key) -> State:
     choice__c = s.choice__c
     choice__mask = s.choice__mask
     choice__player = s.choice__player
-    current_player = s.current_player
-    choice__pending = s.choice__pending
     damage = s.damage
     card = s.card
     energy = s.energy
@@ -10064,12 +11131,49 @@ def _effect_use_ability(s: State, params, key) -> State:
     rewards = s.rewards
     terminated = s.terminated
     phase = s.phase
-    choice__mover = current_player
-    p = current_player
-    o = 1 - p
-    c = card[p, slot]
-    used_ability = used_ability.at[p, slot].set(jnp.asarray(True, jnp.bool_))
-    choice__options_3 = jnp.broadcast_to(
+    choice__resume = choice__pending
+    choice__pending = jnp.asarray(0, jnp.int32)
+    current_player = jnp.where((choice__resume != 0), choice__player, current_player)
+    slot__arg = jnp.where((choice__resume != 0), choice__slot, slot)
+    choice__mover = jnp.asarray(0, jnp.int32)
+    p = choice__p
+    o = choice__o
+    c = choice__c
+    t = jnp.asarray(0, jnp.int32)
+    swap_active__p_523 = jnp.asarray(0, jnp.int32)
+    swap_active__b_524 = jnp.asarray(0, jnp.int32)
+    swap_active__perm_525 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (4,))
+    clear_conditions__p_526 = jnp.asarray(0, jnp.int32)
+    heads = False
+    give_status__q_527 = jnp.asarray(0, jnp.int32)
+    give_status__st_528 = jnp.asarray(0, jnp.int16)
+    knockouts__ko_529 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2, 4))
+    knockouts__ko_cards_530 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (2, 4))
+    knockouts__ko_value_531 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (2, 4))
+    knockouts__ko_active_532 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2,))
+    knockouts__has_bench_535 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2,))
+    knockouts__won_536 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2,))
+    b = jnp.asarray(0, jnp.int32)
+    swap_active__p_537 = jnp.asarray(0, jnp.int32)
+    swap_active__b_538 = jnp.asarray(0, jnp.int32)
+    swap_active__perm_539 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (4,))
+    clear_conditions__p_540 = jnp.asarray(0, jnp.int32)
+    choice__test_4 = False
+    cond__1 = choice__resume == 0
+    choice__mover__2 = current_player
+    p__3 = current_player
+    o__4 = 1 - p__3
+    c__5 = card[p__3, slot__arg]
+    used_ability__6 = used_ability.at[p__3, slot__arg].set(jnp.asarray(True, jnp.bool_))
+    used_ability = jnp.where(cond__1, used_ability__6, used_ability)
+    choice__mover = jnp.where(cond__1, choice__mover__2, choice__mover)
+    p = jnp.where(cond__1, p__3, p)
+    o = jnp.where(cond__1, o__4, o)
+    c = jnp.where(cond__1, c__5, c)
+    cond__7 = choice__resume == 3
+    t__8 = choice__option
+    cond__9 = choice__resume == 0
+    choice__options_3__10 = jnp.broadcast_to(
         jnp.asarray(
             (
                 lambda ability_targets__p_515: (
@@ -10178,134 +11282,163 @@ def _effect_use_ability(s: State, params, key) -> State:
                             )((card[ability_targets__o_517] >= 0))
                         )(card[ability_targets__p_515, ability_targets__slot_516])
                     )((1 - ability_targets__p_515))
-                )(slot)
+                )(slot__arg)
             )(p),
             jnp.bool_,
         ),
         (4,),
     )
-    t = jnp.asarray(-1, jnp.int32)
-    cond__1 = jnp.any(choice__options_3)
-    choice__slot__2 = slot
-    choice__p__3 = p
-    choice__o__4 = o
-    choice__c__5 = c
-    choice__mask__6 = jnp.broadcast_to(jnp.asarray(choice__options_3, jnp.bool_), (4,))
-    choice__player__7 = current_player
-    current_player__8 = jnp.where(CARDS__ab_drive_off[c], o, p)
-    choice__pending__9 = jnp.asarray(3, jnp.int32)
-    choice__pending = jnp.where(cond__1, choice__pending__9, choice__pending)
-    choice__player = jnp.where(cond__1, choice__player__7, choice__player)
-    choice__mask = jnp.where(cond__1, choice__mask__6, choice__mask)
-    choice__p = jnp.where(cond__1, choice__p__3, choice__p)
-    choice__o = jnp.where(cond__1, choice__o__4, choice__o)
-    choice__c = jnp.where(cond__1, choice__c__5, choice__c)
-    choice__slot = jnp.where(cond__1, choice__slot__2, choice__slot)
-    current_player = jnp.where(cond__1, current_player__8, current_player)
-    cond__10 = choice__pending == 0
-    cond__11 = CARDS__ab_heal_all[c] > 0
-    damage__12 = damage.at[p].set(
+    cond__11 = jnp.any(choice__options_3__10)
+    choice__slot__12 = slot__arg
+    choice__p__13 = p
+    choice__o__14 = o
+    choice__c__15 = c
+    choice__mask__16 = jnp.broadcast_to(jnp.asarray(choice__options_3__10, jnp.bool_), (4,))
+    choice__player__17 = current_player
+    current_player__18 = jnp.where(CARDS__ab_drive_off[c], o, p)
+    choice__pending__19 = jnp.asarray(3, jnp.int32)
+    t__20 = jnp.asarray(-1, jnp.int32)
+    choice__pending__21 = jnp.where(cond__11, choice__pending__19, choice__pending)
+    choice__player__22 = jnp.where(cond__11, choice__player__17, choice__player)
+    choice__mask__23 = jnp.where(cond__11, choice__mask__16, choice__mask)
+    choice__p__24 = jnp.where(cond__11, choice__p__13, choice__p)
+    choice__o__25 = jnp.where(cond__11, choice__o__14, choice__o)
+    choice__c__26 = jnp.where(cond__11, choice__c__15, choice__c)
+    choice__slot__27 = jnp.where(cond__11, choice__slot__12, choice__slot)
+    current_player__28 = jnp.where(cond__11, current_player__18, current_player)
+    t__29 = jnp.where(cond__11, t, t__20)
+    choice__pending__30 = jnp.where(cond__9, choice__pending__21, choice__pending)
+    choice__player__31 = jnp.where(cond__9, choice__player__22, choice__player)
+    choice__mask__32 = jnp.where(cond__9, choice__mask__23, choice__mask)
+    choice__p__33 = jnp.where(cond__9, choice__p__24, choice__p)
+    choice__o__34 = jnp.where(cond__9, choice__o__25, choice__o)
+    choice__c__35 = jnp.where(cond__9, choice__c__26, choice__c)
+    choice__slot__36 = jnp.where(cond__9, choice__slot__27, choice__slot)
+    current_player__37 = jnp.where(cond__9, current_player__28, current_player)
+    t__38 = jnp.where(cond__9, t__29, t)
+    choice__pending = jnp.where(cond__7, choice__pending, choice__pending__30)
+    choice__player = jnp.where(cond__7, choice__player, choice__player__31)
+    choice__mask = jnp.where(cond__7, choice__mask, choice__mask__32)
+    choice__p = jnp.where(cond__7, choice__p, choice__p__33)
+    choice__o = jnp.where(cond__7, choice__o, choice__o__34)
+    choice__c = jnp.where(cond__7, choice__c, choice__c__35)
+    choice__slot = jnp.where(cond__7, choice__slot, choice__slot__36)
+    current_player = jnp.where(cond__7, current_player, current_player__37)
+    t = jnp.where(cond__7, t__8, t__38)
+    cond__39 = jnp.logical_and((choice__pending == 0), (choice__resume <= 3))
+    cond__40 = CARDS__ab_heal_all[c] > 0
+    damage__41 = damage.at[p].set(
         jnp.asarray(
             jnp.where((damage[p] > CARDS__ab_heal_all[c]), (damage[p] - CARDS__ab_heal_all[c]), 0),
             jnp.int16,
         )
     )
-    damage__13 = jnp.where(cond__11, damage__12, damage)
-    cond__14 = jnp.logical_and(jnp.logical_or(CARDS__ab_gust[c], CARDS__ab_drive_off[c]), (t >= 0))
-    swap_active__p_523__15 = o
-    swap_active__b_524__16 = t
-    swap_active__perm_525__17 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_524__16], jnp.int32), (4,)
+    damage__42 = jnp.where(cond__40, damage__41, damage)
+    cond__43 = jnp.logical_and(jnp.logical_or(CARDS__ab_gust[c], CARDS__ab_drive_off[c]), (t >= 0))
+    swap_active__p_523__44 = o
+    swap_active__b_524__45 = t
+    swap_active__perm_525__46 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_524__45], jnp.int32), (4,)
     )
-    card__18 = card.at[swap_active__p_523__15].set(
-        jnp.asarray(card[swap_active__p_523__15][swap_active__perm_525__17], jnp.int16)
+    card__47 = card.at[swap_active__p_523__44].set(
+        jnp.asarray(card[swap_active__p_523__44][swap_active__perm_525__46], jnp.int16)
     )
-    damage__19 = damage__13.at[swap_active__p_523__15].set(
-        jnp.asarray(damage__13[swap_active__p_523__15][swap_active__perm_525__17], jnp.int16)
+    damage__48 = damage__42.at[swap_active__p_523__44].set(
+        jnp.asarray(damage__42[swap_active__p_523__44][swap_active__perm_525__46], jnp.int16)
     )
-    energy__20 = energy.at[swap_active__p_523__15].set(
-        jnp.asarray(energy[swap_active__p_523__15][swap_active__perm_525__17], jnp.int8)
+    energy__49 = energy.at[swap_active__p_523__44].set(
+        jnp.asarray(energy[swap_active__p_523__44][swap_active__perm_525__46], jnp.int8)
     )
-    entered__21 = entered.at[swap_active__p_523__15].set(
-        jnp.asarray(entered[swap_active__p_523__15][swap_active__perm_525__17], jnp.int8)
+    entered__50 = entered.at[swap_active__p_523__44].set(
+        jnp.asarray(entered[swap_active__p_523__44][swap_active__perm_525__46], jnp.int8)
     )
-    under__22 = under.at[swap_active__p_523__15].set(
-        jnp.asarray(under[swap_active__p_523__15][swap_active__perm_525__17], jnp.int16)
+    under__51 = under.at[swap_active__p_523__44].set(
+        jnp.asarray(under[swap_active__p_523__44][swap_active__perm_525__46], jnp.int16)
     )
-    used_ability__23 = used_ability.at[swap_active__p_523__15].set(
-        jnp.asarray(used_ability[swap_active__p_523__15][swap_active__perm_525__17], jnp.bool_)
+    used_ability__52 = used_ability.at[swap_active__p_523__44].set(
+        jnp.asarray(used_ability[swap_active__p_523__44][swap_active__perm_525__46], jnp.bool_)
     )
-    clear_conditions__p_526__24 = swap_active__p_523__15
-    poisoned__25 = poisoned.at[clear_conditions__p_526__24].set(jnp.asarray(False, jnp.bool_))
-    burned__26 = burned.at[clear_conditions__p_526__24].set(jnp.asarray(False, jnp.bool_))
-    condition__27 = condition.at[clear_conditions__p_526__24].set(jnp.asarray(0, jnp.int8))
-    lasting_until__28 = lasting_until.at[clear_conditions__p_526__24].set(
+    clear_conditions__p_526__53 = swap_active__p_523__44
+    poisoned__54 = poisoned.at[clear_conditions__p_526__53].set(jnp.asarray(False, jnp.bool_))
+    burned__55 = burned.at[clear_conditions__p_526__53].set(jnp.asarray(False, jnp.bool_))
+    condition__56 = condition.at[clear_conditions__p_526__53].set(jnp.asarray(0, jnp.int8))
+    lasting_until__57 = lasting_until.at[clear_conditions__p_526__53].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_526__24]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_526__53]), jnp.int16
         )
     )
-    card__29 = jnp.where(cond__14, card__18, card)
-    damage__30 = jnp.where(cond__14, damage__19, damage__13)
-    energy__31 = jnp.where(cond__14, energy__20, energy)
-    entered__32 = jnp.where(cond__14, entered__21, entered)
-    poisoned__33 = jnp.where(cond__14, poisoned__25, poisoned)
-    burned__34 = jnp.where(cond__14, burned__26, burned)
-    condition__35 = jnp.where(cond__14, condition__27, condition)
-    under__36 = jnp.where(cond__14, under__22, under)
-    lasting_until__37 = jnp.where(cond__14, lasting_until__28, lasting_until)
-    used_ability__38 = jnp.where(cond__14, used_ability__23, used_ability)
-    cond__39 = jnp.logical_and((CARDS__ab_snipe[c] > 0), (t >= 0))
-    damage__40 = damage__30.at[o, t].set(
-        jnp.asarray((damage__30[o, t] + CARDS__ab_snipe[c]), jnp.int16)
+    card__58 = jnp.where(cond__43, card__47, card)
+    damage__59 = jnp.where(cond__43, damage__48, damage__42)
+    energy__60 = jnp.where(cond__43, energy__49, energy)
+    entered__61 = jnp.where(cond__43, entered__50, entered)
+    poisoned__62 = jnp.where(cond__43, poisoned__54, poisoned)
+    burned__63 = jnp.where(cond__43, burned__55, burned)
+    condition__64 = jnp.where(cond__43, condition__56, condition)
+    under__65 = jnp.where(cond__43, under__51, under)
+    lasting_until__66 = jnp.where(cond__43, lasting_until__57, lasting_until)
+    used_ability__67 = jnp.where(cond__43, used_ability__52, used_ability)
+    swap_active__p_523__68 = jnp.where(cond__43, swap_active__p_523__44, swap_active__p_523)
+    swap_active__b_524__69 = jnp.where(cond__43, swap_active__b_524__45, swap_active__b_524)
+    swap_active__perm_525__70 = jnp.where(
+        cond__43, swap_active__perm_525__46, swap_active__perm_525
     )
-    damage__41 = jnp.where(cond__39, damage__40, damage__30)
-    cond__42 = CARDS__ab_attach_type[c] >= 0
-    energy__43 = energy__31.at[
-        p, jnp.where(CARDS__ab_attach_active[c], 0, slot), CARDS__ab_attach_type[c]
+    clear_conditions__p_526__71 = jnp.where(
+        cond__43, clear_conditions__p_526__53, clear_conditions__p_526
+    )
+    cond__72 = jnp.logical_and((CARDS__ab_snipe[c] > 0), (t >= 0))
+    damage__73 = damage__59.at[o, t].set(
+        jnp.asarray((damage__59[o, t] + CARDS__ab_snipe[c]), jnp.int16)
+    )
+    damage__74 = jnp.where(cond__72, damage__73, damage__59)
+    cond__75 = CARDS__ab_attach_type[c] >= 0
+    energy__76 = energy__60.at[
+        p, jnp.where(CARDS__ab_attach_active[c], 0, slot__arg), CARDS__ab_attach_type[c]
     ].set(
         jnp.asarray(
             (
-                energy__31[
-                    p, jnp.where(CARDS__ab_attach_active[c], 0, slot), CARDS__ab_attach_type[c]
+                energy__60[
+                    p, jnp.where(CARDS__ab_attach_active[c], 0, slot__arg), CARDS__ab_attach_type[c]
                 ]
                 + 1
             ),
             jnp.int8,
         )
     )
-    energy__44 = jnp.where(cond__42, energy__43, energy__31)
-    heads__45 = _flip(_words[0])
-    cond__46 = jnp.logical_and(
+    energy__77 = jnp.where(cond__75, energy__76, energy__60)
+    heads__78 = _flip(_words[0])
+    cond__79 = jnp.logical_and(
         (CARDS__ab_status[c] > 0),
         jnp.logical_or(
-            (CARDS__ab_status_if[c] == 0), jnp.logical_and((CARDS__ab_coins[c] > 0), heads__45)
+            (CARDS__ab_status_if[c] == 0), jnp.logical_and((CARDS__ab_coins[c] > 0), heads__78)
         ),
     )
-    give_status__q_527__47 = o
-    give_status__st_528__48 = CARDS__ab_status[c]
-    cond__49 = give_status__st_528__48 == 1
-    poisoned__50 = poisoned__33.at[give_status__q_527__47].set(jnp.asarray(True, jnp.bool_))
-    cond__51 = give_status__st_528__48 == 2
-    burned__52 = burned__34.at[give_status__q_527__47].set(jnp.asarray(True, jnp.bool_))
-    cond__53 = give_status__st_528__48 == 3
-    condition__54 = condition__35.at[give_status__q_527__47].set(jnp.asarray(1, jnp.int8))
-    cond__55 = give_status__st_528__48 == 4
-    condition__56 = condition__35.at[give_status__q_527__47].set(jnp.asarray(2, jnp.int8))
-    cond__57 = give_status__st_528__48 == 5
-    condition__58 = condition__35.at[give_status__q_527__47].set(jnp.asarray(3, jnp.int8))
-    condition__59 = jnp.where(cond__57, condition__58, condition__35)
-    condition__60 = jnp.where(cond__55, condition__56, condition__59)
-    condition__61 = jnp.where(cond__53, condition__54, condition__60)
-    burned__62 = jnp.where(cond__51, burned__52, burned__34)
-    condition__63 = jnp.where(cond__51, condition__35, condition__61)
-    poisoned__64 = jnp.where(cond__49, poisoned__50, poisoned__33)
-    burned__65 = jnp.where(cond__49, burned__34, burned__62)
-    condition__66 = jnp.where(cond__49, condition__35, condition__63)
-    poisoned__67 = jnp.where(cond__46, poisoned__64, poisoned__33)
-    burned__68 = jnp.where(cond__46, burned__65, burned__34)
-    condition__69 = jnp.where(cond__46, condition__66, condition__35)
-    cond__70 = CARDS__ab_look_n[c] > 0
-    seen__71 = seen.at[p].set(
+    give_status__q_527__80 = o
+    give_status__st_528__81 = CARDS__ab_status[c]
+    cond__82 = give_status__st_528__81 == 1
+    poisoned__83 = poisoned__62.at[give_status__q_527__80].set(jnp.asarray(True, jnp.bool_))
+    cond__84 = give_status__st_528__81 == 2
+    burned__85 = burned__63.at[give_status__q_527__80].set(jnp.asarray(True, jnp.bool_))
+    cond__86 = give_status__st_528__81 == 3
+    condition__87 = condition__64.at[give_status__q_527__80].set(jnp.asarray(1, jnp.int8))
+    cond__88 = give_status__st_528__81 == 4
+    condition__89 = condition__64.at[give_status__q_527__80].set(jnp.asarray(2, jnp.int8))
+    cond__90 = give_status__st_528__81 == 5
+    condition__91 = condition__64.at[give_status__q_527__80].set(jnp.asarray(3, jnp.int8))
+    condition__92 = jnp.where(cond__90, condition__91, condition__64)
+    condition__93 = jnp.where(cond__88, condition__89, condition__92)
+    condition__94 = jnp.where(cond__86, condition__87, condition__93)
+    burned__95 = jnp.where(cond__84, burned__85, burned__63)
+    condition__96 = jnp.where(cond__84, condition__64, condition__94)
+    poisoned__97 = jnp.where(cond__82, poisoned__83, poisoned__62)
+    burned__98 = jnp.where(cond__82, burned__63, burned__95)
+    condition__99 = jnp.where(cond__82, condition__64, condition__96)
+    poisoned__100 = jnp.where(cond__79, poisoned__97, poisoned__62)
+    burned__101 = jnp.where(cond__79, burned__98, burned__63)
+    condition__102 = jnp.where(cond__79, condition__99, condition__64)
+    give_status__q_527__103 = jnp.where(cond__79, give_status__q_527__80, give_status__q_527)
+    give_status__st_528__104 = jnp.where(cond__79, give_status__st_528__81, give_status__st_528)
+    cond__105 = CARDS__ab_look_n[c] > 0
+    seen__106 = seen.at[p].set(
         jnp.asarray(
             jnp.where(
                 (HAND_SLOTS < CARDS__ab_look_n[c]), s.deck[p][jnp.clip(HAND_SLOTS, 0, 19)], -1
@@ -10313,33 +11446,33 @@ def _effect_use_ability(s: State, params, key) -> State:
             jnp.int16,
         )
     )
-    seen__72 = jnp.where(cond__70, seen__71, seen)
-    cond__73 = jnp.logical_and((CARDS__ab_move_type[c] >= 0), (t >= 0))
-    energy__74 = energy__44.at[p, t, CARDS__ab_move_type[c]].set(
-        jnp.asarray((energy__44[p, t, CARDS__ab_move_type[c]] - 1), jnp.int8)
+    seen__107 = jnp.where(cond__105, seen__106, seen)
+    cond__108 = jnp.logical_and((CARDS__ab_move_type[c] >= 0), (t >= 0))
+    energy__109 = energy__77.at[p, t, CARDS__ab_move_type[c]].set(
+        jnp.asarray((energy__77[p, t, CARDS__ab_move_type[c]] - 1), jnp.int8)
     )
-    energy__75 = energy__74.at[p, 0, CARDS__ab_move_type[c]].set(
-        jnp.asarray((energy__74[p, 0, CARDS__ab_move_type[c]] + 1), jnp.int8)
+    energy__110 = energy__109.at[p, 0, CARDS__ab_move_type[c]].set(
+        jnp.asarray((energy__109[p, 0, CARDS__ab_move_type[c]] + 1), jnp.int8)
     )
-    energy__76 = jnp.where(cond__73, energy__75, energy__44)
-    knockouts__ko_529__77 = jnp.broadcast_to(
+    energy__111 = jnp.where(cond__108, energy__110, energy__77)
+    knockouts__ko_529__112 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and((card__29 >= 0), (damage__41 >= CARDS__hp[card__29])), jnp.bool_
+            jnp.logical_and((card__58 >= 0), (damage__74 >= CARDS__hp[card__58])), jnp.bool_
         ),
         (2, 4),
     )
-    knockouts__ko_cards_530__78 = jnp.broadcast_to(
+    knockouts__ko_cards_530__113 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_529__77,
-                (1 + jnp.asarray(CARDS__stage[card__29]).astype(jnp.int32)),
+                knockouts__ko_529__112,
+                (1 + jnp.asarray(CARDS__stage[card__58]).astype(jnp.int32)),
                 0,
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    discard_count__79 = jnp.broadcast_to(
+    discard_count__114 = jnp.broadcast_to(
         jnp.asarray(
             (
                 discard_count
@@ -10347,8 +11480,8 @@ def _effect_use_ability(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(knockouts__ko_cards_530__78[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_530__78[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_530__113[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_530__113[1], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -10357,16 +11490,16 @@ def _effect_use_ability(s: State, params, key) -> State:
         ),
         (2,),
     )
-    knockouts__ko_value_531__80 = jnp.broadcast_to(
+    knockouts__ko_value_531__115 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_529__77, (1 + jnp.asarray(CARDS__ex[card__29]).astype(jnp.int32)), 0
+                knockouts__ko_529__112, (1 + jnp.asarray(CARDS__ex[card__58]).astype(jnp.int32)), 0
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    points__81 = jnp.broadcast_to(
+    points__116 = jnp.broadcast_to(
         jnp.asarray(
             (
                 points
@@ -10374,8 +11507,8 @@ def _effect_use_ability(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(knockouts__ko_value_531__80[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_531__80[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_531__115[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_531__115[0], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -10384,16 +11517,16 @@ def _effect_use_ability(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__82 = False
-    ko_turn__83 = jnp.broadcast_to(
+    cond__117 = False
+    ko_turn__118 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
-                            jnp.any(knockouts__ko_529__77[0]),
-                            jnp.any(knockouts__ko_529__77[1]),
+                            jnp.any(knockouts__ko_529__112[0]),
+                            jnp.any(knockouts__ko_529__112[1]),
                         )
                     ]
                 ),
@@ -10404,77 +11537,78 @@ def _effect_use_ability(s: State, params, key) -> State:
         ),
         (2,),
     )
-    ko_turn__84 = jnp.where(cond__82, ko_turn__83, ko_turn)
-    card__85 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_529__77, -1, card__29), jnp.int16), (2, 4)
+    ko_turn__119 = jnp.where(cond__117, ko_turn__118, ko_turn)
+    card__120 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_529__112, -1, card__58), jnp.int16), (2, 4)
     )
-    damage__86 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_529__77, 0, damage__41), jnp.int16), (2, 4)
+    damage__121 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_529__112, 0, damage__74), jnp.int16), (2, 4)
     )
-    energy__87 = jnp.broadcast_to(
+    energy__122 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_529__77, (2, 4, 1)), 0, energy__76), jnp.int8
+            jnp.where(jnp.reshape(knockouts__ko_529__112, (2, 4, 1)), 0, energy__111), jnp.int8
         ),
         (2, 4, 8),
     )
-    entered__88 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_529__77, 0, entered__32), jnp.int8), (2, 4)
+    entered__123 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_529__112, 0, entered__61), jnp.int8), (2, 4)
     )
-    under__89 = jnp.broadcast_to(
+    under__124 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_529__77, (2, 4, 1)), -1, under__36), jnp.int16
+            jnp.where(jnp.reshape(knockouts__ko_529__112, (2, 4, 1)), -1, under__65), jnp.int16
         ),
         (2, 4, 2),
     )
-    used_ability__90 = jnp.broadcast_to(
+    used_ability__125 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(used_ability__38, jnp.logical_not(knockouts__ko_529__77)), jnp.bool_
+            jnp.logical_and(used_ability__67, jnp.logical_not(knockouts__ko_529__112)), jnp.bool_
         ),
         (2, 4),
     )
-    knockouts__ko_active_532__91 = jnp.broadcast_to(
+    knockouts__ko_active_532__126 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_529__77[0, 0], knockouts__ko_529__77[1, 0])
+                    for x in (knockouts__ko_529__112[0, 0], knockouts__ko_529__112[1, 0])
                 ]
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    poisoned__92 = jnp.broadcast_to(
+    poisoned__127 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(poisoned__67, jnp.logical_not(knockouts__ko_active_532__91)), jnp.bool_
+            jnp.logical_and(poisoned__100, jnp.logical_not(knockouts__ko_active_532__126)),
+            jnp.bool_,
         ),
         (2,),
     )
-    burned__93 = jnp.broadcast_to(
+    burned__128 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(burned__68, jnp.logical_not(knockouts__ko_active_532__91)), jnp.bool_
+            jnp.logical_and(burned__101, jnp.logical_not(knockouts__ko_active_532__126)), jnp.bool_
         ),
         (2,),
     )
-    condition__94 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_532__91, 0, condition__69), jnp.int8), (2,)
+    condition__129 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_active_532__126, 0, condition__102), jnp.int8), (2,)
     )
-    knockouts__has_bench_535__95 = jnp.broadcast_to(
+    knockouts__has_bench_535__130 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
                     for x in (
                         jnp.any(
-                            jax.vmap(lambda knockouts__ks_533: card__85[0, knockouts__ks_533] >= 0)(
-                                jnp.arange(1, 4, dtype=jnp.int32)
-                            ),
+                            jax.vmap(
+                                lambda knockouts__ks_533: card__120[0, knockouts__ks_533] >= 0
+                            )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
-                            jax.vmap(lambda knockouts__ks_534: card__85[1, knockouts__ks_534] >= 0)(
-                                jnp.arange(1, 4, dtype=jnp.int32)
-                            ),
+                            jax.vmap(
+                                lambda knockouts__ks_534: card__120[1, knockouts__ks_534] >= 0
+                            )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                     )
@@ -10484,31 +11618,31 @@ def _effect_use_ability(s: State, params, key) -> State:
         ),
         (2,),
     )
-    promote_pending__96 = jnp.broadcast_to(
+    promote_pending__131 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
                 promote_pending,
-                jnp.logical_and(knockouts__ko_active_532__91, knockouts__has_bench_535__95),
+                jnp.logical_and(knockouts__ko_active_532__126, knockouts__has_bench_535__130),
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    knockouts__won_536__97 = jnp.broadcast_to(
+    knockouts__won_536__132 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                (points__81 >= 3),
+                (points__116 >= 3),
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
                             jnp.logical_and(
-                                knockouts__ko_active_532__91[1],
-                                jnp.logical_not(knockouts__has_bench_535__95[1]),
+                                knockouts__ko_active_532__126[1],
+                                jnp.logical_not(knockouts__has_bench_535__130[1]),
                             ),
                             jnp.logical_and(
-                                knockouts__ko_active_532__91[0],
-                                jnp.logical_not(knockouts__has_bench_535__95[0]),
+                                knockouts__ko_active_532__126[0],
+                                jnp.logical_not(knockouts__has_bench_535__130[0]),
                             ),
                         )
                     ]
@@ -10518,123 +11652,202 @@ def _effect_use_ability(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__98 = jnp.logical_and(knockouts__won_536__97[0], knockouts__won_536__97[1])
-    rewards__99 = jnp.zeros(2, jnp.float32)
-    terminated__100 = jnp.bool_(True)
-    phase__101 = jnp.asarray(3, jnp.int8)
-    cond__102 = jnp.logical_or(knockouts__won_536__97[0], knockouts__won_536__97[1])
-    rewards__103 = _outcome(jnp.where(knockouts__won_536__97[0], 0, 1), 1.0)
-    terminated__104 = jnp.bool_(True)
-    phase__105 = jnp.asarray(3, jnp.int8)
-    phase__106 = jnp.where(cond__102, phase__105, phase)
-    rewards__107 = jnp.where(cond__102, rewards__103, rewards)
-    terminated__108 = jnp.where(cond__102, terminated__104, terminated)
-    phase__109 = jnp.where(cond__98, phase__101, phase__106)
-    rewards__110 = jnp.where(cond__98, rewards__99, rewards__107)
-    terminated__111 = jnp.where(cond__98, terminated__100, terminated__108)
-    cond__112 = jnp.logical_and((phase__109 == 1), promote_pending__96[o])
-    choice__options_4__113 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and(BENCH_MASK, (card__85[o] >= 0)), jnp.bool_), (4,)
+    cond__133 = jnp.logical_and(knockouts__won_536__132[0], knockouts__won_536__132[1])
+    rewards__134 = jnp.zeros(2, jnp.float32)
+    terminated__135 = jnp.bool_(True)
+    phase__136 = jnp.asarray(3, jnp.int8)
+    cond__137 = jnp.logical_or(knockouts__won_536__132[0], knockouts__won_536__132[1])
+    rewards__138 = _outcome(jnp.where(knockouts__won_536__132[0], 0, 1), 1.0)
+    terminated__139 = jnp.bool_(True)
+    phase__140 = jnp.asarray(3, jnp.int8)
+    phase__141 = jnp.where(cond__137, phase__140, phase)
+    rewards__142 = jnp.where(cond__137, rewards__138, rewards)
+    terminated__143 = jnp.where(cond__137, terminated__139, terminated)
+    phase__144 = jnp.where(cond__133, phase__136, phase__141)
+    rewards__145 = jnp.where(cond__133, rewards__134, rewards__142)
+    terminated__146 = jnp.where(cond__133, terminated__135, terminated__143)
+    choice__test_4__147 = jnp.logical_and((phase__144 == 1), promote_pending__131[o])
+    phase = jnp.where(cond__39, phase__144, phase)
+    discard_count = jnp.where(cond__39, discard_count__114, discard_count)
+    card = jnp.where(cond__39, card__120, card)
+    damage = jnp.where(cond__39, damage__121, damage)
+    energy = jnp.where(cond__39, energy__122, energy)
+    entered = jnp.where(cond__39, entered__123, entered)
+    poisoned = jnp.where(cond__39, poisoned__127, poisoned)
+    burned = jnp.where(cond__39, burned__128, burned)
+    condition = jnp.where(cond__39, condition__129, condition)
+    points = jnp.where(cond__39, points__116, points)
+    promote_pending = jnp.where(cond__39, promote_pending__131, promote_pending)
+    ko_turn = jnp.where(cond__39, ko_turn__119, ko_turn)
+    under = jnp.where(cond__39, under__124, under)
+    lasting_until = jnp.where(cond__39, lasting_until__66, lasting_until)
+    used_ability = jnp.where(cond__39, used_ability__125, used_ability)
+    seen = jnp.where(cond__39, seen__107, seen)
+    rewards = jnp.where(cond__39, rewards__145, rewards)
+    terminated = jnp.where(cond__39, terminated__146, terminated)
+    swap_active__p_523 = jnp.where(cond__39, swap_active__p_523__68, swap_active__p_523)
+    swap_active__b_524 = jnp.where(cond__39, swap_active__b_524__69, swap_active__b_524)
+    swap_active__perm_525 = jnp.where(cond__39, swap_active__perm_525__70, swap_active__perm_525)
+    clear_conditions__p_526 = jnp.where(
+        cond__39, clear_conditions__p_526__71, clear_conditions__p_526
     )
-    b__114 = jnp.asarray(-1, jnp.int32)
-    cond__115 = jnp.any(choice__options_4__113)
-    choice__o__116 = o
-    choice__mask__117 = jnp.broadcast_to(jnp.asarray(choice__options_4__113, jnp.bool_), (4,))
-    choice__player__118 = current_player
-    current_player__119 = o
-    choice__pending__120 = jnp.asarray(4, jnp.int32)
-    choice__pending__121 = jnp.where(cond__115, choice__pending__120, choice__pending)
-    choice__player__122 = jnp.where(cond__115, choice__player__118, choice__player)
-    choice__mask__123 = jnp.where(cond__115, choice__mask__117, choice__mask)
-    choice__o__124 = jnp.where(cond__115, choice__o__116, choice__o)
-    current_player__125 = jnp.where(cond__115, current_player__119, current_player)
-    cond__126 = choice__pending__121 == 0
-    swap_active__p_537__127 = o
-    swap_active__b_538__128 = b__114
-    swap_active__perm_539__129 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_538__128], jnp.int32), (4,)
+    heads = jnp.where(cond__39, heads__78, heads)
+    give_status__q_527 = jnp.where(cond__39, give_status__q_527__103, give_status__q_527)
+    give_status__st_528 = jnp.where(cond__39, give_status__st_528__104, give_status__st_528)
+    knockouts__ko_529 = jnp.where(cond__39, knockouts__ko_529__112, knockouts__ko_529)
+    knockouts__ko_cards_530 = jnp.where(
+        cond__39, knockouts__ko_cards_530__113, knockouts__ko_cards_530
     )
-    card__130 = card__85.at[swap_active__p_537__127].set(
-        jnp.asarray(card__85[swap_active__p_537__127][swap_active__perm_539__129], jnp.int16)
+    knockouts__ko_value_531 = jnp.where(
+        cond__39, knockouts__ko_value_531__115, knockouts__ko_value_531
     )
-    damage__131 = damage__86.at[swap_active__p_537__127].set(
-        jnp.asarray(damage__86[swap_active__p_537__127][swap_active__perm_539__129], jnp.int16)
+    knockouts__ko_active_532 = jnp.where(
+        cond__39, knockouts__ko_active_532__126, knockouts__ko_active_532
     )
-    energy__132 = energy__87.at[swap_active__p_537__127].set(
-        jnp.asarray(energy__87[swap_active__p_537__127][swap_active__perm_539__129], jnp.int8)
+    knockouts__has_bench_535 = jnp.where(
+        cond__39, knockouts__has_bench_535__130, knockouts__has_bench_535
     )
-    entered__133 = entered__88.at[swap_active__p_537__127].set(
-        jnp.asarray(entered__88[swap_active__p_537__127][swap_active__perm_539__129], jnp.int8)
+    knockouts__won_536 = jnp.where(cond__39, knockouts__won_536__132, knockouts__won_536)
+    choice__test_4 = jnp.where(cond__39, choice__test_4__147, choice__test_4)
+    cond__148 = jnp.logical_or(
+        jnp.logical_and((choice__pending == 0), (choice__resume <= 3)), (choice__resume == 4)
     )
-    under__134 = under__89.at[swap_active__p_537__127].set(
-        jnp.asarray(under__89[swap_active__p_537__127][swap_active__perm_539__129], jnp.int16)
+    cond__149 = jnp.logical_or((choice__resume == 4), choice__test_4)
+    cond__150 = choice__resume == 4
+    b__151 = choice__option
+    cond__152 = jnp.logical_and((choice__pending == 0), (choice__resume <= 3))
+    choice__options_4__153 = jnp.broadcast_to(
+        jnp.asarray(jnp.logical_and(BENCH_MASK, (card[o] >= 0)), jnp.bool_), (4,)
     )
-    used_ability__135 = used_ability__90.at[swap_active__p_537__127].set(
+    cond__154 = jnp.any(choice__options_4__153)
+    choice__o__155 = o
+    choice__mask__156 = jnp.broadcast_to(jnp.asarray(choice__options_4__153, jnp.bool_), (4,))
+    choice__player__157 = current_player
+    current_player__158 = o
+    choice__pending__159 = jnp.asarray(4, jnp.int32)
+    b__160 = jnp.asarray(-1, jnp.int32)
+    choice__pending__161 = jnp.where(cond__154, choice__pending__159, choice__pending)
+    choice__player__162 = jnp.where(cond__154, choice__player__157, choice__player)
+    choice__mask__163 = jnp.where(cond__154, choice__mask__156, choice__mask)
+    choice__o__164 = jnp.where(cond__154, choice__o__155, choice__o)
+    current_player__165 = jnp.where(cond__154, current_player__158, current_player)
+    b__166 = jnp.where(cond__154, b, b__160)
+    choice__pending__167 = jnp.where(cond__152, choice__pending__161, choice__pending)
+    choice__player__168 = jnp.where(cond__152, choice__player__162, choice__player)
+    choice__mask__169 = jnp.where(cond__152, choice__mask__163, choice__mask)
+    choice__o__170 = jnp.where(cond__152, choice__o__164, choice__o)
+    current_player__171 = jnp.where(cond__152, current_player__165, current_player)
+    b__172 = jnp.where(cond__152, b__166, b)
+    choice__pending__173 = jnp.where(cond__150, choice__pending, choice__pending__167)
+    choice__player__174 = jnp.where(cond__150, choice__player, choice__player__168)
+    choice__mask__175 = jnp.where(cond__150, choice__mask, choice__mask__169)
+    choice__o__176 = jnp.where(cond__150, choice__o, choice__o__170)
+    current_player__177 = jnp.where(cond__150, current_player, current_player__171)
+    b__178 = jnp.where(cond__150, b__151, b__172)
+    cond__179 = jnp.logical_and((choice__pending__173 == 0), (choice__resume <= 4))
+    swap_active__p_537__180 = o
+    swap_active__b_538__181 = b__178
+    swap_active__perm_539__182 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_538__181], jnp.int32), (4,)
+    )
+    card__183 = card.at[swap_active__p_537__180].set(
+        jnp.asarray(card[swap_active__p_537__180][swap_active__perm_539__182], jnp.int16)
+    )
+    damage__184 = damage.at[swap_active__p_537__180].set(
+        jnp.asarray(damage[swap_active__p_537__180][swap_active__perm_539__182], jnp.int16)
+    )
+    energy__185 = energy.at[swap_active__p_537__180].set(
+        jnp.asarray(energy[swap_active__p_537__180][swap_active__perm_539__182], jnp.int8)
+    )
+    entered__186 = entered.at[swap_active__p_537__180].set(
+        jnp.asarray(entered[swap_active__p_537__180][swap_active__perm_539__182], jnp.int8)
+    )
+    under__187 = under.at[swap_active__p_537__180].set(
+        jnp.asarray(under[swap_active__p_537__180][swap_active__perm_539__182], jnp.int16)
+    )
+    used_ability__188 = used_ability.at[swap_active__p_537__180].set(
+        jnp.asarray(used_ability[swap_active__p_537__180][swap_active__perm_539__182], jnp.bool_)
+    )
+    clear_conditions__p_540__189 = swap_active__p_537__180
+    poisoned__190 = poisoned.at[clear_conditions__p_540__189].set(jnp.asarray(False, jnp.bool_))
+    burned__191 = burned.at[clear_conditions__p_540__189].set(jnp.asarray(False, jnp.bool_))
+    condition__192 = condition.at[clear_conditions__p_540__189].set(jnp.asarray(0, jnp.int8))
+    lasting_until__193 = lasting_until.at[clear_conditions__p_540__189].set(
         jnp.asarray(
-            used_ability__90[swap_active__p_537__127][swap_active__perm_539__129], jnp.bool_
+            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_540__189]), jnp.int16
         )
     )
-    clear_conditions__p_540__136 = swap_active__p_537__127
-    poisoned__137 = poisoned__92.at[clear_conditions__p_540__136].set(jnp.asarray(False, jnp.bool_))
-    burned__138 = burned__93.at[clear_conditions__p_540__136].set(jnp.asarray(False, jnp.bool_))
-    condition__139 = condition__94.at[clear_conditions__p_540__136].set(jnp.asarray(0, jnp.int8))
-    lasting_until__140 = lasting_until__37.at[clear_conditions__p_540__136].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__37[clear_conditions__p_540__136]), jnp.int16
-        )
+    promote_pending__194 = promote_pending.at[o].set(jnp.asarray(False, jnp.bool_))
+    card__195 = jnp.where(cond__179, card__183, card)
+    damage__196 = jnp.where(cond__179, damage__184, damage)
+    energy__197 = jnp.where(cond__179, energy__185, energy)
+    entered__198 = jnp.where(cond__179, entered__186, entered)
+    poisoned__199 = jnp.where(cond__179, poisoned__190, poisoned)
+    burned__200 = jnp.where(cond__179, burned__191, burned)
+    condition__201 = jnp.where(cond__179, condition__192, condition)
+    promote_pending__202 = jnp.where(cond__179, promote_pending__194, promote_pending)
+    under__203 = jnp.where(cond__179, under__187, under)
+    lasting_until__204 = jnp.where(cond__179, lasting_until__193, lasting_until)
+    used_ability__205 = jnp.where(cond__179, used_ability__188, used_ability)
+    swap_active__p_537__206 = jnp.where(cond__179, swap_active__p_537__180, swap_active__p_537)
+    swap_active__b_538__207 = jnp.where(cond__179, swap_active__b_538__181, swap_active__b_538)
+    swap_active__perm_539__208 = jnp.where(
+        cond__179, swap_active__perm_539__182, swap_active__perm_539
     )
-    promote_pending__141 = promote_pending__96.at[o].set(jnp.asarray(False, jnp.bool_))
-    card__142 = jnp.where(cond__126, card__130, card__85)
-    damage__143 = jnp.where(cond__126, damage__131, damage__86)
-    energy__144 = jnp.where(cond__126, energy__132, energy__87)
-    entered__145 = jnp.where(cond__126, entered__133, entered__88)
-    poisoned__146 = jnp.where(cond__126, poisoned__137, poisoned__92)
-    burned__147 = jnp.where(cond__126, burned__138, burned__93)
-    condition__148 = jnp.where(cond__126, condition__139, condition__94)
-    promote_pending__149 = jnp.where(cond__126, promote_pending__141, promote_pending__96)
-    under__150 = jnp.where(cond__126, under__134, under__89)
-    lasting_until__151 = jnp.where(cond__126, lasting_until__140, lasting_until__37)
-    used_ability__152 = jnp.where(cond__126, used_ability__135, used_ability__90)
-    card__153 = jnp.where(cond__112, card__142, card__85)
-    damage__154 = jnp.where(cond__112, damage__143, damage__86)
-    energy__155 = jnp.where(cond__112, energy__144, energy__87)
-    entered__156 = jnp.where(cond__112, entered__145, entered__88)
-    poisoned__157 = jnp.where(cond__112, poisoned__146, poisoned__92)
-    burned__158 = jnp.where(cond__112, burned__147, burned__93)
-    condition__159 = jnp.where(cond__112, condition__148, condition__94)
-    promote_pending__160 = jnp.where(cond__112, promote_pending__149, promote_pending__96)
-    under__161 = jnp.where(cond__112, under__150, under__89)
-    lasting_until__162 = jnp.where(cond__112, lasting_until__151, lasting_until__37)
-    used_ability__163 = jnp.where(cond__112, used_ability__152, used_ability__90)
-    choice__pending__164 = jnp.where(cond__112, choice__pending__121, choice__pending)
-    choice__player__165 = jnp.where(cond__112, choice__player__122, choice__player)
-    choice__mask__166 = jnp.where(cond__112, choice__mask__123, choice__mask)
-    choice__o__167 = jnp.where(cond__112, choice__o__124, choice__o)
-    current_player__168 = jnp.where(cond__112, current_player__125, current_player)
-    phase = jnp.where(cond__10, phase__109, phase)
-    discard_count = jnp.where(cond__10, discard_count__79, discard_count)
-    card = jnp.where(cond__10, card__153, card)
-    damage = jnp.where(cond__10, damage__154, damage)
-    energy = jnp.where(cond__10, energy__155, energy)
-    entered = jnp.where(cond__10, entered__156, entered)
-    poisoned = jnp.where(cond__10, poisoned__157, poisoned)
-    burned = jnp.where(cond__10, burned__158, burned)
-    condition = jnp.where(cond__10, condition__159, condition)
-    points = jnp.where(cond__10, points__81, points)
-    promote_pending = jnp.where(cond__10, promote_pending__160, promote_pending)
-    ko_turn = jnp.where(cond__10, ko_turn__84, ko_turn)
-    under = jnp.where(cond__10, under__161, under)
-    lasting_until = jnp.where(cond__10, lasting_until__162, lasting_until)
-    used_ability = jnp.where(cond__10, used_ability__163, used_ability)
-    seen = jnp.where(cond__10, seen__72, seen)
-    choice__pending = jnp.where(cond__10, choice__pending__164, choice__pending)
-    choice__player = jnp.where(cond__10, choice__player__165, choice__player)
-    choice__mask = jnp.where(cond__10, choice__mask__166, choice__mask)
-    choice__o = jnp.where(cond__10, choice__o__167, choice__o)
-    current_player = jnp.where(cond__10, current_player__168, current_player)
-    rewards = jnp.where(cond__10, rewards__110, rewards)
-    terminated = jnp.where(cond__10, terminated__111, terminated)
+    clear_conditions__p_540__209 = jnp.where(
+        cond__179, clear_conditions__p_540__189, clear_conditions__p_540
+    )
+    card__210 = jnp.where(cond__149, card__195, card)
+    damage__211 = jnp.where(cond__149, damage__196, damage)
+    energy__212 = jnp.where(cond__149, energy__197, energy)
+    entered__213 = jnp.where(cond__149, entered__198, entered)
+    poisoned__214 = jnp.where(cond__149, poisoned__199, poisoned)
+    burned__215 = jnp.where(cond__149, burned__200, burned)
+    condition__216 = jnp.where(cond__149, condition__201, condition)
+    promote_pending__217 = jnp.where(cond__149, promote_pending__202, promote_pending)
+    under__218 = jnp.where(cond__149, under__203, under)
+    lasting_until__219 = jnp.where(cond__149, lasting_until__204, lasting_until)
+    used_ability__220 = jnp.where(cond__149, used_ability__205, used_ability)
+    choice__pending__221 = jnp.where(cond__149, choice__pending__173, choice__pending)
+    choice__player__222 = jnp.where(cond__149, choice__player__174, choice__player)
+    choice__mask__223 = jnp.where(cond__149, choice__mask__175, choice__mask)
+    choice__o__224 = jnp.where(cond__149, choice__o__176, choice__o)
+    current_player__225 = jnp.where(cond__149, current_player__177, current_player)
+    b__226 = jnp.where(cond__149, b__178, b)
+    swap_active__p_537__227 = jnp.where(cond__149, swap_active__p_537__206, swap_active__p_537)
+    swap_active__b_538__228 = jnp.where(cond__149, swap_active__b_538__207, swap_active__b_538)
+    swap_active__perm_539__229 = jnp.where(
+        cond__149, swap_active__perm_539__208, swap_active__perm_539
+    )
+    clear_conditions__p_540__230 = jnp.where(
+        cond__149, clear_conditions__p_540__209, clear_conditions__p_540
+    )
+    card = jnp.where(cond__148, card__210, card)
+    damage = jnp.where(cond__148, damage__211, damage)
+    energy = jnp.where(cond__148, energy__212, energy)
+    entered = jnp.where(cond__148, entered__213, entered)
+    poisoned = jnp.where(cond__148, poisoned__214, poisoned)
+    burned = jnp.where(cond__148, burned__215, burned)
+    condition = jnp.where(cond__148, condition__216, condition)
+    promote_pending = jnp.where(cond__148, promote_pending__217, promote_pending)
+    under = jnp.where(cond__148, under__218, under)
+    lasting_until = jnp.where(cond__148, lasting_until__219, lasting_until)
+    used_ability = jnp.where(cond__148, used_ability__220, used_ability)
+    choice__pending = jnp.where(cond__148, choice__pending__221, choice__pending)
+    choice__player = jnp.where(cond__148, choice__player__222, choice__player)
+    choice__mask = jnp.where(cond__148, choice__mask__223, choice__mask)
+    choice__o = jnp.where(cond__148, choice__o__224, choice__o)
+    current_player = jnp.where(cond__148, current_player__225, current_player)
+    b = jnp.where(cond__148, b__226, b)
+    swap_active__p_537 = jnp.where(cond__148, swap_active__p_537__227, swap_active__p_537)
+    swap_active__b_538 = jnp.where(cond__148, swap_active__b_538__228, swap_active__b_538)
+    swap_active__perm_539 = jnp.where(cond__148, swap_active__perm_539__229, swap_active__perm_539)
+    clear_conditions__p_540 = jnp.where(
+        cond__148, clear_conditions__p_540__230, clear_conditions__p_540
+    )
     return s.replace(
+        choice__pending=choice__pending,
+        current_player=current_player,
         used_ability=used_ability,
         choice__slot=choice__slot,
         choice__p=choice__p,
@@ -10642,8 +11855,6 @@ def _effect_use_ability(s: State, params, key) -> State:
         choice__c=choice__c,
         choice__mask=choice__mask,
         choice__player=choice__player,
-        current_player=current_player,
-        choice__pending=choice__pending,
         damage=damage,
         card=card,
         energy=energy,
@@ -10846,12 +12057,13 @@ def _effect_promote(s: State, params, key) -> State:
 
 def _effect_discard_fossil(s: State, params, key) -> State:
     slot = params[0]
+    choice__option = params[0]
+    choice__pending = s.choice__pending
+    current_player = s.current_player
     choice__slot = s.choice__slot
     choice__p = s.choice__p
     choice__mask = s.choice__mask
     choice__player = s.choice__player
-    current_player = s.current_player
-    choice__pending = s.choice__pending
     card = s.card
     damage = s.damage
     energy = s.energy
@@ -10863,111 +12075,162 @@ def _effect_discard_fossil(s: State, params, key) -> State:
     condition = s.condition
     lasting_until = s.lasting_until
     discard_count = s.discard_count
-    choice__mover = current_player
-    p = current_player
-    choice__options_5 = jnp.broadcast_to(
+    choice__resume = choice__pending
+    choice__pending = jnp.asarray(0, jnp.int32)
+    current_player = jnp.where((choice__resume != 0), choice__player, current_player)
+    slot__arg = jnp.where((choice__resume != 0), choice__slot, slot)
+    choice__mover = jnp.asarray(0, jnp.int32)
+    p = choice__p
+    b = jnp.asarray(0, jnp.int32)
+    swap_active__p_552 = jnp.asarray(0, jnp.int32)
+    swap_active__b_553 = jnp.asarray(0, jnp.int32)
+    swap_active__perm_554 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (4,))
+    clear_conditions__p_555 = jnp.asarray(0, jnp.int32)
+    clear_slot__p_556 = jnp.asarray(0, jnp.int32)
+    clear_slot__slot_557 = jnp.asarray(0, jnp.int32)
+    cond__1 = choice__resume == 0
+    choice__mover__2 = current_player
+    p__3 = current_player
+    choice__mover = jnp.where(cond__1, choice__mover__2, choice__mover)
+    p = jnp.where(cond__1, p__3, p)
+    cond__4 = choice__resume == 5
+    b__5 = choice__option
+    cond__6 = choice__resume == 0
+    choice__options_5__7 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where((slot == 0), jnp.logical_and(BENCH_MASK, (card[p] >= 0)), False), jnp.bool_
+            jnp.where((slot__arg == 0), jnp.logical_and(BENCH_MASK, (card[p] >= 0)), False),
+            jnp.bool_,
         ),
         (4,),
     )
-    b = jnp.asarray(-1, jnp.int32)
-    cond__1 = jnp.any(choice__options_5)
-    choice__slot__2 = slot
-    choice__p__3 = p
-    choice__mask__4 = jnp.broadcast_to(jnp.asarray(choice__options_5, jnp.bool_), (4,))
-    choice__player__5 = current_player
-    current_player__6 = p
-    choice__pending__7 = jnp.asarray(5, jnp.int32)
-    choice__pending = jnp.where(cond__1, choice__pending__7, choice__pending)
-    choice__player = jnp.where(cond__1, choice__player__5, choice__player)
-    choice__mask = jnp.where(cond__1, choice__mask__4, choice__mask)
-    choice__p = jnp.where(cond__1, choice__p__3, choice__p)
-    choice__slot = jnp.where(cond__1, choice__slot__2, choice__slot)
-    current_player = jnp.where(cond__1, current_player__6, current_player)
-    cond__8 = choice__pending == 0
-    cond__9 = b > 0
-    swap_active__p_552__10 = p
-    swap_active__b_553__11 = b
-    swap_active__perm_554__12 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_553__11], jnp.int32), (4,)
+    cond__8 = jnp.any(choice__options_5__7)
+    choice__slot__9 = slot__arg
+    choice__p__10 = p
+    choice__mask__11 = jnp.broadcast_to(jnp.asarray(choice__options_5__7, jnp.bool_), (4,))
+    choice__player__12 = current_player
+    current_player__13 = p
+    choice__pending__14 = jnp.asarray(5, jnp.int32)
+    b__15 = jnp.asarray(-1, jnp.int32)
+    choice__pending__16 = jnp.where(cond__8, choice__pending__14, choice__pending)
+    choice__player__17 = jnp.where(cond__8, choice__player__12, choice__player)
+    choice__mask__18 = jnp.where(cond__8, choice__mask__11, choice__mask)
+    choice__p__19 = jnp.where(cond__8, choice__p__10, choice__p)
+    choice__slot__20 = jnp.where(cond__8, choice__slot__9, choice__slot)
+    current_player__21 = jnp.where(cond__8, current_player__13, current_player)
+    b__22 = jnp.where(cond__8, b, b__15)
+    choice__pending__23 = jnp.where(cond__6, choice__pending__16, choice__pending)
+    choice__player__24 = jnp.where(cond__6, choice__player__17, choice__player)
+    choice__mask__25 = jnp.where(cond__6, choice__mask__18, choice__mask)
+    choice__p__26 = jnp.where(cond__6, choice__p__19, choice__p)
+    choice__slot__27 = jnp.where(cond__6, choice__slot__20, choice__slot)
+    current_player__28 = jnp.where(cond__6, current_player__21, current_player)
+    b__29 = jnp.where(cond__6, b__22, b)
+    choice__pending = jnp.where(cond__4, choice__pending, choice__pending__23)
+    choice__player = jnp.where(cond__4, choice__player, choice__player__24)
+    choice__mask = jnp.where(cond__4, choice__mask, choice__mask__25)
+    choice__p = jnp.where(cond__4, choice__p, choice__p__26)
+    choice__slot = jnp.where(cond__4, choice__slot, choice__slot__27)
+    current_player = jnp.where(cond__4, current_player, current_player__28)
+    b = jnp.where(cond__4, b__5, b__29)
+    cond__30 = jnp.logical_and((choice__pending == 0), (choice__resume <= 5))
+    cond__31 = b > 0
+    swap_active__p_552__32 = p
+    swap_active__b_553__33 = b
+    swap_active__perm_554__34 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_553__33], jnp.int32), (4,)
     )
-    card__13 = card.at[swap_active__p_552__10].set(
-        jnp.asarray(card[swap_active__p_552__10][swap_active__perm_554__12], jnp.int16)
+    card__35 = card.at[swap_active__p_552__32].set(
+        jnp.asarray(card[swap_active__p_552__32][swap_active__perm_554__34], jnp.int16)
     )
-    damage__14 = damage.at[swap_active__p_552__10].set(
-        jnp.asarray(damage[swap_active__p_552__10][swap_active__perm_554__12], jnp.int16)
+    damage__36 = damage.at[swap_active__p_552__32].set(
+        jnp.asarray(damage[swap_active__p_552__32][swap_active__perm_554__34], jnp.int16)
     )
-    energy__15 = energy.at[swap_active__p_552__10].set(
-        jnp.asarray(energy[swap_active__p_552__10][swap_active__perm_554__12], jnp.int8)
+    energy__37 = energy.at[swap_active__p_552__32].set(
+        jnp.asarray(energy[swap_active__p_552__32][swap_active__perm_554__34], jnp.int8)
     )
-    entered__16 = entered.at[swap_active__p_552__10].set(
-        jnp.asarray(entered[swap_active__p_552__10][swap_active__perm_554__12], jnp.int8)
+    entered__38 = entered.at[swap_active__p_552__32].set(
+        jnp.asarray(entered[swap_active__p_552__32][swap_active__perm_554__34], jnp.int8)
     )
-    under__17 = under.at[swap_active__p_552__10].set(
-        jnp.asarray(under[swap_active__p_552__10][swap_active__perm_554__12], jnp.int16)
+    under__39 = under.at[swap_active__p_552__32].set(
+        jnp.asarray(under[swap_active__p_552__32][swap_active__perm_554__34], jnp.int16)
     )
-    used_ability__18 = used_ability.at[swap_active__p_552__10].set(
-        jnp.asarray(used_ability[swap_active__p_552__10][swap_active__perm_554__12], jnp.bool_)
+    used_ability__40 = used_ability.at[swap_active__p_552__32].set(
+        jnp.asarray(used_ability[swap_active__p_552__32][swap_active__perm_554__34], jnp.bool_)
     )
-    clear_conditions__p_555__19 = swap_active__p_552__10
-    poisoned__20 = poisoned.at[clear_conditions__p_555__19].set(jnp.asarray(False, jnp.bool_))
-    burned__21 = burned.at[clear_conditions__p_555__19].set(jnp.asarray(False, jnp.bool_))
-    condition__22 = condition.at[clear_conditions__p_555__19].set(jnp.asarray(0, jnp.int8))
-    lasting_until__23 = lasting_until.at[clear_conditions__p_555__19].set(
+    clear_conditions__p_555__41 = swap_active__p_552__32
+    poisoned__42 = poisoned.at[clear_conditions__p_555__41].set(jnp.asarray(False, jnp.bool_))
+    burned__43 = burned.at[clear_conditions__p_555__41].set(jnp.asarray(False, jnp.bool_))
+    condition__44 = condition.at[clear_conditions__p_555__41].set(jnp.asarray(0, jnp.int8))
+    lasting_until__45 = lasting_until.at[clear_conditions__p_555__41].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_555__19]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_555__41]), jnp.int16
         )
     )
-    card__24 = jnp.where(cond__9, card__13, card)
-    damage__25 = jnp.where(cond__9, damage__14, damage)
-    energy__26 = jnp.where(cond__9, energy__15, energy)
-    entered__27 = jnp.where(cond__9, entered__16, entered)
-    poisoned__28 = jnp.where(cond__9, poisoned__20, poisoned)
-    burned__29 = jnp.where(cond__9, burned__21, burned)
-    condition__30 = jnp.where(cond__9, condition__22, condition)
-    under__31 = jnp.where(cond__9, under__17, under)
-    lasting_until__32 = jnp.where(cond__9, lasting_until__23, lasting_until)
-    used_ability__33 = jnp.where(cond__9, used_ability__18, used_ability)
-    clear_slot__p_556__34 = p
-    clear_slot__slot_557__35 = jnp.where((b > 0), b, slot)
-    card__36 = card__24.at[clear_slot__p_556__34, clear_slot__slot_557__35].set(
+    card__46 = jnp.where(cond__31, card__35, card)
+    damage__47 = jnp.where(cond__31, damage__36, damage)
+    energy__48 = jnp.where(cond__31, energy__37, energy)
+    entered__49 = jnp.where(cond__31, entered__38, entered)
+    poisoned__50 = jnp.where(cond__31, poisoned__42, poisoned)
+    burned__51 = jnp.where(cond__31, burned__43, burned)
+    condition__52 = jnp.where(cond__31, condition__44, condition)
+    under__53 = jnp.where(cond__31, under__39, under)
+    lasting_until__54 = jnp.where(cond__31, lasting_until__45, lasting_until)
+    used_ability__55 = jnp.where(cond__31, used_ability__40, used_ability)
+    swap_active__p_552__56 = jnp.where(cond__31, swap_active__p_552__32, swap_active__p_552)
+    swap_active__b_553__57 = jnp.where(cond__31, swap_active__b_553__33, swap_active__b_553)
+    swap_active__perm_554__58 = jnp.where(
+        cond__31, swap_active__perm_554__34, swap_active__perm_554
+    )
+    clear_conditions__p_555__59 = jnp.where(
+        cond__31, clear_conditions__p_555__41, clear_conditions__p_555
+    )
+    clear_slot__p_556__60 = p
+    clear_slot__slot_557__61 = jnp.where((b > 0), b, slot__arg)
+    card__62 = card__46.at[clear_slot__p_556__60, clear_slot__slot_557__61].set(
         jnp.asarray(-1, jnp.int16)
     )
-    damage__37 = damage__25.at[clear_slot__p_556__34, clear_slot__slot_557__35].set(
+    damage__63 = damage__47.at[clear_slot__p_556__60, clear_slot__slot_557__61].set(
         jnp.asarray(0, jnp.int16)
     )
-    energy__38 = energy__26.at[clear_slot__p_556__34, clear_slot__slot_557__35].set(
+    energy__64 = energy__48.at[clear_slot__p_556__60, clear_slot__slot_557__61].set(
         jnp.asarray(0, jnp.int8)
     )
-    entered__39 = entered__27.at[clear_slot__p_556__34, clear_slot__slot_557__35].set(
+    entered__65 = entered__49.at[clear_slot__p_556__60, clear_slot__slot_557__61].set(
         jnp.asarray(0, jnp.int8)
     )
-    under__40 = under__31.at[clear_slot__p_556__34, clear_slot__slot_557__35].set(
+    under__66 = under__53.at[clear_slot__p_556__60, clear_slot__slot_557__61].set(
         jnp.asarray(-1, jnp.int16)
     )
-    used_ability__41 = used_ability__33.at[clear_slot__p_556__34, clear_slot__slot_557__35].set(
+    used_ability__67 = used_ability__55.at[clear_slot__p_556__60, clear_slot__slot_557__61].set(
         jnp.asarray(False, jnp.bool_)
     )
-    discard_count__42 = discard_count.at[p].set(jnp.asarray((discard_count[p] + 1), jnp.int8))
-    discard_count = jnp.where(cond__8, discard_count__42, discard_count)
-    card = jnp.where(cond__8, card__36, card)
-    damage = jnp.where(cond__8, damage__37, damage)
-    energy = jnp.where(cond__8, energy__38, energy)
-    entered = jnp.where(cond__8, entered__39, entered)
-    poisoned = jnp.where(cond__8, poisoned__28, poisoned)
-    burned = jnp.where(cond__8, burned__29, burned)
-    condition = jnp.where(cond__8, condition__30, condition)
-    under = jnp.where(cond__8, under__40, under)
-    lasting_until = jnp.where(cond__8, lasting_until__32, lasting_until)
-    used_ability = jnp.where(cond__8, used_ability__41, used_ability)
+    discard_count__68 = discard_count.at[p].set(jnp.asarray((discard_count[p] + 1), jnp.int8))
+    discard_count = jnp.where(cond__30, discard_count__68, discard_count)
+    card = jnp.where(cond__30, card__62, card)
+    damage = jnp.where(cond__30, damage__63, damage)
+    energy = jnp.where(cond__30, energy__64, energy)
+    entered = jnp.where(cond__30, entered__65, entered)
+    poisoned = jnp.where(cond__30, poisoned__50, poisoned)
+    burned = jnp.where(cond__30, burned__51, burned)
+    condition = jnp.where(cond__30, condition__52, condition)
+    under = jnp.where(cond__30, under__66, under)
+    lasting_until = jnp.where(cond__30, lasting_until__54, lasting_until)
+    used_ability = jnp.where(cond__30, used_ability__67, used_ability)
+    swap_active__p_552 = jnp.where(cond__30, swap_active__p_552__56, swap_active__p_552)
+    swap_active__b_553 = jnp.where(cond__30, swap_active__b_553__57, swap_active__b_553)
+    swap_active__perm_554 = jnp.where(cond__30, swap_active__perm_554__58, swap_active__perm_554)
+    clear_conditions__p_555 = jnp.where(
+        cond__30, clear_conditions__p_555__59, clear_conditions__p_555
+    )
+    clear_slot__p_556 = jnp.where(cond__30, clear_slot__p_556__60, clear_slot__p_556)
+    clear_slot__slot_557 = jnp.where(cond__30, clear_slot__slot_557__61, clear_slot__slot_557)
     return s.replace(
+        choice__pending=choice__pending,
+        current_player=current_player,
         choice__slot=choice__slot,
         choice__p=choice__p,
         choice__mask=choice__mask,
         choice__player=choice__player,
-        current_player=current_player,
-        choice__pending=choice__pending,
         card=card,
         damage=damage,
         energy=energy,
@@ -11602,5232 +12865,7 @@ def _effect_end_turn(s: State, params, key) -> State:
 
 def _effect_choice(s: State, params, key) -> State:
     choice__option = params[0]
-    _words = jax.random.bits(key, (11,), jnp.uint32)
-    choice__pending = s.choice__pending
-    current_player = s.current_player
-    damage = s.damage
-    energy = s.energy
-    card = s.card
-    entered = s.entered
-    under = s.under
-    used_ability = s.used_ability
-    poisoned = s.poisoned
-    burned = s.burned
-    condition = s.condition
-    lasting_until = s.lasting_until
-    hand = s.hand
-    hand_count = s.hand_count
-    discard_count = s.discard_count
-    taken_cut = s.taken_cut
-    taken_until = s.taken_until
-    seen = s.seen
-    deck = s.deck
-    deck_count = s.deck_count
-    retreat_cut = s.retreat_cut
-    dealt_bonus = s.dealt_bonus
-    dealt_group = s.dealt_group
-    promote_pending = s.promote_pending
-    rewards = s.rewards
-    terminated = s.terminated
-    phase = s.phase
-    lasting_n = s.lasting_n
-    points = s.points
-    ko_turn = s.ko_turn
-    energy_now = s.energy_now
-    turn = s.turn
-    supporter_played = s.supporter_played
-    retreated = s.retreated
-    energy_next = s.energy_next
-    choice__o = s.choice__o
-    choice__mask = s.choice__mask
-    choice__player = s.choice__player
-    choice__resume = choice__pending
-    choice__pending = jnp.asarray(0, jnp.int32)
-    current_player = choice__player
-    cond__1 = choice__resume == 1
-    p__2 = s.choice__p
-    o__3 = choice__o
-    c__4 = s.choice__c
-    t__5 = choice__option
-    cond__6 = jnp.logical_and((CARDS__t_heal[c__4] > 0), (t__5 >= 0))
-    damage__7 = damage.at[p__2, t__5].set(
-        jnp.asarray(jnp.maximum((damage[p__2, t__5] - CARDS__t_heal[c__4]), 0), jnp.int16)
-    )
-    damage__8 = jnp.where(cond__6, damage__7, damage)
-    heads__9 = jnp.asarray(0, jnp.int32)
-    cond__10 = CARDS__t_until_tails[c__4]
-    repeat__going_39__11 = True
-
-    def loop_body__12(repeat__i_40, carry):
-        (repeat__going_39, heads) = carry
-        cond__13 = repeat__going_39
-        repeat__going_39__14 = _flip(
-            jax.random.bits(_site_key(key, 10, repeat__i_40), (), jnp.uint32)
-        )
-        cond__15 = repeat__going_39__14
-        heads__16 = heads + 1
-        heads__17 = jnp.where(cond__15, heads__16, heads)
-        heads__18 = jnp.where(cond__13, heads__17, heads)
-        repeat__going_39__19 = jnp.where(cond__13, repeat__going_39__14, repeat__going_39)
-        return (repeat__going_39__19, heads__18)
-
-    (repeat__going_39__20, heads__21) = jax.lax.fori_loop(
-        0, 16, loop_body__12, (repeat__going_39__11, heads__9)
-    )
-    heads__22 = jnp.where(cond__10, heads__21, heads__9)
-    cond__23 = jnp.logical_and((CARDS__t_attach_type[c__4] >= 0), (t__5 >= 0))
-    energy__24 = energy.at[p__2, t__5, CARDS__t_attach_type[c__4]].set(
-        jnp.asarray(
-            (
-                energy[p__2, t__5, CARDS__t_attach_type[c__4]]
-                + (CARDS__t_attach_n[c__4] + heads__22)
-            ),
-            jnp.int8,
-        )
-    )
-    energy__25 = jnp.where(cond__23, energy__24, energy)
-    cond__26 = jnp.logical_and(CARDS__t_switch_opp[c__4], (t__5 >= 0))
-    swap_active__p_41__27 = o__3
-    swap_active__b_42__28 = t__5
-    swap_active__perm_43__29 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_42__28], jnp.int32), (4,)
-    )
-    card__30 = card.at[swap_active__p_41__27].set(
-        jnp.asarray(card[swap_active__p_41__27][swap_active__perm_43__29], jnp.int16)
-    )
-    damage__31 = damage__8.at[swap_active__p_41__27].set(
-        jnp.asarray(damage__8[swap_active__p_41__27][swap_active__perm_43__29], jnp.int16)
-    )
-    energy__32 = energy__25.at[swap_active__p_41__27].set(
-        jnp.asarray(energy__25[swap_active__p_41__27][swap_active__perm_43__29], jnp.int8)
-    )
-    entered__33 = entered.at[swap_active__p_41__27].set(
-        jnp.asarray(entered[swap_active__p_41__27][swap_active__perm_43__29], jnp.int8)
-    )
-    under__34 = under.at[swap_active__p_41__27].set(
-        jnp.asarray(under[swap_active__p_41__27][swap_active__perm_43__29], jnp.int16)
-    )
-    used_ability__35 = used_ability.at[swap_active__p_41__27].set(
-        jnp.asarray(used_ability[swap_active__p_41__27][swap_active__perm_43__29], jnp.bool_)
-    )
-    clear_conditions__p_44__36 = swap_active__p_41__27
-    poisoned__37 = poisoned.at[clear_conditions__p_44__36].set(jnp.asarray(False, jnp.bool_))
-    burned__38 = burned.at[clear_conditions__p_44__36].set(jnp.asarray(False, jnp.bool_))
-    condition__39 = condition.at[clear_conditions__p_44__36].set(jnp.asarray(0, jnp.int8))
-    lasting_until__40 = lasting_until.at[clear_conditions__p_44__36].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_44__36]), jnp.int16
-        )
-    )
-    card__41 = jnp.where(cond__26, card__30, card)
-    damage__42 = jnp.where(cond__26, damage__31, damage__8)
-    energy__43 = jnp.where(cond__26, energy__32, energy__25)
-    entered__44 = jnp.where(cond__26, entered__33, entered)
-    poisoned__45 = jnp.where(cond__26, poisoned__37, poisoned)
-    burned__46 = jnp.where(cond__26, burned__38, burned)
-    condition__47 = jnp.where(cond__26, condition__39, condition)
-    under__48 = jnp.where(cond__26, under__34, under)
-    lasting_until__49 = jnp.where(cond__26, lasting_until__40, lasting_until)
-    used_ability__50 = jnp.where(cond__26, used_ability__35, used_ability)
-    cond__51 = jnp.logical_and((CARDS__t_return_group[c__4] >= 0), (t__5 >= 0))
-    swap_active__p_45__52 = p__2
-    swap_active__b_46__53 = t__5
-    swap_active__perm_47__54 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_46__53], jnp.int32), (4,)
-    )
-    card__55 = card__41.at[swap_active__p_45__52].set(
-        jnp.asarray(card__41[swap_active__p_45__52][swap_active__perm_47__54], jnp.int16)
-    )
-    damage__56 = damage__42.at[swap_active__p_45__52].set(
-        jnp.asarray(damage__42[swap_active__p_45__52][swap_active__perm_47__54], jnp.int16)
-    )
-    energy__57 = energy__43.at[swap_active__p_45__52].set(
-        jnp.asarray(energy__43[swap_active__p_45__52][swap_active__perm_47__54], jnp.int8)
-    )
-    entered__58 = entered__44.at[swap_active__p_45__52].set(
-        jnp.asarray(entered__44[swap_active__p_45__52][swap_active__perm_47__54], jnp.int8)
-    )
-    under__59 = under__48.at[swap_active__p_45__52].set(
-        jnp.asarray(under__48[swap_active__p_45__52][swap_active__perm_47__54], jnp.int16)
-    )
-    used_ability__60 = used_ability__50.at[swap_active__p_45__52].set(
-        jnp.asarray(used_ability__50[swap_active__p_45__52][swap_active__perm_47__54], jnp.bool_)
-    )
-    clear_conditions__p_48__61 = swap_active__p_45__52
-    poisoned__62 = poisoned__45.at[clear_conditions__p_48__61].set(jnp.asarray(False, jnp.bool_))
-    burned__63 = burned__46.at[clear_conditions__p_48__61].set(jnp.asarray(False, jnp.bool_))
-    condition__64 = condition__47.at[clear_conditions__p_48__61].set(jnp.asarray(0, jnp.int8))
-    lasting_until__65 = lasting_until__49.at[clear_conditions__p_48__61].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__49[clear_conditions__p_48__61]), jnp.int16
-        )
-    )
-    return_to_hand__p_49__66 = p__2
-    return_to_hand__slot_50__67 = t__5
-    return_to_hand__held_51__68 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.stack(
-                [
-                    jnp.asarray(x, jnp.int16)
-                    for x in (
-                        card__55[return_to_hand__p_49__66, return_to_hand__slot_50__67],
-                        under__59[return_to_hand__p_49__66, return_to_hand__slot_50__67, 0],
-                        under__59[return_to_hand__p_49__66, return_to_hand__slot_50__67, 1],
-                    )
-                ]
-            ),
-            jnp.int16,
-        ),
-        (3,),
-    )
-
-    def loop_body__69(return_to_hand__i_52, carry):
-        (hand, hand_count, discard_count) = carry
-        cond__70 = jnp.logical_and(
-            (return_to_hand__held_51__68[return_to_hand__i_52] >= 0),
-            (hand_count[return_to_hand__p_49__66] < 10),
-        )
-        hand__71 = hand.at[return_to_hand__p_49__66].set(
-            jnp.asarray(
-                _push(
-                    hand[return_to_hand__p_49__66],
-                    return_to_hand__held_51__68[return_to_hand__i_52],
-                ),
-                jnp.int16,
-            )
-        )
-        hand_count__72 = hand_count.at[return_to_hand__p_49__66].set(
-            jnp.asarray((hand_count[return_to_hand__p_49__66] + 1), jnp.int8)
-        )
-        cond__73 = return_to_hand__held_51__68[return_to_hand__i_52] >= 0
-        discard_count__74 = discard_count.at[return_to_hand__p_49__66].set(
-            jnp.asarray((discard_count[return_to_hand__p_49__66] + 1), jnp.int8)
-        )
-        discard_count__75 = jnp.where(cond__73, discard_count__74, discard_count)
-        hand__76 = jnp.where(cond__70, hand__71, hand)
-        hand_count__77 = jnp.where(cond__70, hand_count__72, hand_count)
-        discard_count__78 = jnp.where(cond__70, discard_count, discard_count__75)
-        return (hand__76, hand_count__77, discard_count__78)
-
-    (hand__79, hand_count__80, discard_count__81) = jax.lax.fori_loop(
-        0, 3, loop_body__69, (hand, hand_count, discard_count)
-    )
-    clear_slot__p_53__82 = return_to_hand__p_49__66
-    clear_slot__slot_54__83 = return_to_hand__slot_50__67
-    card__84 = card__55.at[clear_slot__p_53__82, clear_slot__slot_54__83].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    damage__85 = damage__56.at[clear_slot__p_53__82, clear_slot__slot_54__83].set(
-        jnp.asarray(0, jnp.int16)
-    )
-    energy__86 = energy__57.at[clear_slot__p_53__82, clear_slot__slot_54__83].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    entered__87 = entered__58.at[clear_slot__p_53__82, clear_slot__slot_54__83].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    under__88 = under__59.at[clear_slot__p_53__82, clear_slot__slot_54__83].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    used_ability__89 = used_ability__60.at[clear_slot__p_53__82, clear_slot__slot_54__83].set(
-        jnp.asarray(False, jnp.bool_)
-    )
-    hand__90 = jnp.where(cond__51, hand__79, hand)
-    hand_count__91 = jnp.where(cond__51, hand_count__80, hand_count)
-    discard_count__92 = jnp.where(cond__51, discard_count__81, discard_count)
-    card__93 = jnp.where(cond__51, card__84, card__41)
-    damage__94 = jnp.where(cond__51, damage__85, damage__42)
-    energy__95 = jnp.where(cond__51, energy__86, energy__43)
-    entered__96 = jnp.where(cond__51, entered__87, entered__44)
-    poisoned__97 = jnp.where(cond__51, poisoned__62, poisoned__45)
-    burned__98 = jnp.where(cond__51, burned__63, burned__46)
-    condition__99 = jnp.where(cond__51, condition__64, condition__47)
-    under__100 = jnp.where(cond__51, under__88, under__48)
-    lasting_until__101 = jnp.where(cond__51, lasting_until__65, lasting_until__49)
-    used_ability__102 = jnp.where(cond__51, used_ability__89, used_ability__50)
-    cond__103 = CARDS__t_move_type[c__4] >= 0
-    move_to_active__p_55__104 = p__2
-    move_to_active__t_56__105 = CARDS__t_move_type[c__4]
-    move_to_active__g_57__106 = CARDS__t_move_group[c__4]
-
-    def loop_body__107(move_to_active__bs_58, carry):
-        (energy,) = carry
-        cond__108 = jnp.logical_and(
-            (card__93[move_to_active__p_55__104, move_to_active__bs_58] >= 0),
-            (
-                lambda in_group__c_59: (
-                    lambda in_group__g_60: jnp.logical_and(
-                        (in_group__g_60 >= 0),
-                        (
-                            jnp.bitwise_and(
-                                jnp.asarray(
-                                    _floordiv(
-                                        CARDS__groups[in_group__c_59],
-                                        _pow2(
-                                            jnp.asarray(in_group__g_60).astype(jnp.int32), jnp.int32
-                                        ),
-                                    ),
-                                    jnp.int32,
-                                ),
-                                1,
-                            )
-                            == 1
-                        ),
-                    )
-                )(move_to_active__g_57__106)
-            )(card__93[move_to_active__p_55__104, move_to_active__bs_58]),
-        )
-        energy__109 = energy.at[move_to_active__p_55__104, 0, move_to_active__t_56__105].set(
-            jnp.asarray(
-                (
-                    energy[move_to_active__p_55__104, 0, move_to_active__t_56__105]
-                    + energy[
-                        move_to_active__p_55__104, move_to_active__bs_58, move_to_active__t_56__105
-                    ]
-                ),
-                jnp.int8,
-            )
-        )
-        energy__110 = energy__109.at[
-            move_to_active__p_55__104, move_to_active__bs_58, move_to_active__t_56__105
-        ].set(jnp.asarray(0, jnp.int8))
-        energy__111 = jnp.where(cond__108, energy__110, energy)
-        return (energy__111,)
-
-    (energy__112,) = jax.lax.fori_loop(1, 4, loop_body__107, (energy__95,))
-    energy__113 = jnp.where(cond__103, energy__112, energy__95)
-    cond__114 = CARDS__t_taken_cut[c__4] > 0
-    taken_cut__115 = taken_cut.at[p__2].set(jnp.asarray(CARDS__t_taken_cut[c__4], jnp.int16))
-    taken_until__116 = taken_until.at[p__2].set(jnp.asarray((turn + 1), jnp.int16))
-    taken_cut__117 = jnp.where(cond__114, taken_cut__115, taken_cut)
-    taken_until__118 = jnp.where(cond__114, taken_until__116, taken_until)
-    cond__119 = CARDS__t_reveal_hand[c__4]
-    seen__120 = seen.at[p__2].set(jnp.asarray(hand__90[o__3], jnp.int16))
-    seen__121 = jnp.where(cond__119, seen__120, seen)
-    cond__122 = CARDS__t_look_n[c__4] > 0
-    seen__123 = seen__121.at[p__2].set(
-        jnp.asarray(
-            jnp.where(
-                (HAND_SLOTS < CARDS__t_look_n[c__4]), deck[p__2][jnp.clip(HAND_SLOTS, 0, 19)], -1
-            ),
-            jnp.int16,
-        )
-    )
-    seen__124 = jnp.where(cond__122, seen__123, seen__121)
-    cond__125 = CARDS__t_top_type[c__4] >= 0
-    top_to_hand__p_61__126 = p__2
-    top_to_hand__t_62__127 = CARDS__t_top_type[c__4]
-    top_to_hand__dc_63__128 = deck_count[top_to_hand__p_61__126]
-    top_to_hand__top_64__129 = deck[top_to_hand__p_61__126, 0]
-    cond__130 = jnp.logical_and(
-        jnp.logical_and(
-            (top_to_hand__dc_63__128 > 0),
-            (
-                lambda matches__c_65: (
-                    lambda matches__ftype_66: jnp.logical_and(
-                        jnp.logical_and(
-                            jnp.logical_and(
-                                jnp.logical_and(
-                                    (matches__c_65 >= 0), (CARDS__kind[matches__c_65] == 0)
-                                ),
-                                jnp.logical_or(
-                                    (matches__ftype_66 < 0),
-                                    (CARDS__type[matches__c_65] == matches__ftype_66),
-                                ),
-                            ),
-                            jnp.logical_or(
-                                True,
-                                (
-                                    lambda in_group__c_67: jnp.logical_and(
-                                        False,
-                                        (
-                                            jnp.bitwise_and(
-                                                jnp.asarray(
-                                                    _floordiv(
-                                                        CARDS__groups[in_group__c_67],
-                                                        _pow2(
-                                                            jnp.asarray(-1).astype(jnp.int32),
-                                                            jnp.int32,
-                                                        ),
-                                                    ),
-                                                    jnp.int32,
-                                                ),
-                                                1,
-                                            )
-                                            == 1
-                                        ),
-                                    )
-                                )(matches__c_65),
-                            ),
-                        ),
-                        jnp.logical_or(True, (CARDS__stage[matches__c_65] == -1)),
-                    )
-                )(top_to_hand__t_62__127)
-            )(top_to_hand__top_64__129),
-        ),
-        (hand_count__91[top_to_hand__p_61__126] < 10),
-    )
-    deck__131 = deck.at[top_to_hand__p_61__126].set(
-        jnp.asarray(_remove(deck[top_to_hand__p_61__126], 0), jnp.int16)
-    )
-    deck_count__132 = deck_count.at[top_to_hand__p_61__126].set(
-        jnp.asarray((deck_count[top_to_hand__p_61__126] - 1), jnp.int8)
-    )
-    hand__133 = hand__90.at[top_to_hand__p_61__126].set(
-        jnp.asarray(_push(hand__90[top_to_hand__p_61__126], top_to_hand__top_64__129), jnp.int16)
-    )
-    hand_count__134 = hand_count__91.at[top_to_hand__p_61__126].set(
-        jnp.asarray((hand_count__91[top_to_hand__p_61__126] + 1), jnp.int8)
-    )
-    cond__135 = top_to_hand__dc_63__128 > 0
-    deck__136 = deck.at[top_to_hand__p_61__126].set(
-        jnp.asarray(
-            jnp.where(
-                (DECK_SLOTS == (top_to_hand__dc_63__128 - 1)),
-                top_to_hand__top_64__129,
-                deck[top_to_hand__p_61__126][jnp.clip((DECK_SLOTS + 1), 0, 19)],
-            ),
-            jnp.int16,
-        )
-    )
-    deck__137 = deck__136.at[top_to_hand__p_61__126].set(
-        jnp.asarray(
-            jnp.where(
-                (DECK_SLOTS < top_to_hand__dc_63__128), deck__136[top_to_hand__p_61__126], -1
-            ),
-            jnp.int16,
-        )
-    )
-    deck__138 = jnp.where(cond__135, deck__137, deck)
-    deck__139 = jnp.where(cond__130, deck__131, deck__138)
-    deck_count__140 = jnp.where(cond__130, deck_count__132, deck_count)
-    hand__141 = jnp.where(cond__130, hand__133, hand__90)
-    hand_count__142 = jnp.where(cond__130, hand_count__134, hand_count__91)
-    deck__143 = jnp.where(cond__125, deck__139, deck)
-    deck_count__144 = jnp.where(cond__125, deck_count__140, deck_count)
-    hand__145 = jnp.where(cond__125, hand__141, hand__90)
-    hand_count__146 = jnp.where(cond__125, hand_count__142, hand_count__91)
-    cond__147 = CARDS__t_draw[c__4] > 0
-    draw_cards__p_68__148 = p__2
-    draw_cards__n_69__149 = CARDS__t_draw[c__4]
-    draw_cards__have_70__150 = hand_count__146[draw_cards__p_68__148]
-    draw_cards__k_71__151 = jnp.clip(
-        jnp.minimum(draw_cards__n_69__149, deck_count__144[draw_cards__p_68__148]),
-        0,
-        (10 - draw_cards__have_70__150),
-    )
-    hand__152 = hand__145.at[draw_cards__p_68__148].set(
-        jnp.asarray(
-            jnp.where(
-                jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_70__150),
-                    (HAND_SLOTS < (draw_cards__have_70__150 + draw_cards__k_71__151)),
-                ),
-                deck__143[draw_cards__p_68__148][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_70__150), 0, 19)
-                ],
-                hand__145[draw_cards__p_68__148],
-            ),
-            jnp.int16,
-        )
-    )
-    deck__153 = deck__143.at[draw_cards__p_68__148].set(
-        jnp.asarray(
-            jnp.where(
-                ((DECK_SLOTS + draw_cards__k_71__151) < 20),
-                deck__143[draw_cards__p_68__148][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_71__151), 0, 19)
-                ],
-                -1,
-            ),
-            jnp.int16,
-        )
-    )
-    hand_count__154 = hand_count__146.at[draw_cards__p_68__148].set(
-        jnp.asarray((hand_count__146[draw_cards__p_68__148] + draw_cards__k_71__151), jnp.int8)
-    )
-    deck_count__155 = deck_count__144.at[draw_cards__p_68__148].set(
-        jnp.asarray((deck_count__144[draw_cards__p_68__148] - draw_cards__k_71__151), jnp.int8)
-    )
-    deck__156 = jnp.where(cond__147, deck__153, deck__143)
-    deck_count__157 = jnp.where(cond__147, deck_count__155, deck_count__144)
-    hand__158 = jnp.where(cond__147, hand__152, hand__145)
-    hand_count__159 = jnp.where(cond__147, hand_count__154, hand_count__146)
-    cond__160 = CARDS__t_search_n[c__4] > 0
-    search_deck__p_72__161 = p__2
-    search_deck__fstage_73__162 = CARDS__t_search_stage[c__4]
-    search_deck__d_74__163 = jnp.broadcast_to(
-        jnp.asarray(deck__156[search_deck__p_72__161], jnp.int16), (20,)
-    )
-    search_deck__i_75__164 = _choose(
-        _words[0],
-        jnp.logical_and(
-            jnp.logical_and(
-                jnp.logical_and(
-                    jnp.logical_and(
-                        (search_deck__d_74__163 >= 0), (CARDS__kind[search_deck__d_74__163] == 0)
-                    ),
-                    jnp.logical_or(True, (CARDS__type[search_deck__d_74__163] == -1)),
-                ),
-                jnp.logical_or(
-                    True,
-                    (
-                        jnp.bitwise_and(
-                            jnp.asarray(
-                                _floordiv(
-                                    CARDS__groups[search_deck__d_74__163],
-                                    _pow2(jnp.asarray(-1).astype(jnp.int32), jnp.int32),
-                                ),
-                                jnp.int32,
-                            ),
-                            1,
-                        )
-                        == 1
-                    ),
-                ),
-            ),
-            jnp.logical_or(
-                (search_deck__fstage_73__162 < 0),
-                (CARDS__stage[search_deck__d_74__163] == search_deck__fstage_73__162),
-            ),
-        ),
-    )
-    search_deck__room_77__165 = jnp.where(
-        False,
-        jnp.any(
-            jax.vmap(
-                lambda search_deck__bs_76: card__93[search_deck__p_72__161, search_deck__bs_76] < 0
-            )(jnp.arange(1, 4, dtype=jnp.int32)),
-            axis=0,
-        ),
-        (hand_count__159[search_deck__p_72__161] < 10),
-    )
-    cond__166 = jnp.logical_and((search_deck__i_75__164 >= 0), search_deck__room_77__165)
-    search_deck__c_78__167 = deck__156[search_deck__p_72__161, search_deck__i_75__164]
-    deck__168 = deck__156.at[search_deck__p_72__161].set(
-        jnp.asarray(
-            _shuffle(
-                _remove(deck__156[search_deck__p_72__161], search_deck__i_75__164),
-                _site_key(key, 12),
-            ),
-            jnp.int16,
-        )
-    )
-    deck_count__169 = deck_count__157.at[search_deck__p_72__161].set(
-        jnp.asarray((deck_count__157[search_deck__p_72__161] - 1), jnp.int8)
-    )
-    cond__170 = False
-    put_in_play__p_80__171 = search_deck__p_72__161
-    put_in_play__slot_81__172 = (
-        jnp.argmax(
-            jax.vmap(
-                lambda search_deck__bs_79: jnp.asarray(
-                    (card__93[search_deck__p_72__161, search_deck__bs_79] < 0)
-                ).astype(jnp.int32)
-            )(jnp.arange(1, 4, dtype=jnp.int32)),
-            axis=0,
-        ).astype(jnp.int32)
-        + 1
-    )
-    put_in_play__c_82__173 = search_deck__c_78__167
-    card__174 = card__93.at[put_in_play__p_80__171, put_in_play__slot_81__172].set(
-        jnp.asarray(put_in_play__c_82__173, jnp.int16)
-    )
-    damage__175 = damage__94.at[put_in_play__p_80__171, put_in_play__slot_81__172].set(
-        jnp.asarray(0, jnp.int16)
-    )
-    energy__176 = energy__113.at[put_in_play__p_80__171, put_in_play__slot_81__172].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    entered__177 = entered__96.at[put_in_play__p_80__171, put_in_play__slot_81__172].set(
-        jnp.asarray(turn, jnp.int8)
-    )
-    under__178 = under__100.at[put_in_play__p_80__171, put_in_play__slot_81__172].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    used_ability__179 = used_ability__102.at[put_in_play__p_80__171, put_in_play__slot_81__172].set(
-        jnp.asarray(False, jnp.bool_)
-    )
-    hand__180 = hand__158.at[search_deck__p_72__161].set(
-        jnp.asarray(_push(hand__158[search_deck__p_72__161], search_deck__c_78__167), jnp.int16)
-    )
-    hand_count__181 = hand_count__159.at[search_deck__p_72__161].set(
-        jnp.asarray((hand_count__159[search_deck__p_72__161] + 1), jnp.int8)
-    )
-    hand__182 = jnp.where(cond__170, hand__158, hand__180)
-    hand_count__183 = jnp.where(cond__170, hand_count__159, hand_count__181)
-    card__184 = jnp.where(cond__170, card__174, card__93)
-    damage__185 = jnp.where(cond__170, damage__175, damage__94)
-    energy__186 = jnp.where(cond__170, energy__176, energy__113)
-    entered__187 = jnp.where(cond__170, entered__177, entered__96)
-    under__188 = jnp.where(cond__170, under__178, under__100)
-    used_ability__189 = jnp.where(cond__170, used_ability__179, used_ability__102)
-    deck__190 = jnp.where(cond__166, deck__168, deck__156)
-    deck_count__191 = jnp.where(cond__166, deck_count__169, deck_count__157)
-    hand__192 = jnp.where(cond__166, hand__182, hand__158)
-    hand_count__193 = jnp.where(cond__166, hand_count__183, hand_count__159)
-    card__194 = jnp.where(cond__166, card__184, card__93)
-    damage__195 = jnp.where(cond__166, damage__185, damage__94)
-    energy__196 = jnp.where(cond__166, energy__186, energy__113)
-    entered__197 = jnp.where(cond__166, entered__187, entered__96)
-    under__198 = jnp.where(cond__166, under__188, under__100)
-    used_ability__199 = jnp.where(cond__166, used_ability__189, used_ability__102)
-    deck__200 = jnp.where(cond__160, deck__190, deck__156)
-    deck_count__201 = jnp.where(cond__160, deck_count__191, deck_count__157)
-    hand__202 = jnp.where(cond__160, hand__192, hand__158)
-    hand_count__203 = jnp.where(cond__160, hand_count__193, hand_count__159)
-    card__204 = jnp.where(cond__160, card__194, card__93)
-    damage__205 = jnp.where(cond__160, damage__195, damage__94)
-    energy__206 = jnp.where(cond__160, energy__196, energy__113)
-    entered__207 = jnp.where(cond__160, entered__197, entered__96)
-    under__208 = jnp.where(cond__160, under__198, under__100)
-    used_ability__209 = jnp.where(cond__160, used_ability__199, used_ability__102)
-    cond__210 = CARDS__t_retreat_cut[c__4] > 0
-    retreat_cut__211 = retreat_cut + CARDS__t_retreat_cut[c__4]
-    retreat_cut__212 = jnp.where(cond__210, retreat_cut__211, retreat_cut)
-    cond__213 = CARDS__t_dealt[c__4] > 0
-    dealt_bonus__214 = CARDS__t_dealt[c__4]
-    dealt_group__215 = CARDS__t_dealt_group[c__4]
-    dealt_bonus__216 = jnp.where(cond__213, dealt_bonus__214, dealt_bonus)
-    dealt_group__217 = jnp.where(cond__213, dealt_group__215, dealt_group)
-    cond__218 = CARDS__t_shuffle_opp[c__4]
-    shuffle_hand_in__p_83__219 = o__3
-    shuffle_hand_in__dc_84__220 = deck_count__201[shuffle_hand_in__p_83__219]
-    shuffle_hand_in__merged_85__221 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                (DECK_SLOTS < shuffle_hand_in__dc_84__220),
-                deck__200[shuffle_hand_in__p_83__219],
-                hand__202[shuffle_hand_in__p_83__219][
-                    jnp.clip((DECK_SLOTS - shuffle_hand_in__dc_84__220), 0, 9)
-                ],
-            ),
-            jnp.int16,
-        ),
-        (20,),
-    )
-    deck__222 = deck__200.at[shuffle_hand_in__p_83__219].set(
-        jnp.asarray(
-            _shuffle(
-                jnp.where(
-                    (
-                        DECK_SLOTS
-                        < (
-                            shuffle_hand_in__dc_84__220
-                            + hand_count__203[shuffle_hand_in__p_83__219]
-                        )
-                    ),
-                    shuffle_hand_in__merged_85__221,
-                    -1,
-                ),
-                _site_key(key, 13),
-            ),
-            jnp.int16,
-        )
-    )
-    deck_count__223 = deck_count__201.at[shuffle_hand_in__p_83__219].set(
-        jnp.asarray(
-            (shuffle_hand_in__dc_84__220 + hand_count__203[shuffle_hand_in__p_83__219]), jnp.int8
-        )
-    )
-    hand__224 = hand__202.at[shuffle_hand_in__p_83__219].set(
-        jnp.asarray(
-            jnp.where((HAND_SLOTS >= 0), -1, hand__202[shuffle_hand_in__p_83__219]), jnp.int16
-        )
-    )
-    hand_count__225 = hand_count__203.at[shuffle_hand_in__p_83__219].set(jnp.asarray(0, jnp.int8))
-    deck__226 = jnp.where(cond__218, deck__222, deck__200)
-    deck_count__227 = jnp.where(cond__218, deck_count__223, deck_count__201)
-    hand__228 = jnp.where(cond__218, hand__224, hand__202)
-    hand_count__229 = jnp.where(cond__218, hand_count__225, hand_count__203)
-    cond__230 = CARDS__t_draw_opp[c__4] > 0
-    draw_cards__p_86__231 = o__3
-    draw_cards__n_87__232 = CARDS__t_draw_opp[c__4]
-    draw_cards__have_88__233 = hand_count__229[draw_cards__p_86__231]
-    draw_cards__k_89__234 = jnp.clip(
-        jnp.minimum(draw_cards__n_87__232, deck_count__227[draw_cards__p_86__231]),
-        0,
-        (10 - draw_cards__have_88__233),
-    )
-    hand__235 = hand__228.at[draw_cards__p_86__231].set(
-        jnp.asarray(
-            jnp.where(
-                jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_88__233),
-                    (HAND_SLOTS < (draw_cards__have_88__233 + draw_cards__k_89__234)),
-                ),
-                deck__226[draw_cards__p_86__231][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_88__233), 0, 19)
-                ],
-                hand__228[draw_cards__p_86__231],
-            ),
-            jnp.int16,
-        )
-    )
-    deck__236 = deck__226.at[draw_cards__p_86__231].set(
-        jnp.asarray(
-            jnp.where(
-                ((DECK_SLOTS + draw_cards__k_89__234) < 20),
-                deck__226[draw_cards__p_86__231][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_89__234), 0, 19)
-                ],
-                -1,
-            ),
-            jnp.int16,
-        )
-    )
-    hand_count__237 = hand_count__229.at[draw_cards__p_86__231].set(
-        jnp.asarray((hand_count__229[draw_cards__p_86__231] + draw_cards__k_89__234), jnp.int8)
-    )
-    deck_count__238 = deck_count__227.at[draw_cards__p_86__231].set(
-        jnp.asarray((deck_count__227[draw_cards__p_86__231] - draw_cards__k_89__234), jnp.int8)
-    )
-    deck__239 = jnp.where(cond__230, deck__236, deck__226)
-    deck_count__240 = jnp.where(cond__230, deck_count__238, deck_count__227)
-    hand__241 = jnp.where(cond__230, hand__235, hand__228)
-    hand_count__242 = jnp.where(cond__230, hand_count__237, hand_count__229)
-    cond__243 = choice__resume == 2
-    p__244 = s.choice__p
-    r__245 = s.choice__r
-    first_heads__246 = s.choice__first_heads
-    all_heads__247 = s.choice__all_heads
-    dmg__248 = s.choice__dmg
-    pick__249 = choice__option
-    attack_effects__p_230__250 = p__244
-    attack_effects__r_231__251 = r__245
-    attack_effects__dmg_232__252 = dmg__248
-    attack_effects__first_heads_233__253 = first_heads__246
-    attack_effects__all_heads_234__254 = all_heads__247
-    attack_effects__pick_235__255 = pick__249
-    attack_effects__o_236__256 = 1 - attack_effects__p_230__250
-    attack_effects__exposed_238__257 = jnp.logical_not(
-        (lambda lasts__q_237: turn <= lasting_until[lasts__q_237, 5])(attack_effects__o_236__256)
-    )
-    cond__258 = jnp.logical_and(
-        (ATTACKS__snipe[attack_effects__r_231__251] > 0), (attack_effects__pick_235__255 >= 0)
-    )
-    hit__p_239__259 = attack_effects__p_230__250
-    hit__q_240__260 = jnp.where(
-        (ATTACKS__snipe_to[attack_effects__r_231__251] == 3),
-        attack_effects__p_230__250,
-        attack_effects__o_236__256,
-    )
-    hit__slot_241__261 = attack_effects__pick_235__255
-    hit__x_242__262 = ATTACKS__snipe[attack_effects__r_231__251]
-    hit__weak_243__263 = jnp.logical_and(
-        jnp.logical_and((hit__q_240__260 != hit__p_239__259), (hit__slot_241__261 == 0)),
-        (CARDS__weakness[card[hit__q_240__260, 0]] == CARDS__type[card[hit__p_239__259, 0]]),
-    )
-    hit__d_250__264 = (
-        lambda taken__q_244: (
-            lambda taken__slot_245: (
-                lambda taken__x_246: (
-                    lambda taken__cut_247: (
-                        lambda taken__cut_247: (
-                            lambda taken__cut_247: jnp.where(
-                                jnp.logical_and(
-                                    (taken__slot_245 == 0),
-                                    (lambda lasts__q_249: turn <= lasting_until[lasts__q_249, 5])(
-                                        taken__q_244
-                                    ),
-                                ),
-                                0,
-                                jnp.maximum(
-                                    (jnp.asarray(taken__x_246).astype(jnp.int32) - taken__cut_247),
-                                    0,
-                                ),
-                            )
-                        )(
-                            (
-                                taken__cut_247
-                                + jnp.where(
-                                    (card[taken__q_244, taken__slot_245] >= 0),
-                                    jnp.asarray(
-                                        CARDS__ab_guard[card[taken__q_244, taken__slot_245]]
-                                    ).astype(jnp.int32),
-                                    0,
-                                )
-                            )
-                        )
-                    )(
-                        (
-                            taken__cut_247
-                            + jnp.where(
-                                jnp.logical_and(
-                                    (taken__slot_245 == 0),
-                                    (lambda lasts__q_248: turn <= lasting_until[lasts__q_248, 4])(
-                                        taken__q_244
-                                    ),
-                                ),
-                                jnp.asarray(lasting_n[taken__q_244, 4]).astype(jnp.int32),
-                                0,
-                            )
-                        )
-                    )
-                )(
-                    jnp.where(
-                        (turn <= taken_until[taken__q_244]),
-                        jnp.asarray(taken_cut[taken__q_244]).astype(jnp.int32),
-                        0,
-                    )
-                )
-            )(
-                (
-                    hit__x_242__262
-                    + jnp.where(
-                        jnp.logical_and(hit__weak_243__263, (hit__x_242__262 > 0)), 20, 0
-                    ).astype(jnp.int32)
-                )
-            )
-        )(hit__slot_241__261)
-    )(hit__q_240__260)
-    damage__265 = damage.at[hit__q_240__260, hit__slot_241__261].set(
-        jnp.asarray((damage[hit__q_240__260, hit__slot_241__261] + hit__d_250__264), jnp.int16)
-    )
-    cond__266 = jnp.logical_and(
-        jnp.logical_and(
-            jnp.logical_and((hit__q_240__260 != hit__p_239__259), (hit__slot_241__261 == 0)),
-            (hit__d_250__264 > 0),
-        ),
-        (CARDS__ab_counter[card[hit__q_240__260, 0]] > 0),
-    )
-    damage__267 = damage__265.at[hit__p_239__259, 0].set(
-        jnp.asarray(
-            (damage__265[hit__p_239__259, 0] + CARDS__ab_counter[card[hit__q_240__260, 0]]),
-            jnp.int16,
-        )
-    )
-    damage__268 = jnp.where(cond__266, damage__267, damage__265)
-    damage__269 = jnp.where(cond__258, damage__268, damage)
-    cond__270 = jnp.logical_and(
-        ATTACKS__switch_self[attack_effects__r_231__251], (attack_effects__pick_235__255 >= 0)
-    )
-    swap_active__p_251__271 = attack_effects__p_230__250
-    swap_active__b_252__272 = attack_effects__pick_235__255
-    swap_active__perm_253__273 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_252__272], jnp.int32), (4,)
-    )
-    card__274 = card.at[swap_active__p_251__271].set(
-        jnp.asarray(card[swap_active__p_251__271][swap_active__perm_253__273], jnp.int16)
-    )
-    damage__275 = damage__269.at[swap_active__p_251__271].set(
-        jnp.asarray(damage__269[swap_active__p_251__271][swap_active__perm_253__273], jnp.int16)
-    )
-    energy__276 = energy.at[swap_active__p_251__271].set(
-        jnp.asarray(energy[swap_active__p_251__271][swap_active__perm_253__273], jnp.int8)
-    )
-    entered__277 = entered.at[swap_active__p_251__271].set(
-        jnp.asarray(entered[swap_active__p_251__271][swap_active__perm_253__273], jnp.int8)
-    )
-    under__278 = under.at[swap_active__p_251__271].set(
-        jnp.asarray(under[swap_active__p_251__271][swap_active__perm_253__273], jnp.int16)
-    )
-    used_ability__279 = used_ability.at[swap_active__p_251__271].set(
-        jnp.asarray(used_ability[swap_active__p_251__271][swap_active__perm_253__273], jnp.bool_)
-    )
-    clear_conditions__p_254__280 = swap_active__p_251__271
-    poisoned__281 = poisoned.at[clear_conditions__p_254__280].set(jnp.asarray(False, jnp.bool_))
-    burned__282 = burned.at[clear_conditions__p_254__280].set(jnp.asarray(False, jnp.bool_))
-    condition__283 = condition.at[clear_conditions__p_254__280].set(jnp.asarray(0, jnp.int8))
-    lasting_until__284 = lasting_until.at[clear_conditions__p_254__280].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_254__280]), jnp.int16
-        )
-    )
-    card__285 = jnp.where(cond__270, card__274, card)
-    damage__286 = jnp.where(cond__270, damage__275, damage__269)
-    energy__287 = jnp.where(cond__270, energy__276, energy)
-    entered__288 = jnp.where(cond__270, entered__277, entered)
-    poisoned__289 = jnp.where(cond__270, poisoned__281, poisoned)
-    burned__290 = jnp.where(cond__270, burned__282, burned)
-    condition__291 = jnp.where(cond__270, condition__283, condition)
-    under__292 = jnp.where(cond__270, under__278, under)
-    lasting_until__293 = jnp.where(cond__270, lasting_until__284, lasting_until)
-    used_ability__294 = jnp.where(cond__270, used_ability__279, used_ability)
-    cond__295 = jnp.logical_and(
-        ATTACKS__switch_opp[attack_effects__r_231__251], (attack_effects__pick_235__255 >= 0)
-    )
-    swap_active__p_255__296 = attack_effects__o_236__256
-    swap_active__b_256__297 = attack_effects__pick_235__255
-    swap_active__perm_257__298 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_256__297], jnp.int32), (4,)
-    )
-    card__299 = card__285.at[swap_active__p_255__296].set(
-        jnp.asarray(card__285[swap_active__p_255__296][swap_active__perm_257__298], jnp.int16)
-    )
-    damage__300 = damage__286.at[swap_active__p_255__296].set(
-        jnp.asarray(damage__286[swap_active__p_255__296][swap_active__perm_257__298], jnp.int16)
-    )
-    energy__301 = energy__287.at[swap_active__p_255__296].set(
-        jnp.asarray(energy__287[swap_active__p_255__296][swap_active__perm_257__298], jnp.int8)
-    )
-    entered__302 = entered__288.at[swap_active__p_255__296].set(
-        jnp.asarray(entered__288[swap_active__p_255__296][swap_active__perm_257__298], jnp.int8)
-    )
-    under__303 = under__292.at[swap_active__p_255__296].set(
-        jnp.asarray(under__292[swap_active__p_255__296][swap_active__perm_257__298], jnp.int16)
-    )
-    used_ability__304 = used_ability__294.at[swap_active__p_255__296].set(
-        jnp.asarray(
-            used_ability__294[swap_active__p_255__296][swap_active__perm_257__298], jnp.bool_
-        )
-    )
-    clear_conditions__p_258__305 = swap_active__p_255__296
-    poisoned__306 = poisoned__289.at[clear_conditions__p_258__305].set(
-        jnp.asarray(False, jnp.bool_)
-    )
-    burned__307 = burned__290.at[clear_conditions__p_258__305].set(jnp.asarray(False, jnp.bool_))
-    condition__308 = condition__291.at[clear_conditions__p_258__305].set(jnp.asarray(0, jnp.int8))
-    lasting_until__309 = lasting_until__293.at[clear_conditions__p_258__305].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__293[clear_conditions__p_258__305]), jnp.int16
-        )
-    )
-    card__310 = jnp.where(cond__295, card__299, card__285)
-    damage__311 = jnp.where(cond__295, damage__300, damage__286)
-    energy__312 = jnp.where(cond__295, energy__301, energy__287)
-    entered__313 = jnp.where(cond__295, entered__302, entered__288)
-    poisoned__314 = jnp.where(cond__295, poisoned__306, poisoned__289)
-    burned__315 = jnp.where(cond__295, burned__307, burned__290)
-    condition__316 = jnp.where(cond__295, condition__308, condition__291)
-    under__317 = jnp.where(cond__295, under__303, under__292)
-    lasting_until__318 = jnp.where(cond__295, lasting_until__309, lasting_until__293)
-    used_ability__319 = jnp.where(cond__295, used_ability__304, used_ability__294)
-    cond__320 = jnp.logical_and(
-        (ATTACKS__pick_attach_n[attack_effects__r_231__251] > 0),
-        (attack_effects__pick_235__255 >= 0),
-    )
-    energy__321 = energy__312.at[
-        attack_effects__p_230__250,
-        attack_effects__pick_235__255,
-        ATTACKS__pick_attach_type[attack_effects__r_231__251],
-    ].set(
-        jnp.asarray(
-            (
-                energy__312[
-                    attack_effects__p_230__250,
-                    attack_effects__pick_235__255,
-                    ATTACKS__pick_attach_type[attack_effects__r_231__251],
-                ]
-                + ATTACKS__pick_attach_n[attack_effects__r_231__251]
-            ),
-            jnp.int8,
-        )
-    )
-    energy__322 = jnp.where(cond__320, energy__321, energy__312)
-
-    def loop_body__323(attack_effects__i_259, carry):
-        (damage,) = carry
-        cond__324 = attack_effects__i_259 < ATTACKS__hits[attack_effects__r_231__251]
-        attack_effects__j_260__325 = _choose(
-            jax.random.bits(_site_key(key, 18, attack_effects__i_259), (), jnp.uint32),
-            jnp.logical_and(
-                (card__310[attack_effects__o_236__256] >= 0),
-                (
-                    damage[attack_effects__o_236__256]
-                    < CARDS__hp[card__310[attack_effects__o_236__256]]
-                ),
-            ),
-        )
-        cond__326 = attack_effects__j_260__325 >= 0
-        hit__p_261__327 = attack_effects__p_230__250
-        hit__q_262__328 = attack_effects__o_236__256
-        hit__slot_263__329 = attack_effects__j_260__325
-        hit__x_264__330 = ATTACKS__hit_amount[attack_effects__r_231__251]
-        hit__weak_265__331 = jnp.logical_and(
-            jnp.logical_and((hit__q_262__328 != hit__p_261__327), (hit__slot_263__329 == 0)),
-            (
-                CARDS__weakness[card__310[hit__q_262__328, 0]]
-                == CARDS__type[card__310[hit__p_261__327, 0]]
-            ),
-        )
-        hit__d_272__332 = (
-            lambda taken__q_266: (
-                lambda taken__slot_267: (
-                    lambda taken__x_268: (
-                        lambda taken__cut_269: (
-                            lambda taken__cut_269: (
-                                lambda taken__cut_269: jnp.where(
-                                    jnp.logical_and(
-                                        (taken__slot_267 == 0),
-                                        (
-                                            lambda lasts__q_271: (
-                                                turn <= lasting_until__318[lasts__q_271, 5]
-                                            )
-                                        )(taken__q_266),
-                                    ),
-                                    0,
-                                    jnp.maximum(
-                                        (
-                                            jnp.asarray(taken__x_268).astype(jnp.int32)
-                                            - taken__cut_269
-                                        ),
-                                        0,
-                                    ),
-                                )
-                            )(
-                                (
-                                    taken__cut_269
-                                    + jnp.where(
-                                        (card__310[taken__q_266, taken__slot_267] >= 0),
-                                        jnp.asarray(
-                                            CARDS__ab_guard[
-                                                card__310[taken__q_266, taken__slot_267]
-                                            ]
-                                        ).astype(jnp.int32),
-                                        0,
-                                    )
-                                )
-                            )
-                        )(
-                            (
-                                taken__cut_269
-                                + jnp.where(
-                                    jnp.logical_and(
-                                        (taken__slot_267 == 0),
-                                        (
-                                            lambda lasts__q_270: (
-                                                turn <= lasting_until__318[lasts__q_270, 4]
-                                            )
-                                        )(taken__q_266),
-                                    ),
-                                    jnp.asarray(lasting_n[taken__q_266, 4]).astype(jnp.int32),
-                                    0,
-                                )
-                            )
-                        )
-                    )(
-                        jnp.where(
-                            (turn <= taken_until[taken__q_266]),
-                            jnp.asarray(taken_cut[taken__q_266]).astype(jnp.int32),
-                            0,
-                        )
-                    )
-                )(
-                    (
-                        hit__x_264__330
-                        + jnp.where(
-                            jnp.logical_and(hit__weak_265__331, (hit__x_264__330 > 0)), 20, 0
-                        ).astype(jnp.int32)
-                    )
-                )
-            )(hit__slot_263__329)
-        )(hit__q_262__328)
-        damage__333 = damage.at[hit__q_262__328, hit__slot_263__329].set(
-            jnp.asarray((damage[hit__q_262__328, hit__slot_263__329] + hit__d_272__332), jnp.int16)
-        )
-        cond__334 = jnp.logical_and(
-            jnp.logical_and(
-                jnp.logical_and((hit__q_262__328 != hit__p_261__327), (hit__slot_263__329 == 0)),
-                (hit__d_272__332 > 0),
-            ),
-            (CARDS__ab_counter[card__310[hit__q_262__328, 0]] > 0),
-        )
-        damage__335 = damage__333.at[hit__p_261__327, 0].set(
-            jnp.asarray(
-                (
-                    damage__333[hit__p_261__327, 0]
-                    + CARDS__ab_counter[card__310[hit__q_262__328, 0]]
-                ),
-                jnp.int16,
-            )
-        )
-        damage__336 = jnp.where(cond__334, damage__335, damage__333)
-        damage__337 = jnp.where(cond__326, damage__336, damage)
-        damage__338 = jnp.where(cond__324, damage__337, damage)
-        return (damage__338,)
-
-    (damage__339,) = jax.lax.fori_loop(0, 4, loop_body__323, (damage__311,))
-    cond__340 = jnp.logical_and(
-        ATTACKS__discard_hand[attack_effects__r_231__251],
-        (
-            lambda holds__c_273: (
-                lambda holds__p_274: (
-                    lambda holds__r_275: (
-                        lambda holds__first_heads_276: (
-                            lambda holds__all_heads_277: (
-                                lambda holds__o_278: jnp.logical_or(
-                                    jnp.logical_or(
-                                        jnp.logical_or(
-                                            jnp.logical_or(
-                                                jnp.logical_or(
-                                                    jnp.logical_or(
-                                                        jnp.logical_or(
-                                                            jnp.logical_or(
-                                                                jnp.logical_or(
-                                                                    (holds__c_273 == 0),
-                                                                    jnp.logical_and(
-                                                                        (holds__c_273 == 1),
-                                                                        holds__first_heads_276,
-                                                                    ),
-                                                                ),
-                                                                jnp.logical_and(
-                                                                    (holds__c_273 == 2),
-                                                                    jnp.logical_not(
-                                                                        holds__first_heads_276
-                                                                    ),
-                                                                ),
-                                                            ),
-                                                            jnp.logical_and(
-                                                                (holds__c_273 == 3),
-                                                                holds__all_heads_277,
-                                                            ),
-                                                        ),
-                                                        jnp.logical_and(
-                                                            (holds__c_273 == 4),
-                                                            (
-                                                                (
-                                                                    lambda extra_energy__p_279: (
-                                                                        lambda extra_energy__r_280: (
-                                                                            (
-                                                                                lambda extra_energy__t_281: (
-                                                                                    (
-                                                                                        lambda extra_energy__held_290: (
-                                                                                            (
-                                                                                                lambda extra_energy__cost_292: (
-                                                                                                    (
-                                                                                                        lambda extra_energy__others_293: (
-                                                                                                            (
-                                                                                                                jnp.asarray(
-                                                                                                                    extra_energy__held_290[
-                                                                                                                        extra_energy__t_281
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_292[
-                                                                                                                        extra_energy__t_281
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - jnp.maximum(
-                                                                                                                (
-                                                                                                                    jnp.asarray(
-                                                                                                                        ATTACKS__cost_colorless[
-                                                                                                                            extra_energy__r_280
-                                                                                                                        ]
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                    - extra_energy__others_293
-                                                                                                                ),
-                                                                                                                0,
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )(
-                                                                                                        (
-                                                                                                            (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__held_290,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__held_290[
-                                                                                                                        extra_energy__t_281
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__cost_292,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_292[
-                                                                                                                        extra_energy__t_281
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )
-                                                                                                )
-                                                                                            )(
-                                                                                                (
-                                                                                                    lambda attack_cost__r_291: (
-                                                                                                        jnp.stack(
-                                                                                                            [
-                                                                                                                jnp.asarray(
-                                                                                                                    x,
-                                                                                                                    jnp.int8,
-                                                                                                                )
-                                                                                                                for x in (
-                                                                                                                    ATTACKS__cost_grass[
-                                                                                                                        attack_cost__r_291
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fire[
-                                                                                                                        attack_cost__r_291
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_water[
-                                                                                                                        attack_cost__r_291
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_lightning[
-                                                                                                                        attack_cost__r_291
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_psychic[
-                                                                                                                        attack_cost__r_291
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fighting[
-                                                                                                                        attack_cost__r_291
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_darkness[
-                                                                                                                        attack_cost__r_291
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_metal[
-                                                                                                                        attack_cost__r_291
-                                                                                                                    ],
-                                                                                                                )
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    extra_energy__r_280
-                                                                                                )
-                                                                                            )
-                                                                                        )
-                                                                                    )(
-                                                                                        (
-                                                                                            lambda power__p_282: (
-                                                                                                (
-                                                                                                    lambda power__src_284: (
-                                                                                                        (
-                                                                                                            lambda power__t_285: (
-                                                                                                                (
-                                                                                                                    lambda power__f_286: (
-                                                                                                                        (
-                                                                                                                            lambda power__c_287: (
-                                                                                                                                (
-                                                                                                                                    lambda power__on_288: (
-                                                                                                                                        (
-                                                                                                                                            lambda power__held_289: (
-                                                                                                                                                power__held_289
-                                                                                                                                                + jnp.where(
-                                                                                                                                                    jnp.logical_and(
-                                                                                                                                                        power__on_288,
-                                                                                                                                                        (
-                                                                                                                                                            TYPE_IDS
-                                                                                                                                                            == power__t_285
-                                                                                                                                                        ),
-                                                                                                                                                    ),
-                                                                                                                                                    power__held_289,
-                                                                                                                                                    0,
-                                                                                                                                                )
-                                                                                                                                            )
-                                                                                                                                        )(
-                                                                                                                                            energy__322[
-                                                                                                                                                power__p_282,
-                                                                                                                                                0,
-                                                                                                                                            ]
-                                                                                                                                        )
-                                                                                                                                    )
-                                                                                                                                )(
-                                                                                                                                    jnp.logical_and(
-                                                                                                                                        jnp.logical_and(
-                                                                                                                                            jnp.logical_and(
-                                                                                                                                                (
-                                                                                                                                                    card__310[
-                                                                                                                                                        power__p_282,
-                                                                                                                                                        power__src_284,
-                                                                                                                                                    ]
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                                (
-                                                                                                                                                    power__t_285
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                power__c_287
-                                                                                                                                                >= 0
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                        jnp.logical_or(
-                                                                                                                                            (
-                                                                                                                                                power__f_286
-                                                                                                                                                < 0
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                CARDS__type[
-                                                                                                                                                    power__c_287
-                                                                                                                                                ]
-                                                                                                                                                == power__f_286
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                    )
-                                                                                                                                )
-                                                                                                                            )
-                                                                                                                        )(
-                                                                                                                            card__310[
-                                                                                                                                power__p_282,
-                                                                                                                                0,
-                                                                                                                            ]
-                                                                                                                        )
-                                                                                                                    )
-                                                                                                                )(
-                                                                                                                    CARDS__ab_double_filter[
-                                                                                                                        card__310[
-                                                                                                                            power__p_282,
-                                                                                                                            power__src_284,
-                                                                                                                        ]
-                                                                                                                    ]
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )(
-                                                                                                            CARDS__ab_double_type[
-                                                                                                                card__310[
-                                                                                                                    power__p_282,
-                                                                                                                    power__src_284,
-                                                                                                                ]
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    (
-                                                                                                        jnp.argmax(
-                                                                                                            jax.vmap(
-                                                                                                                lambda power__s_283: (
-                                                                                                                    jnp.asarray(
-                                                                                                                        jnp.logical_and(
-                                                                                                                            (
-                                                                                                                                card__310[
-                                                                                                                                    power__p_282,
-                                                                                                                                    power__s_283,
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                            (
-                                                                                                                                CARDS__ab_double_type[
-                                                                                                                                    card__310[
-                                                                                                                                        power__p_282,
-                                                                                                                                        power__s_283,
-                                                                                                                                    ]
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                        )
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                )
-                                                                                                            )(
-                                                                                                                jnp.arange(
-                                                                                                                    0,
-                                                                                                                    4,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                            ),
-                                                                                                            axis=0,
-                                                                                                        ).astype(
-                                                                                                            jnp.int32
-                                                                                                        )
-                                                                                                        + 0
-                                                                                                    )
-                                                                                                )
-                                                                                            )
-                                                                                        )(
-                                                                                            extra_energy__p_279
-                                                                                        )
-                                                                                    )
-                                                                                )
-                                                                            )(
-                                                                                jnp.clip(
-                                                                                    ATTACKS__bonus_type[
-                                                                                        holds__r_275
-                                                                                    ],
-                                                                                    0,
-                                                                                    7,
-                                                                                )
-                                                                            )
-                                                                        )
-                                                                    )(holds__r_275)
-                                                                )(holds__p_274)
-                                                                >= ATTACKS__bonus_n[holds__r_275]
-                                                            ),
-                                                        ),
-                                                    ),
-                                                    jnp.logical_and(
-                                                        (holds__c_273 == 5),
-                                                        (damage__339[holds__o_278, 0] > 0),
-                                                    ),
-                                                ),
-                                                jnp.logical_and(
-                                                    (holds__c_273 == 6),
-                                                    (damage__339[holds__p_274, 0] > 0),
-                                                ),
-                                            ),
-                                            jnp.logical_and(
-                                                (holds__c_273 == 7), poisoned__314[holds__o_278]
-                                            ),
-                                        ),
-                                        jnp.logical_and(
-                                            (holds__c_273 == 8),
-                                            CARDS__ex[card__310[holds__o_278, 0]],
-                                        ),
-                                    ),
-                                    jnp.logical_and(
-                                        jnp.logical_and((holds__c_273 == 9), (turn > 1)),
-                                        (ko_turn[holds__p_274] == (turn - 1)),
-                                    ),
-                                )
-                            )((1 - holds__p_274))
-                        )(attack_effects__all_heads_234__254)
-                    )(attack_effects__first_heads_233__253)
-                )(attack_effects__r_231__251)
-            )(attack_effects__p_230__250)
-        )(ATTACKS__discard_hand_if[attack_effects__r_231__251]),
-    )
-    attack_effects__j_294__341 = _choose(_words[1], (hand[attack_effects__o_236__256] >= 0))
-    cond__342 = attack_effects__j_294__341 >= 0
-    hand__343 = hand.at[attack_effects__o_236__256].set(
-        jnp.asarray(
-            _remove(hand[attack_effects__o_236__256], attack_effects__j_294__341), jnp.int16
-        )
-    )
-    hand_count__344 = hand_count.at[attack_effects__o_236__256].set(
-        jnp.asarray((hand_count[attack_effects__o_236__256] - 1), jnp.int8)
-    )
-    discard_count__345 = discard_count.at[attack_effects__o_236__256].set(
-        jnp.asarray((discard_count[attack_effects__o_236__256] + 1), jnp.int8)
-    )
-    hand__346 = jnp.where(cond__342, hand__343, hand)
-    hand_count__347 = jnp.where(cond__342, hand_count__344, hand_count)
-    discard_count__348 = jnp.where(cond__342, discard_count__345, discard_count)
-    hand__349 = jnp.where(cond__340, hand__346, hand)
-    hand_count__350 = jnp.where(cond__340, hand_count__347, hand_count)
-    discard_count__351 = jnp.where(cond__340, discard_count__348, discard_count)
-    cond__352 = jnp.logical_and(
-        jnp.logical_and(
-            ATTACKS__shuffle_def[attack_effects__r_231__251], attack_effects__exposed_238__257
-        ),
-        (
-            lambda holds__c_295: (
-                lambda holds__p_296: (
-                    lambda holds__r_297: (
-                        lambda holds__first_heads_298: (
-                            lambda holds__all_heads_299: (
-                                lambda holds__o_300: jnp.logical_or(
-                                    jnp.logical_or(
-                                        jnp.logical_or(
-                                            jnp.logical_or(
-                                                jnp.logical_or(
-                                                    jnp.logical_or(
-                                                        jnp.logical_or(
-                                                            jnp.logical_or(
-                                                                jnp.logical_or(
-                                                                    (holds__c_295 == 0),
-                                                                    jnp.logical_and(
-                                                                        (holds__c_295 == 1),
-                                                                        holds__first_heads_298,
-                                                                    ),
-                                                                ),
-                                                                jnp.logical_and(
-                                                                    (holds__c_295 == 2),
-                                                                    jnp.logical_not(
-                                                                        holds__first_heads_298
-                                                                    ),
-                                                                ),
-                                                            ),
-                                                            jnp.logical_and(
-                                                                (holds__c_295 == 3),
-                                                                holds__all_heads_299,
-                                                            ),
-                                                        ),
-                                                        jnp.logical_and(
-                                                            (holds__c_295 == 4),
-                                                            (
-                                                                (
-                                                                    lambda extra_energy__p_301: (
-                                                                        lambda extra_energy__r_302: (
-                                                                            (
-                                                                                lambda extra_energy__t_303: (
-                                                                                    (
-                                                                                        lambda extra_energy__held_312: (
-                                                                                            (
-                                                                                                lambda extra_energy__cost_314: (
-                                                                                                    (
-                                                                                                        lambda extra_energy__others_315: (
-                                                                                                            (
-                                                                                                                jnp.asarray(
-                                                                                                                    extra_energy__held_312[
-                                                                                                                        extra_energy__t_303
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_314[
-                                                                                                                        extra_energy__t_303
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - jnp.maximum(
-                                                                                                                (
-                                                                                                                    jnp.asarray(
-                                                                                                                        ATTACKS__cost_colorless[
-                                                                                                                            extra_energy__r_302
-                                                                                                                        ]
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                    - extra_energy__others_315
-                                                                                                                ),
-                                                                                                                0,
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )(
-                                                                                                        (
-                                                                                                            (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__held_312,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__held_312[
-                                                                                                                        extra_energy__t_303
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__cost_314,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_314[
-                                                                                                                        extra_energy__t_303
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )
-                                                                                                )
-                                                                                            )(
-                                                                                                (
-                                                                                                    lambda attack_cost__r_313: (
-                                                                                                        jnp.stack(
-                                                                                                            [
-                                                                                                                jnp.asarray(
-                                                                                                                    x,
-                                                                                                                    jnp.int8,
-                                                                                                                )
-                                                                                                                for x in (
-                                                                                                                    ATTACKS__cost_grass[
-                                                                                                                        attack_cost__r_313
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fire[
-                                                                                                                        attack_cost__r_313
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_water[
-                                                                                                                        attack_cost__r_313
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_lightning[
-                                                                                                                        attack_cost__r_313
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_psychic[
-                                                                                                                        attack_cost__r_313
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fighting[
-                                                                                                                        attack_cost__r_313
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_darkness[
-                                                                                                                        attack_cost__r_313
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_metal[
-                                                                                                                        attack_cost__r_313
-                                                                                                                    ],
-                                                                                                                )
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    extra_energy__r_302
-                                                                                                )
-                                                                                            )
-                                                                                        )
-                                                                                    )(
-                                                                                        (
-                                                                                            lambda power__p_304: (
-                                                                                                (
-                                                                                                    lambda power__src_306: (
-                                                                                                        (
-                                                                                                            lambda power__t_307: (
-                                                                                                                (
-                                                                                                                    lambda power__f_308: (
-                                                                                                                        (
-                                                                                                                            lambda power__c_309: (
-                                                                                                                                (
-                                                                                                                                    lambda power__on_310: (
-                                                                                                                                        (
-                                                                                                                                            lambda power__held_311: (
-                                                                                                                                                power__held_311
-                                                                                                                                                + jnp.where(
-                                                                                                                                                    jnp.logical_and(
-                                                                                                                                                        power__on_310,
-                                                                                                                                                        (
-                                                                                                                                                            TYPE_IDS
-                                                                                                                                                            == power__t_307
-                                                                                                                                                        ),
-                                                                                                                                                    ),
-                                                                                                                                                    power__held_311,
-                                                                                                                                                    0,
-                                                                                                                                                )
-                                                                                                                                            )
-                                                                                                                                        )(
-                                                                                                                                            energy__322[
-                                                                                                                                                power__p_304,
-                                                                                                                                                0,
-                                                                                                                                            ]
-                                                                                                                                        )
-                                                                                                                                    )
-                                                                                                                                )(
-                                                                                                                                    jnp.logical_and(
-                                                                                                                                        jnp.logical_and(
-                                                                                                                                            jnp.logical_and(
-                                                                                                                                                (
-                                                                                                                                                    card__310[
-                                                                                                                                                        power__p_304,
-                                                                                                                                                        power__src_306,
-                                                                                                                                                    ]
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                                (
-                                                                                                                                                    power__t_307
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                power__c_309
-                                                                                                                                                >= 0
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                        jnp.logical_or(
-                                                                                                                                            (
-                                                                                                                                                power__f_308
-                                                                                                                                                < 0
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                CARDS__type[
-                                                                                                                                                    power__c_309
-                                                                                                                                                ]
-                                                                                                                                                == power__f_308
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                    )
-                                                                                                                                )
-                                                                                                                            )
-                                                                                                                        )(
-                                                                                                                            card__310[
-                                                                                                                                power__p_304,
-                                                                                                                                0,
-                                                                                                                            ]
-                                                                                                                        )
-                                                                                                                    )
-                                                                                                                )(
-                                                                                                                    CARDS__ab_double_filter[
-                                                                                                                        card__310[
-                                                                                                                            power__p_304,
-                                                                                                                            power__src_306,
-                                                                                                                        ]
-                                                                                                                    ]
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )(
-                                                                                                            CARDS__ab_double_type[
-                                                                                                                card__310[
-                                                                                                                    power__p_304,
-                                                                                                                    power__src_306,
-                                                                                                                ]
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    (
-                                                                                                        jnp.argmax(
-                                                                                                            jax.vmap(
-                                                                                                                lambda power__s_305: (
-                                                                                                                    jnp.asarray(
-                                                                                                                        jnp.logical_and(
-                                                                                                                            (
-                                                                                                                                card__310[
-                                                                                                                                    power__p_304,
-                                                                                                                                    power__s_305,
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                            (
-                                                                                                                                CARDS__ab_double_type[
-                                                                                                                                    card__310[
-                                                                                                                                        power__p_304,
-                                                                                                                                        power__s_305,
-                                                                                                                                    ]
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                        )
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                )
-                                                                                                            )(
-                                                                                                                jnp.arange(
-                                                                                                                    0,
-                                                                                                                    4,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                            ),
-                                                                                                            axis=0,
-                                                                                                        ).astype(
-                                                                                                            jnp.int32
-                                                                                                        )
-                                                                                                        + 0
-                                                                                                    )
-                                                                                                )
-                                                                                            )
-                                                                                        )(
-                                                                                            extra_energy__p_301
-                                                                                        )
-                                                                                    )
-                                                                                )
-                                                                            )(
-                                                                                jnp.clip(
-                                                                                    ATTACKS__bonus_type[
-                                                                                        holds__r_297
-                                                                                    ],
-                                                                                    0,
-                                                                                    7,
-                                                                                )
-                                                                            )
-                                                                        )
-                                                                    )(holds__r_297)
-                                                                )(holds__p_296)
-                                                                >= ATTACKS__bonus_n[holds__r_297]
-                                                            ),
-                                                        ),
-                                                    ),
-                                                    jnp.logical_and(
-                                                        (holds__c_295 == 5),
-                                                        (damage__339[holds__o_300, 0] > 0),
-                                                    ),
-                                                ),
-                                                jnp.logical_and(
-                                                    (holds__c_295 == 6),
-                                                    (damage__339[holds__p_296, 0] > 0),
-                                                ),
-                                            ),
-                                            jnp.logical_and(
-                                                (holds__c_295 == 7), poisoned__314[holds__o_300]
-                                            ),
-                                        ),
-                                        jnp.logical_and(
-                                            (holds__c_295 == 8),
-                                            CARDS__ex[card__310[holds__o_300, 0]],
-                                        ),
-                                    ),
-                                    jnp.logical_and(
-                                        jnp.logical_and((holds__c_295 == 9), (turn > 1)),
-                                        (ko_turn[holds__p_296] == (turn - 1)),
-                                    ),
-                                )
-                            )((1 - holds__p_296))
-                        )(attack_effects__all_heads_234__254)
-                    )(attack_effects__first_heads_233__253)
-                )(attack_effects__r_231__251)
-            )(attack_effects__p_230__250)
-        )(ATTACKS__shuffle_def_if[attack_effects__r_231__251]),
-    )
-    shuffle_defender__q_316__353 = attack_effects__o_236__256
-    shuffle_defender__held_317__354 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.stack(
-                [
-                    jnp.asarray(x, jnp.int16)
-                    for x in (
-                        card__310[shuffle_defender__q_316__353, 0],
-                        under__317[shuffle_defender__q_316__353, 0, 0],
-                        under__317[shuffle_defender__q_316__353, 0, 1],
-                    )
-                ]
-            ),
-            jnp.int16,
-        ),
-        (3,),
-    )
-
-    def loop_body__355(shuffle_defender__i_318, carry):
-        (deck, deck_count) = carry
-        cond__356 = shuffle_defender__held_317__354[shuffle_defender__i_318] >= 0
-        deck__357 = deck.at[shuffle_defender__q_316__353].set(
-            jnp.asarray(
-                _push(
-                    deck[shuffle_defender__q_316__353],
-                    shuffle_defender__held_317__354[shuffle_defender__i_318],
-                ),
-                jnp.int16,
-            )
-        )
-        deck_count__358 = deck_count.at[shuffle_defender__q_316__353].set(
-            jnp.asarray((deck_count[shuffle_defender__q_316__353] + 1), jnp.int8)
-        )
-        deck__359 = jnp.where(cond__356, deck__357, deck)
-        deck_count__360 = jnp.where(cond__356, deck_count__358, deck_count)
-        return (deck__359, deck_count__360)
-
-    (deck__361, deck_count__362) = jax.lax.fori_loop(0, 3, loop_body__355, (deck, deck_count))
-    deck__363 = deck__361.at[shuffle_defender__q_316__353].set(
-        jnp.asarray(
-            _shuffle(deck__361[shuffle_defender__q_316__353], _site_key(key, 20)), jnp.int16
-        )
-    )
-    clear_slot__p_319__364 = shuffle_defender__q_316__353
-    card__365 = card__310.at[clear_slot__p_319__364, 0].set(jnp.asarray(-1, jnp.int16))
-    damage__366 = damage__339.at[clear_slot__p_319__364, 0].set(jnp.asarray(0, jnp.int16))
-    energy__367 = energy__322.at[clear_slot__p_319__364, 0].set(jnp.asarray(0, jnp.int8))
-    entered__368 = entered__313.at[clear_slot__p_319__364, 0].set(jnp.asarray(0, jnp.int8))
-    under__369 = under__317.at[clear_slot__p_319__364, 0].set(jnp.asarray(-1, jnp.int16))
-    used_ability__370 = used_ability__319.at[clear_slot__p_319__364, 0].set(
-        jnp.asarray(False, jnp.bool_)
-    )
-    clear_conditions__p_320__371 = shuffle_defender__q_316__353
-    poisoned__372 = poisoned__314.at[clear_conditions__p_320__371].set(
-        jnp.asarray(False, jnp.bool_)
-    )
-    burned__373 = burned__315.at[clear_conditions__p_320__371].set(jnp.asarray(False, jnp.bool_))
-    condition__374 = condition__316.at[clear_conditions__p_320__371].set(jnp.asarray(0, jnp.int8))
-    lasting_until__375 = lasting_until__318.at[clear_conditions__p_320__371].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__318[clear_conditions__p_320__371]), jnp.int16
-        )
-    )
-    cond__376 = jnp.any(
-        jax.vmap(
-            lambda shuffle_defender__bs_321: (
-                card__365[shuffle_defender__q_316__353, shuffle_defender__bs_321] >= 0
-            )
-        )(jnp.arange(1, 4, dtype=jnp.int32)),
-        axis=0,
-    )
-    promote_pending__377 = promote_pending.at[shuffle_defender__q_316__353].set(
-        jnp.asarray(True, jnp.bool_)
-    )
-    rewards__378 = _outcome((1 - shuffle_defender__q_316__353), 1.0)
-    terminated__379 = jnp.bool_(True)
-    phase__380 = jnp.asarray(3, jnp.int8)
-    phase__381 = jnp.where(cond__376, phase, phase__380)
-    promote_pending__382 = jnp.where(cond__376, promote_pending__377, promote_pending)
-    rewards__383 = jnp.where(cond__376, rewards, rewards__378)
-    terminated__384 = jnp.where(cond__376, terminated, terminated__379)
-    phase__385 = jnp.where(cond__352, phase__381, phase)
-    deck__386 = jnp.where(cond__352, deck__363, deck)
-    deck_count__387 = jnp.where(cond__352, deck_count__362, deck_count)
-    card__388 = jnp.where(cond__352, card__365, card__310)
-    damage__389 = jnp.where(cond__352, damage__366, damage__339)
-    energy__390 = jnp.where(cond__352, energy__367, energy__322)
-    entered__391 = jnp.where(cond__352, entered__368, entered__313)
-    poisoned__392 = jnp.where(cond__352, poisoned__372, poisoned__314)
-    burned__393 = jnp.where(cond__352, burned__373, burned__315)
-    condition__394 = jnp.where(cond__352, condition__374, condition__316)
-    promote_pending__395 = jnp.where(cond__352, promote_pending__382, promote_pending)
-    under__396 = jnp.where(cond__352, under__369, under__317)
-    lasting_until__397 = jnp.where(cond__352, lasting_until__375, lasting_until__318)
-    used_ability__398 = jnp.where(cond__352, used_ability__370, used_ability__319)
-    rewards__399 = jnp.where(cond__352, rewards__383, rewards)
-    terminated__400 = jnp.where(cond__352, terminated__384, terminated)
-    attack_effects__k_322__401 = ATTACKS__lasting[attack_effects__r_231__251]
-    attack_effects__on_defender_323__402 = jnp.logical_and(
-        jnp.logical_and((attack_effects__k_322__401 != 4), (attack_effects__k_322__401 != 5)),
-        (attack_effects__k_322__401 != 3),
-    )
-    cond__403 = jnp.logical_and(
-        jnp.logical_and(
-            (attack_effects__k_322__401 > 0),
-            jnp.logical_or(
-                attack_effects__exposed_238__257,
-                jnp.logical_not(attack_effects__on_defender_323__402),
-            ),
-        ),
-        (
-            lambda holds__c_324: (
-                lambda holds__p_325: (
-                    lambda holds__r_326: (
-                        lambda holds__first_heads_327: (
-                            lambda holds__all_heads_328: (
-                                lambda holds__o_329: jnp.logical_or(
-                                    jnp.logical_or(
-                                        jnp.logical_or(
-                                            jnp.logical_or(
-                                                jnp.logical_or(
-                                                    jnp.logical_or(
-                                                        jnp.logical_or(
-                                                            jnp.logical_or(
-                                                                jnp.logical_or(
-                                                                    (holds__c_324 == 0),
-                                                                    jnp.logical_and(
-                                                                        (holds__c_324 == 1),
-                                                                        holds__first_heads_327,
-                                                                    ),
-                                                                ),
-                                                                jnp.logical_and(
-                                                                    (holds__c_324 == 2),
-                                                                    jnp.logical_not(
-                                                                        holds__first_heads_327
-                                                                    ),
-                                                                ),
-                                                            ),
-                                                            jnp.logical_and(
-                                                                (holds__c_324 == 3),
-                                                                holds__all_heads_328,
-                                                            ),
-                                                        ),
-                                                        jnp.logical_and(
-                                                            (holds__c_324 == 4),
-                                                            (
-                                                                (
-                                                                    lambda extra_energy__p_330: (
-                                                                        lambda extra_energy__r_331: (
-                                                                            (
-                                                                                lambda extra_energy__t_332: (
-                                                                                    (
-                                                                                        lambda extra_energy__held_341: (
-                                                                                            (
-                                                                                                lambda extra_energy__cost_343: (
-                                                                                                    (
-                                                                                                        lambda extra_energy__others_344: (
-                                                                                                            (
-                                                                                                                jnp.asarray(
-                                                                                                                    extra_energy__held_341[
-                                                                                                                        extra_energy__t_332
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_343[
-                                                                                                                        extra_energy__t_332
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - jnp.maximum(
-                                                                                                                (
-                                                                                                                    jnp.asarray(
-                                                                                                                        ATTACKS__cost_colorless[
-                                                                                                                            extra_energy__r_331
-                                                                                                                        ]
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                    - extra_energy__others_344
-                                                                                                                ),
-                                                                                                                0,
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )(
-                                                                                                        (
-                                                                                                            (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__held_341,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__held_341[
-                                                                                                                        extra_energy__t_332
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__cost_343,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_343[
-                                                                                                                        extra_energy__t_332
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )
-                                                                                                )
-                                                                                            )(
-                                                                                                (
-                                                                                                    lambda attack_cost__r_342: (
-                                                                                                        jnp.stack(
-                                                                                                            [
-                                                                                                                jnp.asarray(
-                                                                                                                    x,
-                                                                                                                    jnp.int8,
-                                                                                                                )
-                                                                                                                for x in (
-                                                                                                                    ATTACKS__cost_grass[
-                                                                                                                        attack_cost__r_342
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fire[
-                                                                                                                        attack_cost__r_342
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_water[
-                                                                                                                        attack_cost__r_342
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_lightning[
-                                                                                                                        attack_cost__r_342
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_psychic[
-                                                                                                                        attack_cost__r_342
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fighting[
-                                                                                                                        attack_cost__r_342
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_darkness[
-                                                                                                                        attack_cost__r_342
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_metal[
-                                                                                                                        attack_cost__r_342
-                                                                                                                    ],
-                                                                                                                )
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    extra_energy__r_331
-                                                                                                )
-                                                                                            )
-                                                                                        )
-                                                                                    )(
-                                                                                        (
-                                                                                            lambda power__p_333: (
-                                                                                                (
-                                                                                                    lambda power__src_335: (
-                                                                                                        (
-                                                                                                            lambda power__t_336: (
-                                                                                                                (
-                                                                                                                    lambda power__f_337: (
-                                                                                                                        (
-                                                                                                                            lambda power__c_338: (
-                                                                                                                                (
-                                                                                                                                    lambda power__on_339: (
-                                                                                                                                        (
-                                                                                                                                            lambda power__held_340: (
-                                                                                                                                                power__held_340
-                                                                                                                                                + jnp.where(
-                                                                                                                                                    jnp.logical_and(
-                                                                                                                                                        power__on_339,
-                                                                                                                                                        (
-                                                                                                                                                            TYPE_IDS
-                                                                                                                                                            == power__t_336
-                                                                                                                                                        ),
-                                                                                                                                                    ),
-                                                                                                                                                    power__held_340,
-                                                                                                                                                    0,
-                                                                                                                                                )
-                                                                                                                                            )
-                                                                                                                                        )(
-                                                                                                                                            energy__390[
-                                                                                                                                                power__p_333,
-                                                                                                                                                0,
-                                                                                                                                            ]
-                                                                                                                                        )
-                                                                                                                                    )
-                                                                                                                                )(
-                                                                                                                                    jnp.logical_and(
-                                                                                                                                        jnp.logical_and(
-                                                                                                                                            jnp.logical_and(
-                                                                                                                                                (
-                                                                                                                                                    card__388[
-                                                                                                                                                        power__p_333,
-                                                                                                                                                        power__src_335,
-                                                                                                                                                    ]
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                                (
-                                                                                                                                                    power__t_336
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                power__c_338
-                                                                                                                                                >= 0
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                        jnp.logical_or(
-                                                                                                                                            (
-                                                                                                                                                power__f_337
-                                                                                                                                                < 0
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                CARDS__type[
-                                                                                                                                                    power__c_338
-                                                                                                                                                ]
-                                                                                                                                                == power__f_337
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                    )
-                                                                                                                                )
-                                                                                                                            )
-                                                                                                                        )(
-                                                                                                                            card__388[
-                                                                                                                                power__p_333,
-                                                                                                                                0,
-                                                                                                                            ]
-                                                                                                                        )
-                                                                                                                    )
-                                                                                                                )(
-                                                                                                                    CARDS__ab_double_filter[
-                                                                                                                        card__388[
-                                                                                                                            power__p_333,
-                                                                                                                            power__src_335,
-                                                                                                                        ]
-                                                                                                                    ]
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )(
-                                                                                                            CARDS__ab_double_type[
-                                                                                                                card__388[
-                                                                                                                    power__p_333,
-                                                                                                                    power__src_335,
-                                                                                                                ]
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    (
-                                                                                                        jnp.argmax(
-                                                                                                            jax.vmap(
-                                                                                                                lambda power__s_334: (
-                                                                                                                    jnp.asarray(
-                                                                                                                        jnp.logical_and(
-                                                                                                                            (
-                                                                                                                                card__388[
-                                                                                                                                    power__p_333,
-                                                                                                                                    power__s_334,
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                            (
-                                                                                                                                CARDS__ab_double_type[
-                                                                                                                                    card__388[
-                                                                                                                                        power__p_333,
-                                                                                                                                        power__s_334,
-                                                                                                                                    ]
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                        )
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                )
-                                                                                                            )(
-                                                                                                                jnp.arange(
-                                                                                                                    0,
-                                                                                                                    4,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                            ),
-                                                                                                            axis=0,
-                                                                                                        ).astype(
-                                                                                                            jnp.int32
-                                                                                                        )
-                                                                                                        + 0
-                                                                                                    )
-                                                                                                )
-                                                                                            )
-                                                                                        )(
-                                                                                            extra_energy__p_330
-                                                                                        )
-                                                                                    )
-                                                                                )
-                                                                            )(
-                                                                                jnp.clip(
-                                                                                    ATTACKS__bonus_type[
-                                                                                        holds__r_326
-                                                                                    ],
-                                                                                    0,
-                                                                                    7,
-                                                                                )
-                                                                            )
-                                                                        )
-                                                                    )(holds__r_326)
-                                                                )(holds__p_325)
-                                                                >= ATTACKS__bonus_n[holds__r_326]
-                                                            ),
-                                                        ),
-                                                    ),
-                                                    jnp.logical_and(
-                                                        (holds__c_324 == 5),
-                                                        (damage__389[holds__o_329, 0] > 0),
-                                                    ),
-                                                ),
-                                                jnp.logical_and(
-                                                    (holds__c_324 == 6),
-                                                    (damage__389[holds__p_325, 0] > 0),
-                                                ),
-                                            ),
-                                            jnp.logical_and(
-                                                (holds__c_324 == 7), poisoned__392[holds__o_329]
-                                            ),
-                                        ),
-                                        jnp.logical_and(
-                                            (holds__c_324 == 8),
-                                            CARDS__ex[card__388[holds__o_329, 0]],
-                                        ),
-                                    ),
-                                    jnp.logical_and(
-                                        jnp.logical_and((holds__c_324 == 9), (turn > 1)),
-                                        (ko_turn[holds__p_325] == (turn - 1)),
-                                    ),
-                                )
-                            )((1 - holds__p_325))
-                        )(attack_effects__all_heads_234__254)
-                    )(attack_effects__first_heads_233__253)
-                )(attack_effects__r_231__251)
-            )(attack_effects__p_230__250)
-        )(ATTACKS__lasting_if[attack_effects__r_231__251]),
-    )
-    lasting__p_345__404 = attack_effects__p_230__250
-    lasting__k_346__405 = attack_effects__k_322__401
-    lasting__n_347__406 = ATTACKS__lasting_n[attack_effects__r_231__251]
-    lasting__q_348__407 = jnp.where(
-        jnp.logical_or((lasting__k_346__405 == 4), (lasting__k_346__405 == 5)),
-        lasting__p_345__404,
-        (1 - lasting__p_345__404),
-    )
-    lasting_until__408 = lasting_until__397.at[lasting__q_348__407, lasting__k_346__405].set(
-        jnp.asarray((turn + 1), jnp.int16)
-    )
-    lasting_n__409 = lasting_n.at[lasting__q_348__407, lasting__k_346__405].set(
-        jnp.asarray(lasting__n_347__406, jnp.int16)
-    )
-    lasting_until__410 = jnp.where(cond__403, lasting_until__408, lasting_until__397)
-    lasting_n__411 = jnp.where(cond__403, lasting_n__409, lasting_n)
-
-    def loop_body__412(attack_effects__bs_349, carry):
-        (damage,) = carry
-        cond__413 = jnp.logical_and(
-            (ATTACKS__bench_damage[attack_effects__r_231__251] > 0),
-            (card__388[attack_effects__o_236__256, attack_effects__bs_349] >= 0),
-        )
-        hit__p_350__414 = attack_effects__p_230__250
-        hit__q_351__415 = attack_effects__o_236__256
-        hit__slot_352__416 = attack_effects__bs_349
-        hit__x_353__417 = ATTACKS__bench_damage[attack_effects__r_231__251]
-        hit__weak_354__418 = jnp.logical_and(
-            jnp.logical_and((hit__q_351__415 != hit__p_350__414), (hit__slot_352__416 == 0)),
-            (
-                CARDS__weakness[card__388[hit__q_351__415, 0]]
-                == CARDS__type[card__388[hit__p_350__414, 0]]
-            ),
-        )
-        hit__d_361__419 = (
-            lambda taken__q_355: (
-                lambda taken__slot_356: (
-                    lambda taken__x_357: (
-                        lambda taken__cut_358: (
-                            lambda taken__cut_358: (
-                                lambda taken__cut_358: jnp.where(
-                                    jnp.logical_and(
-                                        (taken__slot_356 == 0),
-                                        (
-                                            lambda lasts__q_360: (
-                                                turn <= lasting_until__410[lasts__q_360, 5]
-                                            )
-                                        )(taken__q_355),
-                                    ),
-                                    0,
-                                    jnp.maximum(
-                                        (
-                                            jnp.asarray(taken__x_357).astype(jnp.int32)
-                                            - taken__cut_358
-                                        ),
-                                        0,
-                                    ),
-                                )
-                            )(
-                                (
-                                    taken__cut_358
-                                    + jnp.where(
-                                        (card__388[taken__q_355, taken__slot_356] >= 0),
-                                        jnp.asarray(
-                                            CARDS__ab_guard[
-                                                card__388[taken__q_355, taken__slot_356]
-                                            ]
-                                        ).astype(jnp.int32),
-                                        0,
-                                    )
-                                )
-                            )
-                        )(
-                            (
-                                taken__cut_358
-                                + jnp.where(
-                                    jnp.logical_and(
-                                        (taken__slot_356 == 0),
-                                        (
-                                            lambda lasts__q_359: (
-                                                turn <= lasting_until__410[lasts__q_359, 4]
-                                            )
-                                        )(taken__q_355),
-                                    ),
-                                    jnp.asarray(lasting_n__411[taken__q_355, 4]).astype(jnp.int32),
-                                    0,
-                                )
-                            )
-                        )
-                    )(
-                        jnp.where(
-                            (turn <= taken_until[taken__q_355]),
-                            jnp.asarray(taken_cut[taken__q_355]).astype(jnp.int32),
-                            0,
-                        )
-                    )
-                )(
-                    (
-                        hit__x_353__417
-                        + jnp.where(
-                            jnp.logical_and(hit__weak_354__418, (hit__x_353__417 > 0)), 20, 0
-                        ).astype(jnp.int32)
-                    )
-                )
-            )(hit__slot_352__416)
-        )(hit__q_351__415)
-        damage__420 = damage.at[hit__q_351__415, hit__slot_352__416].set(
-            jnp.asarray((damage[hit__q_351__415, hit__slot_352__416] + hit__d_361__419), jnp.int16)
-        )
-        cond__421 = jnp.logical_and(
-            jnp.logical_and(
-                jnp.logical_and((hit__q_351__415 != hit__p_350__414), (hit__slot_352__416 == 0)),
-                (hit__d_361__419 > 0),
-            ),
-            (CARDS__ab_counter[card__388[hit__q_351__415, 0]] > 0),
-        )
-        damage__422 = damage__420.at[hit__p_350__414, 0].set(
-            jnp.asarray(
-                (
-                    damage__420[hit__p_350__414, 0]
-                    + CARDS__ab_counter[card__388[hit__q_351__415, 0]]
-                ),
-                jnp.int16,
-            )
-        )
-        damage__423 = jnp.where(cond__421, damage__422, damage__420)
-        damage__424 = jnp.where(cond__413, damage__423, damage)
-        return (damage__424,)
-
-    (damage__425,) = jax.lax.fori_loop(1, 4, loop_body__412, (damage__389,))
-    cond__426 = jnp.logical_and(
-        jnp.logical_and(
-            (ATTACKS__status[attack_effects__r_231__251] > 0), attack_effects__exposed_238__257
-        ),
-        (
-            lambda holds__c_362: (
-                lambda holds__p_363: (
-                    lambda holds__r_364: (
-                        lambda holds__first_heads_365: (
-                            lambda holds__all_heads_366: (
-                                lambda holds__o_367: jnp.logical_or(
-                                    jnp.logical_or(
-                                        jnp.logical_or(
-                                            jnp.logical_or(
-                                                jnp.logical_or(
-                                                    jnp.logical_or(
-                                                        jnp.logical_or(
-                                                            jnp.logical_or(
-                                                                jnp.logical_or(
-                                                                    (holds__c_362 == 0),
-                                                                    jnp.logical_and(
-                                                                        (holds__c_362 == 1),
-                                                                        holds__first_heads_365,
-                                                                    ),
-                                                                ),
-                                                                jnp.logical_and(
-                                                                    (holds__c_362 == 2),
-                                                                    jnp.logical_not(
-                                                                        holds__first_heads_365
-                                                                    ),
-                                                                ),
-                                                            ),
-                                                            jnp.logical_and(
-                                                                (holds__c_362 == 3),
-                                                                holds__all_heads_366,
-                                                            ),
-                                                        ),
-                                                        jnp.logical_and(
-                                                            (holds__c_362 == 4),
-                                                            (
-                                                                (
-                                                                    lambda extra_energy__p_368: (
-                                                                        lambda extra_energy__r_369: (
-                                                                            (
-                                                                                lambda extra_energy__t_370: (
-                                                                                    (
-                                                                                        lambda extra_energy__held_379: (
-                                                                                            (
-                                                                                                lambda extra_energy__cost_381: (
-                                                                                                    (
-                                                                                                        lambda extra_energy__others_382: (
-                                                                                                            (
-                                                                                                                jnp.asarray(
-                                                                                                                    extra_energy__held_379[
-                                                                                                                        extra_energy__t_370
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_381[
-                                                                                                                        extra_energy__t_370
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - jnp.maximum(
-                                                                                                                (
-                                                                                                                    jnp.asarray(
-                                                                                                                        ATTACKS__cost_colorless[
-                                                                                                                            extra_energy__r_369
-                                                                                                                        ]
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                    - extra_energy__others_382
-                                                                                                                ),
-                                                                                                                0,
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )(
-                                                                                                        (
-                                                                                                            (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__held_379,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__held_379[
-                                                                                                                        extra_energy__t_370
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__cost_381,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_381[
-                                                                                                                        extra_energy__t_370
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )
-                                                                                                )
-                                                                                            )(
-                                                                                                (
-                                                                                                    lambda attack_cost__r_380: (
-                                                                                                        jnp.stack(
-                                                                                                            [
-                                                                                                                jnp.asarray(
-                                                                                                                    x,
-                                                                                                                    jnp.int8,
-                                                                                                                )
-                                                                                                                for x in (
-                                                                                                                    ATTACKS__cost_grass[
-                                                                                                                        attack_cost__r_380
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fire[
-                                                                                                                        attack_cost__r_380
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_water[
-                                                                                                                        attack_cost__r_380
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_lightning[
-                                                                                                                        attack_cost__r_380
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_psychic[
-                                                                                                                        attack_cost__r_380
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fighting[
-                                                                                                                        attack_cost__r_380
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_darkness[
-                                                                                                                        attack_cost__r_380
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_metal[
-                                                                                                                        attack_cost__r_380
-                                                                                                                    ],
-                                                                                                                )
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    extra_energy__r_369
-                                                                                                )
-                                                                                            )
-                                                                                        )
-                                                                                    )(
-                                                                                        (
-                                                                                            lambda power__p_371: (
-                                                                                                (
-                                                                                                    lambda power__src_373: (
-                                                                                                        (
-                                                                                                            lambda power__t_374: (
-                                                                                                                (
-                                                                                                                    lambda power__f_375: (
-                                                                                                                        (
-                                                                                                                            lambda power__c_376: (
-                                                                                                                                (
-                                                                                                                                    lambda power__on_377: (
-                                                                                                                                        (
-                                                                                                                                            lambda power__held_378: (
-                                                                                                                                                power__held_378
-                                                                                                                                                + jnp.where(
-                                                                                                                                                    jnp.logical_and(
-                                                                                                                                                        power__on_377,
-                                                                                                                                                        (
-                                                                                                                                                            TYPE_IDS
-                                                                                                                                                            == power__t_374
-                                                                                                                                                        ),
-                                                                                                                                                    ),
-                                                                                                                                                    power__held_378,
-                                                                                                                                                    0,
-                                                                                                                                                )
-                                                                                                                                            )
-                                                                                                                                        )(
-                                                                                                                                            energy__390[
-                                                                                                                                                power__p_371,
-                                                                                                                                                0,
-                                                                                                                                            ]
-                                                                                                                                        )
-                                                                                                                                    )
-                                                                                                                                )(
-                                                                                                                                    jnp.logical_and(
-                                                                                                                                        jnp.logical_and(
-                                                                                                                                            jnp.logical_and(
-                                                                                                                                                (
-                                                                                                                                                    card__388[
-                                                                                                                                                        power__p_371,
-                                                                                                                                                        power__src_373,
-                                                                                                                                                    ]
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                                (
-                                                                                                                                                    power__t_374
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                power__c_376
-                                                                                                                                                >= 0
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                        jnp.logical_or(
-                                                                                                                                            (
-                                                                                                                                                power__f_375
-                                                                                                                                                < 0
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                CARDS__type[
-                                                                                                                                                    power__c_376
-                                                                                                                                                ]
-                                                                                                                                                == power__f_375
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                    )
-                                                                                                                                )
-                                                                                                                            )
-                                                                                                                        )(
-                                                                                                                            card__388[
-                                                                                                                                power__p_371,
-                                                                                                                                0,
-                                                                                                                            ]
-                                                                                                                        )
-                                                                                                                    )
-                                                                                                                )(
-                                                                                                                    CARDS__ab_double_filter[
-                                                                                                                        card__388[
-                                                                                                                            power__p_371,
-                                                                                                                            power__src_373,
-                                                                                                                        ]
-                                                                                                                    ]
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )(
-                                                                                                            CARDS__ab_double_type[
-                                                                                                                card__388[
-                                                                                                                    power__p_371,
-                                                                                                                    power__src_373,
-                                                                                                                ]
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    (
-                                                                                                        jnp.argmax(
-                                                                                                            jax.vmap(
-                                                                                                                lambda power__s_372: (
-                                                                                                                    jnp.asarray(
-                                                                                                                        jnp.logical_and(
-                                                                                                                            (
-                                                                                                                                card__388[
-                                                                                                                                    power__p_371,
-                                                                                                                                    power__s_372,
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                            (
-                                                                                                                                CARDS__ab_double_type[
-                                                                                                                                    card__388[
-                                                                                                                                        power__p_371,
-                                                                                                                                        power__s_372,
-                                                                                                                                    ]
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                        )
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                )
-                                                                                                            )(
-                                                                                                                jnp.arange(
-                                                                                                                    0,
-                                                                                                                    4,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                            ),
-                                                                                                            axis=0,
-                                                                                                        ).astype(
-                                                                                                            jnp.int32
-                                                                                                        )
-                                                                                                        + 0
-                                                                                                    )
-                                                                                                )
-                                                                                            )
-                                                                                        )(
-                                                                                            extra_energy__p_368
-                                                                                        )
-                                                                                    )
-                                                                                )
-                                                                            )(
-                                                                                jnp.clip(
-                                                                                    ATTACKS__bonus_type[
-                                                                                        holds__r_364
-                                                                                    ],
-                                                                                    0,
-                                                                                    7,
-                                                                                )
-                                                                            )
-                                                                        )
-                                                                    )(holds__r_364)
-                                                                )(holds__p_363)
-                                                                >= ATTACKS__bonus_n[holds__r_364]
-                                                            ),
-                                                        ),
-                                                    ),
-                                                    jnp.logical_and(
-                                                        (holds__c_362 == 5),
-                                                        (damage__425[holds__o_367, 0] > 0),
-                                                    ),
-                                                ),
-                                                jnp.logical_and(
-                                                    (holds__c_362 == 6),
-                                                    (damage__425[holds__p_363, 0] > 0),
-                                                ),
-                                            ),
-                                            jnp.logical_and(
-                                                (holds__c_362 == 7), poisoned__392[holds__o_367]
-                                            ),
-                                        ),
-                                        jnp.logical_and(
-                                            (holds__c_362 == 8),
-                                            CARDS__ex[card__388[holds__o_367, 0]],
-                                        ),
-                                    ),
-                                    jnp.logical_and(
-                                        jnp.logical_and((holds__c_362 == 9), (turn > 1)),
-                                        (ko_turn[holds__p_363] == (turn - 1)),
-                                    ),
-                                )
-                            )((1 - holds__p_363))
-                        )(attack_effects__all_heads_234__254)
-                    )(attack_effects__first_heads_233__253)
-                )(attack_effects__r_231__251)
-            )(attack_effects__p_230__250)
-        )(ATTACKS__status_if[attack_effects__r_231__251]),
-    )
-    give_status__q_383__427 = attack_effects__o_236__256
-    give_status__st_384__428 = ATTACKS__status[attack_effects__r_231__251]
-    cond__429 = give_status__st_384__428 == 1
-    poisoned__430 = poisoned__392.at[give_status__q_383__427].set(jnp.asarray(True, jnp.bool_))
-    cond__431 = give_status__st_384__428 == 2
-    burned__432 = burned__393.at[give_status__q_383__427].set(jnp.asarray(True, jnp.bool_))
-    cond__433 = give_status__st_384__428 == 3
-    condition__434 = condition__394.at[give_status__q_383__427].set(jnp.asarray(1, jnp.int8))
-    cond__435 = give_status__st_384__428 == 4
-    condition__436 = condition__394.at[give_status__q_383__427].set(jnp.asarray(2, jnp.int8))
-    cond__437 = give_status__st_384__428 == 5
-    condition__438 = condition__394.at[give_status__q_383__427].set(jnp.asarray(3, jnp.int8))
-    condition__439 = jnp.where(cond__437, condition__438, condition__394)
-    condition__440 = jnp.where(cond__435, condition__436, condition__439)
-    condition__441 = jnp.where(cond__433, condition__434, condition__440)
-    burned__442 = jnp.where(cond__431, burned__432, burned__393)
-    condition__443 = jnp.where(cond__431, condition__394, condition__441)
-    poisoned__444 = jnp.where(cond__429, poisoned__430, poisoned__392)
-    burned__445 = jnp.where(cond__429, burned__393, burned__442)
-    condition__446 = jnp.where(cond__429, condition__394, condition__443)
-    poisoned__447 = jnp.where(cond__426, poisoned__444, poisoned__392)
-    burned__448 = jnp.where(cond__426, burned__445, burned__393)
-    condition__449 = jnp.where(cond__426, condition__446, condition__394)
-    cond__450 = ATTACKS__heal_self[attack_effects__r_231__251] > 0
-    damage__451 = damage__425.at[attack_effects__p_230__250, 0].set(
-        jnp.asarray(
-            jnp.maximum(
-                (
-                    damage__425[attack_effects__p_230__250, 0]
-                    - ATTACKS__heal_self[attack_effects__r_231__251]
-                ),
-                0,
-            ),
-            jnp.int16,
-        )
-    )
-    damage__452 = jnp.where(cond__450, damage__451, damage__425)
-    cond__453 = ATTACKS__heal_all[attack_effects__r_231__251] > 0
-    damage__454 = damage__452.at[attack_effects__p_230__250].set(
-        jnp.asarray(
-            jnp.where(
-                (
-                    damage__452[attack_effects__p_230__250]
-                    > ATTACKS__heal_all[attack_effects__r_231__251]
-                ),
-                (
-                    damage__452[attack_effects__p_230__250]
-                    - ATTACKS__heal_all[attack_effects__r_231__251]
-                ),
-                0,
-            ),
-            jnp.int16,
-        )
-    )
-    damage__455 = jnp.where(cond__453, damage__454, damage__452)
-    cond__456 = ATTACKS__drain[attack_effects__r_231__251]
-    damage__457 = damage__455.at[attack_effects__p_230__250, 0].set(
-        jnp.asarray(
-            jnp.maximum(
-                (damage__455[attack_effects__p_230__250, 0] - attack_effects__dmg_232__252), 0
-            ),
-            jnp.int16,
-        )
-    )
-    damage__458 = jnp.where(cond__456, damage__457, damage__455)
-    cond__459 = jnp.logical_and(
-        (ATTACKS__recoil[attack_effects__r_231__251] > 0),
-        (
-            lambda holds__c_385: (
-                lambda holds__p_386: (
-                    lambda holds__r_387: (
-                        lambda holds__first_heads_388: (
-                            lambda holds__all_heads_389: (
-                                lambda holds__o_390: jnp.logical_or(
-                                    jnp.logical_or(
-                                        jnp.logical_or(
-                                            jnp.logical_or(
-                                                jnp.logical_or(
-                                                    jnp.logical_or(
-                                                        jnp.logical_or(
-                                                            jnp.logical_or(
-                                                                jnp.logical_or(
-                                                                    (holds__c_385 == 0),
-                                                                    jnp.logical_and(
-                                                                        (holds__c_385 == 1),
-                                                                        holds__first_heads_388,
-                                                                    ),
-                                                                ),
-                                                                jnp.logical_and(
-                                                                    (holds__c_385 == 2),
-                                                                    jnp.logical_not(
-                                                                        holds__first_heads_388
-                                                                    ),
-                                                                ),
-                                                            ),
-                                                            jnp.logical_and(
-                                                                (holds__c_385 == 3),
-                                                                holds__all_heads_389,
-                                                            ),
-                                                        ),
-                                                        jnp.logical_and(
-                                                            (holds__c_385 == 4),
-                                                            (
-                                                                (
-                                                                    lambda extra_energy__p_391: (
-                                                                        lambda extra_energy__r_392: (
-                                                                            (
-                                                                                lambda extra_energy__t_393: (
-                                                                                    (
-                                                                                        lambda extra_energy__held_402: (
-                                                                                            (
-                                                                                                lambda extra_energy__cost_404: (
-                                                                                                    (
-                                                                                                        lambda extra_energy__others_405: (
-                                                                                                            (
-                                                                                                                jnp.asarray(
-                                                                                                                    extra_energy__held_402[
-                                                                                                                        extra_energy__t_393
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_404[
-                                                                                                                        extra_energy__t_393
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - jnp.maximum(
-                                                                                                                (
-                                                                                                                    jnp.asarray(
-                                                                                                                        ATTACKS__cost_colorless[
-                                                                                                                            extra_energy__r_392
-                                                                                                                        ]
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                    - extra_energy__others_405
-                                                                                                                ),
-                                                                                                                0,
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )(
-                                                                                                        (
-                                                                                                            (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__held_402,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__held_402[
-                                                                                                                        extra_energy__t_393
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__cost_404,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_404[
-                                                                                                                        extra_energy__t_393
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )
-                                                                                                )
-                                                                                            )(
-                                                                                                (
-                                                                                                    lambda attack_cost__r_403: (
-                                                                                                        jnp.stack(
-                                                                                                            [
-                                                                                                                jnp.asarray(
-                                                                                                                    x,
-                                                                                                                    jnp.int8,
-                                                                                                                )
-                                                                                                                for x in (
-                                                                                                                    ATTACKS__cost_grass[
-                                                                                                                        attack_cost__r_403
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fire[
-                                                                                                                        attack_cost__r_403
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_water[
-                                                                                                                        attack_cost__r_403
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_lightning[
-                                                                                                                        attack_cost__r_403
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_psychic[
-                                                                                                                        attack_cost__r_403
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fighting[
-                                                                                                                        attack_cost__r_403
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_darkness[
-                                                                                                                        attack_cost__r_403
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_metal[
-                                                                                                                        attack_cost__r_403
-                                                                                                                    ],
-                                                                                                                )
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    extra_energy__r_392
-                                                                                                )
-                                                                                            )
-                                                                                        )
-                                                                                    )(
-                                                                                        (
-                                                                                            lambda power__p_394: (
-                                                                                                (
-                                                                                                    lambda power__src_396: (
-                                                                                                        (
-                                                                                                            lambda power__t_397: (
-                                                                                                                (
-                                                                                                                    lambda power__f_398: (
-                                                                                                                        (
-                                                                                                                            lambda power__c_399: (
-                                                                                                                                (
-                                                                                                                                    lambda power__on_400: (
-                                                                                                                                        (
-                                                                                                                                            lambda power__held_401: (
-                                                                                                                                                power__held_401
-                                                                                                                                                + jnp.where(
-                                                                                                                                                    jnp.logical_and(
-                                                                                                                                                        power__on_400,
-                                                                                                                                                        (
-                                                                                                                                                            TYPE_IDS
-                                                                                                                                                            == power__t_397
-                                                                                                                                                        ),
-                                                                                                                                                    ),
-                                                                                                                                                    power__held_401,
-                                                                                                                                                    0,
-                                                                                                                                                )
-                                                                                                                                            )
-                                                                                                                                        )(
-                                                                                                                                            energy__390[
-                                                                                                                                                power__p_394,
-                                                                                                                                                0,
-                                                                                                                                            ]
-                                                                                                                                        )
-                                                                                                                                    )
-                                                                                                                                )(
-                                                                                                                                    jnp.logical_and(
-                                                                                                                                        jnp.logical_and(
-                                                                                                                                            jnp.logical_and(
-                                                                                                                                                (
-                                                                                                                                                    card__388[
-                                                                                                                                                        power__p_394,
-                                                                                                                                                        power__src_396,
-                                                                                                                                                    ]
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                                (
-                                                                                                                                                    power__t_397
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                power__c_399
-                                                                                                                                                >= 0
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                        jnp.logical_or(
-                                                                                                                                            (
-                                                                                                                                                power__f_398
-                                                                                                                                                < 0
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                CARDS__type[
-                                                                                                                                                    power__c_399
-                                                                                                                                                ]
-                                                                                                                                                == power__f_398
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                    )
-                                                                                                                                )
-                                                                                                                            )
-                                                                                                                        )(
-                                                                                                                            card__388[
-                                                                                                                                power__p_394,
-                                                                                                                                0,
-                                                                                                                            ]
-                                                                                                                        )
-                                                                                                                    )
-                                                                                                                )(
-                                                                                                                    CARDS__ab_double_filter[
-                                                                                                                        card__388[
-                                                                                                                            power__p_394,
-                                                                                                                            power__src_396,
-                                                                                                                        ]
-                                                                                                                    ]
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )(
-                                                                                                            CARDS__ab_double_type[
-                                                                                                                card__388[
-                                                                                                                    power__p_394,
-                                                                                                                    power__src_396,
-                                                                                                                ]
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    (
-                                                                                                        jnp.argmax(
-                                                                                                            jax.vmap(
-                                                                                                                lambda power__s_395: (
-                                                                                                                    jnp.asarray(
-                                                                                                                        jnp.logical_and(
-                                                                                                                            (
-                                                                                                                                card__388[
-                                                                                                                                    power__p_394,
-                                                                                                                                    power__s_395,
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                            (
-                                                                                                                                CARDS__ab_double_type[
-                                                                                                                                    card__388[
-                                                                                                                                        power__p_394,
-                                                                                                                                        power__s_395,
-                                                                                                                                    ]
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                        )
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                )
-                                                                                                            )(
-                                                                                                                jnp.arange(
-                                                                                                                    0,
-                                                                                                                    4,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                            ),
-                                                                                                            axis=0,
-                                                                                                        ).astype(
-                                                                                                            jnp.int32
-                                                                                                        )
-                                                                                                        + 0
-                                                                                                    )
-                                                                                                )
-                                                                                            )
-                                                                                        )(
-                                                                                            extra_energy__p_391
-                                                                                        )
-                                                                                    )
-                                                                                )
-                                                                            )(
-                                                                                jnp.clip(
-                                                                                    ATTACKS__bonus_type[
-                                                                                        holds__r_387
-                                                                                    ],
-                                                                                    0,
-                                                                                    7,
-                                                                                )
-                                                                            )
-                                                                        )
-                                                                    )(holds__r_387)
-                                                                )(holds__p_386)
-                                                                >= ATTACKS__bonus_n[holds__r_387]
-                                                            ),
-                                                        ),
-                                                    ),
-                                                    jnp.logical_and(
-                                                        (holds__c_385 == 5),
-                                                        (damage__458[holds__o_390, 0] > 0),
-                                                    ),
-                                                ),
-                                                jnp.logical_and(
-                                                    (holds__c_385 == 6),
-                                                    (damage__458[holds__p_386, 0] > 0),
-                                                ),
-                                            ),
-                                            jnp.logical_and(
-                                                (holds__c_385 == 7), poisoned__447[holds__o_390]
-                                            ),
-                                        ),
-                                        jnp.logical_and(
-                                            (holds__c_385 == 8),
-                                            CARDS__ex[card__388[holds__o_390, 0]],
-                                        ),
-                                    ),
-                                    jnp.logical_and(
-                                        jnp.logical_and((holds__c_385 == 9), (turn > 1)),
-                                        (ko_turn[holds__p_386] == (turn - 1)),
-                                    ),
-                                )
-                            )((1 - holds__p_386))
-                        )(attack_effects__all_heads_234__254)
-                    )(attack_effects__first_heads_233__253)
-                )(attack_effects__r_231__251)
-            )(attack_effects__p_230__250)
-        )(ATTACKS__recoil_if[attack_effects__r_231__251]),
-    )
-    damage__460 = damage__458.at[attack_effects__p_230__250, 0].set(
-        jnp.asarray(
-            (
-                damage__458[attack_effects__p_230__250, 0]
-                + ATTACKS__recoil[attack_effects__r_231__251]
-            ),
-            jnp.int16,
-        )
-    )
-    damage__461 = jnp.where(cond__459, damage__460, damage__458)
-    cond__462 = ATTACKS__discard_self_n[attack_effects__r_231__251] > 0
-    discard_typed__p_406__463 = attack_effects__p_230__250
-    discard_typed__t_407__464 = ATTACKS__discard_self_type[attack_effects__r_231__251]
-    discard_typed__n_408__465 = ATTACKS__discard_self_n[attack_effects__r_231__251]
-    cond__466 = discard_typed__t_407__464 < 0
-    energy__467 = energy__390.at[discard_typed__p_406__463, 0].set(
-        jnp.asarray(
-            jnp.where((TYPE_IDS >= 0), 0, energy__390[discard_typed__p_406__463, 0]), jnp.int8
-        )
-    )
-    energy__468 = energy__390.at[discard_typed__p_406__463, 0, discard_typed__t_407__464].set(
-        jnp.asarray(
-            (
-                energy__390[discard_typed__p_406__463, 0, discard_typed__t_407__464]
-                - jnp.minimum(
-                    discard_typed__n_408__465,
-                    energy__390[discard_typed__p_406__463, 0, discard_typed__t_407__464],
-                )
-            ),
-            jnp.int8,
-        )
-    )
-    energy__469 = jnp.where(cond__466, energy__467, energy__468)
-    energy__470 = jnp.where(cond__462, energy__469, energy__390)
-    cond__471 = jnp.logical_and(
-        jnp.logical_and(
-            (ATTACKS__discard_def[attack_effects__r_231__251] > 0), attack_effects__exposed_238__257
-        ),
-        (
-            lambda holds__c_409: (
-                lambda holds__p_410: (
-                    lambda holds__r_411: (
-                        lambda holds__first_heads_412: (
-                            lambda holds__all_heads_413: (
-                                lambda holds__o_414: jnp.logical_or(
-                                    jnp.logical_or(
-                                        jnp.logical_or(
-                                            jnp.logical_or(
-                                                jnp.logical_or(
-                                                    jnp.logical_or(
-                                                        jnp.logical_or(
-                                                            jnp.logical_or(
-                                                                jnp.logical_or(
-                                                                    (holds__c_409 == 0),
-                                                                    jnp.logical_and(
-                                                                        (holds__c_409 == 1),
-                                                                        holds__first_heads_412,
-                                                                    ),
-                                                                ),
-                                                                jnp.logical_and(
-                                                                    (holds__c_409 == 2),
-                                                                    jnp.logical_not(
-                                                                        holds__first_heads_412
-                                                                    ),
-                                                                ),
-                                                            ),
-                                                            jnp.logical_and(
-                                                                (holds__c_409 == 3),
-                                                                holds__all_heads_413,
-                                                            ),
-                                                        ),
-                                                        jnp.logical_and(
-                                                            (holds__c_409 == 4),
-                                                            (
-                                                                (
-                                                                    lambda extra_energy__p_415: (
-                                                                        lambda extra_energy__r_416: (
-                                                                            (
-                                                                                lambda extra_energy__t_417: (
-                                                                                    (
-                                                                                        lambda extra_energy__held_426: (
-                                                                                            (
-                                                                                                lambda extra_energy__cost_428: (
-                                                                                                    (
-                                                                                                        lambda extra_energy__others_429: (
-                                                                                                            (
-                                                                                                                jnp.asarray(
-                                                                                                                    extra_energy__held_426[
-                                                                                                                        extra_energy__t_417
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_428[
-                                                                                                                        extra_energy__t_417
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - jnp.maximum(
-                                                                                                                (
-                                                                                                                    jnp.asarray(
-                                                                                                                        ATTACKS__cost_colorless[
-                                                                                                                            extra_energy__r_416
-                                                                                                                        ]
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                    - extra_energy__others_429
-                                                                                                                ),
-                                                                                                                0,
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )(
-                                                                                                        (
-                                                                                                            (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__held_426,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__held_426[
-                                                                                                                        extra_energy__t_417
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__cost_428,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_428[
-                                                                                                                        extra_energy__t_417
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )
-                                                                                                )
-                                                                                            )(
-                                                                                                (
-                                                                                                    lambda attack_cost__r_427: (
-                                                                                                        jnp.stack(
-                                                                                                            [
-                                                                                                                jnp.asarray(
-                                                                                                                    x,
-                                                                                                                    jnp.int8,
-                                                                                                                )
-                                                                                                                for x in (
-                                                                                                                    ATTACKS__cost_grass[
-                                                                                                                        attack_cost__r_427
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fire[
-                                                                                                                        attack_cost__r_427
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_water[
-                                                                                                                        attack_cost__r_427
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_lightning[
-                                                                                                                        attack_cost__r_427
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_psychic[
-                                                                                                                        attack_cost__r_427
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fighting[
-                                                                                                                        attack_cost__r_427
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_darkness[
-                                                                                                                        attack_cost__r_427
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_metal[
-                                                                                                                        attack_cost__r_427
-                                                                                                                    ],
-                                                                                                                )
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    extra_energy__r_416
-                                                                                                )
-                                                                                            )
-                                                                                        )
-                                                                                    )(
-                                                                                        (
-                                                                                            lambda power__p_418: (
-                                                                                                (
-                                                                                                    lambda power__src_420: (
-                                                                                                        (
-                                                                                                            lambda power__t_421: (
-                                                                                                                (
-                                                                                                                    lambda power__f_422: (
-                                                                                                                        (
-                                                                                                                            lambda power__c_423: (
-                                                                                                                                (
-                                                                                                                                    lambda power__on_424: (
-                                                                                                                                        (
-                                                                                                                                            lambda power__held_425: (
-                                                                                                                                                power__held_425
-                                                                                                                                                + jnp.where(
-                                                                                                                                                    jnp.logical_and(
-                                                                                                                                                        power__on_424,
-                                                                                                                                                        (
-                                                                                                                                                            TYPE_IDS
-                                                                                                                                                            == power__t_421
-                                                                                                                                                        ),
-                                                                                                                                                    ),
-                                                                                                                                                    power__held_425,
-                                                                                                                                                    0,
-                                                                                                                                                )
-                                                                                                                                            )
-                                                                                                                                        )(
-                                                                                                                                            energy__470[
-                                                                                                                                                power__p_418,
-                                                                                                                                                0,
-                                                                                                                                            ]
-                                                                                                                                        )
-                                                                                                                                    )
-                                                                                                                                )(
-                                                                                                                                    jnp.logical_and(
-                                                                                                                                        jnp.logical_and(
-                                                                                                                                            jnp.logical_and(
-                                                                                                                                                (
-                                                                                                                                                    card__388[
-                                                                                                                                                        power__p_418,
-                                                                                                                                                        power__src_420,
-                                                                                                                                                    ]
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                                (
-                                                                                                                                                    power__t_421
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                power__c_423
-                                                                                                                                                >= 0
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                        jnp.logical_or(
-                                                                                                                                            (
-                                                                                                                                                power__f_422
-                                                                                                                                                < 0
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                CARDS__type[
-                                                                                                                                                    power__c_423
-                                                                                                                                                ]
-                                                                                                                                                == power__f_422
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                    )
-                                                                                                                                )
-                                                                                                                            )
-                                                                                                                        )(
-                                                                                                                            card__388[
-                                                                                                                                power__p_418,
-                                                                                                                                0,
-                                                                                                                            ]
-                                                                                                                        )
-                                                                                                                    )
-                                                                                                                )(
-                                                                                                                    CARDS__ab_double_filter[
-                                                                                                                        card__388[
-                                                                                                                            power__p_418,
-                                                                                                                            power__src_420,
-                                                                                                                        ]
-                                                                                                                    ]
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )(
-                                                                                                            CARDS__ab_double_type[
-                                                                                                                card__388[
-                                                                                                                    power__p_418,
-                                                                                                                    power__src_420,
-                                                                                                                ]
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    (
-                                                                                                        jnp.argmax(
-                                                                                                            jax.vmap(
-                                                                                                                lambda power__s_419: (
-                                                                                                                    jnp.asarray(
-                                                                                                                        jnp.logical_and(
-                                                                                                                            (
-                                                                                                                                card__388[
-                                                                                                                                    power__p_418,
-                                                                                                                                    power__s_419,
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                            (
-                                                                                                                                CARDS__ab_double_type[
-                                                                                                                                    card__388[
-                                                                                                                                        power__p_418,
-                                                                                                                                        power__s_419,
-                                                                                                                                    ]
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                        )
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                )
-                                                                                                            )(
-                                                                                                                jnp.arange(
-                                                                                                                    0,
-                                                                                                                    4,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                            ),
-                                                                                                            axis=0,
-                                                                                                        ).astype(
-                                                                                                            jnp.int32
-                                                                                                        )
-                                                                                                        + 0
-                                                                                                    )
-                                                                                                )
-                                                                                            )
-                                                                                        )(
-                                                                                            extra_energy__p_415
-                                                                                        )
-                                                                                    )
-                                                                                )
-                                                                            )(
-                                                                                jnp.clip(
-                                                                                    ATTACKS__bonus_type[
-                                                                                        holds__r_411
-                                                                                    ],
-                                                                                    0,
-                                                                                    7,
-                                                                                )
-                                                                            )
-                                                                        )
-                                                                    )(holds__r_411)
-                                                                )(holds__p_410)
-                                                                >= ATTACKS__bonus_n[holds__r_411]
-                                                            ),
-                                                        ),
-                                                    ),
-                                                    jnp.logical_and(
-                                                        (holds__c_409 == 5),
-                                                        (damage__461[holds__o_414, 0] > 0),
-                                                    ),
-                                                ),
-                                                jnp.logical_and(
-                                                    (holds__c_409 == 6),
-                                                    (damage__461[holds__p_410, 0] > 0),
-                                                ),
-                                            ),
-                                            jnp.logical_and(
-                                                (holds__c_409 == 7), poisoned__447[holds__o_414]
-                                            ),
-                                        ),
-                                        jnp.logical_and(
-                                            (holds__c_409 == 8),
-                                            CARDS__ex[card__388[holds__o_414, 0]],
-                                        ),
-                                    ),
-                                    jnp.logical_and(
-                                        jnp.logical_and((holds__c_409 == 9), (turn > 1)),
-                                        (ko_turn[holds__p_410] == (turn - 1)),
-                                    ),
-                                )
-                            )((1 - holds__p_410))
-                        )(attack_effects__all_heads_234__254)
-                    )(attack_effects__first_heads_233__253)
-                )(attack_effects__r_231__251)
-            )(attack_effects__p_230__250)
-        )(ATTACKS__discard_def_if[attack_effects__r_231__251]),
-    )
-    discard_random__q_430__472 = attack_effects__o_236__256
-    discard_random__held_431__473 = jnp.broadcast_to(
-        jnp.asarray(energy__470[discard_random__q_430__472, 0], jnp.int8), (8,)
-    )
-    discard_random__x_432__474 = _roll(
-        _words[2], jnp.sum(discard_random__held_431__473, dtype=jnp.int32)
-    )
-    discard_random__t_435__475 = (
-        jnp.argmax(
-            jax.vmap(
-                lambda discard_random__u_433: jnp.asarray(
-                    (
-                        jnp.sum(
-                            jax.vmap(
-                                lambda discard_random__v_434: jnp.where(
-                                    (discard_random__v_434 <= discard_random__u_433),
-                                    jnp.asarray(
-                                        discard_random__held_431__473[discard_random__v_434]
-                                    ).astype(jnp.int32),
-                                    0,
-                                )
-                            )(jnp.arange(0, 8, dtype=jnp.int32)),
-                            axis=0,
-                            dtype=jnp.int32,
-                        )
-                        > discard_random__x_432__474
-                    )
-                ).astype(jnp.int32)
-            )(jnp.arange(0, 8, dtype=jnp.int32)),
-            axis=0,
-        ).astype(jnp.int32)
-        + 0
-    )
-    cond__476 = jnp.sum(discard_random__held_431__473, dtype=jnp.int32) > 0
-    energy__477 = energy__470.at[discard_random__q_430__472, 0, discard_random__t_435__475].set(
-        jnp.asarray(
-            (energy__470[discard_random__q_430__472, 0, discard_random__t_435__475] - 1), jnp.int8
-        )
-    )
-    energy__478 = jnp.where(cond__476, energy__477, energy__470)
-    energy__479 = jnp.where(cond__471, energy__478, energy__470)
-    cond__480 = ATTACKS__discard_all[attack_effects__r_231__251] > 0
-    discard_random_in_play__flat_436__481 = jnp.broadcast_to(
-        jnp.asarray(jnp.reshape(energy__479, (64,)), jnp.int8), (64,)
-    )
-    discard_random_in_play__x_437__482 = _roll(
-        _words[3], jnp.sum(discard_random_in_play__flat_436__481, dtype=jnp.int32)
-    )
-    discard_random_in_play__u_440__483 = (
-        jnp.argmax(
-            jax.vmap(
-                lambda discard_random_in_play__w_438: jnp.asarray(
-                    (
-                        jnp.sum(
-                            jax.vmap(
-                                lambda discard_random_in_play__v_439: jnp.where(
-                                    (
-                                        discard_random_in_play__v_439
-                                        <= discard_random_in_play__w_438
-                                    ),
-                                    jnp.asarray(
-                                        discard_random_in_play__flat_436__481[
-                                            discard_random_in_play__v_439
-                                        ]
-                                    ).astype(jnp.int32),
-                                    0,
-                                )
-                            )(jnp.arange(0, 64, dtype=jnp.int32)),
-                            axis=0,
-                            dtype=jnp.int32,
-                        )
-                        > discard_random_in_play__x_437__482
-                    )
-                ).astype(jnp.int32)
-            )(jnp.arange(0, 64, dtype=jnp.int32)),
-            axis=0,
-        ).astype(jnp.int32)
-        + 0
-    )
-    cond__484 = jnp.sum(discard_random_in_play__flat_436__481, dtype=jnp.int32) > 0
-    energy__485 = energy__479.at[
-        jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__483, jnp.int32), 5),
-        jnp.bitwise_and(
-            jnp.asarray(
-                jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__483, jnp.int32), 3),
-                jnp.int32,
-            ),
-            3,
-        ),
-        jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_440__483, jnp.int32), 7),
-    ].set(
-        jnp.asarray(
-            (
-                energy__479[
-                    jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__483, jnp.int32), 5),
-                    jnp.bitwise_and(
-                        jnp.asarray(
-                            jnp.right_shift(
-                                jnp.asarray(discard_random_in_play__u_440__483, jnp.int32), 3
-                            ),
-                            jnp.int32,
-                        ),
-                        3,
-                    ),
-                    jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_440__483, jnp.int32), 7),
-                ]
-                - 1
-            ),
-            jnp.int8,
-        )
-    )
-    energy__486 = jnp.where(cond__484, energy__485, energy__479)
-    energy__487 = jnp.where(cond__480, energy__486, energy__479)
-    cond__488 = ATTACKS__attach_n[attack_effects__r_231__251] > 0
-    energy__489 = energy__487.at[
-        attack_effects__p_230__250, 0, ATTACKS__attach_type[attack_effects__r_231__251]
-    ].set(
-        jnp.asarray(
-            (
-                energy__487[
-                    attack_effects__p_230__250, 0, ATTACKS__attach_type[attack_effects__r_231__251]
-                ]
-                + ATTACKS__attach_n[attack_effects__r_231__251]
-            ),
-            jnp.int8,
-        )
-    )
-    energy__490 = jnp.where(cond__488, energy__489, energy__487)
-    cond__491 = ATTACKS__draw[attack_effects__r_231__251] > 0
-    draw_cards__p_441__492 = attack_effects__p_230__250
-    draw_cards__n_442__493 = ATTACKS__draw[attack_effects__r_231__251]
-    draw_cards__have_443__494 = hand_count__350[draw_cards__p_441__492]
-    draw_cards__k_444__495 = jnp.clip(
-        jnp.minimum(draw_cards__n_442__493, deck_count__387[draw_cards__p_441__492]),
-        0,
-        (10 - draw_cards__have_443__494),
-    )
-    hand__496 = hand__349.at[draw_cards__p_441__492].set(
-        jnp.asarray(
-            jnp.where(
-                jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_443__494),
-                    (HAND_SLOTS < (draw_cards__have_443__494 + draw_cards__k_444__495)),
-                ),
-                deck__386[draw_cards__p_441__492][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_443__494), 0, 19)
-                ],
-                hand__349[draw_cards__p_441__492],
-            ),
-            jnp.int16,
-        )
-    )
-    deck__497 = deck__386.at[draw_cards__p_441__492].set(
-        jnp.asarray(
-            jnp.where(
-                ((DECK_SLOTS + draw_cards__k_444__495) < 20),
-                deck__386[draw_cards__p_441__492][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_444__495), 0, 19)
-                ],
-                -1,
-            ),
-            jnp.int16,
-        )
-    )
-    hand_count__498 = hand_count__350.at[draw_cards__p_441__492].set(
-        jnp.asarray((hand_count__350[draw_cards__p_441__492] + draw_cards__k_444__495), jnp.int8)
-    )
-    deck_count__499 = deck_count__387.at[draw_cards__p_441__492].set(
-        jnp.asarray((deck_count__387[draw_cards__p_441__492] - draw_cards__k_444__495), jnp.int8)
-    )
-    deck__500 = jnp.where(cond__491, deck__497, deck__386)
-    deck_count__501 = jnp.where(cond__491, deck_count__499, deck_count__387)
-    hand__502 = jnp.where(cond__491, hand__496, hand__349)
-    hand_count__503 = jnp.where(cond__491, hand_count__498, hand_count__350)
-    cond__504 = ATTACKS__search_n[attack_effects__r_231__251] > 0
-    search_deck__p_445__505 = attack_effects__p_230__250
-    search_deck__to_bench_446__506 = ATTACKS__search_bench[attack_effects__r_231__251]
-    search_deck__ftype_447__507 = ATTACKS__search_type[attack_effects__r_231__251]
-    search_deck__fgroup_448__508 = ATTACKS__search_group[attack_effects__r_231__251]
-    search_deck__fstage_449__509 = ATTACKS__search_stage[attack_effects__r_231__251]
-    search_deck__d_450__510 = jnp.broadcast_to(
-        jnp.asarray(deck__500[search_deck__p_445__505], jnp.int16), (20,)
-    )
-    search_deck__i_451__511 = _choose(
-        _words[4],
-        jnp.logical_and(
-            jnp.logical_and(
-                jnp.logical_and(
-                    jnp.logical_and(
-                        (search_deck__d_450__510 >= 0), (CARDS__kind[search_deck__d_450__510] == 0)
-                    ),
-                    jnp.logical_or(
-                        (search_deck__ftype_447__507 < 0),
-                        (CARDS__type[search_deck__d_450__510] == search_deck__ftype_447__507),
-                    ),
-                ),
-                jnp.logical_or(
-                    (search_deck__fgroup_448__508 < 0),
-                    (
-                        jnp.bitwise_and(
-                            jnp.asarray(
-                                _floordiv(
-                                    CARDS__groups[search_deck__d_450__510],
-                                    _pow2(
-                                        jnp.asarray(search_deck__fgroup_448__508).astype(jnp.int32),
-                                        jnp.int32,
-                                    ),
-                                ),
-                                jnp.int32,
-                            ),
-                            1,
-                        )
-                        == 1
-                    ),
-                ),
-            ),
-            jnp.logical_or(
-                (search_deck__fstage_449__509 < 0),
-                (CARDS__stage[search_deck__d_450__510] == search_deck__fstage_449__509),
-            ),
-        ),
-    )
-    search_deck__room_453__512 = jnp.where(
-        search_deck__to_bench_446__506,
-        jnp.any(
-            jax.vmap(
-                lambda search_deck__bs_452: (
-                    card__388[search_deck__p_445__505, search_deck__bs_452] < 0
-                )
-            )(jnp.arange(1, 4, dtype=jnp.int32)),
-            axis=0,
-        ),
-        (hand_count__503[search_deck__p_445__505] < 10),
-    )
-    cond__513 = jnp.logical_and((search_deck__i_451__511 >= 0), search_deck__room_453__512)
-    search_deck__c_454__514 = deck__500[search_deck__p_445__505, search_deck__i_451__511]
-    deck__515 = deck__500.at[search_deck__p_445__505].set(
-        jnp.asarray(
-            _shuffle(
-                _remove(deck__500[search_deck__p_445__505], search_deck__i_451__511),
-                _site_key(key, 24),
-            ),
-            jnp.int16,
-        )
-    )
-    deck_count__516 = deck_count__501.at[search_deck__p_445__505].set(
-        jnp.asarray((deck_count__501[search_deck__p_445__505] - 1), jnp.int8)
-    )
-    cond__517 = search_deck__to_bench_446__506
-    put_in_play__p_456__518 = search_deck__p_445__505
-    put_in_play__slot_457__519 = (
-        jnp.argmax(
-            jax.vmap(
-                lambda search_deck__bs_455: jnp.asarray(
-                    (card__388[search_deck__p_445__505, search_deck__bs_455] < 0)
-                ).astype(jnp.int32)
-            )(jnp.arange(1, 4, dtype=jnp.int32)),
-            axis=0,
-        ).astype(jnp.int32)
-        + 1
-    )
-    put_in_play__c_458__520 = search_deck__c_454__514
-    card__521 = card__388.at[put_in_play__p_456__518, put_in_play__slot_457__519].set(
-        jnp.asarray(put_in_play__c_458__520, jnp.int16)
-    )
-    damage__522 = damage__461.at[put_in_play__p_456__518, put_in_play__slot_457__519].set(
-        jnp.asarray(0, jnp.int16)
-    )
-    energy__523 = energy__490.at[put_in_play__p_456__518, put_in_play__slot_457__519].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    entered__524 = entered__391.at[put_in_play__p_456__518, put_in_play__slot_457__519].set(
-        jnp.asarray(turn, jnp.int8)
-    )
-    under__525 = under__396.at[put_in_play__p_456__518, put_in_play__slot_457__519].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    used_ability__526 = used_ability__398.at[
-        put_in_play__p_456__518, put_in_play__slot_457__519
-    ].set(jnp.asarray(False, jnp.bool_))
-    hand__527 = hand__502.at[search_deck__p_445__505].set(
-        jnp.asarray(_push(hand__502[search_deck__p_445__505], search_deck__c_454__514), jnp.int16)
-    )
-    hand_count__528 = hand_count__503.at[search_deck__p_445__505].set(
-        jnp.asarray((hand_count__503[search_deck__p_445__505] + 1), jnp.int8)
-    )
-    hand__529 = jnp.where(cond__517, hand__502, hand__527)
-    hand_count__530 = jnp.where(cond__517, hand_count__503, hand_count__528)
-    card__531 = jnp.where(cond__517, card__521, card__388)
-    damage__532 = jnp.where(cond__517, damage__522, damage__461)
-    energy__533 = jnp.where(cond__517, energy__523, energy__490)
-    entered__534 = jnp.where(cond__517, entered__524, entered__391)
-    under__535 = jnp.where(cond__517, under__525, under__396)
-    used_ability__536 = jnp.where(cond__517, used_ability__526, used_ability__398)
-    deck__537 = jnp.where(cond__513, deck__515, deck__500)
-    deck_count__538 = jnp.where(cond__513, deck_count__516, deck_count__501)
-    hand__539 = jnp.where(cond__513, hand__529, hand__502)
-    hand_count__540 = jnp.where(cond__513, hand_count__530, hand_count__503)
-    card__541 = jnp.where(cond__513, card__531, card__388)
-    damage__542 = jnp.where(cond__513, damage__532, damage__461)
-    energy__543 = jnp.where(cond__513, energy__533, energy__490)
-    entered__544 = jnp.where(cond__513, entered__534, entered__391)
-    under__545 = jnp.where(cond__513, under__535, under__396)
-    used_ability__546 = jnp.where(cond__513, used_ability__536, used_ability__398)
-    deck__547 = jnp.where(cond__504, deck__537, deck__500)
-    deck_count__548 = jnp.where(cond__504, deck_count__538, deck_count__501)
-    hand__549 = jnp.where(cond__504, hand__539, hand__502)
-    hand_count__550 = jnp.where(cond__504, hand_count__540, hand_count__503)
-    card__551 = jnp.where(cond__504, card__541, card__388)
-    damage__552 = jnp.where(cond__504, damage__542, damage__461)
-    energy__553 = jnp.where(cond__504, energy__543, energy__490)
-    entered__554 = jnp.where(cond__504, entered__544, entered__391)
-    under__555 = jnp.where(cond__504, under__545, under__396)
-    used_ability__556 = jnp.where(cond__504, used_ability__546, used_ability__398)
-    cond__557 = ATTACKS__shuffle_hand[attack_effects__r_231__251]
-    shuffle_hand_in__p_459__558 = attack_effects__p_230__250
-    shuffle_hand_in__dc_460__559 = deck_count__548[shuffle_hand_in__p_459__558]
-    shuffle_hand_in__merged_461__560 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                (DECK_SLOTS < shuffle_hand_in__dc_460__559),
-                deck__547[shuffle_hand_in__p_459__558],
-                hand__549[shuffle_hand_in__p_459__558][
-                    jnp.clip((DECK_SLOTS - shuffle_hand_in__dc_460__559), 0, 9)
-                ],
-            ),
-            jnp.int16,
-        ),
-        (20,),
-    )
-    deck__561 = deck__547.at[shuffle_hand_in__p_459__558].set(
-        jnp.asarray(
-            _shuffle(
-                jnp.where(
-                    (
-                        DECK_SLOTS
-                        < (
-                            shuffle_hand_in__dc_460__559
-                            + hand_count__550[shuffle_hand_in__p_459__558]
-                        )
-                    ),
-                    shuffle_hand_in__merged_461__560,
-                    -1,
-                ),
-                _site_key(key, 25),
-            ),
-            jnp.int16,
-        )
-    )
-    deck_count__562 = deck_count__548.at[shuffle_hand_in__p_459__558].set(
-        jnp.asarray(
-            (shuffle_hand_in__dc_460__559 + hand_count__550[shuffle_hand_in__p_459__558]), jnp.int8
-        )
-    )
-    hand__563 = hand__549.at[shuffle_hand_in__p_459__558].set(
-        jnp.asarray(
-            jnp.where((HAND_SLOTS >= 0), -1, hand__549[shuffle_hand_in__p_459__558]), jnp.int16
-        )
-    )
-    hand_count__564 = hand_count__550.at[shuffle_hand_in__p_459__558].set(jnp.asarray(0, jnp.int8))
-    deck__565 = jnp.where(cond__557, deck__561, deck__547)
-    deck_count__566 = jnp.where(cond__557, deck_count__562, deck_count__548)
-    hand__567 = jnp.where(cond__557, hand__563, hand__549)
-    hand_count__568 = jnp.where(cond__557, hand_count__564, hand_count__550)
-    cond__569 = ATTACKS__reveal_hand[attack_effects__r_231__251]
-    seen__570 = seen.at[attack_effects__p_230__250].set(
-        jnp.asarray(hand__567[attack_effects__o_236__256], jnp.int16)
-    )
-    seen__571 = jnp.where(cond__569, seen__570, seen)
-    cond__572 = ATTACKS__draw_opp_hand[attack_effects__r_231__251]
-    draw_cards__p_462__573 = attack_effects__p_230__250
-    draw_cards__n_463__574 = hand_count__568[attack_effects__o_236__256]
-    draw_cards__have_464__575 = hand_count__568[draw_cards__p_462__573]
-    draw_cards__k_465__576 = jnp.clip(
-        jnp.minimum(draw_cards__n_463__574, deck_count__566[draw_cards__p_462__573]),
-        0,
-        (10 - draw_cards__have_464__575),
-    )
-    hand__577 = hand__567.at[draw_cards__p_462__573].set(
-        jnp.asarray(
-            jnp.where(
-                jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_464__575),
-                    (HAND_SLOTS < (draw_cards__have_464__575 + draw_cards__k_465__576)),
-                ),
-                deck__565[draw_cards__p_462__573][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_464__575), 0, 19)
-                ],
-                hand__567[draw_cards__p_462__573],
-            ),
-            jnp.int16,
-        )
-    )
-    deck__578 = deck__565.at[draw_cards__p_462__573].set(
-        jnp.asarray(
-            jnp.where(
-                ((DECK_SLOTS + draw_cards__k_465__576) < 20),
-                deck__565[draw_cards__p_462__573][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_465__576), 0, 19)
-                ],
-                -1,
-            ),
-            jnp.int16,
-        )
-    )
-    hand_count__579 = hand_count__568.at[draw_cards__p_462__573].set(
-        jnp.asarray((hand_count__568[draw_cards__p_462__573] + draw_cards__k_465__576), jnp.int8)
-    )
-    deck_count__580 = deck_count__566.at[draw_cards__p_462__573].set(
-        jnp.asarray((deck_count__566[draw_cards__p_462__573] - draw_cards__k_465__576), jnp.int8)
-    )
-    deck__581 = jnp.where(cond__572, deck__578, deck__565)
-    deck_count__582 = jnp.where(cond__572, deck_count__580, deck_count__566)
-    hand__583 = jnp.where(cond__572, hand__577, hand__567)
-    hand_count__584 = jnp.where(cond__572, hand_count__579, hand_count__568)
-    knockouts__ko_466__585 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and((card__551 >= 0), (damage__552 >= CARDS__hp[card__551])), jnp.bool_
-        ),
-        (2, 4),
-    )
-    knockouts__ko_cards_467__586 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                knockouts__ko_466__585,
-                (1 + jnp.asarray(CARDS__stage[card__551]).astype(jnp.int32)),
-                0,
-            ),
-            jnp.int32,
-        ),
-        (2, 4),
-    )
-    discard_count__587 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                discard_count__351
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_cards_467__586[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_467__586[1], dtype=jnp.int32),
-                        )
-                    ]
-                )
-            ),
-            jnp.int8,
-        ),
-        (2,),
-    )
-    knockouts__ko_value_468__588 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                knockouts__ko_466__585, (1 + jnp.asarray(CARDS__ex[card__551]).astype(jnp.int32)), 0
-            ),
-            jnp.int32,
-        ),
-        (2, 4),
-    )
-    points__589 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                points
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_value_468__588[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_468__588[0], dtype=jnp.int32),
-                        )
-                    ]
-                )
-            ),
-            jnp.int8,
-        ),
-        (2,),
-    )
-    cond__590 = True
-    ko_turn__591 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.bool_)
-                        for x in (
-                            jnp.any(knockouts__ko_466__585[0]),
-                            jnp.any(knockouts__ko_466__585[1]),
-                        )
-                    ]
-                ),
-                turn,
-                ko_turn,
-            ),
-            jnp.int16,
-        ),
-        (2,),
-    )
-    ko_turn__592 = jnp.where(cond__590, ko_turn__591, ko_turn)
-    card__593 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_466__585, -1, card__551), jnp.int16), (2, 4)
-    )
-    damage__594 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_466__585, 0, damage__552), jnp.int16), (2, 4)
-    )
-    energy__595 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_466__585, (2, 4, 1)), 0, energy__553), jnp.int8
-        ),
-        (2, 4, 8),
-    )
-    entered__596 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_466__585, 0, entered__554), jnp.int8), (2, 4)
-    )
-    under__597 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_466__585, (2, 4, 1)), -1, under__555), jnp.int16
-        ),
-        (2, 4, 2),
-    )
-    used_ability__598 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(used_ability__556, jnp.logical_not(knockouts__ko_466__585)), jnp.bool_
-        ),
-        (2, 4),
-    )
-    knockouts__ko_active_469__599 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.stack(
-                [
-                    jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_466__585[0, 0], knockouts__ko_466__585[1, 0])
-                ]
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    poisoned__600 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(poisoned__447, jnp.logical_not(knockouts__ko_active_469__599)),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    burned__601 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(burned__448, jnp.logical_not(knockouts__ko_active_469__599)), jnp.bool_
-        ),
-        (2,),
-    )
-    condition__602 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_469__599, 0, condition__449), jnp.int8), (2,)
-    )
-    knockouts__has_bench_472__603 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.stack(
-                [
-                    jnp.asarray(x, jnp.bool_)
-                    for x in (
-                        jnp.any(
-                            jax.vmap(
-                                lambda knockouts__ks_470: card__593[0, knockouts__ks_470] >= 0
-                            )(jnp.arange(1, 4, dtype=jnp.int32)),
-                            axis=0,
-                        ),
-                        jnp.any(
-                            jax.vmap(
-                                lambda knockouts__ks_471: card__593[1, knockouts__ks_471] >= 0
-                            )(jnp.arange(1, 4, dtype=jnp.int32)),
-                            axis=0,
-                        ),
-                    )
-                ]
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    promote_pending__604 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_or(
-                promote_pending__395,
-                jnp.logical_and(knockouts__ko_active_469__599, knockouts__has_bench_472__603),
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    knockouts__won_473__605 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_or(
-                (points__589 >= 3),
-                jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.bool_)
-                        for x in (
-                            jnp.logical_and(
-                                knockouts__ko_active_469__599[1],
-                                jnp.logical_not(knockouts__has_bench_472__603[1]),
-                            ),
-                            jnp.logical_and(
-                                knockouts__ko_active_469__599[0],
-                                jnp.logical_not(knockouts__has_bench_472__603[0]),
-                            ),
-                        )
-                    ]
-                ),
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    cond__606 = jnp.logical_and(knockouts__won_473__605[0], knockouts__won_473__605[1])
-    rewards__607 = jnp.zeros(2, jnp.float32)
-    terminated__608 = jnp.bool_(True)
-    phase__609 = jnp.asarray(3, jnp.int8)
-    cond__610 = jnp.logical_or(knockouts__won_473__605[0], knockouts__won_473__605[1])
-    rewards__611 = _outcome(jnp.where(knockouts__won_473__605[0], 0, 1), 1.0)
-    terminated__612 = jnp.bool_(True)
-    phase__613 = jnp.asarray(3, jnp.int8)
-    phase__614 = jnp.where(cond__610, phase__613, phase__385)
-    rewards__615 = jnp.where(cond__610, rewards__611, rewards__399)
-    terminated__616 = jnp.where(cond__610, terminated__612, terminated__400)
-    phase__617 = jnp.where(cond__606, phase__609, phase__614)
-    rewards__618 = jnp.where(cond__606, rewards__607, rewards__615)
-    terminated__619 = jnp.where(cond__606, terminated__608, terminated__616)
-    end_of_turn__p_474__620 = current_player
-    energy_now__621 = energy_now.at[end_of_turn__p_474__620].set(jnp.asarray(-1, jnp.int8))
-    cond__622 = phase__617 != 3
-    checkup__q_475__623 = end_of_turn__p_474__620
-    checkup__owner_476__624 = end_of_turn__p_474__620
-    cond__625 = jnp.logical_and(
-        (card__593[checkup__q_475__623, 0] >= 0),
-        (damage__594[checkup__q_475__623, 0] < CARDS__hp[card__593[checkup__q_475__623, 0]]),
-    )
-    cond__626 = poisoned__600[checkup__q_475__623]
-    damage__627 = damage__594.at[checkup__q_475__623, 0].set(
-        jnp.asarray((damage__594[checkup__q_475__623, 0] + 10), jnp.int16)
-    )
-    damage__628 = jnp.where(cond__626, damage__627, damage__594)
-    cond__629 = burned__601[checkup__q_475__623]
-    damage__630 = damage__628.at[checkup__q_475__623, 0].set(
-        jnp.asarray((damage__628[checkup__q_475__623, 0] + 20), jnp.int16)
-    )
-    cond__631 = _flip(_words[5])
-    burned__632 = burned__601.at[checkup__q_475__623].set(jnp.asarray(False, jnp.bool_))
-    burned__633 = jnp.where(cond__631, burned__632, burned__601)
-    damage__634 = jnp.where(cond__629, damage__630, damage__628)
-    burned__635 = jnp.where(cond__629, burned__633, burned__601)
-    cond__636 = jnp.logical_and((condition__602[checkup__q_475__623] == 1), _flip(_words[6]))
-    condition__637 = condition__602.at[checkup__q_475__623].set(jnp.asarray(0, jnp.int8))
-    condition__638 = jnp.where(cond__636, condition__637, condition__602)
-    cond__639 = jnp.logical_and(
-        (condition__638[checkup__q_475__623] == 2), (checkup__q_475__623 == checkup__owner_476__624)
-    )
-    condition__640 = condition__638.at[checkup__q_475__623].set(jnp.asarray(0, jnp.int8))
-    condition__641 = jnp.where(cond__639, condition__640, condition__638)
-    damage__642 = jnp.where(cond__625, damage__634, damage__594)
-    burned__643 = jnp.where(cond__625, burned__635, burned__601)
-    condition__644 = jnp.where(cond__625, condition__641, condition__602)
-    checkup__q_477__645 = 1 - end_of_turn__p_474__620
-    checkup__owner_478__646 = end_of_turn__p_474__620
-    cond__647 = jnp.logical_and(
-        (card__593[checkup__q_477__645, 0] >= 0),
-        (damage__642[checkup__q_477__645, 0] < CARDS__hp[card__593[checkup__q_477__645, 0]]),
-    )
-    cond__648 = poisoned__600[checkup__q_477__645]
-    damage__649 = damage__642.at[checkup__q_477__645, 0].set(
-        jnp.asarray((damage__642[checkup__q_477__645, 0] + 10), jnp.int16)
-    )
-    damage__650 = jnp.where(cond__648, damage__649, damage__642)
-    cond__651 = burned__643[checkup__q_477__645]
-    damage__652 = damage__650.at[checkup__q_477__645, 0].set(
-        jnp.asarray((damage__650[checkup__q_477__645, 0] + 20), jnp.int16)
-    )
-    cond__653 = _flip(_words[7])
-    burned__654 = burned__643.at[checkup__q_477__645].set(jnp.asarray(False, jnp.bool_))
-    burned__655 = jnp.where(cond__653, burned__654, burned__643)
-    damage__656 = jnp.where(cond__651, damage__652, damage__650)
-    burned__657 = jnp.where(cond__651, burned__655, burned__643)
-    cond__658 = jnp.logical_and((condition__644[checkup__q_477__645] == 1), _flip(_words[8]))
-    condition__659 = condition__644.at[checkup__q_477__645].set(jnp.asarray(0, jnp.int8))
-    condition__660 = jnp.where(cond__658, condition__659, condition__644)
-    cond__661 = jnp.logical_and(
-        (condition__660[checkup__q_477__645] == 2), (checkup__q_477__645 == checkup__owner_478__646)
-    )
-    condition__662 = condition__660.at[checkup__q_477__645].set(jnp.asarray(0, jnp.int8))
-    condition__663 = jnp.where(cond__661, condition__662, condition__660)
-    damage__664 = jnp.where(cond__647, damage__656, damage__642)
-    burned__665 = jnp.where(cond__647, burned__657, burned__643)
-    condition__666 = jnp.where(cond__647, condition__663, condition__644)
-    knockouts__ko_479__667 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and((card__593 >= 0), (damage__664 >= CARDS__hp[card__593])), jnp.bool_
-        ),
-        (2, 4),
-    )
-    knockouts__ko_cards_480__668 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                knockouts__ko_479__667,
-                (1 + jnp.asarray(CARDS__stage[card__593]).astype(jnp.int32)),
-                0,
-            ),
-            jnp.int32,
-        ),
-        (2, 4),
-    )
-    discard_count__669 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                discard_count__587
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_cards_480__668[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_480__668[1], dtype=jnp.int32),
-                        )
-                    ]
-                )
-            ),
-            jnp.int8,
-        ),
-        (2,),
-    )
-    knockouts__ko_value_481__670 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                knockouts__ko_479__667, (1 + jnp.asarray(CARDS__ex[card__593]).astype(jnp.int32)), 0
-            ),
-            jnp.int32,
-        ),
-        (2, 4),
-    )
-    points__671 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                points__589
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_value_481__670[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_481__670[0], dtype=jnp.int32),
-                        )
-                    ]
-                )
-            ),
-            jnp.int8,
-        ),
-        (2,),
-    )
-    cond__672 = False
-    ko_turn__673 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.bool_)
-                        for x in (
-                            jnp.any(knockouts__ko_479__667[0]),
-                            jnp.any(knockouts__ko_479__667[1]),
-                        )
-                    ]
-                ),
-                turn,
-                ko_turn__592,
-            ),
-            jnp.int16,
-        ),
-        (2,),
-    )
-    ko_turn__674 = jnp.where(cond__672, ko_turn__673, ko_turn__592)
-    card__675 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_479__667, -1, card__593), jnp.int16), (2, 4)
-    )
-    damage__676 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_479__667, 0, damage__664), jnp.int16), (2, 4)
-    )
-    energy__677 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_479__667, (2, 4, 1)), 0, energy__595), jnp.int8
-        ),
-        (2, 4, 8),
-    )
-    entered__678 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_479__667, 0, entered__596), jnp.int8), (2, 4)
-    )
-    under__679 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_479__667, (2, 4, 1)), -1, under__597), jnp.int16
-        ),
-        (2, 4, 2),
-    )
-    used_ability__680 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(used_ability__598, jnp.logical_not(knockouts__ko_479__667)), jnp.bool_
-        ),
-        (2, 4),
-    )
-    knockouts__ko_active_482__681 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.stack(
-                [
-                    jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_479__667[0, 0], knockouts__ko_479__667[1, 0])
-                ]
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    poisoned__682 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(poisoned__600, jnp.logical_not(knockouts__ko_active_482__681)),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    burned__683 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(burned__665, jnp.logical_not(knockouts__ko_active_482__681)), jnp.bool_
-        ),
-        (2,),
-    )
-    condition__684 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_482__681, 0, condition__666), jnp.int8), (2,)
-    )
-    knockouts__has_bench_485__685 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.stack(
-                [
-                    jnp.asarray(x, jnp.bool_)
-                    for x in (
-                        jnp.any(
-                            jax.vmap(
-                                lambda knockouts__ks_483: card__675[0, knockouts__ks_483] >= 0
-                            )(jnp.arange(1, 4, dtype=jnp.int32)),
-                            axis=0,
-                        ),
-                        jnp.any(
-                            jax.vmap(
-                                lambda knockouts__ks_484: card__675[1, knockouts__ks_484] >= 0
-                            )(jnp.arange(1, 4, dtype=jnp.int32)),
-                            axis=0,
-                        ),
-                    )
-                ]
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    promote_pending__686 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_or(
-                promote_pending__604,
-                jnp.logical_and(knockouts__ko_active_482__681, knockouts__has_bench_485__685),
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    knockouts__won_486__687 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_or(
-                (points__671 >= 3),
-                jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.bool_)
-                        for x in (
-                            jnp.logical_and(
-                                knockouts__ko_active_482__681[1],
-                                jnp.logical_not(knockouts__has_bench_485__685[1]),
-                            ),
-                            jnp.logical_and(
-                                knockouts__ko_active_482__681[0],
-                                jnp.logical_not(knockouts__has_bench_485__685[0]),
-                            ),
-                        )
-                    ]
-                ),
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    cond__688 = jnp.logical_and(knockouts__won_486__687[0], knockouts__won_486__687[1])
-    rewards__689 = jnp.zeros(2, jnp.float32)
-    terminated__690 = jnp.bool_(True)
-    phase__691 = jnp.asarray(3, jnp.int8)
-    cond__692 = jnp.logical_or(knockouts__won_486__687[0], knockouts__won_486__687[1])
-    rewards__693 = _outcome(jnp.where(knockouts__won_486__687[0], 0, 1), 1.0)
-    terminated__694 = jnp.bool_(True)
-    phase__695 = jnp.asarray(3, jnp.int8)
-    phase__696 = jnp.where(cond__692, phase__695, phase__617)
-    rewards__697 = jnp.where(cond__692, rewards__693, rewards__618)
-    terminated__698 = jnp.where(cond__692, terminated__694, terminated__619)
-    phase__699 = jnp.where(cond__688, phase__691, phase__696)
-    rewards__700 = jnp.where(cond__688, rewards__689, rewards__697)
-    terminated__701 = jnp.where(cond__688, terminated__690, terminated__698)
-    phase__702 = jnp.where(cond__622, phase__699, phase__617)
-    discard_count__703 = jnp.where(cond__622, discard_count__669, discard_count__587)
-    card__704 = jnp.where(cond__622, card__675, card__593)
-    damage__705 = jnp.where(cond__622, damage__676, damage__594)
-    energy__706 = jnp.where(cond__622, energy__677, energy__595)
-    entered__707 = jnp.where(cond__622, entered__678, entered__596)
-    poisoned__708 = jnp.where(cond__622, poisoned__682, poisoned__600)
-    burned__709 = jnp.where(cond__622, burned__683, burned__601)
-    condition__710 = jnp.where(cond__622, condition__684, condition__602)
-    points__711 = jnp.where(cond__622, points__671, points__589)
-    promote_pending__712 = jnp.where(cond__622, promote_pending__686, promote_pending__604)
-    ko_turn__713 = jnp.where(cond__622, ko_turn__674, ko_turn__592)
-    under__714 = jnp.where(cond__622, under__679, under__597)
-    used_ability__715 = jnp.where(cond__622, used_ability__680, used_ability__598)
-    rewards__716 = jnp.where(cond__622, rewards__700, rewards__618)
-    terminated__717 = jnp.where(cond__622, terminated__701, terminated__619)
-    cond__718 = phase__702 != 3
-    cond__719 = turn >= 30
-    rewards__720 = jnp.zeros(2, jnp.float32)
-    terminated__721 = jnp.bool_(True)
-    phase__722 = jnp.asarray(3, jnp.int8)
-    cond__723 = promote_pending__712[end_of_turn__p_474__620]
-    phase__724 = jnp.asarray(2, jnp.int8)
-    cond__725 = promote_pending__712[(1 - end_of_turn__p_474__620)]
-    phase__726 = jnp.asarray(2, jnp.int8)
-    current_player__727 = 1 - end_of_turn__p_474__620
-    start_turn__p_487__728 = 1 - end_of_turn__p_474__620
-    current_player__729 = start_turn__p_487__728
-    phase__730 = jnp.asarray(1, jnp.int8)
-    turn__731 = turn + 1
-    supporter_played__732 = False
-    retreated__733 = False
-    retreat_cut__734 = jnp.asarray(0, jnp.int8)
-    dealt_bonus__735 = jnp.asarray(0, jnp.int16)
-    dealt_group__736 = jnp.asarray(-1, jnp.int8)
-    used_ability__737 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and(used_ability__715, False), jnp.bool_), (2, 4)
-    )
-    draw_cards__p_488__738 = start_turn__p_487__728
-    draw_cards__have_489__739 = hand_count__584[draw_cards__p_488__738]
-    draw_cards__k_490__740 = jnp.clip(
-        jnp.minimum(1, deck_count__582[draw_cards__p_488__738]), 0, (10 - draw_cards__have_489__739)
-    )
-    hand__741 = hand__583.at[draw_cards__p_488__738].set(
-        jnp.asarray(
-            jnp.where(
-                jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_489__739),
-                    (HAND_SLOTS < (draw_cards__have_489__739 + draw_cards__k_490__740)),
-                ),
-                deck__581[draw_cards__p_488__738][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_489__739), 0, 19)
-                ],
-                hand__583[draw_cards__p_488__738],
-            ),
-            jnp.int16,
-        )
-    )
-    deck__742 = deck__581.at[draw_cards__p_488__738].set(
-        jnp.asarray(
-            jnp.where(
-                ((DECK_SLOTS + draw_cards__k_490__740) < 20),
-                deck__581[draw_cards__p_488__738][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_490__740), 0, 19)
-                ],
-                -1,
-            ),
-            jnp.int16,
-        )
-    )
-    hand_count__743 = hand_count__584.at[draw_cards__p_488__738].set(
-        jnp.asarray((hand_count__584[draw_cards__p_488__738] + draw_cards__k_490__740), jnp.int8)
-    )
-    deck_count__744 = deck_count__582.at[draw_cards__p_488__738].set(
-        jnp.asarray((deck_count__582[draw_cards__p_488__738] - draw_cards__k_490__740), jnp.int8)
-    )
-    cond__745 = turn__731 > 1
-    energy_now__746 = energy_now__621.at[start_turn__p_487__728].set(
-        jnp.asarray(energy_next[start_turn__p_487__728], jnp.int8)
-    )
-    energy_next__747 = energy_next.at[start_turn__p_487__728].set(
-        jnp.asarray(
-            (
-                lambda next_energy__p_491: (
-                    lambda next_energy__d_492: (
-                        lambda next_energy__j_493: jnp.where(
-                            (next_energy__j_493 == 0),
-                            DECK_INFO__type0[next_energy__d_492],
-                            jnp.where(
-                                (next_energy__j_493 == 1),
-                                DECK_INFO__type1[next_energy__d_492],
-                                DECK_INFO__type2[next_energy__d_492],
-                            ),
-                        )
-                    )(_roll(_words[9], DECK_INFO__types[next_energy__d_492]))
-                )(s.deck_id[next_energy__p_491])
-            )(start_turn__p_487__728),
-            jnp.int8,
-        )
-    )
-    energy_now__748 = jnp.where(cond__745, energy_now__746, energy_now__621)
-    energy_next__749 = jnp.where(cond__745, energy_next__747, energy_next)
-    phase__750 = jnp.where(cond__725, phase__726, phase__730)
-    turn__751 = jnp.where(cond__725, turn, turn__731)
-    deck__752 = jnp.where(cond__725, deck__581, deck__742)
-    deck_count__753 = jnp.where(cond__725, deck_count__582, deck_count__744)
-    hand__754 = jnp.where(cond__725, hand__583, hand__741)
-    hand_count__755 = jnp.where(cond__725, hand_count__584, hand_count__743)
-    energy_now__756 = jnp.where(cond__725, energy_now__621, energy_now__748)
-    energy_next__757 = jnp.where(cond__725, energy_next, energy_next__749)
-    supporter_played__758 = jnp.where(cond__725, supporter_played, supporter_played__732)
-    retreated__759 = jnp.where(cond__725, retreated, retreated__733)
-    retreat_cut__760 = jnp.where(cond__725, retreat_cut, retreat_cut__734)
-    dealt_bonus__761 = jnp.where(cond__725, dealt_bonus, dealt_bonus__735)
-    dealt_group__762 = jnp.where(cond__725, dealt_group, dealt_group__736)
-    used_ability__763 = jnp.where(cond__725, used_ability__715, used_ability__737)
-    current_player__764 = jnp.where(cond__725, current_player__727, current_player__729)
-    phase__765 = jnp.where(cond__723, phase__724, phase__750)
-    turn__766 = jnp.where(cond__723, turn, turn__751)
-    deck__767 = jnp.where(cond__723, deck__581, deck__752)
-    deck_count__768 = jnp.where(cond__723, deck_count__582, deck_count__753)
-    hand__769 = jnp.where(cond__723, hand__583, hand__754)
-    hand_count__770 = jnp.where(cond__723, hand_count__584, hand_count__755)
-    energy_now__771 = jnp.where(cond__723, energy_now__621, energy_now__756)
-    energy_next__772 = jnp.where(cond__723, energy_next, energy_next__757)
-    supporter_played__773 = jnp.where(cond__723, supporter_played, supporter_played__758)
-    retreated__774 = jnp.where(cond__723, retreated, retreated__759)
-    retreat_cut__775 = jnp.where(cond__723, retreat_cut, retreat_cut__760)
-    dealt_bonus__776 = jnp.where(cond__723, dealt_bonus, dealt_bonus__761)
-    dealt_group__777 = jnp.where(cond__723, dealt_group, dealt_group__762)
-    used_ability__778 = jnp.where(cond__723, used_ability__715, used_ability__763)
-    current_player__779 = jnp.where(cond__723, current_player, current_player__764)
-    phase__780 = jnp.where(cond__719, phase__722, phase__765)
-    turn__781 = jnp.where(cond__719, turn, turn__766)
-    deck__782 = jnp.where(cond__719, deck__581, deck__767)
-    deck_count__783 = jnp.where(cond__719, deck_count__582, deck_count__768)
-    hand__784 = jnp.where(cond__719, hand__583, hand__769)
-    hand_count__785 = jnp.where(cond__719, hand_count__584, hand_count__770)
-    energy_now__786 = jnp.where(cond__719, energy_now__621, energy_now__771)
-    energy_next__787 = jnp.where(cond__719, energy_next, energy_next__772)
-    supporter_played__788 = jnp.where(cond__719, supporter_played, supporter_played__773)
-    retreated__789 = jnp.where(cond__719, retreated, retreated__774)
-    retreat_cut__790 = jnp.where(cond__719, retreat_cut, retreat_cut__775)
-    dealt_bonus__791 = jnp.where(cond__719, dealt_bonus, dealt_bonus__776)
-    dealt_group__792 = jnp.where(cond__719, dealt_group, dealt_group__777)
-    used_ability__793 = jnp.where(cond__719, used_ability__715, used_ability__778)
-    current_player__794 = jnp.where(cond__719, current_player, current_player__779)
-    rewards__795 = jnp.where(cond__719, rewards__720, rewards__716)
-    terminated__796 = jnp.where(cond__719, terminated__721, terminated__717)
-    phase__797 = jnp.where(cond__718, phase__780, phase__702)
-    turn__798 = jnp.where(cond__718, turn__781, turn)
-    deck__799 = jnp.where(cond__718, deck__782, deck__581)
-    deck_count__800 = jnp.where(cond__718, deck_count__783, deck_count__582)
-    hand__801 = jnp.where(cond__718, hand__784, hand__583)
-    hand_count__802 = jnp.where(cond__718, hand_count__785, hand_count__584)
-    energy_now__803 = jnp.where(cond__718, energy_now__786, energy_now__621)
-    energy_next__804 = jnp.where(cond__718, energy_next__787, energy_next)
-    supporter_played__805 = jnp.where(cond__718, supporter_played__788, supporter_played)
-    retreated__806 = jnp.where(cond__718, retreated__789, retreated)
-    retreat_cut__807 = jnp.where(cond__718, retreat_cut__790, retreat_cut)
-    dealt_bonus__808 = jnp.where(cond__718, dealt_bonus__791, dealt_bonus)
-    dealt_group__809 = jnp.where(cond__718, dealt_group__792, dealt_group)
-    used_ability__810 = jnp.where(cond__718, used_ability__793, used_ability__715)
-    current_player__811 = jnp.where(cond__718, current_player__794, current_player)
-    rewards__812 = jnp.where(cond__718, rewards__795, rewards__716)
-    terminated__813 = jnp.where(cond__718, terminated__796, terminated__717)
-    cond__814 = choice__resume == 3
-    slot__815 = s.choice__slot
-    p__816 = s.choice__p
-    o__817 = choice__o
-    c__818 = s.choice__c
-    t__819 = choice__option
-    cond__820 = CARDS__ab_heal_all[c__818] > 0
-    damage__821 = damage.at[p__816].set(
-        jnp.asarray(
-            jnp.where(
-                (damage[p__816] > CARDS__ab_heal_all[c__818]),
-                (damage[p__816] - CARDS__ab_heal_all[c__818]),
-                0,
-            ),
-            jnp.int16,
-        )
-    )
-    damage__822 = jnp.where(cond__820, damage__821, damage)
-    cond__823 = jnp.logical_and(
-        jnp.logical_or(CARDS__ab_gust[c__818], CARDS__ab_drive_off[c__818]), (t__819 >= 0)
-    )
-    swap_active__p_523__824 = o__817
-    swap_active__b_524__825 = t__819
-    swap_active__perm_525__826 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_524__825], jnp.int32), (4,)
-    )
-    card__827 = card.at[swap_active__p_523__824].set(
-        jnp.asarray(card[swap_active__p_523__824][swap_active__perm_525__826], jnp.int16)
-    )
-    damage__828 = damage__822.at[swap_active__p_523__824].set(
-        jnp.asarray(damage__822[swap_active__p_523__824][swap_active__perm_525__826], jnp.int16)
-    )
-    energy__829 = energy.at[swap_active__p_523__824].set(
-        jnp.asarray(energy[swap_active__p_523__824][swap_active__perm_525__826], jnp.int8)
-    )
-    entered__830 = entered.at[swap_active__p_523__824].set(
-        jnp.asarray(entered[swap_active__p_523__824][swap_active__perm_525__826], jnp.int8)
-    )
-    under__831 = under.at[swap_active__p_523__824].set(
-        jnp.asarray(under[swap_active__p_523__824][swap_active__perm_525__826], jnp.int16)
-    )
-    used_ability__832 = used_ability.at[swap_active__p_523__824].set(
-        jnp.asarray(used_ability[swap_active__p_523__824][swap_active__perm_525__826], jnp.bool_)
-    )
-    clear_conditions__p_526__833 = swap_active__p_523__824
-    poisoned__834 = poisoned.at[clear_conditions__p_526__833].set(jnp.asarray(False, jnp.bool_))
-    burned__835 = burned.at[clear_conditions__p_526__833].set(jnp.asarray(False, jnp.bool_))
-    condition__836 = condition.at[clear_conditions__p_526__833].set(jnp.asarray(0, jnp.int8))
-    lasting_until__837 = lasting_until.at[clear_conditions__p_526__833].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_526__833]), jnp.int16
-        )
-    )
-    card__838 = jnp.where(cond__823, card__827, card)
-    damage__839 = jnp.where(cond__823, damage__828, damage__822)
-    energy__840 = jnp.where(cond__823, energy__829, energy)
-    entered__841 = jnp.where(cond__823, entered__830, entered)
-    poisoned__842 = jnp.where(cond__823, poisoned__834, poisoned)
-    burned__843 = jnp.where(cond__823, burned__835, burned)
-    condition__844 = jnp.where(cond__823, condition__836, condition)
-    under__845 = jnp.where(cond__823, under__831, under)
-    lasting_until__846 = jnp.where(cond__823, lasting_until__837, lasting_until)
-    used_ability__847 = jnp.where(cond__823, used_ability__832, used_ability)
-    cond__848 = jnp.logical_and((CARDS__ab_snipe[c__818] > 0), (t__819 >= 0))
-    damage__849 = damage__839.at[o__817, t__819].set(
-        jnp.asarray((damage__839[o__817, t__819] + CARDS__ab_snipe[c__818]), jnp.int16)
-    )
-    damage__850 = jnp.where(cond__848, damage__849, damage__839)
-    cond__851 = CARDS__ab_attach_type[c__818] >= 0
-    energy__852 = energy__840.at[
-        p__816,
-        jnp.where(CARDS__ab_attach_active[c__818], 0, slot__815),
-        CARDS__ab_attach_type[c__818],
-    ].set(
-        jnp.asarray(
-            (
-                energy__840[
-                    p__816,
-                    jnp.where(CARDS__ab_attach_active[c__818], 0, slot__815),
-                    CARDS__ab_attach_type[c__818],
-                ]
-                + 1
-            ),
-            jnp.int8,
-        )
-    )
-    energy__853 = jnp.where(cond__851, energy__852, energy__840)
-    heads__854 = _flip(_words[10])
-    cond__855 = jnp.logical_and(
-        (CARDS__ab_status[c__818] > 0),
-        jnp.logical_or(
-            (CARDS__ab_status_if[c__818] == 0),
-            jnp.logical_and((CARDS__ab_coins[c__818] > 0), heads__854),
-        ),
-    )
-    give_status__q_527__856 = o__817
-    give_status__st_528__857 = CARDS__ab_status[c__818]
-    cond__858 = give_status__st_528__857 == 1
-    poisoned__859 = poisoned__842.at[give_status__q_527__856].set(jnp.asarray(True, jnp.bool_))
-    cond__860 = give_status__st_528__857 == 2
-    burned__861 = burned__843.at[give_status__q_527__856].set(jnp.asarray(True, jnp.bool_))
-    cond__862 = give_status__st_528__857 == 3
-    condition__863 = condition__844.at[give_status__q_527__856].set(jnp.asarray(1, jnp.int8))
-    cond__864 = give_status__st_528__857 == 4
-    condition__865 = condition__844.at[give_status__q_527__856].set(jnp.asarray(2, jnp.int8))
-    cond__866 = give_status__st_528__857 == 5
-    condition__867 = condition__844.at[give_status__q_527__856].set(jnp.asarray(3, jnp.int8))
-    condition__868 = jnp.where(cond__866, condition__867, condition__844)
-    condition__869 = jnp.where(cond__864, condition__865, condition__868)
-    condition__870 = jnp.where(cond__862, condition__863, condition__869)
-    burned__871 = jnp.where(cond__860, burned__861, burned__843)
-    condition__872 = jnp.where(cond__860, condition__844, condition__870)
-    poisoned__873 = jnp.where(cond__858, poisoned__859, poisoned__842)
-    burned__874 = jnp.where(cond__858, burned__843, burned__871)
-    condition__875 = jnp.where(cond__858, condition__844, condition__872)
-    poisoned__876 = jnp.where(cond__855, poisoned__873, poisoned__842)
-    burned__877 = jnp.where(cond__855, burned__874, burned__843)
-    condition__878 = jnp.where(cond__855, condition__875, condition__844)
-    cond__879 = CARDS__ab_look_n[c__818] > 0
-    seen__880 = seen.at[p__816].set(
-        jnp.asarray(
-            jnp.where(
-                (HAND_SLOTS < CARDS__ab_look_n[c__818]),
-                deck[p__816][jnp.clip(HAND_SLOTS, 0, 19)],
-                -1,
-            ),
-            jnp.int16,
-        )
-    )
-    seen__881 = jnp.where(cond__879, seen__880, seen)
-    cond__882 = jnp.logical_and((CARDS__ab_move_type[c__818] >= 0), (t__819 >= 0))
-    energy__883 = energy__853.at[p__816, t__819, CARDS__ab_move_type[c__818]].set(
-        jnp.asarray((energy__853[p__816, t__819, CARDS__ab_move_type[c__818]] - 1), jnp.int8)
-    )
-    energy__884 = energy__883.at[p__816, 0, CARDS__ab_move_type[c__818]].set(
-        jnp.asarray((energy__883[p__816, 0, CARDS__ab_move_type[c__818]] + 1), jnp.int8)
-    )
-    energy__885 = jnp.where(cond__882, energy__884, energy__853)
-    knockouts__ko_529__886 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and((card__838 >= 0), (damage__850 >= CARDS__hp[card__838])), jnp.bool_
-        ),
-        (2, 4),
-    )
-    knockouts__ko_cards_530__887 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                knockouts__ko_529__886,
-                (1 + jnp.asarray(CARDS__stage[card__838]).astype(jnp.int32)),
-                0,
-            ),
-            jnp.int32,
-        ),
-        (2, 4),
-    )
-    discard_count__888 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                discard_count
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_cards_530__887[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_530__887[1], dtype=jnp.int32),
-                        )
-                    ]
-                )
-            ),
-            jnp.int8,
-        ),
-        (2,),
-    )
-    knockouts__ko_value_531__889 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                knockouts__ko_529__886, (1 + jnp.asarray(CARDS__ex[card__838]).astype(jnp.int32)), 0
-            ),
-            jnp.int32,
-        ),
-        (2, 4),
-    )
-    points__890 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                points
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_value_531__889[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_531__889[0], dtype=jnp.int32),
-                        )
-                    ]
-                )
-            ),
-            jnp.int8,
-        ),
-        (2,),
-    )
-    cond__891 = False
-    ko_turn__892 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.bool_)
-                        for x in (
-                            jnp.any(knockouts__ko_529__886[0]),
-                            jnp.any(knockouts__ko_529__886[1]),
-                        )
-                    ]
-                ),
-                turn,
-                ko_turn,
-            ),
-            jnp.int16,
-        ),
-        (2,),
-    )
-    ko_turn__893 = jnp.where(cond__891, ko_turn__892, ko_turn)
-    card__894 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_529__886, -1, card__838), jnp.int16), (2, 4)
-    )
-    damage__895 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_529__886, 0, damage__850), jnp.int16), (2, 4)
-    )
-    energy__896 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_529__886, (2, 4, 1)), 0, energy__885), jnp.int8
-        ),
-        (2, 4, 8),
-    )
-    entered__897 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_529__886, 0, entered__841), jnp.int8), (2, 4)
-    )
-    under__898 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_529__886, (2, 4, 1)), -1, under__845), jnp.int16
-        ),
-        (2, 4, 2),
-    )
-    used_ability__899 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(used_ability__847, jnp.logical_not(knockouts__ko_529__886)), jnp.bool_
-        ),
-        (2, 4),
-    )
-    knockouts__ko_active_532__900 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.stack(
-                [
-                    jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_529__886[0, 0], knockouts__ko_529__886[1, 0])
-                ]
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    poisoned__901 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(poisoned__876, jnp.logical_not(knockouts__ko_active_532__900)),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    burned__902 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(burned__877, jnp.logical_not(knockouts__ko_active_532__900)), jnp.bool_
-        ),
-        (2,),
-    )
-    condition__903 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_532__900, 0, condition__878), jnp.int8), (2,)
-    )
-    knockouts__has_bench_535__904 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.stack(
-                [
-                    jnp.asarray(x, jnp.bool_)
-                    for x in (
-                        jnp.any(
-                            jax.vmap(
-                                lambda knockouts__ks_533: card__894[0, knockouts__ks_533] >= 0
-                            )(jnp.arange(1, 4, dtype=jnp.int32)),
-                            axis=0,
-                        ),
-                        jnp.any(
-                            jax.vmap(
-                                lambda knockouts__ks_534: card__894[1, knockouts__ks_534] >= 0
-                            )(jnp.arange(1, 4, dtype=jnp.int32)),
-                            axis=0,
-                        ),
-                    )
-                ]
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    promote_pending__905 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_or(
-                promote_pending,
-                jnp.logical_and(knockouts__ko_active_532__900, knockouts__has_bench_535__904),
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    knockouts__won_536__906 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_or(
-                (points__890 >= 3),
-                jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.bool_)
-                        for x in (
-                            jnp.logical_and(
-                                knockouts__ko_active_532__900[1],
-                                jnp.logical_not(knockouts__has_bench_535__904[1]),
-                            ),
-                            jnp.logical_and(
-                                knockouts__ko_active_532__900[0],
-                                jnp.logical_not(knockouts__has_bench_535__904[0]),
-                            ),
-                        )
-                    ]
-                ),
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    cond__907 = jnp.logical_and(knockouts__won_536__906[0], knockouts__won_536__906[1])
-    rewards__908 = jnp.zeros(2, jnp.float32)
-    terminated__909 = jnp.bool_(True)
-    phase__910 = jnp.asarray(3, jnp.int8)
-    cond__911 = jnp.logical_or(knockouts__won_536__906[0], knockouts__won_536__906[1])
-    rewards__912 = _outcome(jnp.where(knockouts__won_536__906[0], 0, 1), 1.0)
-    terminated__913 = jnp.bool_(True)
-    phase__914 = jnp.asarray(3, jnp.int8)
-    phase__915 = jnp.where(cond__911, phase__914, phase)
-    rewards__916 = jnp.where(cond__911, rewards__912, rewards)
-    terminated__917 = jnp.where(cond__911, terminated__913, terminated)
-    phase__918 = jnp.where(cond__907, phase__910, phase__915)
-    rewards__919 = jnp.where(cond__907, rewards__908, rewards__916)
-    terminated__920 = jnp.where(cond__907, terminated__909, terminated__917)
-    cond__921 = jnp.logical_and((phase__918 == 1), promote_pending__905[o__817])
-    choice__options_4__922 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and(BENCH_MASK, (card__894[o__817] >= 0)), jnp.bool_), (4,)
-    )
-    b__923 = jnp.asarray(-1, jnp.int32)
-    cond__924 = jnp.any(choice__options_4__922)
-    choice__o__925 = o__817
-    choice__mask__926 = jnp.broadcast_to(jnp.asarray(choice__options_4__922, jnp.bool_), (4,))
-    choice__player__927 = current_player
-    current_player__928 = o__817
-    choice__pending__929 = jnp.asarray(4, jnp.int32)
-    choice__pending__930 = jnp.where(cond__924, choice__pending__929, choice__pending)
-    choice__player__931 = jnp.where(cond__924, choice__player__927, choice__player)
-    choice__mask__932 = jnp.where(cond__924, choice__mask__926, choice__mask)
-    choice__o__933 = jnp.where(cond__924, choice__o__925, choice__o)
-    current_player__934 = jnp.where(cond__924, current_player__928, current_player)
-    cond__935 = choice__pending__930 == 0
-    swap_active__p_537__936 = o__817
-    swap_active__b_538__937 = b__923
-    swap_active__perm_539__938 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_538__937], jnp.int32), (4,)
-    )
-    card__939 = card__894.at[swap_active__p_537__936].set(
-        jnp.asarray(card__894[swap_active__p_537__936][swap_active__perm_539__938], jnp.int16)
-    )
-    damage__940 = damage__895.at[swap_active__p_537__936].set(
-        jnp.asarray(damage__895[swap_active__p_537__936][swap_active__perm_539__938], jnp.int16)
-    )
-    energy__941 = energy__896.at[swap_active__p_537__936].set(
-        jnp.asarray(energy__896[swap_active__p_537__936][swap_active__perm_539__938], jnp.int8)
-    )
-    entered__942 = entered__897.at[swap_active__p_537__936].set(
-        jnp.asarray(entered__897[swap_active__p_537__936][swap_active__perm_539__938], jnp.int8)
-    )
-    under__943 = under__898.at[swap_active__p_537__936].set(
-        jnp.asarray(under__898[swap_active__p_537__936][swap_active__perm_539__938], jnp.int16)
-    )
-    used_ability__944 = used_ability__899.at[swap_active__p_537__936].set(
-        jnp.asarray(
-            used_ability__899[swap_active__p_537__936][swap_active__perm_539__938], jnp.bool_
-        )
-    )
-    clear_conditions__p_540__945 = swap_active__p_537__936
-    poisoned__946 = poisoned__901.at[clear_conditions__p_540__945].set(
-        jnp.asarray(False, jnp.bool_)
-    )
-    burned__947 = burned__902.at[clear_conditions__p_540__945].set(jnp.asarray(False, jnp.bool_))
-    condition__948 = condition__903.at[clear_conditions__p_540__945].set(jnp.asarray(0, jnp.int8))
-    lasting_until__949 = lasting_until__846.at[clear_conditions__p_540__945].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__846[clear_conditions__p_540__945]), jnp.int16
-        )
-    )
-    promote_pending__950 = promote_pending__905.at[o__817].set(jnp.asarray(False, jnp.bool_))
-    card__951 = jnp.where(cond__935, card__939, card__894)
-    damage__952 = jnp.where(cond__935, damage__940, damage__895)
-    energy__953 = jnp.where(cond__935, energy__941, energy__896)
-    entered__954 = jnp.where(cond__935, entered__942, entered__897)
-    poisoned__955 = jnp.where(cond__935, poisoned__946, poisoned__901)
-    burned__956 = jnp.where(cond__935, burned__947, burned__902)
-    condition__957 = jnp.where(cond__935, condition__948, condition__903)
-    promote_pending__958 = jnp.where(cond__935, promote_pending__950, promote_pending__905)
-    under__959 = jnp.where(cond__935, under__943, under__898)
-    lasting_until__960 = jnp.where(cond__935, lasting_until__949, lasting_until__846)
-    used_ability__961 = jnp.where(cond__935, used_ability__944, used_ability__899)
-    card__962 = jnp.where(cond__921, card__951, card__894)
-    damage__963 = jnp.where(cond__921, damage__952, damage__895)
-    energy__964 = jnp.where(cond__921, energy__953, energy__896)
-    entered__965 = jnp.where(cond__921, entered__954, entered__897)
-    poisoned__966 = jnp.where(cond__921, poisoned__955, poisoned__901)
-    burned__967 = jnp.where(cond__921, burned__956, burned__902)
-    condition__968 = jnp.where(cond__921, condition__957, condition__903)
-    promote_pending__969 = jnp.where(cond__921, promote_pending__958, promote_pending__905)
-    under__970 = jnp.where(cond__921, under__959, under__898)
-    lasting_until__971 = jnp.where(cond__921, lasting_until__960, lasting_until__846)
-    used_ability__972 = jnp.where(cond__921, used_ability__961, used_ability__899)
-    choice__pending__973 = jnp.where(cond__921, choice__pending__930, choice__pending)
-    choice__player__974 = jnp.where(cond__921, choice__player__931, choice__player)
-    choice__mask__975 = jnp.where(cond__921, choice__mask__932, choice__mask)
-    choice__o__976 = jnp.where(cond__921, choice__o__933, choice__o)
-    current_player__977 = jnp.where(cond__921, current_player__934, current_player)
-    cond__978 = choice__resume == 4
-    o__979 = choice__o
-    b__980 = choice__option
-    swap_active__p_537__981 = o__979
-    swap_active__b_538__982 = b__980
-    swap_active__perm_539__983 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_538__982], jnp.int32), (4,)
-    )
-    card__984 = card.at[swap_active__p_537__981].set(
-        jnp.asarray(card[swap_active__p_537__981][swap_active__perm_539__983], jnp.int16)
-    )
-    damage__985 = damage.at[swap_active__p_537__981].set(
-        jnp.asarray(damage[swap_active__p_537__981][swap_active__perm_539__983], jnp.int16)
-    )
-    energy__986 = energy.at[swap_active__p_537__981].set(
-        jnp.asarray(energy[swap_active__p_537__981][swap_active__perm_539__983], jnp.int8)
-    )
-    entered__987 = entered.at[swap_active__p_537__981].set(
-        jnp.asarray(entered[swap_active__p_537__981][swap_active__perm_539__983], jnp.int8)
-    )
-    under__988 = under.at[swap_active__p_537__981].set(
-        jnp.asarray(under[swap_active__p_537__981][swap_active__perm_539__983], jnp.int16)
-    )
-    used_ability__989 = used_ability.at[swap_active__p_537__981].set(
-        jnp.asarray(used_ability[swap_active__p_537__981][swap_active__perm_539__983], jnp.bool_)
-    )
-    clear_conditions__p_540__990 = swap_active__p_537__981
-    poisoned__991 = poisoned.at[clear_conditions__p_540__990].set(jnp.asarray(False, jnp.bool_))
-    burned__992 = burned.at[clear_conditions__p_540__990].set(jnp.asarray(False, jnp.bool_))
-    condition__993 = condition.at[clear_conditions__p_540__990].set(jnp.asarray(0, jnp.int8))
-    lasting_until__994 = lasting_until.at[clear_conditions__p_540__990].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_540__990]), jnp.int16
-        )
-    )
-    promote_pending__995 = promote_pending.at[o__979].set(jnp.asarray(False, jnp.bool_))
-    cond__996 = choice__resume == 5
-    slot__997 = s.choice__slot
-    p__998 = s.choice__p
-    b__999 = choice__option
-    cond__1000 = b__999 > 0
-    swap_active__p_552__1001 = p__998
-    swap_active__b_553__1002 = b__999
-    swap_active__perm_554__1003 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_553__1002], jnp.int32), (4,)
-    )
-    card__1004 = card.at[swap_active__p_552__1001].set(
-        jnp.asarray(card[swap_active__p_552__1001][swap_active__perm_554__1003], jnp.int16)
-    )
-    damage__1005 = damage.at[swap_active__p_552__1001].set(
-        jnp.asarray(damage[swap_active__p_552__1001][swap_active__perm_554__1003], jnp.int16)
-    )
-    energy__1006 = energy.at[swap_active__p_552__1001].set(
-        jnp.asarray(energy[swap_active__p_552__1001][swap_active__perm_554__1003], jnp.int8)
-    )
-    entered__1007 = entered.at[swap_active__p_552__1001].set(
-        jnp.asarray(entered[swap_active__p_552__1001][swap_active__perm_554__1003], jnp.int8)
-    )
-    under__1008 = under.at[swap_active__p_552__1001].set(
-        jnp.asarray(under[swap_active__p_552__1001][swap_active__perm_554__1003], jnp.int16)
-    )
-    used_ability__1009 = used_ability.at[swap_active__p_552__1001].set(
-        jnp.asarray(used_ability[swap_active__p_552__1001][swap_active__perm_554__1003], jnp.bool_)
-    )
-    clear_conditions__p_555__1010 = swap_active__p_552__1001
-    poisoned__1011 = poisoned.at[clear_conditions__p_555__1010].set(jnp.asarray(False, jnp.bool_))
-    burned__1012 = burned.at[clear_conditions__p_555__1010].set(jnp.asarray(False, jnp.bool_))
-    condition__1013 = condition.at[clear_conditions__p_555__1010].set(jnp.asarray(0, jnp.int8))
-    lasting_until__1014 = lasting_until.at[clear_conditions__p_555__1010].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_555__1010]), jnp.int16
-        )
-    )
-    card__1015 = jnp.where(cond__1000, card__1004, card)
-    damage__1016 = jnp.where(cond__1000, damage__1005, damage)
-    energy__1017 = jnp.where(cond__1000, energy__1006, energy)
-    entered__1018 = jnp.where(cond__1000, entered__1007, entered)
-    poisoned__1019 = jnp.where(cond__1000, poisoned__1011, poisoned)
-    burned__1020 = jnp.where(cond__1000, burned__1012, burned)
-    condition__1021 = jnp.where(cond__1000, condition__1013, condition)
-    under__1022 = jnp.where(cond__1000, under__1008, under)
-    lasting_until__1023 = jnp.where(cond__1000, lasting_until__1014, lasting_until)
-    used_ability__1024 = jnp.where(cond__1000, used_ability__1009, used_ability)
-    clear_slot__p_556__1025 = p__998
-    clear_slot__slot_557__1026 = jnp.where((b__999 > 0), b__999, slot__997)
-    card__1027 = card__1015.at[clear_slot__p_556__1025, clear_slot__slot_557__1026].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    damage__1028 = damage__1016.at[clear_slot__p_556__1025, clear_slot__slot_557__1026].set(
-        jnp.asarray(0, jnp.int16)
-    )
-    energy__1029 = energy__1017.at[clear_slot__p_556__1025, clear_slot__slot_557__1026].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    entered__1030 = entered__1018.at[clear_slot__p_556__1025, clear_slot__slot_557__1026].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    under__1031 = under__1022.at[clear_slot__p_556__1025, clear_slot__slot_557__1026].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    used_ability__1032 = used_ability__1024.at[
-        clear_slot__p_556__1025, clear_slot__slot_557__1026
-    ].set(jnp.asarray(False, jnp.bool_))
-    discard_count__1033 = discard_count.at[p__998].set(
-        jnp.asarray((discard_count[p__998] + 1), jnp.int8)
-    )
-    discard_count__1034 = jnp.where(cond__996, discard_count__1033, discard_count)
-    card__1035 = jnp.where(cond__996, card__1027, card)
-    damage__1036 = jnp.where(cond__996, damage__1028, damage)
-    energy__1037 = jnp.where(cond__996, energy__1029, energy)
-    entered__1038 = jnp.where(cond__996, entered__1030, entered)
-    poisoned__1039 = jnp.where(cond__996, poisoned__1019, poisoned)
-    burned__1040 = jnp.where(cond__996, burned__1020, burned)
-    condition__1041 = jnp.where(cond__996, condition__1021, condition)
-    under__1042 = jnp.where(cond__996, under__1031, under)
-    lasting_until__1043 = jnp.where(cond__996, lasting_until__1023, lasting_until)
-    used_ability__1044 = jnp.where(cond__996, used_ability__1032, used_ability)
-    discard_count__1045 = jnp.where(cond__978, discard_count, discard_count__1034)
-    card__1046 = jnp.where(cond__978, card__984, card__1035)
-    damage__1047 = jnp.where(cond__978, damage__985, damage__1036)
-    energy__1048 = jnp.where(cond__978, energy__986, energy__1037)
-    entered__1049 = jnp.where(cond__978, entered__987, entered__1038)
-    poisoned__1050 = jnp.where(cond__978, poisoned__991, poisoned__1039)
-    burned__1051 = jnp.where(cond__978, burned__992, burned__1040)
-    condition__1052 = jnp.where(cond__978, condition__993, condition__1041)
-    promote_pending__1053 = jnp.where(cond__978, promote_pending__995, promote_pending)
-    under__1054 = jnp.where(cond__978, under__988, under__1042)
-    lasting_until__1055 = jnp.where(cond__978, lasting_until__994, lasting_until__1043)
-    used_ability__1056 = jnp.where(cond__978, used_ability__989, used_ability__1044)
-    phase__1057 = jnp.where(cond__814, phase__918, phase)
-    discard_count__1058 = jnp.where(cond__814, discard_count__888, discard_count__1045)
-    card__1059 = jnp.where(cond__814, card__962, card__1046)
-    damage__1060 = jnp.where(cond__814, damage__963, damage__1047)
-    energy__1061 = jnp.where(cond__814, energy__964, energy__1048)
-    entered__1062 = jnp.where(cond__814, entered__965, entered__1049)
-    poisoned__1063 = jnp.where(cond__814, poisoned__966, poisoned__1050)
-    burned__1064 = jnp.where(cond__814, burned__967, burned__1051)
-    condition__1065 = jnp.where(cond__814, condition__968, condition__1052)
-    points__1066 = jnp.where(cond__814, points__890, points)
-    promote_pending__1067 = jnp.where(cond__814, promote_pending__969, promote_pending__1053)
-    ko_turn__1068 = jnp.where(cond__814, ko_turn__893, ko_turn)
-    under__1069 = jnp.where(cond__814, under__970, under__1054)
-    lasting_until__1070 = jnp.where(cond__814, lasting_until__971, lasting_until__1055)
-    used_ability__1071 = jnp.where(cond__814, used_ability__972, used_ability__1056)
-    seen__1072 = jnp.where(cond__814, seen__881, seen)
-    choice__pending__1073 = jnp.where(cond__814, choice__pending__973, choice__pending)
-    choice__player__1074 = jnp.where(cond__814, choice__player__974, choice__player)
-    choice__mask__1075 = jnp.where(cond__814, choice__mask__975, choice__mask)
-    choice__o__1076 = jnp.where(cond__814, choice__o__976, choice__o)
-    current_player__1077 = jnp.where(cond__814, current_player__977, current_player)
-    rewards__1078 = jnp.where(cond__814, rewards__919, rewards)
-    terminated__1079 = jnp.where(cond__814, terminated__920, terminated)
-    phase__1080 = jnp.where(cond__243, phase__797, phase__1057)
-    turn__1081 = jnp.where(cond__243, turn__798, turn)
-    deck__1082 = jnp.where(cond__243, deck__799, deck)
-    deck_count__1083 = jnp.where(cond__243, deck_count__800, deck_count)
-    hand__1084 = jnp.where(cond__243, hand__801, hand)
-    hand_count__1085 = jnp.where(cond__243, hand_count__802, hand_count)
-    discard_count__1086 = jnp.where(cond__243, discard_count__703, discard_count__1058)
-    card__1087 = jnp.where(cond__243, card__704, card__1059)
-    damage__1088 = jnp.where(cond__243, damage__705, damage__1060)
-    energy__1089 = jnp.where(cond__243, energy__706, energy__1061)
-    entered__1090 = jnp.where(cond__243, entered__707, entered__1062)
-    poisoned__1091 = jnp.where(cond__243, poisoned__708, poisoned__1063)
-    burned__1092 = jnp.where(cond__243, burned__709, burned__1064)
-    condition__1093 = jnp.where(cond__243, condition__710, condition__1065)
-    points__1094 = jnp.where(cond__243, points__711, points__1066)
-    energy_now__1095 = jnp.where(cond__243, energy_now__803, energy_now)
-    energy_next__1096 = jnp.where(cond__243, energy_next__804, energy_next)
-    supporter_played__1097 = jnp.where(cond__243, supporter_played__805, supporter_played)
-    retreated__1098 = jnp.where(cond__243, retreated__806, retreated)
-    promote_pending__1099 = jnp.where(cond__243, promote_pending__712, promote_pending__1067)
-    retreat_cut__1100 = jnp.where(cond__243, retreat_cut__807, retreat_cut)
-    dealt_bonus__1101 = jnp.where(cond__243, dealt_bonus__808, dealt_bonus)
-    dealt_group__1102 = jnp.where(cond__243, dealt_group__809, dealt_group)
-    ko_turn__1103 = jnp.where(cond__243, ko_turn__713, ko_turn__1068)
-    under__1104 = jnp.where(cond__243, under__714, under__1069)
-    lasting_until__1105 = jnp.where(cond__243, lasting_until__410, lasting_until__1070)
-    lasting_n__1106 = jnp.where(cond__243, lasting_n__411, lasting_n)
-    used_ability__1107 = jnp.where(cond__243, used_ability__810, used_ability__1071)
-    seen__1108 = jnp.where(cond__243, seen__571, seen__1072)
-    choice__pending__1109 = jnp.where(cond__243, choice__pending, choice__pending__1073)
-    choice__player__1110 = jnp.where(cond__243, choice__player, choice__player__1074)
-    choice__mask__1111 = jnp.where(cond__243, choice__mask, choice__mask__1075)
-    choice__o__1112 = jnp.where(cond__243, choice__o, choice__o__1076)
-    current_player__1113 = jnp.where(cond__243, current_player__811, current_player__1077)
-    rewards__1114 = jnp.where(cond__243, rewards__812, rewards__1078)
-    terminated__1115 = jnp.where(cond__243, terminated__813, terminated__1079)
-    phase = jnp.where(cond__1, phase, phase__1080)
-    turn = jnp.where(cond__1, turn, turn__1081)
-    deck = jnp.where(cond__1, deck__239, deck__1082)
-    deck_count = jnp.where(cond__1, deck_count__240, deck_count__1083)
-    hand = jnp.where(cond__1, hand__241, hand__1084)
-    hand_count = jnp.where(cond__1, hand_count__242, hand_count__1085)
-    discard_count = jnp.where(cond__1, discard_count__92, discard_count__1086)
-    card = jnp.where(cond__1, card__204, card__1087)
-    damage = jnp.where(cond__1, damage__205, damage__1088)
-    energy = jnp.where(cond__1, energy__206, energy__1089)
-    entered = jnp.where(cond__1, entered__207, entered__1090)
-    poisoned = jnp.where(cond__1, poisoned__97, poisoned__1091)
-    burned = jnp.where(cond__1, burned__98, burned__1092)
-    condition = jnp.where(cond__1, condition__99, condition__1093)
-    points = jnp.where(cond__1, points, points__1094)
-    energy_now = jnp.where(cond__1, energy_now, energy_now__1095)
-    energy_next = jnp.where(cond__1, energy_next, energy_next__1096)
-    supporter_played = jnp.where(cond__1, supporter_played, supporter_played__1097)
-    retreated = jnp.where(cond__1, retreated, retreated__1098)
-    promote_pending = jnp.where(cond__1, promote_pending, promote_pending__1099)
-    retreat_cut = jnp.where(cond__1, retreat_cut__212, retreat_cut__1100)
-    dealt_bonus = jnp.where(cond__1, dealt_bonus__216, dealt_bonus__1101)
-    dealt_group = jnp.where(cond__1, dealt_group__217, dealt_group__1102)
-    ko_turn = jnp.where(cond__1, ko_turn, ko_turn__1103)
-    under = jnp.where(cond__1, under__208, under__1104)
-    taken_cut = jnp.where(cond__1, taken_cut__117, taken_cut)
-    taken_until = jnp.where(cond__1, taken_until__118, taken_until)
-    lasting_until = jnp.where(cond__1, lasting_until__101, lasting_until__1105)
-    lasting_n = jnp.where(cond__1, lasting_n, lasting_n__1106)
-    used_ability = jnp.where(cond__1, used_ability__209, used_ability__1107)
-    seen = jnp.where(cond__1, seen__124, seen__1108)
-    choice__pending = jnp.where(cond__1, choice__pending, choice__pending__1109)
-    choice__player = jnp.where(cond__1, choice__player, choice__player__1110)
-    choice__mask = jnp.where(cond__1, choice__mask, choice__mask__1111)
-    choice__o = jnp.where(cond__1, choice__o, choice__o__1112)
-    current_player = jnp.where(cond__1, current_player, current_player__1113)
-    rewards = jnp.where(cond__1, rewards, rewards__1114)
-    terminated = jnp.where(cond__1, terminated, terminated__1115)
-    return s.replace(
-        choice__pending=choice__pending,
-        current_player=current_player,
-        damage=damage,
-        energy=energy,
-        card=card,
-        entered=entered,
-        under=under,
-        used_ability=used_ability,
-        poisoned=poisoned,
-        burned=burned,
-        condition=condition,
-        lasting_until=lasting_until,
-        hand=hand,
-        hand_count=hand_count,
-        discard_count=discard_count,
-        taken_cut=taken_cut,
-        taken_until=taken_until,
-        seen=seen,
-        deck=deck,
-        deck_count=deck_count,
-        retreat_cut=retreat_cut,
-        dealt_bonus=dealt_bonus,
-        dealt_group=dealt_group,
-        promote_pending=promote_pending,
-        rewards=rewards,
-        terminated=terminated,
-        phase=phase,
-        lasting_n=lasting_n,
-        points=points,
-        ko_turn=ko_turn,
-        energy_now=energy_now,
-        turn=turn,
-        supporter_played=supporter_played,
-        retreated=retreated,
-        energy_next=energy_next,
-        choice__o=choice__o,
-        choice__mask=choice__mask,
-        choice__player=choice__player,
-    )
+    return s
 
 
 def refresh(s: State) -> State:
@@ -17078,8 +13116,10 @@ def step(state: State, action, key=None) -> State:
     illegal = jnp.logical_and(jnp.logical_not(legal), jnp.logical_not(done))
     s = state.replace(rewards=jnp.zeros(NUM_PLAYERS, jnp.float32), step_count=state.step_count + 1)
     key = jax.random.fold_in(key, s.step_count.astype(jnp.uint32) | jnp.uint32(STEP_STREAM))
+    # a pick, choice(k), runs the effect of the action whose choice point waits for it
+    kind = jnp.where(_KIND[safe] == 10, _ROUTES[s.choice__pending], _KIND[safe])
     s = jax.lax.switch(
-        _KIND[safe],
+        kind,
         (
             _effect_play_basic,
             _effect_evolve,

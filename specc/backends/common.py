@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from .. import ir
+from .. import choices, ir
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"  # package data
 OUTCOME_VARS = ("rewards", "terminated", "truncated")
@@ -369,3 +369,11 @@ def nonzero(e: ir.Expr, known: Bounds) -> bool:
     """Whether the integer `e` can never be 0."""
     r = int_range(e, known)
     return r is not None and (r[0] > 0 or r[1] < 0)
+
+
+def router(program: ir.Program) -> dict | None:
+    """The synthetic choice action's routes (see ir.Action.routes), or None without choices."""
+    for a in program.actions:
+        if a.routes:
+            return {"kind": a.index, "routes": list(a.routes), "field": choices.PENDING}
+    return None

@@ -26,6 +26,7 @@ from .common import (
     nonzero,
     player_always_valid,
     render,
+    router,
 )
 from .literals import py_constants, py_list, py_scalar, py_statement
 
@@ -347,6 +348,9 @@ def effect_function(program: ir.Program, action: ir.Action) -> str:
     for i, p in enumerate(action.params):
         out.line(f"{p.name} = params[{i}]")
         names[p.name] = p.name
+    if action.pick:  # a routed choice(k) passes the choice action's parameters: k first
+        out.line(f"{action.pick} = params[0]")
+        names[action.pick] = action.pick
     words = draw_words(out, action.effect)
     known = {**constant_bounds(program), **{p.name: (p.lo, p.hi - 1) for p in action.params}}
     out.line(f"return {run_block(out, program, action.effect, names, words, known)}")
@@ -410,6 +414,7 @@ def generate(program: ir.Program) -> str:
         constants_code=py_constants(program.constants, "jnp.array", JNP_DTYPE),
         kinds_code=py_statement("_KIND = jnp.array(", tuple(k for k, _ in table), ", dtype=jnp.int32)"),
         params_code=py_statement("_PARAMS = jnp.array(", tuple(map(tuple, params_rows)), ", dtype=jnp.int32)"),
+        router=router(program),
         actions=actions,
         init_body=init_function(program),
         observe=JaxExpr(obs_names, known=known).gen(program.observe),
